@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-error.h — the store's error domain and the stable error codes of CLI.md. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CRM_STORE_ERROR (crm_store_error_quark ())
+
+/* One code per stable error string of CLI.md ("required-field", …). */
+typedef enum {
+  CRM_STORE_ERROR_FAILED,
+  CRM_STORE_ERROR_REQUIRED_FIELD,
+  CRM_STORE_ERROR_LOSS_REASON_REQUIRED,
+  CRM_STORE_ERROR_NEXT_TASK_REQUIRED,
+  CRM_STORE_ERROR_CALL_RESULT_REQUIRED,
+  CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
+  CRM_STORE_ERROR_APPROVAL_REQUIRED,
+  CRM_STORE_ERROR_NOT_FOUND,
+  CRM_STORE_ERROR_INVALID_INPUT,
+  CRM_STORE_ERROR_PERMISSION_DENIED,
+  CRM_STORE_ERROR_RULE_LOOP,
+  CRM_STORE_ERROR_DATABASE_CORRUPT,
+  CRM_STORE_ERROR_SCHEMA_TOO_NEW,
+  CRM_STORE_ERROR_AUTH_FAILED,
+  CRM_STORE_ERROR_SERVER_UNREACHABLE,
+} CrmStoreError;
+
+GQuark       crm_store_error_quark   (void);
+
+/* The stable code string ("loss-reason-required") for any GError; errors of other
+ * domains map to "failed" unless they are well-known I/O errors. */
+const char  *crm_error_code_name     (const GError *error);
+const char  *crm_store_error_to_code (CrmStoreError code);
+
+G_END_DECLS

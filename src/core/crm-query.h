@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-query.h — read-only questions the front ends ask: pipelines, deal lists with
+ * stage and tag filters, prefix search, one deal with its tasks and history, name → id
+ * lookups. Results are JSON so the CLI prints them and the app wraps them in models. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* Find an entity by exact name (as the template spells it) or id. @entity is one of
+ * "pipeline", "stage", "user", "tag", "loss_reason", "field", "company", "contact",
+ * "deal". @scope narrows the search: the pipeline id for "stage" and "loss_reason",
+ * the entity type ("deal") for "field"; may be NULL. Deals and other entities are also
+ * found by a unique id prefix of at least 8 characters. NOT_FOUND names what was
+ * looked for and where; an ambiguous name is INVALID_INPUT. Deleted entities are not
+ * found. Returns the id. */
+char       *crm_query_resolve      (CrmStore    *store,
+                                    const char  *entity,
+                                    const char  *name_or_id,
+                                    const char  *scope,
+                                    GError     **error);
+
+/* [{"id","name","stages":[{"id","name","kind"}]}] in order. */
+JsonNode   *crm_query_pipelines    (CrmStore *store,
+                                    GError  **error);
+
+typedef struct {
+  const char         *pipeline_id;   /* NULL: all */
+  const char         *stage_id;      /* NULL: all */
+  const char * const *tag_ids;       /* NULL-terminated, a deal must have all; NULL: any */
+  gboolean            open_only;     /* only deals whose stage kind is unsorted/open */
+  guint               limit;         /* 0: no limit */
+  guint               offset;
+} CrmDealFilter;
+
+/* An array of deal objects (the shape of CLI.md, without tasks/history), newest first;
+ * *out_total (optional) gets the number of matching deals ignoring limit/offset. */
+JsonNode   *crm_query_deals        (CrmStore            *store,
+                                    const CrmDealFilter *filter,
+                                    gint64              *out_total,
+                                    GError             **error);
+
+/* One deal in the shape of CLI.md with "tasks" and "history"; NOT_FOUND otherwise. */
+JsonObject *crm_query_deal         (CrmStore    *store,
+                                    const char  *deal_id,
+                                    GError     **error);
+
+/* Contacts whose name has a word starting with @prefix (case-insensitive, Cyrillic
+ * included; NULL: all), having all @tag_ids (via their deals), sorted by name:
+ * [{"id","name","phones":[…],"emails":[…],"company"}]. */
+JsonNode   *crm_query_contacts     (CrmStore            *store,
+                                    const char          *prefix,
+                                    const char * const  *tag_ids,
+                                    guint                limit,
+                                    guint                offset,
+                                    gint64              *out_total,
+                                    GError             **error);
+
+/* Tasks in the shape of CLI.md, by due date; any filter may be NULL/FALSE. */
+JsonNode   *crm_query_tasks        (CrmStore    *store,
+                                    const char  *deal_id,
+                                    gboolean     open_only,
+                                    const char  *responsible_id,
+                                    GError     **error);
+
+/* [{"id","name","role","group"}] */
+JsonNode   *crm_query_users        (CrmStore *store,
+                                    GError  **error);
+/* [{"id","name","group"}], @group NULL for all. */
+JsonNode   *crm_query_tags         (CrmStore    *store,
+                                    const char  *group,
+                                    GError     **error);
+
+/* The first admin user, the default actor of voronkactl. NULL if none. */
+char       *crm_query_default_user (CrmStore *store);
+
+G_END_DECLS

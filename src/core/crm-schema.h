@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-schema.h — what entity types exist, which fields are columns, and migrations.
+ *
+ * Every replicated entity type has a table with the same shape:
+ *   id TEXT PRIMARY KEY, <typed columns…>, deleted INTEGER, data TEXT (JSON object of
+ *   custom and unknown fields, canonical key order), clocks TEXT (JSON object
+ *   field → "hlc16hex device"), hlc INTEGER (the greatest field clock: updated_at).
+ * A field named in the descriptor is a column; any other field goes into `data`.
+ * Derived tables (contact_token) are rebuilt from replicated facts, never replicated. */
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CRM_COLUMN_TEXT,
+  CRM_COLUMN_INT,     /* integers: money minor units, UTC ms, positions */
+  CRM_COLUMN_BOOL,    /* stored as 0/1 */
+  CRM_COLUMN_JSON,    /* arrays/objects stored as canonical JSON text */
+} CrmColumnKind;
+
+typedef struct {
+  const char    *name;
+  CrmColumnKind  kind;
+} CrmColumn;
+
+typedef struct {
+  const char       *name;      /* entity type and table name: "deal" */
+  const CrmColumn  *columns;   /* NULL-name terminated; excludes id/deleted/data/clocks/hlc */
+} CrmEntityType;
+
+/* NULL for an entity type this version does not know. */
+const CrmEntityType *crm_schema_lookup       (const char *entity);
+const CrmEntityType *const *crm_schema_types (void);
+const CrmColumn     *crm_entity_type_column  (const CrmEntityType *type,
+                                              const char          *field);
+
+/* Bring the database to CRM_SCHEMA_VERSION (PRAGMA user_version), step by step. */
+gboolean  crm_schema_migrate (sqlite3  *db,
+                              GError  **error);
+
+G_END_DECLS

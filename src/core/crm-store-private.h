@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-store-private.h — what the files of libvoronka-core share about the store:
+ * the SQLite handle, cached statements, the gate and rule hooks. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "crm-store.h"
+#include "crm-schema.h"
+
+G_BEGIN_DECLS
+
+sqlite3      *_crm_store_get_db        (CrmStore    *self);
+
+/* A cached prepared statement for @sql, reset and with cleared bindings. It stays
+ * owned by the store: do not finalize it. Bind parameters only; never build SQL from
+ * user data. */
+sqlite3_stmt *_crm_store_prepare       (CrmStore    *self,
+                                        const char  *sql,
+                                        GError     **error);
+
+/* Sets a DATABASE_CORRUPT/FAILED error from the connection's last SQLite error. */
+void          _crm_store_set_sql_error (CrmStore    *self,
+                                        GError     **error,
+                                        const char  *what);
+
+/* Text/int of a column of @entity (NULL/0 when the entity or column is missing or
+ * the entity is deleted). Looks at columns only, not `data`. */
+char         *_crm_store_dup_column    (CrmStore    *self,
+                                        const char  *entity,
+                                        const char  *entity_id,
+                                        const char  *column);
+gboolean      _crm_store_get_int_column (CrmStore   *self,
+                                        const char  *entity,
+                                        const char  *entity_id,
+                                        const char  *column,
+                                        gint64      *out);
+
+/* Write one change as an op inside the open transaction of crm_store_apply():
+ * stamps it (op id, hlc, device), writes rows and clocks, appends it to the changelog
+ * and to the list of ops the rules look at. @cause/@rule are NULL for user changes. */
+CrmOp        *_crm_store_write_change  (CrmStore        *self,
+                                        const CrmChange *change,
+                                        const char      *actor,
+                                        const char      *cause,
+                                        const char      *rule,
+                                        GError         **error);
+
+/* A gate looks at one op the change set made (after it is written, before commit)
+ * and refuses it by returning FALSE with a CRM_STORE_ERROR naming the gate; it may
+ * describe the refusal for the UI with _crm_store_set_refusal(). */
+typedef gboolean (*CrmGateFunc) (CrmStore        *store,
+                                 const CrmOp     *op,
+                                 const CrmChange *change,
+                                 GError         **error);
+
+void          _crm_store_add_gate      (CrmStore    *self,
+                                        CrmGateFunc  gate);
+/* Takes ownership of @refusal. */
+void          _crm_store_set_refusal   (CrmStore    *self,
+                                        JsonObject  *refusal);
+
+/* Called inside crm_store_apply() after the gates with the ops written so far; may
+ * write more ops with _crm_store_write_change(). The automation engine installs it. */
+typedef gboolean (*CrmRulesHook) (CrmStore   *store,
+                                  GPtrArray  *ops,
+                                  GError    **error);
+void          _crm_store_set_rules_hook (CrmStore    *self,
+                                         CrmRulesHook hook);
+
+/* The built-in gates (crm-gates.c). */
+void          _crm_gates_install       (CrmStore *self);
+
+G_END_DECLS

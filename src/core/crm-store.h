@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-store.h — the local replica: one SQLite file, the one write path, merge. */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-error.h"
+#include "crm-op.h"
+
+G_BEGIN_DECLS
+
+#define CRM_SCHEMA_VERSION 1
+
+#define CRM_TYPE_STORE (crm_store_get_type ())
+G_DECLARE_FINAL_TYPE (CrmStore, crm_store, CRM, STORE, GObject)
+
+/* Open an existing replica. Errors: NOT_FOUND (no file), DATABASE_CORRUPT (not a
+ * replica or unreadable), SCHEMA_TOO_NEW (made by a newer Voronka). Older schemas are
+ * migrated in place. */
+CrmStore    *crm_store_open           (const char  *path,
+                                       GError     **error);
+/* Create a new, empty replica (schema only, a new device id). Fails if @path exists. */
+CrmStore    *crm_store_create         (const char  *path,
+                                       GError     **error);
+
+const char  *crm_store_get_path       (CrmStore *self);
+const char  *crm_store_get_device_id  (CrmStore *self);
+
+/* The clock: 0 means the real clock; anything else pins "now" (UTC ms) — used by
+ * `voronkactl --now` and scenario tests. */
+void         crm_store_set_now        (CrmStore *self,
+                                       gint64    now_ms);
+gint64       crm_store_get_now        (CrmStore *self);
+/* A new UUIDv7 at the store's clock. */
+char        *crm_store_new_id         (CrmStore *self);
+
+/* The one write path. In one transaction: stamps one op per touched entity, writes
+ * rows and per-field clocks, appends the ops to the changelog, checks the gates, runs
+ * the automation rules. A refused change set writes nothing; the GError names the gate
+ * (CRM_STORE_ERROR_LOSS_REASON_REQUIRED, …) and crm_store_dup_refusal() describes it. */
+gboolean     crm_store_apply          (CrmStore     *self,
+                                       CrmChangeset *changeset,
+                                       GError      **error);
+/* Details of the last refusal of crm_store_apply: {"name": gate code, …gate data}
+ * (stage, choices, fields…), or NULL. */
+JsonObject  *crm_store_dup_refusal    (CrmStore *self);
+
+/* The ops crm_store_apply() wrote in its last successful call (borrowed). */
+GPtrArray   *crm_store_get_last_ops   (CrmStore *self);
+
+/* Merge ops made elsewhere: per-field last-writer-wins on (hlc, device); an op already
+ * known (by op id) is skipped; unknown fields and entity types are kept. Never runs
+ * rules. All or nothing. */
+gboolean     crm_store_merge_ops      (CrmStore   *self,
+                                       GPtrArray  *ops,
+                                       GError    **error);
+
+/* The current state of one entity as a JSON object of all its fields (known columns,
+ * custom and unknown fields), plus "id". NULL when the entity does not exist. */
+JsonObject  *crm_store_dup_entity     (CrmStore   *self,
+                                       const char *entity,
+                                       const char *entity_id);
+
+/* The changelog, oldest first, from local sequence @since (exclusive). */
+GPtrArray   *crm_store_dup_log        (CrmStore   *self,
+                                       gint64      since,
+                                       GError    **error);
+/* The changelog ops about one entity (oldest first). */
+GPtrArray   *crm_store_dup_entity_log (CrmStore   *self,
+                                       const char *entity_id,
+                                       GError    **error);
+gint64       crm_store_get_log_length (CrmStore *self);
+
+/* Every replicated entity's state, canonical: equal replicas give equal strings. */
+char        *crm_store_dump_state     (CrmStore  *self,
+                                       GError   **error);
+
+/* Small key/value settings kept in the replica (not replicated): "template",
+ * "sync.cursor", … */
+char        *crm_store_dup_meta       (CrmStore   *self,
+                                       const char *key);
+gboolean     crm_store_set_meta       (CrmStore   *self,
+                                       const char *key,
+                                       const char *value,
+                                       GError    **error);
+
+G_END_DECLS
