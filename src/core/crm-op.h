@@ -20,6 +20,7 @@ typedef struct {
   char       *cause;      /* op id that triggered this op (rules), or NULL */
   char       *rule;       /* rule id that made this op, or NULL */
   char       *actor;      /* user id on whose behalf the op was made, or NULL */
+  gint64      seq;        /* position in the local changelog; 0 when not stored */
 } CrmOp;
 
 #define CRM_TYPE_OP (crm_op_get_type ())
@@ -74,5 +75,15 @@ void           crm_change_set_bool      (CrmChange *change, const char *field, g
 void           crm_change_set_null      (CrmChange *change, const char *field);
 /* Takes ownership of @value. */
 void           crm_change_set_node      (CrmChange *change, const char *field, JsonNode *value);
+
+/* Set (@present TRUE) or clear a set-link entity such as deal↔tag: @kind "deal_tag",
+ * ends @a_field="deal" @a and @b_field="tag" @b. Its id is crm_uuid_link (kind, a, b). */
+CrmChange     *crm_changeset_set_link   (CrmChangeset *self,
+                                         const char   *kind,
+                                         const char   *a_field,
+                                         const char   *a,
+                                         const char   *b_field,
+                                         const char   *b,
+                                         gboolean      present);
 
 G_END_DECLS

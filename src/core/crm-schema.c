@@ -4,6 +4,7 @@
 
 #include "crm-schema.h"
 #include "crm-error.h"
+#include "crm-store.h"
 
 #define T(n) { n, CRM_COLUMN_TEXT }
 #define I(n) { n, CRM_COLUMN_INT }
@@ -225,7 +226,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_1,
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
 
 gboolean
 crm_schema_migrate (sqlite3  *db,

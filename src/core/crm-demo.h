@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-demo.h — realistic demo data for a truck-dealer replica (Russian names, phone
+ * numbers, companies, brand tags, deals over every pipeline, open and overdue tasks). */
+#pragma once
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint32 seed;        /* same seed → same data */
+  guint   n_deals;     /* e.g. 300 */
+  guint   n_contacts;  /* e.g. 200 */
+  guint   n_companies; /* e.g. 60 */
+} CrmDemoOptions;
+
+/* Fill a store made from the truck-dealer template through crm_store_apply() (the one
+ * write path), in batches. Uses the store's clock as "now" for due dates. */
+gboolean crm_demo_populate (CrmStore              *store,
+                            const CrmDemoOptions  *options,
+                            GError               **error);
+
+G_END_DECLS

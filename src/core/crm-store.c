@@ -1,0 +1,1336 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-store.c — the local replica: opening and creating the SQLite file, the one write
+ * path (crm_store_apply), merging ops made elsewhere, and reading entity state.
+ *
+ * Every replicated fact is a field of an entity with its own clock (hlc, device). A
+ * local change set and a merged op both end in apply_op_fields(), which keeps, field by
+ * field, the value with the greatest clock; that is what makes merge order-independent
+ * and idempotent. */
+#define G_LOG_DOMAIN "voronka-store"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "crm-store-private.h"
+#include "crm-hlc.h"
+#include "crm-json-private.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+/* PRAGMA application_id of a Voronka replica: "VRNK" */
+#define CRM_APPLICATION_ID 0x56524E4B
+
+struct _CrmStore
+{
+  GObject       parent_instance;
+
+  sqlite3      *db;
+  char         *path;
+  char         *device_id;
+  CrmHlc        clock;
+  gint64        now_ms;
+
+  GHashTable   *statements;    /* SQL text → sqlite3_stmt* */
+  GArray       *gates;         /* CrmGateFunc */
+  CrmRulesHook  rules_hook;
+  JsonObject   *refusal;
+  GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */
+  GPtrArray    *last_ops;      /* CrmOp*, written by the last successful apply */
+  gboolean      in_apply;
+};
+
+G_DEFINE_FINAL_TYPE (CrmStore, crm_store, G_TYPE_OBJECT)
+
+static void
+crm_store_finalize (GObject *object)
+{
+  CrmStore *self = CRM_STORE (object);
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->device_id, g_free);
+  g_clear_pointer (&self->gates, g_array_unref);
+  g_clear_pointer (&self->refusal, json_object_unref);
+  g_clear_pointer (&self->pending_ops, g_ptr_array_unref);
+  g_clear_pointer (&self->last_ops, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (crm_store_parent_class)->finalize (object);
+}
+
+static void
+crm_store_class_init (CrmStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = crm_store_finalize;
+}
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static void
+crm_store_init (CrmStore *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            finalize_statement);
+  self->gates = g_array_new (FALSE, FALSE, sizeof (CrmGateFunc));
+  self->pending_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  self->last_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+}
+
+/* --- SQLite plumbing -------------------------------------------------------------- */
+
+sqlite3 *
+_crm_store_get_db (CrmStore *self)
+{
+  return self->db;
+}
+
+void
+_crm_store_set_sql_error (CrmStore    *self,
+                          GError     **error,
+                          const char  *what)
+{
+  int code = sqlite3_errcode (self->db) & 0xFF;
+
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
+                 "The replica %s is damaged (%s while %s); restore it from a backup or "
+                 "sync it again from the server", self->path, sqlite3_errmsg (self->db), what);
+  else
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                 "Could not read or write the replica %s while %s: %s",
+                 self->path, what, sqlite3_errmsg (self->db));
+}
+
+sqlite3_stmt *
+_crm_store_prepare (CrmStore    *self,
+                    const char  *sql,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (self, error, "preparing a query");
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static gboolean
+exec_sql (CrmStore    *self,
+          const char  *sql,
+          GError     **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (self, error, sql);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Runs a cached statement that returns no rows. */
+static gboolean
+step_done (CrmStore      *self,
+           sqlite3_stmt  *stmt,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _crm_store_set_sql_error (self, error, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+/* --- meta --------------------------------------------------------------------------- */
+
+char *
+crm_store_dup_meta (CrmStore   *self,
+                    const char *key)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT value FROM meta WHERE key = ?1", NULL);
+  char *value = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, key);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+crm_store_set_meta (CrmStore    *self,
+                    const char  *key,
+                    const char  *value,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, key);
+  bind_text (stmt, 2, value);
+  return step_done (self, stmt, "saving a setting", error);
+}
+
+static gboolean
+save_clock (CrmStore  *self,
+            GError   **error)
+{
+  g_autofree char *text = crm_hlc_to_string (self->clock.last);
+
+  return crm_store_set_meta (self, "hlc", text, error);
+}
+
+/* --- opening ------------------------------------------------------------------------ */
+
+static gboolean
+configure_connection (CrmStore  *self,
+                      GError   **error)
+{
+  sqlite3_busy_timeout (self->db, 5000);
+  return exec_sql (self, "PRAGMA journal_mode = WAL", error) &&
+         exec_sql (self, "PRAGMA synchronous = NORMAL", error) &&
+         exec_sql (self, "PRAGMA foreign_keys = ON", error);
+}
+
+static gboolean
+read_application_id (CrmStore  *self,
+                     gint64    *out,
+                     GError   **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA application_id", -1, &stmt, NULL) != SQLITE_OK ||
+      (rc = sqlite3_step (stmt)) != SQLITE_ROW)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
+                   "%s is not a Voronka replica or is damaged (%s)",
+                   self->path, sqlite3_errmsg (self->db));
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+static gboolean
+load_identity (CrmStore  *self,
+               GError   **error)
+{
+  g_autofree char *hlc = NULL;
+  guint64 last = 0;
+
+  self->device_id = crm_store_dup_meta (self, "device_id");
+  if (self->device_id == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
+                   "%s is damaged: it has no device id", self->path);
+      return FALSE;
+    }
+  hlc = crm_store_dup_meta (self, "hlc");
+  if (hlc != NULL && !crm_hlc_parse (hlc, &last))
+    last = 0;
+  crm_hlc_init (&self->clock, last);
+  return TRUE;
+}
+
+static CrmStore *
+store_new (const char *path)
+{
+  CrmStore *self = g_object_new (CRM_TYPE_STORE, NULL);
+
+  self->path = g_strdup (path);
+  _crm_gates_install (self);
+  return self;
+}
+
+CrmStore *
+crm_store_open (const char  *path,
+                GError     **error)
+{
+  g_autoptr(CrmStore) self = NULL;
+  gint64 application_id = 0;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   "No replica at %s; create one with “voronkactl --db %s init”", path, path);
+      return NULL;
+    }
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
+                   "%s is not a file, so it cannot be a replica", path);
+      return NULL;
+    }
+
+  self = store_new (path);
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
+                   "Could not open the replica %s: %s", path,
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+  if (!read_application_id (self, &application_id, error))
+    return NULL;
+  if (application_id != CRM_APPLICATION_ID)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
+                   "%s is not a Voronka replica (it is some other kind of database)", path);
+      return NULL;
+    }
+  if (!configure_connection (self, error) ||
+      !crm_schema_migrate (self->db, error) ||
+      !load_identity (self, error))
+    {
+      if (error != NULL && *error != NULL && (*error)->domain == CRM_STORE_ERROR &&
+          (*error)->code == CRM_STORE_ERROR_FAILED)
+        (*error)->code = CRM_STORE_ERROR_DATABASE_CORRUPT;
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+CrmStore *
+crm_store_create (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(CrmStore) self = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *pragma = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "%s already exists; choose another path or remove it first", path);
+      return NULL;
+    }
+
+  self = store_new (path);
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                       NULL) != SQLITE_OK)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   "Could not create the replica %s: %s", path,
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+  pragma = g_strdup_printf ("PRAGMA application_id = %d", CRM_APPLICATION_ID);
+  device_id = crm_uuid_v7_new (crm_time_now_ms ());
+  if (!exec_sql (self, pragma, error) ||
+      !configure_connection (self, error) ||
+      !crm_schema_migrate (self->db, error) ||
+      !crm_store_set_meta (self, "device_id", device_id, error) ||
+      !load_identity (self, error))
+    {
+      g_clear_object (&self);
+      g_unlink (path);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+crm_store_get_path (CrmStore *self)
+{
+  return self->path;
+}
+
+const char *
+crm_store_get_device_id (CrmStore *self)
+{
+  return self->device_id;
+}
+
+void
+crm_store_set_now (CrmStore *self,
+                   gint64    now_ms)
+{
+  self->now_ms = now_ms;
+}
+
+gint64
+crm_store_get_now (CrmStore *self)
+{
+  return self->now_ms != 0 ? self->now_ms : crm_time_now_ms ();
+}
+
+char *
+crm_store_new_id (CrmStore *self)
+{
+  return crm_uuid_v7_new (crm_store_get_now (self));
+}
+
+/* --- field clocks and values ---------------------------------------------------------- */
+
+/* A field's clock is stored as "hlc16hex device"; (hlc, device) order decides. */
+static int
+compare_clock (guint64     hlc,
+               const char *device,
+               const char *stored)
+{
+  guint64 stored_hlc = 0;
+  g_autofree char *hex = NULL;
+  const char *space;
+
+  if (stored == NULL)
+    return 1;
+  space = strchr (stored, ' ');
+  if (space == NULL)
+    return 1;
+  hex = g_strndup (stored, space - stored);
+  if (!crm_hlc_parse (hex, &stored_hlc))
+    return 1;
+  if (hlc != stored_hlc)
+    return hlc > stored_hlc ? 1 : -1;
+  return strcmp (device, space + 1);
+}
+
+static gboolean
+check_value_kind (const CrmOp     *op,
+                  const char      *field,
+                  const CrmColumn *column,
+                  JsonNode        *value,
+                  GError         **error)
+{
+  gboolean ok = FALSE;
+
+  if (JSON_NODE_HOLDS_NULL (value))
+    return TRUE;
+  switch (column ? column->kind : CRM_COLUMN_JSON)
+    {
+    case CRM_COLUMN_TEXT:
+      ok = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING;
+      break;
+    case CRM_COLUMN_INT:
+      ok = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64;
+      break;
+    case CRM_COLUMN_BOOL:
+      ok = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN;
+      break;
+    case CRM_COLUMN_JSON:
+    default:
+      ok = TRUE;
+      break;
+    }
+  if (!ok)
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                 "Field “%s” of %s %s has a value of the wrong type", field, op->entity,
+                 op->entity_id);
+  return ok;
+}
+
+static void
+bind_value (sqlite3_stmt    *stmt,
+            int              index,
+            const CrmColumn *column,
+            JsonNode        *value)
+{
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    {
+      sqlite3_bind_null (stmt, index);
+      return;
+    }
+  switch (column->kind)
+    {
+    case CRM_COLUMN_TEXT:
+      bind_text (stmt, index, json_node_get_string (value));
+      break;
+    case CRM_COLUMN_INT:
+      sqlite3_bind_int64 (stmt, index, json_node_get_int (value));
+      break;
+    case CRM_COLUMN_BOOL:
+      sqlite3_bind_int (stmt, index, json_node_get_boolean (value) ? 1 : 0);
+      break;
+    case CRM_COLUMN_JSON:
+    default:
+      {
+        g_autofree char *text = crm_json_to_canonical (value);
+        bind_text (stmt, index, text);
+      }
+      break;
+    }
+}
+
+/* Rebuild the derived search words of a contact (name words and phone digits). */
+static gboolean
+refresh_contact_tokens (CrmStore    *self,
+                        const char  *contact_id,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *name = NULL;
+  g_autofree char *phones = NULL;
+  gboolean deleted = FALSE;
+  g_autoptr(GHashTable) tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  stmt = _crm_store_prepare (self, "DELETE FROM contact_token WHERE contact = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, contact_id);
+  if (!step_done (self, stmt, "updating the contact search", error))
+    return FALSE;
+
+  stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, contact_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      phones = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      deleted = sqlite3_column_int (stmt, 2) != 0;
+    }
+  sqlite3_reset (stmt);
+  if (deleted)
+    return TRUE;
+
+  if (name != NULL)
+    {
+      g_autofree char *folded = crm_text_fold (name);
+      const char *start = NULL;
+
+      /* words: runs of letters and digits */
+      for (const char *p = folded;; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+          gboolean word_char = c != 0 && g_unichar_isalnum (c);
+
+          if (word_char && start == NULL)
+            start = p;
+          else if (!word_char && start != NULL)
+            {
+              g_hash_table_add (tokens, g_strndup (start, p - start));
+              start = NULL;
+            }
+          if (c == 0)
+            break;
+        }
+    }
+  if (phones != NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string (phones, NULL);
+
+      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *array = json_node_get_array (node);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              const char *phone = json_array_get_string_element (array, i);
+              GString *digits = g_string_new (NULL);
+
+              for (const char *p = phone ? phone : ""; *p != '\0'; p++)
+                if (g_ascii_isdigit (*p))
+                  g_string_append_c (digits, *p);
+              if (digits->len > 0)
+                g_hash_table_add (tokens, g_string_free (digits, FALSE));
+              else
+                g_string_free (digits, TRUE);
+            }
+        }
+    }
+
+  stmt = _crm_store_prepare (self,
+    "INSERT OR IGNORE INTO contact_token (token, contact) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, tokens);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      sqlite3_clear_bindings (stmt);
+      bind_text (stmt, 1, key);
+      bind_text (stmt, 2, contact_id);
+      if (!step_done (self, stmt, "updating the contact search", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Stands for the `deleted` column in the list of columns an op wins. */
+static const CrmColumn deleted_column = { "deleted", CRM_COLUMN_BOOL };
+
+/* The heart of the store: write the fields of @op whose clock beats the stored clock
+ * of that field. Columns are updated in place; other fields live in `data`. */
+static gboolean
+apply_op_fields (CrmStore     *self,
+                 const CrmOp  *op,
+                 GError      **error)
+{
+  const CrmEntityType *type = crm_schema_lookup (op->entity);
+  g_autofree char *select_sql = NULL;
+  g_autoptr(JsonNode) clocks_node = NULL;
+  g_autoptr(JsonNode) data_node = NULL;
+  JsonObject *clocks;
+  JsonObject *data;
+  g_autoptr(GString) update = NULL;
+  g_autoptr(GPtrArray) won_columns = g_ptr_array_new ();
+  g_autoptr(GPtrArray) won_values = g_ptr_array_new ();
+  gboolean data_changed = FALSE;
+  gboolean any_won = FALSE;
+  gboolean exists = FALSE;
+  gboolean search_changed = FALSE;
+  gint64 row_hlc = 0;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *clock_text = NULL;
+  sqlite3_stmt *stmt;
+  int index;
+
+  if (type != NULL)
+    select_sql = g_strdup_printf ("SELECT clocks, data, hlc FROM \"%s\" WHERE id = ?1",
+                                  type->name);
+  else
+    select_sql = g_strdup ("SELECT clocks, data, hlc FROM other_entity "
+                           "WHERE id = ?1 AND entity = ?2");
+  stmt = _crm_store_prepare (self, select_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op->entity_id);
+  if (type == NULL)
+    bind_text (stmt, 2, op->entity);
+  switch (sqlite3_step (stmt))
+    {
+    case SQLITE_ROW:
+      exists = TRUE;
+      clocks_node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+      data_node = json_from_string ((const char *) sqlite3_column_text (stmt, 1), NULL);
+      row_hlc = sqlite3_column_int64 (stmt, 2);
+      break;
+    case SQLITE_DONE:
+      break;
+    default:
+      _crm_store_set_sql_error (self, error, "reading an entity");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+
+  if (clocks_node == NULL || !JSON_NODE_HOLDS_OBJECT (clocks_node))
+    {
+      g_clear_pointer (&clocks_node, json_node_unref);
+      clocks_node = crm_json_node_take_object (json_object_new ());
+    }
+  if (data_node == NULL || !JSON_NODE_HOLDS_OBJECT (data_node))
+    {
+      g_clear_pointer (&data_node, json_node_unref);
+      data_node = crm_json_node_take_object (json_object_new ());
+    }
+  clocks = json_node_get_object (clocks_node);
+  data = json_node_get_object (data_node);
+
+  {
+    g_autofree char *hex = crm_hlc_to_string (op->hlc);
+    clock_text = g_strdup_printf ("%s %s", hex, op->device);
+  }
+
+  members = json_object_get_members (op->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *field = l->data;
+      JsonNode *value = json_object_get_member (op->fields, field);
+      const CrmColumn *column = NULL;
+      gboolean is_deleted = g_str_equal (field, "deleted");
+
+      if (g_str_equal (field, "id") || g_str_equal (field, "data") ||
+          g_str_equal (field, "clocks") || g_str_equal (field, "hlc"))
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       "“%s” is not a field that can be written (%s %s)", field,
+                       op->entity, op->entity_id);
+          return FALSE;
+        }
+      if (type != NULL && !is_deleted)
+        column = crm_entity_type_column (type, field);
+      if (type != NULL && is_deleted &&
+          !(JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN))
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       "“deleted” of %s %s must be true or false", op->entity, op->entity_id);
+          return FALSE;
+        }
+      if (type != NULL && !check_value_kind (op, field, column, value, error))
+        return FALSE;
+
+      if (compare_clock (op->hlc, op->device,
+                         json_object_get_string_member_with_default (clocks, field, NULL)) <= 0)
+        continue;
+
+      any_won = TRUE;
+      json_object_set_string_member (clocks, field, clock_text);
+      if (type != NULL && is_deleted)
+        {
+          g_ptr_array_add (won_columns, (gpointer) &deleted_column);
+          g_ptr_array_add (won_values, value);
+        }
+      else if (column != NULL)
+        {
+          g_ptr_array_add (won_columns, (gpointer) column);
+          g_ptr_array_add (won_values, value);
+        }
+      else
+        {
+          json_object_set_member (data, field, json_node_copy (value));
+          data_changed = TRUE;
+        }
+      if (type != NULL && g_str_equal (type->name, "contact") &&
+          (is_deleted || g_str_equal (field, "name") || g_str_equal (field, "phones")))
+        search_changed = TRUE;
+    }
+
+  if (!any_won)
+    return TRUE;
+
+  if (!exists)
+    {
+      const char *insert_sql = type != NULL ? NULL :
+        "INSERT INTO other_entity (entity, id) VALUES (?2, ?1)";
+      g_autofree char *owned_sql = NULL;
+
+      if (type != NULL)
+        insert_sql = owned_sql = g_strdup_printf ("INSERT INTO \"%s\" (id) VALUES (?1)",
+                                                  type->name);
+      stmt = _crm_store_prepare (self, insert_sql, error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, op->entity_id);
+      if (type == NULL)
+        bind_text (stmt, 2, op->entity);
+      if (!step_done (self, stmt, "creating an entity", error))
+        return FALSE;
+    }
+
+  update = g_string_new (NULL);
+  g_string_append_printf (update, "UPDATE \"%s\" SET clocks = ?1, hlc = ?2",
+                          type != NULL ? type->name : "other_entity");
+  if (data_changed)
+    g_string_append (update, ", data = ?3");
+  index = 4;
+  for (guint i = 0; i < won_columns->len; i++, index++)
+    {
+      const char *name = ((const CrmColumn *) won_columns->pdata[i])->name;
+      g_string_append_printf (update, ", \"%s\" = ?%d", name, index);
+    }
+  g_string_append_printf (update, " WHERE id = ?%d", index);
+  if (type == NULL)
+    g_string_append_printf (update, " AND entity = ?%d", index + 1);
+
+  stmt = _crm_store_prepare (self, update->str, error);
+  if (stmt == NULL)
+    return FALSE;
+  {
+    g_autofree char *clocks_text = crm_json_to_canonical (clocks_node);
+    bind_text (stmt, 1, clocks_text);
+  }
+  sqlite3_bind_int64 (stmt, 2, MAX (row_hlc, (gint64) op->hlc));
+  if (data_changed)
+    {
+      g_autofree char *data_text = crm_json_to_canonical (data_node);
+      bind_text (stmt, 3, data_text);
+    }
+  index = 4;
+  for (guint i = 0; i < won_columns->len; i++, index++)
+    {
+      bind_value (stmt, index, won_columns->pdata[i], won_values->pdata[i]);
+    }
+  bind_text (stmt, index, op->entity_id);
+  if (type == NULL)
+    bind_text (stmt, index + 1, op->entity);
+  if (!step_done (self, stmt, "writing an entity", error))
+    return FALSE;
+
+  if (search_changed && !refresh_contact_tokens (self, op->entity_id, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* --- the changelog ---------------------------------------------------------------------- */
+
+static gboolean
+append_to_changelog (CrmStore     *self,
+                     CrmOp        *op,
+                     gboolean      local,
+                     GError      **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
+    " actor, local) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+  g_autofree char *fields = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  fields = crm_json_object_to_canonical (op->fields);
+  bind_text (stmt, 1, op->op_id);
+  sqlite3_bind_int64 (stmt, 2, (gint64) op->hlc);
+  bind_text (stmt, 3, op->device);
+  bind_text (stmt, 4, op->entity);
+  bind_text (stmt, 5, op->entity_id);
+  bind_text (stmt, 6, fields);
+  bind_text (stmt, 7, op->cause);
+  bind_text (stmt, 8, op->rule);
+  bind_text (stmt, 9, op->actor);
+  sqlite3_bind_int (stmt, 10, local ? 1 : 0);
+  if (!step_done (self, stmt, "appending to the changelog", error))
+    return FALSE;
+  op->seq = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static gboolean
+op_is_known (CrmStore    *self,
+             const char  *op_id,
+             gboolean    *out_known,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT 1 FROM changelog WHERE op_id = ?1",
+                                           error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (self, error, "reading the changelog");
+      return FALSE;
+    }
+  *out_known = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+static CrmOp *
+op_from_row (sqlite3_stmt *stmt)
+{
+  CrmOp *op = g_new0 (CrmOp, 1);
+  g_autoptr(JsonNode) fields = NULL;
+
+  op->seq = sqlite3_column_int64 (stmt, 0);
+  op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
+  op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6), NULL);
+  op->fields = fields != NULL && JSON_NODE_HOLDS_OBJECT (fields) ?
+    json_object_ref (json_node_get_object (fields)) : json_object_new ();
+  op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+  op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+  op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  return op;
+}
+
+#define OP_COLUMNS "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
+
+static GPtrArray *
+collect_ops (CrmStore      *self,
+             sqlite3_stmt  *stmt,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ops, op_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (self, error, "reading the changelog");
+      return NULL;
+    }
+  return g_steal_pointer (&ops);
+}
+
+GPtrArray *
+crm_store_dup_log (CrmStore  *self,
+                   gint64     since,
+                   GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "SELECT " OP_COLUMNS " FROM changelog WHERE seq > ?1 ORDER BY seq", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, since);
+  return collect_ops (self, stmt, error);
+}
+
+GPtrArray *
+crm_store_dup_entity_log (CrmStore    *self,
+                          const char  *entity_id,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "SELECT " OP_COLUMNS " FROM changelog WHERE entity_id = ?1 ORDER BY hlc, seq", error);
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, entity_id);
+  return collect_ops (self, stmt, error);
+}
+
+gint64
+crm_store_get_log_length (CrmStore *self)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT count(*) FROM changelog", NULL);
+  gint64 count = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return count;
+}
+
+/* --- the one write path ------------------------------------------------------------------ */
+
+void
+_crm_store_add_gate (CrmStore    *self,
+                     CrmGateFunc  gate)
+{
+  g_array_append_val (self->gates, gate);
+}
+
+void
+_crm_store_set_rules_hook (CrmStore     *self,
+                           CrmRulesHook  hook)
+{
+  self->rules_hook = hook;
+}
+
+void
+_crm_store_set_refusal (CrmStore   *self,
+                        JsonObject *refusal)
+{
+  g_clear_pointer (&self->refusal, json_object_unref);
+  self->refusal = refusal;
+}
+
+JsonObject *
+crm_store_dup_refusal (CrmStore *self)
+{
+  return self->refusal != NULL ? json_object_ref (self->refusal) : NULL;
+}
+
+GPtrArray *
+crm_store_get_last_ops (CrmStore *self)
+{
+  return self->last_ops;
+}
+
+CrmOp *
+_crm_store_write_change (CrmStore         *self,
+                         const CrmChange  *change,
+                         const char       *actor,
+                         const char       *cause,
+                         const char       *rule,
+                         GError          **error)
+{
+  g_autoptr(CrmOp) op = NULL;
+  gint64 now = crm_store_get_now (self);
+  CrmOp *borrowed;
+
+  g_return_val_if_fail (self->in_apply, NULL);
+
+  if (crm_schema_lookup (change->entity) == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "“%s” is not a kind of entity this version knows", change->entity);
+      return NULL;
+    }
+  if (!crm_uuid_is_valid (change->entity_id))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "“%s” is not a valid id for a %s", change->entity_id, change->entity);
+      return NULL;
+    }
+
+  op = g_new0 (CrmOp, 1);
+  op->op_id = crm_uuid_v7_new (now);
+  op->hlc = crm_hlc_now (&self->clock, now);
+  op->device = g_strdup (self->device_id);
+  op->entity = g_strdup (change->entity);
+  op->entity_id = g_strdup (change->entity_id);
+  op->fields = crm_json_object_deep_copy (change->fields);
+  op->cause = g_strdup (cause);
+  op->rule = g_strdup (rule);
+  op->actor = g_strdup (actor);
+
+  if (!apply_op_fields (self, op, error) ||
+      !append_to_changelog (self, op, TRUE, error))
+    return NULL;
+
+  borrowed = op;
+  g_ptr_array_add (self->pending_ops, g_steal_pointer (&op));
+  return borrowed;
+}
+
+static gboolean
+rollback (CrmStore *self)
+{
+  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  g_ptr_array_set_size (self->pending_ops, 0);
+  self->in_apply = FALSE;
+  return FALSE;
+}
+
+gboolean
+crm_store_apply (CrmStore      *self,
+                 CrmChangeset  *changeset,
+                 GError       **error)
+{
+  guint n_changes;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (changeset != NULL, FALSE);
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  _crm_store_set_refusal (self, NULL);
+  n_changes = crm_changeset_get_n_changes (changeset);
+  if (n_changes == 0)
+    {
+      g_ptr_array_set_size (self->last_ops, 0);
+      return TRUE;
+    }
+
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_apply = TRUE;
+  g_ptr_array_set_size (self->pending_ops, 0);
+
+  for (guint i = 0; i < n_changes; i++)
+    {
+      CrmChange *change = crm_changeset_get_change (changeset, i);
+
+      if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
+                                   NULL, NULL, error) == NULL)
+        return rollback (self);
+    }
+
+  /* Gates look at the state the change set leaves, so a move that also sets the
+   * missing field or the reason passes. Only the user's own changes are gated. */
+  for (guint i = 0; i < n_changes; i++)
+    {
+      const CrmOp *op = g_ptr_array_index (self->pending_ops, i);
+      CrmChange *change = crm_changeset_get_change (changeset, i);
+
+      for (guint g = 0; g < self->gates->len; g++)
+        if (!g_array_index (self->gates, CrmGateFunc, g) (self, op, change, error))
+          return rollback (self);
+    }
+
+  if (self->rules_hook != NULL && !self->rules_hook (self, self->pending_ops, error))
+    return rollback (self);
+
+  if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
+    return rollback (self);
+
+  self->in_apply = FALSE;
+  g_ptr_array_set_size (self->last_ops, 0);
+  g_ptr_array_extend_and_steal (self->last_ops, g_steal_pointer (&self->pending_ops));
+  self->pending_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  return TRUE;
+}
+
+/* --- merge ------------------------------------------------------------------------------- */
+
+static gboolean
+validate_remote_op (const CrmOp  *op,
+                    GError      **error)
+{
+  if (op->op_id == NULL || op->device == NULL || op->entity == NULL ||
+      op->entity_id == NULL || op->fields == NULL || *op->entity == '\0' ||
+      *op->entity_id == '\0' || *op->device == '\0' || strchr (op->device, ' ') != NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "An op from elsewhere is incomplete (op %s)", op->op_id ? op->op_id : "?");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_store_merge_ops (CrmStore   *self,
+                     GPtrArray  *ops,
+                     GError    **error)
+{
+  gint64 now = crm_store_get_now (self);
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  if (ops == NULL || ops->len == 0)
+    return TRUE;
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = g_ptr_array_index (ops, i);
+      g_autoptr(CrmOp) copy = NULL;
+      gboolean known = FALSE;
+
+      if (!validate_remote_op (op, error) || !op_is_known (self, op->op_id, &known, error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      if (known)
+        continue;
+      copy = crm_op_copy (op);
+      crm_hlc_absorb (&self->clock, op->hlc, now);
+      if (!apply_op_fields (self, copy, error) ||
+          !append_to_changelog (self, copy, FALSE, error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+
+  if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- reading entity state ------------------------------------------------------------------ */
+
+static JsonNode *
+column_to_node (sqlite3_stmt    *stmt,
+                int              index,
+                CrmColumnKind    kind)
+{
+  if (sqlite3_column_type (stmt, index) == SQLITE_NULL)
+    return json_node_init_null (json_node_alloc ());
+  switch (kind)
+    {
+    case CRM_COLUMN_INT:
+      return json_node_init_int (json_node_alloc (), sqlite3_column_int64 (stmt, index));
+    case CRM_COLUMN_BOOL:
+      return json_node_init_boolean (json_node_alloc (), sqlite3_column_int (stmt, index) != 0);
+    case CRM_COLUMN_JSON:
+      {
+        JsonNode *node = json_from_string ((const char *) sqlite3_column_text (stmt, index), NULL);
+        return node != NULL ? node : json_node_init_null (json_node_alloc ());
+      }
+    case CRM_COLUMN_TEXT:
+    default:
+      return json_node_init_string (json_node_alloc (),
+                                    (const char *) sqlite3_column_text (stmt, index));
+    }
+}
+
+static char *
+select_all_sql (const CrmEntityType *type,
+                const char          *where)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT id, deleted, data, clocks, hlc");
+
+  for (const CrmColumn *c = type->columns; c->name != NULL; c++)
+    g_string_append_printf (sql, ", \"%s\"", c->name);
+  g_string_append_printf (sql, " FROM \"%s\" %s", type->name, where);
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+/* Row → {"id", columns…, custom fields…, "deleted"} */
+static JsonObject *
+row_to_object (const CrmEntityType *type,
+               sqlite3_stmt        *stmt)
+{
+  JsonObject *object = json_object_new ();
+  g_autoptr(JsonNode) data = NULL;
+  int index = 5;
+
+  json_object_set_string_member (object, "id", (const char *) sqlite3_column_text (stmt, 0));
+  data = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
+  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+    {
+      JsonObject *custom = json_node_get_object (data);
+      g_autoptr(GList) members = json_object_get_members (custom);
+
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (object, l->data,
+                                json_node_copy (json_object_get_member (custom, l->data)));
+    }
+  for (const CrmColumn *c = type->columns; c->name != NULL; c++, index++)
+    json_object_set_member (object, c->name, column_to_node (stmt, index, c->kind));
+  json_object_set_boolean_member (object, "deleted", sqlite3_column_int (stmt, 1) != 0);
+  return object;
+}
+
+JsonObject *
+crm_store_dup_entity (CrmStore   *self,
+                      const char *entity,
+                      const char *entity_id)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  JsonObject *object = NULL;
+
+  if (type == NULL || entity_id == NULL)
+    return NULL;
+  sql = select_all_sql (type, "WHERE id = ?1");
+  stmt = _crm_store_prepare (self, sql, NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, entity_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    object = row_to_object (type, stmt);
+  sqlite3_reset (stmt);
+  return object;
+}
+
+char *
+_crm_store_dup_column (CrmStore   *self,
+                       const char *entity,
+                       const char *entity_id,
+                       const char *column)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
+    return NULL;
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1 AND deleted = 0",
+                         column, type->name);
+  stmt = _crm_store_prepare (self, sql, NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, entity_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+_crm_store_get_int_column (CrmStore   *self,
+                           const char *entity,
+                           const char *entity_id,
+                           const char *column,
+                           gint64     *out)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+
+  *out = 0;
+  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
+    return FALSE;
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1 AND deleted = 0",
+                         column, type->name);
+  stmt = _crm_store_prepare (self, sql, NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, entity_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    {
+      *out = sqlite3_column_int64 (stmt, 0);
+      found = TRUE;
+    }
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* One line per entity, tables in schema order, rows by id: every column including the
+ * clocks, so two replicas that merged the same ops print the same bytes. */
+char *
+crm_store_dump_state (CrmStore  *self,
+                      GError   **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const CrmEntityType *const *types = crm_schema_types ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  for (guint t = 0; types[t] != NULL; t++)
+    {
+      g_autofree char *sql = select_all_sql (types[t], "ORDER BY id");
+
+      stmt = _crm_store_prepare (self, sql, error);
+      if (stmt == NULL)
+        return NULL;
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_autoptr(JsonObject) object = row_to_object (types[t], stmt);
+          g_autofree char *text = NULL;
+
+          json_object_set_string_member (object, "@clocks",
+                                         (const char *) sqlite3_column_text (stmt, 3));
+          json_object_set_int_member (object, "@hlc", sqlite3_column_int64 (stmt, 4));
+          text = crm_json_object_to_canonical (object);
+          g_string_append_printf (out, "%s %s\n", types[t]->name, text);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          _crm_store_set_sql_error (self, error, "reading the replica");
+          return NULL;
+        }
+    }
+
+  stmt = _crm_store_prepare (self,
+    "SELECT entity, id, data, clocks, hlc FROM other_entity ORDER BY entity, id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_string_append_printf (out, "other %s %s %s %s %" G_GINT64_FORMAT "\n",
+                            sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
+                            sqlite3_column_text (stmt, 2), sqlite3_column_text (stmt, 3),
+                            (gint64) sqlite3_column_int64 (stmt, 4));
+  sqlite3_reset (stmt);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

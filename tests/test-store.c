@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-store.c — the replica file and the one write path: opening damaged or foreign
+ * files, the gates refusing change sets without writing anything, rollback. */
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "crm-store.h"
+#include "crm-uuid.h"
+
+typedef struct {
+  char     *dir;
+  char     *path;
+  CrmStore *store;
+  char     *pipeline;
+  char     *other_pipeline;
+  char     *stages[5];      /* unsorted, open, open, won, lost */
+  char     *other_stage;
+  char     *reason;
+  char     *other_reason;
+  char     *deal;
+} Fixture;
+
+static char *
+named_id (const char *name)
+{
+  return crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char *names[] = { "Неразобранное", "Новая заявка", "Встреча проведена",
+                                 "Отгружено", "Закрыто и не реализовано" };
+  static const char *kinds[] = { "unsorted", "open", "open", "won", "lost" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  CrmChange *change;
+
+  f->dir = g_dir_make_tmp ("voronka-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "replica.db", NULL);
+  f->store = crm_store_create (f->path, &error);
+  g_assert_no_error (error);
+  crm_store_set_now (f->store, 1772445600000); /* 2026-03-02T10:00:00Z */
+
+  f->pipeline = named_id ("test/pipeline/Продажи");
+  f->other_pipeline = named_id ("test/pipeline/Лизинг");
+  change = crm_changeset_create (cs, "pipeline", f->pipeline);
+  crm_change_set_string (change, "name", "Продажи");
+  crm_change_set_int (change, "position", 0);
+  change = crm_changeset_create (cs, "pipeline", f->other_pipeline);
+  crm_change_set_string (change, "name", "Лизинг");
+  crm_change_set_int (change, "position", 1);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("test/stage/%u", i);
+
+      f->stages[i] = named_id (key);
+      change = crm_changeset_create (cs, "stage", f->stages[i]);
+      crm_change_set_string (change, "pipeline", f->pipeline);
+      crm_change_set_string (change, "name", names[i]);
+      crm_change_set_string (change, "kind", kinds[i]);
+      crm_change_set_int (change, "position", i);
+    }
+  f->other_stage = named_id ("test/stage/other");
+  change = crm_changeset_create (cs, "stage", f->other_stage);
+  crm_change_set_string (change, "pipeline", f->other_pipeline);
+  crm_change_set_string (change, "name", "База клиентов на лизинг");
+  crm_change_set_string (change, "kind", "open");
+  crm_change_set_int (change, "position", 0);
+
+  f->reason = named_id ("test/reason/Дорого");
+  change = crm_changeset_create (cs, "loss_reason", f->reason);
+  crm_change_set_string (change, "pipeline", f->pipeline);
+  crm_change_set_string (change, "name", "Дорого");
+  f->other_reason = named_id ("test/reason/other");
+  change = crm_changeset_create (cs, "loss_reason", f->other_reason);
+  crm_change_set_string (change, "pipeline", f->other_pipeline);
+  crm_change_set_string (change, "name", "Не одобрили лизинг");
+
+  f->deal = crm_store_new_id (f->store);
+  change = crm_changeset_create (cs, "deal", f->deal);
+  crm_change_set_string (change, "title", "Volvo FH 460");
+  crm_change_set_string (change, "pipeline", f->pipeline);
+  crm_change_set_string (change, "stage", f->stages[1]);
+  crm_change_set_int (change, "amount", 450000000);
+
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  for (guint i = 0; i < G_N_ELEMENTS (f->stages); i++)
+    g_free (f->stages[i]);
+  g_free (f->pipeline);
+  g_free (f->other_pipeline);
+  g_free (f->other_stage);
+  g_free (f->reason);
+  g_free (f->other_reason);
+  g_free (f->deal);
+  g_unlink (f->path);
+  {
+    g_autofree char *wal = g_strconcat (f->path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (f->path, "-shm", NULL);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static char *
+deal_stage (Fixture *f)
+{
+  g_autoptr(JsonObject) deal = crm_store_dup_entity (f->store, "deal", f->deal);
+
+  g_assert_nonnull (deal);
+  return g_strdup (json_object_get_string_member (deal, "stage"));
+}
+
+static gboolean
+move_deal (Fixture     *f,
+           const char  *stage,
+           const char  *reason,
+           GError     **error)
+{
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  CrmChange *change = crm_changeset_touch (cs, "deal", f->deal);
+
+  crm_change_set_string (change, "stage", stage);
+  if (reason != NULL)
+    crm_change_set_string (change, "loss_reason", reason);
+  return crm_store_apply (f->store, cs, error);
+}
+
+static void
+test_loss_reason_gate (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  g_autofree char *before_state = crm_store_dump_state (f->store, NULL);
+  g_autofree char *after_state = NULL;
+  g_autofree char *stage = NULL;
+  gint64 log_length = crm_store_get_log_length (f->store);
+
+  g_assert_false (move_deal (f, f->stages[4], NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_LOSS_REASON_REQUIRED);
+  g_assert_cmpstr (crm_error_code_name (error), ==, "loss-reason-required");
+  g_assert_nonnull (strstr (error->message, "Закрыто и не реализовано"));
+  g_assert_nonnull (strstr (error->message, "Дорого"));
+  refusal = crm_store_dup_refusal (f->store);
+  g_assert_nonnull (refusal);
+  g_assert_cmpstr (json_object_get_string_member (refusal, "name"), ==, "loss-reason-required");
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (refusal, "choices")),
+                   ==, 1);
+
+  /* nothing was written: same changelog, same state */
+  g_assert_cmpint (crm_store_get_log_length (f->store), ==, log_length);
+  after_state = crm_store_dump_state (f->store, NULL);
+  g_assert_cmpstr (after_state, ==, before_state);
+
+  /* a reason from another pipeline's list is refused too */
+  g_clear_error (&error);
+  g_assert_false (move_deal (f, f->stages[4], f->other_reason, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_LOSS_REASON_REQUIRED);
+  g_assert_cmpint (crm_store_get_log_length (f->store), ==, log_length);
+
+  g_clear_error (&error);
+  g_assert_true (move_deal (f, f->stages[4], f->reason, &error));
+  g_assert_no_error (error);
+  stage = deal_stage (f);
+  g_assert_cmpstr (stage, ==, f->stages[4]);
+  g_assert_cmpint (crm_store_get_log_length (f->store), ==, log_length + 1);
+}
+
+static void
+add_required_field (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autofree char *id = named_id ("test/field/payment_type");
+  CrmChange *change = crm_changeset_create (cs, "field", id);
+  JsonArray *stages = json_array_new ();
+  JsonArray *choices = json_array_new ();
+  JsonNode *node;
+
+  json_array_add_string_element (stages, f->stages[2]);
+  json_array_add_string_element (choices, "Наличные");
+  json_array_add_string_element (choices, "Лизинг");
+  crm_change_set_string (change, "entity", "deal");
+  crm_change_set_string (change, "key", "payment_type");
+  crm_change_set_string (change, "label", "Тип оплаты");
+  crm_change_set_string (change, "type", "choice");
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, choices);
+  crm_change_set_node (change, "choices", node);
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, stages);
+  crm_change_set_node (change, "required_stages", node);
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_required_field_gate (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autofree char *stage = NULL;
+  gint64 log_length;
+  JsonArray *fields;
+
+  add_required_field (f);
+  log_length = crm_store_get_log_length (f->store);
+
+  /* required from «Встреча проведена» on: a move past it is refused as well */
+  g_assert_false (move_deal (f, f->stages[3], NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_REQUIRED_FIELD);
+  g_assert_nonnull (strstr (error->message, "Тип оплаты"));
+  refusal = crm_store_dup_refusal (f->store);
+  fields = json_object_get_array_member (refusal, "fields");
+  g_assert_cmpint (json_array_get_length (fields), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (fields, 0),
+                                                  "key"), ==, "payment_type");
+  g_assert_cmpint (crm_store_get_log_length (f->store), ==, log_length);
+  stage = deal_stage (f);
+  g_assert_cmpstr (stage, ==, f->stages[1]);
+
+  /* closing as lost does not need business fields */
+  g_clear_error (&error);
+  g_assert_true (move_deal (f, f->stages[4], f->reason, &error));
+  g_assert_no_error (error);
+  g_assert_true (move_deal (f, f->stages[1], NULL, &error));
+
+  /* filling the field in the same change set as the move lets it through */
+  {
+    CrmChange *change = crm_changeset_touch (cs, "deal", f->deal);
+    crm_change_set_string (change, "stage", f->stages[2]);
+    crm_change_set_string (change, "payment_type", "Лизинг");
+  }
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&stage, g_free);
+  stage = deal_stage (f);
+  g_assert_cmpstr (stage, ==, f->stages[2]);
+}
+
+static void
+test_stage_of_other_pipeline (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 log_length = crm_store_get_log_length (f->store);
+
+  g_assert_false (move_deal (f, f->other_stage, NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "База клиентов на лизинг"));
+  g_assert_cmpint (crm_store_get_log_length (f->store), ==, log_length);
+}
+
+static void
+test_rollback_whole_changeset (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autofree char *contact = crm_store_new_id (f->store);
+  g_autofree char *before = crm_store_dump_state (f->store, NULL);
+  g_autofree char *after = NULL;
+  CrmChange *change;
+
+  change = crm_changeset_create (cs, "contact", contact);
+  crm_change_set_string (change, "name", "Иванов Иван");
+  change = crm_changeset_touch (cs, "deal", f->deal);
+  crm_change_set_string (change, "title", "renamed");
+  change = crm_changeset_touch (cs, "deal", f->deal);
+  crm_change_set_string (change, "amount", "not a number");
+
+  g_assert_false (crm_store_apply (f->store, cs, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "amount"));
+  after = crm_store_dump_state (f->store, NULL);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_null (crm_store_dup_entity (f->store, "contact", contact));
+}
+
+static void
+test_custom_fields_and_reopen (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  g_autofree char *device = g_strdup (crm_store_get_device_id (f->store));
+  g_autofree char *state = crm_store_dump_state (f->store, NULL);
+  g_autofree char *reopened_state = NULL;
+  guint64 last_hlc;
+  CrmChange *change = crm_changeset_touch (cs, "deal", f->deal);
+
+  crm_change_set_string (change, "waiting_for_stock", "yes");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  deal = crm_store_dup_entity (f->store, "deal", f->deal);
+  g_assert_cmpstr (json_object_get_string_member (deal, "waiting_for_stock"), ==, "yes");
+  g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Volvo FH 460");
+  g_assert_cmpint (json_object_get_int_member (deal, "amount"), ==, 450000000);
+
+  log = crm_store_dup_log (f->store, 0, &error);
+  g_assert_no_error (error);
+  last_hlc = ((CrmOp *) log->pdata[log->len - 1])->hlc;
+  g_clear_pointer (&state, g_free);
+  state = crm_store_dump_state (f->store, NULL);
+
+  g_clear_object (&f->store);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (crm_store_get_device_id (f->store), ==, device);
+  reopened_state = crm_store_dump_state (f->store, NULL);
+  g_assert_cmpstr (reopened_state, ==, state);
+
+  /* the clock goes on from where it was, even with a wall clock in the past */
+  crm_store_set_now (f->store, 1000);
+  {
+    g_autoptr(CrmChangeset) more = crm_changeset_new ();
+    g_autoptr(GPtrArray) log2 = NULL;
+
+    crm_change_set_string (crm_changeset_touch (more, "deal", f->deal), "title", "Volvo FH");
+    g_assert_true (crm_store_apply (f->store, more, &error));
+    log2 = crm_store_dup_log (f->store, 0, &error);
+    g_assert_cmpuint (((CrmOp *) log2->pdata[log2->len - 1])->hlc, >, last_hlc);
+  }
+}
+
+static void
+write_file (const char *path,
+            const char *contents,
+            gssize      length)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_open_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("voronka-open-XXXXXX", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.db", NULL);
+  g_autofree char *garbage = g_build_filename (dir, "garbage.db", NULL);
+  g_autofree char *foreign = g_build_filename (dir, "foreign.db", NULL);
+  g_autofree char *newer = g_build_filename (dir, "newer.db", NULL);
+  g_autoptr(CrmStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  store = crm_store_open (missing, &error);
+  g_assert_null (store);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "init"));
+  g_clear_error (&error);
+
+  write_file (garbage, "this is not a database at all, just some text\n"
+                       "with more text to make it long enough for a header\n", -1);
+  store = crm_store_open (garbage, &error);
+  g_assert_null (store);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT);
+  g_clear_error (&error);
+
+  g_assert_cmpint (sqlite3_open (foreign, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = crm_store_open (foreign, &error);
+  g_assert_null (store);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "not a Voronka replica"));
+  g_clear_error (&error);
+
+  store = crm_store_create (newer, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  g_assert_cmpint (sqlite3_open (newer, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+  store = crm_store_open (newer, &error);
+  g_assert_null (store);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_SCHEMA_TOO_NEW);
+  g_assert_cmpstr (crm_error_code_name (error), ==, "schema-too-new");
+  g_assert_nonnull (strstr (error->message, "update"));
+  g_clear_error (&error);
+
+  /* create refuses to overwrite */
+  store = crm_store_create (newer, &error);
+  g_assert_null (store);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* a truncated replica: header kept, pages gone */
+  {
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+    g_autofree char *wal = g_strconcat (newer, "-wal", NULL);
+
+    g_file_get_contents (newer, &contents, &length, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (length, >, 4096);
+    write_file (garbage, contents, 200);
+    store = crm_store_open (garbage, &error);
+    g_assert_null (store);
+    g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT);
+    g_clear_error (&error);
+    g_unlink (wal);
+  }
+
+  g_unlink (garbage);
+  g_unlink (foreign);
+  g_unlink (newer);
+  {
+    g_autofree char *shm = g_strconcat (newer, "-shm", NULL);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/store/open-errors", test_open_errors);
+  g_test_add ("/store/gate/loss-reason", Fixture, NULL, fixture_set_up, test_loss_reason_gate,
+              fixture_tear_down);
+  g_test_add ("/store/gate/required-field", Fixture, NULL, fixture_set_up,
+              test_required_field_gate, fixture_tear_down);
+  g_test_add ("/store/gate/stage-of-other-pipeline", Fixture, NULL, fixture_set_up,
+              test_stage_of_other_pipeline, fixture_tear_down);
+  g_test_add ("/store/rollback", Fixture, NULL, fixture_set_up, test_rollback_whole_changeset,
+              fixture_tear_down);
+  g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,
+              test_custom_fields_and_reopen, fixture_tear_down);
+  return g_test_run ();
+}
