@@ -293,10 +293,196 @@ gate_loss_reason (CrmStore         *store,
   return FALSE;
 }
 
+/* Pipelines, stages, fields, reasons, users and rules are the account's setup: only
+ * admins change them. A change set without an actor is the system's own (template
+ * import, sync). */
+static gboolean
+gate_admin_only (CrmStore         *store,
+                 const CrmOp      *op,
+                 const CrmChange  *change,
+                 GError          **error)
+{
+  static const char *const setup_entities[] = {
+    "pipeline", "stage", "field", "loss_reason", "rule", "user", NULL
+  };
+  g_autofree char *role = NULL;
+  JsonObject *refusal;
+
+  if (op->actor == NULL || !g_strv_contains (setup_entities, op->entity))
+    return TRUE;
+  role = _crm_store_dup_column (store, "user", op->actor, "role");
+  if (g_strcmp0 (role, "admin") == 0)
+    return TRUE;
+
+  refusal = json_object_new ();
+  json_object_set_string_member (refusal, "name", "permission-denied");
+  json_object_set_string_member (refusal, "entity", op->entity);
+  _crm_store_set_refusal (store, refusal);
+  if (g_str_equal (op->entity, "rule"))
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED,
+                 _("Only an administrator can change automation rules"));
+  else
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED,
+                 _("Only an administrator can change pipelines, stages, fields, loss "
+                   "reasons and users (this change touches a %s)"), op->entity);
+  return FALSE;
+}
+
+static gboolean
+op_completes_task (const CrmOp *op)
+{
+  JsonNode *done = json_object_get_member (op->fields, "done");
+
+  return g_str_equal (op->entity, "task") && done != NULL && JSON_NODE_HOLDS_VALUE (done) &&
+         json_node_get_value_type (done) == G_TYPE_BOOLEAN && json_node_get_boolean (done);
+}
+
+/* S2-3: a call task is completed only with the call's result. */
+static gboolean
+gate_call_result (CrmStore         *store,
+                  const CrmOp      *op,
+                  const CrmChange  *change,
+                  GError          **error)
+{
+  g_autoptr(JsonObject) task = NULL;
+  JsonObject *refusal;
+
+  if (!op_completes_task (op))
+    return TRUE;
+  task = crm_store_dup_entity (store, "task", op->entity_id);
+  if (task == NULL ||
+      g_strcmp0 (json_object_get_string_member_with_default (task, "type", NULL), "call") != 0 ||
+      !value_is_empty (json_object_get_member (task, "result")))
+    return TRUE;
+
+  refusal = json_object_new ();
+  json_object_set_string_member (refusal, "name", "call-result-required");
+  json_object_set_string_member (refusal, "task", op->entity_id);
+  _crm_store_set_refusal (store, refusal);
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_CALL_RESULT_REQUIRED,
+               _("A call task can be completed only with the call's result: say how the "
+                 "call went"));
+  return FALSE;
+}
+
+/* S1-6: stages marked "requires_attachment" take a deal only with a file attached. */
+static gboolean
+gate_attachment (CrmStore         *store,
+                 const CrmOp      *op,
+                 const CrmChange  *change,
+                 GError          **error)
+{
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonObject) stage = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found;
+  JsonObject *refusal;
+
+  if (!op_enters_stage (op, change))
+    return TRUE;
+  deal = crm_store_dup_entity (store, "deal", op->entity_id);
+  if (deal == NULL || deal_is_deleted (deal))
+    return TRUE;
+  stage = crm_store_dup_entity (store, "stage",
+                                json_object_get_string_member_with_default (deal, "stage", NULL));
+  if (stage == NULL || !json_object_get_boolean_member_with_default (stage, "requires_attachment",
+                                                                     FALSE))
+    return TRUE;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM attachment WHERE entity = 'deal' AND entity_id = ?1 AND deleted = 0 LIMIT 1",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, op->entity_id, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  if (found)
+    return TRUE;
+
+  refusal = json_object_new ();
+  json_object_set_string_member (refusal, "name", "attachment-required");
+  json_object_set_string_member (refusal, "deal", op->entity_id);
+  json_object_set_string_member (refusal, "stage",
+                                 json_object_get_string_member_with_default (stage, "name", ""));
+  _crm_store_set_refusal (store, refusal);
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
+               _("Stage “%s” needs a photo or file attached to the deal first"),
+               json_object_get_string_member_with_default (stage, "name", ""));
+  return FALSE;
+}
+
+static gint64
+count_open_tasks (CrmStore   *store,
+                  const char *deal_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT count(*) FROM task WHERE deal = ?1 AND done = 0 AND deleted = 0", NULL);
+  gint64 count = 0;
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+/* S1-4: in pipelines marked "next_task_required", an open deal always keeps an open
+ * task: completing the last one needs the next, and so does a move. Checked after the
+ * rules, since a rule may create the next task itself. */
+static gboolean
+gate_next_task (CrmStore         *store,
+                const CrmOp      *op,
+                const CrmChange  *change,
+                GError          **error)
+{
+  g_autofree char *deal_id = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonObject) pipeline = NULL;
+  g_auto(StageInfo) stage = { 0 };
+  JsonObject *refusal;
+
+  if (op_completes_task (op))
+    deal_id = _crm_store_dup_column (store, "task", op->entity_id, "deal");
+  else if (op_enters_stage (op, change))
+    deal_id = g_strdup (op->entity_id);
+  if (deal_id == NULL)
+    return TRUE;
+
+  deal = crm_store_dup_entity (store, "deal", deal_id);
+  if (deal == NULL || deal_is_deleted (deal) ||
+      !load_stage (store, json_object_get_string_member_with_default (deal, "stage", NULL),
+                   &stage) ||
+      (g_strcmp0 (stage.kind, "open") != 0 && g_strcmp0 (stage.kind, "unsorted") != 0))
+    return TRUE;
+  pipeline = crm_store_dup_entity (store, "pipeline", stage.pipeline);
+  if (pipeline == NULL ||
+      !json_object_get_boolean_member_with_default (pipeline, "next_task_required", FALSE) ||
+      count_open_tasks (store, deal_id) > 0)
+    return TRUE;
+
+  refusal = json_object_new ();
+  json_object_set_string_member (refusal, "name", "next-task-required");
+  json_object_set_string_member (refusal, "deal", deal_id);
+  json_object_set_string_member (refusal, "stage", stage.name);
+  _crm_store_set_refusal (store, refusal);
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NEXT_TASK_REQUIRED,
+               _("Deal “%s” would be left without an open task; set the next task in "
+                 "the same step"),
+               json_object_get_string_member_with_default (deal, "title", ""));
+  return FALSE;
+}
+
 void
 _crm_gates_install (CrmStore *self)
 {
+  _crm_store_add_gate (self, gate_admin_only);
   _crm_store_add_gate (self, gate_stage_in_pipeline);
   _crm_store_add_gate (self, gate_required_fields);
   _crm_store_add_gate (self, gate_loss_reason);
+  _crm_store_add_gate (self, gate_attachment);
+  _crm_store_add_gate (self, gate_call_result);
+  _crm_store_add_final_gate (self, gate_next_task);
 }

@@ -33,6 +33,9 @@ crm_op_copy (const CrmOp *op)
   copy->rule = g_strdup (op->rule);
   copy->actor = g_strdup (op->actor);
   copy->seq = op->seq;
+  copy->created = op->created;
+  if (op->previous != NULL)
+    copy->previous = crm_json_object_deep_copy (op->previous);
   return copy;
 }
 
@@ -46,6 +49,7 @@ crm_op_free (CrmOp *op)
   g_free (op->entity);
   g_free (op->entity_id);
   g_clear_pointer (&op->fields, json_object_unref);
+  g_clear_pointer (&op->previous, json_object_unref);
   g_free (op->cause);
   g_free (op->rule);
   g_free (op->actor);

@@ -21,6 +21,9 @@ typedef struct {
   char       *rule;       /* rule id that made this op, or NULL */
   char       *actor;      /* user id on whose behalf the op was made, or NULL */
   gint64      seq;        /* position in the local changelog; 0 when not stored */
+  /* Local only, set when the op is written here (never replicated): */
+  gboolean    created;    /* this op brought the entity into existence */
+  JsonObject *previous;   /* the values this op replaced, by field (NULL: none) */
 } CrmOp;
 
 #define CRM_TYPE_OP (crm_op_get_type ())

@@ -196,6 +196,7 @@ migrate_to_1 (sqlite3  *db,
     " pushed INTEGER NOT NULL DEFAULT 0);\n"
     "CREATE INDEX changelog_entity ON changelog (entity_id);\n"
     "CREATE INDEX changelog_outbox ON changelog (local, pushed);\n"
+    "CREATE INDEX changelog_rule ON changelog (rule, cause) WHERE rule IS NOT NULL;\n"
     "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);\n"
     "CREATE TABLE conflict (id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
     " entity_id TEXT NOT NULL, field TEXT NOT NULL, local_value TEXT, remote_value TEXT,"

@@ -56,6 +56,10 @@ typedef gboolean (*CrmGateFunc) (CrmStore        *store,
 
 void          _crm_store_add_gate      (CrmStore    *self,
                                         CrmGateFunc  gate);
+/* A gate checked after the rules ran (e.g. "an open deal keeps an open task", which a
+ * rule creating the next task may satisfy). */
+void          _crm_store_add_final_gate (CrmStore    *self,
+                                         CrmGateFunc  gate);
 /* Takes ownership of @refusal. */
 void          _crm_store_set_refusal   (CrmStore    *self,
                                         JsonObject  *refusal);
@@ -68,7 +72,19 @@ typedef gboolean (*CrmRulesHook) (CrmStore   *store,
 void          _crm_store_set_rules_hook (CrmStore    *self,
                                          CrmRulesHook hook);
 
-/* The built-in gates (crm-gates.c). */
+/* Run @func inside a write transaction like crm_store_apply() does for a change set:
+ * ops it writes with _crm_store_write_change() go through the rules, and everything
+ * commits or nothing does. Used by timer rules. */
+typedef gboolean (*CrmTransactFunc) (CrmStore  *store,
+                                     gpointer   user_data,
+                                     GError   **error);
+gboolean      _crm_store_transact      (CrmStore        *self,
+                                        CrmTransactFunc  func,
+                                        gpointer         user_data,
+                                        GError         **error);
+
+/* The built-in gates (crm-gates.c) and the automation engine (crm-rules.c). */
 void          _crm_gates_install       (CrmStore *self);
+void          _crm_rules_install       (CrmStore *self);
 
 G_END_DECLS

@@ -33,7 +33,8 @@ struct _CrmStore
   gint64        now_ms;
 
   GHashTable   *statements;    /* SQL text → sqlite3_stmt* */
-  GArray       *gates;         /* CrmGateFunc */
+  GArray       *gates;         /* CrmGateFunc, checked before the rules run */
+  GArray       *final_gates;   /* CrmGateFunc, checked after the rules ran */
   CrmRulesHook  rules_hook;
   JsonObject   *refusal;
   GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */
@@ -54,6 +55,7 @@ crm_store_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->device_id, g_free);
   g_clear_pointer (&self->gates, g_array_unref);
+  g_clear_pointer (&self->final_gates, g_array_unref);
   g_clear_pointer (&self->refusal, json_object_unref);
   g_clear_pointer (&self->pending_ops, g_ptr_array_unref);
   g_clear_pointer (&self->last_ops, g_ptr_array_unref);
@@ -81,6 +83,7 @@ crm_store_init (CrmStore *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             finalize_statement);
   self->gates = g_array_new (FALSE, FALSE, sizeof (CrmGateFunc));
+  self->final_gates = g_array_new (FALSE, FALSE, sizeof (CrmGateFunc));
   self->pending_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   self->last_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
 }
@@ -281,6 +284,7 @@ store_new (const char *path)
 
   self->path = g_strdup (path);
   _crm_gates_install (self);
+  _crm_rules_install (self);
   return self;
 }
 
@@ -601,7 +605,7 @@ static const CrmColumn deleted_column = { "deleted", CRM_COLUMN_BOOL };
  * of that field. Columns are updated in place; other fields live in `data`. */
 static gboolean
 apply_op_fields (CrmStore     *self,
-                 const CrmOp  *op,
+                 CrmOp        *op,
                  GError      **error)
 {
   const CrmEntityType *type = crm_schema_lookup (op->entity);
@@ -620,6 +624,7 @@ apply_op_fields (CrmStore     *self,
   gint64 row_hlc = 0;
   g_autoptr(GList) members = NULL;
   g_autofree char *clock_text = NULL;
+  g_autoptr(JsonObject) old_row = NULL;
   sqlite3_stmt *stmt;
   int index;
 
@@ -664,6 +669,8 @@ apply_op_fields (CrmStore     *self,
     }
   clocks = json_node_get_object (clocks_node);
   data = json_node_get_object (data_node);
+  if (exists && type != NULL)
+    old_row = crm_store_dup_entity (self, type->name, op->entity_id);
 
   {
     g_autofree char *hex = crm_hlc_to_string (op->hlc);
@@ -704,6 +711,15 @@ apply_op_fields (CrmStore     *self,
 
       any_won = TRUE;
       json_object_set_string_member (clocks, field, clock_text);
+      if (old_row != NULL)
+        {
+          JsonNode *old = json_object_get_member (old_row, field);
+
+          if (op->previous == NULL)
+            op->previous = json_object_new ();
+          json_object_set_member (op->previous, field,
+                                  old ? json_node_copy (old) : json_node_new (JSON_NODE_NULL));
+        }
       if (type != NULL && is_deleted)
         {
           g_ptr_array_add (won_columns, (gpointer) &deleted_column);
@@ -727,6 +743,7 @@ apply_op_fields (CrmStore     *self,
   if (!any_won)
     return TRUE;
 
+  op->created = !exists;
   if (!exists)
     {
       const char *insert_sql = type != NULL ? NULL :
@@ -939,6 +956,13 @@ _crm_store_add_gate (CrmStore    *self,
 }
 
 void
+_crm_store_add_final_gate (CrmStore    *self,
+                           CrmGateFunc  gate)
+{
+  g_array_append_val (self->final_gates, gate);
+}
+
+void
 _crm_store_set_rules_hook (CrmStore     *self,
                            CrmRulesHook  hook)
 {
@@ -1021,52 +1045,65 @@ rollback (CrmStore *self)
   return FALSE;
 }
 
-gboolean
-crm_store_apply (CrmStore      *self,
-                 CrmChangeset  *changeset,
-                 GError       **error)
+static gboolean
+run_gates (CrmStore      *self,
+           GArray        *gates,
+           CrmChangeset  *changeset,
+           GError       **error)
 {
-  guint n_changes;
+  guint n_changes = changeset ? crm_changeset_get_n_changes (changeset) : 0;
 
-  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
-  g_return_val_if_fail (changeset != NULL, FALSE);
-  g_return_val_if_fail (!self->in_apply, FALSE);
-
-  _crm_store_set_refusal (self, NULL);
-  n_changes = crm_changeset_get_n_changes (changeset);
-  if (n_changes == 0)
-    {
-      g_ptr_array_set_size (self->last_ops, 0);
-      return TRUE;
-    }
-
-  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  self->in_apply = TRUE;
-  g_ptr_array_set_size (self->pending_ops, 0);
-
-  for (guint i = 0; i < n_changes; i++)
-    {
-      CrmChange *change = crm_changeset_get_change (changeset, i);
-
-      if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
-                                   NULL, NULL, error) == NULL)
-        return rollback (self);
-    }
-
-  /* Gates look at the state the change set leaves, so a move that also sets the
-   * missing field or the reason passes. Only the user's own changes are gated. */
   for (guint i = 0; i < n_changes; i++)
     {
       const CrmOp *op = g_ptr_array_index (self->pending_ops, i);
       CrmChange *change = crm_changeset_get_change (changeset, i);
 
-      for (guint g = 0; g < self->gates->len; g++)
-        if (!g_array_index (self->gates, CrmGateFunc, g) (self, op, change, error))
-          return rollback (self);
+      for (guint g = 0; g < gates->len; g++)
+        if (!g_array_index (gates, CrmGateFunc, g) (self, op, change, error))
+          return FALSE;
     }
+  return TRUE;
+}
 
-  if (self->rules_hook != NULL && !self->rules_hook (self, self->pending_ops, error))
+/* The shared middle of crm_store_apply() and _crm_store_transact(): the transaction,
+ * gates before and after the rules, and what a refusal undoes. */
+static gboolean
+transact (CrmStore         *self,
+          CrmChangeset     *changeset,
+          CrmTransactFunc   func,
+          gpointer          user_data,
+          GError          **error)
+{
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  _crm_store_set_refusal (self, NULL);
+  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  self->in_apply = TRUE;
+  g_ptr_array_set_size (self->pending_ops, 0);
+
+  if (changeset != NULL)
+    {
+      for (guint i = 0; i < crm_changeset_get_n_changes (changeset); i++)
+        {
+          CrmChange *change = crm_changeset_get_change (changeset, i);
+
+          if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
+                                       NULL, NULL, error) == NULL)
+            return rollback (self);
+        }
+    }
+  if (func != NULL && !func (self, user_data, error))
+    return rollback (self);
+
+  /* Gates look at the state the change set leaves, so a move that also sets the
+   * missing field or the reason passes. Only the user's own changes are gated. */
+  if (!run_gates (self, self->gates, changeset, error))
+    return rollback (self);
+  if (self->rules_hook != NULL && self->pending_ops->len > 0 &&
+      !self->rules_hook (self, self->pending_ops, error))
+    return rollback (self);
+  if (!run_gates (self, self->final_gates, changeset, error))
     return rollback (self);
 
   if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
@@ -1077,6 +1114,33 @@ crm_store_apply (CrmStore      *self,
   g_ptr_array_extend_and_steal (self->last_ops, g_steal_pointer (&self->pending_ops));
   self->pending_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   return TRUE;
+}
+
+gboolean
+crm_store_apply (CrmStore      *self,
+                 CrmChangeset  *changeset,
+                 GError       **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (changeset != NULL, FALSE);
+
+  if (crm_changeset_get_n_changes (changeset) == 0)
+    {
+      _crm_store_set_refusal (self, NULL);
+      g_ptr_array_set_size (self->last_ops, 0);
+      return TRUE;
+    }
+  return transact (self, changeset, NULL, NULL, error);
+}
+
+gboolean
+_crm_store_transact (CrmStore         *self,
+                     CrmTransactFunc   func,
+                     gpointer          user_data,
+                     GError          **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  return transact (self, NULL, func, user_data, error);
 }
 
 /* --- merge ------------------------------------------------------------------------------- */
@@ -1125,6 +1189,8 @@ crm_store_merge_ops (CrmStore   *self,
       if (known)
         continue;
       copy = crm_op_copy (op);
+      g_clear_pointer (&copy->previous, json_object_unref);
+      copy->created = FALSE;
       crm_hlc_absorb (&self->clock, op->hlc, now);
       if (!apply_op_fields (self, copy, error) ||
           !append_to_changelog (self, copy, FALSE, error))

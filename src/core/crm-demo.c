@@ -1,0 +1,1001 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-demo.c — realistic demo data for a replica made from the truck-dealer template:
+ * transport companies, their people, used trucks and trailers moving through all five
+ * pipelines, with tags, fields, loss reasons and tasks (open, done and overdue).
+ *
+ * Everything comes from one GRand seeded with the caller's seed, and every id is a
+ * UUIDv5 of ("demo/<seed>/<kind>/<n>"), so two stores filled with one seed at one pinned
+ * clock end up with equal state. The pipelines, stages, reasons, users and tags are read
+ * back from the store by SQL, so the demo follows whatever the template applied. */
+#define G_LOG_DOMAIN "voronka-demo"
+
+#include "crm-demo.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+#define DEALS_PER_CHANGESET 50
+#define PEOPLE_PER_CHANGESET 100
+
+typedef struct { const char *ru; const char *lat; } Name;
+typedef struct { const char *male; const char *female; } Patronymic;
+typedef struct { const char *brand; const char *models[5]; } Models;
+
+/* Surnames in the masculine form; the feminine adds «а» (all end in -ов/-ев/-ин). */
+static const Name surnames[] = {
+  { "Иванов", "ivanov" }, { "Петров", "petrov" }, { "Смирнов", "smirnov" },
+  { "Кузнецов", "kuznetsov" }, { "Попов", "popov" }, { "Васильев", "vasiliev" },
+  { "Соколов", "sokolov" }, { "Михайлов", "mikhailov" }, { "Новиков", "novikov" },
+  { "Фёдоров", "fedorov" }, { "Морозов", "morozov" }, { "Волков", "volkov" },
+  { "Алексеев", "alekseev" }, { "Лебедев", "lebedev" }, { "Семёнов", "semenov" },
+  { "Егоров", "egorov" }, { "Павлов", "pavlov" }, { "Козлов", "kozlov" },
+  { "Степанов", "stepanov" }, { "Николаев", "nikolaev" }, { "Орлов", "orlov" },
+  { "Андреев", "andreev" }, { "Макаров", "makarov" }, { "Никитин", "nikitin" },
+  { "Захаров", "zakharov" }, { "Зайцев", "zaitsev" }, { "Соловьёв", "solovyev" },
+  { "Борисов", "borisov" }, { "Яковлев", "yakovlev" }, { "Григорьев", "grigoriev" },
+  { "Романов", "romanov" }, { "Воробьёв", "vorobyev" }, { "Сергеев", "sergeev" },
+  { "Кириллов", "kirillov" }, { "Белов", "belov" }, { "Тарасов", "tarasov" },
+};
+static const Name male_names[] = {
+  { "Иван", "ivan" }, { "Алексей", "aleksey" }, { "Сергей", "sergey" },
+  { "Андрей", "andrey" }, { "Дмитрий", "dmitry" }, { "Михаил", "mikhail" },
+  { "Николай", "nikolay" }, { "Владимир", "vladimir" }, { "Евгений", "evgeny" },
+  { "Павел", "pavel" }, { "Олег", "oleg" }, { "Виктор", "viktor" },
+  { "Юрий", "yury" }, { "Артём", "artem" }, { "Роман", "roman" },
+  { "Игорь", "igor" }, { "Константин", "konstantin" }, { "Денис", "denis" },
+  { "Геннадий", "gennady" }, { "Максим", "maksim" },
+};
+static const Name female_names[] = {
+  { "Елена", "elena" }, { "Ольга", "olga" }, { "Наталья", "natalya" },
+  { "Ирина", "irina" }, { "Светлана", "svetlana" }, { "Татьяна", "tatyana" },
+  { "Анна", "anna" }, { "Марина", "marina" }, { "Юлия", "yulia" },
+  { "Екатерина", "ekaterina" },
+};
+static const Patronymic patronymics[] = {
+  { "Иванович", "Ивановна" }, { "Петрович", "Петровна" }, { "Сергеевич", "Сергеевна" },
+  { "Александрович", "Александровна" }, { "Николаевич", "Николаевна" },
+  { "Викторович", "Викторовна" }, { "Владимирович", "Владимировна" },
+  { "Михайлович", "Михайловна" }, { "Андреевич", "Андреевна" },
+  { "Юрьевич", "Юрьевна" }, { "Олегович", "Олеговна" }, { "Геннадьевич", "Геннадьевна" },
+};
+static const char *const company_stems[] = {
+  "Сиб", "Урал", "Волга", "Балт", "Дон", "Енисей", "Приморье", "Кубань", "Север",
+  "Восток", "Магистраль", "Вектор", "Альянс", "Меридиан", "Кедр", "Байкал", "Алтай",
+  "Кама", "Нева", "Амур",
+};
+static const char *const company_tails[] = {
+  "Транс", "Логистик", "Карго", "Авто", "Экспресс", "ТрансСервис", "Грузавто", "Строй",
+};
+static const char *const mail_domains[] = {
+  "mail.ru", "yandex.ru", "gmail.com", "bk.ru", "list.ru", "inbox.ru",
+};
+static const char *const inn_regions[] = {
+  "77", "50", "78", "25", "54", "66", "16", "24", "27", "61", "23", "38",
+};
+
+/* "Model|body": the body is what the model is usually sold as. */
+static const Models truck_models[] = {
+  { "Volvo", { "FH 460|тягач", "FH 500|тягач", "FM 420|самосвал", "FH 540|тягач", NULL } },
+  { "Scania", { "R 440|тягач", "R 450|тягач", "G 410|тягач", "S 500|тягач",
+                "P 360|самосвал" } },
+  { "MAN", { "TGX 18.440|тягач", "TGX 18.480|тягач", "TGS 33.440|самосвал",
+             "TGS 26.400|бортовой", NULL } },
+  { "DAF", { "XF 480|тягач", "XF 105.460|тягач", "CF 85.430|тягач",
+             "CF 75.310|рефрижератор", NULL } },
+  { "Mercedes-Benz", { "Actros 1845|тягач", "Actros 1842|тягач", "Arocs 3342|самосвал",
+                       "Axor 1840|тягач", NULL } },
+  { "Renault", { "T 460|тягач", "Premium 450|тягач", "Magnum 480|тягач",
+                 "Midlum 220|рефрижератор", NULL } },
+  { "Iveco", { "Stralis 460|тягач", "S-Way 480|тягач", "Trakker 410|самосвал", NULL, NULL } },
+  { "КАМАЗ", { "5490 Neo|тягач", "65207|бортовой", "6520|самосвал", "54901|тягач",
+               "65115|самосвал" } },
+};
+static const Models trailer_models[] = {
+  { "Schmitz Cargobull", { "SCS 24|полуприцеп шторный", "S.KO Cool|рефрижератор",
+                           "S.KI|полуприцеп самосвальный", NULL, NULL } },
+  { "Kögel", { "SN24|полуприцеп шторный", "Cool|рефрижератор", NULL, NULL, NULL } },
+  { "Krone", { "SD|полуприцеп шторный", "Cool Liner|рефрижератор",
+               "Profi Liner|полуприцеп шторный", NULL, NULL } },
+  { "Wielton", { "NS 34|полуприцеп шторный", "NW 3|полуприцеп самосвальный", NULL, NULL,
+                 NULL } },
+  { "Тонар", { "9523|полуприцеп самосвальный", "97461|зерновоз",
+               "95891|полуприцеп бортовой", NULL, NULL } },
+};
+
+/* Weighted choices: the share of deals each pipeline gets, by the template's names. */
+typedef struct { const char *value; guint weight; } Weighted;
+
+static const Weighted pipeline_weights[] = {
+  { "Продажи", 40 }, { "Лизинг", 22 }, { "База купивших клиентов", 10 },
+  { "Отказники", 10 }, { "Отдел закупок", 18 },
+};
+static const Weighted sale_sources[] = {
+  { "Авито", 30 }, { "Фарпост", 14 }, { "Авто.ру", 14 }, { "Рекомендация", 10 },
+  { "Исходящий звонок", 10 }, { "Входящий звонок", 16 }, { "Сайт", 6 },
+};
+static const Weighted purchase_sources[] = {
+  { "Исходящий звонок", 50 }, { "Авито", 25 }, { "Входящий звонок", 15 },
+  { "Рекомендация", 10 },
+};
+static const Weighted sale_payments[] = {
+  { "Лизинг", 60 }, { "Кредит", 15 }, { "Наличные", 25 },
+};
+
+static const char *const open_call_texts[] = {
+  "Перезвонить клиенту", "Уточнить потребность и бюджет", "Связаться с клиентом",
+  "Напомнить о себе, узнать решение", "Отправить подборку техники",
+};
+static const char *const open_meeting_texts[] = {
+  "Показ техники на площадке", "Встреча с клиентом в офисе", "Осмотр техники у продавца",
+};
+static const char *const open_task_texts[] = {
+  "Подготовить договор", "Проверить поступление оплаты", "Собрать документы для лизинга",
+  "Запросить ПТС и СТС", "Проверить наличие по тегу марки",
+};
+static const char *const call_results[] = {
+  "Клиент ждёт предложение", "Договорились о встрече", "Не дозвонился, перезвонить",
+  "Клиент думает, перезвонить через неделю", "Отправил КП на почту",
+};
+static const char *const meeting_results[] = {
+  "Встреча проведена, клиент думает", "Клиент осмотрел технику", "Обсудили условия договора",
+};
+
+typedef struct {
+  char *id;
+  char *name;
+  char *kind;
+} DemoStage;
+
+typedef struct {
+  char      *id;
+  char      *name;
+  guint      weight;
+  GPtrArray *working;   /* DemoStage*, unsorted and open, in order */
+  DemoStage *won;
+  DemoStage *lost;
+  GPtrArray *stages;    /* owns every DemoStage */
+  GPtrArray *reasons;   /* loss reason ids */
+} DemoPipeline;
+
+typedef struct {
+  char *id;
+  char *name;
+} DemoTag;
+
+typedef struct {
+  char *id;
+  char *company;        /* or NULL */
+} DemoContact;
+
+typedef struct {
+  CrmStore   *store;
+  GRand      *rand;
+  guint32     seed;
+  gint64      now;
+  char       *currency;
+  char       *admin;
+  GPtrArray  *pipelines;       /* DemoPipeline* */
+  GPtrArray  *sales_users;     /* ids */
+  GPtrArray  *purchase_users;  /* ids */
+  GPtrArray  *brands;          /* DemoTag* */
+  GPtrArray  *trailers;        /* DemoTag* */
+  GPtrArray  *companies;       /* ids */
+  GPtrArray  *contacts;        /* DemoContact* */
+} Demo;
+
+static void
+demo_stage_free (DemoStage *stage)
+{
+  g_free (stage->id);
+  g_free (stage->name);
+  g_free (stage->kind);
+  g_free (stage);
+}
+
+static void
+demo_pipeline_free (DemoPipeline *pipeline)
+{
+  g_free (pipeline->id);
+  g_free (pipeline->name);
+  g_ptr_array_unref (pipeline->working);
+  g_ptr_array_unref (pipeline->stages);
+  g_ptr_array_unref (pipeline->reasons);
+  g_free (pipeline);
+}
+
+static void
+demo_tag_free (DemoTag *tag)
+{
+  g_free (tag->id);
+  g_free (tag->name);
+  g_free (tag);
+}
+
+static void
+demo_contact_free (DemoContact *contact)
+{
+  g_free (contact->id);
+  g_free (contact->company);
+  g_free (contact);
+}
+
+static void
+demo_clear (Demo *demo)
+{
+  g_clear_pointer (&demo->rand, g_rand_free);
+  g_clear_pointer (&demo->currency, g_free);
+  g_clear_pointer (&demo->admin, g_free);
+  g_clear_pointer (&demo->pipelines, g_ptr_array_unref);
+  g_clear_pointer (&demo->sales_users, g_ptr_array_unref);
+  g_clear_pointer (&demo->purchase_users, g_ptr_array_unref);
+  g_clear_pointer (&demo->brands, g_ptr_array_unref);
+  g_clear_pointer (&demo->trailers, g_ptr_array_unref);
+  g_clear_pointer (&demo->companies, g_ptr_array_unref);
+  g_clear_pointer (&demo->contacts, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Demo, demo_clear)
+
+/* ───────────────────────────── reading the template back ───────────────────────── */
+
+static char *
+dup_column_text (sqlite3_stmt *stmt,
+                 int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static gboolean
+finish_rows (Demo        *demo,
+             int          rc,
+             GError     **error)
+{
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (demo->store, error, "Could not read the template back");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_pipeline_details (Demo          *demo,
+                       DemoPipeline  *pipeline,
+                       GError       **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _crm_store_prepare (demo->store,
+                             "SELECT id, name, kind FROM stage WHERE pipeline = ?1 AND "
+                             "deleted = 0 ORDER BY position, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, pipeline->id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      DemoStage *stage = g_new0 (DemoStage, 1);
+
+      stage->id = dup_column_text (stmt, 0);
+      stage->name = dup_column_text (stmt, 1);
+      stage->kind = dup_column_text (stmt, 2);
+      g_ptr_array_add (pipeline->stages, stage);
+      if (g_strcmp0 (stage->kind, "won") == 0)
+        pipeline->won = stage;
+      else if (g_strcmp0 (stage->kind, "lost") == 0)
+        pipeline->lost = stage;
+      else
+        g_ptr_array_add (pipeline->working, stage);
+    }
+  if (!finish_rows (demo, rc, error))
+    return FALSE;
+
+  stmt = _crm_store_prepare (demo->store,
+                             "SELECT id FROM loss_reason WHERE pipeline = ?1 AND deleted = 0 "
+                             "ORDER BY position, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, pipeline->id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (pipeline->reasons, dup_column_text (stmt, 0));
+  return finish_rows (demo, rc, error);
+}
+
+static gboolean
+load_pipelines (Demo    *demo,
+                GError **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _crm_store_prepare (demo->store,
+                             "SELECT id, name FROM pipeline WHERE deleted = 0 "
+                             "ORDER BY position, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      DemoPipeline *pipeline = g_new0 (DemoPipeline, 1);
+
+      pipeline->id = dup_column_text (stmt, 0);
+      pipeline->name = dup_column_text (stmt, 1);
+      pipeline->weight = 10;
+      for (guint i = 0; i < G_N_ELEMENTS (pipeline_weights); i++)
+        if (g_strcmp0 (pipeline->name, pipeline_weights[i].value) == 0)
+          pipeline->weight = pipeline_weights[i].weight;
+      pipeline->working = g_ptr_array_new ();
+      pipeline->stages = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_stage_free);
+      pipeline->reasons = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (demo->pipelines, pipeline);
+    }
+  if (!finish_rows (demo, rc, error))
+    return FALSE;
+
+  /* The statements are cached and reset on prepare: read the list first, then each. */
+  for (guint i = 0; i < demo->pipelines->len; i++)
+    {
+      DemoPipeline *pipeline = g_ptr_array_index (demo->pipelines, i);
+
+      if (!load_pipeline_details (demo, pipeline, error))
+        return FALSE;
+      if (pipeline->won == NULL || pipeline->lost == NULL || pipeline->working->len == 0 ||
+          pipeline->reasons->len == 0)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       "Pipeline “%s” lacks working, won or lost stages or loss reasons; "
+                       "demo data needs all of them", pipeline->name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+load_users_and_tags (Demo    *demo,
+                     GError **error)
+{
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _crm_store_prepare (demo->store,
+                             "SELECT id, role, grp FROM \"user\" WHERE deleted = 0 "
+                             "ORDER BY name, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *role = (const char *) sqlite3_column_text (stmt, 1);
+      const char *group = (const char *) sqlite3_column_text (stmt, 2);
+      char *id = dup_column_text (stmt, 0);
+
+      if (g_strcmp0 (role, "admin") == 0 && demo->admin == NULL)
+        demo->admin = g_strdup (id);
+      if (g_strcmp0 (group, "Отдел продаж") == 0)
+        g_ptr_array_add (demo->sales_users, id);
+      else if (g_strcmp0 (group, "Отдел закупок") == 0)
+        g_ptr_array_add (demo->purchase_users, id);
+      else
+        g_ptr_array_add (others, id);
+    }
+  if (!finish_rows (demo, rc, error))
+    return FALSE;
+  /* A template without these departments still gets deals: the rest share them. */
+  for (guint i = 0; i < others->len; i++)
+    {
+      if (demo->sales_users->len == 0)
+        g_ptr_array_add (demo->sales_users, g_strdup (g_ptr_array_index (others, i)));
+      if (demo->purchase_users->len == 0)
+        g_ptr_array_add (demo->purchase_users, g_strdup (g_ptr_array_index (others, i)));
+    }
+
+  stmt = _crm_store_prepare (demo->store,
+                             "SELECT id, name, grp FROM tag WHERE deleted = 0 "
+                             "AND grp IN ('brand', 'trailer') ORDER BY name, id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      DemoTag *tag = g_new0 (DemoTag, 1);
+
+      tag->id = dup_column_text (stmt, 0);
+      tag->name = dup_column_text (stmt, 1);
+      g_ptr_array_add (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), "brand") == 0
+                       ? demo->brands : demo->trailers, tag);
+    }
+  if (!finish_rows (demo, rc, error))
+    return FALSE;
+
+  if (demo->admin == NULL || demo->sales_users->len == 0 || demo->brands->len == 0 ||
+      demo->trailers->len == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "The replica lacks an admin, users, or brand and trailer tags; demo "
+                   "data needs a replica made from the truck-dealer template");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ────────────────────────────────── small helpers ─────────────────────────────── */
+
+static char *
+demo_id (Demo       *demo,
+         const char *kind,
+         guint       n)
+{
+  g_autofree char *name = g_strdup_printf ("demo/%u/%s/%u", demo->seed, kind, n);
+
+  return crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
+}
+
+static guint
+pick (Demo  *demo,
+      guint  n)
+{
+  return (guint) g_rand_int_range (demo->rand, 0, (gint32) n);
+}
+
+static gboolean
+chance (Demo  *demo,
+        guint  percent)
+{
+  return pick (demo, 100) < percent;
+}
+
+static const char *
+pick_weighted (Demo           *demo,
+               const Weighted *choices,
+               guint           n_choices)
+{
+  guint total = 0, roll;
+
+  for (guint i = 0; i < n_choices; i++)
+    total += choices[i].weight;
+  roll = pick (demo, total);
+  for (guint i = 0; i < n_choices; i++)
+    {
+      if (roll < choices[i].weight)
+        return choices[i].value;
+      roll -= choices[i].weight;
+    }
+  return choices[n_choices - 1].value;
+}
+
+static const char *
+pick_string (Demo       *demo,
+             GPtrArray  *strings)
+{
+  return g_ptr_array_index (strings, pick (demo, strings->len));
+}
+
+/* A moment @min_days..@max_days before now, on a working hour (09:00–18:00 UTC+3). */
+static gint64
+days_ago (Demo *demo,
+          guint min_days,
+          guint max_days)
+{
+  gint64 day = demo->now / CRM_MS_PER_DAY - min_days - pick (demo, max_days - min_days + 1);
+
+  return day * CRM_MS_PER_DAY + (6 + pick (demo, 9)) * 60 * CRM_MS_PER_MINUTE;
+}
+
+static gint64
+days_ahead (Demo *demo,
+            guint min_days,
+            guint max_days)
+{
+  gint64 day = demo->now / CRM_MS_PER_DAY + min_days + pick (demo, max_days - min_days + 1);
+
+  return day * CRM_MS_PER_DAY + (6 + pick (demo, 9)) * 60 * CRM_MS_PER_MINUTE;
+}
+
+/* INN with valid check digits: 10 digits for organisations, 12 for individuals. */
+static char *
+make_inn (Demo     *demo,
+          gboolean  individual)
+{
+  static const int w10[] = { 2, 4, 10, 3, 5, 9, 4, 6, 8 };
+  static const int w11[] = { 7, 2, 4, 10, 3, 5, 9, 4, 6, 8 };
+  static const int w12[] = { 3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8 };
+  const char *region = inn_regions[pick (demo, G_N_ELEMENTS (inn_regions))];
+  int digits[12];
+  guint body = individual ? 10 : 9;
+  GString *inn = g_string_new (NULL);
+  int sum = 0;
+
+  digits[0] = region[0] - '0';
+  digits[1] = region[1] - '0';
+  for (guint i = 2; i < body; i++)
+    digits[i] = (int) pick (demo, 10);
+  if (!individual)
+    {
+      for (guint i = 0; i < 9; i++)
+        sum += digits[i] * w10[i];
+      digits[9] = sum % 11 % 10;
+    }
+  else
+    {
+      for (guint i = 0; i < 10; i++)
+        sum += digits[i] * w11[i];
+      digits[10] = sum % 11 % 10;
+      sum = 0;
+      for (guint i = 0; i < 11; i++)
+        sum += digits[i] * w12[i];
+      digits[11] = sum % 11 % 10;
+    }
+  for (guint i = 0; i < (individual ? 12u : 10u); i++)
+    g_string_append_c (inn, (char) ('0' + digits[i]));
+  return g_string_free (inn, FALSE);
+}
+
+/* «Иванов Иван Петрович» or «Иванова Елена Петровна»; @latin gets "ivan.ivanov". */
+static char *
+make_person (Demo      *demo,
+             gboolean   force_ivanov,
+             char     **latin)
+{
+  const Name *surname = force_ivanov ? &surnames[0]
+                                     : &surnames[pick (demo, G_N_ELEMENTS (surnames))];
+  const Patronymic *patronymic = &patronymics[pick (demo, G_N_ELEMENTS (patronymics))];
+  gboolean female = chance (demo, 25);
+  const Name *first = female ? &female_names[pick (demo, G_N_ELEMENTS (female_names))]
+                             : &male_names[pick (demo, G_N_ELEMENTS (male_names))];
+
+  if (latin != NULL)
+    *latin = g_strdup_printf ("%s.%s%s", first->lat, surname->lat, female ? "a" : "");
+  return g_strdup_printf ("%s%s %s %s", surname->ru, female ? "а" : "", first->ru,
+                          female ? patronymic->female : patronymic->male);
+}
+
+static char *
+make_phone (Demo *demo)
+{
+  return g_strdup_printf ("+79%02u%07u", pick (demo, 100), pick (demo, 10000000));
+}
+
+static JsonNode *
+string_array_node (const char *first,
+                   const char *second)
+{
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  if (first != NULL)
+    json_array_add_string_element (array, first);
+  if (second != NULL)
+    json_array_add_string_element (array, second);
+  json_node_take_array (node, array);
+  return node;
+}
+
+static gboolean
+apply_batch (Demo          *demo,
+             CrmChangeset **changeset,
+             GError       **error)
+{
+  g_autoptr(CrmChangeset) batch = g_steal_pointer (changeset);
+
+  if (batch == NULL || crm_changeset_get_n_changes (batch) == 0)
+    return TRUE;
+  return crm_store_apply (demo->store, batch, error);
+}
+
+static CrmChangeset *
+new_batch (Demo *demo)
+{
+  CrmChangeset *changeset = crm_changeset_new ();
+
+  crm_changeset_set_actor (changeset, demo->admin);
+  return changeset;
+}
+
+/* ───────────────────────────────── companies, people ───────────────────────────── */
+
+static gboolean
+add_companies (Demo    *demo,
+               guint    n_companies,
+               GError **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  guint n_names = G_N_ELEMENTS (company_stems) * G_N_ELEMENTS (company_tails);
+  g_autofree guint *order = g_new (guint, n_names);
+
+  /* A shuffled list of stem × tail names, so companies do not repeat. */
+  for (guint i = 0; i < n_names; i++)
+    order[i] = i;
+  for (guint i = n_names - 1; i > 0; i--)
+    {
+      guint j = pick (demo, i + 1), t = order[i];
+
+      order[i] = order[j];
+      order[j] = t;
+    }
+
+  for (guint i = 0; i < n_companies; i++)
+    {
+      g_autofree char *id = demo_id (demo, "company", i);
+      g_autofree char *name = NULL;
+      g_autofree char *inn = NULL;
+      gboolean individual = chance (demo, 20);
+      CrmChange *change;
+
+      if (individual)
+        {
+          g_autofree char *person = make_person (demo, FALSE, NULL);
+
+          name = g_strdup_printf ("ИП %s", person);
+        }
+      else
+        {
+          guint k = order[i % n_names];
+          const char *form = chance (demo, 12) ? "АО" : "ООО";
+
+          if (i < n_names)
+            name = g_strdup_printf ("%s «%s%s»", form,
+                                    company_stems[k / G_N_ELEMENTS (company_tails)],
+                                    company_tails[k % G_N_ELEMENTS (company_tails)]);
+          else
+            name = g_strdup_printf ("%s «%s%s-%u»", form,
+                                    company_stems[k / G_N_ELEMENTS (company_tails)],
+                                    company_tails[k % G_N_ELEMENTS (company_tails)],
+                                    i / n_names + 1);
+        }
+      inn = make_inn (demo, individual);
+
+      if (changeset == NULL)
+        changeset = new_batch (demo);
+      change = crm_changeset_create (changeset, "company", id);
+      crm_change_set_string (change, "name", name);
+      crm_change_set_string (change, "inn", inn);
+      crm_change_set_string (change, "responsible", pick_string (demo, demo->sales_users));
+      crm_change_set_int (change, "created_at", days_ago (demo, 120, 720));
+      g_ptr_array_add (demo->companies, g_steal_pointer (&id));
+
+      if (crm_changeset_get_n_changes (changeset) >= PEOPLE_PER_CHANGESET &&
+          !apply_batch (demo, &changeset, error))
+        return FALSE;
+    }
+  return apply_batch (demo, &changeset, error);
+}
+
+static gboolean
+add_contacts (Demo    *demo,
+              guint    n_contacts,
+              GError **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  for (guint i = 0; i < n_contacts; i++)
+    {
+      DemoContact *contact = g_new0 (DemoContact, 1);
+      g_autofree char *latin = NULL;
+      g_autofree char *name = make_person (demo, i % 20 == 0, &latin);
+      g_autofree char *phone = make_phone (demo);
+      g_autofree char *second_phone = chance (demo, 12) ? make_phone (demo) : NULL;
+      g_autofree char *email = NULL;
+      CrmChange *change;
+
+      if (chance (demo, 55))
+        email = g_strdup_printf ("%s%s@%s", latin,
+                                 chance (demo, 30) ? "77" : "",
+                                 mail_domains[pick (demo, G_N_ELEMENTS (mail_domains))]);
+      contact->id = demo_id (demo, "contact", i);
+      if (demo->companies->len > 0 && chance (demo, 75))
+        contact->company = g_strdup (pick_string (demo, demo->companies));
+      g_ptr_array_add (demo->contacts, contact);
+
+      if (changeset == NULL)
+        changeset = new_batch (demo);
+      change = crm_changeset_create (changeset, "contact", contact->id);
+      crm_change_set_string (change, "name", name);
+      crm_change_set_node (change, "phones", string_array_node (phone, second_phone));
+      crm_change_set_node (change, "emails", string_array_node (email, NULL));
+      if (contact->company != NULL)
+        crm_change_set_string (change, "company", contact->company);
+      crm_change_set_string (change, "responsible", pick_string (demo, demo->sales_users));
+      crm_change_set_int (change, "created_at", days_ago (demo, 30, 540));
+
+      if (crm_changeset_get_n_changes (changeset) >= PEOPLE_PER_CHANGESET &&
+          !apply_batch (demo, &changeset, error))
+        return FALSE;
+    }
+  return apply_batch (demo, &changeset, error);
+}
+
+/* ───────────────────────────────────── deals ───────────────────────────────────── */
+
+static DemoPipeline *
+pick_pipeline (Demo *demo)
+{
+  guint total = 0, roll;
+
+  for (guint i = 0; i < demo->pipelines->len; i++)
+    total += ((DemoPipeline *) g_ptr_array_index (demo->pipelines, i))->weight;
+  roll = pick (demo, total);
+  for (guint i = 0; i < demo->pipelines->len; i++)
+    {
+      DemoPipeline *pipeline = g_ptr_array_index (demo->pipelines, i);
+
+      if (roll < pipeline->weight)
+        return pipeline;
+      roll -= pipeline->weight;
+    }
+  return g_ptr_array_index (demo->pipelines, 0);
+}
+
+/* A "model|body" entry for @brand; NULL when the brand has no models listed. */
+static const char *
+pick_model (Demo          *demo,
+            const Models  *models,
+            guint          n_models,
+            const char    *brand)
+{
+  for (guint i = 0; i < n_models; i++)
+    if (g_strcmp0 (models[i].brand, brand) == 0)
+      {
+        guint n = 0;
+
+        while (n < G_N_ELEMENTS (models[i].models) && models[i].models[n] != NULL)
+          n++;
+        return models[i].models[pick (demo, n)];
+      }
+  return NULL;
+}
+
+/* «Volvo FH 460 2018, тягач» from a "model|body" entry. */
+static char *
+vehicle_title (const char *brand,
+               const char *entry,
+               const char *fallback_body,
+               guint       year)
+{
+  g_auto(GStrv) parts = g_strsplit (entry != NULL ? entry : "", "|", 2);
+
+  if (parts[0] == NULL || parts[1] == NULL)
+    return g_strdup_printf ("%s %u, %s", brand, year, fallback_body);
+  return g_strdup_printf ("%s %s %u, %s", brand, parts[0], year, parts[1]);
+}
+
+/* Title, tags and price of one vehicle, or of a truck sold with a trailer. */
+static char *
+make_vehicle (Demo       *demo,
+              GPtrArray  *tag_ids,
+              gint64     *amount)
+{
+  guint year = 2011 + pick (demo, 12);
+  gint64 rubles;
+
+  if (chance (demo, 72))
+    {
+      DemoTag *brand = g_ptr_array_index (demo->brands, pick (demo, demo->brands->len));
+      const char *model = pick_model (demo, truck_models, G_N_ELEMENTS (truck_models),
+                                      brand->name);
+      g_autofree char *title = vehicle_title (brand->name, model, "тягач", year);
+
+      g_ptr_array_add (tag_ids, brand->id);
+      rubles = (g_str_equal (brand->name, "КАМАЗ") ? 2200000 : 2800000) +
+               (gint64) (year - 2011) * 550000 + pick (demo, 120) * 10000;
+      if (chance (demo, 20))
+        {
+          DemoTag *trailer = g_ptr_array_index (demo->trailers,
+                                                pick (demo, demo->trailers->len));
+
+          g_ptr_array_add (tag_ids, trailer->id);
+          *amount = (rubles + 1500000 + pick (demo, 80) * 10000) * 100;
+          return g_strdup_printf ("%s + полуприцеп %s", title, trailer->name);
+        }
+      *amount = rubles * 100;
+      return g_steal_pointer (&title);
+    }
+  else
+    {
+      DemoTag *trailer = g_ptr_array_index (demo->trailers, pick (demo, demo->trailers->len));
+      const char *model = pick_model (demo, trailer_models, G_N_ELEMENTS (trailer_models),
+                                      trailer->name);
+
+      g_ptr_array_add (tag_ids, trailer->id);
+      rubles = 700000 + (gint64) (year - 2011) * 180000 + pick (demo, 60) * 10000;
+      *amount = rubles * 100;
+      return vehicle_title (trailer->name, model, "полуприцеп", year);
+    }
+}
+
+static void
+add_task (Demo         *demo,
+          CrmChangeset *changeset,
+          guint         n,
+          const char   *deal_id,
+          const char   *contact_id,
+          const char   *responsible,
+          gboolean      done,
+          gint64        deal_created)
+{
+  g_autofree char *id = demo_id (demo, "task", n);
+  CrmChange *change = crm_changeset_create (changeset, "task", id);
+  guint type = pick (demo, 10);
+  const char *text;
+  gint64 due;
+
+  if (type < 6)
+    text = open_call_texts[pick (demo, G_N_ELEMENTS (open_call_texts))];
+  else if (type < 8)
+    text = open_meeting_texts[pick (demo, G_N_ELEMENTS (open_meeting_texts))];
+  else
+    text = open_task_texts[pick (demo, G_N_ELEMENTS (open_task_texts))];
+
+  /* A quarter of the open tasks are overdue: that is what the dashboards are for. */
+  if (done)
+    due = (deal_created + (demo->now - deal_created) * pick (demo, 100) / 100) /
+          (60 * CRM_MS_PER_MINUTE) * (60 * CRM_MS_PER_MINUTE);
+  else if (chance (demo, 25))
+    due = days_ago (demo, 1, 14);
+  else
+    due = days_ahead (demo, 1, 14);
+
+  crm_change_set_string (change, "deal", deal_id);
+  if (contact_id != NULL)
+    crm_change_set_string (change, "contact", contact_id);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "type", type < 6 ? "call" : type < 8 ? "meeting" : "task");
+  crm_change_set_int (change, "due", due);
+  crm_change_set_string (change, "responsible", responsible);
+  crm_change_set_bool (change, "done", done);
+  crm_change_set_int (change, "created_at", deal_created);
+  if (done)
+    {
+      crm_change_set_string (change, "result",
+                             type < 6 ? call_results[pick (demo, G_N_ELEMENTS (call_results))]
+                             : type < 8
+                             ? meeting_results[pick (demo, G_N_ELEMENTS (meeting_results))]
+                             : "Сделано");
+      crm_change_set_int (change, "done_at", MIN (due + pick (demo, 300) * CRM_MS_PER_MINUTE,
+                                                  demo->now));
+    }
+}
+
+static void
+add_deal (Demo         *demo,
+          CrmChangeset *changeset,
+          guint         n,
+          guint        *n_tasks)
+{
+  DemoPipeline *pipeline = pick_pipeline (demo);
+  gboolean purchase = g_str_equal (pipeline->name, "Отдел закупок");
+  guint roll = pick (demo, 100);
+  DemoStage *stage = roll < 62 ? g_ptr_array_index (pipeline->working,
+                                                    pick (demo, pipeline->working->len))
+                   : roll < 82 ? pipeline->won : pipeline->lost;
+  gboolean is_open = stage != pipeline->won && stage != pipeline->lost;
+  DemoContact *contact = g_ptr_array_index (demo->contacts, pick (demo, demo->contacts->len));
+  const char *responsible = pick_string (demo, purchase ? demo->purchase_users
+                                                        : demo->sales_users);
+  g_autoptr(GPtrArray) tag_ids = g_ptr_array_new ();
+  g_autofree char *id = demo_id (demo, "deal", n);
+  g_autofree char *vehicle = NULL;
+  g_autofree char *title = NULL;
+  gint64 amount = 0, created = days_ago (demo, 1, 180);
+  CrmChange *change;
+
+  vehicle = make_vehicle (demo, tag_ids, &amount);
+  title = purchase ? g_strdup_printf ("Выкуп: %s", vehicle) : g_strdup (vehicle);
+
+  change = crm_changeset_create (changeset, "deal", id);
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", pipeline->id);
+  crm_change_set_string (change, "stage", stage->id);
+  crm_change_set_int (change, "amount", amount);
+  crm_change_set_string (change, "currency", demo->currency);
+  crm_change_set_string (change, "responsible", responsible);
+  if (contact->company != NULL)
+    crm_change_set_string (change, "company", contact->company);
+  crm_change_set_int (change, "created_at", created);
+  crm_change_set_int (change, "stage_entered_at",
+                      created + (demo->now - created) * pick (demo, 100) / 100);
+  crm_change_set_string (change, "source",
+                         purchase ? pick_weighted (demo, purchase_sources,
+                                                   G_N_ELEMENTS (purchase_sources))
+                                  : pick_weighted (demo, sale_sources,
+                                                   G_N_ELEMENTS (sale_sources)));
+  if (g_str_equal (pipeline->name, "Лизинг"))
+    crm_change_set_string (change, "payment_type", "Лизинг");
+  else if (!purchase)
+    crm_change_set_string (change, "payment_type",
+                           pick_weighted (demo, sale_payments, G_N_ELEMENTS (sale_payments)));
+  if (!purchase)
+    crm_change_set_bool (change, "waiting_for_stock", is_open && chance (demo, 20));
+  if (stage == pipeline->lost)
+    crm_change_set_string (change, "loss_reason", pick_string (demo, pipeline->reasons));
+
+  for (guint i = 0; i < tag_ids->len; i++)
+    {
+      g_autofree char *link = crm_uuid_link ("deal_tag", id, g_ptr_array_index (tag_ids, i));
+      CrmChange *tag = crm_changeset_create (changeset, "deal_tag", link);
+
+      crm_change_set_string (tag, "deal", id);
+      crm_change_set_string (tag, "tag", g_ptr_array_index (tag_ids, i));
+      crm_change_set_bool (tag, "present", TRUE);
+    }
+  {
+    g_autofree char *link = crm_uuid_link ("deal_contact", id, contact->id);
+    CrmChange *link_change = crm_changeset_create (changeset, "deal_contact", link);
+
+    crm_change_set_string (link_change, "deal", id);
+    crm_change_set_string (link_change, "contact", contact->id);
+    crm_change_set_bool (link_change, "present", TRUE);
+  }
+
+  /* Every open deal has its next step; closed ones keep the last one, done. */
+  if (is_open && chance (demo, 50))
+    add_task (demo, changeset, (*n_tasks)++, id, contact->id, responsible, TRUE, created);
+  add_task (demo, changeset, (*n_tasks)++, id, contact->id, responsible, !is_open, created);
+}
+
+static gboolean
+add_deals (Demo    *demo,
+           guint    n_deals,
+           GError **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  guint n_tasks = 0;
+
+  for (guint i = 0; i < n_deals; i++)
+    {
+      if (changeset == NULL)
+        changeset = new_batch (demo);
+      add_deal (demo, changeset, i, &n_tasks);
+      if ((i + 1) % DEALS_PER_CHANGESET == 0 && !apply_batch (demo, &changeset, error))
+        return FALSE;
+    }
+  return apply_batch (demo, &changeset, error);
+}
+
+gboolean
+crm_demo_populate (CrmStore              *store,
+                   const CrmDemoOptions  *options,
+                   GError               **error)
+{
+  g_auto(Demo) demo = { 0 };
+  g_autofree char *template = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  template = crm_store_dup_meta (store, "template");
+  if (g_strcmp0 (template, "truck-dealer") != 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "Demo data is made for the truck-dealer template, but this replica was "
+                   "made from %s%s%s", template ? "“" : "", template ? template : "none",
+                   template ? "”" : "");
+      return FALSE;
+    }
+
+  demo.store = store;
+  demo.seed = options->seed;
+  demo.rand = g_rand_new_with_seed (options->seed);
+  demo.now = crm_store_get_now (store);
+  demo.currency = crm_store_dup_meta (store, "currency");
+  if (demo.currency == NULL)
+    demo.currency = g_strdup ("RUB");
+  demo.pipelines = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_pipeline_free);
+  demo.sales_users = g_ptr_array_new_with_free_func (g_free);
+  demo.purchase_users = g_ptr_array_new_with_free_func (g_free);
+  demo.brands = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_tag_free);
+  demo.trailers = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_tag_free);
+  demo.companies = g_ptr_array_new_with_free_func (g_free);
+  demo.contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_contact_free);
+
+  if (!load_pipelines (&demo, error) ||
+      !load_users_and_tags (&demo, error) ||
+      !add_companies (&demo, options->n_companies, error) ||
+      !add_contacts (&demo, MAX (options->n_contacts, 1), error) ||
+      !add_deals (&demo, options->n_deals, error))
+    return FALSE;
+
+  g_debug ("Demo data: %u companies, %u contacts, %u deals (seed %u)",
+           options->n_companies, MAX (options->n_contacts, 1), options->n_deals,
+           options->seed);
+  return TRUE;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-rules.h — the automation engine: rules are data (trigger, conditions, actions)
+ * stored as `rule` entities; event rules run inside crm_store_apply(), timer rules run
+ * through crm_rules_tick(). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+#define CRM_RULES_MAX_DEPTH 8
+
+/* Check a rule definition's shape: known trigger, condition and action types with
+ * their required keys. INVALID_INPUT names the unknown thing and its position
+ * ("actions[1]: unknown action “send_fax”; known: move_deal, create_deal, …"). */
+gboolean   crm_rule_validate      (JsonNode    *definition,
+                                   GError     **error);
+
+/* Run the timer rules due at the store's "now" (crm_store_set_now). Entities they
+ * create have ids derived from (rule, entity, deadline), so a second tick at the same
+ * or a later time creates nothing new. *out_fired gets the number of firings. */
+gboolean   crm_rules_tick         (CrmStore    *store,
+                                   guint       *out_fired,
+                                   GError     **error);
+
+/* [{"id","name","enabled","position","trigger","conditions","actions"}] by position. */
+JsonNode  *crm_rules_list         (CrmStore    *store,
+                                   GError     **error);
+
+G_END_DECLS
