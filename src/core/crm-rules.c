@@ -1335,6 +1335,45 @@ crm_rules_tick (CrmStore  *store,
   return TRUE;
 }
 
+static gboolean
+run_for_ops (CrmStore  *store,
+             gpointer   user_data,
+             GError   **error)
+{
+  GPtrArray *ops = user_data;
+  g_autoptr(GPtrArray) rules = load_rules (store, error);
+  g_autoptr(GArray) queue = g_array_new (FALSE, FALSE, sizeof (QueueItem));
+  Engine engine = { 0 };
+
+  if (rules == NULL)
+    return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    {
+      QueueItem item = { g_ptr_array_index (ops, i), 0 };
+      g_array_append_val (queue, item);
+    }
+  engine.store = store;
+  engine.rules = rules;
+  engine.queue = queue;
+  engine.now = crm_store_get_now (store);
+  return drain_queue (&engine, error);
+}
+
+gboolean
+crm_rules_run_for_ops (CrmStore   *store,
+                       GPtrArray  *ops,
+                       GError    **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  _crm_store_set_rules_hook (store, NULL);
+  ok = _crm_store_transact (store, run_for_ops, ops, error);
+  _crm_store_set_rules_hook (store, run_event_rules);
+  return ok;
+}
+
 /* --- validation and listing --------------------------------------------------------------------- */
 
 static gboolean

@@ -25,6 +25,13 @@ gboolean   crm_rules_tick         (CrmStore    *store,
                                    guint       *out_fired,
                                    GError     **error);
 
+/* Run the event rules for @ops (CrmOp*) that are already in the replica, as if they had
+ * just been made here (what a server does for a client without automation). Entities
+ * the rules create get the same ids as on any other replica that ran them. */
+gboolean   crm_rules_run_for_ops  (CrmStore    *store,
+                                   GPtrArray   *ops,
+                                   GError     **error);
+
 /* [{"id","name","enabled","position","trigger","conditions","actions"}] by position. */
 JsonNode  *crm_rules_list         (CrmStore    *store,
                                    GError     **error);
