@@ -1,7 +1,281 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* main.c — voronkactl placeholder until the CLI lands. */
-int
-main (int argc, char **argv)
+/* main.c — voronkactl: global options, dispatch to the command groups, and the one
+ * place that turns an error into output and an exit status (CLI.md: 0 done, 1 refused,
+ * 2 usage error). */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crm-cli.h"
+#include "crm-error.h"
+
+#ifndef VORONKA_LOCALEDIR
+#define VORONKA_LOCALEDIR "/usr/share/locale"
+#endif
+
+G_DEFINE_QUARK (crm-cli-error-quark, crm_cli_error)
+
+static gboolean not_available (CrmCli *cli, int argc, char **argv, GError **error);
+
+typedef struct {
+  const char        *group;
+  const char        *name;      /* NULL: the group is the command */
+  CrmCliCommandFunc  func;
+  const char        *summary;
+} Command;
+
+static const Command commands[] = {
+  { "init", NULL, crm_cli_init, N_("Create a new replica, optionally from a template") },
+  { "template", "list", crm_cli_template_list, N_("List the shipped templates") },
+  { "pipelines", NULL, crm_cli_pipelines, N_("List pipelines and their stages") },
+  { "user", "add", crm_cli_user_add, N_("Add a user") },
+  { "user", "list", crm_cli_user_list, N_("List users") },
+  { "tag", "list", crm_cli_tag_list, N_("List tags") },
+  { "contact", "add", crm_cli_contact_add, N_("Add a contact") },
+  { "contact", "list", crm_cli_contact_list, N_("List or search contacts") },
+  { "company", "add", crm_cli_company_add, N_("Add a company") },
+  { "deal", "add", crm_cli_deal_add, N_("Create a deal") },
+  { "deal", "move", crm_cli_deal_move, N_("Move a deal to another stage") },
+  { "deal", "set", crm_cli_deal_set, N_("Change a deal's fields and tags") },
+  { "deal", "show", crm_cli_deal_show, N_("Show a deal with its tasks and history") },
+  { "deal", "list", crm_cli_deal_list, N_("List deals by pipeline, stage and tags") },
+  { "task", "add", crm_cli_task_add, N_("Add a task to a deal") },
+  { "task", "list", crm_cli_task_list, N_("List tasks") },
+  { "task", "done", crm_cli_task_done, N_("Complete a task, optionally setting the next one") },
+  { "log", NULL, crm_cli_log, N_("Show the local changelog") },
+  { "tick", NULL, not_available, N_("Run timer rules due at --now") },
+  { "status", NULL, crm_cli_status, N_("Show the device id and sync state") },
+  { "sync", NULL, not_available, N_("Synchronise with a server") },
+};
+
+static gboolean
+not_available (CrmCli   *cli,
+               int       argc,
+               char    **argv,
+               GError  **error)
 {
-  return 2;
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+               _("“%s” is not available yet in this version of voronkactl"), argv[0]);
+  return FALSE;
+}
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "%s\n\n", _("Usage: voronkactl [--db PATH] [--as USER] [--now TIME] [--json] COMMAND [ARGS…]"));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *name = commands[i].name != NULL
+                              ? g_strdup_printf ("%s %s", commands[i].group, commands[i].name)
+                              : g_strdup (commands[i].group);
+      glong pad = 16 - g_utf8_strlen (name, -1);
+
+      fprintf (out, "  %s%*s%s\n", name, (int) MAX (pad, 1), "", _(commands[i].summary));
+    }
+  fprintf (out, "\n%s\n", _("Global options:"));
+  fprintf (out, "  --db PATH       %s\n", _("The replica file (default: $XDG_DATA_HOME/voronka/replica.db)"));
+  fprintf (out, "  --as USER       %s\n", _("Acting user, by name or id (default: the first admin)"));
+  fprintf (out, "  --now TIME      %s\n", _("The clock for this command, e.g. 2026-03-02T10:00:00Z"));
+  fprintf (out, "  --json          %s\n", _("Print one JSON document on stdout"));
+  fprintf (out, "\n%s\n", _("Run “voronkactl COMMAND --help” for a command's options."));
+}
+
+/* Takes the value of a global option given as "--opt VALUE" or "--opt=VALUE". */
+static gboolean
+take_value (const char  *option,
+            int          argc,
+            char       **argv,
+            int         *index,
+            char       **out,
+            GError     **error)
+{
+  const char *arg = argv[*index];
+  gsize len = strlen (option);
+
+  if (strncmp (arg, option, len) != 0)
+    return FALSE;
+  if (arg[len] == '=')
+    {
+      g_free (*out);
+      *out = g_strdup (arg + len + 1);
+      return TRUE;
+    }
+  if (arg[len] != '\0')
+    return FALSE;
+  if (*index + 1 >= argc)
+    {
+      crm_cli_usage_error (error, _("Option %s needs a value"), option);
+      return TRUE;
+    }
+  g_free (*out);
+  *out = g_strdup (argv[++(*index)]);
+  return TRUE;
+}
+
+static int
+report_error (CrmCli       *cli,
+              const GError *error)
+{
+  if (g_error_matches (error, CRM_CLI_ERROR, CRM_CLI_ERROR_USAGE) ||
+      error->domain == G_OPTION_ERROR)
+    {
+      g_printerr ("voronkactl: %s\n", error->message);
+      g_printerr ("%s\n", _("Run “voronkactl --help” for the list of commands and options."));
+      return 2;
+    }
+
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) root = json_object_new ();
+      JsonObject *body = json_object_new ();
+
+      json_object_set_string_member (body, "code", crm_error_code_name (error));
+      json_object_set_string_member (body, "message", error->message);
+      if (cli->refusal != NULL)
+        json_object_set_object_member (body, "gate", json_object_ref (cli->refusal));
+      else
+        json_object_set_null_member (body, "gate");
+      json_object_set_object_member (root, "error", body);
+      crm_cli_print_json_object (root);
+    }
+  else
+    {
+      g_printerr ("voronkactl: %s\n", error->message);
+    }
+  return 1;
+}
+
+static gboolean
+run (CrmCli   *cli,
+     int       argc,
+     char    **argv,
+     GError  **error)
+{
+  const Command *command = NULL;
+  const char *group;
+  int first;
+  int i;
+  g_autofree char *prgname = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+
+  /* global options come before the command (they are accepted after it too) */
+  for (i = 1; i < argc && argv[i][0] == '-'; i++)
+    {
+      const char *arg = argv[i];
+
+      if (g_str_equal (arg, "--"))
+        {
+          i++;
+          break;
+        }
+      if (g_str_equal (arg, "--json"))
+        cli->json = TRUE;
+      else if (g_str_equal (arg, "--help") || g_str_equal (arg, "-h"))
+        {
+          print_help (stdout);
+          return TRUE;
+        }
+      else if (g_str_equal (arg, "--version"))
+        {
+          g_print ("voronkactl %s\n", PACKAGE_VERSION);
+          return TRUE;
+        }
+      else if (take_value ("--db", argc, argv, &i, &cli->db_path, error) ||
+               take_value ("--as", argc, argv, &i, &cli->as, error) ||
+               take_value ("--now", argc, argv, &i, &cli->now_text, error))
+        {
+          if (error != NULL && *error != NULL)
+            return FALSE;
+        }
+      else
+        return crm_cli_usage_error (error, _("Unknown option %s"), arg);
+    }
+
+  if (i >= argc)
+    return crm_cli_usage_error (error, _("No command given"));
+
+  group = argv[i];
+  first = i + 1;
+  for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
+    {
+      if (!g_str_equal (commands[c].group, group))
+        continue;
+      if (commands[c].name == NULL)
+        {
+          command = &commands[c];
+          break;
+        }
+      if (first < argc && g_str_equal (commands[c].name, argv[first]))
+        {
+          command = &commands[c];
+          first++;
+          break;
+        }
+    }
+
+  if (command == NULL)
+    {
+      g_autoptr(GString) known = g_string_new (NULL);
+      gboolean group_known = FALSE;
+
+      for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
+        if (g_str_equal (commands[c].group, group) && commands[c].name != NULL)
+          {
+            group_known = TRUE;
+            if (known->len > 0)
+              g_string_append (known, ", ");
+            g_string_append (known, commands[c].name);
+          }
+      if (!group_known)
+        return crm_cli_usage_error (error, _("Unknown command «%s»"), group);
+      if (first >= argc)
+        return crm_cli_usage_error (error, _("“%s” needs a subcommand: %s"), group, known->str);
+      return crm_cli_usage_error (error, _("Unknown command «%s %s»; “%s” has: %s"),
+                                  group, argv[first], group, known->str);
+    }
+
+  prgname = command->name != NULL
+            ? g_strdup_printf ("voronkactl %s %s", command->group, command->name)
+            : g_strdup_printf ("voronkactl %s", command->group);
+  g_set_prgname (prgname);
+
+  /* argv for the command: its name, then its own arguments */
+  args = g_ptr_array_new ();
+  g_ptr_array_add (args, prgname + strlen ("voronkactl "));
+  for (int a = first; a < argc; a++)
+    g_ptr_array_add (args, argv[a]);
+  g_ptr_array_add (args, NULL);
+
+  return command->func (cli, (int) args->len - 1, (char **) args->pdata, error);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  CrmCli cli = { 0 };
+  int status = 0;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, VORONKA_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("voronkactl");
+
+  if (!run (&cli, argc, argv, &error))
+    status = error != NULL ? report_error (&cli, error) : 1;
+
+  g_clear_object (&cli.store);
+  g_clear_pointer (&cli.refusal, json_object_unref);
+  g_free (cli.actor_id);
+  g_free (cli.db_path);
+  g_free (cli.as);
+  g_free (cli.now_text);
+  return status;
 }

@@ -10,135 +10,13 @@
 #define G_LOG_DOMAIN "voronka-demo"
 
 #include "crm-demo.h"
+#include "crm-demo-data.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
 
 #define DEALS_PER_CHANGESET 50
 #define PEOPLE_PER_CHANGESET 100
-
-typedef struct { const char *ru; const char *lat; } Name;
-typedef struct { const char *male; const char *female; } Patronymic;
-typedef struct { const char *brand; const char *models[5]; } Models;
-
-/* Surnames in the masculine form; the feminine adds «а» (all end in -ов/-ев/-ин). */
-static const Name surnames[] = {
-  { "Иванов", "ivanov" }, { "Петров", "petrov" }, { "Смирнов", "smirnov" },
-  { "Кузнецов", "kuznetsov" }, { "Попов", "popov" }, { "Васильев", "vasiliev" },
-  { "Соколов", "sokolov" }, { "Михайлов", "mikhailov" }, { "Новиков", "novikov" },
-  { "Фёдоров", "fedorov" }, { "Морозов", "morozov" }, { "Волков", "volkov" },
-  { "Алексеев", "alekseev" }, { "Лебедев", "lebedev" }, { "Семёнов", "semenov" },
-  { "Егоров", "egorov" }, { "Павлов", "pavlov" }, { "Козлов", "kozlov" },
-  { "Степанов", "stepanov" }, { "Николаев", "nikolaev" }, { "Орлов", "orlov" },
-  { "Андреев", "andreev" }, { "Макаров", "makarov" }, { "Никитин", "nikitin" },
-  { "Захаров", "zakharov" }, { "Зайцев", "zaitsev" }, { "Соловьёв", "solovyev" },
-  { "Борисов", "borisov" }, { "Яковлев", "yakovlev" }, { "Григорьев", "grigoriev" },
-  { "Романов", "romanov" }, { "Воробьёв", "vorobyev" }, { "Сергеев", "sergeev" },
-  { "Кириллов", "kirillov" }, { "Белов", "belov" }, { "Тарасов", "tarasov" },
-};
-static const Name male_names[] = {
-  { "Иван", "ivan" }, { "Алексей", "aleksey" }, { "Сергей", "sergey" },
-  { "Андрей", "andrey" }, { "Дмитрий", "dmitry" }, { "Михаил", "mikhail" },
-  { "Николай", "nikolay" }, { "Владимир", "vladimir" }, { "Евгений", "evgeny" },
-  { "Павел", "pavel" }, { "Олег", "oleg" }, { "Виктор", "viktor" },
-  { "Юрий", "yury" }, { "Артём", "artem" }, { "Роман", "roman" },
-  { "Игорь", "igor" }, { "Константин", "konstantin" }, { "Денис", "denis" },
-  { "Геннадий", "gennady" }, { "Максим", "maksim" },
-};
-static const Name female_names[] = {
-  { "Елена", "elena" }, { "Ольга", "olga" }, { "Наталья", "natalya" },
-  { "Ирина", "irina" }, { "Светлана", "svetlana" }, { "Татьяна", "tatyana" },
-  { "Анна", "anna" }, { "Марина", "marina" }, { "Юлия", "yulia" },
-  { "Екатерина", "ekaterina" },
-};
-static const Patronymic patronymics[] = {
-  { "Иванович", "Ивановна" }, { "Петрович", "Петровна" }, { "Сергеевич", "Сергеевна" },
-  { "Александрович", "Александровна" }, { "Николаевич", "Николаевна" },
-  { "Викторович", "Викторовна" }, { "Владимирович", "Владимировна" },
-  { "Михайлович", "Михайловна" }, { "Андреевич", "Андреевна" },
-  { "Юрьевич", "Юрьевна" }, { "Олегович", "Олеговна" }, { "Геннадьевич", "Геннадьевна" },
-};
-static const char *const company_stems[] = {
-  "Сиб", "Урал", "Волга", "Балт", "Дон", "Енисей", "Приморье", "Кубань", "Север",
-  "Восток", "Магистраль", "Вектор", "Альянс", "Меридиан", "Кедр", "Байкал", "Алтай",
-  "Кама", "Нева", "Амур",
-};
-static const char *const company_tails[] = {
-  "Транс", "Логистик", "Карго", "Авто", "Экспресс", "ТрансСервис", "Грузавто", "Строй",
-};
-static const char *const mail_domains[] = {
-  "mail.ru", "yandex.ru", "gmail.com", "bk.ru", "list.ru", "inbox.ru",
-};
-static const char *const inn_regions[] = {
-  "77", "50", "78", "25", "54", "66", "16", "24", "27", "61", "23", "38",
-};
-
-/* "Model|body": the body is what the model is usually sold as. */
-static const Models truck_models[] = {
-  { "Volvo", { "FH 460|тягач", "FH 500|тягач", "FM 420|самосвал", "FH 540|тягач", NULL } },
-  { "Scania", { "R 440|тягач", "R 450|тягач", "G 410|тягач", "S 500|тягач",
-                "P 360|самосвал" } },
-  { "MAN", { "TGX 18.440|тягач", "TGX 18.480|тягач", "TGS 33.440|самосвал",
-             "TGS 26.400|бортовой", NULL } },
-  { "DAF", { "XF 480|тягач", "XF 105.460|тягач", "CF 85.430|тягач",
-             "CF 75.310|рефрижератор", NULL } },
-  { "Mercedes-Benz", { "Actros 1845|тягач", "Actros 1842|тягач", "Arocs 3342|самосвал",
-                       "Axor 1840|тягач", NULL } },
-  { "Renault", { "T 460|тягач", "Premium 450|тягач", "Magnum 480|тягач",
-                 "Midlum 220|рефрижератор", NULL } },
-  { "Iveco", { "Stralis 460|тягач", "S-Way 480|тягач", "Trakker 410|самосвал", NULL, NULL } },
-  { "КАМАЗ", { "5490 Neo|тягач", "65207|бортовой", "6520|самосвал", "54901|тягач",
-               "65115|самосвал" } },
-};
-static const Models trailer_models[] = {
-  { "Schmitz Cargobull", { "SCS 24|полуприцеп шторный", "S.KO Cool|рефрижератор",
-                           "S.KI|полуприцеп самосвальный", NULL, NULL } },
-  { "Kögel", { "SN24|полуприцеп шторный", "Cool|рефрижератор", NULL, NULL, NULL } },
-  { "Krone", { "SD|полуприцеп шторный", "Cool Liner|рефрижератор",
-               "Profi Liner|полуприцеп шторный", NULL, NULL } },
-  { "Wielton", { "NS 34|полуприцеп шторный", "NW 3|полуприцеп самосвальный", NULL, NULL,
-                 NULL } },
-  { "Тонар", { "9523|полуприцеп самосвальный", "97461|зерновоз",
-               "95891|полуприцеп бортовой", NULL, NULL } },
-};
-
-/* Weighted choices: the share of deals each pipeline gets, by the template's names. */
-typedef struct { const char *value; guint weight; } Weighted;
-
-static const Weighted pipeline_weights[] = {
-  { "Продажи", 40 }, { "Лизинг", 22 }, { "База купивших клиентов", 10 },
-  { "Отказники", 10 }, { "Отдел закупок", 18 },
-};
-static const Weighted sale_sources[] = {
-  { "Авито", 30 }, { "Фарпост", 14 }, { "Авто.ру", 14 }, { "Рекомендация", 10 },
-  { "Исходящий звонок", 10 }, { "Входящий звонок", 16 }, { "Сайт", 6 },
-};
-static const Weighted purchase_sources[] = {
-  { "Исходящий звонок", 50 }, { "Авито", 25 }, { "Входящий звонок", 15 },
-  { "Рекомендация", 10 },
-};
-static const Weighted sale_payments[] = {
-  { "Лизинг", 60 }, { "Кредит", 15 }, { "Наличные", 25 },
-};
-
-static const char *const open_call_texts[] = {
-  "Перезвонить клиенту", "Уточнить потребность и бюджет", "Связаться с клиентом",
-  "Напомнить о себе, узнать решение", "Отправить подборку техники",
-};
-static const char *const open_meeting_texts[] = {
-  "Показ техники на площадке", "Встреча с клиентом в офисе", "Осмотр техники у продавца",
-};
-static const char *const open_task_texts[] = {
-  "Подготовить договор", "Проверить поступление оплаты", "Собрать документы для лизинга",
-  "Запросить ПТС и СТС", "Проверить наличие по тегу марки",
-};
-static const char *const call_results[] = {
-  "Клиент ждёт предложение", "Договорились о встрече", "Не дозвонился, перезвонить",
-  "Клиент думает, перезвонить через неделю", "Отправил КП на почту",
-};
-static const char *const meeting_results[] = {
-  "Встреча проведена, клиент думает", "Клиент осмотрел технику", "Обсудили условия договора",
-};
 
 typedef struct {
   char *id;
@@ -469,15 +347,24 @@ pick_string (Demo       *demo,
   return g_ptr_array_index (strings, pick (demo, strings->len));
 }
 
-/* A moment @min_days..@max_days before now, on a working hour (09:00–18:00 UTC+3). */
+/* Some working hour (09:00–17:00 Moscow time, UTC+3) of the day of @moment. */
+static gint64
+at_working_hour (Demo   *demo,
+                 gint64  moment)
+{
+  return moment / CRM_MS_PER_DAY * CRM_MS_PER_DAY +
+         (6 + pick (demo, 9)) * 60 * CRM_MS_PER_MINUTE;
+}
+
+/* A working hour @min_days..@max_days before now. */
 static gint64
 days_ago (Demo *demo,
           guint min_days,
           guint max_days)
 {
-  gint64 day = demo->now / CRM_MS_PER_DAY - min_days - pick (demo, max_days - min_days + 1);
+  gint64 days = min_days + pick (demo, max_days - min_days + 1);
 
-  return day * CRM_MS_PER_DAY + (6 + pick (demo, 9)) * 60 * CRM_MS_PER_MINUTE;
+  return at_working_hour (demo, demo->now - days * CRM_MS_PER_DAY);
 }
 
 static gint64
@@ -485,9 +372,9 @@ days_ahead (Demo *demo,
             guint min_days,
             guint max_days)
 {
-  gint64 day = demo->now / CRM_MS_PER_DAY + min_days + pick (demo, max_days - min_days + 1);
+  gint64 days = min_days + pick (demo, max_days - min_days + 1);
 
-  return day * CRM_MS_PER_DAY + (6 + pick (demo, 9)) * 60 * CRM_MS_PER_MINUTE;
+  return at_working_hour (demo, demo->now + days * CRM_MS_PER_DAY);
 }
 
 /* INN with valid check digits: 10 digits for organisations, 12 for individuals. */
@@ -826,8 +713,8 @@ add_task (Demo         *demo,
 
   /* A quarter of the open tasks are overdue: that is what the dashboards are for. */
   if (done)
-    due = (deal_created + (demo->now - deal_created) * pick (demo, 100) / 100) /
-          (60 * CRM_MS_PER_MINUTE) * (60 * CRM_MS_PER_MINUTE);
+    due = at_working_hour (demo, deal_created + (demo->now - deal_created) *
+                                 pick (demo, 100) / 100);
   else if (chance (demo, 25))
     due = days_ago (demo, 1, 14);
   else
@@ -950,6 +837,47 @@ add_deals (Demo    *demo,
   return apply_batch (demo, &changeset, error);
 }
 
+/* The template's rules move some closed deals on (a won Лизинг deal to Продажи «Оплата
+ * получена», S0-4); those arrive in an open stage with only done tasks. Give each open
+ * deal left without a next step one, as a manager would the next morning. */
+static gboolean
+add_missing_next_tasks (Demo    *demo,
+                        GError **error)
+{
+  g_autoptr(CrmChangeset) changeset = new_batch (demo);
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) owners = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (demo->store,
+    "SELECT d.id, d.responsible FROM deal d JOIN stage s ON s.id = d.stage"
+    " WHERE d.deleted = 0 AND s.kind IN ('unsorted', 'open') AND NOT EXISTS"
+    " (SELECT 1 FROM task t WHERE t.deal = d.id AND t.done = 0 AND t.deleted = 0)"
+    " ORDER BY d.id", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (deals, dup_column_text (stmt, 0));
+      g_ptr_array_add (owners, dup_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < deals->len; i++)
+    {
+      g_autofree char *id = demo_id (demo, "next-task", i);
+      CrmChange *change = crm_changeset_create (changeset, "task", id);
+
+      crm_change_set_string (change, "deal", deals->pdata[i]);
+      crm_change_set_string (change, "text", "Связаться с клиентом");
+      crm_change_set_string (change, "type", "call");
+      crm_change_set_int (change, "due", days_ahead (demo, 1, 5));
+      crm_change_set_string (change, "responsible", owners->pdata[i]);
+      crm_change_set_bool (change, "done", FALSE);
+      crm_change_set_int (change, "created_at", demo->now);
+    }
+  return apply_batch (demo, &changeset, error);
+}
+
 gboolean
 crm_demo_populate (CrmStore              *store,
                    const CrmDemoOptions  *options,
@@ -972,6 +900,9 @@ crm_demo_populate (CrmStore              *store,
       return FALSE;
     }
 
+  /* op ids seed the ids of what the rules create: seeded, the same seed gives the
+   * same replica */
+  crm_store_set_random_seed (store, options->seed);
   demo.store = store;
   demo.seed = options->seed;
   demo.rand = g_rand_new_with_seed (options->seed);
@@ -991,7 +922,8 @@ crm_demo_populate (CrmStore              *store,
       !load_users_and_tags (&demo, error) ||
       !add_companies (&demo, options->n_companies, error) ||
       !add_contacts (&demo, MAX (options->n_contacts, 1), error) ||
-      !add_deals (&demo, options->n_deals, error))
+      !add_deals (&demo, options->n_deals, error) ||
+      !add_missing_next_tasks (&demo, error))
     return FALSE;
 
   g_debug ("Demo data: %u companies, %u contacts, %u deals (seed %u)",

@@ -31,6 +31,7 @@ struct _CrmStore
   char         *device_id;
   CrmHlc        clock;
   gint64        now_ms;
+  GRand        *rand;          /* NULL: ids from the system's randomness */
 
   GHashTable   *statements;    /* SQL text → sqlite3_stmt* */
   GArray       *gates;         /* CrmGateFunc, checked before the rules run */
@@ -53,6 +54,7 @@ crm_store_finalize (GObject *object)
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->device_id, g_free);
   g_clear_pointer (&self->gates, g_array_unref);
   g_clear_pointer (&self->final_gates, g_array_unref);
@@ -404,10 +406,18 @@ crm_store_get_now (CrmStore *self)
   return self->now_ms != 0 ? self->now_ms : crm_time_now_ms ();
 }
 
+void
+crm_store_set_random_seed (CrmStore *self,
+                           guint32   seed)
+{
+  g_clear_pointer (&self->rand, g_rand_free);
+  self->rand = g_rand_new_with_seed (seed);
+}
+
 char *
 crm_store_new_id (CrmStore *self)
 {
-  return crm_uuid_v7_new (crm_store_get_now (self));
+  return crm_uuid_v7_new_with_rand (crm_store_get_now (self), self->rand);
 }
 
 /* --- field clocks and values ---------------------------------------------------------- */
@@ -1017,7 +1027,7 @@ _crm_store_write_change (CrmStore         *self,
     }
 
   op = g_new0 (CrmOp, 1);
-  op->op_id = crm_uuid_v7_new (now);
+  op->op_id = crm_store_new_id (self);
   op->hlc = crm_hlc_now (&self->clock, now);
   op->device = g_strdup (self->device_id);
   op->entity = g_strdup (change->entity);

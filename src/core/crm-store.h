@@ -32,6 +32,10 @@ const char  *crm_store_get_device_id  (CrmStore *self);
 void         crm_store_set_now        (CrmStore *self,
                                        gint64    now_ms);
 gint64       crm_store_get_now        (CrmStore *self);
+/* Make the ids this store hands out reproducible from @seed (demo data, tests); a
+ * replica in use never calls this. */
+void         crm_store_set_random_seed (CrmStore *self,
+                                        guint32   seed);
 /* A new UUIDv7 at the store's clock. */
 char        *crm_store_new_id         (CrmStore *self);
 

@@ -10,7 +10,9 @@
  *     "currency": "RUB",                  optional, ISO 4217 (default RUB)
  *     "users": [{"name", "role": "admin|manager|rep", "group"?}],  one admin at least
  *     "pipelines": [{"name",
- *                    "stages": [{"name", "kind": "unsorted|open|won|lost"}],
+ *                    "stages": [{"name", "kind": "unsorted|open|won|lost",
+ *                                "requires_attachment": false?}],   S1-6
+ *                    "next_task_required": false?,  an open deal keeps an open task (S1-4)
  *                    "loss_reasons": ["…"]?}],      else the top-level list applies
  *     "loss_reasons": ["…"]?,
  *     "fields": [{"entity": "deal|contact|company", "key", "label",
@@ -37,6 +39,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "crm-rules.h"
 #include "crm-template.h"
 #include "crm-uuid.h"
 
@@ -46,8 +49,10 @@ static const char *const root_keys[] = {
 };
 static const char *const user_keys[] = { "name", "role", "group", NULL };
 static const char *const user_roles[] = { "admin", "manager", "rep", NULL };
-static const char *const pipeline_keys[] = { "name", "stages", "loss_reasons", NULL };
-static const char *const stage_keys[] = { "name", "kind", NULL };
+static const char *const pipeline_keys[] = {
+  "name", "stages", "loss_reasons", "next_task_required", NULL
+};
+static const char *const stage_keys[] = { "name", "kind", "requires_attachment", NULL };
 static const char *const stage_kinds[] = { "unsorted", "open", "won", "lost", NULL };
 static const char *const field_keys[] = {
   "entity", "key", "label", "type", "choices", "required_at", "hidden", NULL
@@ -410,7 +415,8 @@ check_stages (Check      *c,
           !check_keys (c, stage, stage_path, stage_keys) ||
           !get_string (c, stage, stage_path, "name", TRUE, &name) ||
           !get_string (c, stage, stage_path, "kind", TRUE, &kind) ||
-          !check_one_of (c, kind_path, kind, stage_kinds))
+          !check_one_of (c, kind_path, kind, stage_kinds) ||
+          !check_optional_bool (c, stage, stage_path, "requires_attachment"))
         return FALSE;
       if (!g_hash_table_add (stage_names, (gpointer) name))
         return check_fail (c, stage_path, "a second stage named “%s” in pipeline “%s”",
@@ -467,7 +473,8 @@ check_pipelines (Check     *c,
           !check_keys (c, pipeline, path, pipeline_keys) ||
           !get_string (c, pipeline, path, "name", TRUE, &name) ||
           !get_array (c, pipeline, path, "stages", TRUE, &stages) ||
-          !get_array (c, pipeline, path, "loss_reasons", FALSE, &reasons))
+          !get_array (c, pipeline, path, "loss_reasons", FALSE, &reasons) ||
+          !check_optional_bool (c, pipeline, path, "next_task_required"))
         return FALSE;
       if (g_hash_table_contains (c->pipelines, name))
         return check_fail (c, path, "a second pipeline named “%s”", name);
@@ -632,7 +639,7 @@ check_tag_groups (Check     *c,
   return TRUE;
 }
 
-/* Rules are the automation engine's to understand; here only what applying needs. */
+/* The automation engine checks what a rule does; here only what applying needs. */
 static gboolean
 check_rules (Check     *c,
              JsonArray *rules)
@@ -642,6 +649,7 @@ check_rules (Check     *c,
   for (guint i = 0; i < json_array_get_length (rules); i++)
     {
       g_autofree char *path = path_index (NULL, "rules", i);
+      g_autoptr(GError) rule_error = NULL;
       JsonObject *rule = NULL;
       const char *name;
 
@@ -653,6 +661,8 @@ check_rules (Check     *c,
         return check_fail (c, path, "a second rule named “%s”", name);
       if (!check_id (c, path, "rule", name))
         return FALSE;
+      if (!crm_rule_validate (json_array_get_element (rules, i), &rule_error))
+        return check_fail (c, path, "%s", rule_error->message);
     }
   return TRUE;
 }
@@ -870,6 +880,8 @@ add_pipelines (CrmChangeset *changeset,
 
       crm_change_set_string (change, "name", name);
       crm_change_set_int (change, "position", i);
+      if (json_object_get_boolean_member_with_default (pipeline, "next_task_required", FALSE))
+        crm_change_set_bool (change, "next_task_required", TRUE);
 
       for (guint j = 0; j < json_array_get_length (stages); j++)
         {
@@ -883,6 +895,8 @@ add_pipelines (CrmChangeset *changeset,
           crm_change_set_string (change, "name", stage_name);
           crm_change_set_string (change, "kind", json_object_get_string_member (stage, "kind"));
           crm_change_set_int (change, "position", j);
+          if (json_object_get_boolean_member_with_default (stage, "requires_attachment", FALSE))
+            crm_change_set_bool (change, "requires_attachment", TRUE);
         }
 
       for (guint j = 0; j < json_array_get_length (reasons); j++)

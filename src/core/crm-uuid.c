@@ -50,12 +50,19 @@ crm_uuid_is_valid (const char *text)
 char *
 crm_uuid_v7_new (gint64 unix_ms)
 {
+  return crm_uuid_v7_new_with_rand (unix_ms, NULL);
+}
+
+char *
+crm_uuid_v7_new_with_rand (gint64  unix_ms,
+                           GRand  *rand)
+{
   guint8 b[16];
   guint64 ms = (guint64) MAX (unix_ms, 0);
 
   for (guint i = 0; i < 16; i += 4)
     {
-      guint32 r = g_random_int ();
+      guint32 r = rand != NULL ? g_rand_int (rand) : g_random_int ();
       memcpy (b + i, &r, 4);
     }
   b[0] = (guint8) (ms >> 40);

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 
 /* A new time-ordered id for an entity created at @unix_ms (UTC milliseconds). */
 char     *crm_uuid_v7_new       (gint64 unix_ms);
+/* Same, with the random bits from @rand (reproducible ids for demo data and tests). */
+char     *crm_uuid_v7_new_with_rand (gint64 unix_ms,
+                                     GRand *rand);
 
 /* A name-based id: the same (namespace, name) always gives the same id. */
 char     *crm_uuid_v5           (const char *namespace_uuid,

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli-status.c — `status`: this replica's device id and where it stands with the
+ * server (ops waiting to push, last sync, pull cursor). */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include "crm-cli.h"
+#include "crm-store-private.h"
+
+/* Ops made here and not yet acknowledged by the server. The store has no public call
+ * for the outbox size yet, so ask the changelog directly. */
+static gboolean
+count_waiting (CrmStore  *store,
+               gint64    *out,
+               GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT count (*) FROM changelog WHERE local = 1 AND pushed = 0", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _crm_store_set_sql_error (store, error, "counting ops to push");
+      return FALSE;
+    }
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+crm_cli_status (CrmCli   *cli,
+                int       argc,
+                char    **argv,
+                GError  **error)
+{
+  g_autofree char *last_sync = NULL;
+  g_autofree char *cursor_text = NULL;
+  g_autofree char *waiting_text = NULL;
+  g_autofree char *cursor_shown = NULL;
+  gint64 waiting = 0;
+  gint64 cursor = 0;
+
+  if (!crm_cli_parse (cli, "status", "", _("Show the device id and sync state."), NULL,
+                      &argc, &argv, 0, error) ||
+      !crm_cli_open (cli, error) ||
+      !count_waiting (cli->store, &waiting, error))
+    return FALSE;
+
+  last_sync = crm_store_dup_meta (cli->store, "sync.last");
+  cursor_text = crm_store_dup_meta (cli->store, "sync.cursor");
+  if (cursor_text != NULL)
+    cursor = g_ascii_strtoll (cursor_text, NULL, 10);
+
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) status = json_object_new ();
+
+      json_object_set_string_member (status, "device", crm_store_get_device_id (cli->store));
+      json_object_set_string_member (status, "path", crm_store_get_path (cli->store));
+      json_object_set_int_member (status, "waiting", waiting);
+      if (last_sync != NULL)
+        json_object_set_string_member (status, "last_sync", last_sync);
+      else
+        json_object_set_null_member (status, "last_sync");
+      json_object_set_int_member (status, "cursor", cursor);
+      json_object_set_int_member (status, "log_length", crm_store_get_log_length (cli->store));
+      crm_cli_print_json_object (status);
+      return TRUE;
+    }
+
+  waiting_text = g_strdup_printf ("%" G_GINT64_FORMAT, waiting);
+  cursor_shown = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
+  crm_cli_print_pair (_("Replica"), crm_store_get_path (cli->store), 16);
+  crm_cli_print_pair (_("Device"), crm_store_get_device_id (cli->store), 16);
+  crm_cli_print_pair (_("Waiting to push"), waiting_text, 16);
+  crm_cli_print_pair (_("Last sync"), last_sync != NULL ? last_sync : _("never"), 16);
+  crm_cli_print_pair (_("Cursor"), cursor_shown, 16);
+  return TRUE;
+}

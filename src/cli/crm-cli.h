@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli.h — what the files of voronkactl share: the invocation (global options, the
+ * open replica, the acting user), option parsing, input helpers and output helpers. */
+#pragma once
+
+#include <glib.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+#define CRM_CLI_ERROR (crm_cli_error_quark ())
+
+/* Errors of the command line itself; everything else is a CRM_STORE_ERROR. */
+typedef enum {
+  CRM_CLI_ERROR_USAGE,  /* exit status 2 */
+} CrmCliError;
+
+GQuark crm_cli_error_quark (void);
+
+typedef struct {
+  /* global options */
+  char      *db_path;
+  char      *as;
+  char      *now_text;
+  gboolean   json;
+
+  /* set by crm_cli_open() */
+  CrmStore  *store;
+  char      *actor_id;
+  gint64     now_ms;      /* 0: the real clock */
+
+  /* details of the last refused change set, for the JSON error */
+  JsonObject *refusal;
+} CrmCli;
+
+typedef gboolean (*CrmCliCommandFunc) (CrmCli   *cli,
+                                       int       argc,
+                                       char    **argv,
+                                       GError  **error);
+
+/* Parses a command's own options plus the global ones (accepted after the command too).
+ * On return argv holds the program name followed by the positional arguments; exactly
+ * @n_positional of them are required (-1: any number). Option errors are USAGE. */
+gboolean    crm_cli_parse          (CrmCli             *cli,
+                                    const char         *command,
+                                    const char         *parameter_string,
+                                    const char         *summary,
+                                    const GOptionEntry *entries,
+                                    int                *argc,
+                                    char             ***argv,
+                                    int                 n_positional,
+                                    GError            **error);
+
+/* Parses --now (once), opens the replica named by --db and resolves --as. */
+gboolean    crm_cli_open           (CrmCli   *cli,
+                                    GError  **error);
+/* The --db path or the default replica under $XDG_DATA_HOME/voronka/. */
+char       *crm_cli_dup_db_path    (CrmCli *cli);
+/* Parses --now into cli->now_ms (0 when not given). */
+gboolean    crm_cli_parse_now      (CrmCli   *cli,
+                                    GError  **error);
+/* The store's clock (the pinned --now or the real clock). */
+gint64      crm_cli_now            (CrmCli *cli);
+
+/* Applies @changeset as the acting user; keeps the refusal details for the error. */
+gboolean    crm_cli_apply          (CrmCli        *cli,
+                                    CrmChangeset  *changeset,
+                                    GError       **error);
+
+/* Error helpers: a USAGE error, and a "missing required option" one. */
+gboolean    crm_cli_usage_error    (GError     **error,
+                                    const char  *format,
+                                    ...) G_GNUC_PRINTF (2, 3);
+gboolean    crm_cli_require        (const char  *value,
+                                    const char  *option,
+                                    GError     **error);
+
+/* Input: money ("1500000.00"), dates (ISO 8601, "today", "tomorrow", "+3d", "+2h"),
+ * integers. Errors are INVALID_INPUT naming @option and the text. */
+gboolean    crm_cli_parse_money    (const char  *text,
+                                    const char  *option,
+                                    gint64      *out_minor,
+                                    GError     **error);
+gboolean    crm_cli_parse_date     (CrmCli      *cli,
+                                    const char  *text,
+                                    const char  *option,
+                                    gint64      *out_ms,
+                                    GError     **error);
+
+/* Resolves @name_or_id (crm_query_resolve) in @scope. */
+char       *crm_cli_resolve        (CrmCli      *cli,
+                                    const char  *entity,
+                                    const char  *name_or_id,
+                                    const char  *scope,
+                                    GError     **error);
+
+/* Custom fields: validates "key=value" against the `field` entities of @entity and
+ * sets the typed value on @change. Unknown keys are INVALID_INPUT listing the known
+ * ones; a value outside the choices lists the choices. */
+gboolean    crm_cli_set_field      (CrmCli      *cli,
+                                    CrmChange   *change,
+                                    const char  *entity,
+                                    const char  *assignment,
+                                    GError     **error);
+gboolean    crm_cli_set_field_value (CrmCli      *cli,
+                                     CrmChange   *change,
+                                     const char  *entity,
+                                     const char  *key,
+                                     const char  *value,
+                                     GError     **error);
+
+/* Output: one JSON document on stdout (UTF-8, pretty printed). */
+void        crm_cli_print_json     (JsonNode *node);
+void        crm_cli_print_json_object (JsonObject *object);
+
+/* An aligned plain-text table; @rows holds GStrv rows, the first one the header
+ * (NULL: no header). Widths count characters, not bytes. */
+void        crm_cli_print_table    (const char * const *header,
+                                    GPtrArray          *rows);
+/* A table of the string @members of each object of the array @list ("id" shortened). */
+void        crm_cli_print_list     (JsonNode           *list,
+                                    const char * const *header,
+                                    const char * const *members);
+/* "label   value" lines with the labels padded to @width characters. */
+void        crm_cli_print_pair     (const char *label,
+                                    const char *value,
+                                    guint       width);
+
+/* JSON member helpers for output: a string member or "" / @fallback. */
+const char *crm_cli_str            (JsonObject *object,
+                                    const char *member,
+                                    const char *fallback);
+/* "a, b, c" of a string array member. */
+char       *crm_cli_join_array     (JsonObject *object,
+                                    const char *member);
+/* An id as shown to people in tables. */
+char       *crm_cli_display_id       (const char *id);
+
+/* Command groups (crm-cli-<group>.c). */
+gboolean crm_cli_init           (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_template_list  (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_pipelines      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_user_add       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_user_list      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_tag_list       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_contact_add    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_contact_list   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_company_add    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_deal_add       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_deal_move      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_deal_set       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_deal_show      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_deal_list      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_task_add       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_task_list      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_task_done      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_log            (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_status         (CrmCli *cli, int argc, char **argv, GError **error);
+
+G_END_DECLS

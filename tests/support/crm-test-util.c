@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-test-util.c — temporary folders, voronkactl runs and JSON parsing for tests. */
+#include "crm-test-util.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <glib/gstdio.h>
+
+char *
+crm_test_make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("voronka-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (dir);
+  return dir;
+}
+
+void
+crm_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (path == NULL)
+    return;
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR) || g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_remove (path);
+      return;
+    }
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      crm_test_remove_tree (child);
+    }
+  g_rmdir (path);
+}
+
+void
+crm_test_run_clear (CrmTestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+  run->status = 0;
+}
+
+void
+crm_test_run_cli_argv (CrmTestRun         *run,
+                       const char * const *args)
+{
+  const char *program = g_getenv ("VORONKACTL");
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int wait_status = 0;
+
+  g_assert_nonnull (program);
+  crm_test_run_clear (run);
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run->out, &run->err, &wait_status, &error);
+  g_assert_no_error (error);
+
+  if (!WIFEXITED (wait_status))
+    g_error ("voronkactl %s died (status %d); stderr: %s",
+             args[0] != NULL ? args[0] : "", wait_status, run->err);
+  run->status = WEXITSTATUS (wait_status);
+
+  /* no trace, no GLib warning or critical, whatever the input */
+  g_assert_null (strstr (run->err, "CRITICAL"));
+  g_assert_null (strstr (run->err, "WARNING"));
+  g_assert_null (strstr (run->err, "Segmentation"));
+}
+
+void
+crm_test_run_cli (CrmTestRun *run,
+                  const char *first_arg,
+                  ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (run, (const char * const *) args->pdata);
+}
+
+JsonNode *
+crm_test_parse_json (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  g_assert_nonnull (text);
+  node = json_from_string (text, &error);
+  if (error != NULL)
+    g_error ("Not JSON (%s): %s", error->message, text);
+  g_assert_nonnull (node);
+  return node;
+}

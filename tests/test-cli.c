@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-cli.c — voronkactl end to end, through the real binary, as scripts use it
+ * (CLI.md): pipelines of the truck-dealer template, deals with tags, the loss-reason
+ * gate, contact search, exit statuses and JSON shapes. */
+#include <string.h>
+
+#include "crm-test-util.h"
+
+#define NOW "2026-03-02T10:00:00Z"
+
+typedef struct {
+  char *dir;
+  char *db;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+
+  f->dir = crm_test_make_tmpdir ();
+  f->db = g_build_filename (f->dir, "replica.db", NULL);
+  if (data == NULL)
+    {
+      crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "init", "--template", "truck-dealer", NULL);
+      g_assert_cmpint (run.status, ==, 0);
+    }
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->db);
+}
+
+/* Runs `voronkactl --db DB --now NOW --json ARGS…` into @run. */
+static void
+run_json (Fixture    *f,
+          CrmTestRun *run,
+          ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  g_ptr_array_add (args, "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, "--now");
+  g_ptr_array_add (args, NOW);
+  g_ptr_array_add (args, "--json");
+  va_start (ap, run);
+  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (run, (const char * const *) args->pdata);
+}
+
+/* Runs a command that must succeed and returns its JSON. */
+#define OK_JSON(f, ...) ok_json (f, __VA_ARGS__, NULL)
+static JsonNode *
+ok_json (Fixture *f,
+         ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_auto(CrmTestRun) run = { 0 };
+  va_list ap;
+
+  g_ptr_array_add (args, "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, "--now");
+  g_ptr_array_add (args, NOW);
+  g_ptr_array_add (args, "--json");
+  va_start (ap, f);
+  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (&run, (const char * const *) args->pdata);
+  if (run.status != 0)
+    g_error ("voronkactl %s failed (%d): %s%s", (char *) args->pdata[5], run.status, run.out, run.err);
+  return crm_test_parse_json (run.out);
+}
+
+/* Asserts a refusal: exit status 1, {"error": {"code": @code, "message", "gate"}}. */
+static void
+assert_refused (CrmTestRun *run,
+                const char *code)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *error;
+
+  g_assert_cmpint (run->status, ==, 1);
+  node = crm_test_parse_json (run->out);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  error = json_object_get_object_member (json_node_get_object (node), "error");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
+  g_assert_true (json_object_has_member (error, "message"));
+  g_assert_true (json_object_has_member (error, "gate"));
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+}
+
+static const char *
+str (JsonObject *object,
+     const char *member)
+{
+  return json_object_get_string_member (object, member);
+}
+
+static gboolean
+array_has_string (JsonArray  *array,
+                  const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+deal_list_has (JsonNode   *list,
+               const char *id)
+{
+  JsonArray *array = json_node_get_array (list);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (str (json_array_get_object_element (array, i), "id"), id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+add_deal (Fixture    *f,
+          const char *title,
+          const char *tag1,
+          const char *tag2)
+{
+  g_autoptr(JsonNode) deal = NULL;
+
+  if (tag2 != NULL)
+    deal = OK_JSON (f, "deal", "add", "--pipeline", "Продажи", "--title", title,
+                    "--tag", tag1, "--tag", tag2);
+  else if (tag1 != NULL)
+    deal = OK_JSON (f, "deal", "add", "--pipeline", "Продажи", "--title", title, "--tag", tag1);
+  else
+    deal = OK_JSON (f, "deal", "add", "--pipeline", "Продажи", "--title", title);
+  return g_strdup (str (json_node_get_object (deal), "id"));
+}
+
+static gint64
+log_length (Fixture *f)
+{
+  g_autoptr(JsonNode) log = OK_JSON (f, "log");
+
+  return json_array_get_length (json_node_get_array (log));
+}
+
+/* S0: five pipelines, stages in order, names exactly as the business spells them. */
+static void
+test_pipelines (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char *const expected[][13] = {
+    { "Продажи", "Неразобранное", "Новая заявка", "Квалифицирован", "Встреча согласована",
+      "Встреча проведена", "Согласование условий договора", "Договор согласован",
+      "Ожидание оплаты", "Оплата получена", "Ожидание отгрузки", "Отгружено",
+      "Закрыто и не реализовано" },
+    { "Лизинг", "Неразобранное", "База клиентов на лизинг", "Подбор лизинговой компании",
+      "Сбор документов", "Компания подобрана", "Условия согласованы с лизинговой компанией",
+      "Внесен задаток", "Ожидание оплаты", "Полная оплата получена", "Закрыто и не реализовано" },
+    { "База купивших клиентов", "Неразобранное", "База клиентов", "Взято в работу",
+      "Передано в продажи", "Закрыто и не реализовано" },
+    { "Отказники", "Неразобранное", "База отказников", "Взято в работу", "Передано в продажи",
+      "Закрыто и не реализовано" },
+    { "Отдел закупок", "Новая заявка", "Квалифицирован", "Поставщик интересен",
+      "Документация получена", "Закупка/Комиссия", "Осмотр техники",
+      "Согласование условий договора", "Условия согласованы", "Техника получена",
+      "Техника продана", "Закрыто и не реализовано" },
+  };
+  g_autoptr(JsonNode) node = OK_JSON (f, "pipelines");
+  JsonArray *pipelines = json_node_get_array (node);
+
+  g_assert_cmpuint (json_array_get_length (pipelines), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+      JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+      guint n = 0;
+
+      g_assert_true (json_object_has_member (pipeline, "id"));
+      g_assert_cmpstr (str (pipeline, "name"), ==, expected[i][0]);
+      while (n + 1 < G_N_ELEMENTS (expected[i]) && expected[i][n + 1] != NULL)
+        n++;
+      g_assert_cmpuint (json_array_get_length (stages), ==, n);
+      for (guint j = 0; j < n; j++)
+        {
+          JsonObject *stage = json_array_get_object_element (stages, j);
+          const char *kind = str (stage, "kind");
+
+          g_assert_true (json_object_has_member (stage, "id"));
+          g_assert_cmpstr (str (stage, "name"), ==, expected[i][j + 1]);
+          /* the last stage is lost, the one before it won */
+          if (j == n - 1)
+            g_assert_cmpstr (kind, ==, "lost");
+          else if (j == n - 2)
+            g_assert_cmpstr (kind, ==, "won");
+          else
+            g_assert_true (g_str_equal (kind, "open") || g_str_equal (kind, "unsorted"));
+        }
+    }
+}
+
+static void
+test_deal_add_move_set (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonNode) added = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                       "--title", "Volvo FH 2019", "--amount", "1500000.00",
+                                       "--tag", "Volvo", "--tag", "Krone",
+                                       "--field", "payment_type=Лизинг", "--source", "Авито");
+  JsonObject *deal = json_node_get_object (added);
+  g_autofree char *id = g_strdup (str (deal, "id"));
+  g_autoptr(JsonNode) moved = NULL;
+  g_autoptr(JsonNode) changed = NULL;
+  g_autoptr(JsonNode) shown = NULL;
+  JsonArray *tags;
+
+  g_assert_cmpstr (str (deal, "title"), ==, "Volvo FH 2019");
+  g_assert_cmpstr (str (deal, "pipeline"), ==, "Продажи");
+  g_assert_cmpstr (str (deal, "stage"), ==, "Неразобранное");
+  g_assert_cmpstr (str (deal, "stage_kind"), ==, "unsorted");
+  g_assert_cmpstr (str (deal, "amount"), ==, "1500000.00");
+  g_assert_cmpstr (str (deal, "currency"), ==, "RUB");
+  g_assert_cmpstr (str (deal, "responsible"), ==, "admin");
+  g_assert_cmpstr (str (deal, "created_at"), ==, NOW);
+  g_assert_cmpstr (str (json_object_get_object_member (deal, "fields"), "payment_type"), ==, "Лизинг");
+  tags = json_object_get_array_member (deal, "tags");
+  g_assert_cmpuint (json_array_get_length (tags), ==, 2);
+  g_assert_true (array_has_string (tags, "Volvo"));
+  g_assert_true (array_has_string (tags, "Krone"));
+
+  moved = OK_JSON (f, "deal", "move", id, "--stage", "Квалифицирован");
+  g_assert_cmpstr (str (json_node_get_object (moved), "stage"), ==, "Квалифицирован");
+  g_assert_cmpstr (str (json_node_get_object (moved), "stage_kind"), ==, "open");
+
+  changed = OK_JSON (f, "deal", "set", id, "--tag", "-Volvo", "--tag", "+MAN",
+                     "--amount", "1 750 000", "--title", "MAN TGX 2020",
+                     "--field", "payment_type=Кредит");
+  deal = json_node_get_object (changed);
+  g_assert_cmpstr (str (deal, "title"), ==, "MAN TGX 2020");
+  g_assert_cmpstr (str (deal, "amount"), ==, "1750000.00");
+  g_assert_cmpstr (str (json_object_get_object_member (deal, "fields"), "payment_type"), ==, "Кредит");
+  tags = json_object_get_array_member (deal, "tags");
+  g_assert_cmpuint (json_array_get_length (tags), ==, 2);
+  g_assert_true (array_has_string (tags, "MAN"));
+  g_assert_true (array_has_string (tags, "Krone"));
+  g_assert_false (array_has_string (tags, "Volvo"));
+
+  /* show: the same deal with its tasks and a history of what happened */
+  shown = OK_JSON (f, "deal", "show", id);
+  deal = json_node_get_object (shown);
+  g_assert_cmpstr (str (deal, "stage"), ==, "Квалифицирован");
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (deal, "tasks")));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (deal, "history")), >=, 3);
+}
+
+static void
+test_deal_list_tags (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *a = add_deal (f, "A", "Volvo", "Krone");
+  g_autofree char *b = add_deal (f, "B", "Volvo", NULL);
+  g_autofree char *c = add_deal (f, "C", "Scania", "Krone");
+  g_autoptr(JsonNode) volvo = OK_JSON (f, "deal", "list", "--tag", "Volvo");
+  g_autoptr(JsonNode) both = OK_JSON (f, "deal", "list", "--tag", "Volvo", "--tag", "Krone");
+  g_autoptr(JsonNode) all = OK_JSON (f, "deal", "list");
+  g_autoptr(JsonNode) page = OK_JSON (f, "deal", "list", "--limit", "2", "--offset", "2");
+  g_autoptr(JsonNode) moved = OK_JSON (f, "deal", "move", c, "--stage", "Отгружено");
+  g_autoptr(JsonNode) open = OK_JSON (f, "deal", "list", "--open", "--tag", "Krone");
+
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (volvo)), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (both)), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (both), 0), "id"), ==, a);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (all)), ==, 3);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (page)), ==, 1);
+  /* C is won, so no longer open (rules may have opened follow-up deals elsewhere) */
+  g_assert_true (deal_list_has (open, a));
+  g_assert_false (deal_list_has (open, c));
+  (void) b;
+}
+
+/* S0-3: closing as lost needs a reason; a refusal writes nothing. */
+static void
+test_loss_reason_gate (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *id = add_deal (f, "Scania R450", "Scania", NULL);
+  g_auto(CrmTestRun) run = { 0 };
+  gint64 before = log_length (f);
+  g_autoptr(JsonNode) shown = NULL;
+  g_autoptr(JsonNode) lost = NULL;
+
+  run_json (f, &run, "deal", "move", id, "--stage", "Закрыто и не реализовано", NULL);
+  assert_refused (&run, "loss-reason-required");
+  g_assert_cmpint (log_length (f), ==, before);
+  shown = OK_JSON (f, "deal", "show", id);
+  g_assert_cmpstr (str (json_node_get_object (shown), "stage"), ==, "Неразобранное");
+
+  /* without --json the message goes to stderr, nothing to stdout */
+  crm_test_run_cli (&run, "--db", f->db, "deal", "move", id, "--stage", "Закрыто и не реализовано", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_cmpstr (run.out, ==, "");
+  g_assert_true (g_str_has_prefix (run.err, "voronkactl: "));
+
+  lost = OK_JSON (f, "deal", "move", id, "--stage", "Закрыто и не реализовано",
+                  "--loss-reason", "Дорого");
+  g_assert_cmpstr (str (json_node_get_object (lost), "stage"), ==, "Закрыто и не реализовано");
+  g_assert_cmpstr (str (json_node_get_object (lost), "stage_kind"), ==, "lost");
+  g_assert_cmpstr (str (json_node_get_object (lost), "loss_reason"), ==, "Дорого");
+  g_assert_cmpint (log_length (f), >, before);
+}
+
+static void
+test_contact_search (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) ivanov = OK_JSON (f, "contact", "add", "--name", "Иванов Иван",
+                                        "--phone", "8 (912) 345-67-89");
+  g_autoptr(JsonNode) petrov = OK_JSON (f, "contact", "add", "--name", "Петров Сергей");
+  g_autoptr(JsonNode) found = OK_JSON (f, "contact", "list", "--search", "ива");
+  g_autoptr(JsonNode) upper = OK_JSON (f, "contact", "list", "--search", "ИВАН");
+  g_autoptr(JsonNode) none = OK_JSON (f, "contact", "list", "--search", "сидор");
+  g_autoptr(JsonNode) all = OK_JSON (f, "contact", "list");
+  JsonObject *contact;
+
+  g_assert_cmpstr (str (json_node_get_object (ivanov), "name"), ==, "Иванов Иван");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (found)), ==, 1);
+  contact = json_array_get_object_element (json_node_get_array (found), 0);
+  g_assert_cmpstr (str (contact, "name"), ==, "Иванов Иван");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (contact, "phones"), 0),
+                   ==, "+79123456789");
+  g_assert_true (json_object_has_member (contact, "emails"));
+  g_assert_true (json_object_has_member (contact, "company"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (upper)), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (none)), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (all)), ==, 2);
+  (void) petrov;
+}
+
+static void
+test_usage_errors (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+
+  crm_test_run_cli (&run, "--db", f->db, "frobnicate", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  crm_test_run_cli (&run, "--db", f->db, "deal", "list", "--frobnicate", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  crm_test_run_cli (&run, "--frobnicate", "--db", f->db, "deal", "list", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  crm_test_run_cli (&run, "--db", f->db, "deal", "add", "--title", "no pipeline", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  crm_test_run_cli (&run, "--db", f->db, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+
+  /* not there yet: a clear refusal, not a usage error */
+  crm_test_run_cli (&run, "--db", f->db, "tick", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "not available"));
+}
+
+static void
+test_not_found (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *id = add_deal (f, "DAF XF", "DAF", NULL);
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  const char *message;
+
+  run_json (f, &run, "deal", "move", id, "--stage", "Нет такой стадии", NULL);
+  assert_refused (&run, "not-found");
+  node = crm_test_parse_json (run.out);
+  message = str (json_object_get_object_member (json_node_get_object (node), "error"), "message");
+  g_assert_nonnull (strstr (message, "Нет такой стадии"));
+  g_assert_nonnull (strstr (message, "Квалифицирован"));  /* lists the stages */
+
+  run_json (f, &run, "deal", "add", "--pipeline", "Нет такой воронки", "--title", "x", NULL);
+  assert_refused (&run, "not-found");
+  run_json (f, &run, "deal", "show", "00000000-0000-7000-8000-000000000000", NULL);
+  assert_refused (&run, "not-found");
+  run_json (f, &run, "deal", "add", "--pipeline", "Продажи", "--title", "x", "--tag", "Tatra", NULL);
+  assert_refused (&run, "not-found");
+  run_json (f, &run, "--as", "nobody", "deal", "list", NULL);
+  assert_refused (&run, "not-found");
+}
+
+static void
+test_malformed_input (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *id = add_deal (f, "Iveco Stralis", "Iveco", NULL);
+  g_autofree char *missing = g_build_filename (f->dir, "missing.db", NULL);
+  g_auto(CrmTestRun) run = { 0 };
+  gint64 before = log_length (f);
+
+  run_json (f, &run, "deal", "add", "--pipeline", "Продажи", "--title", "x", "--amount", "много", NULL);
+  assert_refused (&run, "invalid-input");
+  run_json (f, &run, "deal", "set", id, "--amount", "1.2.3", NULL);
+  assert_refused (&run, "invalid-input");
+  run_json (f, &run, "task", "add", "--deal", id, "--text", "call", "--due", "2026-13-45", NULL);
+  assert_refused (&run, "invalid-input");
+  run_json (f, &run, "deal", "set", id, "--field", "payment_type=Бартер", NULL);
+  assert_refused (&run, "invalid-input");
+  run_json (f, &run, "deal", "set", id, "--field", "no_such_field=1", NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (run.out, "payment_type"));  /* lists the known keys */
+  run_json (f, &run, "contact", "add", "--name", "x", "--phone", "12", NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_cmpint (log_length (f), ==, before);
+
+  crm_test_run_cli (&run, "--db", f->db, "--now", "yesterday-ish", "--json", "deal", "list", NULL);
+  assert_refused (&run, "invalid-input");
+
+  crm_test_run_cli (&run, "--db", missing, "deal", "list", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "No replica at"));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  crm_test_run_cli (&run, "--db", f->db, "--json", "init", NULL);
+  assert_refused (&run, "invalid-input");
+}
+
+static void
+test_json_shapes (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char *const deal_keys[] = {
+    "id", "number", "title", "pipeline", "stage", "stage_kind", "amount", "currency",
+    "responsible", "contacts", "company", "tags", "fields", "loss_reason", "created_at",
+    "updated_at", "pipeline_id", "stage_id", "responsible_id", "company_id", "contact_ids", NULL
+  };
+  static const char *const task_keys[] = {
+    "id", "deal", "text", "type", "due", "responsible", "done", "result", "checklist", NULL
+  };
+  g_autoptr(JsonNode) contact = OK_JSON (f, "contact", "add", "--name", "Сидоров Олег");
+  g_autoptr(JsonNode) company = OK_JSON (f, "company", "add", "--name", "ООО Грузовик", "--inn", "7701234567");
+  g_autoptr(JsonNode) deal = OK_JSON (f, "deal", "add", "--pipeline", "Лизинг", "--title", "КАМАЗ 5490",
+                                      "--contact", "Сидоров Олег", "--company", "ООО Грузовик",
+                                      "--responsible", "Андрей Соколов");
+  const char *deal_id = str (json_node_get_object (deal), "id");
+  g_autoptr(JsonNode) task = OK_JSON (f, "task", "add", "--deal", deal_id, "--text", "Позвонить",
+                                      "--due", "2026-03-05T09:00:00Z", "--type", "call");
+  const char *task_id = str (json_node_get_object (task), "id");
+  g_autoptr(JsonNode) done = OK_JSON (f, "task", "done", task_id, "--result", "Договорились",
+                                      "--next-text", "Встреча", "--next-due", "2026-03-10");
+  g_autoptr(JsonNode) tasks = OK_JSON (f, "task", "list", "--deal", deal_id, "--open");
+  g_autoptr(JsonNode) shown = OK_JSON (f, "deal", "show", deal_id);
+  g_autoptr(JsonNode) users = OK_JSON (f, "user", "list");
+  g_autoptr(JsonNode) tags = OK_JSON (f, "tag", "list", "--group", "brand");
+  g_autoptr(JsonNode) status = OK_JSON (f, "status");
+  g_autoptr(JsonNode) log = OK_JSON (f, "log", "--since", "1");
+  JsonObject *object = json_node_get_object (shown);
+  JsonObject *history;
+
+  for (guint i = 0; deal_keys[i] != NULL; i++)
+    if (!json_object_has_member (object, deal_keys[i]))
+      g_error ("deal JSON lacks “%s”", deal_keys[i]);
+  g_assert_true (json_object_get_null_member (object, "number"));
+  g_assert_cmpstr (str (object, "company"), ==, "ООО Грузовик");
+  g_assert_cmpstr (str (object, "responsible"), ==, "Андрей Соколов");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (object, "contacts"), 0),
+                   ==, "Сидоров Олег");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "tasks")), ==, 2);
+  history = json_array_get_object_element (json_object_get_array_member (object, "history"), 0);
+  g_assert_true (json_object_has_member (history, "at"));
+  g_assert_true (json_object_has_member (history, "device"));
+  g_assert_true (json_object_has_member (history, "fields"));
+  g_assert_true (json_object_has_member (history, "by_rule"));
+  g_assert_cmpstr (str (history, "actor"), ==, "admin");
+
+  object = json_node_get_object (task);
+  for (guint i = 0; task_keys[i] != NULL; i++)
+    if (!json_object_has_member (object, task_keys[i]))
+      g_error ("task JSON lacks “%s”", task_keys[i]);
+  g_assert_cmpstr (str (object, "due"), ==, "2026-03-05T09:00:00Z");
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (done), "done"));
+  g_assert_cmpstr (str (json_node_get_object (done), "result"), ==, "Договорились");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (tasks)), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (tasks), 0), "text"), ==, "Встреча");
+
+  object = json_array_get_object_element (json_node_get_array (users), 0);
+  g_assert_cmpstr (str (object, "name"), ==, "admin");
+  g_assert_cmpstr (str (object, "role"), ==, "admin");
+  g_assert_true (json_object_has_member (object, "group"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (tags)), ==, 8);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (tags), 7), "name"), ==, "КАМАЗ");
+
+  object = json_node_get_object (status);
+  g_assert_true (json_object_has_member (object, "device"));
+  g_assert_cmpint (json_object_get_int_member (object, "waiting"), >, 0);
+  g_assert_true (json_object_get_null_member (object, "last_sync"));
+  g_assert_cmpint (json_object_get_int_member (object, "cursor"), ==, 0);
+
+  object = json_array_get_object_element (json_node_get_array (log), 0);
+  g_assert_cmpint (json_object_get_int_member (object, "seq"), ==, 2);
+  g_assert_true (json_object_has_member (object, "entity"));
+  g_assert_true (json_object_has_member (object, "fields"));
+  (void) contact;
+  (void) company;
+}
+
+static void
+test_init_and_templates (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *nested = g_build_filename (f->dir, "a", "b", "replica.db", NULL);
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) templates = NULL;
+
+  crm_test_run_cli (&run, "--json", "template", "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  templates = crm_test_parse_json (run.out);
+  g_assert_true (array_has_string (json_node_get_array (templates), "truck-dealer"));
+  g_assert_true (array_has_string (json_node_get_array (templates), "event-organizer"));
+
+  /* an unknown template leaves no replica behind */
+  crm_test_run_cli (&run, "--db", nested, "--json", "init", "--template", "no-such-template", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_false (g_file_test (nested, G_FILE_TEST_EXISTS));
+
+  /* folders are created for a new replica */
+  crm_test_run_cli (&run, "--db", nested, "init", "--template", "design-studio", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_true (g_file_test (nested, G_FILE_TEST_EXISTS));
+
+  /* --demo: a truck-dealer replica full of deals and contacts */
+  crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "init", "--demo", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  {
+    g_autoptr(JsonNode) deals = OK_JSON (f, "deal", "list");
+    g_autoptr(JsonNode) contacts = OK_JSON (f, "contact", "list");
+    g_autoptr(JsonNode) volvo = OK_JSON (f, "deal", "list", "--tag", "Volvo");
+
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (deals)), >=, 300);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (contacts)), >=, 200);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (volvo)), >, 0);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (volvo)), <,
+                      json_array_get_length (json_node_get_array (deals)));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, data) \
+  g_test_add ("/cli/" path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+  ADD ("pipelines", test_pipelines, NULL);
+  ADD ("deal-add-move-set", test_deal_add_move_set, NULL);
+  ADD ("deal-list-tags", test_deal_list_tags, NULL);
+  ADD ("loss-reason-gate", test_loss_reason_gate, NULL);
+  ADD ("contact-search", test_contact_search, NULL);
+  ADD ("usage-errors", test_usage_errors, NULL);
+  ADD ("not-found", test_not_found, NULL);
+  ADD ("malformed-input", test_malformed_input, NULL);
+  ADD ("json-shapes", test_json_shapes, NULL);
+  ADD ("init-and-templates", test_init_and_templates, "empty");
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-crash.c — crash safety of crm_store_apply: a child process (this binary run with
+ * --crash-child DB FIRST-BATCH) writes large change sets in a loop and is killed with
+ * SIGKILL at a random moment; the replica must then open cleanly and hold every change
+ * set whole or not at all, with exactly one changelog op per entity written.
+ *
+ * VORONKA_TEST_SEED=<n> replays the kill delays; the seed is printed. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "crm-store.h"
+#include "crm-uuid.h"
+
+#define BATCH_SIZE        2000
+#define N_KILLS           5
+#define MAX_CHILD_BATCHES 400        /* the child stops by itself if nobody kills it */
+#define BATCHES_PER_CHILD 1000       /* batch numbers of iteration i start at i × this */
+#define FIRST_LINE_TIMEOUT_US (20 * G_USEC_PER_SEC)
+#define DEFAULT_SEED      20260302u
+
+static guint32 test_seed = DEFAULT_SEED;
+static char *self_path;
+
+/* --- the child ---------------------------------------------------------------------- */
+
+static int
+run_child (const char *path,
+           const char *first_batch_text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (path, &error);
+  gint64 first_batch = g_ascii_strtoll (first_batch_text, NULL, 10);
+
+  if (store == NULL)
+    {
+      g_printerr ("crash child: %s\n", error->message);
+      return 1;
+    }
+  for (gint64 batch = first_batch; batch < first_batch + MAX_CHILD_BATCHES; batch++)
+    {
+      g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+
+      for (guint i = 0; i < BATCH_SIZE; i++)
+        {
+          g_autofree char *id = crm_store_new_id (store);
+          g_autofree char *name = g_strdup_printf ("Контакт %" G_GINT64_FORMAT "-%u", batch, i);
+          g_autofree char *phone = g_strdup_printf ("+7 900 %07u", i);
+          JsonArray *phones = json_array_new ();
+          JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+          CrmChange *change = crm_changeset_create (cs, "contact", id);
+
+          json_array_add_string_element (phones, phone);
+          json_node_take_array (node, phones);
+          crm_change_set_string (change, "name", name);
+          crm_change_set_node (change, "phones", node);
+          crm_change_set_int (change, "batch", batch);
+        }
+      if (!crm_store_apply (store, cs, &error))
+        {
+          g_printerr ("crash child: batch %" G_GINT64_FORMAT ": %s\n", batch, error->message);
+          return 1;
+        }
+      g_print ("committed %" G_GINT64_FORMAT "\n", batch);
+      fflush (stdout);
+    }
+  return 0;
+}
+
+/* --- the parent --------------------------------------------------------------------- */
+
+typedef struct {
+  int      fd;
+  GString *buffer;
+  GArray  *committed;   /* gint64 batch numbers the child reported */
+} ChildOutput;
+
+/* Reads what the child printed until @deadline (monotonic µs); FALSE at end of file. */
+static gboolean
+read_child_output (ChildOutput *out,
+                   gint64       deadline)
+{
+  for (;;)
+    {
+      GPollFD pfd = { out->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, 0 };
+      gint64 left = deadline - g_get_monotonic_time ();
+      char chunk[512];
+      gssize n;
+      char *newline;
+
+      if (left <= 0)
+        return TRUE;
+      if (g_poll (&pfd, 1, (int) MAX (left / 1000, 1)) <= 0)
+        continue;
+      n = read (out->fd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      g_string_append_len (out->buffer, chunk, n);
+      while ((newline = strchr (out->buffer->str, '\n')) != NULL)
+        {
+          gint64 batch;
+
+          *newline = '\0';
+          if (g_str_has_prefix (out->buffer->str, "committed "))
+            {
+              batch = g_ascii_strtoll (out->buffer->str + strlen ("committed "), NULL, 10);
+              g_array_append_val (out->committed, batch);
+            }
+          g_string_erase (out->buffer, 0, newline - out->buffer->str + 1);
+        }
+    }
+}
+
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (handle == NULL)
+    return;
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_remove (path);
+    }
+  g_rmdir (dir);
+}
+
+/* SQLite's own check of the file, on a separate connection. */
+static void
+assert_integrity (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+/* Counts the contacts of each batch in the state and checks the changelog: one op per
+ * contact, all from this device, hlcs strictly rising with seq (the clock survived the
+ * crashes). Returns the number of contacts. */
+static guint
+check_replica (const char *path,
+               GHashTable *batch_counts)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GPtrArray) log = NULL;
+  g_autofree char *state = NULL;
+  g_auto(GStrv) lines = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+  guint n_contacts = 0;
+  guint64 last_hlc = 0;
+
+  store = crm_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  assert_integrity (path);
+
+  state = crm_store_dump_state (store, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (state, "\n", -1);
+  g_hash_table_remove_all (batch_counts);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonNode) node = NULL;
+      gint64 batch;
+
+      if (*lines[i] == '\0')
+        continue;
+      g_assert_true (g_str_has_prefix (lines[i], "contact "));
+      node = json_from_string (lines[i] + strlen ("contact "), &error);
+      g_assert_no_error (error);
+      batch = json_object_get_int_member (json_node_get_object (node), "batch");
+      g_hash_table_insert (batch_counts, GINT_TO_POINTER ((int) batch),
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
+                             batch_counts, GINT_TO_POINTER ((int) batch))) + 1));
+      n_contacts++;
+    }
+
+  g_hash_table_iter_init (&iter, batch_counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (GPOINTER_TO_UINT (value) != BATCH_SIZE)
+        g_test_message ("batch %d has %u contacts", GPOINTER_TO_INT (key),
+                        GPOINTER_TO_UINT (value));
+      g_assert_cmpuint (GPOINTER_TO_UINT (value), ==, BATCH_SIZE);
+    }
+
+  g_assert_cmpint (crm_store_get_log_length (store), ==, n_contacts);
+  log = crm_store_dup_log (store, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (log->len, ==, n_contacts);
+  for (guint i = 0; i < log->len; i++)
+    {
+      CrmOp *op = g_ptr_array_index (log, i);
+
+      g_assert_cmpstr (op->entity, ==, "contact");
+      g_assert_cmpstr (op->device, ==, crm_store_get_device_id (store));
+      g_assert_cmpuint (op->hlc, >, last_hlc);
+      last_hlc = op->hlc;
+    }
+  return n_contacts;
+}
+
+static void
+test_crash_kill (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed);
+  g_autoptr(GHashTable) batch_counts = g_hash_table_new (NULL, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("voronka-crash-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  guint total_committed = 0;
+  guint n_contacts = 0;
+
+  g_assert_no_error (error);
+  g_test_message ("seed %u (set VORONKA_TEST_SEED to replay), %u contacts per change set",
+                  test_seed, BATCH_SIZE);
+  path = g_build_filename (dir, "replica.db", NULL);
+  {
+    g_autoptr(CrmStore) store = crm_store_create (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (store);
+  }
+
+  for (guint iteration = 0; iteration < N_KILLS; iteration++)
+    {
+      g_autofree char *first_batch = g_strdup_printf ("%u", iteration * BATCHES_PER_CHILD);
+      const char *argv[] = { self_path, "--crash-child", path, first_batch, NULL };
+      ChildOutput out = { -1, g_string_new (NULL), g_array_new (FALSE, FALSE, sizeof (gint64)) };
+      GPid pid = 0;
+      gint64 started = g_get_monotonic_time ();
+      gint64 first_line_us;
+      gint64 delay_us;
+      int status = 0;
+      gboolean alive;
+
+      g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, NULL, &out.fd, NULL, &error);
+      g_assert_no_error (error);
+
+      /* running: wait (bounded) until it committed at least one change set */
+      alive = TRUE;
+      while (alive && out.committed->len == 0 &&
+             g_get_monotonic_time () - started < FIRST_LINE_TIMEOUT_US)
+        alive = read_child_output (&out, g_get_monotonic_time () + 100 * 1000);
+      if (out.committed->len == 0)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          g_test_message ("the crash child committed nothing in %d s",
+                          (int) (FIRST_LINE_TIMEOUT_US / G_USEC_PER_SEC));
+          g_assert_cmpuint (out.committed->len, >, 0);
+        }
+      first_line_us = g_get_monotonic_time () - started;
+
+      /* kill it somewhere in a later change set: a random point within about one or
+       * two batches' time (the first line took opening + one batch) */
+      delay_us = g_rand_int_range (rand, 0, (gint32) MIN (first_line_us * 2, 4 * G_USEC_PER_SEC));
+      alive = read_child_output (&out, g_get_monotonic_time () + delay_us);
+      g_assert_true (alive);
+      g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+      /* whatever it printed before dying */
+      while (read_child_output (&out, g_get_monotonic_time () + 1000 * 1000))
+        ;
+      g_spawn_close_pid (pid);
+      close (out.fd);
+
+      n_contacts = check_replica (path, batch_counts);
+      /* every batch the child reported is there; at most one more (killed between its
+       * commit and its line) */
+      for (guint i = 0; i < out.committed->len; i++)
+        {
+          gint64 batch = g_array_index (out.committed, gint64, i);
+
+          g_assert_true (g_hash_table_contains (batch_counts, GINT_TO_POINTER ((int) batch)));
+        }
+      total_committed += out.committed->len;
+      g_assert_cmpuint (g_hash_table_size (batch_counts), >=, total_committed);
+      g_assert_cmpuint (g_hash_table_size (batch_counts), <=, total_committed + iteration + 1);
+      g_test_message ("kill %u after %.0f ms (first commit at %.0f ms): %u change sets "
+                      "reported, %u in the replica, %u contacts", iteration,
+                      (double) (g_get_monotonic_time () - started) / 1000.0,
+                      (double) first_line_us / 1000.0, out.committed->len,
+                      g_hash_table_size (batch_counts), n_contacts);
+
+      g_string_free (out.buffer, TRUE);
+      g_array_unref (out.committed);
+    }
+
+  g_assert_cmpuint (n_contacts, >=, total_committed * BATCH_SIZE);
+  remove_tree (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *seed_text = g_getenv ("VORONKA_TEST_SEED");
+
+  if (argc == 4 && g_str_equal (argv[1], "--crash-child"))
+    return run_child (argv[2], argv[3]);
+
+  if (seed_text != NULL && *seed_text != '\0')
+    test_seed = (guint32) g_ascii_strtoull (seed_text, NULL, 10);
+  self_path = g_canonicalize_filename (argv[0], NULL);
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/crash/kill-mid-change-set", test_crash_kill);
+  return g_test_run ();
+}

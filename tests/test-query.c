@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-query.c — the read side (crm-query.c) over a replica built through
+ * crm_store_apply(): name lookups, pipelines in order, deal paging with totals, tag and
+ * open filters, Cyrillic prefix search. */
+#include <string.h>
+
+#include "crm-query.h"
+#include "crm-test-util.h"
+#include "crm-time.h"
+
+#define NOW_MS ((gint64) 1772445600000)  /* 2026-03-02T10:00:00Z */
+
+typedef struct {
+  char     *dir;
+  CrmStore *store;
+  char     *pipeline;
+  char     *stage[3];      /* unsorted, open, won */
+  char     *tag[3];        /* Volvo, Krone, MAN */
+  GPtrArray *deals;        /* ids, in creation order */
+} Fixture;
+
+static void
+apply (Fixture      *f,
+       CrmChangeset *changeset)
+{
+  g_autoptr(GError) error = NULL;
+
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+add_named (Fixture      *f,
+           CrmChangeset *changeset,
+           const char   *entity,
+           const char   *name)
+{
+  char *id = crm_store_new_id (f->store);
+  CrmChange *change = crm_changeset_create (changeset, entity, id);
+
+  crm_change_set_string (change, "name", name);
+  return id;
+}
+
+/* A deal in stage @stage_index with the given tags (a bit mask of f->tag). */
+static char *
+add_deal (Fixture    *f,
+          const char *title,
+          guint       stage_index,
+          guint       tags)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  char *id = crm_store_new_id (f->store);
+  CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", f->pipeline);
+  crm_change_set_string (change, "stage", f->stage[stage_index]);
+  crm_change_set_int (change, "amount", 100000);
+  crm_change_set_string (change, "currency", "RUB");
+  crm_change_set_int (change, "created_at", NOW_MS + f->deals->len);
+  for (guint i = 0; i < G_N_ELEMENTS (f->tag); i++)
+    if (tags & (1u << i))
+      crm_changeset_set_link (changeset, "deal_tag", "deal", id, "tag", f->tag[i], TRUE);
+  apply (f, changeset);
+  g_ptr_array_add (f->deals, g_strdup (id));
+  return id;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char *const kinds[] = { "unsorted", "open", "won" };
+  static const char *const stage_names[] = { "Неразобранное", "Новая заявка", "Отгружено" };
+  static const char *const tag_names[] = { "Volvo", "Krone", "MAN" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *path = NULL;
+  g_autofree char *admin = NULL;
+  CrmChange *change;
+
+  f->dir = crm_test_make_tmpdir ();
+  path = g_build_filename (f->dir, "replica.db", NULL);
+  f->store = crm_store_create (path, &error);
+  g_assert_no_error (error);
+  crm_store_set_now (f->store, NOW_MS);
+  f->deals = g_ptr_array_new_with_free_func (g_free);
+
+  admin = add_named (f, changeset, "user", "Админ");
+  change = crm_changeset_touch (changeset, "user", admin);
+  crm_change_set_string (change, "role", "admin");
+  f->pipeline = add_named (f, changeset, "pipeline", "Продажи");
+  crm_change_set_int (crm_changeset_touch (changeset, "pipeline", f->pipeline), "position", 0);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      f->stage[i] = add_named (f, changeset, "stage", stage_names[i]);
+      change = crm_changeset_touch (changeset, "stage", f->stage[i]);
+      crm_change_set_string (change, "pipeline", f->pipeline);
+      crm_change_set_string (change, "kind", kinds[i]);
+      /* positions out of creation order: the query must sort by position */
+      crm_change_set_int (change, "position", (gint64) (G_N_ELEMENTS (kinds) - i) * 10);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (tag_names); i++)
+    {
+      f->tag[i] = add_named (f, changeset, "tag", tag_names[i]);
+      crm_change_set_string (crm_changeset_touch (changeset, "tag", f->tag[i]), "grp",
+                             i == 1 ? "trailer" : "brand");
+    }
+  apply (f, changeset);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->pipeline);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_free (f->stage[i]);
+      g_free (f->tag[i]);
+    }
+  g_ptr_array_unref (f->deals);
+}
+
+static void
+test_resolve (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *by_name = crm_query_resolve (f->store, "stage", "Новая заявка", f->pipeline, &error);
+  g_autofree char *by_id = NULL;
+  g_autofree char *prefix = NULL;
+  g_autofree char *missing = NULL;
+  g_autofree char *admin = crm_query_default_user (f->store);
+  g_autofree char *deal = add_deal (f, "Volvo FH", 1, 0);
+  g_autofree char *deal_prefix = g_strndup (deal, 13);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_name, ==, f->stage[1]);
+  by_id = crm_query_resolve (f->store, "tag", f->tag[2], NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (by_id, ==, f->tag[2]);
+  prefix = crm_query_resolve (f->store, "deal", deal_prefix, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (prefix, ==, deal);
+  g_assert_nonnull (admin);
+
+  missing = crm_query_resolve (f->store, "stage", "Оплата получена", f->pipeline, &error);
+  g_assert_null (missing);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  /* the message names what was looked for and offers the pipeline's stages */
+  g_assert_nonnull (strstr (error->message, "Оплата получена"));
+  g_assert_nonnull (strstr (error->message, "Новая заявка"));
+}
+
+static void
+test_pipelines (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = crm_query_pipelines (f->store, &error);
+  JsonArray *stages;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 1);
+  stages = json_object_get_array_member (json_array_get_object_element (json_node_get_array (node), 0),
+                                         "stages");
+  g_assert_cmpuint (json_array_get_length (stages), ==, 3);
+  /* by position: won (10), open (20), unsorted (30) */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (stages, 0), "kind"),
+                   ==, "won");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (stages, 2), "name"),
+                   ==, "Неразобранное");
+}
+
+static void
+test_deal_paging (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CrmDealFilter filter = { .limit = 10, .offset = 20 };
+  g_autoptr(JsonNode) page = NULL;
+  gint64 total = 0;
+  JsonObject *first;
+
+  for (guint i = 0; i < 25; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Сделка %u", i);
+      g_autofree char *id = add_deal (f, title, i % 3, 0);
+    }
+  page = crm_query_deals (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 25);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (page)), ==, 5);
+  /* newest first: the last page ends with the first deal made */
+  first = json_array_get_object_element (json_node_get_array (page), 4);
+  g_assert_cmpstr (json_object_get_string_member (first, "title"), ==, "Сделка 0");
+
+  filter.offset = 0;
+  filter.limit = 1;
+  g_clear_pointer (&page, json_node_unref);
+  page = crm_query_deals (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  first = json_array_get_object_element (json_node_get_array (page), 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "title"), ==, "Сделка 24");
+  g_assert_cmpstr (json_object_get_string_member (first, "amount"), ==, "1000.00");
+  g_assert_cmpstr (json_object_get_string_member (first, "pipeline"), ==, "Продажи");
+  g_assert_cmpint (total, ==, 25);
+
+  /* by stage */
+  filter.limit = 0;
+  filter.stage_id = f->stage[2];
+  g_clear_pointer (&page, json_node_unref);
+  page = crm_query_deals (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 8);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (page)), ==, 8);
+}
+
+static void
+test_deal_tags_and_open (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  const char *volvo_krone[] = { f->tag[0], f->tag[1], NULL };
+  const char *krone[] = { f->tag[1], NULL };
+  CrmDealFilter filter = { .tag_ids = volvo_krone };
+  g_autoptr(JsonNode) both = NULL;
+  g_autoptr(JsonNode) open = NULL;
+  gint64 total = 0;
+  g_autofree char *a = add_deal (f, "A", 0, 0x3);   /* Volvo, Krone; unsorted */
+  g_autofree char *b = add_deal (f, "B", 1, 0x1);   /* Volvo; open */
+  g_autofree char *c = add_deal (f, "C", 2, 0x3);   /* Volvo, Krone; won */
+  g_autofree char *d = add_deal (f, "D", 1, 0x6);   /* Krone, MAN; open */
+
+  both = crm_query_deals (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (both), 0), "id"), ==, c);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (both), 1), "id"), ==, a);
+
+  /* a removed tag no longer matches */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_changeset_set_link (changeset, "deal_tag", "deal", c, "tag", f->tag[1], FALSE);
+    apply (f, changeset);
+  }
+  g_clear_pointer (&both, json_node_unref);
+  both = crm_query_deals (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 1);
+
+  filter.tag_ids = krone;
+  filter.open_only = TRUE;
+  open = crm_query_deals (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 2);  /* A (unsorted) and D (open) */
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (open)), ==, 2);
+  (void) b;
+  (void) d;
+}
+
+static void
+test_contact_search (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char *const names[] = {
+    "Иванов Иван", "Ивашкина Мария", "Петров Иван", "Сидоров Пётр", "Ёлкин Андрей",
+  };
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 total = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_free (add_named (f, changeset, "contact", names[i]));
+  apply (f, changeset);
+
+  {
+    g_autoptr(JsonNode) found = crm_query_contacts (f->store, "ива", NULL, 0, 0, &total, &error);
+    JsonArray *array = json_node_get_array (found);
+
+    g_assert_no_error (error);
+    /* sorted by name: Иванов Иван, Ивашкина Мария, Петров Иван (a word starts with «Ива») */
+    g_assert_cmpint (total, ==, 3);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0), "name"),
+                     ==, "Иванов Иван");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 2), "name"),
+                     ==, "Петров Иван");
+  }
+  {
+    g_autoptr(JsonNode) upper = crm_query_contacts (f->store, "ИВАНОВ", NULL, 0, 0, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 1);
+  }
+  {
+    g_autoptr(JsonNode) two_words = crm_query_contacts (f->store, "пет ив", NULL, 0, 0, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 1);
+  }
+  {
+    /* ё and е are one letter */
+    g_autoptr(JsonNode) yo = crm_query_contacts (f->store, "елк", NULL, 0, 0, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 1);
+  }
+  {
+    g_autoptr(JsonNode) page = crm_query_contacts (f->store, NULL, NULL, 2, 4, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 5);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (page)), ==, 1);
+  }
+}
+
+static void
+test_deal_detail (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = add_deal (f, "Volvo FH", 1, 0x1);
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonObject) missing = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *task = crm_store_new_id (f->store);
+  CrmChange *change = crm_changeset_create (changeset, "task", task);
+
+  crm_change_set_string (change, "deal", id);
+  crm_change_set_string (change, "text", "Позвонить");
+  crm_change_set_string (change, "type", "call");
+  crm_change_set_int (change, "due", NOW_MS + CRM_MS_PER_DAY);
+  crm_change_set_bool (change, "done", FALSE);
+  apply (f, changeset);
+
+  deal = crm_query_deal (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Новая заявка");
+  g_assert_cmpstr (json_object_get_string_member (deal, "stage_kind"), ==, "open");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (deal, "tasks")), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (deal, "tasks"), 0), "due"), ==, "2026-03-03T10:00:00Z");
+  /* the deal, its tag link and its task */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (deal, "history")), ==, 3);
+
+  missing = crm_query_deal (f->store, "00000000-0000-7000-8000-000000000000", &error);
+  g_assert_null (missing);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_users_and_tags (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) users = crm_query_users (f->store, &error);
+  g_autoptr(JsonNode) brands = crm_query_tags (f->store, "brand", &error);
+  g_autoptr(JsonNode) all = crm_query_tags (f->store, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (users)), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (users), 0), "role"),
+                   ==, "admin");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (brands)), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (all)), ==, 3);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/query/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("resolve", test_resolve);
+  ADD ("pipelines", test_pipelines);
+  ADD ("deal-paging", test_deal_paging);
+  ADD ("deal-tags-and-open", test_deal_tags_and_open);
+  ADD ("contact-search", test_contact_search);
+  ADD ("deal-detail", test_deal_detail);
+  ADD ("users-and-tags", test_users_and_tags);
+#undef ADD
+
+  return g_test_run ();
+}
