@@ -274,8 +274,9 @@ deal_contacts (Engine     *engine,
   return ids;
 }
 
-/* "deal" (the subject deal's responsible), a user's name or id, or "group_head:G"
- * (the group's manager, else its first member). */
+/* "deal" (the subject deal's responsible), "client_manager" (who won the client's
+ * latest deal), a user's name or id, or "group_head:G" (the group's manager, else its
+ * first member). */
 static char *
 resolve_responsible (ActionContext *ctx,
                      const char    *spec)
@@ -286,6 +287,26 @@ resolve_responsible (ActionContext *ctx,
     {
       char *user = _crm_store_dup_column (engine->store, "deal", ctx->deal_id, "responsible");
       return user != NULL ? user : g_strdup (ctx->actor);
+    }
+  if (g_str_equal (spec, "client_manager"))
+    {
+      /* who looked after this client before: the responsible of its latest won deal */
+      sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+        "SELECT d.responsible FROM deal d JOIN stage s ON s.id = d.stage"
+        " WHERE d.id != ?1 AND d.deleted = 0 AND s.kind = 'won' AND d.responsible IS NOT NULL"
+        " AND ((d.company IS NOT NULL AND d.company = (SELECT company FROM deal WHERE id = ?1))"
+        "  OR EXISTS (SELECT 1 FROM deal_contact a JOIN deal_contact b ON a.contact = b.contact"
+        "   WHERE a.deal = ?1 AND b.deal = d.id AND a.present = 1 AND b.present = 1))"
+        " ORDER BY d.hlc DESC LIMIT 1", NULL);
+      char *user = NULL;
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, ctx->deal_id, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return user;
     }
   if (g_str_has_prefix (spec, "group_head:"))
     {
