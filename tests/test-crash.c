@@ -19,8 +19,8 @@
 #include "crm-uuid.h"
 
 #define BATCH_SIZE        2000
-#define N_KILLS           5
-#define MAX_CHILD_BATCHES 400        /* the child stops by itself if nobody kills it */
+#define N_KILLS           6
+#define MAX_CHILD_BATCHES 200        /* the child stops by itself if nobody kills it */
 #define BATCHES_PER_CHILD 1000       /* batch numbers of iteration i start at i × this */
 #define FIRST_LINE_TIMEOUT_US (20 * G_USEC_PER_SEC)
 #define DEFAULT_SEED      20260302u
@@ -81,10 +81,12 @@ typedef struct {
   GArray  *committed;   /* gint64 batch numbers the child reported */
 } ChildOutput;
 
-/* Reads what the child printed until @deadline (monotonic µs); FALSE at end of file. */
+/* Reads what the child printed until @deadline (monotonic µs) or until it reported
+ * @enough change sets; FALSE at end of file. */
 static gboolean
 read_child_output (ChildOutput *out,
-                   gint64       deadline)
+                   gint64       deadline,
+                   guint        enough)
 {
   for (;;)
     {
@@ -94,7 +96,7 @@ read_child_output (ChildOutput *out,
       gssize n;
       char *newline;
 
-      if (left <= 0)
+      if (left <= 0 || out->committed->len >= enough)
         return TRUE;
       if (g_poll (&pfd, 1, (int) MAX (left / 1000, 1)) <= 0)
         continue;
@@ -251,6 +253,7 @@ test_crash_kill (void)
       gint64 started = g_get_monotonic_time ();
       gint64 first_line_us;
       gint64 delay_us;
+      gint64 killed_at_us;
       int status = 0;
       gboolean alive;
 
@@ -259,11 +262,8 @@ test_crash_kill (void)
       g_assert_no_error (error);
 
       /* running: wait (bounded) until it committed at least one change set */
-      alive = TRUE;
-      while (alive && out.committed->len == 0 &&
-             g_get_monotonic_time () - started < FIRST_LINE_TIMEOUT_US)
-        alive = read_child_output (&out, g_get_monotonic_time () + 100 * 1000);
-      if (out.committed->len == 0)
+      alive = read_child_output (&out, started + FIRST_LINE_TIMEOUT_US, 1);
+      if (!alive || out.committed->len == 0)
         {
           kill (pid, SIGKILL);
           waitpid (pid, &status, 0);
@@ -276,13 +276,14 @@ test_crash_kill (void)
       /* kill it somewhere in a later change set: a random point within about one or
        * two batches' time (the first line took opening + one batch) */
       delay_us = g_rand_int_range (rand, 0, (gint32) MIN (first_line_us * 2, 4 * G_USEC_PER_SEC));
-      alive = read_child_output (&out, g_get_monotonic_time () + delay_us);
+      alive = read_child_output (&out, g_get_monotonic_time () + delay_us, G_MAXUINT);
       g_assert_true (alive);
       g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+      killed_at_us = g_get_monotonic_time () - started;
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       g_assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
       /* whatever it printed before dying */
-      while (read_child_output (&out, g_get_monotonic_time () + 1000 * 1000))
+      while (read_child_output (&out, g_get_monotonic_time () + G_USEC_PER_SEC, G_MAXUINT))
         ;
       g_spawn_close_pid (pid);
       close (out.fd);
@@ -301,7 +302,7 @@ test_crash_kill (void)
       g_assert_cmpuint (g_hash_table_size (batch_counts), <=, total_committed + iteration + 1);
       g_test_message ("kill %u after %.0f ms (first commit at %.0f ms): %u change sets "
                       "reported, %u in the replica, %u contacts", iteration,
-                      (double) (g_get_monotonic_time () - started) / 1000.0,
+                      (double) killed_at_us / 1000.0,
                       (double) first_line_us / 1000.0, out.committed->len,
                       g_hash_table_size (batch_counts), n_contacts);
 
