@@ -916,7 +916,12 @@ crm_query_contacts (CrmStore            *store,
         stmt = _crm_store_prepare (store,
           "SELECT c.id, c.name, c.phones, c.emails, c.company, co.name, c.data"
           " FROM contact c LEFT JOIN company co ON co.id = c.company AND co.deleted = 0"
-          CONTACT_FILTER " ORDER BY c.name, c.id LIMIT ?6 OFFSET ?7", error);
+          CONTACT_FILTER
+          /* people whose surname (the first word) matches come first */
+          " ORDER BY ?1 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contact_token"
+          "   WHERE contact = c.id AND position = 0"
+          "   AND token >= ?1 AND token < ?1 || " PREFIX_UPPER_BOUND "),"
+          " c.name, c.id LIMIT ?6 OFFSET ?7", error);
       if (stmt == NULL)
         return NULL;
       for (int i = 0; i < 3; i++)

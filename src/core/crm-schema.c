@@ -202,8 +202,9 @@ migrate_to_1 (sqlite3  *db,
     " entity_id TEXT NOT NULL, field TEXT NOT NULL, local_value TEXT, remote_value TEXT,"
     " local_hlc INTEGER, remote_hlc INTEGER, remote_device TEXT, remote_actor TEXT,"
     " created_at INTEGER NOT NULL, seen INTEGER NOT NULL DEFAULT 0);\n"
+    /* position: the word's place in the name (0 = surname), 100 for phone digits */
     "CREATE TABLE contact_token (token TEXT NOT NULL, contact TEXT NOT NULL,"
-    " PRIMARY KEY (token, contact)) WITHOUT ROWID;\n"
+    " position INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (token, contact)) WITHOUT ROWID;\n"
     "CREATE INDEX contact_token_contact ON contact_token (contact);\n"
     "CREATE INDEX stage_pipeline ON stage (pipeline, position);\n"
     "CREATE INDEX deal_stage ON deal (stage, hlc);\n"

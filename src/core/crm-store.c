@@ -521,9 +521,11 @@ refresh_contact_tokens (CrmStore    *self,
   g_autofree char *name = NULL;
   g_autofree char *phones = NULL;
   gboolean deleted = FALSE;
+  /* token → its position (word index in the name; 100 for phone digits) */
   g_autoptr(GHashTable) tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GHashTableIter iter;
   gpointer key;
+  gpointer value;
 
   stmt = _crm_store_prepare (self, "DELETE FROM contact_token WHERE contact = ?1", error);
   if (stmt == NULL)
@@ -550,6 +552,7 @@ refresh_contact_tokens (CrmStore    *self,
     {
       g_autofree char *folded = crm_text_fold (name);
       const char *start = NULL;
+      int position = 0;
 
       /* words: runs of letters and digits */
       for (const char *p = folded;; p = g_utf8_next_char (p))
@@ -561,7 +564,14 @@ refresh_contact_tokens (CrmStore    *self,
             start = p;
           else if (!word_char && start != NULL)
             {
-              g_hash_table_add (tokens, g_strndup (start, p - start));
+              char *word = g_strndup (start, p - start);
+
+              /* the first place a word appears counts: a surname ranks first */
+              if (!g_hash_table_contains (tokens, word))
+                g_hash_table_insert (tokens, word, GINT_TO_POINTER (position));
+              else
+                g_free (word);
+              position++;
               start = NULL;
             }
           if (c == 0)
@@ -584,8 +594,9 @@ refresh_contact_tokens (CrmStore    *self,
               for (const char *p = phone ? phone : ""; *p != '\0'; p++)
                 if (g_ascii_isdigit (*p))
                   g_string_append_c (digits, *p);
-              if (digits->len > 0)
-                g_hash_table_add (tokens, g_string_free (digits, FALSE));
+              if (digits->len > 0 && !g_hash_table_contains (tokens, digits->str))
+                g_hash_table_insert (tokens, g_string_free (digits, FALSE),
+                                     GINT_TO_POINTER (100));
               else
                 g_string_free (digits, TRUE);
             }
@@ -593,15 +604,17 @@ refresh_contact_tokens (CrmStore    *self,
     }
 
   stmt = _crm_store_prepare (self,
-    "INSERT OR IGNORE INTO contact_token (token, contact) VALUES (?1, ?2)", error);
+    "INSERT OR IGNORE INTO contact_token (token, contact, position) VALUES (?1, ?2, ?3)",
+    error);
   if (stmt == NULL)
     return FALSE;
   g_hash_table_iter_init (&iter, tokens);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
       sqlite3_clear_bindings (stmt);
       bind_text (stmt, 1, key);
       bind_text (stmt, 2, contact_id);
+      sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
       if (!step_done (self, stmt, "updating the contact search", error))
         return FALSE;
     }
