@@ -345,7 +345,8 @@ set_random_field (RandomRun *run,
         crm_change_set_node (change, "checklist", checklist (run));
       else
         {
-          crm_change_set_int (change, "due", BASE_NOW + g_rand_int_range (run->rand, 0, 1000) * 60000);
+          crm_change_set_int (change, "due",
+                              BASE_NOW + g_rand_int_range (run->rand, 0, 1000) * 60000);
           crm_change_set_string (change, "type",
                                  pick_string (run, task_types, G_N_ELEMENTS (task_types)));
         }
@@ -401,7 +402,8 @@ random_change (RandomRun    *run,
       change = crm_changeset_touch (cs, entity, id);
       if (g_rand_boolean (run->rand))
         {
-          g_autofree char *text = g_strdup_printf ("custom %u", g_rand_int_range (run->rand, 0, 50));
+          g_autofree char *text = g_strdup_printf ("custom %u",
+                                                   g_rand_int_range (run->rand, 0, 50));
           crm_change_set_string (change, "x_custom", text);
         }
       else if (g_rand_boolean (run->rand))
@@ -906,6 +908,53 @@ test_merge_lww (Pair          *f,
   assert_contact_string (f->a, f->contact, "name", "later");
 }
 
+/* A replica file copied to a second laptop: both devices carry one device id, so two
+ * different ops can have equal (hlc, device). The value decides, so both still agree. */
+static void
+test_merge_copied_replica (Pair          *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *copy_path = g_build_filename (f->dir, "copy.db", NULL);
+  g_autoptr(CrmStore) copy = NULL;
+
+  set_contact_string (f->a, f->contact, "name", "original");
+  g_clear_object (&f->a);
+  {
+    g_autofree char *a_path = g_build_filename (f->dir, "a.db", NULL);
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+
+    /* the WAL was checkpointed when the store closed */
+    g_file_get_contents (a_path, &contents, &length, &error);
+    g_assert_no_error (error);
+    g_file_set_contents (copy_path, contents, length, &error);
+    g_assert_no_error (error);
+    f->a = crm_store_open (a_path, &error);
+    g_assert_no_error (error);
+  }
+  copy = crm_store_open (copy_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (crm_store_get_device_id (copy), ==, crm_store_get_device_id (f->a));
+
+  crm_store_set_now (f->a, BASE_NOW + 50);
+  crm_store_set_now (copy, BASE_NOW + 50);
+  set_contact_string (f->a, f->contact, "name", "Борис");
+  set_contact_string (copy, f->contact, "name", "Анна");
+  g_assert_cmpuint (((CrmOp *) g_ptr_array_index (crm_store_get_last_ops (f->a), 0))->hlc, ==,
+                    ((CrmOp *) g_ptr_array_index (crm_store_get_last_ops (copy), 0))->hlc);
+
+  merge_from (copy, f->a);
+  merge_from (f->a, copy);
+  assert_contact_string (f->a, f->contact, "name", "Борис");
+  assert_contact_string (copy, f->contact, "name", "Борис");
+  {
+    g_autofree char *a_state = crm_store_dump_state (f->a, NULL);
+    g_autofree char *copy_state = crm_store_dump_state (copy, NULL);
+    g_assert_cmpstr (a_state, ==, copy_state);
+  }
+}
+
 static void
 test_merge_delete_restore (Pair          *f,
                            gconstpointer  data)
@@ -1070,6 +1119,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/merge/last-writer-wins", Pair, NULL, pair_set_up, test_merge_lww,
+              pair_tear_down);
+  g_test_add ("/merge/copied-replica", Pair, NULL, pair_set_up, test_merge_copied_replica,
               pair_tear_down);
   g_test_add ("/merge/delete-restore", Pair, NULL, pair_set_up, test_merge_delete_restore,
               pair_tear_down);

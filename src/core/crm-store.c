@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-store-private.h"
+#include "crm-store-sync-private.h"
 #include "crm-hlc.h"
 #include "crm-json-private.h"
 #include "crm-time.h"
@@ -41,6 +42,7 @@ struct _CrmStore
   GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */
   GPtrArray    *last_ops;      /* CrmOp*, written by the last successful apply */
   gboolean      in_apply;
+  JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (CrmStore, crm_store, G_TYPE_OBJECT)
@@ -222,6 +224,19 @@ save_clock (CrmStore  *self,
   g_autofree char *text = crm_hlc_to_string (self->clock.last);
 
   return crm_store_set_meta (self, "hlc", text, error);
+}
+
+/* Another connection (the sync thread, voronkactl next to the app) may have moved the
+ * clock on: take the stored clock into account at the start of every write
+ * transaction, so a local op is always stamped after every op this replica holds. */
+static void
+reload_clock (CrmStore *self)
+{
+  g_autofree char *text = crm_store_dup_meta (self, "hlc");
+  guint64 stored = 0;
+
+  if (text != NULL && crm_hlc_parse (text, &stored) && stored > self->clock.last)
+    self->clock.last = stored;
 }
 
 /* --- opening ------------------------------------------------------------------------ */
@@ -707,6 +722,7 @@ apply_op_fields (CrmStore     *self,
       JsonNode *value = json_object_get_member (op->fields, field);
       const CrmColumn *column = NULL;
       gboolean is_deleted = g_str_equal (field, "deleted");
+      int order;
 
       if (g_str_equal (field, "id") || g_str_equal (field, "data") ||
           g_str_equal (field, "clocks") || g_str_equal (field, "hlc"))
@@ -728,11 +744,32 @@ apply_op_fields (CrmStore     *self,
       if (type != NULL && !check_value_kind (op, field, column, value, error))
         return FALSE;
 
-      if (compare_clock (op->hlc, op->device,
-                         json_object_get_string_member_with_default (clocks, field, NULL)) <= 0)
+      order = compare_clock (op->hlc, op->device,
+                             json_object_get_string_member_with_default (clocks, field, NULL));
+      /* Equal clocks from different ops happen only when a replica file was copied and
+       * two devices share an id; the greater value wins so replicas still agree. */
+      if (order == 0)
+        {
+          JsonNode *current = old_row != NULL ? json_object_get_member (old_row, field)
+                                              : json_object_get_member (data, field);
+          g_autofree char *current_text = crm_json_to_canonical (current);
+          g_autofree char *new_text = crm_json_to_canonical (value);
+
+          order = strcmp (new_text, current_text);
+        }
+      if (order <= 0)
         continue;
 
       any_won = TRUE;
+      if (self->capture_clocks != NULL)
+        {
+          const char *old_clock = json_object_get_string_member_with_default (clocks, field,
+                                                                              NULL);
+          if (old_clock != NULL)
+            json_object_set_string_member (self->capture_clocks, field, old_clock);
+          else
+            json_object_set_null_member (self->capture_clocks, field);
+        }
       json_object_set_string_member (clocks, field, clock_text);
       if (old_row != NULL)
         {
@@ -1102,6 +1139,7 @@ transact (CrmStore         *self,
   _crm_store_set_refusal (self, NULL);
   if (!exec_sql (self, "BEGIN IMMEDIATE", error))
     return FALSE;
+  reload_clock (self);
   self->in_apply = TRUE;
   g_ptr_array_set_size (self->pending_ops, 0);
 
@@ -1188,45 +1226,260 @@ crm_store_merge_ops (CrmStore   *self,
                      GPtrArray  *ops,
                      GError    **error)
 {
-  gint64 now = crm_store_get_now (self);
-
   g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
   g_return_val_if_fail (!self->in_apply, FALSE);
 
   if (ops == NULL || ops->len == 0)
     return TRUE;
+  if (!_crm_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    if (!_crm_store_merge_op (self, g_ptr_array_index (ops, i), FALSE, NULL, NULL, error))
+      {
+        _crm_store_rollback (self);
+        return FALSE;
+      }
+  return _crm_store_commit (self, error);
+}
+
+/* --- what sync builds on (crm-store-sync-private.h) ------------------------------------ */
+
+gboolean
+_crm_store_begin (CrmStore  *self,
+                  GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
   if (!exec_sql (self, "BEGIN IMMEDIATE", error))
     return FALSE;
+  reload_clock (self);
+  self->in_apply = TRUE;
+  g_ptr_array_set_size (self->pending_ops, 0);
+  return TRUE;
+}
 
-  for (guint i = 0; i < ops->len; i++)
-    {
-      CrmOp *op = g_ptr_array_index (ops, i);
-      g_autoptr(CrmOp) copy = NULL;
-      gboolean known = FALSE;
-
-      if (!validate_remote_op (op, error) || !op_is_known (self, op->op_id, &known, error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-      if (known)
-        continue;
-      copy = crm_op_copy (op);
-      g_clear_pointer (&copy->previous, json_object_unref);
-      copy->created = FALSE;
-      crm_hlc_absorb (&self->clock, op->hlc, now);
-      if (!apply_op_fields (self, copy, error) ||
-          !append_to_changelog (self, copy, FALSE, error))
-        {
-          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
-    }
+gboolean
+_crm_store_commit (CrmStore  *self,
+                   GError   **error)
+{
+  g_return_val_if_fail (self->in_apply, FALSE);
 
   if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
     {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      _crm_store_rollback (self);
       return FALSE;
+    }
+  self->in_apply = FALSE;
+  g_ptr_array_set_size (self->pending_ops, 0);
+  return TRUE;
+}
+
+void
+_crm_store_rollback (CrmStore *self)
+{
+  rollback (self);
+  /* the in-memory clock may have absorbed ops that are now undone; a clock that ran
+   * ahead is harmless, so it stays */
+}
+
+gboolean
+_crm_store_merge_op (CrmStore     *self,
+                     const CrmOp  *op,
+                     gboolean      local,
+                     gboolean     *out_known,
+                     JsonObject  **out_previous,
+                     GError      **error)
+{
+  g_autoptr(CrmOp) copy = NULL;
+  gboolean known = FALSE;
+  gboolean ok;
+
+  g_return_val_if_fail (self->in_apply, FALSE);
+
+  if (out_known != NULL)
+    *out_known = FALSE;
+  if (out_previous != NULL)
+    *out_previous = NULL;
+  if (!validate_remote_op (op, error) || !op_is_known (self, op->op_id, &known, error))
+    return FALSE;
+  if (known)
+    {
+      if (out_known != NULL)
+        *out_known = TRUE;
+      return TRUE;
+    }
+
+  copy = crm_op_copy (op);
+  g_clear_pointer (&copy->previous, json_object_unref);
+  copy->created = FALSE;
+  crm_hlc_absorb (&self->clock, op->hlc, crm_store_get_now (self));
+  if (out_previous != NULL)
+    self->capture_clocks = json_object_new ();
+  ok = apply_op_fields (self, copy, error) && append_to_changelog (self, copy, local, error);
+  if (out_previous != NULL)
+    {
+      /* {"values": {field: overwritten value}, "clocks": {field: its clock or null}} */
+      JsonObject *previous = json_object_new ();
+
+      json_object_set_object_member (previous, "clocks", g_steal_pointer (&self->capture_clocks));
+      json_object_set_object_member (previous, "values",
+                                     copy->previous ? json_object_ref (copy->previous)
+                                                    : json_object_new ());
+      if (ok)
+        *out_previous = previous;
+      else
+        json_object_unref (previous);
+    }
+  return ok;
+}
+
+guint64
+_crm_store_next_hlc (CrmStore *self)
+{
+  return crm_hlc_now (&self->clock, crm_store_get_now (self));
+}
+
+void
+_crm_store_absorb_hlc (CrmStore *self,
+                       guint64   hlc)
+{
+  crm_hlc_absorb (&self->clock, hlc, crm_store_get_now (self));
+}
+
+gboolean
+_crm_store_reapply_op (CrmStore     *self,
+                       const CrmOp  *op,
+                       GError      **error)
+{
+  g_autoptr(CrmOp) copy = crm_op_copy (op);
+
+  g_return_val_if_fail (self->in_apply, FALSE);
+  g_clear_pointer (&copy->previous, json_object_unref);
+  return apply_op_fields (self, copy, error);
+}
+
+/* The greatest hlc among the clocks of a row: what the row's `hlc` column holds, since
+ * every winning op leaves its clock on at least one field until a greater one replaces
+ * it. */
+static gint64
+max_clock (JsonObject *clocks)
+{
+  g_autoptr(GList) members = json_object_get_members (clocks);
+  guint64 max = 0;
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *text = json_object_get_string_member_with_default (clocks, l->data, NULL);
+      g_autofree char *hex = text != NULL && strchr (text, ' ') != NULL
+                             ? g_strndup (text, strchr (text, ' ') - text) : NULL;
+      guint64 hlc = 0;
+
+      if (hex != NULL && crm_hlc_parse (hex, &hlc))
+        max = MAX (max, hlc);
+    }
+  return (gint64) max;
+}
+
+gboolean
+_crm_store_restamp_op (CrmStore    *self,
+                       const char  *op_id,
+                       guint64      hlc,
+                       GError     **error)
+{
+  const CrmEntityType *type;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) entity_ops = NULL;
+  g_autoptr(JsonNode) clocks_node = NULL;
+  g_autofree char *old_clock = NULL;
+  g_autofree char *new_clock = NULL;
+  g_autofree char *select_sql = NULL;
+  g_autofree char *update_sql = NULL;
+  g_autofree char *clocks_text = NULL;
+  CrmOp *op;
+  JsonObject *clocks;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self->in_apply, FALSE);
+
+  stmt = _crm_store_prepare (self,
+    "SELECT " OP_COLUMNS " FROM changelog WHERE op_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  found = collect_ops (self, stmt, error);
+  if (found == NULL)
+    return FALSE;
+  if (found->len == 0 || ((CrmOp *) found->pdata[0])->hlc == hlc)
+    return TRUE;
+  op = found->pdata[0];
+
+  {
+    g_autofree char *old_hex = crm_hlc_to_string (op->hlc);
+    g_autofree char *new_hex = crm_hlc_to_string (hlc);
+
+    old_clock = g_strdup_printf ("%s %s", old_hex, op->device);
+    new_clock = g_strdup_printf ("%s %s", new_hex, op->device);
+  }
+
+  stmt = _crm_store_prepare (self, "UPDATE changelog SET hlc = ?2 WHERE op_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  sqlite3_bind_int64 (stmt, 2, (gint64) hlc);
+  if (!step_done (self, stmt, "re-stamping an op", error))
+    return FALSE;
+
+  /* the fields this op still holds take the new clock */
+  type = crm_schema_lookup (op->entity);
+  select_sql = type != NULL
+    ? g_strdup_printf ("SELECT clocks FROM \"%s\" WHERE id = ?1", type->name)
+    : g_strdup ("SELECT clocks FROM other_entity WHERE id = ?1 AND entity = ?2");
+  update_sql = type != NULL
+    ? g_strdup_printf ("UPDATE \"%s\" SET clocks = ?3, hlc = ?4 WHERE id = ?1", type->name)
+    : g_strdup ("UPDATE other_entity SET clocks = ?3, hlc = ?4 WHERE id = ?1 AND entity = ?2");
+  stmt = _crm_store_prepare (self, select_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op->entity_id);
+  if (type == NULL)
+    bind_text (stmt, 2, op->entity);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    clocks_node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  sqlite3_reset (stmt);
+  if (clocks_node == NULL || !JSON_NODE_HOLDS_OBJECT (clocks_node))
+    return TRUE;
+  clocks = json_node_get_object (clocks_node);
+  {
+    g_autoptr(GList) members = json_object_get_members (op->fields);
+
+    for (GList *l = members; l != NULL; l = l->next)
+      if (g_strcmp0 (json_object_get_string_member_with_default (clocks, l->data, NULL),
+                     old_clock) == 0)
+        json_object_set_string_member (clocks, l->data, new_clock);
+  }
+  clocks_text = crm_json_to_canonical (clocks_node);
+  stmt = _crm_store_prepare (self, update_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op->entity_id);
+  if (type == NULL)
+    bind_text (stmt, 2, op->entity);
+  bind_text (stmt, 3, clocks_text);
+  sqlite3_bind_int64 (stmt, 4, max_clock (clocks));
+  if (!step_done (self, stmt, "re-stamping an op", error))
+    return FALSE;
+
+  /* an op that lost to the old clock may beat the new one: apply them all again */
+  entity_ops = crm_store_dup_entity_log (self, op->entity_id, error);
+  if (entity_ops == NULL)
+    return FALSE;
+  for (guint i = 0; i < entity_ops->len; i++)
+    {
+      CrmOp *other = entity_ops->pdata[i];
+
+      if (g_str_equal (other->entity, op->entity) && !_crm_store_reapply_op (self, other, error))
+        return FALSE;
     }
   return TRUE;
 }
