@@ -368,10 +368,13 @@ test_usage_errors (Fixture       *f,
   crm_test_run_cli (&run, "--db", f->db, NULL);
   g_assert_cmpint (run.status, ==, 2);
 
-  /* not there yet: a clear refusal, not a usage error */
-  crm_test_run_cli (&run, "--db", f->db, "tick", NULL);
-  g_assert_cmpint (run.status, ==, 1);
-  g_assert_nonnull (strstr (run.err, "not available"));
+  crm_test_run_cli (&run, "--db", f->db, "rule", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "import"));  /* names the subcommands */
+  crm_test_run_cli (&run, "--db", f->db, "rule", "show", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  crm_test_run_cli (&run, "--db", f->db, "attach", "--deal", "x", NULL);
+  g_assert_cmpint (run.status, ==, 2);
 }
 
 static void
@@ -555,6 +558,354 @@ test_init_and_templates (Fixture       *f,
   }
 }
 
+/* ---- automation rules, timers, attachments, notifications ---- */
+
+#define RULE_S0_2 "S0-2 Отгружено → «База купивших клиентов»"
+
+static char *
+write_file (Fixture    *f,
+            const char *name,
+            const char *contents)
+{
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  return path;
+}
+
+static guint
+n_rules (Fixture *f)
+{
+  g_autoptr(JsonNode) rules = OK_JSON (f, "rules");
+
+  return json_array_get_length (json_node_get_array (rules));
+}
+
+static void
+test_rules_list (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonNode) rules = OK_JSON (f, "rules");
+  g_autoptr(JsonNode) shown = NULL;
+  JsonArray *array = json_node_get_array (rules);
+  JsonObject *rule;
+  gint64 last_position = -1;
+  g_auto(CrmTestRun) run = { 0 };
+
+  /* the truck-dealer template's nine rules, in the order they run */
+  g_assert_cmpuint (json_array_get_length (array), ==, 9);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      rule = json_array_get_object_element (array, i);
+      g_assert_true (json_object_has_member (rule, "id"));
+      g_assert_true (g_str_has_prefix (str (rule, "name"), "S0-"));
+      g_assert_true (json_object_get_boolean_member (rule, "enabled"));
+      g_assert_cmpint (json_object_get_int_member (rule, "position"), >, last_position);
+      last_position = json_object_get_int_member (rule, "position");
+      g_assert_true (json_object_has_member (rule, "trigger") ||
+                     json_object_has_member (rule, "triggers"));
+      g_assert_true (JSON_NODE_HOLDS_ARRAY (json_object_get_member (rule, "actions")));
+      g_assert_cmpstr (str (rule, "summary"), !=, "");
+    }
+  rule = json_array_get_object_element (array, 1);
+  g_assert_cmpstr (str (rule, "name"), ==, RULE_S0_2);
+  g_assert_cmpstr (str (json_object_get_object_member (rule, "trigger"), "type"), ==, "deal_won");
+  g_assert_cmpstr (str (rule, "summary"), ==, "deal won in Продажи");
+
+  /* one rule, by name or by id */
+  shown = OK_JSON (f, "rule", "show", str (rule, "id"));
+  g_assert_cmpstr (str (json_node_get_object (shown), "name"), ==, RULE_S0_2);
+  run_json (f, &run, "rule", "show", "S0-99 нет такого", NULL);
+  assert_refused (&run, "not-found");
+
+  /* the table for people names each rule and what sets it off */
+  crm_test_run_cli (&run, "--db", f->db, "rules", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, RULE_S0_2));
+  g_assert_nonnull (strstr (run.out, "deal lost in Лизинг from «Компания подобрана»"));
+}
+
+static void
+test_rule_import (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *fax = write_file (f, "fax.json",
+    "[{\"name\": \"Ок\", \"trigger\": {\"type\": \"deal_created\"}, \"actions\": []},"
+    " {\"name\": \"Факс клиенту\", \"trigger\": {\"type\": \"deal_won\"},"
+    "  \"actions\": [{\"type\": \"create_task\", \"text\": \"x\"},"
+    "               {\"type\": \"send_fax\", \"to\": \"client\"}]}]");
+  g_autofree char *broken = write_file (f, "broken.json", "{\"name\": \"x\", ");
+  g_autofree char *nameless = write_file (f, "nameless.json",
+    "{\"trigger\": {\"type\": \"deal_created\"}, \"actions\": []}");
+  g_autofree char *good = write_file (f, "welcome.json",
+    "{\"name\": \"Приветствие\","
+    " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Продажи\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Поздороваться\","
+    "               \"due\": {\"days\": 1}}]}");
+  g_autofree char *changed = write_file (f, "welcome2.json",
+    "{\"name\": \"Приветствие\","
+    " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Продажи\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Поздороваться сразу\"}]}");
+  g_autofree char *missing = g_build_filename (f->dir, "missing.json", NULL);
+  g_autofree char *deal = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *actions = NULL;
+  g_autoptr(JsonNode) imported = NULL;
+  g_autoptr(JsonNode) replaced = NULL;
+  g_autoptr(JsonNode) tasks = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  gint64 before = log_length (f);
+  JsonObject *rule;
+
+  /* an unknown action is refused by name, and nothing of the file is written */
+  run_json (f, &run, "rule", "import", fax, NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (run.out, "send_fax"));
+  g_assert_nonnull (strstr (run.out, "Факс клиенту"));
+  g_assert_nonnull (strstr (run.out, "actions[1]"));
+  run_json (f, &run, "rule", "import", broken, NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (run.out, "broken.json"));
+  run_json (f, &run, "rule", "import", nameless, NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (run.out, "name"));
+  run_json (f, &run, "rule", "import", missing, NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_cmpint (log_length (f), ==, before);
+  g_assert_cmpuint (n_rules (f), ==, 9);
+
+  /* a good rule is added after the template's, enabled, and runs */
+  imported = OK_JSON (f, "rule", "import", good);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (imported)), ==, 1);
+  rule = json_array_get_object_element (json_node_get_array (imported), 0);
+  g_assert_cmpstr (str (rule, "name"), ==, "Приветствие");
+  g_assert_true (json_object_get_boolean_member (rule, "enabled"));
+  g_assert_cmpint (json_object_get_int_member (rule, "position"), ==, 9);
+  first_id = g_strdup (str (rule, "id"));
+  g_assert_cmpuint (n_rules (f), ==, 10);
+  deal = add_deal (f, "Новый клиент", NULL, NULL);
+  tasks = OK_JSON (f, "task", "list", "--deal", deal);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (tasks)), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (tasks), 0), "due"),
+                   ==, "2026-03-03T10:00:00Z");
+
+  /* the same name again replaces it: same id, same count */
+  replaced = OK_JSON (f, "rule", "import", changed);
+  rule = json_array_get_object_element (json_node_get_array (replaced), 0);
+  g_assert_cmpstr (str (rule, "id"), ==, first_id);
+  g_assert_cmpuint (n_rules (f), ==, 10);
+  node = OK_JSON (f, "rule", "show", "Приветствие");
+  actions = json_to_string (json_object_get_member (json_node_get_object (node), "actions"), FALSE);
+  g_assert_nonnull (strstr (actions, "Поздороваться сразу"));
+}
+
+/* Rules are the admins' business: a rep or a manager is refused, nothing written. */
+static void
+test_rule_permissions (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *good = write_file (f, "rule.json",
+    "{\"name\": \"Чужое правило\", \"trigger\": {\"type\": \"deal_created\"}, \"actions\": []}");
+  g_autofree char *deal = add_deal (f, "Volvo FH", "Volvo", NULL);
+  g_autoptr(JsonNode) disabled = NULL;
+  g_autoptr(JsonNode) enabled = NULL;
+  g_autoptr(JsonNode) won = NULL;
+  g_autoptr(JsonNode) bought = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  gint64 before = log_length (f);
+
+  run_json (f, &run, "--as", "Мария Кузнецова", "rule", "disable", RULE_S0_2, NULL);
+  assert_refused (&run, "permission-denied");
+  run_json (f, &run, "--as", "Андрей Соколов", "rule", "disable", RULE_S0_2, NULL);
+  assert_refused (&run, "permission-denied");
+  run_json (f, &run, "--as", "Денис Морозов", "rule", "import", good, NULL);
+  assert_refused (&run, "permission-denied");
+  g_assert_cmpint (log_length (f), ==, before);
+  g_assert_cmpuint (n_rules (f), ==, 9);
+
+  /* an admin turns S0-2 off: a won sale opens nothing; and on again */
+  disabled = OK_JSON (f, "--as", "admin", "rule", "disable", RULE_S0_2);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (disabled), "enabled"));
+  won = OK_JSON (f, "deal", "move", deal, "--stage", "Отгружено");
+  bought = OK_JSON (f, "deal", "list", "--pipeline", "База купивших клиентов");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (bought)), ==, 0);
+  enabled = OK_JSON (f, "rule", "enable", RULE_S0_2);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (enabled), "enabled"));
+}
+
+static gint64
+tick_at (Fixture    *f,
+         const char *now)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+
+  crm_test_run_cli (&run, "--db", f->db, "--now", now, "--json", "tick", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  node = crm_test_parse_json (run.out);
+  return json_object_get_int_member (json_node_get_object (node), "fired");
+}
+
+static void
+test_tick (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autofree char *timer = write_file (f, "timer.json",
+    "{\"name\": \"Заявка без движения\", \"trigger\": {\"type\": \"timer\","
+    " \"from\": \"stage_entered\", \"pipeline\": \"Продажи\", \"stage\": \"Новая заявка\","
+    " \"after\": {\"days\": 1}},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Взять заявку в работу\"}]}");
+  g_autoptr(JsonNode) imported = OK_JSON (f, "rule", "import", timer);
+  g_autoptr(JsonNode) added = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                       "--stage", "Новая заявка", "--title", "MAN TGS");
+  g_autoptr(JsonNode) tasks = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  const char *deal = str (json_node_get_object (added), "id");
+  JsonObject *task;
+
+  /* not due yet, then due once, then nothing new however often it runs */
+  g_assert_cmpint (tick_at (f, NOW), ==, 0);
+  g_assert_cmpint (tick_at (f, "2026-03-03T09:59:00Z"), ==, 0);
+  g_assert_cmpint (tick_at (f, "2026-03-03T10:00:00Z"), ==, 1);
+  g_assert_cmpint (tick_at (f, "2026-03-03T10:00:00Z"), ==, 0);
+  g_assert_cmpint (tick_at (f, "2026-03-05T10:00:00Z"), ==, 0);
+
+  tasks = OK_JSON (f, "task", "list", "--deal", deal);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (tasks)), ==, 1);
+  task = json_array_get_object_element (json_node_get_array (tasks), 0);
+  g_assert_cmpstr (str (task, "text"), ==, "Взять заявку в работу");
+  g_assert_cmpstr (str (task, "due"), ==, "2026-03-03T10:00:00Z");
+
+  crm_test_run_cli (&run, "--db", f->db, "--now", "2026-03-06T10:00:00Z", "tick", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "0 timer rules fired at 2026-03-06T10:00:00Z"));
+  (void) imported;
+}
+
+static void
+test_attach (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *deal = add_deal (f, "DAF XF с фото", "DAF", NULL);
+  g_autofree char *photo = write_file (f, "daf.png", "\x89PNG\r\n\x1a\n not really a picture");
+  g_autofree char *copy = write_file (f, "daf-copy.png", "\x89PNG\r\n\x1a\n not really a picture");
+  g_autofree char *folder = g_strconcat (f->db, ".files", NULL);
+  g_autofree char *hash = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(GDir) dir = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  guint n_files = 0;
+  gint64 before;
+
+  first = OK_JSON (f, "attach", "--deal", deal, photo);
+  hash = g_strdup (str (json_node_get_object (first), "hash"));
+  g_assert_cmpuint (strlen (hash), ==, 64);
+  g_assert_cmpstr (str (json_node_get_object (first), "name"), ==, "daf.png");
+  g_assert_cmpstr (str (json_node_get_object (first), "mime"), ==, "image/png");
+  stored = g_build_filename (folder, hash, NULL);
+  g_assert_true (g_file_test (stored, G_FILE_TEST_IS_REGULAR));
+
+  /* the same bytes under another name: listed twice, stored once */
+  crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "attach", "--deal", deal, copy,
+                    "--name", "Ещё раз", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Already stored as"));
+  dir = g_dir_open (folder, 0, NULL);
+  while (g_dir_read_name (dir) != NULL)
+    n_files++;
+  g_assert_cmpuint (n_files, ==, 1);
+  list = OK_JSON (f, "attachment", "list", "--deal", deal);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  g_assert_nonnull (crm_test_find_object (json_node_get_array (list), "name", "Ещё раз"));
+
+  /* a folder or a missing file is bad input; a missing deal is not found */
+  before = log_length (f);
+  run_json (f, &run, "attach", "--deal", deal, f->dir, NULL);
+  assert_refused (&run, "invalid-input");
+  run_json (f, &run, "attach", "--deal", "00000000-0000-7000-8000-000000000000", photo, NULL);
+  assert_refused (&run, "not-found");
+  g_assert_cmpint (log_length (f), ==, before);
+}
+
+static void
+test_notifications (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *notify = write_file (f, "notify.json",
+    "{\"name\": \"Крупная сделка\", \"trigger\": {\"type\": \"deal_created\"},"
+    " \"conditions\": [{\"type\": \"amount_range\", \"min\": \"10000000.00\"}],"
+    " \"actions\": [{\"type\": \"notify\", \"user\": \"Андрей Соколов\","
+    "               \"text\": \"Крупная сделка: {title}\"}]}");
+  g_autoptr(JsonNode) imported = OK_JSON (f, "rule", "import", notify);
+  g_autoptr(JsonNode) small = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                       "--title", "Прицеп", "--amount", "900000.00");
+  g_autoptr(JsonNode) big = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                     "--title", "Парк из 5 тягачей", "--amount", "42000000.00");
+  g_autoptr(JsonNode) mine = OK_JSON (f, "notification", "list", "--user", "Андрей Соколов");
+  g_autoptr(JsonNode) theirs = OK_JSON (f, "notification", "list", "--user", "Мария Кузнецова");
+  g_auto(CrmTestRun) run = { 0 };
+  JsonObject *note;
+
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (mine)), ==, 1);
+  note = json_array_get_object_element (json_node_get_array (mine), 0);
+  g_assert_cmpstr (str (note, "text"), ==, "Крупная сделка: Парк из 5 тягачей");
+  g_assert_cmpstr (str (note, "user"), ==, "Андрей Соколов");
+  g_assert_cmpstr (str (note, "deal"), ==, str (json_node_get_object (big), "id"));
+  g_assert_cmpstr (str (note, "deal_title"), ==, "Парк из 5 тягачей");
+  g_assert_false (json_object_get_boolean_member (note, "read"));
+  g_assert_cmpstr (str (note, "created_at"), ==, NOW);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (theirs)), ==, 0);
+
+  /* the deal's history says the rule wrote it */
+  crm_test_run_cli (&run, "--db", f->db, "notification", "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Крупная сделка: Парк из 5 тягачей"));
+  (void) imported;
+  (void) small;
+}
+
+/* Every command explains itself and its options (the man pages are made from this). */
+static void
+test_help (Fixture       *f,
+           gconstpointer  data)
+{
+  /* command, subcommand, what the help must explain */
+  static const char *const commands[][3] = {
+    { "rules", NULL, "automation rules" },
+    { "rule", "show", "trigger" },
+    { "rule", "enable", "administrator" },
+    { "rule", "disable", "administrator" },
+    { "rule", "import", "unknown" },
+    { "tick", NULL, "timer rules" },
+    { "attach", NULL, "SHA-256" },
+    { "attach", NULL, "--name" },
+    { "attachment", "list", "--deal" },
+    { "notification", "list", "--user" },
+  };
+  g_auto(CrmTestRun) run = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (commands[i][1] != NULL)
+        crm_test_run_cli (&run, commands[i][0], commands[i][1], "--help", NULL);
+      else
+        crm_test_run_cli (&run, commands[i][0], "--help", NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_assert_nonnull (strstr (run.out, "Usage:"));
+      g_assert_nonnull (strstr (run.out, "--json"));
+      if (strstr (run.out, commands[i][2]) == NULL)
+        g_error ("“%s %s --help” does not mention “%s”: %s", commands[i][0],
+                 commands[i][1] ? commands[i][1] : "", commands[i][2], run.out);
+    }
+  crm_test_run_cli (&run, "--help", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "notification list"));
+  g_assert_nonnull (strstr (run.out, "rule import"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -573,6 +924,13 @@ main (int    argc,
   ADD ("malformed-input", test_malformed_input, NULL);
   ADD ("json-shapes", test_json_shapes, NULL);
   ADD ("init-and-templates", test_init_and_templates, "empty");
+  ADD ("rules-list", test_rules_list, NULL);
+  ADD ("rule-import", test_rule_import, NULL);
+  ADD ("rule-permissions", test_rule_permissions, NULL);
+  ADD ("tick", test_tick, NULL);
+  ADD ("attach", test_attach, NULL);
+  ADD ("notifications", test_notifications, NULL);
+  ADD ("help", test_help, "empty");
 #undef ADD
 
   return g_test_run ();

@@ -215,6 +215,9 @@ crm_cli_contact_list (CrmCli   *cli,
       g_ptr_array_add (rows, row);
     }
   crm_cli_print_table (header, rows);
-  g_print (_("%u of %" G_GINT64_FORMAT " contacts\n"), json_array_get_length (array), total);
+  /* Translators: under the table, e.g. "15 of 300 contacts" (shown of all that match);
+   * the plural form follows the second number */
+  g_print (ngettext ("%u of %lld contact\n", "%u of %lld contacts\n", (gulong) total),
+           json_array_get_length (array), (long long) total);
   return TRUE;
 }

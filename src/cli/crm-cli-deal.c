@@ -625,6 +625,9 @@ crm_cli_deal_list (CrmCli   *cli,
       g_ptr_array_add (rows, row);
     }
   crm_cli_print_table (header, rows);
-  g_print (_("%u of %" G_GINT64_FORMAT " deals\n"), json_array_get_length (array), total);
+  /* Translators: under the table, e.g. "15 of 300 deals" (shown of all that match);
+   * the plural form follows the second number */
+  g_print (ngettext ("%u of %lld deal\n", "%u of %lld deals\n", (gulong) total),
+           json_array_get_length (array), (long long) total);
   return TRUE;
 }

@@ -159,5 +159,14 @@ gboolean crm_cli_task_list      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_task_done      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_log            (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_status         (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rules          (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rule_show      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rule_enable    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rule_disable   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rule_import    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_tick           (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_attach         (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_attachment_list (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -13,10 +13,6 @@
 #include "crm-cli.h"
 #include "crm-error.h"
 
-#ifndef VORONKA_LOCALEDIR
-#define VORONKA_LOCALEDIR "/usr/share/locale"
-#endif
-
 G_DEFINE_QUARK (crm-cli-error-quark, crm_cli_error)
 
 static gboolean not_available (CrmCli *cli, int argc, char **argv, GError **error);
@@ -47,7 +43,15 @@ static const Command commands[] = {
   { "task", "list", crm_cli_task_list, N_("List tasks") },
   { "task", "done", crm_cli_task_done, N_("Complete a task, optionally setting the next one") },
   { "log", NULL, crm_cli_log, N_("Show the local changelog") },
-  { "tick", NULL, not_available, N_("Run timer rules due at --now") },
+  { "rules", NULL, crm_cli_rules, N_("List the automation rules") },
+  { "rule", "show", crm_cli_rule_show, N_("Show one automation rule") },
+  { "rule", "enable", crm_cli_rule_enable, N_("Turn an automation rule on (admins)") },
+  { "rule", "disable", crm_cli_rule_disable, N_("Turn an automation rule off (admins)") },
+  { "rule", "import", crm_cli_rule_import, N_("Add or replace rules from a JSON file (admins)") },
+  { "tick", NULL, crm_cli_tick, N_("Run timer rules due at --now") },
+  { "attach", NULL, crm_cli_attach, N_("Attach a file to a deal") },
+  { "attachment", "list", crm_cli_attachment_list, N_("List the files attached to a deal") },
+  { "notification", "list", crm_cli_notification_list, N_("List notifications from rules") },
   { "status", NULL, crm_cli_status, N_("Show the device id and sync state") },
   { "sync", NULL, not_available, N_("Synchronise with a server") },
 };
@@ -58,6 +62,15 @@ not_available (CrmCli   *cli,
                char    **argv,
                GError  **error)
 {
+  /* --help still answers (the man page is made from it) */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
+      {
+        g_print ("%s\n  voronkactl %s\n\n%s\n", _("Usage:"), argv[0],
+                 _("This command is not available in this build of voronkactl."));
+        return TRUE;
+      }
+
   g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
                _("“%s” is not available yet in this version of voronkactl"), argv[0]);
   return FALSE;
@@ -73,9 +86,10 @@ print_help (FILE *out)
       g_autofree char *name = commands[i].name != NULL
                               ? g_strdup_printf ("%s %s", commands[i].group, commands[i].name)
                               : g_strdup (commands[i].group);
-      glong pad = 16 - g_utf8_strlen (name, -1);
+      glong pad = 20 - g_utf8_strlen (name, -1);
 
-      fprintf (out, "  %s%*s%s\n", name, (int) MAX (pad, 1), "", _(commands[i].summary));
+      /* at least two spaces: help2man and the man page's command list split on them */
+      fprintf (out, "  %s%*s%s\n", name, (int) MAX (pad, 2), "", _(commands[i].summary));
     }
   fprintf (out, "\n%s\n", _("Global options:"));
   fprintf (out, "  --db PATH       %s\n", _("The replica file (default: $XDG_DATA_HOME/voronka/replica.db)"));
@@ -263,7 +277,7 @@ main (int    argc,
   int status = 0;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, VORONKA_LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("voronkactl");

@@ -274,12 +274,37 @@ deal_contacts (Engine     *engine,
   return ids;
 }
 
+/* The ids of the pipelines named in @names as a JSON array text for json_each(), or
+ * NULL when @names is NULL (no restriction). */
+static char *
+pipeline_ids_json (Engine    *engine,
+                   JsonArray *names)
+{
+  g_autoptr(JsonArray) ids = NULL;
+
+  if (names == NULL)
+    return NULL;
+  ids = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (names); i++)
+    {
+      g_autofree char *id = resolve (engine, "pipeline", json_array_get_string_element (names, i),
+                                     NULL);
+      if (id != NULL)
+        json_array_add_string_element (ids, id);
+    }
+  {
+    g_autoptr(JsonNode) node = crm_json_node_take_array (json_array_ref (ids));
+    return crm_json_to_canonical (node);
+  }
+}
+
 /* "deal" (the subject deal's responsible), "client_manager" (who won the client's
  * latest deal), a user's name or id, or "group_head:G" (the group's manager, else its
  * first member). */
 static char *
 resolve_responsible (ActionContext *ctx,
-                     const char    *spec)
+                     const char    *spec,
+                     JsonArray     *client_pipelines)
 {
   Engine *engine = ctx->engine;
 
@@ -297,12 +322,16 @@ resolve_responsible (ActionContext *ctx,
         " AND ((d.company IS NOT NULL AND d.company = (SELECT company FROM deal WHERE id = ?1))"
         "  OR EXISTS (SELECT 1 FROM deal_contact a JOIN deal_contact b ON a.contact = b.contact"
         "   WHERE a.deal = ?1 AND b.deal = d.id AND a.present = 1 AND b.present = 1))"
+        " AND (?2 IS NULL OR d.pipeline IN (SELECT value FROM json_each (?2)))"
         " ORDER BY d.hlc DESC LIMIT 1", NULL);
+      g_autofree char *pipelines = pipeline_ids_json (engine, client_pipelines);
       char *user = NULL;
 
       if (stmt == NULL)
         return NULL;
       sqlite3_bind_text (stmt, 1, ctx->deal_id, -1, SQLITE_TRANSIENT);
+      if (pipelines != NULL)
+        sqlite3_bind_text (stmt, 2, pipelines, -1, SQLITE_TRANSIENT);
       if (sqlite3_step (stmt) == SQLITE_ROW)
         user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       sqlite3_reset (stmt);
@@ -387,20 +416,25 @@ static gboolean check_conditions (ActionContext *ctx, JsonArray *conditions, con
 
 static gboolean
 client_has_won_deal (Engine     *engine,
-                     const char *deal_id)
+                     const char *deal_id,
+                     JsonArray  *pipeline_names)
 {
+  g_autofree char *pipelines = pipeline_ids_json (engine, pipeline_names);
   sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
     "SELECT 1 FROM deal d JOIN stage s ON s.id = d.stage"
     " WHERE d.id != ?1 AND d.deleted = 0 AND s.kind = 'won' AND ("
     "  (d.company IS NOT NULL AND d.company = (SELECT company FROM deal WHERE id = ?1))"
     "  OR EXISTS (SELECT 1 FROM deal_contact a JOIN deal_contact b ON a.contact = b.contact"
     "   WHERE a.deal = ?1 AND b.deal = d.id AND a.present = 1 AND b.present = 1))"
+    " AND (?2 IS NULL OR d.pipeline IN (SELECT value FROM json_each (?2)))"
     " LIMIT 1", NULL);
   gboolean found;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
+  if (pipelines != NULL)
+    sqlite3_bind_text (stmt, 2, pipelines, -1, SQLITE_TRANSIENT);
   found = sqlite3_step (stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return found;
@@ -488,7 +522,7 @@ check_condition (ActionContext *ctx,
       return g_strcmp0 (group, get_string (condition, "group")) == 0;
     }
   if (g_strcmp0 (type, "client_has_won_deal") == 0)
-    return client_has_won_deal (engine, ctx->deal_id);
+    return client_has_won_deal (engine, ctx->deal_id, get_array (condition, "pipelines"));
   if (g_strcmp0 (type, "loss_reason_in") == 0)
     {
       JsonArray *names = get_array (condition, "reasons");
@@ -583,7 +617,7 @@ unknown_target (ActionContext  *ctx,
 {
   g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
                _("Rule “%s” names %s “%s”, which does not exist; fix the rule"),
-               ctx->rule->name, what, name ? name : "");
+               ctx->rule->name, _(what), name ? name : "");
   return FALSE;
 }
 
@@ -602,7 +636,7 @@ action_move_deal (ActionContext  *ctx,
   stage = resolve_stage (ctx->engine, get_string (action, "pipeline"),
                          get_string (action, "stage"), &pipeline);
   if (stage == NULL)
-    return unknown_target (ctx, "stage", get_string (action, "stage"), error);
+    return unknown_target (ctx, N_("stage"), get_string (action, "stage"), error);
   change = crm_changeset_touch (cs, "deal", ctx->deal_id);
   crm_change_set_string (change, "pipeline", pipeline);
   crm_change_set_string (change, "stage", stage);
@@ -642,7 +676,7 @@ action_create_deal (ActionContext  *ctx,
   stage = resolve_stage (engine, get_string (action, "pipeline"), get_string (action, "stage"),
                          &pipeline);
   if (stage == NULL)
-    return unknown_target (ctx, "stage", get_string (action, "stage"), error);
+    return unknown_target (ctx, N_("stage"), get_string (action, "stage"), error);
   if (entity_exists (engine, "deal", id))
     return TRUE;  /* made already, here or on another replica */
 
@@ -651,7 +685,8 @@ action_create_deal (ActionContext  *ctx,
           g_strdup (source ? get_string (source, "title") : _("New deal"));
   responsible = copies (action, "responsible") && source ?
     g_strdup (get_string (source, "responsible")) :
-    resolve_responsible (ctx, get_string (action, "responsible"));
+    resolve_responsible (ctx, get_string (action, "responsible"),
+                         get_array (action, "client_pipelines"));
 
   change = crm_changeset_create (cs, "deal", id);
   crm_change_set_string (change, "title", title);
@@ -734,7 +769,8 @@ action_create_task (ActionContext  *ctx,
   Engine *engine = ctx->engine;
   g_autofree char *id = derive_id (ctx, path);
   g_autofree char *text = expand_text (ctx, get_string (action, "text"));
-  g_autofree char *responsible = resolve_responsible (ctx, get_string (action, "responsible"));
+  g_autofree char *responsible = resolve_responsible (ctx, get_string (action, "responsible"),
+                                                      get_array (action, "client_pipelines"));
   g_autoptr(CrmChangeset) cs = crm_changeset_new ();
   JsonArray *items = get_array (action, "checklist");
   const char *task_type = get_string (action, "task_type");
@@ -796,7 +832,7 @@ action_tag (ActionContext  *ctx,
   if (ctx->deal_id == NULL)
     return TRUE;
   if (tag == NULL)
-    return unknown_target (ctx, "tag", get_string (action, "tag"), error);
+    return unknown_target (ctx, N_("tag"), get_string (action, "tag"), error);
   if (deal_has_tag (ctx->engine, ctx->deal_id, tag) == present)
     return TRUE;
   return emit (ctx, crm_changeset_set_link (cs, "deal_tag", "deal", ctx->deal_id, "tag", tag,
@@ -810,7 +846,8 @@ action_notify (ActionContext  *ctx,
                GError        **error)
 {
   g_autofree char *id = derive_id (ctx, path);
-  g_autofree char *user = resolve_responsible (ctx, get_string (action, "user"));
+  g_autofree char *user = resolve_responsible (ctx, get_string (action, "user"),
+                                               get_array (action, "client_pipelines"));
   g_autofree char *text = expand_text (ctx, get_string (action, "text"));
   g_autoptr(CrmChangeset) cs = crm_changeset_new ();
   CrmChange *change;
@@ -849,7 +886,7 @@ action_send_message (ActionContext  *ctx,
       recipient = contacts->len > 0 ? g_strdup (contacts->pdata[0]) : NULL;
     }
   else
-    recipient = resolve_responsible (ctx, to);
+    recipient = resolve_responsible (ctx, to, get_array (action, "client_pipelines"));
   if (recipient == NULL)
     return TRUE;  /* nobody to write to: nothing to queue */
 
@@ -881,7 +918,7 @@ action_for_each_deal (ActionContext  *ctx,
                        json_object_get_boolean_member (action, "open_only");
 
   if (pipeline == NULL)
-    return unknown_target (ctx, "pipeline", get_string (action, "pipeline"), error);
+    return unknown_target (ctx, N_("pipeline"), get_string (action, "pipeline"), error);
   if (ctx->deal_id == NULL)
     return TRUE;
   tag_ids = deal_tags (engine, ctx->deal_id, group, &tag_names);

@@ -108,3 +108,110 @@ crm_test_parse_json (const char *text)
   g_assert_nonnull (node);
   return node;
 }
+
+static void
+ctl_valist (CrmTestRun *run,
+            const char *db,
+            const char *now,
+            va_list     ap)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  g_ptr_array_add (args, (gpointer) "--db");
+  g_ptr_array_add (args, (gpointer) db);
+  if (now != NULL)
+    {
+      g_ptr_array_add (args, (gpointer) "--now");
+      g_ptr_array_add (args, (gpointer) now);
+    }
+  g_ptr_array_add (args, (gpointer) "--json");
+  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (run, (const char * const *) args->pdata);
+}
+
+void
+crm_test_ctl (CrmTestRun *run,
+              const char *db,
+              const char *now,
+              ...)
+{
+  va_list ap;
+
+  va_start (ap, now);
+  ctl_valist (run, db, now, ap);
+  va_end (ap);
+}
+
+JsonNode *
+crm_test_ctl_ok (const char *db,
+                 const char *now,
+                 ...)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  va_list ap;
+
+  va_start (ap, now);
+  ctl_valist (&run, db, now, ap);
+  va_end (ap);
+  if (run.status != 0)
+    g_error ("voronkactl failed (exit %d): %s%s", run.status, run.out, run.err);
+  return crm_test_parse_json (run.out);
+}
+
+char *
+crm_test_assert_refused (const CrmTestRun *run,
+                         const char       *code)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *error;
+
+  if (run->status != 1)
+    g_error ("expected a refusal with %s (exit 1), got exit %d: %s%s", code, run->status,
+             run->out, run->err);
+  node = crm_test_parse_json (run->out);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  error = json_object_get_object_member (json_node_get_object (node), "error");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
+  g_assert_true (json_object_has_member (error, "gate"));
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), !=, "");
+  return g_strdup (json_object_get_string_member (error, "message"));
+}
+
+JsonObject *
+crm_test_find_object (JsonArray  *array,
+                      const char *member,
+                      const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (object != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (object, member, NULL),
+                     value) == 0)
+        return object;
+    }
+  return NULL;
+}
+
+guint
+crm_test_count_objects (JsonArray  *array,
+                        const char *member,
+                        const char *value)
+{
+  guint n = 0;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (object != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (object, member, NULL),
+                     value) == 0)
+        n++;
+    }
+  return n;
+}

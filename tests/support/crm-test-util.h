@@ -32,4 +32,28 @@ void      crm_test_run_cli       (CrmTestRun *run,
 /* Parses @text as JSON, failing the test when it is not. */
 JsonNode *crm_test_parse_json    (const char *text);
 
+/* `voronkactl --db @db [--now @now] --json ARGS…` (@now may be NULL) into @run. */
+void      crm_test_ctl           (CrmTestRun *run,
+                                  const char *db,
+                                  const char *now,
+                                  ...) G_GNUC_NULL_TERMINATED;
+/* The same for a command that must succeed: its JSON output. A failure fails the
+ * test, naming the command and its output. */
+JsonNode *crm_test_ctl_ok        (const char *db,
+                                  const char *now,
+                                  ...) G_GNUC_NULL_TERMINATED;
+/* Asserts a refusal of a --json run: exit status 1 and
+ * {"error": {"code": @code, "message": "…", "gate": …}}. Returns the message. */
+char     *crm_test_assert_refused (const CrmTestRun *run,
+                                   const char       *code);
+
+/* The first object of @array whose string @member equals @value, or NULL. */
+JsonObject *crm_test_find_object (JsonArray  *array,
+                                  const char *member,
+                                  const char *value);
+/* How many objects of @array have the string @member equal to @value. */
+guint     crm_test_count_objects (JsonArray  *array,
+                                  const char *member,
+                                  const char *value);
+
 G_END_DECLS

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-attachment.c — content-addressed storage of attached files beside the replica
+ * and the listing of `attachment` entities. A file is copied into a temporary file of
+ * the folder while its SHA-256 is computed, then renamed to the hash: a crash leaves
+ * at most a stray ".incoming-…" file, never a half-written one under a hash name. */
+#define G_LOG_DOMAIN "voronka-attachment"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "crm-attachment.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+
+#define CHUNK_SIZE (64 * 1024)
+#define SNIFF_SIZE 4096
+
+void
+crm_attachment_file_clear (CrmAttachmentFile *file)
+{
+  g_clear_pointer (&file->hash, g_free);
+  g_clear_pointer (&file->mime, g_free);
+  file->size = 0;
+  file->stored_now = FALSE;
+}
+
+char *
+crm_attachment_dup_folder (CrmStore *store)
+{
+  g_autofree char *replica = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  /* absolute, so the paths shown to people and scripts work from any folder */
+  replica = g_canonicalize_filename (crm_store_get_path (store), NULL);
+  return g_strconcat (replica, ".files", NULL);
+}
+
+char *
+crm_attachment_dup_path (CrmStore   *store,
+                         const char *hash)
+{
+  g_autofree char *folder = crm_attachment_dup_folder (store);
+
+  return g_build_filename (folder, hash, NULL);
+}
+
+static gboolean
+write_all (int           fd,
+           const guchar *data,
+           gsize         length)
+{
+  while (length > 0)
+    {
+      gssize written = write (fd, data, length);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return FALSE;
+      data += written;
+      length -= (gsize) written;
+    }
+  return TRUE;
+}
+
+static char *
+guess_mime (const char   *path,
+            const guchar *head,
+            gsize         head_length)
+{
+  g_autofree char *content_type = g_content_type_guess (path, head, head_length, NULL);
+  char *mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
+
+  return mime != NULL ? mime : g_strdup ("application/octet-stream");
+}
+
+/* Copies @source into @fd, hashing it; keeps the first bytes for the type guess. */
+static gboolean
+copy_and_hash (FILE        *source,
+               const char  *path,
+               int          fd,
+               GChecksum   *checksum,
+               GByteArray  *head,
+               gint64      *out_size,
+               GError     **error)
+{
+  g_autofree guchar *buffer = g_malloc (CHUNK_SIZE);
+  gint64 size = 0;
+  gsize n;
+
+  while ((n = fread (buffer, 1, CHUNK_SIZE, source)) > 0)
+    {
+      g_checksum_update (checksum, buffer, n);
+      if (head->len < SNIFF_SIZE)
+        g_byte_array_append (head, buffer, MIN (n, SNIFF_SIZE - head->len));
+      if (!write_all (fd, buffer, n))
+        {
+          int saved = errno;
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                       _("Could not copy «%s» beside the replica: %s"), path,
+                       g_strerror (saved));
+          return FALSE;
+        }
+      size += n;
+    }
+  if (ferror (source))
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Could not read «%s»: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  *out_size = size;
+  return TRUE;
+}
+
+gboolean
+crm_attachment_store_file (CrmStore           *store,
+                           const char         *path,
+                           CrmAttachmentFile  *out,
+                           GError            **error)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *incoming = NULL;
+  g_autofree char *target = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GByteArray) head = g_byte_array_new ();
+  FILE *source;
+  gint64 size = 0;
+  gboolean copied;
+  int fd;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (path != NULL && out != NULL, FALSE);
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("No file «%s»"), path);
+      return FALSE;
+    }
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("«%s» is not a file; attach a photo or a document"), path);
+      return FALSE;
+    }
+  source = g_fopen (path, "rb");
+  if (source == NULL)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Could not read «%s»: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+
+  folder = crm_attachment_dup_folder (store);
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+      fclose (source);
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not create the attachments folder %s: %s"), folder,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  incoming = g_build_filename (folder, ".incoming-XXXXXX", NULL);
+  fd = g_mkstemp_full (incoming, O_WRONLY, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      fclose (source);
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not write into the attachments folder %s: %s"), folder,
+                   g_strerror (saved));
+      return FALSE;
+    }
+
+  copied = copy_and_hash (source, path, fd, checksum, head, &size, error);
+  fclose (source);
+  if (copied && fsync (fd) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not copy «%s» beside the replica: %s"), path, g_strerror (saved));
+      copied = FALSE;
+    }
+  close (fd);
+  if (!copied)
+    {
+      g_unlink (incoming);
+      return FALSE;
+    }
+
+  crm_attachment_file_clear (out);
+  out->hash = g_strdup (g_checksum_get_string (checksum));
+  out->size = size;
+  out->mime = guess_mime (path, head->data, head->len);
+
+  target = g_build_filename (folder, out->hash, NULL);
+  if (g_file_test (target, G_FILE_TEST_EXISTS))
+    {
+      /* the same content is there already: keep one copy */
+      g_unlink (incoming);
+      out->stored_now = FALSE;
+      return TRUE;
+    }
+  if (g_rename (incoming, target) != 0)
+    {
+      int saved = errno;
+      g_unlink (incoming);
+      crm_attachment_file_clear (out);
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not store «%s» in %s: %s"), path, folder, g_strerror (saved));
+      return FALSE;
+    }
+  out->stored_now = TRUE;
+  g_debug ("Stored %s as %s (%" G_GINT64_FORMAT " bytes)", path, out->hash, size);
+  return TRUE;
+}
+
+void
+crm_attachment_discard_file (CrmStore                *store,
+                             const CrmAttachmentFile *file)
+{
+  g_autofree char *target = NULL;
+
+  g_return_if_fail (CRM_IS_STORE (store));
+
+  if (file == NULL || file->hash == NULL || !file->stored_now)
+    return;
+  target = crm_attachment_dup_path (store, file->hash);
+  g_unlink (target);
+}
+
+CrmChange *
+crm_attachment_fill_change (CrmChangeset            *changeset,
+                            const char              *attachment_id,
+                            const char              *entity,
+                            const char              *entity_id,
+                            const char              *name,
+                            const CrmAttachmentFile *file,
+                            gint64                   created_at)
+{
+  CrmChange *change = crm_changeset_create (changeset, "attachment", attachment_id);
+
+  crm_change_set_string (change, "entity", entity);
+  crm_change_set_string (change, "entity_id", entity_id);
+  crm_change_set_string (change, "name", name);
+  crm_change_set_string (change, "hash", file->hash);
+  crm_change_set_int (change, "size", file->size);
+  crm_change_set_string (change, "mime", file->mime);
+  crm_change_set_int (change, "created_at", created_at);
+  return change;
+}
+
+static void
+set_text_or_null (JsonObject   *object,
+                  const char   *member,
+                  sqlite3_stmt *stmt,
+                  int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  if (text != NULL)
+    json_object_set_string_member (object, member, text);
+  else
+    json_object_set_null_member (object, member);
+}
+
+JsonNode *
+crm_attachment_list (CrmStore    *store,
+                     const char  *entity,
+                     const char  *entity_id,
+                     GError     **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  sqlite3_stmt *stmt;
+  JsonNode *node;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id, entity, entity_id, name, hash, size, mime, created_at FROM attachment"
+    " WHERE deleted = 0 AND entity = ?1 AND entity_id = ?2 ORDER BY created_at, id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, entity_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+      const char *hash = (const char *) sqlite3_column_text (stmt, 4);
+      g_autofree char *path = hash != NULL ? crm_attachment_dup_path (store, hash) : NULL;
+      g_autofree char *created = sqlite3_column_type (stmt, 7) != SQLITE_NULL
+                                 ? crm_time_format (sqlite3_column_int64 (stmt, 7)) : NULL;
+
+      set_text_or_null (item, "id", stmt, 0);
+      set_text_or_null (item, "entity", stmt, 1);
+      set_text_or_null (item, "entity_id", stmt, 2);
+      set_text_or_null (item, "name", stmt, 3);
+      set_text_or_null (item, "hash", stmt, 4);
+      json_object_set_int_member (item, "size", sqlite3_column_int64 (stmt, 5));
+      set_text_or_null (item, "mime", stmt, 6);
+      if (created != NULL)
+        json_object_set_string_member (item, "created_at", created);
+      else
+        json_object_set_null_member (item, "created_at");
+      if (path != NULL)
+        json_object_set_string_member (item, "path", path);
+      else
+        json_object_set_null_member (item, "path");
+      json_object_set_boolean_member (item, "available",
+                                      path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR));
+      json_array_add_object_element (list, item);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read attachments");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, list);
+  return node;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-attachment.h — files attached to deals (S1-6: a photo of the sample handed over).
+ * The bytes live once per content in a folder beside the replica,
+ * "<replica path>.files/<sha256 hex>"; an `attachment` entity describes each one. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* A file copied into the replica's folder. */
+typedef struct {
+  char     *hash;        /* SHA-256 of the content, lowercase hex */
+  gint64    size;        /* bytes */
+  char     *mime;        /* guessed from the name and the first bytes */
+  gboolean  stored_now;  /* FALSE: the same content was there already */
+} CrmAttachmentFile;
+
+void      crm_attachment_file_clear  (CrmAttachmentFile *file);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmAttachmentFile, crm_attachment_file_clear)
+
+/* "<replica path>.files" and the path of the stored file with @hash in it. */
+char     *crm_attachment_dup_folder  (CrmStore   *store);
+char     *crm_attachment_dup_path    (CrmStore   *store,
+                                      const char *hash);
+
+/* Copies @path into the folder under its content hash; the same content is stored
+ * once. A missing or unreadable @path is INVALID_INPUT naming it. Nothing is written
+ * to the replica: add the entity with crm_attachment_fill_change(). */
+gboolean  crm_attachment_store_file  (CrmStore          *store,
+                                      const char        *path,
+                                      CrmAttachmentFile *out,
+                                      GError           **error);
+/* Undoes crm_attachment_store_file() when the change set that would have described
+ * the file was refused (only a file that was not there before is removed). */
+void      crm_attachment_discard_file (CrmStore                *store,
+                                       const CrmAttachmentFile *file);
+
+/* Fills a new `attachment` entity of @changeset: entity, entity_id, name, hash, size,
+ * mime, created_at. */
+CrmChange *crm_attachment_fill_change (CrmChangeset            *changeset,
+                                       const char              *attachment_id,
+                                       const char              *entity,
+                                       const char              *entity_id,
+                                       const char              *name,
+                                       const CrmAttachmentFile *file,
+                                       gint64                   created_at);
+
+/* The attachments of one entity, oldest first:
+ * [{"id","entity","entity_id","name","hash","size","mime","created_at","path","available"}]
+ * ("available": the file is in this replica's folder — a replica that got the entity
+ * by sync may not have the bytes). */
+JsonNode *crm_attachment_list        (CrmStore    *store,
+                                      const char  *entity,
+                                      const char  *entity_id,
+                                      GError     **error);
+
+G_END_DECLS
