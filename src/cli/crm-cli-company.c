@@ -36,7 +36,9 @@ crm_cli_company_add (CrmCli   *cli,
   g_autofree char *id = NULL;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "company add", "", _("Add a company."), entries, &argc, &argv, 0, error) ||
+  if (!crm_cli_parse (cli, "company add", "",
+                      _("Add a company. With --json: the company {\"id\", \"name\", \"inn\", …}."),
+                      entries, &argc, &argv, 0, error) ||
       !crm_cli_require (name, "--name", error))
     return FALSE;
   g_strstrip (name);

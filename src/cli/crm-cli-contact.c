@@ -54,7 +54,9 @@ crm_cli_contact_add (CrmCli   *cli,
   g_autofree char *id = NULL;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "contact add", "", _("Add a contact."), entries, &argc, &argv, 0, error) ||
+  if (!crm_cli_parse (cli, "contact add", "",
+                      _("Add a contact. With --json: the contact, as “contact list” prints it."),
+                      entries, &argc, &argv, 0, error) ||
       !crm_cli_require (name, "--name", error))
     return FALSE;
   g_strstrip (name);
@@ -170,7 +172,10 @@ crm_cli_contact_list (CrmCli   *cli,
   gint64 total = 0;
   JsonArray *array;
 
-  if (!crm_cli_parse (cli, "contact list", "", _("List or search contacts."), entries,
+  if (!crm_cli_parse (cli, "contact list", "",
+                      _("List or search contacts. With --json: [{\"id\", \"name\", \"phones\", "
+                        "\"emails\", \"company\", \"company_id\"}]."),
+                      entries,
                       &argc, &argv, 0, error))
     return FALSE;
   if (limit < 0 || offset < 0)

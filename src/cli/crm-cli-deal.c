@@ -253,7 +253,9 @@ crm_cli_deal_add (CrmCli   *cli,
   gint64 amount_minor = 0;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "deal add", "", _("Create a deal."), entries, &argc, &argv, 0, error) ||
+  if (!crm_cli_parse (cli, "deal add", "",
+                      _("Create a deal. With --json: the deal, as “deal show” prints it."),
+                      entries, &argc, &argv, 0, error) ||
       !crm_cli_require (pipeline, "--pipeline", error) ||
       !crm_cli_require (title, "--title", error))
     return FALSE;
@@ -337,7 +339,10 @@ crm_cli_deal_move (CrmCli   *cli,
   g_autofree char *kind = NULL, *reason_id = NULL;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "deal move", "ID", _("Move a deal to another stage."), entries,
+  if (!crm_cli_parse (cli, "deal move", "ID",
+                      _("Move a deal to another stage. With --json: the deal, as “deal show” "
+                        "prints it."),
+                      entries,
                       &argc, &argv, 1, error) ||
       !crm_cli_require (stage, "--stage", error) ||
       !crm_cli_open (cli, error))
@@ -429,7 +434,10 @@ crm_cli_deal_set (CrmCli   *cli,
   gint64 amount_minor = 0;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "deal set", "ID", _("Change a deal's fields and tags."), entries,
+  if (!crm_cli_parse (cli, "deal set", "ID",
+                      _("Change a deal's fields and tags. With --json: the deal, as “deal show” "
+                        "prints it."),
+                      entries,
                       &argc, &argv, 1, error))
     return FALSE;
   if (fields == NULL && tags == NULL && contacts == NULL && amount == NULL && title == NULL &&
@@ -528,7 +536,12 @@ crm_cli_deal_show (CrmCli   *cli,
   g_autofree char *deal_id = NULL;
   g_autoptr(JsonObject) deal = NULL;
 
-  if (!crm_cli_parse (cli, "deal show", "ID", _("Show a deal with its tasks and history."),
+  if (!crm_cli_parse (cli, "deal show", "ID",
+                      _("Show a deal with its tasks and history. With --json: the deal {\"id\", "
+                        "\"number\", \"title\", \"pipeline\", \"stage\", \"stage_kind\", "
+                        "\"amount\", \"currency\", \"responsible\", \"contacts\", \"company\", "
+                        "\"tags\", \"fields\", \"loss_reason\", …} with \"tasks\" and "
+                        "\"history\"."),
                       NULL, &argc, &argv, 1, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
@@ -574,7 +587,9 @@ crm_cli_deal_list (CrmCli   *cli,
   gint64 total = 0;
   JsonArray *array;
 
-  if (!crm_cli_parse (cli, "deal list", "", _("List deals by pipeline, stage and tags."),
+  if (!crm_cli_parse (cli, "deal list", "",
+                      _("List deals by pipeline, stage and tags. With --json: an array of deals, "
+                        "as “deal show” prints them."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
   if (limit < 0 || offset < 0)

@@ -65,7 +65,10 @@ crm_cli_init (CrmCli   *cli,
   g_autofree char *path = NULL;
   g_autofree char *dir = NULL;
 
-  if (!crm_cli_parse (cli, "init", "", _("Create a new replica."), entries,
+  if (!crm_cli_parse (cli, "init", "",
+                      _("Create a new replica. With --json: {\"path\", \"device\", \"template\", "
+                        "\"demo\"}."),
+                      entries,
                       &argc, &argv, 0, error))
     return FALSE;
   if (!crm_cli_parse_now (cli, error))
@@ -149,7 +152,9 @@ crm_cli_template_list (CrmCli   *cli,
 {
   g_auto(GStrv) names = NULL;
 
-  if (!crm_cli_parse (cli, "template list", "", _("List the shipped templates."), NULL,
+  if (!crm_cli_parse (cli, "template list", "",
+                      _("List the shipped templates. With --json: an array of their names."),
+                      NULL,
                       &argc, &argv, 0, error))
     return FALSE;
 

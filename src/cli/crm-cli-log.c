@@ -21,7 +21,10 @@ crm_cli_log (CrmCli   *cli,
   g_autoptr(GPtrArray) ops = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  if (!crm_cli_parse (cli, "log", "", _("Show the local changelog, oldest first."), entries,
+  if (!crm_cli_parse (cli, "log", "",
+                      _("Show the local changelog, oldest first. With --json: [{\"op\", \"hlc\", "
+                        "\"device\", \"entity\", \"id\", \"fields\", …}]."),
+                      entries,
                       &argc, &argv, 0, error))
     return FALSE;
   if (since < 0)

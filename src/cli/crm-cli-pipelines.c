@@ -14,7 +14,10 @@ crm_cli_pipelines (CrmCli   *cli,
   g_autoptr(JsonNode) pipelines = NULL;
   JsonArray *array;
 
-  if (!crm_cli_parse (cli, "pipelines", "", _("List pipelines and their stages in order."),
+  if (!crm_cli_parse (cli, "pipelines", "",
+                      _("List pipelines and their stages in order. With --json: [{\"id\", "
+                        "\"name\", \"stages\": [{\"id\", \"name\", \"kind\"}]}]; kind is "
+                        "unsorted, open, won or lost."),
                       NULL, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;

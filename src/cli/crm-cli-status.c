@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-cli-status.c — `status`: this replica's device id and where it stands with the
- * server (ops waiting to push, last sync, pull cursor). */
+ * server (ops waiting to push, last sync, pull cursor, conflicts and rejected changes). */
 #define G_LOG_DOMAIN "voronka-cli"
 
 #include "crm-cli.h"
@@ -28,6 +28,25 @@ count_waiting (CrmStore  *store,
   return TRUE;
 }
 
+/* Conflict records not yet marked seen: lost edits and rejected changes (their
+ * remote_actor is "rejected:CODE", see crm-sync-store.h). */
+static gint64
+count_conflicts (CrmStore *store,
+                 gboolean  rejected)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, rejected
+    ? "SELECT count (*) FROM conflict WHERE seen = 0 AND remote_actor LIKE 'rejected:%'"
+    : "SELECT count (*) FROM conflict WHERE seen = 0 AND (remote_actor IS NULL OR"
+      " remote_actor NOT LIKE 'rejected:%')", NULL);
+  gint64 count = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return count;
+}
+
 gboolean
 crm_cli_status (CrmCli   *cli,
                 int       argc,
@@ -38,10 +57,17 @@ crm_cli_status (CrmCli   *cli,
   g_autofree char *cursor_text = NULL;
   g_autofree char *waiting_text = NULL;
   g_autofree char *cursor_shown = NULL;
+  g_autofree char *conflicts_text = NULL;
+  g_autofree char *rejected_text = NULL;
+  g_autofree char *server = NULL;
   gint64 waiting = 0;
   gint64 cursor = 0;
 
-  if (!crm_cli_parse (cli, "status", "", _("Show the device id and sync state."), NULL,
+  if (!crm_cli_parse (cli, "status", "",
+                      _("Show the device id and sync state. With --json: {\"device\", \"path\", "
+                        "\"waiting\", \"last_sync\", \"cursor\", \"conflicts\", \"rejected\", "
+                        "\"server\", …}."),
+                      NULL,
                       &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error) ||
       !count_waiting (cli->store, &waiting, error))
@@ -49,6 +75,7 @@ crm_cli_status (CrmCli   *cli,
 
   last_sync = crm_store_dup_meta (cli->store, "sync.last");
   cursor_text = crm_store_dup_meta (cli->store, "sync.cursor");
+  server = crm_store_dup_meta (cli->store, "sync.server");
   if (cursor_text != NULL)
     cursor = g_ascii_strtoll (cursor_text, NULL, 10);
 
@@ -65,6 +92,12 @@ crm_cli_status (CrmCli   *cli,
         json_object_set_null_member (status, "last_sync");
       json_object_set_int_member (status, "cursor", cursor);
       json_object_set_int_member (status, "log_length", crm_store_get_log_length (cli->store));
+      json_object_set_int_member (status, "conflicts", count_conflicts (cli->store, FALSE));
+      json_object_set_int_member (status, "rejected", count_conflicts (cli->store, TRUE));
+      if (server != NULL)
+        json_object_set_string_member (status, "server", server);
+      else
+        json_object_set_null_member (status, "server");
       crm_cli_print_json_object (status);
       return TRUE;
     }
@@ -76,5 +109,11 @@ crm_cli_status (CrmCli   *cli,
   crm_cli_print_pair (_("Waiting to push"), waiting_text, 16);
   crm_cli_print_pair (_("Last sync"), last_sync != NULL ? last_sync : _("never"), 16);
   crm_cli_print_pair (_("Cursor"), cursor_shown, 16);
+  if (server != NULL)
+    crm_cli_print_pair (_("Server"), server, 16);
+  conflicts_text = g_strdup_printf ("%" G_GINT64_FORMAT, count_conflicts (cli->store, FALSE));
+  rejected_text = g_strdup_printf ("%" G_GINT64_FORMAT, count_conflicts (cli->store, TRUE));
+  crm_cli_print_pair (_("Conflicts"), conflicts_text, 16);
+  crm_cli_print_pair (_("Rejected"), rejected_text, 16);
   return TRUE;
 }

@@ -22,7 +22,9 @@ crm_cli_tag_list (CrmCli   *cli,
   };
   g_autoptr(JsonNode) tags = NULL;
 
-  if (!crm_cli_parse (cli, "tag list", "", _("List tags."), entries, &argc, &argv, 0, error))
+  if (!crm_cli_parse (cli, "tag list", "",
+                      _("List tags. With --json: [{\"id\", \"name\", \"group\"}]."),
+                      entries, &argc, &argv, 0, error))
     return FALSE;
   if (group != NULL && !g_strv_contains (tag_groups, group))
     {

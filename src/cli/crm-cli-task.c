@@ -112,7 +112,9 @@ crm_cli_task_add (CrmCli   *cli,
   g_autofree char *deal_id = NULL, *responsible_id = NULL, *id = NULL;
   gint64 due_ms = 0;
 
-  if (!crm_cli_parse (cli, "task add", "", _("Add a task to a deal."), entries, &argc, &argv, 0, error) ||
+  if (!crm_cli_parse (cli, "task add", "",
+                      _("Add a task to a deal. With --json: the task, as “task list” prints it."),
+                      entries, &argc, &argv, 0, error) ||
       !crm_cli_require (deal, "--deal", error) ||
       !crm_cli_require (text, "--text", error) ||
       !check_type (type, "--type", error) ||
@@ -162,7 +164,11 @@ crm_cli_task_list (CrmCli   *cli,
   g_autofree char *deal_id = NULL, *responsible_id = NULL;
   g_autoptr(JsonNode) tasks = NULL;
 
-  if (!crm_cli_parse (cli, "task list", "", _("List tasks by due date."), entries, &argc, &argv, 0, error) ||
+  if (!crm_cli_parse (cli, "task list", "",
+                      _("List tasks by due date. With --json: [{\"id\", \"deal\", \"deal_title\", "
+                        "\"text\", \"type\", \"due\", \"responsible\", \"done\", \"result\", "
+                        "\"checklist\", …}]."),
+                      entries, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
   if (deal != NULL && (deal_id = crm_cli_resolve (cli, "deal", deal, NULL, error)) == NULL)
@@ -202,7 +208,9 @@ crm_cli_task_done (CrmCli   *cli,
   gint64 next_due_ms = 0;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "task done", "ID", _("Complete a task, optionally setting the next one."),
+  if (!crm_cli_parse (cli, "task done", "ID",
+                      _("Complete a task, optionally setting the next one. With --json: the "
+                        "completed task, with the new one as \"next\"."),
                       entries, &argc, &argv, 1, error) ||
       !check_type (next_type, "--next-type", error))
     return FALSE;

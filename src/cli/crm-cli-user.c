@@ -26,7 +26,10 @@ crm_cli_user_add (CrmCli   *cli,
   const char *name;
   CrmChange *change;
 
-  if (!crm_cli_parse (cli, "user add", "NAME", _("Add a user."), entries, &argc, &argv, 1, error))
+  if (!crm_cli_parse (cli, "user add", "NAME",
+                      _("Add a user. With --json: the user {\"id\", \"name\", \"role\", "
+                        "\"group\"}."),
+                      entries, &argc, &argv, 1, error))
     return FALSE;
   name = argv[1];
   if (role != NULL && !g_strv_contains (roles, role))
@@ -89,7 +92,9 @@ crm_cli_user_list (CrmCli   *cli,
   const char *header[] = { _("ID"), _("NAME"), _("ROLE"), _("GROUP"), NULL };
   g_autoptr(JsonNode) users = NULL;
 
-  if (!crm_cli_parse (cli, "user list", "", _("List users."), NULL, &argc, &argv, 0, error) ||
+  if (!crm_cli_parse (cli, "user list", "",
+                      _("List users. With --json: [{\"id\", \"name\", \"role\", \"group\"}]."),
+                      NULL, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
   users = crm_query_users (cli->store, error);

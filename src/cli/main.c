@@ -15,7 +15,7 @@
 
 G_DEFINE_QUARK (crm-cli-error-quark, crm_cli_error)
 
-static gboolean not_available (CrmCli *cli, int argc, char **argv, GError **error);
+static gboolean not_available (CrmCli *cli, int argc, char **argv, GError **error) G_GNUC_UNUSED;
 
 typedef struct {
   const char        *group;
@@ -53,7 +53,13 @@ static const Command commands[] = {
   { "attachment", "list", crm_cli_attachment_list, N_("List the files attached to a deal") },
   { "notification", "list", crm_cli_notification_list, N_("List notifications from rules") },
   { "status", NULL, crm_cli_status, N_("Show the device id and sync state") },
+#ifdef VORONKA_WITH_SYNC
+  { "sync", NULL, crm_cli_sync, N_("Synchronise with a server") },
+  { "conflicts", NULL, crm_cli_conflicts, N_("List edits lost to concurrent ones and changes the server rejected") },
+#else
   { "sync", NULL, not_available, N_("Synchronise with a server") },
+  { "conflicts", NULL, not_available, N_("List edits lost to concurrent ones and changes the server rejected") },
+#endif
 };
 
 static gboolean
@@ -96,6 +102,8 @@ print_help (FILE *out)
   fprintf (out, "  --as USER       %s\n", _("Acting user, by name or id (default: the first admin)"));
   fprintf (out, "  --now TIME      %s\n", _("The clock for this command, e.g. 2026-03-02T10:00:00Z"));
   fprintf (out, "  --json          %s\n", _("Print one JSON document on stdout"));
+  fprintf (out, "  --version       %s\n", _("Print the version of voronkactl"));
+  fprintf (out, "  -h, --help      %s\n", _("Print this help"));
   fprintf (out, "\n%s\n", _("Run “voronkactl COMMAND --help” for a command's options."));
 }
 

@@ -9,6 +9,10 @@
  * back from the store by SQL, so the demo follows whatever the template applied. */
 #define G_LOG_DOMAIN "voronka-demo"
 
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "crm-demo.h"
 #include "crm-demo-data.h"
 #include "crm-store-private.h"
@@ -220,8 +224,8 @@ load_pipelines (Demo    *demo,
           pipeline->reasons->len == 0)
         {
           g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       "Pipeline “%s” lacks working, won or lost stages or loss reasons; "
-                       "demo data needs all of them", pipeline->name);
+                       _("Pipeline “%s” lacks working, won or lost stages or loss reasons; "
+                         "demo data needs all of them"), pipeline->name);
           return FALSE;
         }
     }
@@ -288,8 +292,8 @@ load_users_and_tags (Demo    *demo,
       demo->trailers->len == 0)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "The replica lacks an admin, users, or brand and trailer tags; demo "
-                   "data needs a replica made from the truck-dealer template");
+                   _("The replica lacks an admin, users, or brand and trailer tags; demo "
+                     "data needs a replica made from the truck-dealer template"));
       return FALSE;
     }
   return TRUE;
@@ -894,8 +898,8 @@ crm_demo_populate (CrmStore              *store,
   if (g_strcmp0 (template, "truck-dealer") != 0)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "Demo data is made for the truck-dealer template, but this replica was "
-                   "made from %s%s%s", template ? "“" : "", template ? template : "none",
+                   _("Demo data is made for the truck-dealer template, but this replica was "
+                     "made from %s%s%s"), template ? "“" : "", template ? template : "none",
                    template ? "”" : "");
       return FALSE;
     }

@@ -2,6 +2,10 @@
 /* crm-schema.c — entity descriptors and the numbered migrations of the replica. */
 #define G_LOG_DOMAIN "voronka-schema"
 
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
 #include "crm-schema.h"
 #include "crm-error.h"
 #include "crm-store.h"
@@ -156,7 +160,7 @@ exec (sqlite3     *db,
   if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "Could not update the replica's schema: %s", msg ? msg : "unknown error");
+                   _("Could not update the replica's schema: %s"), msg ? msg : "unknown error");
       sqlite3_free (msg);
       return FALSE;
     }
@@ -221,11 +225,132 @@ migrate_to_1 (sqlite3  *db,
   return exec (db, sql->str, error);
 }
 
+/* Migration 2 (issue 8, the large account): what keeps lists, the board and search
+ * instant with 100 000 contacts and 200 000 deals.
+ *
+ * - deal_board: a stage's deals newest first, with the amount, so crm_query_board()
+ *   reads the first cards and the count and sum of a column from one index range.
+ * - deal_recent: every deal newest first, for lists a filter thins out (a brand tag):
+ *   walk the newest deals and stop at the first page.
+ * - deal_live, deal_tag_live: "is this deal live", "the live deals with this tag", from
+ *   the index alone, so a tag's total is counted without reading deal rows.
+ * - contact_prefix: the first one, two and three letters of every word of a contact's
+ *   name (the derived contact_token words), one row per contact and prefix, with the
+ *   rank (0: the surname starts so) and the name: a search by the first letters
+ *   counts its matches and reads its first page, surnames first and by name, from one
+ *   index range instead of sorting every match. Triggers keep it in step with
+ *   contact_token, which the store rewrites (all words of a contact, deleted then
+ *   inserted) whenever a name changes; phone digits (position 100) are not prefixed.
+ * - deal_stage_total: each stage's number of live deals and sum of their amounts, kept
+ *   by triggers on deal, so a board column's header costs one row whatever the size of
+ *   the stage.
+ * - deal_tag_total: each tag's number of live deals (a live link to a live deal),
+ *   kept by triggers on deal_tag and deal, so the brand filter's total is one row.
+ * All of them skip deleted rows, as every query does. */
+static gboolean
+migrate_to_2 (sqlite3  *db,
+              GError  **error)
+{
+  return exec (db,
+    "CREATE INDEX deal_board ON deal (stage, created_at, id, amount) WHERE deleted = 0;\n"
+    "CREATE INDEX deal_recent ON deal (created_at, id) WHERE deleted = 0;\n"
+    "CREATE INDEX deal_live ON deal (id) WHERE deleted = 0;\n"
+    "CREATE INDEX deal_tag_live ON deal_tag (tag, deal) WHERE present = 1 AND deleted = 0;\n"
+    "CREATE TABLE contact_prefix (prefix TEXT NOT NULL, contact TEXT NOT NULL,"
+    " rank INTEGER NOT NULL, name TEXT, PRIMARY KEY (prefix, contact)) WITHOUT ROWID;\n"
+    "CREATE INDEX contact_prefix_page ON contact_prefix (prefix, rank, name, contact);\n"
+    "CREATE TRIGGER contact_prefix_add AFTER INSERT ON contact_token"
+    " WHEN NEW.position < 100 BEGIN"
+    "  INSERT INTO contact_prefix (prefix, contact, rank, name)"
+    "   SELECT substr (NEW.token, 1, n.length), NEW.contact, NEW.position != 0, c.name"
+    "   FROM (SELECT 1 AS length UNION ALL SELECT 2 UNION ALL SELECT 3) n, contact c"
+    "   WHERE c.id = NEW.contact AND n.length <= length (NEW.token)"
+    "  ON CONFLICT (prefix, contact) DO UPDATE SET rank = min (rank, excluded.rank);"
+    " END;\n"
+    /* the store deletes all words of a contact before writing them again */
+    "CREATE TRIGGER contact_prefix_remove AFTER DELETE ON contact_token"
+    " WHEN OLD.position < 100 BEGIN"
+    "  DELETE FROM contact_prefix WHERE contact = OLD.contact AND prefix IN"
+    "   (substr (OLD.token, 1, 1), substr (OLD.token, 1, 2), substr (OLD.token, 1, 3));"
+    " END;\n"
+    "INSERT INTO contact_prefix (prefix, contact, rank, name)"
+    " SELECT substr (t.token, 1, n.length), t.contact, min (t.position != 0), c.name"
+    " FROM contact_token t JOIN contact c ON c.id = t.contact,"
+    "  (SELECT 1 AS length UNION ALL SELECT 2 UNION ALL SELECT 3) n"
+    " WHERE t.position < 100 AND n.length <= length (t.token)"
+    " GROUP BY 1, 2;\n"
+    "CREATE TABLE deal_stage_total (stage TEXT PRIMARY KEY NOT NULL,"
+    " deals INTEGER NOT NULL, amount INTEGER NOT NULL) WITHOUT ROWID;\n"
+    "CREATE TRIGGER deal_stage_total_insert AFTER INSERT ON deal"
+    " WHEN NEW.stage IS NOT NULL AND NEW.deleted = 0 BEGIN"
+    "  INSERT INTO deal_stage_total VALUES (NEW.stage, 1, coalesce (NEW.amount, 0))"
+    "  ON CONFLICT (stage) DO UPDATE SET deals = deals + 1, amount = amount + excluded.amount;"
+    " END;\n"
+    "CREATE TRIGGER deal_stage_total_update AFTER UPDATE OF stage, amount, deleted ON deal"
+    " BEGIN"
+    "  UPDATE deal_stage_total SET deals = deals - 1, amount = amount - coalesce (OLD.amount, 0)"
+    "   WHERE stage = OLD.stage AND OLD.deleted = 0;"
+    "  INSERT INTO deal_stage_total SELECT NEW.stage, 1, coalesce (NEW.amount, 0)"
+    "   WHERE NEW.stage IS NOT NULL AND NEW.deleted = 0"
+    "  ON CONFLICT (stage) DO UPDATE SET deals = deals + 1, amount = amount + excluded.amount;"
+    " END;\n"
+    "CREATE TRIGGER deal_stage_total_delete AFTER DELETE ON deal WHEN OLD.deleted = 0 BEGIN"
+    "  UPDATE deal_stage_total SET deals = deals - 1, amount = amount - coalesce (OLD.amount, 0)"
+    "   WHERE stage = OLD.stage;"
+    " END;\n"
+    "INSERT INTO deal_stage_total SELECT stage, count (*), coalesce (sum (amount), 0) FROM deal"
+    " WHERE deleted = 0 AND stage IS NOT NULL GROUP BY stage;\n"
+    /* a link counts while it is present and not deleted and its deal exists and is not
+     * deleted; merged ops may bring the link before its deal */
+    "CREATE TABLE deal_tag_total (tag TEXT PRIMARY KEY NOT NULL, deals INTEGER NOT NULL)"
+    " WITHOUT ROWID;\n"
+    "CREATE TRIGGER deal_tag_total_link AFTER UPDATE OF deal, tag, present, deleted ON deal_tag"
+    " BEGIN"
+    "  UPDATE deal_tag_total SET deals = deals - 1 WHERE tag = OLD.tag AND OLD.present = 1"
+    "   AND OLD.deleted = 0 AND EXISTS (SELECT 1 FROM deal WHERE id = OLD.deal AND deleted = 0);"
+    "  INSERT INTO deal_tag_total SELECT NEW.tag, 1 WHERE NEW.tag IS NOT NULL"
+    "   AND NEW.present = 1 AND NEW.deleted = 0"
+    "   AND EXISTS (SELECT 1 FROM deal WHERE id = NEW.deal AND deleted = 0)"
+    "  ON CONFLICT (tag) DO UPDATE SET deals = deals + 1;"
+    " END;\n"
+    "CREATE TRIGGER deal_tag_total_link_insert AFTER INSERT ON deal_tag"
+    " WHEN NEW.tag IS NOT NULL AND NEW.present = 1 AND NEW.deleted = 0 BEGIN"
+    "  INSERT INTO deal_tag_total SELECT NEW.tag, 1"
+    "   WHERE EXISTS (SELECT 1 FROM deal WHERE id = NEW.deal AND deleted = 0)"
+    "  ON CONFLICT (tag) DO UPDATE SET deals = deals + 1;"
+    " END;\n"
+    "CREATE TRIGGER deal_tag_total_link_delete AFTER DELETE ON deal_tag"
+    " WHEN OLD.present = 1 AND OLD.deleted = 0 BEGIN"
+    "  UPDATE deal_tag_total SET deals = deals - 1 WHERE tag = OLD.tag"
+    "   AND EXISTS (SELECT 1 FROM deal WHERE id = OLD.deal AND deleted = 0);"
+    " END;\n"
+    "CREATE TRIGGER deal_tag_total_deal_insert AFTER INSERT ON deal WHEN NEW.deleted = 0 BEGIN"
+    "  INSERT INTO deal_tag_total SELECT tag, 1 FROM deal_tag"
+    "   WHERE deal = NEW.id AND present = 1 AND deleted = 0 AND tag IS NOT NULL"
+    "  ON CONFLICT (tag) DO UPDATE SET deals = deals + 1;"
+    " END;\n"
+    "CREATE TRIGGER deal_tag_total_deal_update AFTER UPDATE OF deleted ON deal"
+    " WHEN (OLD.deleted = 0) != (NEW.deleted = 0) BEGIN"
+    "  INSERT INTO deal_tag_total SELECT tag, CASE WHEN NEW.deleted = 0 THEN 1 ELSE -1 END"
+    "   FROM deal_tag WHERE deal = NEW.id AND present = 1 AND deleted = 0 AND tag IS NOT NULL"
+    "  ON CONFLICT (tag) DO UPDATE SET deals = deals + excluded.deals;"
+    " END;\n"
+    "CREATE TRIGGER deal_tag_total_deal_delete AFTER DELETE ON deal WHEN OLD.deleted = 0 BEGIN"
+    "  UPDATE deal_tag_total SET deals = deals - 1 WHERE tag IN (SELECT tag FROM deal_tag"
+    "   WHERE deal = OLD.id AND present = 1 AND deleted = 0);"
+    " END;\n"
+    "INSERT INTO deal_tag_total SELECT dt.tag, count (*) FROM deal_tag dt"
+    " JOIN deal d ON d.id = dt.deal AND d.deleted = 0"
+    " WHERE dt.present = 1 AND dt.deleted = 0 AND dt.tag IS NOT NULL GROUP BY dt.tag;\n",
+    error);
+}
+
 typedef gboolean (*MigrationFunc) (sqlite3 *db, GError **error);
 
 /* Migration N brings user_version N-1 to N. Append new steps; never edit old ones. */
 static const MigrationFunc migrations[] = {
   migrate_to_1,
+  migrate_to_2,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
@@ -242,7 +367,7 @@ crm_schema_migrate (sqlite3  *db,
     {
       sqlite3_finalize (stmt);
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "The file is not a Voronka replica or is damaged: %s", sqlite3_errmsg (db));
+                   _("The file is not a Voronka replica or is damaged: %s"), sqlite3_errmsg (db));
       return FALSE;
     }
   version = sqlite3_column_int (stmt, 0);
@@ -251,8 +376,8 @@ crm_schema_migrate (sqlite3  *db,
   if (version > (int) G_N_ELEMENTS (migrations))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_SCHEMA_TOO_NEW,
-                   "This replica was written by a newer Voronka (schema %d, this version "
-                   "understands up to %d); update the app to open it",
+                   _("This replica was written by a newer Voronka (schema %d, this version "
+                     "understands up to %d); update the app to open it"),
                    version, (int) G_N_ELEMENTS (migrations));
       return FALSE;
     }

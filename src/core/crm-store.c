@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -109,11 +111,11 @@ _crm_store_set_sql_error (CrmStore    *self,
 
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                 "The replica %s is damaged (%s while %s); restore it from a backup or "
-                 "sync it again from the server", self->path, sqlite3_errmsg (self->db), what);
+                 _("The replica %s is damaged (%s while %s); restore it from a backup or "
+                   "sync it again from the server"), self->path, sqlite3_errmsg (self->db), what);
   else
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                 "Could not read or write the replica %s while %s: %s",
+                 _("Could not read or write the replica %s while %s: %s"),
                  self->path, what, sqlite3_errmsg (self->db));
 }
 
@@ -263,7 +265,7 @@ read_application_id (CrmStore  *self,
       (rc = sqlite3_step (stmt)) != SQLITE_ROW)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "%s is not a Voronka replica or is damaged (%s)",
+                   _("%s is not a Voronka replica or is damaged (%s)"),
                    self->path, sqlite3_errmsg (self->db));
       sqlite3_finalize (stmt);
       return FALSE;
@@ -284,7 +286,7 @@ load_identity (CrmStore  *self,
   if (self->device_id == NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "%s is damaged: it has no device id", self->path);
+                   _("%s is damaged: it has no device id"), self->path);
       return FALSE;
     }
   hlc = crm_store_dup_meta (self, "hlc");
@@ -317,13 +319,13 @@ crm_store_open (const char  *path,
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
-                   "No replica at %s; create one with “voronkactl --db %s init”", path, path);
+                   _("No replica at %s; create one with “voronkactl --db %s init”"), path, path);
       return NULL;
     }
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "%s is not a file, so it cannot be a replica", path);
+                   _("%s is not a file, so it cannot be a replica"), path);
       return NULL;
     }
 
@@ -331,7 +333,7 @@ crm_store_open (const char  *path,
   if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "Could not open the replica %s: %s", path,
+                   _("Could not open the replica %s: %s"), path,
                    self->db ? sqlite3_errmsg (self->db) : "out of memory");
       return NULL;
     }
@@ -340,7 +342,7 @@ crm_store_open (const char  *path,
   if (application_id != CRM_APPLICATION_ID)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   "%s is not a Voronka replica (it is some other kind of database)", path);
+                   _("%s is not a Voronka replica (it is some other kind of database)"), path);
       return NULL;
     }
   if (!configure_connection (self, error) ||
@@ -368,7 +370,7 @@ crm_store_create (const char  *path,
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "%s already exists; choose another path or remove it first", path);
+                   _("%s already exists; choose another path or remove it first"), path);
       return NULL;
     }
 
@@ -377,7 +379,7 @@ crm_store_create (const char  *path,
                        NULL) != SQLITE_OK)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   "Could not create the replica %s: %s", path,
+                   _("Could not create the replica %s: %s"), path,
                    self->db ? sqlite3_errmsg (self->db) : "out of memory");
       return NULL;
     }
@@ -489,7 +491,7 @@ check_value_kind (const CrmOp     *op,
     }
   if (!ok)
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                 "Field “%s” of %s %s has a value of the wrong type", field, op->entity,
+                 _("Field “%s” of %s %s has a value of the wrong type"), field, op->entity,
                  op->entity_id);
   return ok;
 }
@@ -728,7 +730,7 @@ apply_op_fields (CrmStore     *self,
           g_str_equal (field, "clocks") || g_str_equal (field, "hlc"))
         {
           g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       "“%s” is not a field that can be written (%s %s)", field,
+                       _("“%s” is not a field that can be written (%s %s)"), field,
                        op->entity, op->entity_id);
           return FALSE;
         }
@@ -738,7 +740,7 @@ apply_op_fields (CrmStore     *self,
           !(JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN))
         {
           g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       "“deleted” of %s %s must be true or false", op->entity, op->entity_id);
+                       _("“deleted” of %s %s must be true or false"), op->entity, op->entity_id);
           return FALSE;
         }
       if (type != NULL && !check_value_kind (op, field, column, value, error))
@@ -1066,13 +1068,13 @@ _crm_store_write_change (CrmStore         *self,
   if (crm_schema_lookup (change->entity) == NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "“%s” is not a kind of entity this version knows", change->entity);
+                   _("“%s” is not a kind of entity this version knows"), change->entity);
       return NULL;
     }
   if (!crm_uuid_is_valid (change->entity_id))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "“%s” is not a valid id for a %s", change->entity_id, change->entity);
+                   _("“%s” is not a valid id for a %s"), change->entity_id, change->entity);
       return NULL;
     }
 
@@ -1215,7 +1217,7 @@ validate_remote_op (const CrmOp  *op,
       *op->entity_id == '\0' || *op->device == '\0' || strchr (op->device, ' ') != NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "An op from elsewhere is incomplete (op %s)", op->op_id ? op->op_id : "?");
+                   _("An op from elsewhere is incomplete (op %s)"), op->op_id ? op->op_id : "?");
       return FALSE;
     }
   return TRUE;

@@ -36,6 +36,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -810,7 +812,7 @@ crm_template_load (const char  *name_or_path,
           g_autofree char *list = g_strjoinv (", ", names);
 
           g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
-                       "No template named “%s”; the shipped templates are: %s (in %s)",
+                       _("No template named “%s”; the shipped templates are: %s (in %s)"),
                        name_or_path, *list != '\0' ? list : "none", dir);
           return NULL;
         }
@@ -821,7 +823,7 @@ crm_template_load (const char  *name_or_path,
       g_set_error (error, CRM_STORE_ERROR,
                    g_error_matches (file_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
                    ? CRM_STORE_ERROR_NOT_FOUND : CRM_STORE_ERROR_FAILED,
-                   "Could not read the template: %s", file_error->message);
+                   _("Could not read the template: %s"), file_error->message);
       return NULL;
     }
   return crm_template_parse (text, (gssize) length, source, error);
@@ -1034,8 +1036,8 @@ crm_template_apply (CrmStore    *store,
   if (applied != NULL && !g_str_equal (applied, name))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   "This replica was made from template “%s”; it cannot take template “%s” "
-                   "as well", applied, name);
+                   _("This replica was made from template “%s”; it cannot take template “%s” "
+                     "as well"), applied, name);
       return FALSE;
     }
 

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-automation-view.c — rules listed from crm_rules_list(); turning one off is a change
+ * set on the rule entity, which only an administrator may make (the store's gate). */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-automation-view.h"
+#include "crm-deal-actions.h"
+#include "crm-rules.h"
+#include "crm-widget-util.h"
+
+struct _CrmAutomationView
+{
+  GtkWidget   parent_instance;
+
+  CrmContext *context;
+  gboolean    dirty;
+  guint       reload_id;
+  guint       n_rules;
+
+  GtkStack   *stack;
+  GtkListBox *rule_list;
+};
+
+G_DEFINE_FINAL_TYPE (CrmAutomationView, crm_automation_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* "deal enters stage · 2 actions: create_task, notify" */
+static char *
+describe_rule (JsonObject *rule)
+{
+  JsonObject *trigger = json_object_has_member (rule, "trigger")
+                        ? json_object_get_object_member (rule, "trigger") : NULL;
+  JsonArray *triggers = json_object_has_member (rule, "triggers")
+                        ? json_object_get_array_member (rule, "triggers") : NULL;
+  JsonArray *actions = json_object_has_member (rule, "actions")
+                       ? json_object_get_array_member (rule, "actions") : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint n_actions = actions != NULL ? json_array_get_length (actions) : 0;
+
+  if (trigger != NULL)
+    g_string_append (text, json_object_get_string_member_with_default (trigger, "type", "?"));
+  /* several triggers: "field_changed | stage_entered" */
+  for (guint i = 0; triggers != NULL && i < json_array_get_length (triggers); i++)
+    {
+      JsonNode *node = json_array_get_element (triggers, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        g_string_append_printf (text, "%s%s", text->len > 0 ? " | " : "",
+                                json_object_get_string_member_with_default (json_node_get_object (node), "type", "?"));
+    }
+  for (guint i = 0; i < n_actions; i++)
+    {
+      JsonNode *node = json_array_get_element (actions, i);
+      const char *type = JSON_NODE_HOLDS_OBJECT (node)
+                         ? json_object_get_string_member_with_default (json_node_get_object (node), "type", "?")
+                         : "?";
+
+      g_string_append_printf (text, "%s%s", i == 0 ? " → " : ", ", type);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+enabled_changed_cb (GtkSwitch         *toggle,
+                    GParamSpec        *pspec,
+                    CrmAutomationView *self)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+  if (GPOINTER_TO_INT (g_object_get_data (G_OBJECT (toggle), "updating")))
+    return;
+  crm_change_set_bool (crm_changeset_touch (changeset, "rule",
+                                            g_object_get_data (G_OBJECT (toggle), "rule-id")),
+                       "enabled", gtk_switch_get_active (toggle));
+  if (!crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset,
+                         gtk_switch_get_active (toggle) ? _("Rule turned on") : _("Rule turned off"),
+                         NULL))
+    crm_automation_view_reload (self);
+}
+
+void
+crm_automation_view_reload (CrmAutomationView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) rules = NULL;
+  GtkWidget *child;
+  JsonArray *array;
+
+  g_return_if_fail (CRM_IS_AUTOMATION_VIEW (self));
+
+  self->dirty = FALSE;
+  if (self->context == NULL)
+    return;
+  rules = crm_rules_list (crm_context_get_store (self->context), &error);
+  if (rules == NULL)
+    {
+      g_warning ("Could not read the rules: %s", error->message);
+      return;
+    }
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->rule_list))) != NULL)
+    gtk_list_box_remove (self->rule_list, child);
+
+  array = json_node_get_array (rules);
+  self->n_rules = json_array_get_length (array);
+  for (guint i = 0; i < self->n_rules; i++)
+    {
+      JsonObject *rule = json_array_get_object_element (array, i);
+      g_autofree char *summary = describe_rule (rule);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *toggle = gtk_switch_new ();
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     json_object_get_string_member_with_default (rule, "name", ""));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), summary);
+      gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (toggle), "updating", GINT_TO_POINTER (1));
+      gtk_switch_set_active (GTK_SWITCH (toggle),
+                             json_object_get_boolean_member_with_default (rule, "enabled", TRUE));
+      g_object_set_data (G_OBJECT (toggle), "updating", NULL);
+      g_object_set_data_full (G_OBJECT (toggle), "rule-id",
+                              g_strdup (json_object_get_string_member (rule, "id")), g_free);
+      g_signal_connect (toggle, "notify::active", G_CALLBACK (enabled_changed_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
+      gtk_list_box_append (self->rule_list, row);
+    }
+  gtk_stack_set_visible_child_name (self->stack, self->n_rules > 0 ? "rules" : "empty");
+}
+
+guint
+crm_automation_view_get_n_rules (CrmAutomationView *self)
+{
+  g_return_val_if_fail (CRM_IS_AUTOMATION_VIEW (self), 0);
+  return self->n_rules;
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmAutomationView *self = user_data;
+
+  self->reload_id = 0;
+  crm_automation_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmAutomationView *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_automation_view_map (GtkWidget *widget)
+{
+  CrmAutomationView *self = CRM_AUTOMATION_VIEW (widget);
+
+  GTK_WIDGET_CLASS (crm_automation_view_parent_class)->map (widget);
+  if (self->dirty)
+    crm_automation_view_reload (self);
+}
+
+static void
+set_context (CrmAutomationView *self,
+             CrmContext        *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  self->dirty = TRUE;
+}
+
+static void
+crm_automation_view_dispose (GObject *object)
+{
+  g_clear_handle_id (&CRM_AUTOMATION_VIEW (object)->reload_id, g_source_remove);
+  set_context (CRM_AUTOMATION_VIEW (object), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_AUTOMATION_VIEW);
+  crm_widget_unparent_children (GTK_WIDGET (object));
+  G_OBJECT_CLASS (crm_automation_view_parent_class)->dispose (object);
+}
+
+static void
+crm_automation_view_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, CRM_AUTOMATION_VIEW (object)->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, _("Automation"));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_automation_view_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_AUTOMATION_VIEW (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_automation_view_class_init (CrmAutomationViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_automation_view_dispose;
+  object_class->get_property = crm_automation_view_get_property;
+  object_class->set_property = crm_automation_view_set_property;
+  widget_class->map = crm_automation_view_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-automation-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, rule_list);
+}
+
+static void
+crm_automation_view_init (CrmAutomationView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-board.c — the board of one pipeline. Columns come from crm_query_board_columns()
+ * (counts and sums under the header's tag filter and search); each column reads its own
+ * cards. Moves go through crm_move_deal(); after a keyboard move the card keeps the
+ * focus in its new column. The board reloads when the replica changes, or when it is
+ * next shown if it was hidden then. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-board.h"
+#include "crm-deal-actions.h"
+#include "crm-format.h"
+#include "crm-query-board.h"
+#include "crm-widget-util.h"
+
+struct _CrmBoard
+{
+  GtkWidget       parent_instance;
+
+  CrmContext     *context;
+  char           *pipeline_id;
+  char           *title;
+  char           *subtitle;
+  char           *focus_deal_id;   /* a moved card to focus after the next reload */
+  gboolean        dirty;
+  guint           reload_id;
+  GPtrArray      *columns;    /* CrmBoardColumn, borrowed from columns_box */
+
+  GtkStack       *stack;
+  GtkScrolledWindow *scroller;
+  GtkBox         *columns_box;
+};
+
+G_DEFINE_FINAL_TYPE (CrmBoard, crm_board, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  PROP_SUBTITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_titles (CrmBoard   *self,
+            const char *title,
+            const char *subtitle)
+{
+  if (g_strcmp0 (self->title, title) != 0)
+    {
+      g_free (self->title);
+      self->title = g_strdup (title);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+    }
+  if (g_strcmp0 (self->subtitle, subtitle) != 0)
+    {
+      g_free (self->subtitle);
+      self->subtitle = g_strdup (subtitle);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+    }
+}
+
+static gboolean
+same_stages (CrmBoard  *self,
+             JsonArray *columns)
+{
+  if (self->columns->len != json_array_get_length (columns))
+    return FALSE;
+  for (guint i = 0; i < self->columns->len; i++)
+    if (g_strcmp0 (crm_board_column_get_stage_id (g_ptr_array_index (self->columns, i)),
+                   json_object_get_string_member (json_array_get_object_element (columns, i), "id")) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+void
+crm_board_reload (CrmBoard *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) columns = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *sum_text = NULL;
+  JsonObject *pipeline;
+  GtkAdjustment *hadjustment;
+  double scroll;
+  gint64 n_open = 0, open_sum = 0;
+
+  g_return_if_fail (CRM_IS_BOARD (self));
+
+  self->dirty = FALSE;
+  pipeline = self->context != NULL ? crm_context_find_pipeline (self->context, self->pipeline_id) : NULL;
+  if (pipeline == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      set_titles (self, _("Board"), NULL);
+      return;
+    }
+  columns = crm_query_board_columns (crm_context_get_store (self->context), self->pipeline_id,
+                                     crm_context_get_tag_filter (self->context),
+                                     crm_context_get_search (self->context), &error);
+  if (columns == NULL)
+    {
+      g_warning ("Could not read the board: %s", error->message);
+      return;
+    }
+
+  hadjustment = gtk_scrolled_window_get_hadjustment (self->scroller);
+  scroll = gtk_adjustment_get_value (hadjustment);
+  if (!same_stages (self, columns))
+    {
+      GtkWidget *child;
+
+      g_ptr_array_set_size (self->columns, 0);
+      while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->columns_box))) != NULL)
+        gtk_box_remove (self->columns_box, child);
+      for (guint i = 0; i < json_array_get_length (columns); i++)
+        {
+          CrmBoardColumn *column = crm_board_column_new (json_array_get_object_element (columns, i));
+
+          gtk_box_append (self->columns_box, GTK_WIDGET (column));
+          g_ptr_array_add (self->columns, column);
+        }
+      scroll = 0;
+    }
+
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      JsonObject *column = json_array_get_object_element (columns, i);
+      const char *kind = json_object_get_string_member_with_default (column, "kind", "");
+
+      crm_board_column_update (g_ptr_array_index (self->columns, i), column);
+      crm_board_column_load (g_ptr_array_index (self->columns, i), self->context);
+      if (g_str_equal (kind, "open") || g_str_equal (kind, "unsorted"))
+        {
+          n_open += json_object_get_int_member_with_default (column, "count", 0);
+          open_sum += json_object_get_int_member_with_default (column, "sum", 0);
+        }
+    }
+  gtk_adjustment_set_value (hadjustment, scroll);
+
+  sum_text = crm_format_money (open_sum, "RUB");
+  /* Translators: the board's subtitle: open deals and their sum */
+  subtitle = g_strdup_printf (ngettext ("%lld open deal · %s",
+                                        "%lld open deals · %s", n_open),
+                              (long long) n_open, sum_text);
+  set_titles (self, json_object_get_string_member_with_default (pipeline, "name", ""), subtitle);
+  gtk_stack_set_visible_child_name (self->stack, "columns");
+
+  if (self->focus_deal_id != NULL)
+    {
+      CrmDealCard *card = crm_board_find_card (self, self->focus_deal_id);
+
+      if (card != NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (card));
+      g_clear_pointer (&self->focus_deal_id, g_free);
+    }
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmBoard *self = user_data;
+
+  self->reload_id = 0;
+  crm_board_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmBoard *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_board_map (GtkWidget *widget)
+{
+  CrmBoard *self = CRM_BOARD (widget);
+
+  GTK_WIDGET_CLASS (crm_board_parent_class)->map (widget);
+  if (self->dirty)
+    crm_board_reload (self);
+}
+
+void
+crm_board_set_pipeline (CrmBoard   *self,
+                        const char *pipeline_id)
+{
+  g_return_if_fail (CRM_IS_BOARD (self));
+
+  if (g_strcmp0 (self->pipeline_id, pipeline_id) == 0 && !self->dirty && self->columns->len > 0)
+    return;
+  g_free (self->pipeline_id);
+  self->pipeline_id = g_strdup (pipeline_id);
+  g_ptr_array_set_size (self->columns, 0);
+  crm_board_reload (self);
+}
+
+const char *
+crm_board_get_pipeline (CrmBoard *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), NULL);
+  return self->pipeline_id;
+}
+
+guint
+crm_board_get_n_columns (CrmBoard *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), 0);
+  return self->columns->len;
+}
+
+CrmBoardColumn *
+crm_board_get_column (CrmBoard *self,
+                      guint     index)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), NULL);
+  return index < self->columns->len ? g_ptr_array_index (self->columns, index) : NULL;
+}
+
+CrmBoardColumn *
+crm_board_find_column (CrmBoard   *self,
+                       const char *stage_id)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), NULL);
+
+  for (guint i = 0; i < self->columns->len; i++)
+    if (g_strcmp0 (crm_board_column_get_stage_id (g_ptr_array_index (self->columns, i)),
+                   stage_id) == 0)
+      return g_ptr_array_index (self->columns, i);
+  return NULL;
+}
+
+CrmDealCard *
+crm_board_find_card (CrmBoard   *self,
+                     const char *deal_id)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), NULL);
+
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      CrmDealCard *card = crm_board_column_find_card (g_ptr_array_index (self->columns, i), deal_id);
+
+      if (card != NULL)
+        return card;
+    }
+  return NULL;
+}
+
+/* The card is rebuilt by the reload the move causes: focus it then. */
+static void
+focus_card (CrmBoard   *self,
+            const char *deal_id)
+{
+  g_free (self->focus_deal_id);
+  self->focus_deal_id = g_strdup (deal_id);
+  if (self->reload_id == 0)
+    {
+      CrmDealCard *card = crm_board_find_card (self, deal_id);
+
+      if (card != NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (card));
+    }
+}
+
+static void
+gate_finished_cb (CrmGateDialog *dialog,
+                  gboolean       applied,
+                  CrmBoard      *self)
+{
+  const char *deal_id = g_object_get_data (G_OBJECT (dialog), "deal-id");
+
+  if (deal_id != NULL)
+    focus_card (self, deal_id);
+}
+
+gboolean
+crm_board_move_deal (CrmBoard       *self,
+                     const char     *deal_id,
+                     const char     *stage_id,
+                     CrmGateDialog **out_dialog)
+{
+  CrmGateDialog *dialog = NULL;
+  gboolean moved;
+
+  g_return_val_if_fail (CRM_IS_BOARD (self), FALSE);
+  g_return_val_if_fail (self->context != NULL, FALSE);
+
+  moved = crm_move_deal (GTK_WIDGET (self), self->context, deal_id, stage_id, &dialog);
+  if (moved)
+    focus_card (self, deal_id);
+  if (dialog != NULL)
+    {
+      g_object_set_data_full (G_OBJECT (dialog), "deal-id", g_strdup (deal_id), g_free);
+      g_signal_connect_object (dialog, "finished", G_CALLBACK (gate_finished_cb), self, 0);
+    }
+  if (out_dialog != NULL)
+    *out_dialog = dialog;
+  return moved;
+}
+
+static void
+move_deal_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  const char *deal_id = NULL, *stage_id = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &deal_id, &stage_id);
+  crm_board_move_deal (CRM_BOARD (widget), deal_id, stage_id, NULL);
+}
+
+/* Alt+Left/Right: the neighbouring column of the card's own. */
+static void
+move_deal_by_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmBoard *self = CRM_BOARD (widget);
+  const char *deal_id = NULL;
+  int direction = 0;
+
+  g_variant_get (parameter, "(&si)", &deal_id, &direction);
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      int target = (int) i + direction;
+
+      if (crm_board_column_find_card (g_ptr_array_index (self->columns, i), deal_id) == NULL)
+        continue;
+      if (target < 0 || target >= (int) self->columns->len)
+        {
+          gtk_widget_error_bell (widget);
+          return;
+        }
+      crm_board_move_deal (self, deal_id,
+                           crm_board_column_get_stage_id (g_ptr_array_index (self->columns, target)),
+                           NULL);
+      return;
+    }
+}
+
+static void
+set_context (CrmBoard   *self,
+             CrmContext *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context == NULL)
+    return;
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (reload_or_mark), self);
+  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (reload_or_mark), self);
+}
+
+static void
+crm_board_dispose (GObject *object)
+{
+  CrmBoard *self = CRM_BOARD (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  set_context (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_BOARD);
+  crm_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (crm_board_parent_class)->dispose (object);
+}
+
+static void
+crm_board_finalize (GObject *object)
+{
+  CrmBoard *self = CRM_BOARD (object);
+
+  g_clear_pointer (&self->pipeline_id, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->subtitle, g_free);
+  g_clear_pointer (&self->focus_deal_id, g_free);
+  g_clear_pointer (&self->columns, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_board_parent_class)->finalize (object);
+}
+
+static void
+crm_board_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  CrmBoard *self = CRM_BOARD (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, self->subtitle);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_board_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_BOARD (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_board_class_init (CrmBoardClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_board_dispose;
+  object_class->finalize = crm_board_finalize;
+  object_class->get_property = crm_board_get_property;
+  object_class->set_property = crm_board_set_property;
+  widget_class->map = crm_board_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SUBTITLE] =
+    g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/voronka/Voronka/crm-board.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, scroller);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, columns_box);
+
+  gtk_widget_class_install_action (widget_class, "board.move-deal", "(ss)", move_deal_action);
+  gtk_widget_class_install_action (widget_class, "board.move-deal-by", "(si)", move_deal_by_action);
+}
+
+static void
+crm_board_init (CrmBoard *self)
+{
+  self->columns = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-contact-page.c — contact and company cards. The lists are short (one person's or
+ * one company's deals), read with the card queries of crm-query-board.h. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-contact-page.h"
+#include "crm-deal-actions.h"
+#include "crm-entity-picker.h"
+#include "crm-format.h"
+#include "crm-query-board.h"
+#include "crm-task-row.h"
+#include "crm-window.h"
+#include "crm-widget-util.h"
+
+struct _CrmContactPage
+{
+  GtkWidget            parent_instance;
+
+  CrmContext          *context;
+  char                *kind;        /* "contact" or "company" */
+  char                *id;
+  char                *title;
+  gboolean             dirty;
+  guint                reload_id;
+  guint                n_deals;
+  guint                n_offers;
+  GPtrArray           *detail_rows;
+
+  GtkStack            *stack;
+  AdwAvatar           *avatar;
+  GtkLabel            *name_label;
+  GtkLabel            *kind_label;
+  AdwPreferencesGroup *details_group;
+  AdwPreferencesGroup *deals_group;
+  GtkListBox          *deal_list;
+  AdwPreferencesGroup *attach_group;
+  GtkListBox          *offer_list;
+  CrmEntityPicker     *deal_picker;
+  AdwPreferencesGroup *contacts_group;
+  GtkListBox          *contact_list;
+  AdwPreferencesGroup *tasks_group;
+  GtkListBox          *task_list;
+};
+
+G_DEFINE_FINAL_TYPE (CrmContactPage, crm_contact_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+is_company (CrmContactPage *self)
+{
+  return g_strcmp0 (self->kind, "company") == 0;
+}
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static void
+add_detail (CrmContactPage *self,
+            const char     *icon_name,
+            const char     *title,
+            const char     *subtitle,
+            const char     *action,
+            const char     *target)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (icon_name));
+  gtk_widget_add_css_class (row, "property");
+  if (action != NULL)
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), action);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", target);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+    }
+  adw_preferences_group_add (self->details_group, row);
+  g_ptr_array_add (self->detail_rows, row);
+}
+
+static GtkWidget *
+deal_row (CrmContext *context,
+          JsonObject *card)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autoptr(GString) subtitle = g_string_new (json_object_get_string_member_with_default (card, "stage", ""));
+  JsonObject *pipeline = NULL;
+
+  crm_context_find_stage (context, json_object_get_string_member_with_default (card, "stage_id", NULL),
+                          &pipeline);
+  if (pipeline != NULL)
+    {
+      g_string_prepend (subtitle, " › ");
+      g_string_prepend (subtitle, json_object_get_string_member (pipeline, "name"));
+    }
+  if (!json_object_get_null_member (card, "amount"))
+    {
+      g_autofree char *amount = crm_format_money (json_object_get_int_member (card, "amount"),
+                                                  json_object_get_string_member_with_default (card, "currency", "RUB"));
+
+      g_string_append_printf (subtitle, " · %s", amount);
+    }
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 json_object_get_string_member_with_default (card, "title", ""));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  return row;
+}
+
+static void
+attach_clicked_cb (GtkButton      *button,
+                   CrmContactPage *self)
+{
+  crm_contact_page_attach_deal (self, g_object_get_data (G_OBJECT (button), "deal-id"));
+}
+
+static void
+deal_picked_cb (CrmContactPage *self,
+                const char     *deal_id,
+                const char     *title)
+{
+  crm_contact_page_attach_deal (self, deal_id);
+}
+
+gboolean
+crm_contact_page_attach_deal (CrmContactPage *self,
+                              const char     *deal_id)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  g_autofree char *message = NULL;
+
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), FALSE);
+
+  if (is_company (self) || self->id == NULL || deal_id == NULL)
+    return FALSE;
+  deal = crm_store_dup_entity (crm_context_get_store (self->context), "deal", deal_id);
+  changeset = crm_changeset_new ();
+  crm_changeset_set_link (changeset, "deal_contact", "deal", deal_id, "contact", self->id, TRUE);
+  message = g_strdup_printf (_("Attached to «%s»"),
+                             deal != NULL ? json_object_get_string_member_with_default (deal, "title", "")
+                                          : "");
+  return crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, message, NULL);
+}
+
+static void
+fill_deals (CrmContactPage *self,
+            const char     *company_id)
+{
+  g_autoptr(JsonArray) deals = NULL;
+  g_autoptr(JsonArray) offers = NULL;
+  g_autoptr(GHashTable) linked = g_hash_table_new (g_str_hash, g_str_equal);
+  CrmStore *store = crm_context_get_store (self->context);
+  CrmCardFilter filter = { 0 };
+
+  clear_list (self->deal_list);
+  clear_list (self->offer_list);
+  self->n_deals = self->n_offers = 0;
+
+  if (is_company (self))
+    filter.company_id = self->id;
+  else
+    filter.contact_id = self->id;
+  filter.limit = 200;
+  deals = crm_query_deal_cards (store, &filter, NULL, NULL);
+  for (guint i = 0; deals != NULL && i < json_array_get_length (deals); i++)
+    {
+      JsonObject *card = json_array_get_object_element (deals, i);
+      GtkWidget *row = deal_row (self->context, card);
+
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-deal");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (card, "id"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_list_box_append (self->deal_list, row);
+      g_hash_table_add (linked, (gpointer) json_object_get_string_member (card, "id"));
+      self->n_deals++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->deal_list), self->n_deals > 0);
+
+  /* S4-4: the company's open deals this contact is not on yet, one click to attach. */
+  gtk_widget_set_visible (GTK_WIDGET (self->attach_group), !is_company (self));
+  if (is_company (self))
+    return;
+  if (company_id != NULL)
+    {
+      CrmCardFilter company_filter = { .company_id = company_id, .open_only = TRUE, .limit = 50 };
+
+      offers = crm_query_deal_cards (store, &company_filter, NULL, NULL);
+    }
+  for (guint i = 0; offers != NULL && i < json_array_get_length (offers); i++)
+    {
+      JsonObject *card = json_array_get_object_element (offers, i);
+      const char *deal_id = json_object_get_string_member (card, "id");
+      GtkWidget *row;
+      GtkWidget *button;
+
+      if (g_hash_table_contains (linked, deal_id))
+        continue;
+      row = deal_row (self->context, card);
+      button = gtk_button_new_with_mnemonic (_("_Attach"));
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      g_object_set_data_full (G_OBJECT (button), "deal-id", g_strdup (deal_id), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (attach_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+      gtk_list_box_append (self->offer_list, row);
+      self->n_offers++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->offer_list), self->n_offers > 0);
+  adw_preferences_group_set_description (self->attach_group,
+                                         self->n_offers > 0
+                                         ? _("Open deals of the contact's company")
+                                         : _("Find any open deal to put this contact on"));
+}
+
+static void
+fill_tasks (CrmContactPage *self)
+{
+  g_autoptr(JsonArray) tasks = NULL;
+  gint64 now = crm_context_now (self->context);
+
+  clear_list (self->task_list);
+  gtk_widget_set_visible (GTK_WIDGET (self->tasks_group), !is_company (self));
+  if (is_company (self))
+    return;
+  tasks = crm_query_contact_tasks (crm_context_get_store (self->context), self->id, TRUE, NULL);
+  for (guint i = 0; tasks != NULL && i < json_array_get_length (tasks); i++)
+    gtk_list_box_append (self->task_list,
+                         GTK_WIDGET (crm_task_row_new (json_array_get_object_element (tasks, i), TRUE, now)));
+  gtk_widget_set_visible (GTK_WIDGET (self->task_list), tasks != NULL && json_array_get_length (tasks) > 0);
+}
+
+static void
+fill_company_contacts (CrmContactPage *self)
+{
+  g_autoptr(JsonArray) contacts = NULL;
+
+  clear_list (self->contact_list);
+  gtk_widget_set_visible (GTK_WIDGET (self->contacts_group), is_company (self));
+  if (!is_company (self))
+    return;
+  contacts = crm_query_company_contacts (crm_context_get_store (self->context), self->id, NULL);
+  for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
+    {
+      JsonObject *contact = json_array_get_object_element (contacts, i);
+      JsonArray *phones = json_object_get_array_member (contact, "phones");
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     json_object_get_string_member_with_default (contact, "name", ""));
+      if (phones != NULL && json_array_get_length (phones) > 0)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), json_array_get_string_element (phones, 0));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-contact");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (contact, "id"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      gtk_list_box_append (self->contact_list, row);
+    }
+}
+
+static void
+set_title (CrmContactPage *self,
+           const char     *title)
+{
+  g_free (self->title);
+  self->title = g_strdup (title);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+}
+
+void
+crm_contact_page_reload (CrmContactPage *self)
+{
+  g_autoptr(JsonObject) entity = NULL;
+  g_autoptr(JsonObject) company = NULL;
+  const char *company_id = NULL;
+  const char *name;
+
+  g_return_if_fail (CRM_IS_CONTACT_PAGE (self));
+
+  self->dirty = FALSE;
+  if (self->context == NULL || self->id == NULL)
+    return;
+  entity = crm_store_dup_entity (crm_context_get_store (self->context), self->kind, self->id);
+  if (entity == NULL || json_object_get_boolean_member_with_default (entity, "deleted", FALSE))
+    {
+      gtk_stack_set_visible_child_name (self->stack, "missing");
+      set_title (self, is_company (self) ? _("Company") : _("Contact"));
+      return;
+    }
+
+  name = json_object_get_string_member_with_default (entity, "name", "");
+  set_title (self, name);
+  adw_avatar_set_text (self->avatar, name);
+  adw_avatar_set_icon_name (self->avatar, is_company (self) ? "system-users-symbolic" : NULL);
+  gtk_label_set_label (self->name_label, name);
+  gtk_label_set_label (self->kind_label, is_company (self) ? _("Company") : _("Contact"));
+
+  for (guint i = 0; i < self->detail_rows->len; i++)
+    adw_preferences_group_remove (self->details_group, g_ptr_array_index (self->detail_rows, i));
+  g_ptr_array_set_size (self->detail_rows, 0);
+
+  if (is_company (self))
+    {
+      const char *inn = json_object_get_string_member_with_default (entity, "inn", NULL);
+
+      if (inn != NULL)
+        add_detail (self, "x-office-document-symbolic", inn, _("INN"), NULL, NULL);
+    }
+  else
+    {
+      JsonArray *phones = json_object_has_member (entity, "phones")
+                          ? json_object_get_array_member (entity, "phones") : NULL;
+      JsonArray *emails = json_object_has_member (entity, "emails")
+                          ? json_object_get_array_member (entity, "emails") : NULL;
+
+      for (guint i = 0; phones != NULL && i < json_array_get_length (phones); i++)
+        add_detail (self, "phone-symbolic", json_array_get_string_element (phones, i), _("Phone"),
+                    NULL, NULL);
+      for (guint i = 0; emails != NULL && i < json_array_get_length (emails); i++)
+        add_detail (self, "mail-unread-symbolic", json_array_get_string_element (emails, i),
+                    _("E-mail"), NULL, NULL);
+      company_id = json_object_get_string_member_with_default (entity, "company", NULL);
+      if (company_id != NULL)
+        company = crm_store_dup_entity (crm_context_get_store (self->context), "company", company_id);
+      if (company != NULL)
+        add_detail (self, "system-users-symbolic",
+                    json_object_get_string_member_with_default (company, "name", ""), _("Company"),
+                    "win.open-company", company_id);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->details_group), self->detail_rows->len > 0);
+
+  fill_deals (self, company != NULL ? company_id : NULL);
+  fill_tasks (self);
+  fill_company_contacts (self);
+  gtk_stack_set_visible_child_name (self->stack, "card");
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmContactPage *self = user_data;
+
+  self->reload_id = 0;
+  crm_contact_page_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmContactPage *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_contact_page_map (GtkWidget *widget)
+{
+  CrmContactPage *self = CRM_CONTACT_PAGE (widget);
+
+  GTK_WIDGET_CLASS (crm_contact_page_parent_class)->map (widget);
+  if (self->dirty)
+    crm_contact_page_reload (self);
+}
+
+static void
+show (CrmContactPage *self,
+      const char     *kind,
+      const char     *id)
+{
+  g_free (self->kind);
+  self->kind = g_strdup (kind);
+  g_free (self->id);
+  self->id = g_strdup (id);
+  crm_contact_page_reload (self);
+}
+
+void
+crm_contact_page_set_contact (CrmContactPage *self,
+                              const char     *contact_id)
+{
+  g_return_if_fail (CRM_IS_CONTACT_PAGE (self));
+  show (self, "contact", contact_id);
+}
+
+void
+crm_contact_page_set_company (CrmContactPage *self,
+                              const char     *company_id)
+{
+  g_return_if_fail (CRM_IS_CONTACT_PAGE (self));
+  show (self, "company", company_id);
+}
+
+guint
+crm_contact_page_get_n_deals (CrmContactPage *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), 0);
+  return self->n_deals;
+}
+
+guint
+crm_contact_page_get_n_offers (CrmContactPage *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), 0);
+  return self->n_offers;
+}
+
+/* ---- GObject ---- */
+
+static void
+set_context (CrmContactPage *self,
+             CrmContext     *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context == NULL)
+    return;
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  crm_entity_picker_setup (self->deal_picker, context, "deal");
+}
+
+static void
+crm_contact_page_dispose (GObject *object)
+{
+  CrmContactPage *self = CRM_CONTACT_PAGE (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  set_context (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_CONTACT_PAGE);
+  crm_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (crm_contact_page_parent_class)->dispose (object);
+}
+
+static void
+crm_contact_page_finalize (GObject *object)
+{
+  CrmContactPage *self = CRM_CONTACT_PAGE (object);
+
+  g_clear_pointer (&self->kind, g_free);
+  g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->detail_rows, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_contact_page_parent_class)->finalize (object);
+}
+
+static void
+crm_contact_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  CrmContactPage *self = CRM_CONTACT_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_contact_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_CONTACT_PAGE (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_contact_page_class_init (CrmContactPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_contact_page_dispose;
+  object_class->finalize = crm_contact_page_finalize;
+  object_class->get_property = crm_contact_page_get_property;
+  object_class->set_property = crm_contact_page_set_property;
+  widget_class->map = crm_contact_page_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CRM_TYPE_ENTITY_PICKER);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-contact-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, avatar);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, name_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, kind_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, details_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, deals_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, deal_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, attach_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, offer_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, deal_picker);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, contacts_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, contact_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, tasks_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, task_list);
+  gtk_widget_class_bind_template_callback (widget_class, deal_picked_cb);
+}
+
+static void
+crm_contact_page_init (CrmContactPage *self)
+{
+  self->kind = g_strdup ("contact");
+  self->detail_rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-contact-page.h — the card of a contact (phones, e-mails, company, deals, open
+ * tasks, and attaching the contact to one of the company's deals, S4-4) or of a company
+ * (its deals and its contacts). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "crm-context.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_CONTACT_PAGE (crm_contact_page_get_type ())
+G_DECLARE_FINAL_TYPE (CrmContactPage, crm_contact_page, CRM, CONTACT_PAGE, GtkWidget)
+
+void        crm_contact_page_set_contact  (CrmContactPage *self,
+                                           const char     *contact_id);
+void        crm_contact_page_set_company  (CrmContactPage *self,
+                                           const char     *company_id);
+void        crm_contact_page_reload       (CrmContactPage *self);
+/* Deals shown on the card, and deals offered for attaching. */
+guint       crm_contact_page_get_n_deals  (CrmContactPage *self);
+guint       crm_contact_page_get_n_offers (CrmContactPage *self);
+/* Attaches the contact to @deal_id, as the card's "Attach" buttons do. */
+gboolean    crm_contact_page_attach_deal  (CrmContactPage *self,
+                                           const char     *deal_id);
+
+G_END_DECLS

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-context.h — what every view of a window shares: the open replica, the user the
+ * app works as, the header's tag filter and search text, and the one place writes go
+ * through (crm_context_apply), which tells every view that the replica changed. */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_CONTEXT (crm_context_get_type ())
+G_DECLARE_FINAL_TYPE (CrmContext, crm_context, CRM, CONTEXT, GObject)
+
+CrmContext   *crm_context_new               (CrmStore   *store);
+
+CrmStore     *crm_context_get_store         (CrmContext *self);
+gint64        crm_context_now               (CrmContext *self);
+char         *crm_context_new_id            (CrmContext *self);
+
+/* The user the app works as: the replica's meta "app.user", else the signed-in user
+ * ("sync.user"), else the first admin. */
+const char   *crm_context_get_user_id       (CrmContext *self);
+const char   *crm_context_get_user_name     (CrmContext *self);
+void          crm_context_set_user          (CrmContext *self,
+                                             const char *user_id);
+gboolean      crm_context_is_admin          (CrmContext *self);
+/* Admins and managers see other people's tasks and the stock view. */
+gboolean      crm_context_is_manager        (CrmContext *self);
+
+/* Writes @changeset as the current user. On success every view hears "changed"; a
+ * refusal leaves the replica as it was and the GError names the gate (see
+ * crm_store_dup_refusal for its details). */
+gboolean      crm_context_apply             (CrmContext    *self,
+                                             CrmChangeset  *changeset,
+                                             GError       **error);
+/* Something else changed the replica (sync): views reload. */
+void          crm_context_notify_changed    (CrmContext *self);
+
+/* Pipelines with their stages, as crm_query_pipelines() gives them (cached until the
+ * next change). */
+JsonArray    *crm_context_get_pipelines     (CrmContext *self);
+JsonObject   *crm_context_find_pipeline     (CrmContext *self,
+                                             const char *pipeline_id);
+/* The stage object and, in @out_pipeline (optional), the pipeline it belongs to. */
+JsonObject   *crm_context_find_stage        (CrmContext  *self,
+                                             const char  *stage_id,
+                                             JsonObject **out_pipeline);
+/* A pipeline id by its name (the templates' Russian names), or NULL. */
+const char   *crm_context_find_pipeline_by_name (CrmContext *self,
+                                                 const char *name);
+/* Users [{"id","name","role","group"}] and tags [{"id","name","group"}] (cached). */
+JsonArray    *crm_context_get_users         (CrmContext *self);
+JsonArray    *crm_context_get_tags          (CrmContext *self);
+
+/* The header's filters: tag ids every list must have, and the search text. */
+const char * const *crm_context_get_tag_filter (CrmContext         *self);
+void          crm_context_set_tag_filter    (CrmContext         *self,
+                                             const char * const *tag_ids);
+void          crm_context_toggle_tag_filter (CrmContext *self,
+                                             const char *tag_id);
+const char   *crm_context_get_search        (CrmContext *self);
+void          crm_context_set_search        (CrmContext *self,
+                                             const char *search);
+
+G_END_DECLS

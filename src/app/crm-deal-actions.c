@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-deal-actions.c — change sets built the way voronkactl builds them (deal move, tag
+ * and contact links, task completion), applied through the gate dialog when refused. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-deal-actions.h"
+#include "crm-error.h"
+#include "crm-window.h"
+
+static GtkWindow *
+parent_window (GtkWidget *widget)
+{
+  GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
+
+  return root != NULL && GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+static gboolean
+is_gate_error (const GError *error)
+{
+  return error->domain == CRM_STORE_ERROR &&
+         (error->code == CRM_STORE_ERROR_LOSS_REASON_REQUIRED ||
+          error->code == CRM_STORE_ERROR_REQUIRED_FIELD ||
+          error->code == CRM_STORE_ERROR_NEXT_TASK_REQUIRED ||
+          error->code == CRM_STORE_ERROR_CALL_RESULT_REQUIRED ||
+          error->code == CRM_STORE_ERROR_ATTACHMENT_REQUIRED);
+}
+
+gboolean
+crm_apply_or_ask (GtkWidget      *widget,
+                  CrmContext     *context,
+                  CrmChangeset   *changeset,
+                  const char     *success_message,
+                  CrmGateDialog **out_dialog)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  CrmGateDialog *dialog;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (context), FALSE);
+
+  if (out_dialog != NULL)
+    *out_dialog = NULL;
+  if (crm_context_apply (context, changeset, &error))
+    {
+      if (success_message != NULL)
+        crm_widget_show_toast (widget, success_message);
+      return TRUE;
+    }
+  if (!is_gate_error (error))
+    {
+      crm_widget_show_toast (widget, error->message);
+      return FALSE;
+    }
+
+  refusal = crm_store_dup_refusal (crm_context_get_store (context));
+  dialog = crm_gate_dialog_new (parent_window (widget), context, changeset, error, refusal);
+  crm_gate_dialog_set_success_message (dialog, success_message);
+  gtk_window_present (GTK_WINDOW (dialog));
+  if (out_dialog != NULL)
+    *out_dialog = dialog;
+  return FALSE;
+}
+
+gboolean
+crm_move_deal (GtkWidget      *widget,
+               CrmContext     *context,
+               const char     *deal_id,
+               const char     *stage_id,
+               CrmGateDialog **out_dialog)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  g_autofree char *message = NULL;
+  JsonObject *pipeline = NULL;
+  JsonObject *stage;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (context), FALSE);
+
+  if (out_dialog != NULL)
+    *out_dialog = NULL;
+  stage = crm_context_find_stage (context, stage_id, &pipeline);
+  deal = crm_store_dup_entity (crm_context_get_store (context), "deal", deal_id);
+  if (stage == NULL || deal == NULL)
+    return FALSE;
+  if (g_strcmp0 (json_object_get_string_member_with_default (deal, "stage", NULL), stage_id) == 0)
+    return TRUE;
+
+  changeset = crm_changeset_new ();
+  change = crm_changeset_touch (changeset, "deal", deal_id);
+  crm_change_set_string (change, "stage", stage_id);
+  crm_change_set_string (change, "pipeline", json_object_get_string_member (pipeline, "id"));
+  crm_change_set_int (change, "stage_entered_at", crm_context_now (context));
+  /* a reopened deal is no longer lost */
+  if (g_strcmp0 (json_object_get_string_member_with_default (stage, "kind", NULL), "lost") != 0 &&
+      json_object_get_string_member_with_default (deal, "loss_reason", NULL) != NULL)
+    crm_change_set_null (change, "loss_reason");
+
+  /* Translators: a deal moved: its title and the new stage */
+  message = g_strdup_printf (_("«%s» moved to «%s»"),
+                             json_object_get_string_member_with_default (deal, "title", ""),
+                             json_object_get_string_member_with_default (stage, "name", ""));
+  return crm_apply_or_ask (widget, context, changeset, message, out_dialog);
+}
+
+CrmGateDialog *
+crm_complete_task (GtkWidget  *widget,
+                   CrmContext *context,
+                   const char *task_id)
+{
+  CrmGateDialog *dialog;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (context), NULL);
+
+  dialog = crm_gate_dialog_new_for_task (parent_window (widget), context, task_id);
+  crm_gate_dialog_set_success_message (dialog, _("Task completed"));
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+gboolean
+crm_set_deal_link (GtkWidget  *widget,
+                   CrmContext *context,
+                   const char *kind,
+                   const char *deal_id,
+                   const char *other_id,
+                   gboolean    present)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  const char *other_field = g_str_equal (kind, "deal_tag") ? "tag" : "contact";
+
+  crm_changeset_set_link (changeset, kind, "deal", deal_id, other_field, other_id, present);
+  return crm_apply_or_ask (widget, context, changeset, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-deal-actions.h — the writes views share: apply a change set and, when a gate
+ * refuses it, ask for what is missing; move a deal to a stage; complete a task. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "crm-context.h"
+#include "crm-gate-dialog.h"
+
+G_BEGIN_DECLS
+
+/* Applies @changeset as the current user. A gate's refusal opens the gate dialog over
+ * @widget's window (returned in @out_dialog when not NULL): the change goes through when
+ * it is filled in, or nothing changes. Any other error is shown as a toast. TRUE when
+ * the change set was applied right away; @success_message is toasted then, or when the
+ * dialog completes it. */
+gboolean  crm_apply_or_ask     (GtkWidget      *widget,
+                                CrmContext     *context,
+                                CrmChangeset   *changeset,
+                                const char     *success_message,
+                                CrmGateDialog **out_dialog);
+
+/* Moves a deal to @stage_id (in that stage's pipeline), through crm_apply_or_ask(). */
+gboolean  crm_move_deal        (GtkWidget      *widget,
+                                CrmContext     *context,
+                                const char     *deal_id,
+                                const char     *stage_id,
+                                CrmGateDialog **out_dialog);
+
+/* Opens "Complete task" (result, optional next task) for @task_id. */
+CrmGateDialog *crm_complete_task (GtkWidget  *widget,
+                                  CrmContext *context,
+                                  const char *task_id);
+
+/* Adds (@present) or removes a tag or a contact of a deal. */
+gboolean  crm_set_deal_link    (GtkWidget  *widget,
+                                CrmContext *context,
+                                const char *kind,
+                                const char *deal_id,
+                                const char *other_id,
+                                gboolean    present);
+
+G_END_DECLS

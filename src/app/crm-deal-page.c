@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-deal-page.c — the deal page. Every edit is saved at once as its own change set
+ * (GNOME-style, no Save button); a stage change goes through the gate dialog like a
+ * move on the board. The page re-reads the deal whenever the replica changes. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-date-button.h"
+#include "crm-deal-actions.h"
+#include "crm-deal-page.h"
+#include "crm-entity-picker.h"
+#include "crm-field-editor.h"
+#include "crm-format.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-tag-chips.h"
+#include "crm-task-row.h"
+#include "crm-time.h"
+#include "crm-window.h"
+#include "crm-widget-util.h"
+
+struct _CrmDealPage
+{
+  GtkWidget            parent_instance;
+
+  CrmContext          *context;
+  char                *deal_id;
+  JsonObject          *deal;
+  char                *title;
+  char                *subtitle;
+  gboolean             dirty;
+  guint                reload_id;
+  gboolean             updating;
+  GPtrArray           *stage_ids;
+  GPtrArray           *user_ids;
+  GPtrArray           *field_rows;     /* rows in fields_group */
+  GPtrArray           *contact_rows;   /* rows in contacts_group */
+
+  GtkStack            *stack;
+  GtkLabel            *title_label;
+  GtkLabel            *stage_label;
+  GtkLabel            *amount_label;
+  AdwEntryRow         *title_row;
+  AdwEntryRow         *amount_row;
+  AdwComboRow         *stage_row;
+  GtkStringList       *stage_names;
+  AdwComboRow         *responsible_row;
+  GtkStringList       *user_names;
+  AdwActionRow        *company_row;
+  CrmEntityPicker     *company_picker;
+  CrmEntityPicker     *contact_picker;
+  AdwPreferencesGroup *fields_group;
+  CrmTagChips         *tag_chips;
+  AdwPreferencesGroup *contacts_group;
+  GtkListBox          *task_list;
+  AdwEntryRow         *new_task_row;
+  CrmDateButton       *new_task_due;
+  CrmTimeline         *timeline;
+};
+
+G_DEFINE_FINAL_TYPE (CrmDealPage, crm_deal_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  PROP_SUBTITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_titles (CrmDealPage *self,
+            const char  *title,
+            const char  *subtitle)
+{
+  g_free (self->title);
+  self->title = g_strdup (title);
+  g_free (self->subtitle);
+  self->subtitle = g_strdup (subtitle);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+}
+
+static const char *
+deal_string (CrmDealPage *self,
+             const char  *member)
+{
+  return self->deal != NULL ? json_object_get_string_member_with_default (self->deal, member, NULL)
+                            : NULL;
+}
+
+static void
+apply (CrmDealPage  *self,
+       CrmChangeset *changeset)
+{
+  crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, NULL, NULL);
+}
+
+/* ---- header rows ---- */
+
+static void
+fill_stages (CrmDealPage *self)
+{
+  JsonObject *pipeline = crm_context_find_pipeline (self->context, deal_string (self, "pipeline_id"));
+  JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
+  guint selected = GTK_INVALID_LIST_POSITION;
+
+  g_ptr_array_set_size (self->stage_ids, 0);
+  gtk_string_list_splice (self->stage_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->stage_names)), NULL);
+  for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
+    {
+      JsonObject *stage = json_array_get_object_element (stages, i);
+
+      gtk_string_list_append (self->stage_names, json_object_get_string_member (stage, "name"));
+      g_ptr_array_add (self->stage_ids, g_strdup (json_object_get_string_member (stage, "id")));
+      if (g_strcmp0 (json_object_get_string_member (stage, "id"), deal_string (self, "stage_id")) == 0)
+        selected = i;
+    }
+  adw_combo_row_set_selected (self->stage_row, selected);
+}
+
+static void
+fill_users (CrmDealPage *self)
+{
+  JsonArray *users = crm_context_get_users (self->context);
+  guint selected = GTK_INVALID_LIST_POSITION;
+
+  g_ptr_array_set_size (self->user_ids, 0);
+  gtk_string_list_splice (self->user_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->user_names)), NULL);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      gtk_string_list_append (self->user_names, json_object_get_string_member (user, "name"));
+      g_ptr_array_add (self->user_ids, g_strdup (json_object_get_string_member (user, "id")));
+      if (g_strcmp0 (json_object_get_string_member (user, "id"),
+                     deal_string (self, "responsible_id")) == 0)
+        selected = i;
+    }
+  adw_combo_row_set_selected (self->responsible_row, selected);
+}
+
+static void
+stage_selected_cb (CrmDealPage *self)
+{
+  guint selected = adw_combo_row_get_selected (self->stage_row);
+  CrmGateDialog *dialog = NULL;
+
+  if (self->updating || selected >= self->stage_ids->len)
+    return;
+  if (!crm_move_deal (GTK_WIDGET (self), self->context, self->deal_id,
+                      g_ptr_array_index (self->stage_ids, selected), &dialog) && dialog != NULL)
+    /* Cancelled: show the stage the deal is really at. */
+    g_signal_connect_object (dialog, "finished", G_CALLBACK (crm_deal_page_reload), self,
+                             G_CONNECT_SWAPPED);
+}
+
+static void
+responsible_selected_cb (CrmDealPage *self)
+{
+  guint selected = adw_combo_row_get_selected (self->responsible_row);
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  if (self->updating || selected >= self->user_ids->len)
+    return;
+  changeset = crm_changeset_new ();
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", self->deal_id), "responsible",
+                         g_ptr_array_index (self->user_ids, selected));
+  apply (self, changeset);
+}
+
+static void
+title_applied_cb (CrmDealPage *self)
+{
+  g_autofree char *title = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->title_row))));
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  if (*title == '\0')
+    {
+      crm_widget_show_toast (GTK_WIDGET (self), _("A deal needs a title"));
+      crm_deal_page_reload (self);
+      return;
+    }
+  changeset = crm_changeset_new ();
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", self->deal_id), "title", title);
+  apply (self, changeset);
+}
+
+static void
+amount_applied_cb (CrmDealPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->amount_row));
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  CrmChange *change = crm_changeset_touch (changeset, "deal", self->deal_id);
+  gint64 minor = 0;
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  if (*stripped == '\0')
+    crm_change_set_null (change, "amount");
+  else if (crm_parse_money_input (stripped, &minor))
+    crm_change_set_int (change, "amount", minor);
+  else
+    {
+      g_autofree char *message = g_strdup_printf (_("«%s» is not an amount; write it like "
+                                                    "1 500 000 or 1500000,50"), stripped);
+
+      crm_widget_show_toast (GTK_WIDGET (self), message);
+      return;
+    }
+  apply (self, changeset);
+}
+
+static void
+company_picked_cb (CrmDealPage *self,
+                   const char  *company_id,
+                   const char  *name)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", self->deal_id), "company", company_id);
+  apply (self, changeset);
+}
+
+static void
+open_company_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmDealPage *self = CRM_DEAL_PAGE (widget);
+  const char *company_id = deal_string (self, "company_id");
+
+  if (company_id != NULL)
+    gtk_widget_activate_action (widget, "win.open-company", "s", company_id);
+}
+
+/* ---- custom fields ---- */
+
+static void
+field_changed_cb (CrmFieldEditor *editor,
+                  CrmDealPage    *self)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (!crm_field_editor_apply_to_change (editor, crm_changeset_touch (changeset, "deal", self->deal_id),
+                                         &error))
+    {
+      crm_widget_show_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  apply (self, changeset);
+}
+
+static void
+fill_fields (CrmDealPage *self)
+{
+  g_autoptr(JsonArray) fields = crm_query_fields (crm_context_get_store (self->context), "deal", NULL);
+  JsonObject *values = json_object_get_object_member (self->deal, "fields");
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    adw_preferences_group_remove (self->fields_group, g_ptr_array_index (self->field_rows, i));
+  g_ptr_array_set_size (self->field_rows, 0);
+
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      const char *key = json_object_get_string_member_with_default (field, "key", "");
+      GtkWidget *row;
+      GtkWidget *editor;
+
+      if (json_object_get_boolean_member_with_default (field, "hidden", FALSE))
+        continue;
+      row = adw_action_row_new ();
+      editor = crm_field_editor_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     json_object_get_string_member_with_default (field, "label", key));
+      crm_field_editor_set_field (CRM_FIELD_EDITOR (editor), field,
+                                  values != NULL ? json_object_get_member (values, key) : NULL);
+      g_signal_connect (editor, "changed", G_CALLBACK (field_changed_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), editor);
+      adw_preferences_group_add (self->fields_group, row);
+      g_ptr_array_add (self->field_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->fields_group), self->field_rows->len > 0);
+}
+
+/* ---- tags and contacts ---- */
+
+static void
+tag_toggled_cb (CrmDealPage *self,
+                const char  *tag_id)
+{
+  JsonArray *ids = json_object_get_array_member (self->deal, "tag_ids");
+  gboolean present = FALSE;
+
+  for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
+    present |= g_strcmp0 (json_array_get_string_element (ids, i), tag_id) == 0;
+  crm_set_deal_link (GTK_WIDGET (self), self->context, "deal_tag", self->deal_id, tag_id, !present);
+}
+
+static void
+remove_contact_clicked_cb (GtkButton   *button,
+                           CrmDealPage *self)
+{
+  crm_set_deal_link (GTK_WIDGET (self), self->context, "deal_contact", self->deal_id,
+                     g_object_get_data (G_OBJECT (button), "contact-id"), FALSE);
+}
+
+static void
+contact_picked_cb (CrmDealPage *self,
+                   const char  *contact_id,
+                   const char  *name)
+{
+  g_autofree char *message = g_strdup_printf (_("%s attached to the deal"), name);
+
+  if (crm_set_deal_link (GTK_WIDGET (self), self->context, "deal_contact", self->deal_id,
+                         contact_id, TRUE))
+    crm_widget_show_toast (GTK_WIDGET (self), message);
+}
+
+static void
+fill_contacts (CrmDealPage *self)
+{
+  JsonArray *ids = json_object_get_array_member (self->deal, "contact_ids");
+  JsonArray *names = json_object_get_array_member (self->deal, "contacts");
+
+  for (guint i = 0; i < self->contact_rows->len; i++)
+    adw_preferences_group_remove (self->contacts_group, g_ptr_array_index (self->contact_rows, i));
+  g_ptr_array_set_size (self->contact_rows, 0);
+
+  for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
+    {
+      const char *id = json_array_get_string_element (ids, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
+      g_autofree char *tooltip = NULL;
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), json_array_get_string_element (names, i));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-contact");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", id);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("avatar-default-symbolic"));
+      tooltip = g_strdup_printf (_("Detach %s from the deal"), json_array_get_string_element (names, i));
+      gtk_widget_set_tooltip_text (remove, tooltip);
+      gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (remove, "flat");
+      g_object_set_data_full (G_OBJECT (remove), "contact-id", g_strdup (id), g_free);
+      g_signal_connect (remove, "clicked", G_CALLBACK (remove_contact_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+      adw_preferences_group_add (self->contacts_group, row);
+      g_ptr_array_add (self->contact_rows, row);
+    }
+  if (self->contact_rows->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No contacts yet"));
+      gtk_widget_add_css_class (row, "dim-label");
+      adw_preferences_group_add (self->contacts_group, row);
+      g_ptr_array_add (self->contact_rows, row);
+    }
+}
+
+/* ---- tasks ---- */
+
+static void
+fill_tasks (CrmDealPage *self)
+{
+  JsonArray *tasks = json_object_get_array_member (self->deal, "tasks");
+  gint64 now = crm_context_now (self->context);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->task_list))) != NULL)
+    gtk_list_box_remove (self->task_list, child);
+  /* open tasks first, by due date (the query's order), then the done ones */
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; tasks != NULL && i < json_array_get_length (tasks); i++)
+      {
+        JsonObject *task = json_array_get_object_element (tasks, i);
+        gboolean done = json_object_get_boolean_member_with_default (task, "done", FALSE);
+
+        if (done == (pass == 0))
+          continue;
+        gtk_list_box_append (self->task_list, GTK_WIDGET (crm_task_row_new (task, FALSE, now)));
+      }
+  gtk_widget_set_visible (GTK_WIDGET (self->task_list),
+                          tasks != NULL && json_array_get_length (tasks) > 0);
+}
+
+gboolean
+crm_deal_page_add_task (CrmDealPage *self,
+                        const char  *text)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
+  CrmChange *change;
+  gint64 due = 0;
+
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), FALSE);
+
+  if (*stripped == '\0' || self->deal_id == NULL)
+    return FALSE;
+  id = crm_context_new_id (self->context);
+  changeset = crm_changeset_new ();
+  change = crm_changeset_create (changeset, "task", id);
+  crm_change_set_string (change, "deal", self->deal_id);
+  crm_change_set_string (change, "text", stripped);
+  crm_change_set_string (change, "type", "task");
+  if (crm_date_button_get_date (self->new_task_due, &due))
+    crm_change_set_int (change, "due", due);
+  if (crm_context_get_user_id (self->context) != NULL)
+    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
+  crm_change_set_bool (change, "done", FALSE);
+  crm_change_set_int (change, "created_at", crm_context_now (self->context));
+  if (!crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, _("Task added"), NULL))
+    return FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->new_task_row), "");
+  return TRUE;
+}
+
+static void
+new_task_applied_cb (CrmDealPage *self)
+{
+  crm_deal_page_add_task (self, gtk_editable_get_text (GTK_EDITABLE (self->new_task_row)));
+}
+
+/* ---- loading ---- */
+
+void
+crm_deal_page_reload (CrmDealPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *where = NULL;
+  JsonArray *tag_ids;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) selected = NULL;
+  gint64 minor = 0;
+
+  g_return_if_fail (CRM_IS_DEAL_PAGE (self));
+
+  self->dirty = FALSE;
+  if (self->context == NULL || self->deal_id == NULL)
+    return;
+  g_clear_pointer (&self->deal, json_object_unref);
+  self->deal = crm_query_deal (crm_context_get_store (self->context), self->deal_id, &error);
+  if (self->deal == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "missing");
+      set_titles (self, _("Deal"), NULL);
+      return;
+    }
+
+  self->updating = TRUE;
+  where = g_strdup_printf ("%s › %s", deal_string (self, "pipeline") ? deal_string (self, "pipeline") : "",
+                           deal_string (self, "stage") ? deal_string (self, "stage") : "");
+  set_titles (self, deal_string (self, "title"), where);
+  gtk_label_set_label (self->title_label, deal_string (self, "title"));
+  gtk_label_set_label (self->stage_label, where);
+  gtk_editable_set_text (GTK_EDITABLE (self->title_row), deal_string (self, "title"));
+
+  if (deal_string (self, "amount") != NULL && crm_money_parse (deal_string (self, "amount"), &minor))
+    {
+      g_autofree char *amount = crm_format_money (minor, deal_string (self, "currency"));
+      g_autofree char *input = crm_format_money_for_input (minor);
+
+      gtk_label_set_label (self->amount_label, amount);
+      gtk_editable_set_text (GTK_EDITABLE (self->amount_row), input);
+    }
+  else
+    {
+      gtk_label_set_label (self->amount_label, _("No amount"));
+      gtk_editable_set_text (GTK_EDITABLE (self->amount_row), "");
+    }
+
+  fill_stages (self);
+  fill_users (self);
+  adw_action_row_set_subtitle (self->company_row, deal_string (self, "company") != NULL
+                                                  ? deal_string (self, "company") : _("None"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "deal.open-company",
+                                 deal_string (self, "company_id") != NULL);
+  fill_fields (self);
+
+  crm_tag_chips_set_tags (self->tag_chips, crm_context_get_tags (self->context));
+  tag_ids = json_object_get_array_member (self->deal, "tag_ids");
+  for (guint i = 0; tag_ids != NULL && i < json_array_get_length (tag_ids); i++)
+    g_strv_builder_add (builder, json_array_get_string_element (tag_ids, i));
+  selected = g_strv_builder_end (builder);
+  crm_tag_chips_set_selected (self->tag_chips, (const char * const *) selected);
+
+  fill_contacts (self);
+  fill_tasks (self);
+  crm_timeline_set_history (self->timeline, self->context,
+                            json_object_get_array_member (self->deal, "history"));
+  gtk_stack_set_visible_child_name (self->stack, "deal");
+  self->updating = FALSE;
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmDealPage *self = user_data;
+
+  self->reload_id = 0;
+  crm_deal_page_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmDealPage *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_deal_page_map (GtkWidget *widget)
+{
+  CrmDealPage *self = CRM_DEAL_PAGE (widget);
+
+  GTK_WIDGET_CLASS (crm_deal_page_parent_class)->map (widget);
+  if (self->dirty)
+    crm_deal_page_reload (self);
+}
+
+void
+crm_deal_page_set_deal (CrmDealPage *self,
+                        const char  *deal_id)
+{
+  g_return_if_fail (CRM_IS_DEAL_PAGE (self));
+
+  g_free (self->deal_id);
+  self->deal_id = g_strdup (deal_id);
+  crm_deal_page_reload (self);
+}
+
+const char *
+crm_deal_page_get_deal_id (CrmDealPage *self)
+{
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), NULL);
+  return self->deal_id;
+}
+
+CrmTimeline *
+crm_deal_page_get_timeline (CrmDealPage *self)
+{
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), NULL);
+  return self->timeline;
+}
+
+GtkWidget *
+crm_deal_page_get_field_editor (CrmDealPage *self,
+                                const char  *key)
+{
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), NULL);
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
+      GQueue queue = G_QUEUE_INIT;
+
+      g_queue_push_tail (&queue, row);
+      while (!g_queue_is_empty (&queue))
+        {
+          GtkWidget *widget = g_queue_pop_head (&queue);
+
+          if (CRM_IS_FIELD_EDITOR (widget) &&
+              g_strcmp0 (crm_field_editor_get_key (CRM_FIELD_EDITOR (widget)), key) == 0)
+            {
+              g_queue_clear (&queue);
+              return widget;
+            }
+          for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+               c = gtk_widget_get_next_sibling (c))
+            g_queue_push_tail (&queue, c);
+        }
+    }
+  return NULL;
+}
+
+/* ---- GObject ---- */
+
+static void
+set_context (CrmDealPage *self,
+             CrmContext  *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context == NULL)
+    return;
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  crm_entity_picker_setup (self->company_picker, context, "company");
+  crm_entity_picker_setup (self->contact_picker, context, "contact");
+}
+
+static void
+crm_deal_page_dispose (GObject *object)
+{
+  CrmDealPage *self = CRM_DEAL_PAGE (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  set_context (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_DEAL_PAGE);
+  crm_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (crm_deal_page_parent_class)->dispose (object);
+}
+
+static void
+crm_deal_page_finalize (GObject *object)
+{
+  CrmDealPage *self = CRM_DEAL_PAGE (object);
+
+  g_clear_pointer (&self->deal_id, g_free);
+  g_clear_pointer (&self->deal, json_object_unref);
+  g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->subtitle, g_free);
+  g_clear_pointer (&self->stage_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->user_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->field_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->contact_rows, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_deal_page_parent_class)->finalize (object);
+}
+
+static void
+crm_deal_page_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  CrmDealPage *self = CRM_DEAL_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, self->title);
+      break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, self->subtitle);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_deal_page_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_DEAL_PAGE (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_deal_page_class_init (CrmDealPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_deal_page_dispose;
+  object_class->finalize = crm_deal_page_finalize;
+  object_class->get_property = crm_deal_page_get_property;
+  object_class->set_property = crm_deal_page_set_property;
+  widget_class->map = crm_deal_page_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SUBTITLE] =
+    g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CRM_TYPE_DATE_BUTTON);
+  g_type_ensure (CRM_TYPE_ENTITY_PICKER);
+  g_type_ensure (CRM_TYPE_TAG_CHIPS);
+  g_type_ensure (CRM_TYPE_TIMELINE);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-deal-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, title_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, stage_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, amount_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, title_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, amount_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, stage_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, stage_names);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, responsible_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, user_names);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, company_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, company_picker);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, contact_picker);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, fields_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, tag_chips);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, contacts_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, task_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, new_task_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, new_task_due);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, timeline);
+  gtk_widget_class_bind_template_callback (widget_class, stage_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, responsible_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, title_applied_cb);
+  gtk_widget_class_bind_template_callback (widget_class, amount_applied_cb);
+  gtk_widget_class_bind_template_callback (widget_class, company_picked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, contact_picked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, tag_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, new_task_applied_cb);
+
+  gtk_widget_class_install_action (widget_class, "deal.open-company", NULL, open_company_action);
+}
+
+static void
+crm_deal_page_init (CrmDealPage *self)
+{
+  self->stage_ids = g_ptr_array_new_with_free_func (g_free);
+  self->user_ids = g_ptr_array_new_with_free_func (g_free);
+  self->field_rows = g_ptr_array_new ();
+  self->contact_rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  crm_date_button_set_date (self->new_task_due, crm_time_now_ms () + CRM_MS_PER_DAY);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-entity-picker.h — a popover to find a contact, company or deal by the first
+ * letters of its name and pick it (paged like the lists, so any size of account). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "crm-context.h"
+#include "crm-paged-model.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_ENTITY_PICKER (crm_entity_picker_get_type ())
+G_DECLARE_FINAL_TYPE (CrmEntityPicker, crm_entity_picker, CRM, ENTITY_PICKER, GtkPopover)
+
+/* @kind: "contact", "company" or "deal". Emits "picked" (id, name). */
+void           crm_entity_picker_setup      (CrmEntityPicker *self,
+                                             CrmContext      *context,
+                                             const char      *kind);
+void           crm_entity_picker_set_search (CrmEntityPicker *self,
+                                             const char      *text);
+CrmPagedModel *crm_entity_picker_get_model  (CrmEntityPicker *self);
+/* Picks the row at @position as activating it does. */
+void           crm_entity_picker_pick       (CrmEntityPicker *self,
+                                             guint            position);
+
+G_END_DECLS

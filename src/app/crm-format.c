@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-format.c — locale-aware formatting of money (integer minor units, never floating
+ * point) and of dates (UTC milliseconds shown in the local time zone). */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "crm-format.h"
+#include "crm-time.h"
+
+#define NARROW_NBSP "\u202f"
+
+void
+crm_number_style_get_locale (CrmNumberStyle *out_style)
+{
+  const struct lconv *conv = localeconv ();
+
+  out_style->decimal_mark = conv->decimal_point != NULL && *conv->decimal_point != '\0'
+                            ? conv->decimal_point : ".";
+  out_style->thousands_separator = conv->thousands_sep != NULL && *conv->thousands_sep != '\0'
+                                   ? conv->thousands_sep : NARROW_NBSP;
+  out_style->group_size = conv->grouping != NULL && conv->grouping[0] > 0 &&
+                          conv->grouping[0] != CHAR_MAX ? (guint) conv->grouping[0] : 3;
+}
+
+static const char *
+currency_symbol (const char *currency)
+{
+  if (currency == NULL || g_str_equal (currency, "RUB"))
+    return "₽";
+  if (g_str_equal (currency, "USD"))
+    return "$";
+  if (g_str_equal (currency, "EUR"))
+    return "€";
+  return currency;
+}
+
+char *
+crm_format_money_with (gint64                minor,
+                       const char           *currency,
+                       gboolean              always_minor,
+                       const CrmNumberStyle *style)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *digits = NULL;
+  guint64 magnitude = minor < 0 ? (guint64) -(minor + 1) + 1 : (guint64) minor;
+  guint64 units = magnitude / 100;
+  guint cents = magnitude % 100;
+  gsize n_digits;
+
+  if (minor < 0)
+    g_string_append (out, "−");
+  digits = g_strdup_printf ("%" G_GUINT64_FORMAT, units);
+  n_digits = strlen (digits);
+  for (gsize i = 0; i < n_digits; i++)
+    {
+      if (i > 0 && style->group_size > 0 && (n_digits - i) % style->group_size == 0)
+        g_string_append (out, style->thousands_separator);
+      g_string_append_c (out, digits[i]);
+    }
+  if (cents != 0 || always_minor)
+    g_string_append_printf (out, "%s%02u", style->decimal_mark, cents);
+  g_string_append (out, "\u00a0");
+  g_string_append (out, currency_symbol (currency));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
+crm_format_money (gint64      minor,
+                  const char *currency)
+{
+  CrmNumberStyle style;
+
+  crm_number_style_get_locale (&style);
+  return crm_format_money_with (minor, currency, FALSE, &style);
+}
+
+char *
+crm_format_money_for_input (gint64 minor)
+{
+  CrmNumberStyle style;
+  guint64 magnitude = minor < 0 ? (guint64) -(minor + 1) + 1 : (guint64) minor;
+
+  crm_number_style_get_locale (&style);
+  if (magnitude % 100 == 0)
+    return g_strdup_printf ("%s%" G_GUINT64_FORMAT, minor < 0 ? "-" : "", magnitude / 100);
+  return g_strdup_printf ("%s%" G_GUINT64_FORMAT "%s%02u", minor < 0 ? "-" : "",
+                          magnitude / 100, style.decimal_mark, (guint) (magnitude % 100));
+}
+
+gboolean
+crm_parse_money_input (const char *text,
+                       gint64     *out_minor)
+{
+  g_autoptr(GString) clean = g_string_new (NULL);
+  gboolean negative = FALSE;
+  const char *last_mark;
+  guint n_marks = 0;
+
+  if (text == NULL)
+    return FALSE;
+  /* Keep digits and the marks "," and "."; spaces of any kind and the currency go. */
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || c == 0x00a0 || c == 0x202f || c == 0x2009 || c == '\'' ||
+          c == 0x20bd /* ₽ */)
+        continue;
+      if ((c == '-' || c == 0x2212) && clean->len == 0 && !negative)
+        {
+          negative = TRUE;
+          continue;
+        }
+      if (c == ',' || c == '.')
+        {
+          g_string_append_c (clean, '.');
+          n_marks++;
+          continue;
+        }
+      if (!g_ascii_isdigit (c))
+        return FALSE;
+      g_string_append_c (clean, (char) c);
+    }
+  if (clean->len == 0)
+    return FALSE;
+
+  /* The last mark is the decimal one when at most two digits follow it and it is the
+   * only one or the other marks group thousands; every other mark groups thousands. */
+  last_mark = strrchr (clean->str, '.');
+  if (last_mark != NULL)
+    {
+      gsize after = strlen (last_mark + 1);
+      gboolean decimal = after <= 2 && (n_marks == 1 || after != 3);
+      g_autoptr(GString) digits = g_string_new (NULL);
+
+      gsize group = 0;
+      gboolean first_group = TRUE;
+
+      /* Grouping marks split the whole part into 1–3 digits, then groups of three. */
+      for (const char *p = clean->str; *p != '\0'; p++)
+        {
+          if (decimal && p == last_mark)
+            {
+              if (!first_group && group != 3)
+                return FALSE;
+              g_string_append (digits, p);
+              break;
+            }
+          if (*p == '.')
+            {
+              if (group == 0 || group > 3 || (!first_group && group != 3))
+                return FALSE;
+              first_group = FALSE;
+              group = 0;
+              continue;
+            }
+          g_string_append_c (digits, *p);
+          group++;
+        }
+      if (!decimal && !first_group && group != 3)
+        return FALSE;
+      g_string_assign (clean, digits->str);
+    }
+  if (!crm_money_parse (clean->str, out_minor))
+    return FALSE;
+  if (negative)
+    *out_minor = -*out_minor;
+  return TRUE;
+}
+
+static GDateTime *
+local_time (gint64 ms)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (ms / 1000);
+
+  return utc != NULL ? g_date_time_to_local (utc) : NULL;
+}
+
+/* Month names come from the translation, not from the C library's locale: the app reads
+ * right in Russian even where the system has no Russian locale (a minimal Flatpak
+ * runtime, a server-ish laptop). */
+static const char *
+month_abbreviation (int month)
+{
+  switch (month)
+    {
+    case 1: return C_("abbreviated month", "Jan");
+    case 2: return C_("abbreviated month", "Feb");
+    case 3: return C_("abbreviated month", "Mar");
+    case 4: return C_("abbreviated month", "Apr");
+    case 5: return C_("abbreviated month", "May");
+    case 6: return C_("abbreviated month", "Jun");
+    case 7: return C_("abbreviated month", "Jul");
+    case 8: return C_("abbreviated month", "Aug");
+    case 9: return C_("abbreviated month", "Sep");
+    case 10: return C_("abbreviated month", "Oct");
+    case 11: return C_("abbreviated month", "Nov");
+    case 12: return C_("abbreviated month", "Dec");
+    default: return "?";
+    }
+}
+
+char *
+crm_format_day (GDateTime *dt,
+                gboolean   with_year)
+{
+  if (with_year)
+    /* Translators: day, abbreviated month, year: "2 Mar 2025" */
+    return g_strdup_printf (_("%d %s %d"), g_date_time_get_day_of_month (dt),
+                            month_abbreviation (g_date_time_get_month (dt)),
+                            g_date_time_get_year (dt));
+  /* Translators: day and abbreviated month: "2 Mar" */
+  return g_strdup_printf (_("%d %s"), g_date_time_get_day_of_month (dt),
+                          month_abbreviation (g_date_time_get_month (dt)));
+}
+
+char *
+crm_format_date (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = local_time (ms);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (dt == NULL)
+    return g_strdup ("");
+  return crm_format_day (dt, g_date_time_get_year (dt) != g_date_time_get_year (now));
+}
+
+char *
+crm_format_date_time (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = local_time (ms);
+  g_autofree char *day = NULL;
+
+  if (dt == NULL)
+    return g_strdup ("");
+  day = crm_format_day (dt, TRUE);
+  /* Translators: a date and a time: "2 Mar 2026, 14:05" */
+  return g_strdup_printf (_("%s, %02d:%02d"), day, g_date_time_get_hour (dt),
+                          g_date_time_get_minute (dt));
+}
+
+gint64
+crm_day_start (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = local_time (ms);
+  g_autoptr(GDateTime) start = NULL;
+
+  if (dt == NULL)
+    return ms;
+  start = g_date_time_new_local (g_date_time_get_year (dt), g_date_time_get_month (dt),
+                                 g_date_time_get_day_of_month (dt), 0, 0, 0);
+  return g_date_time_to_unix (start) * 1000;
+}
+
+gint64
+crm_day_end (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = local_time (crm_day_start (ms));
+  g_autoptr(GDateTime) next = NULL;
+
+  if (dt == NULL)
+    return ms;
+  next = g_date_time_add_days (dt, 1);
+  return g_date_time_to_unix (next) * 1000;
+}
+
+char *
+crm_format_due (gint64 due_ms,
+                gint64 now_ms)
+{
+  gint64 today = crm_day_start (now_ms);
+  gint64 tomorrow = crm_day_end (now_ms);
+
+  if (due_ms >= today && due_ms < tomorrow)
+    return g_strdup (_("Today"));
+  if (due_ms >= tomorrow && due_ms < crm_day_end (tomorrow))
+    return g_strdup (_("Tomorrow"));
+  if (due_ms < today && due_ms >= crm_day_start (today - 1))
+    return g_strdup (_("Yesterday"));
+  return crm_format_date (due_ms);
+}
+
+char *
+crm_format_initials (const char *name)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_auto(GStrv) words = g_strsplit (name != NULL ? name : "", " ", -1);
+  guint n = 0;
+
+  for (guint i = 0; words[i] != NULL && n < 2; i++)
+    {
+      if (*words[i] == '\0')
+        continue;
+      g_string_append_unichar (out, g_unichar_toupper (g_utf8_get_char (words[i])));
+      n++;
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-format.h — money, dates and due times as people read them in their locale. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* How numbers are written: decimal mark, thousands separator, group size (0: none). */
+typedef struct {
+  const char *decimal_mark;
+  const char *thousands_separator;
+  guint       group_size;
+} CrmNumberStyle;
+
+/* The current locale's style (localeconv), falling back to grouping by three with a
+ * narrow no-break space when the locale has no separator (the C locale). */
+void   crm_number_style_get_locale (CrmNumberStyle *out_style);
+
+/* 150000000, "RUB" → "1 500 000 ₽"; kopecks are shown only when not zero or when
+ * @always_minor. A NULL/unknown currency prints its code after the number. */
+char  *crm_format_money_with       (gint64                minor,
+                                    const char           *currency,
+                                    gboolean              always_minor,
+                                    const CrmNumberStyle *style);
+char  *crm_format_money            (gint64      minor,
+                                    const char *currency);
+/* The amount for an input field: no grouping, the locale's decimal mark. */
+char  *crm_format_money_for_input  (gint64 minor);
+/* Reads what a person typed: spaces, the locale's separators, "," or "." as decimal
+ * mark. FALSE when it is not an amount. */
+gboolean crm_parse_money_input     (const char *text,
+                                    gint64     *out_minor);
+
+/* "2 Mar" or "2 Mar 2025" for @dt as it is (no time zone change). */
+char  *crm_format_day              (GDateTime *dt,
+                                    gboolean   with_year);
+/* "2 Mar" this year, "2 Mar 2025" otherwise, in local time. */
+char  *crm_format_date             (gint64 ms);
+/* "2 Mar 2026, 14:05" in local time. */
+char  *crm_format_date_time        (gint64 ms);
+/* A due date relative to @now_ms: "Today", "Tomorrow", "Yesterday", or the date. */
+char  *crm_format_due              (gint64 due_ms,
+                                    gint64 now_ms);
+/* Local midnight that starts the day of @ms, and the one after it. */
+gint64 crm_day_start               (gint64 ms);
+gint64 crm_day_end                 (gint64 ms);
+
+/* "АС" for "Андрей Соколов" — initials are left to AdwAvatar; this is the first letters
+ * of up to two words, upper-cased, for places without an avatar. */
+char  *crm_format_initials         (const char *name);
+
+G_END_DECLS

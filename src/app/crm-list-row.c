@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-list-row.c — what a contact or company row shows, filled from a query row. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-list-row.h"
+#include "crm-widget-util.h"
+
+struct _CrmListRow
+{
+  GtkWidget  parent_instance;
+
+  AdwAvatar *avatar;
+  GtkLabel  *title_label;
+  GtkLabel  *detail_label;
+  GtkLabel  *extra_label;
+};
+
+G_DEFINE_FINAL_TYPE (CrmListRow, crm_list_row, GTK_TYPE_WIDGET)
+
+static char *
+first_of (JsonObject *object,
+          const char *member)
+{
+  JsonArray *array = json_object_has_member (object, member)
+                     ? json_object_get_array_member (object, member) : NULL;
+
+  if (array == NULL || json_array_get_length (array) == 0)
+    return NULL;
+  return g_strdup (json_array_get_string_element (array, 0));
+}
+
+void
+crm_list_row_set_record (CrmListRow *self,
+                         const char *kind,
+                         CrmRecord  *record)
+{
+  const char *name = crm_record_get_string (record, "name", "");
+  g_autoptr(GString) detail = g_string_new (NULL);
+  g_autofree char *extra = NULL;
+
+  g_return_if_fail (CRM_IS_LIST_ROW (self));
+
+  if (g_strcmp0 (kind, "company") == 0)
+    {
+      gint64 deals = crm_record_get_int (record, "deals", 0);
+      gint64 contacts = crm_record_get_int (record, "contacts", 0);
+
+      if (crm_record_has (record, "inn"))
+        /* Translators: a company's taxpayer number */
+        g_string_append_printf (detail, _("INN %s"), crm_record_get_string (record, "inn", ""));
+      if (contacts > 0)
+        {
+          g_autofree char *text = g_strdup_printf (ngettext ("%lld contact",
+                                                             "%lld contacts",
+                                                             contacts), (long long) contacts);
+
+          g_string_append_printf (detail, "%s%s", detail->len > 0 ? " · " : "", text);
+        }
+      if (deals > 0)
+        extra = g_strdup_printf (ngettext ("%lld open deal",
+                                           "%lld open deals", deals), (long long) deals);
+    }
+  else
+    {
+      g_autofree char *phone = first_of (crm_record_get_object (record), "phones");
+      g_autofree char *email = first_of (crm_record_get_object (record), "emails");
+
+      if (phone != NULL)
+        g_string_append (detail, phone);
+      if (email != NULL)
+        g_string_append_printf (detail, "%s%s", detail->len > 0 ? " · " : "", email);
+      if (crm_record_has (record, "company"))
+        extra = g_strdup (crm_record_get_string (record, "company", ""));
+    }
+
+  adw_avatar_set_text (self->avatar, name);
+  gtk_label_set_label (self->title_label, name);
+  gtk_label_set_label (self->detail_label, detail->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);
+  gtk_label_set_label (self->extra_label, extra != NULL ? extra : "");
+}
+
+const char *
+crm_list_row_get_title (CrmListRow *self)
+{
+  g_return_val_if_fail (CRM_IS_LIST_ROW (self), NULL);
+  return gtk_label_get_label (self->title_label);
+}
+
+static void
+crm_list_row_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_LIST_ROW);
+  crm_widget_unparent_children (GTK_WIDGET (object));
+  G_OBJECT_CLASS (crm_list_row_parent_class)->dispose (object);
+}
+
+static void
+crm_list_row_class_init (CrmListRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_list_row_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-list-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmListRow, avatar);
+  gtk_widget_class_bind_template_child (widget_class, CrmListRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmListRow, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmListRow, extra_label);
+}
+
+static void
+crm_list_row_init (CrmListRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+crm_list_row_new (void)
+{
+  return g_object_new (CRM_TYPE_LIST_ROW, NULL);
+}

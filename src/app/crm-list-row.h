@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-list-row.h — a row of the contact and company lists: avatar, name, details. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "crm-record.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_LIST_ROW (crm_list_row_get_type ())
+G_DECLARE_FINAL_TYPE (CrmListRow, crm_list_row, CRM, LIST_ROW, GtkWidget)
+
+GtkWidget  *crm_list_row_new      (void);
+/* @kind: "contact" or "company" — which members of @record to show. */
+void        crm_list_row_set_record (CrmListRow *self,
+                                     const char *kind,
+                                     CrmRecord  *record);
+const char *crm_list_row_get_title (CrmListRow *self);
+
+G_END_DECLS

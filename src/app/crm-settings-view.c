@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-settings-view.c — read mostly: the current user (changeable on a local account),
+ * the replica's file, device and template, the server, pipelines and users. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-settings-view.h"
+#include "crm-widget-util.h"
+
+struct _CrmSettingsView
+{
+  GtkWidget            parent_instance;
+
+  CrmContext          *context;
+  gboolean             dirty;
+  guint                reload_id;
+  gboolean             updating;
+  GPtrArray           *user_ids;
+  GPtrArray           *dynamic_rows;   /* (group, row) pairs */
+
+  AdwComboRow         *user_row;
+  GtkStringList       *user_names;
+  AdwActionRow        *path_row;
+  AdwActionRow        *device_row;
+  AdwActionRow        *template_row;
+  AdwActionRow        *server_row;
+  AdwPreferencesGroup *pipelines_group;
+  AdwPreferencesGroup *users_group;
+};
+
+G_DEFINE_FINAL_TYPE (CrmSettingsView, crm_settings_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+add_row (CrmSettingsView     *self,
+         AdwPreferencesGroup *group,
+         const char          *title,
+         const char          *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (self->dynamic_rows, group);
+  g_ptr_array_add (self->dynamic_rows, row);
+}
+
+static const char *
+role_label (const char *role)
+{
+  if (g_strcmp0 (role, "admin") == 0)
+    return _("Administrator");
+  if (g_strcmp0 (role, "manager") == 0)
+    return _("Manager");
+  return _("Sales rep");
+}
+
+void
+crm_settings_view_reload (CrmSettingsView *self)
+{
+  JsonArray *users;
+  JsonArray *pipelines;
+  CrmStore *store;
+  g_autofree char *template = NULL;
+  g_autofree char *server = NULL;
+  guint selected = 0;
+
+  g_return_if_fail (CRM_IS_SETTINGS_VIEW (self));
+
+  self->dirty = FALSE;
+  if (self->context == NULL)
+    return;
+  store = crm_context_get_store (self->context);
+
+  for (guint i = 0; i + 1 < self->dynamic_rows->len; i += 2)
+    adw_preferences_group_remove (g_ptr_array_index (self->dynamic_rows, i),
+                                  g_ptr_array_index (self->dynamic_rows, i + 1));
+  g_ptr_array_set_size (self->dynamic_rows, 0);
+
+  self->updating = TRUE;
+  users = crm_context_get_users (self->context);
+  g_ptr_array_set_size (self->user_ids, 0);
+  gtk_string_list_splice (self->user_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->user_names)), NULL);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+      g_autofree char *subtitle = NULL;
+      const char *group = json_object_get_string_member_with_default (user, "group", NULL);
+
+      gtk_string_list_append (self->user_names, json_object_get_string_member (user, "name"));
+      g_ptr_array_add (self->user_ids, g_strdup (json_object_get_string_member (user, "id")));
+      if (g_strcmp0 (json_object_get_string_member (user, "id"),
+                     crm_context_get_user_id (self->context)) == 0)
+        selected = i;
+      subtitle = group != NULL
+                 ? g_strdup_printf ("%s · %s", role_label (json_object_get_string_member_with_default (user, "role", NULL)), group)
+                 : g_strdup (role_label (json_object_get_string_member_with_default (user, "role", NULL)));
+      add_row (self, self->users_group, json_object_get_string_member (user, "name"), subtitle);
+    }
+  adw_combo_row_set_selected (self->user_row, selected);
+  self->updating = FALSE;
+
+  pipelines = crm_context_get_pipelines (self->context);
+  for (guint i = 0; i < json_array_get_length (pipelines); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+      JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint j = 0; stages != NULL && j < json_array_get_length (stages); j++)
+        g_string_append_printf (names, "%s%s", j > 0 ? " › " : "",
+                                json_object_get_string_member (json_array_get_object_element (stages, j), "name"));
+      add_row (self, self->pipelines_group, json_object_get_string_member (pipeline, "name"), names->str);
+    }
+
+  template = crm_store_dup_meta (store, "template");
+  server = crm_store_dup_meta (store, "sync.server");
+  adw_action_row_set_subtitle (self->path_row, crm_store_get_path (store));
+  adw_action_row_set_subtitle (self->device_row, crm_store_get_device_id (store));
+  adw_action_row_set_subtitle (self->template_row, template != NULL ? template : _("None"));
+  adw_action_row_set_subtitle (self->server_row,
+                               server != NULL ? server : _("Not connected: this account is local"));
+}
+
+static void
+user_selected_cb (CrmSettingsView *self)
+{
+  guint selected = adw_combo_row_get_selected (self->user_row);
+
+  if (self->updating || selected >= self->user_ids->len)
+    return;
+  crm_context_set_user (self->context, g_ptr_array_index (self->user_ids, selected));
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmSettingsView *self = user_data;
+
+  self->reload_id = 0;
+  crm_settings_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmSettingsView *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_settings_view_map (GtkWidget *widget)
+{
+  CrmSettingsView *self = CRM_SETTINGS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (crm_settings_view_parent_class)->map (widget);
+  if (self->dirty)
+    crm_settings_view_reload (self);
+}
+
+static void
+set_context (CrmSettingsView *self,
+             CrmContext      *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  self->dirty = TRUE;
+}
+
+static void
+crm_settings_view_dispose (GObject *object)
+{
+  g_clear_handle_id (&CRM_SETTINGS_VIEW (object)->reload_id, g_source_remove);
+  set_context (CRM_SETTINGS_VIEW (object), NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SETTINGS_VIEW);
+  crm_widget_unparent_children (GTK_WIDGET (object));
+  G_OBJECT_CLASS (crm_settings_view_parent_class)->dispose (object);
+}
+
+static void
+crm_settings_view_finalize (GObject *object)
+{
+  CrmSettingsView *self = CRM_SETTINGS_VIEW (object);
+
+  g_clear_pointer (&self->user_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->dynamic_rows, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_settings_view_parent_class)->finalize (object);
+}
+
+static void
+crm_settings_view_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, CRM_SETTINGS_VIEW (object)->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, _("Settings"));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_settings_view_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_SETTINGS_VIEW (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_settings_view_class_init (CrmSettingsViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_settings_view_dispose;
+  object_class->finalize = crm_settings_view_finalize;
+  object_class->get_property = crm_settings_view_get_property;
+  object_class->set_property = crm_settings_view_set_property;
+  widget_class->map = crm_settings_view_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-settings-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, user_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, user_names);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, path_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, device_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, template_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, server_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, pipelines_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, users_group);
+  gtk_widget_class_bind_template_callback (widget_class, user_selected_cb);
+}
+
+static void
+crm_settings_view_init (CrmSettingsView *self)
+{
+  self->user_ids = g_ptr_array_new_with_free_func (g_free);
+  self->dynamic_rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

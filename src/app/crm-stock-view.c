@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-stock-view.c — the brand's purchasing deals (pipeline «Отдел закупок») grouped by
+ * stage, and the open sales deals («Продажи») with «Ждёт технику» set and the same tag.
+ * A waiting deal gets a "check again" task in one click when nothing is in stock. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-deal-actions.h"
+#include "crm-format.h"
+#include "crm-query-board.h"
+#include "crm-stock-view.h"
+#include "crm-time.h"
+#include "crm-window.h"
+#include "crm-widget-util.h"
+
+#define PURCHASING_PIPELINE "Отдел закупок"
+#define SALES_PIPELINE "Продажи"
+#define WAITING_FIELD "waiting_for_stock"
+#define RECHECK_DAYS 3
+
+struct _CrmStockView
+{
+  GtkWidget            parent_instance;
+
+  CrmContext          *context;
+  gboolean             dirty;
+  guint                reload_id;
+  gboolean             updating;
+  GPtrArray           *tag_ids;
+  guint                n_stock;
+  guint                n_waiting;
+
+  GtkDropDown         *brand_dropdown;
+  GtkStringList       *brand_names;
+  AdwPreferencesGroup *stock_group;
+  GtkListBox          *stock_list;
+  AdwPreferencesGroup *demand_group;
+  GtkListBox          *demand_list;
+};
+
+G_DEFINE_FINAL_TYPE (CrmStockView, crm_stock_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static GtkWidget *
+deal_row (JsonObject *card)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+  const char *contact = json_object_get_string_member_with_default (card, "contact", NULL);
+
+  if (!json_object_get_null_member (card, "amount"))
+    {
+      g_autofree char *amount = crm_format_money (json_object_get_int_member (card, "amount"),
+                                                  json_object_get_string_member_with_default (card, "currency", "RUB"));
+
+      g_string_append (subtitle, amount);
+    }
+  if (contact != NULL)
+    g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", contact);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                 json_object_get_string_member_with_default (card, "title", ""));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-deal");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (card, "id"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  return row;
+}
+
+static void
+add_placeholder (GtkListBox *list,
+                 const char *text)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+  gtk_widget_add_css_class (row, "dim-label");
+  gtk_list_box_append (list, row);
+}
+
+static const char *
+selected_tag (CrmStockView *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->brand_dropdown);
+
+  return selected < self->tag_ids->len ? g_ptr_array_index (self->tag_ids, selected) : NULL;
+}
+
+static void
+recheck_clicked_cb (GtkButton    *button,
+                    CrmStockView *self)
+{
+  const char *deal_id = g_object_get_data (G_OBJECT (button), "deal-id");
+  guint selected = gtk_drop_down_get_selected (self->brand_dropdown);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = crm_context_new_id (self->context);
+  g_autofree char *text = NULL;
+  CrmChange *change;
+
+  /* Translators: a follow-up task: %s is a truck or trailer brand */
+  text = g_strdup_printf (_("Check whether a %s has arrived"),
+                          gtk_string_list_get_string (self->brand_names, selected));
+  change = crm_changeset_create (changeset, "task", id);
+  crm_change_set_string (change, "deal", deal_id);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "type", "task");
+  crm_change_set_int (change, "due", crm_context_now (self->context) + RECHECK_DAYS * CRM_MS_PER_DAY);
+  if (crm_context_get_user_id (self->context) != NULL)
+    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
+  crm_change_set_bool (change, "done", FALSE);
+  crm_change_set_int (change, "created_at", crm_context_now (self->context));
+  crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset,
+                    _("A re-check is planned in three days"), NULL);
+}
+
+static void
+fill_stock (CrmStockView *self,
+            const char   *tag_id)
+{
+  const char *pipeline_id = crm_context_find_pipeline_by_name (self->context, PURCHASING_PIPELINE);
+  JsonObject *pipeline = crm_context_find_pipeline (self->context, pipeline_id);
+  JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
+  const char *tags[] = { tag_id, NULL };
+
+  clear_list (self->stock_list);
+  self->n_stock = 0;
+  for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
+    {
+      JsonObject *stage = json_array_get_object_element (stages, i);
+      CrmCardFilter filter = { .stage_id = json_object_get_string_member (stage, "id"),
+                               .tag_ids = tags, .limit = 100 };
+      g_autoptr(JsonArray) cards = crm_query_deal_cards (crm_context_get_store (self->context),
+                                                         &filter, NULL, NULL);
+      g_autofree char *count = NULL;
+      GtkWidget *expander;
+
+      if (cards == NULL || json_array_get_length (cards) == 0)
+        continue;
+      expander = adw_expander_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander),
+                                     json_object_get_string_member (stage, "name"));
+      count = g_strdup_printf (ngettext ("%u deal", "%u deals", json_array_get_length (cards)),
+                               json_array_get_length (cards));
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), count);
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander),
+                                     g_strcmp0 (json_object_get_string_member (stage, "kind"), "lost") != 0);
+      for (guint j = 0; j < json_array_get_length (cards); j++)
+        adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
+                                  deal_row (json_array_get_object_element (cards, j)));
+      gtk_list_box_append (self->stock_list, expander);
+      self->n_stock += json_array_get_length (cards);
+    }
+  if (self->n_stock == 0)
+    add_placeholder (self->stock_list, _("Nothing of this brand in purchasing"));
+}
+
+static void
+fill_demand (CrmStockView *self,
+             const char   *tag_id)
+{
+  const char *tags[] = { tag_id, NULL };
+  CrmCardFilter filter = { .pipeline_id = crm_context_find_pipeline_by_name (self->context, SALES_PIPELINE),
+                           .tag_ids = tags, .flag_field = WAITING_FIELD, .open_only = TRUE,
+                           .limit = 200 };
+  g_autoptr(JsonArray) cards = NULL;
+
+  clear_list (self->demand_list);
+  self->n_waiting = 0;
+  if (filter.pipeline_id != NULL)
+    cards = crm_query_deal_cards (crm_context_get_store (self->context), &filter, NULL, NULL);
+  for (guint i = 0; cards != NULL && i < json_array_get_length (cards); i++)
+    {
+      JsonObject *card = json_array_get_object_element (cards, i);
+      GtkWidget *row = deal_row (card);
+      GtkWidget *button = gtk_button_new_from_icon_name ("alarm-symbolic");
+
+      gtk_widget_set_tooltip_text (button, _("Plan a Re-check in Three Days"));
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      g_object_set_data_full (G_OBJECT (button), "deal-id",
+                              g_strdup (json_object_get_string_member (card, "id")), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (recheck_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      gtk_list_box_append (self->demand_list, row);
+      self->n_waiting++;
+    }
+  if (self->n_waiting == 0)
+    add_placeholder (self->demand_list, _("No sales deal is waiting for this brand"));
+}
+
+void
+crm_stock_view_reload (CrmStockView *self)
+{
+  JsonArray *tags;
+  g_autofree char *previous = NULL;
+  guint selected = 0;
+
+  g_return_if_fail (CRM_IS_STOCK_VIEW (self));
+
+  self->dirty = FALSE;
+  if (self->context == NULL)
+    return;
+
+  previous = g_strdup (selected_tag (self));
+  self->updating = TRUE;
+  g_ptr_array_set_size (self->tag_ids, 0);
+  gtk_string_list_splice (self->brand_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->brand_names)), NULL);
+  tags = crm_context_get_tags (self->context);
+  for (guint i = 0; i < json_array_get_length (tags); i++)
+    {
+      JsonObject *tag = json_array_get_object_element (tags, i);
+      const char *group = json_object_get_string_member_with_default (tag, "group", NULL);
+
+      if (g_strcmp0 (group, "brand") != 0 && g_strcmp0 (group, "trailer") != 0)
+        continue;
+      if (g_strcmp0 (json_object_get_string_member (tag, "id"), previous) == 0)
+        selected = self->tag_ids->len;
+      g_ptr_array_add (self->tag_ids, g_strdup (json_object_get_string_member (tag, "id")));
+      gtk_string_list_append (self->brand_names, json_object_get_string_member (tag, "name"));
+    }
+  gtk_drop_down_set_selected (self->brand_dropdown, selected);
+  self->updating = FALSE;
+
+  if (selected_tag (self) == NULL)
+    return;
+  fill_stock (self, selected_tag (self));
+  fill_demand (self, selected_tag (self));
+}
+
+static void
+brand_selected_cb (CrmStockView *self)
+{
+  if (!self->updating && selected_tag (self) != NULL)
+    {
+      fill_stock (self, selected_tag (self));
+      fill_demand (self, selected_tag (self));
+    }
+}
+
+gboolean
+crm_stock_view_set_brand (CrmStockView *self,
+                          const char   *tag_name)
+{
+  g_return_val_if_fail (CRM_IS_STOCK_VIEW (self), FALSE);
+
+  if (self->dirty)
+    crm_stock_view_reload (self);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->brand_names)); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->brand_names, i), tag_name) == 0)
+      {
+        gtk_drop_down_set_selected (self->brand_dropdown, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint
+crm_stock_view_get_n_stock (CrmStockView *self)
+{
+  g_return_val_if_fail (CRM_IS_STOCK_VIEW (self), 0);
+  return self->n_stock;
+}
+
+guint
+crm_stock_view_get_n_waiting (CrmStockView *self)
+{
+  g_return_val_if_fail (CRM_IS_STOCK_VIEW (self), 0);
+  return self->n_waiting;
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmStockView *self = user_data;
+
+  self->reload_id = 0;
+  crm_stock_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmStockView *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_stock_view_map (GtkWidget *widget)
+{
+  CrmStockView *self = CRM_STOCK_VIEW (widget);
+
+  GTK_WIDGET_CLASS (crm_stock_view_parent_class)->map (widget);
+  if (self->dirty)
+    crm_stock_view_reload (self);
+}
+
+static void
+set_context (CrmStockView *self,
+             CrmContext   *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  self->dirty = TRUE;
+}
+
+static void
+crm_stock_view_dispose (GObject *object)
+{
+  CrmStockView *self = CRM_STOCK_VIEW (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  set_context (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_STOCK_VIEW);
+  crm_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (crm_stock_view_parent_class)->dispose (object);
+}
+
+static void
+crm_stock_view_finalize (GObject *object)
+{
+  g_clear_pointer (&CRM_STOCK_VIEW (object)->tag_ids, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_stock_view_parent_class)->finalize (object);
+}
+
+static void
+crm_stock_view_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, CRM_STOCK_VIEW (object)->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, _("Stock"));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_stock_view_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_STOCK_VIEW (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_stock_view_class_init (CrmStockViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_stock_view_dispose;
+  object_class->finalize = crm_stock_view_finalize;
+  object_class->get_property = crm_stock_view_get_property;
+  object_class->set_property = crm_stock_view_set_property;
+  widget_class->map = crm_stock_view_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-stock-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmStockView, brand_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CrmStockView, brand_names);
+  gtk_widget_class_bind_template_child (widget_class, CrmStockView, stock_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmStockView, stock_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmStockView, demand_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmStockView, demand_list);
+  gtk_widget_class_bind_template_callback (widget_class, brand_selected_cb);
+}
+
+static void
+crm_stock_view_init (CrmStockView *self)
+{
+  self->tag_ids = g_ptr_array_new_with_free_func (g_free);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-controller.c — glue between CrmSyncClient (which works in its own thread on
+ * its own connection to the replica) and the window: when a round brings changes, the
+ * views re-read the replica; the indicator follows the client's state. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-certificate.h"
+#include "crm-sync-controller.h"
+#ifdef VORONKA_HAVE_SYNC
+#include "crm-credentials.h"
+#include "crm-sync-client.h"
+#endif
+
+struct _CrmSyncController
+{
+  GObject           parent_instance;
+
+  CrmContext       *context;
+  CrmSyncIndicator *indicator;   /* weak */
+  guint             interval;
+  GCancellable     *cancellable;
+#ifdef VORONKA_HAVE_SYNC
+  CrmSyncClient    *client;
+#endif
+};
+
+G_DEFINE_FINAL_TYPE (CrmSyncController, crm_sync_controller, G_TYPE_OBJECT)
+
+#ifdef VORONKA_HAVE_SYNC
+
+static void
+state_changed_cb (CrmSyncController *self)
+{
+  CrmSyncState state = crm_sync_client_get_state (self->client);
+
+  if (self->indicator != NULL)
+    {
+      crm_sync_indicator_set_error (self->indicator,
+                                    state == CRM_SYNC_STATE_ERROR
+                                    ? crm_sync_client_get_last_error (self->client) : NULL);
+      crm_sync_indicator_set_syncing (self->indicator, state == CRM_SYNC_STATE_SYNCING);
+    }
+}
+
+static void
+synced_cb (CrmSyncController *self)
+{
+  /* the round merged ops through its own connection: every view re-reads */
+  crm_context_notify_changed (self->context);
+}
+
+static void
+start_client (CrmSyncController *self,
+              const char        *token)
+{
+  CrmStore *store = crm_context_get_store (self->context);
+  g_autofree char *server = crm_store_dup_meta (store, "sync.server");
+  g_autofree char *user = crm_store_dup_meta (store, "sync.user");
+  g_autofree char *ca_path = NULL;
+
+  if (server == NULL || user == NULL)
+    return;
+  self->client = crm_sync_client_new (crm_store_get_path (store), server, user);
+  ca_path = crm_certificate_dup_path (server);
+  if (ca_path != NULL && g_file_test (ca_path, G_FILE_TEST_EXISTS))
+    crm_sync_client_set_ca_file (self->client, ca_path, NULL);
+  crm_sync_client_set_allow_insecure (self->client, g_str_has_prefix (server, "http://127.0.0.1"));
+  if (token != NULL)
+    crm_sync_client_set_token (self->client, token);
+  g_signal_connect_object (self->client, "notify::state", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::last-synced", G_CALLBACK (synced_cb), self,
+                           G_CONNECT_SWAPPED);
+  crm_sync_client_start (self->client, self->interval);
+}
+
+static void
+token_found_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CrmSyncController) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = crm_credentials_lookup_token_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (token == NULL && self->indicator != NULL)
+    crm_sync_indicator_set_error (self->indicator,
+                                  error != NULL ? error->message
+                                  : _("Sign in again to sync: the keyring has no sign-in for this server"));
+  start_client (self, token);
+}
+
+#endif /* VORONKA_HAVE_SYNC */
+
+void
+crm_sync_controller_restart (CrmSyncController *self,
+                             const char        *token)
+{
+#ifdef VORONKA_HAVE_SYNC
+  CrmStore *store;
+  g_autofree char *server = NULL;
+  g_autofree char *user = NULL;
+
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (self->client != NULL)
+    {
+      crm_sync_client_stop (self->client);
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_clear_object (&self->client);
+    }
+
+  store = crm_context_get_store (self->context);
+  server = crm_store_dup_meta (store, "sync.server");
+  user = crm_store_dup_meta (store, "sync.user");
+  if (server == NULL || user == NULL)
+    return;
+  if (token != NULL)
+    start_client (self, token);
+  else
+    crm_credentials_lookup_token_async (server, user, self->cancellable, token_found_cb,
+                                        g_object_ref (self));
+#endif
+}
+
+void
+crm_sync_controller_sync_now (CrmSyncController *self)
+{
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+#ifdef VORONKA_HAVE_SYNC
+  if (self->client != NULL)
+    crm_sync_client_sync_now (self->client);
+#endif
+}
+
+gboolean
+crm_sync_controller_is_active (CrmSyncController *self)
+{
+  g_return_val_if_fail (CRM_IS_SYNC_CONTROLLER (self), FALSE);
+#ifdef VORONKA_HAVE_SYNC
+  return self->client != NULL;
+#else
+  return FALSE;
+#endif
+}
+
+static void
+crm_sync_controller_dispose (GObject *object)
+{
+  CrmSyncController *self = CRM_SYNC_CONTROLLER (object);
+
+  g_cancellable_cancel (self->cancellable);
+#ifdef VORONKA_HAVE_SYNC
+  if (self->client != NULL)
+    {
+      crm_sync_client_stop (self->client);
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_clear_object (&self->client);
+    }
+#endif
+  g_clear_weak_pointer (&self->indicator);
+  G_OBJECT_CLASS (crm_sync_controller_parent_class)->dispose (object);
+}
+
+static void
+crm_sync_controller_finalize (GObject *object)
+{
+  CrmSyncController *self = CRM_SYNC_CONTROLLER (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->context);
+  G_OBJECT_CLASS (crm_sync_controller_parent_class)->finalize (object);
+}
+
+static void
+crm_sync_controller_class_init (CrmSyncControllerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = crm_sync_controller_dispose;
+  object_class->finalize = crm_sync_controller_finalize;
+}
+
+static void
+crm_sync_controller_init (CrmSyncController *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+CrmSyncController *
+crm_sync_controller_new (CrmContext       *context,
+                         CrmSyncIndicator *indicator,
+                         guint             interval_seconds)
+{
+  CrmSyncController *self = g_object_new (CRM_TYPE_SYNC_CONTROLLER, NULL);
+
+  self->context = g_object_ref (context);
+  g_set_weak_pointer (&self->indicator, indicator);
+  self->interval = interval_seconds > 0 ? interval_seconds : 300;
+  crm_sync_controller_restart (self, NULL);
+  return self;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-controller.h — background sync for a window whose replica has a server: the
+ * token from the keyring, a CrmSyncClient syncing every few minutes and when the network
+ * comes back, "Sync now", and the header's indicator kept up to date. Without the sync
+ * client built in it does nothing. */
+#pragma once
+
+#include <glib-object.h>
+
+#include "crm-context.h"
+#include "crm-sync-indicator.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_SYNC_CONTROLLER (crm_sync_controller_get_type ())
+G_DECLARE_FINAL_TYPE (CrmSyncController, crm_sync_controller, CRM, SYNC_CONTROLLER, GObject)
+
+CrmSyncController *crm_sync_controller_new      (CrmContext       *context,
+                                                 CrmSyncIndicator *indicator,
+                                                 guint             interval_seconds);
+/* Reads the replica's server again (after a sign-in); @token, when known, saves a trip
+ * to the keyring. */
+void               crm_sync_controller_restart  (CrmSyncController *self,
+                                                 const char        *token);
+void               crm_sync_controller_sync_now (CrmSyncController *self);
+/* TRUE when the replica has a server and sync is built in. */
+gboolean           crm_sync_controller_is_active (CrmSyncController *self);
+
+G_END_DECLS

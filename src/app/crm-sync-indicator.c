@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-indicator.c — a menu button in the header that tells where the replica stands
+ * with the server. The numbers come from small core queries (crm-sync-state.h); they are
+ * re-read when the replica changes, when the network comes or goes, and every half
+ * minute so "last synced" stays true. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "crm-format.h"
+#include "crm-sync-indicator.h"
+#include "crm-sync-state.h"
+#include "crm-widget-util.h"
+
+#define REFRESH_SECONDS 30
+#define MAX_LISTED 20
+
+struct _CrmSyncIndicator
+{
+  GtkWidget        parent_instance;
+
+  CrmContext      *context;
+  GNetworkMonitor *monitor;
+  guint            timeout_id;
+  gboolean         syncing;
+  char            *error;
+
+  GtkMenuButton   *button;
+  GtkImage        *icon;
+  GtkLabel        *label;
+  GtkLabel        *badge;
+  GtkLabel        *status_title;
+  GtkLabel        *status_detail;
+  GtkWidget       *sync_button;
+  GtkWidget       *conflicts_box;
+  GtkListBox      *conflict_list;
+  GtkWidget       *rejected_box;
+  GtkListBox      *rejected_list;
+};
+
+G_DEFINE_FINAL_TYPE (CrmSyncIndicator, crm_sync_indicator, GTK_TYPE_WIDGET)
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static GtkWidget *
+new_row (const char *title,
+         const char *subtitle,
+         const char *deal_id)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (deal_id != NULL)
+    {
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-deal");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", deal_id);
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+    }
+  return row;
+}
+
+static void
+fill_conflicts (CrmSyncIndicator *self,
+                CrmStore         *store)
+{
+  g_autoptr(JsonArray) conflicts = crm_sync_state_list_conflicts (store, TRUE, MAX_LISTED, NULL);
+
+  clear_list (self->conflict_list);
+  for (guint i = 0; conflicts != NULL && i < json_array_get_length (conflicts); i++)
+    {
+      JsonObject *conflict = json_array_get_object_element (conflicts, i);
+      const char *entity = json_object_get_string_member_with_default (conflict, "entity", "");
+      const char *title = json_object_get_string_member_with_default (conflict, "title", NULL);
+      const char *actor = json_object_get_string_member_with_default (conflict, "remote_actor", NULL);
+      g_autofree char *heading = g_strdup_printf ("%s — %s", title != NULL ? title : entity,
+                                                  json_object_get_string_member_with_default (conflict, "field", ""));
+      g_autofree char *detail = NULL;
+
+      if (actor != NULL)
+        /* Translators: a conflict: your value, the value kept, who made it */
+        detail = g_strdup_printf (_("Yours: %s · kept: %s (by %s)"),
+                                  json_object_get_string_member_with_default (conflict, "local_value", "—"),
+                                  json_object_get_string_member_with_default (conflict, "remote_value", "—"),
+                                  actor);
+      else
+        detail = g_strdup_printf (_("Yours: %s · kept: %s"),
+                                  json_object_get_string_member_with_default (conflict, "local_value", "—"),
+                                  json_object_get_string_member_with_default (conflict, "remote_value", "—"));
+      gtk_list_box_append (self->conflict_list,
+                           new_row (heading, detail,
+                                    g_str_equal (entity, "deal")
+                                    ? json_object_get_string_member (conflict, "entity_id") : NULL));
+    }
+  gtk_widget_set_visible (self->conflicts_box,
+                          conflicts != NULL && json_array_get_length (conflicts) > 0);
+}
+
+static void
+fill_rejected (CrmSyncIndicator *self,
+               CrmStore         *store)
+{
+  g_autoptr(JsonArray) rejected = crm_sync_state_list_rejected (store, MAX_LISTED, NULL);
+
+  clear_list (self->rejected_list);
+  for (guint i = 0; rejected != NULL && i < json_array_get_length (rejected); i++)
+    {
+      JsonObject *op = json_array_get_object_element (rejected, i);
+      const char *entity = json_object_get_string_member_with_default (op, "entity", "");
+      const char *title = json_object_get_string_member_with_default (op, "title", NULL);
+      JsonObject *fields = json_object_get_object_member (op, "fields");
+      g_autoptr(GList) names = fields != NULL ? json_object_get_members (fields) : NULL;
+      g_autoptr(GString) changed = g_string_new (NULL);
+      g_autofree char *when = crm_format_date_time (json_object_get_int_member_with_default (op, "at", 0));
+      g_autofree char *detail = NULL;
+
+      for (GList *l = names; l != NULL; l = l->next)
+        g_string_append_printf (changed, "%s%s", changed->len > 0 ? ", " : "",
+                                (const char *) l->data);
+      /* Translators: a refused change: which fields, when */
+      detail = g_strdup_printf (_("%s · %s"), changed->str, when);
+      gtk_list_box_append (self->rejected_list,
+                           new_row (title != NULL ? title : entity, detail,
+                                    g_str_equal (entity, "deal")
+                                    ? json_object_get_string_member (op, "entity_id") : NULL));
+    }
+  gtk_widget_set_visible (self->rejected_box,
+                          rejected != NULL && json_array_get_length (rejected) > 0);
+}
+
+void
+crm_sync_indicator_refresh (CrmSyncIndicator *self)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *detail = NULL;
+  CrmStore *store;
+  gint64 waiting = 0, conflicts = 0, rejected = 0, last_ms = 0;
+  gboolean has_last, online;
+  const char *icon_name;
+
+  g_return_if_fail (CRM_IS_SYNC_INDICATOR (self));
+  if (self->context == NULL)
+    return;
+
+  store = crm_context_get_store (self->context);
+  crm_sync_state_count_waiting (store, &waiting, NULL);
+  crm_sync_state_count_conflicts (store, TRUE, &conflicts, NULL);
+  crm_sync_state_count_rejected (store, &rejected, NULL);
+  has_last = crm_sync_state_get_last_sync (store, &last_ms);
+  server = crm_store_dup_meta (store, "sync.server");
+  online = g_network_monitor_get_network_available (self->monitor);
+
+  if (self->error != NULL && !self->syncing)
+    {
+      label = g_strdup (_("Not synced"));
+      icon_name = "network-error-symbolic";
+    }
+  else if (self->syncing)
+    {
+      label = g_strdup (_("Syncing…"));
+      icon_name = "emblem-synchronizing-symbolic";
+    }
+  else if (!online)
+    {
+      label = waiting > 0
+              ? g_strdup_printf (ngettext ("Offline · %'lld waiting",
+                                           "Offline · %'lld waiting", waiting),
+                                 (long long) waiting)
+              : g_strdup (_("Offline"));
+      icon_name = "network-offline-symbolic";
+    }
+  else if (waiting > 0)
+    {
+      label = g_strdup_printf (ngettext ("%'lld change waiting",
+                                         "%'lld changes waiting", waiting),
+                               (long long) waiting);
+      icon_name = "document-send-symbolic";
+    }
+  else if (has_last)
+    {
+      g_autofree char *when = crm_format_due (last_ms, crm_context_now (self->context));
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (last_ms / 1000);
+      g_autoptr(GDateTime) local = g_date_time_to_local (utc);
+      g_autofree char *time = g_date_time_format (local, "%H:%M");
+
+      /* Translators: "Synced Today, 14:05" */
+      label = g_strdup_printf (_("Synced %s, %s"), when, time);
+      icon_name = "emblem-ok-symbolic";
+    }
+  else
+    {
+      label = g_strdup (_("Not synced"));
+      icon_name = "network-idle-symbolic";
+    }
+
+  if (server == NULL)
+    detail = g_strdup (_("This account lives on this computer only. Sign in to a server to "
+                         "share it with your team; what you changed so far goes up then."));
+  else if (has_last)
+    {
+      g_autofree char *when = crm_format_date_time (last_ms);
+
+      detail = g_strdup_printf (_("Server %s, last synced %s."), server, when);
+    }
+  else
+    detail = g_strdup_printf (_("Server %s, never synced yet."), server);
+
+  if (self->error != NULL)
+    {
+      g_autofree char *with_error = g_strdup_printf ("%s\n%s", detail, self->error);
+
+      g_free (detail);
+      detail = g_steal_pointer (&with_error);
+    }
+  gtk_label_set_label (self->label, label);
+  gtk_image_set_from_icon_name (self->icon, icon_name);
+  gtk_label_set_label (self->status_title, label);
+  gtk_label_set_label (self->status_detail, detail);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), label);
+
+  if (conflicts + rejected > 0)
+    {
+      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, conflicts + rejected);
+
+      gtk_label_set_label (self->badge, count);
+      gtk_widget_set_visible (GTK_WIDGET (self->badge), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->badge), FALSE);
+
+#ifdef VORONKA_HAVE_SYNC
+  gtk_widget_set_sensitive (self->sync_button, server != NULL && online && !self->syncing);
+#else
+  gtk_widget_set_sensitive (self->sync_button, FALSE);
+  gtk_widget_set_tooltip_text (self->sync_button,
+                               _("Sync is not built into this copy of Voronka"));
+#endif
+
+  fill_conflicts (self, store);
+  fill_rejected (self, store);
+}
+
+const char *
+crm_sync_indicator_get_label (CrmSyncIndicator *self)
+{
+  g_return_val_if_fail (CRM_IS_SYNC_INDICATOR (self), NULL);
+  return gtk_label_get_label (self->label);
+}
+
+void
+crm_sync_indicator_set_syncing (CrmSyncIndicator *self,
+                                gboolean          syncing)
+{
+  g_return_if_fail (CRM_IS_SYNC_INDICATOR (self));
+  self->syncing = syncing;
+  crm_sync_indicator_refresh (self);
+}
+
+void
+crm_sync_indicator_set_error (CrmSyncIndicator *self,
+                              const char       *message)
+{
+  g_return_if_fail (CRM_IS_SYNC_INDICATOR (self));
+  g_free (self->error);
+  self->error = g_strdup (message);
+  crm_sync_indicator_refresh (self);
+}
+
+static gboolean
+refresh_timeout_cb (gpointer user_data)
+{
+  crm_sync_indicator_refresh (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+mark_seen_clicked_cb (CrmSyncIndicator *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->context == NULL)
+    return;
+  if (!crm_sync_state_mark_conflicts_seen (crm_context_get_store (self->context), &error))
+    g_warning ("Could not mark the conflicts as seen: %s", error->message);
+  crm_sync_indicator_refresh (self);
+}
+
+void
+crm_sync_indicator_set_context (CrmSyncIndicator *self,
+                                CrmContext       *context)
+{
+  g_return_if_fail (CRM_IS_SYNC_INDICATOR (self));
+
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_sync_indicator_refresh), self);
+  crm_sync_indicator_refresh (self);
+}
+
+static void
+crm_sync_indicator_dispose (GObject *object)
+{
+  CrmSyncIndicator *self = CRM_SYNC_INDICATOR (object);
+
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_clear_object (&self->context);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+  g_clear_pointer (&self->error, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_SYNC_INDICATOR);
+  crm_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (crm_sync_indicator_parent_class)->dispose (object);
+}
+
+static void
+crm_sync_indicator_class_init (CrmSyncIndicatorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_sync_indicator_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-sync-indicator.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, button);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, icon);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, label);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, badge);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, status_title);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, status_detail);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, conflicts_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, conflict_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, rejected_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, rejected_list);
+  gtk_widget_class_bind_template_callback (widget_class, mark_seen_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, crm_sync_indicator_refresh);
+}
+
+static void
+crm_sync_indicator_init (CrmSyncIndicator *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect_swapped (self->monitor, "notify::network-available",
+                            G_CALLBACK (crm_sync_indicator_refresh), self);
+  self->timeout_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout_cb, self);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-indicator.h — the header's sync state: offline / syncing / N changes waiting /
+ * last synced, with conflicts and refused changes one click away. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "crm-context.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_SYNC_INDICATOR (crm_sync_indicator_get_type ())
+G_DECLARE_FINAL_TYPE (CrmSyncIndicator, crm_sync_indicator, CRM, SYNC_INDICATOR, GtkWidget)
+
+void        crm_sync_indicator_set_context (CrmSyncIndicator *self,
+                                            CrmContext       *context);
+/* Re-reads the outbox, the last sync time and the conflicts. */
+void        crm_sync_indicator_refresh     (CrmSyncIndicator *self);
+/* What the button says now ("Offline", "12 changes waiting", …). */
+const char *crm_sync_indicator_get_label   (CrmSyncIndicator *self);
+/* A sync is running (the sync client tells). */
+void        crm_sync_indicator_set_syncing (CrmSyncIndicator *self,
+                                            gboolean          syncing);
+
+/* The last round failed: @message says why (NULL: no error). */
+void        crm_sync_indicator_set_error   (CrmSyncIndicator *self,
+                                            const char       *message);
+
+G_END_DECLS

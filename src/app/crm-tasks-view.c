@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-tasks-view.c — open tasks of one user split by local day: before today, today,
+ * later (and those without a date). One user's open tasks are a short list, read whole. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-format.h"
+#include "crm-query.h"
+#include "crm-tasks-view.h"
+#include "crm-time.h"
+#include "crm-widget-util.h"
+
+struct _CrmTasksView
+{
+  GtkWidget            parent_instance;
+
+  CrmContext          *context;
+  char                *user_id;      /* NULL: the current user */
+  char                *subtitle;
+  gboolean             dirty;
+  guint                reload_id;
+  gboolean             updating;
+  GPtrArray           *user_ids;
+
+  GtkStack            *stack;
+  GtkWidget           *user_box;
+  GtkDropDown         *user_dropdown;
+  GtkStringList       *user_names;
+  AdwPreferencesGroup *overdue_group;
+  GtkListBox          *overdue_list;
+  AdwPreferencesGroup *today_group;
+  GtkListBox          *today_list;
+  AdwPreferencesGroup *upcoming_group;
+  GtkListBox          *upcoming_list;
+};
+
+G_DEFINE_FINAL_TYPE (CrmTasksView, crm_tasks_view, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_TITLE,
+  PROP_SUBTITLE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GtkListBox *
+section_list (CrmTasksView *self,
+              const char   *section)
+{
+  if (g_strcmp0 (section, "overdue") == 0)
+    return self->overdue_list;
+  if (g_strcmp0 (section, "today") == 0)
+    return self->today_list;
+  return self->upcoming_list;
+}
+
+static guint
+count_rows (GtkListBox *list)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (list)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
+    gtk_list_box_remove (list, child);
+}
+
+static void
+fill_users (CrmTasksView *self)
+{
+  JsonArray *users = crm_context_get_users (self->context);
+  const char *shown = self->user_id != NULL ? self->user_id : crm_context_get_user_id (self->context);
+  guint selected = 0;
+
+  self->updating = TRUE;
+  g_ptr_array_set_size (self->user_ids, 0);
+  gtk_string_list_splice (self->user_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->user_names)), NULL);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      gtk_string_list_append (self->user_names, json_object_get_string_member (user, "name"));
+      g_ptr_array_add (self->user_ids, g_strdup (json_object_get_string_member (user, "id")));
+      if (g_strcmp0 (json_object_get_string_member (user, "id"), shown) == 0)
+        selected = i;
+    }
+  gtk_drop_down_set_selected (self->user_dropdown, selected);
+  gtk_widget_set_visible (self->user_box, crm_context_is_manager (self->context));
+  self->updating = FALSE;
+}
+
+static void
+user_selected_cb (CrmTasksView *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->user_dropdown);
+
+  if (self->updating || selected >= self->user_ids->len)
+    return;
+  crm_tasks_view_set_user (self, g_ptr_array_index (self->user_ids, selected));
+}
+
+void
+crm_tasks_view_reload (CrmTasksView *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) tasks = NULL;
+  g_autofree char *subtitle = NULL;
+  const char *user_id;
+  JsonArray *array;
+  gint64 now, today, tomorrow;
+  guint n_overdue, n_today, n_upcoming;
+
+  g_return_if_fail (CRM_IS_TASKS_VIEW (self));
+
+  self->dirty = FALSE;
+  if (self->context == NULL)
+    return;
+  fill_users (self);
+  user_id = self->user_id != NULL ? self->user_id : crm_context_get_user_id (self->context);
+  tasks = crm_query_tasks (crm_context_get_store (self->context), NULL, TRUE, user_id, &error);
+  if (tasks == NULL)
+    {
+      g_warning ("Could not read the tasks: %s", error->message);
+      return;
+    }
+
+  clear_list (self->overdue_list);
+  clear_list (self->today_list);
+  clear_list (self->upcoming_list);
+  now = crm_context_now (self->context);
+  today = crm_day_start (now);
+  tomorrow = crm_day_end (now);
+  array = json_node_get_array (tasks);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *task = json_array_get_object_element (array, i);
+      const char *due_text = json_object_get_string_member_with_default (task, "due", NULL);
+      GtkListBox *list = self->upcoming_list;
+      gint64 due = 0;
+
+      if (due_text != NULL && crm_time_parse (due_text, &due))
+        list = due < today ? self->overdue_list : due < tomorrow ? self->today_list
+                                                                 : self->upcoming_list;
+      gtk_list_box_append (list, GTK_WIDGET (crm_task_row_new (task, TRUE, now)));
+    }
+
+  n_overdue = count_rows (self->overdue_list);
+  n_today = count_rows (self->today_list);
+  n_upcoming = count_rows (self->upcoming_list);
+  gtk_widget_set_visible (GTK_WIDGET (self->overdue_group), n_overdue > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->today_group), n_today > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->upcoming_group), n_upcoming > 0);
+  gtk_stack_set_visible_child_name (self->stack,
+                                    n_overdue + n_today + n_upcoming > 0 ? "tasks" : "empty");
+
+  /* Translators: the Tasks view's subtitle: today's and overdue counts */
+  subtitle = g_strdup_printf (_("%u today · %u overdue"), n_today, n_overdue);
+  g_free (self->subtitle);
+  self->subtitle = g_steal_pointer (&subtitle);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+}
+
+static gboolean
+reload_idle_cb (gpointer user_data)
+{
+  CrmTasksView *self = user_data;
+
+  self->reload_id = 0;
+  crm_tasks_view_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Later and once: the change may come from a widget the reload replaces, and several
+ * changes in a row cost one reload. A hidden view reloads when it is shown again. */
+static void
+reload_or_mark (CrmTasksView *self)
+{
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->dirty = TRUE;
+  else if (self->reload_id == 0)
+    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+}
+
+static void
+crm_tasks_view_map (GtkWidget *widget)
+{
+  CrmTasksView *self = CRM_TASKS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (crm_tasks_view_parent_class)->map (widget);
+  if (self->dirty)
+    crm_tasks_view_reload (self);
+}
+
+void
+crm_tasks_view_set_user (CrmTasksView *self,
+                         const char   *user_id)
+{
+  g_return_if_fail (CRM_IS_TASKS_VIEW (self));
+
+  g_free (self->user_id);
+  self->user_id = g_strdup (user_id);
+  crm_tasks_view_reload (self);
+}
+
+guint
+crm_tasks_view_get_n_tasks (CrmTasksView *self,
+                            const char   *section)
+{
+  g_return_val_if_fail (CRM_IS_TASKS_VIEW (self), 0);
+  return count_rows (section_list (self, section));
+}
+
+CrmTaskRow *
+crm_tasks_view_get_row (CrmTasksView *self,
+                        const char   *section,
+                        guint         index)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (CRM_IS_TASKS_VIEW (self), NULL);
+  row = gtk_list_box_get_row_at_index (section_list (self, section), index);
+  return row != NULL && CRM_IS_TASK_ROW (row) ? CRM_TASK_ROW (row) : NULL;
+}
+
+CrmTaskRow *
+crm_tasks_view_find_row (CrmTasksView *self,
+                         const char   *task_id)
+{
+  GtkListBox *lists[] = { self->overdue_list, self->today_list, self->upcoming_list };
+
+  g_return_val_if_fail (CRM_IS_TASKS_VIEW (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (lists[i])); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      if (CRM_IS_TASK_ROW (child) &&
+          g_strcmp0 (crm_task_row_get_task_id (CRM_TASK_ROW (child)), task_id) == 0)
+        return CRM_TASK_ROW (child);
+  return NULL;
+}
+
+/* ---- GObject ---- */
+
+static void
+set_context (CrmTasksView *self,
+             CrmContext   *context)
+{
+  if (self->context == context)
+    return;
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_set_object (&self->context, context);
+  if (context != NULL)
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  self->dirty = TRUE;
+}
+
+static void
+crm_tasks_view_dispose (GObject *object)
+{
+  CrmTasksView *self = CRM_TASKS_VIEW (object);
+
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  set_context (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_TASKS_VIEW);
+  crm_widget_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (crm_tasks_view_parent_class)->dispose (object);
+}
+
+static void
+crm_tasks_view_finalize (GObject *object)
+{
+  CrmTasksView *self = CRM_TASKS_VIEW (object);
+
+  g_clear_pointer (&self->user_id, g_free);
+  g_clear_pointer (&self->subtitle, g_free);
+  g_clear_pointer (&self->user_ids, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_tasks_view_parent_class)->finalize (object);
+}
+
+static void
+crm_tasks_view_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  CrmTasksView *self = CRM_TASKS_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    case PROP_TITLE:
+      g_value_set_string (value, _("Tasks"));
+      break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, self->subtitle);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_tasks_view_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (CRM_TASKS_VIEW (object), g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_tasks_view_class_init (CrmTasksViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_tasks_view_dispose;
+  object_class->finalize = crm_tasks_view_finalize;
+  object_class->get_property = crm_tasks_view_get_property;
+  object_class->set_property = crm_tasks_view_set_property;
+  widget_class->map = crm_tasks_view_map;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] =
+    g_param_spec_string ("title", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SUBTITLE] =
+    g_param_spec_string ("subtitle", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-tasks-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, user_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, user_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, user_names);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, overdue_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, overdue_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, today_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, today_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, upcoming_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmTasksView, upcoming_list);
+  gtk_widget_class_bind_template_callback (widget_class, user_selected_cb);
+}
+
+static void
+crm_tasks_view_init (CrmTasksView *self)
+{
+  self->user_ids = g_ptr_array_new_with_free_func (g_free);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

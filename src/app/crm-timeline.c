@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-timeline.c — turns changelog ops of a deal, its tasks and its links into rows:
+ * what happened, when, who; a badge when a rule made it or another device did. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "crm-format.h"
+#include "crm-query-board.h"
+#include "crm-time.h"
+#include "crm-timeline.h"
+#include "crm-widget-util.h"
+
+#define MAX_ENTRIES 100
+
+struct _CrmTimeline
+{
+  GtkWidget   parent_instance;
+
+  guint       n_entries;
+  guint       n_by_rule;
+  guint       n_remote;
+
+  GtkListBox *list;
+  GtkWidget  *empty_label;
+};
+
+G_DEFINE_FINAL_TYPE (CrmTimeline, crm_timeline, GTK_TYPE_WIDGET)
+
+static const char *
+string_field (JsonObject *fields,
+              const char *name)
+{
+  JsonNode *node = fields != NULL ? json_object_get_member (fields, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static char *
+dup_name (CrmContext *context,
+          const char *entity,
+          const char *id,
+          const char *member)
+{
+  g_autoptr(JsonObject) object = id != NULL ? crm_store_dup_entity (crm_context_get_store (context),
+                                                                    entity, id) : NULL;
+
+  return object != NULL ? g_strdup (json_object_get_string_member_with_default (object, member, ""))
+                        : NULL;
+}
+
+/* What people call a deal field: the built-in ones, or a custom field's label. */
+static char *
+field_label (CrmContext *context,
+             const char *key)
+{
+  static const struct {
+    const char *key;
+    const char *label;
+  } builtin[] = {
+    { "title", N_("Title") },
+    { "amount", N_("Amount") },
+    { "responsible", N_("Responsible") },
+    { "company", N_("Company") },
+    { "source", N_("Source") },
+    { "currency", N_("Currency") },
+    { "deleted", N_("Deleted") },
+  };
+  g_autoptr(JsonArray) fields = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (builtin); i++)
+    if (g_str_equal (builtin[i].key, key))
+      return g_strdup (_(builtin[i].label));
+  fields = crm_query_fields (crm_context_get_store (context), "deal", NULL);
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (field, "key", NULL), key) == 0)
+        return g_strdup (json_object_get_string_member_with_default (field, "label", key));
+    }
+  return g_strdup (key);
+}
+
+static char *
+field_value_text (CrmContext *context,
+                  const char *key,
+                  JsonNode   *value)
+{
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return g_strdup (_("none"));
+  if (!JSON_NODE_HOLDS_VALUE (value))
+    return json_to_string (value, FALSE);
+  if (json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+    return g_strdup (json_node_get_boolean (value) ? _("yes") : _("no"));
+  if (json_node_get_value_type (value) == G_TYPE_INT64)
+    {
+      if (g_str_equal (key, "amount"))
+        return crm_format_money (json_node_get_int (value), "RUB");
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+    }
+  if (json_node_get_value_type (value) == G_TYPE_STRING)
+    {
+      if (g_str_equal (key, "responsible"))
+        {
+          g_autofree char *name = dup_name (context, "user", json_node_get_string (value), "name");
+
+          return name != NULL ? g_steal_pointer (&name) : g_strdup (json_node_get_string (value));
+        }
+      if (g_str_equal (key, "company"))
+        {
+          g_autofree char *name = dup_name (context, "company", json_node_get_string (value), "name");
+
+          return name != NULL ? g_steal_pointer (&name) : g_strdup (json_node_get_string (value));
+        }
+      return g_strdup (json_node_get_string (value));
+    }
+  return json_to_string (value, FALSE);
+}
+
+static char *
+describe_deal (CrmContext *context,
+               JsonObject *fields)
+{
+  g_autoptr(GString) changed = g_string_new (NULL);
+  g_autoptr(GList) names = json_object_get_members (fields);
+  const char *stage_id = string_field (fields, "stage");
+
+  if (json_object_has_member (fields, "created_at") && json_object_has_member (fields, "title"))
+    return g_strdup (_("Deal created"));
+  if (stage_id != NULL)
+    {
+      JsonObject *pipeline = NULL;
+      JsonObject *stage = crm_context_find_stage (context, stage_id, &pipeline);
+      const char *stage_name = stage != NULL ? json_object_get_string_member (stage, "name") : "?";
+      g_autofree char *reason = string_field (fields, "loss_reason") != NULL
+                                ? dup_name (context, "loss_reason", string_field (fields, "loss_reason"), "name")
+                                : NULL;
+
+      if (reason != NULL)
+        /* Translators: a deal closed as lost: the stage and the loss reason */
+        return g_strdup_printf (_("Moved to «%s»: %s"), stage_name, reason);
+      if (json_object_has_member (fields, "pipeline") && pipeline != NULL)
+        return g_strdup_printf (_("Moved to «%s» in «%s»"), stage_name,
+                                json_object_get_string_member (pipeline, "name"));
+      return g_strdup_printf (_("Moved to «%s»"), stage_name);
+    }
+  if (string_field (fields, "loss_reason") != NULL)
+    {
+      g_autofree char *reason = dup_name (context, "loss_reason",
+                                          string_field (fields, "loss_reason"), "name");
+
+      return g_strdup_printf (_("Loss reason: %s"), reason != NULL ? reason : "?");
+    }
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *value = NULL;
+      g_autofree char *label = NULL;
+
+      if (g_str_equal (name, "stage_entered_at") || g_str_equal (name, "pipeline"))
+        continue;
+      label = field_label (context, name);
+      value = field_value_text (context, name, json_object_get_member (fields, name));
+      g_string_append_printf (changed, "%s%s: %s", changed->len > 0 ? "; " : "", label, value);
+    }
+  if (changed->len == 0)
+    return g_strdup (_("Deal changed"));
+  return g_string_free (g_steal_pointer (&changed), FALSE);
+}
+
+char *
+crm_timeline_describe (CrmContext *context,
+                       JsonObject *entry)
+{
+  const char *entity = json_object_get_string_member_with_default (entry, "entity", "");
+  const char *id = json_object_get_string_member_with_default (entry, "id", NULL);
+  JsonObject *fields = json_object_get_object_member (entry, "fields");
+
+  if (fields == NULL)
+    return g_strdup ("");
+  if (g_str_equal (entity, "deal"))
+    return describe_deal (context, fields);
+  if (g_str_equal (entity, "task"))
+    {
+      g_autofree char *stored = dup_name (context, "task", id, "text");
+      const char *text = string_field (fields, "text") != NULL ? string_field (fields, "text") : stored;
+      JsonNode *done = json_object_get_member (fields, "done");
+      JsonNode *due = json_object_get_member (fields, "due");
+
+      if (text == NULL)
+        text = "";
+      if (json_object_has_member (fields, "created_at"))
+        return g_strdup_printf (_("Task «%s» added"), text);
+      if (done != NULL && JSON_NODE_HOLDS_VALUE (done) && json_node_get_boolean (done))
+        {
+          const char *result = string_field (fields, "result");
+
+          if (result != NULL)
+            return g_strdup_printf (_("Task «%s» completed: %s"), text, result);
+          return g_strdup_printf (_("Task «%s» completed"), text);
+        }
+      if (due != NULL && JSON_NODE_HOLDS_VALUE (due) && json_node_get_value_type (due) == G_TYPE_INT64)
+        {
+          g_autofree char *when = crm_format_date (json_node_get_int (due));
+
+          return g_strdup_printf (_("Task «%s» moved to %s"), text, g_strstrip (when));
+        }
+      if (json_object_has_member (fields, "checklist"))
+        return g_strdup_printf (_("Checklist of «%s» updated"), text);
+      return g_strdup_printf (_("Task «%s» changed"), text);
+    }
+  if (g_str_equal (entity, "deal_tag") || g_str_equal (entity, "deal_contact"))
+    {
+      gboolean tag = g_str_equal (entity, "deal_tag");
+      g_autofree char *other = NULL;
+      JsonNode *present = json_object_get_member (fields, "present");
+      gboolean added = present == NULL || !JSON_NODE_HOLDS_VALUE (present) ||
+                       json_node_get_boolean (present);
+      const char *other_id = string_field (fields, tag ? "tag" : "contact");
+      g_autofree char *stored = NULL;
+
+      if (other_id == NULL)
+        other_id = stored = dup_name (context, entity, id, tag ? "tag" : "contact");
+      other = dup_name (context, tag ? "tag" : "contact", other_id, "name");
+      if (tag)
+        return g_strdup_printf (added ? _("Tag «%s» added") : _("Tag «%s» removed"),
+                                other != NULL ? other : "?");
+      return g_strdup_printf (added ? _("Contact «%s» attached") : _("Contact «%s» detached"),
+                              other != NULL ? other : "?");
+    }
+  return g_strdup_printf (_("%s changed"), entity);
+}
+
+static GtkWidget *
+badge (const char *text,
+       const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (label, "timeline-badge");
+  gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
+void
+crm_timeline_set_history (CrmTimeline *self,
+                          CrmContext  *context,
+                          JsonArray   *history)
+{
+  const char *device = crm_store_get_device_id (crm_context_get_store (context));
+  GtkWidget *child;
+  guint length;
+
+  g_return_if_fail (CRM_IS_TIMELINE (self));
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
+    gtk_list_box_remove (self->list, child);
+  self->n_entries = self->n_by_rule = self->n_remote = 0;
+
+  length = history != NULL ? json_array_get_length (history) : 0;
+  for (guint i = length; i > 0 && self->n_entries < MAX_ENTRIES; i--)
+    {
+      JsonObject *entry = json_array_get_object_element (history, i - 1);
+      g_autofree char *text = crm_timeline_describe (context, entry);
+      g_autofree char *when = NULL;
+      g_autofree char *subtitle = NULL;
+      const char *actor = json_object_get_string_member_with_default (entry, "actor", NULL);
+      const char *rule = json_object_get_string_member_with_default (entry, "by_rule", NULL);
+      const char *op_device = json_object_get_string_member_with_default (entry, "device", NULL);
+      GtkWidget *row = adw_action_row_new ();
+      gint64 at = 0;
+
+      crm_time_parse (json_object_get_string_member_with_default (entry, "at", ""), &at);
+      when = crm_format_date_time (at);
+      subtitle = actor != NULL ? g_strdup_printf ("%s · %s", g_strstrip (when), actor)
+                               : g_strdup (g_strstrip (when));
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      if (rule != NULL)
+        {
+          g_autofree char *label = g_strdup_printf (_("by rule «%s»"), rule);
+
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge (label, "rule"));
+          self->n_by_rule++;
+        }
+      if (op_device != NULL && *op_device != '\0' && g_strcmp0 (op_device, device) != 0)
+        {
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), badge (_("from another device"), "remote"));
+          self->n_remote++;
+        }
+      gtk_list_box_append (self->list, row);
+      self->n_entries++;
+    }
+  gtk_widget_set_visible (self->empty_label, self->n_entries == 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->list), self->n_entries > 0);
+}
+
+guint
+crm_timeline_get_n_entries (CrmTimeline *self)
+{
+  g_return_val_if_fail (CRM_IS_TIMELINE (self), 0);
+  return self->n_entries;
+}
+
+guint
+crm_timeline_get_n_by_rule (CrmTimeline *self)
+{
+  g_return_val_if_fail (CRM_IS_TIMELINE (self), 0);
+  return self->n_by_rule;
+}
+
+guint
+crm_timeline_get_n_remote (CrmTimeline *self)
+{
+  g_return_val_if_fail (CRM_IS_TIMELINE (self), 0);
+  return self->n_remote;
+}
+
+static void
+crm_timeline_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_TIMELINE);
+  crm_widget_unparent_children (GTK_WIDGET (object));
+  G_OBJECT_CLASS (crm_timeline_parent_class)->dispose (object);
+}
+
+static void
+crm_timeline_class_init (CrmTimelineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_timeline_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-timeline.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmTimeline, list);
+  gtk_widget_class_bind_template_child (widget_class, CrmTimeline, empty_label);
+}
+
+static void
+crm_timeline_init (CrmTimeline *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-welcome-window.c — the first-run window. A local account is a new replica made
+ * from a template in one change set (demo data optional for the truck dealer); signing
+ * in hands over to CrmSigninDialog, whose first sync creates the replica. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "crm-demo.h"
+#include "crm-signin-dialog.h"
+#include "crm-template.h"
+#include "crm-welcome-window.h"
+#include "crm-window.h"
+
+#define DEMO_TEMPLATE "truck-dealer"
+
+struct _CrmWelcomeWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  char                 *path;
+  GHashTable           *checks;        /* template name → GtkCheckButton (borrowed) */
+
+  AdwPreferencesGroup  *template_group;
+  AdwActionRow         *demo_row;
+  GtkSwitch            *demo_switch;
+  GtkLabel             *error_label;
+  GtkLabel             *path_label;
+};
+
+G_DEFINE_FINAL_TYPE (CrmWelcomeWindow, crm_welcome_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static char *
+chosen_template (CrmWelcomeWindow *self)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->checks);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (gtk_check_button_get_active (GTK_CHECK_BUTTON (value)))
+      return g_strdup (key);
+  return NULL;
+}
+
+static void
+template_toggled_cb (CrmWelcomeWindow *self)
+{
+  g_autofree char *name = chosen_template (self);
+  gboolean demo = g_strcmp0 (name, DEMO_TEMPLATE) == 0;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->demo_row), demo);
+  if (!demo)
+    gtk_switch_set_active (self->demo_switch, FALSE);
+}
+
+static void
+fill_templates (CrmWelcomeWindow *self)
+{
+  g_auto(GStrv) names = crm_template_list ();
+  GtkCheckButton *first = NULL;
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autoptr(JsonNode) root = crm_template_load (names[i], NULL);
+      JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     object != NULL ? json_object_get_string_member_with_default (object, "title", names[i])
+                                                    : names[i]);
+      if (object != NULL)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                     json_object_get_string_member_with_default (object, "description", ""));
+      gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+      if (first != NULL)
+        gtk_check_button_set_group (GTK_CHECK_BUTTON (check), first);
+      else
+        first = GTK_CHECK_BUTTON (check);
+      g_signal_connect_swapped (check, "toggled", G_CALLBACK (template_toggled_cb), self);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      adw_preferences_group_add (self->template_group, row);
+      g_hash_table_insert (self->checks, g_strdup (names[i]), check);
+    }
+  if (!crm_welcome_window_choose_template (self, DEMO_TEMPLATE) && first != NULL)
+    gtk_check_button_set_active (first, TRUE);
+}
+
+static void
+remove_replica (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal", NULL };
+
+  for (guint i = 0; suffixes[i] != NULL; i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+}
+
+gboolean
+crm_welcome_window_create (CrmWelcomeWindow  *self,
+                           GError           **error)
+{
+  g_autofree char *name = chosen_template (self);
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  GtkApplication *app;
+  gboolean ok;
+
+  g_return_val_if_fail (CRM_IS_WELCOME_WINDOW (self), FALSE);
+
+  if (name == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Choose a template"));
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Cannot create the folder %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  root = crm_template_load (name, error);
+  if (root == NULL)
+    return FALSE;
+  store = crm_store_create (self->path, error);
+  if (store == NULL)
+    return FALSE;
+  ok = crm_template_apply (store, root, error);
+  if (ok && gtk_switch_get_active (self->demo_switch))
+    {
+      CrmDemoOptions options = { .seed = 1, .n_deals = 300, .n_contacts = 200, .n_companies = 60 };
+
+      ok = crm_demo_populate (store, &options, error);
+    }
+  g_clear_object (&store);
+  if (!ok)
+    {
+      remove_replica (self->path);
+      return FALSE;
+    }
+
+  app = gtk_window_get_application (GTK_WINDOW (self));
+  if (CRM_IS_APPLICATION (app))
+    return crm_application_open_replica (CRM_APPLICATION (app), self->path, error) != NULL;
+  return TRUE;
+}
+
+static void
+create_clicked_cb (CrmWelcomeWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!crm_welcome_window_create (self, &error))
+    crm_welcome_window_show_error (self, error->message);
+}
+
+static void
+signed_in_cb (CrmWelcomeWindow *self,
+              const char       *path,
+              CrmSigninDialog  *dialog)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = g_strdup (crm_signin_dialog_get_token (dialog));
+  GtkWindow *window;
+
+  if (!CRM_IS_APPLICATION (app))
+    return;
+  /* this destroys the welcome window (self) */
+  window = crm_application_open_replica (CRM_APPLICATION (app), path, &error);
+  if (window == NULL)
+    {
+      crm_welcome_window_show_error (self, error->message);
+      return;
+    }
+  /* the keyring may be locked or missing: sync this session with the fresh token */
+  crm_window_restart_sync (CRM_WINDOW (window), token);
+}
+
+GtkWindow *
+crm_welcome_window_sign_in (CrmWelcomeWindow *self)
+{
+  CrmSigninDialog *dialog;
+
+  g_return_val_if_fail (CRM_IS_WELCOME_WINDOW (self), NULL);
+
+  dialog = crm_signin_dialog_new (GTK_WINDOW (self), self->path, NULL);
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
+}
+
+static void
+sign_in_clicked_cb (CrmWelcomeWindow *self)
+{
+  crm_welcome_window_sign_in (self);
+}
+
+static void
+crm_welcome_window_finalize (GObject *object)
+{
+  CrmWelcomeWindow *self = CRM_WELCOME_WINDOW (object);
+
+  g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->checks, g_hash_table_unref);
+  G_OBJECT_CLASS (crm_welcome_window_parent_class)->finalize (object);
+}
+
+static void
+crm_welcome_window_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_WELCOME_WINDOW);
+  G_OBJECT_CLASS (crm_welcome_window_parent_class)->dispose (object);
+}
+
+static void
+crm_welcome_window_class_init (CrmWelcomeWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_welcome_window_dispose;
+  object_class->finalize = crm_welcome_window_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-welcome-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, template_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, demo_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, demo_switch);
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, error_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, path_label);
+  gtk_widget_class_bind_template_callback (widget_class, create_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
+}
+
+static void
+crm_welcome_window_init (CrmWelcomeWindow *self)
+{
+  self->checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+CrmWelcomeWindow *
+crm_welcome_window_new (CrmApplication *app,
+                        const char     *path)
+{
+  CrmWelcomeWindow *self = g_object_new (CRM_TYPE_WELCOME_WINDOW, "application", app, NULL);
+  g_autofree char *where = NULL;
+
+  self->path = g_strdup (path);
+  /* Translators: where the new account's replica will be kept */
+  where = g_strdup_printf (_("Your data will be kept in %s"), path);
+  gtk_label_set_label (self->path_label, where);
+  fill_templates (self);
+  return self;
+}
+
+void
+crm_welcome_window_show_error (CrmWelcomeWindow *self,
+                               const char       *message)
+{
+  g_return_if_fail (CRM_IS_WELCOME_WINDOW (self));
+  gtk_label_set_label (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+gboolean
+crm_welcome_window_choose_template (CrmWelcomeWindow *self,
+                                    const char       *name)
+{
+  GtkCheckButton *check;
+
+  g_return_val_if_fail (CRM_IS_WELCOME_WINDOW (self), FALSE);
+  check = g_hash_table_lookup (self->checks, name);
+  if (check == NULL)
+    return FALSE;
+  gtk_check_button_set_active (check, TRUE);
+  return TRUE;
+}

@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-window.c — the main window: builds the sidebar from the replica's pipelines, moves
+ * between views (with a back stack for deal and contact pages), hands every page the
+ * shared context, keeps the header's search and tag filter, and remembers its size and
+ * last view in GSettings. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "crm-automation-view.h"
+#include "crm-board.h"
+#include "crm-contact-page.h"
+#include "crm-deal-page.h"
+#include "crm-entity-list.h"
+#include "crm-filter-bar.h"
+#include "crm-new-deal-dialog.h"
+#include "crm-new-contact-dialog.h"
+#include "crm-settings-view.h"
+#include "crm-signin-dialog.h"
+#include "crm-sidebar.h"
+#include "crm-stock-view.h"
+#include "crm-sync-controller.h"
+#include "crm-sync-indicator.h"
+#include "crm-tag-chips.h"
+#include "crm-tasks-view.h"
+#include "crm-window.h"
+
+struct _CrmWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  CrmContext           *context;
+  CrmSyncController    *sync;
+  char                 *view;          /* the key of the view shown */
+  GPtrArray            *back_stack;    /* keys of the views to go back to */
+  GBinding             *title_binding;
+  GBinding             *subtitle_binding;
+
+  /* template */
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar_box;
+  GtkWidget            *content_box;
+  AdwWindowTitle       *account_title;
+  CrmSidebar           *sidebar;
+  AdwWindowTitle       *view_title;
+  GtkWidget            *back_button;
+  GtkWidget            *new_button;
+  CrmSyncIndicator     *sync_indicator;
+  GtkMenuButton        *tag_filter_button;
+  CrmTagChips          *tag_filter_chips;
+  GtkSearchEntry       *search_entry;
+  CrmFilterBar         *filter_bar;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *view_stack;
+  CrmBoard             *board;
+};
+
+G_DEFINE_FINAL_TYPE (CrmWindow, crm_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static GSettings *
+get_settings (CrmWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return CRM_IS_APPLICATION (app) ? crm_application_get_settings (CRM_APPLICATION (app)) : NULL;
+}
+
+/* ---- sidebar ---- */
+
+static void
+sidebar_view_activated_cb (CrmWindow  *self,
+                           const char *view)
+{
+  g_ptr_array_set_size (self->back_stack, 0);
+  crm_window_show_view (self, view);
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+sidebar_button_clicked_cb (CrmWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+/* ---- header: search and tag filter ---- */
+
+static void
+search_changed_cb (CrmWindow *self)
+{
+  crm_context_set_search (self->context, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+}
+
+static void
+search_stopped_cb (CrmWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+}
+
+static void
+tag_filter_changed_cb (CrmWindow *self)
+{
+  const char * const *filter = crm_context_get_tag_filter (self->context);
+
+  if (filter[0] != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->tag_filter_button), "accent");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->tag_filter_button), "accent");
+  crm_tag_chips_set_selected (self->tag_filter_chips, crm_context_get_tag_filter (self->context));
+}
+
+static void
+tag_chips_toggled_cb (CrmWindow  *self,
+                      const char *tag_id)
+{
+  crm_context_toggle_tag_filter (self->context, tag_id);
+}
+
+/* ---- views ---- */
+
+static void
+bind_page_titles (CrmWindow *self,
+                  GtkWidget *page)
+{
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
+  adw_window_title_set_subtitle (self->view_title, "");
+  if (page == NULL)
+    return;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (page), "title") != NULL)
+    self->title_binding = g_object_bind_property (page, "title", self->view_title, "title",
+                                                  G_BINDING_SYNC_CREATE);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (page), "subtitle") != NULL)
+    self->subtitle_binding = g_object_bind_property (page, "subtitle", self->view_title,
+                                                     "subtitle", G_BINDING_SYNC_CREATE);
+}
+
+static void
+visible_view_changed_cb (CrmWindow *self)
+{
+  bind_page_titles (self, gtk_stack_get_visible_child (self->view_stack));
+}
+
+static const char *
+page_name_for_view (const char *view)
+{
+  static const char *const plain[] = {
+    "contacts", "companies", "tasks", "stock", "automation", "settings", NULL
+  };
+
+  if (g_str_has_prefix (view, "pipeline:"))
+    return "board";
+  if (g_str_has_prefix (view, "deal:"))
+    return "deal";
+  if (g_str_has_prefix (view, "contact:") || g_str_has_prefix (view, "company:"))
+    return "contact";
+  if (g_strv_contains (plain, view))
+    return view;
+  return NULL;
+}
+
+static char *
+dup_first_board_view (CrmWindow *self)
+{
+  JsonArray *pipelines = crm_context_get_pipelines (self->context);
+
+  if (json_array_get_length (pipelines) == 0)
+    return g_strdup ("contacts");
+  return g_strconcat ("pipeline:",
+                      json_object_get_string_member (json_array_get_object_element (pipelines, 0),
+                                                     "id"), NULL);
+}
+
+/* Is @view something this replica and user can show? */
+static gboolean
+view_is_valid (CrmWindow  *self,
+               const char *view)
+{
+  const char *page = view != NULL ? page_name_for_view (view) : NULL;
+
+  if (page == NULL)
+    return FALSE;
+  if (g_str_equal (page, "board"))
+    return crm_context_find_pipeline (self->context, view + strlen ("pipeline:")) != NULL;
+  if (g_str_equal (page, "automation") || g_str_equal (page, "settings"))
+    return crm_context_is_admin (self->context);
+  if (g_str_equal (page, "stock"))
+    return crm_context_is_manager (self->context);
+  return TRUE;
+}
+
+static void
+update_header_for_view (CrmWindow  *self,
+                        const char *page)
+{
+  gboolean on_page = g_str_equal (page, "deal") || g_str_equal (page, "contact") ||
+                     g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
+                     g_str_equal (page, "stock");
+
+  gtk_widget_set_visible (self->back_button, self->back_stack->len > 0);
+  gtk_widget_set_visible (self->new_button, !on_page);
+  if (g_str_equal (page, "contacts"))
+    gtk_widget_set_tooltip_text (self->new_button, _("New Contact"));
+  else
+    gtk_widget_set_tooltip_text (self->new_button, _("New Deal"));
+  /* Only the board and the lists are searched and filtered by tags. */
+  gtk_widget_set_visible (GTK_WIDGET (self->search_entry),
+                          g_str_equal (page, "board") || g_str_equal (page, "contacts") ||
+                          g_str_equal (page, "companies"));
+  gtk_widget_set_visible (GTK_WIDGET (self->tag_filter_button),
+                          g_str_equal (page, "board") || g_str_equal (page, "contacts"));
+}
+
+static void
+show_view_now (CrmWindow  *self,
+               const char *view)
+{
+  g_autofree char *fallback = NULL;
+  const char *page;
+  GSettings *settings;
+
+  if (!view_is_valid (self, view))
+    view = fallback = dup_first_board_view (self);
+  page = page_name_for_view (view);
+
+  if (g_strcmp0 (self->view, view) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  g_free (self->view);
+  self->view = g_strdup (view);
+
+  if (g_str_equal (page, "board"))
+    crm_board_set_pipeline (self->board, view + strlen ("pipeline:"));
+  else if (g_str_equal (page, "deal"))
+    crm_deal_page_set_deal (CRM_DEAL_PAGE (crm_window_get_page (self, "deal")),
+                            view + strlen ("deal:"));
+  else if (g_str_has_prefix (view, "contact:"))
+    crm_contact_page_set_contact (CRM_CONTACT_PAGE (crm_window_get_page (self, "contact")),
+                                  view + strlen ("contact:"));
+  else if (g_str_has_prefix (view, "company:"))
+    crm_contact_page_set_company (CRM_CONTACT_PAGE (crm_window_get_page (self, "contact")),
+                                  view + strlen ("company:"));
+
+  gtk_stack_set_visible_child_name (self->view_stack, page);
+  bind_page_titles (self, gtk_stack_get_visible_child (self->view_stack));
+  update_header_for_view (self, page);
+  if (!g_str_equal (page, "deal") && !g_str_equal (page, "contact"))
+    {
+      crm_sidebar_select (self->sidebar, view);
+      settings = get_settings (self);
+      if (settings != NULL)
+        g_settings_set_string (settings, "last-view", view);
+    }
+}
+
+void
+crm_window_show_view (CrmWindow  *self,
+                      const char *view)
+{
+  g_return_if_fail (CRM_IS_WINDOW (self));
+  show_view_now (self, view);
+}
+
+const char *
+crm_window_get_view (CrmWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
+  return self->view;
+}
+
+static void
+push_view (CrmWindow  *self,
+           const char *view)
+{
+  if (self->view != NULL && g_strcmp0 (self->view, view) != 0)
+    g_ptr_array_add (self->back_stack, g_strdup (self->view));
+  show_view_now (self, view);
+}
+
+void
+crm_window_open_deal (CrmWindow  *self,
+                      const char *deal_id)
+{
+  g_autofree char *view = NULL;
+
+  g_return_if_fail (CRM_IS_WINDOW (self));
+  view = g_strconcat ("deal:", deal_id, NULL);
+  push_view (self, view);
+}
+
+void
+crm_window_open_contact (CrmWindow  *self,
+                         const char *contact_id)
+{
+  g_autofree char *view = NULL;
+
+  g_return_if_fail (CRM_IS_WINDOW (self));
+  view = g_strconcat ("contact:", contact_id, NULL);
+  push_view (self, view);
+}
+
+GtkWidget *
+crm_window_get_page (CrmWindow  *self,
+                     const char *name)
+{
+  g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
+  return gtk_stack_get_child_by_name (self->view_stack, name);
+}
+
+GtkWidget *
+crm_window_get_search_entry (CrmWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
+  return GTK_WIDGET (self->search_entry);
+}
+
+/* ---- actions ---- */
+
+static void
+show_view_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  g_ptr_array_set_size (self->back_stack, 0);
+  crm_window_show_view (self, g_variant_get_string (parameter, NULL));
+}
+
+static void
+show_nth_view_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  crm_sidebar_activate_nth (CRM_WINDOW (widget)->sidebar, g_variant_get_int32 (parameter));
+}
+
+static void
+open_deal_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  crm_window_open_deal (CRM_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+open_contact_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  crm_window_open_contact (CRM_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+open_company_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  g_autofree char *view = g_strconcat ("company:", g_variant_get_string (parameter, NULL), NULL);
+
+  push_view (CRM_WINDOW (widget), view);
+}
+
+static void
+signed_in_cb (CrmWindow       *self,
+              const char      *path,
+              CrmSigninDialog *dialog)
+{
+  crm_context_notify_changed (self->context);
+  if (self->sync != NULL)
+    crm_sync_controller_restart (self->sync, crm_signin_dialog_get_token (dialog));
+  crm_window_show_toast (self, _("Signed in: this account now syncs with the server"));
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  CrmStore *store = crm_context_get_store (self->context);
+  g_autofree char *server = crm_store_dup_meta (store, "sync.server");
+  CrmSigninDialog *dialog = crm_signin_dialog_new (GTK_WINDOW (self), crm_store_get_path (store),
+                                                   server);
+
+  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (self->sync != NULL && crm_sync_controller_is_active (self->sync))
+    crm_sync_controller_sync_now (self->sync);
+  else
+    crm_window_show_toast (self, crm_signin_dialog_is_available ()
+                                 ? _("Sign in to a server first")
+                                 : _("Sync is not built into this copy of Voronka"));
+}
+
+static void
+go_back_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  g_autofree char *view = NULL;
+
+  if (self->back_stack->len == 0)
+    return;
+  view = g_ptr_array_steal_index (self->back_stack, self->back_stack->len - 1);
+  show_view_now (self, view);
+}
+
+static void
+focus_search_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+tag_filter_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->tag_filter_button)))
+    gtk_menu_button_popup (self->tag_filter_button);
+}
+
+static void
+clear_filter_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  crm_context_set_tag_filter (CRM_WINDOW (widget)->context, NULL);
+}
+
+static void
+new_deal_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  const char *pipeline_id = NULL;
+  CrmNewDealDialog *dialog;
+
+  if (self->view != NULL && g_str_has_prefix (self->view, "pipeline:"))
+    pipeline_id = self->view + strlen ("pipeline:");
+  dialog = crm_new_deal_dialog_new (GTK_WINDOW (self), self->context, pipeline_id);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_contact_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  CrmNewContactDialog *dialog = crm_new_contact_dialog_new (GTK_WINDOW (self), self->context);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (g_strcmp0 (self->view, "contacts") == 0)
+    new_contact_action (widget, action_name, parameter);
+  else
+    new_deal_action (widget, action_name, parameter);
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  crm_context_notify_changed (CRM_WINDOW (widget)->context);
+}
+
+/* ---- context ---- */
+
+static void
+context_changed_cb (CrmWindow *self)
+{
+  g_autofree char *view = g_strdup (self->view);
+
+  adw_window_title_set_subtitle (self->account_title, crm_context_get_user_name (self->context));
+  crm_tag_chips_set_tags (self->tag_filter_chips, crm_context_get_tags (self->context));
+  crm_tag_chips_set_selected (self->tag_filter_chips, crm_context_get_tag_filter (self->context));
+  if (view != NULL)
+    {
+      /* the view may be gone (a deleted pipeline) or now forbidden (another user) */
+      if (!view_is_valid (self, view))
+        show_view_now (self, NULL);
+      else
+        crm_sidebar_select (self->sidebar, view);
+    }
+}
+
+static void
+set_context (CrmWindow  *self,
+             CrmContext *context)
+{
+  g_set_object (&self->context, context);
+
+  /* Every page gets the context; they reload themselves when it says "changed". */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->view_stack));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "context") != NULL)
+      g_object_set (child, "context", context, NULL);
+  crm_sync_indicator_set_context (self->sync_indicator, context);
+  /* before the window's own handler: the sidebar must list a view to select it */
+  crm_sidebar_set_context (self->sidebar, context);
+  crm_filter_bar_set_context (self->filter_bar, context);
+
+  g_signal_connect_object (context, "changed", G_CALLBACK (context_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (context, "notify::tag-filter", G_CALLBACK (tag_filter_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  context_changed_cb (self);
+}
+
+/* ---- size in GSettings ---- */
+
+static gboolean
+crm_window_close_request (GtkWindow *window)
+{
+  CrmWindow *self = CRM_WINDOW (window);
+  GSettings *settings = get_settings (self);
+
+  if (settings != NULL)
+    {
+      int width = 0, height = 0;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (window));
+      if (!gtk_window_is_maximized (window) && width > 0 && height > 0)
+        {
+          g_settings_set_int (settings, "window-width", width);
+          g_settings_set_int (settings, "window-height", height);
+        }
+    }
+  return GTK_WINDOW_CLASS (crm_window_parent_class)->close_request (window);
+}
+
+static void
+restore_state (CrmWindow *self)
+{
+  GSettings *settings = get_settings (self);
+  g_autofree char *view = NULL;
+
+  if (settings != NULL)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (settings, "window-width"),
+                                   g_settings_get_int (settings, "window-height"));
+      if (g_settings_get_boolean (settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+      view = g_settings_get_string (settings, "last-view");
+    }
+  show_view_now (self, view);
+}
+
+/* ---- GObject ---- */
+
+static void
+crm_window_dispose (GObject *object)
+{
+  CrmWindow *self = CRM_WINDOW (object);
+
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
+  g_clear_object (&self->sync);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_WINDOW);
+  G_OBJECT_CLASS (crm_window_parent_class)->dispose (object);
+}
+
+static void
+crm_window_finalize (GObject *object)
+{
+  CrmWindow *self = CRM_WINDOW (object);
+
+  g_clear_object (&self->sync);
+  g_clear_object (&self->context);
+  g_clear_pointer (&self->view, g_free);
+  g_clear_pointer (&self->back_stack, g_ptr_array_unref);
+  G_OBJECT_CLASS (crm_window_parent_class)->finalize (object);
+}
+
+static void
+crm_window_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  CrmWindow *self = CRM_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_window_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  CrmWindow *self = CRM_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      set_context (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_window_class_init (CrmWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = crm_window_dispose;
+  object_class->finalize = crm_window_finalize;
+  object_class->get_property = crm_window_get_property;
+  object_class->set_property = crm_window_set_property;
+  window_class->close_request = crm_window_close_request;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (CRM_TYPE_AUTOMATION_VIEW);
+  g_type_ensure (CRM_TYPE_BOARD);
+  g_type_ensure (CRM_TYPE_CONTACT_PAGE);
+  g_type_ensure (CRM_TYPE_ENTITY_LIST);
+  g_type_ensure (CRM_TYPE_FILTER_BAR);
+  g_type_ensure (CRM_TYPE_SIDEBAR);
+  g_type_ensure (CRM_TYPE_DEAL_PAGE);
+  g_type_ensure (CRM_TYPE_SETTINGS_VIEW);
+  g_type_ensure (CRM_TYPE_STOCK_VIEW);
+  g_type_ensure (CRM_TYPE_SYNC_INDICATOR);
+  g_type_ensure (CRM_TYPE_TAG_CHIPS);
+  g_type_ensure (CRM_TYPE_TASKS_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/voronka/Voronka/crm-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, sidebar_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, content_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, account_title);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, view_title);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, back_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, new_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, tag_filter_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, tag_filter_chips);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, filter_bar);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, board);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_view_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sidebar_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_stopped_cb);
+  gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
+  gtk_widget_class_install_action (widget_class, "win.show-nth-view", "i", show_nth_view_action);
+  gtk_widget_class_install_action (widget_class, "win.open-deal", "s", open_deal_action);
+  gtk_widget_class_install_action (widget_class, "win.open-contact", "s", open_contact_action);
+  gtk_widget_class_install_action (widget_class, "win.open-company", "s", open_company_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
+  gtk_widget_class_install_action (widget_class, "win.tag-filter", NULL, tag_filter_action);
+  gtk_widget_class_install_action (widget_class, "win.clear-filter", NULL, clear_filter_action);
+  gtk_widget_class_install_action (widget_class, "win.new", NULL, new_action);
+  gtk_widget_class_install_action (widget_class, "win.new-deal", NULL, new_deal_action);
+  gtk_widget_class_install_action (widget_class, "win.new-contact", NULL, new_contact_action);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
+
+  /* Bubble-phase bindings: a focused card's own Alt+arrows win over these. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.focus-search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK,
+                                       "win.tag-filter", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.new-contact", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "win.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
+                                       "win.go-back", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.go-back", NULL);
+  for (int i = 0; i < 9; i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-nth-view", "i", i);
+}
+
+static void
+crm_window_init (CrmWindow *self)
+{
+  self->back_stack = g_ptr_array_new_with_free_func (g_free);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (self->tag_filter_chips, "tag-toggled",
+                           G_CALLBACK (tag_chips_toggled_cb), self, G_CONNECT_SWAPPED);
+}
+
+CrmWindow *
+crm_window_new (CrmApplication *app,
+                CrmStore       *store)
+{
+  g_autoptr(CrmContext) context = crm_context_new (store);
+  CrmWindow *self = g_object_new (CRM_TYPE_WINDOW, "application", app, "context", context, NULL);
+  GSettings *settings = get_settings (self);
+
+  restore_state (self);
+  self->sync = crm_sync_controller_new (context, self->sync_indicator,
+                                        settings != NULL ? g_settings_get_uint (settings, "sync-interval")
+                                                         : 300);
+  return self;
+}
+
+CrmContext *
+crm_window_get_context (CrmWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
+  return self->context;
+}
+
+void
+crm_window_show_toast (CrmWindow  *self,
+                       const char *text)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (CRM_IS_WINDOW (self));
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+crm_widget_show_toast (GtkWidget  *widget,
+                       const char *text)
+{
+  GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
+
+  if (root != NULL && !CRM_IS_WINDOW (root))
+    root = (GtkRoot *) gtk_window_get_transient_for (GTK_WINDOW (root));
+  if (root != NULL && CRM_IS_WINDOW (root))
+    crm_window_show_toast (CRM_WINDOW (root), text);
+}
+
+CrmContext *
+crm_widget_get_context (GtkWidget *widget)
+{
+  GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
+
+  return root != NULL && CRM_IS_WINDOW (root) ? CRM_WINDOW (root)->context : NULL;
+}
+
+void
+crm_window_restart_sync (CrmWindow  *self,
+                         const char *token)
+{
+  g_return_if_fail (CRM_IS_WINDOW (self));
+  if (self->sync != NULL)
+    crm_sync_controller_restart (self->sync, token);
+}
+
+CrmSyncIndicator *
+crm_window_get_sync_indicator (CrmWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
+  return self->sync_indicator;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli-sync.c — `sync` (sign in once, the token kept in the keyring; push, pull) and
+ * `conflicts` (edits that lost to concurrent ones, changes the server rejected). */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "crm-cli.h"
+#include "crm-credentials.h"
+#include "crm-sync-client.h"
+#include "crm-sync-store.h"
+
+/* Sync and keyring errors as the CLI's stable codes (CLI.md). */
+static GError *
+to_cli_error (GError *error)
+{
+  CrmStoreError code = CRM_STORE_ERROR_FAILED;
+  GError *result;
+
+  if (error->domain == CRM_STORE_ERROR)
+    return error;
+  if (error->domain == CRM_SYNC_ERROR)
+    switch (error->code)
+      {
+      case CRM_SYNC_ERROR_AUTH_FAILED:        code = CRM_STORE_ERROR_AUTH_FAILED; break;
+      case CRM_SYNC_ERROR_SERVER_UNREACHABLE: code = CRM_STORE_ERROR_SERVER_UNREACHABLE; break;
+      case CRM_SYNC_ERROR_SCHEMA_TOO_NEW:
+      case CRM_SYNC_ERROR_UPDATE_REQUIRED:    code = CRM_STORE_ERROR_SCHEMA_TOO_NEW; break;
+      case CRM_SYNC_ERROR_PERMISSION_DENIED:  code = CRM_STORE_ERROR_PERMISSION_DENIED; break;
+      case CRM_SYNC_ERROR_INVALID_INPUT:      code = CRM_STORE_ERROR_INVALID_INPUT; break;
+      case CRM_SYNC_ERROR_NOT_FOUND:          code = CRM_STORE_ERROR_NOT_FOUND; break;
+      default:                                break;
+      }
+  else if (error->domain == CRM_CREDENTIALS_ERROR)
+    code = CRM_STORE_ERROR_AUTH_FAILED;
+  result = g_error_new_literal (CRM_STORE_ERROR, code, error->message);
+  g_error_free (error);
+  return result;
+}
+
+static char *
+read_password (GError **error)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  int c;
+
+  while ((c = getchar ()) != EOF && c != '\n')
+    {
+      if (line->len >= 1024)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("The password on standard input is longer than 1024 bytes"));
+          return NULL;
+        }
+      g_string_append_c (line, (char) c);
+    }
+  if (line->len > 0 && line->str[line->len - 1] == '\r')
+    g_string_truncate (line, line->len - 1);
+  if (line->len == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--password-stdin: no password on standard input"));
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+static void
+remember_server (const char *path,
+                 const char *server,
+                 const char *user)
+{
+  g_autoptr(CrmStore) store = crm_store_open (path, NULL);
+
+  if (store != NULL)
+    {
+      crm_store_set_meta (store, "sync.server", server, NULL);
+      crm_store_set_meta (store, "sync.user", user, NULL);
+    }
+}
+
+static void
+print_report (CrmCli              *cli,
+              const CrmSyncReport *report,
+              const char          *server,
+              const char          *user)
+{
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "server", server);
+      json_object_set_string_member (object, "user", user);
+      json_object_set_int_member (object, "pushed", report->pushed);
+      json_object_set_int_member (object, "rejected", report->rejected);
+      json_object_set_int_member (object, "pulled", report->pulled);
+      json_object_set_int_member (object, "conflicts", report->conflicts);
+      json_object_set_boolean_member (object, "snapshot", report->snapshot);
+      json_object_set_int_member (object, "cursor", report->cursor);
+      json_object_set_int_member (object, "waiting", report->waiting);
+      crm_cli_print_json_object (object);
+      return;
+    }
+  if (report->snapshot)
+    g_print (_("Installed a copy of the account from %s\n"), server);
+  g_print (_("Pushed %u changes (%u rejected), pulled %u, %u conflicts; up to date at %lld\n"),
+           report->pushed, report->rejected, report->pulled, report->conflicts,
+           (long long) report->cursor);
+  if (report->rejected > 0 || report->conflicts > 0)
+    g_print (_("Run “voronkactl conflicts” to see what was rejected or overwritten.\n"));
+}
+
+gboolean
+crm_cli_sync (CrmCli   *cli,
+              int       argc,
+              char    **argv,
+              GError  **error)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *ca_file = NULL;
+  gboolean password_stdin = FALSE;
+  gboolean insecure = FALSE;
+  gboolean forget = FALSE;
+  gint batch_size = 0;
+  gint page_size = 0;
+  const GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server,
+      N_("The server, e.g. https://crm.example.com:8443 (required)"), N_("URL") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user,
+      N_("Your user name on the server (NAME or NAME@ACCOUNT; required)"), N_("USER") },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Sign in with the password read from standard input; the token is kept in the keyring"),
+      NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Trust this certificate (PEM), e.g. the server's self-signed one"), N_("PEM") },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure,
+      N_("Allow plain http:// to a server on this machine (tests only)"), NULL },
+    { "forget", 0, 0, G_OPTION_ARG_NONE, &forget,
+      N_("Remove the saved sign-in for this server and user from the keyring, and stop"), NULL },
+    { "batch-size", 0, 0, G_OPTION_ARG_INT, &batch_size,
+      N_("Changes sent per request (default 500)"), N_("N") },
+    { "page-size", 0, 0, G_OPTION_ARG_INT, &page_size,
+      N_("Changes received per request (default 1000)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+
+  if (!crm_cli_parse (cli, "sync", "",
+                      _("Send this replica's changes to the server and receive everyone "
+                        "else's. Sign in once with --password-stdin; the sign-in is kept in "
+                        "the desktop keyring. A replica file that does not exist yet is "
+                        "created from the server's copy of the account."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_require (server, "--server", error) ||
+      !crm_cli_require (user, "--user", error))
+    return FALSE;
+  if (batch_size < 0 || page_size < 0)
+    return crm_cli_usage_error (error, _("--batch-size and --page-size must be positive"));
+
+  if (forget)
+    {
+      if (!crm_credentials_delete_token (server, user, &local_error))
+        {
+          g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+          return FALSE;
+        }
+      g_print (_("Forgot the sign-in to %s as %s\n"), server, user);
+      return TRUE;
+    }
+
+  path = crm_cli_dup_db_path (cli);
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED, _("Could not create %s: %s"),
+                   dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  client = crm_sync_client_new (path, server, user);
+  crm_sync_client_set_allow_insecure (client, insecure);
+  if (batch_size > 0)
+    crm_sync_client_set_batch_size (client, batch_size);
+  if (page_size > 0)
+    crm_sync_client_set_page_size (client, page_size);
+  if (ca_file != NULL && !crm_sync_client_set_ca_file (client, ca_file, &local_error))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--ca-file %s: %s"), ca_file, local_error->message);
+      return FALSE;
+    }
+
+  if (password_stdin)
+    {
+      /* a fresh sign-in; the token it gives replaces any saved one */
+      password = read_password (error);
+      if (password == NULL)
+        return FALSE;
+      crm_sync_client_set_password (client, password);
+    }
+  else
+    {
+      token = crm_credentials_lookup_token (server, user, &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_AUTH_FAILED,
+                       _("Cannot read the saved sign-in: %s"), local_error->message);
+          return FALSE;
+        }
+      if (token == NULL)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_AUTH_FAILED,
+                       _("Not signed in to %s as %s yet: run this once with --password-stdin"),
+                       server, user);
+          return FALSE;
+        }
+      crm_sync_client_set_token (client, token);
+    }
+
+  report = crm_sync_client_sync (client, NULL, &local_error);
+  if (report == NULL)
+    {
+      g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+      return FALSE;
+    }
+  remember_server (path, server, user);
+  if (report->token != NULL &&
+      !crm_credentials_store_token (server, user, report->token, &local_error))
+    {
+      /* synced all the same; the user types the password again next time */
+      g_printerr (_("voronkactl: the sign-in was not saved (%s)\n"), local_error->message);
+      g_clear_error (&local_error);
+    }
+  print_report (cli, report, server, user);
+  return TRUE;
+}
+
+static char *
+value_text (JsonObject *item,
+            const char *member)
+{
+  JsonNode *node = json_object_get_member (item, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup ("—");
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return json_to_string (node, FALSE);
+}
+
+gboolean
+crm_cli_conflicts (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  gboolean all = FALSE;
+  gboolean mark_seen = FALSE;
+  const GOptionEntry entries[] = {
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Include the ones already marked seen"), NULL },
+    { "mark-seen", 0, 0, G_OPTION_ARG_NONE, &mark_seen,
+      N_("Mark the listed ones as seen (status stops counting them)"), NULL },
+    { NULL }
+  };
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *array;
+
+  if (!crm_cli_parse (cli, "conflicts", "",
+                      _("List your edits that lost to a concurrent edit made elsewhere (both "
+                        "values, who and when) and your changes the server rejected (and why)."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  list = crm_sync_store_list_conflicts (cli->store, !all, error);
+  if (list == NULL || (mark_seen && !crm_sync_store_mark_conflicts_seen (cli->store, error)))
+    return FALSE;
+
+  if (cli->json)
+    {
+      crm_cli_print_json (list);
+      return TRUE;
+    }
+  array = json_node_get_array (list);
+  if (json_array_get_length (array) == 0)
+    {
+      g_print (_("No conflicts.\n"));
+      return TRUE;
+    }
+  {
+    const char *header[] = { _("KIND"), _("WHAT"), _("FIELD"), _("YOURS"), _("KEPT"), _("WHO"),
+                             _("WHEN"), _("WHY"), NULL };
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      {
+        JsonObject *item = json_array_get_object_element (array, i);
+        const char *title = crm_cli_str (item, "title", NULL);
+        char **row = g_new0 (char *, 9);
+
+        row[0] = g_strdup (g_str_equal (crm_cli_str (item, "kind", ""), "rejected")
+                           ? _("rejected") : _("conflict"));
+        row[1] = title ? g_strdup_printf ("%s «%s»", crm_cli_str (item, "entity", ""), title)
+                       : g_strdup_printf ("%s %s", crm_cli_str (item, "entity", ""),
+                                          crm_cli_str (item, "entity_id", ""));
+        row[2] = g_strdup (crm_cli_str (item, "field", ""));
+        row[3] = value_text (item, "local");
+        row[4] = value_text (item, "remote");
+        row[5] = g_strdup (crm_cli_str (item, "who", ""));
+        row[6] = g_strdup (crm_cli_str (item, "when", ""));
+        row[7] = g_strdup (crm_cli_str (item, "reason", ""));
+        g_ptr_array_add (rows, row);
+      }
+    crm_cli_print_table (header, rows);
+  }
+  return TRUE;
+}

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-query-board.c — board columns, deal cards and the small lists the desktop app
+ * shows (companies, field definitions, loss reasons, a contact's tasks). Cached prepared
+ * statements with bound parameters only; deleted rows never show. Word-prefix search on
+ * titles and company names uses an SQL function registered on first use, folding text the
+ * way contact search does (crm_text_fold). */
+#define G_LOG_DOMAIN "voronka-query"
+
+#include "crm-query-board.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+
+/* ---- word-prefix matching ---- */
+
+/* The words of @text, folded: runs of letters and digits. */
+static GPtrArray *
+split_folded_words (const char *text)
+{
+  g_autofree char *folded = crm_text_fold (text != NULL ? text : "");
+  GPtrArray *words = g_ptr_array_new_with_free_func (g_free);
+  const char *start = NULL;
+
+  for (const char *p = folded;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gboolean word_char = c != 0 && g_unichar_isalnum (c);
+
+      if (word_char && start == NULL)
+        start = p;
+      else if (!word_char && start != NULL)
+        {
+          g_ptr_array_add (words, g_strndup (start, p - start));
+          start = NULL;
+        }
+      if (c == 0)
+        break;
+    }
+  return words;
+}
+
+gboolean
+crm_text_matches_words (const char *text,
+                        const char *query)
+{
+  g_autoptr(GPtrArray) wanted = split_folded_words (query);
+  g_autoptr(GPtrArray) words = NULL;
+
+  if (wanted->len == 0)
+    return TRUE;
+  words = split_folded_words (text);
+  for (guint i = 0; i < wanted->len; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < words->len && !found; j++)
+        found = g_str_has_prefix (g_ptr_array_index (words, j), g_ptr_array_index (wanted, i));
+      if (!found)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+sql_matches_words (sqlite3_context  *context,
+                   int               argc,
+                   sqlite3_value   **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  const char *query = (const char *) sqlite3_value_text (argv[1]);
+
+  sqlite3_result_int (context, crm_text_matches_words (text, query) ? 1 : 0);
+}
+
+/* crm_matches_words (text, query) for the statements below; registered once per store
+ * before any of them is prepared. */
+static gboolean
+ensure_functions (CrmStore  *store,
+                  GError   **error)
+{
+  static const char *key = "crm-query-board-functions";
+
+  if (g_object_get_data (G_OBJECT (store), key) != NULL)
+    return TRUE;
+  if (sqlite3_create_function_v2 (_crm_store_get_db (store), "crm_matches_words", 2,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                  sql_matches_words, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, "register search function");
+      return FALSE;
+    }
+  g_object_set_data (G_OBJECT (store), key, GINT_TO_POINTER (1));
+  return TRUE;
+}
+
+/* ---- small helpers ---- */
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int           index,
+                   const char   *text)
+{
+  if (text != NULL && *text != '\0')
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static void
+set_text (JsonObject   *object,
+          const char   *member,
+          sqlite3_stmt *stmt,
+          int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  if (text != NULL)
+    json_object_set_string_member (object, member, text);
+  else
+    json_object_set_null_member (object, member);
+}
+
+static void
+set_int_or_null (JsonObject   *object,
+                 const char   *member,
+                 sqlite3_stmt *stmt,
+                 int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_object_set_null_member (object, member);
+  else
+    json_object_set_int_member (object, member, sqlite3_column_int64 (stmt, column));
+}
+
+static void
+set_iso_time (JsonObject   *object,
+              const char   *member,
+              sqlite3_stmt *stmt,
+              int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    {
+      json_object_set_null_member (object, member);
+    }
+  else
+    {
+      g_autofree char *text = crm_time_format (sqlite3_column_int64 (stmt, column));
+
+      json_object_set_string_member (object, member, text);
+    }
+}
+
+static JsonNode *
+json_column (sqlite3_stmt *stmt,
+             int           column,
+             JsonNodeType  expected)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+  JsonNode *node = text != NULL ? json_from_string (text, NULL) : NULL;
+
+  if (node == NULL || JSON_NODE_TYPE (node) != expected)
+    {
+      g_clear_pointer (&node, json_node_unref);
+      node = json_node_new (expected);
+      if (expected == JSON_NODE_ARRAY)
+        json_node_take_array (node, json_array_new ());
+      else if (expected == JSON_NODE_OBJECT)
+        json_node_take_object (node, json_object_new ());
+    }
+  return node;
+}
+
+static char *
+tags_to_json (const char * const *tag_ids,
+              gint64             *out_count)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  *out_count = 0;
+  if (tag_ids == NULL || tag_ids[0] == NULL)
+    return NULL;
+  for (guint i = 0; tag_ids[i] != NULL; i++)
+    {
+      if (!g_hash_table_add (seen, (gpointer) tag_ids[i]))
+        continue;
+      json_array_add_string_element (array, tag_ids[i]);
+      (*out_count)++;
+    }
+  json_node_set_array (node, array);
+  return json_to_string (node, FALSE);
+}
+
+/* A search of only spaces and punctuation filters nothing. */
+static const char *
+effective_search (const char *search)
+{
+  g_autoptr(GPtrArray) words = NULL;
+
+  if (search == NULL)
+    return NULL;
+  words = split_folded_words (search);
+  return words->len > 0 ? search : NULL;
+}
+
+/* ---- deal cards ---- */
+
+/* ?1 pipeline, ?2 stage, ?3 tag ids (JSON), ?4 number of tags, ?5 contact, ?6 company,
+ * ?7 JSON path of a yes/no field, ?8 search, ?9 open only */
+#define CARD_FILTER \
+  " WHERE d.deleted = 0" \
+  " AND (?1 IS NULL OR d.pipeline = ?1)" \
+  " AND (?2 IS NULL OR d.stage = ?2)" \
+  " AND (?3 IS NULL OR d.id IN (SELECT dt.deal FROM deal_tag dt" \
+  "   WHERE dt.present = 1 AND dt.deleted = 0" \
+  "   AND dt.tag IN (SELECT value FROM json_each (?3))" \
+  "   GROUP BY dt.deal HAVING count (DISTINCT dt.tag) = ?4))" \
+  " AND (?5 IS NULL OR d.id IN (SELECT dc.deal FROM deal_contact dc" \
+  "   WHERE dc.contact = ?5 AND dc.present = 1 AND dc.deleted = 0))" \
+  " AND (?6 IS NULL OR d.company = ?6)" \
+  " AND (?7 IS NULL OR json_extract (d.data, ?7) = 1)" \
+  " AND (?8 IS NULL OR crm_matches_words (d.title, ?8))" \
+  " AND (?9 = 0 OR s.kind IN ('unsorted', 'open'))"
+
+#define CARD_COLUMNS \
+  "d.id, d.title, d.amount, d.currency, d.pipeline, d.stage, s.name, s.kind, co.name," \
+  " (SELECT c.name FROM deal_contact dc JOIN contact c ON c.id = dc.contact AND c.deleted = 0" \
+  "   WHERE dc.deal = d.id AND dc.present = 1 AND dc.deleted = 0 ORDER BY c.name LIMIT 1)," \
+  " u.name," \
+  " (SELECT json_group_array (json_object ('id', x.id, 'name', x.name, 'group', x.grp))" \
+  "   FROM (SELECT t.id, t.name, t.grp FROM deal_tag dt JOIN tag t ON t.id = dt.tag" \
+  "     AND t.deleted = 0 WHERE dt.deal = d.id AND dt.present = 1 AND dt.deleted = 0" \
+  "     ORDER BY t.rowid) x)," \
+  " nt.id, nt.text, nt.due," \
+  " (SELECT count (*) FROM task ot WHERE ot.deal = d.id AND coalesce (ot.done, 0) = 0" \
+  "   AND ot.deleted = 0)"
+
+#define CARD_JOINS \
+  " FROM deal d" \
+  " LEFT JOIN stage s ON s.id = d.stage" \
+  " LEFT JOIN company co ON co.id = d.company AND co.deleted = 0" \
+  " LEFT JOIN \"user\" u ON u.id = d.responsible"
+
+#define NEXT_TASK_JOIN \
+  " LEFT JOIN task nt ON nt.id = (SELECT t.id FROM task t WHERE t.deal = d.id" \
+  "   AND coalesce (t.done, 0) = 0 AND t.deleted = 0" \
+  "   ORDER BY t.due IS NULL, t.due, t.created_at, t.id LIMIT 1)"
+
+static void
+bind_card_filter (sqlite3_stmt        *stmt,
+                  const CrmCardFilter *filter,
+                  const char          *tags_json,
+                  gint64               n_tags,
+                  const char          *flag_path)
+{
+  bind_text_or_null (stmt, 1, filter->pipeline_id);
+  bind_text_or_null (stmt, 2, filter->stage_id);
+  bind_text_or_null (stmt, 3, tags_json);
+  sqlite3_bind_int64 (stmt, 4, n_tags);
+  bind_text_or_null (stmt, 5, filter->contact_id);
+  bind_text_or_null (stmt, 6, filter->company_id);
+  bind_text_or_null (stmt, 7, flag_path);
+  bind_text_or_null (stmt, 8, effective_search (filter->search));
+  sqlite3_bind_int (stmt, 9, filter->open_only ? 1 : 0);
+}
+
+static JsonObject *
+card_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *card = json_object_new ();
+
+  set_text (card, "id", stmt, 0);
+  set_text (card, "title", stmt, 1);
+  set_int_or_null (card, "amount", stmt, 2);
+  set_text (card, "currency", stmt, 3);
+  set_text (card, "pipeline_id", stmt, 4);
+  set_text (card, "stage_id", stmt, 5);
+  set_text (card, "stage", stmt, 6);
+  set_text (card, "stage_kind", stmt, 7);
+  set_text (card, "company", stmt, 8);
+  set_text (card, "contact", stmt, 9);
+  set_text (card, "responsible", stmt, 10);
+  json_object_set_member (card, "tags", json_column (stmt, 11, JSON_NODE_ARRAY));
+  set_text (card, "next_task_id", stmt, 12);
+  set_text (card, "next_task", stmt, 13);
+  set_int_or_null (card, "next_due", stmt, 14);
+  json_object_set_int_member (card, "open_tasks", sqlite3_column_int64 (stmt, 15));
+  return card;
+}
+
+JsonArray *
+crm_query_deal_cards (CrmStore             *store,
+                      const CrmCardFilter  *filter,
+                      gint64               *out_total,
+                      GError              **error)
+{
+  static const CrmCardFilter no_filter = { 0 };
+  g_autoptr(JsonArray) result = json_array_new ();
+  g_autofree char *tags_json = NULL;
+  g_autofree char *flag_path = NULL;
+  gint64 n_tags = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (filter == NULL)
+    filter = &no_filter;
+  if (!ensure_functions (store, error))
+    return NULL;
+  tags_json = tags_to_json (filter->tag_ids, &n_tags);
+  if (filter->flag_field != NULL)
+    flag_path = g_strdup_printf ("$.\"%s\"", filter->flag_field);
+
+  if (out_total != NULL)
+    {
+      stmt = _crm_store_prepare (store,
+        "SELECT count (*) FROM deal d LEFT JOIN stage s ON s.id = d.stage" CARD_FILTER, error);
+      if (stmt == NULL)
+        return NULL;
+      bind_card_filter (stmt, filter, tags_json, n_tags, flag_path);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          _crm_store_set_sql_error (store, error, "count deal cards");
+          return NULL;
+        }
+      *out_total = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+
+  stmt = _crm_store_prepare (store,
+    "SELECT " CARD_COLUMNS CARD_JOINS NEXT_TASK_JOIN CARD_FILTER
+    " ORDER BY d.created_at DESC, d.id DESC LIMIT ?10 OFFSET ?11", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_card_filter (stmt, filter, tags_json, n_tags, flag_path);
+  sqlite3_bind_int64 (stmt, 10, filter->limit > 0 ? (gint64) filter->limit : -1);
+  sqlite3_bind_int64 (stmt, 11, filter->offset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_array_add_object_element (result, card_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list deal cards");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}
+
+JsonArray *
+crm_query_board_columns (CrmStore            *store,
+                         const char          *pipeline_id,
+                         const char * const  *tag_ids,
+                         const char          *search,
+                         GError             **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  g_autofree char *tags_json = NULL;
+  gint64 n_tags = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (pipeline_id != NULL, NULL);
+
+  if (!ensure_functions (store, error))
+    return NULL;
+  tags_json = tags_to_json (tag_ids, &n_tags);
+  stmt = _crm_store_prepare (store,
+    "SELECT s.id, s.name, s.kind, count (d.id), coalesce (sum (d.amount), 0) FROM stage s"
+    " LEFT JOIN deal d ON d.stage = s.id AND d.deleted = 0"
+    "   AND (?2 IS NULL OR d.id IN (SELECT dt.deal FROM deal_tag dt"
+    "     WHERE dt.present = 1 AND dt.deleted = 0"
+    "     AND dt.tag IN (SELECT value FROM json_each (?2))"
+    "     GROUP BY dt.deal HAVING count (DISTINCT dt.tag) = ?3))"
+    "   AND (?4 IS NULL OR crm_matches_words (d.title, ?4))"
+    " WHERE s.pipeline = ?1 AND s.deleted = 0"
+    " GROUP BY s.id ORDER BY s.position, s.name, s.id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, pipeline_id, -1, SQLITE_TRANSIENT);
+  bind_text_or_null (stmt, 2, tags_json);
+  sqlite3_bind_int64 (stmt, 3, n_tags);
+  bind_text_or_null (stmt, 4, effective_search (search));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *column = json_object_new ();
+
+      set_text (column, "id", stmt, 0);
+      set_text (column, "name", stmt, 1);
+      set_text (column, "kind", stmt, 2);
+      json_object_set_int_member (column, "count", sqlite3_column_int64 (stmt, 3));
+      json_object_set_int_member (column, "sum", sqlite3_column_int64 (stmt, 4));
+      json_array_add_object_element (result, column);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list board columns");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}
+
+/* ---- companies ---- */
+
+JsonArray *
+crm_query_companies (CrmStore    *store,
+                     const char  *search,
+                     guint        limit,
+                     guint        offset,
+                     gint64      *out_total,
+                     GError     **error)
+{
+#define COMPANY_FILTER \
+  " WHERE co.deleted = 0 AND (?1 IS NULL OR crm_matches_words (co.name, ?1))"
+  g_autoptr(JsonArray) result = json_array_new ();
+  const char *words = effective_search (search);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (!ensure_functions (store, error))
+    return NULL;
+  if (out_total != NULL)
+    {
+      stmt = _crm_store_prepare (store, "SELECT count (*) FROM company co" COMPANY_FILTER, error);
+      if (stmt == NULL)
+        return NULL;
+      bind_text_or_null (stmt, 1, words);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          _crm_store_set_sql_error (store, error, "count companies");
+          return NULL;
+        }
+      *out_total = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+
+  stmt = _crm_store_prepare (store,
+    "SELECT co.id, co.name, co.inn,"
+    " (SELECT count (*) FROM deal d JOIN stage s ON s.id = d.stage"
+    "   WHERE d.company = co.id AND d.deleted = 0 AND s.kind IN ('unsorted', 'open')),"
+    " (SELECT count (*) FROM contact c WHERE c.company = co.id AND c.deleted = 0)"
+    " FROM company co" COMPANY_FILTER
+    " ORDER BY co.name, co.id LIMIT ?2 OFFSET ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text_or_null (stmt, 1, words);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 3, offset);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *company = json_object_new ();
+
+      set_text (company, "id", stmt, 0);
+      set_text (company, "name", stmt, 1);
+      set_text (company, "inn", stmt, 2);
+      json_object_set_int_member (company, "deals", sqlite3_column_int64 (stmt, 3));
+      json_object_set_int_member (company, "contacts", sqlite3_column_int64 (stmt, 4));
+      json_array_add_object_element (result, company);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list companies");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+#undef COMPANY_FILTER
+  return g_steal_pointer (&result);
+}
+
+/* ---- field definitions and loss reasons ---- */
+
+JsonArray *
+crm_query_fields (CrmStore    *store,
+                  const char  *entity,
+                  GError     **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id, key, label, type, choices, required_stages, coalesce (hidden, 0) FROM field"
+    " WHERE deleted = 0 AND entity = ?1 ORDER BY position, key", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text_or_null (stmt, 1, entity);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *field = json_object_new ();
+
+      set_text (field, "id", stmt, 0);
+      set_text (field, "key", stmt, 1);
+      set_text (field, "label", stmt, 2);
+      set_text (field, "type", stmt, 3);
+      json_object_set_member (field, "choices", json_column (stmt, 4, JSON_NODE_ARRAY));
+      json_object_set_member (field, "required_stages", json_column (stmt, 5, JSON_NODE_ARRAY));
+      json_object_set_boolean_member (field, "hidden", sqlite3_column_int (stmt, 6) != 0);
+      json_array_add_object_element (result, field);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list fields");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}
+
+JsonArray *
+crm_query_loss_reasons (CrmStore    *store,
+                        const char  *pipeline_id,
+                        GError     **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  /* The same list the loss-reason gate accepts. */
+  stmt = _crm_store_prepare (store,
+    "SELECT id, name FROM loss_reason WHERE deleted = 0"
+    " AND (pipeline = ?1 OR pipeline IS NULL) ORDER BY position, name", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text_or_null (stmt, 1, pipeline_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *reason = json_object_new ();
+
+      set_text (reason, "id", stmt, 0);
+      set_text (reason, "name", stmt, 1);
+      json_array_add_object_element (result, reason);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list loss reasons");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}
+
+/* ---- a contact's tasks ---- */
+
+JsonArray *
+crm_query_contact_tasks (CrmStore    *store,
+                         const char  *contact_id,
+                         gboolean     open_only,
+                         GError     **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (contact_id != NULL, NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT t.id, t.deal, d.title, t.text, t.type, t.due, t.responsible, u.name, t.done,"
+    " t.result, t.checklist FROM task t"
+    " LEFT JOIN deal d ON d.id = t.deal"
+    " LEFT JOIN \"user\" u ON u.id = t.responsible"
+    " WHERE t.deleted = 0 AND (?2 = 0 OR coalesce (t.done, 0) = 0)"
+    " AND (t.contact = ?1 OR t.deal IN (SELECT dc.deal FROM deal_contact dc"
+    "   WHERE dc.contact = ?1 AND dc.present = 1 AND dc.deleted = 0))"
+    " ORDER BY t.due IS NULL, t.due, t.created_at, t.id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, contact_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, open_only ? 1 : 0);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *task = json_object_new ();
+
+      set_text (task, "id", stmt, 0);
+      set_text (task, "deal", stmt, 1);
+      set_text (task, "deal_title", stmt, 2);
+      set_text (task, "text", stmt, 3);
+      set_text (task, "type", stmt, 4);
+      set_iso_time (task, "due", stmt, 5);
+      set_text (task, "responsible_id", stmt, 6);
+      set_text (task, "responsible", stmt, 7);
+      json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 8) != 0);
+      set_text (task, "result", stmt, 9);
+      json_object_set_member (task, "checklist", json_column (stmt, 10, JSON_NODE_ARRAY));
+      json_array_add_object_element (result, task);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list a contact's tasks");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}
+
+/* ---- a company's contacts ---- */
+
+JsonArray *
+crm_query_company_contacts (CrmStore    *store,
+                            const char  *company_id,
+                            GError     **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (company_id != NULL, NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id, name, phones, emails FROM contact WHERE company = ?1 AND deleted = 0"
+    " ORDER BY name, id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, company_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *contact = json_object_new ();
+
+      set_text (contact, "id", stmt, 0);
+      set_text (contact, "name", stmt, 1);
+      json_object_set_member (contact, "phones", json_column (stmt, 2, JSON_NODE_ARRAY));
+      json_object_set_member (contact, "emails", json_column (stmt, 3, JSON_NODE_ARRAY));
+      json_array_add_object_element (result, contact);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list a company's contacts");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-search.c — contact search by the first letters on a large account.
+ *
+ * crm_query_contacts() finds the matching contacts through contact_token and then sorts
+ * all of them by name to show the first 50: with 100 000 contacts, «Ива» matches 14 000
+ * (Иванов, Иван, Ивановна…) and that costs hundreds of milliseconds. contact_prefix
+ * (schema 2, kept by triggers) holds every contact once per one-, two- and three-letter
+ * prefix of its words, with its rank (0 when the surname starts so) and name, so the
+ * total is the length of one index range and the first page its first rows. Further
+ * words, and a first word longer than three letters, check contact_token for each
+ * candidate, in page order. Phone digits are searched in contact_token directly. */
+#define G_LOG_DOMAIN "voronka-query"
+
+#include "crm-search.h"
+#include "crm-query.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+
+#define PREFIX_LENGTH 3
+
+/* Every token that starts with ?N sorts in [?N, ?N || U+10FFFF). */
+#define TOKEN_MATCHES(n) \
+  "(SELECT 1 FROM contact_token t WHERE t.contact = p.contact" \
+  " AND t.token >= ?" n " AND t.token < ?" n " || x'F48FBFBF')"
+
+/* ?1 the prefix (≤ 3 letters of the first word), ?2 the first word when it is longer
+ * (else NULL), ?3 and ?4 further words (or NULL) */
+#define CANDIDATES \
+  " FROM contact_prefix p WHERE p.prefix = ?1" \
+  " AND (?2 IS NULL OR EXISTS " TOKEN_MATCHES ("2") ")" \
+  " AND (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
+  " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+
+#define CONTACT_COLUMNS \
+  "SELECT c.id, c.name, c.phones, c.emails, c.company, co.name FROM"
+
+#define CONTACT_JOINS \
+  " JOIN contact c ON c.id = p.contact" \
+  " LEFT JOIN company co ON co.id = c.company AND co.deleted = 0"
+
+/* The page straight from the contact_prefix_page index: rank, then name. */
+#define PAGE_SQL \
+  CONTACT_COLUMNS " (SELECT p.contact, p.rank, p.name" CANDIDATES \
+  " ORDER BY p.rank, p.name, p.contact LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.contact"
+
+/* A first word longer than the prefix: whether the surname matches is asked of the
+ * whole word, so the candidates are ranked again (fewer: the word is longer). */
+#define LONG_PAGE_SQL \
+  CONTACT_COLUMNS " (SELECT p.contact, p.name, NOT EXISTS (SELECT 1 FROM contact_token t" \
+  "   WHERE t.contact = p.contact AND t.position = 0" \
+  "   AND t.token >= ?2 AND t.token < ?2 || x'F48FBFBF') AS rank" CANDIDATES \
+  " ORDER BY 3, 2, 1 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.contact"
+
+/* Phone digits have no prefixes: their candidates are the contacts with a token in
+ * the range of ?2 (the digits), ranked the way crm_query_contacts() ranks them. */
+#define TOKEN_CANDIDATES \
+  " FROM (SELECT DISTINCT contact FROM contact_token" \
+  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF') p" \
+  " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
+  " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+
+#define TOKEN_PAGE_SQL \
+  CONTACT_COLUMNS " (SELECT p.contact, n.name, NOT EXISTS (SELECT 1 FROM contact_token t" \
+  "   WHERE t.contact = p.contact AND t.position = 0" \
+  "   AND t.token >= ?2 AND t.token < ?2 || x'F48FBFBF') AS rank" TOKEN_CANDIDATES_NAMED \
+  " ORDER BY 3, 2, 1 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.contact"
+
+#define TOKEN_CANDIDATES_NAMED \
+  " FROM (SELECT DISTINCT contact FROM contact_token" \
+  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF') p" \
+  " JOIN contact n ON n.id = p.contact" \
+  " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
+  " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+
+/* The words of @text as the store indexes them: runs of letters and digits of the
+ * folded text (crm-store.c refresh_contact_tokens() splits names the same way). */
+static GStrv
+fold_words (const char *text)
+{
+  g_autofree char *folded = crm_text_fold (text);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *start = NULL;
+
+  for (const char *p = folded;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gboolean word_char = c != 0 && g_unichar_isalnum (c);
+
+      if (word_char && start == NULL)
+        start = p;
+      else if (!word_char && start != NULL)
+        {
+          g_autofree char *word = g_strndup (start, p - start);
+
+          g_strv_builder_add (builder, word);
+          start = NULL;
+        }
+      if (c == 0)
+        break;
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
+bind_text_or_null (sqlite3_stmt *stmt,
+                   int           index,
+                   const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static JsonArray *
+array_column (sqlite3_stmt *stmt,
+              int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+  g_autoptr(JsonNode) node = text != NULL && *text != '\0' ? json_from_string (text, NULL)
+                                                           : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_ref (json_node_get_array (node));
+  return json_array_new ();
+}
+
+static void
+set_text_or_null (JsonObject   *object,
+                  const char   *member,
+                  sqlite3_stmt *stmt,
+                  int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  if (text != NULL)
+    json_object_set_string_member (object, member, text);
+  else
+    json_object_set_null_member (object, member);
+}
+
+JsonNode *
+crm_query_contact_search (CrmStore    *store,
+                          const char  *query,
+                          guint        limit,
+                          guint        offset,
+                          gint64      *out_total,
+                          GError     **error)
+{
+  g_auto(GStrv) words = NULL;
+  g_autofree char *prefix = NULL;
+  g_autoptr(JsonArray) result = NULL;
+  const char *long_word = NULL;
+  const char *count_sql = "SELECT count (*)" CANDIDATES;
+  const char *page_sql = PAGE_SQL;
+  sqlite3_stmt *stmt;
+  JsonNode *node;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  /* no words lists everyone */
+  words = fold_words (query != NULL ? query : "");
+  if (words[0] == NULL)
+    return crm_query_contacts (store, NULL, NULL, limit, offset, out_total, error);
+  if (g_ascii_isdigit (words[0][0]))
+    {
+      long_word = words[0];
+      count_sql = "SELECT count (*)" TOKEN_CANDIDATES;
+      page_sql = TOKEN_PAGE_SQL;
+    }
+  else if (g_utf8_strlen (words[0], -1) > PREFIX_LENGTH)
+    {
+      prefix = g_utf8_substring (words[0], 0, PREFIX_LENGTH);
+      long_word = words[0];
+      page_sql = LONG_PAGE_SQL;
+    }
+  else
+    prefix = g_strdup (words[0]);
+
+  if (out_total != NULL)
+    {
+      stmt = _crm_store_prepare (store, count_sql, error);
+      if (stmt == NULL)
+        return NULL;
+      bind_text_or_null (stmt, 1, prefix);
+      bind_text_or_null (stmt, 2, long_word);
+      bind_text_or_null (stmt, 3, words[1]);
+      bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          _crm_store_set_sql_error (store, error, "counting contacts");
+          sqlite3_reset (stmt);
+          return NULL;
+        }
+      *out_total = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+
+  stmt = _crm_store_prepare (store, page_sql, error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text_or_null (stmt, 1, prefix);
+  bind_text_or_null (stmt, 2, long_word);
+  bind_text_or_null (stmt, 3, words[1]);
+  bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
+  sqlite3_bind_int64 (stmt, 5, limit > 0 ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 6, offset);
+  result = json_array_new ();
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *contact = json_object_new ();
+
+      set_text_or_null (contact, "id", stmt, 0);
+      set_text_or_null (contact, "name", stmt, 1);
+      json_object_set_array_member (contact, "phones", array_column (stmt, 2));
+      json_object_set_array_member (contact, "emails", array_column (stmt, 3));
+      set_text_or_null (contact, "company", stmt, 5);
+      set_text_or_null (contact, "company_id", stmt, 4);
+      json_array_add_object_element (result, contact);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "searching contacts");
+      return NULL;
+    }
+
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, g_steal_pointer (&result));
+  return node;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-admin.h — voronka-server's administration commands (accounts, users,
+ * sessions) and `serve`. Each returns the process exit status: 0 done, 1 refused or
+ * failed, 2 usage error. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+int  crm_server_cmd_account_create (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_add       (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_revoke    (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_serve          (const char *data_dir, int argc, char **argv);
+
+G_END_DECLS

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-push.c — accepting pushed ops into an account replica, serving pull pages
+ * and numbering deals.
+ *
+ * The account replica is an ordinary CrmStore whose changelog sequence is the server's
+ * sequence: pull since=N returns changelog rows with seq > N. Two tables of the server's
+ * own live next to the replica's (same file, so they commit with the merge):
+ *   server_op       (seq → base): what the author of a pushed op had seen of the server
+ *                   (its pull cursor); clients use it to tell a concurrent edit from a
+ *                   later one when they record conflicts.
+ *   server_rejected (op id → code, message, corrective op id): ops refused once stay
+ *                   refused, and ops they caused are refused with them.
+ *
+ * Why ops are rejected, and what the client gets back:
+ *   permission-denied     a rep editing another rep's deal, a non-admin changing setup
+ *                         (rules, fields, pipelines, stages, loss reasons, users), anyone
+ *                         setting a deal number; an op that changes nothing is let through
+ *   caused-by-rejected    a rule's op whose trigger was rejected
+ *   duplicate-automation  a rule fired on an entity whose same rule already fired on
+ *                         another device, in ops this client had not seen (two reps
+ *                         offline both closing one deal create one follow-up deal, not two)
+ * A rejected op is not merged. Instead the server writes a corrective op of its own
+ * (fresh server clock, so it wins last-writer-wins) holding its current values of the
+ * op's fields — or a deletion when the entity does not exist here — and sends it back,
+ * so the client's replica returns to the server's state and stays equal to it. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "crm-server-push.h"
+#include "crm-hlc.h"
+#include "crm-json-private.h"
+#include "crm-store-private.h"
+#include "crm-store-sync-private.h"
+#include "crm-uuid.h"
+
+static const char *const setup_entities[] = {
+  "pipeline", "stage", "field", "loss_reason", "rule", "user", NULL
+};
+
+typedef struct {
+  CrmStore             *store;
+  const CrmServerUser  *user;
+  gint64                base;
+  GHashTable           *batch_ops;       /* op id → CrmOp* of this push (borrowed) */
+  GHashTable           *batch_rejected;  /* op ids rejected in this push */
+  GPtrArray            *results;         /* CrmPushResult* */
+  GPtrArray            *touched_deals;   /* char*: deals this push wrote */
+} Push;
+
+static gboolean
+exec_sql (CrmStore    *store,
+          const char  *sql,
+          GError     **error)
+{
+  if (sqlite3_exec (_crm_store_get_db (store), sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, "preparing the server's tables");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_server_replica_prepare (CrmStore  *store,
+                            GError   **error)
+{
+  return exec_sql (store,
+    "CREATE TABLE IF NOT EXISTS server_op (seq INTEGER PRIMARY KEY, base INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS server_rejected (op_id TEXT PRIMARY KEY NOT NULL,"
+    " code TEXT NOT NULL, message TEXT NOT NULL, corrective TEXT, device TEXT,"
+    " created_at INTEGER NOT NULL);", error);
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+static gboolean
+step_done (CrmStore      *store,
+           sqlite3_stmt  *stmt,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _crm_store_set_sql_error (store, error, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gint64
+crm_server_replica_head (CrmStore *store)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT max (seq) FROM changelog", NULL);
+  gint64 head = 0;
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    head = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return head;
+}
+
+/* The current fields of an entity (known or from a newer version), or NULL. */
+static JsonObject *
+dup_current (CrmStore    *store,
+             const char  *entity,
+             const char  *entity_id)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *object = NULL;
+
+  if (crm_schema_lookup (entity) != NULL)
+    return crm_store_dup_entity (store, entity, entity_id);
+  stmt = _crm_store_prepare (store,
+    "SELECT data FROM other_entity WHERE entity = ?1 AND id = ?2", NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, entity);
+  bind_text (stmt, 2, entity_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) data = json_from_string ((const char *) sqlite3_column_text (stmt, 0),
+                                                   NULL);
+      if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+        object = json_object_ref (json_node_get_object (data));
+    }
+  sqlite3_reset (stmt);
+  return object;
+}
+
+static gboolean
+json_equal (JsonNode *a,
+            JsonNode *b)
+{
+  g_autofree char *text_a = NULL;
+  g_autofree char *text_b = NULL;
+
+  if (a == NULL || JSON_NODE_HOLDS_NULL (a))
+    return b == NULL || JSON_NODE_HOLDS_NULL (b);
+  if (b == NULL)
+    return FALSE;
+  text_a = crm_json_to_canonical (a);
+  text_b = crm_json_to_canonical (b);
+  return g_str_equal (text_a, text_b);
+}
+
+/* An op that would leave every field as the server has it changes nothing, so no
+ * permission is needed for it (a replica made from the same template pushes the
+ * template's setup ops again). */
+static gboolean
+changes_nothing (CrmStore    *store,
+                 const CrmOp *op)
+{
+  g_autoptr(JsonObject) current = dup_current (store, op->entity, op->entity_id);
+  g_autoptr(GList) members = NULL;
+
+  if (current == NULL)
+    return FALSE;
+  members = json_object_get_members (op->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!json_equal (json_object_get_member (current, l->data),
+                     json_object_get_member (op->fields, l->data)))
+      return FALSE;
+  return TRUE;
+}
+
+static const char *
+field_string (JsonObject *object,
+              const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* The deal an op edits, for the rep's "own deals only" check. */
+static char *
+deal_of_op (CrmStore    *store,
+            const CrmOp *op)
+{
+  g_autoptr(JsonObject) current = NULL;
+
+  if (g_str_equal (op->entity, "deal"))
+    return g_strdup (op->entity_id);
+  if (!g_str_equal (op->entity, "deal_tag") && !g_str_equal (op->entity, "deal_contact"))
+    return NULL;
+  current = crm_store_dup_entity (store, op->entity, op->entity_id);
+  if (field_string (current, "deal") != NULL)
+    return g_strdup (field_string (current, "deal"));
+  return g_strdup (field_string (op->fields, "deal"));
+}
+
+static gboolean
+check_permission (Push         *push,
+                  const CrmOp  *op,
+                  char        **out_message)
+{
+  CrmStore *store = push->store;
+  const CrmServerUser *user = push->user;
+
+  if (g_strcmp0 (op->device, crm_store_get_device_id (store)) == 0)
+    {
+      *out_message = g_strdup (_("This change claims to come from the server itself"));
+      return FALSE;
+    }
+  if (g_str_equal (op->entity, "deal") && json_object_has_member (op->fields, "number") &&
+      !changes_nothing (store, op))
+    {
+      *out_message = g_strdup (_("Deal numbers are given by the server; a deal cannot be "
+                                 "renumbered"));
+      return FALSE;
+    }
+  if (g_strv_contains (setup_entities, op->entity) && g_strcmp0 (user->role, "admin") != 0 &&
+      !changes_nothing (store, op))
+    {
+      *out_message = g_str_equal (op->entity, "rule")
+        ? g_strdup (_("Only an administrator can change automation rules"))
+        : g_strdup_printf (_("Only an administrator can change pipelines, stages, fields, "
+                             "loss reasons and users (this change touches a %s)"), op->entity);
+      return FALSE;
+    }
+  if (op->rule != NULL)
+    {
+      /* automation: allowed when the rule is one the account has (admins made it) */
+      g_autoptr(JsonObject) rule = crm_store_dup_entity (store, "rule", op->rule);
+
+      if (rule == NULL || json_object_get_boolean_member_with_default (rule, "deleted", FALSE))
+        {
+          *out_message = g_strdup (_("This change was made by an automation rule the server "
+                                     "does not have"));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_strcmp0 (user->role, "rep") == 0)
+    {
+      g_autofree char *deal_id = deal_of_op (store, op);
+      g_autoptr(JsonObject) deal = deal_id ? crm_store_dup_entity (store, "deal", deal_id) : NULL;
+      const char *responsible = field_string (deal, "responsible");
+
+      if (deal != NULL && responsible != NULL && g_strcmp0 (responsible, user->crm_user) != 0 &&
+          !changes_nothing (store, op))
+        {
+          *out_message = g_strdup_printf (_("The deal «%s» belongs to another sales rep; ask "
+                                            "them or a manager to change it"),
+                                          field_string (deal, "title") ? field_string (deal, "title")
+                                                                       : deal_id);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+is_rejected (Push        *push,
+             const char  *op_id)
+{
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (g_hash_table_contains (push->batch_rejected, op_id))
+    return TRUE;
+  stmt = _crm_store_prepare (push->store, "SELECT 1 FROM server_rejected WHERE op_id = ?1", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* The entity the trigger op @cause was about (from this push or the changelog). */
+static char *
+trigger_entity (Push       *push,
+                const char *cause)
+{
+  CrmOp *op = g_hash_table_lookup (push->batch_ops, cause);
+  sqlite3_stmt *stmt;
+  char *entity_id = NULL;
+
+  if (op != NULL)
+    return g_strdup (op->entity_id);
+  stmt = _crm_store_prepare (push->store, "SELECT entity_id FROM changelog WHERE op_id = ?1",
+                             NULL);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, cause);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return entity_id;
+}
+
+/* Did the rule of @op already fire on the same entity on another device, in ops the
+ * pushing client had not seen (after its base)? Then both devices reacted to one event
+ * and the second reaction is a duplicate. Timer rules derive their ids from (rule,
+ * entity, deadline), so they never duplicate. */
+static gboolean
+is_duplicate_automation (Push         *push,
+                         const CrmOp  *op)
+{
+  g_autofree char *entity_id = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (op->rule == NULL || op->cause == NULL || g_str_has_prefix (op->cause, "timer:"))
+    return FALSE;
+  entity_id = trigger_entity (push, op->cause);
+  if (entity_id == NULL)
+    return FALSE;
+  stmt = _crm_store_prepare (push->store,
+    "SELECT 1 FROM changelog q JOIN changelog c ON c.op_id = q.cause"
+    " WHERE q.rule = ?1 AND c.entity_id = ?2 AND q.device != ?3 AND q.seq > ?4 LIMIT 1", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op->rule);
+  bind_text (stmt, 2, entity_id);
+  bind_text (stmt, 3, op->device);
+  sqlite3_bind_int64 (stmt, 4, push->base);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static CrmOp *
+server_op_new (CrmStore   *store,
+               const char *entity,
+               const char *entity_id)
+{
+  CrmOp *op = crm_op_new ();
+
+  op->op_id = crm_store_new_id (store);
+  op->hlc = _crm_store_next_hlc (store);
+  op->device = g_strdup (crm_store_get_device_id (store));
+  op->entity = g_strdup (entity);
+  op->entity_id = g_strdup (entity_id);
+  return op;
+}
+
+static gboolean
+lookup_accepted (CrmStore       *store,
+                 const char     *op_id,
+                 CrmPushResult  *result,
+                 GError        **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT seq, hlc FROM changelog WHERE op_id = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      _crm_store_set_sql_error (store, error, "reading back a merged op");
+      return FALSE;
+    }
+  result->accepted = TRUE;
+  result->seq = sqlite3_column_int64 (stmt, 0);
+  result->hlc = (guint64) sqlite3_column_int64 (stmt, 1);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static CrmOp *
+dup_logged_op (CrmStore   *store,
+               const char *op_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT seq, op_id, hlc, device, entity, entity_id, fields FROM changelog WHERE op_id = ?1",
+    NULL);
+  CrmOp *op = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, op_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6),
+                                                     NULL);
+      op = crm_op_new ();
+      op->seq = sqlite3_column_int64 (stmt, 0);
+      op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
+      op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+        {
+          json_object_unref (op->fields);
+          op->fields = json_object_ref (json_node_get_object (fields));
+        }
+    }
+  sqlite3_reset (stmt);
+  return op;
+}
+
+/* A push of an op rejected before gets the same answer again. */
+static gboolean
+lookup_rejected (CrmStore       *store,
+                 const char     *op_id,
+                 CrmPushResult  *result)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT code, message, corrective FROM server_rejected WHERE op_id = ?1", NULL);
+  gboolean found = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *corrective = (const char *) sqlite3_column_text (stmt, 2);
+
+      found = TRUE;
+      result->accepted = FALSE;
+      result->code = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      result->message = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      result->corrective = corrective ? dup_logged_op (store, corrective) : NULL;
+      result->values = result->corrective
+        ? crm_json_object_deep_copy (result->corrective->fields) : json_object_new ();
+      if (result->corrective != NULL)
+        json_object_remove_member (result->values, "deleted");
+    }
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static gboolean
+reject (Push           *push,
+        const CrmOp    *op,
+        const char     *code,
+        const char     *message,
+        CrmPushResult  *result,
+        GError        **error)
+{
+  CrmStore *store = push->store;
+  g_autoptr(JsonObject) current = dup_current (store, op->entity, op->entity_id);
+  g_autoptr(CrmOp) corrective = server_op_new (store, op->entity, op->entity_id);
+  g_autoptr(GList) members = json_object_get_members (op->fields);
+  JsonObject *values = json_object_new ();
+  sqlite3_stmt *stmt;
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *value = current ? json_object_get_member (current, l->data) : NULL;
+
+      json_object_set_member (values, l->data,
+                              value ? json_node_copy (value) : json_node_new (JSON_NODE_NULL));
+    }
+  json_object_unref (corrective->fields);
+  corrective->fields = crm_json_object_deep_copy (values);
+  if (current == NULL)
+    json_object_set_boolean_member (corrective->fields, "deleted", TRUE);
+
+  if (!_crm_store_merge_op (store, corrective, TRUE, NULL, NULL, error))
+    {
+      json_object_unref (values);
+      return FALSE;
+    }
+
+  stmt = _crm_store_prepare (store,
+    "INSERT OR REPLACE INTO server_rejected (op_id, code, message, corrective, device, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+  if (stmt == NULL)
+    {
+      json_object_unref (values);
+      return FALSE;
+    }
+  bind_text (stmt, 1, op->op_id);
+  bind_text (stmt, 2, code);
+  bind_text (stmt, 3, message);
+  bind_text (stmt, 4, corrective->op_id);
+  bind_text (stmt, 5, op->device);
+  sqlite3_bind_int64 (stmt, 6, crm_store_get_now (store));
+  if (!step_done (store, stmt, "recording a rejected op", error))
+    {
+      json_object_unref (values);
+      return FALSE;
+    }
+
+  g_hash_table_add (push->batch_rejected, op->op_id);
+  result->accepted = FALSE;
+  result->code = g_strdup (code);
+  result->message = g_strdup (message);
+  result->values = values;
+  result->corrective = g_steal_pointer (&corrective);
+  g_debug ("Rejected op %s (%s %s): %s", op->op_id, op->entity, op->entity_id, code);
+  return TRUE;
+}
+
+static gboolean
+assign_number (CrmStore    *store,
+               const char  *deal_id,
+               GError     **error)
+{
+  g_autofree char *last_text = crm_store_dup_meta (store, "server.deal_number");
+  g_autofree char *next_text = NULL;
+  g_autoptr(CrmOp) op = server_op_new (store, "deal", deal_id);
+  gint64 next = (last_text != NULL ? g_ascii_strtoll (last_text, NULL, 10) : 0) + 1;
+
+  json_object_set_int_member (op->fields, "number", next);
+  next_text = g_strdup_printf ("%" G_GINT64_FORMAT, next);
+  return _crm_store_merge_op (store, op, TRUE, NULL, NULL, error) &&
+         crm_store_set_meta (store, "server.deal_number", next_text, error);
+}
+
+static gboolean
+number_if_needed (CrmStore    *store,
+                  const char  *deal_id,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM deal WHERE id = ?1 AND number IS NULL AND deleted = 0", error);
+  gboolean needed;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, deal_id);
+  needed = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return !needed || assign_number (store, deal_id, error);
+}
+
+static gboolean
+push_one (Push         *push,
+          const CrmOp  *op,
+          GError      **error)
+{
+  CrmStore *store = push->store;
+  g_autoptr(CrmPushResult) result = crm_push_result_new ();
+  g_autofree char *message = NULL;
+  g_autoptr(CrmOp) stamped = NULL;
+  gboolean known = FALSE;
+  sqlite3_stmt *stmt;
+
+  result->op_id = g_strdup (op->op_id);
+
+  if (lookup_rejected (store, op->op_id, result))
+    goto done;
+  if (op->cause != NULL && is_rejected (push, op->cause))
+    {
+      if (!reject (push, op, "caused-by-rejected",
+                   _("This change was made by automation in reaction to a change the server "
+                     "rejected, so it was rejected too"), result, error))
+        return FALSE;
+      goto done;
+    }
+  if (!check_permission (push, op, &message))
+    {
+      if (!reject (push, op, "permission-denied", message, result, error))
+        return FALSE;
+      goto done;
+    }
+  if (is_duplicate_automation (push, op))
+    {
+      if (!reject (push, op, "duplicate-automation",
+                   _("Another device already ran this automation rule for the same change; "
+                     "its result was kept and this one was undone"), result, error))
+        return FALSE;
+      goto done;
+    }
+
+  /* a clock far ahead of the server's (a laptop set a year ahead) would win every
+   * conflict: such an op takes the server's clock instead */
+  if (crm_hlc_physical (op->hlc) > crm_store_get_now (store) + CRM_PROTOCOL_MAX_CLOCK_AHEAD_MS)
+    {
+      stamped = crm_op_copy (op);
+      stamped->hlc = _crm_store_next_hlc (store);
+      op = stamped;
+    }
+  if (!_crm_store_merge_op (store, op, FALSE, &known, NULL, error) ||
+      !lookup_accepted (store, op->op_id, result, error))
+    return FALSE;
+  if (!known)
+    {
+      stmt = _crm_store_prepare (store,
+        "INSERT OR REPLACE INTO server_op (seq, base) VALUES (?1, ?2)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, result->seq);
+      sqlite3_bind_int64 (stmt, 2, push->base);
+      if (!step_done (store, stmt, "recording a pushed op", error))
+        return FALSE;
+      if (g_str_equal (op->entity, "deal"))
+        g_ptr_array_add (push->touched_deals, g_strdup (op->entity_id));
+    }
+
+done:
+  g_ptr_array_add (push->results, g_steal_pointer (&result));
+  return TRUE;
+}
+
+gboolean
+crm_server_replica_push (CrmStore             *store,
+                         const CrmServerUser  *user,
+                         gint64                base,
+                         GPtrArray            *ops,
+                         GPtrArray           **out_results,
+                         gint64               *out_head,
+                         GError              **error)
+{
+  g_autoptr(GHashTable) batch_ops = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) batch_rejected = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) crm_push_result_free);
+  g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_free);
+  Push push = { store, user, base, batch_ops, batch_rejected, results, touched };
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = ops->pdata[i];
+      g_hash_table_insert (batch_ops, op->op_id, op);
+    }
+
+  if (!_crm_store_begin (store, error))
+    return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    if (!push_one (&push, ops->pdata[i], error))
+      {
+        _crm_store_rollback (store);
+        return FALSE;
+      }
+  /* new deals get their numbers in the order they reached the server */
+  for (guint i = 0; i < touched->len; i++)
+    if (!number_if_needed (store, touched->pdata[i], error))
+      {
+        _crm_store_rollback (store);
+        return FALSE;
+      }
+  if (!_crm_store_commit (store, error))
+    return FALSE;
+
+  *out_results = g_steal_pointer (&results);
+  *out_head = crm_server_replica_head (store);
+  return TRUE;
+}
+
+gboolean
+crm_server_replica_number_deals (CrmStore  *store,
+                                 GError   **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+
+  if (!_crm_store_begin (store, error))
+    return FALSE;
+  stmt = _crm_store_prepare (store,
+    "SELECT id FROM deal WHERE number IS NULL AND deleted = 0 ORDER BY created_at, id", error);
+  if (stmt == NULL)
+    {
+      _crm_store_rollback (store);
+      return FALSE;
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    if (!assign_number (store, ids->pdata[i], error))
+      {
+        _crm_store_rollback (store);
+        return FALSE;
+      }
+  return _crm_store_commit (store, error);
+}
+
+CrmPullPage *
+crm_server_replica_pull (CrmStore  *store,
+                         gint64     since,
+                         guint      limit,
+                         GError   **error)
+{
+  g_autoptr(CrmPullPage) page = crm_pull_page_new ();
+  g_autofree char *horizon_text = crm_store_dup_meta (store, "server.horizon");
+  gint64 horizon = horizon_text ? g_ascii_strtoll (horizon_text, NULL, 10) : 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  page->head = crm_server_replica_head (store);
+  if (since < horizon || since > page->head)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED,
+                   since < horizon
+                   ? _("This device was away longer than the server keeps history; it needs a "
+                       "fresh copy of the account")
+                   : _("This device has seen more of the account than the server holds (was the "
+                       "server restored from a backup?); it needs a fresh copy of the account"));
+      return NULL;
+    }
+
+  stmt = _crm_store_prepare (store,
+    "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule,"
+    " c.actor, COALESCE (s.base, c.seq - 1) FROM changelog c"
+    " LEFT JOIN server_op s ON s.seq = c.seq WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, since);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  page->next = since;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6),
+                                                     NULL);
+      CrmOp *op = crm_op_new ();
+      gint64 base = sqlite3_column_int64 (stmt, 10);
+
+      op->seq = sqlite3_column_int64 (stmt, 0);
+      op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
+      op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+        {
+          json_object_unref (op->fields);
+          op->fields = json_object_ref (json_node_get_object (fields));
+        }
+      op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+      g_ptr_array_add (page->ops, op);
+      g_array_append_val (page->bases, base);
+      page->next = op->seq;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the changelog");
+      return NULL;
+    }
+  page->more = page->next < page->head;
+  return g_steal_pointer (&page);
+}

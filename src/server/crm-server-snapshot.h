@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-snapshot.h — a consistent, gzip-compressed copy of an account replica for a
+ * new device, made in a worker thread and cached in the data folder. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "crm-server-storage.h"
+
+G_BEGIN_DECLS
+
+/* A snapshot of @replica_path cached in @cache_dir as NAME-SEQ.db.gz. A cached one is
+ * reused when it is at @head, at most @max_lag ops behind it, or younger than @max_age
+ * seconds (the client pulls the rest), so a dropped download resumes against the same
+ * file and a new device rarely waits for a copy to be made. */
+#define CRM_SERVER_SNAPSHOT_MAX_AGE  300
+#define CRM_SERVER_SNAPSHOT_MAX_LAG  2000
+
+void               crm_server_snapshot_make_async  (const char          *replica_path,
+                                                    const char          *cache_dir,
+                                                    const char          *name,
+                                                    gint64               head,
+                                                    guint                max_age,
+                                                    gint64               max_lag,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+CrmServerSnapshot *crm_server_snapshot_make_finish (GAsyncResult        *result,
+                                                    GError             **error);
+
+G_END_DECLS

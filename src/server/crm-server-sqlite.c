@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-sqlite.c — CrmServerStorage on SQLite. server.db holds who may sign in
+ * (accounts, users with argon2id hashes, sessions by token hash, devices); each account
+ * is a CrmStore replica with the server's own device id, so merging is the core's merge
+ * and the server's sequence is the replica's changelog sequence. A user's role is read
+ * from the account's `user` entity, so an admin changing it in the app takes effect on
+ * the server too. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "crm-server-sqlite.h"
+#include "crm-server-push.h"
+#include "crm-server-snapshot.h"
+#include "crm-rules.h"
+#include "crm-store-private.h"
+#include "crm-store-sync-private.h"
+#include "crm-template.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+/* PRAGMA application_id of server.db: "VRKS" */
+#define SERVER_APPLICATION_ID 0x56524B53
+
+struct _CrmServerSqlite
+{
+  GObject     parent_instance;
+
+  char       *data_dir;
+  sqlite3    *db;
+  GHashTable *replicas;   /* account id → CrmStore* */
+};
+
+static void storage_iface_init (CrmServerStorageInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmServerSqlite, crm_server_sqlite, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_SERVER_STORAGE, storage_iface_init))
+
+static void
+crm_server_sqlite_finalize (GObject *object)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (object);
+
+  g_clear_pointer (&self->replicas, g_hash_table_unref);
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->data_dir);
+  G_OBJECT_CLASS (crm_server_sqlite_parent_class)->finalize (object);
+}
+
+static void
+crm_server_sqlite_class_init (CrmServerSqliteClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = crm_server_sqlite_finalize;
+}
+
+static void
+crm_server_sqlite_init (CrmServerSqlite *self)
+{
+  self->replicas = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/* --- server.db -------------------------------------------------------------------------- */
+
+static gboolean
+db_failed (CrmServerSqlite  *self,
+           const char       *what,
+           GError          **error)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+               _("The server database %s/server.db failed while %s: %s"), self->data_dir, what,
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+db_exec (CrmServerSqlite  *self,
+         const char       *sql,
+         GError          **error)
+{
+  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return db_failed (self, sql, error);
+  return TRUE;
+}
+
+/* Prepares @sql and binds the NULL-terminated text parameters that follow. */
+static sqlite3_stmt *
+db_prepare (CrmServerSqlite  *self,
+            GError          **error,
+            const char       *sql,
+            ...)
+{
+  sqlite3_stmt *stmt = NULL;
+  va_list args;
+  int index = 1;
+  const char *value;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_failed (self, "preparing a query", error);
+      return NULL;
+    }
+  va_start (args, sql);
+  while ((value = va_arg (args, const char *)) != NULL)
+    sqlite3_bind_text (stmt, index++, value, -1, SQLITE_TRANSIENT);
+  va_end (args);
+  return stmt;
+}
+
+static gboolean
+db_step_done (CrmServerSqlite  *self,
+              sqlite3_stmt     *stmt,
+              const char       *what,
+              GError          **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return db_failed (self, what, error);
+  return TRUE;
+}
+
+static gboolean
+open_database (CrmServerSqlite  *self,
+               GError          **error)
+{
+  g_autofree char *path = g_build_filename (self->data_dir, "server.db", NULL);
+  g_autofree char *pragma = g_strdup_printf ("PRAGMA application_id = %d", SERVER_APPLICATION_ID);
+  sqlite3_stmt *stmt = NULL;
+  gint64 application_id = 0;
+
+  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                       NULL) != SQLITE_OK)
+    return db_failed (self, "opening it", error);
+  sqlite3_busy_timeout (self->db, 10000);
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA application_id", -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_finalize (stmt);
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                   _("%s is not a voronka-server database or is damaged"), path);
+      return FALSE;
+    }
+  application_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (application_id != 0 && application_id != SERVER_APPLICATION_ID)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                   _("%s is not a voronka-server database"), path);
+      return FALSE;
+    }
+  return db_exec (self, "PRAGMA journal_mode = WAL", error) &&
+         db_exec (self, "PRAGMA foreign_keys = ON", error) &&
+         db_exec (self, pragma, error) &&
+         db_exec (self,
+           "CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY NOT NULL,"
+           " name TEXT NOT NULL UNIQUE, file TEXT NOT NULL, created_at INTEGER NOT NULL);"
+           "CREATE TABLE IF NOT EXISTS user (id TEXT PRIMARY KEY NOT NULL,"
+           " account TEXT NOT NULL REFERENCES account (id), name TEXT NOT NULL,"
+           " role TEXT NOT NULL, crm_user TEXT NOT NULL, password_hash TEXT NOT NULL,"
+           " created_at INTEGER NOT NULL, UNIQUE (account, name));"
+           "CREATE INDEX IF NOT EXISTS user_name ON user (name);"
+           "CREATE TABLE IF NOT EXISTS session (token_hash TEXT PRIMARY KEY NOT NULL,"
+           " user TEXT NOT NULL REFERENCES user (id), device TEXT, device_name TEXT,"
+           " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);"
+           "CREATE INDEX IF NOT EXISTS session_user ON session (user);"
+           "CREATE TABLE IF NOT EXISTS device (account TEXT NOT NULL, id TEXT NOT NULL,"
+           " user TEXT, name TEXT, first_seen INTEGER, last_seen INTEGER,"
+           " PRIMARY KEY (account, id));", error);
+}
+
+CrmServerStorage *
+crm_server_sqlite_new (const char  *data_dir,
+                       GError     **error)
+{
+  g_autoptr(CrmServerSqlite) self = g_object_new (CRM_TYPE_SERVER_SQLITE, NULL);
+  g_autofree char *accounts = g_build_filename (data_dir, "accounts", NULL);
+
+  if (g_mkdir_with_parents (accounts, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not create the data folder %s: %s"), data_dir, g_strerror (saved));
+      return NULL;
+    }
+  self->data_dir = g_strdup (data_dir);
+  if (!open_database (self, error))
+    return NULL;
+  return CRM_SERVER_STORAGE (g_steal_pointer (&self));
+}
+
+/* --- account replicas ------------------------------------------------------------------- */
+
+static char *
+account_file (CrmServerSqlite *self,
+              const char      *account_id)
+{
+  g_autofree char *name = g_strconcat (account_id, ".db", NULL);
+
+  return g_build_filename (self->data_dir, "accounts", name, NULL);
+}
+
+static CrmStore *
+get_replica (CrmServerSqlite  *self,
+             const char       *account_id,
+             GError          **error)
+{
+  CrmStore *store = g_hash_table_lookup (self->replicas, account_id);
+  g_autofree char *path = NULL;
+
+  if (store != NULL)
+    return store;
+  path = account_file (self, account_id);
+  store = crm_store_open (path, error);
+  if (store == NULL)
+    return NULL;
+  if (!crm_server_replica_prepare (store, error))
+    {
+      g_object_unref (store);
+      return NULL;
+    }
+  g_hash_table_insert (self->replicas, g_strdup (account_id), store);
+  return store;
+}
+
+/* The `user` entity named @name: its id and role (NULL when there is none). */
+static char *
+find_user_entity (CrmStore    *store,
+                  const char  *name,
+                  char       **out_role)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT id, role FROM user WHERE name = ?1 AND deleted = 0 ORDER BY id LIMIT 1", NULL);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      if (out_role != NULL)
+        *out_role = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  return id;
+}
+
+/* The user entity for a server user: found by name, given @role, created when missing. */
+static char *
+ensure_user_entity (CrmStore    *store,
+                    const char  *name,
+                    const char  *role,
+                    GError     **error)
+{
+  g_autofree char *current_role = NULL;
+  g_autofree char *id = find_user_entity (store, name, &current_role);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  CrmChange *change;
+
+  if (id != NULL && g_strcmp0 (current_role, role) == 0)
+    return g_steal_pointer (&id);
+  if (id == NULL)
+    {
+      id = crm_store_new_id (store);
+      change = crm_changeset_create (changeset, "user", id);
+      crm_change_set_string (change, "name", name);
+    }
+  else
+    change = crm_changeset_touch (changeset, "user", id);
+  crm_change_set_string (change, "role", role);
+  if (!crm_store_apply (store, changeset, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+static char *
+lookup_account (CrmServerSqlite  *self,
+                const char       *name,
+                GError          **error)
+{
+  sqlite3_stmt *stmt = db_prepare (self, error, "SELECT id FROM account WHERE name = ?1",
+                                   name, NULL);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (id == NULL)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("There is no account «%s» in %s"), name, self->data_dir);
+  return id;
+}
+
+static gboolean
+insert_user (CrmServerSqlite  *self,
+             const char       *account_id,
+             const char       *name,
+             const char       *role,
+             const char       *crm_user,
+             const char       *password_hash,
+             GError          **error)
+{
+  g_autofree char *id = crm_uuid_v7_new (crm_time_now_ms ());
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "INSERT INTO user (id, account, name, role, crm_user, password_hash, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, CAST (?7 AS INTEGER))",
+    id, account_id, name, role, crm_user, password_hash, now, NULL);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc == SQLITE_CONSTRAINT)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The account already has a user named «%s»"), name);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return db_failed (self, "adding a user", error);
+  return TRUE;
+}
+
+static void
+remove_replica_files (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+}
+
+static gboolean
+sqlite_create_account (CrmServerStorage  *storage,
+                       const char        *name,
+                       JsonNode          *template_root,
+                       const char        *admin_name,
+                       const char        *password_hash,
+                       GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *account_id = crm_uuid_v7_new (crm_time_now_ms ());
+  g_autofree char *path = account_file (self, account_id);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autofree char *crm_user = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *existing = NULL;
+  sqlite3_stmt *stmt;
+
+  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 100)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("An account name must be 1 to 100 characters long"));
+      return FALSE;
+    }
+  existing = lookup_account (self, name, NULL);
+  if (existing != NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("There is already an account «%s»"), name);
+      return FALSE;
+    }
+
+  store = crm_store_create (path, error);
+  if (store == NULL)
+    return FALSE;
+  if (!crm_server_replica_prepare (store, &local_error) ||
+      (template_root != NULL && !crm_template_apply (store, template_root, &local_error)) ||
+      (crm_user = ensure_user_entity (store, admin_name, "admin", &local_error)) == NULL ||
+      !crm_store_set_meta (store, "server.account", name, &local_error) ||
+      !crm_server_replica_number_deals (store, &local_error) ||
+      !db_exec (self, "BEGIN IMMEDIATE", &local_error))
+    goto fail;
+
+  stmt = db_prepare (self, &local_error,
+    "INSERT INTO account (id, name, file, created_at) VALUES (?1, ?2, ?3, CAST (?4 AS INTEGER))",
+    account_id, name, path, now, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "adding the account", &local_error) ||
+      !insert_user (self, account_id, admin_name, "admin", crm_user, password_hash,
+                    &local_error) ||
+      !db_exec (self, "COMMIT", &local_error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      goto fail;
+    }
+  return TRUE;
+
+fail:
+  g_clear_object (&store);
+  remove_replica_files (path);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static gboolean
+sqlite_add_user (CrmServerStorage  *storage,
+                 const char        *account_name,
+                 const char        *name,
+                 const char        *role,
+                 const char        *password_hash,
+                 GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *account_id = lookup_account (self, account_name, error);
+  g_autofree char *crm_user = NULL;
+  CrmStore *store;
+
+  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
+    return FALSE;
+  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 200)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("A user name must be 1 to 200 characters long"));
+      return FALSE;
+    }
+  crm_user = ensure_user_entity (store, name, role, error);
+  return crm_user != NULL &&
+         insert_user (self, account_id, name, role, crm_user, password_hash, error);
+}
+
+static CrmServerUser *
+user_from_row (sqlite3_stmt *stmt)
+{
+  CrmServerUser *user = g_new0 (CrmServerUser, 1);
+
+  user->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  user->account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  user->account_name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  user->name = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  user->role = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  user->crm_user = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  user->password_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  return user;
+}
+
+#define USER_COLUMNS "u.id, u.account, a.name, u.name, u.role, u.crm_user, u.password_hash"
+
+/* The role the account replica gives the user now (NULL: the user was removed). */
+static gboolean
+refresh_role (CrmServerSqlite  *self,
+              CrmServerUser    *user)
+{
+  CrmStore *store = get_replica (self, user->account_id, NULL);
+  char *role;
+
+  if (store == NULL)
+    return FALSE;
+  role = _crm_store_dup_column (store, "user", user->crm_user, "role");
+  if (role == NULL)
+    return FALSE;
+  g_free (user->role);
+  user->role = role;
+  return TRUE;
+}
+
+static GPtrArray *
+sqlite_find_users (CrmServerStorage  *storage,
+                   const char        *name,
+                   const char        *account_name,
+                   GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_user_free);
+  sqlite3_stmt *stmt = account_name != NULL
+    ? db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
+                  " WHERE u.name = ?1 AND a.name = ?2", name, account_name, NULL)
+    : db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
+                  " WHERE u.name = ?1", name, NULL);
+
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      CrmServerUser *user = user_from_row (stmt);
+
+      if (refresh_role (self, user))
+        g_ptr_array_add (users, user);
+      else
+        crm_server_user_free (user);
+    }
+  sqlite3_finalize (stmt);
+  return g_steal_pointer (&users);
+}
+
+static gboolean
+sqlite_create_session (CrmServerStorage    *storage,
+                       const CrmServerUser *user,
+                       const char          *token_hash,
+                       const char          *device,
+                       const char          *device_name,
+                       gint64               expires,
+                       GError             **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autofree char *expires_text = g_strdup_printf ("%" G_GINT64_FORMAT, expires);
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "INSERT INTO session (token_hash, user, created_at, expires_at, device, device_name)"
+    " VALUES (?1, ?2, CAST (?3 AS INTEGER), CAST (?4 AS INTEGER), ?5, ?6)",
+    token_hash, user->id, now, expires_text, device ? device : "", device_name ? device_name : "",
+    NULL);
+
+  if (stmt == NULL || !db_step_done (self, stmt, "creating a session", error))
+    return FALSE;
+  if (device == NULL)
+    return TRUE;
+  stmt = db_prepare (self, error,
+    "INSERT INTO device (account, id, user, name, first_seen, last_seen)"
+    " VALUES (?1, ?2, ?3, ?4, CAST (?5 AS INTEGER), CAST (?5 AS INTEGER))"
+    " ON CONFLICT (account, id) DO UPDATE SET user = excluded.user, name = excluded.name,"
+    " last_seen = excluded.last_seen",
+    user->account_id, device, user->id, device_name ? device_name : "", now, NULL);
+  return stmt != NULL && db_step_done (self, stmt, "recording the device", error);
+}
+
+static CrmServerUser *
+sqlite_lookup_session (CrmServerStorage  *storage,
+                       const char        *token_hash,
+                       gint64             now,
+                       GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "SELECT " USER_COLUMNS " FROM session s JOIN user u ON u.id = s.user"
+    " JOIN account a ON a.id = u.account"
+    " WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > CAST (?2 AS INTEGER)",
+    token_hash, now_text, NULL);
+  CrmServerUser *user = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    user = user_from_row (stmt);
+  sqlite3_finalize (stmt);
+  if (user != NULL)
+    {
+      g_clear_pointer (&user->password_hash, g_free);
+      if (!refresh_role (self, user))
+        g_clear_pointer (&user, crm_server_user_free);
+    }
+  return user;
+}
+
+static gboolean
+sqlite_revoke_session (CrmServerStorage  *storage,
+                       const char        *token_hash,
+                       GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "UPDATE session SET revoked_at = CAST (?2 AS INTEGER) WHERE token_hash = ?1"
+    " AND revoked_at IS NULL", token_hash, now, NULL);
+
+  return stmt != NULL && db_step_done (self, stmt, "revoking a session", error);
+}
+
+static gint
+sqlite_revoke_user (CrmServerStorage  *storage,
+                    const char        *account_name,
+                    const char        *name,
+                    GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autofree char *account_id = lookup_account (self, account_name, error);
+  sqlite3_stmt *stmt;
+
+  if (account_id == NULL)
+    return -1;
+  stmt = db_prepare (self, error,
+    "UPDATE session SET revoked_at = CAST (?3 AS INTEGER) WHERE revoked_at IS NULL AND user IN"
+    " (SELECT id FROM user WHERE account = ?1 AND name = ?2)", account_id, name, now, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "revoking sessions", error))
+    return -1;
+  return sqlite3_changes (self->db);
+}
+
+/* --- sync -------------------------------------------------------------------------------- */
+
+static guint64
+sqlite_now_hlc (CrmServerStorage    *storage,
+                const CrmServerUser *user)
+{
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, NULL);
+
+  return store != NULL ? _crm_store_next_hlc (store) : 0;
+}
+
+static gboolean
+sqlite_push (CrmServerStorage    *storage,
+             const CrmServerUser *user,
+             gint64               base,
+             GPtrArray           *ops,
+             GPtrArray          **out_results,
+             gint64              *out_head,
+             GError             **error)
+{
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
+
+  return store != NULL &&
+         crm_server_replica_push (store, user, base, ops, out_results, out_head, error);
+}
+
+static CrmPullPage *
+sqlite_pull (CrmServerStorage    *storage,
+             const CrmServerUser *user,
+             gint64               since,
+             guint                limit,
+             GError             **error)
+{
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
+
+  return store != NULL ? crm_server_replica_pull (store, since, limit, error) : NULL;
+}
+
+static void
+snapshot_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  CrmServerSnapshot *snapshot = crm_server_snapshot_make_finish (result, &error);
+
+  if (snapshot == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, snapshot, (GDestroyNotify) crm_server_snapshot_free);
+}
+
+static void
+sqlite_snapshot_async (CrmServerStorage    *storage,
+                       const CrmServerUser *user,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = account_file (self, user->account_id);
+  g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
+  CrmStore *store = get_replica (self, user->account_id, &error);
+
+  if (store == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  crm_server_snapshot_make_async (path, cache, user->account_id, crm_server_replica_head (store),
+                                  CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
+                                  cancellable, snapshot_done, g_steal_pointer (&task));
+}
+
+static CrmServerSnapshot *
+sqlite_snapshot_finish (CrmServerStorage  *storage,
+                        GAsyncResult      *result,
+                        GError           **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+snapshot_prepared (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmServerSnapshot) snapshot = crm_server_snapshot_make_finish (result, &error);
+
+  if (snapshot == NULL)
+    g_warning ("Could not prepare a snapshot: %s", error->message);
+}
+
+/* Keeps a recent snapshot of each account ready (in a worker thread), so a new device
+ * downloads one instead of waiting while it is made. */
+static void
+prepare_snapshot (CrmServerSqlite *self,
+                  const char      *account_id,
+                  CrmStore        *store)
+{
+  g_autofree char *path = account_file (self, account_id);
+  g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
+
+  crm_server_snapshot_make_async (path, cache, account_id, crm_server_replica_head (store),
+                                  CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, snapshot_prepared,
+                                  NULL);
+}
+
+static gboolean
+sqlite_tick (CrmServerStorage  *storage,
+             gint64             now,
+             guint             *out_fired,
+             GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = db_prepare (self, error, "SELECT id FROM account ORDER BY name", NULL);
+  gboolean ok = TRUE;
+
+  *out_fired = 0;
+  if (stmt == NULL)
+    return FALSE;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      CrmStore *store = get_replica (self, ids->pdata[i], &local_error);
+      guint fired = 0;
+
+      if (store != NULL)
+        {
+          crm_store_set_now (store, now);
+          if (crm_rules_tick (store, &fired, &local_error))
+            crm_server_replica_number_deals (store, &local_error);
+          crm_store_set_now (store, 0);
+          prepare_snapshot (self, ids->pdata[i], store);
+        }
+      if (local_error != NULL)
+        {
+          /* one account's failure must not stop the others' timers */
+          g_warning ("Timer rules of account %s failed: %s", (char *) ids->pdata[i],
+                     local_error->message);
+          ok = FALSE;
+          continue;
+        }
+      *out_fired += fired;
+    }
+  if (!ok)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                 _("Timer rules failed in some accounts (see the log)"));
+  return ok;
+}
+
+static void
+storage_iface_init (CrmServerStorageInterface *iface)
+{
+  iface->create_account = sqlite_create_account;
+  iface->add_user = sqlite_add_user;
+  iface->find_users = sqlite_find_users;
+  iface->create_session = sqlite_create_session;
+  iface->lookup_session = sqlite_lookup_session;
+  iface->revoke_session = sqlite_revoke_session;
+  iface->revoke_user = sqlite_revoke_user;
+  iface->now_hlc = sqlite_now_hlc;
+  iface->push = sqlite_push;
+  iface->pull = sqlite_pull;
+  iface->snapshot_async = sqlite_snapshot_async;
+  iface->snapshot_finish = sqlite_snapshot_finish;
+  iface->tick = sqlite_tick;
+}

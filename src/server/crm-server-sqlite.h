@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-sqlite.h — the embedded storage backend: DIR/server.db for accounts, users,
+ * sessions and devices, and one replica file per account in DIR/accounts/. */
+#pragma once
+
+#include "crm-server-storage.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_SERVER_SQLITE (crm_server_sqlite_get_type ())
+G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, GObject)
+
+/* Opens (creating when missing) the data folder @data_dir. */
+CrmServerStorage *crm_server_sqlite_new (const char  *data_dir,
+                                         GError     **error);
+
+G_END_DECLS

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-storage.c — the storage interface's dispatch and its small value types. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "crm-server-storage.h"
+
+G_DEFINE_INTERFACE (CrmServerStorage, crm_server_storage, G_TYPE_OBJECT)
+
+static void
+crm_server_storage_default_init (CrmServerStorageInterface *iface)
+{
+}
+
+CrmServerUser *
+crm_server_user_copy (const CrmServerUser *user)
+{
+  CrmServerUser *copy = g_new0 (CrmServerUser, 1);
+
+  copy->id = g_strdup (user->id);
+  copy->account_id = g_strdup (user->account_id);
+  copy->account_name = g_strdup (user->account_name);
+  copy->name = g_strdup (user->name);
+  copy->role = g_strdup (user->role);
+  copy->crm_user = g_strdup (user->crm_user);
+  copy->password_hash = g_strdup (user->password_hash);
+  return copy;
+}
+
+void
+crm_server_user_free (CrmServerUser *user)
+{
+  if (user == NULL)
+    return;
+  g_free (user->id);
+  g_free (user->account_id);
+  g_free (user->account_name);
+  g_free (user->name);
+  g_free (user->role);
+  g_free (user->crm_user);
+  g_free (user->password_hash);
+  g_free (user);
+}
+
+void
+crm_server_snapshot_free (CrmServerSnapshot *snapshot)
+{
+  if (snapshot == NULL)
+    return;
+  g_free (snapshot->path);
+  g_free (snapshot->etag);
+  g_free (snapshot);
+}
+
+#define IFACE(self) CRM_SERVER_STORAGE_GET_IFACE (self)
+
+gboolean
+crm_server_storage_create_account (CrmServerStorage  *self,
+                                   const char        *name,
+                                   JsonNode          *template_root,
+                                   const char        *admin_name,
+                                   const char        *password_hash,
+                                   GError           **error)
+{
+  return IFACE (self)->create_account (self, name, template_root, admin_name, password_hash,
+                                       error);
+}
+
+gboolean
+crm_server_storage_add_user (CrmServerStorage  *self,
+                             const char        *account_name,
+                             const char        *name,
+                             const char        *role,
+                             const char        *password_hash,
+                             GError           **error)
+{
+  return IFACE (self)->add_user (self, account_name, name, role, password_hash, error);
+}
+
+GPtrArray *
+crm_server_storage_find_users (CrmServerStorage  *self,
+                               const char        *name,
+                               const char        *account_name,
+                               GError           **error)
+{
+  return IFACE (self)->find_users (self, name, account_name, error);
+}
+
+gboolean
+crm_server_storage_create_session (CrmServerStorage    *self,
+                                   const CrmServerUser *user,
+                                   const char          *token_hash,
+                                   const char          *device,
+                                   const char          *device_name,
+                                   gint64               expires,
+                                   GError             **error)
+{
+  return IFACE (self)->create_session (self, user, token_hash, device, device_name, expires,
+                                       error);
+}
+
+CrmServerUser *
+crm_server_storage_lookup_session (CrmServerStorage  *self,
+                                   const char        *token_hash,
+                                   gint64             now,
+                                   GError           **error)
+{
+  return IFACE (self)->lookup_session (self, token_hash, now, error);
+}
+
+gboolean
+crm_server_storage_revoke_session (CrmServerStorage  *self,
+                                   const char        *token_hash,
+                                   GError           **error)
+{
+  return IFACE (self)->revoke_session (self, token_hash, error);
+}
+
+gint
+crm_server_storage_revoke_user (CrmServerStorage  *self,
+                                const char        *account_name,
+                                const char        *name,
+                                GError           **error)
+{
+  return IFACE (self)->revoke_user (self, account_name, name, error);
+}
+
+guint64
+crm_server_storage_now_hlc (CrmServerStorage    *self,
+                            const CrmServerUser *user)
+{
+  return IFACE (self)->now_hlc (self, user);
+}
+
+gboolean
+crm_server_storage_push (CrmServerStorage    *self,
+                         const CrmServerUser *user,
+                         gint64               base,
+                         GPtrArray           *ops,
+                         GPtrArray          **out_results,
+                         gint64              *out_head,
+                         GError             **error)
+{
+  return IFACE (self)->push (self, user, base, ops, out_results, out_head, error);
+}
+
+CrmPullPage *
+crm_server_storage_pull (CrmServerStorage    *self,
+                         const CrmServerUser *user,
+                         gint64               since,
+                         guint                limit,
+                         GError             **error)
+{
+  return IFACE (self)->pull (self, user, since, limit, error);
+}
+
+void
+crm_server_storage_snapshot_async (CrmServerStorage    *self,
+                                   const CrmServerUser *user,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  IFACE (self)->snapshot_async (self, user, cancellable, callback, user_data);
+}
+
+CrmServerSnapshot *
+crm_server_storage_snapshot_finish (CrmServerStorage  *self,
+                                    GAsyncResult      *result,
+                                    GError           **error)
+{
+  return IFACE (self)->snapshot_finish (self, result, error);
+}
+
+gboolean
+crm_server_storage_tick (CrmServerStorage  *self,
+                         gint64             now,
+                         guint             *out_fired,
+                         GError           **error)
+{
+  return IFACE (self)->tick (self, now, out_fired, error);
+}

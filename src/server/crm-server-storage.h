@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-storage.h — everything the server keeps, behind one interface: accounts,
+ * users, sessions, devices, and each account's replica (push, pull, snapshot, timers).
+ * The HTTP layer (crm-server.c) and the admin commands (crm-server-admin.c) talk only to
+ * this interface; CrmServerSqlite is the embedded backend, and a PostgreSQL backend
+ * implements the same calls. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-protocol.h"
+
+G_BEGIN_DECLS
+
+/* A signed-in (or looked-up) user of an account. */
+typedef struct {
+  char *id;             /* server user id */
+  char *account_id;
+  char *account_name;
+  char *name;
+  char *role;           /* admin | manager | rep */
+  char *crm_user;       /* the `user` entity in the account replica */
+  char *password_hash;  /* only from crm_server_storage_find_users() */
+} CrmServerUser;
+
+CrmServerUser *crm_server_user_copy (const CrmServerUser *user);
+void           crm_server_user_free (CrmServerUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerUser, crm_server_user_free)
+
+/* A compressed snapshot of an account replica, ready to send. */
+typedef struct {
+  char   *path;   /* the .gz file */
+  gint64  seq;    /* the server sequence it is valid at */
+  char   *etag;
+  gint64  size;
+} CrmServerSnapshot;
+
+void           crm_server_snapshot_free (CrmServerSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerSnapshot, crm_server_snapshot_free)
+
+#define CRM_TYPE_SERVER_STORAGE (crm_server_storage_get_type ())
+G_DECLARE_INTERFACE (CrmServerStorage, crm_server_storage, CRM, SERVER_STORAGE, GObject)
+
+struct _CrmServerStorageInterface
+{
+  GTypeInterface parent_iface;
+
+  /* accounts and users (admin commands) */
+  gboolean            (*create_account)   (CrmServerStorage  *self,
+                                           const char        *name,
+                                           JsonNode          *template_root,
+                                           const char        *admin_name,
+                                           const char        *password_hash,
+                                           GError           **error);
+  gboolean            (*add_user)         (CrmServerStorage  *self,
+                                           const char        *account_name,
+                                           const char        *name,
+                                           const char        *role,
+                                           const char        *password_hash,
+                                           GError           **error);
+  /* Users named @name (in @account_name, or in every account when NULL). */
+  GPtrArray *         (*find_users)       (CrmServerStorage  *self,
+                                           const char        *name,
+                                           const char        *account_name,
+                                           GError           **error);
+
+  /* sessions: only the token's hash is stored */
+  gboolean            (*create_session)   (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           const char          *token_hash,
+                                           const char          *device,
+                                           const char          *device_name,
+                                           gint64               expires,
+                                           GError             **error);
+  /* NULL without an error when the token is unknown, expired or revoked. */
+  CrmServerUser *     (*lookup_session)   (CrmServerStorage  *self,
+                                           const char        *token_hash,
+                                           gint64             now,
+                                           GError           **error);
+  gboolean            (*revoke_session)   (CrmServerStorage  *self,
+                                           const char        *token_hash,
+                                           GError           **error);
+  /* Revokes every session of a user; returns how many. */
+  gint                (*revoke_user)      (CrmServerStorage  *self,
+                                           const char        *account_name,
+                                           const char        *name,
+                                           GError           **error);
+
+  /* an account's replica */
+  guint64             (*now_hlc)          (CrmServerStorage    *self,
+                                           const CrmServerUser *user);
+  gboolean            (*push)             (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           gint64               base,
+                                           GPtrArray           *ops,
+                                           GPtrArray          **out_results,
+                                           gint64              *out_head,
+                                           GError             **error);
+  CrmPullPage *       (*pull)             (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           gint64               since,
+                                           guint                limit,
+                                           GError             **error);
+  void                (*snapshot_async)   (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+  CrmServerSnapshot * (*snapshot_finish)  (CrmServerStorage    *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+  /* Runs the timer rules of every account at @now (UTC ms). */
+  gboolean            (*tick)             (CrmServerStorage    *self,
+                                           gint64               now,
+                                           guint               *out_fired,
+                                           GError             **error);
+};
+
+gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
+                                                       const char        *name,
+                                                       JsonNode          *template_root,
+                                                       const char        *admin_name,
+                                                       const char        *password_hash,
+                                                       GError           **error);
+gboolean           crm_server_storage_add_user        (CrmServerStorage  *self,
+                                                       const char        *account_name,
+                                                       const char        *name,
+                                                       const char        *role,
+                                                       const char        *password_hash,
+                                                       GError           **error);
+GPtrArray         *crm_server_storage_find_users      (CrmServerStorage  *self,
+                                                       const char        *name,
+                                                       const char        *account_name,
+                                                       GError           **error);
+gboolean           crm_server_storage_create_session  (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       const char          *token_hash,
+                                                       const char          *device,
+                                                       const char          *device_name,
+                                                       gint64               expires,
+                                                       GError             **error);
+CrmServerUser     *crm_server_storage_lookup_session  (CrmServerStorage  *self,
+                                                       const char        *token_hash,
+                                                       gint64             now,
+                                                       GError           **error);
+gboolean           crm_server_storage_revoke_session  (CrmServerStorage  *self,
+                                                       const char        *token_hash,
+                                                       GError           **error);
+gint               crm_server_storage_revoke_user     (CrmServerStorage  *self,
+                                                       const char        *account_name,
+                                                       const char        *name,
+                                                       GError           **error);
+guint64            crm_server_storage_now_hlc         (CrmServerStorage    *self,
+                                                       const CrmServerUser *user);
+gboolean           crm_server_storage_push            (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       gint64               base,
+                                                       GPtrArray           *ops,
+                                                       GPtrArray          **out_results,
+                                                       gint64              *out_head,
+                                                       GError             **error);
+CrmPullPage       *crm_server_storage_pull            (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       gint64               since,
+                                                       guint                limit,
+                                                       GError             **error);
+void               crm_server_storage_snapshot_async  (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+CrmServerSnapshot *crm_server_storage_snapshot_finish (CrmServerStorage    *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+gboolean           crm_server_storage_tick            (CrmServerStorage    *self,
+                                                       gint64               now,
+                                                       guint               *out_fired,
+                                                       GError             **error);
+
+G_END_DECLS

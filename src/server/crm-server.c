@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server.c — voronka-server's HTTP layer. Every request is checked in the same
+ * order: body size (in an early handler, before the body is kept), endpoint and method,
+ * schema version, token, rate; then the storage does the work. Whatever goes wrong, the
+ * answer is a JSON error {"error":{"code","message"},"hlc"} and the server keeps
+ * serving. All handlers run on the main loop; only snapshots are made in a thread. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <libsoup/soup.h>
+#include <glib/gi18n.h>
+
+#include "crm-server.h"
+#include "crm-server-auth.h"
+#include "crm-hlc.h"
+#include "crm-store.h"
+#include "crm-time.h"
+
+#define SIGN_IN_RATE   2.0
+#define SIGN_IN_BURST  60.0
+#define MAX_BUCKETS    50000
+
+typedef struct {
+  double  tokens;
+  gint64  last_us;
+} Bucket;
+
+struct _CrmServer
+{
+  GObject           parent_instance;
+
+  SoupServer       *soup;
+  CrmServerStorage *storage;
+  CrmServerLimits   limits;
+  GHashTable       *buckets;      /* key → Bucket* */
+  CrmHlc            clock;        /* for answers outside any account */
+  guint             tick_source;
+  GCancellable     *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
+
+static void
+crm_server_dispose (GObject *object)
+{
+  CrmServer *self = CRM_SERVER (object);
+
+  crm_server_stop (self);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->storage);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->buckets, g_hash_table_unref);
+  G_OBJECT_CLASS (crm_server_parent_class)->dispose (object);
+}
+
+static void
+crm_server_class_init (CrmServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = crm_server_dispose;
+}
+
+static void
+crm_server_init (CrmServer *self)
+{
+  self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
+  crm_hlc_init (&self->clock, 0);
+}
+
+/* --- answers ------------------------------------------------------------------------------ */
+
+static guint64
+server_hlc (CrmServer           *self,
+            const CrmServerUser *user)
+{
+  if (user != NULL)
+    {
+      guint64 hlc = crm_server_storage_now_hlc (self->storage, user);
+
+      if (hlc != 0)
+        return hlc;
+    }
+  return crm_hlc_now (&self->clock, crm_time_now_ms ());
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node,
+              guint64            hlc)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  char *text;
+
+  if (hlc != 0)
+    {
+      g_autofree char *hex = crm_hlc_to_string (hlc);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        crm_protocol_set_hlc (json_node_get_object (node), hlc);
+      soup_message_headers_replace (headers, CRM_PROTOCOL_HLC_HEADER, hex);
+    }
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  text = json_to_string (node, FALSE);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text,
+                                    strlen (text));
+}
+
+static void
+respond_error (CrmServer         *self,
+               SoupServerMessage *msg,
+               CrmSyncError       code,
+               const char        *message,
+               guint64            hlc)
+{
+  g_autoptr(JsonNode) node = crm_protocol_error_new (code, message, 0);
+
+  respond_json (msg, crm_sync_error_http_status (code), node,
+                hlc != 0 ? hlc : server_hlc (self, NULL));
+}
+
+static CrmSyncError
+sync_code_for (const GError *error)
+{
+  if (error->domain == CRM_SYNC_ERROR)
+    return error->code;
+  if (error->domain == CRM_STORE_ERROR)
+    switch (error->code)
+      {
+      case CRM_STORE_ERROR_INVALID_INPUT:     return CRM_SYNC_ERROR_INVALID_INPUT;
+      case CRM_STORE_ERROR_NOT_FOUND:         return CRM_SYNC_ERROR_NOT_FOUND;
+      case CRM_STORE_ERROR_PERMISSION_DENIED: return CRM_SYNC_ERROR_PERMISSION_DENIED;
+      case CRM_STORE_ERROR_SCHEMA_TOO_NEW:    return CRM_SYNC_ERROR_SCHEMA_TOO_NEW;
+      default:                                break;
+      }
+  return CRM_SYNC_ERROR_SERVER_ERROR;
+}
+
+static void
+respond_gerror (CrmServer           *self,
+                SoupServerMessage   *msg,
+                const GError        *error,
+                const CrmServerUser *user)
+{
+  CrmSyncError code = sync_code_for (error);
+
+  if (code == CRM_SYNC_ERROR_SERVER_ERROR || code == CRM_SYNC_ERROR_FAILED)
+    g_warning ("%s %s: %s", soup_server_message_get_method (msg),
+               g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+  respond_error (self, msg, code, error->message, server_hlc (self, user));
+}
+
+/* --- limits ------------------------------------------------------------------------------- */
+
+static gboolean
+rate_allows (CrmServer  *self,
+             const char *key,
+             double      rate,
+             double      burst)
+{
+  Bucket *bucket = g_hash_table_lookup (self->buckets, key);
+  gint64 now = g_get_monotonic_time ();
+
+  if (bucket == NULL)
+    {
+      if (g_hash_table_size (self->buckets) > MAX_BUCKETS)
+        g_hash_table_remove_all (self->buckets);
+      bucket = g_new0 (Bucket, 1);
+      bucket->tokens = burst;
+      bucket->last_us = now;
+      g_hash_table_insert (self->buckets, g_strdup (key), bucket);
+    }
+  bucket->tokens = MIN (burst, bucket->tokens + (now - bucket->last_us) / 1e6 * rate);
+  bucket->last_us = now;
+  if (bucket->tokens < 1.0)
+    return FALSE;
+  bucket->tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+respond_too_large (CrmServer         *self,
+                   SoupServerMessage *msg)
+{
+  g_autofree char *message = g_strdup_printf (
+    _("The request is larger than the server accepts (%lu bytes); send fewer "
+      "changes at a time"), (gulong) self->limits.max_body);
+
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  soup_message_headers_append (soup_server_message_get_request_headers (msg), "Connection",
+                               "close");
+  respond_error (self, msg, CRM_SYNC_ERROR_TOO_LARGE, message, 0);
+}
+
+static void
+got_chunk (SoupServerMessage *msg,
+           GBytes            *chunk,
+           CrmServer         *self)
+{
+  gsize total = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (msg), "crm-body-size"));
+
+  total += g_bytes_get_size (chunk);
+  g_object_set_data (G_OBJECT (msg), "crm-body-size", GSIZE_TO_POINTER (total));
+  if (total > self->limits.max_body && soup_server_message_get_status (msg) == 0)
+    respond_too_large (self, msg);
+}
+
+/* Runs when the headers are in: a body announced (or turning out) larger than the limit
+ * is answered with 413 and not kept in memory. */
+static void
+early_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  CrmServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (goffset) soup_message_headers_get_content_length (headers) > (goffset) self->limits.max_body)
+    {
+      respond_too_large (self, msg);
+      return;
+    }
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk), self, 0);
+}
+
+/* --- checks ------------------------------------------------------------------------------- */
+
+static gboolean
+check_schema (CrmServer         *self,
+              SoupServerMessage *msg)
+{
+  const char *text = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   CRM_PROTOCOL_SCHEMA_HEADER);
+  guint64 schema = 0;
+  g_autofree char *message = NULL;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT, &schema, NULL))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The request does not say which data schema the app uses (header %s)"),
+        CRM_PROTOCOL_SCHEMA_HEADER);
+
+      respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT, message, 0);
+      return FALSE;
+    }
+  if (schema > CRM_SCHEMA_VERSION)
+    {
+      message = g_strdup_printf (_("This app uses data schema %u but the server understands only "
+                                   "up to %d: ask your administrator to update voronka-server"),
+                                 (guint) schema, CRM_SCHEMA_VERSION);
+      respond_error (self, msg, CRM_SYNC_ERROR_SCHEMA_TOO_NEW, message, 0);
+      return FALSE;
+    }
+  if (schema < CRM_PROTOCOL_MIN_SCHEMA)
+    {
+      message = g_strdup_printf (_("This version of the app is too old for the server (data "
+                                   "schema %u, the server needs %d or newer): update the app"),
+                                 (guint) schema, CRM_PROTOCOL_MIN_SCHEMA);
+      respond_error (self, msg, CRM_SYNC_ERROR_UPDATE_REQUIRED, message, 0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The signed-in user of a request, or NULL after answering 401/429. */
+static CrmServerUser *
+authenticate (CrmServer          *self,
+              SoupServerMessage  *msg,
+              char              **out_token_hash)
+{
+  const char *header = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), "Authorization");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  CrmServerUser *user;
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     _("Sign in first: this request carries no session token"), 0);
+      return NULL;
+    }
+  token = g_strstrip (g_strdup (header + 7));
+  if (*token == '\0' || strlen (token) > 200)
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     _("The session token is malformed; sign in again"), 0);
+      return NULL;
+    }
+  hash = crm_server_hash_token (token);
+  if (!rate_allows (self, hash, self->limits.rate, self->limits.burst))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "1");
+      respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
+                     _("Too many requests with this session; slow down and retry in a moment"), 0);
+      return NULL;
+    }
+  user = crm_server_storage_lookup_session (self->storage, hash, crm_time_now_ms (), &error);
+  if (user == NULL)
+    {
+      if (error != NULL)
+        respond_gerror (self, msg, error, NULL);
+      else
+        respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                       _("The session has expired or was revoked; sign in again"), 0);
+      return NULL;
+    }
+  g_object_set_data_full (G_OBJECT (msg), "crm-user",
+                          g_strdup_printf ("%s@%s", user->name, user->account_name), g_free);
+  if (out_token_hash != NULL)
+    *out_token_hash = g_steal_pointer (&hash);
+  return user;
+}
+
+/* --- endpoints ----------------------------------------------------------------------------- */
+
+static GBytes *
+request_body (SoupServerMessage *msg)
+{
+  return soup_message_body_flatten (soup_server_message_get_request_body (msg));
+}
+
+static void
+handle_info (CrmServer         *self,
+             SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "server", "voronka-server");
+  json_object_set_string_member (object, "version", PACKAGE_VERSION);
+  json_object_set_int_member (object, "schema", CRM_SCHEMA_VERSION);
+  json_object_set_int_member (object, "min_schema", CRM_PROTOCOL_MIN_SCHEMA);
+  json_node_take_object (node, object);
+  respond_json (msg, 200, node, server_hlc (self, NULL));
+}
+
+/* "name" or, when several accounts have that name, "name@account". */
+static GPtrArray *
+find_users (CrmServer   *self,
+            const char  *login,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) users = crm_server_storage_find_users (self->storage, login, NULL, error);
+  const char *at;
+  g_autofree char *name = NULL;
+
+  if (users == NULL || users->len > 0 || (at = strrchr (login, '@')) == NULL)
+    return g_steal_pointer (&users);
+  g_clear_pointer (&users, g_ptr_array_unref);
+  name = g_strndup (login, at - login);
+  return crm_server_storage_find_users (self->storage, name, at + 1, error);
+}
+
+static void
+handle_sign_in (CrmServer         *self,
+                SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) body = request_body (msg);
+  g_auto(CrmSessionRequest) request = { 0 };
+  g_auto(CrmSession) session = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *key = g_strconcat ("sign-in:", soup_server_message_get_remote_host (msg), NULL);
+  CrmServerUser *user;
+
+  if (!rate_allows (self, key, SIGN_IN_RATE, SIGN_IN_BURST))
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
+                     _("Too many sign-in attempts; wait a minute and try again"), 0);
+      return;
+    }
+  if (!crm_session_request_parse (body, &request, &error) ||
+      (users = find_users (self, request.user, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, NULL);
+      return;
+    }
+  if (users->len > 1)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("Several accounts have a user named “%s”; sign in as %s@ACCOUNT"),
+        request.user, request.user);
+
+      crm_server_verify_password (NULL, request.password);
+      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED, message, 0);
+      return;
+    }
+  user = users->len == 1 ? users->pdata[0] : NULL;
+  if (!crm_server_verify_password (user ? user->password_hash : NULL, request.password))
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     _("Wrong user name or password"), 0);
+      return;
+    }
+
+  token = crm_server_new_token ();
+  hash = crm_server_hash_token (token);
+  session.expires = crm_time_now_ms () + self->limits.session_ttl_ms;
+  if (!crm_server_storage_create_session (self->storage, user, hash, request.device,
+                                          request.device_name, session.expires, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (msg), "crm-user",
+                          g_strdup_printf ("%s@%s", user->name, user->account_name), g_free);
+  session.token = g_steal_pointer (&token);
+  session.account_id = g_strdup (user->account_id);
+  session.account_name = g_strdup (user->account_name);
+  session.user_id = g_strdup (user->crm_user);
+  session.user_name = g_strdup (user->name);
+  session.role = g_strdup (user->role);
+  session.hlc = server_hlc (self, user);
+  node = crm_session_to_json (&session);
+  respond_json (msg, 200, node, session.hlc);
+}
+
+static void
+handle_sign_out (CrmServer         *self,
+                 SoupServerMessage *msg)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(CrmServerUser) user = authenticate (self, msg, &hash);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (user == NULL)
+    return;
+  if (!crm_server_storage_revoke_session (self->storage, hash, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, json_object_new ());
+  json_object_set_boolean_member (json_node_get_object (node), "revoked", TRUE);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+static void
+handle_push (CrmServer         *self,
+             SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 base = 0, head = 0;
+
+  if (user == NULL)
+    return;
+  body = request_body (msg);
+  if (!crm_push_request_parse (body, &base, &ops, &error) ||
+      !crm_server_storage_push (self->storage, user, base, ops, &results, &head, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  node = crm_push_response_to_json (results, head, 0);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+static void
+handle_pull (CrmServer         *self,
+             SoupServerMessage *msg,
+             GHashTable        *query)
+{
+  g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
+  g_autoptr(CrmPullPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gint64 since = 0;
+  guint limit = 0;
+
+  if (user == NULL)
+    return;
+  if (!crm_pull_query_parse (query, &since, &limit, &error) ||
+      (page = crm_server_storage_pull (self->storage, user, since, limit, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  node = crm_pull_page_to_json (page);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+typedef struct {
+  CrmServer         *self;
+  SoupServerMessage *msg;
+  CrmServerUser     *user;
+} SnapshotRequest;
+
+static void
+snapshot_ready (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SnapshotRequest *request = user_data;
+  SoupServerMessage *msg = request->msg;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmServerSnapshot) snapshot = crm_server_storage_snapshot_finish (
+    CRM_SERVER_STORAGE (source), result, &error);
+  g_autoptr(GMappedFile) file = NULL;
+
+  if (snapshot != NULL)
+    file = g_mapped_file_new (snapshot->path, FALSE, &error);
+  if (file == NULL)
+    respond_gerror (request->self, msg, error, request->user);
+  else
+    {
+      SoupMessageHeaders *request_headers = soup_server_message_get_request_headers (msg);
+      SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+      const char *if_range = soup_message_headers_get_one (request_headers, "If-Range");
+      g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, snapshot->seq);
+      g_autofree char *hlc = crm_hlc_to_string (server_hlc (request->self, request->user));
+      g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (file);
+
+      /* a resumed download of a snapshot that was replaced starts over */
+      if (if_range != NULL && !g_str_equal (if_range, snapshot->etag))
+        soup_message_headers_remove (request_headers, "Range");
+      soup_message_headers_replace (headers, "ETag", snapshot->etag);
+      soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+      soup_message_headers_replace (headers, CRM_PROTOCOL_SEQ_HEADER, seq);
+      soup_message_headers_replace (headers, CRM_PROTOCOL_HLC_HEADER, hlc);
+      soup_message_headers_replace (headers, "Cache-Control", "no-store");
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_message_headers_set_content_type (headers, "application/gzip", NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+    }
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  crm_server_user_free (request->user);
+  g_object_unref (request->self);
+  g_free (request);
+}
+
+static void
+handle_snapshot (CrmServer         *self,
+                 SoupServerMessage *msg)
+{
+  CrmServerUser *user = authenticate (self, msg, NULL);
+  SnapshotRequest *request;
+
+  if (user == NULL)
+    return;
+  request = g_new0 (SnapshotRequest, 1);
+  request->self = g_object_ref (self);
+  request->msg = g_object_ref (msg);
+  request->user = user;
+  soup_server_message_pause (msg);
+  crm_server_storage_snapshot_async (self->storage, user, self->cancellable, snapshot_ready,
+                                     request);
+}
+
+static void
+respond_method_not_allowed (CrmServer         *self,
+                            SoupServerMessage *msg,
+                            const char        *allowed)
+{
+  g_autofree char *message = g_strdup_printf (_("%s is not allowed here; use %s"),
+                                              soup_server_message_get_method (msg), allowed);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allowed);
+  respond_error (self, msg, CRM_SYNC_ERROR_METHOD_NOT_ALLOWED, message, 0);
+}
+
+static void
+handler (SoupServer        *soup,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  CrmServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  gboolean get = method == SOUP_METHOD_GET;
+  gboolean post = method == SOUP_METHOD_POST;
+
+  if (g_str_equal (path, CRM_PROTOCOL_PATH_INFO))
+    {
+      if (get)
+        handle_info (self, msg);
+      else
+        respond_method_not_allowed (self, msg, "GET");
+      return;
+    }
+  if (g_str_equal (path, CRM_PROTOCOL_PATH_SESSION) || g_str_equal (path, CRM_PROTOCOL_PATH_PUSH) ||
+      g_str_equal (path, CRM_PROTOCOL_PATH_PULL) || g_str_equal (path, CRM_PROTOCOL_PATH_SNAPSHOT))
+    {
+      if (!check_schema (self, msg))
+        return;
+      if (g_str_equal (path, CRM_PROTOCOL_PATH_SESSION))
+        {
+          if (post)
+            handle_sign_in (self, msg);
+          else if (method == SOUP_METHOD_DELETE)
+            handle_sign_out (self, msg);
+          else
+            respond_method_not_allowed (self, msg, "POST, DELETE");
+        }
+      else if (g_str_equal (path, CRM_PROTOCOL_PATH_PUSH))
+        post ? handle_push (self, msg) : respond_method_not_allowed (self, msg, "POST");
+      else if (g_str_equal (path, CRM_PROTOCOL_PATH_PULL))
+        get ? handle_pull (self, msg, query) : respond_method_not_allowed (self, msg, "GET");
+      else
+        get ? handle_snapshot (self, msg) : respond_method_not_allowed (self, msg, "GET");
+      return;
+    }
+  {
+    g_autofree char *message = g_strdup_printf (_("There is no endpoint %s %s on this server"),
+                                                method, path);
+    respond_error (self, msg, CRM_SYNC_ERROR_NOT_FOUND, message, 0);
+  }
+}
+
+/* --- logging ------------------------------------------------------------------------------- */
+
+static void
+request_started (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 CrmServer         *self)
+{
+  gint64 *start = g_new (gint64, 1);
+
+  *start = g_get_monotonic_time ();
+  g_object_set_data_full (G_OBJECT (msg), "crm-start", start, g_free);
+}
+
+static void
+request_done (SoupServer        *soup,
+              SoupServerMessage *msg,
+              CrmServer         *self)
+{
+  gint64 *start = g_object_get_data (G_OBJECT (msg), "crm-start");
+  const char *user = g_object_get_data (G_OBJECT (msg), "crm-user");
+  GUri *uri = soup_server_message_get_uri (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
+
+  /* one line per request: who, what, outcome, size, time */
+  printf ("%s %s %s %s %u %" G_GINT64_FORMAT " %.1fms\n",
+          soup_server_message_get_remote_host (msg) ? soup_server_message_get_remote_host (msg) : "-",
+          user ? user : "-",
+          soup_server_message_get_method (msg) ? soup_server_message_get_method (msg) : "-",
+          uri ? g_uri_get_path (uri) : "-",
+          soup_server_message_get_status (msg),
+          body ? (gint64) body->length : 0, ms);
+  fflush (stdout);
+}
+
+/* --- public ------------------------------------------------------------------------------- */
+
+CrmServer *
+crm_server_new (CrmServerStorage      *storage,
+                const CrmServerLimits *limits)
+{
+  CrmServer *self = g_object_new (CRM_TYPE_SERVER, NULL);
+
+  self->storage = g_object_ref (storage);
+  self->limits = *limits;
+  self->soup = soup_server_new ("server-header", "voronka-server/" PACKAGE_VERSION " ", NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_done), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_done), self);
+  return self;
+}
+
+gboolean
+crm_server_listen (CrmServer        *self,
+                   const char       *address,
+                   GTlsCertificate  *certificate,
+                   char            **out_url,
+                   GError          **error)
+{
+  g_autofree char *host = NULL;
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  const char *colon = address ? strrchr (address, ':') : NULL;
+  guint64 port = 0;
+  GSList *uris;
+
+  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("--listen takes HOST:PORT, e.g. 127.0.0.1:8443 (not “%s”)"),
+                   address ? address : "");
+      return FALSE;
+    }
+  host = g_strndup (address, colon - address);
+  if (host[0] == '[' && g_str_has_suffix (host, "]"))
+    {
+      char *inner = g_strndup (host + 1, strlen (host) - 2);
+      g_free (host);
+      host = inner;
+    }
+  if (g_str_equal (host, "localhost"))
+    {
+      g_free (host);
+      host = g_strdup ("127.0.0.1");
+    }
+  inet = g_inet_address_new_from_string (host);
+  if (inet == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("--listen needs an IP address, e.g. 127.0.0.1 or 0.0.0.0 (not “%s”)"), host);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (inet, (guint16) port);
+  if (certificate != NULL)
+    soup_server_set_tls_certificate (self->soup, certificate);
+  if (!soup_server_listen (self->soup, socket_address,
+                           certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->soup);
+  if (uris != NULL)
+    {
+      GUri *uri = uris->data;
+      const char *uri_host = g_uri_get_host (uri);
+      gboolean v6 = strchr (uri_host, ':') != NULL;
+
+      *out_url = g_strdup_printf ("%s://%s%s%s:%d", g_uri_get_scheme (uri), v6 ? "[" : "",
+                                  uri_host, v6 ? "]" : "", g_uri_get_port (uri));
+    }
+  else
+    *out_url = g_strdup (address);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  CrmServer *self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint fired = 0;
+
+  if (!crm_server_storage_tick (self->storage, crm_time_now_ms (), &fired, &error))
+    g_warning ("%s", error->message);
+  if (fired > 0)
+    {
+      printf ("tick: %u timer rule firings\n", fired);
+      fflush (stdout);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+crm_server_start_ticks (CrmServer *self,
+                        guint      seconds)
+{
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  if (seconds > 0)
+    self->tick_source = g_timeout_add_seconds (seconds, tick, self);
+}
+
+void
+crm_server_stop (CrmServer *self)
+{
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+}

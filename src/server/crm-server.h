@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server.h — the HTTP(S) front of voronka-server: SoupServer, the protocol's
+ * endpoints, sign-in and bearer tokens, limits (body size, rate per token), one log line
+ * per request, and the timer that runs the accounts' timer rules. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "crm-server-storage.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gsize   max_body;         /* bytes a request body may have (413 beyond) */
+  double  rate;             /* requests per second per token (429 beyond)… */
+  double  burst;            /* …after a burst of this many */
+  gint64  session_ttl_ms;   /* how long a token stays valid */
+} CrmServerLimits;
+
+#define CRM_SERVER_DEFAULT_MAX_BODY      (16 * 1024 * 1024)
+#define CRM_SERVER_DEFAULT_RATE          50.0
+#define CRM_SERVER_DEFAULT_BURST         500.0
+#define CRM_SERVER_DEFAULT_SESSION_DAYS  30
+
+#define CRM_TYPE_SERVER (crm_server_get_type ())
+G_DECLARE_FINAL_TYPE (CrmServer, crm_server, CRM, SERVER, GObject)
+
+CrmServer *crm_server_new          (CrmServerStorage       *storage,
+                                    const CrmServerLimits  *limits);
+/* Listens on "HOST:PORT" (port 0: any free one), with TLS when @certificate is given.
+ * *@out_url: the address clients use, e.g. "https://127.0.0.1:8443". */
+gboolean   crm_server_listen       (CrmServer        *self,
+                                    const char       *address,
+                                    GTlsCertificate  *certificate,
+                                    char            **out_url,
+                                    GError          **error);
+/* Runs the timer rules every @seconds (0: never). */
+void       crm_server_start_ticks  (CrmServer        *self,
+                                    guint             seconds);
+/* Stops listening and closes connections. */
+void       crm_server_stop         (CrmServer        *self);
+
+G_END_DECLS

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* main.c — voronka-server: the global --data option and dispatch to the commands. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "crm-server-admin.h"
+#include "crm-server-auth.h"
+
+typedef struct {
+  const char *group;
+  const char *name;
+  int       (*func) (const char *data_dir, int argc, char **argv);
+  const char *usage;
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "account", "create", crm_server_cmd_account_create,
+    "account create NAME [--template T] --admin USER --password-stdin",
+    N_("Create an account with its first administrator") },
+  { "user", "add", crm_server_cmd_user_add,
+    "user add ACCOUNT NAME [--role R] --password-stdin", N_("Add a user to an account") },
+  { "user", "revoke", crm_server_cmd_user_revoke,
+    "user revoke ACCOUNT NAME", N_("Sign a user out everywhere (revoke their tokens)") },
+  { "serve", NULL, crm_server_cmd_serve,
+    "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--database sqlite]",
+    N_("Serve the sync API (TLS; --insecure-http only for tests)") },
+};
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "%s\n\n", _("Usage: voronka-server --data DIR COMMAND [OPTIONS…]"));
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %s\n      %s\n", commands[i].usage, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("Global options:"));
+  fprintf (out, "  --data DIR   %s\n", _("The server's data folder (accounts, users, certificate)"));
+  fprintf (out, "  --version    %s\n", _("Print the version"));
+  fprintf (out, "\n%s\n", _("Run “voronka-server COMMAND --help” for a command's options."));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *data_dir = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  g_autofree char *prgname = NULL;
+  const Command *command = NULL;
+  int i;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  g_set_prgname ("voronka-server");
+
+  for (i = 1; i < argc && argv[i][0] == '-'; i++)
+    {
+      if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
+        {
+          print_help (stdout);
+          return 0;
+        }
+      if (g_str_equal (argv[i], "--version"))
+        {
+          g_print ("voronka-server %s\n", PACKAGE_VERSION);
+          return 0;
+        }
+      if (g_str_equal (argv[i], "--data") && i + 1 < argc)
+        {
+          g_free (data_dir);
+          data_dir = g_strdup (argv[++i]);
+        }
+      else if (g_str_has_prefix (argv[i], "--data="))
+        {
+          g_free (data_dir);
+          data_dir = g_strdup (argv[i] + strlen ("--data="));
+        }
+      else
+        {
+          g_printerr (_("voronka-server: unknown option %s\n"), argv[i]);
+          print_help (stderr);
+          return 2;
+        }
+    }
+  if (i >= argc)
+    {
+      print_help (stderr);
+      return 2;
+    }
+
+  for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
+    if (g_str_equal (commands[c].group, argv[i]) &&
+        (commands[c].name == NULL || (i + 1 < argc && g_str_equal (commands[c].name, argv[i + 1]))))
+      {
+        command = &commands[c];
+        break;
+      }
+  if (command == NULL)
+    {
+      g_printerr (_("voronka-server: unknown command «%s»\n"), argv[i]);
+      print_help (stderr);
+      return 2;
+    }
+  i += command->name != NULL ? 2 : 1;
+
+  prgname = command->name != NULL
+            ? g_strdup_printf ("voronka-server %s %s", command->group, command->name)
+            : g_strdup_printf ("voronka-server %s", command->group);
+  g_set_prgname (prgname);
+  args = g_ptr_array_new ();
+  g_ptr_array_add (args, prgname);
+  for (; i < argc; i++)
+    {
+      /* --data is accepted after the command too */
+      if (g_str_equal (argv[i], "--data") && i + 1 < argc)
+        {
+          g_free (data_dir);
+          data_dir = g_strdup (argv[++i]);
+          continue;
+        }
+      g_ptr_array_add (args, argv[i]);
+    }
+  g_ptr_array_add (args, NULL);
+
+  if (!crm_server_auth_init (&error))
+    {
+      g_printerr ("voronka-server: %s\n", error->message);
+      return 1;
+    }
+  return command->func (data_dir, (int) args->len - 1, (char **) args->pdata);
+}

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-protocol.h — the sync protocol's wire format, shared by the client (src/sync) and
+ * voronka-server: paths, headers, limits, the error domain, and encode/decode of every
+ * request and answer. Decoding never trusts its input: a wrong type, a missing member
+ * or an op that is not an op is an INVALID_INPUT error naming the member.
+ *
+ *   POST /api/v1/session        {"user","password","device","device_name"}
+ *                               → {"token","expires","account":{"id","name"},
+ *                                  "user":{"id","name","role"},"server_device","hlc"}
+ *   DELETE /api/v1/session      revokes the token in use → {"revoked":true,"hlc"}
+ *   POST /api/v1/sync/push      {"base": cursor, "ops": [op…]}
+ *                               → {"results":[{"op","status":"accepted","seq","hlc"} |
+ *                                   {"op","status":"rejected","code","message","values",
+ *                                    "corrective": op}], "head", "hlc"}
+ *   GET  /api/v1/sync/pull?since=SEQ&limit=N
+ *                               → {"ops":[op + "seq","base"…], "next", "more", "head", "hlc"}
+ *   GET  /api/v1/sync/snapshot  gzip of an SQLite replica; headers X-Voronka-Seq (the
+ *                               sequence it is valid at) and ETag; Range/If-Range resume.
+ *   Every request carries X-Voronka-Schema; every answer carries X-Voronka-HLC and, for
+ *   JSON, "hlc". An error is {"error":{"code","message"},"hlc"} with an HTTP status. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-op.h"
+
+G_BEGIN_DECLS
+
+#define CRM_PROTOCOL_SCHEMA_HEADER    "X-Voronka-Schema"
+#define CRM_PROTOCOL_HLC_HEADER       "X-Voronka-HLC"
+#define CRM_PROTOCOL_SEQ_HEADER       "X-Voronka-Seq"
+
+#define CRM_PROTOCOL_PATH_SESSION     "/api/v1/session"
+#define CRM_PROTOCOL_PATH_PUSH        "/api/v1/sync/push"
+#define CRM_PROTOCOL_PATH_PULL        "/api/v1/sync/pull"
+#define CRM_PROTOCOL_PATH_SNAPSHOT    "/api/v1/sync/snapshot"
+#define CRM_PROTOCOL_PATH_INFO        "/api/v1/info"
+
+/* The oldest client schema this build still serves; older ones are told to update. */
+#define CRM_PROTOCOL_MIN_SCHEMA       1
+#define CRM_PROTOCOL_MAX_PUSH_OPS     1000
+#define CRM_PROTOCOL_DEFAULT_PULL     1000
+#define CRM_PROTOCOL_MAX_PULL         5000
+/* An op stamped further ahead of the server's clock than this is re-stamped. */
+#define CRM_PROTOCOL_MAX_CLOCK_AHEAD_MS (5 * 60 * 1000)
+
+#define CRM_SYNC_ERROR (crm_sync_error_quark ())
+
+typedef enum {
+  CRM_SYNC_ERROR_FAILED,
+  CRM_SYNC_ERROR_INVALID_INPUT,       /* 400 invalid-input */
+  CRM_SYNC_ERROR_AUTH_FAILED,         /* 401 auth-failed */
+  CRM_SYNC_ERROR_PERMISSION_DENIED,   /* 403 permission-denied */
+  CRM_SYNC_ERROR_NOT_FOUND,           /* 404 not-found */
+  CRM_SYNC_ERROR_METHOD_NOT_ALLOWED,  /* 405 method-not-allowed */
+  CRM_SYNC_ERROR_SCHEMA_TOO_NEW,      /* 409 schema-too-new: the server is older */
+  CRM_SYNC_ERROR_SNAPSHOT_REQUIRED,   /* 410 snapshot-required: history was compacted */
+  CRM_SYNC_ERROR_TOO_LARGE,           /* 413 too-large */
+  CRM_SYNC_ERROR_UPDATE_REQUIRED,     /* 426 update-required: the app is too old */
+  CRM_SYNC_ERROR_RATE_LIMITED,        /* 429 rate-limited */
+  CRM_SYNC_ERROR_SERVER_ERROR,        /* 500 server-error */
+  CRM_SYNC_ERROR_SERVER_UNREACHABLE,  /* no answer: network, DNS, TLS */
+  CRM_SYNC_ERROR_BAD_ANSWER,          /* the server's answer is not what the protocol says */
+} CrmSyncError;
+
+GQuark        crm_sync_error_quark        (void);
+const char   *crm_sync_error_to_code      (CrmSyncError  code);
+/* FAILED for an unknown code string. */
+CrmSyncError  crm_sync_error_from_code    (const char   *code);
+guint         crm_sync_error_http_status  (CrmSyncError  code);
+
+/* --- errors on the wire ------------------------------------------------------------------ */
+
+/* {"error":{"code","message"},"hlc"} (hlc omitted when 0). */
+JsonNode     *crm_protocol_error_new      (CrmSyncError  code,
+                                           const char   *message,
+                                           guint64       hlc);
+/* Turns a non-2xx answer into a GError: the server's code and message when the body is
+ * a protocol error, otherwise a message naming the HTTP status. */
+void          crm_protocol_set_http_error (GError      **error,
+                                           guint         status,
+                                           const char   *reason,
+                                           GBytes       *body);
+
+/* --- JSON helpers -------------------------------------------------------------------------- */
+
+/* Parses @body as a JSON object (INVALID_INPUT, naming @what, when it is not). */
+JsonObject   *crm_protocol_parse_object   (GBytes       *body,
+                                           const char   *what,
+                                           GError      **error);
+/* Typed members, failing with INVALID_INPUT naming the member. */
+gboolean      crm_protocol_get_string     (JsonObject   *object,
+                                           const char   *member,
+                                           gboolean      required,
+                                           const char  **out,
+                                           GError      **error);
+gboolean      crm_protocol_get_int        (JsonObject   *object,
+                                           const char   *member,
+                                           gboolean      required,
+                                           gint64       *out,
+                                           GError      **error);
+GBytes       *crm_protocol_to_bytes       (JsonNode     *node);
+/* "hlc" of an answer (0 when missing). */
+guint64       crm_protocol_get_hlc        (JsonObject   *object);
+void          crm_protocol_set_hlc        (JsonObject   *object,
+                                           guint64       hlc);
+
+/* --- session ------------------------------------------------------------------------------- */
+
+typedef struct {
+  char *user;
+  char *password;
+  char *device;        /* the replica's device id */
+  char *device_name;   /* for people: host name */
+} CrmSessionRequest;
+
+void               crm_session_request_clear     (CrmSessionRequest *request);
+JsonNode          *crm_session_request_to_json   (const CrmSessionRequest *request);
+gboolean           crm_session_request_parse     (GBytes            *body,
+                                                  CrmSessionRequest *out,
+                                                  GError           **error);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmSessionRequest, crm_session_request_clear)
+
+typedef struct {
+  char   *token;
+  gint64  expires;        /* UTC ms */
+  char   *account_id;
+  char   *account_name;
+  char   *user_id;        /* the user entity in the account */
+  char   *user_name;
+  char   *role;
+  char   *server_device;  /* the account replica's device id on the server */
+  guint64 hlc;
+} CrmSession;
+
+void               crm_session_clear             (CrmSession *session);
+JsonNode          *crm_session_to_json           (const CrmSession *session);
+gboolean           crm_session_parse             (GBytes     *body,
+                                                  CrmSession *out,
+                                                  GError    **error);
+/* For sessions on the heap (g_new0): clears and frees. */
+void               crm_session_free              (CrmSession *session);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmSession, crm_session_clear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmSession, crm_session_free)
+
+/* --- push ---------------------------------------------------------------------------------- */
+
+/* {"base", "ops"}: @base is the client's pull cursor (what it had seen of the server). */
+JsonNode          *crm_push_request_to_json      (gint64      base,
+                                                  GPtrArray  *ops);
+/* Validates every op (at most CRM_PROTOCOL_MAX_PUSH_OPS; TOO_LARGE beyond). */
+gboolean           crm_push_request_parse        (GBytes     *body,
+                                                  gint64     *out_base,
+                                                  GPtrArray **out_ops,
+                                                  GError    **error);
+
+typedef struct {
+  char       *op_id;
+  gboolean    accepted;
+  gint64      seq;          /* accepted: the server's sequence number of the op */
+  guint64     hlc;          /* accepted: the op's clock on the server (re-stamped when it
+                             * differs from the one pushed) */
+  char       *code;         /* rejected: "permission-denied", "caused-by-rejected",
+                             * "duplicate-automation", … */
+  char       *message;      /* rejected: for people */
+  JsonObject *values;       /* rejected: the server's values of the op's fields */
+  CrmOp      *corrective;   /* rejected: the server's op restoring them */
+} CrmPushResult;
+
+CrmPushResult     *crm_push_result_new           (void);
+void               crm_push_result_free          (CrmPushResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmPushResult, crm_push_result_free)
+
+JsonNode          *crm_push_response_to_json     (GPtrArray  *results,
+                                                  gint64      head,
+                                                  guint64     hlc);
+/* @out_results: CrmPushResult*, one per pushed op. */
+gboolean           crm_push_response_parse       (GBytes     *body,
+                                                  GPtrArray **out_results,
+                                                  gint64     *out_head,
+                                                  guint64    *out_hlc,
+                                                  GError    **error);
+
+/* --- pull ---------------------------------------------------------------------------------- */
+
+typedef struct {
+  GPtrArray *ops;    /* CrmOp*, op->seq = the server's sequence number */
+  GArray    *bases;  /* gint64 per op: what its author had seen of the server */
+  gint64     next;   /* the cursor after this page */
+  gboolean   more;
+  gint64     head;
+  guint64    hlc;
+} CrmPullPage;
+
+CrmPullPage       *crm_pull_page_new             (void);
+void               crm_pull_page_free            (CrmPullPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmPullPage, crm_pull_page_free)
+
+JsonNode          *crm_pull_page_to_json         (const CrmPullPage *page);
+CrmPullPage       *crm_pull_page_parse           (GBytes     *body,
+                                                  GError    **error);
+
+/* Reads ?since=SEQ&limit=N (@query may be NULL). */
+gboolean           crm_pull_query_parse          (GHashTable *query,
+                                                  gint64     *out_since,
+                                                  guint      *out_limit,
+                                                  GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-client.c — CrmSyncClient: settings, state properties, rounds in a worker
+ * thread (GTask), and background syncing driven by a timer, GNetworkMonitor and an
+ * exponential backoff with jitter. The rounds themselves are in crm-sync-round.c. */
+#define G_LOG_DOMAIN "voronka-sync"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-sync-client.h"
+#include "crm-sync-round-private.h"
+#include "crm-time.h"
+
+#define DEFAULT_BATCH      500
+#define DEFAULT_PAGE       1000
+#define BACKOFF_BASE_MS    5000
+#define BACKOFF_MAX_MS     (15 * 60 * 1000)
+
+G_DEFINE_ENUM_TYPE (CrmSyncState, crm_sync_state,
+  G_DEFINE_ENUM_VALUE (CRM_SYNC_STATE_IDLE, "idle"),
+  G_DEFINE_ENUM_VALUE (CRM_SYNC_STATE_SYNCING, "syncing"),
+  G_DEFINE_ENUM_VALUE (CRM_SYNC_STATE_OFFLINE, "offline"),
+  G_DEFINE_ENUM_VALUE (CRM_SYNC_STATE_ERROR, "error"))
+
+G_DEFINE_BOXED_TYPE (CrmSyncReport, crm_sync_report, crm_sync_report_copy, crm_sync_report_free)
+
+CrmSyncReport *
+crm_sync_report_copy (const CrmSyncReport *report)
+{
+  CrmSyncReport *copy = g_memdup2 (report, sizeof *report);
+
+  copy->token = g_strdup (report->token);
+  copy->session = NULL;
+  if (report->session != NULL)
+    {
+      copy->session = g_new0 (CrmSession, 1);
+      copy->session->token = g_strdup (report->session->token);
+      copy->session->expires = report->session->expires;
+      copy->session->account_id = g_strdup (report->session->account_id);
+      copy->session->account_name = g_strdup (report->session->account_name);
+      copy->session->user_id = g_strdup (report->session->user_id);
+      copy->session->user_name = g_strdup (report->session->user_name);
+      copy->session->role = g_strdup (report->session->role);
+      copy->session->server_device = g_strdup (report->session->server_device);
+      copy->session->hlc = report->session->hlc;
+    }
+  return copy;
+}
+
+void
+crm_sync_report_free (CrmSyncReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->token);
+  if (report->session != NULL)
+    {
+      crm_session_clear (report->session);
+      g_free (report->session);
+    }
+  g_free (report);
+}
+
+struct _CrmSyncClient
+{
+  GObject          parent_instance;
+
+  char            *replica_path;
+  char            *server_url;
+  char            *user;
+  char            *token;
+  char            *password;
+  GTlsDatabase    *tls_database;
+  gboolean         allow_insecure;
+  guint            batch_size;
+  guint            page_size;
+
+  CrmSyncState     state;
+  gint64           ops_waiting;
+  gint64           last_synced;
+  char            *last_error;
+
+  /* background syncing */
+  GMainContext    *context;      /* where properties change and timers run */
+  gboolean         running;
+  gboolean         in_round;
+  gboolean         again;        /* sync_now() during a round */
+  guint            interval;
+  guint            attempt;      /* failed rounds in a row */
+  GSource         *timer;
+  GRand           *rand;
+  GNetworkMonitor *monitor;
+  gulong           monitor_handler;
+  GCancellable    *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (CrmSyncClient, crm_sync_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_REPLICA_PATH,
+  PROP_SERVER_URL,
+  PROP_USER,
+  PROP_STATE,
+  PROP_OPS_WAITING,
+  PROP_LAST_SYNCED,
+  PROP_LAST_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+crm_sync_client_dispose (GObject *object)
+{
+  CrmSyncClient *self = CRM_SYNC_CLIENT (object);
+
+  crm_sync_client_stop (self);
+  G_OBJECT_CLASS (crm_sync_client_parent_class)->dispose (object);
+}
+
+static void
+crm_sync_client_finalize (GObject *object)
+{
+  CrmSyncClient *self = CRM_SYNC_CLIENT (object);
+
+  g_free (self->replica_path);
+  g_free (self->server_url);
+  g_free (self->user);
+  g_free (self->token);
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
+  g_clear_object (&self->tls_database);
+  g_free (self->last_error);
+  g_clear_pointer (&self->rand, g_rand_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (crm_sync_client_parent_class)->finalize (object);
+}
+
+static void
+crm_sync_client_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  CrmSyncClient *self = CRM_SYNC_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_REPLICA_PATH: g_value_set_string (value, self->replica_path); break;
+    case PROP_SERVER_URL:   g_value_set_string (value, self->server_url); break;
+    case PROP_USER:         g_value_set_string (value, self->user); break;
+    case PROP_STATE:        g_value_set_enum (value, self->state); break;
+    case PROP_OPS_WAITING:  g_value_set_int64 (value, self->ops_waiting); break;
+    case PROP_LAST_SYNCED:  g_value_set_int64 (value, self->last_synced); break;
+    case PROP_LAST_ERROR:   g_value_set_string (value, self->last_error); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_sync_client_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  CrmSyncClient *self = CRM_SYNC_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_REPLICA_PATH: self->replica_path = g_value_dup_string (value); break;
+    case PROP_SERVER_URL:   self->server_url = g_value_dup_string (value); break;
+    case PROP_USER:         self->user = g_value_dup_string (value); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+crm_sync_client_class_init (CrmSyncClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = crm_sync_client_dispose;
+  object_class->finalize = crm_sync_client_finalize;
+  object_class->get_property = crm_sync_client_get_property;
+  object_class->set_property = crm_sync_client_set_property;
+
+  properties[PROP_REPLICA_PATH] =
+    g_param_spec_string ("replica-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USER] =
+    g_param_spec_string ("user", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, CRM_TYPE_SYNC_STATE, CRM_SYNC_STATE_IDLE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OPS_WAITING] =
+    g_param_spec_int64 ("ops-waiting", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_SYNCED] =
+    g_param_spec_int64 ("last-synced", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+crm_sync_client_init (CrmSyncClient *self)
+{
+  self->batch_size = DEFAULT_BATCH;
+  self->page_size = DEFAULT_PAGE;
+  self->state = CRM_SYNC_STATE_IDLE;
+  self->context = g_main_context_ref_thread_default ();
+  self->rand = g_rand_new ();
+  self->cancellable = g_cancellable_new ();
+}
+
+CrmSyncClient *
+crm_sync_client_new (const char *replica_path,
+                     const char *server_url,
+                     const char *user)
+{
+  return g_object_new (CRM_TYPE_SYNC_CLIENT, "replica-path", replica_path,
+                       "server-url", server_url, "user", user, NULL);
+}
+
+const char *
+crm_sync_client_get_replica_path (CrmSyncClient *self)
+{
+  return self->replica_path;
+}
+
+const char *
+crm_sync_client_get_server_url (CrmSyncClient *self)
+{
+  return self->server_url;
+}
+
+const char *
+crm_sync_client_get_user (CrmSyncClient *self)
+{
+  return self->user;
+}
+
+void
+crm_sync_client_set_token (CrmSyncClient *self,
+                           const char    *token)
+{
+  g_free (self->token);
+  self->token = g_strdup (token);
+}
+
+const char *
+crm_sync_client_get_token (CrmSyncClient *self)
+{
+  return self->token;
+}
+
+void
+crm_sync_client_set_password (CrmSyncClient *self,
+                              const char    *password)
+{
+  if (self->password != NULL)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
+  self->password = g_strdup (password);
+}
+
+gboolean
+crm_sync_client_set_ca_file (CrmSyncClient  *self,
+                             const char     *pem_path,
+                             GError        **error)
+{
+  /* GTlsFileDatabase wants an absolute path */
+  g_autofree char *absolute = g_canonicalize_filename (pem_path, NULL);
+  GTlsDatabase *database;
+
+  if (!g_file_test (absolute, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("No such file: %s"), absolute);
+      return FALSE;
+    }
+  database = g_tls_file_database_new (absolute, error);
+
+  if (database == NULL)
+    return FALSE;
+  g_clear_object (&self->tls_database);
+  self->tls_database = database;
+  return TRUE;
+}
+
+void
+crm_sync_client_set_allow_insecure (CrmSyncClient *self,
+                                    gboolean       allow)
+{
+  self->allow_insecure = allow;
+}
+
+void
+crm_sync_client_set_batch_size (CrmSyncClient *self,
+                                guint          ops)
+{
+  self->batch_size = CLAMP (ops, 1, CRM_PROTOCOL_MAX_PUSH_OPS);
+}
+
+void
+crm_sync_client_set_page_size (CrmSyncClient *self,
+                               guint          ops)
+{
+  self->page_size = CLAMP (ops, 1, CRM_PROTOCOL_MAX_PULL);
+}
+
+CrmSyncState
+crm_sync_client_get_state (CrmSyncClient *self)
+{
+  return self->state;
+}
+
+gint64
+crm_sync_client_get_ops_waiting (CrmSyncClient *self)
+{
+  return self->ops_waiting;
+}
+
+gint64
+crm_sync_client_get_last_synced (CrmSyncClient *self)
+{
+  return self->last_synced;
+}
+
+const char *
+crm_sync_client_get_last_error (CrmSyncClient *self)
+{
+  return self->last_error;
+}
+
+/* --- state ------------------------------------------------------------------------------- */
+
+static void
+set_state (CrmSyncClient *self,
+           CrmSyncState   state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_ops_waiting (CrmSyncClient *self,
+                 gint64         waiting)
+{
+  if (self->ops_waiting == waiting)
+    return;
+  self->ops_waiting = waiting;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPS_WAITING]);
+}
+
+static void
+set_last_error (CrmSyncClient *self,
+                const char    *message)
+{
+  if (g_strcmp0 (self->last_error, message) == 0)
+    return;
+  g_free (self->last_error);
+  self->last_error = g_strdup (message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+/* What a finished round means for the properties (on the client's thread). */
+static void
+round_finished (CrmSyncClient       *self,
+                const CrmSyncReport *report,
+                const GError        *error)
+{
+  if (report != NULL)
+    {
+      if (report->token != NULL)
+        crm_sync_client_set_token (self, report->token);
+      self->last_synced = crm_time_now_ms ();
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SYNCED]);
+      set_ops_waiting (self, report->waiting);
+      set_last_error (self, NULL);
+      set_state (self, CRM_SYNC_STATE_IDLE);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      set_state (self, CRM_SYNC_STATE_IDLE);
+      return;
+    }
+  set_last_error (self, error->message);
+  set_state (self, g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE)
+                   ? CRM_SYNC_STATE_OFFLINE : CRM_SYNC_STATE_ERROR);
+}
+
+static CrmSyncRound *
+new_round (CrmSyncClient *self)
+{
+  CrmSyncRound *round = g_new0 (CrmSyncRound, 1);
+
+  round->replica_path = g_strdup (self->replica_path);
+  round->server_url = g_strdup (self->server_url);
+  round->user = g_strdup (self->user);
+  round->token = g_strdup (self->token);
+  round->password = g_strdup (self->password);
+  round->tls_database = self->tls_database ? g_object_ref (self->tls_database) : NULL;
+  round->allow_insecure = self->allow_insecure;
+  round->batch_size = self->batch_size;
+  round->page_size = self->page_size;
+  return round;
+}
+
+/* --- sign-in ------------------------------------------------------------------------------ */
+
+CrmSession *
+crm_sync_client_sign_in (CrmSyncClient  *self,
+                         const char     *password,
+                         GCancellable   *cancellable,
+                         GError        **error)
+{
+  g_autoptr(CrmSyncRound) round = new_round (self);
+  CrmSession *session;
+
+  g_free (round->password);
+  round->password = g_strdup (password);
+  g_clear_pointer (&round->token, g_free);
+  session = crm_sync_round_sign_in (round, cancellable, error);
+  if (session != NULL)
+    crm_sync_client_set_token (self, session->token);
+  return session;
+}
+
+static void
+sign_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  GError *error = NULL;
+  CrmSession *session = crm_sync_round_sign_in (task_data, cancellable, &error);
+
+  if (session == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, session, (GDestroyNotify) crm_session_free);
+}
+
+void
+crm_sync_client_sign_in_async (CrmSyncClient       *self,
+                               const char          *password,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CrmSyncRound *round = new_round (self);
+
+  g_free (round->password);
+  round->password = g_strdup (password);
+  g_clear_pointer (&round->token, g_free);
+  g_task_set_source_tag (task, crm_sync_client_sign_in_async);
+  g_task_set_task_data (task, round, (GDestroyNotify) crm_sync_round_free);
+  g_task_run_in_thread (task, sign_in_thread);
+}
+
+CrmSession *
+crm_sync_client_sign_in_finish (CrmSyncClient  *self,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  CrmSession *session = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (session != NULL)
+    crm_sync_client_set_token (self, session->token);
+  return session;
+}
+
+/* --- rounds -------------------------------------------------------------------------------- */
+
+CrmSyncReport *
+crm_sync_client_sync (CrmSyncClient  *self,
+                      GCancellable   *cancellable,
+                      GError        **error)
+{
+  g_autoptr(CrmSyncRound) round = new_round (self);
+  g_autoptr(GError) local_error = NULL;
+  CrmSyncReport *report;
+
+  set_state (self, CRM_SYNC_STATE_SYNCING);
+  report = crm_sync_round_run (round, cancellable, &local_error);
+  round_finished (self, report, local_error);
+  if (report == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return report;
+}
+
+static void
+sync_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  CrmSyncReport *report = crm_sync_round_run (task_data, cancellable, &error);
+
+  if (report == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, report, (GDestroyNotify) crm_sync_report_free);
+}
+
+static void
+inner_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  CrmSyncClient *self = CRM_SYNC_CLIENT (source);
+  g_autoptr(GTask) outer = user_data;
+  GError *error = NULL;
+  CrmSyncReport *report = g_task_propagate_pointer (G_TASK (result), &error);
+
+  round_finished (self, report, error);
+  if (report == NULL)
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, report, (GDestroyNotify) crm_sync_report_free);
+}
+
+void
+crm_sync_client_sync_async (CrmSyncClient       *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *outer = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = g_task_new (self, cancellable, inner_done, outer);
+
+  g_task_set_source_tag (outer, crm_sync_client_sync_async);
+  g_task_set_task_data (inner, new_round (self), (GDestroyNotify) crm_sync_round_free);
+  set_state (self, CRM_SYNC_STATE_SYNCING);
+  g_task_run_in_thread (inner, sync_thread);
+}
+
+CrmSyncReport *
+crm_sync_client_sync_finish (CrmSyncClient  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+count_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  g_task_return_int (task, crm_sync_round_count_waiting (task_data));
+}
+
+static void
+count_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  gssize waiting = g_task_propagate_int (G_TASK (result), NULL);
+
+  if (waiting >= 0)
+    set_ops_waiting (CRM_SYNC_CLIENT (source), waiting);
+}
+
+void
+crm_sync_client_refresh (CrmSyncClient *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, count_done, NULL);
+
+  g_task_set_task_data (task, g_strdup (self->replica_path), g_free);
+  g_task_run_in_thread (task, count_thread);
+}
+
+/* --- background ---------------------------------------------------------------------------- */
+
+guint
+crm_sync_backoff_delay_ms (guint  attempt,
+                           GRand *rand)
+{
+  guint64 delay = BACKOFF_BASE_MS;
+
+  for (guint i = 1; i < attempt && delay < BACKOFF_MAX_MS; i++)
+    delay *= 2;
+  delay = MIN (delay, BACKOFF_MAX_MS);
+  /* ±50 %: many clients that lost the server at once do not come back at once */
+  return (guint) (delay / 2 + g_rand_int_range (rand, 0, (gint32) MIN (delay, G_MAXINT32)));
+}
+
+static void schedule (CrmSyncClient *self, guint delay_ms);
+
+static void
+background_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CrmSyncClient *self = CRM_SYNC_CLIENT (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmSyncReport) report = crm_sync_client_sync_finish (self, result, &error);
+
+  self->in_round = FALSE;
+  if (!self->running)
+    return;
+  if (report != NULL)
+    {
+      self->attempt = 0;
+      schedule (self, self->again ? 0 : self->interval * 1000);
+    }
+  else if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED) ||
+           g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SCHEMA_TOO_NEW) ||
+           g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPDATE_REQUIRED))
+    {
+      /* retrying cannot help: wait for the user (sign in, update) or "Sync now" */
+      if (self->again)
+        schedule (self, 0);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      self->attempt++;
+      schedule (self, self->again ? 0 : crm_sync_backoff_delay_ms (self->attempt, self->rand));
+    }
+  self->again = FALSE;
+  g_object_unref (self);
+}
+
+static gboolean
+on_timer (gpointer user_data)
+{
+  CrmSyncClient *self = user_data;
+
+  g_clear_pointer (&self->timer, g_source_unref);
+  if (self->in_round)
+    {
+      self->again = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  if (self->monitor != NULL && !g_network_monitor_get_network_available (self->monitor))
+    {
+      set_state (self, CRM_SYNC_STATE_OFFLINE);
+      return G_SOURCE_REMOVE;   /* "network-changed" starts the next round */
+    }
+  self->in_round = TRUE;
+  self->again = FALSE;
+  crm_sync_client_sync_async (self, self->cancellable, background_done, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule (CrmSyncClient *self,
+          guint          delay_ms)
+{
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+  self->timer = g_timeout_source_new (delay_ms);
+  g_source_set_callback (self->timer, on_timer, self, NULL);
+  g_source_attach (self->timer, self->context);
+}
+
+static void
+network_changed (GNetworkMonitor *monitor,
+                 gboolean         available,
+                 CrmSyncClient   *self)
+{
+  if (!available)
+    {
+      if (!self->in_round)
+        set_state (self, CRM_SYNC_STATE_OFFLINE);
+      return;
+    }
+  if (self->state == CRM_SYNC_STATE_OFFLINE || self->attempt > 0)
+    {
+      self->attempt = 0;
+      schedule (self, 0);
+    }
+}
+
+void
+crm_sync_client_start (CrmSyncClient *self,
+                       guint          interval_seconds)
+{
+  self->interval = MAX (interval_seconds, 1);
+  if (!self->running)
+    {
+      self->running = TRUE;
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      self->monitor = g_network_monitor_get_default ();
+      self->monitor_handler = g_signal_connect (self->monitor, "network-changed",
+                                                G_CALLBACK (network_changed), self);
+    }
+  schedule (self, 0);
+}
+
+void
+crm_sync_client_stop (CrmSyncClient *self)
+{
+  self->running = FALSE;
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+  if (self->monitor != NULL)
+    {
+      g_clear_signal_handler (&self->monitor_handler, self->monitor);
+      self->monitor = NULL;
+    }
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+}
+
+void
+crm_sync_client_sync_now (CrmSyncClient *self)
+{
+  if (self->in_round)
+    {
+      self->again = TRUE;
+      return;
+    }
+  if (!self->running)
+    {
+      self->running = TRUE;
+      self->interval = self->interval ? self->interval : 300;
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+    }
+  self->attempt = 0;
+  schedule (self, 0);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-client.h — keeps a replica in sync with a voronka-server: pushes the outbox in
+ * batches, then pulls pages (the first sync of an empty replica installs a snapshot).
+ * The work runs in a worker thread with its own connection to the replica, so the UI
+ * thread never waits on disk or network; the state properties are updated on the thread
+ * that made the client.
+ *
+ * The app: crm_sync_client_new (path, url, user) → set "token" (from CrmCredentials) →
+ * crm_sync_client_start () for background syncs (periodic, on network changes, with
+ * exponential backoff and jitter after failures) and crm_sync_client_sync_now () for a
+ * "Sync now" button; bind to "state", "ops-waiting", "last-synced", "last-error". The CLI
+ * and tests use the blocking crm_sync_client_sync (). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "crm-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CRM_SYNC_STATE_IDLE,      /* in sync, or waiting for the next round */
+  CRM_SYNC_STATE_SYNCING,
+  CRM_SYNC_STATE_OFFLINE,   /* no network, or the server cannot be reached */
+  CRM_SYNC_STATE_ERROR,     /* the last round failed (see "last-error") */
+} CrmSyncState;
+
+GType crm_sync_state_get_type (void) G_GNUC_CONST;
+#define CRM_TYPE_SYNC_STATE (crm_sync_state_get_type ())
+
+/* What one sync round did. */
+typedef struct {
+  guint     pushed;       /* ops sent */
+  guint     rejected;     /* of which the server refused */
+  guint     pulled;       /* ops merged from the server */
+  guint     conflicts;    /* local edits that lost to concurrent ones */
+  gboolean  snapshot;     /* the round installed a snapshot */
+  gint64    cursor;       /* the server sequence pulled up to */
+  gint64    waiting;      /* ops still waiting to be pushed */
+  char     *token;        /* a new token when the round signed in with a password */
+  CrmSession *session;    /* the sign-in, when the round signed in */
+} CrmSyncReport;
+
+GType          crm_sync_report_get_type (void) G_GNUC_CONST;
+CrmSyncReport *crm_sync_report_copy     (const CrmSyncReport *report);
+void           crm_sync_report_free     (CrmSyncReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmSyncReport, crm_sync_report_free)
+
+#define CRM_TYPE_SYNC_CLIENT (crm_sync_client_get_type ())
+G_DECLARE_FINAL_TYPE (CrmSyncClient, crm_sync_client, CRM, SYNC_CLIENT, GObject)
+
+/* @replica_path: the local replica (created by the first sync when missing);
+ * @server_url: "https://host:port"; @user: the sign-in name. */
+CrmSyncClient *crm_sync_client_new            (const char     *replica_path,
+                                               const char     *server_url,
+                                               const char     *user);
+
+const char    *crm_sync_client_get_replica_path (CrmSyncClient *self);
+const char    *crm_sync_client_get_server_url (CrmSyncClient  *self);
+const char    *crm_sync_client_get_user       (CrmSyncClient  *self);
+/* The bearer token (from the keyring, or from a sign-in). */
+void           crm_sync_client_set_token      (CrmSyncClient  *self,
+                                               const char     *token);
+const char    *crm_sync_client_get_token      (CrmSyncClient  *self);
+/* With a password the client signs in when it has no token or the token is refused.
+ * Kept in memory only. */
+void           crm_sync_client_set_password   (CrmSyncClient  *self,
+                                               const char     *password);
+/* Trust the certificates in @pem_path (e.g. the server's self-signed one) instead of the
+ * system's. */
+gboolean       crm_sync_client_set_ca_file    (CrmSyncClient  *self,
+                                               const char     *pem_path,
+                                               GError        **error);
+/* Allow plain http:// to a loopback address (tests). Never anything else. */
+void           crm_sync_client_set_allow_insecure (CrmSyncClient *self,
+                                                   gboolean       allow);
+/* Ops per push request (default 500). */
+void           crm_sync_client_set_batch_size (CrmSyncClient  *self,
+                                               guint           ops);
+/* Ops per pull page (default 1000). */
+void           crm_sync_client_set_page_size  (CrmSyncClient  *self,
+                                               guint           ops);
+
+CrmSyncState   crm_sync_client_get_state      (CrmSyncClient  *self);
+gint64         crm_sync_client_get_ops_waiting (CrmSyncClient *self);
+/* UTC ms of the last complete sync (0: never). */
+gint64         crm_sync_client_get_last_synced (CrmSyncClient *self);
+const char    *crm_sync_client_get_last_error (CrmSyncClient  *self);
+/* Recounts "ops-waiting" (after the app wrote something). */
+void           crm_sync_client_refresh        (CrmSyncClient  *self);
+
+/* Signs in with @password: the session's token becomes the client's. */
+CrmSession    *crm_sync_client_sign_in        (CrmSyncClient  *self,
+                                               const char     *password,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           crm_sync_client_sign_in_async  (CrmSyncClient       *self,
+                                               const char          *password,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+CrmSession    *crm_sync_client_sign_in_finish (CrmSyncClient  *self,
+                                               GAsyncResult   *result,
+                                               GError        **error);
+
+/* One round: push everything waiting, then pull everything new. Blocking. */
+CrmSyncReport *crm_sync_client_sync           (CrmSyncClient  *self,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           crm_sync_client_sync_async     (CrmSyncClient       *self,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+CrmSyncReport *crm_sync_client_sync_finish    (CrmSyncClient  *self,
+                                               GAsyncResult   *result,
+                                               GError        **error);
+
+/* Background syncing: every @interval_seconds, when the network comes back, and after
+ * failures with exponential backoff (with jitter, up to 15 minutes). */
+void           crm_sync_client_start          (CrmSyncClient  *self,
+                                               guint           interval_seconds);
+void           crm_sync_client_stop           (CrmSyncClient  *self);
+/* A round as soon as possible (the "Sync now" button); no-op while one runs. */
+void           crm_sync_client_sync_now       (CrmSyncClient  *self);
+
+/* The backoff delay before retry @attempt (1, 2, …) in ms, with jitter from @rand. */
+guint          crm_sync_backoff_delay_ms      (guint           attempt,
+                                               GRand          *rand);
+
+G_END_DECLS

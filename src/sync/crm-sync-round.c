@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-round.c — one sync round, blocking, in whatever thread calls it:
+ *   1. sign in when there is no token (or the token is refused) and a password is known;
+ *   2. push the outbox in batches; each answer is taken in one transaction;
+ *   3. a replica that never synced and holds nothing installs a snapshot (resumable: the
+ *      download goes to REPLICA.snapshot.part and continues with Range/If-Range);
+ *   4. pull pages; each page is merged with its cursor in one transaction.
+ * Killed anywhere, the next round picks up where this one stopped: the server accepts a
+ * pushed op once, the cursor only moves with the page it belongs to. */
+#define G_LOG_DOMAIN "voronka-sync"
+
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "crm-sync-round-private.h"
+#include "crm-sync-store.h"
+#include "crm-hlc.h"
+
+typedef struct {
+  CrmSyncRound  *round;
+  SoupSession   *session;
+  GCancellable  *cancellable;
+  guint64        hlc;          /* the greatest server clock seen */
+  gboolean       signed_in;    /* this round signed in already */
+  CrmSession    *new_session;
+} Http;
+
+void
+crm_sync_round_free (CrmSyncRound *round)
+{
+  if (round == NULL)
+    return;
+  g_free (round->replica_path);
+  g_free (round->server_url);
+  g_free (round->user);
+  g_free (round->token);
+  if (round->password != NULL)
+    memset (round->password, 0, strlen (round->password));
+  g_free (round->password);
+  g_clear_object (&round->tls_database);
+  g_free (round);
+}
+
+gboolean
+crm_sync_round_check_url (const char  *server_url,
+                          gboolean     allow_insecure,
+                          GError     **error)
+{
+  g_autoptr(GUri) uri = server_url ? g_uri_parse (server_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (uri == NULL || host == NULL || *host == '\0' ||
+      (g_strcmp0 (scheme, "https") != 0 && g_strcmp0 (scheme, "http") != 0))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("“%s” is not a server address; write it like https://crm.example.com:8443"),
+                   server_url ? server_url : "");
+      return FALSE;
+    }
+  if (g_str_equal (scheme, "https"))
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  if (!allow_insecure ||
+      !(g_str_equal (host, "localhost") || (address && g_inet_address_get_is_loopback (address))))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Refusing to sync over plain http:// (%s): passwords and data would travel "
+                     "unencrypted; use https:// (plain http is only for a test server on this "
+                     "machine, with --insecure)"), server_url);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- HTTP ------------------------------------------------------------------------------- */
+
+static void
+transport_error (Http         *http,
+                 GError      **error,
+                 GError       *cause)
+{
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, cause);
+  else if (cause->domain == G_TLS_ERROR)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                   _("Could not make a secure connection to %s: %s (if the server uses its own "
+                     "certificate, pass it with --ca-file)"),
+                   http->round->server_url, cause->message);
+      g_error_free (cause);
+    }
+  else
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                   _("Could not reach the server at %s: %s"), http->round->server_url,
+                   cause->message);
+      g_error_free (cause);
+    }
+}
+
+static SoupMessage *
+new_message (Http        *http,
+             const char  *method,
+             const char  *path,
+             GError     **error)
+{
+  g_autofree char *base = g_strdup (http->round->server_url);
+  g_autofree char *url = NULL;
+  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
+  SoupMessage *msg;
+  SoupMessageHeaders *headers;
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  url = g_strconcat (base, path, NULL);
+  msg = soup_message_new (method, url);
+  if (msg == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("“%s” is not a valid address"), url);
+      return NULL;
+    }
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, CRM_PROTOCOL_SCHEMA_HEADER, schema);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (http->round->token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", http->round->token, NULL);
+      soup_message_headers_replace (headers, "Authorization", bearer);
+    }
+  return msg;
+}
+
+static void
+absorb_hlc_header (Http        *http,
+                   SoupMessage *msg)
+{
+  const char *text = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                   CRM_PROTOCOL_HLC_HEADER);
+  guint64 hlc = 0;
+
+  if (text != NULL && crm_hlc_parse (text, &hlc))
+    http->hlc = MAX (http->hlc, hlc);
+}
+
+static GBytes *
+send_once (Http        *http,
+           const char  *method,
+           const char  *path,
+           GBytes      *body,
+           GError     **error)
+{
+  g_autoptr(SoupMessage) msg = new_message (http, method, path, error);
+  g_autoptr(GBytes) answer = NULL;
+  GError *local_error = NULL;
+  guint status;
+
+  if (msg == NULL)
+    return NULL;
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (http->session, msg, http->cancellable, &local_error);
+  if (answer == NULL)
+    {
+      transport_error (http, error, local_error);
+      return NULL;
+    }
+  absorb_hlc_header (http, msg);
+  status = soup_message_get_status (msg);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      crm_protocol_set_http_error (error, status, soup_message_get_reason_phrase (msg), answer);
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
+}
+
+static CrmSession *
+sign_in (Http    *http,
+         GError **error)
+{
+  CrmSyncRound *round = http->round;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autofree char *old_token = g_steal_pointer (&round->token);
+  CrmSessionRequest request = { 0 };
+  CrmSession *session;
+
+  if (round->password == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                   old_token ? _("The sign-in to %s as %s has expired or was revoked; sign in "
+                                 "again with the password")
+                             : _("Not signed in to %s as %s yet; sign in with the password"),
+                   round->server_url, round->user);
+      round->token = g_steal_pointer (&old_token);
+      return NULL;
+    }
+  if (g_file_test (round->replica_path, G_FILE_TEST_EXISTS))
+    store = crm_store_open (round->replica_path, NULL);
+  request.user = round->user;
+  request.password = round->password;
+  request.device = store ? (char *) crm_store_get_device_id (store) : NULL;
+  request.device_name = (char *) g_get_host_name ();
+  node = crm_session_request_to_json (&request);
+  body = crm_protocol_to_bytes (node);
+  answer = send_once (http, "POST", CRM_PROTOCOL_PATH_SESSION, body, error);
+  if (answer == NULL)
+    return NULL;
+  session = g_new0 (CrmSession, 1);
+  if (!crm_session_parse (answer, session, error))
+    {
+      crm_session_clear (session);
+      g_free (session);
+      return NULL;
+    }
+  round->token = g_strdup (session->token);
+  http->signed_in = TRUE;
+  return session;
+}
+
+/* A request with the token; a refused token is renewed once with the password. */
+static GBytes *
+send_authorized (Http        *http,
+                 const char  *method,
+                 const char  *path,
+                 GBytes      *body,
+                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GBytes *answer;
+
+  if (http->round->token == NULL)
+    {
+      CrmSession *session = sign_in (http, error);
+
+      if (session == NULL)
+        return NULL;
+      crm_session_free (http->new_session);
+      http->new_session = session;
+    }
+  answer = send_once (http, method, path, body, &local_error);
+  if (answer == NULL &&
+      g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED) &&
+      !http->signed_in && http->round->password != NULL)
+    {
+      CrmSession *session = sign_in (http, error);
+
+      if (session == NULL)
+        return NULL;
+      crm_session_free (http->new_session);
+      http->new_session = session;
+      g_clear_error (&local_error);
+      answer = send_once (http, method, path, body, &local_error);
+    }
+  if (answer == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return answer;
+}
+
+static void
+http_init (Http          *http,
+           CrmSyncRound  *round,
+           GCancellable  *cancellable)
+{
+  g_autofree char *agent = g_strdup_printf ("Voronka/%s ", PACKAGE_VERSION);
+
+  memset (http, 0, sizeof *http);
+  http->round = round;
+  http->cancellable = cancellable;
+  http->session = soup_session_new_with_options ("timeout", 120, "idle-timeout", 30,
+                                                 "user-agent", agent, NULL);
+  if (round->tls_database != NULL)
+    soup_session_set_tls_database (http->session, round->tls_database);
+}
+
+static void
+http_clear (Http *http)
+{
+  g_clear_object (&http->session);
+  crm_session_free (http->new_session);
+  http->new_session = NULL;
+}
+
+CrmSession *
+crm_sync_round_sign_in (CrmSyncRound  *round,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  Http http;
+  CrmSession *session;
+
+  if (!crm_sync_round_check_url (round->server_url, round->allow_insecure, error))
+    return NULL;
+  http_init (&http, round, cancellable);
+  session = sign_in (&http, error);
+  http_clear (&http);
+  return session;
+}
+
+/* --- push -------------------------------------------------------------------------------- */
+
+static gboolean
+push_outbox (Http           *http,
+             CrmStore       *store,
+             CrmSyncReport  *report,
+             GError        **error)
+{
+  for (;;)
+    {
+      g_autoptr(GPtrArray) ops = crm_sync_store_dup_outbox (store, http->round->batch_size, error);
+      g_autoptr(GPtrArray) results = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GBytes) answer = NULL;
+      gint64 head = 0;
+      guint64 hlc = 0;
+      guint rejected = 0;
+
+      if (ops == NULL)
+        return FALSE;
+      if (ops->len == 0)
+        return TRUE;
+      node = crm_push_request_to_json (MAX (crm_sync_store_get_cursor (store), 0), ops);
+      body = crm_protocol_to_bytes (node);
+      answer = send_authorized (http, "POST", CRM_PROTOCOL_PATH_PUSH, body, error);
+      if (answer == NULL || !crm_push_response_parse (answer, &results, &head, &hlc, error))
+        return FALSE;
+      if (results->len != ops->len)
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                       _("The server answered about %u of the %u changes sent"),
+                       results->len, ops->len);
+          return FALSE;
+        }
+      if (!crm_sync_store_apply_push (store, ops, results, MAX (hlc, http->hlc), &rejected, error))
+        return FALSE;
+      report->pushed += ops->len;
+      report->rejected += rejected;
+    }
+}
+
+/* --- snapshot ------------------------------------------------------------------------------ */
+
+static gboolean
+remove_files (const char *base)
+{
+  static const char *const suffixes[] = { ".part", ".etag", ".db", ".db-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (base, suffixes[i], NULL);
+      g_unlink (path);
+    }
+  return TRUE;
+}
+
+static gboolean
+download_snapshot (Http        *http,
+                   const char  *base,
+                   gint64      *out_seq,
+                   GError     **error)
+{
+  g_autofree char *part = g_strconcat (base, ".part", NULL);
+  g_autofree char *etag_path = g_strconcat (base, ".etag", NULL);
+  g_autofree char *etag = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (part);
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  GError *local_error = NULL;
+  SoupMessageHeaders *headers;
+  goffset offset = 0, start = 0, end = 0, total = -1;
+  GStatBuf st;
+  const char *text;
+  guint status;
+
+  if (g_stat (part, &st) == 0 && g_file_get_contents (etag_path, &etag, NULL, NULL) && *etag)
+    offset = st.st_size;
+  msg = new_message (http, "GET", CRM_PROTOCOL_PATH_SNAPSHOT, error);
+  if (msg == NULL)
+    return FALSE;
+  if (offset > 0)
+    {
+      soup_message_headers_set_range (soup_message_get_request_headers (msg), offset, -1);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "If-Range", etag);
+    }
+  in = soup_session_send (http->session, msg, http->cancellable, &local_error);
+  if (in == NULL)
+    {
+      transport_error (http, error, local_error);
+      return FALSE;
+    }
+  absorb_hlc_header (http, msg);
+  status = soup_message_get_status (msg);
+  headers = soup_message_get_response_headers (msg);
+  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE)
+    {
+      remove_files (base);
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                   _("The interrupted download of the account did not match the server's copy; "
+                     "it starts over"));
+      return FALSE;
+    }
+  if (status != SOUP_STATUS_OK && status != SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      g_autoptr(GBytes) answer = g_input_stream_read_bytes (in, 64 * 1024, NULL, NULL);
+      crm_protocol_set_http_error (error, status, soup_message_get_reason_phrase (msg), answer);
+      return FALSE;
+    }
+  text = soup_message_headers_get_one (headers, CRM_PROTOCOL_SEQ_HEADER);
+  if (text == NULL || !g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, out_seq, NULL))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                   _("The server sent the account without saying which changes it holds"));
+      return FALSE;
+    }
+  if (status == SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      if (!soup_message_headers_get_content_range (headers, &start, &end, &total) ||
+          start != offset)
+        {
+          remove_files (base);
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                       _("The server resumed the download at the wrong place; it starts over"));
+          return FALSE;
+        }
+      out = g_file_append_to (file, G_FILE_CREATE_NONE, http->cancellable, error);
+    }
+  else
+    {
+      const char *new_etag = soup_message_headers_get_one (headers, "ETag");
+
+      total = soup_message_headers_get_content_length (headers);
+      out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, http->cancellable, error);
+      if (out != NULL && !g_file_set_contents (etag_path, new_etag ? new_etag : "", -1, error))
+        return FALSE;
+    }
+  if (out == NULL ||
+      g_output_stream_splice (G_OUTPUT_STREAM (out), in,
+                              G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                              G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                              http->cancellable, &local_error) < 0)
+    {
+      if (local_error != NULL)
+        transport_error (http, error, local_error);
+      return FALSE;
+    }
+  if (total > 0 && g_stat (part, &st) == 0 && st.st_size != total)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                   _("The download of the account stopped early; the next sync continues it"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+decompress (const char    *source,
+            const char    *target,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GFile) in_file = g_file_new_for_path (source);
+  g_autoptr(GFile) out_file = g_file_new_for_path (target);
+  g_autoptr(GFileInputStream) in = g_file_read (in_file, cancellable, error);
+  g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GInputStream) zin = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+
+  if (in == NULL)
+    return FALSE;
+  zin = g_converter_input_stream_new (G_INPUT_STREAM (in), G_CONVERTER (decompressor));
+  out = g_file_replace (out_file, NULL, FALSE, G_FILE_CREATE_NONE, cancellable, error);
+  return out != NULL &&
+         g_output_stream_splice (G_OUTPUT_STREAM (out), zin,
+                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, cancellable, error) >= 0;
+}
+
+static gboolean
+install_snapshot (Http           *http,
+                  CrmStore       *store,
+                  CrmSyncReport  *report,
+                  GError        **error)
+{
+  g_autofree char *base = g_strconcat (http->round->replica_path, ".snapshot", NULL);
+  g_autofree char *db = g_strconcat (base, ".db", NULL);
+  g_autofree char *part = g_strconcat (base, ".part", NULL);
+  g_autoptr(GError) local_error = NULL;
+  gint64 seq = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  if (!download_snapshot (http, base, &seq, &local_error))
+    {
+      CrmSession *session;
+
+      if (!g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED) ||
+          http->signed_in || http->round->password == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      session = sign_in (http, error);
+      if (session == NULL)
+        return FALSE;
+      crm_session_free (http->new_session);
+      http->new_session = session;
+      if (!download_snapshot (http, base, &seq, error))
+        return FALSE;
+    }
+  g_debug ("Snapshot at %" G_GINT64_FORMAT " downloaded in %.2f s", seq,
+           (g_get_monotonic_time () - start) / 1e6);
+  start = g_get_monotonic_time ();
+  if (!decompress (part, db, http->cancellable, &local_error))
+    {
+      remove_files (base);
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                   _("The copy of the account was damaged in transit (%s); the next sync "
+                     "downloads it again"), local_error->message);
+      return FALSE;
+    }
+  g_debug ("Snapshot decompressed in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  start = g_get_monotonic_time ();
+  if (!crm_sync_store_install_snapshot (store, db, seq, http->hlc, error))
+    return FALSE;
+  g_debug ("Snapshot installed in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  remove_files (base);
+  report->snapshot = TRUE;
+  return TRUE;
+}
+
+/* --- pull ----------------------------------------------------------------------------------- */
+
+static gboolean
+pull_pages (Http           *http,
+            CrmStore       *store,
+            CrmSyncReport  *report,
+            gboolean        snapshot_done,
+            GError        **error)
+{
+  for (;;)
+    {
+      gint64 cursor = MAX (crm_sync_store_get_cursor (store), 0);
+      g_autofree char *path = g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%u",
+                                               CRM_PROTOCOL_PATH_PULL, cursor,
+                                               http->round->page_size);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GBytes) answer = send_authorized (http, "GET", path, NULL, &local_error);
+      g_autoptr(CrmPullPage) page = NULL;
+      guint merged = 0, conflicts = 0;
+
+      if (answer == NULL &&
+          g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED) &&
+          !snapshot_done)
+        {
+          /* everything local is pushed by now, so a fresh copy loses nothing */
+          if (!install_snapshot (http, store, report, error))
+            return FALSE;
+          snapshot_done = TRUE;
+          continue;
+        }
+      if (answer == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      page = crm_pull_page_parse (answer, error);
+      if (page == NULL)
+        return FALSE;
+      if (page->ops->len == 0 && page->more)
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                       _("The server sent an empty page but said more was coming"));
+          return FALSE;
+        }
+      if (!crm_sync_store_apply_page (store, page, &merged, &conflicts, error))
+        return FALSE;
+      report->pulled += merged;
+      report->conflicts += conflicts;
+      report->cursor = page->next;
+      if (!page->more)
+        return TRUE;
+    }
+}
+
+CrmSyncReport *
+crm_sync_round_run (CrmSyncRound  *round,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_autoptr(CrmSyncReport) report = g_new0 (CrmSyncReport, 1);
+  g_autoptr(CrmStore) store = NULL;
+  gboolean fresh;
+  gboolean ok;
+  Http http;
+
+  if (!crm_sync_round_check_url (round->server_url, round->allow_insecure, error))
+    return NULL;
+  store = g_file_test (round->replica_path, G_FILE_TEST_EXISTS)
+          ? crm_store_open (round->replica_path, error)
+          : crm_store_create (round->replica_path, error);
+  if (store == NULL)
+    return NULL;
+  fresh = crm_sync_store_get_cursor (store) < 0 && crm_sync_store_is_empty (store);
+
+  http_init (&http, round, cancellable);
+  if (round->token == NULL)
+    {
+      http.new_session = sign_in (&http, error);
+      if (http.new_session == NULL)
+        {
+          http_clear (&http);
+          return NULL;
+        }
+    }
+  ok = push_outbox (&http, store, report, error) &&
+       (!fresh || install_snapshot (&http, store, report, error)) &&
+       pull_pages (&http, store, report, fresh, error) &&
+       crm_sync_store_mark_synced (store, http.hlc, error);
+  if (ok && http.new_session != NULL)
+    {
+      report->token = g_strdup (http.new_session->token);
+      report->session = g_steal_pointer (&http.new_session);
+    }
+  http_clear (&http);
+  if (!ok)
+    return NULL;
+  report->cursor = crm_sync_store_get_cursor (store);
+  report->waiting = crm_sync_store_count_outbox (store);
+  return g_steal_pointer (&report);
+}
+
+gint64
+crm_sync_round_count_waiting (const char *replica_path)
+{
+  g_autoptr(CrmStore) store = NULL;
+
+  if (replica_path == NULL || !g_file_test (replica_path, G_FILE_TEST_EXISTS))
+    return 0;
+  store = crm_store_open (replica_path, NULL);
+  return store != NULL ? crm_sync_store_count_outbox (store) : 0;
+}

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sync-snapshot.c — installing the server's copy of the account into a replica.
+ *
+ * An empty replica (a new device) takes the copy whole: the copy is prepared in place
+ * (this device's id and settings, the history marked as not made here, the cursor) and
+ * then written over the replica page by page with SQLite's backup API in one
+ * transaction — no row is re-inserted and no index rebuilt, which is what makes a new
+ * device fast. A replica that holds something (it came back after the server's history
+ * horizon) keeps its id, settings, conflict records and unpushed ops: its tables are
+ * replaced row by row inside one transaction and the unpushed ops applied again. */
+#define G_LOG_DOMAIN "voronka-sync"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "crm-sync-store.h"
+#include "crm-schema.h"
+#include "crm-store-private.h"
+#include "crm-store-sync-private.h"
+
+#define REPLICA_APPLICATION_ID 0x56524E4B
+
+static gboolean
+exec_sql (CrmStore    *store,
+          const char  *sql,
+          GError     **error)
+{
+  if (sqlite3_exec (_crm_store_get_db (store), sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, "installing the account copy");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+query_int (sqlite3    *db,
+           const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = 0;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* The copy's schema version, after checking it is a replica this app can read. */
+static gboolean
+check_snapshot (const char  *path,
+                gint64      *out_version,
+                GError     **error)
+{
+  sqlite3 *db = NULL;
+  gint64 application_id = 0, version = -1;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+    {
+      application_id = query_int (db, "PRAGMA application_id");
+      version = query_int (db, "PRAGMA user_version");
+    }
+  sqlite3_close (db);
+
+  if (application_id != REPLICA_APPLICATION_ID || version < 1)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                   _("The account copy the server sent is not a Voronka replica"));
+      return FALSE;
+    }
+  if (version > CRM_SCHEMA_VERSION)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPDATE_REQUIRED,
+                   _("The server's account uses a newer data schema (%d) than this app (%d): "
+                     "update the app"), (int) version, CRM_SCHEMA_VERSION);
+      return FALSE;
+    }
+  *out_version = version;
+  return TRUE;
+}
+
+/* --- a new device: the whole file ------------------------------------------------------- */
+
+static gboolean
+snapshot_failed (sqlite3     *db,
+                 const char  *what,
+                 GError     **error)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED,
+               _("Could not install the account copy (%s): %s"), what,
+               db ? sqlite3_errmsg (db) : "out of memory");
+  return FALSE;
+}
+
+/* Makes the copy this replica's: its meta (device id…) and conflict records, the
+ * server's history as ops made elsewhere (this device's own acknowledged), the cursor. */
+static gboolean
+prepare_copy (CrmStore    *store,
+              sqlite3     *copy,
+              gint64       seq,
+              GError     **error)
+{
+  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  if (sqlite3_prepare_v2 (copy, "ATTACH DATABASE ?1 AS mine", -1, &stmt, NULL) != SQLITE_OK)
+    return snapshot_failed (copy, "reading this replica", error);
+  sqlite3_bind_text (stmt, 1, crm_store_get_path (store), -1, SQLITE_TRANSIENT);
+  ok = sqlite3_step (stmt) == SQLITE_DONE;
+  sqlite3_finalize (stmt);
+  if (!ok)
+    return snapshot_failed (copy, "reading this replica", error);
+
+  ok = sqlite3_exec (copy, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+       sqlite3_prepare_v2 (copy,
+         "UPDATE changelog SET local = (device = ?1),"
+         " pushed = CASE WHEN device = ?1 THEN seq ELSE 0 END"
+         " WHERE local != (device = ?1) OR pushed != CASE WHEN device = ?1 THEN seq ELSE 0 END",
+         -1, &stmt, NULL) == SQLITE_OK;
+  if (ok)
+    {
+      sqlite3_bind_text (stmt, 1, crm_store_get_device_id (store), -1, SQLITE_TRANSIENT);
+      ok = sqlite3_step (stmt) == SQLITE_DONE;
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  ok = ok &&
+       sqlite3_exec (copy, "DELETE FROM main.meta; INSERT INTO main.meta SELECT * FROM mine.meta;"
+                           "DELETE FROM main.conflict;"
+                           "INSERT INTO main.conflict SELECT * FROM mine.conflict;",
+                     NULL, NULL, NULL) == SQLITE_OK &&
+       sqlite3_prepare_v2 (copy,
+         "INSERT INTO main.meta (key, value) VALUES ('sync.cursor', ?1)"
+         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", -1, &stmt, NULL) == SQLITE_OK;
+  if (ok)
+    {
+      sqlite3_bind_text (stmt, 1, cursor, -1, SQLITE_TRANSIENT);
+      ok = sqlite3_step (stmt) == SQLITE_DONE;
+    }
+  sqlite3_finalize (stmt);
+  ok = ok && sqlite3_exec (copy, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    {
+      snapshot_failed (copy, "preparing it", error);
+      sqlite3_exec (copy, "ROLLBACK", NULL, NULL, NULL);
+    }
+  sqlite3_exec (copy, "DETACH DATABASE mine", NULL, NULL, NULL);
+  return ok;
+}
+
+static gboolean
+install_whole (CrmStore    *store,
+               const char  *snapshot_path,
+               gint64       seq,
+               guint64      server_hlc,
+               GError     **error)
+{
+  sqlite3 *db = _crm_store_get_db (store);
+  sqlite3 *copy = NULL;
+  sqlite3_backup *backup;
+  gboolean ok = FALSE;
+  int rc;
+
+  if (sqlite3_open_v2 (snapshot_path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    {
+      snapshot_failed (copy, "opening it", error);
+      sqlite3_close (copy);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (copy, 5000);
+  if (!prepare_copy (store, copy, seq, error))
+    {
+      sqlite3_close (copy);
+      return FALSE;
+    }
+
+  /* every page in one step: one write transaction on the replica, all or nothing */
+  backup = sqlite3_backup_init (db, "main", copy, "main");
+  if (backup == NULL)
+    snapshot_failed (db, "copying it", error);
+  else
+    {
+      rc = sqlite3_backup_step (backup, -1);
+      ok = rc == SQLITE_DONE;
+      rc = sqlite3_backup_finish (backup);
+      if (!ok || rc != SQLITE_OK)
+        {
+          ok = FALSE;
+          snapshot_failed (db, "copying it", error);
+        }
+    }
+  sqlite3_close (copy);
+  if (!ok)
+    return FALSE;
+
+  /* the replica stays in WAL mode; the clock moves past everything copied */
+  if (!exec_sql (store, "PRAGMA journal_mode = WAL", error) || !_crm_store_begin (store, error))
+    return FALSE;
+  _crm_store_absorb_hlc (store, server_hlc);
+  _crm_store_absorb_hlc (store, (guint64) query_int (db, "SELECT max (hlc) FROM changelog"));
+  return _crm_store_commit (store, error);
+}
+
+/* --- a replica with data of its own: row by row --------------------------------------------- */
+
+static GPtrArray *
+table_columns (CrmStore    *store,
+               const char  *schema,
+               const char  *table)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA \"%s\".table_info (\"%s\")", schema, table);
+  GPtrArray *columns = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL) == SQLITE_OK)
+    while (sqlite3_step (stmt) == SQLITE_ROW)
+      g_ptr_array_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  sqlite3_finalize (stmt);
+  return columns;
+}
+
+/* main.TABLE := snap.TABLE, over the columns both have. */
+static gboolean
+copy_table (CrmStore    *store,
+            const char  *table,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) mine = table_columns (store, "main", table);
+  g_autoptr(GPtrArray) theirs = table_columns (store, "snap", table);
+  g_autoptr(GString) columns = g_string_new (NULL);
+  g_autofree char *sql = NULL;
+
+  for (guint i = 0; i < mine->len; i++)
+    for (guint j = 0; j < theirs->len; j++)
+      if (g_str_equal (mine->pdata[i], theirs->pdata[j]))
+        g_string_append_printf (columns, "%s\"%s\"", columns->len ? ", " : "",
+                                (char *) mine->pdata[i]);
+  sql = g_strdup_printf ("DELETE FROM main.\"%s\"", table);
+  if (!exec_sql (store, sql, error))
+    return FALSE;
+  if (columns->len == 0)
+    return TRUE;
+  g_free (sql);
+  sql = g_strdup_printf ("INSERT INTO main.\"%s\" (%s) SELECT %s FROM snap.\"%s\"", table,
+                         columns->str, columns->str, table);
+  return exec_sql (store, sql, error);
+}
+
+static gboolean
+replace_contents (CrmStore  *store,
+                  gint64     seq,
+                  GError   **error)
+{
+  const CrmEntityType *const *types = crm_schema_types ();
+  g_autoptr(GPtrArray) kept = NULL;
+  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  sqlite3_stmt *stmt;
+
+  for (guint t = 0; types[t] != NULL; t++)
+    if (!copy_table (store, types[t]->name, error))
+      return FALSE;
+  if (!copy_table (store, "other_entity", error) || !copy_table (store, "contact_token", error))
+    return FALSE;
+
+  /* history: the server's, with this device's ops acknowledged, plus what is not pushed */
+  kept = crm_sync_store_dup_outbox (store, G_MAXINT, error);
+  if (kept == NULL ||
+      !exec_sql (store, "DELETE FROM main.changelog WHERE NOT (local = 1 AND pushed = 0)", error))
+    return FALSE;
+  stmt = _crm_store_prepare (store,
+    "INSERT INTO main.changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
+    " actor, local, pushed) SELECT op_id, hlc, device, entity, entity_id, fields, cause, rule,"
+    " actor, device = ?1, CASE WHEN device = ?1 THEN seq ELSE 0 END FROM snap.changelog"
+    " WHERE op_id NOT IN (SELECT op_id FROM main.changelog) ORDER BY seq", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, crm_store_get_device_id (store), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      _crm_store_set_sql_error (store, error, "copying the account's history");
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < kept->len; i++)
+    if (!_crm_store_reapply_op (store, kept->pdata[i], error))
+      return FALSE;
+  _crm_store_absorb_hlc (store, (guint64) query_int (_crm_store_get_db (store),
+                                                     "SELECT max (hlc) FROM changelog"));
+  return crm_store_set_meta (store, "sync.cursor", cursor, error);
+}
+
+static gboolean
+install_rows (CrmStore    *store,
+              const char  *snapshot_path,
+              gint64       seq,
+              guint64      server_hlc,
+              GError     **error)
+{
+  sqlite3 *db = _crm_store_get_db (store);
+  sqlite3_stmt *attach = NULL;
+  gboolean ok;
+
+  if (sqlite3_prepare_v2 (db, "ATTACH DATABASE ?1 AS snap", -1, &attach, NULL) != SQLITE_OK)
+    {
+      sqlite3_finalize (attach);
+      _crm_store_set_sql_error (store, error, "opening the account copy");
+      return FALSE;
+    }
+  sqlite3_bind_text (attach, 1, snapshot_path, -1, SQLITE_TRANSIENT);
+  ok = sqlite3_step (attach) == SQLITE_DONE;
+  sqlite3_finalize (attach);
+  if (!ok)
+    {
+      _crm_store_set_sql_error (store, error, "opening the account copy");
+      return FALSE;
+    }
+
+  ok = _crm_store_begin (store, error);
+  if (ok)
+    {
+      if (server_hlc != 0)
+        _crm_store_absorb_hlc (store, server_hlc);
+      if (replace_contents (store, seq, error))
+        ok = _crm_store_commit (store, error);
+      else
+        {
+          _crm_store_rollback (store);
+          ok = FALSE;
+        }
+    }
+  sqlite3_exec (db, "DETACH DATABASE snap", NULL, NULL, NULL);
+  return ok;
+}
+
+gboolean
+crm_sync_store_install_snapshot (CrmStore    *store,
+                                 const char  *snapshot_path,
+                                 gint64       seq,
+                                 guint64      server_hlc,
+                                 GError     **error)
+{
+  gint64 version = 0;
+
+  if (!check_snapshot (snapshot_path, &version, error))
+    return FALSE;
+  /* a copy of an older schema goes row by row, so this replica keeps its own schema */
+  if (crm_sync_store_is_empty (store) && version == CRM_SCHEMA_VERSION)
+    return install_whole (store, snapshot_path, seq, server_hlc, error);
+  return install_rows (store, snapshot_path, seq, server_hlc, error);
+}

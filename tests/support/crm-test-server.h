@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-test-server.h — for the sync tests: a real voronka-server ($VORONKA_SERVER) on
+ * 127.0.0.1 with a throwaway data folder and certificate, its admin commands, and sync
+ * clients pointed at it. Every wait is bounded; a server that does not come up fails the
+ * test instead of hanging it. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "crm-store.h"
+#include "crm-sync-client.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char        *dir;        /* the server's --data folder */
+  char        *url;        /* https://127.0.0.1:PORT (or http:// with insecure) */
+  char        *cert;       /* the generated certificate (NULL for plain HTTP) */
+  char        *log_path;   /* stdout and stderr of the server */
+  char       **extra_args;
+  gboolean     insecure;
+  GSubprocess *process;
+} CrmTestServer;
+
+/* A data folder under @parent with account "acme" (truck-dealer template), its admin
+ * "admin" (password "admin-pw"), a manager "manager" ("manager-pw") and two reps,
+ * "Мария Кузнецова" and "Денис Морозов" ("rep-pw"), who are users of the template. */
+char          *crm_test_server_make_data     (const char         *parent);
+/* Runs `voronka-server --data DIR ARGS…` with @password on stdin; returns its status. */
+int            crm_test_server_admin         (const char         *dir,
+                                              const char         *password,
+                                              const char         *first_arg,
+                                              ...) G_GNUC_NULL_TERMINATED;
+
+/* Starts `serve --listen 127.0.0.1:0` (TLS unless @insecure) plus @extra_args, and waits
+ * until it listens. */
+CrmTestServer *crm_test_server_start         (const char         *dir,
+                                              gboolean            insecure,
+                                              const char * const *extra_args);
+/* Starts it again on the same port (after a stop or a kill). */
+void           crm_test_server_restart       (CrmTestServer      *server);
+/* SIGTERM and wait: returns the exit status (the server stops cleanly). */
+int            crm_test_server_stop          (CrmTestServer      *server);
+void           crm_test_server_kill          (CrmTestServer      *server);
+void           crm_test_server_free          (CrmTestServer      *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmTestServer, crm_test_server_free)
+
+/* Lines of the server's log that contain every one of the NULL-terminated needles. */
+guint          crm_test_server_count_log     (CrmTestServer      *server,
+                                              const char         *first_needle,
+                                              ...) G_GNUC_NULL_TERMINATED;
+/* Waits (at most @seconds) until the count of such lines reaches @count. */
+gboolean       crm_test_server_wait_log      (CrmTestServer      *server,
+                                              guint               count,
+                                              double              seconds,
+                                              const char         *needle,
+                                              const char         *needle2);
+
+/* The account replica on the server (opened next to the running server). */
+CrmStore      *crm_test_server_open_account  (CrmTestServer      *server);
+
+/* A client of @server for the replica @path, signing in as @user with @password. */
+CrmSyncClient *crm_test_client_new           (CrmTestServer      *server,
+                                              const char         *path,
+                                              const char         *user,
+                                              const char         *password);
+/* One round that must succeed. */
+CrmSyncReport *crm_test_sync                 (CrmSyncClient      *client);
+
+/* crm_store_dump_state, failing the test on error. */
+char          *crm_test_dump                 (CrmStore           *store);
+/* Opens a replica, failing the test on error. */
+CrmStore      *crm_test_open                 (const char         *path);
+
+G_END_DECLS

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-test-ui.h — what the UI tests share: a demo replica in a temporary folder, the
+ * real application started on it (non-unique, so tests never meet a running Voronka),
+ * waiting for the main loop, finding widgets, and PNG screenshots of real windows
+ * (gtk_widget_paintable → GskRenderer → gdk_texture_save_to_png, RECIPES.md).
+ * Header-only: each UI test program includes it once. */
+#pragma once
+
+#include <locale.h>
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "config.h"
+#include "crm-application.h"
+#include "crm-demo.h"
+#include "crm-store.h"
+#include "crm-template.h"
+#include "crm-test-util.h"
+#include "crm-window.h"
+
+/* Quiet, memory-only settings and no accessibility bus: tests see only their own noise. */
+static inline void
+crm_test_ui_init (int    *argc,
+                  char ***argv)
+{
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+  g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  textdomain (GETTEXT_PACKAGE);
+  g_test_init (argc, argv, NULL);
+}
+
+/* A truck-dealer replica with the demo data at @dir/demo.db; returns its path. */
+static inline char *
+crm_test_ui_make_demo (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  CrmDemoOptions options = { .seed = 1, .n_deals = 300, .n_contacts = 200, .n_companies = 60 };
+  char *path = g_build_filename (dir, "demo.db", NULL);
+
+  root = crm_template_load ("truck-dealer", &error);
+  g_assert_no_error (error);
+  store = crm_store_create (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_template_apply (store, root, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_demo_populate (store, &options, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* Runs the main loop for @ms milliseconds. */
+static inline void
+crm_test_ui_wait (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+typedef gboolean (*CrmTestUiCondition) (gpointer data);
+
+/* Runs the main loop until @condition holds (TRUE) or @timeout_ms passes (FALSE). */
+static inline gboolean
+crm_test_ui_wait_until (CrmTestUiCondition condition,
+                        gpointer           data,
+                        guint              timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static inline gboolean
+crm_test_ui_widget_is_drawn (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+/* The real application on @db_path (the welcome window when it does not exist). */
+static inline CrmApplication *
+crm_test_ui_start (const char *db_path)
+{
+  g_autoptr(GError) error = NULL;
+  CrmApplication *app = crm_application_new ();
+
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  crm_application_set_db_path (app, db_path);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  /* Transitions finish at once: a screenshot shows the page, not a crossfade. */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  g_application_activate (G_APPLICATION (app));
+  return app;
+}
+
+/* The main window of @app once it is on screen. */
+static inline CrmWindow *
+crm_test_ui_main_window (CrmApplication *app)
+{
+  GtkWindow *window = crm_application_get_main_window (app);
+
+  g_assert_nonnull (window);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, window, 10000));
+  crm_test_ui_wait (200);
+  return CRM_WINDOW (window);
+}
+
+/* Closes every window and lets the app go. */
+static inline void
+crm_test_ui_stop (CrmApplication *app)
+{
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (l->data);
+  g_list_free (windows);
+  crm_test_ui_wait (50);
+  g_object_unref (app);
+}
+
+/* A toplevel window of @type other than the main one (a dialog), or NULL. */
+static inline GtkWindow *
+crm_test_ui_find_window (GType type)
+{
+  g_autoptr(GListModel) toplevels = g_object_ref (gtk_window_get_toplevels ());
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+typedef struct {
+  GType type;
+} CrmTestUiWindowQuery;
+
+static inline gboolean
+crm_test_ui_window_shown (gpointer data)
+{
+  CrmTestUiWindowQuery *query = data;
+  GtkWindow *window = crm_test_ui_find_window (query->type);
+
+  return window != NULL && crm_test_ui_widget_is_drawn (window);
+}
+
+/* Waits for a window of @type to be drawn and returns it. */
+static inline GtkWindow *
+crm_test_ui_wait_for_window (GType type)
+{
+  CrmTestUiWindowQuery query = { type };
+
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_window_shown, &query, 10000));
+  crm_test_ui_wait (150);
+  return crm_test_ui_find_window (type);
+}
+
+/* The first descendant of @root of @type whose "title" or "label" is @text (any when
+ * @text is NULL), breadth first. */
+static inline GtkWidget *
+crm_test_ui_find (GtkWidget  *root,
+                  GType       type,
+                  const char *text)
+{
+  GQueue queue = G_QUEUE_INIT;
+
+  g_queue_push_tail (&queue, root);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+        {
+          g_autofree char *value = NULL;
+
+          if (text == NULL)
+            goto found;
+          if (g_object_class_find_property (G_OBJECT_GET_CLASS (widget), "title") != NULL)
+            g_object_get (widget, "title", &value, NULL);
+          if (value == NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (widget), "label") != NULL)
+            g_object_get (widget, "label", &value, NULL);
+          if (g_strcmp0 (value, text) == 0)
+            goto found;
+        }
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+      continue;
+    found:
+      g_queue_clear (&queue);
+      return widget;
+    }
+  return NULL;
+}
+
+/* Saves what @widget shows to $VORONKA_SCREENSHOT_DIR/@name.png (skipped without the
+ * variable). Returns the path, or NULL. */
+static inline char *
+crm_test_ui_screenshot (GtkWidget  *widget,
+                        const char *name)
+{
+  const char *dir = g_getenv ("VORONKA_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  graphene_rect_t bounds;
+  int width, height;
+  char *path;
+
+  if (dir == NULL || *dir == '\0')
+    return NULL;
+  g_mkdir_with_parents (dir, 0755);
+  crm_test_ui_wait (300);  /* let transitions and idle layouts settle */
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  g_assert_cmpint (width, >, 0);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  gsk_render_node_get_bounds (node, &bounds);
+  bounds.origin.x = MAX (bounds.origin.x, 0);
+  bounds.origin.y = MAX (bounds.origin.y, 0);
+  bounds.size.width = width;
+  bounds.size.height = height;
+  texture = gsk_renderer_render_texture (renderer, node, &bounds);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+  return path;
+}

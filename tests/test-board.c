@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-board.c — the large-account queries (crm-board.c, crm-search.c, schema 2) answer
+ * exactly what the general queries answer: the board in one call equals the app's
+ * columns and cards, the brand filter equals the filtered card list, and search by the
+ * first letters equals crm_query_contacts() — on demo data, after renames and deletes,
+ * and after a replica of schema 1 is migrated. */
+#include <string.h>
+
+#include "crm-board.h"
+#include "crm-demo.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-search.h"
+#include "crm-store-private.h"
+#include "crm-template.h"
+#include "crm-test-util.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+typedef struct {
+  char     *dir;
+  char     *path;
+  CrmStore *store;
+} Fixture;
+
+static const char *const queries[] = {
+  "И", "ив", "Ива", "иван", "Иванов", "ИВАНОВА", "пет", "Сер", "Ол", "ё", "Фёд", "фед",
+  "Алексеевич", "Иван Пет", "Ива Ив", "сер ник вла", "xyz", "79", "7916", "  ", "", NULL,
+};
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) template = NULL;
+  CrmDemoOptions options = { .seed = 7, .n_deals = 400, .n_contacts = 300, .n_companies = 60 };
+  gint64 now = 0;
+
+  f->dir = crm_test_make_tmpdir ();
+  f->path = g_build_filename (f->dir, "replica.db", NULL);
+  f->store = crm_store_create (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_time_parse ("2026-03-02T10:00:00Z", &now));
+  crm_store_set_now (f->store, now);
+  template = crm_template_load ("truck-dealer", &error);
+  g_assert_no_error (error);
+  crm_template_apply (f->store, template, &error);
+  g_assert_no_error (error);
+  crm_demo_populate (f->store, &options, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+}
+
+static void
+assert_same_json (JsonNode   *expected,
+                  JsonNode   *actual,
+                  const char *what)
+{
+  g_autofree char *a = json_to_string (expected, FALSE);
+  g_autofree char *b = json_to_string (actual, FALSE);
+
+  if (g_strcmp0 (a, b) != 0)
+    g_error ("%s differs:\nexpected %s\nactual   %s", what, a, b);
+}
+
+static JsonNode *
+array_node (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_set_array (node, array);
+  return node;
+}
+
+static GPtrArray *
+ids_of (CrmStore   *store,
+        const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, &error);
+
+  g_assert_no_error (error);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  g_ptr_array_add (ids, NULL);
+  return ids;
+}
+
+/* ─────────────────────────────────────── board ─────────────────────────────────── */
+
+static void
+assert_board_equal (CrmStore           *store,
+                    const char         *pipeline,
+                    const char * const *tag_ids)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) board = crm_query_board (store, pipeline, tag_ids, 7, &error);
+  g_autoptr(JsonArray) columns = NULL;
+
+  g_assert_no_error (error);
+  columns = crm_query_board_columns (store, pipeline, tag_ids, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (board), ==, json_array_get_length (columns));
+
+  for (guint i = 0; i < json_array_get_length (columns); i++)
+    {
+      JsonObject *expected = json_array_get_object_element (columns, i);
+      JsonObject *actual = json_array_get_object_element (board, i);
+      CrmCardFilter filter = {
+        .pipeline_id = pipeline,
+        .stage_id = json_object_get_string_member (expected, "id"),
+        .tag_ids = tag_ids,
+        .limit = 7,
+      };
+      g_autoptr(JsonArray) cards = crm_query_deal_cards (store, &filter, NULL, &error);
+      g_autoptr(JsonNode) expected_cards = NULL;
+      g_autoptr(JsonNode) actual_cards = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (json_object_get_string_member (actual, "id"), ==,
+                       json_object_get_string_member (expected, "id"));
+      g_assert_cmpstr (json_object_get_string_member (actual, "name"), ==,
+                       json_object_get_string_member (expected, "name"));
+      g_assert_cmpint (json_object_get_int_member (actual, "count"), ==,
+                       json_object_get_int_member (expected, "count"));
+      g_assert_cmpint (json_object_get_int_member (actual, "sum"), ==,
+                       json_object_get_int_member (expected, "sum"));
+      expected_cards = array_node (cards);
+      actual_cards = array_node (json_object_get_array_member (actual, "cards"));
+      assert_same_json (expected_cards, actual_cards, "board cards");
+    }
+}
+
+static void
+test_board (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) pipelines = ids_of (f->store, "SELECT id FROM pipeline ORDER BY id");
+  g_autoptr(GPtrArray) tags = ids_of (f->store, "SELECT id FROM tag ORDER BY rowid");
+  const char *one_tag[] = { tags->pdata[0], NULL };
+  const char *two_tags[] = { tags->pdata[1], tags->pdata[9], NULL };
+
+  for (guint i = 0; pipelines->pdata[i] != NULL; i++)
+    {
+      assert_board_equal (f->store, pipelines->pdata[i], NULL);
+      assert_board_equal (f->store, pipelines->pdata[i], one_tag);
+      assert_board_equal (f->store, pipelines->pdata[i], two_tags);
+    }
+}
+
+static void
+test_board_no_cards (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pipelines = ids_of (f->store, "SELECT id FROM pipeline ORDER BY id");
+  g_autoptr(JsonArray) board = crm_query_board (f->store, pipelines->pdata[0], NULL, 0, &error);
+  gint64 total = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (board); i++)
+    {
+      JsonObject *column = json_array_get_object_element (board, i);
+
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (column, "cards")),
+                        ==, 0);
+      total += json_object_get_int_member (column, "count");
+    }
+  g_assert_cmpint (total, >, 0);
+}
+
+/* Moves, new amounts, deletes and merged ops keep the stage totals of the board. */
+static void
+test_board_totals_follow_changes (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) pipelines = ids_of (f->store, "SELECT id FROM pipeline ORDER BY id");
+  g_autoptr(GPtrArray) deals = ids_of (f->store,
+    "SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage"
+    " WHERE s.kind = 'open' ORDER BY d.id LIMIT 3");
+  g_autoptr(GPtrArray) stages = ids_of (f->store,
+    "SELECT s.id FROM stage s JOIN deal d ON d.pipeline = s.pipeline"
+    " WHERE d.id = (SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage"
+    "   WHERE s.kind = 'open' ORDER BY d.id LIMIT 1) AND s.kind = 'open' ORDER BY s.position DESC");
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autofree char *new_id = crm_store_new_id (f->store);
+  CrmChange *change;
+
+  change = crm_changeset_touch (changeset, "deal", deals->pdata[0]);
+  crm_change_set_string (change, "stage", stages->pdata[0]);
+  change = crm_changeset_touch (changeset, "deal", deals->pdata[1]);
+  crm_change_set_int (change, "amount", 123456789);
+  change = crm_changeset_touch (changeset, "deal", deals->pdata[2]);
+  crm_change_set_bool (change, "deleted", TRUE);
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; pipelines->pdata[i] != NULL; i++)
+    assert_board_equal (f->store, pipelines->pdata[i], NULL);
+
+  /* an op made elsewhere, merged: a new deal with no amount */
+  ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  {
+    CrmOp *op = crm_op_new ();
+
+    op->op_id = crm_store_new_id (f->store);
+    op->hlc = (guint64) 1772445700000 << 16;  /* a little after the fixture's clock */
+    op->device = g_strdup ("0190c0de-0000-7000-8000-000000000001");
+    op->entity = g_strdup ("deal");
+    op->entity_id = g_strdup (new_id);
+    op->fields = json_object_new ();
+    json_object_set_string_member (op->fields, "title", "Merged");
+    json_object_set_string_member (op->fields, "pipeline", pipelines->pdata[0]);
+    json_object_set_string_member (op->fields, "stage", stages->pdata[1]);
+    g_ptr_array_add (ops, op);
+  }
+  crm_store_merge_ops (f->store, ops, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; pipelines->pdata[i] != NULL; i++)
+    assert_board_equal (f->store, pipelines->pdata[i], NULL);
+}
+
+/* ──────────────────────────────────── brand filter ─────────────────────────────── */
+
+static gint64
+assert_tagged_equal (CrmStore           *store,
+                     const char * const *tag_ids,
+                     guint               limit,
+                     guint               offset)
+{
+  g_autoptr(GError) error = NULL;
+  CrmCardFilter filter = { .tag_ids = tag_ids, .limit = limit, .offset = offset };
+  gint64 expected_total = -1, actual_total = -2;
+  g_autoptr(JsonArray) expected = crm_query_deal_cards (store, &filter, &expected_total, &error);
+  g_autoptr(JsonArray) actual = NULL;
+  g_autoptr(JsonNode) expected_node = NULL;
+  g_autoptr(JsonNode) actual_node = NULL;
+
+  g_assert_no_error (error);
+  actual = crm_query_cards_with_tags (store, tag_ids, limit, offset, &actual_total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (actual_total, ==, expected_total);
+  expected_node = array_node (expected);
+  actual_node = array_node (actual);
+  assert_same_json (expected_node, actual_node, "tagged cards");
+  return actual_total;
+}
+
+static void
+test_tag_filter (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) tags = ids_of (f->store, "SELECT id FROM tag ORDER BY rowid");
+  g_autoptr(GPtrArray) deals = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; tags->pdata[i] != NULL; i++)
+    {
+      const char *one[] = { tags->pdata[i], NULL };
+      const char *two[] = { tags->pdata[i], tags->pdata[(i + 9) % (tags->len - 1)], NULL };
+      const char *same_twice[] = { tags->pdata[i], tags->pdata[i], NULL };
+
+      /* every brand and trailer tag is on some demo deal */
+      g_assert_cmpint (assert_tagged_equal (f->store, one, 50, 0), >, 0);
+      assert_tagged_equal (f->store, one, 5, 3);
+      assert_tagged_equal (f->store, one, 0, 0);
+      assert_tagged_equal (f->store, two, 50, 0);
+      assert_tagged_equal (f->store, same_twice, 50, 0);
+    }
+
+  /* a deleted deal and a removed tag leave the list and the total */
+  deals = ids_of (f->store, "SELECT dt.deal FROM deal_tag dt WHERE dt.present = 1"
+                            " ORDER BY dt.deal LIMIT 2");
+  {
+    CrmChange *change = crm_changeset_touch (changeset, "deal", deals->pdata[0]);
+
+    crm_change_set_bool (change, "deleted", TRUE);
+  }
+  {
+    g_autoptr(GPtrArray) links = ids_of (f->store, "SELECT id FROM deal_tag WHERE present = 1"
+                                                   " ORDER BY id DESC LIMIT 1");
+    CrmChange *change = crm_changeset_touch (changeset, "deal_tag", links->pdata[0]);
+
+    crm_change_set_bool (change, "present", FALSE);
+  }
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; tags->pdata[i] != NULL; i++)
+    {
+      const char *one[] = { tags->pdata[i], NULL };
+
+      assert_tagged_equal (f->store, one, 50, 0);
+    }
+
+  /* merged from elsewhere, the link before its deal; then the deal is deleted there */
+  {
+    g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+    g_autofree char *deal_id = crm_store_new_id (f->store);
+    const char *one[] = { tags->pdata[0], NULL };
+    const char *kinds[] = { "deal_tag", "deal", "deal" };
+
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        CrmOp *op = crm_op_new ();
+
+        op->op_id = crm_store_new_id (f->store);
+        op->hlc = ((guint64) 1772445700000 << 16) + k;
+        op->device = g_strdup ("0190c0de-0000-7000-8000-000000000002");
+        op->entity = g_strdup (kinds[k]);
+        op->entity_id = k == 0 ? crm_uuid_link ("deal_tag", deal_id, tags->pdata[0])
+                               : g_strdup (deal_id);
+        op->fields = json_object_new ();
+        if (k == 0)
+          {
+            json_object_set_string_member (op->fields, "deal", deal_id);
+            json_object_set_string_member (op->fields, "tag", tags->pdata[0]);
+            json_object_set_boolean_member (op->fields, "present", TRUE);
+          }
+        else if (k == 1)
+          json_object_set_string_member (op->fields, "title", "Merged later");
+        else
+          json_object_set_boolean_member (op->fields, "deleted", TRUE);
+        g_ptr_array_add (ops, op);
+        if (k == 0)
+          continue;
+        crm_store_merge_ops (f->store, ops, &error);
+        g_assert_no_error (error);
+        assert_tagged_equal (f->store, one, 50, 0);
+      }
+  }
+}
+
+/* ─────────────────────────────────────── search ────────────────────────────────── */
+
+static void
+assert_search_equal (CrmStore *store)
+{
+  guint non_empty = 0;
+
+  for (guint i = 0; queries[i] != NULL; i++)
+    for (guint page = 0; page < 2; page++)
+      {
+        g_autoptr(GError) error = NULL;
+        guint limit = page == 0 ? 50 : 4, offset = page == 0 ? 0 : 3;
+        gint64 expected_total = -1, actual_total = -2;
+        g_autoptr(JsonNode) expected = crm_query_contacts (store, queries[i], NULL, limit, offset,
+                                                           &expected_total, &error);
+        g_autoptr(JsonNode) actual = NULL;
+
+        g_assert_no_error (error);
+        actual = crm_query_contact_search (store, queries[i], limit, offset, &actual_total,
+                                           &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (actual_total, ==, expected_total);
+        assert_same_json (expected, actual, queries[i]);
+        if (json_array_get_length (json_node_get_array (actual)) > 0)
+          non_empty++;
+      }
+  /* the comparison is about real pages, not empty ones */
+  g_assert_cmpuint (non_empty, >, 20);
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  assert_search_equal (f->store);
+}
+
+/* Renames, new people and deletes go through the store's token table; the prefix
+ * table follows it. */
+static void
+test_search_follows_changes (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) contacts = ids_of (f->store, "SELECT id FROM contact ORDER BY id LIMIT 3");
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *new_id = crm_store_new_id (f->store);
+  CrmChange *change;
+  gint64 total = 0;
+
+  change = crm_changeset_touch (changeset, "contact", contacts->pdata[0]);
+  crm_change_set_string (change, "name", "Ивашов Пётр Иванович");
+  change = crm_changeset_touch (changeset, "contact", contacts->pdata[1]);
+  crm_change_set_bool (change, "deleted", TRUE);
+  change = crm_changeset_create (changeset, "contact", new_id);
+  crm_change_set_string (change, "name", "Ёлкина Ирина Сергеевна");
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+
+  assert_search_equal (f->store);
+  {
+    g_autoptr(JsonNode) found = crm_query_contact_search (f->store, "ёлк", 10, 0, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 1);
+  }
+}
+
+/* A replica written before schema 2 gets the indexes and a filled prefix table. */
+static void
+test_migration (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = _crm_store_get_db (f->store);
+
+  g_assert_cmpint (sqlite3_exec (db,
+    "DROP TRIGGER contact_prefix_add; DROP TRIGGER contact_prefix_remove;"
+    " DROP TABLE contact_prefix; DROP INDEX deal_board; DROP INDEX deal_recent;"
+    " DROP INDEX deal_live; DROP INDEX deal_tag_live; DROP TRIGGER deal_stage_total_insert;"
+    " DROP TRIGGER deal_stage_total_update; DROP TRIGGER deal_stage_total_delete;"
+    " DROP TABLE deal_stage_total; DROP TRIGGER deal_tag_total_link;"
+    " DROP TRIGGER deal_tag_total_link_insert; DROP TRIGGER deal_tag_total_link_delete;"
+    " DROP TRIGGER deal_tag_total_deal_insert; DROP TRIGGER deal_tag_total_deal_update;"
+    " DROP TRIGGER deal_tag_total_deal_delete; DROP TABLE deal_tag_total;"
+    " PRAGMA user_version = 1;",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  g_clear_object (&f->store);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  assert_search_equal (f->store);
+  test_board (f, data);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/board/equals-columns-and-cards", Fixture, NULL, fixture_setup, test_board,
+              fixture_teardown);
+  g_test_add ("/board/counts-without-cards", Fixture, NULL, fixture_setup,
+              test_board_no_cards, fixture_teardown);
+  g_test_add ("/board/totals-follow-changes", Fixture, NULL, fixture_setup,
+              test_board_totals_follow_changes, fixture_teardown);
+  g_test_add ("/board/tag-filter", Fixture, NULL, fixture_setup, test_tag_filter,
+              fixture_teardown);
+  g_test_add ("/search/equals-query-contacts", Fixture, NULL, fixture_setup, test_search,
+              fixture_teardown);
+  g_test_add ("/search/follows-changes", Fixture, NULL, fixture_setup,
+              test_search_follows_changes, fixture_teardown);
+  g_test_add ("/board/migration-from-schema-1", Fixture, NULL, fixture_setup, test_migration,
+              fixture_teardown);
+  return g_test_run ();
+}

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-sync.c — replicas and a real voronka-server (TLS, 127.0.0.1) agree:
+ *   - convergence: four replicas (admin, manager, a rep, the admin's second device) edit
+ *     the same deals offline with seeded random ops and skewed clocks, sync in random
+ *     orders, some twice → every replica and the server hold the identical state, and
+ *     every live deal has a number given once;
+ *   - no duplicated automation: two replicas offline both move one Продажи deal to
+ *     «Отгружено» → exactly one new deal in «База купивших клиентов» everywhere;
+ *   - deal numbers: deals made offline get theirs at the first sync, never twice;
+ *   - first sync by snapshot, a resumed snapshot download, and a never-synced replica
+ *     with data of its own;
+ *   - voronkactl sync and status; the client's async rounds and state properties.
+ *
+ * VORONKA_TEST_SEED=<n> replays the random run; the seed is printed. */
+#include <string.h>
+#include <libsoup/soup.h>
+#include <glib/gstdio.h>
+
+#include "crm-hlc.h"
+#include "crm-query.h"
+#include "crm-store-private.h"
+#include "crm-sync-store.h"
+#include "crm-template.h"
+#include "crm-test-server.h"
+#include "crm-test-util.h"
+#include "crm-time.h"
+
+#define DEFAULT_SEED  20261123u
+#define N_REPLICAS    4
+#define N_SEED_DEALS  12
+#define N_ROUNDS      5
+#define OPS_PER_ROUND 30
+
+static char *tmpdir;
+static CrmTestServer *server;
+static guint32 seed = DEFAULT_SEED;
+
+typedef struct {
+  const char    *name;
+  const char    *user;
+  const char    *password;
+  char          *path;
+  CrmStore      *store;
+  CrmSyncClient *client;
+} Replica;
+
+static void
+replica_open (Replica    *replica,
+              const char *name,
+              const char *user,
+              const char *password)
+{
+  g_autoptr(CrmSyncReport) report = NULL;
+
+  replica->name = name;
+  replica->user = user;
+  replica->password = password;
+  replica->path = g_build_filename (tmpdir, name, NULL);
+  replica->client = crm_test_client_new (server, replica->path, user, password);
+  report = crm_test_sync (replica->client);
+  g_assert_true (report->snapshot);
+  replica->store = crm_test_open (replica->path);
+}
+
+static void
+replica_clear (Replica *replica)
+{
+  g_clear_object (&replica->store);
+  g_clear_object (&replica->client);
+  g_clear_pointer (&replica->path, g_free);
+}
+
+static CrmSyncReport *
+replica_sync (Replica *replica)
+{
+  return crm_test_sync (replica->client);
+}
+
+static char *
+resolve (CrmStore   *store,
+         const char *entity,
+         const char *name,
+         const char *scope)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = crm_query_resolve (store, entity, name, scope, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static gint64
+count_sql (CrmStore   *store,
+           const char *sql,
+           const char *param)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
+  gint64 count = -1;
+
+  g_assert_nonnull (stmt);
+  if (param != NULL)
+    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+static void
+assert_all_equal (Replica *replicas,
+                  guint    n)
+{
+  g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+  g_autofree char *expected = crm_test_dump (account);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *state = crm_test_dump (replicas[i].store);
+
+      if (!g_str_equal (state, expected))
+        {
+          g_auto(GStrv) a = g_strsplit (state, "\n", -1);
+          g_auto(GStrv) b = g_strsplit (expected, "\n", -1);
+
+          for (guint l = 0; a[l] != NULL && b[l] != NULL; l++)
+            if (!g_str_equal (a[l], b[l]))
+              {
+                g_test_message ("%s: %s\nserver: %s", replicas[i].name, a[l], b[l]);
+                break;
+              }
+          g_error ("replica %s differs from the server (seed %u)", replicas[i].name, seed);
+        }
+    }
+}
+
+/* Every live deal has a number, and no number is used twice. */
+static void
+assert_numbers (CrmStore *store)
+{
+  g_assert_cmpint (count_sql (store, "SELECT count (*) FROM deal WHERE deleted = 0 AND number IS NULL",
+                              NULL), ==, 0);
+  g_assert_cmpint (count_sql (store, "SELECT count (*) - count (DISTINCT number) FROM deal"
+                              " WHERE number IS NOT NULL", NULL), ==, 0);
+}
+
+static char *
+new_deal (CrmStore   *store,
+          const char *title,
+          const char *stage_name,
+          const char *responsible)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pipeline = resolve (store, "pipeline", "Продажи", NULL);
+  g_autofree char *stage = resolve (store, "stage", stage_name, pipeline);
+  char *id = crm_store_new_id (store);
+  CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_string (change, "currency", "RUB");
+  crm_change_set_int (change, "amount", 100000);
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+  if (responsible != NULL)
+    crm_change_set_string (change, "responsible", responsible);
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+move_deal (CrmStore   *store,
+           const char *deal,
+           const char *stage_name)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pipeline = resolve (store, "pipeline", "Продажи", NULL);
+  g_autofree char *stage = resolve (store, "stage", stage_name, pipeline);
+  CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+}
+
+/* --- convergence ------------------------------------------------------------------------ */
+
+static const char *const sales_stages[] = {
+  "Новая заявка", "Квалифицирован", "Встреча согласована", "Встреча проведена",
+  "Согласование условий договора", "Договор согласован", "Ожидание оплаты", "Оплата получена",
+  "Ожидание отгрузки", "Отгружено",
+};
+static const char *const brands[] = { "Volvo", "Scania", "MAN", "DAF", "КАМАЗ" };
+static const char *const payments[] = { "Наличные", "Лизинг", "Кредит" };
+
+/* One random change set; refused ones (a gate, a rule) simply do not happen. */
+static void
+random_change (Replica    *replica,
+               GRand      *rand,
+               GPtrArray  *deals,
+               const char *responsible)
+{
+  CrmStore *store = replica->store;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  const char *deal = deals->pdata[g_rand_int_range (rand, 0, deals->len)];
+  CrmChange *change;
+  gint64 now = crm_time_now_ms ();
+  guint kind = g_rand_int_range (rand, 0, 10);
+
+  /* clocks that disagree by up to three minutes, and now and then one an hour ahead (the
+   * server re-stamps those) */
+  if (g_rand_int_range (rand, 0, 40) == 0)
+    crm_store_set_now (store, now + 60 * CRM_MS_PER_MINUTE);
+  else
+    crm_store_set_now (store, now + g_rand_int_range (rand, -180000, 180000));
+
+  switch (kind)
+    {
+    case 0:
+      {
+        g_autofree char *title = g_strdup_printf ("%s %u", replica->name, g_rand_int (rand) % 1000);
+        crm_change_set_string (crm_changeset_touch (changeset, "deal", deal), "title", title);
+      }
+      break;
+    case 1:
+      crm_change_set_int (crm_changeset_touch (changeset, "deal", deal), "amount",
+                          g_rand_int_range (rand, 1, 1000) * 100000);
+      break;
+    case 2:
+      {
+        g_autofree char *pipeline = resolve (store, "pipeline", "Продажи", NULL);
+        g_autofree char *stage = resolve (store, "stage",
+          sales_stages[g_rand_int_range (rand, 0, G_N_ELEMENTS (sales_stages))], pipeline);
+
+        change = crm_changeset_touch (changeset, "deal", deal);
+        crm_change_set_string (change, "pipeline", pipeline);
+        crm_change_set_string (change, "stage", stage);
+        crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+      }
+      break;
+    case 3:
+      {
+        g_autofree char *tag = resolve (store, "tag", brands[g_rand_int_range (rand, 0, G_N_ELEMENTS (brands))], NULL);
+        crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", tag,
+                                g_rand_boolean (rand));
+      }
+      break;
+    case 4:
+      crm_change_set_string (crm_changeset_touch (changeset, "deal", deal), "payment_type",
+                             payments[g_rand_int_range (rand, 0, G_N_ELEMENTS (payments))]);
+      break;
+    case 5:
+      crm_change_set_bool (crm_changeset_touch (changeset, "deal", deal), "deleted",
+                           g_rand_int_range (rand, 0, 3) == 0);
+      break;
+    case 6:
+      {
+        g_autofree char *id = NULL;
+
+        crm_store_set_now (store, 0);
+        id = new_deal (store, replica->name, "Новая заявка", responsible);
+        g_ptr_array_add (deals, g_steal_pointer (&id));
+        return;
+      }
+    case 7:
+      crm_change_set_string (crm_changeset_touch (changeset, "deal", deal), "responsible",
+                             responsible);
+      break;
+    default:
+      {
+        g_autofree char *task = crm_store_new_id (store);
+
+        change = crm_changeset_create (changeset, "task", task);
+        crm_change_set_string (change, "deal", deal);
+        crm_change_set_string (change, "text", "Перезвонить");
+        crm_change_set_string (change, "type", "call");
+        crm_change_set_bool (change, "done", FALSE);
+        crm_change_set_int (change, "due", now + CRM_MS_PER_DAY);
+        crm_change_set_int (change, "created_at", now);
+      }
+      break;
+    }
+  if (!crm_store_apply (store, changeset, &error))
+    g_test_message ("%s: refused (%s)", replica->name, error->message);
+  crm_store_set_now (store, 0);
+}
+
+static void
+test_convergence (void)
+{
+  Replica replicas[N_REPLICAS] = { 0 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *maria = NULL;
+  g_autofree char *admin_id = NULL;
+  guint rejected = 0, conflicts = 0;
+
+  replica_open (&replicas[0], "conv-admin.db", "admin", "admin-pw");
+  replica_open (&replicas[1], "conv-manager.db", "manager", "manager-pw");
+  replica_open (&replicas[2], "conv-rep.db", "Мария Кузнецова", "rep-pw");
+  replica_open (&replicas[3], "conv-admin-2.db", "admin", "admin-pw");
+  maria = resolve (replicas[0].store, "user", "Мария Кузнецова", NULL);
+  admin_id = resolve (replicas[0].store, "user", "admin", NULL);
+
+  /* the deals everyone will fight over: half are the rep's */
+  for (guint i = 0; i < N_SEED_DEALS; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Seed %u", i);
+      g_ptr_array_add (deals, new_deal (replicas[0].store, title, "Новая заявка",
+                                        i % 2 ? maria : admin_id));
+    }
+  for (guint i = 0; i < N_REPLICAS; i++)
+    {
+      g_autoptr(CrmSyncReport) report = replica_sync (&replicas[i]);
+    }
+
+  for (guint round = 0; round < N_ROUNDS; round++)
+    {
+      guint order[N_REPLICAS * 2];
+      guint n_order = 0;
+
+      for (guint i = 0; i < N_REPLICAS; i++)
+        for (guint k = 0; k < OPS_PER_ROUND; k++)
+          random_change (&replicas[i], rand, deals, i == 2 ? maria : admin_id);
+
+      /* sync in a random order, some replicas twice */
+      for (guint i = 0; i < N_REPLICAS; i++)
+        {
+          order[n_order++] = i;
+          if (g_rand_int_range (rand, 0, 3) == 0)
+            order[n_order++] = i;
+        }
+      for (guint i = n_order; i > 1; i--)
+        {
+          guint j = g_rand_int_range (rand, 0, i);
+          guint t = order[i - 1];
+          order[i - 1] = order[j];
+          order[j] = t;
+        }
+      for (guint i = 0; i < n_order; i++)
+        {
+          g_autoptr(CrmSyncReport) report = replica_sync (&replicas[order[i]]);
+
+          rejected += report->rejected;
+          conflicts += report->conflicts;
+          g_assert_cmpint (report->waiting, ==, 0);
+        }
+    }
+
+  /* everyone catches up */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < N_REPLICAS; i++)
+      {
+        g_autoptr(CrmSyncReport) report = replica_sync (&replicas[i]);
+      }
+  g_test_message ("seed %u: %u deals, %u rejected ops, %u conflicts recorded", seed, deals->len,
+                  rejected, conflicts);
+  assert_all_equal (replicas, N_REPLICAS);
+  assert_numbers (replicas[0].store);
+  /* concurrent edits of one field happened, and the rep's edits of others' deals were
+   * rejected: the run exercised both */
+  g_assert_cmpuint (conflicts, >, 0);
+  g_assert_cmpuint (rejected, >, 0);
+
+  for (guint i = 0; i < N_REPLICAS; i++)
+    replica_clear (&replicas[i]);
+}
+
+/* --- automation -------------------------------------------------------------------------- */
+
+static gint64
+count_live_deals_in (CrmStore   *store,
+                     const char *pipeline_name)
+{
+  g_autofree char *pipeline = resolve (store, "pipeline", pipeline_name, NULL);
+
+  return count_sql (store, "SELECT count (*) FROM deal WHERE pipeline = ?1 AND deleted = 0",
+                    pipeline);
+}
+
+static void
+test_no_duplicate_automation (void)
+{
+  Replica a = { 0 }, b = { 0 };
+  g_autofree char *deal = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(JsonNode) conflicts = NULL;
+  gint64 before;
+  gboolean listed = FALSE;
+
+  replica_open (&a, "auto-a.db", "admin", "admin-pw");
+  replica_open (&b, "auto-b.db", "manager", "manager-pw");
+  deal = new_deal (a.store, "Scania R450 для ООО «Север»", "Ожидание отгрузки", NULL);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = replica_sync (&a);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = replica_sync (&b);
+  before = count_live_deals_in (a.store, "База купивших клиентов");
+  g_assert_cmpint (count_live_deals_in (b.store, "База купивших клиентов"), ==, before);
+
+  /* both offline, both ship the truck: S0-2 runs on each */
+  move_deal (a.store, deal, "Отгружено");
+  move_deal (b.store, deal, "Отгружено");
+  g_assert_cmpint (count_live_deals_in (a.store, "База купивших клиентов"), ==, before + 1);
+  g_assert_cmpint (count_live_deals_in (b.store, "База купивших клиентов"), ==, before + 1);
+
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = replica_sync (&a);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = replica_sync (&b);
+  g_assert_cmpuint (report->rejected, >, 0);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = replica_sync (&a);
+
+  g_assert_cmpint (count_live_deals_in (a.store, "База купивших клиентов"), ==, before + 1);
+  g_assert_cmpint (count_live_deals_in (b.store, "База купивших клиентов"), ==, before + 1);
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_assert_cmpint (count_live_deals_in (account, "База купивших клиентов"), ==, before + 1);
+  }
+  {
+    Replica both[] = { a, b };
+    assert_all_equal (both, 2);
+  }
+  /* B is told why its follow-up deal went away */
+  conflicts = crm_sync_store_list_conflicts (b.store, TRUE, NULL);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (conflicts)); i++)
+    {
+      JsonObject *item = json_array_get_object_element (json_node_get_array (conflicts), i);
+      listed |= g_strcmp0 (json_object_get_string_member (item, "code"), "duplicate-automation") == 0;
+    }
+  g_assert_true (listed);
+  replica_clear (&a);
+  replica_clear (&b);
+}
+
+/* --- numbers ------------------------------------------------------------------------------- */
+
+static gint64
+deal_number (CrmStore   *store,
+             const char *deal)
+{
+  g_autoptr(JsonObject) row = crm_store_dup_entity (store, "deal", deal);
+  JsonNode *number = json_object_get_member (row, "number");
+
+  return JSON_NODE_HOLDS_NULL (number) ? 0 : json_node_get_int (number);
+}
+
+static void
+test_deal_numbers (void)
+{
+  Replica a = { 0 }, b = { 0 };
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  replica_open (&a, "num-a.db", "admin", "admin-pw");
+  replica_open (&b, "num-b.db", "manager", "manager-pw");
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Offline %u", i);
+      g_ptr_array_add (deals, new_deal (i < 3 ? a.store : b.store, title, "Новая заявка", NULL));
+      /* "number pending" until the first sync */
+      g_assert_cmpint (deal_number (i < 3 ? a.store : b.store, deals->pdata[i]), ==, 0);
+    }
+  for (guint i = 0; i < 3; i++)
+    {
+      Replica *r = i == 1 ? &b : &a;
+      g_autoptr(CrmSyncReport) report = replica_sync (r);
+    }
+  {
+    g_autoptr(CrmSyncReport) report = replica_sync (&b);
+  }
+  for (guint i = 0; i < deals->len; i++)
+    {
+      gint64 number = deal_number (a.store, deals->pdata[i]);
+
+      g_assert_cmpint (number, >, 0);
+      g_assert_cmpint (deal_number (b.store, deals->pdata[i]), ==, number);
+      g_array_append_val (numbers, number);
+      g_assert_false (g_hash_table_contains (seen, &g_array_index (numbers, gint64, i)));
+      g_hash_table_add (seen, &g_array_index (numbers, gint64, i));
+    }
+  /* in the order they reached the server */
+  g_assert_cmpint (g_array_index (numbers, gint64, 0), <, g_array_index (numbers, gint64, 3));
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    assert_numbers (account);
+  }
+  replica_clear (&a);
+  replica_clear (&b);
+}
+
+/* --- first sync ------------------------------------------------------------------------------ */
+
+static void
+test_snapshot (void)
+{
+  Replica fresh = { 0 };
+  g_autofree char *path = g_build_filename (tmpdir, "resumed.db", NULL);
+  g_autofree char *part = g_strconcat (path, ".snapshot.part", NULL);
+  g_autofree char *etag_path = g_strconcat (path, ".snapshot.etag", NULL);
+  guint snapshots_before = crm_test_server_count_log (server, "GET /api/v1/sync/snapshot 200", NULL);
+  g_autoptr(CrmSyncReport) report = NULL;
+
+  /* a new device: one snapshot, then a pull with almost nothing in it */
+  replica_open (&fresh, "fresh.db", "manager", "manager-pw");
+  g_assert_cmpuint (crm_test_server_count_log (server, "GET /api/v1/sync/snapshot 200", NULL), ==,
+                    snapshots_before + 1);
+  assert_all_equal (&fresh, 1);
+  g_assert_cmpint (crm_sync_store_count_outbox (fresh.store), ==, 0);
+  /* its own device id, not the server's */
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_assert_cmpstr (crm_store_get_device_id (fresh.store), !=, crm_store_get_device_id (account));
+  }
+
+  /* a dropped download continues where it stopped */
+  {
+    g_autoptr(SoupSession) session = soup_session_new ();
+    g_autoptr(GTlsDatabase) database = g_tls_file_database_new (server->cert, NULL);
+    g_autofree char *url = g_strconcat (server->url, CRM_PROTOCOL_PATH_SNAPSHOT, NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+    g_autofree char *bearer = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrmSyncClient) client = crm_test_client_new (server, path, "manager", "manager-pw");
+    g_autoptr(CrmSession) session_info = NULL;
+    gsize size;
+
+    session_info = crm_sync_client_sign_in (client, "manager-pw", NULL, &error);
+    g_assert_no_error (error);
+    bearer = g_strconcat ("Bearer ", session_info->token, NULL);
+    soup_session_set_tls_database (session, database);
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                  CRM_PROTOCOL_SCHEMA_HEADER, "2");
+    bytes = soup_session_send_and_read (session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    size = g_bytes_get_size (bytes);
+    g_assert_true (g_file_set_contents (part, g_bytes_get_data (bytes, NULL), size / 2, NULL));
+    g_assert_true (g_file_set_contents (etag_path, soup_message_headers_get_one (
+      soup_message_get_response_headers (msg), "ETag"), -1, NULL));
+
+    report = crm_test_sync (client);
+    g_assert_true (report->snapshot);
+    g_assert_cmpuint (crm_test_server_count_log (server, "GET /api/v1/sync/snapshot 206", NULL), ==, 1);
+    g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (etag_path, G_FILE_TEST_EXISTS));
+  }
+  {
+    Replica resumed = { .name = "resumed.db", .store = crm_test_open (path) };
+    assert_all_equal (&resumed, 1);
+    g_clear_object (&resumed.store);
+  }
+  replica_clear (&fresh);
+}
+
+/* A replica that never synced but holds data of its own pushes it, then pulls: no
+ * snapshot would keep what it typed. */
+static void
+test_first_sync_with_data (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "own-data.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) template = crm_template_load ("truck-dealer", &error);
+  g_autoptr(CrmStore) store = crm_store_create (path, &error);
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autofree char *deal = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (crm_template_apply (store, template, &error));
+  deal = new_deal (store, "Typed before the first sync", "Новая заявка", NULL);
+  client = crm_test_client_new (server, path, "admin", "admin-pw");
+  report = crm_test_sync (client);
+  g_assert_false (report->snapshot);
+  g_assert_cmpuint (report->pushed, >, 0);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  g_assert_cmpint (deal_number (store, deal), >, 0);
+  {
+    Replica replica = { .name = "own-data.db", .store = store };
+    assert_all_equal (&replica, 1);
+  }
+}
+
+/* --- the command line ------------------------------------------------------------------------ */
+
+static int
+run_cli_stdin (const char  *input,
+               char       **out,
+               char       **err,
+               const char  *first_arg,
+               ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("VORONKACTL"));
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  /* no keyring here: the CLI must still sync with the password given each time */
+  g_subprocess_launcher_unsetenv (launcher, "DBUS_SESSION_BUS_ADDRESS");
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", tmpdir, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_null (strstr (*err, "CRITICAL"));
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+test_cli (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "cli.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) json = NULL;
+  JsonObject *object;
+
+  g_assert_cmpint (run_cli_stdin ("admin-pw\n", &out, &err, "--db", path, "--json", "sync",
+                                  "--server", server->url, "--user", "admin", "--password-stdin",
+                                  "--ca-file", server->cert, NULL), ==, 0);
+  json = crm_test_parse_json (out);
+  object = json_node_get_object (json);
+  g_assert_true (json_object_get_boolean_member (object, "snapshot"));
+  g_assert_cmpint (json_object_get_int_member (object, "cursor"), >, 0);
+  /* the token could not be kept, and the CLI says so without failing */
+  g_assert_nonnull (strstr (err, "not saved"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&json, json_node_unref);
+  g_assert_cmpint (run_cli_stdin ("", &out, &err, "--db", path, "--json", "status", NULL), ==, 0);
+  json = crm_test_parse_json (out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "cursor"), >, 0);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json), "server"), ==,
+                   server->url);
+
+  /* later syncs need the keyring or the password */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&json, json_node_unref);
+  g_assert_cmpint (run_cli_stdin ("", &out, &err, "--db", path, "--json", "sync", "--server",
+                                  server->url, "--user", "admin", "--ca-file", server->cert,
+                                  NULL), ==, 1);
+  json = crm_test_parse_json (out);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+    json_node_get_object (json), "error"), "code"), ==, "auth-failed");
+
+  /* an unreachable server is its own error */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&json, json_node_unref);
+  g_assert_cmpint (run_cli_stdin ("admin-pw\n", &out, &err, "--db", path, "--json", "sync",
+                                  "--server", "https://127.0.0.1:9", "--user", "admin",
+                                  "--password-stdin", NULL), ==, 1);
+  json = crm_test_parse_json (out);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
+    json_node_get_object (json), "error"), "code"), ==, "server-unreachable");
+}
+
+/* --- the client object ------------------------------------------------------------------------- */
+
+typedef struct {
+  GMainLoop     *loop;
+  CrmSyncReport *report;
+  GError        *error;
+  guint          syncing_seen;
+} AsyncRun;
+
+static void
+state_changed (CrmSyncClient *client,
+               GParamSpec    *pspec,
+               AsyncRun      *run)
+{
+  if (crm_sync_client_get_state (client) == CRM_SYNC_STATE_SYNCING)
+    run->syncing_seen++;
+}
+
+static void
+async_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AsyncRun *run = user_data;
+
+  run->report = crm_sync_client_sync_finish (CRM_SYNC_CLIENT (source), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+static gboolean
+give_up (gpointer user_data)
+{
+  g_error ("the asynchronous sync did not finish in time");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_client_async (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "async.db", NULL);
+  g_autoptr(CrmSyncClient) client = crm_test_client_new (server, path, "manager", "manager-pw");
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  AsyncRun run = { loop, NULL, NULL, 0 };
+  guint timeout = g_timeout_add_seconds (60, give_up, NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1);
+
+  g_signal_connect (client, "notify::state", G_CALLBACK (state_changed), &run);
+  crm_sync_client_sync_async (client, NULL, async_done, &run);
+  /* the caller's thread is free while the round runs */
+  g_assert_cmpint (crm_sync_client_get_state (client), ==, CRM_SYNC_STATE_SYNCING);
+  g_main_loop_run (loop);
+  g_source_remove (timeout);
+  g_assert_no_error (run.error);
+  g_assert_nonnull (run.report);
+  g_assert_true (run.report->snapshot);
+  g_assert_cmpuint (run.syncing_seen, ==, 1);
+  g_assert_cmpint (crm_sync_client_get_state (client), ==, CRM_SYNC_STATE_IDLE);
+  g_assert_cmpint (crm_sync_client_get_last_synced (client), >, 0);
+  g_assert_cmpint (crm_sync_client_get_ops_waiting (client), ==, 0);
+  g_assert_null (crm_sync_client_get_last_error (client));
+  g_assert_nonnull (crm_sync_client_get_token (client));
+  crm_sync_report_free (run.report);
+
+  /* backoff: exponential, with jitter, capped */
+  for (guint attempt = 1; attempt < 30; attempt++)
+    {
+      guint delay = crm_sync_backoff_delay_ms (attempt, rand);
+      guint64 nominal = MIN ((guint64) 5000 << MIN (attempt - 1, 20), (guint64) 15 * 60 * 1000);
+
+      g_assert_cmpuint (delay, >=, nominal / 2);
+      g_assert_cmpuint (delay, <=, nominal * 3 / 2);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *seed_text = g_getenv ("VORONKA_TEST_SEED");
+  g_autofree char *data = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (seed_text != NULL)
+    seed = (guint32) g_ascii_strtoull (seed_text, NULL, 10);
+  g_test_message ("VORONKA_TEST_SEED=%u", seed);
+  tmpdir = crm_test_make_tmpdir ();
+  data = crm_test_server_make_data (tmpdir);
+  server = crm_test_server_start (data, FALSE, NULL);
+
+  g_test_add_func ("/sync/convergence", test_convergence);
+  g_test_add_func ("/sync/no-duplicate-automation", test_no_duplicate_automation);
+  g_test_add_func ("/sync/deal-numbers", test_deal_numbers);
+  g_test_add_func ("/sync/snapshot", test_snapshot);
+  g_test_add_func ("/sync/first-sync-with-data", test_first_sync_with_data);
+  g_test_add_func ("/sync/cli", test_cli);
+  g_test_add_func ("/sync/client-async", test_client_async);
+  status = g_test_run ();
+
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  crm_test_server_free (server);
+  if (status == 0)
+    crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  return status;
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-board.c — the real app on a demo replica: the board of «Продажи» with counts
+ * and sums, a card moved with its keyboard action, a move to the lost stage that opens
+ * the loss-reason dialog (cancelled: nothing changes; filled: the deal is lost with that
+ * reason), and the brand tag filter. Every check reads the replica through its own
+ * connection afterwards. */
+#include "crm-test-ui.h"
+
+#include "crm-board.h"
+#include "crm-gate-dialog.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-automation-view.h"
+#include "crm-rules.h"
+#include "crm-stock-view.h"
+#include "crm-tag-chips.h"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+
+/* What the replica says now, through a connection of our own. */
+static JsonObject *
+replica_deal (const char *deal_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
+  JsonObject *deal;
+
+  g_assert_no_error (error);
+  deal = crm_query_deal (store, deal_id, &error);
+  g_assert_no_error (error);
+  return deal;
+}
+
+static CrmBoard *
+board (void)
+{
+  return CRM_BOARD (crm_window_get_page (window, "board"));
+}
+
+static CrmBoardColumn *
+column_named (const char *name)
+{
+  CrmContext *context = crm_window_get_context (window);
+
+  for (guint i = 0; i < crm_board_get_n_columns (board ()); i++)
+    {
+      CrmBoardColumn *column = crm_board_get_column (board (), i);
+      JsonObject *stage = crm_context_find_stage (context, crm_board_column_get_stage_id (column), NULL);
+
+      if (g_strcmp0 (json_object_get_string_member (stage, "name"), name) == 0)
+        return column;
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+static void
+test_board_shows_pipeline (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  const char *sales = crm_context_find_pipeline_by_name (context, "Продажи");
+  g_autoptr(JsonArray) columns = NULL;
+  gint64 total_cards = 0;
+
+  g_assert_nonnull (sales);
+  crm_window_show_view (window, g_strconcat ("pipeline:", sales, NULL));
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (crm_board_get_pipeline (board ()), ==, sales);
+  g_assert_cmpuint (crm_board_get_n_columns (board ()), ==, 12);
+
+  /* Each column shows its stage's deals (a page of them) and the count the replica has. */
+  columns = crm_query_board_columns (crm_context_get_store (context), sales, NULL, NULL, NULL);
+  for (guint i = 0; i < json_array_get_length (columns); i++)
+    {
+      JsonObject *expected = json_array_get_object_element (columns, i);
+      CrmBoardColumn *column = crm_board_get_column (board (), i);
+      gint64 count = json_object_get_int_member (expected, "count");
+
+      g_assert_cmpstr (crm_board_column_get_stage_id (column), ==, json_object_get_string_member (expected, "id"));
+      g_assert_cmpuint (crm_board_column_get_n_cards (column), ==, MIN (count, 25));
+      total_cards += count;
+    }
+  g_assert_cmpint (total_cards, >, 50);
+}
+
+/* A deal left without an open task shows a warning on its card. */
+static void
+test_warning_without_task (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmBoardColumn *column = column_named ("Новая заявка");
+  CrmDealCard *card = crm_board_column_get_card (column, 1);
+  g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
+  g_autoptr(JsonNode) tasks = crm_query_tasks (crm_context_get_store (context), deal_id, TRUE, NULL, NULL);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *array = json_node_get_array (tasks);
+
+  g_assert_false (crm_deal_card_get_needs_task (card));
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      CrmChange *change = crm_changeset_touch (changeset, "task",
+                                               json_object_get_string_member (json_array_get_object_element (array, i), "id"));
+
+      crm_change_set_bool (change, "done", TRUE);
+      crm_change_set_string (change, "result", "Клиент думает");
+    }
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+  crm_test_ui_wait (100);
+  card = crm_board_column_find_card (column, deal_id);
+  g_assert_true (crm_deal_card_get_needs_task (card));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board"));
+}
+
+static void
+test_move_card_with_keyboard (void)
+{
+  CrmBoardColumn *from = column_named ("Новая заявка");
+  CrmDealCard *card = crm_board_column_get_card (from, 0);
+  g_autofree char *deal_id = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+
+  g_assert_nonnull (card);
+  deal_id = g_strdup (crm_deal_card_get_deal_id (card));
+  gtk_widget_grab_focus (GTK_WIDGET (card));
+  /* Alt+Right is bound to this action */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "card.move-next", NULL));
+  crm_test_ui_wait (100);
+
+  deal = replica_deal (deal_id);
+  g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Квалифицирован");
+  /* the card is in its new column, and keeps the keyboard focus */
+  card = crm_board_column_find_card (column_named ("Квалифицирован"), deal_id);
+  g_assert_nonnull (card);
+  g_assert_null (crm_board_column_find_card (column_named ("Новая заявка"), deal_id));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (card)));
+}
+
+static gboolean
+no_gate_dialog (gpointer data)
+{
+  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
+}
+
+static void
+test_move_to_lost_asks_for_reason (void)
+{
+  CrmBoardColumn *from = column_named ("Встреча согласована");
+  CrmBoardColumn *lost = column_named ("Закрыто и не реализовано");
+  CrmDealCard *card = crm_board_column_get_card (from, 0);
+  g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
+  CrmGateDialog *dialog;
+  g_autoptr(JsonObject) before = replica_deal (deal_id);
+  g_autoptr(JsonObject) cancelled = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  GtkWidget *row;
+
+  /* the same action a drop on the column runs */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "board.move-deal", "(ss)", deal_id,
+                                             crm_board_column_get_stage_id (lost)));
+  dialog = CRM_GATE_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG));
+  g_assert_cmpstr (crm_gate_dialog_get_gate (dialog), ==, "loss-reason-required");
+  /* the reasons of the pipeline are offered */
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "Дорого"));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "Купил в другом месте"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "gate-dialog"));
+
+  /* nothing written while the dialog is open; Continue without a reason is refused */
+  cancelled = replica_deal (deal_id);
+  g_assert_cmpstr (json_object_get_string_member (cancelled, "stage"), ==,
+                   json_object_get_string_member (before, "stage"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
+  g_assert_cmpstr (crm_gate_dialog_get_message (dialog), !=, "");
+  g_assert_nonnull (crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG));
+
+  /* pick «Дорого» by activating its row, as a click or Space does */
+  row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "Дорого");
+  adw_action_row_activate (ADW_ACTION_ROW (row));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
+  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  crm_test_ui_wait (100);
+
+  after = replica_deal (deal_id);
+  g_assert_cmpstr (json_object_get_string_member (after, "stage"), ==, "Закрыто и не реализовано");
+  g_assert_cmpstr (json_object_get_string_member (after, "stage_kind"), ==, "lost");
+  g_assert_cmpstr (json_object_get_string_member (after, "loss_reason"), ==, "Дорого");
+  g_assert_nonnull (crm_board_column_find_card (lost, deal_id));
+}
+
+static void
+test_cancelled_gate_changes_nothing (void)
+{
+  CrmBoardColumn *from = column_named ("Квалифицирован");
+  CrmBoardColumn *lost = column_named ("Закрыто и не реализовано");
+  g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (crm_board_column_get_card (from, 0)));
+  g_autoptr(JsonObject) after = NULL;
+  GtkWindow *dialog;
+
+  crm_board_move_deal (board (), deal_id, crm_board_column_get_stage_id (lost), NULL);
+  dialog = crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.cancel", NULL));
+  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  crm_test_ui_wait (100);
+
+  after = replica_deal (deal_id);
+  g_assert_cmpstr (json_object_get_string_member (after, "stage"), ==, "Квалифицирован");
+  g_assert_true (json_object_get_null_member (after, "loss_reason"));
+  g_assert_nonnull (crm_board_column_find_card (from, deal_id));
+}
+
+static void
+test_brand_filter (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  GtkWidget *chips = crm_test_ui_find (GTK_WIDGET (window), CRM_TYPE_TAG_CHIPS, NULL);
+  GtkWidget *volvo = crm_tag_chips_get_chip (CRM_TAG_CHIPS (chips), "Volvo");
+  g_autofree char *volvo_id = crm_query_resolve (crm_context_get_store (context), "tag", "Volvo", NULL, NULL);
+  const char *tags[] = { volvo_id, NULL };
+  g_autoptr(JsonArray) columns = NULL;
+  guint shown = 0;
+
+  g_assert_nonnull (volvo);
+  /* the chip in the header's tag popover, clicked */
+  g_signal_emit_by_name (volvo, "clicked");
+  crm_test_ui_wait (100);
+  g_assert_cmpstr (crm_context_get_tag_filter (context)[0], ==, volvo_id);
+
+  columns = crm_query_board_columns (crm_context_get_store (context),
+                                     crm_board_get_pipeline (board ()), tags, NULL, NULL);
+  for (guint i = 0; i < crm_board_get_n_columns (board ()); i++)
+    {
+      CrmBoardColumn *column = crm_board_get_column (board (), i);
+      gint64 expected = json_object_get_int_member (json_array_get_object_element (columns, i), "count");
+
+      g_assert_cmpuint (crm_board_column_get_n_cards (column), ==, MIN (expected, 25));
+      for (guint j = 0; j < crm_board_column_get_n_cards (column); j++)
+        {
+          g_autoptr(JsonObject) deal = replica_deal (crm_deal_card_get_deal_id (crm_board_column_get_card (column, j)));
+          JsonArray *deal_tags = json_object_get_array_member (deal, "tags");
+          gboolean has_volvo = FALSE;
+
+          for (guint k = 0; k < json_array_get_length (deal_tags); k++)
+            has_volvo |= g_str_equal (json_array_get_string_element (deal_tags, k), "Volvo");
+          g_assert_true (has_volvo);
+          shown++;
+        }
+    }
+  g_assert_cmpuint (shown, >, 0);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-volvo"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.clear-filter", NULL));
+  g_assert_null (crm_context_get_tag_filter (context)[0]);
+}
+
+/* S0-7: the brand's purchasing deals by stage, and the sales deals waiting for it. */
+static void
+test_stock_view (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmStore *store = crm_context_get_store (context);
+  CrmStockView *stock = CRM_STOCK_VIEW (crm_window_get_page (window, "stock"));
+  g_autofree char *scania = crm_query_resolve (store, "tag", "Scania", NULL, NULL);
+  const char *tags[] = { scania, NULL };
+  CrmCardFilter purchasing = { .pipeline_id = crm_context_find_pipeline_by_name (context, "Отдел закупок"),
+                               .tag_ids = tags };
+  CrmCardFilter waiting = { .pipeline_id = crm_context_find_pipeline_by_name (context, "Продажи"),
+                            .tag_ids = tags, .flag_field = "waiting_for_stock", .open_only = TRUE };
+  gint64 n_purchasing = 0, n_waiting = 0;
+  g_autoptr(JsonArray) a = crm_query_deal_cards (store, &purchasing, &n_purchasing, NULL);
+  g_autoptr(JsonArray) b = crm_query_deal_cards (store, &waiting, &n_waiting, NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "stock"));
+  crm_test_ui_wait (200);
+  g_assert_true (crm_stock_view_set_brand (stock, "Scania"));
+  crm_test_ui_wait (100);
+  g_assert_cmpint (n_purchasing, >, 0);
+  g_assert_cmpuint (crm_stock_view_get_n_stock (stock), ==, n_purchasing);
+  g_assert_cmpuint (crm_stock_view_get_n_waiting (stock), ==, n_waiting);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "stock"));
+}
+
+/* Admins see the account's rules; turning one off is written to the replica. */
+static void
+test_automation_view (void)
+{
+  CrmAutomationView *automation = CRM_AUTOMATION_VIEW (crm_window_get_page (window, "automation"));
+  GtkWidget *toggle;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) rules = NULL;
+  gboolean found_off = FALSE;
+  JsonArray *array;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "automation"));
+  crm_test_ui_wait (200);
+  g_assert_cmpuint (crm_automation_view_get_n_rules (automation), >, 3);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "automation"));
+
+  toggle = crm_test_ui_find (GTK_WIDGET (automation), GTK_TYPE_SWITCH, NULL);
+  gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+  crm_test_ui_wait (100);
+  store = crm_store_open (db_path, NULL);
+  rules = crm_rules_list (store, NULL);
+  array = json_node_get_array (rules);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    found_off |= !json_object_get_boolean_member_with_default (json_array_get_object_element (array, i), "enabled", TRUE);
+  g_assert_true (found_off);
+}
+
+static void
+test_shortcuts_window (void)
+{
+  GtkWindow *shortcuts;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  shortcuts = crm_test_ui_wait_for_window (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (shortcuts), GTK_TYPE_SHORTCUTS_SHORTCUT,
+                                      "Move the card to the next stage"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (shortcuts), "shortcuts"));
+  gtk_window_close (shortcuts);
+  crm_test_ui_wait (100);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  tmpdir = crm_test_make_tmpdir ();
+  db_path = crm_test_ui_make_demo (tmpdir);
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  g_test_add_func ("/ui/board/shows-pipeline", test_board_shows_pipeline);
+  g_test_add_func ("/ui/board/warning-without-task", test_warning_without_task);
+  g_test_add_func ("/ui/board/move-card-keyboard", test_move_card_with_keyboard);
+  g_test_add_func ("/ui/board/lost-needs-reason", test_move_to_lost_asks_for_reason);
+  g_test_add_func ("/ui/board/cancel-changes-nothing", test_cancelled_gate_changes_nothing);
+  g_test_add_func ("/ui/board/brand-filter", test_brand_filter);
+  g_test_add_func ("/ui/board/stock-view", test_stock_view);
+  g_test_add_func ("/ui/board/automation-view", test_automation_view);
+  g_test_add_func ("/ui/board/shortcuts-window", test_shortcuts_window);
+  status = g_test_run ();
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (db_path);
+  return status;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-deal.c — the deal page of the real app: opened from the board, a choice field
+ * set from its drop-down, a tag added from the chips, a task added with its due date,
+ * the timeline naming rule-made changes and changes from another device. Checks read
+ * the replica through a connection of their own. */
+#include "crm-test-ui.h"
+
+#include "crm-board.h"
+#include "crm-deal-page.h"
+#include "crm-field-editor.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-tag-chips.h"
+#include "crm-timeline.h"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+static char *deal_id;
+
+static JsonObject *
+replica_deal (const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
+  JsonObject *deal;
+
+  g_assert_no_error (error);
+  deal = crm_query_deal (store, id, &error);
+  g_assert_no_error (error);
+  return deal;
+}
+
+static CrmDealPage *
+page (void)
+{
+  return CRM_DEAL_PAGE (crm_window_get_page (window, "deal"));
+}
+
+static gboolean
+has_tag (JsonObject *deal,
+         const char *name)
+{
+  JsonArray *tags = json_object_get_array_member (deal, "tags");
+
+  for (guint i = 0; i < json_array_get_length (tags); i++)
+    if (g_str_equal (json_array_get_string_element (tags, i), name))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_open_deal_from_board (void)
+{
+  CrmBoard *board = CRM_BOARD (crm_window_get_page (window, "board"));
+  CrmBoardColumn *column = crm_board_get_column (board, 2);
+  CrmDealCard *card = crm_board_column_get_card (column, 0);
+  g_autoptr(JsonObject) deal = NULL;
+  GtkWidget *title;
+
+  g_assert_nonnull (card);
+  deal_id = g_strdup (crm_deal_card_get_deal_id (card));
+  /* Enter on a card activates its row, which runs this action */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "card.open", NULL));
+  crm_test_ui_wait (200);
+  g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
+  g_assert_cmpstr (crm_deal_page_get_deal_id (page ()), ==, deal_id);
+
+  deal = replica_deal (deal_id);
+  title = crm_test_ui_find (GTK_WIDGET (page ()), GTK_TYPE_LABEL, json_object_get_string_member (deal, "title"));
+  g_assert_nonnull (title);
+  g_assert_cmpuint (crm_timeline_get_n_entries (crm_deal_page_get_timeline (page ())), >, 0);
+}
+
+static void
+test_choice_field (void)
+{
+  CrmFieldEditor *editor = CRM_FIELD_EDITOR (crm_deal_page_get_field_editor (page (), "payment_type"));
+  g_autoptr(JsonObject) deal = NULL;
+  const char *current;
+  const char *wanted;
+
+  g_assert_nonnull (editor);
+  deal = replica_deal (deal_id);
+  current = json_object_get_string_member_with_default (json_object_get_object_member (deal, "fields"),
+                                                        "payment_type", "");
+  wanted = g_str_equal (current, "Кредит") ? "Наличные" : "Кредит";
+  /* picks the drop-down item, as a click does */
+  crm_field_editor_set_text (editor, wanted);
+  crm_test_ui_wait (100);
+  g_clear_pointer (&deal, json_object_unref);
+  deal = replica_deal (deal_id);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (deal, "fields"), "payment_type"),
+                   ==, wanted);
+}
+
+static void
+test_tag_editor (void)
+{
+  GtkWidget *chips = crm_test_ui_find (GTK_WIDGET (page ()), CRM_TYPE_TAG_CHIPS, NULL);
+  g_autoptr(JsonObject) before = replica_deal (deal_id);
+  g_autoptr(JsonObject) after = NULL;
+  const char *tag = has_tag (before, "Krone") ? "Kögel" : "Krone";
+
+  g_signal_emit_by_name (crm_tag_chips_get_chip (CRM_TAG_CHIPS (chips), tag), "clicked");
+  crm_test_ui_wait (100);
+  after = replica_deal (deal_id);
+  g_assert_true (has_tag (after, tag));
+  /* the chip shows the tag as on after the page re-read the deal */
+  chips = crm_test_ui_find (GTK_WIDGET (page ()), CRM_TYPE_TAG_CHIPS, NULL);
+  g_assert_true (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (crm_tag_chips_get_chip (CRM_TAG_CHIPS (chips), tag))));
+}
+
+static void
+test_add_task (void)
+{
+  g_autoptr(JsonObject) deal = NULL;
+  JsonArray *tasks;
+  gboolean found = FALSE;
+
+  g_assert_true (crm_deal_page_add_task (page (), "Отправить фото техники"));
+  crm_test_ui_wait (100);
+  deal = replica_deal (deal_id);
+  tasks = json_object_get_array_member (deal, "tasks");
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    {
+      JsonObject *task = json_array_get_object_element (tasks, i);
+
+      if (g_str_equal (json_object_get_string_member (task, "text"), "Отправить фото техники"))
+        {
+          found = TRUE;
+          g_assert_false (json_object_get_boolean_member (task, "done"));
+          g_assert_false (json_object_get_null_member (task, "due"));
+          g_assert_cmpstr (json_object_get_string_member (task, "responsible"), ==, "admin");
+        }
+    }
+  g_assert_true (found);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal"));
+  /* and the lower half: tags, contacts, tasks, history */
+  {
+    GtkWidget *scroller = crm_test_ui_find (GTK_WIDGET (page ()), GTK_TYPE_SCROLLED_WINDOW, NULL);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) * 0.45);
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-tasks"));
+    gtk_adjustment_set_value (adjustment, 0);
+  }
+}
+
+/* A deal one of whose changes a rule made (the demo's Отказники deals get a task from
+ * rule S0-6). */
+static char *
+find_deal_touched_by_rule (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
+  g_autofree char *pipeline = crm_query_resolve (store, "pipeline", "Отказники", NULL, &error);
+  CrmCardFilter filter = { .pipeline_id = pipeline, .limit = 50 };
+  g_autoptr(JsonArray) cards = crm_query_deal_cards (store, &filter, NULL, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (cards); i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (cards, i), "id");
+      g_autoptr(JsonObject) deal = crm_query_deal (store, id, NULL);
+      JsonArray *history = json_object_get_array_member (deal, "history");
+
+      for (guint j = 0; j < json_array_get_length (history); j++)
+        if (!json_object_get_null_member (json_array_get_object_element (history, j), "by_rule"))
+          return g_strdup (id);
+    }
+  return NULL;
+}
+
+static void
+test_timeline_marks_rules_and_devices (void)
+{
+  g_autofree char *ruled = find_deal_touched_by_rule ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) other = NULL;
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  g_autoptr(JsonObject) deal = NULL;
+  CrmTimeline *timeline;
+  CrmOp *op;
+
+  g_assert_nonnull (ruled);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-deal", "s", ruled));
+  crm_test_ui_wait (100);
+  timeline = crm_deal_page_get_timeline (page ());
+  g_assert_cmpuint (crm_timeline_get_n_by_rule (timeline), >, 0);
+  g_assert_cmpuint (crm_timeline_get_n_remote (timeline), ==, 0);
+
+  /* Another device renames the deal; the op arrives as sync would merge it. */
+  other = crm_store_open (db_path, &error);
+  g_assert_no_error (error);
+  op = crm_op_new ();
+  op->op_id = crm_store_new_id (other);
+  op->hlc = ((guint64) (crm_store_get_now (other) + 1000) << 16);
+  op->device = g_strdup ("0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee");
+  op->entity = g_strdup ("deal");
+  op->entity_id = g_strdup (ruled);
+  op->fields = json_object_new ();
+  json_object_set_string_member (op->fields, "title", "Volvo FH 500, переименовано на планшете");
+  g_ptr_array_add (ops, op);
+  g_assert_true (crm_store_merge_ops (other, ops, &error));
+  g_assert_no_error (error);
+
+  /* F5 re-reads the replica */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL));
+  crm_test_ui_wait (100);
+  g_assert_cmpuint (crm_timeline_get_n_remote (timeline), ==, 1);
+  deal = replica_deal (ruled);
+  g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Volvo FH 500, переименовано на планшете");
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (page ()), GTK_TYPE_LABEL,
+                                      "Volvo FH 500, переименовано на планшете"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-timeline"));
+
+  /* back to where we came from */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.go-back", NULL));
+  g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  tmpdir = crm_test_make_tmpdir ();
+  db_path = crm_test_ui_make_demo (tmpdir);
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  g_test_add_func ("/ui/deal/open-from-board", test_open_deal_from_board);
+  g_test_add_func ("/ui/deal/choice-field", test_choice_field);
+  g_test_add_func ("/ui/deal/tag-editor", test_tag_editor);
+  g_test_add_func ("/ui/deal/add-task", test_add_task);
+  g_test_add_func ("/ui/deal/timeline", test_timeline_marks_rules_and_devices);
+  status = g_test_run ();
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (db_path);
+  g_free (deal_id);
+  return status;
+}

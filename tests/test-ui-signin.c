@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-signin.c — first run of the real app: the welcome window offers the shipped
+ * templates; signing in to a real voronka-server on loopback (self-signed certificate)
+ * shows the server's SHA-256 fingerprint, asks once to trust it, then the first sync
+ * fills the replica and the main window opens on it. A local account from a template
+ * is tested too. Without voronka-server built the sign-in part is skipped. */
+#include "crm-test-ui.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "crm-deal-actions.h"
+#include "crm-field-editor.h"
+#include "crm-gate-dialog.h"
+#include "crm-new-deal-dialog.h"
+#include "crm-query.h"
+#include "crm-time.h"
+#include "crm-signin-dialog.h"
+#include "crm-welcome-window.h"
+
+static char *tmpdir;
+static CrmApplication *app;
+static GSubprocess *server;
+static char *server_url;
+static char *server_fingerprint;
+
+static char *
+server_binary (void)
+{
+  const char *env = g_getenv ("VORONKA_SERVER");
+  g_autofree char *self = NULL;
+  g_autofree char *dir = NULL;
+  char *path;
+
+  if (env != NULL && g_file_test (env, G_FILE_TEST_IS_EXECUTABLE))
+    return g_strdup (env);
+  self = g_file_read_link ("/proc/self/exe", NULL);
+  if (self == NULL)
+    return NULL;
+  dir = g_path_get_dirname (self);
+  path = g_build_filename (dir, "..", "src", "server", "voronka-server", NULL);
+  if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+    return path;
+  g_free (path);
+  return NULL;
+}
+
+/* The server dies with the test, even when the test aborts. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+/* Creates an account on a fresh server and starts it with its own self-signed
+ * certificate; FALSE when voronka-server is not built. */
+static gboolean
+start_server (void)
+{
+  g_autofree char *binary = server_binary ();
+  g_autofree char *data = g_build_filename (tmpdir, "server", NULL);
+  g_autofree char *listen = NULL;
+  g_autoptr(GSubprocess) create = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  if (binary == NULL)
+    return FALSE;
+  create = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
+                             binary, "--data", data, "account", "create", "demo", "--template",
+                             "truck-dealer", "--admin", "anna", "--password-stdin", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (create, "secret123", NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (create));
+
+  port = free_port ();
+  listen = g_strdup_printf ("127.0.0.1:%u", port);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server = g_subprocess_launcher_spawn (launcher, &error, binary, "--data", data, "serve", "--listen",
+                                        listen, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+      const char *mark;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if ((mark = strstr (line, "fingerprint ")) != NULL)
+        server_fingerprint = g_strdup (mark + strlen ("fingerprint "));
+      if (strstr (line, "listening on ") != NULL)
+        break;
+    }
+  g_assert_nonnull (server_fingerprint);
+  server_url = g_strdup_printf ("https://127.0.0.1:%u", port);
+  return TRUE;
+}
+
+static CrmWelcomeWindow *
+welcome (void)
+{
+  return CRM_WELCOME_WINDOW (crm_test_ui_wait_for_window (CRM_TYPE_WELCOME_WINDOW));
+}
+
+static void
+test_welcome (void)
+{
+  CrmWelcomeWindow *window = welcome ();
+
+  g_assert_null (crm_application_get_main_window (app));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW,
+                                      "Дилер грузовой техники с пробегом"));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW, "B2B-дистрибьютор"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "welcome"));
+}
+
+static gboolean
+fingerprint_shown (gpointer dialog)
+{
+  return crm_signin_dialog_get_fingerprint (dialog) != NULL;
+}
+
+static gboolean
+main_window_shown (gpointer data)
+{
+  GtkWindow *window = crm_application_get_main_window (app);
+
+  return window != NULL && crm_test_ui_widget_is_drawn (window);
+}
+
+static gboolean
+status_shown (gpointer dialog)
+{
+  const char *status = crm_signin_dialog_get_status (dialog);
+
+  return strstr (status, "127.0.0.1:9") != NULL;
+}
+
+static void
+test_sign_in (void)
+{
+  CrmSigninDialog *dialog = CRM_SIGNIN_DIALOG (crm_welcome_window_sign_in (welcome ()));
+  g_autofree char *replica = g_build_filename (tmpdir, "new.db", NULL);
+  g_autofree char *accepted = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) pipelines = NULL;
+  g_autofree char *meta_server = NULL;
+  GtkWidget *trust;
+
+  crm_test_ui_wait_for_window (CRM_TYPE_SIGNIN_DIALOG);
+  g_assert_true (crm_signin_dialog_is_available () == (g_getenv ("VORONKA_NO_SYNC") == NULL) ||
+                 crm_signin_dialog_is_available ());
+  if (!crm_signin_dialog_is_available ())
+    {
+      /* the dialog says why it cannot sign in, and does nothing */
+      g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, NULL));
+      g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin"));
+      g_test_skip ("sync is not built");
+      return;
+    }
+
+  /* a server that is not there: a clear message, nothing created */
+  crm_signin_dialog_fill (dialog, "https://127.0.0.1:9", "anna", "secret123");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_true (crm_test_ui_wait_until (status_shown, dialog, 10000));
+  g_assert_false (g_file_test (replica, G_FILE_TEST_EXISTS));
+
+  if (!start_server ())
+    {
+      g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin"));
+      g_test_skip ("voronka-server is not built");
+      return;
+    }
+  crm_signin_dialog_fill (dialog, server_url, "anna", "secret123");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_true (crm_test_ui_wait_until (fingerprint_shown, dialog, 15000));
+  /* the fingerprint the server printed is the one shown */
+  g_assert_cmpstr (crm_signin_dialog_get_fingerprint (dialog), ==, server_fingerprint);
+  g_assert_false (g_file_test (replica, G_FILE_TEST_EXISTS));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin"));
+
+  /* without ticking "trust", nothing happens */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  crm_test_ui_wait (100);
+  g_assert_null (crm_application_get_main_window (app));
+
+  trust = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "_Trust this certificate");
+  adw_action_row_activate (ADW_ACTION_ROW (trust));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_true (crm_test_ui_wait_until (main_window_shown, NULL, 30000));
+  crm_test_ui_wait (300);
+
+  /* the first sync filled the replica, which knows its server */
+  store = crm_store_open (replica, &error);
+  g_assert_no_error (error);
+  meta_server = crm_store_dup_meta (store, "sync.server");
+  g_assert_cmpstr (meta_server, ==, server_url);
+  pipelines = crm_query_pipelines (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (pipelines)), ==, 5);
+  /* and the certificate is trusted from now on */
+  accepted = g_build_filename (g_get_user_data_dir (), "voronka", "certificates", NULL);
+  g_assert_true (g_file_test (accepted, G_FILE_TEST_IS_DIR));
+  /* the header says the replica is in sync with its server */
+  {
+    CrmWindow *window = CRM_WINDOW (crm_application_get_main_window (app));
+    CrmSyncIndicator *indicator = crm_window_get_sync_indicator (window);
+
+    crm_sync_indicator_refresh (indicator);
+    g_assert_true (g_str_has_prefix (crm_sync_indicator_get_label (indicator), "Synced"));
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "after-sign-in"));
+  }
+}
+
+static void
+test_local_account_from_template (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "local.db", NULL);
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) pipelines = NULL;
+  CrmWelcomeWindow *window;
+  GtkWindow *main_window = crm_application_get_main_window (app);
+
+  /* the same app, started again on a replica that does not exist yet */
+  if (main_window != NULL)
+    gtk_window_destroy (main_window);
+  crm_application_set_db_path (app, path);
+  g_application_activate (G_APPLICATION (app));
+  window = welcome ();
+  g_assert_true (crm_welcome_window_choose_template (window, "b2b-distributor"));
+  g_assert_true (crm_welcome_window_create (window, &error));
+  g_assert_no_error (error);
+  main_window = crm_application_get_main_window (app);
+  g_assert_nonnull (main_window);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, main_window, 10000));
+
+  store = crm_store_open (path, &error);
+  g_assert_no_error (error);
+  pipelines = crm_query_pipelines (store, &error);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (pipelines), 0), "name"),
+                   ==, "Лиды");
+}
+
+static gboolean
+no_gate_dialog (gpointer data)
+{
+  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
+}
+
+/* In the B2B account «Квалифицирован» needs the lead's audience, geography and business
+ * type (S1-2), and an open deal always keeps an open task (S1-4): the move asks for the
+ * fields, completing the last task asks for the next one, and each goes through once
+ * answered. */
+static void
+test_required_fields_and_next_task (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (tmpdir, "local.db", NULL);
+  CrmWindow *window = CRM_WINDOW (crm_application_get_main_window (app));
+  CrmContext *context = crm_window_get_context (window);
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonNode) open_tasks = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autofree char *deal_id = NULL;
+  g_autofree char *qualified = NULL;
+  g_autofree char *leads = NULL;
+  CrmNewDealDialog *new_deal;
+  CrmGateDialog *gate;
+  JsonObject *fields;
+  JsonArray *tasks;
+  const char *last_task;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-deal", NULL));
+  new_deal = CRM_NEW_DEAL_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_DEAL_DIALOG));
+  deal_id = crm_new_deal_dialog_create (new_deal, "Сеть «Продукты 24»", "350 000");
+  g_assert_nonnull (deal_id);
+  gtk_window_destroy (GTK_WINDOW (new_deal));
+  crm_test_ui_wait (100);
+
+  store = crm_store_open (path, &error);
+  g_assert_no_error (error);
+  leads = crm_query_resolve (store, "pipeline", "Лиды", NULL, &error);
+  qualified = crm_query_resolve (store, "stage", "Квалифицирован", leads, &error);
+  g_assert_no_error (error);
+
+  /* the move asks for the fields */
+  g_assert_false (crm_move_deal (GTK_WIDGET (window), context, deal_id, qualified, &gate));
+  g_assert_nonnull (gate);
+  g_assert_cmpstr (crm_gate_dialog_get_gate (gate), ==, "required-field");
+  crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG);
+  crm_field_editor_set_text (CRM_FIELD_EDITOR (crm_gate_dialog_get_field_editor (gate, "target_audience")), "Розничные сети");
+  crm_field_editor_set_text (CRM_FIELD_EDITOR (crm_gate_dialog_get_field_editor (gate, "geography")), "Москва и область");
+  crm_field_editor_set_text (CRM_FIELD_EDITOR (crm_gate_dialog_get_field_editor (gate, "business_type")), "Сеть");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (gate), "gate-required-fields"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gate), "gate.apply", NULL));
+  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  deal = crm_query_deal (store, deal_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Квалифицирован");
+  fields = json_object_get_object_member (deal, "fields");
+  g_assert_cmpstr (json_object_get_string_member (fields, "target_audience"), ==, "Розничные сети");
+  g_assert_cmpstr (json_object_get_string_member (fields, "business_type"), ==, "Сеть");
+
+  /* Leave one open task (the rules gave the deal its stage tasks), then complete it. */
+  open_tasks = crm_query_tasks (store, deal_id, TRUE, NULL, &error);
+  tasks = json_node_get_array (open_tasks);
+  g_assert_cmpuint (json_array_get_length (tasks), >, 0);
+  for (guint i = 1; i < json_array_get_length (tasks); i++)
+    {
+      g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+      CrmChange *change = crm_changeset_touch (changeset, "task",
+                                               json_object_get_string_member (json_array_get_object_element (tasks, i), "id"));
+
+      crm_change_set_bool (change, "done", TRUE);
+      crm_change_set_string (change, "result", "Сделано");
+      g_assert_true (crm_context_apply (context, changeset, &error));
+      g_assert_no_error (error);
+    }
+  last_task = json_object_get_string_member (json_array_get_object_element (tasks, 0), "id");
+  gate = crm_complete_task (GTK_WIDGET (window), context, last_task);
+  crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG);
+  crm_gate_dialog_set_result (gate, "Закупщик ждёт прайс");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gate), "gate.apply", NULL));
+  crm_test_ui_wait (100);
+  /* refused: the same dialog now asks for the next task */
+  g_assert_nonnull (crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG));
+  g_assert_cmpstr (crm_gate_dialog_get_gate (gate), ==, "next-task-required");
+  crm_gate_dialog_set_next_task (gate, "Отправить прайс", crm_time_now_ms () + CRM_MS_PER_DAY);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (gate), "gate-next-task"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gate), "gate.apply", NULL));
+  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+
+  after = crm_query_tasks (store, deal_id, TRUE, NULL, &error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (after)), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (after), 0), "text"),
+                   ==, "Отправить прайс");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_home = NULL;
+  g_autofree char *db_path = NULL;
+  int status;
+
+  tmpdir = crm_test_make_tmpdir ();
+  /* accepted certificates and keyring-less fallbacks stay in the test's folder */
+  data_home = g_build_filename (tmpdir, "data", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  crm_test_ui_init (&argc, &argv);
+
+  db_path = g_build_filename (tmpdir, "new.db", NULL);
+  app = crm_test_ui_start (db_path);
+
+  g_test_add_func ("/ui/signin/welcome", test_welcome);
+  g_test_add_func ("/ui/signin/sign-in", test_sign_in);
+  g_test_add_func ("/ui/signin/local-account", test_local_account_from_template);
+  g_test_add_func ("/ui/signin/required-fields-and-next-task", test_required_fields_and_next_task);
+  status = g_test_run ();
+
+  crm_test_ui_stop (app);
+  if (server != NULL)
+    {
+      g_subprocess_send_signal (server, SIGTERM);
+      g_subprocess_wait (server, NULL, NULL);
+      g_clear_object (&server);
+    }
+  crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (server_url);
+  g_free (server_fingerprint);
+  return status;
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-tasks.c — the Tasks view of the real app for a sales manager chosen in
+ * Settings: overdue / today / upcoming as the replica has them, completing a task with a
+ * result and the next task, and a call that cannot be completed without its result. */
+#include "crm-test-ui.h"
+
+#include "crm-format.h"
+#include "crm-gate-dialog.h"
+#include "crm-query.h"
+#include "crm-task-row.h"
+#include "crm-tasks-view.h"
+#include "crm-time.h"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+static char *user_id;
+
+static CrmStore *
+open_replica (void)
+{
+  g_autoptr(GError) error = NULL;
+  CrmStore *store = crm_store_open (db_path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+static JsonObject *
+replica_task (const char *task_id)
+{
+  g_autoptr(CrmStore) store = open_replica ();
+
+  return crm_store_dup_entity (store, "task", task_id);
+}
+
+static CrmTasksView *
+tasks_view (void)
+{
+  return CRM_TASKS_VIEW (crm_window_get_page (window, "tasks"));
+}
+
+static void
+test_work_as_manager (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  GtkWidget *row;
+  g_autoptr(CrmStore) store = open_replica ();
+  guint index = G_MAXUINT;
+  JsonArray *users = crm_context_get_users (context);
+
+  user_id = crm_query_resolve (store, "user", "Андрей Соколов", NULL, NULL);
+  g_assert_nonnull (user_id);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (users, i), "id"), user_id))
+      index = i;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "settings"));
+  crm_test_ui_wait (200);
+  row = crm_test_ui_find (crm_window_get_page (window, "settings"), ADW_TYPE_COMBO_ROW, "_Work as");
+  g_assert_nonnull (row);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "settings"));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), index);
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (crm_context_get_user_id (context), ==, user_id);
+  /* a manager has no Settings: the window went to a board */
+  g_assert_true (g_str_has_prefix (crm_window_get_view (window), "pipeline:"));
+}
+
+static void
+test_sections (void)
+{
+  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(JsonNode) tasks = crm_query_tasks (store, NULL, TRUE, user_id, NULL);
+  JsonArray *array = json_node_get_array (tasks);
+  gint64 now = crm_time_now_ms ();
+  guint overdue = 0, today = 0, upcoming = 0;
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *due_text = json_object_get_string_member_with_default (json_array_get_object_element (array, i), "due", NULL);
+      gint64 due = 0;
+
+      if (due_text == NULL || !crm_time_parse (due_text, &due) || due >= crm_day_end (now))
+        upcoming++;
+      else if (due < crm_day_start (now))
+        overdue++;
+      else
+        today++;
+    }
+  g_assert_cmpuint (overdue + today + upcoming, >, 0);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  crm_test_ui_wait (200);
+  g_assert_cmpuint (crm_tasks_view_get_n_tasks (tasks_view (), "overdue"), ==, overdue);
+  g_assert_cmpuint (crm_tasks_view_get_n_tasks (tasks_view (), "today"), ==, today);
+  g_assert_cmpuint (crm_tasks_view_get_n_tasks (tasks_view (), "upcoming"), ==, upcoming);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks"));
+}
+
+static gboolean
+no_gate_dialog (gpointer data)
+{
+  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
+}
+
+static CrmTaskRow *
+first_row_of_type (const char *type,
+                   gboolean    wanted)
+{
+  const char *sections[] = { "overdue", "today", "upcoming" };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
+    for (guint i = 0; i < crm_tasks_view_get_n_tasks (tasks_view (), sections[s]); i++)
+      {
+        CrmTaskRow *row = crm_tasks_view_get_row (tasks_view (), sections[s], i);
+        g_autoptr(JsonObject) task = replica_task (crm_task_row_get_task_id (row));
+        gboolean is_type = g_strcmp0 (json_object_get_string_member_with_default (task, "type", NULL), type) == 0;
+
+        if (is_type == wanted)
+          return row;
+      }
+  return NULL;
+}
+
+static void
+test_complete_with_result_and_next (void)
+{
+  CrmTaskRow *row = first_row_of_type ("call", FALSE);
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) task = NULL;
+  g_autoptr(JsonObject) next = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) deal_tasks = NULL;
+  CrmGateDialog *dialog;
+  const char *deal_id;
+  JsonArray *array;
+
+  g_assert_nonnull (row);
+  task_id = g_strdup (crm_task_row_get_task_id (row));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "task.complete", NULL));
+  dialog = CRM_GATE_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG));
+  g_assert_cmpstr (crm_gate_dialog_get_gate (dialog), ==, "complete-task");
+  crm_gate_dialog_set_result (dialog, "Клиент выбрал Scania, ждёт КП");
+  crm_gate_dialog_set_next_task (dialog, "Отправить КП по Scania", crm_time_now_ms () + 2 * CRM_MS_PER_DAY);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "complete-task"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
+  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  crm_test_ui_wait (100);
+
+  task = replica_task (task_id);
+  g_assert_true (json_object_get_boolean_member (task, "done"));
+  g_assert_cmpstr (json_object_get_string_member (task, "result"), ==, "Клиент выбрал Scania, ждёт КП");
+  deal_id = json_object_get_string_member (task, "deal");
+  store = open_replica ();
+  deal_tasks = crm_query_tasks (store, deal_id, TRUE, NULL, NULL);
+  array = json_node_get_array (deal_tasks);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (array, i), "text"),
+                     "Отправить КП по Scania"))
+      next = json_object_ref (json_array_get_object_element (array, i));
+  g_assert_nonnull (next);
+  g_assert_cmpstr (json_object_get_string_member (next, "responsible"), ==, "Андрей Соколов");
+  /* the row is gone from the open tasks */
+  g_assert_null (crm_tasks_view_find_row (tasks_view (), task_id));
+}
+
+static void
+test_call_needs_result (void)
+{
+  CrmTaskRow *row = first_row_of_type ("call", TRUE);
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) task = NULL;
+  GtkWindow *dialog;
+
+  if (row == NULL)
+    {
+      g_test_skip ("this user has no open call task");
+      return;
+    }
+  task_id = g_strdup (crm_task_row_get_task_id (row));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "task.complete", NULL));
+  dialog = crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
+  crm_test_ui_wait (100);
+  /* refused: still open, the dialog says what is missing */
+  g_assert_nonnull (crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG));
+  g_assert_cmpstr (crm_gate_dialog_get_message (CRM_GATE_DIALOG (dialog)), !=, "");
+  task = replica_task (task_id);
+  g_assert_false (json_object_get_boolean_member (task, "done"));
+
+  crm_gate_dialog_set_result (CRM_GATE_DIALOG (dialog), "Не дозвонился, перезвонить");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
+  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_clear_pointer (&task, json_object_unref);
+  task = replica_task (task_id);
+  g_assert_true (json_object_get_boolean_member (task, "done"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  tmpdir = crm_test_make_tmpdir ();
+  db_path = crm_test_ui_make_demo (tmpdir);
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  g_test_add_func ("/ui/tasks/work-as-manager", test_work_as_manager);
+  g_test_add_func ("/ui/tasks/sections", test_sections);
+  g_test_add_func ("/ui/tasks/complete-with-result", test_complete_with_result_and_next);
+  g_test_add_func ("/ui/tasks/call-needs-result", test_call_needs_result);
+  status = g_test_run ();
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (db_path);
+  g_free (user_id);
+  return status;
+}
