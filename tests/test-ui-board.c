@@ -66,7 +66,11 @@ test_board_shows_pipeline (void)
   gint64 total_cards = 0;
 
   g_assert_nonnull (sales);
-  crm_window_show_view (window, g_strconcat ("pipeline:", sales, NULL));
+  {
+    g_autofree char *view = g_strconcat ("pipeline:", sales, NULL);
+
+    crm_window_show_view (window, view);
+  }
   crm_test_ui_wait (200);
   g_assert_cmpstr (crm_board_get_pipeline (board ()), ==, sales);
   g_assert_cmpuint (crm_board_get_n_columns (board ()), ==, 12);
@@ -138,6 +142,56 @@ test_move_card_with_keyboard (void)
   g_assert_nonnull (card);
   g_assert_null (crm_board_column_find_card (column_named ("Новая заявка"), deal_id));
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (card)));
+}
+
+static GtkEventController *
+find_controller (GtkWidget *widget,
+                 GType      type)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        return controller;
+    }
+  return NULL;
+}
+
+/* Drag and drop, without a pointer: what the card's drag source offers is what the
+ * target column's drop target receives. */
+static void
+test_drag_and_drop (void)
+{
+  CrmBoardColumn *from = column_named ("Неразобранное");
+  CrmBoardColumn *to = column_named ("Новая заявка");
+  CrmDealCard *card = crm_board_column_get_card (from, 0);
+  g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
+  GtkEventController *source = find_controller (GTK_WIDGET (card), GTK_TYPE_DRAG_SOURCE);
+  GtkEventController *target = find_controller (GTK_WIDGET (to), GTK_TYPE_DROP_TARGET);
+  g_autoptr(GdkContentProvider) content = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  gboolean accepted = FALSE;
+
+  g_assert_nonnull (source);
+  g_assert_nonnull (target);
+  g_signal_emit_by_name (source, "prepare", 10.0, 10.0, &content);
+  g_assert_nonnull (content);
+  g_value_init (&value, G_TYPE_STRING);
+  g_assert_true (gdk_content_provider_get_value (content, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_value_get_string (&value), ==, deal_id);
+
+  g_signal_emit_by_name (target, "drop", &value, 40.0, 80.0, &accepted);
+  g_assert_true (accepted);
+  crm_test_ui_wait (100);
+  deal = replica_deal (deal_id);
+  g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Новая заявка");
+  g_assert_nonnull (crm_board_column_find_card (to, deal_id));
 }
 
 static gboolean
@@ -339,6 +393,7 @@ main (int   argc,
   g_test_add_func ("/ui/board/shows-pipeline", test_board_shows_pipeline);
   g_test_add_func ("/ui/board/warning-without-task", test_warning_without_task);
   g_test_add_func ("/ui/board/move-card-keyboard", test_move_card_with_keyboard);
+  g_test_add_func ("/ui/board/drag-and-drop", test_drag_and_drop);
   g_test_add_func ("/ui/board/lost-needs-reason", test_move_to_lost_asks_for_reason);
   g_test_add_func ("/ui/board/cancel-changes-nothing", test_cancelled_gate_changes_nothing);
   g_test_add_func ("/ui/board/brand-filter", test_brand_filter);

@@ -223,6 +223,7 @@ test_companies (void)
   search ("Нева");
   g_assert_cmpint (expected, >, 0);
   g_assert_cmpuint (crm_paged_model_get_total (model), ==, expected);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "companies"));
   search ("");
 }
 

@@ -11,7 +11,12 @@
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-tag-chips.h"
+#include "crm-time.h"
 #include "crm-timeline.h"
+#include "crm-sync-indicator.h"
+#include "crm-sync-state.h"
+
+#include <sqlite3.h>
 
 static char *tmpdir;
 static char *db_path;
@@ -221,6 +226,41 @@ test_timeline_marks_rules_and_devices (void)
   g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
 }
 
+/* A conflict merge recorded and a change the server refused show in the header's sync
+ * state, one click away; marking the conflicts seen clears them. The rows are written
+ * the way the sync client writes them (the local `conflict` table, changelog pushed=-1). */
+static void
+test_sync_problems_one_click_away (void)
+{
+  CrmSyncIndicator *indicator = crm_window_get_sync_indicator (window);
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  GtkWidget *popover;
+
+  g_assert_cmpuint (crm_sync_indicator_get_n_problems (indicator), ==, 0);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sql = g_strdup_printf ("INSERT INTO conflict (entity, entity_id, field, local_value, remote_value,"
+                         " remote_device, created_at) VALUES ('deal', '%s', 'amount', '5000000',"
+                         " '5200000', 'tablet', %" G_GINT64_FORMAT ");"
+                         "UPDATE changelog SET pushed = -1 WHERE seq = (SELECT max (seq) FROM changelog"
+                         " WHERE local = 1 AND entity = 'deal');", deal_id, crm_time_now_ms ());
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  crm_sync_indicator_refresh (indicator);
+  g_assert_cmpuint (crm_sync_indicator_get_n_problems (indicator), ==, 2);
+  popover = crm_sync_indicator_get_popover (indicator);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  crm_test_ui_wait (200);
+  g_assert_nonnull (crm_test_ui_find (popover, ADW_TYPE_ACTION_ROW, NULL));
+  g_free (crm_test_ui_screenshot (popover, "sync-popover"));
+
+  g_signal_emit_by_name (crm_test_ui_find (popover, GTK_TYPE_BUTTON, "_Mark All as Seen"), "clicked");
+  crm_test_ui_wait (50);
+  g_assert_cmpuint (crm_sync_indicator_get_n_problems (indicator), ==, 1);
+  gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -238,6 +278,7 @@ main (int   argc,
   g_test_add_func ("/ui/deal/tag-editor", test_tag_editor);
   g_test_add_func ("/ui/deal/add-task", test_add_task);
   g_test_add_func ("/ui/deal/timeline", test_timeline_marks_rules_and_devices);
+  g_test_add_func ("/ui/deal/sync-problems", test_sync_problems_one_click_away);
   status = g_test_run ();
 
   crm_test_ui_stop (app);

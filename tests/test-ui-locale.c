@@ -83,6 +83,16 @@ test_dates (void)
   g_assert_cmpint (crm_day_end (now) - crm_day_start (now), ==, CRM_MS_PER_DAY);
 }
 
+static void
+test_phones (void)
+{
+  g_autofree char *ru = crm_format_phone ("+79123456789");
+  g_autofree char *other = crm_format_phone ("+4930123456");
+
+  g_assert_cmpstr (ru, ==, "+7 912 345-67-89");
+  g_assert_cmpstr (other, ==, "+4930123456");
+}
+
 static char *
 built_translations (void)
 {
@@ -155,6 +165,7 @@ main (int   argc,
   g_test_add_func ("/ui/locale/money-styles", test_money_styles);
   g_test_add_func ("/ui/locale/money-input", test_money_input);
   g_test_add_func ("/ui/locale/dates", test_dates);
+  g_test_add_func ("/ui/locale/phones", test_phones);
   g_test_add_func ("/ui/locale/russian-window", test_russian_window);
   return g_test_run ();
 }

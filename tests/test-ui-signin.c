@@ -292,6 +292,7 @@ test_required_fields_and_next_task (void)
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-deal", NULL));
   new_deal = CRM_NEW_DEAL_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_DEAL_DIALOG));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (new_deal), "new-deal"));
   deal_id = crm_new_deal_dialog_create (new_deal, "Сеть «Продукты 24»", "350 000");
   g_assert_nonnull (deal_id);
   gtk_window_destroy (GTK_WINDOW (new_deal));

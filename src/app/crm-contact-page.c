@@ -272,7 +272,11 @@ fill_company_contacts (CrmContactPage *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
                                      json_object_get_string_member_with_default (contact, "name", ""));
       if (phones != NULL && json_array_get_length (phones) > 0)
-        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), json_array_get_string_element (phones, 0));
+        {
+          g_autofree char *shown = crm_format_phone (json_array_get_string_element (phones, 0));
+
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown);
+        }
       gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-contact");
       gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (contact, "id"));
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
@@ -336,8 +340,11 @@ crm_contact_page_reload (CrmContactPage *self)
                           ? json_object_get_array_member (entity, "emails") : NULL;
 
       for (guint i = 0; phones != NULL && i < json_array_get_length (phones); i++)
-        add_detail (self, "phone-symbolic", json_array_get_string_element (phones, i), _("Phone"),
-                    NULL, NULL);
+        {
+          g_autofree char *shown = crm_format_phone (json_array_get_string_element (phones, i));
+
+          add_detail (self, "phone-symbolic", shown, _("Phone"), NULL, NULL);
+        }
       for (guint i = 0; emails != NULL && i < json_array_get_length (emails); i++)
         add_detail (self, "mail-unread-symbolic", json_array_get_string_element (emails, i),
                     _("E-mail"), NULL, NULL);

@@ -38,6 +38,7 @@ enum {
 
 enum {
   CHANGED,
+  APPLIED,
   N_SIGNALS
 };
 
@@ -197,6 +198,9 @@ crm_context_class_init (CrmContextClass *klass)
   /* The replica changed (a write here, or ops merged from the server). */
   signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A change set made here was written (sync pushes it soon); "changed" follows. */
+  signals[APPLIED] = g_signal_new ("applied", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -291,6 +295,7 @@ crm_context_apply (CrmContext    *self,
   crm_changeset_set_actor (changeset, self->user_id);
   if (!crm_store_apply (self->store, changeset, error))
     return FALSE;
+  g_signal_emit (self, signals[APPLIED], 0);
   crm_context_notify_changed (self);
   return TRUE;
 }

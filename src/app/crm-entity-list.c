@@ -74,8 +74,7 @@ fetch_rows (gpointer   user_data,
   if (is_company (self))
     return crm_query_companies (store, search, limit, offset, out_total, error);
 
-  node = crm_query_contacts (store, search, crm_context_get_tag_filter (self->context)[0] != NULL
-                                            ? crm_context_get_tag_filter (self->context) : NULL,
+  node = crm_query_contacts (store, search, crm_context_get_tag_filter (self->context),
                              limit, offset, out_total, error);
   if (node == NULL)
     return NULL;

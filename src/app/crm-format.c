@@ -302,3 +302,19 @@ crm_format_initials (const char *name)
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+char *
+crm_format_phone (const char *phone)
+{
+  if (phone == NULL)
+    return g_strdup ("");
+  /* the one standard of S4-7 for Russian numbers: +7 and ten digits */
+  if (strlen (phone) == 12 && g_str_has_prefix (phone, "+7"))
+    {
+      for (int i = 2; i < 12; i++)
+        if (!g_ascii_isdigit (phone[i]))
+          return g_strdup (phone);
+      return g_strdup_printf ("+7 %.3s %.3s-%.2s-%.2s", phone + 2, phone + 5, phone + 8, phone + 10);
+    }
+  return g_strdup (phone);
+}

@@ -46,6 +46,9 @@ char  *crm_format_due              (gint64 due_ms,
 gint64 crm_day_start               (gint64 ms);
 gint64 crm_day_end                 (gint64 ms);
 
+/* "+79123456789" → "+7 912 345-67-89"; other numbers as they are. */
+char  *crm_format_phone            (const char *phone);
+
 /* "АС" for "Андрей Соколов" — initials are left to AdwAvatar; this is the first letters
  * of up to two words, upper-cased, for places without an avatar. */
 char  *crm_format_initials         (const char *name);

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm-format.h"
 #include "crm-list-row.h"
 #include "crm-widget-util.h"
 
@@ -71,7 +72,11 @@ crm_list_row_set_record (CrmListRow *self,
       g_autofree char *email = first_of (crm_record_get_object (record), "emails");
 
       if (phone != NULL)
-        g_string_append (detail, phone);
+        {
+          g_autofree char *shown = crm_format_phone (phone);
+
+          g_string_append (detail, shown);
+        }
       if (email != NULL)
         g_string_append_printf (detail, "%s%s", detail->len > 0 ? " · " : "", email);
       if (crm_record_has (record, "company"))

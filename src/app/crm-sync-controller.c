@@ -10,6 +10,9 @@
 
 #include "crm-certificate.h"
 #include "crm-sync-controller.h"
+
+#define PUSH_DELAY_SECONDS 3
+
 #ifdef VORONKA_HAVE_SYNC
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
@@ -22,6 +25,7 @@ struct _CrmSyncController
   CrmContext       *context;
   CrmSyncIndicator *indicator;   /* weak */
   guint             interval;
+  guint             push_id;
   GCancellable     *cancellable;
 #ifdef VORONKA_HAVE_SYNC
   CrmSyncClient    *client;
@@ -96,6 +100,28 @@ token_found_cb (GObject      *source,
   start_client (self, token);
 }
 
+static gboolean
+push_soon_cb (gpointer user_data)
+{
+  CrmSyncController *self = user_data;
+
+  self->push_id = 0;
+  if (self->client != NULL)
+    {
+      crm_sync_client_refresh (self->client);
+      crm_sync_client_sync_now (self->client);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Something was written here: push it a moment later, once for a burst of edits. */
+static void
+applied_cb (CrmSyncController *self)
+{
+  if (self->client != NULL && self->push_id == 0)
+    self->push_id = g_timeout_add_seconds (PUSH_DELAY_SECONDS, push_soon_cb, self);
+}
+
 #endif /* VORONKA_HAVE_SYNC */
 
 void
@@ -159,6 +185,9 @@ crm_sync_controller_dispose (GObject *object)
   CrmSyncController *self = CRM_SYNC_CONTROLLER (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->push_id, g_source_remove);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
 #ifdef VORONKA_HAVE_SYNC
   if (self->client != NULL)
     {
@@ -206,6 +235,9 @@ crm_sync_controller_new (CrmContext       *context,
   self->context = g_object_ref (context);
   g_set_weak_pointer (&self->indicator, indicator);
   self->interval = interval_seconds > 0 ? interval_seconds : 300;
+#ifdef VORONKA_HAVE_SYNC
+  g_signal_connect_swapped (context, "applied", G_CALLBACK (applied_cb), self);
+#endif
   crm_sync_controller_restart (self, NULL);
   return self;
 }

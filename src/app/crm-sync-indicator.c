@@ -27,6 +27,7 @@ struct _CrmSyncIndicator
   guint            timeout_id;
   gboolean         syncing;
   char            *error;
+  guint            n_problems;
 
   GtkMenuButton   *button;
   GtkImage        *icon;
@@ -72,6 +73,24 @@ new_row (const char *title,
   return row;
 }
 
+/* A conflict's value (JSON text) as people read it: money for the amount, text without
+ * quotes. */
+static char *
+conflict_value (const char *field,
+                const char *json)
+{
+  g_autoptr(JsonNode) node = json != NULL ? json_from_string (json, NULL) : NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strdup ("—");
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
+      g_strcmp0 (field, "amount") == 0)
+    return crm_format_money (json_node_get_int (node), "RUB");
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return g_strdup (json);
+}
+
 static void
 fill_conflicts (CrmSyncIndicator *self,
                 CrmStore         *store)
@@ -87,18 +106,16 @@ fill_conflicts (CrmSyncIndicator *self,
       const char *actor = json_object_get_string_member_with_default (conflict, "remote_actor", NULL);
       g_autofree char *heading = g_strdup_printf ("%s — %s", title != NULL ? title : entity,
                                                   json_object_get_string_member_with_default (conflict, "field", ""));
+      const char *field = json_object_get_string_member_with_default (conflict, "field", NULL);
+      g_autofree char *yours = conflict_value (field, json_object_get_string_member_with_default (conflict, "local_value", NULL));
+      g_autofree char *kept = conflict_value (field, json_object_get_string_member_with_default (conflict, "remote_value", NULL));
       g_autofree char *detail = NULL;
 
       if (actor != NULL)
         /* Translators: a conflict: your value, the value kept, who made it */
-        detail = g_strdup_printf (_("Yours: %s · kept: %s (by %s)"),
-                                  json_object_get_string_member_with_default (conflict, "local_value", "—"),
-                                  json_object_get_string_member_with_default (conflict, "remote_value", "—"),
-                                  actor);
+        detail = g_strdup_printf (_("Yours: %s · kept: %s (by %s)"), yours, kept, actor);
       else
-        detail = g_strdup_printf (_("Yours: %s · kept: %s"),
-                                  json_object_get_string_member_with_default (conflict, "local_value", "—"),
-                                  json_object_get_string_member_with_default (conflict, "remote_value", "—"));
+        detail = g_strdup_printf (_("Yours: %s · kept: %s"), yours, kept);
       gtk_list_box_append (self->conflict_list,
                            new_row (heading, detail,
                                     g_str_equal (entity, "deal")
@@ -231,6 +248,7 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   gtk_label_set_label (self->status_detail, detail);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), label);
 
+  self->n_problems = (guint) (conflicts + rejected);
   if (conflicts + rejected > 0)
     {
       g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, conflicts + rejected);
@@ -366,4 +384,18 @@ crm_sync_indicator_init (CrmSyncIndicator *self)
   g_signal_connect_swapped (self->monitor, "notify::network-available",
                             G_CALLBACK (crm_sync_indicator_refresh), self);
   self->timeout_id = g_timeout_add_seconds (REFRESH_SECONDS, refresh_timeout_cb, self);
+}
+
+guint
+crm_sync_indicator_get_n_problems (CrmSyncIndicator *self)
+{
+  g_return_val_if_fail (CRM_IS_SYNC_INDICATOR (self), 0);
+  return self->n_problems;
+}
+
+GtkWidget *
+crm_sync_indicator_get_popover (CrmSyncIndicator *self)
+{
+  g_return_val_if_fail (CRM_IS_SYNC_INDICATOR (self), NULL);
+  return GTK_WIDGET (gtk_menu_button_get_popover (self->button));
 }

@@ -22,6 +22,11 @@ const char *crm_sync_indicator_get_label   (CrmSyncIndicator *self);
 void        crm_sync_indicator_set_syncing (CrmSyncIndicator *self,
                                             gboolean          syncing);
 
+/* Conflicts not seen yet plus changes the server refused, as the badge counts them. */
+guint       crm_sync_indicator_get_n_problems (CrmSyncIndicator *self);
+/* The popover, for tests and screenshots. */
+GtkWidget  *crm_sync_indicator_get_popover (CrmSyncIndicator *self);
+
 /* The last round failed: @message says why (NULL: no error). */
 void        crm_sync_indicator_set_error   (CrmSyncIndicator *self,
                                             const char       *message);

@@ -100,6 +100,7 @@ crm_tag_chips_set_tags (CrmTagChips *self,
           if (flow == NULL)
             flow = add_group (self, pass < 2 ? known_groups[pass] : NULL);
           chip = gtk_toggle_button_new_with_label (json_object_get_string_member_with_default (tag, "name", ""));
+          gtk_widget_set_halign (chip, GTK_ALIGN_START);
           gtk_widget_add_css_class (chip, "tag-chip");
           g_object_set_data_full (G_OBJECT (chip), "tag-id", g_strdup (id), g_free);
           g_signal_connect (chip, "toggled", G_CALLBACK (chip_toggled_cb), self);
@@ -109,6 +110,21 @@ crm_tag_chips_set_tags (CrmTagChips *self,
           g_hash_table_insert (self->chips, g_strdup (id), chip);
         }
     }
+  /* One group needs no heading: the chips say it all. */
+  {
+    guint n_groups = 0;
+    GtkWidget *heading = NULL;
+
+    for (child = gtk_widget_get_first_child (GTK_WIDGET (self->groups_box)); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      if (GTK_IS_LABEL (child))
+        {
+          n_groups++;
+          heading = child;
+        }
+    if (n_groups == 1)
+      gtk_widget_set_visible (heading, FALSE);
+  }
   if (g_hash_table_size (self->chips) == 0)
     {
       GtkWidget *empty = gtk_label_new (_("This account has no tags yet"));
