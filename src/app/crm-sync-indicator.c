@@ -190,6 +190,12 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
       label = g_strdup (_("Syncing…"));
       icon_name = "emblem-synchronizing-symbolic";
     }
+  else if (server == NULL)
+    {
+      /* a local account: nothing is waiting for anyone, whatever the outbox holds */
+      label = g_strdup (_("On this computer"));
+      icon_name = "computer-symbolic";
+    }
   else if (!online)
     {
       label = waiting > 0
