@@ -106,9 +106,19 @@ print_report (CrmCli              *cli,
     }
   if (report->snapshot)
     g_print (_("Installed a copy of the account from %s\n"), server);
-  g_print (_("Pushed %u changes (%u rejected), pulled %u, %u conflicts; up to date at %lld\n"),
-           report->pushed, report->rejected, report->pulled, report->conflicts,
-           (long long) report->cursor);
+  {
+    g_autofree char *pushed = g_strdup_printf (ngettext ("Pushed %u change", "Pushed %u changes",
+                                                        report->pushed), report->pushed);
+    g_autofree char *pulled = g_strdup_printf (ngettext ("pulled %u", "pulled %u",
+                                                        report->pulled), report->pulled);
+    g_autofree char *conflicts = g_strdup_printf (ngettext ("%u conflict", "%u conflicts",
+                                                           report->conflicts),
+                                                  report->conflicts);
+
+    /* Translators: "Pushed 3 changes (0 rejected), pulled 5, 0 conflicts; up to date at 114" */
+    g_print (_("%s (%u rejected), %s, %s; up to date at %lld\n"), pushed, report->rejected,
+             pulled, conflicts, (long long) report->cursor);
+  }
   if (report->rejected > 0 || report->conflicts > 0)
     g_print (_("Run “voronkactl conflicts” to see what was rejected or overwritten.\n"));
 }
