@@ -427,8 +427,8 @@ loss_reason (Bench      *bench,
 }
 
 /* Moves deals[@first..@last) one at a time, timing each crm_store_apply(). With
- * @deferred, SQLite's automatic checkpoint is off and the WAL is folded in every 50
- * moves outside the timed call — what an idle-time checkpointer in the app would do. */
+ * @deferred, checkpoints are deferred and run every 50 moves outside the timed call —
+ * what the app does (crm_store_set_deferred_checkpoints, a checkpoint when idle). */
 static gboolean
 run_moves (Bench        *bench,
            GArray       *deals,
@@ -444,7 +444,6 @@ run_moves (Bench        *bench,
   g_autofree char *p50_name = g_strdup_printf ("%s.p50", name);
   g_autofree char *p99_name = g_strdup_printf ("%s.p99", name);
   g_autofree char *rules_name = g_strdup_printf ("%s.rules_fired_p99", name);
-  sqlite3 *db = _crm_store_get_db (bench->store);
   guint won = 0, lost = 0;
   gint64 ops = 0;
 
@@ -460,8 +459,7 @@ run_moves (Bench        *bench,
       g_printerr ("bench-replica: no open «Продажи» deals or no «Дорого» reason\n");
       return FALSE;
     }
-  sqlite3_exec (db, deferred ? "PRAGMA wal_autocheckpoint = 0" : "PRAGMA wal_autocheckpoint = 1000",
-                NULL, NULL, NULL);
+  crm_store_set_deferred_checkpoints (bench->store, deferred);
 
   for (guint i = first; i < last; i++)
     {
@@ -495,10 +493,10 @@ run_moves (Bench        *bench,
             bench_samples_add (with_rules, bench_now_us () - started);
         }
       ops += n_ops;
-      if (deferred && (i - first) % 50 == 49)
-        sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      if (deferred && (i - first) % 50 == 49 && !crm_store_checkpoint (bench->store, &error))
+        return fail (error, "checkpointing");
     }
-  sqlite3_exec (db, "PRAGMA wal_autocheckpoint = 1000", NULL, NULL, NULL);
+  crm_store_set_deferred_checkpoints (bench->store, FALSE);
 
   if (!deferred)
     bench_figure ("change.ops_per_move", (double) ops / (last - first), "ops", NULL);

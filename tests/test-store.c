@@ -341,6 +341,36 @@ test_custom_fields_and_reopen (Fixture       *f,
   }
 }
 
+/* The app defers checkpoints and runs them when idle: nothing is lost either way. */
+static void
+test_deferred_checkpoints (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *reopened = NULL;
+
+  crm_store_set_deferred_checkpoints (f->store, TRUE);
+  for (int i = 0; i < 200; i++)
+    {
+      g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+      g_autofree char *title = g_strdup_printf ("Сделка %d", i);
+
+      crm_change_set_string (crm_changeset_touch (cs, "deal", f->deal), "title", title);
+      g_assert_true (crm_store_apply (f->store, cs, &error));
+    }
+  g_assert_true (crm_store_checkpoint (f->store, &error));
+  g_assert_no_error (error);
+
+  state = crm_store_dump_state (f->store, NULL);
+  g_clear_object (&f->store);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  reopened = crm_store_dump_state (f->store, NULL);
+  g_assert_cmpstr (reopened, ==, state);
+  g_assert_nonnull (strstr (reopened, "Сделка 199"));
+}
+
 static void
 write_file (const char *path,
             const char *contents,
@@ -447,6 +477,8 @@ main (int argc, char **argv)
               test_stage_of_other_pipeline, fixture_tear_down);
   g_test_add ("/store/rollback", Fixture, NULL, fixture_set_up, test_rollback_whole_changeset,
               fixture_tear_down);
+  g_test_add ("/store/deferred-checkpoints", Fixture, NULL, fixture_set_up,
+              test_deferred_checkpoints, fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,
               test_custom_fields_and_reopen, fixture_tear_down);
   return g_test_run ();

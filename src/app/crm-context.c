@@ -23,6 +23,8 @@ struct _CrmContext
 
   GStrv       tag_filter;
   char       *search;
+
+  guint       checkpoint_id;  /* idle checkpoint after writes */
 };
 
 G_DEFINE_FINAL_TYPE (CrmContext, crm_context, G_TYPE_OBJECT)
@@ -108,6 +110,9 @@ crm_context_finalize (GObject *object)
   CrmContext *self = CRM_CONTEXT (object);
 
   forget_caches (self);
+  if (self->checkpoint_id != 0 && self->store != NULL)
+    crm_store_checkpoint (self->store, NULL);
+  g_clear_handle_id (&self->checkpoint_id, g_source_remove);
   g_clear_object (&self->store);
   g_clear_pointer (&self->user_id, g_free);
   g_clear_pointer (&self->user_name, g_free);
@@ -156,6 +161,9 @@ crm_context_set_property (GObject      *object,
     {
     case PROP_STORE:
       self->store = g_value_dup_object (value);
+      /* writes never wait for a checkpoint; it runs when the user pauses */
+      if (self->store != NULL)
+        crm_store_set_deferred_checkpoints (self->store, TRUE);
       break;
     case PROP_USER_ID:
       crm_context_set_user (self, g_value_get_string (value));
@@ -284,6 +292,18 @@ crm_context_is_manager (CrmContext *self)
          g_strcmp0 (self->user_role, "manager") == 0;
 }
 
+static gboolean
+checkpoint_when_idle (gpointer user_data)
+{
+  CrmContext *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->checkpoint_id = 0;
+  if (!crm_store_checkpoint (self->store, &error))
+    g_debug ("Checkpoint postponed: %s", error->message);
+  return G_SOURCE_REMOVE;
+}
+
 gboolean
 crm_context_apply (CrmContext    *self,
                    CrmChangeset  *changeset,
@@ -295,6 +315,8 @@ crm_context_apply (CrmContext    *self,
   crm_changeset_set_actor (changeset, self->user_id);
   if (!crm_store_apply (self->store, changeset, error))
     return FALSE;
+  g_clear_handle_id (&self->checkpoint_id, g_source_remove);
+  self->checkpoint_id = g_timeout_add_seconds (2, checkpoint_when_idle, self);
   g_signal_emit (self, signals[APPLIED], 0);
   crm_context_notify_changed (self);
   return TRUE;

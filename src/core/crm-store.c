@@ -248,9 +248,13 @@ configure_connection (CrmStore  *self,
                       GError   **error)
 {
   sqlite3_busy_timeout (self->db, 5000);
+  /* a 32 MiB page cache and memory-mapped reads keep the board and lists of a large
+   * account fast (bench/RESULTS.md) */
   return exec_sql (self, "PRAGMA journal_mode = WAL", error) &&
          exec_sql (self, "PRAGMA synchronous = NORMAL", error) &&
-         exec_sql (self, "PRAGMA foreign_keys = ON", error);
+         exec_sql (self, "PRAGMA foreign_keys = ON", error) &&
+         exec_sql (self, "PRAGMA cache_size = -32768", error) &&
+         exec_sql (self, "PRAGMA mmap_size = 268435456", error);
 }
 
 static gboolean
@@ -429,6 +433,30 @@ crm_store_set_random_seed (CrmStore *self,
 {
   g_clear_pointer (&self->rand, g_rand_free);
   self->rand = g_rand_new_with_seed (seed);
+}
+
+void
+crm_store_set_deferred_checkpoints (CrmStore *self,
+                                    gboolean  deferred)
+{
+  g_return_if_fail (CRM_IS_STORE (self));
+  sqlite3_wal_autocheckpoint (self->db, deferred ? 0 : 1000);
+}
+
+gboolean
+crm_store_checkpoint (CrmStore  *self,
+                      GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  if (sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL)
+      != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (self, error, "copying the write-ahead log into the replica");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 char *

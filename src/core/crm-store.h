@@ -36,6 +36,14 @@ gint64       crm_store_get_now        (CrmStore *self);
  * replica in use never calls this. */
 void         crm_store_set_random_seed (CrmStore *self,
                                         guint32   seed);
+/* Interactive front ends: SQLite's automatic WAL checkpoint makes an occasional write
+ * wait for the whole log to be copied back; with deferred checkpoints writes never do,
+ * and the front end calls crm_store_checkpoint() when the user is idle. */
+void         crm_store_set_deferred_checkpoints (CrmStore *self,
+                                                 gboolean  deferred);
+/* Copy what the WAL holds back into the replica without waiting for readers. */
+gboolean     crm_store_checkpoint      (CrmStore  *self,
+                                        GError   **error);
 /* A new UUIDv7 at the store's clock. */
 char        *crm_store_new_id         (CrmStore *self);
 
