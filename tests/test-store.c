@@ -260,12 +260,33 @@ test_stage_of_other_pipeline (Fixture       *f,
                               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(JsonObject) deal = NULL;
   gint64 log_length = crm_store_get_log_length (f->store);
+  CrmChange *change = crm_changeset_touch (cs, "deal", f->deal);
 
-  g_assert_false (move_deal (f, f->other_stage, NULL, &error));
+  /* a pipeline and a stage that does not belong to it */
+  crm_change_set_string (change, "pipeline", f->pipeline);
+  crm_change_set_string (change, "stage", f->other_stage);
+  g_assert_false (crm_store_apply (f->store, cs, &error));
   g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
   g_assert_nonnull (strstr (error->message, "База клиентов на лизинг"));
   g_assert_cmpint (crm_store_get_log_length (f->store), ==, log_length);
+
+  /* the stage alone says where the deal goes: its pipeline joins the op, so a later
+   * merge can never pair this stage with another pipeline */
+  g_clear_error (&error);
+  g_assert_true (move_deal (f, f->other_stage, NULL, &error));
+  g_assert_no_error (error);
+  deal = crm_store_dup_entity (f->store, "deal", f->deal);
+  g_assert_cmpstr (json_object_get_string_member (deal, "pipeline"), ==, f->other_pipeline);
+  {
+    g_autoptr(GPtrArray) log = crm_store_dup_log (f->store, log_length, &error);
+    CrmOp *op = g_ptr_array_index (log, 0);
+
+    g_assert_cmpstr (json_object_get_string_member (op->fields, "pipeline"), ==,
+                     f->other_pipeline);
+  }
 }
 
 static void

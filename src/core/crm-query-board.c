@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "voronka-query"
 
 #include "crm-query-board.h"
+#include "crm-board.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
 
@@ -207,20 +208,41 @@ effective_search (const char *search)
 
 /* ?1 pipeline, ?2 stage, ?3 tag ids (JSON), ?4 number of tags, ?5 contact, ?6 company,
  * ?7 JSON path of a yes/no field, ?8 search, ?9 open only */
-#define CARD_FILTER \
-  " WHERE d.deleted = 0" \
-  " AND (?1 IS NULL OR d.pipeline = ?1)" \
-  " AND (?2 IS NULL OR d.stage = ?2)" \
-  " AND (?3 IS NULL OR d.id IN (SELECT dt.deal FROM deal_tag dt" \
-  "   WHERE dt.present = 1 AND dt.deleted = 0" \
-  "   AND dt.tag IN (SELECT value FROM json_each (?3))" \
-  "   GROUP BY dt.deal HAVING count (DISTINCT dt.tag) = ?4))" \
-  " AND (?5 IS NULL OR d.id IN (SELECT dc.deal FROM deal_contact dc" \
-  "   WHERE dc.contact = ?5 AND dc.present = 1 AND dc.deleted = 0))" \
-  " AND (?6 IS NULL OR d.company = ?6)" \
-  " AND (?7 IS NULL OR json_extract (d.data, ?7) = 1)" \
-  " AND (?8 IS NULL OR crm_matches_words (d.title, ?8))" \
-  " AND (?9 = 0 OR s.kind IN ('unsorted', 'open'))"
+/* The WHERE clause of a card query with only the conditions @filter sets. A clause like
+ * "?1 IS NULL OR d.pipeline = ?1" would keep SQLite from using an index on any of them
+ * (bench/RESULTS.md), so the text varies; the parameter numbers do not, and each
+ * variant is one cached statement. */
+static char *
+card_filter_sql (const CrmCardFilter *filter,
+                 const char          *tags_json,
+                 const char          *flag_path)
+{
+  GString *sql = g_string_new (" WHERE d.deleted = 0");
+
+  /* a stage belongs to one pipeline: filtering by it says where the deal is, as the
+   * board's columns do, even for a deal whose two fields came from different ops */
+  if (filter->pipeline_id != NULL && filter->stage_id == NULL)
+    g_string_append (sql, " AND d.pipeline = ?1");
+  if (filter->stage_id != NULL)
+    g_string_append (sql, " AND d.stage = ?2");
+  if (tags_json != NULL)
+    g_string_append (sql, " AND d.id IN (SELECT dt.deal FROM deal_tag dt"
+                          "   WHERE dt.present = 1 AND dt.deleted = 0"
+                          "   AND dt.tag IN (SELECT value FROM json_each (?3))"
+                          "   GROUP BY dt.deal HAVING count (DISTINCT dt.tag) = ?4)");
+  if (filter->contact_id != NULL)
+    g_string_append (sql, " AND d.id IN (SELECT dc.deal FROM deal_contact dc"
+                          "   WHERE dc.contact = ?5 AND dc.present = 1 AND dc.deleted = 0)");
+  if (filter->company_id != NULL)
+    g_string_append (sql, " AND d.company = ?6");
+  if (flag_path != NULL)
+    g_string_append (sql, " AND json_extract (d.data, ?7) = 1");
+  if (effective_search (filter->search) != NULL)
+    g_string_append (sql, " AND crm_matches_words (d.title, ?8)");
+  if (filter->open_only)
+    g_string_append (sql, " AND s.kind IN ('unsorted', 'open') AND ?9 = 1");
+  return g_string_free (sql, FALSE);
+}
 
 #define CARD_COLUMNS \
   "d.id, d.title, d.amount, d.currency, d.pipeline, d.stage, s.name, s.kind, co.name," \
@@ -298,6 +320,7 @@ crm_query_deal_cards (CrmStore             *store,
   g_autoptr(JsonArray) result = json_array_new ();
   g_autofree char *tags_json = NULL;
   g_autofree char *flag_path = NULL;
+  g_autofree char *where = NULL;
   gint64 n_tags = 0;
   sqlite3_stmt *stmt;
   int rc;
@@ -311,11 +334,14 @@ crm_query_deal_cards (CrmStore             *store,
   tags_json = tags_to_json (filter->tag_ids, &n_tags);
   if (filter->flag_field != NULL)
     flag_path = g_strdup_printf ("$.\"%s\"", filter->flag_field);
+  where = card_filter_sql (filter, tags_json, flag_path);
 
   if (out_total != NULL)
     {
-      stmt = _crm_store_prepare (store,
-        "SELECT count (*) FROM deal d LEFT JOIN stage s ON s.id = d.stage" CARD_FILTER, error);
+      g_autofree char *sql = g_strconcat ("SELECT count (*) FROM deal d"
+                                          " LEFT JOIN stage s ON s.id = d.stage", where, NULL);
+
+      stmt = _crm_store_prepare (store, sql, error);
       if (stmt == NULL)
         return NULL;
       bind_card_filter (stmt, filter, tags_json, n_tags, flag_path);
@@ -328,9 +354,12 @@ crm_query_deal_cards (CrmStore             *store,
       sqlite3_reset (stmt);
     }
 
-  stmt = _crm_store_prepare (store,
-    "SELECT " CARD_COLUMNS CARD_JOINS NEXT_TASK_JOIN CARD_FILTER
-    " ORDER BY d.created_at DESC, d.id DESC LIMIT ?10 OFFSET ?11", error);
+  {
+    g_autofree char *sql = g_strconcat ("SELECT " CARD_COLUMNS CARD_JOINS NEXT_TASK_JOIN, where,
+                                        " ORDER BY d.created_at DESC, d.id DESC"
+                                        " LIMIT ?10 OFFSET ?11", NULL);
+    stmt = _crm_store_prepare (store, sql, error);
+  }
   if (stmt == NULL)
     return NULL;
   bind_card_filter (stmt, filter, tags_json, n_tags, flag_path);
@@ -362,6 +391,11 @@ crm_query_board_columns (CrmStore            *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (pipeline_id != NULL, NULL);
+
+  /* without a text search, the board query of crm-board.c answers from the running
+   * totals and the board index, whatever the size of the account */
+  if (effective_search (search) == NULL)
+    return crm_query_board (store, pipeline_id, tag_ids, 0, error);
 
   if (!ensure_functions (store, error))
     return NULL;

@@ -1117,6 +1117,19 @@ _crm_store_write_change (CrmStore         *self,
   op->rule = g_strdup (rule);
   op->actor = g_strdup (actor);
 
+  /* A deal's stage and pipeline travel together in every op that moves it, so that
+   * last-writer-wins keeps them from one op and never pairs a stage with another
+   * pipeline. */
+  if (g_str_equal (op->entity, "deal") && json_object_has_member (op->fields, "stage") &&
+      !json_object_has_member (op->fields, "pipeline"))
+    {
+      const char *stage = json_object_get_string_member_with_default (op->fields, "stage", NULL);
+      g_autofree char *pipeline = _crm_store_dup_column (self, "stage", stage, "pipeline");
+
+      if (pipeline != NULL)
+        json_object_set_string_member (op->fields, "pipeline", pipeline);
+    }
+
   if (!apply_op_fields (self, op, error) ||
       !append_to_changelog (self, op, TRUE, error))
     return NULL;
