@@ -10,6 +10,8 @@
 #include <glib/gi18n.h>
 
 #include "crm-query.h"
+#include "crm-query-private.h"
+#include "crm-search.h"
 #include "crm-hlc.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -871,6 +873,24 @@ crm_query_contacts (CrmStore            *store,
                     guint                offset,
                     gint64              *out_total,
                     GError             **error)
+{
+  g_auto(GStrv) words = prefix != NULL ? fold_words (prefix) : NULL;
+
+  /* Searching by the first letters without tags: the prefix table answers from one
+   * index range (crm-search.c); tag filters go through the scan. */
+  if (words != NULL && words[0] != NULL && (tag_ids == NULL || tag_ids[0] == NULL))
+    return crm_query_contact_search (store, prefix, limit, offset, out_total, error);
+  return _crm_query_contacts_scan (store, prefix, tag_ids, limit, offset, out_total, error);
+}
+
+JsonNode *
+_crm_query_contacts_scan (CrmStore            *store,
+                          const char          *prefix,
+                          const char * const  *tag_ids,
+                          guint                limit,
+                          guint                offset,
+                          gint64              *out_total,
+                          GError             **error)
 {
 #define CONTACT_FILTER \
   " WHERE c.deleted = 0" \

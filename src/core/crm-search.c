@@ -13,6 +13,7 @@
 
 #include "crm-search.h"
 #include "crm-query.h"
+#include "crm-query-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
 
@@ -165,7 +166,7 @@ crm_query_contact_search (CrmStore    *store,
   /* no words lists everyone */
   words = fold_words (query != NULL ? query : "");
   if (words[0] == NULL)
-    return crm_query_contacts (store, NULL, NULL, limit, offset, out_total, error);
+    return _crm_query_contacts_scan (store, NULL, NULL, limit, offset, out_total, error);
   if (g_ascii_isdigit (words[0][0]))
     {
       long_word = words[0];
