@@ -731,6 +731,103 @@ test_plain_http (void)
   }
 }
 
+/* Timer rules run on the server by themselves (--tick-interval): a request nobody took
+ * into work is reported once, and the report reaches the client with the next sync. */
+static const char timer_template[] =
+  "{\"name\": \"timers\", \"title\": \"SLA\","
+  " \"users\": [{\"name\": \"admin\", \"role\": \"admin\"}],"
+  " \"pipelines\": [{\"name\": \"Заявки\", \"stages\": ["
+  "   {\"name\": \"Новая\", \"kind\": \"unsorted\"}, {\"name\": \"В работе\", \"kind\": \"open\"},"
+  "   {\"name\": \"Успех\", \"kind\": \"won\"}, {\"name\": \"Провал\", \"kind\": \"lost\"}]}],"
+  " \"loss_reasons\": [\"Другое\"],"
+  " \"rules\": [{\"name\": \"SLA\", \"trigger\": {\"type\": \"timer\", \"from\": \"stage_entered\","
+  "   \"pipeline\": \"Заявки\", \"stage\": \"Новая\", \"after\": {\"minutes\": 0}},"
+  "   \"actions\": [{\"type\": \"notify\", \"user\": \"admin\","
+  "     \"text\": \"Заявку не взяли в работу: {title}\"}]}]}";
+
+static guint
+count_notifications (CrmStore   *store,
+                     const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) log = crm_store_dup_log (store, 0, &error);
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < log->len; i++)
+    {
+      CrmOp *op = log->pdata[i];
+
+      if (g_str_equal (op->entity, "notification") &&
+          g_strcmp0 (json_object_get_string_member_with_default (op->fields, "text", NULL),
+                     text) == 0)
+        {
+          g_assert_nonnull (op->rule);
+          g_hash_table_add (ids, op->entity_id);
+        }
+    }
+  return g_hash_table_size (ids);
+}
+
+static void
+test_timer_rules (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "timers", NULL);
+  g_autofree char *template_path = g_build_filename (tmpdir, "timers.json", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "timers-client.db", NULL);
+  const char *args[] = { "--tick-interval", "1", NULL };
+  g_autoptr(CrmTestServer) timers = NULL;
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(CrmSyncReport) first = NULL;
+  g_autoptr(CrmSyncReport) second = NULL;
+  g_autoptr(CrmSyncReport) third = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (template_path, timer_template, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_server_admin (dir, "pw", "account", "create", "sla", "--template",
+                                          template_path, "--admin", "boss", "--password-stdin",
+                                          NULL), ==, 0);
+  timers = crm_test_server_start (dir, FALSE, args);
+  client = crm_test_client_new (timers, path, "boss", "pw");
+  first = crm_test_sync (client);
+  g_assert_true (first->snapshot);
+
+  /* a new request, made offline on the laptop, then pushed */
+  store = crm_test_open (path);
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autofree char *pipeline = crm_query_resolve (store, "pipeline", "Заявки", NULL, &error);
+    g_autofree char *stage = crm_query_resolve (store, "stage", "Новая", pipeline, &error);
+    g_autofree char *id = crm_store_new_id (store);
+    CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+    g_assert_no_error (error);
+    crm_change_set_string (change, "title", "Кофемашина для офиса");
+    crm_change_set_string (change, "pipeline", pipeline);
+    crm_change_set_string (change, "stage", stage);
+    crm_change_set_int (change, "stage_entered_at", crm_time_now_ms ());
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  g_clear_object (&store);
+  second = crm_test_sync (client);
+  g_assert_cmpuint (second->pushed, >=, 1);
+
+  /* the server's own ticks find it, once, however many ticks follow */
+  g_assert_true (crm_test_server_wait_log (timers, 1, 30.0, "tick: 1 timer rule", NULL));
+  g_usleep (2500 * 1000);
+  g_assert_cmpuint (crm_test_server_count_log (timers, "tick: ", NULL), ==, 1);
+
+  third = crm_test_sync (client);
+  store = crm_test_open (path);
+  g_assert_cmpuint (count_notifications (store,
+                                         "Заявку не взяли в работу: Кофемашина для офиса"),
+                    ==, 1);
+  g_assert_cmpint (crm_test_server_stop (timers), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -752,6 +849,7 @@ main (int    argc,
   g_test_add_func ("/server/clock-ahead", test_clock_ahead);
   g_test_add_func ("/server/permission-round-trip", test_permission_round_trip);
   g_test_add_func ("/server/plain-http", test_plain_http);
+  g_test_add_func ("/server/timer-rules", test_timer_rules);
   status = g_test_run ();
 
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
