@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "voronka-cli"
 
 #include "crm-cli.h"
+#include "crm-query-board.h"
 #include "crm-query.h"
 #include "crm-time.h"
 
@@ -99,10 +100,27 @@ set_links (CrmChangeset *changeset,
                             g_ptr_array_index (ids, i), present);
 }
 
+/* The label of a custom field (“Тип оплаты”) for its key, else the key. */
+static const char *
+field_label (JsonArray  *definitions,
+             const char *key)
+{
+  for (guint i = 0; definitions != NULL && i < json_array_get_length (definitions); i++)
+    {
+      JsonObject *field = json_array_get_object_element (definitions, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (field, "key", NULL), key) == 0)
+        return json_object_get_string_member_with_default (field, "label", key);
+    }
+  return key;
+}
+
 static void
-print_deal_human (JsonObject *deal,
+print_deal_human (CrmStore   *store,
+                  JsonObject *deal,
                   gboolean    full)
 {
+  g_autoptr(JsonArray) definitions = crm_query_fields (store, "deal", NULL);
   g_autofree char *contacts = crm_cli_join_array (deal, "contacts");
   g_autofree char *tags = crm_cli_join_array (deal, "tags");
   g_autofree char *stage = g_strdup_printf ("%s › %s (%s)", crm_cli_str (deal, "pipeline", "?"),
@@ -112,7 +130,10 @@ print_deal_human (JsonObject *deal,
   g_autofree char *number = NULL;
   JsonObject *fields = json_object_get_object_member (deal, "fields");
   g_autoptr(GList) keys = fields != NULL ? json_object_get_members (fields) : NULL;
-  const guint width = 12;
+  guint width = 12;
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    width = MAX (width, g_utf8_strlen (field_label (definitions, l->data), -1));
 
   if (crm_cli_str (deal, "amount", NULL) != NULL)
     amount = g_strdup_printf ("%s %s", crm_cli_str (deal, "amount", ""),
@@ -135,13 +156,17 @@ print_deal_human (JsonObject *deal,
   for (GList *l = keys; l != NULL; l = l->next)
     {
       JsonNode *value = json_object_get_member (fields, l->data);
-      g_autofree char *text = JSON_NODE_HOLDS_VALUE (value)
-                              ? (json_node_get_value_type (value) == G_TYPE_STRING
-                                 ? g_strdup (json_node_get_string (value))
-                                 : json_to_string (value, FALSE))
-                              : json_to_string (value, FALSE);
+      g_autofree char *text = NULL;
 
-      crm_cli_print_pair (l->data, text, width);
+      if (JSON_NODE_HOLDS_NULL (value))
+        continue;
+      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+        text = g_strdup (json_node_get_string (value));
+      else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN)
+        text = g_strdup (json_node_get_boolean (value) ? _("yes") : _("no"));
+      else
+        text = json_to_string (value, FALSE);
+      crm_cli_print_pair (field_label (definitions, l->data), text, width);
     }
   crm_cli_print_pair (_("Created"), crm_cli_str (deal, "created_at", NULL), width);
   crm_cli_print_pair (_("Updated"), crm_cli_str (deal, "updated_at", NULL), width);
@@ -554,7 +579,7 @@ crm_cli_deal_show (CrmCli   *cli,
   if (cli->json)
     crm_cli_print_json_object (deal);
   else
-    print_deal_human (deal, TRUE);
+    print_deal_human (cli->store, deal, TRUE);
   return TRUE;
 }
 
