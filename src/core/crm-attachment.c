@@ -20,6 +20,7 @@
 #include "crm-attachment.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
+#include "crm-sql-private.h"
 
 #define CHUNK_SIZE (64 * 1024)
 #define SNIFF_SIZE 4096
@@ -264,20 +265,6 @@ crm_attachment_fill_change (CrmChangeset            *changeset,
   return change;
 }
 
-static void
-set_text_or_null (JsonObject   *object,
-                  const char   *member,
-                  sqlite3_stmt *stmt,
-                  int           column)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
-  else
-    json_object_set_null_member (object, member);
-}
-
 JsonNode *
 crm_attachment_list (CrmStore    *store,
                      const char  *entity,
@@ -306,13 +293,13 @@ crm_attachment_list (CrmStore    *store,
       g_autofree char *created = sqlite3_column_type (stmt, 7) != SQLITE_NULL
                                  ? crm_time_format (sqlite3_column_int64 (stmt, 7)) : NULL;
 
-      set_text_or_null (item, "id", stmt, 0);
-      set_text_or_null (item, "entity", stmt, 1);
-      set_text_or_null (item, "entity_id", stmt, 2);
-      set_text_or_null (item, "name", stmt, 3);
-      set_text_or_null (item, "hash", stmt, 4);
+      _crm_json_set_text_column (item, "id", stmt, 0);
+      _crm_json_set_text_column (item, "entity", stmt, 1);
+      _crm_json_set_text_column (item, "entity_id", stmt, 2);
+      _crm_json_set_text_column (item, "name", stmt, 3);
+      _crm_json_set_text_column (item, "hash", stmt, 4);
       json_object_set_int_member (item, "size", sqlite3_column_int64 (stmt, 5));
-      set_text_or_null (item, "mime", stmt, 6);
+      _crm_json_set_text_column (item, "mime", stmt, 6);
       if (created != NULL)
         json_object_set_string_member (item, "created_at", created);
       else

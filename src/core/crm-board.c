@@ -16,6 +16,7 @@
 
 #include "crm-board.h"
 #include "crm-store-private.h"
+#include "crm-sql-private.h"
 
 /* ?1 stage, ?2 tag ids (JSON array) or NULL, ?3 number of distinct tags */
 #define BOARD_TAG_FILTER \
@@ -92,32 +93,6 @@
   " WHERE first.tag = ?3 AND first.present = 1 AND first.deleted = 0" \
   " AND (?2 = 1 OR" TAGGED_FILTER ")"
 
-static void
-set_text (JsonObject   *object,
-          const char   *member,
-          sqlite3_stmt *stmt,
-          int           column)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text == NULL)
-    json_object_set_null_member (object, member);
-  else
-    json_object_set_string_member (object, member, text);
-}
-
-static void
-set_int_or_null (JsonObject   *object,
-                 const char   *member,
-                 sqlite3_stmt *stmt,
-                 int           column)
-{
-  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
-    json_object_set_null_member (object, member);
-  else
-    json_object_set_int_member (object, member, sqlite3_column_int64 (stmt, column));
-}
-
 static JsonNode *
 tags_column (sqlite3_stmt *stmt,
              int           column)
@@ -139,45 +114,23 @@ card_from_row (sqlite3_stmt *stmt)
 {
   JsonObject *card = json_object_new ();
 
-  set_text (card, "id", stmt, 0);
-  set_text (card, "title", stmt, 1);
-  set_int_or_null (card, "amount", stmt, 2);
-  set_text (card, "currency", stmt, 3);
-  set_text (card, "pipeline_id", stmt, 4);
-  set_text (card, "stage_id", stmt, 5);
-  set_text (card, "stage", stmt, 6);
-  set_text (card, "stage_kind", stmt, 7);
-  set_text (card, "company", stmt, 8);
-  set_text (card, "contact", stmt, 9);
-  set_text (card, "responsible", stmt, 10);
+  _crm_json_set_text_column (card, "id", stmt, 0);
+  _crm_json_set_text_column (card, "title", stmt, 1);
+  _crm_json_set_int_column (card, "amount", stmt, 2);
+  _crm_json_set_text_column (card, "currency", stmt, 3);
+  _crm_json_set_text_column (card, "pipeline_id", stmt, 4);
+  _crm_json_set_text_column (card, "stage_id", stmt, 5);
+  _crm_json_set_text_column (card, "stage", stmt, 6);
+  _crm_json_set_text_column (card, "stage_kind", stmt, 7);
+  _crm_json_set_text_column (card, "company", stmt, 8);
+  _crm_json_set_text_column (card, "contact", stmt, 9);
+  _crm_json_set_text_column (card, "responsible", stmt, 10);
   json_object_set_member (card, "tags", tags_column (stmt, 11));
-  set_text (card, "next_task_id", stmt, 12);
-  set_text (card, "next_task", stmt, 13);
-  set_int_or_null (card, "next_due", stmt, 14);
+  _crm_json_set_text_column (card, "next_task_id", stmt, 12);
+  _crm_json_set_text_column (card, "next_task", stmt, 13);
+  _crm_json_set_int_column (card, "next_due", stmt, 14);
   json_object_set_int_member (card, "open_tasks", sqlite3_column_int64 (stmt, 15));
   return card;
-}
-
-/* The tag filter as a JSON array of distinct ids, or NULL for none. */
-static char *
-tags_to_json (const char * const *tag_ids,
-              gint64             *out_count)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  *out_count = 0;
-  if (tag_ids == NULL || tag_ids[0] == NULL)
-    return NULL;
-  for (guint i = 0; tag_ids[i] != NULL; i++)
-    if (g_hash_table_add (seen, (gpointer) tag_ids[i]))
-      {
-        json_array_add_string_element (array, tag_ids[i]);
-        (*out_count)++;
-      }
-  json_node_set_array (node, array);
-  return json_to_string (node, FALSE);
 }
 
 static void
@@ -268,7 +221,7 @@ crm_query_board (CrmStore            *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (pipeline_id != NULL, NULL);
 
-  tags_json = tags_to_json (tag_ids, &n_tags);
+  tags_json = _crm_tags_to_json (tag_ids, &n_tags);
   stmt = _crm_store_prepare (store,
     "SELECT id, name, kind FROM stage WHERE pipeline = ?1 AND deleted = 0"
     " ORDER BY position, name, id", error);
@@ -279,9 +232,9 @@ crm_query_board (CrmStore            *store,
     {
       JsonObject *column = json_object_new ();
 
-      set_text (column, "id", stmt, 0);
-      set_text (column, "name", stmt, 1);
-      set_text (column, "kind", stmt, 2);
+      _crm_json_set_text_column (column, "id", stmt, 0);
+      _crm_json_set_text_column (column, "name", stmt, 1);
+      _crm_json_set_text_column (column, "kind", stmt, 2);
       json_array_add_object_element (columns, column);
     }
   sqlite3_reset (stmt);
@@ -316,7 +269,7 @@ crm_query_cards_with_tags (CrmStore            *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (tag_ids != NULL && tag_ids[0] != NULL, NULL);
 
-  tags_json = tags_to_json (tag_ids, &n_tags);
+  tags_json = _crm_tags_to_json (tag_ids, &n_tags);
   if (out_total != NULL)
     {
       stmt = _crm_store_prepare (store, n_tags == 1 ? TAG_TOTAL_SQL : TAGGED_COUNT_SQL, error);

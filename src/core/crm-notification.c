@@ -8,20 +8,7 @@
 #include "crm-notification.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
-
-static void
-set_text_or_null (JsonObject   *object,
-                  const char   *member,
-                  sqlite3_stmt *stmt,
-                  int           column)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
-  else
-    json_object_set_null_member (object, member);
-}
+#include "crm-sql-private.h"
 
 JsonNode *
 crm_notification_list (CrmStore    *store,
@@ -54,13 +41,13 @@ crm_notification_list (CrmStore    *store,
       g_autofree char *created = sqlite3_column_type (stmt, 7) != SQLITE_NULL
                                  ? crm_time_format (sqlite3_column_int64 (stmt, 7)) : NULL;
 
-      set_text_or_null (item, "id", stmt, 0);
+      _crm_json_set_text_column (item, "id", stmt, 0);
       /* a user this replica does not know yet is shown by id */
-      set_text_or_null (item, "user", stmt, sqlite3_column_type (stmt, 1) != SQLITE_NULL ? 1 : 2);
-      set_text_or_null (item, "user_id", stmt, 2);
-      set_text_or_null (item, "text", stmt, 3);
-      set_text_or_null (item, "deal", stmt, 4);
-      set_text_or_null (item, "deal_title", stmt, 5);
+      _crm_json_set_text_column (item, "user", stmt, sqlite3_column_type (stmt, 1) != SQLITE_NULL ? 1 : 2);
+      _crm_json_set_text_column (item, "user_id", stmt, 2);
+      _crm_json_set_text_column (item, "text", stmt, 3);
+      _crm_json_set_text_column (item, "deal", stmt, 4);
+      _crm_json_set_text_column (item, "deal_title", stmt, 5);
       json_object_set_boolean_member (item, "read", sqlite3_column_int (stmt, 6) != 0);
       if (created != NULL)
         json_object_set_string_member (item, "created_at", created);

@@ -10,6 +10,7 @@
 #include "crm-board.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
+#include "crm-sql-private.h"
 
 /* ---- word-prefix matching ---- */
 
@@ -107,32 +108,6 @@ bind_text_or_null (sqlite3_stmt *stmt,
 }
 
 static void
-set_text (JsonObject   *object,
-          const char   *member,
-          sqlite3_stmt *stmt,
-          int           column)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
-  else
-    json_object_set_null_member (object, member);
-}
-
-static void
-set_int_or_null (JsonObject   *object,
-                 const char   *member,
-                 sqlite3_stmt *stmt,
-                 int           column)
-{
-  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
-    json_object_set_null_member (object, member);
-  else
-    json_object_set_int_member (object, member, sqlite3_column_int64 (stmt, column));
-}
-
-static void
 set_iso_time (JsonObject   *object,
               const char   *member,
               sqlite3_stmt *stmt,
@@ -168,28 +143,6 @@ json_column (sqlite3_stmt *stmt,
         json_node_take_object (node, json_object_new ());
     }
   return node;
-}
-
-static char *
-tags_to_json (const char * const *tag_ids,
-              gint64             *out_count)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  *out_count = 0;
-  if (tag_ids == NULL || tag_ids[0] == NULL)
-    return NULL;
-  for (guint i = 0; tag_ids[i] != NULL; i++)
-    {
-      if (!g_hash_table_add (seen, (gpointer) tag_ids[i]))
-        continue;
-      json_array_add_string_element (array, tag_ids[i]);
-      (*out_count)++;
-    }
-  json_node_set_array (node, array);
-  return json_to_string (node, FALSE);
 }
 
 /* A search of only spaces and punctuation filters nothing. */
@@ -291,21 +244,21 @@ card_from_row (sqlite3_stmt *stmt)
 {
   JsonObject *card = json_object_new ();
 
-  set_text (card, "id", stmt, 0);
-  set_text (card, "title", stmt, 1);
-  set_int_or_null (card, "amount", stmt, 2);
-  set_text (card, "currency", stmt, 3);
-  set_text (card, "pipeline_id", stmt, 4);
-  set_text (card, "stage_id", stmt, 5);
-  set_text (card, "stage", stmt, 6);
-  set_text (card, "stage_kind", stmt, 7);
-  set_text (card, "company", stmt, 8);
-  set_text (card, "contact", stmt, 9);
-  set_text (card, "responsible", stmt, 10);
+  _crm_json_set_text_column (card, "id", stmt, 0);
+  _crm_json_set_text_column (card, "title", stmt, 1);
+  _crm_json_set_int_column (card, "amount", stmt, 2);
+  _crm_json_set_text_column (card, "currency", stmt, 3);
+  _crm_json_set_text_column (card, "pipeline_id", stmt, 4);
+  _crm_json_set_text_column (card, "stage_id", stmt, 5);
+  _crm_json_set_text_column (card, "stage", stmt, 6);
+  _crm_json_set_text_column (card, "stage_kind", stmt, 7);
+  _crm_json_set_text_column (card, "company", stmt, 8);
+  _crm_json_set_text_column (card, "contact", stmt, 9);
+  _crm_json_set_text_column (card, "responsible", stmt, 10);
   json_object_set_member (card, "tags", json_column (stmt, 11, JSON_NODE_ARRAY));
-  set_text (card, "next_task_id", stmt, 12);
-  set_text (card, "next_task", stmt, 13);
-  set_int_or_null (card, "next_due", stmt, 14);
+  _crm_json_set_text_column (card, "next_task_id", stmt, 12);
+  _crm_json_set_text_column (card, "next_task", stmt, 13);
+  _crm_json_set_int_column (card, "next_due", stmt, 14);
   json_object_set_int_member (card, "open_tasks", sqlite3_column_int64 (stmt, 15));
   return card;
 }
@@ -331,7 +284,7 @@ crm_query_deal_cards (CrmStore             *store,
     filter = &no_filter;
   if (!ensure_functions (store, error))
     return NULL;
-  tags_json = tags_to_json (filter->tag_ids, &n_tags);
+  tags_json = _crm_tags_to_json (filter->tag_ids, &n_tags);
   if (filter->flag_field != NULL)
     flag_path = g_strdup_printf ("$.\"%s\"", filter->flag_field);
   where = card_filter_sql (filter, tags_json, flag_path);
@@ -399,7 +352,7 @@ crm_query_board_columns (CrmStore            *store,
 
   if (!ensure_functions (store, error))
     return NULL;
-  tags_json = tags_to_json (tag_ids, &n_tags);
+  tags_json = _crm_tags_to_json (tag_ids, &n_tags);
   stmt = _crm_store_prepare (store,
     "SELECT s.id, s.name, s.kind, count (d.id), coalesce (sum (d.amount), 0) FROM stage s"
     " LEFT JOIN deal d ON d.stage = s.id AND d.deleted = 0"
@@ -420,9 +373,9 @@ crm_query_board_columns (CrmStore            *store,
     {
       JsonObject *column = json_object_new ();
 
-      set_text (column, "id", stmt, 0);
-      set_text (column, "name", stmt, 1);
-      set_text (column, "kind", stmt, 2);
+      _crm_json_set_text_column (column, "id", stmt, 0);
+      _crm_json_set_text_column (column, "name", stmt, 1);
+      _crm_json_set_text_column (column, "kind", stmt, 2);
       json_object_set_int_member (column, "count", sqlite3_column_int64 (stmt, 3));
       json_object_set_int_member (column, "sum", sqlite3_column_int64 (stmt, 4));
       json_array_add_object_element (result, column);
@@ -488,9 +441,9 @@ crm_query_companies (CrmStore    *store,
     {
       JsonObject *company = json_object_new ();
 
-      set_text (company, "id", stmt, 0);
-      set_text (company, "name", stmt, 1);
-      set_text (company, "inn", stmt, 2);
+      _crm_json_set_text_column (company, "id", stmt, 0);
+      _crm_json_set_text_column (company, "name", stmt, 1);
+      _crm_json_set_text_column (company, "inn", stmt, 2);
       json_object_set_int_member (company, "deals", sqlite3_column_int64 (stmt, 3));
       json_object_set_int_member (company, "contacts", sqlite3_column_int64 (stmt, 4));
       json_array_add_object_element (result, company);
@@ -528,10 +481,10 @@ crm_query_fields (CrmStore    *store,
     {
       JsonObject *field = json_object_new ();
 
-      set_text (field, "id", stmt, 0);
-      set_text (field, "key", stmt, 1);
-      set_text (field, "label", stmt, 2);
-      set_text (field, "type", stmt, 3);
+      _crm_json_set_text_column (field, "id", stmt, 0);
+      _crm_json_set_text_column (field, "key", stmt, 1);
+      _crm_json_set_text_column (field, "label", stmt, 2);
+      _crm_json_set_text_column (field, "type", stmt, 3);
       json_object_set_member (field, "choices", json_column (stmt, 4, JSON_NODE_ARRAY));
       json_object_set_member (field, "required_stages", json_column (stmt, 5, JSON_NODE_ARRAY));
       json_object_set_boolean_member (field, "hidden", sqlite3_column_int (stmt, 6) != 0);
@@ -568,8 +521,8 @@ crm_query_loss_reasons (CrmStore    *store,
     {
       JsonObject *reason = json_object_new ();
 
-      set_text (reason, "id", stmt, 0);
-      set_text (reason, "name", stmt, 1);
+      _crm_json_set_text_column (reason, "id", stmt, 0);
+      _crm_json_set_text_column (reason, "name", stmt, 1);
       json_array_add_object_element (result, reason);
     }
   if (rc != SQLITE_DONE)
@@ -613,16 +566,16 @@ crm_query_contact_tasks (CrmStore    *store,
     {
       JsonObject *task = json_object_new ();
 
-      set_text (task, "id", stmt, 0);
-      set_text (task, "deal", stmt, 1);
-      set_text (task, "deal_title", stmt, 2);
-      set_text (task, "text", stmt, 3);
-      set_text (task, "type", stmt, 4);
+      _crm_json_set_text_column (task, "id", stmt, 0);
+      _crm_json_set_text_column (task, "deal", stmt, 1);
+      _crm_json_set_text_column (task, "deal_title", stmt, 2);
+      _crm_json_set_text_column (task, "text", stmt, 3);
+      _crm_json_set_text_column (task, "type", stmt, 4);
       set_iso_time (task, "due", stmt, 5);
-      set_text (task, "responsible_id", stmt, 6);
-      set_text (task, "responsible", stmt, 7);
+      _crm_json_set_text_column (task, "responsible_id", stmt, 6);
+      _crm_json_set_text_column (task, "responsible", stmt, 7);
       json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 8) != 0);
-      set_text (task, "result", stmt, 9);
+      _crm_json_set_text_column (task, "result", stmt, 9);
       json_object_set_member (task, "checklist", json_column (stmt, 10, JSON_NODE_ARRAY));
       json_array_add_object_element (result, task);
     }
@@ -659,8 +612,8 @@ crm_query_company_contacts (CrmStore    *store,
     {
       JsonObject *contact = json_object_new ();
 
-      set_text (contact, "id", stmt, 0);
-      set_text (contact, "name", stmt, 1);
+      _crm_json_set_text_column (contact, "id", stmt, 0);
+      _crm_json_set_text_column (contact, "name", stmt, 1);
       json_object_set_member (contact, "phones", json_column (stmt, 2, JSON_NODE_ARRAY));
       json_object_set_member (contact, "emails", json_column (stmt, 3, JSON_NODE_ARRAY));
       json_array_add_object_element (result, contact);

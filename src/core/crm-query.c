@@ -15,6 +15,7 @@
 #include "crm-hlc.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
+#include "crm-sql-private.h"
 
 /* The greatest code point in UTF-8: every token starting with a prefix sorts below
  * prefix || U+10FFFF. */
@@ -97,17 +98,6 @@ lookup_spec (const char *entity)
   return NULL;
 }
 
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int           index,
-                   const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
 static char *
 dup_column_text (sqlite3_stmt *stmt,
                  int           column)
@@ -131,9 +121,9 @@ collect_ids (CrmStore    *store,
 
   if (stmt == NULL)
     return FALSE;
-  bind_text_or_null (stmt, 1, arg1);
+  _crm_sql_bind_text_or_null (stmt, 1, arg1);
   if (sqlite3_bind_parameter_count (stmt) >= 2)
-    bind_text_or_null (stmt, 2, arg2);
+    _crm_sql_bind_text_or_null (stmt, 2, arg2);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       if (ids->len < 2)
@@ -162,7 +152,7 @@ dup_choices (CrmStore          *store,
   stmt = _crm_store_prepare (store, spec->choices_sql, NULL);
   if (stmt == NULL)
     return NULL;
-  bind_text_or_null (stmt, 1, scope);
+  _crm_sql_bind_text_or_null (stmt, 1, scope);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       const char *name = (const char *) sqlite3_column_text (stmt, 0);
@@ -297,20 +287,6 @@ crm_query_resolve (CrmStore    *store,
 /* ---- small JSON helpers ---- */
 
 static void
-set_text_or_null (JsonObject   *object,
-                  const char   *member,
-                  sqlite3_stmt *stmt,
-                  int           column)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
-  else
-    json_object_set_null_member (object, member);
-}
-
-static void
 set_time_or_null (JsonObject   *object,
                   const char   *member,
                   sqlite3_stmt *stmt,
@@ -383,7 +359,7 @@ crm_query_pipelines (CrmStore  *store,
           {
             current = json_object_new ();
             json_object_set_string_member (current, "id", pipeline_id);
-            set_text_or_null (current, "name", stmt, 1);
+            _crm_json_set_text_column (current, "name", stmt, 1);
             stages = json_array_new ();
             json_object_set_array_member (current, "stages", stages);
             json_array_add_object_element (result, current);
@@ -392,9 +368,9 @@ crm_query_pipelines (CrmStore  *store,
           {
             JsonObject *stage = json_object_new ();
 
-            set_text_or_null (stage, "id", stmt, 2);
-            set_text_or_null (stage, "name", stmt, 3);
-            set_text_or_null (stage, "kind", stmt, 4);
+            _crm_json_set_text_column (stage, "id", stmt, 2);
+            _crm_json_set_text_column (stage, "name", stmt, 3);
+            _crm_json_set_text_column (stage, "kind", stmt, 4);
             json_array_add_object_element (stages, stage);
           }
       }
@@ -493,16 +469,16 @@ deal_from_row (sqlite3_stmt *stmt)
   JsonObject *fields = json_object_new ();
   const char *kind;
 
-  set_text_or_null (deal, "id", stmt, 0);
+  _crm_json_set_text_column (deal, "id", stmt, 0);
   if (sqlite3_column_type (stmt, 1) == SQLITE_NULL || sqlite3_column_int64 (stmt, 1) == 0)
     json_object_set_null_member (deal, "number");
   else
     json_object_set_int_member (deal, "number", sqlite3_column_int64 (stmt, 1));
-  set_text_or_null (deal, "title", stmt, 2);
-  set_text_or_null (deal, "pipeline", stmt, 4);
-  set_text_or_null (deal, "pipeline_id", stmt, 3);
-  set_text_or_null (deal, "stage", stmt, 6);
-  set_text_or_null (deal, "stage_id", stmt, 5);
+  _crm_json_set_text_column (deal, "title", stmt, 2);
+  _crm_json_set_text_column (deal, "pipeline", stmt, 4);
+  _crm_json_set_text_column (deal, "pipeline_id", stmt, 3);
+  _crm_json_set_text_column (deal, "stage", stmt, 6);
+  _crm_json_set_text_column (deal, "stage_id", stmt, 5);
   kind = (const char *) sqlite3_column_text (stmt, 7);
   if (kind != NULL)
     json_object_set_string_member (deal, "stage_kind", kind);
@@ -517,14 +493,14 @@ deal_from_row (sqlite3_stmt *stmt)
       g_autofree char *amount = crm_money_format (sqlite3_column_int64 (stmt, 8));
       json_object_set_string_member (deal, "amount", amount);
     }
-  set_text_or_null (deal, "currency", stmt, 9);
-  set_text_or_null (deal, "responsible", stmt, 11);
-  set_text_or_null (deal, "responsible_id", stmt, 10);
-  set_text_or_null (deal, "company", stmt, 13);
-  set_text_or_null (deal, "company_id", stmt, 12);
-  set_text_or_null (deal, "loss_reason", stmt, 15);
-  set_text_or_null (deal, "loss_reason_id", stmt, 14);
-  set_text_or_null (deal, "source", stmt, 16);
+  _crm_json_set_text_column (deal, "currency", stmt, 9);
+  _crm_json_set_text_column (deal, "responsible", stmt, 11);
+  _crm_json_set_text_column (deal, "responsible_id", stmt, 10);
+  _crm_json_set_text_column (deal, "company", stmt, 13);
+  _crm_json_set_text_column (deal, "company_id", stmt, 12);
+  _crm_json_set_text_column (deal, "loss_reason", stmt, 15);
+  _crm_json_set_text_column (deal, "loss_reason_id", stmt, 14);
+  _crm_json_set_text_column (deal, "source", stmt, 16);
   set_time_or_null (deal, "created_at", stmt, 17);
   set_time_or_null (deal, "stage_entered_at", stmt, 18);
   {
@@ -550,38 +526,16 @@ deal_from_row (sqlite3_stmt *stmt)
   return deal;
 }
 
-static char *
-tags_to_json (const char * const *tag_ids,
-              gint64             *out_count)
-{
-  g_autoptr(JsonArray) array = json_array_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  *out_count = 0;
-  if (tag_ids == NULL || tag_ids[0] == NULL)
-    return NULL;
-  for (guint i = 0; tag_ids[i] != NULL; i++)
-    {
-      if (!g_hash_table_add (seen, (gpointer) tag_ids[i]))
-        continue;
-      json_array_add_string_element (array, tag_ids[i]);
-      (*out_count)++;
-    }
-  json_node_set_array (node, array);
-  return json_to_string (node, FALSE);
-}
-
 static void
 bind_deal_filter (sqlite3_stmt        *stmt,
                   const CrmDealFilter *filter,
                   const char          *tags_json,
                   gint64               n_tags)
 {
-  bind_text_or_null (stmt, 1, filter->pipeline_id);
-  bind_text_or_null (stmt, 2, filter->stage_id);
+  _crm_sql_bind_text_or_null (stmt, 1, filter->pipeline_id);
+  _crm_sql_bind_text_or_null (stmt, 2, filter->stage_id);
   sqlite3_bind_int (stmt, 3, filter->open_only ? 1 : 0);
-  bind_text_or_null (stmt, 4, tags_json);
+  _crm_sql_bind_text_or_null (stmt, 4, tags_json);
   sqlite3_bind_int64 (stmt, 5, n_tags);
 }
 
@@ -603,7 +557,7 @@ crm_query_deals (CrmStore            *store,
 
   if (filter == NULL)
     filter = &no_filter;
-  tags_json = tags_to_json (filter->tag_ids, &n_tags);
+  tags_json = _crm_tags_to_json (filter->tag_ids, &n_tags);
 
   if (out_total != NULL)
     {
@@ -838,33 +792,6 @@ crm_query_deal (CrmStore    *store,
 
 /* The words of @text as the store indexes them: runs of letters and digits of the
  * folded text (crm-store.c refresh_contact_tokens() splits names the same way). */
-static GStrv
-fold_words (const char *text)
-{
-  g_autofree char *folded = crm_text_fold (text);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  const char *start = NULL;
-
-  for (const char *p = folded;; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      gboolean word_char = c != 0 && g_unichar_isalnum (c);
-
-      if (word_char && start == NULL)
-        start = p;
-      else if (!word_char && start != NULL)
-        {
-          g_autofree char *word = g_strndup (start, p - start);
-
-          g_strv_builder_add (builder, word);
-          start = NULL;
-        }
-      if (c == 0)
-        break;
-    }
-  return g_strv_builder_end (builder);
-}
-
 JsonNode *
 crm_query_contacts (CrmStore            *store,
                     const char          *prefix,
@@ -874,7 +801,7 @@ crm_query_contacts (CrmStore            *store,
                     gint64              *out_total,
                     GError             **error)
 {
-  g_auto(GStrv) words = prefix != NULL ? fold_words (prefix) : NULL;
+  g_auto(GStrv) words = prefix != NULL ? _crm_text_fold_words (prefix) : NULL;
 
   /* Searching by the first letters without tags: the prefix table answers from one
    * index range (crm-search.c); tag filters go through the scan. */
@@ -922,11 +849,11 @@ _crm_query_contacts_scan (CrmStore            *store,
    * narrow nothing in practice. */
   if (prefix != NULL)
     {
-      words = fold_words (prefix);
+      words = _crm_text_fold_words (prefix);
       for (guint i = 0; words[i] != NULL && i < G_N_ELEMENTS (word); i++)
         word[i] = words[i];
     }
-  tags_json = tags_to_json (tag_ids, &n_tags);
+  tags_json = _crm_tags_to_json (tag_ids, &n_tags);
 
   for (int pass = out_total != NULL ? 0 : 1; pass < 2; pass++)
     {
@@ -945,8 +872,8 @@ _crm_query_contacts_scan (CrmStore            *store,
       if (stmt == NULL)
         return NULL;
       for (int i = 0; i < 3; i++)
-        bind_text_or_null (stmt, i + 1, word[i]);
-      bind_text_or_null (stmt, 4, tags_json);
+        _crm_sql_bind_text_or_null (stmt, i + 1, word[i]);
+      _crm_sql_bind_text_or_null (stmt, 4, tags_json);
       sqlite3_bind_int64 (stmt, 5, n_tags);
       if (pass == 0)
         {
@@ -965,12 +892,12 @@ _crm_query_contacts_scan (CrmStore            *store,
         {
           JsonObject *contact = json_object_new ();
 
-          set_text_or_null (contact, "id", stmt, 0);
-          set_text_or_null (contact, "name", stmt, 1);
+          _crm_json_set_text_column (contact, "id", stmt, 0);
+          _crm_json_set_text_column (contact, "name", stmt, 1);
           json_object_set_array_member (contact, "phones", array_column (stmt, 2));
           json_object_set_array_member (contact, "emails", array_column (stmt, 3));
-          set_text_or_null (contact, "company", stmt, 5);
-          set_text_or_null (contact, "company_id", stmt, 4);
+          _crm_json_set_text_column (contact, "company", stmt, 5);
+          _crm_json_set_text_column (contact, "company_id", stmt, 4);
           json_array_add_object_element (result, contact);
         }
       if (rc != SQLITE_DONE)
@@ -1014,9 +941,9 @@ crm_query_tasks (CrmStore    *store,
     " ORDER BY t.due IS NULL, t.due, t.created_at, t.id", error);
   if (stmt == NULL)
     return NULL;
-  bind_text_or_null (stmt, 1, deal_id);
+  _crm_sql_bind_text_or_null (stmt, 1, deal_id);
   sqlite3_bind_int (stmt, 2, open_only ? 1 : 0);
-  bind_text_or_null (stmt, 3, responsible_id);
+  _crm_sql_bind_text_or_null (stmt, 3, responsible_id);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -1024,17 +951,17 @@ crm_query_tasks (CrmStore    *store,
       g_autoptr(JsonArray) raw = array_column (stmt, 11);
       JsonArray *checklist = json_array_new ();
 
-      set_text_or_null (task, "id", stmt, 0);
-      set_text_or_null (task, "deal", stmt, 1);
-      set_text_or_null (task, "deal_title", stmt, 2);
-      set_text_or_null (task, "contact", stmt, 3);
-      set_text_or_null (task, "text", stmt, 4);
-      set_text_or_null (task, "type", stmt, 5);
+      _crm_json_set_text_column (task, "id", stmt, 0);
+      _crm_json_set_text_column (task, "deal", stmt, 1);
+      _crm_json_set_text_column (task, "deal_title", stmt, 2);
+      _crm_json_set_text_column (task, "contact", stmt, 3);
+      _crm_json_set_text_column (task, "text", stmt, 4);
+      _crm_json_set_text_column (task, "type", stmt, 5);
       set_time_or_null (task, "due", stmt, 6);
-      set_text_or_null (task, "responsible", stmt, 8);
-      set_text_or_null (task, "responsible_id", stmt, 7);
+      _crm_json_set_text_column (task, "responsible", stmt, 8);
+      _crm_json_set_text_column (task, "responsible_id", stmt, 7);
       json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 9) != 0);
-      set_text_or_null (task, "result", stmt, 10);
+      _crm_json_set_text_column (task, "result", stmt, 10);
 
       /* Checklist items are {"text","done"}; a bare string is an item not done. */
       for (guint i = 0; i < json_array_get_length (raw); i++)
@@ -1095,13 +1022,13 @@ simple_list (CrmStore    *store,
 
   if (stmt == NULL)
     return NULL;
-  bind_text_or_null (stmt, 1, arg);
+  _crm_sql_bind_text_or_null (stmt, 1, arg);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       JsonObject *object = json_object_new ();
 
       for (int i = 0; members[i] != NULL; i++)
-        set_text_or_null (object, members[i], stmt, i);
+        _crm_json_set_text_column (object, members[i], stmt, i);
       json_array_add_object_element (result, object);
     }
   if (rc != SQLITE_DONE)

@@ -16,6 +16,7 @@
 #include "crm-query-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
+#include "crm-sql-private.h"
 
 #define PREFIX_LENGTH 3
 
@@ -78,44 +79,6 @@
 
 /* The words of @text as the store indexes them: runs of letters and digits of the
  * folded text (crm-store.c refresh_contact_tokens() splits names the same way). */
-static GStrv
-fold_words (const char *text)
-{
-  g_autofree char *folded = crm_text_fold (text);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  const char *start = NULL;
-
-  for (const char *p = folded;; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      gboolean word_char = c != 0 && g_unichar_isalnum (c);
-
-      if (word_char && start == NULL)
-        start = p;
-      else if (!word_char && start != NULL)
-        {
-          g_autofree char *word = g_strndup (start, p - start);
-
-          g_strv_builder_add (builder, word);
-          start = NULL;
-        }
-      if (c == 0)
-        break;
-    }
-  return g_strv_builder_end (builder);
-}
-
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int           index,
-                   const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
 static JsonArray *
 array_column (sqlite3_stmt *stmt,
               int           column)
@@ -127,20 +90,6 @@ array_column (sqlite3_stmt *stmt,
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     return json_array_ref (json_node_get_array (node));
   return json_array_new ();
-}
-
-static void
-set_text_or_null (JsonObject   *object,
-                  const char   *member,
-                  sqlite3_stmt *stmt,
-                  int           column)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, column);
-
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
-  else
-    json_object_set_null_member (object, member);
 }
 
 JsonNode *
@@ -164,7 +113,7 @@ crm_query_contact_search (CrmStore    *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   /* no words lists everyone */
-  words = fold_words (query != NULL ? query : "");
+  words = _crm_text_fold_words (query != NULL ? query : "");
   if (words[0] == NULL)
     return _crm_query_contacts_scan (store, NULL, NULL, limit, offset, out_total, error);
   if (g_ascii_isdigit (words[0][0]))
@@ -187,10 +136,10 @@ crm_query_contact_search (CrmStore    *store,
       stmt = _crm_store_prepare (store, count_sql, error);
       if (stmt == NULL)
         return NULL;
-      bind_text_or_null (stmt, 1, prefix);
-      bind_text_or_null (stmt, 2, long_word);
-      bind_text_or_null (stmt, 3, words[1]);
-      bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
+      _crm_sql_bind_text_or_null (stmt, 1, prefix);
+      _crm_sql_bind_text_or_null (stmt, 2, long_word);
+      _crm_sql_bind_text_or_null (stmt, 3, words[1]);
+      _crm_sql_bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
           _crm_store_set_sql_error (store, error, "counting contacts");
@@ -204,10 +153,10 @@ crm_query_contact_search (CrmStore    *store,
   stmt = _crm_store_prepare (store, page_sql, error);
   if (stmt == NULL)
     return NULL;
-  bind_text_or_null (stmt, 1, prefix);
-  bind_text_or_null (stmt, 2, long_word);
-  bind_text_or_null (stmt, 3, words[1]);
-  bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
+  _crm_sql_bind_text_or_null (stmt, 1, prefix);
+  _crm_sql_bind_text_or_null (stmt, 2, long_word);
+  _crm_sql_bind_text_or_null (stmt, 3, words[1]);
+  _crm_sql_bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
   sqlite3_bind_int64 (stmt, 5, limit > 0 ? (gint64) limit : -1);
   sqlite3_bind_int64 (stmt, 6, offset);
   result = json_array_new ();
@@ -215,12 +164,12 @@ crm_query_contact_search (CrmStore    *store,
     {
       JsonObject *contact = json_object_new ();
 
-      set_text_or_null (contact, "id", stmt, 0);
-      set_text_or_null (contact, "name", stmt, 1);
+      _crm_json_set_text_column (contact, "id", stmt, 0);
+      _crm_json_set_text_column (contact, "name", stmt, 1);
       json_object_set_array_member (contact, "phones", array_column (stmt, 2));
       json_object_set_array_member (contact, "emails", array_column (stmt, 3));
-      set_text_or_null (contact, "company", stmt, 5);
-      set_text_or_null (contact, "company_id", stmt, 4);
+      _crm_json_set_text_column (contact, "company", stmt, 5);
+      _crm_json_set_text_column (contact, "company_id", stmt, 4);
       json_array_add_object_element (result, contact);
     }
   sqlite3_reset (stmt);

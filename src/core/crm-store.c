@@ -19,6 +19,7 @@
 #include "crm-store-sync-private.h"
 #include "crm-hlc.h"
 #include "crm-json-private.h"
+#include "crm-sql-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
 
@@ -595,33 +596,12 @@ refresh_contact_tokens (CrmStore    *self,
 
   if (name != NULL)
     {
-      g_autofree char *folded = crm_text_fold (name);
-      const char *start = NULL;
-      int position = 0;
+      g_auto(GStrv) words = _crm_text_fold_words (name);
 
-      /* words: runs of letters and digits */
-      for (const char *p = folded;; p = g_utf8_next_char (p))
-        {
-          gunichar c = g_utf8_get_char (p);
-          gboolean word_char = c != 0 && g_unichar_isalnum (c);
-
-          if (word_char && start == NULL)
-            start = p;
-          else if (!word_char && start != NULL)
-            {
-              char *word = g_strndup (start, p - start);
-
-              /* the first place a word appears counts: a surname ranks first */
-              if (!g_hash_table_contains (tokens, word))
-                g_hash_table_insert (tokens, word, GINT_TO_POINTER (position));
-              else
-                g_free (word);
-              position++;
-              start = NULL;
-            }
-          if (c == 0)
-            break;
-        }
+      /* the first place a word appears counts: a surname ranks first */
+      for (int position = 0; words[position] != NULL; position++)
+        if (!g_hash_table_contains (tokens, words[position]))
+          g_hash_table_insert (tokens, g_strdup (words[position]), GINT_TO_POINTER (position));
     }
   if (phones != NULL)
     {

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sql-private.h — small helpers the query files of libvoronka-core share: binding
+ * optional text, turning result columns into JSON members, tag lists for json_each(),
+ * and the words of a name as the search tables index them. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+/* Binds @text, or NULL when @text is NULL. */
+void   _crm_sql_bind_text_or_null  (sqlite3_stmt       *stmt,
+                                    int                 index,
+                                    const char         *text);
+
+/* Sets @member to the column's text, or to null. */
+void   _crm_json_set_text_column   (JsonObject         *object,
+                                    const char         *member,
+                                    sqlite3_stmt       *stmt,
+                                    int                 column);
+/* Sets @member to the column's integer, or to null. */
+void   _crm_json_set_int_column    (JsonObject         *object,
+                                    const char         *member,
+                                    sqlite3_stmt       *stmt,
+                                    int                 column);
+
+/* The distinct ids of @tag_ids as a JSON array text for json_each(), *out_count their
+ * number; NULL (and 0) when there are none. */
+char  *_crm_tags_to_json           (const char * const *tag_ids,
+                                    gint64             *out_count);
+
+/* The words of @text as search keys: runs of letters and digits of crm_text_fold(). */
+GStrv  _crm_text_fold_words        (const char         *text);
+
+G_END_DECLS

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-sql.c — helpers shared by the query files (see crm-sql-private.h). */
+#include "crm-sql-private.h"
+#include "crm-time.h"
+
+void
+_crm_sql_bind_text_or_null (sqlite3_stmt *stmt,
+                            int           index,
+                            const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+void
+_crm_json_set_text_column (JsonObject   *object,
+                           const char   *member,
+                           sqlite3_stmt *stmt,
+                           int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  if (text != NULL)
+    json_object_set_string_member (object, member, text);
+  else
+    json_object_set_null_member (object, member);
+}
+
+void
+_crm_json_set_int_column (JsonObject   *object,
+                          const char   *member,
+                          sqlite3_stmt *stmt,
+                          int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_object_set_null_member (object, member);
+  else
+    json_object_set_int_member (object, member, sqlite3_column_int64 (stmt, column));
+}
+
+char *
+_crm_tags_to_json (const char * const *tag_ids,
+                   gint64             *out_count)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  *out_count = 0;
+  if (tag_ids == NULL || tag_ids[0] == NULL)
+    return NULL;
+  for (guint i = 0; tag_ids[i] != NULL; i++)
+    {
+      if (!g_hash_table_add (seen, (gpointer) tag_ids[i]))
+        continue;
+      json_array_add_string_element (array, tag_ids[i]);
+      (*out_count)++;
+    }
+  json_node_set_array (node, array);
+  return json_to_string (node, FALSE);
+}
+
+GStrv
+_crm_text_fold_words (const char *text)
+{
+  g_autofree char *folded = crm_text_fold (text);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *start = NULL;
+
+  for (const char *p = folded;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gboolean word_char = c != 0 && g_unichar_isalnum (c);
+
+      if (word_char && start == NULL)
+        start = p;
+      else if (!word_char && start != NULL)
+        {
+          g_autofree char *word = g_strndup (start, p - start);
+
+          g_strv_builder_add (builder, word);
+          start = NULL;
+        }
+      if (c == 0)
+        break;
+    }
+  return g_strv_builder_end (builder);
+}
