@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* bench-sync.c — `voronka-bench-sync`: sync against a real voronka-server on 127.0.0.1
+ * over TLS (its self-signed certificate passed as the CA). The server's account is the
+ * generated replica copied into the server's data folder (what an import or a restore
+ * does; pushing 1.5 M ops would take longer than generating them), with the server's
+ * admin user entity added. Then: a new device from an empty replica to the full account
+ * (the snapshot made on request, then prepared), incremental pull and push of 1 000 ops,
+ * and N clients of a second, template-only account each pushing 50 ops and pulling at
+ * once, on threads (the clients of one token share it: sign-ins are limited per host).
+ * Every wait is bounded; the server is killed at the end. */
+#define G_LOG_DOMAIN "voronka-bench"
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gstdio.h>
+
+#include "bench-util.h"
+#include "crm-store-private.h"
+#include "crm-sync-client.h"
+
+#define PASSWORD        "bench-pw"
+#define START_TIMEOUT_S 60
+#define STOP_TIMEOUT_S  30
+
+typedef struct {
+  gboolean     quick;
+  const char  *server_bin;
+  const char  *replica;
+  char        *tmp;
+  char        *data;
+  char        *log;
+  char        *url;
+  char        *cert;
+  GSubprocess *server;
+} Bench;
+
+static gboolean
+fail (GError     *error,
+      const char *what)
+{
+  g_printerr ("bench-sync: %s: %s\n", what, error ? error->message : "failed");
+  return FALSE;
+}
+
+/* ────────────────────────────────── the server ───────────────────────────────── */
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+admin (Bench       *bench,
+       const char  *first_arg,
+       ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+    G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) bench->server_bin);
+  g_ptr_array_add (argv, "--data");
+  g_ptr_array_add (argv, bench->data);
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  if (process == NULL ||
+      !g_subprocess_communicate_utf8 (process, PASSWORD "\n", NULL, NULL, &err, &error))
+    return fail (error, "voronka-server");
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_printerr ("bench-sync: voronka-server %s failed: %s\n", first_arg, err);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+start_server (Bench *bench)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = bench_now_us () + START_TIMEOUT_S * G_USEC_PER_SEC;
+  const char *argv[] = { bench->server_bin, "--data", bench->data, "serve", "--listen",
+                         "127.0.0.1:0", "--tick-interval", "0", NULL };
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, bench->log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  bench->server = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  if (bench->server == NULL)
+    return fail (error, "starting voronka-server");
+  while (bench_now_us () < deadline)
+    {
+      g_autofree char *text = NULL;
+      const char *line, *end;
+
+      if (g_file_get_contents (bench->log, &text, NULL, NULL) &&
+          (line = strstr (text, "listening on ")) != NULL &&
+          (end = strchr (line, '\n')) != NULL)
+        {
+          line += strlen ("listening on ");
+          bench->url = g_strndup (line, end - line);
+          return TRUE;
+        }
+      if (g_subprocess_get_identifier (bench->server) == NULL)
+        {
+          g_printerr ("bench-sync: voronka-server exited: %s\n", text ? text : "");
+          return FALSE;
+        }
+      g_usleep (20 * 1000);
+    }
+  g_printerr ("bench-sync: voronka-server did not listen within %d s\n", START_TIMEOUT_S);
+  return FALSE;
+}
+
+static void
+stop_server (Bench *bench)
+{
+  gint64 deadline = bench_now_us () + STOP_TIMEOUT_S * G_USEC_PER_SEC;
+
+  if (bench->server == NULL)
+    return;
+  g_subprocess_send_signal (bench->server, SIGTERM);
+  while (g_subprocess_get_identifier (bench->server) != NULL && bench_now_us () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  if (g_subprocess_get_identifier (bench->server) != NULL)
+    g_subprocess_force_exit (bench->server);
+  g_subprocess_wait (bench->server, NULL, NULL);
+  g_clear_object (&bench->server);
+}
+
+/* The one .db file in DATA/accounts other than those in @known. */
+static char *
+new_account_file (Bench      *bench,
+                  GPtrArray  *known)
+{
+  g_autofree char *dir_path = g_build_filename (bench->data, "accounts", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      char *path;
+
+      if (!g_str_has_suffix (name, ".db"))
+        continue;
+      path = g_build_filename (dir_path, name, NULL);
+      if (!g_ptr_array_find_with_equal_func (known, path, g_str_equal, NULL))
+        {
+          g_ptr_array_add (known, path);
+          return g_strdup (path);
+        }
+      g_free (path);
+    }
+  return NULL;
+}
+
+static gboolean
+copy_file (const char  *from,
+           const char  *to,
+           GError     **error)
+{
+  g_autoptr(GFile) source = g_file_new_for_path (from);
+  g_autoptr(GFile) dest = g_file_new_for_path (to);
+
+  return g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
+}
+
+/* Replaces the account replica @account_file by a copy of the generated replica, with
+ * the user entity the server's admin points at. */
+static gboolean
+install_account (Bench      *bench,
+                 const char *account_file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *admin_id = NULL;
+  g_autofree char *wal = g_strconcat (bench->replica, "-wal", NULL);
+  g_autofree char *account_wal = g_strconcat (account_file, "-wal", NULL);
+  sqlite3_stmt *stmt;
+  CrmChange *change;
+  gint64 start = bench_now_us ();
+
+  store = crm_store_open (account_file, &error);
+  if (store == NULL)
+    return fail (error, account_file);
+  stmt = _crm_store_prepare (store, "SELECT id FROM user WHERE name = 'admin'", &error);
+  if (stmt == NULL)
+    return fail (error, "reading the admin user");
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    admin_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  g_clear_object (&store);
+  if (admin_id == NULL)
+    return fail (NULL, "the new account has no admin user entity");
+
+  bench_remove_db (account_file);
+  if (!copy_file (bench->replica, account_file, &error) ||
+      (g_file_test (wal, G_FILE_TEST_EXISTS) && !copy_file (wal, account_wal, &error)))
+    return fail (error, "copying the replica into the server");
+  store = crm_store_open (account_file, &error);
+  if (store == NULL)
+    return fail (error, account_file);
+  change = crm_changeset_create (changeset, "user", admin_id);
+  crm_change_set_string (change, "name", "admin");
+  crm_change_set_string (change, "role", "admin");
+  if (!crm_store_apply (store, changeset, &error) ||
+      !crm_store_set_meta (store, "server.account", "bench", &error) ||
+      !crm_store_checkpoint (store, &error))
+    return fail (error, "adding the admin user entity");
+  g_printerr ("# server account: %s copied in %.1f s (%.0f MB, %" G_GINT64_FORMAT " ops)\n",
+              bench->replica, (bench_now_us () - start) / 1e6,
+              bench_file_size (account_file) / 1048576.0, crm_store_get_log_length (store));
+  return TRUE;
+}
+
+/* ─────────────────────────────── bounded sync rounds ─────────────────────────── */
+
+typedef struct {
+  CrmSyncClient *client;
+  GCancellable  *cancellable;
+  CrmSyncReport *report;
+  GError        *error;
+  gint64         micros;
+  gint          *done;
+} Round;
+
+static gpointer
+round_thread (gpointer data)
+{
+  Round *round = data;
+  gint64 start = bench_now_us ();
+
+  round->report = crm_sync_client_sync (round->client, round->cancellable, &round->error);
+  round->micros = bench_now_us () - start;
+  g_atomic_int_inc (round->done);
+  return NULL;
+}
+
+/* One sync round on each of @n clients at once, each in a thread; cancelled after
+ * @seconds. Returns the wall time in µs; @rounds keep each report or error. */
+static gint64
+run_rounds (CrmSyncClient **clients,
+            guint           n,
+            double          seconds,
+            Round          *rounds)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  gint done = 0;
+  gint64 start = bench_now_us ();
+  gint64 deadline = start + (gint64) (seconds * G_USEC_PER_SEC);
+
+  for (guint i = 0; i < n; i++)
+    {
+      rounds[i] = (Round) { .client = clients[i], .cancellable = cancellable, .done = &done };
+      g_ptr_array_add (threads, g_thread_new ("bench-sync", round_thread, &rounds[i]));
+    }
+  /* the clients report their state to this thread's main context */
+  while ((guint) g_atomic_int_get (&done) < n)
+    {
+      if (bench_now_us () > deadline && !g_cancellable_is_cancelled (cancellable))
+        {
+          g_printerr ("bench-sync: rounds still running after %.0f s: cancelled\n", seconds);
+          g_cancellable_cancel (cancellable);
+        }
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (500);
+    }
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (threads->pdata[i]);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return bench_now_us () - start;
+}
+
+static void
+round_clear (Round *round)
+{
+  g_clear_pointer (&round->report, crm_sync_report_free);
+  g_clear_error (&round->error);
+}
+
+/* One round on one client; NULL (with the error printed) when it failed. */
+static CrmSyncReport *
+sync_one (CrmSyncClient *client,
+          double         seconds,
+          gint64        *out_micros,
+          const char    *what)
+{
+  Round round;
+
+  run_rounds (&client, 1, seconds, &round);
+  if (round.error != NULL)
+    {
+      fail (round.error, what);
+      round_clear (&round);
+      return NULL;
+    }
+  *out_micros = round.micros;
+  return round.report;
+}
+
+static CrmSyncClient *
+new_client (Bench      *bench,
+            const char *name,
+            const char *user,
+            const char *token)
+{
+  g_autofree char *path = g_build_filename (bench->tmp, name, NULL);
+  g_autoptr(GError) error = NULL;
+  CrmSyncClient *client = crm_sync_client_new (path, bench->url, user);
+
+  if (!crm_sync_client_set_ca_file (client, bench->cert, &error))
+    g_error ("bench-sync: %s: %s", bench->cert, error->message);
+  if (token != NULL)
+    crm_sync_client_set_token (client, token);
+  else
+    crm_sync_client_set_password (client, PASSWORD);
+  return client;
+}
+
+/* @n new contacts on the replica of @client: one op each. */
+static gboolean
+write_ops (CrmSyncClient *client,
+           guint          n,
+           guint          tag)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (crm_sync_client_get_replica_path (client), &error);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+  if (store == NULL)
+    return fail (error, crm_sync_client_get_replica_path (client));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = crm_store_new_id (store);
+      g_autofree char *name = g_strdup_printf ("Нагрузка %u-%u", tag, i);
+      CrmChange *change = crm_changeset_create (changeset, "contact", id);
+
+      crm_change_set_string (change, "name", name);
+      crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    }
+  if (!crm_store_apply (store, changeset, &error))
+    return fail (error, "writing ops");
+  return TRUE;
+}
+
+/* ───────────────────────────────── the figures ───────────────────────────────── */
+
+static gboolean
+bench_devices (Bench *bench)
+{
+  g_autoptr(CrmSyncClient) first = new_client (bench, "device-1.db", "admin@bench", NULL);
+  g_autoptr(CrmSyncClient) second = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(BenchSamples) pulls = bench_samples_new ();
+  g_autoptr(BenchSamples) pushes = bench_samples_new ();
+  double limit = bench->quick ? 120 : 1800;
+  guint rounds = bench->quick ? 2 : 5;
+  guint ops = bench->quick ? 100 : 1000;
+  gint64 micros = 0;
+
+  /* the first device: the server makes the snapshot on request */
+  report = sync_one (first, limit, &micros, "new device (snapshot made on request)");
+  if (report == NULL)
+    return FALSE;
+  g_printerr ("# new device, snapshot made on request: %.1f s, snapshot %d, cursor %"
+              G_GINT64_FORMAT ", %.0f MB\n", micros / 1e6, report->snapshot, report->cursor,
+              bench_file_size (crm_sync_client_get_replica_path (first)) / 1048576.0);
+  bench_figure ("sync.initial_cold", micros / 1e6, "s",
+                "≤ 15 s; the server makes the snapshot on request");
+  /* the second: the snapshot is ready (cached by the first request) */
+  second = new_client (bench, "device-2.db", "admin@bench", report->token);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = sync_one (second, limit, &micros, "new device (snapshot prepared)");
+  if (report == NULL)
+    return FALSE;
+  bench_figure ("sync.initial", micros / 1e6, "s", "≤ 15 s");
+  g_clear_pointer (&report, crm_sync_report_free);
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      if (!write_ops (second, ops, r))
+        return FALSE;
+      report = sync_one (second, 120, &micros, "push");
+      if (report == NULL)
+        return FALSE;
+      if (report->pushed != ops || report->rejected != 0)
+        g_printerr ("bench-sync: push sent %u ops, %u rejected\n", report->pushed,
+                    report->rejected);
+      bench_samples_add (pushes, micros);
+      g_clear_pointer (&report, crm_sync_report_free);
+
+      report = sync_one (first, 120, &micros, "pull");
+      if (report == NULL)
+        return FALSE;
+      if (report->pulled < ops)
+        g_printerr ("bench-sync: pull merged %u ops\n", report->pulled);
+      bench_samples_add (pulls, micros);
+      g_clear_pointer (&report, crm_sync_report_free);
+    }
+  bench_figure ("sync.pull_1000", bench_samples_ms (pulls, 50),
+                "ms", bench->quick ? "≤ 150 ms; quick: 100 ops, p50" : "≤ 150 ms, p50");
+  bench_figure ("sync.push_1000", bench_samples_ms (pushes, 50), "ms",
+                bench->quick ? "≤ 300 ms; quick: 100 ops, p50" : "≤ 300 ms, p50");
+  return TRUE;
+}
+
+static gboolean
+bench_clients (Bench *bench)
+{
+  guint n = bench->quick ? 8 : 200;
+  guint leaders = MIN (n, 40);
+  guint ops = 50;
+  g_autofree CrmSyncClient **clients = g_new0 (CrmSyncClient *, n);
+  g_autofree Round *rounds = g_new0 (Round, n);
+  guint errors = 0, setup_errors = 0;
+  guint64 pushed = 0, pulled = 0;
+  g_autofree char *target = NULL;
+  gint64 wall;
+
+  /* setup (not timed): every client gets the account; one sign-in per leader */
+  for (guint i = 0; i < leaders; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fleet-%u.db", i);
+      clients[i] = new_client (bench, name, "fleet-admin@fleet", NULL);
+    }
+  run_rounds (clients, leaders, 300, rounds);
+  for (guint i = 0; i < leaders; i++)
+    if (rounds[i].error != NULL)
+      {
+        fail (rounds[i].error, "setting up a client");
+        return FALSE;
+      }
+  for (guint i = leaders; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fleet-%u.db", i);
+      clients[i] = new_client (bench, name, "fleet-admin@fleet",
+                               rounds[i % leaders].report->token);
+    }
+  for (guint i = 0; i < leaders; i++)
+    round_clear (&rounds[i]);
+  if (n > leaders)
+    {
+      run_rounds (clients + leaders, n - leaders, 300, rounds);
+      for (guint i = 0; i < n - leaders; i++)
+        if (rounds[i].error != NULL)
+          {
+            setup_errors++;
+            fail (rounds[i].error, "setting up a client");
+          }
+      for (guint i = 0; i < n - leaders; i++)
+        round_clear (&rounds[i]);
+    }
+  if (setup_errors > 0)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    if (!write_ops (clients[i], ops, i))
+      return FALSE;
+
+  /* all at once: push 50, pull what the others pushed so far */
+  wall = run_rounds (clients, n, 120, rounds);
+  for (guint i = 0; i < n; i++)
+    {
+      if (rounds[i].error != NULL)
+        {
+          errors++;
+          g_printerr ("bench-sync: client %u: %s\n", i, rounds[i].error->message);
+        }
+      else
+        {
+          pushed += rounds[i].report->pushed;
+          pulled += rounds[i].report->pulled;
+          if (rounds[i].report->rejected > 0)
+            {
+              errors++;
+              g_printerr ("bench-sync: client %u: %u ops rejected\n", i,
+                          rounds[i].report->rejected);
+            }
+        }
+      round_clear (&rounds[i]);
+      g_object_unref (clients[i]);
+    }
+  g_printerr ("# %u clients: %.2f s, %" G_GUINT64_FORMAT " ops pushed, %" G_GUINT64_FORMAT
+              " pulled\n", n, wall / 1e6, pushed, pulled);
+  target = g_strdup_printf ("0 errors; %u clients × %u ops", n, ops);
+  bench_figure ("server.clients_200", errors, "errors", target);
+  bench_figure ("server.clients_200.push_rate", pushed / (wall / 1e6), "ops/s", NULL);
+  bench_figure ("server.clients_200.wall", wall / 1e3, "ms", NULL);
+  return errors == 0;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *account_file = NULL;
+  gboolean quick = FALSE;
+  char *server_bin = NULL;
+  Bench bench = { 0 };
+  gboolean ok;
+  const GOptionEntry entries[] = {
+    { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few rounds, few clients", NULL },
+    { "server", 0, 0, G_OPTION_ARG_FILENAME, &server_bin, "The voronka-server program",
+      "PATH" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 ||
+      server_bin == NULL)
+    {
+      g_printerr ("usage: voronka-bench-sync [--quick] --server PATH REPLICA\n");
+      return 2;
+    }
+  bench.quick = quick;
+  bench.server_bin = server_bin;
+  bench.replica = argv[1];
+  bench.tmp = g_dir_make_tmp ("voronka-bench-sync-XXXXXX", &error);
+  if (bench.tmp == NULL)
+    return fail (error, "temporary folder"), 1;
+  bench.data = g_build_filename (bench.tmp, "server", NULL);
+  bench.log = g_build_filename (bench.tmp, "serve.log", NULL);
+  bench.cert = g_build_filename (bench.data, "tls", "cert.pem", NULL);
+
+  ok = admin (&bench, "account", "create", "bench", "--template", "truck-dealer",
+              "--admin", "admin", "--password-stdin", NULL) &&
+       (account_file = new_account_file (&bench, known)) != NULL &&
+       install_account (&bench, account_file) &&
+       admin (&bench, "account", "create", "fleet", "--template", "truck-dealer",
+              "--admin", "fleet-admin", "--password-stdin", NULL) &&
+       start_server (&bench) &&
+       bench_devices (&bench);
+  if (bench.server != NULL && ok)
+    ok = bench_clients (&bench);
+  stop_server (&bench);
+  if (!ok)
+    {
+      g_autofree char *log = NULL;
+
+      if (g_file_get_contents (bench.log, &log, NULL, NULL))
+        {
+          gsize len = strlen (log);
+          g_printerr ("bench-sync: server log (end):\n%s\n", log + (len > 4000 ? len - 4000 : 0));
+        }
+    }
+  {
+    /* the temporary folder with the server's data and every replica */
+    g_autoptr(GSubprocess) rm = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, NULL, "rm", "-rf",
+                                                  bench.tmp, NULL);
+    if (rm != NULL)
+      g_subprocess_wait (rm, NULL, NULL);
+  }
+  g_free (bench.tmp);
+  g_free (bench.data);
+  g_free (bench.log);
+  g_free (bench.url);
+  g_free (bench.cert);
+  g_free (server_bin);
+  return ok ? 0 : 1;
+}
