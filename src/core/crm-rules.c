@@ -65,6 +65,7 @@ typedef struct {
 typedef struct {
   CrmStore   *store;
   GPtrArray  *rules;     /* Rule* */
+  GHashTable *names;     /* "entity\x1fscope\x1fname" → id or "" (not found), per run */
   GArray     *queue;     /* QueueItem */
   gint64      now;
 } Engine;
@@ -188,9 +189,21 @@ resolve (Engine     *engine,
          const char *name,
          const char *scope)
 {
+  g_autofree char *key = NULL;
+  const char *cached;
+  char *id;
+
   if (name == NULL)
     return NULL;
-  return crm_query_resolve (engine->store, entity, name, scope, NULL);
+  /* rules name the same pipelines and stages over and over; within one run the
+   * answers cannot change (rules do not rename setup) */
+  key = g_strjoin ("\x1f", entity, scope != NULL ? scope : "", name, NULL);
+  cached = g_hash_table_lookup (engine->names, key);
+  if (cached != NULL)
+    return *cached != '\0' ? g_strdup (cached) : NULL;
+  id = crm_query_resolve (engine->store, entity, name, scope, NULL);
+  g_hash_table_insert (engine->names, g_steal_pointer (&key), g_strdup (id != NULL ? id : ""));
+  return id;
 }
 
 static char *
@@ -1213,6 +1226,7 @@ run_event_rules (CrmStore   *store,
   g_autoptr(GPtrArray) rules = load_rules (store, error);
   g_autoptr(GArray) queue = g_array_new (FALSE, FALSE, sizeof (QueueItem));
   Engine engine = { 0 };
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   guint n_user_ops = ops->len;
 
   if (rules == NULL)
@@ -1228,6 +1242,7 @@ run_event_rules (CrmStore   *store,
   engine.rules = rules;
   engine.queue = queue;
   engine.now = crm_store_get_now (store);
+  engine.names = names;
   return drain_queue (&engine, error);
 }
 
@@ -1319,6 +1334,7 @@ run_timers (CrmStore  *store,
   g_autoptr(GPtrArray) rules = load_rules (store, error);
   g_autoptr(GArray) queue = g_array_new (FALSE, FALSE, sizeof (QueueItem));
   Engine engine = { 0 };
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (rules == NULL)
     return FALSE;
@@ -1326,6 +1342,7 @@ run_timers (CrmStore  *store,
   engine.rules = rules;
   engine.queue = queue;
   engine.now = crm_store_get_now (store);
+  engine.names = names;
 
   for (guint r = 0; r < rules->len; r++)
     {
@@ -1402,6 +1419,7 @@ run_for_ops (CrmStore  *store,
   g_autoptr(GPtrArray) rules = load_rules (store, error);
   g_autoptr(GArray) queue = g_array_new (FALSE, FALSE, sizeof (QueueItem));
   Engine engine = { 0 };
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (rules == NULL)
     return FALSE;
@@ -1414,6 +1432,7 @@ run_for_ops (CrmStore  *store,
   engine.rules = rules;
   engine.queue = queue;
   engine.now = crm_store_get_now (store);
+  engine.names = names;
   return drain_queue (&engine, error);
 }
 
