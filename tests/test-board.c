@@ -428,7 +428,8 @@ test_search_follows_changes (Fixture       *f,
   }
 }
 
-/* A replica written before schema 2 gets the indexes and a filled prefix table. */
+/* A replica written before schema 2 gets the indexes and a filled prefix table (and the
+ * companies index of schema 3). */
 static void
 test_migration (Fixture       *f,
                 gconstpointer  data)
@@ -445,13 +446,23 @@ test_migration (Fixture       *f,
     " DROP TRIGGER deal_tag_total_link_insert; DROP TRIGGER deal_tag_total_link_delete;"
     " DROP TRIGGER deal_tag_total_deal_insert; DROP TRIGGER deal_tag_total_deal_update;"
     " DROP TRIGGER deal_tag_total_deal_delete; DROP TABLE deal_tag_total;"
-    " PRAGMA user_version = 1;",
+    " DROP INDEX company_list; PRAGMA user_version = 1;",
     NULL, NULL, NULL), ==, SQLITE_OK);
   g_clear_object (&f->store);
   f->store = crm_store_open (f->path, &error);
   g_assert_no_error (error);
   assert_search_equal (f->store);
   test_board (f, data);
+  {
+    sqlite3_stmt *stmt = _crm_store_prepare (f->store,
+      "SELECT count (*) FROM sqlite_master WHERE type = 'index' AND name = 'company_list'",
+      &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    sqlite3_reset (stmt);
+  }
 }
 
 int

@@ -345,12 +345,23 @@ migrate_to_2 (sqlite3  *db,
     error);
 }
 
+/* Migration 3: the companies list (sorted by name, live rows only) reads an index in
+ * order instead of sorting 30 000 rows for every page. */
+static gboolean
+migrate_to_3 (sqlite3  *db,
+              GError  **error)
+{
+  return exec (db, "CREATE INDEX company_list ON company (name, id) WHERE deleted = 0;\n",
+               error);
+}
+
 typedef gboolean (*MigrationFunc) (sqlite3 *db, GError **error);
 
 /* Migration N brings user_version N-1 to N. Append new steps; never edit old ones. */
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
+  migrate_to_3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
