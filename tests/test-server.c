@@ -8,6 +8,7 @@
 #include <string.h>
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "crm-hlc.h"
 #include "crm-query.h"
@@ -299,6 +300,26 @@ test_tokens (void)
                                           NULL), ==, 0);
   request (server, &answer, "GET", pull, "2", other, NULL, 0);
   g_assert_cmpuint (answer.status, ==, 401);
+
+  /* a sign-in past its days is refused like a revoked one */
+  {
+    g_autofree char *fresh = sign_in (server, "admin", "admin-pw");
+    g_autofree char *db_path = g_build_filename (data_dir, "server.db", NULL);
+    sqlite3 *db = NULL;
+
+    request (server, &answer, "GET", pull, "2", fresh, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 200);
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    g_assert_cmpint (sqlite3_exec (db, "UPDATE session SET expires_at = 1 WHERE created_at ="
+                                       " (SELECT max (created_at) FROM session)",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_changes (db), >=, 1);
+    sqlite3_close (db);
+    request (server, &answer, "GET", pull, "2", fresh, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 401);
+    g_assert_cmpstr (error_code (&answer), ==, "auth-failed");
+  }
 
   /* a client holding a revoked token signs in again when it knows the password */
   {
