@@ -646,6 +646,12 @@ refresh_contact_tokens (CrmStore    *self,
   return TRUE;
 }
 
+/* Reading rows (defined with crm_store_dup_entity below). */
+static char       *select_all_sql (const CrmEntityType *type,
+                                   const char          *where);
+static JsonObject *row_to_object  (const CrmEntityType *type,
+                                   sqlite3_stmt        *stmt);
+
 /* Stands for the `deleted` column in the list of columns an op wins. */
 static const CrmColumn deleted_column = { "deleted", CRM_COLUMN_BOOL };
 
@@ -676,11 +682,12 @@ apply_op_fields (CrmStore     *self,
   sqlite3_stmt *stmt;
   int index;
 
+  /* one read gives the clocks, the custom fields and, for known types, the values the
+   * op may replace (op->previous, the rules' "from" and conflicts) */
   if (type != NULL)
-    select_sql = g_strdup_printf ("SELECT clocks, data, hlc FROM \"%s\" WHERE id = ?1",
-                                  type->name);
+    select_sql = select_all_sql (type, "WHERE id = ?1");
   else
-    select_sql = g_strdup ("SELECT clocks, data, hlc FROM other_entity "
+    select_sql = g_strdup ("SELECT id, 0, data, clocks, hlc FROM other_entity "
                            "WHERE id = ?1 AND entity = ?2");
   stmt = _crm_store_prepare (self, select_sql, error);
   if (stmt == NULL)
@@ -692,9 +699,11 @@ apply_op_fields (CrmStore     *self,
     {
     case SQLITE_ROW:
       exists = TRUE;
-      clocks_node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
-      data_node = json_from_string ((const char *) sqlite3_column_text (stmt, 1), NULL);
-      row_hlc = sqlite3_column_int64 (stmt, 2);
+      data_node = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
+      clocks_node = json_from_string ((const char *) sqlite3_column_text (stmt, 3), NULL);
+      row_hlc = sqlite3_column_int64 (stmt, 4);
+      if (type != NULL)
+        old_row = row_to_object (type, stmt);
       break;
     case SQLITE_DONE:
       break;
@@ -717,8 +726,6 @@ apply_op_fields (CrmStore     *self,
     }
   clocks = json_node_get_object (clocks_node);
   data = json_node_get_object (data_node);
-  if (exists && type != NULL)
-    old_row = crm_store_dup_entity (self, type->name, op->entity_id);
 
   {
     g_autofree char *hex = crm_hlc_to_string (op->hlc);
