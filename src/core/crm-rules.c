@@ -1023,13 +1023,13 @@ static gboolean
 trigger_matches (Engine       *engine,
                  JsonObject   *trigger,
                  const CrmOp  *op,
+                 const char   *deal_pipeline,
+                 const char   *deal_stage,
                  char        **out_deal)
 {
   const char *type = get_string (trigger, "type");
   const char *pipeline_name = get_string (trigger, "pipeline");
   const char *stage_name = get_string (trigger, "stage");
-  g_autofree char *deal_pipeline = NULL;
-  g_autofree char *deal_stage = NULL;
   g_autofree char *kind = NULL;
   gboolean is_deal = g_str_equal (op->entity, "deal");
   gboolean enters_stage = is_deal && (op->created || json_object_has_member (op->fields,
@@ -1064,8 +1064,6 @@ trigger_matches (Engine       *engine,
 
   if (!is_deal)
     return FALSE;
-  deal_pipeline = _crm_store_dup_column (engine->store, "deal", op->entity_id, "pipeline");
-  deal_stage = _crm_store_dup_column (engine->store, "deal", op->entity_id, "stage");
   if (deal_stage == NULL)
     return FALSE;  /* deleted */
 
@@ -1183,6 +1181,14 @@ drain_queue (Engine  *engine,
   for (guint q = 0; q < engine->queue->len; q++)
     {
       QueueItem item = g_array_index (engine->queue, QueueItem, q);
+      /* where the op's deal is now: read once per op, not once per rule */
+      gboolean is_deal = g_str_equal (item.op->entity, "deal");
+      g_autofree char *deal_pipeline =
+        is_deal ? _crm_store_dup_column (engine->store, "deal", item.op->entity_id, "pipeline")
+                : NULL;
+      g_autofree char *deal_stage =
+        is_deal ? _crm_store_dup_column (engine->store, "deal", item.op->entity_id, "stage")
+                : NULL;
 
       for (guint r = 0; r < engine->rules->len; r++)
         {
@@ -1197,7 +1203,8 @@ drain_queue (Engine  *engine,
               ActionContext ctx = { 0 };
 
               if (!JSON_NODE_HOLDS_OBJECT (node) ||
-                  !trigger_matches (engine, json_node_get_object (node), item.op, &deal))
+                  !trigger_matches (engine, json_node_get_object (node), item.op,
+                                    deal_pipeline, deal_stage, &deal))
                 continue;
 
               ctx.engine = engine;
