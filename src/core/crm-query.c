@@ -280,7 +280,9 @@ crm_query_resolve (CrmStore    *store,
                  _("No %s «%s»; choose one of: %s"), _(spec->label), name_or_id, choices);
   else
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
-                 _("No %s «%s»"), _(spec->label), name_or_id);
+                 _("No %s «%s»; give its id (the first 8 characters are enough) or its "
+                   "exact name, as the list commands print them"),
+                 _(spec->label), name_or_id);
   return NULL;
 }
 
