@@ -7,6 +7,7 @@
  *
  * VORONKA_TEST_SEED=<n> replays a run; the seed is printed with g_test_message. */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "crm-hlc.h"
@@ -908,6 +909,56 @@ test_merge_lww (Pair          *f,
   assert_contact_string (f->a, f->contact, "name", "later");
 }
 
+/* Rows written before clocks were stored grouped by clock ({clock: [fields]}) hold one
+ * clock per field ({field: clock}); both forms must merge alike, and a replica's state
+ * must not depend on which form a row happens to be stored in. */
+static void
+rewrite_clocks_per_field (const char *path)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  sqlite3_exec (db,
+    "UPDATE contact SET clocks = (SELECT json_group_object (f.value, c.key)"
+    " FROM json_each (contact.clocks) c, json_each (c.value) f)"
+    " WHERE json_type (clocks, '$') = 'object'", NULL, NULL, &message);
+  g_assert_null (message);
+  g_assert_cmpint (sqlite3_changes (db), >, 0);
+  sqlite3_close (db);
+}
+
+static void
+test_merge_per_field_clocks (Pair          *f,
+                             gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  /* b edits first, offline; a edits later */
+  crm_store_set_now (f->b, BASE_NOW + 5);
+  set_contact_string (f->b, f->contact, "name", "earlier from b");
+  crm_store_set_now (f->a, BASE_NOW + 10);
+  set_contact_string (f->a, f->contact, "name", "later from a");
+  set_contact_string (f->a, f->contact, "x_custom", "custom from a");
+
+  before = dump (f->a);
+  rewrite_clocks_per_field (path);
+  after = dump (f->a);
+  g_assert_cmpstr (before, ==, after);
+
+  /* the old form still decides: b's earlier edit loses, a later one wins */
+  merge_from (f->a, f->b);
+  assert_contact_string (f->a, f->contact, "name", "later from a");
+  crm_store_set_now (f->b, BASE_NOW + 20);
+  merge_from (f->b, f->a);
+  set_contact_string (f->b, f->contact, "name", "latest from b");
+  exchange (f);
+  assert_contact_string (f->a, f->contact, "name", "latest from b");
+  assert_contact_string (f->a, f->contact, "x_custom", "custom from a");
+}
+
 /* A replica file copied to a second laptop: both devices carry one device id, so two
  * different ops can have equal (hlc, device). The value decides, so both still agree. */
 static void
@@ -1120,6 +1171,8 @@ main (int   argc,
 
   g_test_add ("/merge/last-writer-wins", Pair, NULL, pair_set_up, test_merge_lww,
               pair_tear_down);
+  g_test_add ("/merge/per-field-clocks", Pair, NULL, pair_set_up,
+              test_merge_per_field_clocks, pair_tear_down);
   g_test_add ("/merge/copied-replica", Pair, NULL, pair_set_up, test_merge_copied_replica,
               pair_tear_down);
   g_test_add ("/merge/delete-restore", Pair, NULL, pair_set_up, test_merge_delete_restore,

@@ -468,7 +468,89 @@ crm_store_new_id (CrmStore *self)
 
 /* --- field clocks and values ---------------------------------------------------------- */
 
-/* A field's clock is stored as "hlc16hex device"; (hlc, device) order decides. */
+/* A field's clock is "hlc16hex device"; (hlc, device) order decides. In memory a row's
+ * clocks are a map field → clock. On disk they are grouped by clock, {clock: [fields]},
+ * since most fields of a row were written by one op: the row's creation writes every
+ * field with one clock, later edits a few. The older one-clock-per-field form is still
+ * read (rows are rewritten in the grouped form when they next change). */
+static JsonObject *
+clocks_decode (const char *text)
+{
+  g_autoptr(JsonNode) node = text != NULL ? json_from_string (text, NULL) : NULL;
+  JsonObject *clocks = json_object_new ();
+  JsonObject *stored;
+  g_autoptr(GList) members = NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return clocks;
+  stored = json_node_get_object (node);
+  members = json_object_get_members (stored);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (stored, l->data);
+
+      if (JSON_NODE_HOLDS_ARRAY (value))
+        {
+          JsonArray *fields = json_node_get_array (value);
+
+          for (guint i = 0; i < json_array_get_length (fields); i++)
+            {
+              const char *field = json_array_get_string_element (fields, i);
+
+              if (field != NULL)
+                json_object_set_string_member (clocks, field, l->data);
+            }
+        }
+      else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+        json_object_set_string_member (clocks, l->data, json_node_get_string (value));
+    }
+  return clocks;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The grouped form of @clocks, canonical: clocks sorted, each clock's fields sorted. */
+static char *
+clocks_encode (JsonObject *clocks)
+{
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(JsonObject) grouped = json_object_new ();
+  g_autoptr(GList) members = json_object_get_members (clocks);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *clock = json_object_get_string_member_with_default (clocks, l->data, NULL);
+      GPtrArray *fields;
+
+      if (clock == NULL)
+        continue;
+      fields = g_hash_table_lookup (groups, clock);
+      if (fields == NULL)
+        g_hash_table_insert (groups, (gpointer) clock, fields = g_ptr_array_new ());
+      g_ptr_array_add (fields, l->data);
+    }
+  g_hash_table_iter_init (&iter, groups);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *fields = value;
+      JsonArray *array = json_array_sized_new (fields->len);
+
+      g_ptr_array_sort (fields, compare_strings);
+      for (guint i = 0; i < fields->len; i++)
+        json_array_add_string_element (array, fields->pdata[i]);
+      json_object_set_array_member (grouped, key, array);
+    }
+  return crm_json_object_to_canonical (grouped);
+}
+
 static int
 compare_clock (guint64     hlc,
                const char *device,
@@ -664,9 +746,8 @@ apply_op_fields (CrmStore     *self,
 {
   const CrmEntityType *type = crm_schema_lookup (op->entity);
   g_autofree char *select_sql = NULL;
-  g_autoptr(JsonNode) clocks_node = NULL;
+  g_autoptr(JsonObject) clocks = NULL;
   g_autoptr(JsonNode) data_node = NULL;
-  JsonObject *clocks;
   JsonObject *data;
   g_autoptr(GString) update = NULL;
   g_autoptr(GPtrArray) won_columns = g_ptr_array_new ();
@@ -700,7 +781,7 @@ apply_op_fields (CrmStore     *self,
     case SQLITE_ROW:
       exists = TRUE;
       data_node = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
-      clocks_node = json_from_string ((const char *) sqlite3_column_text (stmt, 3), NULL);
+      clocks = clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
       row_hlc = sqlite3_column_int64 (stmt, 4);
       if (type != NULL)
         old_row = row_to_object (type, stmt);
@@ -714,17 +795,13 @@ apply_op_fields (CrmStore     *self,
     }
   sqlite3_reset (stmt);
 
-  if (clocks_node == NULL || !JSON_NODE_HOLDS_OBJECT (clocks_node))
-    {
-      g_clear_pointer (&clocks_node, json_node_unref);
-      clocks_node = crm_json_node_take_object (json_object_new ());
-    }
+  if (clocks == NULL)
+    clocks = json_object_new ();
   if (data_node == NULL || !JSON_NODE_HOLDS_OBJECT (data_node))
     {
       g_clear_pointer (&data_node, json_node_unref);
       data_node = crm_json_node_take_object (json_object_new ());
     }
-  clocks = json_node_get_object (clocks_node);
   data = json_node_get_object (data_node);
 
   {
@@ -859,7 +936,7 @@ apply_op_fields (CrmStore     *self,
   if (stmt == NULL)
     return FALSE;
   {
-    g_autofree char *clocks_text = crm_json_to_canonical (clocks_node);
+    g_autofree char *clocks_text = clocks_encode (clocks);
     bind_text (stmt, 1, clocks_text);
   }
   sqlite3_bind_int64 (stmt, 2, MAX (row_hlc, (gint64) op->hlc));
@@ -1420,14 +1497,13 @@ _crm_store_restamp_op (CrmStore    *self,
   const CrmEntityType *type;
   g_autoptr(GPtrArray) found = NULL;
   g_autoptr(GPtrArray) entity_ops = NULL;
-  g_autoptr(JsonNode) clocks_node = NULL;
+  g_autoptr(JsonObject) clocks = NULL;
   g_autofree char *old_clock = NULL;
   g_autofree char *new_clock = NULL;
   g_autofree char *select_sql = NULL;
   g_autofree char *update_sql = NULL;
   g_autofree char *clocks_text = NULL;
   CrmOp *op;
-  JsonObject *clocks;
   sqlite3_stmt *stmt;
 
   g_return_val_if_fail (self->in_apply, FALSE);
@@ -1475,11 +1551,10 @@ _crm_store_restamp_op (CrmStore    *self,
   if (type == NULL)
     bind_text (stmt, 2, op->entity);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    clocks_node = json_from_string ((const char *) sqlite3_column_text (stmt, 0), NULL);
+    clocks = clocks_decode ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
-  if (clocks_node == NULL || !JSON_NODE_HOLDS_OBJECT (clocks_node))
+  if (clocks == NULL)
     return TRUE;
-  clocks = json_node_get_object (clocks_node);
   {
     g_autoptr(GList) members = json_object_get_members (op->fields);
 
@@ -1488,7 +1563,7 @@ _crm_store_restamp_op (CrmStore    *self,
                      old_clock) == 0)
         json_object_set_string_member (clocks, l->data, new_clock);
   }
-  clocks_text = crm_json_to_canonical (clocks_node);
+  clocks_text = clocks_encode (clocks);
   stmt = _crm_store_prepare (self, update_sql, error);
   if (stmt == NULL)
     return FALSE;
@@ -1657,6 +1732,15 @@ _crm_store_get_int_column (CrmStore   *self,
   return found;
 }
 
+/* Stored clocks in the grouped form, whichever form the row was stored in. */
+static char *
+canonical_clocks (const char *stored)
+{
+  g_autoptr(JsonObject) clocks = clocks_decode (stored);
+
+  return clocks_encode (clocks);
+}
+
 /* One line per entity, tables in schema order, rows by id: every column including the
  * clocks, so two replicas that merged the same ops print the same bytes. */
 char *
@@ -1678,10 +1762,10 @@ crm_store_dump_state (CrmStore  *self,
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
           g_autoptr(JsonObject) object = row_to_object (types[t], stmt);
+          g_autofree char *clocks = canonical_clocks ((const char *) sqlite3_column_text (stmt, 3));
           g_autofree char *text = NULL;
 
-          json_object_set_string_member (object, "@clocks",
-                                         (const char *) sqlite3_column_text (stmt, 3));
+          json_object_set_string_member (object, "@clocks", clocks);
           json_object_set_int_member (object, "@hlc", sqlite3_column_int64 (stmt, 4));
           text = crm_json_object_to_canonical (object);
           g_string_append_printf (out, "%s %s\n", types[t]->name, text);
@@ -1699,10 +1783,14 @@ crm_store_dump_state (CrmStore  *self,
   if (stmt == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_string_append_printf (out, "other %s %s %s %s %" G_GINT64_FORMAT "\n",
-                            sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
-                            sqlite3_column_text (stmt, 2), sqlite3_column_text (stmt, 3),
-                            (gint64) sqlite3_column_int64 (stmt, 4));
+    {
+      g_autofree char *clocks = canonical_clocks ((const char *) sqlite3_column_text (stmt, 3));
+
+      g_string_append_printf (out, "other %s %s %s %s %" G_GINT64_FORMAT "\n",
+                              sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
+                              sqlite3_column_text (stmt, 2), clocks,
+                              (gint64) sqlite3_column_int64 (stmt, 4));
+    }
   sqlite3_reset (stmt);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
