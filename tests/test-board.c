@@ -429,7 +429,7 @@ test_search_follows_changes (Fixture       *f,
 }
 
 /* A replica written before schema 2 gets the indexes and a filled prefix table (and the
- * companies index of schema 3). */
+ * companies index of schema 3, and schema 4's deal indexes without the hlc). */
 static void
 test_migration (Fixture       *f,
                 gconstpointer  data)
@@ -446,7 +446,9 @@ test_migration (Fixture       *f,
     " DROP TRIGGER deal_tag_total_link_insert; DROP TRIGGER deal_tag_total_link_delete;"
     " DROP TRIGGER deal_tag_total_deal_insert; DROP TRIGGER deal_tag_total_deal_update;"
     " DROP TRIGGER deal_tag_total_deal_delete; DROP TABLE deal_tag_total;"
-    " DROP INDEX company_list; PRAGMA user_version = 1;",
+    " DROP INDEX company_list; DROP INDEX deal_stage; DROP INDEX deal_pipeline;"
+    " CREATE INDEX deal_stage ON deal (stage, hlc);"
+    " CREATE INDEX deal_pipeline ON deal (pipeline, hlc); PRAGMA user_version = 1;",
     NULL, NULL, NULL), ==, SQLITE_OK);
   g_clear_object (&f->store);
   f->store = crm_store_open (f->path, &error);
@@ -461,6 +463,17 @@ test_migration (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    sqlite3_reset (stmt);
+  }
+  {
+    sqlite3_stmt *stmt = _crm_store_prepare (f->store,
+      "SELECT (SELECT count (*) FROM pragma_index_info ('deal_stage')),"
+      " (SELECT count (*) FROM pragma_index_info ('deal_pipeline'))", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+    g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, 1);
     sqlite3_reset (stmt);
   }
 }
