@@ -13,11 +13,12 @@
 #include "crm-json-private.h"
 
 typedef struct {
-  char   *id;
-  char   *name;
-  char   *pipeline;
-  char   *kind;
-  gint64  position;
+  char     *id;
+  char     *name;
+  char     *pipeline;
+  char     *kind;
+  gint64    position;
+  gboolean  requires_attachment;
 } StageInfo;
 
 static void
@@ -37,7 +38,9 @@ load_stage (CrmStore   *store,
             StageInfo  *info)
 {
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT name, pipeline, kind, position FROM stage WHERE id = ?1 AND deleted = 0", NULL);
+    "SELECT name, pipeline, kind, position,"
+    " coalesce (json_extract (data, '$.requires_attachment'), 0) = 1"
+    " FROM stage WHERE id = ?1 AND deleted = 0", NULL);
   gboolean found = FALSE;
 
   if (stmt == NULL || stage_id == NULL)
@@ -50,6 +53,7 @@ load_stage (CrmStore   *store,
       info->pipeline = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
       info->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       info->position = sqlite3_column_int64 (stmt, 3);
+      info->requires_attachment = sqlite3_column_int (stmt, 4) != 0;
       found = TRUE;
     }
   sqlite3_reset (stmt);
@@ -66,44 +70,86 @@ op_enters_stage (const CrmOp     *op,
           json_object_has_member (op->fields, "pipeline"));
 }
 
-static gboolean
-deal_is_deleted (JsonObject *deal)
+/* What the deal gates read of a deal, read once per op: the columns they test, and the
+ * whole entity (custom fields included) only when a required field must be looked at. */
+typedef struct {
+  const char *id;
+  char       *stage;
+  char       *pipeline;
+  char       *loss_reason;
+  char       *title;
+  gboolean    found;
+  gboolean    deleted;
+  JsonObject *entity;
+} DealHead;
+
+static void
+deal_head_clear (DealHead *head)
 {
-  return json_object_get_boolean_member_with_default (deal, "deleted", FALSE);
+  g_clear_pointer (&head->stage, g_free);
+  g_clear_pointer (&head->pipeline, g_free);
+  g_clear_pointer (&head->loss_reason, g_free);
+  g_clear_pointer (&head->title, g_free);
+  g_clear_pointer (&head->entity, json_object_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DealHead, deal_head_clear)
+
+static gboolean
+load_deal_head (CrmStore   *store,
+                const char *deal_id,
+                DealHead   *head)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT stage, pipeline, loss_reason, title, deleted FROM deal WHERE id = ?1", NULL);
+
+  head->id = deal_id;
+  if (stmt == NULL || deal_id == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      head->found = TRUE;
+      head->stage = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      head->pipeline = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      head->loss_reason = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      head->title = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      head->deleted = sqlite3_column_int (stmt, 4) != 0;
+    }
+  sqlite3_reset (stmt);
+  return head->found && !head->deleted;
+}
+
+static JsonNode *
+deal_head_get_member (CrmStore   *store,
+                      DealHead   *head,
+                      const char *field)
+{
+  if (head->entity == NULL)
+    head->entity = crm_store_dup_entity (store, "deal", head->id);
+  return head->entity != NULL ? json_object_get_member (head->entity, field) : NULL;
 }
 
 /* A deal's stage must exist and belong to the deal's pipeline. */
 static gboolean
-gate_stage_in_pipeline (CrmStore         *store,
-                        const CrmOp      *op,
-                        const CrmChange  *change,
-                        GError          **error)
+check_stage_in_pipeline (CrmStore         *store,
+                         const DealHead   *deal,
+                         const StageInfo  *stage,
+                         gboolean          stage_found,
+                         GError          **error)
 {
-  g_autoptr(JsonObject) deal = NULL;
-  g_auto(StageInfo) stage = { 0 };
-  const char *stage_id;
-  const char *pipeline_id;
-
-  if (!op_enters_stage (op, change))
-    return TRUE;
-  deal = crm_store_dup_entity (store, "deal", op->entity_id);
-  if (deal == NULL || deal_is_deleted (deal))
-    return TRUE;
-
-  stage_id = json_object_get_string_member_with_default (deal, "stage", NULL);
-  pipeline_id = json_object_get_string_member_with_default (deal, "pipeline", NULL);
-  if (!load_stage (store, stage_id, &stage))
+  if (!stage_found)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("The deal has no stage, or its stage does not exist"));
       return FALSE;
     }
-  if (g_strcmp0 (stage.pipeline, pipeline_id) != 0)
+  if (g_strcmp0 (stage->pipeline, deal->pipeline) != 0)
     {
       g_autofree char *pipeline_name = _crm_store_dup_column (store, "pipeline",
-                                                              pipeline_id, "name");
+                                                              deal->pipeline, "name");
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Stage “%s” is not a stage of pipeline “%s”"), stage.name,
+                   _("Stage “%s” is not a stage of pipeline “%s”"), stage->name,
                    pipeline_name ? pipeline_name : "?");
       return FALSE;
     }
@@ -152,25 +198,14 @@ required_by_stage (CrmStore         *store,
 }
 
 static gboolean
-gate_required_fields (CrmStore         *store,
-                      const CrmOp      *op,
-                      const CrmChange  *change,
-                      GError          **error)
+check_required_fields (CrmStore         *store,
+                       DealHead         *deal,
+                       const StageInfo  *stage,
+                       GError          **error)
 {
-  g_autoptr(JsonObject) deal = NULL;
-  g_auto(StageInfo) stage = { 0 };
   g_autoptr(JsonArray) missing = NULL;
   g_autoptr(GString) labels = NULL;
   sqlite3_stmt *stmt;
-
-  if (!op_enters_stage (op, change))
-    return TRUE;
-  deal = crm_store_dup_entity (store, "deal", op->entity_id);
-  if (deal == NULL || deal_is_deleted (deal) ||
-      !load_stage (store, json_object_get_string_member_with_default (deal, "stage", NULL),
-                   &stage) ||
-      g_strcmp0 (stage.kind, "lost") == 0)
-    return TRUE;
 
   stmt = _crm_store_prepare (store,
     "SELECT key, label, type, choices, required_stages FROM field"
@@ -187,8 +222,8 @@ gate_required_fields (CrmStore         *store,
       const char *label = (const char *) sqlite3_column_text (stmt, 1);
       JsonObject *field;
 
-      if (!required_by_stage (store, (const char *) sqlite3_column_text (stmt, 4), &stage) ||
-          !value_is_empty (json_object_get_member (deal, key)))
+      if (!required_by_stage (store, (const char *) sqlite3_column_text (stmt, 4), stage) ||
+          !value_is_empty (deal_head_get_member (store, deal, key)))
         continue;
 
       field = json_object_new ();
@@ -214,58 +249,43 @@ gate_required_fields (CrmStore         *store,
       JsonObject *refusal = json_object_new ();
 
       json_object_set_string_member (refusal, "name", "required-field");
-      json_object_set_string_member (refusal, "deal", op->entity_id);
-      json_object_set_string_member (refusal, "stage", stage.name);
-      json_object_set_string_member (refusal, "stage_id", stage.id);
+      json_object_set_string_member (refusal, "deal", deal->id);
+      json_object_set_string_member (refusal, "stage", stage->name);
+      json_object_set_string_member (refusal, "stage_id", stage->id);
       json_object_set_array_member (refusal, "fields", g_steal_pointer (&missing));
       _crm_store_set_refusal (store, refusal);
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_REQUIRED_FIELD,
                    _("Stage “%s” needs these fields filled in first: %s"),
-                   stage.name, labels->str);
+                   stage->name, labels->str);
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-gate_loss_reason (CrmStore         *store,
-                  const CrmOp      *op,
-                  const CrmChange  *change,
-                  GError          **error)
+check_loss_reason (CrmStore         *store,
+                   const DealHead   *deal,
+                   const StageInfo  *stage,
+                   GError          **error)
 {
-  g_autoptr(JsonObject) deal = NULL;
-  g_auto(StageInfo) stage = { 0 };
   g_autoptr(JsonArray) choices = json_array_new ();
   g_autoptr(GString) names = g_string_new (NULL);
-  const char *reason;
-  const char *pipeline_id;
   gboolean reason_ok = FALSE;
   sqlite3_stmt *stmt;
   JsonObject *refusal;
 
-  if (!op_enters_stage (op, change) && !json_object_has_member (op->fields, "loss_reason"))
-    return TRUE;
-  deal = crm_store_dup_entity (store, "deal", op->entity_id);
-  if (deal == NULL || deal_is_deleted (deal) ||
-      !load_stage (store, json_object_get_string_member_with_default (deal, "stage", NULL),
-                   &stage) ||
-      g_strcmp0 (stage.kind, "lost") != 0)
-    return TRUE;
-
-  reason = json_object_get_string_member_with_default (deal, "loss_reason", NULL);
-  pipeline_id = json_object_get_string_member_with_default (deal, "pipeline", NULL);
   stmt = _crm_store_prepare (store,
     "SELECT id, name FROM loss_reason WHERE deleted = 0"
     " AND (pipeline = ?1 OR pipeline IS NULL) ORDER BY position, name", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, pipeline_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, deal->pipeline, -1, SQLITE_TRANSIENT);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
       const char *name = (const char *) sqlite3_column_text (stmt, 1);
 
-      if (g_strcmp0 (id, reason) == 0)
+      if (g_strcmp0 (id, deal->loss_reason) == 0)
         reason_ok = TRUE;
       json_array_add_string_element (choices, name);
       g_string_append_printf (names, "%s«%s»", names->len ? ", " : "", name);
@@ -276,21 +296,89 @@ gate_loss_reason (CrmStore         *store,
 
   refusal = json_object_new ();
   json_object_set_string_member (refusal, "name", "loss-reason-required");
-  json_object_set_string_member (refusal, "deal", op->entity_id);
-  json_object_set_string_member (refusal, "stage", stage.name);
-  json_object_set_string_member (refusal, "stage_id", stage.id);
+  json_object_set_string_member (refusal, "deal", deal->id);
+  json_object_set_string_member (refusal, "stage", stage->name);
+  json_object_set_string_member (refusal, "stage_id", stage->id);
   json_object_set_array_member (refusal, "choices", g_steal_pointer (&choices));
   _crm_store_set_refusal (store, refusal);
 
-  if (reason == NULL)
+  if (deal->loss_reason == NULL)
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_LOSS_REASON_REQUIRED,
                  _("Closing a deal at “%s” needs a loss reason; choose one of: %s"),
-                 stage.name, names->str);
+                 stage->name, names->str);
   else
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_LOSS_REASON_REQUIRED,
                  _("That loss reason is not in this pipeline's list; choose one of: %s"),
                  names->str);
   return FALSE;
+}
+
+/* S1-6: stages marked "requires_attachment" take a deal only with a file attached. */
+static gboolean
+check_attachment (CrmStore         *store,
+                  const DealHead   *deal,
+                  const StageInfo  *stage,
+                  GError          **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean found;
+  JsonObject *refusal;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM attachment WHERE entity = 'deal' AND entity_id = ?1 AND deleted = 0 LIMIT 1",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, deal->id, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  if (found)
+    return TRUE;
+
+  refusal = json_object_new ();
+  json_object_set_string_member (refusal, "name", "attachment-required");
+  json_object_set_string_member (refusal, "deal", deal->id);
+  json_object_set_string_member (refusal, "stage", stage->name);
+  _crm_store_set_refusal (store, refusal);
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
+               _("Stage “%s” needs a photo or file attached to the deal first"),
+               stage->name);
+  return FALSE;
+}
+
+/* The gates of a deal's stage, in this order: the stage belongs to the deal's pipeline,
+ * the fields required up to the stage are filled in (not on lost stages), a lost stage
+ * has a loss reason from the pipeline's list, the stage's attachment is there. The deal
+ * and its stage are read once for all of them. */
+static gboolean
+gate_deal_stage (CrmStore         *store,
+                 const CrmOp      *op,
+                 const CrmChange  *change,
+                 GError          **error)
+{
+  g_auto(DealHead) deal = { 0 };
+  g_auto(StageInfo) stage = { 0 };
+  gboolean enters = op_enters_stage (op, change);
+  gboolean stage_found;
+
+  if (!enters && !(g_str_equal (op->entity, "deal") &&
+                   json_object_has_member (op->fields, "loss_reason")))
+    return TRUE;
+  if (!load_deal_head (store, op->entity_id, &deal))
+    return TRUE;
+  stage_found = load_stage (store, deal.stage, &stage);
+  if (enters && !check_stage_in_pipeline (store, &deal, &stage, stage_found, error))
+    return FALSE;
+  if (!stage_found)
+    return TRUE;
+  if (enters && g_strcmp0 (stage.kind, "lost") != 0 &&
+      !check_required_fields (store, &deal, &stage, error))
+    return FALSE;
+  if (g_strcmp0 (stage.kind, "lost") == 0 && !check_loss_reason (store, &deal, &stage, error))
+    return FALSE;
+  if (enters && stage.requires_attachment && !check_attachment (store, &deal, &stage, error))
+    return FALSE;
+  return TRUE;
 }
 
 /* Pipelines, stages, fields, reasons, users and rules are the account's setup: only
@@ -365,53 +453,6 @@ gate_call_result (CrmStore         *store,
   return FALSE;
 }
 
-/* S1-6: stages marked "requires_attachment" take a deal only with a file attached. */
-static gboolean
-gate_attachment (CrmStore         *store,
-                 const CrmOp      *op,
-                 const CrmChange  *change,
-                 GError          **error)
-{
-  g_autoptr(JsonObject) deal = NULL;
-  g_autoptr(JsonObject) stage = NULL;
-  sqlite3_stmt *stmt;
-  gboolean found;
-  JsonObject *refusal;
-
-  if (!op_enters_stage (op, change))
-    return TRUE;
-  deal = crm_store_dup_entity (store, "deal", op->entity_id);
-  if (deal == NULL || deal_is_deleted (deal))
-    return TRUE;
-  stage = crm_store_dup_entity (store, "stage",
-                                json_object_get_string_member_with_default (deal, "stage", NULL));
-  if (stage == NULL || !json_object_get_boolean_member_with_default (stage, "requires_attachment",
-                                                                     FALSE))
-    return TRUE;
-
-  stmt = _crm_store_prepare (store,
-    "SELECT 1 FROM attachment WHERE entity = 'deal' AND entity_id = ?1 AND deleted = 0 LIMIT 1",
-    error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, op->entity_id, -1, SQLITE_TRANSIENT);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
-  sqlite3_reset (stmt);
-  if (found)
-    return TRUE;
-
-  refusal = json_object_new ();
-  json_object_set_string_member (refusal, "name", "attachment-required");
-  json_object_set_string_member (refusal, "deal", op->entity_id);
-  json_object_set_string_member (refusal, "stage",
-                                 json_object_get_string_member_with_default (stage, "name", ""));
-  _crm_store_set_refusal (store, refusal);
-  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
-               _("Stage “%s” needs a photo or file attached to the deal first"),
-               json_object_get_string_member_with_default (stage, "name", ""));
-  return FALSE;
-}
-
 static gint64
 count_open_tasks (CrmStore   *store,
                   const char *deal_id)
@@ -439,9 +480,10 @@ gate_next_task (CrmStore         *store,
                 GError          **error)
 {
   g_autofree char *deal_id = NULL;
-  g_autoptr(JsonObject) deal = NULL;
-  g_autoptr(JsonObject) pipeline = NULL;
+  g_auto(DealHead) deal = { 0 };
   g_auto(StageInfo) stage = { 0 };
+  sqlite3_stmt *stmt;
+  gboolean required = FALSE;
   JsonObject *refusal;
 
   if (op_completes_task (op))
@@ -451,16 +493,19 @@ gate_next_task (CrmStore         *store,
   if (deal_id == NULL)
     return TRUE;
 
-  deal = crm_store_dup_entity (store, "deal", deal_id);
-  if (deal == NULL || deal_is_deleted (deal) ||
-      !load_stage (store, json_object_get_string_member_with_default (deal, "stage", NULL),
-                   &stage) ||
+  if (!load_deal_head (store, deal_id, &deal) || !load_stage (store, deal.stage, &stage) ||
       (g_strcmp0 (stage.kind, "open") != 0 && g_strcmp0 (stage.kind, "unsorted") != 0))
     return TRUE;
-  pipeline = crm_store_dup_entity (store, "pipeline", stage.pipeline);
-  if (pipeline == NULL ||
-      !json_object_get_boolean_member_with_default (pipeline, "next_task_required", FALSE) ||
-      count_open_tasks (store, deal_id) > 0)
+  stmt = _crm_store_prepare (store,
+    "SELECT coalesce (json_extract (data, '$.next_task_required'), 0) = 1"
+    " FROM pipeline WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, stage.pipeline, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    required = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  if (!required || count_open_tasks (store, deal_id) > 0)
     return TRUE;
 
   refusal = json_object_new ();
@@ -471,7 +516,7 @@ gate_next_task (CrmStore         *store,
   g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NEXT_TASK_REQUIRED,
                _("Deal “%s” would be left without an open task; set the next task in "
                  "the same step"),
-               json_object_get_string_member_with_default (deal, "title", ""));
+               deal.title != NULL ? deal.title : "");
   return FALSE;
 }
 
@@ -479,10 +524,7 @@ void
 _crm_gates_install (CrmStore *self)
 {
   _crm_store_add_gate (self, gate_admin_only);
-  _crm_store_add_gate (self, gate_stage_in_pipeline);
-  _crm_store_add_gate (self, gate_required_fields);
-  _crm_store_add_gate (self, gate_loss_reason);
-  _crm_store_add_gate (self, gate_attachment);
+  _crm_store_add_gate (self, gate_deal_stage);
   _crm_store_add_gate (self, gate_call_result);
   _crm_store_add_final_gate (self, gate_next_task);
 }
