@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 char     *crm_json_to_canonical  (JsonNode   *node);
 char     *crm_json_object_to_canonical (JsonObject *object);
+/* json-glib's generator on a key-sorted copy: what crm_json_to_canonical() must equal. */
+char     *_crm_json_to_canonical_generated (JsonNode *node);
 
 /* A new node owning @object / @array (no extra reference). */
 JsonNode   *crm_json_node_take_object (JsonObject *object);
