@@ -958,44 +958,69 @@ apply_op_fields (CrmStore     *self,
     return TRUE;
 
   op->created = !exists;
+
+  /* one statement: an INSERT with every won column for a new row (indexes and triggers
+   * see the row once, complete), an UPDATE of the won columns otherwise. Parameters:
+   * ?1 clocks, ?2 hlc, ?3 data, ?4… the columns, then id (and entity). The text is the
+   * statement cache's key; it is built without printf, on the path of every write. */
+  update = g_string_sized_new (256);
   if (!exists)
     {
-      g_autofree char *insert_sql = type != NULL
-        ? g_strconcat ("INSERT INTO \"", type->name, "\" (id) VALUES (?1)", NULL)
-        : g_strdup ("INSERT INTO other_entity (entity, id) VALUES (?2, ?1)");
+      g_autoptr(GString) values = g_string_sized_new (64);
 
-      stmt = _crm_store_prepare (self, insert_sql, error);
-      if (stmt == NULL)
-        return FALSE;
-      bind_text (stmt, 1, op->entity_id);
+      g_string_append (update, "INSERT INTO \"");
+      g_string_append (update, type != NULL ? type->name : "other_entity");
+      g_string_append (update, "\" (clocks, hlc");
+      g_string_append (values, "?1, ?2");
+      if (data_changed)
+        {
+          g_string_append (update, ", data");
+          g_string_append (values, ", ?3");
+        }
+      index = 4;
+      for (guint i = 0; i < won_columns->len; i++, index++)
+        {
+          g_string_append (update, ", \"");
+          g_string_append (update, ((const CrmColumn *) won_columns->pdata[i])->name);
+          g_string_append_c (update, '"');
+          g_string_append (values, ", ?");
+          append_uint (values, index);
+        }
+      g_string_append (update, ", id");
+      g_string_append (values, ", ?");
+      append_uint (values, index);
       if (type == NULL)
-        bind_text (stmt, 2, op->entity);
-      if (!step_done (self, stmt, "creating an entity", error))
-        return FALSE;
+        {
+          g_string_append (update, ", entity");
+          g_string_append (values, ", ?");
+          append_uint (values, index + 1);
+        }
+      g_string_append (update, ") VALUES (");
+      g_string_append_len (update, values->str, values->len);
+      g_string_append_c (update, ')');
     }
-
-  /* the statement's text is its key in the statement cache: built without printf, it
-   * is on the path of every write */
-  update = g_string_sized_new (256);
-  g_string_append (update, "UPDATE \"");
-  g_string_append (update, type != NULL ? type->name : "other_entity");
-  g_string_append (update, "\" SET clocks = ?1, hlc = ?2");
-  if (data_changed)
-    g_string_append (update, ", data = ?3");
-  index = 4;
-  for (guint i = 0; i < won_columns->len; i++, index++)
+  else
     {
-      g_string_append (update, ", \"");
-      g_string_append (update, ((const CrmColumn *) won_columns->pdata[i])->name);
-      g_string_append (update, "\" = ?");
+      g_string_append (update, "UPDATE \"");
+      g_string_append (update, type != NULL ? type->name : "other_entity");
+      g_string_append (update, "\" SET clocks = ?1, hlc = ?2");
+      if (data_changed)
+        g_string_append (update, ", data = ?3");
+      index = 4;
+      for (guint i = 0; i < won_columns->len; i++, index++)
+        {
+          g_string_append (update, ", \"");
+          g_string_append (update, ((const CrmColumn *) won_columns->pdata[i])->name);
+          g_string_append (update, "\" = ?");
+          append_uint (update, index);
+        }
+      g_string_append (update, " WHERE id = ?");
       append_uint (update, index);
-    }
-  g_string_append (update, " WHERE id = ?");
-  append_uint (update, index);
-  if (type == NULL)
-    {
-      g_string_append (update, " AND entity = ?");
-      append_uint (update, index + 1);
+      if (type == NULL)
+        {
+          g_string_append (update, " AND entity = ?");
+          append_uint (update, index + 1);
+        }
     }
 
   stmt = _crm_store_prepare (self, update->str, error);
