@@ -165,20 +165,58 @@ effective_search (const char *search)
  * "?1 IS NULL OR d.pipeline = ?1" would keep SQLite from using an index on any of them
  * (bench/RESULTS.md), so the text varies; the parameter numbers do not, and each
  * variant is one cached statement. */
+/* How the page of cards is read. A stage, a contact or a company narrow the deals
+ * through their own indexes, and the matches are sorted (INDEXES). With only broad
+ * filters — a pipeline, a flag, open stages — the newest deals are walked (deal_recent)
+ * and tested until the page is full (NEWEST): a page of 50 reads a few hundred. Tags
+ * with a flag or open stages (the stock view's demand list: a brand's open deals
+ * waiting for stock, one deal in 300) would make that walk read most of the account,
+ * so the first tag's deals are walked instead — a brand is on one deal in ten — and
+ * sorted (FIRST_TAG). */
+typedef enum {
+  CARD_PLAN_INDEXES,
+  CARD_PLAN_NEWEST,
+  CARD_PLAN_FIRST_TAG,
+} CardPlan;
+
+static CardPlan
+card_plan (const CrmCardFilter *filter,
+           gint64               n_tags)
+{
+  if (filter->stage_id != NULL || filter->contact_id != NULL || filter->company_id != NULL)
+    return CARD_PLAN_INDEXES;
+  if (n_tags > 0 && (filter->flag_field != NULL || filter->open_only))
+    return CARD_PLAN_FIRST_TAG;
+  if (n_tags > 0 || filter->pipeline_id != NULL || filter->flag_field != NULL ||
+      filter->open_only)
+    return CARD_PLAN_NEWEST;
+  return CARD_PLAN_INDEXES;
+}
+
 static char *
 card_filter_sql (const CrmCardFilter *filter,
                  const char          *tags_json,
-                 const char          *flag_path)
+                 const char          *flag_path,
+                 CardPlan             plan)
 {
   GString *sql = g_string_new (" WHERE d.deleted = 0");
+  gboolean walk = plan != CARD_PLAN_INDEXES;
+
+  if (plan == CARD_PLAN_FIRST_TAG)
+    g_string_append (sql, " AND first.tag = ?12 AND first.present = 1 AND first.deleted = 0");
 
   /* a stage belongs to one pipeline: filtering by it says where the deal is, as the
-   * board's columns do, even for a deal whose two fields came from different ops */
+   * board's columns do, even for a deal whose two fields came from different ops;
+   * walking newest first, "+" keeps SQLite off the pipeline index */
   if (filter->pipeline_id != NULL && filter->stage_id == NULL)
-    g_string_append (sql, " AND d.pipeline = ?1");
+    g_string_append (sql, walk ? " AND +d.pipeline = ?1" : " AND d.pipeline = ?1");
   if (filter->stage_id != NULL)
     g_string_append (sql, " AND d.stage = ?2");
-  if (tags_json != NULL)
+  if (tags_json != NULL && walk)
+    g_string_append (sql, " AND (SELECT count (*) FROM deal_tag dt WHERE dt.deal = d.id"
+                          "   AND dt.present = 1 AND dt.deleted = 0"
+                          "   AND dt.tag IN (SELECT value FROM json_each (?3))) = ?4");
+  else if (tags_json != NULL)
     g_string_append (sql, " AND d.id IN (SELECT dt.deal FROM deal_tag dt"
                           "   WHERE dt.present = 1 AND dt.deleted = 0"
                           "   AND dt.tag IN (SELECT value FROM json_each (?3))"
@@ -268,6 +306,7 @@ crm_query_deal_cards (CrmStore             *store,
   g_autofree char *tags_json = NULL;
   g_autofree char *flag_path = NULL;
   g_autofree char *where = NULL;
+  CardPlan plan;
   gint64 n_tags = 0;
   sqlite3_stmt *stmt;
   int rc;
@@ -276,17 +315,28 @@ crm_query_deal_cards (CrmStore             *store,
 
   if (filter == NULL)
     filter = &no_filter;
+  /* tags alone: the brand filter of crm-board.c, with its running totals */
+  if (filter->tag_ids != NULL && filter->tag_ids[0] != NULL && filter->pipeline_id == NULL &&
+      filter->stage_id == NULL && filter->contact_id == NULL && filter->company_id == NULL &&
+      filter->flag_field == NULL && effective_search (filter->search) == NULL &&
+      !filter->open_only)
+    return crm_query_cards_with_tags (store, filter->tag_ids, filter->limit, filter->offset,
+                                      out_total, error);
   if (!ensure_functions (store, error))
     return NULL;
   tags_json = _crm_tags_to_json (filter->tag_ids, &n_tags);
   if (filter->flag_field != NULL)
     flag_path = g_strdup_printf ("$.\"%s\"", filter->flag_field);
-  where = card_filter_sql (filter, tags_json, flag_path);
+  plan = card_plan (filter, n_tags);
+  where = card_filter_sql (filter, tags_json, flag_path, plan);
 
   if (out_total != NULL)
     {
+      g_autofree char *count_where = card_filter_sql (filter, tags_json, flag_path,
+                                                      CARD_PLAN_INDEXES);
       g_autofree char *sql = g_strconcat ("SELECT count (*) FROM deal d"
-                                          " LEFT JOIN stage s ON s.id = d.stage", where, NULL);
+                                          " LEFT JOIN stage s ON s.id = d.stage", count_where,
+                                          NULL);
 
       stmt = _crm_store_prepare (store, sql, error);
       if (stmt == NULL)
@@ -306,8 +356,14 @@ crm_query_deal_cards (CrmStore             *store,
      * those rows only: with a tag matching 20 000 deals, computing them before the
      * sort cost half a second (bench/RESULTS.md) */
     g_autofree char *sql = g_strconcat ("SELECT " CARD_COLUMNS
-                                        " FROM (SELECT d.id AS page_id, d.created_at AS page_at"
-                                        "   FROM deal d LEFT JOIN stage s ON s.id = d.stage",
+                                        " FROM (SELECT d.id AS page_id, d.created_at AS page_at",
+                                        plan == CARD_PLAN_FIRST_TAG
+                                          ? "   FROM deal_tag first INDEXED BY deal_tag_live"
+                                            " JOIN deal d ON d.id = first.deal"
+                                          : plan == CARD_PLAN_NEWEST
+                                          ? "   FROM deal d INDEXED BY deal_recent"
+                                          : "   FROM deal d",
+                                        " LEFT JOIN stage s ON s.id = d.stage",
                                         where,
                                         "   ORDER BY d.created_at DESC, d.id DESC"
                                         "   LIMIT ?10 OFFSET ?11) page"
@@ -325,6 +381,8 @@ crm_query_deal_cards (CrmStore             *store,
   bind_card_filter (stmt, filter, tags_json, n_tags, flag_path);
   sqlite3_bind_int64 (stmt, 10, filter->limit > 0 ? (gint64) filter->limit : -1);
   sqlite3_bind_int64 (stmt, 11, filter->offset);
+  if (plan == CARD_PLAN_FIRST_TAG)
+    sqlite3_bind_text (stmt, 12, filter->tag_ids[0], -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     json_array_add_object_element (result, card_from_row (stmt));
   if (rc != SQLITE_DONE)
