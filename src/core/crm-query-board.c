@@ -145,6 +145,30 @@ json_column (sqlite3_stmt *stmt,
   return node;
 }
 
+/* Steps @stmt to the end, one object a row from @row_func; resets it either way. NULL
+ * with @error set (naming @what) when SQLite fails. */
+static JsonArray *
+collect_rows (CrmStore            *store,
+              sqlite3_stmt        *stmt,
+              JsonObject        *(*row_func) (sqlite3_stmt *stmt),
+              const char          *what,
+              GError             **error)
+{
+  g_autoptr(JsonArray) rows = json_array_new ();
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_array_add_object_element (rows, row_func (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, what);
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&rows);
+}
+
 /* A search of only spaces and punctuation filters nothing. */
 static const char *
 effective_search (const char *search)
@@ -302,14 +326,12 @@ crm_query_deal_cards (CrmStore             *store,
                       GError              **error)
 {
   static const CrmCardFilter no_filter = { 0 };
-  g_autoptr(JsonArray) result = json_array_new ();
   g_autofree char *tags_json = NULL;
   g_autofree char *flag_path = NULL;
   g_autofree char *where = NULL;
   CardPlan plan;
   gint64 n_tags = 0;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -383,15 +405,20 @@ crm_query_deal_cards (CrmStore             *store,
   sqlite3_bind_int64 (stmt, 11, filter->offset);
   if (plan == CARD_PLAN_FIRST_TAG)
     sqlite3_bind_text (stmt, 12, filter->tag_ids[0], -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    json_array_add_object_element (result, card_from_row (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list deal cards");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  return g_steal_pointer (&result);
+  return collect_rows (store, stmt, card_from_row, "list deal cards", error);
+}
+
+static JsonObject *
+board_column_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *column = json_object_new ();
+
+  _crm_json_set_text_column (column, "id", stmt, 0);
+  _crm_json_set_text_column (column, "name", stmt, 1);
+  _crm_json_set_text_column (column, "kind", stmt, 2);
+  json_object_set_int_member (column, "count", sqlite3_column_int64 (stmt, 3));
+  json_object_set_int_member (column, "sum", sqlite3_column_int64 (stmt, 4));
+  return column;
 }
 
 JsonArray *
@@ -401,11 +428,9 @@ crm_query_board_columns (CrmStore            *store,
                          const char          *search,
                          GError             **error)
 {
-  g_autoptr(JsonArray) result = json_array_new ();
   g_autofree char *tags_json = NULL;
   gint64 n_tags = 0;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (pipeline_id != NULL, NULL);
@@ -434,27 +459,23 @@ crm_query_board_columns (CrmStore            *store,
   bind_text_or_null (stmt, 2, tags_json);
   sqlite3_bind_int64 (stmt, 3, n_tags);
   bind_text_or_null (stmt, 4, effective_search (search));
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *column = json_object_new ();
-
-      _crm_json_set_text_column (column, "id", stmt, 0);
-      _crm_json_set_text_column (column, "name", stmt, 1);
-      _crm_json_set_text_column (column, "kind", stmt, 2);
-      json_object_set_int_member (column, "count", sqlite3_column_int64 (stmt, 3));
-      json_object_set_int_member (column, "sum", sqlite3_column_int64 (stmt, 4));
-      json_array_add_object_element (result, column);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list board columns");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  return g_steal_pointer (&result);
+  return collect_rows (store, stmt, board_column_from_row, "list board columns", error);
 }
 
 /* ---- companies ---- */
+
+static JsonObject *
+company_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *company = json_object_new ();
+
+  _crm_json_set_text_column (company, "id", stmt, 0);
+  _crm_json_set_text_column (company, "name", stmt, 1);
+  _crm_json_set_text_column (company, "inn", stmt, 2);
+  json_object_set_int_member (company, "deals", sqlite3_column_int64 (stmt, 3));
+  json_object_set_int_member (company, "contacts", sqlite3_column_int64 (stmt, 4));
+  return company;
+}
 
 JsonArray *
 crm_query_companies (CrmStore    *store,
@@ -466,10 +487,8 @@ crm_query_companies (CrmStore    *store,
 {
 #define COMPANY_FILTER \
   " WHERE co.deleted = 0 AND (?1 IS NULL OR crm_matches_words (co.name, ?1))"
-  g_autoptr(JsonArray) result = json_array_new ();
   const char *words = effective_search (search);
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -502,37 +521,32 @@ crm_query_companies (CrmStore    *store,
   bind_text_or_null (stmt, 1, words);
   sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
   sqlite3_bind_int64 (stmt, 3, offset);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *company = json_object_new ();
-
-      _crm_json_set_text_column (company, "id", stmt, 0);
-      _crm_json_set_text_column (company, "name", stmt, 1);
-      _crm_json_set_text_column (company, "inn", stmt, 2);
-      json_object_set_int_member (company, "deals", sqlite3_column_int64 (stmt, 3));
-      json_object_set_int_member (company, "contacts", sqlite3_column_int64 (stmt, 4));
-      json_array_add_object_element (result, company);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list companies");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-#undef COMPANY_FILTER
-  return g_steal_pointer (&result);
+  return collect_rows (store, stmt, company_from_row, "list companies", error);
 }
 
 /* ---- field definitions and loss reasons ---- */
+
+static JsonObject *
+field_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *field = json_object_new ();
+
+  _crm_json_set_text_column (field, "id", stmt, 0);
+  _crm_json_set_text_column (field, "key", stmt, 1);
+  _crm_json_set_text_column (field, "label", stmt, 2);
+  _crm_json_set_text_column (field, "type", stmt, 3);
+  json_object_set_member (field, "choices", json_column (stmt, 4, JSON_NODE_ARRAY));
+  json_object_set_member (field, "required_stages", json_column (stmt, 5, JSON_NODE_ARRAY));
+  json_object_set_boolean_member (field, "hidden", sqlite3_column_int (stmt, 6) != 0);
+  return field;
+}
 
 JsonArray *
 crm_query_fields (CrmStore    *store,
                   const char  *entity,
                   GError     **error)
 {
-  g_autoptr(JsonArray) result = json_array_new ();
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -542,26 +556,17 @@ crm_query_fields (CrmStore    *store,
   if (stmt == NULL)
     return NULL;
   bind_text_or_null (stmt, 1, entity);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *field = json_object_new ();
+  return collect_rows (store, stmt, field_from_row, "list fields", error);
+}
 
-      _crm_json_set_text_column (field, "id", stmt, 0);
-      _crm_json_set_text_column (field, "key", stmt, 1);
-      _crm_json_set_text_column (field, "label", stmt, 2);
-      _crm_json_set_text_column (field, "type", stmt, 3);
-      json_object_set_member (field, "choices", json_column (stmt, 4, JSON_NODE_ARRAY));
-      json_object_set_member (field, "required_stages", json_column (stmt, 5, JSON_NODE_ARRAY));
-      json_object_set_boolean_member (field, "hidden", sqlite3_column_int (stmt, 6) != 0);
-      json_array_add_object_element (result, field);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list fields");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  return g_steal_pointer (&result);
+static JsonObject *
+loss_reason_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *reason = json_object_new ();
+
+  _crm_json_set_text_column (reason, "id", stmt, 0);
+  _crm_json_set_text_column (reason, "name", stmt, 1);
+  return reason;
 }
 
 JsonArray *
@@ -569,9 +574,7 @@ crm_query_loss_reasons (CrmStore    *store,
                         const char  *pipeline_id,
                         GError     **error)
 {
-  g_autoptr(JsonArray) result = json_array_new ();
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -582,24 +585,29 @@ crm_query_loss_reasons (CrmStore    *store,
   if (stmt == NULL)
     return NULL;
   bind_text_or_null (stmt, 1, pipeline_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *reason = json_object_new ();
-
-      _crm_json_set_text_column (reason, "id", stmt, 0);
-      _crm_json_set_text_column (reason, "name", stmt, 1);
-      json_array_add_object_element (result, reason);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list loss reasons");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  return g_steal_pointer (&result);
+  return collect_rows (store, stmt, loss_reason_from_row, "list loss reasons", error);
 }
 
 /* ---- a contact's tasks ---- */
+
+static JsonObject *
+contact_task_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *task = json_object_new ();
+
+  _crm_json_set_text_column (task, "id", stmt, 0);
+  _crm_json_set_text_column (task, "deal", stmt, 1);
+  _crm_json_set_text_column (task, "deal_title", stmt, 2);
+  _crm_json_set_text_column (task, "text", stmt, 3);
+  _crm_json_set_text_column (task, "type", stmt, 4);
+  set_iso_time (task, "due", stmt, 5);
+  _crm_json_set_text_column (task, "responsible_id", stmt, 6);
+  _crm_json_set_text_column (task, "responsible", stmt, 7);
+  json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 8) != 0);
+  _crm_json_set_text_column (task, "result", stmt, 9);
+  json_object_set_member (task, "checklist", json_column (stmt, 10, JSON_NODE_ARRAY));
+  return task;
+}
 
 JsonArray *
 crm_query_contact_tasks (CrmStore    *store,
@@ -607,9 +615,7 @@ crm_query_contact_tasks (CrmStore    *store,
                          gboolean     open_only,
                          GError     **error)
 {
-  g_autoptr(JsonArray) result = json_array_new ();
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (contact_id != NULL, NULL);
@@ -627,42 +633,29 @@ crm_query_contact_tasks (CrmStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, contact_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 2, open_only ? 1 : 0);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *task = json_object_new ();
-
-      _crm_json_set_text_column (task, "id", stmt, 0);
-      _crm_json_set_text_column (task, "deal", stmt, 1);
-      _crm_json_set_text_column (task, "deal_title", stmt, 2);
-      _crm_json_set_text_column (task, "text", stmt, 3);
-      _crm_json_set_text_column (task, "type", stmt, 4);
-      set_iso_time (task, "due", stmt, 5);
-      _crm_json_set_text_column (task, "responsible_id", stmt, 6);
-      _crm_json_set_text_column (task, "responsible", stmt, 7);
-      json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 8) != 0);
-      _crm_json_set_text_column (task, "result", stmt, 9);
-      json_object_set_member (task, "checklist", json_column (stmt, 10, JSON_NODE_ARRAY));
-      json_array_add_object_element (result, task);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list a contact's tasks");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  return g_steal_pointer (&result);
+  return collect_rows (store, stmt, contact_task_from_row, "list a contact's tasks", error);
 }
 
 /* ---- a company's contacts ---- */
+
+static JsonObject *
+company_contact_from_row (sqlite3_stmt *stmt)
+{
+  JsonObject *contact = json_object_new ();
+
+  _crm_json_set_text_column (contact, "id", stmt, 0);
+  _crm_json_set_text_column (contact, "name", stmt, 1);
+  json_object_set_member (contact, "phones", json_column (stmt, 2, JSON_NODE_ARRAY));
+  json_object_set_member (contact, "emails", json_column (stmt, 3, JSON_NODE_ARRAY));
+  return contact;
+}
 
 JsonArray *
 crm_query_company_contacts (CrmStore    *store,
                             const char  *company_id,
                             GError     **error)
 {
-  g_autoptr(JsonArray) result = json_array_new ();
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (company_id != NULL, NULL);
@@ -673,21 +666,5 @@ crm_query_company_contacts (CrmStore    *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, company_id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *contact = json_object_new ();
-
-      _crm_json_set_text_column (contact, "id", stmt, 0);
-      _crm_json_set_text_column (contact, "name", stmt, 1);
-      json_object_set_member (contact, "phones", json_column (stmt, 2, JSON_NODE_ARRAY));
-      json_object_set_member (contact, "emails", json_column (stmt, 3, JSON_NODE_ARRAY));
-      json_array_add_object_element (result, contact);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list a company's contacts");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  return g_steal_pointer (&result);
+  return collect_rows (store, stmt, company_contact_from_row, "list a company's contacts", error);
 }
