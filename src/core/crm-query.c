@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-query.h"
+#include "crm-query-board.h"
 #include "crm-query-private.h"
 #include "crm-search.h"
 #include "crm-hlc.h"
@@ -541,6 +542,14 @@ bind_deal_filter (sqlite3_stmt        *stmt,
   sqlite3_bind_int64 (stmt, 5, n_tags);
 }
 
+static gboolean list_deals_by_filter (CrmStore            *store,
+                                      const CrmDealFilter *filter,
+                                      const char          *tags_json,
+                                      gint64               n_tags,
+                                      gint64              *out_total,
+                                      JsonArray           *result,
+                                      GError             **error);
+
 JsonNode *
 crm_query_deals (CrmStore            *store,
                  const CrmDealFilter *filter,
@@ -561,39 +570,47 @@ crm_query_deals (CrmStore            *store,
     filter = &no_filter;
   tags_json = _crm_tags_to_json (filter->tag_ids, &n_tags);
 
-  if (out_total != NULL)
+  /* Tags, a pipeline or open stages (not a stage of a given pipeline, which the card
+   * list reads differently): the page of ids as the app's card list plans it (walking
+   * the newest deals, running totals for tags), then the deals of the page. */
+  if ((n_tags > 0 || filter->pipeline_id != NULL || filter->open_only) &&
+      !(filter->pipeline_id != NULL && filter->stage_id != NULL))
     {
-      stmt = _crm_store_prepare (store, "SELECT count (*)" DEAL_JOINS DEAL_FILTER, error);
+      CrmCardFilter cards_filter = {
+        .pipeline_id = filter->pipeline_id, .stage_id = filter->stage_id,
+        .tag_ids = filter->tag_ids, .open_only = filter->open_only,
+        .limit = filter->limit, .offset = filter->offset,
+      };
+      g_autoptr(JsonArray) cards = crm_query_deal_cards (store, &cards_filter, out_total, error);
+
+      if (cards == NULL)
+        return NULL;
+      stmt = _crm_store_prepare (store, "SELECT " DEAL_COLUMNS DEAL_JOINS " WHERE d.id = ?1",
+                                 error);
       if (stmt == NULL)
         return NULL;
-      bind_deal_filter (stmt, filter, tags_json, n_tags);
-      if (sqlite3_step (stmt) != SQLITE_ROW)
+      for (guint i = 0; i < json_array_get_length (cards); i++)
         {
-          _crm_store_set_sql_error (store, error, "count deals");
-          return NULL;
+          const char *id = json_object_get_string_member (json_array_get_object_element (cards, i),
+                                                          "id");
+
+          sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+          rc = sqlite3_step (stmt);
+          if (rc == SQLITE_ROW)
+            json_array_add_object_element (result, deal_from_row (stmt));
+          sqlite3_reset (stmt);
+          if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            {
+              _crm_store_set_sql_error (store, error, "list deals");
+              return NULL;
+            }
         }
-      *out_total = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
     }
-
-  stmt = _crm_store_prepare (store,
-    "SELECT " DEAL_COLUMNS DEAL_JOINS DEAL_FILTER
-    " ORDER BY d.created_at DESC, d.id DESC LIMIT ?6 OFFSET ?7", error);
-  if (stmt == NULL)
-    return NULL;
-  bind_deal_filter (stmt, filter, tags_json, n_tags);
-  sqlite3_bind_int64 (stmt, 6, filter->limit > 0 ? (gint64) filter->limit : -1);
-  sqlite3_bind_int64 (stmt, 7, filter->offset);
-
-  /* Collect the rows first: the link queries below reuse the statement cache. */
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    json_array_add_object_element (result, deal_from_row (stmt));
-  if (rc != SQLITE_DONE)
+  else
     {
-      _crm_store_set_sql_error (store, error, "list deals");
-      return NULL;
+      if (!list_deals_by_filter (store, filter, tags_json, n_tags, out_total, result, error))
+        return NULL;
     }
-  sqlite3_reset (stmt);
 
   for (guint i = 0; i < json_array_get_length (result); i++)
     {
@@ -606,6 +623,56 @@ crm_query_deals (CrmStore            *store,
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_set_array (node, result);
   return node;
+}
+
+/* The deals of @filter by one query, newest first, into @result. */
+static gboolean
+list_deals_by_filter (CrmStore            *store,
+                      const CrmDealFilter *filter,
+                      const char          *tags_json,
+                      gint64               n_tags,
+                      gint64              *out_total,
+                      JsonArray           *result,
+                      GError             **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (out_total != NULL)
+    {
+      stmt = _crm_store_prepare (store, "SELECT count (*)" DEAL_JOINS DEAL_FILTER, error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_deal_filter (stmt, filter, tags_json, n_tags);
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          _crm_store_set_sql_error (store, error, "count deals");
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      *out_total = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+
+  stmt = _crm_store_prepare (store,
+    "SELECT " DEAL_COLUMNS DEAL_JOINS DEAL_FILTER
+    " ORDER BY d.created_at DESC, d.id DESC LIMIT ?6 OFFSET ?7", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_deal_filter (stmt, filter, tags_json, n_tags);
+  sqlite3_bind_int64 (stmt, 6, filter->limit > 0 ? (gint64) filter->limit : -1);
+  sqlite3_bind_int64 (stmt, 7, filter->offset);
+
+  /* Collect the rows first: the link queries after reuse the statement cache. */
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_array_add_object_element (result, deal_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list deals");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- history ---- */
