@@ -7,6 +7,7 @@
 
 #include "crm-json-private.h"
 #include "crm-store.h"
+#include "crm-store-private.h"
 #include "crm-uuid.h"
 
 typedef struct {
@@ -393,6 +394,43 @@ test_deferred_checkpoints (Fixture       *f,
   g_assert_nonnull (strstr (reopened, "Сделка 199"));
 }
 
+static gint64
+pragma_value (CrmStore   *store,
+              const char *pragma)
+{
+  g_autofree char *sql = g_strconcat ("PRAGMA ", pragma, NULL);
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* The desktop app maps none of the file (mapped pages are its resident memory). */
+static void
+test_memory_limits (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(JsonObject) deal = NULL;
+
+  g_assert_cmpint (pragma_value (f->store, "mmap_size"), ==, 268435456);
+  g_assert_true (crm_store_set_memory_limits (f->store, 16384, 0, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pragma_value (f->store, "cache_size"), ==, -16384);
+  g_assert_cmpint (pragma_value (f->store, "mmap_size"), ==, 0);
+
+  crm_change_set_string (crm_changeset_touch (cs, "deal", f->deal), "title", "Без отображения");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  deal = crm_store_dup_entity (f->store, "deal", f->deal);
+  g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Без отображения");
+}
+
 static void
 write_file (const char *path,
             const char *contents,
@@ -598,6 +636,8 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/store/deferred-checkpoints", Fixture, NULL, fixture_set_up,
               test_deferred_checkpoints, fixture_tear_down);
+  g_test_add ("/store/memory-limits", Fixture, NULL, fixture_set_up, test_memory_limits,
+              fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,
               test_custom_fields_and_reopen, fixture_tear_down);
   return g_test_run ();

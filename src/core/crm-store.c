@@ -258,6 +258,22 @@ configure_connection (CrmStore  *self,
          exec_sql (self, "PRAGMA mmap_size = 268435456", error);
 }
 
+gboolean
+crm_store_set_memory_limits (CrmStore  *self,
+                             gint64     cache_kib,
+                             gint64     mmap_bytes,
+                             GError   **error)
+{
+  g_autofree char *sql = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (cache_kib > 0 && mmap_bytes >= 0, FALSE);
+
+  sql = g_strdup_printf ("PRAGMA cache_size = -%" G_GINT64_FORMAT ";"
+                         " PRAGMA mmap_size = %" G_GINT64_FORMAT, cache_kib, mmap_bytes);
+  return exec_sql (self, sql, error);
+}
+
 static gboolean
 read_application_id (CrmStore  *self,
                      gint64    *out,

@@ -41,6 +41,14 @@ void         crm_store_set_random_seed (CrmStore *self,
  * and the front end calls crm_store_checkpoint() when the user is idle. */
 void         crm_store_set_deferred_checkpoints (CrmStore *self,
                                                  gboolean  deferred);
+/* How much memory the replica's connection may hold: a page cache of @cache_kib KiB
+ * and up to @mmap_bytes of the file memory-mapped (0: plain reads). Opened stores have
+ * 32 MiB and 256 MiB, right for voronkactl, the server and bulk work; mapped pages
+ * count in a process's resident memory, so the desktop app maps none. */
+gboolean     crm_store_set_memory_limits (CrmStore  *self,
+                                          gint64     cache_kib,
+                                          gint64     mmap_bytes,
+                                          GError   **error);
 /* Copy what the WAL holds back into the replica without waiting for readers. */
 gboolean     crm_store_checkpoint      (CrmStore  *self,
                                         GError   **error);
