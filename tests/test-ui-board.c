@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ui-board.c — the real app on a demo replica: the board of «Продажи» with counts
- * and sums, a card moved with its keyboard action, a move to the lost stage that opens
+ * and sums (cards below the first screen built after the first frame, without being
+ * asked for), a card moved with its keyboard action, a move to the lost stage that opens
  * the loss-reason dialog (cancelled: nothing changes; filled: the deal is lost with that
  * reason), and the brand tag filter. Every check reads the replica through its own
  * connection afterwards. */
@@ -55,6 +56,49 @@ column_named (const char *name)
     }
   g_assert_not_reached ();
   return NULL;
+}
+
+static gboolean
+board_has_pending_cards (gpointer data)
+{
+  for (guint i = 0; i < crm_board_get_n_columns (board ()); i++)
+    if (crm_board_column_has_pending (crm_board_get_column (board (), i)))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+board_is_complete (gpointer data)
+{
+  return crm_test_ui_widget_is_drawn (board ()) && crm_board_get_n_columns (board ()) > 0 &&
+         !board_has_pending_cards (NULL);
+}
+
+/* The window opens with only the first screen of cards built; the rest follow after the
+ * first frame by themselves, on the first board and on one shown later. */
+static void
+test_board_fills_after_first_frame (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  const char *leasing = crm_context_find_pipeline_by_name (context, "Лизинг");
+  g_autofree char *view = NULL;
+
+  g_assert_true (crm_test_ui_wait_until (board_is_complete, NULL, 10000));
+  g_assert_nonnull (leasing);
+  view = g_strconcat ("pipeline:", leasing, NULL);
+  crm_window_show_view (window, view);
+  g_assert_cmpstr (crm_board_get_pipeline (board ()), ==, leasing);
+  g_assert_true (crm_test_ui_wait_until (board_is_complete, NULL, 10000));
+  for (guint i = 0; i < crm_board_get_n_columns (board ()); i++)
+    {
+      CrmBoardColumn *column = crm_board_get_column (board (), i);
+      g_autoptr(JsonArray) columns =
+        crm_query_board_columns (crm_context_get_store (context), leasing, NULL, NULL, NULL);
+      gint64 count = json_object_get_int_member (json_array_get_object_element (columns, i),
+                                                 "count");
+
+      g_assert_cmpuint (crm_board_column_get_n_cards (column), ==, MIN (count, 25));
+    }
 }
 
 static void
@@ -390,6 +434,7 @@ main (int   argc,
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
 
+  g_test_add_func ("/ui/board/fills-after-first-frame", test_board_fills_after_first_frame);
   g_test_add_func ("/ui/board/shows-pipeline", test_board_shows_pipeline);
   g_test_add_func ("/ui/board/warning-without-task", test_warning_without_task);
   g_test_add_func ("/ui/board/move-card-keyboard", test_move_card_with_keyboard);

@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "crm-application.h"
+#include "crm-renderer.h"
+#include "crm-startup.h"
 #include "crm-store.h"
 #include "crm-welcome-window.h"
 #include "crm-window.h"
@@ -67,6 +69,7 @@ crm_application_activate (GApplication *application)
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
 
+  crm_startup_mark ("activate");
   if (self->main_window != NULL)
     {
       gtk_window_present (self->main_window);
@@ -149,8 +152,14 @@ static void
 crm_application_startup (GApplication *application)
 {
   GtkApplication *app = GTK_APPLICATION (application);
+  GdkDisplay *display;
 
   G_APPLICATION_CLASS (crm_application_parent_class)->startup (application);
+
+  /* before any window is realized: its renderer is made then */
+  display = gdk_display_get_default ();
+  if (display != NULL && crm_renderer_choose (display) != NULL)
+    g_debug ("Drawing with cairo: %s", crm_renderer_get_choice ());
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
@@ -158,6 +167,7 @@ crm_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (app, "win.show-help-overlay",
                                          (const char *[]) { "<Control>question", NULL });
   gtk_window_set_default_icon_name (APPLICATION_ID);
+  crm_startup_mark ("GTK and libadwaita started");
 }
 
 static void
@@ -231,13 +241,16 @@ crm_application_open_replica (CrmApplication  *self,
   store = crm_store_open (path, error);
   if (store == NULL)
     return NULL;
+  crm_startup_mark ("replica opened");
 
   if (self->main_window != NULL)
     gtk_window_destroy (self->main_window);
   window = crm_window_new (self, store);
   self->main_window = GTK_WINDOW (window);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &self->main_window);
+  crm_startup_mark ("window built");
   gtk_window_present (GTK_WINDOW (window));
+  crm_startup_mark ("window presented");
 
   if (self->welcome_window != NULL)
     gtk_window_destroy (self->welcome_window);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-board-column.c — a stage column. Cards come from crm_query_deal_cards() a page at
- * a time ("Show more" reads the next page), so a stage with thousands of deals costs
- * what is on screen. A GtkDropTarget takes a deal id and asks the board to move it. */
+/* crm-board-column.c — a stage column. Its first page of cards comes with the board
+ * (crm_query_board); later pages, and every page under a text search, from
+ * crm_query_deal_cards() ("Show more" reads the next page), so a stage with thousands of
+ * deals costs what is on screen. Card widgets below the first screen may be built
+ * after the window's first frame (crm_board_column_build_pending). A GtkDropTarget takes
+ * a deal id and asks the board to move it. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -13,7 +16,7 @@
 #include "crm-query-board.h"
 #include "crm-widget-util.h"
 
-#define CARDS_PER_PAGE 25
+#define CARDS_PER_PAGE CRM_BOARD_COLUMN_PAGE
 
 struct _CrmBoardColumn
 {
@@ -24,6 +27,9 @@ struct _CrmBoardColumn
   gint64       count;
   guint        limit;
   CrmContext  *context;   /* weak: the board owns it */
+  JsonArray   *cards;     /* the cards read, while some have no widget yet */
+  guint        n_built;   /* … of which have one */
+  gint64       total;
 
   GtkLabel    *name_label;
   GtkLabel    *count_label;
@@ -68,6 +74,67 @@ clear_cards (CrmBoardColumn *self)
     gtk_list_box_remove (self->card_list, child);
 }
 
+/* Builds card widgets up to the @upto-th; once all are built, the "Show more" button
+ * and the empty label follow. */
+static void
+build_cards (CrmBoardColumn *self,
+             guint           upto)
+{
+  guint n_cards, n_shown;
+  gint64 now;
+
+  if (self->cards == NULL)
+    return;
+  n_cards = json_array_get_length (self->cards);
+  now = crm_context_now (self->context);
+  for (; self->n_built < MIN (upto, n_cards); self->n_built++)
+    {
+      g_autoptr(CrmRecord) record =
+        crm_record_new (json_array_get_object_element (self->cards, self->n_built));
+
+      gtk_list_box_append (self->card_list, GTK_WIDGET (crm_deal_card_new (record, now)));
+    }
+  if (self->n_built < n_cards)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->more_button), FALSE);
+      gtk_widget_set_visible (self->empty_label, FALSE);
+      return;
+    }
+  g_clear_pointer (&self->cards, json_array_unref);
+  n_shown = self->n_built;
+
+  if (self->total > n_shown)
+    {
+      gint64 rest = self->total - n_shown;
+      g_autofree char *label = g_strdup_printf (ngettext ("Show %lld More",
+                                                          "Show %lld More",
+                                                          MIN (rest, CARDS_PER_PAGE)),
+                                                (long long) MIN (rest, CARDS_PER_PAGE));
+
+      gtk_button_set_label (self->more_button, label);
+      gtk_widget_set_visible (GTK_WIDGET (self->more_button), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->more_button), FALSE);
+  gtk_widget_set_visible (self->empty_label, self->total == 0);
+}
+
+static void
+show_cards (CrmBoardColumn *self,
+            CrmContext     *context,
+            JsonArray      *cards,
+            gint64          total,
+            guint           n_now)
+{
+  self->context = context;
+  clear_cards (self);
+  g_clear_pointer (&self->cards, json_array_unref);
+  self->cards = json_array_ref (cards);
+  self->n_built = 0;
+  self->total = total;
+  build_cards (self, n_now);
+}
+
 void
 crm_board_column_load (CrmBoardColumn *self,
                        CrmContext     *context)
@@ -76,7 +143,6 @@ crm_board_column_load (CrmBoardColumn *self,
   g_autoptr(JsonArray) cards = NULL;
   CrmCardFilter filter = { 0 };
   gint64 total = 0;
-  gint64 now;
 
   g_return_if_fail (CRM_IS_BOARD_COLUMN (self));
 
@@ -91,30 +157,41 @@ crm_board_column_load (CrmBoardColumn *self,
       g_warning ("Could not read the cards of a stage: %s", error->message);
       return;
     }
+  show_cards (self, context, cards, total, G_MAXUINT);
+}
 
-  clear_cards (self);
-  now = crm_context_now (context);
-  for (guint i = 0; i < json_array_get_length (cards); i++)
-    {
-      g_autoptr(CrmRecord) record = crm_record_new (json_array_get_object_element (cards, i));
+gboolean
+crm_board_column_set_cards (CrmBoardColumn *self,
+                            CrmContext     *context,
+                            JsonArray      *cards,
+                            gint64          total,
+                            guint           n_now)
+{
+  g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), FALSE);
+  g_return_val_if_fail (cards != NULL, FALSE);
 
-      gtk_list_box_append (self->card_list, GTK_WIDGET (crm_deal_card_new (record, now)));
-    }
+  if (self->limit != CARDS_PER_PAGE)
+    return FALSE;
+  show_cards (self, context, cards, total, n_now);
+  return TRUE;
+}
 
-  if (total > json_array_get_length (cards))
-    {
-      gint64 rest = total - json_array_get_length (cards);
-      g_autofree char *label = g_strdup_printf (ngettext ("Show %lld More",
-                                                          "Show %lld More",
-                                                          MIN (rest, CARDS_PER_PAGE)),
-                                                (long long) MIN (rest, CARDS_PER_PAGE));
+gboolean
+crm_board_column_has_pending (CrmBoardColumn *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), FALSE);
+  return self->cards != NULL;
+}
 
-      gtk_button_set_label (self->more_button, label);
-      gtk_widget_set_visible (GTK_WIDGET (self->more_button), TRUE);
-    }
-  else
-    gtk_widget_set_visible (GTK_WIDGET (self->more_button), FALSE);
-  gtk_widget_set_visible (self->empty_label, total == 0);
+gboolean
+crm_board_column_build_pending (CrmBoardColumn *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), FALSE);
+
+  if (self->cards == NULL)
+    return FALSE;
+  build_cards (self, G_MAXUINT);
+  return TRUE;
 }
 
 static void
@@ -176,6 +253,7 @@ crm_board_column_find_card (CrmBoardColumn *self,
 {
   g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), NULL);
 
+  build_cards (self, G_MAXUINT);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->card_list));
        child != NULL; child = gtk_widget_get_next_sibling (child))
     if (CRM_IS_DEAL_CARD (child) &&
@@ -190,6 +268,7 @@ crm_board_column_get_n_cards (CrmBoardColumn *self)
   guint n = 0;
 
   g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), 0);
+  build_cards (self, G_MAXUINT);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->card_list));
        child != NULL; child = gtk_widget_get_next_sibling (child))
     n += CRM_IS_DEAL_CARD (child) ? 1 : 0;
@@ -203,6 +282,7 @@ crm_board_column_get_card (CrmBoardColumn *self,
   GtkListBoxRow *row;
 
   g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), NULL);
+  build_cards (self, G_MAXUINT);
   row = gtk_list_box_get_row_at_index (self->card_list, index);
   return row != NULL && CRM_IS_DEAL_CARD (row) ? CRM_DEAL_CARD (row) : NULL;
 }
@@ -222,6 +302,7 @@ crm_board_column_finalize (GObject *object)
 
   g_clear_pointer (&self->stage_id, g_free);
   g_clear_pointer (&self->kind, g_free);
+  g_clear_pointer (&self->cards, json_array_unref);
   G_OBJECT_CLASS (crm_board_column_parent_class)->finalize (object);
 }
 

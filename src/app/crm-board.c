@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-board.c — the board of one pipeline. Columns come from crm_query_board_columns()
- * (counts and sums under the header's tag filter and search); each column reads its own
- * cards. Moves go through crm_move_deal(); after a keyboard move the card keeps the
- * focus in its new column. The board reloads when the replica changes, or when it is
- * next shown if it was hidden then. */
+/* crm-board.c — the board of one pipeline. Columns and their first page of cards come
+ * from crm_query_board() in one read (counts and sums under the header's tag filter);
+ * under a text search, from crm_query_board_columns(), each column reading its own
+ * cards. When the columns are new (the first board shown, another pipeline), only the
+ * cards of the first screen are built before a frame is painted; the rest right after.
+ * Moves go through crm_move_deal(); after a keyboard move the card keeps the focus in
+ * its new column. The board reloads when the replica changes, or when it is next shown
+ * if it was hidden then. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -14,6 +17,9 @@
 #include "crm-deal-actions.h"
 #include "crm-format.h"
 #include "crm-query-board.h"
+#include "crm-startup.h"
+/* core's crm-board.h (crm_query_board): the app's own crm-board.h shadows that name */
+#include "../core/crm-board.h"
 #include "crm-widget-util.h"
 
 struct _CrmBoard
@@ -27,6 +33,9 @@ struct _CrmBoard
   char           *focus_deal_id;   /* a moved card to focus after the next reload */
   gboolean        dirty;
   guint           reload_id;
+  GdkFrameClock  *paint_clock;     /* waiting for a frame to build the pending cards */
+  gulong          painted_id;
+  guint           pending_id;      /* building the pending cards */
   GPtrArray      *columns;    /* CrmBoardColumn, borrowed from columns_box */
 
   GtkStack       *stack;
@@ -78,6 +87,84 @@ same_stages (CrmBoard  *self,
   return TRUE;
 }
 
+/* ---- the cards below the first screen ---- */
+
+/* About what the first screen shows, erring on the side of more: a column is 272 px wide
+ * (+ 12 between), a card about 130 px high (counted as 100). Before the board has a
+ * size, the window's default size stands in for it. */
+#define COLUMN_STEP 284
+#define CARD_STEP 100
+
+static void
+first_screen (CrmBoard *self,
+              guint    *n_columns,
+              guint    *n_cards)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if ((width <= 0 || height <= 0) && GTK_IS_WINDOW (root))
+    gtk_window_get_default_size (GTK_WINDOW (root), &width, &height);
+  if (width <= 0 || height <= 0)
+    {
+      *n_columns = *n_cards = G_MAXUINT;
+      return;
+    }
+  *n_columns = (guint) width / COLUMN_STEP + 1;
+  *n_cards = (guint) height / CARD_STEP + 1;
+}
+
+static void
+stop_pending (CrmBoard *self)
+{
+  if (self->paint_clock != NULL)
+    g_clear_signal_handler (&self->painted_id, self->paint_clock);
+  g_clear_object (&self->paint_clock);
+  g_clear_handle_id (&self->pending_id, g_source_remove);
+}
+
+/* All at once: the next frame shows the whole board (about 0.1 s of work for 12 columns
+ * of 25 cards on the benchmark machine); a column per idle would keep the board
+ * changing for a dozen frames. */
+static gboolean
+build_pending_cb (gpointer user_data)
+{
+  CrmBoard *self = user_data;
+
+  self->pending_id = 0;
+  for (guint i = 0; i < self->columns->len; i++)
+    crm_board_column_build_pending (g_ptr_array_index (self->columns, i));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+painted_cb (CrmBoard *self)
+{
+  stop_pending (self);
+  /* below the frame clock's priority: the painted frame goes out first */
+  self->pending_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, build_pending_cb, self, NULL);
+}
+
+/* After the next frame is painted: the first screen goes up before the rest is built. */
+static void
+schedule_pending (CrmBoard *self)
+{
+  gboolean pending = FALSE;
+
+  for (guint i = 0; !pending && i < self->columns->len; i++)
+    pending = crm_board_column_has_pending (g_ptr_array_index (self->columns, i));
+  if (!pending || self->pending_id != 0 || self->painted_id != 0 ||
+      !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  self->paint_clock = g_object_ref (gtk_widget_get_frame_clock (GTK_WIDGET (self)));
+  self->painted_id = g_signal_connect_swapped (self->paint_clock, "after-paint",
+                                               G_CALLBACK (painted_cb), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- reading ---- */
+
 void
 crm_board_reload (CrmBoard *self)
 {
@@ -89,6 +176,8 @@ crm_board_reload (CrmBoard *self)
   GtkAdjustment *hadjustment;
   double scroll;
   gint64 n_open = 0, open_sum = 0;
+  const char *search;
+  guint n_columns_now, n_cards_now;
 
   g_return_if_fail (CRM_IS_BOARD (self));
 
@@ -100,17 +189,28 @@ crm_board_reload (CrmBoard *self)
       set_titles (self, _("Board"), NULL);
       return;
     }
-  columns = crm_query_board_columns (crm_context_get_store (self->context), self->pipeline_id,
-                                     crm_context_get_tag_filter (self->context),
-                                     crm_context_get_search (self->context), &error);
+  /* without a text search, one read gives the columns and their first cards */
+  search = crm_context_get_search (self->context);
+  if (search == NULL)
+    columns = crm_query_board (crm_context_get_store (self->context), self->pipeline_id,
+                               crm_context_get_tag_filter (self->context),
+                               CRM_BOARD_COLUMN_PAGE, &error);
+  else
+    columns = crm_query_board_columns (crm_context_get_store (self->context), self->pipeline_id,
+                                       crm_context_get_tag_filter (self->context), search,
+                                       &error);
   if (columns == NULL)
     {
       g_warning ("Could not read the board: %s", error->message);
       return;
     }
+  crm_startup_mark ("board: columns read");
 
   hadjustment = gtk_scrolled_window_get_hadjustment (self->scroller);
   scroll = gtk_adjustment_get_value (hadjustment);
+  /* Columns refilled in place may be scrolled, sideways or down: they get all their
+   * cards at once, so nothing jumps. New columns start at the top left. */
+  n_columns_now = n_cards_now = G_MAXUINT;
   if (!same_stages (self, columns))
     {
       GtkWidget *child;
@@ -126,15 +226,22 @@ crm_board_reload (CrmBoard *self)
           g_ptr_array_add (self->columns, column);
         }
       scroll = 0;
+      first_screen (self, &n_columns_now, &n_cards_now);
     }
 
   for (guint i = 0; i < self->columns->len; i++)
     {
+      CrmBoardColumn *widget = g_ptr_array_index (self->columns, i);
       JsonObject *column = json_array_get_object_element (columns, i);
       const char *kind = json_object_get_string_member_with_default (column, "kind", "");
+      JsonArray *cards = json_object_get_array_member (column, "cards");
 
-      crm_board_column_update (g_ptr_array_index (self->columns, i), column);
-      crm_board_column_load (g_ptr_array_index (self->columns, i), self->context);
+      crm_board_column_update (widget, column);
+      if (cards == NULL ||
+          !crm_board_column_set_cards (widget, self->context, cards,
+                                       json_object_get_int_member_with_default (column, "count", 0),
+                                       i < n_columns_now ? n_cards_now : 0))
+        crm_board_column_load (widget, self->context);
       if (g_str_equal (kind, "open") || g_str_equal (kind, "unsorted"))
         {
           n_open += json_object_get_int_member_with_default (column, "count", 0);
@@ -142,6 +249,8 @@ crm_board_reload (CrmBoard *self)
         }
     }
   gtk_adjustment_set_value (hadjustment, scroll);
+  crm_startup_mark ("board: cards read and built");
+  schedule_pending (self);
 
   sum_text = crm_format_money (open_sum, "RUB");
   /* Translators: the board's subtitle: open deals and their sum */
@@ -190,6 +299,16 @@ crm_board_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (crm_board_parent_class)->map (widget);
   if (self->dirty)
     crm_board_reload (self);
+  else
+    schedule_pending (self);
+}
+
+static void
+crm_board_unmap (GtkWidget *widget)
+{
+  /* the frame clock may change; map schedules again */
+  stop_pending (CRM_BOARD (widget));
+  GTK_WIDGET_CLASS (crm_board_parent_class)->unmap (widget);
 }
 
 void
@@ -371,6 +490,7 @@ crm_board_dispose (GObject *object)
   CrmBoard *self = CRM_BOARD (object);
 
   g_clear_handle_id (&self->reload_id, g_source_remove);
+  stop_pending (self);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_BOARD);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -441,6 +561,7 @@ crm_board_class_init (CrmBoardClass *klass)
   object_class->get_property = crm_board_get_property;
   object_class->set_property = crm_board_set_property;
   widget_class->map = crm_board_map;
+  widget_class->unmap = crm_board_unmap;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,

@@ -161,9 +161,17 @@ crm_context_set_property (GObject      *object,
     {
     case PROP_STORE:
       self->store = g_value_dup_object (value);
-      /* writes never wait for a checkpoint; it runs when the user pauses */
+      /* writes never wait for a checkpoint; it runs when the user pauses. Reads go
+       * through the page cache, not a memory map: mapped pages of a 2 GB replica
+       * would count in the app's resident memory (bench/RESULTS.md, section 9) */
       if (self->store != NULL)
-        crm_store_set_deferred_checkpoints (self->store, TRUE);
+        {
+          g_autoptr(GError) error = NULL;
+
+          crm_store_set_deferred_checkpoints (self->store, TRUE);
+          if (!crm_store_set_memory_limits (self->store, 32768, 0, &error))
+            g_warning ("Could not set the replica's memory limits: %s", error->message);
+        }
       break;
     case PROP_USER_ID:
       crm_context_set_user (self, g_value_get_string (value));

@@ -21,6 +21,7 @@
 #include "crm-new-contact-dialog.h"
 #include "crm-settings-view.h"
 #include "crm-signin-dialog.h"
+#include "crm-startup.h"
 #include "crm-sidebar.h"
 #include "crm-stock-view.h"
 #include "crm-sync-controller.h"
@@ -39,6 +40,7 @@ struct _CrmWindow
   GPtrArray            *back_stack;    /* keys of the views to go back to */
   GBinding             *title_binding;
   GBinding             *subtitle_binding;
+  GtkWindow            *help_overlay;  /* built when first shown */
 
   /* template */
   AdwLeaflet           *leaflet;
@@ -128,6 +130,47 @@ tag_chips_toggled_cb (CrmWindow  *self,
 }
 
 /* ---- views ---- */
+
+/* The views besides the board, built the first time they are shown (or asked for):
+ * a window that opens on the board pays for the board only. */
+static const struct {
+  const char *name;
+  GType     (*get_type) (void);
+  const char *kind;        /* CrmEntityList's "kind", else NULL */
+} lazy_pages[] = {
+  { "contacts", crm_entity_list_get_type, "contact" },
+  { "companies", crm_entity_list_get_type, "company" },
+  { "tasks", crm_tasks_view_get_type, NULL },
+  { "stock", crm_stock_view_get_type, NULL },
+  { "automation", crm_automation_view_get_type, NULL },
+  { "settings", crm_settings_view_get_type, NULL },
+  { "deal", crm_deal_page_get_type, NULL },
+  { "contact", crm_contact_page_get_type, NULL },
+};
+
+/* The page named @name in the view stack, built now if it was not yet. */
+static GtkWidget *
+ensure_page (CrmWindow  *self,
+             const char *name)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name (self->view_stack, name);
+
+  if (page != NULL)
+    return page;
+  for (guint i = 0; i < G_N_ELEMENTS (lazy_pages); i++)
+    {
+      if (!g_str_equal (lazy_pages[i].name, name))
+        continue;
+      if (lazy_pages[i].kind != NULL)
+        page = g_object_new (lazy_pages[i].get_type (), "kind", lazy_pages[i].kind,
+                             "context", self->context, NULL);
+      else
+        page = g_object_new (lazy_pages[i].get_type (), "context", self->context, NULL);
+      gtk_stack_add_named (self->view_stack, page, name);
+      return page;
+    }
+  return NULL;
+}
 
 static void
 bind_page_titles (CrmWindow *self,
@@ -251,6 +294,7 @@ show_view_now (CrmWindow  *self,
     crm_contact_page_set_company (CRM_CONTACT_PAGE (crm_window_get_page (self, "contact")),
                                   view + strlen ("company:"));
 
+  ensure_page (self, page);
   gtk_stack_set_visible_child_name (self->view_stack, page);
   bind_page_titles (self, gtk_stack_get_visible_child (self->view_stack));
   update_header_for_view (self, page);
@@ -314,7 +358,7 @@ crm_window_get_page (CrmWindow  *self,
                      const char *name)
 {
   g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
-  return gtk_stack_get_child_by_name (self->view_stack, name);
+  return ensure_page (self, name);
 }
 
 GtkWidget *
@@ -410,6 +454,28 @@ sync_now_action (GtkWidget  *widget,
     crm_window_show_toast (self, crm_signin_dialog_is_available ()
                                  ? _("Sign in to a server first")
                                  : _("Sync is not built into this copy of Voronka"));
+}
+
+/* What GtkApplication does for gtk/help-overlay.ui, but on the first Ctrl+? instead of
+ * with every window. */
+static void
+show_help_overlay_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+
+  if (self->help_overlay == NULL)
+    {
+      g_autoptr(GtkBuilder) builder =
+        gtk_builder_new_from_resource ("/org/voronka/Voronka/crm-shortcuts-window.ui");
+
+      self->help_overlay = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+      gtk_window_set_transient_for (self->help_overlay, GTK_WINDOW (self));
+      gtk_window_set_hide_on_close (self->help_overlay, TRUE);
+      g_object_add_weak_pointer (G_OBJECT (self->help_overlay), (gpointer *) &self->help_overlay);
+    }
+  gtk_window_present (self->help_overlay);
 }
 
 static void
@@ -587,6 +653,25 @@ restore_state (CrmWindow *self)
   show_view_now (self, view);
 }
 
+/* ---- start-up ---- */
+
+static void
+first_frame_painted_cb (GdkFrameClock *clock,
+                        CrmWindow     *self)
+{
+  crm_startup_mark (CRM_STARTUP_FIRST_FRAME);
+  g_signal_handlers_disconnect_by_func (clock, first_frame_painted_cb, self);
+}
+
+static void
+crm_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (crm_window_parent_class)->realize (widget);
+  if (!crm_startup_is_done ())
+    g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                             G_CALLBACK (first_frame_painted_cb), widget, 0);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -597,6 +682,8 @@ crm_window_dispose (GObject *object)
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
   g_clear_object (&self->sync);
+  if (self->help_overlay != NULL)
+    gtk_window_destroy (self->help_overlay);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_WINDOW);
   G_OBJECT_CLASS (crm_window_parent_class)->dispose (object);
 }
@@ -661,6 +748,7 @@ crm_window_class_init (CrmWindowClass *klass)
   object_class->get_property = crm_window_get_property;
   object_class->set_property = crm_window_set_property;
   window_class->close_request = crm_window_close_request;
+  widget_class->realize = crm_window_realize;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
@@ -711,6 +799,8 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
   gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
+  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
+                                   show_help_overlay_action);
   gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
   gtk_widget_class_install_action (widget_class, "win.tag-filter", NULL, tag_filter_action);
   gtk_widget_class_install_action (widget_class, "win.clear-filter", NULL, clear_filter_action);
@@ -754,10 +844,15 @@ crm_window_new (CrmApplication *app,
                 CrmStore       *store)
 {
   g_autoptr(CrmContext) context = crm_context_new (store);
-  CrmWindow *self = g_object_new (CRM_TYPE_WINDOW, "application", app, "context", context, NULL);
-  GSettings *settings = get_settings (self);
+  CrmWindow *self;
+  GSettings *settings;
 
+  crm_startup_mark ("user loaded");
+  self = g_object_new (CRM_TYPE_WINDOW, "application", app, "context", context, NULL);
+  settings = get_settings (self);
+  crm_startup_mark ("window made from its template");
   restore_state (self);
+  crm_startup_mark ("first view loaded");
   self->sync = crm_sync_controller_new (context, self->sync_indicator,
                                         settings != NULL ? g_settings_get_uint (settings, "sync-interval")
                                                          : 300);

@@ -29,7 +29,8 @@ void         crm_window_open_deal      (CrmWindow  *self,
 void         crm_window_open_contact   (CrmWindow  *self,
                                         const char *contact_id);
 /* The page widget of a stack page: "board", "contacts", "companies", "tasks", "stock",
- * "automation", "settings", "deal", "contact". */
+ * "automation", "settings", "deal", "contact". Pages other than the board are built
+ * the first time they are shown or asked for here. */
 GtkWidget   *crm_window_get_page       (CrmWindow  *self,
                                         const char *name);
 GtkWidget   *crm_window_get_search_entry (CrmWindow *self);

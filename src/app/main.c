@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-application.h"
+#include "crm-startup.h"
 
 int
 main (int   argc,
@@ -14,6 +15,7 @@ main (int   argc,
 {
   g_autoptr(CrmApplication) app = NULL;
 
+  crm_startup_mark ("main");
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
