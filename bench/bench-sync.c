@@ -19,9 +19,15 @@
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
 
+#include <libsoup/soup.h>
+
 #include "bench-util.h"
+#include "crm-hlc.h"
+#include "crm-protocol.h"
 #include "crm-store-private.h"
 #include "crm-sync-client.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
 
 #define PASSWORD        "bench-pw"
 #define START_TIMEOUT_S 60
@@ -221,6 +227,11 @@ install_account (Bench      *bench,
   store = crm_store_open (account_file, &error);
   if (store == NULL)
     return fail (error, account_file);
+  /* on a server the history was pushed by devices: made elsewhere, not here (the
+   * generator made all of it locally) */
+  if (sqlite3_exec (_crm_store_get_db (store), "UPDATE changelog SET local = 0, pushed = 0"
+                    " WHERE local = 1", NULL, NULL, NULL) != SQLITE_OK)
+    return fail (NULL, "marking the account's history as pushed");
   change = crm_changeset_create (changeset, "user", admin_id);
   crm_change_set_string (change, "name", "admin");
   crm_change_set_string (change, "role", "admin");
@@ -427,13 +438,301 @@ bench_devices (Bench *bench)
   return TRUE;
 }
 
+/* ───────────────────── protocol-level clients: the server alone ─────────────────── */
+
+/* One client of the protocol without a replica: the requests a device makes in a sync
+ * round (push its ops, pull pages until the head), made with the protocol's own encoders
+ * and decoders (crm-protocol.c) over its own TLS connection, each pulled page parsed and
+ * its ops validated — but not merged, so the two cores are left to the server. */
+typedef struct {
+  Bench        *bench;
+  GTlsDatabase *database;
+  const char   *token;
+  char         *device;
+  GPtrArray    *ops;          /* CrmOp*: what it pushes */
+  gint64        cursor;       /* the head when the run starts */
+  guint         pushed;
+  guint         rejected;
+  guint64       pulled;
+  guint         pages;
+  gint64        pushed_at;    /* when its push was answered */
+  gint64        micros;
+  GError       *error;
+  GMutex       *mutex;        /* the start line */
+  GCond        *cond;
+  gboolean     *go;
+} Wire;
+
+static GBytes *
+wire_request (SoupSession  *session,
+              Bench        *bench,
+              const char   *method,
+              const char   *path,
+              const char   *token,
+              GBytes       *body,
+              GError      **error)
+{
+  g_autofree char *url = g_strconcat (bench->url, path, NULL);
+  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) answer = NULL;
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  guint status;
+
+  soup_message_headers_replace (headers, CRM_PROTOCOL_SCHEMA_HEADER, schema);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (token != NULL)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (headers, "Authorization", bearer);
+    }
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (session, msg, NULL, error);
+  if (answer == NULL)
+    return NULL;
+  status = soup_message_get_status (msg);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      crm_protocol_set_http_error (error, status, soup_message_get_reason_phrase (msg), answer);
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
+}
+
+static SoupSession *
+wire_session (GTlsDatabase *database)
+{
+  SoupSession *session = soup_session_new_with_options ("timeout", 120, NULL);
+
+  soup_session_set_tls_database (session, database);
+  return session;
+}
+
+static char *
+wire_sign_in (Bench         *bench,
+              GTlsDatabase  *database,
+              const char    *user,
+              GError       **error)
+{
+  g_autoptr(SoupSession) session = wire_session (database);
+  CrmSessionRequest request = { .user = (char *) user, .password = PASSWORD,
+                                .device_name = "bench" };
+  g_autoptr(JsonNode) node = crm_session_request_to_json (&request);
+  g_autoptr(GBytes) body = crm_protocol_to_bytes (node);
+  g_autoptr(GBytes) answer = wire_request (session, bench, "POST", CRM_PROTOCOL_PATH_SESSION,
+                                           NULL, body, error);
+  g_auto(CrmSession) signed_in = { 0 };
+
+  if (answer == NULL || !crm_session_parse (answer, &signed_in, error))
+    return NULL;
+  return g_steal_pointer (&signed_in.token);
+}
+
+/* Pulls pages from *@cursor until the head; the number of ops. */
+static gboolean
+wire_pull (SoupSession   *session,
+           Wire          *wire,
+           GError       **error)
+{
+  for (;;)
+    {
+      g_autofree char *path = g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%d",
+                                               CRM_PROTOCOL_PATH_PULL, wire->cursor,
+                                               CRM_PROTOCOL_DEFAULT_PULL);
+      g_autoptr(GBytes) answer = wire_request (session, wire->bench, "GET", path, wire->token,
+                                               NULL, error);
+      g_autoptr(CrmPullPage) page = answer ? crm_pull_page_parse (answer, error) : NULL;
+
+      if (page == NULL)
+        return FALSE;
+      wire->pulled += page->ops->len;
+      wire->pages++;
+      wire->cursor = page->next;
+      if (!page->more)
+        return TRUE;
+    }
+}
+
+static gpointer
+wire_thread (gpointer data)
+{
+  Wire *wire = data;
+  g_autoptr(SoupSession) session = wire_session (wire->database);
+  g_autoptr(JsonNode) node = crm_push_request_to_json (wire->cursor, wire->ops);
+  g_autoptr(GBytes) body = crm_protocol_to_bytes (node);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  gint64 head = 0, start;
+  guint64 hlc = 0;
+
+  g_mutex_lock (wire->mutex);
+  while (!*wire->go)
+    g_cond_wait (wire->cond, wire->mutex);
+  g_mutex_unlock (wire->mutex);
+
+  start = bench_now_us ();
+  answer = wire_request (session, wire->bench, "POST", CRM_PROTOCOL_PATH_PUSH, wire->token,
+                         body, &wire->error);
+  wire->pushed_at = bench_now_us ();
+  if (answer != NULL && crm_push_response_parse (answer, &results, &head, &hlc, &wire->error))
+    {
+      for (guint i = 0; i < results->len; i++)
+        {
+          CrmPushResult *result = results->pdata[i];
+
+          if (result->accepted)
+            wire->pushed++;
+          else
+            wire->rejected++;
+        }
+      wire_pull (session, wire, &wire->error);
+    }
+  wire->micros = bench_now_us () - start;
+  return NULL;
+}
+
+/* N protocol-level clients of the template-only account "fleet" push 50 ops each and
+ * pull until the head, all at once, one thread and one connection each; sign-ins (not
+ * timed) are shared by 5 clients, as the server allows 60 at once per host. */
 static gboolean
 bench_clients (Bench *bench)
 {
   const char *override = g_getenv ("VORONKA_BENCH_CLIENTS");  /* for finding limits */
   guint n = override != NULL ? (guint) MAX (1, g_ascii_strtoll (override, NULL, 10))
                              : bench->quick ? 8 : 200;
-  guint leaders = MIN (n, 40);
+  guint n_tokens = (n + 4) / 5;
+  guint ops = 50;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (bench->cert, &error);
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  g_autofree Wire *wires = g_new0 (Wire, n);
+  g_autoptr(BenchSamples) times = bench_samples_new ();
+  g_autofree char *target = NULL;
+  GMutex mutex;
+  GCond cond;
+  gboolean go = FALSE;
+  guint errors = 0;
+  guint64 pushed = 0, pulled = 0, pages = 0;
+  gint64 head = 0, start, wall, push_end = 0;
+  CrmHlc clock;
+
+  if (database == NULL)
+    return fail (error, bench->cert);
+  for (guint i = 0; i < n_tokens; i++)
+    {
+      char *token = wire_sign_in (bench, database, "fleet-admin@fleet", &error);
+
+      if (token == NULL)
+        return fail (error, "signing in");
+      g_ptr_array_add (tokens, token);
+    }
+  /* where the clients start: the head (they are up to date) */
+  {
+    g_autoptr(SoupSession) session = wire_session (database);
+    g_autoptr(GBytes) answer = wire_request (session, bench, "GET",
+                                             CRM_PROTOCOL_PATH_PULL "?since=0&limit=1",
+                                             tokens->pdata[0], NULL, &error);
+    g_autoptr(CrmPullPage) page = answer ? crm_pull_page_parse (answer, &error) : NULL;
+
+    if (page == NULL)
+      return fail (error, "reading the head");
+    head = page->head;
+  }
+
+  g_mutex_init (&mutex);
+  g_cond_init (&cond);
+  crm_hlc_init (&clock, 0);
+  for (guint i = 0; i < n; i++)
+    {
+      Wire *wire = &wires[i];
+
+      wire->bench = bench;
+      wire->database = database;
+      wire->token = tokens->pdata[i % n_tokens];
+      wire->device = crm_uuid_v7_new (crm_time_now_ms ());
+      wire->cursor = head;
+      wire->mutex = &mutex;
+      wire->cond = &cond;
+      wire->go = &go;
+      wire->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+      for (guint j = 0; j < ops; j++)
+        {
+          gint64 now = crm_time_now_ms ();
+          CrmOp *op = crm_op_new ();
+          g_autofree char *name = g_strdup_printf ("Нагрузка %u-%u", i, j);
+
+          op->op_id = crm_uuid_v7_new (now);
+          op->hlc = crm_hlc_now (&clock, now);
+          op->device = g_strdup (wire->device);
+          op->entity = g_strdup ("contact");
+          op->entity_id = crm_uuid_v7_new (now);
+          json_object_set_string_member (op->fields, "name", name);
+          json_object_set_int_member (op->fields, "created_at", now);
+          g_ptr_array_add (wire->ops, op);
+        }
+      g_ptr_array_add (threads, g_thread_new ("bench-wire", wire_thread, wire));
+    }
+
+  /* all at once */
+  start = bench_now_us ();
+  g_mutex_lock (&mutex);
+  go = TRUE;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&mutex);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (threads->pdata[i]);
+  wall = bench_now_us () - start;
+
+  for (guint i = 0; i < n; i++)
+    {
+      Wire *wire = &wires[i];
+
+      if (wire->error != NULL || wire->rejected > 0 || wire->pushed != ops)
+        {
+          errors++;
+          g_printerr ("bench-sync: client %u: %s\n", i,
+                      wire->error ? wire->error->message : "ops rejected");
+        }
+      pushed += wire->pushed;
+      pulled += wire->pulled;
+      push_end = MAX (push_end, wire->pushed_at);
+      pages += wire->pages;
+      bench_samples_add (times, wire->micros);
+      g_clear_error (&wire->error);
+      g_free (wire->device);
+      g_ptr_array_unref (wire->ops);
+    }
+  g_mutex_clear (&mutex);
+  g_cond_clear (&cond);
+  g_printerr ("# %u protocol clients: %.2f s, %" G_GUINT64_FORMAT " ops pushed (all answered "
+              "after %.2f s), %" G_GUINT64_FORMAT " pulled in %" G_GUINT64_FORMAT " pages; a "
+              "client's round p50 %.0f ms, max %.0f ms\n", n, wall / 1e6, pushed,
+              (push_end - start) / 1e6, pulled, pages, bench_samples_ms (times, 50),
+              bench_samples_ms (times, 100));
+  target = g_strdup_printf ("0 errors; %u protocol-level clients × %u ops, push then pull to "
+                            "the head, no merging", n, ops);
+  bench_figure ("server.clients_200", errors, "errors", target);
+  /* pushes compete with the pulls of clients that pushed earlier: the push rate is over
+   * the time until the last push was answered, the pull rate over the whole run */
+  bench_figure ("server.clients_200.push_rate", pushed / ((push_end - start) / 1e6), "ops/s",
+                NULL);
+  bench_figure ("server.clients_200.pull_rate", pulled / (wall / 1e6), "ops/s", NULL);
+  bench_figure ("server.clients_200.wall", wall / 1e3, "ms", NULL);
+  return errors == 0;
+}
+
+/* N real clients (CrmSyncClient, each with its own replica of the template-only account)
+ * push 50 ops and pull at once: every client also merges what the others pushed, on the
+ * same two cores as the server, so this measures the clients as much as the server. */
+static gboolean
+bench_replicas (Bench *bench)
+{
+  const char *override = g_getenv ("VORONKA_BENCH_REPLICAS");  /* for finding limits */
+  guint n = override != NULL ? (guint) MAX (1, g_ascii_strtoll (override, NULL, 10))
+                             : bench->quick ? 4 : 20;
+  guint leaders = MIN (n, 4);   /* sign-ins are limited per host: 5 clients per token */
   guint ops = 50;
   g_autofree CrmSyncClient **clients = g_new0 (CrmSyncClient *, n);
   g_autofree Round *rounds = g_new0 (Round, n);
@@ -446,7 +745,7 @@ bench_clients (Bench *bench)
   for (guint i = 0; i < leaders; i++)
     {
       g_autofree char *name = g_strdup_printf ("fleet-%u.db", i);
-      clients[i] = new_client (bench, name, "fleet-admin@fleet", NULL);
+      clients[i] = new_client (bench, name, "replica-admin@replicas", NULL);
     }
   run_rounds (clients, leaders, 300, rounds);
   for (guint i = 0; i < leaders; i++)
@@ -458,7 +757,7 @@ bench_clients (Bench *bench)
   for (guint i = leaders; i < n; i++)
     {
       g_autofree char *name = g_strdup_printf ("fleet-%u.db", i);
-      clients[i] = new_client (bench, name, "fleet-admin@fleet",
+      clients[i] = new_client (bench, name, "replica-admin@replicas",
                                rounds[i % leaders].report->token);
     }
   for (guint i = 0; i < leaders; i++)
@@ -504,12 +803,13 @@ bench_clients (Bench *bench)
       round_clear (&rounds[i]);
       g_object_unref (clients[i]);
     }
-  g_printerr ("# %u clients: %.2f s, %" G_GUINT64_FORMAT " ops pushed, %" G_GUINT64_FORMAT
-              " pulled\n", n, wall / 1e6, pushed, pulled);
-  target = g_strdup_printf ("0 errors; %u clients × %u ops", n, ops);
-  bench_figure ("server.clients_200", errors, "errors", target);
-  bench_figure ("server.clients_200.push_rate", pushed / (wall / 1e6), "ops/s", NULL);
-  bench_figure ("server.clients_200.wall", wall / 1e3, "ms", NULL);
+  g_printerr ("# %u replicas: %.2f s, %" G_GUINT64_FORMAT " ops pushed, %" G_GUINT64_FORMAT
+              " pulled and merged\n", n, wall / 1e6, pushed, pulled);
+  target = g_strdup_printf ("0 errors; %u real clients × %u ops, each merging what the others "
+                            "pushed", n, ops);
+  bench_figure ("server.replicas_20", errors, "errors", target);
+  bench_figure ("server.replicas_20.push_rate", pushed / (wall / 1e6), "ops/s", NULL);
+  bench_figure ("server.replicas_20.wall", wall / 1e3, "ms", NULL);
   return errors == 0;
 }
 
@@ -556,10 +856,14 @@ main (int    argc,
        install_account (&bench, account_file) &&
        admin (&bench, "account", "create", "fleet", "--template", "truck-dealer",
               "--admin", "fleet-admin", "--password-stdin", NULL) &&
+       admin (&bench, "account", "create", "replicas", "--template", "truck-dealer",
+              "--admin", "replica-admin", "--password-stdin", NULL) &&
        start_server (&bench) &&
        bench_devices (&bench);
   if (bench.server != NULL && ok)
     ok = bench_clients (&bench);
+  if (bench.server != NULL && ok)
+    ok = bench_replicas (&bench);
   stop_server (&bench);
   if (!ok)
     {
@@ -571,6 +875,8 @@ main (int    argc,
           g_printerr ("bench-sync: server log (end):\n%s\n", log + (len > 4000 ? len - 4000 : 0));
         }
     }
+  if (g_getenv ("VORONKA_BENCH_SERVER_LOG") != NULL)   /* the server's request log, kept */
+    copy_file (bench.log, g_getenv ("VORONKA_BENCH_SERVER_LOG"), NULL);
   {
     /* the temporary folder with the server's data and every replica */
     g_autoptr(GSubprocess) rm = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, NULL, "rm", "-rf",

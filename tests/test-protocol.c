@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crm-hlc.h"
+#include "crm-json-private.h"
 #include "crm-protocol.h"
 #include "crm-uuid.h"
 
@@ -219,6 +220,54 @@ test_pull_page (void)
   g_assert_cmpint (parsed->head, ==, 10);
   g_assert_true (parsed->more);
   g_assert_cmpuint (parsed->hlc, ==, crm_hlc_make (1772445600000, 9));
+
+  /* the server writes the same answer as text, the stored fields spliced in */
+  {
+    g_autoptr(GString) out = crm_pull_text_new ();
+    g_autofree char *fields = json_to_string (crm_json_node_take_object (
+      json_object_ref (op->fields)), FALSE);
+    g_autofree char *answer = NULL;
+    g_autoptr(GBytes) b = NULL;
+    g_autoptr(CrmPullPage) p = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *got = NULL;
+    CrmOp *q;
+    gsize length = 0;
+
+    crm_pull_text_add_op (out, 6, op->op_id, op->hlc, op->device, op->entity, op->entity_id,
+                          fields, "cause \"quoted\"\n", NULL, op->actor, 5);
+    crm_pull_text_add_op (out, 7, OP_ID, op->hlc, DEVICE, "deal", ENTITY_ID, " not json", NULL,
+                          NULL, NULL, 6);
+    answer = crm_pull_text_finish (g_steal_pointer (&out), 7, TRUE, 10,
+                                   crm_hlc_make (1772445600000, 9), &length);
+    g_assert_cmpuint (length, ==, strlen (answer));
+    b = g_bytes_new (answer, length);
+    p = crm_pull_page_parse (b, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (p->ops->len, ==, 2);
+    q = p->ops->pdata[0];
+    g_assert_cmpint (q->seq, ==, 6);
+    g_assert_cmpint (g_array_index (p->bases, gint64, 0), ==, 5);
+    g_assert_cmpstr (q->op_id, ==, op->op_id);
+    g_assert_cmpuint (q->hlc, ==, op->hlc);
+    g_assert_cmpstr (q->device, ==, op->device);
+    g_assert_cmpstr (q->cause, ==, "cause \"quoted\"\n");
+    g_assert_null (q->rule);
+    g_assert_cmpstr (q->actor, ==, op->actor);
+    {
+      g_autoptr(JsonNode) a = crm_json_node_take_object (json_object_ref (op->fields));
+      g_autoptr(JsonNode) b2 = crm_json_node_take_object (json_object_ref (q->fields));
+
+      expected = crm_json_to_canonical (a);
+      got = crm_json_to_canonical (b2);
+    }
+    g_assert_cmpstr (got, ==, expected);
+    g_assert_cmpuint (json_object_get_size (((CrmOp *) p->ops->pdata[1])->fields), ==, 0);
+    g_assert_cmpint (p->next, ==, 7);
+    g_assert_cmpint (p->head, ==, 10);
+    g_assert_true (p->more);
+    g_assert_cmpuint (p->hlc, ==, crm_hlc_make (1772445600000, 9));
+  }
 
   {
     g_autoptr(GBytes) b = text ("{\"ops\":[{\"op\":1}],\"next\":1,\"head\":1}");

@@ -464,7 +464,7 @@ test_limits (void)
         const char *name;
 
         while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-          ready |= g_str_has_suffix (name, ".db.gz");
+          ready |= g_str_has_suffix (name, ".db.zst");
         if (!ready)
           g_usleep (50 * 1000);
       }
@@ -516,7 +516,7 @@ test_pages_and_snapshot (void)
   request (server, &answer, "GET", CRM_PROTOCOL_PATH_SNAPSHOT, "2", token, NULL, 0);
   g_assert_cmpuint (answer.status, ==, 200);
   g_assert_cmpstr (soup_message_headers_get_content_type (answer.headers, NULL), ==,
-                   "application/gzip");
+                   CRM_PROTOCOL_SNAPSHOT_TYPE);
   g_assert_nonnull (soup_message_headers_get_one (answer.headers, CRM_PROTOCOL_SEQ_HEADER));
   etag = soup_message_headers_get_one (answer.headers, "ETag");
   g_assert_nonnull (etag);

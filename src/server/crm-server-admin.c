@@ -336,6 +336,8 @@ crm_server_cmd_serve (const char  *data_dir,
   g_print (_("voronka-server: listening on %s\n"), url);
   fflush (stdout);
   crm_server_start_ticks (server, (guint) tick_seconds);
+  /* the first new device of an account finds its snapshot ready */
+  crm_server_storage_prepare_snapshots (storage);
 
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, quit_on_signal, loop);

@@ -683,20 +683,23 @@ crm_server_replica_number_deals (CrmStore  *store,
   return _crm_store_commit (store, error);
 }
 
-CrmPullPage *
+char *
 crm_server_replica_pull (CrmStore  *store,
                          gint64     since,
                          guint      limit,
+                         guint64    hlc,
+                         gsize     *out_length,
                          GError   **error)
 {
-  g_autoptr(CrmPullPage) page = crm_pull_page_new ();
   g_autofree char *horizon_text = crm_store_dup_meta (store, "server.horizon");
   gint64 horizon = horizon_text ? g_ascii_strtoll (horizon_text, NULL, 10) : 0;
+  gint64 head = crm_server_replica_head (store);
+  gint64 next = since;
+  GString *out;
   sqlite3_stmt *stmt;
   int rc;
 
-  page->head = crm_server_replica_head (store);
-  if (since < horizon || since > page->head)
+  if (since < horizon || since > head)
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED,
                    since < horizon
@@ -715,38 +718,30 @@ crm_server_replica_pull (CrmStore  *store,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, since);
   sqlite3_bind_int64 (stmt, 2, limit);
-  page->next = since;
+  /* the answer is written as text: each op's stored fields go in as they are, without
+   * being parsed and generated again */
+  out = crm_pull_text_new ();
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6),
-                                                     NULL);
-      CrmOp *op = crm_op_new ();
-      gint64 base = sqlite3_column_int64 (stmt, 10);
-
-      op->seq = sqlite3_column_int64 (stmt, 0);
-      op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
-      op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-      if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
-        {
-          json_object_unref (op->fields);
-          op->fields = json_object_ref (json_node_get_object (fields));
-        }
-      op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
-      op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
-      op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
-      g_ptr_array_add (page->ops, op);
-      g_array_append_val (page->bases, base);
-      page->next = op->seq;
+      next = sqlite3_column_int64 (stmt, 0);
+      crm_pull_text_add_op (out, next,
+                            (const char *) sqlite3_column_text (stmt, 1),
+                            (guint64) sqlite3_column_int64 (stmt, 2),
+                            (const char *) sqlite3_column_text (stmt, 3),
+                            (const char *) sqlite3_column_text (stmt, 4),
+                            (const char *) sqlite3_column_text (stmt, 5),
+                            (const char *) sqlite3_column_text (stmt, 6),
+                            (const char *) sqlite3_column_text (stmt, 7),
+                            (const char *) sqlite3_column_text (stmt, 8),
+                            (const char *) sqlite3_column_text (stmt, 9),
+                            sqlite3_column_int64 (stmt, 10));
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
+      g_string_free (out, TRUE);
       _crm_store_set_sql_error (store, error, "reading the changelog");
       return NULL;
     }
-  page->more = page->next < page->head;
-  return g_steal_pointer (&page);
+  return crm_pull_text_finish (out, next, next < head, head, hlc, out_length);
 }

@@ -26,10 +26,13 @@ gboolean      crm_server_replica_push         (CrmStore             *store,
                                                gint64               *out_head,
                                                GError              **error);
 
-/* Ops after @since, at most @limit, each with its sequence number and base. */
-CrmPullPage  *crm_server_replica_pull         (CrmStore             *store,
+/* Ops after @since, at most @limit, each with its sequence number and base: the pull
+ * answer as JSON text (crm_pull_page_to_json()'s form), with "hlc" @hlc. */
+char         *crm_server_replica_pull         (CrmStore             *store,
                                                gint64                since,
                                                guint                 limit,
+                                               guint64               hlc,
+                                               gsize                *out_length,
                                                GError              **error);
 
 /* The greatest sequence number (0 for an empty account). */

@@ -1,8 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-server-snapshot.c — snapshots for new devices. VACUUM INTO copies the replica
- * inside one read transaction, so the copy is consistent while pushes go on; the
- * server's bookkeeping is dropped from the copy, which is then gzip-compressed with
- * GZlibCompressor. Everything runs in a worker thread with its own SQLite connection. */
+/* crm-server-snapshot.c — snapshots for new devices.
+ *
+ * A snapshot is the account replica as one SQLite file, compressed with zstd (level 1,
+ * two worker threads, a content checksum): the client decompresses it while it
+ * downloads and installs the file as its replica, so its size and the speed of both ends
+ * decide how fast a new device is ready.
+ *
+ * Making one: SQLite's backup API copies every page of the replica inside one read
+ * transaction (WAL: pushes go on meanwhile), the copy drops the server's bookkeeping
+ * (its tables, its meta, "made here" on its own ops), and is compressed to
+ * NAME-SEQ.db.zst in the cache folder. All of it runs in a worker thread with its own
+ * SQLite connections.
+ *
+ * Keeping one ready: a request is answered from the cache when the cached snapshot is
+ * recent enough (the client pulls the rest); one that is behind the head is then
+ * refreshed in the background, so the next device gets a newer one. Only one snapshot
+ * of an account is made at a time: requests that need a new one wait for the one being
+ * made, and background refreshes (at start, on the timer, after a stale answer) run one
+ * after another so they never take both cores at once. Everything but the making runs
+ * on the main thread. */
 #define G_LOG_DOMAIN "voronka-server"
 
 #include "config.h"
@@ -10,26 +26,44 @@
 #include <errno.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <zstd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "crm-server-snapshot.h"
 
+#define SUFFIX        ".db.zst"
+#define ZSTD_LEVEL    1
+#define ZSTD_WORKERS  2
+#define CHUNK         (1 << 20)
+/* a cached snapshot behind the head and older than this is refreshed in the background
+ * after it was sent */
+#define REFRESH_AGE   60
+
 typedef struct {
-  char   *replica_path;
-  char   *cache_dir;
-  char   *name;
-  gint64  head;
-  guint   max_age;
-  gint64  max_lag;
+  char      *key;            /* cache_dir/name */
+  char      *replica_path;
+  char      *cache_dir;
+  char      *name;
+  GPtrArray *waiters;        /* GTask*: requests waiting for this snapshot */
+  gboolean   running;
+  gboolean   background;     /* started as a background refresh: it holds that turn */
 } Job;
+
+/* key → Job*: the snapshot being made (or queued) per account; main thread only */
+static GHashTable *jobs;
+/* Job*: background refreshes waiting for their turn */
+static GQueue background = G_QUEUE_INIT;
+static gboolean background_running;
 
 static void
 job_free (Job *job)
 {
+  g_free (job->key);
   g_free (job->replica_path);
   g_free (job->cache_dir);
   g_free (job->name);
+  g_ptr_array_unref (job->waiters);
   g_free (job);
 }
 
@@ -59,22 +93,41 @@ snapshot_for (const char *path,
   snapshot->path = g_strdup (path);
   snapshot->seq = seq;
   snapshot->size = st.st_size;
+  snapshot->mtime = st.st_mtime;
   snapshot->etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "-%"
                                     G_GINT64_FORMAT "\"", seq, (gint64) st.st_size,
                                     (gint64) st.st_mtime);
   return snapshot;
 }
 
-/* The newest cached snapshot of @name: its path and seq. Older ones are removed, except
- * the one before it (a download of it may still be resuming). */
+static CrmServerSnapshot *
+snapshot_copy (const CrmServerSnapshot *snapshot)
+{
+  CrmServerSnapshot *copy = g_memdup2 (snapshot, sizeof *snapshot);
+
+  copy->path = g_strdup (snapshot->path);
+  copy->etag = g_strdup (snapshot->etag);
+  return copy;
+}
+
 static char *
-find_cached (const char *cache_dir,
+cached_path (const char *cache_dir,
              const char *name,
-             gint64     *out_seq)
+             gint64      seq)
+{
+  return g_strdup_printf ("%s/%s-%" G_GINT64_FORMAT SUFFIX, cache_dir, name, seq);
+}
+
+/* The newest cached snapshot of @name, or NULL. Older ones are removed, except the one
+ * before it (a download of it may still be resuming); so are leftovers of other formats. */
+static CrmServerSnapshot *
+find_cached (const char *cache_dir,
+             const char *name)
 {
   g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, NULL);
   g_autofree char *prefix = g_strconcat (name, "-", NULL);
   g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree char *best_path = NULL;
   const char *entry;
   gint64 best = -1, second = -1;
 
@@ -83,10 +136,19 @@ find_cached (const char *cache_dir,
       gint64 seq;
       char *end = NULL;
 
-      if (!g_str_has_prefix (entry, prefix) || !g_str_has_suffix (entry, ".db.gz"))
+      if (!g_str_has_prefix (entry, prefix))
+        continue;
+      if (g_str_has_suffix (entry, ".db.gz"))
+        {
+          /* the gzip format of earlier builds */
+          g_autofree char *old = g_build_filename (cache_dir, entry, NULL);
+          g_unlink (old);
+          continue;
+        }
+      if (!g_str_has_suffix (entry, SUFFIX))
         continue;
       seq = g_ascii_strtoll (entry + strlen (prefix), &end, 10);
-      if (end == NULL || !g_str_equal (end, ".db.gz"))
+      if (end == NULL || !g_str_equal (end, SUFFIX))
         continue;
       g_array_append_val (seqs, seq);
       if (seq > best)
@@ -103,61 +165,103 @@ find_cached (const char *cache_dir,
 
       if (seq != best && seq != second)
         {
-          g_autofree char *old = g_strdup_printf ("%s/%s-%" G_GINT64_FORMAT ".db.gz",
-                                                  cache_dir, name, seq);
+          g_autofree char *old = cached_path (cache_dir, name, seq);
           g_unlink (old);
         }
     }
-  *out_seq = best;
-  return best >= 0 ? g_strdup_printf ("%s/%s-%" G_GINT64_FORMAT ".db.gz", cache_dir, name, best)
-                   : NULL;
+  if (best < 0)
+    return NULL;
+  best_path = cached_path (cache_dir, name, best);
+  return snapshot_for (best_path, best);
 }
 
+/* --- making one (worker thread) --------------------------------------------------------- */
+
+/* A consistent copy of the replica without the server's bookkeeping; its seq. */
 static gboolean
 copy_replica (const char  *replica_path,
               const char  *copy_path,
               gint64      *out_seq,
               GError     **error)
 {
+  sqlite3 *source = NULL;
   sqlite3 *db = NULL;
+  sqlite3_backup *backup = NULL;
   sqlite3_stmt *stmt = NULL;
   gboolean ok = FALSE;
+  int rc;
 
-  if (sqlite3_open_v2 (replica_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    goto fail;
-  sqlite3_busy_timeout (db, 10000);
-  if (sqlite3_prepare_v2 (db, "VACUUM INTO ?1", -1, &stmt, NULL) != SQLITE_OK)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, copy_path, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    goto fail;
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-  sqlite3_close (db);
-  db = NULL;
+  if (sqlite3_open_v2 (replica_path, &source, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    return sql_failed (source, "reading the replica", error), sqlite3_close (source), FALSE;
+  sqlite3_busy_timeout (source, 10000);
+  /* the copy is thrown away if anything fails: no journal, no syncs while it is made */
+  if (sqlite3_open_v2 (copy_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                       NULL) != SQLITE_OK ||
+      sqlite3_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;", NULL, NULL,
+                    NULL) != SQLITE_OK)
+    {
+      sql_failed (db, "creating the copy", error);
+      goto out;
+    }
+  /* every page in one step: one read transaction, so one consistent state */
+  backup = sqlite3_backup_init (db, "main", source, "main");
+  if (backup == NULL)
+    {
+      sql_failed (db, "copying the replica", error);
+      goto out;
+    }
+  rc = sqlite3_backup_step (backup, -1);
+  if (sqlite3_backup_finish (backup) != SQLITE_OK || rc != SQLITE_DONE)
+    {
+      sql_failed (db, "copying the replica", error);
+      goto out;
+    }
 
-  /* the copy: without the server's own tables and settings, in rollback-journal mode */
-  if (sqlite3_open_v2 (copy_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-      sqlite3_exec (db, "PRAGMA journal_mode = DELETE;"
+  /* the server's own tables and settings stay here; for a client every op in the copy
+   * was made elsewhere (the server's own ops are found through the outbox index) */
+  if (sqlite3_exec (db, "PRAGMA journal_mode = DELETE;"
+                        "PRAGMA secure_delete = ON;"
+                        "BEGIN;"
                         "DROP TABLE IF EXISTS server_op;"
                         "DROP TABLE IF EXISTS server_rejected;"
                         "DELETE FROM meta WHERE key LIKE 'server.%';"
-                        /* for a client, every op in the copy was made elsewhere */
                         "UPDATE changelog SET local = 0, pushed = 0"
-                        " WHERE local != 0 OR pushed != 0;", NULL, NULL, NULL) != SQLITE_OK ||
+                        " WHERE local = 1 OR (local = 0 AND pushed != 0);"
+                        "COMMIT;", NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2 (db, "SELECT COALESCE (max (seq), 0) FROM changelog", -1, &stmt,
                           NULL) != SQLITE_OK ||
       sqlite3_step (stmt) != SQLITE_ROW)
-    goto fail;
+    {
+      sql_failed (db, "preparing the copy", error);
+      goto out;
+    }
   *out_seq = sqlite3_column_int64 (stmt, 0);
   ok = TRUE;
 
-fail:
-  if (!ok)
-    sql_failed (db, "copying the replica", error);
+out:
   sqlite3_finalize (stmt);
   sqlite3_close (db);
+  sqlite3_close (source);
   return ok;
+}
+
+static gboolean
+zstd_failed (size_t       code,
+             GError     **error)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+               _("Could not make a snapshot (compressing it): %s"), ZSTD_getErrorName (code));
+  return FALSE;
+}
+
+static gboolean
+write_all (GOutputStream  *out,
+           const void     *data,
+           gsize           size,
+           GCancellable   *cancellable,
+           GError        **error)
+{
+  return size == 0 || g_output_stream_write_all (out, data, size, NULL, cancellable, error);
 }
 
 static gboolean
@@ -170,24 +274,61 @@ compress_file (const char    *source,
   g_autoptr(GFile) out_file = g_file_new_for_path (target);
   g_autoptr(GFileInputStream) in = NULL;
   g_autoptr(GFileOutputStream) out = NULL;
-  /* the fastest level: a new device may be waiting for this copy */
-  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
-  g_autoptr(GOutputStream) zout = NULL;
+  g_autofree char *input = g_malloc (CHUNK);
+  gsize out_size = ZSTD_CStreamOutSize () * 8;
+  g_autofree char *output = g_malloc (out_size);
+  ZSTD_CCtx *cctx = ZSTD_createCCtx ();
+  gboolean ok = FALSE;
+  size_t rc;
 
   in = g_file_read (in_file, cancellable, error);
   if (in == NULL)
-    return FALSE;
+    goto out;
   out = g_file_replace (out_file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, cancellable,
                         error);
   if (out == NULL)
-    return FALSE;
-  zout = g_converter_output_stream_new (G_OUTPUT_STREAM (out), G_CONVERTER (compressor));
-  if (g_output_stream_splice (zout, G_INPUT_STREAM (in),
-                              G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-                              G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                              cancellable, error) < 0)
-    return FALSE;
-  return TRUE;
+    goto out;
+  if (ZSTD_isError (rc = ZSTD_CCtx_setParameter (cctx, ZSTD_c_compressionLevel, ZSTD_LEVEL)) ||
+      ZSTD_isError (rc = ZSTD_CCtx_setParameter (cctx, ZSTD_c_checksumFlag, 1)))
+    {
+      zstd_failed (rc, error);
+      goto out;
+    }
+  /* a libzstd built without threads refuses this; one thread is fine then */
+  ZSTD_CCtx_setParameter (cctx, ZSTD_c_nbWorkers, ZSTD_WORKERS);
+
+  for (;;)
+    {
+      gssize got = g_input_stream_read (G_INPUT_STREAM (in), input, CHUNK, cancellable, error);
+      ZSTD_EndDirective mode = got == 0 ? ZSTD_e_end : ZSTD_e_continue;
+      ZSTD_inBuffer inbuf = { input, got > 0 ? (gsize) got : 0, 0 };
+      gboolean finished = FALSE;
+
+      if (got < 0)
+        goto out;
+      do
+        {
+          ZSTD_outBuffer outbuf = { output, out_size, 0 };
+
+          rc = ZSTD_compressStream2 (cctx, &outbuf, &inbuf, mode);
+          if (ZSTD_isError (rc))
+            {
+              zstd_failed (rc, error);
+              goto out;
+            }
+          if (!write_all (G_OUTPUT_STREAM (out), output, outbuf.pos, cancellable, error))
+            goto out;
+          finished = mode == ZSTD_e_end ? rc == 0 : inbuf.pos == inbuf.size;
+        }
+      while (!finished);
+      if (got == 0)
+        break;
+    }
+  ok = g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error);
+
+out:
+  ZSTD_freeCCtx (cctx);
+  return ok;
 }
 
 static void
@@ -198,13 +339,11 @@ make_in_thread (GTask        *task,
 {
   Job *job = task_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *cached = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *part = NULL;
   g_autofree char *final = NULL;
-  gint64 cached_seq = -1;
   gint64 seq = 0;
-  GStatBuf st;
+  gint64 start = g_get_monotonic_time ();
 
   if (g_mkdir_with_parents (job->cache_dir, 0700) != 0)
     {
@@ -213,20 +352,6 @@ make_in_thread (GTask        *task,
                                _("Could not create %s: %s"), job->cache_dir, g_strerror (saved));
       return;
     }
-  cached = find_cached (job->cache_dir, job->name, &cached_seq);
-  if (cached != NULL &&
-      (cached_seq == job->head || job->head - cached_seq <= job->max_lag ||
-       (g_stat (cached, &st) == 0 && time (NULL) - st.st_mtime < (time_t) job->max_age)))
-    {
-      CrmServerSnapshot *snapshot = snapshot_for (cached, cached_seq);
-
-      if (snapshot != NULL)
-        {
-          g_task_return_pointer (task, snapshot, (GDestroyNotify) crm_server_snapshot_free);
-          return;
-        }
-    }
-
   copy = g_strdup_printf ("%s/%s-%08x.tmp", job->cache_dir, job->name, g_random_int ());
   if (!copy_replica (job->replica_path, copy, &seq, &error))
     {
@@ -234,8 +359,18 @@ make_in_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  final = g_strdup_printf ("%s/%s-%" G_GINT64_FORMAT ".db.gz", job->cache_dir, job->name, seq);
-  part = g_strconcat (copy, ".gz", NULL);
+  g_debug ("Snapshot of %s at %" G_GINT64_FORMAT " copied in %.2f s", job->name, seq,
+           (g_get_monotonic_time () - start) / 1e6);
+  final = cached_path (job->cache_dir, job->name, seq);
+  if (g_file_test (final, G_FILE_TEST_EXISTS))
+    {
+      /* nothing changed since the last one: keep it (and downloads resuming it) */
+      g_unlink (copy);
+      g_task_return_pointer (task, snapshot_for (final, seq),
+                             (GDestroyNotify) crm_server_snapshot_free);
+      return;
+    }
+  part = g_strconcat (copy, ".zst", NULL);
   if (!compress_file (copy, part, cancellable, &error) || g_rename (part, final) != 0)
     {
       g_unlink (copy);
@@ -247,8 +382,114 @@ make_in_thread (GTask        *task,
       return;
     }
   g_unlink (copy);
-  g_free (find_cached (job->cache_dir, job->name, &cached_seq)); /* prune older ones */
+  g_debug ("Snapshot of %s at %" G_GINT64_FORMAT " made in %.2f s", job->name, seq,
+           (g_get_monotonic_time () - start) / 1e6);
   g_task_return_pointer (task, snapshot_for (final, seq), (GDestroyNotify) crm_server_snapshot_free);
+}
+
+/* --- one job per account (main thread) ----------------------------------------------------- */
+
+static void start_job (Job *job, GCancellable *cancellable);
+
+static void
+next_background (void)
+{
+  Job *job;
+
+  while (!background_running && (job = g_queue_pop_head (&background)) != NULL)
+    if (!job->running)
+      {
+        background_running = TRUE;
+        start_job (job, NULL);
+      }
+}
+
+static void
+job_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Job *job = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmServerSnapshot) snapshot = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&job->waiters);
+  gboolean was_background = job->background;
+
+  job->waiters = g_ptr_array_new ();
+  if (snapshot == NULL && error == NULL)
+    g_set_error (&error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                 _("The snapshot vanished while it was being made"));
+  if (snapshot == NULL && waiters->len == 0)
+    g_warning ("Could not prepare a snapshot: %s", error->message);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *task = waiters->pdata[i];
+
+      if (snapshot != NULL)
+        g_task_return_pointer (task, snapshot_copy (snapshot),
+                               (GDestroyNotify) crm_server_snapshot_free);
+      else
+        g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
+    }
+  g_queue_remove (&background, job);
+  g_hash_table_remove (jobs, job->key);
+  if (was_background)
+    {
+      background_running = FALSE;
+      next_background ();
+    }
+}
+
+static void
+start_job (Job          *job,
+           GCancellable *cancellable)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, job_done, job);
+
+  job->running = TRUE;
+  job->background = job->waiters->len == 0;
+  g_task_set_source_tag (task, start_job);
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, make_in_thread);
+}
+
+static Job *
+lookup_job (const char *replica_path,
+            const char *cache_dir,
+            const char *name)
+{
+  g_autofree char *key = g_build_filename (cache_dir, name, NULL);
+  Job *job;
+
+  if (jobs == NULL)
+    jobs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) job_free);
+  job = g_hash_table_lookup (jobs, key);
+  if (job == NULL)
+    {
+      job = g_new0 (Job, 1);
+      job->key = g_steal_pointer (&key);
+      job->replica_path = g_strdup (replica_path);
+      job->cache_dir = g_strdup (cache_dir);
+      job->name = g_strdup (name);
+      job->waiters = g_ptr_array_new ();
+      g_hash_table_insert (jobs, job->key, job);
+    }
+  return job;
+}
+
+/* Queues a background refresh of @name unless one is made or queued already. */
+static void
+refresh_in_background (const char *replica_path,
+                       const char *cache_dir,
+                       const char *name)
+{
+  Job *job = lookup_job (replica_path, cache_dir, name);
+
+  if (job->running || g_queue_find (&background, job) != NULL)
+    return;
+  g_queue_push_tail (&background, job);
+  next_background ();
 }
 
 void
@@ -262,18 +503,38 @@ crm_server_snapshot_make_async (const char          *replica_path,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  Job *job = g_new0 (Job, 1);
+  g_autoptr(GTask) task = callback != NULL ? g_task_new (NULL, cancellable, callback, user_data)
+                                           : NULL;
+  g_autoptr(CrmServerSnapshot) cached = find_cached (cache_dir, name);
+  gint64 age = cached != NULL ? (gint64) time (NULL) - cached->mtime : G_MAXINT64;
+  gboolean usable = cached != NULL &&
+                    (cached->seq == head || head - cached->seq <= max_lag || age < (gint64) max_age);
+  Job *job;
 
-  job->replica_path = g_strdup (replica_path);
-  job->cache_dir = g_strdup (cache_dir);
-  job->name = g_strdup (name);
-  job->head = head;
-  job->max_age = max_age;
-  job->max_lag = max_lag;
-  g_task_set_source_tag (task, crm_server_snapshot_make_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, make_in_thread);
+  if (task != NULL)
+    g_task_set_source_tag (task, crm_server_snapshot_make_async);
+  if (usable)
+    {
+      if (cached->seq != head && age >= REFRESH_AGE)
+        refresh_in_background (replica_path, cache_dir, name);
+      if (task != NULL)
+        g_task_return_pointer (task, g_steal_pointer (&cached),
+                               (GDestroyNotify) crm_server_snapshot_free);
+      return;
+    }
+  if (task == NULL)
+    {
+      refresh_in_background (replica_path, cache_dir, name);
+      return;
+    }
+  /* a device waits: for the snapshot being made, or for a new one made now */
+  job = lookup_job (replica_path, cache_dir, name);
+  g_ptr_array_add (job->waiters, g_steal_pointer (&task));
+  if (!job->running)
+    {
+      g_queue_remove (&background, job);
+      start_job (job, cancellable);
+    }
 }
 
 CrmServerSnapshot *

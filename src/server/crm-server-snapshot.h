@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-server-snapshot.h — a consistent, gzip-compressed copy of an account replica for a
+/* crm-server-snapshot.h — a consistent, zstd-compressed copy of an account replica for a
  * new device, made in a worker thread and cached in the data folder. */
 #pragma once
 
@@ -9,10 +9,13 @@
 
 G_BEGIN_DECLS
 
-/* A snapshot of @replica_path cached in @cache_dir as NAME-SEQ.db.gz. A cached one is
+/* A snapshot of @replica_path cached in @cache_dir as NAME-SEQ.db.zst. A cached one is
  * reused when it is at @head, at most @max_lag ops behind it, or younger than @max_age
  * seconds (the client pulls the rest), so a dropped download resumes against the same
- * file and a new device rarely waits for a copy to be made. */
+ * file and a new device rarely waits for a copy to be made; one that is behind is then
+ * refreshed in the background. Otherwise the caller waits for the snapshot of @name
+ * being made, or a new one. With @callback NULL nothing waits: a snapshot that is not
+ * usable is queued to be made in the background (one at a time). */
 #define CRM_SERVER_SNAPSHOT_MAX_AGE  300
 #define CRM_SERVER_SNAPSHOT_MAX_LAG  2000
 

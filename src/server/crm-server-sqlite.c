@@ -618,16 +618,19 @@ sqlite_push (CrmServerStorage    *storage,
          crm_server_replica_push (store, user, base, ops, out_results, out_head, error);
 }
 
-static CrmPullPage *
+static char *
 sqlite_pull (CrmServerStorage    *storage,
              const CrmServerUser *user,
              gint64               since,
              guint                limit,
+             guint64              hlc,
+             gsize               *out_length,
              GError             **error)
 {
   CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
 
-  return store != NULL ? crm_server_replica_pull (store, since, limit, error) : NULL;
+  return store != NULL ? crm_server_replica_pull (store, since, limit, hlc, out_length, error)
+                       : NULL;
 }
 
 static void
@@ -677,20 +680,8 @@ sqlite_snapshot_finish (CrmServerStorage  *storage,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-snapshot_prepared (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CrmServerSnapshot) snapshot = crm_server_snapshot_make_finish (result, &error);
-
-  if (snapshot == NULL)
-    g_warning ("Could not prepare a snapshot: %s", error->message);
-}
-
-/* Keeps a recent snapshot of each account ready (in a worker thread), so a new device
- * downloads one instead of waiting while it is made. */
+/* Keeps a recent snapshot of the account ready (made in the background), so a new
+ * device downloads one instead of waiting while it is made. */
 static void
 prepare_snapshot (CrmServerSqlite *self,
                   const char      *account_id,
@@ -700,8 +691,31 @@ prepare_snapshot (CrmServerSqlite *self,
   g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
 
   crm_server_snapshot_make_async (path, cache, account_id, crm_server_replica_head (store),
-                                  CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, snapshot_prepared,
-                                  NULL);
+                                  CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
+}
+
+static void
+sqlite_prepare_snapshots (CrmServerStorage *storage)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = db_prepare (self, NULL, "SELECT id FROM account ORDER BY name", NULL);
+
+  if (stmt == NULL)
+    return;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      CrmStore *store = get_replica (self, ids->pdata[i], &error);
+
+      if (store != NULL)
+        prepare_snapshot (self, ids->pdata[i], store);
+      else
+        g_warning ("Account %s: %s", (char *) ids->pdata[i], error->message);
+    }
 }
 
 static gboolean
@@ -768,4 +782,5 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->snapshot_async = sqlite_snapshot_async;
   iface->snapshot_finish = sqlite_snapshot_finish;
   iface->tick = sqlite_tick;
+  iface->prepare_snapshots = sqlite_prepare_snapshots;
 }

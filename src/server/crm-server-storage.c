@@ -143,14 +143,16 @@ crm_server_storage_push (CrmServerStorage    *self,
   return IFACE (self)->push (self, user, base, ops, out_results, out_head, error);
 }
 
-CrmPullPage *
+char *
 crm_server_storage_pull (CrmServerStorage    *self,
                          const CrmServerUser *user,
                          gint64               since,
                          guint                limit,
+                         guint64              hlc,
+                         gsize               *out_length,
                          GError             **error)
 {
-  return IFACE (self)->pull (self, user, since, limit, error);
+  return IFACE (self)->pull (self, user, since, limit, hlc, out_length, error);
 }
 
 void
@@ -178,4 +180,12 @@ crm_server_storage_tick (CrmServerStorage  *self,
                          GError           **error)
 {
   return IFACE (self)->tick (self, now, out_fired, error);
+}
+
+void
+crm_server_storage_prepare_snapshots (CrmServerStorage *self)
+{
+  g_return_if_fail (CRM_IS_SERVER_STORAGE (self));
+  if (IFACE (self)->prepare_snapshots != NULL)
+    IFACE (self)->prepare_snapshots (self);
 }

@@ -30,10 +30,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerUser, crm_server_user_free)
 
 /* A compressed snapshot of an account replica, ready to send. */
 typedef struct {
-  char   *path;   /* the .gz file */
+  char   *path;   /* the .db.zst file */
   gint64  seq;    /* the server sequence it is valid at */
   char   *etag;
   gint64  size;
+  gint64  mtime;  /* when it was made (Unix time) */
 } CrmServerSnapshot;
 
 void           crm_server_snapshot_free (CrmServerSnapshot *snapshot);
@@ -97,10 +98,13 @@ struct _CrmServerStorageInterface
                                            GPtrArray          **out_results,
                                            gint64              *out_head,
                                            GError             **error);
-  CrmPullPage *       (*pull)             (CrmServerStorage    *self,
+  /* The pull answer as JSON text (see crm_pull_page_to_json()), "hlc" set to @hlc. */
+  char *              (*pull)             (CrmServerStorage    *self,
                                            const CrmServerUser *user,
                                            gint64               since,
                                            guint                limit,
+                                           guint64              hlc,
+                                           gsize               *out_length,
                                            GError             **error);
   void                (*snapshot_async)   (CrmServerStorage    *self,
                                            const CrmServerUser *user,
@@ -115,6 +119,9 @@ struct _CrmServerStorageInterface
                                            gint64               now,
                                            guint               *out_fired,
                                            GError             **error);
+  /* Optional: makes a snapshot of every account that has no recent one, in the
+   * background, so the first new device does not wait for it. */
+  void                (*prepare_snapshots) (CrmServerStorage   *self);
 };
 
 gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
@@ -160,10 +167,12 @@ gboolean           crm_server_storage_push            (CrmServerStorage    *self
                                                        GPtrArray          **out_results,
                                                        gint64              *out_head,
                                                        GError             **error);
-CrmPullPage       *crm_server_storage_pull            (CrmServerStorage    *self,
+char              *crm_server_storage_pull            (CrmServerStorage    *self,
                                                        const CrmServerUser *user,
                                                        gint64               since,
                                                        guint                limit,
+                                                       guint64              hlc,
+                                                       gsize               *out_length,
                                                        GError             **error);
 void               crm_server_storage_snapshot_async  (CrmServerStorage    *self,
                                                        const CrmServerUser *user,
@@ -173,6 +182,7 @@ void               crm_server_storage_snapshot_async  (CrmServerStorage    *self
 CrmServerSnapshot *crm_server_storage_snapshot_finish (CrmServerStorage    *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+void               crm_server_storage_prepare_snapshots (CrmServerStorage  *self);
 gboolean           crm_server_storage_tick            (CrmServerStorage    *self,
                                                        gint64               now,
                                                        guint               *out_fired,

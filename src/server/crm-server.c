@@ -481,22 +481,31 @@ handle_pull (CrmServer         *self,
              GHashTable        *query)
 {
   g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
-  g_autoptr(CrmPullPage) page = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *hex = NULL;
+  char *text = NULL;
   gint64 since = 0;
   guint limit = 0;
+  guint64 hlc;
+  gsize length = 0;
 
   if (user == NULL)
     return;
+  hlc = server_hlc (self, user);
   if (!crm_pull_query_parse (query, &since, &limit, &error) ||
-      (page = crm_server_storage_pull (self->storage, user, since, limit, &error)) == NULL)
+      (text = crm_server_storage_pull (self->storage, user, since, limit, hlc, &length,
+                                       &error)) == NULL)
     {
       respond_gerror (self, msg, error, user);
       return;
     }
-  node = crm_pull_page_to_json (page);
-  respond_json (msg, 200, node, server_hlc (self, user));
+  hex = crm_hlc_to_string (hlc);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                CRM_PROTOCOL_HLC_HEADER, hex);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, length);
 }
 
 typedef struct {
@@ -539,7 +548,7 @@ snapshot_ready (GObject      *source,
       soup_message_headers_replace (headers, CRM_PROTOCOL_HLC_HEADER, hlc);
       soup_message_headers_replace (headers, "Cache-Control", "no-store");
       soup_server_message_set_status (msg, 200, NULL);
-      soup_message_headers_set_content_type (headers, "application/gzip", NULL);
+      soup_message_headers_set_content_type (headers, CRM_PROTOCOL_SNAPSHOT_TYPE, NULL);
       soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
     }
   soup_server_message_unpause (msg);

@@ -741,6 +741,102 @@ crm_pull_page_to_json (const CrmPullPage *page)
   return node;
 }
 
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  if (text == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, c);
+        }
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+GString *
+crm_pull_text_new (void)
+{
+  GString *out = g_string_sized_new (64 * 1024);
+
+  g_string_append (out, "{\"ops\":[");
+  return out;
+}
+
+void
+crm_pull_text_add_op (GString      *out,
+                      gint64        seq,
+                      const char   *op_id,
+                      guint64       hlc,
+                      const char   *device,
+                      const char   *entity,
+                      const char   *entity_id,
+                      const char   *fields_json,
+                      const char   *cause,
+                      const char   *rule,
+                      const char   *actor,
+                      gint64        base)
+{
+  char hex[17];
+
+  if (out->str[out->len - 1] != '[')
+    g_string_append_c (out, ',');
+  g_snprintf (hex, sizeof hex, "%016" G_GINT64_MODIFIER "x", hlc);
+  g_string_append (out, "{\"op\":");
+  append_json_string (out, op_id);
+  g_string_append_printf (out, ",\"hlc\":\"%s\",\"device\":", hex);
+  append_json_string (out, device);
+  g_string_append (out, ",\"entity\":");
+  append_json_string (out, entity);
+  g_string_append (out, ",\"id\":");
+  append_json_string (out, entity_id);
+  g_string_append (out, ",\"fields\":");
+  /* the stored canonical JSON of an object, as it is */
+  while (fields_json != NULL && g_ascii_isspace (*fields_json))
+    fields_json++;
+  g_string_append (out, fields_json != NULL && *fields_json == '{' ? fields_json : "{}");
+  g_string_append (out, ",\"cause\":");
+  append_json_string (out, cause);
+  g_string_append (out, ",\"rule\":");
+  append_json_string (out, rule);
+  g_string_append (out, ",\"actor\":");
+  append_json_string (out, actor);
+  g_string_append_printf (out, ",\"seq\":%" G_GINT64_FORMAT ",\"base\":%" G_GINT64_FORMAT "}",
+                          seq, base);
+}
+
+char *
+crm_pull_text_finish (GString  *out,
+                      gint64    next,
+                      gboolean  more,
+                      gint64    head,
+                      guint64   hlc,
+                      gsize    *out_length)
+{
+  g_string_append_printf (out, "],\"next\":%" G_GINT64_FORMAT ",\"more\":%s,\"head\":%"
+                          G_GINT64_FORMAT, next, more ? "true" : "false", head);
+  if (hlc != 0)
+    g_string_append_printf (out, ",\"hlc\":\"%016" G_GINT64_MODIFIER "x\"", hlc);
+  g_string_append_c (out, '}');
+  if (out_length != NULL)
+    *out_length = out->len;
+  return g_string_free (out, FALSE);
+}
+
 CrmPullPage *
 crm_pull_page_parse (GBytes  *body,
                      GError **error)

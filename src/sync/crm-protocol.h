@@ -14,8 +14,9 @@
  *                                    "corrective": op}], "head", "hlc"}
  *   GET  /api/v1/sync/pull?since=SEQ&limit=N
  *                               → {"ops":[op + "seq","base"…], "next", "more", "head", "hlc"}
- *   GET  /api/v1/sync/snapshot  gzip of an SQLite replica; headers X-Voronka-Seq (the
- *                               sequence it is valid at) and ETag; Range/If-Range resume.
+ *   GET  /api/v1/sync/snapshot  an SQLite replica compressed with zstd (one stream,
+ *                               application/zstd); headers X-Voronka-Seq (the sequence
+ *                               it is valid at) and ETag; Range/If-Range resume.
  *   Every request carries X-Voronka-Schema; every answer carries X-Voronka-HLC and, for
  *   JSON, "hlc". An error is {"error":{"code","message"},"hlc"} with an HTTP status. */
 #pragma once
@@ -30,6 +31,7 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_SCHEMA_HEADER    "X-Voronka-Schema"
 #define CRM_PROTOCOL_HLC_HEADER       "X-Voronka-HLC"
 #define CRM_PROTOCOL_SEQ_HEADER       "X-Voronka-Seq"
+#define CRM_PROTOCOL_SNAPSHOT_TYPE    "application/zstd"
 
 #define CRM_PROTOCOL_PATH_SESSION     "/api/v1/session"
 #define CRM_PROTOCOL_PATH_PUSH        "/api/v1/sync/push"
@@ -198,6 +200,27 @@ void               crm_pull_page_free            (CrmPullPage *page);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmPullPage, crm_pull_page_free)
 
 JsonNode          *crm_pull_page_to_json         (const CrmPullPage *page);
+/* The same answer written as text op by op, for the server: @fields_json is an op's
+ * stored canonical JSON object, spliced in without being parsed. */
+GString           *crm_pull_text_new             (void);
+void               crm_pull_text_add_op          (GString    *out,
+                                                  gint64      seq,
+                                                  const char *op_id,
+                                                  guint64     hlc,
+                                                  const char *device,
+                                                  const char *entity,
+                                                  const char *entity_id,
+                                                  const char *fields_json,
+                                                  const char *cause,
+                                                  const char *rule,
+                                                  const char *actor,
+                                                  gint64      base);
+char              *crm_pull_text_finish          (GString    *out,
+                                                  gint64      next,
+                                                  gboolean    more,
+                                                  gint64      head,
+                                                  guint64     hlc,
+                                                  gsize      *out_length);
 CrmPullPage       *crm_pull_page_parse           (GBytes     *body,
                                                   GError    **error);
 

@@ -2,16 +2,22 @@
 /* crm-sync-round.c — one sync round, blocking, in whatever thread calls it:
  *   1. sign in when there is no token (or the token is refused) and a password is known;
  *   2. push the outbox in batches; each answer is taken in one transaction;
- *   3. a replica that never synced and holds nothing installs a snapshot (resumable: the
- *      download goes to REPLICA.snapshot.part and continues with Range/If-Range);
+ *   3. a replica that never synced and holds nothing installs a snapshot (decompressed
+ *      while it downloads; resumable: the compressed bytes are kept in
+ *      REPLICA.snapshot.part and the download continues with Range/If-Range);
  *   4. pull pages; each page is merged with its cursor in one transaction.
  * Killed anywhere, the next round picks up where this one stopped: the server accepts a
  * pushed op once, the cursor only moves with the page it belongs to. */
 #define G_LOG_DOMAIN "voronka-sync"
+#define _GNU_SOURCE   /* sync_file_range */
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <zstd.h>
 #include <libsoup/soup.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -350,6 +356,142 @@ push_outbox (Http           *http,
 
 /* --- snapshot ------------------------------------------------------------------------------ */
 
+/* The snapshot is an SQLite file compressed with zstd. It is decompressed while it
+ * arrives, straight into REPLICA.snapshot.db, which then becomes the replica. The
+ * compressed bytes are kept in REPLICA.snapshot.part (with the snapshot's ETag in .etag)
+ * so a dropped download resumes: the part is decompressed again (fast) and the rest is
+ * asked for with Range/If-Range. */
+
+#define READ_CHUNK      (1 << 20)
+#define SYNC_EVERY      ((goffset) 64 << 20)
+
+typedef struct {
+  ZSTD_DCtx *dctx;
+  int        fd;          /* REPLICA.snapshot.db */
+  char      *out;
+  gsize      out_size;
+  size_t     last;        /* the last ZSTD_decompressStream result: 0 at a frame's end */
+  goffset    written;
+  goffset    synced;      /* written back up to here (asked for, not waited on) */
+} Inflate;
+
+static void
+inflate_clear (Inflate *z)
+{
+  ZSTD_freeDCtx (z->dctx);
+  if (z->fd >= 0)
+    close (z->fd);
+  g_free (z->out);
+  memset (z, 0, sizeof *z);
+  z->fd = -1;
+}
+
+static gboolean
+inflate_open (Inflate     *z,
+              const char  *path,
+              GError     **error)
+{
+  memset (z, 0, sizeof *z);
+  z->dctx = ZSTD_createDCtx ();
+  z->out_size = 4 << 20;
+  z->out = g_malloc (z->out_size);
+  z->last = 1;
+  z->fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (z->fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not write %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_fd (int          fd,
+          const char  *data,
+          gsize        size,
+          GError     **error)
+{
+  while (size > 0)
+    {
+      gssize n = write (fd, data, size);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not write the account copy: %s"), g_strerror (saved));
+          return FALSE;
+        }
+      data += n;
+      size -= n;
+    }
+  return TRUE;
+}
+
+/* Decompresses @size bytes of the stream into the file. FALSE with G_IO_ERROR_INVALID_DATA
+ * when they are not zstd. */
+static gboolean
+inflate_feed (Inflate     *z,
+              const void  *data,
+              gsize        size,
+              GError     **error)
+{
+  ZSTD_inBuffer in = { data, size, 0 };
+
+  while (in.pos < in.size)
+    {
+      ZSTD_outBuffer out = { z->out, z->out_size, 0 };
+
+      z->last = ZSTD_decompressStream (z->dctx, &out, &in);
+      if (ZSTD_isError (z->last))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s",
+                       ZSTD_getErrorName (z->last));
+          return FALSE;
+        }
+      if (!write_fd (z->fd, z->out, out.pos, error))
+        return FALSE;
+      z->written += out.pos;
+    }
+#ifdef SYNC_FILE_RANGE_WRITE
+  /* start writing back what is decompressed, so the sync before the install does not
+   * wait for all of it */
+  if (z->written - z->synced >= SYNC_EVERY)
+    {
+      sync_file_range (z->fd, z->synced, z->written - z->synced, SYNC_FILE_RANGE_WRITE);
+      z->synced = z->written;
+    }
+#endif
+  return TRUE;
+}
+
+/* Feeds the part downloaded before (a resumed download). */
+static gboolean
+inflate_file (Inflate       *z,
+              const char    *path,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) in = g_file_read (file, cancellable, error);
+  g_autofree char *buffer = g_malloc (READ_CHUNK);
+  gssize got;
+
+  if (in == NULL)
+    return FALSE;
+  while ((got = g_input_stream_read (G_INPUT_STREAM (in), buffer, READ_CHUNK, cancellable,
+                                     error)) > 0)
+    if (!inflate_feed (z, buffer, got, error))
+      return FALSE;
+  return got == 0;
+}
+
 static gboolean
 remove_files (const char *base)
 {
@@ -363,6 +505,16 @@ remove_files (const char *base)
   return TRUE;
 }
 
+static void
+set_damaged (GError      **error,
+             const GError *cause)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+               _("The copy of the account was damaged in transit (%s); the next sync "
+                 "downloads it again"), cause->message);
+}
+
+/* Downloads the snapshot into BASE.db (decompressed as it arrives). */
 static gboolean
 download_snapshot (Http        *http,
                    const char  *base,
@@ -371,16 +523,21 @@ download_snapshot (Http        *http,
 {
   g_autofree char *part = g_strconcat (base, ".part", NULL);
   g_autofree char *etag_path = g_strconcat (base, ".etag", NULL);
+  g_autofree char *db = g_strconcat (base, ".db", NULL);
   g_autofree char *etag = NULL;
+  g_autofree char *buffer = NULL;
   g_autoptr(GFile) file = g_file_new_for_path (part);
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GInputStream) in = NULL;
   g_autoptr(GFileOutputStream) out = NULL;
-  GError *local_error = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Inflate z = { .fd = -1 };
   SoupMessageHeaders *headers;
-  goffset offset = 0, start = 0, end = 0, total = -1;
-  GStatBuf st;
+  goffset offset = 0, start = 0, end = 0, total = -1, received = 0;
   const char *text;
+  GStatBuf st;
+  gboolean ok = FALSE;
+  gssize got;
   guint status;
 
   if (g_stat (part, &st) == 0 && g_file_get_contents (etag_path, &etag, NULL, NULL) && *etag)
@@ -396,7 +553,7 @@ download_snapshot (Http        *http,
   in = soup_session_send (http->session, msg, http->cancellable, &local_error);
   if (in == NULL)
     {
-      transport_error (http, error, local_error);
+      transport_error (http, error, g_steal_pointer (&local_error));
       return FALSE;
     }
   absorb_hlc_header (http, msg);
@@ -423,17 +580,41 @@ download_snapshot (Http        *http,
                    _("The server sent the account without saying which changes it holds"));
       return FALSE;
     }
+  text = soup_message_headers_get_content_type (headers, NULL);
+  if (g_strcmp0 (text, CRM_PROTOCOL_SNAPSHOT_TYPE) != 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                   _("The server sent the account in a form this app cannot read (%s)"),
+                   text ? text : "?");
+      return FALSE;
+    }
+  if (!inflate_open (&z, db, error))
+    goto out;
   if (status == SOUP_STATUS_PARTIAL_CONTENT)
     {
       if (!soup_message_headers_get_content_range (headers, &start, &end, &total) ||
           start != offset)
         {
+          inflate_clear (&z);
           remove_files (base);
           g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
                        _("The server resumed the download at the wrong place; it starts over"));
           return FALSE;
         }
+      if (!inflate_file (&z, part, http->cancellable, &local_error))
+        {
+          inflate_clear (&z);
+          if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          remove_files (base);
+          set_damaged (error, local_error);
+          return FALSE;
+        }
       out = g_file_append_to (file, G_FILE_CREATE_NONE, http->cancellable, error);
+      received = offset;
     }
   else
     {
@@ -442,59 +623,62 @@ download_snapshot (Http        *http,
       total = soup_message_headers_get_content_length (headers);
       out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, http->cancellable, error);
       if (out != NULL && !g_file_set_contents (etag_path, new_etag ? new_etag : "", -1, error))
-        return FALSE;
+        goto out;
     }
-  if (out == NULL ||
-      g_output_stream_splice (G_OUTPUT_STREAM (out), in,
-                              G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-                              G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                              http->cancellable, &local_error) < 0)
+  if (out == NULL)
+    goto out;
+
+  buffer = g_malloc (READ_CHUNK);
+  while ((got = g_input_stream_read (in, buffer, READ_CHUNK, http->cancellable,
+                                     &local_error)) > 0)
     {
-      if (local_error != NULL)
-        transport_error (http, error, local_error);
-      return FALSE;
+      if (!g_output_stream_write_all (G_OUTPUT_STREAM (out), buffer, got, NULL,
+                                      http->cancellable, error))
+        goto out;
+      received += got;
+      if (!inflate_feed (&z, buffer, got, &local_error))
+        {
+          remove_files (base);
+          set_damaged (error, local_error);
+          goto out;
+        }
     }
-  if (total > 0 && g_stat (part, &st) == 0 && st.st_size != total)
+  if (got < 0)
+    {
+      transport_error (http, error, g_steal_pointer (&local_error));
+      goto out;
+    }
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), http->cancellable, error))
+    goto out;
+  if (total > 0 && received != total)
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
                    _("The download of the account stopped early; the next sync continues it"));
-      return FALSE;
+      goto out;
     }
-  return TRUE;
-}
+  if (z.last != 0)
+    {
+      g_autoptr(GError) cause = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                                     "the compressed stream is cut short");
+      remove_files (base);
+      set_damaged (error, cause);
+      goto out;
+    }
+  ok = TRUE;
 
-static gboolean
-decompress (const char    *source,
-            const char    *target,
-            GCancellable  *cancellable,
-            GError       **error)
-{
-  g_autoptr(GFile) in_file = g_file_new_for_path (source);
-  g_autoptr(GFile) out_file = g_file_new_for_path (target);
-  g_autoptr(GFileInputStream) in = g_file_read (in_file, cancellable, error);
-  g_autoptr(GZlibDecompressor) decompressor = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-  g_autoptr(GInputStream) zin = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
-
-  if (in == NULL)
-    return FALSE;
-  zin = g_converter_input_stream_new (G_INPUT_STREAM (in), G_CONVERTER (decompressor));
-  out = g_file_replace (out_file, NULL, FALSE, G_FILE_CREATE_NONE, cancellable, error);
-  return out != NULL &&
-         g_output_stream_splice (G_OUTPUT_STREAM (out), zin,
-                                 G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-                                 G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, cancellable, error) >= 0;
+out:
+  inflate_clear (&z);
+  return ok;
 }
 
 static gboolean
 install_snapshot (Http           *http,
-                  CrmStore       *store,
+                  CrmStore      **store,
                   CrmSyncReport  *report,
                   GError        **error)
 {
   g_autofree char *base = g_strconcat (http->round->replica_path, ".snapshot", NULL);
   g_autofree char *db = g_strconcat (base, ".db", NULL);
-  g_autofree char *part = g_strconcat (base, ".part", NULL);
   g_autoptr(GError) local_error = NULL;
   gint64 seq = 0;
   gint64 start = g_get_monotonic_time ();
@@ -518,18 +702,8 @@ install_snapshot (Http           *http,
       if (!download_snapshot (http, base, &seq, error))
         return FALSE;
     }
-  g_debug ("Snapshot at %" G_GINT64_FORMAT " downloaded in %.2f s", seq,
+  g_debug ("Snapshot at %" G_GINT64_FORMAT " downloaded and decompressed in %.2f s", seq,
            (g_get_monotonic_time () - start) / 1e6);
-  start = g_get_monotonic_time ();
-  if (!decompress (part, db, http->cancellable, &local_error))
-    {
-      remove_files (base);
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
-                   _("The copy of the account was damaged in transit (%s); the next sync "
-                     "downloads it again"), local_error->message);
-      return FALSE;
-    }
-  g_debug ("Snapshot decompressed in %.2f s", (g_get_monotonic_time () - start) / 1e6);
   start = g_get_monotonic_time ();
   if (!crm_sync_store_install_snapshot (store, db, seq, http->hlc, error))
     return FALSE;
@@ -543,28 +717,31 @@ install_snapshot (Http           *http,
 
 static gboolean
 pull_pages (Http           *http,
-            CrmStore       *store,
+            CrmStore      **store_ptr,
             CrmSyncReport  *report,
             gboolean        snapshot_done,
             GError        **error)
 {
   for (;;)
     {
+      CrmStore *store = *store_ptr;
       gint64 cursor = MAX (crm_sync_store_get_cursor (store), 0);
       g_autofree char *path = g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%u",
                                                CRM_PROTOCOL_PATH_PULL, cursor,
                                                http->round->page_size);
       g_autoptr(GError) local_error = NULL;
+      gint64 t0 = g_get_monotonic_time ();
       g_autoptr(GBytes) answer = send_authorized (http, "GET", path, NULL, &local_error);
       g_autoptr(CrmPullPage) page = NULL;
       guint merged = 0, conflicts = 0;
+      gint64 t1 = g_get_monotonic_time (), t2;
 
       if (answer == NULL &&
           g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED) &&
           !snapshot_done)
         {
           /* everything local is pushed by now, so a fresh copy loses nothing */
-          if (!install_snapshot (http, store, report, error))
+          if (!install_snapshot (http, store_ptr, report, error))
             return FALSE;
           snapshot_done = TRUE;
           continue;
@@ -577,6 +754,7 @@ pull_pages (Http           *http,
       page = crm_pull_page_parse (answer, error);
       if (page == NULL)
         return FALSE;
+      t2 = g_get_monotonic_time ();
       if (page->ops->len == 0 && page->more)
         {
           g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
@@ -585,6 +763,9 @@ pull_pages (Http           *http,
         }
       if (!crm_sync_store_apply_page (store, page, &merged, &conflicts, error))
         return FALSE;
+      g_debug ("Pulled %u ops (%" G_GSIZE_FORMAT " bytes): request %.1f ms, parse %.1f ms, "
+               "merge %.1f ms", page->ops->len, g_bytes_get_size (answer), (t1 - t0) / 1e3,
+               (t2 - t1) / 1e3, (g_get_monotonic_time () - t2) / 1e3);
       report->pulled += merged;
       report->conflicts += conflicts;
       report->cursor = page->next;
@@ -624,8 +805,8 @@ crm_sync_round_run (CrmSyncRound  *round,
         }
     }
   ok = push_outbox (&http, store, report, error) &&
-       (!fresh || install_snapshot (&http, store, report, error)) &&
-       pull_pages (&http, store, report, fresh, error) &&
+       (!fresh || install_snapshot (&http, &store, report, error)) &&
+       pull_pages (&http, &store, report, fresh, error) &&
        crm_sync_store_mark_synced (store, http.hlc, error);
   if (ok && http.new_session != NULL)
     {

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-sync-snapshot.c — installing the server's copy of the account into a replica.
  *
- * An empty replica (a new device) takes the copy whole: the copy is prepared in place
- * (this device's id and settings, the history marked as not made here, the cursor) and
- * then written over the replica page by page with SQLite's backup API in one
- * transaction — no row is re-inserted and no index rebuilt, which is what makes a new
- * device fast. A replica that holds something (it came back after the server's history
- * horizon) keeps its id, settings, conflict records and unpushed ops: its tables are
- * replaced row by row inside one transaction and the unpushed ops applied again. */
+ * An empty replica (a new device) takes the copy whole: the downloaded file is prepared
+ * in place (this device's id and settings, the cursor) and renamed over the replica — no
+ * row is re-inserted, no index rebuilt and no page copied, which is what makes a new
+ * device fast (when another connection has the replica open, the pages are copied into
+ * it with SQLite's backup API instead). A replica that holds something (it came back
+ * after the server's history horizon) keeps its id, settings, conflict records and
+ * unpushed ops: its tables are replaced row by row inside one transaction and the
+ * unpushed ops applied again. */
 #define G_LOG_DOMAIN "voronka-sync"
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "crm-sync-store.h"
+#include "crm-hlc.h"
 #include "crm-schema.h"
 #include "crm-store-private.h"
 #include "crm-store-sync-private.h"
@@ -93,41 +99,39 @@ snapshot_failed (sqlite3     *db,
   return FALSE;
 }
 
-/* Makes the copy this replica's: its meta (device id…) and conflict records, the
- * server's history as ops made elsewhere (this device's own acknowledged), the cursor. */
+/* Makes the copy this replica's: its meta (device id…), conflict records and the cursor;
+ * @out_hlc: the server's clock stored in the copy. The server sends every op as made
+ * elsewhere (local = 0, pushed = 0), which is right for an empty replica: it never made
+ * an op, so none of the copy's ops is its own — no pass over the history is needed. */
 static gboolean
 prepare_copy (CrmStore    *store,
               sqlite3     *copy,
               gint64       seq,
+              guint64     *out_hlc,
               GError     **error)
 {
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
 
+  *out_hlc = 0;
+  if (sqlite3_prepare_v2 (copy, "SELECT value FROM meta WHERE key = 'hlc'", -1, &stmt,
+                          NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    crm_hlc_parse ((const char *) sqlite3_column_text (stmt, 0), out_hlc);
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
   if (sqlite3_prepare_v2 (copy, "ATTACH DATABASE ?1 AS mine", -1, &stmt, NULL) != SQLITE_OK)
     return snapshot_failed (copy, "reading this replica", error);
   sqlite3_bind_text (stmt, 1, crm_store_get_path (store), -1, SQLITE_TRANSIENT);
   ok = sqlite3_step (stmt) == SQLITE_DONE;
   sqlite3_finalize (stmt);
+  stmt = NULL;
   if (!ok)
     return snapshot_failed (copy, "reading this replica", error);
 
-  ok = sqlite3_exec (copy, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
-       sqlite3_prepare_v2 (copy,
-         "UPDATE changelog SET local = (device = ?1),"
-         " pushed = CASE WHEN device = ?1 THEN seq ELSE 0 END"
-         " WHERE local != (device = ?1) OR pushed != CASE WHEN device = ?1 THEN seq ELSE 0 END",
-         -1, &stmt, NULL) == SQLITE_OK;
-  if (ok)
-    {
-      sqlite3_bind_text (stmt, 1, crm_store_get_device_id (store), -1, SQLITE_TRANSIENT);
-      ok = sqlite3_step (stmt) == SQLITE_DONE;
-    }
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-  ok = ok &&
-       sqlite3_exec (copy, "DELETE FROM main.meta; INSERT INTO main.meta SELECT * FROM mine.meta;"
+  ok = sqlite3_exec (copy, "BEGIN;"
+                           "DELETE FROM main.meta; INSERT INTO main.meta SELECT * FROM mine.meta;"
                            "DELETE FROM main.conflict;"
                            "INSERT INTO main.conflict SELECT * FROM mine.conflict;",
                      NULL, NULL, NULL) == SQLITE_OK &&
@@ -140,6 +144,7 @@ prepare_copy (CrmStore    *store,
       ok = sqlite3_step (stmt) == SQLITE_DONE;
     }
   sqlite3_finalize (stmt);
+  /* the commit syncs the file: the downloaded pages are on disk before it is the replica */
   ok = ok && sqlite3_exec (copy, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
   if (!ok)
     {
@@ -150,12 +155,26 @@ prepare_copy (CrmStore    *store,
   return ok;
 }
 
+/* The clock moves past everything in the copy. */
 static gboolean
-install_whole (CrmStore    *store,
-               const char  *snapshot_path,
-               gint64       seq,
+absorb_clocks (CrmStore    *store,
                guint64      server_hlc,
+               guint64      copy_hlc,
                GError     **error)
+{
+  if (!_crm_store_begin (store, error))
+    return FALSE;
+  _crm_store_absorb_hlc (store, server_hlc);
+  _crm_store_absorb_hlc (store, copy_hlc);
+  return _crm_store_commit (store, error);
+}
+
+/* Another connection has the replica open: its pages are overwritten with the copy's
+ * (SQLite's backup API, one write transaction), so that connection sees the account. */
+static gboolean
+copy_pages (CrmStore    *store,
+            const char  *snapshot_path,
+            GError     **error)
 {
   sqlite3 *db = _crm_store_get_db (store);
   sqlite3 *copy = NULL;
@@ -163,20 +182,12 @@ install_whole (CrmStore    *store,
   gboolean ok = FALSE;
   int rc;
 
-  if (sqlite3_open_v2 (snapshot_path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2 (snapshot_path, &copy, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
     {
       snapshot_failed (copy, "opening it", error);
       sqlite3_close (copy);
       return FALSE;
     }
-  sqlite3_busy_timeout (copy, 5000);
-  if (!prepare_copy (store, copy, seq, error))
-    {
-      sqlite3_close (copy);
-      return FALSE;
-    }
-
-  /* every page in one step: one write transaction on the replica, all or nothing */
   backup = sqlite3_backup_init (db, "main", copy, "main");
   if (backup == NULL)
     snapshot_failed (db, "copying it", error);
@@ -192,15 +203,76 @@ install_whole (CrmStore    *store,
         }
     }
   sqlite3_close (copy);
+  /* the replica stays in WAL mode */
+  return ok && exec_sql (store, "PRAGMA journal_mode = WAL", error);
+}
+
+static gboolean
+sync_folder (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = g_open (dir, O_RDONLY | O_DIRECTORY, 0);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = fsync (fd) == 0;
+  close (fd);
+  return ok;
+}
+
+/* The prepared copy becomes the replica: renamed over the empty one, so nothing is
+ * copied twice. That needs the replica to be ours alone; SQLite removes REPLICA-wal when
+ * its last connection closes, so a -wal left after closing ours means someone else has
+ * it open, and the pages are copied into it instead. @store is reopened either way. */
+static gboolean
+install_whole (CrmStore   **store,
+               const char  *snapshot_path,
+               gint64       seq,
+               guint64      server_hlc,
+               GError     **error)
+{
+  g_autofree char *path = g_strdup (crm_store_get_path (*store));
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_autofree char *journal = g_strconcat (path, "-journal", NULL);
+  sqlite3 *copy = NULL;
+  guint64 copy_hlc = 0;
+  gboolean ok;
+
+  if (sqlite3_open_v2 (snapshot_path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    {
+      snapshot_failed (copy, "opening it", error);
+      sqlite3_close (copy);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (copy, 5000);
+  ok = prepare_copy (*store, copy, seq, &copy_hlc, error);
+  sqlite3_close (copy);
   if (!ok)
     return FALSE;
 
-  /* the replica stays in WAL mode; the clock moves past everything copied */
-  if (!exec_sql (store, "PRAGMA journal_mode = WAL", error) || !_crm_store_begin (store, error))
-    return FALSE;
-  _crm_store_absorb_hlc (store, server_hlc);
-  _crm_store_absorb_hlc (store, (guint64) query_int (db, "SELECT max (hlc) FROM changelog"));
-  return _crm_store_commit (store, error);
+  g_clear_object (store);
+  if (g_file_test (wal, G_FILE_TEST_EXISTS))
+    {
+      *store = crm_store_open (path, error);
+      return *store != NULL && copy_pages (*store, snapshot_path, error) &&
+             absorb_clocks (*store, server_hlc, copy_hlc, error);
+    }
+  g_unlink (shm);
+  g_unlink (journal);
+  if (g_rename (snapshot_path, path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED,
+                   _("Could not install the account copy (%s): %s"), path, g_strerror (saved));
+      *store = crm_store_open (path, NULL);
+      return FALSE;
+    }
+  sync_folder (path);
+  *store = crm_store_open (path, error);
+  return *store != NULL && absorb_clocks (*store, server_hlc, copy_hlc, error);
 }
 
 /* --- a replica with data of its own: row by row --------------------------------------------- */
@@ -336,7 +408,7 @@ install_rows (CrmStore    *store,
 }
 
 gboolean
-crm_sync_store_install_snapshot (CrmStore    *store,
+crm_sync_store_install_snapshot (CrmStore   **store,
                                  const char  *snapshot_path,
                                  gint64       seq,
                                  guint64      server_hlc,
@@ -347,7 +419,7 @@ crm_sync_store_install_snapshot (CrmStore    *store,
   if (!check_snapshot (snapshot_path, &version, error))
     return FALSE;
   /* a copy of an older schema goes row by row, so this replica keeps its own schema */
-  if (crm_sync_store_is_empty (store) && version == CRM_SCHEMA_VERSION)
+  if (crm_sync_store_is_empty (*store) && version == CRM_SCHEMA_VERSION)
     return install_whole (store, snapshot_path, seq, server_hlc, error);
-  return install_rows (store, snapshot_path, seq, server_hlc, error);
+  return install_rows (*store, snapshot_path, seq, server_hlc, error);
 }

@@ -52,8 +52,10 @@ gboolean    crm_sync_store_apply_page          (CrmStore    *store,
                                                 GError     **error);
 /* Replaces the replica's entities and history by the snapshot at @snapshot_path (an
  * uncompressed replica valid at server sequence @seq), keeping this device's id, its
- * settings, its conflict records and any op not pushed yet (applied again on top). */
-gboolean    crm_sync_store_install_snapshot    (CrmStore    *store,
+ * settings, its conflict records and any op not pushed yet (applied again on top). An
+ * empty replica takes the file itself: @snapshot_path is moved over it and *@store is
+ * reopened (also on failure, when it can be). */
+gboolean    crm_sync_store_install_snapshot    (CrmStore   **store,
                                                 const char  *snapshot_path,
                                                 gint64       seq,
                                                 guint64      server_hlc,
