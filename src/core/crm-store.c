@@ -686,10 +686,12 @@ bind_value (sqlite3_stmt    *stmt,
     }
 }
 
-/* Rebuild the derived search words of a contact (name words and phone digits). */
+/* Rebuild the derived search words of a contact (name words and phone digits); a
+ * contact the op just created has none to remove. */
 static gboolean
 refresh_contact_tokens (CrmStore    *self,
                         const char  *contact_id,
+                        gboolean     created,
                         GError     **error)
 {
   sqlite3_stmt *stmt;
@@ -702,12 +704,15 @@ refresh_contact_tokens (CrmStore    *self,
   gpointer key;
   gpointer value;
 
-  stmt = _crm_store_prepare (self, "DELETE FROM contact_token WHERE contact = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, contact_id);
-  if (!step_done (self, stmt, "updating the contact search", error))
-    return FALSE;
+  if (!created)
+    {
+      stmt = _crm_store_prepare (self, "DELETE FROM contact_token WHERE contact = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, contact_id);
+      if (!step_done (self, stmt, "updating the contact search", error))
+        return FALSE;
+    }
 
   stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
   if (stmt == NULL)
@@ -1063,7 +1068,7 @@ apply_op_fields (CrmStore     *self,
   if (!step_done (self, stmt, "writing an entity", error))
     return FALSE;
 
-  if (search_changed && !refresh_contact_tokens (self, op->entity_id, error))
+  if (search_changed && !refresh_contact_tokens (self, op->entity_id, !exists, error))
     return FALSE;
   return TRUE;
 }
