@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench-generate.c — `voronka-bench-generate`: writes the large truck-dealer account
  * (bench-account.c) into a new replica through the one write path and prints what it
- * wrote and how fast, one figure a line. bench/generate is the wrapper people call. */
+ * wrote and how fast, one figure a line; with --server-data, also (or, when the replica
+ * exists, only) that account as an account of a voronka-server data folder.
+ * bench/generate is the wrapper people call. */
 #define G_LOG_DOMAIN "voronka-bench"
 
 #include "config.h"
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 
 #include "bench-account.h"
+#include "bench-server.h"
 #include "bench-util.h"
 #include "crm-store-private.h"
 #include "crm-template.h"
@@ -50,6 +53,31 @@ print_counts (CrmStore *store)
     bench_figure (counts[i].name, count_rows (store, counts[i].sql), counts[i].unit, NULL);
 }
 
+/* The replica as the account @name of the server data folder @data; the admin's
+ * password is the first line of standard input. */
+static gboolean
+write_server_account (const char  *server_bin,
+                      const char  *data,
+                      const char  *replica,
+                      const char  *name,
+                      GError     **error)
+{
+  char line[1024];
+  g_autofree char *password = NULL;
+
+  if (fgets (line, sizeof line, stdin) == NULL || *g_strchomp (line) == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "--server-data: give the account admin's password on standard input");
+      return FALSE;
+    }
+  password = g_strdup (line);
+  if (!bench_server_write_account (server_bin, data, replica, name, "admin", password, error))
+    return FALSE;
+  g_printerr ("# account «%s» (admin: admin) written to %s\n", name, data);
+  return TRUE;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -60,6 +88,9 @@ main (int    argc,
   g_autofree char *now_text = NULL;
   gboolean force = FALSE;
   gboolean quiet = FALSE;
+  g_autofree char *server_data = NULL;
+  g_autofree char *server_bin = NULL;
+  g_autofree char *account_name = NULL;
   const GOptionEntry entries[] = {
     { "scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
       "Size factor: 1 is the full account (100 000 contacts, 200 000 deals…)", "F" },
@@ -69,6 +100,13 @@ main (int    argc,
       "The pinned clock (default " DEFAULT_NOW ")", "ISO-8601" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, "Replace an existing file", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress lines on stderr", NULL },
+    { "server-data", 0, 0, G_OPTION_ARG_FILENAME, &server_data,
+      "Also write the account into this voronka-server data folder (the admin's password "
+      "on standard input); an existing REPLICA is used as it is", "DIR" },
+    { "server", 0, 0, G_OPTION_ARG_FILENAME, &server_bin,
+      "The voronka-server program (default: voronka-server)", "PATH" },
+    { "account", 0, 0, G_OPTION_ARG_STRING, &account_name,
+      "The server account's name (default: bench)", "NAME" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA — write the large account");
@@ -88,7 +126,8 @@ main (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 || scale <= 0 ||
       batch <= 0)
     {
-      g_printerr ("%s\nUsage: %s [--scale F] [--seed N] [--batch N] REPLICA\n",
+      g_printerr ("%s\nUsage: %s [--scale F] [--seed N] [--batch N] [--server-data DIR]"
+                  " REPLICA\n",
                   error ? error->message : "", argv[0]);
       return 2;
     }
@@ -96,6 +135,14 @@ main (int    argc,
     {
       g_printerr ("--now: “%s” is not a date and time like %s\n", now_text, DEFAULT_NOW);
       return 2;
+    }
+  if (server_data != NULL && !force && g_file_test (argv[1], G_FILE_TEST_EXISTS))
+    {
+      /* the account generated before, as it is */
+      if (!write_server_account (server_bin ? server_bin : "voronka-server", server_data,
+                                 argv[1], account_name ? account_name : "bench", &error))
+        goto failed;
+      return 0;
     }
   if (force)
     bench_remove_db (argv[1]);
@@ -137,6 +184,11 @@ main (int    argc,
   bench_figure ("generate.write_rate", ops / MAX (seconds, 1e-6), "ops/s", NULL);
   bench_figure ("generate.changes_per_changeset", batch, "changes", NULL);
   bench_figure ("generate.replica_size", bench_file_size (argv[1]) / 1048576.0, "MB", NULL);
+  g_clear_object (&store);
+  if (server_data != NULL &&
+      !write_server_account (server_bin ? server_bin : "voronka-server", server_data, argv[1],
+                             account_name ? account_name : "bench", &error))
+    goto failed;
   return 0;
 
 failed:

@@ -21,6 +21,7 @@
 
 #include <libsoup/soup.h>
 
+#include "bench-server.h"
 #include "bench-util.h"
 #include "crm-hlc.h"
 #include "crm-protocol.h"
@@ -59,41 +60,6 @@ static void
 die_with_parent (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-admin (Bench       *bench,
-       const char  *first_arg,
-       ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-    G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  va_list ap;
-
-  g_ptr_array_add (argv, (gpointer) bench->server_bin);
-  g_ptr_array_add (argv, "--data");
-  g_ptr_array_add (argv, bench->data);
-  va_start (ap, first_arg);
-  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  if (process == NULL ||
-      !g_subprocess_communicate_utf8 (process, PASSWORD "\n", NULL, NULL, &err, &error))
-    return fail (error, "voronka-server");
-  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
-    {
-      g_printerr ("bench-sync: voronka-server %s failed: %s\n", first_arg, err);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static gboolean
@@ -155,95 +121,6 @@ stop_server (Bench *bench)
 }
 
 /* The one .db file in DATA/accounts other than those in @known. */
-static char *
-new_account_file (Bench      *bench,
-                  GPtrArray  *known)
-{
-  g_autofree char *dir_path = g_build_filename (bench->data, "accounts", NULL);
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      char *path;
-
-      if (!g_str_has_suffix (name, ".db"))
-        continue;
-      path = g_build_filename (dir_path, name, NULL);
-      if (!g_ptr_array_find_with_equal_func (known, path, g_str_equal, NULL))
-        {
-          g_ptr_array_add (known, path);
-          return g_strdup (path);
-        }
-      g_free (path);
-    }
-  return NULL;
-}
-
-static gboolean
-copy_file (const char  *from,
-           const char  *to,
-           GError     **error)
-{
-  g_autoptr(GFile) source = g_file_new_for_path (from);
-  g_autoptr(GFile) dest = g_file_new_for_path (to);
-
-  return g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, error);
-}
-
-/* Replaces the account replica @account_file by a copy of the generated replica, with
- * the user entity the server's admin points at. */
-static gboolean
-install_account (Bench      *bench,
-                 const char *account_file)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CrmStore) store = NULL;
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autofree char *admin_id = NULL;
-  g_autofree char *wal = g_strconcat (bench->replica, "-wal", NULL);
-  g_autofree char *account_wal = g_strconcat (account_file, "-wal", NULL);
-  sqlite3_stmt *stmt;
-  CrmChange *change;
-  gint64 start = bench_now_us ();
-
-  store = crm_store_open (account_file, &error);
-  if (store == NULL)
-    return fail (error, account_file);
-  stmt = _crm_store_prepare (store, "SELECT id FROM user WHERE name = 'admin'", &error);
-  if (stmt == NULL)
-    return fail (error, "reading the admin user");
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    admin_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  g_clear_object (&store);
-  if (admin_id == NULL)
-    return fail (NULL, "the new account has no admin user entity");
-
-  bench_remove_db (account_file);
-  if (!copy_file (bench->replica, account_file, &error) ||
-      (g_file_test (wal, G_FILE_TEST_EXISTS) && !copy_file (wal, account_wal, &error)))
-    return fail (error, "copying the replica into the server");
-  store = crm_store_open (account_file, &error);
-  if (store == NULL)
-    return fail (error, account_file);
-  /* on a server the history was pushed by devices: made elsewhere, not here (the
-   * generator made all of it locally) */
-  if (sqlite3_exec (_crm_store_get_db (store), "UPDATE changelog SET local = 0, pushed = 0"
-                    " WHERE local = 1", NULL, NULL, NULL) != SQLITE_OK)
-    return fail (NULL, "marking the account's history as pushed");
-  change = crm_changeset_create (changeset, "user", admin_id);
-  crm_change_set_string (change, "name", "admin");
-  crm_change_set_string (change, "role", "admin");
-  if (!crm_store_apply (store, changeset, &error) ||
-      !crm_store_set_meta (store, "server.account", "bench", &error) ||
-      !crm_store_checkpoint (store, &error))
-    return fail (error, "adding the admin user entity");
-  g_printerr ("# server account: %s copied in %.1f s (%.0f MB, %" G_GINT64_FORMAT " ops)\n",
-              bench->replica, (bench_now_us () - start) / 1e6,
-              bench_file_size (account_file) / 1048576.0, crm_store_get_log_length (store));
-  return TRUE;
-}
 
 /* ─────────────────────────────── bounded sync rounds ─────────────────────────── */
 
@@ -819,8 +696,6 @@ main (int    argc,
 {
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA");
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *account_file = NULL;
   gboolean quick = FALSE;
   char *server_bin = NULL;
   Bench bench = { 0 };
@@ -850,16 +725,17 @@ main (int    argc,
   bench.log = g_build_filename (bench.tmp, "serve.log", NULL);
   bench.cert = g_build_filename (bench.data, "tls", "cert.pem", NULL);
 
-  ok = admin (&bench, "account", "create", "bench", "--template", "truck-dealer",
-              "--admin", "admin", "--password-stdin", NULL) &&
-       (account_file = new_account_file (&bench, known)) != NULL &&
-       install_account (&bench, account_file) &&
-       admin (&bench, "account", "create", "fleet", "--template", "truck-dealer",
-              "--admin", "fleet-admin", "--password-stdin", NULL) &&
-       admin (&bench, "account", "create", "replicas", "--template", "truck-dealer",
-              "--admin", "replica-admin", "--password-stdin", NULL) &&
-       start_server (&bench) &&
-       bench_devices (&bench);
+  ok = bench_server_write_account (bench.server_bin, bench.data, bench.replica, "bench",
+                                   "admin", PASSWORD, &error) &&
+       bench_server_admin (bench.server_bin, bench.data, PASSWORD, &error, "account", "create",
+                           "fleet", "--template", "truck-dealer", "--admin", "fleet-admin",
+                           "--password-stdin", NULL) &&
+       bench_server_admin (bench.server_bin, bench.data, PASSWORD, &error, "account", "create",
+                           "replicas", "--template", "truck-dealer", "--admin",
+                           "replica-admin", "--password-stdin", NULL);
+  if (!ok)
+    fail (error, "setting up the server's accounts");
+  ok = ok && start_server (&bench) && bench_devices (&bench);
   if (bench.server != NULL && ok)
     ok = bench_clients (&bench);
   if (bench.server != NULL && ok)
@@ -876,7 +752,12 @@ main (int    argc,
         }
     }
   if (g_getenv ("VORONKA_BENCH_SERVER_LOG") != NULL)   /* the server's request log, kept */
-    copy_file (bench.log, g_getenv ("VORONKA_BENCH_SERVER_LOG"), NULL);
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (bench.log);
+      g_autoptr(GFile) to = g_file_new_for_path (g_getenv ("VORONKA_BENCH_SERVER_LOG"));
+
+      g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL);
+    }
   {
     /* the temporary folder with the server's data and every replica */
     g_autoptr(GSubprocess) rm = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, NULL, "rm", "-rf",
