@@ -593,7 +593,8 @@ test_search_follows_changes (Fixture       *f,
 }
 
 /* A replica written before schema 2 gets the indexes and a filled prefix table (and the
- * companies index of schema 3, and schema 4's deal indexes without the hlc). */
+ * companies index of schema 3, schema 4's deal indexes without the hlc, schema 5's
+ * prefix table keyed by contact). */
 static void
 test_migration (Fixture       *f,
                 gconstpointer  data)
@@ -638,6 +639,17 @@ test_migration (Fixture       *f,
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
     g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, 1);
+    sqlite3_reset (stmt);
+  }
+  {
+    /* schema 5: the prefix table keyed by contact first */
+    sqlite3_stmt *stmt = _crm_store_prepare (f->store,
+      "SELECT i.name FROM pragma_index_list ('contact_prefix') l,"
+      " pragma_index_info (l.name) i WHERE l.origin = 'pk' AND i.seqno = 0", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "contact");
     sqlite3_reset (stmt);
   }
 }
