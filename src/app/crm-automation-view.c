@@ -15,15 +15,14 @@
 
 struct _CrmAutomationView
 {
-  GtkWidget   parent_instance;
+  GtkWidget      parent_instance;
 
-  CrmContext *context;
-  gboolean    dirty;
-  guint       reload_id;
-  guint       n_rules;
+  CrmContext    *context;
+  CrmLazyReload  reload;
+  guint          n_rules;
 
-  GtkStack   *stack;
-  GtkListBox *rule_list;
+  GtkStack      *stack;
+  GtkListBox    *rule_list;
 };
 
 G_DEFINE_FINAL_TYPE (CrmAutomationView, crm_automation_view, GTK_TYPE_WIDGET)
@@ -96,12 +95,11 @@ crm_automation_view_reload (CrmAutomationView *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) rules = NULL;
-  GtkWidget *child;
   JsonArray *array;
 
   g_return_if_fail (CRM_IS_AUTOMATION_VIEW (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   rules = crm_rules_list (crm_context_get_store (self->context), &error);
@@ -110,8 +108,7 @@ crm_automation_view_reload (CrmAutomationView *self)
       g_warning ("Could not read the rules: %s", error->message);
       return;
     }
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->rule_list))) != NULL)
-    gtk_list_box_remove (self->rule_list, child);
+  crm_list_box_remove_all (self->rule_list);
 
   array = json_node_get_array (rules);
   self->n_rules = json_array_get_length (array);
@@ -119,13 +116,10 @@ crm_automation_view_reload (CrmAutomationView *self)
     {
       JsonObject *rule = json_array_get_object_element (array, i);
       g_autofree char *summary = describe_rule (rule);
-      GtkWidget *row = adw_action_row_new ();
+      const char *name = json_object_get_string_member_with_default (rule, "name", "");
+      GtkWidget *row = crm_text_row_new (name, summary);
       GtkWidget *toggle = gtk_switch_new ();
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                     json_object_get_string_member_with_default (rule, "name", ""));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), summary);
       gtk_widget_set_valign (toggle, GTK_ALIGN_CENTER);
       g_object_set_data (G_OBJECT (toggle), "updating", GINT_TO_POINTER (1));
       gtk_switch_set_active (GTK_SWITCH (toggle),
@@ -148,25 +142,10 @@ crm_automation_view_get_n_rules (CrmAutomationView *self)
   return self->n_rules;
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmAutomationView *self = user_data;
-
-  self->reload_id = 0;
-  crm_automation_view_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmAutomationView *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -175,28 +154,24 @@ crm_automation_view_map (GtkWidget *widget)
   CrmAutomationView *self = CRM_AUTOMATION_VIEW (widget);
 
   GTK_WIDGET_CLASS (crm_automation_view_parent_class)->map (widget);
-  if (self->dirty)
-    crm_automation_view_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 static void
 set_context (CrmAutomationView *self,
              CrmContext        *context)
 {
-  if (self->context == context)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
   if (context != NULL)
     g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->dirty = TRUE;
+  self->reload.dirty = TRUE;
 }
 
 static void
 crm_automation_view_dispose (GObject *object)
 {
-  g_clear_handle_id (&CRM_AUTOMATION_VIEW (object)->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&CRM_AUTOMATION_VIEW (object)->reload);
   set_context (CRM_AUTOMATION_VIEW (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_AUTOMATION_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
@@ -249,12 +224,8 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
   object_class->set_property = crm_automation_view_set_property;
   widget_class->map = crm_automation_view_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -267,5 +238,7 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
 static void
 crm_automation_view_init (CrmAutomationView *self)
 {
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self),
+                        (CrmReloadFunc) crm_automation_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

@@ -68,10 +68,7 @@ card_activated_cb (CrmBoardColumn *self,
 static void
 clear_cards (CrmBoardColumn *self)
 {
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->card_list))) != NULL)
-    gtk_list_box_remove (self->card_list, child);
+  crm_list_box_remove_all (self->card_list);
 }
 
 /* Builds card widgets up to the @upto-th; once all are built, the "Show more" button

@@ -31,8 +31,7 @@ struct _CrmBoard
   char           *title;
   char           *subtitle;
   char           *focus_deal_id;   /* a moved card to focus after the next reload */
-  gboolean        dirty;
-  guint           reload_id;
+  CrmLazyReload   reload;
   GdkFrameClock  *paint_clock;     /* waiting for a frame to build the pending cards */
   gulong          painted_id;
   guint           pending_id;      /* building the pending cards */
@@ -181,7 +180,7 @@ crm_board_reload (CrmBoard *self)
 
   g_return_if_fail (CRM_IS_BOARD (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   pipeline = self->context != NULL ? crm_context_find_pipeline (self->context, self->pipeline_id) : NULL;
   if (pipeline == NULL)
     {
@@ -270,25 +269,10 @@ crm_board_reload (CrmBoard *self)
     }
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmBoard *self = user_data;
-
-  self->reload_id = 0;
-  crm_board_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmBoard *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -297,9 +281,7 @@ crm_board_map (GtkWidget *widget)
   CrmBoard *self = CRM_BOARD (widget);
 
   GTK_WIDGET_CLASS (crm_board_parent_class)->map (widget);
-  if (self->dirty)
-    crm_board_reload (self);
-  else
+  if (!crm_lazy_reload_flush (&self->reload))
     schedule_pending (self);
 }
 
@@ -317,7 +299,8 @@ crm_board_set_pipeline (CrmBoard   *self,
 {
   g_return_if_fail (CRM_IS_BOARD (self));
 
-  if (g_strcmp0 (self->pipeline_id, pipeline_id) == 0 && !self->dirty && self->columns->len > 0)
+  if (g_strcmp0 (self->pipeline_id, pipeline_id) == 0 && !self->reload.dirty &&
+      self->columns->len > 0)
     return;
   g_free (self->pipeline_id);
   self->pipeline_id = g_strdup (pipeline_id);
@@ -383,7 +366,7 @@ focus_card (CrmBoard   *self,
 {
   g_free (self->focus_deal_id);
   self->focus_deal_id = g_strdup (deal_id);
-  if (self->reload_id == 0)
+  if (self->reload.idle_id == 0)
     {
       CrmDealCard *card = crm_board_find_card (self, deal_id);
 
@@ -472,12 +455,7 @@ static void
 set_context (CrmBoard   *self,
              CrmContext *context)
 {
-  if (self->context == context)
-    return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
-  if (context == NULL)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
     return;
   g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
   g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (reload_or_mark), self);
@@ -489,7 +467,7 @@ crm_board_dispose (GObject *object)
 {
   CrmBoard *self = CRM_BOARD (object);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&self->reload);
   stop_pending (self);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_BOARD);
@@ -563,15 +541,9 @@ crm_board_class_init (CrmBoardClass *klass)
   widget_class->map = crm_board_map;
   widget_class->unmap = crm_board_unmap;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_SUBTITLE] =
-    g_param_spec_string ("subtitle", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
+  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -588,5 +560,6 @@ static void
 crm_board_init (CrmBoard *self)
 {
   self->columns = g_ptr_array_new ();
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_board_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

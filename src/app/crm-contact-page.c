@@ -25,8 +25,7 @@ struct _CrmContactPage
   char                *kind;        /* "contact" or "company" */
   char                *id;
   char                *title;
-  gboolean             dirty;
-  guint                reload_id;
+  CrmLazyReload        reload;
   guint                n_deals;
   guint                n_offers;
   GPtrArray           *detail_rows;
@@ -65,15 +64,6 @@ is_company (CrmContactPage *self)
 }
 
 static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
-
-static void
 add_detail (CrmContactPage *self,
             const char     *icon_name,
             const char     *title,
@@ -81,18 +71,13 @@ add_detail (CrmContactPage *self,
             const char     *action,
             const char     *target)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = crm_text_row_new (title, subtitle);
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name (icon_name));
   gtk_widget_add_css_class (row, "property");
   if (action != NULL)
     {
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), action);
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", target);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      crm_row_set_action (row, action, target);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
     }
   adw_preferences_group_add (self->details_group, row);
@@ -103,7 +88,6 @@ static GtkWidget *
 deal_row (CrmContext *context,
           JsonObject *card)
 {
-  GtkWidget *row = adw_action_row_new ();
   g_autoptr(GString) subtitle = g_string_new (json_object_get_string_member_with_default (card, "stage", ""));
   JsonObject *pipeline = NULL;
 
@@ -121,11 +105,8 @@ deal_row (CrmContext *context,
 
       g_string_append_printf (subtitle, " · %s", amount);
     }
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 json_object_get_string_member_with_default (card, "title", ""));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
-  return row;
+  return crm_text_row_new (json_object_get_string_member_with_default (card, "title", ""),
+                           subtitle->str);
 }
 
 static void
@@ -174,8 +155,8 @@ fill_deals (CrmContactPage *self,
   CrmStore *store = crm_context_get_store (self->context);
   CrmCardFilter filter = { 0 };
 
-  clear_list (self->deal_list);
-  clear_list (self->offer_list);
+  crm_list_box_remove_all (self->deal_list);
+  crm_list_box_remove_all (self->offer_list);
   self->n_deals = self->n_offers = 0;
 
   if (is_company (self))
@@ -189,9 +170,7 @@ fill_deals (CrmContactPage *self,
       JsonObject *card = json_array_get_object_element (deals, i);
       GtkWidget *row = deal_row (self->context, card);
 
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-deal");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (card, "id"));
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      crm_row_set_action (row, "win.open-deal", json_object_get_string_member (card, "id"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
       gtk_list_box_append (self->deal_list, row);
       g_hash_table_add (linked, (gpointer) json_object_get_string_member (card, "id"));
@@ -241,7 +220,7 @@ fill_tasks (CrmContactPage *self)
   g_autoptr(JsonArray) tasks = NULL;
   gint64 now = crm_context_now (self->context);
 
-  clear_list (self->task_list);
+  crm_list_box_remove_all (self->task_list);
   gtk_widget_set_visible (GTK_WIDGET (self->tasks_group), !is_company (self));
   if (is_company (self))
     return;
@@ -257,7 +236,7 @@ fill_company_contacts (CrmContactPage *self)
 {
   g_autoptr(JsonArray) contacts = NULL;
 
-  clear_list (self->contact_list);
+  crm_list_box_remove_all (self->contact_list);
   gtk_widget_set_visible (GTK_WIDGET (self->contacts_group), is_company (self));
   if (!is_company (self))
     return;
@@ -266,20 +245,16 @@ fill_company_contacts (CrmContactPage *self)
     {
       JsonObject *contact = json_array_get_object_element (contacts, i);
       JsonArray *phones = json_object_get_array_member (contact, "phones");
-      GtkWidget *row = adw_action_row_new ();
+      const char *name = json_object_get_string_member_with_default (contact, "name", "");
+      GtkWidget *row = crm_text_row_new (name, NULL);
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                     json_object_get_string_member_with_default (contact, "name", ""));
       if (phones != NULL && json_array_get_length (phones) > 0)
         {
           g_autofree char *shown = crm_format_phone (json_array_get_string_element (phones, 0));
 
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown);
         }
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-contact");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (contact, "id"));
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      crm_row_set_action (row, "win.open-contact", json_object_get_string_member (contact, "id"));
       gtk_list_box_append (self->contact_list, row);
     }
 }
@@ -303,7 +278,7 @@ crm_contact_page_reload (CrmContactPage *self)
 
   g_return_if_fail (CRM_IS_CONTACT_PAGE (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (self->context == NULL || self->id == NULL)
     return;
   entity = crm_store_dup_entity (crm_context_get_store (self->context), self->kind, self->id);
@@ -321,9 +296,7 @@ crm_contact_page_reload (CrmContactPage *self)
   gtk_label_set_label (self->name_label, name);
   gtk_label_set_label (self->kind_label, is_company (self) ? _("Company") : _("Contact"));
 
-  for (guint i = 0; i < self->detail_rows->len; i++)
-    adw_preferences_group_remove (self->details_group, g_ptr_array_index (self->detail_rows, i));
-  g_ptr_array_set_size (self->detail_rows, 0);
+  crm_preferences_group_remove_rows (self->details_group, self->detail_rows);
 
   if (is_company (self))
     {
@@ -364,25 +337,10 @@ crm_contact_page_reload (CrmContactPage *self)
   gtk_stack_set_visible_child_name (self->stack, "card");
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmContactPage *self = user_data;
-
-  self->reload_id = 0;
-  crm_contact_page_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmContactPage *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -391,8 +349,7 @@ crm_contact_page_map (GtkWidget *widget)
   CrmContactPage *self = CRM_CONTACT_PAGE (widget);
 
   GTK_WIDGET_CLASS (crm_contact_page_parent_class)->map (widget);
-  if (self->dirty)
-    crm_contact_page_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 static void
@@ -443,12 +400,7 @@ static void
 set_context (CrmContactPage *self,
              CrmContext     *context)
 {
-  if (self->context == context)
-    return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
-  if (context == NULL)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
     return;
   g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
   crm_entity_picker_setup (self->deal_picker, context, "deal");
@@ -459,7 +411,7 @@ crm_contact_page_dispose (GObject *object)
 {
   CrmContactPage *self = CRM_CONTACT_PAGE (object);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_CONTACT_PAGE);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -527,12 +479,8 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   object_class->set_property = crm_contact_page_set_property;
   widget_class->map = crm_contact_page_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
@@ -561,5 +509,6 @@ crm_contact_page_init (CrmContactPage *self)
 {
   self->kind = g_strdup ("contact");
   self->detail_rows = g_ptr_array_new ();
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_contact_page_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

@@ -137,3 +137,30 @@ crm_set_deal_link (GtkWidget  *widget,
   crm_changeset_set_link (changeset, kind, "deal", deal_id, other_field, other_id, present);
   return crm_apply_or_ask (widget, context, changeset, NULL, NULL);
 }
+
+CrmChange *
+crm_add_task_change (CrmChangeset *changeset,
+                     CrmContext   *context,
+                     const char   *task_id,
+                     const char   *deal_id,
+                     const char   *text,
+                     const char   *type,
+                     gboolean      has_due,
+                     gint64        due_ms)
+{
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (context), NULL);
+
+  change = crm_changeset_create (changeset, "task", task_id);
+  crm_change_set_string (change, "deal", deal_id);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "type", type);
+  if (has_due)
+    crm_change_set_int (change, "due", due_ms);
+  if (crm_context_get_user_id (context) != NULL)
+    crm_change_set_string (change, "responsible", crm_context_get_user_id (context));
+  crm_change_set_bool (change, "done", FALSE);
+  crm_change_set_int (change, "created_at", crm_context_now (context));
+  return change;
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-deal-actions.h — the writes views share: apply a change set and, when a gate
- * refuses it, ask for what is missing; move a deal to a stage; complete a task. */
+ * refuses it, ask for what is missing; move a deal to a stage; add or complete a task. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -32,6 +32,17 @@ gboolean  crm_move_deal        (GtkWidget      *widget,
 CrmGateDialog *crm_complete_task (GtkWidget  *widget,
                                   CrmContext *context,
                                   const char *task_id);
+
+/* Adds to @changeset a new open task @task_id of @type on @deal_id, for the current user
+ * and created now; due at @due_ms when @has_due. */
+CrmChange *crm_add_task_change (CrmChangeset *changeset,
+                                CrmContext   *context,
+                                const char   *task_id,
+                                const char   *deal_id,
+                                const char   *text,
+                                const char   *type,
+                                gboolean      has_due,
+                                gint64        due_ms);
 
 /* Adds (@present) or removes a tag or a contact of a deal. */
 gboolean  crm_set_deal_link    (GtkWidget  *widget,

@@ -32,8 +32,7 @@ struct _CrmDealPage
   JsonObject          *deal;
   char                *title;
   char                *subtitle;
-  gboolean             dirty;
-  guint                reload_id;
+  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *stage_ids;
   GPtrArray           *user_ids;
@@ -109,43 +108,21 @@ fill_stages (CrmDealPage *self)
 {
   JsonObject *pipeline = crm_context_find_pipeline (self->context, deal_string (self, "pipeline_id"));
   JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
-  guint selected = GTK_INVALID_LIST_POSITION;
 
-  g_ptr_array_set_size (self->stage_ids, 0);
-  gtk_string_list_splice (self->stage_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->stage_names)), NULL);
-  for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
-    {
-      JsonObject *stage = json_array_get_object_element (stages, i);
-
-      gtk_string_list_append (self->stage_names, json_object_get_string_member (stage, "name"));
-      g_ptr_array_add (self->stage_ids, g_strdup (json_object_get_string_member (stage, "id")));
-      if (g_strcmp0 (json_object_get_string_member (stage, "id"), deal_string (self, "stage_id")) == 0)
-        selected = i;
-    }
-  adw_combo_row_set_selected (self->stage_row, selected);
+  adw_combo_row_set_selected (self->stage_row,
+                              crm_fill_choices (self->stage_names, self->stage_ids, stages,
+                                                deal_string (self, "stage_id"),
+                                                GTK_INVALID_LIST_POSITION));
 }
 
 static void
 fill_users (CrmDealPage *self)
 {
-  JsonArray *users = crm_context_get_users (self->context);
-  guint selected = GTK_INVALID_LIST_POSITION;
-
-  g_ptr_array_set_size (self->user_ids, 0);
-  gtk_string_list_splice (self->user_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->user_names)), NULL);
-  for (guint i = 0; i < json_array_get_length (users); i++)
-    {
-      JsonObject *user = json_array_get_object_element (users, i);
-
-      gtk_string_list_append (self->user_names, json_object_get_string_member (user, "name"));
-      g_ptr_array_add (self->user_ids, g_strdup (json_object_get_string_member (user, "id")));
-      if (g_strcmp0 (json_object_get_string_member (user, "id"),
-                     deal_string (self, "responsible_id")) == 0)
-        selected = i;
-    }
-  adw_combo_row_set_selected (self->responsible_row, selected);
+  adw_combo_row_set_selected (self->responsible_row,
+                              crm_fill_choices (self->user_names, self->user_ids,
+                                                crm_context_get_users (self->context),
+                                                deal_string (self, "responsible_id"),
+                                                GTK_INVALID_LIST_POSITION));
 }
 
 static void
@@ -265,9 +242,7 @@ fill_fields (CrmDealPage *self)
   g_autoptr(JsonArray) fields = crm_query_fields (crm_context_get_store (self->context), "deal", NULL);
   JsonObject *values = json_object_get_object_member (self->deal, "fields");
 
-  for (guint i = 0; i < self->field_rows->len; i++)
-    adw_preferences_group_remove (self->fields_group, g_ptr_array_index (self->field_rows, i));
-  g_ptr_array_set_size (self->field_rows, 0);
+  crm_preferences_group_remove_rows (self->fields_group, self->field_rows);
 
   for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
     {
@@ -332,9 +307,7 @@ fill_contacts (CrmDealPage *self)
   JsonArray *ids = json_object_get_array_member (self->deal, "contact_ids");
   JsonArray *names = json_object_get_array_member (self->deal, "contacts");
 
-  for (guint i = 0; i < self->contact_rows->len; i++)
-    adw_preferences_group_remove (self->contacts_group, g_ptr_array_index (self->contact_rows, i));
-  g_ptr_array_set_size (self->contact_rows, 0);
+  crm_preferences_group_remove_rows (self->contacts_group, self->contact_rows);
 
   for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
     {
@@ -344,9 +317,7 @@ fill_contacts (CrmDealPage *self)
       g_autofree char *tooltip = NULL;
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), json_array_get_string_element (names, i));
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-contact");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", id);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      crm_row_set_action (row, "win.open-contact", id);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("avatar-default-symbolic"));
       tooltip = g_strdup_printf (_("Detach %s from the deal"), json_array_get_string_element (names, i));
       gtk_widget_set_tooltip_text (remove, tooltip);
@@ -360,10 +331,8 @@ fill_contacts (CrmDealPage *self)
     }
   if (self->contact_rows->len == 0)
     {
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row = crm_placeholder_row_new (_("No contacts yet"));
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No contacts yet"));
-      gtk_widget_add_css_class (row, "dim-label");
       adw_preferences_group_add (self->contacts_group, row);
       g_ptr_array_add (self->contact_rows, row);
     }
@@ -376,10 +345,8 @@ fill_tasks (CrmDealPage *self)
 {
   JsonArray *tasks = json_object_get_array_member (self->deal, "tasks");
   gint64 now = crm_context_now (self->context);
-  GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->task_list))) != NULL)
-    gtk_list_box_remove (self->task_list, child);
+  crm_list_box_remove_all (self->task_list);
   /* open tasks first, by due date (the query's order), then the done ones */
   for (int pass = 0; pass < 2; pass++)
     for (guint i = 0; tasks != NULL && i < json_array_get_length (tasks); i++)
@@ -402,8 +369,8 @@ crm_deal_page_add_task (CrmDealPage *self,
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *id = NULL;
   g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
-  CrmChange *change;
   gint64 due = 0;
+  gboolean has_due;
 
   g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), FALSE);
 
@@ -411,16 +378,8 @@ crm_deal_page_add_task (CrmDealPage *self,
     return FALSE;
   id = crm_context_new_id (self->context);
   changeset = crm_changeset_new ();
-  change = crm_changeset_create (changeset, "task", id);
-  crm_change_set_string (change, "deal", self->deal_id);
-  crm_change_set_string (change, "text", stripped);
-  crm_change_set_string (change, "type", "task");
-  if (crm_date_button_get_date (self->new_task_due, &due))
-    crm_change_set_int (change, "due", due);
-  if (crm_context_get_user_id (self->context) != NULL)
-    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
-  crm_change_set_bool (change, "done", FALSE);
-  crm_change_set_int (change, "created_at", crm_context_now (self->context));
+  has_due = crm_date_button_get_date (self->new_task_due, &due);
+  crm_add_task_change (changeset, self->context, id, self->deal_id, stripped, "task", has_due, due);
   if (!crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, _("Task added"), NULL))
     return FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->new_task_row), "");
@@ -447,7 +406,7 @@ crm_deal_page_reload (CrmDealPage *self)
 
   g_return_if_fail (CRM_IS_DEAL_PAGE (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (self->context == NULL || self->deal_id == NULL)
     return;
   g_clear_pointer (&self->deal, json_object_unref);
@@ -504,25 +463,10 @@ crm_deal_page_reload (CrmDealPage *self)
   self->updating = FALSE;
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmDealPage *self = user_data;
-
-  self->reload_id = 0;
-  crm_deal_page_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmDealPage *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -531,8 +475,7 @@ crm_deal_page_map (GtkWidget *widget)
   CrmDealPage *self = CRM_DEAL_PAGE (widget);
 
   GTK_WIDGET_CLASS (crm_deal_page_parent_class)->map (widget);
-  if (self->dirty)
-    crm_deal_page_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 void
@@ -568,24 +511,10 @@ crm_deal_page_get_field_editor (CrmDealPage *self,
 
   for (guint i = 0; i < self->field_rows->len; i++)
     {
-      GtkWidget *row = g_ptr_array_index (self->field_rows, i);
-      GQueue queue = G_QUEUE_INIT;
+      GtkWidget *editor = crm_field_editor_find (g_ptr_array_index (self->field_rows, i), key);
 
-      g_queue_push_tail (&queue, row);
-      while (!g_queue_is_empty (&queue))
-        {
-          GtkWidget *widget = g_queue_pop_head (&queue);
-
-          if (CRM_IS_FIELD_EDITOR (widget) &&
-              g_strcmp0 (crm_field_editor_get_key (CRM_FIELD_EDITOR (widget)), key) == 0)
-            {
-              g_queue_clear (&queue);
-              return widget;
-            }
-          for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
-               c = gtk_widget_get_next_sibling (c))
-            g_queue_push_tail (&queue, c);
-        }
+      if (editor != NULL)
+        return editor;
     }
   return NULL;
 }
@@ -596,12 +525,7 @@ static void
 set_context (CrmDealPage *self,
              CrmContext  *context)
 {
-  if (self->context == context)
-    return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
-  if (context == NULL)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
     return;
   g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
   crm_entity_picker_setup (self->company_picker, context, "company");
@@ -613,7 +537,7 @@ crm_deal_page_dispose (GObject *object)
 {
   CrmDealPage *self = CRM_DEAL_PAGE (object);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_DEAL_PAGE);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -688,15 +612,9 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   object_class->set_property = crm_deal_page_set_property;
   widget_class->map = crm_deal_page_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_SUBTITLE] =
-    g_param_spec_string ("subtitle", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
+  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (CRM_TYPE_DATE_BUTTON);
@@ -745,6 +663,7 @@ crm_deal_page_init (CrmDealPage *self)
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
   self->field_rows = g_ptr_array_new ();
   self->contact_rows = g_ptr_array_new ();
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_deal_page_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
   crm_date_button_set_date (self->new_task_due, crm_time_now_ms () + CRM_MS_PER_DAY);
 }

@@ -23,8 +23,7 @@ struct _CrmEntityList
   char           *kind;
   char           *title;
   char           *subtitle;
-  gboolean        dirty;
-  guint           reload_id;
+  CrmLazyReload   reload;
   CrmPagedModel  *model;
 
   GtkStack       *stack;
@@ -101,7 +100,7 @@ crm_entity_list_reload (CrmEntityList *self)
 
   g_return_if_fail (CRM_IS_ENTITY_LIST (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (!crm_paged_model_reload (self->model, &error))
     g_warning ("Could not read the list: %s", error->message);
   total = crm_paged_model_get_total (self->model);
@@ -128,25 +127,10 @@ crm_entity_list_reload (CrmEntityList *self)
     gtk_stack_set_visible_child_name (self->stack, "list");
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmEntityList *self = user_data;
-
-  self->reload_id = 0;
-  crm_entity_list_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmEntityList *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -155,8 +139,7 @@ crm_entity_list_map (GtkWidget *widget)
   CrmEntityList *self = CRM_ENTITY_LIST (widget);
 
   GTK_WIDGET_CLASS (crm_entity_list_parent_class)->map (widget);
-  if (self->dirty)
-    crm_entity_list_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 /* ---- rows ---- */
@@ -197,18 +180,15 @@ static void
 set_context (CrmEntityList *self,
              CrmContext    *context)
 {
-  if (self->context == context)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
   if (context != NULL)
     {
       g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
       g_signal_connect_swapped (context, "notify::search", G_CALLBACK (reload_or_mark), self);
       g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (reload_or_mark), self);
     }
-  self->dirty = TRUE;
+  self->reload.dirty = TRUE;
 }
 
 static void
@@ -216,7 +196,7 @@ crm_entity_list_dispose (GObject *object)
 {
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_ENTITY_LIST);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -297,18 +277,12 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   object_class->set_property = crm_entity_list_set_property;
   widget_class->map = crm_entity_list_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
   properties[PROP_KIND] =
     g_param_spec_string ("kind", NULL, NULL, "contact",
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_SUBTITLE] =
-    g_param_spec_string ("subtitle", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
+  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -327,12 +301,13 @@ crm_entity_list_init (CrmEntityList *self)
 {
   g_autoptr(GtkNoSelection) selection = NULL;
 
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_entity_list_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
   /* The model lives as long as the view; it reads through self without a reference. */
   self->model = crm_paged_model_new (fetch_rows, self, NULL);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
-  self->dirty = TRUE;
+  self->reload.dirty = TRUE;
 }
 
 const char *

@@ -371,3 +371,27 @@ crm_field_editor_new (void)
 {
   return g_object_new (CRM_TYPE_FIELD_EDITOR, NULL);
 }
+
+GtkWidget *
+crm_field_editor_find (GtkWidget  *root,
+                       const char *key)
+{
+  GQueue queue = G_QUEUE_INIT;
+
+  g_queue_push_tail (&queue, root);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+
+      if (CRM_IS_FIELD_EDITOR (widget) &&
+          g_strcmp0 (crm_field_editor_get_key (CRM_FIELD_EDITOR (widget)), key) == 0)
+        {
+          g_queue_clear (&queue);
+          return widget;
+        }
+      for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
+           c = gtk_widget_get_next_sibling (c))
+        g_queue_push_tail (&queue, c);
+    }
+  return NULL;
+}

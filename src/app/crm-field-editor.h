@@ -29,6 +29,9 @@ gboolean    crm_field_editor_is_empty        (CrmFieldEditor *self);
 gboolean    crm_field_editor_apply_to_change (CrmFieldEditor  *self,
                                               CrmChange       *change,
                                               GError         **error);
+/* The editor of @key in @root or below it, breadth first; NULL when there is none. */
+GtkWidget  *crm_field_editor_find            (GtkWidget       *root,
+                                              const char      *key);
 /* Types text into an entry editor, or picks the choice with that text (tests, paste). */
 void        crm_field_editor_set_text        (CrmFieldEditor *self,
                                               const char     *text);

@@ -11,6 +11,7 @@
 
 #include "crm-attachment.h"
 #include "crm-date-button.h"
+#include "crm-deal-actions.h"
 #include "crm-field-editor.h"
 #include "crm-gate-dialog.h"
 #include "crm-query-board.h"
@@ -299,8 +300,8 @@ collect_next_task (CrmGateDialog  *self,
 {
   g_autofree char *text = dup_stripped (gtk_editable_get_text (GTK_EDITABLE (self->next_text_row)));
   guint type = adw_combo_row_get_selected (self->next_type_row);
-  CrmChange *change;
   gint64 due = 0;
+  gboolean has_due;
 
   if (!gtk_widget_get_visible (GTK_WIDGET (self->task_group)))
     return TRUE;
@@ -316,16 +317,9 @@ collect_next_task (CrmGateDialog  *self,
     return TRUE;
   if (self->next_task_id == NULL)
     self->next_task_id = crm_context_new_id (self->context);
-  change = crm_changeset_create (self->changeset, "task", self->next_task_id);
-  crm_change_set_string (change, "deal", self->deal_id);
-  crm_change_set_string (change, "text", text);
-  crm_change_set_string (change, "type", task_types[MIN (type, 2)]);
-  if (crm_date_button_get_date (self->next_due_button, &due))
-    crm_change_set_int (change, "due", due);
-  if (crm_context_get_user_id (self->context) != NULL)
-    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
-  crm_change_set_bool (change, "done", FALSE);
-  crm_change_set_int (change, "created_at", crm_context_now (self->context));
+  has_due = crm_date_button_get_date (self->next_due_button, &due);
+  crm_add_task_change (self->changeset, self->context, self->next_task_id, self->deal_id, text,
+                       task_types[MIN (type, 2)], has_due, due);
   return TRUE;
 }
 
@@ -683,26 +677,8 @@ GtkWidget *
 crm_gate_dialog_get_field_editor (CrmGateDialog *self,
                                   const char    *key)
 {
-  GQueue queue = G_QUEUE_INIT;
-
   g_return_val_if_fail (CRM_IS_GATE_DIALOG (self), NULL);
-
-  g_queue_push_tail (&queue, self->fields_group);
-  while (!g_queue_is_empty (&queue))
-    {
-      GtkWidget *widget = g_queue_pop_head (&queue);
-
-      if (CRM_IS_FIELD_EDITOR (widget) &&
-          g_strcmp0 (crm_field_editor_get_key (CRM_FIELD_EDITOR (widget)), key) == 0)
-        {
-          g_queue_clear (&queue);
-          return widget;
-        }
-      for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL;
-           c = gtk_widget_get_next_sibling (c))
-        g_queue_push_tail (&queue, c);
-    }
-  return NULL;
+  return crm_field_editor_find (GTK_WIDGET (self->fields_group), key);
 }
 
 void

@@ -13,6 +13,7 @@
 #include "crm-entity-picker.h"
 #include "crm-new-contact-dialog.h"
 #include "crm-time.h"
+#include "crm-widget-util.h"
 
 struct _CrmNewContactDialog
 {
@@ -129,14 +130,6 @@ create_action (GtkWidget  *widget,
 }
 
 static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  gtk_window_destroy (GTK_WINDOW (widget));
-}
-
-static void
 crm_new_contact_dialog_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_NEW_CONTACT_DIALOG);
@@ -174,8 +167,7 @@ crm_new_contact_dialog_class_init (CrmNewContactDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, company_picked_cb);
 
   gtk_widget_class_install_action (widget_class, "dialog.create", NULL, create_action);
-  gtk_widget_class_install_action (widget_class, "dialog.cancel", NULL, cancel_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "dialog.cancel", NULL);
+  crm_window_class_install_cancel (widget_class, "dialog.cancel");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "dialog.create", NULL);
 }

@@ -12,6 +12,7 @@
 #include "crm-format.h"
 #include "crm-new-deal-dialog.h"
 #include "crm-tag-chips.h"
+#include "crm-widget-util.h"
 
 struct _CrmNewDealDialog
 {
@@ -205,14 +206,6 @@ create_action (GtkWidget  *widget,
 }
 
 static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  gtk_window_destroy (GTK_WINDOW (widget));
-}
-
-static void
 crm_new_deal_dialog_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_NEW_DEAL_DIALOG);
@@ -260,8 +253,7 @@ crm_new_deal_dialog_class_init (CrmNewDealDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, tag_toggled_cb);
 
   gtk_widget_class_install_action (widget_class, "dialog.create", NULL, create_action);
-  gtk_widget_class_install_action (widget_class, "dialog.cancel", NULL, cancel_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "dialog.cancel", NULL);
+  crm_window_class_install_cancel (widget_class, "dialog.cancel");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "dialog.create", NULL);
 }

@@ -16,8 +16,7 @@ struct _CrmSettingsView
   GtkWidget            parent_instance;
 
   CrmContext          *context;
-  gboolean             dirty;
-  guint                reload_id;
+  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *user_ids;
   GPtrArray           *dynamic_rows;   /* (group, row) pairs */
@@ -49,11 +48,8 @@ add_row (CrmSettingsView     *self,
          const char          *title,
          const char          *subtitle)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = crm_text_row_new (title, subtitle);
 
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_preferences_group_add (group, row);
   g_ptr_array_add (self->dynamic_rows, group);
   g_ptr_array_add (self->dynamic_rows, row);
@@ -77,11 +73,10 @@ crm_settings_view_reload (CrmSettingsView *self)
   CrmStore *store;
   g_autofree char *template = NULL;
   g_autofree char *server = NULL;
-  guint selected = 0;
 
   g_return_if_fail (CRM_IS_SETTINGS_VIEW (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   store = crm_context_get_store (self->context);
@@ -93,26 +88,20 @@ crm_settings_view_reload (CrmSettingsView *self)
 
   self->updating = TRUE;
   users = crm_context_get_users (self->context);
-  g_ptr_array_set_size (self->user_ids, 0);
-  gtk_string_list_splice (self->user_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->user_names)), NULL);
+  adw_combo_row_set_selected (self->user_row,
+                              crm_fill_choices (self->user_names, self->user_ids, users,
+                                                crm_context_get_user_id (self->context), 0));
   for (guint i = 0; i < json_array_get_length (users); i++)
     {
       JsonObject *user = json_array_get_object_element (users, i);
       g_autofree char *subtitle = NULL;
       const char *group = json_object_get_string_member_with_default (user, "group", NULL);
 
-      gtk_string_list_append (self->user_names, json_object_get_string_member (user, "name"));
-      g_ptr_array_add (self->user_ids, g_strdup (json_object_get_string_member (user, "id")));
-      if (g_strcmp0 (json_object_get_string_member (user, "id"),
-                     crm_context_get_user_id (self->context)) == 0)
-        selected = i;
       subtitle = group != NULL
                  ? g_strdup_printf ("%s · %s", role_label (json_object_get_string_member_with_default (user, "role", NULL)), group)
                  : g_strdup (role_label (json_object_get_string_member_with_default (user, "role", NULL)));
       add_row (self, self->users_group, json_object_get_string_member (user, "name"), subtitle);
     }
-  adw_combo_row_set_selected (self->user_row, selected);
   self->updating = FALSE;
 
   pipelines = crm_context_get_pipelines (self->context);
@@ -147,25 +136,10 @@ user_selected_cb (CrmSettingsView *self)
   crm_context_set_user (self->context, g_ptr_array_index (self->user_ids, selected));
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmSettingsView *self = user_data;
-
-  self->reload_id = 0;
-  crm_settings_view_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmSettingsView *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -174,28 +148,24 @@ crm_settings_view_map (GtkWidget *widget)
   CrmSettingsView *self = CRM_SETTINGS_VIEW (widget);
 
   GTK_WIDGET_CLASS (crm_settings_view_parent_class)->map (widget);
-  if (self->dirty)
-    crm_settings_view_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 static void
 set_context (CrmSettingsView *self,
              CrmContext      *context)
 {
-  if (self->context == context)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
   if (context != NULL)
     g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->dirty = TRUE;
+  self->reload.dirty = TRUE;
 }
 
 static void
 crm_settings_view_dispose (GObject *object)
 {
-  g_clear_handle_id (&CRM_SETTINGS_VIEW (object)->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&CRM_SETTINGS_VIEW (object)->reload);
   set_context (CRM_SETTINGS_VIEW (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SETTINGS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
@@ -259,12 +229,8 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
   object_class->set_property = crm_settings_view_set_property;
   widget_class->map = crm_settings_view_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -286,5 +252,6 @@ crm_settings_view_init (CrmSettingsView *self)
 {
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
   self->dynamic_rows = g_ptr_array_new ();
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_settings_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

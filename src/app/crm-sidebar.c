@@ -46,10 +46,8 @@ static void
 rebuild (CrmSidebar *self)
 {
   JsonArray *pipelines = crm_context_get_pipelines (self->context);
-  GtkWidget *child;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
+  crm_list_box_remove_all (self->list);
 
   for (guint i = 0; i < json_array_get_length (pipelines); i++)
     {

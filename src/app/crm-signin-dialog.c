@@ -11,6 +11,7 @@
 #include "crm-certificate.h"
 #include "crm-signin-dialog.h"
 #include "crm-store.h"
+#include "crm-widget-util.h"
 #ifdef VORONKA_HAVE_SYNC
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
@@ -288,14 +289,6 @@ sign_in_action (GtkWidget  *widget,
 }
 
 static void
-cancel_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  gtk_window_destroy (GTK_WINDOW (widget));
-}
-
-static void
 url_changed_cb (CrmSigninDialog *self)
 {
   /* another server: whatever was asked about the old one does not apply */
@@ -357,8 +350,7 @@ crm_signin_dialog_class_init (CrmSigninDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, url_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "signin.sign-in", NULL, sign_in_action);
-  gtk_widget_class_install_action (widget_class, "signin.cancel", NULL, cancel_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "signin.cancel", NULL);
+  crm_window_class_install_cancel (widget_class, "signin.cancel");
 }
 
 static void

@@ -27,8 +27,7 @@ struct _CrmStockView
   GtkWidget            parent_instance;
 
   CrmContext          *context;
-  gboolean             dirty;
-  guint                reload_id;
+  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *tag_ids;
   guint                n_stock;
@@ -53,19 +52,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
-
 static GtkWidget *
 deal_row (JsonObject *card)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row;
   g_autoptr(GString) subtitle = g_string_new (NULL);
   const char *contact = json_object_get_string_member_with_default (card, "contact", NULL);
 
@@ -78,25 +68,10 @@ deal_row (JsonObject *card)
     }
   if (contact != NULL)
     g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", contact);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 json_object_get_string_member_with_default (card, "title", ""));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-deal");
-  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", json_object_get_string_member (card, "id"));
-  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  row = crm_text_row_new (json_object_get_string_member_with_default (card, "title", ""),
+                          subtitle->str);
+  crm_row_set_action (row, "win.open-deal", json_object_get_string_member (card, "id"));
   return row;
-}
-
-static void
-add_placeholder (GtkListBox *list,
-                 const char *text)
-{
-  GtkWidget *row = adw_action_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
-  gtk_widget_add_css_class (row, "dim-label");
-  gtk_list_box_append (list, row);
 }
 
 static const char *
@@ -116,20 +91,12 @@ recheck_clicked_cb (GtkButton    *button,
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autofree char *id = crm_context_new_id (self->context);
   g_autofree char *text = NULL;
-  CrmChange *change;
 
   /* Translators: a follow-up task: %s is a truck or trailer brand */
   text = g_strdup_printf (_("Check whether a %s has arrived"),
                           gtk_string_list_get_string (self->brand_names, selected));
-  change = crm_changeset_create (changeset, "task", id);
-  crm_change_set_string (change, "deal", deal_id);
-  crm_change_set_string (change, "text", text);
-  crm_change_set_string (change, "type", "task");
-  crm_change_set_int (change, "due", crm_context_now (self->context) + RECHECK_DAYS * CRM_MS_PER_DAY);
-  if (crm_context_get_user_id (self->context) != NULL)
-    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
-  crm_change_set_bool (change, "done", FALSE);
-  crm_change_set_int (change, "created_at", crm_context_now (self->context));
+  crm_add_task_change (changeset, self->context, id, deal_id, text, "task", TRUE,
+                       crm_context_now (self->context) + RECHECK_DAYS * CRM_MS_PER_DAY);
   crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset,
                     _("A re-check is planned in three days"), NULL);
 }
@@ -143,7 +110,7 @@ fill_stock (CrmStockView *self,
   JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
   const char *tags[] = { tag_id, NULL };
 
-  clear_list (self->stock_list);
+  crm_list_box_remove_all (self->stock_list);
   self->n_stock = 0;
   for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
     {
@@ -172,7 +139,8 @@ fill_stock (CrmStockView *self,
       self->n_stock += json_array_get_length (cards);
     }
   if (self->n_stock == 0)
-    add_placeholder (self->stock_list, _("Nothing of this brand in purchasing"));
+    gtk_list_box_append (self->stock_list,
+                         crm_placeholder_row_new (_("Nothing of this brand in purchasing")));
 }
 
 static void
@@ -185,7 +153,7 @@ fill_demand (CrmStockView *self,
                            .limit = 200 };
   g_autoptr(JsonArray) cards = NULL;
 
-  clear_list (self->demand_list);
+  crm_list_box_remove_all (self->demand_list);
   self->n_waiting = 0;
   if (filter.pipeline_id != NULL)
     cards = crm_query_deal_cards (crm_context_get_store (self->context), &filter, NULL, NULL);
@@ -206,7 +174,8 @@ fill_demand (CrmStockView *self,
       self->n_waiting++;
     }
   if (self->n_waiting == 0)
-    add_placeholder (self->demand_list, _("No sales deal is waiting for this brand"));
+    gtk_list_box_append (self->demand_list,
+                         crm_placeholder_row_new (_("No sales deal is waiting for this brand")));
 }
 
 void
@@ -218,7 +187,7 @@ crm_stock_view_reload (CrmStockView *self)
 
   g_return_if_fail (CRM_IS_STOCK_VIEW (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
 
@@ -265,8 +234,7 @@ crm_stock_view_set_brand (CrmStockView *self,
 {
   g_return_val_if_fail (CRM_IS_STOCK_VIEW (self), FALSE);
 
-  if (self->dirty)
-    crm_stock_view_reload (self);
+  crm_lazy_reload_flush (&self->reload);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->brand_names)); i++)
     if (g_strcmp0 (gtk_string_list_get_string (self->brand_names, i), tag_name) == 0)
       {
@@ -290,25 +258,10 @@ crm_stock_view_get_n_waiting (CrmStockView *self)
   return self->n_waiting;
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmStockView *self = user_data;
-
-  self->reload_id = 0;
-  crm_stock_view_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmStockView *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -317,22 +270,18 @@ crm_stock_view_map (GtkWidget *widget)
   CrmStockView *self = CRM_STOCK_VIEW (widget);
 
   GTK_WIDGET_CLASS (crm_stock_view_parent_class)->map (widget);
-  if (self->dirty)
-    crm_stock_view_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 static void
 set_context (CrmStockView *self,
              CrmContext   *context)
 {
-  if (self->context == context)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
   if (context != NULL)
     g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->dirty = TRUE;
+  self->reload.dirty = TRUE;
 }
 
 static void
@@ -340,7 +289,7 @@ crm_stock_view_dispose (GObject *object)
 {
   CrmStockView *self = CRM_STOCK_VIEW (object);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_STOCK_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -401,12 +350,8 @@ crm_stock_view_class_init (CrmStockViewClass *klass)
   object_class->set_property = crm_stock_view_set_property;
   widget_class->map = crm_stock_view_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -425,5 +370,6 @@ static void
 crm_stock_view_init (CrmStockView *self)
 {
   self->tag_ids = g_ptr_array_new_with_free_func (g_free);
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_stock_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

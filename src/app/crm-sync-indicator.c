@@ -44,30 +44,16 @@ struct _CrmSyncIndicator
 
 G_DEFINE_FINAL_TYPE (CrmSyncIndicator, crm_sync_indicator, GTK_TYPE_WIDGET)
 
-static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
-
 static GtkWidget *
 new_row (const char *title,
          const char *subtitle,
          const char *deal_id)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = crm_text_row_new (title, subtitle);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   if (deal_id != NULL)
     {
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.open-deal");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", deal_id);
-      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      crm_row_set_action (row, "win.open-deal", deal_id);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
     }
   return row;
@@ -97,7 +83,7 @@ fill_conflicts (CrmSyncIndicator *self,
 {
   g_autoptr(JsonArray) conflicts = crm_sync_state_list_conflicts (store, TRUE, MAX_LISTED, NULL);
 
-  clear_list (self->conflict_list);
+  crm_list_box_remove_all (self->conflict_list);
   for (guint i = 0; conflicts != NULL && i < json_array_get_length (conflicts); i++)
     {
       JsonObject *conflict = json_array_get_object_element (conflicts, i);
@@ -131,7 +117,7 @@ fill_rejected (CrmSyncIndicator *self,
 {
   g_autoptr(JsonArray) rejected = crm_sync_state_list_rejected (store, MAX_LISTED, NULL);
 
-  clear_list (self->rejected_list);
+  crm_list_box_remove_all (self->rejected_list);
   for (guint i = 0; rejected != NULL && i < json_array_get_length (rejected); i++)
     {
       JsonObject *op = json_array_get_object_element (rejected, i);

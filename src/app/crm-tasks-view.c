@@ -21,8 +21,7 @@ struct _CrmTasksView
   CrmContext          *context;
   char                *user_id;      /* NULL: the current user */
   char                *subtitle;
-  gboolean             dirty;
-  guint                reload_id;
+  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *user_ids;
 
@@ -73,35 +72,14 @@ count_rows (GtkListBox *list)
 }
 
 static void
-clear_list (GtkListBox *list)
-{
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (list))) != NULL)
-    gtk_list_box_remove (list, child);
-}
-
-static void
 fill_users (CrmTasksView *self)
 {
-  JsonArray *users = crm_context_get_users (self->context);
   const char *shown = self->user_id != NULL ? self->user_id : crm_context_get_user_id (self->context);
-  guint selected = 0;
 
   self->updating = TRUE;
-  g_ptr_array_set_size (self->user_ids, 0);
-  gtk_string_list_splice (self->user_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->user_names)), NULL);
-  for (guint i = 0; i < json_array_get_length (users); i++)
-    {
-      JsonObject *user = json_array_get_object_element (users, i);
-
-      gtk_string_list_append (self->user_names, json_object_get_string_member (user, "name"));
-      g_ptr_array_add (self->user_ids, g_strdup (json_object_get_string_member (user, "id")));
-      if (g_strcmp0 (json_object_get_string_member (user, "id"), shown) == 0)
-        selected = i;
-    }
-  gtk_drop_down_set_selected (self->user_dropdown, selected);
+  gtk_drop_down_set_selected (self->user_dropdown,
+                              crm_fill_choices (self->user_names, self->user_ids,
+                                                crm_context_get_users (self->context), shown, 0));
   gtk_widget_set_visible (self->user_box, crm_context_is_manager (self->context));
   self->updating = FALSE;
 }
@@ -129,7 +107,7 @@ crm_tasks_view_reload (CrmTasksView *self)
 
   g_return_if_fail (CRM_IS_TASKS_VIEW (self));
 
-  self->dirty = FALSE;
+  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   fill_users (self);
@@ -141,9 +119,9 @@ crm_tasks_view_reload (CrmTasksView *self)
       return;
     }
 
-  clear_list (self->overdue_list);
-  clear_list (self->today_list);
-  clear_list (self->upcoming_list);
+  crm_list_box_remove_all (self->overdue_list);
+  crm_list_box_remove_all (self->today_list);
+  crm_list_box_remove_all (self->upcoming_list);
   now = crm_context_now (self->context);
   today = crm_day_start (now);
   tomorrow = crm_day_end (now);
@@ -177,25 +155,10 @@ crm_tasks_view_reload (CrmTasksView *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
 }
 
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmTasksView *self = user_data;
-
-  self->reload_id = 0;
-  crm_tasks_view_reload (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Later and once: the change may come from a widget the reload replaces, and several
- * changes in a row cost one reload. A hidden view reloads when it is shown again. */
 static void
 reload_or_mark (CrmTasksView *self)
 {
-  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->dirty = TRUE;
-  else if (self->reload_id == 0)
-    self->reload_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
+  crm_lazy_reload_queue (&self->reload);
 }
 
 static void
@@ -204,8 +167,7 @@ crm_tasks_view_map (GtkWidget *widget)
   CrmTasksView *self = CRM_TASKS_VIEW (widget);
 
   GTK_WIDGET_CLASS (crm_tasks_view_parent_class)->map (widget);
-  if (self->dirty)
-    crm_tasks_view_reload (self);
+  crm_lazy_reload_flush (&self->reload);
 }
 
 void
@@ -262,14 +224,11 @@ static void
 set_context (CrmTasksView *self,
              CrmContext   *context)
 {
-  if (self->context == context)
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
-  if (self->context != NULL)
-    g_signal_handlers_disconnect_by_data (self->context, self);
-  g_set_object (&self->context, context);
   if (context != NULL)
     g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->dirty = TRUE;
+  self->reload.dirty = TRUE;
 }
 
 static void
@@ -277,7 +236,7 @@ crm_tasks_view_dispose (GObject *object)
 {
   CrmTasksView *self = CRM_TASKS_VIEW (object);
 
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_TASKS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -347,15 +306,9 @@ crm_tasks_view_class_init (CrmTasksViewClass *klass)
   object_class->set_property = crm_tasks_view_set_property;
   widget_class->map = crm_tasks_view_map;
 
-  properties[PROP_CONTEXT] =
-    g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_SUBTITLE] =
-    g_param_spec_string ("subtitle", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_CONTEXT] = crm_context_param_spec ();
+  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
+  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -378,5 +331,6 @@ static void
 crm_tasks_view_init (CrmTasksView *self)
 {
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
+  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_tasks_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

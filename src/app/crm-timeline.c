@@ -255,13 +255,11 @@ crm_timeline_set_history (CrmTimeline *self,
                           JsonArray   *history)
 {
   const char *device = crm_store_get_device_id (crm_context_get_store (context));
-  GtkWidget *child;
   guint length;
 
   g_return_if_fail (CRM_IS_TIMELINE (self));
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
+  crm_list_box_remove_all (self->list);
   self->n_entries = self->n_by_rule = self->n_remote = 0;
 
   length = history != NULL ? json_array_get_length (history) : 0;

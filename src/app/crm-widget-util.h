@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-widget-util.h — small helpers for the app's widget classes. */
+/* crm-widget-util.h — small helpers for the app's widget classes: the views' "reload
+ * later and once" and their "context" property, and rows and lists built the same way
+ * in several places. */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-context.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +21,73 @@ crm_widget_unparent_children (GtkWidget *widget)
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+/* ---- reload later and once ---- */
+
+typedef void (*CrmReloadFunc) (GtkWidget *widget);
+
+/* Part of a view's instance struct: the view re-reads the replica after a change, later
+ * and once (the change may come from a widget the reload replaces, and several changes
+ * in a row cost one reload); a hidden view reloads when it is shown again. */
+typedef struct
+{
+  GtkWidget     *widget;    /* the view this is part of */
+  CrmReloadFunc  reload;
+  gboolean       dirty;     /* to reload when next mapped */
+  guint          idle_id;   /* a reload is queued */
+} CrmLazyReload;
+
+void      crm_lazy_reload_init   (CrmLazyReload *self,
+                                  GtkWidget     *widget,
+                                  CrmReloadFunc  reload);
+/* Queues a reload at high idle priority, or marks the view dirty while it is unmapped. */
+void      crm_lazy_reload_queue  (CrmLazyReload *self);
+/* Reloads now when marked dirty (from map); TRUE when it did. */
+gboolean  crm_lazy_reload_flush  (CrmLazyReload *self);
+/* Drops a queued reload (from dispose). */
+void      crm_lazy_reload_cancel (CrmLazyReload *self);
+
+/* ---- the "context" property ---- */
+
+/* "context": the window's CrmContext, read-write, notified explicitly. */
+GParamSpec *crm_context_param_spec        (void);
+/* A read-only string property such as "title" or "subtitle", notified explicitly. */
+GParamSpec *crm_readable_string_param_spec (const char *name);
+/* Makes *@slot hold @context, disconnecting whatever @widget connected on the old one.
+ * FALSE when *@slot held @context already (nothing changed). */
+gboolean    crm_widget_swap_context       (GtkWidget   *widget,
+                                           CrmContext **slot,
+                                           CrmContext  *context);
+
+/* ---- lists and rows ---- */
+
+/* gtk_list_box_remove_all() is GTK 4.12. */
+void       crm_list_box_remove_all           (GtkListBox          *list);
+/* Removes @rows (added by the caller) from @group and empties @rows. */
+void       crm_preferences_group_remove_rows (AdwPreferencesGroup *group,
+                                              GPtrArray           *rows);
+/* An AdwActionRow showing @title and @subtitle (when not NULL) as plain text, not markup. */
+GtkWidget *crm_text_row_new                  (const char          *title,
+                                              const char          *subtitle);
+/* Makes @row activatable, activating @action_name with the string @target ("win.open-deal"
+ * and a deal's id). */
+void       crm_row_set_action                (GtkWidget           *row,
+                                              const char          *action_name,
+                                              const char          *target);
+/* A dimmed row that only says @text: what an empty list shows. */
+GtkWidget *crm_placeholder_row_new           (const char          *text);
+/* Refills a combo's @names and the matching @ids from @items ({"id","name"} objects);
+ * returns the position of @selected_id, or @otherwise when it is not among them. */
+guint      crm_fill_choices                  (GtkStringList       *names,
+                                              GPtrArray           *ids,
+                                              JsonArray           *items,
+                                              const char          *selected_id,
+                                              guint                otherwise);
+
+/* ---- dialogs ---- */
+
+/* Installs @action_name closing the window, bound to Escape. */
+void       crm_window_class_install_cancel   (GtkWidgetClass      *widget_class,
+                                              const char          *action_name);
 
 G_END_DECLS
