@@ -323,18 +323,21 @@ crm_context_apply (CrmContext    *self,
   crm_changeset_set_actor (changeset, self->user_id);
   if (!crm_store_apply (self->store, changeset, error))
     return FALSE;
-  g_clear_handle_id (&self->checkpoint_id, g_source_remove);
-  self->checkpoint_id = g_timeout_add_seconds (2, checkpoint_when_idle, self);
   g_signal_emit (self, signals[APPLIED], 0);
   crm_context_notify_changed (self);
   return TRUE;
 }
 
+/* The replica changed (an edit here, a sync round's merge on its own connection): the
+ * WAL is folded back two seconds after the last change. */
 void
 crm_context_notify_changed (CrmContext *self)
 {
   g_return_if_fail (CRM_IS_CONTEXT (self));
 
+  g_clear_handle_id (&self->checkpoint_id, g_source_remove);
+  if (self->store != NULL)
+    self->checkpoint_id = g_timeout_add_seconds (2, checkpoint_when_idle, self);
   forget_caches (self);
   g_signal_emit (self, signals[CHANGED], 0);
 }

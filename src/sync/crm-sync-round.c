@@ -792,6 +792,9 @@ crm_sync_round_run (CrmSyncRound  *round,
           : crm_store_create (round->replica_path, error);
   if (store == NULL)
     return NULL;
+  /* the round's commits never wait for the WAL to be copied back: the app checkpoints
+   * when the user pauses, and voronkactl's close (the last connection) does it */
+  crm_store_set_deferred_checkpoints (store, TRUE);
   fresh = crm_sync_store_get_cursor (store) < 0 && crm_sync_store_is_empty (store);
 
   http_init (&http, round, cancellable);
