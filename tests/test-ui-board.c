@@ -134,6 +134,14 @@ test_board_shows_pipeline (void)
   g_assert_cmpint (total_cards, >, 50);
 }
 
+static gboolean
+card_needs_task (gpointer deal_id)
+{
+  CrmDealCard *card = crm_board_column_find_card (column_named ("Новая заявка"), deal_id);
+
+  return card != NULL && crm_deal_card_get_needs_task (card);
+}
+
 /* A deal left without an open task shows a warning on its card. */
 static void
 test_warning_without_task (void)
@@ -158,7 +166,8 @@ test_warning_without_task (void)
     }
   g_assert_true (crm_context_apply (context, changeset, &error));
   g_assert_no_error (error);
-  crm_test_ui_wait (100);
+  /* the board reloads when idle, its first screen first: wait (bounded) for the card */
+  g_assert_true (crm_test_ui_wait_until (card_needs_task, (gpointer) deal_id, 5000));
   card = crm_board_column_find_card (column, deal_id);
   g_assert_true (crm_deal_card_get_needs_task (card));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board"));
