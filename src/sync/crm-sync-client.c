@@ -73,6 +73,8 @@ struct _CrmSyncClient
   char            *token;
   char            *password;
   GTlsDatabase    *tls_database;
+  SoupSession     *http;            /* kept across rounds: one connection, one handshake */
+  GTlsDatabase    *http_database;   /* the database @http was made with */
   gboolean         allow_insecure;
   guint            batch_size;
   guint            page_size;
@@ -134,6 +136,8 @@ crm_sync_client_finalize (GObject *object)
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   g_clear_object (&self->tls_database);
+  g_clear_object (&self->http);
+  g_clear_object (&self->http_database);
   g_free (self->last_error);
   g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -416,6 +420,14 @@ new_round (CrmSyncClient *self)
   round->token = g_strdup (self->token);
   round->password = g_strdup (self->password);
   round->tls_database = self->tls_database ? g_object_ref (self->tls_database) : NULL;
+  /* made here, in the client's thread, before any request; rounds send from theirs */
+  if (self->http == NULL || self->http_database != self->tls_database)
+    {
+      g_clear_object (&self->http);
+      g_set_object (&self->http_database, self->tls_database);
+      self->http = crm_sync_round_new_session (self->tls_database);
+    }
+  round->session = g_object_ref (self->http);
   round->allow_insecure = self->allow_insecure;
   round->batch_size = self->batch_size;
   round->page_size = self->page_size;

@@ -4,6 +4,8 @@
  * copies its settings into a CrmSyncRound and runs it in a worker thread. */
 #pragma once
 
+#include <libsoup/soup.h>
+
 #include "crm-sync-client.h"
 
 G_BEGIN_DECLS
@@ -15,12 +17,14 @@ typedef struct {
   char         *token;
   char         *password;
   GTlsDatabase *tls_database;
+  SoupSession  *session;        /* the client's, kept across rounds; NULL: the round's own */
   gboolean      allow_insecure;
   guint         batch_size;
   guint         page_size;
 } CrmSyncRound;
 
 void            crm_sync_round_free     (CrmSyncRound  *round);
+SoupSession    *crm_sync_round_new_session (GTlsDatabase *tls_database);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmSyncRound, crm_sync_round_free)
 
 /* Checks the URL: https, or http to a loopback address when insecure is allowed. */

@@ -48,6 +48,7 @@ crm_sync_round_free (CrmSyncRound *round)
     memset (round->password, 0, strlen (round->password));
   g_free (round->password);
   g_clear_object (&round->tls_database);
+  g_clear_object (&round->session);
   g_free (round);
 }
 
@@ -169,6 +170,10 @@ send_once (Http        *http,
 
   if (msg == NULL)
     return NULL;
+  /* the server takes a batch once by its ops' ids, so a push may go over a kept
+   * connection (libsoup opens a new one for other POSTs) */
+  if (g_str_equal (path, CRM_PROTOCOL_PATH_PUSH))
+    soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/json", body);
   answer = soup_session_send_and_read (http->session, msg, http->cancellable, &local_error);
@@ -277,15 +282,26 @@ http_init (Http          *http,
            CrmSyncRound  *round,
            GCancellable  *cancellable)
 {
-  g_autofree char *agent = g_strdup_printf ("Voronka/%s ", PACKAGE_VERSION);
-
   memset (http, 0, sizeof *http);
   http->round = round;
   http->cancellable = cancellable;
-  http->session = soup_session_new_with_options ("timeout", 120, "idle-timeout", 30,
-                                                 "user-agent", agent, NULL);
-  if (round->tls_database != NULL)
-    soup_session_set_tls_database (http->session, round->tls_database);
+  /* the client's session keeps its connection (and TLS) open between rounds */
+  http->session = round->session != NULL ? g_object_ref (round->session)
+                                         : crm_sync_round_new_session (round->tls_database);
+}
+
+/* A session for rounds to a server: made and configured in the calling thread; libsoup
+ * (≥ 3.2) then sends from any thread. */
+SoupSession *
+crm_sync_round_new_session (GTlsDatabase *tls_database)
+{
+  g_autofree char *agent = g_strdup_printf ("Voronka/%s ", PACKAGE_VERSION);
+  SoupSession *session = soup_session_new_with_options ("timeout", 120, "idle-timeout", 30,
+                                                        "user-agent", agent, NULL);
+
+  if (tls_database != NULL)
+    soup_session_set_tls_database (session, tls_database);
+  return session;
 }
 
 static void
