@@ -155,6 +155,9 @@ test_warning_without_task (void)
   g_autoptr(GError) error = NULL;
   JsonArray *array = json_node_get_array (tasks);
 
+  CrmDealCard *neighbour = crm_board_column_get_card (column, 0);
+  g_autofree char *neighbour_id = g_strdup (crm_deal_card_get_deal_id (neighbour));
+
   g_assert_false (crm_deal_card_get_needs_task (card));
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
@@ -170,6 +173,9 @@ test_warning_without_task (void)
   g_assert_true (crm_test_ui_wait_until (card_needs_task, (gpointer) deal_id, 5000));
   card = crm_board_column_find_card (column, deal_id);
   g_assert_true (crm_deal_card_get_needs_task (card));
+  /* only the card of the changed deal was built again: its neighbour is the same widget
+   * (what keeps keyboard focus and scrolling where they were) */
+  g_assert_true (crm_board_column_find_card (column, neighbour_id) == neighbour);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board"));
 }
 

@@ -71,6 +71,77 @@ clear_cards (CrmBoardColumn *self)
   crm_list_box_remove_all (self->card_list);
 }
 
+/* What a card shows: its JSON and the day (“Today”, “Tomorrow” and overdue marks change
+ * with the local day, nothing else with time). */
+static char *
+card_signature (JsonObject *card,
+                gint64      now)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *text = NULL;
+
+  json_node_set_object (node, card);
+  text = json_to_string (node, FALSE);
+  return g_strdup_printf ("%" G_GINT64_FORMAT " %s", crm_day_start (now), text);
+}
+
+static CrmDealCard *
+new_card (JsonObject *card,
+          gint64      now)
+{
+  g_autoptr(CrmRecord) record = crm_record_new (card);
+  CrmDealCard *widget = crm_deal_card_new (record, now);
+
+  g_object_set_data_full (G_OBJECT (widget), "crm-card-signature", card_signature (card, now),
+                          g_free);
+  return widget;
+}
+
+/* Refills a column whose cards are all built: a card whose deal shows the same keeps its
+ * widget (moved if its place changed), so a move or an edit rebuilds only the cards it
+ * touched — and keyboard focus stays where it was. */
+static void
+refill_cards (CrmBoardColumn *self,
+              JsonArray      *cards)
+{
+  g_autoptr(GHashTable) rows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                      g_object_unref);
+  guint n_cards = json_array_get_length (cards);
+  gint64 now = crm_context_now (self->context);
+  GtkListBoxRow *row;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->card_list));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (CRM_IS_DEAL_CARD (child))
+      g_hash_table_insert (rows, (gpointer) crm_deal_card_get_deal_id (CRM_DEAL_CARD (child)),
+                           g_object_ref (child));
+
+  for (guint i = 0; i < n_cards; i++)
+    {
+      JsonObject *card = json_array_get_object_element (cards, i);
+      const char *id = json_object_get_string_member_with_default (card, "id", "");
+      GtkWidget *kept = g_hash_table_lookup (rows, id);
+      g_autofree char *signature = card_signature (card, now);
+
+      row = gtk_list_box_get_row_at_index (self->card_list, i);
+      if (kept != NULL &&
+          g_strcmp0 (g_object_get_data (G_OBJECT (kept), "crm-card-signature"), signature) == 0)
+        {
+          if (GTK_WIDGET (row) != kept)
+            {
+              gtk_list_box_remove (self->card_list, kept);
+              gtk_list_box_insert (self->card_list, kept, (int) i);
+            }
+          continue;
+        }
+      if (kept != NULL)
+        gtk_list_box_remove (self->card_list, kept);
+      gtk_list_box_insert (self->card_list, GTK_WIDGET (new_card (card, now)), (int) i);
+    }
+  while ((row = gtk_list_box_get_row_at_index (self->card_list, n_cards)) != NULL)
+    gtk_list_box_remove (self->card_list, GTK_WIDGET (row));
+}
+
 /* Builds card widgets up to the @upto-th; once all are built, the "Show more" button
  * and the empty label follow. */
 static void
@@ -85,12 +156,10 @@ build_cards (CrmBoardColumn *self,
   n_cards = json_array_get_length (self->cards);
   now = crm_context_now (self->context);
   for (; self->n_built < MIN (upto, n_cards); self->n_built++)
-    {
-      g_autoptr(CrmRecord) record =
-        crm_record_new (json_array_get_object_element (self->cards, self->n_built));
-
-      gtk_list_box_append (self->card_list, GTK_WIDGET (crm_deal_card_new (record, now)));
-    }
+    gtk_list_box_append (self->card_list,
+                         GTK_WIDGET (new_card (json_array_get_object_element (self->cards,
+                                                                             self->n_built),
+                                               now)));
   if (self->n_built < n_cards)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->more_button), FALSE);
@@ -123,12 +192,24 @@ show_cards (CrmBoardColumn *self,
             gint64          total,
             guint           n_now)
 {
+  gboolean built = self->cards == NULL &&
+                   gtk_widget_get_first_child (GTK_WIDGET (self->card_list)) != NULL;
+
   self->context = context;
+  self->total = total;
+  if (built && n_now == G_MAXUINT)
+    {
+      /* the same column again (a reload after a change): only what changed */
+      refill_cards (self, cards);
+      self->cards = json_array_ref (cards);
+      self->n_built = json_array_get_length (cards);
+      build_cards (self, G_MAXUINT);
+      return;
+    }
   clear_cards (self);
   g_clear_pointer (&self->cards, json_array_unref);
   self->cards = json_array_ref (cards);
   self->n_built = 0;
-  self->total = total;
   build_cards (self, n_now);
 }
 
