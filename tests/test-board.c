@@ -554,11 +554,37 @@ assert_search_equal (CrmStore *store)
   g_assert_cmpuint (non_empty, >, 20);
 }
 
+/* The prefix rows the store wrote are exactly what the prefix table's definition (the
+ * bulk fill of schema 2) derives from the contacts' search words. */
+static void
+assert_prefixes_derived (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "WITH expected AS (SELECT t.contact, substr (t.token, 1, n.length) AS prefix,"
+    "   min (t.position != 0) AS rank, c.name"
+    "  FROM contact_token t JOIN contact c ON c.id = t.contact,"
+    "   (SELECT 1 AS length UNION ALL SELECT 2 UNION ALL SELECT 3) n"
+    "  WHERE t.position < 100 AND n.length <= length (t.token) GROUP BY 1, 2)"
+    " SELECT (SELECT count (*) FROM (SELECT * FROM expected EXCEPT"
+    "   SELECT contact, prefix, rank, name FROM contact_prefix)),"
+    "  (SELECT count (*) FROM (SELECT contact, prefix, rank, name FROM contact_prefix"
+    "   EXCEPT SELECT * FROM expected)), (SELECT count (*) FROM contact_prefix)", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+  g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, 0);
+  g_assert_cmpint (sqlite3_column_int (stmt, 2), >, 0);
+  sqlite3_reset (stmt);
+}
+
 static void
 test_search (Fixture       *f,
              gconstpointer  data)
 {
   assert_search_equal (f->store);
+  assert_prefixes_derived (f->store);
 }
 
 /* Renames, new people and deletes go through the store's token table; the prefix
@@ -584,6 +610,7 @@ test_search_follows_changes (Fixture       *f,
   g_assert_no_error (error);
 
   assert_search_equal (f->store);
+  assert_prefixes_derived (f->store);
   {
     g_autoptr(JsonNode) found = crm_query_contact_search (f->store, "ёлк", 10, 0, &total, &error);
 
@@ -594,7 +621,7 @@ test_search_follows_changes (Fixture       *f,
 
 /* A replica written before schema 2 gets the indexes and a filled prefix table (and the
  * companies index of schema 3, schema 4's deal indexes without the hlc, schema 5's
- * prefix table keyed by contact). */
+ * prefix table keyed by contact, schema 6's prefixes written by the store). */
 static void
 test_migration (Fixture       *f,
                 gconstpointer  data)
@@ -603,7 +630,7 @@ test_migration (Fixture       *f,
   sqlite3 *db = _crm_store_get_db (f->store);
 
   g_assert_cmpint (sqlite3_exec (db,
-    "DROP TRIGGER contact_prefix_add; DROP TRIGGER contact_prefix_remove;"
+    "DROP TRIGGER IF EXISTS contact_prefix_add; DROP TRIGGER IF EXISTS contact_prefix_remove;"
     " DROP TABLE contact_prefix; DROP INDEX deal_board; DROP INDEX deal_recent;"
     " DROP INDEX deal_live; DROP INDEX deal_tag_live; DROP TRIGGER deal_stage_total_insert;"
     " DROP TRIGGER deal_stage_total_update; DROP TRIGGER deal_stage_total_delete;"
@@ -650,6 +677,17 @@ test_migration (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "contact");
+    sqlite3_reset (stmt);
+  }
+  {
+    /* schema 6: the store writes the prefixes, no trigger does */
+    sqlite3_stmt *stmt = _crm_store_prepare (f->store,
+      "SELECT count (*) FROM sqlite_master WHERE type = 'trigger'"
+      " AND name LIKE 'contact_prefix%'", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
     sqlite3_reset (stmt);
   }
 }

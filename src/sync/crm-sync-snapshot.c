@@ -333,7 +333,8 @@ replace_contents (CrmStore  *store,
   for (guint t = 0; types[t] != NULL; t++)
     if (!copy_table (store, types[t]->name, error))
       return FALSE;
-  if (!copy_table (store, "other_entity", error) || !copy_table (store, "contact_token", error))
+  if (!copy_table (store, "other_entity", error) || !copy_table (store, "contact_token", error) ||
+      !copy_table (store, "contact_prefix", error))
     return FALSE;
 
   /* history: the server's, with this device's ops acknowledged, plus what is not pushed */
