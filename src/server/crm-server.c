@@ -691,6 +691,10 @@ crm_server_new (CrmServerStorage      *storage,
   return self;
 }
 
+/* Connections the kernel queues while the server is busy (listen(2) caps it at
+ * net.core.somaxconn). */
+#define LISTEN_BACKLOG 512
+
 gboolean
 crm_server_listen (CrmServer        *self,
                    const char       *address,
@@ -701,6 +705,7 @@ crm_server_listen (CrmServer        *self,
   g_autofree char *host = NULL;
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) listener = NULL;
   const char *colon = address ? strrchr (address, ':') : NULL;
   guint64 port = 0;
   GSList *uris;
@@ -734,8 +739,18 @@ crm_server_listen (CrmServer        *self,
   socket_address = g_inet_socket_address_new (inet, (guint16) port);
   if (certificate != NULL)
     soup_server_set_tls_certificate (self->soup, certificate);
-  if (!soup_server_listen (self->soup, socket_address,
-                           certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  /* our own socket for the listen backlog: soup_server_listen() keeps GSocket's 10, and
+   * a fleet of devices connecting at once (every laptop of the office at 9:00; 200
+   * clients in bench/) overflowed it into refused TLS handshakes */
+  listener = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                           G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, socket_address, TRUE, error) ||
+      !g_socket_listen (listener, error) ||
+      !soup_server_listen_socket (self->soup, listener,
+                                  certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);
