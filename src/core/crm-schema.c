@@ -160,7 +160,9 @@ exec (sqlite3     *db,
   if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   _("Could not update the replica's schema: %s"), msg ? msg : "unknown error");
+                   _("Could not update the replica's schema (%s); the file was left as it "
+                     "was. Keep a copy of it; if it syncs with a server, signing in on a new "
+                     "replica brings the account back"), msg ? msg : "unknown error");
       sqlite3_free (msg);
       return FALSE;
     }
