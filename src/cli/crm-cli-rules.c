@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crm-cli.h"
+#include "crm-json.h"
 #include "crm-rules.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
@@ -448,14 +449,16 @@ check_imported_rule (JsonNode     *node,
   return TRUE;
 }
 
+/* The largest rule file accepted: a rule is a few hundred bytes. */
+#define RULE_FILE_MAX_BYTES (4 * 1024 * 1024)
+
 /* Reads FILE.json: one rule object or an array of them. */
 static JsonNode *
 load_rule_file (const char  *file,
                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) parse_error = NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
   if (!g_file_test (file, G_FILE_TEST_IS_REGULAR))
     {
@@ -463,14 +466,21 @@ load_rule_file (const char  *file,
                    _("No rule file «%s»"), file);
       return NULL;
     }
-  if (!json_parser_load_from_file (parser, file, &parse_error))
+  root = crm_json_load_file_bounded (file, RULE_FILE_MAX_BYTES, CRM_JSON_MAX_DEPTH, &parse_error);
+  if (root == NULL)
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("%s is not valid JSON: %s"), file, parse_error->message);
+      if (parse_error->domain == G_FILE_ERROR)
+        g_set_error_literal (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                             parse_error->message);
+      else if (parse_error->code == CRM_JSON_ERROR_SYNTAX)
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("%s is not valid JSON: %s"), file, parse_error->message);
+      else   /* too large, too deep, NUL, not UTF-8: "FILE:LINE:COLUMN: what" */
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, "%s:%s%s", file,
+                     g_ascii_isdigit (parse_error->message[0]) ? "" : " ", parse_error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || (!JSON_NODE_HOLDS_OBJECT (root) && !JSON_NODE_HOLDS_ARRAY (root)))
+  if (!JSON_NODE_HOLDS_OBJECT (root) && !JSON_NODE_HOLDS_ARRAY (root))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("%s: expected one rule object or an array of rules"), file);
@@ -481,11 +491,11 @@ load_rule_file (const char  *file,
       JsonArray *array = json_array_new ();
       JsonNode *list = json_node_new (JSON_NODE_ARRAY);
 
-      json_array_add_element (array, json_node_copy (root));
+      json_array_add_element (array, g_steal_pointer (&root));
       json_node_take_array (list, array);
       return list;
     }
-  return json_node_copy (root);
+  return g_steal_pointer (&root);
 }
 
 gboolean

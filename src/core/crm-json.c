@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-json.c — canonical JSON: object members sorted by key, recursively. */
-#include "crm-json-private.h"
+/* crm-json.c — canonical JSON (object members sorted by key, recursively), and bounded
+ * parsing of JSON that comes from outside. */
+#include "config.h"
 
+#include "crm-json-private.h"
+#include "crm-json.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 JsonNode *
 crm_json_node_take_object (JsonObject *object)
@@ -203,4 +213,260 @@ crm_json_object_deep_copy (JsonObject *object)
   json_node_set_object (node, object);
   copy = sorted_copy (node);
   return json_object_ref (json_node_get_object (copy));
+}
+
+/* --- bounded parsing ------------------------------------------------------------------- */
+
+G_DEFINE_QUARK (crm-json-error-quark, crm_json_error)
+
+typedef struct {
+  guint line;
+  guint column;
+} Position;
+
+/* Line and column (in characters, from 1) of byte @offset of @data. */
+static Position
+position_of (const char *data,
+             gsize       offset)
+{
+  Position position = { 1, 1 };
+
+  for (gsize i = 0; i < offset; i++)
+    {
+      guchar c = (guchar) data[i];
+
+      if (c == '\n')
+        {
+          position.line++;
+          position.column = 1;
+        }
+      else if ((c & 0xc0) != 0x80)
+        position.column++;
+    }
+  return position;
+}
+
+static gboolean
+refuse_at (GError    **error,
+           CrmJsonError code,
+           const char *data,
+           gsize       offset,
+           const char *what)
+{
+  Position at = position_of (data, offset);
+
+  /* "LINE:COLUMN: what", as compilers say it; callers put the file or request before it */
+  g_set_error (error, CRM_JSON_ERROR, code, "%u:%u: %s", at.line, at.column, what);
+  return FALSE;
+}
+
+/* One pass over the bytes: nesting depth outside strings, \u0000 inside them, and
+ * nothing outside strings that would make json-glib's scanner see strings elsewhere than
+ * we do (comments, single quotes), so the depth counted here is the depth it parses. */
+static gboolean
+scan (const char  *data,
+      gsize        length,
+      guint        max_depth,
+      GError     **error)
+{
+  guint depth = 0;
+  gsize i = 0;
+
+  if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    i = 3;   /* a byte order mark, as some editors write; json-glib skips it */
+  for (; i < length; i++)
+    {
+      guchar c = (guchar) data[i];
+
+      switch (c)
+        {
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            {
+              g_autofree char *what = g_strdup_printf (
+                _("arrays and objects are nested deeper than %u levels, the most accepted"),
+                max_depth);
+
+              return refuse_at (error, CRM_JSON_ERROR_TOO_DEEP, data, i, what);
+            }
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        case '"':
+          for (i++; i < length && data[i] != '"'; i++)
+            if (data[i] == '\\' && i + 1 < length)
+              {
+                if (data[i + 1] == 'u' && i + 5 < length && memcmp (data + i + 2, "0000", 4) == 0)
+                  return refuse_at (error, CRM_JSON_ERROR_NUL, data, i,
+                                    _("the escape \\u0000 (a NUL character) is not accepted in "
+                                      "a string"));
+                i++;
+              }
+          break;
+        case '/':
+          return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, i,
+                            _("comments are not allowed in JSON"));
+        case '\'':
+          return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, i,
+                            _("strings take double quotes in JSON, not single quotes"));
+        case ' ': case '\t': case '\n': case '\r': case ',': case ':':
+        case '-': case '+': case '.':
+          break;
+        default:
+          if (!g_ascii_isalnum (c))
+            {
+              g_autofree char *what = NULL;
+
+              /* name the character when it is a printable one (a stray «» or ;), else its byte */
+              if (g_ascii_isgraph (c))
+                what = g_strdup_printf (_("unexpected character «%c» outside a string"), c);
+              else if (c >= 0x80)   /* valid UTF-8 by now */
+                what = g_strdup_printf (_("unexpected character «%.*s» outside a string"),
+                                        (int) g_utf8_skip[c], data + i);
+              else
+                what = g_strdup_printf (_("unexpected byte 0x%02x outside a string"), c);
+              return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, i, what);
+            }
+          break;
+        }
+    }
+  return TRUE;
+}
+
+JsonNode *
+crm_json_parse_bounded (const char  *data,
+                        gsize        length,
+                        gsize        max_bytes,
+                        guint        max_depth,
+                        GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  const char *bad = NULL;
+  const char *nul;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (length > max_bytes)
+    {
+      g_set_error (error, CRM_JSON_ERROR, CRM_JSON_ERROR_TOO_LARGE,
+                   _("the text is %lu bytes long; at most %lu bytes are accepted"),
+                   (gulong) length, (gulong) max_bytes);
+      return NULL;
+    }
+  if ((nul = memchr (data, '\0', length)) != NULL)
+    {
+      refuse_at (error, CRM_JSON_ERROR_NUL, data, nul - data,
+                 _("the text contains a NUL character (a zero byte), which JSON text may not "
+                   "contain"));
+      return NULL;
+    }
+  if (!g_utf8_validate_len (data, length, &bad))
+    {
+      refuse_at (error, CRM_JSON_ERROR_NOT_UTF8, data, bad - data,
+                 _("the text is not valid UTF-8 here; save it as UTF-8"));
+      return NULL;
+    }
+  if (!scan (data, length, max_depth, error))
+    return NULL;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &parse_error))
+    {
+      /* json-glib says "<data>:LINE:COLUMN: Parse error: WHAT"; keep "LINE:COLUMN: WHAT" */
+      const char *message = parse_error->message;
+      g_autoptr(GString) what = NULL;
+
+      if (g_str_has_prefix (message, "<data>:"))
+        message += strlen ("<data>:");
+      what = g_string_new (message);
+      g_string_replace (what, "Parse error: ", "", 1);
+      g_set_error_literal (error, CRM_JSON_ERROR, CRM_JSON_ERROR_SYNTAX, what->str);
+      return NULL;
+    }
+  root = json_parser_steal_root (parser);
+  if (root == NULL)
+    g_set_error_literal (error, CRM_JSON_ERROR, CRM_JSON_ERROR_SYNTAX,
+                         _("the text is empty; a JSON value was expected"));
+  return root;
+}
+
+JsonNode *
+crm_json_load_file_bounded (const char  *path,
+                            gsize        max_bytes,
+                            guint        max_depth,
+                            GError     **error)
+{
+  g_autoptr(GByteArray) bytes = NULL;
+  g_autofree char *display = g_filename_display_name (path);
+  struct stat info;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0 || fstat (fd, &info) != 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not read «%s»: %s"), display, g_strerror (saved));
+      return NULL;
+    }
+  if (S_ISDIR (info.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                   _("%s is a folder, not a JSON file"), display);
+      return NULL;
+    }
+  if (S_ISREG (info.st_mode) && (guint64) info.st_size > (guint64) max_bytes)
+    {
+      close (fd);
+      g_set_error (error, CRM_JSON_ERROR, CRM_JSON_ERROR_TOO_LARGE,
+                   _("the file is %lu bytes long; at most %lu bytes are accepted"),
+                   (gulong) info.st_size, (gulong) max_bytes);
+      return NULL;
+    }
+
+  /* read at most one byte more than allowed: a pipe or a growing file says no size */
+  bytes = g_byte_array_sized_new (S_ISREG (info.st_mode) ? (guint) info.st_size + 1 : 4096);
+  for (;;)
+    {
+      guchar buffer[16384];
+      gsize limit = max_bytes < G_MAXSIZE ? max_bytes + 1 : max_bytes;
+      gsize want = MIN (sizeof buffer, limit - bytes->len);
+      gssize got = read (fd, buffer, want);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not read «%s»: %s"), display, g_strerror (saved));
+          return NULL;
+        }
+      if (got == 0)
+        break;
+      g_byte_array_append (bytes, buffer, (guint) got);
+      if (bytes->len > max_bytes)
+        {
+          close (fd);
+          g_set_error (error, CRM_JSON_ERROR, CRM_JSON_ERROR_TOO_LARGE,
+                       _("the file is longer than %lu bytes, the most accepted"),
+                       (gulong) max_bytes);
+          return NULL;
+        }
+    }
+  close (fd);
+  return crm_json_parse_bounded ((const char *) bytes->data, bytes->len, max_bytes, max_depth,
+                                 error);
 }

@@ -41,6 +41,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "crm-json.h"
 #include "crm-rules.h"
 #include "crm-template.h"
 #include "crm-uuid.h"
@@ -739,38 +740,26 @@ crm_template_parse (const char  *json_text,
                     const char  *source_name,
                     GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
   const char *source = source_name != NULL ? source_name : "template";
-  JsonNode *root;
 
   g_return_val_if_fail (json_text != NULL, NULL);
 
-  if (!json_parser_load_from_data (parser, json_text, length, &parse_error))
+  root = crm_json_parse_bounded (json_text, length < 0 ? strlen (json_text) : (gsize) length,
+                                 CRM_TEMPLATE_MAX_BYTES, CRM_JSON_MAX_DEPTH, &parse_error);
+  if (root == NULL)
     {
-      /* json-glib says "<data>:LINE:COLUMN: Parse error: WHAT"; keep LINE:COLUMN. */
-      const char *message = parse_error->message;
-      g_autofree char *what = NULL;
+      /* "SOURCE:LINE:COLUMN: what" as compilers say it; "SOURCE: what" without a place */
+      const char *what = parse_error->message;
 
-      if (g_str_has_prefix (message, "<data>:"))
-        message += strlen ("<data>:");
-      what = g_strdup (message);
-      if (strstr (what, "Parse error: ") != NULL)
-        {
-          g_auto(GStrv) parts = g_strsplit (what, "Parse error: ", 2);
-
-          g_free (what);
-          what = g_strconcat (parts[0], parts[1], NULL);
-        }
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    "%s:%s%s", source, g_ascii_isdigit (what[0]) ? "" : " ", what);
       return NULL;
     }
-
-  root = json_parser_get_root (parser);
   if (!check_template (root, source, error))
     return NULL;
-  return json_node_copy (root);
+  return g_steal_pointer (&root);
 }
 
 static gboolean
@@ -788,9 +777,8 @@ crm_template_load (const char  *name_or_path,
 {
   g_autofree char *path = NULL;
   g_autofree char *source = NULL;
-  g_autofree char *text = NULL;
   g_autoptr(GError) file_error = NULL;
-  gsize length = 0;
+  g_autoptr(JsonNode) root = NULL;
 
   g_return_val_if_fail (name_or_path != NULL, NULL);
 
@@ -818,7 +806,9 @@ crm_template_load (const char  *name_or_path,
         }
     }
 
-  if (!g_file_get_contents (path, &text, &length, &file_error))
+  root = crm_json_load_file_bounded (path, CRM_TEMPLATE_MAX_BYTES, CRM_JSON_MAX_DEPTH,
+                                     &file_error);
+  if (root == NULL && file_error->domain == G_FILE_ERROR)
     {
       g_set_error (error, CRM_STORE_ERROR,
                    g_error_matches (file_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)
@@ -826,7 +816,17 @@ crm_template_load (const char  *name_or_path,
                    _("Could not read the template: %s"), file_error->message);
       return NULL;
     }
-  return crm_template_parse (text, (gssize) length, source, error);
+  if (root == NULL)
+    {
+      const char *what = file_error->message;
+
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   "%s:%s%s", source, g_ascii_isdigit (what[0]) ? "" : " ", what);
+      return NULL;
+    }
+  if (!check_template (root, source, error))
+    return NULL;
+  return g_steal_pointer (&root);
 }
 
 /* ──────────────────────────────────── applying ────────────────────────────────── */

@@ -9,11 +9,15 @@
 
 G_BEGIN_DECLS
 
+/* The largest template file or text accepted (the shipped ones are under 40 KB). */
+#define CRM_TEMPLATE_MAX_BYTES (4 * 1024 * 1024)
+
 /* Names of the shipped templates, sorted. */
 GStrv       crm_template_list      (void);
 
 /* Parse a shipped template by name ("truck-dealer") or a JSON file path. Malformed JSON
- * or a wrong key is INVALID_INPUT naming the line:column or the key path
+ * (also: larger than CRM_TEMPLATE_MAX_BYTES, nested deeper than CRM_JSON_MAX_DEPTH, NUL
+ * characters) or a wrong key is INVALID_INPUT naming the line:column or the key path
  * ("pipelines[2].stages[0].kind: expected one of unsorted, open, won, lost"). */
 JsonNode   *crm_template_load      (const char  *name_or_path,
                                     GError     **error);

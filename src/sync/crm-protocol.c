@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-protocol.h"
+#include "crm-json.h"
 #include "crm-hlc.h"
 #include "crm-uuid.h"
 
@@ -89,29 +90,33 @@ crm_protocol_parse_object (GBytes      *body,
                            const char  *what,
                            GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
   gsize size = 0;
   const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-  JsonNode *root;
 
   if (data == NULL || size == 0)
     {
       invalid (error, _("The %s is empty; a JSON object was expected"), what);
       return NULL;
     }
-  if (!g_utf8_validate (data, size, NULL))
+  /* bounded before json-glib sees it: its recursion has no depth limit */
+  root = crm_json_parse_bounded (data, size, CRM_PROTOCOL_MAX_JSON_BYTES, CRM_JSON_MAX_DEPTH,
+                                 &local_error);
+  if (root == NULL)
     {
-      invalid (error, _("The %s is not UTF-8 text"), what);
+      if (local_error->code == CRM_JSON_ERROR_SYNTAX)
+        invalid (error, _("The %s is not valid JSON: %s"), what, local_error->message);
+      else if (local_error->code == CRM_JSON_ERROR_NOT_UTF8)
+        invalid (error, _("The %s is not UTF-8 text: %s"), what, local_error->message);
+      else
+        g_set_error (error, CRM_SYNC_ERROR,
+                     local_error->code == CRM_JSON_ERROR_TOO_LARGE
+                     ? CRM_SYNC_ERROR_TOO_LARGE : CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("The %s was refused: %s"), what, local_error->message);
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, size, &local_error))
-    {
-      invalid (error, _("The %s is not valid JSON: %s"), what, local_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       invalid (error, _("The %s must be a JSON object"), what);
       return NULL;

@@ -42,6 +42,9 @@ G_BEGIN_DECLS
 /* The oldest client schema this build still serves; older ones are told to update. */
 #define CRM_PROTOCOL_MIN_SCHEMA       1
 #define CRM_PROTOCOL_MAX_PUSH_OPS     1000
+/* The largest JSON body or answer parsed at all (the server's --max-body is smaller and
+ * refuses earlier); nesting is bounded by CRM_JSON_MAX_DEPTH. */
+#define CRM_PROTOCOL_MAX_JSON_BYTES   (256 * 1024 * 1024)
 #define CRM_PROTOCOL_DEFAULT_PULL     1000
 #define CRM_PROTOCOL_MAX_PULL         5000
 /* An op stamped further ahead of the server's clock than this is re-stamped. */
