@@ -12,8 +12,15 @@
 #include "crm-server-auth.h"
 #include "crm-protocol.h"
 
-/* Used when a user name is unknown, so the answer takes as long as for a wrong password. */
-static char *dummy_hash;
+/* Used when a user name is unknown, so the answer takes as long as for a wrong password.
+ * Made once; crm_server_verify_password() runs in threads. */
+static GOnce dummy_once = G_ONCE_INIT;
+
+static gpointer
+make_dummy_hash (gpointer data)
+{
+  return crm_server_hash_password ("voronka-dummy-password", NULL);
+}
 
 gboolean
 crm_server_auth_init (GError **error)
@@ -58,8 +65,9 @@ crm_server_verify_password (const char *hash,
     password = "";
   if (hash == NULL)
     {
-      if (dummy_hash == NULL)
-        dummy_hash = crm_server_hash_password ("voronka-dummy-password", NULL);
+      /* checks run in several threads at once */
+      const char *dummy_hash = g_once (&dummy_once, make_dummy_hash, NULL);
+
       if (dummy_hash != NULL &&
           crypto_pwhash_str_verify (dummy_hash, password, strlen (password)) == 0)
         g_debug ("The dummy password matched");

@@ -21,7 +21,13 @@
 
 #define SIGN_IN_RATE   2.0
 #define SIGN_IN_BURST  60.0
+/* Entries per rate table; beyond it, buckets that have refilled are dropped (they hold no
+ * state), and if none has, new keys share one bucket: memory stays bounded and no flood
+ * of new keys can reset the limits of the old ones. */
 #define MAX_BUCKETS    50000
+#define OVERFLOW_KEY   "*"
+/* Sign-ins waiting for a password check; beyond it, 429 at once. */
+#define MAX_QUEUED_SIGN_INS 64
 
 typedef struct {
   double  tokens;
@@ -35,7 +41,9 @@ struct _CrmServer
   SoupServer       *soup;
   CrmServerStorage *storage;
   CrmServerLimits   limits;
-  GHashTable       *buckets;      /* key → Bucket* */
+  GHashTable       *sign_in_buckets;  /* client address → Bucket*: sign-ins, bad tokens */
+  GHashTable       *session_buckets;  /* token hash of a valid session → Bucket* */
+  GThreadPool      *hash_pool;        /* password checks, off the main loop */
   CrmHlc            clock;        /* for answers outside any account */
   guint             tick_source;
   GCancellable     *cancellable;
@@ -52,7 +60,13 @@ crm_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->storage);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->buckets, g_hash_table_unref);
+  if (self->hash_pool != NULL)
+    {
+      g_thread_pool_free (self->hash_pool, FALSE, TRUE);
+      self->hash_pool = NULL;
+    }
+  g_clear_pointer (&self->sign_in_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->session_buckets, g_hash_table_unref);
   G_OBJECT_CLASS (crm_server_parent_class)->dispose (object);
 }
 
@@ -62,10 +76,19 @@ crm_server_class_init (CrmServerClass *klass)
   G_OBJECT_CLASS (klass)->dispose = crm_server_dispose;
 }
 
+static void check_password_in_thread (gpointer task,
+                                      gpointer user_data);
+
 static void
 crm_server_init (CrmServer *self)
 {
-  self->buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* one core stays free for the main loop, which serves every sync */
+  guint threads = CLAMP (g_get_num_processors () - 1, 1, 4);
+
+  self->sign_in_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->session_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->hash_pool = g_thread_pool_new (check_password_in_thread, NULL, (gint) threads, FALSE,
+                                       NULL);
   self->cancellable = g_cancellable_new ();
   crm_hlc_init (&self->clock, 0);
 }
@@ -156,30 +179,75 @@ respond_gerror (CrmServer           *self,
 
 /* --- limits ------------------------------------------------------------------------------- */
 
+static double
+bucket_refill (Bucket *bucket,
+               gint64  now,
+               double  rate,
+               double  burst)
+{
+  return MIN (burst, bucket->tokens + (now - bucket->last_us) / 1e6 * rate);
+}
+
+/* A token bucket per @key of @table: @burst requests at once, then @rate per second. */
 static gboolean
-rate_allows (CrmServer  *self,
+rate_allows (GHashTable *table,
              const char *key,
              double      rate,
              double      burst)
 {
-  Bucket *bucket = g_hash_table_lookup (self->buckets, key);
+  Bucket *bucket = g_hash_table_lookup (table, key);
   gint64 now = g_get_monotonic_time ();
 
+  if (bucket == NULL && g_hash_table_size (table) >= MAX_BUCKETS)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, table);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (bucket_refill (value, now, rate, burst) >= burst)
+          g_hash_table_iter_remove (&iter);
+      if (g_hash_table_size (table) >= MAX_BUCKETS)
+        {
+          key = OVERFLOW_KEY;
+          bucket = g_hash_table_lookup (table, key);
+        }
+    }
   if (bucket == NULL)
     {
-      if (g_hash_table_size (self->buckets) > MAX_BUCKETS)
-        g_hash_table_remove_all (self->buckets);
       bucket = g_new0 (Bucket, 1);
       bucket->tokens = burst;
       bucket->last_us = now;
-      g_hash_table_insert (self->buckets, g_strdup (key), bucket);
+      g_hash_table_insert (table, g_strdup (key), bucket);
     }
-  bucket->tokens = MIN (burst, bucket->tokens + (now - bucket->last_us) / 1e6 * rate);
+  bucket->tokens = bucket_refill (bucket, now, rate, burst);
   bucket->last_us = now;
   if (bucket->tokens < 1.0)
     return FALSE;
   bucket->tokens -= 1.0;
   return TRUE;
+}
+
+/* Whom sign-in attempts and bad tokens are counted against: the peer's address; for
+ * IPv6 its /64, which one host can fill with addresses of its own. */
+static char *
+client_key (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  GInetAddress *inet;
+
+  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("-");
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 &&
+      !g_inet_address_get_is_loopback (inet))
+    {
+      const guint8 *bytes = g_inet_address_to_bytes (inet);
+
+      return g_strdup_printf ("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1],
+                              bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
+    }
+  return g_inet_address_to_string (inet);
 }
 
 static void
@@ -296,22 +364,37 @@ authenticate (CrmServer          *self,
       return NULL;
     }
   hash = crm_server_hash_token (token);
-  if (!rate_allows (self, hash, self->limits.rate, self->limits.burst))
+  user = crm_server_storage_lookup_session (self->storage, hash, crm_time_now_ms (), &error);
+  if (user == NULL && error != NULL)
+    {
+      respond_gerror (self, msg, error, NULL);
+      return NULL;
+    }
+  /* a token that opens no session counts as a failed sign-in of its sender: guessing
+   * tokens costs the same as guessing passwords, and makes no bucket of its own */
+  if (user == NULL)
+    {
+      g_autofree char *client = client_key (msg);
+
+      if (!rate_allows (self->sign_in_buckets, client, SIGN_IN_RATE, SIGN_IN_BURST))
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Retry-After", "30");
+          respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
+                         _("Too many sign-in attempts; wait a minute and try again"), 0);
+        }
+      else
+        respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                       _("The session has expired or was revoked; sign in again"), 0);
+      return NULL;
+    }
+  if (!rate_allows (self->session_buckets, hash, self->limits.rate, self->limits.burst))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
       respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
                      _("Too many requests with this session; slow down and retry in a moment"), 0);
-      return NULL;
-    }
-  user = crm_server_storage_lookup_session (self->storage, hash, crm_time_now_ms (), &error);
-  if (user == NULL)
-    {
-      if (error != NULL)
-        respond_gerror (self, msg, error, NULL);
-      else
-        respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
-                       _("The session has expired or was revoked; sign in again"), 0);
+      crm_server_user_free (user);
       return NULL;
     }
   g_object_set_data_full (G_OBJECT (msg), "crm-user",
@@ -361,25 +444,121 @@ find_users (CrmServer   *self,
   return crm_server_storage_find_users (self->storage, name, at + 1, error);
 }
 
+/* A sign-in waiting for its password check, which runs in self->hash_pool: a hash takes
+ * tens of milliseconds of CPU and 64 MiB, and a burst of them on the main loop would
+ * stall every sync. */
+typedef struct {
+  CrmServer         *self;
+  SoupServerMessage *msg;
+  CrmServerUser     *user;         /* NULL: unknown, or the name is ambiguous */
+  char              *password;
+  char              *device;
+  char              *device_name;
+  char              *refusal;      /* the answer when the check can only fail */
+} SignIn;
+
+static void
+sign_in_free (SignIn *sign_in)
+{
+  g_object_unref (sign_in->msg);
+  g_object_unref (sign_in->self);
+  crm_server_user_free (sign_in->user);
+  if (sign_in->password != NULL)
+    memset (sign_in->password, 0, strlen (sign_in->password));
+  g_free (sign_in->password);
+  g_free (sign_in->device);
+  g_free (sign_in->device_name);
+  g_free (sign_in->refusal);
+  g_free (sign_in);
+}
+
+static void
+check_password_in_thread (gpointer data,
+                          gpointer user_data)
+{
+  GTask *task = data;
+  SignIn *sign_in = g_task_get_task_data (task);
+  gboolean ok;
+
+  /* unknown users get a check too, so the answer takes as long as for a wrong password */
+  ok = crm_server_verify_password (sign_in->user ? sign_in->user->password_hash : NULL,
+                                   sign_in->password);
+  g_task_return_boolean (task, ok && sign_in->refusal == NULL);
+  g_object_unref (task);
+}
+
+static void
+sign_in_checked (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CrmServer *self = CRM_SERVER (source);
+  SignIn *sign_in = g_task_get_task_data (G_TASK (result));
+  SoupServerMessage *msg = sign_in->msg;
+  CrmServerUser *user = sign_in->user;
+  g_auto(CrmSession) session = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+    respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                   sign_in->refusal ? sign_in->refusal : _("Wrong user name or password"), 0);
+  else
+    {
+      token = crm_server_new_token ();
+      hash = crm_server_hash_token (token);
+      session.expires = crm_time_now_ms () + self->limits.session_ttl_ms;
+      if (!crm_server_storage_create_session (self->storage, user, hash, sign_in->device,
+                                              sign_in->device_name, session.expires, &error))
+        respond_gerror (self, msg, error, user);
+      else
+        {
+          g_object_set_data_full (G_OBJECT (msg), "crm-user",
+                                  g_strdup_printf ("%s@%s", user->name, user->account_name),
+                                  g_free);
+          session.token = g_steal_pointer (&token);
+          session.account_id = g_strdup (user->account_id);
+          session.account_name = g_strdup (user->account_name);
+          session.user_id = g_strdup (user->crm_user);
+          session.user_name = g_strdup (user->name);
+          session.role = g_strdup (user->role);
+          session.hlc = server_hlc (self, user);
+          node = crm_session_to_json (&session);
+          respond_json (msg, 200, node, session.hlc);
+        }
+    }
+  soup_server_message_unpause (msg);
+}
+
 static void
 handle_sign_in (CrmServer         *self,
                 SoupServerMessage *msg)
 {
   g_autoptr(GBytes) body = request_body (msg);
   g_auto(CrmSessionRequest) request = { 0 };
-  g_auto(CrmSession) session = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *token = NULL;
-  g_autofree char *hash = NULL;
-  g_autofree char *key = g_strconcat ("sign-in:", soup_server_message_get_remote_host (msg), NULL);
-  CrmServerUser *user;
+  g_autofree char *client = client_key (msg);
+  SignIn *sign_in;
+  GTask *task;
 
-  if (!rate_allows (self, key, SIGN_IN_RATE, SIGN_IN_BURST))
+  if (!rate_allows (self->sign_in_buckets, client, SIGN_IN_RATE, SIGN_IN_BURST))
     {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "30");
       respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
                      _("Too many sign-in attempts; wait a minute and try again"), 0);
+      return;
+    }
+  if (g_thread_pool_unprocessed (self->hash_pool) >= MAX_QUEUED_SIGN_INS)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "5");
+      respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
+                     _("The server is busy signing in many users at once; try again in a few "
+                       "seconds"), 0);
       return;
     }
   if (!crm_session_request_parse (body, &request, &error) ||
@@ -388,44 +567,25 @@ handle_sign_in (CrmServer         *self,
       respond_gerror (self, msg, error, NULL);
       return;
     }
+
+  sign_in = g_new0 (SignIn, 1);
+  sign_in->self = g_object_ref (self);
+  sign_in->msg = g_object_ref (msg);
+  sign_in->password = g_strdup (request.password);
+  sign_in->device = g_strdup (request.device);
+  sign_in->device_name = g_strdup (request.device_name);
   if (users->len > 1)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("Several accounts have a user named “%s”; sign in as %s@ACCOUNT"),
-        request.user, request.user);
+    sign_in->refusal = g_strdup_printf (
+      _("Several accounts have a user named “%s”; sign in as %s@ACCOUNT"),
+      request.user, request.user);
+  else if (users->len == 1)
+    sign_in->user = crm_server_user_copy (users->pdata[0]);
 
-      crm_server_verify_password (NULL, request.password);
-      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED, message, 0);
-      return;
-    }
-  user = users->len == 1 ? users->pdata[0] : NULL;
-  if (!crm_server_verify_password (user ? user->password_hash : NULL, request.password))
-    {
-      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
-                     _("Wrong user name or password"), 0);
-      return;
-    }
-
-  token = crm_server_new_token ();
-  hash = crm_server_hash_token (token);
-  session.expires = crm_time_now_ms () + self->limits.session_ttl_ms;
-  if (!crm_server_storage_create_session (self->storage, user, hash, request.device,
-                                          request.device_name, session.expires, &error))
-    {
-      respond_gerror (self, msg, error, user);
-      return;
-    }
-  g_object_set_data_full (G_OBJECT (msg), "crm-user",
-                          g_strdup_printf ("%s@%s", user->name, user->account_name), g_free);
-  session.token = g_steal_pointer (&token);
-  session.account_id = g_strdup (user->account_id);
-  session.account_name = g_strdup (user->account_name);
-  session.user_id = g_strdup (user->crm_user);
-  session.user_name = g_strdup (user->name);
-  session.role = g_strdup (user->role);
-  session.hlc = server_hlc (self, user);
-  node = crm_session_to_json (&session);
-  respond_json (msg, 200, node, session.hlc);
+  task = g_task_new (self, NULL, sign_in_checked, NULL);
+  g_task_set_source_tag (task, handle_sign_in);
+  g_task_set_task_data (task, sign_in, (GDestroyNotify) sign_in_free);
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->hash_pool, task, NULL);
 }
 
 static void
