@@ -41,10 +41,61 @@ tasks_view (void)
   return CRM_TASKS_VIEW (crm_window_get_page (window, "tasks"));
 }
 
+static GtkWidget *
+find_primary_menu_button (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) &&
+      g_strcmp0 (gtk_menu_button_get_icon_name (GTK_MENU_BUTTON (widget)), "open-menu-symbolic") == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_primary_menu_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Whether the window's primary menu has an item for @action (with @target, if given). */
+static gboolean
+menu_has_action (GtkWidget  *root,
+                 const char *action,
+                 const char *target)
+{
+  GtkWidget *button = find_primary_menu_button (root);
+  GMenuModel *menu;
+
+  g_assert_nonnull (button);
+  menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+  for (int s = 0; s < g_menu_model_get_n_items (menu); s++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, s, G_MENU_LINK_SECTION);
+
+      for (int i = 0; section != NULL && i < g_menu_model_get_n_items (section); i++)
+        {
+          g_autofree char *name = NULL;
+          g_autofree char *value = NULL;
+
+          if (!g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) ||
+              g_strcmp0 (name, action) != 0)
+            continue;
+          if (target == NULL ||
+              (g_menu_model_get_item_attribute (section, i, G_MENU_ATTRIBUTE_TARGET, "s", &value) &&
+               g_strcmp0 (value, target) == 0))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 test_work_as_manager (void)
 {
   CrmContext *context = crm_window_get_context (window);
+  GtkWidget *settings;
+  GtkWidget *group;
   GtkWidget *row;
   g_autoptr(CrmStore) store = open_replica ();
   guint index = G_MAXUINT;
@@ -64,8 +115,73 @@ test_work_as_manager (void)
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), index);
   crm_test_ui_wait (200);
   g_assert_cmpstr (crm_context_get_user_id (context), ==, user_id);
-  /* a manager has no Settings: the window went to a board */
-  g_assert_true (g_str_has_prefix (crm_window_get_view (window), "pipeline:"));
+  /* a manager keeps Settings (the way back to another user), without the admin's groups */
+  g_assert_cmpstr (crm_window_get_view (window), ==, "settings");
+  settings = crm_window_get_page (window, "settings");
+  group = crm_test_ui_find (settings, ADW_TYPE_PREFERENCES_GROUP, "Users");
+  g_assert_nonnull (group);
+  g_assert_false (gtk_widget_get_visible (group));
+  g_assert_true (gtk_widget_get_visible (crm_test_ui_find (settings, ADW_TYPE_COMBO_ROW, "_Work as")));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "settings-manager"));
+  /* and the primary menu leads there and to signing in, whoever one works as */
+  g_assert_true (menu_has_action (GTK_WIDGET (window), "win.show-view", "settings"));
+  g_assert_true (menu_has_action (GTK_WIDGET (window), "win.sign-in", NULL));
+}
+
+/* Picking a person in the Tasks view's «Tasks of» shows their tasks (it used to hang
+ * the app at 100 % CPU: the reload refilled the dropdown, which notified again). */
+static void
+test_pick_user (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  JsonArray *users = crm_context_get_users (context);
+  GtkDropDown *dropdown;
+  g_autoptr(CrmStore) store = open_replica ();
+  guint index = G_MAXUINT;
+  guint shown;
+  g_autoptr(JsonNode) tasks = NULL;
+  const char *other_id = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  crm_test_ui_wait (200);
+  dropdown = GTK_DROP_DOWN (crm_test_ui_find (GTK_WIDGET (tasks_view ()), GTK_TYPE_DROP_DOWN, NULL));
+  g_assert_nonnull (dropdown);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+  /* the first other user who has open tasks */
+  for (guint i = 0; i < json_array_get_length (users) && other_id == NULL; i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (users, i), "id");
+      g_autoptr(JsonNode) theirs = crm_query_tasks (store, NULL, TRUE, id, NULL);
+
+      if (g_strcmp0 (id, user_id) != 0 && json_array_get_length (json_node_get_array (theirs)) > 0)
+        {
+          other_id = id;
+          index = i;
+        }
+    }
+  g_assert_nonnull (other_id);
+
+  gtk_drop_down_set_selected (dropdown, index);
+  crm_test_ui_wait (300);
+  g_assert_cmpuint (gtk_drop_down_get_selected (dropdown), ==, index);
+  tasks = crm_query_tasks (store, NULL, TRUE, other_id, NULL);
+  shown = crm_tasks_view_get_n_tasks (tasks_view (), "overdue") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "today") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "upcoming");
+  g_assert_cmpuint (shown, ==, json_array_get_length (json_node_get_array (tasks)));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-of-another-user"));
+
+  /* and back to oneself */
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (users, i), "id"), user_id) == 0)
+      gtk_drop_down_set_selected (dropdown, i);
+  crm_test_ui_wait (300);
+  g_clear_pointer (&tasks, json_node_unref);
+  tasks = crm_query_tasks (store, NULL, TRUE, user_id, NULL);
+  shown = crm_tasks_view_get_n_tasks (tasks_view (), "overdue") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "today") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "upcoming");
+  g_assert_cmpuint (shown, ==, json_array_get_length (json_node_get_array (tasks)));
 }
 
 static void
@@ -214,6 +330,7 @@ main (int   argc,
   g_test_add_func ("/ui/tasks/sections", test_sections);
   g_test_add_func ("/ui/tasks/complete-with-result", test_complete_with_result_and_next);
   g_test_add_func ("/ui/tasks/call-needs-result", test_call_needs_result);
+  g_test_add_func ("/ui/tasks/pick-user", test_pick_user);
   status = g_test_run ();
 
   crm_test_ui_stop (app);

@@ -104,6 +104,10 @@ crm_settings_view_reload (CrmSettingsView *self)
     }
   self->updating = FALSE;
 
+  /* what only an administrator may change is not shown to anyone else */
+  gtk_widget_set_visible (GTK_WIDGET (self->users_group), crm_context_is_admin (self->context));
+  gtk_widget_set_visible (GTK_WIDGET (self->pipelines_group), crm_context_is_admin (self->context));
+
   pipelines = crm_context_get_pipelines (self->context);
   for (guint i = 0; i < json_array_get_length (pipelines); i++)
     {

@@ -66,10 +66,10 @@ rebuild (CrmSidebar *self)
       crm_context_find_pipeline_by_name (self->context, PURCHASING_PIPELINE) != NULL)
     add_row (self, "stock", "crm-tag-symbolic", _("Stock"));
   if (crm_context_is_admin (self->context))
-    {
-      add_row (self, "automation", "emblem-system-symbolic", _("Automation"));
-      add_row (self, "settings", "preferences-system-symbolic", _("Settings"));
-    }
+    add_row (self, "automation", "emblem-system-symbolic", _("Automation"));
+  /* everyone keeps Settings: it is where one works as someone else or signs in, and a
+   * local account switched to a rep must find its way back (its admin groups hide) */
+  add_row (self, "settings", "preferences-system-symbolic", _("Settings"));
   if (self->selected != NULL)
     {
       g_autofree char *view = g_strdup (self->selected);

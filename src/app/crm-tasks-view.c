@@ -71,15 +71,46 @@ count_rows (GtkListBox *list)
   return n;
 }
 
+/* Whether the dropdown already lists exactly @users, in order. */
+static gboolean
+users_listed (CrmTasksView *self,
+              JsonArray    *users)
+{
+  guint n = users != NULL ? json_array_get_length (users) : 0;
+
+  if (n != self->user_ids->len)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      if (g_strcmp0 (json_object_get_string_member (user, "id"), self->user_ids->pdata[i]) != 0 ||
+          g_strcmp0 (json_object_get_string_member (user, "name"),
+                     gtk_string_list_get_string (self->user_names, i)) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Refills the user dropdown only when the users changed: refilling it from its own
+ * "selected" handler (choosing a person reloads the view) made GtkDropDown select and
+ * notify again, which reloaded again — the app hung at 100 % CPU. */
 static void
 fill_users (CrmTasksView *self)
 {
   const char *shown = self->user_id != NULL ? self->user_id : crm_context_get_user_id (self->context);
+  JsonArray *users = crm_context_get_users (self->context);
+  guint selected = 0;
 
   self->updating = TRUE;
-  gtk_drop_down_set_selected (self->user_dropdown,
-                              crm_fill_choices (self->user_names, self->user_ids,
-                                                crm_context_get_users (self->context), shown, 0));
+  if (!users_listed (self, users))
+    selected = crm_fill_choices (self->user_names, self->user_ids, users, shown, 0);
+  else
+    for (guint i = 0; i < self->user_ids->len; i++)
+      if (g_strcmp0 (self->user_ids->pdata[i], shown) == 0)
+        selected = i;
+  if (gtk_drop_down_get_selected (self->user_dropdown) != selected)
+    gtk_drop_down_set_selected (self->user_dropdown, selected);
   gtk_widget_set_visible (self->user_box, crm_context_is_manager (self->context));
   self->updating = FALSE;
 }
@@ -89,7 +120,8 @@ user_selected_cb (CrmTasksView *self)
 {
   guint selected = gtk_drop_down_get_selected (self->user_dropdown);
 
-  if (self->updating || selected >= self->user_ids->len)
+  if (self->updating || selected >= self->user_ids->len ||
+      g_strcmp0 (g_ptr_array_index (self->user_ids, selected), self->user_id) == 0)
     return;
   crm_tasks_view_set_user (self, g_ptr_array_index (self->user_ids, selected));
 }

@@ -236,7 +236,7 @@ view_is_valid (CrmWindow  *self,
     return FALSE;
   if (g_str_equal (page, "board"))
     return crm_context_find_pipeline (self->context, view + strlen ("pipeline:")) != NULL;
-  if (g_str_equal (page, "automation") || g_str_equal (page, "settings"))
+  if (g_str_equal (page, "automation"))
     return crm_context_is_admin (self->context);
   if (g_str_equal (page, "stock"))
     return crm_context_is_manager (self->context);
