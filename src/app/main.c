@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-application.h"
+#include "crm-i18n.h"
 #include "crm-startup.h"
 
 int
@@ -17,7 +18,7 @@ main (int   argc,
 
   crm_startup_mark ("main");
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, crm_locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

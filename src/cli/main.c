@@ -12,6 +12,7 @@
 
 #include "crm-cli.h"
 #include "crm-error.h"
+#include "crm-i18n.h"
 
 G_DEFINE_QUARK (crm-cli-error-quark, crm_cli_error)
 
@@ -285,7 +286,7 @@ main (int    argc,
   int status = 0;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, crm_locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("voronkactl");

@@ -11,6 +11,7 @@
 
 #include "crm-server-admin.h"
 #include "crm-server-auth.h"
+#include "crm-i18n.h"
 
 typedef struct {
   const char *group;
@@ -58,7 +59,7 @@ main (int    argc,
   int i;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, crm_locale_dir ());
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   setvbuf (stdout, NULL, _IOLBF, 0);
