@@ -13,6 +13,8 @@
 #include "crm-server-admin.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
+#include "crm-server-log.h"
+#include "crm-server-ops.h"
 #include "crm-server-sqlite.h"
 #include "crm-server-tls.h"
 #include "crm-template.h"
@@ -133,6 +135,11 @@ crm_server_cmd_account_create (const char  *data_dir,
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_create_account (storage, argv[1], root, admin, hash, &error))
     return fail (error);
+  {
+    g_autofree char *details = template_name ? g_strdup_printf ("template=%s", template_name)
+                                             : NULL;
+    crm_server_audit ("account.create", argv[1], admin, details);
+  }
   g_print (_("Created account «%s» with administrator «%s»\n"), argv[1], admin);
   return 0;
 }
@@ -175,6 +182,10 @@ crm_server_cmd_user_add (const char  *data_dir,
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_add_user (storage, argv[1], argv[2], role ? role : "rep", hash, &error))
     return fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("role=%s", role ? role : "rep");
+    crm_server_audit ("user.add", argv[1], argv[2], details);
+  }
   g_print (_("Added user «%s» (%s) to account «%s»\n"), argv[2], role ? role : "rep", argv[1]);
   return 0;
 }
@@ -200,6 +211,10 @@ crm_server_cmd_user_revoke (const char  *data_dir,
   if ((storage = open_storage (data_dir, &error)) == NULL ||
       (count = crm_server_storage_revoke_user (storage, argv[1], argv[2], &error)) < 0)
     return fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("sessions=%d", count);
+    crm_server_audit ("user.revoke", argv[1], argv[2], details);
+  }
   g_print (g_dngettext (GETTEXT_PACKAGE, "Revoked %d session of «%s»\n",
                         "Revoked %d sessions of «%s»\n", count), count, argv[2]);
   return 0;
@@ -212,40 +227,6 @@ quit_on_signal (gpointer user_data)
 {
   g_main_loop_quit (user_data);
   return G_SOURCE_REMOVE;
-}
-
-static GTlsCertificate *
-load_certificate (const char  *data_dir,
-                  const char  *cert_path,
-                  const char  *key_path,
-                  GError     **error)
-{
-  g_autofree char *own_cert = NULL;
-  g_autofree char *own_key = NULL;
-  g_autofree char *fingerprint = NULL;
-  gboolean generated = FALSE;
-  GTlsCertificate *certificate;
-
-  if (cert_path == NULL)
-    {
-      if (!crm_server_tls_ensure_self_signed (data_dir, &own_cert, &own_key, &generated, error))
-        return NULL;
-      cert_path = own_cert;
-      key_path = own_key;
-    }
-  certificate = g_tls_certificate_new_from_files (cert_path, key_path, error);
-  if (certificate == NULL)
-    return NULL;
-  fingerprint = crm_server_tls_fingerprint (cert_path, error);
-  if (fingerprint == NULL)
-    {
-      g_object_unref (certificate);
-      return NULL;
-    }
-  g_print (generated ? _("voronka-server: generated a self-signed TLS certificate %s\n")
-                     : _("voronka-server: TLS certificate %s\n"), cert_path);
-  g_print (_("voronka-server: certificate SHA-256 fingerprint %s\n"), fingerprint);
-  return certificate;
 }
 
 int
@@ -287,9 +268,12 @@ crm_server_cmd_serve (const char  *data_dir,
       N_("Days a sign-in stays valid (default 30)"), N_("DAYS") },
     { NULL }
   };
+  g_auto(CrmServerOps) ops = { 0 };
   g_autoptr(GOptionContext) context = command_context (
-    "", _("Serve the sync API over HTTPS until stopped with SIGTERM or SIGINT. Prints the "
-          "certificate's fingerprint, the address, then one line per request."), entries);
+    "", _("Serve the sync API over HTTPS until stopped with SIGTERM or SIGINT; SIGHUP reloads "
+          "the certificate. Prints the certificate's fingerprint, the address, then one line "
+          "per request. GET /healthz answers while the process runs, GET /readyz while every "
+          "account opens."), entries);
   g_autoptr(CrmServerStorage) storage = NULL;
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(CrmServer) server = NULL;
@@ -299,10 +283,17 @@ crm_server_cmd_serve (const char  *data_dir,
   CrmServerLimits limits;
   int status = 0;
 
+  g_option_context_add_main_entries (context, crm_server_ops_entries (&ops), GETTEXT_PACKAGE);
   if (!parse (context, &argc, &argv, &status))
     return status;
   if (argc != 1)
     return usage (context, _("serve takes no arguments besides its options"));
+  if (!crm_server_ops_prepare (&ops, &error))
+    return usage (context, "%s", error->message);
+  /* before anything is announced: a SIGTERM right after "listening" stops cleanly */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, quit_on_signal, loop);
+  g_unix_signal_add (SIGINT, quit_on_signal, loop);
   if ((tls_cert == NULL) != (tls_key == NULL))
     return usage (context, _("--tls-cert and --tls-key go together"));
   if (insecure_http && tls_cert != NULL)
@@ -323,11 +314,13 @@ crm_server_cmd_serve (const char  *data_dir,
   limits.session_ttl_ms = (gint64) session_days * 24 * 3600 * 1000;
 
   if (!crm_server_auth_init (&error) ||
-      (storage = open_storage (data_dir, &error)) == NULL)
+      (storage = open_storage (data_dir, &error)) == NULL ||
+      !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return fail (error);
   g_print (_("voronka-server: data folder %s\n"), data_dir);
   if (!insecure_http &&
-      (certificate = load_certificate (data_dir, tls_cert, tls_key, &error)) == NULL)
+      (certificate = crm_server_ops_load_certificate (&ops, data_dir, tls_cert, tls_key,
+                                                      &error)) == NULL)
     return fail (error);
 
   server = crm_server_new (storage, &limits);
@@ -335,15 +328,15 @@ crm_server_cmd_serve (const char  *data_dir,
     return fail (error);
   g_print (_("voronka-server: listening on %s\n"), url);
   fflush (stdout);
+  if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
+    return fail (error);
   crm_server_start_ticks (server, (guint) tick_seconds);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, quit_on_signal, loop);
-  g_unix_signal_add (SIGINT, quit_on_signal, loop);
   g_main_loop_run (loop);
 
+  crm_server_ops_stopping (&ops);
   crm_server_stop (server);
   g_print (_("voronka-server: stopped\n"));
   return 0;

@@ -766,6 +766,93 @@ sqlite_tick (CrmServerStorage  *storage,
   return ok;
 }
 
+/* One account: the server's replica opens, and the file on disk is still a database of a
+ * schema this server knows (a file replaced or damaged while serving shows up here). */
+static char *
+check_account (CrmServerSqlite *self,
+               const char      *account_id,
+               const char      *account_name)
+{
+  g_autofree char *path = account_file (self, account_id);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *problem = NULL;
+  gint64 version = 0;
+
+  if (get_replica (self, account_id, &error) == NULL)
+    return g_strdup_printf (_("account «%s» (%s): %s"), account_name, path, error->message);
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    problem = g_strdup_printf (_("account «%s» (%s): %s"), account_name, path,
+                               db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
+  else if ((version = sqlite3_column_int64 (stmt, 0)) > CRM_SCHEMA_VERSION)
+    problem = g_strdup_printf (_("account «%s» (%s): written by a newer Voronka (schema %d; "
+                                 "this server knows up to %d)"), account_name, path,
+                               (int) version, CRM_SCHEMA_VERSION);
+  sqlite3_finalize (stmt);
+  sqlite3_close_v2 (db);
+  return problem;
+}
+
+static gboolean
+sqlite_check (CrmServerStorage  *storage,
+              GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *probe = g_build_filename (self->data_dir, ".ready-probe", NULL);
+  g_autoptr(GError) local_error = NULL;
+  sqlite3_stmt *stmt;
+
+  /* the storage takes writes: server.db's write lock, and a file in the data folder */
+  if (!db_exec (self, "BEGIN IMMEDIATE", &local_error) ||
+      !db_exec (self, "ROLLBACK", &local_error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      g_ptr_array_add (problems, g_strdup (local_error->message));
+      g_clear_error (&local_error);
+    }
+  if (!g_file_set_contents_full (probe, "", 0, G_FILE_SET_CONTENTS_NONE, 0600, &local_error))
+    {
+      g_ptr_array_add (problems, g_strdup_printf (_("the data folder %s is not writable: %s"),
+                                                  self->data_dir, local_error->message));
+      g_clear_error (&local_error);
+    }
+  g_unlink (probe);
+
+  stmt = db_prepare (self, &local_error, "SELECT id, name FROM account ORDER BY name", NULL);
+  if (stmt == NULL)
+    g_ptr_array_add (problems, g_strdup (local_error->message));
+  else
+    {
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+          g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+        }
+      sqlite3_finalize (stmt);
+    }
+  for (guint i = 0; i + 1 < accounts->len; i += 2)
+    {
+      char *problem = check_account (self, accounts->pdata[i], accounts->pdata[i + 1]);
+
+      if (problem != NULL)
+        g_ptr_array_add (problems, problem);
+    }
+  if (problems->len == 0)
+    return TRUE;
+  g_ptr_array_add (problems, NULL);
+  {
+    g_autofree char *all = g_strjoinv ("; ", (char **) problems->pdata);
+
+    g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR, all);
+  }
+  return FALSE;
+}
+
 static void
 storage_iface_init (CrmServerStorageInterface *iface)
 {
@@ -783,4 +870,5 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->snapshot_finish = sqlite_snapshot_finish;
   iface->tick = sqlite_tick;
   iface->prepare_snapshots = sqlite_prepare_snapshots;
+  iface->check = sqlite_check;
 }

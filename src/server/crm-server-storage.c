@@ -189,3 +189,12 @@ crm_server_storage_prepare_snapshots (CrmServerStorage *self)
   if (IFACE (self)->prepare_snapshots != NULL)
     IFACE (self)->prepare_snapshots (self);
 }
+
+gboolean
+crm_server_storage_check (CrmServerStorage  *self,
+                          GError           **error)
+{
+  if (IFACE (self)->check == NULL)
+    return TRUE;
+  return IFACE (self)->check (self, error);
+}

@@ -122,6 +122,10 @@ struct _CrmServerStorageInterface
   /* Optional: makes a snapshot of every account that has no recent one, in the
    * background, so the first new device does not wait for it. */
   void                (*prepare_snapshots) (CrmServerStorage   *self);
+  /* Optional: whether every account opens and the storage takes writes (GET /readyz,
+   * and serve refuses to start otherwise); the error names each account that fails. */
+  gboolean            (*check)            (CrmServerStorage    *self,
+                                           GError             **error);
 };
 
 gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
@@ -186,6 +190,8 @@ void               crm_server_storage_prepare_snapshots (CrmServerStorage  *self
 gboolean           crm_server_storage_tick            (CrmServerStorage    *self,
                                                        gint64               now,
                                                        guint               *out_fired,
+                                                       GError             **error);
+gboolean           crm_server_storage_check           (CrmServerStorage    *self,
                                                        GError             **error);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <gnutls/gnutls.h>
@@ -27,9 +28,10 @@ tls_failed (GError    **error,
   if (rc_ < 0) { ok = tls_failed (error, what, rc_); goto out; } } G_STMT_END
 
 static gboolean
-generate (const char  *cert_path,
-          const char  *key_path,
-          GError     **error)
+generate (const char         *cert_path,
+          const char         *key_path,
+          const char * const *names,
+          GError            **error)
 {
   gnutls_x509_privkey_t key = NULL;
   gnutls_x509_crt_t crt = NULL;
@@ -68,6 +70,10 @@ generate (const char  *cert_path,
   if (host != NULL && *host != '\0' && !g_str_equal (host, "localhost"))
     CHECK (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, host, strlen (host),
                                                  GNUTLS_FSAN_APPEND), "names");
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    CHECK (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, names[i],
+                                                 strlen (names[i]), GNUTLS_FSAN_APPEND),
+           "names");
   CHECK (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, ipv4, sizeof ipv4,
                                                GNUTLS_FSAN_APPEND), "names");
   CHECK (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, ipv6, sizeof ipv6,
@@ -105,11 +111,12 @@ out:
 }
 
 gboolean
-crm_server_tls_ensure_self_signed (const char  *data_dir,
-                                   char       **out_cert_path,
-                                   char       **out_key_path,
-                                   gboolean    *out_generated,
-                                   GError     **error)
+crm_server_tls_ensure_self_signed (const char         *data_dir,
+                                   const char * const *names,
+                                   char              **out_cert_path,
+                                   char              **out_key_path,
+                                   gboolean           *out_generated,
+                                   GError            **error)
 {
   g_autofree char *dir = g_build_filename (data_dir, "tls", NULL);
   g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
@@ -125,7 +132,7 @@ crm_server_tls_ensure_self_signed (const char  *data_dir,
                        _("Could not create %s: %s"), dir, g_strerror (saved));
           return FALSE;
         }
-      if (!generate (cert, key, error))
+      if (!generate (cert, key, names, error))
         return FALSE;
       *out_generated = TRUE;
     }
@@ -166,4 +173,111 @@ crm_server_tls_fingerprint (const char  *cert_path,
   for (size_t i = 0; i < size; i++)
     g_string_append_printf (text, i == 0 ? "%02X" : ":%02X", digest[i]);
   return g_string_free (text, FALSE);
+}
+
+static gboolean
+read_crt (const char         *cert_path,
+          gnutls_x509_crt_t  *out_crt,
+          GError            **error)
+{
+  g_autofree char *pem = NULL;
+  gsize length = 0;
+  gnutls_datum_t datum;
+  int rc;
+
+  if (!g_file_get_contents (cert_path, &pem, &length, error))
+    return FALSE;
+  datum.data = (guchar *) pem;
+  datum.size = (unsigned) length;
+  if ((rc = gnutls_x509_crt_init (out_crt)) < 0 ||
+      (rc = gnutls_x509_crt_import (*out_crt, &datum, GNUTLS_X509_FMT_PEM)) < 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("%s is not a PEM certificate: %s"), cert_path, gnutls_strerror (rc));
+      if (*out_crt != NULL)
+        gnutls_x509_crt_deinit (*out_crt);
+      *out_crt = NULL;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_server_tls_check_pair (const char  *cert_path,
+                           const char  *key_path,
+                           gint64      *out_expires,
+                           GError     **error)
+{
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_x509_privkey_t key = NULL;
+  g_autofree char *key_pem = NULL;
+  gsize key_length = 0;
+  gnutls_datum_t datum;
+  guchar crt_id[64], key_id[64];
+  size_t crt_id_size = sizeof crt_id, key_id_size = sizeof key_id;
+  gboolean ok = FALSE;
+  int rc;
+
+  if (!read_crt (cert_path, &crt, error))
+    return FALSE;
+  if (out_expires != NULL)
+    *out_expires = (gint64) gnutls_x509_crt_get_expiration_time (crt);
+  if (!g_file_get_contents (key_path, &key_pem, &key_length, error))
+    goto out;
+  datum.data = (guchar *) key_pem;
+  datum.size = (unsigned) key_length;
+  if ((rc = gnutls_x509_privkey_init (&key)) < 0 ||
+      (rc = gnutls_x509_privkey_import2 (key, &datum, GNUTLS_X509_FMT_PEM, NULL,
+                                         GNUTLS_PKCS_PLAIN)) < 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("%s is not an unencrypted PEM private key: %s"), key_path,
+                   gnutls_strerror (rc));
+      goto out;
+    }
+  if ((rc = gnutls_x509_crt_get_key_id (crt, GNUTLS_KEYID_USE_SHA256, crt_id, &crt_id_size)) < 0 ||
+      (rc = gnutls_x509_privkey_get_key_id (key, GNUTLS_KEYID_USE_SHA256, key_id,
+                                            &key_id_size)) < 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Could not compare the key %s with the certificate %s: %s"), key_path,
+                   cert_path, gnutls_strerror (rc));
+      goto out;
+    }
+  if (crt_id_size != key_id_size || memcmp (crt_id, key_id, crt_id_size) != 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The key %s does not belong to the certificate %s (the first certificate "
+                     "in the file must be the one made for this key): give the matching pair "
+                     "with --tls-cert and --tls-key"), key_path, cert_path);
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  if (key_pem != NULL)
+    memset (key_pem, 0, key_length);
+  if (key != NULL)
+    gnutls_x509_privkey_deinit (key);
+  gnutls_x509_crt_deinit (crt);
+  return ok;
+}
+
+char **
+crm_server_tls_missing_names (const char         *cert_path,
+                              const char * const *names)
+{
+  gnutls_x509_crt_t crt = NULL;
+  g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
+
+  if (names == NULL || names[0] == NULL || !read_crt (cert_path, &crt, NULL))
+    return NULL;
+  for (guint i = 0; names[i] != NULL; i++)
+    if (!gnutls_x509_crt_check_hostname (crt, names[i]))
+      g_ptr_array_add (missing, g_strdup (names[i]));
+  gnutls_x509_crt_deinit (crt);
+  if (missing->len == 0)
+    return NULL;
+  g_ptr_array_add (missing, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&missing), FALSE);
 }

@@ -15,6 +15,8 @@
 
 #include "crm-server.h"
 #include "crm-server-auth.h"
+#include "crm-server-log.h"
+#include "crm-server-metrics.h"
 #include "crm-hlc.h"
 #include "crm-store.h"
 #include "crm-time.h"
@@ -47,6 +49,7 @@ struct _CrmServer
   CrmHlc            clock;        /* for answers outside any account */
   guint             tick_source;
   GCancellable     *cancellable;
+  CrmServerProxies *proxies;      /* serve --trusted-proxy */
 };
 
 G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
@@ -67,6 +70,7 @@ crm_server_dispose (GObject *object)
     }
   g_clear_pointer (&self->sign_in_buckets, g_hash_table_unref);
   g_clear_pointer (&self->session_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->proxies, crm_server_proxies_free);
   G_OBJECT_CLASS (crm_server_parent_class)->dispose (object);
 }
 
@@ -228,17 +232,18 @@ rate_allows (GHashTable *table,
   return TRUE;
 }
 
-/* Whom sign-in attempts and bad tokens are counted against: the peer's address; for
- * IPv6 its /64, which one host can fill with addresses of its own. */
+/* Whom sign-in attempts and bad tokens are counted against: the client's address (the
+ * peer's, or behind a trusted proxy the one it forwards); for IPv6 its /64, which one
+ * host can fill with addresses of its own. */
 static char *
-client_key (SoupServerMessage *msg)
+client_key (CrmServer         *self,
+            SoupServerMessage *msg)
 {
-  GSocketAddress *address = soup_server_message_get_remote_address (msg);
-  GInetAddress *inet;
+  const char *client = crm_server_client_address (self->proxies, msg, NULL);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (client);
 
-  if (address == NULL || !G_IS_INET_SOCKET_ADDRESS (address))
+  if (inet == NULL)
     return g_strdup ("-");
-  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 &&
       !g_inet_address_get_is_loopback (inet))
     {
@@ -374,10 +379,11 @@ authenticate (CrmServer          *self,
    * tokens costs the same as guessing passwords, and makes no bucket of its own */
   if (user == NULL)
     {
-      g_autofree char *client = client_key (msg);
+      g_autofree char *client = client_key (self, msg);
 
       if (!rate_allows (self->sign_in_buckets, client, SIGN_IN_RATE, SIGN_IN_BURST))
         {
+          crm_server_metrics_rate_limited ("sign-in");
           soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                         "Retry-After", "30");
           respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
@@ -392,6 +398,7 @@ authenticate (CrmServer          *self,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "1");
+      crm_server_metrics_rate_limited ("session");
       respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
                      _("Too many requests with this session; slow down and retry in a moment"), 0);
       crm_server_user_free (user);
@@ -455,6 +462,7 @@ typedef struct {
   char              *device;
   char              *device_name;
   char              *refusal;      /* the answer when the check can only fail */
+  char              *login;        /* the user name tried, for the log */
 } SignIn;
 
 static void
@@ -469,6 +477,7 @@ sign_in_free (SignIn *sign_in)
   g_free (sign_in->device);
   g_free (sign_in->device_name);
   g_free (sign_in->refusal);
+  g_free (sign_in->login);
   g_free (sign_in);
 }
 
@@ -503,8 +512,15 @@ sign_in_checked (GObject      *source,
   g_autofree char *hash = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), NULL))
-    respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
-                   sign_in->refusal ? sign_in->refusal : _("Wrong user name or password"), 0);
+    {
+      crm_server_log_sign_in_failed (crm_server_client_address (self->proxies, msg, NULL),
+                                     sign_in->login,
+                                     sign_in->refusal != NULL ? "ambiguous"
+                                     : user == NULL ? "unknown user" : "wrong password");
+      crm_server_metrics_sign_in_failed ();
+      respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     sign_in->refusal ? sign_in->refusal : _("Wrong user name or password"), 0);
+    }
   else
     {
       token = crm_server_new_token ();
@@ -540,12 +556,13 @@ handle_sign_in (CrmServer         *self,
   g_auto(CrmSessionRequest) request = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = NULL;
-  g_autofree char *client = client_key (msg);
+  g_autofree char *client = client_key (self, msg);
   SignIn *sign_in;
   GTask *task;
 
   if (!rate_allows (self->sign_in_buckets, client, SIGN_IN_RATE, SIGN_IN_BURST))
     {
+      crm_server_metrics_rate_limited ("sign-in");
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "30");
       respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED,
@@ -574,6 +591,7 @@ handle_sign_in (CrmServer         *self,
   sign_in->password = g_strdup (request.password);
   sign_in->device = g_strdup (request.device);
   sign_in->device_name = g_strdup (request.device_name);
+  sign_in->login = g_strdup (request.user);
   if (users->len > 1)
     sign_in->refusal = g_strdup_printf (
       _("Several accounts have a user named “%s”; sign in as %s@ACCOUNT"),
@@ -631,8 +649,27 @@ handle_push (CrmServer         *self,
       respond_gerror (self, msg, error, user);
       return;
     }
+  crm_server_metrics_ops ("push", ops->len);
   node = crm_push_response_to_json (results, head, 0);
   respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+/* The ops in a pull answer: each starts with {"op": (inside a JSON string a quote is
+ * always escaped, so a value cannot look like that). */
+static guint64
+count_ops (const char *text,
+           gsize       length)
+{
+  static const char mark[] = "{\"op\":";
+  const char *p = text, *end = text + length;
+  guint64 count = 0;
+
+  while (p < end && (p = g_strstr_len (p, end - p, mark)) != NULL)
+    {
+      count++;
+      p += sizeof mark - 1;
+    }
+  return count;
 }
 
 static void
@@ -659,6 +696,7 @@ handle_pull (CrmServer         *self,
       respond_gerror (self, msg, error, user);
       return;
     }
+  crm_server_metrics_ops ("pull", count_ops (text, length));
   hex = crm_hlc_to_string (hlc);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 CRM_PROTOCOL_HLC_HEADER, hex);
@@ -748,6 +786,33 @@ respond_method_not_allowed (CrmServer         *self,
   respond_error (self, msg, CRM_SYNC_ERROR_METHOD_NOT_ALLOWED, message, 0);
 }
 
+/* GET /healthz: the process answers. GET /readyz: every account opens and the storage
+ * takes writes; 503 with the reason otherwise. Neither needs a token (nothing secret:
+ * account names only). */
+static void
+handle_health (CrmServer         *self,
+               SoupServerMessage *msg,
+               gboolean           ready)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  guint status = 200;
+
+  json_node_take_object (node, object);
+  if (ready && !crm_server_storage_check (self->storage, &error))
+    {
+      status = 503;
+      json_object_set_string_member (object, "status", "unavailable");
+      json_object_set_string_member (object, "reason", error->message);
+      g_warning ("Not ready: %s", error->message);
+    }
+  else
+    json_object_set_string_member (object, "status", ready ? "ready" : "alive");
+  json_object_set_string_member (object, "version", PACKAGE_VERSION);
+  respond_json (msg, status, node, 0);
+}
+
 static void
 handler (SoupServer        *soup,
          SoupServerMessage *msg,
@@ -760,6 +825,14 @@ handler (SoupServer        *soup,
   gboolean get = method == SOUP_METHOD_GET;
   gboolean post = method == SOUP_METHOD_POST;
 
+  if (g_str_equal (path, "/healthz") || g_str_equal (path, "/readyz"))
+    {
+      if (get || method == SOUP_METHOD_HEAD)
+        handle_health (self, msg, g_str_equal (path, "/readyz"));
+      else
+        respond_method_not_allowed (self, msg, "GET");
+      return;
+    }
   if (g_str_equal (path, CRM_PROTOCOL_PATH_INFO))
     {
       if (get)
@@ -808,6 +881,7 @@ request_started (SoupServer        *soup,
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "crm-start", start, g_free);
+  crm_server_metrics_track_socket (soup_server_message_get_socket (msg));
 }
 
 static void
@@ -820,16 +894,29 @@ request_done (SoupServer        *soup,
   GUri *uri = soup_server_message_get_uri (msg);
   SoupMessageBody *body = soup_server_message_get_response_body (msg);
   double ms = start ? (g_get_monotonic_time () - *start) / 1000.0 : 0;
+  const char *method = soup_server_message_get_method (msg);
+  const char *path = uri ? g_uri_get_path (uri) : NULL;
+  guint status = soup_server_message_get_status (msg);
+  const char *proxy = NULL;
+  const char *client = crm_server_client_address (self->proxies, msg, &proxy);
+  g_autofree char *line = NULL;
+  g_autofree char *status_text = NULL;
+  g_autofree char *ms_text = NULL;
 
+  crm_server_metrics_request (method, path, status, ms / 1000.0);
+  if (!crm_server_log_enabled (G_LOG_LEVEL_INFO))
+    return;
   /* one line per request: who, what, outcome, size, time */
-  printf ("%s %s %s %s %u %" G_GINT64_FORMAT " %.1fms\n",
-          soup_server_message_get_remote_host (msg) ? soup_server_message_get_remote_host (msg) : "-",
-          user ? user : "-",
-          soup_server_message_get_method (msg) ? soup_server_message_get_method (msg) : "-",
-          uri ? g_uri_get_path (uri) : "-",
-          soup_server_message_get_status (msg),
-          body ? (gint64) body->length : 0, ms);
-  fflush (stdout);
+  line = g_strdup_printf ("%s %s %s %s %u %" G_GINT64_FORMAT " %.1fms%s%s", client,
+                          user ? user : "-", method ? method : "-", path ? path : "-", status,
+                          body ? (gint64) body->length : 0, ms, proxy ? " via " : "",
+                          proxy ? proxy : "");
+  status_text = g_strdup_printf ("%u", status);
+  ms_text = g_strdup_printf ("%.1f", ms);
+  crm_server_log (G_LOG_LEVEL_INFO, "request", line,
+                  "VORONKA_PEER", client, "VORONKA_PROXY", proxy, "VORONKA_USER", user,
+                  "VORONKA_METHOD", method, "VORONKA_PATH", path, "VORONKA_STATUS", status_text,
+                  "VORONKA_DURATION_MS", ms_text, NULL);
 }
 
 /* --- public ------------------------------------------------------------------------------- */
@@ -953,6 +1040,22 @@ crm_server_start_ticks (CrmServer *self,
   g_clear_handle_id (&self->tick_source, g_source_remove);
   if (seconds > 0)
     self->tick_source = g_timeout_add_seconds (seconds, tick, self);
+}
+
+void
+crm_server_set_trusted_proxies (CrmServer        *self,
+                                CrmServerProxies *proxies)
+{
+  g_clear_pointer (&self->proxies, crm_server_proxies_free);
+  self->proxies = proxies;
+}
+
+void
+crm_server_set_certificate (CrmServer       *self,
+                            GTlsCertificate *certificate)
+{
+  /* the listener takes it for new connections; open ones keep theirs */
+  soup_server_set_tls_certificate (self->soup, certificate);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "crm-server-net.h"
 #include "crm-server-storage.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,12 @@ gboolean   crm_server_listen       (CrmServer        *self,
 /* Runs the timer rules every @seconds (0: never). */
 void       crm_server_start_ticks  (CrmServer        *self,
                                     guint             seconds);
+/* Takes @proxies (may be NULL): peers whose X-Forwarded-For is believed. */
+void       crm_server_set_trusted_proxies (CrmServer        *self,
+                                           CrmServerProxies *proxies);
+/* New connections get @certificate; open ones keep the one they started with. */
+void       crm_server_set_certificate     (CrmServer        *self,
+                                           GTlsCertificate  *certificate);
 /* Stops listening and closes connections. */
 void       crm_server_stop         (CrmServer        *self);
 

@@ -123,6 +123,9 @@ launch (CrmTestServer *server,
                                          : g_strdup_printf ("%s.%u", server->log_path, generation);
   gint64 deadline = g_get_monotonic_time () + (gint64) (START_TIMEOUT_S * G_USEC_PER_SEC);
 
+  /* the child truncates the file only once it runs: a log left by an earlier server in
+   * this folder must not be taken for this one's "listening on" */
+  g_unlink (log);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_ptr_array_add (argv, (gpointer) server_binary ());

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-metrics.h — the server's counters in the Prometheus text format: requests
+ * by route, method and status, ops pushed and pulled, sync latency (a histogram per
+ * route), open connections, refused sign-ins and rate-limited requests, TLS handshake
+ * failures. Served at /metrics on a separate plain-HTTP address only when
+ * `serve --metrics-listen HOST:PORT` is given (off by default). One set per process;
+ * everything runs on the main loop. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A finished request: @path is mapped to a known route or "other". */
+void      crm_server_metrics_request        (const char *method,
+                                             const char *path,
+                                             guint       status,
+                                             double      seconds);
+/* Ops accepted by a push ("push") or sent by a pull ("pull"). */
+void      crm_server_metrics_ops            (const char *direction,
+                                             guint64     count);
+/* A request refused by a rate limit: @limit is "sign-in" or "session". */
+void      crm_server_metrics_rate_limited   (const char *limit);
+void      crm_server_metrics_sign_in_failed (void);
+void      crm_server_metrics_tls_failed     (void);
+/* Counts @socket as an open client connection until it is finalized. */
+void      crm_server_metrics_track_socket   (GSocket    *socket);
+
+/* The whole exposition, "# HELP …\n# TYPE …\nname{labels} value\n…". */
+char     *crm_server_metrics_render         (void);
+
+/* Serves GET /metrics on @address (HOST:PORT, port 0 picks one); *@out_url is where. */
+gboolean  crm_server_metrics_listen         (const char  *address,
+                                             char       **out_url,
+                                             GError     **error);
+void      crm_server_metrics_stop           (void);
+
+G_END_DECLS
