@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-cli.h"
+#include "crm-client-config.h"
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
 #include "crm-sync-store.h"
@@ -68,10 +69,44 @@ read_password (GError **error)
   return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
+/* What a replica remembers of its last sync ("sync.server", "sync.user", "sync.ca": the
+ * PEM it trusted); nothing when the file does not exist yet. */
+typedef struct {
+  char *server;
+  char *user;
+  char *ca_pem;
+} Remembered;
+
+static void
+remembered_clear (Remembered *remembered)
+{
+  g_clear_pointer (&remembered->server, g_free);
+  g_clear_pointer (&remembered->user, g_free);
+  g_clear_pointer (&remembered->ca_pem, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Remembered, remembered_clear)
+
+static void
+read_remembered (const char *path,
+                 Remembered *remembered)
+{
+  g_autoptr(CrmStore) store = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return;
+  store = crm_store_open (path, NULL);
+  if (store == NULL)
+    return;   /* the sync itself says what is wrong with the file */
+  remembered->server = crm_store_dup_meta (store, "sync.server");
+  remembered->user = crm_store_dup_meta (store, "sync.user");
+  remembered->ca_pem = crm_store_dup_meta (store, "sync.ca");
+}
+
 static void
 remember_server (const char *path,
                  const char *server,
-                 const char *user)
+                 const char *user,
+                 const char *ca_pem)
 {
   g_autoptr(CrmStore) store = crm_store_open (path, NULL);
 
@@ -79,7 +114,40 @@ remember_server (const char *path,
     {
       crm_store_set_meta (store, "sync.server", server, NULL);
       crm_store_set_meta (store, "sync.user", user, NULL);
+      crm_store_set_meta (store, "sync.ca", ca_pem, NULL);
     }
+}
+
+/* The token for @server (normalized) and @user; a sign-in kept under another spelling of
+ * the same server (before addresses were normalized) is found too, and *@found_under
+ * says which spelling that was (NULL: @server's own). */
+static char *
+lookup_token (const char  *server,
+              const char  *typed,
+              const char  *remembered,
+              const char  *user,
+              const char **found_under,
+              GError     **error)
+{
+  const char *spellings[] = { server, typed, remembered };
+
+  *found_under = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (spellings); i++)
+    {
+      char *token;
+
+      if (spellings[i] == NULL ||
+          (i > 0 && (g_str_equal (spellings[i], server) ||
+                     !crm_server_url_equal (spellings[i], server))))
+        continue;
+      token = crm_credentials_lookup_token (spellings[i], user, error);
+      if (token != NULL || *error != NULL)
+        {
+          *found_under = i > 0 ? spellings[i] : NULL;
+          return token;
+        }
+    }
+  return NULL;
 }
 
 static void
@@ -129,8 +197,8 @@ crm_cli_sync (CrmCli   *cli,
               char    **argv,
               GError  **error)
 {
-  g_autofree char *server = NULL;
-  g_autofree char *user = NULL;
+  g_autofree char *server_arg = NULL;
+  g_autofree char *user_arg = NULL;
   g_autofree char *ca_file = NULL;
   gboolean password_stdin = FALSE;
   gboolean insecure = FALSE;
@@ -138,15 +206,17 @@ crm_cli_sync (CrmCli   *cli,
   gint batch_size = 0;
   gint page_size = 0;
   const GOptionEntry entries[] = {
-    { "server", 0, 0, G_OPTION_ARG_STRING, &server,
-      N_("The server, e.g. https://crm.example.com:8443 (required)"), N_("URL") },
-    { "user", 0, 0, G_OPTION_ARG_STRING, &user,
-      N_("Your user name on the server (NAME or NAME@ACCOUNT; required)"), N_("USER") },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server_arg,
+      N_("The server, e.g. https://crm.example.com:8443 (needed once: the replica remembers it)"),
+      N_("URL") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user_arg,
+      N_("Your user name on the server (NAME or NAME@ACCOUNT; needed once)"), N_("USER") },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
       N_("Sign in with the password read from standard input; the token is kept in the keyring"),
       NULL },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
-      N_("Trust this certificate (PEM), e.g. the server's self-signed one"), N_("PEM") },
+      N_("Trust this certificate (PEM), e.g. the server's self-signed one; the replica remembers it"),
+      N_("PEM") },
     { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure,
       N_("Allow plain http:// to a server on this machine (tests only)"), NULL },
     { "forget", 0, 0, G_OPTION_ARG_NONE, &forget,
@@ -160,26 +230,61 @@ crm_cli_sync (CrmCli   *cli,
   g_autoptr(CrmSyncClient) client = NULL;
   g_autoptr(CrmSyncReport) report = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(CrmClientPreset) preset = NULL;
+  g_auto(Remembered) remembered = { NULL, NULL, NULL };
   g_autofree char *password = NULL;
   g_autofree char *token = NULL;
   g_autofree char *path = NULL;
   g_autofree char *dir = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *ca_pem = NULL;
+  const char *typed;
+  const char *user;
+  const char *found_under = NULL;
 
   if (!crm_cli_parse (cli, "sync", "",
                       _("Send this replica's changes to the server and receive everyone "
                         "else's. Sign in once with --password-stdin; the sign-in is kept in "
-                        "the desktop keyring. A replica file that does not exist yet is "
+                        "the desktop keyring, and the replica remembers the server, the user "
+                        "and the certificate, so later syncs need no options. An administrator "
+                        "can pre-set the server and its certificate for every computer in "
+                        "/etc/voronka/client.conf. A replica file that does not exist yet is "
                         "created from the server's copy of the account."),
-                      entries, &argc, &argv, 0, error) ||
-      !crm_cli_require (server, "--server", error) ||
-      !crm_cli_require (user, "--user", error))
+                      entries, &argc, &argv, 0, error))
     return FALSE;
   if (batch_size < 0 || page_size < 0)
     return crm_cli_usage_error (error, _("--batch-size and --page-size must be positive"));
 
+  /* The server, user and certificate: given now, else remembered by the replica, else
+   * pre-set by the administrator. */
+  path = crm_cli_dup_db_path (cli);
+  read_remembered (path, &remembered);
+  preset = crm_client_preset_load (&local_error);
+  if (local_error != NULL)
+    {
+      g_printerr (_("voronkactl: %s (ignored)\n"), local_error->message);
+      g_clear_error (&local_error);
+    }
+  typed = server_arg != NULL ? server_arg
+          : remembered.server != NULL ? remembered.server
+          : preset != NULL ? preset->server : NULL;
+  if (typed == NULL)
+    return crm_cli_usage_error (error, _("Which server? Give its address once with --server "
+                                         "URL; the replica remembers it (an administrator can "
+                                         "pre-set it in /etc/voronka/client.conf)"));
+  server = crm_server_url_normalize (typed, &local_error);
+  if (server == NULL)
+    return crm_cli_usage_error (error, "%s", local_error->message);
+  user = user_arg != NULL ? user_arg : remembered.user;
+  if (user == NULL)
+    return crm_cli_usage_error (error, _("Who signs in? Give your user name once with --user "
+                                         "NAME; the replica remembers it"));
+
   if (forget)
     {
-      if (!crm_credentials_delete_token (server, user, &local_error))
+      if (!crm_credentials_delete_token (server, user, &local_error) ||
+          (!g_str_equal (typed, server) &&
+           !crm_credentials_delete_token (typed, user, &local_error)))
         {
           g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
           return FALSE;
@@ -188,7 +293,6 @@ crm_cli_sync (CrmCli   *cli,
       return TRUE;
     }
 
-  path = crm_cli_dup_db_path (cli);
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -204,11 +308,38 @@ crm_cli_sync (CrmCli   *cli,
     crm_sync_client_set_batch_size (client, batch_size);
   if (page_size > 0)
     crm_sync_client_set_page_size (client, page_size);
-  if (ca_file != NULL && !crm_sync_client_set_ca_file (client, ca_file, &local_error))
+  if (ca_file != NULL)
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("--ca-file %s: %s"), ca_file, local_error->message);
-      return FALSE;
+      if (!crm_sync_client_set_ca_file (client, ca_file, &local_error) ||
+          !g_file_get_contents (ca_file, &ca_pem, NULL, &local_error))
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("--ca-file %s: %s"), ca_file, local_error->message);
+          return FALSE;
+        }
+    }
+  else if (remembered.ca_pem != NULL && crm_server_url_equal (remembered.server, server))
+    {
+      if (!crm_sync_client_set_ca_pem (client, remembered.ca_pem, &local_error))
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("The certificate this replica remembers for %s cannot be used (%s); "
+                         "give it again with --ca-file"), server, local_error->message);
+          return FALSE;
+        }
+      ca_pem = g_strdup (remembered.ca_pem);
+    }
+  else if (preset != NULL && preset->ca_file != NULL && g_str_equal (preset->server, server))
+    {
+      if (!crm_sync_client_set_ca_file (client, preset->ca_file, &local_error) ||
+          !g_file_get_contents (preset->ca_file, &ca_pem, NULL, &local_error))
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("The certificate your administrator pre-set in %s cannot be used "
+                         "(%s); ask them to fix it, or give one with --ca-file"),
+                       preset->source, local_error->message);
+          return FALSE;
+        }
     }
 
   if (password_stdin)
@@ -221,7 +352,8 @@ crm_cli_sync (CrmCli   *cli,
     }
   else
     {
-      token = crm_credentials_lookup_token (server, user, &local_error);
+      token = lookup_token (server, typed, remembered.server, user, &found_under,
+                            &local_error);
       if (local_error != NULL)
         {
           g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_AUTH_FAILED,
@@ -244,14 +376,18 @@ crm_cli_sync (CrmCli   *cli,
       g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
       return FALSE;
     }
-  remember_server (path, server, user);
-  if (report->token != NULL &&
-      !crm_credentials_store_token (server, user, report->token, &local_error))
+  remember_server (path, server, user, ca_pem);
+  /* a new sign-in, or one found under an older spelling: kept under this one */
+  if ((report->token != NULL || found_under != NULL) &&
+      !crm_credentials_store_token (server, user, report->token != NULL ? report->token : token,
+                                    &local_error))
     {
       /* synced all the same; the user types the password again next time */
       g_printerr (_("voronkactl: the sign-in was not saved (%s)\n"), local_error->message);
       g_clear_error (&local_error);
     }
+  else if (found_under != NULL)
+    crm_credentials_delete_token (found_under, user, NULL);
   print_report (cli, report, server, user);
   return TRUE;
 }

@@ -6,9 +6,11 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "crm-client-config.h"
 #include "crm-sync-client.h"
 #include "crm-sync-round-private.h"
 #include "crm-time.h"
@@ -178,7 +180,12 @@ crm_sync_client_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_REPLICA_PATH: self->replica_path = g_value_dup_string (value); break;
-    case PROP_SERVER_URL:   self->server_url = g_value_dup_string (value); break;
+    case PROP_SERVER_URL:
+      /* one spelling per server (an invalid one is kept for the round's error) */
+      self->server_url = crm_server_url_normalize (g_value_get_string (value), NULL);
+      if (self->server_url == NULL)
+        self->server_url = g_value_dup_string (value);
+      break;
     case PROP_USER:         self->user = g_value_dup_string (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -302,6 +309,34 @@ crm_sync_client_set_ca_file (CrmSyncClient  *self,
   g_clear_object (&self->tls_database);
   self->tls_database = database;
   return TRUE;
+}
+
+gboolean
+crm_sync_client_set_ca_pem (CrmSyncClient  *self,
+                            const char     *pem,
+                            GError        **error)
+{
+  /* GTlsFileDatabase reads a file, again at each handshake: keep a copy, named by its
+   * content, in the user's cache */
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, pem, -1);
+  g_autofree char *name = g_strconcat (sum, ".pem", NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "voronka", "certificates", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       _("Could not create %s: %s"), dir, g_strerror (saved));
+          return FALSE;
+        }
+      if (!g_file_set_contents_full (path, pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+        return FALSE;
+    }
+  return crm_sync_client_set_ca_file (self, path, error);
 }
 
 void

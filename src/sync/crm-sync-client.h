@@ -50,7 +50,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmSyncReport, crm_sync_report_free)
 G_DECLARE_FINAL_TYPE (CrmSyncClient, crm_sync_client, CRM, SYNC_CLIENT, GObject)
 
 /* @replica_path: the local replica (created by the first sync when missing);
- * @server_url: "https://host:port"; @user: the sign-in name. */
+ * @server_url: "https://host:port", kept normalized (crm_server_url_normalize ());
+ * @user: the sign-in name. */
 CrmSyncClient *crm_sync_client_new            (const char     *replica_path,
                                                const char     *server_url,
                                                const char     *user);
@@ -70,6 +71,10 @@ void           crm_sync_client_set_password   (CrmSyncClient  *self,
  * system's. */
 gboolean       crm_sync_client_set_ca_file    (CrmSyncClient  *self,
                                                const char     *pem_path,
+                                               GError        **error);
+/* The same from the PEM text itself (the certificate a replica remembers). */
+gboolean       crm_sync_client_set_ca_pem     (CrmSyncClient  *self,
+                                               const char     *pem,
                                                GError        **error);
 /* Allow plain http:// to a loopback address (tests). Never anything else. */
 void           crm_sync_client_set_allow_insecure (CrmSyncClient *self,

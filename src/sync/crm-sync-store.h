@@ -5,7 +5,10 @@
  * snapshot. Also what `voronkactl status` and `conflicts` show.
  *
  * Meta keys: "sync.cursor" (the server sequence pulled up to), "sync.last" (ISO time of
- * the last complete sync), "sync.server" (the server URL the cursor belongs to).
+ * the last complete sync), "sync.server" (the server URL the cursor belongs to, normalized:
+ * crm_server_url_normalize ()), "sync.user" (who signs in), "sync.ca" (the PEM certificate
+ * the last sync trusted, when not the system's authorities): the CLI and the app sync with
+ * these when given nothing else.
  *
  * Conflict records (table `conflict`) are of two kinds:
  *   a lost edit  — a pulled op overwrote a field this device had written, and its author
