@@ -230,6 +230,150 @@ test_sign_in (void)
   }
 }
 
+/* The built Russian catalog next to the tests, or NULL. */
+static char *
+built_translations (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
+  g_autofree char *mo = NULL;
+  char *po_dir;
+
+  if (dir == NULL)
+    return NULL;
+  po_dir = g_build_filename (dir, "..", "po", NULL);
+  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+  if (g_file_test (mo, G_FILE_TEST_EXISTS))
+    return po_dir;
+  g_free (po_dir);
+  return NULL;
+}
+
+static void
+signed_in_cb (CrmSigninDialog *dialog,
+              const char      *path,
+              gboolean        *done)
+{
+  *done = TRUE;
+}
+
+static gboolean
+flag_set (gpointer flag)
+{
+  return *(gboolean *) flag;
+}
+
+/* A dialog opened with no server, as the welcome window does. */
+static CrmSigninDialog *
+preset_dialog (const char *replica)
+{
+  CrmSigninDialog *dialog = crm_signin_dialog_new (NULL, replica, NULL);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 5000);
+  return dialog;
+}
+
+/* The administrator pre-set the server and its certificate (/etc/voronka/client.conf,
+ * here under $VORONKA_SYSCONFDIR): the dialog comes filled in, says so, and signs in
+ * with only a user name and password — no certificate question. */
+static void
+test_preset_server (void)
+{
+  g_autofree char *etc = g_build_filename (tmpdir, "etc", NULL);
+  g_autofree char *conf_dir = g_build_filename (etc, "voronka", NULL);
+  g_autofree char *conf = g_build_filename (conf_dir, "client.conf", NULL);
+  g_autofree char *cert = g_build_filename (tmpdir, "server", "tls", "cert.pem", NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *cert_pem = NULL;
+  g_autofree char *pinned = g_build_filename (g_get_user_data_dir (), "voronka", "certificates", NULL);
+  g_autofree char *replica = g_build_filename (tmpdir, "preset.db", NULL);
+  g_autofree char *po_dir = built_translations ();
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *meta_ca = NULL;
+  g_autofree char *meta_server = NULL;
+  g_autoptr(CrmSigninDialog) keep = NULL;
+  CrmSigninDialog *dialog;
+  GtkWidget *url_row;
+  GtkWidget *preset_row;
+  gboolean signed_in = FALSE;
+
+  if (!crm_signin_dialog_is_available () || server_url == NULL)
+    {
+      g_test_skip ("sync or voronka-server is not built");
+      return;
+    }
+  g_assert_true (g_file_get_contents (cert, &cert_pem, NULL, NULL));
+  g_assert_cmpint (g_mkdir_with_parents (conf_dir, 0755), ==, 0);
+  /* the admin's spelling; the certificate by an absolute /etc path */
+  contents = g_strdup_printf ("[server]\nurl=%s/\nca-file=/etc/voronka/team-ca.pem\n", server_url);
+  g_assert_true (g_file_set_contents (conf, contents, -1, NULL));
+  g_clear_pointer (&contents, g_free);
+  contents = g_build_filename (conf_dir, "team-ca.pem", NULL);
+  g_assert_true (g_file_set_contents (contents, cert_pem, -1, NULL));
+  g_setenv ("VORONKA_SYSCONFDIR", etc, TRUE);
+  /* nothing accepted by hand on this computer: only the preset can make it trusted */
+  crm_test_remove_tree (pinned);
+
+  dialog = preset_dialog (replica);
+  url_row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "Server address");
+  g_assert_nonnull (url_row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, server_url);
+  preset_row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW,
+                                 "Set up by your administrator");
+  g_assert_nonnull (preset_row);
+  g_assert_true (gtk_widget_get_visible (preset_row));
+  crm_signin_dialog_fill (dialog, server_url, "anna", "");
+  crm_test_ui_wait (100);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin-preset"));
+
+  /* another address: the note goes away (the preset is for the admin's server only) */
+  crm_signin_dialog_fill (dialog, "https://crm.example.ru", "anna", "");
+  g_assert_false (gtk_widget_get_visible (preset_row));
+  crm_signin_dialog_fill (dialog, server_url, "anna", "secret123");
+  g_assert_true (gtk_widget_get_visible (preset_row));
+
+  /* it closes itself once signed in: keep it to ask it afterwards */
+  keep = g_object_ref (dialog);
+  g_signal_connect (dialog, "signed-in", G_CALLBACK (signed_in_cb), &signed_in);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_true (crm_test_ui_wait_until (flag_set, &signed_in, 30000));
+  /* never asked about the certificate */
+  g_assert_null (crm_signin_dialog_get_fingerprint (dialog));
+  g_assert_false (g_file_test (pinned, G_FILE_TEST_EXISTS));
+
+  /* the replica remembers the server and the certificate, for the app and voronkactl */
+  store = crm_store_open (replica, &error);
+  g_assert_no_error (error);
+  meta_server = crm_store_dup_meta (store, "sync.server");
+  g_assert_cmpstr (meta_server, ==, server_url);
+  meta_ca = crm_store_dup_meta (store, "sync.ca");
+  g_assert_cmpstr (meta_ca, ==, cert_pem);
+
+  /* the same dialog in Russian */
+  if (po_dir != NULL)
+    {
+      g_setenv ("LANGUAGE", "ru", TRUE);
+      bindtextdomain (GETTEXT_PACKAGE, po_dir);
+      if (g_strcmp0 (_("Set up by your administrator"), "Set up by your administrator") != 0)
+        {
+          g_autofree char *other = g_build_filename (tmpdir, "preset-ru.db", NULL);
+
+          dialog = preset_dialog (other);
+          g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW,
+                                              _("Set up by your administrator")));
+          crm_signin_dialog_fill (dialog, server_url, "Мария Кузнецова", "");
+          crm_test_ui_wait (100);
+          g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin-preset-ru"));
+          gtk_window_destroy (GTK_WINDOW (dialog));
+        }
+      g_unsetenv ("LANGUAGE");
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+    }
+  g_unsetenv ("VORONKA_SYSCONFDIR");
+}
+
 static void
 test_local_account_from_template (void)
 {
@@ -362,6 +506,7 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *data_home = NULL;
+  g_autofree char *cache_home = NULL;
   g_autofree char *db_path = NULL;
   int status;
 
@@ -369,6 +514,8 @@ main (int   argc,
   /* accepted certificates and keyring-less fallbacks stay in the test's folder */
   data_home = g_build_filename (tmpdir, "data", NULL);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  cache_home = g_build_filename (tmpdir, "cache", NULL);
+  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
   crm_test_ui_init (&argc, &argv);
 
   db_path = g_build_filename (tmpdir, "new.db", NULL);
@@ -376,6 +523,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/signin/welcome", test_welcome);
   g_test_add_func ("/ui/signin/sign-in", test_sign_in);
+  g_test_add_func ("/ui/signin/preset-server", test_preset_server);
   g_test_add_func ("/ui/signin/local-account", test_local_account_from_template);
   g_test_add_func ("/ui/signin/required-fields-and-next-task", test_required_fields_and_next_task);
   status = g_test_run ();

@@ -13,6 +13,7 @@
 #include "crm-store.h"
 #include "crm-widget-util.h"
 #ifdef VORONKA_HAVE_SYNC
+#include "crm-client-config.h"
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
 #endif
@@ -29,9 +30,12 @@ struct _CrmSigninDialog
   gboolean             busy;
 #ifdef VORONKA_HAVE_SYNC
   CrmSyncClient       *client;
+  CrmClientPreset     *preset;     /* the administrator's server and certificate */
+  char                *ca_path;    /* the certificate the sign-in trusts, or NULL */
 #endif
 
   AdwEntryRow         *url_row;
+  AdwActionRow        *preset_row;
   AdwEntryRow         *user_row;
   AdwPasswordEntryRow *password_row;
   GtkWidget           *unavailable_box;
@@ -103,6 +107,17 @@ is_loopback_http (const char *url)
          g_str_has_prefix (url, "http://[::1]");
 }
 
+/* The administrator's certificate, when @url is their server. */
+static const char *
+preset_ca_for (CrmSigninDialog *self,
+               const char      *url)
+{
+  if (self->preset == NULL || self->preset->ca_file == NULL ||
+      !crm_server_url_equal (url, self->preset->server))
+    return NULL;
+  return self->preset->ca_file;
+}
+
 static void
 token_stored_cb (GObject      *source,
                  GAsyncResult *result,
@@ -125,8 +140,9 @@ synced_cb (GObject      *source,
   g_autoptr(CrmSyncReport) report = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmStore) store = NULL;
-  g_autofree char *url = entry_text (self->url_row);
+  g_autofree char *url = g_strdup (crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)));
   g_autofree char *user = entry_text (self->user_row);
+  g_autofree char *ca_pem = NULL;
   const char *token;
 
   report = crm_sync_client_sync_finish (CRM_SYNC_CLIENT (source), result, &error);
@@ -146,11 +162,15 @@ synced_cb (GObject      *source,
       crm_credentials_store_token_async (url, user, token, NULL, token_stored_cb, NULL);
     }
 
-  /* The replica remembers its server and who signed in; the app works as that user. */
+  /* The replica remembers its server (one spelling), who signed in and the certificate
+   * it trusted, like voronkactl's; the app works as that user. */
+  if (self->ca_path != NULL)
+    g_file_get_contents (self->ca_path, &ca_pem, NULL, NULL);
   store = crm_store_open (self->replica_path, &error);
   if (store == NULL ||
       !crm_store_set_meta (store, "sync.server", url, &error) ||
       !crm_store_set_meta (store, "sync.user", user, &error) ||
+      !crm_store_set_meta (store, "sync.ca", ca_pem, &error) ||
       (report->session != NULL && report->session->user_id != NULL &&
        !crm_store_set_meta (store, "app.user", report->session->user_id, &error)))
     {
@@ -172,17 +192,36 @@ start_sync (CrmSigninDialog *self)
   g_autofree char *url = entry_text (self->url_row);
   g_autofree char *user = entry_text (self->user_row);
   g_autofree char *ca_path = crm_certificate_dup_path (url);
+  const char *preset_ca = preset_ca_for (self, url);
   g_autoptr(GError) error = NULL;
 
   g_clear_object (&self->client);
   self->client = crm_sync_client_new (self->replica_path, url, user);
   crm_sync_client_set_password (self->client, gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
   crm_sync_client_set_allow_insecure (self->client, is_loopback_http (url));
-  if (ca_path != NULL && g_file_test (ca_path, G_FILE_TEST_EXISTS) &&
-      !crm_sync_client_set_ca_file (self->client, ca_path, &error))
+  g_clear_pointer (&self->ca_path, g_free);
+  if (preset_ca != NULL)
     {
-      set_status (self, error->message, TRUE);
-      return;
+      /* the administrator's certificate: trusted without asking */
+      if (!crm_sync_client_set_ca_file (self->client, preset_ca, &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("The certificate your administrator set "
+                                                     "up (%s) cannot be used: %s"),
+                                                   self->preset->source, error->message);
+
+          set_status (self, text, TRUE);
+          return;
+        }
+      self->ca_path = g_strdup (preset_ca);
+    }
+  else if (ca_path != NULL && g_file_test (ca_path, G_FILE_TEST_EXISTS))
+    {
+      if (!crm_sync_client_set_ca_file (self->client, ca_path, &error))
+        {
+          set_status (self, error->message, TRUE);
+          return;
+        }
+      self->ca_path = g_steal_pointer (&ca_path);
     }
   set_status (self, _("Signing in and fetching the account…"), FALSE);
   set_busy (self, TRUE);
@@ -277,7 +316,7 @@ sign_in_action (GtkWidget  *widget,
       start_sync (self);
       return;
     }
-  if (g_str_has_prefix (url, "https://"))
+  if (g_str_has_prefix (url, "https://") && preset_ca_for (self, url) == NULL)
     {
       set_status (self, _("Connecting…"), FALSE);
       set_busy (self, TRUE);
@@ -294,6 +333,20 @@ url_changed_cb (CrmSigninDialog *self)
   /* another server: whatever was asked about the old one does not apply */
   g_clear_pointer (&self->fingerprint, g_free);
   gtk_widget_set_visible (GTK_WIDGET (self->certificate_group), FALSE);
+#ifdef VORONKA_HAVE_SYNC
+  {
+    g_autofree char *url = entry_text (self->url_row);
+
+    /* the administrator's server: say so, and that its certificate is trusted */
+    gtk_widget_set_visible (GTK_WIDGET (self->preset_row),
+                            self->preset != NULL && crm_server_url_equal (url, self->preset->server));
+    adw_action_row_set_subtitle (self->preset_row,
+                                 preset_ca_for (self, url) != NULL
+                                 ? _("Its certificate is trusted; only your user name and "
+                                     "password are needed")
+                                 : _("Only your user name and password are needed"));
+  }
+#endif
 }
 
 static void
@@ -304,6 +357,8 @@ crm_signin_dialog_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
 #ifdef VORONKA_HAVE_SYNC
   g_clear_object (&self->client);
+  g_clear_pointer (&self->preset, crm_client_preset_free);
+  g_clear_pointer (&self->ca_path, g_free);
 #endif
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SIGNIN_DIALOG);
   G_OBJECT_CLASS (crm_signin_dialog_parent_class)->dispose (object);
@@ -339,6 +394,7 @@ crm_signin_dialog_class_init (CrmSigninDialogClass *klass)
                                                "/org/voronka/Voronka/crm-signin-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, url_row);
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, user_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, preset_row);
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, password_row);
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, unavailable_box);
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, certificate_group);
@@ -370,6 +426,18 @@ crm_signin_dialog_new (GtkWindow  *parent,
   CrmSigninDialog *self = g_object_new (CRM_TYPE_SIGNIN_DIALOG, "transient-for", parent, NULL);
 
   self->replica_path = g_strdup (replica_path);
+#ifdef VORONKA_HAVE_SYNC
+  {
+    g_autoptr(GError) error = NULL;
+
+    /* the administrator's preset: the server filled in, its certificate trusted */
+    self->preset = crm_client_preset_load (&error);
+    if (error != NULL)
+      g_message ("No preset server: %s", error->message);
+    if (server_url == NULL && self->preset != NULL)
+      server_url = self->preset->server;
+  }
+#endif
   if (server_url != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->url_row), server_url);
   return self;

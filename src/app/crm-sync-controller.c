@@ -64,13 +64,23 @@ start_client (CrmSyncController *self,
   CrmStore *store = crm_context_get_store (self->context);
   g_autofree char *server = crm_store_dup_meta (store, "sync.server");
   g_autofree char *user = crm_store_dup_meta (store, "sync.user");
+  g_autofree char *ca_pem = crm_store_dup_meta (store, "sync.ca");
   g_autofree char *ca_path = NULL;
 
   if (server == NULL || user == NULL)
     return;
   self->client = crm_sync_client_new (crm_store_get_path (store), server, user);
+  /* the certificate the replica remembers (signed in here or with voronkactl), else the
+   * one accepted for this server */
   ca_path = crm_certificate_dup_path (server);
-  if (ca_path != NULL && g_file_test (ca_path, G_FILE_TEST_EXISTS))
+  if (ca_pem != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!crm_sync_client_set_ca_pem (self->client, ca_pem, &error))
+        g_message ("The replica's certificate for %s cannot be used: %s", server, error->message);
+    }
+  else if (ca_path != NULL && g_file_test (ca_path, G_FILE_TEST_EXISTS))
     crm_sync_client_set_ca_file (self->client, ca_path, NULL);
   crm_sync_client_set_allow_insecure (self->client, g_str_has_prefix (server, "http://127.0.0.1"));
   if (token != NULL)
