@@ -5,8 +5,10 @@
 For flatpak/org.voronka.Voronka.json and its .Devel variant:
   - each parses as JSON, and its id is its file name;
   - a GNOME runtime and SDK of one version (45 or newer: GTK 4 and libadwaita >= 1.2);
-  - the finish-args are exactly the minimal set (network, ipc, wayland, fallback-x11, dri):
-    secrets go through the secret portal, files through the file chooser portal;
+  - the finish-args are exactly the minimal set (network, ipc, wayland, fallback-x11, dri,
+    and the host's /etc read-only for the administrator's /etc/voronka/client.conf, since
+    Flatpak refuses to share /etc/voronka alone): secrets go through the secret portal,
+    files through the file chooser portal;
   - the app module is built with meson from the local source (type dir, path ..), with
     the server and the benchmarks off and the profile matching the id;
   - configuring the project as flatpak-builder would (meson setup --prefix=/app with the
@@ -25,7 +27,7 @@ import sys
 import tempfile
 
 FINISH_ARGS = {'--share=network', '--share=ipc', '--socket=wayland', '--socket=fallback-x11',
-               '--device=dri'}
+               '--device=dri', '--filesystem=host-etc:ro'}
 BASE_ID = 'org.voronka.Voronka'
 
 problems = []
