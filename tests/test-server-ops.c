@@ -448,6 +448,26 @@ test_metrics (void)
     g_assert_nonnull (error);
     g_clear_error (&error);
   }
+  /* a client speaking plain HTTP to the TLS port: its failed handshake is logged */
+  {
+    g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+    g_autoptr(GUri) uri = g_uri_parse (server->url, G_URI_FLAGS_NONE, NULL);
+    g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host (
+      socket_client, g_uri_get_host (uri), g_uri_get_port (uri), NULL, &error);
+    const char *request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    char buffer[256];
+
+    g_assert_no_error (error);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), request,
+                               strlen (request), NULL, NULL, &error);
+    g_assert_no_error (error);
+    /* the server closes it */
+    while (g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                                sizeof buffer, NULL, NULL) > 0)
+      ;
+    g_assert_true (crm_test_server_wait_log (server, 1, 20.0,
+                                             "TLS handshake with 127.0.0.1 failed", NULL));
+  }
   {
     g_autoptr(SoupSession) plain = soup_session_new ();
     g_autoptr(SoupMessage) msg = soup_message_new ("GET", metrics_url);
@@ -467,6 +487,7 @@ test_metrics (void)
   g_assert_cmpint (metric (body, "voronka_http_request_duration_seconds_count"
                                  "{route=\"/api/v1/sync/push\"} "), >=, 1);
   g_assert_cmpint (metric (body, "voronka_connected_clients "), >=, 0);
+  g_assert_cmpint (metric (body, "voronka_tls_handshake_failures_total "), ==, 1);
 
   /* the failed sign-in's line, with the name tried and where from (fail2ban matches it) */
   g_assert_cmpuint (crm_test_server_count_log (server, "sign-in failed from 127.0.0.1 for user "

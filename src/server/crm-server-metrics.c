@@ -147,21 +147,10 @@ crm_server_metrics_tls_failed (void)
   metrics.tls_failed++;
 }
 
-static void
-socket_gone (gpointer  data,
-             GObject  *where_the_object_was)
-{
-  metrics.connections--;
-}
-
 void
-crm_server_metrics_track_socket (GSocket *socket)
+crm_server_metrics_connections (int delta)
 {
-  if (socket == NULL || g_object_get_data (G_OBJECT (socket), "crm-metrics-tracked") != NULL)
-    return;
-  g_object_set_data (G_OBJECT (socket), "crm-metrics-tracked", GINT_TO_POINTER (1));
-  g_object_weak_ref (G_OBJECT (socket), socket_gone, NULL);
-  metrics.connections++;
+  metrics.connections += delta;
 }
 
 static int

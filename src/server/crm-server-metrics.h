@@ -23,8 +23,8 @@ void      crm_server_metrics_ops            (const char *direction,
 void      crm_server_metrics_rate_limited   (const char *limit);
 void      crm_server_metrics_sign_in_failed (void);
 void      crm_server_metrics_tls_failed     (void);
-/* Counts @socket as an open client connection until it is finalized. */
-void      crm_server_metrics_track_socket   (GSocket    *socket);
+/* An accepted connection (+1) or a closed one (-1). */
+void      crm_server_metrics_connections    (int         delta);
 
 /* The whole exposition, "# HELP …\n# TYPE …\nname{labels} value\n…". */
 char     *crm_server_metrics_render         (void);

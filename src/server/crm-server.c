@@ -15,6 +15,7 @@
 
 #include "crm-server.h"
 #include "crm-server-auth.h"
+#include "crm-server-conn.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
 #include "crm-hlc.h"
@@ -881,7 +882,6 @@ request_started (SoupServer        *soup,
 
   *start = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), "crm-start", start, g_free);
-  crm_server_metrics_track_socket (soup_server_message_get_socket (msg));
 }
 
 static void
@@ -999,6 +999,7 @@ crm_server_listen (CrmServer        *self,
       !soup_server_listen_socket (self->soup, listener,
                                   certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
+  crm_server_conn_watch (self->soup, certificate != NULL);
 
   uris = soup_server_get_uris (self->soup);
   if (uris != NULL)

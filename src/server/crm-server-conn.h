@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-conn.h — watching the connections of a SoupServer: how many are open (for
+ * /metrics), and those whose TLS handshake failed (a line in the log: a laptop that does
+ * not trust the certificate, a key that does not fit, a client speaking plain HTTP).
+ * libsoup has no API for either; this follows its connection objects' signals through
+ * GObject emission hooks and does nothing when a libsoup version lacks them. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* Watches the connections accepted on the sockets @soup listens on now. */
+void crm_server_conn_watch (SoupServer *soup,
+                            gboolean    tls);
+
+G_END_DECLS
