@@ -7,6 +7,7 @@
  * runs a real voronka-server on 127.0.0.1. */
 #include <string.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
@@ -756,6 +757,29 @@ test_notify (void)
   stopping = receive_notification (socket);
   g_assert_nonnull (strstr (stopping, "STOPPING=1"));
   crm_test_server_free (server);
+
+  /* an abstract socket name, "@name", as systemd may give */
+  {
+    g_autofree char *name = g_strdup_printf ("voronka-test-notify-%d", (int) getpid ());
+    g_autofree char *variable = g_strconcat ("@", name, NULL);
+    g_autoptr(GSocketAddress) abstract = g_unix_socket_address_new_with_type (
+      name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+    g_autoptr(GSocket) other = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_DEFAULT, &error);
+    g_autofree char *message = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_socket_bind (other, abstract, TRUE, &error));
+    g_assert_no_error (error);
+    g_socket_set_timeout (other, 20);
+    g_setenv ("NOTIFY_SOCKET", variable, TRUE);
+    server = crm_test_server_start (data, FALSE, NULL);
+    g_unsetenv ("NOTIFY_SOCKET");
+    message = receive_notification (other);
+    g_assert_nonnull (strstr (message, "READY=1"));
+    g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+    crm_test_server_free (server);
+  }
 }
 
 int

@@ -1028,8 +1028,9 @@ tick (gpointer user_data)
     g_warning ("%s", error->message);
   if (fired > 0)
     {
-      printf ("tick: %u timer rule firings\n", fired);
-      fflush (stdout);
+      g_autofree char *message = g_strdup_printf ("tick: %u timer rule firings", fired);
+
+      crm_server_log (G_LOG_LEVEL_INFO, "tick", message, NULL);
     }
   return G_SOURCE_CONTINUE;
 }
