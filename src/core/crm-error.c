@@ -25,6 +25,8 @@ crm_store_error_to_code (CrmStoreError code)
     case CRM_STORE_ERROR_SCHEMA_TOO_NEW:       return "schema-too-new";
     case CRM_STORE_ERROR_AUTH_FAILED:          return "auth-failed";
     case CRM_STORE_ERROR_SERVER_UNREACHABLE:   return "server-unreachable";
+    case CRM_STORE_ERROR_TOO_LARGE:            return "too-large";
+    case CRM_STORE_ERROR_QUOTA_EXCEEDED:       return "quota-exceeded";
     case CRM_STORE_ERROR_FAILED:
     default:                                   return "failed";
     }

@@ -11,6 +11,7 @@
 
 #include "crm-store-private.h"
 #include "crm-json-private.h"
+#include "crm-validate.h"
 
 typedef struct {
   char     *id;
@@ -62,11 +63,10 @@ load_stage (CrmStore   *store,
 
 /* Does this op put the deal on a (possibly new) stage? Only then are stage gates due. */
 static gboolean
-op_enters_stage (const CrmOp     *op,
-                 const CrmChange *change)
+op_enters_stage (const CrmOp *op)
 {
   return g_str_equal (op->entity, "deal") &&
-         (change->is_new || json_object_has_member (op->fields, "stage") ||
+         (op->created || json_object_has_member (op->fields, "stage") ||
           json_object_has_member (op->fields, "pipeline"));
 }
 
@@ -353,12 +353,11 @@ check_attachment (CrmStore         *store,
 static gboolean
 gate_deal_stage (CrmStore         *store,
                  const CrmOp      *op,
-                 const CrmChange  *change,
                  GError          **error)
 {
   g_auto(DealHead) deal = { 0 };
   g_auto(StageInfo) stage = { 0 };
-  gboolean enters = op_enters_stage (op, change);
+  gboolean enters = op_enters_stage (op);
   gboolean stage_found;
 
   if (!enters && !(g_str_equal (op->entity, "deal") &&
@@ -381,38 +380,34 @@ gate_deal_stage (CrmStore         *store,
   return TRUE;
 }
 
-/* Pipelines, stages, fields, reasons, users and rules are the account's setup: only
- * admins change them. A change set without an actor is the system's own (template
- * import, sync). */
+/* Every op's references name entities the replica has (crm-validate.c). */
 static gboolean
-gate_admin_only (CrmStore         *store,
-                 const CrmOp      *op,
-                 const CrmChange  *change,
-                 GError          **error)
+gate_references (CrmStore     *store,
+                 const CrmOp  *op,
+                 GError      **error)
 {
-  static const char *const setup_entities[] = {
-    "pipeline", "stage", "field", "loss_reason", "rule", "user", NULL
-  };
+  return crm_validate_op_references (store, op, error);
+}
+
+/* What the acting user's role allows (crm-validate.c). A change set without an actor is
+ * the system's own (template import, sync, timer rules). */
+static gboolean
+gate_rights (CrmStore     *store,
+             const CrmOp  *op,
+             GError      **error)
+{
   g_autofree char *role = NULL;
   JsonObject *refusal;
 
-  if (op->actor == NULL || !g_strv_contains (setup_entities, op->entity))
+  if (op->actor == NULL)
     return TRUE;
   role = _crm_store_dup_column (store, "user", op->actor, "role");
-  if (g_strcmp0 (role, "admin") == 0)
+  if (crm_validate_op_rights (store, op, op->actor, role, error))
     return TRUE;
-
   refusal = json_object_new ();
   json_object_set_string_member (refusal, "name", "permission-denied");
   json_object_set_string_member (refusal, "entity", op->entity);
   _crm_store_set_refusal (store, refusal);
-  if (g_str_equal (op->entity, "rule"))
-    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED,
-                 _("Only an administrator can change automation rules"));
-  else
-    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED,
-                 _("Only an administrator can change pipelines, stages, fields, loss "
-                   "reasons and users (this change touches a %s)"), op->entity);
   return FALSE;
 }
 
@@ -429,7 +424,6 @@ op_completes_task (const CrmOp *op)
 static gboolean
 gate_call_result (CrmStore         *store,
                   const CrmOp      *op,
-                  const CrmChange  *change,
                   GError          **error)
 {
   g_autoptr(JsonObject) task = NULL;
@@ -476,7 +470,6 @@ count_open_tasks (CrmStore   *store,
 static gboolean
 gate_next_task (CrmStore         *store,
                 const CrmOp      *op,
-                const CrmChange  *change,
                 GError          **error)
 {
   g_autofree char *deal_id = NULL;
@@ -488,7 +481,7 @@ gate_next_task (CrmStore         *store,
 
   if (op_completes_task (op))
     deal_id = _crm_store_dup_column (store, "task", op->entity_id, "deal");
-  else if (op_enters_stage (op, change))
+  else if (op_enters_stage (op))
     deal_id = g_strdup (op->entity_id);
   if (deal_id == NULL)
     return TRUE;
@@ -523,8 +516,21 @@ gate_next_task (CrmStore         *store,
 void
 _crm_gates_install (CrmStore *self)
 {
-  _crm_store_add_gate (self, gate_admin_only);
+  _crm_store_add_gate (self, gate_rights);
+  _crm_store_add_gate (self, gate_references);
   _crm_store_add_gate (self, gate_deal_stage);
   _crm_store_add_gate (self, gate_call_result);
   _crm_store_add_final_gate (self, gate_next_task);
+}
+
+gboolean
+crm_validate_op_gates (CrmStore     *store,
+                       const CrmOp  *op,
+                       GError      **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  return gate_deal_stage (store, op, error) &&
+         gate_call_result (store, op, error) &&
+         gate_next_task (store, op, error);
 }

@@ -46,12 +46,12 @@ CrmOp        *_crm_store_write_change  (CrmStore        *self,
                                         const char      *rule,
                                         GError         **error);
 
-/* A gate looks at one op the change set made (after it is written, before commit)
- * and refuses it by returning FALSE with a CRM_STORE_ERROR naming the gate; it may
- * describe the refusal for the UI with _crm_store_set_refusal(). */
+/* A gate looks at one op the transaction wrote (after it is written, before commit;
+ * op->created tells a new entity, op->previous what it replaced) and refuses it by
+ * returning FALSE with a CRM_STORE_ERROR naming the gate; it may describe the refusal
+ * for the UI with _crm_store_set_refusal(). */
 typedef gboolean (*CrmGateFunc) (CrmStore        *store,
                                  const CrmOp     *op,
-                                 const CrmChange *change,
                                  GError         **error);
 
 void          _crm_store_add_gate      (CrmStore    *self,

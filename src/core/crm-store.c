@@ -22,6 +22,7 @@
 #include "crm-sql-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
+#include "crm-validate.h"
 
 /* PRAGMA application_id of a Voronka replica: "VRNK" */
 #define CRM_APPLICATION_ID 0x56524E4B
@@ -1372,7 +1373,8 @@ _crm_store_write_change (CrmStore         *self,
         json_object_set_string_member (op->fields, "pipeline", pipeline);
     }
 
-  if (!apply_op_fields (self, op, error) ||
+  if (!crm_validate_op_shape (op, error) ||
+      !apply_op_fields (self, op, error) ||
       !append_to_changelog (self, op, TRUE, error))
     return NULL;
 
@@ -1390,21 +1392,20 @@ rollback (CrmStore *self)
   return FALSE;
 }
 
+/* Runs @gates over the ops written so far from @from on. */
 static gboolean
-run_gates (CrmStore      *self,
-           GArray        *gates,
-           CrmChangeset  *changeset,
-           GError       **error)
+run_gates (CrmStore  *self,
+           GArray    *gates,
+           guint      from,
+           guint      to,
+           GError   **error)
 {
-  guint n_changes = changeset ? crm_changeset_get_n_changes (changeset) : 0;
-
-  for (guint i = 0; i < n_changes; i++)
+  for (guint i = from; i < to; i++)
     {
       const CrmOp *op = g_ptr_array_index (self->pending_ops, i);
-      CrmChange *change = crm_changeset_get_change (changeset, i);
 
       for (guint g = 0; g < gates->len; g++)
-        if (!g_array_index (gates, CrmGateFunc, g) (self, op, change, error))
+        if (!g_array_index (gates, CrmGateFunc, g) (self, op, error))
           return FALSE;
     }
   return TRUE;
@@ -1419,6 +1420,8 @@ transact (CrmStore         *self,
           gpointer          user_data,
           GError          **error)
 {
+  guint n_written;
+
   g_return_val_if_fail (!self->in_apply, FALSE);
 
   _crm_store_set_refusal (self, NULL);
@@ -1443,13 +1446,16 @@ transact (CrmStore         *self,
     return rollback (self);
 
   /* Gates look at the state the change set leaves, so a move that also sets the
-   * missing field or the reason passes. Only the user's own changes are gated. */
-  if (!run_gates (self, self->gates, changeset, error))
+   * missing field or the reason passes. The ops rules wrote are gated like the user's
+   * own (the server checks every op it is sent the same way, crm-validate.h). */
+  n_written = self->pending_ops->len;
+  if (!run_gates (self, self->gates, 0, n_written, error))
     return rollback (self);
   if (self->rules_hook != NULL && self->pending_ops->len > 0 &&
       !self->rules_hook (self, self->pending_ops, error))
     return rollback (self);
-  if (!run_gates (self, self->final_gates, changeset, error))
+  if (!run_gates (self, self->gates, n_written, self->pending_ops->len, error) ||
+      !run_gates (self, self->final_gates, 0, self->pending_ops->len, error))
     return rollback (self);
 
   if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))

@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-validate.c — the shape, references and rights of an op (see crm-validate.h). The
+ * laptop runs them as gates inside crm_store_apply(); the server runs the same functions
+ * on every pushed op, so a modified client meets the refusals the app would give. */
+#define G_LOG_DOMAIN "voronka-validate"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-validate.h"
+#include "crm-store-private.h"
+#include "crm-json-private.h"
+#include "crm-uuid.h"
+
+/* Fields that name another entity: entity type, field, the type it names. */
+static const struct {
+  const char *entity;
+  const char *field;
+  const char *target;
+} references[] = {
+  { "stage", "pipeline", "pipeline" },
+  { "deal", "pipeline", "pipeline" },
+  { "deal", "stage", "stage" },
+  { "deal", "responsible", "user" },
+  { "deal", "company", "company" },
+  { "deal", "loss_reason", "loss_reason" },
+  { "contact", "company", "company" },
+  { "contact", "responsible", "user" },
+  { "company", "responsible", "user" },
+  { "deal_tag", "deal", "deal" },
+  { "deal_tag", "tag", "tag" },
+  { "deal_contact", "deal", "deal" },
+  { "deal_contact", "contact", "contact" },
+  { "company_link", "company", "company" },
+  { "company_link", "other", "company" },
+  { "task", "deal", "deal" },
+  { "task", "contact", "contact" },
+  { "task", "responsible", "user" },
+  { "note", "author", "user" },
+  { "loss_reason", "pipeline", "pipeline" },
+  { "approval", "requested_by", "user" },
+  { "approval", "approver", "user" },
+  { "message", "deal", "deal" },
+  { "notification", "user", "user" },
+  { "notification", "deal", "deal" },
+};
+
+/* Entities whose (entity, entity_id) pair names any other entity. */
+static const char *const polymorphic[] = { "note", "attachment", "approval", NULL };
+
+/* Text columns that hold free text (bounded only by the op's size). */
+static const char *const long_texts[] = {
+  "task.text", "task.result", "note.text", "message.text", "notification.text",
+  "approval.comment", NULL
+};
+
+/* Integer columns that are times (UTC ms). */
+static const char *const time_fields[] = {
+  "created_at", "stage_entered_at", "due", "done_at", NULL
+};
+
+static const char *const setup_entities[] = {
+  "pipeline", "stage", "field", "loss_reason", "rule", "user", NULL
+};
+
+static char *column_any (CrmStore   *store,
+                         const char *entity,
+                         const char *entity_id,
+                         const char *column);
+
+static const char *
+reference_target (const char *entity,
+                  const char *field)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (references); i++)
+    if (g_str_equal (references[i].entity, entity) && g_str_equal (references[i].field, field))
+      return references[i].target;
+  if (g_strv_contains (polymorphic, entity) && g_str_equal (field, "entity_id"))
+    return "";   /* named by the op's (or the entity's) "entity" */
+  return NULL;
+}
+
+static gboolean
+invalid (GError    **error,
+         const char *format,
+         ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError    **error,
+         const char *format,
+         ...)
+{
+  va_list args;
+
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, message);
+  return FALSE;
+}
+
+static const char *
+node_string (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+is_sha256_hex (const char *text)
+{
+  if (strlen (text) != 64)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_kind (const CrmOp     *op,
+            const char      *field,
+            const CrmColumn *column,
+            JsonNode        *value,
+            GError         **error)
+{
+  gboolean ok;
+
+  if (JSON_NODE_HOLDS_NULL (value))
+    return TRUE;
+  switch (column->kind)
+    {
+    case CRM_COLUMN_TEXT:
+      ok = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING;
+      break;
+    case CRM_COLUMN_INT:
+      ok = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64;
+      break;
+    case CRM_COLUMN_BOOL:
+      ok = JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN;
+      break;
+    case CRM_COLUMN_JSON:
+    default:
+      ok = JSON_NODE_HOLDS_ARRAY (value) || JSON_NODE_HOLDS_OBJECT (value);
+      break;
+    }
+  if (!ok)
+    return invalid (error, _("Field “%s” of %s %s has a value of the wrong type"), field,
+                    op->entity, op->entity_id);
+  return TRUE;
+}
+
+static gboolean
+check_int (const CrmOp  *op,
+           const char   *field,
+           gint64        value,
+           GError      **error)
+{
+  if (g_str_equal (field, "amount") && (value < 0 || value > CRM_MONEY_MAX))
+    return invalid (error, _("The amount of %s %s must be between 0 and %lld.%02lld"),
+                    op->entity, op->entity_id, (long long) (CRM_MONEY_MAX / 100),
+                    (long long) (CRM_MONEY_MAX % 100));
+  if (g_strv_contains (time_fields, field) && (value < 0 || value > CRM_TIME_MAX))
+    return invalid (error, _("“%s” of %s %s is not a time between 1970 and 9999"), field,
+                    op->entity, op->entity_id);
+  if ((g_str_equal (field, "size") || g_str_equal (field, "number")) && value < 0)
+    return invalid (error, _("“%s” of %s %s cannot be negative"), field, op->entity,
+                    op->entity_id);
+  if (g_str_equal (field, "position") && (value < -G_MAXINT32 || value > G_MAXINT32))
+    return invalid (error, _("“%s” of %s %s is out of range"), field, op->entity, op->entity_id);
+  return TRUE;
+}
+
+static gboolean
+check_string_array (const CrmOp  *op,
+                    const char   *field,
+                    JsonNode     *value,
+                    gboolean      ids,
+                    GError      **error)
+{
+  JsonArray *array = json_node_get_array (value);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *text = node_string (json_array_get_element (array, i));
+
+      if (text == NULL || g_utf8_strlen (text, -1) > CRM_TEXT_MAX_CHARS ||
+          (ids && !crm_uuid_is_valid (text)))
+        return invalid (error, _("“%s” of %s %s must be a list of %s"), field, op->entity,
+                        op->entity_id, ids ? _("ids") : _("short texts"));
+    }
+  return TRUE;
+}
+
+static gboolean
+check_text (const CrmOp  *op,
+            const char   *field,
+            const char   *text,
+            GError      **error)
+{
+  g_autofree char *qualified = g_strconcat (op->entity, ".", field, NULL);
+  const char *target = reference_target (op->entity, field);
+
+  if (target != NULL)
+    {
+      if (!crm_uuid_is_valid (text))
+        return invalid (error, _("“%s” of %s %s must be an id, not “%.40s”"), field, op->entity,
+                        op->entity_id, text);
+      return TRUE;
+    }
+  if (g_str_equal (qualified, "attachment.hash") && !is_sha256_hex (text))
+    return invalid (error, _("The file hash of attachment %s must be 64 hexadecimal digits "
+                             "(a SHA-256), not “%.40s”"), op->entity_id, text);
+  if (g_str_equal (qualified, "user.role") &&
+      !g_str_equal (text, "admin") && !g_str_equal (text, "manager") && !g_str_equal (text, "rep"))
+    return invalid (error, _("A user's role is admin, manager or rep, not “%.40s”"), text);
+  if (g_str_equal (qualified, "stage.kind") &&
+      !g_str_equal (text, "unsorted") && !g_str_equal (text, "open") &&
+      !g_str_equal (text, "won") && !g_str_equal (text, "lost"))
+    return invalid (error, _("A stage's kind is unsorted, open, won or lost, not “%.40s”"), text);
+  if (g_str_equal (field, "entity") && g_strv_contains (polymorphic, op->entity) &&
+      crm_schema_lookup (text) == NULL)
+    return invalid (error, _("%s %s is attached to “%.40s”, which is not a kind of entity"),
+                    op->entity, op->entity_id, text);
+  if (!g_strv_contains (long_texts, qualified) && g_utf8_strlen (text, -1) > CRM_TEXT_MAX_CHARS)
+    return invalid (error, _("“%s” of %s %s is longer than %d characters"), field, op->entity,
+                    op->entity_id, CRM_TEXT_MAX_CHARS);
+  return TRUE;
+}
+
+gboolean
+crm_validate_op_shape (const CrmOp  *op,
+                       GError      **error)
+{
+  const CrmEntityType *type;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (op != NULL, FALSE);
+
+  type = crm_schema_lookup (op->entity);
+  if (type == NULL)
+    return invalid (error, _("“%s” is not a kind of entity this version knows"),
+                    op->entity ? op->entity : "");
+  if (!crm_uuid_is_valid (op->entity_id))
+    return invalid (error, _("“%.40s” is not a valid id for a %s"),
+                    op->entity_id ? op->entity_id : "", op->entity);
+  if (op->fields == NULL)
+    return invalid (error, _("%s %s has no fields"), op->entity, op->entity_id);
+  canonical = crm_json_object_to_canonical (op->fields);
+  if (strlen (canonical) > CRM_OP_MAX_BYTES)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_LARGE,
+                   _("The change to %s %s is %lld KiB, more than the %d KiB one change may "
+                     "have; shorten the text or attach it as a file"), op->entity,
+                   op->entity_id, (long long) (strlen (canonical) / 1024), CRM_OP_MAX_BYTES / 1024);
+      return FALSE;
+    }
+
+  members = json_object_get_members (op->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *field = l->data;
+      JsonNode *value = json_object_get_member (op->fields, field);
+      const CrmColumn *column;
+
+      if (g_str_equal (field, "id") || g_str_equal (field, "data") ||
+          g_str_equal (field, "clocks") || g_str_equal (field, "hlc") || *field == '\0' ||
+          strlen (field) > 64)
+        return invalid (error, _("“%.64s” is not a field that can be written (%s %s)"), field,
+                        op->entity, op->entity_id);
+      if (g_str_equal (field, "deleted"))
+        {
+          if (!JSON_NODE_HOLDS_VALUE (value) ||
+              json_node_get_value_type (value) != G_TYPE_BOOLEAN)
+            return invalid (error, _("“deleted” of %s %s must be true or false"), op->entity,
+                            op->entity_id);
+          continue;
+        }
+      column = crm_entity_type_column (type, field);
+      if (column == NULL)
+        continue;   /* a custom field: any JSON, bounded by the op's size */
+      if (!check_kind (op, field, column, value, error))
+        return FALSE;
+      if (JSON_NODE_HOLDS_NULL (value))
+        continue;
+      switch (column->kind)
+        {
+        case CRM_COLUMN_INT:
+          if (!check_int (op, field, json_node_get_int (value), error))
+            return FALSE;
+          break;
+        case CRM_COLUMN_TEXT:
+          if (!check_text (op, field, json_node_get_string (value), error))
+            return FALSE;
+          break;
+        case CRM_COLUMN_JSON:
+          if ((g_str_equal (field, "phones") || g_str_equal (field, "emails") ||
+               g_str_equal (field, "required_stages")) &&
+              (!JSON_NODE_HOLDS_ARRAY (value) ||
+               !check_string_array (op, field, value, g_str_equal (field, "required_stages"),
+                                    error)))
+            {
+              if (error != NULL && *error == NULL)
+                invalid (error, _("“%s” of %s %s must be a list"), field, op->entity,
+                         op->entity_id);
+              return FALSE;
+            }
+          break;
+        case CRM_COLUMN_BOOL:
+        default:
+          break;
+        }
+    }
+  return TRUE;
+}
+
+/* Has the replica ever had @entity_id as a @target (deleted ones count: an edit made
+ * offline may name a tag someone else removed meanwhile)? */
+static gboolean
+entity_known (CrmStore   *store,
+              const char *target,
+              const char *entity_id)
+{
+  const CrmEntityType *type = crm_schema_lookup (target);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found;
+
+  if (type == NULL)
+    return FALSE;
+  sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE id = ?1", type->name);
+  stmt = _crm_store_prepare (store, sql, NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, entity_id, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static gboolean
+missing (GError     **error,
+         const CrmOp *op,
+         const char  *field,
+         const char  *target,
+         const char  *id)
+{
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+               _("“%s” of %s %s names a %s that does not exist (%s)"), field, op->entity,
+               op->entity_id, target, id);
+  return FALSE;
+}
+
+gboolean
+crm_validate_op_references (CrmStore     *store,
+                            const CrmOp  *op,
+                            GError      **error)
+{
+  g_autoptr(GList) members = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  members = json_object_get_members (op->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *field = l->data;
+      JsonNode *value = json_object_get_member (op->fields, field);
+      const char *target = reference_target (op->entity, field);
+      const char *id = node_string (value);
+
+      if (g_str_equal (op->entity, "field") && g_str_equal (field, "required_stages") &&
+          value != NULL && JSON_NODE_HOLDS_ARRAY (value))
+        {
+          JsonArray *array = json_node_get_array (value);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              const char *stage = node_string (json_array_get_element (array, i));
+
+              if (stage != NULL && !entity_known (store, "stage", stage))
+                return missing (error, op, field, "stage", stage);
+            }
+          continue;
+        }
+      if (target == NULL || id == NULL)
+        continue;
+      if (*target == '\0')
+        {
+          /* (entity, entity_id): the kind from the op, or from the entity as stored */
+          g_autofree char *stored = NULL;
+          const char *kind = node_string (json_object_get_member (op->fields, "entity"));
+
+          if (kind == NULL)
+            kind = stored = column_any (store, op->entity, op->entity_id, "entity");
+          if (kind == NULL)
+            return invalid (error, _("%s %s names an entity but not its kind"), op->entity,
+                            op->entity_id);
+          if (!entity_known (store, kind, id))
+            return missing (error, op, field, kind, id);
+          continue;
+        }
+      if (!entity_known (store, target, id))
+        return missing (error, op, field, target, id);
+    }
+  return TRUE;
+}
+
+/* --- rights ------------------------------------------------------------------------------ */
+
+/* A text column of an entity, deleted or not (NULL when missing). */
+static char *
+column_any (CrmStore   *store,
+            const char *entity,
+            const char *entity_id,
+            const char *column)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
+    return NULL;
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1", column, type->name);
+  stmt = _crm_store_prepare (store, sql, NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, entity_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+/* A field of the entity as it was before the op: the value the op replaced, or the one
+ * stored now (for an op not written yet, that is the value before it). NULL for a new
+ * entity. */
+static char *
+before_string (CrmStore    *store,
+               const CrmOp *op,
+               const char  *field)
+{
+  JsonNode *previous;
+
+  if (op->created)
+    return NULL;
+  previous = op->previous != NULL ? json_object_get_member (op->previous, field) : NULL;
+  if (previous != NULL)
+    return g_strdup (node_string (previous));
+  return column_any (store, op->entity, op->entity_id, field);
+}
+
+/* The value the entity has for @field before the op, or for a new one the op's value. */
+static char *
+owner_field (CrmStore    *store,
+             const CrmOp *op,
+             const char  *field)
+{
+  if (op->created)
+    return g_strdup (node_string (json_object_get_member (op->fields, field)));
+  return before_string (store, op, field);
+}
+
+/* A deal a rep may work on: theirs, or nobody's. Deals that do not exist are the
+ * references check's business. */
+static gboolean
+deal_is_mine (CrmStore   *store,
+              const char *deal_id,
+              const char *user_id,
+              char      **out_title)
+{
+  g_autofree char *responsible = NULL;
+
+  if (deal_id == NULL)
+    return TRUE;
+  responsible = column_any (store, "deal", deal_id, "responsible");
+  if (responsible == NULL || g_str_equal (responsible, user_id))
+    return TRUE;
+  if (out_title != NULL)
+    *out_title = column_any (store, "deal", deal_id, "title");
+  return FALSE;
+}
+
+static gboolean
+denied (GError    **error,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+denied (GError    **error,
+        const char *format,
+        ...)
+{
+  va_list args;
+
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED, message);
+  return FALSE;
+}
+
+static gboolean
+deal_denied (GError     **error,
+             const char  *deal_id,
+             const char  *title)
+{
+  return denied (error, _("The deal «%s» belongs to another sales rep; ask them or a manager "
+                          "to change it"), title != NULL ? title : deal_id);
+}
+
+/* Contacts, companies and payers are the company's shared client base: every rep sees
+ * them and may add new ones, but changes only those they are responsible for or that
+ * nobody is. */
+static gboolean
+client_is_mine (CrmStore   *store,
+                const char *entity,
+                const char *entity_id,
+                const char *user_id,
+                GError    **error)
+{
+  g_autofree char *responsible = column_any (store, entity, entity_id, "responsible");
+  g_autofree char *name = NULL;
+
+  if (responsible == NULL || g_str_equal (responsible, user_id))
+    return TRUE;
+  name = column_any (store, entity, entity_id, "name");
+  return denied (error, _("«%s» is another sales rep's client; ask them or a manager to "
+                          "change it"), name != NULL ? name : entity_id);
+}
+
+/* May the rep change something attached to (@kind, @id): a note, a file? */
+static gboolean
+target_is_mine (CrmStore   *store,
+                const char *kind,
+                const char *id,
+                const char *user_id,
+                GError    **error)
+{
+  g_autofree char *title = NULL;
+
+  if (kind == NULL || id == NULL)
+    return TRUE;
+  if (g_str_equal (kind, "deal"))
+    return deal_is_mine (store, id, user_id, &title) || deal_denied (error, id, title);
+  if (g_str_equal (kind, "contact") || g_str_equal (kind, "company"))
+    {
+      /* a rep may leave a note on or attach a file to any client; changing ones that
+       * already exist is for whoever is responsible */
+      return TRUE;
+    }
+  if (g_str_equal (kind, "task"))
+    {
+      g_autofree char *responsible = column_any (store, "task", id, "responsible");
+      g_autofree char *deal = column_any (store, "task", id, "deal");
+
+      if (g_strcmp0 (responsible, user_id) == 0 || deal_is_mine (store, deal, user_id, &title))
+        return TRUE;
+      return deal_denied (error, deal, title);
+    }
+  return TRUE;
+}
+
+static gboolean
+rep_rights (CrmStore     *store,
+            const CrmOp  *op,
+            const char   *user_id,
+            GError      **error)
+{
+  const char *entity = op->entity;
+  g_autofree char *title = NULL;
+
+  if (g_str_equal (entity, "deal"))
+    {
+      /* the deal's owner before the op: a rep may hand their deal over, never take one */
+      g_autofree char *responsible = before_string (store, op, "responsible");
+
+      if (op->created || responsible == NULL || g_str_equal (responsible, user_id))
+        return TRUE;
+      title = column_any (store, "deal", op->entity_id, "title");
+      return deal_denied (error, op->entity_id, title);
+    }
+  if (g_str_equal (entity, "deal_tag") || g_str_equal (entity, "deal_contact") ||
+      g_str_equal (entity, "message"))
+    {
+      g_autofree char *deal = owner_field (store, op, "deal");
+
+      if (deal == NULL)
+        deal = g_strdup (node_string (json_object_get_member (op->fields, "deal")));
+      return deal_is_mine (store, deal, user_id, &title) || deal_denied (error, deal, title);
+    }
+  if (g_str_equal (entity, "task"))
+    {
+      g_autofree char *deal = owner_field (store, op, "deal");
+      g_autofree char *responsible = owner_field (store, op, "responsible");
+
+      if (!op->created && g_strcmp0 (responsible, user_id) == 0)
+        return TRUE;
+      if (deal == NULL)
+        {
+          if (op->created || responsible == NULL)
+            return TRUE;
+          return denied (error, _("This task belongs to another sales rep; ask them or a "
+                                  "manager to change it"));
+        }
+      return deal_is_mine (store, deal, user_id, &title) || deal_denied (error, deal, title);
+    }
+  if (g_str_equal (entity, "note") || g_str_equal (entity, "attachment"))
+    {
+      g_autofree char *kind = owner_field (store, op, "entity");
+      g_autofree char *target = owner_field (store, op, "entity_id");
+      g_autofree char *author = before_string (store, op, "author");
+
+      if (!op->created && author != NULL && g_str_equal (author, user_id))
+        return TRUE;
+      return target_is_mine (store, kind, target, user_id, error);
+    }
+  if (g_str_equal (entity, "contact") || g_str_equal (entity, "company") ||
+      g_str_equal (entity, "payer"))
+    {
+      g_autofree char *responsible = NULL;
+
+      if (op->created)
+        return TRUE;
+      responsible = before_string (store, op, "responsible");
+      if (responsible == NULL || g_str_equal (responsible, user_id))
+        return TRUE;
+      return client_is_mine (store, entity, op->entity_id, user_id, error);
+    }
+  if (g_str_equal (entity, "company_link"))
+    {
+      g_autofree char *company = owner_field (store, op, "company");
+
+      return company == NULL || client_is_mine (store, "company", company, user_id, error);
+    }
+  if (g_str_equal (entity, "tag"))
+    {
+      if (op->created)
+        return TRUE;
+      return denied (error, _("Only a manager or an administrator can rename or remove tags"));
+    }
+  if (g_str_equal (entity, "notification"))
+    {
+      g_autofree char *user = owner_field (store, op, "user");
+
+      if (op->created || user == NULL || g_str_equal (user, user_id))
+        return TRUE;
+      return denied (error, _("This notification is for another user"));
+    }
+  if (g_str_equal (entity, "approval"))
+    {
+      g_autofree char *requested_by = owner_field (store, op, "requested_by");
+
+      if (json_object_has_member (op->fields, "status") && !op->created)
+        return denied (error, _("Only a manager or an administrator can decide on an "
+                                "approval"));
+      if (op->created || g_strcmp0 (requested_by, user_id) == 0)
+        return TRUE;
+      return denied (error, _("This approval request is another user's"));
+    }
+  return TRUE;
+}
+
+gboolean
+crm_validate_op_rights (CrmStore     *store,
+                        const CrmOp  *op,
+                        const char   *user_id,
+                        const char   *role,
+                        GError      **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (g_strcmp0 (role, "admin") == 0)
+    return TRUE;
+  if (g_strv_contains (setup_entities, op->entity))
+    {
+      if (g_str_equal (op->entity, "rule"))
+        return denied (error, _("Only an administrator can change automation rules"));
+      return denied (error, _("Only an administrator can change pipelines, stages, fields, loss "
+                              "reasons and users (this change touches a %s)"), op->entity);
+    }
+  if (g_strcmp0 (role, "manager") == 0)
+    return TRUE;
+  return rep_rights (store, op, user_id, error);
+}
