@@ -343,16 +343,19 @@ test_malformed (void)
   const char *bodies[] = {
     "", "{", "null", "[]", "{\"base\":0}", "{\"base\":\"0\",\"ops\":[]}",
     "{\"base\":0,\"ops\":[{\"op\":\"x\"}]}", "{\"base\":0,\"ops\":\"all\"}",
-    /* a well-formed op whose field has the wrong type for its column: all or nothing */
+    NULL
+  };
+  /* well-formed ops, one of them with a field of the wrong type for its column, the
+   * other a deal without a stage: each is rejected on its own (test-server-trust.c) */
+  const char *typed =
     "{\"base\":0,\"ops\":[{\"op\":\"01a209b0-8205-78b5-8923-c0b894a36001\",\"hlc\":\"01a209b082050000\","
     "\"device\":\"01a209b0-81fd-7905-a056-7b07eef89a18\",\"entity\":\"deal\","
     "\"id\":\"01a209b0-8205-799f-878e-17395e825099\",\"fields\":{\"title\":\"ok\"}},"
     "{\"op\":\"01a209b0-8205-78b5-8923-c0b894a36002\",\"hlc\":\"01a209b082050001\","
     "\"device\":\"01a209b0-81fd-7905-a056-7b07eef89a18\",\"entity\":\"deal\","
-    "\"id\":\"01a209b0-8205-799f-878e-17395e825099\",\"fields\":{\"amount\":\"lots\"}}]}",
-    NULL
-  };
+    "\"id\":\"01a209b0-8205-799f-878e-17395e825099\",\"fields\":{\"amount\":\"lots\"}}]}";
   g_autoptr(CrmStore) account = NULL;
+  JsonArray *results;
 
   for (guint i = 0; bodies[i] != NULL; i++)
     {
@@ -360,9 +363,25 @@ test_malformed (void)
       g_assert_cmpuint (answer.status, ==, 400);
       g_assert_cmpstr (error_code (&answer), ==, "invalid-input");
     }
-  /* the first op of the last batch was not kept either */
+  request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, "2", token, typed, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  results = json_object_get_array_member (answer.body, "results");
+  g_assert_cmpuint (json_array_get_length (results), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *result = json_array_get_object_element (results, i);
+
+      g_assert_cmpstr (json_object_get_string_member (result, "status"), ==, "rejected");
+      g_assert_cmpstr (json_object_get_string_member (result, "code"), ==, "invalid-input");
+    }
+  /* neither op was kept */
   account = crm_test_server_open_account (server);
-  g_assert_null (crm_store_dup_entity (account, "deal", "01a209b0-8205-799f-878e-17395e825099"));
+  {
+    g_autoptr(JsonObject) deal = crm_store_dup_entity (account, "deal",
+                                                       "01a209b0-8205-799f-878e-17395e825099");
+
+    g_assert_true (deal == NULL || json_object_get_boolean_member (deal, "deleted"));
+  }
 
   request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, "2", token, "{\"base\":0,\"ops\":[]}\xff", -1);
   g_assert_cmpuint (answer.status, ==, 400);

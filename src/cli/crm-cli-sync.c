@@ -33,6 +33,8 @@ to_cli_error (GError *error)
       case CRM_SYNC_ERROR_PERMISSION_DENIED:  code = CRM_STORE_ERROR_PERMISSION_DENIED; break;
       case CRM_SYNC_ERROR_INVALID_INPUT:      code = CRM_STORE_ERROR_INVALID_INPUT; break;
       case CRM_SYNC_ERROR_NOT_FOUND:          code = CRM_STORE_ERROR_NOT_FOUND; break;
+      case CRM_SYNC_ERROR_TOO_LARGE:          code = CRM_STORE_ERROR_TOO_LARGE; break;
+      case CRM_SYNC_ERROR_QUOTA_EXCEEDED:     code = CRM_STORE_ERROR_QUOTA_EXCEEDED; break;
       default:                                break;
       }
   else if (error->domain == CRM_CREDENTIALS_ERROR)

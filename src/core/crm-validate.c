@@ -253,6 +253,11 @@ crm_validate_op_shape (const CrmOp  *op,
                     op->entity_id ? op->entity_id : "", op->entity);
   if (op->fields == NULL)
     return invalid (error, _("%s %s has no fields"), op->entity, op->entity_id);
+  if ((op->rule != NULL && !crm_uuid_is_valid (op->rule)) ||
+      (op->actor != NULL && !crm_uuid_is_valid (op->actor)) ||
+      (op->cause != NULL && (*op->cause == '\0' || strlen (op->cause) > 128)))
+    return invalid (error, _("The change to %s %s names its rule, cause or author with "
+                             "something that is not an id"), op->entity, op->entity_id);
   canonical = crm_json_object_to_canonical (op->fields);
   if (strlen (canonical) > CRM_OP_MAX_BYTES)
     {

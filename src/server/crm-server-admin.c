@@ -244,6 +244,7 @@ crm_server_cmd_serve (const char  *data_dir,
   double rate = CRM_SERVER_DEFAULT_RATE;
   double burst = CRM_SERVER_DEFAULT_BURST;
   gint session_days = CRM_SERVER_DEFAULT_SESSION_DAYS;
+  gint64 quota_mb = CRM_SERVER_DEFAULT_ACCOUNT_QUOTA_MB;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks a free one)"),
@@ -266,6 +267,9 @@ crm_server_cmd_serve (const char  *data_dir,
       N_("Requests a session may make at once before the rate applies (default 500)"), N_("N") },
     { "session-days", 0, 0, G_OPTION_ARG_INT, &session_days,
       N_("Days a sign-in stays valid (default 30)"), N_("DAYS") },
+    { "account-quota-mb", 0, 0, G_OPTION_ARG_INT64, &quota_mb,
+      N_("Storage an account may use on the server, in MB (default 10240; 0: no limit); "
+         "pushes to a full account are refused"), N_("MB") },
     { NULL }
   };
   g_auto(CrmServerOps) ops = { 0 };
@@ -301,6 +305,8 @@ crm_server_cmd_serve (const char  *data_dir,
   if (tick_seconds < 0 || max_body < 1024 || rate <= 0 || burst < 1 || session_days < 1)
     return usage (context, _("--tick-interval, --max-body, --rate, --burst and --session-days "
                              "need sensible positive values"));
+  if (quota_mb < 0 || quota_mb > G_MAXINT64 / (1024 * 1024))
+    return usage (context, _("--account-quota-mb takes a number of megabytes, 0 for no limit"));
   if (database != NULL && !g_str_equal (database, "sqlite"))
     {
       g_printerr (_("voronka-server: --database %s: this build has only the embedded SQLite "
@@ -317,6 +323,7 @@ crm_server_cmd_serve (const char  *data_dir,
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return fail (error);
+  crm_server_sqlite_set_account_quota (CRM_SERVER_SQLITE (storage), quota_mb * 1024 * 1024);
   g_print (_("voronka-server: data folder %s\n"), data_dir);
   if (!insecure_http &&
       (certificate = crm_server_ops_load_certificate (&ops, data_dir, tls_cert, tls_key,

@@ -11,10 +11,29 @@
  *   server_rejected (op id → code, message, corrective op id): ops refused once stay
  *                   refused, and ops they caused are refused with them.
  *
+ * Every pushed op is checked with the core's own checks (crm-validate.h), the ones the
+ * laptop ran when it wrote the op: its shape before it is merged; what the user's role
+ * allows, against the state before it; its references and the gates (loss reason,
+ * required fields, next task, …) against the state the whole push leaves. An op that
+ * fails the last two is undone: the push is merged again from its savepoint with that op
+ * rejected (a few passes at most), so the rest of the push is still accepted.
+ *
+ * Ops carry the session's identity, not their own: the author (actor) is always the
+ * signed-in user, and the device must be one of this user's (a device id belongs to the
+ * first user who signed in or pushed with it; crm-server-sqlite.c).
+ *
  * Why ops are rejected, and what the client gets back:
- *   permission-denied     a rep editing another rep's deal, a non-admin changing setup
- *                         (rules, fields, pipelines, stages, loss reasons, users), anyone
- *                         setting a deal number; an op that changes nothing is let through
+ *   permission-denied     what the user's role does not allow (crm_validate_op_rights():
+ *                         a rep changing another rep's deal, task, note, file, link or
+ *                         client, a non-admin changing setup), anyone setting a deal
+ *                         number, an op of another user's device or of the server's, a
+ *                         rule's op whose trigger is not in the push (or from this
+ *                         device) or whose rule the server does not have; an op that
+ *                         changes nothing is let through
+ *   invalid-input, too-large, not-found
+ *                         the op's shape (crm_validate_op_shape()) or its references
+ *   required-field, loss-reason-required, next-task-required, call-result-required,
+ *   attachment-required   the gates, as the laptop's gates name them
  *   caused-by-rejected    a rule's op whose trigger was rejected
  *   duplicate-automation  a rule fired on an entity whose same rule already fired on
  *                         another device, in ops this client had not seen (two reps
@@ -36,19 +55,36 @@
 #include "crm-store-private.h"
 #include "crm-store-sync-private.h"
 #include "crm-uuid.h"
+#include "crm-validate.h"
 
-static const char *const setup_entities[] = {
-  "pipeline", "stage", "field", "loss_reason", "rule", "user", NULL
-};
+/* How often a push is merged again with the ops the state checks refused rejected. */
+#define MAX_PASSES 8
+
+typedef struct {
+  char *code;
+  char *message;
+} Doom;
+
+static void
+doom_free (Doom *doom)
+{
+  g_free (doom->code);
+  g_free (doom->message);
+  g_free (doom);
+}
 
 typedef struct {
   CrmStore             *store;
   const CrmServerUser  *user;
   gint64                base;
+  GHashTable           *foreign_devices; /* devices of other users (may be NULL) */
   GHashTable           *batch_ops;       /* op id → CrmOp* of this push (borrowed) */
+  GHashTable           *doomed;          /* op id → Doom*: refused by the state checks */
+  /* per pass: */
   GHashTable           *batch_rejected;  /* op ids rejected in this push */
   GPtrArray            *results;         /* CrmPushResult* */
   GPtrArray            *touched_deals;   /* char*: deals this push wrote */
+  GPtrArray            *merged;          /* CrmOp*: ops merged that won a field */
 } Push;
 
 static gboolean
@@ -180,33 +216,98 @@ changes_nothing (CrmStore    *store,
   return TRUE;
 }
 
-static const char *
-field_string (JsonObject *object,
-              const char *member)
+static gboolean
+entity_exists (CrmStore    *store,
+               const CrmOp *op)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+  g_autoptr(JsonObject) current = dup_current (store, op->entity, op->entity_id);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return current != NULL;
 }
 
-/* The deal an op edits, for the rep's "own deals only" check. */
-static char *
-deal_of_op (CrmStore    *store,
-            const CrmOp *op)
+/* Is @cause (the trigger of a rule's op) in this push, or an op this device already
+ * pushed? A rule's op stands for what the device's automation did in reaction to it. */
+static gboolean
+cause_is_ours (Push        *push,
+               const CrmOp *op)
 {
-  g_autoptr(JsonObject) current = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found;
 
-  if (g_str_equal (op->entity, "deal"))
-    return g_strdup (op->entity_id);
-  if (!g_str_equal (op->entity, "deal_tag") && !g_str_equal (op->entity, "deal_contact"))
-    return NULL;
-  current = crm_store_dup_entity (store, op->entity, op->entity_id);
-  if (field_string (current, "deal") != NULL)
-    return g_strdup (field_string (current, "deal"));
-  return g_strdup (field_string (op->fields, "deal"));
+  if (g_hash_table_contains (push->batch_ops, op->cause))
+    return TRUE;
+  stmt = _crm_store_prepare (push->store,
+    "SELECT 1 FROM changelog WHERE op_id = ?1 AND device = ?2", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op->cause);
+  bind_text (stmt, 2, op->device);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* Who may push @op at all: not the server's own device, not another user's device. */
+static gboolean
+check_identity (Push         *push,
+                const CrmOp  *op,
+                char        **out_message)
+{
+  if (g_strcmp0 (op->device, crm_store_get_device_id (push->store)) == 0)
+    {
+      *out_message = g_strdup (_("This change claims to come from the server itself"));
+      return FALSE;
+    }
+  if (push->foreign_devices != NULL && g_hash_table_contains (push->foreign_devices, op->device))
+    {
+      *out_message = g_strdup (_("This change claims to come from a device of another user; "
+                                 "each user syncs from a replica of their own"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_timer_rule (JsonObject *rule)
+{
+  JsonNode *definition = json_object_get_member (rule, "definition");
+  JsonObject *trigger;
+
+  if (definition == NULL || !JSON_NODE_HOLDS_OBJECT (definition))
+    return FALSE;
+  trigger = json_object_get_object_member (json_node_get_object (definition), "trigger");
+  return trigger != NULL &&
+         g_strcmp0 (json_object_get_string_member_with_default (trigger, "type", NULL),
+                    "timer") == 0;
+}
+
+/* A rule's op must come with its trigger, from a rule the account has: naming a rule
+ * gives no rights of its own (the op's rights are checked like any other). */
+static gboolean
+check_automation (Push         *push,
+                  const CrmOp  *op,
+                  char        **out_message)
+{
+  g_autoptr(JsonObject) rule = NULL;
+
+  if (op->rule == NULL)
+    return TRUE;
+  rule = crm_store_dup_entity (push->store, "rule", op->rule);
+  if (rule == NULL || json_object_get_boolean_member_with_default (rule, "deleted", FALSE))
+    {
+      *out_message = g_strdup (_("This change was made by an automation rule the server "
+                                 "does not have"));
+      return FALSE;
+    }
+  if (op->cause == NULL ||
+      (g_str_has_prefix (op->cause, "timer:") ? !is_timer_rule (rule)
+                                              : !cause_is_ours (push, op)))
+    {
+      *out_message = g_strdup (_("This change says an automation rule made it, but the "
+                                 "change that set the rule off was not sent with it"));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -216,12 +317,9 @@ check_permission (Push         *push,
 {
   CrmStore *store = push->store;
   const CrmServerUser *user = push->user;
+  g_autoptr(CrmOp) before = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (g_strcmp0 (op->device, crm_store_get_device_id (store)) == 0)
-    {
-      *out_message = g_strdup (_("This change claims to come from the server itself"));
-      return FALSE;
-    }
   if (g_str_equal (op->entity, "deal") && json_object_has_member (op->fields, "number") &&
       !changes_nothing (store, op))
     {
@@ -229,43 +327,15 @@ check_permission (Push         *push,
                                  "renumbered"));
       return FALSE;
     }
-  if (g_strv_contains (setup_entities, op->entity) && g_strcmp0 (user->role, "admin") != 0 &&
+  /* the role's rights, as the laptop checks them, against the state before the op */
+  before = crm_op_copy (op);
+  before->created = !entity_exists (store, op);
+  g_clear_pointer (&before->previous, json_object_unref);
+  if (!crm_validate_op_rights (store, before, user->crm_user, user->role, &error) &&
       !changes_nothing (store, op))
     {
-      *out_message = g_str_equal (op->entity, "rule")
-        ? g_strdup (_("Only an administrator can change automation rules"))
-        : g_strdup_printf (_("Only an administrator can change pipelines, stages, fields, "
-                             "loss reasons and users (this change touches a %s)"), op->entity);
+      *out_message = g_strdup (error->message);
       return FALSE;
-    }
-  if (op->rule != NULL)
-    {
-      /* automation: allowed when the rule is one the account has (admins made it) */
-      g_autoptr(JsonObject) rule = crm_store_dup_entity (store, "rule", op->rule);
-
-      if (rule == NULL || json_object_get_boolean_member_with_default (rule, "deleted", FALSE))
-        {
-          *out_message = g_strdup (_("This change was made by an automation rule the server "
-                                     "does not have"));
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (g_strcmp0 (user->role, "rep") == 0)
-    {
-      g_autofree char *deal_id = deal_of_op (store, op);
-      g_autoptr(JsonObject) deal = deal_id ? crm_store_dup_entity (store, "deal", deal_id) : NULL;
-      const char *responsible = field_string (deal, "responsible");
-
-      if (deal != NULL && responsible != NULL && g_strcmp0 (responsible, user->crm_user) != 0 &&
-          !changes_nothing (store, op))
-        {
-          *out_message = g_strdup_printf (_("The deal «%s» belongs to another sales rep; ask "
-                                            "them or a manager to change it"),
-                                          field_string (deal, "title") ? field_string (deal, "title")
-                                                                       : deal_id);
-          return FALSE;
-        }
     }
   return TRUE;
 }
@@ -542,6 +612,22 @@ number_if_needed (CrmStore    *store,
 }
 
 static gboolean
+op_is_known (CrmStore   *store,
+             const char *op_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT 1 FROM changelog WHERE op_id = ?1",
+                                           NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op_id);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+static gboolean
 push_one (Push         *push,
           const CrmOp  *op,
           GError      **error)
@@ -550,13 +636,25 @@ push_one (Push         *push,
   g_autoptr(CrmPushResult) result = crm_push_result_new ();
   g_autofree char *message = NULL;
   g_autoptr(CrmOp) stamped = NULL;
+  g_autoptr(GError) shape_error = NULL;
+  g_autoptr(JsonObject) previous = NULL;
+  JsonObject *won;
+  Doom *doom;
   gboolean known = FALSE;
+  gboolean created;
   sqlite3_stmt *stmt;
 
   result->op_id = g_strdup (op->op_id);
 
   if (lookup_rejected (store, op->op_id, result))
     goto done;
+  /* an op pushed again whose answer was lost: accepted before, accepted again */
+  if (op_is_known (store, op->op_id))
+    {
+      if (!lookup_accepted (store, op->op_id, result, error))
+        return FALSE;
+      goto done;
+    }
   if (op->cause != NULL && is_rejected (push, op->cause))
     {
       if (!reject (push, op, "caused-by-rejected",
@@ -565,7 +663,21 @@ push_one (Push         *push,
         return FALSE;
       goto done;
     }
-  if (!check_permission (push, op, &message))
+  if ((doom = g_hash_table_lookup (push->doomed, op->op_id)) != NULL)
+    {
+      if (!reject (push, op, doom->code, doom->message, result, error))
+        return FALSE;
+      goto done;
+    }
+  if (!crm_validate_op_shape (op, &shape_error))
+    {
+      if (!reject (push, op, crm_error_code_name (shape_error), shape_error->message, result,
+                   error))
+        return FALSE;
+      goto done;
+    }
+  if (!check_identity (push, op, &message) || !check_automation (push, op, &message) ||
+      !check_permission (push, op, &message))
     {
       if (!reject (push, op, "permission-denied", message, result, error))
         return FALSE;
@@ -580,15 +692,17 @@ push_one (Push         *push,
       goto done;
     }
 
+  /* the author is the signed-in user, whatever the op says */
+  stamped = crm_op_copy (op);
+  g_free (stamped->actor);
+  stamped->actor = g_strdup (push->user->crm_user);
   /* a clock far ahead of the server's (a laptop set a year ahead) would win every
    * conflict: such an op takes the server's clock instead */
   if (crm_hlc_physical (op->hlc) > crm_store_get_now (store) + CRM_PROTOCOL_MAX_CLOCK_AHEAD_MS)
-    {
-      stamped = crm_op_copy (op);
-      stamped->hlc = _crm_store_next_hlc (store);
-      op = stamped;
-    }
-  if (!_crm_store_merge_op (store, op, FALSE, &known, NULL, error) ||
+    stamped->hlc = _crm_store_next_hlc (store);
+  op = stamped;
+  created = !entity_exists (store, op);
+  if (!_crm_store_merge_op (store, op, FALSE, &known, &previous, error) ||
       !lookup_accepted (store, op->op_id, result, error))
     return FALSE;
   if (!known)
@@ -603,6 +717,15 @@ push_one (Push         *push,
         return FALSE;
       if (g_str_equal (op->entity, "deal"))
         g_ptr_array_add (push->touched_deals, g_strdup (op->entity_id));
+      /* an op that won no field left the state as it was: nothing of it to check */
+      won = previous != NULL ? json_object_get_object_member (previous, "clocks") : NULL;
+      if (won != NULL && json_object_get_size (won) > 0)
+        {
+          CrmOp *merged = crm_op_copy (op);
+
+          merged->created = created;
+          g_ptr_array_add (push->merged, merged);
+        }
     }
 
 done:
@@ -610,9 +733,53 @@ done:
   return TRUE;
 }
 
+/* The references and gates of every op merged in this pass, against the state the push
+ * left. Returns how many were refused (they join push->doomed), or -1 on a database
+ * error. */
+static gint
+check_state (Push    *push,
+             GError **error)
+{
+  gint refused = 0;
+
+  for (guint i = 0; i < push->merged->len; i++)
+    {
+      CrmOp *op = push->merged->pdata[i];
+      g_autoptr(GError) local_error = NULL;
+      Doom *doom;
+
+      if (crm_validate_op_references (push->store, op, &local_error) &&
+          crm_validate_op_gates (push->store, op, &local_error))
+        continue;
+      if (local_error->domain == CRM_STORE_ERROR &&
+          (local_error->code == CRM_STORE_ERROR_FAILED ||
+           local_error->code == CRM_STORE_ERROR_DATABASE_CORRUPT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return -1;
+        }
+      doom = g_new0 (Doom, 1);
+      doom->code = g_strdup (crm_error_code_name (local_error));
+      doom->message = g_strdup (local_error->message);
+      g_hash_table_replace (push->doomed, g_strdup (op->op_id), doom);
+      refused++;
+    }
+  return refused;
+}
+
+static void
+pass_reset (Push *push)
+{
+  g_hash_table_remove_all (push->batch_rejected);
+  g_ptr_array_set_size (push->results, 0);
+  g_ptr_array_set_size (push->touched_deals, 0);
+  g_ptr_array_set_size (push->merged, 0);
+}
+
 gboolean
 crm_server_replica_push (CrmStore             *store,
                          const CrmServerUser  *user,
+                         GHashTable           *foreign_devices,
                          gint64                base,
                          GPtrArray            *ops,
                          GPtrArray           **out_results,
@@ -621,10 +788,15 @@ crm_server_replica_push (CrmStore             *store,
 {
   g_autoptr(GHashTable) batch_ops = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) batch_rejected = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) doomed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify) doom_free);
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
     (GDestroyNotify) crm_push_result_free);
   g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_free);
-  Push push = { store, user, base, batch_ops, batch_rejected, results, touched };
+  g_autoptr(GPtrArray) merged = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  Push push = { store, user, base, foreign_devices, batch_ops, doomed, batch_rejected, results,
+                touched, merged };
+  guint pass;
 
   for (guint i = 0; i < ops->len; i++)
     {
@@ -634,25 +806,53 @@ crm_server_replica_push (CrmStore             *store,
 
   if (!_crm_store_begin (store, error))
     return FALSE;
-  for (guint i = 0; i < ops->len; i++)
-    if (!push_one (&push, ops->pdata[i], error))
-      {
-        _crm_store_rollback (store);
-        return FALSE;
-      }
+  for (pass = 0; pass < MAX_PASSES; pass++)
+    {
+      gint refused;
+
+      pass_reset (&push);
+      if (!exec_sql (store, "SAVEPOINT push_pass", error))
+        goto fail;
+      for (guint i = 0; i < ops->len; i++)
+        if (!push_one (&push, ops->pdata[i], error))
+          goto fail;
+      refused = check_state (&push, error);
+      if (refused < 0)
+        goto fail;
+      if (refused == 0)
+        {
+          if (!exec_sql (store, "RELEASE push_pass", error))
+            goto fail;
+          break;
+        }
+      /* merge it all again, with those ops rejected */
+      g_debug ("Push of %u ops: %d refused by the state checks, pass %u", ops->len, refused,
+               pass + 2);
+      if (!exec_sql (store, "ROLLBACK TO push_pass", error) ||
+          !exec_sql (store, "RELEASE push_pass", error))
+        goto fail;
+    }
+  if (pass == MAX_PASSES)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The changes of this push contradict each other too often to sort out; "
+                     "send fewer at a time"));
+      goto fail;
+    }
   /* new deals get their numbers in the order they reached the server */
   for (guint i = 0; i < touched->len; i++)
     if (!number_if_needed (store, touched->pdata[i], error))
-      {
-        _crm_store_rollback (store);
-        return FALSE;
-      }
+      goto fail;
   if (!_crm_store_commit (store, error))
     return FALSE;
 
   *out_results = g_steal_pointer (&results);
   *out_head = crm_server_replica_head (store);
   return TRUE;
+
+fail:
+  _crm_store_rollback (store);
+  return FALSE;
 }
 
 gboolean

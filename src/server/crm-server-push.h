@@ -16,10 +16,12 @@ gboolean      crm_server_replica_prepare      (CrmStore             *store,
 
 /* One transaction: every op of @ops is accepted (merged, or already known) or rejected
  * with a code, the server's values and a corrective op; deals that arrive without a
- * number get the next one. @base is the client's pull cursor. A database error rolls
- * everything back. @out_results: CrmPushResult*, one per op, in order. */
+ * number get the next one. @base is the client's pull cursor; @foreign_devices (NULL:
+ * none) the device ids that belong to other users. A database error rolls everything
+ * back. @out_results: CrmPushResult*, one per op, in order. */
 gboolean      crm_server_replica_push         (CrmStore             *store,
                                                const CrmServerUser  *user,
+                                               GHashTable           *foreign_devices,
                                                gint64                base,
                                                GPtrArray            *ops,
                                                GPtrArray           **out_results,

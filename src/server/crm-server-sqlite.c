@@ -34,6 +34,7 @@ struct _CrmServerSqlite
   char       *data_dir;
   sqlite3    *db;
   GHashTable *replicas;   /* account id → CrmStore* */
+  gint64      account_quota;  /* bytes; 0: none */
 };
 
 static void storage_iface_init (CrmServerStorageInterface *iface);
@@ -497,6 +498,91 @@ sqlite_find_users (CrmServerStorage  *storage,
   return g_steal_pointer (&users);
 }
 
+/* The server user a device id belongs to in @user's account (NULL: nobody's yet). */
+static char *
+device_owner (CrmServerSqlite     *self,
+              const CrmServerUser *user,
+              const char          *device,
+              GError             **error)
+{
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "SELECT user FROM device WHERE account = ?1 AND id = ?2", user->account_id, device, NULL);
+  char *owner = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    owner = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return owner;
+}
+
+static gboolean
+device_is_usable (CrmServerSqlite     *self,
+                  const CrmServerUser *user,
+                  const char          *device,
+                  GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *owner = device_owner (self, user, device, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (owner == NULL || g_str_equal (owner, user->id))
+    return TRUE;
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_PERMISSION_DENIED,
+               _("This replica already syncs as another user of the account, so %s cannot sign "
+                 "in with it; sign in with a new replica file (the account is copied from the "
+                 "server)"), user->name);
+  return FALSE;
+}
+
+/* The devices of @ops that belong to other users; a device the server has not seen yet
+ * becomes @user's. */
+static GHashTable *
+foreign_devices (CrmServerSqlite     *self,
+                 const CrmServerUser *user,
+                 GPtrArray           *ops,
+                 GError             **error)
+{
+  g_autoptr(GHashTable) foreign = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      const CrmOp *op = ops->pdata[i];
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *owner = NULL;
+      sqlite3_stmt *stmt;
+
+      if (!g_hash_table_add (seen, op->device))
+        continue;
+      owner = device_owner (self, user, op->device, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      if (owner != NULL)
+        {
+          if (!g_str_equal (owner, user->id))
+            g_hash_table_add (foreign, g_strdup (op->device));
+          continue;
+        }
+      stmt = db_prepare (self, error,
+        "INSERT OR IGNORE INTO device (account, id, user, name, first_seen, last_seen)"
+        " VALUES (?1, ?2, ?3, '', CAST (?4 AS INTEGER), CAST (?4 AS INTEGER))",
+        user->account_id, op->device, user->id, now, NULL);
+      if (stmt == NULL || !db_step_done (self, stmt, "recording a device", error))
+        return NULL;
+    }
+  return g_steal_pointer (&foreign);
+}
+
 static gboolean
 sqlite_create_session (CrmServerStorage    *storage,
                        const CrmServerUser *user,
@@ -509,7 +595,13 @@ sqlite_create_session (CrmServerStorage    *storage,
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   g_autofree char *expires_text = g_strdup_printf ("%" G_GINT64_FORMAT, expires);
-  sqlite3_stmt *stmt = db_prepare (self, error,
+  sqlite3_stmt *stmt;
+
+  /* a device id belongs to the first user who used it: another user cannot take it
+   * over (and push as that device) by signing in with it */
+  if (device != NULL && !device_is_usable (self, user, device, error))
+    return FALSE;
+  stmt = db_prepare (self, error,
     "INSERT INTO session (token_hash, user, created_at, expires_at, device, device_name)"
     " VALUES (?1, ?2, CAST (?3 AS INTEGER), CAST (?4 AS INTEGER), ?5, ?6)",
     token_hash, user->id, now, expires_text, device ? device : "", device_name ? device_name : "",
@@ -522,8 +614,8 @@ sqlite_create_session (CrmServerStorage    *storage,
   stmt = db_prepare (self, error,
     "INSERT INTO device (account, id, user, name, first_seen, last_seen)"
     " VALUES (?1, ?2, ?3, ?4, CAST (?5 AS INTEGER), CAST (?5 AS INTEGER))"
-    " ON CONFLICT (account, id) DO UPDATE SET user = excluded.user, name = excluded.name,"
-    " last_seen = excluded.last_seen",
+    " ON CONFLICT (account, id) DO UPDATE SET name = excluded.name,"
+    " last_seen = excluded.last_seen WHERE user = excluded.user",
     user->account_id, device, user->id, device_name ? device_name : "", now, NULL);
   return stmt != NULL && db_step_done (self, stmt, "recording the device", error);
 }
@@ -603,6 +695,58 @@ sqlite_now_hlc (CrmServerStorage    *storage,
   return store != NULL ? _crm_store_next_hlc (store) : 0;
 }
 
+void
+crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
+                                     gint64           bytes)
+{
+  g_return_if_fail (CRM_IS_SERVER_SQLITE (self));
+  self->account_quota = MAX (bytes, 0);
+}
+
+/* The bytes an account's replica holds (its pages in use, the write-ahead log's too). */
+static gint64
+replica_size (CrmStore *store)
+{
+  sqlite3 *db = _crm_store_get_db (store);
+  static const char *const pragmas[] = {
+    "PRAGMA page_count", "PRAGMA freelist_count", "PRAGMA page_size"
+  };
+  gint64 values[3] = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      if (sqlite3_prepare_v2 (db, pragmas[i], -1, &stmt, NULL) == SQLITE_OK &&
+          sqlite3_step (stmt) == SQLITE_ROW)
+        values[i] = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+    }
+  return (values[0] - values[1]) * values[2];
+}
+
+static gboolean
+check_quota (CrmServerSqlite      *self,
+             const CrmServerUser  *user,
+             CrmStore             *store,
+             GError              **error)
+{
+  gint64 size;
+
+  if (self->account_quota == 0)
+    return TRUE;
+  size = replica_size (store);
+  if (size <= self->account_quota)
+    return TRUE;
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
+               _("The account «%s» has used its %lld MB of storage on the server (it holds "
+                 "%lld MB), so nothing was sent; your changes stay on this device. Ask the "
+                 "server's administrator to raise --account-quota-mb"),
+               user->account_name, (long long) (self->account_quota / (1024 * 1024)),
+               (long long) (size / (1024 * 1024)));
+  return FALSE;
+}
+
 static gboolean
 sqlite_push (CrmServerStorage    *storage,
              const CrmServerUser *user,
@@ -612,10 +756,14 @@ sqlite_push (CrmServerStorage    *storage,
              gint64              *out_head,
              GError             **error)
 {
-  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  CrmStore *store = get_replica (self, user->account_id, error);
+  g_autoptr(GHashTable) foreign = NULL;
 
-  return store != NULL &&
-         crm_server_replica_push (store, user, base, ops, out_results, out_head, error);
+  if (store == NULL || !check_quota (self, user, store, error) ||
+      (foreign = foreign_devices (self, user, ops, error)) == NULL)
+    return FALSE;
+  return crm_server_replica_push (store, user, foreign, base, ops, out_results, out_head, error);
 }
 
 static char *

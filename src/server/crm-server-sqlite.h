@@ -14,4 +14,12 @@ G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, GO
 CrmServerStorage *crm_server_sqlite_new (const char  *data_dir,
                                          GError     **error);
 
+/* `serve --account-quota-mb`'s default: five times the large account of bench/. */
+#define CRM_SERVER_DEFAULT_ACCOUNT_QUOTA_MB  10240
+
+/* The most an account's replica may hold, in bytes (0: no limit); a push to an account
+ * over it is refused with QUOTA_EXCEEDED, nothing of it merged. */
+void              crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
+                                                       gint64           bytes);
+
 G_END_DECLS

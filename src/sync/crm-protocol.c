@@ -34,6 +34,7 @@ static const struct {
   { CRM_SYNC_ERROR_SERVER_ERROR, "server-error", 500 },
   { CRM_SYNC_ERROR_SERVER_UNREACHABLE, "server-unreachable", 503 },
   { CRM_SYNC_ERROR_BAD_ANSWER, "bad-answer", 502 },
+  { CRM_SYNC_ERROR_QUOTA_EXCEEDED, "quota-exceeded", 507 },
 };
 
 const char *

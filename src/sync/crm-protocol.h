@@ -67,6 +67,7 @@ typedef enum {
   CRM_SYNC_ERROR_SERVER_ERROR,        /* 500 server-error */
   CRM_SYNC_ERROR_SERVER_UNREACHABLE,  /* no answer: network, DNS, TLS */
   CRM_SYNC_ERROR_BAD_ANSWER,          /* the server's answer is not what the protocol says */
+  CRM_SYNC_ERROR_QUOTA_EXCEEDED,      /* 507 quota-exceeded: the account is full */
 } CrmSyncError;
 
 GQuark        crm_sync_error_quark        (void);
