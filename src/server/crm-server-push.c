@@ -84,7 +84,7 @@ typedef struct {
   GHashTable           *batch_rejected;  /* op ids rejected in this push */
   GPtrArray            *results;         /* CrmPushResult* */
   GPtrArray            *touched_deals;   /* char*: deals this push wrote */
-  GPtrArray            *merged;          /* CrmOp*: ops merged that won a field */
+  GPtrArray            *suspects;        /* CrmOp*: merged ops that failed the state checks */
 } Push;
 
 static gboolean
@@ -612,6 +612,13 @@ number_if_needed (CrmStore    *store,
 }
 
 static gboolean
+is_database_error (const GError *error)
+{
+  return error->domain == CRM_STORE_ERROR &&
+         (error->code == CRM_STORE_ERROR_FAILED || error->code == CRM_STORE_ERROR_DATABASE_CORRUPT);
+}
+
+static gboolean
 op_is_known (CrmStore   *store,
              const char *op_id)
 {
@@ -717,14 +724,27 @@ push_one (Push         *push,
         return FALSE;
       if (g_str_equal (op->entity, "deal"))
         g_ptr_array_add (push->touched_deals, g_strdup (op->entity_id));
-      /* an op that won no field left the state as it was: nothing of it to check */
+      /* an op that won no field left the state as it was: nothing of it to check.
+       * Otherwise its references and gates are checked on the state it leaves; one
+       * that fails is checked again on the state the whole push leaves (a change set's
+       * later op may complete it: the file a stage needs, the next task) */
       won = previous != NULL ? json_object_get_object_member (previous, "clocks") : NULL;
       if (won != NULL && json_object_get_size (won) > 0)
         {
-          CrmOp *merged = crm_op_copy (op);
+          g_autoptr(CrmOp) merged = crm_op_copy (op);
+          g_autoptr(GError) state_error = NULL;
 
           merged->created = created;
-          g_ptr_array_add (push->merged, merged);
+          if (!crm_validate_op_references (store, merged, &state_error) ||
+              !crm_validate_op_gates (store, merged, &state_error))
+            {
+              if (is_database_error (state_error))
+                {
+                  g_propagate_error (error, g_steal_pointer (&state_error));
+                  return FALSE;
+                }
+              g_ptr_array_add (push->suspects, g_steal_pointer (&merged));
+            }
         }
     }
 
@@ -733,27 +753,25 @@ done:
   return TRUE;
 }
 
-/* The references and gates of every op merged in this pass, against the state the push
- * left. Returns how many were refused (they join push->doomed), or -1 on a database
- * error. */
+/* The references and gates of the ops that failed them on the state they left, again
+ * on the state the push leaves: those failing twice are refused (they join
+ * push->doomed). Returns how many, or -1 on a database error. */
 static gint
 check_state (Push    *push,
              GError **error)
 {
   gint refused = 0;
 
-  for (guint i = 0; i < push->merged->len; i++)
+  for (guint i = 0; i < push->suspects->len; i++)
     {
-      CrmOp *op = push->merged->pdata[i];
+      CrmOp *op = push->suspects->pdata[i];
       g_autoptr(GError) local_error = NULL;
       Doom *doom;
 
       if (crm_validate_op_references (push->store, op, &local_error) &&
           crm_validate_op_gates (push->store, op, &local_error))
         continue;
-      if (local_error->domain == CRM_STORE_ERROR &&
-          (local_error->code == CRM_STORE_ERROR_FAILED ||
-           local_error->code == CRM_STORE_ERROR_DATABASE_CORRUPT))
+      if (is_database_error (local_error))
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
           return -1;
@@ -773,7 +791,7 @@ pass_reset (Push *push)
   g_hash_table_remove_all (push->batch_rejected);
   g_ptr_array_set_size (push->results, 0);
   g_ptr_array_set_size (push->touched_deals, 0);
-  g_ptr_array_set_size (push->merged, 0);
+  g_ptr_array_set_size (push->suspects, 0);
 }
 
 gboolean
@@ -793,9 +811,9 @@ crm_server_replica_push (CrmStore             *store,
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
     (GDestroyNotify) crm_push_result_free);
   g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) merged = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  g_autoptr(GPtrArray) suspects = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   Push push = { store, user, base, foreign_devices, batch_ops, doomed, batch_rejected, results,
-                touched, merged };
+                touched, suspects };
   guint pass;
 
   for (guint i = 0; i < ops->len; i++)
