@@ -44,18 +44,23 @@ on_disconnected (GSignalInvocationHint *hint,
     return TRUE;
   crm_server_metrics_connections (-1);
   if (tls && g_object_get_data (conn, CONNECTED_KEY) == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (
-        "TLS handshake with %s failed (a client that does not trust the certificate, "
-        "or one speaking plain HTTP)", peer);
-
-      crm_server_metrics_tls_failed ();
-      crm_server_log (G_LOG_LEVEL_INFO, "tls-handshake-failed", message, "VORONKA_PEER", peer,
-                      NULL);
-    }
+    crm_server_conn_handshake_failed (peer, NULL);
   /* counted once */
   g_object_set_data (conn, PEER_KEY, NULL);
   return TRUE;
+}
+
+void
+crm_server_conn_handshake_failed (const char   *peer,
+                                  const GError *error)
+{
+  g_autofree char *message = g_strdup_printf (
+    "TLS handshake with %s failed (%s)", peer != NULL ? peer : "-",
+    error != NULL ? error->message
+                  : "a client that does not trust the certificate, or one speaking plain HTTP");
+
+  crm_server_metrics_tls_failed ();
+  crm_server_log (G_LOG_LEVEL_INFO, "tls-handshake-failed", message, "VORONKA_PEER", peer, NULL);
 }
 
 static void

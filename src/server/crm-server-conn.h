@@ -14,4 +14,9 @@ G_BEGIN_DECLS
 void crm_server_conn_watch (SoupServer *soup,
                             gboolean    tls);
 
+/* For an accept loop of our own: a connection from @peer whose TLS handshake failed
+ * (@error may be NULL): the log line "TLS handshake with PEER failed …" and the metric. */
+void crm_server_conn_handshake_failed (const char   *peer,
+                                       const GError *error);
+
 G_END_DECLS
