@@ -621,7 +621,8 @@ test_search_follows_changes (Fixture       *f,
 
 /* A replica written before schema 2 gets the indexes and a filled prefix table (and the
  * companies index of schema 3, schema 4's deal indexes without the hlc, schema 5's
- * prefix table keyed by contact, schema 6's prefixes written by the store). */
+ * prefix table keyed by contact, schema 6's prefixes written by the store, schema 7's
+ * phone tails). */
 static void
 test_migration (Fixture       *f,
                 gconstpointer  data)
@@ -640,7 +641,8 @@ test_migration (Fixture       *f,
     " DROP TRIGGER deal_tag_total_deal_delete; DROP TABLE deal_tag_total;"
     " DROP INDEX company_list; DROP INDEX deal_stage; DROP INDEX deal_pipeline;"
     " CREATE INDEX deal_stage ON deal (stage, hlc);"
-    " CREATE INDEX deal_pipeline ON deal (pipeline, hlc); PRAGMA user_version = 1;",
+    " CREATE INDEX deal_pipeline ON deal (pipeline, hlc);"
+    " DELETE FROM contact_token WHERE position = 101; PRAGMA user_version = 1;",
     NULL, NULL, NULL), ==, SQLITE_OK);
   g_clear_object (&f->store);
   f->store = crm_store_open (f->path, &error);
@@ -689,6 +691,28 @@ test_migration (Fixture       *f,
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
     g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
     sqlite3_reset (stmt);
+  }  {
+    /* schema 7: five digits from the middle of a number find its contact */
+    sqlite3_stmt *stmt = _crm_store_prepare (f->store,
+      "SELECT contact, substr (token, 3, 5) FROM contact_token"
+      " WHERE position = 100 AND length (token) >= 10 ORDER BY contact LIMIT 1", &error);
+    g_autofree char *contact = NULL;
+    g_autofree char *piece = NULL;
+    g_autoptr(JsonNode) found = NULL;
+    gint64 total = 0;
+    gboolean listed = FALSE;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    contact = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    piece = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    sqlite3_reset (stmt);
+    found = crm_query_contact_search (f->store, piece, 0, 0, &total, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (found)); i++)
+      listed |= g_strcmp0 (json_object_get_string_member (
+                  json_array_get_object_element (json_node_get_array (found), i), "id"), contact) == 0;
+    g_assert_true (listed);
   }
 }
 

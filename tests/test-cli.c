@@ -351,6 +351,55 @@ test_contact_search (Fixture       *f,
   (void) petrov;
 }
 
+/* `search`: one box for deals, contacts and companies, by letters or phone digits. */
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(JsonNode) company = OK_JSON (f, "company", "add", "--name", "ООО «ПриморьеТранс»");
+  g_autoptr(JsonNode) ivanov = OK_JSON (f, "contact", "add", "--name", "Иванов Сергей",
+                                        "--phone", "+7 (982) 762-30-41",
+                                        "--company", "ООО «ПриморьеТранс»");
+  g_autoptr(JsonNode) deal = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                      "--title", "Volvo FH 460, 2019", "--amount", "5200000.00",
+                                      "--contact", str (json_node_get_object (ivanov), "id"),
+                                      "--company", "ООО «ПриморьеТранс»");
+  g_autoptr(JsonNode) by_digits = OK_JSON (f, "search", "762-30");
+  g_autoptr(JsonNode) by_name = OK_JSON (f, "search", "ИВА");
+  g_autoptr(JsonNode) by_company = OK_JSON (f, "search", "примор");
+  g_autoptr(JsonNode) nothing = OK_JSON (f, "search", "Сидоров");
+  g_auto(CrmTestRun) run = { 0 };
+  JsonObject *result = json_node_get_object (by_digits);
+  JsonObject *found_deal;
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "contacts")), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_object_get_array_member (result, "contacts"), 0),
+                        "name"), ==, "Иванов Сергей");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "deals")), ==, 1);
+  found_deal = json_array_get_object_element (json_object_get_array_member (result, "deals"), 0);
+  g_assert_cmpstr (str (found_deal, "id"), ==, str (json_node_get_object (deal), "id"));
+  /* money as the CLI writes it everywhere */
+  g_assert_cmpstr (str (found_deal, "amount"), ==, "5200000.00");
+
+  result = json_node_get_object (by_name);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "totals"), "contacts"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "totals"), "deals"), ==, 1);
+  result = json_node_get_object (by_company);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "companies")), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "totals"), "deals"), ==, 1);
+  result = json_node_get_object (nothing);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "totals"), "contacts"), ==, 0);
+
+  /* the table says what it found, and what to try when nothing */
+  crm_test_run_cli (&run, "--db", f->db, "search", "Сидоров", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Nothing found for «Сидоров»"));
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", f->db, "search", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  (void) company;
+}
+
 static void
 test_usage_errors (Fixture       *f,
                    gconstpointer  data)
@@ -919,6 +968,7 @@ main (int    argc,
   ADD ("deal-list-tags", test_deal_list_tags, NULL);
   ADD ("loss-reason-gate", test_loss_reason_gate, NULL);
   ADD ("contact-search", test_contact_search, NULL);
+  ADD ("search", test_search, NULL);
   ADD ("usage-errors", test_usage_errors, NULL);
   ADD ("not-found", test_not_found, NULL);
   ADD ("malformed-input", test_malformed_input, NULL);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-search.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
 
@@ -326,6 +328,127 @@ test_contact_search (Fixture       *f,
   }
 }
 
+/* A contact with phone numbers (as people type them), optionally at @company. */
+static char *
+add_contact (Fixture    *f,
+             const char *name,
+             const char *phone,
+             const char *company)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  char *id = add_named (f, changeset, "contact", name);
+  CrmChange *change = crm_changeset_touch (changeset, "contact", id);
+  JsonArray *phones = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_array_add_string_element (phones, phone);
+  json_node_take_array (node, phones);
+  crm_change_set_node (change, "phones", node);   /* takes the node */
+  if (company != NULL)
+    crm_change_set_string (change, "company", company);
+  apply (f, changeset);
+  return id;
+}
+
+static guint
+search_total (Fixture    *f,
+              const char *text,
+              const char *group)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) found = crm_query_search (f->store, text, 0, &error);
+
+  g_assert_no_error (error);
+  return (guint) json_object_get_int_member (
+    json_object_get_object_member (json_node_get_object (found), "totals"), group);
+}
+
+/* One search box finds a client by surname, company or any four digits of the phone,
+ * with their deals; the board's filter finds the deals by contact and company too. */
+static void
+test_search_everything (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *company = add_named (f, changeset, "company", "ООО «ПриморьеТранс»");
+  g_autofree char *ivanov = NULL;
+  g_autofree char *petrov = NULL;
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonNode) found = NULL;
+  g_autoptr(JsonArray) columns = NULL;
+  g_autoptr(JsonArray) cards = NULL;
+  CrmCardFilter filter = { .pipeline_id = f->pipeline, .search = "ива" };
+  JsonObject *result;
+  gint64 total = 0;
+  gint64 counted = 0;
+
+  apply (f, changeset);
+  ivanov = add_contact (f, "Иванов Сергей", "+7 (982) 762-30-41", company);
+  petrov = add_contact (f, "Петров Иван", "8 913 555-12-12", NULL);
+  deal = add_deal (f, "Volvo FH 460, 2019", 1, 0);
+  g_clear_pointer (&changeset, crm_changeset_unref);
+  changeset = crm_changeset_new ();
+  crm_changeset_set_link (changeset, "deal_contact", "deal", deal, "contact", ivanov, TRUE);
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", deal), "company", company);
+  apply (f, changeset);
+  g_free (add_deal (f, "Scania R 450", 1, 0));
+
+  /* any four or more consecutive digits, with the separators people type */
+  g_assert_cmpuint (search_total (f, "762-30", "contacts"), ==, 1);
+  g_assert_cmpuint (search_total (f, "9827623041", "contacts"), ==, 1);
+  g_assert_cmpuint (search_total (f, "+7 982 762", "contacts"), ==, 1);
+  g_assert_cmpuint (search_total (f, "3041", "contacts"), ==, 1);
+  g_assert_cmpuint (search_total (f, "5551212", "contacts"), ==, 1);
+  g_assert_cmpuint (search_total (f, "4444", "contacts"), ==, 0);
+  /* the digits find the client's deal too */
+  g_assert_cmpuint (search_total (f, "762-30", "deals"), ==, 1);
+
+  /* the first letters of a surname: both contacts (Петров Иван by his first name), the
+   * deal through its contact, the company by nothing */
+  found = crm_query_search (f->store, "ива", 0, &error);
+  g_assert_no_error (error);
+  result = json_node_get_object (found);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "totals"), "contacts"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (result, "contacts"), 0), "name"), ==, "Иванов Сергей");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result, "totals"), "deals"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (result, "deals"), 0), "id"), ==, deal);
+  g_assert_cmpuint (search_total (f, "ива", "companies"), ==, 0);
+
+  /* a company's name finds it and its deal */
+  g_assert_cmpuint (search_total (f, "примор", "companies"), ==, 1);
+  g_assert_cmpuint (search_total (f, "примор", "deals"), ==, 1);
+  /* nothing to look for finds nothing */
+  g_assert_cmpuint (search_total (f, " - ", "contacts"), ==, 0);
+  g_assert_cmpuint (search_total (f, "", "deals"), ==, 0);
+
+  /* the board's filter: «ива» keeps the Volvo by its contact, in its column */
+  cards = crm_query_deal_cards (f->store, &filter, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 1);
+  columns = crm_query_board_columns (f->store, f->pipeline, NULL, "ива", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (columns); i++)
+    counted += json_object_get_int_member (json_array_get_object_element (columns, i), "count");
+  g_assert_cmpint (counted, ==, 1);
+
+  /* a new number is found at once, an old one no more */
+  {
+    g_autoptr(CrmChangeset) edit = crm_changeset_new ();
+    JsonArray *phones = json_array_new ();
+    JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+    json_array_add_string_element (phones, "+7 914 100-20-30");
+    json_node_take_array (node, phones);
+    crm_change_set_node (crm_changeset_touch (edit, "contact", ivanov), "phones", node);
+    apply (f, edit);
+  }
+  g_assert_cmpuint (search_total (f, "762-30", "contacts"), ==, 0);
+  g_assert_cmpuint (search_total (f, "100-20", "contacts"), ==, 1);
+}
+
 static void
 test_deal_detail (Fixture       *f,
                   gconstpointer  data)
@@ -390,6 +513,7 @@ main (int    argc,
   ADD ("deal-paging", test_deal_paging);
   ADD ("deal-tags-and-open", test_deal_tags_and_open);
   ADD ("contact-search", test_contact_search);
+  ADD ("search-everything", test_search_everything);
   ADD ("deal-detail", test_deal_detail);
   ADD ("users-and-tags", test_users_and_tags);
 #undef ADD

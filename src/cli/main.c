@@ -43,6 +43,7 @@ static const Command commands[] = {
   { "task", "add", crm_cli_task_add, N_("Add a task to a deal") },
   { "task", "list", crm_cli_task_list, N_("List tasks") },
   { "task", "done", crm_cli_task_done, N_("Complete a task, optionally setting the next one") },
+  { "search", NULL, crm_cli_search, N_("Find deals, contacts and companies by name or phone digits") },
   { "log", NULL, crm_cli_log, N_("Show the local changelog") },
   { "rules", NULL, crm_cli_rules, N_("List the automation rules") },
   { "rule", "show", crm_cli_rule_show, N_("Show one automation rule") },

@@ -6,6 +6,8 @@
  * way contact search does (crm_text_fold). */
 #define G_LOG_DOMAIN "voronka-query"
 
+#include <string.h>
+
 #include "crm-query-board.h"
 #include "crm-board.h"
 #include "crm-store-private.h"
@@ -73,8 +75,42 @@ sql_matches_words (sqlite3_context  *context,
   sqlite3_result_int (context, crm_text_matches_words (text, query) ? 1 : 0);
 }
 
-/* crm_matches_words (text, query) for the statements below; registered once per store
- * before any of them is prepared. */
+/* crm_phones_match (phones, query): whether @query reads as phone digits
+ * (_crm_text_phone_digits) found in one of the numbers of @phones (a JSON array). */
+static void
+sql_phones_match (sqlite3_context  *context,
+                  int               argc,
+                  sqlite3_value   **argv)
+{
+  const char *phones = (const char *) sqlite3_value_text (argv[0]);
+  const char *query = (const char *) sqlite3_value_text (argv[1]);
+  g_autofree char *wanted = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  gboolean found = FALSE;
+
+  if (phones == NULL || (wanted = _crm_text_phone_digits (query)) == NULL ||
+      (node = json_from_string (phones, NULL)) == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      sqlite3_result_int (context, 0);
+      return;
+    }
+  for (guint i = 0; !found && i < json_array_get_length (json_node_get_array (node)); i++)
+    {
+      JsonNode *element = json_array_get_element (json_node_get_array (node), i);
+      g_autoptr(GString) digits = g_string_new (NULL);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        continue;
+      for (const char *p = json_node_get_string (element); *p != '\0'; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (digits, *p);
+      found = strstr (digits->str, wanted) != NULL;
+    }
+  sqlite3_result_int (context, found ? 1 : 0);
+}
+
+/* crm_matches_words (text, query) and crm_phones_match (phones, query) for the
+ * statements below; registered once per store before any of them is prepared. */
 static gboolean
 ensure_functions (CrmStore  *store,
                   GError   **error)
@@ -85,7 +121,10 @@ ensure_functions (CrmStore  *store,
     return TRUE;
   if (sqlite3_create_function_v2 (_crm_store_get_db (store), "crm_matches_words", 2,
                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                  sql_matches_words, NULL, NULL, NULL) != SQLITE_OK)
+                                  sql_matches_words, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_create_function_v2 (_crm_store_get_db (store), "crm_phones_match", 2,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                  sql_phones_match, NULL, NULL, NULL) != SQLITE_OK)
     {
       _crm_store_set_sql_error (store, error, "register search function");
       return FALSE;
@@ -183,6 +222,17 @@ effective_search (const char *search)
 
 /* ---- deal cards ---- */
 
+/* A deal matches a search (?N) by its title, its company's name, or one of its contacts'
+ * name or phone number: a rep types the client's surname or a piece of the number they
+ * called from, not the truck's model. */
+#define DEAL_MATCHES(n) \
+  "(crm_matches_words (d.title, ?" n ")" \
+  " OR EXISTS (SELECT 1 FROM company mco WHERE mco.id = d.company AND mco.deleted = 0" \
+  "   AND crm_matches_words (mco.name, ?" n "))" \
+  " OR EXISTS (SELECT 1 FROM deal_contact mdc JOIN contact mc ON mc.id = mdc.contact" \
+  "   WHERE mdc.deal = d.id AND mdc.present = 1 AND mdc.deleted = 0 AND mc.deleted = 0" \
+  "   AND (crm_matches_words (mc.name, ?" n ") OR crm_phones_match (mc.phones, ?" n "))))"
+
 /* ?1 pipeline, ?2 stage, ?3 tag ids (JSON), ?4 number of tags, ?5 contact, ?6 company,
  * ?7 JSON path of a yes/no field, ?8 search, ?9 open only */
 /* The WHERE clause of a card query with only the conditions @filter sets. A clause like
@@ -253,7 +303,7 @@ card_filter_sql (const CrmCardFilter *filter,
   if (flag_path != NULL)
     g_string_append (sql, " AND json_extract (d.data, ?7) = 1");
   if (effective_search (filter->search) != NULL)
-    g_string_append (sql, " AND crm_matches_words (d.title, ?8)");
+    g_string_append (sql, " AND " DEAL_MATCHES ("8"));
   if (filter->open_only)
     g_string_append (sql, " AND s.kind IN ('unsorted', 'open') AND ?9 = 1");
   return g_string_free (sql, FALSE);
@@ -450,7 +500,7 @@ crm_query_board_columns (CrmStore            *store,
     "     WHERE dt.present = 1 AND dt.deleted = 0"
     "     AND dt.tag IN (SELECT value FROM json_each (?2))"
     "     GROUP BY dt.deal HAVING count (DISTINCT dt.tag) = ?3))"
-    "   AND (?4 IS NULL OR crm_matches_words (d.title, ?4))"
+    "   AND (?4 IS NULL OR " DEAL_MATCHES ("4") ")"
     " WHERE s.pipeline = ?1 AND s.deleted = 0"
     " GROUP BY s.id ORDER BY s.position, s.name, s.id", error);
   if (stmt == NULL)

@@ -19,7 +19,9 @@ typedef struct {
   const char         *contact_id;    /* only deals linked to this contact */
   const char         *company_id;    /* only deals of this company */
   const char         *flag_field;    /* key of a yes/no custom field that must be yes */
-  const char         *search;        /* each word starts a word of the title (any case) */
+  const char         *search;        /* each word starts a word of the title, of the
+                                      * company's or a contact's name (any case), or
+                                      * the digits are in a contact's phone number */
   gboolean            open_only;     /* only deals at unsorted/open stages */
   guint               limit;         /* 0: no limit */
   guint               offset;

@@ -424,6 +424,24 @@ migrate_to_6 (sqlite3  *db,
 typedef gboolean (*MigrationFunc) (sqlite3 *db, GError **error);
 
 /* Migration N brings user_version N-1 to N. Append new steps; never edit old ones. */
+/* Migration 7 (issue 23, one search that finds a client): every tail of four digits or
+ * more of a phone's digits is a search word too (position 101), so any four consecutive
+ * digits of a number find its contact by a prefix search of the token index. */
+static gboolean
+migrate_to_7 (sqlite3  *db,
+              GError  **error)
+{
+  return exec (db,
+    "WITH RECURSIVE tail (contact, token) AS ("
+    "  SELECT contact, substr (token, 2) FROM contact_token"
+    "   WHERE position = 100 AND length (token) > 4"
+    "  UNION ALL"
+    "  SELECT contact, substr (token, 2) FROM tail WHERE length (token) > 4)"
+    " INSERT OR IGNORE INTO contact_token (token, contact, position)"
+    " SELECT token, contact, 101 FROM tail;\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -431,6 +449,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_4,
   migrate_to_5,
   migrate_to_6,
+  migrate_to_7,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -8,10 +8,13 @@
  * prefix of its words, with its rank (0 when the surname starts so) and name, so the
  * total is the length of one index range and the first page its first rows. Further
  * words, and a first word longer than three letters, check contact_token for each
- * candidate, in page order. Phone digits are searched in contact_token directly. */
+ * candidate, in page order. Phone digits are searched in contact_token directly: the
+ * digits of each number and (schema 7) their tails of four digits or more, so four
+ * consecutive digits anywhere in a number find it. */
 #define G_LOG_DOMAIN "voronka-query"
 
 #include "crm-search.h"
+#include "crm-query-board.h"
 #include "crm-query.h"
 #include "crm-query-private.h"
 #include "crm-store-private.h"
@@ -59,7 +62,8 @@
  * the range of ?2 (the digits), ranked the way crm_query_contacts() ranks them. */
 #define TOKEN_CANDIDATES \
   " FROM (SELECT DISTINCT contact FROM contact_token" \
-  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF') p" \
+  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF'" \
+  "       AND (position = 100 OR length (?2) >= 4)) p" \
   " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
   " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
 
@@ -72,7 +76,8 @@
 
 #define TOKEN_CANDIDATES_NAMED \
   " FROM (SELECT DISTINCT contact FROM contact_token" \
-  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF') p" \
+  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF'" \
+  "       AND (position = 100 OR length (?2) >= 4)) p" \
   " JOIN contact n ON n.id = p.contact" \
   " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
   " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
@@ -101,6 +106,7 @@ crm_query_contact_search (CrmStore    *store,
                           GError     **error)
 {
   g_auto(GStrv) words = NULL;
+  g_autofree char *phone = NULL;
   g_autofree char *prefix = NULL;
   g_autoptr(JsonArray) result = NULL;
   const char *long_word = NULL;
@@ -112,8 +118,17 @@ crm_query_contact_search (CrmStore    *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
+  /* a phone number, or four or more of its digits with the usual separators, is one
+   * word: the digits, found among the tails of every number (schema 7) */
+  phone = _crm_text_phone_digits (query);
+  if (phone != NULL)
+    {
+      words = g_new0 (char *, 2);
+      words[0] = g_steal_pointer (&phone);
+    }
+  else
+    words = _crm_text_fold_words (query != NULL ? query : "");
   /* no words lists everyone */
-  words = _crm_text_fold_words (query != NULL ? query : "");
   if (words[0] == NULL)
     return _crm_query_contacts_scan (store, NULL, NULL, limit, offset, out_total, error);
   if (g_ascii_isdigit (words[0][0]))
@@ -182,4 +197,61 @@ crm_query_contact_search (CrmStore    *store,
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_take_array (node, g_steal_pointer (&result));
   return node;
+}
+
+JsonNode *
+crm_query_search (CrmStore    *store,
+                  const char  *text,
+                  guint        limit,
+                  GError     **error)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonObject) totals = json_object_new ();
+  g_autoptr(JsonNode) contacts = NULL;
+  g_autoptr(JsonArray) deals = NULL;
+  g_autoptr(JsonArray) companies = NULL;
+  g_autofree char *phone = NULL;
+  g_auto(GStrv) words = NULL;
+  gint64 n_deals = 0, n_contacts = 0, n_companies = 0;
+  CrmCardFilter filter = { 0 };
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (limit == 0)
+    limit = 20;
+  json_object_set_string_member (result, "query", text != NULL ? text : "");
+  phone = _crm_text_phone_digits (text);
+  words = _crm_text_fold_words (text != NULL ? text : "");
+  if (words[0] == NULL)
+    {
+      /* nothing to look for is no match, not the whole account */
+      deals = json_array_new ();
+      contacts = json_node_init_array (json_node_alloc (), json_array_new ());
+      companies = json_array_new ();
+    }
+  else
+    {
+      filter.search = text;
+      filter.limit = limit;
+      deals = crm_query_deal_cards (store, &filter, &n_deals, error);
+      if (deals == NULL)
+        return NULL;
+      contacts = crm_query_contact_search (store, text, limit, 0, &n_contacts, error);
+      if (contacts == NULL)
+        return NULL;
+      /* digits name no company */
+      companies = phone != NULL ? json_array_new ()
+                                : crm_query_companies (store, text, limit, 0, &n_companies, error);
+      if (companies == NULL)
+        return NULL;
+    }
+
+  json_object_set_array_member (result, "deals", g_steal_pointer (&deals));
+  json_object_set_member (result, "contacts", g_steal_pointer (&contacts));
+  json_object_set_array_member (result, "companies", g_steal_pointer (&companies));
+  json_object_set_int_member (totals, "deals", n_deals);
+  json_object_set_int_member (totals, "contacts", n_contacts);
+  json_object_set_int_member (totals, "companies", n_companies);
+  json_object_set_object_member (result, "totals", g_steal_pointer (&totals));
+  return json_node_init_object (json_node_alloc (), result);
 }

@@ -24,4 +24,17 @@ JsonNode *crm_query_contact_search (CrmStore    *store,
                                     gint64      *out_total,
                                     GError     **error);
 
+/* One search box for a client: deals, contacts and companies for @text together —
+ * a surname, a company name or a deal title by their first letters (any case, Cyrillic
+ * included), or four or more consecutive digits of a phone number («762-30»).
+ * {"query", "deals": [deal cards, newest first], "contacts": [as above],
+ *  "companies": [{"id","name","inn","deals","contacts"}],
+ *  "totals": {"deals","contacts","companies"}} with at most @limit (0: 20) of each. A
+ * deal matches by its title, its company or one of its contacts; a text with no
+ * letters or digits finds nothing. */
+JsonNode *crm_query_search         (CrmStore    *store,
+                                    const char  *text,
+                                    guint        limit,
+                                    GError     **error);
+
 G_END_DECLS

@@ -33,4 +33,12 @@ char  *_crm_tags_to_json           (const char * const *tag_ids,
 /* The words of @text as search keys: runs of letters and digits of crm_text_fold(). */
 GStrv  _crm_text_fold_words        (const char         *text);
 
+/* A phone number is found by any CRM_PHONE_DIGITS_MIN consecutive digits of it. */
+#define CRM_PHONE_DIGITS_MIN 4
+
+/* The digits of @text when it reads as (part of) a phone number — only digits, spaces
+ * and + - ( ) . — with at least CRM_PHONE_DIGITS_MIN digits («762-30», «+7 982 762»);
+ * else NULL. */
+char  *_crm_text_phone_digits      (const char         *text);
+
 G_END_DECLS

@@ -88,3 +88,20 @@ _crm_text_fold_words (const char *text)
     }
   return g_strv_builder_end (builder);
 }
+
+char *
+_crm_text_phone_digits (const char *text)
+{
+  g_autoptr(GString) digits = g_string_new (NULL);
+
+  for (const char *p = text != NULL ? text : ""; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        g_string_append_c (digits, *p);
+      else if (strchr (" +-().", *p) == NULL)
+        return NULL;
+    }
+  if (digits->len < CRM_PHONE_DIGITS_MIN)
+    return NULL;
+  return g_string_free (g_steal_pointer (&digits), FALSE);
+}

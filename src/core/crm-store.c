@@ -820,11 +820,18 @@ refresh_contact_tokens (CrmStore    *self,
               for (const char *p = phone ? phone : ""; *p != '\0'; p++)
                 if (g_ascii_isdigit (*p))
                   g_string_append_c (digits, *p);
-              if (digits->len > 0 && !g_hash_table_contains (tokens, digits->str))
-                g_hash_table_insert (tokens, g_string_free (digits, FALSE),
-                                     GINT_TO_POINTER (100));
-              else
-                g_string_free (digits, TRUE);
+              /* the digits, and (schema 7) every tail of them of four digits or more:
+               * a prefix search over tails finds any four consecutive digits of the
+               * number («762-30» in +7 982 762-30-41) from the index */
+              for (gsize start = 0; start < digits->len; start++)
+                {
+                  if (start > 0 && digits->len - start < CRM_PHONE_DIGITS_MIN)
+                    break;
+                  if (!g_hash_table_contains (tokens, digits->str + start))
+                    g_hash_table_insert (tokens, g_strdup (digits->str + start),
+                                         GINT_TO_POINTER (start == 0 ? 100 : 101));
+                }
+              g_string_free (digits, TRUE);
             }
         }
     }
