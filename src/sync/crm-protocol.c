@@ -368,6 +368,22 @@ crm_session_request_to_json (const CrmSessionRequest *request)
   return node;
 }
 
+/* At most @max_bytes of @text, cut before a character rather than inside one, so what
+ * is kept is still UTF-8. */
+static char *
+dup_utf8_prefix (const char *text,
+                 gsize       max_bytes)
+{
+  const char *end;
+
+  if (text == NULL || strlen (text) <= max_bytes)
+    return g_strdup (text);
+  end = text + max_bytes;
+  while (end > text && ((guchar) *end & 0xC0) == 0x80)
+    end--;
+  return g_strndup (text, end - text);
+}
+
 gboolean
 crm_session_request_parse (GBytes             *body,
                            CrmSessionRequest  *out,
@@ -389,7 +405,7 @@ crm_session_request_parse (GBytes             *body,
   out->user = g_strdup (user);
   out->password = g_strdup (password);
   out->device = g_strdup (device);
-  out->device_name = g_strndup (device_name, 200);
+  out->device_name = dup_utf8_prefix (device_name, 200);
   return TRUE;
 }
 
