@@ -27,6 +27,7 @@ typedef enum {
   CRM_STORE_ERROR_SERVER_UNREACHABLE,
   CRM_STORE_ERROR_TOO_LARGE,
   CRM_STORE_ERROR_QUOTA_EXCEEDED,
+  CRM_STORE_ERROR_READ_ONLY,            /* the replica's file or folder cannot be written */
 } CrmStoreError;
 
 GQuark       crm_store_error_quark   (void);

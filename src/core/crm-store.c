@@ -46,6 +46,7 @@ struct _CrmStore
   GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */
   GPtrArray    *last_ops;      /* CrmOp*, written by the last successful apply */
   gboolean      in_apply;
+  gboolean      read_only;     /* the file or its folder cannot be written */
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
 };
 
@@ -111,7 +112,12 @@ _crm_store_set_sql_error (CrmStore    *self,
 {
   int code = sqlite3_errcode (self->db) & 0xFF;
 
-  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+  if (code == SQLITE_READONLY || (self->read_only && code == SQLITE_CANTOPEN))
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY,
+                 _("The replica %s is read-only (its file or folder cannot be written), so "
+                   "nothing was changed; make it writable, e.g. chmod u+w, to change it"),
+                 self->path);
+  else if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
                  _("The replica %s is damaged (%s while %s); restore it from a backup or "
                    "sync it again from the server"), self->path, sqlite3_errmsg (self->db), what);
@@ -250,6 +256,11 @@ configure_connection (CrmStore  *self,
                       GError   **error)
 {
   sqlite3_busy_timeout (self->db, 5000);
+  /* a read-only replica keeps the journal mode its file has (WAL since it was made) */
+  if (self->read_only)
+    return exec_sql (self, "PRAGMA foreign_keys = ON", error) &&
+           exec_sql (self, "PRAGMA cache_size = -32768", error) &&
+           exec_sql (self, "PRAGMA mmap_size = 268435456", error);
   /* a 32 MiB page cache and memory-mapped reads keep the board and lists of a large
    * account fast (bench/RESULTS.md) */
   return exec_sql (self, "PRAGMA journal_mode = WAL", error) &&
@@ -329,6 +340,93 @@ store_new (const char *path)
   return self;
 }
 
+/* Whether this process can write the replica: its file, and its folder (where SQLite
+ * keeps the -wal and -shm files next to it). */
+static gboolean
+replica_is_writable (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  return g_access (path, W_OK) == 0 && g_access (dir, W_OK) == 0;
+}
+
+static gboolean
+can_read (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = sqlite3_prepare_v2 (db, "PRAGMA application_id", -1, &stmt, NULL) == SQLITE_OK &&
+                sqlite3_step (stmt) == SQLITE_ROW;
+
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+static gboolean
+open_uri (CrmStore   *self,
+          const char *uri)
+{
+  if (sqlite3_open_v2 (uri, &self->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+      can_read (self->db))
+    return TRUE;
+  sqlite3_close_v2 (self->db);
+  self->db = NULL;
+  return FALSE;
+}
+
+/* A replica this process may not write is opened for reading only. With no -wal file
+ * of changes beside it (a clean close leaves none) the file alone holds everything and
+ * is read as it is ("immutable": no -shm file made, works in a read-only folder);
+ * otherwise SQLite reads file and -wal read-only, which needs the -shm beside them. */
+static gboolean
+open_read_only (CrmStore  *self,
+                GError   **error)
+{
+  g_autofree char *absolute = g_canonicalize_filename (self->path, NULL);
+  g_autofree char *file_uri = g_filename_to_uri (absolute, NULL, NULL);
+  g_autofree char *wal = g_strconcat (self->path, "-wal", NULL);
+  GStatBuf st;
+
+  if (file_uri != NULL)
+    {
+      g_autofree char *ro = g_strconcat (file_uri, "?mode=ro", NULL);
+      g_autofree char *immutable = g_strconcat (file_uri, "?immutable=1", NULL);
+
+      gboolean wal_empty = g_stat (wal, &st) != 0 || st.st_size == 0;
+
+      /* immutable first: it leaves no read-only -shm file behind to trouble the next
+       * writer once the file is writable again */
+      if (wal_empty && open_uri (self, immutable))
+        return TRUE;
+      if (open_uri (self, ro))
+        return TRUE;
+    }
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY,
+               _("The replica %s is read-only (its file or folder cannot be written) and "
+                 "cannot be read as it is: changes wait in %s; make the file and its folder "
+                 "writable, e.g. chmod u+w, and open it again"), self->path, wal);
+  return FALSE;
+}
+
+static int
+read_user_version (CrmStore *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+gboolean
+crm_store_is_read_only (CrmStore *self)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  return self->read_only;
+}
+
 CrmStore *
 crm_store_open (const char  *path,
                 GError     **error)
@@ -352,7 +450,13 @@ crm_store_open (const char  *path,
     }
 
   self = store_new (path);
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+  self->read_only = !replica_is_writable (path);
+  if (self->read_only)
+    {
+      if (!open_read_only (self, error))
+        return NULL;
+    }
+  else if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
                    _("Could not open the replica %s: %s"), path,
@@ -365,6 +469,15 @@ crm_store_open (const char  *path,
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
                    _("%s is not a Voronka replica (it is some other kind of database)"), path);
+      return NULL;
+    }
+  if (self->read_only && read_user_version (self) < CRM_SCHEMA_VERSION)
+    {
+      /* an older schema needs an update it cannot write */
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY,
+                   _("The replica %s is read-only (its file or folder cannot be written) and "
+                     "was made by an older version of Voronka, which must update it first; "
+                     "make it writable, e.g. chmod u+w, and open it again"), path);
       return NULL;
     }
   if (!configure_connection (self, error) ||

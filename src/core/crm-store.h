@@ -25,6 +25,9 @@ CrmStore    *crm_store_create         (const char  *path,
                                        GError     **error);
 
 const char  *crm_store_get_path       (CrmStore *self);
+/* TRUE when this process cannot write the replica's file or folder: it was opened for
+ * reading, and every write fails with CRM_STORE_ERROR_READ_ONLY. */
+gboolean     crm_store_is_read_only   (CrmStore *self);
 const char  *crm_store_get_device_id  (CrmStore *self);
 
 /* The clock: 0 means the real clock; anything else pins "now" (UTC ms) — used by
