@@ -260,6 +260,80 @@ refuse_at (GError    **error,
   return FALSE;
 }
 
+static gint
+hex4 (const char *data,
+      gsize       length,
+      gsize       at)
+{
+  gint value = 0;
+
+  if (at + 4 > length)
+    return -1;
+  for (gsize k = at; k < at + 4; k++)
+    {
+      gint digit = g_ascii_xdigit_value (data[k]);
+
+      if (digit < 0)
+        return -1;
+      value = value * 16 + digit;
+    }
+  return value;
+}
+
+/* The escape at @data[@at] (a backslash inside a string) must be one JSON has:
+ * json-glib also takes octal (\\360) and other escapes and a lone UTF-16 surrogate,
+ * and makes strings that are not UTF-8 of them; a malformed \\u also leaks in its
+ * scanner (found by tests/fuzz). *@skip gets the bytes to step over after the
+ * backslash. */
+static gboolean
+check_escape (const char  *data,
+              gsize        length,
+              gsize        at,
+              gsize       *skip,
+              GError     **error)
+{
+  gint unit;
+
+  if (at + 1 >= length)
+    return TRUE;   /* an unterminated string: json-glib says so */
+  switch (data[at + 1])
+    {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      *skip = 1;
+      return TRUE;
+    case 'u':
+      break;
+    default:
+      return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, at,
+                        _("a string has an escape JSON does not know; use \\\", \\\\, \\/, "
+                          "\\b, \\f, \\n, \\r, \\t or \\u and four hex digits"));
+    }
+  unit = hex4 (data, length, at + 2);
+  if (unit < 0)
+    return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, at,
+                      _("a \\u escape in a string needs four hex digits"));
+  if (unit == 0)
+    return refuse_at (error, CRM_JSON_ERROR_NUL, data, at,
+                      _("the escape \\u0000 (a NUL character) is not accepted in a string"));
+  *skip = 5;
+  if (unit >= 0xdc00 && unit <= 0xdfff)
+    return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, at,
+                      _("a \\u escape in a string is half of a character (a UTF-16 low "
+                        "surrogate without the high one before it)"));
+  if (unit >= 0xd800 && unit <= 0xdbff)
+    {
+      gint low = at + 7 < length && data[at + 6] == '\\' && data[at + 7] == 'u'
+                 ? hex4 (data, length, at + 8) : -1;
+
+      if (low < 0xdc00 || low > 0xdfff)
+        return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, at,
+                          _("a \\u escape in a string is half of a character (a UTF-16 high "
+                            "surrogate without the low one after it)"));
+      *skip = 11;
+    }
+  return TRUE;
+}
+
 /* One pass over the bytes: nesting depth outside strings, \u0000 inside them, and
  * nothing outside strings that would make json-glib's scanner see strings elsewhere than
  * we do (comments, single quotes), so the depth counted here is the depth it parses. */
@@ -298,13 +372,13 @@ scan (const char  *data,
           break;
         case '"':
           for (i++; i < length && data[i] != '"'; i++)
-            if (data[i] == '\\' && i + 1 < length)
+            if (data[i] == '\\')
               {
-                if (data[i + 1] == 'u' && i + 5 < length && memcmp (data + i + 2, "0000", 4) == 0)
-                  return refuse_at (error, CRM_JSON_ERROR_NUL, data, i,
-                                    _("the escape \\u0000 (a NUL character) is not accepted in "
-                                      "a string"));
-                i++;
+                gsize skip = 0;
+
+                if (!check_escape (data, length, i, &skip, error))
+                  return FALSE;
+                i += skip;
               }
           break;
         case '/':
@@ -381,10 +455,14 @@ crm_json_parse_bounded (const char  *data,
       /* json-glib says "<data>:LINE:COLUMN: Parse error: WHAT"; keep "LINE:COLUMN: WHAT" */
       const char *message = parse_error->message;
       g_autoptr(GString) what = NULL;
+      g_autofree char *valid = NULL;
 
       if (g_str_has_prefix (message, "<data>:"))
         message += strlen ("<data>:");
-      what = g_string_new (message);
+      /* json-glib quotes a bad string cut at a byte count, which can split a character:
+       * keep the message UTF-8 (found by tests/fuzz) */
+      valid = g_utf8_make_valid (message, -1);
+      what = g_string_new (valid);
       g_string_replace (what, "Parse error: ", "", 1);
       g_set_error_literal (error, CRM_JSON_ERROR, CRM_JSON_ERROR_SYNTAX, what->str);
       return NULL;

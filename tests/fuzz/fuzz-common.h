@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "crm-json.h"
+
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
@@ -24,16 +26,52 @@ fuzz_init (void)
     }
 }
 
-/* The input as JSON, or NULL when json-glib refuses it. */
+/* Every string and member name of @node is UTF-8, and it nests at most @depth deep. */
+static inline void
+fuzz_assert_clean (JsonNode *node,
+                   guint     depth)
+{
+  g_assert_cmpuint (depth, <=, CRM_JSON_MAX_DEPTH + 1);   /* + 1: a scalar inside */
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_assert_true (g_utf8_validate (name, -1, NULL));
+          fuzz_assert_clean (member, depth + 1);
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        fuzz_assert_clean (json_array_get_element (array, i), depth + 1);
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    g_assert_true (g_utf8_validate (json_node_get_string (node), -1, NULL));
+}
+
+/* The input as JSON read from outside is read (crm_json_parse_bounded(), as the server
+ * and `rule import` do), or NULL when it is refused; what it accepts is clean UTF-8. */
 static inline JsonNode *
 fuzz_parse_json (const uint8_t *data,
                  size_t         size)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
+  g_autoptr(GError) error = NULL;
+  JsonNode *root = crm_json_parse_bounded ((const char *) data, size, 1024 * 1024,
+                                           CRM_JSON_MAX_DEPTH, &error);
 
-  if (size == 0 || !json_parser_load_from_data (parser, (const char *) data, (gssize) size, NULL))
-    return NULL;
-  root = json_parser_get_root (parser);
-  return root != NULL ? json_node_copy (root) : NULL;
+  if (root == NULL)
+    {
+      g_assert_nonnull (error);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      return NULL;
+    }
+  fuzz_assert_clean (root, 1);
+  return root;
 }
