@@ -38,6 +38,95 @@ crm_cli_require (const char  *value,
   return crm_cli_usage_error (error, _("The option %s is required"), option);
 }
 
+/* Whether @arg names an option of @entries that takes a file name (any bytes). */
+static gboolean
+is_filename_option (const GOptionEntry *entries,
+                    const char         *arg)
+{
+  g_autofree char *name = NULL;
+  const char *equals;
+
+  if (entries == NULL || arg[0] != '-')
+    return FALSE;
+  equals = strchr (arg, '=');
+  name = equals != NULL ? g_strndup (arg, equals - arg) : g_strdup (arg);
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    if (e->arg == G_OPTION_ARG_FILENAME &&
+        ((name[1] == '-' && g_str_equal (name + 2, e->long_name)) ||
+         (name[1] == e->short_name && name[1] != '\0' && name[2] == '\0')))
+      return TRUE;
+  return FALSE;
+}
+
+/* Text options and arguments must be UTF-8 (they end up in the replica and in JSON);
+ * file names may be any bytes: --db, options of type FILENAME and the positional
+ * arguments of commands that take a FILE. The error names the option or argument. */
+static gboolean
+check_utf8_arguments (const char         *command,
+                      const char         *parameter_string,
+                      const GOptionEntry *entries,
+                      int                 argc,
+                      char              **argv,
+                      GError            **error)
+{
+  gboolean files = parameter_string != NULL && strstr (parameter_string, "FILE") != NULL;
+  int positional = 0;
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      const char *previous = i > 1 ? argv[i - 1] : NULL;
+      gboolean is_value = previous != NULL && previous[0] == '-' && previous[1] != '\0' &&
+                          strchr (previous, '=') == NULL && arg[0] != '-';
+      g_autofree char *name = NULL;
+
+      if (g_str_equal (arg, "--"))
+        break;
+      if (arg[0] != '-' && !is_value)
+        positional++;
+      if (g_utf8_validate (arg, -1, NULL))
+        continue;
+      if (arg[0] == '-')
+        {
+          const char *equals = strchr (arg, '=');
+
+          if (g_str_has_prefix (arg, "--db=") || is_filename_option (entries, arg))
+            continue;
+          name = equals != NULL ? g_strndup (arg, equals - arg) : g_strdup (arg);
+        }
+      else if (is_value)
+        {
+          if (g_str_equal (previous, "--db") || is_filename_option (entries, previous))
+            continue;
+          name = g_strdup (previous);
+        }
+      else if (files)
+        continue;
+      else
+        name = g_strdup_printf (_("argument %d"), positional);
+      if (!g_utf8_validate (name, -1, NULL))
+        {
+          g_free (name);
+          name = g_utf8_make_valid (arg, -1);
+        }
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("%s: %s: not valid UTF-8 text (is the terminal set to UTF-8?); "
+                     "nothing was changed"), command, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_cli_check_db_option (CrmCli   *cli,
+                         GError  **error)
+{
+  if (cli->db_path != NULL && cli->db_path[0] == '\0')
+    return crm_cli_usage_error (error, _("--db needs the path of a replica file; leave --db "
+                                         "out to use the default replica"));
+  return TRUE;
+}
+
 gboolean
 crm_cli_parse (CrmCli             *cli,
                const char         *command,
@@ -66,6 +155,8 @@ crm_cli_parse (CrmCli             *cli,
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, global_entries, GETTEXT_PACKAGE);
 
+  if (!check_utf8_arguments (command, parameter_string, entries, *argc, *argv, error))
+    return FALSE;
   if (!g_option_context_parse (context, argc, argv, &local_error))
     {
       /* a value that is not a number is bad input, not a misuse of the command */
@@ -77,6 +168,8 @@ crm_cli_parse (CrmCli             *cli,
         }
       return crm_cli_usage_error (error, "%s: %s", command, local_error->message);
     }
+  if (!crm_cli_check_db_option (cli, error))
+    return FALSE;
 
   if (n_positional >= 0 && *argc - 1 < n_positional)
     return crm_cli_usage_error (error, _("%s needs %s"), command, parameter_string);
@@ -89,7 +182,7 @@ crm_cli_parse (CrmCli             *cli,
 char *
 crm_cli_dup_db_path (CrmCli *cli)
 {
-  if (cli->db_path != NULL && *cli->db_path != '\0')
+  if (cli->db_path != NULL)
     return g_strdup (cli->db_path);
   return g_build_filename (g_get_user_data_dir (), "voronka", "replica.db", NULL);
 }

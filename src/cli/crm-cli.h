@@ -57,6 +57,9 @@ gboolean    crm_cli_parse          (CrmCli             *cli,
 /* Parses --now (once), opens the replica named by --db and resolves --as. */
 gboolean    crm_cli_open           (CrmCli   *cli,
                                     GError  **error);
+/* A usage error for `--db ""` (an empty path is not "the default replica"). */
+gboolean    crm_cli_check_db_option (CrmCli   *cli,
+                                     GError  **error);
 /* The --db path or the default replica under $XDG_DATA_HOME/voronka/. */
 char       *crm_cli_dup_db_path    (CrmCli *cli);
 /* Parses --now into cli->now_ms (0 when not given). */

@@ -215,11 +215,23 @@ run (CrmCli   *cli,
         {
           if (error != NULL && *error != NULL)
             return FALSE;
+          /* --db is a file name (any bytes); --as and --now are text */
+          if (!g_str_has_prefix (arg, "--db") &&
+              !g_utf8_validate (g_str_has_prefix (arg, "--as") ? cli->as : cli->now_text, -1, NULL))
+            {
+              g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("%s: not valid UTF-8 text (is the terminal set to UTF-8?); "
+                             "nothing was changed"),
+                           g_str_has_prefix (arg, "--as") ? "--as" : "--now");
+              return FALSE;
+            }
         }
       else
         return crm_cli_usage_error (error, _("Unknown option %s"), arg);
     }
 
+  if (!crm_cli_check_db_option (cli, error))
+    return FALSE;
   if (i >= argc)
     return crm_cli_usage_error (error, _("No command given"));
 
