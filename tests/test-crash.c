@@ -4,6 +4,10 @@
  * SIGKILL at a random moment; the replica must then open cleanly and hold every change
  * set whole or not at all, with exactly one changelog op per entity written.
  *
+ * And of `voronkactl init` (and `init --demo`): killed at points spread over its run, it
+ * leaves no replica or a whole one, and a plain init on the same path then succeeds;
+ * what an older, interrupted init left is replaced, other files never are.
+ *
  * VORONKA_TEST_SEED=<n> replays the kill delays; the seed is printed. */
 #include <errno.h>
 #include <signal.h>
@@ -15,8 +19,10 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "crm-query.h"
 #include "crm-store.h"
 #include "crm-uuid.h"
+#include "crm-test-util.h"
 
 #define BATCH_SIZE        2000
 #define N_KILLS           6
@@ -24,6 +30,8 @@
 #define BATCHES_PER_CHILD 1000       /* batch numbers of iteration i start at i × this */
 #define FIRST_LINE_TIMEOUT_US (20 * G_USEC_PER_SEC)
 #define DEFAULT_SEED      20260302u
+#define N_INIT_KILLS      30
+#define SQLITE_APPLICATION_ID_VRNK 0x56524E4B
 
 static guint32 test_seed = DEFAULT_SEED;
 static char *self_path;
@@ -314,6 +322,277 @@ test_crash_kill (void)
   remove_tree (dir);
 }
 
+/* --- init, killed ---------------------------------------------------------------- */
+
+typedef struct {
+  char   *pipelines;   /* canonical text of crm_query_pipelines */
+  gint64  n_ops;       /* changelog length */
+  gint64  run_us;      /* how long an uninterrupted init took */
+} InitReference;
+
+static void
+describe_replica (const char    *path,
+                  InitReference *out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (path, &error);
+  g_autoptr(JsonNode) pipelines = NULL;
+
+  g_assert_no_error (error);
+  assert_integrity (path);
+  pipelines = crm_query_pipelines (store, &error);
+  g_assert_no_error (error);
+  out->pipelines = json_to_string (pipelines, FALSE);
+  out->n_ops = crm_store_get_log_length (store);
+}
+
+static GPid
+spawn_init (const char *path,
+            gboolean    demo)
+{
+  const char *argv[] = { g_getenv ("VORONKACTL"), "--db", path, "init",
+                         demo ? "--demo" : "--template", demo ? NULL : "truck-dealer", NULL };
+  g_autoptr(GError) error = NULL;
+  GPid pid = 0;
+
+  g_assert_nonnull (argv[0]);
+  g_spawn_async (NULL, (char **) argv, NULL,
+                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                 NULL, NULL, &pid, &error);
+  g_assert_no_error (error);
+  return pid;
+}
+
+/* Files in @dir other than @keep (NULL: any). */
+static guint
+count_files (const char *dir,
+             const char *keep)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    if (keep == NULL || !g_str_equal (name, keep))
+      {
+        g_test_message ("file in the folder: %s", name);
+        n++;
+      }
+  return n;
+}
+
+static void
+test_crash_kill_init (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (test_seed);
+  g_autofree char *dir = crm_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "replica.db", NULL);
+  InitReference reference[2] = { { 0 } };   /* [0] the template, [1] with --demo */
+  guint n_none = 0;
+  guint n_whole = 0;
+
+  g_test_message ("seed %u (set VORONKA_TEST_SEED to replay)", test_seed);
+
+  /* what a whole init makes, and how long it takes */
+  for (int demo = 0; demo < 2; demo++)
+    {
+      gint64 started = g_get_monotonic_time ();
+      GPid pid = spawn_init (path, demo);
+      int status = 0;
+
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_spawn_close_pid (pid);
+      g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+      reference[demo].run_us = g_get_monotonic_time () - started;
+      describe_replica (path, &reference[demo]);
+      g_assert_cmpint (g_remove (path), ==, 0);
+      g_assert_cmpuint (count_files (dir, NULL), ==, 0);
+    }
+  g_assert_cmpint (reference[1].n_ops, >, reference[0].n_ops);
+
+  for (guint i = 0; i < N_INIT_KILLS; i++)
+    {
+      gboolean demo = i % 2 == 1;
+      /* spread over the run: the i/2-th of 15 slices, a random point inside it, up to a
+       * little past the measured end (so a few runs finish before the kill) */
+      double where = ((i / 2) + g_rand_double (rand)) / (N_INIT_KILLS / 2) * 1.1;
+      gint64 delay_us = (gint64) (where * reference[demo].run_us);
+      g_auto(CrmTestRun) again = { 0 };
+      GPid pid = spawn_init (path, demo);
+      int status = 0;
+      gboolean whole;
+
+      g_usleep ((gulong) delay_us);
+      kill (pid, SIGKILL);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_spawn_close_pid (pid);
+
+      whole = g_file_test (path, G_FILE_TEST_EXISTS);
+      if (whole)
+        {
+          InitReference got = { 0 };
+
+          /* a whole replica: it opens, SQLite finds it sound, it has the template's
+           * pipelines and every op of a whole init (all the demo data with --demo) */
+          describe_replica (path, &got);
+          g_assert_cmpstr (got.pipelines, ==, reference[demo].pipelines);
+          g_assert_cmpint (got.n_ops, ==, reference[demo].n_ops);
+          g_free (got.pipelines);
+          n_whole++;
+
+          /* init does not touch it */
+          crm_test_run_cli (&again, "--db", path, "init", NULL);
+          g_assert_cmpint (again.status, ==, 1);
+          g_assert_nonnull (strstr (again.err, "already exists"));
+          crm_test_remove_tree (dir);
+          g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+        }
+      else
+        n_none++;
+      g_test_message ("kill %u (%s) after %.0f ms of %.0f: %s", i, demo ? "--demo" : "template",
+                      delay_us / 1000.0, reference[demo].run_us / 1000.0,
+                      whole ? "a whole replica" : "no replica");
+
+      /* a plain init on the same path works, and clears what the killed one left */
+      crm_test_run_cli (&again, "--db", path, "init", NULL);
+      if (again.status != 0)
+        g_test_message ("init after the kill: %s", again.err);
+      g_assert_cmpint (again.status, ==, 0);
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CrmStore) store = crm_store_open (path, &error);
+
+        g_assert_no_error (error);
+        assert_integrity (path);
+      }
+      g_assert_cmpuint (count_files (dir, "replica.db"), ==, 0);
+      g_assert_cmpint (g_remove (path), ==, 0);
+    }
+  g_test_message ("%u kills: %u left no replica, %u a whole one", N_INIT_KILLS, n_none, n_whole);
+  g_assert_cmpuint (n_none + n_whole, ==, N_INIT_KILLS);
+
+  g_free (reference[0].pipelines);
+  g_free (reference[1].pipelines);
+  crm_test_remove_tree (dir);
+}
+
+/* An SQLite file at @path: @application_id, and a meta table (with a device id) or not. */
+static void
+make_sqlite (const char *path,
+             gint32      application_id,
+             gboolean    with_table,
+             gboolean    with_device)
+{
+  sqlite3 *db = NULL;
+  g_autofree char *sql = g_strdup_printf ("PRAGMA application_id = %d", application_id);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  if (with_table)
+    g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+  if (with_device)
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO meta VALUES ('device_id', 'x')",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static char *
+read_text (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* What older, killed inits left (an empty file, an SQLite file without a device id) is
+ * replaced, and init says so; a working replica, another program's database and any
+ * other file are never touched; a damaged replica is set aside only with --replace. */
+static void
+test_crash_init_leftovers (void)
+{
+  g_autofree char *dir = crm_test_make_tmpdir ();
+  g_autofree char *empty = g_build_filename (dir, "empty.db", NULL);
+  g_autofree char *no_device = g_build_filename (dir, "no-device.db", NULL);
+  g_autofree char *bare = g_build_filename (dir, "bare.db", NULL);
+  g_autofree char *other_db = g_build_filename (dir, "other.db", NULL);
+  g_autofree char *text = g_build_filename (dir, "notes.txt", NULL);
+  g_autofree char *damaged = g_build_filename (dir, "damaged.db", NULL);
+  g_autofree char *aside = g_strconcat (damaged, ".damaged", NULL);
+  const char *unfinished[] = { empty, no_device, bare };
+  g_auto(CrmTestRun) run = { 0 };
+
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  make_sqlite (no_device, SQLITE_APPLICATION_ID_VRNK, TRUE, FALSE);
+  make_sqlite (bare, SQLITE_APPLICATION_ID_VRNK, FALSE, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (unfinished); i++)
+    {
+      g_autoptr(JsonNode) result = crm_test_ctl_ok (unfinished[i], NULL, "init", NULL);
+      const char *replaced = json_object_get_string_member (json_node_get_object (result),
+                                                            "replaced");
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CrmStore) store = NULL;
+
+      g_assert_nonnull (replaced);
+      g_assert_nonnull (strstr (replaced, "unfinished"));
+      store = crm_store_open (unfinished[i], &error);
+      g_assert_no_error (error);
+    }
+  /* without --json the note goes to stderr */
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  crm_test_run_cli (&run, "--db", empty, "init", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "Replaced the unfinished replica"));
+
+  /* never replaced: another program's database, a text file */
+  make_sqlite (other_db, 0, TRUE, TRUE);
+  g_assert_true (g_file_set_contents (text, "my notes", -1, NULL));
+  crm_test_ctl (&run, other_db, NULL, "init", "--replace", NULL);
+  g_free (crm_test_assert_refused (&run, "invalid-input"));
+  crm_test_ctl (&run, text, NULL, "init", NULL);
+  {
+    g_autofree char *message = crm_test_assert_refused (&run, "invalid-input");
+    g_autofree char *contents = read_text (text);
+
+    g_assert_nonnull (strstr (message, "not a Voronka replica"));
+    g_assert_cmpstr (contents, ==, "my notes");
+  }
+
+  /* a damaged replica: refused, then set aside with --replace */
+  json_node_unref (crm_test_ctl_ok (damaged, NULL, "init", "--template", "truck-dealer", NULL));
+  {
+    FILE *file = g_fopen (damaged, "r+b");
+    char junk[4096];
+
+    memset (junk, 0x5a, sizeof junk);
+    g_assert_nonnull (file);
+    /* pages 2 and 3 (the schema's tables) overwritten */
+    g_assert_cmpint (fseek (file, 4096, SEEK_SET), ==, 0);
+    g_assert_cmpuint (fwrite (junk, 1, sizeof junk, file), ==, sizeof junk);
+    g_assert_cmpuint (fwrite (junk, 1, sizeof junk, file), ==, sizeof junk);
+    fclose (file);
+  }
+  crm_test_ctl (&run, damaged, NULL, "init", NULL);
+  {
+    g_autofree char *message = crm_test_assert_refused (&run, "database-corrupt");
+
+    g_assert_nonnull (strstr (message, "--replace"));
+    g_assert_false (g_file_test (aside, G_FILE_TEST_EXISTS));
+  }
+  json_node_unref (crm_test_ctl_ok (damaged, NULL, "init", "--replace", NULL));
+  g_assert_true (g_file_test (aside, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrmStore) store = crm_store_open (damaged, &error);
+
+    g_assert_no_error (error);
+  }
+  crm_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -329,5 +608,7 @@ main (int   argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/crash/kill-mid-change-set", test_crash_kill);
+  g_test_add_func ("/crash/kill-init", test_crash_kill_init);
+  g_test_add_func ("/crash/init-leftovers", test_crash_init_leftovers);
   return g_test_run ();
 }

@@ -12,6 +12,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -490,6 +491,115 @@ crm_store_open (const char  *path,
       return NULL;
     }
   return g_steal_pointer (&self);
+}
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : -1;
+}
+
+/* The first row's first column of @sql as text ("" for NULL); NULL when it fails. */
+static char *
+probe_text (sqlite3    *db,
+            const char *sql,
+            gboolean   *failed)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    text = g_strdup (sqlite3_column_type (stmt, 0) == SQLITE_NULL
+                     ? "" : (const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    *failed = TRUE;
+  sqlite3_finalize (stmt);
+  return text;
+}
+
+static gboolean
+has_sqlite_header (const char *path)
+{
+  FILE *file = g_fopen (path, "rb");
+  char header[16] = { 0 };
+  gboolean ok;
+
+  if (file == NULL)
+    return FALSE;
+  ok = fread (header, 1, sizeof header, file) == sizeof header &&
+       memcmp (header, "SQLite format 3", sizeof header) == 0;
+  fclose (file);
+  return ok;
+}
+
+CrmReplicaState
+crm_store_probe (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *absolute = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *app_id = NULL;
+  g_autofree char *n_tables = NULL;
+  g_autofree char *has_meta = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *check = NULL;
+  g_autofree char *file_uri = NULL;
+  gboolean failed = FALSE;
+  CrmReplicaState state;
+  sqlite3 *db = NULL;
+
+  g_return_val_if_fail (path != NULL, CRM_REPLICA_FOREIGN);
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return CRM_REPLICA_MISSING;
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return CRM_REPLICA_FOREIGN;
+  if (file_size (path) == 0 && file_size (wal) <= 0)
+    return CRM_REPLICA_UNFINISHED;
+  /* an SQLite file starts with "SQLite format 3" (an empty one with its -wal has none yet) */
+  if (file_size (path) > 0 && !has_sqlite_header (path))
+    return CRM_REPLICA_FOREIGN;
+
+  absolute = g_canonicalize_filename (path, NULL);
+  file_uri = g_filename_to_uri (absolute, NULL, NULL);
+  if (file_uri == NULL)
+    return CRM_REPLICA_FOREIGN;
+  /* immutable: reads the file alone and makes no -wal or -shm beside it */
+  uri = g_strconcat (file_uri, file_size (wal) > 0 ? "?mode=ro" : "?immutable=1", NULL);
+  if (sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK)
+    {
+      sqlite3_close_v2 (db);
+      return CRM_REPLICA_DAMAGED;
+    }
+  app_id = probe_text (db, "PRAGMA application_id", &failed);
+  n_tables = probe_text (db, "SELECT count(*) FROM sqlite_master", &failed);
+  if (failed || app_id == NULL || n_tables == NULL)
+    state = CRM_REPLICA_DAMAGED;
+  else if (g_ascii_strtoll (app_id, NULL, 10) == 0 && g_str_equal (n_tables, "0"))
+    state = CRM_REPLICA_UNFINISHED;   /* an SQLite file with nothing in it */
+  else if (g_ascii_strtoll (app_id, NULL, 10) != CRM_APPLICATION_ID)
+    state = CRM_REPLICA_FOREIGN;
+  else
+    {
+      has_meta = probe_text (db, "SELECT count(*) FROM sqlite_master "
+                                 "WHERE type = 'table' AND name = 'meta'", &failed);
+      if (!failed && has_meta != NULL && g_str_equal (has_meta, "1"))
+        device = probe_text (db, "SELECT value FROM meta WHERE key = 'device_id'", &failed);
+      if (!failed && (device == NULL || *device == '\0'))
+        state = CRM_REPLICA_UNFINISHED;   /* no device id: no change was ever written */
+      else if (!failed && (check = probe_text (db, "PRAGMA quick_check", &failed)) != NULL &&
+               g_str_equal (check, "ok"))
+        state = CRM_REPLICA_USABLE;
+      else
+        state = CRM_REPLICA_DAMAGED;
+    }
+  sqlite3_close_v2 (db);
+  return state;
 }
 
 CrmStore *

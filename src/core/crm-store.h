@@ -20,6 +20,19 @@ G_DECLARE_FINAL_TYPE (CrmStore, crm_store, CRM, STORE, GObject)
  * migrated in place. */
 CrmStore    *crm_store_open           (const char  *path,
                                        GError     **error);
+/* What is at @path, for `init`: nothing; a replica that opens; a file that holds
+ * nothing (what an interrupted init leaves: empty, or no device id yet); a Voronka
+ * replica SQLite cannot read whole; or something else. Reads only, never migrates. */
+typedef enum {
+  CRM_REPLICA_MISSING,
+  CRM_REPLICA_USABLE,
+  CRM_REPLICA_UNFINISHED,
+  CRM_REPLICA_DAMAGED,
+  CRM_REPLICA_FOREIGN,
+} CrmReplicaState;
+
+CrmReplicaState crm_store_probe      (const char  *path);
+
 /* Create a new, empty replica (schema only, a new device id). Fails if @path exists. */
 CrmStore    *crm_store_create         (const char  *path,
                                        GError     **error);
