@@ -344,6 +344,8 @@ scan (const char  *data,
       GError     **error)
 {
   guint depth = 0;
+  guint n_values = 0;          /* values begun at the top level */
+  gboolean in_scalar = FALSE;  /* inside a top-level number or true/false/null */
   gsize i = 0;
 
   if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
@@ -351,6 +353,21 @@ scan (const char  *data,
   for (; i < length; i++)
     {
       guchar c = (guchar) data[i];
+
+      /* one value only: json-glib parses "{}{}" or "1 [2]" as well, and leaks every
+       * value but the last (found by tests/fuzz) */
+      if (depth == 0)
+        {
+          gboolean scalar = g_ascii_isalnum (c) || c == '-' || c == '+' || c == '.';
+
+          if ((scalar && !in_scalar) || c == '[' || c == '{' || c == '"')
+            n_values++;
+          in_scalar = scalar;
+          if (n_values > 1)
+            return refuse_at (error, CRM_JSON_ERROR_SYNTAX, data, i,
+                              _("text after the end of the JSON value; one value (one object "
+                                "or array) is expected"));
+        }
 
       switch (c)
         {
