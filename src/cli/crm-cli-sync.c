@@ -193,6 +193,26 @@ print_report (CrmCli              *cli,
     g_print (_("Run “voronkactl conflicts” to see what was rejected or overwritten.\n"));
 }
 
+/* A first sync that failed (a wrong password, no server) leaves no replica behind: the
+ * file the round created is removed while nothing came from the server into it and
+ * nothing was written in it. */
+static void
+remove_unsynced_replica (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+  g_autoptr(CrmStore) store = crm_store_open (path, NULL);
+  gboolean unused = store != NULL && crm_sync_store_get_cursor (store) < 0 &&
+                    crm_sync_store_is_empty (store);
+
+  g_clear_object (&store);
+  for (guint i = 0; unused && i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
+}
+
 gboolean
 crm_cli_sync (CrmCli   *cli,
               int       argc,
@@ -243,6 +263,7 @@ crm_cli_sync (CrmCli   *cli,
   const char *typed;
   const char *user;
   const char *found_under = NULL;
+  gboolean existed;
 
   if (!crm_cli_parse (cli, "sync", "",
                       _("Send this replica's changes to the server and receive everyone "
@@ -372,9 +393,12 @@ crm_cli_sync (CrmCli   *cli,
       crm_sync_client_set_token (client, token);
     }
 
+  existed = g_file_test (path, G_FILE_TEST_EXISTS);
   report = crm_sync_client_sync (client, NULL, &local_error);
   if (report == NULL)
     {
+      if (!existed)
+        remove_unsynced_replica (path);
       g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
       return FALSE;
     }
