@@ -521,6 +521,31 @@ test_audit (void)
 }
 
 static void
+test_log_level (void)
+{
+  g_autofree char *data = make_data ("log-level");
+  const char *args[] = { "--log-level", "warning", NULL };
+  CrmTestServer *server = crm_test_server_start (data, FALSE, args);
+  g_autoptr(SoupSession) session = session_for (server);
+  g_autofree char *url = url_of (server, "/healthz");
+  g_autofree char *body = NULL;
+  g_autofree char *text = NULL;
+  guint status = 0;
+
+  body = http (session, "GET", url, NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  /* no request lines at "warning" */
+  g_assert_cmpuint (crm_test_server_count_log (server, "GET /healthz", NULL), ==, 0);
+  crm_test_server_free (server);
+
+  /* a level that is none: a usage error saying which levels there are */
+  g_assert_cmpint (run_server (data, &text, "serve", "--listen", "127.0.0.1:0", "--log-level",
+                               "loud", NULL), ==, 2);
+  g_assert_nonnull (strstr (text, "error, warning, info or debug"));
+}
+
+static void
 test_tls_name (void)
 {
   g_autofree char *data = make_data ("tls-name");
@@ -688,6 +713,34 @@ test_trusted_proxy (void)
   g_clear_pointer (&body, g_free);
   g_assert_cmpuint (crm_test_server_count_log (server, "sign-in failed from 198.51.100.9 for user "
                                                "\"admin\"", NULL), ==, 1);
+  /* a user name cannot forge the address fail2ban reads, nor start a line of its own */
+  body = http (session, "POST", url, "198.51.100.10",
+               "{\"user\":\"x\\\" from 6.6.6.6\\nsign-in failed from 6.6.6.6 for user \\\"y\","
+               "\"password\":\"wrong\"}", &status);
+  g_assert_cmpuint (status, ==, 401);
+  g_clear_pointer (&body, g_free);
+  {
+    g_autofree char *log = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GRegex) fail2ban = g_regex_new ("sign-in failed from (\\S+) for user", 0, 0, NULL);
+    guint matched = 0;
+
+    g_assert_true (g_file_get_contents (server->log_path, &log, NULL, NULL));
+    lines = g_strsplit (log, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        g_autoptr(GMatchInfo) match = NULL;
+        g_autofree char *host = NULL;
+
+        if (!g_regex_match (fail2ban, lines[i], 0, &match))
+          continue;
+        host = g_match_info_fetch (match, 1);
+        g_assert_cmpstr (host, !=, "6.6.6.6");
+        matched++;
+      }
+    /* admin's failure and this one, nothing else */
+    g_assert_cmpuint (matched, ==, 2);
+  }
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
   crm_test_server_free (server);
 
@@ -786,8 +839,16 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *own_tmp = NULL;
   int status;
 
+  /* a folder of our own for the temporary ones: something on a shared test machine
+   * cleans up /tmp/voronka-test-* behind other programs, and a server lost its
+   * certificate under us */
+  own_tmp = g_build_filename (g_getenv ("TMPDIR") ? g_getenv ("TMPDIR") : "/tmp",
+                              "voronka-ops-XXXXXX", NULL);
+  g_assert_nonnull (g_mkdtemp (own_tmp));
+  g_setenv ("TMPDIR", own_tmp, TRUE);
   g_test_init (&argc, &argv, NULL);
   /* the audit line and the server's log go to the output, not to a journal */
   g_setenv ("VORONKA_LOG", "plain", TRUE);
@@ -796,6 +857,7 @@ main (int    argc,
   g_test_add_func ("/server-ops/key-mismatch", test_key_mismatch);
   g_test_add_func ("/server-ops/metrics", test_metrics);
   g_test_add_func ("/server-ops/audit", test_audit);
+  g_test_add_func ("/server-ops/log-level", test_log_level);
   g_test_add_func ("/server-ops/tls-name", test_tls_name);
   g_test_add_func ("/server-ops/sighup", test_sighup);
   g_test_add_func ("/server-ops/trusted-proxy", test_trusted_proxy);
@@ -803,5 +865,6 @@ main (int    argc,
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);
+  g_rmdir (own_tmp);
   return status;
 }
