@@ -783,6 +783,56 @@ test_rule_permissions (Fixture       *f,
   g_assert_true (json_object_get_boolean_member (json_node_get_object (enabled), "enabled"));
 }
 
+/* Issue 12: the laptop refuses what the server would (crm-validate.c): a rep changing
+ * another rep's deal or task, an amount beyond the bound the board's totals keep exact.
+ * Nothing is written by a refusal. */
+static void
+test_rep_rights (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonNode) maria_deal = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                            "--title", "Сделка Марии", "--responsible",
+                                            "Мария Кузнецова");
+  g_autofree char *deal = g_strdup (str (json_node_get_object (maria_deal), "id"));
+  g_autoptr(JsonNode) task = OK_JSON (f, "task", "add", "--deal", deal, "--text", "Позвонить",
+                                      "--responsible", "Мария Кузнецова");
+  g_autofree char *task_id = g_strdup (str (json_node_get_object (task), "id"));
+  g_autoptr(JsonNode) own = NULL;
+  g_autoptr(JsonNode) renamed = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+  gint64 before = log_length (f);
+
+  run_json (f, &run, "--as", "Денис Морозов", "deal", "set", deal, "--title", "Моя теперь", NULL);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  g_assert_nonnull (strstr (message, "Сделка Марии"));
+  run_json (f, &run, "--as", "Денис Морозов", "task", "done", task_id, NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  /* a rep cannot take a deal by making themselves responsible either */
+  run_json (f, &run, "--as", "Денис Морозов", "deal", "set", deal, "--responsible",
+            "Денис Морозов", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  g_assert_cmpint (log_length (f), ==, before);
+
+  /* her own deal is hers to change; a rep's new deal is theirs */
+  renamed = OK_JSON (f, "--as", "Мария Кузнецова", "deal", "set", deal, "--title", "Переименована");
+  g_assert_cmpstr (str (json_node_get_object (renamed), "title"), ==, "Переименована");
+  own = OK_JSON (f, "--as", "Денис Морозов", "deal", "add", "--pipeline", "Продажи",
+                 "--title", "Своя");
+  g_assert_cmpstr (str (json_node_get_object (own), "responsible"), ==, "Денис Морозов");
+
+  /* an amount above 1 000 000 000.00 would let the stage totals overflow */
+  before = log_length (f);
+  run_json (f, &run, "deal", "add", "--pipeline", "Продажи", "--title", "Слишком дорогая",
+            "--amount", "2000000000", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "1000000000.00"));
+  g_assert_cmpint (log_length (f), ==, before);
+}
+
 static gint64
 tick_at (Fixture    *f,
          const char *now)
@@ -977,6 +1027,7 @@ main (int    argc,
   ADD ("rules-list", test_rules_list, NULL);
   ADD ("rule-import", test_rule_import, NULL);
   ADD ("rule-permissions", test_rule_permissions, NULL);
+  ADD ("rep-rights", test_rep_rights, NULL);
   ADD ("tick", test_tick, NULL);
   ADD ("attach", test_attach, NULL);
   ADD ("notifications", test_notifications, NULL);

@@ -591,7 +591,7 @@ rep_rights (CrmStore     *store,
 
       if (op->created || responsible == NULL || g_str_equal (responsible, user_id))
         return TRUE;
-      title = column_any (store, "deal", op->entity_id, "title");
+      title = before_string (store, op, "title");
       return deal_denied (error, op->entity_id, title);
     }
   if (g_str_equal (entity, "deal_tag") || g_str_equal (entity, "deal_contact") ||
