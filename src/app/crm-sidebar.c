@@ -94,6 +94,9 @@ crm_sidebar_select (CrmSidebar *self,
         gtk_list_box_select_row (self->list, GTK_LIST_BOX_ROW (child));
         return;
       }
+  /* the search page is no place of the sidebar's (a deal page keeps its board selected) */
+  if (g_strcmp0 (view, "search") == 0)
+    gtk_list_box_unselect_all (self->list);
 }
 
 static void

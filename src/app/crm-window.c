@@ -19,6 +19,7 @@
 #include "crm-filter-bar.h"
 #include "crm-new-deal-dialog.h"
 #include "crm-new-contact-dialog.h"
+#include "crm-search-view.h"
 #include "crm-settings-view.h"
 #include "crm-signin-dialog.h"
 #include "crm-startup.h"
@@ -98,10 +99,34 @@ sidebar_button_clicked_cb (CrmWindow *self)
 
 /* ---- header: search and tag filter ---- */
 
+static const char *page_name_for_view (const char *view);
+
+/* Whether the page filters itself by the header's search (else the search page answers). */
+static gboolean
+page_filters_by_search (const char *page)
+{
+  return g_strcmp0 (page, "board") == 0 || g_strcmp0 (page, "contacts") == 0 ||
+         g_strcmp0 (page, "companies") == 0;
+}
+
 static void
 search_changed_cb (CrmWindow *self)
 {
-  crm_context_set_search (self->context, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  crm_context_set_search (self->context, text);
+  /* typing on the Tasks view looks through the whole account */
+  if (*text != '\0' && self->view != NULL && !page_filters_by_search (page_name_for_view (self->view)) &&
+      g_strcmp0 (self->view, "search") != 0)
+    crm_window_show_view (self, "search");
+}
+
+/* Enter in the search: everything it finds, deals, contacts and companies together. */
+static void
+search_activated_cb (CrmWindow *self)
+{
+  if (g_strcmp0 (self->view, "search") != 0)
+    crm_window_show_view (self, "search");
 }
 
 static void
@@ -144,6 +169,7 @@ static const struct {
   { "stock", crm_stock_view_get_type, NULL },
   { "automation", crm_automation_view_get_type, NULL },
   { "settings", crm_settings_view_get_type, NULL },
+  { "search", crm_search_view_get_type, NULL },
   { "deal", crm_deal_page_get_type, NULL },
   { "contact", crm_contact_page_get_type, NULL },
 };
@@ -199,7 +225,7 @@ static const char *
 page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
-    "contacts", "companies", "tasks", "stock", "automation", "settings", NULL
+    "contacts", "companies", "tasks", "stock", "automation", "settings", "search", NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -259,8 +285,8 @@ update_header_for_view (CrmWindow  *self,
     gtk_widget_set_tooltip_text (self->new_button, _("New Deal"));
   /* Only the board and the lists are searched and filtered by tags. */
   gtk_widget_set_visible (GTK_WIDGET (self->search_entry),
-                          g_str_equal (page, "board") || g_str_equal (page, "contacts") ||
-                          g_str_equal (page, "companies"));
+                          page_filters_by_search (page) || g_str_equal (page, "search") ||
+                          g_str_equal (page, "tasks"));
   gtk_widget_set_visible (GTK_WIDGET (self->tag_filter_button),
                           g_str_equal (page, "board") || g_str_equal (page, "contacts"));
 }
@@ -277,7 +303,8 @@ show_view_now (CrmWindow  *self,
     view = fallback = dup_first_board_view (self);
   page = page_name_for_view (view);
 
-  if (g_strcmp0 (self->view, view) != 0)
+  /* a new view starts unfiltered, except the search page, which shows what was typed */
+  if (g_strcmp0 (self->view, view) != 0 && !g_str_equal (view, "search"))
     gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
   g_free (self->view);
   self->view = g_strdup (view);
@@ -499,8 +526,10 @@ focus_search_action (GtkWidget  *widget,
 {
   CrmWindow *self = CRM_WINDOW (widget);
 
-  if (gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
-    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  /* where the header has no search (a deal, Settings), Ctrl+F opens the search page */
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
+    crm_window_show_view (self, "search");
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
@@ -789,6 +818,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, sidebar_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_stopped_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
