@@ -247,6 +247,18 @@ test_read_only (void)
     g_assert_cmpint (g_chmod (in_folder, 0644), ==, 0);
   g_assert_cmpint (g_chmod (folder, 0555), ==, 0);
   check_read_only (in_folder);
+  {
+    g_autofree char *another = g_build_filename (folder, "another.db", NULL);
+    g_autofree char *message = NULL;
+    Run run = { 0 };
+
+    /* nor can a new replica be made there; init says why */
+    RUN (&run, NULL, TRUE, "--db", another, "--json", "init");
+    message = refusal (&run, "read-only");
+    g_assert_nonnull (strstr (message, "cannot be written"));
+    g_assert_false (g_file_test (another, G_FILE_TEST_EXISTS));
+    run_clear (&run);
+  }
   g_assert_cmpint (g_chmod (folder, 0755), ==, 0);
   g_assert_cmpint (log_length (in_folder), ==, before);
 }

@@ -315,6 +315,15 @@ crm_cli_init (CrmCli   *cli,
         return FALSE;
     }
 
+  if (g_access (dir, W_OK) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY,
+                   _("Cannot create the replica %s: the folder %s cannot be written (%s)"),
+                   path, dir, g_strerror (saved_errno));
+      return FALSE;
+    }
   remove_killed_inits (path, dir);
   prefix = temporary_prefix (path);
   temp = g_strdup_printf ("%s%s%s%d", dir, G_DIR_SEPARATOR_S, prefix, (int) getpid ());
