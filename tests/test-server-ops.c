@@ -335,9 +335,21 @@ test_health (void)
   g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (node), "reason"),
                             "newer"));
   g_free (body);
+  /* a monitoring probe asking again: one warning, not one per probe */
+  body = http (session, "GET", readyz, NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, 503);
+  g_assert_cmpuint (crm_test_server_count_log (server, "Not ready: ", NULL), ==, 1);
+  g_free (body);
   /* alive all the same */
   body = http (session, "GET", healthz, NULL, NULL, &status);
   g_assert_cmpuint (status, ==, 200);
+  g_free (body);
+  /* put right: ready again, and the log says so */
+  set_user_version (account, CRM_SCHEMA_VERSION);
+  body = http (session, "GET", readyz, NULL, NULL, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (crm_test_server_count_log (server, "ready again", NULL), ==, 1);
+  set_user_version (account, 99);
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
   crm_test_server_free (server);
 

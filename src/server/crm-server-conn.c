@@ -63,6 +63,32 @@ crm_server_conn_handshake_failed (const char   *peer,
   crm_server_log (G_LOG_LEVEL_INFO, "tls-handshake-failed", message, "VORONKA_PEER", peer, NULL);
 }
 
+void
+crm_server_conn_refused (const char *peer,
+                         const char *reason)
+{
+  static gint64 last_us;
+  static guint skipped;
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *message = NULL;
+
+  crm_server_metrics_connection_refused ();
+  /* a flood of refusals must not become a flood of lines */
+  if (now - last_us < G_USEC_PER_SEC)
+    {
+      skipped++;
+      return;
+    }
+  last_us = now;
+  message = skipped > 0
+            ? g_strdup_printf ("connection from %s refused: %s (and %u more refused in the last "
+                               "second)", peer != NULL ? peer : "-", reason, skipped)
+            : g_strdup_printf ("connection from %s refused: %s", peer != NULL ? peer : "-", reason);
+  skipped = 0;
+  crm_server_log (G_LOG_LEVEL_WARNING, "connection-refused", message, "VORONKA_PEER", peer,
+                  NULL);
+}
+
 static void
 add_hook (GType       type,
           const char *name,

@@ -18,5 +18,10 @@ void crm_server_conn_watch (SoupServer *soup,
  * (@error may be NULL): the log line "TLS handshake with PEER failed …" and the metric. */
 void crm_server_conn_handshake_failed (const char   *peer,
                                        const GError *error);
+/* A connection from @peer closed unserved, e.g. beyond the connection cap: the log line
+ * "connection from PEER refused: REASON" (at most one a second, with a count of those
+ * left out) and the metric voronka_connections_refused_total. */
+void crm_server_conn_refused          (const char   *peer,
+                                       const char   *reason);
 
 G_END_DECLS

@@ -45,6 +45,7 @@ static struct {
   guint64     rate_limited_session;
   guint64     sign_in_failed;
   guint64     tls_failed;
+  guint64     connections_refused;
   gint64      connections;
   gint64      started;           /* Unix time */
   SoupServer *soup;
@@ -145,6 +146,12 @@ void
 crm_server_metrics_tls_failed (void)
 {
   metrics.tls_failed++;
+}
+
+void
+crm_server_metrics_connection_refused (void)
+{
+  metrics.connections_refused++;
 }
 
 void
@@ -252,6 +259,10 @@ crm_server_metrics_render (void)
           "Connections closed because the TLS handshake failed.");
   g_string_append_printf (out, "voronka_tls_handshake_failures_total %" G_GUINT64_FORMAT "\n",
                           metrics.tls_failed);
+  header (out, "voronka_connections_refused_total", "counter",
+          "Connections closed unserved (the connection cap).");
+  g_string_append_printf (out, "voronka_connections_refused_total %" G_GUINT64_FORMAT "\n",
+                          metrics.connections_refused);
   return g_string_free (out, FALSE);
 }
 

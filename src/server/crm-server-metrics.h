@@ -23,6 +23,7 @@ void      crm_server_metrics_ops            (const char *direction,
 void      crm_server_metrics_rate_limited   (const char *limit);
 void      crm_server_metrics_sign_in_failed (void);
 void      crm_server_metrics_tls_failed     (void);
+void      crm_server_metrics_connection_refused (void);
 /* An accepted connection (+1) or a closed one (-1). */
 void      crm_server_metrics_connections    (int         delta);
 

@@ -18,6 +18,7 @@
 #include "crm-server-conn.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
+#include "crm-server-notify.h"
 #include "crm-hlc.h"
 #include "crm-store.h"
 #include "crm-time.h"
@@ -51,6 +52,7 @@ struct _CrmServer
   guint             tick_source;
   GCancellable     *cancellable;
   CrmServerProxies *proxies;      /* serve --trusted-proxy */
+  char             *not_ready;    /* the last /readyz refusal, logged once */
 };
 
 G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
@@ -72,6 +74,7 @@ crm_server_dispose (GObject *object)
   g_clear_pointer (&self->sign_in_buckets, g_hash_table_unref);
   g_clear_pointer (&self->session_buckets, g_hash_table_unref);
   g_clear_pointer (&self->proxies, crm_server_proxies_free);
+  g_clear_pointer (&self->not_ready, g_free);
   G_OBJECT_CLASS (crm_server_parent_class)->dispose (object);
 }
 
@@ -806,10 +809,28 @@ handle_health (CrmServer         *self,
       status = 503;
       json_object_set_string_member (object, "status", "unavailable");
       json_object_set_string_member (object, "reason", error->message);
-      g_warning ("Not ready: %s", error->message);
+      /* a probe every few seconds: one warning when the reason changes, not one each */
+      if (g_strcmp0 (self->not_ready, error->message) != 0)
+        {
+          g_autofree char *state = g_strdup_printf ("STATUS=Not ready: %s", error->message);
+
+          g_warning ("Not ready: %s", error->message);
+          crm_server_notify (state);
+          g_free (self->not_ready);
+          self->not_ready = g_strdup (error->message);
+        }
     }
   else
-    json_object_set_string_member (object, "status", ready ? "ready" : "alive");
+    {
+      json_object_set_string_member (object, "status", ready ? "ready" : "alive");
+      if (ready && self->not_ready != NULL)
+        {
+          crm_server_log (G_LOG_LEVEL_MESSAGE, "ready", "ready again: every account opens",
+                          NULL);
+          crm_server_notify ("STATUS=Serving");
+          g_clear_pointer (&self->not_ready, g_free);
+        }
+    }
   json_object_set_string_member (object, "version", PACKAGE_VERSION);
   respond_json (msg, status, node, 0);
 }
@@ -1049,6 +1070,7 @@ crm_server_set_trusted_proxies (CrmServer        *self,
                                 CrmServerProxies *proxies)
 {
   g_clear_pointer (&self->proxies, crm_server_proxies_free);
+  g_clear_pointer (&self->not_ready, g_free);
   self->proxies = proxies;
 }
 
