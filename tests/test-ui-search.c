@@ -70,6 +70,42 @@ search_shows_contact (gpointer contact_id)
   return FALSE;
 }
 
+static gboolean
+board_shows (gpointer page_name)
+{
+  GtkWidget *board = crm_window_get_page (window, "board");
+  GtkWidget *stack = crm_test_ui_find (board, GTK_TYPE_STACK, NULL);
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (GTK_STACK (stack)), page_name) == 0;
+}
+
+/* The board's filter finds deals by their contacts («ива»: the Ивановы's deals), and a
+ * text no deal matches says so once for the board, with the way to the search page. */
+static void
+test_board_filter (void)
+{
+  g_autofree char *board_view = g_strdup (crm_window_get_view (window));
+
+  g_assert_true (g_str_has_prefix (board_view, "pipeline:"));
+  gtk_editable_set_text (search_entry (), "ива");
+  crm_test_ui_wait (600);
+  g_assert_true (crm_test_ui_wait_until (board_shows, "columns", 5000));
+  gtk_editable_set_text (search_entry (), "Щъщъ");
+  g_assert_true (crm_test_ui_wait_until (board_shows, "no-match", 5000));
+  g_assert_nonnull (crm_test_ui_find (crm_window_get_page (window, "board"), ADW_TYPE_STATUS_PAGE,
+                                      "No Deals Match «Щъщъ»"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-no-match"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "search"));
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (crm_window_get_view (window), ==, "search");
+  g_assert_cmpstr (gtk_editable_get_text (search_entry ()), ==, "Щъщъ");
+  /* back on the board, unfiltered */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", board_view));
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (gtk_editable_get_text (search_entry ()), ==, "");
+  g_assert_true (crm_test_ui_wait_until (board_shows, "columns", 5000));
+}
+
 static void
 test_phone_digits_from_board (void)
 {
@@ -170,6 +206,7 @@ main (int   argc,
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
 
+  g_test_add_func ("/ui/search/board-filter", test_board_filter);
   g_test_add_func ("/ui/search/phone-digits-from-board", test_phone_digits_from_board);
   g_test_add_func ("/ui/search/surname-from-tasks", test_surname_from_tasks);
   g_test_add_func ("/ui/search/nothing-found", test_nothing_found);

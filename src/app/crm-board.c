@@ -38,6 +38,7 @@ struct _CrmBoard
   GPtrArray      *columns;    /* CrmBoardColumn, borrowed from columns_box */
 
   GtkStack       *stack;
+  AdwStatusPage  *no_match_page;
   GtkScrolledWindow *scroller;
   GtkBox         *columns_box;
 };
@@ -164,6 +165,16 @@ schedule_pending (CrmBoard *self)
 
 /* ---- reading ---- */
 
+static gboolean
+board_is_empty (JsonArray *columns)
+{
+  for (guint i = 0; i < json_array_get_length (columns); i++)
+    if (json_object_get_int_member_with_default (json_array_get_object_element (columns, i),
+                                                 "count", 0) > 0)
+      return FALSE;
+  return TRUE;
+}
+
 void
 crm_board_reload (CrmBoard *self)
 {
@@ -233,7 +244,9 @@ crm_board_reload (CrmBoard *self)
       CrmBoardColumn *widget = g_ptr_array_index (self->columns, i);
       JsonObject *column = json_array_get_object_element (columns, i);
       const char *kind = json_object_get_string_member_with_default (column, "kind", "");
-      JsonArray *cards = json_object_get_array_member (column, "cards");
+      /* a searched board's columns come without cards: each column reads its own */
+      JsonArray *cards = json_object_has_member (column, "cards")
+                         ? json_object_get_array_member (column, "cards") : NULL;
 
       crm_board_column_update (widget, column);
       if (cards == NULL ||
@@ -257,7 +270,17 @@ crm_board_reload (CrmBoard *self)
                                         "%lld open deals · %s", n_open),
                               (long long) n_open, sum_text);
   set_titles (self, json_object_get_string_member_with_default (pipeline, "name", ""), subtitle);
-  gtk_stack_set_visible_child_name (self->stack, "columns");
+  /* a search that empties every column says so once, and where else to look */
+  if (search != NULL && board_is_empty (columns))
+    {
+      /* Translators: the board when the header's search matches none of its deals */
+      g_autofree char *title = g_strdup_printf (_("No Deals Match «%s»"), search);
+
+      adw_status_page_set_title (self->no_match_page, title);
+      gtk_stack_set_visible_child_name (self->stack, "no-match");
+    }
+  else
+    gtk_stack_set_visible_child_name (self->stack, "columns");
 
   if (self->focus_deal_id != NULL)
     {
@@ -549,6 +572,7 @@ crm_board_class_init (CrmBoardClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/voronka/Voronka/crm-board.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, no_match_page);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, scroller);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, columns_box);
 
