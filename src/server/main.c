@@ -30,7 +30,8 @@ static const Command commands[] = {
   { "user", "revoke", crm_server_cmd_user_revoke,
     "user revoke ACCOUNT NAME", N_("Sign a user out everywhere (revoke their tokens)") },
   { "serve", NULL, crm_server_cmd_serve,
-    "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--database sqlite]",
+    "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--tls-name DNS]… "
+    "[--trusted-proxy ADDR]… [--metrics-listen HOST:PORT] [--log-level LEVEL]",
     N_("Serve the sync API (TLS; --insecure-http only for tests)") },
 };
 
