@@ -9,12 +9,14 @@
  * push is accepted, and another replica that syncs sees the server's valid data (and
  * both files pass PRAGMA integrity_check). */
 #include <string.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <sqlite3.h>
 
 #include "crm-hlc.h"
 #include "crm-query.h"
 #include "crm-rules.h"
+#include "crm-sync-store.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -489,6 +491,28 @@ test_other_task (Fixture       *f,
   row = crm_store_dup_entity (manager, "task", task);
   g_assert_false (json_object_get_boolean_member (row, "done"));
   g_assert_false (json_object_get_boolean_member (row, "deleted"));
+
+  /* the rep's own app, outdated, lets him complete it: the sync undoes it on his replica
+   * and says why */
+  {
+    g_autoptr(CrmChangeset) done_here = crm_changeset_new ();
+    g_autoptr(CrmSyncReport) report = NULL;
+    g_autoptr(JsonNode) conflicts = NULL;
+    g_autoptr(JsonObject) mine = NULL;
+    JsonObject *item;
+
+    crm_change_set_bool (crm_changeset_touch (done_here, "task", task), "done", TRUE);
+    apply (f->rep, done_here);
+    report = sync_as ("rep.db", REP, "rep-pw");
+    g_assert_cmpuint (report->rejected, ==, 1);
+    mine = crm_store_dup_entity (f->rep, "task", task);
+    g_assert_false (json_object_get_boolean_member (mine, "done"));
+    conflicts = crm_sync_store_list_conflicts (f->rep, TRUE, NULL);
+    item = crm_test_find_object (json_node_get_array (conflicts), "entity", "task");
+    g_assert_nonnull (item);
+    g_assert_cmpstr (field (item, "code"), ==, "permission-denied");
+    g_assert_nonnull (strstr (field (item, "reason"), "another sales rep"));
+  }
 }
 
 /* Contacts are the shared client base: a rep adds new ones and edits their own (or
@@ -885,8 +909,15 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *own_tmp = NULL;
   int status;
 
+  /* a folder of our own for the temporary ones: something on a shared test machine
+   * cleans up /tmp/voronka-test-* behind other programs (as test-server-ops.c found) */
+  own_tmp = g_build_filename (g_getenv ("TMPDIR") ? g_getenv ("TMPDIR") : "/tmp",
+                              "voronka-trust-XXXXXX", NULL);
+  g_assert_nonnull (g_mkdtemp (own_tmp));
+  g_setenv ("TMPDIR", own_tmp, TRUE);
   g_test_init (&argc, &argv, NULL);
   crm_hlc_init (&test_clock, 0);
   tmpdir = crm_test_make_tmpdir ();
@@ -912,7 +943,10 @@ main (int    argc,
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
   crm_test_server_free (server);
   if (status == 0)
-    crm_test_remove_tree (tmpdir);
+    {
+      crm_test_remove_tree (tmpdir);
+      g_rmdir (own_tmp);
+    }
   g_free (data_dir);
   g_free (tmpdir);
   return status;

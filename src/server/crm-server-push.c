@@ -77,7 +77,9 @@ typedef struct {
   CrmStore             *store;
   const CrmServerUser  *user;
   gint64                base;
-  GHashTable           *foreign_devices; /* devices of other users (may be NULL) */
+  CrmServerDeviceFunc   device_ok;
+  gpointer              device_data;
+  GHashTable           *devices;         /* device → GINT_TO_POINTER (1 mine, 2 not) */
   GHashTable           *batch_ops;       /* op id → CrmOp* of this push (borrowed) */
   GHashTable           *doomed;          /* op id → Doom*: refused by the state checks */
   /* per pass: */
@@ -247,6 +249,20 @@ cause_is_ours (Push        *push,
   return found;
 }
 
+static gboolean
+device_is_ok (Push       *push,
+              const char *device)
+{
+  gpointer verdict = g_hash_table_lookup (push->devices, device);
+
+  if (verdict == NULL)
+    {
+      verdict = GINT_TO_POINTER (push->device_ok (push->user, device, push->device_data) ? 1 : 2);
+      g_hash_table_insert (push->devices, g_strdup (device), verdict);
+    }
+  return GPOINTER_TO_INT (verdict) == 1;
+}
+
 /* Who may push @op at all: not the server's own device, not another user's device. */
 static gboolean
 check_identity (Push         *push,
@@ -258,7 +274,7 @@ check_identity (Push         *push,
       *out_message = g_strdup (_("This change claims to come from the server itself"));
       return FALSE;
     }
-  if (push->foreign_devices != NULL && g_hash_table_contains (push->foreign_devices, op->device))
+  if (push->device_ok != NULL && !device_is_ok (push, op->device))
     {
       *out_message = g_strdup (_("This change claims to come from a device of another user; "
                                  "each user syncs from a replica of their own"));
@@ -797,7 +813,8 @@ pass_reset (Push *push)
 gboolean
 crm_server_replica_push (CrmStore             *store,
                          const CrmServerUser  *user,
-                         GHashTable           *foreign_devices,
+                         CrmServerDeviceFunc   device_ok,
+                         gpointer              device_data,
                          gint64                base,
                          GPtrArray            *ops,
                          GPtrArray           **out_results,
@@ -812,8 +829,9 @@ crm_server_replica_push (CrmStore             *store,
     (GDestroyNotify) crm_push_result_free);
   g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) suspects = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
-  Push push = { store, user, base, foreign_devices, batch_ops, doomed, batch_rejected, results,
-                touched, suspects };
+  g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Push push = { store, user, base, device_ok, device_data, devices, batch_ops, doomed,
+                batch_rejected, results, touched, suspects };
   guint pass;
 
   for (guint i = 0; i < ops->len; i++)

@@ -14,14 +14,22 @@ G_BEGIN_DECLS
 gboolean      crm_server_replica_prepare      (CrmStore             *store,
                                                GError              **error);
 
+/* May @user push ops of @device? Called once per device of a push, for the ops that are
+ * checked (not for an op the server stamped before); a device nobody has used yet
+ * becomes @user's. */
+typedef gboolean (*CrmServerDeviceFunc) (const CrmServerUser *user,
+                                         const char          *device,
+                                         gpointer             data);
+
 /* One transaction: every op of @ops is accepted (merged, or already known) or rejected
  * with a code, the server's values and a corrective op; deals that arrive without a
- * number get the next one. @base is the client's pull cursor; @foreign_devices (NULL:
- * none) the device ids that belong to other users. A database error rolls everything
- * back. @out_results: CrmPushResult*, one per op, in order. */
+ * number get the next one. @base is the client's pull cursor; @device_ok (may be NULL)
+ * tells the devices of other users. A database error rolls everything back.
+ * @out_results: CrmPushResult*, one per op, in order. */
 gboolean      crm_server_replica_push         (CrmStore             *store,
                                                const CrmServerUser  *user,
-                                               GHashTable           *foreign_devices,
+                                               CrmServerDeviceFunc   device_ok,
+                                               gpointer              device_data,
                                                gint64                base,
                                                GPtrArray            *ops,
                                                GPtrArray           **out_results,

@@ -540,47 +540,33 @@ device_is_usable (CrmServerSqlite     *self,
   return FALSE;
 }
 
-/* The devices of @ops that belong to other users; a device the server has not seen yet
- * becomes @user's. */
-static GHashTable *
-foreign_devices (CrmServerSqlite     *self,
-                 const CrmServerUser *user,
-                 GPtrArray           *ops,
-                 GError             **error)
+/* CrmServerDeviceFunc: is @device @user's? One nobody has used yet becomes @user's. */
+static gboolean
+device_of_user (const CrmServerUser *user,
+                const char          *device,
+                gpointer             data)
 {
-  g_autoptr(GHashTable) foreign = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  CrmServerSqlite *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *owner = device_owner (self, user, device, &error);
+  g_autofree char *now = NULL;
+  sqlite3_stmt *stmt;
 
-  for (guint i = 0; i < ops->len; i++)
+  if (error != NULL)
     {
-      const CrmOp *op = ops->pdata[i];
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *owner = NULL;
-      sqlite3_stmt *stmt;
-
-      if (!g_hash_table_add (seen, op->device))
-        continue;
-      owner = device_owner (self, user, op->device, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      if (owner != NULL)
-        {
-          if (!g_str_equal (owner, user->id))
-            g_hash_table_add (foreign, g_strdup (op->device));
-          continue;
-        }
-      stmt = db_prepare (self, error,
-        "INSERT OR IGNORE INTO device (account, id, user, name, first_seen, last_seen)"
-        " VALUES (?1, ?2, ?3, '', CAST (?4 AS INTEGER), CAST (?4 AS INTEGER))",
-        user->account_id, op->device, user->id, now, NULL);
-      if (stmt == NULL || !db_step_done (self, stmt, "recording a device", error))
-        return NULL;
+      g_warning ("Checking device %s: %s", device, error->message);
+      return FALSE;
     }
-  return g_steal_pointer (&foreign);
+  if (owner != NULL)
+    return g_str_equal (owner, user->id);
+  now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  stmt = db_prepare (self, &error,
+    "INSERT OR IGNORE INTO device (account, id, user, name, first_seen, last_seen)"
+    " VALUES (?1, ?2, ?3, '', CAST (?4 AS INTEGER), CAST (?4 AS INTEGER))",
+    user->account_id, device, user->id, now, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "recording a device", &error))
+    g_warning ("Recording device %s: %s", device, error->message);
+  return TRUE;
 }
 
 static gboolean
@@ -758,12 +744,11 @@ sqlite_push (CrmServerStorage    *storage,
 {
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
   CrmStore *store = get_replica (self, user->account_id, error);
-  g_autoptr(GHashTable) foreign = NULL;
 
-  if (store == NULL || !check_quota (self, user, store, error) ||
-      (foreign = foreign_devices (self, user, ops, error)) == NULL)
+  if (store == NULL || !check_quota (self, user, store, error))
     return FALSE;
-  return crm_server_replica_push (store, user, foreign, base, ops, out_results, out_head, error);
+  return crm_server_replica_push (store, user, device_of_user, self, base, ops, out_results,
+                                  out_head, error);
 }
 
 static char *

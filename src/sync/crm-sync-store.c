@@ -424,6 +424,10 @@ const char *
 crm_sync_rejection_reason (const char *code,
                            const char *entity)
 {
+  static const char *const setup[] = {
+    "pipeline", "stage", "field", "loss_reason", "user", NULL
+  };
+
   if (g_strcmp0 (code, "permission-denied") == 0)
     {
       if (g_strcmp0 (entity, "rule") == 0)
@@ -432,9 +436,36 @@ crm_sync_rejection_reason (const char *code,
           g_strcmp0 (entity, "deal_contact") == 0)
         return _("The deal belongs to another sales rep, or its number was changed; the server "
                  "kept its version");
-      return _("Only an administrator can change pipelines, stages, fields, loss reasons and "
-               "users");
+      if (entity != NULL && g_strv_contains (setup, entity))
+        return _("Only an administrator can change pipelines, stages, fields, loss reasons and "
+                 "users");
+      if (g_strcmp0 (entity, "task") == 0 || g_strcmp0 (entity, "note") == 0 ||
+          g_strcmp0 (entity, "attachment") == 0)
+        return _("It belongs to another sales rep's deal, task or client; the server kept its "
+                 "version");
+      if (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0)
+        return _("Another sales rep is responsible for this client; the server kept its version");
+      return _("Your role does not allow this change, or it claimed another user's device; "
+               "the server kept its version");
     }
+  if (g_strcmp0 (code, "not-found") == 0)
+    return _("It refers to something the server does not have (it was never sent, or was "
+             "refused)");
+  if (g_strcmp0 (code, "invalid-input") == 0)
+    return _("A value is out of range or not of the right form (an amount above "
+             "1 000 000 000.00, a name too long, …)");
+  if (g_strcmp0 (code, "too-large") == 0)
+    return _("The change is larger than 64 KiB; shorten the text or attach it as a file");
+  if (g_strcmp0 (code, "loss-reason-required") == 0)
+    return _("Closing a deal as lost needs a loss reason from the pipeline's list");
+  if (g_strcmp0 (code, "required-field") == 0)
+    return _("The stage needs fields filled in that were empty");
+  if (g_strcmp0 (code, "next-task-required") == 0)
+    return _("The deal would be left without an open task");
+  if (g_strcmp0 (code, "call-result-required") == 0)
+    return _("A call task is completed only with the call's result");
+  if (g_strcmp0 (code, "attachment-required") == 0)
+    return _("The stage needs a photo or file attached to the deal first");
   if (g_strcmp0 (code, "caused-by-rejected") == 0)
     return _("Made by automation in reaction to a change the server rejected");
   if (g_strcmp0 (code, "duplicate-automation") == 0)
