@@ -155,14 +155,24 @@ def main():
         f.write('\n'.join(include) + '\n')
         include_path = f.name
     try:
+        # help2man runs the program under --locale (default C, where GLib prints «…»
+        # and “quotes” as "?"): C.UTF-8 keeps them, in English
         subprocess.run([args.help2man, '--no-info', '--no-discard-stderr', '--section=1',
-                        '--name=' + args.name, '--include=' + include_path,
-                        '--output=' + args.output, program], check=True,
-                       env=dict(os.environ, LANGUAGE=''))
+                        '--locale=C.UTF-8', '--name=' + args.name,
+                        '--include=' + include_path, '--output=' + args.output, program],
+                       check=True, env=dict(os.environ, LC_ALL='C.UTF-8', LANGUAGE=''))
     except subprocess.CalledProcessError as e:
         sys.exit(f'make-man.py: help2man failed (exit {e.returncode})')
     finally:
         os.unlink(include_path)
+
+    # «», “”, … and Cyrillic as groff's Unicode escapes: the page is plain ASCII and
+    # renders the same whether or not the man pipeline runs preconv
+    with open(args.output, encoding='utf-8') as f:
+        page = f.read()
+    page = ''.join(c if ord(c) < 128 else '\\[u%04X]' % ord(c) for c in page)
+    with open(args.output, 'w', encoding='ascii') as f:
+        f.write(page)
 
 
 if __name__ == '__main__':
