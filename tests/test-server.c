@@ -442,10 +442,10 @@ test_limits (void)
   g_autoptr(GString) big = g_string_new ("{\"base\":0,\"ops\":[],\"pad\":\"");
   guint limited = 0;
 
-  g_assert_cmpint (crm_test_server_admin (dir, "pw", "account", "create", "strict", "--admin",
+  g_assert_cmpint (crm_test_server_admin (dir, "boss-password", "account", "create", "strict", "--admin",
                                           "boss", "--password-stdin", NULL), ==, 0);
   strict = crm_test_server_start (dir, FALSE, args);
-  token = sign_in (strict, "boss", "pw");
+  token = sign_in (strict, "boss", "boss-password");
 
   while (big->len < 200 * 1024)
     g_string_append (big, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
@@ -646,7 +646,7 @@ static void
 test_permission_round_trip (void)
 {
   g_autoptr(CrmStore) admin = new_replica ("perm-admin.db", "admin", "admin-pw");
-  g_autoptr(CrmStore) rep = new_replica ("perm-rep.db", "Денис Морозов", "rep-pw");
+  g_autoptr(CrmStore) rep = new_replica ("perm-rep.db", "Денис Морозов", "rep-password");
   g_autofree char *maria = resolve (admin, "user", "Мария Кузнецова");
   g_autofree char *deal = add_deal (admin, "Марии сделка", maria);
   g_autofree char *own_deal = NULL;
@@ -662,7 +662,7 @@ test_permission_round_trip (void)
 
   report = sync_as ("perm-admin.db", "admin", "admin-pw");
   g_clear_pointer (&report, crm_sync_report_free);
-  report = sync_as ("perm-rep.db", "Денис Морозов", "rep-pw");
+  report = sync_as ("perm-rep.db", "Денис Морозов", "rep-password");
   g_clear_pointer (&report, crm_sync_report_free);
 
   /* offline, the rep turns a rule off (this replica's own gate is bypassed, as a modified
@@ -673,7 +673,7 @@ test_permission_round_trip (void)
   apply_field (rep, "deal", deal, "title", json_node_init_string (json_node_alloc (), "Моя теперь"));
   own_deal = add_deal (rep, "Своя сделка", denis);
 
-  report = sync_as ("perm-rep.db", "Денис Морозов", "rep-pw");
+  report = sync_as ("perm-rep.db", "Денис Морозов", "rep-password");
   g_assert_cmpuint (report->rejected, ==, 2);
 
   /* restored on the rep's replica… */
@@ -745,11 +745,11 @@ test_plain_http (void)
   g_autoptr(CrmSyncReport) report = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_cmpint (crm_test_server_admin (dir, "pw", "account", "create", "plain", "--admin",
+  g_assert_cmpint (crm_test_server_admin (dir, "boss-password", "account", "create", "plain", "--admin",
                                           "boss", "--password-stdin", NULL), ==, 0);
   plain = crm_test_server_start (dir, TRUE, NULL);
   g_assert_true (g_str_has_prefix (plain->url, "http://127.0.0.1:"));
-  client = crm_test_client_new (plain, path, "boss", "pw");
+  client = crm_test_client_new (plain, path, "boss", "boss-password");
   report = crm_test_sync (client);
   g_assert_true (report->snapshot);
 
@@ -826,11 +826,11 @@ test_timer_rules (void)
 
   g_file_set_contents (template_path, timer_template, -1, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (crm_test_server_admin (dir, "pw", "account", "create", "sla", "--template",
+  g_assert_cmpint (crm_test_server_admin (dir, "boss-password", "account", "create", "sla", "--template",
                                           template_path, "--admin", "boss", "--password-stdin",
                                           NULL), ==, 0);
   timers = crm_test_server_start (dir, FALSE, args);
-  client = crm_test_client_new (timers, path, "boss", "pw");
+  client = crm_test_client_new (timers, path, "boss", "boss-password");
   first = crm_test_sync (client);
   g_assert_true (first->snapshot);
 

@@ -302,7 +302,7 @@ test_convergence (void)
 
   replica_open (&replicas[0], "conv-admin.db", "admin", "admin-pw");
   replica_open (&replicas[1], "conv-manager.db", "manager", "manager-pw");
-  replica_open (&replicas[2], "conv-rep.db", "Мария Кузнецова", "rep-pw");
+  replica_open (&replicas[2], "conv-rep.db", "Мария Кузнецова", "rep-password");
   replica_open (&replicas[3], "conv-admin-2.db", "admin", "admin-pw");
   maria = resolve (replicas[0].store, "user", "Мария Кузнецова", NULL);
   admin_id = resolve (replicas[0].store, "user", "admin", NULL);

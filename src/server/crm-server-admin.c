@@ -220,6 +220,277 @@ crm_server_cmd_user_revoke (const char  *data_dir,
   return 0;
 }
 
+static void
+print_json (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+static void
+print_json_object (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  print_json (node);
+}
+
+static const char *
+state_label (const char *state)
+{
+  if (g_str_equal (state, "disabled"))
+    return _("disabled");
+  if (g_str_equal (state, "removed"))
+    return _("removed");
+  return _("active");
+}
+
+int
+crm_server_cmd_user_list (const char  *data_dir,
+                          int          argc,
+                          char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array: [{\"name\", \"role\", \"state\": \"active\"|\"disabled\"|"
+         "\"removed\", \"sessions\", \"last_seen\", \"created_at\"}]"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (
+    "ACCOUNT [NAME]", _("List the users of an account (or one of them): role, state "
+                        "(active, disabled or removed), signed-in sessions, last sync."),
+    entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(JsonArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2 && argc != 3)
+    return usage (context, _("user list takes an ACCOUNT and optionally a user NAME"));
+  if ((storage = open_storage (data_dir, &error)) == NULL ||
+      (users = crm_server_storage_list_users (storage, argv[1], argc == 3 ? argv[2] : NULL,
+                                              &error)) == NULL)
+    return fail (error);
+  if (json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, users);
+      print_json (node);
+      return 0;
+    }
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+      const char *seen = json_object_get_string_member_with_default (user, "last_seen", NULL);
+      gint64 sessions = json_object_get_int_member (user, "sessions");
+      g_autofree char *sessions_text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%lld session", "%lld sessions", sessions),
+        (long long) sessions);
+
+      /* Translators: user list: name, role, state, sessions, last sync */
+      g_print (_("%s\t%s\t%s\t%s\tlast sync %s\n"),
+               json_object_get_string_member (user, "name"),
+               json_object_get_string_member (user, "role"),
+               state_label (json_object_get_string_member (user, "state")),
+               sessions_text, seen != NULL ? seen : _("never"));
+    }
+  return 0;
+}
+
+static int
+set_disabled (const char  *data_dir,
+              int          argc,
+              char       **argv,
+              gboolean     disabled)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print {\"user\", \"state\", \"revoked_sessions\"}"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (
+    "ACCOUNT NAME",
+    disabled ? _("Disable a user: their password no longer signs in, and every session of "
+                 "theirs ends at once (the laptop says the account is disabled). Their data "
+                 "stays; “user enable” lets them sign in again.")
+             : _("Enable a disabled user: their password signs in again (their old sessions "
+                 "stay ended; they sign in once more)."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  gint revoked;
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return usage (context, disabled ? _("user disable takes an ACCOUNT and a user NAME")
+                                    : _("user enable takes an ACCOUNT and a user NAME"));
+  if ((storage = open_storage (data_dir, &error)) == NULL ||
+      (revoked = crm_server_storage_set_user_disabled (storage, argv[1], argv[2], disabled,
+                                                       &error)) < 0)
+    return fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("sessions=%d", revoked);
+    crm_server_audit (disabled ? "user.disable" : "user.enable", argv[1], argv[2],
+                      disabled ? details : NULL);
+  }
+  if (json)
+    {
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "user", argv[2]);
+      json_object_set_string_member (object, "state", disabled ? "disabled" : "active");
+      json_object_set_int_member (object, "revoked_sessions", revoked);
+      print_json_object (object);
+    }
+  else if (disabled)
+    g_print (g_dngettext (GETTEXT_PACKAGE,
+                          "Disabled «%s» in account «%s» and ended %d session\n",
+                          "Disabled «%s» in account «%s» and ended %d sessions\n", revoked),
+             argv[2], argv[1], revoked);
+  else
+    g_print (_("Enabled «%s» in account «%s»: they can sign in again\n"), argv[2], argv[1]);
+  return 0;
+}
+
+int
+crm_server_cmd_user_disable (const char  *data_dir,
+                             int          argc,
+                             char       **argv)
+{
+  return set_disabled (data_dir, argc, argv, TRUE);
+}
+
+int
+crm_server_cmd_user_enable (const char  *data_dir,
+                            int          argc,
+                            char       **argv)
+{
+  return set_disabled (data_dir, argc, argv, FALSE);
+}
+
+int
+crm_server_cmd_user_password (const char  *data_dir,
+                              int          argc,
+                              char       **argv)
+{
+  gboolean password_stdin = FALSE;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Read the new password from standard input (required)"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print {\"user\", \"revoked_sessions\"}"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (
+    "ACCOUNT NAME", _("Set a user's password (at least 8 characters). Their sessions end: "
+                      "each laptop asks for the new password once."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *hash = NULL;
+  int status = 0;
+  gint revoked;
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return usage (context, _("user password takes an ACCOUNT and a user NAME"));
+  if (!password_stdin)
+    return usage (context, _("--password-stdin is required (passwords never go on the command line)"));
+  if ((password = crm_server_read_password_stdin (&error)) == NULL ||
+      (hash = crm_server_hash_password (password, &error)) == NULL ||
+      (storage = open_storage (data_dir, &error)) == NULL ||
+      (revoked = crm_server_storage_set_password (storage, argv[1], argv[2], hash, &error)) < 0)
+    return fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("sessions=%d", revoked);
+    crm_server_audit ("user.password", argv[1], argv[2], details);
+  }
+  if (json)
+    {
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "user", argv[2]);
+      json_object_set_int_member (object, "revoked_sessions", revoked);
+      print_json_object (object);
+    }
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE,
+                          "Changed the password of «%s» and ended %d session\n",
+                          "Changed the password of «%s» and ended %d sessions\n", revoked),
+             argv[2], revoked);
+  return 0;
+}
+
+int
+crm_server_cmd_user_remove (const char  *data_dir,
+                            int          argc,
+                            char       **argv)
+{
+  g_autofree char *reassign_to = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "reassign-to", 0, 0, G_OPTION_ARG_STRING, &reassign_to,
+      N_("The colleague who takes over the user's deals, open tasks, contacts and companies "
+         "(required)"), N_("NAME") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print {\"user\", \"reassigned_to\", \"deals\", \"tasks\", \"contacts\", "
+         "\"companies\"}"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (
+    "ACCOUNT NAME", _("Remove a user who left: their deals, open tasks, contacts and companies "
+                      "go to a colleague (the laptops get that with their next sync), their "
+                      "password no longer signs in and every session of theirs ends. Their "
+                      "name stays in the history."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+  CrmReassignCounts counts = { 0 };
+  int status = 0;
+
+  if (!parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return usage (context, _("user remove takes an ACCOUNT and a user NAME"));
+  if (reassign_to == NULL)
+    return usage (context, _("--reassign-to NAME is required: who takes over their deals and "
+                             "tasks"));
+  if ((storage = open_storage (data_dir, &error)) == NULL ||
+      !crm_server_storage_remove_user (storage, argv[1], argv[2], reassign_to, &counts, &error))
+    return fail (error);
+  detail = g_strdup_printf ("reassign_to=%s deals=%u tasks=%u contacts=%u companies=%u",
+                            reassign_to, counts.deals, counts.tasks, counts.contacts,
+                            counts.companies);
+  crm_server_audit ("user.remove", argv[1], argv[2], detail);
+  if (json)
+    {
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "user", argv[2]);
+      json_object_set_string_member (object, "reassigned_to", reassign_to);
+      json_object_set_int_member (object, "deals", counts.deals);
+      json_object_set_int_member (object, "tasks", counts.tasks);
+      json_object_set_int_member (object, "contacts", counts.contacts);
+      json_object_set_int_member (object, "companies", counts.companies);
+      print_json_object (object);
+    }
+  else
+    g_print (_("Removed «%s» from account «%s»; «%s» takes over (deals: %u, open tasks: %u, "
+               "contacts: %u, companies: %u)\n"), argv[2], argv[1], reassign_to,
+             counts.deals, counts.tasks, counts.contacts, counts.companies);
+  return 0;
+}
+
 /* --- serve ---------------------------------------------------------------------------------- */
 
 static gboolean

@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 int  crm_server_cmd_account_create (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_add       (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_revoke    (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_list      (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_disable   (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_enable    (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_password  (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_remove    (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_serve          (const char *data_dir, int argc, char **argv);
 
 G_END_DECLS

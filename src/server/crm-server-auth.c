@@ -46,6 +46,14 @@ crm_server_hash_password (const char  *password,
                    _("The password is empty"));
       return NULL;
     }
+  if (!g_utf8_validate (password, -1, NULL) ||
+      g_utf8_strlen (password, -1) < CRM_SERVER_MIN_PASSWORD_LENGTH)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The password is too short: use at least %d characters (a few words "
+                     "are easier to remember than symbols)"), CRM_SERVER_MIN_PASSWORD_LENGTH);
+      return NULL;
+    }
   if (crypto_pwhash_str (hash, password, strlen (password),
                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)

@@ -10,7 +10,11 @@ G_BEGIN_DECLS
 /* Must be called once before the other calls (sodium_init). */
 gboolean  crm_server_auth_init            (GError     **error);
 
-/* An argon2id hash string of @password (crypto_pwhash_str, interactive limits). */
+/* The fewest characters a password may have. */
+#define CRM_SERVER_MIN_PASSWORD_LENGTH 8
+
+/* An argon2id hash string of @password (crypto_pwhash_str, interactive limits); a
+ * password shorter than CRM_SERVER_MIN_PASSWORD_LENGTH is refused (INVALID_INPUT). */
 char     *crm_server_hash_password        (const char  *password,
                                            GError     **error);
 /* Constant-time check of @password against @hash; @hash NULL burns the same time and

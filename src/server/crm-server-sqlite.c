@@ -22,6 +22,7 @@
 #include "crm-store-sync-private.h"
 #include "crm-template.h"
 #include "crm-time.h"
+#include "crm-user.h"
 #include "crm-uuid.h"
 
 /* PRAGMA application_id of server.db: "VRKS" */
@@ -127,6 +128,108 @@ db_step_done (CrmServerSqlite  *self,
   return TRUE;
 }
 
+/* --- server.db's schema: numbered steps, remembered in PRAGMA user_version ----------------
+ *
+ * Append a step to change the schema; never edit an old one (data folders in the field
+ * already ran it). A server.db whose user_version is higher than ours was written by a
+ * newer voronka-server and is refused, never opened. */
+
+/* Step 1: the tables as the first releases made them (before server.db had a version,
+ * with user_version 0, the same statements; IF NOT EXISTS makes them step 1 of those). */
+static const char migrate_to_1[] =
+  "CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY NOT NULL,"
+  " name TEXT NOT NULL UNIQUE, file TEXT NOT NULL, created_at INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS user (id TEXT PRIMARY KEY NOT NULL,"
+  " account TEXT NOT NULL REFERENCES account (id), name TEXT NOT NULL,"
+  " role TEXT NOT NULL, crm_user TEXT NOT NULL, password_hash TEXT NOT NULL,"
+  " created_at INTEGER NOT NULL, UNIQUE (account, name));"
+  "CREATE INDEX IF NOT EXISTS user_name ON user (name);"
+  "CREATE TABLE IF NOT EXISTS session (token_hash TEXT PRIMARY KEY NOT NULL,"
+  " user TEXT NOT NULL REFERENCES user (id), device TEXT, device_name TEXT,"
+  " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);"
+  "CREATE INDEX IF NOT EXISTS session_user ON session (user);"
+  "CREATE TABLE IF NOT EXISTS device (account TEXT NOT NULL, id TEXT NOT NULL,"
+  " user TEXT, name TEXT, first_seen INTEGER, last_seen INTEGER,"
+  " PRIMARY KEY (account, id));";
+
+/* Step 2: a user can be disabled (sign-in and tokens refused until enabled) or removed
+ * (their work reassigned; the row stays for the record). NULL: not so. */
+static const char migrate_to_2[] =
+  "ALTER TABLE user ADD COLUMN disabled_at INTEGER;"
+  "ALTER TABLE user ADD COLUMN removed_at INTEGER;";
+
+static const char *const migrations[] = {
+  migrate_to_1,
+  migrate_to_2,
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SERVER_DB_VERSION);
+
+static gint
+read_user_version (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint version = -1;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+static void
+set_too_new (GError     **error,
+             gint         version)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SCHEMA_TOO_NEW,
+               _("This data was written by a newer voronka-server (schema %d); install that "
+                 "version or restore a backup"), version);
+}
+
+/* Brings server.db to CRM_SERVER_DB_VERSION one step at a time, each step in its own
+ * transaction; an admin command and a running server may both get here at once. */
+static gboolean
+migrate (CrmServerSqlite  *self,
+         GError          **error)
+{
+  gint version = read_user_version (self->db);
+  gboolean fresh = FALSE;
+  sqlite3_stmt *stmt = NULL;
+
+  if (version == 0 &&
+      sqlite3_prepare_v2 (self->db, "SELECT count(*) FROM sqlite_master", -1, &stmt,
+                          NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
+    fresh = sqlite3_column_int (stmt, 0) == 0;
+  sqlite3_finalize (stmt);
+  if (version > CRM_SERVER_DB_VERSION)
+    {
+      set_too_new (error, version);
+      return FALSE;
+    }
+  while (version < CRM_SERVER_DB_VERSION)
+    {
+      g_autofree char *pragma = NULL;
+
+      if (!db_exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      /* another process may have run the step meanwhile */
+      version = read_user_version (self->db);
+      if (version >= CRM_SERVER_DB_VERSION)
+        return db_exec (self, "COMMIT", error);
+      pragma = g_strdup_printf ("PRAGMA user_version = %d", version + 1);
+      if (!db_exec (self, migrations[version], error) || !db_exec (self, pragma, error) ||
+          !db_exec (self, "COMMIT", error))
+        {
+          sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      if (!fresh)
+        g_message ("Updated %s/server.db to schema %d", self->data_dir, version + 1);
+      version++;
+    }
+  return TRUE;
+}
+
 static gboolean
 open_database (CrmServerSqlite  *self,
                GError          **error)
@@ -159,21 +262,7 @@ open_database (CrmServerSqlite  *self,
   return db_exec (self, "PRAGMA journal_mode = WAL", error) &&
          db_exec (self, "PRAGMA foreign_keys = ON", error) &&
          db_exec (self, pragma, error) &&
-         db_exec (self,
-           "CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY NOT NULL,"
-           " name TEXT NOT NULL UNIQUE, file TEXT NOT NULL, created_at INTEGER NOT NULL);"
-           "CREATE TABLE IF NOT EXISTS user (id TEXT PRIMARY KEY NOT NULL,"
-           " account TEXT NOT NULL REFERENCES account (id), name TEXT NOT NULL,"
-           " role TEXT NOT NULL, crm_user TEXT NOT NULL, password_hash TEXT NOT NULL,"
-           " created_at INTEGER NOT NULL, UNIQUE (account, name));"
-           "CREATE INDEX IF NOT EXISTS user_name ON user (name);"
-           "CREATE TABLE IF NOT EXISTS session (token_hash TEXT PRIMARY KEY NOT NULL,"
-           " user TEXT NOT NULL REFERENCES user (id), device TEXT, device_name TEXT,"
-           " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER);"
-           "CREATE INDEX IF NOT EXISTS session_user ON session (user);"
-           "CREATE TABLE IF NOT EXISTS device (account TEXT NOT NULL, id TEXT NOT NULL,"
-           " user TEXT, name TEXT, first_seen INTEGER, last_seen INTEGER,"
-           " PRIMARY KEY (account, id));", error);
+         migrate (self, error);
 }
 
 CrmServerStorage *
@@ -214,13 +303,29 @@ get_replica (CrmServerSqlite  *self,
 {
   CrmStore *store = g_hash_table_lookup (self->replicas, account_id);
   g_autofree char *path = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   if (store != NULL)
     return store;
   path = account_file (self, account_id);
-  store = crm_store_open (path, error);
+  store = crm_store_open (path, &local_error);
   if (store == NULL)
-    return NULL;
+    {
+      if (g_error_matches (local_error, CRM_STORE_ERROR, CRM_STORE_ERROR_SCHEMA_TOO_NEW))
+        {
+          /* a rollback to an older server: say so, never "wrong password" */
+          sqlite3 *db = NULL;
+          gint version = -1;
+
+          if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+            version = read_user_version (db);
+          sqlite3_close_v2 (db);
+          g_clear_error (&local_error);
+          set_too_new (&local_error, version);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   if (!crm_server_replica_prepare (store, error))
     {
       g_object_unref (store);
@@ -408,32 +513,6 @@ fail:
   return FALSE;
 }
 
-static gboolean
-sqlite_add_user (CrmServerStorage  *storage,
-                 const char        *account_name,
-                 const char        *name,
-                 const char        *role,
-                 const char        *password_hash,
-                 GError           **error)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  g_autofree char *crm_user = NULL;
-  CrmStore *store;
-
-  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
-    return FALSE;
-  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 200)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("A user name must be 1 to 200 characters long"));
-      return FALSE;
-    }
-  crm_user = ensure_user_entity (store, name, role, error);
-  return crm_user != NULL &&
-         insert_user (self, account_id, name, role, crm_user, password_hash, error);
-}
-
 static CrmServerUser *
 user_from_row (sqlite3_stmt *stmt)
 {
@@ -446,17 +525,22 @@ user_from_row (sqlite3_stmt *stmt)
   user->role = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
   user->crm_user = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
   user->password_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+  user->disabled = sqlite3_column_type (stmt, 7) != SQLITE_NULL;
+  user->removed = sqlite3_column_type (stmt, 8) != SQLITE_NULL;
   return user;
 }
 
-#define USER_COLUMNS "u.id, u.account, a.name, u.name, u.role, u.crm_user, u.password_hash"
+#define USER_COLUMNS "u.id, u.account, a.name, u.name, u.role, u.crm_user, u.password_hash," \
+                     " u.disabled_at, u.removed_at"
 
-/* The role the account replica gives the user now (NULL: the user was removed). */
+/* The role the account replica gives the user now. FALSE without an error: the user
+ * entity was removed (in the app); FALSE with one: the account cannot be opened. */
 static gboolean
 refresh_role (CrmServerSqlite  *self,
-              CrmServerUser    *user)
+              CrmServerUser    *user,
+              GError          **error)
 {
-  CrmStore *store = get_replica (self, user->account_id, NULL);
+  CrmStore *store = get_replica (self, user->account_id, error);
   char *role;
 
   if (store == NULL)
@@ -469,6 +553,111 @@ refresh_role (CrmServerSqlite  *self,
   return TRUE;
 }
 
+/* The user @name of @account_id, a removed one too; NOT_FOUND when there is none. */
+static CrmServerUser *
+lookup_user (CrmServerSqlite  *self,
+             const char       *account_id,
+             const char       *account_name,
+             const char       *name,
+             GError          **error)
+{
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
+    " WHERE u.account = ?1 AND u.name = ?2", account_id, name, NULL);
+  CrmServerUser *user = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    user = user_from_row (stmt);
+  sqlite3_finalize (stmt);
+  if (user == NULL)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("There is no user «%s» in account «%s»; “voronka-server user list %s” "
+                   "shows who there is"), name, account_name, account_name);
+  return user;
+}
+
+/* Like lookup_user(), but a removed user is an error too. */
+static CrmServerUser *
+lookup_current_user (CrmServerSqlite  *self,
+                     const char       *account_name,
+                     const char       *name,
+                     char            **out_account_id,
+                     GError          **error)
+{
+  g_autofree char *account_id = lookup_account (self, account_name, error);
+  CrmServerUser *user;
+
+  if (account_id == NULL ||
+      (user = lookup_user (self, account_id, account_name, name, error)) == NULL)
+    return NULL;
+  if (user->removed)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("«%s» was removed from account «%s»; “user add” makes them a user again"),
+                   name, account_name);
+      crm_server_user_free (user);
+      return NULL;
+    }
+  if (out_account_id != NULL)
+    *out_account_id = g_steal_pointer (&account_id);
+  return user;
+}
+
+static gint
+revoke_sessions_of (CrmServerSqlite  *self,
+                    const char       *user_id,
+                    GError          **error)
+{
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "UPDATE session SET revoked_at = CAST (?2 AS INTEGER) WHERE user = ?1 AND revoked_at IS NULL",
+    user_id, now, NULL);
+
+  if (stmt == NULL || !db_step_done (self, stmt, "revoking sessions", error))
+    return -1;
+  return sqlite3_changes (self->db);
+}
+
+static gboolean
+sqlite_add_user (CrmServerStorage  *storage,
+                 const char        *account_name,
+                 const char        *name,
+                 const char        *role,
+                 const char        *password_hash,
+                 GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *account_id = lookup_account (self, account_name, error);
+  g_autofree char *crm_user = NULL;
+  g_autoptr(CrmServerUser) previous = NULL;
+  CrmStore *store;
+
+  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
+    return FALSE;
+  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 200)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("A user name must be 1 to 200 characters long"));
+      return FALSE;
+    }
+  crm_user = ensure_user_entity (store, name, role, error);
+  if (crm_user == NULL)
+    return FALSE;
+  previous = lookup_user (self, account_id, account_name, name, NULL);
+  if (previous != NULL && previous->removed)
+    {
+      /* someone removed comes back: the same row, a new password, no old session */
+      sqlite3_stmt *stmt = db_prepare (self, error,
+        "UPDATE user SET role = ?2, crm_user = ?3, password_hash = ?4, disabled_at = NULL,"
+        " removed_at = NULL WHERE id = ?1", previous->id, role, crm_user, password_hash, NULL);
+
+      return stmt != NULL && db_step_done (self, stmt, "adding a user again", error);
+    }
+  return insert_user (self, account_id, name, role, crm_user, password_hash, error);
+}
+
 static GPtrArray *
 sqlite_find_users (CrmServerStorage  *storage,
                    const char        *name,
@@ -477,24 +666,32 @@ sqlite_find_users (CrmServerStorage  *storage,
 {
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
   g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_user_free);
+  g_autoptr(GError) local_error = NULL;
+  /* removed users are no one's: their name may sign in nowhere and be added again */
   sqlite3_stmt *stmt = account_name != NULL
     ? db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
-                  " WHERE u.name = ?1 AND a.name = ?2", name, account_name, NULL)
+                  " WHERE u.name = ?1 AND a.name = ?2 AND u.removed_at IS NULL",
+                  name, account_name, NULL)
     : db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
-                  " WHERE u.name = ?1", name, NULL);
+                  " WHERE u.name = ?1 AND u.removed_at IS NULL", name, NULL);
 
   if (stmt == NULL)
     return NULL;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (local_error == NULL && sqlite3_step (stmt) == SQLITE_ROW)
     {
       CrmServerUser *user = user_from_row (stmt);
 
-      if (refresh_role (self, user))
+      if (refresh_role (self, user, &local_error))
         g_ptr_array_add (users, user);
       else
         crm_server_user_free (user);
     }
   sqlite3_finalize (stmt);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   return g_steal_pointer (&users);
 }
 
@@ -614,24 +811,31 @@ sqlite_lookup_session (CrmServerStorage  *storage,
 {
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
   g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  /* read from server.db at every request, so a user disabled by an admin command while
+   * the server runs is refused at the next one */
   sqlite3_stmt *stmt = db_prepare (self, error,
-    "SELECT " USER_COLUMNS " FROM session s JOIN user u ON u.id = s.user"
-    " JOIN account a ON a.id = u.account"
-    " WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > CAST (?2 AS INTEGER)",
-    token_hash, now_text, NULL);
+    "SELECT " USER_COLUMNS ", s.revoked_at IS NULL AND s.expires_at > CAST (?2 AS INTEGER)"
+    " FROM session s JOIN user u ON u.id = s.user JOIN account a ON a.id = u.account"
+    " WHERE s.token_hash = ?1", token_hash, now_text, NULL);
   CrmServerUser *user = NULL;
+  gboolean valid = FALSE;
 
   if (stmt == NULL)
     return NULL;
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    user = user_from_row (stmt);
-  sqlite3_finalize (stmt);
-  if (user != NULL)
     {
-      g_clear_pointer (&user->password_hash, g_free);
-      if (!refresh_role (self, user))
-        g_clear_pointer (&user, crm_server_user_free);
+      user = user_from_row (stmt);
+      valid = sqlite3_column_int (stmt, 9) != 0;
     }
+  sqlite3_finalize (stmt);
+  if (user == NULL)
+    return NULL;
+  g_clear_pointer (&user->password_hash, g_free);
+  /* a disabled or removed user is told so, whatever became of the token */
+  if (user->disabled || user->removed)
+    return user;
+  if (!valid || !refresh_role (self, user, error))
+    g_clear_pointer (&user, crm_server_user_free);
   return user;
 }
 
@@ -656,18 +860,196 @@ sqlite_revoke_user (CrmServerStorage  *storage,
                     GError           **error)
 {
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  sqlite3_stmt *stmt;
+  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
 
-  if (account_id == NULL)
+  if (user == NULL)
     return -1;
+  return revoke_sessions_of (self, user->id, error);
+}
+
+/* --- a user's life: list, disable, enable, password, remove ------------------------------ */
+
+static JsonArray *
+sqlite_list_users (CrmServerStorage  *storage,
+                   const char        *account_name,
+                   const char        *name,
+                   GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *account_id = lookup_account (self, account_name, error);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(CrmServerUser) one = NULL;
+  sqlite3_stmt *stmt;
+  CrmStore *store;
+
+  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
+    return NULL;
+  if (name != NULL && (one = lookup_user (self, account_id, account_name, name, error)) == NULL)
+    return NULL;
   stmt = db_prepare (self, error,
-    "UPDATE session SET revoked_at = CAST (?3 AS INTEGER) WHERE revoked_at IS NULL AND user IN"
-    " (SELECT id FROM user WHERE account = ?1 AND name = ?2)", account_id, name, now, NULL);
-  if (stmt == NULL || !db_step_done (self, stmt, "revoking sessions", error))
+    "SELECT u.name, u.role, u.crm_user, u.created_at, u.disabled_at, u.removed_at,"
+    " (SELECT count(*) FROM session s WHERE s.user = u.id AND s.revoked_at IS NULL"
+    "   AND s.expires_at > CAST (?2 AS INTEGER)),"
+    " (SELECT max (d.last_seen) FROM device d WHERE d.account = u.account AND d.user = u.id)"
+    " FROM user u WHERE u.account = ?1 AND (?3 IS NULL OR u.name = ?3) ORDER BY u.name",
+    account_id, now, NULL);
+  if (stmt == NULL)
+    return NULL;
+  if (name != NULL)
+    sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonObject *user = json_object_new ();
+      g_autofree char *role = _crm_store_dup_column (store, "user",
+                                                     (const char *) sqlite3_column_text (stmt, 2),
+                                                     "role");
+      const char *state = sqlite3_column_type (stmt, 5) != SQLITE_NULL ? "removed"
+                          : sqlite3_column_type (stmt, 4) != SQLITE_NULL ? "disabled"
+                          : "active";
+      g_autofree char *created = crm_time_format (sqlite3_column_int64 (stmt, 3));
+
+      json_object_set_string_member (user, "name", (const char *) sqlite3_column_text (stmt, 0));
+      json_object_set_string_member (user, "role", role != NULL ? role
+                                                   : (const char *) sqlite3_column_text (stmt, 1));
+      json_object_set_string_member (user, "state", state);
+      json_object_set_int_member (user, "sessions", sqlite3_column_int64 (stmt, 6));
+      if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
+        {
+          g_autofree char *seen = crm_time_format (sqlite3_column_int64 (stmt, 7));
+          json_object_set_string_member (user, "last_seen", seen);
+        }
+      else
+        json_object_set_null_member (user, "last_seen");
+      json_object_set_string_member (user, "created_at", created);
+      json_array_add_object_element (list, user);
+    }
+  sqlite3_finalize (stmt);
+  return g_steal_pointer (&list);
+}
+
+static gint
+sqlite_set_user_disabled (CrmServerStorage  *storage,
+                          const char        *account_name,
+                          const char        *name,
+                          gboolean           disabled,
+                          GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3_stmt *stmt;
+  gint revoked = 0;
+
+  if (user == NULL || !db_exec (self, "BEGIN IMMEDIATE", error))
     return -1;
-  return sqlite3_changes (self->db);
+  stmt = disabled
+    ? db_prepare (self, error, "UPDATE user SET disabled_at = coalesce (disabled_at, CAST (?2 AS"
+                  " INTEGER)) WHERE id = ?1", user->id, now, NULL)
+    : db_prepare (self, error, "UPDATE user SET disabled_at = NULL WHERE id = ?1", user->id, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "changing a user", error) ||
+      (disabled && (revoked = revoke_sessions_of (self, user->id, error)) < 0) ||
+      !db_exec (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return -1;
+    }
+  return revoked;
+}
+
+static gint
+sqlite_set_password (CrmServerStorage  *storage,
+                     const char        *account_name,
+                     const char        *name,
+                     const char        *password_hash,
+                     GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
+  sqlite3_stmt *stmt;
+  gint revoked;
+
+  if (user == NULL || !db_exec (self, "BEGIN IMMEDIATE", error))
+    return -1;
+  stmt = db_prepare (self, error, "UPDATE user SET password_hash = ?2 WHERE id = ?1",
+                     user->id, password_hash, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "changing a password", error) ||
+      (revoked = revoke_sessions_of (self, user->id, error)) < 0 ||
+      !db_exec (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return -1;
+    }
+  return revoked;
+}
+
+static gboolean
+sqlite_remove_user (CrmServerStorage   *storage,
+                    const char         *account_name,
+                    const char         *name,
+                    const char         *reassign_to,
+                    CrmReassignCounts  *out_counts,
+                    GError            **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  g_autofree char *account_id = NULL;
+  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, &account_id,
+                                                       error);
+  g_autoptr(CrmServerUser) heir = NULL;
+  g_autofree char *heir_entity = NULL;
+  g_autofree char *heir_name = NULL;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3_stmt *stmt;
+  CrmStore *store;
+
+  if (user == NULL)
+    return FALSE;
+  if (g_str_equal (name, reassign_to))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("--reassign-to names the user being removed; name a colleague who "
+                     "takes over «%s»'s deals and tasks"), name);
+      return FALSE;
+    }
+  if ((store = get_replica (self, account_id, error)) == NULL)
+    return FALSE;
+  /* the colleague: a user who signs in, or anyone the account's replica knows */
+  heir = lookup_user (self, account_id, account_name, reassign_to, NULL);
+  if (heir != NULL && !heir->removed && !heir->disabled)
+    heir_entity = g_strdup (heir->crm_user);
+  else if (heir == NULL)
+    heir_entity = find_user_entity (store, reassign_to, NULL);
+  if (heir_entity != NULL)
+    heir_name = _crm_store_dup_column (store, "user", heir_entity, "name");
+  if (heir_name == NULL)
+    {
+      if (heir != NULL)
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                     _("«%s» cannot take over: they are disabled or removed; name an active "
+                       "colleague with --reassign-to"), reassign_to);
+      else
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                     _("There is no user «%s» in account «%s» to take over; “voronka-server "
+                       "user list %s” shows who there is"),
+                     reassign_to, account_name, account_name);
+      return FALSE;
+    }
+
+  /* the work first (through the replica's write path: laptops get it by sync), then
+   * the sign-in: a failure in between leaves a user who can still be removed again */
+  if (!crm_user_reassign (store, user->crm_user, heir_entity, NULL, out_counts, error) ||
+      !db_exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = db_prepare (self, error, "UPDATE user SET removed_at = CAST (?2 AS INTEGER) WHERE id = ?1",
+                     user->id, now, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "removing a user", error) ||
+      revoke_sessions_of (self, user->id, error) < 0 ||
+      !db_exec (self, "COMMIT", error))
+    {
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* --- sync -------------------------------------------------------------------------------- */
@@ -996,6 +1378,10 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->lookup_session = sqlite_lookup_session;
   iface->revoke_session = sqlite_revoke_session;
   iface->revoke_user = sqlite_revoke_user;
+  iface->list_users = sqlite_list_users;
+  iface->set_user_disabled = sqlite_set_user_disabled;
+  iface->set_password = sqlite_set_password;
+  iface->remove_user = sqlite_remove_user;
   iface->now_hlc = sqlite_now_hlc;
   iface->push = sqlite_push;
   iface->pull = sqlite_pull;

@@ -23,6 +23,8 @@ crm_server_user_copy (const CrmServerUser *user)
   copy->role = g_strdup (user->role);
   copy->crm_user = g_strdup (user->crm_user);
   copy->password_hash = g_strdup (user->password_hash);
+  copy->disabled = user->disabled;
+  copy->removed = user->removed;
   return copy;
 }
 
@@ -122,6 +124,46 @@ crm_server_storage_revoke_user (CrmServerStorage  *self,
                                 GError           **error)
 {
   return IFACE (self)->revoke_user (self, account_name, name, error);
+}
+
+JsonArray *
+crm_server_storage_list_users (CrmServerStorage  *self,
+                               const char        *account_name,
+                               const char        *name,
+                               GError           **error)
+{
+  return IFACE (self)->list_users (self, account_name, name, error);
+}
+
+gint
+crm_server_storage_set_user_disabled (CrmServerStorage  *self,
+                                      const char        *account_name,
+                                      const char        *name,
+                                      gboolean           disabled,
+                                      GError           **error)
+{
+  return IFACE (self)->set_user_disabled (self, account_name, name, disabled, error);
+}
+
+gint
+crm_server_storage_set_password (CrmServerStorage  *self,
+                                 const char        *account_name,
+                                 const char        *name,
+                                 const char        *password_hash,
+                                 GError           **error)
+{
+  return IFACE (self)->set_password (self, account_name, name, password_hash, error);
+}
+
+gboolean
+crm_server_storage_remove_user (CrmServerStorage   *self,
+                                const char         *account_name,
+                                const char         *name,
+                                const char         *reassign_to,
+                                CrmReassignCounts  *out_counts,
+                                GError            **error)
+{
+  return IFACE (self)->remove_user (self, account_name, name, reassign_to, out_counts, error);
 }
 
 guint64

@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "crm-protocol.h"
+#include "crm-user.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,8 @@ typedef struct {
   char *role;           /* admin | manager | rep */
   char *crm_user;       /* the `user` entity in the account replica */
   char *password_hash;  /* only from crm_server_storage_find_users() */
+  gboolean disabled;    /* `user disable`: sign-in and tokens refused until enabled */
+  gboolean removed;     /* `user remove`: gone for good (the row stays for the record) */
 } CrmServerUser;
 
 CrmServerUser *crm_server_user_copy (const CrmServerUser *user);
@@ -74,7 +77,9 @@ struct _CrmServerStorageInterface
                                            const char          *device_name,
                                            gint64               expires,
                                            GError             **error);
-  /* NULL without an error when the token is unknown, expired or revoked. */
+  /* NULL without an error when the token is unknown, expired or revoked. The user of a
+   * token is read afresh at every call; a disabled or removed user comes back with
+   * ->disabled or ->removed set, whatever the token's state, so the caller can say so. */
   CrmServerUser *     (*lookup_session)   (CrmServerStorage  *self,
                                            const char        *token_hash,
                                            gint64             now,
@@ -87,6 +92,36 @@ struct _CrmServerStorageInterface
                                            const char        *account_name,
                                            const char        *name,
                                            GError           **error);
+
+  /* Users of an account (all, or the one named @name; NOT_FOUND when unknown):
+   * [{"name","role","state": "active"|"disabled"|"removed","sessions","last_seen",
+   *   "created_at"}], sorted by name. */
+  JsonArray *         (*list_users)       (CrmServerStorage  *self,
+                                           const char        *account_name,
+                                           const char        *name,
+                                           GError           **error);
+  /* Disabling refuses the user's sign-in and tokens (and revokes the tokens) until
+   * enabled again; returns the number of sessions revoked. An unknown or removed user
+   * is NOT_FOUND, for these and the calls below. */
+  gint                (*set_user_disabled) (CrmServerStorage *self,
+                                           const char        *account_name,
+                                           const char        *name,
+                                           gboolean           disabled,
+                                           GError           **error);
+  /* A new password hash; every session of the user is revoked (returns how many). */
+  gint                (*set_password)     (CrmServerStorage  *self,
+                                           const char        *account_name,
+                                           const char        *name,
+                                           const char        *password_hash,
+                                           GError           **error);
+  /* Hands the user's deals, open tasks, contacts and companies to @reassign_to (ops in
+   * the account's replica), then removes the user: no sign-in, every token refused. */
+  gboolean            (*remove_user)      (CrmServerStorage   *self,
+                                           const char         *account_name,
+                                           const char         *name,
+                                           const char         *reassign_to,
+                                           CrmReassignCounts  *out_counts,
+                                           GError            **error);
 
   /* an account's replica */
   guint64             (*now_hlc)          (CrmServerStorage    *self,
@@ -162,6 +197,26 @@ gint               crm_server_storage_revoke_user     (CrmServerStorage  *self,
                                                        const char        *account_name,
                                                        const char        *name,
                                                        GError           **error);
+JsonArray         *crm_server_storage_list_users      (CrmServerStorage  *self,
+                                                       const char        *account_name,
+                                                       const char        *name,
+                                                       GError           **error);
+gint               crm_server_storage_set_user_disabled (CrmServerStorage *self,
+                                                       const char        *account_name,
+                                                       const char        *name,
+                                                       gboolean           disabled,
+                                                       GError           **error);
+gint               crm_server_storage_set_password    (CrmServerStorage  *self,
+                                                       const char        *account_name,
+                                                       const char        *name,
+                                                       const char        *password_hash,
+                                                       GError           **error);
+gboolean           crm_server_storage_remove_user     (CrmServerStorage   *self,
+                                                       const char         *account_name,
+                                                       const char         *name,
+                                                       const char         *reassign_to,
+                                                       CrmReassignCounts  *out_counts,
+                                                       GError            **error);
 guint64            crm_server_storage_now_hlc         (CrmServerStorage    *self,
                                                        const CrmServerUser *user);
 gboolean           crm_server_storage_push            (CrmServerStorage    *self,

@@ -346,7 +346,23 @@ check_schema (CrmServer         *self,
   return TRUE;
 }
 
-/* The signed-in user of a request, or NULL after answering 401/429. */
+/* A disabled or removed user is told so (403), at sign-in and with any token of theirs;
+ * the state is read from the storage at every request (an admin command may change it
+ * while the server runs). */
+static gboolean
+refuse_disabled (CrmServer           *self,
+                 SoupServerMessage   *msg,
+                 const CrmServerUser *user)
+{
+  if (!user->disabled && !user->removed)
+    return FALSE;
+  respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED,
+                 user->removed ? _("Your account has been removed; ask your administrator")
+                               : _("Your account has been disabled; ask your administrator"), 0);
+  return TRUE;
+}
+
+/* The signed-in user of a request, or NULL after answering 401/403/429. */
 static CrmServerUser *
 authenticate (CrmServer          *self,
               SoupServerMessage  *msg,
@@ -410,6 +426,11 @@ authenticate (CrmServer          *self,
     }
   g_object_set_data_full (G_OBJECT (msg), "crm-user",
                           g_strdup_printf ("%s@%s", user->name, user->account_name), g_free);
+  if (refuse_disabled (self, msg, user))
+    {
+      crm_server_user_free (user);
+      return NULL;
+    }
   if (out_token_hash != NULL)
     *out_token_hash = g_steal_pointer (&hash);
   return user;
@@ -525,7 +546,7 @@ sign_in_checked (GObject      *source,
       respond_error (self, msg, CRM_SYNC_ERROR_AUTH_FAILED,
                      sign_in->refusal ? sign_in->refusal : _("Wrong user name or password"), 0);
     }
-  else
+  else if (!refuse_disabled (self, msg, user))
     {
       token = crm_server_new_token ();
       hash = crm_server_hash_token (token);

@@ -27,8 +27,21 @@ static const Command commands[] = {
     N_("Create an account with its first administrator") },
   { "user", "add", crm_server_cmd_user_add,
     "user add ACCOUNT NAME [--role R] --password-stdin", N_("Add a user to an account") },
+  { "user", "list", crm_server_cmd_user_list,
+    "user list ACCOUNT [NAME] [--json]",
+    N_("List the users of an account: role, state, sessions, last sync") },
   { "user", "revoke", crm_server_cmd_user_revoke,
     "user revoke ACCOUNT NAME", N_("Sign a user out everywhere (revoke their tokens)") },
+  { "user", "disable", crm_server_cmd_user_disable,
+    "user disable ACCOUNT NAME", N_("Stop a user signing in; their sessions end at once") },
+  { "user", "enable", crm_server_cmd_user_enable,
+    "user enable ACCOUNT NAME", N_("Let a disabled user sign in again") },
+  { "user", "password", crm_server_cmd_user_password,
+    "user password ACCOUNT NAME --password-stdin",
+    N_("Set a user's password (at least 8 characters); their sessions end") },
+  { "user", "remove", crm_server_cmd_user_remove,
+    "user remove ACCOUNT NAME --reassign-to NAME",
+    N_("Remove a user who left; a colleague takes over their deals and tasks") },
   { "serve", NULL, crm_server_cmd_serve,
     "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--tls-name DNS]… "
     "[--trusted-proxy ADDR]… [--metrics-listen HOST:PORT] [--log-level LEVEL]",
@@ -45,6 +58,31 @@ print_help (FILE *out)
   fprintf (out, "\n%s\n", _("Global options:"));
   fprintf (out, "  --data DIR   %s\n", _("The server's data folder (accounts, users, certificate)"));
   fprintf (out, "  --version    %s\n", _("Print the version"));
+  fprintf (out, "\n%s\n", _("Run “voronka-server COMMAND --help” for a command's options."));
+}
+
+static gboolean
+is_group (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].group, name) && commands[i].name != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+print_group_help (FILE       *out,
+                  const char *group)
+{
+  g_autofree char *usage = g_strdup_printf ("voronka-server --data DIR %s COMMAND [OPTIONS…]",
+                                            group);
+
+  /* Translators: %s is "voronka-server --data DIR user COMMAND [OPTIONS…]" */
+  fprintf (out, _("Usage: %s\n\n"), usage);
+  fprintf (out, "%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].group, group))
+      fprintf (out, "  %s\n      %s\n", commands[i].usage, _(commands[i].summary));
   fprintf (out, "\n%s\n", _("Run “voronka-server COMMAND --help” for a command's options."));
 }
 
@@ -108,8 +146,23 @@ main (int    argc,
         command = &commands[c];
         break;
       }
+  if (command == NULL && is_group (argv[i]) &&
+      (i + 1 >= argc || g_str_equal (argv[i + 1], "--help") || g_str_equal (argv[i + 1], "-h")))
+    {
+      /* "voronka-server user --help": the commands of that group */
+      gboolean asked = i + 1 < argc;
+
+      print_group_help (asked ? stdout : stderr, argv[i]);
+      return asked ? 0 : 2;
+    }
   if (command == NULL)
     {
+      if (is_group (argv[i]))
+        {
+          g_printerr (_("voronka-server: «%s» has no command «%s»\n"), argv[i], argv[i + 1]);
+          print_group_help (stderr, argv[i]);
+          return 2;
+        }
       g_printerr (_("voronka-server: unknown command «%s»\n"), argv[i]);
       print_help (stderr);
       return 2;

@@ -672,6 +672,7 @@ background_done (GObject      *source,
       schedule (self, self->again ? 0 : self->interval * 1000);
     }
   else if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED) ||
+           g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_PERMISSION_DENIED) ||
            g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SCHEMA_TOO_NEW) ||
            g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPDATE_REQUIRED))
     {

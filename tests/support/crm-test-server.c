@@ -76,10 +76,10 @@ crm_test_server_make_data (const char *parent)
                                           "--password-stdin", NULL), ==, 0);
   g_assert_cmpint (crm_test_server_admin (dir, "manager-pw", "user", "add", "acme", "manager",
                                           "--role", "manager", "--password-stdin", NULL), ==, 0);
-  g_assert_cmpint (crm_test_server_admin (dir, "rep-pw", "user", "add", "acme",
+  g_assert_cmpint (crm_test_server_admin (dir, "rep-password", "user", "add", "acme",
                                           "Мария Кузнецова", "--role", "rep", "--password-stdin",
                                           NULL), ==, 0);
-  g_assert_cmpint (crm_test_server_admin (dir, "rep-pw", "user", "add", "acme",
+  g_assert_cmpint (crm_test_server_admin (dir, "rep-password", "user", "add", "acme",
                                           "Денис Морозов", "--role", "rep", "--password-stdin",
                                           NULL), ==, 0);
   return dir;

@@ -24,7 +24,7 @@ typedef struct {
 
 /* A data folder under @parent with account "acme" (truck-dealer template), its admin
  * "admin" (password "admin-pw"), a manager "manager" ("manager-pw") and two reps,
- * "Мария Кузнецова" and "Денис Морозов" ("rep-pw"), who are users of the template. */
+ * "Мария Кузнецова" and "Денис Морозов" ("rep-password"), who are users of the template. */
 char          *crm_test_server_make_data     (const char         *parent);
 /* Runs `voronka-server --data DIR ARGS…` with @password on stdin; returns its status. */
 int            crm_test_server_admin         (const char         *dir,
