@@ -323,7 +323,9 @@ test_disable_enable (void)
   assert_ctl_sync_ok (server, "olga.db", "olga", "olga-password");
 
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  g_assert_cmpuint (crm_test_server_count_log (server, "WARNING", NULL), ==, 0);
+  /* nothing went wrong on the server but the failed sign-ins the test made */
+  g_assert_cmpuint (crm_test_server_count_log (server, "WARNING", NULL), ==,
+                    crm_test_server_count_log (server, "WARNING", "sign-in failed", NULL));
   teardown ();
 }
 
@@ -530,7 +532,9 @@ test_remove (void)
   assert_ctl_sync_ok (server, "maria-ctl.db", "Мария Кузнецова", "maria-is-back");
 
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  g_assert_cmpuint (crm_test_server_count_log (server, "WARNING", NULL), ==, 0);
+  /* nothing went wrong on the server but the failed sign-ins the test made */
+  g_assert_cmpuint (crm_test_server_count_log (server, "WARNING", NULL), ==,
+                    crm_test_server_count_log (server, "WARNING", "sign-in failed", NULL));
   teardown ();
 }
 
