@@ -527,7 +527,7 @@ test_audit (void)
                                          data, "user", "add", "acme", "olga", "--role", "manager",
                                          "--password-stdin", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, "olga-pw\n", NULL, &out, &err, &error);
+  g_subprocess_communicate_utf8 (process, "olga-password\n", NULL, &out, &err, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
   /* the audit line on stderr (no journal here); stdout stays the command's answer */

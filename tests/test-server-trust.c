@@ -384,9 +384,9 @@ fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   f->admin = replica ("admin.db", "admin", "admin-pw");
-  f->rep = replica ("rep.db", REP, "rep-pw");
+  f->rep = replica ("rep.db", REP, "rep-password");
   f->device = g_strdup (crm_store_get_device_id (f->rep));
-  f->token = sign_in_with_device (server, REP, "rep-pw", f->device, 200);
+  f->token = sign_in_with_device (server, REP, "rep-password", f->device, 200);
 }
 
 static void
@@ -403,7 +403,7 @@ static void
 admin_sync (Fixture *f)
 {
   g_autoptr(CrmSyncReport) report = sync_as ("admin.db", "admin", "admin-pw");
-  g_autoptr(CrmSyncReport) again = sync_as ("rep.db", REP, "rep-pw");
+  g_autoptr(CrmSyncReport) again = sync_as ("rep.db", REP, "rep-password");
 }
 
 /* --- the defect classes ------------------------------------------------------------------ */
@@ -565,7 +565,7 @@ static void
 test_forged_identity (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(CrmStore) maria_store = replica ("maria.db", OTHER, "rep-pw");
+  g_autoptr(CrmStore) maria_store = replica ("maria.db", OTHER, "rep-password");
   g_autofree char *maria = resolve (f->admin, "user", OTHER, NULL);
   g_autofree char *me = resolve (f->admin, "user", REP, NULL);
   g_autofree char *maria_device = g_strdup (crm_store_get_device_id (maria_store));
@@ -586,7 +586,7 @@ test_forged_identity (Fixture       *f,
 
     crm_change_set_string (crm_changeset_create (changeset, "contact", id), "name", "Её клиент");
     apply (maria_store, changeset);
-    report = sync_as ("maria.db", OTHER, "rep-pw");
+    report = sync_as ("maria.db", OTHER, "rep-password");
     g_assert_cmpuint (report->rejected, ==, 0);
   }
 
@@ -608,7 +608,7 @@ test_forged_identity (Fixture       *f,
   g_assert_cmpstr (((CrmOp *) log->pdata[0])->actor, ==, me);
 
   /* signing in with Maria's device is refused, and says why */
-  refused = sign_in_with_device (server, REP, "rep-pw", maria_device, 403);
+  refused = sign_in_with_device (server, REP, "rep-password", maria_device, 403);
   g_assert_cmpstr (refused, ==, "permission-denied");
 
   manager = second_replica_agrees ();
@@ -855,7 +855,7 @@ test_quota (void)
   g_autofree char *quota_data = crm_test_server_make_data (dir);
   const char *args[] = { "--account-quota-mb", "1", NULL };
   g_autoptr(CrmTestServer) small = crm_test_server_start (quota_data, FALSE, args);
-  g_autofree char *token = sign_in_with_device (small, REP, "rep-pw", NULL, 200);
+  g_autofree char *token = sign_in_with_device (small, REP, "rep-password", NULL, 200);
   g_autofree char *device = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *text = g_strnfill (60 * 1024, 'z');
   CrmTestServer *saved = server;

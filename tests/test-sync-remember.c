@@ -298,7 +298,7 @@ test_preset_file (void)
 
   /* a broken file: named, ignored, and the CLI still says what to give */
   write_file (conf, "[server]\nca-file=team-ca.pem\n");
-  g_assert_cmpint (run_cli (env, "rep-pw\n", &out, &err, "--db", path, "sync", "--user",
+  g_assert_cmpint (run_cli (env, "rep-password\n", &out, &err, "--db", path, "sync", "--user",
                             "Мария Кузнецова", "--password-stdin", NULL), ==, 2);
   g_assert_nonnull (strstr (err, conf));
   g_assert_nonnull (strstr (err, "url"));
@@ -309,7 +309,7 @@ test_preset_file (void)
   contents = g_strdup_printf ("# the team's server\n[server]\nurl=%s/\nca-file=team-ca.pem\n",
                               server->url);
   write_file (conf, contents);
-  g_assert_cmpint (run_cli (env, "rep-pw\n", &out, &err, "--db", path, "sync", "--user",
+  g_assert_cmpint (run_cli (env, "rep-password\n", &out, &err, "--db", path, "sync", "--user",
                             "Мария Кузнецова", "--password-stdin", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Installed a copy"));
   value = meta (path, "sync.server");
@@ -333,7 +333,7 @@ test_preset_file (void)
     g_autofree char *fresh = g_build_filename (tmpdir, "fresh.db", NULL);
     g_autofree char *gone = g_build_filename (etc, "voronka", "gone.pem", NULL);
 
-    g_assert_cmpint (run_cli (env, "rep-pw\n", &out, &err, "--db", fresh, "sync", "--user",
+    g_assert_cmpint (run_cli (env, "rep-password\n", &out, &err, "--db", fresh, "sync", "--user",
                               "Денис Морозов", "--password-stdin", NULL), ==, 1);
     /* an absolute /etc/… path is read under VORONKA_SYSCONFDIR (or the Flatpak's /run/host/etc) */
     g_assert_nonnull (strstr (err, gone));
@@ -387,7 +387,7 @@ test_preset_gsettings (void)
   {
     const char *env[] = { env_dir, "GSETTINGS_BACKEND=memory", NULL };
 
-    g_assert_cmpint (run_cli (env, "rep-pw\n", &out, &err, "--db", path, "sync", "--user",
+    g_assert_cmpint (run_cli (env, "rep-password\n", &out, &err, "--db", path, "sync", "--user",
                               "Денис Морозов", "--password-stdin", NULL), ==, 0);
   }
   value = meta (path, "sync.server");
