@@ -3,6 +3,7 @@
  * (a g_return_if_fail reached from outside input), so it aborts like a crash. */
 #pragma once
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,8 @@ fuzz_assert_clean (JsonNode *node,
     }
   else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     g_assert_true (g_utf8_validate (json_node_get_string (node), -1, NULL));
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    g_assert_true (isfinite (json_node_get_double (node)));
 }
 
 /* The input as JSON read from outside is read (crm_json_parse_bounded(), as the server
