@@ -503,7 +503,7 @@ test_other_task (Fixture       *f,
 
     crm_change_set_bool (crm_changeset_touch (done_here, "task", task), "done", TRUE);
     apply (f->rep, done_here);
-    report = sync_as ("rep.db", REP, "rep-pw");
+    report = sync_as ("rep.db", REP, "rep-password");
     g_assert_cmpuint (report->rejected, ==, 1);
     mine = crm_store_dup_entity (f->rep, "task", task);
     g_assert_false (json_object_get_boolean_member (mine, "done"));
