@@ -614,6 +614,7 @@ test_sighup (void)
   g_autofree char *old_pem = NULL;
   g_autofree char *new_pem = NULL;
   g_autofree char *key_pem = NULL;
+  g_autofree char *old_key_pem = NULL;
   g_autofree char *all = NULL;
   g_autoptr(GTlsCertificate) old_certificate = NULL;
   g_autoptr(GTlsCertificate) new_certificate = NULL;
@@ -626,6 +627,10 @@ test_sighup (void)
   g_assert_true (g_file_get_contents (server->cert, &old_pem, NULL, NULL));
   g_assert_true (g_file_get_contents (new_cert, &new_pem, NULL, NULL));
   g_assert_true (g_file_get_contents (new_key, &key_pem, NULL, NULL));
+  {
+    g_autofree char *old_key = g_build_filename (data, "tls", "key.pem", NULL);
+    g_assert_true (g_file_get_contents (old_key, &old_key_pem, NULL, NULL));
+  }
   old_certificate = g_tls_certificate_new_from_pem (old_pem, -1, &error);
   g_assert_no_error (error);
   new_certificate = g_tls_certificate_new_from_pem (new_pem, -1, &error);
@@ -669,6 +674,21 @@ test_sighup (void)
   }
   crm_sync_report_free (crm_test_sync (client));
   g_assert_true (crm_test_server_wait_log (server, 1, 20.0, "POST /api/v1/sync/push 200", NULL));
+
+  /* a rotation gone wrong (the old key with the new certificate): said so, and the
+   * working certificate stays */
+  {
+    g_autofree char *key_path = g_build_filename (data, "tls", "key.pem", NULL);
+    g_autoptr(GIOStream) third = NULL;
+
+    g_assert_true (g_file_set_contents (key_path, old_key_pem, -1, NULL));
+    g_subprocess_send_signal (server->process, SIGHUP);
+    g_assert_true (crm_test_server_wait_log (server, 1, 20.0, "was not reloaded", NULL));
+    third = tls_connect (server);
+    g_assert_true (g_tls_certificate_is_same (
+      g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (third)), new_certificate));
+    g_assert_cmpuint (raw_get (third, "/readyz"), ==, 200);
+  }
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
   crm_test_server_free (server);
 }
