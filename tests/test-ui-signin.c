@@ -23,6 +23,8 @@ static CrmApplication *app;
 static GSubprocess *server;
 static char *server_url;
 static char *server_fingerprint;
+static char *preset_token;
+static char *preset_last_sync;
 
 static char *
 server_binary (void)
@@ -338,7 +340,8 @@ test_preset_server (void)
   keep = g_object_ref (dialog);
   g_signal_connect (dialog, "signed-in", G_CALLBACK (signed_in_cb), &signed_in);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
-  g_assert_true (crm_test_ui_wait_until (flag_set, &signed_in, 30000));
+  if (!crm_test_ui_wait_until (flag_set, &signed_in, 30000))
+    g_error ("not signed in: %s", crm_signin_dialog_get_status (dialog));
   /* never asked about the certificate */
   g_assert_null (crm_signin_dialog_get_fingerprint (dialog));
   g_assert_false (g_file_test (pinned, G_FILE_TEST_EXISTS));
@@ -350,6 +353,9 @@ test_preset_server (void)
   g_assert_cmpstr (meta_server, ==, server_url);
   meta_ca = crm_store_dup_meta (store, "sync.ca");
   g_assert_cmpstr (meta_ca, ==, cert_pem);
+  preset_token = g_strdup (crm_signin_dialog_get_token (keep));
+  g_assert_nonnull (preset_token);
+  preset_last_sync = crm_store_dup_meta (store, "sync.last");
 
   /* the same dialog in Russian */
   if (po_dir != NULL)
@@ -372,6 +378,57 @@ test_preset_server (void)
       bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
     }
   g_unsetenv ("VORONKA_SYSCONFDIR");
+}
+
+static gboolean
+synced_again (gpointer replica)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (replica, &error);
+  g_autofree char *last = store != NULL ? crm_store_dup_meta (store, "sync.last") : NULL;
+
+  if (error != NULL)
+    g_test_message ("%s: %s", (char *) replica, error->message);
+  return last != NULL && g_strcmp0 (last, preset_last_sync) != 0;
+}
+
+static gboolean
+indicator_synced (gpointer indicator)
+{
+  crm_sync_indicator_refresh (indicator);
+  g_test_message ("indicator: %s", crm_sync_indicator_get_label (indicator));
+  return g_str_has_prefix (crm_sync_indicator_get_label (indicator), "Synced");
+}
+
+/* The main window on that replica syncs in the background with the certificate the
+ * replica remembers: no preset any more, nothing accepted by hand on this computer. */
+static void
+test_remembered_certificate (void)
+{
+  g_autofree char *replica = g_build_filename (tmpdir, "preset.db", NULL);
+  g_autofree char *pinned = g_build_filename (g_get_user_data_dir (), "voronka", "certificates", NULL);
+  GtkWindow *main_window = crm_application_get_main_window (app);
+  CrmWindow *window;
+  CrmSyncIndicator *indicator;
+
+  if (preset_token == NULL)
+    {
+      g_test_skip ("the preset sign-in did not run");
+      return;
+    }
+  g_assert_null (g_getenv ("VORONKA_SYSCONFDIR"));
+  g_assert_false (g_file_test (pinned, G_FILE_TEST_EXISTS));
+  if (main_window != NULL)
+    gtk_window_destroy (main_window);
+  crm_application_set_db_path (app, replica);
+  g_application_activate (G_APPLICATION (app));
+  g_assert_true (crm_test_ui_wait_until (main_window_shown, NULL, 10000));
+  window = CRM_WINDOW (crm_application_get_main_window (app));
+  /* the token the sign-in gave (this test's keyring may be locked) */
+  crm_window_restart_sync (window, preset_token);
+  g_assert_true (crm_test_ui_wait_until (synced_again, replica, 30000));
+  indicator = crm_window_get_sync_indicator (window);
+  g_assert_true (crm_test_ui_wait_until (indicator_synced, indicator, 10000));
 }
 
 static void
@@ -524,6 +581,7 @@ main (int   argc,
   g_test_add_func ("/ui/signin/welcome", test_welcome);
   g_test_add_func ("/ui/signin/sign-in", test_sign_in);
   g_test_add_func ("/ui/signin/preset-server", test_preset_server);
+  g_test_add_func ("/ui/signin/remembered-certificate", test_remembered_certificate);
   g_test_add_func ("/ui/signin/local-account", test_local_account_from_template);
   g_test_add_func ("/ui/signin/required-fields-and-next-task", test_required_fields_and_next_task);
   status = g_test_run ();
@@ -539,5 +597,7 @@ main (int   argc,
   g_free (tmpdir);
   g_free (server_url);
   g_free (server_fingerprint);
+  g_free (preset_token);
+  g_free (preset_last_sync);
   return status;
 }
