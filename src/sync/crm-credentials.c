@@ -187,6 +187,8 @@ clear_done (GObject      *source,
 
 /* --- blocking, with a time limit ------------------------------------------------------------ */
 
+/* On the heap: a keyring that ignores the cancellation may still call back after the
+ * time limit, when run_blocking () has long returned; such a Wait is then never freed. */
 typedef struct {
   GAsyncResult *result;
   GCancellable *cancellable;
@@ -215,6 +217,8 @@ wait_expired (gpointer user_data)
 
 typedef enum { LOOKUP, STORE, CLEAR } Call;
 
+/* The result of @call, or a TIMED_OUT error once the time limit passed: a cancelled call
+ * gets one more second to finish, then it is left behind. */
 static GAsyncResult *
 run_blocking (Call         call,
               const char  *server,
@@ -223,18 +227,21 @@ run_blocking (Call         call,
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GSource) timeout = g_timeout_source_new_seconds (TIMEOUT_SECONDS);
-  Wait wait = { NULL, g_cancellable_new (), FALSE };
+  Wait *wait = g_new0 (Wait, 1);
+  GAsyncResult *result;
+  gint64 give_up = 0;
 
+  wait->cancellable = g_cancellable_new ();
   g_main_context_push_thread_default (context);
-  g_source_set_callback (timeout, wait_expired, &wait, NULL);
+  g_source_set_callback (timeout, wait_expired, wait, NULL);
   g_source_attach (timeout, context);
   if (call == LOOKUP)
-    crm_credentials_lookup_token_async (server, user, wait.cancellable, wait_done, &wait);
+    crm_credentials_lookup_token_async (server, user, wait->cancellable, wait_done, wait);
   else if (call == STORE)
-    crm_credentials_store_token_async (server, user, token, wait.cancellable, wait_done, &wait);
+    crm_credentials_store_token_async (server, user, token, wait->cancellable, wait_done, wait);
   else
     {
-      GTask *task = g_task_new (NULL, wait.cancellable, wait_done, &wait);
+      GTask *task = g_task_new (NULL, wait->cancellable, wait_done, wait);
       GError *error = NULL;
 
       if (!have_session_bus (&error))
@@ -243,17 +250,38 @@ run_blocking (Call         call,
           g_object_unref (task);
         }
       else
-        secret_password_clear (account_schema (), wait.cancellable, clear_done, task,
+        secret_password_clear (account_schema (), wait->cancellable, clear_done, task,
                                "server", server, "user", user, NULL);
     }
-  while (wait.result == NULL)
-    g_main_context_iteration (context, TRUE);
+  while (wait->result == NULL)
+    {
+      if (wait->expired && give_up == 0)
+        give_up = g_get_monotonic_time () + G_USEC_PER_SEC;
+      if (give_up != 0 && g_get_monotonic_time () >= give_up)
+        break;
+      if (give_up == 0)
+        g_main_context_iteration (context, TRUE);
+      else if (!g_main_context_iteration (context, FALSE))
+        g_usleep (10000);
+    }
   g_source_destroy (timeout);
-  if (wait.expired)
-    g_object_set_data (G_OBJECT (wait.result), "crm-timed-out", GINT_TO_POINTER (TRUE));
   g_main_context_pop_thread_default (context);
-  g_object_unref (wait.cancellable);
-  return wait.result;
+  if (wait->result == NULL)
+    {
+      /* still waiting (a prompt nobody can see): leave it behind */
+      GTask *task = g_task_new (NULL, NULL, NULL, NULL);
+
+      /* fix_timeout () turns it into the message that says what to do */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
+      g_object_set_data (G_OBJECT (task), "crm-timed-out", GINT_TO_POINTER (TRUE));
+      return G_ASYNC_RESULT (task);
+    }
+  if (wait->expired)
+    g_object_set_data (G_OBJECT (wait->result), "crm-timed-out", GINT_TO_POINTER (TRUE));
+  result = wait->result;
+  g_object_unref (wait->cancellable);
+  g_free (wait);
+  return result;
 }
 
 static GError *
