@@ -422,7 +422,7 @@ test_rule_named_edit (Fixture       *f,
   g_auto(Answer) answer = { 0 };
   g_autofree char *fake_cause = crm_uuid_v7_new (crm_time_now_ms ());
   const char *rule_id;
-  CrmOp *own, *by_rule, *by_rule_with_trigger;
+  CrmOp *own, *by_rule, *by_rule_with_trigger, *own_by_rule;
 
   admin_sync (f);
   rules = crm_rules_list (f->admin, NULL);
@@ -435,13 +435,19 @@ test_rule_named_edit (Fixture       *f,
   by_rule_with_trigger = op_new (f->device, "deal", deal, "{\"amount\":100}");
   by_rule_with_trigger->rule = g_strdup (rule_id);
   by_rule_with_trigger->cause = g_strdup (own->op_id);
+  /* on the rep's own deal, a rule's op without its trigger is refused too */
+  own_by_rule = op_new (f->device, "deal", own->entity_id, "{\"title\":\"Правило без повода\"}");
+  own_by_rule->rule = g_strdup (rule_id);
+  own_by_rule->cause = g_strdup (fake_cause);
   g_ptr_array_add (ops, own);
   g_ptr_array_add (ops, by_rule);
   g_ptr_array_add (ops, by_rule_with_trigger);
+  g_ptr_array_add (ops, own_by_rule);
   push (f->token, ops, &answer);
   assert_accepted (&answer, own);
   assert_rejected (&answer, by_rule, "permission-denied");
   assert_rejected (&answer, by_rule_with_trigger, "permission-denied");
+  assert_rejected (&answer, own_by_rule, "permission-denied");
 
   manager = second_replica_agrees ();
   row = crm_store_dup_entity (manager, "deal", deal);
