@@ -292,7 +292,14 @@ crm_server_audit (const char *action,
     g_string_append_printf (message, " user «%s»", user_text);
   if (details != NULL && *details != '\0')
     g_string_append_printf (message, ": %s", details_text);
-  g_string_append_printf (message, " (by %s, uid %u)", login ? login : "?", (guint) getuid ());
+  g_string_append_printf (message, " (by %s, uid %u", login ? login : "?", (guint) getuid ());
+  /* who ran `sudo -u voronka voronka-server …` */
+  if (g_getenv ("SUDO_USER") != NULL)
+    {
+      g_autofree char *sudo_user = crm_server_log_escape (g_getenv ("SUDO_USER"), 64);
+      g_string_append_printf (message, ", sudo from %s", sudo_user);
+    }
+  g_string_append_c (message, ')');
 
   fields[n++] = (GLogField) { "MESSAGE", message->str, -1 };
   fields[n++] = (GLogField) { "PRIORITY", "5", -1 };
