@@ -263,6 +263,16 @@ test_s1_2_required_fields (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (missing), ==, 3);
   g_assert_nonnull (crm_test_find_object (missing, "key", "business_type"));
   g_assert_cmpint (log_length (f), ==, before);
+  /* people read labels; the command line's hint gives the keys to type */
+  g_assert_null (strstr (message, "business_type"));
+  {
+    g_auto(CrmTestRun) plain = { 0 };
+
+    crm_test_run_cli (&plain, "--db", f->db, "--now", NOW, "deal", "move", lead,
+                      "--stage", "Квалифицирован", NULL);
+    g_assert_cmpint (plain.status, ==, 1);
+    g_assert_nonnull (strstr (plain.err, "--field business_type=…"));
+  }
 
   /* one field given is not enough: the other two are still named */
   g_clear_pointer (&message, g_free);

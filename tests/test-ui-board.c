@@ -411,6 +411,16 @@ test_automation_view (void)
   crm_test_ui_wait (200);
   g_assert_cmpuint (crm_automation_view_get_n_rules (automation), >, 3);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "automation"));
+  {
+    /* a rule reads as words: no requirement id in its name, no type names in its line */
+    GtkWidget *row = crm_test_ui_find (GTK_WIDGET (automation), ADW_TYPE_ACTION_ROW, NULL);
+    const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+    const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+
+    g_assert_null (strstr (title, "S0-"));
+    g_assert_true (g_str_has_prefix (subtitle, "When "));
+    g_assert_null (strchr (subtitle, '_'));
+  }
 
   toggle = crm_test_ui_find (GTK_WIDGET (automation), GTK_TYPE_SWITCH, NULL);
   gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);

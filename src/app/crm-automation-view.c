@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
@@ -36,40 +38,96 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* "deal enters stage · 2 actions: create_task, notify" */
+/* What a trigger type means, as people say it (the types of crm-rules.c). */
+static const char *
+trigger_phrase (const char *type)
+{
+  static const struct { const char *type; const char *phrase; } phrases[] = {
+    { "deal_created", N_("a deal is created") },
+    { "stage_entered", N_("a deal enters a stage") },
+    { "field_changed", N_("a field changes") },
+    { "deal_won", N_("a deal is won") },
+    { "deal_lost", N_("a deal is lost") },
+    { "task_completed", N_("a task is completed") },
+    { "contact_created", N_("a contact is created") },
+    { "company_created", N_("a company is created") },
+    { "timer", N_("time has passed") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
+    if (g_strcmp0 (type, phrases[i].type) == 0)
+      return _(phrases[i].phrase);
+  return _("something happens");
+}
+
+static const char *
+action_phrase (const char *type)
+{
+  static const struct { const char *type; const char *phrase; } phrases[] = {
+    { "move_deal", N_("move the deal") },
+    { "create_deal", N_("create a deal") },
+    { "create_task", N_("create a task") },
+    { "set_field", N_("set a field") },
+    { "add_tag", N_("add a tag") },
+    { "remove_tag", N_("remove a tag") },
+    { "notify", N_("notify someone") },
+    { "send_message", N_("send a message") },
+    { "for_each_deal", N_("go through matching deals") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
+    if (g_strcmp0 (type, phrases[i].type) == 0)
+      return _(phrases[i].phrase);
+  return _("do something");
+}
+
+static const char *
+type_of (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+         ? json_object_get_string_member_with_default (json_node_get_object (node), "type", NULL)
+         : NULL;
+}
+
+/* Appends @phrase to @text after @separator unless @text already says it (two
+ * "stage_entered" triggers read as one). */
+static void
+append_phrase (GString    *text,
+               const char *separator,
+               const char *phrase)
+{
+  g_autofree char *framed = g_strconcat (separator, phrase, separator, NULL);
+  g_autofree char *within = g_strconcat (separator, text->str, separator, NULL);
+
+  if (text->len > 0 && strstr (within, framed) != NULL)
+    return;
+  if (text->len > 0)
+    g_string_append (text, separator);
+  g_string_append (text, phrase);
+}
+
+/* "When a deal enters a stage → create a task, notify someone": the rule's triggers
+ * and actions in words, never its JSON type names. */
 static char *
 describe_rule (JsonObject *rule)
 {
-  JsonObject *trigger = json_object_has_member (rule, "trigger")
-                        ? json_object_get_object_member (rule, "trigger") : NULL;
   JsonArray *triggers = json_object_has_member (rule, "triggers")
                         ? json_object_get_array_member (rule, "triggers") : NULL;
   JsonArray *actions = json_object_has_member (rule, "actions")
                        ? json_object_get_array_member (rule, "actions") : NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  guint n_actions = actions != NULL ? json_array_get_length (actions) : 0;
+  g_autoptr(GString) when = g_string_new (NULL);
+  g_autoptr(GString) then = g_string_new (NULL);
+  /* Translators: between two triggers of one rule: "a field changes or a deal is won" */
+  const char *or = _(" or ");
 
-  if (trigger != NULL)
-    g_string_append (text, json_object_get_string_member_with_default (trigger, "type", "?"));
-  /* several triggers: "field_changed | stage_entered" */
+  if (json_object_has_member (rule, "trigger"))
+    append_phrase (when, or, trigger_phrase (type_of (json_object_get_member (rule, "trigger"))));
   for (guint i = 0; triggers != NULL && i < json_array_get_length (triggers); i++)
-    {
-      JsonNode *node = json_array_get_element (triggers, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        g_string_append_printf (text, "%s%s", text->len > 0 ? " | " : "",
-                                json_object_get_string_member_with_default (json_node_get_object (node), "type", "?"));
-    }
-  for (guint i = 0; i < n_actions; i++)
-    {
-      JsonNode *node = json_array_get_element (actions, i);
-      const char *type = JSON_NODE_HOLDS_OBJECT (node)
-                         ? json_object_get_string_member_with_default (json_node_get_object (node), "type", "?")
-                         : "?";
-
-      g_string_append_printf (text, "%s%s", i == 0 ? " → " : ", ", type);
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
+    append_phrase (when, or, trigger_phrase (type_of (json_array_get_element (triggers, i))));
+  for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
+    append_phrase (then, ", ", action_phrase (type_of (json_array_get_element (actions, i))));
+  /* Translators: a rule in the Automation view: "When a field changes → move the deal" */
+  return g_strdup_printf (_("When %s → %s"), when->str, then->str);
 }
 
 static void

@@ -169,7 +169,22 @@ report_error (CrmCli       *cli,
     }
   else
     {
+      JsonArray *fields = cli->refusal != NULL && json_object_has_member (cli->refusal, "fields")
+                          ? json_object_get_array_member (cli->refusal, "fields") : NULL;
+
       g_printerr ("voronkactl: %s\n", error->message);
+      /* the message names fields by their labels; the command line takes their keys */
+      if (fields != NULL && json_array_get_length (fields) > 0)
+        {
+          g_autoptr(GString) keys = g_string_new (NULL);
+
+          for (guint i = 0; i < json_array_get_length (fields); i++)
+            g_string_append_printf (keys, "%s--field %s=…", i > 0 ? " " : "",
+                                    json_object_get_string_member_with_default (
+                                      json_array_get_object_element (fields, i), "key", "?"));
+          /* Translators: under a refusal for missing fields: how to give them */
+          g_printerr (_("Give them with: %s\n"), keys->str);
+        }
     }
   return 1;
 }

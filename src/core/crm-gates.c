@@ -239,8 +239,9 @@ check_required_fields (CrmStore         *store,
             json_object_set_member (field, "choices", choices);
         }
       json_array_add_object_element (missing, field);
-      g_string_append_printf (labels, "%s%s (%s)", labels->len ? ", " : "",
-                              label ? label : key, key);
+      /* people know a field by its label; the refusal's "fields" carry the keys for
+       * scripts (voronkactl names them under the message) */
+      g_string_append_printf (labels, "%s«%s»", labels->len ? ", " : "", label ? label : key);
     }
   sqlite3_reset (stmt);
 

@@ -1633,7 +1633,9 @@ crm_rules_list (CrmStore  *store,
       if (definition != NULL && JSON_NODE_HOLDS_OBJECT (definition))
         {
           JsonObject *def = json_node_get_object (definition);
-          const char *keys[] = { "trigger", "triggers", "conditions", "actions" };
+          /* "spec": the requirement a shipped rule implements (S0-2), for admins and
+           * tests, never part of its name on screen */
+          const char *keys[] = { "spec", "trigger", "triggers", "conditions", "actions" };
 
           for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
             if (json_object_has_member (def, keys[k]))
