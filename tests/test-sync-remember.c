@@ -339,6 +339,30 @@ test_preset_file (void)
   g_assert_cmpint (run_cli (env, "", &out, &err, "--db", path, "sync", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "up to date"));
 
+  /* the server gets a new certificate: the administrator replaces the preset's file and
+   * the replica follows with nothing to type, remembering the new one */
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  {
+    g_autofree char *tls = g_build_filename (data, "tls", NULL);
+    g_autofree char *new_pem = NULL;
+
+    crm_test_remove_tree (tls);
+    crm_test_server_restart (server);
+    g_assert_true (g_file_get_contents (server->cert, &new_pem, NULL, NULL));
+    g_assert_cmpstr (new_pem, !=, cert_pem);
+    /* with only the old certificate the replica remembers: refused */
+    g_assert_cmpint (run_cli (env, "", &out, &err, "--db", path, "sync", NULL), ==, 1);
+    g_assert_nonnull (strstr (err, "--ca-file"));
+    write_file (ca, new_pem);
+    contents = (g_free (contents), g_strdup_printf ("[server]\nurl=%s\nca-file=team-ca.pem\n",
+                                                     server->url));
+    write_file (conf, contents);
+    g_assert_cmpint (run_cli (env, "", &out, &err, "--db", path, "sync", NULL), ==, 0);
+    value = meta (path, "sync.ca");
+    g_assert_cmpstr (value, ==, new_pem);
+    g_clear_pointer (&value, g_free);
+  }
+
   /* a preset certificate that is not there: the error names it and the way out */
   contents = (g_free (contents), g_strdup_printf ("[server]\nurl=%s\nca-file=/etc/voronka/gone.pem\n",
                                                    server->url));

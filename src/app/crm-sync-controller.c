@@ -14,6 +14,7 @@
 #define PUSH_DELAY_SECONDS 3
 
 #ifdef VORONKA_HAVE_SYNC
+#include "crm-client-config.h"
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
 #endif
@@ -65,15 +66,20 @@ start_client (CrmSyncController *self,
   g_autofree char *server = crm_store_dup_meta (store, "sync.server");
   g_autofree char *user = crm_store_dup_meta (store, "sync.user");
   g_autofree char *ca_pem = crm_store_dup_meta (store, "sync.ca");
+  g_autoptr(CrmClientPreset) preset = NULL;
   g_autofree char *ca_path = NULL;
 
   if (server == NULL || user == NULL)
     return;
   self->client = crm_sync_client_new (crm_store_get_path (store), server, user);
-  /* the certificate the replica remembers (signed in here or with voronkactl), else the
-   * one accepted for this server */
+  /* the administrator's certificate for their server, else the one the replica remembers
+   * (signed in here or with voronkactl), else the one accepted for this server */
   ca_path = crm_certificate_dup_path (server);
-  if (ca_pem != NULL)
+  preset = crm_client_preset_load (NULL);
+  if (preset != NULL && preset->ca_file != NULL && crm_server_url_equal (server, preset->server) &&
+      crm_sync_client_set_ca_file (self->client, preset->ca_file, NULL))
+    g_debug ("Trusting %s, set by the administrator, for %s", preset->ca_file, server);
+  else if (ca_pem != NULL)
     {
       g_autoptr(GError) error = NULL;
 

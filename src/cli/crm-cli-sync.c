@@ -341,27 +341,41 @@ crm_cli_sync (CrmCli   *cli,
           return FALSE;
         }
     }
-  else if (remembered.ca_pem != NULL && crm_server_url_equal (remembered.server, server))
+  else
     {
-      if (!crm_sync_client_set_ca_pem (client, remembered.ca_pem, &local_error))
+      /* For the administrator's server their certificate file comes first, so a replaced
+       * /etc/voronka/ca.pem reaches every laptop; the remembered one is the fallback. */
+      gboolean have_remembered = remembered.ca_pem != NULL &&
+                                 crm_server_url_equal (remembered.server, server);
+
+      if (preset != NULL && preset->ca_file != NULL && g_str_equal (preset->server, server))
         {
-          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       _("The certificate this replica remembers for %s cannot be used (%s); "
-                         "give it again with --ca-file"), server, local_error->message);
-          return FALSE;
+          if (!crm_sync_client_set_ca_file (client, preset->ca_file, &local_error) ||
+              !g_file_get_contents (preset->ca_file, &ca_pem, NULL, &local_error))
+            {
+              if (!have_remembered)
+                {
+                  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                               _("The certificate your administrator pre-set in %s cannot be "
+                                 "used (%s); ask them to fix it, or give one with --ca-file"),
+                               preset->source, local_error->message);
+                  return FALSE;
+                }
+              g_printerr (_("voronkactl: %s (ignored)\n"), local_error->message);
+              g_clear_error (&local_error);
+              g_clear_pointer (&ca_pem, g_free);
+            }
         }
-      ca_pem = g_strdup (remembered.ca_pem);
-    }
-  else if (preset != NULL && preset->ca_file != NULL && g_str_equal (preset->server, server))
-    {
-      if (!crm_sync_client_set_ca_file (client, preset->ca_file, &local_error) ||
-          !g_file_get_contents (preset->ca_file, &ca_pem, NULL, &local_error))
+      if (ca_pem == NULL && have_remembered)
         {
-          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       _("The certificate your administrator pre-set in %s cannot be used "
-                         "(%s); ask them to fix it, or give one with --ca-file"),
-                       preset->source, local_error->message);
-          return FALSE;
+          if (!crm_sync_client_set_ca_pem (client, remembered.ca_pem, &local_error))
+            {
+              g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("The certificate this replica remembers for %s cannot be used "
+                             "(%s); give it again with --ca-file"), server, local_error->message);
+              return FALSE;
+            }
+          ca_pem = g_strdup (remembered.ca_pem);
         }
     }
 
