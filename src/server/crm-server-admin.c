@@ -7,13 +7,16 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "crm-server-admin.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
+#include "crm-server-connections.h"
 #include "crm-server-log.h"
+#include "crm-server-net.h"
 #include "crm-server-ops.h"
 #include "crm-server-sqlite.h"
 #include "crm-server-tls.h"
@@ -500,6 +503,18 @@ quit_on_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether --listen HOST:PORT names a loopback address. An address that is no address at
+ * all says yes: crm_server_listen() refuses it with a better message. */
+static gboolean
+listens_on_loopback (const char *address)
+{
+  g_autoptr(GSocketAddress) parsed = crm_server_net_parse_listen (address, "--listen", NULL);
+
+  return parsed == NULL ||
+         g_inet_address_get_is_loopback (
+           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed)));
+}
+
 int
 crm_server_cmd_serve (const char  *data_dir,
                       int          argc,
@@ -516,6 +531,8 @@ crm_server_cmd_serve (const char  *data_dir,
   double burst = CRM_SERVER_DEFAULT_BURST;
   gint session_days = CRM_SERVER_DEFAULT_SESSION_DAYS;
   gint64 quota_mb = CRM_SERVER_DEFAULT_ACCOUNT_QUOTA_MB;
+  gint max_connections = CRM_SERVER_DEFAULT_MAX_CONNECTIONS;
+  gint idle_timeout = CRM_SERVER_DEFAULT_IDLE_TIMEOUT;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks a free one)"),
@@ -541,6 +558,12 @@ crm_server_cmd_serve (const char  *data_dir,
     { "account-quota-mb", 0, 0, G_OPTION_ARG_INT64, &quota_mb,
       N_("Storage an account may use on the server, in MB (default 10240; 0: no limit); "
          "pushes to a full account are refused"), N_("MB") },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      N_("Connections open at once (default 4096, and always below the open-file limit); "
+         "at the limit the longest idle one is closed"), N_("N") },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+      N_("Seconds a client has to send its next request, or for any read or write to "
+         "progress (default 60)"), N_("SECONDS") },
     { NULL }
   };
   g_auto(CrmServerOps) ops = { 0 };
@@ -556,6 +579,7 @@ crm_server_cmd_serve (const char  *data_dir,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   CrmServerLimits limits;
+  guint64 open_files;
   int status = 0;
 
   g_option_context_add_main_entries (context, crm_server_ops_entries (&ops), GETTEXT_PACKAGE);
@@ -578,6 +602,12 @@ crm_server_cmd_serve (const char  *data_dir,
                              "need sensible positive values"));
   if (quota_mb < 0 || quota_mb > G_MAXINT64 / (1024 * 1024))
     return usage (context, _("--account-quota-mb takes a number of megabytes, 0 for no limit"));
+  if (max_connections < 1 || idle_timeout < 1)
+    return usage (context, _("--max-connections and --idle-timeout need positive values"));
+  if (insecure_http && !listens_on_loopback (listen ? listen : "127.0.0.1:8443"))
+    return usage (context, _("--insecure-http serves passwords and data unencrypted, so it "
+                             "listens on loopback only (127.0.0.1 or ::1), not on “%s”; "
+                             "leave it out to serve HTTPS"), listen);
   if (database != NULL && !g_str_equal (database, "sqlite"))
     {
       g_printerr (_("voronka-server: --database %s: this build has only the embedded SQLite "
@@ -589,6 +619,11 @@ crm_server_cmd_serve (const char  *data_dir,
   limits.rate = rate;
   limits.burst = burst;
   limits.session_ttl_ms = (gint64) session_days * 24 * 3600 * 1000;
+  limits.idle_timeout_s = (guint) idle_timeout;
+  /* every connection is a descriptor: the cap stays below the open-file limit, so
+   * accept() never fails for want of one */
+  open_files = crm_server_raise_file_limit ();
+  limits.max_connections = crm_server_connection_cap (open_files, (guint) max_connections);
 
   if (!crm_server_auth_init (&error) ||
       (storage = open_storage (data_dir, &error)) == NULL ||
@@ -605,6 +640,8 @@ crm_server_cmd_serve (const char  *data_dir,
   if (!crm_server_listen (server, listen ? listen : "127.0.0.1:8443", certificate, &url, &error))
     return fail (error);
   g_print (_("voronka-server: listening on %s\n"), url);
+  g_print (_("voronka-server: at most %u connections (open-file limit %lu)\n"),
+           limits.max_connections, (gulong) open_files);
   fflush (stdout);
   if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
     return fail (error);

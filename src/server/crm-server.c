@@ -15,7 +15,7 @@
 
 #include "crm-server.h"
 #include "crm-server-auth.h"
-#include "crm-server-conn.h"
+#include "crm-server-connections.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
 #include "crm-server-notify.h"
@@ -43,6 +43,7 @@ struct _CrmServer
   GObject           parent_instance;
 
   SoupServer       *soup;
+  CrmServerConnections *connections;
   CrmServerStorage *storage;
   CrmServerLimits   limits;
   GHashTable       *sign_in_buckets;  /* client address → Bucket*: sign-ins, bad tokens */
@@ -63,6 +64,7 @@ crm_server_dispose (GObject *object)
   CrmServer *self = CRM_SERVER (object);
 
   crm_server_stop (self);
+  g_clear_pointer (&self->connections, crm_server_connections_free);
   g_clear_object (&self->soup);
   g_clear_object (&self->storage);
   g_clear_object (&self->cancellable);
@@ -972,6 +974,8 @@ crm_server_new (CrmServerStorage      *storage,
   self->storage = g_object_ref (storage);
   self->limits = *limits;
   self->soup = soup_server_new ("server-header", "voronka-server/" PACKAGE_VERSION " ", NULL);
+  self->connections = crm_server_connections_new (self->soup, limits->max_connections,
+                                                  limits->idle_timeout_s);
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), self);
@@ -983,6 +987,29 @@ crm_server_new (CrmServerStorage      *storage,
 /* Connections the kernel queues while the server is busy (listen(2) caps it at
  * net.core.somaxconn). */
 #define LISTEN_BACKLOG 512
+
+/* libsoup keeps a connection alive after a request only while it has a listener of its
+ * own (SoupServer's request_finished checks its list of listeners), and connections given
+ * with soup_server_accept_iostream() come from none. So it gets one that can never accept:
+ * a loopback socket, shut down right after libsoup took it (its poll then sees the
+ * shutdown, accept fails, and libsoup stops polling it, as it does). */
+static gboolean
+keep_alive_listener (CrmServer  *self,
+                     GError    **error)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocket) dummy = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, error);
+
+  if (dummy == NULL ||
+      !g_socket_bind (dummy, address, FALSE, error) ||
+      !g_socket_listen (dummy, error) ||
+      !soup_server_listen_socket (self->soup, dummy, 0, error))
+    return FALSE;
+  g_socket_shutdown (dummy, TRUE, TRUE, NULL);
+  return TRUE;
+}
 
 gboolean
 crm_server_listen (CrmServer        *self,
@@ -997,7 +1024,6 @@ crm_server_listen (CrmServer        *self,
   g_autoptr(GSocket) listener = NULL;
   const char *colon = address ? strrchr (address, ':') : NULL;
   guint64 port = 0;
-  GSList *uris;
 
   if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
     {
@@ -1030,7 +1056,8 @@ crm_server_listen (CrmServer        *self,
     soup_server_set_tls_certificate (self->soup, certificate);
   /* our own socket for the listen backlog: soup_server_listen() keeps GSocket's 10, and
    * a fleet of devices connecting at once (every laptop of the office at 9:00; 200
-   * clients in bench/) overflowed it into refused TLS handshakes */
+   * clients in bench/) overflowed it into refused TLS handshakes. Connections are
+   * accepted by crm-server-connections.c, not libsoup (see there why). */
   listener = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
                            G_SOCKET_PROTOCOL_TCP, error);
   if (listener == NULL)
@@ -1038,24 +1065,24 @@ crm_server_listen (CrmServer        *self,
   g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
   if (!g_socket_bind (listener, socket_address, TRUE, error) ||
       !g_socket_listen (listener, error) ||
-      !soup_server_listen_socket (self->soup, listener,
-                                  certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+      !keep_alive_listener (self, error))
     return FALSE;
-  crm_server_conn_watch (self->soup, certificate != NULL);
+  crm_server_connections_listen (self->connections, listener, certificate);
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris != NULL)
-    {
-      GUri *uri = uris->data;
-      const char *uri_host = g_uri_get_host (uri);
-      gboolean v6 = strchr (uri_host, ':') != NULL;
+  {
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address (listener, error);
+    g_autofree char *local_host = NULL;
+    gboolean v6;
 
-      *out_url = g_strdup_printf ("%s://%s%s%s:%d", g_uri_get_scheme (uri), v6 ? "[" : "",
-                                  uri_host, v6 ? "]" : "", g_uri_get_port (uri));
-    }
-  else
-    *out_url = g_strdup (address);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    if (local == NULL)
+      return FALSE;
+    local_host = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+    v6 = strchr (local_host, ':') != NULL;
+    *out_url = g_strdup_printf ("%s://%s%s%s:%u", certificate != NULL ? "https" : "http",
+                                v6 ? "[" : "", local_host, v6 ? "]" : "",
+                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  }
   return TRUE;
 }
 
@@ -1099,8 +1126,9 @@ void
 crm_server_set_certificate (CrmServer       *self,
                             GTlsCertificate *certificate)
 {
-  /* the listener takes it for new connections; open ones keep theirs */
+  /* new connections get it; open ones keep theirs */
   soup_server_set_tls_certificate (self->soup, certificate);
+  crm_server_connections_set_certificate (self->connections, certificate);
 }
 
 void
@@ -1109,6 +1137,8 @@ crm_server_stop (CrmServer *self)
   g_clear_handle_id (&self->tick_source, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->connections != NULL)
+    crm_server_connections_stop (self->connections);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }

@@ -16,12 +16,16 @@ typedef struct {
   double  rate;             /* requests per second per token (429 beyond)… */
   double  burst;            /* …after a burst of this many */
   gint64  session_ttl_ms;   /* how long a token stays valid */
+  guint   max_connections;  /* open at once (see crm-server-connections.h) */
+  guint   idle_timeout_s;   /* for a client to send (the rest of) its next request */
 } CrmServerLimits;
 
 #define CRM_SERVER_DEFAULT_MAX_BODY      (16 * 1024 * 1024)
 #define CRM_SERVER_DEFAULT_RATE          50.0
 #define CRM_SERVER_DEFAULT_BURST         500.0
 #define CRM_SERVER_DEFAULT_SESSION_DAYS  30
+#define CRM_SERVER_DEFAULT_MAX_CONNECTIONS 4096
+#define CRM_SERVER_DEFAULT_IDLE_TIMEOUT  60
 
 #define CRM_TYPE_SERVER (crm_server_get_type ())
 G_DECLARE_FINAL_TYPE (CrmServer, crm_server, CRM, SERVER, GObject)

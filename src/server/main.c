@@ -6,7 +6,9 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
 
 #include "crm-server-admin.h"
@@ -86,6 +88,21 @@ print_group_help (FILE       *out,
   fprintf (out, "\n%s\n", _("Run “voronka-server COMMAND --help” for a command's options."));
 }
 
+/* TLS 1.0 and 1.1 are refused. glib-networking's GnuTLS backend takes its priority
+ * string from G_TLS_GNUTLS_PRIORITY when it makes its first connection (there is no
+ * per-connection property); an administrator's own string is kept, minus the old
+ * versions. */
+static void
+require_tls_1_2 (void)
+{
+  const char *priority = g_getenv ("G_TLS_GNUTLS_PRIORITY");
+  g_autofree char *strict = g_strconcat (priority != NULL && *priority != '\0'
+                                         ? priority : "NORMAL:%COMPAT",
+                                         ":-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1", NULL);
+
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", strict, TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -96,6 +113,11 @@ main (int    argc,
   g_autofree char *prgname = NULL;
   const Command *command = NULL;
   int i;
+
+  /* the data folder holds passwords' hashes, every account's data and the TLS key:
+   * whatever the server creates is its user's alone (0600 files, 0700 folders) */
+  umask (0077);
+  require_tls_1_2 ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, crm_locale_dir ());

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 
 #include "crm-test-server.h"
@@ -107,7 +108,15 @@ read_logs (CrmTestServer *server)
 static void
 die_with_parent (gpointer user_data)
 {
+  CrmTestServer *server = user_data;
+
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (server->max_files > 0)
+    {
+      struct rlimit limit = { server->max_files, server->max_files };
+
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
 }
 
 static void
@@ -127,7 +136,7 @@ launch (CrmTestServer *server,
    * this folder must not be taken for this one's "listening on" */
   g_unlink (log);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, server, NULL);
   g_ptr_array_add (argv, (gpointer) server_binary ());
   g_ptr_array_add (argv, "--data");
   g_ptr_array_add (argv, server->dir);
@@ -176,9 +185,19 @@ crm_test_server_start (const char         *dir,
                        gboolean            insecure,
                        const char * const *extra_args)
 {
+  return crm_test_server_start_with_file_limit (dir, insecure, extra_args, 0);
+}
+
+CrmTestServer *
+crm_test_server_start_with_file_limit (const char         *dir,
+                                       gboolean            insecure,
+                                       const char * const *extra_args,
+                                       guint               max_files)
+{
   CrmTestServer *server = g_new0 (CrmTestServer, 1);
 
   server->dir = g_strdup (dir);
+  server->max_files = max_files;
   server->insecure = insecure;
   server->extra_args = g_strdupv ((char **) extra_args);
   server->log_path = g_build_filename (dir, "serve.log", NULL);

@@ -19,6 +19,7 @@ typedef struct {
   char        *log_path;   /* stdout and stderr of the server */
   char       **extra_args;
   gboolean     insecure;
+  guint        max_files;  /* RLIMIT_NOFILE (soft and hard) of the server; 0: inherited */
   GSubprocess *process;
 } CrmTestServer;
 
@@ -37,6 +38,11 @@ int            crm_test_server_admin         (const char         *dir,
 CrmTestServer *crm_test_server_start         (const char         *dir,
                                               gboolean            insecure,
                                               const char * const *extra_args);
+/* The same, with the server's open-file limit (soft and hard) set to @max_files. */
+CrmTestServer *crm_test_server_start_with_file_limit (const char         *dir,
+                                                      gboolean            insecure,
+                                                      const char * const *extra_args,
+                                                      guint               max_files);
 /* Starts it again on the same port (after a stop or a kill). */
 void           crm_test_server_restart       (CrmTestServer      *server);
 /* SIGTERM and wait: returns the exit status (the server stops cleanly). */
