@@ -49,6 +49,8 @@ typedef struct {
   GSocket        *socket;      /* owned until handed over, then a weak reference */
   GSocketAddress *remote;      /* owned; the key (libsoup returns this very object) */
   GSource        *wait_source; /* waiting for the first bytes, before the hand-over */
+  GIOStream      *handshake;   /* the TLS connection while its handshake runs */
+  GCancellable   *cancellable; /* of the handshake */
   GList          *idle_link;   /* in idle_queue while waiting for a request */
   gint64          deadline;    /* monotonic µs; G_MAXINT64: none (the server is working) */
   gboolean        handed_over;
@@ -129,6 +131,8 @@ forget (CrmServerConnections *self,
     g_object_weak_unref (G_OBJECT (connection->socket), socket_finalized, self);
   else
     {
+      /* a handshake still running fails at once and finds the connection gone */
+      g_cancellable_cancel (connection->cancellable);
       g_socket_close (connection->socket, NULL);
       g_object_unref (connection->socket);
     }
@@ -138,6 +142,8 @@ forget (CrmServerConnections *self,
 static void
 connection_free (Connection *connection)
 {
+  g_clear_object (&connection->handshake);
+  g_clear_object (&connection->cancellable);
   g_object_unref (connection->remote);
   g_free (connection);
 }
@@ -215,40 +221,98 @@ first_bytes (GSocket      *socket,
              GIOCondition  condition,
              gpointer      user_data);
 
+/* Gives @stream to libsoup, which owns the socket from then on. */
+static void
+give_to_soup (CrmServerConnections *self,
+              Connection           *connection,
+              GIOStream            *stream)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (connection->socket, NULL);
+
+  if (local == NULL)
+    {
+      forget (self, connection);
+      return;
+    }
+  connection->handed_over = TRUE;
+  g_clear_object (&connection->handshake);
+  g_object_weak_ref (G_OBJECT (connection->socket), socket_finalized, self);
+  g_object_unref (connection->socket);
+  soup_server_accept_iostream (self->soup, stream, local, connection->remote, NULL);
+}
+
+typedef struct {
+  CrmServerConnections *self;
+  GSocketAddress       *remote;   /* finds the connection, if it is still there */
+} Handshake;
+
+static void
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Handshake *handshake = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+  Connection *connection = g_hash_table_lookup (handshake->self->connections, handshake->remote);
+
+  if (connection != NULL && connection->handshake == (GIOStream *) source)
+    {
+      if (ok)
+        give_to_soup (handshake->self, connection, G_IO_STREAM (source));
+      else
+        {
+          g_debug ("TLS handshake with a client failed: %s", error->message);
+          forget (handshake->self, connection);
+        }
+    }
+  g_object_unref (handshake->remote);
+  g_free (handshake);
+}
+
+/* The client spoke: the TLS handshake runs (in one of GTask's threads, as
+ * glib-networking does it) with data to read, then libsoup takes the connection. */
 static void
 hand_over (CrmServerConnections *self,
            Connection           *connection)
 {
   g_autoptr(GSocketConnection) stream = NULL;
-  g_autoptr(GIOStream) tls = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GError) error = NULL;
+  Handshake *handshake;
 
   g_clear_pointer (&connection->wait_source, g_source_unref);
   /* reads and writes that make no progress for this long fail, and libsoup closes */
   g_socket_set_timeout (connection->socket, self->idle_timeout_s);
   g_socket_set_option (connection->socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-  local = g_socket_get_local_address (connection->socket, &error);
   stream = g_socket_connection_factory_create_connection (connection->socket);
-  if (local != NULL && self->certificate != NULL)
+  if (self->certificate == NULL)
     {
-      tls = g_tls_server_connection_new (G_IO_STREAM (stream), self->certificate, &error);
-      if (tls != NULL)
-        g_object_set (tls, "require-close-notify", FALSE, NULL);
+      give_to_soup (self, connection, G_IO_STREAM (stream));
+      return;
     }
-  if (local == NULL || (self->certificate != NULL && tls == NULL))
+  {
+    const char *protocols[] = { "http/1.1", "http/1.0", NULL };
+
+    /* as libsoup makes its own: its ALPN list, and no database, which would otherwise be
+     * the system's CA bundle, read and parsed again for every connection (a server
+     * asks for no client certificates) */
+    connection->handshake = g_initable_new (
+      g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()), NULL, &error,
+      "base-io-stream", stream, "certificate", self->certificate, "database", NULL,
+      "authentication-mode", G_TLS_AUTHENTICATION_NONE, "require-close-notify", FALSE,
+      "advertised-protocols", protocols, NULL);
+  }
+  if (connection->handshake == NULL)
     {
-      g_debug ("Could not take a connection: %s", error->message);
+      g_debug ("Could not start TLS: %s", error->message);
       forget (self, connection);
       return;
     }
-
-  /* from here on libsoup owns the socket (through @stream) */
-  connection->handed_over = TRUE;
-  g_object_weak_ref (G_OBJECT (connection->socket), socket_finalized, self);
-  g_object_unref (connection->socket);
-  soup_server_accept_iostream (self->soup, tls != NULL ? tls : G_IO_STREAM (stream), local,
-                               connection->remote, NULL);
+  handshake = g_new0 (Handshake, 1);
+  handshake->self = self;
+  handshake->remote = g_object_ref (connection->remote);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (connection->handshake), G_PRIORITY_DEFAULT,
+                                    connection->cancellable, handshake_done, handshake);
 }
 
 /* The client spoke (or hung up): TLS and HTTP can start without a thread waiting. */
@@ -297,6 +361,7 @@ take (CrmServerConnections *self,
   connection = g_new0 (Connection, 1);
   connection->owner = self;
   connection->socket = socket;
+  connection->cancellable = g_cancellable_new ();
   connection->remote = g_steal_pointer (&remote);
   g_hash_table_insert (self->connections, connection->remote, connection);
   self->open++;
