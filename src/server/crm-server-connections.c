@@ -27,6 +27,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-connections.h"
+#include "crm-server-conn.h"
 #include "crm-server-metrics.h"
 
 /* How often deadlines are checked. */
@@ -142,6 +143,7 @@ forget (CrmServerConnections *self,
 static void
 connection_free (Connection *connection)
 {
+  crm_server_metrics_connections (-1);
   g_clear_object (&connection->handshake);
   g_clear_object (&connection->cancellable);
   g_object_unref (connection->remote);
@@ -262,7 +264,12 @@ handshake_done (GObject      *source,
         give_to_soup (handshake->self, connection, G_IO_STREAM (source));
       else
         {
-          g_debug ("TLS handshake with a client failed: %s", error->message);
+          g_autofree char *peer = g_inet_address_to_string (
+            g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (handshake->remote)));
+
+          /* not when we closed it ourselves (idle, or room needed at the cap) */
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            crm_server_conn_handshake_failed (peer, error);
           forget (handshake->self, connection);
         }
     }
@@ -357,7 +364,7 @@ take (CrmServerConnections *self,
       g_object_unref (socket);
       return;
     }
-  crm_server_metrics_track_socket (socket);
+  crm_server_metrics_connections (1);
   connection = g_new0 (Connection, 1);
   connection->owner = self;
   connection->socket = socket;
