@@ -28,6 +28,7 @@
 
 #include "crm-server-connections.h"
 #include "crm-server-conn.h"
+#include "crm-server-log.h"
 #include "crm-server-metrics.h"
 
 /* How often deadlines are checked. */
@@ -380,14 +381,25 @@ take (CrmServerConnections *self,
 
   if (self->open > self->max_connections)
     {
+      Connection *oldest = g_queue_peek_head (&self->idle_queue);
+
       if (log_due (&self->last_cap_log_us))
         {
-          printf (_("voronka-server: %u connections open, the most allowed (--max-connections); "
-                    "the longest idle ones make room for new ones\n"), self->open - 1);
-          fflush (stdout);
+          g_autofree char *message = g_strdup_printf (
+            "%u connections open, the most allowed (--max-connections); the longest idle "
+            "ones make room for new ones", self->open - 1);
+
+          crm_server_log (G_LOG_LEVEL_WARNING, "connection-cap", message, NULL);
         }
       /* the longest-idle connection makes room; if every other one is busy, that is this
        * one (the newest is last in the queue), closed at once */
+      if (oldest != NULL && !oldest->served)
+        {
+          g_autofree char *peer = g_inet_address_to_string (
+            g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (oldest->remote)));
+
+          crm_server_conn_refused (peer, "at the connection cap (--max-connections)");
+        }
       close_longest_idle (self);
     }
 }
@@ -429,10 +441,11 @@ accept_ready (GSocket      *listener,
        * kernel's queue meanwhile); never stop */
       if (log_due (&self->last_emfile_log_us))
         {
-          printf (_("voronka-server: could not accept a connection (%s); accepting again "
-                    "shortly, at most %u connections from now on\n"),
-                  error->message, self->max_connections);
-          fflush (stdout);
+          g_autofree char *message = g_strdup_printf (
+            "could not accept a connection (%s); accepting again shortly, at most %u "
+            "connections from now on", error->message, self->max_connections);
+
+          crm_server_log (G_LOG_LEVEL_WARNING, "accept-failed", message, NULL);
         }
       self->accept_source = NULL;   /* destroyed by returning REMOVE */
       self->pause_source = g_timeout_add (EMFILE_PAUSE_MS, resume_accepting, self);
