@@ -179,6 +179,75 @@ test_warning_without_task (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board"));
 }
 
+static GtkWidget *
+find_popover (GtkWidget *widget)
+{
+  if (GTK_IS_POPOVER (widget) && gtk_widget_get_visible (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_popover (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+press_key (GtkWidget *widget,
+           guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; !handled && i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+  return handled;
+}
+
+/* The card's stage menu (Ctrl+M) goes to its first and last stage with Home and End. */
+static void
+test_stage_menu_home_end (void)
+{
+  CrmDealCard *card = crm_board_column_get_card (column_named ("Новая заявка"), 0);
+  GtkWidget *popover;
+  GtkWidget *first = NULL, *last = NULL;
+
+  g_assert_nonnull (card);
+  gtk_widget_grab_focus (GTK_WIDGET (card));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "card.move-menu", NULL));
+  crm_test_ui_wait (300);
+  popover = find_popover (GTK_WIDGET (card));
+  g_assert_nonnull (popover);
+  g_free (crm_test_ui_screenshot (popover, "stage-menu"));
+
+  g_assert_true (press_key (popover, GDK_KEY_End));
+  crm_test_ui_wait (50);
+  last = gtk_window_get_focus (GTK_WINDOW (window));
+  g_assert_true (last != NULL && gtk_widget_is_ancestor (last, popover));
+  g_assert_true (press_key (popover, GDK_KEY_Home));
+  crm_test_ui_wait (50);
+  first = gtk_window_get_focus (GTK_WINDOW (window));
+  g_assert_true (first != NULL && gtk_widget_is_ancestor (first, popover));
+  g_assert_true (first != last);
+  /* the last item is below the first */
+  {
+    graphene_point_t a = GRAPHENE_POINT_INIT (0, 0), b;
+
+    g_assert_true (gtk_widget_compute_point (last, first, &a, &b));
+    g_assert_cmpfloat (b.y, >, 0);
+  }
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  crm_test_ui_wait (100);
+}
+
 static void
 test_move_card_with_keyboard (void)
 {
@@ -462,6 +531,7 @@ main (int   argc,
   g_test_add_func ("/ui/board/fills-after-first-frame", test_board_fills_after_first_frame);
   g_test_add_func ("/ui/board/shows-pipeline", test_board_shows_pipeline);
   g_test_add_func ("/ui/board/warning-without-task", test_warning_without_task);
+  g_test_add_func ("/ui/board/stage-menu-home-end", test_stage_menu_home_end);
   g_test_add_func ("/ui/board/move-card-keyboard", test_move_card_with_keyboard);
   g_test_add_func ("/ui/board/drag-and-drop", test_drag_and_drop);
   g_test_add_func ("/ui/board/lost-needs-reason", test_move_to_lost_asks_for_reason);

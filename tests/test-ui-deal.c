@@ -66,7 +66,9 @@ test_open_deal_from_board (void)
 
   g_assert_nonnull (card);
   deal_id = g_strdup (crm_deal_card_get_deal_id (card));
-  /* Enter on a card activates its row, which runs this action */
+  /* Enter on a focused card activates its row, which runs this action */
+  gtk_widget_grab_focus (GTK_WIDGET (card));
+  crm_test_ui_wait (50);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "card.open", NULL));
   crm_test_ui_wait (200);
   g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
@@ -76,6 +78,17 @@ test_open_deal_from_board (void)
   title = crm_test_ui_find (GTK_WIDGET (page ()), GTK_TYPE_LABEL, json_object_get_string_member (deal, "title"));
   g_assert_nonnull (title);
   g_assert_cmpuint (crm_timeline_get_n_entries (crm_deal_page_get_timeline (page ())), >, 0);
+
+  /* the page opens to be read: the title's field is not focused with its text selected,
+   * where one key would replace it */
+  {
+    GtkWidget *row = crm_test_ui_find (GTK_WIDGET (page ()), ADW_TYPE_ENTRY_ROW, "Title");
+    GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (window));
+
+    g_assert_nonnull (row);
+    g_assert_false (focus != NULL && (focus == row || gtk_widget_is_ancestor (focus, row)));
+    g_assert_false (gtk_editable_get_selection_bounds (GTK_EDITABLE (row), NULL, NULL));
+  }
 }
 
 static void

@@ -73,6 +73,43 @@ open_action (GtkWidget  *widget,
                               crm_deal_card_get_deal_id (CRM_DEAL_CARD (widget)));
 }
 
+static void
+collect_focusable (GtkWidget *widget,
+                   GPtrArray *found)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (gtk_widget_get_focusable (child) && gtk_widget_get_visible (child) &&
+          gtk_widget_get_sensitive (child))
+        g_ptr_array_add (found, child);
+      collect_focusable (child, found);
+    }
+}
+
+/* Home and End in the stage menu go to its first and last stage, as in any list
+ * (GtkPopoverMenu of GTK 4.8 knows only the arrows). */
+static gboolean
+menu_key_pressed_cb (GtkEventControllerKey *controller,
+                     guint                  keyval,
+                     guint                  keycode,
+                     GdkModifierType        state,
+                     GtkWidget             *popover)
+{
+  g_autoptr(GPtrArray) items = NULL;
+
+  if (keyval != GDK_KEY_Home && keyval != GDK_KEY_End && keyval != GDK_KEY_KP_Home &&
+      keyval != GDK_KEY_KP_End)
+    return FALSE;
+  items = g_ptr_array_new ();
+  collect_focusable (popover, items);
+  if (items->len == 0)
+    return FALSE;
+  gtk_widget_grab_focus (g_ptr_array_index (items, keyval == GDK_KEY_Home ||
+                                                   keyval == GDK_KEY_KP_Home ? 0 : items->len - 1));
+  return TRUE;
+}
+
 /* "Move to…": the other stages of the deal's pipeline, built when opened. */
 static void
 create_move_menu (GtkMenuButton *button,
@@ -104,6 +141,19 @@ create_move_menu (GtkMenuButton *button,
       g_menu_append_item (menu, item);
     }
   gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+  {
+    GtkPopover *popover = gtk_menu_button_get_popover (button);
+
+    if (popover != NULL && g_object_get_data (G_OBJECT (popover), "crm-home-end") == NULL)
+      {
+        GtkEventController *keys = gtk_event_controller_key_new ();
+
+        gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+        g_signal_connect (keys, "key-pressed", G_CALLBACK (menu_key_pressed_cb), popover);
+        gtk_widget_add_controller (GTK_WIDGET (popover), keys);
+        g_object_set_data (G_OBJECT (popover), "crm-home-end", GINT_TO_POINTER (1));
+      }
+  }
 }
 
 static GdkContentProvider *
