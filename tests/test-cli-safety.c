@@ -289,6 +289,17 @@ test_failed_first_sync (void)
     g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
   }
 
+  /* the same through the sync client, as the app's sign-in runs it */
+  {
+    g_autoptr(CrmSyncClient) client = crm_test_client_new (server, path, "admin", "wrong-pw");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrmSyncReport) report = crm_sync_client_sync (client, NULL, &error);
+
+    g_assert_null (report);
+    g_assert_nonnull (error);
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+
   /* the right one makes the replica */
   RUN (&run, "admin-pw\n", FALSE, "--db", path, "--json", "sync", "--server", server->url,
        "--user", "admin", "--password-stdin", "--insecure");

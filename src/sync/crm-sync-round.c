@@ -790,6 +790,26 @@ pull_pages (Http           *http,
     }
 }
 
+/* A sign-in that fails (a wrong password, no server) in the round that has just made
+ * the replica removes it again, before anything was written in it: a failed first sync
+ * leaves no empty replica for the app (or voronkactl) to open next time. */
+static void
+discard_new_replica (CrmStore   **store,
+                     const char  *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+  gboolean unused = *store != NULL && crm_sync_store_get_cursor (*store) < 0 &&
+                    crm_sync_store_is_empty (*store);
+
+  g_clear_object (store);
+  for (guint i = 0; unused && i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (file);
+    }
+}
+
 CrmSyncReport *
 crm_sync_round_run (CrmSyncRound  *round,
                     GCancellable  *cancellable,
@@ -797,13 +817,15 @@ crm_sync_round_run (CrmSyncRound  *round,
 {
   g_autoptr(CrmSyncReport) report = g_new0 (CrmSyncReport, 1);
   g_autoptr(CrmStore) store = NULL;
+  gboolean created;
   gboolean fresh;
   gboolean ok;
   Http http;
 
   if (!crm_sync_round_check_url (round->server_url, round->allow_insecure, error))
     return NULL;
-  store = g_file_test (round->replica_path, G_FILE_TEST_EXISTS)
+  created = !g_file_test (round->replica_path, G_FILE_TEST_EXISTS);
+  store = !created
           ? crm_store_open (round->replica_path, error)
           : crm_store_create (round->replica_path, error);
   if (store == NULL)
@@ -820,6 +842,8 @@ crm_sync_round_run (CrmSyncRound  *round,
       if (http.new_session == NULL)
         {
           http_clear (&http);
+          if (created)
+            discard_new_replica (&store, round->replica_path);
           return NULL;
         }
     }
