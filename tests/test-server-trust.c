@@ -636,7 +636,7 @@ test_missing_references (Fixture       *f,
   g_autofree char *task = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *link = crm_uuid_v7_new (crm_time_now_ms ());
   g_auto(Answer) answer = { 0 };
-  CrmOp *own, *bad_stage, *bad_user, *bad_deal, *bad_tag;
+  CrmOp *own, *bad_stage, *bad_user, *bad_deal, *bad_tag, *bad_choice, *good_choice;
 
   own = own_deal_op (f->rep, "Сделка со ссылками");
   bad_stage = op_printf (f->device, "deal", own->entity_id, "{\"stage\":\"%s\"}", nowhere);
@@ -646,17 +646,24 @@ test_missing_references (Fixture       *f,
   bad_tag = op_printf (f->device, "deal_tag", link,
                        "{\"deal\":\"%s\",\"tag\":\"%s\",\"present\":true}", own->entity_id,
                        nowhere);
+  /* a choice field holds one of its choices, a custom field the account defines */
+  bad_choice = op_new (f->device, "deal", own->entity_id, "{\"payment_type\":\"Бартер\"}");
+  good_choice = op_new (f->device, "deal", own->entity_id, "{\"payment_type\":\"Лизинг\"}");
   g_ptr_array_add (ops, own);
   g_ptr_array_add (ops, bad_stage);
   g_ptr_array_add (ops, bad_user);
   g_ptr_array_add (ops, bad_deal);
   g_ptr_array_add (ops, bad_tag);
+  g_ptr_array_add (ops, bad_choice);
+  g_ptr_array_add (ops, good_choice);
   push (f->token, ops, &answer);
   assert_accepted (&answer, own);
   assert_rejected (&answer, bad_stage, "not-found");
   assert_rejected (&answer, bad_user, "not-found");
   assert_rejected (&answer, bad_deal, "not-found");
   assert_rejected (&answer, bad_tag, "not-found");
+  assert_rejected (&answer, bad_choice, "invalid-input");
+  assert_accepted (&answer, good_choice);
 
   manager = second_replica_agrees ();
   {
@@ -664,6 +671,9 @@ test_missing_references (Fixture       *f,
     g_autofree char *me = resolve (manager, "user", REP, NULL);
 
     g_assert_cmpstr (field (row, "responsible"), ==, me);
+    /* (the later good choice lost to the corrective op of the bad one: a rejection's
+     * corrective op takes a fresh server clock) */
+    g_assert_cmpstr (field (row, "payment_type"), !=, "Бартер");
     g_assert_false (json_object_get_boolean_member (row, "deleted"));
   }
 }

@@ -363,6 +363,87 @@ missing (GError     **error,
   return FALSE;
 }
 
+/* Does @value fit the custom field's @type (a `field` entity: text, choice, bool,
+ * number, money, date)? */
+static gboolean
+fits_field_type (const char *type,
+                 const char *choices_json,
+                 JsonNode   *value)
+{
+  GType kind = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_NONE;
+
+  if (g_strcmp0 (type, "bool") == 0)
+    return kind == G_TYPE_BOOLEAN;
+  if (g_strcmp0 (type, "number") == 0)
+    return kind == G_TYPE_INT64;
+  if (g_strcmp0 (type, "money") == 0)
+    return kind == G_TYPE_INT64 && json_node_get_int (value) >= -CRM_MONEY_MAX &&
+           json_node_get_int (value) <= CRM_MONEY_MAX;
+  if (g_strcmp0 (type, "date") == 0)
+    return kind == G_TYPE_INT64 && json_node_get_int (value) >= 0 &&
+           json_node_get_int (value) <= CRM_TIME_MAX;
+  if (g_strcmp0 (type, "choice") == 0)
+    {
+      g_autoptr(JsonNode) choices = choices_json ? json_from_string (choices_json, NULL) : NULL;
+
+      if (kind != G_TYPE_STRING)
+        return FALSE;
+      if (choices == NULL || !JSON_NODE_HOLDS_ARRAY (choices))
+        return TRUE;
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (choices)); i++)
+        if (g_strcmp0 (node_string (json_array_get_element (json_node_get_array (choices), i)),
+                       json_node_get_string (value)) == 0)
+          return TRUE;
+      return FALSE;
+    }
+  if (g_strcmp0 (type, "text") == 0)
+    return kind == G_TYPE_STRING;
+  return TRUE;
+}
+
+/* Custom fields the account defines (`field` entities) hold values of their type. */
+static gboolean
+check_custom_fields (CrmStore     *store,
+                     const CrmOp  *op,
+                     GError      **error)
+{
+  const CrmEntityType *type = crm_schema_lookup (op->entity);
+  g_autoptr(GList) members = json_object_get_members (op->fields);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *key = l->data;
+      JsonNode *value = json_object_get_member (op->fields, key);
+      sqlite3_stmt *stmt;
+      g_autofree char *field_type = NULL;
+      g_autofree char *choices = NULL;
+      gboolean defined = FALSE;
+
+      if (type == NULL || g_str_equal (key, "deleted") || JSON_NODE_HOLDS_NULL (value) ||
+          crm_entity_type_column (type, key) != NULL)
+        continue;
+      stmt = _crm_store_prepare (store,
+        "SELECT type, choices FROM field WHERE entity = ?1 AND key = ?2 AND deleted = 0"
+        " ORDER BY id LIMIT 1", NULL);
+      if (stmt == NULL)
+        continue;
+      sqlite3_bind_text (stmt, 1, op->entity, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, key, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          defined = TRUE;
+          field_type = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+          choices = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+        }
+      sqlite3_reset (stmt);
+      if (defined && !fits_field_type (field_type, choices, value))
+        return invalid (error, _("Field “%s” of %s %s holds a value that is not a %s the "
+                                 "field allows"), key, op->entity, op->entity_id,
+                        field_type ? field_type : "text");
+    }
+  return TRUE;
+}
+
 gboolean
 crm_validate_op_references (CrmStore     *store,
                             const CrmOp  *op,
@@ -371,6 +452,9 @@ crm_validate_op_references (CrmStore     *store,
   g_autoptr(GList) members = NULL;
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (!check_custom_fields (store, op, error))
+    return FALSE;
 
   members = json_object_get_members (op->fields);
   for (GList *l = members; l != NULL; l = l->next)

@@ -8,7 +8,9 @@
  *               money and times in range, short texts short, an attachment hash that is
  *               a SHA-256, the whole op at most CRM_OP_MAX_BYTES;
  *   references  every id the op names is an entity of the right kind in the replica
- *               (pipeline, stage, user, deal, tag, company, contact, loss reason…);
+ *               (pipeline, stage, user, deal, tag, company, contact, loss reason…), and
+ *               a custom field the account defines holds a value of its type (a choice
+ *               of its list, a number, money in range, a date);
  *   rights      what the acting user's role allows (admin, manager, rep; see
  *               HACKING.md, "Who may change what");
  *   gates       the stage gates (stage of the deal's pipeline, required fields, loss
