@@ -8,6 +8,7 @@
 #include "crm-board.h"
 #include "crm-deal-page.h"
 #include "crm-field-editor.h"
+#include "crm-format.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-tag-chips.h"
@@ -88,6 +89,28 @@ test_open_deal_from_board (void)
     g_assert_nonnull (row);
     g_assert_false (focus != NULL && (focus == row || gtk_widget_is_ancestor (focus, row)));
     g_assert_false (gtk_editable_get_selection_bounds (GTK_EDITABLE (row), NULL, NULL));
+  }
+  /* the amount reads grouped by thousands, and is taken back as it is written */
+  {
+    GtkWidget *row = crm_test_ui_find (GTK_WIDGET (page ()), ADW_TYPE_ENTRY_ROW, "Amount");
+    const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+    JsonNode *amount = json_object_get_member (deal, "amount");
+    gint64 minor = 0;
+
+    if (amount == NULL || JSON_NODE_HOLDS_NULL (amount))
+      g_assert_cmpstr (text, ==, "");
+    else
+      {
+        gint64 stored = 0;
+
+        /* crm_query_deal() writes money as the CLI does: "5200000.00" */
+        g_assert_true (crm_money_parse (json_node_get_string (amount), &stored));
+        /* the demo's trucks cost millions: «5 200 000» */
+        g_assert_cmpint (stored, >=, 100000);
+        g_assert_nonnull (strstr (text, "\u202f"));
+        g_assert_true (crm_parse_money_input (text, &minor));
+        g_assert_cmpint (minor, ==, stored);
+      }
   }
 }
 

@@ -84,13 +84,32 @@ char *
 crm_format_money_for_input (gint64 minor)
 {
   CrmNumberStyle style;
-  guint64 magnitude = minor < 0 ? (guint64) -(minor + 1) + 1 : (guint64) minor;
+  CrmNumberStyle grouped;
+  g_autofree char *text = NULL;
+  gsize length;
 
+  /* grouped by thousands with narrow no-break spaces, which crm_parse_money_input()
+   * skips, so «5 200 000» reads at a glance and is taken back as typed; the locale's
+   * own separator (a comma in English) would read as a decimal mark */
   crm_number_style_get_locale (&style);
-  if (magnitude % 100 == 0)
-    return g_strdup_printf ("%s%" G_GUINT64_FORMAT, minor < 0 ? "-" : "", magnitude / 100);
-  return g_strdup_printf ("%s%" G_GUINT64_FORMAT "%s%02u", minor < 0 ? "-" : "",
-                          magnitude / 100, style.decimal_mark, (guint) (magnitude % 100));
+  grouped = (CrmNumberStyle) { style.decimal_mark, "\u202f", 3 };
+  text = crm_format_money_with (minor, NULL, FALSE, &grouped);
+  /* crm_format_money_with() ends with a no-break space and the currency: drop them */
+  length = strlen (text);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_utf8_get_char (p) == 0x00a0)
+      {
+        length = p - text;
+        break;
+      }
+  if (minor < 0)
+    {
+      /* "−" (U+2212) for people; the input keeps the ASCII minus */
+      g_autofree char *rest = g_strndup (text + strlen ("−"), length - strlen ("−"));
+
+      return g_strconcat ("-", rest, NULL);
+    }
+  return g_strndup (text, length);
 }
 
 gboolean

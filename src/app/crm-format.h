@@ -25,7 +25,9 @@ char  *crm_format_money_with       (gint64                minor,
                                     const CrmNumberStyle *style);
 char  *crm_format_money            (gint64      minor,
                                     const char *currency);
-/* The amount for an input field: no grouping, the locale's decimal mark. */
+/* The amount for an input field: digits grouped by thousands with narrow no-break spaces
+ * («5 200 000», «1 500 000,50»), the locale's decimal mark; crm_parse_money_input()
+ * reads it back. */
 char  *crm_format_money_for_input  (gint64 minor);
 /* Reads what a person typed: spaces, the locale's separators, "," or "." as decimal
  * mark. FALSE when it is not an amount. */
