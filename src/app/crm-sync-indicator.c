@@ -17,6 +17,7 @@
 
 #define REFRESH_SECONDS 30
 #define MAX_LISTED 20
+#define RESTORED_NOTICE_MS ((gint64) 7 * 24 * 3600 * 1000)
 
 struct _CrmSyncIndicator
 {
@@ -150,7 +151,7 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   g_autofree char *label = NULL;
   g_autofree char *detail = NULL;
   CrmStore *store;
-  gint64 waiting = 0, conflicts = 0, rejected = 0, last_ms = 0;
+  gint64 waiting = 0, conflicts = 0, rejected = 0, last_ms = 0, restored = 0, restored_ms = 0;
   gboolean has_last, online;
   const char *icon_name;
 
@@ -230,6 +231,20 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   else
     detail = g_strdup_printf (_("Server %s, never synced yet."), server);
 
+  /* the server was found restored from a backup (issue 22): said for a week */
+  if (crm_sync_state_get_restored (store, &restored, &restored_ms) &&
+      crm_context_now (self->context) - restored_ms < RESTORED_NOTICE_MS)
+    {
+      g_autofree char *notice = g_strdup_printf (
+        ngettext ("The server was restored from a backup; %lld change it had lost was sent "
+                  "again.",
+                  "The server was restored from a backup; %lld changes it had lost were sent "
+                  "again.", restored), (long long) restored);
+      g_autofree char *with_notice = g_strdup_printf ("%s\n%s", detail, notice);
+
+      g_free (detail);
+      detail = g_steal_pointer (&with_notice);
+    }
   if (self->error != NULL)
     {
       g_autofree char *with_error = g_strdup_printf ("%s\n%s", detail, self->error);

@@ -171,10 +171,17 @@ print_report (CrmCli              *cli,
       json_object_set_boolean_member (object, "snapshot", report->snapshot);
       json_object_set_int_member (object, "cursor", report->cursor);
       json_object_set_int_member (object, "waiting", report->waiting);
+      json_object_set_boolean_member (object, "server_restored", report->server_restored);
+      json_object_set_int_member (object, "restored", report->restored);
       crm_cli_print_json_object (object);
       return;
     }
-  if (report->snapshot)
+  if (report->server_restored)
+    g_print (ngettext ("The server was restored from a backup; %u change it had lost was sent "
+                       "again\n",
+                       "The server was restored from a backup; %u changes it had lost were "
+                       "sent again\n", report->restored), report->restored);
+  else if (report->snapshot)
     g_print (_("Installed a copy of the account from %s\n"), server);
   {
     g_autofree char *pushed = g_strdup_printf (ngettext ("Pushed %u change", "Pushed %u changes",

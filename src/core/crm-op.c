@@ -33,6 +33,7 @@ crm_op_copy (const CrmOp *op)
   copy->rule = g_strdup (op->rule);
   copy->actor = g_strdup (op->actor);
   copy->seq = op->seq;
+  copy->stamp = g_strdup (op->stamp);
   copy->created = op->created;
   if (op->previous != NULL)
     copy->previous = crm_json_object_deep_copy (op->previous);
@@ -53,6 +54,7 @@ crm_op_free (CrmOp *op)
   g_free (op->cause);
   g_free (op->rule);
   g_free (op->actor);
+  g_free (op->stamp);
   g_free (op);
 }
 
@@ -84,6 +86,8 @@ crm_op_to_json (const CrmOp *op)
   set_optional_string (object, "cause", op->cause);
   set_optional_string (object, "rule", op->rule);
   set_optional_string (object, "actor", op->actor);
+  if (op->stamp != NULL)
+    json_object_set_string_member (object, "stamp", op->stamp);
   json_node_take_object (node, object);
   return node;
 }
@@ -139,7 +143,8 @@ crm_op_from_json (JsonNode  *node,
       !get_string (object, "id", TRUE, &op->entity_id, error) ||
       !get_string (object, "cause", FALSE, &op->cause, error) ||
       !get_string (object, "rule", FALSE, &op->rule, error) ||
-      !get_string (object, "actor", FALSE, &op->actor, error))
+      !get_string (object, "actor", FALSE, &op->actor, error) ||
+      !get_string (object, "stamp", FALSE, &op->stamp, error))
     return NULL;
   if (!crm_hlc_parse (hlc, &op->hlc))
     {

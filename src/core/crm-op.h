@@ -21,6 +21,8 @@ typedef struct {
   char       *rule;       /* rule id that made this op, or NULL */
   char       *actor;      /* user id on whose behalf the op was made, or NULL */
   gint64      seq;        /* position in the local changelog; 0 when not stored */
+  char       *stamp;      /* the server's seal on an op it accepted (crm-stamp.h), or NULL;
+                           * travels with pulls and push answers, kept in the changelog */
   /* Local only, set when the op is written here (never replicated): */
   gboolean    created;    /* this op brought the entity into existence */
   JsonObject *previous;   /* the values this op replaced, by field (NULL: none) */
@@ -31,7 +33,8 @@ GType       crm_op_get_type       (void) G_GNUC_CONST;
 CrmOp      *crm_op_new            (void);
 CrmOp      *crm_op_copy           (const CrmOp *op);
 void        crm_op_free           (CrmOp *op);
-/* {"op","hlc","device","entity","id","fields","cause","rule","actor"} — hlc as 16 hex. */
+/* {"op","hlc","device","entity","id","fields","cause","rule","actor"[,"stamp"]} — hlc as
+ * 16 hex; "stamp" only when the op has one. */
 JsonNode   *crm_op_to_json        (const CrmOp *op);
 CrmOp      *crm_op_from_json      (JsonNode *node,
                                    GError  **error);

@@ -442,6 +442,41 @@ migrate_to_7 (sqlite3  *db,
     error);
 }
 
+/* Migration 8 (issue 22, a server restored from a backup): each op keeps the server's
+ * stamp (its seal on an op it accepted, so a restored server takes the op back from any
+ * device) and the server's sequence number of the op, so a device can tell which of its
+ * ops a restored server lost. This device's acknowledged ops already had their number. */
+static gboolean
+has_column (sqlite3    *db,
+            const char *table,
+            const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM pragma_table_info ('%s') WHERE name = ?1",
+                                          table);
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, column, -1, SQLITE_STATIC);
+      found = sqlite3_step (stmt) == SQLITE_ROW;
+    }
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+static gboolean
+migrate_to_8 (sqlite3  *db,
+              GError  **error)
+{
+  return (has_column (db, "changelog", "stamp") ||
+          exec (db, "ALTER TABLE changelog ADD COLUMN stamp TEXT;", error)) &&
+         (has_column (db, "changelog", "server_seq") ||
+          exec (db, "ALTER TABLE changelog ADD COLUMN server_seq INTEGER;", error)) &&
+         exec (db, "UPDATE changelog SET server_seq = pushed WHERE local = 1 AND pushed > 0"
+                   " AND server_seq IS NULL;", error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -450,6 +485,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_5,
   migrate_to_6,
   migrate_to_7,
+  migrate_to_8,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -1380,7 +1380,8 @@ append_to_changelog (CrmStore     *self,
 {
   sqlite3_stmt *stmt = _crm_store_prepare (self,
     "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
-    " actor, local) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", error);
+    " actor, local, stamp, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?12)", error);
   g_autofree char *fields = NULL;
 
   if (stmt == NULL)
@@ -1396,6 +1397,12 @@ append_to_changelog (CrmStore     *self,
   bind_text (stmt, 8, op->rule);
   bind_text (stmt, 9, op->actor);
   sqlite3_bind_int (stmt, 10, local ? 1 : 0);
+  bind_text (stmt, 11, op->stamp);
+  /* an op pulled from the server comes with the server's sequence number */
+  if (!local && op->seq > 0)
+    sqlite3_bind_int64 (stmt, 12, op->seq);
+  else
+    sqlite3_bind_null (stmt, 12);
   if (!step_done (self, stmt, "appending to the changelog", error))
     return FALSE;
   op->seq = sqlite3_last_insert_rowid (self->db);

@@ -171,6 +171,8 @@ crm_sync_state_mark_conflicts_seen (CrmStore  *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
+  if (!crm_store_set_meta (store, "sync.restored", NULL, error))
+    return FALSE;
   stmt = _crm_store_prepare (store, "UPDATE conflict SET seen = 1 WHERE seen = 0", error);
   if (stmt == NULL)
     return FALSE;
@@ -252,4 +254,165 @@ crm_sync_state_list_rejected (CrmStore  *store,
       json_array_add_object_element (result, json_object_ref (op));
     }
   return g_steal_pointer (&result);
+}
+
+/* --- a server restored from a backup ---------------------------------------------------------- */
+
+gboolean
+crm_sync_state_set_stamp (CrmStore    *store,
+                          const char  *op_id,
+                          gint64       server_seq,
+                          const char  *stamp,
+                          const char  *actor,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (op_id != NULL, FALSE);
+
+  stmt = _crm_store_prepare (store,
+    "UPDATE changelog SET server_seq = ?2, stamp = COALESCE (?3, stamp),"
+    " actor = CASE WHEN ?3 IS NULL THEN actor ELSE ?4 END WHERE op_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, op_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, server_seq);
+  if (stamp != NULL)
+    sqlite3_bind_text (stmt, 3, stamp, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 3);
+  if (actor != NULL)
+    sqlite3_bind_text (stmt, 4, actor, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 4);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "keep the server's stamp of an op");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GPtrArray *
+crm_sync_state_dup_lost_ops (CrmStore    *store,
+                             gint64       shared,
+                             gint64       after_seq,
+                             guint        limit,
+                             GError     **error)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor, stamp"
+    " FROM changelog WHERE seq > ?2 AND server_seq > ?1"
+    " AND ((local = 1 AND pushed > 0) OR (local = 0 AND stamp IS NOT NULL))"
+    " ORDER BY seq LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, shared);
+  sqlite3_bind_int64 (stmt, 2, after_seq);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6),
+                                                     NULL);
+      CrmOp *op = crm_op_new ();
+
+      op->seq = sqlite3_column_int64 (stmt, 0);
+      op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
+      op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+        {
+          json_object_unref (op->fields);
+          op->fields = json_object_ref (json_node_get_object (fields));
+        }
+      op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+      op->stamp = g_strdup ((const char *) sqlite3_column_text (stmt, 10));
+      g_ptr_array_add (ops, op);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the changes to send again");
+      return NULL;
+    }
+  return g_steal_pointer (&ops);
+}
+
+gboolean
+crm_sync_state_set_restored (CrmStore  *store,
+                             gint64     count,
+                             GError   **error)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, count,
+                                           crm_time_now_ms ());
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  return crm_store_set_meta (store, "sync.restored", text, error);
+}
+
+gboolean
+crm_sync_state_get_restored (CrmStore *store,
+                             gint64   *out_count,
+                             gint64   *out_ms)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) parts = NULL;
+  gint64 count = 0, ms = 0;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  text = crm_store_dup_meta (store, "sync.restored");
+  if (text == NULL)
+    return FALSE;
+  parts = g_strsplit (text, " ", 2);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_signed (parts[0], 10, 0, G_MAXINT64, &count, NULL) ||
+      !g_ascii_string_to_signed (parts[1], 10, 0, G_MAXINT64, &ms, NULL))
+    return FALSE;
+  if (out_count != NULL)
+    *out_count = count;
+  if (out_ms != NULL)
+    *out_ms = ms;
+  return TRUE;
+}
+
+gboolean
+crm_sync_state_knows_device (CrmStore    *store,
+                             const char  *device,
+                             gboolean    *out_known,
+                             GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (device != NULL && out_known != NULL, FALSE);
+
+  stmt = _crm_store_prepare (store, "SELECT 1 FROM changelog WHERE device = ?1 LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, device, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "look for a device's ops");
+      return FALSE;
+    }
+  *out_known = rc == SQLITE_ROW;
+  return TRUE;
 }

@@ -43,7 +43,43 @@ gboolean    crm_sync_state_count_rejected    (CrmStore  *store,
                                               gint64    *out_count,
                                               GError   **error);
 
-/* The user has looked at them: they stop counting as new. Local only, never synced. */
+/* --- a server restored from a backup (issue 22) ------------------------------------------ */
+
+/* The server accepted op @op_id as its sequence number @server_seq and sealed it with
+ * @stamp, recording @actor as its author (the stamp covers it). With @stamp NULL the op
+ * keeps its stamp and author. */
+gboolean    crm_sync_state_set_stamp         (CrmStore    *store,
+                                              const char  *op_id,
+                                              gint64       server_seq,
+                                              const char  *stamp,
+                                              const char  *actor,
+                                              GError     **error);
+/* The ops a server restored with its first @shared sequence numbers may have lost, that
+ * this replica can send again: its own acknowledged ops and the stamped ops it pulled,
+ * numbered above @shared by the server, after local position @after_seq, oldest first
+ * (at most @limit; each op's seq is its local position). */
+GPtrArray  *crm_sync_state_dup_lost_ops      (CrmStore    *store,
+                                              gint64       shared,
+                                              gint64       after_seq,
+                                              guint        limit,
+                                              GError     **error);
+/* Does this replica hold an op made by @device (e.g. the server's own ops)? */
+gboolean    crm_sync_state_knows_device      (CrmStore    *store,
+                                              const char  *device,
+                                              gboolean    *out_known,
+                                              GError     **error);
+/* Remembers that the server was found restored from a backup and @count changes it had
+ * lost were sent again (meta "sync.restored"), for the app's sync state. */
+gboolean    crm_sync_state_set_restored      (CrmStore    *store,
+                                              gint64       count,
+                                              GError     **error);
+/* FALSE when there is nothing to tell (never restored, or the user has seen it). */
+gboolean    crm_sync_state_get_restored      (CrmStore    *store,
+                                              gint64      *out_count,
+                                              gint64      *out_ms);
+
+/* The user has looked at them: they stop counting as new (and the note about a restored
+ * server is dropped). Local only, never synced. */
 gboolean    crm_sync_state_mark_conflicts_seen (CrmStore  *store,
                                                 GError   **error);
 

@@ -14,6 +14,7 @@
 #include "crm-server-admin.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
+#include "crm-server-backup.h"
 #include "crm-server-connections.h"
 #include "crm-server-log.h"
 #include "crm-server-net.h"
@@ -625,7 +626,9 @@ crm_server_cmd_serve (const char  *data_dir,
   open_files = crm_server_raise_file_limit ();
   limits.max_connections = crm_server_connection_cap (open_files, (guint) max_connections);
 
+  /* `restore` refuses while the folder is served */
   if (!crm_server_auth_init (&error) ||
+      (data_dir != NULL && !crm_server_lock_data (data_dir, &error)) ||
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return fail (error);

@@ -54,6 +54,7 @@
 #include "crm-json-private.h"
 #include "crm-store-private.h"
 #include "crm-store-sync-private.h"
+#include "crm-stamp.h"
 #include "crm-uuid.h"
 #include "crm-validate.h"
 
@@ -463,7 +464,7 @@ lookup_accepted (CrmStore       *store,
                  GError        **error)
 {
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT seq, hlc FROM changelog WHERE op_id = ?1", error);
+    "SELECT seq, hlc, stamp, actor FROM changelog WHERE op_id = ?1", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -477,6 +478,10 @@ lookup_accepted (CrmStore       *store,
   result->accepted = TRUE;
   result->seq = sqlite3_column_int64 (stmt, 0);
   result->hlc = (guint64) sqlite3_column_int64 (stmt, 1);
+  g_free (result->stamp);
+  result->stamp = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  g_free (result->actor);
+  result->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -665,6 +670,86 @@ op_is_known (CrmStore   *store,
 }
 
 static gboolean
+record_base (Push           *push,
+             gint64          seq,
+             GError        **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (push->store,
+    "INSERT OR REPLACE INTO server_op (seq, base) VALUES (?1, ?2)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_int64 (stmt, 2, push->base);
+  return step_done (push->store, stmt, "recording a pushed op", error);
+}
+
+/* A deal number that came back with a stamped op: the account's sequence moves past it,
+ * and a deal that now shares its number with another (the restored server gave the
+ * number out again meanwhile) gets the next free one. */
+static gboolean
+keep_number_unique (CrmStore     *store,
+                    const CrmOp  *op,
+                    GError      **error)
+{
+  JsonNode *node = json_object_get_member (op->fields, "number");
+  g_autofree char *last_text = crm_store_dup_meta (store, "server.deal_number");
+  gint64 last = last_text != NULL ? g_ascii_strtoll (last_text, NULL, 10) : 0;
+  sqlite3_stmt *stmt;
+  gboolean shared;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return TRUE;
+  if (json_node_get_int (node) > last)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+
+      if (!crm_store_set_meta (store, "server.deal_number", text, error))
+        return FALSE;
+    }
+  stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM deal d JOIN deal o ON o.number = d.number AND o.id != d.id AND o.deleted = 0"
+    " WHERE d.id = ?1 AND d.deleted = 0 LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, op->entity_id);
+  shared = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return !shared || assign_number (store, op->entity_id, error);
+}
+
+/* An op this server accepted before, sealed with its stamp (a device sends again what a
+ * server restored from a backup lost — its own ops and those it pulled from others): it
+ * was checked when it first came, so it is taken back as it is, with its own device and
+ * actor, without asking again whether the pusher may make it. */
+static gboolean
+accept_stamped (Push           *push,
+                const CrmOp    *op,
+                CrmPushResult  *result,
+                GError        **error)
+{
+  CrmStore *store = push->store;
+  gboolean known = FALSE;
+  gboolean own = g_strcmp0 (op->device, crm_store_get_device_id (store)) == 0;
+
+  if (!_crm_store_merge_op (store, op, own, &known, NULL, error) ||
+      !lookup_accepted (store, op->op_id, result, error))
+    return FALSE;
+  if (known)
+    return TRUE;
+  if (!record_base (push, result->seq, error))
+    return FALSE;
+  if (g_str_equal (op->entity, "deal"))
+    {
+      if (!keep_number_unique (store, op, error))
+        return FALSE;
+      g_ptr_array_add (push->touched_deals, g_strdup (op->entity_id));
+    }
+  return TRUE;
+}
+
+static gboolean
 push_one (Push         *push,
           const CrmOp  *op,
           GError      **error)
@@ -689,6 +774,14 @@ push_one (Push         *push,
   if (op_is_known (store, op->op_id))
     {
       if (!lookup_accepted (store, op->op_id, result, error))
+        return FALSE;
+      goto done;
+    }
+  /* an op this server accepted before, sent again to a server restored from a backup:
+   * its stamp proves it, and it keeps its own author and device */
+  if (crm_stamp_check (crm_store_get_stamp_key (store), op))
+    {
+      if (!accept_stamped (push, op, result, error))
         return FALSE;
       goto done;
     }
@@ -962,7 +1055,7 @@ crm_server_replica_pull (CrmStore  *store,
 
   stmt = _crm_store_prepare (store,
     "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule,"
-    " c.actor, COALESCE (s.base, c.seq - 1) FROM changelog c"
+    " c.actor, COALESCE (s.base, c.seq - 1), c.stamp FROM changelog c"
     " LEFT JOIN server_op s ON s.seq = c.seq WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
@@ -974,7 +1067,7 @@ crm_server_replica_pull (CrmStore  *store,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       next = sqlite3_column_int64 (stmt, 0);
-      crm_pull_text_add_op (out, next,
+      crm_pull_text_add_stamped_op (out, next,
                             (const char *) sqlite3_column_text (stmt, 1),
                             (guint64) sqlite3_column_int64 (stmt, 2),
                             (const char *) sqlite3_column_text (stmt, 3),
@@ -984,7 +1077,8 @@ crm_server_replica_pull (CrmStore  *store,
                             (const char *) sqlite3_column_text (stmt, 7),
                             (const char *) sqlite3_column_text (stmt, 8),
                             (const char *) sqlite3_column_text (stmt, 9),
-                            sqlite3_column_int64 (stmt, 10));
+                            sqlite3_column_int64 (stmt, 10),
+                            (const char *) sqlite3_column_text (stmt, 11));
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)

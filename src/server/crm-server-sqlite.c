@@ -15,9 +15,11 @@
 #include <glib/gstdio.h>
 
 #include "crm-server-sqlite.h"
+#include "crm-server-backup.h"
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
 #include "crm-rules.h"
+#include "crm-stamp.h"
 #include "crm-store-private.h"
 #include "crm-store-sync-private.h"
 #include "crm-template.h"
@@ -296,6 +298,18 @@ account_file (CrmServerSqlite *self,
   return g_build_filename (self->data_dir, "accounts", name, NULL);
 }
 
+/* Every op the account's replica takes is stamped with the account's key (crm-stamp.h). */
+static gboolean
+enable_stamps (CrmServerSqlite  *self,
+               const char       *account_id,
+               CrmStore         *store,
+               GError          **error)
+{
+  g_autoptr(GBytes) key = crm_server_account_key (self->data_dir, account_id, error);
+
+  return key != NULL && crm_store_enable_stamps (store, key, error);
+}
+
 static CrmStore *
 get_replica (CrmServerSqlite  *self,
              const char       *account_id,
@@ -326,7 +340,7 @@ get_replica (CrmServerSqlite  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (!crm_server_replica_prepare (store, error))
+  if (!crm_server_replica_prepare (store, error) || !enable_stamps (self, account_id, store, error))
     {
       g_object_unref (store);
       return NULL;
@@ -486,6 +500,7 @@ sqlite_create_account (CrmServerStorage  *storage,
   if (store == NULL)
     return FALSE;
   if (!crm_server_replica_prepare (store, &local_error) ||
+      !enable_stamps (self, account_id, store, &local_error) ||
       (template_root != NULL && !crm_template_apply (store, template_root, &local_error)) ||
       (crm_user = ensure_user_entity (store, admin_name, "admin", &local_error)) == NULL ||
       !crm_store_set_meta (store, "server.account", name, &local_error) ||
@@ -1148,6 +1163,26 @@ sqlite_pull (CrmServerStorage    *storage,
                        : NULL;
 }
 
+static gboolean
+sqlite_epoch (CrmServerStorage    *storage,
+              const CrmServerUser *user,
+              const char          *client_epoch,
+              char               **out_epoch,
+              gint64              *out_shared,
+              gint64              *out_head,
+              char               **out_device,
+              GError             **error)
+{
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
+
+  if (store == NULL || !crm_server_replica_epoch (store, client_epoch, out_epoch, out_shared,
+                                                  error))
+    return FALSE;
+  *out_head = crm_server_replica_head (store);
+  *out_device = g_strdup (crm_store_get_device_id (store));
+  return TRUE;
+}
+
 static void
 snapshot_done (GObject      *source,
                GAsyncResult *result,
@@ -1390,4 +1425,5 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->tick = sqlite_tick;
   iface->prepare_snapshots = sqlite_prepare_snapshots;
   iface->check = sqlite_check;
+  iface->epoch = sqlite_epoch;
 }

@@ -240,3 +240,20 @@ crm_server_storage_check (CrmServerStorage  *self,
     return TRUE;
   return IFACE (self)->check (self, error);
 }
+
+gboolean
+crm_server_storage_epoch (CrmServerStorage    *self,
+                          const CrmServerUser *user,
+                          const char          *client_epoch,
+                          char               **out_epoch,
+                          gint64              *out_shared,
+                          gint64              *out_head,
+                          char               **out_device,
+                          GError             **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_STORAGE (self), FALSE);
+  if (IFACE (self)->epoch == NULL)
+    return FALSE;
+  return IFACE (self)->epoch (self, user, client_epoch, out_epoch, out_shared, out_head,
+                              out_device, error);
+}

@@ -161,6 +161,17 @@ struct _CrmServerStorageInterface
    * and serve refuses to start otherwise); the error names each account that fails. */
   gboolean            (*check)            (CrmServerStorage    *self,
                                            GError             **error);
+  /* Optional: the account's incarnation (a new one after each restore from a backup),
+   * how many of its first sequence numbers it shares with @client_epoch (0: unknown),
+   * its head and the account replica's device id (the server's own ops carry it). */
+  gboolean            (*epoch)            (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           const char          *client_epoch,
+                                           char               **out_epoch,
+                                           gint64              *out_shared,
+                                           gint64              *out_head,
+                                           char               **out_device,
+                                           GError             **error);
 };
 
 gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
@@ -242,6 +253,15 @@ CrmServerSnapshot *crm_server_storage_snapshot_finish (CrmServerStorage    *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 void               crm_server_storage_prepare_snapshots (CrmServerStorage  *self);
+/* FALSE without an error when the backend keeps no incarnation. */
+gboolean           crm_server_storage_epoch           (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       const char          *client_epoch,
+                                                       char               **out_epoch,
+                                                       gint64              *out_shared,
+                                                       gint64              *out_head,
+                                                       char               **out_device,
+                                                       GError             **error);
 gboolean           crm_server_storage_tick            (CrmServerStorage    *self,
                                                        gint64               now,
                                                        guint               *out_fired,

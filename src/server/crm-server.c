@@ -655,6 +655,53 @@ handle_sign_out (CrmServer         *self,
   respond_json (msg, 200, node, server_hlc (self, user));
 }
 
+/* Every push and pull answer names the account's incarnation and head. A client that
+ * synced with another incarnation (the account was restored from a backup since) is told
+ * so, with how much of its history the restored account shares, before anything else:
+ * it sends again what the restored account lost, then installs a fresh copy. */
+static gboolean
+check_epoch (CrmServer           *self,
+             SoupServerMessage   *msg,
+             const CrmServerUser *user)
+{
+  const char *client = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), CRM_PROTOCOL_EPOCH_HEADER);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *epoch = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *head_text = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *body;
+  gint64 shared = 0, head = 0;
+
+  if (!crm_server_storage_epoch (self->storage, user, client, &epoch, &shared, &head, &device,
+                                 &error))
+    {
+      if (error == NULL)
+        return TRUE;
+      respond_gerror (self, msg, error, user);
+      return FALSE;
+    }
+  head_text = g_strdup_printf ("%" G_GINT64_FORMAT, head);
+  soup_message_headers_replace (headers, CRM_PROTOCOL_EPOCH_HEADER, epoch);
+  soup_message_headers_replace (headers, CRM_PROTOCOL_HEAD_HEADER, head_text);
+  soup_message_headers_replace (headers, CRM_PROTOCOL_DEVICE_HEADER, device);
+  if (client == NULL || g_str_equal (client, epoch))
+    return TRUE;
+  node = crm_protocol_error_new (CRM_SYNC_ERROR_SERVER_RESTORED,
+                                 _("The server was restored from a backup since this device "
+                                   "last synced; the device sends the changes the server lost "
+                                   "again"), 0);
+  body = json_object_get_object_member (json_node_get_object (node), "error");
+  json_object_set_string_member (body, "epoch", epoch);
+  json_object_set_int_member (body, "shared", shared);
+  json_object_set_int_member (body, "head", head);
+  respond_json (msg, crm_sync_error_http_status (CRM_SYNC_ERROR_SERVER_RESTORED), node,
+                server_hlc (self, user));
+  return FALSE;
+}
+
 static void
 handle_push (CrmServer         *self,
              SoupServerMessage *msg)
@@ -667,7 +714,7 @@ handle_push (CrmServer         *self,
   g_autoptr(JsonNode) node = NULL;
   gint64 base = 0, head = 0;
 
-  if (user == NULL)
+  if (user == NULL || !check_epoch (self, msg, user))
     return;
   body = request_body (msg);
   if (!crm_push_request_parse (body, &base, &ops, &error) ||
@@ -713,7 +760,7 @@ handle_pull (CrmServer         *self,
   guint64 hlc;
   gsize length = 0;
 
-  if (user == NULL)
+  if (user == NULL || !check_epoch (self, msg, user))
     return;
   hlc = server_hlc (self, user);
   if (!crm_pull_query_parse (query, &since, &limit, &error) ||

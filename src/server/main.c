@@ -14,6 +14,7 @@
 #include "crm-server-admin.h"
 #include "crm-server-auth.h"
 #include "crm-i18n.h"
+#include "crm-server-backup.h"
 
 typedef struct {
   const char *group;
@@ -44,6 +45,10 @@ static const Command commands[] = {
   { "user", "remove", crm_server_cmd_user_remove,
     "user remove ACCOUNT NAME --reassign-to NAME",
     N_("Remove a user who left; a colleague takes over their deals and tasks") },
+  { "backup", NULL, crm_server_cmd_backup,
+    "backup DEST_DIR", N_("Copy the data folder into a new folder (safe while serving)") },
+  { "restore", NULL, crm_server_cmd_restore,
+    "restore FROM_DIR", N_("Put a backup back into a stopped server's data folder") },
   { "serve", NULL, crm_server_cmd_serve,
     "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--tls-name DNS]… "
     "[--trusted-proxy ADDR]… [--metrics-listen HOST:PORT] [--log-level LEVEL]",

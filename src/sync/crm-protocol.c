@@ -35,6 +35,7 @@ static const struct {
   { CRM_SYNC_ERROR_SERVER_UNREACHABLE, "server-unreachable", 503 },
   { CRM_SYNC_ERROR_BAD_ANSWER, "bad-answer", 502 },
   { CRM_SYNC_ERROR_QUOTA_EXCEEDED, "quota-exceeded", 507 },
+  { CRM_SYNC_ERROR_SERVER_RESTORED, "server-restored", 410 },
 };
 
 const char *
@@ -570,6 +571,8 @@ crm_push_result_free (CrmPushResult *result)
   g_free (result->op_id);
   g_free (result->code);
   g_free (result->message);
+  g_free (result->stamp);
+  g_free (result->actor);
   g_clear_pointer (&result->values, json_object_unref);
   g_clear_pointer (&result->corrective, crm_op_free);
   g_free (result);
@@ -597,6 +600,11 @@ crm_push_response_to_json (GPtrArray *results,
           json_object_set_string_member (item, "status", "accepted");
           json_object_set_int_member (item, "seq", result->seq);
           json_object_set_string_member (item, "hlc", text);
+          if (result->stamp != NULL)
+            {
+              json_object_set_string_member (item, "stamp", result->stamp);
+              set_optional_string (item, "actor", result->actor);
+            }
         }
       else
         {
@@ -625,7 +633,7 @@ parse_push_result (JsonNode  *node,
 {
   g_autoptr(CrmPushResult) result = crm_push_result_new ();
   JsonObject *item;
-  const char *op_id, *status, *hlc_text, *code, *message;
+  const char *op_id, *status, *hlc_text, *code, *message, *stamp = NULL, *actor = NULL;
   JsonObject *values;
   JsonNode *corrective;
 
@@ -650,6 +658,11 @@ parse_push_result (JsonNode  *node,
           invalid (error, _("results[%u] has a malformed clock or sequence"), index);
           return NULL;
         }
+      if (!crm_protocol_get_string (item, "stamp", FALSE, &stamp, error) ||
+          !crm_protocol_get_string (item, "actor", FALSE, &actor, error))
+        return NULL;
+      result->stamp = g_strdup (stamp);
+      result->actor = g_strdup (actor);
       return g_steal_pointer (&result);
     }
   if (!g_str_equal (status, "rejected"))
@@ -813,6 +826,25 @@ crm_pull_text_add_op (GString      *out,
                       const char   *actor,
                       gint64        base)
 {
+  crm_pull_text_add_stamped_op (out, seq, op_id, hlc, device, entity, entity_id, fields_json,
+                                cause, rule, actor, base, NULL);
+}
+
+void
+crm_pull_text_add_stamped_op (GString      *out,
+                              gint64        seq,
+                              const char   *op_id,
+                              guint64       hlc,
+                              const char   *device,
+                              const char   *entity,
+                              const char   *entity_id,
+                              const char   *fields_json,
+                              const char   *cause,
+                              const char   *rule,
+                              const char   *actor,
+                              gint64        base,
+                              const char   *stamp)
+{
   char hex[17];
 
   if (out->str[out->len - 1] != '[')
@@ -837,6 +869,11 @@ crm_pull_text_add_op (GString      *out,
   append_json_string (out, rule);
   g_string_append (out, ",\"actor\":");
   append_json_string (out, actor);
+  if (stamp != NULL)
+    {
+      g_string_append (out, ",\"stamp\":");
+      append_json_string (out, stamp);
+    }
   g_string_append_printf (out, ",\"seq\":%" G_GINT64_FORMAT ",\"base\":%" G_GINT64_FORMAT "}",
                           seq, base);
 }

@@ -9,11 +9,12 @@
  *                                  "user":{"id","name","role"},"server_device","hlc"}
  *   DELETE /api/v1/session      revokes the token in use → {"revoked":true,"hlc"}
  *   POST /api/v1/sync/push      {"base": cursor, "ops": [op…]}
- *                               → {"results":[{"op","status":"accepted","seq","hlc"} |
+ *                               → {"results":[{"op","status":"accepted","seq","hlc","stamp"} |
  *                                   {"op","status":"rejected","code","message","values",
  *                                    "corrective": op}], "head", "hlc"}
  *   GET  /api/v1/sync/pull?since=SEQ&limit=N
- *                               → {"ops":[op + "seq","base"…], "next", "more", "head", "hlc"}
+ *                               → {"ops":[op + "seq","base","stamp"…], "next", "more", "head",
+ *                                  "hlc"}
  *   GET  /api/v1/sync/snapshot  an SQLite replica compressed with zstd (one stream,
  *                               application/zstd); headers X-Voronka-Seq (the sequence
  *                               it is valid at) and ETag; Range/If-Range resume.
@@ -31,6 +32,13 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_SCHEMA_HEADER    "X-Voronka-Schema"
 #define CRM_PROTOCOL_HLC_HEADER       "X-Voronka-HLC"
 #define CRM_PROTOCOL_SEQ_HEADER       "X-Voronka-Seq"
+/* The account's incarnation: a new one each time the account is restored from a backup.
+ * Clients send the one they synced with; push, pull and snapshot answers carry the
+ * server's, with its head in X-Voronka-Head. */
+#define CRM_PROTOCOL_EPOCH_HEADER     "X-Voronka-Epoch"
+#define CRM_PROTOCOL_HEAD_HEADER      "X-Voronka-Head"
+/* The account replica's device id on the server (its own ops carry it). */
+#define CRM_PROTOCOL_DEVICE_HEADER    "X-Voronka-Server-Device"
 #define CRM_PROTOCOL_SNAPSHOT_TYPE    "application/zstd"
 
 #define CRM_PROTOCOL_PATH_SESSION     "/api/v1/session"
@@ -68,6 +76,10 @@ typedef enum {
   CRM_SYNC_ERROR_SERVER_UNREACHABLE,  /* no answer: network, DNS, TLS */
   CRM_SYNC_ERROR_BAD_ANSWER,          /* the server's answer is not what the protocol says */
   CRM_SYNC_ERROR_QUOTA_EXCEEDED,      /* 507 quota-exceeded: the account is full */
+  CRM_SYNC_ERROR_SERVER_RESTORED,     /* 410 server-restored: the account was restored from a
+                                       * backup since this device last synced; the error
+                                       * object also has "epoch", "shared" and "head" (the
+                                       * answer's headers say the server's device) */
 } CrmSyncError;
 
 GQuark        crm_sync_error_quark        (void);
@@ -172,6 +184,9 @@ typedef struct {
   char       *message;      /* rejected: for people */
   JsonObject *values;       /* rejected: the server's values of the op's fields */
   CrmOp      *corrective;   /* rejected: the server's op restoring them */
+  char       *stamp;        /* accepted: the server's seal on the op (crm-stamp.h), or NULL */
+  char       *actor;        /* accepted with a stamp: the author the server recorded (the
+                             * stamp covers it) */
 } CrmPushResult;
 
 CrmPushResult     *crm_push_result_new           (void);
@@ -219,6 +234,20 @@ void               crm_pull_text_add_op          (GString    *out,
                                                   const char *rule,
                                                   const char *actor,
                                                   gint64      base);
+/* The same with the op's stamp (NULL: none). */
+void               crm_pull_text_add_stamped_op  (GString    *out,
+                                                  gint64      seq,
+                                                  const char *op_id,
+                                                  guint64     hlc,
+                                                  const char *device,
+                                                  const char *entity,
+                                                  const char *entity_id,
+                                                  const char *fields_json,
+                                                  const char *cause,
+                                                  const char *rule,
+                                                  const char *actor,
+                                                  gint64      base,
+                                                  const char *stamp);
 char              *crm_pull_text_finish          (GString    *out,
                                                   gint64      next,
                                                   gboolean    more,

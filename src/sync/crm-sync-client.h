@@ -39,6 +39,9 @@ typedef struct {
   gint64    waiting;      /* ops still waiting to be pushed */
   char     *token;        /* a new token when the round signed in with a password */
   CrmSession *session;    /* the sign-in, when the round signed in */
+  gboolean  server_restored; /* the server was found restored from a backup (behind this
+                              * replica): what it lost was sent again, then a copy installed */
+  guint     restored;     /* of the ops sent again, how many the server did not have */
 } CrmSyncReport;
 
 GType          crm_sync_report_get_type (void) G_GNUC_CONST;

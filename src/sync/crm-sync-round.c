@@ -6,6 +6,12 @@
  *      while it downloads; resumable: the compressed bytes are kept in
  *      REPLICA.snapshot.part and the download continues with Range/If-Range);
  *   4. pull pages; each page is merged with its cursor in one transaction.
+ * A server found behind this replica — restored from an older backup (its answer names
+ * another incarnation of the account: 410 server-restored), or replaced (its head is
+ * below our cursor) — first gets again every op it may have lost that this replica holds:
+ * this device's acknowledged ops and the ops pulled from others, which carry the server's
+ * stamp so it takes them back with their author. Only then is a fresh copy installed, so
+ * the restored server and this replica end up with everything any device still had.
  * Killed anywhere, the next round picks up where this one stopped: the server accepts a
  * pushed op once, the cursor only moves with the page it belongs to. */
 #define G_LOG_DOMAIN "voronka-sync"
@@ -24,6 +30,7 @@
 
 #include "crm-sync-round-private.h"
 #include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-hlc.h"
 
 typedef struct {
@@ -33,6 +40,11 @@ typedef struct {
   guint64        hlc;          /* the greatest server clock seen */
   gboolean       signed_in;    /* this round signed in already */
   CrmSession    *new_session;
+  char          *epoch;        /* the account's incarnation this replica synced with */
+  char          *server_epoch; /* the server's, from its last answer */
+  gint64         server_head;  /* the server's head from its last answer; -1: unknown */
+  char          *server_device; /* the account's device id on the server, from its answer */
+  GBytes        *error_body;   /* the last refused answer */
 } Http;
 
 void
@@ -141,6 +153,8 @@ new_message (Http        *http,
       g_autofree char *bearer = g_strconcat ("Bearer ", http->round->token, NULL);
       soup_message_headers_replace (headers, "Authorization", bearer);
     }
+  if (http->epoch != NULL)
+    soup_message_headers_replace (headers, CRM_PROTOCOL_EPOCH_HEADER, http->epoch);
   return msg;
 }
 
@@ -154,6 +168,24 @@ absorb_hlc_header (Http        *http,
 
   if (text != NULL && crm_hlc_parse (text, &hlc))
     http->hlc = MAX (http->hlc, hlc);
+  text = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                       CRM_PROTOCOL_EPOCH_HEADER);
+  if (text != NULL && g_strcmp0 (text, http->server_epoch) != 0)
+    {
+      g_free (http->server_epoch);
+      http->server_epoch = g_strdup (text);
+    }
+  text = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                       CRM_PROTOCOL_HEAD_HEADER);
+  if (text != NULL)
+    g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, &http->server_head, NULL);
+  text = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                       CRM_PROTOCOL_DEVICE_HEADER);
+  if (text != NULL && g_strcmp0 (text, http->server_device) != 0)
+    {
+      g_free (http->server_device);
+      http->server_device = g_strdup (text);
+    }
 }
 
 static GBytes *
@@ -187,6 +219,8 @@ send_once (Http        *http,
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       crm_protocol_set_http_error (error, status, soup_message_get_reason_phrase (msg), answer);
+      g_clear_pointer (&http->error_body, g_bytes_unref);
+      http->error_body = g_steal_pointer (&answer);
       return NULL;
     }
   return g_steal_pointer (&answer);
@@ -283,6 +317,7 @@ http_init (Http          *http,
            GCancellable  *cancellable)
 {
   memset (http, 0, sizeof *http);
+  http->server_head = -1;
   http->round = round;
   http->cancellable = cancellable;
   /* the client's session keeps its connection (and TLS) open between rounds */
@@ -310,6 +345,10 @@ http_clear (Http *http)
   g_clear_object (&http->session);
   crm_session_free (http->new_session);
   http->new_session = NULL;
+  g_clear_pointer (&http->epoch, g_free);
+  g_clear_pointer (&http->server_epoch, g_free);
+  g_clear_pointer (&http->server_device, g_free);
+  g_clear_pointer (&http->error_body, g_bytes_unref);
 }
 
 CrmSession *
@@ -754,9 +793,10 @@ pull_pages (Http           *http,
 
       if (answer == NULL &&
           g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED) &&
-          !snapshot_done)
+          !snapshot_done && !(http->server_head >= 0 && cursor > http->server_head))
         {
-          /* everything local is pushed by now, so a fresh copy loses nothing */
+          /* the server's history horizon: everything local is pushed by now, so a fresh
+           * copy loses nothing (a server behind us is handled by the caller) */
           if (!install_snapshot (http, store_ptr, report, error))
             return FALSE;
           snapshot_done = TRUE;
@@ -810,6 +850,165 @@ discard_new_replica (CrmStore   **store,
     }
 }
 
+/* --- a server that went back in time ---------------------------------------------------------- */
+
+/* Did @error say the server is behind this replica? Then *@out_shared is how many of its
+ * first sequence numbers it still has as we knew them, *@out_head its head. */
+static gboolean
+server_went_back (Http          *http,
+                  CrmStore      *store,
+                  const GError  *error,
+                  gint64        *out_shared,
+                  gint64        *out_head)
+{
+  if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_RESTORED))
+    {
+      g_autoptr(JsonObject) root = http->error_body != NULL
+        ? crm_protocol_parse_object (http->error_body, "error", NULL) : NULL;
+      JsonObject *body = root != NULL && json_object_has_member (root, "error") &&
+                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "error"))
+                         ? json_object_get_object_member (root, "error") : NULL;
+      const char *epoch = body ? json_object_get_string_member_with_default (body, "epoch", NULL)
+                               : NULL;
+
+      if (epoch == NULL)
+        return FALSE;
+      g_free (http->server_epoch);
+      http->server_epoch = g_strdup (epoch);
+      *out_shared = MAX (json_object_get_int_member_with_default (body, "shared", 0), 0);
+      *out_head = MAX (json_object_get_int_member_with_default (body, "head", 0), 0);
+      return TRUE;
+    }
+  if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED) &&
+      http->server_head >= 0 && crm_sync_store_get_cursor (store) > http->server_head)
+    {
+      /* no incarnation to go by (a copy put back by hand, a server of an older version):
+       * everything may be lost */
+      *out_shared = 0;
+      *out_head = http->server_head;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* Sends again every op the server may have lost (numbered above @shared); the server
+ * takes each op once, so what it still has costs nothing. Returns how many it took as
+ * new in *@out_count. */
+static gboolean
+resend_lost (Http       *http,
+             CrmStore   *store,
+             gint64      shared,
+             gint64      head,
+             guint      *out_count,
+             GError    **error)
+{
+  gint64 after = 0;
+
+  *out_count = 0;
+  for (;;)
+    {
+      g_autoptr(GPtrArray) ops = crm_sync_state_dup_lost_ops (store, shared, after,
+                                                              http->round->batch_size, error);
+      g_autoptr(GPtrArray) results = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GBytes) answer = NULL;
+      gint64 new_head = 0;
+      guint64 hlc = 0;
+
+      if (ops == NULL)
+        return FALSE;
+      if (ops->len == 0)
+        return TRUE;
+      after = ((CrmOp *) ops->pdata[ops->len - 1])->seq;
+      node = crm_push_request_to_json (shared, ops);
+      body = crm_protocol_to_bytes (node);
+      answer = send_authorized (http, "POST", CRM_PROTOCOL_PATH_PUSH, body, error);
+      if (answer == NULL || !crm_push_response_parse (answer, &results, &new_head, &hlc, error))
+        return FALSE;
+      /* an op the server still had keeps its number; one it takes anew gets a new one */
+      for (guint i = 0; i < results->len; i++)
+        {
+          CrmPushResult *result = results->pdata[i];
+
+          if (result->accepted && result->seq > head)
+            (*out_count)++;
+          else if (!result->accepted)
+            g_debug ("The restored server refused op %s again: %s", result->op_id,
+                     result->message);
+        }
+      head = MAX (head, new_head);
+    }
+}
+
+static gboolean
+recover (Http           *http,
+         CrmStore      **store,
+         CrmSyncReport  *report,
+         gint64          shared,
+         gint64          head,
+         GError        **error)
+{
+  guint count = 0;
+  gboolean same = FALSE;
+
+  /* the same account: its server's own ops (numbers, template) are in our history; a
+   * replica of another account never sends it anything */
+  if (http->server_device == NULL ||
+      !crm_sync_state_knows_device (*store, http->server_device, &same, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                     _("The server says it was restored from a backup but did not say which "
+                       "account it holds; nothing was sent"));
+      return FALSE;
+    }
+  if (!same)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("This replica belongs to another account or server than %s; nothing was "
+                     "sent. Sign in on a new replica for this server"),
+                   http->round->server_url);
+      return FALSE;
+    }
+  g_debug ("The server went back in time (it shares %" G_GINT64_FORMAT " of our history, "
+           "head %" G_GINT64_FORMAT "): sending what it lost again", shared, head);
+  /* from now on the requests speak to the restored incarnation */
+  g_free (http->epoch);
+  http->epoch = g_strdup (http->server_epoch);
+  if (!resend_lost (http, *store, shared, head, &count, error) ||
+      !push_outbox (http, *store, report, error) ||
+      !install_snapshot (http, store, report, error))
+    return FALSE;
+  report->server_restored = TRUE;
+  report->restored = count;
+  return crm_sync_state_set_restored (*store, count, error) &&
+         (http->epoch == NULL || crm_store_set_meta (*store, "sync.epoch", http->epoch, error));
+}
+
+static gboolean
+run_steps (Http           *http,
+           CrmStore      **store,
+           CrmSyncReport  *report,
+           gboolean        fresh,
+           GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 shared = 0, head = 0;
+
+  if (push_outbox (http, *store, report, &local_error) &&
+      (!fresh || install_snapshot (http, store, report, &local_error)) &&
+      pull_pages (http, store, report, fresh, &local_error))
+    return TRUE;
+  if (fresh || !server_went_back (http, *store, local_error, &shared, &head))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return recover (http, store, report, shared, head, error) &&
+         pull_pages (http, store, report, TRUE, error);
+}
+
 CrmSyncReport *
 crm_sync_round_run (CrmSyncRound  *round,
                     GCancellable  *cancellable,
@@ -836,6 +1035,7 @@ crm_sync_round_run (CrmSyncRound  *round,
   fresh = crm_sync_store_get_cursor (store) < 0 && crm_sync_store_is_empty (store);
 
   http_init (&http, round, cancellable);
+  http.epoch = crm_store_dup_meta (store, "sync.epoch");
   if (round->token == NULL)
     {
       http.new_session = sign_in (&http, error);
@@ -847,9 +1047,10 @@ crm_sync_round_run (CrmSyncRound  *round,
           return NULL;
         }
     }
-  ok = push_outbox (&http, store, report, error) &&
-       (!fresh || install_snapshot (&http, &store, report, error)) &&
-       pull_pages (&http, &store, report, fresh, error) &&
+  ok = run_steps (&http, &store, report, fresh, error) &&
+       /* the incarnation synced with: a new replica's, or one this replica did not know */
+       (http.server_epoch == NULL || g_strcmp0 (http.epoch, http.server_epoch) == 0 ||
+        crm_store_set_meta (store, "sync.epoch", http.server_epoch, error)) &&
        crm_sync_store_mark_synced (store, http.hlc, error);
   if (ok && http.new_session != NULL)
     {

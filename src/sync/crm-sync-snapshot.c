@@ -327,7 +327,9 @@ replace_contents (CrmStore  *store,
 {
   const CrmEntityType *const *types = crm_schema_types ();
   g_autoptr(GPtrArray) kept = NULL;
+  g_autoptr(GPtrArray) theirs = NULL;
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
 
   for (guint t = 0; types[t] != NULL; t++)
@@ -342,11 +344,16 @@ replace_contents (CrmStore  *store,
   if (kept == NULL ||
       !exec_sql (store, "DELETE FROM main.changelog WHERE NOT (local = 1 AND pushed = 0)", error))
     return FALSE;
-  stmt = _crm_store_prepare (store,
+  /* the server's sequence of each op, and its stamp when the server stamps ops */
+  theirs = table_columns (store, "snap", "changelog");
+  sql = g_strdup_printf (
     "INSERT INTO main.changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
-    " actor, local, pushed) SELECT op_id, hlc, device, entity, entity_id, fields, cause, rule,"
-    " actor, device = ?1, CASE WHEN device = ?1 THEN seq ELSE 0 END FROM snap.changelog"
-    " WHERE op_id NOT IN (SELECT op_id FROM main.changelog) ORDER BY seq", error);
+    " actor, local, pushed, server_seq, stamp) SELECT op_id, hlc, device, entity, entity_id,"
+    " fields, cause, rule, actor, device = ?1, CASE WHEN device = ?1 THEN seq ELSE 0 END, seq,"
+    " %s FROM snap.changelog WHERE op_id NOT IN (SELECT op_id FROM main.changelog)"
+    " ORDER BY seq", g_ptr_array_find_with_equal_func (theirs, "stamp", g_str_equal, NULL)
+                     ? "stamp" : "NULL");
+  stmt = _crm_store_prepare (store, sql, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, crm_store_get_device_id (store), -1, SQLITE_TRANSIENT);

@@ -14,6 +14,7 @@
 #include "crm-json-private.h"
 #include "crm-store-private.h"
 #include "crm-store-sync-private.h"
+#include "crm-sync-state.h"
 #include "crm-time.h"
 
 static void
@@ -259,7 +260,9 @@ crm_sync_store_apply_push (CrmStore   *store,
         continue;   /* the server answered about an op we did not send: ignore it */
       if (result->accepted)
         ok = mark_pushed (store, op->op_id, result->seq, error) &&
-             (result->hlc == op->hlc || _crm_store_restamp_op (store, op->op_id, result->hlc, error));
+             (result->hlc == op->hlc || _crm_store_restamp_op (store, op->op_id, result->hlc, error)) &&
+             crm_sync_state_set_stamp (store, op->op_id, result->seq, result->stamp,
+                                       result->actor, error);
       else
         {
           /* the op's clock drops to zero, so it loses to every other write of its
@@ -390,6 +393,11 @@ crm_sync_store_apply_page (CrmStore     *store,
           if (!step_done (store, stmt, "acknowledging an op", error))
             goto fail;
         }
+      /* an op known already (ours, or one received twice) takes the server's number and
+       * stamp, which a restored server needs to take it back */
+      if (known && !crm_sync_state_set_stamp (store, op->op_id, op->seq, op->stamp, op->actor,
+                                              error))
+        goto fail;
       if (!known)
         merged++;
       if (previous != NULL && !check_conflicts (store, op, base, previous, &conflicts, error))
