@@ -11,6 +11,9 @@
  * rows with local = 1 are ever pushed. */
 #pragma once
 
+#include <sqlite3.h>
+
+#include "crm-op.h"
 #include "crm-store.h"
 
 G_BEGIN_DECLS
@@ -19,6 +22,12 @@ G_BEGIN_DECLS
  * _crm_store_write_change()) do not run the automation rules or the gates. The clock is
  * brought up to the stored one first, so several connections to one replica never stamp
  * an op behind one they can see. */
+/* The changelog columns an op is read from, in the order _crm_op_from_changelog_row()
+ * expects; "stamp" may follow them, and a statement may stop after "fields". */
+#define CRM_CHANGELOG_OP_COLUMNS \
+  "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
+CrmOp    *_crm_op_from_changelog_row (sqlite3_stmt *stmt);
+
 gboolean  _crm_store_begin       (CrmStore    *self,
                                   GError     **error);
 /* Saves the clock and commits; on failure everything is rolled back. */

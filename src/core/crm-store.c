@@ -1433,10 +1433,11 @@ op_is_known (CrmStore    *self,
   return TRUE;
 }
 
-static CrmOp *
-op_from_row (sqlite3_stmt *stmt)
+CrmOp *
+_crm_op_from_changelog_row (sqlite3_stmt *stmt)
 {
-  CrmOp *op = g_new0 (CrmOp, 1);
+  int n_columns = sqlite3_column_count (stmt);
+  CrmOp *op = crm_op_new ();
   g_autoptr(JsonNode) fields = NULL;
 
   op->seq = sqlite3_column_int64 (stmt, 0);
@@ -1446,15 +1447,24 @@ op_from_row (sqlite3_stmt *stmt)
   op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
   op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
   fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6), NULL);
-  op->fields = fields != NULL && JSON_NODE_HOLDS_OBJECT (fields) ?
-    json_object_ref (json_node_get_object (fields)) : json_object_new ();
-  op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
-  op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
-  op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+    {
+      json_object_unref (op->fields);
+      op->fields = json_object_ref (json_node_get_object (fields));
+    }
+  /* the columns after "fields" are read when the statement has them */
+  if (n_columns > 9)
+    {
+      op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+    }
+  if (n_columns > 10)
+    op->stamp = g_strdup ((const char *) sqlite3_column_text (stmt, 10));
   return op;
 }
 
-#define OP_COLUMNS "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
+#define OP_COLUMNS CRM_CHANGELOG_OP_COLUMNS
 
 static GPtrArray *
 collect_ops (CrmStore      *self,
@@ -1465,7 +1475,7 @@ collect_ops (CrmStore      *self,
   int rc;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (ops, op_from_row (stmt));
+    g_ptr_array_add (ops, _crm_op_from_changelog_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {

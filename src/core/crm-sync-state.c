@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "voronka-sync-state"
 
 #include "crm-sync-state.h"
+#include "crm-store-sync-private.h"
 #include "crm-store-private.h"
 #include "crm-hlc.h"
 #include "crm-time.h"
@@ -311,7 +312,7 @@ crm_sync_state_dup_lost_ops (CrmStore    *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   stmt = _crm_store_prepare (store,
-    "SELECT seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor, stamp"
+    "SELECT " CRM_CHANGELOG_OP_COLUMNS ", stamp"
     " FROM changelog WHERE seq > ?2 AND server_seq > ?1"
     " AND ((local = 1 AND pushed > 0) OR (local = 0 AND stamp IS NOT NULL))"
     " ORDER BY seq LIMIT ?3", error);
@@ -322,25 +323,8 @@ crm_sync_state_dup_lost_ops (CrmStore    *store,
   sqlite3_bind_int64 (stmt, 3, limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6),
-                                                     NULL);
-      CrmOp *op = crm_op_new ();
+      CrmOp *op = _crm_op_from_changelog_row (stmt);
 
-      op->seq = sqlite3_column_int64 (stmt, 0);
-      op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
-      op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-      if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
-        {
-          json_object_unref (op->fields);
-          op->fields = json_object_ref (json_node_get_object (fields));
-        }
-      op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
-      op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
-      op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
-      op->stamp = g_strdup ((const char *) sqlite3_column_text (stmt, 10));
       g_ptr_array_add (ops, op);
     }
   sqlite3_reset (stmt);

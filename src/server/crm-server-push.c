@@ -500,20 +500,7 @@ dup_logged_op (CrmStore   *store,
   bind_text (stmt, 1, op_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6),
-                                                     NULL);
-      op = crm_op_new ();
-      op->seq = sqlite3_column_int64 (stmt, 0);
-      op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
-      op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-      if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
-        {
-          json_object_unref (op->fields);
-          op->fields = json_object_ref (json_node_get_object (fields));
-        }
+      op = _crm_op_from_changelog_row (stmt);
     }
   sqlite3_reset (stmt);
   return op;

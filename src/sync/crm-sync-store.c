@@ -67,30 +67,7 @@ to_text (JsonNode *node)
 
 /* --- outbox ----------------------------------------------------------------------------- */
 
-#define OP_COLUMNS "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
-
-static CrmOp *
-op_from_row (sqlite3_stmt *stmt)
-{
-  g_autoptr(JsonNode) fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6), NULL);
-  CrmOp *op = crm_op_new ();
-
-  op->seq = sqlite3_column_int64 (stmt, 0);
-  op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-  op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
-  op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-  op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-  op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
-  if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
-    {
-      json_object_unref (op->fields);
-      op->fields = json_object_ref (json_node_get_object (fields));
-    }
-  op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
-  op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
-  op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
-  return op;
-}
+#define OP_COLUMNS CRM_CHANGELOG_OP_COLUMNS
 
 static GPtrArray *
 collect (CrmStore      *store,
@@ -101,7 +78,7 @@ collect (CrmStore      *store,
   int rc;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (ops, op_from_row (stmt));
+    g_ptr_array_add (ops, _crm_op_from_changelog_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
