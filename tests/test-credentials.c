@@ -117,7 +117,7 @@ test_keyring (void)
 
   if (!start_keyring ())
     {
-      g_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   g_assert_true (crm_credentials_store_token (server, "admin", "vrk_first", &error));
@@ -159,7 +159,7 @@ test_cli_signs_in_once (void)
 
   if (!start_keyring ())
     {
-      g_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   data = crm_test_server_make_data (tmpdir);

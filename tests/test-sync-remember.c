@@ -162,7 +162,7 @@ test_sign_in_once (void)
 
   if (!start_keyring ())
     {
-      g_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   data = make_data ("once");
@@ -303,7 +303,7 @@ test_preset_file (void)
 
   if (!start_keyring ())
     {
-      g_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   data = make_data ("preset-file");
@@ -405,7 +405,7 @@ test_preset_gsettings (void)
 
   if (schema == NULL || !start_keyring ())
     {
-      g_test_skip ("no schema, or no session bus or gnome-keyring here");
+      crm_test_skip ("no schema, or no session bus or gnome-keyring here");
       return;
     }
   data = make_data ("preset-gsettings");
