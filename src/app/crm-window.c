@@ -19,6 +19,7 @@
 #include "crm-filter-bar.h"
 #include "crm-new-deal-dialog.h"
 #include "crm-new-contact-dialog.h"
+#include "crm-notification-button.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
 #include "crm-signin-dialog.h"
@@ -53,6 +54,7 @@ struct _CrmWindow
   GtkWidget            *back_button;
   GtkWidget            *new_button;
   CrmSyncIndicator     *sync_indicator;
+  CrmNotificationButton *notification_button;
   GtkMenuButton        *tag_filter_button;
   CrmTagChips          *tag_filter_chips;
   GtkSearchEntry       *search_entry;
@@ -630,6 +632,7 @@ set_context (CrmWindow  *self,
     if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "context") != NULL)
       g_object_set (child, "context", context, NULL);
   crm_sync_indicator_set_context (self->sync_indicator, context);
+  crm_notification_button_set_context (self->notification_button, context);
   /* before the window's own handler: the sidebar must list a view to select it */
   crm_sidebar_set_context (self->sidebar, context);
   crm_filter_bar_set_context (self->filter_bar, context);
@@ -793,6 +796,7 @@ crm_window_class_init (CrmWindowClass *klass)
   g_type_ensure (CRM_TYPE_DEAL_PAGE);
   g_type_ensure (CRM_TYPE_SETTINGS_VIEW);
   g_type_ensure (CRM_TYPE_STOCK_VIEW);
+  g_type_ensure (CRM_TYPE_NOTIFICATION_BUTTON);
   g_type_ensure (CRM_TYPE_SYNC_INDICATOR);
   g_type_ensure (CRM_TYPE_TAG_CHIPS);
   g_type_ensure (CRM_TYPE_TASKS_VIEW);
@@ -807,6 +811,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, new_button);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, CrmWindow, notification_button);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, tag_filter_button);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, tag_filter_chips);
   gtk_widget_class_bind_template_child (widget_class, CrmWindow, search_entry);

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-notification-button.c — the header's bell. The list comes from core
+ * (crm_notification_list: the `notification` entities rules write); reading one marks it
+ * read through the one write path, so "read" syncs to the user's other laptops like any
+ * edit. Desktop notifications (GNotification) go out for notifications that arrive while
+ * the app runs and for the user's tasks that fall due while it runs — never for what was
+ * already there when the replica was opened, so starting the app does not flood the
+ * desktop. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "crm-format.h"
+#include "crm-notification.h"
+#include "crm-notification-button.h"
+#include "crm-query.h"
+#include "crm-time.h"
+#include "crm-widget-util.h"
+
+#define CHECK_SECONDS 30
+#define MAX_LISTED 50
+
+struct _CrmNotificationButton
+{
+  GtkWidget      parent_instance;
+
+  CrmContext    *context;
+  guint          timeout_id;
+  guint          n_unread;
+  gint64         last_check_ms;
+  /* notification ids already known (shown or there before): no second desktop
+   * notification for them; NULL until the first look */
+  GHashTable    *known;
+  char          *known_user;
+
+  GtkMenuButton *button;
+  GtkLabel      *badge;
+  GtkListBox    *list;
+  GtkWidget     *read_all_button;
+};
+
+G_DEFINE_FINAL_TYPE (CrmNotificationButton, crm_notification_button, GTK_TYPE_WIDGET)
+
+static const char *
+current_user (CrmNotificationButton *self)
+{
+  return self->context != NULL ? crm_context_get_user_id (self->context) : NULL;
+}
+
+static JsonArray *
+list_notifications (CrmNotificationButton *self,
+                    gboolean               unread_only)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (current_user (self) == NULL)
+    return NULL;
+  node = crm_notification_list (crm_context_get_store (self->context), current_user (self),
+                                unread_only, &error);
+  if (node == NULL)
+    {
+      g_warning ("Could not read the notifications: %s", error->message);
+      return NULL;
+    }
+  return json_array_ref (json_node_get_array (node));
+}
+
+/* Marks @ids (NULL: every unread one) read, as one change set of the current user. */
+static void
+mark_read (CrmNotificationButton *self,
+           const char            *only_id)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonArray) unread = list_notifications (self, TRUE);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; unread != NULL && i < json_array_get_length (unread); i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (unread, i), "id");
+
+      if (only_id == NULL || g_strcmp0 (id, only_id) == 0)
+        crm_change_set_bool (crm_changeset_touch (changeset, "notification", id), "read", TRUE);
+    }
+  if (crm_changeset_get_n_changes (changeset) == 0)
+    return;
+  if (!crm_context_apply (self->context, changeset, &error))
+    g_warning ("Could not mark the notifications read: %s", error->message);
+}
+
+static GtkWidget *
+new_row (JsonObject *item)
+{
+  const char *text = json_object_get_string_member_with_default (item, "text", "");
+  const char *deal = json_object_get_string_member_with_default (item, "deal", NULL);
+  const char *deal_title = json_object_get_string_member_with_default (item, "deal_title", NULL);
+  const char *created = json_object_get_string_member_with_default (item, "created_at", NULL);
+  gboolean read = json_object_get_boolean_member_with_default (item, "read", FALSE);
+  g_autofree char *when = NULL;
+  g_autofree char *subtitle = NULL;
+  GtkWidget *row;
+  gint64 ms;
+
+  if (created != NULL && crm_time_parse (created, &ms))
+    when = crm_format_date_time (ms);
+  if (deal_title != NULL && when != NULL)
+    /* Translators: a notification's deal and when it came */
+    subtitle = g_strdup_printf (_("%s · %s"), deal_title, when);
+  else
+    subtitle = g_strdup (deal_title != NULL ? deal_title : when);
+
+  row = crm_text_row_new (text, subtitle);
+  g_object_set_data_full (G_OBJECT (row), "notification-id",
+                          g_strdup (json_object_get_string_member (item, "id")), g_free);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  if (deal != NULL)
+    {
+      g_object_set_data_full (G_OBJECT (row), "deal-id", g_strdup (deal), g_free);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+    }
+  if (!read)
+    {
+      GtkWidget *dot = gtk_image_new_from_icon_name ("media-record-symbolic");
+
+      gtk_widget_add_css_class (dot, "accent");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (dot), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Unread"), -1);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), dot);
+      gtk_widget_add_css_class (row, "notification-unread");
+    }
+  return row;
+}
+
+void
+crm_notification_button_refresh (CrmNotificationButton *self)
+{
+  g_autoptr(JsonArray) all = NULL;
+  g_autofree char *count = NULL;
+  guint n, unread = 0;
+
+  g_return_if_fail (CRM_IS_NOTIFICATION_BUTTON (self));
+
+  all = list_notifications (self, FALSE);
+  n = all != NULL ? json_array_get_length (all) : 0;
+  crm_list_box_remove_all (self->list);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *item = json_array_get_object_element (all, i);
+
+      if (!json_object_get_boolean_member_with_default (item, "read", FALSE))
+        unread++;
+      if (i < MAX_LISTED)
+        gtk_list_box_append (self->list, new_row (item));
+    }
+  if (n == 0)
+    gtk_list_box_append (self->list,
+                         crm_placeholder_row_new (_("No notifications. Automation rules tell you "
+                                                    "here when a client comes back or a request "
+                                                    "waits.")));
+
+  self->n_unread = unread;
+  count = unread > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread);
+  gtk_label_set_label (self->badge, count);
+  gtk_widget_set_visible (GTK_WIDGET (self->badge), unread > 0);
+  gtk_widget_set_sensitive (self->read_all_button, unread > 0);
+  if (unread > 0)
+    {
+      g_autofree char *tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "Notifications: %u unread",
+                                                               "Notifications: %u unread", unread),
+                                                  unread);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), tooltip);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), _("Notifications"));
+}
+
+guint
+crm_notification_button_get_n_unread (CrmNotificationButton *self)
+{
+  g_return_val_if_fail (CRM_IS_NOTIFICATION_BUTTON (self), 0);
+
+  return self->n_unread;
+}
+
+GtkWidget *
+crm_notification_button_get_popover (CrmNotificationButton *self)
+{
+  g_return_val_if_fail (CRM_IS_NOTIFICATION_BUTTON (self), NULL);
+
+  return GTK_WIDGET (gtk_menu_button_get_popover (self->button));
+}
+
+static void
+send_desktop (const char *id,
+              const char *title,
+              const char *body,
+              const char *deal_id)
+{
+  GApplication *app = g_application_get_default ();
+  g_autoptr(GNotification) notification = NULL;
+
+  if (app == NULL || !g_application_get_is_registered (app))
+    return;
+  notification = g_notification_new (title);
+  if (body != NULL)
+    g_notification_set_body (notification, body);
+  if (deal_id != NULL)
+    g_notification_set_default_action_and_target (notification, "app.open-deal", "s", deal_id);
+  g_application_send_notification (app, id, notification);
+}
+
+guint
+crm_notification_button_check_due (CrmNotificationButton *self,
+                                   gint64                 now_ms)
+{
+  g_autoptr(JsonArray) unread = NULL;
+  g_autoptr(JsonNode) tasks = NULL;
+  const char *user;
+  gboolean first;
+  guint sent = 0;
+
+  g_return_val_if_fail (CRM_IS_NOTIFICATION_BUTTON (self), 0);
+
+  user = current_user (self);
+  if (user == NULL)
+    return 0;
+  /* another user chosen: what was there for them counts as known */
+  first = self->known == NULL || g_strcmp0 (self->known_user, user) != 0;
+  if (first)
+    {
+      g_clear_pointer (&self->known, g_hash_table_unref);
+      self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_free (self->known_user);
+      self->known_user = g_strdup (user);
+      self->last_check_ms = now_ms;
+    }
+
+  unread = list_notifications (self, TRUE);
+  for (guint i = 0; unread != NULL && i < json_array_get_length (unread); i++)
+    {
+      JsonObject *item = json_array_get_object_element (unread, i);
+      const char *id = json_object_get_string_member (item, "id");
+
+      if (!g_hash_table_add (self->known, g_strdup (id)) || first)
+        continue;
+      send_desktop (id,
+                    json_object_get_string_member_with_default (item, "deal_title", NULL) != NULL
+                    ? json_object_get_string_member (item, "deal_title") : _("Voronka"),
+                    json_object_get_string_member_with_default (item, "text", NULL),
+                    json_object_get_string_member_with_default (item, "deal", NULL));
+      sent++;
+    }
+
+  tasks = crm_query_tasks (crm_context_get_store (self->context), NULL, TRUE, user, NULL);
+  for (guint i = 0; !first && tasks != NULL && i < json_array_get_length (json_node_get_array (tasks)); i++)
+    {
+      JsonObject *task = json_array_get_object_element (json_node_get_array (tasks), i);
+      const char *due = json_object_get_string_member_with_default (task, "due", NULL);
+      g_autofree char *id = NULL;
+      gint64 due_ms;
+
+      if (due == NULL || !crm_time_parse (due, &due_ms) ||
+          due_ms <= self->last_check_ms || due_ms > now_ms)
+        continue;
+      id = g_strconcat ("task-", json_object_get_string_member (task, "id"), NULL);
+      send_desktop (id,
+                    /* Translators: a desktop notification's title when a task falls due */
+                    _("A task is due"),
+                    json_object_get_string_member_with_default (task, "text", NULL),
+                    json_object_get_string_member_with_default (task, "deal", NULL));
+      sent++;
+    }
+  self->last_check_ms = now_ms;
+  return sent;
+}
+
+static void
+changed_cb (CrmNotificationButton *self)
+{
+  crm_notification_button_refresh (self);
+  crm_notification_button_check_due (self, crm_context_now (self->context));
+}
+
+static gboolean
+check_timeout_cb (gpointer user_data)
+{
+  CrmNotificationButton *self = user_data;
+
+  crm_notification_button_check_due (self, crm_context_now (self->context));
+  return G_SOURCE_CONTINUE;
+}
+
+void
+crm_notification_button_set_context (CrmNotificationButton *self,
+                                     CrmContext            *context)
+{
+  g_return_if_fail (CRM_IS_NOTIFICATION_BUTTON (self));
+
+  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
+    return;
+  g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_pointer (&self->known, g_hash_table_unref);
+  if (context == NULL)
+    return;
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (changed_cb), self);
+  self->timeout_id = g_timeout_add_seconds (CHECK_SECONDS, check_timeout_cb, self);
+  changed_cb (self);
+}
+
+static void
+row_activated_cb (CrmNotificationButton *self,
+                  GtkListBoxRow         *row)
+{
+  g_autofree char *id = g_strdup (g_object_get_data (G_OBJECT (row), "notification-id"));
+  g_autofree char *deal = g_strdup (g_object_get_data (G_OBJECT (row), "deal-id"));
+
+  if (id == NULL)
+    return;
+  gtk_menu_button_popdown (self->button);
+  /* the list is rebuilt by the write: keep what the row said first */
+  mark_read (self, id);
+  if (deal != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.open-deal", "s", deal);
+}
+
+static void
+read_all_clicked_cb (CrmNotificationButton *self)
+{
+  mark_read (self, NULL);
+}
+
+static void
+crm_notification_button_dispose (GObject *object)
+{
+  CrmNotificationButton *self = CRM_NOTIFICATION_BUTTON (object);
+
+  crm_notification_button_set_context (self, NULL);
+  g_clear_pointer (&self->known, g_hash_table_unref);
+  g_clear_pointer (&self->known_user, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_NOTIFICATION_BUTTON);
+
+  G_OBJECT_CLASS (crm_notification_button_parent_class)->dispose (object);
+}
+
+static void
+crm_notification_button_class_init (CrmNotificationButtonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_notification_button_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/voronka/Voronka/crm-notification-button.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmNotificationButton, button);
+  gtk_widget_class_bind_template_child (widget_class, CrmNotificationButton, badge);
+  gtk_widget_class_bind_template_child (widget_class, CrmNotificationButton, list);
+  gtk_widget_class_bind_template_child (widget_class, CrmNotificationButton, read_all_button);
+  gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, read_all_clicked_cb);
+}
+
+static void
+crm_notification_button_init (CrmNotificationButton *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-notifications.c — the header's bell in the real app: what rules told the user
+ * shows with an unread count, reading one opens its deal and marks it read in the
+ * replica, «Mark All as Read» empties the count, and desktop notifications reach a real
+ * org.freedesktop.Notifications server on the session bus (this test owns the name, as a
+ * desktop's notification daemon does) when a notification arrives or a task falls due. */
+#include "crm-test-ui.h"
+
+#include "crm-context.h"
+#include "crm-notification-button.h"
+#include "crm-query.h"
+#include "crm-time.h"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+
+/* ---- a notification daemon on the session bus ---- */
+
+static const char daemon_xml[] =
+  "<node><interface name='org.freedesktop.Notifications'>"
+  " <method name='Notify'>"
+  "  <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
+  "  <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
+  "  <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
+  "  <arg type='u' direction='out'/>"
+  " </method>"
+  " <method name='CloseNotification'><arg type='u' direction='in'/></method>"
+  " <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
+  " <method name='GetServerInformation'>"
+  "  <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  "  <arg type='s' direction='out'/><arg type='s' direction='out'/>"
+  " </method>"
+  " <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
+  " <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
+  "</interface></node>";
+
+static GPtrArray *shown;        /* "summary\nbody" of every Notify call */
+static gboolean daemon_ready;
+static gboolean daemon_lost;
+
+static void
+daemon_method_call (GDBusConnection       *connection,
+                    const char            *sender,
+                    const char            *object_path,
+                    const char            *interface_name,
+                    const char            *method_name,
+                    GVariant              *parameters,
+                    GDBusMethodInvocation *invocation,
+                    gpointer               user_data)
+{
+  if (g_str_equal (method_name, "Notify"))
+    {
+      const char *summary, *body;
+
+      g_variant_get_child (parameters, 3, "&s", &summary);
+      g_variant_get_child (parameters, 4, "&s", &body);
+      g_ptr_array_add (shown, g_strdup_printf ("%s\n%s", summary, body));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", shown->len));
+    }
+  else if (g_str_equal (method_name, "GetCapabilities"))
+    {
+      const char *caps[] = { "body", "actions", NULL };
+
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
+    }
+  else if (g_str_equal (method_name, "GetServerInformation"))
+    g_dbus_method_invocation_return_value (invocation,
+                                           g_variant_new ("(ssss)", "test", "voronka", "1", "1.2"));
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+bus_acquired_cb (GDBusConnection *connection,
+                 const char      *name,
+                 gpointer         user_data)
+{
+  static const GDBusInterfaceVTable vtable = { daemon_method_call, NULL, NULL, { 0 } };
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (daemon_xml, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_dbus_connection_register_object (connection, "/org/freedesktop/Notifications",
+                                     info->interfaces[0], &vtable, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+name_acquired_cb (GDBusConnection *connection,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  daemon_ready = TRUE;
+}
+
+static void
+name_lost_cb (GDBusConnection *connection,
+              const char      *name,
+              gpointer         user_data)
+{
+  daemon_lost = TRUE;
+}
+
+static gboolean
+daemon_settled (gpointer data)
+{
+  return daemon_ready || daemon_lost;
+}
+
+static gboolean
+n_shown_is (gpointer data)
+{
+  return shown->len >= GPOINTER_TO_UINT (data);
+}
+
+/* ---- helpers ---- */
+
+static gboolean
+need_daemon (void)
+{
+  if (daemon_ready)
+    return TRUE;
+  crm_test_skip ("no session bus, or another notification daemon owns "
+                 "org.freedesktop.Notifications (run under dbus-run-session)");
+  return FALSE;
+}
+
+static CrmNotificationButton *
+bell (void)
+{
+  GtkWidget *found = crm_test_ui_find (GTK_WIDGET (window), CRM_TYPE_NOTIFICATION_BUTTON, NULL);
+
+  g_assert_nonnull (found);
+  return CRM_NOTIFICATION_BUTTON (found);
+}
+
+typedef struct { CrmNotificationButton *button; guint n; } UnreadIs;
+
+static gboolean
+unread_is (gpointer data)
+{
+  UnreadIs *want = data;
+
+  return crm_notification_button_get_n_unread (want->button) == want->n;
+}
+
+static char *
+first_deal (CrmContext *context,
+            char      **out_title)
+{
+  CrmDealFilter filter = { .open_only = TRUE, .limit = 1 };
+  g_autoptr(JsonNode) deals = crm_query_deals (crm_context_get_store (context), &filter,
+                                               NULL, NULL);
+  JsonObject *deal;
+
+  g_assert_nonnull (deals);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (deals)), >, 0);
+  deal = json_array_get_object_element (json_node_get_array (deals), 0);
+  *out_title = g_strdup (json_object_get_string_member (deal, "title"));
+  return g_strdup (json_object_get_string_member (deal, "id"));
+}
+
+/* What a rule's "notify" action writes: a notification for the current user. */
+static char *
+notify_user (CrmContext *context,
+             const char *text,
+             const char *deal_id)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  char *id = crm_context_new_id (context);
+  CrmChange *change = crm_changeset_create (changeset, "notification", id);
+
+  crm_change_set_string (change, "user", crm_context_get_user_id (context));
+  crm_change_set_string (change, "text", text);
+  if (deal_id != NULL)
+    crm_change_set_string (change, "deal", deal_id);
+  crm_change_set_int (change, "created_at", crm_context_now (context));
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static gboolean
+replica_read (const char *notification_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
+  g_autoptr(JsonObject) item = NULL;
+
+  g_assert_no_error (error);
+  item = crm_store_dup_entity (store, "notification", notification_id);
+  g_assert_nonnull (item);
+  return json_object_get_boolean_member_with_default (item, "read", FALSE);
+}
+
+static GtkWidget *
+row_with_title (GtkWidget  *popover,
+                const char *title)
+{
+  return crm_test_ui_find (popover, ADW_TYPE_ACTION_ROW, title);
+}
+
+/* ---- tests ---- */
+
+static void
+test_popover_and_reading (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmNotificationButton *button = bell ();
+  g_autofree char *deal_title = NULL;
+  g_autofree char *deal_id = first_deal (context, &deal_title);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *expected = NULL;
+  GtkWidget *popover;
+  GtkWidget *row;
+  UnreadIs want = { button, 0 };
+  guint before = crm_notification_button_get_n_unread (button);
+  guint shown_before = shown->len;
+
+  if (!need_daemon ())
+    return;
+
+  first = notify_user (context, "Клиент снова оставил заявку", deal_id);
+  second = notify_user (context, "Заявка ждёт 10 минут", NULL);
+  want.n = before + 2;
+  g_assert_true (crm_test_ui_wait_until (unread_is, &want, 5000));
+
+  /* the desktop heard of both, with the deal's title as the heading */
+  g_assert_true (crm_test_ui_wait_until (n_shown_is, GUINT_TO_POINTER (shown_before + 2), 5000));
+  expected = g_strdup_printf ("%s\nКлиент снова оставил заявку", deal_title);
+  g_assert_true (g_ptr_array_find_with_equal_func (shown, expected, g_str_equal, NULL));
+
+  popover = crm_notification_button_get_popover (button);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  crm_test_ui_wait (300);
+  g_free (crm_test_ui_screenshot (popover, "notifications"));
+  row = row_with_title (popover, "Клиент снова оставил заявку");
+  g_assert_nonnull (row);
+  g_assert_nonnull (row_with_title (popover, "Заявка ждёт 10 минут"));
+
+  /* reading one opens its deal and marks it read, in the replica */
+  g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+  want.n = before + 1;
+  g_assert_true (crm_test_ui_wait_until (unread_is, &want, 5000));
+  crm_test_ui_wait (200);
+  g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
+  g_assert_true (g_str_has_suffix (crm_window_get_view (window), deal_id));
+  g_assert_true (replica_read (first));
+  g_assert_false (replica_read (second));
+
+  /* «Mark All as Read» */
+  gtk_popover_popup (GTK_POPOVER (popover));
+  crm_test_ui_wait (200);
+  g_assert_nonnull (crm_test_ui_find (popover, GTK_TYPE_BUTTON, "Mark All as _Read"));
+  gtk_widget_activate (crm_test_ui_find (popover, GTK_TYPE_BUTTON, "Mark All as _Read"));
+  want.n = 0;
+  g_assert_true (crm_test_ui_wait_until (unread_is, &want, 5000));
+  g_assert_true (replica_read (second));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  crm_test_ui_wait (100);
+}
+
+static void
+test_task_falls_due (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmNotificationButton *button = bell ();
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *task_id = crm_context_new_id (context);
+  g_autofree char *expected = NULL;
+  gint64 now = crm_context_now (context);
+  CrmChange *change = crm_changeset_create (changeset, "task", task_id);
+  guint shown_before;
+
+  if (!need_daemon ())
+    return;
+  crm_change_set_string (change, "text", "Перезвонить Иванову");
+  crm_change_set_string (change, "responsible", crm_context_get_user_id (context));
+  crm_change_set_int (change, "due", now + 60 * 1000);
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+  crm_test_ui_wait (200);
+
+  /* not due yet: nothing */
+  shown_before = shown->len;
+  g_assert_cmpuint (crm_notification_button_check_due (button, now + 30 * 1000), ==, 0);
+  /* its time came: one desktop notification, and only once */
+  g_assert_cmpuint (crm_notification_button_check_due (button, now + 90 * 1000), ==, 1);
+  g_assert_cmpuint (crm_notification_button_check_due (button, now + 120 * 1000), ==, 0);
+  g_assert_true (crm_test_ui_wait_until (n_shown_is, GUINT_TO_POINTER (shown_before + 1), 5000));
+  expected = g_strdup_printf ("%s\n%s", _("A task is due"), "Перезвонить Иванову");
+  g_assert_cmpstr (g_ptr_array_index (shown, shown->len - 1), ==, expected);
+}
+
+static void
+test_empty (void)
+{
+  CrmNotificationButton *button = bell ();
+  GtkWidget *popover = crm_notification_button_get_popover (button);
+
+  g_assert_cmpuint (crm_notification_button_get_n_unread (button), ==, 0);
+  gtk_popover_popup (GTK_POPOVER (popover));
+  crm_test_ui_wait (300);
+  g_free (crm_test_ui_screenshot (popover, "notifications-read"));
+  g_assert_false (gtk_widget_get_sensitive (crm_test_ui_find (popover, GTK_TYPE_BUTTON,
+                                                              "Mark All as _Read")));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  guint owner;
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  shown = g_ptr_array_new_with_free_func (g_free);
+  owner = g_bus_own_name (G_BUS_TYPE_SESSION, "org.freedesktop.Notifications",
+                          G_BUS_NAME_OWNER_FLAGS_NONE, bus_acquired_cb, name_acquired_cb,
+                          name_lost_cb, NULL, NULL);
+  g_assert_true (crm_test_ui_wait_until (daemon_settled, NULL, 10000));
+
+  tmpdir = g_dir_make_tmp ("voronka-test-notifications-XXXXXX", NULL);
+  db_path = crm_test_ui_make_demo (tmpdir);
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  g_test_add_func ("/ui/notifications/popover-and-reading", test_popover_and_reading);
+  g_test_add_func ("/ui/notifications/task-falls-due", test_task_falls_due);
+  g_test_add_func ("/ui/notifications/empty", test_empty);
+  status = g_test_run ();
+
+  crm_test_ui_stop (app);
+  g_bus_unown_name (owner);
+  crm_test_remove_tree (tmpdir);
+  g_free (db_path);
+  g_free (tmpdir);
+  g_ptr_array_unref (shown);
+  return status;
+}
