@@ -610,9 +610,35 @@ test_loop_is_refused (void)
   gint64 log_length = crm_store_get_log_length (store);
 
   g_assert_false (move (store, deal, "Продажи", "Переговоры", NULL, &error));
-  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_RULE_LOOP);
+  g_assert_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_LOOP);
   g_assert_cmpstr (crm_error_code_name (error), ==, "rule-loop");
   g_assert_cmpint (crm_store_get_log_length (store), ==, log_length);
+  after = crm_store_dump_state (store, NULL);
+  g_assert_cmpstr (after, ==, before);
+  assert_deal_at (store, deal, "Продажи/Новая");
+}
+
+/* A rule that names a stage the replica does not have refuses the change that set it off,
+ * names itself, and writes nothing. */
+static void
+test_unknown_target_is_refused (void)
+{
+  g_auto(Account) account = { 0 };
+  CrmStore *store = account.store = make_store (&account, "a.db",
+    "[{\"name\": \"В никуда\", \"trigger\": {\"type\": \"stage_entered\","
+    "   \"pipeline\": \"Продажи\", \"stage\": \"Переговоры\"},"
+    "  \"actions\": [{\"type\": \"move_deal\", \"pipeline\": \"Продажи\","
+    "                 \"stage\": \"Склад на Луне\"}]}]");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *deal = add_deal (store, "Volvo", "Продажи", "Новая");
+  g_autofree char *before = crm_store_dump_state (store, NULL);
+  g_autofree char *after = NULL;
+
+  g_assert_false (move (store, deal, "Продажи", "Переговоры", NULL, &error));
+  g_assert_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET);
+  g_assert_cmpstr (crm_error_code_name (error), ==, "not-found");
+  g_assert_nonnull (strstr (error->message, "В никуда"));
+  g_assert_nonnull (strstr (error->message, "Склад на Луне"));
   after = crm_store_dump_state (store, NULL);
   g_assert_cmpstr (after, ==, before);
   assert_deal_at (store, deal, "Продажи/Новая");
@@ -752,7 +778,8 @@ test_validation_names_unknown_things (void)
     " \"text\": \"x\"}]}", NULL);
 
   g_assert_false (crm_rule_validate (bad_action, &error));
-  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID);
+  g_assert_cmpstr (crm_error_code_name (error), ==, "invalid-input");
   g_assert_nonnull (strstr (error->message, "send_fax"));
   g_assert_nonnull (strstr (error->message, "actions[1]"));
   g_clear_error (&error);
@@ -780,6 +807,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/conditions", test_conditions);
   g_test_add_func ("/rules/action/for-each-deal", test_for_each_deal_stock_match);
   g_test_add_func ("/rules/loop-refused", test_loop_is_refused);
+  g_test_add_func ("/rules/unknown-target-refused", test_unknown_target_is_refused);
   g_test_add_func ("/rules/timers", test_timers);
   g_test_add_func ("/rules/same-rule-same-op-two-replicas", test_same_rule_same_op_two_replicas);
   g_test_add_func ("/rules/validation", test_validation_names_unknown_things);

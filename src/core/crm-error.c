@@ -4,6 +4,8 @@
 
 #include <gio/gio.h>
 
+#include "crm-rules.h"
+
 G_DEFINE_QUARK (crm-store-error-quark, crm_store_error)
 
 const char *
@@ -40,6 +42,14 @@ crm_error_code_name (const GError *error)
     return NULL;
   if (error->domain == CRM_STORE_ERROR)
     return crm_store_error_to_code (error->code);
+  if (error->domain == CRM_RULE_ERROR)
+    switch ((CrmRuleError) error->code)
+      {
+      case CRM_RULE_ERROR_INVALID:        return "invalid-input";
+      case CRM_RULE_ERROR_UNKNOWN_TARGET: return "not-found";
+      case CRM_RULE_ERROR_LOOP:           return "rule-loop";
+      default:                            return "failed";
+      }
   if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_NOT_FOUND)
     return "not-found";
   if (error->domain == G_FILE_ERROR && error->code == G_FILE_ERROR_NOENT)

@@ -12,8 +12,22 @@ G_BEGIN_DECLS
 
 #define CRM_RULES_MAX_DEPTH 8
 
+#define CRM_RULE_ERROR (crm_rule_error_quark ())
+
+/* What the automation engine refuses. crm_error_code_name() gives each code its stable
+ * string of CLI.md (in brackets). */
+typedef enum {
+  CRM_RULE_ERROR_INVALID,         /* a rule definition's shape is wrong ("invalid-input") */
+  CRM_RULE_ERROR_UNKNOWN_TARGET,  /* a running rule names a pipeline, stage or tag that
+                                   * is not in the replica ("not-found") */
+  CRM_RULE_ERROR_LOOP,            /* rules set each other off deeper than
+                                   * CRM_RULES_MAX_DEPTH ("rule-loop") */
+} CrmRuleError;
+
+GQuark     crm_rule_error_quark   (void);
+
 /* Check a rule definition's shape: known trigger, condition and action types with
- * their required keys. INVALID_INPUT names the unknown thing and its position
+ * their required keys. CRM_RULE_ERROR_INVALID names the unknown thing and its position
  * ("actions[1]: unknown action “send_fax”; known: move_deal, create_deal, …"). */
 gboolean   crm_rule_validate      (JsonNode    *definition,
                                    GError     **error);

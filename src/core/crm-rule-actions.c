@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-rule-actions.c — what a rule does: move or create deals, create tasks, set fields,
+ * tag, notify, send messages, act on every deal of a pipeline. Every write goes
+ * through emit(), inside the transaction of the change that set the rule off. */
+#define G_LOG_DOMAIN "voronka-rules"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-rules-private.h"
+#include "crm-json-private.h"
+#include "crm-uuid.h"
+
+static GPtrArray *
+deal_contacts (CrmRuleEngine *engine,
+               const char    *deal_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+    "SELECT contact FROM deal_contact WHERE deal = ?1 AND present = 1 AND deleted = 0"
+    " ORDER BY contact", NULL);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  if (stmt == NULL)
+    return ids;
+  sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  return ids;
+}
+
+/* "deal" (the subject deal's responsible), "client_manager" (who won the client's
+ * latest deal), a user's name or id, or "group_head:G" (the group's manager, else its
+ * first member). */
+static char *
+resolve_responsible (CrmRuleContext *ctx,
+                     const char     *spec,
+                     JsonArray      *client_pipelines)
+{
+  CrmRuleEngine *engine = ctx->engine;
+
+  if (spec == NULL || g_str_equal (spec, "deal"))
+    {
+      char *user = _crm_store_dup_column (engine->store, "deal", ctx->deal_id, "responsible");
+      return user != NULL ? user : g_strdup (ctx->actor);
+    }
+  if (g_str_equal (spec, "client_manager"))
+    {
+      /* who looked after this client before: the responsible of its latest won deal */
+      sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+        "SELECT d.responsible FROM deal d JOIN stage s ON s.id = d.stage"
+        " WHERE d.id != ?1 AND d.deleted = 0 AND s.kind = 'won' AND d.responsible IS NOT NULL"
+        " AND ((d.company IS NOT NULL AND d.company = (SELECT company FROM deal WHERE id = ?1))"
+        "  OR EXISTS (SELECT 1 FROM deal_contact a JOIN deal_contact b ON a.contact = b.contact"
+        "   WHERE a.deal = ?1 AND b.deal = d.id AND a.present = 1 AND b.present = 1))"
+        " AND (?2 IS NULL OR d.pipeline IN (SELECT value FROM json_each (?2)))"
+        " ORDER BY d.hlc DESC LIMIT 1", NULL);
+      g_autofree char *pipelines = _crm_rule_pipeline_ids_json (engine, client_pipelines);
+      char *user = NULL;
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, ctx->deal_id, -1, SQLITE_TRANSIENT);
+      if (pipelines != NULL)
+        sqlite3_bind_text (stmt, 2, pipelines, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return user;
+    }
+  if (g_str_has_prefix (spec, "group_head:"))
+    {
+      sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+        "SELECT id FROM user WHERE grp = ?1 AND deleted = 0"
+        " ORDER BY CASE role WHEN 'manager' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, name", NULL);
+      char *user = NULL;
+
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, spec + strlen ("group_head:"), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return user;
+    }
+  return _crm_rule_resolve (engine, "user", spec, NULL);
+}
+
+/* "{tag}" and "{title}" in texts. */
+static char *
+expand_text (CrmRuleContext *ctx,
+             const char     *text)
+{
+  g_autoptr(GString) out = g_string_new (text ? text : "");
+
+  if (ctx->tag_name != NULL)
+    g_string_replace (out, "{tag}", ctx->tag_name, 0);
+  if (strstr (out->str, "{title}") != NULL)
+    {
+      g_autofree char *title = _crm_store_dup_column (ctx->engine->store, "deal", ctx->deal_id,
+                                                      "title");
+      g_string_replace (out, "{title}", title ? title : "", 0);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* --- actions ----------------------------------------------------------------------------- */
+
+/* Write one change on behalf of the rule and queue the op for further rules. */
+static CrmOp *
+emit (CrmRuleContext  *ctx,
+      CrmChange       *change,
+      GError         **error)
+{
+  CrmRuleEngine *engine = ctx->engine;
+  CrmRuleQueueItem item;
+  CrmOp *op;
+
+  if (ctx->depth > CRM_RULES_MAX_DEPTH)
+    {
+      g_set_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_LOOP,
+                   _("Rule “%s” set off a chain of more than %d rules, which looks like a "
+                     "loop; nothing was saved. Check the automation rules."),
+                   ctx->rule->name, CRM_RULES_MAX_DEPTH);
+      return NULL;
+    }
+  op = _crm_store_write_change (engine->store, change, ctx->actor, ctx->cause, ctx->rule->id,
+                                error);
+  if (op == NULL)
+    return NULL;
+  item.op = op;
+  item.depth = ctx->depth;
+  g_array_append_val (engine->queue, item);
+  return op;
+}
+
+static char *
+derive_id (CrmRuleContext *ctx,
+           const char     *path)
+{
+  g_autofree char *name = g_strdup_printf ("%s/%s", ctx->cause, path);
+
+  return crm_uuid_v5 (ctx->rule->id, name);
+}
+
+static gboolean
+entity_exists (CrmRuleEngine *engine,
+               const char    *entity,
+               const char    *id)
+{
+  g_autoptr(JsonObject) object = crm_store_dup_entity (engine->store, entity, id);
+
+  return object != NULL;
+}
+
+static gboolean
+unknown_target (CrmRuleContext  *ctx,
+                const char      *what,
+                const char      *name,
+                GError         **error)
+{
+  g_set_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET,
+               _("Rule “%s” names %s “%s”, which does not exist; fix the rule"),
+               ctx->rule->name, _(what), name ? name : "");
+  return FALSE;
+}
+
+static gboolean
+action_move_deal (CrmRuleContext  *ctx,
+                  JsonObject      *action,
+                  GError         **error)
+{
+  g_autofree char *pipeline = NULL;
+  g_autofree char *stage = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  CrmChange *change;
+
+  if (ctx->deal_id == NULL)
+    return TRUE;
+  stage = _crm_rule_resolve_stage (ctx->engine, get_string (action, "pipeline"),
+                                   get_string (action, "stage"), &pipeline);
+  if (stage == NULL)
+    return unknown_target (ctx, N_("stage"), get_string (action, "stage"), error);
+  change = crm_changeset_touch (cs, "deal", ctx->deal_id);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_int (change, "stage_entered_at", ctx->engine->now);
+  return emit (ctx, change, error) != NULL;
+}
+
+static gboolean
+copies (JsonObject *action,
+        const char *part)
+{
+  JsonArray *parts = get_array (action, "copy");
+
+  for (guint i = 0; parts != NULL && i < json_array_get_length (parts); i++)
+    if (g_strcmp0 (json_array_get_string_element (parts, i), part) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+action_create_deal (CrmRuleContext  *ctx,
+                    JsonObject      *action,
+                    const char      *path,
+                    GError         **error)
+{
+  CrmRuleEngine *engine = ctx->engine;
+  g_autofree char *pipeline = NULL;
+  g_autofree char *stage = NULL;
+  g_autofree char *id = derive_id (ctx, path);
+  g_autoptr(JsonObject) source = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *responsible = NULL;
+  CrmRuleContext inner = *ctx;
+  CrmChange *change;
+
+  stage = _crm_rule_resolve_stage (engine, get_string (action, "pipeline"),
+                                   get_string (action, "stage"), &pipeline);
+  if (stage == NULL)
+    return unknown_target (ctx, N_("stage"), get_string (action, "stage"), error);
+  if (entity_exists (engine, "deal", id))
+    return TRUE;  /* made already, here or on another replica */
+
+  source = ctx->deal_id ? crm_store_dup_entity (engine->store, "deal", ctx->deal_id) : NULL;
+  title = get_string (action, "title") ? expand_text (ctx, get_string (action, "title")) :
+          g_strdup (source ? get_string (source, "title") : _("New deal"));
+  responsible = copies (action, "responsible") && source ?
+    g_strdup (get_string (source, "responsible")) :
+    resolve_responsible (ctx, get_string (action, "responsible"),
+                         get_array (action, "client_pipelines"));
+
+  change = crm_changeset_create (cs, "deal", id);
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_int (change, "created_at", engine->now);
+  crm_change_set_int (change, "stage_entered_at", engine->now);
+  crm_change_set_string (change, "currency", source ? get_string (source, "currency") : NULL);
+  if (responsible != NULL)
+    crm_change_set_string (change, "responsible", responsible);
+  if (source != NULL && copies (action, "company") && get_string (source, "company"))
+    crm_change_set_string (change, "company", get_string (source, "company"));
+  if (source != NULL && copies (action, "amount"))
+    crm_change_set_int (change, "amount", json_object_get_int_member_with_default (source,
+                                                                                   "amount", 0));
+  if (source != NULL && copies (action, "fields"))
+    {
+      g_autoptr(JsonObject) custom = NULL;
+      g_autoptr(GList) keys = NULL;
+      sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+        "SELECT key FROM field WHERE entity = 'deal' AND deleted = 0", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *key = (const char *) sqlite3_column_text (stmt, 0);
+          JsonNode *value = json_object_get_member (source, key);
+
+          if (value != NULL && !JSON_NODE_HOLDS_NULL (value))
+            crm_change_set_node (change, key, json_node_copy (value));
+        }
+      sqlite3_reset (stmt);
+    }
+  if (emit (ctx, change, error) == NULL)
+    return FALSE;
+
+  /* links as entities of their own, so each merges on its own */
+  if (source != NULL && copies (action, "contacts"))
+    {
+      g_autoptr(GPtrArray) contacts = deal_contacts (engine, ctx->deal_id);
+
+      for (guint i = 0; i < contacts->len; i++)
+        {
+          g_autoptr(CrmChangeset) link = crm_changeset_new ();
+          CrmChange *c = crm_changeset_set_link (link, "deal_contact", "deal", id, "contact",
+                                                 contacts->pdata[i], TRUE);
+          if (emit (ctx, c, error) == NULL)
+            return FALSE;
+        }
+    }
+  if (source != NULL && copies (action, "tags"))
+    {
+      g_autoptr(GPtrArray) tags = _crm_rule_deal_tags (engine, ctx->deal_id, NULL, NULL);
+
+      for (guint i = 0; i < tags->len; i++)
+        {
+          g_autoptr(CrmChangeset) link = crm_changeset_new ();
+          CrmChange *c = crm_changeset_set_link (link, "deal_tag", "deal", id, "tag",
+                                                 tags->pdata[i], TRUE);
+          if (emit (ctx, c, error) == NULL)
+            return FALSE;
+        }
+    }
+
+  /* "actions" of a create_deal act on the new deal */
+  inner.deal_id = id;
+  {
+    g_autofree char *inner_path = g_strconcat (path, "/actions", NULL);
+    return _crm_rule_run_actions (&inner, get_array (action, "actions"), inner_path, error);
+  }
+}
+
+static gboolean
+action_create_task (CrmRuleContext  *ctx,
+                    JsonObject      *action,
+                    const char      *path,
+                    GError         **error)
+{
+  CrmRuleEngine *engine = ctx->engine;
+  g_autofree char *id = derive_id (ctx, path);
+  g_autofree char *text = expand_text (ctx, get_string (action, "text"));
+  g_autofree char *responsible = resolve_responsible (ctx, get_string (action, "responsible"),
+                                                      get_array (action, "client_pipelines"));
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  JsonArray *items = get_array (action, "checklist");
+  const char *task_type = get_string (action, "task_type");
+  CrmChange *change;
+
+  if (entity_exists (engine, "task", id))
+    return TRUE;
+  change = crm_changeset_create (cs, "task", id);
+  crm_change_set_string (change, "deal", ctx->deal_id);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "type", task_type ? task_type : "task");
+  crm_change_set_int (change, "due",
+                      _crm_rule_offset_time (get_object (action, "due"), engine->now));
+  crm_change_set_string (change, "responsible", responsible);
+  crm_change_set_bool (change, "done", FALSE);
+  crm_change_set_int (change, "created_at", engine->now);
+  if (items != NULL)
+    {
+      JsonArray *checklist = json_array_new ();
+
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_object_new ();
+
+          json_object_set_string_member (item, "text", json_array_get_string_element (items, i));
+          json_object_set_boolean_member (item, "done", FALSE);
+          json_array_add_object_element (checklist, item);
+        }
+      crm_change_set_node (change, "checklist", crm_json_node_take_array (checklist));
+    }
+  return emit (ctx, change, error) != NULL;
+}
+
+static gboolean
+action_set_field (CrmRuleContext  *ctx,
+                  JsonObject      *action,
+                  GError         **error)
+{
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  JsonNode *value = json_object_get_member (action, "value");
+  CrmChange *change;
+
+  if (ctx->deal_id == NULL)
+    return TRUE;
+  change = crm_changeset_touch (cs, "deal", ctx->deal_id);
+  crm_change_set_node (change, get_string (action, "field"),
+                       value ? json_node_copy (value) : json_node_new (JSON_NODE_NULL));
+  return emit (ctx, change, error) != NULL;
+}
+
+static gboolean
+action_tag (CrmRuleContext  *ctx,
+            JsonObject      *action,
+            gboolean         present,
+            GError         **error)
+{
+  g_autofree char *tag = _crm_rule_resolve (ctx->engine, "tag", get_string (action, "tag"), NULL);
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+
+  if (ctx->deal_id == NULL)
+    return TRUE;
+  if (tag == NULL)
+    return unknown_target (ctx, N_("tag"), get_string (action, "tag"), error);
+  if (_crm_rule_deal_has_tag (ctx->engine, ctx->deal_id, tag) == present)
+    return TRUE;
+  return emit (ctx, crm_changeset_set_link (cs, "deal_tag", "deal", ctx->deal_id, "tag", tag,
+                                            present), error) != NULL;
+}
+
+static gboolean
+action_notify (CrmRuleContext  *ctx,
+               JsonObject      *action,
+               const char      *path,
+               GError         **error)
+{
+  g_autofree char *id = derive_id (ctx, path);
+  g_autofree char *user = resolve_responsible (ctx, get_string (action, "user"),
+                                               get_array (action, "client_pipelines"));
+  g_autofree char *text = expand_text (ctx, get_string (action, "text"));
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  CrmChange *change;
+
+  if (user == NULL || entity_exists (ctx->engine, "notification", id))
+    return TRUE;
+  change = crm_changeset_create (cs, "notification", id);
+  crm_change_set_string (change, "user", user);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "deal", ctx->deal_id);
+  crm_change_set_bool (change, "read", FALSE);
+  crm_change_set_int (change, "created_at", ctx->engine->now);
+  return emit (ctx, change, error) != NULL;
+}
+
+static gboolean
+action_send_message (CrmRuleContext  *ctx,
+                     JsonObject      *action,
+                     const char      *path,
+                     GError         **error)
+{
+  g_autofree char *id = derive_id (ctx, path);
+  g_autofree char *text = expand_text (ctx, get_string (action, "text"));
+  g_autofree char *recipient = NULL;
+  const char *to = get_string (action, "to");
+  const char *channel = get_string (action, "channel");
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  CrmChange *change;
+
+  if (entity_exists (ctx->engine, "message", id))
+    return TRUE;
+  if (to == NULL || g_str_equal (to, "client"))
+    {
+      g_autoptr(GPtrArray) contacts = ctx->deal_id ? deal_contacts (ctx->engine, ctx->deal_id) :
+                                                     g_ptr_array_new ();
+      recipient = contacts->len > 0 ? g_strdup (contacts->pdata[0]) : NULL;
+    }
+  else
+    recipient = resolve_responsible (ctx, to, get_array (action, "client_pipelines"));
+  if (recipient == NULL)
+    return TRUE;  /* nobody to write to: nothing to queue */
+
+  change = crm_changeset_create (cs, "message", id);
+  crm_change_set_string (change, "channel", channel ? channel : "sms");
+  crm_change_set_string (change, "recipient", recipient);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "deal", ctx->deal_id);
+  crm_change_set_string (change, "status", "queued");
+  crm_change_set_int (change, "created_at", ctx->engine->now);
+  return emit (ctx, change, error) != NULL;
+}
+
+/* Run "actions" on every other open deal of a pipeline that shares a tag of a group with
+ * the subject deal (S0-7: a truck of brand X arrived → the clients waiting for X). */
+static gboolean
+action_for_each_deal (CrmRuleContext  *ctx,
+                      JsonObject      *action,
+                      const char      *path,
+                      GError         **error)
+{
+  CrmRuleEngine *engine = ctx->engine;
+  g_autofree char *pipeline =
+    _crm_rule_resolve (engine, "pipeline", get_string (action, "pipeline"), NULL);
+  const char *group = get_string (action, "shares_tag_group");
+  g_autoptr(GPtrArray) tag_names = NULL;
+  g_autoptr(GPtrArray) tag_ids = NULL;
+  gboolean open_only = !json_object_has_member (action, "open_only") ||
+                       json_object_get_boolean_member (action, "open_only");
+
+  if (pipeline == NULL)
+    return unknown_target (ctx, N_("pipeline"), get_string (action, "pipeline"), error);
+  if (ctx->deal_id == NULL)
+    return TRUE;
+  tag_ids = _crm_rule_deal_tags (engine, ctx->deal_id, group, &tag_names);
+
+  for (guint t = 0; t < tag_ids->len; t++)
+    {
+      g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_free);
+      sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+        "SELECT d.id FROM deal_tag dt JOIN deal d ON d.id = dt.deal"
+        " JOIN stage s ON s.id = d.stage"
+        " WHERE dt.tag = ?1 AND dt.present = 1 AND d.deleted = 0 AND d.pipeline = ?2"
+        " AND d.id != ?3 AND (?4 = 0 OR s.kind IN ('unsorted', 'open')) ORDER BY d.id", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, tag_ids->pdata[t], -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, pipeline, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, ctx->deal_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int (stmt, 4, open_only ? 1 : 0);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (targets, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      sqlite3_reset (stmt);
+
+      for (guint i = 0; i < targets->len; i++)
+        {
+          CrmRuleContext inner = *ctx;
+          g_autofree char *inner_path = g_strdup_printf ("%s/%s", path,
+                                                         (char *) targets->pdata[i]);
+
+          inner.deal_id = targets->pdata[i];
+          inner.tag_name = tag_names->pdata[t];
+          if (!_crm_rule_check_conditions (&inner, get_array (action, "conditions"), NULL))
+            continue;
+          if (!_crm_rule_run_actions (&inner, get_array (action, "actions"), inner_path, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+_crm_rule_run_actions (CrmRuleContext  *ctx,
+                       JsonArray       *actions,
+                       const char      *path,
+                       GError         **error)
+{
+  for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
+    {
+      JsonNode *node = json_array_get_element (actions, i);
+      JsonObject *action;
+      const char *type;
+      g_autofree char *action_path = g_strdup_printf ("%s%s%u", path, *path ? "/" : "", i);
+      gboolean ok = TRUE;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      action = json_node_get_object (node);
+      type = get_string (action, "type");
+
+      if (g_strcmp0 (type, "move_deal") == 0)
+        ok = action_move_deal (ctx, action, error);
+      else if (g_strcmp0 (type, "create_deal") == 0)
+        ok = action_create_deal (ctx, action, action_path, error);
+      else if (g_strcmp0 (type, "create_task") == 0)
+        ok = action_create_task (ctx, action, action_path, error);
+      else if (g_strcmp0 (type, "set_field") == 0)
+        ok = action_set_field (ctx, action, error);
+      else if (g_strcmp0 (type, "add_tag") == 0)
+        ok = action_tag (ctx, action, TRUE, error);
+      else if (g_strcmp0 (type, "remove_tag") == 0)
+        ok = action_tag (ctx, action, FALSE, error);
+      else if (g_strcmp0 (type, "notify") == 0)
+        ok = action_notify (ctx, action, action_path, error);
+      else if (g_strcmp0 (type, "send_message") == 0)
+        ok = action_send_message (ctx, action, action_path, error);
+      else if (g_strcmp0 (type, "for_each_deal") == 0)
+        ok = action_for_each_deal (ctx, action, action_path, error);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
+}

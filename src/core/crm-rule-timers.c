@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-rule-timers.c — timer rules: crm_rules_tick() fires every rule whose deadline has
+ * passed (a deal sitting at a stage, an open task past due) once per deal and deadline,
+ * with "timer:<deal>:<deadline>" in place of a trigger op. */
+#define G_LOG_DOMAIN "voronka-rules"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "crm-rules-private.h"
+
+typedef struct {
+  guint fired;
+} TickData;
+
+static gboolean
+already_fired (CrmStore   *store,
+               const char *rule_id,
+               const char *cause)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM changelog WHERE rule = ?1 AND cause = ?2 LIMIT 1", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, rule_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, cause, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* Candidates of a timer: (deal, start time) pairs — deals sitting at a stage since
+ * stage_entered_at, or open tasks' deals since the task's due time. */
+static gboolean
+timer_candidates (CrmRuleEngine  *engine,
+                  JsonObject     *trigger,
+                  GPtrArray      *deals,
+                  GArray         *starts,
+                  GError        **error)
+{
+  const char *from = get_string (trigger, "from");
+  sqlite3_stmt *stmt;
+
+  if (g_strcmp0 (from, "task_due") == 0)
+    {
+      const char *task_type = get_string (trigger, "task_type");
+
+      stmt = _crm_store_prepare (engine->store,
+        "SELECT t.deal, t.due FROM task t WHERE t.done = 0 AND t.deleted = 0"
+        " AND t.deal IS NOT NULL AND t.due IS NOT NULL AND (?1 IS NULL OR t.type = ?1)"
+        " ORDER BY t.id", error);
+      if (stmt == NULL)
+        return FALSE;
+      if (task_type != NULL)
+        sqlite3_bind_text (stmt, 1, task_type, -1, SQLITE_TRANSIENT);
+    }
+  else
+    {
+      g_autofree char *stage = _crm_rule_resolve_stage (engine, get_string (trigger, "pipeline"),
+                                                        get_string (trigger, "stage"), NULL);
+      if (stage == NULL)
+        return TRUE;
+      stmt = _crm_store_prepare (engine->store,
+        "SELECT id, stage_entered_at FROM deal WHERE stage = ?1 AND deleted = 0"
+        " AND stage_entered_at IS NOT NULL ORDER BY id", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, stage, -1, SQLITE_TRANSIENT);
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gint64 start = sqlite3_column_int64 (stmt, 1);
+
+      g_ptr_array_add (deals, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_array_append_val (starts, start);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+run_timers (CrmStore  *store,
+            gpointer   user_data,
+            GError   **error)
+{
+  TickData *data = user_data;
+  g_auto(CrmRuleEngine) engine = { 0 };
+
+  if (!_crm_rules_engine_init (&engine, store, error))
+    return FALSE;
+
+  for (guint r = 0; r < engine.rules->len; r++)
+    {
+      const CrmRule *rule = g_ptr_array_index (engine.rules, r);
+      JsonObject *trigger = get_object (rule->definition, "trigger");
+      g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      if (g_strcmp0 (get_string (trigger, "type"), "timer") != 0)
+        continue;
+      if (!timer_candidates (&engine, trigger, deals, starts, error))
+        return FALSE;
+
+      for (guint i = 0; i < deals->len; i++)
+        {
+          gint64 deadline = _crm_rule_offset_time (get_object (trigger, "after"),
+                                                   g_array_index (starts, gint64, i));
+          g_autofree char *cause = NULL;
+          CrmRuleContext ctx = { 0 };
+
+          if (deadline > engine.now)
+            continue;
+          cause = g_strdup_printf ("timer:%s:%" G_GINT64_FORMAT, (char *) deals->pdata[i],
+                                   deadline);
+          if (already_fired (store, rule->id, cause))
+            continue;
+          ctx.engine = &engine;
+          ctx.rule = rule;
+          ctx.cause = cause;
+          ctx.actor = NULL;
+          ctx.depth = 1;
+          ctx.deal_id = deals->pdata[i];
+          if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"), NULL))
+            continue;
+          g_debug ("Timer rule “%s” fires for deal %s", rule->name, ctx.deal_id);
+          if (!_crm_rule_run_actions (&ctx, get_array (rule->definition, "actions"), "", error))
+            return FALSE;
+          data->fired++;
+        }
+    }
+  /* what the timers wrote may set off event rules in turn */
+  return _crm_rules_drain_queue (&engine, error);
+}
+
+gboolean
+crm_rules_tick (CrmStore  *store,
+                guint     *out_fired,
+                GError   **error)
+{
+  TickData data = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  /* the store's hook would run event rules over the same ops again: run_timers drains
+   * its own queue, so the hook is off for this transaction */
+  _crm_store_set_rules_hook (store, NULL);
+  ok = _crm_store_transact (store, run_timers, &data, error);
+  _crm_rules_install (store);
+  if (ok && out_fired != NULL)
+    *out_fired = data.fired;
+  return ok;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-rule-validate.c — checks a rule definition's shape before it is stored (templates,
+ * `rule import`): known trigger, condition and action types and their required keys. */
+#define G_LOG_DOMAIN "voronka-rules"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "crm-rules-private.h"
+
+static const char *const trigger_types[] = {
+  "deal_created", "stage_entered", "field_changed", "deal_won", "deal_lost",
+  "task_completed", "contact_created", "company_created", "timer", NULL
+};
+static const char *const condition_types[] = {
+  "field_equals", "field_in", "field_empty", "has_tag", "has_tag_group", "pipeline",
+  "stage", "amount_range", "responsible_group", "client_has_won_deal", "loss_reason_in",
+  "not", NULL
+};
+static const char *const action_types[] = {
+  "move_deal", "create_deal", "create_task", "set_field", "add_tag", "remove_tag",
+  "notify", "send_message", "for_each_deal", NULL
+};
+
+static gboolean
+in_list (const char *const *list,
+         const char         *value)
+{
+  return value != NULL && g_strv_contains (list, value);
+}
+
+static char *
+join_list (const char *const *list)
+{
+  return g_strjoinv (", ", (char **) list);
+}
+
+static gboolean
+invalid (GError    **error,
+         const char *position,
+         const char *format,
+         ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+invalid (GError    **error,
+         const char *position,
+         const char *format,
+         ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID, "%s: %s", position, message);
+  return FALSE;
+}
+
+static gboolean
+validate_typed (JsonNode           *node,
+                const char         *position,
+                const char         *what,
+                const char *const  *known,
+                GError            **error)
+{
+  const char *type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return invalid (error, position, _("expected an object with a \"type\""));
+  type = get_string (json_node_get_object (node), "type");
+  if (!in_list (known, type))
+    {
+      g_autofree char *list = join_list (known);
+      return invalid (error, position, _("unknown %s “%s”; known: %s"), what,
+                      type ? type : "", list);
+    }
+  return TRUE;
+}
+
+static gboolean validate_actions (JsonArray *actions, const char *position, GError **error);
+
+static gboolean
+validate_conditions (JsonArray   *conditions,
+                     const char  *position,
+                     GError     **error)
+{
+  for (guint i = 0; conditions != NULL && i < json_array_get_length (conditions); i++)
+    {
+      g_autofree char *at = g_strdup_printf ("%s[%u]", position, i);
+      JsonNode *node = json_array_get_element (conditions, i);
+
+      if (!validate_typed (node, at, _("condition"), condition_types, error))
+        return FALSE;
+      if (g_strcmp0 (get_string (json_node_get_object (node), "type"), "not") == 0)
+        {
+          JsonObject *inner = get_object (json_node_get_object (node), "condition");
+          g_autoptr(JsonArray) one = json_array_new ();
+          g_autofree char *inner_at = g_strconcat (at, ".condition", NULL);
+
+          if (inner == NULL)
+            return invalid (error, at, _("“not” needs a \"condition\""));
+          json_array_add_object_element (one, json_object_ref (inner));
+          if (!validate_conditions (one, inner_at, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_actions (JsonArray   *actions,
+                  const char  *position,
+                  GError     **error)
+{
+  for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
+    {
+      g_autofree char *at = g_strdup_printf ("%s[%u]", position, i);
+      JsonNode *node = json_array_get_element (actions, i);
+      JsonObject *action;
+      const char *type;
+
+      if (!validate_typed (node, at, _("action"), action_types, error))
+        return FALSE;
+      action = json_node_get_object (node);
+      type = get_string (action, "type");
+      if ((g_str_equal (type, "move_deal") || g_str_equal (type, "create_deal")) &&
+          (get_string (action, "pipeline") == NULL || get_string (action, "stage") == NULL))
+        return invalid (error, at, _("“%s” needs \"pipeline\" and \"stage\""), type);
+      if (g_str_equal (type, "create_task") && get_string (action, "text") == NULL)
+        return invalid (error, at, _("“create_task” needs a \"text\""));
+      if ((g_str_equal (type, "add_tag") || g_str_equal (type, "remove_tag")) &&
+          get_string (action, "tag") == NULL)
+        return invalid (error, at, _("“%s” needs a \"tag\""), type);
+      if (g_str_equal (type, "set_field") && get_string (action, "field") == NULL)
+        return invalid (error, at, _("“set_field” needs a \"field\""));
+      if (g_str_equal (type, "for_each_deal") && get_string (action, "pipeline") == NULL)
+        return invalid (error, at, _("“for_each_deal” needs a \"pipeline\""));
+      {
+        g_autofree char *inner_at = g_strconcat (at, ".actions", NULL);
+        g_autofree char *cond_at = g_strconcat (at, ".conditions", NULL);
+
+        if (!validate_actions (get_array (action, "actions"), inner_at, error) ||
+            !validate_conditions (get_array (action, "conditions"), cond_at, error))
+          return FALSE;
+      }
+    }
+  return TRUE;
+}
+
+gboolean
+crm_rule_validate (JsonNode  *definition,
+                   GError   **error)
+{
+  JsonObject *rule;
+  JsonArray *triggers;
+
+  if (definition == NULL || !JSON_NODE_HOLDS_OBJECT (definition))
+    return invalid (error, "rule", _("expected a JSON object"));
+  rule = json_node_get_object (definition);
+  triggers = get_array (rule, "triggers");
+  if (triggers != NULL)
+    {
+      for (guint i = 0; i < json_array_get_length (triggers); i++)
+        {
+          g_autofree char *at = g_strdup_printf ("triggers[%u]", i);
+          if (!validate_typed (json_array_get_element (triggers, i), at, _("trigger"),
+                               trigger_types, error))
+            return FALSE;
+        }
+    }
+  else if (!validate_typed (json_object_get_member (rule, "trigger"), "trigger", _("trigger"),
+                            trigger_types, error))
+    return FALSE;
+  if (json_object_has_member (rule, "conditions") && get_array (rule, "conditions") == NULL)
+    return invalid (error, "conditions", _("expected an array"));
+  if (get_array (rule, "actions") == NULL)
+    return invalid (error, "actions", _("expected an array of actions"));
+  return validate_conditions (get_array (rule, "conditions"), "conditions", error) &&
+         validate_actions (get_array (rule, "actions"), "actions", error);
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-rules-private.h — what the files of the automation engine share: the engine's run
+ * state, the context an action runs in, and the helpers that read rule JSON and resolve
+ * names. crm-rules.c (engine, triggers, queue), crm-rule-conditions.c,
+ * crm-rule-actions.c, crm-rule-timers.c and crm-rule-validate.c include it; nothing
+ * outside src/core does. */
+#pragma once
+
+#include "crm-rules.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+
+G_BEGIN_DECLS
+
+/* One enabled rule as loaded from the replica. */
+typedef struct {
+  char       *id;
+  char       *name;
+  JsonObject *definition;
+} CrmRule;
+
+/* An op waiting to be matched against the rules, and how deep in a chain it is. */
+typedef struct {
+  CrmOp *op;      /* borrowed from the store's pending ops */
+  guint  depth;
+} CrmRuleQueueItem;
+
+/* One run of the engine (one transaction). */
+typedef struct {
+  CrmStore   *store;
+  GPtrArray  *rules;     /* CrmRule* */
+  GHashTable *names;     /* "entity\x1fscope\x1fname" → id or "" (not found), per run */
+  GArray     *queue;     /* CrmRuleQueueItem */
+  gint64      now;
+} CrmRuleEngine;
+
+/* What an action runs on. */
+typedef struct {
+  CrmRuleEngine *engine;
+  const CrmRule *rule;
+  const char    *cause;      /* trigger op id, or "timer:…" */
+  const char    *actor;
+  guint          depth;      /* depth of the ops the action writes */
+  const char    *deal_id;    /* the subject deal, or NULL */
+  const char    *tag_name;   /* for "{tag}" in texts (for_each_deal) */
+} CrmRuleContext;
+
+/* Members of rule JSON; NULL when missing or of another type. Short static inlines: every
+ * line of a rule file reads a member or two. */
+static inline const char *
+get_string (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static inline JsonArray *
+get_array (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static inline JsonObject *
+get_object (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* Scalar JSON equality ("yes"/"no" stand for true/false); @choices is one value or an
+ * array of them. */
+gboolean    _crm_rule_values_equal      (JsonNode       *a,
+                                         JsonNode       *b);
+gboolean    _crm_rule_value_in          (JsonNode       *value,
+                                         JsonNode       *choices);
+
+/* Names or ids of pipelines, stages, users, tags, reasons; NULL when not there. */
+char       *_crm_rule_resolve           (CrmRuleEngine  *engine,
+                                         const char     *entity,
+                                         const char     *name,
+                                         const char     *scope);
+char       *_crm_rule_resolve_stage     (CrmRuleEngine  *engine,
+                                         const char     *pipeline_name,
+                                         const char     *stage_name,
+                                         char          **out_pipeline);
+char       *_crm_rule_pipeline_ids_json (CrmRuleEngine  *engine,
+                                         JsonArray      *names);
+gboolean    _crm_rule_deal_has_tag      (CrmRuleEngine  *engine,
+                                         const char     *deal_id,
+                                         const char     *tag_id);
+GPtrArray  *_crm_rule_deal_tags         (CrmRuleEngine  *engine,
+                                         const char     *deal_id,
+                                         const char     *group,
+                                         GPtrArray     **out_names);
+
+/* {"minutes": N} | {"days": N} | {"working_days": N} after @from_ms. */
+gint64      _crm_rule_offset_time       (JsonObject     *offset,
+                                         gint64          from_ms);
+
+/* crm-rule-conditions.c: do all @conditions hold? (@op: the trigger op, or NULL) */
+gboolean    _crm_rule_check_conditions  (CrmRuleContext *ctx,
+                                         JsonArray      *conditions,
+                                         const CrmOp    *op);
+
+/* crm-rule-actions.c: run @actions; @path names them in derived ids ("", "2/"). */
+gboolean    _crm_rule_run_actions       (CrmRuleContext *ctx,
+                                         JsonArray      *actions,
+                                         const char     *path,
+                                         GError        **error);
+
+/* Start a run of the engine on @store: its enabled rules, an empty queue, "now". */
+gboolean    _crm_rules_engine_init      (CrmRuleEngine  *engine,
+                                         CrmStore       *store,
+                                         GError        **error);
+void        _crm_rules_engine_clear     (CrmRuleEngine  *engine);
+
+/* Run every matching rule on every queued op, oldest first; new ops join the queue. */
+gboolean    _crm_rules_drain_queue      (CrmRuleEngine  *engine,
+                                         GError        **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmRuleEngine, _crm_rules_engine_clear)
+
+G_END_DECLS
