@@ -14,6 +14,54 @@ _crm_sql_bind_text_or_null (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
+char *
+_crm_sql_dup_column_text (sqlite3_stmt *stmt,
+                          int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+void
+_crm_json_set_time_column (JsonObject   *object,
+                           const char   *member,
+                           sqlite3_stmt *stmt,
+                           int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    {
+      json_object_set_null_member (object, member);
+    }
+  else
+    {
+      g_autofree char *text = crm_time_format (sqlite3_column_int64 (stmt, column));
+      json_object_set_string_member (object, member, text);
+    }
+}
+
+JsonNode *
+_crm_json_parse_column (sqlite3_stmt *stmt,
+                        int           column)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, column);
+
+  if (text == NULL || *text == '\0')
+    return NULL;
+  return json_from_string (text, NULL);
+}
+
+JsonArray *
+_crm_json_array_column (sqlite3_stmt *stmt,
+                        int           column)
+{
+  g_autoptr(JsonNode) node = _crm_json_parse_column (stmt, column);
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    return json_array_ref (json_node_get_array (node));
+  return json_array_new ();
+}
+
 void
 _crm_json_set_text_column (JsonObject   *object,
                            const char   *member,

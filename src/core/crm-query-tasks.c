@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-query-tasks.c — tasks of a deal, of a person, or open ones, by due date. */
+#define G_LOG_DOMAIN "voronka-query"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "crm-query-private.h"
+#include "crm-sql-private.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+
+JsonNode *
+crm_query_tasks (CrmStore    *store,
+                 const char  *deal_id,
+                 gboolean     open_only,
+                 const char  *responsible_id,
+                 GError     **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  sqlite3_stmt *stmt;
+  JsonNode *node;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT t.id, t.deal, d.title, t.contact, t.text, t.type, t.due, t.responsible, u.name,"
+    " t.done, t.result, t.checklist, t.done_at, t.created_at"
+    " FROM task t LEFT JOIN deal d ON d.id = t.deal"
+    " LEFT JOIN \"user\" u ON u.id = t.responsible"
+    " WHERE t.deleted = 0 AND (?1 IS NULL OR t.deal = ?1)"
+    " AND (?2 = 0 OR coalesce (t.done, 0) = 0)"
+    " AND (?3 IS NULL OR t.responsible = ?3)"
+    " ORDER BY t.due IS NULL, t.due, t.created_at, t.id", error);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, deal_id);
+  sqlite3_bind_int (stmt, 2, open_only ? 1 : 0);
+  _crm_sql_bind_text_or_null (stmt, 3, responsible_id);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *task = json_object_new ();
+      g_autoptr(JsonArray) raw = _crm_json_array_column (stmt, 11);
+      JsonArray *checklist = json_array_new ();
+
+      _crm_json_set_text_column (task, "id", stmt, 0);
+      _crm_json_set_text_column (task, "deal", stmt, 1);
+      _crm_json_set_text_column (task, "deal_title", stmt, 2);
+      _crm_json_set_text_column (task, "contact", stmt, 3);
+      _crm_json_set_text_column (task, "text", stmt, 4);
+      _crm_json_set_text_column (task, "type", stmt, 5);
+      _crm_json_set_time_column (task, "due", stmt, 6);
+      _crm_json_set_text_column (task, "responsible", stmt, 8);
+      _crm_json_set_text_column (task, "responsible_id", stmt, 7);
+      json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 9) != 0);
+      _crm_json_set_text_column (task, "result", stmt, 10);
+
+      /* Checklist items are {"text","done"}; a bare string is an item not done. */
+      for (guint i = 0; i < json_array_get_length (raw); i++)
+        {
+          JsonNode *item = json_array_get_element (raw, i);
+          JsonObject *out = json_object_new ();
+
+          if (JSON_NODE_HOLDS_OBJECT (item))
+            {
+              JsonObject *in = json_node_get_object (item);
+
+              json_object_set_string_member (out, "text",
+                                             json_object_get_string_member_with_default (in, "text", ""));
+              json_object_set_boolean_member (out, "done",
+                                              json_object_get_boolean_member_with_default (in, "done", FALSE));
+            }
+          else
+            {
+              json_object_set_string_member (out, "text",
+                                             JSON_NODE_HOLDS_VALUE (item) &&
+                                             json_node_get_value_type (item) == G_TYPE_STRING
+                                             ? json_node_get_string (item) : "");
+              json_object_set_boolean_member (out, "done", FALSE);
+            }
+          json_array_add_object_element (checklist, out);
+        }
+      json_object_set_array_member (task, "checklist", checklist);
+      _crm_json_set_time_column (task, "done_at", stmt, 12);
+      _crm_json_set_time_column (task, "created_at", stmt, 13);
+      json_array_add_object_element (result, task);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list tasks");
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, result);
+  return node;
+}
