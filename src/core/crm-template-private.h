@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-template-private.h — what crm-template.c (finding, parsing, applying) and
+ * crm-template-check.c (the check of a template's shape) share. */
+#pragma once
+
+#include "crm-template.h"
+
+G_BEGIN_DECLS
+
+/* The id of a template entity: UUIDv5 of "<template>/<kind>/<name>" (see crm-template.c),
+ * the same on every replica made from the template. */
+char      *_crm_template_id    (const char  *template_name,
+                                const char  *kind,
+                                const char  *name);
+
+/* Check @root's shape; INVALID_INPUT names @source and the key path of the first fault. */
+gboolean   _crm_template_check (JsonNode    *root,
+                                const char  *source,
+                                GError     **error);
+
+G_END_DECLS
