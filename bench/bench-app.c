@@ -28,8 +28,7 @@
 #include "crm-application.h"
 #include "crm-renderer.h"
 #include "crm-startup.h"
-/* the app's board widget; core has a crm-board.h of its own (the board queries) */
-#include "../src/app/crm-board.h"
+#include "crm-board.h"
 
 #define START_TIMEOUT_S 120
 #define PAINT_TIMEOUT_S 10

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bench-util.h"
-#include "crm-board.h"
+#include "crm-pipeline-board.h"
 #include "crm-demo-data.h"
 #include "crm-query.h"
 #include "crm-search.h"
@@ -154,7 +154,7 @@ bench_search (Bench *bench)
 typedef gboolean (*TagFilterFunc) (CrmStore *store, const char * const *tag_ids,
                                    gint64 *out_total, GError **error);
 
-/* The brand filter in one call (crm-board.c). */
+/* The brand filter in one call (crm-pipeline-board.c). */
 static gboolean
 tag_filter_cards (CrmStore            *store,
                   const char * const  *tag_ids,
@@ -286,7 +286,7 @@ board_by_columns (Bench       *bench,
   return TRUE;
 }
 
-/* The board in one call (crm-board.c). */
+/* The board in one call (crm-pipeline-board.c). */
 static gboolean
 board_in_one_call (Bench       *bench,
                    const char  *pipeline,

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-board.c — the large-account queries (crm-board.c, crm-search.c, schema 2) answer
+/* test-board.c — the large-account queries (crm-pipeline-board.c, crm-search.c, schema 2) answer
  * exactly what the general queries answer: the board in one call equals the app's
  * columns and cards, the brand filter equals the filtered card list, and search by the
  * first letters equals crm_query_contacts() — on demo data, after renames and deletes,
  * and after a replica of schema 1 is migrated. */
 #include <string.h>
 
-#include "crm-board.h"
+#include "crm-pipeline-board.h"
 #include "crm-demo.h"
 #include "crm-query.h"
 #include "crm-query-board.h"

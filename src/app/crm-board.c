@@ -19,7 +19,7 @@
 #include "crm-query-board.h"
 #include "crm-startup.h"
 /* core's crm-board.h (crm_query_board): the app's own crm-board.h shadows that name */
-#include "../core/crm-board.h"
+#include "crm-pipeline-board.h"
 #include "crm-widget-util.h"
 
 struct _CrmBoard

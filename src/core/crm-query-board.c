@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "crm-query-board.h"
-#include "crm-board.h"
+#include "crm-pipeline-board.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-sql-private.h"
@@ -387,7 +387,7 @@ crm_query_deal_cards (CrmStore             *store,
 
   if (filter == NULL)
     filter = &no_filter;
-  /* tags alone: the brand filter of crm-board.c, with its running totals */
+  /* tags alone: the brand filter of crm-pipeline-board.c, with its running totals */
   if (filter->tag_ids != NULL && filter->tag_ids[0] != NULL && filter->pipeline_id == NULL &&
       filter->stage_id == NULL && filter->contact_id == NULL && filter->company_id == NULL &&
       filter->flag_field == NULL && effective_search (filter->search) == NULL &&
@@ -485,7 +485,7 @@ crm_query_board_columns (CrmStore            *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (pipeline_id != NULL, NULL);
 
-  /* without a text search, the board query of crm-board.c answers from the running
+  /* without a text search, the board query of crm-pipeline-board.c answers from the running
    * totals and the board index, whatever the size of the account */
   if (effective_search (search) == NULL)
     return crm_query_board (store, pipeline_id, tag_ids, 0, error);

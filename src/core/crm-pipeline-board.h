@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-board.h — deal cards that stay fast on a large account: a whole pipeline board
+/* crm-pipeline-board.h — deal cards that stay fast on a large account: a whole pipeline board
  * in one call (every stage with its count, sum and first cards) and the brand-tag
  * filter across pipelines. */
 #pragma once

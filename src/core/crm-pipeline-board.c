@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-board.c — deal cards that stay fast on a large account: the board of one
+/* crm-pipeline-board.c — deal cards that stay fast on a large account: the board of one
  * pipeline in one call (issue 8: 50 000 deals in a pipeline, first 50 cards of every
  * stage with counts and sums, ≤ 50 ms) and the brand-tag filter (200 000 deals, first
  * page ≤ 20 ms).
@@ -14,7 +14,7 @@
  * the index. */
 #define G_LOG_DOMAIN "voronka-query"
 
-#include "crm-board.h"
+#include "crm-pipeline-board.h"
 #include "crm-store-private.h"
 #include "crm-sql-private.h"
 
