@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bench-account-private.h — what bench-account.c (template, people, companies, change
+/* bench-account-private.h — what bench-account.c (template, companies and contacts, change
  * sets) and bench-account-deals.c (deals, tasks, notes) share. */
 #pragma once
 
@@ -43,7 +43,6 @@ struct _BenchAccount
   GPtrArray *purchase_users;    /* ids */
   GPtrArray *brands;            /* Tag* */
   GPtrArray *trailers;          /* Tag* */
-  GPtrArray *companies;         /* ids */
   GPtrArray *contacts;          /* Contact* */
   GPtrArray *all_stages;        /* owns stage ids */
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* bench-account.c — the large account: the same kind of data as crm-demo.c (its word
- * lists, crm-demo-data.h), at issue 8's sizes, with a fixed number of tasks and notes.
+/* bench-account.c — the large account: crm-demo.c's companies and contacts (the demo
+ * generator itself, at issue 8's sizes), then deals of the same kind (its word lists,
+ * crm-demo-data.h) with a fixed number of tasks and notes (bench-account-deals.c).
  *
  * Every id is a UUIDv5 of "bench/<seed>/<kind>/<n>" and every choice comes from one GRand,
  * so one seed at one pinned clock gives one replica. Deals are not created directly on
@@ -13,6 +14,7 @@
 
 #include "bench-account-private.h"
 #include "bench-util.h"
+#include "crm-demo.h"
 #include "crm-demo-data.h"
 #include "crm-query.h"
 #include "crm-store-private.h"
@@ -296,7 +298,6 @@ bench_account_new (CrmStore    *store,
   account->purchase_users = g_ptr_array_new_with_free_func (g_free);
   account->brands = g_ptr_array_new_with_free_func ((GDestroyNotify) tag_free);
   account->trailers = g_ptr_array_new_with_free_func ((GDestroyNotify) tag_free);
-  account->companies = g_ptr_array_new_with_free_func (g_free);
   account->contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) contact_free);
   account->all_stages = g_ptr_array_new_with_free_func (g_free);
 
@@ -318,7 +319,6 @@ bench_account_free (BenchAccount *account)
   g_ptr_array_unref (account->purchase_users);
   g_ptr_array_unref (account->brands);
   g_ptr_array_unref (account->trailers);
-  g_ptr_array_unref (account->companies);
   g_ptr_array_unref (account->contacts);
   g_ptr_array_unref (account->all_stages);
   g_free (account);
@@ -329,106 +329,6 @@ bench_account_set_verbose (BenchAccount *account,
                            gboolean      verbose)
 {
   account->verbose = verbose;
-}
-
-/* ─────────────────────────────── people and companies ─────────────────────────── */
-
-/* «Иванов Иван Петрович» / «Иванова Елена Петровна»; @latin gets "ivan.ivanov". */
-static char *
-make_person (BenchAccount  *account,
-             char         **latin)
-{
-  const Name *surname = &surnames[pick (account, G_N_ELEMENTS (surnames))];
-  const Patronymic *patronymic = &patronymics[pick (account, G_N_ELEMENTS (patronymics))];
-  gboolean female = chance (account, 25);
-  const Name *first = female ? &female_names[pick (account, G_N_ELEMENTS (female_names))]
-                             : &male_names[pick (account, G_N_ELEMENTS (male_names))];
-
-  if (latin != NULL)
-    *latin = g_strdup_printf ("%s.%s%s", first->lat, surname->lat, female ? "a" : "");
-  return g_strdup_printf ("%s%s %s %s", surname->ru, female ? "а" : "", first->ru,
-                          female ? patronymic->female : patronymic->male);
-}
-
-/* A mobile number the way people type it, normalized by core (+79XXXXXXXXX). */
-static char *
-make_phone (BenchAccount *account)
-{
-  guint code = 900 + pick (account, 100);
-  guint a = pick (account, 1000), b = pick (account, 100), c = pick (account, 100);
-  g_autofree char *typed = NULL;
-
-  switch (pick (account, 4))
-    {
-    case 0:
-      typed = g_strdup_printf ("8 (%u) %03u-%02u-%02u", code, a, b, c);
-      break;
-    case 1:
-      typed = g_strdup_printf ("+7 %u %03u %02u %02u", code, a, b, c);
-      break;
-    case 2:
-      typed = g_strdup_printf ("8%u%03u%02u%02u", code, a, b, c);
-      break;
-    default:
-      typed = g_strdup_printf ("+7(%u)%03u-%02u-%02u", code, a, b, c);
-      break;
-    }
-  return crm_phone_normalize (typed);
-}
-
-/* INN with valid check digits: 10 digits for organisations, 12 for individuals. */
-static char *
-make_inn (BenchAccount *account,
-          gboolean      individual)
-{
-  static const int w10[] = { 2, 4, 10, 3, 5, 9, 4, 6, 8 };
-  static const int w11[] = { 7, 2, 4, 10, 3, 5, 9, 4, 6, 8 };
-  static const int w12[] = { 3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8 };
-  const char *region = inn_regions[pick (account, G_N_ELEMENTS (inn_regions))];
-  char text[13];
-  int digits[12];
-  guint length = individual ? 12 : 10;
-  int sum = 0;
-
-  digits[0] = region[0] - '0';
-  digits[1] = region[1] - '0';
-  for (guint i = 2; i < length - (individual ? 2 : 1); i++)
-    digits[i] = (int) pick (account, 10);
-  if (!individual)
-    {
-      for (guint i = 0; i < 9; i++)
-        sum += digits[i] * w10[i];
-      digits[9] = sum % 11 % 10;
-    }
-  else
-    {
-      for (guint i = 0; i < 10; i++)
-        sum += digits[i] * w11[i];
-      digits[10] = sum % 11 % 10;
-      sum = 0;
-      for (guint i = 0; i < 11; i++)
-        sum += digits[i] * w12[i];
-      digits[11] = sum % 11 % 10;
-    }
-  for (guint i = 0; i < length; i++)
-    text[i] = (char) ('0' + digits[i]);
-  text[length] = '\0';
-  return g_strdup (text);
-}
-
-static JsonNode *
-string_array_node (const char *first,
-                   const char *second)
-{
-  JsonArray *array = json_array_new ();
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  if (first != NULL)
-    json_array_add_string_element (array, first);
-  if (second != NULL)
-    json_array_add_string_element (array, second);
-  json_node_take_array (node, array);
-  return node;
 }
 
 /* ───────────────────────────────── change sets ─────────────────────────────────── */
@@ -475,97 +375,74 @@ writer_flush (Writer   *writer,
   return TRUE;
 }
 
-static gboolean
-add_companies (Writer  *writer,
-               guint    n_companies,
-               GError **error)
+/* ─────────────────────────────── people and companies ─────────────────────────── */
+
+static void
+report_progress (const char *phase,
+                 guint       done,
+                 guint       total,
+                 gpointer    user_data)
 {
-  BenchAccount *account = writer->account;
-  guint n_names = G_N_ELEMENTS (company_stems) * G_N_ELEMENTS (company_tails);
+  Writer *writer = user_data;
 
-  writer->phase = "companies";
-  writer->total = n_companies;
-  for (guint i = 0; i < n_companies; i++)
+  writer->phase = phase;
+  writer->done = done;
+  writer->total = total;
+  if (bench_now_us () - writer->reported > 5000000 || done == total)
     {
-      g_autofree char *id = bench_id (account, "company", i);
-      g_autofree char *name = NULL;
-      g_autofree char *inn = NULL;
-      gboolean individual = chance (account, 20);
-      CrmChange *change;
+      double seconds = (bench_now_us () - writer->started) / 1e6;
 
-      if (individual)
-        {
-          g_autofree char *person = make_person (account, NULL);
-
-          name = g_strdup_printf ("ИП %s", person);
-        }
-      else
-        {
-          guint k = pick (account, n_names);
-          const char *stem = company_stems[k / G_N_ELEMENTS (company_tails)];
-          const char *tail = company_tails[k % G_N_ELEMENTS (company_tails)];
-          const char *form = chance (account, 12) ? "АО" : "ООО";
-
-          /* a city or a number tells the many «СибТрансы» apart, as in real books */
-          name = chance (account, 30) ? g_strdup_printf ("%s «%s%s»", form, stem, tail)
-                                      : g_strdup_printf ("%s «%s%s-%u»", form, stem, tail,
-                                                         1 + pick (account, 300));
-        }
-      inn = make_inn (account, individual);
-
-      change = crm_changeset_create (writer_changeset (writer), "company", id);
-      crm_change_set_string (change, "name", name);
-      crm_change_set_string (change, "inn", inn);
-      crm_change_set_string (change, "responsible", pick_string (account, account->sales_users));
-      crm_change_set_int (change, "created_at", days_from_now (account, 120, 1500));
-      g_ptr_array_add (account->companies, g_steal_pointer (&id));
-      writer->done = i + 1;
-      if (!writer_flush (writer, FALSE, error))
-        return FALSE;
+      writer->reported = bench_now_us ();
+      g_printerr ("  %s %u/%u in %.0f s\n", phase, done, total, seconds);
     }
-  return writer_flush (writer, TRUE, error);
 }
 
+/* Companies and contacts are the demo's (crm-demo.c, the same generator as `voronkactl
+ * init --demo`), at the account's sizes; the deals read the contacts back. */
 static gboolean
-add_contacts (Writer  *writer,
-              guint    n_contacts,
-              GError **error)
+add_people (Writer            *writer,
+            const BenchSizes  *sizes,
+            GError           **error)
 {
   BenchAccount *account = writer->account;
+  CrmDemoOptions options = {
+    .seed = account->seed,
+    .n_deals = 0,
+    .n_contacts = sizes->n_contacts,
+    .n_companies = sizes->n_companies,
+    .batch = writer->batch,
+    .progress = account->verbose ? report_progress : NULL,
+    .progress_data = writer,
+  };
+  gint64 log_length = crm_store_get_log_length (account->store);
+  sqlite3_stmt *stmt;
+  int rc;
 
-  writer->phase = "contacts";
-  writer->total = n_contacts;
-  for (guint i = 0; i < n_contacts; i++)
+  if (!crm_demo_populate (account->store, &options, error))
+    return FALSE;
+  writer->changes += sizes->n_companies + MAX (sizes->n_contacts, 1);
+  writer->ops += crm_store_get_log_length (account->store) - log_length;
+
+  stmt = _crm_store_prepare (account->store,
+    "SELECT id, company FROM contact WHERE deleted = 0 ORDER BY rowid", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       Contact *contact = g_new0 (Contact, 1);
-      g_autofree char *latin = NULL;
-      g_autofree char *name = make_person (account, &latin);
-      g_autofree char *phone = make_phone (account);
-      g_autofree char *second_phone = chance (account, 12) ? make_phone (account) : NULL;
-      g_autofree char *email = NULL;
-      CrmChange *change;
+      const char *company = (const char *) sqlite3_column_text (stmt, 1);
 
-      if (chance (account, 55))
-        email = g_strdup_printf ("%s%s@%s", latin, chance (account, 30) ? "77" : "",
-                                 mail_domains[pick (account, G_N_ELEMENTS (mail_domains))]);
-      contact->id = bench_id (account, "contact", i);
-      if (account->companies->len > 0 && chance (account, 75))
-        contact->company = g_strdup (pick_string (account, account->companies));
+      contact->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      contact->company = g_strdup (company);
       g_ptr_array_add (account->contacts, contact);
-
-      change = crm_changeset_create (writer_changeset (writer), "contact", contact->id);
-      crm_change_set_string (change, "name", name);
-      crm_change_set_node (change, "phones", string_array_node (phone, second_phone));
-      crm_change_set_node (change, "emails", string_array_node (email, NULL));
-      if (contact->company != NULL)
-        crm_change_set_string (change, "company", contact->company);
-      crm_change_set_string (change, "responsible", pick_string (account, account->sales_users));
-      crm_change_set_int (change, "created_at", days_from_now (account, 30, 1500));
-      writer->done = i + 1;
-      if (!writer_flush (writer, FALSE, error))
-        return FALSE;
     }
-  return writer_flush (writer, TRUE, error);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (account->store, error, "reading contacts");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -582,8 +459,7 @@ bench_account_populate (BenchAccount      *account,
   writer.started = writer.reported = bench_now_us ();
   /* the ids of rule-made entities derive from op ids: seeded, so reproducible */
   crm_store_set_random_seed (account->store, account->seed);
-  ok = add_companies (&writer, sizes->n_companies, error) &&
-       add_contacts (&writer, sizes->n_contacts, error) &&
+  ok = add_people (&writer, sizes, error) &&
        (sizes->n_deals == 0 || add_deals (&writer, sizes, error));
   g_clear_pointer (&writer.changeset, crm_changeset_unref);
   if (out_changes != NULL)

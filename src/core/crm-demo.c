@@ -50,19 +50,25 @@ typedef struct {
 } DemoContact;
 
 typedef struct {
-  CrmStore   *store;
-  GRand      *rand;
-  guint32     seed;
-  gint64      now;
-  char       *currency;
-  char       *admin;
-  GPtrArray  *pipelines;       /* DemoPipeline* */
-  GPtrArray  *sales_users;     /* ids */
-  GPtrArray  *purchase_users;  /* ids */
-  GPtrArray  *brands;          /* DemoTag* */
-  GPtrArray  *trailers;        /* DemoTag* */
-  GPtrArray  *companies;       /* ids */
-  GPtrArray  *contacts;        /* DemoContact* */
+  CrmStore        *store;
+  GRand           *rand;
+  guint32          seed;
+  gint64           now;
+  char            *currency;
+  char            *admin;
+  GPtrArray       *pipelines;        /* DemoPipeline* */
+  GPtrArray       *sales_users;      /* ids */
+  GPtrArray       *purchase_users;   /* ids */
+  GPtrArray       *brands;           /* DemoTag* */
+  GPtrArray       *trailers;         /* DemoTag* */
+  GPtrArray       *companies;        /* ids */
+  GPtrArray       *contacts;         /* DemoContact* */
+  guint            batch;            /* companies or contacts per change set */
+  CrmDemoProgress  progress;
+  gpointer         progress_data;
+  const char      *phase;            /* for progress */
+  guint            done;
+  guint            total;
 } Demo;
 
 static void
@@ -469,7 +475,11 @@ apply_batch (Demo          *demo,
 
   if (batch == NULL || crm_changeset_get_n_changes (batch) == 0)
     return TRUE;
-  return crm_store_apply (demo->store, batch, error);
+  if (!crm_store_apply (demo->store, batch, error))
+    return FALSE;
+  if (demo->progress != NULL && demo->phase != NULL)
+    demo->progress (demo->phase, demo->done, demo->total, demo->progress_data);
+  return TRUE;
 }
 
 static CrmChangeset *
@@ -492,6 +502,8 @@ add_companies (Demo    *demo,
   guint n_names = G_N_ELEMENTS (company_stems) * G_N_ELEMENTS (company_tails);
   g_autofree guint *order = g_new (guint, n_names);
 
+  demo->phase = "companies";
+  demo->total = n_companies;
   /* A shuffled list of stem × tail names, so companies do not repeat. */
   for (guint i = 0; i < n_names; i++)
     order[i] = i;
@@ -542,8 +554,9 @@ add_companies (Demo    *demo,
       crm_change_set_string (change, "responsible", pick_string (demo, demo->sales_users));
       crm_change_set_int (change, "created_at", days_ago (demo, 120, 720));
       g_ptr_array_add (demo->companies, g_steal_pointer (&id));
+      demo->done = i + 1;
 
-      if (crm_changeset_get_n_changes (changeset) >= PEOPLE_PER_CHANGESET &&
+      if (crm_changeset_get_n_changes (changeset) >= demo->batch &&
           !apply_batch (demo, &changeset, error))
         return FALSE;
     }
@@ -557,6 +570,8 @@ add_contacts (Demo    *demo,
 {
   g_autoptr(CrmChangeset) changeset = NULL;
 
+  demo->phase = "contacts";
+  demo->total = n_contacts;
   for (guint i = 0; i < n_contacts; i++)
     {
       DemoContact *contact = g_new0 (DemoContact, 1);
@@ -586,8 +601,9 @@ add_contacts (Demo    *demo,
         crm_change_set_string (change, "company", contact->company);
       crm_change_set_string (change, "responsible", pick_string (demo, demo->sales_users));
       crm_change_set_int (change, "created_at", days_ago (demo, 30, 540));
+      demo->done = i + 1;
 
-      if (crm_changeset_get_n_changes (changeset) >= PEOPLE_PER_CHANGESET &&
+      if (crm_changeset_get_n_changes (changeset) >= demo->batch &&
           !apply_batch (demo, &changeset, error))
         return FALSE;
     }
@@ -830,11 +846,14 @@ add_deals (Demo    *demo,
   g_autoptr(CrmChangeset) changeset = NULL;
   guint n_tasks = 0;
 
+  demo->phase = "deals";
+  demo->total = n_deals;
   for (guint i = 0; i < n_deals; i++)
     {
       if (changeset == NULL)
         changeset = new_batch (demo);
       add_deal (demo, changeset, i, &n_tasks);
+      demo->done = i + 1;
       if ((i + 1) % DEALS_PER_CHANGESET == 0 && !apply_batch (demo, &changeset, error))
         return FALSE;
     }
@@ -921,13 +940,17 @@ crm_demo_populate (CrmStore              *store,
   demo.trailers = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_tag_free);
   demo.companies = g_ptr_array_new_with_free_func (g_free);
   demo.contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) demo_contact_free);
+  demo.batch = options->batch > 0 ? options->batch : PEOPLE_PER_CHANGESET;
+  demo.progress = options->progress;
+  demo.progress_data = options->progress_data;
 
   if (!load_pipelines (&demo, error) ||
       !load_users_and_tags (&demo, error) ||
       !add_companies (&demo, options->n_companies, error) ||
       !add_contacts (&demo, MAX (options->n_contacts, 1), error) ||
-      !add_deals (&demo, options->n_deals, error) ||
-      !add_missing_next_tasks (&demo, error))
+      (options->n_deals > 0 &&
+       (!add_deals (&demo, options->n_deals, error) ||
+        !add_missing_next_tasks (&demo, error))))
     return FALSE;
 
   g_debug ("Demo data: %u companies, %u contacts, %u deals (seed %u)",

@@ -7,15 +7,27 @@
 
 G_BEGIN_DECLS
 
+/* Called after each change set the demo wrote: @phase is "companies", "contacts" or
+ * "deals", @done of @total made so far. */
+typedef void (*CrmDemoProgress) (const char *phase,
+                                 guint       done,
+                                 guint       total,
+                                 gpointer    user_data);
+
 typedef struct {
-  guint32 seed;        /* same seed → same data */
-  guint   n_deals;     /* e.g. 300 */
-  guint   n_contacts;  /* e.g. 200 */
-  guint   n_companies; /* e.g. 60 */
+  guint32          seed;           /* same seed → same data */
+  guint            n_deals;        /* e.g. 300; 0: companies and contacts only */
+  guint            n_contacts;     /* e.g. 200 */
+  guint            n_companies;    /* e.g. 60 */
+  guint            batch;          /* companies or contacts per change set; 0: 100 */
+  CrmDemoProgress  progress;       /* or NULL */
+  gpointer         progress_data;
 } CrmDemoOptions;
 
 /* Fill a store made from the truck-dealer template through crm_store_apply() (the one
- * write path), in batches. Uses the store's clock as "now" for due dates. */
+ * write path), in batches. Uses the store's clock as "now" for due dates. The
+ * benchmarks' large account (bench/bench-account.c) takes its companies and contacts
+ * from here too. */
 gboolean crm_demo_populate (CrmStore              *store,
                             const CrmDemoOptions  *options,
                             GError               **error);
