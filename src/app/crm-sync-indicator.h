@@ -22,6 +22,12 @@ const char *crm_sync_indicator_get_label   (CrmSyncIndicator *self);
 void        crm_sync_indicator_set_syncing (CrmSyncIndicator *self,
                                             gboolean          syncing);
 
+/* Icon only (the window is narrow): the words stay in the tooltip and the popover. The
+ * indicator sets this itself from its window's width. */
+void        crm_sync_indicator_set_compact (CrmSyncIndicator *self,
+                                            gboolean          compact);
+gboolean    crm_sync_indicator_get_compact (CrmSyncIndicator *self);
+
 /* Conflicts not seen yet plus changes the server refused, as the badge counts them. */
 guint       crm_sync_indicator_get_n_problems (CrmSyncIndicator *self);
 /* The popover, for tests and screenshots. */

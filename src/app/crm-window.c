@@ -865,11 +865,29 @@ crm_window_class_init (CrmWindowClass *klass)
                                          "win.show-nth-view", "i", i);
 }
 
+/* Below this width the sidebar folds away (its button in the header brings it back), so
+ * the board and the header keep their room at 800×600. */
+#define SIDEBAR_FOLDS_BELOW_WIDTH 900
+
+static void
+default_width_changed_cb (CrmWindow *self)
+{
+  int width = 0, height = 0;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width <= 0 || adw_leaflet_get_can_unfold (self->leaflet) == (width >= SIDEBAR_FOLDS_BELOW_WIDTH))
+    return;
+  adw_leaflet_set_can_unfold (self->leaflet, width >= SIDEBAR_FOLDS_BELOW_WIDTH);
+  /* folding keeps what the user was looking at: the view, not the list of views */
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->content_box));
+}
+
 static void
 crm_window_init (CrmWindow *self)
 {
   self->back_stack = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_width_changed_cb), NULL);
   g_signal_connect_object (self->tag_filter_chips, "tag-toggled",
                            G_CALLBACK (tag_chips_toggled_cb), self, G_CONNECT_SWAPPED);
 }
