@@ -347,7 +347,8 @@ collect_ids_of (CrmStore    *store,
   return TRUE;
 }
 
-/* The changelog of the deal, its tasks and its tag/contact links, oldest first. */
+/* The changelog of the deal, its tasks, its tag/contact links, its notes and its files,
+ * oldest first. */
 static JsonArray *
 deal_history (CrmStore    *store,
               const char  *deal_id,
@@ -362,7 +363,11 @@ deal_history (CrmStore    *store,
   g_ptr_array_add (entity_ids, g_strdup (deal_id));
   if (!collect_ids_of (store, "SELECT id FROM task WHERE deal = ?1", deal_id, entity_ids, error) ||
       !collect_ids_of (store, "SELECT id FROM deal_tag WHERE deal = ?1", deal_id, entity_ids, error) ||
-      !collect_ids_of (store, "SELECT id FROM deal_contact WHERE deal = ?1", deal_id, entity_ids, error))
+      !collect_ids_of (store, "SELECT id FROM deal_contact WHERE deal = ?1", deal_id, entity_ids, error) ||
+      !collect_ids_of (store, "SELECT id FROM note WHERE entity = 'deal' AND entity_id = ?1",
+                       deal_id, entity_ids, error) ||
+      !collect_ids_of (store, "SELECT id FROM attachment WHERE entity = 'deal' AND entity_id = ?1",
+                       deal_id, entity_ids, error))
     return NULL;
 
   for (guint i = 0; i < entity_ids->len; i++)

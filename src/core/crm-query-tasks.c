@@ -27,9 +27,14 @@ crm_query_tasks (CrmStore    *store,
 
   stmt = _crm_store_prepare (store,
     "SELECT t.id, t.deal, d.title, t.contact, t.text, t.type, t.due, t.responsible, u.name,"
-    " t.done, t.result, t.checklist, t.done_at, t.created_at"
+    " t.done, t.result, t.checklist, t.done_at, t.created_at,"
+    " c.id, c.name, json_extract (c.phones, '$[0]')"
     " FROM task t LEFT JOIN deal d ON d.id = t.deal"
     " LEFT JOIN \"user\" u ON u.id = t.responsible"
+    /* the client to call: the task's own contact, else the deal's first one */
+    " LEFT JOIN contact c ON c.deleted = 0 AND c.id = coalesce (t.contact,"
+    "   (SELECT dc.contact FROM deal_contact dc WHERE dc.deal = t.deal AND dc.present = 1"
+    "    AND dc.deleted = 0 ORDER BY dc.rowid LIMIT 1))"
     " WHERE t.deleted = 0 AND (?1 IS NULL OR t.deal = ?1)"
     " AND (?2 = 0 OR coalesce (t.done, 0) = 0)"
     " AND (?3 IS NULL OR t.responsible = ?3)"
@@ -86,6 +91,9 @@ crm_query_tasks (CrmStore    *store,
       json_object_set_array_member (task, "checklist", checklist);
       _crm_json_set_time_column (task, "done_at", stmt, 12);
       _crm_json_set_time_column (task, "created_at", stmt, 13);
+      _crm_json_set_text_column (task, "client_id", stmt, 14);
+      _crm_json_set_text_column (task, "client", stmt, 15);
+      _crm_json_set_text_column (task, "client_phone", stmt, 16);
       json_array_add_object_element (result, task);
     }
   if (rc != SQLITE_DONE)
