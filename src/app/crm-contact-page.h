@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-contact-page.h — the card of a contact (phones, e-mails, company, deals, open
  * tasks, and attaching the contact to one of the company's deals, S4-4) or of a company
- * (its deals and its contacts). */
+ * (its deals and its contacts); both editable, with call and copy buttons on phones
+ * and «Create Deal» for the client. */
 #pragma once
 
 #include <gtk/gtk.h>
 
 #include "crm-context.h"
+#include "crm-new-deal-dialog.h"
 
 G_BEGIN_DECLS
 
@@ -24,5 +26,16 @@ guint       crm_contact_page_get_n_offers (CrmContactPage *self);
 /* Attaches the contact to @deal_id, as the card's "Attach" buttons do. */
 gboolean    crm_contact_page_attach_deal  (CrmContactPage *self,
                                            const char     *deal_id);
+
+/* The edit form, as «Edit», «Save» and «Cancel» work it. Save writes the fields that
+ * changed as one change set; FALSE leaves the form open with the error shown above it
+ * (crm_contact_page_get_edit_error()). */
+void        crm_contact_page_begin_edit     (CrmContactPage *self);
+gboolean    crm_contact_page_save           (CrmContactPage *self);
+void        crm_contact_page_cancel_edit    (CrmContactPage *self);
+gboolean    crm_contact_page_is_editing     (CrmContactPage *self);
+const char *crm_contact_page_get_edit_error (CrmContactPage *self);
+/* Opens «New Deal» with this contact or company filled in. */
+CrmNewDealDialog *crm_contact_page_new_deal (CrmContactPage *self);
 
 G_END_DECLS

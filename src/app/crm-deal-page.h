@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-deal-page.h — one deal: its fields (choices as drop-downs, money and dates with
- * proper inputs), tags, contacts and company, tasks with checklists, and its history. */
+ * proper inputs), tags, contacts and company, tasks with checklists, files, and its
+ * history with notes. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -24,5 +25,15 @@ GtkWidget   *crm_deal_page_get_field_editor (CrmDealPage *self,
 /* Adds a task the way the "New task" row does. */
 gboolean     crm_deal_page_add_task      (CrmDealPage *self,
                                           const char  *text);
+/* Adds a note to the deal as «Add Note» does; it shows on top of the history. */
+gboolean     crm_deal_page_add_note      (CrmDealPage *self,
+                                          const char  *text);
+/* Attaches the file at @path as «Attach File…» does once a file is chosen. */
+gboolean     crm_deal_page_attach_file   (CrmDealPage  *self,
+                                          const char   *path,
+                                          GError      **error);
+/* Files listed in the «Files» group, and scrolling the page to it. */
+guint        crm_deal_page_get_n_files   (CrmDealPage *self);
+void         crm_deal_page_show_files    (CrmDealPage *self);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-entity-picker.c — search entry over a paged list; Enter or a click picks. */
+/* crm-entity-picker.c — search entry over a paged list; Enter or a click picks. Contacts
+ * show their phone (two Петровы apart), and what was typed can become a new contact. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -7,9 +8,12 @@
 #include <glib/gi18n.h>
 
 #include "crm-entity-picker.h"
+#include "crm-format.h"
+#include "crm-new-contact-dialog.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-record.h"
+#include "crm-time.h"
 
 struct _CrmEntityPicker
 {
@@ -21,6 +25,10 @@ struct _CrmEntityPicker
   CrmPagedModel  *model;
 
   GtkSearchEntry *search_entry;
+  GtkWidget      *create_button;
+  GtkLabel       *create_label;
+  GtkLabel       *empty_label;
+  GtkWidget      *scroller;
   GtkListView    *list_view;
 };
 
@@ -106,10 +114,103 @@ bind_cb (GtkSignalListItemFactory *factory,
   GtkWidget *detail = gtk_widget_get_next_sibling (title);
   const char *extra = crm_record_get_string (record, "company",
                                              crm_record_get_string (record, "stage", NULL));
+  JsonObject *object = crm_record_get_object (record);
+  JsonNode *phones = json_object_get_member (object, "phones");
+  g_autofree char *phone = NULL;
+  g_autofree char *text = NULL;
 
+  /* the phone tells two people of one name apart */
+  if (phones != NULL && JSON_NODE_HOLDS_ARRAY (phones) &&
+      json_array_get_length (json_node_get_array (phones)) > 0)
+    phone = crm_format_phone (json_array_get_string_element (json_node_get_array (phones), 0));
+  if (phone != NULL && extra != NULL)
+    text = g_strdup_printf ("%s · %s", phone, extra);
+  else
+    text = g_strdup (phone != NULL ? phone : extra);
   gtk_label_set_label (GTK_LABEL (title), record_name (record));
-  gtk_label_set_label (GTK_LABEL (detail), extra != NULL ? extra : "");
-  gtk_widget_set_visible (detail, extra != NULL);
+  gtk_label_set_label (GTK_LABEL (detail), text != NULL ? text : "");
+  gtk_widget_set_visible (detail, text != NULL);
+}
+
+static gboolean
+is_contact_picker (CrmEntityPicker *self)
+{
+  return g_strcmp0 (self->kind, "company") != 0 && g_strcmp0 (self->kind, "deal") != 0;
+}
+
+static void
+update_extras (CrmEntityPicker *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  gboolean offer = self->search != NULL && is_contact_picker (self);
+
+  if (offer)
+    {
+      /* Translators: a button in the contact picker; %s is what was typed */
+      g_autofree char *label = g_strdup_printf (_("Create Contact “%s”"), self->search);
+
+      gtk_label_set_label (self->create_label, label);
+    }
+  gtk_widget_set_visible (self->create_button, offer);
+  if (n == 0)
+    {
+      g_autofree char *text = NULL;
+
+      if (self->search == NULL)
+        text = g_strdup (g_strcmp0 (self->kind, "company") == 0 ? _("No companies yet")
+                         : g_strcmp0 (self->kind, "deal") == 0 ? _("No open deals")
+                         : _("No contacts yet"));
+      else if (is_contact_picker (self))
+        text = g_strdup_printf (_("No contact has a name starting with «%s» or a phone "
+                                  "with these digits"), self->search);
+      else
+        text = g_strdup_printf (_("Nothing starts with «%s»"), self->search);
+      gtk_label_set_label (self->empty_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n == 0);
+  gtk_widget_set_visible (self->scroller, n > 0);
+}
+
+static void
+contact_created_cb (CrmNewContactDialog *dialog,
+                    const char          *contact_id,
+                    const char          *name,
+                    CrmEntityPicker     *self)
+{
+  g_signal_emit (self, signals[PICKED], 0, contact_id, name);
+}
+
+CrmNewContactDialog *
+crm_entity_picker_create_contact (CrmEntityPicker *self)
+{
+  CrmNewContactDialog *dialog;
+  GtkRoot *root;
+  g_autofree char *text = NULL;
+  g_autofree char *phone = NULL;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_PICKER (self), NULL);
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (self->context == NULL || !GTK_IS_WINDOW (root))
+    return NULL;
+  text = g_strdup (self->search);
+  phone = text != NULL ? crm_phone_normalize (text) : NULL;
+  gtk_popover_popdown (GTK_POPOVER (self));
+  dialog = crm_new_contact_dialog_new (GTK_WINDOW (root), self->context);
+  /* digits typed are a phone number, letters a name */
+  if (phone != NULL)
+    crm_new_contact_dialog_fill (dialog, NULL, text, NULL);
+  else
+    crm_new_contact_dialog_fill (dialog, text, NULL, NULL);
+  g_signal_connect_object (dialog, "created", G_CALLBACK (contact_created_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
+create_clicked_cb (CrmEntityPicker *self)
+{
+  crm_entity_picker_create_contact (self);
 }
 
 void
@@ -162,8 +263,11 @@ crm_entity_picker_set_search (CrmEntityPicker *self,
   g_return_if_fail (CRM_IS_ENTITY_PICKER (self));
 
   g_free (self->search);
-  self->search = text != NULL && *text != '\0' ? g_strdup (text) : NULL;
+  self->search = text != NULL && *text != '\0' ? g_strdup (g_strstrip (g_strdup (text))) : NULL;
+  if (self->search != NULL && *self->search == '\0')
+    g_clear_pointer (&self->search, g_free);
   crm_paged_model_reload (self->model, NULL);
+  update_extras (self);
 }
 
 void
@@ -227,12 +331,17 @@ crm_entity_picker_class_init (CrmEntityPickerClass *klass)
                                                "/org/voronka/Voronka/crm-entity-picker.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmEntityPicker, search_entry);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityPicker, list_view);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityPicker, create_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityPicker, create_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityPicker, empty_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityPicker, scroller);
   gtk_widget_class_bind_template_callback (widget_class, setup_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, show_cb);
+  gtk_widget_class_bind_template_callback (widget_class, create_clicked_cb);
 }
 
 static void

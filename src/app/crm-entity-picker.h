@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-entity-picker.h — a popover to find a contact, company or deal by the first
- * letters of its name and pick it (paged like the lists, so any size of account). */
+ * letters of its name (a contact also by phone digits) and pick it, paged like the lists
+ * so any size of account; a contact picker offers to create the contact typed. */
 #pragma once
 
 #include <gtk/gtk.h>
 
 #include "crm-context.h"
+#include "crm-new-contact-dialog.h"
 #include "crm-paged-model.h"
 
 G_BEGIN_DECLS
@@ -20,6 +22,9 @@ void           crm_entity_picker_setup      (CrmEntityPicker *self,
 void           crm_entity_picker_set_search (CrmEntityPicker *self,
                                              const char      *text);
 CrmPagedModel *crm_entity_picker_get_model  (CrmEntityPicker *self);
+/* «Create Contact “…”» (contact pickers, something typed): opens «New Contact» with the
+ * typed name (or phone); the contact it adds is picked. */
+CrmNewContactDialog *crm_entity_picker_create_contact (CrmEntityPicker *self);
 /* Picks the row at @position as activating it does. */
 void           crm_entity_picker_pick       (CrmEntityPicker *self,
                                              guint            position);

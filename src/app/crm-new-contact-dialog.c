@@ -32,6 +32,13 @@ struct _CrmNewContactDialog
 
 G_DEFINE_FINAL_TYPE (CrmNewContactDialog, crm_new_contact_dialog, ADW_TYPE_WINDOW)
 
+enum {
+  CREATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 set_message (CrmNewContactDialog *self,
              const char          *message)
@@ -120,11 +127,19 @@ create_action (GtkWidget  *widget,
 {
   CrmNewContactDialog *self = CRM_NEW_CONTACT_DIALOG (widget);
   g_autofree char *id = create (self);
+  g_autofree char *name = NULL;
   GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
 
   if (id == NULL)
     return;
-  if (parent != NULL)
+  /* asked for by a picker: the contact is picked there; else its page opens */
+  if (g_signal_has_handler_pending (self, signals[CREATED], 0, FALSE))
+    {
+      name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+      g_signal_emit (self, signals[CREATED], 0, id, name);
+    }
+  else if (parent != NULL)
     gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-contact", "s", id);
   gtk_window_destroy (GTK_WINDOW (self));
 }
@@ -154,6 +169,11 @@ crm_new_contact_dialog_class_init (CrmNewContactDialogClass *klass)
 
   object_class->dispose = crm_new_contact_dialog_dispose;
   object_class->finalize = crm_new_contact_dialog_finalize;
+
+  /* The contact was added: its id and name. With a handler connected the dialog does
+   * not open the contact's page. */
+  signals[CREATED] = g_signal_new ("created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   gtk_widget_class_set_template_from_resource (widget_class,

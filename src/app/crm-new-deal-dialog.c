@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-new-deal-dialog.c — a new deal as one change set: the deal, its tag links and
- * contact link, through the gate dialog when the chosen stage needs more. */
+/* crm-new-deal-dialog.c — a new deal as one change set: the deal (with its company), its
+ * tag links and contact link, through the gate dialog when the chosen stage needs more. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -23,6 +23,7 @@ struct _CrmNewDealDialog
   GPtrArray       *stage_ids;
   GPtrArray       *tag_ids;        /* chosen tags */
   char            *contact_id;
+  char            *company_id;
   gboolean         updating;
 
   AdwComboRow     *pipeline_row;
@@ -33,6 +34,8 @@ struct _CrmNewDealDialog
   AdwEntryRow     *amount_row;
   AdwActionRow    *contact_row;
   CrmEntityPicker *contact_picker;
+  AdwActionRow    *company_row;
+  CrmEntityPicker *company_picker;
   CrmTagChips     *tag_chips;
   GtkLabel        *message_label;
 };
@@ -76,13 +79,75 @@ pipeline_selected_cb (CrmNewDealDialog *self)
 }
 
 static void
+company_picked_cb (CrmNewDealDialog *self,
+                   const char       *company_id,
+                   const char       *name)
+{
+  g_free (self->company_id);
+  self->company_id = g_strdup (company_id);
+  adw_action_row_set_subtitle (self->company_row, name);
+}
+
+static void
 contact_picked_cb (CrmNewDealDialog *self,
                    const char       *contact_id,
                    const char       *name)
 {
+  g_autoptr(JsonObject) contact = NULL;
+  g_autoptr(JsonObject) company = NULL;
+  const char *company_id;
+
   g_free (self->contact_id);
   self->contact_id = g_strdup (contact_id);
   adw_action_row_set_subtitle (self->contact_row, name);
+  /* the contact's company comes along unless one was chosen */
+  contact = crm_store_dup_entity (crm_context_get_store (self->context), "contact", contact_id);
+  company_id = contact != NULL ? json_object_get_string_member_with_default (contact, "company", NULL)
+                               : NULL;
+  if (self->company_id == NULL && company_id != NULL)
+    company = crm_store_dup_entity (crm_context_get_store (self->context), "company", company_id);
+  if (company != NULL)
+    company_picked_cb (self, company_id, json_object_get_string_member_with_default (company, "name", ""));
+}
+
+void
+crm_new_deal_dialog_set_contact (CrmNewDealDialog *self,
+                                 const char       *contact_id)
+{
+  g_autoptr(JsonObject) contact = NULL;
+
+  g_return_if_fail (CRM_IS_NEW_DEAL_DIALOG (self));
+
+  contact = crm_store_dup_entity (crm_context_get_store (self->context), "contact", contact_id);
+  if (contact != NULL)
+    contact_picked_cb (self, contact_id, json_object_get_string_member_with_default (contact, "name", ""));
+}
+
+void
+crm_new_deal_dialog_set_company (CrmNewDealDialog *self,
+                                 const char       *company_id)
+{
+  g_autoptr(JsonObject) company = NULL;
+
+  g_return_if_fail (CRM_IS_NEW_DEAL_DIALOG (self));
+
+  company = crm_store_dup_entity (crm_context_get_store (self->context), "company", company_id);
+  if (company != NULL)
+    company_picked_cb (self, company_id, json_object_get_string_member_with_default (company, "name", ""));
+}
+
+const char *
+crm_new_deal_dialog_get_contact_id (CrmNewDealDialog *self)
+{
+  g_return_val_if_fail (CRM_IS_NEW_DEAL_DIALOG (self), NULL);
+  return self->contact_id;
+}
+
+const char *
+crm_new_deal_dialog_get_company_id (CrmNewDealDialog *self)
+{
+  g_return_val_if_fail (CRM_IS_NEW_DEAL_DIALOG (self), NULL);
+  return self->company_id;
 }
 
 static void
@@ -170,6 +235,8 @@ create (CrmNewDealDialog *self)
   crm_change_set_string (change, "currency", "RUB");
   if (crm_context_get_user_id (self->context) != NULL)
     crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
+  if (self->company_id != NULL)
+    crm_change_set_string (change, "company", self->company_id);
   crm_change_set_int (change, "created_at", now);
   crm_change_set_int (change, "stage_entered_at", now);
   for (guint i = 0; i < self->tag_ids->len; i++)
@@ -222,6 +289,7 @@ crm_new_deal_dialog_finalize (GObject *object)
   g_clear_pointer (&self->stage_ids, g_ptr_array_unref);
   g_clear_pointer (&self->tag_ids, g_ptr_array_unref);
   g_clear_pointer (&self->contact_id, g_free);
+  g_clear_pointer (&self->company_id, g_free);
   G_OBJECT_CLASS (crm_new_deal_dialog_parent_class)->finalize (object);
 }
 
@@ -246,10 +314,13 @@ crm_new_deal_dialog_class_init (CrmNewDealDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, amount_row);
   gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, contact_row);
   gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, contact_picker);
+  gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, company_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, company_picker);
   gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, tag_chips);
   gtk_widget_class_bind_template_child (widget_class, CrmNewDealDialog, message_label);
   gtk_widget_class_bind_template_callback (widget_class, pipeline_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, contact_picked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, company_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, tag_toggled_cb);
 
   gtk_widget_class_install_action (widget_class, "dialog.create", NULL, create_action);
@@ -291,6 +362,7 @@ crm_new_deal_dialog_new (GtkWindow  *parent,
   self->updating = FALSE;
   fill_stages (self);
   crm_entity_picker_setup (self->contact_picker, context, "contact");
+  crm_entity_picker_setup (self->company_picker, context, "company");
   crm_tag_chips_set_tags (self->tag_chips, crm_context_get_tags (context));
   gtk_widget_grab_focus (GTK_WIDGET (self->title_row));
   return self;

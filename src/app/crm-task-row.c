@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-task-row.c — one task. Completing opens the "Complete task" dialog (result, next
  * task); ticking a checklist item and picking a new due date write at once through the
- * window's context. */
+ * window's context. In lists of many deals it names the client, with call and copy
+ * buttons on the client's phone. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -11,6 +12,7 @@
 #include "crm-date-button.h"
 #include "crm-deal-actions.h"
 #include "crm-format.h"
+#include "crm-phone.h"
 #include "crm-task-row.h"
 #include "crm-time.h"
 #include "crm-window.h"
@@ -28,6 +30,7 @@ struct _CrmTaskRow
   GtkBox        *checklist_box;
   GtkLabel      *result_label;
   GtkWidget     *deal_button;
+  GtkBox        *phone_box;
   CrmDateButton *due_button;
 };
 
@@ -125,6 +128,8 @@ fill (CrmTaskRow *self,
   const char *deal = json_object_get_string_member_with_default (self->task, "deal_title", NULL);
   const char *who = json_object_get_string_member_with_default (self->task, "responsible", NULL);
   const char *result = json_object_get_string_member_with_default (self->task, "result", NULL);
+  const char *client = json_object_get_string_member_with_default (self->task, "client", NULL);
+  const char *phone = json_object_get_string_member_with_default (self->task, "client_phone", NULL);
   JsonArray *checklist = json_object_has_member (self->task, "checklist")
                          ? json_object_get_array_member (self->task, "checklist") : NULL;
   g_autoptr(GString) detail = g_string_new (type_label (json_object_get_string_member_with_default (self->task, "type", NULL)));
@@ -134,6 +139,22 @@ fill (CrmTaskRow *self,
   gtk_label_set_label (self->text_label, json_object_get_string_member_with_default (self->task, "text", ""));
   if (show_deal && deal != NULL)
     g_string_append_printf (detail, " · %s", deal);
+  /* in lists of many deals: whom to call, with the number one click away */
+  if (show_deal && client != NULL)
+    {
+      g_string_append_printf (detail, " · %s", client);
+      if (phone != NULL)
+        {
+          g_autofree char *shown = crm_format_phone (phone);
+
+          g_string_append_printf (detail, " %s", shown);
+          if (!done)
+            {
+              gtk_box_append (self->phone_box, crm_phone_buttons_new (phone));
+              gtk_widget_set_visible (GTK_WIDGET (self->phone_box), TRUE);
+            }
+        }
+    }
   if (who != NULL)
     g_string_append_printf (detail, " · %s", who);
   gtk_label_set_label (self->detail_label, detail->str);
@@ -225,6 +246,7 @@ crm_task_row_class_init (CrmTaskRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmTaskRow, checklist_box);
   gtk_widget_class_bind_template_child (widget_class, CrmTaskRow, result_label);
   gtk_widget_class_bind_template_child (widget_class, CrmTaskRow, deal_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmTaskRow, phone_box);
   gtk_widget_class_bind_template_child (widget_class, CrmTaskRow, due_button);
   gtk_widget_class_bind_template_callback (widget_class, due_changed_cb);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-timeline.c — turns changelog ops of a deal, its tasks and its links into rows:
+/* crm-timeline.c — turns changelog ops of a deal, its tasks, links, notes and files into rows:
  * what happened, when, who; a badge when a rule made it or another device did. */
 #define G_LOG_DOMAIN "voronka-app"
 
@@ -23,6 +23,7 @@ struct _CrmTimeline
   guint       n_entries;
   guint       n_by_rule;
   guint       n_remote;
+  guint       n_notes;
 
   GtkListBox *list;
   GtkWidget  *empty_label;
@@ -234,6 +235,28 @@ crm_timeline_describe (CrmContext *context,
       return g_strdup_printf (added ? _("Contact «%s» attached") : _("Contact «%s» detached"),
                               other != NULL ? other : "?");
     }
+  if (g_str_equal (entity, "note"))
+    {
+      g_autofree char *stored = dup_name (context, "note", id, "text");
+      const char *text = string_field (fields, "text") != NULL ? string_field (fields, "text") : stored;
+      JsonNode *deleted = json_object_get_member (fields, "deleted");
+
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
+        return g_strdup_printf (_("Note removed: %s"), text != NULL ? text : "");
+      if (json_object_has_member (fields, "created_at"))
+        return g_strdup (text != NULL ? text : "");
+      return g_strdup_printf (_("Note changed: %s"), text != NULL ? text : "");
+    }
+  if (g_str_equal (entity, "attachment"))
+    {
+      g_autofree char *stored = dup_name (context, "attachment", id, "name");
+      const char *name = string_field (fields, "name") != NULL ? string_field (fields, "name") : stored;
+      JsonNode *deleted = json_object_get_member (fields, "deleted");
+
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
+        return g_strdup_printf (_("File «%s» removed"), name != NULL ? name : "?");
+      return g_strdup_printf (_("File «%s» attached"), name != NULL ? name : "?");
+    }
   return g_strdup_printf (_("%s changed"), entity);
 }
 
@@ -260,7 +283,7 @@ crm_timeline_set_history (CrmTimeline *self,
   g_return_if_fail (CRM_IS_TIMELINE (self));
 
   crm_list_box_remove_all (self->list);
-  self->n_entries = self->n_by_rule = self->n_remote = 0;
+  self->n_entries = self->n_by_rule = self->n_remote = self->n_notes = 0;
 
   length = history != NULL ? json_array_get_length (history) : 0;
   for (guint i = length; i > 0 && self->n_entries < MAX_ENTRIES; i--)
@@ -282,6 +305,19 @@ crm_timeline_set_history (CrmTimeline *self,
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      if (g_strcmp0 (json_object_get_string_member_with_default (entry, "entity", NULL), "note") == 0)
+        {
+          /* a note is what a person wrote: all of it, and marked as a note */
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                                     gtk_image_new_from_icon_name ("document-edit-symbolic"));
+          adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
+          gtk_widget_add_css_class (row, "timeline-note");
+          self->n_notes++;
+        }
+      else if (g_strcmp0 (json_object_get_string_member_with_default (entry, "entity", NULL),
+                          "attachment") == 0)
+        adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                                   gtk_image_new_from_icon_name ("mail-attachment-symbolic"));
       if (rule != NULL)
         {
           g_autofree char *label = g_strdup_printf (_("by rule «%s»"), rule);
@@ -313,6 +349,26 @@ crm_timeline_get_n_by_rule (CrmTimeline *self)
 {
   g_return_val_if_fail (CRM_IS_TIMELINE (self), 0);
   return self->n_by_rule;
+}
+
+guint
+crm_timeline_get_n_notes (CrmTimeline *self)
+{
+  g_return_val_if_fail (CRM_IS_TIMELINE (self), 0);
+  return self->n_notes;
+}
+
+/* The title of the @index-th row, newest first (tests). */
+const char *
+crm_timeline_get_entry_text (CrmTimeline *self,
+                             guint        index)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (CRM_IS_TIMELINE (self), NULL);
+
+  row = gtk_list_box_get_row_at_index (self->list, index);
+  return row != NULL ? adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)) : NULL;
 }
 
 guint

@@ -21,6 +21,10 @@ void   crm_timeline_set_history   (CrmTimeline *self,
 guint  crm_timeline_get_n_entries (CrmTimeline *self);
 guint  crm_timeline_get_n_by_rule (CrmTimeline *self);
 guint  crm_timeline_get_n_remote  (CrmTimeline *self);
+/* Notes among them, and the text of the @index-th row, newest first. */
+guint       crm_timeline_get_n_notes     (CrmTimeline *self);
+const char *crm_timeline_get_entry_text  (CrmTimeline *self,
+                                          guint        index);
 /* Describes one history entry ("Moved to «Квалифицирован»"); for tests and a11y. */
 char  *crm_timeline_describe      (CrmContext *context,
                                    JsonObject *entry);
