@@ -9,6 +9,7 @@
 
 #include "crm-contact-page.h"
 #include "crm-entity-list.h"
+#include "crm-format.h"
 #include "crm-new-contact-dialog.h"
 #include "crm-paged-model.h"
 #include "crm-query.h"
@@ -227,6 +228,47 @@ test_companies (void)
   search ("");
 }
 
+static void
+collect_avatars (GtkWidget *root,
+                 GPtrArray *out)
+{
+  if (ADW_IS_AVATAR (root) && gtk_widget_get_mapped (root))
+    g_ptr_array_add (out, root);
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_avatars (child, out);
+}
+
+/* Avatars read as people expect: Фамилия+Имя for a person, the name without its legal form
+ * and quotes for a company (never «О«» for ООО «…»). */
+static void
+test_avatar_initials (void)
+{
+  g_autoptr(GPtrArray) avatars = g_ptr_array_new ();
+  g_autofree char *person = crm_format_avatar_name ("Алексеев Дмитрий Петрович", FALSE);
+  g_autofree char *company = crm_format_avatar_name ("ООО «Енисей Транс»", TRUE);
+  g_autofree char *one_word = crm_format_avatar_name ("ИП «Фёдоров»", TRUE);
+  g_autofree char *only_form = crm_format_avatar_name ("ООО", TRUE);
+
+  g_assert_cmpstr (person, ==, "Алексеев Дмитрий");
+  g_assert_cmpstr (company, ==, "Енисей Транс");
+  g_assert_cmpstr (one_word, ==, "Фёдоров");
+  g_assert_cmpstr (only_form, ==, "ООО");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "companies"));
+  crm_test_ui_wait (300);
+  collect_avatars (crm_window_get_page (window, "companies"), avatars);
+  g_assert_cmpuint (avatars->len, >, 0);
+  for (guint i = 0; i < avatars->len; i++)
+    {
+      const char *text = adw_avatar_get_text (avatars->pdata[i]);
+
+      g_assert_false (g_str_has_prefix (text, "ООО "));
+      g_assert_false (g_str_has_prefix (text, "ИП "));
+      g_assert_null (strstr (text, "«"));
+    }
+}
+
 /* ---- 100 000 contacts ---- */
 
 static const char *const surnames[] = {
@@ -340,6 +382,7 @@ main (int   argc,
   g_test_add_func ("/ui/contacts/quick-add", test_quick_add);
   g_test_add_func ("/ui/contacts/card-attach", test_card_attaches_to_company_deal);
   g_test_add_func ("/ui/contacts/companies", test_companies);
+  g_test_add_func ("/ui/contacts/avatar-initials", test_avatar_initials);
   g_test_add_func ("/ui/contacts/hundred-thousand", test_hundred_thousand);
   status = g_test_run ();
 

@@ -356,6 +356,7 @@ crm_contact_page_reload (CrmContactPage *self)
   g_autoptr(JsonObject) entity = NULL;
   g_autoptr(JsonObject) company = NULL;
   const char *company_id = NULL;
+  g_autofree char *avatar_name = NULL;
   const char *name;
 
   g_return_if_fail (CRM_IS_CONTACT_PAGE (self));
@@ -379,7 +380,8 @@ crm_contact_page_reload (CrmContactPage *self)
 
   name = json_object_get_string_member_with_default (entity, "name", "");
   set_title (self, name);
-  adw_avatar_set_text (self->avatar, name);
+  avatar_name = crm_format_avatar_name (name, is_company (self));
+  adw_avatar_set_text (self->avatar, avatar_name);
   adw_avatar_set_icon_name (self->avatar, is_company (self) ? "system-users-symbolic" : NULL);
   gtk_label_set_label (self->name_label, name);
   gtk_label_set_label (self->kind_label, is_company (self) ? _("Company") : _("Contact"));

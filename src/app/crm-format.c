@@ -305,20 +305,45 @@ crm_format_due (gint64 due_ms,
   return crm_format_date (due_ms);
 }
 
+/* Legal forms that open a Russian company's name; an avatar skips them. */
+static const char *const legal_forms[] = {
+  "ООО", "ИП", "АО", "ЗАО", "ОАО", "ПАО", "НАО", "ТОО", "НКО", "ГК", "ФГУП", "МУП",
+  "LLC", "Ltd", "Inc", "GmbH", NULL
+};
+
 char *
-crm_format_initials (const char *name)
+crm_format_avatar_name (const char *name,
+                        gboolean    company)
 {
   g_autoptr(GString) out = g_string_new (NULL);
-  g_auto(GStrv) words = g_strsplit (name != NULL ? name : "", " ", -1);
+  g_auto(GStrv) words = NULL;
+  g_autofree char *plain = NULL;
   guint n = 0;
 
+  if (name == NULL)
+    return g_strdup ("");
+  /* quotes and dots are not letters of a name: «Енисей-Транс» → Енисей-Транс */
+  plain = g_strdup (name);
+  for (char *p = plain; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      char *end = g_utf8_next_char (p);
+
+      if (g_unichar_ispunct (c) && c != '-')
+        memset (p, ' ', end - p);
+    }
+  words = g_strsplit (plain, " ", -1);
   for (guint i = 0; words[i] != NULL && n < 2; i++)
     {
       if (*words[i] == '\0')
         continue;
-      g_string_append_unichar (out, g_unichar_toupper (g_utf8_get_char (words[i])));
+      if (company && n == 0 && g_strv_contains (legal_forms, words[i]))
+        continue;
+      g_string_append_printf (out, "%s%s", n > 0 ? " " : "", words[i]);
       n++;
     }
+  if (out->len == 0)
+    return g_strdup (name);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

@@ -51,8 +51,11 @@ gint64 crm_day_end                 (gint64 ms);
 /* "+79123456789" → "+7 912 345-67-89"; other numbers as they are. */
 char  *crm_format_phone            (const char *phone);
 
-/* "АС" for "Андрей Соколов" — initials are left to AdwAvatar; this is the first letters
- * of up to two words, upper-cased, for places without an avatar. */
-char  *crm_format_initials         (const char *name);
+/* What to give an AdwAvatar (which takes the first letters of the first and last words)
+ * so its initials read right: a person's first two words, Фамилия Имя («Алексеев Дмитрий
+ * Петрович» → «Алексеев Дмитрий», АД, not АП); a company's name without its legal form and
+ * quotes («ООО «Енисей Транс»» → «Енисей Транс», ЕТ, not О«). */
+char  *crm_format_avatar_name      (const char *name,
+                                    gboolean    company);
 
 G_END_DECLS

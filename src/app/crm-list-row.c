@@ -43,6 +43,7 @@ crm_list_row_set_record (CrmListRow *self,
   const char *name = crm_record_get_string (record, "name", "");
   g_autoptr(GString) detail = g_string_new (NULL);
   g_autofree char *extra = NULL;
+  g_autofree char *avatar_name = NULL;
 
   g_return_if_fail (CRM_IS_LIST_ROW (self));
 
@@ -83,7 +84,8 @@ crm_list_row_set_record (CrmListRow *self,
         extra = g_strdup (crm_record_get_string (record, "company", ""));
     }
 
-  adw_avatar_set_text (self->avatar, name);
+  avatar_name = crm_format_avatar_name (name, g_strcmp0 (kind, "company") == 0);
+  adw_avatar_set_text (self->avatar, avatar_name);
   gtk_label_set_label (self->title_label, name);
   gtk_label_set_label (self->detail_label, detail->str);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);
