@@ -477,6 +477,23 @@ migrate_to_8 (sqlite3  *db,
                    " AND server_seq IS NULL;", error);
 }
 
+/* Migration 9 (issue 13, core owns the replica): the server's bookkeeping in an account
+ * replica (crm-ledger.c), made by the server outside the migrations before: `server_op`
+ * (the base each pushed op was made on) and `server_rejected` (the ops it refused, with
+ * their corrective op). A server's account already has them (IF NOT EXISTS keeps their
+ * rows); on a laptop they stay empty. */
+static gboolean
+migrate_to_9 (sqlite3  *db,
+              GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS server_op (seq INTEGER PRIMARY KEY, base INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS server_rejected (op_id TEXT PRIMARY KEY NOT NULL,"
+    " code TEXT NOT NULL, message TEXT NOT NULL, corrective TEXT, device TEXT,"
+    " created_at INTEGER NOT NULL);\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -486,6 +503,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_6,
   migrate_to_7,
   migrate_to_8,
+  migrate_to_9,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-sql-private.h — small helpers the query files of libvoronka-core share: binding
- * optional text, reading result columns (text, times, JSON) into JSON members, tag lists
- * for json_each(), and the words of a name as the search tables index them. */
+/* crm-sql-private.h — small helpers the files of libvoronka-core share: binding
+ * optional text, running a statement, reading result columns (text, times, JSON) into
+ * JSON members, tag lists for json_each(), and the words of a name as the search tables
+ * index them. */
 #pragma once
 
 #include <json-glib/json-glib.h>
 #include <sqlite3.h>
+
+#include "crm-store.h"
 
 G_BEGIN_DECLS
 
@@ -13,6 +16,13 @@ G_BEGIN_DECLS
 void       _crm_sql_bind_text_or_null  (sqlite3_stmt        *stmt,
                                         int                  index,
                                         const char          *text);
+
+/* Runs a cached statement of @store that returns no rows (or the first row is all that
+ * matters) and resets it; on failure sets the store's SQL error, saying @what. */
+gboolean   _crm_sql_step_done          (CrmStore            *store,
+                                        sqlite3_stmt        *stmt,
+                                        const char          *what,
+                                        GError             **error);
 
 /* The column's text, newly allocated, or NULL. */
 char      *_crm_sql_dup_column_text    (sqlite3_stmt        *stmt,

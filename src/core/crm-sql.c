@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-sql.c — helpers shared by the query files (see crm-sql-private.h). */
 #include "crm-sql-private.h"
+#include "crm-store-private.h"
 #include "crm-time.h"
 
 void
@@ -12,6 +13,23 @@ _crm_sql_bind_text_or_null (sqlite3_stmt *stmt,
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
   else
     sqlite3_bind_null (stmt, index);
+}
+
+gboolean
+_crm_sql_step_done (CrmStore      *store,
+                    sqlite3_stmt  *stmt,
+                    const char    *what,
+                    GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _crm_store_set_sql_error (store, error, what);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 char *

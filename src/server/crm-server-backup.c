@@ -34,8 +34,9 @@
 #include <json-glib/json-glib.h>
 
 #include "crm-server-backup.h"
-#include "crm-server-push.h"
+#include "crm-ledger.h"
 #include "crm-protocol.h"
+#include "crm-replica-file.h"
 #include "crm-stamp.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
@@ -90,72 +91,6 @@ crm_server_account_key (const char  *data_dir,
   g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
                _("Could not read %s"), path);
   return NULL;
-}
-
-/* --- incarnations ------------------------------------------------------------------------- */
-
-static JsonObject *
-dup_epochs (CrmStore *store)
-{
-  g_autofree char *text = crm_store_dup_meta (store, "server.epochs");
-  g_autoptr(JsonNode) node = text != NULL ? json_from_string (text, NULL) : NULL;
-
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    return json_object_ref (json_node_get_object (node));
-  return json_object_new ();
-}
-
-gboolean
-crm_server_replica_epoch (CrmStore    *store,
-                          const char  *client_epoch,
-                          char       **out_epoch,
-                          gint64      *out_shared,
-                          GError     **error)
-{
-  g_autofree char *epoch = crm_store_dup_meta (store, "server.epoch");
-  g_autoptr(JsonObject) epochs = NULL;
-
-  if (epoch == NULL)
-    {
-      epoch = crm_uuid_v7_new (crm_time_now_ms ());
-      if (!crm_store_set_meta (store, "server.epoch", epoch, error))
-        return FALSE;
-    }
-  *out_shared = 0;
-  if (client_epoch != NULL && g_str_equal (client_epoch, epoch))
-    *out_shared = crm_server_replica_head (store);
-  else if (client_epoch != NULL)
-    {
-      epochs = dup_epochs (store);
-      *out_shared = MAX (json_object_get_int_member_with_default (epochs, client_epoch, 0), 0);
-    }
-  *out_epoch = g_steal_pointer (&epoch);
-  return TRUE;
-}
-
-gboolean
-crm_server_replica_new_epoch (CrmStore  *store,
-                              GError   **error)
-{
-  g_autofree char *old = crm_store_dup_meta (store, "server.epoch");
-  g_autofree char *epoch = crm_uuid_v7_new (crm_time_now_ms ());
-  g_autoptr(JsonObject) epochs = dup_epochs (store);
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(GList) members = json_object_get_members (epochs);
-  g_autofree char *text = NULL;
-  gint64 head = crm_server_replica_head (store);
-
-  /* an older incarnation shares with this one no more than with the restored one */
-  for (GList *l = members; l != NULL; l = l->next)
-    json_object_set_int_member (epochs, l->data,
-                                MIN (json_object_get_int_member_with_default (epochs, l->data, 0),
-                                     head));
-  if (old != NULL)
-    json_object_set_int_member (epochs, old, head);
-  json_node_set_object (node, epochs);
-  text = json_to_string (node, FALSE);
-  return crm_store_set_meta (store, "server.epochs", text, error) &&
-         crm_store_set_meta (store, "server.epoch", epoch, error);
 }
 
 /* --- the data folder's lock ----------------------------------------------------------------- */
@@ -261,6 +196,7 @@ copy_folder (const char  *from,
   return TRUE;
 }
 
+/* server.db (the server's own database, not an account's replica) could not be read. */
 static gboolean
 sql_failed (sqlite3     *db,
             const char  *path,
@@ -270,73 +206,6 @@ sql_failed (sqlite3     *db,
                _("Could not copy the database %s: %s"), path,
                db != NULL ? sqlite3_errmsg (db) : "out of memory");
   return FALSE;
-}
-
-/* A consistent copy of the SQLite database @from (which a server may be writing) in
- * @to, as one file (no -wal beside it). */
-static gboolean
-copy_database (const char  *from,
-               const char  *to,
-               GError     **error)
-{
-  sqlite3 *source = NULL;
-  sqlite3 *dest = NULL;
-  sqlite3_backup *backup;
-  gboolean ok = FALSE;
-  int rc;
-
-  if (sqlite3_open_v2 (from, &source, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    {
-      sql_failed (source, from, error);
-      goto out;
-    }
-  sqlite3_busy_timeout (source, 30000);
-  if (sqlite3_open_v2 (to, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
-    {
-      sql_failed (dest, to, error);
-      goto out;
-    }
-  /* every page in one step: one read transaction, so one consistent state */
-  backup = sqlite3_backup_init (dest, "main", source, "main");
-  if (backup == NULL)
-    {
-      sql_failed (dest, from, error);
-      goto out;
-    }
-  /* a writer's lock (a checkpoint) is waited out, a little at a time */
-  for (guint attempt = 0;; attempt++)
-    {
-      rc = sqlite3_backup_step (backup, -1);
-      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt >= 300)
-        break;
-      g_usleep (100 * 1000);
-    }
-  if (sqlite3_backup_finish (backup) != SQLITE_OK || rc != SQLITE_DONE ||
-      sqlite3_exec (dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
-    {
-      sql_failed (dest, from, error);
-      goto out;
-    }
-  ok = TRUE;
-
-out:
-  sqlite3_close (dest);
-  sqlite3_close (source);
-  return ok;
-}
-
-static char *
-query_text (sqlite3    *db,
-            const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return value;
 }
 
 /* [(id, name)] of server.db at @path. */
@@ -415,7 +284,7 @@ write_backup (const char  *data_dir,
                    _("%s holds no voronka-server data (no server.db)"), data_dir);
       return FALSE;
     }
-  if (!copy_database (server_db, copy_db, error) ||
+  if (!crm_replica_file_copy (server_db, copy_db, error) ||
       (accounts = list_accounts (copy_db, error)) == NULL)
     return FALSE;
   g_mkdir_with_parents (accounts_dir, 0700);
@@ -436,26 +305,20 @@ write_backup (const char  *data_dir,
       g_autofree char *to = replica_path (dest, account[0], ".db");
       g_autofree char *key_from = replica_path (data_dir, account[0], ".key");
       g_autofree char *key_to = replica_path (dest, account[0], ".key");
-      g_autofree char *head = NULL;
       g_autofree char *epoch = NULL;
-      sqlite3 *db = NULL;
+      gint64 head = 0;
 
-      if (!copy_database (from, to, error) ||
+      if (!crm_replica_file_copy (from, to, error) ||
           (g_file_test (key_from, G_FILE_TEST_EXISTS) && !copy_file (key_from, key_to, error)))
         return FALSE;
-      if (sqlite3_open_v2 (to, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
-        {
-          head = query_text (db, "SELECT COALESCE (max (seq), 0) FROM changelog");
-          epoch = query_text (db, "SELECT value FROM meta WHERE key = 'server.epoch'");
-        }
-      sqlite3_close (db);
+      crm_replica_file_summary (to, &head, &epoch);
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, account[0]);
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, account[1]);
       json_builder_set_member_name (builder, "head");
-      json_builder_add_int_value (builder, head ? g_ascii_strtoll (head, NULL, 10) : 0);
+      json_builder_add_int_value (builder, head);
       json_builder_set_member_name (builder, "epoch");
       if (epoch != NULL)
         json_builder_add_string_value (builder, epoch);
@@ -657,7 +520,7 @@ restore_server_db (Restore     *restore,
   gboolean ok;
 
   if (!g_file_test (mine, G_FILE_TEST_EXISTS))
-    return copy_database (theirs, mine, error);
+    return crm_replica_file_copy (theirs, mine, error);
   if (sqlite3_open_v2 (mine, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
     {
       sql_failed (db, mine, error);
@@ -759,7 +622,7 @@ restore_account (Restore     *restore,
   g_autofree char *key_to = replica_path (restore->data_dir, account_id, ".key");
   g_autoptr(CrmStore) store = NULL;
 
-  if (!copy_database (from, tmp, error))
+  if (!crm_replica_file_copy (from, tmp, error))
     {
       g_unlink (tmp);
       return FALSE;
@@ -785,8 +648,7 @@ restore_account (Restore     *restore,
     return FALSE;
   store = crm_store_open (to, error);
   return store != NULL &&
-         crm_server_replica_prepare (store, error) &&
-         crm_server_replica_new_epoch (store, error) &&
+         crm_ledger_new_epoch (store, error) &&
          restore_user_entities (store, restore->data_dir, account_id, error);
 }
 

@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-server-push.h — what the server does with an account replica (a CrmStore): accept
- * a pushed batch (permissions, duplicate automation, clocks too far ahead, deal numbers,
- * corrective ops for what it rejects), serve pull pages, number new deals. Any backend
- * that keeps an account as a CrmStore uses these; the protocol layer never sees SQL. */
+/* crm-server-push.h — a push and a pull on an account replica, in the protocol's terms:
+ * the decisions and every read and write of the replica are core's (crm-ledger.h); this
+ * maps the signed-in user, the protocol's push results and the pull answer's text onto
+ * them. Any backend that keeps an account as a CrmStore uses these. */
 #pragma once
 
 #include "crm-store.h"
 #include "crm-server-storage.h"
 
 G_BEGIN_DECLS
-
-/* Creates the server's bookkeeping tables in an account replica (once). */
-gboolean      crm_server_replica_prepare      (CrmStore             *store,
-                                               GError              **error);
 
 /* May @user push ops of @device? Called once per device of a push, for the ops that are
  * checked (not for an op the server stamped before); a device nobody has used yet
@@ -21,11 +17,9 @@ typedef gboolean (*CrmServerDeviceFunc) (const CrmServerUser *user,
                                          const char          *device,
                                          gpointer             data);
 
-/* One transaction: every op of @ops is accepted (merged, or already known) or rejected
- * with a code, the server's values and a corrective op; deals that arrive without a
- * number get the next one. @base is the client's pull cursor; @device_ok (may be NULL)
- * tells the devices of other users. A database error rolls everything back.
- * @out_results: CrmPushResult*, one per op, in order. */
+/* crm_ledger_push() for @user: every op's author is @user's `user` entity, checked with
+ * @user's role; @base is the client's pull cursor; @device_ok (may be NULL) tells the
+ * devices of other users. @out_results: CrmPushResult*, one per op, in order. */
 gboolean      crm_server_replica_push         (CrmStore             *store,
                                                const CrmServerUser  *user,
                                                CrmServerDeviceFunc   device_ok,
@@ -43,13 +37,6 @@ char         *crm_server_replica_pull         (CrmStore             *store,
                                                guint                 limit,
                                                guint64               hlc,
                                                gsize                *out_length,
-                                               GError              **error);
-
-/* The greatest sequence number (0 for an empty account). */
-gint64        crm_server_replica_head         (CrmStore             *store);
-
-/* Gives every deal without a number the next one of the account (its own transaction). */
-gboolean      crm_server_replica_number_deals (CrmStore             *store,
                                                GError              **error);
 
 G_END_DECLS

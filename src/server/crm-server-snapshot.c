@@ -6,11 +6,11 @@
  * downloads and installs the file as its replica, so its size and the speed of both ends
  * decide how fast a new device is ready.
  *
- * Making one: SQLite's backup API copies every page of the replica inside one read
- * transaction (WAL: pushes go on meanwhile), the copy drops the server's bookkeeping
- * (its tables, its meta, "made here" on its own ops), and is compressed to
- * NAME-SEQ.db.zst in the cache folder. All of it runs in a worker thread with its own
- * SQLite connections.
+ * Making one: core copies every page of the replica inside one read transaction (WAL:
+ * pushes go on meanwhile) and drops the server's bookkeeping from the copy (its tables'
+ * rows, its meta, "made here" on its own ops: crm_replica_file_make_snapshot()); the
+ * copy is compressed to NAME-SEQ.db.zst in the cache folder. All of it runs in a worker
+ * thread with its own SQLite connections.
  *
  * Keeping one ready: a request is answered from the cache when the cached snapshot is
  * recent enough (the client pulls the rest); one that is behind the head is then
@@ -25,12 +25,12 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sqlite3.h>
 #include <zstd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "crm-server-snapshot.h"
+#include "crm-replica-file.h"
 
 #define SUFFIX        ".db.zst"
 #define ZSTD_LEVEL    1
@@ -65,17 +65,6 @@ job_free (Job *job)
   g_free (job->name);
   g_ptr_array_unref (job->waiters);
   g_free (job);
-}
-
-static gboolean
-sql_failed (sqlite3     *db,
-            const char  *what,
-            GError     **error)
-{
-  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
-               _("Could not make a snapshot (%s): %s"), what,
-               db ? sqlite3_errmsg (db) : "out of memory");
-  return FALSE;
 }
 
 static CrmServerSnapshot *
@@ -176,74 +165,6 @@ find_cached (const char *cache_dir,
 }
 
 /* --- making one (worker thread) --------------------------------------------------------- */
-
-/* A consistent copy of the replica without the server's bookkeeping; its seq. */
-static gboolean
-copy_replica (const char  *replica_path,
-              const char  *copy_path,
-              gint64      *out_seq,
-              GError     **error)
-{
-  sqlite3 *source = NULL;
-  sqlite3 *db = NULL;
-  sqlite3_backup *backup = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gboolean ok = FALSE;
-  int rc;
-
-  if (sqlite3_open_v2 (replica_path, &source, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    return sql_failed (source, "reading the replica", error), sqlite3_close (source), FALSE;
-  sqlite3_busy_timeout (source, 10000);
-  /* the copy is thrown away if anything fails: no journal, no syncs while it is made */
-  if (sqlite3_open_v2 (copy_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                       NULL) != SQLITE_OK ||
-      sqlite3_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;", NULL, NULL,
-                    NULL) != SQLITE_OK)
-    {
-      sql_failed (db, "creating the copy", error);
-      goto out;
-    }
-  /* every page in one step: one read transaction, so one consistent state */
-  backup = sqlite3_backup_init (db, "main", source, "main");
-  if (backup == NULL)
-    {
-      sql_failed (db, "copying the replica", error);
-      goto out;
-    }
-  rc = sqlite3_backup_step (backup, -1);
-  if (sqlite3_backup_finish (backup) != SQLITE_OK || rc != SQLITE_DONE)
-    {
-      sql_failed (db, "copying the replica", error);
-      goto out;
-    }
-
-  /* the server's own tables and settings stay here; for a client every op in the copy
-   * was made elsewhere (the server's own ops are found through the outbox index) */
-  if (sqlite3_exec (db, "PRAGMA journal_mode = DELETE;"
-                        "PRAGMA secure_delete = ON;"
-                        "BEGIN;"
-                        "DROP TABLE IF EXISTS server_op;"
-                        "DROP TABLE IF EXISTS server_rejected;"
-                        "DELETE FROM meta WHERE key LIKE 'server.%';"
-                        "UPDATE changelog SET local = 0, pushed = 0"
-                        " WHERE local = 1 OR (local = 0 AND pushed != 0);"
-                        "COMMIT;", NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "SELECT COALESCE (max (seq), 0) FROM changelog", -1, &stmt,
-                          NULL) != SQLITE_OK ||
-      sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      sql_failed (db, "preparing the copy", error);
-      goto out;
-    }
-  *out_seq = sqlite3_column_int64 (stmt, 0);
-  ok = TRUE;
-
-out:
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  sqlite3_close (source);
-  return ok;
-}
 
 static gboolean
 zstd_failed (size_t       code,
@@ -353,7 +274,7 @@ make_in_thread (GTask        *task,
       return;
     }
   copy = g_strdup_printf ("%s/%s-%08x.tmp", job->cache_dir, job->name, g_random_int ());
-  if (!copy_replica (job->replica_path, copy, &seq, &error))
+  if (!crm_replica_file_make_snapshot (job->replica_path, copy, &seq, &error))
     {
       g_unlink (copy);
       g_task_return_error (task, g_steal_pointer (&error));

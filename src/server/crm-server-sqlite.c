@@ -18,10 +18,10 @@
 #include "crm-server-backup.h"
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
+#include "crm-ledger.h"
+#include "crm-replica-file.h"
 #include "crm-rules.h"
 #include "crm-stamp.h"
-#include "crm-store-private.h"
-#include "crm-store-sync-private.h"
 #include "crm-template.h"
 #include "crm-time.h"
 #include "crm-user.h"
@@ -328,19 +328,15 @@ get_replica (CrmServerSqlite  *self,
       if (g_error_matches (local_error, CRM_STORE_ERROR, CRM_STORE_ERROR_SCHEMA_TOO_NEW))
         {
           /* a rollback to an older server: say so, never "wrong password" */
-          sqlite3 *db = NULL;
-          gint version = -1;
+          gint version = crm_replica_file_schema (path, NULL);
 
-          if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
-            version = read_user_version (db);
-          sqlite3_close_v2 (db);
           g_clear_error (&local_error);
           set_too_new (&local_error, version);
         }
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (!crm_server_replica_prepare (store, error) || !enable_stamps (self, account_id, store, error))
+  if (!enable_stamps (self, account_id, store, error))
     {
       g_object_unref (store);
       return NULL;
@@ -349,27 +345,16 @@ get_replica (CrmServerSqlite  *self,
   return store;
 }
 
-/* The `user` entity named @name: its id and role (NULL when there is none). */
+/* The role (or name) of the `user` entity @id; NULL when it is gone. */
 static char *
-find_user_entity (CrmStore    *store,
-                  const char  *name,
-                  char       **out_role)
+dup_user_field (CrmStore   *store,
+                const char *id,
+                gboolean    name)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT id, role FROM user WHERE name = ?1 AND deleted = 0 ORDER BY id LIMIT 1", NULL);
-  char *id = NULL;
+  char *value = NULL;
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      if (out_role != NULL)
-        *out_role = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-    }
-  sqlite3_reset (stmt);
-  return id;
+  crm_ledger_lookup_user (store, id, name ? &value : NULL, name ? NULL : &value);
+  return value;
 }
 
 /* The user entity for a server user: found by name, given @role, created when missing. */
@@ -380,7 +365,7 @@ ensure_user_entity (CrmStore    *store,
                     GError     **error)
 {
   g_autofree char *current_role = NULL;
-  g_autofree char *id = find_user_entity (store, name, &current_role);
+  g_autofree char *id = crm_ledger_find_user (store, name, &current_role);
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   CrmChange *change;
 
@@ -499,12 +484,11 @@ sqlite_create_account (CrmServerStorage  *storage,
   store = crm_store_create (path, error);
   if (store == NULL)
     return FALSE;
-  if (!crm_server_replica_prepare (store, &local_error) ||
-      !enable_stamps (self, account_id, store, &local_error) ||
+  if (!enable_stamps (self, account_id, store, &local_error) ||
       (template_root != NULL && !crm_template_apply (store, template_root, &local_error)) ||
       (crm_user = ensure_user_entity (store, admin_name, "admin", &local_error)) == NULL ||
       !crm_store_set_meta (store, "server.account", name, &local_error) ||
-      !crm_server_replica_number_deals (store, &local_error) ||
+      !crm_ledger_number_deals (store, &local_error) ||
       !db_exec (self, "BEGIN IMMEDIATE", &local_error))
     goto fail;
 
@@ -560,7 +544,7 @@ refresh_role (CrmServerSqlite  *self,
 
   if (store == NULL)
     return FALSE;
-  role = _crm_store_dup_column (store, "user", user->crm_user, "role");
+  role = dup_user_field (store, user->crm_user, FALSE);
   if (role == NULL)
     return FALSE;
   g_free (user->role);
@@ -916,9 +900,8 @@ sqlite_list_users (CrmServerStorage  *storage,
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       JsonObject *user = json_object_new ();
-      g_autofree char *role = _crm_store_dup_column (store, "user",
-                                                     (const char *) sqlite3_column_text (stmt, 2),
-                                                     "role");
+      g_autofree char *role = dup_user_field (store, (const char *) sqlite3_column_text (stmt, 2),
+                                              FALSE);
       const char *state = sqlite3_column_type (stmt, 5) != SQLITE_NULL ? "removed"
                           : sqlite3_column_type (stmt, 4) != SQLITE_NULL ? "disabled"
                           : "active";
@@ -1033,9 +1016,9 @@ sqlite_remove_user (CrmServerStorage   *storage,
   if (heir != NULL && !heir->removed && !heir->disabled)
     heir_entity = g_strdup (heir->crm_user);
   else if (heir == NULL)
-    heir_entity = find_user_entity (store, reassign_to, NULL);
+    heir_entity = crm_ledger_find_user (store, reassign_to, NULL);
   if (heir_entity != NULL)
-    heir_name = _crm_store_dup_column (store, "user", heir_entity, "name");
+    heir_name = dup_user_field (store, heir_entity, TRUE);
   if (heir_name == NULL)
     {
       if (heir != NULL)
@@ -1075,7 +1058,7 @@ sqlite_now_hlc (CrmServerStorage    *storage,
 {
   CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, NULL);
 
-  return store != NULL ? _crm_store_next_hlc (store) : 0;
+  return store != NULL ? crm_ledger_next_hlc (store) : 0;
 }
 
 void
@@ -1084,28 +1067,6 @@ crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
 {
   g_return_if_fail (CRM_IS_SERVER_SQLITE (self));
   self->account_quota = MAX (bytes, 0);
-}
-
-/* The bytes an account's replica holds (its pages in use, the write-ahead log's too). */
-static gint64
-replica_size (CrmStore *store)
-{
-  sqlite3 *db = _crm_store_get_db (store);
-  static const char *const pragmas[] = {
-    "PRAGMA page_count", "PRAGMA freelist_count", "PRAGMA page_size"
-  };
-  gint64 values[3] = { 0 };
-
-  for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
-    {
-      sqlite3_stmt *stmt = NULL;
-
-      if (sqlite3_prepare_v2 (db, pragmas[i], -1, &stmt, NULL) == SQLITE_OK &&
-          sqlite3_step (stmt) == SQLITE_ROW)
-        values[i] = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-    }
-  return (values[0] - values[1]) * values[2];
 }
 
 static gboolean
@@ -1118,7 +1079,7 @@ check_quota (CrmServerSqlite      *self,
 
   if (self->account_quota == 0)
     return TRUE;
-  size = replica_size (store);
+  size = crm_ledger_size (store);
   if (size <= self->account_quota)
     return TRUE;
   g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
@@ -1175,10 +1136,9 @@ sqlite_epoch (CrmServerStorage    *storage,
 {
   CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
 
-  if (store == NULL || !crm_server_replica_epoch (store, client_epoch, out_epoch, out_shared,
-                                                  error))
+  if (store == NULL || !crm_ledger_epoch (store, client_epoch, out_epoch, out_shared, error))
     return FALSE;
-  *out_head = crm_server_replica_head (store);
+  *out_head = crm_ledger_head (store);
   *out_device = g_strdup (crm_store_get_device_id (store));
   return TRUE;
 }
@@ -1217,7 +1177,7 @@ sqlite_snapshot_async (CrmServerStorage    *storage,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  crm_server_snapshot_make_async (path, cache, user->account_id, crm_server_replica_head (store),
+  crm_server_snapshot_make_async (path, cache, user->account_id, crm_ledger_head (store),
                                   CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
                                   cancellable, snapshot_done, g_steal_pointer (&task));
 }
@@ -1240,7 +1200,7 @@ prepare_snapshot (CrmServerSqlite *self,
   g_autofree char *path = account_file (self, account_id);
   g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
 
-  crm_server_snapshot_make_async (path, cache, account_id, crm_server_replica_head (store),
+  crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
                                   CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
 }
 
@@ -1296,7 +1256,7 @@ sqlite_tick (CrmServerStorage  *storage,
         {
           crm_store_set_now (store, now);
           if (crm_rules_tick (store, &fired, &local_error))
-            crm_server_replica_number_deals (store, &local_error);
+            crm_ledger_number_deals (store, &local_error);
           crm_store_set_now (store, 0);
           prepare_snapshot (self, ids->pdata[i], store);
         }
@@ -1325,25 +1285,18 @@ check_account (CrmServerSqlite *self,
 {
   g_autofree char *path = account_file (self, account_id);
   g_autoptr(GError) error = NULL;
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *problem = NULL;
-  gint64 version = 0;
+  gint version;
 
   if (get_replica (self, account_id, &error) == NULL)
     return g_strdup_printf (_("account «%s» (%s): %s"), account_name, path, error->message);
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
-      sqlite3_step (stmt) != SQLITE_ROW)
-    problem = g_strdup_printf (_("account «%s» (%s): %s"), account_name, path,
-                               db != NULL ? sqlite3_errmsg (db) : g_strerror (ENOMEM));
-  else if ((version = sqlite3_column_int64 (stmt, 0)) > CRM_SCHEMA_VERSION)
-    problem = g_strdup_printf (_("account «%s» (%s): written by a newer Voronka (schema %d; "
-                                 "this server knows up to %d)"), account_name, path,
-                               (int) version, CRM_SCHEMA_VERSION);
-  sqlite3_finalize (stmt);
-  sqlite3_close_v2 (db);
-  return problem;
+  version = crm_replica_file_schema (path, &error);
+  if (version < 0)
+    return g_strdup_printf (_("account «%s» (%s): %s"), account_name, path, error->message);
+  if (version > CRM_SCHEMA_VERSION)
+    return g_strdup_printf (_("account «%s» (%s): written by a newer Voronka (schema %d; "
+                              "this server knows up to %d)"), account_name, path,
+                            version, CRM_SCHEMA_VERSION);
+  return NULL;
 }
 
 static gboolean
