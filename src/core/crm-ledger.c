@@ -713,7 +713,6 @@ push_one (Push         *push,
   Doom *doom;
   gboolean known = FALSE;
   gboolean created;
-  sqlite3_stmt *stmt;
 
   result->op_id = g_strdup (op->op_id);
 
