@@ -15,6 +15,7 @@
 
 #include "crm-demo.h"
 #include "crm-demo-data.h"
+#include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
@@ -126,13 +127,6 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Demo, demo_clear)
 
 /* ───────────────────────────── reading the template back ───────────────────────── */
 
-static char *
-dup_column_text (sqlite3_stmt *stmt,
-                 int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
 static gboolean
 finish_rows (Demo        *demo,
              int          rc,
@@ -164,9 +158,9 @@ load_pipeline_details (Demo          *demo,
     {
       DemoStage *stage = g_new0 (DemoStage, 1);
 
-      stage->id = dup_column_text (stmt, 0);
-      stage->name = dup_column_text (stmt, 1);
-      stage->kind = dup_column_text (stmt, 2);
+      stage->id = _crm_sql_dup_column_text (stmt, 0);
+      stage->name = _crm_sql_dup_column_text (stmt, 1);
+      stage->kind = _crm_sql_dup_column_text (stmt, 2);
       g_ptr_array_add (pipeline->stages, stage);
       if (g_strcmp0 (stage->kind, "won") == 0)
         pipeline->won = stage;
@@ -185,7 +179,7 @@ load_pipeline_details (Demo          *demo,
     return FALSE;
   sqlite3_bind_text (stmt, 1, pipeline->id, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (pipeline->reasons, dup_column_text (stmt, 0));
+    g_ptr_array_add (pipeline->reasons, _crm_sql_dup_column_text (stmt, 0));
   return finish_rows (demo, rc, error);
 }
 
@@ -205,8 +199,8 @@ load_pipelines (Demo    *demo,
     {
       DemoPipeline *pipeline = g_new0 (DemoPipeline, 1);
 
-      pipeline->id = dup_column_text (stmt, 0);
-      pipeline->name = dup_column_text (stmt, 1);
+      pipeline->id = _crm_sql_dup_column_text (stmt, 0);
+      pipeline->name = _crm_sql_dup_column_text (stmt, 1);
       pipeline->weight = 10;
       for (guint i = 0; i < G_N_ELEMENTS (pipeline_weights); i++)
         if (g_strcmp0 (pipeline->name, pipeline_weights[i].value) == 0)
@@ -255,7 +249,7 @@ load_users_and_tags (Demo    *demo,
     {
       const char *role = (const char *) sqlite3_column_text (stmt, 1);
       const char *group = (const char *) sqlite3_column_text (stmt, 2);
-      char *id = dup_column_text (stmt, 0);
+      char *id = _crm_sql_dup_column_text (stmt, 0);
 
       if (g_strcmp0 (role, "admin") == 0 && demo->admin == NULL)
         demo->admin = g_strdup (id);
@@ -286,8 +280,8 @@ load_users_and_tags (Demo    *demo,
     {
       DemoTag *tag = g_new0 (DemoTag, 1);
 
-      tag->id = dup_column_text (stmt, 0);
-      tag->name = dup_column_text (stmt, 1);
+      tag->id = _crm_sql_dup_column_text (stmt, 0);
+      tag->name = _crm_sql_dup_column_text (stmt, 1);
       g_ptr_array_add (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 2), "brand") == 0
                        ? demo->brands : demo->trailers, tag);
     }
@@ -880,8 +874,8 @@ add_missing_next_tasks (Demo    *demo,
     return FALSE;
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      g_ptr_array_add (deals, dup_column_text (stmt, 0));
-      g_ptr_array_add (owners, dup_column_text (stmt, 1));
+      g_ptr_array_add (deals, _crm_sql_dup_column_text (stmt, 0));
+      g_ptr_array_add (owners, _crm_sql_dup_column_text (stmt, 1));
     }
   sqlite3_reset (stmt);
 

@@ -58,3 +58,43 @@ crm_error_code_name (const GError *error)
     return "invalid-input";
   return "failed";
 }
+
+gboolean
+crm_error_fail (GError     **error,
+                GQuark       domain,
+                gint         code,
+                const char  *format,
+                ...)
+{
+  va_list args;
+
+  if (error == NULL)
+    return FALSE;
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (domain, code, format, args));
+  va_end (args);
+  return FALSE;
+}
+
+gboolean
+crm_error_fail_at (GError     **error,
+                   GQuark       domain,
+                   gint         code,
+                   const char  *place,
+                   const char  *format,
+                   ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  if (error == NULL)
+    return FALSE;
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (place != NULL && *place != '\0')
+    g_set_error (error, domain, code, "%s: %s", place, message);
+  else
+    g_set_error_literal (error, domain, code, message);
+  return FALSE;
+}

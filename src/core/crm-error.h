@@ -37,4 +37,20 @@ GQuark       crm_store_error_quark   (void);
 const char  *crm_error_code_name     (const GError *error);
 const char  *crm_store_error_to_code (CrmStoreError code);
 
+/* g_set_error() that returns FALSE, for checks that end in
+ * "return crm_error_fail (error, DOMAIN, CODE, _("…"), …);". */
+gboolean     crm_error_fail          (GError      **error,
+                                      GQuark        domain,
+                                      gint          code,
+                                      const char   *format,
+                                      ...) G_GNUC_PRINTF (4, 5);
+/* The same, the message prefixed with where the fault is ("actions[1]: …"); @place NULL
+ * or "" for none. */
+gboolean     crm_error_fail_at       (GError      **error,
+                                      GQuark        domain,
+                                      gint          code,
+                                      const char   *place,
+                                      const char   *format,
+                                      ...) G_GNUC_PRINTF (5, 6);
+
 G_END_DECLS

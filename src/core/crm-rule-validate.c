@@ -36,27 +36,9 @@ join_list (const char *const *list)
   return g_strjoinv (", ", (char **) list);
 }
 
-static gboolean
-invalid (GError    **error,
-         const char *position,
-         const char *format,
-         ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-invalid (GError    **error,
-         const char *position,
-         const char *format,
-         ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID, "%s: %s", position, message);
-  return FALSE;
-}
+/* Refuse a rule definition: CRM_RULE_ERROR_INVALID naming @position; returns FALSE. */
+#define invalid(error, position, ...) \
+  crm_error_fail_at ((error), CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID, (position), __VA_ARGS__)
 
 static gboolean
 validate_typed (JsonNode           *node,

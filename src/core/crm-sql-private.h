@@ -2,7 +2,8 @@
 /* crm-sql-private.h — small helpers the files of libvoronka-core share: binding
  * optional text, running a statement, reading result columns (text, times, JSON) into
  * JSON members, tag lists for json_each(), and the words of a name as the search tables
- * index them. */
+ * index them. Code in src/core that binds or steps SQL uses these rather than a copy of
+ * its own. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -21,6 +22,11 @@ void       _crm_sql_bind_text_or_null  (sqlite3_stmt        *stmt,
  * matters) and resets it; on failure sets the store's SQL error, saying @what. */
 gboolean   _crm_sql_step_done          (CrmStore            *store,
                                         sqlite3_stmt        *stmt,
+                                        const char          *what,
+                                        GError             **error);
+/* Runs @sql (no parameters, no rows); the error names @what, or else the SQL. */
+gboolean   _crm_sql_exec               (CrmStore            *store,
+                                        const char          *sql,
                                         const char          *what,
                                         GError             **error);
 

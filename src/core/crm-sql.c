@@ -32,6 +32,20 @@ _crm_sql_step_done (CrmStore      *store,
   return TRUE;
 }
 
+gboolean
+_crm_sql_exec (CrmStore    *store,
+               const char  *sql,
+               const char  *what,
+               GError     **error)
+{
+  if (sqlite3_exec (_crm_store_get_db (store), sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, what != NULL ? what : sql);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 _crm_sql_dup_column_text (sqlite3_stmt *stmt,
                           int           column)

@@ -82,26 +82,9 @@ reference_target (const char *entity,
   return NULL;
 }
 
-static gboolean
-invalid (GError    **error,
-         const char *format,
-         ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-invalid (GError    **error,
-         const char *format,
-         ...)
-{
-  va_list args;
-
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, message);
-  return FALSE;
-}
+/* Refuse an op: INVALID_INPUT with the message; returns FALSE. */
+#define invalid(error, ...) \
+  crm_error_fail ((error), CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, __VA_ARGS__)
 
 static const char *
 node_string (JsonNode *node)
@@ -577,26 +560,9 @@ deal_is_mine (CrmStore   *store,
   return FALSE;
 }
 
-static gboolean
-denied (GError    **error,
-        const char *format,
-        ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-denied (GError    **error,
-        const char *format,
-        ...)
-{
-  va_list args;
-
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED, message);
-  return FALSE;
-}
+/* Refuse an op the role may not make: PERMISSION_DENIED; returns FALSE. */
+#define denied(error, ...) \
+  crm_error_fail ((error), CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED, __VA_ARGS__)
 
 static gboolean
 deal_denied (GError     **error,
