@@ -22,6 +22,7 @@
 #include "crm-query.h"
 #include "crm-store.h"
 #include "crm-uuid.h"
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 
 #define BATCH_SIZE        2000
@@ -129,37 +130,7 @@ read_child_output (ChildOutput *out,
     }
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (handle == NULL)
-    return;
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
 /* SQLite's own check of the file, on a separate connection. */
-static void
-assert_integrity (const char *path)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-}
 
 /* Counts the contacts of each batch in the state and checks the changelog: one op per
  * contact, all from this device, hlcs strictly rising with seq (the clock survived the
@@ -182,7 +153,7 @@ check_replica (const char *path,
   store = crm_store_open (path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (store);
-  assert_integrity (path);
+  crm_test_assert_integrity (path);
 
   state = crm_store_dump_state (store, &error);
   g_assert_no_error (error);
@@ -319,7 +290,7 @@ test_crash_kill (void)
     }
 
   g_assert_cmpuint (n_contacts, >=, total_committed * BATCH_SIZE);
-  remove_tree (dir);
+  crm_test_remove_tree (dir);
 }
 
 /* --- init, killed ---------------------------------------------------------------- */
@@ -339,7 +310,7 @@ describe_replica (const char    *path,
   g_autoptr(JsonNode) pipelines = NULL;
 
   g_assert_no_error (error);
-  assert_integrity (path);
+  crm_test_assert_integrity (path);
   pipelines = crm_query_pipelines (store, &error);
   g_assert_no_error (error);
   out->pipelines = json_to_string (pipelines, FALSE);
@@ -463,7 +434,7 @@ test_crash_kill_init (void)
         g_autoptr(CrmStore) store = crm_store_open (path, &error);
 
         g_assert_no_error (error);
-        assert_integrity (path);
+        crm_test_assert_integrity (path);
       }
       g_assert_cmpuint (count_files (dir, "replica.db"), ==, 0);
       g_assert_cmpint (g_remove (path), ==, 0);

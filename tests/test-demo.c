@@ -10,6 +10,7 @@
 #include "crm-store-private.h"
 #include "crm-template.h"
 #include "crm-time.h"
+#include "crm-test-store.h"
 
 #define DEMO_NOW "2026-03-02T10:00:00Z"
 
@@ -80,17 +81,8 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->dir);
 }
 
-static gint64
-count_rows (CrmStore   *store,
-            const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, &error);
-
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  return sqlite3_column_int64 (stmt, 0);
-}
+/* One number from SQL on the replica (crm-test-store.h). */
+#define count_rows(store, sql) crm_test_count_sql ((store), (sql), NULL)
 
 static void
 test_deals (Fixture       *fixture,

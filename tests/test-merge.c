@@ -13,6 +13,7 @@
 #include "crm-hlc.h"
 #include "crm-store.h"
 #include "crm-uuid.h"
+#include "crm-test-util.h"
 
 #define N_REPLICAS      4
 #define N_STEPS         2400   /* change sets, over all replicas */
@@ -31,22 +32,6 @@ static char *
 named_id (const char *name)
 {
   return crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
-}
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (handle == NULL)
-    return;
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_remove (path);
-    }
-  g_rmdir (dir);
 }
 
 static CrmStore *
@@ -623,7 +608,7 @@ random_run_tear_down (RandomRun     *run,
     g_clear_pointer (&run->stages[i], g_free);
   g_clear_pointer (&run->pipeline, g_free);
   g_clear_pointer (&run->rand, g_rand_free);
-  remove_tree (run->dir);
+  crm_test_remove_tree (run->dir);
   g_clear_pointer (&run->dir, g_free);
 }
 
@@ -817,7 +802,7 @@ pair_tear_down (Pair          *f,
   g_clear_object (&f->a);
   g_clear_object (&f->b);
   g_clear_pointer (&f->contact, g_free);
-  remove_tree (f->dir);
+  crm_test_remove_tree (f->dir);
   g_clear_pointer (&f->dir, g_free);
 }
 

@@ -22,6 +22,7 @@
 #include "crm-time.h"
 #include "crm-uuid.h"
 #include "crm-validate.h"
+#include "crm-test-store.h"
 
 #define REP      "Денис Морозов"
 #define OTHER    "Мария Кузнецова"
@@ -271,21 +272,6 @@ replica (const char *name,
   return crm_test_open (path);
 }
 
-static void
-assert_integrity (const char *path)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-}
-
 /* The manager's replica syncs: it holds exactly what the server holds, and both files
  * are sound. Returns the manager's replica. */
 static CrmStore *
@@ -299,23 +285,13 @@ second_replica_agrees (void)
   g_autofree char *theirs = crm_test_dump (account);
 
   g_assert_cmpstr (mine, ==, theirs);
-  assert_integrity (path);
-  assert_integrity (crm_store_get_path (account));
+  crm_test_assert_integrity (path);
+  crm_test_assert_integrity (crm_store_get_path (account));
   return g_steal_pointer (&store);
 }
 
-static char *
-resolve (CrmStore   *store,
-         const char *entity,
-         const char *name,
-         const char *scope)
-{
-  g_autoptr(GError) error = NULL;
-  char *id = crm_query_resolve (store, entity, name, scope, &error);
-
-  g_assert_no_error (error);
-  return id;
-}
+/* A name's id, failing the test on an error (crm-test-store.h). */
+#define resolve crm_test_resolve
 
 static void
 apply (CrmStore     *store,
@@ -909,7 +885,7 @@ test_quota (void)
   g_assert_nonnull (strstr (error_message (&answer), "--account-quota-mb"));
   {
     g_autoptr(CrmStore) account = crm_test_server_open_account (small);
-    assert_integrity (crm_store_get_path (account));
+    crm_test_assert_integrity (crm_store_get_path (account));
   }
   /* still answering everything else */
   {

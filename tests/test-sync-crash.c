@@ -13,27 +13,14 @@
 #include "crm-sync-store.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
+#include "crm-test-store.h"
 
 #define N_DEALS 1500
 
 static char *tmpdir;
 
-static gint64
-count_sql (CrmStore   *store,
-           const char *sql,
-           const char *param)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
-  gint64 count = -1;
-
-  g_assert_nonnull (stmt);
-  if (param != NULL)
-    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
-}
+/* One number from SQL on the replica (crm-test-store.h). */
+#define count_sql crm_test_count_sql
 
 /* voronkactl sync as a child we can kill; the password goes to its stdin. */
 static GSubprocess *

@@ -24,6 +24,7 @@
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
+#include "crm-test-store.h"
 
 #define DEFAULT_SEED  20261123u
 #define N_REPLICAS    4
@@ -76,35 +77,11 @@ replica_sync (Replica *replica)
   return crm_test_sync (replica->client);
 }
 
-static char *
-resolve (CrmStore   *store,
-         const char *entity,
-         const char *name,
-         const char *scope)
-{
-  g_autoptr(GError) error = NULL;
-  char *id = crm_query_resolve (store, entity, name, scope, &error);
+/* A name's id, failing the test on an error (crm-test-store.h). */
+#define resolve crm_test_resolve
 
-  g_assert_no_error (error);
-  return id;
-}
-
-static gint64
-count_sql (CrmStore   *store,
-           const char *sql,
-           const char *param)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
-  gint64 count = -1;
-
-  g_assert_nonnull (stmt);
-  if (param != NULL)
-    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
-}
+/* One number from SQL on the replica (crm-test-store.h). */
+#define count_sql crm_test_count_sql
 
 static void
 assert_all_equal (Replica *replicas,

@@ -9,6 +9,7 @@
 #include "crm-store-private.h"
 #include "crm-template.h"
 #include "crm-uuid.h"
+#include "crm-test-store.h"
 
 typedef struct {
   char     *dir;
@@ -65,17 +66,8 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->dir);
 }
 
-static gint64
-count_rows (CrmStore   *store,
-            const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, &error);
-
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  return sqlite3_column_int64 (stmt, 0);
-}
+/* One number from SQL on the replica (crm-test-store.h). */
+#define count_rows(store, sql) crm_test_count_sql ((store), (sql), NULL)
 
 /* "Pipeline: stage (kind) > stage (kind) …" for every pipeline, in order. */
 static GPtrArray *

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-test-store.c — see crm-test-store.h. */
+#include "crm-test-store.h"
+
+#include "crm-query.h"
+#include "crm-store-private.h"
+
+gint64
+crm_test_count_sql (CrmStore   *store,
+                    const char *sql,
+                    const char *param)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, &error);
+  gint64 count = -1;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (stmt);
+  if (param != NULL)
+    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return count;
+}
+
+char *
+crm_test_resolve (CrmStore   *store,
+                  const char *entity,
+                  const char *name,
+                  const char *scope)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = crm_query_resolve (store, entity, name, scope, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+void
+crm_test_assert_integrity (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-test-store.h — helpers for tests that look into a replica directly: the state a
+ * user would see, counted or checked with SQL on the real file. */
+#pragma once
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* The first column of the first row of @sql (one optional text parameter ?1), or -1
+ * when there is no row; a statement SQLite refuses fails the test. */
+gint64    crm_test_count_sql         (CrmStore   *store,
+                                      const char *sql,
+                                      const char *param);
+
+/* crm_query_resolve() that fails the test on an error (NULL when not found). */
+char     *crm_test_resolve           (CrmStore   *store,
+                                      const char *entity,
+                                      const char *name,
+                                      const char *scope);
+
+/* Opens the SQLite file at @path read-only on its own connection and asserts that
+ * PRAGMA integrity_check says "ok". */
+void      crm_test_assert_integrity  (const char *path);
+
+G_END_DECLS
