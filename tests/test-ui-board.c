@@ -7,6 +7,8 @@
  * connection afterwards. */
 #include "crm-test-ui.h"
 
+#include <string.h>
+
 #include "crm-board.h"
 #include "crm-gate-dialog.h"
 #include "crm-query.h"
@@ -340,6 +342,10 @@ test_move_to_lost_asks_for_reason (void)
   g_autoptr(JsonObject) cancelled = NULL;
   g_autoptr(JsonObject) after = NULL;
   GtkWidget *row;
+  GtkWidget *close_button;
+  GtkWidget *comment;
+  JsonArray *history;
+  gboolean noted = FALSE;
 
   /* the same action a drop on the column runs */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "board.move-deal", "(ss)", deal_id,
@@ -351,17 +357,26 @@ test_move_to_lost_asks_for_reason (void)
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "Купил в другом месте"));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "gate-dialog"));
 
-  /* nothing written while the dialog is open; Continue without a reason is refused */
+  /* nothing written while the dialog is open; «Close Deal» waits for a reason (and the
+   * action itself refuses without one) */
   cancelled = replica_deal (deal_id);
   g_assert_cmpstr (json_object_get_string_member (cancelled, "stage"), ==,
                    json_object_get_string_member (before, "stage"));
+  close_button = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "C_lose Deal");
+  g_assert_nonnull (close_button);
+  g_assert_false (gtk_widget_get_sensitive (close_button));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
   g_assert_cmpstr (crm_gate_dialog_get_message (dialog), !=, "");
   g_assert_nonnull (crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG));
 
-  /* pick «Дорого» by activating its row, as a click or Space does */
+  /* pick «Дорого» by activating its row, as a click or Space does; add a comment */
   row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "Дорого");
   adw_action_row_activate (ADW_ACTION_ROW (row));
+  g_assert_true (gtk_widget_get_sensitive (close_button));
+  comment = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, "Comment (optional)");
+  g_assert_nonnull (comment);
+  gtk_editable_set_text (GTK_EDITABLE (comment), "  Нашёл на 300 тыс. дешевле у дилера в Казани ");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "gate-dialog-reason"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
   g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
   crm_test_ui_wait (100);
@@ -371,6 +386,19 @@ test_move_to_lost_asks_for_reason (void)
   g_assert_cmpstr (json_object_get_string_member (after, "stage_kind"), ==, "lost");
   g_assert_cmpstr (json_object_get_string_member (after, "loss_reason"), ==, "Дорого");
   g_assert_nonnull (crm_board_column_find_card (lost, deal_id));
+  /* the comment is in the deal's history, trimmed */
+  history = json_node_get_array (json_object_get_member (after, "history"));
+  for (guint i = 0; history != NULL && i < json_array_get_length (history); i++)
+    {
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+
+      json_generator_set_root (gen, json_array_get_element (history, i));
+      text = json_generator_to_data (gen, NULL);
+      if (strstr (text, "\"Нашёл на 300 тыс. дешевле у дилера в Казани\"") != NULL)
+        noted = TRUE;
+    }
+  g_assert_true (noted);
 }
 
 static void

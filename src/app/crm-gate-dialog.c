@@ -33,6 +33,8 @@ struct _CrmGateDialog
   gboolean              result_required;
   gboolean              attachment_required;
   GHashTable           *reason_checks;    /* reason id → GtkCheckButton (borrowed) */
+  GtkWidget            *reason_comment;   /* AdwEntryRow: an optional comment, a note */
+  char                 *note_id;          /* the comment's note, made once */
   CrmAttachmentFile     attachment;
   char                 *attachment_name;
   char                 *attachment_id;
@@ -75,6 +77,32 @@ set_message (CrmGateDialog *self,
 
 /* ---- sections ---- */
 
+static gboolean
+reason_chosen (CrmGateDialog *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->reason_checks);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (gtk_check_button_get_active (GTK_CHECK_BUTTON (value)))
+      return TRUE;
+  return FALSE;
+}
+
+/* «Close Deal» waits for a reason: nothing to click that can only be refused. */
+static void
+update_apply_sensitive (CrmGateDialog *self)
+{
+  gboolean chosen = reason_chosen (self);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button),
+                            !gtk_widget_get_visible (GTK_WIDGET (self->reason_group)) || chosen);
+  /* «Choose why…» said before a reason was chosen is no longer true */
+  if (chosen)
+    set_message (self, NULL);
+}
+
 static void
 show_reasons (CrmGateDialog *self,
               JsonObject    *refusal)
@@ -106,10 +134,16 @@ show_reasons (CrmGateDialog *self,
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
       adw_preferences_group_add (self->reason_group, row);
+      g_signal_connect_swapped (check, "toggled", G_CALLBACK (update_apply_sensitive), self);
       g_hash_table_insert (self->reason_checks,
                            g_strdup (json_object_get_string_member (reason, "id")), check);
     }
+  self->reason_comment = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->reason_comment),
+                                 _("Comment (optional)"));
+  adw_preferences_group_add (self->reason_group, self->reason_comment);
   gtk_widget_set_visible (GTK_WIDGET (self->reason_group), TRUE);
+  update_apply_sensitive (self);
 }
 
 static void
@@ -167,7 +201,13 @@ show_refusal (CrmGateDialog *self,
   adw_preferences_group_set_description (self->intro_group, error->message);
   if (g_str_equal (gate, "loss-reason-required"))
     {
-      adw_window_title_set_title (self->window_title, _("Why Was the Deal Lost?"));
+      adw_window_title_set_title (self->window_title, _("Loss Reason"));
+      /* the reasons are listed right below: the gate's message would repeat them */
+      adw_preferences_group_set_description (self->intro_group,
+                                             _("The deal closes as lost with the reason you "
+                                               "choose."));
+      adw_preferences_group_set_title (self->reason_group, "");
+      gtk_button_set_label (self->apply_button, _("C_lose Deal"));
       show_reasons (self, refusal);
     }
   else if (g_str_equal (gate, "required-field"))
@@ -212,8 +252,26 @@ collect_reason (CrmGateDialog  *self,
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (gtk_check_button_get_active (GTK_CHECK_BUTTON (value)))
       {
+        const char *comment = self->reason_comment != NULL
+                              ? gtk_editable_get_text (GTK_EDITABLE (self->reason_comment)) : "";
+        g_autofree char *trimmed = g_strstrip (g_strdup (comment));
+
         crm_change_set_string (crm_changeset_touch (self->changeset, "deal", self->deal_id),
                                "loss_reason", key);
+        if (*trimmed != '\0')
+          {
+            /* the comment goes into the deal's history as a note, with the close */
+            CrmChange *note;
+
+            if (self->note_id == NULL)
+              self->note_id = crm_context_new_id (self->context);
+            note = crm_changeset_create (self->changeset, "note", self->note_id);
+            crm_change_set_string (note, "entity", "deal");
+            crm_change_set_string (note, "entity_id", self->deal_id);
+            crm_change_set_string (note, "text", trimmed);
+            crm_change_set_string (note, "author", crm_context_get_user_id (self->context));
+            crm_change_set_int (note, "created_at", crm_context_now (self->context));
+          }
         return TRUE;
       }
   g_set_error_literal (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
@@ -479,6 +537,7 @@ crm_gate_dialog_finalize (GObject *object)
   g_clear_pointer (&self->next_task_id, g_free);
   g_clear_pointer (&self->success_message, g_free);
   g_clear_pointer (&self->reason_checks, g_hash_table_unref);
+  g_clear_pointer (&self->note_id, g_free);
   g_clear_pointer (&self->attachment_name, g_free);
   g_clear_pointer (&self->attachment_id, g_free);
   crm_attachment_file_clear (&self->attachment);
@@ -586,8 +645,8 @@ crm_gate_dialog_new (GtkWindow    *parent,
       if (g_strcmp0 (change->entity, "task") == 0 && self->task_id == NULL)
         self->task_id = g_strdup (change->entity_id);
     }
-  show_refusal (self, error, refusal);
   gtk_button_set_label (self->apply_button, _("_Continue"));
+  show_refusal (self, error, refusal);
   set_subject (self);
   return self;
 }
