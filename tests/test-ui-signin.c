@@ -179,10 +179,18 @@ test_sign_in (void)
       return;
     }
 
-  /* a server that is not there: a clear message, nothing created */
-  crm_signin_dialog_fill (dialog, "https://127.0.0.1:9", "anna", "secret123");
+  /* a server that is not there, written without https://: the address gets it, the
+   * message says what it means in words (not the network library's), nothing created */
+  crm_signin_dialog_fill (dialog, "127.0.0.1:9", "anna", "secret123");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (crm_test_ui_find (GTK_WIDGET (dialog),
+                                                                          ADW_TYPE_ENTRY_ROW,
+                                                                          "Server address"))),
+                   ==, "https://127.0.0.1:9");
   g_assert_true (crm_test_ui_wait_until (status_shown, dialog, 10000));
+  g_assert_nonnull (strstr (crm_signin_dialog_get_status (dialog), "does not answer"));
+  g_assert_null (strstr (crm_signin_dialog_get_status (dialog), "refused"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin-unreachable"));
   g_assert_false (g_file_test (replica, G_FILE_TEST_EXISTS));
 
   if (!start_server ())

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "crm-certificate.h"
@@ -100,6 +102,24 @@ entry_text (gpointer row)
 
 #ifdef VORONKA_HAVE_SYNC
 
+/* What a person reads when the server cannot be reached: what it means and what to do,
+ * without the network library's own words; other errors say what they say. */
+static char *
+unreachable_message (const char   *url,
+                     const GError *error)
+{
+  if (error->domain == G_RESOLVER_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_strdup_printf (_("The server %s does not answer. Check the address with your "
+                              "administrator, or work offline for now: an account on this "
+                              "computer can be signed in to a server later."), url);
+  return g_strdup_printf (_("Cannot reach %s: %s"), url, error->message);
+}
+
 static gboolean
 is_loopback_http (const char *url)
 {
@@ -150,7 +170,11 @@ synced_cb (GObject      *source,
   if (report == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        set_status (self, error->message, TRUE);
+        {
+          g_autofree char *text = unreachable_message (url, error);
+
+          set_status (self, text, TRUE);
+        }
       return;
     }
 
@@ -245,7 +269,7 @@ probed_cb (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_autofree char *text = g_strdup_printf (_("Cannot reach %s: %s"), url, error->message);
+          g_autofree char *text = unreachable_message (url, error);
 
           set_status (self, text, TRUE);
         }
@@ -286,6 +310,15 @@ sign_in_action (GtkWidget  *widget,
 
   if (!crm_signin_dialog_is_available () || self->busy)
     return;
+  /* «crm.example.ru» means https://crm.example.ru: say so in the field */
+  if (*url != '\0' && strstr (url, "://") == NULL && strchr (url, ' ') == NULL)
+    {
+      g_autofree char *with_scheme = g_strconcat ("https://", url, NULL);
+
+      gtk_editable_set_text (GTK_EDITABLE (self->url_row), with_scheme);
+      g_free (url);
+      url = g_steal_pointer (&with_scheme);
+    }
   if (!g_str_has_prefix (url, "https://") && !g_str_has_prefix (url, "http://"))
     {
       set_status (self, _("Write the server's address like https://crm.example.ru:8443"), TRUE);
