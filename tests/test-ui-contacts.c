@@ -194,7 +194,7 @@ test_card_attaches_to_company_deal (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contact-card"));
 
   /* the first "Attach" button of the offered deals */
-  attach = crm_test_ui_find (GTK_WIDGET (page), GTK_TYPE_BUTTON, "_Attach");
+  attach = crm_test_ui_find (GTK_WIDGET (page), GTK_TYPE_BUTTON, "_Link");
   g_assert_nonnull (attach);
   deal_id = g_strdup (g_object_get_data (G_OBJECT (attach), "deal-id"));
   g_signal_emit_by_name (attach, "clicked");

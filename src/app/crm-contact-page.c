@@ -199,7 +199,7 @@ crm_contact_page_attach_deal (CrmContactPage *self,
   deal = crm_store_dup_entity (crm_context_get_store (self->context), "deal", deal_id);
   changeset = crm_changeset_new ();
   crm_changeset_set_link (changeset, "deal_contact", "deal", deal_id, "contact", self->id, TRUE);
-  message = g_strdup_printf (_("Attached to «%s»"),
+  message = g_strdup_printf (_("Linked to «%s»"),
                              deal != NULL ? json_object_get_string_member_with_default (deal, "title", "")
                                           : "");
   return crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, message, NULL);
@@ -258,7 +258,7 @@ fill_deals (CrmContactPage *self,
       if (g_hash_table_contains (linked, deal_id))
         continue;
       row = deal_row (self->context, card);
-      button = gtk_button_new_with_mnemonic (_("_Attach"));
+      button = gtk_button_new_with_mnemonic (_("_Link"));
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
       g_object_set_data_full (G_OBJECT (button), "deal-id", g_strdup (deal_id), g_free);
       g_signal_connect (button, "clicked", G_CALLBACK (attach_clicked_cb), self);
