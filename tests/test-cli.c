@@ -8,10 +8,7 @@
 
 #define NOW "2026-03-02T10:00:00Z"
 
-typedef struct {
-  char *dir;
-  char *db;
-} Fixture;
+typedef CrmTestReplicaDir Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
@@ -26,15 +23,6 @@ fixture_set_up (Fixture       *f,
       crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "init", "--template", "truck-dealer", NULL);
       g_assert_cmpint (run.status, ==, 0);
     }
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  crm_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->db);
 }
 
 /* Runs `voronkactl --db DB --now NOW --json ARGS…` into @run. */
@@ -1014,7 +1002,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func, data) \
-  g_test_add ("/cli/" path, Fixture, data, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/cli/" path, Fixture, data, fixture_set_up, func, \
+              crm_test_replica_dir_tear_down)
   ADD ("pipelines", test_pipelines, NULL);
   ADD ("deal-add-move-set", test_deal_add_move_set, NULL);
   ADD ("deal-list-tags", test_deal_list_tags, NULL);

@@ -23,10 +23,7 @@
 #define RULE_S0_1 "Лизинг или кредит → воронка «Лизинг»"
 #define RULE_S0_4 "Лизинг: полная оплата → Продажи «Оплата получена»"
 
-typedef struct {
-  char *dir;
-  char *db;
-} Fixture;
+typedef CrmTestReplicaDir Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
@@ -45,29 +42,9 @@ fixture_set_up (Fixture       *f,
                              "--inn", "7701234567", NULL);
 }
 
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  crm_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->db);
-}
-
 #define OK(f, ...) crm_test_ctl_ok ((f)->db, NOW, __VA_ARGS__, NULL)
 
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  return json_object_get_string_member_with_default (object, member, NULL);
-}
-
-static char *
-id_of (JsonNode *node)
-{
-  return g_strdup (str (json_node_get_object (node), "id"));
-}
+#include "crm-test-scenario.h"
 
 static guint
 n_deals (Fixture    *f,
@@ -77,22 +54,6 @@ n_deals (Fixture    *f,
                                               : OK (f, "deal", "list");
 
   return json_array_get_length (json_node_get_array (list));
-}
-
-static guint
-n_tasks (Fixture *f)
-{
-  g_autoptr(JsonNode) list = OK (f, "task", "list");
-
-  return json_array_get_length (json_node_get_array (list));
-}
-
-static gint64
-log_length (Fixture *f)
-{
-  g_autoptr(JsonNode) log = OK (f, "log");
-
-  return json_array_get_length (json_node_get_array (log));
 }
 
 /* Deal counts of the five pipelines, to compare before and after. */
@@ -144,15 +105,6 @@ add_client_deal (Fixture    *f,
   return id_of (deal);
 }
 
-static JsonObject *
-show (Fixture    *f,
-      const char *deal_id)
-{
-  g_autoptr(JsonNode) node = OK (f, "deal", "show", deal_id);
-
-  return json_object_ref (json_node_get_object (node));
-}
-
 static void
 assert_at (Fixture    *f,
            const char *deal_id,
@@ -165,29 +117,7 @@ assert_at (Fixture    *f,
   g_assert_cmpstr (str (deal, "stage"), ==, stage);
 }
 
-static gboolean
-has_string (JsonArray  *array,
-            const char *value)
-{
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* The one deal of @pipeline, which must be alone there. */
-static JsonObject *
-only_deal_in (Fixture    *f,
-              const char *pipeline)
-{
-  g_autoptr(JsonNode) list = OK (f, "deal", "list", "--pipeline", pipeline);
-  JsonArray *array = json_node_get_array (list);
-  g_autofree char *id = NULL;
-
-  g_assert_cmpuint (json_array_get_length (array), ==, 1);
-  id = g_strdup (str (json_array_get_object_element (array, 0), "id"));
-  return show (f, id);
-}
 
 /* The copy a rule made carries the client: contact, company, both tags, responsible. */
 static void
@@ -680,7 +610,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/scenario/s0/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/scenario/s0/" path, Fixture, NULL, fixture_set_up, func, \
+              crm_test_replica_dir_tear_down)
   ADD ("S0-1-leasing-or-credit", test_s0_1_leasing);
   ADD ("S0-2-won-to-bought-clients", test_s0_2_bought);
   ADD ("S0-3-lost-to-refused", test_s0_3_refused);

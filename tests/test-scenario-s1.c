@@ -23,10 +23,7 @@
   "--field", "geography=Екатеринбург и область", \
   "--field", "business_type=Сеть"
 
-typedef struct {
-  char *dir;
-  char *db;
-} Fixture;
+typedef CrmTestReplicaDir Fixture;
 
 static void
 fixture_set_up (Fixture       *f,
@@ -44,38 +41,9 @@ fixture_set_up (Fixture       *f,
                              "--company", "ООО Ромашка", "--email", "irina@romashka.ru", NULL);
 }
 
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  crm_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->db);
-}
-
 #define OK(f, ...) crm_test_ctl_ok ((f)->db, NOW, __VA_ARGS__, NULL)
 
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  return json_object_get_string_member_with_default (object, member, NULL);
-}
-
-static char *
-id_of (JsonNode *node)
-{
-  return g_strdup (str (json_node_get_object (node), "id"));
-}
-
-static JsonObject *
-show (Fixture    *f,
-      const char *deal_id)
-{
-  g_autoptr(JsonNode) node = OK (f, "deal", "show", deal_id);
-
-  return json_object_ref (json_node_get_object (node));
-}
+#include "crm-test-scenario.h"
 
 static guint
 n_deals (Fixture    *f,
@@ -84,32 +52,6 @@ n_deals (Fixture    *f,
   g_autoptr(JsonNode) list = OK (f, "deal", "list", "--pipeline", pipeline);
 
   return json_array_get_length (json_node_get_array (list));
-}
-
-static guint
-n_tasks (Fixture *f)
-{
-  g_autoptr(JsonNode) list = OK (f, "task", "list");
-
-  return json_array_get_length (json_node_get_array (list));
-}
-
-static gint64
-log_length (Fixture *f)
-{
-  g_autoptr(JsonNode) log = OK (f, "log");
-
-  return json_array_get_length (json_node_get_array (log));
-}
-
-static gboolean
-has_string (JsonArray  *array,
-            const char *value)
-{
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* The open tasks of a deal. */
@@ -157,18 +99,6 @@ assert_checklist (JsonObject         *task,
 }
 
 /* The one deal of @pipeline, which must be alone there. */
-static JsonObject *
-only_deal_in (Fixture    *f,
-              const char *pipeline)
-{
-  g_autoptr(JsonNode) list = OK (f, "deal", "list", "--pipeline", pipeline);
-  JsonArray *array = json_node_get_array (list);
-  g_autofree char *id = NULL;
-
-  g_assert_cmpuint (json_array_get_length (array), ==, 1);
-  id = g_strdup (str (json_array_get_object_element (array, 0), "id"));
-  return show (f, id);
-}
 
 /* A deal in «Сделки» at @stage for ООО Ромашка, kept by Никита Орлов, with every field
  * the later stages need. */
@@ -670,7 +600,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/scenario/s1/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/scenario/s1/" path, Fixture, NULL, fixture_set_up, func, \
+              crm_test_replica_dir_tear_down)
   ADD ("S1-1-lead-to-deal", test_s1_1_lead_to_deal);
   ADD ("S1-2-required-fields", test_s1_2_required_fields);
   ADD ("S1-3-auto-tasks-with-checklists", test_s1_3_auto_tasks);

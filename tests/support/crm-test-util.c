@@ -226,3 +226,68 @@ crm_test_skip (const char *reason)
   else
     g_test_skip (reason);
 }
+
+void
+crm_test_replica_dir_tear_down (CrmTestReplicaDir *fixture,
+                                gconstpointer      data)
+{
+  crm_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+  g_clear_pointer (&fixture->db, g_free);
+}
+
+const char *
+crm_test_get_string (JsonObject *object,
+                     const char *member)
+{
+  return json_object_get_string_member_with_default (object, member, NULL);
+}
+
+char *
+crm_test_dup_id (JsonNode *node)
+{
+  return g_strdup (crm_test_get_string (json_node_get_object (node), "id"));
+}
+
+gboolean
+crm_test_has_string (JsonArray  *array,
+                     const char *value)
+{
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+guint
+crm_test_take_length (JsonNode *node)
+{
+  g_autoptr(JsonNode) owned = node;
+
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (owned));
+  return json_array_get_length (json_node_get_array (owned));
+}
+
+JsonObject *
+crm_test_take_object (JsonNode *node)
+{
+  g_autoptr(JsonNode) owned = node;
+
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (owned));
+  return json_object_ref (json_node_get_object (owned));
+}
+
+JsonObject *
+crm_test_only_deal_in (const char *db,
+                       const char *now,
+                       const char *pipeline)
+{
+  g_autoptr(JsonNode) list = crm_test_ctl_ok (db, now, "deal", "list", "--pipeline", pipeline,
+                                              NULL);
+  JsonArray *array = json_node_get_array (list);
+  const char *id;
+
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  id = crm_test_get_string (json_array_get_object_element (array, 0), "id");
+  return crm_test_take_object (crm_test_ctl_ok (db, now, "deal", "show", id, NULL));
+}

@@ -29,6 +29,17 @@ void      crm_test_run_cli       (CrmTestRun *run,
                                   const char *first_arg,
                                   ...) G_GNUC_NULL_TERMINATED;
 
+/* The fixture of the tests that drive voronkactl: a temporary folder and the replica
+ * file in it. */
+typedef struct {
+  char *dir;
+  char *db;
+} CrmTestReplicaDir;
+
+/* Removes the folder and frees the fixture's strings (a g_test_add() tear-down). */
+void      crm_test_replica_dir_tear_down (CrmTestReplicaDir *fixture,
+                                          gconstpointer      data);
+
 /* Parses @text as JSON, failing the test when it is not. */
 JsonNode *crm_test_parse_json    (const char *text);
 
@@ -55,6 +66,25 @@ JsonObject *crm_test_find_object (JsonArray  *array,
 guint     crm_test_count_objects (JsonArray  *array,
                                   const char *member,
                                   const char *value);
+
+/* @member of @object when it is a string, else NULL. */
+const char *crm_test_get_string  (JsonObject *object,
+                                  const char *member);
+/* The "id" of the object @node holds, newly allocated. */
+char     *crm_test_dup_id        (JsonNode   *node);
+/* Whether @array (may be NULL) has the string @value. */
+gboolean  crm_test_has_string    (JsonArray  *array,
+                                  const char *value);
+/* The length of the array @node holds; takes @node (for "crm_test_take_length
+ * (crm_test_ctl_ok (…))"). */
+guint     crm_test_take_length   (JsonNode   *node);
+/* The object @node holds, as a new reference; takes @node. */
+JsonObject *crm_test_take_object (JsonNode   *node);
+/* `deal show` of the one deal `deal list --pipeline @pipeline` lists; fails the test
+ * when there is not exactly one. */
+JsonObject *crm_test_only_deal_in (const char *db,
+                                   const char *now,
+                                   const char *pipeline);
 
 /* Skips the running test for @reason — except under CI (the variable CI is set, as
  * .ci/run's caller sets it), where everything the suite lists must run: there the test
