@@ -172,6 +172,11 @@ gboolean crm_cli_tick           (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_attach         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_attachment_list (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);
+/* crm-cli-undo.c */
+gboolean crm_cli_deal_delete    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_contact_delete (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_task_delete    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_undo           (CrmCli *cli, int argc, char **argv, GError **error);
 /* crm-cli-sync.c, built when the sync client is available */
 gboolean crm_cli_sync           (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_conflicts      (CrmCli *cli, int argc, char **argv, GError **error);

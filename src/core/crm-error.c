@@ -30,6 +30,7 @@ crm_store_error_to_code (CrmStoreError code)
     case CRM_STORE_ERROR_TOO_LARGE:            return "too-large";
     case CRM_STORE_ERROR_QUOTA_EXCEEDED:       return "quota-exceeded";
     case CRM_STORE_ERROR_READ_ONLY:            return "read-only";
+    case CRM_STORE_ERROR_CHANGED_SINCE:        return "changed-since";
     case CRM_STORE_ERROR_FAILED:
     default:                                   return "failed";
     }

@@ -28,6 +28,7 @@ typedef enum {
   CRM_STORE_ERROR_TOO_LARGE,
   CRM_STORE_ERROR_QUOTA_EXCEEDED,
   CRM_STORE_ERROR_READ_ONLY,            /* the replica's file or folder cannot be written */
+  CRM_STORE_ERROR_CHANGED_SINCE,        /* undo: a later edit changed what the change wrote */
 } CrmStoreError;
 
 GQuark       crm_store_error_quark   (void);

@@ -522,6 +522,8 @@ _crm_gates_install (CrmStore *self)
   _crm_store_add_gate (self, gate_deal_stage);
   _crm_store_add_gate (self, gate_call_result);
   _crm_store_add_final_gate (self, gate_next_task);
+  /* not a gate: remembers which ops each change set wrote, for undo (crm-undo.c) */
+  _crm_undo_install (self);
 }
 
 gboolean

@@ -494,6 +494,22 @@ migrate_to_9 (sqlite3  *db,
     error);
 }
 
+/* Migration 10 (issue 23, undo): which ops each change set made here wrote, so it can be
+ * reversed later as one new change set (crm-undo.c). Local, never replicated: `id` is
+ * the op id of the change set's first op, `ops` a JSON array of its op ids (NULL when it
+ * wrote too many to undo), first_seq/last_seq its changelog rows when it was written. */
+static gboolean
+migrate_to_10 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS change_set (id TEXT PRIMARY KEY NOT NULL,"
+    " hlc INTEGER NOT NULL, actor TEXT, first_seq INTEGER NOT NULL,"
+    " last_seq INTEGER NOT NULL, n_ops INTEGER NOT NULL, ops TEXT,"
+    " undoes TEXT, undone_by TEXT);\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -504,6 +520,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_7,
   migrate_to_8,
   migrate_to_9,
+  migrate_to_10,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

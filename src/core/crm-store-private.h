@@ -86,5 +86,8 @@ gboolean      _crm_store_transact      (CrmStore        *self,
 /* The built-in gates (crm-gates.c) and the automation engine (crm-rules.c). */
 void          _crm_gates_install       (CrmStore *self);
 void          _crm_rules_install       (CrmStore *self);
+/* Remembers the ops of every change set written, for undo (crm-undo.c); called by
+ * _crm_gates_install(). */
+void          _crm_undo_install        (CrmStore *self);
 
 G_END_DECLS
