@@ -716,6 +716,93 @@ test_migration (Fixture       *f,
   }
 }
 
+
+/* «Mine»: the board of one user's deals counts and shows only theirs, the same through
+ * every card query; a lost deal's card names its loss reason. */
+static void
+test_mine_and_loss_reason (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) pipelines = ids_of (f->store, "SELECT id FROM pipeline WHERE deleted = 0"
+                                                     " ORDER BY position LIMIT 1");
+  g_autoptr(GPtrArray) users = ids_of (f->store, "SELECT responsible FROM deal WHERE deleted = 0"
+                                                 " AND responsible IS NOT NULL"
+                                                 " GROUP BY responsible ORDER BY count (*) DESC LIMIT 1");
+  const char *pipeline = pipelines->pdata[0];
+  const char *user = users->pdata[0];
+  g_autoptr(JsonArray) board = crm_query_board_for (f->store, pipeline, NULL, user, 50, &error);
+  g_autoptr(JsonArray) columns = NULL;
+  gint64 seen = 0, expected = 0;
+
+  g_assert_no_error (error);
+  columns = crm_query_board_columns_for (f->store, pipeline, NULL, "а", user, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (board); i++)
+    {
+      JsonObject *column = json_array_get_object_element (board, i);
+      JsonArray *cards = json_object_get_array_member (column, "cards");
+      CrmCardFilter filter = {
+        .stage_id = json_object_get_string_member (column, "id"),
+        .responsible_id = user,
+        .limit = 50,
+      };
+      g_autoptr(JsonArray) listed = crm_query_deal_cards (f->store, &filter, NULL, &error);
+      g_autoptr(JsonNode) a = array_node (json_array_ref (cards));
+      g_autoptr(JsonNode) b = NULL;
+      sqlite3_stmt *stmt = _crm_store_prepare (f->store,
+        "SELECT count (*) FROM deal WHERE stage = ?1 AND responsible = ?2 AND deleted = 0", NULL);
+
+      g_assert_no_error (error);
+      b = array_node (json_array_ref (listed));
+      assert_same_json (b, a, "a stage's cards of «Mine»");
+      sqlite3_bind_text (stmt, 1, filter.stage_id, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, user, -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpint (json_object_get_int_member (column, "count"), ==,
+                       sqlite3_column_int64 (stmt, 0));
+      expected += sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      for (guint k = 0; k < json_array_get_length (cards); k++)
+        {
+          JsonObject *card = json_array_get_object_element (cards, k);
+
+          g_assert_cmpstr (json_object_get_string_member (card, "responsible_id"), ==, user);
+          if (g_strcmp0 (json_object_get_string_member (card, "stage_kind"), "lost") == 0 &&
+              !json_object_get_null_member (card, "loss_reason"))
+            seen++;
+          else if (g_strcmp0 (json_object_get_string_member (card, "stage_kind"), "lost") != 0)
+            g_assert_true (json_object_get_null_member (card, "loss_reason"));
+        }
+    }
+  g_assert_cmpint (expected, >, 0);
+  /* the demo closes some deals as lost, with a reason */
+  {
+    g_autoptr(GPtrArray) lost = ids_of (f->store,
+      "SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage WHERE s.kind = 'lost'"
+      " AND d.loss_reason IS NOT NULL AND d.deleted = 0 LIMIT 1");
+    CrmCardFilter filter = { .limit = 0 };
+    g_autoptr(JsonArray) all = NULL;
+    gboolean found = FALSE;
+
+    g_assert_nonnull (lost->pdata[0]);
+    all = crm_query_deal_cards (f->store, &filter, NULL, &error);
+    g_assert_no_error (error);
+    for (guint k = 0; k < json_array_get_length (all); k++)
+      {
+        JsonObject *card = json_array_get_object_element (all, k);
+
+        if (g_str_equal (json_object_get_string_member (card, "id"), lost->pdata[0]))
+          {
+            g_assert_nonnull (json_object_get_string_member (card, "loss_reason"));
+            found = TRUE;
+          }
+      }
+    g_assert_true (found);
+  }
+  (void) seen;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -730,6 +817,8 @@ main (int    argc,
               test_board_totals_follow_changes, fixture_teardown);
   g_test_add ("/board/card-filters", Fixture, NULL, fixture_setup, test_card_filters,
               fixture_teardown);
+  g_test_add ("/board/mine-and-loss-reason", Fixture, NULL, fixture_setup,
+              test_mine_and_loss_reason, fixture_teardown);
   g_test_add ("/board/tag-filter", Fixture, NULL, fixture_setup, test_tag_filter,
               fixture_teardown);
   g_test_add ("/search/equals-query-contacts", Fixture, NULL, fixture_setup, test_search,

@@ -17,6 +17,7 @@
 #include "crm-pipeline-board.h"
 #include "crm-store-private.h"
 #include "crm-sql-private.h"
+#include "crm-card-private.h"
 
 /* ?1 stage, ?2 tag ids (JSON array) or NULL, ?3 number of distinct tags */
 #define BOARD_TAG_FILTER \
@@ -34,23 +35,11 @@
   "SELECT coalesce (max (deals), 0), coalesce (max (amount), 0) FROM deal_stage_total" \
   " WHERE stage = ?1"
 
-/* What each card shows, for the deals of the subquery "d" — the same columns as
- * crm_query_deal_cards(). Only the deals of the page reach these lookups. */
+/* What each card shows (crm-card-private.h), for the deals of the subquery "d". Only
+ * the deals of the page reach these lookups. */
 #define CARD_COLUMNS \
-  "SELECT d.id, d.title, d.amount, d.currency, d.pipeline, d.stage, s.name, s.kind," \
-  " co.name," \
-  " (SELECT c.name FROM deal_contact dc JOIN contact c ON c.id = dc.contact AND c.deleted = 0" \
-  "   WHERE dc.deal = d.id AND dc.present = 1 AND dc.deleted = 0 ORDER BY c.name LIMIT 1)," \
-  " u.name," \
-  " (SELECT json_group_array (json_object ('id', x.id, 'name', x.name, 'group', x.grp))" \
-  "   FROM (SELECT t.id, t.name, t.grp FROM deal_tag dt JOIN tag t ON t.id = dt.tag" \
-  "     AND t.deleted = 0 WHERE dt.deal = d.id AND dt.present = 1 AND dt.deleted = 0" \
-  "     ORDER BY t.rowid) x)," \
-  " nt.id, nt.text, nt.due," \
-  " (SELECT count (*) FROM task ot WHERE ot.deal = d.id AND coalesce (ot.done, 0) = 0" \
-  "   AND ot.deleted = 0)" \
-  " FROM (SELECT d.id, d.title, d.amount, d.currency, d.pipeline, d.stage, d.company," \
-  "         d.responsible, d.created_at FROM deal d"
+  "SELECT " CRM_CARD_COLUMNS \
+  " FROM (SELECT " CRM_CARD_DEAL_COLUMNS " FROM deal d"
 
 #define CARD_JOINS \
   ") d" \
@@ -61,6 +50,16 @@
   "   AND coalesce (t.done, 0) = 0 AND t.deleted = 0" \
   "   ORDER BY t.due IS NULL, t.due, t.created_at, t.id LIMIT 1)" \
   " ORDER BY d.created_at DESC, d.id DESC"
+
+/* «Мои»: only the deals ?5 is responsible for; counted, never from the running totals. */
+#define BOARD_TOTALS_MINE_SQL \
+  "SELECT count (*), coalesce (sum (d.amount), 0) FROM deal d" \
+  " WHERE d.stage = ?1 AND d.deleted = 0 AND d.responsible = ?5" BOARD_TAG_FILTER
+
+#define BOARD_CARDS_MINE_SQL \
+  CARD_COLUMNS \
+  " WHERE d.stage = ?1 AND d.deleted = 0 AND d.responsible = ?5" BOARD_TAG_FILTER \
+  " ORDER BY d.created_at DESC, d.id DESC LIMIT ?4" CARD_JOINS
 
 /* The first ?4 deals of the stage, newest first, straight from deal_board. */
 #define BOARD_CARDS_SQL \
@@ -109,8 +108,8 @@ tags_column (sqlite3_stmt *stmt,
   return node;
 }
 
-static JsonObject *
-card_from_row (sqlite3_stmt *stmt)
+JsonObject *
+_crm_card_from_row (sqlite3_stmt *stmt)
 {
   JsonObject *card = json_object_new ();
 
@@ -130,6 +129,9 @@ card_from_row (sqlite3_stmt *stmt)
   _crm_json_set_text_column (card, "next_task", stmt, 13);
   _crm_json_set_int_column (card, "next_due", stmt, 14);
   json_object_set_int_member (card, "open_tasks", sqlite3_column_int64 (stmt, 15));
+  /* a lost deal's card says why */
+  _crm_json_set_text_column (card, "loss_reason", stmt, 16);
+  _crm_json_set_text_column (card, "responsible_id", stmt, 17);
   return card;
 }
 
@@ -153,6 +155,7 @@ fill_column (CrmStore    *store,
              JsonObject  *column,
              const char  *tags_json,
              gint64       n_tags,
+             const char  *responsible_id,
              guint        cards_per_stage,
              GError     **error)
 {
@@ -163,12 +166,15 @@ fill_column (CrmStore    *store,
 
   json_object_set_array_member (column, "cards", cards);
 
-  if (tags_json != NULL)
+  if (tags_json != NULL || responsible_id != NULL)
     {
-      stmt = _crm_store_prepare (store, BOARD_TOTALS_SQL, error);
+      stmt = _crm_store_prepare (store, responsible_id != NULL ? BOARD_TOTALS_MINE_SQL
+                                                               : BOARD_TOTALS_SQL, error);
       if (stmt == NULL)
         return FALSE;
       bind_filter (stmt, stage_id, tags_json, n_tags);
+      if (responsible_id != NULL)
+        sqlite3_bind_text (stmt, 5, responsible_id, -1, SQLITE_TRANSIENT);
     }
   else
     {
@@ -189,13 +195,16 @@ fill_column (CrmStore    *store,
 
   if (cards_per_stage == 0)
     return TRUE;
-  stmt = _crm_store_prepare (store, BOARD_CARDS_SQL, error);
+  stmt = _crm_store_prepare (store, responsible_id != NULL ? BOARD_CARDS_MINE_SQL
+                                                           : BOARD_CARDS_SQL, error);
   if (stmt == NULL)
     return FALSE;
   bind_filter (stmt, stage_id, tags_json, n_tags);
+  if (responsible_id != NULL)
+    sqlite3_bind_text (stmt, 5, responsible_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 4, cards_per_stage);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    json_array_add_object_element (cards, card_from_row (stmt));
+    json_array_add_object_element (cards, _crm_card_from_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -211,6 +220,17 @@ crm_query_board (CrmStore            *store,
                  const char * const  *tag_ids,
                  guint                cards_per_stage,
                  GError             **error)
+{
+  return crm_query_board_for (store, pipeline_id, tag_ids, NULL, cards_per_stage, error);
+}
+
+JsonArray *
+crm_query_board_for (CrmStore            *store,
+                     const char          *pipeline_id,
+                     const char * const  *tag_ids,
+                     const char          *responsible_id,
+                     guint                cards_per_stage,
+                     GError             **error)
 {
   g_autoptr(JsonArray) columns = json_array_new ();
   g_autofree char *tags_json = NULL;
@@ -247,6 +267,7 @@ crm_query_board (CrmStore            *store,
   /* The stage list is read in full first: the statements below are cached too. */
   for (guint i = 0; i < json_array_get_length (columns); i++)
     if (!fill_column (store, json_array_get_object_element (columns, i), tags_json, n_tags,
+                      responsible_id,
                       cards_per_stage, error))
       return NULL;
   return g_steal_pointer (&columns);
@@ -301,7 +322,7 @@ crm_query_cards_with_tags (CrmStore            *store,
   sqlite3_bind_int64 (stmt, 4, limit > 0 ? (gint64) limit : -1);
   sqlite3_bind_int64 (stmt, 5, offset);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    json_array_add_object_element (cards, card_from_row (stmt));
+    json_array_add_object_element (cards, _crm_card_from_row (stmt));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {

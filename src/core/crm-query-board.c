@@ -13,6 +13,7 @@
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-sql-private.h"
+#include "crm-card-private.h"
 
 /* ---- word-prefix matching ---- */
 
@@ -306,21 +307,10 @@ card_filter_sql (const CrmCardFilter *filter,
     g_string_append (sql, " AND " DEAL_MATCHES ("8"));
   if (filter->open_only)
     g_string_append (sql, " AND s.kind IN ('unsorted', 'open') AND ?9 = 1");
+  if (filter->responsible_id != NULL)
+    g_string_append (sql, " AND d.responsible = ?13");
   return g_string_free (sql, FALSE);
 }
-
-#define CARD_COLUMNS \
-  "d.id, d.title, d.amount, d.currency, d.pipeline, d.stage, s.name, s.kind, co.name," \
-  " (SELECT c.name FROM deal_contact dc JOIN contact c ON c.id = dc.contact AND c.deleted = 0" \
-  "   WHERE dc.deal = d.id AND dc.present = 1 AND dc.deleted = 0 ORDER BY c.name LIMIT 1)," \
-  " u.name," \
-  " (SELECT json_group_array (json_object ('id', x.id, 'name', x.name, 'group', x.grp))" \
-  "   FROM (SELECT t.id, t.name, t.grp FROM deal_tag dt JOIN tag t ON t.id = dt.tag" \
-  "     AND t.deleted = 0 WHERE dt.deal = d.id AND dt.present = 1 AND dt.deleted = 0" \
-  "     ORDER BY t.rowid) x)," \
-  " nt.id, nt.text, nt.due," \
-  " (SELECT count (*) FROM task ot WHERE ot.deal = d.id AND coalesce (ot.done, 0) = 0" \
-  "   AND ot.deleted = 0)"
 
 #define NEXT_TASK_JOIN \
   " LEFT JOIN task nt ON nt.id = (SELECT t.id FROM task t WHERE t.deal = d.id" \
@@ -343,30 +333,8 @@ bind_card_filter (sqlite3_stmt        *stmt,
   bind_text_or_null (stmt, 7, flag_path);
   bind_text_or_null (stmt, 8, effective_search (filter->search));
   sqlite3_bind_int (stmt, 9, filter->open_only ? 1 : 0);
-}
-
-static JsonObject *
-card_from_row (sqlite3_stmt *stmt)
-{
-  JsonObject *card = json_object_new ();
-
-  _crm_json_set_text_column (card, "id", stmt, 0);
-  _crm_json_set_text_column (card, "title", stmt, 1);
-  _crm_json_set_int_column (card, "amount", stmt, 2);
-  _crm_json_set_text_column (card, "currency", stmt, 3);
-  _crm_json_set_text_column (card, "pipeline_id", stmt, 4);
-  _crm_json_set_text_column (card, "stage_id", stmt, 5);
-  _crm_json_set_text_column (card, "stage", stmt, 6);
-  _crm_json_set_text_column (card, "stage_kind", stmt, 7);
-  _crm_json_set_text_column (card, "company", stmt, 8);
-  _crm_json_set_text_column (card, "contact", stmt, 9);
-  _crm_json_set_text_column (card, "responsible", stmt, 10);
-  json_object_set_member (card, "tags", json_column (stmt, 11, JSON_NODE_ARRAY));
-  _crm_json_set_text_column (card, "next_task_id", stmt, 12);
-  _crm_json_set_text_column (card, "next_task", stmt, 13);
-  _crm_json_set_int_column (card, "next_due", stmt, 14);
-  json_object_set_int_member (card, "open_tasks", sqlite3_column_int64 (stmt, 15));
-  return card;
+  if (filter->responsible_id != NULL)
+    sqlite3_bind_text (stmt, 13, filter->responsible_id, -1, SQLITE_TRANSIENT);
 }
 
 JsonArray *
@@ -391,7 +359,7 @@ crm_query_deal_cards (CrmStore             *store,
   if (filter->tag_ids != NULL && filter->tag_ids[0] != NULL && filter->pipeline_id == NULL &&
       filter->stage_id == NULL && filter->contact_id == NULL && filter->company_id == NULL &&
       filter->flag_field == NULL && effective_search (filter->search) == NULL &&
-      !filter->open_only)
+      !filter->open_only && filter->responsible_id == NULL)
     return crm_query_cards_with_tags (store, filter->tag_ids, filter->limit, filter->offset,
                                       out_total, error);
   if (!ensure_functions (store, error))
@@ -427,7 +395,7 @@ crm_query_deal_cards (CrmStore             *store,
     /* the page's ids first, then the card columns (contact, tags, next task…) for
      * those rows only: with a tag matching 20 000 deals, computing them before the
      * sort cost half a second (bench/RESULTS.md) */
-    g_autofree char *sql = g_strconcat ("SELECT " CARD_COLUMNS
+    g_autofree char *sql = g_strconcat ("SELECT " CRM_CARD_COLUMNS
                                         " FROM (SELECT d.id AS page_id, d.created_at AS page_at",
                                         plan == CARD_PLAN_FIRST_TAG
                                           ? "   FROM deal_tag first INDEXED BY deal_tag_live"
@@ -455,7 +423,7 @@ crm_query_deal_cards (CrmStore             *store,
   sqlite3_bind_int64 (stmt, 11, filter->offset);
   if (plan == CARD_PLAN_FIRST_TAG)
     sqlite3_bind_text (stmt, 12, filter->tag_ids[0], -1, SQLITE_TRANSIENT);
-  return collect_rows (store, stmt, card_from_row, "list deal cards", error);
+  return collect_rows (store, stmt, _crm_card_from_row, "list deal cards", error);
 }
 
 static JsonObject *
@@ -478,6 +446,17 @@ crm_query_board_columns (CrmStore            *store,
                          const char          *search,
                          GError             **error)
 {
+  return crm_query_board_columns_for (store, pipeline_id, tag_ids, search, NULL, error);
+}
+
+JsonArray *
+crm_query_board_columns_for (CrmStore            *store,
+                             const char          *pipeline_id,
+                             const char * const  *tag_ids,
+                             const char          *search,
+                             const char          *responsible_id,
+                             GError             **error)
+{
   g_autofree char *tags_json = NULL;
   gint64 n_tags = 0;
   sqlite3_stmt *stmt;
@@ -488,7 +467,7 @@ crm_query_board_columns (CrmStore            *store,
   /* without a text search, the board query of crm-pipeline-board.c answers from the running
    * totals and the board index, whatever the size of the account */
   if (effective_search (search) == NULL)
-    return crm_query_board (store, pipeline_id, tag_ids, 0, error);
+    return crm_query_board_for (store, pipeline_id, tag_ids, responsible_id, 0, error);
 
   if (!ensure_functions (store, error))
     return NULL;
@@ -501,6 +480,7 @@ crm_query_board_columns (CrmStore            *store,
     "     AND dt.tag IN (SELECT value FROM json_each (?2))"
     "     GROUP BY dt.deal HAVING count (DISTINCT dt.tag) = ?3))"
     "   AND (?4 IS NULL OR " DEAL_MATCHES ("4") ")"
+    "   AND (?5 IS NULL OR d.responsible = ?5)"
     " WHERE s.pipeline = ?1 AND s.deleted = 0"
     " GROUP BY s.id ORDER BY s.position, s.name, s.id", error);
   if (stmt == NULL)
@@ -509,6 +489,7 @@ crm_query_board_columns (CrmStore            *store,
   bind_text_or_null (stmt, 2, tags_json);
   sqlite3_bind_int64 (stmt, 3, n_tags);
   bind_text_or_null (stmt, 4, effective_search (search));
+  bind_text_or_null (stmt, 5, responsible_id);
   return collect_rows (store, stmt, board_column_from_row, "list board columns", error);
 }
 

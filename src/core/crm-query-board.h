@@ -23,6 +23,7 @@ typedef struct {
                                       * company's or a contact's name (any case), or
                                       * the digits are in a contact's phone number */
   gboolean            open_only;     /* only deals at unsorted/open stages */
+  const char         *responsible_id; /* only deals this user is responsible for (NULL: any) */
   guint               limit;         /* 0: no limit */
   guint               offset;
 } CrmCardFilter;
@@ -31,7 +32,8 @@ typedef struct {
  * [{"id","title","amount" (minor units or null),"currency","pipeline_id","stage_id",
  *   "stage","stage_kind","company","contact" (first linked contact's name),
  *   "responsible","tags":[{"id","name","group"}],"next_task_id","next_task",
- *   "next_due" (UTC ms or null),"open_tasks"}].
+ *   "next_due" (UTC ms or null),"open_tasks","loss_reason" (the reason's name, or null),
+ *   "responsible_id"}] — crm-card-private.h builds them for every card query.
  * *out_total (optional) gets the number of matching deals ignoring limit/offset. */
 JsonArray *crm_query_deal_cards      (CrmStore             *store,
                                       const CrmCardFilter  *filter,
@@ -45,6 +47,14 @@ JsonArray *crm_query_board_columns   (CrmStore            *store,
                                       const char * const  *tag_ids,
                                       const char          *search,
                                       GError             **error);
+
+/* The same, only counting the deals @responsible_id is responsible for (NULL: any). */
+JsonArray *crm_query_board_columns_for (CrmStore            *store,
+                                        const char          *pipeline_id,
+                                        const char * const  *tag_ids,
+                                        const char          *search,
+                                        const char          *responsible_id,
+                                        GError             **error);
 
 /* Companies whose name has words starting with the words of @search (any case,
  * Cyrillic included; NULL: all), by name:
