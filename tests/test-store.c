@@ -464,7 +464,7 @@ test_open_errors (void)
                        "with more text to make it long enough for a header\n", -1);
   store = crm_store_open (garbage, &error);
   g_assert_null (store);
-  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_A_REPLICA);
   g_clear_error (&error);
 
   g_assert_cmpint (sqlite3_open (foreign, &db), ==, SQLITE_OK);
@@ -473,7 +473,7 @@ test_open_errors (void)
   sqlite3_close (db);
   store = crm_store_open (foreign, &error);
   g_assert_null (store);
-  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_A_REPLICA);
   g_assert_nonnull (strstr (error->message, "not a Voronka replica"));
   g_clear_error (&error);
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-error.c — the store error domain and its stable code strings. */
-#include "crm-error.h"
+#include "config.h"
+
+#include "crm-error-private.h"
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 #include "crm-rules.h"
 
@@ -31,6 +34,11 @@ crm_store_error_to_code (CrmStoreError code)
     case CRM_STORE_ERROR_QUOTA_EXCEEDED:       return "quota-exceeded";
     case CRM_STORE_ERROR_READ_ONLY:            return "read-only";
     case CRM_STORE_ERROR_CHANGED_SINCE:        return "changed-since";
+    case CRM_STORE_ERROR_DISK_FULL:            return "disk-full";
+    case CRM_STORE_ERROR_IO:                   return "io-error";
+    case CRM_STORE_ERROR_NO_MEMORY:            return "out-of-memory";
+    case CRM_STORE_ERROR_LOCKED:               return "locked";
+    case CRM_STORE_ERROR_NOT_A_REPLICA:        return "not-a-replica";
     case CRM_STORE_ERROR_FAILED:
     default:                                   return "failed";
     }
@@ -98,4 +106,123 @@ crm_error_fail_at (GError     **error,
   else
     g_set_error_literal (error, domain, code, message);
   return FALSE;
+}
+
+gboolean
+crm_error_is_storage (const GError *error)
+{
+  if (error == NULL || error->domain != CRM_STORE_ERROR)
+    return FALSE;
+  switch (error->code)
+    {
+    case CRM_STORE_ERROR_FAILED:
+    case CRM_STORE_ERROR_DATABASE_CORRUPT:
+    case CRM_STORE_ERROR_READ_ONLY:
+    case CRM_STORE_ERROR_DISK_FULL:
+    case CRM_STORE_ERROR_IO:
+    case CRM_STORE_ERROR_NO_MEMORY:
+    case CRM_STORE_ERROR_LOCKED:
+    case CRM_STORE_ERROR_NOT_A_REPLICA:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* --- SQLite failures (crm-error-private.h) ------------------------------------------------ */
+
+CrmStoreError
+_crm_sqlite_error_code (int rc)
+{
+  if (rc == SQLITE_IOERR_NOMEM)
+    return CRM_STORE_ERROR_NO_MEMORY;
+  switch (rc & 0xFF)
+    {
+    case SQLITE_FULL:     return CRM_STORE_ERROR_DISK_FULL;
+    case SQLITE_IOERR:    return CRM_STORE_ERROR_IO;
+    case SQLITE_NOMEM:    return CRM_STORE_ERROR_NO_MEMORY;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL: return CRM_STORE_ERROR_LOCKED;
+    case SQLITE_READONLY: return CRM_STORE_ERROR_READ_ONLY;
+    case SQLITE_NOTADB:   return CRM_STORE_ERROR_NOT_A_REPLICA;
+    case SQLITE_CORRUPT:  return CRM_STORE_ERROR_DATABASE_CORRUPT;
+    default:              return CRM_STORE_ERROR_FAILED;
+    }
+}
+
+void
+_crm_sqlite_set_error (GError     **error,
+                       sqlite3     *db,
+                       int          rc,
+                       const char  *path,
+                       const char  *what)
+{
+  const char *detail;
+  CrmStoreError code;
+
+  if (rc == 0)
+    rc = db != NULL ? sqlite3_extended_errcode (db) : SQLITE_NOMEM;
+  /* the connection's message when it is about @rc, else SQLite's words for @rc */
+  detail = db != NULL && sqlite3_extended_errcode (db) == rc ? sqlite3_errmsg (db)
+                                                             : sqlite3_errstr (rc);
+  if (path == NULL || *path == '\0')
+    path = db != NULL && sqlite3_db_filename (db, "main") != NULL
+           ? sqlite3_db_filename (db, "main") : "?";
+  if (what == NULL)
+    what = "working with it";
+  code = _crm_sqlite_error_code (rc);
+
+  switch (code)
+    {
+    case CRM_STORE_ERROR_DISK_FULL:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("The disk holding the replica %s is full, so nothing was changed; free "
+                     "some space on it and try again"), path);
+      break;
+    case CRM_STORE_ERROR_IO:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("The disk could not read or write the replica %s (an input/output error "
+                     "while %s: %s), so nothing was changed; check that the disk is connected "
+                     "and healthy, then try again"), path, what, detail);
+      break;
+    case CRM_STORE_ERROR_NO_MEMORY:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("There was not enough memory to work with the replica %s, so nothing was "
+                     "changed; close other programs and try again"), path);
+      break;
+    case CRM_STORE_ERROR_LOCKED:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("The replica %s is locked by another program (another Voronka or "
+                     "voronkactl using the same file), so nothing was changed; wait for it to "
+                     "finish or close it, then try again"), path);
+      break;
+    case CRM_STORE_ERROR_READ_ONLY:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("The replica %s is read-only (its file or folder cannot be written), so "
+                     "nothing was changed; make it writable, e.g. chmod u+w, to change it"),
+                   path);
+      break;
+    case CRM_STORE_ERROR_NOT_A_REPLICA:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("%s is not a Voronka replica (it is not a database file); check that "
+                     "the path names your replica"), path);
+      break;
+    case CRM_STORE_ERROR_DATABASE_CORRUPT:
+      g_set_error (error, CRM_STORE_ERROR, code,
+                   _("The replica %s is damaged (%s while %s); restore it from a backup or "
+                     "sync it again from the server"), path, detail, what);
+      break;
+    default:
+      if ((rc & 0xFF) == SQLITE_CANTOPEN || (rc & 0xFF) == SQLITE_PERM ||
+          (rc & 0xFF) == SQLITE_AUTH)
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                     _("Could not open the replica %s (%s); check that the file and its "
+                       "folder exist and that you may read and write them"), path, detail);
+      else
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                     _("Could not read or write the replica %s while %s: %s"),
+                     path, what, detail);
+      break;
+    }
 }

@@ -29,6 +29,11 @@ typedef enum {
   CRM_STORE_ERROR_QUOTA_EXCEEDED,
   CRM_STORE_ERROR_READ_ONLY,            /* the replica's file or folder cannot be written */
   CRM_STORE_ERROR_CHANGED_SINCE,        /* undo: a later edit changed what the change wrote */
+  CRM_STORE_ERROR_DISK_FULL,            /* no space left for the replica (SQLITE_FULL) */
+  CRM_STORE_ERROR_IO,                   /* the disk failed to read or write (SQLITE_IOERR) */
+  CRM_STORE_ERROR_NO_MEMORY,            /* SQLite ran out of memory (SQLITE_NOMEM) */
+  CRM_STORE_ERROR_LOCKED,               /* another program holds the replica locked */
+  CRM_STORE_ERROR_NOT_A_REPLICA,        /* not a database, or a database of another program */
 } CrmStoreError;
 
 GQuark       crm_store_error_quark   (void);
@@ -53,5 +58,10 @@ gboolean     crm_error_fail_at       (GError      **error,
                                       const char   *place,
                                       const char   *format,
                                       ...) G_GNUC_PRINTF (5, 6);
+
+/* Whether @error says the replica's storage failed (damaged, disk full, I/O error, out
+ * of memory, locked, read-only…) rather than refusing what was asked: nothing was
+ * decided about the change, and the same call may succeed once the cause is gone. */
+gboolean     crm_error_is_storage    (const GError *error);
 
 G_END_DECLS

@@ -47,7 +47,7 @@ load_stage (CrmStore   *store,
   if (stmt == NULL || stage_id == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, stage_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       info->id = g_strdup (stage_id);
       info->name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
@@ -107,7 +107,7 @@ load_deal_head (CrmStore   *store,
   if (stmt == NULL || deal_id == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       head->found = TRUE;
       head->stage = g_strdup ((const char *) sqlite3_column_text (stmt, 0));

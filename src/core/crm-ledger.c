@@ -607,8 +607,7 @@ number_if_needed (CrmStore    *store,
 static gboolean
 is_database_error (const GError *error)
 {
-  return error->domain == CRM_STORE_ERROR &&
-         (error->code == CRM_STORE_ERROR_FAILED || error->code == CRM_STORE_ERROR_DATABASE_CORRUPT);
+  return crm_error_is_storage (error);
 }
 
 static gboolean

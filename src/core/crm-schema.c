@@ -7,7 +7,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-schema.h"
-#include "crm-error.h"
+#include "crm-error-private.h"
 #include "crm-store.h"
 
 #define T(n) { n, CRM_COLUMN_TEXT }
@@ -156,8 +156,17 @@ exec (sqlite3     *db,
       GError     **error)
 {
   char *msg = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
 
-  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+  if (rc != SQLITE_OK && _crm_sqlite_error_code (rc) != CRM_STORE_ERROR_FAILED &&
+      _crm_sqlite_error_code (rc) != CRM_STORE_ERROR_DATABASE_CORRUPT)
+    {
+      /* disk full, locked, read-only…: the file is fine, say what stopped the update */
+      _crm_sqlite_set_error (error, db, rc, NULL, "updating its schema");
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  if (rc != SQLITE_OK)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
                    _("Could not update the replica's schema (%s); the file was left as it "
@@ -535,9 +544,8 @@ crm_schema_migrate (sqlite3  *db,
   if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
       sqlite3_step (stmt) != SQLITE_ROW)
     {
+      _crm_sqlite_set_error (error, db, 0, NULL, "reading its schema version");
       sqlite3_finalize (stmt);
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   _("The file is not a Voronka replica or is damaged: %s"), sqlite3_errmsg (db));
       return FALSE;
     }
   version = sqlite3_column_int (stmt, 0);

@@ -19,10 +19,18 @@ sqlite3_stmt *_crm_store_prepare       (CrmStore    *self,
                                         const char  *sql,
                                         GError     **error);
 
-/* Sets a DATABASE_CORRUPT/FAILED error from the connection's last SQLite error. */
+/* Sets the CRM_STORE_ERROR of the connection's last SQLite failure (disk full, I/O
+ * error, out of memory, locked, read-only, damaged…: crm-error-private.h). */
 void          _crm_store_set_sql_error (CrmStore    *self,
                                         GError     **error,
                                         const char  *what);
+
+/* sqlite3_step() for a lookup that has no GError to fill (a gate asking "does this stage
+ * exist?"): a failure is remembered, and the write in progress then fails with what
+ * SQLite said (disk full, out of memory…) instead of the refusal the lookup's empty
+ * answer would lead to. */
+int           _crm_store_step          (CrmStore     *self,
+                                        sqlite3_stmt *stmt);
 
 /* Text/int of a column of @entity (NULL/0 when the entity or column is missing or
  * the entity is deleted). Looks at columns only, not `data`. */

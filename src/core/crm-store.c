@@ -16,6 +16,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "crm-error-private.h"
 #include "crm-store-private.h"
 #include "crm-store-sync-private.h"
 #include "crm-hlc.h"
@@ -48,6 +49,7 @@ struct _CrmStore
   GPtrArray    *last_ops;      /* CrmOp*, written by the last successful apply */
   gboolean      in_apply;
   gboolean      read_only;     /* the file or its folder cannot be written */
+  int           sql_failure;   /* the first SQLite failure of the apply in progress */
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
 };
 
@@ -106,26 +108,37 @@ _crm_store_get_db (CrmStore *self)
   return self->db;
 }
 
+static void
+note_failure (CrmStore *self,
+              int       code)
+{
+  if (self->in_apply && self->sql_failure == 0 && code != SQLITE_OK)
+    self->sql_failure = code;
+}
+
+int
+_crm_store_step (CrmStore     *self,
+                 sqlite3_stmt *stmt)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    note_failure (self, sqlite3_extended_errcode (self->db));
+  return rc;
+}
+
 void
 _crm_store_set_sql_error (CrmStore    *self,
                           GError     **error,
                           const char  *what)
 {
-  int code = sqlite3_errcode (self->db) & 0xFF;
+  int code = sqlite3_extended_errcode (self->db);
 
-  if (code == SQLITE_READONLY || (self->read_only && code == SQLITE_CANTOPEN))
-    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY,
-                 _("The replica %s is read-only (its file or folder cannot be written), so "
-                   "nothing was changed; make it writable, e.g. chmod u+w, to change it"),
-                 self->path);
-  else if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                 _("The replica %s is damaged (%s while %s); restore it from a backup or "
-                   "sync it again from the server"), self->path, sqlite3_errmsg (self->db), what);
-  else
-    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                 _("Could not read or write the replica %s while %s: %s"),
-                 self->path, what, sqlite3_errmsg (self->db));
+  note_failure (self, code);
+  /* a read-only replica cannot make the -shm file SQLite asks for */
+  if (self->read_only && (code & 0xFF) == SQLITE_CANTOPEN)
+    code = SQLITE_READONLY;
+  _crm_sqlite_set_error (error, self->db, code, self->path, what);
 }
 
 sqlite3_stmt *
@@ -143,6 +156,7 @@ _crm_store_prepare (CrmStore    *self,
     }
   if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
+      note_failure (self, sqlite3_extended_errcode (self->db));
       _crm_store_set_sql_error (self, error, "preparing a query");
       sqlite3_finalize (stmt);
       return NULL;
@@ -293,14 +307,14 @@ read_application_id (CrmStore  *self,
                      GError   **error)
 {
   sqlite3_stmt *stmt = NULL;
-  int rc;
+  int rc = sqlite3_prepare_v2 (self->db, "PRAGMA application_id", -1, &stmt, NULL);
 
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA application_id", -1, &stmt, NULL) != SQLITE_OK ||
-      (rc = sqlite3_step (stmt)) != SQLITE_ROW)
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   _("%s is not a Voronka replica or is damaged (%s)"),
-                   self->path, sqlite3_errmsg (self->db));
+      /* a text file: not a replica; a locked or unreadable one says so */
+      _crm_store_set_sql_error (self, error, "reading its header");
       sqlite3_finalize (stmt);
       return FALSE;
     }
@@ -457,19 +471,23 @@ crm_store_open (const char  *path,
       if (!open_read_only (self, error))
         return NULL;
     }
-  else if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+  else
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   _("Could not open the replica %s: %s"), path,
-                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
-      return NULL;
+      int rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE, NULL);
+
+      if (rc != SQLITE_OK)
+        {
+          _crm_sqlite_set_error (error, self->db, self->db ? 0 : rc, path, "opening it");
+          return NULL;
+        }
     }
   if (!read_application_id (self, &application_id, error))
     return NULL;
   if (application_id != CRM_APPLICATION_ID)
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
-                   _("%s is not a Voronka replica (it is some other kind of database)"), path);
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_A_REPLICA,
+                   _("%s is not a Voronka replica (it is another program's database); "
+                     "check that the path names your replica"), path);
       return NULL;
     }
   if (self->read_only && read_user_version (self) < CRM_SCHEMA_VERSION)
@@ -620,14 +638,15 @@ crm_store_create (const char  *path,
     }
 
   self = store_new (path);
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                       NULL) != SQLITE_OK)
-    {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   _("Could not create the replica %s: %s"), path,
-                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
-      return NULL;
-    }
+  {
+    int rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+
+    if (rc != SQLITE_OK)
+      {
+        _crm_sqlite_set_error (error, self->db, self->db ? 0 : rc, path, "creating it");
+        return NULL;
+      }
+  }
   pragma = g_strdup_printf ("PRAGMA application_id = %d", CRM_APPLICATION_ID);
   device_id = crm_uuid_v7_new (crm_time_now_ms ());
   if (!exec_sql (self, pragma, error) ||
@@ -1630,10 +1649,76 @@ _crm_store_write_change (CrmStore         *self,
   return borrowed;
 }
 
+static void
+undo_transaction (CrmStore *self)
+{
+  sqlite3_stmt *rollback_stmt = g_hash_table_lookup (self->statements, "ROLLBACK");
+  GHashTableIter iter;
+  gpointer stmt;
+
+  /* an I/O error or a full disk rolled it back already */
+  if (!sqlite3_get_autocommit (self->db))
+    {
+      if (rollback_stmt != NULL)
+        {
+          sqlite3_reset (rollback_stmt);
+          sqlite3_step (rollback_stmt);
+          sqlite3_reset (rollback_stmt);
+        }
+      else
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  /* after a failed write SQLite lets go of the replica's locks only once no statement
+   * of the connection is still running */
+  g_hash_table_iter_init (&iter, self->statements);
+  while (g_hash_table_iter_next (&iter, NULL, &stmt))
+    sqlite3_reset (stmt);
+}
+
+/* Nothing of ours is open outside an apply: a transaction still open here is one whose
+ * ROLLBACK failed, and it is ended before the next one begins. */
+static gboolean
+begin_immediate (CrmStore  *self,
+                 GError   **error)
+{
+  /* the ROLLBACK is prepared before anything is written, so undoing needs no memory
+   * (a write that failed for want of it must still be undone) */
+  if (_crm_store_prepare (self, "ROLLBACK", error) == NULL)
+    return FALSE;
+  if (!sqlite3_get_autocommit (self->db))
+    undo_transaction (self);
+  return exec_sql (self, "BEGIN IMMEDIATE", error);
+}
+
+/* A refusal (a gate, a missing entity…) that followed a failed SQLite lookup is not
+ * what happened: the failure is reported instead. */
+static void
+report_sql_failure (CrmStore  *self,
+                    GError   **error)
+{
+  if (self->sql_failure == 0 || error == NULL || crm_error_is_storage (*error) ||
+      _crm_sqlite_error_code (self->sql_failure) == CRM_STORE_ERROR_FAILED)
+    return;
+  g_clear_error (error);
+  _crm_sqlite_set_error (error, self->db, self->sql_failure, self->path, "checking the change");
+  _crm_store_set_refusal (self, NULL);
+}
+
+static gboolean
+fail (CrmStore  *self,
+      GError   **error)
+{
+  report_sql_failure (self, error);
+  undo_transaction (self);
+  g_ptr_array_set_size (self->pending_ops, 0);
+  self->in_apply = FALSE;
+  return FALSE;
+}
+
 static gboolean
 rollback (CrmStore *self)
 {
-  sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  undo_transaction (self);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
   return FALSE;
@@ -1672,10 +1757,11 @@ transact (CrmStore         *self,
   g_return_val_if_fail (!self->in_apply, FALSE);
 
   _crm_store_set_refusal (self, NULL);
-  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+  if (!begin_immediate (self, error))
     return FALSE;
   reload_clock (self);
   self->in_apply = TRUE;
+  self->sql_failure = 0;
   g_ptr_array_set_size (self->pending_ops, 0);
 
   if (changeset != NULL)
@@ -1686,27 +1772,27 @@ transact (CrmStore         *self,
 
           if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
                                        NULL, NULL, error) == NULL)
-            return rollback (self);
+            return fail (self, error);
         }
     }
   if (func != NULL && !func (self, user_data, error))
-    return rollback (self);
+    return fail (self, error);
 
   /* Gates look at the state the change set leaves, so a move that also sets the
    * missing field or the reason passes. The ops rules wrote are gated like the user's
    * own (the server checks every op it is sent the same way, crm-validate.h). */
   n_written = self->pending_ops->len;
   if (!run_gates (self, self->gates, 0, n_written, error))
-    return rollback (self);
+    return fail (self, error);
   if (self->rules_hook != NULL && self->pending_ops->len > 0 &&
       !self->rules_hook (self, self->pending_ops, error))
-    return rollback (self);
+    return fail (self, error);
   if (!run_gates (self, self->gates, n_written, self->pending_ops->len, error) ||
       !run_gates (self, self->final_gates, 0, self->pending_ops->len, error))
-    return rollback (self);
+    return fail (self, error);
 
   if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
-    return rollback (self);
+    return fail (self, error);
 
   self->in_apply = FALSE;
   g_ptr_array_set_size (self->last_ops, 0);
@@ -1789,10 +1875,11 @@ _crm_store_begin (CrmStore  *self,
   g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
   g_return_val_if_fail (!self->in_apply, FALSE);
 
-  if (!exec_sql (self, "BEGIN IMMEDIATE", error))
+  if (!begin_immediate (self, error))
     return FALSE;
   reload_clock (self);
   self->in_apply = TRUE;
+  self->sql_failure = 0;
   g_ptr_array_set_size (self->pending_ops, 0);
   return TRUE;
 }

@@ -312,25 +312,29 @@ crm_validate_op_shape (const CrmOp  *op,
 /* Has the replica ever had @entity_id as a @target (deleted ones count: an edit made
  * offline may name a tag someone else removed meanwhile)? */
 static gboolean
-entity_known (CrmStore   *store,
-              const char *target,
-              const char *entity_id)
+entity_known (CrmStore    *store,
+              const char  *target,
+              const char  *entity_id,
+              GError     **error)
 {
   const CrmEntityType *type = crm_schema_lookup (target);
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
-  gboolean found;
+  int rc;
 
   if (type == NULL)
     return FALSE;
   sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE id = ?1", type->name);
-  stmt = _crm_store_prepare (store, sql, NULL);
+  stmt = _crm_store_prepare (store, sql, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, entity_id, -1, SQLITE_TRANSIENT);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
+  rc = sqlite3_step (stmt);
+  /* a replica that could not be read says so, not that the entity is missing */
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _crm_store_set_sql_error (store, error, "checking a reference");
   sqlite3_reset (stmt);
-  return found;
+  return rc == SQLITE_ROW;
 }
 
 static gboolean
@@ -340,6 +344,8 @@ missing (GError     **error,
          const char  *target,
          const char  *id)
 {
+  if (error != NULL && *error != NULL)
+    return FALSE;   /* the lookup failed: that error stands */
   g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
                _("“%s” of %s %s names a %s that does not exist (%s)"), field, op->entity,
                op->entity_id, target, id);
@@ -456,7 +462,7 @@ crm_validate_op_references (CrmStore     *store,
             {
               const char *stage = node_string (json_array_get_element (array, i));
 
-              if (stage != NULL && !entity_known (store, "stage", stage))
+              if (stage != NULL && !entity_known (store, "stage", stage, error))
                 return missing (error, op, field, "stage", stage);
             }
           continue;
@@ -474,11 +480,11 @@ crm_validate_op_references (CrmStore     *store,
           if (kind == NULL)
             return invalid (error, _("%s %s names an entity but not its kind"), op->entity,
                             op->entity_id);
-          if (!entity_known (store, kind, id))
+          if (!entity_known (store, kind, id, error))
             return missing (error, op, field, kind, id);
           continue;
         }
-      if (!entity_known (store, target, id))
+      if (!entity_known (store, target, id, error))
         return missing (error, op, field, target, id);
     }
   return TRUE;

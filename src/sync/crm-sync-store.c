@@ -380,8 +380,10 @@ crm_sync_store_apply_page (CrmStore     *store,
       if (previous != NULL && !check_conflicts (store, op, base, previous, &conflicts, error))
         goto fail;
     }
-  if (!set_cursor (store, page->next, error) || !_crm_store_commit (store, error))
-    return FALSE;
+  if (!set_cursor (store, page->next, error))
+    goto fail;
+  if (!_crm_store_commit (store, error))
+    return FALSE;   /* it rolled back */
   if (out_merged != NULL)
     *out_merged = merged;
   if (out_conflicts != NULL)
