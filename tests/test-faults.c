@@ -3,8 +3,9 @@
  * (support/crm-fault-vfs.c): the Nth write, sync or truncate fails with an I/O error or
  * a full disk, or the Nth allocation fails, swept over N = 1, 2, … through the calls
  * that change a replica — crm_store_apply (a deal won that fires a rule; a new deal with
- * a new contact), merging a pulled page, installing a snapshot (into an empty replica
- * and into one with data of its own). After every failed call the replica passes
+ * a new contact), merging a pulled page, the server taking a push (crm_ledger_push),
+ * installing a snapshot (into an empty replica and into one with data of its own: not
+ * registered yet, see main()). After every failed call the replica passes
  * PRAGMA integrity_check, holds exactly what it held before (every table, row by row),
  * is not left locked, says what failed (disk full, I/O error, out of memory), and the
  * same call then succeeds on it.
@@ -21,6 +22,7 @@
 
 #include "crm-error.h"
 #include "crm-fault-vfs.h"
+#include "crm-ledger.h"
 #include "crm-protocol.h"
 #include "crm-query.h"
 #include "crm-store.h"
@@ -68,6 +70,7 @@ typedef struct {
   char      *won;
   char      *new_stage;
   char      *rep;
+  char      *admin;
   char      *volvo;
   char      *deal;         /* a's deal in Продажи/Договор, with a contact */
   char      *shared_deal;  /* b's deal, merged into a, then edited on both */
@@ -261,6 +264,7 @@ make_fixture (void)
   fixture.won = id_of (a, "stage", "Успех", fixture.sales);
   fixture.new_stage = id_of (a, "stage", "Новая", fixture.sales);
   fixture.rep = id_of (a, "user", "Пётр Сидоров", NULL);
+  fixture.admin = id_of (a, "user", "admin", NULL);
   fixture.volvo = id_of (a, "tag", "Volvo", NULL);
 
   /* a: a deal with a contact and a tag, at Договор */
@@ -426,6 +430,21 @@ call_merge_page (CrmStore **store,
                  GError   **error)
 {
   return crm_sync_store_apply_page (*store, fixture.page, NULL, NULL, error);
+}
+
+/* The server takes a push of the same ops into its account replica (a's copy stands for
+ * it): one transaction deciding each op, numbering deals, keeping its bookkeeping. */
+static gboolean
+call_ledger_push (CrmStore **store,
+                  GError   **error)
+{
+  CrmLedgerPush push = { .actor = fixture.admin, .role = "admin", .base = 0,
+                         .max_ahead_ms = 24 * 3600 * 1000 };
+  g_autoptr(GPtrArray) results = NULL;
+  gint64 head = 0;
+
+  crm_store_set_random_seed (*store, 13);
+  return crm_ledger_push (*store, &push, fixture.page->ops, &results, &head, error);
 }
 
 /* The server's copy installed; the snapshot file is the download, made anew each time. */
@@ -603,6 +622,12 @@ static void
 test_merge_page (void)
 {
   sweep ("pulled page merged", fixture.replica, call_merge_page);
+}
+
+static void
+test_ledger_push (void)
+{
+  sweep ("push taken by the server", fixture.replica, call_ledger_push);
 }
 
 static void
@@ -792,6 +817,7 @@ main (int    argc,
   g_test_add_func ("/faults/apply/win-deal", test_apply_win_deal);
   g_test_add_func ("/faults/apply/new-deal", test_apply_new_deal);
   g_test_add_func ("/faults/merge-page", test_merge_page);
+  g_test_add_func ("/faults/ledger-push", test_ledger_push);
   /* TODO(issue 13): the snapshot install still reports SQLite failures as
    * CRM_SYNC_ERROR_FAILED; these run once it has moved into core */
   (void) test_snapshot_into_empty;
