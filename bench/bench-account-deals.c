@@ -31,79 +31,21 @@ pick_pipeline (BenchAccount *account)
   return g_ptr_array_index (account->pipelines, 0);
 }
 
-static const char *
-pick_model (BenchAccount *account,
-            const Models *models,
-            guint         n_models,
-            const char   *brand)
-{
-  for (guint i = 0; i < n_models; i++)
-    if (g_str_equal (models[i].brand, brand))
-      {
-        guint n = 0;
-
-        while (n < G_N_ELEMENTS (models[i].models) && models[i].models[n] != NULL)
-          n++;
-        return models[i].models[pick (account, n)];
-      }
-  return NULL;
-}
-
-/* «Volvo FH 460 2018, тягач» from a "model|body" entry. */
-static char *
-vehicle_title (const char *brand,
-               const char *entry,
-               const char *fallback_body,
-               guint       year)
-{
-  const char *bar = entry != NULL ? strchr (entry, '|') : NULL;
-
-  if (bar == NULL)
-    return g_strdup_printf ("%s %u, %s", brand, year, fallback_body);
-  return g_strdup_printf ("%s %.*s %u, %s", brand, (int) (bar - entry), entry, year, bar + 1);
-}
-
-/* Title, tags and price (kopecks) of a truck, a truck with a trailer, or a trailer. */
+/* Title, tags and price (kopecks) of a truck, a truck with a trailer, or a trailer: the
+ * demo generator's vehicles (crm_demo_make_vehicle), drawn from the account's seed. */
 static char *
 make_vehicle (BenchAccount *account,
               BenchDeal    *deal)
 {
-  guint year = 2011 + pick (account, 12);
-  gint64 rubles;
+  const CrmDemoTag *brand, *trailer;
+  char *title = crm_demo_make_vehicle (account->rand, account->brands, account->trailers,
+                                       &deal->amount, &brand, &trailer);
 
-  if (chance (account, 72))
-    {
-      Tag *brand = g_ptr_array_index (account->brands, pick (account, account->brands->len));
-      const char *model = pick_model (account, truck_models, G_N_ELEMENTS (truck_models),
-                                      brand->name);
-      g_autofree char *title = vehicle_title (brand->name, model, "тягач", year);
-
-      deal->tags[deal->n_tags++] = brand->id;
-      rubles = (g_str_equal (brand->name, "КАМАЗ") ? 2200000 : 2800000) +
-               (gint64) (year - 2011) * 550000 + pick (account, 120) * 10000;
-      if (chance (account, 20))
-        {
-          Tag *trailer = g_ptr_array_index (account->trailers,
-                                            pick (account, account->trailers->len));
-
-          deal->tags[deal->n_tags++] = trailer->id;
-          deal->amount = (rubles + 1500000 + pick (account, 80) * 10000) * 100;
-          return g_strdup_printf ("%s + полуприцеп %s", title, trailer->name);
-        }
-      deal->amount = rubles * 100;
-      return g_steal_pointer (&title);
-    }
-  else
-    {
-      Tag *trailer = g_ptr_array_index (account->trailers, pick (account, account->trailers->len));
-      const char *model = pick_model (account, trailer_models, G_N_ELEMENTS (trailer_models),
-                                      trailer->name);
-
-      deal->tags[deal->n_tags++] = trailer->id;
-      rubles = 700000 + (gint64) (year - 2011) * 180000 + pick (account, 60) * 10000;
-      deal->amount = rubles * 100;
-      return vehicle_title (trailer->name, model, "полуприцеп", year);
-    }
+  if (brand != NULL)
+    deal->tags[deal->n_tags++] = brand->id;
+  if (trailer != NULL)
+    deal->tags[deal->n_tags++] = trailer->id;
+  return title;
 }
 
 void

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bench-account.h"
+#include "crm-demo.h"
 #include "crm-demo-data.h"
 
 G_BEGIN_DECLS
@@ -18,11 +19,6 @@ typedef struct {
   char      *lost;
   GPtrArray *reasons;   /* loss reason ids */
 } Pipeline;
-
-typedef struct {
-  char *id;
-  char *name;
-} Tag;
 
 typedef struct {
   char *id;
@@ -41,8 +37,8 @@ struct _BenchAccount
   GPtrArray *pipelines;         /* Pipeline* */
   GPtrArray *sales_users;       /* ids */
   GPtrArray *purchase_users;    /* ids */
-  GPtrArray *brands;            /* Tag* */
-  GPtrArray *trailers;          /* Tag* */
+  GPtrArray *brands;            /* CrmDemoTag* */
+  GPtrArray *trailers;          /* CrmDemoTag* */
   GPtrArray *contacts;          /* Contact* */
   GPtrArray *all_stages;        /* owns stage ids */
 };

@@ -109,7 +109,7 @@ pipeline_free (Pipeline *pipeline)
 }
 
 static void
-tag_free (Tag *tag)
+tag_free (CrmDemoTag *tag)
 {
   g_free (tag->id);
   g_free (tag->name);
@@ -251,7 +251,7 @@ load_users_and_tags (BenchAccount  *account,
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
           JsonObject *object = json_array_get_object_element (array, i);
-          Tag *tag = g_new0 (Tag, 1);
+          CrmDemoTag *tag = g_new0 (CrmDemoTag, 1);
 
           tag->id = g_strdup (json_object_get_string_member (object, "id"));
           tag->name = g_strdup (json_object_get_string_member (object, "name"));

@@ -40,10 +40,6 @@ typedef struct {
   GPtrArray *reasons;   /* loss reason ids */
 } DemoPipeline;
 
-typedef struct {
-  char *id;
-  char *name;
-} DemoTag;
 
 typedef struct {
   char *id;
@@ -60,8 +56,8 @@ typedef struct {
   GPtrArray       *pipelines;        /* DemoPipeline* */
   GPtrArray       *sales_users;      /* ids */
   GPtrArray       *purchase_users;   /* ids */
-  GPtrArray       *brands;           /* DemoTag* */
-  GPtrArray       *trailers;         /* DemoTag* */
+  GPtrArray       *brands;           /* CrmDemoTag* */
+  GPtrArray       *trailers;         /* CrmDemoTag* */
   GPtrArray       *companies;        /* ids */
   GPtrArray       *contacts;         /* DemoContact* */
   guint            batch;            /* companies or contacts per change set */
@@ -93,7 +89,7 @@ demo_pipeline_free (DemoPipeline *pipeline)
 }
 
 static void
-demo_tag_free (DemoTag *tag)
+demo_tag_free (CrmDemoTag *tag)
 {
   g_free (tag->id);
   g_free (tag->name);
@@ -278,7 +274,7 @@ load_users_and_tags (Demo    *demo,
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      DemoTag *tag = g_new0 (DemoTag, 1);
+      CrmDemoTag *tag = g_new0 (CrmDemoTag, 1);
 
       tag->id = _crm_sql_dup_column_text (stmt, 0);
       tag->name = _crm_sql_dup_column_text (stmt, 1);
@@ -627,7 +623,7 @@ pick_pipeline (Demo *demo)
 
 /* A "model|body" entry for @brand; NULL when the brand has no models listed. */
 static const char *
-pick_model (Demo          *demo,
+pick_model (GRand         *rand,
             const Models  *models,
             guint          n_models,
             const char    *brand)
@@ -639,7 +635,7 @@ pick_model (Demo          *demo,
 
         while (n < G_N_ELEMENTS (models[i].models) && models[i].models[n] != NULL)
           n++;
-        return models[i].models[pick (demo, n)];
+        return models[i].models[g_rand_int_range (rand, 0, (gint32) n)];
       }
   return NULL;
 }
@@ -658,48 +654,75 @@ vehicle_title (const char *brand,
   return g_strdup_printf ("%s %s %u, %s", brand, parts[0], year, parts[1]);
 }
 
+char *
+crm_demo_make_vehicle (GRand             *rand,
+                       GPtrArray         *brands,
+                       GPtrArray         *trailers,
+                       gint64            *out_amount,
+                       const CrmDemoTag **out_brand,
+                       const CrmDemoTag **out_trailer)
+{
+  guint year = 2011 + g_rand_int_range (rand, 0, 12);
+  gint64 rubles;
+
+  g_return_val_if_fail (brands != NULL && brands->len > 0, NULL);
+  g_return_val_if_fail (trailers != NULL && trailers->len > 0, NULL);
+
+  *out_brand = NULL;
+  *out_trailer = NULL;
+  if (g_rand_int_range (rand, 0, 100) < 72)
+    {
+      const CrmDemoTag *brand = g_ptr_array_index (brands,
+                                                   g_rand_int_range (rand, 0, brands->len));
+      const char *model = pick_model (rand, truck_models, G_N_ELEMENTS (truck_models),
+                                      brand->name);
+      g_autofree char *title = vehicle_title (brand->name, model, "тягач", year);
+
+      *out_brand = brand;
+      rubles = (g_str_equal (brand->name, "КАМАЗ") ? 2200000 : 2800000) +
+               (gint64) (year - 2011) * 550000 + g_rand_int_range (rand, 0, 120) * 10000;
+      if (g_rand_int_range (rand, 0, 100) < 20)
+        {
+          const CrmDemoTag *trailer = g_ptr_array_index (trailers,
+                                                         g_rand_int_range (rand, 0,
+                                                                           trailers->len));
+
+          *out_trailer = trailer;
+          *out_amount = (rubles + 1500000 + g_rand_int_range (rand, 0, 80) * 10000) * 100;
+          return g_strdup_printf ("%s + полуприцеп %s", title, trailer->name);
+        }
+      *out_amount = rubles * 100;
+      return g_steal_pointer (&title);
+    }
+  else
+    {
+      const CrmDemoTag *trailer = g_ptr_array_index (trailers,
+                                                     g_rand_int_range (rand, 0, trailers->len));
+      const char *model = pick_model (rand, trailer_models, G_N_ELEMENTS (trailer_models),
+                                      trailer->name);
+
+      *out_trailer = trailer;
+      rubles = 700000 + (gint64) (year - 2011) * 180000 + g_rand_int_range (rand, 0, 60) * 10000;
+      *out_amount = rubles * 100;
+      return vehicle_title (trailer->name, model, "полуприцеп", year);
+    }
+}
+
 /* Title, tags and price of one vehicle, or of a truck sold with a trailer. */
 static char *
 make_vehicle (Demo       *demo,
               GPtrArray  *tag_ids,
               gint64     *amount)
 {
-  guint year = 2011 + pick (demo, 12);
-  gint64 rubles;
+  const CrmDemoTag *brand, *trailer;
+  char *title = crm_demo_make_vehicle (demo->rand, demo->brands, demo->trailers, amount,
+                                       &brand, &trailer);
 
-  if (chance (demo, 72))
-    {
-      DemoTag *brand = g_ptr_array_index (demo->brands, pick (demo, demo->brands->len));
-      const char *model = pick_model (demo, truck_models, G_N_ELEMENTS (truck_models),
-                                      brand->name);
-      g_autofree char *title = vehicle_title (brand->name, model, "тягач", year);
-
-      g_ptr_array_add (tag_ids, brand->id);
-      rubles = (g_str_equal (brand->name, "КАМАЗ") ? 2200000 : 2800000) +
-               (gint64) (year - 2011) * 550000 + pick (demo, 120) * 10000;
-      if (chance (demo, 20))
-        {
-          DemoTag *trailer = g_ptr_array_index (demo->trailers,
-                                                pick (demo, demo->trailers->len));
-
-          g_ptr_array_add (tag_ids, trailer->id);
-          *amount = (rubles + 1500000 + pick (demo, 80) * 10000) * 100;
-          return g_strdup_printf ("%s + полуприцеп %s", title, trailer->name);
-        }
-      *amount = rubles * 100;
-      return g_steal_pointer (&title);
-    }
-  else
-    {
-      DemoTag *trailer = g_ptr_array_index (demo->trailers, pick (demo, demo->trailers->len));
-      const char *model = pick_model (demo, trailer_models, G_N_ELEMENTS (trailer_models),
-                                      trailer->name);
-
-      g_ptr_array_add (tag_ids, trailer->id);
-      rubles = 700000 + (gint64) (year - 2011) * 180000 + pick (demo, 60) * 10000;
-      *amount = rubles * 100;
-      return vehicle_title (trailer->name, model, "полуприцеп", year);
-    }
+  if (brand != NULL)
+    g_ptr_array_add (tag_ids, brand->id);
+  if (trailer != NULL)
+    g_ptr_array_add (tag_ids, trailer->id);
+  return title;
 }
 
 static void

@@ -32,4 +32,22 @@ gboolean crm_demo_populate (CrmStore              *store,
                             const CrmDemoOptions  *options,
                             GError               **error);
 
+/* A brand or trailer tag of the template, as the generators draw them. */
+typedef struct {
+  char *id;
+  char *name;
+} CrmDemoTag;
+
+/* A used vehicle for sale drawn from @rand: a truck of one of @brands (CrmDemoTag*;
+ * sometimes sold with a semi-trailer) or a trailer of one of @trailers. Returns its
+ * title («Volvo FH 460 2018, тягач»); *out_amount gets the price in kopecks and
+ * *out_brand / *out_trailer the tags it carries (NULL: none). The demo and the
+ * benchmarks' large account make their deals' vehicles with it. */
+char    *crm_demo_make_vehicle (GRand             *rand,
+                                GPtrArray         *brands,
+                                GPtrArray         *trailers,
+                                gint64            *out_amount,
+                                const CrmDemoTag **out_brand,
+                                const CrmDemoTag **out_trailer);
+
 G_END_DECLS
