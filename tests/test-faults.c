@@ -30,6 +30,7 @@
 #include "crm-template.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
+#include "crm-undo.h"
 
 #define T0 "2026-03-06T10:00:00Z"
 
@@ -73,6 +74,7 @@ typedef struct {
   char      *admin;
   char      *volvo;
   char      *deal;         /* a's deal in Продажи/Договор, with a contact */
+  char      *deal_change_set; /* the change set that made it */
   char      *shared_deal;  /* b's deal, merged into a, then edited on both */
   CrmPullPage *page;       /* b's ops a has not seen */
   gint64     snapshot_seq;
@@ -289,6 +291,8 @@ make_fixture (void)
     crm_changeset_set_link (cs, "deal_tag", "deal", fixture.deal, "tag", fixture.volvo, TRUE);
     crm_changeset_set_link (cs, "deal_contact", "deal", fixture.deal, "contact", contact, TRUE);
     apply_ok (a, cs);
+    fixture.deal_change_set = crm_store_dup_last_change_set (a);
+    g_assert_nonnull (fixture.deal_change_set);
   }
 
   /* b: a deal that a merges, then both edit its amount (a conflict when a pulls) */
@@ -430,6 +434,16 @@ call_merge_page (CrmStore **store,
                  GError   **error)
 {
   return crm_sync_store_apply_page (*store, fixture.page, NULL, NULL, error);
+}
+
+/* The deal and its contact made in the fixture are undone (one new change set). */
+static gboolean
+call_undo (CrmStore **store,
+           GError   **error)
+{
+  crm_store_set_random_seed (*store, 17);
+  return crm_store_undo_change_set (*store, fixture.deal_change_set, fixture.admin, NULL,
+                                    error);
 }
 
 /* The server takes a push of the same ops into its account replica (a's copy stands for
@@ -622,6 +636,12 @@ static void
 test_merge_page (void)
 {
   sweep ("pulled page merged", fixture.replica, call_merge_page);
+}
+
+static void
+test_undo (void)
+{
+  sweep ("undo of a new deal", fixture.replica, call_undo);
 }
 
 static void
@@ -818,6 +838,10 @@ main (int    argc,
   g_test_add_func ("/faults/apply/new-deal", test_apply_new_deal);
   g_test_add_func ("/faults/merge-page", test_merge_page);
   g_test_add_func ("/faults/ledger-push", test_ledger_push);
+  /* TODO(issue 13): undo's reads before its change set (crm-undo.c: the entity's
+   * current values, its log) take a failed read for "nothing there" and refuse with
+   * "Nothing to undo"; this runs once they report the SQLite failure */
+  (void) test_undo;
   /* TODO(issue 13): the snapshot install still reports SQLite failures as
    * CRM_SYNC_ERROR_FAILED; these run once it has moved into core */
   (void) test_snapshot_into_empty;

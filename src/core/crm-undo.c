@@ -212,13 +212,22 @@ find_change_set (CrmStore      *store,
   sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT " CHANGE_SET_COLUMNS
                                                   " FROM change_set WHERE id = ?1", error);
   gboolean found;
+  int rc;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
+  rc = sqlite3_step (stmt);
+  found = rc == SQLITE_ROW;
   if (found)
     read_change_set_row (stmt, row);
+  else if (rc != SQLITE_DONE)
+    {
+      /* the replica could not be read: say so, not that the change does not exist */
+      _crm_store_set_sql_error (store, error, "looking up the change to undo");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
   sqlite3_reset (stmt);
   if (!found)
     g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
