@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-server-backup.h — what lets an account survive going back in time: its stamp key,
- * the lock a serving server holds on its data folder, and the
- * `backup` and `restore` commands (CLI.md). */
+ * the lock a serving server holds on its data folder, and the `backup` and `restore`
+ * commands (CLI.md). The account's incarnations are core's (crm_ledger_epoch()). */
 #pragma once
 
-#include "crm-store.h"
+#include <glib.h>
 
 G_BEGIN_DECLS
 
