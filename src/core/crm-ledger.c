@@ -93,19 +93,6 @@ typedef struct {
   GPtrArray            *suspects;        /* CrmOp*: merged ops that failed the state checks */
 } Push;
 
-static gboolean
-exec_sql (CrmStore    *store,
-          const char  *sql,
-          GError     **error)
-{
-  if (sqlite3_exec (_crm_store_get_db (store), sql, NULL, NULL, NULL) != SQLITE_OK)
-    {
-      _crm_store_set_sql_error (store, error, "a push's savepoint");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 void
 crm_ledger_result_free (CrmLedgerResult *result)
 {
@@ -892,7 +879,7 @@ crm_ledger_push (CrmStore             *store,
       gint refused;
 
       pass_reset (&push);
-      if (!exec_sql (store, "SAVEPOINT push_pass", error))
+      if (!_crm_sql_exec (store, "SAVEPOINT push_pass", "a push's savepoint", error))
         goto fail;
       for (guint i = 0; i < ops->len; i++)
         if (!push_one (&push, ops->pdata[i], error))
@@ -902,15 +889,15 @@ crm_ledger_push (CrmStore             *store,
         goto fail;
       if (refused == 0)
         {
-          if (!exec_sql (store, "RELEASE push_pass", error))
+          if (!_crm_sql_exec (store, "RELEASE push_pass", "a push's savepoint", error))
             goto fail;
           break;
         }
       /* merge it all again, with those ops rejected */
       g_debug ("Push of %u ops: %d refused by the state checks, pass %u", ops->len, refused,
                pass + 2);
-      if (!exec_sql (store, "ROLLBACK TO push_pass", error) ||
-          !exec_sql (store, "RELEASE push_pass", error))
+      if (!_crm_sql_exec (store, "ROLLBACK TO push_pass", "a push's savepoint", error) ||
+          !_crm_sql_exec (store, "RELEASE push_pass", "a push's savepoint", error))
         goto fail;
     }
   if (pass == MAX_PASSES)
