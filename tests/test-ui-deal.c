@@ -89,6 +89,10 @@ test_open_deal_from_board (void)
     g_assert_nonnull (row);
     g_assert_false (focus != NULL && (focus == row || gtk_widget_is_ancestor (focus, row)));
     g_assert_false (gtk_editable_get_selection_bounds (GTK_EDITABLE (row), NULL, NULL));
+    /* nor the heading, shown in the selection's blue (the review's screenshot) */
+    g_assert_false (gtk_label_get_selectable (GTK_LABEL (title)) &&
+                    gtk_label_get_selection_bounds (GTK_LABEL (title), NULL, NULL));
+    g_assert_false (focus == title);
   }
   /* the amount reads grouped by thousands, and is taken back as it is written */
   {

@@ -722,6 +722,27 @@ reload_or_mark (CrmDealPage *self)
   crm_lazy_reload_queue (&self->reload);
 }
 
+/* The stack that shows the page moves the focus into it, to its first focusable widget:
+ * the title's field, with all its text selected, where one key would replace the title.
+ * Once the page is up, the focus goes to the stage instead (arrows and Enter there change
+ * nothing by themselves). */
+static gboolean
+settle_focus_cb (gpointer user_data)
+{
+  g_autoptr(CrmDealPage) self = user_data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+      (focus == GTK_WIDGET (self->title_row) ||
+       gtk_widget_is_ancestor (focus, GTK_WIDGET (self->title_row))))
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->stage_row));
+      gtk_editable_select_region (GTK_EDITABLE (self->title_row), 0, 0);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 crm_deal_page_map (GtkWidget *widget)
 {
@@ -729,6 +750,8 @@ crm_deal_page_map (GtkWidget *widget)
 
   GTK_WIDGET_CLASS (crm_deal_page_parent_class)->map (widget);
   crm_lazy_reload_flush (&self->reload);
+  /* right after the stack's own focus move, before the frame is drawn */
+  g_idle_add_full (G_PRIORITY_DEFAULT, settle_focus_cb, g_object_ref (self), NULL);
 }
 
 void
