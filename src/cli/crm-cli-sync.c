@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-cli.h"
+#include "crm-rules.h"
 #include "crm-client-config.h"
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
@@ -21,7 +22,8 @@ to_cli_error (GError *error)
   CrmStoreError code = CRM_STORE_ERROR_FAILED;
   GError *result;
 
-  if (error->domain == CRM_STORE_ERROR)
+  /* core's own domains already carry the CLI's codes (crm_error_code_name) */
+  if (error->domain == CRM_STORE_ERROR || error->domain == CRM_RULE_ERROR)
     return error;
   if (error->domain == CRM_SYNC_ERROR)
     switch (error->code)

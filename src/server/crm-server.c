@@ -13,6 +13,7 @@
 #include <libsoup/soup.h>
 #include <glib/gi18n.h>
 
+#include "crm-rules.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-connections.h"
@@ -170,6 +171,10 @@ sync_code_for (const GError *error)
       case CRM_STORE_ERROR_SCHEMA_TOO_NEW:    return CRM_SYNC_ERROR_SCHEMA_TOO_NEW;
       default:                                break;
       }
+  /* a rule that cannot run is the account's data, not the server failing */
+  if (error->domain == CRM_RULE_ERROR)
+    return error->code == CRM_RULE_ERROR_UNKNOWN_TARGET ? CRM_SYNC_ERROR_NOT_FOUND
+                                                        : CRM_SYNC_ERROR_INVALID_INPUT;
   return CRM_SYNC_ERROR_SERVER_ERROR;
 }
 
