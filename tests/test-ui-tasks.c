@@ -156,7 +156,7 @@ test_pick_user (void)
       if (g_strcmp0 (id, user_id) != 0 && json_array_get_length (json_node_get_array (theirs)) > 0)
         {
           other_id = id;
-          index = i;
+          index = i + 1;  /* after «Everyone» */
         }
     }
   g_assert_nonnull (other_id);
@@ -171,10 +171,40 @@ test_pick_user (void)
   g_assert_cmpuint (shown, ==, json_array_get_length (json_node_get_array (tasks)));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-of-another-user"));
 
+  /* «Everyone»: the whole team's open tasks, today's above the overdue ones */
+  {
+    g_autoptr(GtkStringObject) first = g_list_model_get_item (gtk_drop_down_get_model (dropdown), 0);
+
+    g_assert_cmpstr (gtk_string_object_get_string (first), ==, _("Everyone"));
+  }
+  gtk_drop_down_set_selected (dropdown, 0);
+  crm_test_ui_wait (300);
+  g_clear_pointer (&tasks, json_node_unref);
+  tasks = crm_query_tasks (store, NULL, TRUE, NULL, NULL);
+  shown = crm_tasks_view_get_n_tasks (tasks_view (), "overdue") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "today") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "upcoming");
+  g_assert_cmpuint (shown, ==, json_array_get_length (json_node_get_array (tasks)));
+  g_assert_cmpuint (shown, >, 100);
+  {
+    GtkWidget *today = gtk_widget_get_ancestor (GTK_WIDGET (crm_tasks_view_get_row (tasks_view (), "today", 0)),
+                                                ADW_TYPE_PREFERENCES_GROUP);
+    GtkWidget *overdue = gtk_widget_get_ancestor (GTK_WIDGET (crm_tasks_view_get_row (tasks_view (), "overdue", 0)),
+                                                  ADW_TYPE_PREFERENCES_GROUP);
+    GtkWidget *after = today;
+
+    /* the groups sit in one vertical box: «Today» comes first */
+    g_assert_true (gtk_widget_get_parent (today) == gtk_widget_get_parent (overdue));
+    while (after != NULL && after != overdue)
+      after = gtk_widget_get_next_sibling (after);
+    g_assert_true (after == overdue);
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-everyone"));
+
   /* and back to oneself */
   for (guint i = 0; i < json_array_get_length (users); i++)
     if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (users, i), "id"), user_id) == 0)
-      gtk_drop_down_set_selected (dropdown, i);
+      gtk_drop_down_set_selected (dropdown, i + 1);
   crm_test_ui_wait (300);
   g_clear_pointer (&tasks, json_node_unref);
   tasks = crm_query_tasks (store, NULL, TRUE, user_id, NULL);

@@ -14,6 +14,9 @@
 #include "crm-time.h"
 #include "crm-widget-util.h"
 
+/* The dropdown's first item for managers: every user's open tasks together. */
+#define EVERYONE "*everyone*"
+
 struct _CrmTasksView
 {
   GtkWidget            parent_instance;
@@ -99,8 +102,17 @@ static void
 fill_users (CrmTasksView *self)
 {
   const char *shown = self->user_id != NULL ? self->user_id : crm_context_get_user_id (self->context);
-  JsonArray *users = crm_context_get_users (self->context);
+  g_autoptr(JsonArray) users = json_array_new ();
+  JsonArray *known = crm_context_get_users (self->context);
+  JsonObject *everyone = json_object_new ();
   guint selected = 0;
+
+  /* «Everyone» first (managers see the dropdown at all), then the users */
+  json_object_set_string_member (everyone, "id", EVERYONE);
+  json_object_set_string_member (everyone, "name", _("Everyone"));
+  json_array_add_object_element (users, everyone);
+  for (guint i = 0; known != NULL && i < json_array_get_length (known); i++)
+    json_array_add_element (users, json_node_copy (json_array_get_element (known, i)));
 
   self->updating = TRUE;
   if (!users_listed (self, users))
@@ -144,6 +156,9 @@ crm_tasks_view_reload (CrmTasksView *self)
     return;
   fill_users (self);
   user_id = self->user_id != NULL ? self->user_id : crm_context_get_user_id (self->context);
+  /* only managers choose «Everyone»; anyone else keeps their own list */
+  if (g_strcmp0 (user_id, EVERYONE) == 0)
+    user_id = crm_context_is_manager (self->context) ? NULL : crm_context_get_user_id (self->context);
   tasks = crm_query_tasks (crm_context_get_store (self->context), NULL, TRUE, user_id, &error);
   if (tasks == NULL)
     {
