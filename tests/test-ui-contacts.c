@@ -49,12 +49,22 @@ contacts (void)
   return CRM_ENTITY_LIST (crm_window_get_page (window, "contacts"));
 }
 
+static gboolean
+search_reached_context (gpointer text)
+{
+  const char *search = crm_context_get_search (crm_window_get_context (window));
+
+  return g_strcmp0 (search != NULL ? search : "", text) == 0;
+}
+
 static void
 search (const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (crm_window_get_search_entry (window)), text);
-  /* the entry waits a moment after the last key before it searches */
-  crm_test_ui_wait (400);
+  /* the entry waits a moment after the last key before it searches (longer on a busy
+   * machine): wait for the search to arrive, then for the list to reload */
+  g_assert_true (crm_test_ui_wait_until (search_reached_context, (gpointer) text, 5000));
+  crm_test_ui_wait (200);
 }
 
 static void
