@@ -16,8 +16,10 @@
 #include "crm-entity-list.h"
 #include "crm-entity-picker.h"
 #include "crm-format.h"
+#include "crm-new-company-dialog.h"
 #include "crm-new-contact-dialog.h"
 #include "crm-new-deal-dialog.h"
+#include "crm-new-task-dialog.h"
 #include "crm-paged-model.h"
 #include "crm-phone.h"
 #include "crm-query.h"
@@ -26,6 +28,7 @@
 #include "crm-task-row.h"
 #include "crm-tasks-view.h"
 #include "crm-timeline.h"
+#include "crm-validate.h"
 
 static char *tmpdir;
 static char *db_path;
@@ -563,6 +566,123 @@ test_task_rows_call (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-tasks-phones"));
 }
 
+/* The ids of the first two reps of the template (owned). */
+static void
+find_reps (char **out_first,
+           char **out_second)
+{
+  JsonArray *users = crm_context_get_users (crm_window_get_context (window));
+
+  *out_first = *out_second = NULL;
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (user, "role", NULL), "rep") != 0)
+        continue;
+      if (*out_first == NULL)
+        *out_first = g_strdup (json_object_get_string_member (user, "id"));
+      else if (*out_second == NULL)
+        *out_second = g_strdup (json_object_get_string_member (user, "id"));
+    }
+  g_assert_nonnull (*out_second);
+}
+
+static void
+test_new_task_without_deal (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *admin = g_strdup (crm_context_get_user_id (context));
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmOp) other = crm_op_new ();
+  g_autofree char *rep = NULL;
+  g_autofree char *colleague = NULL;
+  CrmNewTaskDialog *dialog;
+  CrmOp *written;
+  GtkWidget *tasks;
+
+  /* as a rep, on the Tasks view: «+» makes a task, and no deal is needed */
+  find_reps (&rep, &colleague);
+  crm_context_set_user (context, rep);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  crm_test_ui_wait (200);
+  tasks = crm_window_get_page (window, "tasks");
+  crm_tasks_view_set_user (CRM_TASKS_VIEW (tasks), rep);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+  dialog = CRM_NEW_TASK_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_TASK_DIALOG));
+  g_assert_null (crm_new_task_dialog_get_deal (dialog));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "client-new-task"));
+
+  /* nothing to do is refused, nothing written */
+  g_assert_null (crm_new_task_dialog_create (dialog, "  "));
+  task_id = crm_new_task_dialog_create (dialog, "Позвонить в «Трак-Центр» насчёт лизинга");
+  g_assert_nonnull (task_id);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (300);
+
+  task = crm_store_dup_entity (store (), "task", task_id);
+  g_assert_true (json_object_get_null_member (task, "deal"));
+  g_assert_cmpstr (json_object_get_string_member (task, "responsible"), ==, rep);
+  g_assert_cmpstr (json_object_get_string_member (task, "type"), ==, "call");
+  g_assert_nonnull (crm_tasks_view_find_row (CRM_TASKS_VIEW (tasks), task_id));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-tasks-without-deal"));
+
+  /* the server's checks take it as they are (the same functions)… */
+  written = g_ptr_array_index (crm_store_get_last_ops (store ()), 0);
+  g_assert_cmpstr (written->entity, ==, "task");
+  g_assert_true (crm_validate_op_shape (written, &error));
+  g_assert_true (crm_validate_op_references (store (), written, &error));
+  g_assert_true (crm_validate_op_rights (store (), written, rep, "rep", &error));
+  g_assert_true (crm_validate_op_gates (store (), written, &error));
+  g_assert_no_error (error);
+  /* …and another rep may not change it */
+  other->entity = g_strdup ("task");
+  other->entity_id = g_strdup (task_id);
+  other->fields = json_object_new ();
+  json_object_set_string_member (other->fields, "text", "Чужая правка");
+  g_assert_false (crm_validate_op_rights (store (), other, colleague, "rep", &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED);
+
+  crm_context_set_user (context, admin);
+  crm_tasks_view_set_user (CRM_TASKS_VIEW (tasks), admin);
+  crm_test_ui_wait (100);
+}
+
+static void
+test_new_company (void)
+{
+  CrmNewCompanyDialog *dialog;
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonArray) found = NULL;
+  gint64 log_length;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "companies"));
+  crm_test_ui_wait (200);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+  dialog = CRM_NEW_COMPANY_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_COMPANY_DIALOG));
+
+  log_length = crm_store_get_log_length (store ());
+  g_assert_null (crm_new_company_dialog_create (dialog, "ООО «Сибтранслогистик»", "54-06"));
+  g_assert_cmpint (crm_store_get_log_length (store ()), ==, log_length);
+  g_assert_true (has_label_containing (GTK_WIDGET (dialog), "54-06"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "client-new-company-error"));
+
+  crm_new_company_dialog_create (dialog, "", "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.cancel", NULL));
+  crm_test_ui_wait (100);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+  dialog = CRM_NEW_COMPANY_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_COMPANY_DIALOG));
+  g_free (crm_new_company_dialog_create (dialog, "ООО «Сибтранслогистик»", "5406123456"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (100);
+  found = crm_query_companies (store (), "Сибтранслогистик", 0, 0, NULL, NULL);
+  g_assert_cmpuint (json_array_get_length (found), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (found, 0), "inn"),
+                   ==, "5406123456");
+}
+
 static char *
 built_translations (void)
 {
@@ -610,6 +730,8 @@ main (int   argc,
   g_test_add_func ("/ui/client/picker", test_picker);
   g_test_add_func ("/ui/client/one-click", test_one_click);
   g_test_add_func ("/ui/client/task-rows-call", test_task_rows_call);
+  g_test_add_func ("/ui/client/new-task-without-deal", test_new_task_without_deal);
+  g_test_add_func ("/ui/client/new-company", test_new_company);
   status = g_test_run ();
 
   crm_test_ui_stop (app);

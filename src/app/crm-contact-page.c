@@ -17,6 +17,7 @@
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
 #include "crm-format.h"
+#include "crm-new-company-dialog.h"
 #include "crm-new-deal-dialog.h"
 #include "crm-phone.h"
 #include "crm-query-board.h"
@@ -723,19 +724,6 @@ string_or_null (const char *text)
   return node;
 }
 
-static gboolean
-is_inn (const char *text)
-{
-  size_t length = strlen (text);
-
-  if (length != 10 && length != 12)
-    return FALSE;
-  for (const char *p = text; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
 /* Reads the form into @updates (the fields that changed); FALSE with the error shown. */
 static gboolean
 collect_form (CrmContactPage *self,
@@ -762,7 +750,7 @@ collect_form (CrmContactPage *self,
     {
       g_autofree char *inn = row_text (self->inn_row);
 
-      if (*inn != '\0' && !is_inn (inn))
+      if (*inn != '\0' && !crm_inn_is_valid (inn))
         {
           g_autofree char *message = g_strdup_printf (_("«%s» is not an INN: it has 10 digits "
                                                         "(a company) or 12 (a sole trader)"), inn);

@@ -18,7 +18,9 @@
 #include "crm-entity-list.h"
 #include "crm-filter-bar.h"
 #include "crm-new-deal-dialog.h"
+#include "crm-new-company-dialog.h"
 #include "crm-new-contact-dialog.h"
+#include "crm-new-task-dialog.h"
 #include "crm-notification-button.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
@@ -283,6 +285,10 @@ update_header_for_view (CrmWindow  *self,
   gtk_widget_set_visible (self->new_button, !on_page);
   if (g_str_equal (page, "contacts"))
     gtk_widget_set_tooltip_text (self->new_button, _("New Contact"));
+  else if (g_str_equal (page, "companies"))
+    gtk_widget_set_tooltip_text (self->new_button, _("New Company"));
+  else if (g_str_equal (page, "tasks"))
+    gtk_widget_set_tooltip_text (self->new_button, _("New Task"));
   else
     gtk_widget_set_tooltip_text (self->new_button, _("New Deal"));
   /* Only the board and the lists are searched and filtered by tags. */
@@ -580,6 +586,29 @@ new_contact_action (GtkWidget  *widget,
 }
 
 static void
+new_task_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  CrmNewTaskDialog *dialog = crm_new_task_dialog_new (GTK_WINDOW (self), self->context);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_company_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CrmWindow *self = CRM_WINDOW (widget);
+  CrmNewCompanyDialog *dialog = crm_new_company_dialog_new (GTK_WINDOW (self), self->context);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The header's «+» and Ctrl+N make what the view shows. */
+static void
 new_action (GtkWidget  *widget,
             const char *action_name,
             GVariant   *parameter)
@@ -588,6 +617,10 @@ new_action (GtkWidget  *widget,
 
   if (g_strcmp0 (self->view, "contacts") == 0)
     new_contact_action (widget, action_name, parameter);
+  else if (g_strcmp0 (self->view, "companies") == 0)
+    new_company_action (widget, action_name, parameter);
+  else if (g_strcmp0 (self->view, "tasks") == 0)
+    new_task_action (widget, action_name, parameter);
   else
     new_deal_action (widget, action_name, parameter);
 }
@@ -842,6 +875,8 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new", NULL, new_action);
   gtk_widget_class_install_action (widget_class, "win.new-deal", NULL, new_deal_action);
   gtk_widget_class_install_action (widget_class, "win.new-contact", NULL, new_contact_action);
+  gtk_widget_class_install_action (widget_class, "win.new-company", NULL, new_company_action);
+  gtk_widget_class_install_action (widget_class, "win.new-task", NULL, new_task_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
 
   /* Bubble-phase bindings: a focused card's own Alt+arrows win over these. */
