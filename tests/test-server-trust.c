@@ -16,7 +16,7 @@
 #include "crm-hlc.h"
 #include "crm-query.h"
 #include "crm-rules.h"
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -479,7 +479,7 @@ test_other_task (Fixture       *f,
   {
     g_autoptr(CrmChangeset) done_here = crm_changeset_new ();
     g_autoptr(CrmSyncReport) report = NULL;
-    g_autoptr(JsonNode) conflicts = NULL;
+    g_autoptr(JsonArray) conflicts = NULL;
     g_autoptr(JsonObject) mine = NULL;
     JsonObject *item;
 
@@ -489,8 +489,8 @@ test_other_task (Fixture       *f,
     g_assert_cmpuint (report->rejected, ==, 1);
     mine = crm_store_dup_entity (f->rep, "task", task);
     g_assert_false (json_object_get_boolean_member (mine, "done"));
-    conflicts = crm_sync_store_list_conflicts (f->rep, TRUE, NULL);
-    item = crm_test_find_object (json_node_get_array (conflicts), "entity", "task");
+    conflicts = crm_sync_state_list_conflicts (f->rep, TRUE, 0, NULL);
+    item = crm_test_find_object (conflicts, "entity", "task");
     g_assert_nonnull (item);
     g_assert_cmpstr (field (item, "code"), ==, "permission-denied");
     g_assert_nonnull (strstr (field (item, "reason"), "another sales rep"));

@@ -13,7 +13,7 @@
 #include "crm-hlc.h"
 #include "crm-query.h"
 #include "crm-rules.h"
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -571,7 +571,7 @@ test_idempotent_push (void)
   g_autoptr(CrmStore) store = new_replica ("idem.db", "admin", "admin-pw");
   g_autofree char *token = sign_in (server, "admin", "admin-pw");
   g_autofree char *deal = add_deal (store, "Idempotent", NULL);
-  g_autoptr(GPtrArray) ops = crm_sync_store_dup_outbox (store, 100, NULL);
+  g_autoptr(GPtrArray) ops = crm_sync_state_dup_outbox (store, 100, NULL);
   g_autoptr(JsonNode) node = crm_push_request_to_json (0, ops);
   g_autofree char *body = json_to_string (node, FALSE);
   g_auto(Answer) first = { 0 };
@@ -642,6 +642,34 @@ test_clock_ahead (void)
   assert_same_as_server (other);
 }
 
+/* The app's header counts with crm_sync_state_count_*(); `voronkactl status` must say
+ * the same numbers about the same replica: one definition of a conflict and of a
+ * rejected change (one per change, however many fields it had). */
+static void
+assert_counts_agree (CrmStore   *store,
+                     const char *path,
+                     gint64      conflicts,
+                     gint64      rejected)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) json = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 app_conflicts = -1, app_rejected = -1;
+  JsonObject *status;
+
+  g_assert_true (crm_sync_state_count_conflicts (store, TRUE, &app_conflicts, &error));
+  g_assert_true (crm_sync_state_count_rejected (store, TRUE, &app_rejected, &error));
+  g_assert_no_error (error);
+  crm_test_run_cli (&run, "--db", path, "--json", "status", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  json = crm_test_parse_json (run.out);
+  status = json_node_get_object (json);
+  g_assert_cmpint (json_object_get_int_member (status, "conflicts"), ==, app_conflicts);
+  g_assert_cmpint (json_object_get_int_member (status, "rejected"), ==, app_rejected);
+  g_assert_cmpint (app_conflicts, ==, conflicts);
+  g_assert_cmpint (app_rejected, ==, rejected);
+}
+
 static void
 test_permission_round_trip (void)
 {
@@ -653,7 +681,7 @@ test_permission_round_trip (void)
   g_autofree char *denis = resolve (rep, "user", "Денис Морозов");
   g_autoptr(JsonNode) rules = NULL;
   g_autoptr(CrmSyncReport) report = NULL;
-  g_autoptr(JsonNode) conflicts = NULL;
+  g_autoptr(JsonArray) conflicts = NULL;
   g_autoptr(JsonObject) rule = NULL;
   g_autoptr(JsonObject) deal_row = NULL;
   const char *rule_id;
@@ -670,7 +698,17 @@ test_permission_round_trip (void)
   rules = crm_rules_list (rep, NULL);
   rule_id = json_object_get_string_member (json_array_get_object_element (json_node_get_array (rules), 0), "id");
   apply_field (rep, "rule", rule_id, "enabled", json_node_init_boolean (json_node_alloc (), FALSE));
-  apply_field (rep, "deal", deal, "title", json_node_init_string (json_node_alloc (), "Моя теперь"));
+  {
+    /* one change of two fields: one rejected change, listed field by field */
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+
+    crm_change_set_string (change, "title", "Моя теперь");
+    crm_change_set_int (change, "amount", 777700);
+    g_assert_true (crm_store_apply (rep, changeset, &error));
+    g_assert_no_error (error);
+  }
   own_deal = add_deal (rep, "Своя сделка", denis);
 
   report = sync_as ("perm-rep.db", "Денис Морозов", "rep-password");
@@ -686,8 +724,8 @@ test_permission_round_trip (void)
   deal_row = crm_store_dup_entity (rep, "deal", own_deal);
   g_assert_cmpint (json_object_get_int_member (deal_row, "number"), >, 0);
   /* …and listed, with the reason */
-  conflicts = crm_sync_store_list_conflicts (rep, TRUE, NULL);
-  list = json_node_get_array (conflicts);
+  conflicts = crm_sync_state_list_conflicts (rep, TRUE, 0, NULL);
+  list = conflicts;
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
       JsonObject *item = json_array_get_object_element (list, i);
@@ -705,7 +743,7 @@ test_permission_round_trip (void)
         rejected_deal++;
     }
   g_assert_cmpuint (rejected_rule, ==, 1);
-  g_assert_cmpuint (rejected_deal, ==, 1);
+  g_assert_cmpuint (rejected_deal, ==, 2);
   assert_same_as_server (rep);
 
   /* the server's rule never changed; the admin's replica agrees after its sync */
@@ -725,13 +763,18 @@ test_permission_round_trip (void)
     crm_test_run_cli (&run, "--db", path, "--json", "conflicts", NULL);
     g_assert_cmpint (run.status, ==, 0);
     json = crm_test_parse_json (run.out);
-    g_assert_cmpuint (json_array_get_length (json_node_get_array (json)), >=, 2);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (json)), ==, 3);
     crm_test_run_cli (&run, "--db", path, "--json", "status", NULL);
     g_assert_cmpint (run.status, ==, 0);
     g_clear_pointer (&json, json_node_unref);
     json = crm_test_parse_json (run.out);
-    g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "rejected"), >=, 2);
     g_assert_cmpint (json_object_get_int_member (json_node_get_object (json), "waiting"), ==, 0);
+    assert_counts_agree (rep, path, 0, 2);
+
+    /* seen from the CLI: the app stops counting them too */
+    crm_test_run_cli (&run, "--db", path, "--json", "conflicts", "--mark-seen", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_counts_agree (rep, path, 0, 0);
   }
 }
 

@@ -10,7 +10,7 @@
 
 #include "crm-query.h"
 #include "crm-store-private.h"
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-test-store.h"
@@ -120,7 +120,7 @@ assert_whole (CrmTestServer *server,
   g_autofree char *theirs = crm_test_dump (account);
   const char *device = crm_store_get_device_id (store);
 
-  g_assert_cmpint (crm_sync_store_count_outbox (store), ==, 0);
+  g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
   g_assert_cmpint (count_sql (account, "SELECT count (*) FROM changelog WHERE device = ?1", device), ==,
                    count_sql (store, "SELECT count (*) FROM changelog WHERE local = 1", NULL));
   g_assert_cmpint (count_sql (account, "SELECT count (*) FROM deal WHERE deleted = 0 AND number IS NULL",
@@ -151,12 +151,12 @@ test_client_killed_mid_push (void)
   gint64 waiting;
 
   make_deals (store, "Push", N_DEALS);
-  waiting = crm_sync_store_count_outbox (store);
+  waiting = crm_test_count_waiting (store);
   child = spawn_sync (server, path, "--batch-size", "10");
   g_assert_true (crm_test_server_wait_log (server, 5, 30, "POST /api/v1/sync/push 200", NULL));
   kill_child (child, "while pushing");
   /* some went, some wait */
-  g_assert_cmpint (crm_sync_store_count_outbox (store), <, waiting);
+  g_assert_cmpint (crm_test_count_waiting (store), <, waiting);
 
   report = crm_test_sync (client);
   g_assert_cmpuint (report->rejected, ==, 0);
@@ -185,7 +185,7 @@ test_client_killed_mid_pull (void)
   g_clear_pointer (&report, crm_sync_report_free);
   writer_store = crm_test_open (writer_path);
   reader_store = crm_test_open (reader_path);
-  cursor_before = crm_sync_store_get_cursor (reader_store);
+  cursor_before = crm_sync_state_get_cursor (reader_store);
 
   make_deals (writer_store, "Pull", N_DEALS);
   report = crm_test_sync (writer);
@@ -197,7 +197,7 @@ test_client_killed_mid_pull (void)
   g_assert_true (crm_test_server_wait_log (server, 5, 30, "GET /api/v1/sync/pull 200", NULL));
   kill_child (child, "while pulling");
   /* the cursor moved only with the pages that were merged */
-  g_assert_cmpint (crm_sync_store_get_cursor (reader_store), >=, cursor_before);
+  g_assert_cmpint (crm_sync_state_get_cursor (reader_store), >=, cursor_before);
 
   report = crm_test_sync (reader);
   g_clear_pointer (&report, crm_sync_report_free);

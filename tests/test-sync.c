@@ -19,7 +19,7 @@
 #include "crm-hlc.h"
 #include "crm-query.h"
 #include "crm-store-private.h"
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-template.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
@@ -366,7 +366,7 @@ test_no_duplicate_automation (void)
   Replica a = { 0 }, b = { 0 };
   g_autofree char *deal = NULL;
   g_autoptr(CrmSyncReport) report = NULL;
-  g_autoptr(JsonNode) conflicts = NULL;
+  g_autoptr(JsonArray) conflicts = NULL;
   gint64 before;
   gboolean listed = FALSE;
 
@@ -406,10 +406,10 @@ test_no_duplicate_automation (void)
     assert_all_equal (both, 2);
   }
   /* B is told why its follow-up deal went away */
-  conflicts = crm_sync_store_list_conflicts (b.store, TRUE, NULL);
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (conflicts)); i++)
+  conflicts = crm_sync_state_list_conflicts (b.store, TRUE, 0, NULL);
+  for (guint i = 0; i < json_array_get_length (conflicts); i++)
     {
-      JsonObject *item = json_array_get_object_element (json_node_get_array (conflicts), i);
+      JsonObject *item = json_array_get_object_element (conflicts, i);
       listed |= g_strcmp0 (json_object_get_string_member (item, "code"), "duplicate-automation") == 0;
     }
   g_assert_true (listed);
@@ -491,7 +491,7 @@ test_snapshot (void)
   g_assert_cmpuint (crm_test_server_count_log (server, "GET /api/v1/sync/snapshot 200", NULL), ==,
                     snapshots_before + 1);
   assert_all_equal (&fresh, 1);
-  g_assert_cmpint (crm_sync_store_count_outbox (fresh.store), ==, 0);
+  g_assert_cmpint (crm_test_count_waiting (fresh.store), ==, 0);
   /* its own device id, not the server's */
   {
     g_autoptr(CrmStore) account = crm_test_server_open_account (server);

@@ -267,8 +267,9 @@ test_timeline_marks_rules_and_devices (void)
 }
 
 /* A conflict merge recorded and a change the server refused show in the header's sync
- * state, one click away; marking the conflicts seen clears them. The rows are written
- * the way the sync client writes them (the local `conflict` table, changelog pushed=-1). */
+ * state, one click away; marking them seen clears both. The rows are written the way
+ * core records them (the local `conflict` table; a rejection's remote_actor is
+ * "rejected:CODE" and its changelog row pushed = -1). */
 static void
 test_sync_problems_one_click_away (void)
 {
@@ -282,8 +283,13 @@ test_sync_problems_one_click_away (void)
   sql = g_strdup_printf ("INSERT INTO conflict (entity, entity_id, field, local_value, remote_value,"
                          " remote_device, created_at) VALUES ('deal', '%s', 'amount', '5000000',"
                          " '5200000', 'tablet', %" G_GINT64_FORMAT ");"
+                         "INSERT INTO conflict (entity, entity_id, field, local_value, remote_value,"
+                         " local_hlc, remote_device, remote_actor, created_at) VALUES ('deal', '%s',"
+                         " 'title', '\"Мой заголовок\"', '\"Заголовок сервера\"', 1, 'server',"
+                         " 'rejected:permission-denied', %" G_GINT64_FORMAT ");"
                          "UPDATE changelog SET pushed = -1 WHERE seq = (SELECT max (seq) FROM changelog"
-                         " WHERE local = 1 AND entity = 'deal');", deal_id, crm_time_now_ms ());
+                         " WHERE local = 1 AND entity = 'deal');", deal_id, crm_time_now_ms (), deal_id,
+                         crm_time_now_ms ());
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
@@ -297,7 +303,7 @@ test_sync_problems_one_click_away (void)
 
   g_signal_emit_by_name (crm_test_ui_find (popover, GTK_TYPE_BUTTON, "_Mark All as Seen"), "clicked");
   crm_test_ui_wait (50);
-  g_assert_cmpuint (crm_sync_indicator_get_n_problems (indicator), ==, 1);
+  g_assert_cmpuint (crm_sync_indicator_get_n_problems (indicator), ==, 0);
   gtk_popover_popdown (GTK_POPOVER (popover));
 }
 

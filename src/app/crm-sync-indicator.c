@@ -65,14 +65,11 @@ new_row (const char *title,
   return row;
 }
 
-/* A conflict's value (JSON text) as people read it: money for the amount, text without
- * quotes. */
+/* A conflict's value as people read it: money for the amount, text without quotes. */
 static char *
 conflict_value (const char *field,
-                const char *json)
+                JsonNode   *node)
 {
-  g_autoptr(JsonNode) node = json != NULL ? json_from_string (json, NULL) : NULL;
-
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return g_strdup ("—");
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
@@ -80,73 +77,53 @@ conflict_value (const char *field,
     return crm_format_money (json_node_get_int (node), "RUB");
   if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
     return g_strdup (json_node_get_string (node));
-  return g_strdup (json);
+  return json_to_string (node, FALSE);
 }
 
+/* Lost edits and rejected changes, as crm_sync_state_list_conflicts() defines them. */
 static void
 fill_conflicts (CrmSyncIndicator *self,
                 CrmStore         *store)
 {
-  g_autoptr(JsonArray) conflicts = crm_sync_state_list_conflicts (store, TRUE, MAX_LISTED, NULL);
+  g_autoptr(JsonArray) items = crm_sync_state_list_conflicts (store, TRUE, MAX_LISTED, NULL);
+  guint n_conflicts = 0, n_rejected = 0;
 
   crm_list_box_remove_all (self->conflict_list);
-  for (guint i = 0; conflicts != NULL && i < json_array_get_length (conflicts); i++)
+  crm_list_box_remove_all (self->rejected_list);
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
-      JsonObject *conflict = json_array_get_object_element (conflicts, i);
-      const char *entity = json_object_get_string_member_with_default (conflict, "entity", "");
-      const char *title = json_object_get_string_member_with_default (conflict, "title", NULL);
-      const char *actor = json_object_get_string_member_with_default (conflict, "remote_actor", NULL);
-      g_autofree char *heading = g_strdup_printf ("%s — %s", title != NULL ? title : entity,
-                                                  json_object_get_string_member_with_default (conflict, "field", ""));
-      const char *field = json_object_get_string_member_with_default (conflict, "field", NULL);
-      g_autofree char *yours = conflict_value (field, json_object_get_string_member_with_default (conflict, "local_value", NULL));
-      g_autofree char *kept = conflict_value (field, json_object_get_string_member_with_default (conflict, "remote_value", NULL));
+      JsonObject *item = json_array_get_object_element (items, i);
+      const char *entity = json_object_get_string_member_with_default (item, "entity", "");
+      const char *title = json_object_get_string_member_with_default (item, "title", NULL);
+      const char *field = json_object_get_string_member_with_default (item, "field", "");
+      const char *who = json_object_get_string_member_with_default (item, "who", "");
+      gboolean rejected = g_strcmp0 (json_object_get_string_member_with_default (item, "kind", NULL),
+                                     "rejected") == 0;
+      g_autofree char *heading = g_strdup_printf ("%s — %s", title != NULL ? title : entity, field);
+      g_autofree char *yours = conflict_value (field, json_object_get_member (item, "local"));
+      g_autofree char *kept = conflict_value (field, json_object_get_member (item, "remote"));
       g_autofree char *detail = NULL;
 
-      if (actor != NULL)
+      if (rejected)
+        /* Translators: a refused change: your value, the value kept, why */
+        detail = g_strdup_printf (_("Yours: %s · kept: %s · %s"), yours, kept,
+                                  json_object_get_string_member_with_default (item, "reason", ""));
+      else if (*who != '\0')
         /* Translators: a conflict: your value, the value kept, who made it */
-        detail = g_strdup_printf (_("Yours: %s · kept: %s (by %s)"), yours, kept, actor);
+        detail = g_strdup_printf (_("Yours: %s · kept: %s (by %s)"), yours, kept, who);
       else
         detail = g_strdup_printf (_("Yours: %s · kept: %s"), yours, kept);
-      gtk_list_box_append (self->conflict_list,
+      gtk_list_box_append (rejected ? self->rejected_list : self->conflict_list,
                            new_row (heading, detail,
                                     g_str_equal (entity, "deal")
-                                    ? json_object_get_string_member (conflict, "entity_id") : NULL));
+                                    ? json_object_get_string_member (item, "entity_id") : NULL));
+      if (rejected)
+        n_rejected++;
+      else
+        n_conflicts++;
     }
-  gtk_widget_set_visible (self->conflicts_box,
-                          conflicts != NULL && json_array_get_length (conflicts) > 0);
-}
-
-static void
-fill_rejected (CrmSyncIndicator *self,
-               CrmStore         *store)
-{
-  g_autoptr(JsonArray) rejected = crm_sync_state_list_rejected (store, MAX_LISTED, NULL);
-
-  crm_list_box_remove_all (self->rejected_list);
-  for (guint i = 0; rejected != NULL && i < json_array_get_length (rejected); i++)
-    {
-      JsonObject *op = json_array_get_object_element (rejected, i);
-      const char *entity = json_object_get_string_member_with_default (op, "entity", "");
-      const char *title = json_object_get_string_member_with_default (op, "title", NULL);
-      JsonObject *fields = json_object_get_object_member (op, "fields");
-      g_autoptr(GList) names = fields != NULL ? json_object_get_members (fields) : NULL;
-      g_autoptr(GString) changed = g_string_new (NULL);
-      g_autofree char *when = crm_format_date_time (json_object_get_int_member_with_default (op, "at", 0));
-      g_autofree char *detail = NULL;
-
-      for (GList *l = names; l != NULL; l = l->next)
-        g_string_append_printf (changed, "%s%s", changed->len > 0 ? ", " : "",
-                                (const char *) l->data);
-      /* Translators: a refused change: which fields, when */
-      detail = g_strdup_printf (_("%s · %s"), changed->str, when);
-      gtk_list_box_append (self->rejected_list,
-                           new_row (title != NULL ? title : entity, detail,
-                                    g_str_equal (entity, "deal")
-                                    ? json_object_get_string_member (op, "entity_id") : NULL));
-    }
-  gtk_widget_set_visible (self->rejected_box,
-                          rejected != NULL && json_array_get_length (rejected) > 0);
+  gtk_widget_set_visible (self->conflicts_box, n_conflicts > 0);
+  gtk_widget_set_visible (self->rejected_box, n_rejected > 0);
 }
 
 void
@@ -171,7 +148,7 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   if (server != NULL)
     crm_sync_state_count_waiting (store, &waiting, NULL);
   crm_sync_state_count_conflicts (store, TRUE, &conflicts, NULL);
-  crm_sync_state_count_rejected (store, &rejected, NULL);
+  crm_sync_state_count_rejected (store, TRUE, &rejected, NULL);
   has_last = crm_sync_state_get_last_sync (store, &last_ms);
   online = g_network_monitor_get_network_available (self->monitor);
 
@@ -283,7 +260,6 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
 #endif
 
   fill_conflicts (self, store);
-  fill_rejected (self, store);
 }
 
 const char *

@@ -4,48 +4,7 @@
 #define G_LOG_DOMAIN "voronka-cli"
 
 #include "crm-cli.h"
-#include "crm-store-private.h"
-
-/* Ops made here and not yet acknowledged by the server. The store has no public call
- * for the outbox size yet, so ask the changelog directly. */
-static gboolean
-count_waiting (CrmStore  *store,
-               gint64    *out,
-               GError   **error)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT count (*) FROM changelog WHERE local = 1 AND pushed = 0", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      _crm_store_set_sql_error (store, error, "counting ops to push");
-      return FALSE;
-    }
-  *out = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-/* Conflict records not yet marked seen: lost edits and rejected changes (their
- * remote_actor is "rejected:CODE", see crm-sync-store.h). */
-static gint64
-count_conflicts (CrmStore *store,
-                 gboolean  rejected)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store, rejected
-    ? "SELECT count (*) FROM conflict WHERE seen = 0 AND remote_actor LIKE 'rejected:%'"
-    : "SELECT count (*) FROM conflict WHERE seen = 0 AND (remote_actor IS NULL OR"
-      " remote_actor NOT LIKE 'rejected:%')", NULL);
-  gint64 count = 0;
-
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    count = sqlite3_column_int64 (stmt, 0);
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
-  return count;
-}
+#include "crm-sync-state.h"
 
 gboolean
 crm_cli_status (CrmCli   *cli,
@@ -54,7 +13,6 @@ crm_cli_status (CrmCli   *cli,
                 GError  **error)
 {
   g_autofree char *last_sync = NULL;
-  g_autofree char *cursor_text = NULL;
   g_autofree char *waiting_text = NULL;
   g_autofree char *cursor_shown = NULL;
   g_autofree char *conflicts_text = NULL;
@@ -62,6 +20,8 @@ crm_cli_status (CrmCli   *cli,
   g_autofree char *server = NULL;
   gint64 waiting = 0;
   gint64 cursor = 0;
+  gint64 conflicts = 0;
+  gint64 rejected = 0;
 
   if (!crm_cli_parse (cli, "status", "",
                       _("Show the device id and sync state. With --json: {\"device\", \"path\", "
@@ -70,14 +30,14 @@ crm_cli_status (CrmCli   *cli,
                       NULL,
                       &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error) ||
-      !count_waiting (cli->store, &waiting, error))
+      !crm_sync_state_count_waiting (cli->store, &waiting, error) ||
+      !crm_sync_state_count_conflicts (cli->store, TRUE, &conflicts, error) ||
+      !crm_sync_state_count_rejected (cli->store, TRUE, &rejected, error))
     return FALSE;
 
   last_sync = crm_store_dup_meta (cli->store, "sync.last");
-  cursor_text = crm_store_dup_meta (cli->store, "sync.cursor");
   server = crm_store_dup_meta (cli->store, "sync.server");
-  if (cursor_text != NULL)
-    cursor = g_ascii_strtoll (cursor_text, NULL, 10);
+  cursor = MAX (crm_sync_state_get_cursor (cli->store), 0);
 
   if (cli->json)
     {
@@ -92,8 +52,8 @@ crm_cli_status (CrmCli   *cli,
         json_object_set_null_member (status, "last_sync");
       json_object_set_int_member (status, "cursor", cursor);
       json_object_set_int_member (status, "log_length", crm_store_get_log_length (cli->store));
-      json_object_set_int_member (status, "conflicts", count_conflicts (cli->store, FALSE));
-      json_object_set_int_member (status, "rejected", count_conflicts (cli->store, TRUE));
+      json_object_set_int_member (status, "conflicts", conflicts);
+      json_object_set_int_member (status, "rejected", rejected);
       if (server != NULL)
         json_object_set_string_member (status, "server", server);
       else
@@ -111,8 +71,8 @@ crm_cli_status (CrmCli   *cli,
   crm_cli_print_pair (_("Cursor"), cursor_shown, 16);
   if (server != NULL)
     crm_cli_print_pair (_("Server"), server, 16);
-  conflicts_text = g_strdup_printf ("%" G_GINT64_FORMAT, count_conflicts (cli->store, FALSE));
-  rejected_text = g_strdup_printf ("%" G_GINT64_FORMAT, count_conflicts (cli->store, TRUE));
+  conflicts_text = g_strdup_printf ("%" G_GINT64_FORMAT, conflicts);
+  rejected_text = g_strdup_printf ("%" G_GINT64_FORMAT, rejected);
   crm_cli_print_pair (_("Conflicts"), conflicts_text, 16);
   crm_cli_print_pair (_("Rejected"), rejected_text, 16);
   return TRUE;

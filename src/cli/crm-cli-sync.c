@@ -13,7 +13,7 @@
 #include "crm-client-config.h"
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 
 /* Sync and keyring errors as the CLI's stable codes (CLI.md). */
 static GError *
@@ -210,8 +210,7 @@ remove_unsynced_replica (const char *path)
 {
   static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
   g_autoptr(CrmStore) store = crm_store_open (path, NULL);
-  gboolean unused = store != NULL && crm_sync_store_get_cursor (store) < 0 &&
-                    crm_sync_store_is_empty (store);
+  gboolean unused = store != NULL && crm_sync_state_is_unused (store);
 
   g_clear_object (&store);
   for (guint i = 0; unused && i < G_N_ELEMENTS (suffixes); i++)
@@ -468,8 +467,7 @@ crm_cli_conflicts (CrmCli   *cli,
       N_("Mark the listed ones as seen (status stops counting them)"), NULL },
     { NULL }
   };
-  g_autoptr(JsonNode) list = NULL;
-  JsonArray *array;
+  g_autoptr(JsonArray) array = NULL;
 
   if (!crm_cli_parse (cli, "conflicts", "",
                       _("List your edits that lost to a concurrent edit made elsewhere (both "
@@ -477,16 +475,17 @@ crm_cli_conflicts (CrmCli   *cli,
                       entries, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
-  list = crm_sync_store_list_conflicts (cli->store, !all, error);
-  if (list == NULL || (mark_seen && !crm_sync_store_mark_conflicts_seen (cli->store, error)))
+  array = crm_sync_state_list_conflicts (cli->store, !all, 0, error);
+  if (array == NULL || (mark_seen && !crm_sync_state_mark_conflicts_seen (cli->store, error)))
     return FALSE;
 
   if (cli->json)
     {
+      g_autoptr(JsonNode) list = json_node_init_array (json_node_alloc (), array);
+
       crm_cli_print_json (list);
       return TRUE;
     }
-  array = json_node_get_array (list);
   if (json_array_get_length (array) == 0)
     {
       g_print (_("No conflicts.\n"));

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-sync-state.c — the outbox size, the last sync time and the conflict list, read from
- * the changelog, meta and the local-only `conflict` table. */
+/* crm-sync-state.c — the replica's side of sync (see crm-sync-state.h): the outbox and
+ * its acknowledgement, the pull cursor, merging a pulled page, conflict and rejection
+ * records, read from and written to the changelog, meta and the local-only `conflict`
+ * table. Installing a snapshot is in crm-snapshot-install.c. */
 #define G_LOG_DOMAIN "voronka-sync-state"
 
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
 #include "crm-sync-state.h"
+#include "crm-json-private.h"
+#include "crm-sql-private.h"
 #include "crm-store-sync-private.h"
 #include "crm-store-private.h"
 #include "crm-hlc.h"
@@ -63,6 +72,388 @@ crm_sync_state_get_last_sync (CrmStore *store,
 }
 
 gboolean
+crm_sync_state_set_last_sync (CrmStore  *store,
+                              GError   **error)
+{
+  g_autofree char *now = crm_time_format (crm_time_now_ms ());
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  return crm_store_set_meta (store, "sync.last", now, error);
+}
+
+/* --- the outbox and the cursor ------------------------------------------------------------ */
+
+GPtrArray *
+crm_sync_state_dup_outbox (CrmStore  *store,
+                           guint      limit,
+                           GError   **error)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT " CRM_CHANGELOG_OP_COLUMNS " FROM changelog WHERE local = 1 AND pushed = 0"
+    " ORDER BY seq LIMIT ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ops, _crm_op_from_changelog_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the outbox");
+      return NULL;
+    }
+  return g_steal_pointer (&ops);
+}
+
+gint64
+crm_sync_state_get_cursor (CrmStore *store)
+{
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), -1);
+
+  text = crm_store_dup_meta (store, "sync.cursor");
+  return text != NULL ? g_ascii_strtoll (text, NULL, 10) : -1;
+}
+
+gboolean
+crm_sync_state_is_unused (CrmStore *store)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  return crm_sync_state_get_cursor (store) < 0 && crm_store_get_log_length (store) == 0;
+}
+
+static gboolean
+set_cursor (CrmStore  *store,
+            gint64     cursor,
+            GError   **error)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, cursor);
+
+  return crm_store_set_meta (store, "sync.cursor", text, error);
+}
+
+static gboolean
+step_done (CrmStore      *store,
+           sqlite3_stmt  *stmt,
+           const char    *what,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _crm_store_set_sql_error (store, error, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- conflict records ------------------------------------------------------------------------ */
+
+/* A rejection is kept as one `conflict` row per field of the refused op, whose
+ * remote_actor is REJECTED_PREFIX + the server's code, remote_device the server's
+ * device, remote_value what the server kept and local_hlc the op's clock as pushed (so
+ * the rows of one op share (entity_id, local_hlc)). Every other row is a lost edit. */
+#define REJECTED_PREFIX "rejected:"
+#define IS_REJECTION "(remote_actor IS NOT NULL AND remote_actor LIKE 'rejected:%')"
+
+static gboolean
+insert_conflict (CrmStore     *store,
+                 const char   *entity,
+                 const char   *entity_id,
+                 const char   *field,
+                 JsonNode     *local_value,
+                 JsonNode     *remote_value,
+                 guint64       local_hlc,
+                 guint64       remote_hlc,
+                 const char   *remote_device,
+                 const char   *remote_actor,
+                 GError      **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "INSERT INTO conflict (entity, entity_id, field, local_value, remote_value, local_hlc,"
+    " remote_hlc, remote_device, remote_actor, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+    " ?8, ?9, ?10)", error);
+  g_autofree char *local_text = local_value != NULL ? crm_json_to_canonical (local_value)
+                                                    : g_strdup ("null");
+  g_autofree char *remote_text = remote_value != NULL ? crm_json_to_canonical (remote_value)
+                                                      : g_strdup ("null");
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity);
+  _crm_sql_bind_text_or_null (stmt, 2, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 3, field);
+  _crm_sql_bind_text_or_null (stmt, 4, local_text);
+  _crm_sql_bind_text_or_null (stmt, 5, remote_text);
+  sqlite3_bind_int64 (stmt, 6, (gint64) local_hlc);
+  sqlite3_bind_int64 (stmt, 7, (gint64) remote_hlc);
+  _crm_sql_bind_text_or_null (stmt, 8, remote_device);
+  _crm_sql_bind_text_or_null (stmt, 9, remote_actor);
+  sqlite3_bind_int64 (stmt, 10, crm_store_get_now (store));
+  return step_done (store, stmt, "recording a conflict", error);
+}
+
+/* --- a push answer ------------------------------------------------------------------------ */
+
+static gboolean
+mark_pushed (CrmStore    *store,
+             const char  *op_id,
+             gint64       pushed,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "UPDATE changelog SET pushed = ?2 WHERE op_id = ?1 AND local = 1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, op_id);
+  sqlite3_bind_int64 (stmt, 2, pushed);
+  return step_done (store, stmt, "acknowledging an op", error);
+}
+
+static gboolean
+record_rejection (CrmStore              *store,
+                  const CrmOp           *op,
+                  const CrmPushOutcome  *outcome,
+                  GError               **error)
+{
+  g_autofree char *actor = g_strconcat (REJECTED_PREFIX, outcome->code ? outcome->code : "failed",
+                                        NULL);
+  g_autoptr(GList) members = json_object_get_members (op->fields);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!insert_conflict (store, op->entity, op->entity_id, l->data,
+                          json_object_get_member (op->fields, l->data),
+                          outcome->values ? json_object_get_member (outcome->values, l->data) : NULL,
+                          op->hlc, outcome->corrective ? outcome->corrective->hlc : 0,
+                          outcome->corrective ? outcome->corrective->device : NULL, actor,
+                          error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+crm_sync_state_take_push_answer (CrmStore              *store,
+                                 GPtrArray             *ops,
+                                 const CrmPushOutcome  *outcomes,
+                                 guint                  n_outcomes,
+                                 guint64                server_hlc,
+                                 guint                 *out_rejected,
+                                 GError               **error)
+{
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  guint rejected = 0;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (ops != NULL, FALSE);
+  g_return_val_if_fail (outcomes != NULL || n_outcomes == 0, FALSE);
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = ops->pdata[i];
+      g_hash_table_insert (by_id, op->op_id, op);
+    }
+  if (!_crm_store_begin (store, error))
+    return FALSE;
+  if (server_hlc != 0)
+    _crm_store_absorb_hlc (store, server_hlc);
+  for (guint i = 0; i < n_outcomes; i++)
+    {
+      const CrmPushOutcome *outcome = &outcomes[i];
+      CrmOp *op = outcome->op_id ? g_hash_table_lookup (by_id, outcome->op_id) : NULL;
+      gboolean ok;
+
+      if (op == NULL)
+        continue;   /* the server answered about an op we did not send: ignore it */
+      if (outcome->accepted)
+        ok = mark_pushed (store, op->op_id, outcome->seq, error) &&
+             (outcome->hlc == op->hlc ||
+              _crm_store_restamp_op (store, op->op_id, outcome->hlc, error)) &&
+             crm_sync_state_set_stamp (store, op->op_id, outcome->seq, outcome->stamp,
+                                       outcome->actor, error);
+      else
+        {
+          /* the op's clock drops to zero, so it loses to every other write of its
+           * fields, the server's corrective op included — even when its own clock ran
+           * ahead of the server's */
+          rejected++;
+          ok = mark_pushed (store, op->op_id, -1, error) &&
+               _crm_store_restamp_op (store, op->op_id, 0, error) &&
+               (outcome->corrective == NULL ||
+                _crm_store_merge_op (store, outcome->corrective, FALSE, NULL, NULL, error)) &&
+               record_rejection (store, op, outcome, error);
+        }
+      if (!ok)
+        {
+          _crm_store_rollback (store);
+          return FALSE;
+        }
+    }
+  if (!_crm_store_commit (store, error))
+    return FALSE;
+  if (out_rejected != NULL)
+    *out_rejected = rejected;
+  return TRUE;
+}
+
+/* --- a pulled page ---------------------------------------------------------------------------- */
+
+/* Records a lost edit when @op overwrote a field this device wrote and its author had not
+ * seen that write: our op was not acknowledged yet, or the author's base is before the
+ * server sequence our op got. */
+static gboolean
+check_conflicts (CrmStore     *store,
+                 const CrmOp  *op,
+                 gint64        base,
+                 JsonObject   *previous,
+                 guint        *out_conflicts,
+                 GError      **error)
+{
+  const char *me = crm_store_get_device_id (store);
+  JsonObject *clocks = json_object_get_object_member (previous, "clocks");
+  JsonObject *values = json_object_get_object_member (previous, "values");
+  g_autoptr(GList) members = clocks ? json_object_get_members (clocks) : NULL;
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *field = l->data;
+      const char *clock = json_object_get_string_member_with_default (clocks, field, NULL);
+      const char *space = clock ? strchr (clock, ' ') : NULL;
+      g_autofree char *hex = NULL;
+      guint64 local_hlc = 0;
+      sqlite3_stmt *stmt;
+      gint64 pushed = 0;
+      gboolean found = FALSE;
+      JsonNode *old_value = values ? json_object_get_member (values, field) : NULL;
+      JsonNode *new_value = json_object_get_member (op->fields, field);
+      int rc;
+
+      if (space == NULL || g_strcmp0 (space + 1, me) != 0)
+        continue;
+      hex = g_strndup (clock, space - clock);
+      if (!crm_hlc_parse (hex, &local_hlc))
+        continue;
+      if (old_value != NULL && new_value != NULL)
+        {
+          g_autofree char *a = crm_json_to_canonical (old_value);
+          g_autofree char *b = crm_json_to_canonical (new_value);
+
+          if (g_str_equal (a, b))
+            continue;   /* same value: nothing was lost */
+        }
+      stmt = _crm_store_prepare (store,
+        "SELECT pushed FROM changelog WHERE entity_id = ?1 AND hlc = ?2 AND device = ?3"
+        " AND local = 1 LIMIT 1", error);
+      if (stmt == NULL)
+        return FALSE;
+      _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
+      sqlite3_bind_int64 (stmt, 2, (gint64) local_hlc);
+      _crm_sql_bind_text_or_null (stmt, 3, me);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          found = TRUE;
+          pushed = sqlite3_column_int64 (stmt, 0);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          _crm_store_set_sql_error (store, error, "looking for a conflicting edit");
+          return FALSE;
+        }
+      if (!found || pushed < 0 || (pushed > 0 && base >= pushed))
+        continue;   /* a rejected op, or an edit made after seeing ours */
+      if (!insert_conflict (store, op->entity, op->entity_id, field, old_value, new_value,
+                            local_hlc, op->hlc, op->device, op->actor, error))
+        return FALSE;
+      (*out_conflicts)++;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_sync_state_merge_pulled (CrmStore   *store,
+                             GPtrArray  *ops,
+                             GArray     *bases,
+                             gint64      cursor,
+                             guint64     server_hlc,
+                             guint      *out_merged,
+                             guint      *out_conflicts,
+                             GError    **error)
+{
+  const char *me;
+  guint merged = 0, conflicts = 0;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (ops != NULL, FALSE);
+  g_return_val_if_fail (bases == NULL || bases->len == ops->len, FALSE);
+
+  me = crm_store_get_device_id (store);
+  if (!_crm_store_begin (store, error))
+    return FALSE;
+  if (server_hlc != 0)
+    _crm_store_absorb_hlc (store, server_hlc);
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = ops->pdata[i];
+      gint64 base = bases != NULL ? g_array_index (bases, gint64, i) : 0;
+      g_autoptr(JsonObject) previous = NULL;
+      gboolean known = FALSE;
+
+      if (!_crm_store_merge_op (store, op, FALSE, &known,
+                                g_strcmp0 (op->device, me) != 0 ? &previous : NULL, error))
+        goto fail;
+      if (known && g_strcmp0 (op->device, me) == 0)
+        {
+          /* our own op, pushed before a crash lost the answer: acknowledge it now */
+          sqlite3_stmt *stmt = _crm_store_prepare (store,
+            "UPDATE changelog SET pushed = ?2 WHERE op_id = ?1 AND local = 1 AND pushed = 0",
+            error);
+          if (stmt == NULL)
+            goto fail;
+          _crm_sql_bind_text_or_null (stmt, 1, op->op_id);
+          sqlite3_bind_int64 (stmt, 2, op->seq);
+          if (!step_done (store, stmt, "acknowledging an op", error))
+            goto fail;
+        }
+      /* an op known already (ours, or one received twice) takes the server's number and
+       * stamp, which a restored server needs to take it back */
+      if (known && !crm_sync_state_set_stamp (store, op->op_id, op->seq, op->stamp, op->actor,
+                                              error))
+        goto fail;
+      if (!known)
+        merged++;
+      if (previous != NULL && !check_conflicts (store, op, base, previous, &conflicts, error))
+        goto fail;
+    }
+  if (!set_cursor (store, cursor, error))
+    goto fail;
+  if (!_crm_store_commit (store, error))
+    return FALSE;   /* it rolled back */
+  if (out_merged != NULL)
+    *out_merged = merged;
+  if (out_conflicts != NULL)
+    *out_conflicts = conflicts;
+  return TRUE;
+
+fail:
+  _crm_store_rollback (store);
+  return FALSE;
+}
+
+/* --- what people see -------------------------------------------------------------------------- */
+
+gboolean
 crm_sync_state_count_conflicts (CrmStore  *store,
                                 gboolean   unseen_only,
                                 gint64    *out_count,
@@ -71,22 +462,98 @@ crm_sync_state_count_conflicts (CrmStore  *store,
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   g_return_val_if_fail (out_count != NULL, FALSE);
 
-  return count (store, "SELECT count (*) FROM conflict WHERE ?1 = 0 OR seen = 0",
+  return count (store, "SELECT count (*) FROM conflict WHERE (?1 = 0 OR seen = 0)"
+                       " AND NOT " IS_REJECTION,
                 unseen_only ? 1 : 0, out_count, "count conflicts", error);
 }
 
-/* What people call the entity: a deal's title, a contact's or company's name. */
-static char *
-dup_entity_title (CrmStore   *store,
-                  const char *entity,
-                  const char *entity_id)
+gboolean
+crm_sync_state_count_rejected (CrmStore  *store,
+                               gboolean   unseen_only,
+                               gint64    *out_count,
+                               GError   **error)
 {
-  if (g_strcmp0 (entity, "deal") == 0)
-    return _crm_store_dup_column (store, "deal", entity_id, "title");
-  if (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0)
-    return _crm_store_dup_column (store, entity, entity_id, "name");
-  if (g_strcmp0 (entity, "task") == 0)
-    return _crm_store_dup_column (store, "task", entity_id, "text");
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (out_count != NULL, FALSE);
+
+  /* one per op: the rows of one op share its entity and its clock as pushed */
+  return count (store, "SELECT count (*) FROM (SELECT DISTINCT entity_id, local_hlc"
+                       " FROM conflict WHERE (?1 = 0 OR seen = 0) AND " IS_REJECTION ")",
+                unseen_only ? 1 : 0, out_count, "count rejected changes", error);
+}
+
+const char *
+crm_sync_state_rejection_reason (const char *code,
+                                 const char *entity)
+{
+  static const char *const setup[] = {
+    "pipeline", "stage", "field", "loss_reason", "user", NULL
+  };
+
+  if (g_strcmp0 (code, "permission-denied") == 0)
+    {
+      if (g_strcmp0 (entity, "rule") == 0)
+        return _("Only an administrator can change automation rules");
+      if (g_strcmp0 (entity, "deal") == 0 || g_strcmp0 (entity, "deal_tag") == 0 ||
+          g_strcmp0 (entity, "deal_contact") == 0)
+        return _("The deal belongs to another sales rep, or its number was changed; the server "
+                 "kept its version");
+      if (entity != NULL && g_strv_contains (setup, entity))
+        return _("Only an administrator can change pipelines, stages, fields, loss reasons and "
+                 "users");
+      if (g_strcmp0 (entity, "task") == 0 || g_strcmp0 (entity, "note") == 0 ||
+          g_strcmp0 (entity, "attachment") == 0)
+        return _("It belongs to another sales rep's deal, task or client; the server kept its "
+                 "version");
+      if (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0)
+        return _("Another sales rep is responsible for this client; the server kept its version");
+      return _("Your role does not allow this change, or it claimed another user's device; "
+               "the server kept its version");
+    }
+  if (g_strcmp0 (code, "not-found") == 0)
+    return _("It refers to something the server does not have (it was never sent, or was "
+             "refused)");
+  if (g_strcmp0 (code, "invalid-input") == 0)
+    return _("A value is out of range or not of the right form (an amount above "
+             "1 000 000 000.00, a name too long, …)");
+  if (g_strcmp0 (code, "too-large") == 0)
+    return _("The change is larger than 64 KiB; shorten the text or attach it as a file");
+  if (g_strcmp0 (code, "loss-reason-required") == 0)
+    return _("Closing a deal as lost needs a loss reason from the pipeline's list");
+  if (g_strcmp0 (code, "required-field") == 0)
+    return _("The stage needs fields filled in that were empty");
+  if (g_strcmp0 (code, "next-task-required") == 0)
+    return _("The deal would be left without an open task");
+  if (g_strcmp0 (code, "call-result-required") == 0)
+    return _("A call task is completed only with the call's result");
+  if (g_strcmp0 (code, "attachment-required") == 0)
+    return _("The stage needs a photo or file attached to the deal first");
+  if (g_strcmp0 (code, "caused-by-rejected") == 0)
+    return _("Made by automation in reaction to a change the server rejected");
+  if (g_strcmp0 (code, "duplicate-automation") == 0)
+    return _("Another device already ran this automation for the same change; its result "
+             "was kept");
+  return _("The server did not accept this change");
+}
+
+/* What people call the entity: a deal's title, a contact's or company's name, a task's
+ * text. */
+static char *
+entity_title (CrmStore   *store,
+              const char *entity,
+              const char *entity_id)
+{
+  g_autoptr(JsonObject) object = crm_store_dup_entity (store, entity, entity_id);
+  const char *members[] = { "title", "name", "text", NULL };
+
+  for (guint i = 0; object != NULL && members[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (object, members[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (node));
+    }
   return NULL;
 }
 
@@ -99,6 +566,16 @@ set_text (JsonObject   *object,
     json_object_set_string_member (object, member, text);
   else
     json_object_set_null_member (object, member);
+}
+
+static void
+set_json_text (JsonObject *object,
+               const char *member,
+               const char *text)
+{
+  JsonNode *node = text != NULL ? json_from_string (text, NULL) : NULL;
+
+  json_object_set_member (object, member, node != NULL ? node : json_node_new (JSON_NODE_NULL));
 }
 
 JsonArray *
@@ -115,51 +592,76 @@ crm_sync_state_list_conflicts (CrmStore  *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   stmt = _crm_store_prepare (store,
-    "SELECT id, entity, entity_id, field, local_value, remote_value, remote_device,"
-    " remote_actor, created_at, seen FROM conflict WHERE ?1 = 0 OR seen = 0"
-    " ORDER BY created_at DESC, id DESC LIMIT ?2", error);
+    "SELECT id, entity, entity_id, field, local_value, remote_value, remote_hlc, remote_device,"
+    " remote_actor, seen, local_hlc FROM conflict WHERE ?1 = 0 OR seen = 0"
+    " ORDER BY id DESC LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int (stmt, 1, unseen_only ? 1 : 0);
   sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonObject *conflict = json_object_new ();
+      JsonObject *item = json_object_new ();
+      const char *actor = (const char *) sqlite3_column_text (stmt, 8);
+      gboolean rejected = actor != NULL && g_str_has_prefix (actor, REJECTED_PREFIX);
+      g_autofree char *when = crm_time_format (crm_hlc_physical ((guint64) sqlite3_column_int64 (stmt, 6)));
 
-      json_object_set_int_member (conflict, "id", sqlite3_column_int64 (stmt, 0));
-      set_text (conflict, "entity", (const char *) sqlite3_column_text (stmt, 1));
-      set_text (conflict, "entity_id", (const char *) sqlite3_column_text (stmt, 2));
-      set_text (conflict, "field", (const char *) sqlite3_column_text (stmt, 3));
-      set_text (conflict, "local_value", (const char *) sqlite3_column_text (stmt, 4));
-      set_text (conflict, "remote_value", (const char *) sqlite3_column_text (stmt, 5));
-      set_text (conflict, "remote_device", (const char *) sqlite3_column_text (stmt, 6));
-      set_text (conflict, "remote_actor", (const char *) sqlite3_column_text (stmt, 7));
-      json_object_set_int_member (conflict, "created_at", sqlite3_column_int64 (stmt, 8));
-      json_object_set_boolean_member (conflict, "seen", sqlite3_column_int (stmt, 9) != 0);
-      g_ptr_array_add (rows, conflict);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list conflicts");
-      return NULL;
+      json_object_set_int_member (item, "id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_string_member (item, "kind", rejected ? "rejected" : "conflict");
+      set_text (item, "entity", (const char *) sqlite3_column_text (stmt, 1));
+      set_text (item, "entity_id", (const char *) sqlite3_column_text (stmt, 2));
+      set_text (item, "field", (const char *) sqlite3_column_text (stmt, 3));
+      set_json_text (item, "local", (const char *) sqlite3_column_text (stmt, 4));
+      set_json_text (item, "remote", (const char *) sqlite3_column_text (stmt, 5));
+      if (rejected)
+        {
+          const char *code = actor + strlen (REJECTED_PREFIX);
+
+          json_object_set_string_member (item, "who", "server");
+          json_object_set_string_member (item, "code", code);
+        }
+      else
+        {
+          /* the user's id for now: named after the loop */
+          json_object_set_string_member (item, "who", actor != NULL ? actor : "");
+          json_object_set_null_member (item, "code");
+        }
+      set_text (item, "device", (const char *) sqlite3_column_text (stmt, 7));
+      json_object_set_string_member (item, "when", when);
+      json_object_set_boolean_member (item, "seen", sqlite3_column_int (stmt, 9) != 0);
+      g_ptr_array_add (rows, item);
     }
   sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading conflicts");
+      return NULL;
+    }
 
   /* Names are looked up after the loop: the lookups reuse the statement cache. */
   for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *conflict = g_ptr_array_index (rows, i);
-      const char *actor = json_object_get_string_member_with_default (conflict, "remote_actor", NULL);
-      g_autofree char *title = dup_entity_title (store,
-                                                 json_object_get_string_member (conflict, "entity"),
-                                                 json_object_get_string_member (conflict, "entity_id"));
-      g_autofree char *actor_name = actor != NULL
-                                    ? _crm_store_dup_column (store, "user", actor, "name") : NULL;
+      JsonObject *item = g_ptr_array_index (rows, i);
+      const char *entity = json_object_get_string_member_with_default (item, "entity", NULL);
+      const char *code = json_object_get_string_member_with_default (item, "code", NULL);
+      g_autofree char *title = entity_title (store, entity,
+                                             json_object_get_string_member_with_default (item, "entity_id", NULL));
 
-      set_text (conflict, "title", title);
-      if (actor_name != NULL)
-        json_object_set_string_member (conflict, "remote_actor", actor_name);
-      json_array_add_object_element (result, json_object_ref (conflict));
+      set_text (item, "title", title);
+      if (code != NULL)
+        json_object_set_string_member (item, "reason",
+                                       crm_sync_state_rejection_reason (code, entity));
+      else
+        {
+          const char *actor = json_object_get_string_member (item, "who");
+          g_autofree char *name = *actor != '\0'
+                                  ? _crm_store_dup_column (store, "user", actor, "name") : NULL;
+
+          if (name != NULL)
+            json_object_set_string_member (item, "who", name);
+          json_object_set_null_member (item, "reason");
+        }
+      json_array_add_object_element (result, json_object_ref (item));
     }
   return g_steal_pointer (&result);
 }
@@ -177,84 +679,7 @@ crm_sync_state_mark_conflicts_seen (CrmStore  *store,
   stmt = _crm_store_prepare (store, "UPDATE conflict SET seen = 1 WHERE seen = 0", error);
   if (stmt == NULL)
     return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "mark conflicts as seen");
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-gboolean
-crm_sync_state_count_rejected (CrmStore  *store,
-                               gint64    *out_count,
-                               GError   **error)
-{
-  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
-  g_return_val_if_fail (out_count != NULL, FALSE);
-
-  return count (store, "SELECT count (*) FROM changelog WHERE local = 1 AND pushed = -1", 0,
-                out_count, "count rejected ops", error);
-}
-
-JsonArray *
-crm_sync_state_list_rejected (CrmStore  *store,
-                              guint      limit,
-                              GError   **error)
-{
-  g_autoptr(JsonArray) result = json_array_new ();
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
-
-  stmt = _crm_store_prepare (store,
-    "SELECT op_id, entity, entity_id, fields, hlc FROM changelog"
-    " WHERE local = 1 AND pushed = -1 ORDER BY seq DESC LIMIT ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, limit > 0 ? (gint64) limit : -1);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *op = json_object_new ();
-      const char *fields = (const char *) sqlite3_column_text (stmt, 3);
-      JsonNode *node = fields != NULL ? json_from_string (fields, NULL) : NULL;
-
-      set_text (op, "op", (const char *) sqlite3_column_text (stmt, 0));
-      set_text (op, "entity", (const char *) sqlite3_column_text (stmt, 1));
-      set_text (op, "entity_id", (const char *) sqlite3_column_text (stmt, 2));
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        json_object_set_member (op, "fields", node);
-      else
-        {
-          g_clear_pointer (&node, json_node_unref);
-          json_object_set_object_member (op, "fields", json_object_new ());
-        }
-      json_object_set_int_member (op, "at",
-                                  (gint64) crm_hlc_physical ((guint64) sqlite3_column_int64 (stmt, 4)));
-      g_ptr_array_add (rows, op);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list rejected ops");
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-
-  for (guint i = 0; i < rows->len; i++)
-    {
-      JsonObject *op = g_ptr_array_index (rows, i);
-      g_autofree char *title = dup_entity_title (store,
-                                                 json_object_get_string_member (op, "entity"),
-                                                 json_object_get_string_member (op, "entity_id"));
-
-      set_text (op, "title", title);
-      json_array_add_object_element (result, json_object_ref (op));
-    }
-  return g_steal_pointer (&result);
+  return step_done (store, stmt, "marking conflicts seen", error);
 }
 
 /* --- a server restored from a backup ---------------------------------------------------------- */

@@ -29,7 +29,6 @@
 #include <glib/gstdio.h>
 
 #include "crm-sync-round-private.h"
-#include "crm-sync-store.h"
 #include "crm-sync-state.h"
 #include "crm-hlc.h"
 
@@ -369,6 +368,37 @@ crm_sync_round_sign_in (CrmSyncRound  *round,
 
 /* --- push -------------------------------------------------------------------------------- */
 
+/* Hands the server's push results to core, which takes them in one transaction. */
+static gboolean
+take_push_answer (CrmStore   *store,
+                  GPtrArray  *ops,
+                  GPtrArray  *results,
+                  guint64     server_hlc,
+                  guint      *out_rejected,
+                  GError    **error)
+{
+  g_autofree CrmPushOutcome *outcomes = g_new0 (CrmPushOutcome, MAX (results->len, 1));
+
+  for (guint i = 0; i < results->len; i++)
+    {
+      const CrmPushResult *result = results->pdata[i];
+
+      outcomes[i] = (CrmPushOutcome) {
+        .op_id = result->op_id,
+        .accepted = result->accepted,
+        .seq = result->seq,
+        .hlc = result->hlc,
+        .stamp = result->stamp,
+        .actor = result->actor,
+        .code = result->code,
+        .values = result->values,
+        .corrective = result->corrective,
+      };
+    }
+  return crm_sync_state_take_push_answer (store, ops, outcomes, results->len, server_hlc,
+                                          out_rejected, error);
+}
+
 static gboolean
 push_outbox (Http           *http,
              CrmStore       *store,
@@ -377,7 +407,7 @@ push_outbox (Http           *http,
 {
   for (;;)
     {
-      g_autoptr(GPtrArray) ops = crm_sync_store_dup_outbox (store, http->round->batch_size, error);
+      g_autoptr(GPtrArray) ops = crm_sync_state_dup_outbox (store, http->round->batch_size, error);
       g_autoptr(GPtrArray) results = NULL;
       g_autoptr(JsonNode) node = NULL;
       g_autoptr(GBytes) body = NULL;
@@ -390,7 +420,7 @@ push_outbox (Http           *http,
         return FALSE;
       if (ops->len == 0)
         return TRUE;
-      node = crm_push_request_to_json (MAX (crm_sync_store_get_cursor (store), 0), ops);
+      node = crm_push_request_to_json (MAX (crm_sync_state_get_cursor (store), 0), ops);
       body = crm_protocol_to_bytes (node);
       answer = send_authorized (http, "POST", CRM_PROTOCOL_PATH_PUSH, body, error);
       if (answer == NULL || !crm_push_response_parse (answer, &results, &head, &hlc, error))
@@ -402,7 +432,7 @@ push_outbox (Http           *http,
                        results->len, ops->len);
           return FALSE;
         }
-      if (!crm_sync_store_apply_push (store, ops, results, MAX (hlc, http->hlc), &rejected, error))
+      if (!take_push_answer (store, ops, results, MAX (hlc, http->hlc), &rejected, error))
         return FALSE;
       report->pushed += ops->len;
       report->rejected += rejected;
@@ -760,8 +790,19 @@ install_snapshot (Http           *http,
   g_debug ("Snapshot at %" G_GINT64_FORMAT " downloaded and decompressed in %.2f s", seq,
            (g_get_monotonic_time () - start) / 1e6);
   start = g_get_monotonic_time ();
-  if (!crm_sync_store_install_snapshot (store, db, seq, http->hlc, error))
-    return FALSE;
+  if (!crm_sync_state_install_snapshot (store, db, seq, http->hlc, &local_error))
+    {
+      /* what was wrong with the copy is the server's answer; the rest is the replica's */
+      if (g_error_matches (local_error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT))
+        g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+                             local_error->message);
+      else if (g_error_matches (local_error, CRM_STORE_ERROR, CRM_STORE_ERROR_SCHEMA_TOO_NEW))
+        g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPDATE_REQUIRED,
+                             local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   g_debug ("Snapshot installed in %.2f s", (g_get_monotonic_time () - start) / 1e6);
   remove_files (base);
   report->snapshot = TRUE;
@@ -780,7 +821,7 @@ pull_pages (Http           *http,
   for (;;)
     {
       CrmStore *store = *store_ptr;
-      gint64 cursor = MAX (crm_sync_store_get_cursor (store), 0);
+      gint64 cursor = MAX (crm_sync_state_get_cursor (store), 0);
       g_autofree char *path = g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%u",
                                                CRM_PROTOCOL_PATH_PULL, cursor,
                                                http->round->page_size);
@@ -817,7 +858,8 @@ pull_pages (Http           *http,
                        _("The server sent an empty page but said more was coming"));
           return FALSE;
         }
-      if (!crm_sync_store_apply_page (store, page, &merged, &conflicts, error))
+      if (!crm_sync_state_merge_pulled (store, page->ops, page->bases, page->next, page->hlc,
+                                        &merged, &conflicts, error))
         return FALSE;
       g_debug ("Pulled %u ops (%" G_GSIZE_FORMAT " bytes): request %.1f ms, parse %.1f ms, "
                "merge %.1f ms", page->ops->len, g_bytes_get_size (answer), (t1 - t0) / 1e3,
@@ -838,8 +880,7 @@ discard_new_replica (CrmStore   **store,
                      const char  *path)
 {
   static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-  gboolean unused = *store != NULL && crm_sync_store_get_cursor (*store) < 0 &&
-                    crm_sync_store_is_empty (*store);
+  gboolean unused = *store != NULL && crm_sync_state_is_unused (*store);
 
   g_clear_object (store);
   for (guint i = 0; unused && i < G_N_ELEMENTS (suffixes); i++)
@@ -880,7 +921,7 @@ server_went_back (Http          *http,
       return TRUE;
     }
   if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED) &&
-      http->server_head >= 0 && crm_sync_store_get_cursor (store) > http->server_head)
+      http->server_head >= 0 && crm_sync_state_get_cursor (store) > http->server_head)
     {
       /* no incarnation to go by (a copy put back by hand, a server of an older version):
        * everything may be lost */
@@ -1032,7 +1073,7 @@ crm_sync_round_run (CrmSyncRound  *round,
   /* the round's commits never wait for the WAL to be copied back: the app checkpoints
    * when the user pauses, and voronkactl's close (the last connection) does it */
   crm_store_set_deferred_checkpoints (store, TRUE);
-  fresh = crm_sync_store_get_cursor (store) < 0 && crm_sync_store_is_empty (store);
+  fresh = crm_sync_state_is_unused (store);
 
   http_init (&http, round, cancellable);
   http.epoch = crm_store_dup_meta (store, "sync.epoch");
@@ -1051,7 +1092,7 @@ crm_sync_round_run (CrmSyncRound  *round,
        /* the incarnation synced with: a new replica's, or one this replica did not know */
        (http.server_epoch == NULL || g_strcmp0 (http.epoch, http.server_epoch) == 0 ||
         crm_store_set_meta (store, "sync.epoch", http.server_epoch, error)) &&
-       crm_sync_store_mark_synced (store, http.hlc, error);
+       crm_sync_state_set_last_sync (store, error);
   if (ok && http.new_session != NULL)
     {
       report->token = g_strdup (http.new_session->token);
@@ -1060,8 +1101,9 @@ crm_sync_round_run (CrmSyncRound  *round,
   http_clear (&http);
   if (!ok)
     return NULL;
-  report->cursor = crm_sync_store_get_cursor (store);
-  report->waiting = crm_sync_store_count_outbox (store);
+  report->cursor = crm_sync_state_get_cursor (store);
+  /* the round succeeded: a count that cannot be read stays 0 */
+  crm_sync_state_count_waiting (store, &report->waiting, NULL);
   return g_steal_pointer (&report);
 }
 
@@ -1069,9 +1111,12 @@ gint64
 crm_sync_round_count_waiting (const char *replica_path)
 {
   g_autoptr(CrmStore) store = NULL;
+  gint64 waiting = 0;
 
   if (replica_path == NULL || !g_file_test (replica_path, G_FILE_TEST_EXISTS))
     return 0;
   store = crm_store_open (replica_path, NULL);
-  return store != NULL ? crm_sync_store_count_outbox (store) : 0;
+  if (store == NULL || !crm_sync_state_count_waiting (store, &waiting, NULL))
+    return 0;
+  return waiting;
 }

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <glib/gstdio.h>
 
+#include "crm-sync-state.h"
+
 char *
 crm_test_make_tmpdir (void)
 {
@@ -290,4 +292,15 @@ crm_test_only_deal_in (const char *db,
   g_assert_cmpuint (json_array_get_length (array), ==, 1);
   id = crm_test_get_string (json_array_get_object_element (array, 0), "id");
   return crm_test_take_object (crm_test_ctl_ok (db, now, "deal", "show", id, NULL));
+}
+
+gint64
+crm_test_count_waiting (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 waiting = -1;
+
+  g_assert_true (crm_sync_state_count_waiting (store, &waiting, &error));
+  g_assert_no_error (error);
+  return waiting;
 }

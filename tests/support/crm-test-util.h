@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "crm-store.h"
+
 G_BEGIN_DECLS
 
 /* A new empty folder under the system temp dir; remove it with crm_test_remove_tree. */
@@ -90,5 +92,9 @@ JsonObject *crm_test_only_deal_in (const char *db,
  * .ci/run's caller sets it), where everything the suite lists must run: there the test
  * fails, saying what was missing. */
 void      crm_test_skip          (const char *reason);
+
+/* The ops of @store waiting to be pushed (crm_sync_state_count_waiting()); fails the
+ * test when they cannot be counted. */
+gint64    crm_test_count_waiting (CrmStore   *store);
 
 G_END_DECLS

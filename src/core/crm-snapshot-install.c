@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-sync-snapshot.c — installing the server's copy of the account into a replica.
+/* crm-snapshot-install.c — installing the server's copy of the account into a replica
+ * (crm_sync_state_install_snapshot(); the sync client downloads it).
  *
  * An empty replica (a new device) takes the copy whole: the downloaded file is prepared
  * in place (this device's id and settings, the cursor) and renamed over the replica — no
@@ -9,7 +10,7 @@
  * after the server's history horizon) keeps its id, settings, conflict records and
  * unpushed ops: its tables are replaced row by row inside one transaction and the
  * unpushed ops applied again. */
-#define G_LOG_DOMAIN "voronka-sync"
+#define G_LOG_DOMAIN "voronka-sync-state"
 
 #include "config.h"
 
@@ -19,7 +20,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-hlc.h"
 #include "crm-schema.h"
 #include "crm-store-private.h"
@@ -71,13 +72,13 @@ check_snapshot (const char  *path,
 
   if (application_id != REPLICA_APPLICATION_ID || version < 1)
     {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("The account copy the server sent is not a Voronka replica"));
       return FALSE;
     }
   if (version > CRM_SCHEMA_VERSION)
     {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPDATE_REQUIRED,
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_SCHEMA_TOO_NEW,
                    _("The server's account uses a newer data schema (%d) than this app (%d): "
                      "update the app"), (int) version, CRM_SCHEMA_VERSION);
       return FALSE;
@@ -93,7 +94,7 @@ snapshot_failed (sqlite3     *db,
                  const char  *what,
                  GError     **error)
 {
-  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED,
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
                _("Could not install the account copy (%s): %s"), what,
                db ? sqlite3_errmsg (db) : "out of memory");
   return FALSE;
@@ -265,7 +266,7 @@ install_whole (CrmStore   **store,
     {
       int saved = errno;
 
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED,
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
                    _("Could not install the account copy (%s): %s"), path, g_strerror (saved));
       *store = crm_store_open (path, NULL);
       return FALSE;
@@ -340,7 +341,7 @@ replace_contents (CrmStore  *store,
     return FALSE;
 
   /* history: the server's, with this device's ops acknowledged, plus what is not pushed */
-  kept = crm_sync_store_dup_outbox (store, G_MAXINT, error);
+  kept = crm_sync_state_dup_outbox (store, G_MAXINT, error);
   if (kept == NULL ||
       !exec_sql (store, "DELETE FROM main.changelog WHERE NOT (local = 1 AND pushed = 0)", error))
     return FALSE;
@@ -416,7 +417,7 @@ install_rows (CrmStore    *store,
 }
 
 gboolean
-crm_sync_store_install_snapshot (CrmStore   **store,
+crm_sync_state_install_snapshot (CrmStore   **store,
                                  const char  *snapshot_path,
                                  gint64       seq,
                                  guint64      server_hlc,
@@ -424,10 +425,13 @@ crm_sync_store_install_snapshot (CrmStore   **store,
 {
   gint64 version = 0;
 
+  g_return_val_if_fail (store != NULL && CRM_IS_STORE (*store), FALSE);
+  g_return_val_if_fail (snapshot_path != NULL, FALSE);
+
   if (!check_snapshot (snapshot_path, &version, error))
     return FALSE;
   /* a copy of an older schema goes row by row, so this replica keeps its own schema */
-  if (crm_sync_store_is_empty (*store) && version == CRM_SCHEMA_VERSION)
+  if (crm_store_get_log_length (*store) == 0 && version == CRM_SCHEMA_VERSION)
     return install_whole (store, snapshot_path, seq, server_hlc, error);
   return install_rows (*store, snapshot_path, seq, server_hlc, error);
 }
