@@ -140,23 +140,6 @@ set_cursor (CrmStore  *store,
   return crm_store_set_meta (store, "sync.cursor", text, error);
 }
 
-static gboolean
-step_done (CrmStore      *store,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      _crm_store_set_sql_error (store, error, what);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* --- conflict records ------------------------------------------------------------------------ */
 
 /* A rejection is kept as one `conflict` row per field of the refused op, whose
@@ -200,7 +183,7 @@ insert_conflict (CrmStore     *store,
   _crm_sql_bind_text_or_null (stmt, 8, remote_device);
   _crm_sql_bind_text_or_null (stmt, 9, remote_actor);
   sqlite3_bind_int64 (stmt, 10, crm_store_get_now (store));
-  return step_done (store, stmt, "recording a conflict", error);
+  return _crm_sql_step_done (store, stmt, "recording a conflict", error);
 }
 
 /* --- a push answer ------------------------------------------------------------------------ */
@@ -218,7 +201,7 @@ mark_pushed (CrmStore    *store,
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, op_id);
   sqlite3_bind_int64 (stmt, 2, pushed);
-  return step_done (store, stmt, "acknowledging an op", error);
+  return _crm_sql_step_done (store, stmt, "acknowledging an op", error);
 }
 
 static gboolean
@@ -423,7 +406,7 @@ crm_sync_state_merge_pulled (CrmStore   *store,
             goto fail;
           _crm_sql_bind_text_or_null (stmt, 1, op->op_id);
           sqlite3_bind_int64 (stmt, 2, op->seq);
-          if (!step_done (store, stmt, "acknowledging an op", error))
+          if (!_crm_sql_step_done (store, stmt, "acknowledging an op", error))
             goto fail;
         }
       /* an op known already (ours, or one received twice) takes the server's number and
@@ -679,7 +662,7 @@ crm_sync_state_mark_conflicts_seen (CrmStore  *store,
   stmt = _crm_store_prepare (store, "UPDATE conflict SET seen = 1 WHERE seen = 0", error);
   if (stmt == NULL)
     return FALSE;
-  return step_done (store, stmt, "marking conflicts seen", error);
+  return _crm_sql_step_done (store, stmt, "marking conflicts seen", error);
 }
 
 /* --- a server restored from a backup ---------------------------------------------------------- */
