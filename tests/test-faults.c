@@ -26,7 +26,7 @@
 #include "crm-protocol.h"
 #include "crm-query.h"
 #include "crm-store.h"
-#include "crm-sync-store.h"
+#include "crm-sync-state.h"
 #include "crm-template.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -433,7 +433,8 @@ static gboolean
 call_merge_page (CrmStore **store,
                  GError   **error)
 {
-  return crm_sync_store_apply_page (*store, fixture.page, NULL, NULL, error);
+  return crm_sync_state_merge_pulled (*store, fixture.page->ops, fixture.page->bases,
+                                      fixture.page->next, fixture.page->hlc, NULL, NULL, error);
 }
 
 /* The deal and its contact made in the fixture are undone (one new change set). */
@@ -468,7 +469,7 @@ call_install_snapshot (CrmStore **store,
 {
   g_unlink (fixture.work_snapshot);
   copy_file (fixture.snapshot, fixture.work_snapshot);
-  return crm_sync_store_install_snapshot (store, fixture.work_snapshot, fixture.snapshot_seq,
+  return crm_sync_state_install_snapshot (store, fixture.work_snapshot, fixture.snapshot_seq,
                                           0, error);
 }
 
