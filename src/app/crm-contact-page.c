@@ -237,7 +237,9 @@ fill_deals (CrmContactPage *self,
       g_hash_table_add (linked, (gpointer) json_object_get_string_member (card, "id"));
       self->n_deals++;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->deal_list), self->n_deals > 0);
+  if (self->n_deals == 0)
+    gtk_list_box_append (self->deal_list,
+                         crm_placeholder_row_new (_("No deals yet: «Create Deal» starts the first")));
 
   /* S4-4: the company's open deals this contact is not on yet, one click to attach. */
   gtk_widget_set_visible (GTK_WIDGET (self->attach_group), !is_company (self));
@@ -302,6 +304,9 @@ fill_company_contacts (CrmContactPage *self)
   if (!is_company (self))
     return;
   contacts = crm_query_company_contacts (crm_context_get_store (self->context), self->id, NULL);
+  if (contacts == NULL || json_array_get_length (contacts) == 0)
+    gtk_list_box_append (self->contact_list,
+                         crm_placeholder_row_new (_("No contacts of this company yet")));
   for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
     {
       JsonObject *contact = json_array_get_object_element (contacts, i);
