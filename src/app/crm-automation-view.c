@@ -13,6 +13,7 @@
 #include "crm-automation-view.h"
 #include "crm-deal-actions.h"
 #include "crm-rules.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 struct _CrmAutomationView
@@ -20,23 +21,24 @@ struct _CrmAutomationView
   GtkWidget      parent_instance;
 
   CrmContext    *context;
-  CrmLazyReload  reload;
   guint          n_rules;
 
   GtkStack      *stack;
   GtkListBox    *rule_list;
 };
 
-G_DEFINE_FINAL_TYPE (CrmAutomationView, crm_automation_view, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmAutomationView, crm_automation_view, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
-  N_PROPS
+  PROP_SUBTITLE,
 };
-
-static GParamSpec *properties[N_PROPS];
 
 /* What a trigger type means, as people say it (the types of crm-rules.c). */
 static const char *
@@ -145,19 +147,19 @@ enabled_changed_cb (GtkSwitch         *toggle,
   if (!crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset,
                          gtk_switch_get_active (toggle) ? _("Rule turned on") : _("Rule turned off"),
                          NULL))
-    crm_automation_view_reload (self);
+    crm_view_reload (CRM_VIEW (self));
 }
 
-void
-crm_automation_view_reload (CrmAutomationView *self)
+static void
+crm_automation_view_reload (CrmView *view)
 {
+  CrmAutomationView *self = CRM_AUTOMATION_VIEW (view);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) rules = NULL;
   JsonArray *array;
 
   g_return_if_fail (CRM_IS_AUTOMATION_VIEW (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   rules = crm_rules_list (crm_context_get_store (self->context), &error);
@@ -201,35 +203,19 @@ crm_automation_view_get_n_rules (CrmAutomationView *self)
 }
 
 static void
-reload_or_mark (CrmAutomationView *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_automation_view_map (GtkWidget *widget)
-{
-  CrmAutomationView *self = CRM_AUTOMATION_VIEW (widget);
-
-  GTK_WIDGET_CLASS (crm_automation_view_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
-}
-
-static void
 set_context (CrmAutomationView *self,
              CrmContext        *context)
 {
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
   if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->reload.dirty = TRUE;
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 static void
 crm_automation_view_dispose (GObject *object)
 {
-  crm_lazy_reload_cancel (&CRM_AUTOMATION_VIEW (object)->reload);
   set_context (CRM_AUTOMATION_VIEW (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_AUTOMATION_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
@@ -249,6 +235,9 @@ crm_automation_view_get_property (GObject    *object,
       break;
     case PROP_TITLE:
       g_value_set_string (value, _("Automation"));
+      break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, NULL);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -272,6 +261,12 @@ crm_automation_view_set_property (GObject      *object,
 }
 
 static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_automation_view_reload;
+}
+
+static void
 crm_automation_view_class_init (CrmAutomationViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -280,11 +275,8 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
   object_class->dispose = crm_automation_view_dispose;
   object_class->get_property = crm_automation_view_get_property;
   object_class->set_property = crm_automation_view_set_property;
-  widget_class->map = crm_automation_view_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -296,7 +288,5 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
 static void
 crm_automation_view_init (CrmAutomationView *self)
 {
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self),
-                        (CrmReloadFunc) crm_automation_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

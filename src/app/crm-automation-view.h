@@ -12,7 +12,6 @@ G_BEGIN_DECLS
 #define CRM_TYPE_AUTOMATION_VIEW (crm_automation_view_get_type ())
 G_DECLARE_FINAL_TYPE (CrmAutomationView, crm_automation_view, CRM, AUTOMATION_VIEW, GtkWidget)
 
-void  crm_automation_view_reload      (CrmAutomationView *self);
 guint crm_automation_view_get_n_rules (CrmAutomationView *self);
 
 G_END_DECLS

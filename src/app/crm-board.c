@@ -20,6 +20,7 @@
 #include "crm-startup.h"
 /* core's crm-board.h (crm_query_board): the app's own crm-board.h shadows that name */
 #include "crm-pipeline-board.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 struct _CrmBoard
@@ -31,7 +32,6 @@ struct _CrmBoard
   char           *title;
   char           *subtitle;
   char           *focus_deal_id;   /* a moved card to focus after the next reload */
-  CrmLazyReload   reload;
   GdkFrameClock  *paint_clock;     /* waiting for a frame to build the pending cards */
   gulong          painted_id;
   guint           pending_id;      /* building the pending cards */
@@ -43,17 +43,18 @@ struct _CrmBoard
   GtkBox         *columns_box;
 };
 
-G_DEFINE_FINAL_TYPE (CrmBoard, crm_board, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmBoard, crm_board, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
   PROP_SUBTITLE,
-  N_PROPS
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static void
 set_titles (CrmBoard   *self,
@@ -64,13 +65,13 @@ set_titles (CrmBoard   *self,
     {
       g_free (self->title);
       self->title = g_strdup (title);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+      g_object_notify (G_OBJECT (self), "title");
     }
   if (g_strcmp0 (self->subtitle, subtitle) != 0)
     {
       g_free (self->subtitle);
       self->subtitle = g_strdup (subtitle);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+      g_object_notify (G_OBJECT (self), "subtitle");
     }
 }
 
@@ -175,9 +176,10 @@ board_is_empty (JsonArray *columns)
   return TRUE;
 }
 
-void
-crm_board_reload (CrmBoard *self)
+static void
+crm_board_reload (CrmView *view)
 {
+  CrmBoard *self = CRM_BOARD (view);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) columns = NULL;
   g_autofree char *subtitle = NULL;
@@ -191,7 +193,6 @@ crm_board_reload (CrmBoard *self)
 
   g_return_if_fail (CRM_IS_BOARD (self));
 
-  self->reload.dirty = FALSE;
   pipeline = self->context != NULL ? crm_context_find_pipeline (self->context, self->pipeline_id) : NULL;
   if (pipeline == NULL)
     {
@@ -293,18 +294,13 @@ crm_board_reload (CrmBoard *self)
 }
 
 static void
-reload_or_mark (CrmBoard *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
 crm_board_map (GtkWidget *widget)
 {
   CrmBoard *self = CRM_BOARD (widget);
 
   GTK_WIDGET_CLASS (crm_board_parent_class)->map (widget);
-  if (!crm_lazy_reload_flush (&self->reload))
+  /* a dirty board reloads right after this (CrmView's "map"), and schedules then */
+  if (!crm_view_is_dirty (CRM_VIEW (self)))
     schedule_pending (self);
 }
 
@@ -322,13 +318,13 @@ crm_board_set_pipeline (CrmBoard   *self,
 {
   g_return_if_fail (CRM_IS_BOARD (self));
 
-  if (g_strcmp0 (self->pipeline_id, pipeline_id) == 0 && !self->reload.dirty &&
+  if (g_strcmp0 (self->pipeline_id, pipeline_id) == 0 && !crm_view_is_dirty (CRM_VIEW (self)) &&
       self->columns->len > 0)
     return;
   g_free (self->pipeline_id);
   self->pipeline_id = g_strdup (pipeline_id);
   g_ptr_array_set_size (self->columns, 0);
-  crm_board_reload (self);
+  crm_view_reload (CRM_VIEW (self));
 }
 
 const char *
@@ -389,7 +385,7 @@ focus_card (CrmBoard   *self,
 {
   g_free (self->focus_deal_id);
   self->focus_deal_id = g_strdup (deal_id);
-  if (self->reload.idle_id == 0)
+  if (!crm_view_is_reload_queued (CRM_VIEW (self)))
     {
       CrmDealCard *card = crm_board_find_card (self, deal_id);
 
@@ -480,9 +476,9 @@ set_context (CrmBoard   *self,
 {
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
     return;
-  g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (reload_or_mark), self);
-  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (reload_or_mark), self);
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), self);
+  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), self);
 }
 
 static void
@@ -490,7 +486,6 @@ crm_board_dispose (GObject *object)
 {
   CrmBoard *self = CRM_BOARD (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   stop_pending (self);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_BOARD);
@@ -552,6 +547,21 @@ crm_board_set_property (GObject      *object,
 }
 
 static void
+set_key (CrmView    *view,
+         const char *key)
+{
+  if (g_str_has_prefix (key, "pipeline:"))
+    crm_board_set_pipeline (CRM_BOARD (view), key + strlen ("pipeline:"));
+}
+
+static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_board_reload;
+  iface->set_key = set_key;
+}
+
+static void
 crm_board_class_init (CrmBoardClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -564,10 +574,7 @@ crm_board_class_init (CrmBoardClass *klass)
   widget_class->map = crm_board_map;
   widget_class->unmap = crm_board_unmap;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/voronka/Voronka/crm-board.ui");
@@ -584,6 +591,5 @@ static void
 crm_board_init (CrmBoard *self)
 {
   self->columns = g_ptr_array_new ();
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_board_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

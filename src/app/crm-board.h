@@ -17,7 +17,6 @@ G_DECLARE_FINAL_TYPE (CrmBoard, crm_board, CRM, BOARD, GtkWidget)
 void            crm_board_set_pipeline   (CrmBoard   *self,
                                           const char *pipeline_id);
 const char     *crm_board_get_pipeline   (CrmBoard *self);
-void            crm_board_reload         (CrmBoard *self);
 
 guint           crm_board_get_n_columns  (CrmBoard *self);
 CrmBoardColumn *crm_board_get_column     (CrmBoard *self,

@@ -23,7 +23,7 @@
 #include "crm-query-board.h"
 #include "crm-task-row.h"
 #include "crm-time.h"
-#include "crm-window.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 struct _CrmContactPage
@@ -34,7 +34,6 @@ struct _CrmContactPage
   char                *kind;        /* "contact" or "company" */
   char                *id;
   char                *title;
-  CrmLazyReload        reload;
   guint                n_deals;
   guint                n_offers;
   GPtrArray           *detail_rows;
@@ -73,16 +72,18 @@ struct _CrmContactPage
   GtkListBox          *task_list;
 };
 
-G_DEFINE_FINAL_TYPE (CrmContactPage, crm_contact_page, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmContactPage, crm_contact_page, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
-  N_PROPS
+  PROP_SUBTITLE,
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static gboolean
 is_company (CrmContactPage *self)
@@ -331,7 +332,7 @@ set_title (CrmContactPage *self,
 {
   g_free (self->title);
   self->title = g_strdup (title);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  g_object_notify (G_OBJECT (self), "title");
 }
 
 static void
@@ -356,9 +357,10 @@ fill_custom_details (CrmContactPage *self,
     }
 }
 
-void
-crm_contact_page_reload (CrmContactPage *self)
+static void
+crm_contact_page_reload (CrmView *view)
 {
+  CrmContactPage *self = CRM_CONTACT_PAGE (view);
   g_autoptr(JsonObject) entity = NULL;
   g_autoptr(JsonObject) company = NULL;
   const char *company_id = NULL;
@@ -367,7 +369,6 @@ crm_contact_page_reload (CrmContactPage *self)
 
   g_return_if_fail (CRM_IS_CONTACT_PAGE (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL || self->id == NULL)
     return;
   entity = crm_store_dup_entity (crm_context_get_store (self->context), self->kind, self->id);
@@ -676,7 +677,7 @@ crm_contact_page_cancel_edit (CrmContactPage *self)
   if (!self->editing)
     return;
   set_editing (self, FALSE);
-  crm_contact_page_reload (self);
+  crm_view_reload (CRM_VIEW (self));
 }
 
 /* The text of a form row, trimmed (owned). */
@@ -877,7 +878,7 @@ crm_contact_page_save (CrmContactPage *self)
     }
   set_editing (self, FALSE);
   g_clear_pointer (&self->entity, json_object_unref);
-  crm_contact_page_reload (self);
+  crm_view_reload (CRM_VIEW (self));
   return TRUE;
 }
 
@@ -942,21 +943,6 @@ card_action (GtkWidget  *widget,
 }
 
 static void
-reload_or_mark (CrmContactPage *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_contact_page_map (GtkWidget *widget)
-{
-  CrmContactPage *self = CRM_CONTACT_PAGE (widget);
-
-  GTK_WIDGET_CLASS (crm_contact_page_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
-}
-
-static void
 show (CrmContactPage *self,
       const char     *kind,
       const char     *id)
@@ -967,7 +953,7 @@ show (CrmContactPage *self,
   self->id = g_strdup (id);
   set_editing (self, FALSE);
   g_clear_pointer (&self->entity, json_object_unref);
-  crm_contact_page_reload (self);
+  crm_view_reload (CRM_VIEW (self));
 }
 
 void
@@ -1008,7 +994,7 @@ set_context (CrmContactPage *self,
 {
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
     return;
-  g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
   crm_entity_picker_setup (self->deal_picker, context, "deal");
   crm_entity_picker_setup (self->company_picker, context, "company");
 }
@@ -1018,7 +1004,6 @@ crm_contact_page_dispose (GObject *object)
 {
   CrmContactPage *self = CRM_CONTACT_PAGE (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_CONTACT_PAGE);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -1058,6 +1043,9 @@ crm_contact_page_get_property (GObject    *object,
     case PROP_TITLE:
       g_value_set_string (value, self->title);
       break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, NULL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1080,6 +1068,23 @@ crm_contact_page_set_property (GObject      *object,
 }
 
 static void
+set_key (CrmView    *view,
+         const char *key)
+{
+  if (g_str_has_prefix (key, "contact:"))
+    crm_contact_page_set_contact (CRM_CONTACT_PAGE (view), key + strlen ("contact:"));
+  else if (g_str_has_prefix (key, "company:"))
+    crm_contact_page_set_company (CRM_CONTACT_PAGE (view), key + strlen ("company:"));
+}
+
+static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_contact_page_reload;
+  iface->set_key = set_key;
+}
+
+static void
 crm_contact_page_class_init (CrmContactPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -1089,11 +1094,8 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   object_class->finalize = crm_contact_page_finalize;
   object_class->get_property = crm_contact_page_get_property;
   object_class->set_property = crm_contact_page_set_property;
-  widget_class->map = crm_contact_page_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -1148,6 +1150,5 @@ crm_contact_page_init (CrmContactPage *self)
   self->phone_rows = g_ptr_array_new ();
   self->email_rows = g_ptr_array_new ();
   self->field_rows = g_ptr_array_new ();
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_contact_page_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

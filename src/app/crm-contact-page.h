@@ -19,7 +19,6 @@ void        crm_contact_page_set_contact  (CrmContactPage *self,
                                            const char     *contact_id);
 void        crm_contact_page_set_company  (CrmContactPage *self,
                                            const char     *company_id);
-void        crm_contact_page_reload       (CrmContactPage *self);
 /* Deals shown on the card, and deals offered for attaching. */
 guint       crm_contact_page_get_n_deals  (CrmContactPage *self);
 guint       crm_contact_page_get_n_offers (CrmContactPage *self);

@@ -9,7 +9,7 @@
 
 #include "crm-deal-actions.h"
 #include "crm-error.h"
-#include "crm-window.h"
+#include "crm-widget-util.h"
 
 static GtkWindow *
 parent_window (GtkWidget *widget)

@@ -11,7 +11,7 @@
 #include "crm-context.h"
 #include "crm-deal-card.h"
 #include "crm-format.h"
-#include "crm-window.h"
+#include "crm-view.h"
 
 struct _CrmDealCard
 {

@@ -23,7 +23,7 @@
 #include "crm-tag-chips.h"
 #include "crm-task-row.h"
 #include "crm-time.h"
-#include "crm-window.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 struct _CrmDealPage
@@ -35,7 +35,6 @@ struct _CrmDealPage
   JsonObject          *deal;
   char                *title;
   char                *subtitle;
-  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *stage_ids;
   GPtrArray           *user_ids;
@@ -68,17 +67,18 @@ struct _CrmDealPage
   guint                n_files;
 };
 
-G_DEFINE_FINAL_TYPE (CrmDealPage, crm_deal_page, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmDealPage, crm_deal_page, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
   PROP_SUBTITLE,
-  N_PROPS
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static void
 set_titles (CrmDealPage *self,
@@ -89,8 +89,8 @@ set_titles (CrmDealPage *self,
   self->title = g_strdup (title);
   g_free (self->subtitle);
   self->subtitle = g_strdup (subtitle);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  g_object_notify (G_OBJECT (self), "title");
+  g_object_notify (G_OBJECT (self), "subtitle");
 }
 
 static const char *
@@ -143,7 +143,7 @@ stage_selected_cb (CrmDealPage *self)
   if (!crm_move_deal (GTK_WIDGET (self), self->context, self->deal_id,
                       g_ptr_array_index (self->stage_ids, selected), &dialog) && dialog != NULL)
     /* Cancelled: show the stage the deal is really at. */
-    g_signal_connect_object (dialog, "finished", G_CALLBACK (crm_deal_page_reload), self,
+    g_signal_connect_object (dialog, "finished", G_CALLBACK (crm_view_reload), self,
                              G_CONNECT_SWAPPED);
 }
 
@@ -170,7 +170,7 @@ title_applied_cb (CrmDealPage *self)
   if (*title == '\0')
     {
       crm_widget_show_toast (GTK_WIDGET (self), _("A deal needs a title"));
-      crm_deal_page_reload (self);
+      crm_view_reload (CRM_VIEW (self));
       return;
     }
   changeset = crm_changeset_new ();
@@ -646,9 +646,10 @@ crm_deal_page_show_files (CrmDealPage *self)
 
 /* ---- loading ---- */
 
-void
-crm_deal_page_reload (CrmDealPage *self)
+static void
+crm_deal_page_reload (CrmView *view)
 {
+  CrmDealPage *self = CRM_DEAL_PAGE (view);
   g_autoptr(GError) error = NULL;
   g_autofree char *where = NULL;
   JsonArray *tag_ids;
@@ -658,7 +659,6 @@ crm_deal_page_reload (CrmDealPage *self)
 
   g_return_if_fail (CRM_IS_DEAL_PAGE (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL || self->deal_id == NULL)
     return;
   g_clear_pointer (&self->deal, json_object_unref);
@@ -716,12 +716,6 @@ crm_deal_page_reload (CrmDealPage *self)
   self->updating = FALSE;
 }
 
-static void
-reload_or_mark (CrmDealPage *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
 /* The stack that shows the page moves the focus into it, to its first focusable widget:
  * the title's field, with all its text selected, where one key would replace the title.
  * Once the page is up, the focus goes to the stage instead (arrows and Enter there change
@@ -749,8 +743,8 @@ crm_deal_page_map (GtkWidget *widget)
   CrmDealPage *self = CRM_DEAL_PAGE (widget);
 
   GTK_WIDGET_CLASS (crm_deal_page_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
-  /* right after the stack's own focus move, before the frame is drawn */
+  /* (a dirty page reloads right after this: CrmView's "map") then, right after the
+   * stack's own focus move, before the frame is drawn */
   g_idle_add_full (G_PRIORITY_DEFAULT, settle_focus_cb, g_object_ref (self), NULL);
 }
 
@@ -762,7 +756,7 @@ crm_deal_page_set_deal (CrmDealPage *self,
 
   g_free (self->deal_id);
   self->deal_id = g_strdup (deal_id);
-  crm_deal_page_reload (self);
+  crm_view_reload (CRM_VIEW (self));
 }
 
 const char *
@@ -803,7 +797,7 @@ set_context (CrmDealPage *self,
 {
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
     return;
-  g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
+  g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
   crm_entity_picker_setup (self->company_picker, context, "company");
   crm_entity_picker_setup (self->contact_picker, context, "contact");
 }
@@ -813,7 +807,6 @@ crm_deal_page_dispose (GObject *object)
 {
   CrmDealPage *self = CRM_DEAL_PAGE (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_DEAL_PAGE);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -877,6 +870,21 @@ crm_deal_page_set_property (GObject      *object,
 }
 
 static void
+set_key (CrmView    *view,
+         const char *key)
+{
+  if (g_str_has_prefix (key, "deal:"))
+    crm_deal_page_set_deal (CRM_DEAL_PAGE (view), key + strlen ("deal:"));
+}
+
+static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_deal_page_reload;
+  iface->set_key = set_key;
+}
+
+static void
 crm_deal_page_class_init (CrmDealPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -888,10 +896,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   object_class->set_property = crm_deal_page_set_property;
   widget_class->map = crm_deal_page_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   g_type_ensure (CRM_TYPE_DATE_BUTTON);
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
@@ -944,7 +949,6 @@ crm_deal_page_init (CrmDealPage *self)
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
   self->field_rows = g_ptr_array_new ();
   self->contact_rows = g_ptr_array_new ();
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_deal_page_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
   crm_date_button_set_date (self->new_task_due, crm_time_now_ms () + CRM_MS_PER_DAY);
   g_signal_connect_object (gtk_text_view_get_buffer (self->note_view), "changed",

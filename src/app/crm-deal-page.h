@@ -17,7 +17,6 @@ G_DECLARE_FINAL_TYPE (CrmDealPage, crm_deal_page, CRM, DEAL_PAGE, GtkWidget)
 void         crm_deal_page_set_deal      (CrmDealPage *self,
                                           const char  *deal_id);
 const char  *crm_deal_page_get_deal_id   (CrmDealPage *self);
-void         crm_deal_page_reload        (CrmDealPage *self);
 CrmTimeline *crm_deal_page_get_timeline  (CrmDealPage *self);
 /* The editor of a custom field by key, or NULL. */
 GtkWidget   *crm_deal_page_get_field_editor (CrmDealPage *self,

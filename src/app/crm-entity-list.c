@@ -13,6 +13,7 @@
 #include "crm-list-row.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 struct _CrmEntityList
@@ -23,7 +24,6 @@ struct _CrmEntityList
   char           *kind;
   char           *title;
   char           *subtitle;
-  CrmLazyReload   reload;
   CrmPagedModel  *model;
 
   GtkStack       *stack;
@@ -31,15 +31,19 @@ struct _CrmEntityList
   AdwStatusPage  *empty_page;
 };
 
-G_DEFINE_FINAL_TYPE (CrmEntityList, crm_entity_list, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmEntityList, crm_entity_list, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
-  PROP_CONTEXT,
   PROP_KIND,
+  N_PROPS,
+  /* CrmView */
+  PROP_CONTEXT = N_PROPS,
   PROP_TITLE,
   PROP_SUBTITLE,
-  N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -88,19 +92,19 @@ set_subtitle (CrmEntityList *self,
     return;
   g_free (self->subtitle);
   self->subtitle = g_strdup (subtitle);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  g_object_notify (G_OBJECT (self), "subtitle");
 }
 
-void
-crm_entity_list_reload (CrmEntityList *self)
+static void
+crm_entity_list_reload (CrmView *view)
 {
+  CrmEntityList *self = CRM_ENTITY_LIST (view);
   g_autoptr(GError) error = NULL;
   g_autofree char *subtitle = NULL;
   guint total;
 
   g_return_if_fail (CRM_IS_ENTITY_LIST (self));
 
-  self->reload.dirty = FALSE;
   if (!crm_paged_model_reload (self->model, &error))
     g_warning ("Could not read the list: %s", error->message);
   total = crm_paged_model_get_total (self->model);
@@ -125,21 +129,6 @@ crm_entity_list_reload (CrmEntityList *self)
     }
   else
     gtk_stack_set_visible_child_name (self->stack, "list");
-}
-
-static void
-reload_or_mark (CrmEntityList *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_entity_list_map (GtkWidget *widget)
-{
-  CrmEntityList *self = CRM_ENTITY_LIST (widget);
-
-  GTK_WIDGET_CLASS (crm_entity_list_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
 }
 
 /* ---- rows ---- */
@@ -184,11 +173,11 @@ set_context (CrmEntityList *self,
     return;
   if (context != NULL)
     {
-      g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-      g_signal_connect_swapped (context, "notify::search", G_CALLBACK (reload_or_mark), self);
-      g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (reload_or_mark), self);
+      g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+      g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), self);
+      g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), self);
     }
-  self->reload.dirty = TRUE;
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 static void
@@ -196,7 +185,6 @@ crm_entity_list_dispose (GObject *object)
 {
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_ENTITY_LIST);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -258,11 +246,17 @@ crm_entity_list_set_property (GObject      *object,
     case PROP_KIND:
       g_free (self->kind);
       self->kind = g_value_dup_string (value);
-      g_object_notify_by_pspec (object, properties[PROP_TITLE]);
+      g_object_notify (object, "title");
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_entity_list_reload;
 }
 
 static void
@@ -275,15 +269,12 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   object_class->finalize = crm_entity_list_finalize;
   object_class->get_property = crm_entity_list_get_property;
   object_class->set_property = crm_entity_list_set_property;
-  widget_class->map = crm_entity_list_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
   properties[PROP_KIND] =
     g_param_spec_string ("kind", NULL, NULL, "contact",
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -301,13 +292,12 @@ crm_entity_list_init (CrmEntityList *self)
 {
   g_autoptr(GtkNoSelection) selection = NULL;
 
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_entity_list_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
   /* The model lives as long as the view; it reads through self without a reference. */
   self->model = crm_paged_model_new (fetch_rows, self, NULL);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
-  self->reload.dirty = TRUE;
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 const char *

@@ -18,6 +18,5 @@ G_DECLARE_FINAL_TYPE (CrmEntityList, crm_entity_list, CRM, ENTITY_LIST, GtkWidge
 const char    *crm_entity_list_get_kind   (CrmEntityList *self);
 CrmPagedModel *crm_entity_list_get_model  (CrmEntityList *self);
 GtkListView   *crm_entity_list_get_view   (CrmEntityList *self);
-void           crm_entity_list_reload     (CrmEntityList *self);
 
 G_END_DECLS

@@ -16,7 +16,7 @@
 #include "crm-gate-dialog.h"
 #include "crm-query-board.h"
 #include "crm-time.h"
-#include "crm-window.h"
+#include "crm-widget-util.h"
 
 struct _CrmGateDialog
 {

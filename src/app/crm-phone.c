@@ -10,7 +10,7 @@
 
 #include "crm-format.h"
 #include "crm-phone.h"
-#include "crm-window.h"
+#include "crm-widget-util.h"
 
 char *
 crm_phone_dup_uri (const char *phone)

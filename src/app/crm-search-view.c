@@ -14,6 +14,7 @@
 #include "crm-context.h"
 #include "crm-format.h"
 #include "crm-search.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 /* rows shown per group; the lists of contacts and companies hold the rest */
@@ -24,7 +25,6 @@ struct _CrmSearchView
   GtkWidget            parent_instance;
 
   CrmContext          *context;
-  CrmLazyReload        reload;
   char                *subtitle;
 
   GtkStack            *stack;
@@ -37,17 +37,18 @@ struct _CrmSearchView
   GtkListBox          *company_list;
 };
 
-G_DEFINE_FINAL_TYPE (CrmSearchView, crm_search_view, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmSearchView, crm_search_view, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
   PROP_SUBTITLE,
-  N_PROPS
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static GtkListBox *
 group_list (CrmSearchView *self,
@@ -174,12 +175,13 @@ set_subtitle (CrmSearchView *self,
 {
   g_free (self->subtitle);
   self->subtitle = subtitle;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
+  g_object_notify (G_OBJECT (self), "subtitle");
 }
 
-void
-crm_search_view_reload (CrmSearchView *self)
+static void
+crm_search_view_reload (CrmView *view)
 {
+  CrmSearchView *self = CRM_SEARCH_VIEW (view);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) found = NULL;
   const char *text;
@@ -188,7 +190,6 @@ crm_search_view_reload (CrmSearchView *self)
 
   g_return_if_fail (CRM_IS_SEARCH_VIEW (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   text = crm_context_get_search (self->context);
@@ -272,21 +273,6 @@ crm_search_view_get_row (CrmSearchView *self,
 }
 
 static void
-reload_or_mark (CrmSearchView *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_search_view_map (GtkWidget *widget)
-{
-  CrmSearchView *self = CRM_SEARCH_VIEW (widget);
-
-  GTK_WIDGET_CLASS (crm_search_view_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
-}
-
-static void
 set_context (CrmSearchView *self,
              CrmContext    *context)
 {
@@ -294,10 +280,10 @@ set_context (CrmSearchView *self,
     return;
   if (context != NULL)
     {
-      g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-      g_signal_connect_swapped (context, "notify::search", G_CALLBACK (reload_or_mark), self);
+      g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+      g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), self);
     }
-  self->reload.dirty = TRUE;
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 static void
@@ -305,7 +291,6 @@ crm_search_view_dispose (GObject *object)
 {
   CrmSearchView *self = CRM_SEARCH_VIEW (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SEARCH_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
@@ -360,6 +345,12 @@ crm_search_view_set_property (GObject      *object,
 }
 
 static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_search_view_reload;
+}
+
+static void
 crm_search_view_class_init (CrmSearchViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -369,12 +360,8 @@ crm_search_view_class_init (CrmSearchViewClass *klass)
   object_class->finalize = crm_search_view_finalize;
   object_class->get_property = crm_search_view_get_property;
   object_class->set_property = crm_search_view_set_property;
-  widget_class->map = crm_search_view_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -392,6 +379,5 @@ crm_search_view_class_init (CrmSearchViewClass *klass)
 static void
 crm_search_view_init (CrmSearchView *self)
 {
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_search_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

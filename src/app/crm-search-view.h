@@ -10,7 +10,6 @@ G_BEGIN_DECLS
 #define CRM_TYPE_SEARCH_VIEW (crm_search_view_get_type ())
 G_DECLARE_FINAL_TYPE (CrmSearchView, crm_search_view, CRM, SEARCH_VIEW, GtkWidget)
 
-void   crm_search_view_reload     (CrmSearchView *self);
 /* How many rows a group ("deals", "contacts", "companies") shows now. */
 guint  crm_search_view_get_n_rows (CrmSearchView *self,
                                    const char    *group);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-settings-view.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 struct _CrmSettingsView
@@ -16,7 +17,6 @@ struct _CrmSettingsView
   GtkWidget            parent_instance;
 
   CrmContext          *context;
-  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *user_ids;
   GPtrArray           *dynamic_rows;   /* (group, row) pairs */
@@ -31,16 +31,18 @@ struct _CrmSettingsView
   AdwPreferencesGroup *users_group;
 };
 
-G_DEFINE_FINAL_TYPE (CrmSettingsView, crm_settings_view, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmSettingsView, crm_settings_view, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
-  N_PROPS
+  PROP_SUBTITLE,
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static void
 add_row (CrmSettingsView     *self,
@@ -65,9 +67,10 @@ role_label (const char *role)
   return _("Sales rep");
 }
 
-void
-crm_settings_view_reload (CrmSettingsView *self)
+static void
+crm_settings_view_reload (CrmView *view)
 {
+  CrmSettingsView *self = CRM_SETTINGS_VIEW (view);
   JsonArray *users;
   JsonArray *pipelines;
   CrmStore *store;
@@ -76,7 +79,6 @@ crm_settings_view_reload (CrmSettingsView *self)
 
   g_return_if_fail (CRM_IS_SETTINGS_VIEW (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   store = crm_context_get_store (self->context);
@@ -141,35 +143,19 @@ user_selected_cb (CrmSettingsView *self)
 }
 
 static void
-reload_or_mark (CrmSettingsView *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_settings_view_map (GtkWidget *widget)
-{
-  CrmSettingsView *self = CRM_SETTINGS_VIEW (widget);
-
-  GTK_WIDGET_CLASS (crm_settings_view_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
-}
-
-static void
 set_context (CrmSettingsView *self,
              CrmContext      *context)
 {
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
   if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->reload.dirty = TRUE;
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 static void
 crm_settings_view_dispose (GObject *object)
 {
-  crm_lazy_reload_cancel (&CRM_SETTINGS_VIEW (object)->reload);
   set_context (CRM_SETTINGS_VIEW (object), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SETTINGS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
@@ -200,6 +186,9 @@ crm_settings_view_get_property (GObject    *object,
     case PROP_TITLE:
       g_value_set_string (value, _("Settings"));
       break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, NULL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -222,6 +211,12 @@ crm_settings_view_set_property (GObject      *object,
 }
 
 static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_settings_view_reload;
+}
+
+static void
 crm_settings_view_class_init (CrmSettingsViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -231,11 +226,8 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
   object_class->finalize = crm_settings_view_finalize;
   object_class->get_property = crm_settings_view_get_property;
   object_class->set_property = crm_settings_view_set_property;
-  widget_class->map = crm_settings_view_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -256,6 +248,5 @@ crm_settings_view_init (CrmSettingsView *self)
 {
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
   self->dynamic_rows = g_ptr_array_new ();
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_settings_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

@@ -12,6 +12,4 @@ G_BEGIN_DECLS
 #define CRM_TYPE_SETTINGS_VIEW (crm_settings_view_get_type ())
 G_DECLARE_FINAL_TYPE (CrmSettingsView, crm_settings_view, CRM, SETTINGS_VIEW, GtkWidget)
 
-void crm_settings_view_reload (CrmSettingsView *self);
-
 G_END_DECLS

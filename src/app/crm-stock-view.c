@@ -14,7 +14,7 @@
 #include "crm-query-board.h"
 #include "crm-stock-view.h"
 #include "crm-time.h"
-#include "crm-window.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 #define PURCHASING_PIPELINE "Отдел закупок"
@@ -27,7 +27,6 @@ struct _CrmStockView
   GtkWidget            parent_instance;
 
   CrmContext          *context;
-  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *tag_ids;
   guint                n_stock;
@@ -41,16 +40,18 @@ struct _CrmStockView
   GtkListBox          *demand_list;
 };
 
-G_DEFINE_FINAL_TYPE (CrmStockView, crm_stock_view, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmStockView, crm_stock_view, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
-  N_PROPS
+  PROP_SUBTITLE,
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static GtkWidget *
 deal_row (JsonObject *card)
@@ -178,16 +179,16 @@ fill_demand (CrmStockView *self,
                          crm_placeholder_row_new (_("No sales deal is waiting for this brand")));
 }
 
-void
-crm_stock_view_reload (CrmStockView *self)
+static void
+crm_stock_view_reload (CrmView *view)
 {
+  CrmStockView *self = CRM_STOCK_VIEW (view);
   JsonArray *tags;
   g_autofree char *previous = NULL;
   guint selected = 0;
 
   g_return_if_fail (CRM_IS_STOCK_VIEW (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
 
@@ -234,7 +235,8 @@ crm_stock_view_set_brand (CrmStockView *self,
 {
   g_return_val_if_fail (CRM_IS_STOCK_VIEW (self), FALSE);
 
-  crm_lazy_reload_flush (&self->reload);
+  if (crm_view_is_dirty (CRM_VIEW (self)))
+    crm_view_reload (CRM_VIEW (self));
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->brand_names)); i++)
     if (g_strcmp0 (gtk_string_list_get_string (self->brand_names, i), tag_name) == 0)
       {
@@ -259,29 +261,14 @@ crm_stock_view_get_n_waiting (CrmStockView *self)
 }
 
 static void
-reload_or_mark (CrmStockView *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_stock_view_map (GtkWidget *widget)
-{
-  CrmStockView *self = CRM_STOCK_VIEW (widget);
-
-  GTK_WIDGET_CLASS (crm_stock_view_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
-}
-
-static void
 set_context (CrmStockView *self,
              CrmContext   *context)
 {
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
   if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->reload.dirty = TRUE;
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 static void
@@ -289,7 +276,6 @@ crm_stock_view_dispose (GObject *object)
 {
   CrmStockView *self = CRM_STOCK_VIEW (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_STOCK_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -317,6 +303,9 @@ crm_stock_view_get_property (GObject    *object,
     case PROP_TITLE:
       g_value_set_string (value, _("Stock"));
       break;
+    case PROP_SUBTITLE:
+      g_value_set_string (value, NULL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -339,6 +328,12 @@ crm_stock_view_set_property (GObject      *object,
 }
 
 static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_stock_view_reload;
+}
+
+static void
 crm_stock_view_class_init (CrmStockViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -348,11 +343,8 @@ crm_stock_view_class_init (CrmStockViewClass *klass)
   object_class->finalize = crm_stock_view_finalize;
   object_class->get_property = crm_stock_view_get_property;
   object_class->set_property = crm_stock_view_set_property;
-  widget_class->map = crm_stock_view_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -370,6 +362,5 @@ static void
 crm_stock_view_init (CrmStockView *self)
 {
   self->tag_ids = g_ptr_array_new_with_free_func (g_free);
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_stock_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

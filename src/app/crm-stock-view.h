@@ -12,7 +12,6 @@ G_BEGIN_DECLS
 #define CRM_TYPE_STOCK_VIEW (crm_stock_view_get_type ())
 G_DECLARE_FINAL_TYPE (CrmStockView, crm_stock_view, CRM, STOCK_VIEW, GtkWidget)
 
-void   crm_stock_view_reload        (CrmStockView *self);
 /* Picks the brand by its tag name ("Volvo"); FALSE when there is no such tag. */
 gboolean crm_stock_view_set_brand   (CrmStockView *self,
                                      const char   *tag_name);

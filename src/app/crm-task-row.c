@@ -15,7 +15,7 @@
 #include "crm-phone.h"
 #include "crm-task-row.h"
 #include "crm-time.h"
-#include "crm-window.h"
+#include "crm-view.h"
 
 struct _CrmTaskRow
 {

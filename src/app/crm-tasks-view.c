@@ -12,6 +12,7 @@
 #include "crm-query.h"
 #include "crm-tasks-view.h"
 #include "crm-time.h"
+#include "crm-view.h"
 #include "crm-widget-util.h"
 
 /* The dropdown's first item for managers: every user's open tasks together. */
@@ -24,7 +25,6 @@ struct _CrmTasksView
   CrmContext          *context;
   char                *user_id;      /* NULL: the current user */
   char                *subtitle;
-  CrmLazyReload        reload;
   gboolean             updating;
   GPtrArray           *user_ids;
 
@@ -40,17 +40,18 @@ struct _CrmTasksView
   GtkListBox          *upcoming_list;
 };
 
-G_DEFINE_FINAL_TYPE (CrmTasksView, crm_tasks_view, GTK_TYPE_WIDGET)
+static void view_iface_init (CrmViewInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (CrmTasksView, crm_tasks_view, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
 enum {
   PROP_0,
+  /* CrmView */
   PROP_CONTEXT,
   PROP_TITLE,
   PROP_SUBTITLE,
-  N_PROPS
 };
-
-static GParamSpec *properties[N_PROPS];
 
 static GtkListBox *
 section_list (CrmTasksView *self,
@@ -138,9 +139,10 @@ user_selected_cb (CrmTasksView *self)
   crm_tasks_view_set_user (self, g_ptr_array_index (self->user_ids, selected));
 }
 
-void
-crm_tasks_view_reload (CrmTasksView *self)
+static void
+crm_tasks_view_reload (CrmView *view)
 {
+  CrmTasksView *self = CRM_TASKS_VIEW (view);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) tasks = NULL;
   g_autofree char *subtitle = NULL;
@@ -151,7 +153,6 @@ crm_tasks_view_reload (CrmTasksView *self)
 
   g_return_if_fail (CRM_IS_TASKS_VIEW (self));
 
-  self->reload.dirty = FALSE;
   if (self->context == NULL)
     return;
   fill_users (self);
@@ -199,22 +200,7 @@ crm_tasks_view_reload (CrmTasksView *self)
   subtitle = g_strdup_printf (_("%u today · %u overdue"), n_today, n_overdue);
   g_free (self->subtitle);
   self->subtitle = g_steal_pointer (&subtitle);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBTITLE]);
-}
-
-static void
-reload_or_mark (CrmTasksView *self)
-{
-  crm_lazy_reload_queue (&self->reload);
-}
-
-static void
-crm_tasks_view_map (GtkWidget *widget)
-{
-  CrmTasksView *self = CRM_TASKS_VIEW (widget);
-
-  GTK_WIDGET_CLASS (crm_tasks_view_parent_class)->map (widget);
-  crm_lazy_reload_flush (&self->reload);
+  g_object_notify (G_OBJECT (self), "subtitle");
 }
 
 void
@@ -225,7 +211,7 @@ crm_tasks_view_set_user (CrmTasksView *self,
 
   g_free (self->user_id);
   self->user_id = g_strdup (user_id);
-  crm_tasks_view_reload (self);
+  crm_view_reload (CRM_VIEW (self));
 }
 
 guint
@@ -274,8 +260,8 @@ set_context (CrmTasksView *self,
   if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
     return;
   if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (reload_or_mark), self);
-  self->reload.dirty = TRUE;
+    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
+  crm_view_mark_dirty (CRM_VIEW (self));
 }
 
 static void
@@ -283,7 +269,6 @@ crm_tasks_view_dispose (GObject *object)
 {
   CrmTasksView *self = CRM_TASKS_VIEW (object);
 
-  crm_lazy_reload_cancel (&self->reload);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_TASKS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
@@ -342,6 +327,12 @@ crm_tasks_view_set_property (GObject      *object,
 }
 
 static void
+view_iface_init (CrmViewInterface *iface)
+{
+  iface->reload = crm_tasks_view_reload;
+}
+
+static void
 crm_tasks_view_class_init (CrmTasksViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -351,12 +342,8 @@ crm_tasks_view_class_init (CrmTasksViewClass *klass)
   object_class->finalize = crm_tasks_view_finalize;
   object_class->get_property = crm_tasks_view_get_property;
   object_class->set_property = crm_tasks_view_set_property;
-  widget_class->map = crm_tasks_view_map;
 
-  properties[PROP_CONTEXT] = crm_context_param_spec ();
-  properties[PROP_TITLE] = crm_readable_string_param_spec ("title");
-  properties[PROP_SUBTITLE] = crm_readable_string_param_spec ("subtitle");
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -378,6 +365,5 @@ static void
 crm_tasks_view_init (CrmTasksView *self)
 {
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
-  crm_lazy_reload_init (&self->reload, GTK_WIDGET (self), (CrmReloadFunc) crm_tasks_view_reload);
   gtk_widget_init_template (GTK_WIDGET (self));
 }

@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 #define CRM_TYPE_TASKS_VIEW (crm_tasks_view_get_type ())
 G_DECLARE_FINAL_TYPE (CrmTasksView, crm_tasks_view, CRM, TASKS_VIEW, GtkWidget)
 
-void        crm_tasks_view_reload      (CrmTasksView *self);
 /* Whose tasks to show (NULL: the current user's). */
 void        crm_tasks_view_set_user    (CrmTasksView *self,
                                         const char   *user_id);

@@ -7,68 +7,7 @@
 
 #include "crm-widget-util.h"
 
-/* ---- reload later and once ---- */
-
-void
-crm_lazy_reload_init (CrmLazyReload *self,
-                      GtkWidget     *widget,
-                      CrmReloadFunc  reload)
-{
-  self->widget = widget;
-  self->reload = reload;
-  self->dirty = FALSE;
-  self->idle_id = 0;
-}
-
-static gboolean
-reload_idle_cb (gpointer user_data)
-{
-  CrmLazyReload *self = user_data;
-
-  self->idle_id = 0;
-  self->reload (self->widget);
-  return G_SOURCE_REMOVE;
-}
-
-void
-crm_lazy_reload_queue (CrmLazyReload *self)
-{
-  if (!gtk_widget_get_mapped (self->widget))
-    self->dirty = TRUE;
-  else if (self->idle_id == 0)
-    self->idle_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, reload_idle_cb, self, NULL);
-}
-
-gboolean
-crm_lazy_reload_flush (CrmLazyReload *self)
-{
-  if (!self->dirty)
-    return FALSE;
-  self->reload (self->widget);
-  return TRUE;
-}
-
-void
-crm_lazy_reload_cancel (CrmLazyReload *self)
-{
-  g_clear_handle_id (&self->idle_id, g_source_remove);
-}
-
 /* ---- the "context" property ---- */
-
-GParamSpec *
-crm_context_param_spec (void)
-{
-  return g_param_spec_object ("context", NULL, NULL, CRM_TYPE_CONTEXT,
-                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-}
-
-GParamSpec *
-crm_readable_string_param_spec (const char *name)
-{
-  return g_param_spec_string (name, NULL, NULL, NULL,
-                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-}
 
 gboolean
 crm_widget_swap_context (GtkWidget   *widget,
@@ -157,6 +96,24 @@ crm_fill_choices (GtkStringList *names,
         selected = i;
     }
   return selected;
+}
+
+/* ---- the window ---- */
+
+void
+crm_widget_show_toast (GtkWidget  *widget,
+                       const char *text)
+{
+  GtkRoot *root;
+
+  g_return_if_fail (widget == NULL || GTK_IS_WIDGET (widget));
+  if (widget == NULL || gtk_widget_activate_action (widget, "win.show-toast", "s", text))
+    return;
+  /* a dialog: the toast goes to the window it belongs to */
+  root = gtk_widget_get_root (widget);
+  if (GTK_IS_WINDOW (root) && gtk_window_get_transient_for (GTK_WINDOW (root)) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root))),
+                                "win.show-toast", "s", text);
 }
 
 /* ---- dialogs ---- */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-widget-util.h — small helpers for the app's widget classes: the views' "reload
- * later and once" and their "context" property, and rows and lists built the same way
- * in several places. */
+/* crm-widget-util.h — small helpers for the app's widget classes: swapping a view's
+ * context, rows and lists built the same way in several places, toasts. (A view's
+ * "reload later and once" is part of CrmView, crm-view.h.) */
 #pragma once
 
 #include <adwaita.h>
@@ -22,37 +22,8 @@ crm_widget_unparent_children (GtkWidget *widget)
     gtk_widget_unparent (child);
 }
 
-/* ---- reload later and once ---- */
-
-typedef void (*CrmReloadFunc) (GtkWidget *widget);
-
-/* Part of a view's instance struct: the view re-reads the replica after a change, later
- * and once (the change may come from a widget the reload replaces, and several changes
- * in a row cost one reload); a hidden view reloads when it is shown again. */
-typedef struct
-{
-  GtkWidget     *widget;    /* the view this is part of */
-  CrmReloadFunc  reload;
-  gboolean       dirty;     /* to reload when next mapped */
-  guint          idle_id;   /* a reload is queued */
-} CrmLazyReload;
-
-void      crm_lazy_reload_init   (CrmLazyReload *self,
-                                  GtkWidget     *widget,
-                                  CrmReloadFunc  reload);
-/* Queues a reload at high idle priority, or marks the view dirty while it is unmapped. */
-void      crm_lazy_reload_queue  (CrmLazyReload *self);
-/* Reloads now when marked dirty (from map); TRUE when it did. */
-gboolean  crm_lazy_reload_flush  (CrmLazyReload *self);
-/* Drops a queued reload (from dispose). */
-void      crm_lazy_reload_cancel (CrmLazyReload *self);
-
 /* ---- the "context" property ---- */
 
-/* "context": the window's CrmContext, read-write, notified explicitly. */
-GParamSpec *crm_context_param_spec        (void);
-/* A read-only string property such as "title" or "subtitle", notified explicitly. */
-GParamSpec *crm_readable_string_param_spec (const char *name);
 /* Makes *@slot hold @context, disconnecting whatever @widget connected on the old one.
  * FALSE when *@slot held @context already (nothing changed). */
 gboolean    crm_widget_swap_context       (GtkWidget   *widget,
@@ -83,6 +54,13 @@ guint      crm_fill_choices                  (GtkStringList       *names,
                                               JsonArray           *items,
                                               const char          *selected_id,
                                               guint                otherwise);
+
+/* ---- the window ---- */
+
+/* A toast in the window of @widget, or of the window a dialog @widget is in belongs to
+ * (through "win.show-toast"; nothing when there is no such window). */
+void       crm_widget_show_toast             (GtkWidget           *widget,
+                                              const char          *text);
 
 /* ---- dialogs ---- */
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-window.c — the main window: builds the sidebar from the replica's pipelines, moves
- * between views (with a back stack for deal and contact pages), hands every page the
- * shared context, keeps the header's search and tag filter, and remembers its size and
- * last view in GSettings. */
+ * between views (with a back stack for deal and contact pages), hands every view (a
+ * CrmView) the shared context, keeps the header's search and tag filter, and remembers
+ * its size and last view in GSettings. Its actions are in crm-window-actions.c. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -16,55 +16,13 @@
 #include "crm-contact-page.h"
 #include "crm-deal-page.h"
 #include "crm-entity-list.h"
-#include "crm-filter-bar.h"
-#include "crm-new-deal-dialog.h"
-#include "crm-new-company-dialog.h"
-#include "crm-new-contact-dialog.h"
-#include "crm-new-task-dialog.h"
-#include "crm-notification-button.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
-#include "crm-signin-dialog.h"
 #include "crm-startup.h"
-#include "crm-sidebar.h"
 #include "crm-stock-view.h"
-#include "crm-sync-controller.h"
-#include "crm-sync-indicator.h"
-#include "crm-tag-chips.h"
 #include "crm-tasks-view.h"
-#include "crm-window.h"
-
-struct _CrmWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  CrmContext           *context;
-  CrmSyncController    *sync;
-  char                 *view;          /* the key of the view shown */
-  GPtrArray            *back_stack;    /* keys of the views to go back to */
-  GBinding             *title_binding;
-  GBinding             *subtitle_binding;
-  GtkWindow            *help_overlay;  /* built when first shown */
-
-  /* template */
-  AdwLeaflet           *leaflet;
-  GtkWidget            *sidebar_box;
-  GtkWidget            *content_box;
-  AdwWindowTitle       *account_title;
-  CrmSidebar           *sidebar;
-  AdwWindowTitle       *view_title;
-  GtkWidget            *back_button;
-  GtkWidget            *new_button;
-  CrmSyncIndicator     *sync_indicator;
-  CrmNotificationButton *notification_button;
-  GtkMenuButton        *tag_filter_button;
-  CrmTagChips          *tag_filter_chips;
-  GtkSearchEntry       *search_entry;
-  CrmFilterBar         *filter_bar;
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *view_stack;
-  CrmBoard             *board;
-};
+#include "crm-view.h"
+#include "crm-window-private.h"
 
 G_DEFINE_FINAL_TYPE (CrmWindow, crm_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -161,7 +119,7 @@ tag_chips_toggled_cb (CrmWindow  *self,
 /* ---- views ---- */
 
 /* The views besides the board, built the first time they are shown (or asked for):
- * a window that opens on the board pays for the board only. */
+ * a window that opens on the board pays for the board only. Each is a CrmView. */
 static const struct {
   const char *name;
   GType     (*get_type) (void);
@@ -209,14 +167,12 @@ bind_page_titles (CrmWindow *self,
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_pointer (&self->subtitle_binding, g_binding_unbind);
   adw_window_title_set_subtitle (self->view_title, "");
-  if (page == NULL)
+  if (page == NULL || !CRM_IS_VIEW (page))
     return;
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (page), "title") != NULL)
-    self->title_binding = g_object_bind_property (page, "title", self->view_title, "title",
-                                                  G_BINDING_SYNC_CREATE);
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (page), "subtitle") != NULL)
-    self->subtitle_binding = g_object_bind_property (page, "subtitle", self->view_title,
-                                                     "subtitle", G_BINDING_SYNC_CREATE);
+  self->title_binding = g_object_bind_property (page, "title", self->view_title, "title",
+                                                G_BINDING_SYNC_CREATE);
+  self->subtitle_binding = g_object_bind_property (page, "subtitle", self->view_title,
+                                                   "subtitle", G_BINDING_SYNC_CREATE);
 }
 
 static void
@@ -317,19 +273,8 @@ show_view_now (CrmWindow  *self,
   g_free (self->view);
   self->view = g_strdup (view);
 
-  if (g_str_equal (page, "board"))
-    crm_board_set_pipeline (self->board, view + strlen ("pipeline:"));
-  else if (g_str_equal (page, "deal"))
-    crm_deal_page_set_deal (CRM_DEAL_PAGE (crm_window_get_page (self, "deal")),
-                            view + strlen ("deal:"));
-  else if (g_str_has_prefix (view, "contact:"))
-    crm_contact_page_set_contact (CRM_CONTACT_PAGE (crm_window_get_page (self, "contact")),
-                                  view + strlen ("contact:"));
-  else if (g_str_has_prefix (view, "company:"))
-    crm_contact_page_set_company (CRM_CONTACT_PAGE (crm_window_get_page (self, "contact")),
-                                  view + strlen ("company:"));
-
-  ensure_page (self, page);
+  /* the board, a deal, a contact: the view takes what it shows from the key */
+  crm_view_set_key (CRM_VIEW (ensure_page (self, page)), view);
   gtk_stack_set_visible_child_name (self->view_stack, page);
   bind_page_titles (self, gtk_stack_get_visible_child (self->view_stack));
   update_header_for_view (self, page);
@@ -357,9 +302,9 @@ crm_window_get_view (CrmWindow *self)
   return self->view;
 }
 
-static void
-push_view (CrmWindow  *self,
-           const char *view)
+void
+_crm_window_push_view (CrmWindow  *self,
+                       const char *view)
 {
   if (self->view != NULL && g_strcmp0 (self->view, view) != 0)
     g_ptr_array_add (self->back_stack, g_strdup (self->view));
@@ -374,7 +319,7 @@ crm_window_open_deal (CrmWindow  *self,
 
   g_return_if_fail (CRM_IS_WINDOW (self));
   view = g_strconcat ("deal:", deal_id, NULL);
-  push_view (self, view);
+  _crm_window_push_view (self, view);
 }
 
 void
@@ -385,7 +330,7 @@ crm_window_open_contact (CrmWindow  *self,
 
   g_return_if_fail (CRM_IS_WINDOW (self));
   view = g_strconcat ("contact:", contact_id, NULL);
-  push_view (self, view);
+  _crm_window_push_view (self, view);
 }
 
 GtkWidget *
@@ -401,236 +346,6 @@ crm_window_get_search_entry (CrmWindow *self)
 {
   g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
   return GTK_WIDGET (self->search_entry);
-}
-
-/* ---- actions ---- */
-
-static void
-show_view_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-
-  g_ptr_array_set_size (self->back_stack, 0);
-  crm_window_show_view (self, g_variant_get_string (parameter, NULL));
-}
-
-static void
-show_nth_view_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  crm_sidebar_activate_nth (CRM_WINDOW (widget)->sidebar, g_variant_get_int32 (parameter));
-}
-
-static void
-open_deal_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  crm_window_open_deal (CRM_WINDOW (widget), g_variant_get_string (parameter, NULL));
-}
-
-static void
-open_contact_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  crm_window_open_contact (CRM_WINDOW (widget), g_variant_get_string (parameter, NULL));
-}
-
-static void
-open_company_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  g_autofree char *view = g_strconcat ("company:", g_variant_get_string (parameter, NULL), NULL);
-
-  push_view (CRM_WINDOW (widget), view);
-}
-
-static void
-signed_in_cb (CrmWindow       *self,
-              const char      *path,
-              CrmSigninDialog *dialog)
-{
-  crm_context_notify_changed (self->context);
-  if (self->sync != NULL)
-    crm_sync_controller_restart (self->sync, crm_signin_dialog_get_token (dialog));
-  crm_window_show_toast (self, _("Signed in: this account now syncs with the server"));
-}
-
-static void
-sign_in_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-  CrmStore *store = crm_context_get_store (self->context);
-  g_autofree char *server = crm_store_dup_meta (store, "sync.server");
-  CrmSigninDialog *dialog = crm_signin_dialog_new (GTK_WINDOW (self), crm_store_get_path (store),
-                                                   server);
-
-  g_signal_connect_object (dialog, "signed-in", G_CALLBACK (signed_in_cb), self, G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-sync_now_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-
-  if (self->sync != NULL && crm_sync_controller_is_active (self->sync))
-    crm_sync_controller_sync_now (self->sync);
-  else
-    crm_window_show_toast (self, crm_signin_dialog_is_available ()
-                                 ? _("Sign in to a server first")
-                                 : _("Sync is not built into this copy of Voronka"));
-}
-
-/* What GtkApplication does for gtk/help-overlay.ui, but on the first Ctrl+? instead of
- * with every window. */
-static void
-show_help_overlay_action (GtkWidget  *widget,
-                          const char *action_name,
-                          GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-
-  if (self->help_overlay == NULL)
-    {
-      g_autoptr(GtkBuilder) builder =
-        gtk_builder_new_from_resource ("/org/voronka/Voronka/crm-shortcuts-window.ui");
-
-      self->help_overlay = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
-      gtk_window_set_transient_for (self->help_overlay, GTK_WINDOW (self));
-      gtk_window_set_hide_on_close (self->help_overlay, TRUE);
-      g_object_add_weak_pointer (G_OBJECT (self->help_overlay), (gpointer *) &self->help_overlay);
-    }
-  gtk_window_present (self->help_overlay);
-}
-
-static void
-go_back_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-  g_autofree char *view = NULL;
-
-  if (self->back_stack->len == 0)
-    return;
-  view = g_ptr_array_steal_index (self->back_stack, self->back_stack->len - 1);
-  show_view_now (self, view);
-}
-
-static void
-focus_search_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-
-  /* where the header has no search (a deal, Settings), Ctrl+F opens the search page */
-  if (!gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
-    crm_window_show_view (self, "search");
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-}
-
-static void
-tag_filter_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-
-  if (gtk_widget_get_visible (GTK_WIDGET (self->tag_filter_button)))
-    gtk_menu_button_popup (self->tag_filter_button);
-}
-
-static void
-clear_filter_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *parameter)
-{
-  crm_context_set_tag_filter (CRM_WINDOW (widget)->context, NULL);
-}
-
-static void
-new_deal_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-  const char *pipeline_id = NULL;
-  CrmNewDealDialog *dialog;
-
-  if (self->view != NULL && g_str_has_prefix (self->view, "pipeline:"))
-    pipeline_id = self->view + strlen ("pipeline:");
-  dialog = crm_new_deal_dialog_new (GTK_WINDOW (self), self->context, pipeline_id);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-new_contact_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-  CrmNewContactDialog *dialog = crm_new_contact_dialog_new (GTK_WINDOW (self), self->context);
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-new_task_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-  CrmNewTaskDialog *dialog = crm_new_task_dialog_new (GTK_WINDOW (self), self->context);
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-new_company_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-  CrmNewCompanyDialog *dialog = crm_new_company_dialog_new (GTK_WINDOW (self), self->context);
-
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* The header's «+» and Ctrl+N make what the view shows. */
-static void
-new_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
-{
-  CrmWindow *self = CRM_WINDOW (widget);
-
-  if (g_strcmp0 (self->view, "contacts") == 0)
-    new_contact_action (widget, action_name, parameter);
-  else if (g_strcmp0 (self->view, "companies") == 0)
-    new_company_action (widget, action_name, parameter);
-  else if (g_strcmp0 (self->view, "tasks") == 0)
-    new_task_action (widget, action_name, parameter);
-  else
-    new_deal_action (widget, action_name, parameter);
-}
-
-static void
-refresh_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  crm_context_notify_changed (CRM_WINDOW (widget)->context);
 }
 
 /* ---- context ---- */
@@ -659,11 +374,11 @@ set_context (CrmWindow  *self,
 {
   g_set_object (&self->context, context);
 
-  /* Every page gets the context; they reload themselves when it says "changed". */
+  /* Every view gets the context; they reload themselves when it says "changed". */
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->view_stack));
        child != NULL; child = gtk_widget_get_next_sibling (child))
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (child), "context") != NULL)
-      g_object_set (child, "context", context, NULL);
+    if (CRM_IS_VIEW (child))
+      crm_view_set_context (CRM_VIEW (child), context);
   crm_sync_indicator_set_context (self->sync_indicator, context);
   crm_notification_button_set_context (self->notification_button, context);
   /* before the window's own handler: the sidebar must list a view to select it */
@@ -859,45 +574,7 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, search_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
 
-  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
-  gtk_widget_class_install_action (widget_class, "win.show-nth-view", "i", show_nth_view_action);
-  gtk_widget_class_install_action (widget_class, "win.open-deal", "s", open_deal_action);
-  gtk_widget_class_install_action (widget_class, "win.open-contact", "s", open_contact_action);
-  gtk_widget_class_install_action (widget_class, "win.open-company", "s", open_company_action);
-  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
-  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
-  gtk_widget_class_install_action (widget_class, "win.go-back", NULL, go_back_action);
-  gtk_widget_class_install_action (widget_class, "win.show-help-overlay", NULL,
-                                   show_help_overlay_action);
-  gtk_widget_class_install_action (widget_class, "win.focus-search", NULL, focus_search_action);
-  gtk_widget_class_install_action (widget_class, "win.tag-filter", NULL, tag_filter_action);
-  gtk_widget_class_install_action (widget_class, "win.clear-filter", NULL, clear_filter_action);
-  gtk_widget_class_install_action (widget_class, "win.new", NULL, new_action);
-  gtk_widget_class_install_action (widget_class, "win.new-deal", NULL, new_deal_action);
-  gtk_widget_class_install_action (widget_class, "win.new-contact", NULL, new_contact_action);
-  gtk_widget_class_install_action (widget_class, "win.new-company", NULL, new_company_action);
-  gtk_widget_class_install_action (widget_class, "win.new-task", NULL, new_task_action);
-  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
-
-  /* Bubble-phase bindings: a focused card's own Alt+arrows win over these. */
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
-                                       "win.focus-search", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK,
-                                       "win.tag-filter", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
-                                       "win.new", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n,
-                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK,
-                                       "win.new-contact", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
-                                       "win.refresh", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
-                                       "win.go-back", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.go-back", NULL);
-  for (int i = 0; i < 9; i++)
-    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
-                                         "win.show-nth-view", "i", i);
+  _crm_window_class_actions_init (klass);
 }
 
 /* Below this width the sidebar folds away (its button in the header brings it back), so
@@ -964,26 +641,6 @@ crm_window_show_toast (CrmWindow  *self,
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
-}
-
-void
-crm_widget_show_toast (GtkWidget  *widget,
-                       const char *text)
-{
-  GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
-
-  if (root != NULL && !CRM_IS_WINDOW (root))
-    root = (GtkRoot *) gtk_window_get_transient_for (GTK_WINDOW (root));
-  if (root != NULL && CRM_IS_WINDOW (root))
-    crm_window_show_toast (CRM_WINDOW (root), text);
-}
-
-CrmContext *
-crm_widget_get_context (GtkWidget *widget)
-{
-  GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
-
-  return root != NULL && CRM_IS_WINDOW (root) ? CRM_WINDOW (root)->context : NULL;
 }
 
 void

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-window.h — the main window over one replica: sidebar of pipelines and views,
- * header with search, tag filter and sync state, the views in a stack, navigation. */
+ * header with search, tag filter and sync state, the views in a stack, navigation.
+ * Only the application (and tests) include this: views, rows and dialogs talk to the
+ * window through its actions (crm-window-actions.c) and the CrmView interface. */
 #pragma once
 
 #include <adwaita.h>
@@ -43,10 +45,5 @@ CrmSyncIndicator *crm_window_get_sync_indicator (CrmWindow *self);
 
 void         crm_window_show_toast     (CrmWindow  *self,
                                         const char *text);
-/* A toast in the window of @widget (nothing when it is not in a CrmWindow). */
-void         crm_widget_show_toast     (GtkWidget  *widget,
-                                        const char *text);
-/* The context of the CrmWindow @widget is in, or NULL. */
-CrmContext  *crm_widget_get_context    (GtkWidget  *widget);
 
 G_END_DECLS
