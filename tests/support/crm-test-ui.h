@@ -229,7 +229,7 @@ crm_test_ui_screenshot (GtkWidget  *widget,
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
   graphene_rect_t bounds;
-  int width, height;
+  int width = 0, height = 0;
   char *path;
 
   if (dir == NULL || *dir == '\0')
@@ -237,13 +237,23 @@ crm_test_ui_screenshot (GtkWidget  *widget,
   g_mkdir_with_parents (dir, 0755);
   crm_test_ui_wait (300);  /* let transitions and idle layouts settle */
 
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
+  /* A widget not laid out yet, or with a redraw queued, has no picture until the next
+   * frame (a busy machine paints late): wait for one, a bounded number of times. */
+  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
+    {
+      if (attempt > 0)
+        crm_test_ui_wait (100);
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      if (width <= 0)
+        continue;
+      g_clear_object (&paintable);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   g_assert_cmpint (width, >, 0);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
   g_assert_nonnull (node);
   renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   gsk_render_node_get_bounds (node, &bounds);
