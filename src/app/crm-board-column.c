@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-board-column.h"
+#include "crm-board.h"
 #include "crm-format.h"
 #include "crm-query-board.h"
 #include "crm-widget-util.h"
@@ -229,6 +230,12 @@ crm_board_column_load (CrmBoardColumn *self,
   filter.tag_ids = crm_context_get_tag_filter (context);
   filter.search = crm_context_get_search (context);
   filter.limit = self->limit;
+  {
+    /* the board's «Mine» */
+    GtkWidget *board = gtk_widget_get_ancestor (GTK_WIDGET (self), CRM_TYPE_BOARD);
+
+    filter.responsible_id = board != NULL ? crm_board_get_responsible (CRM_BOARD (board)) : NULL;
+  }
   cards = crm_query_deal_cards (crm_context_get_store (context), &filter, &total, &error);
   if (cards == NULL)
     {
@@ -316,6 +323,13 @@ crm_board_column_update (CrmBoardColumn *self,
   gtk_widget_remove_css_class (GTK_WIDGET (self), "lost");
   if (g_str_equal (self->kind, "won") || g_str_equal (self->kind, "lost"))
     gtk_widget_add_css_class (GTK_WIDGET (self), self->kind);
+}
+
+const char *
+crm_board_column_get_kind (CrmBoardColumn *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD_COLUMN (self), NULL);
+  return self->kind;
 }
 
 const char *

@@ -19,6 +19,8 @@ CrmBoardColumn *crm_board_column_new          (JsonObject     *column);
 void            crm_board_column_update       (CrmBoardColumn *self,
                                                JsonObject     *column);
 const char     *crm_board_column_get_stage_id (CrmBoardColumn *self);
+/* "unsorted", "open", "won" or "lost". */
+const char     *crm_board_column_get_kind     (CrmBoardColumn *self);
 /* Deals a column reads at a time ("Show N More" reads the next page). */
 #define CRM_BOARD_COLUMN_PAGE 25
 

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-board.h"
+#include "crm-application.h"
 #include "crm-deal-actions.h"
 #include "crm-format.h"
 #include "crm-query-board.h"
@@ -36,6 +37,12 @@ struct _CrmBoard
   gulong          painted_id;
   guint           pending_id;      /* building the pending cards */
   GPtrArray      *columns;    /* CrmBoardColumn, borrowed from columns_box */
+
+  gboolean        mine;            /* «Mine»: only the current user's deals */
+  GtkToggleButton *mine_button;
+  GtkRevealer    *drop_revealer;   /* won and lost, while a card is dragged */
+  GtkWidget      *won_zone;
+  GtkWidget      *lost_zone;
 
   GtkStack       *stack;
   AdwStatusPage  *no_match_page;
@@ -203,13 +210,15 @@ crm_board_reload (CrmView *view)
   /* without a text search, one read gives the columns and their first cards */
   search = crm_context_get_search (self->context);
   if (search == NULL)
-    columns = crm_query_board (crm_context_get_store (self->context), self->pipeline_id,
-                               crm_context_get_tag_filter (self->context),
-                               CRM_BOARD_COLUMN_PAGE, &error);
+    columns = crm_query_board_for (crm_context_get_store (self->context), self->pipeline_id,
+                                   crm_context_get_tag_filter (self->context),
+                                   crm_board_get_responsible (self),
+                                   CRM_BOARD_COLUMN_PAGE, &error);
   else
-    columns = crm_query_board_columns (crm_context_get_store (self->context), self->pipeline_id,
-                                       crm_context_get_tag_filter (self->context), search,
-                                       &error);
+    columns = crm_query_board_columns_for (crm_context_get_store (self->context),
+                                           self->pipeline_id,
+                                           crm_context_get_tag_filter (self->context), search,
+                                           crm_board_get_responsible (self), &error);
   if (columns == NULL)
     {
       g_warning ("Could not read the board: %s", error->message);
@@ -470,6 +479,144 @@ move_deal_by_action (GtkWidget  *widget,
     }
 }
 
+const char *
+crm_board_get_responsible (CrmBoard *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), NULL);
+  return self->mine && self->context != NULL ? crm_context_get_user_id (self->context) : NULL;
+}
+
+static GSettings *
+board_settings (void)
+{
+  GApplication *app = g_application_get_default ();
+
+  return app != NULL && CRM_IS_APPLICATION (app) ? crm_application_get_settings (CRM_APPLICATION (app))
+                                                 : NULL;
+}
+
+static void
+mine_toggled_cb (CrmBoard *self)
+{
+  gboolean mine = gtk_toggle_button_get_active (self->mine_button);
+  GSettings *settings = board_settings ();
+
+  if (mine == self->mine)
+    return;
+  self->mine = mine;
+  if (settings != NULL)
+    g_settings_set_boolean (settings, "board-mine-only", mine);
+  crm_lazy_reload_queue (&self->reload);
+}
+
+void
+crm_board_set_mine (CrmBoard *self,
+                    gboolean  mine)
+{
+  g_return_if_fail (CRM_IS_BOARD (self));
+  gtk_toggle_button_set_active (self->mine_button, mine);
+}
+
+gboolean
+crm_board_get_mine (CrmBoard *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), FALSE);
+  return self->mine;
+}
+
+/* The stage of this pipeline of @kind ("won", "lost"): the first, as the columns are. */
+static const char *
+stage_of_kind (CrmBoard   *self,
+               const char *kind)
+{
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      CrmBoardColumn *column = g_ptr_array_index (self->columns, i);
+
+      if (g_strcmp0 (crm_board_column_get_kind (column), kind) == 0)
+        return crm_board_column_get_stage_id (column);
+    }
+  return NULL;
+}
+
+void
+crm_board_set_dragging (CrmBoard *self,
+                        gboolean  dragging)
+{
+  g_return_if_fail (CRM_IS_BOARD (self));
+  for (guint z = 0; z < 2; z++)
+    {
+      GtkWidget *zone = z == 0 ? self->won_zone : self->lost_zone;
+      const char *stage_id = stage_of_kind (self, z == 0 ? "won" : "lost");
+      JsonObject *stage = stage_id != NULL && self->context != NULL
+        ? crm_context_find_stage (self->context, stage_id, NULL) : NULL;
+
+      gtk_widget_set_visible (zone, stage_id != NULL);
+      /* the zone's stage, for the pointer */
+      gtk_widget_set_tooltip_text (zone, stage != NULL ? json_object_get_string_member_with_default (stage, "name", NULL)
+                                                       : NULL);
+    }
+  gtk_revealer_set_reveal_child (self->drop_revealer, dragging);
+}
+
+gboolean
+crm_board_get_dragging (CrmBoard *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), FALSE);
+  return gtk_revealer_get_reveal_child (self->drop_revealer);
+}
+
+gboolean
+crm_board_drop_on_zone (CrmBoard   *self,
+                        const char *deal_id,
+                        const char *kind)
+{
+  const char *stage_id;
+
+  g_return_val_if_fail (CRM_IS_BOARD (self), FALSE);
+
+  crm_board_set_dragging (self, FALSE);
+  stage_id = stage_of_kind (self, kind);
+  if (stage_id == NULL || deal_id == NULL)
+    return FALSE;
+  /* lost asks for the reason in the gate dialog, as Ctrl+M's lost does */
+  crm_board_move_deal (self, deal_id, stage_id, NULL);
+  return TRUE;
+}
+
+static gboolean
+zone_drop_cb (GtkDropTarget *target,
+              const GValue  *value,
+              double         x,
+              double         y,
+              CrmBoard      *self)
+{
+  GtkWidget *zone = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (target));
+
+  if (!G_VALUE_HOLDS_STRING (value))
+    return FALSE;
+  return crm_board_drop_on_zone (self, g_value_get_string (value),
+                                 zone == self->won_zone ? "won" : "lost");
+}
+
+static void
+drag_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  crm_board_set_dragging (CRM_BOARD (widget), g_str_equal (action_name, "board.drag-begin"));
+}
+
+static void
+add_zone_target (CrmBoard  *self,
+                 GtkWidget *zone)
+{
+  GtkDropTarget *target = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_MOVE);
+
+  g_signal_connect (target, "drop", G_CALLBACK (zone_drop_cb), self);
+  gtk_widget_add_controller (zone, GTK_EVENT_CONTROLLER (target));
+}
+
 static void
 set_context (CrmBoard   *self,
              CrmContext *context)
@@ -582,6 +729,13 @@ crm_board_class_init (CrmBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, no_match_page);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, scroller);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, columns_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, mine_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, drop_revealer);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, won_zone);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, lost_zone);
+  gtk_widget_class_bind_template_callback (widget_class, mine_toggled_cb);
+  gtk_widget_class_install_action (widget_class, "board.drag-begin", NULL, drag_action);
+  gtk_widget_class_install_action (widget_class, "board.drag-end", NULL, drag_action);
 
   gtk_widget_class_install_action (widget_class, "board.move-deal", "(ss)", move_deal_action);
   gtk_widget_class_install_action (widget_class, "board.move-deal-by", "(si)", move_deal_by_action);
@@ -592,4 +746,13 @@ crm_board_init (CrmBoard *self)
 {
   self->columns = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_zone_target (self, self->won_zone);
+  add_zone_target (self, self->lost_zone);
+  {
+    GSettings *settings = board_settings ();
+
+    /* «Mine» stays as it was left */
+    if (settings != NULL && g_settings_get_boolean (settings, "board-mine-only"))
+      gtk_toggle_button_set_active (self->mine_button, TRUE);
+  }
 }

@@ -28,6 +28,21 @@ CrmDealCard    *crm_board_find_card      (CrmBoard   *self,
 
 /* Moves @deal_id to @stage_id as a drop does; a refusal opens the gate dialog (returned
  * in @out_dialog). TRUE when the deal moved right away. */
+/* «Mine»: only the current user's deals (kept in the "board-mine-only" setting). */
+void            crm_board_set_mine       (CrmBoard   *self,
+                                          gboolean    mine);
+gboolean        crm_board_get_mine       (CrmBoard   *self);
+/* The user «Mine» narrows the board to, or NULL. */
+const char     *crm_board_get_responsible (CrmBoard  *self);
+/* While a card is dragged (board.drag-begin/-end): the won and lost drop zones show. */
+void            crm_board_set_dragging   (CrmBoard   *self,
+                                          gboolean    dragging);
+gboolean        crm_board_get_dragging   (CrmBoard   *self);
+/* A card dropped on the won or lost zone (@kind "won"/"lost"): moved to that stage; lost
+ * asks for the reason. FALSE when the pipeline has no such stage. */
+gboolean        crm_board_drop_on_zone   (CrmBoard   *self,
+                                          const char *deal_id,
+                                          const char *kind);
 gboolean        crm_board_move_deal      (CrmBoard       *self,
                                           const char     *deal_id,
                                           const char     *stage_id,

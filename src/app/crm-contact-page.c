@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-contact-page.h"
+#include "crm-undo-actions.h"
 #include "crm-deal-actions.h"
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
@@ -940,6 +941,13 @@ card_action (GtkWidget  *widget,
     focus_row (add_form_row (self, self->phones_group, NULL));
   else if (g_str_equal (action_name, "card.add-email"))
     focus_row (add_form_row (self, self->emails_group, NULL));
+  else if (g_str_equal (action_name, "card.delete") && !is_company (self) && self->id != NULL)
+    {
+      g_autofree char *id = g_strdup (self->id);
+
+      if (crm_delete_entity (widget, self->context, "contact", id))
+        gtk_widget_activate_action (widget, "win.go-back", NULL);
+    }
 }
 
 static void
@@ -951,6 +959,8 @@ show (CrmContactPage *self,
   self->kind = g_strdup (kind);
   g_free (self->id);
   self->id = g_strdup (id);
+  /* contacts can be deleted (and the deletion undone); companies not from here */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "card.delete", !is_company (self));
   set_editing (self, FALSE);
   g_clear_pointer (&self->entity, json_object_unref);
   crm_view_reload (CRM_VIEW (self));
@@ -1137,6 +1147,7 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   gtk_widget_class_install_action (widget_class, "card.new-deal", NULL, card_action);
   gtk_widget_class_install_action (widget_class, "card.add-phone", NULL, card_action);
   gtk_widget_class_install_action (widget_class, "card.add-email", NULL, card_action);
+  gtk_widget_class_install_action (widget_class, "card.delete", NULL, card_action);
   /* Ctrl+Enter saves the form, as it creates in the dialogs */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "card.save", NULL);

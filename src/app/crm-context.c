@@ -7,6 +7,7 @@
 
 #include "crm-context.h"
 #include "crm-query.h"
+#include "crm-undo.h"
 
 struct _CrmContext
 {
@@ -16,6 +17,7 @@ struct _CrmContext
   char       *user_id;
   char       *user_name;
   char       *user_role;
+  char       *last_change_set;  /* what the last write here was, for «Undo» */
 
   JsonArray  *pipelines;   /* cache, NULL until asked */
   JsonArray  *users;
@@ -117,6 +119,7 @@ crm_context_finalize (GObject *object)
   g_clear_pointer (&self->user_id, g_free);
   g_clear_pointer (&self->user_name, g_free);
   g_clear_pointer (&self->user_role, g_free);
+  g_clear_pointer (&self->last_change_set, g_free);
   g_clear_pointer (&self->tag_filter, g_strfreev);
   g_clear_pointer (&self->search, g_free);
   G_OBJECT_CLASS (crm_context_parent_class)->finalize (object);
@@ -323,6 +326,53 @@ crm_context_apply (CrmContext    *self,
   crm_changeset_set_actor (changeset, self->user_id);
   if (!crm_store_apply (self->store, changeset, error))
     return FALSE;
+  g_free (self->last_change_set);
+  self->last_change_set = crm_store_dup_last_change_set (self->store);
+  g_signal_emit (self, signals[APPLIED], 0);
+  crm_context_notify_changed (self);
+  return TRUE;
+}
+
+const char *
+crm_context_get_last_change_set (CrmContext *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), NULL);
+  return self->last_change_set;
+}
+
+gboolean
+crm_context_undo (CrmContext  *self,
+                  const char  *change_set_id,
+                  GError     **error)
+{
+  g_autofree char *new_id = NULL;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), FALSE);
+  g_return_val_if_fail (change_set_id != NULL, FALSE);
+
+  if (!crm_store_undo_change_set (self->store, change_set_id, self->user_id, &new_id, error))
+    return FALSE;
+  g_free (self->last_change_set);
+  self->last_change_set = g_steal_pointer (&new_id);
+  g_signal_emit (self, signals[APPLIED], 0);
+  crm_context_notify_changed (self);
+  return TRUE;
+}
+
+gboolean
+crm_context_delete (CrmContext  *self,
+                    const char  *entity,
+                    const char  *entity_id,
+                    GError     **error)
+{
+  g_autofree char *change_set = NULL;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), FALSE);
+
+  if (!crm_store_delete (self->store, entity, entity_id, self->user_id, &change_set, error))
+    return FALSE;
+  g_free (self->last_change_set);
+  self->last_change_set = g_steal_pointer (&change_set);
   g_signal_emit (self, signals[APPLIED], 0);
   crm_context_notify_changed (self);
   return TRUE;

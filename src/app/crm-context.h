@@ -36,6 +36,19 @@ gboolean      crm_context_is_manager        (CrmContext *self);
 gboolean      crm_context_apply             (CrmContext    *self,
                                              CrmChangeset  *changeset,
                                              GError       **error);
+/* The id of the change set the last crm_context_apply() wrote (for «Undo»), or NULL. */
+const char   *crm_context_get_last_change_set (CrmContext *self);
+/* Undoes change set @change_set_id as the current user (crm_store_undo_change_set()):
+ * views hear "changed"; the GError says why it could not be undone. */
+gboolean      crm_context_undo              (CrmContext    *self,
+                                             const char    *change_set_id,
+                                             GError       **error);
+/* Deletes a "deal" (with its open tasks), "contact" or "task" as the current user
+ * (crm_store_delete()); crm_context_get_last_change_set() then names the change. */
+gboolean      crm_context_delete            (CrmContext    *self,
+                                             const char    *entity,
+                                             const char    *entity_id,
+                                             GError       **error);
 /* Something else changed the replica (sync): views reload. */
 void          crm_context_notify_changed    (CrmContext *self);
 

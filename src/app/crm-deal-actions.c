@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-deal-actions.h"
+#include "crm-undo-actions.h"
 #include "crm-error.h"
 #include "crm-widget-util.h"
 
@@ -48,7 +49,7 @@ crm_apply_or_ask (GtkWidget      *widget,
   if (crm_context_apply (context, changeset, &error))
     {
       if (success_message != NULL)
-        crm_widget_show_toast (widget, success_message);
+        crm_undo_toast_show_last (widget, context, success_message);
       return TRUE;
     }
   if (!is_gate_error (error))
@@ -64,6 +65,33 @@ crm_apply_or_ask (GtkWidget      *widget,
   if (out_dialog != NULL)
     *out_dialog = dialog;
   return FALSE;
+}
+
+typedef struct {
+  GtkWidget  *window;
+  CrmContext *context;
+  char       *deal_id;
+} CloseOffer;
+
+static void
+close_offer_free (gpointer data,
+                  GClosure *closure)
+{
+  CloseOffer *offer = data;
+
+  g_clear_object (&offer->window);
+  g_clear_object (&offer->context);
+  g_free (offer->deal_id);
+  g_free (offer);
+}
+
+static void
+move_finished_cb (CrmGateDialog *dialog,
+                  gboolean       applied,
+                  CloseOffer    *offer)
+{
+  if (applied)
+    crm_offer_close_tasks (offer->window, offer->context, offer->deal_id);
 }
 
 gboolean
@@ -105,7 +133,28 @@ crm_move_deal (GtkWidget      *widget,
   message = g_strdup_printf (_("«%s» moved to «%s»"),
                              json_object_get_string_member_with_default (deal, "title", ""),
                              json_object_get_string_member_with_default (stage, "name", ""));
-  return crm_apply_or_ask (widget, context, changeset, message, out_dialog);
+  {
+    CrmGateDialog *dialog = NULL;
+    gboolean moved = crm_apply_or_ask (widget, context, changeset, message, &dialog);
+    GtkWindow *window = parent_window (widget);
+
+    /* a closed deal offers to close its open tasks (after the move's own toast) */
+    if (moved)
+      crm_offer_close_tasks (widget, context, deal_id);
+    else if (dialog != NULL && window != NULL)
+      {
+        CloseOffer *offer = g_new0 (CloseOffer, 1);
+
+        offer->window = g_object_ref (GTK_WIDGET (window));
+        offer->context = g_object_ref (context);
+        offer->deal_id = g_strdup (deal_id);
+        g_signal_connect_data (dialog, "finished", G_CALLBACK (move_finished_cb), offer,
+                               close_offer_free, 0);
+      }
+    if (out_dialog != NULL)
+      *out_dialog = dialog;
+    return moved;
+  }
 }
 
 CrmGateDialog *

@@ -10,6 +10,7 @@
 
 #include "crm-context.h"
 #include "crm-deal-card.h"
+#include "crm-undo-actions.h"
 #include "crm-format.h"
 #include "crm-view.h"
 
@@ -28,6 +29,7 @@ struct _CrmDealCard
   GtkWidget     *task_box;
   GtkImage      *task_icon;
   GtkLabel      *task_label;
+  GtkLabel      *loss_label;
 };
 
 G_DEFINE_FINAL_TYPE (CrmDealCard, crm_deal_card, GTK_TYPE_LIST_BOX_ROW)
@@ -156,6 +158,17 @@ create_move_menu (GtkMenuButton *button,
   }
 }
 
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CrmContext *context = crm_widget_get_context (widget);
+
+  if (context != NULL)
+    crm_delete_entity (widget, context, "deal", crm_deal_card_get_deal_id (CRM_DEAL_CARD (widget)));
+}
+
 static GdkContentProvider *
 drag_prepare_cb (GtkDragSource *source,
                  double         x,
@@ -174,6 +187,7 @@ drag_begin_cb (GtkDragSource *source,
 
   gtk_drag_source_set_icon (source, paintable, 20, 20);
   gtk_widget_add_css_class (GTK_WIDGET (self), "dragged");
+  gtk_widget_activate_action (GTK_WIDGET (self), "board.drag-begin", NULL);
 }
 
 static void
@@ -183,6 +197,7 @@ drag_end_cb (GtkDragSource *source,
              CrmDealCard   *self)
 {
   gtk_widget_remove_css_class (GTK_WIDGET (self), "dragged");
+  gtk_widget_activate_action (GTK_WIDGET (self), "board.drag-end", NULL);
 }
 
 static void
@@ -261,6 +276,18 @@ fill (CrmDealCard *self,
   else
     gtk_widget_set_visible (self->task_box, FALSE);
 
+  /* a lost deal says why */
+  if (crm_record_has (self->card, "loss_reason"))
+    {
+      /* Translators: on a lost deal's card: its loss reason */
+      g_autofree char *reason = g_strdup_printf (_("Lost: %s"),
+                                                 crm_record_get_string (self->card, "loss_reason", ""));
+
+      gtk_label_set_label (self->loss_label, reason);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->loss_label), reason);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->loss_label), crm_record_has (self->card, "loss_reason"));
+
   gtk_widget_set_visible (GTK_WIDGET (self->warning_icon),
                           open && crm_record_get_int (self->card, "open_tasks", 0) == 0);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
@@ -293,6 +320,7 @@ crm_deal_card_class_init (CrmDealCardClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-deal-card.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmDealCard, title_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealCard, loss_label);
   gtk_widget_class_bind_template_child (widget_class, CrmDealCard, warning_icon);
   gtk_widget_class_bind_template_child (widget_class, CrmDealCard, move_button);
   gtk_widget_class_bind_template_child (widget_class, CrmDealCard, amount_label);
@@ -306,6 +334,8 @@ crm_deal_card_class_init (CrmDealCardClass *klass)
   gtk_widget_class_install_action (widget_class, "card.move-next", NULL, move_next_action);
   gtk_widget_class_install_action (widget_class, "card.move-menu", NULL, move_menu_action);
   gtk_widget_class_install_action (widget_class, "card.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "card.delete", NULL, delete_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "card.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
                                        "card.move-previous", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, GDK_ALT_MASK,

@@ -15,6 +15,7 @@
 #include "crm-date-button.h"
 #include "crm-deal-actions.h"
 #include "crm-deal-page.h"
+#include "crm-undo-actions.h"
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
 #include "crm-format.h"
@@ -885,6 +886,20 @@ view_iface_init (CrmViewInterface *iface)
 }
 
 static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CrmDealPage *self = CRM_DEAL_PAGE (widget);
+  g_autofree char *deal_id = g_strdup (self->deal_id);
+
+  if (self->context == NULL || deal_id == NULL)
+    return;
+  if (crm_delete_entity (widget, self->context, "deal", deal_id))
+    gtk_widget_activate_action (widget, "win.go-back", NULL);
+}
+
+static void
 crm_deal_page_class_init (CrmDealPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -938,6 +953,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, new_task_applied_cb);
 
   gtk_widget_class_install_action (widget_class, "deal.open-company", NULL, open_company_action);
+  gtk_widget_class_install_action (widget_class, "deal.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "deal.add-note", NULL, add_note_action);
   gtk_widget_class_install_action (widget_class, "deal.attach-file", NULL, attach_file_action);
 }

@@ -14,6 +14,7 @@
 #include "crm-deal-actions.h"
 #include "crm-field-editor.h"
 #include "crm-gate-dialog.h"
+#include "crm-undo-actions.h"
 #include "crm-query-board.h"
 #include "crm-time.h"
 #include "crm-widget-util.h"
@@ -413,8 +414,8 @@ finish (CrmGateDialog *self,
   if (!applied && self->attachment.hash != NULL)
     crm_attachment_discard_file (crm_context_get_store (self->context), &self->attachment);
   if (applied && self->success_message != NULL)
-    crm_widget_show_toast (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (self))),
-                           self->success_message);
+    crm_undo_toast_show_last (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (self))),
+                              self->context, self->success_message);
   /* Listeners may close our parent (the new-deal dialog): let go of it first. */
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
   gtk_window_set_transient_for (GTK_WINDOW (self), NULL);

@@ -14,6 +14,7 @@
 #include "crm-format.h"
 #include "crm-phone.h"
 #include "crm-task-row.h"
+#include "crm-undo-actions.h"
 #include "crm-time.h"
 #include "crm-view.h"
 
@@ -56,6 +57,17 @@ complete_action (GtkWidget  *widget,
 
   if (context != NULL && !json_object_get_boolean_member_with_default (self->task, "done", FALSE))
     crm_complete_task (widget, context, crm_task_row_get_task_id (self));
+}
+
+static void
+delete_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CrmContext *context = crm_widget_get_context (widget);
+
+  if (context != NULL)
+    crm_delete_entity (widget, context, "task", crm_task_row_get_task_id (CRM_TASK_ROW (widget)));
 }
 
 static void
@@ -252,6 +264,8 @@ crm_task_row_class_init (CrmTaskRowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "task.complete", NULL, complete_action);
   gtk_widget_class_install_action (widget_class, "task.open-deal", NULL, open_deal_action);
+  gtk_widget_class_install_action (widget_class, "task.delete", NULL, delete_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "task.delete", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
                                        "task.complete", NULL);
 }

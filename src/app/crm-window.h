@@ -45,5 +45,8 @@ CrmSyncIndicator *crm_window_get_sync_indicator (CrmWindow *self);
 
 void         crm_window_show_toast     (CrmWindow  *self,
                                         const char *text);
+/* Shows @toast (takes it). */
+void         crm_window_add_toast      (CrmWindow  *self,
+                                        AdwToast   *toast);
 
 G_END_DECLS
