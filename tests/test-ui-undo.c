@@ -250,25 +250,39 @@ test_delete_and_undo (void)
   crm_test_ui_wait (500);
   gone = replica_deal (deal_id);
   g_assert_null (gone);
-  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deleted-toast"));
+  /* back on the board, without the deal */
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, board (), 5000));
+  g_assert_null (crm_board_column_find_card (column_named ("Квалифицирован"), deal_id));
 
   press_undo ();
   back = replica_deal (deal_id);
   g_assert_nonnull (back);
   show_sales ();
   g_assert_nonnull (crm_board_column_find_card (column_named ("Квалифицирован"), deal_id));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "delete-undone"));
 }
 
 static void
 test_mine (void)
 {
   CrmContext *context = crm_window_get_context (window);
-  const char *me = crm_context_get_user_id (context);
+  g_autofree char *admin = g_strdup (crm_context_get_user_id (context));
+  g_autofree char *me = NULL;
   g_autoptr(JsonArray) expected = NULL;
   g_autoptr(GError) error = NULL;
   GtkWidget *toggle;
 
   show_sales ();
+  /* work as the rep responsible for the first qualified deal */
+  {
+    CrmDealCard *card = crm_board_column_get_card (column_named ("Квалифицирован"), 0);
+    g_autoptr(JsonObject) deal = crm_store_dup_entity (crm_context_get_store (context), "deal",
+                                                       crm_deal_card_get_deal_id (card));
+
+    me = g_strdup (json_object_get_string_member (deal, "responsible"));
+    crm_context_set_user (context, me);
+    crm_test_ui_wait (200);
+  }
   toggle = crm_test_ui_find (GTK_WIDGET (board ()), GTK_TYPE_TOGGLE_BUTTON, "_Mine");
   g_assert_nonnull (toggle);
   g_assert_false (crm_board_get_mine (board ()));
@@ -289,9 +303,11 @@ test_mine (void)
                         MIN (json_object_get_int_member (stage, "count"), 25));
     }
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-mine"));
+  g_assert_cmpuint (crm_board_column_get_n_cards (column_named ("Квалифицирован")), >, 0);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
   crm_test_ui_wait (200);
   g_assert_null (crm_board_get_responsible (board ()));
+  crm_context_set_user (context, admin);
 }
 
 int
