@@ -506,7 +506,7 @@ mine_toggled_cb (CrmBoard *self)
   self->mine = mine;
   if (settings != NULL)
     g_settings_set_boolean (settings, "board-mine-only", mine);
-  crm_lazy_reload_queue (&self->reload);
+  crm_view_queue_reload (CRM_VIEW (self));
 }
 
 void

@@ -646,6 +646,14 @@ crm_window_show_toast (CrmWindow  *self,
 }
 
 void
+crm_window_add_toast (CrmWindow *self,
+                      AdwToast  *toast)
+{
+  g_return_if_fail (CRM_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
 crm_window_restart_sync (CrmWindow  *self,
                          const char *token)
 {
