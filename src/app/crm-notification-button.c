@@ -194,6 +194,46 @@ crm_notification_button_get_popover (CrmNotificationButton *self)
   return GTK_WIDGET (gtk_menu_button_get_popover (self->button));
 }
 
+/* Whether something on the session bus shows desktop notifications. GIO warns when it
+ * sends one and nobody listens (a session without a notification daemon: a kiosk, a test
+ * bus), so the bell watches for one and sends only then; inside Flatpak the portal
+ * always answers. */
+static gboolean daemon_fdo;
+static gboolean daemon_gtk;
+
+static void
+daemon_appeared_cb (GDBusConnection *connection,
+                    const char      *name,
+                    const char      *owner,
+                    gpointer         user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+daemon_vanished_cb (GDBusConnection *connection,
+                    const char      *name,
+                    gpointer         user_data)
+{
+  *(gboolean *) user_data = FALSE;
+}
+
+static void
+watch_daemons (void)
+{
+  static gsize once = 0;
+
+  if (!g_once_init_enter (&once))
+    return;
+  g_bus_watch_name (G_BUS_TYPE_SESSION, "org.freedesktop.Notifications",
+                    G_BUS_NAME_WATCHER_FLAGS_NONE, daemon_appeared_cb, daemon_vanished_cb,
+                    &daemon_fdo, NULL);
+  g_bus_watch_name (G_BUS_TYPE_SESSION, "org.gtk.Notifications",
+                    G_BUS_NAME_WATCHER_FLAGS_NONE, daemon_appeared_cb, daemon_vanished_cb,
+                    &daemon_gtk, NULL);
+  g_once_init_leave (&once, 1);
+}
+
 static void
 send_desktop (const char *id,
               const char *title,
@@ -205,6 +245,11 @@ send_desktop (const char *id,
 
   if (app == NULL || !g_application_get_is_registered (app))
     return;
+  if (!daemon_fdo && !daemon_gtk && !g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      g_debug ("No notification service on the session bus: «%s» shown in the app only", title);
+      return;
+    }
   notification = g_notification_new (title);
   if (body != NULL)
     g_notification_set_body (notification, body);
@@ -367,5 +412,6 @@ crm_notification_button_class_init (CrmNotificationButtonClass *klass)
 static void
 crm_notification_button_init (CrmNotificationButton *self)
 {
+  watch_daemons ();
   gtk_widget_init_template (GTK_WIDGET (self));
 }

@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-sync-state.h"
+#include "crm-error-private.h"
 #include "crm-hlc.h"
 #include "crm-schema.h"
 #include "crm-store-private.h"
@@ -41,15 +42,23 @@ exec_sql (CrmStore    *store,
   return TRUE;
 }
 
+/* @sql's one integer; *@rc (optional): SQLite's code when it could not be read. */
 static gint64
 query_int (sqlite3    *db,
-           const char *sql)
+           const char *sql,
+           int        *rc)
 {
   sqlite3_stmt *stmt = NULL;
   gint64 value = 0;
+  int result = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
 
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
+  if (result == SQLITE_OK && (result = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      value = sqlite3_column_int64 (stmt, 0);
+      result = SQLITE_OK;
+    }
+  if (rc != NULL && *rc == SQLITE_OK && result != SQLITE_OK)
+    *rc = sqlite3_extended_errcode (db);
   sqlite3_finalize (stmt);
   return value;
 }
@@ -62,11 +71,23 @@ check_snapshot (const char  *path,
 {
   sqlite3 *db = NULL;
   gint64 application_id = 0, version = -1;
+  int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
 
-  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+  if (rc == SQLITE_OK)
     {
-      application_id = query_int (db, "PRAGMA application_id");
-      version = query_int (db, "PRAGMA user_version");
+      application_id = query_int (db, "PRAGMA application_id", &rc);
+      version = query_int (db, "PRAGMA user_version", &rc);
+    }
+  else if (db != NULL)
+    rc = sqlite3_extended_errcode (db);
+  /* the machine failing (memory, disk) is said as such, not as a bad copy */
+  if (rc != SQLITE_OK && _crm_sqlite_error_code (rc) != CRM_STORE_ERROR_FAILED &&
+      _crm_sqlite_error_code (rc) != CRM_STORE_ERROR_NOT_A_REPLICA &&
+      _crm_sqlite_error_code (rc) != CRM_STORE_ERROR_DATABASE_CORRUPT)
+    {
+      _crm_sqlite_set_error (error, db, rc, path, "reading the account copy");
+      sqlite3_close (db);
+      return FALSE;
     }
   sqlite3_close (db);
 
@@ -89,11 +110,20 @@ check_snapshot (const char  *path,
 
 /* --- a new device: the whole file ------------------------------------------------------- */
 
+/* A failure while installing: disk full, I/O, memory and locks say so (what to do);
+ * anything else names the step. */
 static gboolean
 snapshot_failed (sqlite3     *db,
                  const char  *what,
                  GError     **error)
 {
+  int rc = db != NULL ? sqlite3_extended_errcode (db) : SQLITE_NOMEM;
+
+  if (_crm_sqlite_error_code (rc) != CRM_STORE_ERROR_FAILED)
+    {
+      _crm_sqlite_set_error (error, db, rc, NULL, what);
+      return FALSE;
+    }
   g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
                _("Could not install the account copy (%s): %s"), what,
                db ? sqlite3_errmsg (db) : "out of memory");
@@ -266,8 +296,13 @@ install_whole (CrmStore   **store,
     {
       int saved = errno;
 
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   _("Could not install the account copy (%s): %s"), path, g_strerror (saved));
+      if (saved == ENOSPC || saved == EDQUOT)
+        _crm_sqlite_set_error (error, NULL, SQLITE_FULL, path, "installing the account copy");
+      else if (saved == EIO)
+        _crm_sqlite_set_error (error, NULL, SQLITE_IOERR, path, "installing the account copy");
+      else
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                     _("Could not install the account copy (%s): %s"), path, g_strerror (saved));
       *store = crm_store_open (path, NULL);
       return FALSE;
     }
@@ -369,7 +404,7 @@ replace_contents (CrmStore  *store,
     if (!_crm_store_reapply_op (store, kept->pdata[i], error))
       return FALSE;
   _crm_store_absorb_hlc (store, (guint64) query_int (_crm_store_get_db (store),
-                                                     "SELECT max (hlc) FROM changelog"));
+                                                     "SELECT max (hlc) FROM changelog", NULL));
   return crm_store_set_meta (store, "sync.cursor", cursor, error);
 }
 
@@ -384,6 +419,9 @@ install_rows (CrmStore    *store,
   sqlite3_stmt *attach = NULL;
   gboolean ok;
 
+  /* a copy still attached by an earlier install that failed on its way out (the DETACH
+   * below can fail too, out of memory): let go of it first */
+  sqlite3_exec (db, "DETACH DATABASE snap", NULL, NULL, NULL);
   if (sqlite3_prepare_v2 (db, "ATTACH DATABASE ?1 AS snap", -1, &attach, NULL) != SQLITE_OK)
     {
       sqlite3_finalize (attach);
