@@ -165,48 +165,6 @@ _crm_store_prepare (CrmStore    *self,
   return stmt;
 }
 
-static gboolean
-exec_sql (CrmStore    *self,
-          const char  *sql,
-          GError     **error)
-{
-  if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    {
-      _crm_store_set_sql_error (self, error, sql);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Runs a cached statement that returns no rows. */
-static gboolean
-step_done (CrmStore      *self,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      _crm_store_set_sql_error (self, error, what);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *text)
-{
-  if (text == NULL)
-    sqlite3_bind_null (stmt, index);
-  else
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
 /* --- meta --------------------------------------------------------------------------- */
 
 char *
@@ -218,7 +176,7 @@ crm_store_dup_meta (CrmStore   *self,
 
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, key);
+  _crm_sql_bind_text_or_null (stmt, 1, key);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
@@ -237,9 +195,9 @@ crm_store_set_meta (CrmStore    *self,
 
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, key);
-  bind_text (stmt, 2, value);
-  return step_done (self, stmt, "saving a setting", error);
+  _crm_sql_bind_text_or_null (stmt, 1, key);
+  _crm_sql_bind_text_or_null (stmt, 2, value);
+  return _crm_sql_step_done (self, stmt, "saving a setting", error);
 }
 
 static gboolean
@@ -273,16 +231,16 @@ configure_connection (CrmStore  *self,
   sqlite3_busy_timeout (self->db, 5000);
   /* a read-only replica keeps the journal mode its file has (WAL since it was made) */
   if (self->read_only)
-    return exec_sql (self, "PRAGMA foreign_keys = ON", error) &&
-           exec_sql (self, "PRAGMA cache_size = -32768", error) &&
-           exec_sql (self, "PRAGMA mmap_size = 268435456", error);
+    return _crm_sql_exec (self, "PRAGMA foreign_keys = ON", NULL, error) &&
+           _crm_sql_exec (self, "PRAGMA cache_size = -32768", NULL, error) &&
+           _crm_sql_exec (self, "PRAGMA mmap_size = 268435456", NULL, error);
   /* a 32 MiB page cache and memory-mapped reads keep the board and lists of a large
    * account fast (bench/RESULTS.md) */
-  return exec_sql (self, "PRAGMA journal_mode = WAL", error) &&
-         exec_sql (self, "PRAGMA synchronous = NORMAL", error) &&
-         exec_sql (self, "PRAGMA foreign_keys = ON", error) &&
-         exec_sql (self, "PRAGMA cache_size = -32768", error) &&
-         exec_sql (self, "PRAGMA mmap_size = 268435456", error);
+  return _crm_sql_exec (self, "PRAGMA journal_mode = WAL", NULL, error) &&
+         _crm_sql_exec (self, "PRAGMA synchronous = NORMAL", NULL, error) &&
+         _crm_sql_exec (self, "PRAGMA foreign_keys = ON", NULL, error) &&
+         _crm_sql_exec (self, "PRAGMA cache_size = -32768", NULL, error) &&
+         _crm_sql_exec (self, "PRAGMA mmap_size = 268435456", NULL, error);
 }
 
 gboolean
@@ -298,7 +256,7 @@ crm_store_set_memory_limits (CrmStore  *self,
 
   sql = g_strdup_printf ("PRAGMA cache_size = -%" G_GINT64_FORMAT ";"
                          " PRAGMA mmap_size = %" G_GINT64_FORMAT, cache_kib, mmap_bytes);
-  return exec_sql (self, sql, error);
+  return _crm_sql_exec (self, sql, NULL, error);
 }
 
 static gboolean
@@ -649,7 +607,7 @@ crm_store_create (const char  *path,
   }
   pragma = g_strdup_printf ("PRAGMA application_id = %d", CRM_APPLICATION_ID);
   device_id = crm_uuid_v7_new (crm_time_now_ms ());
-  if (!exec_sql (self, pragma, error) ||
+  if (!_crm_sql_exec (self, pragma, NULL, error) ||
       !configure_connection (self, error) ||
       !crm_schema_migrate (self->db, error) ||
       !crm_store_set_meta (self, "device_id", device_id, error) ||
@@ -911,7 +869,7 @@ bind_value (sqlite3_stmt    *stmt,
   switch (column->kind)
     {
     case CRM_COLUMN_TEXT:
-      bind_text (stmt, index, json_node_get_string (value));
+      _crm_sql_bind_text_or_null (stmt, index, json_node_get_string (value));
       break;
     case CRM_COLUMN_INT:
       sqlite3_bind_int64 (stmt, index, json_node_get_int (value));
@@ -923,7 +881,7 @@ bind_value (sqlite3_stmt    *stmt,
     default:
       {
         g_autofree char *text = crm_json_to_canonical (value);
-        bind_text (stmt, index, text);
+        _crm_sql_bind_text_or_null (stmt, index, text);
       }
       break;
     }
@@ -977,11 +935,11 @@ write_contact_prefixes (CrmStore    *self,
   g_hash_table_iter_init (&iter, prefixes);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      bind_text (stmt, 1, contact_id);
-      bind_text (stmt, 2, key);
+      _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+      _crm_sql_bind_text_or_null (stmt, 2, key);
       sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
-      bind_text (stmt, 4, name);
-      if (!step_done (self, stmt, "updating the contact search", error))
+      _crm_sql_bind_text_or_null (stmt, 4, name);
+      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
         return FALSE;
     }
   return TRUE;
@@ -1017,8 +975,8 @@ refresh_contact_tokens (CrmStore    *self,
           stmt = _crm_store_prepare (self, removals[i], error);
           if (stmt == NULL)
             return FALSE;
-          bind_text (stmt, 1, contact_id);
-          if (!step_done (self, stmt, "updating the contact search", error))
+          _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+          if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
             return FALSE;
         }
     }
@@ -1026,7 +984,7 @@ refresh_contact_tokens (CrmStore    *self,
   stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, contact_id);
+  _crm_sql_bind_text_or_null (stmt, 1, contact_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
@@ -1087,10 +1045,10 @@ refresh_contact_tokens (CrmStore    *self,
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       sqlite3_clear_bindings (stmt);
-      bind_text (stmt, 1, key);
-      bind_text (stmt, 2, contact_id);
+      _crm_sql_bind_text_or_null (stmt, 1, key);
+      _crm_sql_bind_text_or_null (stmt, 2, contact_id);
       sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
-      if (!step_done (self, stmt, "updating the contact search", error))
+      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
         return FALSE;
     }
   return write_contact_prefixes (self, contact_id, name, tokens, error);
@@ -1170,9 +1128,9 @@ apply_op_fields (CrmStore     *self,
                              "WHERE id = ?1 AND entity = ?2", error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, op->entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
   if (type == NULL)
-    bind_text (stmt, 2, op->entity);
+    _crm_sql_bind_text_or_null (stmt, 2, op->entity);
   switch (sqlite3_step (stmt))
     {
     case SQLITE_ROW:
@@ -1365,23 +1323,23 @@ apply_op_fields (CrmStore     *self,
     return FALSE;
   {
     g_autofree char *clocks_text = clocks_encode (clocks);
-    bind_text (stmt, 1, clocks_text);
+    _crm_sql_bind_text_or_null (stmt, 1, clocks_text);
   }
   sqlite3_bind_int64 (stmt, 2, MAX (row_hlc, (gint64) op->hlc));
   if (data_changed)
     {
       g_autofree char *data_text = crm_json_to_canonical (data_node);
-      bind_text (stmt, 3, data_text);
+      _crm_sql_bind_text_or_null (stmt, 3, data_text);
     }
   index = 4;
   for (guint i = 0; i < won_columns->len; i++, index++)
     {
       bind_value (stmt, index, won_columns->pdata[i], won_values->pdata[i]);
     }
-  bind_text (stmt, index, op->entity_id);
+  _crm_sql_bind_text_or_null (stmt, index, op->entity_id);
   if (type == NULL)
-    bind_text (stmt, index + 1, op->entity);
-  if (!step_done (self, stmt, "writing an entity", error))
+    _crm_sql_bind_text_or_null (stmt, index + 1, op->entity);
+  if (!_crm_sql_step_done (self, stmt, "writing an entity", error))
     return FALSE;
 
   if (search_changed && !refresh_contact_tokens (self, op->entity_id, !exists, error))
@@ -1406,23 +1364,23 @@ append_to_changelog (CrmStore     *self,
   if (stmt == NULL)
     return FALSE;
   fields = crm_json_object_to_canonical (op->fields);
-  bind_text (stmt, 1, op->op_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op->op_id);
   sqlite3_bind_int64 (stmt, 2, (gint64) op->hlc);
-  bind_text (stmt, 3, op->device);
-  bind_text (stmt, 4, op->entity);
-  bind_text (stmt, 5, op->entity_id);
-  bind_text (stmt, 6, fields);
-  bind_text (stmt, 7, op->cause);
-  bind_text (stmt, 8, op->rule);
-  bind_text (stmt, 9, op->actor);
+  _crm_sql_bind_text_or_null (stmt, 3, op->device);
+  _crm_sql_bind_text_or_null (stmt, 4, op->entity);
+  _crm_sql_bind_text_or_null (stmt, 5, op->entity_id);
+  _crm_sql_bind_text_or_null (stmt, 6, fields);
+  _crm_sql_bind_text_or_null (stmt, 7, op->cause);
+  _crm_sql_bind_text_or_null (stmt, 8, op->rule);
+  _crm_sql_bind_text_or_null (stmt, 9, op->actor);
   sqlite3_bind_int (stmt, 10, local ? 1 : 0);
-  bind_text (stmt, 11, op->stamp);
+  _crm_sql_bind_text_or_null (stmt, 11, op->stamp);
   /* an op pulled from the server comes with the server's sequence number */
   if (!local && op->seq > 0)
     sqlite3_bind_int64 (stmt, 12, op->seq);
   else
     sqlite3_bind_null (stmt, 12);
-  if (!step_done (self, stmt, "appending to the changelog", error))
+  if (!_crm_sql_step_done (self, stmt, "appending to the changelog", error))
     return FALSE;
   op->seq = sqlite3_last_insert_rowid (self->db);
   return TRUE;
@@ -1440,7 +1398,7 @@ op_is_known (CrmStore    *self,
 
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, op_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op_id);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1528,7 +1486,7 @@ crm_store_dup_entity_log (CrmStore    *self,
 
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   return collect_ops (self, stmt, error);
 }
 
@@ -1687,7 +1645,7 @@ begin_immediate (CrmStore  *self,
     return FALSE;
   if (!sqlite3_get_autocommit (self->db))
     undo_transaction (self);
-  return exec_sql (self, "BEGIN IMMEDIATE", error);
+  return _crm_sql_exec (self, "BEGIN IMMEDIATE", NULL, error);
 }
 
 /* A refusal (a gate, a missing entity…) that followed a failed SQLite lookup is not
@@ -1791,7 +1749,7 @@ transact (CrmStore         *self,
       !run_gates (self, self->final_gates, 0, self->pending_ops->len, error))
     return fail (self, error);
 
-  if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
+  if (!save_clock (self, error) || !_crm_sql_exec (self, "COMMIT", NULL, error))
     return fail (self, error);
 
   self->in_apply = FALSE;
@@ -1890,7 +1848,7 @@ _crm_store_commit (CrmStore  *self,
 {
   g_return_val_if_fail (self->in_apply, FALSE);
 
-  if (!save_clock (self, error) || !exec_sql (self, "COMMIT", error))
+  if (!save_clock (self, error) || !_crm_sql_exec (self, "COMMIT", NULL, error))
     {
       _crm_store_rollback (self);
       return FALSE;
@@ -2030,7 +1988,7 @@ _crm_store_restamp_op (CrmStore    *self,
     "SELECT " OP_COLUMNS " FROM changelog WHERE op_id = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, op_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op_id);
   found = collect_ops (self, stmt, error);
   if (found == NULL)
     return FALSE;
@@ -2049,9 +2007,9 @@ _crm_store_restamp_op (CrmStore    *self,
   stmt = _crm_store_prepare (self, "UPDATE changelog SET hlc = ?2 WHERE op_id = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, op_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op_id);
   sqlite3_bind_int64 (stmt, 2, (gint64) hlc);
-  if (!step_done (self, stmt, "re-stamping an op", error))
+  if (!_crm_sql_step_done (self, stmt, "re-stamping an op", error))
     return FALSE;
 
   /* the fields this op still holds take the new clock */
@@ -2065,9 +2023,9 @@ _crm_store_restamp_op (CrmStore    *self,
   stmt = _crm_store_prepare (self, select_sql, error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, op->entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
   if (type == NULL)
-    bind_text (stmt, 2, op->entity);
+    _crm_sql_bind_text_or_null (stmt, 2, op->entity);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     clocks = clocks_decode ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
@@ -2085,12 +2043,12 @@ _crm_store_restamp_op (CrmStore    *self,
   stmt = _crm_store_prepare (self, update_sql, error);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, op->entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
   if (type == NULL)
-    bind_text (stmt, 2, op->entity);
-  bind_text (stmt, 3, clocks_text);
+    _crm_sql_bind_text_or_null (stmt, 2, op->entity);
+  _crm_sql_bind_text_or_null (stmt, 3, clocks_text);
   sqlite3_bind_int64 (stmt, 4, max_clock (clocks));
-  if (!step_done (self, stmt, "re-stamping an op", error))
+  if (!_crm_sql_step_done (self, stmt, "re-stamping an op", error))
     return FALSE;
 
   /* an op that lost to the old clock may beat the new one: apply them all again */
@@ -2186,7 +2144,7 @@ crm_store_dup_entity (CrmStore   *self,
   stmt = _crm_store_prepare (self, select_by_id_sql (type), NULL);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     object = row_to_object (type, stmt);
   sqlite3_reset (stmt);
@@ -2211,7 +2169,7 @@ _crm_store_dup_column (CrmStore   *self,
   stmt = _crm_store_prepare (self, sql, NULL);
   if (stmt == NULL)
     return NULL;
-  bind_text (stmt, 1, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
@@ -2238,7 +2196,7 @@ _crm_store_get_int_column (CrmStore   *self,
   stmt = _crm_store_prepare (self, sql, NULL);
   if (stmt == NULL)
     return FALSE;
-  bind_text (stmt, 1, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     {
       *out = sqlite3_column_int64 (stmt, 0);

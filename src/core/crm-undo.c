@@ -34,21 +34,6 @@
 /* ---- remembering ------------------------------------------------------------------ */
 
 static gboolean
-step_done (CrmStore      *store,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-    return TRUE;
-  _crm_store_set_sql_error (store, error, what);
-  return FALSE;
-}
-
-static gboolean
 gate_remember_change_set (CrmStore     *store,
                           const CrmOp  *op,
                           GError      **error)
@@ -127,7 +112,7 @@ gate_remember_change_set (CrmStore     *store,
   sqlite3_bind_int64 (stmt, 6, n_ops);
   _crm_sql_bind_text_or_null (stmt, 7, ids_text);
   _crm_sql_bind_text_or_null (stmt, 8, undoes);
-  if (!step_done (store, stmt, "remembering a change set", error))
+  if (!_crm_sql_step_done (store, stmt, "remembering a change set", error))
     return FALSE;
 
   if (undoes != NULL)
@@ -137,7 +122,7 @@ gate_remember_change_set (CrmStore     *store,
         return FALSE;
       sqlite3_bind_text (stmt, 1, undoes, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, op->op_id, -1, SQLITE_TRANSIENT);
-      if (!step_done (store, stmt, "remembering an undo", error))
+      if (!_crm_sql_step_done (store, stmt, "remembering an undo", error))
         return FALSE;
       /* one undo per transaction */
       g_object_set_data (G_OBJECT (store), UNDOES_KEY, NULL);
