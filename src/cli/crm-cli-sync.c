@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-cli.h"
+#include "crm-cli-sync-watch.h"
 #include "crm-rules.h"
 #include "crm-client-config.h"
 #include "crm-credentials.h"
@@ -154,11 +155,14 @@ lookup_token (const char  *server,
   return NULL;
 }
 
+/* @trigger: what started the round under --watch (then --json prints one line per
+ * round, with "trigger"), or NULL. */
 static void
 print_report (CrmCli              *cli,
               const CrmSyncReport *report,
               const char          *server,
-              const char          *user)
+              const char          *user,
+              const char          *trigger)
 {
   if (cli->json)
     {
@@ -175,7 +179,19 @@ print_report (CrmCli              *cli,
       json_object_set_int_member (object, "waiting", report->waiting);
       json_object_set_boolean_member (object, "server_restored", report->server_restored);
       json_object_set_int_member (object, "restored", report->restored);
-      crm_cli_print_json_object (object);
+      if (trigger != NULL)
+        {
+          g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+          g_autofree char *line = NULL;
+
+          json_object_set_string_member (object, "trigger", trigger);
+          line = json_to_string (node, FALSE);
+          fputs (line, stdout);
+          fputc ('\n', stdout);
+          fflush (stdout);
+        }
+      else
+        crm_cli_print_json_object (object);
       return;
     }
   if (report->server_restored)
@@ -200,6 +216,23 @@ print_report (CrmCli              *cli,
   }
   if (report->rejected > 0 || report->conflicts > 0)
     g_print (_("Run “voronkactl conflicts” to see what was rejected or overwritten.\n"));
+  fflush (stdout);
+}
+
+typedef struct {
+  const char *server;
+  const char *user;
+} WatchPrint;
+
+static void
+print_watched (CrmCli              *cli,
+               const CrmSyncReport *report,
+               const char          *trigger,
+               gpointer             user_data)
+{
+  WatchPrint *names = user_data;
+
+  print_report (cli, report, names->server, names->user, trigger);
 }
 
 /* A first sync that failed (a wrong password, no server) leaves no replica behind: the
@@ -235,6 +268,10 @@ crm_cli_sync (CrmCli   *cli,
   gboolean forget = FALSE;
   gint batch_size = 0;
   gint page_size = 0;
+  gboolean watch = FALSE;
+  gint interval = 300;
+  gint max_rounds = 0;
+  gint exit_after = 0;
   const GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server_arg,
       N_("The server, e.g. https://crm.example.com:8443 (needed once: the replica remembers it)"),
@@ -255,6 +292,17 @@ crm_cli_sync (CrmCli   *cli,
       N_("Changes sent per request (default 500)"), N_("N") },
     { "page-size", 0, 0, G_OPTION_ARG_INT, &page_size,
       N_("Changes received per request (default 1000)"), N_("N") },
+    { "watch", 0, 0, G_OPTION_ARG_NONE, &watch,
+      N_("Keep running after the first round: sync at once whenever the server says there are "
+         "new changes (a live connection), and every --interval seconds; one line per round; "
+         "stop with Ctrl+C"), NULL },
+    { "interval", 0, 0, G_OPTION_ARG_INT, &interval,
+      N_("With --watch: seconds between rounds when nothing happens or the live connection "
+         "is down (default 300)"), N_("SECONDS") },
+    { "max-rounds", 0, 0, G_OPTION_ARG_INT, &max_rounds,
+      N_("With --watch: stop after this many rounds, the first included"), N_("N") },
+    { "exit-after", 0, 0, G_OPTION_ARG_INT, &exit_after,
+      N_("With --watch: stop after this many seconds"), N_("SECONDS") },
     { NULL }
   };
   g_autoptr(CrmSyncClient) client = NULL;
@@ -285,6 +333,13 @@ crm_cli_sync (CrmCli   *cli,
     return FALSE;
   if (batch_size < 0 || page_size < 0)
     return crm_cli_usage_error (error, _("--batch-size and --page-size must be positive"));
+  if (interval < 1 || max_rounds < 0 || exit_after < 0)
+    return crm_cli_usage_error (error, _("--interval takes a number of seconds (1 or more); "
+                                         "--max-rounds and --exit-after 0 or more"));
+  if (!watch && (max_rounds > 0 || exit_after > 0))
+    return crm_cli_usage_error (error, _("--max-rounds and --exit-after go with --watch"));
+  if (watch && forget)
+    return crm_cli_usage_error (error, _("--forget and --watch exclude each other"));
 
   /* The server, user and certificate: given now, else remembered by the replica, else
    * pre-set by the administrator. */
@@ -436,7 +491,19 @@ crm_cli_sync (CrmCli   *cli,
     }
   else if (found_under != NULL)
     crm_credentials_delete_token (found_under, user, NULL);
-  print_report (cli, report, server, user);
+  print_report (cli, report, server, user, watch ? "first" : NULL);
+  if (watch)
+    {
+      CrmCliWatch options = { (guint) interval, (guint) max_rounds, (guint) exit_after };
+      WatchPrint names = { server, user };
+
+      if (!crm_cli_sync_watch (cli, client, report, &options, print_watched, &names,
+                               &local_error))
+        {
+          g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 

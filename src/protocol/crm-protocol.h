@@ -46,6 +46,8 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_PULL        "/api/v1/sync/pull"
 #define CRM_PROTOCOL_PATH_SNAPSHOT    "/api/v1/sync/snapshot"
 #define CRM_PROTOCOL_PATH_INFO        "/api/v1/info"
+/* The live channel, a WebSocket (src/server/crm-server-live.h has its events). */
+#define CRM_PROTOCOL_PATH_LIVE        "/api/v1/live"
 
 /* The oldest client schema this build still serves; older ones are told to update. */
 #define CRM_PROTOCOL_MIN_SCHEMA       1

@@ -20,6 +20,7 @@ static const char *const routes[] = {
   CRM_PROTOCOL_PATH_PULL,
   CRM_PROTOCOL_PATH_SNAPSHOT,
   CRM_PROTOCOL_PATH_INFO,
+  CRM_PROTOCOL_PATH_LIVE,
   "/healthz",
   "/readyz",
 };
@@ -47,6 +48,7 @@ static struct {
   guint64     tls_failed;
   guint64     connections_refused;
   gint64      connections;
+  gint64      live_sockets;
   gint64      started;           /* Unix time */
   SoupServer *soup;
 } metrics;
@@ -160,6 +162,12 @@ crm_server_metrics_connections (int delta)
   metrics.connections += delta;
 }
 
+void
+crm_server_metrics_live_sockets (int delta)
+{
+  metrics.live_sockets += delta;
+}
+
 static int
 compare_strings (gconstpointer a,
                  gconstpointer b)
@@ -246,6 +254,10 @@ crm_server_metrics_render (void)
   header (out, "voronka_connected_clients", "gauge", "Open client connections.");
   g_string_append_printf (out, "voronka_connected_clients %" G_GINT64_FORMAT "\n",
                           MAX (metrics.connections, 0));
+  header (out, "voronka_live_sockets", "gauge",
+          "Open live channels (WebSockets of /api/v1/live) to signed-in devices.");
+  g_string_append_printf (out, "voronka_live_sockets %" G_GINT64_FORMAT "\n",
+                          MAX (metrics.live_sockets, 0));
   header (out, "voronka_rate_limited_total", "counter",
           "Requests refused by a rate limit (429), by limit.");
   g_string_append_printf (out, "voronka_rate_limited_total{limit=\"sign-in\"} %" G_GUINT64_FORMAT

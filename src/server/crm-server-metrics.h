@@ -26,6 +26,8 @@ void      crm_server_metrics_tls_failed     (void);
 void      crm_server_metrics_connection_refused (void);
 /* An accepted connection (+1) or a closed one (-1). */
 void      crm_server_metrics_connections    (int         delta);
+/* Live channels (WebSockets) opened (+1) or closed (-1). */
+void      crm_server_metrics_live_sockets   (int         delta);
 
 /* The whole exposition, "# HELP …\n# TYPE …\nname{labels} value\n…". */
 char     *crm_server_metrics_render         (void);

@@ -17,6 +17,7 @@
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-connections.h"
+#include "crm-server-live.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
 #include "crm-server-notify.h"
@@ -45,6 +46,7 @@ struct _CrmServer
 
   SoupServer       *soup;
   CrmServerConnections *connections;
+  CrmServerLive    *live;           /* the WebSockets of /api/v1/live */
   CrmServerStorage *storage;
   CrmServerLimits   limits;
   GHashTable       *sign_in_buckets;  /* client address → Bucket*: sign-ins, bad tokens */
@@ -66,6 +68,7 @@ crm_server_dispose (GObject *object)
 
   crm_server_stop (self);
   g_clear_pointer (&self->connections, crm_server_connections_free);
+  g_clear_pointer (&self->live, crm_server_live_free);
   g_clear_object (&self->soup);
   g_clear_object (&self->storage);
   g_clear_object (&self->cancellable);
@@ -711,7 +714,8 @@ static void
 handle_push (CrmServer         *self,
              SoupServerMessage *msg)
 {
-  g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
+  g_autofree char *session = NULL;
+  g_autoptr(CrmServerUser) user = authenticate (self, msg, &session);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GPtrArray) ops = NULL;
   g_autoptr(GPtrArray) results = NULL;
@@ -731,6 +735,8 @@ handle_push (CrmServer         *self,
   crm_server_metrics_ops ("push", ops->len);
   node = crm_push_response_to_json (results, head, 0);
   respond_json (msg, 200, node, server_hlc (self, user));
+  /* the account's other devices hear of it at once */
+  crm_server_live_changed (self->live, user, session);
 }
 
 /* The ops in a pull answer: each starts with {"op": (inside a JSON string a quote is
@@ -967,6 +973,82 @@ handler (SoupServer        *soup,
   }
 }
 
+/* GET /api/v1/live: checked like the other endpoints (schema, token, rate), and within
+ * the live channel's caps; libsoup then answers 101 and live_connected() takes the
+ * socket. */
+static void
+live_handler (SoupServer        *soup,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  CrmServer *self = user_data;
+  g_autofree char *session = NULL;
+  g_autofree char *refusal = NULL;
+  g_autoptr(CrmServerUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+
+  if (!g_str_equal (path, CRM_PROTOCOL_PATH_LIVE))
+    {
+      handler (soup, msg, path, query, user_data);
+      return;
+    }
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_GET)
+    {
+      respond_method_not_allowed (self, msg, "GET");
+      return;
+    }
+  if (!check_schema (self, msg) || (user = authenticate (self, msg, &session)) == NULL)
+    return;
+  if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &error))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("%s is a WebSocket: connect with “Upgrade: websocket” (%s)"), CRM_PROTOCOL_PATH_LIVE,
+        error->message);
+
+      respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT, message, 0);
+      return;
+    }
+  if (!crm_server_live_admit (self->live, user, session, &refusal))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", "60");
+      respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED, refusal, 0);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (msg), "crm-live-user", g_steal_pointer (&user),
+                          (GDestroyNotify) crm_server_user_free);
+  g_object_set_data_full (G_OBJECT (msg), "crm-live-session", g_steal_pointer (&session),
+                          g_free);
+  socket = soup_server_message_get_socket (msg);
+  if (socket != NULL)
+    g_object_set_data_full (G_OBJECT (msg), "crm-live-socket", g_object_ref (socket),
+                            g_object_unref);
+}
+
+static void
+live_connected (SoupServer              *soup,
+                SoupServerMessage       *msg,
+                const char              *path,
+                SoupWebsocketConnection *connection,
+                gpointer                 user_data)
+{
+  CrmServer *self = user_data;
+  CrmServerUser *user = g_object_get_data (G_OBJECT (msg), "crm-live-user");
+  const char *session = g_object_get_data (G_OBJECT (msg), "crm-live-session");
+
+  if (user == NULL || session == NULL)
+    {
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                       "not signed in");
+      return;
+    }
+  crm_server_live_add (self->live, connection, user, session,
+                       g_object_get_data (G_OBJECT (msg), "crm-live-socket"));
+}
+
 /* --- logging ------------------------------------------------------------------------------- */
 
 static void
@@ -1030,6 +1112,13 @@ crm_server_new (CrmServerStorage      *storage,
                                                   limits->idle_timeout_s);
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handler, self, NULL);
+  /* the same path takes both: live_handler checks the request like every other one, and
+   * libsoup upgrades it only when that left no answer */
+  self->live = crm_server_live_new (storage);
+  soup_server_add_early_handler (self->soup, CRM_PROTOCOL_PATH_LIVE, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, CRM_PROTOCOL_PATH_LIVE, live_handler, self, NULL);
+  soup_server_add_websocket_handler (self->soup, CRM_PROTOCOL_PATH_LIVE, NULL, NULL,
+                                     live_connected, self, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started), self);
   g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_done), self);
   g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_done), self);
@@ -1147,6 +1236,8 @@ tick (gpointer user_data)
 
   if (!crm_server_storage_tick (self->storage, crm_time_now_ms (), &fired, &error))
     g_warning ("%s", error->message);
+  /* timer rules write too: the devices that listen hear of it */
+  crm_server_live_changed_all (self->live);
   if (fired > 0)
     {
       g_autofree char *message = g_strdup_printf ("tick: %u timer rule firings", fired);
@@ -1189,6 +1280,9 @@ crm_server_stop (CrmServer *self)
   g_clear_handle_id (&self->tick_source, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  /* the devices are told "going away" (1001) and reconnect with their back-off */
+  if (self->live != NULL)
+    crm_server_live_close_all (self->live, 1000);
   if (self->connections != NULL)
     crm_server_connections_stop (self->connections);
   if (self->soup != NULL)

@@ -346,6 +346,18 @@ crm_sync_client_set_allow_insecure (CrmSyncClient *self,
   self->allow_insecure = allow;
 }
 
+gboolean
+crm_sync_client_get_allow_insecure (CrmSyncClient *self)
+{
+  return self->allow_insecure;
+}
+
+GTlsDatabase *
+crm_sync_client_get_tls_database (CrmSyncClient *self)
+{
+  return self->tls_database;
+}
+
 void
 crm_sync_client_set_batch_size (CrmSyncClient *self,
                                 guint          ops)

@@ -82,6 +82,9 @@ gboolean       crm_sync_client_set_ca_pem     (CrmSyncClient  *self,
 /* Allow plain http:// to a loopback address (tests). Never anything else. */
 void           crm_sync_client_set_allow_insecure (CrmSyncClient *self,
                                                    gboolean       allow);
+gboolean       crm_sync_client_get_allow_insecure (CrmSyncClient *self);
+/* The certificates trusted instead of the system's (set_ca_file/pem), or NULL. */
+GTlsDatabase  *crm_sync_client_get_tls_database (CrmSyncClient *self);
 /* Ops per push request (default 500). */
 void           crm_sync_client_set_batch_size (CrmSyncClient  *self,
                                                guint           ops);
