@@ -48,6 +48,8 @@ static const Command commands[] = {
   { "task", "delete", crm_cli_task_delete, N_("Delete a task (undoable)") },
   { "undo", NULL, crm_cli_undo, N_("Undo a change made on this replica, or list them") },
   { "search", NULL, crm_cli_search, N_("Find deals, contacts and companies by name or phone digits") },
+  { "report", "list", crm_cli_report_list, N_("List the reports") },
+  { "report", NULL, crm_cli_report, N_("Compute a report: tasks, conversion, sales, the head's dashboard…") },
   { "log", NULL, crm_cli_log, N_("Show the local changelog") },
   { "rules", NULL, crm_cli_rules, N_("List the automation rules") },
   { "rule", "show", crm_cli_rule_show, N_("Show one automation rule") },

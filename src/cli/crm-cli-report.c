@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli-report.c — `report list` and `report NAME`: the head's figures (crm-report.c)
+ * as a table, JSON or CSV, computed on this replica, offline. */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "crm-cli.h"
+#include "crm-report.h"
+#include "crm-time.h"
+
+gboolean
+crm_cli_report_list (CrmCli   *cli,
+                     int       argc,
+                     char    **argv,
+                     GError  **error)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  const char *header[] = { _("NAME"), _("REPORT"), NULL };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(JsonArray) list = json_array_new ();
+  const CrmReportInfo *infos;
+  guint n_infos;
+
+  if (!crm_cli_parse (cli, "report list", "",
+                      _("List the reports. With --json: [{\"name\", \"title\", \"description\"}]."),
+                      entries, &argc, &argv, 0, error))
+    return FALSE;
+
+  infos = crm_report_list (&n_infos);
+  g_ptr_array_add (rows, g_strdupv ((char **) header));
+  for (guint i = 0; i < n_infos; i++)
+    {
+      JsonObject *info = json_object_new ();
+      char *row[] = { (char *) infos[i].name, (char *) infos[i].title, NULL };
+
+      json_object_set_string_member (info, "name", infos[i].name);
+      json_object_set_string_member (info, "title", infos[i].title);
+      json_object_set_string_member (info, "description", infos[i].description);
+      json_array_add_object_element (list, info);
+      g_ptr_array_add (rows, g_strdupv (row));
+    }
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, list);
+      crm_cli_print_json (node);
+    }
+  else
+    crm_cli_print_table (NULL, rows);
+  return TRUE;
+}
+
+/* "2 d 3 h", "1 h 05 min", "12 min", "40 s" */
+static char *
+format_duration (gint64 seconds)
+{
+  if (seconds < 60)
+    /* Translators: a duration in seconds, in a report */
+    return g_strdup_printf (_("%lld s"), (long long) seconds);
+  if (seconds < 3600)
+    /* Translators: a duration in minutes, in a report */
+    return g_strdup_printf (_("%lld min"), (long long) (seconds / 60));
+  if (seconds < 86400)
+    /* Translators: a duration in hours and minutes, in a report */
+    return g_strdup_printf (_("%lld h %02lld min"), (long long) (seconds / 3600),
+                            (long long) (seconds % 3600 / 60));
+  /* Translators: a duration in days and hours, in a report */
+  return g_strdup_printf (_("%lld d %lld h"), (long long) (seconds / 86400),
+                          (long long) (seconds % 86400 / 3600));
+}
+
+static char *
+format_value (JsonNode   *value,
+              const char *type)
+{
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
+    return g_strdup ("—");
+  if (g_str_equal (type, "money"))
+    return crm_money_format (json_node_get_int (value));
+  if (g_str_equal (type, "percent"))
+    return g_strdup_printf ("%.1f %%", json_node_get_double (value));
+  if (g_str_equal (type, "duration"))
+    return format_duration (json_node_get_int (value));
+  if (g_str_equal (type, "int"))
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+  return g_strdup (json_node_get_string (value));
+}
+
+static GStrv
+table_row (JsonArray  *columns,
+           JsonObject *row)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  GStrv result;
+
+  for (guint i = 0; i < json_array_get_length (columns); i++)
+    {
+      JsonObject *column = json_array_get_object_element (columns, i);
+      g_autofree char *text =
+        format_value (json_object_get_member (row, json_object_get_string_member (column, "key")),
+                      json_object_get_string_member (column, "type"));
+
+      g_strv_builder_add (builder, text);
+    }
+  result = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return result;
+}
+
+static void
+print_human (JsonObject *report)
+{
+  JsonArray *columns = json_object_get_array_member (report, "columns");
+  JsonArray *rows = json_object_get_array_member (report, "rows");
+  g_autoptr(GPtrArray) table = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  GStrvBuilder *header = g_strv_builder_new ();
+
+  /* Translators: a report's title and its period, e.g. "Sales, 2026-03-01 – 2026-04-01" */
+  g_print (_("%s, %s – %s\n\n"), json_object_get_string_member (report, "title"),
+           json_object_get_string_member (report, "from"),
+           json_object_get_string_member (report, "to"));
+  for (guint i = 0; i < json_array_get_length (columns); i++)
+    g_strv_builder_add (header, json_object_get_string_member (
+                                  json_array_get_object_element (columns, i), "label"));
+  g_ptr_array_add (table, g_strv_builder_end (header));
+  g_strv_builder_unref (header);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_ptr_array_add (table, table_row (columns, json_array_get_object_element (rows, i)));
+  g_ptr_array_add (table, table_row (columns, json_object_get_object_member (report, "totals")));
+  crm_cli_print_table (NULL, table);
+}
+
+static gboolean
+is_plain_date (const char *text)
+{
+  return text != NULL && strlen (text) == 10 && text[4] == '-' && text[7] == '-';
+}
+
+gboolean
+crm_cli_report (CrmCli   *cli,
+                int       argc,
+                char    **argv,
+                GError  **error)
+{
+  g_autofree char *from_text = NULL;
+  g_autofree char *to_text = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *group = NULL;
+  g_autofree char *pipeline = NULL;
+  gboolean csv = FALSE;
+  const GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from_text, N_("The period's first day or moment (default: the 1st of this month)"), N_("DATE") },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to_text, N_("The period's last day (included) or end (default: now)"), N_("DATE") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("Only this employee"), N_("U") },
+    { "group", 0, 0, G_OPTION_ARG_STRING, &group, N_("Only the employees of this group"), N_("G") },
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("Only this pipeline"), N_("P") },
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_("Print CSV (a header row of the column labels)"), NULL },
+    { NULL }
+  };
+  g_autofree char *user_id = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  CrmReportFilter filter = { 0 };
+
+  if (!crm_cli_parse (cli, "report", _("NAME"),
+                      _("Compute a report on this replica (see “report list”). Dates are "
+                        "UTC days; --to includes its day. With --json: {\"report\", \"title\", "
+                        "\"from\", \"to\", \"columns\": [{\"key\", \"label\", \"type\"}], "
+                        "\"rows\": [{…}], \"totals\": {…}}."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (csv && cli->json)
+    return crm_cli_usage_error (error, _("--csv and --json cannot be used together"));
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+
+  if (from_text != NULL)
+    {
+      if (!crm_cli_parse_date (cli, from_text, "--from", &filter.from, error))
+        return FALSE;
+    }
+  else
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (crm_cli_now (cli) / 1000);
+      g_autoptr(GDateTime) first = g_date_time_new_utc (g_date_time_get_year (now),
+                                                        g_date_time_get_month (now), 1, 0, 0, 0);
+
+      filter.from = g_date_time_to_unix (first) * 1000;
+    }
+  if (to_text != NULL)
+    {
+      if (!crm_cli_parse_date (cli, to_text, "--to", &filter.to, error))
+        return FALSE;
+      if (is_plain_date (to_text))
+        filter.to += CRM_MS_PER_DAY;
+    }
+  if (user != NULL && (user_id = crm_cli_resolve (cli, "user", user, NULL, error)) == NULL)
+    return FALSE;
+  if (pipeline != NULL &&
+      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL)
+    return FALSE;
+  filter.user_id = user_id;
+  filter.group = group;
+  filter.pipeline_id = pipeline_id;
+
+  report = crm_report_run (cli->store, argv[1], &filter, error);
+  if (report == NULL)
+    return FALSE;
+  if (cli->json)
+    crm_cli_print_json (report);
+  else if (csv)
+    {
+      g_autofree char *text = crm_report_to_csv (report);
+
+      fputs (text, stdout);
+    }
+  else
+    print_human (json_node_get_object (report));
+  return TRUE;
+}

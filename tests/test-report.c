@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-report.c — the head's reports (crm-report.c) on a small fixed month of work: four
+ * employees (one deleted later, one with nothing), deals moved through a pipeline on
+ * known days, tasks done in time or late, notes. Every expected figure below is worked
+ * out by hand from that data (the comments show how), not taken from an earlier run.
+ * Then the same through `voronkactl report` (JSON, CSV, errors). */
+#include <string.h>
+
+#include "crm-report.h"
+#include "crm-store.h"
+#include "crm-test-util.h"
+#include "crm-time.h"
+
+#define DAY     CRM_MS_PER_DAY
+#define HOUR    ((gint64) 3600 * 1000)
+#define MARCH_1 ((gint64) 1772323200000)          /* 2026-03-01T00:00:00Z */
+#define AT(day, hour) (MARCH_1 + ((gint64) (day) - 1) * DAY + (gint64) (hour) * HOUR)
+#define NOW     (AT (20, 12))                     /* 2026-03-20T12:00:00Z */
+#define APRIL_1 (MARCH_1 + 31 * DAY)
+
+typedef struct {
+  char     *dir;
+  char     *path;
+  CrmStore *store;
+  char     *anna, *boris, *vera, *dmitry;
+  char     *sales, *service;                      /* pipelines */
+  char     *fresh, *meeting, *offer, *won, *lost; /* stages of «Продажи» */
+  char     *service_new, *service_won;
+  char     *too_expensive;                        /* a loss reason */
+} Fixture;
+
+static void
+apply_at (Fixture      *f,
+          gint64        at,
+          CrmChangeset *changeset)
+{
+  g_autoptr(GError) error = NULL;
+
+  crm_store_set_now (f->store, at);
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+add_named (Fixture      *f,
+           CrmChangeset *changeset,
+           const char   *entity,
+           const char   *name)
+{
+  char *id = crm_store_new_id (f->store);
+
+  crm_change_set_string (crm_changeset_create (changeset, entity, id), "name", name);
+  return id;
+}
+
+static char *
+add_user (Fixture      *f,
+          CrmChangeset *changeset,
+          const char   *name,
+          const char   *group)
+{
+  char *id = add_named (f, changeset, "user", name);
+  CrmChange *change = crm_changeset_touch (changeset, "user", id);
+
+  crm_change_set_string (change, "role", "manager");
+  crm_change_set_string (change, "grp", group);
+  return id;
+}
+
+static char *
+add_stage (Fixture      *f,
+           CrmChangeset *changeset,
+           const char   *pipeline,
+           const char   *name,
+           const char   *kind,
+           gint64        position)
+{
+  char *id = add_named (f, changeset, "stage", name);
+  CrmChange *change = crm_changeset_touch (changeset, "stage", id);
+
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "kind", kind);
+  crm_change_set_int (change, "position", position);
+  return id;
+}
+
+/* A deal created at @at; @fields "key=value" custom fields (NULL-terminated). */
+static char *
+add_deal (Fixture            *f,
+          const char         *responsible,
+          const char         *pipeline,
+          const char         *stage,
+          gint64              at,
+          gint64              amount,
+          const char * const *fields)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  char *id = crm_store_new_id (f->store);
+  CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+  crm_change_set_string (change, "title", "Сделка");
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_string (change, "responsible", responsible);
+  crm_change_set_int (change, "amount", amount);
+  crm_change_set_string (change, "currency", "RUB");
+  crm_change_set_int (change, "created_at", at);
+  crm_change_set_int (change, "stage_entered_at", at);
+  for (guint i = 0; fields != NULL && fields[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (fields[i], "=", 2);
+
+      crm_change_set_string (change, pair[0], pair[1]);
+    }
+  apply_at (f, at, changeset);
+  return id;
+}
+
+static void
+move (Fixture    *f,
+      const char *deal,
+      const char *stage,
+      gint64      at)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_int (change, "stage_entered_at", at);
+  if (g_strcmp0 (stage, f->lost) == 0)
+    crm_change_set_string (change, "loss_reason", f->too_expensive);
+  apply_at (f, at, changeset);
+}
+
+/* A task created at @created, due at @due, done at @done_at (0: open). */
+static void
+add_task (Fixture    *f,
+          const char *responsible,
+          const char *deal,
+          gint64      created,
+          gint64      due,
+          gint64      done_at)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = crm_store_new_id (f->store);
+  CrmChange *change = crm_changeset_create (changeset, "task", id);
+
+  crm_change_set_string (change, "deal", deal);
+  crm_change_set_string (change, "text", "Позвонить");
+  crm_change_set_string (change, "type", "task");
+  crm_change_set_string (change, "responsible", responsible);
+  crm_change_set_int (change, "created_at", created);
+  crm_change_set_int (change, "due", due);
+  crm_change_set_bool (change, "done", FALSE);
+  apply_at (f, created, changeset);
+  if (done_at > 0)
+    {
+      g_autoptr(CrmChangeset) done = crm_changeset_new ();
+
+      change = crm_changeset_touch (done, "task", id);
+      crm_change_set_bool (change, "done", TRUE);
+      crm_change_set_int (change, "done_at", done_at);
+      apply_at (f, done_at, done);
+    }
+}
+
+static void
+add_created (Fixture    *f,
+             const char *entity,
+             const char *responsible,
+             gint64      at)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = add_named (f, changeset, entity, "Клиент");
+  CrmChange *change = crm_changeset_touch (changeset, entity, id);
+
+  crm_change_set_string (change, "responsible", responsible);
+  crm_change_set_int (change, "created_at", at);
+  apply_at (f, at, changeset);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  static const char *const both[] = { "budget=1 000 000", "city=Казань", NULL };
+  static const char *const budget[] = { "budget=500 000", NULL };
+  static const char *const city[] = { "city=Самара", NULL };
+  g_autoptr(CrmChangeset) setup = crm_changeset_new ();
+  g_autoptr(CrmChangeset) gone = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL, *d5 = NULL;
+  g_autofree char *d6 = NULL, *d8 = NULL;
+  static const char *const field_keys[] = { "budget", "city", "secret" };
+
+  f->dir = crm_test_make_tmpdir ();
+  f->path = g_build_filename (f->dir, "replica.db", NULL);
+  f->store = crm_store_create (f->path, &error);
+  g_assert_no_error (error);
+
+  f->anna = add_user (f, setup, "Анна", "south");
+  f->boris = add_user (f, setup, "Борис", "north");
+  f->vera = add_user (f, setup, "Вера", "south");
+  f->dmitry = add_user (f, setup, "Дмитрий", "north");
+  f->sales = add_named (f, setup, "pipeline", "Продажи");
+  crm_change_set_int (crm_changeset_touch (setup, "pipeline", f->sales), "position", 0);
+  f->service = add_named (f, setup, "pipeline", "Сервис");
+  crm_change_set_int (crm_changeset_touch (setup, "pipeline", f->service), "position", 1);
+  f->fresh = add_stage (f, setup, f->sales, "Новая", "unsorted", 0);
+  f->meeting = add_stage (f, setup, f->sales, "Встреча", "open", 10);
+  f->offer = add_stage (f, setup, f->sales, "КП", "open", 20);
+  f->won = add_stage (f, setup, f->sales, "Успех", "won", 30);
+  f->lost = add_stage (f, setup, f->sales, "Отказ", "lost", 40);
+  f->too_expensive = add_named (f, setup, "loss_reason", "Дорого");
+  crm_change_set_string (crm_changeset_touch (setup, "loss_reason", f->too_expensive),
+                         "pipeline", f->sales);
+  f->service_new = add_stage (f, setup, f->service, "Заявка", "open", 0);
+  f->service_won = add_stage (f, setup, f->service, "Выполнено", "won", 10);
+  /* two visible custom fields of deals, and a hidden one that does not count */
+  for (guint i = 0; i < G_N_ELEMENTS (field_keys); i++)
+    {
+      g_autofree char *id = crm_store_new_id (f->store);
+      CrmChange *change = crm_changeset_create (setup, "field", id);
+
+      crm_change_set_string (change, "entity", "deal");
+      crm_change_set_string (change, "key", field_keys[i]);
+      crm_change_set_string (change, "label", field_keys[i]);
+      crm_change_set_string (change, "type", "text");
+      crm_change_set_int (change, "position", i);
+      crm_change_set_bool (change, "hidden", i == 2);
+    }
+  apply_at (f, MARCH_1 - 60 * DAY, setup);
+
+  /* d1 Анна: answered by a move 2 h later; Встреча, КП, won on the 10th (1 000.00) */
+  d1 = add_deal (f, f->anna, f->sales, f->fresh, AT (2, 9), 100000, both);
+  move (f, d1, f->meeting, AT (2, 11));
+  move (f, d1, f->offer, AT (5, 9));
+  move (f, d1, f->won, AT (10, 9));
+  /* d2 Анна: answered 30 min later (Встреча), lost on the 6th */
+  d2 = add_deal (f, f->anna, f->sales, f->fresh, AT (3, 9), 50000, budget);
+  move (f, d2, f->meeting, AT (3, 9) + HOUR / 2);
+  move (f, d2, f->lost, AT (6, 9));
+  /* d3 Анна: stays new, answered by a note 1 h later */
+  d3 = add_deal (f, f->anna, f->sales, f->fresh, AT (4, 9), 0, NULL);
+  {
+    g_autoptr(CrmChangeset) note = crm_changeset_new ();
+    g_autofree char *id = crm_store_new_id (f->store);
+    CrmChange *change = crm_changeset_create (note, "note", id);
+
+    crm_change_set_string (change, "entity", "deal");
+    crm_change_set_string (change, "entity_id", d3);
+    crm_change_set_string (change, "text", "Перезвонить");
+    crm_change_set_string (change, "author", f->anna);
+    crm_change_set_int (change, "created_at", AT (4, 10));
+    apply_at (f, AT (4, 10), note);
+  }
+  /* d4 Борис: straight to КП 1 h later, lost on the 8th */
+  d4 = add_deal (f, f->boris, f->sales, f->fresh, AT (5, 9), 0, city);
+  move (f, d4, f->offer, AT (5, 10));
+  move (f, d4, f->lost, AT (8, 9));
+  /* d5 Борис: made in February, won on March 2nd (2 000.00) */
+  d5 = add_deal (f, f->boris, f->sales, f->fresh, MARCH_1 - 9 * DAY, 200000, NULL);
+  move (f, d5, f->won, AT (2, 12));
+  /* d6 Дмитрий: never answered, no task; Дмитрий leaves the company later */
+  d6 = add_deal (f, f->dmitry, f->sales, f->fresh, AT (6, 9), 0, NULL);
+  /* d8 Анна, the other pipeline: won the next day (300.00) */
+  d8 = add_deal (f, f->anna, f->service, f->service_new, AT (11, 9), 30000, NULL);
+  move (f, d8, f->service_won, AT (12, 9));
+
+  add_task (f, f->anna, d1, AT (2, 9), AT (3, 9), AT (3, 8));        /* t1: in time */
+  add_task (f, f->anna, d2, AT (3, 9), AT (4, 9), AT (5, 9));        /* t2: late */
+  add_task (f, f->anna, d3, AT (4, 9), AT (25, 9), 0);               /* t3: not due yet */
+  add_task (f, f->anna, d3, MARCH_1 - 4 * DAY, AT (10, 9), 0);       /* t4: overdue, open */
+  add_task (f, f->boris, d4, AT (5, 9), AT (6, 9), 0);               /* t5: overdue, open */
+  add_task (f, f->boris, d4, MARCH_1 - 19 * DAY, MARCH_1 - 14 * DAY,
+            MARCH_1 - 15 * DAY);                                     /* t6: February */
+
+  add_created (f, "company", f->anna, AT (2, 10));
+  add_created (f, "company", f->boris, MARCH_1 - 28 * DAY);
+  add_created (f, "contact", f->anna, AT (3, 10));
+  add_created (f, "contact", f->anna, AT (4, 10));
+  add_created (f, "contact", f->vera, AT (5, 10));
+
+  crm_change_set_bool (crm_changeset_touch (gone, "user", f->dmitry), "deleted", TRUE);
+  apply_at (f, AT (15, 9), gone);
+  crm_store_set_now (f->store, NOW);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->path);
+  g_free (f->anna); g_free (f->boris); g_free (f->vera); g_free (f->dmitry);
+  g_free (f->sales); g_free (f->service);
+  g_free (f->fresh); g_free (f->meeting); g_free (f->offer); g_free (f->won); g_free (f->lost);
+  g_free (f->service_new); g_free (f->service_won);
+  g_free (f->too_expensive);
+}
+
+/* --- reading a report ---------------------------------------------------------------- */
+
+static JsonNode *
+run (Fixture               *f,
+     const char            *name,
+     const CrmReportFilter *filter)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *report = crm_report_run (f->store, name, filter, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  return report;
+}
+
+static JsonObject *
+row_of (JsonNode   *report,
+        const char *user)
+{
+  JsonObject *object = json_node_get_object (report);
+
+  if (g_str_equal (user, "Total"))
+    return json_object_get_object_member (object, "totals");
+  return crm_test_find_object (json_object_get_array_member (object, "rows"), "user", user);
+}
+
+static void
+assert_int (JsonNode   *report,
+            const char *user,
+            const char *key,
+            gint64      expected)
+{
+  JsonObject *row = row_of (report, user);
+
+  g_assert_nonnull (row);
+  g_assert_true (json_object_has_member (row, key));
+  g_assert_false (json_object_get_null_member (row, key));
+  g_assert_cmpint (json_object_get_int_member (row, key), ==, expected);
+}
+
+static void
+assert_share (JsonNode   *report,
+              const char *user,
+              const char *key,
+              double      expected)    /* < 0: null, no base */
+{
+  JsonObject *row = row_of (report, user);
+
+  g_assert_nonnull (row);
+  g_assert_true (json_object_has_member (row, key));
+  if (expected < 0)
+    g_assert_true (json_object_get_null_member (row, key));
+  else
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, key), expected, 0.001);
+}
+
+static guint
+n_rows (JsonNode *report)
+{
+  return json_array_get_length (json_object_get_array_member (json_node_get_object (report),
+                                                              "rows"));
+}
+
+static const CrmReportFilter march = { MARCH_1, APRIL_1, NULL, NULL, NULL };
+
+/* --- the reports --------------------------------------------------------------------- */
+
+static void
+test_tasks (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(JsonNode) report = run (f, "tasks", &march);
+  CrmReportFilter only_anna = march;
+  g_autoptr(JsonNode) anna = NULL;
+
+  /* Анна: new t1 t2 t3 (t4 is February's); open at the end t3 t4; done in March t1 t2;
+   * due by the 20th t1 t2 t4 (t3 is due on the 25th), of which t2 (late) and t4 (open)
+   * are overdue: 2 of 3 */
+  assert_int (report, "Анна", "new", 3);
+  assert_int (report, "Анна", "in_progress", 2);
+  assert_int (report, "Анна", "done", 2);
+  assert_int (report, "Анна", "overdue", 2);
+  assert_share (report, "Анна", "overdue_percent", 66.7);
+  /* Борис: t5 new, open, overdue; t6 is all February */
+  assert_int (report, "Борис", "new", 1);
+  assert_int (report, "Борис", "in_progress", 1);
+  assert_int (report, "Борис", "done", 0);
+  assert_int (report, "Борис", "overdue", 1);
+  assert_share (report, "Борис", "overdue_percent", 100.0);
+  /* Вера had no tasks: a row of zeros, no share */
+  assert_int (report, "Вера", "new", 0);
+  assert_share (report, "Вера", "overdue_percent", -1);
+  /* the deleted Дмитрий had no tasks: no row at all */
+  g_assert_null (row_of (report, "Дмитрий (deleted)"));
+  g_assert_cmpuint (n_rows (report), ==, 3);
+  assert_int (report, "Total", "new", 4);
+  assert_int (report, "Total", "overdue", 3);
+  assert_share (report, "Total", "overdue_percent", 75.0);
+
+  only_anna.user_id = f->anna;
+  anna = run (f, "tasks", &only_anna);
+  g_assert_cmpuint (n_rows (anna), ==, 1);
+  assert_int (anna, "Total", "new", 3);
+  assert_share (anna, "Total", "overdue_percent", 66.7);
+}
+
+static void
+test_conversion (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(JsonNode) report = run (f, "conversion", &march);
+  JsonArray *columns = json_object_get_array_member (json_node_get_object (report), "columns");
+  JsonObject *row;
+
+  /* the funnel of the first pipeline, without the lost stage: Новая Встреча КП Успех */
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (columns, 2),
+                                                  "label"), ==, "Новая");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (columns, 5),
+                                                  "label"), ==, "Успех");
+  g_assert_null (crm_test_find_object (columns, "label", "Отказ"));
+  /* Анна's March deals: d1 reached Успех, d2 Встреча (before it was lost), d3 Новая */
+  assert_int (report, "Анна", "deals", 3);
+  assert_int (report, "Анна", "stage_1", 3);
+  assert_int (report, "Анна", "stage_2", 2);
+  assert_int (report, "Анна", "stage_3", 1);
+  assert_int (report, "Анна", "stage_4", 1);
+  assert_share (report, "Анна", "conversion", 33.3);
+  /* 3 → 2 → 1 → 1: the smallest step is from Встреча (1 of 2 went on) */
+  g_assert_cmpstr (json_object_get_string_member (row_of (report, "Анна"), "sags_at"), ==,
+                   "Встреча");
+  /* Борис: d4 went straight to КП, so it passed Встреча too; lost there */
+  assert_int (report, "Борис", "stage_2", 1);
+  assert_int (report, "Борис", "stage_3", 1);
+  assert_int (report, "Борис", "stage_4", 0);
+  g_assert_cmpstr (json_object_get_string_member (row_of (report, "Борис"), "sags_at"), ==, "КП");
+  /* the deleted Дмитрий keeps his figures, marked */
+  row = row_of (report, "Дмитрий (deleted)");
+  g_assert_nonnull (row);
+  assert_int (report, "Дмитрий (deleted)", "deals", 1);
+  /* Вера: nothing to convert */
+  assert_int (report, "Вера", "deals", 0);
+  assert_share (report, "Вера", "conversion", -1);
+  g_assert_true (json_object_get_null_member (row_of (report, "Вера"), "sags_at"));
+  /* all: 5 → 3 → 2 → 1 */
+  assert_int (report, "Total", "stage_2", 3);
+  assert_share (report, "Total", "conversion", 20.0);
+  g_assert_cmpstr (json_object_get_string_member (row_of (report, "Total"), "sags_at"), ==, "КП");
+}
+
+static void
+test_sales (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(JsonNode) report = run (f, "sales", &march);
+  g_autoptr(JsonNode) sales_only = NULL;
+  g_autoptr(JsonNode) north = NULL;
+  CrmReportFilter filter = march;
+
+  /* closed in March: Анна won d1 (1 000) and d8 (300), lost d2; Борис won d5 (made in
+   * February, 2 000) and lost d4 */
+  assert_int (report, "Анна", "won", 2);
+  assert_int (report, "Анна", "won_amount", 130000);
+  assert_int (report, "Анна", "average", 65000);
+  assert_int (report, "Анна", "lost", 1);
+  assert_share (report, "Анна", "win_rate", 66.7);
+  assert_int (report, "Борис", "won_amount", 200000);
+  assert_share (report, "Борис", "win_rate", 50.0);
+  g_assert_true (json_object_get_null_member (row_of (report, "Вера"), "average"));
+  assert_int (report, "Total", "won_amount", 330000);
+
+  filter.pipeline_id = f->sales;
+  sales_only = run (f, "sales", &filter);
+  assert_int (sales_only, "Анна", "won", 1);
+  assert_int (sales_only, "Анна", "won_amount", 100000);
+  assert_share (sales_only, "Анна", "win_rate", 50.0);
+
+  filter.pipeline_id = NULL;
+  filter.group = "north";
+  north = run (f, "sales", &filter);
+  g_assert_cmpuint (n_rows (north), ==, 1);
+  assert_int (north, "Борис", "won", 1);
+  assert_int (north, "Total", "won_amount", 200000);
+}
+
+static void
+test_dashboard (Fixture       *f,
+                gconstpointer  data)
+{
+  CrmReportFilter filter = march;
+  g_autoptr(JsonNode) report = NULL;
+  JsonObject *links;
+
+  filter.pipeline_id = f->sales;
+  report = run (f, "dashboard", &filter);
+  /* Анна answered d1 in 2 h (move), d2 in 30 min (move), d3 in 1 h (note):
+   * median 1 h, 90th percentile (nearest rank, 3rd of 3) 2 h */
+  assert_int (report, "Анна", "requests", 3);
+  assert_int (report, "Анна", "response_median", 3600);
+  assert_int (report, "Анна", "response_p90", 7200);
+  assert_int (report, "Анна", "unanswered", 0);
+  /* now: d3 is open with tasks; t4 is overdue (t3 is due on the 25th) */
+  assert_int (report, "Анна", "without_tasks", 0);
+  assert_int (report, "Анна", "overdue_tasks", 1);
+  assert_int (report, "Борис", "response_median", 3600);
+  assert_int (report, "Борис", "overdue_tasks", 1);
+  /* d6 was never answered and has no task */
+  assert_int (report, "Дмитрий (deleted)", "unanswered", 1);
+  assert_int (report, "Дмитрий (deleted)", "without_tasks", 1);
+  links = json_object_get_object_member (row_of (report, "Дмитрий (deleted)"), "links");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (links, "unanswered")),
+                    ==, 1);
+  /* all: 2 h, 30 min, 1 h, 1 h → median 1 h, 90th percentile 2 h */
+  assert_int (report, "Total", "requests", 5);
+  assert_int (report, "Total", "response_median", 3600);
+  assert_int (report, "Total", "response_p90", 7200);
+  assert_int (report, "Total", "overdue_tasks", 2);
+}
+
+static void
+test_cold_activity (Fixture       *f,
+                    gconstpointer  data)
+{
+  CrmReportFilter filter = march;
+  g_autoptr(JsonNode) report = NULL;
+
+  filter.pipeline_id = f->sales;
+  report = run (f, "cold-activity", &filter);
+  /* Анна: 1 company, 2 contacts, 3 deals with 2 visible fields each, 3 of 6 filled */
+  assert_int (report, "Анна", "companies", 1);
+  assert_int (report, "Анна", "contacts", 2);
+  assert_int (report, "Анна", "deals", 3);
+  assert_share (report, "Анна", "fields_filled", 50.0);
+  /* Борис's company is February's; d4 has 1 of 2 */
+  assert_int (report, "Борис", "companies", 0);
+  assert_share (report, "Борис", "fields_filled", 50.0);
+  assert_int (report, "Вера", "contacts", 1);
+  assert_share (report, "Вера", "fields_filled", -1);
+  /* 4 of 10 */
+  assert_share (report, "Total", "fields_filled", 40.0);
+}
+
+static void
+test_empty_period (Fixture       *f,
+                   gconstpointer  data)
+{
+  const CrmReportFilter year_2025 = { MARCH_1 - 400 * DAY, MARCH_1 - 300 * DAY, NULL, NULL, NULL };
+  guint n_infos;
+  const CrmReportInfo *infos = crm_report_list (&n_infos);
+
+  for (guint i = 0; i < n_infos; i++)
+    {
+      g_autoptr(JsonNode) report = run (f, infos[i].name, &year_2025);
+
+      /* every active employee, nothing counted in the period; the dashboard's "as of
+       * now" figures still show the deleted Дмитрий's open deal without a task */
+      g_assert_nonnull (row_of (report, "Вера"));
+      if (g_str_equal (infos[i].name, "dashboard"))
+        {
+          g_assert_cmpuint (n_rows (report), ==, 4);
+          assert_int (report, "Total", "requests", 0);
+          assert_int (report, "Total", "without_tasks", 1);
+        }
+      else
+        g_assert_cmpuint (n_rows (report), ==, 3);
+    }
+}
+
+static void
+test_refusals (Fixture       *f,
+               gconstpointer  data)
+{
+  const CrmReportFilter backwards = { APRIL_1, MARCH_1, NULL, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  JsonNode *report;
+
+  report = crm_report_run (f->store, "salez", &march, &error);
+  g_assert_null (report);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "sales"));
+  g_clear_error (&error);
+
+  report = crm_report_run (f->store, "sales", &backwards, &error);
+  g_assert_null (report);
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+}
+
+/* The same replica through voronkactl: JSON, CSV, a filter by name, an unknown report. */
+static void
+test_cli (Fixture       *f,
+          gconstpointer  data)
+{
+  g_auto(CrmTestRun) csv = { 0 };
+  g_auto(CrmTestRun) unknown = { 0 };
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *message = NULL;
+
+  g_clear_object (&f->store);   /* the CLI opens the file itself */
+
+  report = crm_test_ctl_ok (f->path, "2026-03-20T12:00:00Z", "report", "sales",
+                            "--from", "2026-03-01", "--to", "2026-03-31",
+                            "--pipeline", "Продажи", NULL);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (report), "to"), ==,
+                   "2026-04-01T00:00:00Z");
+  assert_int (report, "Анна", "won_amount", 100000);
+
+  crm_test_run_cli (&csv, "--db", f->path, "--now", "2026-03-20T12:00:00Z", "report", "sales",
+                    "--from", "2026-03-01", "--to", "2026-03-31", "--csv", NULL);
+  g_assert_cmpint (csv.status, ==, 0);
+  g_assert_true (g_str_has_prefix (csv.out, "Employee,Deals won,Amount won,Average won deal,Deals lost,"
+                                            "\"Won of closed, %\"\r\n"));
+  g_assert_nonnull (strstr (csv.out, "\r\nАнна,2,1300.00,650.00,1,66.7\r\n"));
+  g_assert_nonnull (strstr (csv.out, "\r\nTotal,3,3300.00,1100.00,2,60.0\r\n"));
+
+  list = crm_test_ctl_ok (f->path, NULL, "report", "list", NULL);
+  g_assert_nonnull (crm_test_find_object (json_node_get_array (list), "name", "dashboard"));
+
+  crm_test_ctl (&unknown, f->path, NULL, "report", "funnel", NULL);
+  message = crm_test_assert_refused (&unknown, "not-found");
+  g_assert_nonnull (strstr (message, "conversion"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/report/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("tasks", test_tasks);
+  ADD ("conversion", test_conversion);
+  ADD ("sales", test_sales);
+  ADD ("dashboard", test_dashboard);
+  ADD ("cold-activity", test_cold_activity);
+  ADD ("empty-period", test_empty_period);
+  ADD ("refusals", test_refusals);
+  ADD ("cli", test_cli);
+#undef ADD
+
+  return g_test_run ();
+}
