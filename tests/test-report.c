@@ -623,6 +623,85 @@ test_cli (Fixture       *f,
   g_assert_nonnull (strstr (message, "conversion"));
 }
 
+static char *
+capture (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+                &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s failed: %s", argv[0], err);
+  return out;
+}
+
+/* XLSX and PDF from voronkactl, read back by other programs: the cells (typed, with
+ * number formats) and the PDF's text. */
+static void
+test_export (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *xlsx = g_build_filename (f->dir, "sales.xlsx", NULL);
+  g_autofree char *pdf = g_build_filename (f->dir, "sales.pdf", NULL);
+  g_autofree char *reader = g_test_build_filename (G_TEST_DIST, "support", "read-xlsx.py", NULL);
+  const char *read_xlsx[] = { "/usr/bin/python3", reader, xlsx, NULL };
+  const char *read_pdf[] = { "pdftotext", "-layout", pdf, "-", NULL };
+  g_auto(CrmTestRun) run = { 0 };
+  g_auto(CrmTestRun) bad = { 0 };
+  g_autofree char *cells_text = NULL;
+  g_autofree char *pdf_text = NULL;
+  g_autoptr(JsonNode) cells_node = NULL;
+  JsonObject *cells, *formats;
+
+  g_clear_object (&f->store);
+  crm_test_run_cli (&run, "--db", f->path, "--now", "2026-03-20T12:00:00Z", "report", "sales",
+                    "--from", "2026-03-01", "--to", "2026-03-31", "--out", xlsx, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cells_text = capture (read_xlsx);
+  cells_node = crm_test_parse_json (cells_text);
+  cells = json_node_get_object (cells_node);
+  formats = json_object_get_object_member (cells, "_formats");
+  g_assert_cmpstr (json_object_get_string_member (cells, "A1"), ==, "Sales, 2026-03-01 – 2026-03-31");
+  g_assert_cmpstr (json_object_get_string_member (cells, "B3"), ==, "Deals won");
+  /* Анна: 2 won for 1 300.00, average 650.00, 1 lost, 2 of 3 closed won */
+  g_assert_cmpstr (json_object_get_string_member (cells, "A4"), ==, "Анна");
+  g_assert_cmpfloat (json_object_get_double_member (cells, "B4"), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (cells, "C4"), ==, 1300.0);
+  g_assert_cmpstr (json_object_get_string_member (formats, "C4"), ==, "#,##0.00");
+  g_assert_cmpfloat (json_object_get_double_member (cells, "D4"), ==, 650.0);
+  g_assert_cmpfloat (json_object_get_double_member (cells, "E4"), ==, 1);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (cells, "F4"), 0.667, 0.0001);
+  g_assert_cmpstr (json_object_get_string_member (formats, "F4"), ==, "0.0%");
+  /* Вера won nothing: no average at all, not 0 */
+  g_assert_cmpstr (json_object_get_string_member (cells, "A6"), ==, "Вера");
+  g_assert_false (json_object_has_member (cells, "D6"));
+  g_assert_cmpstr (json_object_get_string_member (cells, "A7"), ==, "Total");
+  g_assert_cmpfloat (json_object_get_double_member (cells, "C7"), ==, 3300.0);
+  g_assert_false (json_object_has_member (cells, "A8"));
+
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", f->path, "--now", "2026-03-20T12:00:00Z", "report", "sales",
+                    "--from", "2026-03-01", "--to", "2026-03-31", "--out", pdf, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  pdf_text = capture (read_pdf);
+  g_assert_nonnull (strstr (pdf_text, "Sales, 2026-03-01 – 2026-03-31"));
+  g_assert_true (g_regex_match_simple ("Анна +2 +1300\\.00 +650\\.00 +1 +66\\.7 %", pdf_text, 0, 0));
+  g_assert_true (g_regex_match_simple ("Total +3 +3300\\.00", pdf_text, 0, 0));
+
+  /* a name that says no format, and a folder that is not there: clear errors */
+  crm_test_ctl (&bad, f->path, NULL, "report", "sales", "--out", "sales.doc", NULL);
+  g_assert_cmpint (bad.status, !=, 0);
+  crm_test_run_clear (&bad);
+  crm_test_run_cli (&bad, "--db", f->path, "report", "sales", "--out", "/nonexistent/dir/s.pdf",
+                    NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "/nonexistent/dir/s.pdf"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -639,6 +718,7 @@ main (int   argc,
   ADD ("empty-period", test_empty_period);
   ADD ("refusals", test_refusals);
   ADD ("cli", test_cli);
+  ADD ("export", test_export);
 #undef ADD
 
   return g_test_run ();

@@ -8,6 +8,7 @@
 
 #include "crm-cli.h"
 #include "crm-report.h"
+#include "crm-report-export.h"
 #include "crm-time.h"
 
 gboolean
@@ -53,42 +54,6 @@ crm_cli_report_list (CrmCli   *cli,
   return TRUE;
 }
 
-/* "2 d 3 h", "1 h 05 min", "12 min", "40 s" */
-static char *
-format_duration (gint64 seconds)
-{
-  if (seconds < 60)
-    /* Translators: a duration in seconds, in a report */
-    return g_strdup_printf (_("%lld s"), (long long) seconds);
-  if (seconds < 3600)
-    /* Translators: a duration in minutes, in a report */
-    return g_strdup_printf (_("%lld min"), (long long) (seconds / 60));
-  if (seconds < 86400)
-    /* Translators: a duration in hours and minutes, in a report */
-    return g_strdup_printf (_("%lld h %02lld min"), (long long) (seconds / 3600),
-                            (long long) (seconds % 3600 / 60));
-  /* Translators: a duration in days and hours, in a report */
-  return g_strdup_printf (_("%lld d %lld h"), (long long) (seconds / 86400),
-                          (long long) (seconds % 86400 / 3600));
-}
-
-static char *
-format_value (JsonNode   *value,
-              const char *type)
-{
-  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
-    return g_strdup ("—");
-  if (g_str_equal (type, "money"))
-    return crm_money_format (json_node_get_int (value));
-  if (g_str_equal (type, "percent"))
-    return g_strdup_printf ("%.1f %%", json_node_get_double (value));
-  if (g_str_equal (type, "duration"))
-    return format_duration (json_node_get_int (value));
-  if (g_str_equal (type, "int"))
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
-  return g_strdup (json_node_get_string (value));
-}
-
 static GStrv
 table_row (JsonArray  *columns,
            JsonObject *row)
@@ -100,8 +65,8 @@ table_row (JsonArray  *columns,
     {
       JsonObject *column = json_array_get_object_element (columns, i);
       g_autofree char *text =
-        format_value (json_object_get_member (row, json_object_get_string_member (column, "key")),
-                      json_object_get_string_member (column, "type"));
+        crm_report_format_value (json_object_get_member (row, json_object_get_string_member (column, "key")),
+                                 json_object_get_string_member (column, "type"));
 
       g_strv_builder_add (builder, text);
     }
@@ -111,17 +76,17 @@ table_row (JsonArray  *columns,
 }
 
 static void
-print_human (JsonObject *report)
+print_human (JsonNode *node)
 {
+  JsonObject *report = json_node_get_object (node);
+  g_autofree char *period = crm_report_format_period (node);
   JsonArray *columns = json_object_get_array_member (report, "columns");
   JsonArray *rows = json_object_get_array_member (report, "rows");
   g_autoptr(GPtrArray) table = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   GStrvBuilder *header = g_strv_builder_new ();
 
-  /* Translators: a report's title and its period, e.g. "Sales, 2026-03-01 – 2026-04-01" */
-  g_print (_("%s, %s – %s\n\n"), json_object_get_string_member (report, "title"),
-           json_object_get_string_member (report, "from"),
-           json_object_get_string_member (report, "to"));
+  /* Translators: a report's title and its period, e.g. "Sales, 2026-03-01 – 2026-03-31" */
+  g_print (_("%s, %s\n\n"), json_object_get_string_member (report, "title"), period);
   for (guint i = 0; i < json_array_get_length (columns); i++)
     g_strv_builder_add (header, json_object_get_string_member (
                                   json_array_get_object_element (columns, i), "label"));
@@ -150,6 +115,7 @@ crm_cli_report (CrmCli   *cli,
   g_autofree char *user = NULL;
   g_autofree char *group = NULL;
   g_autofree char *pipeline = NULL;
+  g_autofree char *out = NULL;
   gboolean csv = FALSE;
   const GOptionEntry entries[] = {
     { "from", 0, 0, G_OPTION_ARG_STRING, &from_text, N_("The period's first day or moment (default: the 1st of this month)"), N_("DATE") },
@@ -158,12 +124,14 @@ crm_cli_report (CrmCli   *cli,
     { "group", 0, 0, G_OPTION_ARG_STRING, &group, N_("Only the employees of this group"), N_("G") },
     { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("Only this pipeline"), N_("P") },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_("Print CSV (a header row of the column labels)"), NULL },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("Save the report to FILE: .csv, .xlsx or .pdf"), N_("FILE") },
     { NULL }
   };
   g_autofree char *user_id = NULL;
   g_autofree char *pipeline_id = NULL;
   g_autoptr(JsonNode) report = NULL;
   CrmReportFilter filter = { 0 };
+  CrmReportFormat format = CRM_REPORT_FORMAT_CSV;
 
   if (!crm_cli_parse (cli, "report", _("NAME"),
                       _("Compute a report on this replica (see “report list”). Dates are "
@@ -174,6 +142,11 @@ crm_cli_report (CrmCli   *cli,
     return FALSE;
   if (csv && cli->json)
     return crm_cli_usage_error (error, _("--csv and --json cannot be used together"));
+  if (out != NULL && (csv || cli->json))
+    return crm_cli_usage_error (error, _("--out saves the report in the format its name ends "
+                                         "with; leave out --csv and --json"));
+  if (out != NULL && !crm_report_format_for_path (out, &format, error))
+    return FALSE;
   if (!crm_cli_open (cli, error))
     return FALSE;
 
@@ -209,7 +182,14 @@ crm_cli_report (CrmCli   *cli,
   report = crm_report_run (cli->store, argv[1], &filter, error);
   if (report == NULL)
     return FALSE;
-  if (cli->json)
+  if (out != NULL)
+    {
+      if (!crm_report_export (report, format, out, error))
+        return FALSE;
+      /* Translators: after `voronkactl report NAME --out FILE` */
+      g_print (_("Saved to %s\n"), out);
+    }
+  else if (cli->json)
     crm_cli_print_json (report);
   else if (csv)
     {
@@ -218,6 +198,6 @@ crm_cli_report (CrmCli   *cli,
       fputs (text, stdout);
     }
   else
-    print_human (json_node_get_object (report));
+    print_human (report);
   return TRUE;
 }

@@ -418,6 +418,73 @@ out:
   return node;
 }
 
+/* --- values as text ---------------------------------------------------------------- */
+
+/* "2 d 3 h", "1 h 05 min", "12 min", "40 s" */
+static char *
+format_duration (gint64 seconds)
+{
+  if (seconds < 60)
+    /* Translators: a duration in seconds, in a report */
+    return g_strdup_printf (_("%lld s"), (long long) seconds);
+  if (seconds < 3600)
+    /* Translators: a duration in minutes, in a report */
+    return g_strdup_printf (_("%lld min"), (long long) (seconds / 60));
+  if (seconds < 86400)
+    /* Translators: a duration in hours and minutes, in a report */
+    return g_strdup_printf (_("%lld h %02lld min"), (long long) (seconds / 3600),
+                            (long long) (seconds % 3600 / 60));
+  /* Translators: a duration in days and hours, in a report */
+  return g_strdup_printf (_("%lld d %lld h"), (long long) (seconds / 86400),
+                          (long long) (seconds % 86400 / 3600));
+}
+
+char *
+crm_report_format_value (JsonNode   *value,
+                         const char *type)
+{
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value))
+    return g_strdup ("—");
+  if (g_str_equal (type, "money"))
+    return crm_money_format (json_node_get_int (value));
+  if (g_str_equal (type, "percent"))
+    return g_strdup_printf ("%.1f %%", json_node_get_double (value));
+  if (g_str_equal (type, "duration"))
+    return format_duration (json_node_get_int (value));
+  if (g_str_equal (type, "int"))
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
+  return g_strdup (json_node_get_string (value));
+}
+
+static char *
+format_day (gint64 ms)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (ms / 1000);
+
+  if (ms % CRM_MS_PER_DAY == 0)
+    return g_date_time_format (utc, "%Y-%m-%d");
+  return g_date_time_format (utc, "%Y-%m-%d %H:%M");
+}
+
+char *
+crm_report_format_period (JsonNode *report)
+{
+  JsonObject *object = json_node_get_object (report);
+  gint64 from = 0, to = 0;
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
+
+  crm_time_parse (json_object_get_string_member (object, "from"), &from);
+  crm_time_parse (json_object_get_string_member (object, "to"), &to);
+  first = format_day (from);
+  /* a period of whole days ends at a midnight: show the last day it includes */
+  last = format_day (to % CRM_MS_PER_DAY == 0 && to - CRM_MS_PER_DAY >= from
+                     ? to - CRM_MS_PER_DAY : to);
+  if (g_str_equal (first, last))
+    return g_steal_pointer (&first);
+  return g_strdup_printf ("%s – %s", first, last);
+}
+
 /* --- CSV ----------------------------------------------------------------------------- */
 
 static void

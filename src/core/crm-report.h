@@ -40,6 +40,15 @@ JsonNode            *crm_report_run    (CrmStore              *store,
                                         const CrmReportFilter *filter,
                                         GError               **error);
 
+/* A value of a column of @type as people read it: "1500000.00", "12.5 %", "1 h 05 min",
+ * "—" for null (translated units). */
+char                *crm_report_format_value (JsonNode   *value,
+                                              const char *type);
+
+/* The report's period for people: "2026-03-01 – 2026-03-31" (the last day included),
+ * times shown only when the period does not fall on midnights (UTC). */
+char                *crm_report_format_period (JsonNode *report);
+
 /* The report as CSV (RFC 4180, UTF-8, a header row of the column labels; money as
  * "1500.00", percent as "12.5", duration in whole seconds, null as empty). */
 char                *crm_report_to_csv (JsonNode              *report);
