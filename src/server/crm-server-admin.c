@@ -17,6 +17,7 @@
 #include "crm-server-backup.h"
 #include "crm-server-connections.h"
 #include "crm-server-log.h"
+#include "crm-server-mailboxes.h"
 #include "crm-server-net.h"
 #include "crm-server-ops.h"
 #include "crm-server-sqlite.h"
@@ -534,6 +535,7 @@ crm_server_cmd_serve (const char  *data_dir,
   gint64 quota_mb = CRM_SERVER_DEFAULT_ACCOUNT_QUOTA_MB;
   gint max_connections = CRM_SERVER_DEFAULT_MAX_CONNECTIONS;
   gint idle_timeout = CRM_SERVER_DEFAULT_IDLE_TIMEOUT;
+  gint mail_interval = 60;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks a free one)"),
@@ -565,6 +567,9 @@ crm_server_cmd_serve (const char  *data_dir,
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       N_("Seconds a client has to send its next request, or for any read or write to "
          "progress (default 60)"), N_("SECONDS") },
+    { "mail-interval", 0, 0, G_OPTION_ARG_INT, &mail_interval,
+      N_("Check the accounts' mailboxes every SECONDS (default 60; 0: only “mailbox check”)"),
+      N_("SECONDS") },
     { NULL }
   };
   g_auto(CrmServerOps) ops = { 0 };
@@ -579,6 +584,7 @@ crm_server_cmd_serve (const char  *data_dir,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
+  CrmServerMailboxes *mailboxes = NULL;
   CrmServerLimits limits;
   guint64 open_files;
   int status = 0;
@@ -603,6 +609,9 @@ crm_server_cmd_serve (const char  *data_dir,
                              "need sensible positive values"));
   if (quota_mb < 0 || quota_mb > G_MAXINT64 / (1024 * 1024))
     return usage (context, _("--account-quota-mb takes a number of megabytes, 0 for no limit"));
+  if (mail_interval < 0)
+    return usage (context, _("--mail-interval takes a number of seconds, 0 to check only on "
+                             "demand"));
   if (max_connections < 1 || idle_timeout < 1)
     return usage (context, _("--max-connections and --idle-timeout need positive values"));
   if (insecure_http && !listens_on_loopback (listen ? listen : "127.0.0.1:8443"))
@@ -649,11 +658,13 @@ crm_server_cmd_serve (const char  *data_dir,
   if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
     return fail (error);
   crm_server_start_ticks (server, (guint) tick_seconds);
+  mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 
   g_main_loop_run (loop);
 
+  crm_server_mailboxes_stop (mailboxes);
   crm_server_ops_stopping (&ops);
   crm_server_stop (server);
   g_print (_("voronka-server: stopped\n"));

@@ -16,6 +16,7 @@
 
 #include "crm-server-sqlite.h"
 #include "crm-server-backup.h"
+#include "crm-server-mailboxes.h"
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
@@ -160,9 +161,13 @@ static const char migrate_to_2[] =
   "ALTER TABLE user ADD COLUMN disabled_at INTEGER;"
   "ALTER TABLE user ADD COLUMN removed_at INTEGER;";
 
+/* Step 3: the mailboxes requests come from, and the senders blocked as spam
+ * (crm-server-mailboxes.c). */
+
 static const char *const migrations[] = {
   migrate_to_1,
   migrate_to_2,
+  crm_server_mailboxes_migration,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SERVER_DB_VERSION);
 
@@ -343,6 +348,22 @@ get_replica (CrmServerSqlite  *self,
     }
   g_hash_table_insert (self->replicas, g_strdup (account_id), store);
   return store;
+}
+
+sqlite3 *
+crm_server_sqlite_get_db (CrmServerSqlite *self)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_SQLITE (self), NULL);
+  return self->db;
+}
+
+CrmStore *
+crm_server_sqlite_get_replica (CrmServerSqlite  *self,
+                               const char       *account_id,
+                               GError          **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_SQLITE (self), NULL);
+  return get_replica (self, account_id, error);
 }
 
 /* The role (or name) of the `user` entity @id; NULL when it is gone. */

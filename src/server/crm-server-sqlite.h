@@ -4,11 +4,12 @@
 #pragma once
 
 #include "crm-server-storage.h"
+#include "crm-store.h"
 
 G_BEGIN_DECLS
 
 /* The schema of DIR/server.db (its PRAGMA user_version); see HACKING.md "Add a migration". */
-#define CRM_SERVER_DB_VERSION 2
+#define CRM_SERVER_DB_VERSION 3
 
 #define CRM_TYPE_SERVER_SQLITE (crm_server_sqlite_get_type ())
 G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, GObject)
@@ -24,5 +25,14 @@ CrmServerStorage *crm_server_sqlite_new (const char  *data_dir,
  * over it is refused with QUOTA_EXCEEDED, nothing of it merged. */
 void              crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
                                                        gint64           bytes);
+
+/* For the files of src/server that keep tables of their own in server.db
+ * (crm-server-mailboxes.c): the connection (main thread only) and an account's replica,
+ * opened once and kept. */
+struct sqlite3;
+struct sqlite3 *crm_server_sqlite_get_db      (CrmServerSqlite  *self);
+CrmStore       *crm_server_sqlite_get_replica (CrmServerSqlite  *self,
+                                               const char       *account_id,
+                                               GError          **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "crm-server-auth.h"
 #include "crm-i18n.h"
 #include "crm-server-backup.h"
+#include "crm-server-mailboxes.h"
 
 typedef struct {
   const char *group;
@@ -45,6 +46,22 @@ static const Command commands[] = {
   { "user", "remove", crm_server_cmd_user_remove,
     "user remove ACCOUNT NAME --reassign-to NAME",
     N_("Remove a user who left; a colleague takes over their deals and tasks") },
+  { "mailbox", "add", crm_server_cmd_mailbox_add,
+    "mailbox add ACCOUNT URL --user U --password-stdin --pipeline P [--stage S] "
+    "[--responsible U] [--ca-file PEM] [--new-only]",
+    N_("Connect a mailbox: each new e-mail in it becomes a request") },
+  { "mailbox", "list", crm_server_cmd_mailbox_list,
+    "mailbox list ACCOUNT [--json]",
+    N_("List an account's mailboxes: last check, e-mails taken, last error") },
+  { "mailbox", "check", crm_server_cmd_mailbox_check,
+    "mailbox check ACCOUNT [URL] [--json]",
+    N_("Check an account's mailboxes now and print what was taken") },
+  { "mailbox", "remove", crm_server_cmd_mailbox_remove,
+    "mailbox remove ACCOUNT URL [--user U]",
+    N_("Disconnect a mailbox (its requests stay)") },
+  { "mailbox", "blocked", crm_server_cmd_mailbox_blocked,
+    "mailbox blocked ACCOUNT [--json]",
+    N_("List the senders blocked because a request of theirs was closed as «Спам»") },
   { "backup", NULL, crm_server_cmd_backup,
     "backup DEST_DIR", N_("Copy the data folder into a new folder (safe while serving)") },
   { "restore", NULL, crm_server_cmd_restore,

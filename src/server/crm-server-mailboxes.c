@@ -1,0 +1,1528 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-mailboxes.c — requests from mailboxes (see crm-server-mailboxes.h).
+ *
+ * server.db keeps each mailbox (URL, user, password, where its requests go) with what
+ * was taken from it: the folder's UIDVALIDITY and the last UID looked at. A check reads
+ * the e-mails after that UID (crm-server-mail.c), writes each one as a request through
+ * crm_request_take() — whose deal id derives from the e-mail's Message-ID, so an e-mail
+ * read twice (a check that died before it saved its UID, a folder whose UIDVALIDITY
+ * changed) makes one request — and then saves the new UID. A mailbox being checked is
+ * leased in server.db (busy_until, busy_pid), so `mailbox check` and the server's own
+ * check never read it at once. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "crm-server-mailboxes.h"
+#include "crm-server-auth.h"
+#include "crm-server-log.h"
+#include "crm-server-mail.h"
+#include "crm-server-sqlite.h"
+#include "crm-ledger.h"
+#include "crm-query.h"
+#include "crm-request.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+/* How long a check may hold a mailbox before another may take it over (a check that
+ * died without saying so: its process is gone, or it ran over this). */
+#define LEASE_MS (15 * 60 * 1000)
+
+const char crm_server_mailboxes_migration[] =
+  "CREATE TABLE mailbox (id TEXT PRIMARY KEY NOT NULL,"
+  " account TEXT NOT NULL REFERENCES account (id), url TEXT NOT NULL,"
+  " username TEXT NOT NULL, password TEXT NOT NULL, ca_file TEXT,"
+  " pipeline TEXT NOT NULL, stage TEXT NOT NULL, responsible TEXT,"
+  " new_only INTEGER NOT NULL DEFAULT 0,"
+  " uidvalidity INTEGER NOT NULL DEFAULT 0, last_uid INTEGER NOT NULL DEFAULT 0,"
+  " taken INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,"
+  " last_check_at INTEGER, last_error TEXT, last_error_at INTEGER,"
+  " busy_until INTEGER NOT NULL DEFAULT 0, busy_pid INTEGER NOT NULL DEFAULT 0,"
+  " created_at INTEGER NOT NULL, UNIQUE (account, url, username));"
+  "CREATE TABLE mailbox_blocked (account TEXT NOT NULL REFERENCES account (id),"
+  " email TEXT NOT NULL, deal TEXT, number INTEGER, blocked_at INTEGER NOT NULL,"
+  " PRIMARY KEY (account, email));";
+
+/* --- server.db ------------------------------------------------------------------------- */
+
+typedef struct {
+  char   *id;
+  char   *account_id;
+  char   *account_name;
+  char   *url;
+  char   *user;
+  char   *password;
+  char   *ca_file;
+  char   *pipeline;
+  char   *stage;
+  char   *responsible;
+  gboolean new_only;
+  gint64  uidvalidity;
+  gint64  last_uid;
+  gint64  taken;
+  gint64  skipped;
+  gint64  last_check_at;
+  char   *last_error;
+  gint64  last_error_at;
+  gint64  busy_until;
+  gint64  busy_pid;
+} Mailbox;
+
+static void
+mailbox_free (Mailbox *box)
+{
+  if (box == NULL)
+    return;
+  g_free (box->id);
+  g_free (box->account_id);
+  g_free (box->account_name);
+  g_free (box->url);
+  g_free (box->user);
+  if (box->password != NULL)
+    memset (box->password, 0, strlen (box->password));
+  g_free (box->password);
+  g_free (box->ca_file);
+  g_free (box->pipeline);
+  g_free (box->stage);
+  g_free (box->responsible);
+  g_free (box->last_error);
+  g_free (box);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Mailbox, mailbox_free)
+
+static gboolean
+db_failed (sqlite3     *db,
+           const char  *what,
+           GError     **error)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+               _("The server database server.db failed while %s: %s"), what,
+               sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+db_prepare (sqlite3     *db,
+            const char  *sql,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_failed (db, "preparing a query", error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *value)
+{
+  if (value != NULL)
+    sqlite3_bind_text (stmt, index, value, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           index)
+{
+  const char *text = (const char *) sqlite3_column_text (stmt, index);
+
+  return text != NULL ? g_strdup (text) : NULL;
+}
+
+static gboolean
+db_exec (sqlite3     *db,
+         const char  *sql,
+         GError     **error)
+{
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return db_failed (db, sql, error);
+  return TRUE;
+}
+
+#define MAILBOX_COLUMNS \
+  "m.id, m.account, a.name, m.url, m.username, m.password, m.ca_file, m.pipeline," \
+  " m.stage, m.responsible, m.new_only, m.uidvalidity, m.last_uid, m.taken, m.skipped," \
+  " m.last_check_at, m.last_error, m.last_error_at, m.busy_until, m.busy_pid"
+
+static Mailbox *
+mailbox_from_row (sqlite3_stmt *stmt)
+{
+  Mailbox *box = g_new0 (Mailbox, 1);
+
+  box->id = column_text (stmt, 0);
+  box->account_id = column_text (stmt, 1);
+  box->account_name = column_text (stmt, 2);
+  box->url = column_text (stmt, 3);
+  box->user = column_text (stmt, 4);
+  box->password = column_text (stmt, 5);
+  box->ca_file = column_text (stmt, 6);
+  box->pipeline = column_text (stmt, 7);
+  box->stage = column_text (stmt, 8);
+  box->responsible = column_text (stmt, 9);
+  box->new_only = sqlite3_column_int (stmt, 10) != 0;
+  box->uidvalidity = sqlite3_column_int64 (stmt, 11);
+  box->last_uid = sqlite3_column_int64 (stmt, 12);
+  box->taken = sqlite3_column_int64 (stmt, 13);
+  box->skipped = sqlite3_column_int64 (stmt, 14);
+  box->last_check_at = sqlite3_column_int64 (stmt, 15);
+  box->last_error = column_text (stmt, 16);
+  box->last_error_at = sqlite3_column_int64 (stmt, 17);
+  box->busy_until = sqlite3_column_int64 (stmt, 18);
+  box->busy_pid = sqlite3_column_int64 (stmt, 19);
+  return box;
+}
+
+/* The mailboxes of an account (@account_id NULL: of every account), by URL and user. */
+static GPtrArray *
+list_mailboxes (sqlite3     *db,
+                const char  *account_id,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) boxes = g_ptr_array_new_with_free_func ((GDestroyNotify) mailbox_free);
+  sqlite3_stmt *stmt = db_prepare (db,
+    "SELECT " MAILBOX_COLUMNS " FROM mailbox m JOIN account a ON a.id = m.account"
+    " WHERE ?1 IS NULL OR m.account = ?1 ORDER BY a.name, m.url, m.username", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, account_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (boxes, mailbox_from_row (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      db_failed (db, "reading the mailboxes", error);
+      return NULL;
+    }
+  return g_steal_pointer (&boxes);
+}
+
+static char *
+lookup_account (sqlite3     *db,
+                const char  *name,
+                const char  *data_dir,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = db_prepare (db, "SELECT id FROM account WHERE name = ?1", error);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, name);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = column_text (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (id == NULL)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("There is no account «%s» in %s"), name, data_dir);
+  return id;
+}
+
+static gboolean
+process_alive (gint64 pid)
+{
+  if (pid <= 0 || pid > G_MAXINT)
+    return FALSE;
+  return kill ((pid_t) pid, 0) == 0 || errno == EPERM;
+}
+
+/* Leases @box for this process: FALSE without an error when another check holds it. */
+static gboolean
+claim (sqlite3     *db,
+       Mailbox     *box,
+       gint64      *out_holder,
+       GError     **error)
+{
+  gint64 now = crm_time_now_ms ();
+  gint64 busy_until = 0, busy_pid = 0;
+  sqlite3_stmt *stmt;
+  gboolean free_now;
+
+  if (!db_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = db_prepare (db, "SELECT busy_until, busy_pid FROM mailbox WHERE id = ?1", error);
+  if (stmt == NULL)
+    goto failed;
+  bind_text (stmt, 1, box->id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      busy_until = sqlite3_column_int64 (stmt, 0);
+      busy_pid = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+  free_now = busy_until <= now || busy_pid == getpid () || !process_alive (busy_pid);
+  if (!free_now)
+    {
+      if (out_holder != NULL)
+        *out_holder = busy_pid;
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  stmt = db_prepare (db, "UPDATE mailbox SET busy_until = ?2, busy_pid = ?3 WHERE id = ?1",
+                     error);
+  if (stmt == NULL)
+    goto failed;
+  bind_text (stmt, 1, box->id);
+  sqlite3_bind_int64 (stmt, 2, now + LEASE_MS);
+  sqlite3_bind_int64 (stmt, 3, getpid ());
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      db_failed (db, "leasing a mailbox", error);
+      goto failed;
+    }
+  sqlite3_finalize (stmt);
+  return db_exec (db, "COMMIT", error);
+
+failed:
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
+/* Ends the lease, saving what the check found (@batch NULL: nothing read; @problem NULL:
+ * no error, and the last error is cleared). */
+static void
+release (sqlite3            *db,
+         const Mailbox      *box,
+         const CrmMailBatch *batch,
+         gint64              last_uid,
+         guint               taken,
+         guint               skipped,
+         const char         *problem,
+         gboolean            checked)
+{
+  gint64 now = crm_time_now_ms ();
+  sqlite3_stmt *stmt = db_prepare (db,
+    "UPDATE mailbox SET busy_until = 0, busy_pid = 0,"
+    " uidvalidity = CASE WHEN ?2 > 0 THEN ?2 ELSE uidvalidity END,"
+    " last_uid = CASE WHEN ?2 > 0 THEN ?3 ELSE last_uid END,"
+    " taken = taken + ?4, skipped = skipped + ?5,"
+    " last_check_at = CASE WHEN ?8 THEN ?6 ELSE last_check_at END,"
+    " last_error = CASE WHEN ?8 THEN ?7 ELSE last_error END,"
+    " last_error_at = CASE WHEN ?8 AND ?7 IS NOT NULL THEN ?6 ELSE last_error_at END"
+    " WHERE id = ?1 AND busy_pid = ?9", NULL);
+
+  if (stmt == NULL)
+    {
+      g_warning ("Could not save the check of mailbox %s: %s", box->url, sqlite3_errmsg (db));
+      return;
+    }
+  bind_text (stmt, 1, box->id);
+  sqlite3_bind_int64 (stmt, 2, batch != NULL ? batch->uidvalidity : 0);
+  sqlite3_bind_int64 (stmt, 3, last_uid);
+  sqlite3_bind_int64 (stmt, 4, taken);
+  sqlite3_bind_int64 (stmt, 5, skipped);
+  sqlite3_bind_int64 (stmt, 6, now);
+  bind_text (stmt, 7, problem);
+  sqlite3_bind_int (stmt, 8, checked);
+  sqlite3_bind_int64 (stmt, 9, getpid ());
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("Could not save the check of mailbox %s: %s", box->url, sqlite3_errmsg (db));
+  sqlite3_finalize (stmt);
+}
+
+/* --- blocked senders ----------------------------------------------------------------------- */
+
+/* Brings the account's blocked senders up to the requests closed as spam in its replica
+ * (a request opened again unblocks its sender); returns e-mail → deal number (0: none). */
+static GHashTable *
+refresh_blocked (sqlite3     *db,
+                 const char  *account_id,
+                 const char  *account_name,
+                 CrmStore    *store,
+                 gboolean     serving,
+                 GError     **error)
+{
+  g_autoptr(GHashTable) blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonArray) senders = crm_request_spam_senders (store, error);
+  gint64 now = crm_time_now_ms ();
+  sqlite3_stmt *stmt;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (senders == NULL)
+    return NULL;
+  stmt = db_prepare (db, "SELECT email FROM mailbox_blocked WHERE account = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, account_id);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_hash_table_add (known, column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  if (!db_exec (db, "BEGIN IMMEDIATE", error))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (senders); i++)
+    {
+      JsonObject *sender = json_array_get_object_element (senders, i);
+      const char *email = json_object_get_string_member (sender, "email");
+      gint64 number = json_object_get_null_member (sender, "number")
+                       ? 0 : json_object_get_int_member (sender, "number");
+
+      g_hash_table_insert (blocked, g_strdup (email), GINT_TO_POINTER ((gint) MIN (number, G_MAXINT)));
+      if (g_hash_table_remove (known, email))
+        continue;
+      stmt = db_prepare (db, "INSERT OR REPLACE INTO mailbox_blocked (account, email, deal,"
+                             " number, blocked_at) VALUES (?1, ?2, ?3, ?4, ?5)", error);
+      if (stmt == NULL)
+        goto failed;
+      bind_text (stmt, 1, account_id);
+      bind_text (stmt, 2, email);
+      bind_text (stmt, 3, json_object_get_string_member (sender, "deal"));
+      if (number > 0)
+        sqlite3_bind_int64 (stmt, 4, number);
+      sqlite3_bind_int64 (stmt, 5, now);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          db_failed (db, "blocking a sender", error);
+          goto failed;
+        }
+      sqlite3_finalize (stmt);
+      {
+        g_autofree char *message = g_strdup_printf (
+          "mailbox: account «%s»: e-mail from %s makes no more requests (request %lld "
+          "was closed as «%s»)", account_name, email, (long long) number, CRM_SPAM_REASON);
+
+        crm_server_log (serving ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_DEBUG, "mailbox-blocked",
+                        message, "VORONKA_ACCOUNT", account_name, NULL);
+      }
+    }
+  /* what remains of the known ones was opened again */
+  g_hash_table_iter_init (&iter, known);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      stmt = db_prepare (db, "DELETE FROM mailbox_blocked WHERE account = ?1 AND email = ?2",
+                         error);
+      if (stmt == NULL)
+        goto failed;
+      bind_text (stmt, 1, account_id);
+      bind_text (stmt, 2, key);
+      sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+    }
+  if (!db_exec (db, "COMMIT", error))
+    goto failed;
+  return g_steal_pointer (&blocked);
+
+failed:
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return NULL;
+}
+
+/* --- taking a batch of e-mails --------------------------------------------------------- */
+
+typedef struct {
+  JsonArray *taken;    /* [{"uid","deal","number","title","from","name","contact","new_contact"}] */
+  JsonArray *skipped;  /* [{"uid","from","reason"}] */
+  gint64     last_uid; /* up to where the batch was written */
+  char      *problem;  /* a request that could not be written: the batch stopped there */
+} Outcome;
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->taken, json_array_unref);
+  g_clear_pointer (&outcome->skipped, json_array_unref);
+  g_clear_pointer (&outcome->problem, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
+
+static void
+note_skipped (Outcome       *outcome,
+              const Mailbox *box,
+              const CrmMail *mail,
+              const char    *reason,
+              gboolean       serving)
+{
+  JsonObject *entry = json_object_new ();
+  g_autofree char *message = g_strdup_printf ("mailbox %s: e-mail UID %lld%s%s skipped: %s",
+                                              box->url, (long long) mail->uid,
+                                              mail->from_email ? " from " : "",
+                                              mail->from_email ? mail->from_email : "", reason);
+
+  json_object_set_int_member (entry, "uid", mail->uid);
+  if (mail->from_email != NULL)
+    json_object_set_string_member (entry, "from", mail->from_email);
+  else
+    json_object_set_null_member (entry, "from");
+  json_object_set_string_member (entry, "reason", reason);
+  json_array_add_object_element (outcome->skipped, entry);
+  crm_server_log (mail->problem != NULL ? G_LOG_LEVEL_WARNING
+                                        : serving ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_DEBUG,
+                  "mailbox-skipped", message, "VORONKA_ACCOUNT", box->account_name, NULL);
+}
+
+/* The key a request of @mail is known by for good. */
+static char *
+request_key (const Mailbox      *box,
+             const CrmMailBatch *batch,
+             const CrmMail      *mail)
+{
+  if (mail->message_id != NULL && *mail->message_id != '\0')
+    return g_strconcat ("message-id:", mail->message_id, NULL);
+  return g_strdup_printf ("mailbox:%s/%lld/%lld", box->id, (long long) batch->uidvalidity,
+                          (long long) mail->uid);
+}
+
+/* The date a request was received: the e-mail's Date when it is believable. */
+static gint64
+received_at (const CrmMail *mail)
+{
+  gint64 now = crm_time_now_ms ();
+
+  if (mail->date > now - (gint64) 30 * 24 * 3600 * 1000 && mail->date < now + 5 * 60 * 1000)
+    return mail->date;
+  return now;
+}
+
+static void
+take_batch (const Mailbox      *box,
+            CrmStore           *store,
+            GHashTable         *blocked,
+            const CrmMailBatch *batch,
+            gboolean            serving,
+            Outcome            *outcome)
+{
+  outcome->taken = json_array_new ();
+  outcome->skipped = json_array_new ();
+  outcome->last_uid = batch->reset ? 0 : box->last_uid;
+
+  for (guint i = 0; i < batch->mails->len; i++)
+    {
+      const CrmMail *mail = batch->mails->pdata[i];
+      g_autofree char *key = NULL;
+      g_autofree char *deal_id = NULL;
+      g_autofree char *contact_id = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean created = FALSE, new_contact = FALSE;
+      CrmRequest request = { 0 };
+      gpointer number = NULL;
+
+      if (mail->problem != NULL)
+        note_skipped (outcome, box, mail, mail->problem, serving);
+      else if (mail->automatic)
+        note_skipped (outcome, box, mail, _("an automatic reply or a delivery report"),
+                      serving);
+      else if (g_hash_table_lookup_extended (blocked, mail->from_email, NULL, &number))
+        {
+          g_autofree char *reason = GPOINTER_TO_INT (number) > 0
+            ? g_strdup_printf (_("the sender is blocked: request %d was closed as «%s»"),
+                               GPOINTER_TO_INT (number), CRM_SPAM_REASON)
+            : g_strdup_printf (_("the sender is blocked: a request was closed as «%s»"),
+                               CRM_SPAM_REASON);
+
+          note_skipped (outcome, box, mail, reason, serving);
+        }
+      else
+        {
+          key = request_key (box, batch, mail);
+          request.key = key;
+          request.pipeline_id = box->pipeline;
+          request.stage_id = box->stage;
+          request.responsible_id = box->responsible;
+          request.sender_email = mail->from_email;
+          request.sender_name = mail->from_name;
+          request.title = mail->subject;
+          request.text = mail->text;
+          request.received_at = received_at (mail);
+          deal_id = crm_request_take (store, &request, &created, &contact_id, &new_contact,
+                                      &error);
+          if (deal_id == NULL)
+            {
+              /* nothing of this e-mail was written: stop here, so it is taken again once
+               * the cause is fixed; the error shows in `mailbox list` */
+              outcome->problem = g_strdup_printf (
+                _("e-mail UID %lld from %s could not become a request: %s"),
+                (long long) mail->uid, mail->from_email, error->message);
+              return;
+            }
+          if (created)
+            {
+              JsonObject *entry = json_object_new ();
+
+              json_object_set_int_member (entry, "uid", mail->uid);
+              json_object_set_string_member (entry, "deal", deal_id);
+              json_object_set_null_member (entry, "number");
+              json_object_set_string_member (entry, "title",
+                                             mail->subject != NULL ? mail->subject : "");
+              json_object_set_string_member (entry, "from", mail->from_email);
+              if (mail->from_name != NULL)
+                json_object_set_string_member (entry, "name", mail->from_name);
+              else
+                json_object_set_null_member (entry, "name");
+              json_object_set_string_member (entry, "contact", contact_id);
+              json_object_set_boolean_member (entry, "new_contact", new_contact);
+              json_object_set_int_member (entry, "attachments", mail->attachments->len);
+              json_array_add_object_element (outcome->taken, entry);
+            }
+        }
+      outcome->last_uid = mail->uid;
+    }
+  outcome->last_uid = MAX (outcome->last_uid, batch->last_uid);
+}
+
+/* Numbers the new deals (the account's sequence, S3-4) and puts the numbers into the
+ * outcome; logs each request. */
+static void
+number_and_log (const Mailbox *box,
+                CrmStore      *store,
+                Outcome       *outcome,
+                gboolean       serving)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (json_array_get_length (outcome->taken) > 0 && !crm_ledger_number_deals (store, &error))
+    g_warning ("Could not number the new requests of %s: %s", box->url, error->message);
+  for (guint i = 0; i < json_array_get_length (outcome->taken); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (outcome->taken, i);
+      g_autoptr(JsonObject) deal = crm_store_dup_entity (store, "deal",
+                                     json_object_get_string_member (entry, "deal"));
+      g_autofree char *message = NULL;
+
+      if (deal != NULL && json_object_has_member (deal, "number") &&
+          !json_object_get_null_member (deal, "number"))
+        json_object_set_int_member (entry, "number",
+                                    json_object_get_int_member (deal, "number"));
+      message = g_strdup_printf ("mailbox %s: e-mail UID %lld from %s became request %s",
+                                 box->url, (long long) json_object_get_int_member (entry, "uid"),
+                                 json_object_get_string_member (entry, "from"),
+                                 json_object_get_string_member (entry, "deal"));
+      crm_server_log (serving ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_DEBUG, "mailbox-request",
+                      message, "VORONKA_ACCOUNT", box->account_name, NULL);
+    }
+}
+
+/* After the fetch (on the main loop, or in `mailbox check`): writes what @batch holds,
+ * saves the mailbox's state and ends the lease. @fetch_error: the fetch failed. */
+static void
+finish_check (sqlite3            *db,
+              CrmServerSqlite    *storage,
+              const Mailbox      *box,
+              const CrmMailBatch *batch,
+              const GError       *fetch_error,
+              gboolean            serving,
+              Outcome            *outcome)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) blocked = NULL;
+  CrmStore *store;
+
+  if (fetch_error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("mailbox %s (user %s): %s", box->url,
+                                                  box->user, fetch_error->message);
+
+      outcome->problem = g_strdup (fetch_error->message);
+      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", message,
+                      "VORONKA_ACCOUNT", box->account_name, NULL);
+      release (db, box, NULL, box->last_uid, 0, 0, fetch_error->message, TRUE);
+      return;
+    }
+  if ((store = crm_server_sqlite_get_replica (storage, box->account_id, &error)) == NULL ||
+      (blocked = refresh_blocked (db, box->account_id, box->account_name, store, serving,
+                                  &error)) == NULL)
+    {
+      outcome->problem = g_strdup (error->message);
+      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message,
+                      "VORONKA_ACCOUNT", box->account_name, NULL);
+      release (db, box, NULL, box->last_uid, 0, 0, error->message, TRUE);
+      return;
+    }
+  if (batch->reset)
+    {
+      g_autofree char *message = g_strdup_printf (
+        "mailbox %s: the folder's UIDVALIDITY changed (%lld → %lld); reading it again, "
+        "e-mails taken before are recognised by their Message-ID", box->url,
+        (long long) box->uidvalidity, (long long) batch->uidvalidity);
+
+      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-reset", message,
+                      "VORONKA_ACCOUNT", box->account_name, NULL);
+    }
+  take_batch (box, store, blocked, batch, serving, outcome);
+  number_and_log (box, store, outcome, serving);
+  if (outcome->problem != NULL)
+    crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", outcome->problem,
+                    "VORONKA_ACCOUNT", box->account_name, NULL);
+  release (db, box, batch, outcome->last_uid, json_array_get_length (outcome->taken),
+           json_array_get_length (outcome->skipped), outcome->problem, TRUE);
+}
+
+static void
+fill_state (const Mailbox   *box,
+            CrmMailboxState *state)
+{
+  state->url = box->url;
+  state->user = box->user;
+  state->password = box->password;
+  state->ca_file = box->ca_file;
+  state->uidvalidity = box->uidvalidity;
+  state->last_uid = box->last_uid;
+  state->new_only = box->new_only;
+}
+
+/* --- the commands ------------------------------------------------------------------------ */
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("voronka-server: %s\n", error->message);
+  return 1;
+}
+
+static int
+usage (const char *format,
+       ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage (const char *format,
+       ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("voronka-server: %s\n", message);
+  g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
+  return 2;
+}
+
+static gboolean
+parse (const char          *parameters,
+       const char          *summary,
+       const GOptionEntry  *entries,
+       int                 *argc,
+       char              ***argv,
+       int                 *status)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context,
+    _("Global option (before the command): --data DIR, the server's data folder."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static CrmServerStorage *
+open_storage (const char *data_dir,
+              GError    **error)
+{
+  if (data_dir == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Say where the server keeps its data: voronka-server --data DIR …"));
+      return NULL;
+    }
+  return crm_server_sqlite_new (data_dir, error);
+}
+
+static void
+print_json_array (JsonArray *array)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *text = NULL;
+
+  json_node_set_array (node, array);
+  text = json_to_string (node, TRUE);
+  g_print ("%s\n", text);
+}
+
+/* The first stage of @pipeline_id that takes new requests (unsorted or open), or the one
+ * named @stage (which must be such a stage). */
+static char *
+resolve_stage (CrmStore    *store,
+               const char  *pipeline_id,
+               const char  *pipeline_name,
+               const char  *stage,
+               GError     **error)
+{
+  g_autoptr(JsonNode) pipelines = crm_query_pipelines (store, error);
+  JsonArray *list;
+
+  if (pipelines == NULL)
+    return NULL;
+  list = json_node_get_array (pipelines);
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (list, i);
+      JsonArray *stages;
+
+      if (g_strcmp0 (json_object_get_string_member (pipeline, "id"), pipeline_id) != 0)
+        continue;
+      stages = json_object_get_array_member (pipeline, "stages");
+      for (guint j = 0; stages != NULL && j < json_array_get_length (stages); j++)
+        {
+          JsonObject *item = json_array_get_object_element (stages, j);
+          const char *kind = json_object_get_string_member (item, "kind");
+          gboolean takes = g_strcmp0 (kind, "unsorted") == 0 || g_strcmp0 (kind, "open") == 0;
+
+          if (stage == NULL && takes)
+            return g_strdup (json_object_get_string_member (item, "id"));
+          if (stage != NULL &&
+              (g_strcmp0 (json_object_get_string_member (item, "name"), stage) == 0 ||
+               g_strcmp0 (json_object_get_string_member (item, "id"), stage) == 0))
+            {
+              if (!takes)
+                {
+                  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                               _("--stage: «%s» closes deals (won or lost); new requests go "
+                                 "to an open stage of «%s»"), stage, pipeline_name);
+                  return NULL;
+                }
+              return g_strdup (json_object_get_string_member (item, "id"));
+            }
+        }
+    }
+  if (stage != NULL)
+    {
+      /* crm_query_resolve's error lists the stages there are */
+      g_autofree char *found = crm_query_resolve (store, "stage", stage, pipeline_id, error);
+
+      if (found != NULL)
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("--stage: «%s» is not a stage of «%s»"), stage, pipeline_name);
+      return NULL;
+    }
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+               _("The pipeline «%s» has no open stage for new requests"), pipeline_name);
+  return NULL;
+}
+
+int
+crm_server_cmd_mailbox_add (const char  *data_dir,
+                            int          argc,
+                            char       **argv)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *pipeline = NULL;
+  g_autofree char *stage = NULL;
+  g_autofree char *responsible = NULL;
+  g_autofree char *ca_file = NULL;
+  gboolean password_stdin = FALSE;
+  gboolean new_only = FALSE;
+  const GOptionEntry entries[] = {
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user,
+      N_("The mailbox's login (required)"), N_("USER") },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Read the mailbox's password from standard input (required; kept in server.db only)"),
+      NULL },
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
+      N_("The pipeline its requests go to (required)"), N_("P") },
+    { "stage", 0, 0, G_OPTION_ARG_STRING, &stage,
+      N_("The stage its requests go to (default: the pipeline's first open one)"), N_("S") },
+    { "responsible", 0, 0, G_OPTION_ARG_STRING, &responsible,
+      N_("Who is responsible for its requests (default: nobody until assigned)"), N_("USER") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Trust the mail server's certificate from this CA (PEM) instead of the system's"),
+      N_("PEM") },
+    { "new-only", 0, 0, G_OPTION_ARG_NONE, &new_only,
+      N_("Take only e-mail that arrives from now on (the first check skips what is there)"),
+      NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *account_id = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *pipeline_name = NULL;
+  g_autofree char *stage_id = NULL;
+  g_autofree char *responsible_id = NULL;
+  g_autofree char *ca_path = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *details = NULL;
+  gboolean added_reason = FALSE;
+  gboolean existed = FALSE;
+  sqlite3_stmt *stmt;
+  CrmStore *store;
+  sqlite3 *db;
+  int status = 0;
+
+  if (!parse ("ACCOUNT URL",
+              _("Connect a mailbox: every new e-mail in it becomes a request (a deal) in the "
+                "pipeline, its sender a contact (found by e-mail, created when new), its text "
+                "a note. The server checks it every minute; “mailbox check” checks now. URL: "
+                "imaps://HOST[:PORT]/FOLDER (INBOX when no folder). Adding the same URL and "
+                "user again changes its settings or password. The pipeline gets the loss "
+                "reason «Спам» if it has none: a request closed with it blocks its sender."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return usage (_("mailbox add takes an ACCOUNT and a mailbox URL"));
+  if (user == NULL || *user == '\0')
+    return usage (_("--user is required: the mailbox's login"));
+  if (!password_stdin)
+    return usage (_("--password-stdin is required (passwords never go on the command line)"));
+  if (pipeline == NULL)
+    return usage (_("--pipeline is required: where the mailbox's requests go"));
+  if (!crm_mail_check_url (argv[2], &error))
+    return usage ("%s", error->message);
+  if (ca_file != NULL)
+    {
+      ca_path = g_canonicalize_filename (ca_file, NULL);
+      if (!g_file_test (ca_path, G_FILE_TEST_IS_REGULAR) || g_access (ca_path, R_OK) != 0)
+        return usage (_("--ca-file: cannot read %s"), ca_path);
+    }
+
+  if ((password = crm_server_read_password_stdin (&error)) == NULL ||
+      (storage = open_storage (data_dir, &error)) == NULL)
+    return fail (error);
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
+      (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
+                                              &error)) == NULL ||
+      (pipeline_id = crm_query_resolve (store, "pipeline", pipeline, NULL, &error)) == NULL)
+    return fail (error);
+  {
+    g_autoptr(JsonObject) row = crm_store_dup_entity (store, "pipeline", pipeline_id);
+
+    pipeline_name = g_strdup (row != NULL ? json_object_get_string_member_with_default (
+                                              row, "name", pipeline) : pipeline);
+  }
+  if ((stage_id = resolve_stage (store, pipeline_id, pipeline_name, stage, &error)) == NULL ||
+      (responsible != NULL &&
+       (responsible_id = crm_query_resolve (store, "user", responsible, NULL, &error)) == NULL) ||
+      !crm_request_ensure_spam_reason (store, pipeline_id, &added_reason, &error))
+    return fail (error);
+
+  stmt = db_prepare (db, "SELECT id FROM mailbox WHERE account = ?1 AND url = ?2"
+                         " AND username = ?3", &error);
+  if (stmt == NULL)
+    return fail (error);
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, argv[2]);
+  bind_text (stmt, 3, user);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      id = column_text (stmt, 0);
+      existed = TRUE;
+    }
+  sqlite3_finalize (stmt);
+  if (id == NULL)
+    id = crm_uuid_v7_new (crm_time_now_ms ());
+  stmt = db_prepare (db,
+    "INSERT INTO mailbox (id, account, url, username, password, ca_file, pipeline, stage,"
+    " responsible, new_only, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " ON CONFLICT (id) DO UPDATE SET password = ?5, ca_file = ?6, pipeline = ?7, stage = ?8,"
+    " responsible = ?9, last_error = NULL", &error);
+  if (stmt == NULL)
+    return fail (error);
+  bind_text (stmt, 1, id);
+  bind_text (stmt, 2, account_id);
+  bind_text (stmt, 3, argv[2]);
+  bind_text (stmt, 4, user);
+  bind_text (stmt, 5, password);
+  bind_text (stmt, 6, ca_path);
+  bind_text (stmt, 7, pipeline_id);
+  bind_text (stmt, 8, stage_id);
+  bind_text (stmt, 9, responsible_id);
+  sqlite3_bind_int (stmt, 10, new_only);
+  sqlite3_bind_int64 (stmt, 11, crm_time_now_ms ());
+  memset (password, 0, strlen (password));
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      db_failed (db, "saving the mailbox", &error);
+      return fail (error);
+    }
+  sqlite3_finalize (stmt);
+
+  details = g_strdup_printf ("url=%s user=%s pipeline=%s", argv[2], user, pipeline_name);
+  crm_server_audit (existed ? "mailbox.update" : "mailbox.add", argv[1], NULL, details);
+  if (added_reason)
+    g_print (_("Added the loss reason «%s» to the pipeline «%s»: a request closed with it "
+               "blocks its sender\n"), CRM_SPAM_REASON, pipeline_name);
+  if (existed)
+    g_print (_("Updated mailbox %s (user %s) of account «%s»: requests go to «%s»\n"),
+             argv[2], user, argv[1], pipeline_name);
+  else
+    g_print (_("Added mailbox %s (user %s) to account «%s»: requests go to «%s»; the server "
+               "checks it every minute, “mailbox check %s” checks now\n"),
+             argv[2], user, argv[1], pipeline_name, argv[1]);
+  return 0;
+}
+
+static char *
+format_time (gint64 ms)
+{
+  return ms > 0 ? crm_time_format (ms) : NULL;
+}
+
+static char *
+dup_name (CrmStore   *store,
+          const char *entity,
+          const char *id)
+{
+  g_autoptr(JsonObject) row = id != NULL ? crm_store_dup_entity (store, entity, id) : NULL;
+
+  if (row == NULL || !json_object_has_member (row, "name"))
+    return id != NULL ? g_strdup (id) : NULL;
+  return g_strdup (json_object_get_string_member (row, "name"));
+}
+
+static void
+set_text_or_null (JsonObject *object,
+                  const char *member,
+                  const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}
+
+int
+crm_server_cmd_mailbox_list (const char  *data_dir,
+                             int          argc,
+                             char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array: [{\"url\", \"user\", \"pipeline\", \"stage\", \"responsible\", "
+         "\"last_check\", \"taken\", \"skipped\", \"last_error\", \"last_error_at\"}]"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) boxes = NULL;
+  g_autoptr(JsonArray) result = json_array_new ();
+  g_autofree char *account_id = NULL;
+  CrmStore *store;
+  sqlite3 *db;
+  int status = 0;
+
+  if (!parse ("ACCOUNT", _("List the mailboxes of an account: where their requests go, when "
+                           "each was last checked, how many e-mails it took, and the last "
+                           "error (a wrong password, an unreachable server). Passwords are "
+                           "never shown."), entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage (_("mailbox list takes an ACCOUNT"));
+  if ((storage = open_storage (data_dir, &error)) == NULL)
+    return fail (error);
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
+      (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
+                                              &error)) == NULL ||
+      (boxes = list_mailboxes (db, account_id, &error)) == NULL)
+    return fail (error);
+
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      Mailbox *box = boxes->pdata[i];
+      JsonObject *entry = json_object_new ();
+      g_autofree char *pipeline = dup_name (store, "pipeline", box->pipeline);
+      g_autofree char *stage = dup_name (store, "stage", box->stage);
+      g_autofree char *responsible = dup_name (store, "user", box->responsible);
+      g_autofree char *checked = format_time (box->last_check_at);
+      g_autofree char *error_at = format_time (box->last_error_at);
+
+      json_object_set_string_member (entry, "url", box->url);
+      json_object_set_string_member (entry, "user", box->user);
+      json_object_set_string_member (entry, "pipeline", pipeline);
+      json_object_set_string_member (entry, "stage", stage);
+      set_text_or_null (entry, "responsible", responsible);
+      set_text_or_null (entry, "last_check", checked);
+      json_object_set_int_member (entry, "taken", box->taken);
+      json_object_set_int_member (entry, "skipped", box->skipped);
+      set_text_or_null (entry, "last_error", box->last_error);
+      set_text_or_null (entry, "last_error_at", box->last_error != NULL ? error_at : NULL);
+      set_text_or_null (entry, "ca_file", box->ca_file);
+      json_object_set_int_member (entry, "uidvalidity", box->uidvalidity);
+      json_object_set_int_member (entry, "last_uid", box->last_uid);
+      json_array_add_object_element (result, entry);
+
+      if (json)
+        continue;
+      /* Translators: mailbox list: URL, user, pipeline › stage */
+      g_print (_("%s\tuser %s\t→ %s › %s\n"), box->url, box->user, pipeline, stage);
+      g_print ("\t");
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%lld e-mail taken", "%lld e-mails taken",
+                            box->taken), (long long) box->taken);
+      g_print (", ");
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%lld skipped", "%lld skipped", box->skipped),
+               (long long) box->skipped);
+      g_print (_(", last checked %s\n"), checked != NULL ? checked : _("never"));
+      if (box->last_error != NULL)
+        g_print (_("\tlast error (%s): %s\n"), error_at != NULL ? error_at : "?",
+                 box->last_error);
+    }
+  if (json)
+    print_json_array (result);
+  else if (boxes->len == 0)
+    g_print (_("Account «%s» has no mailboxes; “voronka-server mailbox add” connects one\n"),
+             argv[1]);
+  return 0;
+}
+
+static void
+print_outcome (const Mailbox *box,
+               const Outcome *outcome)
+{
+  guint taken = json_array_get_length (outcome->taken);
+
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%s: took %u e-mail\n", "%s: took %u e-mails\n",
+                        taken), box->url, taken);
+  for (guint i = 0; i < taken; i++)
+    {
+      JsonObject *entry = json_array_get_object_element (outcome->taken, i);
+      const char *name = json_object_get_null_member (entry, "name")
+                         ? NULL : json_object_get_string_member (entry, "name");
+      gint64 number = json_object_get_null_member (entry, "number")
+                      ? 0 : json_object_get_int_member (entry, "number");
+      g_autofree char *sender = name != NULL
+        ? g_strdup_printf ("%s <%s>", name, json_object_get_string_member (entry, "from"))
+        : g_strdup (json_object_get_string_member (entry, "from"));
+
+      /* Translators: mailbox check: request number, title, sender, (new contact) */
+      g_print (_("  request %lld «%s» from %s%s\n"), (long long) number,
+               json_object_get_string_member (entry, "title"), sender,
+               json_object_get_boolean_member (entry, "new_contact") ? _(" (new contact)") : "");
+    }
+  for (guint i = 0; i < json_array_get_length (outcome->skipped); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (outcome->skipped, i);
+      const char *from = json_object_get_null_member (entry, "from")
+                         ? "?" : json_object_get_string_member (entry, "from");
+
+      /* Translators: mailbox check: a skipped e-mail's UID, its sender, why */
+      g_print (_("  skipped e-mail UID %lld from %s: %s\n"),
+               (long long) json_object_get_int_member (entry, "uid"), from,
+               json_object_get_string_member (entry, "reason"));
+    }
+}
+
+int
+crm_server_cmd_mailbox_check (const char  *data_dir,
+                              int          argc,
+                              char       **argv)
+{
+  gboolean json = FALSE;
+  g_autofree char *only_user = NULL;
+  const GOptionEntry entries[] = {
+    { "user", 0, 0, G_OPTION_ARG_STRING, &only_user,
+      N_("Only the mailbox of this login (with URL)"), N_("USER") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array, one object per mailbox: {\"url\", \"user\", \"taken\": "
+         "[{\"uid\", \"deal\", \"number\", \"title\", \"from\", \"name\", \"contact\", "
+         "\"new_contact\", \"attachments\"}], \"skipped\": [{\"uid\", \"from\", \"reason\"}], "
+         "\"error\"}"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) boxes = NULL;
+  g_autoptr(JsonArray) result = json_array_new ();
+  g_autofree char *account_id = NULL;
+  CrmMailLimits limits;
+  gboolean all_ok = TRUE;
+  guint checked = 0;
+  sqlite3 *db;
+  int status = 0;
+
+  if (!parse ("ACCOUNT [URL]", _("Check the account's mailboxes (or the one at URL) now and "
+                                 "print what became requests and what was skipped."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2 && argc != 3)
+    return usage (_("mailbox check takes an ACCOUNT and optionally a mailbox URL"));
+  crm_mail_init ();
+  crm_mail_limits_init (&limits);
+  if ((storage = open_storage (data_dir, &error)) == NULL)
+    return fail (error);
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
+      (boxes = list_mailboxes (db, account_id, &error)) == NULL)
+    return fail (error);
+
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      Mailbox *box = boxes->pdata[i];
+      g_auto(Outcome) outcome = { 0 };
+      g_autoptr(CrmMailBatch) batch = NULL;
+      g_autoptr(GError) fetch_error = NULL;
+      CrmMailboxState state = { 0 };
+      JsonObject *entry;
+      gint64 holder = 0;
+
+      if ((argc == 3 && !g_str_equal (box->url, argv[2])) ||
+          (only_user != NULL && !g_str_equal (box->user, only_user)))
+        continue;
+      checked++;
+      if (!claim (db, box, &holder, &error))
+        {
+          if (error != NULL)
+            return fail (error);
+          g_printerr (_("voronka-server: %s (user %s) is being checked right now by process "
+                        "%lld; its requests appear when that check ends\n"),
+                      box->url, box->user, (long long) holder);
+          continue;
+        }
+      fill_state (box, &state);
+      batch = crm_mail_fetch (&state, &limits, NULL, &fetch_error);
+      finish_check (db, CRM_SERVER_SQLITE (storage), box, batch, fetch_error, FALSE, &outcome);
+
+      entry = json_object_new ();
+      json_object_set_string_member (entry, "url", box->url);
+      json_object_set_string_member (entry, "user", box->user);
+      json_object_set_array_member (entry, "taken",
+                                    outcome.taken ? json_array_ref (outcome.taken) : json_array_new ());
+      json_object_set_array_member (entry, "skipped",
+                                    outcome.skipped ? json_array_ref (outcome.skipped) : json_array_new ());
+      set_text_or_null (entry, "error", outcome.problem);
+      json_array_add_object_element (result, entry);
+      if (outcome.problem != NULL)
+        all_ok = FALSE;
+      if (json)
+        continue;
+      if (outcome.taken != NULL)
+        print_outcome (box, &outcome);
+      if (outcome.problem != NULL)
+        g_printerr ("voronka-server: %s: %s\n", box->url, outcome.problem);
+    }
+  if (checked == 0)
+    {
+      if (argc == 3)
+        g_printerr (_("voronka-server: account «%s» has no mailbox %s; “voronka-server "
+                      "mailbox list %s” shows its mailboxes\n"), argv[1], argv[2], argv[1]);
+      else
+        g_printerr (_("voronka-server: account «%s» has no mailboxes; “voronka-server mailbox "
+                      "add” connects one\n"), argv[1]);
+      return 1;
+    }
+  if (json)
+    print_json_array (result);
+  return all_ok ? 0 : 1;
+}
+
+int
+crm_server_cmd_mailbox_remove (const char  *data_dir,
+                               int          argc,
+                               char       **argv)
+{
+  g_autofree char *only_user = NULL;
+  const GOptionEntry entries[] = {
+    { "user", 0, 0, G_OPTION_ARG_STRING, &only_user,
+      N_("The mailbox's login, when several logins share the URL"), N_("USER") },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) boxes = NULL;
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  g_autofree char *account_id = NULL;
+  g_autofree char *details = NULL;
+  Mailbox *box;
+  sqlite3_stmt *stmt;
+  sqlite3 *db;
+  int status = 0;
+
+  if (!parse ("ACCOUNT URL", _("Disconnect a mailbox: the server stops checking it and forgets "
+                               "its password. Its requests stay."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return usage (_("mailbox remove takes an ACCOUNT and a mailbox URL"));
+  if ((storage = open_storage (data_dir, &error)) == NULL)
+    return fail (error);
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
+      (boxes = list_mailboxes (db, account_id, &error)) == NULL)
+    return fail (error);
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      box = boxes->pdata[i];
+      if (g_str_equal (box->url, argv[2]) &&
+          (only_user == NULL || g_str_equal (box->user, only_user)))
+        g_ptr_array_add (matches, box);
+    }
+  if (matches->len == 0)
+    {
+      g_printerr (_("voronka-server: account «%s» has no mailbox %s; “voronka-server mailbox "
+                    "list %s” shows its mailboxes\n"), argv[1], argv[2], argv[1]);
+      return 1;
+    }
+  if (matches->len > 1)
+    {
+      g_printerr (_("voronka-server: several logins use %s; say which with --user\n"), argv[2]);
+      return 2;
+    }
+  box = matches->pdata[0];
+  stmt = db_prepare (db, "DELETE FROM mailbox WHERE id = ?1", &error);
+  if (stmt == NULL)
+    return fail (error);
+  bind_text (stmt, 1, box->id);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      db_failed (db, "removing the mailbox", &error);
+      return fail (error);
+    }
+  sqlite3_finalize (stmt);
+  details = g_strdup_printf ("url=%s user=%s", box->url, box->user);
+  crm_server_audit ("mailbox.remove", argv[1], NULL, details);
+  g_print (_("Removed mailbox %s (user %s) from account «%s»; its requests stay\n"),
+           box->url, box->user, argv[1]);
+  return 0;
+}
+
+int
+crm_server_cmd_mailbox_blocked (const char  *data_dir,
+                                int          argc,
+                                char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array: [{\"email\", \"deal\", \"number\"}]"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) blocked = NULL;
+  g_autoptr(JsonArray) senders = NULL;
+  g_autofree char *account_id = NULL;
+  CrmStore *store;
+  sqlite3 *db;
+  int status = 0;
+
+  if (!parse ("ACCOUNT", _("List the senders whose e-mail makes no requests: the contacts of "
+                           "requests closed with the loss reason «Спам». Opening such a "
+                           "request again unblocks its sender."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage (_("mailbox blocked takes an ACCOUNT"));
+  if ((storage = open_storage (data_dir, &error)) == NULL)
+    return fail (error);
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
+      (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
+                                              &error)) == NULL ||
+      (blocked = refresh_blocked (db, account_id, argv[1], store, FALSE, &error)) == NULL ||
+      (senders = crm_request_spam_senders (store, &error)) == NULL)
+    return fail (error);
+  if (json)
+    {
+      print_json_array (senders);
+      return 0;
+    }
+  for (guint i = 0; i < json_array_get_length (senders); i++)
+    {
+      JsonObject *sender = json_array_get_object_element (senders, i);
+
+      if (json_object_get_null_member (sender, "number"))
+        g_print ("%s\n", json_object_get_string_member (sender, "email"));
+      else
+        /* Translators: mailbox blocked: an e-mail address, the request closed as spam */
+        g_print (_("%s\trequest %lld\n"), json_object_get_string_member (sender, "email"),
+                 (long long) json_object_get_int_member (sender, "number"));
+    }
+  if (json_array_get_length (senders) == 0)
+    g_print (_("No sender is blocked in account «%s»\n"), argv[1]);
+  return 0;
+}
+
+/* --- the server's own check ------------------------------------------------------------- */
+
+struct _CrmServerMailboxes
+{
+  CrmServerSqlite *storage;
+  guint            source;
+  GCancellable    *cancellable;
+  GPtrArray       *in_flight;   /* Mailbox* of the check under way, or NULL */
+  CrmMailLimits    limits;
+};
+
+typedef struct {
+  Mailbox      *box;
+  CrmMailBatch *batch;
+  GError       *error;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  mailbox_free (job->box);
+  crm_mail_batch_free (job->batch);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+typedef struct {
+  GPtrArray     *jobs;
+  CrmMailLimits  limits;
+} Round;
+
+static void
+round_free (Round *round)
+{
+  g_ptr_array_unref (round->jobs);
+  g_free (round);
+}
+
+static void
+fetch_in_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  Round *round = task_data;
+
+  for (guint i = 0; i < round->jobs->len; i++)
+    {
+      Job *job = round->jobs->pdata[i];
+      CrmMailboxState state = { 0 };
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      fill_state (job->box, &state);
+      job->batch = crm_mail_fetch (&state, &round->limits, cancellable, &job->error);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+round_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  CrmServerMailboxes *self = user_data;
+  GTask *task = G_TASK (result);
+  Round *round = g_task_get_task_data (task);
+  sqlite3 *db;
+
+  if (self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;  /* stopped: crm_server_mailboxes_stop() freed the leases */
+  db = crm_server_sqlite_get_db (self->storage);
+  for (guint i = 0; i < round->jobs->len; i++)
+    {
+      Job *job = round->jobs->pdata[i];
+      g_auto(Outcome) outcome = { 0 };
+
+      finish_check (db, self->storage, job->box, job->batch, job->error, TRUE, &outcome);
+    }
+  g_clear_pointer (&self->in_flight, g_ptr_array_unref);
+}
+
+static gboolean
+check_round (gpointer user_data)
+{
+  CrmServerMailboxes *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) boxes = NULL;
+  g_autoptr(GTask) task = NULL;
+  Round *round;
+  sqlite3 *db = crm_server_sqlite_get_db (self->storage);
+
+  if (self->in_flight != NULL)
+    return G_SOURCE_CONTINUE;  /* the last check is still reading */
+  boxes = list_mailboxes (db, NULL, &error);
+  if (boxes == NULL)
+    {
+      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message, NULL);
+      return G_SOURCE_CONTINUE;
+    }
+  round = g_new0 (Round, 1);
+  round->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+  round->limits = self->limits;
+  self->in_flight = g_ptr_array_new ();
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      Mailbox *box = boxes->pdata[i];
+      Job *job;
+
+      g_clear_error (&error);
+      if (!claim (db, box, NULL, &error))
+        {
+          if (error != NULL)
+            crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message, NULL);
+          continue;
+        }
+      job = g_new0 (Job, 1);
+      job->box = g_steal_pointer (&boxes->pdata[i]);
+      g_ptr_array_add (round->jobs, job);
+      g_ptr_array_add (self->in_flight, job->box);
+    }
+  if (round->jobs->len == 0)
+    {
+      round_free (round);
+      g_clear_pointer (&self->in_flight, g_ptr_array_unref);
+      return G_SOURCE_CONTINUE;
+    }
+  task = g_task_new (NULL, self->cancellable, round_done, self);
+  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
+  g_task_run_in_thread (task, fetch_in_thread);
+  return G_SOURCE_CONTINUE;
+}
+
+CrmServerMailboxes *
+crm_server_mailboxes_start (CrmServerStorage *storage,
+                            guint             interval_seconds)
+{
+  CrmServerMailboxes *self = g_new0 (CrmServerMailboxes, 1);
+
+  g_return_val_if_fail (CRM_IS_SERVER_SQLITE (storage), self);
+  crm_mail_init ();
+  self->storage = g_object_ref (CRM_SERVER_SQLITE (storage));
+  self->cancellable = g_cancellable_new ();
+  crm_mail_limits_init (&self->limits);
+  if (interval_seconds > 0)
+    {
+      self->source = g_timeout_add_seconds (interval_seconds, check_round, self);
+      /* the first check soon after start, not a whole interval later */
+      g_idle_add_full (G_PRIORITY_LOW, (GSourceFunc) check_round, self, NULL);
+    }
+  return self;
+}
+
+void
+crm_server_mailboxes_stop (CrmServerMailboxes *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_handle_id (&self->source, g_source_remove);
+  g_idle_remove_by_data (self);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->in_flight != NULL)
+    {
+      sqlite3 *db = crm_server_sqlite_get_db (self->storage);
+
+      /* the leases of the check under way: the next start takes the mailboxes at once */
+      for (guint i = 0; i < self->in_flight->len; i++)
+        release (db, self->in_flight->pdata[i], NULL, 0, 0, 0, NULL, FALSE);
+    }
+  /* the worker may still hold the round; it ends with the process. The object stays
+   * valid for round_done(), which sees the cancellation and writes nothing. */
+  g_clear_object (&self->cancellable);
+}
