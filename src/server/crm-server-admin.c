@@ -658,7 +658,8 @@ crm_server_cmd_serve (const char  *data_dir,
   if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
     return fail (error);
   crm_server_start_ticks (server, (guint) tick_seconds);
-  mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval);
+  mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
+                                          G_CALLBACK (crm_server_changed), server);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 

@@ -871,8 +871,8 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
                 "pipeline, its sender a contact (found by e-mail, created when new), its text "
                 "a note. The server checks it every minute; “mailbox check” checks now. URL: "
                 "imaps://HOST[:PORT]/FOLDER (INBOX when no folder). Adding the same URL and "
-                "user again changes its settings or password. The pipeline gets the loss "
-                "reason «Спам» if it has none: a request closed with it blocks its sender."),
+                "user again changes its settings or password. The pipeline gets the spam loss "
+                "reason if it has none: a request closed with it blocks its sender."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 3)
@@ -1316,8 +1316,8 @@ crm_server_cmd_mailbox_blocked (const char  *data_dir,
   int status = 0;
 
   if (!parse ("ACCOUNT", _("List the senders whose e-mail makes no requests: the contacts of "
-                           "requests closed with the loss reason «Спам». Opening such a "
-                           "request again unblocks its sender."),
+                           "requests closed with the spam loss reason. Opening such a request "
+                           "again unblocks its sender."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
@@ -1361,6 +1361,8 @@ struct _CrmServerMailboxes
   GCancellable    *cancellable;
   GPtrArray       *in_flight;   /* Mailbox* of the check under way, or NULL */
   CrmMailLimits    limits;
+  GCallback        changed;
+  gpointer         changed_data;
 };
 
 typedef struct {
@@ -1419,6 +1421,7 @@ round_done (GObject      *source,
   CrmServerMailboxes *self = user_data;
   GTask *task = G_TASK (result);
   Round *round = g_task_get_task_data (task);
+  guint written = 0;
   sqlite3 *db;
 
   if (self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
@@ -1430,8 +1433,12 @@ round_done (GObject      *source,
       g_auto(Outcome) outcome = { 0 };
 
       finish_check (db, self->storage, job->box, job->batch, job->error, TRUE, &outcome);
+      if (outcome.taken != NULL)
+        written += json_array_get_length (outcome.taken);
     }
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
+  if (written > 0 && self->changed != NULL)
+    ((void (*) (gpointer)) self->changed) (self->changed_data);
 }
 
 static gboolean
@@ -1487,10 +1494,14 @@ check_round (gpointer user_data)
 
 CrmServerMailboxes *
 crm_server_mailboxes_start (CrmServerStorage *storage,
-                            guint             interval_seconds)
+                            guint             interval_seconds,
+                            GCallback         changed,
+                            gpointer          user_data)
 {
   CrmServerMailboxes *self = g_new0 (CrmServerMailboxes, 1);
 
+  self->changed = changed;
+  self->changed_data = user_data;
   g_return_val_if_fail (CRM_IS_SERVER_SQLITE (storage), self);
   crm_mail_init ();
   self->storage = g_object_ref (CRM_SERVER_SQLITE (storage));

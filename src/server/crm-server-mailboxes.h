@@ -33,8 +33,11 @@ int  crm_server_cmd_mailbox_blocked (const char  *data_dir,
  * worker thread; what it took is written on the main loop. */
 typedef struct _CrmServerMailboxes CrmServerMailboxes;
 
+/* @changed (may be NULL) is called on the main loop after a check wrote requests. */
 CrmServerMailboxes *crm_server_mailboxes_start (CrmServerStorage   *storage,
-                                                guint               interval_seconds);
+                                                guint               interval_seconds,
+                                                GCallback           changed,
+                                                gpointer            user_data);
 /* Stops checking; a check under way is cancelled and its mailboxes freed for the next
  * start (nothing of it is written). */
 void                crm_server_mailboxes_stop  (CrmServerMailboxes *self);

@@ -1248,6 +1248,13 @@ tick (gpointer user_data)
 }
 
 void
+crm_server_changed (CrmServer *self)
+{
+  g_return_if_fail (CRM_IS_SERVER (self));
+  crm_server_live_changed_all (self->live);
+}
+
+void
 crm_server_start_ticks (CrmServer *self,
                         guint      seconds)
 {

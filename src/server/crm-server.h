@@ -50,5 +50,8 @@ void       crm_server_set_certificate     (CrmServer        *self,
                                            GTlsCertificate  *certificate);
 /* Stops listening and closes connections. */
 void       crm_server_stop         (CrmServer        *self);
+/* Something other than a push wrote to the accounts (a mailbox's requests): the devices
+ * that listen hear of it. */
+void       crm_server_changed      (CrmServer        *self);
 
 G_END_DECLS

@@ -61,7 +61,7 @@ static const Command commands[] = {
     N_("Disconnect a mailbox (its requests stay)") },
   { "mailbox", "blocked", crm_server_cmd_mailbox_blocked,
     "mailbox blocked ACCOUNT [--json]",
-    N_("List the senders blocked because a request of theirs was closed as «Спам»") },
+    N_("List the senders blocked because a request of theirs was closed as spam") },
   { "backup", NULL, crm_server_cmd_backup,
     "backup DEST_DIR", N_("Copy the data folder into a new folder (safe while serving)") },
   { "restore", NULL, crm_server_cmd_restore,
