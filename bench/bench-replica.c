@@ -16,6 +16,7 @@
 #include "crm-pipeline-board.h"
 #include "crm-demo-data.h"
 #include "crm-query.h"
+#include "crm-report.h"
 #include "crm-search.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -521,6 +522,53 @@ bench_change (Bench *bench)
          run_moves (bench, deals, half, deals->len, TRUE, "change");
 }
 
+/* ───────────────────────────────────── reports ─────────────────────────────────── */
+
+/* Every report (crm-report.c) as the head opens it: this month (the last 30 days) and
+ * the whole history, all employees. The issue's target is 200 ms a figure. */
+static gboolean
+bench_reports (Bench *bench)
+{
+  gint64 now = crm_store_get_now (bench->store);
+  const CrmReportFilter periods[] = {
+    { now - 30 * CRM_MS_PER_DAY, 0, NULL, NULL, NULL },
+    { 0, 0, NULL, NULL, NULL },
+  };
+  guint rounds = bench->quick ? 1 : 5;
+  guint n_infos;
+  const CrmReportInfo *infos = crm_report_list (&n_infos);
+
+  for (guint i = 0; i < n_infos; i++)
+    {
+      g_autoptr(BenchSamples) samples = bench_samples_new ();
+      g_autofree char *name = g_strdup_printf ("report.%s.p95", infos[i].name);
+
+      for (guint round = 0; round <= rounds; round++)
+        for (guint p = 0; p < G_N_ELEMENTS (periods); p++)
+          {
+            g_autoptr(GError) error = NULL;
+            g_autoptr(JsonNode) report = NULL;
+            gint64 started = bench_now_us ();
+
+            report = crm_report_run (bench->store, infos[i].name, &periods[p], &error);
+            /* the truck dealer has no deferral, debt or NPS fields */
+            if (report == NULL && g_error_matches (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND))
+              {
+                bench_skipped (name, error->message);
+                goto next;
+              }
+            if (report == NULL)
+              return fail (error, infos[i].name);
+            if (round > 0)
+              bench_samples_add (samples, bench_now_us () - started);
+          }
+      bench_figure (name, bench_samples_ms (samples, 95), "ms", "≤ 200 ms");
+    next:
+      ;
+    }
+  return TRUE;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -534,7 +582,7 @@ main (int    argc,
       "SQL" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few repetitions: does it run", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
-      "One group: size, search, tagfilter, board, change", "GROUP" },
+      "One group: size, search, tagfilter, board, report, change", "GROUP" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA — read and change figures");
@@ -598,6 +646,8 @@ main (int    argc,
     ok = bench_tag_filter (&bench) && ok;
   if (only == NULL || g_str_equal (only, "board"))
     ok = bench_board (&bench) && ok;
+  if (only == NULL || g_str_equal (only, "report"))
+    ok = bench_reports (&bench) && ok;
   if (only == NULL || g_str_equal (only, "change"))
     ok = bench_change (&bench) && ok;
 

@@ -75,5 +75,8 @@ gboolean    _crm_report_tasks          (CrmReport *report, GError **error);
 gboolean    _crm_report_conversion     (CrmReport *report, GError **error);
 gboolean    _crm_report_cold_activity  (CrmReport *report, GError **error);
 gboolean    _crm_report_sales          (CrmReport *report, GError **error);
+gboolean    _crm_report_samples        (CrmReport *report, GError **error);
+gboolean    _crm_report_debts          (CrmReport *report, GError **error);
+gboolean    _crm_report_nps            (CrmReport *report, GError **error);
 
 G_END_DECLS

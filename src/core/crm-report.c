@@ -28,7 +28,7 @@ static const ReportDef *
 report_defs (guint *n_defs)
 {
   /* translated at first use, after the locale is set */
-  static ReportDef defs[5];
+  static ReportDef defs[8];
   static gsize done = 0;
 
   if (g_once_init_enter (&done))
@@ -51,6 +51,17 @@ report_defs (guint *n_defs)
       defs[4] = (ReportDef) { { "sales", _("Sales"),
         _("Per manager: deals won and lost in the period, the amount won, the average "
           "won deal and the share of closed deals that were won.") }, _crm_report_sales };
+      defs[5] = (ReportDef) { { "samples", _("Samples handed over"),
+        _("Per employee: deals that entered a stage requiring a photo in the period (a "
+          "sample handed over, confirmed by the photo) and the photos attached to them.") },
+        _crm_report_samples };
+      defs[6] = (ReportDef) { { "debts", _("Payment deferrals and debts"),
+        _("Per manager, as of now, over the deals not lost: deals with a payment deferral "
+          "and its average length, deals in debt and the amount owed.") }, _crm_report_debts };
+      defs[7] = (ReportDef) { { "nps", _("NPS"),
+        _("Per manager: the survey scores (0–10) of deals won in the period, promoters "
+          "(9–10), detractors (0–6) and NPS (the share of promoters minus that of detractors), "
+          "overall and by question.") }, _crm_report_nps };
       g_once_init_leave (&done, 1);
     }
   *n_defs = G_N_ELEMENTS (defs);
@@ -60,12 +71,12 @@ report_defs (guint *n_defs)
 const CrmReportInfo *
 crm_report_list (guint *n_reports)
 {
-  static CrmReportInfo infos[5];
+  static CrmReportInfo infos[8];
   static gsize done = 0;
   guint n_defs;
   const ReportDef *defs = report_defs (&n_defs);
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 5);
+  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 8);
   if (g_once_init_enter (&done))
     {
       for (guint i = 0; i < n_defs; i++)
