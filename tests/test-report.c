@@ -798,6 +798,15 @@ test_distributor (void)
   g_free (ctl_id (db, "2026-03-11T09:00:00Z", olga, "deal", "move", o2, "--stage",
                   "Первая поставка", NULL));
 
+  /* a money field prints as a decimal string (CLI.md), not as kopecks */
+  {
+    g_autoptr(JsonNode) shown = crm_test_ctl_ok (db, NULL, "deal", "show", s1, NULL);
+    JsonObject *fields = json_object_get_object_member (json_node_get_object (shown), "fields");
+
+    g_assert_cmpstr (json_object_get_string_member (fields, "debt"), ==, "15000.00");
+    g_assert_cmpint (json_object_get_int_member (fields, "payment_deferral_days"), ==, 30);
+  }
+
   samples = crm_test_ctl_ok (db, "2026-03-20T12:00:00Z", "report", "samples", "--from",
                              "2026-03-01", "--to", "2026-03-31", NULL);
   assert_int (samples, olga, "samples", 1);

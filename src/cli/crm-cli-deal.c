@@ -236,6 +236,7 @@ print_result (CrmCli      *cli,
 
   if (deal == NULL)
     return FALSE;
+  crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)
     crm_cli_print_json_object (deal);
   else
@@ -576,6 +577,7 @@ crm_cli_deal_show (CrmCli   *cli,
   deal = crm_query_deal (cli->store, deal_id, error);
   if (deal == NULL)
     return FALSE;
+  crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)
     crm_cli_print_json_object (deal);
   else
@@ -646,6 +648,9 @@ crm_cli_deal_list (CrmCli   *cli,
     return FALSE;
   if (cli->json)
     {
+      array = json_node_get_array (deals);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        crm_cli_present_fields (cli, json_array_get_object_element (array, i), "deal");
       crm_cli_print_json (deals);
       return TRUE;
     }

@@ -7,6 +7,7 @@
 
 #include "crm-cli.h"
 #include "crm-query.h"
+#include "crm-query-board.h"
 #include "crm-time.h"
 
 static gboolean
@@ -186,4 +187,51 @@ crm_cli_set_field (CrmCli      *cli,
   key = g_strndup (assignment, equals - assignment);
   g_strstrip (key);
   return crm_cli_set_field_value (cli, change, entity, key, equals + 1, error);
+}
+
+/* Custom field values as CLI.md spells them: money as a decimal string ("150000.00"),
+ * dates as ISO 8601 — the replica keeps minor units and milliseconds. */
+void
+crm_cli_present_fields (CrmCli     *cli,
+                        JsonObject *object,
+                        const char *entity)
+{
+  g_autoptr(JsonArray) definitions = NULL;
+  JsonObject *fields;
+  g_autoptr(GList) keys = NULL;
+
+  if (object == NULL || !json_object_has_member (object, "fields") ||
+      json_object_get_null_member (object, "fields"))
+    return;
+  fields = json_object_get_object_member (object, "fields");
+  definitions = crm_query_fields (cli->store, entity, NULL);
+  keys = json_object_get_members (fields);
+  for (GList *l = keys; l != NULL && definitions != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (fields, l->data);
+      const char *type = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+        continue;
+      for (guint i = 0; i < json_array_get_length (definitions) && type == NULL; i++)
+        {
+          JsonObject *field = json_array_get_object_element (definitions, i);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (field, "key", NULL),
+                         l->data) == 0)
+            type = json_object_get_string_member_with_default (field, "type", NULL);
+        }
+      if (g_strcmp0 (type, "money") == 0)
+        {
+          g_autofree char *text = crm_money_format (json_node_get_int (value));
+
+          json_object_set_string_member (fields, l->data, text);
+        }
+      else if (g_strcmp0 (type, "date") == 0)
+        {
+          g_autofree char *text = crm_time_format (json_node_get_int (value));
+
+          json_object_set_string_member (fields, l->data, text);
+        }
+    }
 }

@@ -115,6 +115,12 @@ gboolean    crm_cli_set_field_value (CrmCli      *cli,
                                      const char  *value,
                                      GError     **error);
 
+/* Rewrites the "fields" of @object (an entity of @entity) for output: money fields as
+ * decimal strings, date fields as ISO 8601. */
+void        crm_cli_present_fields (CrmCli     *cli,
+                                    JsonObject *object,
+                                    const char *entity);
+
 /* Output: one JSON document on stdout (UTF-8, pretty printed). */
 void        crm_cli_print_json     (JsonNode *node);
 void        crm_cli_print_json_object (JsonObject *object);
