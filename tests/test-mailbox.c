@@ -20,6 +20,7 @@
 
 #include "config.h"
 
+#include "crm-attachment.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -567,8 +568,24 @@ test_requests (void)
   g_assert_true (crm_test_has_string (json_object_get_array_member (deal, "contacts"), "Ольга"));
   {
     g_autofree char *notes = deal_notes (laptop, crm_test_get_string (deal, "id"));
+    g_autoptr(JsonNode) files = crm_test_ctl_ok (laptop, NULL, "attachment", "list", "--deal",
+                                                 crm_test_get_string (deal, "id"), NULL);
+    JsonObject *file;
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_autoptr(JsonNode) kept = NULL;
+    g_autoptr(GError) error = NULL;
 
     g_assert_nonnull (strstr (notes, "Сломалась Saeco, нужен мастер."));
+    /* the photo is the request's attachment; the server keeps its bytes */
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (files)), ==, 1);
+    file = json_array_get_object_element (json_node_get_array (files), 0);
+    g_assert_cmpstr (crm_test_get_string (file, "name"), ==, "photo.png");
+    g_assert_cmpstr (crm_test_get_string (file, "mime"), ==, "image/png");
+    g_assert_cmpint (json_object_get_int_member (file, "size"), ==, 8);
+    kept = crm_attachment_list (account, "deal", crm_test_get_string (deal, "id"), &error);
+    g_assert_no_error (error);
+    g_assert_true (json_object_get_boolean_member (
+      json_array_get_object_element (json_node_get_array (kept), 0), "available"));
   }
   {
     g_autoptr(JsonNode) contacts = crm_test_ctl_ok (laptop, NULL, "contact", "list", "--search",

@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 
 #include "crm-request.h"
+#include "crm-attachment.h"
 #include "crm-query.h"
 #include "crm-error-private.h"
 #include "crm-sql-private.h"
@@ -182,6 +184,38 @@ note_text (const char *text,
 #define TITLE_MAX_CHARS 250
 #define NOTE_MAX_BYTES  (40 * 1024)
 
+/* Keeps @file's bytes in the replica's attachments folder (through a file of its name in
+ * a private folder, so the type is guessed from the name and the bytes alike). */
+static gboolean
+store_request_file (CrmStore             *store,
+                    const CrmRequestFile *file,
+                    CrmAttachmentFile    *out,
+                    GError              **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("voronka-request-XXXXXX", error);
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+  gboolean ok;
+
+  if (dir == NULL)
+    return FALSE;
+  base = g_path_get_basename (file->name != NULL && *file->name != '\0' ? file->name
+                                                                       : "file");
+  if (g_str_equal (base, ".") || g_str_equal (base, "..") || g_str_equal (base, G_DIR_SEPARATOR_S))
+    {
+      g_free (base);
+      base = g_strdup ("file");
+    }
+  path = g_build_filename (dir, base, NULL);
+  ok = g_file_set_contents_full (path, g_bytes_get_data (file->data, NULL),
+                                 (gssize) g_bytes_get_size (file->data),
+                                 G_FILE_SET_CONTENTS_NONE, 0600, error) &&
+       crm_attachment_store_file (store, path, out, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return ok;
+}
+
 char *
 crm_request_take (CrmStore          *store,
                   const CrmRequest  *request,
@@ -199,6 +233,7 @@ crm_request_take (CrmStore          *store,
   g_autoptr(JsonObject) existing = NULL;
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GArray) stored = NULL;
   gboolean new_contact = FALSE;
   gint64 at;
   CrmChange *change;
@@ -316,8 +351,26 @@ crm_request_take (CrmStore          *store,
       crm_change_set_int (change, "created_at", at);
     }
 
+  stored = g_array_new (FALSE, TRUE, sizeof (CrmAttachmentFile));
+  g_array_set_clear_func (stored, (GDestroyNotify) crm_attachment_file_clear);
+  for (guint i = 0; request->files != NULL && i < request->files->len; i++)
+    {
+      const CrmRequestFile *file = request->files->pdata[i];
+      CrmAttachmentFile kept = { 0 };
+      g_autofree char *file_name = g_strdup_printf ("request-file:%s:%u", request->key, i);
+      g_autofree char *attachment_id = crm_uuid_v5 (CRM_UUID_NAMESPACE, file_name);
+      g_autofree char *base = g_path_get_basename (file->name != NULL ? file->name : "file");
+
+      if (!store_request_file (store, file, &kept, error))
+        goto failed;
+      g_array_append_val (stored, kept);
+      crm_attachment_fill_change (changeset, attachment_id, "deal", deal_id, base,
+                                  &g_array_index (stored, CrmAttachmentFile, stored->len - 1),
+                                  at);
+    }
+
   if (!crm_store_apply (store, changeset, error))
-    return NULL;
+    goto failed;
   if (out_created != NULL)
     *out_created = TRUE;
   if (out_new_contact != NULL)
@@ -325,6 +378,12 @@ crm_request_take (CrmStore          *store,
   if (out_contact_id != NULL)
     *out_contact_id = g_steal_pointer (&contact_id);
   return g_steal_pointer (&deal_id);
+
+failed:
+  /* the files a refused change set would have described go again */
+  for (guint i = 0; i < stored->len; i++)
+    crm_attachment_discard_file (store, &g_array_index (stored, CrmAttachmentFile, i));
+  return NULL;
 }
 
 gboolean

@@ -27,6 +27,12 @@ char      *crm_query_contact_by_email   (CrmStore    *store,
                                          const char  *email,
                                          GError     **error);
 
+/* A file that came with a request (an e-mail's attachment). */
+typedef struct {
+  const char *name;           /* the file name it came with (a base name) */
+  GBytes     *data;
+} CrmRequestFile;
+
 /* One request to write. */
 typedef struct {
   const char *key;            /* what identifies it for good (the e-mail's Message-ID,
@@ -40,11 +46,13 @@ typedef struct {
   const char *title;          /* NULL or "": "E-mail from NAME" */
   const char *text;           /* the note; NULL or "": none */
   gint64      received_at;    /* UTC ms; 0: now */
+  GPtrArray  *files;          /* CrmRequestFile*: attached to the deal; NULL: none */
 } CrmRequest;
 
 /* Writes @request as one change set: the contact found by e-mail (created when new, with
  * the display name), the deal in the pipeline and stage with the contact, the note on the
- * deal. Returns the deal's id; *out_created is FALSE when a deal for @request->key was
+ * deal, its files as attachments (kept once per content beside the replica, as
+ * crm-attachment.h does). Returns the deal's id; *out_created is FALSE when a deal for @request->key was
  * already there (nothing written). *out_contact_id (optional) gets the contact, and
  * *out_new_contact whether it was created. A refusal (a gate, a stage that went away)
  * is the error of crm_store_apply(). */

@@ -513,6 +513,7 @@ take_batch (const Mailbox      *box,
       g_autofree char *deal_id = NULL;
       g_autofree char *contact_id = NULL;
       g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
       gboolean created = FALSE, new_contact = FALSE;
       CrmRequest request = { 0 };
       gpointer number = NULL;
@@ -544,6 +545,16 @@ take_batch (const Mailbox      *box,
           request.title = mail->subject;
           request.text = mail->text;
           request.received_at = received_at (mail);
+          for (guint j = 0; j < mail->attachments->len; j++)
+            {
+              const CrmMailAttachment *attachment = mail->attachments->pdata[j];
+              CrmRequestFile *file = g_new0 (CrmRequestFile, 1);
+
+              file->name = attachment->name;
+              file->data = attachment->data;
+              g_ptr_array_add (files, file);
+            }
+          request.files = files;
           deal_id = crm_request_take (store, &request, &created, &contact_id, &new_contact,
                                       &error);
           if (deal_id == NULL)
