@@ -694,6 +694,12 @@ crm_mail_parse (const guint8 *data,
   CrmMail *mail;
 
   crm_mail_init ();
+  if (data == NULL || length == 0)
+    {
+      g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_MALFORMED,
+                   _("the data is not an e-mail"));
+      return NULL;
+    }
   if (count_containers (data, length) > max_depth * 4)
     {
       g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_MALFORMED,
