@@ -25,6 +25,7 @@
 #include "crm-ledger.h"
 #include "crm-protocol.h"
 #include "crm-query.h"
+#include "crm-request.h"
 #include "crm-store.h"
 #include "crm-sync-state.h"
 #include "crm-template.h"
@@ -428,6 +429,28 @@ call_new_deal (CrmStore **store,
   return crm_store_apply (*store, cs, error);
 }
 
+/* An e-mail taken as a request (the server's mailbox check): a new contact, the deal,
+ * its note. */
+static gboolean
+call_take_request (CrmStore **store,
+                   GError   **error)
+{
+  CrmRequest request = { 0 };
+  g_autofree char *deal = NULL;
+
+  crm_store_set_random_seed (*store, 13);
+  request.key = "message-id:request@example.ru";
+  request.pipeline_id = fixture.sales;
+  request.stage_id = fixture.new_stage;
+  request.sender_email = "ivan.petrov@example.ru";
+  request.sender_name = "Иван Петров";
+  request.title = "Нужен тягач";
+  request.text = "Здравствуйте! Нужен тягач Volvo FH.";
+  request.received_at = fixture.now;
+  deal = crm_request_take (*store, &request, NULL, NULL, NULL, error);
+  return deal != NULL;
+}
+
 /* The pulled page merged with its cursor (and the conflict it holds recorded). */
 static gboolean
 call_merge_page (CrmStore **store,
@@ -634,6 +657,12 @@ test_apply_new_deal (void)
 }
 
 static void
+test_take_request (void)
+{
+  sweep ("e-mail taken as a request", fixture.replica, call_take_request);
+}
+
+static void
 test_merge_page (void)
 {
   sweep ("pulled page merged", fixture.replica, call_merge_page);
@@ -837,6 +866,7 @@ main (int    argc,
 
   g_test_add_func ("/faults/apply/win-deal", test_apply_win_deal);
   g_test_add_func ("/faults/apply/new-deal", test_apply_new_deal);
+  g_test_add_func ("/faults/apply/take-request", test_take_request);
   g_test_add_func ("/faults/merge-page", test_merge_page);
   g_test_add_func ("/faults/ledger-push", test_ledger_push);
   /* TODO(issue 13): undo's reads before its change set (crm-undo.c: the entity's
