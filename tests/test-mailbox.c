@@ -736,6 +736,33 @@ test_requests (void)
   find_by_title (deals, "Аренда кофемашины");
   g_assert_null (crm_test_find_object (deals, "title", "Купите наши услуги"));
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+
+  /* removed, the mailbox is gone (its requests stay); connected again with --new-only,
+   * what waits in the folder is left alone and only new mail is taken */
+  admin (&run, dir, NULL, "mailbox", "remove", "shop", url, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  admin (&run, dir, NULL, "mailbox", "check", "shop", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "no mailboxes"));
+  admin (&run, dir, NULL, "mailbox", "remove", "shop", url, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Заявки", "--ca-file", server->cert, "--new-only",
+         NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  box = check_ok (dir);
+  g_assert_cmpuint (n_taken (box), ==, 0);
+  g_assert_cmpuint (n_skipped (box), ==, 0);
+  g_clear_pointer (&box, json_object_unref);
+  {
+    g_autofree char *mail = plain_mail ("Ксения <ksenia@shop.test>", "Капучинатор",
+                                        "request-8@shop.test", "Нужен капучинатор.");
+
+    deliver (imap, mail);
+  }
+  box = check_ok (dir);
+  g_assert_cmpuint (n_taken (box), ==, 1);
+  g_clear_pointer (&box, json_object_unref);
 }
 
 int
