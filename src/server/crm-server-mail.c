@@ -36,6 +36,7 @@ crm_mail_limits_init (CrmMailLimits *limits)
 {
   limits->max_message_bytes = CRM_MAIL_DEFAULT_MAX_BYTES;
   limits->max_messages = CRM_MAIL_DEFAULT_MAX_MESSAGES;
+  limits->max_check_bytes = CRM_MAIL_DEFAULT_CHECK_BYTES;
   limits->max_depth = CRM_MAIL_DEFAULT_MAX_DEPTH;
   limits->timeout_seconds = CRM_MAIL_DEFAULT_TIMEOUT;
 }
@@ -826,6 +827,7 @@ crm_mail_fetch (const CrmMailboxState *state,
   g_auto(GStrv) lines = NULL;
   Imap imap = { 0 };
   gint64 uidvalidity, uidnext, from_uid;
+  guint64 fetched = 0;
   CrmMailBatch *result = NULL;
 
   crm_mail_init ();
@@ -964,6 +966,13 @@ crm_mail_fetch (const CrmMailboxState *state,
           batch->last_uid = item->uid;
           continue;
         }
+      /* what one check holds in memory stays bounded: the rest comes with the next one */
+      if (fetched > 0 && fetched + (guint64) MAX (item->size, 0) > limits->max_check_bytes)
+        {
+          batch->more = TRUE;
+          break;
+        }
+      fetched += (guint64) MAX (item->size, 0);
       message_url = g_strdup_printf ("%s%s;UIDVALIDITY=%" G_GINT64_FORMAT ";UID=%" G_GINT64_FORMAT,
                                      url.base, url.path, uidvalidity, item->uid);
       raw = imap_run (&imap, message_url, NULL, limits->max_message_bytes, state->url,

@@ -31,12 +31,14 @@ gboolean      crm_mail_check_url          (const char  *url,
 typedef struct {
   gsize  max_message_bytes;  /* larger e-mails are skipped (logged), never fetched */
   guint  max_messages;       /* e-mails taken per check; the rest the next time */
+  gsize  max_check_bytes;    /* e-mails fetched per check, in bytes (at least one e-mail) */
   guint  max_depth;          /* MIME nesting */
   guint  timeout_seconds;    /* one IMAP exchange at most */
 } CrmMailLimits;
 
 #define CRM_MAIL_DEFAULT_MAX_BYTES     (25 * 1024 * 1024)
 #define CRM_MAIL_DEFAULT_MAX_MESSAGES  50
+#define CRM_MAIL_DEFAULT_CHECK_BYTES   (100 * 1024 * 1024)
 #define CRM_MAIL_DEFAULT_MAX_DEPTH     12
 #define CRM_MAIL_DEFAULT_TIMEOUT       120
 

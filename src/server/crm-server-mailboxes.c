@@ -466,9 +466,10 @@ note_skipped (Outcome       *outcome,
     json_object_set_null_member (entry, "from");
   json_object_set_string_member (entry, "reason", reason);
   json_array_add_object_element (outcome->skipped, entry);
-  crm_server_log (mail->problem != NULL ? G_LOG_LEVEL_WARNING
-                                        : serving ? G_LOG_LEVEL_INFO : G_LOG_LEVEL_DEBUG,
-                  "mailbox-skipped", message, "VORONKA_ACCOUNT", box->account_name, NULL);
+  /* `mailbox check` prints it instead */
+  if (serving)
+    crm_server_log (mail->problem != NULL ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_INFO,
+                    "mailbox-skipped", message, "VORONKA_ACCOUNT", box->account_name, NULL);
 }
 
 /* The key a request of @mail is known by for good. */
@@ -644,8 +645,9 @@ finish_check (sqlite3            *db,
                                                   box->user, fetch_error->message);
 
       outcome->problem = g_strdup (fetch_error->message);
-      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", message,
-                      "VORONKA_ACCOUNT", box->account_name, NULL);
+      if (serving)
+        crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", message,
+                        "VORONKA_ACCOUNT", box->account_name, NULL);
       release (db, box, NULL, box->last_uid, 0, 0, fetch_error->message, TRUE);
       return;
     }
@@ -654,8 +656,9 @@ finish_check (sqlite3            *db,
                                   &error)) == NULL)
     {
       outcome->problem = g_strdup (error->message);
-      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message,
-                      "VORONKA_ACCOUNT", box->account_name, NULL);
+      if (serving)
+        crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message,
+                        "VORONKA_ACCOUNT", box->account_name, NULL);
       release (db, box, NULL, box->last_uid, 0, 0, error->message, TRUE);
       return;
     }
@@ -666,12 +669,12 @@ finish_check (sqlite3            *db,
         "e-mails taken before are recognised by their Message-ID", box->url,
         (long long) box->uidvalidity, (long long) batch->uidvalidity);
 
-      crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-reset", message,
-                      "VORONKA_ACCOUNT", box->account_name, NULL);
+      crm_server_log (serving ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_DEBUG, "mailbox-reset",
+                      message, "VORONKA_ACCOUNT", box->account_name, NULL);
     }
   take_batch (box, store, blocked, batch, serving, outcome);
   number_and_log (box, store, outcome, serving);
-  if (outcome->problem != NULL)
+  if (outcome->problem != NULL && serving)
     crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", outcome->problem,
                     "VORONKA_ACCOUNT", box->account_name, NULL);
   release (db, box, batch, outcome->last_uid, json_array_get_length (outcome->taken),
