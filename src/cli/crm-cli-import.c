@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli-import.c — `import contacts|companies|deals FILE`: moving in from CSV (amoCRM's
+ * and Bitrix24's exports included), all or nothing (crm-import.c). */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "crm-cli.h"
+#include "crm-import.h"
+
+static void
+print_errors (JsonObject *report)
+{
+  JsonArray *errors = json_object_has_member (report, "errors")
+                      ? json_object_get_array_member (report, "errors") : NULL;
+  gint64 count = json_object_get_int_member_with_default (report, "error_count", 0);
+
+  for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (errors, i);
+
+      /* Translators: one wrong row of an imported file: "line 12: «8-900» is not a phone number" */
+      g_printerr (_("line %lld: %s\n"), (long long) json_object_get_int_member (entry, "line"),
+                  json_object_get_string_member (entry, "message"));
+    }
+  if (errors != NULL && count > (gint64) json_array_get_length (errors))
+    g_printerr (_("… and %lld more\n"), (long long) (count - json_array_get_length (errors)));
+}
+
+static void
+print_columns (JsonObject *report)
+{
+  JsonObject *columns = json_object_get_object_member (report, "columns");
+  g_autoptr(GList) headers = columns != NULL ? json_object_get_members (columns) : NULL;
+
+  for (GList *l = headers; l != NULL; l = l->next)
+    if (json_object_get_null_member (columns, l->data))
+      /* Translators: a column of an imported file no field takes */
+      g_print (_("Column «%s» ignored\n"), (const char *) l->data);
+}
+
+gboolean
+crm_cli_import (CrmCli   *cli,
+                int       argc,
+                char    **argv,
+                GError  **error)
+{
+  g_autofree char *format = NULL;
+  gboolean dry_run = FALSE;
+  const GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, amocrm or bitrix24 (all CSV; the column names tell the fields)"), N_("F") },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Check every row and write nothing"), NULL },
+    { NULL }
+  };
+  static const struct { const char *word; const char *entity; } kinds[] = {
+    { "contacts", "contact" }, { "companies", "company" }, { "deals", "deal" },
+  };
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(GError) import_error = NULL;
+  g_autofree char *data = NULL;
+  CrmImportOptions options = { 0 };
+  gsize length = 0;
+  gint64 created;
+
+  if (!crm_cli_parse (cli, "import", _("contacts|companies|deals FILE"),
+                      _("Import a CSV file (UTF-8 or Windows-1251, comma, semicolon or tab), "
+                        "amoCRM's and Bitrix24's exports included: a header row, columns by "
+                        "field key or name (name, phone, email, company or Имя, Фамилия, "
+                        "Телефон, Email, Компания; Название, Воронка, Этап, Бюджет, Теги for "
+                        "deals). All or nothing: one bad row and nothing is written. With "
+                        "--json: {\"entity\", \"rows\", \"created\", \"dry_run\", "
+                        "\"columns\", \"errors\": [{\"line\", \"message\"}], \"error_count\"}."),
+                      entries, &argc, &argv, 2, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_equal (argv[1], kinds[i].word))
+      options.entity = kinds[i].entity;
+  if (options.entity == NULL)
+    return crm_cli_usage_error (error, _("Import contacts, companies or deals, not “%s”"), argv[1]);
+  if (format != NULL && !g_str_equal (format, "csv") && !g_str_equal (format, "amocrm") &&
+      !g_str_equal (format, "bitrix24"))
+    return crm_cli_usage_error (error, _("--format: csv, amocrm or bitrix24, not “%s” (save an "
+                                         "XLSX table as CSV first)"), format);
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+  if (!g_file_get_contents (argv[2], &data, &length, error))
+    return FALSE;
+
+  options.dry_run = dry_run;
+  options.actor_id = cli->actor_id;
+  crm_import_csv (cli->store, &options, data, length, &report, &import_error);
+
+  if (cli->json && report != NULL && import_error == NULL)
+    crm_cli_print_json (report);
+  else if (report != NULL)
+    {
+      JsonObject *object = json_node_get_object (report);
+
+      print_columns (object);
+      print_errors (object);
+      created = json_object_get_int_member_with_default (object, "created", 0);
+      if (import_error == NULL && dry_run)
+        g_print (g_dngettext (GETTEXT_PACKAGE, "%lld row checked; nothing written (--dry-run)\n",
+                              "%lld rows checked; nothing written (--dry-run)\n",
+                              json_object_get_int_member (object, "rows")),
+                 (long long) json_object_get_int_member (object, "rows"));
+      else if (import_error == NULL)
+        g_print (g_dngettext (GETTEXT_PACKAGE, "%lld imported\n", "%lld imported\n", created),
+                 (long long) created);
+    }
+  if (import_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&import_error));
+      return FALSE;
+    }
+  return TRUE;
+}

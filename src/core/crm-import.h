@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-import.h — moving in (issue 20): contacts, companies and deals from the CSV files
+ * people have, amoCRM's and Bitrix24's exports included (their Russian column names are
+ * recognised; UTF-8 or Windows-1251; comma, semicolon or tab), all or nothing: one bad
+ * row and nothing is written, every bad row listed with its line. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* The largest file crm_import_csv() reads, and the most rows it takes. */
+#define CRM_IMPORT_MAX_BYTES ((gsize) 256 * 1024 * 1024)
+#define CRM_IMPORT_MAX_ROWS  1000000
+
+typedef struct {
+  const char *entity;       /* "contact", "company" or "deal" */
+  gboolean    dry_run;      /* check everything, write nothing */
+  const char *actor_id;     /* the importing user: responsible when a row names none */
+} CrmImportOptions;
+
+/* Reads @data (@length bytes of CSV with a header row) and creates one entity per row in
+ * one change set. *@out_report (always set once the header was read) is
+ * {"entity", "rows", "created", "dry_run", "columns": {HEADER: field or null (ignored)},
+ *  "errors": [{"line", "message"}], "error_count", "bad_rows"} — at most 100 errors
+ * listed, "error_count" all of them, "bad_rows" the rows with one or more. With errors (a bad phone, an unknown stage or user, a duplicate of a contact
+ * already there or earlier in the file…) nothing is written and the error is
+ * INVALID_INPUT saying how many rows are wrong. */
+gboolean crm_import_csv (CrmStore               *store,
+                         const CrmImportOptions *options,
+                         const char             *data,
+                         gsize                   length,
+                         JsonNode              **out_report,
+                         GError                **error);
+
+G_END_DECLS

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-import.c — moving in (issue 20) through `voronkactl import`: files shaped like
+ * amoCRM's and Bitrix24's exports (Russian headers, semicolons, a BOM, Windows-1251, a
+ * cell over two lines), made here byte by byte, with deliberate errors. All or nothing:
+ * after any refusal the replica holds exactly what it held before. */
+#include <string.h>
+
+#include "crm-test-util.h"
+
+typedef struct {
+  char *dir;
+  char *db;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+
+  f->dir = crm_test_make_tmpdir ();
+  f->db = g_build_filename (f->dir, "replica.db", NULL);
+  crm_test_run_cli (&run, "--db", f->db, "init", "--template", "b2b-distributor", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->db);
+}
+
+static char *
+write_file (Fixture    *f,
+            const char *name,
+            const char *bytes,
+            gssize      length)
+{
+  char *path = g_build_filename (f->dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, bytes, length, NULL));
+  return path;
+}
+
+/* `import` as admin; its exit status, stdout and stderr in @run */
+static void
+import (Fixture    *f,
+        CrmTestRun *run,
+        const char *what,
+        const char *path,
+        const char *extra)
+{
+  crm_test_run_cli (run, "--db", f->db, "--as", "admin", "import", what, path,
+                    extra != NULL ? extra : "--format=csv", NULL);
+}
+
+static guint
+count (Fixture    *f,
+       const char *what)
+{
+  return crm_test_take_length (crm_test_ctl_ok (f->db, NULL, what, "list", NULL));
+}
+
+/* amoCRM: «Полное имя»-less split names, kinds of phones and e-mails, a BOM, semicolons,
+ * CRLF, a note over two lines in quotes, a company two contacts share */
+static const char amo_contacts[] =
+  "\xEF\xBB\xBF\"Фамилия\";\"Имя\";\"Рабочий телефон\";\"Мобильный телефон\";\"Рабочий email\";"
+  "\"Компания\";\"Ответственный\";\"Примечание\"\r\n"
+  "Иванов;Пётр;+7 (912) 345-67-89;;petr@romashka.ru;ООО Ромашка;Ольга Смирнова;\"звонить\r\nпосле обеда\"\r\n"
+  "Сидорова;Анна;8 903 111 22 33;8 903 111 22 34;;ООО Ромашка;;\r\n";
+
+static void
+test_amocrm_contacts (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *path = write_file (f, "amocrm.csv", amo_contacts, -1);
+  g_auto(CrmTestRun) run = { 0 };
+  g_auto(CrmTestRun) again = { 0 };
+  g_autoptr(JsonNode) contacts = NULL;
+  JsonObject *ivanov, *sidorova;
+  guint before = count (f, "contact");
+
+  import (f, &run, "contacts", path, "--format=amocrm");
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Примечание"));   /* said to be ignored */
+
+  contacts = crm_test_ctl_ok (f->db, NULL, "contact", "list", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (contacts)), ==, before + 2);
+  ivanov = crm_test_find_object (json_node_get_array (contacts), "name", "Иванов Пётр");
+  sidorova = crm_test_find_object (json_node_get_array (contacts), "name", "Сидорова Анна");
+  g_assert_nonnull (ivanov);
+  g_assert_nonnull (sidorova);
+  g_assert_true (crm_test_has_string (json_object_get_array_member (ivanov, "phones"),
+                                      "+79123456789"));
+  g_assert_true (crm_test_has_string (json_object_get_array_member (ivanov, "emails"),
+                                      "petr@romashka.ru"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (sidorova, "phones")),
+                    ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (sidorova, "company"), ==, "ООО Ромашка");
+  /* the company both name was made once: the same one */
+  g_assert_cmpstr (json_object_get_string_member (ivanov, "company_id"), ==,
+                   json_object_get_string_member (sidorova, "company_id"));
+
+  /* the same file again: every phone and e-mail is a duplicate; nothing written; the
+   * errors name the lines (Сидорова's row starts on line 4: the note spans 2 and 3) */
+  import (f, &again, "contacts", path, NULL);
+  g_assert_cmpint (again.status, ==, 1);
+  g_assert_nonnull (strstr (again.err, "line 2: Phone +79123456789 is already Иванов Пётр's"));
+  g_assert_nonnull (strstr (again.err, "line 4: Phone +79031112233"));
+  g_assert_nonnull (strstr (again.err, "2 rows are wrong; nothing was imported"));
+  g_assert_cmpuint (count (f, "contact"), ==, before + 2);
+}
+
+static void
+test_bitrix_windows_1251 (Fixture       *f,
+                          gconstpointer  data)
+{
+  /* Bitrix24 writes Windows-1251: a good row, a bad phone, an unknown responsible */
+  const char *utf8 = "Фамилия,Имя,Мобильный телефон,Ответственный\n"
+                     "Петров,Иван,89161234567,Анна Белова\n"
+                     "Кузнецов,Олег,12-34,\n"
+                     "Орлова,Вера,89165554433,Нет Такого\n";
+  gsize length = 0;
+  g_autofree char *cp1251 = g_convert (utf8, -1, "WINDOWS-1251", "UTF-8", NULL, &length, NULL);
+  g_autofree char *path = NULL;
+  g_autofree char *good_path = NULL;
+  g_autofree char *good = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  g_auto(CrmTestRun) ok = { 0 };
+  g_autoptr(JsonNode) contacts = NULL;
+  guint before = count (f, "contact");
+
+  g_assert_nonnull (cp1251);
+  path = write_file (f, "bitrix.csv", cp1251, (gssize) length);
+  import (f, &run, "contacts", path, "--format=bitrix24");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "line 3: «12-34» is not a phone number"));
+  g_assert_nonnull (strstr (run.err, "line 4: Responsible:"));
+  g_assert_nonnull (strstr (run.err, "Нет Такого"));
+  g_assert_cmpuint (count (f, "contact"), ==, before);
+
+  /* the good row alone goes in, decoded */
+  good = g_convert ("Фамилия,Имя,Мобильный телефон,Ответственный\nПетров,Иван,89161234567,Анна Белова\n",
+                    -1, "WINDOWS-1251", "UTF-8", NULL, &length, NULL);
+  good_path = write_file (f, "bitrix-good.csv", good, (gssize) length);
+  import (f, &ok, "contacts", good_path, NULL);
+  g_assert_cmpint (ok.status, ==, 0);
+  contacts = crm_test_ctl_ok (f->db, NULL, "contact", "list", NULL);
+  g_assert_nonnull (crm_test_find_object (json_node_get_array (contacts), "name", "Петров Иван"));
+}
+
+static void
+test_deals (Fixture       *f,
+            gconstpointer  data)
+{
+  static const char deals[] =
+    "Название;Воронка;Этап;Бюджет;Теги;Основной контакт;Ответственный\n"
+    "Поставка сыра;Сделки;Встреча;150 000,50;Новый бренд, Акция;;Анна Белова\n";
+  static const char bad_deals[] =
+    "Название;Воронка;Этап;Бюджет\n"
+    "Поставка 2;Сделки;Нет такого этапа;100\n"
+    "Поставка 3;Сделки;Встреча;сто рублей\n";
+  g_autofree char *path = write_file (f, "deals.csv", deals, -1);
+  g_autofree char *bad_path = write_file (f, "bad-deals.csv", bad_deals, -1);
+  g_auto(CrmTestRun) run = { 0 };
+  g_auto(CrmTestRun) dry = { 0 };
+  g_auto(CrmTestRun) bad = { 0 };
+  g_autoptr(JsonNode) found = NULL;
+  JsonObject *deal;
+  guint before = count (f, "deal");
+
+  /* a dry run checks and writes nothing */
+  import (f, &dry, "deals", path, "--dry-run");
+  g_assert_cmpint (dry.status, ==, 0);
+  g_assert_cmpuint (count (f, "deal"), ==, before);
+
+  import (f, &run, "deals", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  found = crm_test_ctl_ok (f->db, NULL, "deal", "list", "--tag", "Новый бренд", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (found)), ==, 1);
+  deal = json_array_get_object_element (json_node_get_array (found), 0);
+  g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Поставка сыра");
+  g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Встреча");
+  g_assert_cmpstr (json_object_get_string_member (deal, "amount"), ==, "150000.50");
+  g_assert_cmpstr (json_object_get_string_member (deal, "responsible"), ==, "Анна Белова");
+  g_assert_true (crm_test_has_string (json_object_get_array_member (deal, "tags"), "Акция"));
+
+  import (f, &bad, "deals", bad_path, NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "line 2: Stage:"));
+  g_assert_nonnull (strstr (bad.err, "Нет такого этапа"));
+  g_assert_nonnull (strstr (bad.err, "line 3: «сто рублей» is not an amount"));
+  g_assert_cmpuint (count (f, "deal"), ==, before + 1);
+}
+
+static void
+test_not_csv (Fixture       *f,
+              gconstpointer  data)
+{
+  /* an XLSX (a zip) given as CSV, a header without a name column, an unclosed quote */
+  static const char zip[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00";
+  g_autofree char *xlsx = write_file (f, "contacts.xlsx", zip, sizeof zip - 1);
+  g_autofree char *nameless = write_file (f, "nameless.csv", "Телефон;Email\n89161234567;a@b.ru\n", -1);
+  g_autofree char *unclosed = write_file (f, "unclosed.csv", "Имя;Телефон\n\"Иван;89161234567\n", -1);
+  g_auto(CrmTestRun) a = { 0 };
+  g_auto(CrmTestRun) b = { 0 };
+  g_auto(CrmTestRun) c = { 0 };
+  guint before = count (f, "contact");
+
+  import (f, &a, "contacts", xlsx, NULL);
+  g_assert_cmpint (a.status, ==, 1);
+  g_assert_nonnull (strstr (a.err, "save the table as CSV"));
+  import (f, &b, "contacts", nameless, NULL);
+  g_assert_cmpint (b.status, ==, 1);
+  g_assert_nonnull (strstr (b.err, "No column holds the name"));
+  import (f, &c, "contacts", unclosed, NULL);
+  g_assert_cmpint (c.status, ==, 1);
+  g_assert_nonnull (strstr (c.err, "Line 2: a quoted cell is never closed"));
+  g_assert_cmpuint (count (f, "contact"), ==, before);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/import/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("amocrm-contacts", test_amocrm_contacts);
+  ADD ("bitrix-windows-1251", test_bitrix_windows_1251);
+  ADD ("deals", test_deals);
+  ADD ("not-csv", test_not_csv);
+#undef ADD
+
+  return g_test_run ();
+}
