@@ -4,8 +4,10 @@
  *   - `voronkactl sync --watch --interval 600` on replica B picks up a deal moved on
  *     replica A within a bounded wait — only the live event can explain it, the fallback
  *     round being ten minutes away; the server is killed and started again, the watcher
- *     reconnects by itself and still picks up the next move; SIGTERM stops it cleanly
- *     (status 0, one JSON line per round, rounds started by "live");
+ *     reconnects by itself and still picks up the next move; the server stopped with
+ *     SIGTERM closes the socket with 1001 (going away) and exits 0, and the watcher is
+ *     back once it runs again; SIGTERM stops the watcher cleanly (status 0, one JSON line
+ *     per round, rounds started by "live");
  *   - a notification made for a user reaches that user's live socket (and not another's);
  *   - refusals: no token or a bad token (401, before any upgrade), a plain GET without
  *     "Upgrade: websocket" (400, saying so), an oversized message (closed with 1009). */
@@ -204,7 +206,22 @@ test_watch (void)
   at.stage = stage_id (a_store, "Встреча согласована");
   g_assert_true (wait_until (deal_at, &at, 20.0));
 
-  /* SIGTERM: a clean stop */
+  /* the server is stopped properly (SIGTERM): it tells the watcher it goes away (1001),
+   * stops with status 0, and the watcher is back on the next one too */
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_assert_cmpuint (crm_test_server_count_log (server, "live channel of manager@acme closed "
+                                               "(code 1001", NULL), ==, 1);
+  crm_test_server_restart (server);
+  g_assert_true (crm_test_server_wait_log (server, 3, WAIT_S, "live channel of manager@acme open",
+                                           NULL));
+  move_deal (a_store, deal, "Встреча проведена");
+  g_clear_pointer (&pushed, crm_sync_report_free);
+  pushed = crm_test_sync (a);
+  g_free (at.stage);
+  at.stage = stage_id (a_store, "Встреча проведена");
+  g_assert_true (wait_until (deal_at, &at, 20.0));
+
+  /* SIGTERM to the watcher: a clean stop */
   g_subprocess_send_signal (watcher, SIGTERM);
   g_assert_true (wait_until (process_gone, watcher, WAIT_S));
   g_assert_true (g_subprocess_get_if_exited (watcher));
@@ -231,8 +248,8 @@ test_watch (void)
         live_rounds++;
       g_assert_cmpstr (crm_test_get_string (round, "user"), ==, "manager");
     }
-  g_assert_cmpuint (rounds, >=, 3);
-  g_assert_cmpuint (live_rounds, >=, 2);
+  g_assert_cmpuint (rounds, >=, 4);
+  g_assert_cmpuint (live_rounds, >=, 3);
   g_free (at.stage);
 }
 

@@ -16,7 +16,9 @@
 #ifdef VORONKA_HAVE_SYNC
 #include "crm-client-config.h"
 #include "crm-credentials.h"
+#include "crm-live-client.h"
 #include "crm-sync-client.h"
+#include "crm-sync-state.h"
 #endif
 
 struct _CrmSyncController
@@ -30,6 +32,7 @@ struct _CrmSyncController
   GCancellable     *cancellable;
 #ifdef VORONKA_HAVE_SYNC
   CrmSyncClient    *client;
+  CrmLiveClient    *live;          /* the server says when there is something new */
 #endif
 };
 
@@ -56,6 +59,39 @@ synced_cb (CrmSyncController *self)
 {
   /* the round merged ops through its own connection: every view re-reads */
   crm_context_notify_changed (self->context);
+}
+
+/* The server has changes this replica has not pulled: a round now (the periodic ones stay
+ * the fallback while the live connection is down). */
+static void
+live_sync_needed_cb (CrmSyncController *self)
+{
+  if (self->client != NULL)
+    crm_sync_client_sync_now (self->client);
+}
+
+static void
+live_changed_cb (CrmSyncController *self)
+{
+  if (self->indicator != NULL && self->live != NULL)
+    crm_sync_indicator_set_live (self->indicator, crm_live_client_get_connected (self->live));
+}
+
+static void
+stop_client (CrmSyncController *self)
+{
+  if (self->live != NULL)
+    {
+      crm_live_client_stop (self->live);
+      g_signal_handlers_disconnect_by_data (self->live, self);
+      g_clear_object (&self->live);
+    }
+  if (self->client != NULL)
+    {
+      crm_sync_client_stop (self->client);
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_clear_object (&self->client);
+    }
 }
 
 static void
@@ -96,6 +132,15 @@ start_client (CrmSyncController *self,
   g_signal_connect_object (self->client, "notify::last-synced", G_CALLBACK (synced_cb), self,
                            G_CONNECT_SWAPPED);
   crm_sync_client_start (self->client, self->interval);
+
+  /* connects in the background; until it does (or while it is down) rounds stay periodic */
+  self->live = crm_live_client_new (self->client);
+  crm_live_client_set_cursor (self->live, crm_sync_state_get_cursor (store));
+  g_signal_connect_object (self->live, "sync-needed", G_CALLBACK (live_sync_needed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->live, "notify::connected", G_CALLBACK (live_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  crm_live_client_start (self->live);
 }
 
 static void
@@ -154,12 +199,9 @@ crm_sync_controller_restart (CrmSyncController *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  if (self->client != NULL)
-    {
-      crm_sync_client_stop (self->client);
-      g_signal_handlers_disconnect_by_data (self->client, self);
-      g_clear_object (&self->client);
-    }
+  stop_client (self);
+  if (self->indicator != NULL)
+    crm_sync_indicator_set_live (self->indicator, FALSE);
 
   store = crm_context_get_store (self->context);
   server = crm_store_dup_meta (store, "sync.server");
@@ -205,12 +247,7 @@ crm_sync_controller_dispose (GObject *object)
   if (self->context != NULL)
     g_signal_handlers_disconnect_by_data (self->context, self);
 #ifdef VORONKA_HAVE_SYNC
-  if (self->client != NULL)
-    {
-      crm_sync_client_stop (self->client);
-      g_signal_handlers_disconnect_by_data (self->client, self);
-      g_clear_object (&self->client);
-    }
+  stop_client (self);
 #endif
   g_clear_weak_pointer (&self->indicator);
   G_OBJECT_CLASS (crm_sync_controller_parent_class)->dispose (object);

@@ -30,6 +30,7 @@ struct _CrmSyncIndicator
   GNetworkMonitor *monitor;
   guint            timeout_id;
   gboolean         syncing;
+  gboolean         live;
   gboolean         compact;
   GtkWindow       *window;
   char            *error;
@@ -238,7 +239,17 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   gtk_image_set_from_icon_name (self->icon, icon_name);
   gtk_label_set_label (self->status_title, label);
   gtk_label_set_label (self->status_detail, detail);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), label);
+  if (server != NULL)
+    {
+      g_autofree char *tooltip = g_strdup_printf (
+        "%s\n%s", label,
+        self->live ? _("Live: changes made elsewhere arrive as they are made")
+                   : _("Periodic: changes made elsewhere arrive with the next sync"));
+
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), tooltip);
+    }
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), label);
 
   self->n_problems = (guint) (conflicts + rejected);
   if (conflicts + rejected > 0)
@@ -260,6 +271,17 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
 #endif
 
   fill_conflicts (self, store);
+}
+
+void
+crm_sync_indicator_set_live (CrmSyncIndicator *self,
+                             gboolean          live)
+{
+  g_return_if_fail (CRM_IS_SYNC_INDICATOR (self));
+  if (self->live == !!live)
+    return;
+  self->live = !!live;
+  crm_sync_indicator_refresh (self);
 }
 
 const char *

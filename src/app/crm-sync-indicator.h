@@ -33,6 +33,11 @@ guint       crm_sync_indicator_get_n_problems (CrmSyncIndicator *self);
 /* The popover, for tests and screenshots. */
 GtkWidget  *crm_sync_indicator_get_popover (CrmSyncIndicator *self);
 
+/* Whether the live connection to the server is open (changes from others arrive as they
+ * are made) or not (they arrive with the periodic rounds); said in the tooltip. */
+void        crm_sync_indicator_set_live    (CrmSyncIndicator *self,
+                                            gboolean          live);
+
 /* The last round failed: @message says why (NULL: no error). */
 void        crm_sync_indicator_set_error   (CrmSyncIndicator *self,
                                             const char       *message);

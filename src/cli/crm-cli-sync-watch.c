@@ -68,8 +68,8 @@ round_done (GObject      *source,
   if (report != NULL)
     {
       watch->rounds++;
+      /* the live client has the new cursor from the sync client */
       watch->print (watch->cli, report, trigger, watch->print_data);
-      crm_live_client_set_cursor (watch->live, report->cursor);
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {

@@ -198,6 +198,19 @@ socket_error (SoupWebsocketConnection *connection,
   g_debug ("Live channel: %s", error->message);
 }
 
+/* The sockets now, in an array that owns none of them: sending to or closing a socket may
+ * drop it from the table (libsoup can report a failed write as "closed" at once), and
+ * only that one. */
+static GPtrArray *
+snapshot (CrmServerLive *self)
+{
+  GPtrArray *sockets = g_ptr_array_new_full (self->sockets->len, NULL);
+
+  for (guint i = 0; i < self->sockets->len; i++)
+    g_ptr_array_add (sockets, self->sockets->pdata[i]);
+  return sockets;
+}
+
 /* --- checks ---------------------------------------------------------------------------------- */
 
 static gboolean
@@ -205,7 +218,7 @@ check (gpointer user_data)
 {
   CrmServerLive *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  g_autoptr(GPtrArray) sockets = g_ptr_array_copy (self->sockets, NULL, NULL);
+  g_autoptr(GPtrArray) sockets = snapshot (self);
 
   for (guint i = 0; i < sockets->len; i++)
     {
@@ -319,11 +332,12 @@ crm_server_live_add (CrmServerLive           *self,
   g_autofree char *hello = NULL;
   g_autofree char *name = NULL;
   g_autofree char *message = NULL;
+  g_autoptr(GPtrArray) sockets = snapshot (self);
 
   /* one socket per session: a device that reconnects replaces its old one */
-  for (guint i = 0; i < self->sockets->len; i++)
+  for (guint i = 0; i < sockets->len; i++)
     {
-      LiveSocket *old = self->sockets->pdata[i];
+      LiveSocket *old = sockets->pdata[i];
 
       if (g_str_equal (old->session, session))
         close_socket (old, CRM_SERVER_LIVE_CLOSE_REPLACED, "replaced by a newer connection");
@@ -399,6 +413,7 @@ send_notifications (CrmServerLive       *self,
       const char *target;
       g_autoptr(JsonBuilder) builder = NULL;
       g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GPtrArray) sockets = NULL;
       g_autofree char *event = NULL;
 
       /* a new notification carries its text; marking it read does not */
@@ -428,9 +443,10 @@ send_notifications (CrmServerLive       *self,
       json_builder_end_object (builder);
       node = json_builder_get_root (builder);
       event = json_to_string (node, FALSE);
-      for (guint j = 0; j < self->sockets->len; j++)
+      sockets = snapshot (self);
+      for (guint j = 0; j < sockets->len; j++)
         {
-          LiveSocket *socket = self->sockets->pdata[j];
+          LiveSocket *socket = sockets->pdata[j];
 
           if (g_str_equal (socket->user->account_id, user->account_id) &&
               g_strcmp0 (socket->user->crm_user, target) == 0)
@@ -447,6 +463,7 @@ crm_server_live_changed (CrmServerLive       *self,
   gint64 *announced = g_hash_table_lookup (self->heads, user->account_id);
   gint64 head;
   g_autofree char *event = NULL;
+  g_autoptr(GPtrArray) sockets = NULL;
 
   if (announced == NULL)
     return;   /* nobody of the account listens */
@@ -456,9 +473,10 @@ crm_server_live_changed (CrmServerLive       *self,
   send_notifications (self, user, *announced);
   *announced = head;
   event = event_text ("changes", head);
-  for (guint i = 0; i < self->sockets->len; i++)
+  sockets = snapshot (self);
+  for (guint i = 0; i < sockets->len; i++)
     {
-      LiveSocket *socket = self->sockets->pdata[i];
+      LiveSocket *socket = sockets->pdata[i];
 
       if (g_str_equal (socket->user->account_id, user->account_id) &&
           g_strcmp0 (socket->session, from_session) != 0)
@@ -501,11 +519,11 @@ crm_server_live_close_all (CrmServerLive *self,
                            guint          wait_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) wait_ms * 1000;
+  g_autoptr(GPtrArray) sockets = snapshot (self);
   guint wake;
 
-  for (guint i = 0; i < self->sockets->len; i++)
-    close_socket (self->sockets->pdata[i], SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-                  "the server is stopping");
+  for (guint i = 0; i < sockets->len; i++)
+    close_socket (sockets->pdata[i], SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "the server is stopping");
   if (self->sockets->len == 0)
     return;
   /* the close frames go out, and the devices' answers come in, on the main loop */

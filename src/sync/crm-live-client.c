@@ -449,12 +449,23 @@ crm_live_client_init (CrmLiveClient *self)
   self->cancellable = g_cancellable_new ();
 }
 
+static void
+synced_cb (CrmSyncClient *sync,
+           GParamSpec    *pspec,
+           CrmLiveClient *self)
+{
+  crm_live_client_set_cursor (self, crm_sync_client_get_cursor (sync));
+}
+
 CrmLiveClient *
 crm_live_client_new (CrmSyncClient *sync)
 {
   CrmLiveClient *self = g_object_new (CRM_TYPE_LIVE_CLIENT, NULL);
 
   self->sync = g_object_ref (sync);
+  self->cursor = crm_sync_client_get_cursor (sync);
+  /* each round the client completes moves the cursor */
+  g_signal_connect_object (sync, "notify::last-synced", G_CALLBACK (synced_cb), self, 0);
   return self;
 }
 

@@ -9,8 +9,9 @@
  * the thread that made it, never blocking it.
  *
  * The app and `voronkactl sync --watch`: crm_live_client_new (sync_client) →
- * crm_live_client_start () after the first sign-in; on "sync-needed" run a round; after
- * each round crm_live_client_set_cursor (report->cursor). */
+ * crm_live_client_start (); on "sync-needed" run a round. The cursor follows the rounds
+ * the sync client completes ("last-synced"); crm_live_client_set_cursor () tells it one
+ * read elsewhere (the replica's, at start-up). */
 #pragma once
 
 #include <gio/gio.h>

@@ -84,6 +84,7 @@ struct _CrmSyncClient
   CrmSyncState     state;
   gint64           ops_waiting;
   gint64           last_synced;
+  gint64           cursor;           /* of the last complete round */
   char            *last_error;
 
   /* background syncing */
@@ -390,6 +391,12 @@ crm_sync_client_get_last_synced (CrmSyncClient *self)
   return self->last_synced;
 }
 
+gint64
+crm_sync_client_get_cursor (CrmSyncClient *self)
+{
+  return self->cursor;
+}
+
 const char *
 crm_sync_client_get_last_error (CrmSyncClient *self)
 {
@@ -439,6 +446,7 @@ round_finished (CrmSyncClient       *self,
     {
       if (report->token != NULL)
         crm_sync_client_set_token (self, report->token);
+      self->cursor = report->cursor;
       self->last_synced = crm_time_now_ms ();
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SYNCED]);
       set_ops_waiting (self, report->waiting);

@@ -96,6 +96,9 @@ CrmSyncState   crm_sync_client_get_state      (CrmSyncClient  *self);
 gint64         crm_sync_client_get_ops_waiting (CrmSyncClient *self);
 /* UTC ms of the last complete sync (0: never). */
 gint64         crm_sync_client_get_last_synced (CrmSyncClient *self);
+/* The server sequence the last complete round pulled up to (0: none yet); set before
+ * "last-synced" is notified. */
+gint64         crm_sync_client_get_cursor     (CrmSyncClient  *self);
 const char    *crm_sync_client_get_last_error (CrmSyncClient  *self);
 /* Recounts "ops-waiting" (after the app wrote something). */
 void           crm_sync_client_refresh        (CrmSyncClient  *self);
