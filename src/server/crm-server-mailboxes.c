@@ -1372,6 +1372,7 @@ struct _CrmServerMailboxes
 {
   CrmServerSqlite *storage;
   guint            source;
+  guint            first;       /* the check soon after start */
   GCancellable    *cancellable;
   GPtrArray       *in_flight;   /* Mailbox* of the check under way, or NULL */
   CrmMailLimits    limits;
@@ -1506,6 +1507,16 @@ check_round (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+first_round (gpointer user_data)
+{
+  CrmServerMailboxes *self = user_data;
+
+  self->first = 0;
+  check_round (self);
+  return G_SOURCE_REMOVE;
+}
+
 CrmServerMailboxes *
 crm_server_mailboxes_start (CrmServerStorage *storage,
                             guint             interval_seconds,
@@ -1525,7 +1536,7 @@ crm_server_mailboxes_start (CrmServerStorage *storage,
     {
       self->source = g_timeout_add_seconds (interval_seconds, check_round, self);
       /* the first check soon after start, not a whole interval later */
-      g_idle_add_full (G_PRIORITY_LOW, (GSourceFunc) check_round, self, NULL);
+      self->first = g_timeout_add_seconds_full (G_PRIORITY_LOW, 1, first_round, self, NULL);
     }
   return self;
 }
@@ -1536,7 +1547,7 @@ crm_server_mailboxes_stop (CrmServerMailboxes *self)
   if (self == NULL)
     return;
   g_clear_handle_id (&self->source, g_source_remove);
-  g_idle_remove_by_data (self);
+  g_clear_handle_id (&self->first, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   if (self->in_flight != NULL)
@@ -1547,7 +1558,10 @@ crm_server_mailboxes_stop (CrmServerMailboxes *self)
       for (guint i = 0; i < self->in_flight->len; i++)
         release (db, self->in_flight->pdata[i], NULL, 0, 0, 0, NULL, FALSE);
     }
-  /* the worker may still hold the round; it ends with the process. The object stays
-   * valid for round_done(), which sees the cancellation and writes nothing. */
   g_clear_object (&self->cancellable);
+  if (self->in_flight != NULL)
+    return;  /* the worker still holds the round: round_done() may yet run, sees the
+              * cancellation and writes nothing; the object lives until the process ends */
+  g_clear_object (&self->storage);
+  g_free (self);
 }
