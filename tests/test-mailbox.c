@@ -721,13 +721,22 @@ test_requests (void)
   /* the server's own check, every second here: a new e-mail becomes a request by itself */
   {
     const char *every_second[] = { "--tick-interval", "0", "--mail-interval", "1", NULL };
+    g_autofree char *server_cert = g_strdup (server->cert);
     g_autofree char *mail = plain_mail ("Дмитрий <dmitry@hotel.test>", "Аренда кофемашины",
                                         "request-7@hotel.test", "На месяц.");
 
     g_assert_cmpint (crm_test_server_stop (server), ==, 0);
     crm_test_server_free (g_steal_pointer (&server));
+    /* a wrong password while it serves: the log says so, and the server goes on */
+    admin (&run, dir, "not-the-password", "mailbox", "add", "shop", url, "--user", MAIL_USER,
+           "--password-stdin", "--pipeline", "Заявки", "--ca-file", server_cert, NULL);
+    g_assert_cmpint (run.status, ==, 0);
     server = crm_test_server_start (dir, FALSE, every_second);
     deliver (imap, mail);
+    g_assert_true (crm_test_server_wait_log (server, 1, WAIT_S, "refused user", NULL));
+    admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+           "--password-stdin", "--pipeline", "Заявки", "--ca-file", server_cert, NULL);
+    g_assert_cmpint (run.status, ==, 0);
     g_assert_true (crm_test_server_wait_log (server, 1, WAIT_S, "became request", NULL));
   }
   laptop_sync (server, laptop);
