@@ -222,6 +222,116 @@ test_not_csv (Fixture       *f,
   g_assert_cmpuint (count (f, "contact"), ==, before);
 }
 
+static gint
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+/* Sorted "name|phones|emails|company" lines of a replica's contacts, or
+ * "title|pipeline|stage|amount|responsible|tags" of its deals. */
+static char *
+summary (const char *db,
+         const char *what)
+{
+  g_autoptr(JsonNode) list = crm_test_ctl_ok (db, NULL, what, "list", NULL);
+  JsonArray *items = json_node_get_array (list);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) out = g_string_new (NULL);
+  static const char *const contact_members[] = { "name", "phones", "emails", "company", NULL };
+  static const char *const deal_members[] = { "title", "pipeline", "stage", "amount",
+                                              "responsible", "tags", NULL };
+  const char *const *members = g_str_equal (what, "contact") ? contact_members : deal_members;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      g_autoptr(GString) line = g_string_new (NULL);
+
+      for (guint m = 0; members[m] != NULL; m++)
+        {
+          JsonNode *value = json_object_get_member (item, members[m]);
+
+          if (value != NULL && JSON_NODE_HOLDS_ARRAY (value))
+            {
+              for (guint j = 0; j < json_array_get_length (json_node_get_array (value)); j++)
+                g_string_append_printf (line, "%s,",
+                                        json_array_get_string_element (json_node_get_array (value), j));
+            }
+          else if (value != NULL && JSON_NODE_HOLDS_VALUE (value))
+            g_string_append (line, json_node_get_string (value));
+          g_string_append_c (line, '|');
+        }
+      g_ptr_array_add (lines, g_string_free (g_steal_pointer (&line), FALSE));
+    }
+  g_ptr_array_sort (lines, compare_lines);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (out, "%s\n", (char *) lines->pdata[i]);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* export → import into a new account gives the same contacts and deals */
+static void
+test_round_trip (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const char deals[] =
+    "Название;Воронка;Этап;Бюджет;Теги;Ответственный\n"
+    "Поставка сыра;Сделки;Встреча;150 000,50;Новый бренд, Акция;Анна Белова\n"
+    "Поставка молока;Сделки;Новая сделка;;;Ольга Смирнова\n";
+  g_autofree char *amo = write_file (f, "amocrm.csv", amo_contacts, -1);
+  g_autofree char *deals_in = write_file (f, "deals.csv", deals, -1);
+  g_autofree char *contacts_out = g_build_filename (f->dir, "contacts-out.csv", NULL);
+  g_autofree char *deals_out = g_build_filename (f->dir, "deals-out.csv", NULL);
+  g_autofree char *vcf = g_build_filename (f->dir, "contacts.vcf", NULL);
+  g_autofree char *fresh = g_build_filename (f->dir, "fresh.db", NULL);
+  g_autofree char *vcard = NULL;
+  g_autofree char *before_contacts = NULL, *before_deals = NULL;
+  g_autofree char *after_contacts = NULL, *after_deals = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  import (f, &run, "contacts", amo, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  import (f, &run, "deals", deals_in, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", f->db, "export", "contacts", "--out", contacts_out, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", f->db, "export", "deals", "--out", deals_out, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", f->db, "export", "contacts", "--out", vcf, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", fresh, "init", "--template", "b2b-distributor", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", fresh, "--as", "admin", "import", "contacts", contacts_out, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", fresh, "--as", "admin", "import", "deals", deals_out, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  before_contacts = summary (f->db, "contact");
+  after_contacts = summary (fresh, "contact");
+  g_assert_cmpstr (after_contacts, ==, before_contacts);
+  before_deals = summary (f->db, "deal");
+  after_deals = summary (fresh, "deal");
+  g_assert_cmpstr (after_deals, ==, before_deals);
+  g_assert_nonnull (strstr (before_deals, "Поставка сыра|Сделки|Встреча|150000.50|Анна Белова|"));
+
+  /* vCard: one card per contact, the phones and the company */
+  g_assert_true (g_file_get_contents (vcf, &vcard, NULL, NULL));
+  g_assert_nonnull (strstr (vcard, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Иванов Пётр\r\n"));
+  g_assert_nonnull (strstr (vcard, "TEL;TYPE=VOICE:+79031112234\r\n"));
+  g_assert_nonnull (strstr (vcard, "ORG:ООО Ромашка\r\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -234,6 +344,7 @@ main (int   argc,
   ADD ("bitrix-windows-1251", test_bitrix_windows_1251);
   ADD ("deals", test_deals);
   ADD ("not-csv", test_not_csv);
+  ADD ("round-trip", test_round_trip);
 #undef ADD
 
   return g_test_run ();

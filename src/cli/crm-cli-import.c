@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "crm-cli.h"
+#include "crm-export.h"
 #include "crm-import.h"
+#include "crm-report-export.h"
 
 static void
 print_errors (JsonObject *report)
@@ -115,5 +117,80 @@ crm_cli_import (CrmCli   *cli,
       g_propagate_error (error, g_steal_pointer (&import_error));
       return FALSE;
     }
+  return TRUE;
+}
+
+gboolean
+crm_cli_export (CrmCli   *cli,
+                int       argc,
+                char    **argv,
+                GError  **error)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *format = NULL;
+  const GOptionEntry entries[] = {
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("The file to write"), N_("FILE") },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, xlsx or vcard (contacts); default: by the file name"), N_("F") },
+    { NULL }
+  };
+  static const struct { const char *word; const char *entity; } kinds[] = {
+    { "contacts", "contact" }, { "companies", "company" }, { "deals", "deal" },
+  };
+  const char *entity = NULL;
+  g_autoptr(JsonNode) table = NULL;
+  CrmReportFormat table_format = CRM_REPORT_FORMAT_CSV;
+  gboolean vcard;
+  gint64 rows;
+
+  if (!crm_cli_parse (cli, "export", _("contacts|companies|deals"),
+                      _("Write every contact, company or deal to a file: CSV or XLSX with "
+                        "the column names “import” reads back, or contacts as vCard (.vcf)."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_equal (argv[1], kinds[i].word))
+      entity = kinds[i].entity;
+  if (entity == NULL)
+    return crm_cli_usage_error (error, _("Export contacts, companies or deals, not “%s”"), argv[1]);
+  if (!crm_cli_require (out, "--out", error))
+    return FALSE;
+  vcard = g_strcmp0 (format, "vcard") == 0 ||
+          (format == NULL && (g_str_has_suffix (out, ".vcf") || g_str_has_suffix (out, ".VCF")));
+  if (vcard && !g_str_equal (entity, "contact"))
+    return crm_cli_usage_error (error, _("Only contacts are exported as vCard"));
+  if (!vcard)
+    {
+      if (format != NULL && g_str_equal (format, "xlsx"))
+        table_format = CRM_REPORT_FORMAT_XLSX;
+      else if (format != NULL && !g_str_equal (format, "csv"))
+        return crm_cli_usage_error (error, _("--format: csv, xlsx or vcard, not “%s”"), format);
+      else if (format == NULL && !crm_report_format_for_path (out, &table_format, error))
+        return FALSE;
+      if (table_format == CRM_REPORT_FORMAT_PDF)
+        return crm_cli_usage_error (error, _("Lists are exported as CSV, XLSX or vCard, not PDF"));
+    }
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+
+  if (vcard)
+    {
+      g_autofree char *text = crm_export_vcard (cli->store, error);
+
+      if (text == NULL || !g_file_set_contents (out, text, -1, error))
+        return FALSE;
+      rows = 0;
+      for (const char *p = text; (p = strstr (p, "BEGIN:VCARD")) != NULL; p++)
+        rows++;
+    }
+  else
+    {
+      table = crm_export_table (cli->store, entity, error);
+      if (table == NULL || !crm_report_export (table, table_format, out, error))
+        return FALSE;
+      rows = json_array_get_length (json_object_get_array_member (json_node_get_object (table),
+                                                                  "rows"));
+    }
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%lld written to %s\n", "%lld written to %s\n", rows),
+           (long long) rows, out);
   return TRUE;
 }

@@ -609,7 +609,10 @@ import_deal (Import *import,
   if (stage_id != NULL)
     crm_change_set_string (change, "stage", stage_id);
   if (amount != NULL)
-    crm_change_set_int (change, "amount", minor);
+    {
+      crm_change_set_int (change, "amount", minor);
+      crm_change_set_string (change, "currency", "RUB");   /* as `deal add` */
+    }
   crm_change_set_int (change, "created_at", crm_store_get_now (import->store));
   crm_change_set_int (change, "stage_entered_at", crm_store_get_now (import->store));
   set_responsible (import, row, change);

@@ -86,8 +86,12 @@ cell (JsonObject *row,
 static char *
 title_line (JsonNode *report)
 {
-  g_autofree char *period = crm_report_format_period (report);
+  g_autofree char *period = NULL;
 
+  /* a list (crm_export_table()) has no period */
+  if (!json_object_has_member (json_node_get_object (report), "from"))
+    return g_strdup (json_object_get_string_member (json_node_get_object (report), "title"));
+  period = crm_report_format_period (report);
   /* Translators: a report's title and its period, e.g. "Sales, 2026-03-01 – 2026-03-31" */
   return g_strdup_printf (_("%s, %s"), json_object_get_string_member (json_node_get_object (report),
                                                                         "title"), period);
