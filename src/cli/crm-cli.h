@@ -182,6 +182,9 @@ gboolean crm_cli_tick           (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_attach         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_attachment_list (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_message_template (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_message_send   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_message_list   (CrmCli *cli, int argc, char **argv, GError **error);
 /* crm-cli-undo.c */
 gboolean crm_cli_deal_delete    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_delete (CrmCli *cli, int argc, char **argv, GError **error);

@@ -62,6 +62,11 @@ static const Command commands[] = {
   { "attach", NULL, crm_cli_attach, N_("Attach a file to a deal") },
   { "attachment", "list", crm_cli_attachment_list, N_("List the files attached to a deal") },
   { "notification", "list", crm_cli_notification_list, N_("List notifications from rules") },
+  { "message", "template", crm_cli_message_template,
+    N_("Add (admins) or list message templates: message template add NAME|list") },
+  { "message", "send", crm_cli_message_send,
+    N_("Queue an e-mail, SMS or Telegram message about a deal; the server sends it") },
+  { "message", "list", crm_cli_message_list, N_("List messages and how their delivery went") },
   { "status", NULL, crm_cli_status, N_("Show the device id and sync state") },
 #ifdef VORONKA_WITH_SYNC
   { "sync", NULL, crm_cli_sync, N_("Synchronise with a server") },

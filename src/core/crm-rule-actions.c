@@ -12,6 +12,7 @@
 #include "crm-rules-private.h"
 #include "crm-json-private.h"
 #include "crm-uuid.h"
+#include "crm-message.h"
 
 static GPtrArray *
 deal_contacts (CrmRuleEngine *engine,
@@ -417,10 +418,14 @@ action_send_message (CrmRuleContext  *ctx,
                      GError         **error)
 {
   g_autofree char *id = derive_id (ctx, path);
-  g_autofree char *text = expand_text (ctx, get_string (action, "text"));
+  g_autofree char *text = NULL;
+  g_autofree char *subject = NULL;
   g_autofree char *recipient = NULL;
+  g_autofree char *template_channel = NULL;
+  g_autofree char *author = NULL;
   const char *to = get_string (action, "to");
   const char *channel = get_string (action, "channel");
+  const char *template_name = get_string (action, "template");
   g_autoptr(CrmChangeset) cs = crm_changeset_new ();
   CrmChange *change;
 
@@ -436,11 +441,43 @@ action_send_message (CrmRuleContext  *ctx,
     recipient = resolve_responsible (ctx, to, get_array (action, "client_pipelines"));
   if (recipient == NULL)
     return TRUE;  /* nobody to write to: nothing to queue */
+  author = ctx->actor != NULL ? g_strdup (ctx->actor)
+                              : _crm_store_dup_column (ctx->engine->store, "deal", ctx->deal_id,
+                                                       "responsible");
+
+  if (template_name != NULL)
+    {
+      g_autofree char *body = NULL;
+      g_autofree char *template_subject = NULL;
+
+      if (!crm_message_template_lookup (ctx->engine->store, template_name, &template_channel,
+                                        &template_subject, &body))
+        return unknown_target (ctx, N_("message template"), template_name, error);
+      text = crm_message_fill (ctx->engine->store, body, ctx->deal_id, recipient, author, FALSE);
+      if (template_subject != NULL)
+        subject = crm_message_fill (ctx->engine->store, template_subject, ctx->deal_id,
+                                    recipient, author, FALSE);
+      if (channel == NULL)
+        channel = template_channel;
+    }
+  else
+    {
+      g_autofree char *expanded = expand_text (ctx, get_string (action, "text"));
+
+      text = crm_message_fill (ctx->engine->store, expanded, ctx->deal_id, recipient, author,
+                               FALSE);
+    }
 
   change = crm_changeset_create (cs, "message", id);
   crm_change_set_string (change, "channel", channel ? channel : "sms");
   crm_change_set_string (change, "recipient", recipient);
   crm_change_set_string (change, "text", text);
+  if (subject != NULL)
+    crm_change_set_string (change, "subject", subject);
+  if (template_name != NULL)
+    crm_change_set_string (change, "template", template_name);
+  if (author != NULL)
+    crm_change_set_string (change, "author", author);
   crm_change_set_string (change, "deal", ctx->deal_id);
   crm_change_set_string (change, "status", "queued");
   crm_change_set_int (change, "created_at", ctx->engine->now);

@@ -5,9 +5,11 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "crm-rules-private.h"
+#include "crm-message.h"
 
 static const char *const trigger_types[] = {
   "deal_created", "stage_entered", "field_changed", "deal_won", "deal_lost",
@@ -117,6 +119,23 @@ validate_actions (JsonArray   *actions,
         return invalid (error, at, _("“%s” needs a \"tag\""), type);
       if (g_str_equal (type, "set_field") && get_string (action, "field") == NULL)
         return invalid (error, at, _("“set_field” needs a \"field\""));
+      if (g_str_equal (type, "send_message"))
+        {
+          const char *channel = get_string (action, "channel");
+          const char *text = get_string (action, "text");
+          const char *template_name = get_string (action, "template");
+          g_autoptr(GError) placeholder_error = NULL;
+
+          if (text == NULL && template_name == NULL)
+            return invalid (error, at, _("“send_message” needs a \"text\" or a \"template\""));
+          if (channel != NULL && !g_str_equal (channel, "email") && !g_str_equal (channel, "sms") &&
+              !g_str_equal (channel, "telegram"))
+            return invalid (error, at, _("“send_message”: “%s” is not a channel; choose email, "
+                                         "sms or telegram"), channel);
+          if (template_name == NULL && text != NULL && strstr (text, "{deal.") != NULL &&
+              !crm_message_check_placeholders (text, &placeholder_error))
+            return invalid (error, at, "%s", placeholder_error->message);
+        }
       if (g_str_equal (type, "for_each_deal") && get_string (action, "pipeline") == NULL)
         return invalid (error, at, _("“for_each_deal” needs a \"pipeline\""));
       {

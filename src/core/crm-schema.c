@@ -65,6 +65,9 @@ static const CrmColumn attachment_columns[] = {
 static const CrmColumn message_columns[] = {
   T ("channel"), T ("recipient"), T ("text"), T ("deal"), T ("status"), I ("created_at"), END
 };
+static const CrmColumn message_template_columns[] = {
+  T ("name"), T ("channel"), T ("subject"), T ("body"), I ("created_at"), END
+};
 static const CrmColumn notification_columns[] = {
   T ("user"), T ("text"), T ("deal"), B ("read"), I ("created_at"), END
 };
@@ -90,6 +93,7 @@ static const CrmEntityType entity_types[] = {
   { "attachment", attachment_columns },
   { "message", message_columns },
   { "notification", notification_columns },
+  { "message_template", message_template_columns },
 };
 
 static const CrmEntityType *const *
@@ -519,6 +523,20 @@ migrate_to_10 (sqlite3  *db,
     error);
 }
 
+/* Migration 11 (issue 14, messages delivered): message templates, an entity admins
+ * write (a new replica gets the table from step 1, which makes every entity's). */
+static gboolean
+migrate_to_11 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS message_template (id TEXT PRIMARY KEY NOT NULL,"
+    " name TEXT, channel TEXT, subject TEXT, body TEXT, created_at INTEGER,"
+    " deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL DEFAULT '{}',"
+    " clocks TEXT NOT NULL DEFAULT '{}', hlc INTEGER NOT NULL DEFAULT 0);\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -530,6 +548,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_8,
   migrate_to_9,
   migrate_to_10,
+  migrate_to_11,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

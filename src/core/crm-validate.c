@@ -53,7 +53,7 @@ static const char *const polymorphic[] = { "note", "attachment", "approval", NUL
 /* Text columns that hold free text (bounded only by the op's size). */
 static const char *const long_texts[] = {
   "task.text", "task.result", "note.text", "message.text", "notification.text",
-  "approval.comment", NULL
+  "approval.comment", "message_template.body", NULL
 };
 
 /* Integer columns that are times (UTC ms). */
@@ -62,7 +62,7 @@ static const char *const time_fields[] = {
 };
 
 static const char *const setup_entities[] = {
-  "pipeline", "stage", "field", "loss_reason", "rule", "user", NULL
+  "pipeline", "stage", "field", "loss_reason", "rule", "user", "message_template", NULL
 };
 
 static char *column_any (CrmStore   *store,
@@ -746,6 +746,8 @@ crm_validate_op_rights (CrmStore     *store,
     {
       if (g_str_equal (op->entity, "rule"))
         return denied (error, _("Only an administrator can change automation rules"));
+      if (g_str_equal (op->entity, "message_template"))
+        return denied (error, _("Only an administrator can change message templates"));
       return denied (error, _("Only an administrator can change pipelines, stages, fields, loss "
                               "reasons and users (this change touches a %s)"), op->entity);
     }

@@ -16,6 +16,7 @@
 #include "crm-server-auth.h"
 #include "crm-server-backup.h"
 #include "crm-server-connections.h"
+#include "crm-server-delivery.h"
 #include "crm-server-log.h"
 #include "crm-server-mailboxes.h"
 #include "crm-server-net.h"
@@ -528,6 +529,8 @@ crm_server_cmd_serve (const char  *data_dir,
   g_autofree char *database = NULL;
   gboolean insecure_http = FALSE;
   gint tick_seconds = 60;
+  gint delivery_seconds = 30;
+  gint delivery_timeout = 30;
   gint64 max_body = CRM_SERVER_DEFAULT_MAX_BODY;
   double rate = CRM_SERVER_DEFAULT_RATE;
   double burst = CRM_SERVER_DEFAULT_BURST;
@@ -550,6 +553,13 @@ crm_server_cmd_serve (const char  *data_dir,
       N_("Storage: sqlite (default, in DIR) or postgresql://…"), N_("sqlite|URL") },
     { "tick-interval", 0, 0, G_OPTION_ARG_INT, &tick_seconds,
       N_("Run timer rules every SECONDS (default 60; 0 turns them off)"), N_("SECONDS") },
+    { "delivery-interval", 0, 0, G_OPTION_ARG_INT, &delivery_seconds,
+      N_("Look for messages to deliver every SECONDS, besides right after each push; the "
+         "first retry of a temporary failure waits as long, each next one twice as long "
+         "(default 30; 0 delivers no messages)"), N_("SECONDS") },
+    { "delivery-timeout", 0, 0, G_OPTION_ARG_INT, &delivery_timeout,
+      N_("Seconds an SMS or Telegram gateway has to answer (an SMTP session four times "
+         "that) before the try counts as failed for now (default 30)"), N_("SECONDS") },
     { "max-body", 0, 0, G_OPTION_ARG_INT64, &max_body,
       N_("Largest request body accepted, in bytes (default 16 MiB)"), N_("BYTES") },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
@@ -585,6 +595,7 @@ crm_server_cmd_serve (const char  *data_dir,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   CrmServerMailboxes *mailboxes = NULL;
+  g_autoptr(CrmServerDelivery) delivery = NULL;
   CrmServerLimits limits;
   guint64 open_files;
   int status = 0;
@@ -607,6 +618,9 @@ crm_server_cmd_serve (const char  *data_dir,
   if (tick_seconds < 0 || max_body < 1024 || rate <= 0 || burst < 1 || session_days < 1)
     return usage (context, _("--tick-interval, --max-body, --rate, --burst and --session-days "
                              "need sensible positive values"));
+  if (delivery_seconds < 0 || delivery_timeout < 1)
+    return usage (context, _("--delivery-interval takes 0 or more seconds, --delivery-timeout "
+                             "1 or more"));
   if (quota_mb < 0 || quota_mb > G_MAXINT64 / (1024 * 1024))
     return usage (context, _("--account-quota-mb takes a number of megabytes, 0 for no limit"));
   if (mail_interval < 0)
@@ -660,6 +674,17 @@ crm_server_cmd_serve (const char  *data_dir,
   crm_server_start_ticks (server, (guint) tick_seconds);
   mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
                                           G_CALLBACK (crm_server_changed), server);
+  if (delivery_seconds > 0)
+    {
+      delivery = crm_server_delivery_new (CRM_SERVER_SQLITE (storage), data_dir,
+                                          (guint) delivery_seconds, &error);
+      if (delivery == NULL)
+        return fail (error);
+      crm_server_delivery_set_timeout (delivery, (guint) delivery_timeout);
+      crm_server_set_push_hook (server, (CrmServerPushHook) crm_server_delivery_kick, delivery);
+      crm_server_delivery_set_changed (delivery, (CrmServerDeliveryChanged) crm_server_changed,
+                                       server);
+    }
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 

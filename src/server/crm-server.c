@@ -57,6 +57,8 @@ struct _CrmServer
   GCancellable     *cancellable;
   CrmServerProxies *proxies;      /* serve --trusted-proxy */
   char             *not_ready;    /* the last /readyz refusal, logged once */
+  CrmServerPushHook push_hook;    /* message delivery looks at what came in */
+  gpointer          push_hook_data;
 };
 
 G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
@@ -737,6 +739,8 @@ handle_push (CrmServer         *self,
   respond_json (msg, 200, node, server_hlc (self, user));
   /* the account's other devices hear of it at once */
   crm_server_live_changed (self->live, user, session);
+  if (self->push_hook != NULL)
+    self->push_hook (user->account_id, self->push_hook_data);
 }
 
 /* The ops in a pull answer: each starts with {"op": (inside a JSON string a quote is
@@ -1279,6 +1283,15 @@ crm_server_set_certificate (CrmServer       *self,
   /* new connections get it; open ones keep theirs */
   soup_server_set_tls_certificate (self->soup, certificate);
   crm_server_connections_set_certificate (self->connections, certificate);
+}
+
+void
+crm_server_set_push_hook (CrmServer         *self,
+                          CrmServerPushHook  func,
+                          gpointer           user_data)
+{
+  self->push_hook = func;
+  self->push_hook_data = user_data;
 }
 
 void

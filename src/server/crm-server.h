@@ -48,6 +48,12 @@ void       crm_server_set_trusted_proxies (CrmServer        *self,
 /* New connections get @certificate; open ones keep the one they started with. */
 void       crm_server_set_certificate     (CrmServer        *self,
                                            GTlsCertificate  *certificate);
+/* @func (@account_id, @user_data) after each push an account took (message delivery). */
+typedef void (*CrmServerPushHook) (const char *account_id,
+                                   gpointer    user_data);
+void       crm_server_set_push_hook       (CrmServer         *self,
+                                           CrmServerPushHook  func,
+                                           gpointer           user_data);
 /* Stops listening and closes connections. */
 void       crm_server_stop         (CrmServer        *self);
 /* Something other than a push wrote to the accounts (a mailbox's requests): the devices

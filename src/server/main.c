@@ -16,6 +16,7 @@
 #include "crm-i18n.h"
 #include "crm-server-backup.h"
 #include "crm-server-mailboxes.h"
+#include "crm-server-channels.h"
 
 typedef struct {
   const char *group;
@@ -62,13 +63,20 @@ static const Command commands[] = {
   { "mailbox", "blocked", crm_server_cmd_mailbox_blocked,
     "mailbox blocked ACCOUNT [--json]",
     N_("List the senders blocked because a request of theirs was closed as spam") },
+  { "channel", "set", crm_server_cmd_channel_set,
+    "channel set ACCOUNT email --smtp URL [--from ADDR] [--user U --password-stdin] | "
+    "sms|telegram --url URL [--token-stdin]",
+    N_("Set how an account's messages go out: SMTP server, SMS gateway, Telegram bot") },
+  { "channel", "list", crm_server_cmd_channel_list,
+    "channel list ACCOUNT [--json]", N_("List an account's message channels (secrets hidden)") },
   { "backup", NULL, crm_server_cmd_backup,
     "backup DEST_DIR", N_("Copy the data folder into a new folder (safe while serving)") },
   { "restore", NULL, crm_server_cmd_restore,
     "restore FROM_DIR", N_("Put a backup back into a stopped server's data folder") },
   { "serve", NULL, crm_server_cmd_serve,
     "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--tls-name DNS]… "
-    "[--trusted-proxy ADDR]… [--metrics-listen HOST:PORT] [--log-level LEVEL]",
+    "[--trusted-proxy ADDR]… [--metrics-listen HOST:PORT] [--log-level LEVEL] "
+    "[--delivery-interval SECONDS]",
     N_("Serve the sync API (TLS; --insecure-http only for tests)") },
 };
 

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli-message.c — `message template add|list`, `message send`, `message list`:
+ * messages to a deal's client or a colleague, delivered by the server after the next
+ * sync (its e-mail, SMS or Telegram channel), and their delivery state. */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include "config.h"
+
+#include "crm-cli.h"
+#include "crm-message.h"
+
+static gboolean
+template_add (CrmCli   *cli,
+              int       argc,
+              char    **argv,
+              GError  **error)
+{
+  g_autofree char *channel = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+  const GOptionEntry entries[] = {
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel,
+      N_("email, sms or telegram (required)"), N_("C") },
+    { "subject", 0, 0, G_OPTION_ARG_STRING, &subject,
+      N_("The subject (required for e-mail)"), N_("S") },
+    { "body", 0, 0, G_OPTION_ARG_STRING, &body, N_("The text (required)"), N_("B") },
+    { NULL }
+  };
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "message template add", "NAME",
+                      _("Add a message template, or replace the one of that name "
+                        "(administrators). Subject and text may hold the placeholders "
+                        "{deal.number} {deal.title} {contact.name} {user.name} "
+                        "{company.name}, filled when a message is sent. With --json: "
+                        "{\"id\", \"name\"}."),
+                      entries, &argc, &argv, 2, error))
+    return FALSE;
+  if (!g_str_equal (argv[1], "add"))
+    return crm_cli_usage_error (error, _("“message template %s”: the commands are “message "
+                                         "template add NAME” and “message template list”"),
+                                argv[1]);
+  if (!crm_cli_require (channel, "--channel", error) ||
+      !crm_cli_require (body, "--body", error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  id = crm_message_template_add (cli->store, cli->actor_id, argv[2], channel, subject, body,
+                                 error);
+  if (id == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "id", id);
+      json_object_set_string_member (object, "name", argv[2]);
+      crm_cli_print_json_object (object);
+    }
+  else
+    g_print (_("Saved the template «%s»\n"), argv[2]);
+  return TRUE;
+}
+
+static gboolean
+template_list (CrmCli   *cli,
+               int       argc,
+               char    **argv,
+               GError  **error)
+{
+  const char *header[] = { _("NAME"), _("CHANNEL"), _("SUBJECT"), NULL };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *array;
+
+  if (!crm_cli_parse (cli, "message template list", "",
+                      _("List the message templates. With --json: [{\"id\", \"name\", "
+                        "\"channel\", \"subject\", \"body\"}]."),
+                      NULL, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  if ((list = crm_message_template_list (cli->store, error)) == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      crm_cli_print_json (list);
+      return TRUE;
+    }
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+      char **row = g_new0 (char *, 4);
+
+      row[0] = g_strdup (crm_cli_str (item, "name", ""));
+      row[1] = g_strdup (crm_cli_str (item, "channel", ""));
+      row[2] = g_strdup (crm_cli_str (item, "subject", ""));
+      g_ptr_array_add (rows, row);
+    }
+  if (rows->len == 0)
+    g_print ("%s\n", _("No message templates."));
+  else
+    crm_cli_print_table (header, rows);
+  return TRUE;
+}
+
+gboolean
+crm_cli_message_template (CrmCli   *cli,
+                          int       argc,
+                          char    **argv,
+                          GError  **error)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_equal (argv[i], "list"))
+        return template_list (cli, argc, argv, error);
+      if (argv[i][0] != '-')
+        break;
+    }
+  return template_add (cli, argc, argv, error);
+}
+
+gboolean
+crm_cli_message_send (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *template_name = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *channel = NULL;
+  g_autofree char *to = NULL;
+  const GOptionEntry entries[] = {
+    { "deal", 0, 0, G_OPTION_ARG_STRING, &deal, N_("The deal the message is about (required)"),
+      N_("ID") },
+    { "template", 0, 0, G_OPTION_ARG_STRING, &template_name,
+      N_("Compose it from this template"), N_("NAME") },
+    { "subject", 0, 0, G_OPTION_ARG_STRING, &subject,
+      N_("The subject (e-mail), without --template"), N_("S") },
+    { "body", 0, 0, G_OPTION_ARG_STRING, &body, N_("The text, without --template"), N_("B") },
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel,
+      N_("email, sms or telegram (default: the template's, else email)"), N_("C") },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to,
+      N_("A colleague to write to (name or id; default: the deal's contact)"), N_("USER") },
+    { NULL }
+  };
+  g_autofree char *deal_id = NULL;
+  g_autofree char *to_id = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "message send", "",
+                      _("Queue a message about a deal to its contact (or to a colleague with "
+                        "--to). The server sends it after the next sync, by the account's "
+                        "e-mail, SMS or Telegram channel; “message list” shows how it went. "
+                        "With --json: the message as “message list” prints it."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_require (deal, "--deal", error))
+    return FALSE;
+  if (template_name != NULL && (subject != NULL || body != NULL))
+    return crm_cli_usage_error (error, _("Give either --template or --subject and --body, "
+                                         "not both"));
+  if (template_name == NULL && body == NULL)
+    return crm_cli_usage_error (error, _("Give --template NAME, or the text with --body "
+                                         "(and --subject for e-mail)"));
+  if (!crm_cli_open (cli, error) ||
+      (deal_id = crm_cli_resolve (cli, "deal", deal, NULL, error)) == NULL ||
+      (to != NULL && (to_id = crm_cli_resolve (cli, "user", to, NULL, error)) == NULL))
+    return FALSE;
+  id = crm_message_send (cli->store, cli->actor_id, deal_id, template_name, subject, body,
+                         channel, to_id, error);
+  if (id == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) list = crm_message_list (cli->store, deal_id, error);
+      JsonArray *array;
+
+      if (list == NULL)
+        return FALSE;
+      array = json_node_get_array (list);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *item = json_array_get_object_element (array, i);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (item, "id", NULL), id) == 0)
+            crm_cli_print_json_object (item);
+        }
+    }
+  else
+    g_print (_("Queued message %s; the server sends it after the next sync\n"), id);
+  return TRUE;
+}
+
+gboolean
+crm_cli_message_list (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  g_autofree char *deal = NULL;
+  const GOptionEntry entries[] = {
+    { "deal", 0, 0, G_OPTION_ARG_STRING, &deal, N_("Only the messages of this deal"),
+      N_("ID") },
+    { NULL }
+  };
+  const char *header[] = { _("WHEN"), _("CHANNEL"), _("TO"), _("STATUS"), _("TEXT"), NULL };
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *deal_id = NULL;
+  JsonArray *array;
+
+  if (!crm_cli_parse (cli, "message list", "",
+                      _("List messages, newest first, with their delivery status: queued, "
+                        "sending, sent, failed (with the reason) or opened. With --json: "
+                        "[{\"id\", \"deal\", \"channel\", \"recipient\", \"recipient_name\", "
+                        "\"to\", \"subject\", \"text\", \"status\", \"error\", \"author\", "
+                        "\"created_at\", \"sent_at\"}]."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  if (deal != NULL && (deal_id = crm_cli_resolve (cli, "deal", deal, NULL, error)) == NULL)
+    return FALSE;
+  if ((list = crm_message_list (cli->store, deal_id, error)) == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      crm_cli_print_json (list);
+      return TRUE;
+    }
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+      const char *status = crm_cli_str (item, "status", "");
+      const char *reason = crm_cli_str (item, "error", NULL);
+      char **row = g_new0 (char *, 6);
+
+      row[0] = g_strdup (crm_cli_str (item, "created_at", ""));
+      row[1] = g_strdup (crm_cli_str (item, "channel", ""));
+      row[2] = g_strdup (crm_cli_str (item, "to", crm_cli_str (item, "recipient_name", "")));
+      row[3] = reason != NULL ? g_strdup_printf ("%s (%s)", status, reason) : g_strdup (status);
+      row[4] = g_strdup (crm_cli_str (item, "subject", crm_cli_str (item, "text", "")));
+      g_ptr_array_add (rows, row);
+    }
+  if (rows->len == 0)
+    g_print ("%s\n", _("No messages."));
+  else
+    crm_cli_print_table (header, rows);
+  return TRUE;
+}

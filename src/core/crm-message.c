@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-message.c — messages and message templates (see crm-message.h). Reads with the
+ * store's statements; every write is a change set through crm_store_apply(). */
+#define G_LOG_DOMAIN "voronka-message"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-message.h"
+#include "crm-store-private.h"
+#include "crm-sql-private.h"
+#include "crm-time.h"
+
+static const char *const placeholders[] = {
+  "deal.number", "deal.title", "contact.name", "user.name", "company.name", NULL
+};
+
+static const char *const channels[] = { "email", "sms", "telegram", NULL };
+
+#define invalid(error, ...) \
+  crm_error_fail ((error), CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, __VA_ARGS__)
+
+gboolean
+crm_message_check_placeholders (const char  *text,
+                                GError     **error)
+{
+  const char *p = text;
+
+  while (p != NULL && (p = strchr (p, '{')) != NULL)
+    {
+      const char *end = strchr (p, '}');
+      g_autofree char *name = NULL;
+
+      if (end == NULL)
+        break;   /* a lone brace is text */
+      name = g_strndup (p + 1, end - p - 1);
+      /* only {word.word} or {word} looks like a placeholder; "{ }" or JSON is text */
+      if (*name != '\0' && strspn (name, "abcdefghijklmnopqrstuvwxyz_.") == strlen (name) &&
+          !g_strv_contains (placeholders, name))
+        return invalid (error, _("“{%s}” is not a placeholder; use %s"), name,
+                        CRM_MESSAGE_PLACEHOLDERS);
+      p = end + 1;
+    }
+  return TRUE;
+}
+
+static char *
+query_text (CrmStore   *store,
+            const char *sql,
+            const char *arg)
+{
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  if (arg == NULL || (stmt = _crm_store_prepare (store, sql, NULL)) == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    value = _crm_sql_dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static char *
+deal_first_contact (CrmStore   *store,
+                    const char *deal_id)
+{
+  return query_text (store,
+    "SELECT dc.contact FROM deal_contact dc JOIN contact c ON c.id = dc.contact"
+    " WHERE dc.deal = ?1 AND dc.present = 1 AND dc.deleted = 0 AND c.deleted = 0"
+    " ORDER BY dc.contact LIMIT 1", deal_id);
+}
+
+static gboolean
+is_contact (CrmStore   *store,
+            const char *id)
+{
+  g_autofree char *found = query_text (store,
+    "SELECT id FROM contact WHERE id = ?1 AND deleted = 0", id);
+
+  return found != NULL;
+}
+
+char *
+crm_message_fill (CrmStore    *store,
+                  const char  *text,
+                  const char  *deal_id,
+                  const char  *recipient_id,
+                  const char  *author_id,
+                  gboolean     final)
+{
+  g_autoptr(GString) out = g_string_new (text != NULL ? text : "");
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (strchr (out->str, '{') == NULL)
+    return g_string_free (g_steal_pointer (&out), FALSE);
+  if (strstr (out->str, "{deal.number}") != NULL)
+    {
+      g_autofree char *number = query_text (store,
+        "SELECT number FROM deal WHERE id = ?1 AND number IS NOT NULL", deal_id);
+
+      if (number != NULL || final)
+        g_string_replace (out, "{deal.number}", number != NULL ? number : "", 0);
+    }
+  if (strstr (out->str, "{deal.title}") != NULL)
+    {
+      g_autofree char *title = query_text (store, "SELECT title FROM deal WHERE id = ?1",
+                                           deal_id);
+
+      g_string_replace (out, "{deal.title}", title != NULL ? title : "", 0);
+    }
+  if (strstr (out->str, "{company.name}") != NULL)
+    {
+      g_autofree char *name = query_text (store,
+        "SELECT c.name FROM deal d JOIN company c ON c.id = d.company WHERE d.id = ?1", deal_id);
+
+      g_string_replace (out, "{company.name}", name != NULL ? name : "", 0);
+    }
+  if (strstr (out->str, "{contact.name}") != NULL)
+    {
+      /* the contact written to, else the deal's first contact */
+      g_autofree char *contact = is_contact (store, recipient_id) ? g_strdup (recipient_id)
+                                                                   : deal_first_contact (store, deal_id);
+      g_autofree char *name = query_text (store, "SELECT name FROM contact WHERE id = ?1",
+                                          contact);
+
+      g_string_replace (out, "{contact.name}", name != NULL ? name : "", 0);
+    }
+  if (strstr (out->str, "{user.name}") != NULL)
+    {
+      /* the deal's responsible: the person the client deals with; else the author */
+      g_autofree char *user = query_text (store, "SELECT responsible FROM deal WHERE id = ?1",
+                                          deal_id);
+      g_autofree char *name = query_text (store, "SELECT name FROM \"user\" WHERE id = ?1",
+                                          user != NULL ? user : author_id);
+
+      g_string_replace (out, "{user.name}", name != NULL ? name : "", 0);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* --- templates --------------------------------------------------------------------------- */
+
+static char *
+template_id_by_name (CrmStore   *store,
+                     const char *name)
+{
+  return query_text (store,
+    "SELECT id FROM message_template WHERE name = ?1 AND deleted = 0 ORDER BY id LIMIT 1",
+    name);
+}
+
+gboolean
+crm_message_template_lookup (CrmStore    *store,
+                             const char  *name,
+                             char       **out_channel,
+                             char       **out_subject,
+                             char       **out_body)
+{
+  g_autofree char *id = template_id_by_name (store, name);
+
+  if (id == NULL)
+    return FALSE;
+  *out_channel = query_text (store, "SELECT channel FROM message_template WHERE id = ?1", id);
+  *out_subject = query_text (store, "SELECT subject FROM message_template WHERE id = ?1", id);
+  *out_body = query_text (store, "SELECT body FROM message_template WHERE id = ?1", id);
+  return TRUE;
+}
+
+static gboolean
+check_channel (const char  *channel,
+               GError     **error)
+{
+  if (channel == NULL || !g_strv_contains (channels, channel))
+    return invalid (error, _("“%s” is not a channel; choose email, sms or telegram"),
+                    channel != NULL ? channel : "");
+  return TRUE;
+}
+
+char *
+crm_message_template_add (CrmStore    *store,
+                          const char  *actor_id,
+                          const char  *name,
+                          const char  *channel,
+                          const char  *subject,
+                          const char  *body,
+                          GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (name == NULL || *g_strstrip (g_strdup (name)) == '\0')
+    {
+      invalid (error, _("A template needs a name"));
+      return NULL;
+    }
+  if (!check_channel (channel, error))
+    return NULL;
+  if (body == NULL || *body == '\0')
+    {
+      invalid (error, _("The template «%s» has no text: give it --body"), name);
+      return NULL;
+    }
+  if (g_str_equal (channel, "email") && (subject == NULL || *subject == '\0'))
+    {
+      invalid (error, _("The e-mail template «%s» has no subject: give it --subject"), name);
+      return NULL;
+    }
+  if ((subject != NULL && !crm_message_check_placeholders (subject, error)) ||
+      !crm_message_check_placeholders (body, error))
+    return NULL;
+
+  id = template_id_by_name (store, name);
+  if (id == NULL)
+    {
+      id = crm_store_new_id (store);
+      change = crm_changeset_create (changeset, "message_template", id);
+      crm_change_set_string (change, "name", name);
+      crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    }
+  else
+    change = crm_changeset_touch (changeset, "message_template", id);
+  crm_changeset_set_actor (changeset, actor_id);
+  crm_change_set_string (change, "channel", channel);
+  if (subject != NULL && *subject != '\0')
+    crm_change_set_string (change, "subject", subject);
+  else
+    crm_change_set_null (change, "subject");
+  crm_change_set_string (change, "body", body);
+  if (!crm_store_apply (store, changeset, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+JsonNode *
+crm_message_template_list (CrmStore  *store,
+                           GError   **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  sqlite3_stmt *stmt;
+  JsonNode *node;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id, name, channel, subject, body FROM message_template WHERE deleted = 0"
+    " ORDER BY name, id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+
+      _crm_json_set_text_column (item, "id", stmt, 0);
+      _crm_json_set_text_column (item, "name", stmt, 1);
+      _crm_json_set_text_column (item, "channel", stmt, 2);
+      _crm_json_set_text_column (item, "subject", stmt, 3);
+      _crm_json_set_text_column (item, "body", stmt, 4);
+      json_array_add_object_element (list, item);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read message templates");
+      return NULL;
+    }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, g_steal_pointer (&list));
+  return node;
+}
+
+/* --- composing ----------------------------------------------------------------------------- */
+
+char *
+crm_message_send (CrmStore    *store,
+                  const char  *actor_id,
+                  const char  *deal_id,
+                  const char  *template_name,
+                  const char  *subject,
+                  const char  *body,
+                  const char  *channel,
+                  const char  *to_user_id,
+                  GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *template_channel = NULL;
+  g_autofree char *template_subject = NULL;
+  g_autofree char *template_body = NULL;
+  g_autofree char *recipient = NULL;
+  g_autofree char *filled_subject = NULL;
+  g_autofree char *filled_body = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *id = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  title = query_text (store, "SELECT title FROM deal WHERE id = ?1 AND deleted = 0", deal_id);
+  if (title == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("There is no deal %s"), deal_id != NULL ? deal_id : "");
+      return NULL;
+    }
+  if (template_name != NULL)
+    {
+      g_autofree char *template_id = template_id_by_name (store, template_name);
+
+      if (template_id == NULL)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                       _("There is no message template «%s»; “voronkactl message template "
+                         "add” makes one"), template_name);
+          return NULL;
+        }
+      crm_message_template_lookup (store, template_name, &template_channel, &template_subject,
+                                   &template_body);
+      subject = template_subject;
+      body = template_body;
+      if (channel == NULL)
+        channel = template_channel;
+    }
+  if (channel == NULL)
+    channel = "email";
+  if (!check_channel (channel, error))
+    return NULL;
+  if (body == NULL || *body == '\0')
+    {
+      invalid (error, _("The message has no text: give --body or --template"));
+      return NULL;
+    }
+  if (g_str_equal (channel, "email") && (subject == NULL || *subject == '\0'))
+    {
+      invalid (error, _("An e-mail needs a subject: give --subject (or a template with one)"));
+      return NULL;
+    }
+  if ((subject != NULL && !crm_message_check_placeholders (subject, error)) ||
+      !crm_message_check_placeholders (body, error))
+    return NULL;
+
+  if (to_user_id != NULL)
+    recipient = g_strdup (to_user_id);
+  else if ((recipient = deal_first_contact (store, deal_id)) == NULL)
+    {
+      invalid (error, _("The deal «%s» has no contact to write to; add one, or send to a "
+                        "colleague with --to"), title);
+      return NULL;
+    }
+
+  filled_subject = subject != NULL ? crm_message_fill (store, subject, deal_id, recipient,
+                                                       actor_id, FALSE) : NULL;
+  filled_body = crm_message_fill (store, body, deal_id, recipient, actor_id, FALSE);
+  id = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "message", id);
+  crm_changeset_set_actor (changeset, actor_id);
+  crm_change_set_string (change, "channel", channel);
+  crm_change_set_string (change, "recipient", recipient);
+  crm_change_set_string (change, "deal", deal_id);
+  if (filled_subject != NULL)
+    crm_change_set_string (change, "subject", filled_subject);
+  crm_change_set_string (change, "text", filled_body);
+  crm_change_set_string (change, "status", "queued");
+  if (actor_id != NULL)
+    crm_change_set_string (change, "author", actor_id);
+  if (template_name != NULL)
+    crm_change_set_string (change, "template", template_name);
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  if (!crm_store_apply (store, changeset, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+/* --- reading -------------------------------------------------------------------------------- */
+
+/* The address of @recipient (contact or user) for @channel: the first e-mail or phone
+ * of a contact; a user's "email", "phone" or "telegram_chat_id" field. */
+static char *
+recipient_address (CrmStore   *store,
+                   const char *recipient,
+                   const char *channel)
+{
+  if (g_strcmp0 (channel, "email") == 0)
+    return query_text (store,
+      "SELECT coalesce ((SELECT json_extract (emails, '$[0]') FROM contact WHERE id = ?1),"
+      " (SELECT json_extract (data, '$.email') FROM \"user\" WHERE id = ?1))", recipient);
+  if (g_strcmp0 (channel, "sms") == 0)
+    return query_text (store,
+      "SELECT coalesce ((SELECT json_extract (phones, '$[0]') FROM contact WHERE id = ?1),"
+      " (SELECT json_extract (data, '$.phone') FROM \"user\" WHERE id = ?1))", recipient);
+  return query_text (store,
+    "SELECT coalesce ((SELECT json_extract (data, '$.telegram_chat_id') FROM contact"
+    " WHERE id = ?1), (SELECT json_extract (data, '$.telegram_chat_id') FROM \"user\""
+    " WHERE id = ?1))", recipient);
+}
+
+static char *
+recipient_name (CrmStore   *store,
+                const char *recipient)
+{
+  return query_text (store,
+    "SELECT coalesce ((SELECT name FROM contact WHERE id = ?1),"
+    " (SELECT name FROM \"user\" WHERE id = ?1))", recipient);
+}
+
+JsonNode *
+crm_message_list (CrmStore    *store,
+                  const char  *deal_id,
+                  GError     **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  sqlite3_stmt *stmt;
+  JsonNode *node;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT m.id, m.deal, m.channel, m.recipient, m.status, m.text,"
+    " json_extract (m.data, '$.subject'), json_extract (m.data, '$.error'),"
+    " json_extract (m.data, '$.author'), m.created_at, json_extract (m.data, '$.sent_at')"
+    " FROM message m WHERE m.deleted = 0 AND (?1 IS NULL OR m.deal = ?1)"
+    " ORDER BY m.created_at DESC, m.id DESC", error);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, deal_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+
+      _crm_json_set_text_column (item, "id", stmt, 0);
+      _crm_json_set_text_column (item, "deal", stmt, 1);
+      _crm_json_set_text_column (item, "channel", stmt, 2);
+      _crm_json_set_text_column (item, "recipient", stmt, 3);
+      _crm_json_set_text_column (item, "status", stmt, 4);
+      _crm_json_set_text_column (item, "text", stmt, 5);
+      _crm_json_set_text_column (item, "subject", stmt, 6);
+      _crm_json_set_text_column (item, "error", stmt, 7);
+      _crm_json_set_text_column (item, "author", stmt, 8);
+      _crm_json_set_time_column (item, "created_at", stmt, 9);
+      _crm_json_set_time_column (item, "sent_at", stmt, 10);
+      json_array_add_object_element (list, item);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read messages");
+      return NULL;
+    }
+  /* names and addresses after the statement: they read with statements of their own */
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *item = json_array_get_object_element (list, i);
+      const char *recipient = json_object_get_string_member_with_default (item, "recipient", NULL);
+      const char *channel = json_object_get_string_member_with_default (item, "channel", NULL);
+      g_autofree char *name = recipient_name (store, recipient);
+      g_autofree char *address = recipient_address (store, recipient, channel);
+
+      if (name != NULL)
+        json_object_set_string_member (item, "recipient_name", name);
+      else
+        json_object_set_null_member (item, "recipient_name");
+      if (address != NULL)
+        json_object_set_string_member (item, "to", address);
+      else
+        json_object_set_null_member (item, "to");
+    }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, g_steal_pointer (&list));
+  return node;
+}
+
+/* --- delivery --------------------------------------------------------------------------------- */
+
+GPtrArray *
+crm_message_list_queued (CrmStore  *store,
+                         GError   **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id FROM message WHERE status = 'queued' AND deleted = 0"
+    " ORDER BY created_at, id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, _crm_sql_dup_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read queued messages");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+void
+crm_message_draft_free (CrmMessageDraft *draft)
+{
+  if (draft == NULL)
+    return;
+  g_free (draft->id);
+  g_free (draft->channel);
+  g_free (draft->deal);
+  g_free (draft->author);
+  g_free (draft->recipient);
+  g_free (draft->recipient_name);
+  g_free (draft->address);
+  g_free (draft->subject);
+  g_free (draft->body);
+  g_free (draft->status);
+  g_free (draft);
+}
+
+CrmMessageDraft *
+crm_message_draft_load (CrmStore    *store,
+                        const char  *id,
+                        GError     **error)
+{
+  g_autoptr(CrmMessageDraft) draft = g_new0 (CrmMessageDraft, 1);
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT channel, deal, recipient, status, text, json_extract (data, '$.subject'),"
+    " json_extract (data, '$.author')"
+    " FROM message WHERE id = ?1 AND deleted = 0", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      draft->channel = _crm_sql_dup_column_text (stmt, 0);
+      draft->deal = _crm_sql_dup_column_text (stmt, 1);
+      draft->recipient = _crm_sql_dup_column_text (stmt, 2);
+      draft->status = _crm_sql_dup_column_text (stmt, 3);
+      body = _crm_sql_dup_column_text (stmt, 4);
+      subject = _crm_sql_dup_column_text (stmt, 5);
+      draft->author = _crm_sql_dup_column_text (stmt, 6);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read a message");
+      return NULL;
+    }
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("There is no message %s"), id);
+      return NULL;
+    }
+  draft->id = g_strdup (id);
+  if (draft->channel == NULL)
+    draft->channel = g_strdup ("sms");
+  if (draft->author == NULL)
+    draft->author = query_text (store, "SELECT responsible FROM deal WHERE id = ?1", draft->deal);
+  draft->recipient_name = recipient_name (store, draft->recipient);
+  draft->address = recipient_address (store, draft->recipient, draft->channel);
+  draft->subject = subject != NULL ? crm_message_fill (store, subject, draft->deal,
+                                                       draft->recipient, draft->author, TRUE)
+                                   : NULL;
+  draft->body = crm_message_fill (store, body, draft->deal, draft->recipient, draft->author,
+                                  TRUE);
+  return g_steal_pointer (&draft);
+}
+
+gboolean
+crm_message_set_status (CrmStore    *store,
+                        const char  *id,
+                        const char  *status,
+                        const char  *reason,
+                        GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(CrmMessageDraft) draft = NULL;
+  CrmChange *change;
+  gint64 now = crm_store_get_now (store);
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if ((draft = crm_message_draft_load (store, id, error)) == NULL)
+    return FALSE;
+  change = crm_changeset_touch (changeset, "message", id);
+  crm_change_set_string (change, "status", status);
+  if (reason != NULL)
+    crm_change_set_string (change, "error", reason);
+  else if (!g_str_equal (status, "opened"))
+    crm_change_set_null (change, "error");
+  if (g_str_equal (status, "sent"))
+    crm_change_set_int (change, "sent_at", now);
+  if (g_str_equal (status, "opened"))
+    crm_change_set_int (change, "opened_at", now);
+  if (g_str_equal (status, "failed") && draft->author != NULL)
+    {
+      /* the author learns it, with the deal it was about */
+      g_autofree char *notification = crm_store_new_id (store);
+      g_autofree char *to = draft->recipient_name != NULL ? g_strdup (draft->recipient_name)
+                                                          : g_strdup (draft->recipient);
+      g_autofree char *text = g_strdup_printf (_("The message to %s was not delivered: %s"),
+                                               to != NULL ? to : "?",
+                                               reason != NULL ? reason : _("unknown reason"));
+      CrmChange *note = crm_changeset_create (changeset, "notification", notification);
+
+      crm_change_set_string (note, "user", draft->author);
+      crm_change_set_string (note, "text", text);
+      if (draft->deal != NULL)
+        crm_change_set_string (note, "deal", draft->deal);
+      crm_change_set_bool (note, "read", FALSE);
+      crm_change_set_int (note, "created_at", now);
+    }
+  return crm_store_apply (store, changeset, error);
+}

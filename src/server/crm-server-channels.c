@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-channels.c — the accounts' channels and the messages' delivery records in
+ * DIR/server.db (see crm-server-channels.h), and the `channel` admin commands. Its own
+ * connection to server.db; the tables are made here (IF NOT EXISTS) so the storage's
+ * numbered steps stay the accounts' and users'. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-server-channels.h"
+#include "crm-server-admin.h"
+#include "crm-server-auth.h"
+#include "crm-server-log.h"
+#include "crm-server-sqlite.h"
+#include "crm-protocol.h"
+#include "crm-time.h"
+
+struct _CrmServerChannels
+{
+  char    *path;
+  sqlite3 *db;
+};
+
+static const char tables_sql[] =
+  "CREATE TABLE IF NOT EXISTS channel (account TEXT NOT NULL, kind TEXT NOT NULL,"
+  " url TEXT NOT NULL, sender TEXT, user TEXT, secret TEXT, updated_at INTEGER NOT NULL,"
+  " PRIMARY KEY (account, kind));"
+  "CREATE TABLE IF NOT EXISTS delivery (account TEXT NOT NULL, message TEXT NOT NULL,"
+  " state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER,"
+  " reason TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (account, message));"
+  "CREATE INDEX IF NOT EXISTS delivery_due ON delivery (state, next_at)"
+  " WHERE state IN (1, 2);";
+
+void
+crm_server_channel_free (CrmServerChannel *channel)
+{
+  if (channel == NULL)
+    return;
+  g_free (channel->kind);
+  g_free (channel->url);
+  g_free (channel->from);
+  g_free (channel->user);
+  if (channel->secret != NULL)
+    memset (channel->secret, 0, strlen (channel->secret));
+  g_free (channel->secret);
+  g_free (channel);
+}
+
+void
+crm_delivery_record_free (CrmDeliveryRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->account);
+  g_free (record->message);
+  g_free (record);
+}
+
+static gboolean
+failed (CrmServerChannels  *self,
+        const char         *what,
+        GError            **error)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+               _("The server database %s failed while %s: %s"), self->path, what,
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+void
+crm_server_channels_free (CrmServerChannels *self)
+{
+  if (self == NULL)
+    return;
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+  g_free (self);
+}
+
+CrmServerChannels *
+crm_server_channels_open (const char  *data_dir,
+                          GError     **error)
+{
+  g_autoptr(CrmServerChannels) self = g_new0 (CrmServerChannels, 1);
+
+  self->path = g_build_filename (data_dir, "server.db", NULL);
+  if (sqlite3_open_v2 (self->path, &self->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    {
+      failed (self, "opening it", error);
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 10000);
+  if (sqlite3_exec (self->db, tables_sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      failed (self, "making the channel tables", error);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+static sqlite3_stmt *
+prepare (CrmServerChannels  *self,
+         const char         *sql,
+         GError            **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      failed (self, "preparing a query", error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static char *
+dup_text (sqlite3_stmt *stmt,
+          int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+char *
+crm_server_channels_account_id (CrmServerChannels  *self,
+                                const char         *name,
+                                GError            **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT id FROM account WHERE name = ?1", error);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, name);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    id = dup_text (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (id == NULL)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("There is no account «%s» on this server"), name);
+  return id;
+}
+
+GPtrArray *
+crm_server_channels_accounts (CrmServerChannels  *self,
+                              GError            **error)
+{
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = prepare (self, "SELECT id, name FROM account ORDER BY name", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (accounts, dup_text (stmt, 0));
+      g_ptr_array_add (accounts, dup_text (stmt, 1));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      failed (self, "listing accounts", error);
+      return NULL;
+    }
+  return g_steal_pointer (&accounts);
+}
+
+gboolean
+crm_server_channels_set (CrmServerChannels       *self,
+                         const char              *account_id,
+                         const CrmServerChannel  *channel,
+                         GError                 **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+    "INSERT INTO channel (account, kind, url, sender, user, secret, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, kind) DO UPDATE SET"
+    " url = excluded.url, sender = excluded.sender, user = excluded.user,"
+    " secret = excluded.secret, updated_at = excluded.updated_at", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, channel->kind);
+  bind_text (stmt, 3, channel->url);
+  bind_text (stmt, 4, channel->from);
+  bind_text (stmt, 5, channel->user);
+  bind_text (stmt, 6, channel->secret);
+  sqlite3_bind_int64 (stmt, 7, crm_time_now_ms ());
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return failed (self, "saving a channel", error);
+  return TRUE;
+}
+
+CrmServerChannel *
+crm_server_channels_get (CrmServerChannels  *self,
+                         const char         *account_id,
+                         const char         *kind,
+                         GError            **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+    "SELECT url, sender, user, secret FROM channel WHERE account = ?1 AND kind = ?2", error);
+  CrmServerChannel *channel = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, kind);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      channel = g_new0 (CrmServerChannel, 1);
+      channel->kind = g_strdup (kind);
+      channel->url = dup_text (stmt, 0);
+      channel->from = dup_text (stmt, 1);
+      channel->user = dup_text (stmt, 2);
+      channel->secret = dup_text (stmt, 3);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    failed (self, "reading a channel", error);
+  return channel;
+}
+
+GPtrArray *
+crm_server_channels_list (CrmServerChannels  *self,
+                          const char         *account_id,
+                          GError            **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_channel_free);
+  sqlite3_stmt *stmt = prepare (self,
+    "SELECT kind, url, sender, user, secret IS NOT NULL FROM channel WHERE account = ?1"
+    " ORDER BY kind", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, account_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CrmServerChannel *channel = g_new0 (CrmServerChannel, 1);
+
+      channel->kind = dup_text (stmt, 0);
+      channel->url = dup_text (stmt, 1);
+      channel->from = dup_text (stmt, 2);
+      channel->user = dup_text (stmt, 3);
+      /* never the secret itself: whether there is one */
+      channel->secret = sqlite3_column_int (stmt, 4) ? g_strdup ("") : NULL;
+      g_ptr_array_add (list, channel);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      failed (self, "listing channels", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+crm_server_delivery_get (CrmServerChannels  *self,
+                         const char         *account_id,
+                         const char         *message_id,
+                         CrmDeliveryRecord  *out,
+                         GError            **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+    "SELECT state, attempts, coalesce (next_at, 0) FROM delivery"
+    " WHERE account = ?1 AND message = ?2", error);
+  int rc;
+
+  memset (out, 0, sizeof *out);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, message_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      out->state = sqlite3_column_int (stmt, 0);
+      out->attempts = sqlite3_column_int (stmt, 1);
+      out->next_at = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return failed (self, "reading a delivery record", error);
+  return TRUE;
+}
+
+gboolean
+crm_server_delivery_set (CrmServerChannels  *self,
+                         const char         *account_id,
+                         const char         *message_id,
+                         CrmDeliveryState    state,
+                         gint                attempts,
+                         gint64              next_at,
+                         const char         *reason,
+                         GError            **error)
+{
+  sqlite3_stmt *stmt = prepare (self,
+    "INSERT INTO delivery (account, message, state, attempts, next_at, reason, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, message) DO UPDATE SET"
+    " state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at,"
+    " reason = excluded.reason, updated_at = excluded.updated_at", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, message_id);
+  sqlite3_bind_int (stmt, 3, state);
+  sqlite3_bind_int (stmt, 4, attempts);
+  if (next_at > 0)
+    sqlite3_bind_int64 (stmt, 5, next_at);
+  else
+    sqlite3_bind_null (stmt, 5);
+  bind_text (stmt, 6, reason);
+  sqlite3_bind_int64 (stmt, 7, crm_time_now_ms ());
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return failed (self, "writing a delivery record", error);
+  return TRUE;
+}
+
+GPtrArray *
+crm_server_delivery_due (CrmServerChannels  *self,
+                         gint64              now,
+                         gboolean            interrupted,
+                         GError            **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_delivery_record_free);
+  sqlite3_stmt *stmt = prepare (self,
+    "SELECT account, message, state, attempts, coalesce (next_at, 0) FROM delivery"
+    " WHERE (state = 2 AND next_at <= ?1) OR (?2 AND state = 1)"
+    " ORDER BY next_at, message", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_int (stmt, 2, interrupted ? 1 : 0);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CrmDeliveryRecord *record = g_new0 (CrmDeliveryRecord, 1);
+
+      record->account = dup_text (stmt, 0);
+      record->message = dup_text (stmt, 1);
+      record->state = sqlite3_column_int (stmt, 2);
+      record->attempts = sqlite3_column_int (stmt, 3);
+      record->next_at = sqlite3_column_int64 (stmt, 4);
+      g_ptr_array_add (list, record);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      failed (self, "reading due deliveries", error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+/* --- voronka-server channel set|list -------------------------------------------------- */
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("voronka-server: %s\n", error->message);
+  return 1;
+}
+
+static int
+usage (const char *format,
+       ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage (const char *format,
+       ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("voronka-server: %s\n", message);
+  g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
+  return 2;
+}
+
+static GOptionContext *
+command_context (const char         *parameters,
+                 const char         *summary,
+                 const GOptionEntry *entries)
+{
+  GOptionContext *context = g_option_context_new (parameters);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context,
+    _("Global option (before the command): --data DIR, the server's data folder."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  return context;
+}
+
+/* Opens the storage first: it makes (or updates) server.db. */
+static CrmServerChannels *
+open_channels (const char  *data_dir,
+               char       **out_account_id,
+               const char  *account,
+               GError     **error)
+{
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(CrmServerChannels) channels = NULL;
+
+  if (data_dir == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Say where the server keeps its data: voronka-server --data DIR …"));
+      return NULL;
+    }
+  if ((storage = crm_server_sqlite_new (data_dir, error)) == NULL ||
+      (channels = crm_server_channels_open (data_dir, error)) == NULL ||
+      (*out_account_id = crm_server_channels_account_id (channels, account, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&channels);
+}
+
+static gboolean
+url_has_scheme (const char        *url,
+                const char *const *schemes)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+         g_strv_contains (schemes, g_uri_get_scheme (uri));
+}
+
+static gboolean
+is_address (const char *text)
+{
+  const char *at = text != NULL ? strchr (text, '@') : NULL;
+
+  return at != NULL && at != text && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
+         strpbrk (text, " <>\r\n\t,;\"") == NULL;
+}
+
+int
+crm_server_cmd_channel_set (const char  *data_dir,
+                            int          argc,
+                            char       **argv)
+{
+  static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
+  static const char *const http_schemes[] = { "http", "https", NULL };
+  g_autofree char *smtp = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *user = NULL;
+  gboolean password_stdin = FALSE;
+  gboolean token_stdin = FALSE;
+  const GOptionEntry entries[] = {
+    { "smtp", 0, 0, G_OPTION_ARG_STRING, &smtp,
+      N_("email: the SMTP server, smtp://HOST[:PORT] (STARTTLS when the server offers it, "
+         "required with --user) or smtps://HOST[:PORT] (TLS from the start)"), N_("URL") },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from,
+      N_("email: the sender's address (default: --user when it is an address)"), N_("ADDR") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user,
+      N_("email: the SMTP user to sign in as"), N_("U") },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("email: read the SMTP password from standard input"), NULL },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &url,
+      N_("sms: the gateway's URL (a JSON POST {\"to\", \"text\", \"id\"}); telegram: the Bot "
+         "API's base URL, e.g. https://api.telegram.org"), N_("URL") },
+    { "token-stdin", 0, 0, G_OPTION_ARG_NONE, &token_stdin,
+      N_("sms: read the gateway's bearer token from standard input; telegram: the bot's "
+         "token (required)"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (
+    "ACCOUNT email|sms|telegram",
+    _("Set how an account's messages leave the server: e-mail through an SMTP server, SMS "
+      "through an HTTP gateway, Telegram through a bot. Passwords and tokens stay in the "
+      "server's data folder; laptops never get them. Messages queued meanwhile go out at "
+      "the next delivery round."), entries);
+  g_autoptr(CrmServerChannels) channels = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account_id = NULL;
+  g_autofree char *details = NULL;
+  CrmServerChannel channel = { 0 };
+  const char *kind;
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage ("%s", error->message);
+  if (argc != 3)
+    return usage (_("channel set takes an ACCOUNT and a channel: email, sms or telegram"));
+  kind = argv[2];
+  if (g_str_equal (kind, "email"))
+    {
+      if (smtp == NULL)
+        return usage (_("channel set … email needs --smtp smtp://HOST[:PORT] or "
+                        "smtps://HOST[:PORT]"));
+      if (!url_has_scheme (smtp, smtp_schemes))
+        return usage (_("--smtp: “%s” is not an SMTP server's URL; write smtp://HOST[:PORT] "
+                        "or smtps://HOST[:PORT]"), smtp);
+      if (url != NULL || token_stdin)
+        return usage (_("--url and --token-stdin are for sms and telegram; e-mail takes "
+                        "--smtp, --from, --user and --password-stdin"));
+      if (password_stdin && user == NULL)
+        return usage (_("--password-stdin goes with --user"));
+      if (user != NULL && !password_stdin)
+        return usage (_("--user needs --password-stdin (passwords never go on the command "
+                        "line)"));
+      if (from == NULL && is_address (user))
+        from = g_strdup (user);
+      if (from == NULL)
+        return usage (_("--from ADDR is required: the address the mail comes from"));
+      if (!is_address (from))
+        return usage (_("--from: “%s” is not an e-mail address"), from);
+      channel.url = smtp;
+      channel.from = from;
+      channel.user = user;
+    }
+  else if (g_str_equal (kind, "sms") || g_str_equal (kind, "telegram"))
+    {
+      if (url == NULL)
+        return usage (_("channel set … %s needs --url URL"), kind);
+      if (!url_has_scheme (url, http_schemes))
+        return usage (_("--url: “%s” is not an http:// or https:// URL"), url);
+      if (smtp != NULL || from != NULL || user != NULL || password_stdin)
+        return usage (_("--smtp, --from, --user and --password-stdin are for e-mail; %s "
+                        "takes --url and --token-stdin"), kind);
+      if (g_str_equal (kind, "telegram") && !token_stdin)
+        return usage (_("telegram needs the bot's token: --token-stdin"));
+      channel.url = url;
+    }
+  else
+    return usage (_("“%s” is not a channel; choose email, sms or telegram"), kind);
+  channel.kind = (char *) kind;
+
+  if ((password_stdin || token_stdin) &&
+      (channel.secret = crm_server_read_password_stdin (&error)) == NULL)
+    return fail (error);
+  if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
+      !crm_server_channels_set (channels, account_id, &channel, &error))
+    {
+      g_free (channel.secret);
+      return fail (error);
+    }
+  if (channel.secret != NULL)
+    memset (channel.secret, 0, strlen (channel.secret));
+  g_free (channel.secret);
+  details = g_strdup_printf ("channel=%s url=%s", kind, channel.url);
+  crm_server_audit ("channel.set", argv[1], NULL, details);
+  g_print (_("Account «%s» now sends %s through %s\n"), argv[1], kind, channel.url);
+  return 0;
+}
+
+int
+crm_server_cmd_channel_list (const char  *data_dir,
+                             int          argc,
+                             char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array: [{\"kind\", \"url\", \"from\", \"user\", \"secret\": true|false}]"),
+      NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = command_context (
+    "ACCOUNT", _("List an account's channels (the secrets only as set or not)."), entries);
+  g_autoptr(CrmServerChannels) channels = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account_id = NULL;
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage ("%s", error->message);
+  if (argc != 2)
+    return usage (_("channel list takes an ACCOUNT"));
+  if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
+      (list = crm_server_channels_list (channels, account_id, &error)) == NULL)
+    return fail (error);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < list->len; i++)
+        {
+          CrmServerChannel *channel = list->pdata[i];
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "kind");
+          json_builder_add_string_value (builder, channel->kind);
+          json_builder_set_member_name (builder, "url");
+          json_builder_add_string_value (builder, channel->url);
+          json_builder_set_member_name (builder, "from");
+          if (channel->from != NULL)
+            json_builder_add_string_value (builder, channel->from);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "user");
+          if (channel->user != NULL)
+            json_builder_add_string_value (builder, channel->user);
+          else
+            json_builder_add_null_value (builder);
+          json_builder_set_member_name (builder, "secret");
+          json_builder_add_boolean_value (builder, channel->secret != NULL);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+      return 0;
+    }
+  if (list->len == 0)
+    g_print (_("Account «%s» has no channels: messages wait until “voronka-server channel "
+               "set” gives one\n"), argv[1]);
+  for (guint i = 0; i < list->len; i++)
+    {
+      CrmServerChannel *channel = list->pdata[i];
+
+      g_print ("%s\t%s\t%s\t%s\n", channel->kind, channel->url,
+               channel->from != NULL ? channel->from : "-",
+               channel->secret != NULL ? _("secret set") : _("no secret"));
+    }
+  return 0;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-channels.h — how each account's messages leave the server: its channels
+ * (an SMTP server for e-mail, an HTTP gateway for SMS, a Telegram bot), with their
+ * secrets, and the delivery record of every message, both in DIR/server.db (never in
+ * the account's replica, so no secret reaches a laptop); `voronka-server channel set`
+ * and `channel list`. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *kind;     /* email | sms | telegram */
+  char *url;      /* smtp[s]://HOST[:PORT] or the gateway's / Bot API's http[s]:// URL */
+  char *from;     /* e-mail: the sender's address */
+  char *user;     /* e-mail: the SMTP user (NULL: no authentication) */
+  char *secret;   /* the SMTP password or the gateway's / bot's token; NULL: none */
+} CrmServerChannel;
+
+void              crm_server_channel_free        (CrmServerChannel *channel);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerChannel, crm_server_channel_free)
+
+/* Where a message is: the server marks it SENDING before it goes out, so a retried
+ * push or a restart never sends it again; only a server killed during the send finds
+ * SENDING at its start (and may repeat that one message). */
+typedef enum {
+  CRM_DELIVERY_NONE,
+  CRM_DELIVERY_SENDING,
+  CRM_DELIVERY_RETRY,     /* a temporary failure: again at next_at */
+  CRM_DELIVERY_SENT,
+  CRM_DELIVERY_FAILED,
+} CrmDeliveryState;
+
+typedef struct {
+  char             *account;    /* account id */
+  char             *message;    /* message id */
+  CrmDeliveryState  state;
+  gint              attempts;
+  gint64            next_at;    /* UTC ms */
+} CrmDeliveryRecord;
+
+void              crm_delivery_record_free       (CrmDeliveryRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmDeliveryRecord, crm_delivery_record_free)
+
+typedef struct _CrmServerChannels CrmServerChannels;
+
+/* Opens DIR/server.db (made by the storage first) and its channel and delivery tables. */
+CrmServerChannels *crm_server_channels_open      (const char          *data_dir,
+                                                  GError             **error);
+void              crm_server_channels_free       (CrmServerChannels   *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerChannels, crm_server_channels_free)
+
+/* The id of the account @name; NOT_FOUND names the account. */
+char             *crm_server_channels_account_id (CrmServerChannels   *self,
+                                                  const char          *name,
+                                                  GError             **error);
+/* [(id, name)…] of every account, flattened. */
+GPtrArray        *crm_server_channels_accounts   (CrmServerChannels   *self,
+                                                  GError             **error);
+
+gboolean          crm_server_channels_set        (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  const CrmServerChannel *channel,
+                                                  GError             **error);
+/* NULL without an error when the account has no such channel. */
+CrmServerChannel *crm_server_channels_get        (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  const char          *kind,
+                                                  GError             **error);
+/* The channels of an account, secrets left out: [{"kind","url","from","user","secret":bool}] */
+GPtrArray        *crm_server_channels_list       (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  GError             **error);
+
+/* The delivery record of a message (state NONE when it has none). */
+gboolean          crm_server_delivery_get        (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  const char          *message_id,
+                                                  CrmDeliveryRecord   *out,
+                                                  GError             **error);
+/* Writes it, durably, before the caller goes on. */
+gboolean          crm_server_delivery_set        (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  const char          *message_id,
+                                                  CrmDeliveryState     state,
+                                                  gint                 attempts,
+                                                  gint64               next_at,
+                                                  const char          *reason,
+                                                  GError             **error);
+/* Records in RETRY due at @now, and (with @interrupted) those still SENDING: what a
+ * killed server left. */
+GPtrArray        *crm_server_delivery_due        (CrmServerChannels   *self,
+                                                  gint64               now,
+                                                  gboolean             interrupted,
+                                                  GError             **error);
+
+/* voronka-server channel set|list */
+int               crm_server_cmd_channel_set     (const char          *data_dir,
+                                                  int                  argc,
+                                                  char               **argv);
+int               crm_server_cmd_channel_list    (const char          *data_dir,
+                                                  int                  argc,
+                                                  char               **argv);
+
+G_END_DECLS

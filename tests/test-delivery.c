@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-delivery.c — messages leave the account (issue 14): a message queued on a laptop
+ * with `voronkactl message send` syncs to a real voronka-server on 127.0.0.1, whose
+ * delivery sends it to a real SMTP server (python3-aiosmtpd, tests/support/smtp-sink.py)
+ * started by the test; the mail is read back as a mail reader decodes it (recipient,
+ * Russian subject and body, {deal.number} filled, Message-ID), and the laptop shows
+ * «sent» after its next sync. The same push repeated (a laptop whose push answer was
+ * lost) and a server restart send nothing again; a mailbox refused for now (451) is
+ * retried and sent once; a mailbox refused for good (550) makes the message «failed»
+ * with the server's words and tells its author. */
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gstdio.h>
+
+#include "config.h"
+
+#include "crm-test-server.h"
+#include "crm-test-util.h"
+
+#define WAIT_S 30.0
+
+static char *tmpdir;
+
+typedef struct {
+  char          *dir;        /* the test's folder */
+  char          *mail_dir;   /* what the SMTP server received */
+  char          *laptop;     /* the admin's replica */
+  GSubprocess   *smtp;
+  guint16        smtp_port;
+  CrmTestServer *server;
+  CrmSyncClient *client;
+} Fixture;
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static gboolean
+has_aiosmtpd (void)
+{
+  g_autoptr(GSubprocess) check = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                   G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
+                                                   "/usr/bin/python3", "-c", "import aiosmtpd",
+                                                   NULL);
+
+  return check != NULL && g_subprocess_wait_check (check, NULL, NULL);
+}
+
+/* A test that fails (abort) must not leave its SMTP server behind. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+start_smtp (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *log = g_build_filename (f->dir, "smtp.log", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = NULL;
+  g_autofree char *ready = g_build_filename (f->mail_dir, "ready", NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  port = g_strdup_printf ("%u", f->smtp_port);
+  g_unlink (ready);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  f->smtp = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3",
+                                         g_getenv ("VORONKA_SMTP_SINK"), f->mail_dir, port, NULL);
+  g_assert_no_error (error);
+  while (!g_file_test (ready, G_FILE_TEST_EXISTS))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the SMTP server (smtp-sink.py) did not start within 10 s");
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *const args[] = { "--delivery-interval", "1", NULL };
+  g_autofree char *smtp_url = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+
+  f->dir = g_dir_make_tmp ("voronka-delivery-XXXXXX", NULL);
+  f->mail_dir = g_build_filename (f->dir, "mail", NULL);
+  g_assert_cmpint (g_mkdir (f->mail_dir, 0700), ==, 0);
+  f->laptop = g_build_filename (f->dir, "laptop.db", NULL);
+  if (!has_aiosmtpd ())
+    return;
+  f->smtp_port = free_port ();
+  start_smtp (f);
+
+  {
+    g_autofree char *data_dir = crm_test_server_make_data (f->dir);
+
+    smtp_url = g_strdup_printf ("smtp://127.0.0.1:%u", f->smtp_port);
+    g_assert_cmpint (crm_test_server_admin (data_dir, NULL, "channel", "set", "acme", "email",
+                                            "--smtp", smtp_url, "--from", "crm@acme.test",
+                                            NULL), ==, 0);
+    f->server = crm_test_server_start (data_dir, TRUE, args);
+  }
+  f->client = crm_test_client_new (f->server, f->laptop, "admin", "admin-pw");
+  report = crm_test_sync (f->client);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->client);
+  g_clear_pointer (&f->server, crm_test_server_free);
+  if (f->smtp != NULL)
+    {
+      g_subprocess_force_exit (f->smtp);
+      g_subprocess_wait (f->smtp, NULL, NULL);
+      g_clear_object (&f->smtp);
+    }
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->mail_dir);
+  g_free (f->laptop);
+}
+
+static gboolean
+skipped (Fixture *f)
+{
+  if (f->server != NULL)
+    return FALSE;
+  crm_test_skip ("python3-aiosmtpd is not installed (build-aux/voronka installs it)");
+  return TRUE;
+}
+
+/* --- the laptop -------------------------------------------------------------------------- */
+
+static void
+sync_laptop (Fixture *f)
+{
+  g_autoptr(CrmSyncReport) report = crm_test_sync (f->client);
+}
+
+/* A deal with a contact whose e-mail is @email; returns the deal's id. */
+static char *
+add_deal (Fixture    *f,
+          const char *contact,
+          const char *email)
+{
+  g_autoptr(JsonNode) made = crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", contact,
+                                              "--email", email, NULL);
+  g_autoptr(JsonNode) deal = crm_test_ctl_ok (f->laptop, NULL, "deal", "add", "--pipeline",
+                                              "Продажи", "--title", "Тягач Volvo FH16",
+                                              "--contact", contact, NULL);
+
+  return crm_test_dup_id (deal);
+}
+
+static char *
+send_message (Fixture    *f,
+              const char *deal)
+{
+  g_autoptr(JsonNode) message = crm_test_ctl_ok (
+    f->laptop, NULL, "message", "send", "--deal", deal,
+    "--subject", "Ваша заявка № {deal.number} принята",
+    "--body", "Здравствуйте, {contact.name}!\nЗаявка «{deal.title}» принята, ответим сегодня.",
+    NULL);
+  JsonObject *object = json_node_get_object (message);
+
+  g_assert_cmpstr (crm_test_get_string (object, "status"), ==, "queued");
+  return crm_test_dup_id (message);
+}
+
+/* The message @id as `message list` on the laptop shows it. */
+static JsonObject *
+laptop_message (Fixture    *f,
+                const char *id)
+{
+  g_autoptr(JsonNode) list = crm_test_ctl_ok (f->laptop, NULL, "message", "list", NULL);
+  JsonObject *found = crm_test_find_object (json_node_get_array (list), "id", id);
+
+  g_assert_nonnull (found);
+  return json_object_ref (found);
+}
+
+/* Syncs until the laptop shows @status for message @id (bounded); returns it. */
+static JsonObject *
+wait_status (Fixture    *f,
+             const char *id,
+             const char *status)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
+
+  for (;;)
+    {
+      JsonObject *message;
+
+      sync_laptop (f);
+      message = laptop_message (f, id);
+      if (g_strcmp0 (crm_test_get_string (message, "status"), status) == 0)
+        return message;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("message %s is still «%s» («%s»), not «%s», after %.0f s (the server's log: "
+                 "%s)", id, crm_test_get_string (message, "status"),
+                 crm_test_get_string (message, "error"), status, WAIT_S, f->server->log_path);
+      json_object_unref (message);
+      g_usleep (200 * 1000);
+    }
+}
+
+/* The mails the SMTP server kept, in the order received. */
+static GPtrArray *
+mails (Fixture *f)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint n = 1;; n++)
+    {
+      g_autofree char *name = g_strdup_printf ("mail-%u.json", n);
+      g_autofree char *path = g_build_filename (f->mail_dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        break;
+      g_ptr_array_add (list, crm_test_take_object (crm_test_parse_json (text)));
+    }
+  return list;
+}
+
+static GPtrArray *
+wait_mails (Fixture *f,
+            guint    count)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
+
+  for (;;)
+    {
+      GPtrArray *list = mails (f);
+
+      if (list->len >= count)
+        return list;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%u mail(s) arrived, not %u, within %.0f s", list->len, count, WAIT_S);
+      g_ptr_array_unref (list);
+      g_usleep (100 * 1000);
+    }
+}
+
+static guint
+mails_to (GPtrArray  *list,
+          const char *address)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      JsonArray *rcpt = json_object_get_array_member (list->pdata[i], "rcpt_tos");
+
+      if (crm_test_has_string (rcpt, address))
+        count++;
+    }
+  return count;
+}
+
+static gint64
+deal_number (Fixture    *f,
+             const char *deal)
+{
+  g_autoptr(JsonObject) shown = crm_test_take_object (
+    crm_test_ctl_ok (f->laptop, NULL, "deal", "show", deal, NULL));
+
+  g_assert_false (json_object_get_null_member (shown, "number"));
+  return json_object_get_int_member (shown, "number");
+}
+
+/* --- tests ------------------------------------------------------------------------------- */
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (from, &data, &length, NULL))
+    return;
+  g_assert_true (g_file_set_contents (to, data, length, NULL));
+}
+
+static void
+test_email_sent_once (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *expected_subject = NULL;
+  g_autofree char *id_in_header = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  JsonObject *mail;
+
+  if (skipped (f))
+    return;
+  deal = add_deal (f, "Иван Петров", "ivan.petrov@client.test");
+  id = send_message (f, deal);
+
+  /* a copy of the laptop before its push: the same ops, pushed again later */
+  copy = g_build_filename (f->dir, "laptop-copy.db", NULL);
+  {
+    g_autofree char *wal = g_strconcat (f->laptop, "-wal", NULL);
+    g_autofree char *copy_wal = g_strconcat (copy, "-wal", NULL);
+
+    copy_file (f->laptop, copy);
+    copy_file (wal, copy_wal);
+  }
+
+  sync_laptop (f);
+  list = wait_mails (f, 1);
+  sent = wait_status (f, id, "sent");
+  g_assert_nonnull (crm_test_get_string (sent, "sent_at"));
+  g_assert_true (json_object_get_null_member (sent, "error"));
+
+  /* the mail as a mail reader reads it */
+  mail = list->pdata[0];
+  g_assert_cmpuint (mails_to (list, "ivan.petrov@client.test"), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (mail, "mail_from"), ==, "crm@acme.test");
+  expected_subject = g_strdup_printf ("Ваша заявка № %lld принята",
+                                      (long long) deal_number (f, deal));
+  g_assert_cmpstr (crm_test_get_string (mail, "subject"), ==, expected_subject);
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), "Здравствуйте, Иван Петров!"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"),
+                            "Заявка «Тягач Volvo FH16» принята, ответим сегодня."));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "to"), "ivan.petrov@client.test"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "to"), "Иван Петров"));
+  g_assert_cmpstr (crm_test_get_string (mail, "charset"), ==, "utf-8");
+  id_in_header = g_strdup_printf ("<%s@acme.test>", id);
+  g_assert_cmpstr (crm_test_get_string (mail, "message_id"), ==, id_in_header);
+  g_assert_cmpstr (crm_test_get_string (mail, "date"), !=, "None");
+  /* no 8-bit text travels raw: the subject is encoded (RFC 2047) */
+  g_assert_null (strstr (crm_test_get_string (mail, "raw"), "Ваша"));
+
+  /* the same ops again, from the copy (a push whose answer was lost) */
+  {
+    g_autoptr(CrmSyncClient) again = crm_test_client_new (f->server, copy, "admin", "admin-pw");
+    g_autoptr(CrmSyncReport) report = crm_test_sync (again);
+  }
+  /* a server restart */
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  crm_test_server_restart (f->server);
+
+  /* a second message goes out after both: by then the first would have gone again */
+  {
+    g_autofree char *deal2 = add_deal (f, "Ольга Смирнова", "olga@client.test");
+    g_autofree char *id2 = send_message (f, deal2);
+    g_autoptr(GPtrArray) after = NULL;
+    g_autoptr(JsonObject) second = NULL;
+
+    sync_laptop (f);
+    after = wait_mails (f, 2);
+    second = wait_status (f, id2, "sent");
+    g_assert_cmpuint (after->len, ==, 2);
+    g_assert_cmpuint (mails_to (after, "ivan.petrov@client.test"), ==, 1);
+    g_assert_cmpuint (mails_to (after, "olga@client.test"), ==, 1);
+  }
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "may have been sent twice", NULL), ==, 0);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "sent by e-mail to", NULL), ==, 2);
+}
+
+static void
+test_email_refused (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) failed = NULL;
+  g_autoptr(JsonNode) notes = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  JsonArray *array;
+  gboolean told = FALSE;
+
+  if (skipped (f))
+    return;
+  deal = add_deal (f, "Пётр Нет", "reject.me@client.test");
+  id = send_message (f, deal);
+  sync_laptop (f);
+  failed = wait_status (f, id, "failed");
+  /* the server's words, so the author knows what to fix */
+  g_assert_nonnull (strstr (crm_test_get_string (failed, "error"), "550"));
+  g_assert_nonnull (strstr (crm_test_get_string (failed, "error"), "Recipient address rejected"));
+  list = mails (f);
+  g_assert_cmpuint (list->len, ==, 0);
+
+  /* the author (admin: who sent it) is told */
+  notes = crm_test_ctl_ok (f->laptop, NULL, "notification", "list", "--user", "admin", NULL);
+  array = json_node_get_array (notes);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *text = crm_test_get_string (json_array_get_object_element (array, i), "text");
+
+      if (strstr (text, "Пётр Нет") != NULL && strstr (text, "550") != NULL)
+        told = TRUE;
+    }
+  g_assert_true (told);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "failed:", "550", NULL), ==, 1);
+}
+
+static void
+test_email_retried (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (skipped (f))
+    return;
+  deal = add_deal (f, "Анна Позже", "later@client.test");
+  id = send_message (f, deal);
+  sync_laptop (f);
+  sent = wait_status (f, id, "sent");
+  list = mails (f);
+  g_assert_cmpuint (mails_to (list, "later@client.test"), ==, 1);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "failed for now", "451", NULL), ==, 1);
+}
+
+/* No mail server listening: retried, the message waits as «sending», nothing lost. */
+static void
+test_email_unreachable (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  g_autoptr(JsonObject) sending = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (skipped (f))
+    return;
+  g_subprocess_force_exit (f->smtp);
+  g_subprocess_wait (f->smtp, NULL, NULL);
+  g_clear_object (&f->smtp);
+
+  deal = add_deal (f, "Игорь Ждёт", "igor@client.test");
+  id = send_message (f, deal);
+  sync_laptop (f);
+  g_assert_true (crm_test_server_wait_log (f->server, 1, WAIT_S, "failed for now", NULL));
+  sending = wait_status (f, id, "sending");
+
+  /* the mail server is back: the retry delivers it */
+  start_smtp (f);
+  sent = wait_status (f, id, "sent");
+  list = wait_mails (f, 1);
+  g_assert_cmpuint (mails_to (list, "igor@client.test"), ==, 1);
+}
+
+/* Bad input at the admin's command: a clear error, nothing saved. */
+static void
+test_channel_set_refused (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "refused", NULL);
+  g_autofree char *dir = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  dir = crm_test_server_make_data (parent);
+  g_assert_cmpint (crm_test_server_admin (dir, NULL, "channel", "set", "acme", "email",
+                                          "--smtp", "http://mail.example.com", "--from",
+                                          "crm@acme.test", NULL), ==, 2);
+  g_assert_cmpint (crm_test_server_admin (dir, NULL, "channel", "set", "acme", "email",
+                                          "--smtp", "smtp://mail.example.com", NULL), ==, 2);
+  g_assert_cmpint (crm_test_server_admin (dir, NULL, "channel", "set", "acme", "fax",
+                                          "--url", "https://x.example.com", NULL), ==, 2);
+  g_assert_cmpint (crm_test_server_admin (dir, NULL, "channel", "set", "nosuch", "email",
+                                          "--smtp", "smtp://mail.example.com", "--from",
+                                          "crm@acme.test", NULL), ==, 1);
+  g_assert_cmpint (crm_test_server_admin (dir, "secret-pw", "channel", "set", "acme", "email",
+                                          "--smtp", "smtps://mail.example.com:465", "--user",
+                                          "crm@acme.test", "--password-stdin", NULL), ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmpdir = g_dir_make_tmp ("voronka-delivery-XXXXXX", NULL);
+  g_test_add ("/delivery/email-sent-once", Fixture, NULL, fixture_set_up,
+              test_email_sent_once, fixture_tear_down);
+  g_test_add ("/delivery/email-refused", Fixture, NULL, fixture_set_up,
+              test_email_refused, fixture_tear_down);
+  g_test_add ("/delivery/email-retried", Fixture, NULL, fixture_set_up,
+              test_email_retried, fixture_tear_down);
+  g_test_add ("/delivery/email-unreachable", Fixture, NULL, fixture_set_up,
+              test_email_unreachable, fixture_tear_down);
+  g_test_add_func ("/delivery/channel-set-refused", test_channel_set_refused);
+  status = g_test_run ();
+  crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  return status;
+}
