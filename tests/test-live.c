@@ -9,6 +9,7 @@
  *     back once it runs again; SIGTERM stops the watcher cleanly (status 0, one JSON line
  *     per round, rounds started by "live");
  *   - a notification made for a user reaches that user's live socket (and not another's);
+ *     /metrics counts the open sockets (voronka_live_sockets);
  *   - refusals: no token or a bad token (401, before any upgrade), a plain GET without
  *     "Upgrade: websocket" (400, saying so), an oversized message (closed with 1009). */
 #include <signal.h>
@@ -316,6 +317,41 @@ listener_clear (Listener *listener)
   g_clear_pointer (&listener->notification, json_object_unref);
 }
 
+typedef struct {
+  SoupSession *session;
+  char        *url;
+  const char  *expected;
+} Metrics;
+
+/* Whether /metrics (serve --metrics-listen) has the line @expected. */
+static gboolean
+metrics_say (gpointer data)
+{
+  Metrics *metrics = data;
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", metrics->url);
+  g_autoptr(GBytes) body = soup_session_send_and_read (metrics->session, msg, NULL, NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *line = g_strconcat ("\n", metrics->expected, "\n", NULL);
+
+  if (body == NULL)
+    return FALSE;
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return strstr (text, line) != NULL;
+}
+
+static char *
+metrics_url (void)
+{
+  g_autofree char *text = NULL;
+  const char *start, *end;
+
+  g_assert_true (crm_test_server_wait_log (server, 1, WAIT_S, "metrics on ", NULL));
+  g_assert_true (g_file_get_contents (server->log_path, &text, NULL, NULL));
+  start = strstr (text, "metrics on ") + strlen ("metrics on ");
+  end = strchr (start, '\n');
+  return g_strndup (start, end != NULL ? (gsize) (end - start) : strlen (start));
+}
+
 static void
 test_notification (void)
 {
@@ -338,9 +374,16 @@ test_notification (void)
   g_autofree char *id = crm_store_new_id (store);
   CrmChange *change = crm_changeset_create (changeset, "notification", id);
   Listener to_maria = { 0 }, to_denis = { 0 };
+  Metrics metrics = { 0 };
 
   listener_start (&to_maria, rep, rep_first->cursor);
   listener_start (&to_denis, other, other_first->cursor);
+
+  /* the administrator sees them in /metrics */
+  metrics.session = soup_session_new ();
+  metrics.url = metrics_url ();
+  metrics.expected = "voronka_live_sockets 2";
+  g_assert_true (wait_until (metrics_say, &metrics, WAIT_S));
 
   /* what a rule's "notify" action writes, made on the admin's laptop and pushed */
   crm_change_set_string (change, "user", maria);
@@ -363,6 +406,10 @@ test_notification (void)
 
   listener_clear (&to_maria);
   listener_clear (&to_denis);
+  metrics.expected = "voronka_live_sockets 0";
+  g_assert_true (wait_until (metrics_say, &metrics, WAIT_S));
+  g_object_unref (metrics.session);
+  g_free (metrics.url);
 }
 
 /* --- refusals ------------------------------------------------------------------------------ */
@@ -516,7 +563,9 @@ main (int    argc,
   {
     g_autofree char *data = crm_test_server_make_data (tmpdir);
 
-    server = crm_test_server_start (data, FALSE, NULL);
+    const char *args[] = { "--metrics-listen", "127.0.0.1:0", NULL };
+
+    server = crm_test_server_start (data, FALSE, args);
   }
   g_test_add_func ("/live/refused", test_refused);
   g_test_add_func ("/live/notification", test_notification);
