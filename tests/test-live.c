@@ -125,6 +125,37 @@ deal_at (gpointer data)
   return found;
 }
 
+typedef struct {
+  const char *path;
+  gint64      cursor;
+} RoundAt;
+
+/* Whether the watcher printed a round that reached @cursor (B's replica is then quiet:
+ * reading it cannot stand in the way of a round). */
+static gboolean
+round_at (gpointer data)
+{
+  RoundAt *at = data;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (at->path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+
+      if (lines[i][0] == '{' && json_parser_load_from_data (parser, lines[i], -1, NULL) &&
+          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+          json_object_get_int_member_with_default (json_node_get_object (root), "cursor", 0) >=
+          at->cursor)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Whether the file at @path has a line (the watcher's first round is done). */
 static gboolean
 has_line (gpointer data)
@@ -162,6 +193,7 @@ test_watch (void)
   g_autofree char *err = NULL;
   g_auto(GStrv) lines = NULL;
   DealAt at = { b_path, deal, NULL };
+  RoundAt round = { out_path, 0 };
   guint rounds = 0, live_rounds = 0;
   const char *argv[] = {
     g_getenv ("VORONKACTL"), "--db", b_path, "--json", "sync", "--server", server->url,
@@ -193,7 +225,9 @@ test_watch (void)
   pushed = crm_test_sync (a);
   g_free (at.stage);
   at.stage = stage_id (a_store, "Квалифицирован");
-  g_assert_true (wait_until (deal_at, &at, 20.0));
+  round.cursor = pushed->cursor;
+  g_assert_true (wait_until (round_at, &round, 20.0));
+  g_assert_true (deal_at (&at));
 
   /* the server dies and comes back: the watcher reconnects by itself */
   crm_test_server_kill (server);
@@ -205,7 +239,9 @@ test_watch (void)
   pushed = crm_test_sync (a);
   g_free (at.stage);
   at.stage = stage_id (a_store, "Встреча согласована");
-  g_assert_true (wait_until (deal_at, &at, 20.0));
+  round.cursor = pushed->cursor;
+  g_assert_true (wait_until (round_at, &round, 20.0));
+  g_assert_true (deal_at (&at));
 
   /* the server is stopped properly (SIGTERM): it tells the watcher it goes away (1001),
    * stops with status 0, and the watcher is back on the next one too */
@@ -220,7 +256,9 @@ test_watch (void)
   pushed = crm_test_sync (a);
   g_free (at.stage);
   at.stage = stage_id (a_store, "Встреча проведена");
-  g_assert_true (wait_until (deal_at, &at, 20.0));
+  round.cursor = pushed->cursor;
+  g_assert_true (wait_until (round_at, &round, 20.0));
+  g_assert_true (deal_at (&at));
 
   /* SIGTERM to the watcher: a clean stop */
   g_subprocess_send_signal (watcher, SIGTERM);

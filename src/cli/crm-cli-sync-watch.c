@@ -27,11 +27,14 @@ typedef struct {
   gboolean             stopping;
   guint                interval_source;
   guint                exit_after;
+  guint                retry;         /* a failed round is tried again soon */
+  guint                failures;
   GError              *error;       /* a failure retrying cannot mend */
 } Watch;
 
-static void run_round (Watch      *watch,
-                       const char *trigger);
+static void     run_round (Watch      *watch,
+                           const char *trigger);
+static gboolean retry_cb  (gpointer    user_data);
 
 static void
 stop (Watch *watch)
@@ -73,14 +76,24 @@ round_done (GObject      *source,
     }
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      /* the next event or the fallback timer tries again */
       g_printerr (_("voronkactl: %s\n"), error->message);
       if (fatal (error))
         {
           watch->error = g_steal_pointer (&error);
           stop (watch);
         }
+      else if (watch->retry == 0)
+        {
+          /* a busy replica, a server away: again in 5 s, 10 s, … up to the interval (the
+           * change that was announced must not wait for the fallback) */
+          guint delay = MIN (5u << MIN (watch->failures, 6u), watch->watch->interval);
+
+          watch->failures++;
+          watch->retry = g_timeout_add_seconds (delay, retry_cb, watch);
+        }
     }
+  if (report != NULL)
+    watch->failures = 0;
   if (watch->stopping ||
       (watch->watch->max_rounds > 0 && watch->rounds >= watch->watch->max_rounds))
     {
@@ -106,6 +119,16 @@ run_round (Watch      *watch,
   watch->in_round = TRUE;
   watch->current = trigger;
   crm_sync_client_sync_async (watch->client, watch->cancellable, round_done, watch);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  Watch *watch = user_data;
+
+  watch->retry = 0;
+  run_round (watch, "retry");
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -205,6 +228,7 @@ crm_cli_sync_watch (CrmCli              *cli,
   g_source_remove (sigint);
   g_source_remove (sigterm);
   g_clear_handle_id (&watch.exit_after, g_source_remove);
+  g_clear_handle_id (&watch.retry, g_source_remove);
   g_clear_handle_id (&watch.interval_source, g_source_remove);
   g_signal_handlers_disconnect_by_data (watch.live, &watch);
   crm_live_client_stop (watch.live);

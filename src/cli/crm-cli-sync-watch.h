@@ -14,7 +14,8 @@ typedef struct {
   guint  exit_after;    /* stop after this many seconds (0: never) */
 } CrmCliWatch;
 
-/* Prints one round's report; @trigger ("first", "live", "interval") may go in --json. */
+/* Prints one round's report; @trigger ("first", "live", "interval", "retry") may go in
+ * --json. */
 typedef void (*CrmCliWatchPrint) (CrmCli              *cli,
                                   const CrmSyncReport *report,
                                   const char          *trigger,

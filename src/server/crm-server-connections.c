@@ -58,6 +58,7 @@ typedef struct {
   gboolean        handed_over;
   gboolean        served;      /* has sent the headers of a request */
   gboolean        closing;     /* shut down by us; no longer counted */
+  gboolean        held;        /* taken over (a WebSocket): no deadline from here */
 } Connection;
 
 struct _CrmServerConnections
@@ -476,7 +477,7 @@ got_headers (SoupServerMessage    *msg,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = 0;
 
-  if (connection == NULL || connection->closing)
+  if (connection == NULL || connection->closing || connection->held)
     return;
   connection->served = TRUE;
   leave_idle_queue (self, connection);
@@ -520,7 +521,7 @@ request_started (SoupServer           *soup,
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers), self);
   g_signal_connect (msg, "got-body", G_CALLBACK (got_body), self);
   /* the next request of a kept-alive connection (the first keeps its deadline) */
-  if (connection->served && !connection->closing)
+  if (connection->served && !connection->closing && !connection->held)
     become_idle (self, connection, g_get_monotonic_time () + self->idle_timeout_us);
 }
 
@@ -594,6 +595,24 @@ crm_server_connections_set_certificate (CrmServerConnections *self,
                                         GTlsCertificate      *certificate)
 {
   g_set_object (&self->certificate, certificate);
+}
+
+void
+crm_server_connections_hold (CrmServerConnections *self,
+                             GSocketAddress       *remote)
+{
+  Connection *connection = remote != NULL ? g_hash_table_lookup (self->connections, remote)
+                                          : NULL;
+
+  if (connection == NULL || connection->closing)
+    return;
+  connection->held = TRUE;
+  leave_idle_queue (self, connection);
+  connection->deadline = G_MAXINT64;
+  /* before the sources of its new life are made: GSocket arms each source it creates
+   * with the timeout of that moment */
+  if (connection->handed_over && !g_socket_is_closed (connection->socket))
+    g_socket_set_timeout (connection->socket, 0);
 }
 
 guint

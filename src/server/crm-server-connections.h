@@ -33,6 +33,11 @@ void                  crm_server_connections_set_certificate
                                                      GTlsCertificate        *certificate);
 /* Stops accepting and closes the connections not yet handed to libsoup. */
 void                  crm_server_connections_stop   (CrmServerConnections   *self);
+/* The connection from @remote is being taken over (a WebSocket that lives as long as
+ * its client keeps it; call it before the upgrade): no idle timeout, deadline or socket
+ * inactivity timeout closes it from here; it still counts until it closes. */
+void                  crm_server_connections_hold   (CrmServerConnections   *self,
+                                                     GSocketAddress         *remote);
 /* Connections open now. */
 guint                 crm_server_connections_get_count (CrmServerConnections *self);
 void                  crm_server_connections_free   (CrmServerConnections   *self);

@@ -211,6 +211,34 @@ snapshot (CrmServerLive *self)
   return sockets;
 }
 
+/* The socket under @stream: libsoup's wrapper (SoupIOStream, "base-iostream"), then under
+ * TLS its base stream ("base-io-stream"), then the socket connection (libsoup gives no
+ * socket for connections handed to it as streams). */
+static GSocket *
+socket_of (GIOStream *stream)
+{
+  static const char *const bases[] = { "base-iostream", "base-io-stream" };
+
+  for (guint depth = 0; stream != NULL && depth < 4; depth++)
+    {
+      g_autoptr(GIOStream) base = NULL;
+
+      if (G_IS_SOCKET_CONNECTION (stream))
+        return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+      for (guint i = 0; i < G_N_ELEMENTS (bases) && base == NULL; i++)
+        {
+          GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (stream),
+                                                            bases[i]);
+
+          if (pspec != NULL && (pspec->flags & G_PARAM_READABLE) &&
+              g_type_is_a (pspec->value_type, G_TYPE_IO_STREAM))
+            g_object_get (stream, bases[i], &base, NULL);
+        }
+      stream = base;   /* still held by the stream above it */
+    }
+  return NULL;
+}
+
 /* --- checks ---------------------------------------------------------------------------------- */
 
 static gboolean
@@ -342,9 +370,14 @@ crm_server_live_add (CrmServerLive           *self,
       if (g_str_equal (old->session, session))
         close_socket (old, CRM_SERVER_LIVE_CLOSE_REPLACED, "replaced by a newer connection");
     }
-  /* idle is normal here: the pings take over from the socket's inactivity timeout */
+  /* idle is normal here: the pings take over from the socket's inactivity timeout
+   * (--idle-timeout, set when the connection was accepted) */
+  if (gsocket == NULL)
+    gsocket = socket_of (soup_websocket_connection_get_io_stream (connection));
   if (gsocket != NULL)
     g_socket_set_timeout (gsocket, 0);
+  else
+    g_debug ("Live channel: no socket found under the connection; --idle-timeout applies");
 
   socket = g_new0 (LiveSocket, 1);
   socket->owner = self;

@@ -1022,6 +1022,8 @@ live_handler (SoupServer        *soup,
       respond_error (self, msg, CRM_SYNC_ERROR_RATE_LIMITED, refusal, 0);
       return;
     }
+  /* from here its deadlines (idle, body rate, inactivity) are the pings' */
+  crm_server_connections_hold (self->connections, soup_server_message_get_remote_address (msg));
   g_object_set_data_full (G_OBJECT (msg), "crm-live-user", g_steal_pointer (&user),
                           (GDestroyNotify) crm_server_user_free);
   g_object_set_data_full (G_OBJECT (msg), "crm-live-session", g_steal_pointer (&session),
