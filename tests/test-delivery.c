@@ -494,6 +494,68 @@ test_channel_set_refused (void)
                                           "crm@acme.test", "--password-stdin", NULL), ==, 0);
 }
 
+/* Templates on a laptop: what is refused at `template add`, and a message from one. */
+static void
+test_templates (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "templates", NULL);
+  g_autofree char *db = g_build_filename (dir, "laptop.db", NULL);
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonNode) init = NULL;
+  g_autoptr(JsonNode) contact = NULL;
+  g_autoptr(JsonNode) made = NULL;
+  g_autoptr(JsonNode) sent = NULL;
+  JsonObject *object;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  init = crm_test_ctl_ok (db, NULL, "init", "--template", "truck-dealer", NULL);
+
+  /* an e-mail template needs a subject */
+  crm_test_ctl (&run, db, NULL, "message", "template", "add", "welcome", "--channel", "email",
+                "--body", "Здравствуйте!", NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "--subject"));
+  g_clear_pointer (&message, g_free);
+  /* an unknown placeholder is named */
+  crm_test_ctl (&run, db, NULL, "message", "template", "add", "welcome", "--channel", "sms",
+                "--body", "Ваш заказ {deal.sum}", NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "{deal.sum}"));
+  g_clear_pointer (&message, g_free);
+  /* admins only */
+  crm_test_ctl (&run, db, NULL, "--as", "Мария Кузнецова", "message", "template", "add",
+                "welcome", "--channel", "sms", "--body", "Здравствуйте!", NULL);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (db, NULL, "message", "template",
+                                                           "list", NULL)), ==, 0);
+
+  made = crm_test_ctl_ok (db, NULL, "message", "template", "add", "welcome", "--channel",
+                          "email", "--subject", "Заявка «{deal.title}» № {deal.number}",
+                          "--body", "{contact.name}, ваш менеджер — {user.name}.", NULL);
+  g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (db, NULL, "message", "template",
+                                                           "list", NULL)), ==, 1);
+  contact = crm_test_ctl_ok (db, NULL, "contact", "add", "--name", "Иван Петров", "--email",
+                             "ivan@client.test", NULL);
+  deal = crm_test_dup_id (crm_test_ctl_ok (db, NULL, "deal", "add", "--pipeline", "Продажи",
+                                           "--title", "Самосвал", "--contact", "Иван Петров",
+                                           "--responsible", "Мария Кузнецова", NULL));
+  sent = crm_test_ctl_ok (db, NULL, "message", "send", "--deal", deal, "--template", "welcome",
+                          NULL);
+  object = json_node_get_object (sent);
+  g_assert_cmpstr (crm_test_get_string (object, "status"), ==, "queued");
+  g_assert_cmpstr (crm_test_get_string (object, "channel"), ==, "email");
+  g_assert_cmpstr (crm_test_get_string (object, "to"), ==, "ivan@client.test");
+  /* the number is the server's: filled when it delivers */
+  g_assert_cmpstr (crm_test_get_string (object, "subject"), ==, "Заявка «Самосвал» № {deal.number}");
+  g_assert_cmpstr (crm_test_get_string (object, "text"), ==,
+                   "Иван Петров, ваш менеджер — Мария Кузнецова.");
+  crm_test_ctl (&run, db, NULL, "message", "send", "--deal", deal, "--template", "nosuch", NULL);
+  message = crm_test_assert_refused (&run, "not-found");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -511,6 +573,7 @@ main (int    argc,
   g_test_add ("/delivery/email-unreachable", Fixture, NULL, fixture_set_up,
               test_email_unreachable, fixture_tear_down);
   g_test_add_func ("/delivery/channel-set-refused", test_channel_set_refused);
+  g_test_add_func ("/delivery/templates", test_templates);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);
