@@ -7,7 +7,10 @@
  * «sent» after its next sync. The same push repeated (a laptop whose push answer was
  * lost) and a server restart send nothing again; a mailbox refused for now (451) is
  * retried and sent once; a mailbox refused for good (550) makes the message «failed»
- * with the server's words and tells its author. */
+ * with the server's words and tells its author. A server killed during a slow send sends
+ * that one again and says so. SMS through an HTTP gateway and Telegram through the Bot
+ * API go to a SoupServer on 127.0.0.1 in the test: a 503 retried and sent once, a 400
+ * failed with the gateway's words, a bot's sendMessage to the user's chat id. */
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -15,6 +18,9 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
+
+#include "crm-query.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -470,6 +476,35 @@ test_email_unreachable (Fixture       *f,
   g_assert_cmpuint (mails_to (list, "igor@client.test"), ==, 1);
 }
 
+/* A server killed while a mail server takes its time over one message: at the next start
+ * it sends that message again and its log says it may have gone twice; nothing else
+ * repeats. */
+static void
+test_killed_mid_send (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) sending = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (skipped (f))
+    return;
+  deal = add_deal (f, "Павел Медленный", "slow@client.test");
+  id = send_message (f, deal);
+  sync_laptop (f);
+  sending = wait_status (f, id, "sending");
+  crm_test_server_kill (f->server);
+  crm_test_server_restart (f->server);
+  g_assert_true (crm_test_server_wait_log (f->server, 1, WAIT_S, "may have been sent twice", id));
+  sent = wait_status (f, id, "sent");
+  list = wait_mails (f, 1);
+  /* at most that one message twice */
+  g_assert_cmpuint (mails_to (list, "slow@client.test"), >=, 1);
+  g_assert_cmpuint (mails_to (list, "slow@client.test"), <=, 2);
+}
+
 /* Bad input at the admin's command: a clear error, nothing saved. */
 static void
 test_channel_set_refused (void)
@@ -492,6 +527,225 @@ test_channel_set_refused (void)
   g_assert_cmpint (crm_test_server_admin (dir, "secret-pw", "channel", "set", "acme", "email",
                                           "--smtp", "smtps://mail.example.com:465", "--user",
                                           "crm@acme.test", "--password-stdin", NULL), ==, 0);
+}
+
+/* --- an SMS gateway and the Telegram Bot API on 127.0.0.1 (SoupServer in a thread) ------ */
+
+typedef struct {
+  GMutex        lock;
+  GCond         ready;
+  GPtrArray    *requests;     /* "PATH|AUTHORIZATION|BODY" */
+  GHashTable   *refused_once; /* numbers answered 503 already */
+  GMainContext *context;
+  GMainLoop    *loop;
+  GThread      *thread;
+  guint16       port;
+} Gateway;
+
+static void
+gateway_handle (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  Gateway *gateway = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Authorization");
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  const char *to = NULL;
+  const char *answer = "{\"ok\": true}";
+  guint status = 200;
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    to = json_object_get_string_member_with_default (json_node_get_object (node), "to", NULL);
+  g_mutex_lock (&gateway->lock);
+  g_ptr_array_add (gateway->requests, g_strdup_printf ("%s|%s|%s", path, auth ? auth : "", text));
+  if (to != NULL && strstr (to, "900500") != NULL && !g_hash_table_contains (gateway->refused_once, to))
+    {
+      g_hash_table_add (gateway->refused_once, g_strdup (to));
+      status = 503;
+      answer = "{\"error\": \"gateway busy\"}";
+    }
+  else if (to != NULL && strstr (to, "900400") != NULL)
+    {
+      status = 400;
+      answer = "{\"error\": \"invalid number\"}";
+    }
+  g_mutex_unlock (&gateway->lock);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, answer,
+                                    strlen (answer));
+}
+
+static gpointer
+gateway_run (gpointer user_data)
+{
+  Gateway *gateway = user_data;
+  g_autoptr(SoupServer) soup = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  GSList *listeners;
+
+  g_main_context_push_thread_default (gateway->context);
+  soup = soup_server_new (NULL, NULL);
+  soup_server_add_handler (soup, NULL, gateway_handle, gateway, NULL);
+  g_assert_true (soup_server_listen (soup, address, 0, &error));
+  listeners = soup_server_get_listeners (soup);
+  {
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, &error);
+
+    g_mutex_lock (&gateway->lock);
+    gateway->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    g_cond_signal (&gateway->ready);
+    g_mutex_unlock (&gateway->lock);
+  }
+  g_slist_free (listeners);
+  g_main_loop_run (gateway->loop);
+  soup_server_disconnect (soup);
+  g_main_context_pop_thread_default (gateway->context);
+  return NULL;
+}
+
+static Gateway *
+gateway_start (void)
+{
+  Gateway *gateway = g_new0 (Gateway, 1);
+
+  g_mutex_init (&gateway->lock);
+  g_cond_init (&gateway->ready);
+  gateway->requests = g_ptr_array_new_with_free_func (g_free);
+  gateway->refused_once = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gateway->context = g_main_context_new ();
+  gateway->loop = g_main_loop_new (gateway->context, FALSE);
+  g_mutex_lock (&gateway->lock);
+  gateway->thread = g_thread_new ("gateway", gateway_run, gateway);
+  while (gateway->port == 0)
+    g_cond_wait (&gateway->ready, &gateway->lock);
+  g_mutex_unlock (&gateway->lock);
+  return gateway;
+}
+
+static void
+gateway_stop (Gateway *gateway)
+{
+  g_main_loop_quit (gateway->loop);
+  g_thread_join (gateway->thread);
+  g_main_loop_unref (gateway->loop);
+  g_main_context_unref (gateway->context);
+  g_ptr_array_unref (gateway->requests);
+  g_hash_table_unref (gateway->refused_once);
+  g_mutex_clear (&gateway->lock);
+  g_cond_clear (&gateway->ready);
+  g_free (gateway);
+}
+
+/* Requests whose text holds every one of @a and @b (@b may be NULL). */
+static guint
+gateway_count (Gateway    *gateway,
+               const char *a,
+               const char *b)
+{
+  guint count = 0;
+
+  g_mutex_lock (&gateway->lock);
+  for (guint i = 0; i < gateway->requests->len; i++)
+    if (strstr (gateway->requests->pdata[i], a) != NULL &&
+        (b == NULL || strstr (gateway->requests->pdata[i], b) != NULL))
+      count++;
+  g_mutex_unlock (&gateway->lock);
+  return count;
+}
+
+static char *
+add_phone_deal (Fixture    *f,
+                const char *contact,
+                const char *phone)
+{
+  g_autoptr(JsonNode) made = crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", contact,
+                                              "--phone", phone, NULL);
+
+  return crm_test_dup_id (crm_test_ctl_ok (f->laptop, NULL, "deal", "add", "--pipeline",
+                                           "Продажи", "--title", "Полуприцеп", "--contact",
+                                           contact, NULL));
+}
+
+static char *
+send_text (Fixture    *f,
+           const char *deal,
+           const char *channel,
+           const char *to_user)
+{
+  return crm_test_dup_id (crm_test_ctl_ok (f->laptop, NULL, "message", "send", "--deal", deal,
+                                           "--channel", channel, "--body",
+                                           "Заявка «{deal.title}» принята", to_user ? "--to" : NULL,
+                                           to_user, NULL));
+}
+
+static void
+test_sms_telegram (Fixture       *f,
+                   gconstpointer  data)
+{
+  Gateway *gateway;
+  g_autofree char *sms_url = NULL;
+  g_autofree char *bot_url = NULL;
+  g_autofree char *busy_deal = NULL;
+  g_autofree char *bad_deal = NULL;
+  g_autofree char *busy = NULL;
+  g_autofree char *bad = NULL;
+  g_autofree char *bot = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  g_autoptr(JsonObject) failed = NULL;
+  g_autoptr(JsonObject) delivered = NULL;
+
+  if (skipped (f))
+    return;
+  gateway = gateway_start ();
+  sms_url = g_strdup_printf ("http://127.0.0.1:%u/sms/send", gateway->port);
+  bot_url = g_strdup_printf ("http://127.0.0.1:%u", gateway->port);
+  g_assert_cmpint (crm_test_server_admin (f->server->dir, "sms-token", "channel", "set", "acme",
+                                          "sms", "--url", sms_url, "--token-stdin", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (f->server->dir, "42:bot-token", "channel", "set",
+                                          "acme", "telegram", "--url", bot_url, "--token-stdin",
+                                          NULL), ==, 0);
+
+  /* the admin's Telegram chat id: a field of the user */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (f->laptop);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *admin = crm_query_resolve (store, "user", "admin", NULL, &error);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    g_assert_no_error (error);
+    crm_change_set_string (crm_changeset_touch (changeset, "user", admin), "telegram_chat_id",
+                           "100200300");
+    g_assert_true (crm_store_apply (store, changeset, &error));
+  }
+
+  busy_deal = add_phone_deal (f, "Сергей Занят", "+7 900 500-00-01");
+  bad_deal = add_phone_deal (f, "Олег Неверный", "+7 900 400-00-02");
+  busy = send_text (f, busy_deal, "sms", NULL);
+  bad = send_text (f, bad_deal, "sms", NULL);
+  bot = send_text (f, busy_deal, "telegram", "admin");
+  sync_laptop (f);
+
+  /* 503, then sent on the retry: two requests, one message sent */
+  sent = wait_status (f, busy, "sent");
+  g_assert_cmpuint (gateway_count (gateway, "79005000001", NULL), ==, 2);
+  g_assert_cmpuint (gateway_count (gateway, "/sms/send|Bearer sms-token|",
+                                   "Заявка «Полуприцеп» принята"), ==, 3);
+  /* 400: failed with the gateway's words, tried once */
+  failed = wait_status (f, bad, "failed");
+  g_assert_nonnull (strstr (crm_test_get_string (failed, "error"), "invalid number"));
+  g_assert_cmpuint (gateway_count (gateway, "79004000002", NULL), ==, 1);
+  /* Telegram: sendMessage of the bot, to the user's chat */
+  delivered = wait_status (f, bot, "sent");
+  g_assert_cmpuint (gateway_count (gateway, "/bot42:bot-token/sendMessage|", "100200300"), ==, 1);
+  gateway_stop (gateway);
 }
 
 /* Templates on a laptop: what is refused at `template add`, and a message from one. */
@@ -572,7 +826,11 @@ main (int    argc,
               test_email_retried, fixture_tear_down);
   g_test_add ("/delivery/email-unreachable", Fixture, NULL, fixture_set_up,
               test_email_unreachable, fixture_tear_down);
+  g_test_add ("/delivery/killed-mid-send", Fixture, NULL, fixture_set_up, test_killed_mid_send,
+              fixture_tear_down);
   g_test_add_func ("/delivery/channel-set-refused", test_channel_set_refused);
+  g_test_add ("/delivery/sms-telegram", Fixture, NULL, fixture_set_up, test_sms_telegram,
+              fixture_tear_down);
   g_test_add_func ("/delivery/templates", test_templates);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
