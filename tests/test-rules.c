@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "crm-message.h"
 #include "crm-query.h"
 #include "crm-rules.h"
 #include "crm-store.h"
@@ -536,6 +537,56 @@ test_task_completed_and_messages (void)
   g_assert_cmpuint (notifications, ==, 2);
 }
 
+/* "send template T to the deal's contact": the template's channel, subject and text with
+ * the placeholders filled (the deal's number left for the server), the author set. */
+static void
+test_send_template (void)
+{
+  g_auto(Account) account = { 0 };
+  CrmStore *store = account.store = make_store (&account, "a.db",
+    "[{\"name\": \"Спасибо\", \"trigger\": {\"type\": \"task_completed\"},"
+    "  \"actions\": [{\"type\": \"send_message\", \"to\": \"client\", \"template\": \"thanks\"}]}]");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(CrmChangeset) done = crm_changeset_new ();
+  g_autofree char *deal = add_deal (store, "Volvo FH", "Продажи", "Новая");
+  g_autofree char *contact = crm_store_new_id (store);
+  g_autofree char *task = crm_store_new_id (store);
+  g_autofree char *template_id = crm_message_template_add (store, NULL, "thanks", "email",
+                                                           "Сделка {deal.number}: {deal.title}",
+                                                           "{contact.name}, спасибо!", &error);
+  g_autoptr(JsonNode) list = NULL;
+  JsonObject *message;
+  CrmChange *change;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (template_id);
+  change = crm_changeset_create (cs, "contact", contact);
+  crm_change_set_string (change, "name", "Смирнова Анна");
+  crm_changeset_set_link (cs, "deal_contact", "deal", deal, "contact", contact, TRUE);
+  change = crm_changeset_create (cs, "task", task);
+  crm_change_set_string (change, "deal", deal);
+  crm_change_set_string (change, "text", "Отправить КП");
+  crm_change_set_string (change, "type", "task");
+  crm_change_set_bool (change, "done", FALSE);
+  g_assert_true (crm_store_apply (store, cs, &error));
+  crm_change_set_bool (crm_changeset_touch (done, "task", task), "done", TRUE);
+  g_assert_true (crm_store_apply (store, done, &error));
+  g_assert_no_error (error);
+
+  list = crm_message_list (store, deal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
+  message = json_array_get_object_element (json_node_get_array (list), 0);
+  g_assert_cmpstr (json_object_get_string_member (message, "channel"), ==, "email");
+  g_assert_cmpstr (json_object_get_string_member (message, "recipient"), ==, contact);
+  g_assert_cmpstr (json_object_get_string_member (message, "subject"), ==,
+                   "Сделка {deal.number}: Volvo FH");
+  g_assert_cmpstr (json_object_get_string_member (message, "text"), ==, "Смирнова Анна, спасибо!");
+  g_assert_cmpstr (json_object_get_string_member (message, "status"), ==, "queued");
+  g_assert_false (json_object_get_null_member (message, "author"));
+}
+
 static void
 test_for_each_deal_stock_match (void)
 {
@@ -804,6 +855,7 @@ main (int argc, char **argv)
                    test_lost_with_reason_and_from_stage);
   g_test_add_func ("/rules/trigger/task-completed-contact-company",
                    test_task_completed_and_messages);
+  g_test_add_func ("/rules/send-template", test_send_template);
   g_test_add_func ("/rules/conditions", test_conditions);
   g_test_add_func ("/rules/action/for-each-deal", test_for_each_deal_stock_match);
   g_test_add_func ("/rules/loop-refused", test_loop_is_refused);
