@@ -415,22 +415,27 @@ dashboard_responses (CrmReport  *report,
   int rc;
 
   /* the first sign of work on a new request: a move by a person, a note, a finished
-   * task (multi-argument min() is NULL when any argument is: hence the coalesce) */
+   * task (multi-argument min() is NULL when any argument is: hence the coalesce). Notes
+   * and tasks are grouped once for the period's deals — notes have no index by deal, so
+   * a lookup per deal would read them all for each one. */
   stmt = _crm_store_prepare (report->store,
-    "SELECT d.id, d.responsible, d.created_at, nullif (min ("
-    "  coalesce ((SELECT min (n.created_at) FROM note n WHERE n.deleted = 0"
-    "    AND n.entity = 'deal' AND n.entity_id = d.id AND n.created_at > d.created_at),"
-    "    9223372036854775807),"
-    "  coalesce ((SELECT min (t.done_at) FROM task t WHERE t.deleted = 0 AND t.deal = d.id"
-    "    AND t.done = 1 AND t.done_at > d.created_at), 9223372036854775807),"
+    "WITH period AS (SELECT d.id, d.responsible, d.created_at, d.stage_entered_at FROM deal d"
+    "  WHERE d.deleted = 0 AND d.created_at >= :from AND d.created_at < :to"
+    "  AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible") "),"
+    " notes AS (SELECT n.entity_id AS deal, min (n.created_at) AS at FROM note n"
+    "  JOIN period p ON p.id = n.entity_id WHERE n.deleted = 0 AND n.entity = 'deal'"
+    "  AND n.created_at > p.created_at GROUP BY n.entity_id),"
+    " tasks AS (SELECT t.deal, min (t.done_at) AS at FROM task t JOIN period p ON p.id = t.deal"
+    "  WHERE t.deleted = 0 AND t.done = 1 AND t.done_at > p.created_at GROUP BY t.deal)"
+    " SELECT p.id, p.responsible, p.created_at, nullif (min ("
+    "  coalesce (notes.at, 9223372036854775807), coalesce (tasks.at, 9223372036854775807),"
     "  coalesce ((SELECT min (json_extract (c.fields, '$.stage_entered_at')) FROM changelog c"
-    "    WHERE c.entity = 'deal' AND c.entity_id = d.id AND c.rule IS NULL"
-    "    AND json_extract (c.fields, '$.stage_entered_at') > d.created_at),"
+    "    WHERE c.entity = 'deal' AND c.entity_id = p.id AND c.rule IS NULL"
+    "    AND json_extract (c.fields, '$.stage_entered_at') > p.created_at),"
     "    9223372036854775807),"
-    "  CASE WHEN d.stage_entered_at > d.created_at THEN d.stage_entered_at"
+    "  CASE WHEN p.stage_entered_at > p.created_at THEN p.stage_entered_at"
     "       ELSE 9223372036854775807 END), 9223372036854775807)"
-    " FROM deal d WHERE d.deleted = 0 AND d.created_at >= :from AND d.created_at < :to"
-    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
+    " FROM period p LEFT JOIN notes ON notes.deal = p.id LEFT JOIN tasks ON tasks.deal = p.id",
     error);
   if (stmt == NULL)
     return FALSE;
