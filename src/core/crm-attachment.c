@@ -23,7 +23,7 @@
 #include "crm-sql-private.h"
 
 #define CHUNK_SIZE (64 * 1024)
-#define SNIFF_SIZE 4096
+#define SNIFF_SIZE CRM_ATTACHMENT_SNIFF_SIZE
 
 void
 crm_attachment_file_clear (CrmAttachmentFile *file)
@@ -74,15 +74,105 @@ write_all (int           fd,
   return TRUE;
 }
 
-static char *
-guess_mime (const char   *path,
-            const guchar *head,
-            gsize         head_length)
+const char *
+crm_attachment_sniff_mime (const guchar *head,
+                           gsize         length)
 {
-  g_autofree char *content_type = g_content_type_guess (path, head, head_length, NULL);
-  char *mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
+  static const struct {
+    gsize        offset;
+    const char  *magic;
+    gsize        length;
+    const char  *mime;
+  } table[] = {
+    { 0, "\x89PNG\r\n\x1a\n", 8, "image/png" },
+    { 0, "\xff\xd8\xff", 3, "image/jpeg" },
+    { 0, "GIF87a", 6, "image/gif" },
+    { 0, "GIF89a", 6, "image/gif" },
+    { 0, "II*\0", 4, "image/tiff" },
+    { 0, "MM\0*", 4, "image/tiff" },
+    { 0, "BM", 2, "image/bmp" },
+    { 0, "%PDF-", 5, "application/pdf" },
+  };
 
+  if (head == NULL)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (table); i++)
+    if (length >= table[i].offset + table[i].length &&
+        memcmp (head + table[i].offset, table[i].magic, table[i].length) == 0)
+      return table[i].mime;
+  if (length >= 12 && memcmp (head, "RIFF", 4) == 0 && memcmp (head + 8, "WEBP", 4) == 0)
+    return "image/webp";
+  /* ISO media: "....ftyp" and a brand of HEIF pictures */
+  if (length >= 12 && memcmp (head + 4, "ftyp", 4) == 0)
+    {
+      static const char *const brands[] = { "heic", "heix", "mif1", "msf1", "heis", "avif", NULL };
+
+      for (guint i = 0; brands[i] != NULL; i++)
+        if (memcmp (head + 8, brands[i], 4) == 0)
+          return g_str_equal (brands[i], "avif") ? "image/avif" : "image/heic";
+    }
+  return NULL;
+}
+
+gboolean
+crm_attachment_mime_is_image (const char *mime)
+{
+  return mime != NULL && g_str_has_prefix (mime, "image/");
+}
+
+char *
+crm_attachment_guess_mime (const char   *name,
+                           const guchar *head,
+                           gsize         length)
+{
+  const char *sniffed = crm_attachment_sniff_mime (head, length);
+  g_autofree char *content_type = NULL;
+  char *mime = NULL;
+
+  if (sniffed != NULL)
+    return g_strdup (sniffed);
+  content_type = g_content_type_guess (name, head, length, NULL);
+  mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
+  /* the name said picture (or PDF), the bytes do not: the bytes alone decide */
+  if (mime != NULL && (crm_attachment_mime_is_image (mime) ||
+                       g_str_equal (mime, "application/pdf")))
+    {
+      g_clear_pointer (&mime, g_free);
+      g_clear_pointer (&content_type, g_free);
+      content_type = g_content_type_guess (NULL, head, length, NULL);
+      mime = content_type != NULL ? g_content_type_get_mime_type (content_type) : NULL;
+      if (mime != NULL && (crm_attachment_mime_is_image (mime) ||
+                           g_str_equal (mime, "application/pdf")))
+        g_clear_pointer (&mime, g_free);
+    }
   return mime != NULL ? mime : g_strdup ("application/octet-stream");
+}
+
+gboolean
+crm_attachment_check_mime (const char   *name,
+                           const char   *mime,
+                           const guchar *head,
+                           gsize         length,
+                           GError      **error)
+{
+  const char *sniffed = crm_attachment_sniff_mime (head, length);
+
+  if (mime == NULL)
+    return TRUE;
+  if (crm_attachment_mime_is_image (mime) && !crm_attachment_mime_is_image (sniffed))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("«%s» says it is a picture (%s) but its content is not an image; attach "
+                     "the photo itself (JPEG, PNG, HEIC, WebP, GIF)"), name, mime);
+      return FALSE;
+    }
+  if (g_str_equal (mime, "application/pdf") && g_strcmp0 (sniffed, mime) != 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("«%s» says it is a PDF document but its content is not one"), name);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Copies @source into @fd, hashing it; keeps the first bytes for the type guess. */
@@ -125,6 +215,85 @@ copy_and_hash (FILE        *source,
   return TRUE;
 }
 
+/* Copies @source (named @path in messages, @name for the type guess) into @folder under
+ * its hash. */
+static gboolean
+store_stream (const char         *folder,
+              FILE               *source,
+              const char         *path,
+              const char         *name,
+              CrmAttachmentFile  *out,
+              GError            **error)
+{
+  g_autofree char *incoming = NULL;
+  g_autofree char *target = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GByteArray) head = g_byte_array_new ();
+  gint64 size = 0;
+  gboolean copied;
+  int fd;
+
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not create the attachments folder %s: %s"), folder,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  incoming = g_build_filename (folder, ".incoming-XXXXXX", NULL);
+  fd = g_mkstemp_full (incoming, O_WRONLY, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not write into the attachments folder %s: %s"), folder,
+                   g_strerror (saved));
+      return FALSE;
+    }
+
+  copied = copy_and_hash (source, path, fd, checksum, head, &size, error);
+  if (copied && fsync (fd) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not copy «%s» beside the replica: %s"), path, g_strerror (saved));
+      copied = FALSE;
+    }
+  close (fd);
+  if (!copied)
+    {
+      g_unlink (incoming);
+      return FALSE;
+    }
+
+  crm_attachment_file_clear (out);
+  out->hash = g_strdup (g_checksum_get_string (checksum));
+  out->size = size;
+  out->mime = crm_attachment_guess_mime (name, head->data, head->len);
+
+  target = g_build_filename (folder, out->hash, NULL);
+  if (g_file_test (target, G_FILE_TEST_EXISTS))
+    {
+      /* the same content is there already: keep one copy */
+      g_unlink (incoming);
+      out->stored_now = FALSE;
+      return TRUE;
+    }
+  if (g_rename (incoming, target) != 0)
+    {
+      int saved = errno;
+      g_unlink (incoming);
+      crm_attachment_file_clear (out);
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not store «%s» in %s: %s"), path, folder, g_strerror (saved));
+      return FALSE;
+    }
+  out->stored_now = TRUE;
+  g_debug ("Stored %s as %s (%" G_GINT64_FORMAT " bytes)", path, out->hash, size);
+  return TRUE;
+}
+
 gboolean
 crm_attachment_store_file (CrmStore           *store,
                            const char         *path,
@@ -132,14 +301,8 @@ crm_attachment_store_file (CrmStore           *store,
                            GError            **error)
 {
   g_autofree char *folder = NULL;
-  g_autofree char *incoming = NULL;
-  g_autofree char *target = NULL;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autoptr(GByteArray) head = g_byte_array_new ();
   FILE *source;
-  gint64 size = 0;
-  gboolean copied;
-  int fd;
+  gboolean stored;
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   g_return_val_if_fail (path != NULL && out != NULL, FALSE);
@@ -164,70 +327,42 @@ crm_attachment_store_file (CrmStore           *store,
                    _("Could not read «%s»: %s"), path, g_strerror (saved));
       return FALSE;
     }
-
   folder = crm_attachment_dup_folder (store);
-  if (g_mkdir_with_parents (folder, 0700) != 0)
-    {
-      int saved = errno;
-      fclose (source);
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   _("Could not create the attachments folder %s: %s"), folder,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  incoming = g_build_filename (folder, ".incoming-XXXXXX", NULL);
-  fd = g_mkstemp_full (incoming, O_WRONLY, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-      fclose (source);
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   _("Could not write into the attachments folder %s: %s"), folder,
-                   g_strerror (saved));
-      return FALSE;
-    }
-
-  copied = copy_and_hash (source, path, fd, checksum, head, &size, error);
+  stored = store_stream (folder, source, path, path, out, error);
   fclose (source);
-  if (copied && fsync (fd) != 0)
+  return stored;
+}
+
+gboolean
+crm_attachment_store_bytes (CrmStore           *store,
+                            GBytes             *content,
+                            const char         *name,
+                            CrmAttachmentFile  *out,
+                            GError            **error)
+{
+  static const char empty[1] = "";
+  g_autofree char *folder = NULL;
+  gsize length = 0;
+  gconstpointer data;
+  FILE *source;
+  gboolean stored;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (content != NULL && out != NULL, FALSE);
+
+  data = g_bytes_get_data (content, &length);
+  source = fmemopen ((void *) (length > 0 ? data : empty), length, "rb");
+  if (source == NULL)
     {
       int saved = errno;
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   _("Could not copy «%s» beside the replica: %s"), path, g_strerror (saved));
-      copied = FALSE;
-    }
-  close (fd);
-  if (!copied)
-    {
-      g_unlink (incoming);
+                   _("Could not store «%s»: %s"), name ? name : "", g_strerror (saved));
       return FALSE;
     }
-
-  crm_attachment_file_clear (out);
-  out->hash = g_strdup (g_checksum_get_string (checksum));
-  out->size = size;
-  out->mime = guess_mime (path, head->data, head->len);
-
-  target = g_build_filename (folder, out->hash, NULL);
-  if (g_file_test (target, G_FILE_TEST_EXISTS))
-    {
-      /* the same content is there already: keep one copy */
-      g_unlink (incoming);
-      out->stored_now = FALSE;
-      return TRUE;
-    }
-  if (g_rename (incoming, target) != 0)
-    {
-      int saved = errno;
-      g_unlink (incoming);
-      crm_attachment_file_clear (out);
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                   _("Could not store «%s» in %s: %s"), path, folder, g_strerror (saved));
-      return FALSE;
-    }
-  out->stored_now = TRUE;
-  g_debug ("Stored %s as %s (%" G_GINT64_FORMAT " bytes)", path, out->hash, size);
-  return TRUE;
+  folder = crm_attachment_dup_folder (store);
+  stored = store_stream (folder, source, name ? name : "", name, out, error);
+  fclose (source);
+  return stored;
 }
 
 void
@@ -265,6 +400,67 @@ crm_attachment_fill_change (CrmChangeset            *changeset,
   return change;
 }
 
+#define ATTACHMENT_COLUMNS \
+  "SELECT id, entity, entity_id, name, hash, size, mime, created_at FROM attachment"
+
+static JsonObject *
+row_to_object (CrmStore     *store,
+               sqlite3_stmt *stmt)
+{
+  JsonObject *item = json_object_new ();
+  const char *hash = (const char *) sqlite3_column_text (stmt, 4);
+  g_autofree char *path = hash != NULL ? crm_attachment_dup_path (store, hash) : NULL;
+  g_autofree char *created = sqlite3_column_type (stmt, 7) != SQLITE_NULL
+                             ? crm_time_format (sqlite3_column_int64 (stmt, 7)) : NULL;
+
+  _crm_json_set_text_column (item, "id", stmt, 0);
+  _crm_json_set_text_column (item, "entity", stmt, 1);
+  _crm_json_set_text_column (item, "entity_id", stmt, 2);
+  _crm_json_set_text_column (item, "name", stmt, 3);
+  _crm_json_set_text_column (item, "hash", stmt, 4);
+  json_object_set_int_member (item, "size", sqlite3_column_int64 (stmt, 5));
+  _crm_json_set_text_column (item, "mime", stmt, 6);
+  if (created != NULL)
+    json_object_set_string_member (item, "created_at", created);
+  else
+    json_object_set_null_member (item, "created_at");
+  if (path != NULL)
+    json_object_set_string_member (item, "path", path);
+  else
+    json_object_set_null_member (item, "path");
+  json_object_set_boolean_member (item, "available",
+                                  path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  return item;
+}
+
+JsonObject *
+crm_attachment_get (CrmStore    *store,
+                    const char  *id,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+  JsonObject *item = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store, ATTACHMENT_COLUMNS " WHERE deleted = 0 AND id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    item = row_to_object (store, stmt);
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                 _("No attachment with id %s; “voronkactl attachment list --deal ID” lists a "
+                   "deal's files"), id);
+  else
+    _crm_store_set_sql_error (store, error, "read an attachment");
+  sqlite3_reset (stmt);
+  return item;
+}
+
 JsonNode *
 crm_attachment_list (CrmStore    *store,
                      const char  *entity,
@@ -279,7 +475,7 @@ crm_attachment_list (CrmStore    *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   stmt = _crm_store_prepare (store,
-    "SELECT id, entity, entity_id, name, hash, size, mime, created_at FROM attachment"
+    ATTACHMENT_COLUMNS
     " WHERE deleted = 0 AND entity = ?1 AND entity_id = ?2 ORDER BY created_at, id", error);
   if (stmt == NULL)
     return NULL;
@@ -287,29 +483,8 @@ crm_attachment_list (CrmStore    *store,
   sqlite3_bind_text (stmt, 2, entity_id, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonObject *item = json_object_new ();
-      const char *hash = (const char *) sqlite3_column_text (stmt, 4);
-      g_autofree char *path = hash != NULL ? crm_attachment_dup_path (store, hash) : NULL;
-      g_autofree char *created = sqlite3_column_type (stmt, 7) != SQLITE_NULL
-                                 ? crm_time_format (sqlite3_column_int64 (stmt, 7)) : NULL;
+      JsonObject *item = row_to_object (store, stmt);
 
-      _crm_json_set_text_column (item, "id", stmt, 0);
-      _crm_json_set_text_column (item, "entity", stmt, 1);
-      _crm_json_set_text_column (item, "entity_id", stmt, 2);
-      _crm_json_set_text_column (item, "name", stmt, 3);
-      _crm_json_set_text_column (item, "hash", stmt, 4);
-      json_object_set_int_member (item, "size", sqlite3_column_int64 (stmt, 5));
-      _crm_json_set_text_column (item, "mime", stmt, 6);
-      if (created != NULL)
-        json_object_set_string_member (item, "created_at", created);
-      else
-        json_object_set_null_member (item, "created_at");
-      if (path != NULL)
-        json_object_set_string_member (item, "path", path);
-      else
-        json_object_set_null_member (item, "path");
-      json_object_set_boolean_member (item, "available",
-                                      path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR));
       json_array_add_object_element (list, item);
     }
   if (rc != SQLITE_DONE)

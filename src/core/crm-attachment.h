@@ -38,6 +38,34 @@ gboolean  crm_attachment_store_file  (CrmStore          *store,
 void      crm_attachment_discard_file (CrmStore                *store,
                                        const CrmAttachmentFile *file);
 
+/* Stores @content (e.g. an e-mail's attachment on the server's replica of an account)
+ * the same way, once per content; @name only helps the type guess. */
+gboolean  crm_attachment_store_bytes (CrmStore          *store,
+                                      GBytes            *content,
+                                      const char        *name,
+                                      CrmAttachmentFile *out,
+                                      GError           **error);
+
+/* The MIME type the first bytes of a content show by their magic numbers (PNG, JPEG,
+ * GIF, WebP, HEIC, TIFF, BMP, PDF), or NULL when they show none of those. */
+const char *crm_attachment_sniff_mime (const guchar *head,
+                                       gsize         length);
+gboolean  crm_attachment_mime_is_image (const char  *mime);
+/* The type to record for a content: its magic bytes first, else the guess from @name
+ * and the bytes — never an image type the bytes do not show (a text named "x.png" is
+ * not a photo). */
+char     *crm_attachment_guess_mime  (const char   *name,
+                                      const guchar *head,
+                                      gsize         length);
+/* Whether a content whose first bytes are @head may be recorded as @mime: an image or
+ * PDF type needs the magic bytes of one. INVALID_INPUT naming @name otherwise. */
+gboolean  crm_attachment_check_mime  (const char   *name,
+                                      const char   *mime,
+                                      const guchar *head,
+                                      gsize         length,
+                                      GError      **error);
+#define CRM_ATTACHMENT_SNIFF_SIZE 4096
+
 /* Fills a new `attachment` entity of @changeset: entity, entity_id, name, hash, size,
  * mime, created_at. */
 CrmChange *crm_attachment_fill_change (CrmChangeset            *changeset,
@@ -55,6 +83,11 @@ CrmChange *crm_attachment_fill_change (CrmChangeset            *changeset,
 JsonNode *crm_attachment_list        (CrmStore    *store,
                                       const char  *entity,
                                       const char  *entity_id,
+                                      GError     **error);
+
+/* One attachment in the shape of crm_attachment_list()'s items; NOT_FOUND naming @id. */
+JsonObject *crm_attachment_get       (CrmStore    *store,
+                                      const char  *id,
                                       GError     **error);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ typedef struct {
   char     *kind;
   gint64    position;
   gboolean  requires_attachment;
+  gboolean  requires_photo;
 } StageInfo;
 
 static void
@@ -40,7 +41,8 @@ load_stage (CrmStore   *store,
 {
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "SELECT name, pipeline, kind, position,"
-    " coalesce (json_extract (data, '$.requires_attachment'), 0) = 1"
+    " coalesce (json_extract (data, '$.requires_attachment'), 0) = 1,"
+    " coalesce (json_extract (data, '$.requires_photo'), 0) = 1"
     " FROM stage WHERE id = ?1 AND deleted = 0", NULL);
   gboolean found = FALSE;
 
@@ -55,6 +57,7 @@ load_stage (CrmStore   *store,
       info->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       info->position = sqlite3_column_int64 (stmt, 3);
       info->requires_attachment = sqlite3_column_int (stmt, 4) != 0;
+      info->requires_photo = sqlite3_column_int (stmt, 5) != 0;
       found = TRUE;
     }
   sqlite3_reset (stmt);
@@ -314,7 +317,9 @@ check_loss_reason (CrmStore         *store,
   return FALSE;
 }
 
-/* S1-6: stages marked "requires_attachment" take a deal only with a file attached. */
+/* S1-6: stages marked "requires_attachment" take a deal only with a file attached, those
+ * marked "requires_photo" only with an image (its type is checked by content: on the
+ * laptop when it is attached, on the server when it is uploaded and pushed). */
 static gboolean
 check_attachment (CrmStore         *store,
                   const DealHead   *deal,
@@ -326,7 +331,10 @@ check_attachment (CrmStore         *store,
   JsonObject *refusal;
 
   stmt = _crm_store_prepare (store,
-    "SELECT 1 FROM attachment WHERE entity = 'deal' AND entity_id = ?1 AND deleted = 0 LIMIT 1",
+    stage->requires_photo
+    ? "SELECT 1 FROM attachment WHERE entity = 'deal' AND entity_id = ?1 AND deleted = 0"
+      " AND mime LIKE 'image/%' LIMIT 1"
+    : "SELECT 1 FROM attachment WHERE entity = 'deal' AND entity_id = ?1 AND deleted = 0 LIMIT 1",
     error);
   if (stmt == NULL)
     return FALSE;
@@ -340,10 +348,16 @@ check_attachment (CrmStore         *store,
   json_object_set_string_member (refusal, "name", "attachment-required");
   json_object_set_string_member (refusal, "deal", deal->id);
   json_object_set_string_member (refusal, "stage", stage->name);
+  json_object_set_boolean_member (refusal, "photo", stage->requires_photo);
   _crm_store_set_refusal (store, refusal);
-  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
-               _("Stage “%s” needs a photo or file attached to the deal first"),
-               stage->name);
+  if (stage->requires_photo)
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
+                 _("Stage “%s” needs a photo attached to the deal first (an image: JPEG, PNG, "
+                   "HEIC, WebP, GIF)"), stage->name);
+  else
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ATTACHMENT_REQUIRED,
+                 _("Stage “%s” needs a photo or file attached to the deal first"),
+                 stage->name);
   return FALSE;
 }
 
@@ -376,7 +390,7 @@ gate_deal_stage (CrmStore         *store,
     return FALSE;
   if (g_strcmp0 (stage.kind, "lost") == 0 && !check_loss_reason (store, &deal, &stage, error))
     return FALSE;
-  if (enters && stage.requires_attachment && !check_attachment (store, &deal, &stage, error))
+  if (enters && (stage.requires_attachment || stage.requires_photo) && !check_attachment (store, &deal, &stage, error))
     return FALSE;
   return TRUE;
 }

@@ -25,7 +25,8 @@ static const char *const user_roles[] = { "admin", "manager", "rep", NULL };
 static const char *const pipeline_keys[] = {
   "name", "stages", "loss_reasons", "next_task_required", NULL
 };
-static const char *const stage_keys[] = { "name", "kind", "requires_attachment", NULL };
+static const char *const stage_keys[] = { "name", "kind", "requires_attachment", "requires_photo",
+                                           NULL };
 static const char *const stage_kinds[] = { "unsorted", "open", "won", "lost", NULL };
 static const char *const field_keys[] = {
   "entity", "key", "label", "type", "choices", "required_at", "hidden", NULL
@@ -342,7 +343,8 @@ check_stages (Check      *c,
           !get_string (c, stage, stage_path, "name", TRUE, &name) ||
           !get_string (c, stage, stage_path, "kind", TRUE, &kind) ||
           !check_one_of (c, kind_path, kind, stage_kinds) ||
-          !check_optional_bool (c, stage, stage_path, "requires_attachment"))
+          !check_optional_bool (c, stage, stage_path, "requires_attachment") ||
+          !check_optional_bool (c, stage, stage_path, "requires_photo"))
         return FALSE;
       if (!g_hash_table_add (stage_names, (gpointer) name))
         return check_fail (c, stage_path, "a second stage named “%s” in pipeline “%s”",

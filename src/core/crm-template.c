@@ -11,7 +11,8 @@
  *     "users": [{"name", "role": "admin|manager|rep", "group"?}],  one admin at least
  *     "pipelines": [{"name",
  *                    "stages": [{"name", "kind": "unsorted|open|won|lost",
- *                                "requires_attachment": false?}],   S1-6
+ *                                "requires_attachment": false?,
+ *                                "requires_photo": false?}],        S1-6
  *                    "next_task_required": false?,  an open deal keeps an open task (S1-4)
  *                    "loss_reasons": ["…"]?}],      else the top-level list applies
  *     "loss_reasons": ["…"]?,
@@ -261,6 +262,8 @@ add_pipelines (CrmChangeset *changeset,
           crm_change_set_int (change, "position", j);
           if (json_object_get_boolean_member_with_default (stage, "requires_attachment", FALSE))
             crm_change_set_bool (change, "requires_attachment", TRUE);
+          if (json_object_get_boolean_member_with_default (stage, "requires_photo", FALSE))
+            crm_change_set_bool (change, "requires_photo", TRUE);
         }
 
       for (guint j = 0; j < json_array_get_length (reasons); j++)
