@@ -36,6 +36,10 @@ static const struct {
   { CRM_SYNC_ERROR_BAD_ANSWER, "bad-answer", 502 },
   { CRM_SYNC_ERROR_QUOTA_EXCEEDED, "quota-exceeded", 507 },
   { CRM_SYNC_ERROR_SERVER_RESTORED, "server-restored", 410 },
+  { CRM_SYNC_ERROR_FILE_MISSING, "file-missing", 409 },
+  { CRM_SYNC_ERROR_UPLOAD_OFFSET, "upload-offset", 409 },
+  { CRM_SYNC_ERROR_HASH_MISMATCH, "hash-mismatch", 422 },
+  { CRM_SYNC_ERROR_FILE_TYPE, "file-type", 415 },
 };
 
 const char *

@@ -46,6 +46,19 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_PULL        "/api/v1/sync/pull"
 #define CRM_PROTOCOL_PATH_SNAPSHOT    "/api/v1/sync/snapshot"
 #define CRM_PROTOCOL_PATH_INFO        "/api/v1/info"
+/* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
+ *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far
+ *   GET   → 200 the content (Range works) | 404 not-found
+ *   PATCH with Upload-Offset: N, Upload-Length: TOTAL, X-Voronka-File-Type: MIME, body the
+ *         bytes at N (at most CRM_PROTOCOL_FILE_PIECE each) → 204 with Upload-Offset (more
+ *         to come) | 201 stored (the whole hashed to its name) | 200 stored already;
+ *         409 upload-offset (Upload-Offset says where to go on), 413 too-large (the
+ *         server's limit named), 422 hash-mismatch, 415 file-type. */
+#define CRM_PROTOCOL_PATH_FILES       "/api/v1/files/"
+#define CRM_PROTOCOL_UPLOAD_OFFSET_HEADER "Upload-Offset"
+#define CRM_PROTOCOL_UPLOAD_LENGTH_HEADER "Upload-Length"
+#define CRM_PROTOCOL_FILE_TYPE_HEADER "X-Voronka-File-Type"
+#define CRM_PROTOCOL_FILE_PIECE       (4 * 1024 * 1024)
 /* The live channel, a WebSocket (src/server/crm-server-live.h has its events). */
 #define CRM_PROTOCOL_PATH_LIVE        "/api/v1/live"
 
@@ -82,6 +95,11 @@ typedef enum {
                                        * backup since this device last synced; the error
                                        * object also has "epoch", "shared" and "head" (the
                                        * answer's headers say the server's device) */
+  CRM_SYNC_ERROR_FILE_MISSING,        /* 409 file-missing: a pushed attachment names a file
+                                       * the server has not received (upload it first) */
+  CRM_SYNC_ERROR_UPLOAD_OFFSET,       /* 409 upload-offset: a file piece at the wrong offset */
+  CRM_SYNC_ERROR_HASH_MISMATCH,       /* 422 hash-mismatch: the content is not its name */
+  CRM_SYNC_ERROR_FILE_TYPE,           /* 415 file-type: not what it says it is (by content) */
 } CrmSyncError;
 
 GQuark        crm_sync_error_quark        (void);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-admin.h"
+#include "crm-server-files.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-backup.h"
@@ -538,6 +539,7 @@ crm_server_cmd_serve (const char  *data_dir,
   gint64 quota_mb = CRM_SERVER_DEFAULT_ACCOUNT_QUOTA_MB;
   gint max_connections = CRM_SERVER_DEFAULT_MAX_CONNECTIONS;
   gint idle_timeout = CRM_SERVER_DEFAULT_IDLE_TIMEOUT;
+  gint64 max_file_mb = CRM_SERVER_DEFAULT_MAX_FILE_MB;
   gint mail_interval = 60;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
@@ -577,6 +579,9 @@ crm_server_cmd_serve (const char  *data_dir,
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
       N_("Seconds a client has to send its next request, or for any read or write to "
          "progress (default 60)"), N_("SECONDS") },
+    { "max-file-mb", 0, 0, G_OPTION_ARG_INT64, &max_file_mb,
+      N_("Largest attached file (a photo, a document) accepted, in MB (default 25)"),
+      N_("MB") },
     { "mail-interval", 0, 0, G_OPTION_ARG_INT, &mail_interval,
       N_("Check the accounts' mailboxes every SECONDS (default 60; 0: only “mailbox check”)"),
       N_("SECONDS") },
@@ -623,6 +628,8 @@ crm_server_cmd_serve (const char  *data_dir,
                              "1 or more"));
   if (quota_mb < 0 || quota_mb > G_MAXINT64 / (1024 * 1024))
     return usage (context, _("--account-quota-mb takes a number of megabytes, 0 for no limit"));
+  if (max_file_mb < 1 || max_file_mb > G_MAXINT64 / (1024 * 1024))
+    return usage (context, _("--max-file-mb takes a positive number of megabytes"));
   if (mail_interval < 0)
     return usage (context, _("--mail-interval takes a number of seconds, 0 to check only on "
                              "demand"));
@@ -644,6 +651,7 @@ crm_server_cmd_serve (const char  *data_dir,
   limits.burst = burst;
   limits.session_ttl_ms = (gint64) session_days * 24 * 3600 * 1000;
   limits.idle_timeout_s = (guint) idle_timeout;
+  limits.max_file = (gsize) max_file_mb * 1024 * 1024;
   /* every connection is a descriptor: the cap stays below the open-file limit, so
    * accept() never fails for want of one */
   open_files = crm_server_raise_file_limit ();

@@ -20,6 +20,7 @@ static const char *const routes[] = {
   CRM_PROTOCOL_PATH_PULL,
   CRM_PROTOCOL_PATH_SNAPSHOT,
   CRM_PROTOCOL_PATH_INFO,
+  CRM_PROTOCOL_PATH_FILES,       /* every file's path counts as this one */
   CRM_PROTOCOL_PATH_LIVE,
   "/healthz",
   "/readyz",
@@ -42,6 +43,8 @@ static struct {
   Histogram   latency[N_ROUTES];
   guint64     ops_pushed;
   guint64     ops_pulled;
+  guint64     file_bytes_received;
+  guint64     file_bytes_sent;
   guint64     rate_limited_sign_in;
   guint64     rate_limited_session;
   guint64     sign_in_failed;
@@ -67,7 +70,9 @@ static guint
 route_index (const char *path)
 {
   for (guint i = 0; path != NULL && i < G_N_ELEMENTS (routes); i++)
-    if (g_str_equal (path, routes[i]))
+    if (g_str_equal (path, routes[i]) ||
+        (g_str_equal (routes[i], CRM_PROTOCOL_PATH_FILES) &&
+         g_str_has_prefix (path, CRM_PROTOCOL_PATH_FILES)))
       return i;
   return OTHER_ROUTE;
 }
@@ -127,6 +132,16 @@ crm_server_metrics_ops (const char *direction,
     metrics.ops_pushed += count;
   else
     metrics.ops_pulled += count;
+}
+
+void
+crm_server_metrics_file_bytes (const char *direction,
+                               guint64     bytes)
+{
+  if (g_str_equal (direction, "received"))
+    metrics.file_bytes_received += bytes;
+  else
+    metrics.file_bytes_sent += bytes;
 }
 
 void
@@ -251,6 +266,12 @@ crm_server_metrics_render (void)
   g_string_append_printf (out, "voronka_sync_ops_total{direction=\"push\"} %" G_GUINT64_FORMAT "\n"
                           "voronka_sync_ops_total{direction=\"pull\"} %" G_GUINT64_FORMAT "\n",
                           metrics.ops_pushed, metrics.ops_pulled);
+  header (out, "voronka_file_bytes_total", "counter",
+          "Bytes of attached files received by uploads and sent by downloads.");
+  g_string_append_printf (out,
+                          "voronka_file_bytes_total{direction=\"received\"} %" G_GUINT64_FORMAT "\n"
+                          "voronka_file_bytes_total{direction=\"sent\"} %" G_GUINT64_FORMAT "\n",
+                          metrics.file_bytes_received, metrics.file_bytes_sent);
   header (out, "voronka_connected_clients", "gauge", "Open client connections.");
   g_string_append_printf (out, "voronka_connected_clients %" G_GINT64_FORMAT "\n",
                           MAX (metrics.connections, 0));

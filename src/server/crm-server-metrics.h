@@ -21,6 +21,9 @@ void      crm_server_metrics_ops            (const char *direction,
                                              guint64     count);
 /* A request refused by a rate limit: @limit is "sign-in" or "session". */
 void      crm_server_metrics_rate_limited   (const char *limit);
+/* @direction: "received" (uploads) or "sent" (downloads). */
+void      crm_server_metrics_file_bytes     (const char *direction,
+                                             guint64     bytes);
 void      crm_server_metrics_sign_in_failed (void);
 void      crm_server_metrics_tls_failed     (void);
 void      crm_server_metrics_connection_refused (void);

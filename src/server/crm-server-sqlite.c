@@ -20,6 +20,7 @@
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
+#include "crm-attachment.h"
 #include "crm-replica-file.h"
 #include "crm-rules.h"
 #include "crm-stamp.h"
@@ -1082,6 +1083,17 @@ sqlite_now_hlc (CrmServerStorage    *storage,
   return store != NULL ? crm_ledger_next_hlc (store) : 0;
 }
 
+/* The account's files live beside its replica, as on a laptop: "<replica>.files/". */
+static char *
+sqlite_files_folder (CrmServerStorage    *storage,
+                     const CrmServerUser *user,
+                     GError             **error)
+{
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
+
+  return store != NULL ? crm_attachment_dup_folder (store) : NULL;
+}
+
 void
 crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
                                      gint64           bytes)
@@ -1400,4 +1412,5 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->prepare_snapshots = sqlite_prepare_snapshots;
   iface->check = sqlite_check;
   iface->epoch = sqlite_epoch;
+  iface->files_folder = sqlite_files_folder;
 }

@@ -2,6 +2,8 @@
 /* crm-server-storage.c — the storage interface's dispatch and its small value types. */
 #define G_LOG_DOMAIN "voronka-server"
 
+#include <glib/gi18n.h>
+
 #include "crm-server-storage.h"
 
 G_DEFINE_INTERFACE (CrmServerStorage, crm_server_storage, G_TYPE_OBJECT)
@@ -256,4 +258,19 @@ crm_server_storage_epoch (CrmServerStorage    *self,
     return FALSE;
   return IFACE (self)->epoch (self, user, client_epoch, out_epoch, out_shared, out_head,
                               out_device, error);
+}
+
+char *
+crm_server_storage_files_folder (CrmServerStorage    *self,
+                                 const CrmServerUser *user,
+                                 GError             **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_STORAGE (self), NULL);
+  if (IFACE (self)->files_folder == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("This server keeps no files"));
+      return NULL;
+    }
+  return IFACE (self)->files_folder (self, user, error);
 }

@@ -172,6 +172,11 @@ struct _CrmServerStorageInterface
                                            gint64              *out_head,
                                            char               **out_device,
                                            GError             **error);
+  /* Optional: the folder of the account's files, one per content under its SHA-256
+   * (crm-server-files.c); NULL with an error when the account has none. */
+  char *              (*files_folder)     (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           GError             **error);
 };
 
 gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
@@ -267,6 +272,9 @@ gboolean           crm_server_storage_tick            (CrmServerStorage    *self
                                                        guint               *out_fired,
                                                        GError             **error);
 gboolean           crm_server_storage_check           (CrmServerStorage    *self,
+                                                       GError             **error);
+char              *crm_server_storage_files_folder    (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
                                                        GError             **error);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-connections.h"
+#include "crm-server-files.h"
 #include "crm-server-live.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
@@ -712,6 +713,24 @@ check_epoch (CrmServer           *self,
   return FALSE;
 }
 
+/* Every file a pushed attachment names is here (crm-server-files.c). */
+static gboolean
+check_pushed_files (CrmServer           *self,
+                    const CrmServerUser *user,
+                    GPtrArray           *ops,
+                    GError             **error)
+{
+  g_autofree char *folder = NULL;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < ops->len && !any; i++)
+    any = g_str_equal (((CrmOp *) ops->pdata[i])->entity, "attachment");
+  if (!any)
+    return TRUE;
+  folder = crm_server_storage_files_folder (self->storage, user, error);
+  return folder != NULL && crm_server_files_check_ops (folder, ops, error);
+}
+
 static void
 handle_push (CrmServer         *self,
              SoupServerMessage *msg)
@@ -729,6 +748,7 @@ handle_push (CrmServer         *self,
     return;
   body = request_body (msg);
   if (!crm_push_request_parse (body, &base, &ops, &error) ||
+      !check_pushed_files (self, user, ops, &error) ||
       !crm_server_storage_push (self->storage, user, base, ops, &results, &head, &error))
     {
       respond_gerror (self, msg, error, user);
@@ -920,6 +940,144 @@ handle_health (CrmServer         *self,
   respond_json (msg, status, node, 0);
 }
 
+/* --- files ------------------------------------------------------------------------------- */
+
+static void
+set_offset_header (SoupServerMessage *msg,
+                   gint64             offset)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, offset);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                CRM_PROTOCOL_UPLOAD_OFFSET_HEADER, text);
+}
+
+static gboolean
+header_int (SoupServerMessage *msg,
+            const char        *name,
+            gint64            *out_value)
+{
+  const char *text = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   name);
+
+  return text != NULL && g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, out_value, NULL);
+}
+
+/* HEAD, GET and PATCH /api/v1/files/HASH (crm-protocol.h): the signed-in user's account's
+ * files only — another account's content is simply not there. */
+static void
+handle_file (CrmServer         *self,
+             SoupServerMessage *msg,
+             const char        *hash)
+{
+  const char *method = soup_server_message_get_method (msg);
+  gboolean patch = g_strcmp0 (method, "PATCH") == 0;
+  g_autoptr(CrmServerUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = NULL;
+  gint64 size = 0;
+  gboolean stored;
+
+  if (method != SOUP_METHOD_HEAD && method != SOUP_METHOD_GET && !patch)
+    {
+      respond_method_not_allowed (self, msg, "HEAD, GET, PATCH");
+      return;
+    }
+  if ((user = authenticate (self, msg, NULL)) == NULL)
+    return;
+  if (!crm_server_files_is_hash (hash))
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("A file is named by the SHA-256 of its content: 64 lowercase "
+                       "hexadecimal digits"), 0);
+      return;
+    }
+  folder = crm_server_storage_files_folder (self->storage, user, &error);
+  if (folder == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  stored = crm_server_files_stat (folder, hash, &size);
+
+  if (patch)
+    {
+      gint64 offset = 0, length = 0, reached = 0;
+      gboolean complete = FALSE;
+      g_autoptr(GBytes) body = NULL;
+      const char *mime = soup_message_headers_get_one (
+        soup_server_message_get_request_headers (msg), CRM_PROTOCOL_FILE_TYPE_HEADER);
+      guint status;
+
+      if (!header_int (msg, CRM_PROTOCOL_UPLOAD_OFFSET_HEADER, &offset) ||
+          !header_int (msg, CRM_PROTOCOL_UPLOAD_LENGTH_HEADER, &length))
+        {
+          respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                         _("A piece of a file needs the headers Upload-Offset and "
+                           "Upload-Length"), 0);
+          return;
+        }
+      body = request_body (msg);
+      if (!crm_server_files_append (folder, hash, offset, length, mime,
+                                    (gint64) self->limits.max_file, body, &reached, &complete,
+                                    &error))
+        {
+          set_offset_header (msg, reached);
+          respond_gerror (self, msg, error, user);
+          return;
+        }
+      crm_server_metrics_file_bytes ("received", stored ? 0 : g_bytes_get_size (body));
+      set_offset_header (msg, reached);
+      status = stored ? SOUP_STATUS_OK : complete ? SOUP_STATUS_CREATED : SOUP_STATUS_NO_CONTENT;
+      if (complete && !stored)
+        crm_server_log (G_LOG_LEVEL_INFO, "file.stored", "file stored", "VORONKA_FILE", hash,
+                        NULL);
+      soup_server_message_set_status (msg, status, NULL);
+      return;
+    }
+
+  if (!stored)
+    {
+      set_offset_header (msg, size);
+      if (method == SOUP_METHOD_HEAD)
+        soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      else
+        respond_error (self, msg, CRM_SYNC_ERROR_NOT_FOUND,
+                       _("The server does not have this file (yet): the device that attached "
+                         "it has not synced since"), 0);
+      return;
+    }
+  set_offset_header (msg, size);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "private, max-age=31536000, immutable");
+  if (method == SOUP_METHOD_HEAD)
+    {
+      soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg),
+                                               size);
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      return;
+    }
+  {
+    g_autofree char *path = crm_server_files_path (folder, hash);
+    g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, &error);
+    g_autoptr(GBytes) bytes = NULL;
+
+    if (file == NULL)
+      {
+        respond_gerror (self, msg, error, user);
+        return;
+      }
+    bytes = g_mapped_file_get_bytes (file);
+    crm_server_metrics_file_bytes ("sent", g_bytes_get_size (bytes));
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Accept-Ranges", "bytes");
+    soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                           "application/octet-stream", NULL);
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+    soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+  }
+}
+
 static void
 handler (SoupServer        *soup,
          SoupServerMessage *msg,
@@ -968,6 +1126,12 @@ handler (SoupServer        *soup,
         get ? handle_pull (self, msg, query) : respond_method_not_allowed (self, msg, "GET");
       else
         get ? handle_snapshot (self, msg) : respond_method_not_allowed (self, msg, "GET");
+      return;
+    }
+  if (g_str_has_prefix (path, CRM_PROTOCOL_PATH_FILES))
+    {
+      if (check_schema (self, msg))
+        handle_file (self, msg, path + strlen (CRM_PROTOCOL_PATH_FILES));
       return;
     }
   {

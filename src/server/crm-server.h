@@ -18,6 +18,7 @@ typedef struct {
   gint64  session_ttl_ms;   /* how long a token stays valid */
   guint   max_connections;  /* open at once (see crm-server-connections.h) */
   guint   idle_timeout_s;   /* for a client to send (the rest of) its next request */
+  gsize   max_file;         /* bytes an attached file may have (0: no limit) */
 } CrmServerLimits;
 
 #define CRM_SERVER_DEFAULT_MAX_BODY      (16 * 1024 * 1024)

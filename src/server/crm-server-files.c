@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-files.c — uploads of attached files and the push check that every file a
+ * pushed attachment names is here. An unfinished upload is "FOLDER/.upload-HASH"; when
+ * its last piece arrives the whole is hashed, its type checked by its magic bytes, and it
+ * is renamed to "FOLDER/HASH" — so a file under its hash name is always whole and right,
+ * and the same content uploaded from two laptops is kept once. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "crm-attachment.h"
+#include "crm-op.h"
+#include "crm-protocol.h"
+#include "crm-server-files.h"
+#include "crm-server-log.h"
+
+#define READ_CHUNK (256 * 1024)
+
+gboolean
+crm_server_files_is_hash (const char *text)
+{
+  if (text == NULL || strlen (text) != 64)
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !(*p >= 'a' && *p <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+char *
+crm_server_files_path (const char *folder,
+                       const char *hash)
+{
+  return g_build_filename (folder, hash, NULL);
+}
+
+static char *
+partial_path (const char *folder,
+              const char *hash)
+{
+  g_autofree char *name = g_strconcat (".upload-", hash, NULL);
+
+  return g_build_filename (folder, name, NULL);
+}
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return -1;
+  return (gint64) st.st_size;
+}
+
+gboolean
+crm_server_files_stat (const char *folder,
+                       const char *hash,
+                       gint64     *out_size)
+{
+  g_autofree char *path = crm_server_files_path (folder, hash);
+  g_autofree char *partial = NULL;
+  gint64 size = file_size (path);
+
+  if (size >= 0)
+    {
+      *out_size = size;
+      return TRUE;
+    }
+  partial = partial_path (folder, hash);
+  *out_size = MAX (file_size (partial), 0);
+  return FALSE;
+}
+
+static gboolean
+io_failed (GError     **error,
+           const char  *what,
+           const char  *path,
+           int          saved)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+               "Could not %s %s: %s", what, path, g_strerror (saved));
+  return FALSE;
+}
+
+/* The SHA-256 of @path and its first bytes. */
+static char *
+hash_file (const char  *path,
+           GByteArray  *head,
+           GError     **error)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guchar *buffer = g_malloc (READ_CHUNK);
+  int fd = g_open (path, O_RDONLY, 0);
+  gssize n;
+
+  if (fd < 0)
+    {
+      io_failed (error, "read", path, errno);
+      return NULL;
+    }
+  while ((n = read (fd, buffer, READ_CHUNK)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          close (fd);
+          io_failed (error, "read", path, saved);
+          return NULL;
+        }
+      if (head != NULL && head->len < CRM_ATTACHMENT_SNIFF_SIZE)
+        g_byte_array_append (head, buffer, MIN ((gsize) n, CRM_ATTACHMENT_SNIFF_SIZE - head->len));
+      g_checksum_update (checksum, buffer, n);
+    }
+  close (fd);
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static gboolean
+write_at (int           fd,
+          gint64        offset,
+          const guchar *data,
+          gsize         length)
+{
+  while (length > 0)
+    {
+      gssize written = pwrite (fd, data, length, offset);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return FALSE;
+      data += written;
+      offset += written;
+      length -= (gsize) written;
+    }
+  return TRUE;
+}
+
+/* The last piece is in: the whole must hash to its name (and be what it says it is). */
+static gboolean
+finish (const char  *folder,
+        const char  *hash,
+        const char  *partial,
+        const char  *mime,
+        GError     **error)
+{
+  g_autoptr(GByteArray) head = g_byte_array_new ();
+  g_autofree char *target = crm_server_files_path (folder, hash);
+  g_autofree char *actual = hash_file (partial, head, error);
+  g_autoptr(GError) type_error = NULL;
+
+  if (actual == NULL)
+    return FALSE;
+  if (!g_str_equal (actual, hash))
+    {
+      g_unlink (partial);
+      crm_server_log (G_LOG_LEVEL_WARNING, "file.hash-mismatch",
+                      "upload refused: its content does not hash to its name",
+                      "VORONKA_FILE", hash, NULL);
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_HASH_MISMATCH,
+                   _("The uploaded content's SHA-256 is %s, not %s as named; it was "
+                     "discarded: upload the file again"), actual, hash);
+      return FALSE;
+    }
+  if (!crm_attachment_check_mime (hash, mime, head->data, head->len, &type_error))
+    {
+      g_unlink (partial);
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_TYPE,
+                   _("The file %s was refused: it says it is %s but its content is not; "
+                     "attach the photo or document itself"), hash, mime);
+      return FALSE;
+    }
+  if (g_rename (partial, target) != 0)
+    return io_failed (error, "store", target, errno);
+  return TRUE;
+}
+
+gboolean
+crm_server_files_append (const char  *folder,
+                         const char  *hash,
+                         gint64       offset,
+                         gint64       length,
+                         const char  *mime,
+                         gint64       max_file,
+                         GBytes      *body,
+                         gint64      *out_offset,
+                         gboolean    *out_complete,
+                         GError     **error)
+{
+  g_autofree char *partial = NULL;
+  gsize size = 0;
+  const guchar *data = g_bytes_get_data (body, &size);
+  gint64 have = 0;
+  int fd;
+
+  *out_complete = FALSE;
+  *out_offset = 0;
+  if (crm_server_files_stat (folder, hash, &have))
+    {
+      /* the same content came from elsewhere first: nothing more to send */
+      *out_offset = have;
+      *out_complete = TRUE;
+      return TRUE;
+    }
+  *out_offset = have;
+  if (max_file > 0 && length > max_file)
+    {
+      /* the limit as the administrator set it, in whole MiB */
+      g_autofree char *limit = g_strdup_printf ("%" G_GINT64_FORMAT " MB",
+                                                max_file / (1024 * 1024));
+      g_autofree char *given = g_strdup_printf ("%.1f MB", length / (1024.0 * 1024.0));
+
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_TOO_LARGE,
+                   _("The file is %s, larger than the limit of %s a file may have on this "
+                     "server; attach a smaller file (or ask your administrator to raise "
+                     "serve --max-file-mb)"), given, limit);
+      return FALSE;
+    }
+  if (length < 0 || offset < 0 || offset > length || (gint64) size > length - offset)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The piece of %llu bytes at offset %lld does not fit a file of %lld "
+                     "bytes"), (unsigned long long) size, (long long) offset,
+                   (long long) length);
+      return FALSE;
+    }
+  if (offset != have)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPLOAD_OFFSET,
+                   _("The server has %lld bytes of this file, not %lld; go on from there"),
+                   (long long) have, (long long) offset);
+      return FALSE;
+    }
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    return io_failed (error, "create", folder, errno);
+  partial = partial_path (folder, hash);
+  fd = g_open (partial, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return io_failed (error, "write", partial, errno);
+  if (!write_at (fd, offset, data, size) || fdatasync (fd) != 0)
+    {
+      int saved = errno;
+      /* what was not written whole is not counted: back to where the piece began */
+      if (ftruncate (fd, offset) != 0)
+        g_debug ("Could not cut %s back: %s", partial, g_strerror (errno));
+      close (fd);
+      return io_failed (error, "write", partial, saved);
+    }
+  close (fd);
+  *out_offset = offset + (gint64) size;
+  if (*out_offset < length)
+    return TRUE;
+  if (!finish (folder, hash, partial, mime, error))
+    {
+      *out_offset = 0;
+      return FALSE;
+    }
+  *out_complete = TRUE;
+  return TRUE;
+}
+
+gboolean
+crm_server_files_check_ops (const char  *folder,
+                            GPtrArray   *ops,
+                            GError     **error)
+{
+  for (guint i = 0; i < ops->len; i++)
+    {
+      const CrmOp *op = ops->pdata[i];
+      const char *hash, *mime, *name;
+      g_autofree char *path = NULL;
+      g_autoptr(GError) type_error = NULL;
+      guchar head[CRM_ATTACHMENT_SNIFF_SIZE];
+      gssize n = 0;
+      int fd;
+
+      if (!g_str_equal (op->entity, "attachment") || op->stamp != NULL ||
+          !json_object_has_member (op->fields, "hash"))
+        continue;
+      hash = json_object_get_string_member_with_default (op->fields, "hash", NULL);
+      mime = json_object_get_string_member_with_default (op->fields, "mime", NULL);
+      name = json_object_get_string_member_with_default (op->fields, "name", NULL);
+      if (name == NULL)
+        name = op->entity_id;
+      /* a malformed hash is the shape check's to refuse, with the op's own words */
+      if (!crm_server_files_is_hash (hash))
+        continue;
+      path = crm_server_files_path (folder, hash);
+      fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+      if (fd < 0)
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING,
+                       _("The file «%s» (%s) of attachment %s has not been uploaded to the "
+                         "server; nothing of this push was taken, the device uploads it and "
+                         "sends the push again"), name, hash, op->entity_id);
+          return FALSE;
+        }
+      do
+        n = read (fd, head, sizeof head);
+      while (n < 0 && errno == EINTR);
+      close (fd);
+      if (!crm_attachment_check_mime (name, mime, head, MAX (n, 0), &type_error))
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_TYPE,
+                       _("Attachment %s: %s"), op->entity_id, type_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-files.h — an account's attached files on the server, one per content under
+ * its SHA-256 in the account's files folder (beside its replica, as on a laptop). Uploads
+ * come in pieces at an offset (PATCH /api/v1/files/HASH), each piece kept when it has
+ * arrived whole, so a broken connection loses at most the piece under way; the content
+ * is kept under its name only once its SHA-256 is the name. No HTTP here: crm-server.c
+ * maps the answers. */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* `serve --max-file-mb`'s default. */
+#define CRM_SERVER_DEFAULT_MAX_FILE_MB 25
+
+/* 64 lowercase hex digits. */
+gboolean  crm_server_files_is_hash   (const char  *text);
+/* The stored content of @hash: TRUE with its size, or FALSE with the bytes of its
+ * unfinished upload received so far (0: none). */
+gboolean  crm_server_files_stat      (const char  *folder,
+                                      const char  *hash,
+                                      gint64      *out_size);
+/* The path of the stored content (it may not exist). */
+char     *crm_server_files_path      (const char  *folder,
+                                      const char  *hash);
+/* Takes @body as the bytes at @offset of the content @hash, @length bytes in all.
+ * *@out_offset: the bytes received after it; *@out_complete: the content is stored (now,
+ * or already was). Errors (CRM_SYNC_ERROR): TOO_LARGE over @max_file bytes (naming the
+ * limit), UPLOAD_OFFSET when @offset is not what the server has (*@out_offset says
+ * where to go on), HASH_MISMATCH when the whole content's SHA-256 is not @hash and
+ * FILE_TYPE when @mime is a picture's or PDF's and the content is not one (the upload
+ * is then discarded), INVALID_INPUT for offsets and lengths that do not add up. */
+gboolean  crm_server_files_append    (const char  *folder,
+                                      const char  *hash,
+                                      gint64       offset,
+                                      gint64       length,
+                                      const char  *mime,
+                                      gint64       max_file,
+                                      GBytes      *body,
+                                      gint64      *out_offset,
+                                      gboolean    *out_complete,
+                                      GError     **error);
+/* A push may describe only files the server has: every `attachment` op naming a hash
+ * names a stored content whose type by content fits the op's "mime" (a photo is an
+ * image). FILE_MISSING / FILE_TYPE naming the file otherwise. Ops the server stamped
+ * before (sent again after a restore) are not checked again. */
+gboolean  crm_server_files_check_ops (const char  *folder,
+                                      GPtrArray   *ops,
+                                      GError     **error);
+
+G_END_DECLS
