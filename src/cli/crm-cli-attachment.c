@@ -9,6 +9,10 @@
 
 #include "crm-attachment.h"
 #include "crm-cli.h"
+#include "crm-sync-client.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
 
 static void
 print_attachments_human (JsonNode *list)
@@ -28,7 +32,7 @@ print_attachments_human (JsonNode *list)
       row[3] = g_strdup (crm_cli_str (item, "created_at", ""));
       row[4] = json_object_get_boolean_member_with_default (item, "available", FALSE)
                ? g_strdup (crm_cli_str (item, "path", ""))
-               : g_strdup (_("(not in this replica yet)"));
+               : g_strdup (_("(on the server only: attachment get ID --out FILE)"));
       g_ptr_array_add (rows, row);
     }
   if (rows->len == 0)
@@ -170,5 +174,99 @@ crm_cli_attachment_list (CrmCli   *cli,
     crm_cli_print_json (list);
   else
     print_attachments_human (list);
+  return TRUE;
+}
+
+/* Copies @from to @to (a new file, or replaced whole: written beside it, then renamed). */
+static gboolean
+copy_out (const char  *from,
+          const char  *to,
+          GError     **error)
+{
+  g_autoptr(GFile) source = g_file_new_for_path (from);
+  g_autoptr(GFile) target = g_file_new_for_path (to);
+  g_autoptr(GError) local_error = NULL;
+
+  if (!g_file_copy (source, target, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &local_error))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Could not write «%s»: %s"), to, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_cli_attachment_get (CrmCli   *cli,
+                        int       argc,
+                        char    **argv,
+                        GError  **error)
+{
+  g_autofree char *out = NULL;
+  gboolean password_stdin = FALSE;
+  gboolean insecure = FALSE;
+  const GOptionEntry entries[] = {
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+      N_("Where to write the file"), N_("FILE") },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Sign in with the password read from standard input (else the saved sign-in of "
+         "“voronkactl sync”)"), NULL },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure,
+      N_("Allow plain http:// to a server on this machine (tests only)"), NULL },
+    { NULL }
+  };
+  g_autoptr(JsonObject) attachment = NULL;
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *hash;
+  const char *path;
+  gboolean fetched = FALSE;
+
+  if (!crm_cli_parse (cli, "attachment get", "ID",
+                      _("Copy an attached file to FILE. A file this replica does not have yet "
+                        "(attached on another device) is fetched from the server first and "
+                        "kept beside the replica; its SHA-256 is checked. With --json: the "
+                        "attachment as in “attachment list”, with \"fetched\" (true when it "
+                        "came from the server now) and \"out\"."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (out, "--out", error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  attachment = crm_attachment_get (cli->store, argv[1], error);
+  if (attachment == NULL)
+    return FALSE;
+  hash = crm_cli_str (attachment, "hash", NULL);
+  path = crm_cli_str (attachment, "path", NULL);
+  if (hash == NULL || path == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Attachment %s names no file"), argv[1]);
+      return FALSE;
+    }
+  if (!json_object_get_boolean_member_with_default (attachment, "available", FALSE))
+    {
+      client = crm_cli_remembered_client (cli, password_stdin, insecure, error);
+      if (client == NULL)
+        return FALSE;
+      if (!crm_sync_client_fetch_file (client, hash, NULL, &local_error))
+        {
+          g_propagate_error (error, crm_cli_sync_error (g_steal_pointer (&local_error)));
+          return FALSE;
+        }
+      fetched = TRUE;
+    }
+  if (!copy_out (path, out, error))
+    return FALSE;
+  if (cli->json)
+    {
+      json_object_set_boolean_member (attachment, "available", TRUE);
+      json_object_set_boolean_member (attachment, "fetched", fetched);
+      json_object_set_string_member (attachment, "out", out);
+      crm_cli_print_json_object (attachment);
+      return TRUE;
+    }
+  if (fetched)
+    g_print (_("Fetched «%s» from the server\n"), crm_cli_str (attachment, "name", ""));
+  g_print (_("Wrote «%s» to %s\n"), crm_cli_str (attachment, "name", ""), out);
   return TRUE;
 }

@@ -38,6 +38,8 @@ to_cli_error (GError *error)
       case CRM_SYNC_ERROR_NOT_FOUND:          code = CRM_STORE_ERROR_NOT_FOUND; break;
       case CRM_SYNC_ERROR_TOO_LARGE:          code = CRM_STORE_ERROR_TOO_LARGE; break;
       case CRM_SYNC_ERROR_QUOTA_EXCEEDED:     code = CRM_STORE_ERROR_QUOTA_EXCEEDED; break;
+      case CRM_SYNC_ERROR_FILE_TYPE:
+      case CRM_SYNC_ERROR_HASH_MISMATCH:      code = CRM_STORE_ERROR_INVALID_INPUT; break;
       default:                                break;
       }
   else if (error->domain == CRM_CREDENTIALS_ERROR)
@@ -585,4 +587,78 @@ crm_cli_conflicts (CrmCli   *cli,
     crm_cli_print_table (header, rows);
   }
   return TRUE;
+}
+
+CrmSyncClient *
+crm_cli_remembered_client (CrmCli    *cli,
+                           gboolean   password_stdin,
+                           gboolean   insecure,
+                           GError   **error)
+{
+  g_autofree char *path = crm_cli_dup_db_path (cli);
+  g_auto(Remembered) remembered = { NULL, NULL, NULL };
+  g_autoptr(CrmClientPreset) preset = crm_client_preset_load (NULL);
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *token = NULL;
+  const char *typed;
+  const char *found_under = NULL;
+
+  read_remembered (path, &remembered);
+  typed = remembered.server != NULL ? remembered.server : preset != NULL ? preset->server : NULL;
+  if (typed == NULL || remembered.user == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_SERVER_UNREACHABLE,
+                   _("This replica has never synced, so there is no server to fetch the file "
+                     "from; run “voronkactl sync --server URL --user NAME --password-stdin” "
+                     "first"));
+      return NULL;
+    }
+  server = crm_server_url_normalize (typed, &local_error);
+  if (server == NULL)
+    {
+      g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+      return NULL;
+    }
+  client = crm_sync_client_new (path, server, remembered.user);
+  crm_sync_client_set_allow_insecure (client, insecure);
+  if (remembered.ca_pem != NULL && crm_server_url_equal (remembered.server, server) &&
+      !crm_sync_client_set_ca_pem (client, remembered.ca_pem, &local_error))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("The certificate this replica remembers for %s cannot be used (%s); sync "
+                     "again with --ca-file"), server, local_error->message);
+      return NULL;
+    }
+  else if (remembered.ca_pem == NULL && preset != NULL && preset->ca_file != NULL &&
+           g_str_equal (preset->server, server))
+    crm_sync_client_set_ca_file (client, preset->ca_file, NULL);
+  if (password_stdin)
+    {
+      g_autofree char *password = read_password (error);
+
+      if (password == NULL)
+        return NULL;
+      crm_sync_client_set_password (client, password);
+      return g_steal_pointer (&client);
+    }
+  token = lookup_token (server, typed, remembered.server, remembered.user, &found_under,
+                        &local_error);
+  if (token == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_AUTH_FAILED,
+                   _("Not signed in to %s as %s: run “voronkactl sync --password-stdin” once, "
+                     "or pass --password-stdin%s%s"), server, remembered.user,
+                   local_error ? ": " : "", local_error ? local_error->message : "");
+      return NULL;
+    }
+  crm_sync_client_set_token (client, token);
+  return g_steal_pointer (&client);
+}
+
+GError *
+crm_cli_sync_error (GError *error)
+{
+  return to_cli_error (error);
 }

@@ -181,6 +181,17 @@ gboolean crm_cli_rule_import    (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_tick           (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_attach         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_attachment_list (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_attachment_get (CrmCli *cli, int argc, char **argv, GError **error);
+
+/* crm-cli-sync.c: a client of the server this replica remembers (or the administrator
+ * pre-set), with the saved sign-in or the password read from standard input. */
+struct _CrmSyncClient;
+struct _CrmSyncClient *crm_cli_remembered_client (CrmCli    *cli,
+                                                  gboolean   password_stdin,
+                                                  gboolean   insecure,
+                                                  GError   **error);
+/* A sync or keyring error as the CLI's stable codes; takes @error. */
+GError  *crm_cli_sync_error      (GError *error);
 gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_message_template (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_message_send   (CrmCli *cli, int argc, char **argv, GError **error);

@@ -61,6 +61,8 @@ static const Command commands[] = {
   { "tick", NULL, crm_cli_tick, N_("Run timer rules due at --now") },
   { "attach", NULL, crm_cli_attach, N_("Attach a file to a deal") },
   { "attachment", "list", crm_cli_attachment_list, N_("List the files attached to a deal") },
+  { "attachment", "get", crm_cli_attachment_get,
+    N_("Copy an attached file out, fetching it from the server if not here yet") },
   { "notification", "list", crm_cli_notification_list, N_("List notifications from rules") },
   { "message", "template", crm_cli_message_template,
     N_("Add (admins) or list message templates: message template add NAME|list") },

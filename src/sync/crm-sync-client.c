@@ -13,6 +13,7 @@
 #include "crm-client-config.h"
 #include "crm-sync-client.h"
 #include "crm-sync-round-private.h"
+#include "crm-sync-files-private.h"
 #include "crm-time.h"
 
 #define DEFAULT_BATCH      500
@@ -487,6 +488,126 @@ new_round (CrmSyncClient *self)
   round->batch_size = self->batch_size;
   round->page_size = self->page_size;
   return round;
+}
+
+/* --- attached files ----------------------------------------------------------------------- */
+
+/* In any thread: the round's own connection to the replica, its own HTTP session. */
+static gboolean
+fetch_in_round (CrmSyncRound  *round,
+                SoupSession   *session,
+                const char    *hash,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!crm_sync_round_check_url (round->server_url, round->allow_insecure, error) ||
+      (store = crm_store_open (round->replica_path, error)) == NULL)
+    return FALSE;
+  if (round->token == NULL)
+    {
+      CrmSession *signed_in = crm_sync_round_sign_in (round, cancellable, error);
+
+      if (signed_in == NULL)
+        return FALSE;
+      crm_session_free (signed_in);
+    }
+  if (crm_sync_files_fetch (round, session, store, hash, cancellable, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED) &&
+      round->password != NULL)
+    {
+      CrmSession *signed_in;
+
+      g_clear_pointer (&round->token, g_free);
+      signed_in = crm_sync_round_sign_in (round, cancellable, error);
+      if (signed_in == NULL)
+        return FALSE;
+      crm_session_free (signed_in);
+      return crm_sync_files_fetch (round, session, store, hash, cancellable, error);
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+gboolean
+crm_sync_client_fetch_file (CrmSyncClient  *self,
+                            const char     *hash,
+                            GCancellable   *cancellable,
+                            GError        **error)
+{
+  g_autoptr(CrmSyncRound) round = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (CRM_IS_SYNC_CLIENT (self), FALSE);
+  g_return_val_if_fail (hash != NULL, FALSE);
+
+  round = new_round (self);
+  ok = fetch_in_round (round, round->session, hash, cancellable, error);
+  if (round->token != NULL && g_strcmp0 (round->token, self->token) != 0)
+    crm_sync_client_set_token (self, round->token);
+  return ok;
+}
+
+typedef struct {
+  CrmSyncRound *round;
+  SoupSession  *session;
+  char         *hash;
+} FetchData;
+
+static void
+fetch_data_free (FetchData *data)
+{
+  crm_sync_round_free (data->round);
+  g_clear_object (&data->session);
+  g_free (data->hash);
+  g_free (data);
+}
+
+static void
+fetch_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  FetchData *data = task_data;
+  GError *error = NULL;
+
+  if (fetch_in_round (data->round, data->session, data->hash, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+crm_sync_client_fetch_file_async (CrmSyncClient       *self,
+                                  const char          *hash,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  FetchData *data = g_new0 (FetchData, 1);
+
+  g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
+  data->round = new_round (self);
+  /* a session of its own, so a fetch never waits for (or disturbs) a sync round */
+  data->session = crm_sync_round_new_session (self->tls_database);
+  data->hash = g_strdup (hash);
+  g_task_set_source_tag (task, crm_sync_client_fetch_file_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) fetch_data_free);
+  g_task_run_in_thread (task, fetch_thread);
+}
+
+gboolean
+crm_sync_client_fetch_file_finish (CrmSyncClient  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* --- sign-in ------------------------------------------------------------------------------ */

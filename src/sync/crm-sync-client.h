@@ -129,6 +129,22 @@ CrmSyncReport *crm_sync_client_sync_finish    (CrmSyncClient  *self,
                                                GAsyncResult   *result,
                                                GError        **error);
 
+/* Brings the attached file with content @hash into this replica's folder from the
+ * server (signing in with the password when there is no token), checking its SHA-256;
+ * a file already there is not fetched. Blocking, or in a worker thread. */
+gboolean       crm_sync_client_fetch_file     (CrmSyncClient  *self,
+                                               const char     *hash,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           crm_sync_client_fetch_file_async  (CrmSyncClient       *self,
+                                                  const char          *hash,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean       crm_sync_client_fetch_file_finish (CrmSyncClient  *self,
+                                                  GAsyncResult   *result,
+                                                  GError        **error);
+
 /* Background syncing: every @interval_seconds, when the network comes back, and after
  * failures with exponential backoff (with jitter, up to 15 minutes). */
 void           crm_sync_client_start          (CrmSyncClient  *self,

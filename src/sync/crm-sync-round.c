@@ -29,6 +29,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-sync-round-private.h"
+#include "crm-sync-files-private.h"
 #include "crm-sync-state.h"
 #include "crm-hlc.h"
 
@@ -368,6 +369,35 @@ crm_sync_round_sign_in (CrmSyncRound  *round,
 
 /* --- push -------------------------------------------------------------------------------- */
 
+/* The files the batch's attachments name go first: the server refuses a push that
+ * describes a file it does not have. A refused token is renewed once, as for the push. */
+static gboolean
+upload_files (Http       *http,
+              CrmStore   *store,
+              GPtrArray  *ops,
+              GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (crm_sync_files_upload (http->round, http->session, store, ops, http->cancellable, NULL,
+                             &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED) &&
+      !http->signed_in && http->round->password != NULL)
+    {
+      CrmSession *session = sign_in (http, error);
+
+      if (session == NULL)
+        return FALSE;
+      crm_session_free (http->new_session);
+      http->new_session = session;
+      return crm_sync_files_upload (http->round, http->session, store, ops, http->cancellable,
+                                    NULL, error);
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 /* Hands the server's push results to core, which takes them in one transaction. */
 static gboolean
 take_push_answer (CrmStore   *store,
@@ -420,6 +450,8 @@ push_outbox (Http           *http,
         return FALSE;
       if (ops->len == 0)
         return TRUE;
+      if (!upload_files (http, store, ops, error))
+        return FALSE;
       node = crm_push_request_to_json (MAX (crm_sync_state_get_cursor (store), 0), ops);
       body = crm_protocol_to_bytes (node);
       answer = send_authorized (http, "POST", CRM_PROTOCOL_PATH_PUSH, body, error);

@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <sys/wait.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "crm-sync-state.h"
@@ -76,6 +77,39 @@ crm_test_run_cli_argv (CrmTestRun         *run,
   run->status = WEXITSTATUS (wait_status);
 
   /* no trace, no GLib warning or critical, whatever the input */
+  g_assert_null (strstr (run->err, "CRITICAL"));
+  g_assert_null (strstr (run->err, "WARNING"));
+  g_assert_null (strstr (run->err, "Segmentation"));
+}
+
+void
+crm_test_run_cli_input (CrmTestRun         *run,
+                        const char         *input,
+                        const char * const *args)
+{
+  const char *program = g_getenv ("VORONKACTL");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (program);
+  crm_test_run_clear (run);
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL, &run->out,
+                                 &run->err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("voronkactl %s died; stderr: %s", args[0] != NULL ? args[0] : "", run->err);
+  run->status = g_subprocess_get_exit_status (process);
   g_assert_null (strstr (run->err, "CRITICAL"));
   g_assert_null (strstr (run->err, "WARNING"));
   g_assert_null (strstr (run->err, "Segmentation"));

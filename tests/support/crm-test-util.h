@@ -27,6 +27,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmTestRun, crm_test_run_clear)
  * signal, or a GLib critical/trace on stderr) fails the test. */
 void      crm_test_run_cli_argv  (CrmTestRun         *run,
                                   const char * const *args);
+/* The same with @input on its standard input (a password for --password-stdin). */
+void      crm_test_run_cli_input (CrmTestRun         *run,
+                                  const char         *input,
+                                  const char * const *args);
 void      crm_test_run_cli       (CrmTestRun *run,
                                   const char *first_arg,
                                   ...) G_GNUC_NULL_TERMINATED;

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-files.c — attached files travel (issue 14, S1-6): a real voronka-server on
+ * 127.0.0.1, real replicas and real voronkactl processes. A photo attached offline on
+ * one laptop, required by the «Встреча» stage, reaches the other laptop byte for byte;
+ * the server keeps one copy per content; a file over the server's limit is refused with
+ * the limit named and the laptop loses nothing; a text calling itself a PNG is no photo;
+ * an upload broken off half-way goes on where it stopped; a content that is not its
+ * name, and another account's file, are refused. */
+#include "config.h"
+
+#include <string.h>
+#include <libsoup/soup.h>
+#include <glib/gstdio.h>
+
+#include "crm-protocol.h"
+#include "crm-store.h"
+#include "crm-sync-state.h"
+#include "crm-test-server.h"
+#include "crm-test-util.h"
+
+#define COLD "Холодные продажи"
+
+typedef struct {
+  char          *dir;
+  char          *data;
+  CrmTestServer *server;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  user_data)
+{
+  const char *args[] = { "--max-file-mb", "1", NULL };
+
+  f->dir = crm_test_make_tmpdir ();
+  f->data = g_build_filename (f->dir, "server", NULL);
+  g_assert_cmpint (crm_test_server_admin (f->data, "admin-pw", "account", "create", "dist",
+                                          "--template", "b2b-distributor", "--admin", "admin",
+                                          "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (f->data, "boss-password", "account", "create", "other",
+                                          "--template", "b2b-distributor", "--admin", "boss",
+                                          "--password-stdin", NULL), ==, 0);
+  f->server = crm_test_server_start (f->data, FALSE, args);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  user_data)
+{
+  g_clear_pointer (&f->server, crm_test_server_free);
+  crm_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->data);
+}
+
+/* voronkactl --db DB --json ARGS… with @input on stdin. */
+static void
+ctl (CrmTestRun  *run,
+     const char  *db,
+     const char  *input,
+     const char  *first,
+     ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  va_list ap;
+
+  g_ptr_array_add (args, (gpointer) "--db");
+  g_ptr_array_add (args, (gpointer) db);
+  g_ptr_array_add (args, (gpointer) "--json");
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_input (run, input, (const char * const *) args->pdata);
+}
+
+static JsonNode *
+ok (CrmTestRun *run)
+{
+  if (run->status != 0)
+    g_error ("voronkactl failed (%d): %s %s", run->status, run->out, run->err);
+  return crm_test_parse_json (run->out);
+}
+
+static void
+sync_replica (Fixture    *f,
+              const char *db,
+              const char *user,
+              const char *password)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *input = g_strconcat (password, "\n", NULL);
+
+  ctl (&run, db, input, "sync", "--server", f->server->url, "--user", user,
+       "--password-stdin", "--ca-file", f->server->cert, NULL);
+  json_node_unref (ok (&run));
+}
+
+static char *
+add_deal (const char *db,
+          const char *title)
+{
+  g_auto(CrmTestRun) run = { 0 };
+
+  ctl (&run, db, NULL, "deal", "add", "--pipeline", COLD, "--stage", "Встреча назначена",
+       "--title", title, NULL);
+  return crm_test_dup_id (ok (&run));
+}
+
+/* A PNG: its signature and a header chunk, then @size bytes in all of made-up pixels. */
+static GBytes *
+make_png (gsize   size,
+          guint32 seed)
+{
+  static const guchar head[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0 };
+  guchar *data = g_malloc (size);
+  GRand *rand = g_rand_new_with_seed (seed);
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guchar) g_rand_int (rand);
+  memcpy (data, head, MIN (size, sizeof head));
+  g_rand_free (rand);
+  return g_bytes_new_take (data, size);
+}
+
+static char *
+write_file (const char *dir,
+            const char *name,
+            GBytes     *bytes)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  gsize size = 0;
+  gconstpointer data = g_bytes_get_data (bytes, &size);
+
+  g_assert_true (g_file_set_contents (path, data, (gssize) size, NULL));
+  return path;
+}
+
+static char *
+sha256_of (GBytes *bytes)
+{
+  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+}
+
+/* The contents the server keeps (every account), counted by their files; @partial:
+ * the unfinished uploads instead. */
+static guint
+server_files (Fixture  *f,
+              gboolean  partial)
+{
+  g_autofree char *accounts = g_build_filename (f->data, "accounts", NULL);
+  g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *folder = NULL;
+      g_autoptr(GDir) files = NULL;
+      const char *file;
+
+      if (!g_str_has_suffix (name, ".files"))
+        continue;
+      folder = g_build_filename (accounts, name, NULL);
+      files = g_dir_open (folder, 0, NULL);
+      while (files != NULL && (file = g_dir_read_name (files)) != NULL)
+        if (partial ? g_str_has_prefix (file, ".upload-") : file[0] != '.')
+          count++;
+    }
+  return count;
+}
+
+static JsonObject *
+only_attachment (const char *db,
+                 const char *deal)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) list = NULL;
+  JsonArray *array;
+
+  ctl (&run, db, NULL, "attachment", "list", "--deal", deal, NULL);
+  list = ok (&run);
+  array = json_node_get_array (list);
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  return json_object_ref (json_array_get_object_element (array, 0));
+}
+
+/* --- raw requests, as a broken or hostile client would send them ------------------------ */
+
+typedef struct {
+  SoupSession *session;
+  char        *token;
+} Raw;
+
+static void
+raw_init (Raw        *raw,
+          Fixture    *f,
+          const char *user,
+          const char *password)
+{
+  g_autofree char *path = g_build_filename (f->dir, "raw-sign-in.db", NULL);
+  g_autoptr(CrmSyncClient) client = crm_test_client_new (f->server, path, user, password);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTlsDatabase) database = g_tls_file_database_new (f->server->cert, &error);
+  CrmSession *session;
+
+  g_assert_no_error (error);
+  session = crm_sync_client_sign_in (client, password, NULL, &error);
+  g_assert_no_error (error);
+  raw->token = g_strdup (session->token);
+  crm_session_free (session);
+  raw->session = soup_session_new ();
+  soup_session_set_tls_database (raw->session, database);
+}
+
+static void
+raw_clear (Raw *raw)
+{
+  g_clear_object (&raw->session);
+  g_clear_pointer (&raw->token, g_free);
+}
+
+/* METHOD /api/v1/files/HASH; returns the status, the answer's error code in *@code. */
+static guint
+raw_file (Raw         *raw,
+          Fixture     *f,
+          const char  *method,
+          const char  *hash,
+          gint64       offset,
+          gint64       length,
+          const char  *mime,
+          GBytes      *body,
+          gint64      *out_offset,
+          char       **out_message)
+{
+  g_autofree char *url = g_strconcat (f->server->url, CRM_PROTOCOL_PATH_FILES, hash, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autofree char *bearer = g_strconcat ("Bearer ", raw->token, NULL);
+  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *text;
+
+  soup_message_headers_replace (headers, "Authorization", bearer);
+  soup_message_headers_replace (headers, CRM_PROTOCOL_SCHEMA_HEADER, schema);
+  if (body != NULL)
+    {
+      g_autofree char *offset_text = g_strdup_printf ("%" G_GINT64_FORMAT, offset);
+      g_autofree char *length_text = g_strdup_printf ("%" G_GINT64_FORMAT, length);
+
+      soup_message_headers_replace (headers, CRM_PROTOCOL_UPLOAD_OFFSET_HEADER, offset_text);
+      soup_message_headers_replace (headers, CRM_PROTOCOL_UPLOAD_LENGTH_HEADER, length_text);
+      if (mime != NULL)
+        soup_message_headers_replace (headers, CRM_PROTOCOL_FILE_TYPE_HEADER, mime);
+      soup_message_set_request_body_from_bytes (msg, "application/offset+octet-stream", body);
+    }
+  answer = soup_session_send_and_read (raw->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  text = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                       CRM_PROTOCOL_UPLOAD_OFFSET_HEADER);
+  if (out_offset != NULL)
+    *out_offset = text != NULL ? g_ascii_strtoll (text, NULL, 10) : -1;
+  if (out_message != NULL)
+    {
+      g_autoptr(GError) refusal = NULL;
+
+      crm_protocol_set_http_error (&refusal, soup_message_get_status (msg), NULL, answer);
+      *out_message = g_strdup_printf ("%s: %s",
+                                      crm_sync_error_to_code (refusal ? refusal->code : 0),
+                                      refusal ? refusal->message : "");
+    }
+  return soup_message_get_status (msg);
+}
+
+/* --- the tests ---------------------------------------------------------------------------- */
+
+/* S1-6 across two laptops: attached offline on A, the «Встреча» stage passed, synced;
+ * B gets the entity, then the bytes on demand, identical; the same photo attached on B
+ * is not uploaded again and the server keeps one copy. */
+static void
+test_photo_travels (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *b = g_build_filename (f->dir, "b.db", NULL);
+  g_autoptr(GBytes) png = make_png (300 * 1024, 1);
+  g_autofree char *photo = write_file (f->dir, "образец.png", png);
+  g_autofree char *hash = sha256_of (png);
+  g_autofree char *out = g_build_filename (f->dir, "получено.png", NULL);
+  g_autofree char *deal = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *got = NULL;
+  g_autoptr(JsonObject) on_b = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  gsize got_length = 0;
+
+  sync_replica (f, a, "admin", "admin-pw");
+  sync_replica (f, b, "admin", "admin-pw");
+
+  /* offline on A: the photo, then the stage that needs it */
+  deal = add_deal (a, "Магазин «У дома»");
+  ctl (&run, a, NULL, "deal", "move", deal, "--stage", "Встреча", NULL);
+  g_free (crm_test_assert_refused (&run, "attachment-required"));
+  ctl (&run, a, NULL, "attach", "--deal", deal, photo, "--name", "Образец передан", NULL);
+  node = ok (&run);
+  g_assert_cmpstr (crm_test_get_string (json_node_get_object (node), "mime"), ==, "image/png");
+  g_clear_pointer (&node, json_node_unref);
+  ctl (&run, a, NULL, "deal", "move", deal, "--stage", "Встреча", NULL);
+  json_node_unref (ok (&run));
+  g_assert_cmpuint (server_files (f, FALSE), ==, 0);
+
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+
+  /* B: the attachment and the stage arrive; the bytes stay on the server until asked */
+  sync_replica (f, b, "admin", "admin-pw");
+  on_b = only_attachment (b, deal);
+  g_assert_cmpstr (crm_test_get_string (on_b, "hash"), ==, hash);
+  g_assert_false (json_object_get_boolean_member (on_b, "available"));
+  ctl (&run, b, NULL, "deal", "show", deal, NULL);
+  node = ok (&run);
+  g_assert_cmpstr (crm_test_get_string (json_node_get_object (node), "stage"), ==, "Встреча");
+  g_clear_pointer (&node, json_node_unref);
+
+  ctl (&run, b, "admin-pw\n", "attachment", "get", crm_test_get_string (on_b, "id"),
+       "--out", out, "--password-stdin", NULL);
+  node = ok (&run);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (node), "fetched"));
+  g_clear_pointer (&node, json_node_unref);
+  g_assert_true (g_file_get_contents (out, &got, &got_length, NULL));
+  g_assert_cmpmem (got, got_length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  g_clear_pointer (&on_b, json_object_unref);
+  on_b = only_attachment (b, deal);
+  g_assert_true (json_object_get_boolean_member (on_b, "available"));
+
+  /* a second get copies the local file: no server needed, no password asked */
+  g_unlink (out);
+  ctl (&run, b, NULL, "attachment", "get", crm_test_get_string (on_b, "id"), "--out", out,
+       NULL);
+  node = ok (&run);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (node), "fetched"));
+  g_clear_pointer (&node, json_node_unref);
+  g_assert_true (g_file_test (out, G_FILE_TEST_IS_REGULAR));
+
+  /* the same content attached on the other laptop: still one copy on the server */
+  {
+    g_autofree char *b_photo = NULL;
+    g_autoptr(GBytes) again = make_png (300 * 1024, 1);
+
+    b_photo = write_file (f->dir, "тот-же.png", again);
+    other = add_deal (b, "Магазин «Угловой»");
+    ctl (&run, b, NULL, "attach", "--deal", other, b_photo, NULL);
+    json_node_unref (ok (&run));
+    sync_replica (f, b, "admin", "admin-pw");
+    g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+    g_assert_cmpuint (crm_test_server_count_log (f->server, "PATCH", hash, NULL), ==, 1);
+  }
+}
+
+/* A file over the server's limit (here 1 MB): the sync is refused naming the limit; the
+ * laptop keeps the file, the attachment and its waiting change. */
+static void
+test_oversize (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autoptr(GBytes) big = make_png (1536 * 1024, 2);
+  g_autofree char *path = write_file (f->dir, "большое.png", big);
+  g_autofree char *deal = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(JsonObject) attachment = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Сеть «Большая»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, NULL);
+  json_node_unref (ok (&run));
+
+  ctl (&run, a, "admin-pw\n", "sync", "--password-stdin", NULL);
+  message = crm_test_assert_refused (&run, "too-large");
+  g_assert_nonnull (strstr (message, "limit of 1 MB"));
+  g_assert_nonnull (strstr (message, "1.5 MB"));
+  g_assert_nonnull (strstr (message, "большое.png"));
+  g_assert_cmpuint (server_files (f, FALSE), ==, 0);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+
+  attachment = only_attachment (a, deal);
+  g_assert_true (json_object_get_boolean_member (attachment, "available"));
+  store = crm_test_open (a);
+  g_assert_cmpint (crm_test_count_waiting (store), >, 0);
+}
+
+/* A text that calls itself photo.png: the laptop records it as text, so the photo stage
+ * refuses it; a client claiming image/png for it is refused by the server. */
+static void
+test_not_an_image (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autoptr(GBytes) text = g_bytes_new_static ("это не фотография, а текст\n", 49);
+  g_autofree char *path = write_file (f->dir, "photo.png", text);
+  g_autofree char *hash = sha256_of (text);
+  g_autofree char *deal = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  Raw raw = { 0 };
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Киоск");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, NULL);
+  node = ok (&run);
+  g_assert_false (g_str_has_prefix (crm_test_get_string (json_node_get_object (node), "mime"),
+                                    "image/"));
+  ctl (&run, a, NULL, "deal", "move", deal, "--stage", "Встреча", NULL);
+  message = crm_test_assert_refused (&run, "attachment-required");
+  g_assert_nonnull (strstr (message, "photo"));
+
+  raw_init (&raw, f, "admin", "admin-pw");
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", hash, 0, (gint64) g_bytes_get_size (text),
+                              "image/png", text, NULL, &message), ==, 415);
+  g_assert_true (g_str_has_prefix (message, "file-type"));
+  g_assert_cmpuint (server_files (f, FALSE), ==, 0);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+  raw_clear (&raw);
+}
+
+/* Half a file sent, then the connection gone: the laptop's sync goes on from the half. A
+ * content that does not hash to its name is refused; another account cannot read this
+ * one's file; a piece at a wrong offset is told where to go on. */
+static void
+test_resume_and_refusals (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autoptr(GBytes) png = make_png (900 * 1024, 3);
+  g_autofree char *path = write_file (f->dir, "снимок.png", png);
+  g_autofree char *hash = sha256_of (png);
+  gint64 size = (gint64) g_bytes_get_size (png);
+  g_autoptr(GBytes) half = g_bytes_new_from_bytes (png, 0, (gsize) size / 2);
+  g_autoptr(GBytes) wrong = make_png (1000, 4);
+  g_autofree char *deal = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(JsonObject) attachment = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  Raw raw = { 0 }, stranger = { 0 };
+  gint64 offset = -1;
+
+  sync_replica (f, a, "admin", "admin-pw");
+  raw_init (&raw, f, "admin", "admin-pw");
+
+  /* a hash that is not the content's: refused, nothing kept */
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", hash, 0, 1000, "image/png", wrong, NULL,
+                              &message), ==, 422);
+  g_assert_true (g_str_has_prefix (message, "hash-mismatch"));
+  g_assert_cmpuint (server_files (f, FALSE), ==, 0);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+
+  /* the first half arrives, then nothing */
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", hash, 0, size, "image/png", half, &offset,
+                              NULL), ==, 204);
+  g_assert_cmpint (offset, ==, size / 2);
+  g_assert_cmpuint (raw_file (&raw, f, "HEAD", hash, 0, 0, NULL, NULL, &offset, NULL), ==, 404);
+  g_assert_cmpint (offset, ==, size / 2);
+  /* a piece at the wrong place is told where the server is */
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", hash, 0, size, "image/png", half, &offset,
+                              &message), ==, 409);
+  g_assert_true (g_str_has_prefix (message, "upload-offset"));
+  g_assert_cmpint (offset, ==, size / 2);
+
+  /* the laptop attaches the same file and syncs: only the second half travels */
+  deal = add_deal (a, "Сеть «Полдень»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "PATCH", hash, "201", NULL), ==, 1);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "PATCH", hash, "409", NULL), ==, 1);
+  g_assert_cmpuint (raw_file (&raw, f, "HEAD", hash, 0, 0, NULL, NULL, &offset, NULL), ==, 200);
+  g_assert_cmpint (offset, ==, size);
+  attachment = only_attachment (a, deal);
+  g_assert_cmpstr (crm_test_get_string (attachment, "hash"), ==, hash);
+
+  /* another account's admin does not see it */
+  raw_init (&stranger, f, "boss", "boss-password");
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (raw_file (&stranger, f, "GET", hash, 0, 0, NULL, NULL, NULL, &message), ==,
+                    404);
+  g_assert_cmpuint (raw_file (&raw, f, "GET", hash, 0, 0, NULL, NULL, NULL, NULL), ==, 200);
+  raw_clear (&stranger);
+  raw_clear (&raw);
+}
+
+/* A push that describes a file the server never received is refused whole, naming the
+ * file; the laptop's next sync uploads it and the push goes through. */
+static void
+test_push_without_file (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autoptr(GBytes) png = make_png (2000, 5);
+  g_autofree char *path = write_file (f->dir, "забытое.png", png);
+  g_autofree char *deal = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *bearer = NULL;
+  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) refusal = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  Raw raw = { 0 };
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Магазин «Забытый»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "забытое", NULL);
+  json_node_unref (ok (&run));
+
+  store = crm_test_open (a);
+  ops = crm_sync_state_dup_outbox (store, 100, &error);
+  g_assert_no_error (error);
+  request = crm_push_request_to_json (MAX (crm_sync_state_get_cursor (store), 0), ops);
+  body = crm_protocol_to_bytes (request);
+  raw_init (&raw, f, "admin", "admin-pw");
+  url = g_strconcat (f->server->url, CRM_PROTOCOL_PATH_PUSH, NULL);
+  msg = soup_message_new ("POST", url);
+  bearer = g_strconcat ("Bearer ", raw.token, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                CRM_PROTOCOL_SCHEMA_HEADER, schema);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (raw.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 409);
+  crm_protocol_set_http_error (&refusal, 409, NULL, answer);
+  g_assert_error (refusal, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING);
+  g_assert_nonnull (strstr (refusal->message, "забытое"));
+  raw_clear (&raw);
+  g_clear_object (&store);
+
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  store = crm_test_open (a);
+  g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/files/s1-6-photo-travels", test_photo_travels);
+  ADD ("/files/oversize-refused", test_oversize);
+  ADD ("/files/not-an-image", test_not_an_image);
+  ADD ("/files/resume-and-refusals", test_resume_and_refusals);
+  ADD ("/files/push-without-file", test_push_without_file);
+  return g_test_run ();
+}
