@@ -41,12 +41,14 @@ _crm_report_samples (CrmReport  *report,
     " AND (EXISTS (SELECT 1 FROM changelog c JOIN stage s"
     "   ON s.id = json_extract (c.fields, '$.stage')"
     "   WHERE c.entity = 'deal' AND c.entity_id = d.id"
-    "   AND coalesce (json_extract (s.data, '$.requires_attachment'), 0) = 1"
+    "   AND (coalesce (json_extract (s.data, '$.requires_attachment'), 0) = 1"
+    "        OR coalesce (json_extract (s.data, '$.requires_photo'), 0) = 1)"
     "   AND json_extract (c.fields, '$.stage_entered_at') >= :from"
     "   AND json_extract (c.fields, '$.stage_entered_at') < :to)"
     /* a replica installed from a snapshot has no history: the stage it is in now */
     "  OR EXISTS (SELECT 1 FROM stage s WHERE s.id = d.stage"
-    "   AND coalesce (json_extract (s.data, '$.requires_attachment'), 0) = 1"
+    "   AND (coalesce (json_extract (s.data, '$.requires_attachment'), 0) = 1"
+    "        OR coalesce (json_extract (s.data, '$.requires_photo'), 0) = 1)"
     "   AND d.stage_entered_at >= :from AND d.stage_entered_at < :to))", error);
   if (stmt == NULL)
     return FALSE;
