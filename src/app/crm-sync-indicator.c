@@ -47,6 +47,7 @@ struct _CrmSyncIndicator
   GtkListBox      *conflict_list;
   GtkWidget       *rejected_box;
   GtkListBox      *rejected_list;
+  GtkWidget       *mark_seen_button;
 };
 
 G_DEFINE_FINAL_TYPE (CrmSyncIndicator, crm_sync_indicator, GTK_TYPE_WIDGET)
@@ -66,22 +67,8 @@ new_row (const char *title,
   return row;
 }
 
-/* A conflict's value as people read it: money for the amount, text without quotes. */
-static char *
-conflict_value (const char *field,
-                JsonNode   *node)
-{
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return g_strdup ("—");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
-      g_strcmp0 (field, "amount") == 0)
-    return crm_format_money (json_node_get_int (node), "RUB");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  return json_to_string (node, FALSE);
-}
-
-/* Lost edits and rejected changes, as crm_sync_state_list_conflicts() defines them. */
+/* Lost edits and rejected changes, as crm_sync_state_list_conflicts() defines them and
+ * core's crm_describe_conflict() words them (`voronkactl conflicts` prints the same). */
 static void
 fill_conflicts (CrmSyncIndicator *self,
                 CrmStore         *store)
@@ -95,29 +82,22 @@ fill_conflicts (CrmSyncIndicator *self,
     {
       JsonObject *item = json_array_get_object_element (items, i);
       const char *entity = json_object_get_string_member_with_default (item, "entity", "");
-      const char *title = json_object_get_string_member_with_default (item, "title", NULL);
-      const char *field = json_object_get_string_member_with_default (item, "field", "");
-      const char *who = json_object_get_string_member_with_default (item, "who", "");
+      const char *reason = json_object_get_string_member_with_default (item, "reason", NULL);
       gboolean rejected = g_strcmp0 (json_object_get_string_member_with_default (item, "kind", NULL),
                                      "rejected") == 0;
-      g_autofree char *heading = g_strdup_printf ("%s — %s", title != NULL ? title : entity, field);
-      g_autofree char *yours = conflict_value (field, json_object_get_member (item, "local"));
-      g_autofree char *kept = conflict_value (field, json_object_get_member (item, "remote"));
       g_autofree char *detail = NULL;
+      GtkWidget *row;
 
-      if (rejected)
-        /* Translators: a refused change: your value, the value kept, why */
-        detail = g_strdup_printf (_("Yours: %s · kept: %s · %s"), yours, kept,
-                                  json_object_get_string_member_with_default (item, "reason", ""));
-      else if (*who != '\0')
-        /* Translators: a conflict: your value, the value kept, who made it */
-        detail = g_strdup_printf (_("Yours: %s · kept: %s (by %s)"), yours, kept, who);
-      else
-        detail = g_strdup_printf (_("Yours: %s · kept: %s"), yours, kept);
-      gtk_list_box_append (rejected ? self->rejected_list : self->conflict_list,
-                           new_row (heading, detail,
-                                    g_str_equal (entity, "deal")
-                                    ? json_object_get_string_member (item, "entity_id") : NULL));
+      detail = g_strdup_printf ("%s\n%s%s%s",
+                                json_object_get_string_member_with_default (item, "kept_line", ""),
+                                json_object_get_string_member_with_default (item, "yours_line", ""),
+                                rejected && reason != NULL ? "\n" : "",
+                                rejected && reason != NULL ? reason : "");
+      row = new_row (json_object_get_string_member_with_default (item, "heading", ""), detail,
+                     g_str_equal (entity, "deal")
+                     ? json_object_get_string_member (item, "entity_id") : NULL);
+      gtk_widget_add_css_class (row, "conflict-row");
+      gtk_list_box_append (rejected ? self->rejected_list : self->conflict_list, row);
       if (rejected)
         n_rejected++;
       else
@@ -125,6 +105,7 @@ fill_conflicts (CrmSyncIndicator *self,
     }
   gtk_widget_set_visible (self->conflicts_box, n_conflicts > 0);
   gtk_widget_set_visible (self->rejected_box, n_rejected > 0);
+  gtk_widget_set_visible (self->mark_seen_button, n_conflicts + n_rejected > 0);
 }
 
 void
@@ -454,6 +435,7 @@ crm_sync_indicator_class_init (CrmSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, conflict_list);
   gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, rejected_box);
   gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, rejected_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmSyncIndicator, mark_seen_button);
   gtk_widget_class_bind_template_callback (widget_class, mark_seen_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, crm_sync_indicator_refresh);
 }

@@ -6,6 +6,9 @@
 #include "crm-cli.h"
 #include "crm-sync-state.h"
 
+/* how many of the unseen conflicts and rejections the human output names */
+#define STATUS_LISTED 5
+
 gboolean
 crm_cli_status (CrmCli   *cli,
                 int       argc,
@@ -75,5 +78,21 @@ crm_cli_status (CrmCli   *cli,
   rejected_text = g_strdup_printf ("%" G_GINT64_FORMAT, rejected);
   crm_cli_print_pair (_("Conflicts"), conflicts_text, 16);
   crm_cli_print_pair (_("Rejected"), rejected_text, 16);
+  if (conflicts + rejected > 0)
+    {
+      /* the newest ones as `conflicts` and the app's popover say them (crm-describe.h) */
+      g_autoptr(JsonArray) listed = crm_sync_state_list_conflicts (cli->store, TRUE,
+                                                                   STATUS_LISTED, error);
+
+      if (listed == NULL)
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (listed); i++)
+        {
+          JsonObject *item = json_array_get_object_element (listed, i);
+
+          g_print ("  %s\n", crm_cli_str (item, "heading", ""));
+        }
+      g_print (_("Run “voronkactl conflicts” to see what was rejected or overwritten.\n"));
+    }
   return TRUE;
 }

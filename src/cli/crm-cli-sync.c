@@ -509,19 +509,6 @@ crm_cli_sync (CrmCli   *cli,
   return TRUE;
 }
 
-static char *
-value_text (JsonObject *item,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (item, member);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return g_strdup ("—");
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  return json_to_string (node, FALSE);
-}
-
 gboolean
 crm_cli_conflicts (CrmCli   *cli,
                    int       argc,
@@ -539,8 +526,13 @@ crm_cli_conflicts (CrmCli   *cli,
   g_autoptr(JsonArray) array = NULL;
 
   if (!crm_cli_parse (cli, "conflicts", "",
-                      _("List your edits that lost to a concurrent edit made elsewhere (both "
-                        "values, who and when) and your changes the server rejected (and why)."),
+                      _("List your edits that lost to a concurrent edit made elsewhere (the "
+                        "value kept, who made it and when; yours, set aside) and your changes "
+                        "the server rejected (and why). With --json: the raw records (field "
+                        "keys, ids, JSON values, UTC times) and, for people, \"heading\", "
+                        "\"kept_line\", \"yours_line\", \"subject\", \"field_label\", "
+                        "\"local_text\", \"remote_text\", \"by\", \"when_text\", "
+                        "\"local_when_text\"."),
                       entries, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
@@ -560,32 +552,21 @@ crm_cli_conflicts (CrmCli   *cli,
       g_print (_("No conflicts.\n"));
       return TRUE;
     }
-  {
-    const char *header[] = { _("KIND"), _("WHAT"), _("FIELD"), _("YOURS"), _("KEPT"), _("WHO"),
-                             _("WHEN"), _("WHY"), NULL };
-    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  /* what core's crm_describe_conflict() wrote: the app's sync popover shows the same */
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+      gboolean rejected = g_str_equal (crm_cli_str (item, "kind", ""), "rejected");
 
-    for (guint i = 0; i < json_array_get_length (array); i++)
-      {
-        JsonObject *item = json_array_get_object_element (array, i);
-        const char *title = crm_cli_str (item, "title", NULL);
-        char **row = g_new0 (char *, 9);
-
-        row[0] = g_strdup (g_str_equal (crm_cli_str (item, "kind", ""), "rejected")
-                           ? _("rejected") : _("conflict"));
-        row[1] = title ? g_strdup_printf ("%s «%s»", crm_cli_str (item, "entity", ""), title)
-                       : g_strdup_printf ("%s %s", crm_cli_str (item, "entity", ""),
-                                          crm_cli_str (item, "entity_id", ""));
-        row[2] = g_strdup (crm_cli_str (item, "field", ""));
-        row[3] = value_text (item, "local");
-        row[4] = value_text (item, "remote");
-        row[5] = g_strdup (crm_cli_str (item, "who", ""));
-        row[6] = g_strdup (crm_cli_str (item, "when", ""));
-        row[7] = g_strdup (crm_cli_str (item, "reason", ""));
-        g_ptr_array_add (rows, row);
-      }
-    crm_cli_print_table (header, rows);
-  }
+      g_print ("%s%s: %s\n", i > 0 ? "\n" : "",
+               rejected ? _("Refused by the server") : _("Conflict"),
+               crm_cli_str (item, "heading", ""));
+      g_print ("  %s\n", crm_cli_str (item, "kept_line", ""));
+      g_print ("  %s\n", crm_cli_str (item, "yours_line", ""));
+      if (rejected && crm_cli_str (item, "reason", NULL) != NULL)
+        /* Translators: why the server refused a change */
+        g_print (_("  Why: %s\n"), crm_cli_str (item, "reason", ""));
+    }
   return TRUE;
 }
 

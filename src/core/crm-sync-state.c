@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-sync-state.h"
+#include "crm-describe.h"
 #include "crm-json-private.h"
 #include "crm-sql-private.h"
 #include "crm-store-sync-private.h"
@@ -148,6 +149,10 @@ set_cursor (CrmStore  *store,
  * the rows of one op share (entity_id, local_hlc)). Every other row is a lost edit. */
 #define REJECTED_PREFIX "rejected:"
 #define IS_REJECTION "(remote_actor IS NOT NULL AND remote_actor LIKE 'rejected:%')"
+/* What people are shown (and counted): not the time a deal entered its stage, which goes
+ * with the stage, and not a field whose kept value is the one this device wrote (a
+ * refused change's unchanged fields). */
+#define IS_SHOWN "(field <> 'stage_entered_at' AND local_value IS NOT remote_value)"
 
 static gboolean
 insert_conflict (CrmStore     *store,
@@ -446,7 +451,7 @@ crm_sync_state_count_conflicts (CrmStore  *store,
   g_return_val_if_fail (out_count != NULL, FALSE);
 
   return count (store, "SELECT count (*) FROM conflict WHERE (?1 = 0 OR seen = 0)"
-                       " AND NOT " IS_REJECTION,
+                       " AND NOT " IS_REJECTION " AND " IS_SHOWN,
                 unseen_only ? 1 : 0, out_count, "count conflicts", error);
 }
 
@@ -461,7 +466,7 @@ crm_sync_state_count_rejected (CrmStore  *store,
 
   /* one per op: the rows of one op share its entity and its clock as pushed */
   return count (store, "SELECT count (*) FROM (SELECT DISTINCT entity_id, local_hlc"
-                       " FROM conflict WHERE (?1 = 0 OR seen = 0) AND " IS_REJECTION ")",
+                       " FROM conflict WHERE (?1 = 0 OR seen = 0) AND " IS_REJECTION " AND " IS_SHOWN ")",
                 unseen_only ? 1 : 0, out_count, "count rejected changes", error);
 }
 
@@ -576,7 +581,7 @@ crm_sync_state_list_conflicts (CrmStore  *store,
 
   stmt = _crm_store_prepare (store,
     "SELECT id, entity, entity_id, field, local_value, remote_value, remote_hlc, remote_device,"
-    " remote_actor, seen, local_hlc FROM conflict WHERE ?1 = 0 OR seen = 0"
+    " remote_actor, seen, local_hlc FROM conflict WHERE (?1 = 0 OR seen = 0) AND " IS_SHOWN
     " ORDER BY id DESC LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
@@ -587,7 +592,9 @@ crm_sync_state_list_conflicts (CrmStore  *store,
       JsonObject *item = json_object_new ();
       const char *actor = (const char *) sqlite3_column_text (stmt, 8);
       gboolean rejected = actor != NULL && g_str_has_prefix (actor, REJECTED_PREFIX);
-      g_autofree char *when = crm_time_format (crm_hlc_physical ((guint64) sqlite3_column_int64 (stmt, 6)));
+      guint64 remote_hlc = (guint64) sqlite3_column_int64 (stmt, 6);
+      g_autofree char *when = remote_hlc != 0 ? crm_time_format (crm_hlc_physical (remote_hlc)) : NULL;
+      g_autofree char *local_when = crm_time_format (crm_hlc_physical ((guint64) sqlite3_column_int64 (stmt, 10)));
 
       json_object_set_int_member (item, "id", sqlite3_column_int64 (stmt, 0));
       json_object_set_string_member (item, "kind", rejected ? "rejected" : "conflict");
@@ -601,16 +608,20 @@ crm_sync_state_list_conflicts (CrmStore  *store,
           const char *code = actor + strlen (REJECTED_PREFIX);
 
           json_object_set_string_member (item, "who", "server");
+          json_object_set_null_member (item, "actor");
           json_object_set_string_member (item, "code", code);
         }
       else
         {
           /* the user's id for now: named after the loop */
           json_object_set_string_member (item, "who", actor != NULL ? actor : "");
+          set_text (item, "actor", actor);
           json_object_set_null_member (item, "code");
         }
       set_text (item, "device", (const char *) sqlite3_column_text (stmt, 7));
-      json_object_set_string_member (item, "when", when);
+      /* a rejection without the server's corrective op: when it kept its value is unknown */
+      set_text (item, "when", when);
+      json_object_set_string_member (item, "local_when", local_when);
       json_object_set_boolean_member (item, "seen", sqlite3_column_int (stmt, 9) != 0);
       g_ptr_array_add (rows, item);
     }
@@ -644,6 +655,7 @@ crm_sync_state_list_conflicts (CrmStore  *store,
             json_object_set_string_member (item, "who", name);
           json_object_set_null_member (item, "reason");
         }
+      crm_describe_conflict (store, item);
       json_array_add_object_element (result, json_object_ref (item));
     }
   return g_steal_pointer (&result);

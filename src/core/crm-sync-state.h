@@ -29,6 +29,8 @@
  *               elsewhere (its author had not seen ours), until marked seen;
  *   rejected  — one change (op) made here that the server refused, with its reason,
  *               until marked seen.
+ * Neither counts nor lists a field whose kept value equals ours, nor the time a deal
+ * entered its stage (it goes with the stage, which is listed).
  * The app's header and `voronkactl status` both count with these calls. */
 #pragma once
 
@@ -146,8 +148,13 @@ gboolean    crm_sync_state_count_rejected    (CrmStore  *store,
  * [{"id", "kind": "conflict"|"rejected", "entity", "entity_id", "title" (the deal's
  *   title, contact's name… or null), "field", "local" (this device's value, JSON),
  *   "remote" (the value kept, JSON), "who" (who made the kept value: a user's name, or
- *   "server" for a rejection), "device", "when" (ISO 8601 UTC), "code" and "reason"
- *   (a rejection's code and a sentence for people, else null), "seen"}]. */
+ *   "server" for a rejection), "actor" (that user's id, or null), "device", "when"
+ *   (when the kept value was made, ISO 8601 UTC, or null when unknown), "local_when"
+ *   (when this device made its edit), "code" and "reason" (a rejection's code and a
+ *   sentence for people, else null), "seen",
+ *   and what a person reads, from crm_describe_conflict(): "subject", "field_label",
+ *   "local_text", "remote_text", "by", "when_text", "local_when_text", "heading",
+ *   "kept_line", "yours_line"}]. */
 JsonArray  *crm_sync_state_list_conflicts    (CrmStore  *store,
                                               gboolean   unseen_only,
                                               guint      limit,

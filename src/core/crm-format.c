@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-format.c — locale-aware formatting of money (integer minor units, never floating
  * point) and of dates (UTC milliseconds shown in the local time zone). */
-#define G_LOG_DOMAIN "voronka-app"
+#define G_LOG_DOMAIN "voronka-core"
 
 #include "config.h"
 
 #include <locale.h>
 #include <string.h>
 
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 
 #include "crm-format.h"
 #include "crm-time.h"

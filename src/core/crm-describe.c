@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-describe.c — records as a person reads them (see crm-describe.h): field labels,
+ * values with names instead of ids, entities, and conflicts and rejected changes. */
+#define G_LOG_DOMAIN "voronka-core"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-describe.h"
+#include "crm-format.h"
+#include "crm-query-board.h"
+#include "crm-time.h"
+
+/* The built-in fields people may meet in a conflict, by name (any entity). */
+static const struct {
+  const char *field;
+  const char *label;
+} builtin_fields[] = {
+  { "title", N_("Title") },
+  { "name", N_("Name") },
+  { "amount", N_("Amount") },
+  { "currency", N_("Currency") },
+  { "pipeline", N_("Pipeline") },
+  { "stage", N_("Stage") },
+  { "stage_entered_at", N_("Entered the stage") },
+  { "responsible", N_("Responsible") },
+  { "company", N_("Company") },
+  { "contact", N_("Contact") },
+  { "deal", N_("Deal") },
+  { "loss_reason", N_("Loss reason") },
+  { "source", N_("Source") },
+  { "number", N_("Number") },
+  { "created_at", N_("Created") },
+  { "deleted", N_("Deleted") },
+  { "phones", N_("Phones") },
+  { "emails", N_("E-mails") },
+  { "inn", N_("INN") },
+  { "text", N_("Text") },
+  { "type", N_("Type") },
+  { "due", N_("Due") },
+  { "done", N_("Done") },
+  { "done_at", N_("Done at") },
+  { "result", N_("Result") },
+  { "checklist", N_("Checklist") },
+  { "enabled", N_("Enabled") },
+  { "definition", N_("Definition") },
+  { "role", N_("Role") },
+  { "label", N_("Label") },
+  { "position", N_("Position") },
+  { "hidden", N_("Hidden") },
+  { "read", N_("Read") },
+  { "status", N_("Status") },
+};
+
+/* Fields that hold the id of another entity, and which. */
+static const struct {
+  const char *field;
+  const char *entity;
+} reference_fields[] = {
+  { "stage", "stage" },
+  { "pipeline", "pipeline" },
+  { "responsible", "user" },
+  { "user", "user" },
+  { "author", "user" },
+  { "requested_by", "user" },
+  { "approver", "user" },
+  { "company", "company" },
+  { "other", "company" },
+  { "contact", "contact" },
+  { "deal", "deal" },
+  { "loss_reason", "loss_reason" },
+  { "tag", "tag" },
+};
+
+/* Fields that hold a time (UTC ms). */
+static const char *const time_fields[] = {
+  "created_at", "stage_entered_at", "due", "done_at", NULL
+};
+
+/* A string member of @object, or NULL. */
+static const char *
+string_member (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* The custom field @key of @entity (a `field` entity), or NULL. */
+static JsonObject *
+dup_custom_field (CrmStore   *store,
+                  const char *entity,
+                  const char *key)
+{
+  g_autoptr(JsonArray) fields = crm_query_fields (store, entity, NULL);
+
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+
+      if (g_strcmp0 (string_member (field, "key"), key) == 0)
+        return json_object_ref (field);
+    }
+  return NULL;
+}
+
+/* What people call the entity @id (its name, title or text), or NULL. */
+static char *
+dup_name (CrmStore   *store,
+          const char *entity,
+          const char *id)
+{
+  g_autoptr(JsonObject) object = NULL;
+  const char *members[] = { "name", "title", "label", "text", NULL };
+
+  if (entity == NULL || id == NULL)
+    return NULL;
+  object = crm_store_dup_entity (store, entity, id);
+  for (guint i = 0; object != NULL && members[i] != NULL; i++)
+    if (string_member (object, members[i]) != NULL)
+      return g_strdup (string_member (object, members[i]));
+  return NULL;
+}
+
+char *
+crm_describe_field (CrmStore   *store,
+                    const char *entity,
+                    const char *field)
+{
+  g_autoptr(JsonObject) custom = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (field != NULL, NULL);
+
+  /* an administrator's label wins: the template may label a built-in column too */
+  custom = dup_custom_field (store, entity, field);
+  if (string_member (custom, "label") != NULL)
+    return g_strdup (string_member (custom, "label"));
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_fields); i++)
+    if (g_str_equal (builtin_fields[i].field, field))
+      return g_strdup (_(builtin_fields[i].label));
+  return g_strdup (field);
+}
+
+static char *
+yes_no (gboolean value)
+{
+  return g_strdup (value ? _("yes") : _("no"));
+}
+
+/* The currency of the deal @entity_id, "RUB" when there is none. */
+static char *
+dup_currency (CrmStore   *store,
+              const char *entity,
+              const char *entity_id)
+{
+  g_autoptr(JsonObject) object = entity_id != NULL
+                                 ? crm_store_dup_entity (store, entity, entity_id) : NULL;
+  const char *currency = string_member (object, "currency");
+
+  return g_strdup (currency != NULL ? currency : "RUB");
+}
+
+/* An array of strings (phones, e-mails) joined by commas; phones formatted. */
+static char *
+describe_list (JsonArray *array,
+               gboolean   phones)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      g_autofree char *item = NULL;
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        item = phones ? crm_format_phone (json_node_get_string (node))
+                      : g_strdup (json_node_get_string (node));
+      else
+        item = json_to_string (node, FALSE);
+      g_string_append_printf (text, "%s%s", text->len > 0 ? ", " : "", item);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : g_strdup ("—");
+}
+
+char *
+crm_describe_value (CrmStore   *store,
+                    const char *entity,
+                    const char *entity_id,
+                    const char *field,
+                    JsonNode   *value)
+{
+  g_autoptr(JsonObject) custom = NULL;
+  const char *type = NULL;
+  GType kind;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (field != NULL, NULL);
+
+  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
+    return g_strdup ("—");
+  if (JSON_NODE_HOLDS_ARRAY (value))
+    return describe_list (json_node_get_array (value), g_str_equal (field, "phones"));
+  if (!JSON_NODE_HOLDS_VALUE (value))
+    return json_to_string (value, FALSE);
+  kind = json_node_get_value_type (value);
+  if (kind == G_TYPE_BOOLEAN)
+    return yes_no (json_node_get_boolean (value));
+
+  custom = dup_custom_field (store, entity, field);
+  type = string_member (custom, "type");
+  if (kind == G_TYPE_INT64)
+    {
+      gint64 number = json_node_get_int (value);
+
+      if (g_strcmp0 (type, "money") == 0 || (type == NULL && g_str_equal (field, "amount")))
+        {
+          g_autofree char *currency = dup_currency (store, entity, entity_id);
+
+          return crm_format_money (number, currency);
+        }
+      if (g_strcmp0 (type, "date") == 0)
+        return crm_format_date (number);
+      if (type == NULL && g_strv_contains (time_fields, field))
+        return crm_format_date_time (number);
+      if (type == NULL && g_str_equal (field, "size"))
+        return g_format_size ((guint64) MAX (number, 0));
+      return g_strdup_printf ("%" G_GINT64_FORMAT, number);
+    }
+  if (kind == G_TYPE_STRING)
+    {
+      const char *text = json_node_get_string (value);
+
+      for (guint i = 0; type == NULL && i < G_N_ELEMENTS (reference_fields); i++)
+        if (g_str_equal (reference_fields[i].field, field))
+          {
+            g_autofree char *name = NULL;
+
+            if (g_str_equal (reference_fields[i].entity, "deal"))
+              return crm_describe_entity (store, "deal", text);
+            name = dup_name (store, reference_fields[i].entity, text);
+            /* an id this replica does not know: shown as it is, never hidden */
+            return name != NULL ? g_steal_pointer (&name) : g_strdup (text);
+          }
+      if (g_strcmp0 (type, "phone") == 0 || (type == NULL && g_str_equal (field, "phone")))
+        return crm_format_phone (text);
+      return g_strdup (text);
+    }
+  return json_to_string (value, FALSE);
+}
+
+/* The deal of a link entity (deal_tag, deal_contact), and what it links. */
+static gboolean
+link_parts (CrmStore    *store,
+            const char  *entity,
+            const char  *entity_id,
+            char       **out_deal,
+            char       **out_label)
+{
+  g_autoptr(JsonObject) link = NULL;
+  g_autofree char *name = NULL;
+
+  if (g_strcmp0 (entity, "deal_tag") != 0 && g_strcmp0 (entity, "deal_contact") != 0)
+    return FALSE;
+  link = crm_store_dup_entity (store, entity, entity_id);
+  if (link == NULL)
+    return FALSE;
+  if (g_str_equal (entity, "deal_tag"))
+    {
+      name = dup_name (store, "tag", string_member (link, "tag"));
+      /* Translators: a tag on a deal, as a field in the list of conflicts */
+      *out_label = g_strdup_printf (_("Tag «%s»"), name != NULL ? name : "?");
+    }
+  else
+    {
+      name = dup_name (store, "contact", string_member (link, "contact"));
+      /* Translators: a contact of a deal, as a field in the list of conflicts */
+      *out_label = g_strdup_printf (_("Contact «%s»"), name != NULL ? name : "?");
+    }
+  *out_deal = g_strdup (string_member (link, "deal"));
+  return TRUE;
+}
+
+char *
+crm_describe_entity (CrmStore   *store,
+                     const char *entity,
+                     const char *entity_id)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *deal = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (entity == NULL)
+    return g_strdup ("?");
+  if (link_parts (store, entity, entity_id, &deal, &label))
+    return crm_describe_entity (store, "deal", deal);
+  object = entity_id != NULL ? crm_store_dup_entity (store, entity, entity_id) : NULL;
+  if (g_str_equal (entity, "deal"))
+    {
+      const char *title = string_member (object, "title");
+      JsonNode *number = object != NULL ? json_object_get_member (object, "number") : NULL;
+
+      if (title == NULL)
+        return g_strdup (_("A deal"));
+      if (number != NULL && JSON_NODE_HOLDS_VALUE (number) &&
+          json_node_get_value_type (number) == G_TYPE_INT64)
+        /* Translators: a deal's number and title: "Deal #12 «MAN TGX for Sever»" */
+        return g_strdup_printf (_("Deal #%lld «%s»"), (long long) json_node_get_int (number),
+                                title);
+      return g_strdup_printf (_("Deal «%s»"), title);
+    }
+  name = dup_name (store, entity, entity_id);
+  if (name == NULL)
+    /* an entity this replica no longer has: its kind and the start of its id */
+    return g_strdup_printf ("%s %.8s", entity, entity_id != NULL ? entity_id : "");
+  if (g_str_equal (entity, "contact"))
+    return g_strdup_printf (_("Contact «%s»"), name);
+  if (g_str_equal (entity, "company"))
+    return g_strdup_printf (_("Company «%s»"), name);
+  if (g_str_equal (entity, "task"))
+    return g_strdup_printf (_("Task «%s»"), name);
+  if (g_str_equal (entity, "note"))
+    return g_strdup_printf (_("Note «%s»"), name);
+  if (g_str_equal (entity, "rule"))
+    return g_strdup_printf (_("Rule «%s»"), name);
+  if (g_str_equal (entity, "stage"))
+    return g_strdup_printf (_("Stage «%s»"), name);
+  if (g_str_equal (entity, "pipeline"))
+    return g_strdup_printf (_("Pipeline «%s»"), name);
+  if (g_str_equal (entity, "field"))
+    return g_strdup_printf (_("Field «%s»"), name);
+  if (g_str_equal (entity, "user"))
+    return g_strdup_printf (_("User «%s»"), name);
+  if (g_str_equal (entity, "attachment"))
+    return g_strdup_printf (_("File «%s»"), name);
+  return g_strdup_printf ("«%s»", name);
+}
+
+/* "2026-12-05T14:05:00.000Z" → "5 Dec 2026, 14:05" in local time, or NULL. */
+static char *
+local_time_text (JsonObject *record,
+                 const char *member)
+{
+  const char *iso = string_member (record, member);
+  gint64 ms = 0;
+
+  if (iso == NULL || !crm_time_parse (iso, &ms))
+    return NULL;
+  return crm_format_date_time (ms);
+}
+
+static void
+set_text (JsonObject *object,
+          const char *member,
+          const char *text)
+{
+  if (text != NULL)
+    json_object_set_string_member (object, member, text);
+  else
+    json_object_set_null_member (object, member);
+}
+
+void
+crm_describe_conflict (CrmStore   *store,
+                       JsonObject *record)
+{
+  const char *entity = string_member (record, "entity");
+  const char *entity_id = string_member (record, "entity_id");
+  const char *field = string_member (record, "field");
+  gboolean rejected = g_strcmp0 (string_member (record, "kind"), "rejected") == 0;
+  g_autofree char *deal = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *remote = NULL;
+  g_autofree char *by = NULL;
+  g_autofree char *when = local_time_text (record, "when");
+  g_autofree char *local_when = local_time_text (record, "local_when");
+  g_autofree char *heading = NULL;
+  g_autofree char *kept_line = NULL;
+  g_autofree char *yours_line = NULL;
+
+  g_return_if_fail (CRM_IS_STORE (store));
+  g_return_if_fail (record != NULL);
+
+  if (field == NULL)
+    field = "";
+  if (link_parts (store, entity, entity_id, &deal, &label))
+    {
+      JsonNode *mine = json_object_get_member (record, "local");
+      JsonNode *kept = json_object_get_member (record, "remote");
+
+      subject = crm_describe_entity (store, "deal", deal);
+      /* a link's one field, "present": attached or not */
+      local = mine != NULL && JSON_NODE_HOLDS_VALUE (mine)
+              ? g_strdup (json_node_get_boolean (mine) ? C_("deal link", "attached") : C_("deal link", "removed"))
+              : g_strdup ("—");
+      remote = kept != NULL && JSON_NODE_HOLDS_VALUE (kept)
+               ? g_strdup (json_node_get_boolean (kept) ? C_("deal link", "attached") : C_("deal link", "removed"))
+               : g_strdup ("—");
+    }
+  else
+    {
+      subject = crm_describe_entity (store, entity, entity_id);
+      label = crm_describe_field (store, entity, field);
+      local = crm_describe_value (store, entity, entity_id, field,
+                                  json_object_get_member (record, "local"));
+      remote = crm_describe_value (store, entity, entity_id, field,
+                                   json_object_get_member (record, "remote"));
+    }
+  if (rejected)
+    by = g_strdup (_("the server"));
+  else
+    by = g_strdup (string_member (record, "who") != NULL && *string_member (record, "who") != '\0'
+                   ? string_member (record, "who") : _("another device"));
+
+  /* Translators: a conflict's heading: what was edited · which field */
+  heading = g_strdup_printf (_("%s · %s"), subject, label);
+  if (rejected)
+    /* Translators: the value the server kept when it refused a change */
+    kept_line = g_strdup_printf (_("Kept: %s — the server's value"), remote);
+  else if (when != NULL)
+    /* Translators: the value that won a conflict — who set it, when (local time) */
+    kept_line = g_strdup_printf (_("Kept: %s — %s, %s"), remote, by, when);
+  else
+    kept_line = g_strdup_printf (_("Kept: %s — %s"), remote, by);
+  if (rejected)
+    /* Translators: your value the server refused — when you made it */
+    yours_line = local_when != NULL ? g_strdup_printf (_("Yours, refused: %s — %s"), local, local_when)
+                                    : g_strdup_printf (_("Yours, refused: %s"), local);
+  else
+    /* Translators: your value that lost the conflict and was set aside — when you made it */
+    yours_line = local_when != NULL ? g_strdup_printf (_("Yours, set aside: %s — %s"), local, local_when)
+                                    : g_strdup_printf (_("Yours, set aside: %s"), local);
+
+  set_text (record, "subject", subject);
+  set_text (record, "field_label", label);
+  set_text (record, "local_text", local);
+  set_text (record, "remote_text", remote);
+  set_text (record, "by", by);
+  set_text (record, "when_text", when);
+  set_text (record, "local_when_text", local_when);
+  set_text (record, "heading", heading);
+  set_text (record, "kept_line", kept_line);
+  set_text (record, "yours_line", yours_line);
+}
