@@ -17,6 +17,8 @@
 
 #define REFRESH_SECONDS 30
 #define MAX_LISTED 20
+/* How wide a line of the conflict lists grows before it wraps. */
+#define LINE_WIDTH_CHARS 52
 #define RESTORED_NOTICE_MS ((gint64) 7 * 24 * 3600 * 1000)
 /* Below this window width the button shows its icon only (its words stay the tooltip and
  * the popover's title), so the view's title keeps the deal count and sum at 800×600. */
@@ -53,17 +55,64 @@ struct _CrmSyncIndicator
 G_DEFINE_FINAL_TYPE (CrmSyncIndicator, crm_sync_indicator, GTK_TYPE_WIDGET)
 
 static GtkWidget *
-new_row (const char *title,
-         const char *subtitle,
-         const char *deal_id)
+line_new (const char *text,
+          gboolean    dim)
 {
-  GtkWidget *row = crm_text_row_new (title, subtitle);
+  GtkWidget *label = gtk_label_new (text);
 
-  if (deal_id != NULL)
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  /* a bounded natural width: the popover is measured and laid out at the same width,
+   * so a line that wraps is never cut */
+  gtk_label_set_max_width_chars (GTK_LABEL (label), LINE_WIDTH_CHARS);
+  if (dim)
     {
-      crm_row_set_action (row, "win.open-deal", deal_id);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_widget_add_css_class (label, "caption");
     }
+  return label;
+}
+
+/* One lost edit or refused change: what and which field, then the value kept (who,
+ * when), yours (set aside or refused, when) and a refusal's reason, each line wrapping.
+ * A deal's row opens the deal. */
+static GtkWidget *
+conflict_row_new (JsonObject *item,
+                  gboolean    rejected)
+{
+  const char *entity = json_object_get_string_member_with_default (item, "entity", "");
+  const char *reason = json_object_get_string_member_with_default (item, "reason", NULL);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *lines = gtk_box_new (GTK_ORIENTATION_VERTICAL, 3);
+
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 8);
+  gtk_widget_set_margin_bottom (box, 8);
+  gtk_widget_set_hexpand (lines, TRUE);
+  gtk_box_append (GTK_BOX (lines),
+                  line_new (json_object_get_string_member_with_default (item, "heading", ""), FALSE));
+  gtk_box_append (GTK_BOX (lines),
+                  line_new (json_object_get_string_member_with_default (item, "kept_line", ""), TRUE));
+  gtk_box_append (GTK_BOX (lines),
+                  line_new (json_object_get_string_member_with_default (item, "yours_line", ""), TRUE));
+  if (rejected && reason != NULL)
+    gtk_box_append (GTK_BOX (lines), line_new (reason, TRUE));
+  gtk_box_append (GTK_BOX (box), lines);
+  if (g_str_equal (entity, "deal"))
+    {
+      GtkWidget *next = gtk_image_new_from_icon_name ("go-next-symbolic");
+
+      gtk_widget_set_valign (next, GTK_ALIGN_CENTER);
+      gtk_box_append (GTK_BOX (box), next);
+      crm_row_set_action (row, "win.open-deal", json_object_get_string_member (item, "entity_id"));
+    }
+  else
+    gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_widget_add_css_class (row, "conflict-row");
   return row;
 }
 
@@ -81,23 +130,11 @@ fill_conflicts (CrmSyncIndicator *self,
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
       JsonObject *item = json_array_get_object_element (items, i);
-      const char *entity = json_object_get_string_member_with_default (item, "entity", "");
-      const char *reason = json_object_get_string_member_with_default (item, "reason", NULL);
       gboolean rejected = g_strcmp0 (json_object_get_string_member_with_default (item, "kind", NULL),
                                      "rejected") == 0;
-      g_autofree char *detail = NULL;
-      GtkWidget *row;
 
-      detail = g_strdup_printf ("%s\n%s%s%s",
-                                json_object_get_string_member_with_default (item, "kept_line", ""),
-                                json_object_get_string_member_with_default (item, "yours_line", ""),
-                                rejected && reason != NULL ? "\n" : "",
-                                rejected && reason != NULL ? reason : "");
-      row = new_row (json_object_get_string_member_with_default (item, "heading", ""), detail,
-                     g_str_equal (entity, "deal")
-                     ? json_object_get_string_member (item, "entity_id") : NULL);
-      gtk_widget_add_css_class (row, "conflict-row");
-      gtk_list_box_append (rejected ? self->rejected_list : self->conflict_list, row);
+      gtk_list_box_append (rejected ? self->rejected_list : self->conflict_list,
+                           conflict_row_new (item, rejected));
       if (rejected)
         n_rejected++;
       else
