@@ -29,44 +29,6 @@ static char *tmpdir;
 static char *data;
 static CrmTestServer *server;
 
-typedef struct {
-  const char    *name;
-  char          *path;
-  CrmStore      *store;
-  CrmSyncClient *client;
-} Replica;
-
-static void
-replica_open (Replica    *replica,
-              const char *name,
-              const char *user,
-              const char *password)
-{
-  g_autoptr(CrmSyncReport) report = NULL;
-
-  replica->name = name;
-  replica->path = g_build_filename (tmpdir, name, NULL);
-  replica->client = crm_test_client_new (server, replica->path, user, password);
-  report = crm_test_sync (replica->client);
-  g_assert_true (report->snapshot);
-  g_assert_false (report->server_restored);
-  replica->store = crm_test_open (replica->path);
-}
-
-static void
-replica_clear (Replica *replica)
-{
-  g_clear_object (&replica->store);
-  g_clear_object (&replica->client);
-  g_clear_pointer (&replica->path, g_free);
-}
-
-static CrmSyncReport *
-replica_sync (Replica *replica)
-{
-  return crm_test_sync (replica->client);
-}
-
 /* A name's id, failing the test on an error (crm-test-store.h). */
 #define resolve crm_test_resolve
 
@@ -213,10 +175,10 @@ run_server_command (char       **out,
 
 /* `voronkactl sync` of @replica with @password; stdout in @out. */
 static int
-run_cli_sync (Replica     *replica,
-              const char  *user,
-              const char  *password,
-              char       **out)
+run_cli_sync (CrmTestReplica  *replica,
+              const char      *user,
+              const char      *password,
+              char           **out)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -243,7 +205,7 @@ run_cli_sync (Replica     *replica,
 static void
 test_restore_loses_nothing (void)
 {
-  Replica rep = { 0 }, manager = { 0 }, admin = { 0 }, denis = { 0 }, laptop = { 0 };
+  CrmTestReplica rep = { 0 }, manager = { 0 }, admin = { 0 }, denis = { 0 }, laptop = { 0 };
   g_autofree char *backup = g_build_filename (tmpdir, "backup-1", NULL);
   g_autofree char *not_backup = g_build_filename (tmpdir, "not-a-backup", NULL);
   g_autofree char *out = NULL;
@@ -259,16 +221,16 @@ test_restore_loses_nothing (void)
   g_autoptr(CrmSyncClient) revoked = NULL;
   g_autoptr(GError) error = NULL;
   CrmSyncReport *report;
-  Replica *all[4];
+  CrmTestReplica *all[4];
   guint sent_again = 0;
   gint64 deals_before;
 
-  replica_open (&rep, "rep.db", "Мария Кузнецова", "rep-password");
-  replica_open (&manager, "manager.db", "manager", "manager-pw");
-  replica_open (&admin, "admin.db", "admin", "admin-pw");
+  crm_test_replica_open (&rep, server, tmpdir, "rep.db", "Мария Кузнецова", "rep-password");
+  crm_test_replica_open (&manager, server, tmpdir, "manager.db", "manager", "manager-pw");
+  crm_test_replica_open (&admin, server, tmpdir, "admin.db", "admin", "admin-pw");
   denis.path = g_build_filename (tmpdir, "denis.db", NULL);
   denis.client = crm_test_client_new (server, denis.path, "Денис Морозов", "rep-password");
-  report = replica_sync (&denis);
+  report = crm_test_replica_sync (&denis);
   denis_token = g_strdup (report->token);
   crm_sync_report_free (report);
   g_assert_nonnull (denis_token);
@@ -276,10 +238,10 @@ test_restore_loses_nothing (void)
   /* before the backup */
   old_deal = new_deal (manager.store, "Volvo FH — до бэкапа", NULL);
   rep_deal = new_deal (rep.store, "Scania R — до бэкапа", "Мария Кузнецова");
-  crm_sync_report_free (replica_sync (&manager));
-  crm_sync_report_free (replica_sync (&rep));
-  crm_sync_report_free (replica_sync (&admin));
-  crm_sync_report_free (replica_sync (&manager));
+  crm_sync_report_free (crm_test_replica_sync (&manager));
+  crm_sync_report_free (crm_test_replica_sync (&rep));
+  crm_sync_report_free (crm_test_replica_sync (&admin));
+  crm_sync_report_free (crm_test_replica_sync (&manager));
 
   /* an online backup while the server serves */
   g_assert_cmpint (run_server_command (&out, "backup", backup, NULL), ==, 0);
@@ -293,25 +255,25 @@ test_restore_loses_nothing (void)
   /* after the backup: work on every laptop */
   rep_deal_2 = new_deal (rep.store, "MAN TGX — после бэкапа", "Мария Кузнецова");
   set_deal (rep.store, rep_deal, NULL, 250000);
-  crm_sync_report_free (replica_sync (&rep));
+  crm_sync_report_free (crm_test_replica_sync (&rep));
   manager_deal = new_deal (manager.store, "КАМАЗ 5490 — после бэкапа", NULL);
   set_deal (manager.store, old_deal, "Volvo FH — правка после бэкапа", 0);
-  crm_sync_report_free (replica_sync (&manager));
-  crm_sync_report_free (replica_sync (&admin));
+  crm_sync_report_free (crm_test_replica_sync (&manager));
+  crm_sync_report_free (crm_test_replica_sync (&admin));
   /* made on the manager's laptop, edited on the admin's */
   set_deal (admin.store, manager_deal, NULL, 777000);
   admin_deal = new_deal (admin.store, "DAF XF — после бэкапа", NULL);
-  crm_sync_report_free (replica_sync (&admin));
+  crm_sync_report_free (crm_test_replica_sync (&admin));
   /* the admin signs in on a new laptop and works there */
-  replica_open (&laptop, "admin-laptop.db", "admin", "admin-pw");
+  crm_test_replica_open (&laptop, server, tmpdir, "admin-laptop.db", "admin", "admin-pw");
   laptop_deal = new_deal (laptop.store, "Mercedes Actros — новый ноутбук", NULL);
-  crm_sync_report_free (replica_sync (&laptop));
+  crm_sync_report_free (crm_test_replica_sync (&laptop));
   for (guint i = 0; i < 2; i++)
     {
-      crm_sync_report_free (replica_sync (&rep));
-      crm_sync_report_free (replica_sync (&manager));
-      crm_sync_report_free (replica_sync (&admin));
-      crm_sync_report_free (replica_sync (&laptop));
+      crm_sync_report_free (crm_test_replica_sync (&rep));
+      crm_sync_report_free (crm_test_replica_sync (&manager));
+      crm_sync_report_free (crm_test_replica_sync (&admin));
+      crm_sync_report_free (crm_test_replica_sync (&laptop));
     }
   before = server_dump ();
   deals_before = count_sql (rep.store, "SELECT count (*) FROM deal WHERE deleted = 0", NULL);
@@ -362,7 +324,7 @@ test_restore_loses_nothing (void)
   all[3] = &manager;
   for (guint i = 0; i < 3; i++)
     {
-      report = replica_sync (all[i]);
+      report = crm_test_replica_sync (all[i]);
       g_assert_true (report->server_restored);
       sent_again += report->restored;
       crm_sync_report_free (report);
@@ -372,7 +334,7 @@ test_restore_loses_nothing (void)
   for (guint round = 0; round < 2; round++)
     for (guint i = 0; i < G_N_ELEMENTS (all); i++)
       {
-        report = replica_sync (all[i]);
+        report = crm_test_replica_sync (all[i]);
         g_assert_false (report->server_restored);
         crm_sync_report_free (report);
       }
@@ -416,18 +378,18 @@ test_restore_loses_nothing (void)
   g_assert_null (report);
   g_assert_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED);
 
-  replica_clear (&rep);
-  replica_clear (&manager);
-  replica_clear (&admin);
-  replica_clear (&laptop);
-  replica_clear (&denis);
+  crm_test_replica_clear (&rep);
+  crm_test_replica_clear (&manager);
+  crm_test_replica_clear (&admin);
+  crm_test_replica_clear (&laptop);
+  crm_test_replica_clear (&denis);
 }
 
 /* A backup restored at once: the same data, and nothing had to be sent again. */
 static void
 test_round_trip (void)
 {
-  Replica rep = { 0 };
+  CrmTestReplica rep = { 0 };
   g_autofree char *backup = g_build_filename (tmpdir, "backup-2", NULL);
   g_autofree char *out = NULL;
   g_autofree char *before = NULL;
@@ -435,7 +397,7 @@ test_round_trip (void)
   g_autofree char *mine = NULL;
   CrmSyncReport *report;
 
-  replica_open (&rep, "round-trip.db", "Мария Кузнецова", "rep-password");
+  crm_test_replica_open (&rep, server, tmpdir, "round-trip.db", "Мария Кузнецова", "rep-password");
   before = server_dump ();
   g_assert_cmpint (run_server_command (&out, "backup", backup, NULL), ==, 0);
   g_clear_pointer (&out, g_free);
@@ -446,7 +408,7 @@ test_round_trip (void)
   after = server_dump ();
   assert_equal_dumps ("the restored server", after, before);
 
-  report = replica_sync (&rep);
+  report = crm_test_replica_sync (&rep);
   g_assert_true (report->server_restored);
   g_assert_cmpuint (report->restored, ==, 0);
   crm_sync_report_free (report);
@@ -454,7 +416,7 @@ test_round_trip (void)
   rep.store = crm_test_open (rep.path);
   mine = crm_test_dump (rep.store);
   assert_equal_dumps ("the replica", mine, before);
-  replica_clear (&rep);
+  crm_test_replica_clear (&rep);
 }
 
 /* A replica made at schema 7 (no stamp, no server_seq): after the upgrade its own
@@ -510,20 +472,14 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = crm_test_make_tmpdir ();
-  data = crm_test_server_make_data (tmpdir);
-  server = crm_test_server_start (data, FALSE, NULL);
+  server = crm_test_server_set_up (&tmpdir, &data);
 
   g_test_add_func ("/restore/loses-nothing", test_restore_loses_nothing);
   g_test_add_func ("/restore/round-trip", test_round_trip);
   g_test_add_func ("/restore/migration", test_migration);
   status = g_test_run ();
 
-  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  crm_test_server_free (server);
-  if (status == 0)
-    crm_test_remove_tree (tmpdir);
+  crm_test_server_tear_down (server, tmpdir, status);
   g_free (data);
-  g_free (tmpdir);
   return status;
 }

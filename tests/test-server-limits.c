@@ -24,6 +24,7 @@
 #include "crm-json.h"
 #include "crm-protocol.h"
 #include "crm-query.h"
+#include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -33,120 +34,12 @@ static CrmTestServer *server;   /* shared by the tests that need no special opti
 
 /* --- raw HTTP --------------------------------------------------------------------------- */
 
-typedef struct {
-  guint       status;
-  JsonObject *body;     /* NULL when the body is not JSON */
-} Answer;
-
-static void
-answer_clear (Answer *answer)
-{
-  g_clear_pointer (&answer->body, json_object_unref);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Answer, answer_clear)
-
-static SoupSession *
-new_session (CrmTestServer *srv)
-{
-  SoupSession *session = soup_session_new_with_options ("max-conns", 100,
-                                                        "max-conns-per-host", 100, NULL);
-  g_autoptr(GError) error = NULL;
-
-  if (srv->cert != NULL)
-    {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (srv->cert, &error);
-      g_assert_no_error (error);
-      soup_session_set_tls_database (session, database);
-    }
-  return session;
-}
-
-static SoupMessage *
-new_message (CrmTestServer *srv,
-             const char    *method,
-             const char    *path,
-             const char    *token,
-             const char    *body,
-             gsize          length)
-{
-  g_autofree char *url = g_strconcat (srv->url, path, NULL);
-  SoupMessage *msg = soup_message_new (method, url);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-
-  soup_message_headers_replace (headers, CRM_PROTOCOL_SCHEMA_HEADER, "6");
-  if (token != NULL)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (headers, "Authorization", bearer);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, length);
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  return msg;
-}
-
-static void
-send_on (SoupSession   *session,
-         CrmTestServer *srv,
-         Answer        *answer,
-         const char    *method,
-         const char    *path,
-         const char    *token,
-         const char    *body,
-         gsize          length)
-{
-  g_autoptr(SoupMessage) msg = new_message (srv, method, path, token, body, length);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-
-  answer_clear (answer);
-  bytes = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  answer->status = soup_message_get_status (msg);
-  answer->body = crm_protocol_parse_object (bytes, "answer", NULL);
-}
-
-static void
-request (CrmTestServer *srv,
-         Answer        *answer,
-         const char    *method,
-         const char    *path,
-         const char    *token,
-         const char    *body,
-         gsize          length)
-{
-  g_autoptr(SoupSession) session = new_session (srv);
-
-  send_on (session, srv, answer, method, path, token, body, length);
-}
-
-static const char *
-error_message (Answer *answer)
-{
-  JsonObject *error;
-
-  g_assert_nonnull (answer->body);
-  error = json_object_get_object_member (answer->body, "error");
-  g_assert_nonnull (error);
-  return json_object_get_string_member (error, "message");
-}
-
-static const char *
-error_code (Answer *answer)
-{
-  error_message (answer);
-  return json_object_get_string_member (json_object_get_object_member (answer->body, "error"),
-                                        "code");
-}
-
 static void
 assert_still_serving (CrmTestServer *srv)
 {
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
 
-  request (srv, &answer, "GET", CRM_PROTOCOL_PATH_INFO, NULL, NULL, 0);
+  crm_test_http_request (srv, &answer, "GET", CRM_PROTOCOL_PATH_INFO, NULL, NULL, 0);
   g_assert_cmpuint (answer.status, ==, 200);
   g_assert_cmpstr (json_object_get_string_member (answer.body, "server"), ==, "voronka-server");
 }
@@ -156,10 +49,10 @@ sign_in (CrmTestServer *srv,
          const char    *user,
          const char    *password)
 {
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   g_autofree char *body = g_strdup_printf ("{\"user\":\"%s\",\"password\":\"%s\"}", user, password);
 
-  request (srv, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body, strlen (body));
+  crm_test_http_request (srv, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body, strlen (body));
   g_assert_cmpuint (answer.status, ==, 200);
   return g_strdup (json_object_get_string_member (answer.body, "token"));
 }
@@ -285,15 +178,15 @@ test_deep_json (void)
   g_autofree char *token = sign_in (server, "admin", "admin-pw");
   g_autoptr(GString) push = g_string_new ("{\"base\":0,\"ops\":[{\"data\":");
   g_autofree char *arrays = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
 
   /* ~160 KB of nested arrays, no sign-in: this crashed the server (stack overflow) */
   arrays = nested (80000, "[", "", "]");
-  request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, arrays, strlen (arrays));
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, arrays, strlen (arrays));
   g_assert_cmpuint (answer.status, ==, 400);
-  g_assert_cmpstr (error_code (&answer), ==, "invalid-input");
-  g_assert_nonnull (strstr (error_message (&answer), "64"));
-  g_assert_nonnull (strstr (error_message (&answer), "sign-in request"));
+  g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "invalid-input");
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "64"));
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "sign-in request"));
   assert_still_serving (server);
 
   /* nested objects inside a signed-in push */
@@ -303,9 +196,9 @@ test_deep_json (void)
     g_string_append (push, objects);
     g_string_append (push, "}]}");
   }
-  request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, push->str, push->len);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, push->str, push->len);
   g_assert_cmpuint (answer.status, ==, 400);
-  g_assert_nonnull (strstr (error_message (&answer), "nested deeper than 64"));
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "nested deeper than 64"));
   assert_still_serving (server);
   assert_sync_works (server, "after-deep.db");
 
@@ -322,19 +215,19 @@ test_nul (void)
   static const char raw[] = "{\"user\":\"admin\",\"password\":\"admin-pw\"}\0{\"ignored\":1}";
   static const char escaped[] = "{\"user\":\"admin\\u0000evil\",\"password\":\"admin-pw\"}";
   static const char in_push[] = "{\"base\":0,\"ops\":[{\"data\":{\"title\":\"a\0b\"}}]}";
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
 
   /* a raw NUL is not the end of the text: the whole body is refused */
-  request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, raw, sizeof raw - 1);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, raw, sizeof raw - 1);
   g_assert_cmpuint (answer.status, ==, 400);
-  g_assert_nonnull (strstr (error_message (&answer), "NUL"));
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "NUL"));
   /* nor does \u0000 cut a user name short */
-  request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, escaped, strlen (escaped));
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, escaped, strlen (escaped));
   g_assert_cmpuint (answer.status, ==, 400);
-  g_assert_nonnull (strstr (error_message (&answer), "\\u0000"));
-  request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, in_push, sizeof in_push - 1);
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "\\u0000"));
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, in_push, sizeof in_push - 1);
   g_assert_cmpuint (answer.status, ==, 400);
-  g_assert_nonnull (strstr (error_message (&answer), "NUL"));
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "NUL"));
   assert_still_serving (server);
 
   after = account_state (server);
@@ -349,7 +242,7 @@ test_huge_body (void)
   g_autoptr(CrmTestServer) strict = NULL;
   g_autoptr(GString) body = g_string_new ("{\"base\":0,\"ops\":[");
   g_autofree char *token = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
 
   g_assert_cmpint (crm_test_server_admin (dir, "admin-pw", "account", "create", "huge",
                                           "--admin", "admin", "--password-stdin", NULL), ==, 0);
@@ -357,10 +250,10 @@ test_huge_body (void)
   token = sign_in (strict, "admin", "admin-pw");
   while (body->len < 4 * 1024 * 1024)
     g_string_append (body, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
-  request (strict, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, body->str, body->len);
+  crm_test_http_request (strict, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, body->str, body->len);
   g_assert_cmpuint (answer.status, ==, 413);
-  g_assert_cmpstr (error_code (&answer), ==, "too-large");
-  g_assert_nonnull (strstr (error_message (&answer), "1048576"));
+  g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "too-large");
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "1048576"));
   assert_still_serving (strict);
   g_assert_cmpint (crm_test_server_stop (strict), ==, 0);
 }
@@ -684,14 +577,14 @@ test_sign_in_burst (void)
                                           "--admin", "admin", "--password-stdin", NULL), ==, 0);
   busy = crm_test_server_start (dir, FALSE, NULL);
   token = sign_in (busy, "admin", "admin-pw");
-  attackers = new_session (busy);
-  rep = new_session (busy);
+  attackers = crm_test_http_session_new (busy);
+  rep = crm_test_http_session_new (busy);
 
   /* 40 sign-ins with wrong passwords at once: each is a slow, memory-hard hash */
   for (guint i = 0; i < BURST; i++)
     {
       static const char body[] = "{\"user\":\"admin\",\"password\":\"guess\"}";
-      SoupMessage *msg = new_message (busy, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body,
+      SoupMessage *msg = crm_test_http_message_new (busy, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body,
                                       sizeof body - 1);
 
       g_ptr_array_add (messages, msg);
@@ -704,7 +597,7 @@ test_sign_in_burst (void)
   g_assert_cmpuint (burst.answered, >, 0);
 
   /* the hashes run beside the main loop: a rep's pull is answered before they are done */
-  pull = new_message (busy, "GET", CRM_PROTOCOL_PATH_PULL, token, NULL, 0);
+  pull = crm_test_http_message_new (busy, "GET", CRM_PROTOCOL_PATH_PULL, token, NULL, 0);
   soup_session_send_and_read_async (rep, pull, G_PRIORITY_DEFAULT, NULL, pull_answered,
                                     &pull_status);
   while (pull_status == 0 && g_get_monotonic_time () < deadline)
@@ -729,7 +622,7 @@ test_token_flood (void)
   g_autoptr(CrmTestServer) flooded = NULL;
   g_autoptr(SoupSession) session = NULL;
   g_autofree char *token = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   static const char good[] = "{\"user\":\"admin\",\"password\":\"admin-pw\"}";
   guint unauthorized = 0, limited = 0;
   gint64 start, last_limited = 0;
@@ -739,7 +632,7 @@ test_token_flood (void)
                                           "--admin", "admin", "--password-stdin", NULL), ==, 0);
   flooded = crm_test_server_start (dir, FALSE, NULL);
   token = sign_in (flooded, "admin", "admin-pw");
-  session = new_session (flooded);
+  session = crm_test_http_session_new (flooded);
 
   /* random tokens are guesses: they use up this address's sign-in attempts (a burst of
    * 60, then 2 a second); thousands of new tokens never reset that (each used to get a
@@ -750,13 +643,13 @@ test_token_flood (void)
       g_autofree char *random = g_strdup_printf ("vrk_%08x%08x%08x", g_random_int (),
                                                  g_random_int (), i);
 
-      send_on (session, flooded, &answer, "GET", CRM_PROTOCOL_PATH_PULL, random, NULL, 0);
+      crm_test_http_send_on (session, flooded, &answer, "GET", CRM_PROTOCOL_PATH_PULL, random, NULL, 0);
       if (answer.status == 401)
         unauthorized++;
       else
         {
           g_assert_cmpuint (answer.status, ==, 429);
-          g_assert_cmpstr (error_code (&answer), ==, "rate-limited");
+          g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "rate-limited");
           limited++;
           last_limited = g_get_monotonic_time ();
         }
@@ -769,16 +662,16 @@ test_token_flood (void)
 
   /* so the password can not be guessed on behind the flood either (unless half a
    * second passed since the last refusal, which refills one attempt) */
-  send_on (session, flooded, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, good,
+  crm_test_http_send_on (session, flooded, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, good,
            sizeof good - 1);
   if (g_get_monotonic_time () - last_limited < G_USEC_PER_SEC / 4)
     {
       g_assert_cmpuint (answer.status, ==, 429);
-      g_assert_nonnull (strstr (error_message (&answer), "sign-in"));
+      g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "sign-in"));
     }
 
   /* while a signed-in device keeps working */
-  send_on (session, flooded, &answer, "GET", CRM_PROTOCOL_PATH_PULL, token, NULL, 0);
+  crm_test_http_send_on (session, flooded, &answer, "GET", CRM_PROTOCOL_PATH_PULL, token, NULL, 0);
   g_assert_cmpuint (answer.status, ==, 200);
   g_assert_cmpint (crm_test_server_stop (flooded), ==, 0);
 }
@@ -985,9 +878,7 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = crm_test_make_tmpdir ();
-  data_dir = crm_test_server_make_data (tmpdir);
-  server = crm_test_server_start (data_dir, FALSE, NULL);
+  server = crm_test_server_set_up (&tmpdir, &data_dir);
 
   g_test_add_func ("/server-limits/parser", test_parser);
   g_test_add_func ("/server-limits/deep-json", test_deep_json);
@@ -1003,11 +894,7 @@ main (int    argc,
   g_test_add_func ("/server-limits/connection-exhaustion", test_connection_exhaustion);
   status = g_test_run ();
 
-  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  crm_test_server_free (server);
-  if (status == 0)
-    crm_test_remove_tree (tmpdir);
+  crm_test_server_tear_down (server, tmpdir, status);
   g_free (data_dir);
-  g_free (tmpdir);
   return status;
 }

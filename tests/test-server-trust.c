@@ -17,6 +17,7 @@
 #include "crm-query.h"
 #include "crm-rules.h"
 #include "crm-sync-state.h"
+#include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -34,73 +35,6 @@ static CrmHlc test_clock;
 
 /* --- raw HTTP ---------------------------------------------------------------------------- */
 
-typedef struct {
-  guint       status;
-  JsonObject *body;
-} Answer;
-
-static void
-answer_clear (Answer *answer)
-{
-  g_clear_pointer (&answer->body, json_object_unref);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Answer, answer_clear)
-
-static void
-request (CrmTestServer *srv,
-         Answer        *answer,
-         const char    *method,
-         const char    *path,
-         const char    *token,
-         const char    *body)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (srv->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-
-  if (srv->cert != NULL)
-    {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (srv->cert, &error);
-      g_assert_no_error (error);
-      soup_session_set_tls_database (session, database);
-    }
-  answer_clear (answer);
-  soup_message_headers_replace (headers, CRM_PROTOCOL_SCHEMA_HEADER, schema);
-  if (token != NULL)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (headers, "Authorization", bearer);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) request_bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", request_bytes);
-    }
-  bytes = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  answer->status = soup_message_get_status (msg);
-  answer->body = crm_protocol_parse_object (bytes, "answer", NULL);
-}
-
-static const char *
-error_code (Answer *answer)
-{
-  g_assert_nonnull (answer->body);
-  return json_object_get_string_member (json_object_get_object_member (answer->body, "error"),
-                                        "code");
-}
-
-static const char *
-error_message (Answer *answer)
-{
-  return json_object_get_string_member (json_object_get_object_member (answer->body, "error"),
-                                        "message");
-}
-
 /* Signs in as @user, naming @device (NULL: none); asserts @status. */
 static char *
 sign_in_with_device (CrmTestServer *srv,
@@ -109,7 +43,7 @@ sign_in_with_device (CrmTestServer *srv,
                      const char    *device,
                      guint          status)
 {
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *body = NULL;
@@ -127,10 +61,10 @@ sign_in_with_device (CrmTestServer *srv,
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   body = json_to_string (root, FALSE);
-  request (srv, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body);
+  crm_test_http_request (srv, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body, -1);
   g_assert_cmpuint (answer.status, ==, status);
   if (status != 200)
-    return g_strdup (error_code (&answer));
+    return g_strdup (crm_test_answer_error_code (&answer));
   return g_strdup (json_object_get_string_member (answer.body, "token"));
 }
 
@@ -180,21 +114,21 @@ op_printf (const char *device,
 }
 
 static void
-push (const char *token,
-      GPtrArray  *ops,
-      Answer     *answer)
+push (const char    *token,
+      GPtrArray     *ops,
+      CrmTestAnswer *answer)
 {
   g_autoptr(JsonNode) node = crm_push_request_to_json (0, ops);
   g_autofree char *body = json_to_string (node, FALSE);
 
-  request (server, answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, body);
+  crm_test_http_request (server, answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, body, -1);
 }
 
 /* The result of op @op_id in a push answer: its status, and its code when rejected. */
 static const char *
-result_of (Answer      *answer,
-           const CrmOp *op,
-           const char **out_code)
+result_of (CrmTestAnswer  *answer,
+           const CrmOp    *op,
+           const char    **out_code)
 {
   JsonArray *results;
 
@@ -216,9 +150,9 @@ result_of (Answer      *answer,
 }
 
 static void
-assert_rejected (Answer      *answer,
-                 const CrmOp *op,
-                 const char  *code)
+assert_rejected (CrmTestAnswer *answer,
+                 const CrmOp   *op,
+                 const char    *code)
 {
   const char *got = NULL;
 
@@ -227,8 +161,8 @@ assert_rejected (Answer      *answer,
 }
 
 static void
-assert_accepted (Answer      *answer,
-                 const CrmOp *op)
+assert_accepted (CrmTestAnswer *answer,
+                 const CrmOp   *op)
 {
   const char *code = NULL;
   const char *status = result_of (answer, op, &code);
@@ -395,7 +329,7 @@ test_rule_named_edit (Fixture       *f,
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(CrmStore) manager = NULL;
   g_autoptr(JsonObject) row = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   g_autofree char *fake_cause = crm_uuid_v7_new (crm_time_now_ms ());
   const char *rule_id;
   CrmOp *own, *by_rule, *by_rule_with_trigger, *own_by_rule;
@@ -446,7 +380,7 @@ test_other_task (Fixture       *f,
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(CrmStore) manager = NULL;
   g_autoptr(JsonObject) row = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmChange *change = crm_changeset_create (changeset, "task", task);
   CrmOp *own, *done, *deleted;
 
@@ -511,7 +445,7 @@ test_other_contact (Fixture       *f,
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(CrmStore) manager = NULL;
   g_autoptr(JsonObject) row = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmChange *change = crm_changeset_create (changeset, "contact", contact);
   CrmOp *edit, *edit_unowned, *created;
 
@@ -556,7 +490,7 @@ test_forged_identity (Fixture       *f,
   g_autoptr(CrmStore) manager = NULL;
   g_autoptr(CrmStore) account = NULL;
   g_autoptr(GPtrArray) log = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmOp *as_maria, *from_her_device;
 
   /* Maria's replica pushes once: its device is hers from then on */
@@ -611,7 +545,7 @@ test_missing_references (Fixture       *f,
   g_autoptr(CrmStore) manager = NULL;
   g_autofree char *task = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *link = crm_uuid_v7_new (crm_time_now_ms ());
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmOp *own, *bad_stage, *bad_user, *bad_deal, *bad_tag, *bad_choice, *good_choice;
 
   own = own_deal_op (f->rep, "Сделка со ссылками");
@@ -664,7 +598,7 @@ test_lost_without_reason (Fixture       *f,
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(CrmStore) manager = NULL;
   g_autoptr(JsonObject) row = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmOp *own, *close, *retitle;
 
   own = own_deal_op (f->rep, "Закроется без причины");
@@ -694,7 +628,7 @@ test_attachment_path (Fixture       *f,
   g_autofree char *good_id = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *bad_id = crm_uuid_v7_new (crm_time_now_ms ());
   g_autoptr(CrmStore) manager = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmOp *own, *bad, *good;
 
   own = own_deal_op (f->rep, "Сделка с файлом");
@@ -752,7 +686,7 @@ test_amount_overflow (Fixture       *f,
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(CrmStore) manager = NULL;
   g_autofree char *type = NULL;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmOp *big, *huge, *negative, *max;
   g_autofree char *stage = NULL;
 
@@ -793,7 +727,7 @@ test_oversized_op (Fixture       *f,
   g_autofree char *note = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *text = g_strnfill (CRM_OP_MAX_BYTES + 10, 'x');
   g_autofree char *long_title = g_strnfill (CRM_TEXT_MAX_CHARS + 1, 'y');
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
   CrmOp *own, *big, *title;
 
   own = own_deal_op (f->rep, "Сделка с длинной заметкой");
@@ -824,14 +758,14 @@ test_oversized_push (Fixture       *f,
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(CrmStore) account = crm_test_server_open_account (server);
   gint64 before = crm_store_get_log_length (account);
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
 
   for (guint i = 0; i <= CRM_PROTOCOL_MAX_PUSH_OPS; i++)
     g_ptr_array_add (ops, own_deal_op (f->rep, "Одна из многих"));
   push (f->token, ops, &answer);
   g_assert_cmpuint (answer.status, ==, 413);
-  g_assert_cmpstr (error_code (&answer), ==, "too-large");
-  g_assert_nonnull (strstr (error_message (&answer), "batches"));
+  g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "too-large");
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "batches"));
   g_assert_cmpint (crm_store_get_log_length (account), ==, before);
   g_clear_object (&account);
   g_clear_object (&f->rep);   /* the manager's replica agrees; so does the server */
@@ -853,7 +787,7 @@ test_quota (void)
   CrmTestServer *saved = server;
   gboolean full = FALSE;
   guint accepted = 0;
-  g_auto(Answer) answer = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
 
   server = small;
   /* at most 2 MB of notes go in before the 1 MB quota says no */
@@ -881,8 +815,8 @@ test_quota (void)
     }
   g_assert_true (full);
   g_assert_cmpuint (accepted, >, 0);
-  g_assert_cmpstr (error_code (&answer), ==, "quota-exceeded");
-  g_assert_nonnull (strstr (error_message (&answer), "--account-quota-mb"));
+  g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "quota-exceeded");
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "--account-quota-mb"));
   {
     g_autoptr(CrmStore) account = crm_test_server_open_account (small);
     crm_test_assert_integrity (crm_store_get_path (account));

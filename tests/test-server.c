@@ -918,9 +918,7 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = crm_test_make_tmpdir ();
-  data_dir = crm_test_server_make_data (tmpdir);
-  server = crm_test_server_start (data_dir, FALSE, NULL);
+  server = crm_test_server_set_up (&tmpdir, &data_dir);
 
   g_test_add_func ("/server/sign-in", test_sign_in);
   g_test_add_func ("/server/tokens", test_tokens);
@@ -935,11 +933,7 @@ main (int    argc,
   g_test_add_func ("/server/timer-rules", test_timer_rules);
   status = g_test_run ();
 
-  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  crm_test_server_free (server);
-  if (status == 0)
-    crm_test_remove_tree (tmpdir);
+  crm_test_server_tear_down (server, tmpdir, status);
   g_free (data_dir);
-  g_free (tmpdir);
   return status;
 }

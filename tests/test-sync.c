@@ -36,47 +36,6 @@ static char *tmpdir;
 static CrmTestServer *server;
 static guint32 seed = DEFAULT_SEED;
 
-typedef struct {
-  const char    *name;
-  const char    *user;
-  const char    *password;
-  char          *path;
-  CrmStore      *store;
-  CrmSyncClient *client;
-} Replica;
-
-static void
-replica_open (Replica    *replica,
-              const char *name,
-              const char *user,
-              const char *password)
-{
-  g_autoptr(CrmSyncReport) report = NULL;
-
-  replica->name = name;
-  replica->user = user;
-  replica->password = password;
-  replica->path = g_build_filename (tmpdir, name, NULL);
-  replica->client = crm_test_client_new (server, replica->path, user, password);
-  report = crm_test_sync (replica->client);
-  g_assert_true (report->snapshot);
-  replica->store = crm_test_open (replica->path);
-}
-
-static void
-replica_clear (Replica *replica)
-{
-  g_clear_object (&replica->store);
-  g_clear_object (&replica->client);
-  g_clear_pointer (&replica->path, g_free);
-}
-
-static CrmSyncReport *
-replica_sync (Replica *replica)
-{
-  return crm_test_sync (replica->client);
-}
-
 /* A name's id, failing the test on an error (crm-test-store.h). */
 #define resolve crm_test_resolve
 
@@ -84,8 +43,8 @@ replica_sync (Replica *replica)
 #define count_sql crm_test_count_sql
 
 static void
-assert_all_equal (Replica *replicas,
-                  guint    n)
+assert_all_equal (CrmTestReplica *replicas,
+                  guint           n)
 {
   g_autoptr(CrmStore) account = crm_test_server_open_account (server);
   g_autofree char *expected = crm_test_dump (account);
@@ -176,10 +135,10 @@ static const char *const payments[] = { "Наличные", "Лизинг", "К�
 
 /* One random change set; refused ones (a gate, a rule) simply do not happen. */
 static void
-random_change (Replica    *replica,
-               GRand      *rand,
-               GPtrArray  *deals,
-               const char *responsible)
+random_change (CrmTestReplica *replica,
+               GRand          *rand,
+               GPtrArray      *deals,
+               const char     *responsible)
 {
   CrmStore *store = replica->store;
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
@@ -270,17 +229,17 @@ random_change (Replica    *replica,
 static void
 test_convergence (void)
 {
-  Replica replicas[N_REPLICAS] = { 0 };
+  CrmTestReplica replicas[N_REPLICAS] = { 0 };
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *maria = NULL;
   g_autofree char *admin_id = NULL;
   guint rejected = 0, conflicts = 0;
 
-  replica_open (&replicas[0], "conv-admin.db", "admin", "admin-pw");
-  replica_open (&replicas[1], "conv-manager.db", "manager", "manager-pw");
-  replica_open (&replicas[2], "conv-rep.db", "Мария Кузнецова", "rep-password");
-  replica_open (&replicas[3], "conv-admin-2.db", "admin", "admin-pw");
+  crm_test_replica_open (&replicas[0], server, tmpdir, "conv-admin.db", "admin", "admin-pw");
+  crm_test_replica_open (&replicas[1], server, tmpdir, "conv-manager.db", "manager", "manager-pw");
+  crm_test_replica_open (&replicas[2], server, tmpdir, "conv-rep.db", "Мария Кузнецова", "rep-password");
+  crm_test_replica_open (&replicas[3], server, tmpdir, "conv-admin-2.db", "admin", "admin-pw");
   maria = resolve (replicas[0].store, "user", "Мария Кузнецова", NULL);
   admin_id = resolve (replicas[0].store, "user", "admin", NULL);
 
@@ -293,7 +252,7 @@ test_convergence (void)
     }
   for (guint i = 0; i < N_REPLICAS; i++)
     {
-      g_autoptr(CrmSyncReport) report = replica_sync (&replicas[i]);
+      g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
     }
 
   for (guint round = 0; round < N_ROUNDS; round++)
@@ -321,7 +280,7 @@ test_convergence (void)
         }
       for (guint i = 0; i < n_order; i++)
         {
-          g_autoptr(CrmSyncReport) report = replica_sync (&replicas[order[i]]);
+          g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[order[i]]);
 
           rejected += report->rejected;
           conflicts += report->conflicts;
@@ -333,7 +292,7 @@ test_convergence (void)
   for (guint pass = 0; pass < 2; pass++)
     for (guint i = 0; i < N_REPLICAS; i++)
       {
-        g_autoptr(CrmSyncReport) report = replica_sync (&replicas[i]);
+        g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
       }
   g_test_message ("seed %u: %u deals, %u rejected ops, %u conflicts recorded", seed, deals->len,
                   rejected, conflicts);
@@ -345,7 +304,7 @@ test_convergence (void)
   g_assert_cmpuint (rejected, >, 0);
 
   for (guint i = 0; i < N_REPLICAS; i++)
-    replica_clear (&replicas[i]);
+    crm_test_replica_clear (&replicas[i]);
 }
 
 /* --- automation -------------------------------------------------------------------------- */
@@ -363,20 +322,20 @@ count_live_deals_in (CrmStore   *store,
 static void
 test_no_duplicate_automation (void)
 {
-  Replica a = { 0 }, b = { 0 };
+  CrmTestReplica a = { 0 }, b = { 0 };
   g_autofree char *deal = NULL;
   g_autoptr(CrmSyncReport) report = NULL;
   g_autoptr(JsonArray) conflicts = NULL;
   gint64 before;
   gboolean listed = FALSE;
 
-  replica_open (&a, "auto-a.db", "admin", "admin-pw");
-  replica_open (&b, "auto-b.db", "manager", "manager-pw");
+  crm_test_replica_open (&a, server, tmpdir, "auto-a.db", "admin", "admin-pw");
+  crm_test_replica_open (&b, server, tmpdir, "auto-b.db", "manager", "manager-pw");
   deal = new_deal (a.store, "Scania R450 для ООО «Север»", "Ожидание отгрузки", NULL);
   g_clear_pointer (&report, crm_sync_report_free);
-  report = replica_sync (&a);
+  report = crm_test_replica_sync (&a);
   g_clear_pointer (&report, crm_sync_report_free);
-  report = replica_sync (&b);
+  report = crm_test_replica_sync (&b);
   before = count_live_deals_in (a.store, "База купивших клиентов");
   g_assert_cmpint (count_live_deals_in (b.store, "База купивших клиентов"), ==, before);
 
@@ -387,13 +346,13 @@ test_no_duplicate_automation (void)
   g_assert_cmpint (count_live_deals_in (b.store, "База купивших клиентов"), ==, before + 1);
 
   g_clear_pointer (&report, crm_sync_report_free);
-  report = replica_sync (&a);
+  report = crm_test_replica_sync (&a);
   g_assert_cmpuint (report->rejected, ==, 0);
   g_clear_pointer (&report, crm_sync_report_free);
-  report = replica_sync (&b);
+  report = crm_test_replica_sync (&b);
   g_assert_cmpuint (report->rejected, >, 0);
   g_clear_pointer (&report, crm_sync_report_free);
-  report = replica_sync (&a);
+  report = crm_test_replica_sync (&a);
 
   g_assert_cmpint (count_live_deals_in (a.store, "База купивших клиентов"), ==, before + 1);
   g_assert_cmpint (count_live_deals_in (b.store, "База купивших клиентов"), ==, before + 1);
@@ -402,7 +361,7 @@ test_no_duplicate_automation (void)
     g_assert_cmpint (count_live_deals_in (account, "База купивших клиентов"), ==, before + 1);
   }
   {
-    Replica both[] = { a, b };
+    CrmTestReplica both[] = { a, b };
     assert_all_equal (both, 2);
   }
   /* B is told why its follow-up deal went away */
@@ -413,8 +372,8 @@ test_no_duplicate_automation (void)
       listed |= g_strcmp0 (json_object_get_string_member (item, "code"), "duplicate-automation") == 0;
     }
   g_assert_true (listed);
-  replica_clear (&a);
-  replica_clear (&b);
+  crm_test_replica_clear (&a);
+  crm_test_replica_clear (&b);
 }
 
 /* --- numbers ------------------------------------------------------------------------------- */
@@ -432,13 +391,13 @@ deal_number (CrmStore   *store,
 static void
 test_deal_numbers (void)
 {
-  Replica a = { 0 }, b = { 0 };
+  CrmTestReplica a = { 0 }, b = { 0 };
   g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-  replica_open (&a, "num-a.db", "admin", "admin-pw");
-  replica_open (&b, "num-b.db", "manager", "manager-pw");
+  crm_test_replica_open (&a, server, tmpdir, "num-a.db", "admin", "admin-pw");
+  crm_test_replica_open (&b, server, tmpdir, "num-b.db", "manager", "manager-pw");
   for (guint i = 0; i < 5; i++)
     {
       g_autofree char *title = g_strdup_printf ("Offline %u", i);
@@ -448,11 +407,11 @@ test_deal_numbers (void)
     }
   for (guint i = 0; i < 3; i++)
     {
-      Replica *r = i == 1 ? &b : &a;
-      g_autoptr(CrmSyncReport) report = replica_sync (r);
+      CrmTestReplica *r = i == 1 ? &b : &a;
+      g_autoptr(CrmSyncReport) report = crm_test_replica_sync (r);
     }
   {
-    g_autoptr(CrmSyncReport) report = replica_sync (&b);
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&b);
   }
   for (guint i = 0; i < deals->len; i++)
     {
@@ -470,8 +429,8 @@ test_deal_numbers (void)
     g_autoptr(CrmStore) account = crm_test_server_open_account (server);
     assert_numbers (account);
   }
-  replica_clear (&a);
-  replica_clear (&b);
+  crm_test_replica_clear (&a);
+  crm_test_replica_clear (&b);
 }
 
 /* --- first sync ------------------------------------------------------------------------------ */
@@ -479,7 +438,7 @@ test_deal_numbers (void)
 static void
 test_snapshot (void)
 {
-  Replica fresh = { 0 };
+  CrmTestReplica fresh = { 0 };
   g_autofree char *path = g_build_filename (tmpdir, "resumed.db", NULL);
   g_autofree char *part = g_strconcat (path, ".snapshot.part", NULL);
   g_autofree char *etag_path = g_strconcat (path, ".snapshot.etag", NULL);
@@ -487,7 +446,7 @@ test_snapshot (void)
   g_autoptr(CrmSyncReport) report = NULL;
 
   /* a new device: one snapshot, then a pull with almost nothing in it */
-  replica_open (&fresh, "fresh.db", "manager", "manager-pw");
+  crm_test_replica_open (&fresh, server, tmpdir, "fresh.db", "manager", "manager-pw");
   g_assert_cmpuint (crm_test_server_count_log (server, "GET /api/v1/sync/snapshot 200", NULL), ==,
                     snapshots_before + 1);
   assert_all_equal (&fresh, 1);
@@ -533,11 +492,11 @@ test_snapshot (void)
     g_assert_false (g_file_test (etag_path, G_FILE_TEST_EXISTS));
   }
   {
-    Replica resumed = { .name = "resumed.db", .store = crm_test_open (path) };
+    CrmTestReplica resumed = { .name = "resumed.db", .store = crm_test_open (path) };
     assert_all_equal (&resumed, 1);
     g_clear_object (&resumed.store);
   }
-  replica_clear (&fresh);
+  crm_test_replica_clear (&fresh);
 }
 
 /* A replica that never synced but holds data of its own pushes it, then pulls: no
@@ -563,7 +522,7 @@ test_first_sync_with_data (void)
   g_assert_cmpuint (report->rejected, ==, 0);
   g_assert_cmpint (deal_number (store, deal), >, 0);
   {
-    Replica replica = { .name = "own-data.db", .store = store };
+    CrmTestReplica replica = { .name = "own-data.db", .store = store };
     assert_all_equal (&replica, 1);
   }
 }
@@ -732,16 +691,13 @@ main (int    argc,
       char **argv)
 {
   const char *seed_text = g_getenv ("VORONKA_TEST_SEED");
-  g_autofree char *data = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
   if (seed_text != NULL)
     seed = (guint32) g_ascii_strtoull (seed_text, NULL, 10);
   g_test_message ("VORONKA_TEST_SEED=%u", seed);
-  tmpdir = crm_test_make_tmpdir ();
-  data = crm_test_server_make_data (tmpdir);
-  server = crm_test_server_start (data, FALSE, NULL);
+  server = crm_test_server_set_up (&tmpdir, NULL);
 
   g_test_add_func ("/sync/convergence", test_convergence);
   g_test_add_func ("/sync/no-duplicate-automation", test_no_duplicate_automation);
@@ -752,10 +708,6 @@ main (int    argc,
   g_test_add_func ("/sync/client-async", test_client_async);
   status = g_test_run ();
 
-  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  crm_test_server_free (server);
-  if (status == 0)
-    crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
+  crm_test_server_tear_down (server, tmpdir, status);
   return status;
 }

@@ -255,9 +255,6 @@ main (int   argc,
   g_test_add_func ("/ui/adaptive/tag-contrast", test_tag_contrast);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (db_path);
-  g_free (tmpdir);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   return status;
 }

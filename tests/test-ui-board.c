@@ -23,41 +23,10 @@ static char *db_path;
 static CrmApplication *app;
 static CrmWindow *window;
 
-/* What the replica says now, through a connection of our own. */
-static JsonObject *
-replica_deal (const char *deal_id)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
-  JsonObject *deal;
-
-  g_assert_no_error (error);
-  deal = crm_query_deal (store, deal_id, &error);
-  g_assert_no_error (error);
-  return deal;
-}
-
 static CrmBoard *
 board (void)
 {
   return CRM_BOARD (crm_window_get_page (window, "board"));
-}
-
-static CrmBoardColumn *
-column_named (const char *name)
-{
-  CrmContext *context = crm_window_get_context (window);
-
-  for (guint i = 0; i < crm_board_get_n_columns (board ()); i++)
-    {
-      CrmBoardColumn *column = crm_board_get_column (board (), i);
-      JsonObject *stage = crm_context_find_stage (context, crm_board_column_get_stage_id (column), NULL);
-
-      if (g_strcmp0 (json_object_get_string_member (stage, "name"), name) == 0)
-        return column;
-    }
-  g_assert_not_reached ();
-  return NULL;
 }
 
 static gboolean
@@ -139,7 +108,7 @@ test_board_shows_pipeline (void)
 static gboolean
 card_needs_task (gpointer deal_id)
 {
-  CrmDealCard *card = crm_board_column_find_card (column_named ("Новая заявка"), deal_id);
+  CrmDealCard *card = crm_board_column_find_card (crm_test_ui_column_named (window, "Новая заявка"), deal_id);
 
   return card != NULL && crm_deal_card_get_needs_task (card);
 }
@@ -149,7 +118,7 @@ static void
 test_warning_without_task (void)
 {
   CrmContext *context = crm_window_get_context (window);
-  CrmBoardColumn *column = column_named ("Новая заявка");
+  CrmBoardColumn *column = crm_test_ui_column_named (window, "Новая заявка");
   CrmDealCard *card = crm_board_column_get_card (column, 1);
   g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
   g_autoptr(JsonNode) tasks = crm_query_tasks (crm_context_get_store (context), deal_id, TRUE, NULL, NULL);
@@ -218,7 +187,7 @@ press_key (GtkWidget *widget,
 static void
 test_stage_menu_home_end (void)
 {
-  CrmDealCard *card = crm_board_column_get_card (column_named ("Новая заявка"), 0);
+  CrmDealCard *card = crm_board_column_get_card (crm_test_ui_column_named (window, "Новая заявка"), 0);
   GtkWidget *popover;
   GtkWidget *first = NULL, *last = NULL;
 
@@ -253,7 +222,7 @@ test_stage_menu_home_end (void)
 static void
 test_move_card_with_keyboard (void)
 {
-  CrmBoardColumn *from = column_named ("Новая заявка");
+  CrmBoardColumn *from = crm_test_ui_column_named (window, "Новая заявка");
   CrmDealCard *card = crm_board_column_get_card (from, 0);
   g_autofree char *deal_id = NULL;
   g_autoptr(JsonObject) deal = NULL;
@@ -265,12 +234,12 @@ test_move_card_with_keyboard (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (card), "card.move-next", NULL));
   crm_test_ui_wait (100);
 
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Квалифицирован");
   /* the card is in its new column, and keeps the keyboard focus */
-  card = crm_board_column_find_card (column_named ("Квалифицирован"), deal_id);
+  card = crm_board_column_find_card (crm_test_ui_column_named (window, "Квалифицирован"), deal_id);
   g_assert_nonnull (card);
-  g_assert_null (crm_board_column_find_card (column_named ("Новая заявка"), deal_id));
+  g_assert_null (crm_board_column_find_card (crm_test_ui_column_named (window, "Новая заявка"), deal_id));
   g_assert_true (gtk_widget_has_focus (GTK_WIDGET (card)));
 }
 
@@ -295,8 +264,8 @@ find_controller (GtkWidget *widget,
 static void
 test_drag_and_drop (void)
 {
-  CrmBoardColumn *from = column_named ("Неразобранное");
-  CrmBoardColumn *to = column_named ("Новая заявка");
+  CrmBoardColumn *from = crm_test_ui_column_named (window, "Неразобранное");
+  CrmBoardColumn *to = crm_test_ui_column_named (window, "Новая заявка");
   CrmDealCard *card = crm_board_column_get_card (from, 0);
   g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
   GtkEventController *source = find_controller (GTK_WIDGET (card), GTK_TYPE_DRAG_SOURCE);
@@ -319,26 +288,20 @@ test_drag_and_drop (void)
   g_signal_emit_by_name (target, "drop", &value, 40.0, 80.0, &accepted);
   g_assert_true (accepted);
   crm_test_ui_wait (100);
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Новая заявка");
   g_assert_nonnull (crm_board_column_find_card (to, deal_id));
-}
-
-static gboolean
-no_gate_dialog (gpointer data)
-{
-  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
 }
 
 static void
 test_move_to_lost_asks_for_reason (void)
 {
-  CrmBoardColumn *from = column_named ("Встреча согласована");
-  CrmBoardColumn *lost = column_named ("Закрыто и не реализовано");
+  CrmBoardColumn *from = crm_test_ui_column_named (window, "Встреча согласована");
+  CrmBoardColumn *lost = crm_test_ui_column_named (window, "Закрыто и не реализовано");
   CrmDealCard *card = crm_board_column_get_card (from, 0);
   g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
   CrmGateDialog *dialog;
-  g_autoptr(JsonObject) before = replica_deal (deal_id);
+  g_autoptr(JsonObject) before = crm_test_ui_replica_deal (db_path, deal_id);
   g_autoptr(JsonObject) cancelled = NULL;
   g_autoptr(JsonObject) after = NULL;
   GtkWidget *row;
@@ -359,7 +322,7 @@ test_move_to_lost_asks_for_reason (void)
 
   /* nothing written while the dialog is open; «Close Deal» waits for a reason (and the
    * action itself refuses without one) */
-  cancelled = replica_deal (deal_id);
+  cancelled = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpstr (json_object_get_string_member (cancelled, "stage"), ==,
                    json_object_get_string_member (before, "stage"));
   close_button = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "C_lose Deal");
@@ -378,10 +341,10 @@ test_move_to_lost_asks_for_reason (void)
   gtk_editable_set_text (GTK_EDITABLE (comment), "  Нашёл на 300 тыс. дешевле у дилера в Казани ");
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "gate-dialog-reason"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
   crm_test_ui_wait (100);
 
-  after = replica_deal (deal_id);
+  after = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpstr (json_object_get_string_member (after, "stage"), ==, "Закрыто и не реализовано");
   g_assert_cmpstr (json_object_get_string_member (after, "stage_kind"), ==, "lost");
   g_assert_cmpstr (json_object_get_string_member (after, "loss_reason"), ==, "Дорого");
@@ -404,8 +367,8 @@ test_move_to_lost_asks_for_reason (void)
 static void
 test_cancelled_gate_changes_nothing (void)
 {
-  CrmBoardColumn *from = column_named ("Квалифицирован");
-  CrmBoardColumn *lost = column_named ("Закрыто и не реализовано");
+  CrmBoardColumn *from = crm_test_ui_column_named (window, "Квалифицирован");
+  CrmBoardColumn *lost = crm_test_ui_column_named (window, "Закрыто и не реализовано");
   g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (crm_board_column_get_card (from, 0)));
   g_autoptr(JsonObject) after = NULL;
   GtkWindow *dialog;
@@ -413,10 +376,10 @@ test_cancelled_gate_changes_nothing (void)
   crm_board_move_deal (board (), deal_id, crm_board_column_get_stage_id (lost), NULL);
   dialog = crm_test_ui_wait_for_window (CRM_TYPE_GATE_DIALOG);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.cancel", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
   crm_test_ui_wait (100);
 
-  after = replica_deal (deal_id);
+  after = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpstr (json_object_get_string_member (after, "stage"), ==, "Квалифицирован");
   g_assert_true (json_object_get_null_member (after, "loss_reason"));
   g_assert_nonnull (crm_board_column_find_card (from, deal_id));
@@ -449,7 +412,7 @@ test_brand_filter (void)
       g_assert_cmpuint (crm_board_column_get_n_cards (column), ==, MIN (expected, 25));
       for (guint j = 0; j < crm_board_column_get_n_cards (column); j++)
         {
-          g_autoptr(JsonObject) deal = replica_deal (crm_deal_card_get_deal_id (crm_board_column_get_card (column, j)));
+          g_autoptr(JsonObject) deal = crm_test_ui_replica_deal (db_path, crm_deal_card_get_deal_id (crm_board_column_get_card (column, j)));
           JsonArray *deal_tags = json_object_get_array_member (deal, "tags");
           gboolean has_volvo = FALSE;
 
@@ -551,10 +514,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/board/fills-after-first-frame", test_board_fills_after_first_frame);
   g_test_add_func ("/ui/board/shows-pipeline", test_board_shows_pipeline);
@@ -570,9 +530,6 @@ main (int   argc,
   g_test_add_func ("/ui/board/shortcuts-window", test_shortcuts_window);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   return status;
 }

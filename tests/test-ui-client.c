@@ -683,24 +683,6 @@ test_new_company (void)
                    ==, "5406123456");
 }
 
-static char *
-built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -710,16 +692,13 @@ main (int   argc,
 
   crm_test_ui_init (&argc, &argv);
   /* in Russian when the translation is built: the screenshots are what a rep sees */
-  po_dir = built_translations ();
+  po_dir = crm_test_ui_built_translations ();
   if (po_dir != NULL)
     {
       g_setenv ("LANGUAGE", "ru", TRUE);
       bindtextdomain (GETTEXT_PACKAGE, po_dir);
     }
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/client/edit-contact", test_edit_contact);
   g_test_add_func ("/ui/client/call-and-copy", test_call_and_copy);
@@ -734,9 +713,6 @@ main (int   argc,
   g_test_add_func ("/ui/client/new-company", test_new_company);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   return status;
 }

@@ -21,20 +21,10 @@ static char *db_path;
 static CrmApplication *app;
 static CrmWindow *window;
 
-static CrmStore *
-open_replica (void)
-{
-  g_autoptr(GError) error = NULL;
-  CrmStore *store = crm_store_open (db_path, &error);
-
-  g_assert_no_error (error);
-  return store;
-}
-
 static gint64
 count_contacts (const char *search)
 {
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   g_autoptr(JsonNode) node = NULL;
   gint64 total = -1;
 
@@ -134,7 +124,7 @@ test_quick_add (void)
   g_assert_null (crm_test_ui_find_window (CRM_TYPE_NEW_CONTACT_DIALOG));
   g_assert_true (g_str_has_prefix (crm_window_get_view (window), "contact:"));
   id = g_strdup (crm_window_get_view (window) + strlen ("contact:"));
-  store = open_replica ();
+  store = crm_test_ui_open_replica (db_path);
   contact = crm_store_dup_entity (store, "contact", id);
   g_assert_cmpstr (json_object_get_string_member (contact, "name"), ==, "Ивашкин Тимур");
   phones = json_object_get_array_member (contact, "phones");
@@ -147,7 +137,7 @@ static void
 find_attachable (char **out_contact,
                  char **out_deal)
 {
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   g_autoptr(JsonNode) node = crm_query_contacts (store, NULL, NULL, 0, 0, NULL, NULL);
   JsonArray *all = json_node_get_array (node);
 
@@ -210,7 +200,7 @@ test_card_attaches_to_company_deal (void)
   g_signal_emit_by_name (attach, "clicked");
   crm_test_ui_wait (200);
 
-  store = open_replica ();
+  store = crm_test_ui_open_replica (db_path);
   deal = crm_query_deal (store, deal_id, NULL);
   ids = json_object_get_array_member (deal, "contact_ids");
   for (guint i = 0; i < json_array_get_length (ids); i++)
@@ -224,7 +214,7 @@ test_companies (void)
 {
   CrmEntityList *companies = CRM_ENTITY_LIST (crm_window_get_page (window, "companies"));
   CrmPagedModel *model = crm_entity_list_get_model (companies);
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   gint64 expected = 0;
   g_autoptr(JsonArray) rows = crm_query_companies (store, "нева", 0, 0, &expected, NULL);
 
@@ -382,10 +372,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/contacts/list", test_list);
   g_test_add_func ("/ui/contacts/search", test_search_by_first_letters);
@@ -396,9 +383,6 @@ main (int   argc,
   g_test_add_func ("/ui/contacts/hundred-thousand", test_hundred_thousand);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   return status;
 }

@@ -25,19 +25,6 @@ static CrmApplication *app;
 static CrmWindow *window;
 static char *deal_id;
 
-static JsonObject *
-replica_deal (const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
-  JsonObject *deal;
-
-  g_assert_no_error (error);
-  deal = crm_query_deal (store, id, &error);
-  g_assert_no_error (error);
-  return deal;
-}
-
 static CrmDealPage *
 page (void)
 {
@@ -75,7 +62,7 @@ test_open_deal_from_board (void)
   g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
   g_assert_cmpstr (crm_deal_page_get_deal_id (page ()), ==, deal_id);
 
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   title = crm_test_ui_find (GTK_WIDGET (page ()), GTK_TYPE_LABEL, json_object_get_string_member (deal, "title"));
   g_assert_nonnull (title);
   g_assert_cmpuint (crm_timeline_get_n_entries (crm_deal_page_get_timeline (page ())), >, 0);
@@ -127,7 +114,7 @@ test_choice_field (void)
   const char *wanted;
 
   g_assert_nonnull (editor);
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   current = json_object_get_string_member_with_default (json_object_get_object_member (deal, "fields"),
                                                         "payment_type", "");
   wanted = g_str_equal (current, "Кредит") ? "Наличные" : "Кредит";
@@ -135,7 +122,7 @@ test_choice_field (void)
   crm_field_editor_set_text (editor, wanted);
   crm_test_ui_wait (100);
   g_clear_pointer (&deal, json_object_unref);
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (deal, "fields"), "payment_type"),
                    ==, wanted);
 }
@@ -144,13 +131,13 @@ static void
 test_tag_editor (void)
 {
   GtkWidget *chips = crm_test_ui_find (GTK_WIDGET (page ()), CRM_TYPE_TAG_CHIPS, NULL);
-  g_autoptr(JsonObject) before = replica_deal (deal_id);
+  g_autoptr(JsonObject) before = crm_test_ui_replica_deal (db_path, deal_id);
   g_autoptr(JsonObject) after = NULL;
   const char *tag = has_tag (before, "Krone") ? "Kögel" : "Krone";
 
   g_signal_emit_by_name (crm_tag_chips_get_chip (CRM_TAG_CHIPS (chips), tag), "clicked");
   crm_test_ui_wait (100);
-  after = replica_deal (deal_id);
+  after = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_true (has_tag (after, tag));
   /* the chip shows the tag as on after the page re-read the deal */
   chips = crm_test_ui_find (GTK_WIDGET (page ()), CRM_TYPE_TAG_CHIPS, NULL);
@@ -166,7 +153,7 @@ test_add_task (void)
 
   g_assert_true (crm_deal_page_add_task (page (), "Отправить фото техники"));
   crm_test_ui_wait (100);
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   tasks = json_object_get_array_member (deal, "tasks");
   for (guint i = 0; i < json_array_get_length (tasks); i++)
     {
@@ -255,7 +242,7 @@ test_timeline_marks_rules_and_devices (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.refresh", NULL));
   crm_test_ui_wait (100);
   g_assert_cmpuint (crm_timeline_get_n_remote (timeline), ==, 1);
-  deal = replica_deal (ruled);
+  deal = crm_test_ui_replica_deal (db_path, ruled);
   g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Volvo FH 500, переименовано на планшете");
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (page ()), GTK_TYPE_LABEL,
                                       "Volvo FH 500, переименовано на планшете"));
@@ -314,10 +301,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/deal/open-from-board", test_open_deal_from_board);
   g_test_add_func ("/ui/deal/choice-field", test_choice_field);
@@ -327,10 +311,7 @@ main (int   argc,
   g_test_add_func ("/ui/deal/sync-problems", test_sync_problems_one_click_away);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   g_free (deal_id);
   return status;
 }

@@ -93,28 +93,10 @@ test_phones (void)
   g_assert_cmpstr (other, ==, "+4930123456");
 }
 
-static char *
-built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
 static void
 test_russian_window (void)
 {
-  g_autofree char *po_dir = built_translations ();
+  g_autofree char *po_dir = crm_test_ui_built_translations ();
   g_autofree char *tmpdir = NULL;
   g_autofree char *db_path = NULL;
   g_autofree char *march = NULL;
@@ -135,10 +117,7 @@ test_russian_window (void)
       return;
     }
 
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_LABEL, "Контакты"));
   g_assert_null (crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_LABEL, "Contacts"));
   {

@@ -201,10 +201,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/search/board-filter", test_board_filter);
   g_test_add_func ("/ui/search/phone-digits-from-board", test_phone_digits_from_board);
@@ -213,9 +210,6 @@ main (int   argc,
   g_test_add_func ("/ui/search/ctrl-f-anywhere", test_ctrl_f_anywhere);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   return status;
 }

@@ -240,25 +240,6 @@ test_sign_in (void)
   }
 }
 
-/* The built Russian catalog next to the tests, or NULL. */
-static char *
-built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
 static void
 signed_in_cb (CrmSigninDialog *dialog,
               const char      *path,
@@ -298,7 +279,7 @@ test_preset_server (void)
   g_autofree char *cert_pem = NULL;
   g_autofree char *pinned = g_build_filename (g_get_user_data_dir (), "voronka", "certificates", NULL);
   g_autofree char *replica = g_build_filename (tmpdir, "preset.db", NULL);
-  g_autofree char *po_dir = built_translations ();
+  g_autofree char *po_dir = crm_test_ui_built_translations ();
   g_autoptr(CrmStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *meta_ca = NULL;
@@ -469,12 +450,6 @@ test_local_account_from_template (void)
                    ==, "Лиды");
 }
 
-static gboolean
-no_gate_dialog (gpointer data)
-{
-  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
-}
-
 /* In the B2B account «Квалифицирован» needs the lead's audience, geography and business
  * type (S1-2), and an open deal always keeps an open task (S1-4): the move asks for the
  * fields, completing the last task asks for the next one, and each goes through once
@@ -523,7 +498,7 @@ test_required_fields_and_next_task (void)
   crm_field_editor_set_text (CRM_FIELD_EDITOR (crm_gate_dialog_get_field_editor (gate, "business_type")), "Сеть");
   g_free (crm_test_ui_screenshot (GTK_WIDGET (gate), "gate-required-fields"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gate), "gate.apply", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
   deal = crm_query_deal (store, deal_id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (json_object_get_string_member (deal, "stage"), ==, "Квалифицирован");
@@ -558,7 +533,7 @@ test_required_fields_and_next_task (void)
   crm_gate_dialog_set_next_task (gate, "Отправить прайс", crm_time_now_ms () + CRM_MS_PER_DAY);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (gate), "gate-next-task"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (gate), "gate.apply", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
 
   after = crm_query_tasks (store, deal_id, TRUE, NULL, &error);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (after)), ==, 1);

@@ -17,20 +17,10 @@ static CrmApplication *app;
 static CrmWindow *window;
 static char *user_id;
 
-static CrmStore *
-open_replica (void)
-{
-  g_autoptr(GError) error = NULL;
-  CrmStore *store = crm_store_open (db_path, &error);
-
-  g_assert_no_error (error);
-  return store;
-}
-
 static JsonObject *
 replica_task (const char *task_id)
 {
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
 
   return crm_store_dup_entity (store, "task", task_id);
 }
@@ -97,7 +87,7 @@ test_work_as_manager (void)
   GtkWidget *settings;
   GtkWidget *group;
   GtkWidget *row;
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   guint index = G_MAXUINT;
   JsonArray *users = crm_context_get_users (context);
 
@@ -136,7 +126,7 @@ test_pick_user (void)
   CrmContext *context = crm_window_get_context (window);
   JsonArray *users = crm_context_get_users (context);
   GtkDropDown *dropdown;
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   guint index = G_MAXUINT;
   guint shown;
   g_autoptr(JsonNode) tasks = NULL;
@@ -217,7 +207,7 @@ test_pick_user (void)
 static void
 test_sections (void)
 {
-  g_autoptr(CrmStore) store = open_replica ();
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   g_autoptr(JsonNode) tasks = crm_query_tasks (store, NULL, TRUE, user_id, NULL);
   JsonArray *array = json_node_get_array (tasks);
   gint64 now = crm_time_now_ms ();
@@ -243,12 +233,6 @@ test_sections (void)
   g_assert_cmpuint (crm_tasks_view_get_n_tasks (tasks_view (), "today"), ==, today);
   g_assert_cmpuint (crm_tasks_view_get_n_tasks (tasks_view (), "upcoming"), ==, upcoming);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks"));
-}
-
-static gboolean
-no_gate_dialog (gpointer data)
-{
-  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
 }
 
 static CrmTaskRow *
@@ -292,14 +276,14 @@ test_complete_with_result_and_next (void)
   crm_gate_dialog_set_next_task (dialog, "Отправить КП по Scania", crm_time_now_ms () + 2 * CRM_MS_PER_DAY);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "complete-task"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
   crm_test_ui_wait (100);
 
   task = replica_task (task_id);
   g_assert_true (json_object_get_boolean_member (task, "done"));
   g_assert_cmpstr (json_object_get_string_member (task, "result"), ==, "Клиент выбрал Scania, ждёт КП");
   deal_id = json_object_get_string_member (task, "deal");
-  store = open_replica ();
+  store = crm_test_ui_open_replica (db_path);
   deal_tasks = crm_query_tasks (store, deal_id, TRUE, NULL, NULL);
   array = json_node_get_array (deal_tasks);
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -338,7 +322,7 @@ test_call_needs_result (void)
 
   crm_gate_dialog_set_result (CRM_GATE_DIALOG (dialog), "Не дозвонился, перезвонить");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
   g_clear_pointer (&task, json_object_unref);
   task = replica_task (task_id);
   g_assert_true (json_object_get_boolean_member (task, "done"));
@@ -351,10 +335,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/tasks/work-as-manager", test_work_as_manager);
   g_test_add_func ("/ui/tasks/sections", test_sections);
@@ -363,10 +344,7 @@ main (int   argc,
   g_test_add_func ("/ui/tasks/pick-user", test_pick_user);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   g_free (user_id);
   return status;
 }

@@ -51,23 +51,6 @@ board (void)
   return CRM_BOARD (crm_window_get_page (window, "board"));
 }
 
-static CrmBoardColumn *
-column_named (const char *name)
-{
-  CrmContext *context = crm_window_get_context (window);
-
-  for (guint i = 0; i < crm_board_get_n_columns (board ()); i++)
-    {
-      CrmBoardColumn *column = crm_board_get_column (board (), i);
-      JsonObject *stage = crm_context_find_stage (context, crm_board_column_get_stage_id (column), NULL);
-
-      if (g_strcmp0 (json_object_get_string_member (stage, "name"), name) == 0)
-        return column;
-    }
-  g_assert_not_reached ();
-  return NULL;
-}
-
 static void
 show_sales (void)
 {
@@ -100,8 +83,8 @@ test_undo_move (void)
   g_autoptr(JsonObject) moved = NULL, back = NULL;
 
   show_sales ();
-  from = column_named ("Новая заявка");
-  to = column_named ("Квалифицирован");
+  from = crm_test_ui_column_named (window, "Новая заявка");
+  to = crm_test_ui_column_named (window, "Квалифицирован");
   deal_id = g_strdup (crm_deal_card_get_deal_id (crm_board_column_get_card (from, 0)));
   g_assert_true (crm_board_move_deal (board (), deal_id, crm_board_column_get_stage_id (to), NULL));
   crm_test_ui_wait (150);
@@ -113,14 +96,8 @@ test_undo_move (void)
   press_undo ();
   back = replica_deal (deal_id);
   g_assert_cmpstr (json_object_get_string_member (back, "stage"), ==, "Новая заявка");
-  g_assert_nonnull (crm_board_column_find_card (column_named ("Новая заявка"), deal_id));
+  g_assert_nonnull (crm_board_column_find_card (crm_test_ui_column_named (window, "Новая заявка"), deal_id));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "undo-move-undone"));
-}
-
-static gboolean
-no_gate_dialog (gpointer data)
-{
-  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
 }
 
 static GtkEventController *
@@ -156,7 +133,7 @@ test_drop_on_lost_and_undo (void)
   gint64 tasks_before;
 
   show_sales ();
-  from = column_named ("Встреча согласована");
+  from = crm_test_ui_column_named (window, "Встреча согласована");
   card = crm_board_column_get_card (from, 0);
   deal_id = g_strdup (crm_deal_card_get_deal_id (card));
   stage_before = g_strdup ("Встреча согласована");
@@ -188,7 +165,7 @@ test_drop_on_lost_and_undo (void)
   row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ACTION_ROW, "Купил в другом месте");
   adw_action_row_activate (ADW_ACTION_ROW (row));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "gate.apply", NULL));
-  g_assert_true (crm_test_ui_wait_until (no_gate_dialog, NULL, 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_no_gate_dialog, NULL, 5000));
   crm_test_ui_wait (150);
 
   lost = replica_deal (deal_id);
@@ -197,7 +174,7 @@ test_drop_on_lost_and_undo (void)
   {
     const char *lost_change = crm_context_get_last_change_set (crm_window_get_context (window));
     g_autofree char *lost_change_id = g_strdup (lost_change);
-    CrmDealCard *lost_card = crm_board_column_find_card (column_named ("Закрыто и не реализовано"),
+    CrmDealCard *lost_card = crm_board_column_find_card (crm_test_ui_column_named (window, "Закрыто и не реализовано"),
                                                          deal_id);
 
     /* the lost card says why */
@@ -226,7 +203,7 @@ test_drop_on_lost_and_undo (void)
   back = replica_deal (deal_id);
   g_assert_cmpstr (json_object_get_string_member (back, "stage"), ==, stage_before);
   g_assert_true (json_object_get_null_member (back, "loss_reason"));
-  g_assert_nonnull (crm_board_column_find_card (column_named (stage_before), deal_id));
+  g_assert_nonnull (crm_board_column_find_card (crm_test_ui_column_named (window, stage_before), deal_id));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "undo-lost-undone"));
 }
 
@@ -239,7 +216,7 @@ test_delete_and_undo (void)
   GtkWidget *page;
 
   show_sales ();
-  from = column_named ("Квалифицирован");
+  from = crm_test_ui_column_named (window, "Квалифицирован");
   deal_id = g_strdup (crm_deal_card_get_deal_id (crm_board_column_get_card (from, 0)));
   crm_window_open_deal (window, deal_id);
   crm_test_ui_wait (200);
@@ -252,13 +229,13 @@ test_delete_and_undo (void)
   g_assert_null (gone);
   /* back on the board, without the deal */
   g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, board (), 5000));
-  g_assert_null (crm_board_column_find_card (column_named ("Квалифицирован"), deal_id));
+  g_assert_null (crm_board_column_find_card (crm_test_ui_column_named (window, "Квалифицирован"), deal_id));
 
   press_undo ();
   back = replica_deal (deal_id);
   g_assert_nonnull (back);
   show_sales ();
-  g_assert_nonnull (crm_board_column_find_card (column_named ("Квалифицирован"), deal_id));
+  g_assert_nonnull (crm_board_column_find_card (crm_test_ui_column_named (window, "Квалифицирован"), deal_id));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "delete-undone"));
 }
 
@@ -275,7 +252,7 @@ test_mine (void)
   show_sales ();
   /* work as the rep responsible for the first qualified deal */
   {
-    CrmDealCard *card = crm_board_column_get_card (column_named ("Квалифицирован"), 0);
+    CrmDealCard *card = crm_board_column_get_card (crm_test_ui_column_named (window, "Квалифицирован"), 0);
     g_autoptr(JsonObject) deal = crm_store_dup_entity (crm_context_get_store (context), "deal",
                                                        crm_deal_card_get_deal_id (card));
 
@@ -303,7 +280,7 @@ test_mine (void)
                         MIN (json_object_get_int_member (stage, "count"), 25));
     }
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-mine"));
-  g_assert_cmpuint (crm_board_column_get_n_cards (column_named ("Квалифицирован")), >, 0);
+  g_assert_cmpuint (crm_board_column_get_n_cards (crm_test_ui_column_named (window, "Квалифицирован")), >, 0);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), FALSE);
   crm_test_ui_wait (200);
   g_assert_null (crm_board_get_responsible (board ()));
@@ -317,10 +294,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/undo/move", test_undo_move);
   g_test_add_func ("/ui/undo/drop-on-lost", test_drop_on_lost_and_undo);
@@ -328,9 +302,6 @@ main (int   argc,
   g_test_add_func ("/ui/undo/mine", test_mine);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   return status;
 }

@@ -61,25 +61,12 @@ label_drawn (GtkWidget  *root,
   return label != NULL && gtk_widget_get_mapped (label);
 }
 
-static JsonObject *
-replica_deal (const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CrmStore) store = crm_store_open (db_path, &error);
-  JsonObject *deal;
-
-  g_assert_no_error (error);
-  deal = crm_query_deal (store, id, &error);
-  g_assert_no_error (error);
-  return deal;
-}
-
 /* The deal page is shown, for @deal_id, and says the deal's title. */
 static void
 assert_deal_page_shows (const char *deal_id)
 {
   g_autofree char *view = g_strconcat ("deal:", deal_id, NULL);
-  g_autoptr(JsonObject) deal = replica_deal (deal_id);
+  g_autoptr(JsonObject) deal = crm_test_ui_replica_deal (db_path, deal_id);
   GtkWidget *page = crm_window_get_page (window, "deal");
   GtkWidget *title;
 
@@ -283,7 +270,7 @@ test_open_deal_and_contact_from_search (void)
   assert_deal_page_shows (deal_id);
 
   /* the deal's contact opens the contact page, again through an action */
-  deal = replica_deal (deal_id);
+  deal = crm_test_ui_replica_deal (db_path, deal_id);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (deal, "contact_ids")), >, 0);
   contact_id = json_array_get_string_element (json_object_get_array_member (deal, "contact_ids"), 0);
   g_assert_true (gtk_widget_activate_action (crm_window_get_page (window, "deal"),
@@ -347,10 +334,7 @@ main (int   argc,
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  tmpdir = crm_test_make_tmpdir ();
-  db_path = crm_test_ui_make_demo (tmpdir);
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/views/every-view-is-a-view", test_every_view_is_a_view);
   g_test_add_func ("/ui/views/hidden-view-reloads-when-shown", test_hidden_view_reloads_when_shown);
@@ -360,10 +344,7 @@ main (int   argc,
   g_test_add_func ("/ui/views/toast-from-a-view", test_toast_from_a_view);
   status = g_test_run ();
 
-  crm_test_ui_stop (app);
-  crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (db_path);
+  crm_test_ui_close_demo (app, tmpdir, db_path);
   g_free (added_task_id);
   g_free (added_deal_id);
   return status;

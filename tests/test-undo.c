@@ -15,6 +15,7 @@
 #include "crm-store-private.h"
 #include "crm-template.h"
 #include "crm-test-server.h"
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
 #include "crm-undo.h"
@@ -24,35 +25,11 @@
 static char *tmpdir;
 static CrmTestServer *server;
 
-static char *
-resolve (CrmStore   *store,
-         const char *entity,
-         const char *name,
-         const char *scope)
-{
-  g_autoptr(GError) error = NULL;
-  char *id = crm_query_resolve (store, entity, name, scope, &error);
+/* A name's id, failing the test on an error (crm-test-store.h). */
+#define resolve crm_test_resolve
 
-  g_assert_no_error (error);
-  return id;
-}
-
-static gint64
-count_sql (CrmStore   *store,
-           const char *sql,
-           const char *param)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
-  gint64 count = -1;
-
-  g_assert_nonnull (stmt);
-  if (param != NULL)
-    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return count;
-}
+/* One number from SQL on the replica (crm-test-store.h). */
+#define count_sql crm_test_count_sql
 
 static gint64
 live_deals_in (CrmStore   *store,
@@ -442,13 +419,10 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *data = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  tmpdir = crm_test_make_tmpdir ();
-  data = crm_test_server_make_data (tmpdir);
-  server = crm_test_server_start (data, FALSE, NULL);
+  server = crm_test_server_set_up (&tmpdir, NULL);
 
   g_test_add_func ("/undo/move-and-rules", test_move_and_rules);
   g_test_add_func ("/undo/lost", test_lost);
@@ -458,10 +432,6 @@ main (int    argc,
   g_test_add_func ("/undo/sync", test_sync);
   status = g_test_run ();
 
-  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
-  crm_test_server_free (server);
-  if (status == 0)
-    crm_test_remove_tree (tmpdir);
-  g_free (tmpdir);
+  crm_test_server_tear_down (server, tmpdir, status);
   return status;
 }

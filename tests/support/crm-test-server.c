@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-test-server.h"
+#include "crm-test-util.h"
 
 #define START_TIMEOUT_S 20.0
 #define STOP_TIMEOUT_S  20.0
@@ -411,4 +412,66 @@ crm_test_open (const char *path)
 
   g_assert_no_error (error);
   return store;
+}
+
+void
+crm_test_replica_open (CrmTestReplica *replica,
+                       CrmTestServer  *server,
+                       const char     *dir,
+                       const char     *name,
+                       const char     *user,
+                       const char     *password)
+{
+  g_autoptr(CrmSyncReport) report = NULL;
+
+  replica->name = name;
+  replica->user = user;
+  replica->password = password;
+  replica->path = g_build_filename (dir, name, NULL);
+  replica->client = crm_test_client_new (server, replica->path, user, password);
+  report = crm_test_sync (replica->client);
+  g_assert_true (report->snapshot);
+  g_assert_false (report->server_restored);
+  replica->store = crm_test_open (replica->path);
+}
+
+CrmSyncReport *
+crm_test_replica_sync (CrmTestReplica *replica)
+{
+  return crm_test_sync (replica->client);
+}
+
+void
+crm_test_replica_clear (CrmTestReplica *replica)
+{
+  g_clear_object (&replica->store);
+  g_clear_object (&replica->client);
+  g_clear_pointer (&replica->path, g_free);
+}
+
+CrmTestServer *
+crm_test_server_set_up (char **tmpdir,
+                        char **data_dir)
+{
+  g_autofree char *data = NULL;
+  CrmTestServer *server;
+
+  *tmpdir = crm_test_make_tmpdir ();
+  data = crm_test_server_make_data (*tmpdir);
+  server = crm_test_server_start (data, FALSE, NULL);
+  if (data_dir != NULL)
+    *data_dir = g_steal_pointer (&data);
+  return server;
+}
+
+void
+crm_test_server_tear_down (CrmTestServer *server,
+                           char          *tmpdir,
+                           int            status)
+{
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  crm_test_server_free (server);
+  if (status == 0)
+    crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
 }

@@ -73,6 +73,38 @@ CrmSyncClient *crm_test_client_new           (CrmTestServer      *server,
 /* One round that must succeed. */
 CrmSyncReport *crm_test_sync                 (CrmSyncClient      *client);
 
+/* A laptop of the account for the sync tests: its file, its store and its client. */
+typedef struct {
+  const char    *name;
+  const char    *user;
+  const char    *password;
+  char          *path;
+  CrmStore      *store;
+  CrmSyncClient *client;
+} CrmTestReplica;
+
+/* @replica as file @name in @dir, signed in to @server as @user: its first sync must
+ * install the server's snapshot (and not find the server restored). */
+void           crm_test_replica_open         (CrmTestReplica     *replica,
+                                              CrmTestServer      *server,
+                                              const char         *dir,
+                                              const char         *name,
+                                              const char         *user,
+                                              const char         *password);
+/* One sync round of @replica that must succeed. */
+CrmSyncReport *crm_test_replica_sync         (CrmTestReplica     *replica);
+void           crm_test_replica_clear        (CrmTestReplica     *replica);
+
+/* What most sync tests start from: a new temporary folder (@tmpdir), the account's data
+ * folder in it (@data_dir, NULL: not wanted) and a TLS server on it. */
+CrmTestServer *crm_test_server_set_up        (char              **tmpdir,
+                                              char              **data_dir);
+/* Stops @server (it must stop cleanly) and frees it; removes @tmpdir when @status is 0
+ * (a failed test leaves its files to look at); frees @tmpdir. */
+void           crm_test_server_tear_down     (CrmTestServer      *server,
+                                              char               *tmpdir,
+                                              int                 status);
+
 /* crm_store_dump_state, failing the test on error. */
 char          *crm_test_dump                 (CrmStore           *store);
 /* Opens a replica, failing the test on error. */

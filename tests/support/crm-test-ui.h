@@ -3,6 +3,8 @@
  * real application started on it (non-unique, so tests never meet a running Voronka),
  * waiting for the main loop, finding widgets, and PNG screenshots of real windows
  * (gtk_widget_paintable → GskRenderer → gdk_texture_save_to_png, RECIPES.md).
+ * Also the fixtures most UI tests share: the demo opened in the app, the replica read
+ * through a connection of the test's own, the built Russian catalog, the board's columns.
  * Header-only: each UI test program includes it once. */
 #pragma once
 
@@ -14,7 +16,11 @@
 
 #include "config.h"
 #include "crm-application.h"
+#include "crm-board.h"
+#include "crm-context.h"
 #include "crm-demo.h"
+#include "crm-gate-dialog.h"
+#include "crm-query.h"
 #include "crm-store.h"
 #include "crm-template.h"
 #include "crm-test-util.h"
@@ -267,4 +273,100 @@ crm_test_ui_screenshot (GtkWidget  *widget,
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
   return path;
+}
+
+/* A demo replica in a new temporary folder and the real app open on it, its main window
+ * on screen; crm_test_ui_close_demo() undoes it all. */
+static inline void
+crm_test_ui_open_demo (char           **tmpdir,
+                       char           **db_path,
+                       CrmApplication **app,
+                       CrmWindow      **window)
+{
+  *tmpdir = crm_test_make_tmpdir ();
+  *db_path = crm_test_ui_make_demo (*tmpdir);
+  *app = crm_test_ui_start (*db_path);
+  *window = crm_test_ui_main_window (*app);
+}
+
+/* Closes the app, removes the folder and frees both names. */
+static inline void
+crm_test_ui_close_demo (CrmApplication *app,
+                        char           *tmpdir,
+                        char           *db_path)
+{
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (db_path);
+}
+
+/* The replica at @db_path through a connection of the test's own. */
+static inline CrmStore *
+crm_test_ui_open_replica (const char *db_path)
+{
+  g_autoptr(GError) error = NULL;
+  CrmStore *store = crm_store_open (db_path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+/* What the replica at @db_path says now of the deal @deal_id (which must exist). */
+static inline JsonObject *
+crm_test_ui_replica_deal (const char *db_path,
+                          const char *deal_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  JsonObject *deal = crm_query_deal (store, deal_id, &error);
+
+  g_assert_no_error (error);
+  return deal;
+}
+
+/* The built Russian catalog next to the tests (the po folder of the build), or NULL. */
+static inline char *
+crm_test_ui_built_translations (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
+  g_autofree char *mo = NULL;
+  char *po_dir;
+
+  if (dir == NULL)
+    return NULL;
+  po_dir = g_build_filename (dir, "..", "po", NULL);
+  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+  if (g_file_test (mo, G_FILE_TEST_EXISTS))
+    return po_dir;
+  g_free (po_dir);
+  return NULL;
+}
+
+/* A CrmTestUiCondition: no gate dialog is open (any more). */
+static inline gboolean
+crm_test_ui_no_gate_dialog (gpointer data)
+{
+  return crm_test_ui_find_window (CRM_TYPE_GATE_DIALOG) == NULL;
+}
+
+/* The column of the stage named @name on @window's board (which must have it). */
+static inline CrmBoardColumn *
+crm_test_ui_column_named (CrmWindow  *window,
+                          const char *name)
+{
+  CrmBoard *board = CRM_BOARD (crm_window_get_page (window, "board"));
+  CrmContext *context = crm_window_get_context (window);
+
+  for (guint i = 0; i < crm_board_get_n_columns (board); i++)
+    {
+      CrmBoardColumn *column = crm_board_get_column (board, i);
+      JsonObject *stage = crm_context_find_stage (context, crm_board_column_get_stage_id (column), NULL);
+
+      if (g_strcmp0 (json_object_get_string_member (stage, "name"), name) == 0)
+        return column;
+    }
+  g_assert_not_reached ();
+  return NULL;
 }
