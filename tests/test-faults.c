@@ -4,8 +4,8 @@
  * a full disk, or the Nth allocation fails, swept over N = 1, 2, … through the calls
  * that change a replica — crm_store_apply (a deal won that fires a rule; a new deal with
  * a new contact), merging a pulled page, the server taking a push (crm_ledger_push),
- * installing a snapshot (into an empty replica and into one with data of its own: not
- * registered yet, see main()). After every failed call the replica passes
+ * undoing a change set, installing a snapshot (into an empty replica and into one with
+ * data of its own). After every failed call the replica passes
  * PRAGMA integrity_check, holds exactly what it held before (every table, row by row),
  * is not left locked, says what failed (disk full, I/O error, out of memory), and the
  * same call then succeeds on it.
@@ -869,15 +869,8 @@ main (int    argc,
   g_test_add_func ("/faults/apply/take-request", test_take_request);
   g_test_add_func ("/faults/merge-page", test_merge_page);
   g_test_add_func ("/faults/ledger-push", test_ledger_push);
-  /* TODO(issue 13): undo's reads before its change set (crm-undo.c: the entity's
-   * current values, its log) take a failed read for "nothing there" and refuse with
-   * "Nothing to undo"; this runs once they report the SQLite failure */
-  (void) test_undo;
-  /* TODO(issue 13): installing into an empty replica renames the copy into place and then
-   * saves the clocks in a second transaction; a failure in that second step leaves the
-   * copy installed though the call fails. It runs once the clocks go into the copy before
-   * the rename. */
-  (void) test_snapshot_into_empty;
+  g_test_add_func ("/faults/undo", test_undo);
+  g_test_add_func ("/faults/snapshot/into-empty", test_snapshot_into_empty);
   g_test_add_func ("/faults/snapshot/into-used", test_snapshot_into_used);
   g_test_add_func ("/faults/error/not-a-replica", test_error_not_a_replica);
   g_test_add_func ("/faults/error/damaged", test_error_damaged);

@@ -219,7 +219,7 @@ check_required_fields (CrmStore         *store,
 
   missing = json_array_new ();
   labels = g_string_new (NULL);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       const char *key = (const char *) sqlite3_column_text (stmt, 0);
       const char *label = (const char *) sqlite3_column_text (stmt, 1);
@@ -284,7 +284,7 @@ check_loss_reason (CrmStore         *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, deal->pipeline, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
       const char *name = (const char *) sqlite3_column_text (stmt, 1);
@@ -473,7 +473,7 @@ count_open_tasks (CrmStore   *store,
   if (stmt == NULL)
     return 0;
   sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     count = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return count;
@@ -510,7 +510,7 @@ gate_next_task (CrmStore         *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, stage.pipeline, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     required = sqlite3_column_int (stmt, 0) != 0;
   sqlite3_reset (stmt);
   if (!required || count_open_tasks (store, deal_id) > 0)

@@ -26,7 +26,7 @@ deal_contacts (CrmRuleEngine *engine,
   if (stmt == NULL)
     return ids;
   sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   sqlite3_reset (stmt);
   return ids;
@@ -66,7 +66,7 @@ resolve_responsible (CrmRuleContext *ctx,
       sqlite3_bind_text (stmt, 1, ctx->deal_id, -1, SQLITE_TRANSIENT);
       if (pipelines != NULL)
         sqlite3_bind_text (stmt, 2, pipelines, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
+      if (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
         user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       sqlite3_reset (stmt);
       return user;
@@ -81,7 +81,7 @@ resolve_responsible (CrmRuleContext *ctx,
       if (stmt == NULL)
         return NULL;
       sqlite3_bind_text (stmt, 1, spec + strlen ("group_head:"), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
+      if (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
         user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       sqlite3_reset (stmt);
       return user;
@@ -258,7 +258,7 @@ action_create_deal (CrmRuleContext  *ctx,
 
       if (stmt == NULL)
         return FALSE;
-      while (sqlite3_step (stmt) == SQLITE_ROW)
+      while (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
         {
           const char *key = (const char *) sqlite3_column_text (stmt, 0);
           JsonNode *value = json_object_get_member (source, key);
@@ -522,7 +522,7 @@ action_for_each_deal (CrmRuleContext  *ctx,
       sqlite3_bind_text (stmt, 2, pipeline, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 3, ctx->deal_id, -1, SQLITE_TRANSIENT);
       sqlite3_bind_int (stmt, 4, open_only ? 1 : 0);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
+      while (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
         g_ptr_array_add (targets, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
       sqlite3_reset (stmt);
 

@@ -70,7 +70,7 @@ timer_candidates (CrmRuleEngine  *engine,
         return FALSE;
       sqlite3_bind_text (stmt, 1, stage, -1, SQLITE_TRANSIENT);
     }
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
     {
       gint64 start = sqlite3_column_int64 (stmt, 1);
 

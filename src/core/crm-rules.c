@@ -177,7 +177,7 @@ _crm_rule_deal_tags (CrmRuleEngine  *engine,
   sqlite3_bind_text (stmt, 1, deal_id, -1, SQLITE_TRANSIENT);
   if (group != NULL)
     sqlite3_bind_text (stmt, 2, group, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
     {
       g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
       if (out_names != NULL)
@@ -388,7 +388,7 @@ load_rules (CrmStore  *store,
 
   if (stmt == NULL)
     return NULL;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       g_autoptr(JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 2),
                                                    NULL);

@@ -130,27 +130,47 @@ snapshot_failed (sqlite3     *db,
   return FALSE;
 }
 
-/* Makes the copy this replica's: its meta (device id…), conflict records and the cursor;
- * @out_hlc: the server's clock stored in the copy. The server sends every op as made
- * elsewhere (local = 0, pushed = 0), which is right for an empty replica: it never made
- * an op, so none of the copy's ops is its own — no pass over the history is needed. */
+/* The hlc stored in @db's @schema.meta (0 when it has none); FALSE when it could not be
+ * read (the machine failing: the copy must not get a clock behind its ops). */
+static gboolean
+read_stored_hlc (sqlite3    *db,
+                 const char *sql,
+                 guint64    *out_hlc)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  *out_hlc = 0;
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    crm_hlc_parse ((const char *) sqlite3_column_text (stmt, 0), out_hlc);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* Makes the copy this replica's, in one transaction of the copy: its meta (device id…),
+ * conflict records, the cursor and the clock — past this replica's, the copy's and the
+ * server's (@server_hlc) — so that once the copy is renamed into place nothing is left
+ * to write. The server sends every op as made elsewhere (local = 0, pushed = 0), which
+ * is right for an empty replica: it never made an op, so none of the copy's ops is its
+ * own — no pass over the history is needed. */
 static gboolean
 prepare_copy (CrmStore    *store,
               sqlite3     *copy,
               gint64       seq,
-              guint64     *out_hlc,
+              guint64      server_hlc,
               GError     **error)
 {
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  g_autofree char *clock_text = NULL;
   sqlite3_stmt *stmt = NULL;
+  guint64 copy_hlc = 0, mine_hlc = 0;
   gboolean ok;
 
-  *out_hlc = 0;
-  if (sqlite3_prepare_v2 (copy, "SELECT value FROM meta WHERE key = 'hlc'", -1, &stmt,
-                          NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    crm_hlc_parse ((const char *) sqlite3_column_text (stmt, 0), out_hlc);
-  sqlite3_finalize (stmt);
-  stmt = NULL;
+  if (!read_stored_hlc (copy, "SELECT value FROM meta WHERE key = 'hlc'", &copy_hlc))
+    return snapshot_failed (copy, "reading its clock", error);
 
   if (sqlite3_prepare_v2 (copy, "ATTACH DATABASE ?1 AS mine", -1, &stmt, NULL) != SQLITE_OK)
     return snapshot_failed (copy, "reading this replica", error);
@@ -166,12 +186,17 @@ prepare_copy (CrmStore    *store,
                            "DELETE FROM main.conflict;"
                            "INSERT INTO main.conflict SELECT * FROM mine.conflict;",
                      NULL, NULL, NULL) == SQLITE_OK &&
+       read_stored_hlc (copy, "SELECT value FROM mine.meta WHERE key = 'hlc'", &mine_hlc);
+  if (ok)
+    clock_text = crm_hlc_to_string (MAX (MAX (copy_hlc, mine_hlc), server_hlc));
+  ok = ok &&
        sqlite3_prepare_v2 (copy,
-         "INSERT INTO main.meta (key, value) VALUES ('sync.cursor', ?1)"
+         "INSERT INTO main.meta (key, value) VALUES ('sync.cursor', ?1), ('hlc', ?2)"
          " ON CONFLICT (key) DO UPDATE SET value = excluded.value", -1, &stmt, NULL) == SQLITE_OK;
   if (ok)
     {
       sqlite3_bind_text (stmt, 1, cursor, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, clock_text, -1, SQLITE_TRANSIENT);
       ok = sqlite3_step (stmt) == SQLITE_DONE;
     }
   sqlite3_finalize (stmt);
@@ -186,22 +211,9 @@ prepare_copy (CrmStore    *store,
   return ok;
 }
 
-/* The clock moves past everything in the copy. */
-static gboolean
-absorb_clocks (CrmStore    *store,
-               guint64      server_hlc,
-               guint64      copy_hlc,
-               GError     **error)
-{
-  if (!_crm_store_begin (store, error))
-    return FALSE;
-  _crm_store_absorb_hlc (store, server_hlc);
-  _crm_store_absorb_hlc (store, copy_hlc);
-  return _crm_store_commit (store, error);
-}
-
-/* Another connection has the replica open: its pages are overwritten with the copy's
- * (SQLite's backup API, one write transaction), so that connection sees the account. */
+/* Another connection has the replica open: its pages are overwritten with the prepared
+ * copy's (SQLite's backup API, one write transaction), so that connection sees the
+ * account. */
 static gboolean
 copy_pages (CrmStore    *store,
             const char  *snapshot_path,
@@ -234,8 +246,12 @@ copy_pages (CrmStore    *store,
         }
     }
   sqlite3_close (copy);
-  /* the replica stays in WAL mode */
-  return ok && exec_sql (store, "PRAGMA journal_mode = WAL", error);
+  /* the account is installed; the replica stays in WAL mode (every opening asks for it
+   * again, so a failure here loses nothing) */
+  if (ok && sqlite3_exec (db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+    g_debug ("could not set WAL mode again after installing the account copy: %s",
+             sqlite3_errmsg (db));
+  return ok;
 }
 
 static gboolean
@@ -252,10 +268,84 @@ sync_folder (const char *path)
   return ok;
 }
 
+static void
+remove_side_files (const char *snapshot_path)
+{
+  const char *suffixes[] = { "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *side = g_strconcat (snapshot_path, suffixes[i], NULL);
+
+      g_unlink (side);
+    }
+}
+
+/* The copy in rollback-journal mode (a copy in WAL mode keeps its last commit in
+ * COPY-wal until a checkpoint, and that file does not move with the rename). */
+static gboolean
+use_rollback_journal (sqlite3  *copy,
+                      GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok;
+
+  ok = sqlite3_prepare_v2 (copy, "PRAGMA journal_mode = DELETE", -1, &stmt, NULL) == SQLITE_OK &&
+       sqlite3_step (stmt) == SQLITE_ROW &&
+       g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "delete") == 0;
+  if (!ok)
+    snapshot_failed (copy, "preparing it", error);
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+/* Nothing of the copy is left in a -wal or -journal file (a commit or checkpoint that
+ * failed on its way out). */
+static gboolean
+copy_is_whole (const char  *snapshot_path,
+               GError     **error)
+{
+  const char *suffixes[] = { "-wal", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *side = g_strconcat (snapshot_path, suffixes[i], NULL);
+      GStatBuf st;
+
+      if (g_stat (side, &st) == 0 && st.st_size > 0)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_IO,
+                       _("Could not install the account copy: preparing it did not finish "
+                         "(%s is left); check the disk and sync again"), side);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+set_rename_error (GError     **error,
+                  const char  *path,
+                  int          saved)
+{
+  if (saved == ENOSPC || saved == EDQUOT)
+    _crm_sqlite_set_error (error, NULL, SQLITE_FULL, path, "installing the account copy");
+  else if (saved == EIO)
+    _crm_sqlite_set_error (error, NULL, SQLITE_IOERR, path, "installing the account copy");
+  else
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                 _("Could not install the account copy (%s): %s"), path, g_strerror (saved));
+}
+
 /* The prepared copy becomes the replica: renamed over the empty one, so nothing is
  * copied twice. That needs the replica to be ours alone; SQLite removes REPLICA-wal when
  * its last connection closes, so a -wal left after closing ours means someone else has
- * it open, and the pages are copied into it instead. @store is reopened either way. */
+ * it open, and the pages are copied into it instead. @store is reopened either way.
+ *
+ * Everything the replica needs is written into the copy before it takes the replica's
+ * place, so a failure at any point leaves the empty replica as it was, or the whole
+ * account: when the installed copy cannot be opened (out of memory…), the empty replica
+ * (kept under a second name until then) is put back and the call fails. */
 static gboolean
 install_whole (CrmStore   **store,
                const char  *snapshot_path,
@@ -267,10 +357,13 @@ install_whole (CrmStore   **store,
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autofree char *shm = g_strconcat (path, "-shm", NULL);
   g_autofree char *journal = g_strconcat (path, "-journal", NULL);
+  g_autofree char *kept = g_strconcat (path, "-before-install", NULL);
   sqlite3 *copy = NULL;
-  guint64 copy_hlc = 0;
+  gboolean have_kept;
   gboolean ok;
 
+  /* the download is ours alone: what an earlier attempt left beside it is stale */
+  remove_side_files (snapshot_path);
   if (sqlite3_open_v2 (snapshot_path, &copy, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
     {
       snapshot_failed (copy, "opening it", error);
@@ -278,55 +371,83 @@ install_whole (CrmStore   **store,
       return FALSE;
     }
   sqlite3_busy_timeout (copy, 5000);
-  ok = prepare_copy (*store, copy, seq, &copy_hlc, error);
+  ok = use_rollback_journal (copy, error) && prepare_copy (*store, copy, seq, server_hlc, error);
   sqlite3_close (copy);
   if (!ok)
+    {
+      remove_side_files (snapshot_path);
+      return FALSE;
+    }
+  /* what the copy's commit wrote must be in the file itself, not in a journal beside it
+   * that the rename would leave behind */
+  if (!copy_is_whole (snapshot_path, error))
     return FALSE;
 
   g_clear_object (store);
   if (g_file_test (wal, G_FILE_TEST_EXISTS))
     {
       *store = crm_store_open (path, error);
-      return *store != NULL && copy_pages (*store, snapshot_path, error) &&
-             absorb_clocks (*store, server_hlc, copy_hlc, error);
+      return *store != NULL && copy_pages (*store, snapshot_path, error);
     }
   g_unlink (shm);
   g_unlink (journal);
+  g_unlink (kept);
+  /* (a file system without hard links only loses the way back) */
+  have_kept = link (path, kept) == 0;
   if (g_rename (snapshot_path, path) != 0)
     {
-      int saved = errno;
-
-      if (saved == ENOSPC || saved == EDQUOT)
-        _crm_sqlite_set_error (error, NULL, SQLITE_FULL, path, "installing the account copy");
-      else if (saved == EIO)
-        _crm_sqlite_set_error (error, NULL, SQLITE_IOERR, path, "installing the account copy");
-      else
-        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                     _("Could not install the account copy (%s): %s"), path, g_strerror (saved));
+      set_rename_error (error, path, errno);
+      g_unlink (kept);
       *store = crm_store_open (path, NULL);
       return FALSE;
     }
-  sync_folder (path);
   *store = crm_store_open (path, error);
-  return *store != NULL && absorb_clocks (*store, server_hlc, copy_hlc, error);
+  if (*store == NULL)
+    {
+      /* the empty replica back in its place: the next sync downloads the copy again */
+      if (have_kept)
+        {
+          /* (a journal the failed opening left belongs to the copy, not to this file) */
+          remove_side_files (path);
+          if (g_rename (kept, path) == 0)
+            sync_folder (path);
+          *store = crm_store_open (path, NULL);
+        }
+      return FALSE;
+    }
+  g_unlink (kept);
+  sync_folder (path);
+  _crm_store_absorb_hlc (*store, server_hlc);
+  return TRUE;
 }
 
 /* --- a replica with data of its own: row by row --------------------------------------------- */
 
+/* The columns of @schema.@table; NULL (and @error set) when SQLite could not say: an
+ * empty list would copy nothing into a table just emptied. */
 static GPtrArray *
 table_columns (CrmStore    *store,
                const char  *schema,
-               const char  *table)
+               const char  *table,
+               GError     **error)
 {
   g_autofree char *sql = g_strdup_printf ("PRAGMA \"%s\".table_info (\"%s\")", schema, table);
-  GPtrArray *columns = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) columns = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt = NULL;
+  int rc;
 
-  if (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL) == SQLITE_OK)
-    while (sqlite3_step (stmt) == SQLITE_ROW)
-      g_ptr_array_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  if (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      _crm_store_set_sql_error (store, error, "reading the account copy");
+      return NULL;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  if (rc != SQLITE_DONE)
+    _crm_store_set_sql_error (store, error, "reading the account copy");
   sqlite3_finalize (stmt);
-  return columns;
+  return rc == SQLITE_DONE ? g_steal_pointer (&columns) : NULL;
 }
 
 /* main.TABLE := snap.TABLE, over the columns both have. */
@@ -335,11 +456,13 @@ copy_table (CrmStore    *store,
             const char  *table,
             GError     **error)
 {
-  g_autoptr(GPtrArray) mine = table_columns (store, "main", table);
-  g_autoptr(GPtrArray) theirs = table_columns (store, "snap", table);
+  g_autoptr(GPtrArray) mine = table_columns (store, "main", table, error);
+  g_autoptr(GPtrArray) theirs = mine != NULL ? table_columns (store, "snap", table, error) : NULL;
   g_autoptr(GString) columns = g_string_new (NULL);
   g_autofree char *sql = NULL;
 
+  if (theirs == NULL)
+    return FALSE;
   for (guint i = 0; i < mine->len; i++)
     for (guint j = 0; j < theirs->len; j++)
       if (g_str_equal (mine->pdata[i], theirs->pdata[j]))
@@ -367,6 +490,8 @@ replace_contents (CrmStore  *store,
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
+  gint64 max_hlc;
+  int rc = SQLITE_OK;
 
   for (guint t = 0; types[t] != NULL; t++)
     if (!copy_table (store, types[t]->name, error))
@@ -381,7 +506,9 @@ replace_contents (CrmStore  *store,
       !exec_sql (store, "DELETE FROM main.changelog WHERE NOT (local = 1 AND pushed = 0)", error))
     return FALSE;
   /* the server's sequence of each op, and its stamp when the server stamps ops */
-  theirs = table_columns (store, "snap", "changelog");
+  theirs = table_columns (store, "snap", "changelog", error);
+  if (theirs == NULL)
+    return FALSE;
   sql = g_strdup_printf (
     "INSERT INTO main.changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
     " actor, local, pushed, server_seq, stamp) SELECT op_id, hlc, device, entity, entity_id,"
@@ -403,8 +530,13 @@ replace_contents (CrmStore  *store,
   for (guint i = 0; i < kept->len; i++)
     if (!_crm_store_reapply_op (store, kept->pdata[i], error))
       return FALSE;
-  _crm_store_absorb_hlc (store, (guint64) query_int (_crm_store_get_db (store),
-                                                     "SELECT max (hlc) FROM changelog", NULL));
+  max_hlc = query_int (_crm_store_get_db (store), "SELECT max (hlc) FROM changelog", &rc);
+  if (rc != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, "reading the account's clock");
+      return FALSE;
+    }
+  _crm_store_absorb_hlc (store, (guint64) max_hlc);
   return crm_store_set_meta (store, "sync.cursor", cursor, error);
 }
 
@@ -462,14 +594,18 @@ crm_sync_state_install_snapshot (CrmStore   **store,
                                  GError     **error)
 {
   gint64 version = 0;
+  gint64 log_length = 0;
 
   g_return_val_if_fail (store != NULL && CRM_IS_STORE (*store), FALSE);
   g_return_val_if_fail (snapshot_path != NULL, FALSE);
 
   if (!check_snapshot (snapshot_path, &version, error))
     return FALSE;
+  /* (a replica that could not say whether it is empty must not be replaced whole) */
+  if (!_crm_store_count_log (*store, &log_length, error))
+    return FALSE;
   /* a copy of an older schema goes row by row, so this replica keeps its own schema */
-  if (crm_store_get_log_length (*store) == 0 && version == CRM_SCHEMA_VERSION)
+  if (log_length == 0 && version == CRM_SCHEMA_VERSION)
     return install_whole (store, snapshot_path, seq, server_hlc, error);
   return install_rows (*store, snapshot_path, seq, server_hlc, error);
 }

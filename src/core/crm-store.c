@@ -167,19 +167,38 @@ _crm_store_prepare (CrmStore    *self,
 
 /* --- meta --------------------------------------------------------------------------- */
 
+/* @key's value in *@out (NULL when it has none); FALSE with @error when SQLite could
+ * not read it. */
+static gboolean
+read_meta (CrmStore    *self,
+           const char  *key,
+           char       **out,
+           GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT value FROM meta WHERE key = ?1", error);
+  int rc;
+
+  *out = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, key);
+  rc = _crm_store_step (self, stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    *out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _crm_store_set_sql_error (self, error, "reading a setting");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
 char *
 crm_store_dup_meta (CrmStore   *self,
                     const char *key)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT value FROM meta WHERE key = ?1", NULL);
   char *value = NULL;
 
-  if (stmt == NULL)
+  if (!read_meta (self, key, &value, NULL))
     return NULL;
-  _crm_sql_bind_text_or_null (stmt, 1, key);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
   return value;
 }
 
@@ -288,7 +307,8 @@ load_identity (CrmStore  *self,
   g_autofree char *hlc = NULL;
   guint64 last = 0;
 
-  self->device_id = crm_store_dup_meta (self, "device_id");
+  if (!read_meta (self, "device_id", &self->device_id, error))
+    return FALSE;
   if (self->device_id == NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DATABASE_CORRUPT,
@@ -985,7 +1005,7 @@ refresh_contact_tokens (CrmStore    *self,
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (self, stmt) == SQLITE_ROW)
     {
       name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       phones = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
@@ -1493,14 +1513,31 @@ crm_store_dup_entity_log (CrmStore    *self,
 gint64
 crm_store_get_log_length (CrmStore *self)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT count(*) FROM changelog", NULL);
   gint64 count = 0;
 
-  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    count = sqlite3_column_int64 (stmt, 0);
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
+  if (!_crm_store_count_log (self, &count, NULL))
+    return 0;
   return count;
+}
+
+gboolean
+_crm_store_count_log (CrmStore  *self,
+                      gint64    *out_count,
+                      GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT count(*) FROM changelog", error);
+  int rc;
+
+  *out_count = 0;
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_count = sqlite3_column_int64 (stmt, 0);
+  else
+    _crm_store_set_sql_error (self, error, "counting the changelog");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
 }
 
 /* --- the one write path ------------------------------------------------------------------ */
@@ -1662,6 +1699,19 @@ report_sql_failure (CrmStore  *self,
   _crm_store_set_refusal (self, NULL);
 }
 
+/* A lookup on the way that SQLite could not answer (a gate's, a rule's question, read as
+ * "no row") is not what the transaction may build on: nothing is written, and the error
+ * says what failed. */
+static gboolean
+check_no_failed_lookup (CrmStore  *self,
+                        GError   **error)
+{
+  if (self->sql_failure == 0)
+    return TRUE;
+  _crm_sqlite_set_error (error, self->db, self->sql_failure, self->path, "checking the change");
+  return FALSE;
+}
+
 static gboolean
 fail (CrmStore  *self,
       GError   **error)
@@ -1749,7 +1799,8 @@ transact (CrmStore         *self,
       !run_gates (self, self->final_gates, 0, self->pending_ops->len, error))
     return fail (self, error);
 
-  if (!save_clock (self, error) || !_crm_sql_exec (self, "COMMIT", NULL, error))
+  if (!check_no_failed_lookup (self, error) || !save_clock (self, error) ||
+      !_crm_sql_exec (self, "COMMIT", NULL, error))
     return fail (self, error);
 
   self->in_apply = FALSE;
@@ -1848,7 +1899,8 @@ _crm_store_commit (CrmStore  *self,
 {
   g_return_val_if_fail (self->in_apply, FALSE);
 
-  if (!save_clock (self, error) || !_crm_sql_exec (self, "COMMIT", NULL, error))
+  if (!check_no_failed_lookup (self, error) || !save_clock (self, error) ||
+      !_crm_sql_exec (self, "COMMIT", NULL, error))
     {
       _crm_store_rollback (self);
       return FALSE;
@@ -2026,7 +2078,7 @@ _crm_store_restamp_op (CrmStore    *self,
   _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
   if (type == NULL)
     _crm_sql_bind_text_or_null (stmt, 2, op->entity);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (self, stmt) == SQLITE_ROW)
     clocks = clocks_decode ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
   if (clocks == NULL)
@@ -2135,20 +2187,38 @@ crm_store_dup_entity (CrmStore   *self,
                       const char *entity,
                       const char *entity_id)
 {
-  const CrmEntityType *type = crm_schema_lookup (entity);
-  sqlite3_stmt *stmt;
   JsonObject *object = NULL;
 
-  if (type == NULL || entity_id == NULL)
+  if (!_crm_store_read_entity (self, entity, entity_id, &object, NULL))
     return NULL;
-  stmt = _crm_store_prepare (self, select_by_id_sql (type), NULL);
-  if (stmt == NULL)
-    return NULL;
-  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    object = row_to_object (type, stmt);
-  sqlite3_reset (stmt);
   return object;
+}
+
+gboolean
+_crm_store_read_entity (CrmStore    *self,
+                        const char  *entity,
+                        const char  *entity_id,
+                        JsonObject **out,
+                        GError     **error)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out = NULL;
+  if (type == NULL || entity_id == NULL)
+    return TRUE;
+  stmt = _crm_store_prepare (self, select_by_id_sql (type), error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = row_to_object (type, stmt);
+  else if (rc != SQLITE_DONE)
+    _crm_store_set_sql_error (self, error, "reading a record");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
 char *
@@ -2170,7 +2240,7 @@ _crm_store_dup_column (CrmStore   *self,
   if (stmt == NULL)
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, entity_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
   return value;
@@ -2197,7 +2267,7 @@ _crm_store_get_int_column (CrmStore   *self,
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, entity_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     {
       *out = sqlite3_column_int64 (stmt, 0);
       found = TRUE;

@@ -44,6 +44,7 @@ gate_remember_change_set (CrmStore     *store,
   g_autoptr(JsonArray) ids = NULL;
   g_autofree char *ids_text = NULL;
   const char *undoes;
+  int rc;
 
   if (op->seq <= 0)
     return TRUE;
@@ -53,11 +54,18 @@ gate_remember_change_set (CrmStore     *store,
                                     " ORDER BY rowid DESC LIMIT 1", error);
   if (stmt == NULL)
     return FALSE;
-  if (sqlite3_step (stmt) == SQLITE_ROW &&
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW &&
       sqlite3_column_int64 (stmt, 0) <= op->seq && op->seq <= sqlite3_column_int64 (stmt, 1))
     {
       sqlite3_reset (stmt);
       return TRUE;
+    }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading a change set");
+      sqlite3_reset (stmt);
+      return FALSE;
     }
   sqlite3_reset (stmt);
 
@@ -66,17 +74,18 @@ gate_remember_change_set (CrmStore     *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, op->seq);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      n_ops = sqlite3_column_int64 (stmt, 0);
-      last_seq = sqlite3_column_int64 (stmt, 1);
+      _crm_store_set_sql_error (store, error, "reading a change set");
+      sqlite3_reset (stmt);
+      return FALSE;
     }
+  n_ops = sqlite3_column_int64 (stmt, 0);
+  last_seq = sqlite3_column_int64 (stmt, 1);
   sqlite3_reset (stmt);
 
   if (n_ops <= CRM_UNDO_MAX_OPS)
     {
-      int rc;
-
       ids = json_array_new ();
       stmt = _crm_store_prepare (store, "SELECT op_id FROM changelog WHERE seq >= ?1 ORDER BY seq",
                                  error);
@@ -245,9 +254,19 @@ read_ops (CrmStore            *store,
     {
       const char *op_id = json_array_get_string_element (json_node_get_array (ids), i);
 
+      int rc;
+
       sqlite3_bind_text (stmt, 1, op_id, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
         g_ptr_array_add (ops, _crm_op_from_changelog_row (stmt));
+      else if (rc != SQLITE_DONE)
+        {
+          /* a change set undone in part would be worse than none */
+          _crm_store_set_sql_error (store, error, "reading the change to undo");
+          sqlite3_reset (stmt);
+          return NULL;
+        }
       sqlite3_reset (stmt);
     }
   return g_steal_pointer (&ops);
@@ -460,7 +479,7 @@ reverse_entity (CrmStore      *store,
   const CrmEntityType *type = crm_schema_lookup (entity);
   g_autoptr(GHashTable) my_op = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) later_op = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(JsonObject) current = crm_store_dup_entity (store, entity, entity_id);
+  g_autoptr(JsonObject) current = NULL;
   g_autoptr(GList) fields = NULL;
   const CrmOp *earliest = NULL;
   const CrmOp *blocker = NULL;
@@ -469,6 +488,10 @@ reverse_entity (CrmStore      *store,
   CrmChange *change = NULL;
   GHashTableIter iter;
   gpointer key;
+
+  /* what it holds now (a read that fails is said as such, not taken for "no such row") */
+  if (!_crm_store_read_entity (store, entity, entity_id, &current, error))
+    return FALSE;
 
   /* the change set's last write of each field */
   for (guint i = 0; i < mine->len; i++)

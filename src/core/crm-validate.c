@@ -418,7 +418,7 @@ check_custom_fields (CrmStore     *store,
         continue;
       sqlite3_bind_text (stmt, 1, op->entity, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, key, -1, SQLITE_TRANSIENT);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
+      if (_crm_store_step (store, stmt) == SQLITE_ROW)
         {
           defined = TRUE;
           field_type = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
@@ -511,7 +511,7 @@ column_any (CrmStore   *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, entity_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
   return value;
