@@ -255,3 +255,172 @@ crm_query_search (CrmStore    *store,
   json_object_set_object_member (result, "totals", g_steal_pointer (&totals));
   return json_node_init_object (json_node_alloc (), result);
 }
+
+/* --- keeping the search tables (called by the store when a contact changes) ---------- */
+
+/* The rows of contact_prefix (schema 2) for a contact's name words: the first one, two
+ * and three letters of each word, with rank 0 when a word starting so is the surname
+ * (position 0), 1 otherwise, and the contact's name. Written here rather than by
+ * triggers on contact_token: a trigger program per word cost 70 % of merging new
+ * contacts (bench/RESULTS.md). */
+static gboolean
+write_contact_prefixes (CrmStore    *self,
+                        const char  *contact_id,
+                        const char  *name,
+                        GHashTable  *tokens,
+                        GError     **error)
+{
+  g_autoptr(GHashTable) prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *stmt;
+
+  g_hash_table_iter_init (&iter, tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int position = GPOINTER_TO_INT (value);
+      glong n_chars = g_utf8_strlen (key, -1);
+
+      if (position >= 100)   /* phone digits have no prefixes */
+        continue;
+      for (glong length = 1; length <= MIN (n_chars, 3); length++)
+        {
+          const char *end = g_utf8_offset_to_pointer (key, length);
+          g_autofree char *prefix = g_strndup (key, end - (const char *) key);
+          int rank = position != 0 ? 1 : 0;
+          gpointer old_rank;
+
+          if (g_hash_table_lookup_extended (prefixes, prefix, NULL, &old_rank))
+            rank = MIN (rank, GPOINTER_TO_INT (old_rank));
+          g_hash_table_insert (prefixes, g_steal_pointer (&prefix), GINT_TO_POINTER (rank));
+        }
+    }
+  if (g_hash_table_size (prefixes) == 0)
+    return TRUE;
+
+  stmt = _crm_store_prepare (self,
+    "INSERT OR REPLACE INTO contact_prefix (contact, prefix, rank, name) VALUES (?1, ?2, ?3, ?4)",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, prefixes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+      _crm_sql_bind_text_or_null (stmt, 2, key);
+      sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
+      _crm_sql_bind_text_or_null (stmt, 4, name);
+      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Rebuild the derived search words of a contact (name words and phone digits) and their
+ * prefixes; a contact the op just created has none to remove. */
+gboolean
+_crm_store_refresh_contact_tokens (CrmStore    *self,
+                                   const char  *contact_id,
+                                   gboolean     created,
+                                   GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *name = NULL;
+  g_autofree char *phones = NULL;
+  gboolean deleted = FALSE;
+  /* token → its position (word index in the name; 100 for phone digits) */
+  g_autoptr(GHashTable) tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  if (!created)
+    {
+      static const char *const removals[] = {
+        "DELETE FROM contact_token WHERE contact = ?1",
+        "DELETE FROM contact_prefix WHERE contact = ?1",
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (removals); i++)
+        {
+          stmt = _crm_store_prepare (self, removals[i], error);
+          if (stmt == NULL)
+            return FALSE;
+          _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+          if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+            return FALSE;
+        }
+    }
+
+  stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+  if (_crm_store_step (self, stmt) == SQLITE_ROW)
+    {
+      name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      phones = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      deleted = sqlite3_column_int (stmt, 2) != 0;
+    }
+  sqlite3_reset (stmt);
+  if (deleted)
+    return TRUE;
+
+  if (name != NULL)
+    {
+      g_auto(GStrv) words = _crm_text_fold_words (name);
+
+      /* the first place a word appears counts: a surname ranks first */
+      for (int position = 0; words[position] != NULL; position++)
+        if (!g_hash_table_contains (tokens, words[position]))
+          g_hash_table_insert (tokens, g_strdup (words[position]), GINT_TO_POINTER (position));
+    }
+  if (phones != NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string (phones, NULL);
+
+      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+        {
+          JsonArray *array = json_node_get_array (node);
+
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            {
+              const char *phone = json_array_get_string_element (array, i);
+              GString *digits = g_string_new (NULL);
+
+              for (const char *p = phone ? phone : ""; *p != '\0'; p++)
+                if (g_ascii_isdigit (*p))
+                  g_string_append_c (digits, *p);
+              /* the digits, and (schema 7) every tail of them of four digits or more:
+               * a prefix search over tails finds any four consecutive digits of the
+               * number («762-30» in +7 982 762-30-41) from the index */
+              for (gsize start = 0; start < digits->len; start++)
+                {
+                  if (start > 0 && digits->len - start < CRM_PHONE_DIGITS_MIN)
+                    break;
+                  if (!g_hash_table_contains (tokens, digits->str + start))
+                    g_hash_table_insert (tokens, g_strdup (digits->str + start),
+                                         GINT_TO_POINTER (start == 0 ? 100 : 101));
+                }
+              g_string_free (digits, TRUE);
+            }
+        }
+    }
+
+  stmt = _crm_store_prepare (self,
+    "INSERT OR IGNORE INTO contact_token (token, contact, position) VALUES (?1, ?2, ?3)",
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      sqlite3_clear_bindings (stmt);
+      _crm_sql_bind_text_or_null (stmt, 1, key);
+      _crm_sql_bind_text_or_null (stmt, 2, contact_id);
+      sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
+      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+        return FALSE;
+    }
+  return write_contact_prefixes (self, contact_id, name, tokens, error);
+}

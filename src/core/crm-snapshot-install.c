@@ -25,7 +25,8 @@
 #include "crm-hlc.h"
 #include "crm-schema.h"
 #include "crm-store-private.h"
-#include "crm-store-sync-private.h"
+#include "crm-changelog-private.h"
+#include "crm-merge-private.h"
 
 #define REPLICA_APPLICATION_ID 0x56524E4B
 

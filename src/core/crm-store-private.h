@@ -45,10 +45,6 @@ gboolean      _crm_store_read_entity   (CrmStore    *self,
                                         const char  *entity_id,
                                         JsonObject **out,
                                         GError     **error);
-/* The number of ops in the changelog; FALSE with @error when it could not be read. */
-gboolean      _crm_store_count_log     (CrmStore    *self,
-                                        gint64      *out_count,
-                                        GError     **error);
 gboolean      _crm_store_get_int_column (CrmStore   *self,
                                         const char  *entity,
                                         const char  *entity_id,
@@ -102,6 +98,12 @@ gboolean      _crm_store_transact      (CrmStore        *self,
                                         gpointer         user_data,
                                         GError         **error);
 
+/* The contact search tables (contact_token, contact_prefix) brought up to date with the
+ * contact @contact_id's name and phones (crm-search.c); @created: a new contact. */
+gboolean      _crm_store_refresh_contact_tokens (CrmStore   *self,
+                                                 const char *contact_id,
+                                                 gboolean    created,
+                                                 GError    **error);
 /* The built-in gates (crm-gates.c) and the automation engine (crm-rules.c). */
 void          _crm_gates_install       (CrmStore *self);
 void          _crm_rules_install       (CrmStore *self);

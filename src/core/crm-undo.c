@@ -26,7 +26,8 @@
 #include "crm-schema.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
-#include "crm-store-sync-private.h"
+#include "crm-changelog-private.h"
+#include "crm-merge-private.h"
 #include "crm-time.h"
 
 #define UNDOES_KEY "crm-undo-undoes"

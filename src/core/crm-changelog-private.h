@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-changelog-private.h — the changelog and the explicit write transactions the sync
+ * state, the server's ledger and undo build on, beyond the public API: a write
+ * transaction of their own (so a pulled page, the pull cursor and conflict records, or a
+ * pushed batch and the server's bookkeeping, commit together), reading changelog rows,
+ * and the clock.
+ *
+ * The changelog's `pushed` column, as sync uses it: 0 — made here and not yet
+ * acknowledged (the outbox); N > 0 — accepted by the server as its sequence number N;
+ * -1 — rejected by the server (the server's corrective op restored its values). Only
+ * rows with local = 1 are ever pushed. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "crm-op.h"
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* The changelog columns an op is read from, in the order _crm_op_from_changelog_row()
+ * expects; "stamp" may follow them, and a statement may stop after "fields". */
+#define CRM_CHANGELOG_OP_COLUMNS \
+  "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
+
+CrmOp    *_crm_op_from_changelog_row (sqlite3_stmt *stmt);
+/* The number of ops in the changelog; FALSE with @error when it could not be read. */
+gboolean  _crm_store_count_log       (CrmStore     *self,
+                                      gint64       *out_count,
+                                      GError      **error);
+
+/* BEGIN IMMEDIATE. Ops written inside with _crm_store_merge_op() (or
+ * _crm_store_write_change()) do not run the automation rules or the gates. The clock is
+ * brought up to the stored one first, so several connections to one replica never stamp
+ * an op behind one they can see. */
+gboolean  _crm_store_begin           (CrmStore     *self,
+                                      GError      **error);
+/* Saves the clock and commits; on failure (or when a lookup inside failed) everything is
+ * rolled back. */
+gboolean  _crm_store_commit          (CrmStore     *self,
+                                      GError      **error);
+void      _crm_store_rollback        (CrmStore     *self);
+
+/* A new stamp from this replica's clock (for ops the server makes by hand). */
+guint64   _crm_store_next_hlc        (CrmStore     *self);
+/* Moves the clock past @hlc (the server's clock in every answer). */
+void      _crm_store_absorb_hlc      (CrmStore     *self,
+                                      guint64       hlc);
+
+G_END_DECLS

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-changelog.c — the replica's op log (the `changelog` table: every op written here or
+ * merged from elsewhere, in the order this replica learnt it) and its hybrid logical
+ * clock, saved in meta key "hlc" with every write transaction. */
+#define G_LOG_DOMAIN "voronka-store"
+
+#include "config.h"
+
+#include "crm-changelog-private.h"
+#include "crm-error-private.h"
+#include "crm-store-impl-private.h"
+#include "crm-hlc.h"
+#include "crm-json-private.h"
+#include "crm-sql-private.h"
+
+gboolean
+_crm_store_save_clock (CrmStore  *self,
+                       GError   **error)
+{
+  g_autofree char *text = crm_hlc_to_string (self->clock.last);
+
+  return crm_store_set_meta (self, "hlc", text, error);
+}
+
+/* Another connection (the sync thread, voronkactl next to the app) may have moved the
+ * clock on: take the stored clock into account at the start of every write
+ * transaction, so a local op is always stamped after every op this replica holds. */
+void
+_crm_store_reload_clock (CrmStore *self)
+{
+  g_autofree char *text = crm_store_dup_meta (self, "hlc");
+  guint64 stored = 0;
+
+  if (text != NULL && crm_hlc_parse (text, &stored) && stored > self->clock.last)
+    self->clock.last = stored;
+}
+
+/* --- the changelog ---------------------------------------------------------------------- */
+
+gboolean
+_crm_store_append_to_changelog (CrmStore     *self,
+                                CrmOp        *op,
+                                gboolean      local,
+                                GError      **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
+    " actor, local, stamp, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?12)", error);
+  g_autofree char *fields = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  fields = crm_json_object_to_canonical (op->fields);
+  _crm_sql_bind_text_or_null (stmt, 1, op->op_id);
+  sqlite3_bind_int64 (stmt, 2, (gint64) op->hlc);
+  _crm_sql_bind_text_or_null (stmt, 3, op->device);
+  _crm_sql_bind_text_or_null (stmt, 4, op->entity);
+  _crm_sql_bind_text_or_null (stmt, 5, op->entity_id);
+  _crm_sql_bind_text_or_null (stmt, 6, fields);
+  _crm_sql_bind_text_or_null (stmt, 7, op->cause);
+  _crm_sql_bind_text_or_null (stmt, 8, op->rule);
+  _crm_sql_bind_text_or_null (stmt, 9, op->actor);
+  sqlite3_bind_int (stmt, 10, local ? 1 : 0);
+  _crm_sql_bind_text_or_null (stmt, 11, op->stamp);
+  /* an op pulled from the server comes with the server's sequence number */
+  if (!local && op->seq > 0)
+    sqlite3_bind_int64 (stmt, 12, op->seq);
+  else
+    sqlite3_bind_null (stmt, 12);
+  if (!_crm_sql_step_done (self, stmt, "appending to the changelog", error))
+    return FALSE;
+  op->seq = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+gboolean
+_crm_store_op_is_known (CrmStore    *self,
+                        const char  *op_id,
+                        gboolean    *out_known,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT 1 FROM changelog WHERE op_id = ?1",
+                                           error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, op_id);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (self, error, "reading the changelog");
+      return FALSE;
+    }
+  *out_known = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+CrmOp *
+_crm_op_from_changelog_row (sqlite3_stmt *stmt)
+{
+  int n_columns = sqlite3_column_count (stmt);
+  CrmOp *op = crm_op_new ();
+  g_autoptr(JsonNode) fields = NULL;
+
+  op->seq = sqlite3_column_int64 (stmt, 0);
+  op->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  op->hlc = (guint64) sqlite3_column_int64 (stmt, 2);
+  op->device = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  op->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+  op->entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  fields = json_from_string ((const char *) sqlite3_column_text (stmt, 6), NULL);
+  if (fields != NULL && JSON_NODE_HOLDS_OBJECT (fields))
+    {
+      json_object_unref (op->fields);
+      op->fields = json_object_ref (json_node_get_object (fields));
+    }
+  /* the columns after "fields" are read when the statement has them */
+  if (n_columns > 9)
+    {
+      op->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      op->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+      op->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+    }
+  if (n_columns > 10)
+    op->stamp = g_strdup ((const char *) sqlite3_column_text (stmt, 10));
+  return op;
+}
+
+#define OP_COLUMNS CRM_CHANGELOG_OP_COLUMNS
+
+GPtrArray *
+_crm_store_collect_ops (CrmStore      *self,
+                        sqlite3_stmt  *stmt,
+                        GError       **error)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ops, _crm_op_from_changelog_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (self, error, "reading the changelog");
+      return NULL;
+    }
+  return g_steal_pointer (&ops);
+}
+
+GPtrArray *
+crm_store_dup_log (CrmStore  *self,
+                   gint64     since,
+                   GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "SELECT " OP_COLUMNS " FROM changelog WHERE seq > ?1 ORDER BY seq", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, since);
+  return _crm_store_collect_ops (self, stmt, error);
+}
+
+GPtrArray *
+crm_store_dup_entity_log (CrmStore    *self,
+                          const char  *entity_id,
+                          GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self,
+    "SELECT " OP_COLUMNS " FROM changelog WHERE entity_id = ?1 ORDER BY hlc, seq", error);
+
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  return _crm_store_collect_ops (self, stmt, error);
+}
+
+gint64
+crm_store_get_log_length (CrmStore *self)
+{
+  gint64 count = 0;
+
+  if (!_crm_store_count_log (self, &count, NULL))
+    return 0;
+  return count;
+}
+
+gboolean
+_crm_store_count_log (CrmStore  *self,
+                      gint64    *out_count,
+                      GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT count(*) FROM changelog", error);
+  int rc;
+
+  *out_count = 0;
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_count = sqlite3_column_int64 (stmt, 0);
+  else
+    _crm_store_set_sql_error (self, error, "counting the changelog");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
+}
+
+guint64
+_crm_store_next_hlc (CrmStore *self)
+{
+  return crm_hlc_now (&self->clock, crm_store_get_now (self));
+}
+
+void
+_crm_store_absorb_hlc (CrmStore *self,
+                       guint64   hlc)
+{
+  crm_hlc_absorb (&self->clock, hlc, crm_store_get_now (self));
+}

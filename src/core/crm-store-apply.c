@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-store-apply.c — the one write path: crm_store_apply() writes a change set in one
+ * transaction (rows, per-field clocks, changelog ops, gates before and after the rules);
+ * the explicit transactions that sync and the server's ledger merge ops in; and reading
+ * entity state (one row, one column, the whole replica for comparisons). */
+#define G_LOG_DOMAIN "voronka-store"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include <string.h>
+
+#include "crm-changelog-private.h"
+#include "crm-error-private.h"
+#include "crm-merge-private.h"
+#include "crm-store-impl-private.h"
+#include "crm-hlc.h"
+#include "crm-json-private.h"
+#include "crm-sql-private.h"
+#include "crm-uuid.h"
+#include "crm-validate.h"
+
+/* --- the one write path ------------------------------------------------------------------ */
+
+void
+_crm_store_add_gate (CrmStore    *self,
+                     CrmGateFunc  gate)
+{
+  g_array_append_val (self->gates, gate);
+}
+
+void
+_crm_store_add_final_gate (CrmStore    *self,
+                           CrmGateFunc  gate)
+{
+  g_array_append_val (self->final_gates, gate);
+}
+
+void
+_crm_store_set_rules_hook (CrmStore     *self,
+                           CrmRulesHook  hook)
+{
+  self->rules_hook = hook;
+}
+
+void
+_crm_store_set_refusal (CrmStore   *self,
+                        JsonObject *refusal)
+{
+  g_clear_pointer (&self->refusal, json_object_unref);
+  self->refusal = refusal;
+}
+
+JsonObject *
+crm_store_dup_refusal (CrmStore *self)
+{
+  return self->refusal != NULL ? json_object_ref (self->refusal) : NULL;
+}
+
+GPtrArray *
+crm_store_get_last_ops (CrmStore *self)
+{
+  return self->last_ops;
+}
+
+CrmOp *
+_crm_store_write_change (CrmStore         *self,
+                         const CrmChange  *change,
+                         const char       *actor,
+                         const char       *cause,
+                         const char       *rule,
+                         GError          **error)
+{
+  g_autoptr(CrmOp) op = NULL;
+  gint64 now = crm_store_get_now (self);
+  CrmOp *borrowed;
+
+  g_return_val_if_fail (self->in_apply, NULL);
+
+  if (crm_schema_lookup (change->entity) == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("“%s” is not a kind of entity this version knows"), change->entity);
+      return NULL;
+    }
+  if (!crm_uuid_is_valid (change->entity_id))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("“%s” is not a valid id for a %s"), change->entity_id, change->entity);
+      return NULL;
+    }
+
+  op = g_new0 (CrmOp, 1);
+  op->op_id = crm_store_new_id (self);
+  op->hlc = crm_hlc_now (&self->clock, now);
+  op->device = g_strdup (self->device_id);
+  op->entity = g_strdup (change->entity);
+  op->entity_id = g_strdup (change->entity_id);
+  op->fields = crm_json_object_deep_copy (change->fields);
+  op->cause = g_strdup (cause);
+  op->rule = g_strdup (rule);
+  op->actor = g_strdup (actor);
+
+  /* A deal's stage and pipeline travel together in every op that moves it, so that
+   * last-writer-wins keeps them from one op and never pairs a stage with another
+   * pipeline. */
+  if (g_str_equal (op->entity, "deal") && json_object_has_member (op->fields, "stage") &&
+      !json_object_has_member (op->fields, "pipeline"))
+    {
+      const char *stage = json_object_get_string_member_with_default (op->fields, "stage", NULL);
+      g_autofree char *pipeline = _crm_store_dup_column (self, "stage", stage, "pipeline");
+
+      if (pipeline != NULL)
+        json_object_set_string_member (op->fields, "pipeline", pipeline);
+    }
+
+  if (!crm_validate_op_shape (op, error) ||
+      !_crm_store_apply_op_fields (self, op, error) ||
+      !_crm_store_append_to_changelog (self, op, TRUE, error))
+    return NULL;
+
+  borrowed = op;
+  g_ptr_array_add (self->pending_ops, g_steal_pointer (&op));
+  return borrowed;
+}
+
+static void
+undo_transaction (CrmStore *self)
+{
+  sqlite3_stmt *rollback_stmt = g_hash_table_lookup (self->statements, "ROLLBACK");
+  GHashTableIter iter;
+  gpointer stmt;
+
+  /* an I/O error or a full disk rolled it back already */
+  if (!sqlite3_get_autocommit (self->db))
+    {
+      if (rollback_stmt != NULL)
+        {
+          sqlite3_reset (rollback_stmt);
+          sqlite3_step (rollback_stmt);
+          sqlite3_reset (rollback_stmt);
+        }
+      else
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  /* after a failed write SQLite lets go of the replica's locks only once no statement
+   * of the connection is still running */
+  g_hash_table_iter_init (&iter, self->statements);
+  while (g_hash_table_iter_next (&iter, NULL, &stmt))
+    sqlite3_reset (stmt);
+}
+
+/* Nothing of ours is open outside an apply: a transaction still open here is one whose
+ * ROLLBACK failed, and it is ended before the next one begins. */
+static gboolean
+begin_immediate (CrmStore  *self,
+                 GError   **error)
+{
+  /* the ROLLBACK is prepared before anything is written, so undoing needs no memory
+   * (a write that failed for want of it must still be undone) */
+  if (_crm_store_prepare (self, "ROLLBACK", error) == NULL)
+    return FALSE;
+  if (!sqlite3_get_autocommit (self->db))
+    undo_transaction (self);
+  return _crm_sql_exec (self, "BEGIN IMMEDIATE", NULL, error);
+}
+
+/* A refusal (a gate, a missing entity…) that followed a failed SQLite lookup is not
+ * what happened: the failure is reported instead. */
+static void
+report_sql_failure (CrmStore  *self,
+                    GError   **error)
+{
+  if (self->sql_failure == 0 || error == NULL || crm_error_is_storage (*error) ||
+      _crm_sqlite_error_code (self->sql_failure) == CRM_STORE_ERROR_FAILED)
+    return;
+  g_clear_error (error);
+  _crm_sqlite_set_error (error, self->db, self->sql_failure, self->path, "checking the change");
+  _crm_store_set_refusal (self, NULL);
+}
+
+/* A lookup on the way that SQLite could not answer (a gate's, a rule's question, read as
+ * "no row") is not what the transaction may build on: nothing is written, and the error
+ * says what failed. */
+static gboolean
+check_no_failed_lookup (CrmStore  *self,
+                        GError   **error)
+{
+  if (self->sql_failure == 0)
+    return TRUE;
+  _crm_sqlite_set_error (error, self->db, self->sql_failure, self->path, "checking the change");
+  return FALSE;
+}
+
+static gboolean
+fail (CrmStore  *self,
+      GError   **error)
+{
+  report_sql_failure (self, error);
+  undo_transaction (self);
+  g_ptr_array_set_size (self->pending_ops, 0);
+  self->in_apply = FALSE;
+  return FALSE;
+}
+
+static gboolean
+rollback (CrmStore *self)
+{
+  undo_transaction (self);
+  g_ptr_array_set_size (self->pending_ops, 0);
+  self->in_apply = FALSE;
+  return FALSE;
+}
+
+/* Runs @gates over the ops written so far from @from on. */
+static gboolean
+run_gates (CrmStore  *self,
+           GArray    *gates,
+           guint      from,
+           guint      to,
+           GError   **error)
+{
+  for (guint i = from; i < to; i++)
+    {
+      const CrmOp *op = g_ptr_array_index (self->pending_ops, i);
+
+      for (guint g = 0; g < gates->len; g++)
+        if (!g_array_index (gates, CrmGateFunc, g) (self, op, error))
+          return FALSE;
+    }
+  return TRUE;
+}
+
+/* The shared middle of crm_store_apply() and _crm_store_transact(): the transaction,
+ * gates before and after the rules, and what a refusal undoes. */
+static gboolean
+transact (CrmStore         *self,
+          CrmChangeset     *changeset,
+          CrmTransactFunc   func,
+          gpointer          user_data,
+          GError          **error)
+{
+  guint n_written;
+
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  _crm_store_set_refusal (self, NULL);
+  if (!begin_immediate (self, error))
+    return FALSE;
+  _crm_store_reload_clock (self);
+  self->in_apply = TRUE;
+  self->sql_failure = 0;
+  g_ptr_array_set_size (self->pending_ops, 0);
+
+  if (changeset != NULL)
+    {
+      for (guint i = 0; i < crm_changeset_get_n_changes (changeset); i++)
+        {
+          CrmChange *change = crm_changeset_get_change (changeset, i);
+
+          if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
+                                       NULL, NULL, error) == NULL)
+            return fail (self, error);
+        }
+    }
+  if (func != NULL && !func (self, user_data, error))
+    return fail (self, error);
+
+  /* Gates look at the state the change set leaves, so a move that also sets the
+   * missing field or the reason passes. The ops rules wrote are gated like the user's
+   * own (the server checks every op it is sent the same way, crm-validate.h). */
+  n_written = self->pending_ops->len;
+  if (!run_gates (self, self->gates, 0, n_written, error))
+    return fail (self, error);
+  if (self->rules_hook != NULL && self->pending_ops->len > 0 &&
+      !self->rules_hook (self, self->pending_ops, error))
+    return fail (self, error);
+  if (!run_gates (self, self->gates, n_written, self->pending_ops->len, error) ||
+      !run_gates (self, self->final_gates, 0, self->pending_ops->len, error))
+    return fail (self, error);
+
+  if (!check_no_failed_lookup (self, error) || !_crm_store_save_clock (self, error) ||
+      !_crm_sql_exec (self, "COMMIT", NULL, error))
+    return fail (self, error);
+
+  self->in_apply = FALSE;
+  g_ptr_array_set_size (self->last_ops, 0);
+  g_ptr_array_extend_and_steal (self->last_ops, g_steal_pointer (&self->pending_ops));
+  self->pending_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  return TRUE;
+}
+
+gboolean
+crm_store_apply (CrmStore      *self,
+                 CrmChangeset  *changeset,
+                 GError       **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (changeset != NULL, FALSE);
+
+  if (crm_changeset_get_n_changes (changeset) == 0)
+    {
+      _crm_store_set_refusal (self, NULL);
+      g_ptr_array_set_size (self->last_ops, 0);
+      return TRUE;
+    }
+  return transact (self, changeset, NULL, NULL, error);
+}
+
+gboolean
+_crm_store_transact (CrmStore         *self,
+                     CrmTransactFunc   func,
+                     gpointer          user_data,
+                     GError          **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  return transact (self, NULL, func, user_data, error);
+}
+
+/* --- explicit write transactions (crm-changelog-private.h) ---------------------------- */
+
+gboolean
+_crm_store_begin (CrmStore  *self,
+                  GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  if (!begin_immediate (self, error))
+    return FALSE;
+  _crm_store_reload_clock (self);
+  self->in_apply = TRUE;
+  self->sql_failure = 0;
+  g_ptr_array_set_size (self->pending_ops, 0);
+  return TRUE;
+}
+
+gboolean
+_crm_store_commit (CrmStore  *self,
+                   GError   **error)
+{
+  g_return_val_if_fail (self->in_apply, FALSE);
+
+  if (!check_no_failed_lookup (self, error) || !_crm_store_save_clock (self, error) ||
+      !_crm_sql_exec (self, "COMMIT", NULL, error))
+    {
+      _crm_store_rollback (self);
+      return FALSE;
+    }
+  self->in_apply = FALSE;
+  g_ptr_array_set_size (self->pending_ops, 0);
+  return TRUE;
+}
+
+void
+_crm_store_rollback (CrmStore *self)
+{
+  rollback (self);
+  /* the in-memory clock may have absorbed ops that are now undone; a clock that ran
+   * ahead is harmless, so it stays */
+}
+
+/* --- reading entity state ------------------------------------------------------------------ */
+
+static JsonNode *
+column_to_node (sqlite3_stmt    *stmt,
+                int              index,
+                CrmColumnKind    kind)
+{
+  if (sqlite3_column_type (stmt, index) == SQLITE_NULL)
+    return json_node_init_null (json_node_alloc ());
+  switch (kind)
+    {
+    case CRM_COLUMN_INT:
+      return json_node_init_int (json_node_alloc (), sqlite3_column_int64 (stmt, index));
+    case CRM_COLUMN_BOOL:
+      return json_node_init_boolean (json_node_alloc (), sqlite3_column_int (stmt, index) != 0);
+    case CRM_COLUMN_JSON:
+      {
+        JsonNode *node = json_from_string ((const char *) sqlite3_column_text (stmt, index), NULL);
+        return node != NULL ? node : json_node_init_null (json_node_alloc ());
+      }
+    case CRM_COLUMN_TEXT:
+    default:
+      return json_node_init_string (json_node_alloc (),
+                                    (const char *) sqlite3_column_text (stmt, index));
+    }
+}
+
+static char *
+select_all_sql (const CrmEntityType *type,
+                const char          *where)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT id, deleted, data, clocks, hlc");
+
+  for (const CrmColumn *c = type->columns; c->name != NULL; c++)
+    g_string_append_printf (sql, ", \"%s\"", c->name);
+  g_string_append_printf (sql, " FROM \"%s\" %s", type->name, where);
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+/* Row → {"id", columns…, custom fields…, "deleted"} */
+/* "SELECT id, deleted, data, clocks, hlc, <columns> FROM <type> WHERE id = ?1" for every
+ * type, made once: reading a row by id is on the path of every write. */
+const char *
+_crm_store_select_by_id_sql (const CrmEntityType *type)
+{
+  static GHashTable *sql_by_type;
+
+  if (g_once_init_enter (&sql_by_type))
+    {
+      GHashTable *table = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+      const CrmEntityType *const *types = crm_schema_types ();
+
+      for (guint t = 0; types[t] != NULL; t++)
+        g_hash_table_insert (table, (gpointer) types[t], select_all_sql (types[t], "WHERE id = ?1"));
+      g_once_init_leave (&sql_by_type, table);
+    }
+  return g_hash_table_lookup (sql_by_type, type);
+}
+
+JsonObject *
+_crm_store_row_to_object (const CrmEntityType *type,
+                          sqlite3_stmt        *stmt)
+{
+  JsonObject *object = json_object_new ();
+  g_autoptr(JsonNode) data = NULL;
+  int index = 5;
+
+  json_object_set_string_member (object, "id", (const char *) sqlite3_column_text (stmt, 0));
+  data = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
+  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+    {
+      JsonObject *custom = json_node_get_object (data);
+      g_autoptr(GList) members = json_object_get_members (custom);
+
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (object, l->data,
+                                json_node_copy (json_object_get_member (custom, l->data)));
+    }
+  for (const CrmColumn *c = type->columns; c->name != NULL; c++, index++)
+    json_object_set_member (object, c->name, column_to_node (stmt, index, c->kind));
+  json_object_set_boolean_member (object, "deleted", sqlite3_column_int (stmt, 1) != 0);
+  return object;
+}
+
+JsonObject *
+crm_store_dup_entity (CrmStore   *self,
+                      const char *entity,
+                      const char *entity_id)
+{
+  JsonObject *object = NULL;
+
+  if (!_crm_store_read_entity (self, entity, entity_id, &object, NULL))
+    return NULL;
+  return object;
+}
+
+gboolean
+_crm_store_read_entity (CrmStore    *self,
+                        const char  *entity,
+                        const char  *entity_id,
+                        JsonObject **out,
+                        GError     **error)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out = NULL;
+  if (type == NULL || entity_id == NULL)
+    return TRUE;
+  stmt = _crm_store_prepare (self, _crm_store_select_by_id_sql (type), error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out = _crm_store_row_to_object (type, stmt);
+  else if (rc != SQLITE_DONE)
+    _crm_store_set_sql_error (self, error, "reading a record");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+char *
+_crm_store_dup_column (CrmStore   *self,
+                       const char *entity,
+                       const char *entity_id,
+                       const char *column)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
+    return NULL;
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1 AND deleted = 0",
+                         column, type->name);
+  stmt = _crm_store_prepare (self, sql, NULL);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
+gboolean
+_crm_store_get_int_column (CrmStore   *self,
+                           const char *entity,
+                           const char *entity_id,
+                           const char *column,
+                           gint64     *out)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found = FALSE;
+
+  *out = 0;
+  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
+    return FALSE;
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1 AND deleted = 0",
+                         column, type->name);
+  stmt = _crm_store_prepare (self, sql, NULL);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    {
+      *out = sqlite3_column_int64 (stmt, 0);
+      found = TRUE;
+    }
+  sqlite3_reset (stmt);
+  return found;
+}
+
+/* Stored clocks in the grouped form, whichever form the row was stored in. */
+static char *
+canonical_clocks (const char *stored)
+{
+  g_autoptr(JsonObject) clocks = _crm_clocks_decode (stored);
+
+  return _crm_clocks_encode (clocks);
+}
+
+/* One line per entity, tables in schema order, rows by id: every column including the
+ * clocks, so two replicas that merged the same ops print the same bytes. */
+char *
+crm_store_dump_state (CrmStore  *self,
+                      GError   **error)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const CrmEntityType *const *types = crm_schema_types ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  for (guint t = 0; types[t] != NULL; t++)
+    {
+      g_autofree char *sql = select_all_sql (types[t], "ORDER BY id");
+
+      stmt = _crm_store_prepare (self, sql, error);
+      if (stmt == NULL)
+        return NULL;
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          g_autoptr(JsonObject) object = _crm_store_row_to_object (types[t], stmt);
+          g_autofree char *clocks = canonical_clocks ((const char *) sqlite3_column_text (stmt, 3));
+          g_autofree char *text = NULL;
+
+          json_object_set_string_member (object, "@clocks", clocks);
+          json_object_set_int_member (object, "@hlc", sqlite3_column_int64 (stmt, 4));
+          text = crm_json_object_to_canonical (object);
+          g_string_append_printf (out, "%s %s\n", types[t]->name, text);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          _crm_store_set_sql_error (self, error, "reading the replica");
+          return NULL;
+        }
+    }
+
+  stmt = _crm_store_prepare (self,
+    "SELECT entity, id, data, clocks, hlc FROM other_entity ORDER BY entity, id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autofree char *clocks = canonical_clocks ((const char *) sqlite3_column_text (stmt, 3));
+
+      g_string_append_printf (out, "other %s %s %s %s %" G_GINT64_FORMAT "\n",
+                              sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
+                              sqlite3_column_text (stmt, 2), clocks,
+                              (gint64) sqlite3_column_int64 (stmt, 4));
+    }
+  sqlite3_reset (stmt);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-store-impl-private.h — what the store's own files share (crm-store.c,
+ * crm-store-apply.c, crm-merge.c, crm-changelog.c): the CrmStore object's fields and the
+ * steps one of them takes for another. The rest of core uses crm-store-private.h,
+ * crm-changelog-private.h and crm-merge-private.h. */
+#pragma once
+
+#include "crm-hlc.h"
+#include "crm-store-private.h"
+
+G_BEGIN_DECLS
+
+struct _CrmStore
+{
+  GObject       parent_instance;
+
+  sqlite3      *db;
+  char         *path;
+  char         *device_id;
+  CrmHlc        clock;
+  gint64        now_ms;
+  GRand        *rand;          /* NULL: ids from the system's randomness */
+
+  GHashTable   *statements;    /* SQL text → sqlite3_stmt* */
+  GArray       *gates;         /* CrmGateFunc, checked before the rules run */
+  GArray       *final_gates;   /* CrmGateFunc, checked after the rules ran */
+  CrmRulesHook  rules_hook;
+  JsonObject   *refusal;
+  GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */
+  GPtrArray    *last_ops;      /* CrmOp*, written by the last successful apply */
+  gboolean      in_apply;
+  gboolean      read_only;     /* the file or its folder cannot be written */
+  int           sql_failure;   /* the first SQLite failure of the apply in progress */
+  JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
+};
+
+/* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account
+ * (another connection may have moved it on) at the start of every write transaction. */
+gboolean      _crm_store_save_clock          (CrmStore     *self,
+                                              GError      **error);
+void          _crm_store_reload_clock        (CrmStore     *self);
+/* Appends @op (its seq is set) to the changelog; @local: made on this replica. */
+gboolean      _crm_store_append_to_changelog (CrmStore     *self,
+                                              CrmOp        *op,
+                                              gboolean      local,
+                                              GError      **error);
+/* The ops @stmt selects (CRM_CHANGELOG_OP_COLUMNS), stepped to its end. */
+GPtrArray    *_crm_store_collect_ops         (CrmStore     *self,
+                                              sqlite3_stmt *stmt,
+                                              GError      **error);
+gboolean      _crm_store_op_is_known         (CrmStore     *self,
+                                              const char   *op_id,
+                                              gboolean     *out_known,
+                                              GError      **error);
+
+/* crm-merge.c: a row's field clocks, {field: "hlc device"} in memory, grouped by clock
+ * on disk; and writing the fields of @op whose clock beats the stored one. */
+JsonObject   *_crm_clocks_decode             (const char   *text);
+char         *_crm_clocks_encode             (JsonObject   *clocks);
+gboolean      _crm_store_apply_op_fields     (CrmStore     *self,
+                                              CrmOp        *op,
+                                              GError      **error);
+
+/* crm-store-apply.c: reading a row. */
+const char   *_crm_store_select_by_id_sql    (const CrmEntityType *type);
+JsonObject   *_crm_store_row_to_object       (const CrmEntityType *type,
+                                              sqlite3_stmt        *stmt);
+
+G_END_DECLS
