@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-ledger-pull.c — the server's account replica as clients read it (crm-ledger.h):
+ * pull pages and the history horizon, the account's users for sign-in, its size, and its
+ * incarnations (a new epoch when a backup is restored). */
+#define G_LOG_DOMAIN "voronka-ledger"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-ledger-private.h"
+#include "crm-error.h"
+#include "crm-hlc.h"
+#include "crm-json-private.h"
+#include "crm-sql-private.h"
+#include "crm-store-private.h"
+#include "crm-changelog-private.h"
+#include "crm-stamp.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+/* --- pull pages ------------------------------------------------------------------------------ */
+
+gint64
+crm_ledger_horizon (CrmStore *store)
+{
+  g_autofree char *horizon_text = crm_store_dup_meta (store, "server.horizon");
+
+  return horizon_text ? g_ascii_strtoll (horizon_text, NULL, 10) : 0;
+}
+
+gboolean
+crm_ledger_read (CrmStore          *store,
+                 gint64             since,
+                 guint              limit,
+                 CrmLedgerRowFunc   func,
+                 gpointer           data,
+                 GError           **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule,"
+    " c.actor, COALESCE (s.base, c.seq - 1), c.stamp FROM changelog c"
+    " LEFT JOIN server_op s ON s.seq = c.seq WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, since);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CrmLedgerRow row = {
+        .seq = sqlite3_column_int64 (stmt, 0),
+        .op_id = (const char *) sqlite3_column_text (stmt, 1),
+        .hlc = (guint64) sqlite3_column_int64 (stmt, 2),
+        .device = (const char *) sqlite3_column_text (stmt, 3),
+        .entity = (const char *) sqlite3_column_text (stmt, 4),
+        .entity_id = (const char *) sqlite3_column_text (stmt, 5),
+        .fields = (const char *) sqlite3_column_text (stmt, 6),
+        .cause = (const char *) sqlite3_column_text (stmt, 7),
+        .rule = (const char *) sqlite3_column_text (stmt, 8),
+        .actor = (const char *) sqlite3_column_text (stmt, 9),
+        .base = sqlite3_column_int64 (stmt, 10),
+        .stamp = (const char *) sqlite3_column_text (stmt, 11),
+      };
+
+      func (&row, data);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the changelog");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- the account's users, clock and size ------------------------------------------------------ */
+
+guint64
+crm_ledger_next_hlc (CrmStore *store)
+{
+  return _crm_store_next_hlc (store);
+}
+
+char *
+crm_ledger_find_user (CrmStore    *store,
+                      const char  *name,
+                      char       **out_role)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT id, role FROM user WHERE name = ?1 AND deleted = 0 ORDER BY id LIMIT 1", NULL);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, name);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      if (out_role != NULL)
+        *out_role = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  return id;
+}
+
+gboolean
+crm_ledger_lookup_user (CrmStore    *store,
+                        const char  *user_id,
+                        char       **out_name,
+                        char       **out_role)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT name, role FROM user WHERE id = ?1 AND deleted = 0", NULL);
+  gboolean found = FALSE;
+
+  if (stmt == NULL || user_id == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, user_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      found = TRUE;
+      if (out_name != NULL)
+        *out_name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      if (out_role != NULL)
+        *out_role = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  return found;
+}
+
+gint64
+crm_ledger_size (CrmStore *store)
+{
+  sqlite3 *db = _crm_store_get_db (store);
+  static const char *const pragmas[] = {
+    "PRAGMA page_count", "PRAGMA freelist_count", "PRAGMA page_size"
+  };
+  gint64 values[3] = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      if (sqlite3_prepare_v2 (db, pragmas[i], -1, &stmt, NULL) == SQLITE_OK &&
+          sqlite3_step (stmt) == SQLITE_ROW)
+        values[i] = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+    }
+  return (values[0] - values[1]) * values[2];
+}
+
+/* --- incarnations ------------------------------------------------------------------------- */
+
+static JsonObject *
+dup_epochs (CrmStore *store)
+{
+  g_autofree char *text = crm_store_dup_meta (store, "server.epochs");
+  g_autoptr(JsonNode) node = text != NULL ? json_from_string (text, NULL) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_ref (json_node_get_object (node));
+  return json_object_new ();
+}
+
+gboolean
+crm_ledger_epoch (CrmStore    *store,
+                  const char  *client_epoch,
+                  char       **out_epoch,
+                  gint64      *out_shared,
+                  GError     **error)
+{
+  g_autofree char *epoch = crm_store_dup_meta (store, "server.epoch");
+  g_autoptr(JsonObject) epochs = NULL;
+
+  if (epoch == NULL)
+    {
+      epoch = crm_uuid_v7_new (crm_time_now_ms ());
+      if (!crm_store_set_meta (store, "server.epoch", epoch, error))
+        return FALSE;
+    }
+  *out_shared = 0;
+  if (client_epoch != NULL && g_str_equal (client_epoch, epoch))
+    *out_shared = crm_ledger_head (store);
+  else if (client_epoch != NULL)
+    {
+      epochs = dup_epochs (store);
+      *out_shared = MAX (json_object_get_int_member_with_default (epochs, client_epoch, 0), 0);
+    }
+  *out_epoch = g_steal_pointer (&epoch);
+  return TRUE;
+}
+
+gboolean
+crm_ledger_new_epoch (CrmStore  *store,
+                      GError   **error)
+{
+  g_autofree char *old = crm_store_dup_meta (store, "server.epoch");
+  g_autofree char *epoch = crm_uuid_v7_new (crm_time_now_ms ());
+  g_autoptr(JsonObject) epochs = dup_epochs (store);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(GList) members = json_object_get_members (epochs);
+  g_autofree char *text = NULL;
+  gint64 head = crm_ledger_head (store);
+
+  /* an older incarnation shares with this one no more than with the restored one */
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_int_member (epochs, l->data,
+                                MIN (json_object_get_int_member_with_default (epochs, l->data, 0),
+                                     head));
+  if (old != NULL)
+    json_object_set_int_member (epochs, old, head);
+  json_node_set_object (node, epochs);
+  text = json_to_string (node, FALSE);
+  return crm_store_set_meta (store, "server.epochs", text, error) &&
+         crm_store_set_meta (store, "server.epoch", epoch, error);
+}
