@@ -34,7 +34,7 @@ _crm_ledger_dup_current (CrmStore    *store,
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, entity);
   _crm_sql_bind_text_or_null (stmt, 2, entity_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       g_autoptr(JsonNode) data = json_from_string ((const char *) sqlite3_column_text (stmt, 0),
                                                    NULL);
@@ -96,7 +96,7 @@ _crm_ledger_has_row (CrmStore   *store,
   _crm_sql_bind_text_or_null (stmt, 1, first);
   if (second != NULL)
     _crm_sql_bind_text_or_null (stmt, 2, second);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
+  found = _crm_store_step (store, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return found;
 }
@@ -259,7 +259,7 @@ trigger_entity (CrmLedgerRun *push,
   if (stmt == NULL)
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, cause);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (push->store, stmt) == SQLITE_ROW)
     entity_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
   return entity_id;
@@ -291,7 +291,7 @@ _crm_ledger_is_duplicate_automation (CrmLedgerRun *push,
   _crm_sql_bind_text_or_null (stmt, 2, entity_id);
   _crm_sql_bind_text_or_null (stmt, 3, op->device);
   sqlite3_bind_int64 (stmt, 4, push->base);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
+  found = _crm_store_step (push->store, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return found;
 }

@@ -133,7 +133,7 @@ lookup_accepted (CrmStore       *store,
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, op_id);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  if (_crm_store_step (store, stmt) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
       _crm_store_set_sql_error (store, error, "reading back a merged op");
@@ -162,7 +162,7 @@ dup_logged_op (CrmStore   *store,
   if (stmt == NULL)
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, op_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       op = _crm_op_from_changelog_row (stmt);
     }
@@ -183,7 +183,7 @@ lookup_rejected (CrmStore       *store,
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, op_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
     {
       const char *corrective = (const char *) sqlite3_column_text (stmt, 2);
 
@@ -292,7 +292,7 @@ number_if_needed (CrmStore    *store,
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, deal_id);
-  needed = sqlite3_step (stmt) == SQLITE_ROW;
+  needed = _crm_store_step (store, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return !needed || assign_number (store, deal_id, error);
 }
@@ -355,7 +355,7 @@ keep_number_unique (CrmStore     *store,
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
-  shared = sqlite3_step (stmt) == SQLITE_ROW;
+  shared = _crm_store_step (store, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return !shared || assign_number (store, op->entity_id, error);
 }
@@ -645,7 +645,7 @@ crm_ledger_number_deals (CrmStore  *store,
       _crm_store_rollback (store);
       return FALSE;
     }
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while (_crm_store_step (store, stmt) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   sqlite3_reset (stmt);
   for (guint i = 0; i < ids->len; i++)
