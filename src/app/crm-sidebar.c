@@ -65,6 +65,9 @@ rebuild (CrmSidebar *self)
   if (crm_context_is_manager (self->context) &&
       crm_context_find_pipeline_by_name (self->context, PURCHASING_PIPELINE) != NULL)
     add_row (self, "stock", "crm-tag-symbolic", _("Stock"));
+  /* the head's figures: heads and admins */
+  if (crm_context_is_manager (self->context))
+    add_row (self, "reports", "crm-report-symbolic", _("Reports"));
   if (crm_context_is_admin (self->context))
     add_row (self, "automation", "emblem-system-symbolic", _("Automation"));
   /* everyone keeps Settings: it is where one works as someone else or signs in, and a

@@ -16,6 +16,7 @@
 #include "crm-contact-page.h"
 #include "crm-deal-page.h"
 #include "crm-entity-list.h"
+#include "crm-reports-view.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
 #include "crm-startup.h"
@@ -130,6 +131,7 @@ static const struct {
   { "companies", crm_entity_list_get_type, "company" },
   { "tasks", crm_tasks_view_get_type, NULL },
   { "stock", crm_stock_view_get_type, NULL },
+  { "reports", crm_reports_view_get_type, NULL },
   { "automation", crm_automation_view_get_type, NULL },
   { "settings", crm_settings_view_get_type, NULL },
   { "search", crm_search_view_get_type, NULL },
@@ -186,7 +188,8 @@ static const char *
 page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
-    "contacts", "companies", "tasks", "stock", "automation", "settings", "search", NULL
+    "contacts", "companies", "tasks", "stock", "reports", "automation", "settings", "search",
+    NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -225,7 +228,7 @@ view_is_valid (CrmWindow  *self,
     return crm_context_find_pipeline (self->context, view + strlen ("pipeline:")) != NULL;
   if (g_str_equal (page, "automation"))
     return crm_context_is_admin (self->context);
-  if (g_str_equal (page, "stock"))
+  if (g_str_equal (page, "stock") || g_str_equal (page, "reports"))
     return crm_context_is_manager (self->context);
   return TRUE;
 }
@@ -236,7 +239,7 @@ update_header_for_view (CrmWindow  *self,
 {
   gboolean on_page = g_str_equal (page, "deal") || g_str_equal (page, "contact") ||
                      g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
-                     g_str_equal (page, "stock");
+                     g_str_equal (page, "stock") || g_str_equal (page, "reports");
 
   gtk_widget_set_visible (self->back_button, self->back_stack->len > 0);
   gtk_widget_set_visible (self->new_button, !on_page);
@@ -430,6 +433,14 @@ restore_state (CrmWindow *self)
       if (g_settings_get_boolean (settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));
       view = g_settings_get_string (settings, "last-view");
+    }
+  /* a head (a manager, not an admin) who has not chosen a view yet starts on the
+   * dashboard (S2-9) */
+  if ((view == NULL || *view == '\0') && crm_context_is_manager (self->context) &&
+      !crm_context_is_admin (self->context))
+    {
+      g_free (view);
+      view = g_strdup ("reports");
     }
   show_view_now (self, view);
 }

@@ -325,6 +325,7 @@ open_uri (CrmStore   *self,
  * otherwise SQLite reads file and -wal read-only, which needs the -shm beside them. */
 static gboolean
 open_read_only (CrmStore  *self,
+                gboolean   may_be_immutable,
                 GError   **error)
 {
   g_autofree char *absolute = g_canonicalize_filename (self->path, NULL);
@@ -341,7 +342,7 @@ open_read_only (CrmStore  *self,
 
       /* immutable first: it leaves no read-only -shm file behind to trouble the next
        * writer once the file is writable again */
-      if (wal_empty && open_uri (self, immutable))
+      if (may_be_immutable && wal_empty && open_uri (self, immutable))
         return TRUE;
       if (open_uri (self, ro))
         return TRUE;
@@ -373,9 +374,10 @@ crm_store_is_read_only (CrmStore *self)
   return self->read_only;
 }
 
-CrmStore *
-crm_store_open (const char  *path,
-                GError     **error)
+static CrmStore *
+store_open (const char  *path,
+            gboolean     reader,
+            GError     **error)
 {
   g_autoptr(CrmStore) self = NULL;
   gint64 application_id = 0;
@@ -396,10 +398,16 @@ crm_store_open (const char  *path,
     }
 
   self = store_new (path);
-  self->read_only = !replica_is_writable (path);
-  if (self->read_only)
+  self->read_only = reader || !replica_is_writable (path);
+  if (reader)
     {
-      if (!open_read_only (self, error))
+      /* never "immutable": the app's own connection writes on beside this one */
+      if (!open_read_only (self, FALSE, error))
+        return NULL;
+    }
+  else if (self->read_only)
+    {
+      if (!open_read_only (self, TRUE, error))
         return NULL;
     }
   else
@@ -421,6 +429,14 @@ crm_store_open (const char  *path,
                      "check that the path names your replica"), path);
       return NULL;
     }
+  if (reader && read_user_version (self) < CRM_SCHEMA_VERSION)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY,
+                   _("The replica %s was made by an older version of Voronka and must be "
+                     "updated before it can be read here: open it in Voronka once, then "
+                     "try again"), path);
+      return NULL;
+    }
   if (self->read_only && read_user_version (self) < CRM_SCHEMA_VERSION)
     {
       /* an older schema needs an update it cannot write */
@@ -440,6 +456,20 @@ crm_store_open (const char  *path,
       return NULL;
     }
   return g_steal_pointer (&self);
+}
+
+CrmStore *
+crm_store_open (const char  *path,
+                GError     **error)
+{
+  return store_open (path, FALSE, error);
+}
+
+CrmStore *
+crm_store_open_reader (const char  *path,
+                       GError     **error)
+{
+  return store_open (path, TRUE, error);
 }
 
 static gint64

@@ -20,6 +20,13 @@ G_DECLARE_FINAL_TYPE (CrmStore, crm_store, CRM, STORE, GObject)
  * migrated in place. */
 CrmStore    *crm_store_open           (const char  *path,
                                        GError     **error);
+/* A second connection to an existing replica that only reads, for work off the main
+ * thread next to a connection that writes (the app's reports): it never migrates, and
+ * every write fails with CRM_STORE_ERROR_READ_ONLY (crm_store_is_read_only() is TRUE).
+ * An older schema is READ_ONLY, asking to open the replica in Voronka first. Use it
+ * from one thread at a time. */
+CrmStore    *crm_store_open_reader    (const char  *path,
+                                       GError     **error);
 /* What is at @path, for `init`: nothing; a replica that opens; a file that holds
  * nothing (what an interrupted init leaves: empty, or no device id yet); a Voronka
  * replica SQLite cannot read whole; or something else. Reads only, never migrates. */
