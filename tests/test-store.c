@@ -431,6 +431,36 @@ test_memory_limits (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Без отображения");
 }
 
+/* A reading connection beside the writing one (the app's reports): it sees what the
+ * writer commits, and refuses to write, saying so. */
+static void
+test_reader (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) reader = crm_store_open_reader (f->path, &error);
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(CrmChangeset) refused = crm_changeset_new ();
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonObject) unchanged = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (crm_store_is_read_only (reader));
+  g_assert_false (crm_store_is_read_only (f->store));
+
+  crm_change_set_string (crm_changeset_touch (cs, "deal", f->deal), "title", "Прочитано рядом");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+  deal = crm_store_dup_entity (reader, "deal", f->deal);
+  g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Прочитано рядом");
+
+  crm_change_set_string (crm_changeset_touch (refused, "deal", f->deal), "title", "Не записано");
+  g_assert_false (crm_store_apply (reader, refused, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_READ_ONLY);
+  unchanged = crm_store_dup_entity (f->store, "deal", f->deal);
+  g_assert_cmpstr (json_object_get_string_member (unchanged, "title"), ==, "Прочитано рядом");
+}
+
 static void
 write_file (const char *path,
             const char *contents,
@@ -638,6 +668,7 @@ main (int argc, char **argv)
               test_deferred_checkpoints, fixture_tear_down);
   g_test_add ("/store/memory-limits", Fixture, NULL, fixture_set_up, test_memory_limits,
               fixture_tear_down);
+  g_test_add ("/store/reader", Fixture, NULL, fixture_set_up, test_reader, fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,
               test_custom_fields_and_reopen, fixture_tear_down);
   return g_test_run ();

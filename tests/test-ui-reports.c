@@ -6,12 +6,15 @@
  * deals behind it lists them; conversion is a funnel of the pipeline's stages; an empty
  * period says so, a backwards one says what is wrong; CSV export writes the report;
  * screenshots light, dark and in Russian. */
+#include <string.h>
+
 #include "crm-test-ui.h"
 
 #include "crm-chart.h"
 #include "crm-query.h"
 #include "crm-report.h"
 #include "crm-reports-view.h"
+#include "crm-sidebar.h"
 #include "crm-sidebar-row.h"
 #include "crm-time.h"
 
@@ -118,6 +121,9 @@ test_start (void)
   db_path = crm_test_ui_make_demo (tmpdir);
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
+  /* room for the chart and the table in the screenshots */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 1000);
+  crm_test_ui_wait (200);
 }
 
 /* Heads and admins see Reports; a rep neither in the sidebar nor by asking for it. */
@@ -262,6 +268,9 @@ test_figure_links (void)
                      "overdue_tasks"))
       cell = gtk_grid_get_child_at (table, c, n_rows + 1);
   g_assert_true (GTK_IS_BUTTON (cell));
+  /* scrolled into view, as a person clicks it */
+  gtk_widget_grab_focus (cell);
+  crm_test_ui_wait (300);
   g_signal_emit_by_name (cell, "clicked");
   crm_test_ui_wait (300);
   popover = gtk_widget_get_last_child (cell);
@@ -355,15 +364,17 @@ test_empty_and_bad_period (void)
                             "start must come before its end"));
 }
 
-/* CSV: the report shown, as crm_report_to_csv writes it. */
+/* Saving: CSV as crm_report_to_csv writes it; an XLSX workbook and a PDF. */
 static void
-test_csv (void)
+test_save (void)
 {
   g_autofree char *path = g_build_filename (tmpdir, "report.csv", NULL);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *xlsx = g_build_filename (tmpdir, "report.xlsx", NULL);
+  g_autofree char *pdf = g_build_filename (tmpdir, "report.pdf", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *expected = NULL;
+  gsize length = 0;
 
   crm_reports_view_set_report (reports_view (), "sales");
   /* the last year: the demo's won deals */
@@ -371,12 +382,24 @@ test_csv (void)
                                crm_time_now_ms ());
   wait_for_report ();
   g_assert_cmpstr (crm_reports_view_get_state (reports_view ()), ==, "report");
-  g_assert_true (crm_reports_view_save_csv (reports_view (), file, &error));
+  g_assert_true (crm_reports_view_save (reports_view (), path, CRM_REPORT_FORMAT_CSV, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   expected = crm_report_to_csv (crm_reports_view_get_report (reports_view (), NULL, NULL));
   g_assert_cmpstr (contents, ==, expected);
   g_assert_true (g_str_has_prefix (contents, "Employee,Deals won,Amount won"));
+  g_clear_pointer (&contents, g_free);
+
+  g_assert_true (crm_reports_view_save (reports_view (), xlsx, CRM_REPORT_FORMAT_XLSX, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (xlsx, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 4);
+  g_assert_true (memcmp (contents, "PK", 2) == 0);   /* a zip: the workbook */
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (crm_reports_view_save (reports_view (), pdf, CRM_REPORT_FORMAT_PDF, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (pdf, &contents, &length, NULL));
+  g_assert_true (g_str_has_prefix (contents, "%PDF"));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-sales"));
 }
 
@@ -406,12 +429,45 @@ built_translations (void)
   return NULL;
 }
 
+/* In a process of its own (one application per process): the app in Russian. */
+static void
+russian_app (void)
+{
+  db_path = g_strdup (g_getenv ("VORONKA_TEST_REPORTS_DB"));
+  g_assert_nonnull (db_path);
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 1000);
+  crm_test_ui_wait (200);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_LABEL, "Отчёты"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "reports"));
+  wait_for_report ();
+  g_assert_cmpstr (crm_reports_view_get_state (reports_view ()), ==, "report");
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (reports_view ()), GTK_TYPE_LABEL, "Overdue tasks"));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (reports_view ()), GTK_TYPE_LABEL, "Итого"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-dashboard-ru"));
+  crm_reports_view_set_report (reports_view (), "conversion");
+  wait_for_report ();
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-conversion-ru"));
+  crm_reports_view_set_report (reports_view (), "tasks");
+  wait_for_report ();
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-tasks-ru"));
+  crm_test_ui_stop (app);
+}
+
 /* The same in Russian: the sidebar, the pickers, the chart and the table. */
 static void
 test_russian (void)
 {
-  g_autofree char *po_dir = built_translations ();
+  g_autofree char *po_dir = NULL;
 
+  if (g_test_subprocess ())
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
+      russian_app ();
+      return;
+    }
+  po_dir = built_translations ();
   if (po_dir == NULL)
     {
       crm_test_skip ("the Russian translation is not built");
@@ -425,18 +481,10 @@ test_russian (void)
       crm_test_skip ("this system's C library ignores LANGUAGE here, or «Reports» is not translated");
       return;
     }
-  app = crm_test_ui_start (db_path);
-  window = crm_test_ui_main_window (app);
-  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_LABEL, "Отчёты"));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "reports"));
-  wait_for_report ();
-  g_assert_cmpstr (crm_reports_view_get_state (reports_view ()), ==, "report");
-  g_assert_null (crm_test_ui_find (GTK_WIDGET (reports_view ()), GTK_TYPE_LABEL, "Overdue tasks"));
-  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-dashboard-ru"));
-  crm_reports_view_set_report (reports_view (), "conversion");
-  wait_for_report ();
-  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-conversion-ru"));
-  crm_test_ui_stop (app);
+  g_setenv ("VORONKA_TEST_REPORTS_DB", db_path, TRUE);
+  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
   g_unsetenv ("LANGUAGE");
 }
 
@@ -454,7 +502,7 @@ main (int   argc,
   g_test_add_func ("/ui/reports/figure-links", test_figure_links);
   g_test_add_func ("/ui/reports/conversion-funnel", test_conversion_funnel);
   g_test_add_func ("/ui/reports/empty-and-bad-period", test_empty_and_bad_period);
-  g_test_add_func ("/ui/reports/csv", test_csv);
+  g_test_add_func ("/ui/reports/save", test_save);
   g_test_add_func ("/ui/reports/stop", test_stop);
   g_test_add_func ("/ui/reports/russian", test_russian);
   status = g_test_run ();

@@ -248,7 +248,7 @@ crm_chart_snapshot (GtkWidget   *widget,
       append_rounded (snapshot, g.bar_start, bar_y, area, bar_h, &track);
       if (bar->value >= 0)
         {
-          length = (int) round (area * bar->value / g.max);
+          length = (int) (area * bar->value / g.max + 0.5);
           if (bar->value > 0)
             length = MAX (length, MIN_BAR);
         }

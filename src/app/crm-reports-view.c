@@ -18,6 +18,7 @@
 #include "crm-date-button.h"
 #include "crm-format.h"
 #include "crm-query.h"
+#include "crm-report-export.h"
 #include "crm-reports-view.h"
 #include "crm-time.h"
 #include "crm-view.h"
@@ -58,6 +59,7 @@ struct _CrmReportsView
   gint64          shown_now;
   char           *subtitle;
   const char     *state;
+  GtkWidget      *popover;       /* the figure's links shown, or NULL (weak) */
 
   /* template */
   GtkDropDown    *report_dropdown;
@@ -102,25 +104,6 @@ static void start_run (CrmReportsView *self);
 
 /* ---- values ---- */
 
-/* "2 d 3 h", "1 h 05 min", "12 min", "40 s" (as `voronkactl report` prints them) */
-static char *
-format_duration (gint64 seconds)
-{
-  if (seconds < 60)
-    /* Translators: a duration in seconds, in a report */
-    return g_strdup_printf (_("%lld s"), (long long) seconds);
-  if (seconds < 3600)
-    /* Translators: a duration in minutes, in a report */
-    return g_strdup_printf (_("%lld min"), (long long) (seconds / 60));
-  if (seconds < 86400)
-    /* Translators: a duration in hours and minutes, in a report */
-    return g_strdup_printf (_("%lld h %02lld min"), (long long) (seconds / 3600),
-                            (long long) (seconds % 3600 / 60));
-  /* Translators: a duration in days and hours, in a report */
-  return g_strdup_printf (_("%lld d %lld h"), (long long) (seconds / 86400),
-                          (long long) (seconds % 86400 / 3600));
-}
-
 char *
 crm_reports_format_value (JsonNode   *value,
                           const char *type)
@@ -132,11 +115,10 @@ crm_reports_format_value (JsonNode   *value,
   if (g_strcmp0 (type, "percent") == 0)
     /* Translators: a share in a report, "12.5 %" */
     return g_strdup_printf (_("%.1f %%"), json_node_get_double (value));
-  if (g_strcmp0 (type, "duration") == 0)
-    return format_duration (json_node_get_int (value));
-  if (g_strcmp0 (type, "int") == 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
-  return g_strdup (json_node_get_string (value) != NULL ? json_node_get_string (value) : "");
+  if (g_strcmp0 (type, "text") == 0 && json_node_get_string (value) == NULL)
+    return g_strdup ("");
+  /* durations and counts as `voronkactl report` shows them */
+  return crm_report_format_value (value, type);
 }
 
 static gboolean
@@ -430,6 +412,14 @@ link_items (CrmReportsView *self,
   return items;
 }
 
+/* The links' popover goes with the cell it points at. */
+static void
+drop_popover (CrmReportsView *self)
+{
+  if (self->popover != NULL && gtk_widget_get_parent (self->popover) != NULL)
+    gtk_widget_unparent (self->popover);
+}
+
 static gboolean
 unparent_idle_cb (gpointer data)
 {
@@ -526,7 +516,9 @@ open_links (CrmReportsView        *self,
       gtk_box_append (GTK_BOX (box), label);
     }
   gtk_popover_set_child (GTK_POPOVER (popover), box);
+  drop_popover (self);
   gtk_widget_set_parent (popover, anchor);
+  g_set_weak_pointer (&self->popover, popover);
   if (rect != NULL)
     gtk_popover_set_pointing_to (GTK_POPOVER (popover), rect);
   g_signal_connect (popover, "closed", G_CALLBACK (popover_closed_cb), NULL);
@@ -606,6 +598,7 @@ build_table (CrmReportsView *self)
   JsonArray *rows = json_object_get_array_member (report, "rows");
   guint n_rows = json_array_get_length (rows);
 
+  drop_popover (self);
   remove_children (GTK_WIDGET (self->table));
   for (guint c = 0; c < json_array_get_length (columns); c++)
     {
@@ -661,6 +654,7 @@ build_tiles (CrmReportsView *self,
   JsonObject *totals = json_object_get_object_member (json_node_get_object (self->report), "totals");
   JsonArray *columns = report_columns (self->report);
 
+  drop_popover (self);
   remove_children (GTK_WIDGET (self->tiles));
   gtk_widget_set_visible (GTK_WIDGET (self->tiles), g_str_equal (name, "dashboard"));
   if (!g_str_equal (name, "dashboard"))
@@ -687,6 +681,7 @@ build_tiles (CrmReportsView *self,
       gtk_widget_add_css_class (value, "numeric");
       caption = gtk_label_new (json_object_get_string_member (column, "label"));
       gtk_label_set_wrap (GTK_LABEL (caption), TRUE);
+      gtk_label_set_max_width_chars (GTK_LABEL (caption), 14);
       gtk_label_set_justify (GTK_LABEL (caption), GTK_JUSTIFY_CENTER);
       gtk_widget_add_css_class (caption, "dim-label");
       gtk_box_append (GTK_BOX (box), value);
@@ -695,9 +690,15 @@ build_tiles (CrmReportsView *self,
       if (links != NULL && json_array_get_length (links) > 0)
         tile = link_button_new (self, box, key, links, NULL);
       else
-        tile = box;
+        {
+          tile = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+          gtk_box_append (GTK_BOX (tile), box);
+        }
       gtk_widget_add_css_class (tile, "card");
       gtk_widget_add_css_class (tile, "report-tile");
+      gtk_widget_set_valign (value, GTK_ALIGN_START);
+      gtk_widget_set_vexpand (caption, TRUE);
+      gtk_widget_set_valign (caption, GTK_ALIGN_START);
       gtk_flow_box_append (self->tiles, tile);
     }
 }
@@ -951,7 +952,8 @@ run_done_cb (GObject      *source,
     }
   if (report == NULL)
     {
-      g_warning ("Could not compute report %s: %s", data->name, error->message);
+      /* shown on the error page; a bad period is no fault of the app */
+      g_debug ("Could not compute report %s: %s", data->name, error->message);
       adw_status_page_set_description (self->error_page, error->message);
       set_state (self, "error");
       return;
@@ -1092,24 +1094,32 @@ bar_activated_cb (CrmReportsView *self,
 /* ---- export ---- */
 
 gboolean
-crm_reports_view_save_csv (CrmReportsView  *self,
-                           GFile           *file,
-                           GError         **error)
+crm_reports_view_save (CrmReportsView   *self,
+                       const char       *path,
+                       CrmReportFormat   format,
+                       GError          **error)
 {
-  g_autofree char *csv = NULL;
-
   g_return_val_if_fail (CRM_IS_REPORTS_VIEW (self), FALSE);
-  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
 
   if (self->report == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("There is no report to save yet"));
       return FALSE;
     }
-  csv = crm_report_to_csv (self->report);
-  return g_file_replace_contents (file, csv, strlen (csv), NULL, FALSE,
-                                  G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, error);
+  return crm_report_export (self->report, format, path, error);
 }
+
+static const struct {
+  const char      *name;       /* the action's target */
+  CrmReportFormat  format;
+  const char      *extension;
+  const char      *filter;
+} export_formats[] = {
+  { "csv", CRM_REPORT_FORMAT_CSV, "csv", N_("CSV table") },
+  { "xlsx", CRM_REPORT_FORMAT_XLSX, "xlsx", N_("Excel workbook") },
+  { "pdf", CRM_REPORT_FORMAT_PDF, "pdf", N_("PDF document") },
+};
 
 static void
 export_response_cb (GtkNativeDialog *dialog,
@@ -1121,9 +1131,14 @@ export_response_cb (GtkNativeDialog *dialog,
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GError) error = NULL;
       g_autofree char *name = g_file_get_parse_name (file);
+      g_autofree char *path = g_file_get_path (file);
       g_autofree char *message = NULL;
+      guint format = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (dialog), "format"));
 
-      if (crm_reports_view_save_csv (self, file, &error))
+      if (path == NULL)
+        message = g_strdup_printf (_("Could not save the report: %s"),
+                                   _("choose a folder on this computer"));
+      else if (crm_reports_view_save (self, path, export_formats[format].format, &error))
         /* Translators: %s is a file's path */
         message = g_strdup_printf (_("Report saved to %s"), name);
       else
@@ -1136,9 +1151,9 @@ export_response_cb (GtkNativeDialog *dialog,
 }
 
 static void
-export_csv_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
 {
   CrmReportsView *self = CRM_REPORTS_VIEW (widget);
   GtkRoot *root = gtk_widget_get_root (widget);
@@ -1146,21 +1161,30 @@ export_csv_action (GtkWidget  *widget,
   g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
   g_autofree char *day = NULL;
   g_autofree char *name = NULL;
+  g_autofree char *pattern = NULL;
+  const char *wanted = g_variant_get_string (parameter, NULL);
+  guint format = 0;
   JsonObject *report;
 
   if (self->report == NULL)
     return;
+  for (guint i = 0; i < G_N_ELEMENTS (export_formats); i++)
+    if (g_str_equal (export_formats[i].name, wanted))
+      format = i;
   report = json_node_get_object (self->report);
   day = g_strndup (json_object_get_string_member (report, "from"), 10);
-  name = g_strdup_printf ("%s-%s.csv", json_object_get_string_member (report, "report"), day);
+  name = g_strdup_printf ("%s-%s.%s", json_object_get_string_member (report, "report"), day,
+                          export_formats[format].extension);
+  pattern = g_strconcat ("*.", export_formats[format].extension, NULL);
   dialog = gtk_file_chooser_native_new (_("Export the Report"),
                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
-  gtk_file_filter_set_name (filter, _("CSV table"));
-  gtk_file_filter_add_pattern (filter, "*.csv");
+  gtk_file_filter_set_name (filter, _(export_formats[format].filter));
+  gtk_file_filter_add_pattern (filter, pattern);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_set_data (G_OBJECT (dialog), "format", GUINT_TO_POINTER (format));
   g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), g_object_ref (self));
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
@@ -1271,6 +1295,8 @@ crm_reports_view_dispose (GObject *object)
   CrmReportsView *self = CRM_REPORTS_VIEW (object);
 
   self->disposed = TRUE;
+  drop_popover (self);
+  g_clear_weak_pointer (&self->popover);
   set_context (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_REPORTS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
@@ -1353,7 +1379,7 @@ crm_reports_view_class_init (CrmReportsViewClass *klass)
 
   crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
 
-  gtk_widget_class_install_action (widget_class, "reports.export-csv", NULL, export_csv_action);
+  gtk_widget_class_install_action (widget_class, "reports.export", "s", export_action);
 
   g_type_ensure (CRM_TYPE_CHART);
   g_type_ensure (CRM_TYPE_DATE_BUTTON);

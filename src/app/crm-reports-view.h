@@ -9,6 +9,7 @@
 
 #include "crm-context.h"
 #include "crm-report.h"
+#include "crm-report-export.h"
 
 G_BEGIN_DECLS
 
@@ -34,13 +35,14 @@ JsonNode   *crm_reports_view_get_report  (CrmReportsView  *self,
 GtkWidget  *crm_reports_view_get_chart   (CrmReportsView  *self);
 /* The table under the chart: a GtkGrid, a header row, a row per employee, totals. */
 GtkWidget  *crm_reports_view_get_table   (CrmReportsView  *self);
-/* Writes the report shown as CSV (crm_report_to_csv) to @file. */
-gboolean    crm_reports_view_save_csv    (CrmReportsView  *self,
-                                          GFile           *file,
+/* Writes the report shown to @path as CSV, XLSX or PDF (crm_report_export). */
+gboolean    crm_reports_view_save        (CrmReportsView  *self,
+                                          const char      *path,
+                                          CrmReportFormat  format,
                                           GError         **error);
 
-/* A report's value as the app shows it: "—" for none, money in the locale's style,
- * "12.5 %", "1 h 05 min". */
+/* A report's value as the app shows it: "—" for none, money and shares in the locale's
+ * style ("1 500 000 ₽", "12,5 %"), durations as crm_report_format_value ("1 h 05 min"). */
 char       *crm_reports_format_value     (JsonNode        *value,
                                           const char      *type);
 
