@@ -69,9 +69,9 @@ crm_cli_import (CrmCli   *cli,
   if (!crm_cli_parse (cli, "import", _("contacts|companies|deals FILE"),
                       _("Import a CSV file (UTF-8 or Windows-1251, comma, semicolon or tab), "
                         "amoCRM's and Bitrix24's exports included: a header row, columns by "
-                        "field key or name (name, phone, email, company or Имя, Фамилия, "
-                        "Телефон, Email, Компания; Название, Воронка, Этап, Бюджет, Теги for "
-                        "deals). All or nothing: one bad row and nothing is written. With "
+                        "field key or name (name, phone, email, company; title, pipeline, stage, "
+                        "amount, tags for deals; or the Russian names amoCRM and Bitrix24 "
+                        "write). All or nothing: one bad row and nothing is written. With "
                         "--json: {\"entity\", \"rows\", \"created\", \"dry_run\", "
                         "\"columns\", \"errors\": [{\"line\", \"message\"}], \"error_count\"}."),
                       entries, &argc, &argv, 2, error))
