@@ -391,6 +391,7 @@ main (int    argc,
     {
       bench_skipped ("app.first_frame", "no display");
       bench_skipped ("app.memory", "no display");
+      bench_skipped ("app.memory_settled", "no display");
       return 0;
     }
 
