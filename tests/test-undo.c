@@ -273,6 +273,108 @@ test_delete (void)
   g_assert_cmpint (live_tasks (store), ==, tasks);
 }
 
+/* A company deleted from the shell: its contact and deal stay, without it, and its link to
+ * another company goes; the undo gives all of it back. A note and a file too. */
+static void
+test_delete_company (void)
+{
+  g_autoptr(CrmStore) store = make_store ("company.db");
+  g_autofree char *deal = new_deal (store, "Volvo FH 460", "Квалифицирован", FALSE);
+  g_autofree char *db = g_strdup (crm_store_get_path (store));
+  g_autofree char *link = crm_store_new_id (store);
+  g_autofree char *note = crm_store_new_id (store);
+  g_autoptr(JsonNode) company = NULL, other = NULL, contact = NULL, deleted = NULL;
+  g_autoptr(JsonNode) undone = NULL, shown = NULL, listed = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *change_set = NULL;
+  const char *company_id, *other_id, *contact_id;
+  CrmChange *change;
+
+  company = crm_test_ctl_ok (db, T0, "company", "add", "--name", "ООО «Трак-Центр»", NULL);
+  company_id = json_object_get_string_member (json_node_get_object (company), "id");
+  other = crm_test_ctl_ok (db, T0, "company", "add", "--name", "АО «Лизинг-Сервис»", NULL);
+  other_id = json_object_get_string_member (json_node_get_object (other), "id");
+  contact = crm_test_ctl_ok (db, T0, "contact", "add", "--name", "Сидоров Олег",
+                             "--company", company_id, NULL);
+  contact_id = json_object_get_string_member (json_node_get_object (contact), "id");
+
+  change = crm_changeset_touch (changeset, "deal", deal);
+  crm_change_set_string (change, "company", company_id);
+  change = crm_changeset_create (changeset, "company_link", link);
+  crm_change_set_string (change, "company", company_id);
+  crm_change_set_string (change, "other", other_id);
+  crm_change_set_bool (change, "present", TRUE);
+  change = crm_changeset_create (changeset, "note", note);
+  crm_change_set_string (change, "entity", "deal");
+  crm_change_set_string (change, "entity_id", deal);
+  crm_change_set_string (change, "text", "Просит скидку");
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+
+  /* a note is deleted and comes back */
+  g_assert_true (crm_store_delete (store, "note", note, NULL, &change_set, &error));
+  g_assert_no_error (error);
+  row = crm_store_dup_entity (store, "note", note);
+  g_assert_true (json_object_get_boolean_member (row, "deleted"));
+  g_assert_true (crm_store_undo_change_set (store, change_set, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "note", note);
+  g_assert_false (json_object_get_boolean_member (row, "deleted"));
+  g_clear_pointer (&change_set, g_free);
+  /* a pipeline is not for deleting */
+  g_assert_false (crm_store_delete (store, "pipeline", deal, NULL, NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_clear_object (&store);
+
+  deleted = crm_test_ctl_ok (db, T0, "company", "delete", company_id, NULL);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (deleted), "entity"), ==,
+                   "company");
+  change_set = g_strdup (json_object_get_string_member (json_node_get_object (deleted), "change_set"));
+  store = crm_store_open (db, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "company", company_id);
+  g_assert_true (json_object_get_boolean_member (row, "deleted"));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "contact", contact_id);
+  g_assert_false (json_object_get_boolean_member (row, "deleted"));
+  g_assert_true (json_object_get_null_member (row, "company"));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "deal", deal);
+  g_assert_false (json_object_get_boolean_member (row, "deleted"));
+  g_assert_true (json_object_get_null_member (row, "company"));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "company_link", link);
+  g_assert_false (json_object_get_boolean_member (row, "present"));
+  g_clear_object (&store);
+  /* twice: not found */
+  crm_test_ctl (&run, db, T0, "company", "delete", company_id, NULL);
+  g_free (crm_test_assert_refused (&run, "not-found"));
+  crm_test_run_clear (&run);
+
+  undone = crm_test_ctl_ok (db, T0, "undo", change_set, NULL);
+  listed = crm_test_ctl_ok (db, T0, "contact", "list", "--search", "Сидоров", NULL);
+  shown = json_node_ref (json_array_get_element (json_node_get_array (listed), 0));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (shown), "company_id"), ==,
+                   company_id);
+  store = crm_store_open (db, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "company", company_id);
+  g_assert_false (json_object_get_boolean_member (row, "deleted"));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "deal", deal);
+  g_assert_cmpstr (json_object_get_string_member (row, "company"), ==, company_id);
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store, "company_link", link);
+  g_assert_true (json_object_get_boolean_member (row, "present"));
+}
+
 static void
 test_cli (void)
 {
@@ -428,6 +530,7 @@ main (int    argc,
   g_test_add_func ("/undo/lost", test_lost);
   g_test_add_func ("/undo/later-edit", test_later_edit);
   g_test_add_func ("/undo/delete", test_delete);
+  g_test_add_func ("/undo/delete-company", test_delete_company);
   g_test_add_func ("/undo/cli", test_cli);
   g_test_add_func ("/undo/sync", test_sync);
   status = g_test_run ();

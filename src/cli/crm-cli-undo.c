@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-cli-undo.c — `deal delete`, `contact delete`, `task delete` (soft, undoable) and
+/* crm-cli-undo.c — `deal|contact|company|task delete` (soft, undoable) and
  * `undo [CHANGE] [--list]`: a change made on this replica reversed as one new change. */
 #define G_LOG_DOMAIN "voronka-cli"
 
@@ -73,6 +73,19 @@ crm_cli_contact_delete (CrmCli   *cli,
                         _("Delete a contact (undoable with “undo”). With --json: "
                           "{\"deleted\": ID, \"entity\", \"change_set\"}."),
                         _("Deleted contact"), argc, argv, error);
+}
+
+gboolean
+crm_cli_company_delete (CrmCli   *cli,
+                        int       argc,
+                        char    **argv,
+                        GError  **error)
+{
+  return delete_entity (cli, "company", "company delete",
+                        _("Delete a company (undoable with “undo”). Its contacts and deals are "
+                          "kept, no longer linked to it. With --json: {\"deleted\": ID, "
+                          "\"entity\", \"change_set\"}."),
+                        _("Deleted company"), argc, argv, error);
 }
 
 gboolean

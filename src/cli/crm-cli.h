@@ -199,6 +199,7 @@ gboolean crm_cli_message_list   (CrmCli *cli, int argc, char **argv, GError **er
 /* crm-cli-undo.c */
 gboolean crm_cli_deal_delete    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_delete (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_company_delete (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_task_delete    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_undo           (CrmCli *cli, int argc, char **argv, GError **error);
 /* crm-cli-sync.c, built when the sync client is available */

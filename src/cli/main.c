@@ -45,6 +45,8 @@ static const Command commands[] = {
   { "task", "done", crm_cli_task_done, N_("Complete a task, optionally setting the next one") },
   { "deal", "delete", crm_cli_deal_delete, N_("Delete a deal and its open tasks (undoable)") },
   { "contact", "delete", crm_cli_contact_delete, N_("Delete a contact (undoable)") },
+  { "company", "delete", crm_cli_company_delete,
+    N_("Delete a company; its contacts and deals stay (undoable)") },
   { "task", "delete", crm_cli_task_delete, N_("Delete a task (undoable)") },
   { "undo", NULL, crm_cli_undo, N_("Undo a change made on this replica, or list them") },
   { "search", NULL, crm_cli_search, N_("Find deals, contacts and companies by name or phone digits") },

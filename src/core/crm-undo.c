@@ -828,6 +828,66 @@ crm_store_list_change_sets (CrmStore    *store,
   return crm_json_node_take_array (g_steal_pointer (&result));
 }
 
+/* The ids the one-parameter query @sql finds for @id, into @out; FALSE when reading failed. */
+static gboolean
+collect_ids (CrmStore    *store,
+             const char  *sql,
+             const char  *id,
+             GPtrArray   *out,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (out, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (rc != SQLITE_DONE)
+    _crm_store_set_sql_error (store, error, "reading what a deletion takes along");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+/* For every @entity the query finds for @id: @field ("company": set to null; otherwise a
+ * boolean set to @present) in @changeset. */
+static gboolean
+touch_found (CrmStore      *store,
+             CrmChangeset  *changeset,
+             const char    *sql,
+             const char    *id,
+             const char    *entity,
+             const char    *field,
+             gboolean       present,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  if (!collect_ids (store, sql, id, ids, error))
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      CrmChange *change = crm_changeset_touch (changeset, entity, ids->pdata[i]);
+
+      if (g_str_equal (field, "company"))
+        crm_change_set_null (change, field);
+      else
+        crm_change_set_bool (change, field, present);
+    }
+  return TRUE;
+}
+
+static gboolean
+deletable (const char *entity)
+{
+  static const char *const entities[] = {
+    "deal", "contact", "company", "task", "note", "attachment", NULL
+  };
+
+  return g_strv_contains (entities, entity);
+}
+
 gboolean
 crm_store_delete (CrmStore    *store,
                   const char  *entity,
@@ -844,11 +904,11 @@ crm_store_delete (CrmStore    *store,
 
   if (out_change_set != NULL)
     *out_change_set = NULL;
-  if (!g_str_equal (entity, "deal") && !g_str_equal (entity, "contact") &&
-      !g_str_equal (entity, "task"))
+  if (!deletable (entity))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Only deals, contacts and tasks can be deleted, not a %s"), entity);
+                   _("Only deals, contacts, companies, tasks, notes and files can be deleted, "
+                     "not a %s"), entity);
       return FALSE;
     }
   row = crm_store_dup_entity (store, entity, entity_id);
@@ -863,24 +923,27 @@ crm_store_delete (CrmStore    *store,
   if (actor != NULL)
     crm_changeset_set_actor (changeset, actor);
   crm_change_set_bool (crm_changeset_touch (changeset, entity, entity_id), "deleted", TRUE);
-  if (g_str_equal (entity, "deal"))
-    {
-      /* its open tasks go with it (and come back with an undo) */
-      sqlite3_stmt *stmt = _crm_store_prepare (store,
-        "SELECT id FROM task WHERE deal = ?1 AND deleted = 0 AND coalesce (done, 0) = 0"
-        " ORDER BY id", error);
-      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, entity_id, -1, SQLITE_TRANSIENT);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-      sqlite3_reset (stmt);
-      for (guint i = 0; i < ids->len; i++)
-        crm_change_set_bool (crm_changeset_touch (changeset, "task", ids->pdata[i]),
-                             "deleted", TRUE);
-    }
+  /* its open tasks go with a deal (and come back with an undo) */
+  if (g_str_equal (entity, "deal") &&
+      !touch_found (store, changeset,
+                    "SELECT id FROM task WHERE deal = ?1 AND deleted = 0"
+                    " AND coalesce (done, 0) = 0 ORDER BY id",
+                    entity_id, "task", "deleted", TRUE, error))
+    return FALSE;
+  /* a company's people and deals stay, without the company; its links to other
+   * companies are unset (an undo gives all of it back) */
+  if (g_str_equal (entity, "company") &&
+      (!touch_found (store, changeset,
+                     "SELECT id FROM contact WHERE company = ?1 AND deleted = 0 ORDER BY id",
+                     entity_id, "contact", "company", FALSE, error) ||
+       !touch_found (store, changeset,
+                     "SELECT id FROM deal WHERE company = ?1 AND deleted = 0 ORDER BY id",
+                     entity_id, "deal", "company", FALSE, error) ||
+       !touch_found (store, changeset,
+                     "SELECT id FROM company_link WHERE (company = ?1 OR other = ?1)"
+                     " AND deleted = 0 AND present = 1 ORDER BY id",
+                     entity_id, "company_link", "present", FALSE, error)))
+    return FALSE;
   if (!crm_store_apply (store, changeset, error))
     return FALSE;
   if (out_change_set != NULL)

@@ -35,9 +35,11 @@ gboolean    crm_store_undo_change_set     (CrmStore    *store,
                                            char       **out_new_id,
                                            GError     **error);
 
-/* Deletes (soft: `deleted`) a "deal", "contact" or "task" as @actor in one change set,
- * whose id goes to @out_change_set (optional); a deal's open tasks are deleted with it.
- * NOT_FOUND when it does not exist or is deleted already; gates and rights apply. */
+/* Deletes (soft: `deleted`) a "deal", "contact", "company", "task", "note" or
+ * "attachment" as @actor in one change set, whose id goes to @out_change_set (optional).
+ * A deal's open tasks are deleted with it; a company's contacts and deals are kept
+ * without the company, and its links to other companies are unset (an undo restores all
+ * of it). NOT_FOUND when it does not exist or is deleted already; gates and rights apply. */
 gboolean    crm_store_delete              (CrmStore    *store,
                                            const char  *entity,
                                            const char  *entity_id,
