@@ -11,13 +11,13 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
-#include "crm-attachment.h"
 #include "crm-date-button.h"
 #include "crm-deal-actions.h"
 #include "crm-deal-page.h"
 #include "crm-undo-actions.h"
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
+#include "crm-files-group.h"
 #include "crm-format.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
@@ -62,10 +62,9 @@ struct _CrmDealPage
   AdwEntryRow         *new_task_row;
   CrmDateButton       *new_task_due;
   CrmTimeline         *timeline;
-  GtkListBox          *file_list;
+  CrmFilesGroup       *files_group;
   GtkTextView         *note_view;
   GtkWidget           *note_hint;
-  guint                n_files;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -458,172 +457,27 @@ note_changed_cb (CrmDealPage *self)
 
 /* ---- files ---- */
 
-static void
-file_opened_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GtkWidget) widget = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_app_info_launch_default_for_uri_finish (result, &error))
-    {
-      g_autofree char *message = g_strdup_printf (_("Could not open the file: %s"), error->message);
-
-      crm_widget_show_toast (widget, message);
-    }
-}
-
-static void
-open_file_clicked_cb (GtkButton   *button,
-                      CrmDealPage *self)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (g_object_get_data (G_OBJECT (button), "path"));
-  g_autofree char *uri = g_file_get_uri (file);
-  g_autoptr(GdkAppLaunchContext) context =
-    gdk_display_get_app_launch_context (gtk_widget_get_display (GTK_WIDGET (button)));
-
-  g_app_info_launch_default_for_uri_async (uri, G_APP_LAUNCH_CONTEXT (context), NULL,
-                                           file_opened_cb, g_object_ref (GTK_WIDGET (self)));
-}
-
-static void
-fill_files (CrmDealPage *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = crm_attachment_list (crm_context_get_store (self->context), "deal",
-                                                  self->deal_id, &error);
-  JsonArray *files = node != NULL ? json_node_get_array (node) : NULL;
-
-  crm_list_box_remove_all (self->file_list);
-  self->n_files = 0;
-  /* newest first, as the history */
-  for (guint i = files != NULL ? json_array_get_length (files) : 0; i > 0; i--)
-    {
-      JsonObject *file = json_array_get_object_element (files, i - 1);
-      gboolean available = json_object_get_boolean_member_with_default (file, "available", FALSE);
-      g_autofree char *size = g_format_size (json_object_get_int_member_with_default (file, "size", 0));
-      g_autofree char *when = NULL;
-      g_autofree char *subtitle = NULL;
-      gint64 at = 0;
-      GtkWidget *row;
-
-      if (crm_time_parse (json_object_get_string_member_with_default (file, "created_at", ""), &at))
-        when = crm_format_date (at);
-      else if (json_object_get_int_member_with_default (file, "created_at", 0) > 0)
-        when = crm_format_date (json_object_get_int_member (file, "created_at"));
-      if (available)
-        subtitle = when != NULL ? g_strdup_printf ("%s · %s", size, g_strstrip (when)) : g_strdup (size);
-      else
-        /* Translators: a file another device attached, not copied to this one yet */
-        subtitle = g_strdup_printf (_("%s · not on this computer yet; it comes with the next sync"), size);
-      row = crm_text_row_new (json_object_get_string_member_with_default (file, "name", ""), subtitle);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row),
-                                 gtk_image_new_from_icon_name ("mail-attachment-symbolic"));
-      if (available)
-        {
-          GtkWidget *open = gtk_button_new_from_icon_name ("document-open-symbolic");
-
-          gtk_widget_set_tooltip_text (open, _("Open the File"));
-          gtk_widget_set_valign (open, GTK_ALIGN_CENTER);
-          gtk_widget_add_css_class (open, "flat");
-          g_object_set_data_full (G_OBJECT (open), "path",
-                                  g_strdup (json_object_get_string_member_with_default (file, "path", "")),
-                                  g_free);
-          g_signal_connect (open, "clicked", G_CALLBACK (open_file_clicked_cb), self);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), open);
-          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), open);
-        }
-      gtk_list_box_append (self->file_list, row);
-      self->n_files++;
-    }
-  if (self->n_files == 0)
-    gtk_list_box_append (self->file_list,
-                         crm_placeholder_row_new (_("No files yet: a photo of the truck, the "
-                                                    "contract, an invoice")));
-}
-
 gboolean
 crm_deal_page_attach_file (CrmDealPage  *self,
                            const char   *path,
                            GError      **error)
 {
-  g_auto(CrmAttachmentFile) file = { 0 };
-  g_autoptr(CrmChangeset) changeset = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *name = NULL;
-  CrmStore *store;
-
   g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  store = crm_context_get_store (self->context);
-  if (!crm_attachment_store_file (store, path, &file, error))
-    return FALSE;
-  id = crm_context_new_id (self->context);
-  name = g_path_get_basename (path);
-  changeset = crm_changeset_new ();
-  crm_attachment_fill_change (changeset, id, "deal", self->deal_id, name, &file,
-                              crm_context_now (self->context));
-  if (!crm_context_apply (self->context, changeset, error))
-    {
-      crm_attachment_discard_file (store, &file);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-file_chosen_cb (GtkNativeDialog *chooser,
-                int              response,
-                CrmDealPage     *self)
-{
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  g_object_unref (chooser);
-  if (file == NULL)
-    return;
-  if (g_file_peek_path (file) == NULL)
-    {
-      crm_widget_show_toast (GTK_WIDGET (self), _("Only files on this computer can be attached"));
-      return;
-    }
-  if (crm_deal_page_attach_file (self, g_file_peek_path (file), &error))
-    {
-      g_autofree char *name = g_file_get_basename (file);
-      g_autofree char *message = g_strdup_printf (_("File «%s» attached"), name);
-
-      crm_widget_show_toast (GTK_WIDGET (self), message);
-    }
-  else
-    crm_widget_show_toast (GTK_WIDGET (self), error->message);
-}
-
-static void
-attach_file_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  CrmDealPage *self = CRM_DEAL_PAGE (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkFileChooserNative *chooser;
-
-  /* GtkFileDialog is GTK 4.10 */
-  chooser = gtk_file_chooser_native_new (_("Attach a File"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Attach"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (file_chosen_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  return crm_files_group_attach (self->files_group, path, error);
 }
 
 guint
 crm_deal_page_get_n_files (CrmDealPage *self)
 {
   g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), 0);
-  return self->n_files;
+  return crm_files_group_get_n_files (self->files_group);
+}
+
+CrmFilesGroup *
+crm_deal_page_get_files_group (CrmDealPage *self)
+{
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), NULL);
+  return self->files_group;
 }
 
 void
@@ -635,7 +489,7 @@ crm_deal_page_show_files (CrmDealPage *self)
 
   g_return_if_fail (CRM_IS_DEAL_PAGE (self));
 
-  group = gtk_widget_get_ancestor (GTK_WIDGET (self->file_list), ADW_TYPE_PREFERENCES_GROUP);
+  group = GTK_WIDGET (self->files_group);
   scroller = gtk_widget_get_ancestor (group, GTK_TYPE_SCROLLED_WINDOW);
   /* the page's box inside the viewport: its points do not move with the scrolling */
   if (scroller != NULL &&
@@ -710,7 +564,7 @@ crm_deal_page_reload (CrmView *view)
 
   fill_contacts (self);
   fill_tasks (self);
-  fill_files (self);
+  crm_files_group_set_target (self->files_group, self->context, "deal", self->deal_id);
   crm_timeline_set_history (self->timeline, self->context,
                             json_object_get_array_member (self->deal, "history"));
   gtk_stack_set_visible_child_name (self->stack, "deal");
@@ -915,6 +769,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
 
   g_type_ensure (CRM_TYPE_DATE_BUTTON);
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
+  g_type_ensure (CRM_TYPE_FILES_GROUP);
   g_type_ensure (CRM_TYPE_TAG_CHIPS);
   g_type_ensure (CRM_TYPE_TIMELINE);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -940,7 +795,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, new_task_row);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, new_task_due);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, timeline);
-  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, file_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, files_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_view);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_hint);
   gtk_widget_class_bind_template_callback (widget_class, stage_selected_cb);
@@ -955,7 +810,6 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_install_action (widget_class, "deal.open-company", NULL, open_company_action);
   gtk_widget_class_install_action (widget_class, "deal.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "deal.add-note", NULL, add_note_action);
-  gtk_widget_class_install_action (widget_class, "deal.attach-file", NULL, attach_file_action);
 }
 
 static void
@@ -966,6 +820,9 @@ crm_deal_page_init (CrmDealPage *self)
   self->field_rows = g_ptr_array_new ();
   self->contact_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* «Закрыто и не реализовано» whole, not «Закрыто и не реализ…» */
+  crm_combo_row_show_whole (self->stage_row);
+  crm_combo_row_show_whole (self->responsible_row);
   crm_date_button_set_date (self->new_task_due, crm_time_now_ms () + CRM_MS_PER_DAY);
   g_signal_connect_object (gtk_text_view_get_buffer (self->note_view), "changed",
                            G_CALLBACK (note_changed_cb), self, G_CONNECT_SWAPPED);

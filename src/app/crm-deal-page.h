@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "crm-context.h"
+#include "crm-files-group.h"
 #include "crm-timeline.h"
 
 G_BEGIN_DECLS
@@ -34,5 +35,6 @@ gboolean     crm_deal_page_attach_file   (CrmDealPage  *self,
 /* Files listed in the «Files» group, and scrolling the page to it. */
 guint        crm_deal_page_get_n_files   (CrmDealPage *self);
 void         crm_deal_page_show_files    (CrmDealPage *self);
+CrmFilesGroup *crm_deal_page_get_files_group (CrmDealPage *self);
 
 G_END_DECLS

@@ -272,6 +272,44 @@ badge (const char *text,
   return label;
 }
 
+/* The row that wrote a note still there gets «Delete» (and Delete on the row), through
+ * "win.delete-entity": an undo toast like every deletion. */
+static void
+add_remove_note (GtkWidget  *row,
+                 CrmContext *context,
+                 JsonObject *entry)
+{
+  const char *id = json_object_get_string_member_with_default (entry, "id", NULL);
+  JsonObject *fields = json_object_get_object_member (entry, "fields");
+  g_autoptr(JsonObject) note = NULL;
+  GtkEventController *keys;
+  GtkShortcut *shortcut;
+  GtkWidget *button;
+  GVariant *target;
+
+  if (id == NULL || fields == NULL || !json_object_has_member (fields, "created_at"))
+    return;
+  note = crm_store_dup_entity (crm_context_get_store (context), "note", id);
+  if (note == NULL || json_object_get_boolean_member_with_default (note, "deleted", FALSE))
+    return;
+  target = g_variant_ref_sink (g_variant_new ("(ss)", "note", id));
+  button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  gtk_widget_set_tooltip_text (button, _("Delete the Note (Delete)"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "note-delete");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.delete-entity");
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), target);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  keys = gtk_shortcut_controller_new ();
+  shortcut = gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                               gtk_named_action_new ("win.delete-entity"));
+  gtk_shortcut_set_arguments (shortcut, target);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (keys), shortcut);
+  gtk_widget_add_controller (row, keys);
+  g_variant_unref (target);
+}
+
 void
 crm_timeline_set_history (CrmTimeline *self,
                           CrmContext  *context,
@@ -313,6 +351,7 @@ crm_timeline_set_history (CrmTimeline *self,
           adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 0);
           gtk_widget_add_css_class (row, "timeline-note");
           self->n_notes++;
+          add_remove_note (row, context, entry);
         }
       else if (g_strcmp0 (json_object_get_string_member_with_default (entry, "entity", NULL),
                           "attachment") == 0)

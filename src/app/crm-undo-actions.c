@@ -9,6 +9,7 @@
 
 #include "crm-undo-actions.h"
 #include "crm-query.h"
+#include "crm-undo.h"
 #include "crm-window.h"
 
 static CrmWindow *
@@ -51,6 +52,68 @@ crm_undo_toast_show_last (GtkWidget  *widget,
                        context != NULL ? crm_context_get_last_change_set (context) : NULL);
 }
 
+/* How many entities of @entity the change set @change_set_id touched besides its own. */
+static guint
+count_touched (CrmContext *context,
+               const char *change_set_id,
+               const char *entity)
+{
+  g_autoptr(JsonNode) sets = crm_store_list_change_sets (crm_context_get_store (context), NULL, 1,
+                                                         NULL);
+  JsonObject *set;
+  JsonArray *changes;
+  guint n = 0;
+
+  if (sets == NULL || json_array_get_length (json_node_get_array (sets)) == 0)
+    return 0;
+  set = json_array_get_object_element (json_node_get_array (sets), 0);
+  if (g_strcmp0 (json_object_get_string_member_with_default (set, "id", NULL), change_set_id) != 0)
+    return 0;
+  changes = json_object_get_array_member (set, "changes");
+  for (guint i = 0; changes != NULL && i < json_array_get_length (changes); i++)
+    if (g_strcmp0 (json_object_get_string_member_with_default (
+                     json_array_get_object_element (changes, i), "entity", NULL), entity) == 0)
+      n++;
+  return n;
+}
+
+static char *
+deleted_message (CrmContext *context,
+                 const char *entity,
+                 const char *name)
+{
+  if (g_str_equal (entity, "deal"))
+    /* Translators: a toast; %s is the deal's title */
+    return g_strdup_printf (_("Deal «%s» deleted"), name);
+  if (g_str_equal (entity, "contact"))
+    /* Translators: a toast; %s is the contact's name */
+    return g_strdup_printf (_("Contact «%s» deleted"), name);
+  if (g_str_equal (entity, "company"))
+    {
+      const char *change_set = crm_context_get_last_change_set (context);
+      guint contacts = count_touched (context, change_set, "contact");
+      guint deals = count_touched (context, change_set, "deal");
+
+      if (contacts + deals == 0)
+        /* Translators: a toast; %s is the company's name */
+        return g_strdup_printf (_("Company «%s» deleted"), name);
+      /* Translators: a toast; %s is the company's name, %u how many people and deals
+       * it had: they are kept, without the company */
+      return g_strdup_printf (ngettext ("Company «%s» deleted; its %u contact or deal stays, "
+                                        "without the company",
+                                        "Company «%s» deleted; its %u contacts and deals stay, "
+                                        "without the company", contacts + deals),
+                              name, contacts + deals);
+    }
+  if (g_str_equal (entity, "note"))
+    return g_strdup (_("Note deleted"));
+  if (g_str_equal (entity, "attachment"))
+    /* Translators: a toast; %s is the file's name */
+    return g_strdup_printf (_("File «%s» removed"), name);
+  /* Translators: a toast; %s is the task's text */
+  return g_strdup_printf (_("Task «%s» deleted"), name);
+}
+
 gboolean
 crm_delete_entity (GtkWidget  *widget,
                    CrmContext *context,
@@ -65,22 +128,15 @@ crm_delete_entity (GtkWidget  *widget,
 
   if (row != NULL)
     name = json_object_get_string_member_with_default (row, g_str_equal (entity, "deal") ? "title"
-                                                       : g_str_equal (entity, "task") ? "text"
+                                                       : g_str_equal (entity, "task") ||
+                                                         g_str_equal (entity, "note") ? "text"
                                                        : "name", NULL);
   if (!crm_context_delete (context, entity, entity_id, &error))
     {
       crm_undo_toast_show (widget, error->message, NULL);
       return FALSE;
     }
-  if (g_str_equal (entity, "deal"))
-    /* Translators: a toast; %s is the deal's title */
-    message = g_strdup_printf (_("Deal «%s» deleted"), name != NULL ? name : "");
-  else if (g_str_equal (entity, "contact"))
-    /* Translators: a toast; %s is the contact's name */
-    message = g_strdup_printf (_("Contact «%s» deleted"), name != NULL ? name : "");
-  else
-    /* Translators: a toast; %s is the task's text */
-    message = g_strdup_printf (_("Task «%s» deleted"), name != NULL ? name : "");
+  message = deleted_message (context, entity, name != NULL ? name : "");
   crm_undo_toast_show_last (widget, context, message);
   return TRUE;
 }
@@ -199,9 +255,23 @@ undo_change_action (GtkWidget  *widget,
   crm_undo_toast_show (widget, _("Undone"), NULL);
 }
 
+static void
+delete_entity_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  const char *entity = NULL;
+  const char *entity_id = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &entity, &entity_id);
+  crm_delete_entity (widget, crm_window_get_context (CRM_WINDOW (widget)), entity, entity_id);
+}
+
 void
 crm_undo_install_actions (GtkWidgetClass *window_class)
 {
+  gtk_widget_class_install_action (window_class, "win.delete-entity", "(ss)",
+                                   delete_entity_action);
   gtk_widget_class_install_action (window_class, "win.undo-change", "s", undo_change_action);
   gtk_widget_class_install_action (window_class, "win.close-deal-tasks", "s",
                                    close_deal_tasks_action);

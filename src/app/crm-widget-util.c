@@ -75,6 +75,38 @@ crm_placeholder_row_new (const char *text)
   return row;
 }
 
+static void
+whole_label_setup_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+whole_label_bind_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item)
+{
+  GObject *string = gtk_list_item_get_item (item);
+
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)),
+                       GTK_IS_STRING_OBJECT (string) ? gtk_string_object_get_string (GTK_STRING_OBJECT (string))
+                                                     : "");
+}
+
+void
+crm_combo_row_show_whole (AdwComboRow *row)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (whole_label_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (whole_label_bind_cb), NULL);
+  adw_combo_row_set_factory (row, factory);
+}
+
 guint
 crm_fill_choices (GtkStringList *names,
                   GPtrArray     *ids,

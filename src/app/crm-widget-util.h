@@ -49,6 +49,10 @@ void       crm_row_set_action                (GtkWidget           *row,
 GtkWidget *crm_placeholder_row_new           (const char          *text);
 /* Refills a combo's @names and the matching @ids from @items ({"id","name"} objects);
  * returns the position of @selected_id, or @otherwise when it is not among them. */
+/* Makes @row show its chosen string whole when there is room (AdwComboRow's own label
+ * stops at 20 characters: «Закрыто и не реализ…» with 500 px free), cut at the end only
+ * when there is not. The row's model holds GtkStringObjects. */
+void       crm_combo_row_show_whole          (AdwComboRow         *row);
 guint      crm_fill_choices                  (GtkStringList       *names,
                                               GPtrArray           *ids,
                                               JsonArray           *items,

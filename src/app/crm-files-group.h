@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-files-group.h — the «Files» group of a deal, contact or company page: the files
+ * attached to one entity, newest first, each with «Open» and «Remove» (Delete on a row;
+ * undoable from its toast), and «Attach File…» in the header. A row is made by one
+ * function (make_row in the .c), the place to add a thumbnail. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "crm-context.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_FILES_GROUP (crm_files_group_get_type ())
+G_DECLARE_FINAL_TYPE (CrmFilesGroup, crm_files_group, CRM, FILES_GROUP, AdwPreferencesGroup)
+
+/* Shows the files of @entity ("deal", "contact", "company") @entity_id (NULL: none). */
+void     crm_files_group_set_target (CrmFilesGroup *self,
+                                     CrmContext    *context,
+                                     const char    *entity,
+                                     const char    *entity_id);
+/* Reads the list again (after the replica changed). */
+void     crm_files_group_reload     (CrmFilesGroup *self);
+/* Attaches the file at @path as «Attach File…» does once a file is chosen. */
+gboolean crm_files_group_attach     (CrmFilesGroup  *self,
+                                     const char     *path,
+                                     GError        **error);
+/* Removes attachment @attachment_id as its row's «Remove» does (a toast with «Undo»). */
+gboolean crm_files_group_remove     (CrmFilesGroup *self,
+                                     const char    *attachment_id);
+/* The files listed, and the row of attachment @attachment_id (or NULL). */
+guint      crm_files_group_get_n_files (CrmFilesGroup *self);
+GtkWidget *crm_files_group_find_row    (CrmFilesGroup *self,
+                                        const char    *attachment_id);
+
+G_END_DECLS
