@@ -138,17 +138,28 @@ is_contact_picker (CrmEntityPicker *self)
   return g_strcmp0 (self->kind, "company") != 0 && g_strcmp0 (self->kind, "deal") != 0;
 }
 
+static gboolean
+is_company_picker (CrmEntityPicker *self)
+{
+  return g_strcmp0 (self->kind, "company") == 0;
+}
+
 static void
 update_extras (CrmEntityPicker *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-  gboolean offer = self->search != NULL && is_contact_picker (self);
+  gboolean offer = self->search != NULL && (is_contact_picker (self) || is_company_picker (self));
 
   if (offer)
     {
-      /* Translators: a button in the contact picker; %s is what was typed */
-      g_autofree char *label = g_strdup_printf (_("Create Contact “%s”"), self->search);
+      g_autofree char *label = NULL;
 
+      if (is_company_picker (self))
+        /* Translators: a button in the company picker; %s is what was typed */
+        label = g_strdup_printf (_("Create Company “%s”"), self->search);
+      else
+        /* Translators: a button in the contact picker; %s is what was typed */
+        label = g_strdup_printf (_("Create Contact “%s”"), self->search);
       gtk_label_set_label (self->create_label, label);
     }
   gtk_widget_set_visible (self->create_button, offer);
@@ -157,7 +168,7 @@ update_extras (CrmEntityPicker *self)
       g_autofree char *text = NULL;
 
       if (self->search == NULL)
-        text = g_strdup (g_strcmp0 (self->kind, "company") == 0 ? _("No companies yet")
+        text = g_strdup (is_company_picker (self) ? _("No companies yet")
                          : g_strcmp0 (self->kind, "deal") == 0 ? _("No open deals")
                          : _("No contacts yet"));
       else if (is_contact_picker (self))
@@ -172,18 +183,18 @@ update_extras (CrmEntityPicker *self)
 }
 
 static void
-contact_created_cb (CrmNewContactDialog *dialog,
-                    const char          *contact_id,
-                    const char          *name,
-                    CrmEntityPicker     *self)
+entity_created_cb (CrmEntityDialog *dialog,
+                   const char      *entity_id,
+                   const char      *name,
+                   CrmEntityPicker *self)
 {
-  g_signal_emit (self, signals[PICKED], 0, contact_id, name);
+  g_signal_emit (self, signals[PICKED], 0, entity_id, name);
 }
 
-CrmNewContactDialog *
-crm_entity_picker_create_contact (CrmEntityPicker *self)
+CrmEntityDialog *
+crm_entity_picker_create (CrmEntityPicker *self)
 {
-  CrmNewContactDialog *dialog;
+  CrmEntityDialog *dialog;
   GtkRoot *root;
   g_autofree char *text = NULL;
   g_autofree char *phone = NULL;
@@ -191,26 +202,47 @@ crm_entity_picker_create_contact (CrmEntityPicker *self)
   g_return_val_if_fail (CRM_IS_ENTITY_PICKER (self), NULL);
 
   root = gtk_widget_get_root (GTK_WIDGET (self));
-  if (self->context == NULL || !GTK_IS_WINDOW (root))
+  if (self->context == NULL || !GTK_IS_WINDOW (root) ||
+      (!is_contact_picker (self) && !is_company_picker (self)))
     return NULL;
   text = g_strdup (self->search);
-  phone = text != NULL ? crm_phone_normalize (text) : NULL;
   gtk_popover_popdown (GTK_POPOVER (self));
-  dialog = crm_new_contact_dialog_new (GTK_WINDOW (root), self->context);
-  /* digits typed are a phone number, letters a name */
-  if (phone != NULL)
-    crm_new_contact_dialog_fill (dialog, NULL, text, NULL);
+  if (is_company_picker (self))
+    {
+      CrmNewCompanyDialog *company = crm_new_company_dialog_new (GTK_WINDOW (root), self->context);
+
+      crm_new_company_dialog_fill (company, text, NULL);
+      dialog = CRM_ENTITY_DIALOG (company);
+    }
   else
-    crm_new_contact_dialog_fill (dialog, text, NULL, NULL);
-  g_signal_connect_object (dialog, "created", G_CALLBACK (contact_created_cb), self, 0);
+    {
+      CrmNewContactDialog *contact = crm_new_contact_dialog_new (GTK_WINDOW (root), self->context);
+
+      /* digits typed are a phone number, letters a name */
+      phone = text != NULL ? crm_phone_normalize (text) : NULL;
+      if (phone != NULL)
+        crm_new_contact_dialog_fill (contact, NULL, text, NULL);
+      else
+        crm_new_contact_dialog_fill (contact, text, NULL, NULL);
+      dialog = CRM_ENTITY_DIALOG (contact);
+    }
+  g_signal_connect_object (dialog, "created", G_CALLBACK (entity_created_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
   return dialog;
+}
+
+CrmNewContactDialog *
+crm_entity_picker_create_contact (CrmEntityPicker *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_PICKER (self), NULL);
+  g_return_val_if_fail (is_contact_picker (self), NULL);
+  return CRM_NEW_CONTACT_DIALOG (crm_entity_picker_create (self));
 }
 
 static void
 create_clicked_cb (CrmEntityPicker *self)
 {
-  crm_entity_picker_create_contact (self);
+  crm_entity_picker_create (self);
 }
 
 void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-new-company-dialog.c — a new company in one change set; an INN that is not one
- * is refused with a clear message and nothing is written. */
+ * is refused with a clear message and nothing is written. What the «New …» dialogs share
+ * is crm-entity-dialog.c. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -9,22 +10,18 @@
 
 #include <glib/gi18n.h>
 
-#include "crm-deal-actions.h"
 #include "crm-new-company-dialog.h"
-#include "crm-widget-util.h"
 
 struct _CrmNewCompanyDialog
 {
-  AdwWindow    parent_instance;
+  CrmEntityDialog  parent_instance;
 
-  CrmContext  *context;
-
-  GtkLabel    *message_label;
-  AdwEntryRow *name_row;
-  AdwEntryRow *inn_row;
+  GtkLabel        *message_label;
+  AdwEntryRow     *name_row;
+  AdwEntryRow     *inn_row;
 };
 
-G_DEFINE_FINAL_TYPE (CrmNewCompanyDialog, crm_new_company_dialog, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (CrmNewCompanyDialog, crm_new_company_dialog, CRM_TYPE_ENTITY_DIALOG)
 
 gboolean
 crm_inn_is_valid (const char *text)
@@ -39,27 +36,20 @@ crm_inn_is_valid (const char *text)
   return TRUE;
 }
 
-static void
-set_message (CrmNewCompanyDialog *self,
-             const char          *message)
-{
-  gtk_label_set_label (self->message_label, message);
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
-}
-
 static char *
-create (CrmNewCompanyDialog *self)
+create (CrmEntityDialog  *dialog,
+        char            **out_name)
 {
+  CrmNewCompanyDialog *self = CRM_NEW_COMPANY_DIALOG (dialog);
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
   g_autofree char *inn = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->inn_row))));
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *message = NULL;
   CrmChange *change;
 
   if (*name == '\0')
     {
-      set_message (self, _("Write the company's name"));
+      crm_entity_dialog_set_message (dialog, _("Write the company's name"));
       return NULL;
     }
   if (*inn != '\0' && !crm_inn_is_valid (inn))
@@ -67,23 +57,28 @@ create (CrmNewCompanyDialog *self)
       g_autofree char *text = g_strdup_printf (_("«%s» is not an INN: it has 10 digits "
                                                  "(a company) or 12 (a sole trader)"), inn);
 
-      set_message (self, text);
+      crm_entity_dialog_set_message (dialog, text);
       return NULL;
     }
-  id = crm_context_new_id (self->context);
+  id = crm_context_new_id (crm_entity_dialog_get_context (dialog));
   changeset = crm_changeset_new ();
   change = crm_changeset_create (changeset, "company", id);
   crm_change_set_string (change, "name", name);
   if (*inn != '\0')
     crm_change_set_string (change, "inn", inn);
-  if (crm_context_get_user_id (self->context) != NULL)
-    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
-  crm_change_set_int (change, "created_at", crm_context_now (self->context));
-  message = g_strdup_printf (_("%s added"), name);
-  if (!crm_apply_or_ask (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (self))),
-                         self->context, changeset, message, NULL))
-    return NULL;
-  return g_steal_pointer (&id);
+  *out_name = g_strdup (name);
+  return crm_entity_dialog_apply (dialog, changeset, change, id, name);
+}
+
+void
+crm_new_company_dialog_fill (CrmNewCompanyDialog *self,
+                             const char          *name,
+                             const char          *inn)
+{
+  g_return_if_fail (CRM_IS_NEW_COMPANY_DIALOG (self));
+
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name != NULL ? name : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->inn_row), inn != NULL ? inn : "");
 }
 
 char *
@@ -93,25 +88,8 @@ crm_new_company_dialog_create (CrmNewCompanyDialog *self,
 {
   g_return_val_if_fail (CRM_IS_NEW_COMPANY_DIALOG (self), NULL);
 
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name != NULL ? name : "");
-  gtk_editable_set_text (GTK_EDITABLE (self->inn_row), inn != NULL ? inn : "");
-  return create (self);
-}
-
-static void
-create_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  CrmNewCompanyDialog *self = CRM_NEW_COMPANY_DIALOG (widget);
-  g_autofree char *id = create (self);
-  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
-
-  if (id == NULL)
-    return;
-  if (parent != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-company", "s", id);
-  gtk_window_destroy (GTK_WINDOW (self));
+  crm_new_company_dialog_fill (self, name, inn);
+  return crm_entity_dialog_create (CRM_ENTITY_DIALOG (self), NULL);
 }
 
 static void
@@ -122,37 +100,28 @@ crm_new_company_dialog_dispose (GObject *object)
 }
 
 static void
-crm_new_company_dialog_finalize (GObject *object)
-{
-  g_clear_object (&CRM_NEW_COMPANY_DIALOG (object)->context);
-  G_OBJECT_CLASS (crm_new_company_dialog_parent_class)->finalize (object);
-}
-
-static void
 crm_new_company_dialog_class_init (CrmNewCompanyDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  CrmEntityDialogClass *dialog_class = CRM_ENTITY_DIALOG_CLASS (klass);
 
   object_class->dispose = crm_new_company_dialog_dispose;
-  object_class->finalize = crm_new_company_dialog_finalize;
+  dialog_class->open_action = "win.open-company";
+  dialog_class->create = create;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-new-company-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmNewCompanyDialog, message_label);
   gtk_widget_class_bind_template_child (widget_class, CrmNewCompanyDialog, name_row);
   gtk_widget_class_bind_template_child (widget_class, CrmNewCompanyDialog, inn_row);
-
-  gtk_widget_class_install_action (widget_class, "dialog.create", NULL, create_action);
-  crm_window_class_install_cancel (widget_class, "dialog.cancel");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
-                                       "dialog.create", NULL);
 }
 
 static void
 crm_new_company_dialog_init (CrmNewCompanyDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_entity_dialog_set_message_label (CRM_ENTITY_DIALOG (self), self->message_label);
 }
 
 CrmNewCompanyDialog *
@@ -161,7 +130,7 @@ crm_new_company_dialog_new (GtkWindow  *parent,
 {
   CrmNewCompanyDialog *self = g_object_new (CRM_TYPE_NEW_COMPANY_DIALOG, "transient-for", parent, NULL);
 
-  self->context = g_object_ref (context);
+  crm_entity_dialog_set_context (CRM_ENTITY_DIALOG (self), context);
   gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
   return self;
 }

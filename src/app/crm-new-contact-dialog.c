@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-new-contact-dialog.c — a new contact in one change set; the phone is brought to
- * one standard (S4-7) and a number that is not one is refused with a clear message. */
+ * one standard (S4-7) and a number that is not one is refused with a clear message.
+ * What the «New …» dialogs share is crm-entity-dialog.c. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -9,17 +10,15 @@
 
 #include <glib/gi18n.h>
 
-#include "crm-deal-actions.h"
 #include "crm-entity-picker.h"
 #include "crm-new-contact-dialog.h"
+#include "crm-phone.h"
 #include "crm-time.h"
-#include "crm-widget-util.h"
 
 struct _CrmNewContactDialog
 {
-  AdwWindow        parent_instance;
+  CrmEntityDialog  parent_instance;
 
-  CrmContext      *context;
   char            *company_id;
 
   AdwEntryRow     *name_row;
@@ -30,22 +29,7 @@ struct _CrmNewContactDialog
   GtkLabel        *message_label;
 };
 
-G_DEFINE_FINAL_TYPE (CrmNewContactDialog, crm_new_contact_dialog, ADW_TYPE_WINDOW)
-
-enum {
-  CREATED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-static void
-set_message (CrmNewContactDialog *self,
-             const char          *message)
-{
-  gtk_label_set_label (self->message_label, message);
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
-}
+G_DEFINE_FINAL_TYPE (CrmNewContactDialog, crm_new_contact_dialog, CRM_TYPE_ENTITY_DIALOG)
 
 static void
 company_picked_cb (CrmNewContactDialog *self,
@@ -70,20 +54,21 @@ one_string_array (const char *text)
 }
 
 static char *
-create (CrmNewContactDialog *self)
+create (CrmEntityDialog  *dialog,
+        char            **out_name)
 {
+  CrmNewContactDialog *self = CRM_NEW_CONTACT_DIALOG (dialog);
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
   g_autofree char *phone_text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->phone_row))));
   g_autofree char *email = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->email_row))));
   g_autofree char *phone = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *message = NULL;
   g_autoptr(CrmChangeset) changeset = NULL;
   CrmChange *change;
 
   if (*name == '\0')
     {
-      set_message (self, _("Write the contact's name"));
+      crm_entity_dialog_set_message (dialog, _("Write the contact's name"));
       return NULL;
     }
   if (*phone_text != '\0' && (phone = crm_phone_normalize (phone_text)) == NULL)
@@ -91,18 +76,18 @@ create (CrmNewContactDialog *self)
       g_autofree char *text = g_strdup_printf (_("«%s» is not a phone number; write it like "
                                                  "+7 912 345-67-89"), phone_text);
 
-      set_message (self, text);
+      crm_entity_dialog_set_message (dialog, text);
       return NULL;
     }
   if (*email != '\0' && (strchr (email, '@') == NULL || strchr (email, ' ') != NULL))
     {
       g_autofree char *text = g_strdup_printf (_("«%s» is not an e-mail address"), email);
 
-      set_message (self, text);
+      crm_entity_dialog_set_message (dialog, text);
       return NULL;
     }
 
-  id = crm_context_new_id (self->context);
+  id = crm_context_new_id (crm_entity_dialog_get_context (dialog));
   changeset = crm_changeset_new ();
   change = crm_changeset_create (changeset, "contact", id);
   crm_change_set_string (change, "name", name);
@@ -110,38 +95,8 @@ create (CrmNewContactDialog *self)
   crm_change_set_node (change, "emails", one_string_array (*email != '\0' ? email : NULL));
   if (self->company_id != NULL)
     crm_change_set_string (change, "company", self->company_id);
-  if (crm_context_get_user_id (self->context) != NULL)
-    crm_change_set_string (change, "responsible", crm_context_get_user_id (self->context));
-  crm_change_set_int (change, "created_at", crm_context_now (self->context));
-  message = g_strdup_printf (_("%s added"), name);
-  if (!crm_apply_or_ask (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (self))),
-                         self->context, changeset, message, NULL))
-    return NULL;
-  return g_steal_pointer (&id);
-}
-
-static void
-create_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  CrmNewContactDialog *self = CRM_NEW_CONTACT_DIALOG (widget);
-  g_autofree char *id = create (self);
-  g_autofree char *name = NULL;
-  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
-
-  if (id == NULL)
-    return;
-  /* asked for by a picker: the contact is picked there; else its page opens */
-  if (g_signal_has_handler_pending (self, signals[CREATED], 0, FALSE))
-    {
-      name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
-      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
-      g_signal_emit (self, signals[CREATED], 0, id, name);
-    }
-  else if (parent != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-contact", "s", id);
-  gtk_window_destroy (GTK_WINDOW (self));
+  *out_name = g_strdup (name);
+  return crm_entity_dialog_apply (dialog, changeset, change, id, name);
 }
 
 static void
@@ -154,10 +109,7 @@ crm_new_contact_dialog_dispose (GObject *object)
 static void
 crm_new_contact_dialog_finalize (GObject *object)
 {
-  CrmNewContactDialog *self = CRM_NEW_CONTACT_DIALOG (object);
-
-  g_clear_object (&self->context);
-  g_clear_pointer (&self->company_id, g_free);
+  g_clear_pointer (&CRM_NEW_CONTACT_DIALOG (object)->company_id, g_free);
   G_OBJECT_CLASS (crm_new_contact_dialog_parent_class)->finalize (object);
 }
 
@@ -166,14 +118,12 @@ crm_new_contact_dialog_class_init (CrmNewContactDialogClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  CrmEntityDialogClass *dialog_class = CRM_ENTITY_DIALOG_CLASS (klass);
 
   object_class->dispose = crm_new_contact_dialog_dispose;
   object_class->finalize = crm_new_contact_dialog_finalize;
-
-  /* The contact was added: its id and name. With a handler connected the dialog does
-   * not open the contact's page. */
-  signals[CREATED] = g_signal_new ("created", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  dialog_class->open_action = "win.open-contact";
+  dialog_class->create = create;
 
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -185,17 +135,13 @@ crm_new_contact_dialog_class_init (CrmNewContactDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmNewContactDialog, company_picker);
   gtk_widget_class_bind_template_child (widget_class, CrmNewContactDialog, message_label);
   gtk_widget_class_bind_template_callback (widget_class, company_picked_cb);
-
-  gtk_widget_class_install_action (widget_class, "dialog.create", NULL, create_action);
-  crm_window_class_install_cancel (widget_class, "dialog.cancel");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
-                                       "dialog.create", NULL);
 }
 
 static void
 crm_new_contact_dialog_init (CrmNewContactDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_entity_dialog_set_message_label (CRM_ENTITY_DIALOG (self), self->message_label);
 }
 
 CrmNewContactDialog *
@@ -204,7 +150,7 @@ crm_new_contact_dialog_new (GtkWindow  *parent,
 {
   CrmNewContactDialog *self = g_object_new (CRM_TYPE_NEW_CONTACT_DIALOG, "transient-for", parent, NULL);
 
-  self->context = g_object_ref (context);
+  crm_entity_dialog_set_context (CRM_ENTITY_DIALOG (self), context);
   crm_entity_picker_setup (self->company_picker, context, "company");
   gtk_widget_grab_focus (GTK_WIDGET (self->name_row));
   return self;
@@ -232,5 +178,5 @@ crm_new_contact_dialog_create (CrmNewContactDialog *self,
   g_return_val_if_fail (CRM_IS_NEW_CONTACT_DIALOG (self), NULL);
 
   crm_new_contact_dialog_fill (self, name, phone, email);
-  return create (self);
+  return crm_entity_dialog_create (CRM_ENTITY_DIALOG (self), NULL);
 }

@@ -5,11 +5,12 @@
 #include <adwaita.h>
 
 #include "crm-context.h"
+#include "crm-entity-dialog.h"
 
 G_BEGIN_DECLS
 
 #define CRM_TYPE_NEW_CONTACT_DIALOG (crm_new_contact_dialog_get_type ())
-G_DECLARE_FINAL_TYPE (CrmNewContactDialog, crm_new_contact_dialog, CRM, NEW_CONTACT_DIALOG, AdwWindow)
+G_DECLARE_FINAL_TYPE (CrmNewContactDialog, crm_new_contact_dialog, CRM, NEW_CONTACT_DIALOG, CrmEntityDialog)
 
 CrmNewContactDialog *crm_new_contact_dialog_new    (GtkWindow  *parent,
                                                     CrmContext *context);
