@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-new-task-dialog.c — a new task in one change set, for the current user; a deal is
+/* crm-new-task-dialog.c — a new task in one change set, for the current user (managers
+ * and admins may choose another: the rights in crm-validate.c agree); a deal is
  * optional (core and the server take a task without one: crm-validate.c judges it by
  * its responsible). */
 #define G_LOG_DOMAIN "voronka-app"
@@ -21,10 +22,13 @@ struct _CrmNewTaskDialog
 
   CrmContext      *context;
   char            *deal_id;
+  GPtrArray       *user_ids;      /* of responsible_row's names */
 
   GtkLabel        *message_label;
   AdwEntryRow     *text_row;
   AdwComboRow     *type_row;
+  AdwComboRow     *responsible_row;
+  GtkStringList   *user_names;
   CrmDateButton   *due_button;
   AdwActionRow    *deal_row;
   GtkWidget       *deal_clear_button;
@@ -94,6 +98,35 @@ crm_new_task_dialog_get_deal (CrmNewTaskDialog *self)
   return self->deal_id;
 }
 
+void
+crm_new_task_dialog_set_responsible (CrmNewTaskDialog *self,
+                                     const char       *user_id)
+{
+  guint position;
+
+  g_return_if_fail (CRM_IS_NEW_TASK_DIALOG (self));
+
+  for (position = 0; position < self->user_ids->len; position++)
+    if (g_strcmp0 (self->user_ids->pdata[position], user_id) == 0)
+      {
+        adw_combo_row_set_selected (self->responsible_row, position);
+        return;
+      }
+}
+
+const char *
+crm_new_task_dialog_get_responsible (CrmNewTaskDialog *self)
+{
+  guint selected;
+
+  g_return_val_if_fail (CRM_IS_NEW_TASK_DIALOG (self), NULL);
+
+  selected = adw_combo_row_get_selected (self->responsible_row);
+  if (selected >= self->user_ids->len)
+    return crm_context_get_user_id (self->context);
+  return self->user_ids->pdata[selected];
+}
+
 static char *
 create (CrmNewTaskDialog *self)
 {
@@ -103,6 +136,7 @@ create (CrmNewTaskDialog *self)
   g_autofree char *id = NULL;
   gint64 due = 0;
   gboolean has_due;
+  CrmChange *change;
 
   if (*text == '\0')
     {
@@ -113,8 +147,10 @@ create (CrmNewTaskDialog *self)
   id = crm_context_new_id (self->context);
   changeset = crm_changeset_new ();
   has_due = crm_date_button_get_date (self->due_button, &due);
-  crm_add_task_change (changeset, self->context, id, self->deal_id, text,
-                       task_types[MIN (type, G_N_ELEMENTS (task_types) - 1)], has_due, due);
+  change = crm_add_task_change (changeset, self->context, id, self->deal_id, text,
+                                task_types[MIN (type, G_N_ELEMENTS (task_types) - 1)], has_due, due);
+  if (crm_new_task_dialog_get_responsible (self) != NULL)
+    crm_change_set_string (change, "responsible", crm_new_task_dialog_get_responsible (self));
   /* a refusal (the deal is a colleague's) is said in a toast by crm_apply_or_ask */
   if (!crm_apply_or_ask (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (self))), self->context,
                          changeset, _("Task added"), NULL))
@@ -164,6 +200,7 @@ crm_new_task_dialog_finalize (GObject *object)
 
   g_clear_object (&self->context);
   g_clear_pointer (&self->deal_id, g_free);
+  g_clear_pointer (&self->user_ids, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_new_task_dialog_parent_class)->finalize (object);
 }
 
@@ -183,6 +220,8 @@ crm_new_task_dialog_class_init (CrmNewTaskDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, message_label);
   gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, text_row);
   gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, type_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, responsible_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, user_names);
   gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, due_button);
   gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, deal_row);
   gtk_widget_class_bind_template_child (widget_class, CrmNewTaskDialog, deal_clear_button);
@@ -200,6 +239,7 @@ crm_new_task_dialog_class_init (CrmNewTaskDialogClass *klass)
 static void
 crm_new_task_dialog_init (CrmNewTaskDialog *self)
 {
+  self->user_ids = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
@@ -214,6 +254,12 @@ crm_new_task_dialog_new (GtkWindow  *parent,
   /* a call, due tomorrow as on the deal page: what a rep adds most from the Tasks view */
   adw_combo_row_set_selected (self->type_row, 0);
   crm_date_button_set_date (self->due_button, crm_context_now (context) + CRM_MS_PER_DAY);
+  /* for me by default; an administrator or a head of sales may give it to someone else */
+  adw_combo_row_set_selected (self->responsible_row,
+                              crm_fill_choices (self->user_names, self->user_ids,
+                                                crm_context_get_users (context),
+                                                crm_context_get_user_id (context), 0));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->responsible_row), crm_context_is_manager (context));
   gtk_widget_grab_focus (GTK_WIDGET (self->text_row));
   return self;
 }

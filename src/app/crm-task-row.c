@@ -292,6 +292,13 @@ crm_task_row_new (JsonObject *task,
 }
 
 const char *
+crm_task_row_get_detail (CrmTaskRow *self)
+{
+  g_return_val_if_fail (CRM_IS_TASK_ROW (self), NULL);
+  return gtk_label_get_label (self->detail_label);
+}
+
+const char *
 crm_task_row_get_task_id (CrmTaskRow *self)
 {
   g_return_val_if_fail (CRM_IS_TASK_ROW (self), NULL);

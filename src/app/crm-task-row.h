@@ -17,6 +17,8 @@ CrmTaskRow *crm_task_row_new         (JsonObject *task,
                                       gboolean    show_deal,
                                       gint64      now_ms);
 const char *crm_task_row_get_task_id (CrmTaskRow *self);
+/* The line under the text: kind, deal, client, who (as shown). */
+const char *crm_task_row_get_detail  (CrmTaskRow *self);
 const char *crm_task_row_get_text    (CrmTaskRow *self);
 
 G_END_DECLS

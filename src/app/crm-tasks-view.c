@@ -184,6 +184,9 @@ crm_tasks_view_reload (CrmView *view)
       if (due_text != NULL && crm_time_parse (due_text, &due))
         list = due < today ? self->overdue_list : due < tomorrow ? self->today_list
                                                                  : self->upcoming_list;
+      /* one person's list names them once, in «Tasks of»: not on every row */
+      if (user_id != NULL)
+        json_object_remove_member (task, "responsible");
       gtk_list_box_append (list, GTK_WIDGET (crm_task_row_new (task, TRUE, now)));
     }
 
