@@ -434,6 +434,14 @@ crm_board_column_init (CrmBoardColumn *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
 }
 
+void
+crm_board_column_set_compact (CrmBoardColumn *self,
+                              gboolean        compact)
+{
+  g_return_if_fail (CRM_IS_BOARD_COLUMN (self));
+  gtk_widget_set_size_request (GTK_WIDGET (self), compact ? 196 : 272, -1);
+}
+
 CrmBoardColumn *
 crm_board_column_new (JsonObject *column)
 {

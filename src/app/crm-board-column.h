@@ -46,4 +46,9 @@ guint           crm_board_column_get_n_cards  (CrmBoardColumn *self);
 CrmDealCard    *crm_board_column_get_card     (CrmBoardColumn *self,
                                                guint           index);
 
+/* Narrow (196 px) or the usual 272 px wide; the board's «compact» style class makes
+ * the paddings smaller. */
+void            crm_board_column_set_compact (CrmBoardColumn *self,
+                                              gboolean        compact);
+
 G_END_DECLS

@@ -40,6 +40,8 @@ struct _CrmBoard
 
   gboolean        mine;            /* «Mine»: only the current user's deals */
   GtkToggleButton *mine_button;
+  gboolean        compact;         /* narrow columns: more stages on a screen */
+  GtkToggleButton *compact_button;
   GtkRevealer    *drop_revealer;   /* won and lost, while a card is dragged */
   GtkWidget      *won_zone;
   GtkWidget      *lost_zone;
@@ -102,6 +104,11 @@ same_stages (CrmBoard  *self,
  * size, the window's default size stands in for it. */
 #define COLUMN_STEP 284
 #define CARD_STEP 100
+/* Compact: 196 px columns 6 px apart (crm_board_column_set_compact), so a 1 920 px
+ * screen with the sidebar shows eight stages. */
+#define COMPACT_COLUMN_STEP 202
+#define COMPACT_SPACING 6
+#define SPACING 12
 
 static void
 first_screen (CrmBoard *self,
@@ -119,7 +126,7 @@ first_screen (CrmBoard *self,
       *n_columns = *n_cards = G_MAXUINT;
       return;
     }
-  *n_columns = (guint) width / COLUMN_STEP + 1;
+  *n_columns = (guint) width / (self->compact ? COMPACT_COLUMN_STEP : COLUMN_STEP) + 1;
   *n_cards = (guint) height / CARD_STEP + 1;
 }
 
@@ -242,6 +249,7 @@ crm_board_reload (CrmView *view)
         {
           CrmBoardColumn *column = crm_board_column_new (json_array_get_object_element (columns, i));
 
+          crm_board_column_set_compact (column, self->compact);
           gtk_box_append (self->columns_box, GTK_WIDGET (column));
           g_ptr_array_add (self->columns, column);
         }
@@ -509,6 +517,47 @@ mine_toggled_cb (CrmBoard *self)
   crm_view_queue_reload (CRM_VIEW (self));
 }
 
+static void
+apply_compact (CrmBoard *self)
+{
+  if (self->compact)
+    gtk_widget_add_css_class (GTK_WIDGET (self->columns_box), "compact");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->columns_box), "compact");
+  gtk_box_set_spacing (self->columns_box, self->compact ? COMPACT_SPACING : SPACING);
+  for (guint i = 0; i < self->columns->len; i++)
+    crm_board_column_set_compact (g_ptr_array_index (self->columns, i), self->compact);
+}
+
+static void
+compact_toggled_cb (CrmBoard *self)
+{
+  gboolean compact = gtk_toggle_button_get_active (self->compact_button);
+  GSettings *settings = board_settings ();
+
+  if (compact == self->compact)
+    return;
+  self->compact = compact;
+  if (settings != NULL)
+    g_settings_set_boolean (settings, "board-compact", compact);
+  apply_compact (self);
+}
+
+void
+crm_board_set_compact (CrmBoard *self,
+                       gboolean  compact)
+{
+  g_return_if_fail (CRM_IS_BOARD (self));
+  gtk_toggle_button_set_active (self->compact_button, compact);
+}
+
+gboolean
+crm_board_get_compact (CrmBoard *self)
+{
+  g_return_val_if_fail (CRM_IS_BOARD (self), FALSE);
+  return self->compact;
+}
+
 void
 crm_board_set_mine (CrmBoard *self,
                     gboolean  mine)
@@ -730,10 +779,12 @@ crm_board_class_init (CrmBoardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, scroller);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, columns_box);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, mine_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, compact_button);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, drop_revealer);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, won_zone);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, lost_zone);
   gtk_widget_class_bind_template_callback (widget_class, mine_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, compact_toggled_cb);
   gtk_widget_class_install_action (widget_class, "board.drag-begin", NULL, drag_action);
   gtk_widget_class_install_action (widget_class, "board.drag-end", NULL, drag_action);
 
@@ -754,5 +805,8 @@ crm_board_init (CrmBoard *self)
     /* «Mine» stays as it was left */
     if (settings != NULL && g_settings_get_boolean (settings, "board-mine-only"))
       gtk_toggle_button_set_active (self->mine_button, TRUE);
+    /* so do narrow columns */
+    if (settings != NULL && g_settings_get_boolean (settings, "board-compact"))
+      gtk_toggle_button_set_active (self->compact_button, TRUE);
   }
 }

@@ -32,6 +32,11 @@ CrmDealCard    *crm_board_find_card      (CrmBoard   *self,
 void            crm_board_set_mine       (CrmBoard   *self,
                                           gboolean    mine);
 gboolean        crm_board_get_mine       (CrmBoard   *self);
+/* «Compact»: narrow columns with smaller paddings, so a wide screen shows eight or more
+ * stages (kept in the "board-compact" setting). */
+void            crm_board_set_compact    (CrmBoard   *self,
+                                          gboolean    compact);
+gboolean        crm_board_get_compact    (CrmBoard   *self);
 /* The user «Mine» narrows the board to, or NULL. */
 const char     *crm_board_get_responsible (CrmBoard  *self);
 /* While a card is dragged (board.drag-begin/-end): the won and lost drop zones show. */
