@@ -134,16 +134,14 @@ new_row (JsonObject *item)
   return row;
 }
 
-void
-crm_notification_button_refresh (CrmNotificationButton *self)
+/* The popover's list, the badge and the tooltip from @all (the user's notifications). */
+static void
+show_list (CrmNotificationButton *self,
+           JsonArray             *all)
 {
-  g_autoptr(JsonArray) all = NULL;
   g_autofree char *count = NULL;
   guint n, unread = 0;
 
-  g_return_if_fail (CRM_IS_NOTIFICATION_BUTTON (self));
-
-  all = list_notifications (self, FALSE);
   n = all != NULL ? json_array_get_length (all) : 0;
   crm_list_box_remove_all (self->list);
   for (guint i = 0; i < n; i++)
@@ -176,6 +174,17 @@ crm_notification_button_refresh (CrmNotificationButton *self)
     }
   else
     gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), _("Notifications"));
+}
+
+void
+crm_notification_button_refresh (CrmNotificationButton *self)
+{
+  g_autoptr(JsonArray) all = NULL;
+
+  g_return_if_fail (CRM_IS_NOTIFICATION_BUTTON (self));
+
+  all = list_notifications (self, FALSE);
+  show_list (self, all);
 }
 
 guint
@@ -258,39 +267,40 @@ send_desktop (const char *id,
   g_application_send_notification (app, id, notification);
 }
 
-guint
-crm_notification_button_check_due (CrmNotificationButton *self,
-                                   gint64                 now_ms)
+/* Starts knowing what is there for the current user (nothing of it is announced);
+ * TRUE when this is the first look for them. */
+static gboolean
+start_knowing (CrmNotificationButton *self,
+               gint64                 now_ms)
 {
-  g_autoptr(JsonArray) unread = NULL;
-  g_autoptr(JsonNode) tasks = NULL;
-  const char *user;
-  gboolean first;
+  const char *user = current_user (self);
+
+  /* another user chosen: what was there for them counts as known */
+  if (self->known != NULL && g_strcmp0 (self->known_user, user) == 0)
+    return FALSE;
+  g_clear_pointer (&self->known, g_hash_table_unref);
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_free (self->known_user);
+  self->known_user = g_strdup (user);
+  self->last_check_ms = now_ms;
+  return TRUE;
+}
+
+/* A desktop notification for each unread one of @notifications not known yet. */
+static guint
+announce_new (CrmNotificationButton *self,
+              JsonArray             *notifications,
+              gboolean               first)
+{
   guint sent = 0;
 
-  g_return_val_if_fail (CRM_IS_NOTIFICATION_BUTTON (self), 0);
-
-  user = current_user (self);
-  if (user == NULL)
-    return 0;
-  /* another user chosen: what was there for them counts as known */
-  first = self->known == NULL || g_strcmp0 (self->known_user, user) != 0;
-  if (first)
+  for (guint i = 0; notifications != NULL && i < json_array_get_length (notifications); i++)
     {
-      g_clear_pointer (&self->known, g_hash_table_unref);
-      self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_free (self->known_user);
-      self->known_user = g_strdup (user);
-      self->last_check_ms = now_ms;
-    }
-
-  unread = list_notifications (self, TRUE);
-  for (guint i = 0; unread != NULL && i < json_array_get_length (unread); i++)
-    {
-      JsonObject *item = json_array_get_object_element (unread, i);
+      JsonObject *item = json_array_get_object_element (notifications, i);
       const char *id = json_object_get_string_member (item, "id");
 
-      if (!g_hash_table_add (self->known, g_strdup (id)) || first)
+      if (json_object_get_boolean_member_with_default (item, "read", FALSE) ||
+          !g_hash_table_add (self->known, g_strdup (id)) || first)
         continue;
       send_desktop (id,
                     json_object_get_string_member_with_default (item, "deal_title", NULL) != NULL
@@ -299,19 +309,32 @@ crm_notification_button_check_due (CrmNotificationButton *self,
                     json_object_get_string_member_with_default (item, "deal", NULL));
       sent++;
     }
+  return sent;
+}
 
-  tasks = crm_query_tasks (crm_context_get_store (self->context), NULL, TRUE, user, NULL);
-  for (guint i = 0; !first && tasks != NULL && i < json_array_get_length (json_node_get_array (tasks)); i++)
+/* A desktop notification for each task of the user that fell due since the last look. */
+static guint
+announce_due_tasks (CrmNotificationButton *self,
+                    gint64                 now_ms)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) tasks = NULL;
+  guint sent = 0;
+
+  if (now_ms <= self->last_check_ms)
+    return 0;
+  tasks = crm_query_tasks_falling_due (crm_context_get_store (self->context), current_user (self),
+                                       self->last_check_ms, now_ms, &error);
+  if (tasks == NULL)
     {
-      JsonObject *task = json_array_get_object_element (json_node_get_array (tasks), i);
-      const char *due = json_object_get_string_member_with_default (task, "due", NULL);
-      g_autofree char *id = NULL;
-      gint64 due_ms;
+      g_warning ("Could not read the tasks falling due: %s", error->message);
+      return 0;
+    }
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    {
+      JsonObject *task = json_array_get_object_element (tasks, i);
+      g_autofree char *id = g_strconcat ("task-", json_object_get_string_member (task, "id"), NULL);
 
-      if (due == NULL || !crm_time_parse (due, &due_ms) ||
-          due_ms <= self->last_check_ms || due_ms > now_ms)
-        continue;
-      id = g_strconcat ("task-", json_object_get_string_member (task, "id"), NULL);
       send_desktop (id,
                     /* Translators: a desktop notification's title when a task falls due */
                     _("A task is due"),
@@ -323,11 +346,37 @@ crm_notification_button_check_due (CrmNotificationButton *self,
   return sent;
 }
 
+guint
+crm_notification_button_check_due (CrmNotificationButton *self,
+                                   gint64                 now_ms)
+{
+  g_autoptr(JsonArray) unread = NULL;
+  gboolean first;
+  guint sent;
+
+  g_return_val_if_fail (CRM_IS_NOTIFICATION_BUTTON (self), 0);
+
+  if (current_user (self) == NULL)
+    return 0;
+  first = start_knowing (self, now_ms);
+  unread = list_notifications (self, TRUE);
+  sent = announce_new (self, unread, first);
+  if (!first)
+    sent += announce_due_tasks (self, now_ms);
+  return sent;
+}
+
+/* The replica changed: the notifications are read once, for the list and for the
+ * desktop; tasks falling due are a matter of time, looked at by the timer (one indexed
+ * read every CHECK_SECONDS). */
 static void
 changed_cb (CrmNotificationButton *self)
 {
-  crm_notification_button_refresh (self);
-  crm_notification_button_check_due (self, crm_context_now (self->context));
+  g_autoptr(JsonArray) all = list_notifications (self, FALSE);
+
+  show_list (self, all);
+  if (current_user (self) != NULL)
+    announce_new (self, all, start_knowing (self, crm_context_now (self->context)));
 }
 
 static gboolean

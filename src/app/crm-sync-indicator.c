@@ -20,9 +20,6 @@
 /* How wide a line of the conflict lists grows before it wraps. */
 #define LINE_WIDTH_CHARS 52
 #define RESTORED_NOTICE_MS ((gint64) 7 * 24 * 3600 * 1000)
-/* Below this window width the button shows its icon only (its words stay the tooltip and
- * the popover's title), so the view's title keeps the deal count and sum at 800×600. */
-#define COMPACT_BELOW_WIDTH 1100
 
 struct _CrmSyncIndicator
 {
@@ -34,7 +31,6 @@ struct _CrmSyncIndicator
   gboolean         syncing;
   gboolean         live;
   gboolean         compact;
-  GtkWindow       *window;
   char            *error;
   guint            n_problems;
 
@@ -382,54 +378,6 @@ crm_sync_indicator_get_compact (CrmSyncIndicator *self)
 }
 
 static void
-window_width_changed_cb (CrmSyncIndicator *self)
-{
-  int width = 0, height = 0;
-
-  /* GTK 4.8 writes both: neither may be NULL */
-  gtk_window_get_default_size (self->window, &width, &height);
-  if (width > 0)
-    crm_sync_indicator_set_compact (self, width < COMPACT_BELOW_WIDTH);
-}
-
-static void
-crm_sync_indicator_root (GtkWidget *widget)
-{
-  CrmSyncIndicator *self = CRM_SYNC_INDICATOR (widget);
-  GtkRoot *root;
-
-  GTK_WIDGET_CLASS (crm_sync_indicator_parent_class)->root (widget);
-  root = gtk_widget_get_root (widget);
-  if (!GTK_IS_WINDOW (root))
-    return;
-  self->window = GTK_WINDOW (root);
-  /* read the width when mapped: the window is still being built when it roots us */
-  g_signal_connect_swapped (root, "notify::default-width",
-                            G_CALLBACK (window_width_changed_cb), self);
-}
-
-static void
-crm_sync_indicator_map (GtkWidget *widget)
-{
-  CrmSyncIndicator *self = CRM_SYNC_INDICATOR (widget);
-
-  GTK_WIDGET_CLASS (crm_sync_indicator_parent_class)->map (widget);
-  if (self->window != NULL)
-    window_width_changed_cb (self);
-}
-
-static void
-crm_sync_indicator_unroot (GtkWidget *widget)
-{
-  CrmSyncIndicator *self = CRM_SYNC_INDICATOR (widget);
-
-  if (self->window != NULL)
-    g_signal_handlers_disconnect_by_func (self->window, window_width_changed_cb, self);
-  self->window = NULL;
-  GTK_WIDGET_CLASS (crm_sync_indicator_parent_class)->unroot (widget);
-}
-
-static void
 crm_sync_indicator_dispose (GObject *object)
 {
   CrmSyncIndicator *self = CRM_SYNC_INDICATOR (object);
@@ -454,9 +402,6 @@ crm_sync_indicator_class_init (CrmSyncIndicatorClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crm_sync_indicator_dispose;
-  widget_class->root = crm_sync_indicator_root;
-  widget_class->unroot = crm_sync_indicator_unroot;
-  widget_class->map = crm_sync_indicator_map;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -23,7 +23,7 @@ void        crm_sync_indicator_set_syncing (CrmSyncIndicator *self,
                                             gboolean          syncing);
 
 /* Icon only (the window is narrow): the words stay in the tooltip and the popover. The
- * indicator sets this itself from its window's width. */
+ * window sets this from its width (crm-window.c, its one width watcher). */
 void        crm_sync_indicator_set_compact (CrmSyncIndicator *self,
                                             gboolean          compact);
 gboolean    crm_sync_indicator_get_compact (CrmSyncIndicator *self);

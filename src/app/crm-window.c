@@ -419,6 +419,8 @@ crm_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (crm_window_parent_class)->close_request (window);
 }
 
+static void default_width_changed_cb (CrmWindow *self);
+
 static void
 restore_state (CrmWindow *self)
 {
@@ -442,6 +444,7 @@ restore_state (CrmWindow *self)
       g_free (view);
       view = g_strdup ("reports");
     }
+  default_width_changed_cb (self);
   show_view_now (self, view);
 }
 
@@ -593,14 +596,22 @@ crm_window_class_init (CrmWindowClass *klass)
 /* Below this width the sidebar folds away (its button in the header brings it back), so
  * the board and the header keep their room at 800×600. */
 #define SIDEBAR_FOLDS_BELOW_WIDTH 900
+/* Below this width the sync button shows its icon only (its words stay the tooltip and
+ * the popover's title), so the view's title keeps the deal count and sum at 800×600. */
+#define SYNC_ICON_ONLY_BELOW_WIDTH 1100
 
+/* The one watcher of the window's width: what folds or shrinks when it is narrow. */
 static void
 default_width_changed_cb (CrmWindow *self)
 {
   int width = 0, height = 0;
 
+  /* GTK 4.8 writes both: neither may be NULL */
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  if (width <= 0 || adw_leaflet_get_can_unfold (self->leaflet) == (width >= SIDEBAR_FOLDS_BELOW_WIDTH))
+  if (width <= 0)
+    return;
+  crm_sync_indicator_set_compact (self->sync_indicator, width < SYNC_ICON_ONLY_BELOW_WIDTH);
+  if (adw_leaflet_get_can_unfold (self->leaflet) == (width >= SIDEBAR_FOLDS_BELOW_WIDTH))
     return;
   adw_leaflet_set_can_unfold (self->leaflet, width >= SIDEBAR_FOLDS_BELOW_WIDTH);
   /* folding keeps what the user was looking at: the view, not the list of views */

@@ -107,3 +107,45 @@ crm_query_tasks (CrmStore    *store,
   json_node_set_array (node, result);
   return node;
 }
+
+JsonArray *
+crm_query_tasks_falling_due (CrmStore    *store,
+                             const char  *responsible_id,
+                             gint64       after_ms,
+                             gint64       until_ms,
+                             GError     **error)
+{
+  g_autoptr(JsonArray) result = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (responsible_id != NULL, NULL);
+
+  /* the task_responsible index (responsible, done, due) */
+  stmt = _crm_store_prepare (store,
+    "SELECT id, text, deal FROM task WHERE responsible = ?1 AND deleted = 0"
+    " AND coalesce (done, 0) = 0 AND due > ?2 AND due <= ?3 ORDER BY due, id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, responsible_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, after_ms);
+  sqlite3_bind_int64 (stmt, 3, until_ms);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *task = json_object_new ();
+
+      _crm_json_set_text_column (task, "id", stmt, 0);
+      _crm_json_set_text_column (task, "text", stmt, 1);
+      _crm_json_set_text_column (task, "deal", stmt, 2);
+      json_array_add_object_element (result, task);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list the tasks falling due");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&result);
+}

@@ -66,6 +66,15 @@ JsonNode   *crm_query_tasks        (CrmStore    *store,
                                     const char  *responsible_id,
                                     GError     **error);
 
+/* The open tasks of @responsible_id due after @after_ms and at @until_ms or before,
+ * by due time: [{"id","text","deal"}] (one indexed read: the app asks every half
+ * minute which tasks fell due). */
+JsonArray  *crm_query_tasks_falling_due (CrmStore    *store,
+                                         const char  *responsible_id,
+                                         gint64       after_ms,
+                                         gint64       until_ms,
+                                         GError     **error);
+
 /* [{"id","name","role","group"}] */
 JsonNode   *crm_query_users        (CrmStore *store,
                                     GError  **error);
