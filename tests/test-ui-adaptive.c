@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ui-adaptive.c — the real app at the sizes and in the styles people use: at
  * 800×600 the header still says how many deals the board holds and what they are worth
- * (the sync button goes icon-only to make room); in dark mode the tag labels on cards
+ * (the sync button goes icon-only to make room); at 1920×1080 the board's «Compact»
+ * shows at least eight of the twelve sales stages whole, and the deal page's stage
+ * dropdown shows the longest stage name uncut; in dark mode the tag labels on cards
  * keep WCAG AA contrast (4.5:1), measured on the rendered pixels. */
 #include "crm-test-ui.h"
 
 #include <math.h>
 
+#include "crm-board.h"
 #include "crm-deal-card.h"
+#include "crm-deal-page.h"
+#include "crm-query.h"
 #include "crm-sync-indicator.h"
 
 static char *tmpdir;
@@ -83,6 +88,99 @@ test_header_800x600 (void)
 
   resize (1280, 800);
   g_assert_false (crm_sync_indicator_get_compact (indicator));
+}
+
+/* ---- a wide screen: compact columns, the stage dropdown ---- */
+
+/* How many of the board's columns are drawn whole inside its scrolled area. */
+static guint
+whole_columns (CrmBoard *board)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (crm_board_get_column (board, 0)),
+                                                 GTK_TYPE_SCROLLED_WINDOW);
+  int visible = gtk_widget_get_width (scroller);
+  guint n = 0;
+
+  for (guint i = 0; i < crm_board_get_n_columns (board); i++)
+    {
+      graphene_rect_t bounds;
+
+      g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (crm_board_get_column (board, i)),
+                                                scroller, &bounds));
+      if (bounds.origin.x >= 0 && bounds.origin.x + bounds.size.width <= visible + 0.5)
+        n++;
+    }
+  return n;
+}
+
+static void
+test_compact_board (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *view = g_strconcat ("pipeline:",
+                                       crm_context_find_pipeline_by_name (context, "Продажи"), NULL);
+  CrmBoard *board;
+  guint usual, compact;
+
+  resize (1920, 1080);
+  crm_window_show_view (window, view);
+  crm_test_ui_wait (400);
+  board = CRM_BOARD (crm_window_get_page (window, "board"));
+  g_assert_cmpuint (crm_board_get_n_columns (board), ==, 12);
+  crm_board_set_compact (board, FALSE);
+  crm_test_ui_wait (300);
+  usual = whole_columns (board);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-1920-usual"));
+
+  crm_board_set_compact (board, TRUE);
+  crm_test_ui_wait (400);
+  compact = whole_columns (board);
+  g_test_message ("at 1920×1080: %u stages whole, %u compact", usual, compact);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-1920-compact"));
+  g_assert_cmpuint (compact, >=, 8);
+  g_assert_cmpuint (compact, >, usual);
+  g_assert_true (crm_board_get_compact (board));
+  /* it stays so: the setting is kept */
+  g_assert_true (g_settings_get_boolean (crm_application_get_settings (app), "board-compact"));
+
+  crm_board_set_compact (board, FALSE);
+  crm_test_ui_wait (200);
+  g_assert_false (g_settings_get_boolean (crm_application_get_settings (app), "board-compact"));
+  resize (1280, 800);
+}
+
+/* A deal in the longest-named stage: the page's stage dropdown shows the name whole. */
+static void
+test_stage_dropdown (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmStore *store = crm_context_get_store (context);
+  const char *pipeline = crm_context_find_pipeline_by_name (context, "База купивших клиентов");
+  const char *longest = "Закрыто и не реализовано";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stage = crm_query_resolve (store, "stage", longest, pipeline, &error);
+  g_autoptr(JsonNode) deals = NULL;
+  CrmDealFilter filter = { .pipeline_id = pipeline, .limit = 1 };
+  const char *deal_id;
+  GtkWidget *page;
+  gboolean whole = TRUE;
+
+  g_assert_no_error (error);
+  filter.stage_id = stage;
+  deals = crm_query_deals (store, &filter, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (deals)), ==, 1);
+  deal_id = json_object_get_string_member (json_array_get_object_element (json_node_get_array (deals), 0), "id");
+
+  resize (1280, 800);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-deal", "s", deal_id));
+  crm_test_ui_wait (400);
+  page = crm_window_get_page (window, "deal");
+  g_assert_cmpuint (count_whole_labels (page, longest, &whole), >=, 1);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-stage-dropdown"));
+  g_assert_true (whole);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.go-back", NULL);
+  crm_test_ui_wait (200);
 }
 
 /* ---- contrast, on pixels ---- */
@@ -252,6 +350,8 @@ main (int   argc,
   window = crm_test_ui_main_window (app);
 
   g_test_add_func ("/ui/adaptive/header-800x600", test_header_800x600);
+  g_test_add_func ("/ui/adaptive/compact-board", test_compact_board);
+  g_test_add_func ("/ui/adaptive/stage-dropdown", test_stage_dropdown);
   g_test_add_func ("/ui/adaptive/tag-contrast", test_tag_contrast);
   status = g_test_run ();
 

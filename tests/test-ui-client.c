@@ -4,7 +4,9 @@
  * nothing written), call and copy buttons on phones (the card, task rows), «Create
  * Deal» with the client filled in, a note on a deal on top of its history, the deal's
  * Files group, the contact picker's phones and «Create Contact “…”», lists that open on
- * one click. Runs in Russian when the translation is built, so the screenshots show
+ * one click; notes, files and companies removed with «Undo»; «Create Company “…”» in
+ * the company picker; the new task's responsible (a manager may choose, a rep may not),
+ * and a person's own task list without their name on every row. Runs in Russian when the translation is built, so the screenshots show
  * what a Russian rep sees. */
 #include "crm-test-ui.h"
 
@@ -15,6 +17,7 @@
 #include "crm-deal-page.h"
 #include "crm-entity-list.h"
 #include "crm-entity-picker.h"
+#include "crm-files-group.h"
 #include "crm-format.h"
 #include "crm-new-company-dialog.h"
 #include "crm-new-contact-dialog.h"
@@ -683,6 +686,304 @@ test_new_company (void)
                    ==, "5406123456");
 }
 
+/* The button under @root whose action is @action_name, depth first (visible ones). */
+static GtkWidget *
+find_action_button (GtkWidget  *root,
+                    const char *action_name)
+{
+  if (GTK_IS_BUTTON (root) && gtk_widget_get_visible (root) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action_name) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_action_button (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+entity_deleted (const char *entity,
+                const char *id)
+{
+  g_autoptr(JsonObject) row = crm_store_dup_entity (store (), entity, id);
+
+  g_assert_nonnull (row);
+  return json_object_get_boolean_member_with_default (row, "deleted", FALSE);
+}
+
+/* What the last toast's «Undo» does. */
+static void
+undo_last (void)
+{
+  const char *change_set = crm_context_get_last_change_set (crm_window_get_context (window));
+
+  g_assert_nonnull (change_set);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-change", "s", change_set));
+  crm_test_ui_wait (300);
+}
+
+static void
+test_remove_note (void)
+{
+  g_autofree char *deal_id = find_open_deal ();
+  CrmDealPage *page = open_deal (deal_id);
+  CrmTimeline *timeline = crm_deal_page_get_timeline (page);
+  const char *text = "Перезвонить после выставки — ошибочная запись";
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(GPtrArray) buttons = NULL;
+  g_autofree char *note_id = NULL;
+  JsonArray *history;
+  GtkWidget *button;
+  guint n_buttons;
+
+  g_assert_true (crm_deal_page_add_note (page, text));
+  crm_test_ui_wait (300);
+  deal = crm_query_deal (store (), deal_id, NULL);
+  history = json_object_get_array_member (deal, "history");
+  note_id = g_strdup (json_object_get_string_member (
+                        json_array_get_object_element (history, json_array_get_length (history) - 1), "id"));
+  buttons = find_by_class (GTK_WIDGET (timeline), "note-delete");
+  n_buttons = buttons->len;
+  g_assert_cmpuint (n_buttons, >=, 1);
+  /* the newest note's «Delete» is the first: the note goes, the history says so */
+  button = g_ptr_array_index (buttons, 0);
+  g_assert_nonnull (gtk_widget_get_tooltip_text (button));
+  gtk_widget_activate (button);
+  crm_test_ui_wait (300);
+  g_assert_true (entity_deleted ("note", note_id));
+  g_clear_pointer (&buttons, g_ptr_array_unref);
+  buttons = find_by_class (GTK_WIDGET (timeline), "note-delete");
+  g_assert_cmpuint (buttons->len, ==, n_buttons - 1);
+  g_assert_nonnull (strstr (crm_timeline_get_entry_text (timeline, 0), text));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-note-removed"));
+
+  /* «Undo» brings it back, with its «Delete» */
+  undo_last ();
+  g_assert_false (entity_deleted ("note", note_id));
+  g_clear_pointer (&buttons, g_ptr_array_unref);
+  buttons = find_by_class (GTK_WIDGET (timeline), "note-delete");
+  g_assert_cmpuint (buttons->len, ==, n_buttons);
+}
+
+static void
+test_remove_file (void)
+{
+  g_autofree char *deal_id = find_open_deal ();
+  g_autofree char *path = g_build_filename (tmpdir, "Счёт 17-24.pdf", NULL);
+  CrmDealPage *page = open_deal (deal_id);
+  CrmFilesGroup *files = crm_deal_page_get_files_group (page);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *file_id = NULL;
+  GtkWidget *row;
+  guint before;
+
+  g_assert_true (g_file_set_contents (path, "%PDF-1.4 счёт", -1, NULL));
+  g_assert_true (crm_deal_page_attach_file (page, path, &error));
+  g_assert_no_error (error);
+  crm_test_ui_wait (300);
+  before = crm_deal_page_get_n_files (page);
+  list = crm_attachment_list (store (), "deal", deal_id, &error);
+  g_assert_no_error (error);
+  file_id = g_strdup (json_object_get_string_member (
+                        json_array_get_object_element (json_node_get_array (list),
+                                                       json_array_get_length (json_node_get_array (list)) - 1), "id"));
+  row = crm_files_group_find_row (files, file_id);
+  g_assert_nonnull (row);
+
+  /* the row's «Remove»: gone from the list and the replica, undoable */
+  gtk_widget_activate (find_action_button (row, "files.remove"));
+  crm_test_ui_wait (300);
+  g_assert_true (entity_deleted ("attachment", file_id));
+  g_assert_cmpuint (crm_deal_page_get_n_files (page), ==, before - 1);
+  g_assert_null (crm_files_group_find_row (files, file_id));
+  crm_deal_page_show_files (page);
+  crm_test_ui_wait (200);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-file-removed"));
+  undo_last ();
+  g_assert_false (entity_deleted ("attachment", file_id));
+  g_assert_nonnull (crm_files_group_find_row (files, file_id));
+
+  /* a company keeps files too */
+  {
+    g_autofree char *company_id = NULL;
+    g_autoptr(JsonArray) companies = crm_query_companies (store (), NULL, 1, 0, NULL, NULL);
+    CrmContactPage *company_page;
+    CrmFilesGroup *company_files;
+
+    company_id = g_strdup (json_object_get_string_member (json_array_get_object_element (companies, 0), "id"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-company", "s", company_id));
+    crm_test_ui_wait (300);
+    company_page = CRM_CONTACT_PAGE (crm_window_get_page (window, "contact"));
+    company_files = CRM_FILES_GROUP (crm_test_ui_find (GTK_WIDGET (company_page), CRM_TYPE_FILES_GROUP, NULL));
+    g_assert_nonnull (company_files);
+    g_assert_true (crm_files_group_attach (company_files, path, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (crm_files_group_get_n_files (company_files), ==, 1);
+  }
+}
+
+/* A company with two people and a deal: deleted from its page, the people and the deal
+ * stay without it; «Undo» gives it back. */
+static void
+test_delete_company (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *company_id = crm_store_new_id (store ());
+  g_autofree char *first = crm_store_new_id (store ());
+  g_autofree char *second = crm_store_new_id (store ());
+  g_autofree char *deal_id = find_open_deal ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) row = NULL;
+  CrmChange *change;
+  GtkWidget *page;
+
+  change = crm_changeset_create (changeset, "company", company_id);
+  crm_change_set_string (change, "name", "ООО «Уралтягач»");
+  crm_change_set_int (change, "created_at", crm_store_get_now (store ()));
+  change = crm_changeset_create (changeset, "contact", first);
+  crm_change_set_string (change, "name", "Зайцев Роман");
+  crm_change_set_string (change, "company", company_id);
+  change = crm_changeset_create (changeset, "contact", second);
+  crm_change_set_string (change, "name", "Зайцева Ольга");
+  crm_change_set_string (change, "company", company_id);
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", deal_id), "company", company_id);
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-company", "s", company_id));
+  crm_test_ui_wait (300);
+  page = crm_window_get_page (window, "contact");
+  g_assert_nonnull (find_action_button (page, "card.delete"));
+  g_assert_true (gtk_widget_activate_action (page, "card.delete", NULL));
+  crm_test_ui_wait (300);
+  g_assert_true (entity_deleted ("company", company_id));
+  g_assert_false (entity_deleted ("contact", first));
+  row = crm_store_dup_entity (store (), "contact", second);
+  g_assert_true (json_object_get_null_member (row, "company"));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store (), "deal", deal_id);
+  g_assert_true (json_object_get_null_member (row, "company"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-company-deleted"));
+
+  undo_last ();
+  g_assert_false (entity_deleted ("company", company_id));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store (), "contact", second);
+  g_assert_cmpstr (json_object_get_string_member (row, "company"), ==, company_id);
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (store (), "deal", deal_id);
+  g_assert_cmpstr (json_object_get_string_member (row, "company"), ==, company_id);
+}
+
+/* «New Contact»'s company picker offers «Create Company “…”»; the new company is picked. */
+static void
+test_picker_company (void)
+{
+  CrmNewContactDialog *dialog;
+  CrmEntityPicker *picker;
+  CrmEntityDialog *company_dialog;
+  g_autoptr(JsonArray) found = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-contact", NULL));
+  dialog = CRM_NEW_CONTACT_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_CONTACT_DIALOG));
+  picker = CRM_ENTITY_PICKER (crm_test_ui_find (GTK_WIDGET (dialog), CRM_TYPE_ENTITY_PICKER, NULL));
+  g_assert_nonnull (picker);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (gtk_widget_get_parent (GTK_WIDGET (picker))));
+  crm_test_ui_wait (200);
+  crm_entity_picker_set_search (picker, "Северный Тягач");
+  crm_test_ui_wait (200);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (crm_entity_picker_get_model (picker))), ==, 0);
+  g_assert_true (has_label_containing (GTK_WIDGET (picker), "Северный Тягач"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (picker), "client-picker-create-company"));
+
+  company_dialog = crm_entity_picker_create (picker);
+  g_assert_true (CRM_IS_NEW_COMPANY_DIALOG (company_dialog));
+  crm_test_ui_wait_for_window (CRM_TYPE_NEW_COMPANY_DIALOG);
+  /* the typed name is there; Ctrl+Enter's action adds it */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (company_dialog), "dialog.create", NULL));
+  crm_test_ui_wait (300);
+  found = crm_query_companies (store (), "Северный", 0, 0, NULL, NULL);
+  g_assert_cmpuint (json_array_get_length (found), ==, 1);
+  g_assert_true (has_label_containing (GTK_WIDGET (dialog), "Северный Тягач"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "client-picker-created-company"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (100);
+}
+
+/* The new task's «Responsible»: me by default; an admin gives it to a rep; a rep cannot
+ * choose. On one person's own list their name is not repeated on each row. */
+static void
+test_task_responsible (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *admin = g_strdup (crm_context_get_user_id (context));
+  g_autofree char *rep = NULL;
+  g_autofree char *colleague = NULL;
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) task = NULL;
+  const char *rep_name = NULL;
+  JsonArray *users = crm_context_get_users (context);
+  CrmNewTaskDialog *dialog;
+  CrmTaskRow *row;
+  GtkWidget *tasks;
+  GtkWidget *responsible_row;
+
+  find_reps (&rep, &colleague);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (users, i), "id"), rep) == 0)
+      rep_name = json_object_get_string_member (json_array_get_object_element (users, i), "name");
+  g_assert_nonnull (rep_name);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  crm_test_ui_wait (200);
+  tasks = crm_window_get_page (window, "tasks");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+  dialog = CRM_NEW_TASK_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_TASK_DIALOG));
+  g_assert_cmpstr (crm_new_task_dialog_get_responsible (dialog), ==, admin);
+  responsible_row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_COMBO_ROW, _("_Responsible"));
+  g_assert_nonnull (responsible_row);
+  g_assert_true (gtk_widget_get_sensitive (responsible_row));
+  crm_new_task_dialog_set_responsible (dialog, rep);
+  crm_test_ui_wait (100);
+  g_assert_true (has_label_containing (GTK_WIDGET (dialog), rep_name));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "client-new-task-responsible"));
+  task_id = crm_new_task_dialog_create (dialog, "Подготовить КП на два тягача");
+  g_assert_nonnull (task_id);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (200);
+  task = crm_store_dup_entity (store (), "task", task_id);
+  g_assert_cmpstr (json_object_get_string_member (task, "responsible"), ==, rep);
+
+  /* the rep's own list: the task is there, without «· <their name>» */
+  crm_context_set_user (context, rep);
+  crm_test_ui_wait (300);
+  crm_tasks_view_set_user (CRM_TASKS_VIEW (tasks), rep);
+  crm_test_ui_wait (600);
+  row = crm_tasks_view_find_row (CRM_TASKS_VIEW (tasks), task_id);
+  g_assert_nonnull (row);
+  g_test_message ("row detail: %s", crm_task_row_get_detail (row));
+  g_assert_null (strstr (crm_task_row_get_detail (row), rep_name));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-own-tasks"));
+
+  /* as a rep: for me, and no choice */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+  dialog = CRM_NEW_TASK_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_TASK_DIALOG));
+  g_assert_cmpstr (crm_new_task_dialog_get_responsible (dialog), ==, rep);
+  responsible_row = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_COMBO_ROW, _("_Responsible"));
+  g_assert_false (gtk_widget_get_sensitive (responsible_row));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  crm_context_set_user (context, admin);
+  crm_tasks_view_set_user (CRM_TASKS_VIEW (tasks), admin);
+  crm_test_ui_wait (100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -711,6 +1012,11 @@ main (int   argc,
   g_test_add_func ("/ui/client/task-rows-call", test_task_rows_call);
   g_test_add_func ("/ui/client/new-task-without-deal", test_new_task_without_deal);
   g_test_add_func ("/ui/client/new-company", test_new_company);
+  g_test_add_func ("/ui/client/remove-note", test_remove_note);
+  g_test_add_func ("/ui/client/remove-file", test_remove_file);
+  g_test_add_func ("/ui/client/delete-company", test_delete_company);
+  g_test_add_func ("/ui/client/picker-company", test_picker_company);
+  g_test_add_func ("/ui/client/task-responsible", test_task_responsible);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);
