@@ -726,6 +726,29 @@ undo_last (void)
   crm_test_ui_wait (300);
 }
 
+typedef struct {
+  GtkWidget *timeline;
+  guint      n;
+} NoteButtons;
+
+static gboolean
+has_n_note_buttons (gpointer data)
+{
+  NoteButtons *wanted = data;
+  g_autoptr(GPtrArray) buttons = find_by_class (wanted->timeline, "note-delete");
+
+  return buttons->len == wanted->n;
+}
+
+static gboolean
+timeline_shows_note (gpointer data)
+{
+  CrmTimeline *timeline = crm_deal_page_get_timeline (CRM_DEAL_PAGE (crm_window_get_page (window, "deal")));
+
+  return crm_timeline_get_n_entries (timeline) > 0 &&
+         g_strcmp0 (crm_timeline_get_entry_text (timeline, 0), data) == 0;
+}
+
 static void
 test_remove_note (void)
 {
@@ -741,7 +764,7 @@ test_remove_note (void)
   guint n_buttons;
 
   g_assert_true (crm_deal_page_add_note (page, text));
-  crm_test_ui_wait (300);
+  g_assert_true (crm_test_ui_wait_until (timeline_shows_note, (gpointer) text, 3000));
   deal = crm_query_deal (store (), deal_id, NULL);
   history = json_object_get_array_member (deal, "history");
   note_id = g_strdup (json_object_get_string_member (
@@ -753,20 +776,19 @@ test_remove_note (void)
   button = g_ptr_array_index (buttons, 0);
   g_assert_nonnull (gtk_widget_get_tooltip_text (button));
   gtk_widget_activate (button);
-  crm_test_ui_wait (300);
+  g_assert_true (crm_test_ui_wait_until (has_n_note_buttons,
+                                         &(NoteButtons) { GTK_WIDGET (timeline), n_buttons - 1 },
+                                         3000));
   g_assert_true (entity_deleted ("note", note_id));
-  g_clear_pointer (&buttons, g_ptr_array_unref);
-  buttons = find_by_class (GTK_WIDGET (timeline), "note-delete");
-  g_assert_cmpuint (buttons->len, ==, n_buttons - 1);
   g_assert_nonnull (strstr (crm_timeline_get_entry_text (timeline, 0), text));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-note-removed"));
 
   /* «Undo» brings it back, with its «Delete» */
   undo_last ();
   g_assert_false (entity_deleted ("note", note_id));
-  g_clear_pointer (&buttons, g_ptr_array_unref);
-  buttons = find_by_class (GTK_WIDGET (timeline), "note-delete");
-  g_assert_cmpuint (buttons->len, ==, n_buttons);
+  g_assert_true (crm_test_ui_wait_until (has_n_note_buttons,
+                                         &(NoteButtons) { GTK_WIDGET (timeline), n_buttons },
+                                         3000));
 }
 
 static void
@@ -927,7 +949,7 @@ test_task_responsible (void)
   g_autofree char *colleague = NULL;
   g_autofree char *task_id = NULL;
   g_autoptr(JsonObject) task = NULL;
-  const char *rep_name = NULL;
+  g_autofree char *rep_name = NULL;
   JsonArray *users = crm_context_get_users (context);
   CrmNewTaskDialog *dialog;
   CrmTaskRow *row;
@@ -937,7 +959,7 @@ test_task_responsible (void)
   find_reps (&rep, &colleague);
   for (guint i = 0; i < json_array_get_length (users); i++)
     if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (users, i), "id"), rep) == 0)
-      rep_name = json_object_get_string_member (json_array_get_object_element (users, i), "name");
+      rep_name = g_strdup (json_object_get_string_member (json_array_get_object_element (users, i), "name"));
   g_assert_nonnull (rep_name);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));

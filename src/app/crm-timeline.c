@@ -243,6 +243,9 @@ crm_timeline_describe (CrmContext *context,
 
       if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
         return g_strdup_printf (_("Note removed: %s"), text != NULL ? text : "");
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted))
+        /* an undone removal */
+        return g_strdup_printf (_("Note restored: %s"), text != NULL ? text : "");
       if (json_object_has_member (fields, "created_at"))
         return g_strdup (text != NULL ? text : "");
       return g_strdup_printf (_("Note changed: %s"), text != NULL ? text : "");
@@ -255,6 +258,9 @@ crm_timeline_describe (CrmContext *context,
 
       if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
         return g_strdup_printf (_("File «%s» removed"), name != NULL ? name : "?");
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted))
+        /* an undone removal */
+        return g_strdup_printf (_("File «%s» restored"), name != NULL ? name : "?");
       return g_strdup_printf (_("File «%s» attached"), name != NULL ? name : "?");
     }
   return g_strdup_printf (_("%s changed"), entity);

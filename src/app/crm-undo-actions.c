@@ -39,6 +39,8 @@ crm_undo_toast_show (GtkWidget  *widget,
       adw_toast_set_button_label (toast, _("_Undo"));
       adw_toast_set_action_name (toast, "win.undo-change");
       adw_toast_set_action_target_value (toast, g_variant_new_string (change_set_id));
+      /* the newest change's «Undo» shows at once; an older toast waits behind it */
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
     }
   crm_window_add_toast (window, toast);
 }
@@ -188,6 +190,7 @@ crm_offer_close_tasks (GtkWidget  *widget,
   adw_toast_set_button_label (toast, _("_Close Tasks"));
   adw_toast_set_action_name (toast, "win.close-deal-tasks");
   adw_toast_set_action_target_value (toast, g_variant_new_string (deal_id));
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
   crm_window_add_toast (window, toast);
 }
 
