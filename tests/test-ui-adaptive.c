@@ -135,9 +135,16 @@ test_compact_board (void)
   crm_board_set_compact (board, TRUE);
   crm_test_ui_wait (400);
   compact = whole_columns (board);
-  g_test_message ("at 1920×1080: %u stages whole, %u compact", usual, compact);
+  g_test_message ("%d px wide: %u stages whole, %u compact",
+                  gtk_widget_get_width (GTK_WIDGET (window)), usual, compact);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-1920-compact"));
-  g_assert_cmpuint (compact, >=, 8);
+  /* the window is as wide as the display allows (1920 under a 1920×1080 Xvfb): there,
+   * eight stages at least; on a narrower display, as many as 196 px columns 6 px apart
+   * fit (the usual ones are 272 px, 12 px apart) */
+  if (gtk_widget_get_width (GTK_WIDGET (window)) >= 1900)
+    g_assert_cmpuint (compact, >=, 8);
+  else
+    g_assert_cmpuint (compact, >=, (guint) (gtk_widget_get_width (GTK_WIDGET (board)) - 12) / 202);
   g_assert_cmpuint (compact, >, usual);
   g_assert_true (crm_board_get_compact (board));
   /* it stays so: the setting is kept */

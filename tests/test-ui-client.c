@@ -791,6 +791,12 @@ test_remove_note (void)
                                          3000));
 }
 
+static gboolean
+attachment_deleted (gpointer id)
+{
+  return entity_deleted ("attachment", id);
+}
+
 static void
 test_remove_file (void)
 {
@@ -817,10 +823,13 @@ test_remove_file (void)
   row = crm_files_group_find_row (files, file_id);
   g_assert_nonnull (row);
 
-  /* the row's «Remove»: gone from the list and the replica, undoable */
-  gtk_widget_activate (find_action_button (row, "files.remove"));
+  /* the row's «Remove»: gone from the list and the replica, undoable (the list is
+   * rebuilt when the replica changes: the row is looked up once it settled) */
   crm_test_ui_wait (300);
-  g_assert_true (entity_deleted ("attachment", file_id));
+  row = crm_files_group_find_row (files, file_id);
+  g_assert_nonnull (row);
+  gtk_widget_activate (find_action_button (row, "files.remove"));
+  g_assert_true (crm_test_ui_wait_until (attachment_deleted, file_id, 3000));
   g_assert_cmpuint (crm_deal_page_get_n_files (page), ==, before - 1);
   g_assert_null (crm_files_group_find_row (files, file_id));
   crm_deal_page_show_files (page);

@@ -19,6 +19,7 @@
 #include "crm-field-editor.h"
 #include "crm-files-group.h"
 #include "crm-format.h"
+#include "crm-note-box.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-tag-chips.h"
@@ -63,8 +64,7 @@ struct _CrmDealPage
   CrmDateButton       *new_task_due;
   CrmTimeline         *timeline;
   CrmFilesGroup       *files_group;
-  GtkTextView         *note_view;
-  GtkWidget           *note_hint;
+  CrmNoteBox          *note_box;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -405,31 +405,8 @@ gboolean
 crm_deal_page_add_note (CrmDealPage *self,
                         const char  *text)
 {
-  g_autoptr(CrmChangeset) changeset = NULL;
-  g_autofree char *id = NULL;
-  g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
-  CrmChange *change;
-
   g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), FALSE);
-
-  if (*stripped == '\0' || self->deal_id == NULL)
-    {
-      gtk_widget_grab_focus (GTK_WIDGET (self->note_view));
-      return FALSE;
-    }
-  id = crm_context_new_id (self->context);
-  changeset = crm_changeset_new ();
-  change = crm_changeset_create (changeset, "note", id);
-  crm_change_set_string (change, "entity", "deal");
-  crm_change_set_string (change, "entity_id", self->deal_id);
-  crm_change_set_string (change, "text", stripped);
-  if (crm_context_get_user_id (self->context) != NULL)
-    crm_change_set_string (change, "author", crm_context_get_user_id (self->context));
-  crm_change_set_int (change, "created_at", crm_context_now (self->context));
-  if (!crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, _("Note added"), NULL))
-    return FALSE;
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->note_view), "", -1);
-  return TRUE;
+  return crm_note_box_add (self->note_box, text);
 }
 
 static void
@@ -437,22 +414,7 @@ add_note_action (GtkWidget  *widget,
                  const char *action_name,
                  GVariant   *parameter)
 {
-  CrmDealPage *self = CRM_DEAL_PAGE (widget);
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->note_view);
-  GtkTextIter start, end;
-  g_autofree char *text = NULL;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-  crm_deal_page_add_note (self, text);
-}
-
-static void
-note_changed_cb (CrmDealPage *self)
-{
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->note_view);
-
-  gtk_widget_set_visible (self->note_hint, gtk_text_buffer_get_char_count (buffer) == 0);
+  crm_note_box_add_typed (CRM_DEAL_PAGE (widget)->note_box);
 }
 
 /* ---- files ---- */
@@ -565,6 +527,7 @@ crm_deal_page_reload (CrmView *view)
   fill_contacts (self);
   fill_tasks (self);
   crm_files_group_set_target (self->files_group, self->context, "deal", self->deal_id);
+  crm_note_box_set_target (self->note_box, self->context, "deal", self->deal_id);
   crm_timeline_set_history (self->timeline, self->context,
                             json_object_get_array_member (self->deal, "history"));
   gtk_stack_set_visible_child_name (self->stack, "deal");
@@ -770,6 +733,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   g_type_ensure (CRM_TYPE_DATE_BUTTON);
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);
+  g_type_ensure (CRM_TYPE_NOTE_BOX);
   g_type_ensure (CRM_TYPE_TAG_CHIPS);
   g_type_ensure (CRM_TYPE_TIMELINE);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -796,8 +760,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, new_task_due);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, timeline);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, files_group);
-  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_view);
-  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_hint);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_box);
   gtk_widget_class_bind_template_callback (widget_class, stage_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, responsible_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, title_applied_cb);
@@ -824,15 +787,4 @@ crm_deal_page_init (CrmDealPage *self)
   crm_combo_row_show_whole (self->stage_row);
   crm_combo_row_show_whole (self->responsible_row);
   crm_date_button_set_date (self->new_task_due, crm_time_now_ms () + CRM_MS_PER_DAY);
-  g_signal_connect_object (gtk_text_view_get_buffer (self->note_view), "changed",
-                           G_CALLBACK (note_changed_cb), self, G_CONNECT_SWAPPED);
-  /* Ctrl+Enter in the note adds it */
-  {
-    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
-
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-      gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_CONTROL_MASK),
-                        gtk_named_action_new ("deal.add-note")));
-    gtk_widget_add_controller (GTK_WIDGET (self->note_view), shortcuts);
-  }
 }
