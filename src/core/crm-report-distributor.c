@@ -14,10 +14,6 @@
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 
-#define FOR_EMPLOYEES(column) \
-  " AND (:user IS NULL OR " column " = :user)" \
-  " AND (:grp IS NULL OR " column " IN (SELECT id FROM \"user\" WHERE grp = :grp))"
-
 /* --- samples ------------------------------------------------------------------------- */
 
 gboolean

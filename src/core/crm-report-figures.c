@@ -13,11 +13,6 @@
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 
-/* The employee filter on a column holding a user id. */
-#define FOR_EMPLOYEES(column) \
-  " AND (:user IS NULL OR " column " = :user)" \
-  " AND (:grp IS NULL OR " column " IN (SELECT id FROM \"user\" WHERE grp = :grp))"
-
 static gboolean
 column_time (sqlite3_stmt *stmt,
              int           column,

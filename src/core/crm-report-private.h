@@ -10,6 +10,11 @@
 
 G_BEGIN_DECLS
 
+/* SQL: the employee filter (:user, :grp) on a column holding a user id. */
+#define FOR_EMPLOYEES(column) \
+  " AND (:user IS NULL OR " column " = :user)" \
+  " AND (:grp IS NULL OR " column " IN (SELECT id FROM \"user\" WHERE grp = :grp))"
+
 typedef struct {
   CrmStore        *store;
   CrmReportFilter  filter;
