@@ -207,22 +207,25 @@ local_time (gint64 ms)
 static const char *
 month_abbreviation (int month)
 {
-  switch (month)
-    {
-    case 1: return C_("abbreviated month", "Jan");
-    case 2: return C_("abbreviated month", "Feb");
-    case 3: return C_("abbreviated month", "Mar");
-    case 4: return C_("abbreviated month", "Apr");
-    case 5: return C_("abbreviated month", "May");
-    case 6: return C_("abbreviated month", "Jun");
-    case 7: return C_("abbreviated month", "Jul");
-    case 8: return C_("abbreviated month", "Aug");
-    case 9: return C_("abbreviated month", "Sep");
-    case 10: return C_("abbreviated month", "Oct");
-    case 11: return C_("abbreviated month", "Nov");
-    case 12: return C_("abbreviated month", "Dec");
-    default: return "?";
-    }
+  static const char *const names[] = {
+    NC_("abbreviated month", "Jan"), NC_("abbreviated month", "Feb"),
+    NC_("abbreviated month", "Mar"), NC_("abbreviated month", "Apr"),
+    NC_("abbreviated month", "May"), NC_("abbreviated month", "Jun"),
+    NC_("abbreviated month", "Jul"), NC_("abbreviated month", "Aug"),
+    NC_("abbreviated month", "Sep"), NC_("abbreviated month", "Oct"),
+    NC_("abbreviated month", "Nov"), NC_("abbreviated month", "Dec"),
+  };
+  g_autofree char *key = NULL;
+  const char *translated;
+
+  if (month < 1 || month > 12)
+    return "?";
+  /* the C library's dgettext, not GLib's C_(): g_dgettext() decides at its first call in
+   * a process whether to translate at all, and keeps to it after the language changes
+   * (a process that formats a date in English first, then switches to Russian) */
+  key = g_strconcat ("abbreviated month", "\004", names[month - 1], NULL);
+  translated = dgettext (GETTEXT_PACKAGE, key);
+  return translated != key ? translated : names[month - 1];
 }
 
 char *
