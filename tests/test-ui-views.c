@@ -17,6 +17,7 @@
 #include "crm-search-view.h"
 #include "crm-task-row.h"
 #include "crm-tasks-view.h"
+#include "crm-undo-actions.h"
 #include "crm-uuid.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
@@ -327,6 +328,53 @@ test_toast_from_a_view (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "views-toast"));
 }
 
+/* A change's toast with «Undo» from a view: through win.show-action-toast, the view knows
+ * no window type; the button undoes the change set it names (win.undo-change). */
+static void
+test_undo_toast_from_a_view (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) undone = NULL;
+  g_autofree char *deal_id = NULL;
+  GtkWidget *tasks;
+  GtkWidget *button;
+
+  {
+    g_autoptr(JsonNode) deals = crm_query_deals (crm_context_get_store (context),
+                                                 &(CrmDealFilter) { .limit = 1 }, NULL, &error);
+
+    g_assert_no_error (error);
+    deal_id = g_strdup (json_object_get_string_member (
+      json_array_get_object_element (json_node_get_array (deals), 0), "id"));
+  }
+  before = crm_test_ui_replica_deal (db_path, deal_id);
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", deal_id), "title",
+                         "Volvo FH 500, отменяемое изменение");
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+
+  show ("tasks");
+  tasks = crm_window_get_page (window, "tasks");
+  crm_undo_toast_show_last (tasks, context, "Название сделки изменено");
+  crm_test_ui_wait (300);
+  g_assert_true (label_drawn (GTK_WIDGET (window), "Название сделки изменено"));
+  button = crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "_Undo");
+  g_assert_nonnull (button);
+  after = crm_test_ui_replica_deal (db_path, deal_id);
+  g_assert_cmpstr (json_object_get_string_member (after, "title"), ==,
+                   "Volvo FH 500, отменяемое изменение");
+
+  g_signal_emit_by_name (button, "clicked");
+  crm_test_ui_wait (300);
+  undone = crm_test_ui_replica_deal (db_path, deal_id);
+  g_assert_cmpstr (json_object_get_string_member (undone, "title"), ==,
+                   json_object_get_string_member (before, "title"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +390,7 @@ main (int   argc,
   g_test_add_func ("/ui/views/open-deal-and-contact-from-search",
                    test_open_deal_and_contact_from_search);
   g_test_add_func ("/ui/views/toast-from-a-view", test_toast_from_a_view);
+  g_test_add_func ("/ui/views/undo-toast-from-a-view", test_undo_toast_from_a_view);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);

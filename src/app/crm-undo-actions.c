@@ -9,17 +9,30 @@
 
 #include "crm-undo-actions.h"
 #include "crm-query.h"
-#include "crm-undo.h"
-#include "crm-window.h"
 
-static CrmWindow *
-window_of (GtkWidget *widget)
+/* A toast in @widget's window through its "win.show-action-toast" action (a dialog asks
+ * the window it is transient for); with a button only when @action_name is not NULL. */
+static void
+show_action_toast (GtkWidget  *widget,
+                   const char *text,
+                   guint       timeout,
+                   const char *button_label,
+                   const char *action_name,
+                   const char *target)
 {
   GtkRoot *root = widget != NULL ? gtk_widget_get_root (widget) : NULL;
+  const char *label = action_name != NULL ? button_label : "";
+  const char *action = action_name != NULL ? action_name : "";
 
-  if (root != NULL && !CRM_IS_WINDOW (root) && GTK_IS_WINDOW (root))
-    root = (GtkRoot *) gtk_window_get_transient_for (GTK_WINDOW (root));
-  return root != NULL && CRM_IS_WINDOW (root) ? CRM_WINDOW (root) : NULL;
+  if (widget == NULL)
+    return;
+  if (gtk_widget_activate_action (widget, "win.show-action-toast", "(sussms)", text, timeout,
+                                  label, action, target))
+    return;
+  if (root != NULL && GTK_IS_WINDOW (root) && gtk_window_get_transient_for (GTK_WINDOW (root)) != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root))),
+                                "win.show-action-toast", "(sussms)", text, timeout, label,
+                                action, target);
 }
 
 void
@@ -27,22 +40,8 @@ crm_undo_toast_show (GtkWidget  *widget,
                      const char *text,
                      const char *change_set_id)
 {
-  CrmWindow *window = window_of (widget);
-  AdwToast *toast;
-
-  if (window == NULL)
-    return;
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 6);
-  if (change_set_id != NULL)
-    {
-      adw_toast_set_button_label (toast, _("_Undo"));
-      adw_toast_set_action_name (toast, "win.undo-change");
-      adw_toast_set_action_target_value (toast, g_variant_new_string (change_set_id));
-      /* the newest change's «Undo» shows at once; an older toast waits behind it */
-      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-    }
-  crm_window_add_toast (window, toast);
+  show_action_toast (widget, text, 6, _("_Undo"), change_set_id != NULL ? "win.undo-change" : NULL,
+                     change_set_id);
 }
 
 void
@@ -52,68 +51,6 @@ crm_undo_toast_show_last (GtkWidget  *widget,
 {
   crm_undo_toast_show (widget, text,
                        context != NULL ? crm_context_get_last_change_set (context) : NULL);
-}
-
-/* How many entities of @entity the change set @change_set_id touched besides its own. */
-static guint
-count_touched (CrmContext *context,
-               const char *change_set_id,
-               const char *entity)
-{
-  g_autoptr(JsonNode) sets = crm_store_list_change_sets (crm_context_get_store (context), NULL, 1,
-                                                         NULL);
-  JsonObject *set;
-  JsonArray *changes;
-  guint n = 0;
-
-  if (sets == NULL || json_array_get_length (json_node_get_array (sets)) == 0)
-    return 0;
-  set = json_array_get_object_element (json_node_get_array (sets), 0);
-  if (g_strcmp0 (json_object_get_string_member_with_default (set, "id", NULL), change_set_id) != 0)
-    return 0;
-  changes = json_object_get_array_member (set, "changes");
-  for (guint i = 0; changes != NULL && i < json_array_get_length (changes); i++)
-    if (g_strcmp0 (json_object_get_string_member_with_default (
-                     json_array_get_object_element (changes, i), "entity", NULL), entity) == 0)
-      n++;
-  return n;
-}
-
-static char *
-deleted_message (CrmContext *context,
-                 const char *entity,
-                 const char *name)
-{
-  if (g_str_equal (entity, "deal"))
-    /* Translators: a toast; %s is the deal's title */
-    return g_strdup_printf (_("Deal «%s» deleted"), name);
-  if (g_str_equal (entity, "contact"))
-    /* Translators: a toast; %s is the contact's name */
-    return g_strdup_printf (_("Contact «%s» deleted"), name);
-  if (g_str_equal (entity, "company"))
-    {
-      const char *change_set = crm_context_get_last_change_set (context);
-      guint contacts = count_touched (context, change_set, "contact");
-      guint deals = count_touched (context, change_set, "deal");
-
-      if (contacts + deals == 0)
-        /* Translators: a toast; %s is the company's name */
-        return g_strdup_printf (_("Company «%s» deleted"), name);
-      /* Translators: a toast; %s is the company's name, %u how many people and deals
-       * it had: they are kept, without the company */
-      return g_strdup_printf (ngettext ("Company «%s» deleted; its %u contact or deal stays, "
-                                        "without the company",
-                                        "Company «%s» deleted; its %u contacts and deals stay, "
-                                        "without the company", contacts + deals),
-                              name, contacts + deals);
-    }
-  if (g_str_equal (entity, "note"))
-    return g_strdup (_("Note deleted"));
-  if (g_str_equal (entity, "attachment"))
-    /* Translators: a toast; %s is the file's name */
-    return g_strdup_printf (_("File «%s» removed"), name);
-  /* Translators: a toast; %s is the task's text */
-  return g_strdup_printf (_("Task «%s» deleted"), name);
 }
 
 gboolean
@@ -130,15 +67,22 @@ crm_delete_entity (GtkWidget  *widget,
 
   if (row != NULL)
     name = json_object_get_string_member_with_default (row, g_str_equal (entity, "deal") ? "title"
-                                                       : g_str_equal (entity, "task") ||
-                                                         g_str_equal (entity, "note") ? "text"
+                                                       : g_str_equal (entity, "task") ? "text"
                                                        : "name", NULL);
   if (!crm_context_delete (context, entity, entity_id, &error))
     {
       crm_undo_toast_show (widget, error->message, NULL);
       return FALSE;
     }
-  message = deleted_message (context, entity, name != NULL ? name : "");
+  if (g_str_equal (entity, "deal"))
+    /* Translators: a toast; %s is the deal's title */
+    message = g_strdup_printf (_("Deal «%s» deleted"), name != NULL ? name : "");
+  else if (g_str_equal (entity, "contact"))
+    /* Translators: a toast; %s is the contact's name */
+    message = g_strdup_printf (_("Contact «%s» deleted"), name != NULL ? name : "");
+  else
+    /* Translators: a toast; %s is the task's text */
+    message = g_strdup_printf (_("Task «%s» deleted"), name != NULL ? name : "");
   crm_undo_toast_show_last (widget, context, message);
   return TRUE;
 }
@@ -162,13 +106,11 @@ crm_offer_close_tasks (GtkWidget  *widget,
   g_autoptr(JsonObject) deal = NULL;
   g_autoptr(JsonArray) tasks = NULL;
   g_autofree char *message = NULL;
-  CrmWindow *window = window_of (widget);
   JsonObject *stage;
   const char *kind;
-  AdwToast *toast;
   guint n;
 
-  if (window == NULL || context == NULL || deal_id == NULL)
+  if (widget == NULL || context == NULL || deal_id == NULL)
     return;
   deal = crm_store_dup_entity (crm_context_get_store (context), "deal", deal_id);
   if (deal == NULL)
@@ -185,13 +127,7 @@ crm_offer_close_tasks (GtkWidget  *widget,
   message = g_strdup_printf (ngettext ("«%s» is closed and still has %u open task",
                                        "«%s» is closed and still has %u open tasks", n),
                              json_object_get_string_member_with_default (deal, "title", ""), n);
-  toast = adw_toast_new (message);
-  adw_toast_set_timeout (toast, 10);
-  adw_toast_set_button_label (toast, _("_Close Tasks"));
-  adw_toast_set_action_name (toast, "win.close-deal-tasks");
-  adw_toast_set_action_target_value (toast, g_variant_new_string (deal_id));
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  crm_window_add_toast (window, toast);
+  show_action_toast (widget, message, 10, _("_Close Tasks"), "win.close-deal-tasks", deal_id);
 }
 
 gint
@@ -220,62 +156,4 @@ crm_close_deal_tasks (CrmContext  *context,
   if (!crm_context_apply (context, changeset, error))
     return -1;
   return (gint) n;
-}
-
-static void
-close_deal_tasks_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  CrmContext *context = crm_window_get_context (CRM_WINDOW (widget));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-  gint n = crm_close_deal_tasks (context, g_variant_get_string (parameter, NULL), &error);
-
-  if (n < 0)
-    {
-      crm_undo_toast_show (widget, error->message, NULL);
-      return;
-    }
-  message = g_strdup_printf (ngettext ("%d task closed", "%d tasks closed", n), n);
-  crm_undo_toast_show_last (widget, context, message);
-}
-
-static void
-undo_change_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  CrmWindow *window = CRM_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-
-  if (!crm_context_undo (crm_window_get_context (window),
-                         g_variant_get_string (parameter, NULL), &error))
-    {
-      crm_undo_toast_show (widget, error->message, NULL);
-      return;
-    }
-  crm_undo_toast_show (widget, _("Undone"), NULL);
-}
-
-static void
-delete_entity_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
-{
-  const char *entity = NULL;
-  const char *entity_id = NULL;
-
-  g_variant_get (parameter, "(&s&s)", &entity, &entity_id);
-  crm_delete_entity (widget, crm_window_get_context (CRM_WINDOW (widget)), entity, entity_id);
-}
-
-void
-crm_undo_install_actions (GtkWidgetClass *window_class)
-{
-  gtk_widget_class_install_action (window_class, "win.delete-entity", "(ss)",
-                                   delete_entity_action);
-  gtk_widget_class_install_action (window_class, "win.undo-change", "s", undo_change_action);
-  gtk_widget_class_install_action (window_class, "win.close-deal-tasks", "s",
-                                   close_deal_tasks_action);
 }

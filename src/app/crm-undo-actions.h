@@ -11,7 +11,8 @@
 G_BEGIN_DECLS
 
 /* A toast with @text in @widget's window with an «Undo» button for @change_set_id
- * (NULL: a plain toast). */
+ * (NULL: a plain toast), through the window's "win.show-action-toast"; the button runs
+ * "win.undo-change" (crm-window-actions.c). */
 void      crm_undo_toast_show        (GtkWidget   *widget,
                                       const char  *text,
                                       const char  *change_set_id);
@@ -19,9 +20,8 @@ void      crm_undo_toast_show        (GtkWidget   *widget,
 void      crm_undo_toast_show_last   (GtkWidget   *widget,
                                       CrmContext  *context,
                                       const char  *text);
-/* Deletes the "deal", "contact", "company", "task", "note" or "attachment" @entity_id as
- * the current user and says so in a toast with «Undo» (for a company: how many of its
- * contacts and deals stay without it); a refusal is toasted. TRUE when it was deleted. */
+/* Deletes the "deal", "contact" or "task" @entity_id as the current user and says so in
+ * a toast with «Undo»; a refusal is toasted. TRUE when it was deleted. */
 gboolean  crm_delete_entity          (GtkWidget   *widget,
                                       CrmContext  *context,
                                       const char  *entity,
@@ -36,9 +36,4 @@ void      crm_offer_close_tasks      (GtkWidget   *widget,
 gint      crm_close_deal_tasks       (CrmContext  *context,
                                       const char  *deal_id,
                                       GError     **error);
-/* "win.undo-change" (a change set's id): undoes it; what went wrong is toasted.
- * "win.delete-entity" ((entity, id)): crm_delete_entity() for the window.
- * "win.close-deal-tasks" (a deal's id): crm_close_deal_tasks() with an «Undo» toast. */
-void      crm_undo_install_actions   (GtkWidgetClass *window_class);
-
 G_END_DECLS

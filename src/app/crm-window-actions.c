@@ -2,7 +2,8 @@
 /* crm-window-actions.c — the main window's actions ("win.…") and their shortcuts (as
  * gnome-text-editor's editor-window-actions.c). Views, rows and dialogs ask the window for
  * something only through these: "win.open-deal" with a deal's id, "win.show-toast" with
- * a message, … — none of them includes crm-window.h. */
+ * a message, "win.show-action-toast" with a toast's button, … — none of them includes
+ * crm-window.h. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "crm-new-deal-dialog.h"
 #include "crm-new-task-dialog.h"
 #include "crm-signin-dialog.h"
+#include "crm-undo-actions.h"
 #include "crm-window-private.h"
 
 static void
@@ -253,6 +255,81 @@ show_toast_action (GtkWidget  *widget,
   crm_window_show_toast (CRM_WINDOW (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* "win.show-action-toast" (text, seconds, button label, action, its string target or
+ * nothing): a toast whose button runs the action; an empty action: a plain toast. */
+static void
+show_action_toast_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  const char *text, *label, *action, *target;
+  guint32 timeout;
+  AdwToast *toast;
+
+  g_variant_get (parameter, "(&su&s&sm&s)", &text, &timeout, &label, &action, &target);
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, timeout);
+  if (*action != '\0')
+    {
+      adw_toast_set_button_label (toast, label);
+      adw_toast_set_action_name (toast, action);
+      if (target != NULL)
+        adw_toast_set_action_target_value (toast, g_variant_new_string (target));
+    }
+  crm_window_add_toast (CRM_WINDOW (widget), toast);
+}
+
+/* "win.close-deal-tasks" (a deal's id): crm_close_deal_tasks() with an «Undo» toast. */
+static void
+close_deal_tasks_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  CrmContext *context = CRM_WINDOW (widget)->context;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  gint n = crm_close_deal_tasks (context, g_variant_get_string (parameter, NULL), &error);
+
+  if (n < 0)
+    {
+      crm_undo_toast_show (widget, error->message, NULL);
+      return;
+    }
+  message = g_strdup_printf (ngettext ("%d task closed", "%d tasks closed", n), n);
+  crm_undo_toast_show_last (widget, context, message);
+}
+
+/* "win.undo-change" (a change set's id): undoes it; what went wrong is toasted. */
+static void
+undo_change_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!crm_context_undo (CRM_WINDOW (widget)->context, g_variant_get_string (parameter, NULL),
+                         &error))
+    {
+      crm_undo_toast_show (widget, error->message, NULL);
+      return;
+    }
+  crm_undo_toast_show (widget, _("Undone"), NULL);
+}
+
+/* "win.delete-entity" ((entity, id)): crm_delete_entity() for the window, with its
+ * «Undo» toast. */
+static void
+delete_entity_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  const char *entity = NULL;
+  const char *entity_id = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &entity, &entity_id);
+  crm_delete_entity (widget, CRM_WINDOW (widget)->context, entity, entity_id);
+}
+
 void
 _crm_window_class_actions_init (CrmWindowClass *klass)
 {
@@ -278,6 +355,13 @@ _crm_window_class_actions_init (CrmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-task", NULL, new_task_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.show-action-toast", "(sussms)",
+                                   show_action_toast_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-change", "s", undo_change_action);
+  gtk_widget_class_install_action (widget_class, "win.delete-entity", "(ss)",
+                                   delete_entity_action);
+  gtk_widget_class_install_action (widget_class, "win.close-deal-tasks", "s",
+                                   close_deal_tasks_action);
 
   /* Bubble-phase bindings: a focused card's own Alt+arrows win over these. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,

@@ -24,7 +24,6 @@
 #include "crm-tasks-view.h"
 #include "crm-view.h"
 #include "crm-window-private.h"
-#include "crm-undo-actions.h"
 
 G_DEFINE_FINAL_TYPE (CrmWindow, crm_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -590,7 +589,6 @@ crm_window_class_init (CrmWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
 
   _crm_window_class_actions_init (klass);
-  crm_undo_install_actions (widget_class);
 }
 
 /* Below this width the sidebar folds away (its button in the header brings it back), so
