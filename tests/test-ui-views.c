@@ -328,6 +328,12 @@ test_toast_from_a_view (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "views-toast"));
 }
 
+static gboolean
+undo_toast_drawn (gpointer data)
+{
+  return label_drawn (GTK_WIDGET (window), "Название сделки изменено");
+}
+
 /* A change's toast with «Undo» from a view: through win.show-action-toast, the view knows
  * no window type; the button undoes the change set it names (win.undo-change). */
 static void
@@ -360,8 +366,8 @@ test_undo_toast_from_a_view (void)
   show ("tasks");
   tasks = crm_window_get_page (window, "tasks");
   crm_undo_toast_show_last (tasks, context, "Название сделки изменено");
-  crm_test_ui_wait (300);
-  g_assert_true (label_drawn (GTK_WIDGET (window), "Название сделки изменено"));
+  /* (libadwaita shows toasts one after another: the previous test's goes first) */
+  g_assert_true (crm_test_ui_wait_until (undo_toast_drawn, NULL, 15000));
   button = crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "_Undo");
   g_assert_nonnull (button);
   after = crm_test_ui_replica_deal (db_path, deal_id);
