@@ -163,6 +163,10 @@ gboolean crm_cli_export         (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_contact_add    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_list   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_company_add    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_contact_duplicates (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_company_duplicates (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_contact_merge  (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_company_merge  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_add       (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_move      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_set       (CrmCli *cli, int argc, char **argv, GError **error);

@@ -32,4 +32,14 @@ gboolean  _crm_store_restamp_op  (CrmStore    *self,
                                   guint64      hlc,
                                   GError     **error);
 
+/* The field clocks of a row ({field: "hlc device"}), or NULL when there is none. */
+JsonObject *_crm_store_dup_clocks  (CrmStore    *self,
+                                    const char  *entity,
+                                    const char  *entity_id);
+/* Writes @op's fields (LWW) as a fact derived from replicated ones: no changelog row,
+ * nothing for undo or the rules (crm-duplicates.c's redirects). Inside the transaction. */
+gboolean  _crm_store_apply_derived (CrmStore     *self,
+                                    CrmOp        *op,
+                                    GError      **error);
+
 G_END_DECLS

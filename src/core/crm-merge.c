@@ -17,6 +17,7 @@
 #include "crm-changelog-private.h"
 #include "crm-error-private.h"
 #include "crm-merge-private.h"
+#include "crm-duplicates-private.h"
 #include "crm-store-impl-private.h"
 #include "crm-hlc.h"
 #include "crm-json-private.h"
@@ -492,7 +493,54 @@ _crm_store_apply_op_fields (CrmStore     *self,
 
   if (search_changed && !_crm_store_refresh_contact_tokens (self, op->entity_id, !exists, error))
     return FALSE;
+  /* merged cards are redirects: what is written to one lands on its survivor, and a
+   * reference to one moves to the survivor (crm-duplicates.c) */
+  if (type != NULL && (g_str_equal (type->name, "contact") || g_str_equal (type->name, "company")) &&
+      json_object_has_member (data, "merged_into") &&
+      !_crm_duplicates_follow (self, op, data, clocks, error))
+    return FALSE;
+  if (type != NULL &&
+      ((g_str_equal (type->name, "task") && json_object_has_member (op->fields, "contact")) ||
+       (g_str_equal (type->name, "deal_contact") && json_object_has_member (op->fields, "present")) ||
+       (g_str_equal (type->name, "note") && json_object_has_member (op->fields, "entity_id"))) &&
+      !_crm_duplicates_follow_reference (self, op, clocks, error))
+    return FALSE;
   return TRUE;
+}
+
+JsonObject *
+_crm_store_dup_clocks (CrmStore   *self,
+                       const char *entity,
+                       const char *entity_id)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  JsonObject *clocks = NULL;
+  sqlite3_stmt *stmt;
+
+  if (type == NULL)
+    return NULL;
+  stmt = _crm_store_prepare (self, _crm_store_select_by_id_sql (type), NULL);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  if (_crm_store_step (self, stmt) == SQLITE_ROW)
+    clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_reset (stmt);
+  return clocks;
+}
+
+gboolean
+_crm_store_apply_derived (CrmStore  *self,
+                          CrmOp     *op,
+                          GError   **error)
+{
+  JsonObject *capture = g_steal_pointer (&self->capture_clocks);
+  gboolean ok;
+
+  g_return_val_if_fail (self->in_apply, FALSE);
+  ok = _crm_store_apply_op_fields (self, op, error);
+  self->capture_clocks = capture;
+  return ok;
 }
 
 /* --- merge ------------------------------------------------------------------------------- */
