@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-cli-contact.c — `contact add` (phones in one standard, S4-7) and `contact list`
- * (prefix search by the first letters of any name word, tag filter, paging). */
+/* crm-cli-contact.c — `contact add` (phones in one standard, S4-7), `contact list`
+ * (prefix search by the first letters of any name word, tag filter, paging), `contact
+ * set` and `contact show` (S3-2: fields, related companies). */
 #define G_LOG_DOMAIN "voronka-cli"
 
 #include <string.h>
 
 #include "crm-cli.h"
+#include "crm-company.h"
 #include "crm-query.h"
+#include "crm-query-board.h"
 #include "crm-time.h"
 
 static JsonNode *
@@ -224,5 +227,244 @@ crm_cli_contact_list (CrmCli   *cli,
    * the plural form follows the second number */
   g_print (ngettext ("%u of %lld contact\n", "%u of %lld contacts\n", (gulong) total),
            json_array_get_length (array), (long long) total);
+  return TRUE;
+}
+
+static char *
+join_names (JsonArray *list)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? ", " : "",
+                            crm_cli_str (json_array_get_object_element (list, i), "name", ""));
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+static gboolean
+print_contact (CrmCli      *cli,
+               const char  *contact_id,
+               GError     **error)
+{
+  g_autoptr(JsonObject) contact = crm_contact_show (cli->store, contact_id, error);
+  g_autofree char *phones = NULL;
+  g_autofree char *emails = NULL;
+  g_autofree char *companies = NULL;
+  g_autoptr(JsonArray) definitions = NULL;
+  const char *related_label = NULL;
+
+  if (contact == NULL)
+    return FALSE;
+  crm_cli_present_fields (cli, contact, "contact");
+  if (cli->json)
+    {
+      crm_cli_print_json_object (contact);
+      return TRUE;
+    }
+  g_print ("%s\n", crm_cli_str (contact, "name", ""));
+  crm_cli_print_pair (_("ID"), crm_cli_str (contact, "id", ""), 24);
+  phones = crm_cli_join_array (contact, "phones");
+  crm_cli_print_pair (_("Phones"), *phones != '\0' ? phones : NULL, 24);
+  emails = crm_cli_join_array (contact, "emails");
+  crm_cli_print_pair (_("E-mails"), *emails != '\0' ? emails : NULL, 24);
+  crm_cli_print_pair (_("Company"), crm_cli_str (contact, "company", NULL), 24);
+  crm_cli_print_custom_fields (cli, contact, "contact");
+  /* the links under the label of the contact's "companies" field, if it has one */
+  definitions = crm_query_fields (cli->store, "contact", NULL);
+  for (guint i = 0; definitions != NULL && i < json_array_get_length (definitions); i++)
+    {
+      JsonObject *field = json_array_get_object_element (definitions, i);
+
+      if (g_strcmp0 (crm_cli_str (field, "type", ""), "companies") == 0)
+        related_label = crm_cli_str (field, "label", NULL);
+    }
+  companies = join_names (json_object_get_array_member (contact, "companies"));
+  crm_cli_print_pair (related_label != NULL ? related_label : _("Related companies"),
+                      companies, 24);
+  return TRUE;
+}
+
+gboolean
+crm_cli_contact_show (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  g_autofree char *contact_id = NULL;
+
+  if (!crm_cli_parse (cli, "contact show", "ID",
+                      _("Show a contact. With --json: the contact {\"id\", \"name\", "
+                        "\"phones\", \"emails\", \"company\", \"company_id\", \"fields\", "
+                        "\"companies\": [{\"id\", \"name\"}] (the companies it is related to)}."),
+                      NULL, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  contact_id = crm_cli_resolve (cli, "contact", argv[1], NULL, error);
+  return contact_id != NULL && print_contact (cli, contact_id, error);
+}
+
+/* Applies "+X" (add) or "-X" (remove) edits to the string list @member of @contact. */
+static gboolean
+edit_list (JsonObject   *contact,
+           const char   *member,
+           char        **edits,
+           gboolean      phones,
+           JsonArray   **out_list,
+           GError      **error)
+{
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *node = json_object_get_member (contact, member);
+  JsonArray *list;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *before = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (before); i++)
+        g_ptr_array_add (values, g_strdup (json_array_get_string_element (before, i)));
+    }
+  for (guint i = 0; edits[i] != NULL; i++)
+    {
+      gboolean remove = edits[i][0] == '-';
+      /* a phone's own "+" stays part of the number */
+      const char *text = remove || (!phones && edits[i][0] == '+') ? edits[i] + 1 : edits[i];
+      g_autofree char *value = NULL;
+      guint index;
+
+      if (phones)
+        value = crm_phone_normalize (text);
+      else
+        {
+          value = g_utf8_strdown (text, -1);
+          g_strstrip (value);
+          if (!valid_email (value))
+            g_clear_pointer (&value, g_free);
+        }
+      if (value == NULL)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       phones ? _("--phone: «%s» is not a phone number; write +7 912 345-67-89 "
+                                  "to add one, -+7 912 345-67-89 to remove it")
+                              : _("--email: «%s» is not an e-mail address; write "
+                                  "+ivanov@example.ru to add one, -ivanov@example.ru to "
+                                  "remove it"), text);
+          return FALSE;
+        }
+      if (g_ptr_array_find_with_equal_func (values, value, g_str_equal, &index))
+        {
+          if (remove)
+            g_ptr_array_remove_index (values, index);
+        }
+      else if (remove)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                       phones ? _("--phone: the contact has no phone %s to remove")
+                              : _("--email: the contact has no e-mail %s to remove"), value);
+          return FALSE;
+        }
+      else
+        g_ptr_array_add (values, g_steal_pointer (&value));
+    }
+  list = json_array_new ();
+  for (guint i = 0; i < values->len; i++)
+    json_array_add_string_element (list, values->pdata[i]);
+  *out_list = list;
+  return TRUE;
+}
+
+gboolean
+crm_cli_contact_set (CrmCli   *cli,
+                     int       argc,
+                     char    **argv,
+                     GError  **error)
+{
+  g_autofree char *name = NULL;
+  g_auto(GStrv) phones = NULL;
+  g_auto(GStrv) emails = NULL;
+  g_auto(GStrv) companies = NULL;
+  g_auto(GStrv) fields = NULL;
+  const GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("A new name"), N_("N") },
+    { "phone", 0, 0, G_OPTION_ARG_STRING_ARRAY, &phones, N_("Add a phone number (P or +P), or remove one (-P) (repeatable)"), N_("+P|-P") },
+    { "email", 0, 0, G_OPTION_ARG_STRING_ARRAY, &emails, N_("Add an e-mail address (+E), or remove one (-E) (repeatable)"), N_("+E|-E") },
+    { "company", 0, 0, G_OPTION_ARG_STRING_ARRAY, &companies, N_("+C relates the contact to company C («Связан с компанией»), -C removes that (and C as its own company); C alone makes C its own company (repeatable)"), N_("+C|-C") },
+    { "field", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fields, N_("A custom field; key= clears it (repeatable)"), N_("key=value") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) contact = NULL;
+  g_autofree char *contact_id = NULL;
+  CrmChange *change;
+
+  if (!crm_cli_parse (cli, "contact set", "ID",
+                      _("Change a contact: name, phones, e-mails, companies and custom fields. "
+                        "With --json: the contact as “contact show” prints it."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (name != NULL && *g_strstrip (name) == '\0')
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--name: a contact needs a name"));
+      return FALSE;
+    }
+  if (!crm_cli_open (cli, error) ||
+      (contact_id = crm_cli_resolve (cli, "contact", argv[1], NULL, error)) == NULL)
+    return FALSE;
+  contact = crm_store_dup_entity (cli->store, "contact", contact_id);
+  if (contact == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("There is no contact %s"), argv[1]);
+      return FALSE;
+    }
+  change = crm_changeset_touch (changeset, "contact", contact_id);
+  if (name != NULL)
+    crm_change_set_string (change, "name", name);
+  if (phones != NULL)
+    {
+      JsonArray *list = NULL;
+
+      if (!edit_list (contact, "phones", phones, TRUE, &list, error))
+        return FALSE;
+      crm_change_set_node (change, "phones", array_node (list));
+    }
+  if (emails != NULL)
+    {
+      JsonArray *list = NULL;
+
+      if (!edit_list (contact, "emails", emails, FALSE, &list, error))
+        return FALSE;
+      crm_change_set_node (change, "emails", array_node (list));
+    }
+  for (guint i = 0; companies != NULL && companies[i] != NULL; i++)
+    {
+      const char *edit = companies[i];
+      gboolean signed_edit = *edit == '+' || *edit == '-';
+      g_autofree char *company_id = crm_cli_resolve (cli, "company",
+                                                     signed_edit ? edit + 1 : edit, NULL, error);
+
+      if (company_id == NULL)
+        return FALSE;
+      if (!signed_edit)
+        crm_change_set_string (change, "company", company_id);
+      else
+        {
+          crm_contact_company_change (changeset, contact_id, company_id, *edit == '+');
+          if (*edit == '-' && g_strcmp0 (json_object_get_string_member_with_default (contact, "company", NULL),
+                                         company_id) == 0)
+            crm_change_set_null (change, "company");
+        }
+    }
+  for (guint i = 0; fields != NULL && fields[i] != NULL; i++)
+    if (!crm_cli_set_field (cli, change, "contact", fields[i], error))
+      return FALSE;
+  if (json_object_get_size (change->fields) > 0 || crm_changeset_get_n_changes (changeset) > 1)
+    {
+      if (!crm_cli_apply (cli, changeset, error))
+        return FALSE;
+    }
+  if (cli->json)
+    return print_contact (cli, contact_id, error);
+  g_print (_("Saved contact %s\n"), contact_id);
   return TRUE;
 }

@@ -149,6 +149,18 @@ print_deal_human (CrmStore   *store,
   crm_cli_print_pair (_("Amount"), amount, width);
   crm_cli_print_pair (_("Responsible"), crm_cli_str (deal, "responsible", NULL), width);
   crm_cli_print_pair (_("Company"), crm_cli_str (deal, "company", NULL), width);
+  /* S3-8: the company's fields shown on its deals, as the company has them now */
+  for (guint i = 0; json_object_has_member (deal, "company_fields") &&
+                    i < json_array_get_length (json_object_get_array_member (deal, "company_fields")); i++)
+    {
+      JsonObject *field = json_array_get_object_element (
+        json_object_get_array_member (deal, "company_fields"), i);
+      JsonNode *value = json_object_get_member (field, "value");
+
+      if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+          json_node_get_value_type (value) == G_TYPE_STRING)
+        crm_cli_print_pair (crm_cli_str (field, "label", ""), json_node_get_string (value), width);
+    }
   crm_cli_print_pair (_("Contacts"), *contacts != '\0' ? contacts : NULL, width);
   crm_cli_print_pair (_("Tags"), *tags != '\0' ? tags : NULL, width);
   if (crm_cli_str (deal, "loss_reason", NULL) != NULL)

@@ -92,6 +92,13 @@ crm_cli_set_field_value (CrmCli      *cli,
   stored_key = crm_cli_str (field, "key", key);
   label = crm_cli_str (field, "label", stored_key);
 
+  if (g_str_equal (type, "companies"))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("«%s» links companies, it is not typed: use “contact set ID --company "
+                     "+COMPANY” (or -COMPANY to remove one)"), label);
+      return FALSE;
+    }
   /* key= clears the field */
   if (*value == '\0')
     {

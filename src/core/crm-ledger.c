@@ -61,6 +61,7 @@
 #include "crm-store-private.h"
 #include "crm-changelog-private.h"
 #include "crm-merge-private.h"
+#include "crm-message.h"
 #include "crm-stamp.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
@@ -277,7 +278,8 @@ assign_number (CrmStore    *store,
   json_object_set_int_member (op->fields, "number", next);
   next_text = g_strdup_printf ("%" G_GINT64_FORMAT, next);
   return _crm_store_merge_op (store, op, TRUE, NULL, NULL, error) &&
-         crm_store_set_meta (store, "server.deal_number", next_text, error);
+         crm_store_set_meta (store, "server.deal_number", next_text, error) &&
+         crm_message_fill_deal_number (store, deal_id, error);
 }
 
 static gboolean

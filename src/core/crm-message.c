@@ -9,6 +9,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-message.h"
+#include "crm-changelog-private.h"
+#include "crm-merge-private.h"
 #include "crm-store-private.h"
 #include "crm-sql-private.h"
 #include "crm-time.h"
@@ -139,6 +141,23 @@ crm_message_fill (CrmStore    *store,
 
       g_string_replace (out, "{user.name}", name != NULL ? name : "", 0);
     }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* @text with {deal.number} replaced by the deal's number; NULL while it has none. */
+static char *
+fill_number_only (CrmStore   *store,
+                              const char *text,
+                              const char *deal_id)
+{
+  g_autofree char *number = query_text (store,
+    "SELECT number FROM deal WHERE id = ?1 AND number IS NOT NULL", deal_id);
+  g_autoptr(GString) out = NULL;
+
+  if (number == NULL || strstr (text, "{deal.number}") == NULL)
+    return NULL;
+  out = g_string_new (text);
+  g_string_replace (out, "{deal.number}", number, 0);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -625,4 +644,84 @@ crm_message_set_status (CrmStore    *store,
       crm_change_set_int (note, "created_at", now);
     }
   return crm_store_apply (store, changeset, error);
+}
+
+/* --- numbers given by the server ------------------------------------------------------- */
+
+gboolean
+crm_message_has_address (CrmStore   *store,
+                         const char *recipient_id,
+                         const char *channel)
+{
+  g_autofree char *address = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  address = recipient_address (store, recipient_id, channel);
+  return address != NULL && *address != '\0';
+}
+
+gboolean
+crm_message_fill_deal_number (CrmStore    *store,
+                              const char  *deal_id,
+                              GError     **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) subjects = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id, text, json_extract (data, '$.subject') FROM message"
+    " WHERE deal = ?1 AND deleted = 0 AND status = 'queued'"
+    " AND (instr (text, '{deal.number}') > 0"
+    "  OR instr (coalesce (json_extract (data, '$.subject'), ''), '{deal.number}') > 0)"
+    " ORDER BY id", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, deal_id);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (ids, _crm_sql_dup_column_text (stmt, 0));
+      g_ptr_array_add (texts, _crm_sql_dup_column_text (stmt, 1));
+      g_ptr_array_add (subjects, _crm_sql_dup_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the messages waiting for a deal number");
+      return FALSE;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(CrmOp) op = crm_op_new ();
+      g_autofree char *text = NULL;
+      g_autofree char *subject = NULL;
+      const char *message_text = texts->pdata[i];
+      const char *message_subject = subjects->pdata[i];
+
+      /* only the number: the rest was filled when the message was composed */
+      text = message_text != NULL ? fill_number_only (store, message_text, deal_id)
+                                  : NULL;
+      subject = message_subject != NULL ? fill_number_only (store, message_subject,
+                                                                        deal_id)
+                                        : NULL;
+      if (text == NULL && subject == NULL)
+        continue;   /* no number yet */
+      op->op_id = crm_store_new_id (store);
+      op->hlc = _crm_store_next_hlc (store);
+      op->device = g_strdup (crm_store_get_device_id (store));
+      op->entity = g_strdup ("message");
+      op->entity_id = g_strdup (ids->pdata[i]);
+      if (text != NULL)
+        json_object_set_string_member (op->fields, "text", text);
+      if (subject != NULL)
+        json_object_set_string_member (op->fields, "subject", subject);
+      if (!_crm_store_merge_op (store, op, TRUE, NULL, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
 }

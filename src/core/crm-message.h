@@ -107,4 +107,18 @@ gboolean          crm_message_set_status       (CrmStore    *store,
                                                 const char  *reason,
                                                 GError     **error);
 
+/* Whether @recipient_id (a contact or user) has an address for @channel: a phone for
+ * sms, an e-mail for email, a chat id for telegram. */
+gboolean          crm_message_has_address      (CrmStore    *store,
+                                                const char  *recipient_id,
+                                                const char  *channel);
+
+/* The server, once it numbered @deal_id (inside the push's transaction): every queued
+ * message of the deal still holding {deal.number} gets its text (and subject) with the
+ * number, as the server's own op, so the request's confirmation (S3-4) reads «Номер 123»
+ * on every replica and goes out so — never a placeholder. */
+gboolean          crm_message_fill_deal_number (CrmStore    *store,
+                                                const char  *deal_id,
+                                                GError     **error);
+
 G_END_DECLS

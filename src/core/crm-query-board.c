@@ -505,6 +505,7 @@ company_from_row (sqlite3_stmt *stmt)
   _crm_json_set_text_column (company, "inn", stmt, 2);
   json_object_set_int_member (company, "deals", sqlite3_column_int64 (stmt, 3));
   json_object_set_int_member (company, "contacts", sqlite3_column_int64 (stmt, 4));
+  json_object_set_int_member (company, "total", sqlite3_column_int64 (stmt, 5));
   return company;
 }
 
@@ -515,6 +516,18 @@ crm_query_companies (CrmStore    *store,
                      guint        offset,
                      gint64      *out_total,
                      GError     **error)
+{
+  return crm_query_companies_sorted (store, search, FALSE, limit, offset, out_total, error);
+}
+
+JsonArray *
+crm_query_companies_sorted (CrmStore    *store,
+                            const char  *search,
+                            gboolean     by_total,
+                            guint        limit,
+                            guint        offset,
+                            gint64      *out_total,
+                            GError     **error)
 {
 #define COMPANY_FILTER \
   " WHERE co.deleted = 0 AND (?1 IS NULL OR crm_matches_words (co.name, ?1))"
@@ -540,13 +553,19 @@ crm_query_companies (CrmStore    *store,
       sqlite3_reset (stmt);
     }
 
-  stmt = _crm_store_prepare (store,
-    "SELECT co.id, co.name, co.inn,"
-    " (SELECT count (*) FROM deal d JOIN stage s ON s.id = d.stage"
-    "   WHERE d.company = co.id AND d.deleted = 0 AND s.kind IN ('unsorted', 'open')),"
-    " (SELECT count (*) FROM contact c WHERE c.company = co.id AND c.deleted = 0)"
+  /* S3-6: the total of won deals, summed from the deals (index deal_company) */
+#define COMPANY_ROW \
+    "SELECT co.id, co.name, co.inn," \
+    " (SELECT count (*) FROM deal d JOIN stage s ON s.id = d.stage" \
+    "   WHERE d.company = co.id AND d.deleted = 0 AND s.kind IN ('unsorted', 'open'))," \
+    " (SELECT count (*) FROM contact c WHERE c.company = co.id AND c.deleted = 0)," \
+    " (SELECT coalesce (sum (d.amount), 0) FROM deal d JOIN stage s ON s.id = d.stage" \
+    "   WHERE d.company = co.id AND d.deleted = 0 AND s.kind = 'won') AS total" \
     " FROM company co" COMPANY_FILTER
-    " ORDER BY co.name, co.id LIMIT ?2 OFFSET ?3", error);
+  stmt = _crm_store_prepare (store,
+    by_total ? COMPANY_ROW " ORDER BY total DESC, co.name, co.id LIMIT ?2 OFFSET ?3"
+             : COMPANY_ROW " ORDER BY co.name, co.id LIMIT ?2 OFFSET ?3", error);
+#undef COMPANY_ROW
   if (stmt == NULL)
     return NULL;
   bind_text_or_null (stmt, 1, words);
@@ -569,6 +588,7 @@ field_from_row (sqlite3_stmt *stmt)
   json_object_set_member (field, "choices", json_column (stmt, 4, JSON_NODE_ARRAY));
   json_object_set_member (field, "required_stages", json_column (stmt, 5, JSON_NODE_ARRAY));
   json_object_set_boolean_member (field, "hidden", sqlite3_column_int (stmt, 6) != 0);
+  json_object_set_boolean_member (field, "on_deals", sqlite3_column_int (stmt, 7) != 0);
   return field;
 }
 
@@ -582,7 +602,8 @@ crm_query_fields (CrmStore    *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   stmt = _crm_store_prepare (store,
-    "SELECT id, key, label, type, choices, required_stages, coalesce (hidden, 0) FROM field"
+    "SELECT id, key, label, type, choices, required_stages, coalesce (hidden, 0),"
+    " coalesce (json_extract (data, '$.on_deals'), 0) FROM field"
     " WHERE deleted = 0 AND entity = ?1 ORDER BY position, key", error);
   if (stmt == NULL)
     return NULL;

@@ -65,9 +65,19 @@ JsonArray *crm_query_companies       (CrmStore    *store,
                                       guint        offset,
                                       gint64      *out_total,
                                       GError     **error);
+/* The same, by the total of won deals, biggest first, when @by_total. Each row also has
+ * "total" (minor units): the sum of the company's won deals. */
+JsonArray *crm_query_companies_sorted (CrmStore    *store,
+                                       const char  *search,
+                                       gboolean     by_total,
+                                       guint        limit,
+                                       guint        offset,
+                                       gint64      *out_total,
+                                       GError     **error);
 
 /* Custom field definitions of @entity ("deal", "contact", "company") by position:
- * [{"id","key","label","type","choices":[…],"required_stages":[…],"hidden"}]. */
+ * [{"id","key","label","type","choices":[…],"required_stages":[…],"hidden",
+ * "on_deals" (a company field shown on the company's deals)}]. */
 JsonArray *crm_query_fields          (CrmStore    *store,
                                       const char  *entity,
                                       GError     **error);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-company.h"
 #include "crm-hlc.h"
 #include "crm-query-board.h"
 #include "crm-query-private.h"
@@ -441,6 +442,7 @@ crm_query_deal (CrmStore    *store,
 {
   g_autoptr(JsonObject) deal = NULL;
   g_autoptr(JsonNode) tasks = NULL;
+  JsonArray *company_fields;
   JsonArray *history;
   sqlite3_stmt *stmt;
   int rc;
@@ -474,6 +476,13 @@ crm_query_deal (CrmStore    *store,
     }
   if (!add_deal_links (store, deal, deal_id, error))
     return NULL;
+  /* S3-8: the company's fields shown on its deals, read from the company now */
+  company_fields = crm_company_deal_fields (store,
+                                            json_object_get_string_member_with_default (deal, "company_id", NULL),
+                                            error);
+  if (company_fields == NULL)
+    return NULL;
+  json_object_set_array_member (deal, "company_fields", company_fields);
 
   tasks = crm_query_tasks (store, deal_id, FALSE, NULL, error);
   if (tasks == NULL)

@@ -43,7 +43,9 @@ JsonNode   *crm_query_deals        (CrmStore            *store,
                                     gint64              *out_total,
                                     GError             **error);
 
-/* One deal in the shape of CLI.md with "tasks" and "history"; NOT_FOUND otherwise. */
+/* One deal in the shape of CLI.md with "tasks" and "history", and "company_fields" (the
+ * company's fields shown on its deals: [{"key","label","type","value"}]); NOT_FOUND
+ * otherwise. */
 JsonObject *crm_query_deal         (CrmStore    *store,
                                     const char  *deal_id,
                                     GError     **error);

@@ -411,6 +411,21 @@ action_notify (CrmRuleContext  *ctx,
   return emit (ctx, change, error) != NULL;
 }
 
+/* "channel": ["sms", "email"]: the first the recipient has an address for (S3-4: an SMS
+ * to a client with a phone, else an e-mail), the first of them when none. */
+static const char *
+first_reachable_channel (CrmRuleContext *ctx,
+                         JsonArray      *channels,
+                         const char     *recipient)
+{
+  for (guint i = 0; channels != NULL && i < json_array_get_length (channels); i++)
+    if (crm_message_has_address (ctx->engine->store, recipient,
+                                 json_array_get_string_element (channels, i)))
+      return json_array_get_string_element (channels, i);
+  return channels != NULL && json_array_get_length (channels) > 0
+         ? json_array_get_string_element (channels, 0) : NULL;
+}
+
 static gboolean
 action_send_message (CrmRuleContext  *ctx,
                      JsonObject      *action,
@@ -445,6 +460,8 @@ action_send_message (CrmRuleContext  *ctx,
                               : _crm_store_dup_column (ctx->engine->store, "deal", ctx->deal_id,
                                                        "responsible");
 
+  if (channel == NULL)
+    channel = first_reachable_channel (ctx, get_array (action, "channel"), recipient);
   if (template_name != NULL)
     {
       g_autofree char *body = NULL;
@@ -466,6 +483,9 @@ action_send_message (CrmRuleContext  *ctx,
 
       text = crm_message_fill (ctx->engine->store, expanded, ctx->deal_id, recipient, author,
                                FALSE);
+      if (get_string (action, "subject") != NULL)
+        subject = crm_message_fill (ctx->engine->store, get_string (action, "subject"),
+                                    ctx->deal_id, recipient, author, FALSE);
     }
 
   change = crm_changeset_create (cs, "message", id);

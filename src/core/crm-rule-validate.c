@@ -26,6 +26,13 @@ static const char *const action_types[] = {
 };
 
 static gboolean
+is_channel (const char *channel)
+{
+  return g_strcmp0 (channel, "email") == 0 || g_strcmp0 (channel, "sms") == 0 ||
+         g_strcmp0 (channel, "telegram") == 0;
+}
+
+static gboolean
 in_list (const char *const *list,
          const char         *value)
 {
@@ -128,8 +135,22 @@ validate_actions (JsonArray   *actions,
 
           if (text == NULL && template_name == NULL)
             return invalid (error, at, _("“send_message” needs a \"text\" or a \"template\""));
-          if (channel != NULL && !g_str_equal (channel, "email") && !g_str_equal (channel, "sms") &&
-              !g_str_equal (channel, "telegram"))
+          JsonArray *channels = get_array (action, "channel");
+
+          /* one channel, or a list: the first the recipient can be reached on */
+          for (guint c = 0; channel == NULL && channels != NULL &&
+                            c < json_array_get_length (channels); c++)
+            {
+              JsonNode *item = json_array_get_element (channels, c);
+              const char *name = JSON_NODE_HOLDS_VALUE (item) &&
+                                 json_node_get_value_type (item) == G_TYPE_STRING
+                                 ? json_node_get_string (item) : "?";
+
+              if (!is_channel (name))
+                return invalid (error, at, _("“send_message”: “%s” is not a channel; choose "
+                                             "email, sms or telegram"), name);
+            }
+          if (channel != NULL && !is_channel (channel))
             return invalid (error, at, _("“send_message”: “%s” is not a channel; choose email, "
                                          "sms or telegram"), channel);
           if (template_name == NULL && text != NULL && strstr (text, "{deal.") != NULL &&

@@ -36,6 +36,9 @@ static const CrmColumn tag_columns[] = { T ("name"), T ("grp"), END };
 static const CrmColumn deal_tag_columns[] = { T ("deal"), T ("tag"), B ("present"), END };
 static const CrmColumn deal_contact_columns[] = { T ("deal"), T ("contact"), B ("present"), END };
 static const CrmColumn company_link_columns[] = { T ("company"), T ("other"), B ("present"), END };
+static const CrmColumn contact_company_columns[] = {
+  T ("contact"), T ("company"), B ("present"), END
+};
 static const CrmColumn task_columns[] = {
   T ("deal"), T ("contact"), T ("text"), T ("type"), I ("due"), T ("responsible"), B ("done"),
   T ("result"), J ("checklist"), I ("done_at"), I ("created_at"), END
@@ -94,6 +97,7 @@ static const CrmEntityType entity_types[] = {
   { "message", message_columns },
   { "notification", notification_columns },
   { "message_template", message_template_columns },
+  { "contact_company", contact_company_columns },
 };
 
 static const CrmEntityType *const *
@@ -537,6 +541,31 @@ migrate_to_11 (sqlite3  *db,
     error);
 }
 
+/* Migration 12 (issue 16, S3): «Связан с компанией» as links of a contact to companies
+ * (`contact_company`, an id per pair, like deal_contact; a new replica gets the table
+ * from step 1), and the indexes a company's won total, its holding and its related
+ * contacts are read through. */
+static gboolean
+migrate_to_12 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS contact_company (id TEXT PRIMARY KEY NOT NULL,"
+    " contact TEXT, company TEXT, present INTEGER,"
+    " deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL DEFAULT '{}',"
+    " clocks TEXT NOT NULL DEFAULT '{}', hlc INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE INDEX IF NOT EXISTS contact_company_contact ON contact_company (contact)"
+    " WHERE present = 1 AND deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS contact_company_company ON contact_company (company)"
+    " WHERE present = 1 AND deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS company_link_company ON company_link (company)"
+    " WHERE present = 1 AND deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS company_link_other ON company_link (other)"
+    " WHERE present = 1 AND deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS deal_company ON deal (company) WHERE deleted = 0;\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -549,6 +578,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_9,
   migrate_to_10,
   migrate_to_11,
+  migrate_to_12,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -29,11 +29,11 @@ static const char *const stage_keys[] = { "name", "kind", "requires_attachment",
                                            NULL };
 static const char *const stage_kinds[] = { "unsorted", "open", "won", "lost", NULL };
 static const char *const field_keys[] = {
-  "entity", "key", "label", "type", "choices", "required_at", "hidden", NULL
+  "entity", "key", "label", "type", "choices", "required_at", "hidden", "on_deals", NULL
 };
 static const char *const field_entities[] = { "deal", "contact", "company", NULL };
 static const char *const field_types[] = {
-  "text", "choice", "bool", "number", "money", "date", NULL
+  "text", "choice", "bool", "number", "money", "date", "companies", NULL
 };
 static const char *const required_at_keys[] = { "pipeline", "stage", NULL };
 static const char *const tag_group_keys[] = { "group", "tags", NULL };
@@ -509,8 +509,19 @@ check_fields (Check     *c,
           !check_one_of (c, type_path, type, field_types) ||
           !get_array (c, field, path, "choices", FALSE, &choices) ||
           !get_array (c, field, path, "required_at", FALSE, &required_at) ||
-          !check_optional_bool (c, field, path, "hidden"))
+          !check_optional_bool (c, field, path, "hidden") ||
+          !check_optional_bool (c, field, path, "on_deals"))
         return FALSE;
+      if (g_str_equal (type, "companies") && !g_str_equal (entity, "contact"))
+        return check_fail (c, type_path, "only contact fields link companies (type "
+                           "“companies”)");
+      if (json_object_has_member (field, "on_deals") && !g_str_equal (entity, "company"))
+        {
+          g_autofree char *on_deals_path = path_key (path, "on_deals");
+
+          return check_fail (c, on_deals_path, "only company fields are shown on the "
+                             "company's deals");
+        }
 
       id_name = g_strconcat (entity, "/", key, NULL);
       if (!g_hash_table_add (seen, id_name))

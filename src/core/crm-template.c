@@ -322,6 +322,8 @@ add_fields (CrmChangeset *changeset,
       crm_change_set_int (change, "position", i);
       crm_change_set_bool (change, "hidden",
                            json_object_get_boolean_member_with_default (field, "hidden", FALSE));
+      if (json_object_get_boolean_member_with_default (field, "on_deals", FALSE))
+        crm_change_set_bool (change, "on_deals", TRUE);
     }
 }
 

@@ -35,6 +35,8 @@ static const struct {
   { "deal_contact", "contact", "contact" },
   { "company_link", "company", "company" },
   { "company_link", "other", "company" },
+  { "contact_company", "contact", "contact" },
+  { "contact_company", "company", "company" },
   { "task", "deal", "deal" },
   { "task", "contact", "contact" },
   { "task", "responsible", "user" },
@@ -702,6 +704,13 @@ rep_rights (CrmStore     *store,
       g_autofree char *company = owner_field (store, op, "company");
 
       return company == NULL || client_is_mine (store, "company", company, user_id, error);
+    }
+  if (g_str_equal (entity, "contact_company"))
+    {
+      /* «Связан с компанией» is the contact's field: whoever may change the contact */
+      g_autofree char *contact = owner_field (store, op, "contact");
+
+      return contact == NULL || client_is_mine (store, "contact", contact, user_id, error);
     }
   if (g_str_equal (entity, "tag"))
     {
