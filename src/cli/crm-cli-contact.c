@@ -387,7 +387,7 @@ crm_cli_contact_set (CrmCli   *cli,
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("A new name"), N_("N") },
     { "phone", 0, 0, G_OPTION_ARG_STRING_ARRAY, &phones, N_("Add a phone number (P or +P), or remove one (-P) (repeatable)"), N_("+P|-P") },
     { "email", 0, 0, G_OPTION_ARG_STRING_ARRAY, &emails, N_("Add an e-mail address (+E), or remove one (-E) (repeatable)"), N_("+E|-E") },
-    { "company", 0, 0, G_OPTION_ARG_STRING_ARRAY, &companies, N_("+C relates the contact to company C («Связан с компанией»), -C removes that (and C as its own company); C alone makes C its own company (repeatable)"), N_("+C|-C") },
+    { "company", 0, 0, G_OPTION_ARG_STRING_ARRAY, &companies, N_("+C relates the contact to company C (its field of type “companies”), -C removes that (and C as its own company); C alone makes C its own company (repeatable)"), N_("+C|-C") },
     { "field", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fields, N_("A custom field; key= clears it (repeatable)"), N_("key=value") },
     { NULL }
   };
