@@ -74,8 +74,7 @@ line_new (const char *text,
  * when), yours (set aside or refused, when) and a refusal's reason, each line wrapping.
  * A deal's row opens the deal. */
 static GtkWidget *
-conflict_row_new (JsonObject *item,
-                  gboolean    rejected)
+conflict_row_new (JsonObject *item)
 {
   const char *entity = json_object_get_string_member_with_default (item, "entity", "");
   const char *reason = json_object_get_string_member_with_default (item, "reason", NULL);
@@ -94,7 +93,7 @@ conflict_row_new (JsonObject *item,
                   line_new (json_object_get_string_member_with_default (item, "kept_line", ""), TRUE));
   gtk_box_append (GTK_BOX (lines),
                   line_new (json_object_get_string_member_with_default (item, "yours_line", ""), TRUE));
-  if (rejected && reason != NULL)
+  if (reason != NULL)
     gtk_box_append (GTK_BOX (lines), line_new (reason, TRUE));
   gtk_box_append (GTK_BOX (box), lines);
   if (g_str_equal (entity, "deal"))
@@ -130,7 +129,7 @@ fill_conflicts (CrmSyncIndicator *self,
                                      "rejected") == 0;
 
       gtk_list_box_append (rejected ? self->rejected_list : self->conflict_list,
-                           conflict_row_new (item, rejected));
+                           conflict_row_new (item));
       if (rejected)
         n_rejected++;
       else

@@ -563,8 +563,8 @@ crm_cli_conflicts (CrmCli   *cli,
                crm_cli_str (item, "heading", ""));
       g_print ("  %s\n", crm_cli_str (item, "kept_line", ""));
       g_print ("  %s\n", crm_cli_str (item, "yours_line", ""));
-      if (rejected && crm_cli_str (item, "reason", NULL) != NULL)
-        /* Translators: why the server refused a change */
+      if (crm_cli_str (item, "reason", NULL) != NULL)
+        /* Translators: why the server refused a change (or kept another's) */
         g_print (_("  Why: %s\n"), crm_cli_str (item, "reason", ""));
     }
   return TRUE;

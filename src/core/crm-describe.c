@@ -369,6 +369,33 @@ set_text (JsonObject *object,
     json_object_set_null_member (object, member);
 }
 
+static gboolean
+is_closed_stage (CrmStore *store,
+                 JsonNode *value)
+{
+  g_autoptr(JsonObject) stage = NULL;
+  const char *kind;
+
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
+      json_node_get_value_type (value) != G_TYPE_STRING)
+    return FALSE;
+  stage = crm_store_dup_entity (store, "stage", json_node_get_string (value));
+  kind = stage != NULL ? string_member (stage, "kind") : NULL;
+  return g_strcmp0 (kind, "won") == 0 || g_strcmp0 (kind, "lost") == 0;
+}
+
+/* A deal's stage: another device's close kept over this device's move elsewhere. */
+static gboolean
+closed_over_move (CrmStore   *store,
+                  const char *entity,
+                  const char *field,
+                  JsonObject *record)
+{
+  return g_strcmp0 (entity, "deal") == 0 && g_strcmp0 (field, "stage") == 0 &&
+         is_closed_stage (store, json_object_get_member (record, "remote")) &&
+         !is_closed_stage (store, json_object_get_member (record, "local"));
+}
+
 void
 crm_describe_conflict (CrmStore   *store,
                        JsonObject *record)
@@ -441,6 +468,14 @@ crm_describe_conflict (CrmStore   *store,
     /* Translators: your value that lost the conflict and was set aside — when you made it */
     yours_line = local_when != NULL ? g_strdup_printf (_("Yours, set aside: %s — %s"), local, local_when)
                                     : g_strdup_printf (_("Yours, set aside: %s"), local);
+
+  /* a move that lost to a close made at the same time reads as the refusal of a move
+   * to a closed deal does */
+  if (!rejected && string_member (record, "reason") == NULL &&
+      closed_over_move (store, entity, field, record))
+    set_text (record, "reason",
+              _("The deal is already closed: it was won or lost on another device at the same "
+                "time, and a close wins over a move made without knowing of it"));
 
   set_text (record, "subject", subject);
   set_text (record, "field_label", label);

@@ -51,4 +51,16 @@ gboolean _crm_ledger_is_rejected (CrmLedgerRun        *push,
 gboolean _crm_ledger_is_duplicate_automation (CrmLedgerRun         *push,
                                               const CrmOp  *op);
 
+/* crm-ledger-business.c */
+gboolean _crm_ledger_check_business (CrmLedgerRun  *push,
+                                     const CrmOp   *op,
+                                     char         **out_code,
+                                     char         **out_message);
+gboolean _crm_ledger_close_must_win (CrmLedgerRun  *push,
+                                     const CrmOp   *op);
+gboolean _crm_ledger_withdraw_effects (CrmStore   *store,
+                                       GPtrArray  *deal_ids,
+                                       guint      *out_withdrawn,
+                                       GError    **error);
+
 G_END_DECLS

@@ -464,6 +464,19 @@ push_one (CrmLedgerRun  *push,
       goto done;
     }
 
+  /* the business's merge rules (crm-ledger-business.c): a closed deal stays closed, a
+   * deleted entity stays deleted */
+  {
+    g_autofree char *code = NULL;
+
+    if (!_crm_ledger_check_business (push, op, &code, &message))
+      {
+        if (!reject (push, op, code, message, result, error))
+          return FALSE;
+        goto done;
+      }
+  }
+
   /* the author is the signed-in user, whatever the op says */
   stamped = crm_op_copy (op);
   g_free (stamped->actor);
@@ -471,6 +484,10 @@ push_one (CrmLedgerRun  *push,
   /* a clock far ahead of the server's (a laptop set a year ahead) would win every
    * conflict: such an op takes the server's clock instead */
   if (crm_hlc_physical (op->hlc) > crm_store_get_now (store) + push->pusher->max_ahead_ms)
+    stamped->hlc = _crm_store_next_hlc (store);
+  /* a close made without seeing a concurrent move that reached the server first wins
+   * over it: it takes the server's clock */
+  else if (_crm_ledger_close_must_win (push, op))
     stamped->hlc = _crm_store_next_hlc (store);
   op = stamped;
   created = !_crm_ledger_entity_exists (store, op);
@@ -621,6 +638,19 @@ crm_ledger_push (CrmStore             *store,
       goto fail;
   if (!_crm_store_commit (store, error))
     return FALSE;
+  /* rule effects follow their trigger: those of a stage overridden by this push are
+   * withdrawn (a change set of the server's own, after the push) */
+  if (touched->len > 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+      guint withdrawn = 0;
+
+      if (!_crm_ledger_withdraw_effects (store, touched, &withdrawn, &local_error))
+        g_warning ("Could not withdraw the effects of overridden changes: %s",
+                   local_error->message);
+      else if (withdrawn > 0)
+        g_debug ("Withdrew %u effects of overridden changes", withdrawn);
+    }
 
   *out_results = g_steal_pointer (&results);
   *out_head = crm_ledger_head (store);

@@ -519,6 +519,12 @@ crm_sync_state_rejection_reason (const char *code,
     return _("The stage needs a photo or file attached to the deal first");
   if (g_strcmp0 (code, "caused-by-rejected") == 0)
     return _("Made by automation in reaction to a change the server rejected");
+  if (g_strcmp0 (code, "deal-closed") == 0)
+    return _("The deal is already closed: it was won or lost on another device before your "
+             "change reached the server; reopen it if the work goes on");
+  if (g_strcmp0 (code, "deleted") == 0)
+    return _("It was deleted on another device before your change reached the server; it "
+             "stays deleted — restore it from the deleted items to make the change again");
   if (g_strcmp0 (code, "duplicate-automation") == 0)
     return _("Another device already ran this automation for the same change; its result "
              "was kept");

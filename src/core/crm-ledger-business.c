@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-ledger-business.c — the merge rules of the business, decided by the server from
+ * what each device had seen (the push's base, kept per op in server_op), where per-field
+ * last-writer-wins is not what a sales team expects (DESIGN.md, "The changelog and
+ * merge"; docs/merge.md has the table):
+ *
+ *   - closing wins over a stale move: an op that moves a deal away from the stage it was
+ *     closed at (won or lost), made without having seen that close, is rejected
+ *     ("deal-closed") — a stale move to an open stage, and the second of a win and a loss
+ *     at the same time alike; whoever has seen the close may reopen the deal;
+ *   - a close that reaches the server after a concurrent move it had not seen takes the
+ *     server's clock, so it wins over that move (crm_ledger_push re-stamps it);
+ *   - an edit of an entity deleted concurrently is rejected ("deleted"): the entity
+ *     stays deleted, the edit is listed to its author, never resurrects it;
+ *   - rule effects follow their trigger: when a deal's stage written by an op that set
+ *     rules off is overridden by a write made without seeing it, the entities those
+ *     rules created are withdrawn by compensating ops written through crm_store_apply()
+ *     (a follow-up deal deleted, a task closed as cancelled), so no replica keeps an
+ *     orphan.
+ *
+ * A field's writes are read from the changelog in the order they reached the server
+ * (seq) with the base each author had; which write holds the field is decided by the
+ * clocks (hlc, device), as merge decides it. "Seen" means: the same device made it
+ * earlier, the author's base is at or past it, or a rule made the write in reaction to it
+ * (the rule's cause). Ops the server makes itself (corrective, numbering, compensating)
+ * count as having seen everything. */
+#define G_LOG_DOMAIN "voronka-ledger"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-ledger.h"
+#include "crm-ledger-private.h"
+#include "crm-error.h"
+#include "crm-sql-private.h"
+#include "crm-store-private.h"
+#include "crm-changelog-private.h"
+
+typedef struct {
+  gint64    seq;
+  char     *op_id;
+  char     *device;
+  guint64   hlc;
+  gint64    base;        /* -1: not recorded (an op of the server's own) */
+  char     *value;       /* the value written, as SQLite's json_extract gives it */
+  char     *cause;
+  char     *rule;
+  gboolean  effective;   /* held the field when it reached the server */
+  gboolean  overridden;  /* lost it to a write made without seeing it */
+} Write;
+
+static void
+write_free (Write *write)
+{
+  g_free (write->op_id);
+  g_free (write->device);
+  g_free (write->value);
+  g_free (write->cause);
+  g_free (write->rule);
+  g_free (write);
+}
+
+static int
+compare_clocks (const Write *a,
+                const Write *b)
+{
+  if (a->hlc != b->hlc)
+    return a->hlc > b->hlc ? 1 : -1;
+  return strcmp (a->device, b->device);
+}
+
+/* Had the author of @later seen @earlier when it made @later? */
+static gboolean
+had_seen (const Write *later,
+          const Write *earlier)
+{
+  return later->base < 0 ||
+         later->base >= earlier->seq ||
+         (g_strcmp0 (later->device, earlier->device) == 0 && later->hlc > earlier->hlc) ||
+         (later->rule != NULL && g_strcmp0 (later->cause, earlier->op_id) == 0);
+}
+
+/* Every write of @field of the entity, in server order, each marked effective or
+ * overridden; *@out_holder: the index of the write that holds the field now (-1: none). */
+static GPtrArray *
+field_writes (CrmStore    *store,
+              const char  *entity,
+              const char  *entity_id,
+              const char  *field,
+              gint        *out_holder,
+              GError     **error)
+{
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) write_free);
+  g_autofree char *path = g_strconcat ("$.", field, NULL);
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT c.seq, c.op_id, c.device, c.hlc, coalesce (s.base, -1),"
+    " json_extract (c.fields, ?3), c.cause, c.rule"
+    " FROM changelog c LEFT JOIN server_op s ON s.seq = c.seq"
+    " WHERE c.entity_id = ?2 AND c.entity = ?1 AND json_type (c.fields, ?3) IS NOT NULL"
+    " ORDER BY c.seq", error);
+  gint holder = -1;
+  int rc;
+
+  *out_holder = -1;
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, entity);
+  _crm_sql_bind_text_or_null (stmt, 2, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 3, path);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      Write *write = g_new0 (Write, 1);
+
+      write->seq = sqlite3_column_int64 (stmt, 0);
+      write->op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      write->device = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      write->hlc = (guint64) sqlite3_column_int64 (stmt, 3);
+      write->base = sqlite3_column_int64 (stmt, 4);
+      write->value = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      write->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+      write->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      if (write->device == NULL)
+        write->device = g_strdup ("");
+      g_ptr_array_add (writes, write);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading a field's history");
+      return NULL;
+    }
+
+  for (guint i = 0; i < writes->len; i++)
+    {
+      Write *write = writes->pdata[i];
+      Write *held = holder >= 0 ? writes->pdata[holder] : NULL;
+
+      if (held == NULL || compare_clocks (write, held) > 0)
+        {
+          write->effective = TRUE;
+          if (held != NULL && g_strcmp0 (held->value, write->value) != 0 &&
+              !had_seen (write, held))
+            held->overridden = TRUE;
+          holder = (gint) i;
+        }
+      else if (g_strcmp0 (held->value, write->value) != 0)
+        write->overridden = TRUE;
+    }
+  *out_holder = holder;
+  return g_steal_pointer (&writes);
+}
+
+/* The first write of the run that leads to the current value: going back from the
+ * holder over the writes that took effect, while they wrote the same value or a rule
+ * wrote the later one in reaction to the earlier. */
+static gint
+run_start (GPtrArray *writes,
+           gint       holder)
+{
+  gint start = holder;
+
+  for (gint i = holder - 1; i >= 0; i--)
+    {
+      Write *write = writes->pdata[i];
+      Write *first = writes->pdata[start];
+
+      if (!write->effective)
+        continue;
+      if (g_strcmp0 (write->value, first->value) != 0 &&
+          !(first->rule != NULL && g_strcmp0 (first->cause, write->op_id) == 0))
+        break;
+      start = i;
+    }
+  return start;
+}
+
+/* Had the pushed @op (made on @base) seen every write of the run from @start to
+ * @holder? Seeing its first is enough: the rest followed from it. */
+static gboolean
+op_saw_run (const CrmOp *op,
+            gint64       base,
+            GPtrArray   *writes,
+            gint         start,
+            gint         holder)
+{
+  Write *first = writes->pdata[start];
+
+  if (base >= first->seq)
+    return TRUE;
+  for (gint i = start; i <= holder; i++)
+    {
+      Write *write = writes->pdata[i];
+
+      if (write->effective && g_strcmp0 (write->device, op->device) == 0 && write->hlc < op->hlc)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static char *
+stage_kind (CrmStore   *store,
+            const char *stage_id)
+{
+  return stage_id != NULL ? _crm_store_dup_column (store, "stage", stage_id, "kind") : NULL;
+}
+
+static gboolean
+is_closed_kind (const char *kind)
+{
+  return g_strcmp0 (kind, "won") == 0 || g_strcmp0 (kind, "lost") == 0;
+}
+
+static const char *
+op_stage (const CrmOp *op)
+{
+  JsonNode *node;
+
+  if (g_strcmp0 (op->entity, "deal") != 0)
+    return NULL;
+  node = json_object_get_member (op->fields, "stage");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* What the deal's stage history says about a pushed op that moves it: whether the
+ * stage it has now comes from a close (won or lost) and whether the op's author had seen
+ * how the deal came to it. FALSE when the op does not change the deal's stage. */
+static gboolean
+stage_situation (CrmLedgerRun  *push,
+                 const CrmOp   *op,
+                 gboolean      *out_closed,
+                 gboolean      *out_seen,
+                 char         **out_current)
+{
+  const char *target = op_stage (op);
+  g_autoptr(GPtrArray) writes = NULL;
+  gint holder = -1, start;
+  Write *held;
+
+  *out_closed = FALSE;
+  *out_seen = TRUE;
+  if (target == NULL)
+    return FALSE;
+  writes = field_writes (push->store, "deal", op->entity_id, "stage", &holder, NULL);
+  if (writes == NULL || holder < 0)
+    return FALSE;
+  held = writes->pdata[holder];
+  if (g_strcmp0 (held->value, target) == 0)
+    return FALSE;
+  start = run_start (writes, holder);
+  for (gint i = start; i <= holder; i++)
+    {
+      Write *write = writes->pdata[i];
+      g_autofree char *kind = write->effective ? stage_kind (push->store, write->value) : NULL;
+
+      if (is_closed_kind (kind))
+        *out_closed = TRUE;
+    }
+  *out_seen = op_saw_run (op, push->base, writes, start, holder);
+  if (out_current != NULL)
+    *out_current = g_strdup (held->value);
+  return TRUE;
+}
+
+gboolean
+_crm_ledger_check_business (CrmLedgerRun  *push,
+                            const CrmOp   *op,
+                            char         **out_code,
+                            char         **out_message)
+{
+  g_autoptr(JsonObject) current = NULL;
+  gboolean closed = FALSE, seen = TRUE;
+
+  if (crm_schema_lookup (op->entity) == NULL)
+    return TRUE;
+  current = crm_store_dup_entity (push->store, op->entity, op->entity_id);
+  if (current == NULL)
+    return TRUE;
+
+  /* deleted against edited: it stays deleted */
+  if (json_object_get_boolean_member_with_default (current, "deleted", FALSE) &&
+      !json_object_has_member (op->fields, "deleted"))
+    {
+      g_autoptr(GPtrArray) writes = NULL;
+      gint holder = -1;
+
+      writes = field_writes (push->store, op->entity, op->entity_id, "deleted", &holder, NULL);
+      if (writes != NULL && holder >= 0 &&
+          !op_saw_run (op, push->base, writes, run_start (writes, holder), holder))
+        {
+          *out_code = g_strdup ("deleted");
+          *out_message = g_strdup (_("It was deleted on another device before this change "
+                                     "reached the server; it stays deleted (restore it from "
+                                     "the deleted items and make the change again)"));
+          return FALSE;
+        }
+    }
+
+  /* closing wins over a stale move; of a win and a loss, the first stands */
+  if (stage_situation (push, op, &closed, &seen, NULL) && closed && !seen)
+    {
+      *out_code = g_strdup ("deal-closed");
+      *out_message = g_strdup (_("The deal was already closed: it was won or lost on another "
+                                 "device before this change reached the server; reopen it if "
+                                 "the work goes on"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_crm_ledger_close_must_win (CrmLedgerRun *push,
+                            const CrmOp  *op)
+{
+  g_autofree char *kind = stage_kind (push->store, op_stage (op));
+  gboolean closed = FALSE, seen = TRUE;
+
+  if (!is_closed_kind (kind))
+    return FALSE;
+  return stage_situation (push, op, &closed, &seen, NULL) && !closed && !seen;
+}
+
+/* --- rule effects follow their trigger ------------------------------------------------- */
+
+typedef struct {
+  char *entity;
+  char *entity_id;
+} Effect;
+
+static void
+effect_free (Effect *effect)
+{
+  g_free (effect->entity);
+  g_free (effect->entity_id);
+  g_free (effect);
+}
+
+/* The entities rules created in reaction to @cause, and to those rules' own ops, on. */
+static gboolean
+collect_effects (CrmStore    *store,
+                 const char  *cause,
+                 GHashTable  *seen_ops,
+                 GPtrArray   *effects,
+                 guint        depth,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (depth > 16)
+    return TRUE;
+  stmt = _crm_store_prepare (store,
+    "SELECT " CRM_CHANGELOG_OP_COLUMNS ", (SELECT min (f.seq) FROM changelog f"
+    " WHERE f.entity_id = c.entity_id AND f.entity = c.entity) = c.seq"
+    " FROM changelog c WHERE c.rule IS NOT NULL AND c.cause = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, cause);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      CrmOp *op = _crm_op_from_changelog_row (stmt);
+
+      op->created = sqlite3_column_int (stmt, 10) != 0;
+      g_ptr_array_add (ops, op);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading a rule's effects");
+      return FALSE;
+    }
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = ops->pdata[i];
+
+      if (!g_hash_table_add (seen_ops, g_strdup (op->op_id)))
+        continue;
+      if (op->created)
+        {
+          Effect *effect = g_new0 (Effect, 1);
+
+          effect->entity = g_strdup (op->entity);
+          effect->entity_id = g_strdup (op->entity_id);
+          g_ptr_array_add (effects, effect);
+        }
+      if (!collect_effects (store, op->op_id, seen_ops, effects, depth + 1, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The compensating change of one withdrawn effect, when it still stands. */
+static void
+withdraw (CrmStore      *store,
+          CrmChangeset  *changeset,
+          const Effect  *effect,
+          gboolean       was_close)
+{
+  g_autoptr(JsonObject) current = crm_store_dup_entity (store, effect->entity, effect->entity_id);
+  CrmChange *change;
+
+  if (current == NULL || json_object_get_boolean_member_with_default (current, "deleted", FALSE))
+    return;
+  if (g_str_equal (effect->entity, "task"))
+    {
+      if (json_object_get_boolean_member_with_default (current, "done", FALSE))
+        return;
+      change = crm_changeset_touch (changeset, "task", effect->entity_id);
+      crm_change_set_bool (change, "done", TRUE);
+      crm_change_set_int (change, "done_at", crm_store_get_now (store));
+      crm_change_set_string (change, "result",
+                             was_close ? _("cancelled: the deal was not closed")
+                                       : _("cancelled: the change that set it was overridden"));
+    }
+  else if (g_str_equal (effect->entity, "deal"))
+    {
+      change = crm_changeset_touch (changeset, "deal", effect->entity_id);
+      crm_change_set_bool (change, "deleted", TRUE);
+    }
+}
+
+gboolean
+_crm_ledger_withdraw_effects (CrmStore   *store,
+                              GPtrArray  *deal_ids,
+                              guint      *out_withdrawn,
+                              GError    **error)
+{
+  g_autoptr(GHashTable) done_deals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) seen_ops = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(CrmChangeset) deletions = NULL;
+
+  *out_withdrawn = 0;
+  for (guint d = 0; d < deal_ids->len; d++)
+    {
+      g_autoptr(GPtrArray) writes = NULL;
+      gint holder = -1;
+
+      if (!g_hash_table_add (done_deals, g_strdup (deal_ids->pdata[d])))
+        continue;
+      writes = field_writes (store, "deal", deal_ids->pdata[d], "stage", &holder, error);
+      if (writes == NULL)
+        return FALSE;
+      for (guint i = 0; i < writes->len; i++)
+        {
+          Write *write = writes->pdata[i];
+          g_autoptr(GPtrArray) effects = NULL;
+          g_autofree char *kind = NULL;
+
+          if (!write->overridden)
+            continue;
+          effects = g_ptr_array_new_with_free_func ((GDestroyNotify) effect_free);
+          if (!collect_effects (store, write->op_id, seen_ops, effects, 0, error))
+            return FALSE;
+          kind = stage_kind (store, write->value);
+          for (guint e = 0; e < effects->len; e++)
+            withdraw (store, changeset, effects->pdata[e], is_closed_kind (kind));
+        }
+    }
+  if (crm_changeset_get_n_changes (changeset) == 0)
+    return TRUE;
+  g_debug ("Withdrawing %u effects of overridden changes",
+           crm_changeset_get_n_changes (changeset));
+  if (crm_store_apply (store, changeset, NULL))
+    {
+      *out_withdrawn = crm_changeset_get_n_changes (changeset);
+      return TRUE;
+    }
+  /* a gate refused closing a task (the deal's last open one, where a pipeline needs
+   * one): the tasks are deleted instead */
+  deletions = crm_changeset_new ();
+  for (guint i = 0; i < crm_changeset_get_n_changes (changeset); i++)
+    {
+      CrmChange *change = crm_changeset_get_change (changeset, i);
+      crm_change_set_bool (crm_changeset_touch (deletions, change->entity, change->entity_id),
+                           "deleted", TRUE);
+    }
+  if (!crm_store_apply (store, deletions, error))
+    return FALSE;
+  *out_withdrawn = crm_changeset_get_n_changes (deletions);
+  return TRUE;
+}

@@ -1,0 +1,632 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-merge-rules.c — the business's merge rules (docs/merge.md), decided by a real
+ * voronka-server on 127.0.0.1 from what each laptop had seen, on real replicas of the
+ * truck dealer's account:
+ *   - a deal shipped on one laptop stays shipped when another, not knowing, moves it back
+ *     to «Ожидание оплаты»: the move is refused, listed to its author as «already closed»,
+ *     and there is one «База купивших клиентов» deal; once that laptop has seen the close
+ *     it may reopen the deal;
+ *   - the same when the stale move reaches the server first: the close wins;
+ *   - a win and a loss at the same time: the first to reach the server stands, the other
+ *     is refused with its rule's deal;
+ *   - a move whose rule made tasks, overridden by a close made at the same time: the
+ *     tasks are withdrawn on every replica (closed as cancelled);
+ *   - a task done on one laptop and edited on another: done, with the edit;
+ *   - a deal deleted on one laptop and edited on another: it stays deleted, the edit is
+ *     listed to its author;
+ *   - tags: one laptop adds one, another removes another: both apply.
+ * Every case ends with every replica equal to the server. */
+#include "config.h"
+
+#include <string.h>
+
+#include "crm-sync-state.h"
+#include "crm-test-server.h"
+#include "crm-test-store.h"
+#include "crm-test-util.h"
+#include "crm-time.h"
+
+static char *tmpdir;
+static CrmTestServer *server;
+
+#define resolve crm_test_resolve
+#define count_sql crm_test_count_sql
+
+static void
+sync_all (CrmTestReplica *replicas,
+          guint           n)
+{
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
+      }
+}
+
+static guint
+sync_rejected (CrmTestReplica *replica)
+{
+  g_autoptr(CrmSyncReport) report = crm_test_replica_sync (replica);
+
+  return report->rejected;
+}
+
+static void
+assert_all_equal (CrmTestReplica *replicas,
+                  guint           n)
+{
+  g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+  g_autofree char *expected = crm_test_dump (account);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *state = crm_test_dump (replicas[i].store);
+
+      if (!g_str_equal (state, expected))
+        {
+          g_auto(GStrv) a = g_strsplit (state, "\n", -1);
+          g_auto(GStrv) b = g_strsplit (expected, "\n", -1);
+
+          for (guint l = 0; a[l] != NULL && b[l] != NULL; l++)
+            if (!g_str_equal (a[l], b[l]))
+              {
+                g_test_message ("%s: %s\nserver: %s", replicas[i].name, a[l], b[l]);
+                break;
+              }
+          g_error ("replica %s differs from the server", replicas[i].name);
+        }
+    }
+}
+
+static char *
+stage_id (CrmStore   *store,
+          const char *pipeline_name,
+          const char *stage_name,
+          char      **out_pipeline)
+{
+  g_autofree char *pipeline = resolve (store, "pipeline", pipeline_name, NULL);
+  char *stage = resolve (store, "stage", stage_name, pipeline);
+
+  if (out_pipeline != NULL)
+    *out_pipeline = g_steal_pointer (&pipeline);
+  return stage;
+}
+
+static char *
+new_deal (CrmStore   *store,
+          const char *pipeline_name,
+          const char *title,
+          const char *stage_name)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pipeline = NULL;
+  g_autofree char *stage = stage_id (store, pipeline_name, stage_name, &pipeline);
+  char *id = crm_store_new_id (store);
+  CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_string (change, "currency", "RUB");
+  crm_change_set_int (change, "amount", 950000000);
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+/* Moves @deal (a deal of @pipeline_name) at local time @at (0: now); a loss takes
+ * @reason. */
+static void
+move (CrmStore   *store,
+      const char *deal,
+      const char *pipeline_name,
+      const char *stage_name,
+      const char *reason,
+      gint64      at)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pipeline = NULL;
+  g_autofree char *stage = stage_id (store, pipeline_name, stage_name, &pipeline);
+  CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+
+  crm_store_set_now (store, at);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+  if (reason != NULL)
+    {
+      g_autofree char *reason_id = resolve (store, "loss_reason", reason, pipeline);
+      crm_change_set_string (change, "loss_reason", reason_id);
+    }
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  crm_store_set_now (store, 0);
+}
+
+static gint64
+live_deals_in (CrmStore   *store,
+               const char *pipeline_name)
+{
+  g_autofree char *pipeline = resolve (store, "pipeline", pipeline_name, NULL);
+
+  return count_sql (store, "SELECT count (*) FROM deal WHERE pipeline = ?1 AND deleted = 0",
+                    pipeline);
+}
+
+static char *
+stage_name_of (CrmStore   *store,
+               const char *deal)
+{
+  g_autoptr(JsonObject) row = crm_store_dup_entity (store, "deal", deal);
+  g_autoptr(JsonObject) stage = crm_store_dup_entity (store, "stage",
+                                                     json_object_get_string_member (row, "stage"));
+
+  return g_strdup (json_object_get_string_member (stage, "name"));
+}
+
+static void
+assert_stage (CrmStore   *store,
+              const char *deal,
+              const char *expected)
+{
+  g_autofree char *name = stage_name_of (store, deal);
+
+  g_assert_cmpstr (name, ==, expected);
+}
+
+/* The conflicts list of @store has a record about @entity_id with @code (NULL: any) and a
+ * reason starting with @reason_prefix (NULL: any); returns it (a new reference). */
+static JsonObject *
+find_listed (CrmStore   *store,
+             const char *entity_id,
+             const char *code,
+             const char *reason_prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) items = crm_sync_state_list_conflicts (store, FALSE, 0, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      const char *reason = json_object_get_string_member_with_default (item, "reason", NULL);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (item, "entity_id", NULL),
+                     entity_id) != 0)
+        continue;
+      if (code != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (item, "code", NULL), code) != 0)
+        continue;
+      if (reason_prefix != NULL && (reason == NULL || !g_str_has_prefix (reason, reason_prefix)))
+        continue;
+      return json_object_ref (item);
+    }
+  return NULL;
+}
+
+typedef struct {
+  CrmTestReplica a, b;
+} Pair;
+
+static void
+pair_open (Pair       *pair,
+           const char *name)
+{
+  g_autofree char *a = g_strdup_printf ("%s-admin.db", name);
+  g_autofree char *b = g_strdup_printf ("%s-manager.db", name);
+
+  crm_test_replica_open (&pair->a, server, tmpdir, a, "admin", "admin-pw");
+  crm_test_replica_open (&pair->b, server, tmpdir, b, "manager", "manager-pw");
+}
+
+static void
+pair_clear (Pair *pair)
+{
+  crm_test_replica_clear (&pair->a);
+  crm_test_replica_clear (&pair->b);
+}
+
+static char *
+shared_deal (Pair       *pair,
+             const char *title,
+             const char *stage_name)
+{
+  char *deal = new_deal (pair->a.store, "Продажи", title, stage_name);
+
+  sync_all (&pair->a, 2);
+  return deal;
+}
+
+/* --- closing wins over a stale move ---------------------------------------------------- */
+
+static void
+test_close_wins_over_stale_move (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  gint64 before;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "stale");
+  deal = shared_deal (&pair, "Volvo FH 460 для ООО «Вектор»", "Ожидание отгрузки");
+  before = live_deals_in (pair.a.store, "База купивших клиентов");
+
+  /* the admin ships the truck; the manager, offline and a minute later by the clock,
+   * moves the deal back to waiting for payment */
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, now);
+  move (pair.b.store, deal, "Продажи", "Ожидание оплаты", NULL, now + 60000);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 1);
+  sync_all (&pair.a, 2);
+
+  assert_stage (pair.a.store, deal, "Отгружено");
+  assert_stage (pair.b.store, deal, "Отгружено");
+  g_assert_cmpint (live_deals_in (pair.a.store, "База купивших клиентов"), ==, before + 1);
+  g_assert_cmpint (live_deals_in (pair.b.store, "База купивших клиентов"), ==, before + 1);
+  listed = find_listed (pair.b.store, deal, "deal-closed", "The deal is already closed");
+  g_assert_nonnull (listed);
+  assert_all_equal (&pair.a, 2);
+
+  /* the manager has seen the close now: reopening is his to do */
+  move (pair.b.store, deal, "Продажи", "Ожидание оплаты", NULL, 0);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  sync_all (&pair.a, 2);
+  assert_stage (pair.a.store, deal, "Ожидание оплаты");
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+static void
+test_close_wins_when_second (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  gint64 before;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "second");
+  deal = shared_deal (&pair, "Scania R500 для ИП Сомов", "Ожидание отгрузки");
+  before = live_deals_in (pair.a.store, "База купивших клиентов");
+
+  /* the stale move is the later by the clock and reaches the server first */
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, now);
+  move (pair.b.store, deal, "Продажи", "Ожидание оплаты", NULL, now + 60000);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+
+  assert_stage (pair.a.store, deal, "Отгружено");
+  assert_stage (pair.b.store, deal, "Отгружено");
+  g_assert_cmpint (live_deals_in (pair.b.store, "База купивших клиентов"), ==, before + 1);
+  /* the manager reads why his move did not hold */
+  listed = find_listed (pair.b.store, deal, NULL, "The deal is already closed");
+  g_assert_nonnull (listed);
+  g_assert_cmpstr (json_object_get_string_member (listed, "field"), ==, "stage");
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+/* --- won against lost ---------------------------------------------------------------------- */
+
+static void
+won_against_lost (gboolean won_first)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  gint64 bought, refused;
+  CrmTestReplica *winner, *loser;
+
+  pair_open (&pair, won_first ? "won-first" : "lost-first");
+  deal = shared_deal (&pair, "MAN TGX 18.440 для ООО «Север»", "Ожидание отгрузки");
+  bought = live_deals_in (pair.a.store, "База купивших клиентов");
+  refused = live_deals_in (pair.a.store, "Отказники");
+
+  /* the admin ships, the manager loses it as «Дорого» (S0-3: a deal in «Отказники») */
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, 0);
+  move (pair.b.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", 0);
+  g_assert_cmpint (live_deals_in (pair.b.store, "Отказники"), ==, refused + 1);
+
+  winner = won_first ? &pair.a : &pair.b;
+  loser = won_first ? &pair.b : &pair.a;
+  g_assert_cmpuint (sync_rejected (winner), ==, 0);
+  /* the loser's close and everything its rules made are refused */
+  g_assert_cmpuint (sync_rejected (loser), >, 1);
+  sync_all (&pair.a, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, won_first ? "Отгружено" : "Закрыто и не реализовано");
+      g_assert_cmpint (live_deals_in (store, "База купивших клиентов"), ==,
+                       bought + (won_first ? 1 : 0));
+      g_assert_cmpint (live_deals_in (store, "Отказники"), ==, refused + (won_first ? 0 : 1));
+    }
+  listed = find_listed (loser->store, deal, "deal-closed", NULL);
+  g_assert_nonnull (listed);
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+static void
+test_won_first (void)
+{
+  won_against_lost (TRUE);
+}
+
+static void
+test_lost_first (void)
+{
+  won_against_lost (FALSE);
+}
+
+/* --- rule effects follow their trigger ----------------------------------------------------- */
+
+static void
+set_waiting (CrmStore   *store,
+             const char *deal,
+             const char *brand)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tag = resolve (store, "tag", brand, NULL);
+
+  crm_change_set_bool (crm_changeset_touch (changeset, "deal", deal), "waiting_for_stock", TRUE);
+  crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", tag, TRUE);
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_effects_follow_trigger (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *waiting = NULL;
+  g_autofree char *purchase = NULL;
+  g_autofree char *tag = NULL;
+  gint64 now = crm_time_now_ms ();
+  const char *calls =
+    "SELECT count (*) FROM task WHERE deal = ?1 AND deleted = 0 AND text LIKE 'Позвонить клиенту%'";
+  const char *cancelled =
+    "SELECT count (*) FROM task WHERE deal = ?1 AND deleted = 0 AND text LIKE 'Позвонить клиенту%'"
+    " AND done = 1";
+
+  pair_open (&pair, "effects");
+  /* a client waits for a Volvo; a purchase of a Volvo is under way */
+  waiting = new_deal (pair.a.store, "Продажи", "Volvo FH для ООО «Ждущий»", "Встреча проведена");
+  set_waiting (pair.a.store, waiting, "Volvo");
+  purchase = new_deal (pair.a.store, "Отдел закупок", "Закупка Volvo FH", "Осмотр техники");
+  tag = resolve (pair.a.store, "tag", "Volvo", NULL);
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_changeset_set_link (changeset, "deal_tag", "deal", purchase, "tag", tag, TRUE);
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  sync_all (&pair.a, 2);
+
+  /* the manager records the truck as received (S0-7: call the waiting client) a minute
+   * later by the clock, and reaches the server first; the admin, not knowing, closes the
+   * purchase as sold */
+  move (pair.b.store, purchase, "Отдел закупок", "Техника получена", NULL, now + 60000);
+  g_assert_cmpint (count_sql (pair.b.store, calls, waiting), ==, 1);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  move (pair.a.store, purchase, "Отдел закупок", "Техника продана", NULL, now);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+
+  /* the close stands; the call its overridden move made is withdrawn everywhere */
+  assert_stage (pair.b.store, purchase, "Техника продана");
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      g_assert_cmpint (count_sql (store, calls, waiting), ==, 1);
+      g_assert_cmpint (count_sql (store, cancelled, waiting), ==, 1);
+    }
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_assert_cmpint (count_sql (account, cancelled, waiting), ==, 1);
+  }
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+/* --- tasks, deletions, sets ---------------------------------------------------------------- */
+
+static void
+test_task_done_against_edited (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autofree char *task = NULL;
+  g_autoptr(JsonObject) row = NULL;
+
+  pair_open (&pair, "task");
+  deal = new_deal (pair.a.store, "Продажи", "DAF XF для ООО «Ромашка»", "Квалифицирован");
+  task = crm_store_new_id (pair.a.store);
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    CrmChange *change = crm_changeset_create (changeset, "task", task);
+
+    crm_change_set_string (change, "deal", deal);
+    crm_change_set_string (change, "text", "Перезвонить");
+    crm_change_set_string (change, "type", "call");
+    crm_change_set_bool (change, "done", FALSE);
+    crm_change_set_int (change, "due", crm_time_now_ms () + CRM_MS_PER_DAY);
+    crm_change_set_int (change, "created_at", crm_time_now_ms ());
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  sync_all (&pair.a, 2);
+
+  /* the admin completes the call; the manager, later by the clock, rewords and moves it */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    CrmChange *change = crm_changeset_touch (changeset, "task", task);
+
+    crm_change_set_bool (change, "done", TRUE);
+    crm_change_set_int (change, "done_at", crm_time_now_ms ());
+    crm_change_set_string (change, "result", "Договорились о встрече");
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    CrmChange *change = crm_changeset_touch (changeset, "task", task);
+
+    crm_store_set_now (pair.b.store, crm_time_now_ms () + 60000);
+    crm_change_set_string (change, "text", "Перезвонить по лизингу");
+    crm_change_set_int (change, "due", crm_time_now_ms () + 2 * CRM_MS_PER_DAY);
+    g_assert_true (crm_store_apply (pair.b.store, changeset, &error));
+    g_assert_no_error (error);
+    crm_store_set_now (pair.b.store, 0);
+  }
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+
+  row = crm_store_dup_entity (pair.b.store, "task", task);
+  g_assert_true (json_object_get_boolean_member (row, "done"));
+  g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, "Договорились о встрече");
+  g_assert_cmpstr (json_object_get_string_member (row, "text"), ==, "Перезвонить по лизингу");
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+static void
+test_deleted_against_edited (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+
+  pair_open (&pair, "deleted");
+  deal = shared_deal (&pair, "КАМАЗ 54901 для ООО «Тракт»", "Квалифицирован");
+
+  /* the admin deletes the deal; the manager, not knowing, renames it later by the clock */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_change_set_bool (crm_changeset_touch (changeset, "deal", deal), "deleted", TRUE);
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_store_set_now (pair.b.store, crm_time_now_ms () + 60000);
+    crm_change_set_string (crm_changeset_touch (changeset, "deal", deal), "title",
+                           "КАМАЗ 54901 (два тягача)");
+    g_assert_true (crm_store_apply (pair.b.store, changeset, &error));
+    g_assert_no_error (error);
+    crm_store_set_now (pair.b.store, 0);
+  }
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 1);
+  sync_all (&pair.a, 2);
+
+  row = crm_store_dup_entity (pair.b.store, "deal", deal);
+  g_assert_true (json_object_get_boolean_member (row, "deleted"));
+  listed = find_listed (pair.b.store, deal, "deleted", NULL);
+  g_assert_nonnull (listed);
+  /* the manager's words are in the list, to type again after restoring it */
+  g_assert_cmpstr (json_object_get_string_member (listed, "local_text"), ==,
+                   "КАМАЗ 54901 (два тягача)");
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+static void
+test_sets_merge_as_sets (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autofree char *volvo = NULL, *scania = NULL, *man = NULL;
+  const char *has = "SELECT count (*) FROM deal_tag WHERE deal = ?1 AND present = 1";
+
+  pair_open (&pair, "sets");
+  deal = new_deal (pair.a.store, "Продажи", "Тягачи для ООО «Флот»", "Квалифицирован");
+  volvo = resolve (pair.a.store, "tag", "Volvo", NULL);
+  scania = resolve (pair.a.store, "tag", "Scania", NULL);
+  man = resolve (pair.a.store, "tag", "MAN", NULL);
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", volvo, TRUE);
+    crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", scania, TRUE);
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  sync_all (&pair.a, 2);
+
+  /* one adds MAN, the other removes Scania */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", man, TRUE);
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", scania, FALSE);
+    g_assert_true (crm_store_apply (pair.b.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  sync_all (&pair.a, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+      g_autofree char *sql_man = g_strdup_printf ("%s AND tag = '%s'", has, man);
+      g_autofree char *sql_scania = g_strdup_printf ("%s AND tag = '%s'", has, scania);
+      g_autofree char *sql_volvo = g_strdup_printf ("%s AND tag = '%s'", has, volvo);
+
+      g_assert_cmpint (count_sql (store, sql_man, deal), ==, 1);
+      g_assert_cmpint (count_sql (store, sql_scania, deal), ==, 0);
+      g_assert_cmpint (count_sql (store, sql_volvo, deal), ==, 1);
+    }
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  server = crm_test_server_set_up (&tmpdir, NULL);
+
+  g_test_add_func ("/merge-rules/close-wins-over-stale-move", test_close_wins_over_stale_move);
+  g_test_add_func ("/merge-rules/close-wins-when-second", test_close_wins_when_second);
+  g_test_add_func ("/merge-rules/won-first", test_won_first);
+  g_test_add_func ("/merge-rules/lost-first", test_lost_first);
+  g_test_add_func ("/merge-rules/effects-follow-trigger", test_effects_follow_trigger);
+  g_test_add_func ("/merge-rules/task-done-against-edited", test_task_done_against_edited);
+  g_test_add_func ("/merge-rules/deleted-against-edited", test_deleted_against_edited);
+  g_test_add_func ("/merge-rules/sets-merge-as-sets", test_sets_merge_as_sets);
+  status = g_test_run ();
+  crm_test_server_tear_down (server, tmpdir, status);
+  return status;
+}
