@@ -176,7 +176,8 @@ crm_field_editor_set_field (CrmFieldEditor *self,
 
       gtk_editable_set_text (GTK_EDITABLE (self->entry), text);
       gtk_entry_set_input_purpose (self->entry,
-                                   g_str_equal (type, "number") ? GTK_INPUT_PURPOSE_NUMBER
+                                   g_str_equal (type, "number") || g_str_equal (type, "counter")
+                                   ? GTK_INPUT_PURPOSE_NUMBER
                                    : g_str_equal (type, "money") ? GTK_INPUT_PURPOSE_NUMBER
                                    : GTK_INPUT_PURPOSE_FREE_FORM);
       gtk_entry_set_placeholder_text (self->entry,
@@ -270,7 +271,7 @@ crm_field_editor_apply_to_change (CrmFieldEditor  *self,
         }
       crm_change_set_int (change, self->key, minor);
     }
-  else if (g_strcmp0 (self->type, "number") == 0)
+  else if (g_strcmp0 (self->type, "number") == 0 || g_strcmp0 (self->type, "counter") == 0)
     {
       gint64 number;
 

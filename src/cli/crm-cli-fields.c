@@ -144,11 +144,12 @@ crm_cli_set_field_value (CrmCli      *cli,
         return field_error (error, label, stored_key, value, _("yes or no"));
       crm_change_set_bool (change, stored_key, flag);
     }
-  else if (g_str_equal (type, "number"))
+  else if (g_str_equal (type, "number") || g_str_equal (type, "counter"))
     {
       gint64 number;
 
-      if (!g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &number, NULL))
+      if (!g_ascii_string_to_signed (value, 10, g_str_equal (type, "counter") ? 0 : G_MININT64,
+                                     G_MAXINT64, &number, NULL))
         return field_error (error, label, stored_key, value, _("a whole number"));
       crm_change_set_int (change, stored_key, number);
     }

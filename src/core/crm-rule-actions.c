@@ -71,6 +71,8 @@ resolve_responsible (CrmRuleContext *ctx,
       sqlite3_reset (stmt);
       return user;
     }
+  if (g_str_equal (spec, "group_head"))
+    return _crm_rule_subject_group_head (ctx);
   if (g_str_has_prefix (spec, "group_head:"))
     {
       sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
@@ -98,6 +100,7 @@ expand_text (CrmRuleContext *ctx,
 
   if (ctx->tag_name != NULL)
     g_string_replace (out, "{tag}", ctx->tag_name, 0);
+  _crm_rule_expand_subject (ctx, out);
   if (strstr (out->str, "{title}") != NULL)
     {
       g_autofree char *title = _crm_store_dup_column (ctx->engine->store, "deal", ctx->deal_id,
@@ -334,6 +337,7 @@ action_create_task (CrmRuleContext  *ctx,
   crm_change_set_string (change, "responsible", responsible);
   crm_change_set_bool (change, "done", FALSE);
   crm_change_set_int (change, "created_at", engine->now);
+  _crm_rule_mark_auto_task (ctx, change);
   if (items != NULL)
     {
       JsonArray *checklist = json_array_new ();
@@ -595,13 +599,60 @@ _crm_rule_run_actions (CrmRuleContext  *ctx,
       else if (g_strcmp0 (type, "remove_tag") == 0)
         ok = action_tag (ctx, action, FALSE, error);
       else if (g_strcmp0 (type, "notify") == 0)
-        ok = action_notify (ctx, action, action_path, error);
+        ok = _crm_rule_for_recipients (ctx, action, "user", action_path, action_notify, error);
       else if (g_strcmp0 (type, "send_message") == 0)
-        ok = action_send_message (ctx, action, action_path, error);
+        ok = _crm_rule_for_recipients (ctx, action, "to", action_path, action_send_message,
+                                       error);
+      else if (g_strcmp0 (type, "increment") == 0)
+        ok = _crm_rule_action_increment (ctx, action, error);
+      else if (g_strcmp0 (type, "close_lost") == 0)
+        ok = _crm_rule_action_close_lost (ctx, action, error);
       else if (g_strcmp0 (type, "for_each_deal") == 0)
         ok = action_for_each_deal (ctx, action, action_path, error);
       if (!ok)
         return FALSE;
     }
   return TRUE;
+}
+
+/* --- for actions of other files (crm-rules-private.h) ------------------------------------- */
+
+CrmOp *
+_crm_rule_emit (CrmRuleContext  *ctx,
+                CrmChange       *change,
+                GError         **error)
+{
+  return emit (ctx, change, error);
+}
+
+char *
+_crm_rule_derive_id (CrmRuleContext *ctx,
+                     const char     *path)
+{
+  return derive_id (ctx, path);
+}
+
+gboolean
+_crm_rule_entity_exists (CrmRuleEngine *engine,
+                         const char    *entity,
+                         const char    *id)
+{
+  return entity_exists (engine, entity, id);
+}
+
+gboolean
+_crm_rule_unknown_target (CrmRuleContext  *ctx,
+                          const char      *what,
+                          const char      *name,
+                          GError         **error)
+{
+  return unknown_target (ctx, what, name, error);
+}
+
+char *
+_crm_rule_resolve_responsible (CrmRuleContext *ctx,
+                               const char     *spec,
+                               JsonArray      *client_pipelines)
+{
+  return resolve_responsible (ctx, spec, client_pipelines);
 }

@@ -55,6 +55,8 @@ check_condition (CrmRuleContext *ctx,
   if (deal == NULL)
     return FALSE;
 
+  if (g_strcmp0 (type, "counter") == 0)
+    return _crm_rule_check_counter (ctx, condition, deal);
   if (g_strcmp0 (type, "field_equals") == 0)
     return _crm_rule_values_equal (json_object_get_member (deal, get_string (condition, "field")),
                                    json_object_get_member (condition, "value"));

@@ -44,6 +44,8 @@ timer_candidates (CrmRuleEngine  *engine,
   const char *from = get_string (trigger, "from");
   sqlite3_stmt *stmt;
 
+  if (_crm_rule_timer_is_invariant (trigger))
+    return _crm_rule_invariant_candidates (engine, trigger, deals, starts, error);
   if (g_strcmp0 (from, "task_due") == 0)
     {
       const char *task_type = get_string (trigger, "task_type");
@@ -123,10 +125,12 @@ run_timers (CrmStore  *store,
           ctx.actor = NULL;
           ctx.depth = 1;
           ctx.deal_id = deals->pdata[i];
+          _crm_rule_timer_subject (&ctx, trigger);
           if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"), NULL))
             continue;
           g_debug ("Timer rule “%s” fires for deal %s", rule->name, ctx.deal_id);
-          if (!_crm_rule_run_actions (&ctx, get_array (rule->definition, "actions"), "", error))
+          if (!_crm_rule_run_timer_actions (&ctx, trigger, deadline,
+                                            get_array (rule->definition, "actions"), error))
             return FALSE;
           data->fired++;
         }

@@ -18,11 +18,11 @@ static const char *const trigger_types[] = {
 static const char *const condition_types[] = {
   "field_equals", "field_in", "field_empty", "has_tag", "has_tag_group", "pipeline",
   "stage", "amount_range", "responsible_group", "client_has_won_deal", "loss_reason_in",
-  "not", NULL
+  "not", "counter", NULL
 };
 static const char *const action_types[] = {
   "move_deal", "create_deal", "create_task", "set_field", "add_tag", "remove_tag",
-  "notify", "send_message", "for_each_deal", NULL
+  "notify", "send_message", "for_each_deal", "increment", "close_lost", NULL
 };
 
 static gboolean
@@ -67,7 +67,7 @@ validate_typed (JsonNode           *node,
       return invalid (error, position, _("unknown %s “%s”; known: %s"), what,
                       type ? type : "", list);
     }
-  return TRUE;
+  return _crm_rule_validate_keys (json_node_get_object (node), type, position, error);
 }
 
 static gboolean validate_actions (JsonArray *actions, const char *position, GError **error);

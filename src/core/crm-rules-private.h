@@ -43,6 +43,7 @@ typedef struct {
   guint          depth;      /* depth of the ops the action writes */
   const char    *deal_id;    /* the subject deal, or NULL */
   const char    *tag_name;   /* for "{tag}" in texts (for_each_deal) */
+  const char    *user_id;    /* a timer's subject user ("overdue_tasks"), or NULL */
 } CrmRuleContext;
 
 /* Members of rule JSON; NULL when missing or of another type. Short static inlines: every
@@ -129,5 +130,75 @@ gboolean    _crm_rules_drain_queue      (CrmRuleEngine  *engine,
                                          GError        **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmRuleEngine, _crm_rules_engine_clear)
+
+/* crm-rule-actions.c, for actions written in other files: emit() (write one change as
+ * the rule's, queue it for further rules), derive_id(), entity_exists(),
+ * unknown_target() and resolve_responsible() as the built-in actions use them. */
+typedef gboolean (*CrmRuleActionFunc) (CrmRuleContext  *ctx,
+                                       JsonObject      *action,
+                                       const char      *path,
+                                       GError         **error);
+CrmOp      *_crm_rule_emit              (CrmRuleContext *ctx,
+                                         CrmChange      *change,
+                                         GError        **error);
+char       *_crm_rule_derive_id         (CrmRuleContext *ctx,
+                                         const char     *path);
+gboolean    _crm_rule_entity_exists     (CrmRuleEngine  *engine,
+                                         const char     *entity,
+                                         const char     *id);
+gboolean    _crm_rule_unknown_target    (CrmRuleContext *ctx,
+                                         const char     *what,
+                                         const char     *name,
+                                         GError        **error);
+char       *_crm_rule_resolve_responsible (CrmRuleContext *ctx,
+                                           const char     *spec,
+                                           JsonArray      *client_pipelines);
+
+/* crm-rule-process.c (SPEC S2): a task's result as a trigger, counters, closing as
+ * lost, group recipients and the deal's fields in texts, invariant timers, auto-tasks
+ * following their deal's stage. */
+gboolean    _crm_rule_task_result_matches (CrmRuleEngine *engine,
+                                           JsonObject    *trigger,
+                                           const CrmOp   *op);
+gboolean    _crm_rule_check_counter     (CrmRuleContext *ctx,
+                                         JsonObject     *condition,
+                                         JsonObject     *deal);
+gboolean    _crm_rule_action_increment  (CrmRuleContext *ctx,
+                                         JsonObject     *action,
+                                         GError        **error);
+gboolean    _crm_rule_action_close_lost (CrmRuleContext *ctx,
+                                         JsonObject     *action,
+                                         GError        **error);
+gboolean    _crm_rule_for_recipients    (CrmRuleContext   *ctx,
+                                         JsonObject       *action,
+                                         const char       *key,
+                                         const char       *path,
+                                         CrmRuleActionFunc func,
+                                         GError          **error);
+char       *_crm_rule_subject_group_head (CrmRuleContext *ctx);
+void        _crm_rule_expand_subject    (CrmRuleContext *ctx,
+                                         GString        *text);
+void        _crm_rule_mark_auto_task    (CrmRuleContext *ctx,
+                                         CrmChange      *change);
+gboolean    _crm_rule_close_stage_tasks (CrmRuleEngine  *engine,
+                                         const CrmOp    *op,
+                                         GError        **error);
+gboolean    _crm_rule_validate_keys     (JsonObject     *object,
+                                         const char     *type,
+                                         const char     *position,
+                                         GError        **error);
+gboolean    _crm_rule_timer_is_invariant (JsonObject    *trigger);
+void        _crm_rule_timer_subject     (CrmRuleContext *ctx,
+                                         JsonObject     *trigger);
+gboolean    _crm_rule_run_timer_actions (CrmRuleContext *ctx,
+                                         JsonObject     *trigger,
+                                         gint64          deadline,
+                                         JsonArray      *actions,
+                                         GError        **error);
+gboolean    _crm_rule_invariant_candidates (CrmRuleEngine  *engine,
+                                            JsonObject     *trigger,
+                                            GPtrArray      *ids,
+                                            GArray         *starts,
+                                            GError        **error);
 
 G_END_DECLS

@@ -291,6 +291,8 @@ trigger_matches (CrmRuleEngine  *engine,
           if (g_strcmp0 (actual, task_type) != 0)
             return FALSE;
         }
+      if (!_crm_rule_task_result_matches (engine, trigger, op))
+        return FALSE;
       *out_deal = _crm_store_dup_column (engine->store, "task", op->entity_id, "deal");
       return TRUE;
     }
@@ -423,6 +425,8 @@ _crm_rules_drain_queue (CrmRuleEngine  *engine,
         is_deal ? _crm_store_dup_column (engine->store, "deal", item.op->entity_id, "stage")
                 : NULL;
 
+      if (!_crm_rule_close_stage_tasks (engine, item.op, error))
+        return FALSE;
       for (guint r = 0; r < engine->rules->len; r++)
         {
           const CrmRule *rule = g_ptr_array_index (engine->rules, r);

@@ -33,7 +33,7 @@ static const char *const field_keys[] = {
 };
 static const char *const field_entities[] = { "deal", "contact", "company", NULL };
 static const char *const field_types[] = {
-  "text", "choice", "bool", "number", "money", "date", "companies", NULL
+  "text", "choice", "bool", "number", "money", "date", "companies", "counter", NULL
 };
 static const char *const required_at_keys[] = { "pipeline", "stage", NULL };
 static const char *const tag_group_keys[] = { "group", "tags", NULL };

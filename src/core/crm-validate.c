@@ -367,6 +367,8 @@ fits_field_type (const char *type,
     return kind == G_TYPE_BOOLEAN;
   if (g_strcmp0 (type, "number") == 0)
     return kind == G_TYPE_INT64;
+  if (g_strcmp0 (type, "counter") == 0)  /* counts up from 0 (S2-2: failed call attempts) */
+    return kind == G_TYPE_INT64 && json_node_get_int (value) >= 0;
   if (g_strcmp0 (type, "money") == 0)
     return kind == G_TYPE_INT64 && json_node_get_int (value) >= -CRM_MONEY_MAX &&
            json_node_get_int (value) <= CRM_MONEY_MAX;
