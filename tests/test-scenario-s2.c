@@ -162,7 +162,9 @@ test_s2_2_call_attempts (Fixture       *f,
   messages = take_array (OK (f, "message", "list", "--deal", deal));
   g_assert_cmpuint (json_array_get_length (messages), ==, 1);
   message = json_array_get_object_element (messages, 0);
-  g_assert_cmpstr (str (message, "channel"), ==, "telegram");
+  /* the client has no messenger (Telegram) chat: SMS to the phone instead */
+  g_assert_cmpstr (str (message, "channel"), ==, "sms");
+  g_assert_cmpstr (str (message, "to"), ==, "+79161234567");
   g_assert_cmpstr (str (message, "recipient_name"), ==, CLIENT);
   g_assert_cmpstr (str (message, "status"), ==, "queued");
   g_assert_nonnull (strstr (str (message, "text"), CLIENT ", здравствуйте!"));
@@ -213,6 +215,35 @@ test_s2_2_call_attempts (Fixture       *f,
   crm_test_run_cli (&run, "--db", f->db, "deal", "show", deal, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "Перестал выходить на связь"));
+}
+
+/* S2-2: a client with a messenger chat gets the message there. */
+static void
+test_s2_2_messenger (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) contact = OK (f, "contact", "add", "--name", "Игорь Зайцев", "--phone",
+                                    "+7 903 765-43-21");
+  g_autofree char *contact_id = id_of (contact);
+  g_autoptr(JsonNode) set = OK (f, "contact", "set", contact_id, "--field",
+                                "telegram_chat_id=480012345");
+  g_autoptr(JsonNode) added = OK (f, "deal", "add", "--pipeline", REPAIR, "--title",
+                                  "Ремонт кухни", "--contact", "Игорь Зайцев",
+                                  "--responsible", MAXIM);
+  g_autofree char *deal = id_of (added);
+  g_autofree char *call = add_call_at (f->db, NOW, deal, MAXIM);
+  g_autoptr(JsonNode) node = OK (f, "task", "done", call, "--result", "Не дозвонился");
+  g_autoptr(JsonArray) messages = take_array (OK (f, "message", "list", "--deal", deal));
+  JsonObject *message;
+
+  g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+  message = json_array_get_object_element (messages, 0);
+  g_assert_cmpstr (str (message, "channel"), ==, "telegram");
+  g_assert_cmpstr (str (message, "to"), ==, "480012345");
+  g_assert_cmpstr (str (message, "recipient_name"), ==, "Игорь Зайцев");
+  g_assert_nonnull (strstr (str (message, "text"), "Игорь Зайцев, здравствуйте!"));
+  g_assert_cmpuint (n_messages (f), ==, 1);
+  g_assert_cmpuint (n_tasks (f), ==, 1);
 }
 
 /* --- S2-4 ---------------------------------------------------------------------------------- */
@@ -763,6 +794,7 @@ main (int    argc,
               crm_test_replica_dir_tear_down)
   ADD ("S2-1-pipelines", test_s2_1_pipelines);
   ADD ("S2-2-call-attempts", test_s2_2_call_attempts);
+  ADD ("S2-2-messenger-first", test_s2_2_messenger);
   ADD ("S2-4-not-taken-in-10-minutes", test_s2_4_not_taken);
   ADD ("S2-5-deviations", test_s2_5_deviations);
   ADD ("S2-6-estimators", test_s2_6_estimators);
