@@ -8,6 +8,7 @@
  * again on another merging to one answer) and the company's category on its deals
  * (S3-8). */
 #include <string.h>
+#include <sqlite3.h>
 
 #include "crm-message.h"
 #include "crm-test-server.h"
@@ -436,6 +437,46 @@ test_escalation (Fixture       *f,
   }
 }
 
+/* Schema step 12: a replica of step 11 (no contact_company table, none of the indexes)
+ * opens, and what S3 shows works on its data: the total of a deal won before, a related
+ * company linked after. */
+static void
+test_upgrade_from_11 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *won = add_won_deal (f, "Кофемашина Jura", "ООО Кофейня Франко", "150000.00");
+  g_autofree char *other = add_company (f, "АО Кофе Холдинг");
+  g_autoptr(JsonObject) company = NULL;
+  g_autoptr(JsonObject) contact = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, "DROP TABLE contact_company; DROP INDEX company_link_company;"
+                        " DROP INDEX company_link_other; DROP INDEX deal_company;"
+                        " PRAGMA user_version = 11;", NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s", message);
+  sqlite3_close (db);
+
+  g_assert_cmpstr (total_of (f, "ООО Кофейня Франко", &company), ==, "150000.00");
+  contact = crm_test_take_object (OK (f, "contact", "set", "Соколова Анна", "--company",
+                                      "+АО Кофе Холдинг"));
+  {
+    g_autofree char *names = names_of (contact, "companies");
+    g_assert_cmpstr (names, ==, "АО Кофе Холдинг");
+  }
+  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, CRM_SCHEMA_VERSION);
+    sqlite3_finalize (stmt);
+  }
+  sqlite3_close (db);
+}
+
 /* --- with a real voronka-server ---------------------------------------------------------- */
 
 typedef struct {
@@ -656,6 +697,7 @@ main (int   argc,
   ADD ("/scenario-s3/s3-6-company-total", test_company_total);
   ADD ("/scenario-s3/s3-7-holding", test_holding);
   ADD ("/scenario-s3/s3-8-category-on-deals", test_category_on_deals);
+  ADD ("/scenario-s3/upgrade-from-schema-11", test_upgrade_from_11);
 #undef ADD
   g_test_add ("/scenario-s3/s3-4-confirmation-offline", ServerFixture, NULL, server_set_up,
               test_confirmation_offline, server_tear_down);

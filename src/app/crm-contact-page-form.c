@@ -141,7 +141,10 @@ fill_form_fields (CrmContactPage *self)
       GtkWidget *row;
       GtkWidget *editor;
 
-      if (json_object_get_boolean_member_with_default (field, "hidden", FALSE))
+      /* hidden ones are not used here; company links are picked on the card */
+      if (json_object_get_boolean_member_with_default (field, "hidden", FALSE) ||
+          g_strcmp0 (json_object_get_string_member_with_default (field, "type", NULL),
+                     "companies") == 0)
         continue;
       row = adw_action_row_new ();
       editor = crm_field_editor_new ();

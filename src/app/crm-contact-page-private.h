@@ -51,6 +51,11 @@ struct _CrmContactPage
   AdwPreferencesGroup *attach_group;
   GtkListBox          *offer_list;
   CrmEntityPicker     *deal_picker;
+  AdwPreferencesGroup *links_group;   /* a contact's related companies, a company's holding */
+  GtkWidget           *link_button;
+  CrmEntityPicker     *link_picker;
+  GtkListBox          *link_list;
+  guint                n_links;
   AdwPreferencesGroup *contacts_group;
   GtkListBox          *contact_list;
   AdwPreferencesGroup *tasks_group;

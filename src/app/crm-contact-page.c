@@ -13,6 +13,7 @@
 
 #include "crm-contact-page.h"
 #include "crm-contact-page-private.h"
+#include "crm-company.h"
 #include "crm-undo-actions.h"
 #include "crm-deal-actions.h"
 #include "crm-entity-picker.h"
@@ -42,6 +43,8 @@ enum {
   PROP_SUBTITLE,
 };
 
+
+static char *companies_field_label (CrmContactPage *self);
 
 static GtkWidget *
 add_detail (CrmContactPage *self,
@@ -251,13 +254,26 @@ static void
 fill_company_contacts (CrmContactPage *self)
 {
   g_autoptr(JsonArray) contacts = NULL;
+  g_autoptr(JsonArray) related = NULL;
 
   crm_list_box_remove_all (self->contact_list);
   gtk_widget_set_visible (GTK_WIDGET (self->contacts_group), _crm_contact_page_is_company (self));
   if (!_crm_contact_page_is_company (self))
     return;
   contacts = crm_query_company_contacts (crm_context_get_store (self->context), self->id, NULL);
-  if (contacts == NULL || json_array_get_length (contacts) == 0)
+  related = crm_company_related_contacts (crm_context_get_store (self->context), self->id, NULL);
+  for (guint i = 0; related != NULL && i < json_array_get_length (related); i++)
+    {
+      JsonObject *contact = json_array_get_object_element (related, i);
+      g_autofree char *label = companies_field_label (self);
+      GtkWidget *row = crm_text_row_new (json_object_get_string_member_with_default (contact, "name", ""),
+                                         label != NULL ? label : _("Related contact"));
+
+      crm_row_set_action (row, "win.open-contact", json_object_get_string_member (contact, "id"));
+      gtk_list_box_append (self->contact_list, row);
+    }
+  if ((contacts == NULL || json_array_get_length (contacts) == 0) &&
+      (related == NULL || json_array_get_length (related) == 0))
     gtk_list_box_append (self->contact_list,
                          crm_placeholder_row_new (_("No contacts of this company yet")));
   for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
@@ -276,6 +292,149 @@ fill_company_contacts (CrmContactPage *self)
       crm_row_set_action (row, "win.open-contact", json_object_get_string_member (contact, "id"));
       gtk_list_box_append (self->contact_list, row);
     }
+}
+
+/* ---- S3-2 related companies of a contact, S3-7 a company's holding ---- */
+
+/* The label of the contact field that links companies («Связан с компанией»); NULL when
+ * the account has none or hides it. */
+static char *
+companies_field_label (CrmContactPage *self)
+{
+  g_autoptr(JsonArray) fields = crm_query_fields (crm_context_get_store (self->context),
+                                                  "contact", NULL);
+
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (field, "type", NULL),
+                     "companies") == 0 &&
+          !json_object_get_boolean_member_with_default (field, "hidden", FALSE))
+        return g_strdup (json_object_get_string_member_with_default (field, "label", NULL));
+    }
+  return NULL;
+}
+
+static gboolean
+set_company_link (CrmContactPage *self,
+                  const char     *company_id,
+                  const char     *name,
+                  gboolean        present)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *message = NULL;
+
+  if (self->id == NULL || company_id == NULL)
+    return FALSE;
+  if (_crm_contact_page_is_company (self))
+    {
+      if (g_str_equal (company_id, self->id))
+        {
+          crm_widget_show_toast (GTK_WIDGET (self), _("A company cannot be linked to itself"));
+          return FALSE;
+        }
+      crm_company_link_change (changeset, self->id, company_id, present);
+      message = g_strdup_printf (present ? _("«%s» is in the holding now")
+                                         : _("«%s» is no longer in the holding"), name);
+    }
+  else
+    {
+      crm_contact_company_change (changeset, self->id, company_id, present);
+      message = g_strdup_printf (present ? _("Related to «%s»") : _("No longer related to «%s»"),
+                                 name);
+    }
+  return crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, message, NULL);
+}
+
+gboolean
+crm_contact_page_link_company (CrmContactPage *self,
+                               const char     *company_id,
+                               gboolean        present)
+{
+  g_autoptr(JsonObject) company = NULL;
+
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), FALSE);
+
+  if (self->context == NULL)
+    return FALSE;
+  company = crm_store_dup_entity (crm_context_get_store (self->context), "company", company_id);
+  return set_company_link (self, company_id,
+                           company != NULL ? json_object_get_string_member_with_default (company, "name", "")
+                                           : "", present);
+}
+
+static void
+link_picked_cb (CrmContactPage *self,
+                const char     *company_id,
+                const char     *name)
+{
+  set_company_link (self, company_id, name, TRUE);
+}
+
+static void
+unlink_clicked_cb (GtkButton      *button,
+                   CrmContactPage *self)
+{
+  set_company_link (self, g_object_get_data (G_OBJECT (button), "company-id"),
+                    g_object_get_data (G_OBJECT (button), "company-name"), FALSE);
+}
+
+static void
+fill_links (CrmContactPage *self)
+{
+  CrmStore *store = crm_context_get_store (self->context);
+  g_autoptr(JsonArray) companies = NULL;
+  g_autofree char *label = NULL;
+
+  crm_list_box_remove_all (self->link_list);
+  self->n_links = 0;
+  if (_crm_contact_page_is_company (self))
+    {
+      adw_preferences_group_set_title (self->links_group, _("Holding"));
+      adw_preferences_group_set_description (self->links_group,
+                                             _("Companies of the same group: a link shows on "
+                                               "every one of them"));
+      companies = crm_company_holding (store, self->id, NULL);
+    }
+  else
+    {
+      label = companies_field_label (self);
+      gtk_widget_set_visible (GTK_WIDGET (self->links_group), label != NULL);
+      if (label == NULL)
+        return;   /* the account does not use the field */
+      adw_preferences_group_set_title (self->links_group, label);
+      adw_preferences_group_set_description (self->links_group, NULL);
+      companies = crm_contact_related_companies (store, self->id, NULL);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->links_group), TRUE);
+  for (guint i = 0; companies != NULL && i < json_array_get_length (companies); i++)
+    {
+      JsonObject *company = json_array_get_object_element (companies, i);
+      const char *id = json_object_get_string_member (company, "id");
+      const char *name = json_object_get_string_member_with_default (company, "name", "");
+      GtkWidget *row = crm_text_row_new (name, NULL);
+      GtkWidget *button = gtk_button_new_from_icon_name ("list-remove-symbolic");
+
+      gtk_widget_set_tooltip_text (button, _("Unlink"));
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      g_object_set_data_full (G_OBJECT (button), "company-id", g_strdup (id), g_free);
+      g_object_set_data_full (G_OBJECT (button), "company-name", g_strdup (name), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (unlink_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      crm_row_set_action (row, "win.open-company", id);
+      gtk_list_box_append (self->link_list, row);
+      self->n_links++;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->link_list), self->n_links > 0);
+}
+
+guint
+crm_contact_page_get_n_links (CrmContactPage *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), 0);
+  return self->n_links;
 }
 
 static void
@@ -300,7 +459,9 @@ fill_custom_details (CrmContactPage *self,
       const char *key = json_object_get_string_member_with_default (field, "key", "");
       g_autofree char *value = NULL;
 
-      if (json_object_get_boolean_member_with_default (field, "hidden", FALSE))
+      if (json_object_get_boolean_member_with_default (field, "hidden", FALSE) ||
+          g_strcmp0 (json_object_get_string_member_with_default (field, "type", NULL),
+                     "companies") == 0)
         continue;
       value = field_value_text (field, json_object_get_member (entity, key));
       if (value != NULL)
@@ -350,9 +511,17 @@ crm_contact_page_reload (CrmView *view)
   if (_crm_contact_page_is_company (self))
     {
       const char *inn = json_object_get_string_member_with_default (entity, "inn", NULL);
+      gint64 total = 0;
 
       if (inn != NULL)
         add_detail (self, "x-office-document-symbolic", inn, _("INN"), NULL, NULL);
+      /* S3-6: the sum of its won deals, counted from the deals themselves */
+      if (crm_company_won_total (crm_context_get_store (self->context), self->id, &total, NULL, NULL))
+        {
+          g_autofree char *shown = crm_format_money (total, "RUB");
+
+          add_detail (self, "emblem-ok-symbolic", shown, _("Total of won deals"), NULL, NULL);
+        }
     }
   else
     {
@@ -396,6 +565,7 @@ crm_contact_page_reload (CrmView *view)
   fill_deals (self, company != NULL ? company_id : NULL);
   fill_tasks (self);
   fill_company_contacts (self);
+  fill_links (self);
   crm_files_group_set_target (self->files_group, self->context, self->kind, self->id);
   gtk_stack_set_visible_child_name (self->stack, "card");
 }
@@ -507,6 +677,7 @@ set_context (CrmContactPage *self,
   g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
   crm_entity_picker_setup (self->deal_picker, context, "deal");
   crm_entity_picker_setup (self->company_picker, context, "company");
+  crm_entity_picker_setup (self->link_picker, context, "company");
 }
 
 static void
@@ -634,12 +805,17 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, attach_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, offer_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, deal_picker);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, links_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, link_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, link_picker);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, link_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, contacts_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, contact_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, tasks_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, task_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, files_group);
   gtk_widget_class_bind_template_callback (widget_class, deal_picked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, link_picked_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "company_picked_cb",
                                                 G_CALLBACK (_crm_contact_page_company_picked_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "company_cleared_cb",

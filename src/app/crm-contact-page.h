@@ -26,6 +26,14 @@ guint       crm_contact_page_get_n_offers (CrmContactPage *self);
 gboolean    crm_contact_page_attach_deal  (CrmContactPage *self,
                                            const char     *deal_id);
 
+/* A contact's related company («Связан с компанией», S3-2) or a company's holding link
+ * (S3-7) to @company_id set or removed, as the card's picker and «Unlink» buttons do. */
+gboolean    crm_contact_page_link_company (CrmContactPage *self,
+                                           const char     *company_id,
+                                           gboolean        present);
+/* Companies shown in the card's related-companies or holding list. */
+guint       crm_contact_page_get_n_links  (CrmContactPage *self);
+
 /* The edit form, as «Edit», «Save» and «Cancel» work it. Save writes the fields that
  * changed as one change set; FALSE leaves the form open with the error shown above it
  * (crm_contact_page_get_edit_error()). */

@@ -511,8 +511,26 @@ crm_deal_page_reload (CrmView *view)
 
   fill_stages (self);
   fill_users (self);
-  adw_action_row_set_subtitle (self->company_row, deal_string (self, "company") != NULL
-                                                  ? deal_string (self, "company") : _("None"));
+  {
+    /* S3-8: the company's fields shown on its deals (its category), as it has them now */
+    JsonArray *company_fields = json_object_has_member (self->deal, "company_fields")
+                                ? json_object_get_array_member (self->deal, "company_fields") : NULL;
+    g_autoptr(GString) company = g_string_new (deal_string (self, "company") != NULL
+                                               ? deal_string (self, "company") : _("None"));
+
+    for (guint i = 0; company_fields != NULL && i < json_array_get_length (company_fields); i++)
+      {
+        JsonObject *field = json_array_get_object_element (company_fields, i);
+        JsonNode *value = json_object_get_member (field, "value");
+
+        if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+            json_node_get_value_type (value) == G_TYPE_STRING)
+          g_string_append_printf (company, " · %s: %s",
+                                  json_object_get_string_member_with_default (field, "label", ""),
+                                  json_node_get_string (value));
+      }
+    adw_action_row_set_subtitle (self->company_row, company->str);
+  }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "deal.open-company",
                                  deal_string (self, "company_id") != NULL);
   fill_fields (self);

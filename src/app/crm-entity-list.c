@@ -27,6 +27,8 @@ struct _CrmEntityList
   CrmPagedModel  *model;
 
   GtkStack       *stack;
+  GtkWidget      *sort_bar;
+  GtkDropDown    *sort_dropdown;
   GtkListView    *list_view;
   AdwStatusPage  *empty_page;
 };
@@ -75,13 +77,36 @@ fetch_rows (gpointer   user_data,
   store = crm_context_get_store (self->context);
   search = crm_context_get_search (self->context);
   if (is_company (self))
-    return crm_query_companies (store, search, limit, offset, out_total, error);
+    return crm_query_companies_sorted (store, search, crm_entity_list_get_sort_by_total (self),
+                                       limit, offset, out_total, error);
 
   node = crm_query_contacts (store, search, crm_context_get_tag_filter (self->context),
                              limit, offset, out_total, error);
   if (node == NULL)
     return NULL;
   return json_array_ref (json_node_get_array (node));
+}
+
+gboolean
+crm_entity_list_get_sort_by_total (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+  return is_company (self) && gtk_drop_down_get_selected (self->sort_dropdown) == 1;
+}
+
+void
+crm_entity_list_set_sort_by_total (CrmEntityList *self,
+                                   gboolean       by_total)
+{
+  g_return_if_fail (CRM_IS_ENTITY_LIST (self));
+  gtk_drop_down_set_selected (self->sort_dropdown, by_total ? 1 : 0);
+}
+
+/* S3-6: companies by name or by the total of their won deals */
+static void
+sort_changed_cb (CrmEntityList *self)
+{
+  crm_view_reload (CRM_VIEW (self));
 }
 
 static void
@@ -246,6 +271,7 @@ crm_entity_list_set_property (GObject      *object,
     case PROP_KIND:
       g_free (self->kind);
       self->kind = g_value_dup_string (value);
+      gtk_widget_set_visible (self->sort_bar, is_company (self));
       g_object_notify (object, "title");
       break;
     default:
@@ -281,10 +307,13 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
                                                "/org/voronka/Voronka/crm-entity-list.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, stack);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, list_view);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, sort_bar);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, empty_page);
   gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, sort_changed_cb);
 }
 
 static void

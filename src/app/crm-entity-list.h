@@ -18,5 +18,9 @@ G_DECLARE_FINAL_TYPE (CrmEntityList, crm_entity_list, CRM, ENTITY_LIST, GtkWidge
 const char    *crm_entity_list_get_kind   (CrmEntityList *self);
 CrmPagedModel *crm_entity_list_get_model  (CrmEntityList *self);
 GtkListView   *crm_entity_list_get_view   (CrmEntityList *self);
+/* Companies by the total of their won deals (biggest first) instead of by name. */
+gboolean       crm_entity_list_get_sort_by_total (CrmEntityList *self);
+void           crm_entity_list_set_sort_by_total (CrmEntityList *self,
+                                                  gboolean       by_total);
 
 G_END_DECLS

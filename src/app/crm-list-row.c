@@ -66,6 +66,15 @@ crm_list_row_set_record (CrmListRow *self,
       if (deals > 0)
         extra = g_strdup_printf (ngettext ("%lld open deal",
                                            "%lld open deals", deals), (long long) deals);
+      /* S3-6: the total of its won deals, what the list can be sorted by */
+      if (crm_record_get_int (record, "total", 0) > 0)
+        {
+          g_autofree char *total = crm_format_money (crm_record_get_int (record, "total", 0), "RUB");
+          /* Translators: the sum of a company's won deals, in the companies list */
+          g_autofree char *text = g_strdup_printf (_("won %s"), total);
+
+          g_string_append_printf (detail, "%s%s", detail->len > 0 ? " · " : "", text);
+        }
     }
   else
     {
