@@ -601,7 +601,8 @@ static void
 wait_for_server (Synced *s,
                  guint   count)
 {
-  for (guint i = 0; i < 200; i++)
+  /* at most 30 s: the server ticks every second */
+  for (guint i = 0; i < 600; i++)
     {
       g_autoptr(CrmStore) store = crm_test_server_open_account (s->server);
       g_autoptr(GError) error = NULL;
