@@ -7,7 +7,8 @@
  *   - closing wins over a stale move: an op that moves a deal away from the stage it was
  *     closed at (won or lost), made without having seen that close, is rejected
  *     ("deal-closed") — a stale move to an open stage, and the second of a win and a loss
- *     at the same time alike; whoever has seen the close may reopen the deal;
+ *     at the same time alike (of two losses with different reasons, the second); whoever
+ *     has seen the close may reopen the deal;
  *   - a close that reaches the server after a concurrent move it had not seen takes the
  *     server's clock, so it wins over that move (crm_ledger_push re-stamps it);
  *   - an edit of an entity deleted concurrently is rejected ("deleted"): the entity
@@ -234,7 +235,7 @@ stage_situation (CrmLedgerRun  *push,
                  const CrmOp   *op,
                  gboolean      *out_closed,
                  gboolean      *out_seen,
-                 char         **out_current)
+                 gboolean      *out_same)
 {
   const char *target = op_stage (op);
   g_autoptr(GPtrArray) writes = NULL;
@@ -249,8 +250,7 @@ stage_situation (CrmLedgerRun  *push,
   if (writes == NULL || holder < 0)
     return FALSE;
   held = writes->pdata[holder];
-  if (g_strcmp0 (held->value, target) == 0)
-    return FALSE;
+  *out_same = g_strcmp0 (held->value, target) == 0;
   start = run_start (writes, holder);
   for (gint i = start; i <= holder; i++)
     {
@@ -261,9 +261,23 @@ stage_situation (CrmLedgerRun  *push,
         *out_closed = TRUE;
     }
   *out_seen = op_saw_run (op, push->base, writes, start, holder);
-  if (out_current != NULL)
-    *out_current = g_strdup (held->value);
   return TRUE;
+}
+
+/* Does @op give the deal another loss reason than it has? */
+static gboolean
+changes_loss_reason (JsonObject  *current,
+                     const CrmOp *op)
+{
+  JsonNode *node = json_object_get_member (op->fields, "loss_reason");
+  const char *mine, *kept;
+
+  if (node == NULL)
+    return FALSE;
+  mine = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
+  kept = json_object_get_string_member_with_default (current, "loss_reason", NULL);
+  return g_strcmp0 (mine, kept) != 0;
 }
 
 gboolean
@@ -273,7 +287,7 @@ _crm_ledger_check_business (CrmLedgerRun  *push,
                             char         **out_message)
 {
   g_autoptr(JsonObject) current = NULL;
-  gboolean closed = FALSE, seen = TRUE;
+  gboolean closed = FALSE, seen = TRUE, same = FALSE;
 
   if (crm_schema_lookup (op->entity) == NULL)
     return TRUE;
@@ -300,8 +314,10 @@ _crm_ledger_check_business (CrmLedgerRun  *push,
         }
     }
 
-  /* closing wins over a stale move; of a win and a loss, the first stands */
-  if (stage_situation (push, op, &closed, &seen, NULL) && closed && !seen)
+  /* closing wins over a stale move; of a win and a loss, the first stands — and of two
+   * losses, the first with its reason (the rules that fired on it depend on it) */
+  if (stage_situation (push, op, &closed, &seen, &same) && closed && !seen &&
+      (!same || changes_loss_reason (current, op)))
     {
       *out_code = g_strdup ("deal-closed");
       *out_message = g_strdup (_("The deal was already closed: it was won or lost on another "
@@ -317,11 +333,11 @@ _crm_ledger_close_must_win (CrmLedgerRun *push,
                             const CrmOp  *op)
 {
   g_autofree char *kind = stage_kind (push->store, op_stage (op));
-  gboolean closed = FALSE, seen = TRUE;
+  gboolean closed = FALSE, seen = TRUE, same = FALSE;
 
   if (!is_closed_kind (kind))
     return FALSE;
-  return stage_situation (push, op, &closed, &seen, NULL) && !closed && !seen;
+  return stage_situation (push, op, &closed, &seen, &same) && !same && !closed && !seen;
 }
 
 /* --- rule effects follow their trigger ------------------------------------------------- */
