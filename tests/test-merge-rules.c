@@ -15,6 +15,7 @@
  *   - a deal deleted on one laptop and edited on another: it stays deleted, the edit is
  *     listed to its author;
  *   - tags: one laptop adds one, another removes another: both apply.
+ * `voronkactl conflicts` shows why, in words, for each refusal and for the lost move.
  * Every case ends with every replica equal to the server. */
 #include "config.h"
 
@@ -208,6 +209,19 @@ find_listed (CrmStore   *store,
   return NULL;
 }
 
+/* `voronkactl conflicts` of @replica must show @needle. */
+static void
+assert_conflicts_show (CrmTestReplica *replica,
+                       const char     *needle)
+{
+  g_auto(CrmTestRun) run = { 0 };
+
+  crm_test_run_cli (&run, "--db", replica->path, "conflicts", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  if (strstr (run.out, needle) == NULL)
+    g_error ("«%s» is not in `voronkactl conflicts`:\n%s", needle, run.out);
+}
+
 typedef struct {
   CrmTestReplica a, b;
 } Pair;
@@ -270,6 +284,7 @@ test_close_wins_over_stale_move (void)
   g_assert_cmpint (live_deals_in (pair.b.store, "База купивших клиентов"), ==, before + 1);
   listed = find_listed (pair.b.store, deal, "deal-closed", "The deal is already closed");
   g_assert_nonnull (listed);
+  assert_conflicts_show (&pair.b, "Why: The deal is already closed");
   assert_all_equal (&pair.a, 2);
 
   /* the manager has seen the close now: reopening is his to do */
@@ -308,6 +323,7 @@ test_close_wins_when_second (void)
   listed = find_listed (pair.b.store, deal, NULL, "The deal is already closed");
   g_assert_nonnull (listed);
   g_assert_cmpstr (json_object_get_string_member (listed, "field"), ==, "stage");
+  assert_conflicts_show (&pair.b, "Why: The deal is already closed");
   assert_all_equal (&pair.a, 2);
   pair_clear (&pair);
 }
@@ -548,6 +564,7 @@ test_deleted_against_edited (void)
   /* the manager's words are in the list, to type again after restoring it */
   g_assert_cmpstr (json_object_get_string_member (listed, "local_text"), ==,
                    "КАМАЗ 54901 (два тягача)");
+  assert_conflicts_show (&pair.b, "Why: It was deleted on another device");
   assert_all_equal (&pair.a, 2);
   pair_clear (&pair);
 }
