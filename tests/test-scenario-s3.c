@@ -162,6 +162,29 @@ test_contact_and_company_fields (Fixture       *f,
   other = company_show (f, "ООО Кофейня Франко");
   fields = json_object_get_object_member (other, "fields");
   g_assert_cmpstr (json_object_get_string_member (fields, "company_category"), ==, "HoReCa");
+  crm_test_run_clear (&run);
+
+  /* the account's admin hides a field nobody uses, or shows one again; a rep may not */
+  {
+    g_autoptr(JsonObject) field = crm_test_take_object (OK (f, "field", "set", "fax", "--entity",
+                                                            "company", "--hidden", "no"));
+    g_assert_false (json_object_get_boolean_member (field, "hidden"));
+  }
+  crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "company", "show",
+                    "ООО Кофейня Франко", NULL);
+  g_assert_nonnull (strstr (run.out, "000-00-00"));
+  crm_test_run_clear (&run);
+  {
+    g_autoptr(JsonNode) hidden = OK (f, "field", "set", "position", "--entity", "contact",
+                                     "--hidden", "yes");
+  }
+  crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "contact", "show",
+                    "Соколова Анна Петровна", NULL);
+  g_assert_null (strstr (run.out, "Закупщик"));
+  crm_test_run_clear (&run);
+  crm_test_ctl (&run, f->db, NOW, "--as", "Евгений Степанов", "field", "set", "position",
+                "--entity", "contact", "--hidden", "no", NULL);
+  g_free (crm_test_assert_refused (&run, "permission-denied"));
 }
 
 static char *

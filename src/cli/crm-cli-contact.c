@@ -8,6 +8,7 @@
 
 #include "crm-cli.h"
 #include "crm-company.h"
+#include "crm-format.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-time.h"
@@ -263,7 +264,19 @@ print_contact (CrmCli      *cli,
     }
   g_print ("%s\n", crm_cli_str (contact, "name", ""));
   crm_cli_print_pair (_("ID"), crm_cli_str (contact, "id", ""), 24);
-  phones = crm_cli_join_array (contact, "phones");
+  {
+    JsonArray *list = json_object_get_array_member (contact, "phones");
+    g_autoptr(GString) shown = g_string_new (NULL);
+
+    /* as people read them: +7 912 000-11-22 */
+    for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+      {
+        g_autofree char *phone = crm_format_phone (json_array_get_string_element (list, i));
+
+        g_string_append_printf (shown, "%s%s", i > 0 ? ", " : "", phone);
+      }
+    phones = g_string_free (g_steal_pointer (&shown), FALSE);
+  }
   crm_cli_print_pair (_("Phones"), *phones != '\0' ? phones : NULL, 24);
   emails = crm_cli_join_array (contact, "emails");
   crm_cli_print_pair (_("E-mails"), *emails != '\0' ? emails : NULL, 24);

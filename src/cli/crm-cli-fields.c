@@ -243,3 +243,70 @@ crm_cli_present_fields (CrmCli     *cli,
         }
     }
 }
+
+/* `field set KEY --entity E [--hidden yes|no] [--label L]`: an admin hides a field the
+ * account does not use (S3-2), on every replica once synced, or shows it again. */
+gboolean
+crm_cli_field_set (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autofree char *entity = NULL;
+  g_autofree char *hidden = NULL;
+  g_autofree char *label = NULL;
+  const GOptionEntry entries[] = {
+    { "entity", 0, 0, G_OPTION_ARG_STRING, &entity, N_("Whose field: deal, contact or company"), N_("E") },
+    { "hidden", 0, 0, G_OPTION_ARG_STRING, &hidden, N_("yes hides the field from cards and forms, no shows it again"), N_("yes|no") },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &label, N_("A new label"), N_("L") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) field = NULL;
+  g_autofree char *field_id = NULL;
+  CrmChange *change;
+  gboolean hide = FALSE;
+
+  if (!crm_cli_parse (cli, "field set", "KEY",
+                      _("Change a custom field of the account (administrators): hide one "
+                        "nobody uses, show it again, rename it. With --json: the field "
+                        "{\"id\", \"entity\", \"key\", \"label\", \"type\", \"hidden\", …}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (entity, "--entity", error))
+    return FALSE;
+  if (!g_str_equal (entity, "deal") && !g_str_equal (entity, "contact") &&
+      !g_str_equal (entity, "company"))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--entity: «%s» has no fields; write deal, contact or company"), entity);
+      return FALSE;
+    }
+  if (hidden != NULL && !parse_bool (hidden, &hide))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--hidden: write yes or no, not «%s»"), hidden);
+      return FALSE;
+    }
+  if (label != NULL && *g_strstrip (label) == '\0')
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--label: a field needs a label"));
+      return FALSE;
+    }
+  if (!crm_cli_open (cli, error) ||
+      (field_id = crm_cli_resolve (cli, "field", argv[1], entity, error)) == NULL)
+    return FALSE;
+  change = crm_changeset_touch (changeset, "field", field_id);
+  if (hidden != NULL)
+    crm_change_set_bool (change, "hidden", hide);
+  if (label != NULL)
+    crm_change_set_string (change, "label", label);
+  if ((hidden != NULL || label != NULL) && !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  field = crm_store_dup_entity (cli->store, "field", field_id);
+  if (cli->json)
+    crm_cli_print_json_object (field);
+  else
+    g_print (_("Saved field %s\n"), crm_cli_str (field, "label", argv[1]));
+  return TRUE;
+}

@@ -171,6 +171,7 @@ gboolean crm_cli_company_set    (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_company_show   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_set    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_show   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_field_set      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */
 void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity);
 gboolean crm_cli_deal_add       (CrmCli *cli, int argc, char **argv, GError **error);

@@ -43,6 +43,7 @@ static const Command commands[] = {
   { "company", "show", crm_cli_company_show, N_("Show a company with its total and holding") },
   { "contact", "set", crm_cli_contact_set, N_("Change a contact: phones, e-mails, companies, fields") },
   { "contact", "show", crm_cli_contact_show, N_("Show a contact with its companies") },
+  { "field", "set", crm_cli_field_set, N_("Hide, show or rename a custom field (admins)") },
   { "deal", "add", crm_cli_deal_add, N_("Create a deal") },
   { "deal", "move", crm_cli_deal_move, N_("Move a deal to another stage") },
   { "deal", "set", crm_cli_deal_set, N_("Change a deal's fields and tags") },
