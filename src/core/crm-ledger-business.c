@@ -295,9 +295,11 @@ _crm_ledger_check_business (CrmLedgerRun  *push,
   if (current == NULL)
     return TRUE;
 
-  /* deleted against edited: it stays deleted */
+  /* deleted against edited: it stays deleted — except a card merged into another
+   * (crm-duplicates.c), whose edits follow it to the survivor */
   if (json_object_get_boolean_member_with_default (current, "deleted", FALSE) &&
-      !json_object_has_member (op->fields, "deleted"))
+      !json_object_has_member (op->fields, "deleted") &&
+      json_object_get_string_member_with_default (current, "merged_into", NULL) == NULL)
     {
       g_autoptr(GPtrArray) writes = NULL;
       gint holder = -1;
