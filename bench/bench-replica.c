@@ -15,6 +15,7 @@
 #include "bench-util.h"
 #include "crm-pipeline-board.h"
 #include "crm-demo-data.h"
+#include "crm-duplicates.h"
 #include "crm-query.h"
 #include "crm-report.h"
 #include "crm-search.h"
@@ -569,6 +570,34 @@ bench_reports (Bench *bench)
   return TRUE;
 }
 
+/* ──────────────────────────────────── duplicates ───────────────────────────────── */
+
+/* The scan for likely duplicates (S4-6) over every contact and every company: the
+ * issue's target is 5 s for 100 000 contacts. */
+static gboolean
+bench_duplicates (Bench *bench)
+{
+  static const char *const entities[] = { "contact", "company" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) groups = NULL;
+      g_autofree char *name = g_strdup_printf ("duplicates.%ss", entities[i]);
+      g_autofree char *groups_name = g_strdup_printf ("duplicates.%ss.groups", entities[i]);
+      gint64 started = bench_now_us ();
+
+      groups = crm_duplicates_find (bench->store, entities[i], 40, &error);
+      if (groups == NULL)
+        return fail (error, name);
+      bench_figure (name, (bench_now_us () - started) / 1e6, "s",
+                    i == 0 ? "≤ 5 s for 100 000" : NULL);
+      bench_figure (groups_name, json_array_get_length (json_node_get_array (groups)), "groups",
+                    NULL);
+    }
+  return TRUE;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -582,7 +611,7 @@ main (int    argc,
       "SQL" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few repetitions: does it run", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
-      "One group: size, search, tagfilter, board, report, change", "GROUP" },
+      "One group: size, search, tagfilter, board, report, duplicates, change", "GROUP" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA — read and change figures");
@@ -648,6 +677,8 @@ main (int    argc,
     ok = bench_board (&bench) && ok;
   if (only == NULL || g_str_equal (only, "report"))
     ok = bench_reports (&bench) && ok;
+  if (only == NULL || g_str_equal (only, "duplicates"))
+    ok = bench_duplicates (&bench) && ok;
   if (only == NULL || g_str_equal (only, "change"))
     ok = bench_change (&bench) && ok;
 
