@@ -172,7 +172,16 @@ print_deal_human (CrmStore   *store,
 
       if (JSON_NODE_HOLDS_NULL (value))
         continue;
-      if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+      if (g_str_equal (l->data, "payer") && json_object_get_member (deal, "payer") != NULL &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (deal, "payer")))
+        {
+          JsonObject *payer = json_object_get_object_member (deal, "payer");
+
+          /* Translators: a deal's payer: its name and INN */
+          text = g_strdup_printf (_("%s (INN %s)"), crm_cli_str (payer, "name", ""),
+                                  crm_cli_str (payer, "inn", ""));
+        }
+      else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
         text = g_strdup (json_node_get_string (value));
       else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_BOOLEAN)
         text = g_strdup (json_node_get_boolean (value) ? _("yes") : _("no"));
@@ -445,11 +454,15 @@ crm_cli_deal_set (CrmCli   *cli,
 {
   g_autofree char *amount = NULL, *title = NULL, *responsible = NULL, *company = NULL;
   g_autofree char *source = NULL;
+  g_autofree char *payer = NULL, *payer_name = NULL, *payer_kpp = NULL;
   g_auto(GStrv) fields = NULL;
   g_auto(GStrv) tags = NULL;
   g_auto(GStrv) contacts = NULL;
   const GOptionEntry entries[] = {
     { "field", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fields, N_("A custom field; key= clears it (repeatable)"), N_("key=value") },
+    { "payer", 0, 0, G_OPTION_ARG_STRING, &payer, N_("The payer, by INN or name, from the payers' directory"), N_("INN|NAME") },
+    { "payer-name", 0, 0, G_OPTION_ARG_STRING, &payer_name, N_("A new payer's name: --payer INN not yet in the directory is added with it"), N_("N") },
+    { "payer-kpp", 0, 0, G_OPTION_ARG_STRING, &payer_kpp, N_("A new payer's KPP"), N_("KPP") },
     { "tag", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tags, N_("+T adds a tag, -T removes it (repeatable)"), N_("+T|-T") },
     { "contact", 0, 0, G_OPTION_ARG_STRING_ARRAY, &contacts, N_("+C adds a contact, -C removes it (repeatable)"), N_("+C|-C") },
     { "amount", 0, 0, G_OPTION_ARG_STRING, &amount, N_("The amount, e.g. 1500000.00"), N_("A") },
@@ -479,9 +492,13 @@ crm_cli_deal_set (CrmCli   *cli,
                       &argc, &argv, 1, error))
     return FALSE;
   if (fields == NULL && tags == NULL && contacts == NULL && amount == NULL && title == NULL &&
-      responsible == NULL && company == NULL && source == NULL)
+      responsible == NULL && company == NULL && source == NULL && payer == NULL)
     return crm_cli_usage_error (error, _("deal set: nothing to change; give --field, --tag, "
-                                         "--amount, --title, --responsible, --company or --source"));
+                                         "--amount, --title, --responsible, --company, --source "
+                                         "or --payer"));
+  if (payer == NULL && (payer_name != NULL || payer_kpp != NULL))
+    return crm_cli_usage_error (error, _("--payer-name and --payer-kpp describe a new payer: give "
+                                         "its INN with --payer too"));
   if (amount != NULL && !crm_cli_parse_money (amount, "--amount", &amount_minor, error))
     return FALSE;
   if (!crm_cli_open (cli, error))
@@ -558,7 +575,10 @@ crm_cli_deal_set (CrmCli   *cli,
         }
     }
 
-  if (!crm_cli_apply (cli, changeset, error))
+  if (json_object_get_size (change->fields) > 0 || crm_changeset_get_n_changes (changeset) > 1)
+    if (!crm_cli_apply (cli, changeset, error))
+      return FALSE;
+  if (payer != NULL && !crm_cli_deal_set_payer (cli, deal_id, payer, payer_name, payer_kpp, error))
     return FALSE;
   return print_result (cli, deal_id, _("Changed deal"), error);
 }

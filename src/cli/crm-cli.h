@@ -174,6 +174,11 @@ gboolean crm_cli_contact_show   (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_field_set      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */
 void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity);
+gboolean crm_cli_payer_add      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_payer_list     (CrmCli *cli, int argc, char **argv, GError **error);
+/* `deal set ID --payer INN|NAME [--payer-name N --payer-kpp K]` (crm-cli-payer.c). */
+gboolean crm_cli_deal_set_payer (CrmCli *cli, const char *deal_id, const char *payer,
+                                 const char *new_name, const char *new_kpp, GError **error);
 gboolean crm_cli_deal_add       (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_move      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_set       (CrmCli *cli, int argc, char **argv, GError **error);

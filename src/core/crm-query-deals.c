@@ -9,6 +9,7 @@
 
 #include "crm-company.h"
 #include "crm-hlc.h"
+#include "crm-payer.h"
 #include "crm-query-board.h"
 #include "crm-query-private.h"
 #include "crm-sql-private.h"
@@ -483,6 +484,7 @@ crm_query_deal (CrmStore    *store,
   if (company_fields == NULL)
     return NULL;
   json_object_set_array_member (deal, "company_fields", company_fields);
+  crm_payer_describe_deal (store, deal);
 
   tasks = crm_query_tasks (store, deal_id, FALSE, NULL, error);
   if (tasks == NULL)
