@@ -618,6 +618,27 @@ join_lists (JsonNode   *a,
   return crm_json_node_take_array (out);
 }
 
+/* The links between two entities that name a card (set links, like deal↔tag). */
+typedef struct {
+  const char *kind;
+  const char *a_field;
+  const char *b_field;
+} LinkKind;
+
+static const LinkKind link_kinds[] = {
+  { "deal_contact", "deal", "contact" },
+  { "contact_company", "contact", "company" },
+};
+
+static const LinkKind *
+link_kind (const char *entity)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (link_kinds); i++)
+    if (g_str_equal (link_kinds[i].kind, entity))
+      return &link_kinds[i];
+  return NULL;
+}
+
 /* The reference @field of @entity @ref_id names a merged card: it moves to @target, one
  * past the newer of the reference's clock and the merge's. */
 static gboolean
@@ -635,23 +656,29 @@ move_reference (CrmStore    *store,
 
   if (clocks == NULL || !_crm_store_read_entity (store, entity, ref_id, &row, error) || row == NULL)
     return clocks == NULL || row == NULL;
-  if (g_str_equal (entity, "deal_contact"))
+  if (link_kind (entity) != NULL)
     {
-      const char *deal = object_string (row, "deal");
+      const LinkKind *kind = link_kind (entity);
+      const char *a = object_string (row, kind->a_field);
+      const char *b = object_string (row, kind->b_field);
       g_autoptr(CrmOp) off = NULL;
       g_autoptr(CrmOp) on = NULL;
       g_autofree char *link = NULL;
       JsonNode *present = json_object_get_member (row, "present");
 
-      if (deal == NULL || present == NULL || !json_node_get_boolean (present))
+      if (a == NULL || b == NULL || present == NULL || !json_node_get_boolean (present))
         return TRUE;
+      if (g_str_equal (field, kind->a_field))
+        a = target;
+      else
+        b = target;
       clock = newer_clock (object_string (clocks, "present"), merge_clock);
       off = derived_op (entity, ref_id, clock);
       json_object_set_boolean_member (off->fields, "present", FALSE);
-      link = crm_uuid_link ("deal_contact", deal, target);
+      link = crm_uuid_link (entity, a, b);
       on = derived_op (entity, link, clock);
-      json_object_set_string_member (on->fields, "deal", deal);
-      json_object_set_string_member (on->fields, "contact", target);
+      json_object_set_string_member (on->fields, kind->a_field, a);
+      json_object_set_string_member (on->fields, kind->b_field, b);
       json_object_set_boolean_member (on->fields, "present", TRUE);
       return _crm_store_apply_derived (store, off, error) &&
              _crm_store_apply_derived (store, on, error);
@@ -677,6 +704,9 @@ typedef struct {
 static const Reference references[] = {
   { "contact", "deal_contact", "contact",
     "SELECT id FROM deal_contact WHERE contact = ?1 AND present = 1 AND deleted = 0 ORDER BY id" },
+  { "contact", "contact_company", "contact",
+    "SELECT id FROM contact_company WHERE contact = ?1 AND present = 1 AND deleted = 0"
+    " ORDER BY id" },
   { "contact", "task", "contact",
     "SELECT id FROM task WHERE contact = ?1 AND deleted = 0 ORDER BY id" },
   { "contact", "note", "entity_id",
@@ -686,6 +716,9 @@ static const Reference references[] = {
     " ORDER BY id" },
   { "company", "deal", "company",
     "SELECT id FROM deal WHERE company = ?1 AND deleted = 0 ORDER BY id" },
+  { "company", "contact_company", "company",
+    "SELECT id FROM contact_company WHERE company = ?1 AND present = 1 AND deleted = 0"
+    " ORDER BY id" },
   { "company", "contact", "company",
     "SELECT id FROM contact WHERE company = ?1 AND deleted = 0 ORDER BY id" },
   { "company", "note", "entity_id",
@@ -1195,17 +1228,23 @@ crm_duplicates_merge (CrmStore           *store,
             return FALSE;
           for (guint j = 0; j < ids->len; j++)
             {
-              if (g_str_equal (references[r].entity, "deal_contact"))
-                {
-                  g_autofree char *deal = _crm_store_dup_column (store, "deal_contact",
-                                                                 ids->pdata[j], "deal");
+              const LinkKind *kind = link_kind (references[r].entity);
 
-                  if (deal == NULL)
+              if (kind != NULL)
+                {
+                  g_autofree char *a = _crm_store_dup_column (store, kind->kind, ids->pdata[j],
+                                                              kind->a_field);
+                  g_autofree char *b = _crm_store_dup_column (store, kind->kind, ids->pdata[j],
+                                                              kind->b_field);
+                  gboolean card_is_a = g_str_equal (references[r].field, kind->a_field);
+
+                  if (a == NULL || b == NULL)
                     continue;
-                  crm_changeset_set_link (changeset, "deal_contact", "deal", deal,
-                                          "contact", other, FALSE);
-                  crm_changeset_set_link (changeset, "deal_contact", "deal", deal,
-                                          "contact", survivor, TRUE);
+                  crm_changeset_set_link (changeset, kind->kind, kind->a_field, a,
+                                          kind->b_field, b, FALSE);
+                  crm_changeset_set_link (changeset, kind->kind, kind->a_field,
+                                          card_is_a ? survivor : a, kind->b_field,
+                                          card_is_a ? b : survivor, TRUE);
                 }
               else if (!(g_str_equal (references[r].entity, entity) &&
                          g_str_equal (ids->pdata[j], survivor)))

@@ -501,7 +501,8 @@ _crm_store_apply_op_fields (CrmStore     *self,
     return FALSE;
   if (type != NULL &&
       ((g_str_equal (type->name, "task") && json_object_has_member (op->fields, "contact")) ||
-       (g_str_equal (type->name, "deal_contact") && json_object_has_member (op->fields, "present")) ||
+       ((g_str_equal (type->name, "deal_contact") || g_str_equal (type->name, "contact_company")) &&
+        json_object_has_member (op->fields, "present")) ||
        (g_str_equal (type->name, "note") && json_object_has_member (op->fields, "entity_id"))) &&
       !_crm_duplicates_follow_reference (self, op, clocks, error))
     return FALSE;
