@@ -174,6 +174,7 @@ gboolean crm_cli_contact_show   (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_field_set      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */
 void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity);
+gboolean crm_cli_contact_bad_data (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_payer_add      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_payer_list     (CrmCli *cli, int argc, char **argv, GError **error);
 /* `deal set ID --payer INN|NAME [--payer-name N --payer-kpp K]` (crm-cli-payer.c). */

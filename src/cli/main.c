@@ -44,6 +44,7 @@ static const Command commands[] = {
   { "contact", "set", crm_cli_contact_set, N_("Change a contact: phones, e-mails, companies, fields") },
   { "contact", "show", crm_cli_contact_show, N_("Show a contact with its companies") },
   { "field", "set", crm_cli_field_set, N_("Hide, show or rename a custom field (admins)") },
+  { "contact", "bad-data", crm_cli_contact_bad_data, N_("Data to fix: phones, e-mails and INNs off the input standard, per manager") },
   { "payer", "add", crm_cli_payer_add, N_("Add a payer (legal entity, INN, KPP) to the shared directory") },
   { "payer", "list", crm_cli_payer_list, N_("List the payers' directory") },
   { "deal", "add", crm_cli_deal_add, N_("Create a deal") },
