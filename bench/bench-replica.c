@@ -578,13 +578,14 @@ static gboolean
 bench_duplicates (Bench *bench)
 {
   static const char *const entities[] = { "contact", "company" };
+  static const char *const plurals[] = { "contacts", "companies" };
 
   for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) groups = NULL;
-      g_autofree char *name = g_strdup_printf ("duplicates.%ss", entities[i]);
-      g_autofree char *groups_name = g_strdup_printf ("duplicates.%ss.groups", entities[i]);
+      g_autofree char *name = g_strdup_printf ("duplicates.%s", plurals[i]);
+      g_autofree char *groups_name = g_strdup_printf ("duplicates.%s.groups", plurals[i]);
       gint64 started = bench_now_us ();
 
       groups = crm_duplicates_find (bench->store, entities[i], 40, &error);
