@@ -9,6 +9,7 @@
 #include "crm-cli.h"
 #include "crm-company.h"
 #include "crm-format.h"
+#include "crm-filter.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-time.h"
@@ -42,8 +43,10 @@ crm_cli_contact_add (CrmCli   *cli,
   g_auto(GStrv) phones = NULL;
   g_auto(GStrv) emails = NULL;
   g_auto(GStrv) tags = NULL;
+  g_auto(GStrv) fields = NULL;
   const GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name, N_("Full name, as typed"), N_("N") },
+    { "field", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fields, N_("A custom field (repeatable)"), N_("key=value") },
     { "phone", 0, 0, G_OPTION_ARG_STRING_ARRAY, &phones, N_("A phone number (repeatable)"), N_("P") },
     { "email", 0, 0, G_OPTION_ARG_STRING_ARRAY, &emails, N_("An e-mail address (repeatable)"), N_("E") },
     { "company", 0, 0, G_OPTION_ARG_STRING, &company, N_("The contact's company (name or id)"), N_("C") },
@@ -126,6 +129,9 @@ crm_cli_contact_add (CrmCli   *cli,
   /* contacts carry tags of their own as a custom field (deals carry theirs as links) */
   if (json_array_get_length (tag_ids) > 0)
     crm_change_set_node (change, "tags", array_node (json_array_ref (tag_ids)));
+  for (guint i = 0; fields != NULL && fields[i] != NULL; i++)
+    if (!crm_cli_set_field (cli, change, "contact", fields[i], error))
+      return FALSE;
   if (!crm_cli_apply (cli, changeset, error))
     return FALSE;
 
@@ -159,11 +165,17 @@ crm_cli_contact_list (CrmCli   *cli,
                       GError  **error)
 {
   g_autofree char *search = NULL;
+  g_autofree char *filter = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *segment = NULL;
   g_auto(GStrv) tags = NULL;
   int limit = 0;
   int offset = 0;
   const GOptionEntry entries[] = {
-    { "search", 0, 0, G_OPTION_ARG_STRING, &search, N_("First letters of any word of the name"), N_("PREFIX") },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &search, N_("First letters of any word of the name (with --filter, --list or --segment: of the surname)"), N_("PREFIX") },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, N_("Only contacts the expression matches, e.g. 'tags any (VIP) and created >= -30d' (the language: FILTERS in voronkactl(1))"), N_("EXPR") },
+    { "list", 0, 0, G_OPTION_ARG_STRING, &list, N_("The contacts of a saved list (voronkactl list save)"), N_("NAME") },
+    { "segment", 0, 0, G_OPTION_ARG_STRING, &segment, N_("Only contacts of this RFM segment"), N_("S") },
     { "tag", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tags, N_("Only contacts with this tag (repeatable)"), N_("T") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("At most N contacts"), N_("N") },
     { "offset", 0, 0, G_OPTION_ARG_INT, &offset, N_("Skip the first N contacts"), N_("N") },
@@ -177,8 +189,12 @@ crm_cli_contact_list (CrmCli   *cli,
   JsonArray *array;
 
   if (!crm_cli_parse (cli, "contact list", "",
-                      _("List or search contacts. With --json: [{\"id\", \"name\", \"phones\", "
-                        "\"emails\", \"company\", \"company_id\"}]."),
+                      _("List or search contacts, all that match (no cap unless --limit). A filter "
+                        "expression combines tests with and, or, not and parentheses: tags all|any|none "
+                        "(T, …), tag = T, company = C, responsible = U, field.KEY = V | < V | between A "
+                        "and B | is [not] empty, created|last_activity|last_won >= DATE (2026-03-02, "
+                        "today, -30d), segment = S. With --json: [{\"id\", \"name\", \"phones\", "
+                        "\"emails\", \"company\", \"company_id\", \"segment\"}]."),
                       entries,
                       &argc, &argv, 0, error))
     return FALSE;
@@ -200,9 +216,24 @@ crm_cli_contact_list (CrmCli   *cli,
     }
   g_ptr_array_add (tag_ids, NULL);
 
-  contacts = crm_query_contacts (cli->store, search,
-                                 tag_ids->len > 1 ? (const char * const *) tag_ids->pdata : NULL,
-                                 limit, offset, &total, error);
+  if (filter != NULL || list != NULL || segment != NULL)
+    {
+      CrmFilterQuery query = { "contact", filter, list, segment, search, limit, offset };
+      JsonArray *found;
+
+      if (tag_ids->len > 1)
+        return crm_cli_usage_error (error, _("--tag cannot be combined with --filter, --list or "
+                                             "--segment; write it into the filter: tags all (T)"));
+      found = crm_filter_query (cli->store, &query, &total, error);
+      if (found == NULL)
+        return FALSE;
+      contacts = json_node_new (JSON_NODE_ARRAY);
+      json_node_take_array (contacts, found);
+    }
+  else
+    contacts = crm_query_contacts (cli->store, search,
+                                   tag_ids->len > 1 ? (const char * const *) tag_ids->pdata : NULL,
+                                   limit, offset, &total, error);
   if (contacts == NULL)
     return FALSE;
   if (cli->json)

@@ -5,6 +5,7 @@
 #define G_LOG_DOMAIN "voronka-cli"
 
 #include "crm-cli.h"
+#include "crm-filter.h"
 #include "crm-query-board.h"
 #include "crm-query.h"
 #include "crm-time.h"
@@ -706,5 +707,188 @@ crm_cli_deal_list (CrmCli   *cli,
    * the plural form follows the second number */
   g_print (ngettext ("%u of %lld deal\n", "%u of %lld deals\n", (gulong) total),
            json_array_get_length (array), (long long) total);
+  return TRUE;
+}
+
+/* ---- deal add-many ---- */
+
+/* The title of one company's deal: {company} is its name, {inn} its INN. */
+static char *
+expand_title (const char *pattern,
+              const char *company,
+              const char *inn)
+{
+  g_autoptr(GString) title = g_string_new (pattern);
+
+  g_string_replace (title, "{company}", company != NULL ? company : "", 0);
+  g_string_replace (title, "{inn}", inn != NULL ? inn : "", 0);
+  return g_strstrip (g_string_free (g_steal_pointer (&title), FALSE));
+}
+
+gboolean
+crm_cli_deal_add_many (CrmCli   *cli,
+                       int       argc,
+                       char    **argv,
+                       GError  **error)
+{
+  g_autofree char *pipeline = NULL, *title = NULL, *stage = NULL, *amount = NULL;
+  g_autofree char *list = NULL;
+  g_auto(GStrv) companies = NULL;
+  g_auto(GStrv) tags = NULL;
+  g_auto(GStrv) fields = NULL;
+  const GOptionEntry entries[] = {
+    { "company", 0, 0, G_OPTION_ARG_STRING_ARRAY, &companies, N_("A company to create a deal for (repeatable)"), N_("C") },
+    { "list", 0, 0, G_OPTION_ARG_STRING, &list, N_("Every company of a saved list of companies"), N_("NAME") },
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline (name or id)"), N_("P") },
+    { "title", 0, 0, G_OPTION_ARG_STRING, &title, N_("The title; {company} is the company's name, {inn} its INN"), N_("PATTERN") },
+    { "stage", 0, 0, G_OPTION_ARG_STRING, &stage, N_("The stage (default: the first one)"), N_("S") },
+    { "amount", 0, 0, G_OPTION_ARG_STRING, &amount, N_("The amount of each deal"), N_("A") },
+    { "tag", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tags, N_("A tag (repeatable)"), N_("T") },
+    { "field", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fields, N_("A custom field of each deal, e.g. event_date=2026-04-15 (repeatable)"), N_("key=value") },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) company_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) tag_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) deal_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonArray) created = json_array_new ();
+  g_autofree char *pipeline_id = NULL, *stage_id = NULL;
+  gint64 amount_minor = 0;
+
+  if (!crm_cli_parse (cli, "deal add-many", "",
+                      _("Create one deal per company from a deal template (S4-3), all in one "
+                        "change (one «undo» takes them all back): the title from a pattern, the "
+                        "same pipeline, stage, fields and tags, and each company's responsible "
+                        "as the deal's. Rules run on each deal as on any new deal. With --json: "
+                        "[deal, …] as «deal show» prints them."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_require (pipeline, "--pipeline", error) ||
+      !crm_cli_require (title, "--title", error))
+    return FALSE;
+  if (companies == NULL && list == NULL)
+    return crm_cli_usage_error (error, _("deal add-many: name the companies with --company "
+                                         "(repeatable) or --list"));
+  if (amount != NULL && !crm_cli_parse_money (amount, "--amount", &amount_minor, error))
+    return FALSE;
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+
+  pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error);
+  if (pipeline_id == NULL)
+    return FALSE;
+  stage_id = stage != NULL ? crm_cli_resolve (cli, "stage", stage, pipeline_id, error)
+                           : dup_default_stage (cli, pipeline_id, error);
+  if (stage_id == NULL ||
+      !resolve_all (cli, "company", companies, company_ids, error) ||
+      !resolve_all (cli, "tag", tags, tag_ids, error))
+    return FALSE;
+  if (list != NULL)
+    {
+      CrmFilterQuery query = { NULL, NULL, list, NULL, NULL, 0, 0 };
+      g_autoptr(JsonObject) saved = crm_saved_list_lookup (cli->store, list, error);
+      g_autoptr(JsonArray) rows = NULL;
+
+      if (saved == NULL)
+        return FALSE;
+      if (g_strcmp0 (crm_cli_str (saved, "entity", NULL), "company") != 0)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("--list: «%s» is a list of contacts; deals are made from a list of "
+                         "companies (list save NAME --entity company --filter …)"), list);
+          return FALSE;
+        }
+      rows = crm_filter_query (cli->store, &query, NULL, error);
+      if (rows == NULL)
+        return FALSE;
+      for (guint i = 0; i < json_array_get_length (rows); i++)
+        g_ptr_array_add (company_ids,
+                         g_strdup (crm_cli_str (json_array_get_object_element (rows, i), "id", "")));
+    }
+  if (company_ids->len == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--list: «%s» holds no company now; nothing to create"), list);
+      return FALSE;
+    }
+
+  changeset = crm_changeset_new ();
+  for (guint i = 0; i < company_ids->len; i++)
+    {
+      const char *company_id = company_ids->pdata[i];
+      g_autoptr(JsonObject) company = NULL;
+      g_autofree char *deal_title = NULL;
+      const char *responsible;
+      char *id;
+      CrmChange *change;
+
+      if (!g_hash_table_add (seen, (gpointer) company_id))
+        continue;  /* a company named twice gets one deal */
+      company = crm_store_dup_entity (cli->store, "company", company_id);
+      deal_title = expand_title (title, crm_cli_str (company, "name", NULL),
+                                 crm_cli_str (company, "inn", NULL));
+      if (*deal_title == '\0')
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("--title: «%s» makes an empty title for %s"), title,
+                       crm_cli_str (company, "name", company_id));
+          return FALSE;
+        }
+      responsible = crm_cli_str (company, "responsible", NULL);
+      if (responsible == NULL)
+        responsible = cli->actor_id;
+
+      id = crm_store_new_id (cli->store);
+      g_ptr_array_add (deal_ids, id);
+      change = crm_changeset_create (changeset, "deal", id);
+      crm_change_set_string (change, "title", deal_title);
+      crm_change_set_string (change, "pipeline", pipeline_id);
+      crm_change_set_string (change, "stage", stage_id);
+      if (amount != NULL)
+        crm_change_set_int (change, "amount", amount_minor);
+      crm_change_set_string (change, "currency", "RUB");
+      if (responsible != NULL)
+        crm_change_set_string (change, "responsible", responsible);
+      crm_change_set_string (change, "company", company_id);
+      crm_change_set_int (change, "created_at", crm_cli_now (cli));
+      crm_change_set_int (change, "stage_entered_at", crm_cli_now (cli));
+      for (guint f = 0; fields != NULL && fields[f] != NULL; f++)
+        if (!crm_cli_set_field (cli, change, "deal", fields[f], error))
+          return FALSE;
+      set_links (changeset, "deal_tag", "tag", id, tag_ids, TRUE);
+    }
+
+  if (!crm_cli_apply (cli, changeset, error))
+    return FALSE;
+
+  for (guint i = 0; i < deal_ids->len; i++)
+    {
+      JsonObject *deal = crm_query_deal (cli->store, deal_ids->pdata[i], error);
+
+      if (deal == NULL)
+        return FALSE;
+      json_object_remove_member (deal, "history");
+      crm_cli_present_fields (cli, deal, "deal");
+      json_array_add_object_element (created, deal);
+    }
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, created);
+      crm_cli_print_json (node);
+    }
+  else
+    {
+      const char *header[] = { _("ID"), _("TITLE"), _("COMPANY"), _("STAGE"), NULL };
+      const char *members[] = { "id", "title", "company", "stage", NULL };
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, created);
+      crm_cli_print_list (node, header, members);
+      g_print (ngettext ("Created %u deal in one change («voronkactl undo» takes it back)\n",
+                         "Created %u deals in one change («voronkactl undo» takes them back)\n",
+                         deal_ids->len), deal_ids->len);
+    }
   return TRUE;
 }

@@ -180,6 +180,13 @@ gboolean crm_cli_payer_list     (CrmCli *cli, int argc, char **argv, GError **er
 /* `deal set ID --payer INN|NAME [--payer-name N --payer-kpp K]` (crm-cli-payer.c). */
 gboolean crm_cli_deal_set_payer (CrmCli *cli, const char *deal_id, const char *payer,
                                  const char *new_name, const char *new_kpp, GError **error);
+gboolean crm_cli_list_save      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_list_list      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_list_delete    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rfm_segments   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rfm_segment_set (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rfm_show       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_deal_add_many  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_add       (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_move      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_deal_set       (CrmCli *cli, int argc, char **argv, GError **error);

@@ -83,5 +83,6 @@ gboolean    _crm_report_sales          (CrmReport *report, GError **error);
 gboolean    _crm_report_samples        (CrmReport *report, GError **error);
 gboolean    _crm_report_debts          (CrmReport *report, GError **error);
 gboolean    _crm_report_nps            (CrmReport *report, GError **error);
+gboolean    _crm_report_rfm            (CrmReport *report, GError **error);
 
 G_END_DECLS

@@ -28,7 +28,7 @@ static const ReportDef *
 report_defs (guint *n_defs)
 {
   /* translated at first use, after the locale is set */
-  static ReportDef defs[8];
+  static ReportDef defs[9];
   static gsize done = 0;
 
   if (g_once_init_enter (&done))
@@ -62,6 +62,10 @@ report_defs (guint *n_defs)
         _("Per manager: the survey scores (0–10) of deals won in the period, promoters "
           "(9–10), detractors (0–6) and NPS (the share of promoters minus that of detractors), "
           "overall and by question.") }, _crm_report_nps };
+      defs[8] = (ReportDef) { { "rfm", _("RFM segments"),
+        _("Per manager: the clients (companies, and contacts without a company) of each "
+          "RFM segment at the end of the period — VIP clients among them — and how many "
+          "moved from one segment to another during it.") }, _crm_report_rfm };
       g_once_init_leave (&done, 1);
     }
   *n_defs = G_N_ELEMENTS (defs);
@@ -71,12 +75,12 @@ report_defs (guint *n_defs)
 const CrmReportInfo *
 crm_report_list (guint *n_reports)
 {
-  static CrmReportInfo infos[8];
+  static CrmReportInfo infos[9];
   static gsize done = 0;
   guint n_defs;
   const ReportDef *defs = report_defs (&n_defs);
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 8);
+  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 9);
   if (g_once_init_enter (&done))
     {
       for (guint i = 0; i < n_defs; i++)

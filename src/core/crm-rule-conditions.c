@@ -36,6 +36,21 @@ client_has_won_deal (CrmRuleEngine *engine,
   return found;
 }
 
+/* "date_is_today": the deal's date @field (a custom date field such as event_date, or
+ * a time column) falls on the day (UTC) of the rule's clock. */
+static gboolean
+date_is_today (CrmRuleEngine *engine,
+               JsonObject    *deal,
+               JsonObject    *condition)
+{
+  JsonNode *value = json_object_get_member (deal, get_string (condition, "field"));
+
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
+      json_node_get_value_type (value) != G_TYPE_INT64)
+    return FALSE;
+  return json_node_get_int (value) / CRM_MS_PER_DAY == engine->now / CRM_MS_PER_DAY;
+}
+
 static gboolean
 check_condition (CrmRuleContext *ctx,
                  JsonObject     *condition,
@@ -121,6 +136,8 @@ check_condition (CrmRuleContext *ctx,
                                                       get_string (deal, "responsible"), "grp");
       return g_strcmp0 (group, get_string (condition, "group")) == 0;
     }
+  if (g_strcmp0 (type, "date_is_today") == 0)
+    return date_is_today (engine, deal, condition);
   if (g_strcmp0 (type, "client_has_won_deal") == 0)
     return client_has_won_deal (engine, ctx->deal_id, get_array (condition, "pipelines"));
   if (g_strcmp0 (type, "loss_reason_in") == 0)

@@ -18,7 +18,7 @@ static const char *const trigger_types[] = {
 static const char *const condition_types[] = {
   "field_equals", "field_in", "field_empty", "has_tag", "has_tag_group", "pipeline",
   "stage", "amount_range", "responsible_group", "client_has_won_deal", "loss_reason_in",
-  "not", "counter", NULL
+  "not", "counter", "date_is_today", NULL
 };
 static const char *const action_types[] = {
   "move_deal", "create_deal", "create_task", "set_field", "add_tag", "remove_tag",
@@ -84,6 +84,9 @@ validate_conditions (JsonArray   *conditions,
 
       if (!validate_typed (node, at, _("condition"), condition_types, error))
         return FALSE;
+      if (g_strcmp0 (get_string (json_node_get_object (node), "type"), "date_is_today") == 0 &&
+          get_string (json_node_get_object (node), "field") == NULL)
+        return invalid (error, at, _("“date_is_today” needs a \"field\" (a date field's key)"));
       if (g_strcmp0 (get_string (json_node_get_object (node), "type"), "not") == 0)
         {
           JsonObject *inner = get_object (json_node_get_object (node), "condition");

@@ -75,6 +75,14 @@ static const CrmColumn notification_columns[] = {
   T ("user"), T ("text"), T ("deal"), B ("read"), I ("created_at"), END
 };
 
+static const CrmColumn saved_list_columns[] = {
+  T ("name"), T ("entity"), T ("filter"), T ("author"), I ("created_at"), END
+};
+static const CrmColumn rfm_segment_columns[] = {
+  T ("key"), T ("name"), I ("position"), I ("recency_min"), I ("recency_max"),
+  I ("frequency_min"), I ("frequency_max"), I ("monetary_min"), I ("monetary_max"), END
+};
+
 static const CrmEntityType entity_types[] = {
   { "user", user_columns },
   { "pipeline", pipeline_columns },
@@ -98,6 +106,8 @@ static const CrmEntityType entity_types[] = {
   { "notification", notification_columns },
   { "message_template", message_template_columns },
   { "contact_company", contact_company_columns },
+  { "saved_list", saved_list_columns },
+  { "rfm_segment", rfm_segment_columns },
 };
 
 static const CrmEntityType *const *
@@ -566,6 +576,37 @@ migrate_to_12 (sqlite3  *db,
     error);
 }
 
+/* The table of an entity type added after step 1 (a new replica gets it from step 1,
+ * which makes every entity's table: IF NOT EXISTS). */
+static gboolean
+add_entity_table (sqlite3     *db,
+                  const char  *entity,
+                  GError     **error)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  g_string_append_printf (sql, "CREATE TABLE IF NOT EXISTS \"%s\" (id TEXT PRIMARY KEY NOT NULL",
+                          type->name);
+  for (const CrmColumn *c = type->columns; c->name != NULL; c++)
+    g_string_append_printf (sql, ", \"%s\" %s", c->name, column_sql_type (c->kind));
+  g_string_append (sql, ", deleted INTEGER NOT NULL DEFAULT 0"
+                        ", data TEXT NOT NULL DEFAULT '{}'"
+                        ", clocks TEXT NOT NULL DEFAULT '{}'"
+                        ", hlc INTEGER NOT NULL DEFAULT 0);\n");
+  return exec (db, sql->str, error);
+}
+
+/* Migration 13 (issue 17, call lists and RFM): saved lists (a filter shared with the
+ * team) and the RFM segments' thresholds, entities like any other. */
+static gboolean
+migrate_to_13 (sqlite3  *db,
+               GError  **error)
+{
+  return add_entity_table (db, "saved_list", error) &&
+         add_entity_table (db, "rfm_segment", error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -579,6 +620,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_10,
   migrate_to_11,
   migrate_to_12,
+  migrate_to_13,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -14,11 +14,16 @@
 #include <string.h>
 
 #include "crm-rules.h"
+#include "crm-time.h"
 #include "crm-template-private.h"
 
 static const char *const root_keys[] = {
   "name", "title", "description", "currency", "users", "pipelines", "loss_reasons",
-  "fields", "tag_groups", "rules", NULL
+  "fields", "tag_groups", "rules", "rfm_segments", NULL
+};
+static const char *const rfm_segment_keys[] = {
+  "key", "name", "recency_min", "recency_max", "frequency_min", "frequency_max",
+  "monetary_min", "monetary_max", NULL
 };
 static const char *const user_keys[] = { "name", "role", "group", NULL };
 static const char *const user_roles[] = { "admin", "manager", "rep", NULL };
@@ -578,6 +583,49 @@ check_tag_groups (Check     *c,
   return TRUE;
 }
 
+/* RFM segments (S4-5): a key and a name, bounds as whole numbers of days and deals and
+ * money strings. */
+static gboolean
+check_rfm_segments (Check     *c,
+                    JsonArray *segments)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < json_array_get_length (segments); i++)
+    {
+      g_autofree char *path = path_index (NULL, "rfm_segments", i);
+      JsonObject *segment = NULL;
+      const char *key, *name;
+
+      if (!check_object (c, json_array_get_element (segments, i), path, &segment) ||
+          !check_keys (c, segment, path, rfm_segment_keys) ||
+          !get_string (c, segment, path, "key", TRUE, &key) ||
+          !get_string (c, segment, path, "name", TRUE, &name))
+        return FALSE;
+      if (!g_hash_table_add (seen, (gpointer) key))
+        return check_fail (c, path, "a second segment with the key “%s”", key);
+      for (guint k = 2; rfm_segment_keys[k] != NULL; k++)
+        {
+          JsonNode *node = json_object_get_member (segment, rfm_segment_keys[k]);
+          g_autofree char *where = path_key (path, rfm_segment_keys[k]);
+          gboolean money = g_str_has_prefix (rfm_segment_keys[k], "monetary");
+          gint64 minor;
+
+          if (node == NULL)
+            continue;
+          if (money && (!JSON_NODE_HOLDS_VALUE (node) ||
+                        json_node_get_value_type (node) != G_TYPE_STRING ||
+                        !crm_money_parse (json_node_get_string (node), &minor)))
+            return check_fail (c, where, "expected an amount as a string such as “500000.00”");
+          if (!money && (!JSON_NODE_HOLDS_VALUE (node) ||
+                         json_node_get_value_type (node) != G_TYPE_INT64 ||
+                         json_node_get_int (node) < 0))
+            return check_fail (c, where, "expected a whole number of 0 or more");
+        }
+    }
+  return TRUE;
+}
+
 /* The automation engine checks what a rule does; here only what applying needs. */
 static gboolean
 check_rules (Check     *c,
@@ -632,7 +680,7 @@ _crm_template_check (JsonNode    *root,
   Check c = { source, NULL, ids, pipelines, error };
   JsonObject *object = NULL;
   JsonArray *users = NULL, *pipeline_list = NULL, *reasons = NULL;
-  JsonArray *fields = NULL, *groups = NULL, *rules = NULL;
+  JsonArray *fields = NULL, *groups = NULL, *rules = NULL, *segments = NULL;
   const char *title = NULL, *currency = NULL, *description = NULL;
 
   if (root == NULL)
@@ -649,7 +697,8 @@ _crm_template_check (JsonNode    *root,
       !get_array (&c, object, NULL, "loss_reasons", FALSE, &reasons) ||
       !get_array (&c, object, NULL, "fields", FALSE, &fields) ||
       !get_array (&c, object, NULL, "tag_groups", FALSE, &groups) ||
-      !get_array (&c, object, NULL, "rules", FALSE, &rules))
+      !get_array (&c, object, NULL, "rules", FALSE, &rules) ||
+      !get_array (&c, object, NULL, "rfm_segments", FALSE, &segments))
     return FALSE;
 
   if (currency != NULL &&
@@ -663,7 +712,8 @@ _crm_template_check (JsonNode    *root,
       !check_pipelines (&c, pipeline_list, reasons) ||
       (fields != NULL && !check_fields (&c, fields)) ||
       (groups != NULL && !check_tag_groups (&c, groups)) ||
-      (rules != NULL && !check_rules (&c, rules)))
+      (rules != NULL && !check_rules (&c, rules)) ||
+      (segments != NULL && !check_rfm_segments (&c, segments)))
     return FALSE;
   return TRUE;
 }

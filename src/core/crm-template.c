@@ -45,6 +45,7 @@
 
 #include "crm-json.h"
 #include "crm-template-private.h"
+#include "crm-time.h"
 #include "crm-uuid.h"
 
 /* ───────────────────────────── where templates live ───────────────────────────── */
@@ -327,6 +328,45 @@ add_fields (CrmChangeset *changeset,
     }
 }
 
+/* RFM segments (S4-5), tried in the template's order. */
+static void
+add_rfm_segments (CrmChangeset *changeset,
+                  const char   *template_name,
+                  JsonArray    *segments)
+{
+  static const char *const bounds[] = {
+    "recency_min", "recency_max", "frequency_min", "frequency_max", "monetary_min",
+    "monetary_max", NULL
+  };
+
+  for (guint i = 0; segments != NULL && i < json_array_get_length (segments); i++)
+    {
+      JsonObject *segment = json_array_get_object_element (segments, i);
+      const char *key = json_object_get_string_member (segment, "key");
+      g_autofree char *id = _crm_template_id (template_name, "rfm_segment", key);
+      CrmChange *change = crm_changeset_create (changeset, "rfm_segment", id);
+
+      crm_change_set_string (change, "key", key);
+      crm_change_set_string (change, "name", json_object_get_string_member (segment, "name"));
+      crm_change_set_int (change, "position", i);
+      for (guint b = 0; bounds[b] != NULL; b++)
+        {
+          JsonNode *node = json_object_get_member (segment, bounds[b]);
+          gint64 value;
+
+          if (node == NULL)
+            continue;
+          if (g_str_has_prefix (bounds[b], "monetary"))
+            {
+              if (crm_money_parse (json_node_get_string (node), &value))
+                crm_change_set_int (change, bounds[b], value);
+            }
+          else
+            crm_change_set_int (change, bounds[b], json_node_get_int (node));
+        }
+    }
+}
+
 static void
 add_tags (CrmChangeset *changeset,
           const char   *template_name,
@@ -383,6 +423,7 @@ crm_template_apply (CrmStore    *store,
   g_autoptr(JsonArray) fields = NULL;
   g_autoptr(JsonArray) groups = NULL;
   g_autoptr(JsonArray) rules = NULL;
+  g_autoptr(JsonArray) segments = NULL;
   g_autofree char *applied = NULL;
   JsonObject *root;
   const char *name, *currency;
@@ -414,6 +455,7 @@ crm_template_apply (CrmStore    *store,
   fields = dup_member_array (root, "fields");
   groups = dup_member_array (root, "tag_groups");
   rules = dup_member_array (root, "rules");
+  segments = dup_member_array (root, "rfm_segments");
 
   changeset = crm_changeset_new ();
   add_users (changeset, name, users);
@@ -421,6 +463,7 @@ crm_template_apply (CrmStore    *store,
   add_fields (changeset, name, fields);
   add_tags (changeset, name, groups);
   add_rules (changeset, name, rules);
+  add_rfm_segments (changeset, name, segments);
 
   if (!crm_store_apply (store, changeset, error))
     return FALSE;

@@ -47,6 +47,7 @@ static const struct {
   { "message", "deal", "deal" },
   { "notification", "user", "user" },
   { "notification", "deal", "deal" },
+  { "saved_list", "author", "user" },
 };
 
 /* Entities whose (entity, entity_id) pair names any other entity. */
@@ -55,7 +56,7 @@ static const char *const polymorphic[] = { "note", "attachment", "approval", NUL
 /* Text columns that hold free text (bounded only by the op's size). */
 static const char *const long_texts[] = {
   "task.text", "task.result", "note.text", "message.text", "notification.text",
-  "approval.comment", "message_template.body", NULL
+  "approval.comment", "message_template.body", "saved_list.filter", NULL
 };
 
 /* Integer columns that are times (UTC ms). */
@@ -64,7 +65,8 @@ static const char *const time_fields[] = {
 };
 
 static const char *const setup_entities[] = {
-  "pipeline", "stage", "field", "loss_reason", "rule", "user", "message_template", NULL
+  "pipeline", "stage", "field", "loss_reason", "rule", "user", "message_template",
+  "rfm_segment", NULL
 };
 
 static char *column_any (CrmStore   *store,
@@ -759,6 +761,8 @@ crm_validate_op_rights (CrmStore     *store,
         return denied (error, _("Only an administrator can change automation rules"));
       if (g_str_equal (op->entity, "message_template"))
         return denied (error, _("Only an administrator can change message templates"));
+      if (g_str_equal (op->entity, "rfm_segment"))
+        return denied (error, _("Only an administrator can change the RFM segments"));
       return denied (error, _("Only an administrator can change pipelines, stages, fields, loss "
                               "reasons and users (this change touches a %s)"), op->entity);
     }

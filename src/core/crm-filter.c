@@ -1,0 +1,1283 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-filter.c — the filter language of call lists (docs/filters.md), parsed by recursive
+ * descent into an SQL condition on the row `c` (a contact or a company) whose values are
+ * all bound parameters (:f1, :f2…); saved lists; the filtered list query. */
+#define G_LOG_DOMAIN "voronka-filter"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-filter.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-validate.h"
+#include "crm-rfm-private.h"
+#include "crm-sql-private.h"
+#include "crm-store-private.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
+
+#define PREFIX_UPPER_BOUND "x'F48FBFBF'"
+
+typedef enum {
+  TOK_END,
+  TOK_WORD,      /* a bare word: keyword, name, number, date */
+  TOK_STRING,    /* "…" or «…» */
+  TOK_LPAREN,
+  TOK_RPAREN,
+  TOK_COMMA,
+  TOK_OP,        /* = != < <= > >= */
+} TokenKind;
+
+typedef struct {
+  TokenKind  kind;
+  char      *text;
+  guint      position;   /* 1-based character position in the expression */
+} Token;
+
+typedef struct {
+  gboolean  is_int;
+  gint64    number;
+  char     *text;
+} Param;
+
+typedef struct {
+  CrmStore   *store;
+  const char *entity;     /* "contact" | "company" */
+  GArray     *tokens;     /* Token */
+  guint       next;
+  GString    *sql;
+  GPtrArray  *params;     /* Param*, shared by every expression of one query */
+  gboolean    needs_rfm;
+  gint64      now;
+} Parser;
+
+static void
+param_free (gpointer data)
+{
+  Param *param = data;
+
+  g_free (param->text);
+  g_free (param);
+}
+
+static void
+token_clear (gpointer data)
+{
+  g_free (((Token *) data)->text);
+}
+
+static const char *
+describe_token (const Token *token,
+                char       **owned)
+{
+  if (token->kind == TOK_END)
+    return _("the end of the expression");
+  *owned = g_strdup_printf ("«%s»", token->text);
+  return *owned;
+}
+
+static gboolean
+fail (Parser      *p,
+      const Token *token,
+      const char  *expected,
+      GError     **error)
+{
+  g_autofree char *owned = NULL;
+  const char *found = describe_token (token, &owned);
+
+  /* Translators: "Filter, at character 12: expected a comparison (=, !=, <, <=, >, >=),
+   * found «abc»" */
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+               _("Filter, at character %u: expected %s, found %s"),
+               token->position, expected, found);
+  return FALSE;
+}
+
+static gboolean
+fail_value (Parser      *p,
+            const Token *token,
+            const char  *message,
+            GError     **error)
+{
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+               _("Filter, at character %u: %s"), token->position, message);
+  return FALSE;
+}
+
+/* ---- tokens ---- */
+
+static gboolean
+is_word_char (gunichar c)
+{
+  return !g_unichar_isspace (c) && c != '(' && c != ')' && c != ',' && c != '"' &&
+         c != '=' && c != '<' && c != '>' && c != '!' && c != 0x00AB && c != 0x00BB;
+}
+
+static gboolean
+tokenize (const char  *text,
+          GArray      *tokens,
+          GError     **error)
+{
+  const char *s = text;
+  guint position = 1;
+
+  while (TRUE)
+    {
+      gunichar c;
+      Token token = { 0 };
+
+      while (*s != '\0' && g_unichar_isspace (g_utf8_get_char (s)))
+        {
+          s = g_utf8_next_char (s);
+          position++;
+        }
+      token.position = position;
+      if (*s == '\0')
+        {
+          token.kind = TOK_END;
+          g_array_append_val (tokens, token);
+          return TRUE;
+        }
+      c = g_utf8_get_char (s);
+      if (c == '(' || c == ')' || c == ',')
+        {
+          token.kind = c == '(' ? TOK_LPAREN : c == ')' ? TOK_RPAREN : TOK_COMMA;
+          token.text = g_strndup (s, 1);
+          s++;
+          position++;
+        }
+      else if (c == '=' || c == '<' || c == '>' || c == '!')
+        {
+          gsize length = s[1] == '=' ? 2 : 1;
+
+          if (c == '!' && length == 1)
+            {
+              g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("Filter, at character %u: expected «!=», found «!»"), position);
+              return FALSE;
+            }
+          if (c == '=' && length == 2)
+            length = 1;  /* "==" reads as "=" "=": refused by the parser */
+          token.kind = TOK_OP;
+          token.text = g_strndup (s, length);
+          s += length;
+          position += length;
+        }
+      else if (c == '"' || c == 0x00AB)
+        {
+          gunichar close = c == '"' ? '"' : 0x00BB;
+          const char *start = g_utf8_next_char (s);
+          const char *end = start;
+          guint length = 0;
+
+          while (*end != '\0' && g_utf8_get_char (end) != close)
+            {
+              end = g_utf8_next_char (end);
+              length++;
+            }
+          if (*end == '\0')
+            {
+              g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("Filter, at character %u: this quote is never closed; end the "
+                             "text with %s"), position, close == '"' ? "\"" : "»");
+              return FALSE;
+            }
+          token.kind = TOK_STRING;
+          token.text = g_strndup (start, end - start);
+          s = g_utf8_next_char (end);
+          position += length + 2;
+        }
+      else
+        {
+          const char *start = s;
+
+          while (*s != '\0' && is_word_char (g_utf8_get_char (s)))
+            {
+              s = g_utf8_next_char (s);
+              position++;
+            }
+          token.kind = TOK_WORD;
+          token.text = g_strndup (start, s - start);
+        }
+      g_array_append_val (tokens, token);
+    }
+}
+
+static const Token *
+peek (Parser *p)
+{
+  return &g_array_index (p->tokens, Token, p->next);
+}
+
+static const Token *
+take (Parser *p)
+{
+  const Token *token = peek (p);
+
+  if (token->kind != TOK_END)
+    p->next++;
+  return token;
+}
+
+static gboolean
+is_keyword (const Token *token,
+            const char  *keyword)
+{
+  return token->kind == TOK_WORD && g_ascii_strcasecmp (token->text, keyword) == 0;
+}
+
+/* ---- parameters ---- */
+
+static void
+add_text_param (Parser     *p,
+                const char *text)
+{
+  Param *param = g_new0 (Param, 1);
+
+  param->text = g_strdup (text);
+  g_ptr_array_add (p->params, param);
+  g_string_append_printf (p->sql, ":f%u", p->params->len);
+}
+
+static void
+add_int_param (Parser *p,
+               gint64  number)
+{
+  Param *param = g_new0 (Param, 1);
+
+  param->is_int = TRUE;
+  param->number = number;
+  g_ptr_array_add (p->params, param);
+  g_string_append_printf (p->sql, ":f%u", p->params->len);
+}
+
+static void
+bind_params (GPtrArray    *params,
+             sqlite3_stmt *stmt)
+{
+  for (guint i = 0; i < params->len; i++)
+    {
+      g_autofree char *name = g_strdup_printf (":f%u", i + 1);
+      Param *param = params->pdata[i];
+      int index = sqlite3_bind_parameter_index (stmt, name);
+
+      if (index == 0)
+        continue;
+      if (param->is_int)
+        sqlite3_bind_int64 (stmt, index, param->number);
+      else
+        sqlite3_bind_text (stmt, index, param->text, -1, SQLITE_TRANSIENT);
+    }
+}
+
+/* ---- the row's sets: its deals, its tags ---- */
+
+static const char *
+deals_sql (Parser *p)
+{
+  if (g_str_equal (p->entity, "company"))
+    return "SELECT id FROM deal WHERE company = c.id AND deleted = 0";
+  return "SELECT deal FROM deal_contact WHERE contact = c.id AND present = 1 AND deleted = 0";
+}
+
+static void
+append_tags_sql (Parser *p)
+{
+  g_string_append_printf (p->sql,
+    "SELECT dt.tag AS tag FROM deal_tag dt JOIN deal d ON d.id = dt.deal AND d.deleted = 0"
+    " WHERE dt.present = 1 AND dt.deleted = 0 AND dt.deal IN (%s)"
+    " UNION SELECT j.value FROM json_each (c.data, '$.tags') j", deals_sql (p));
+}
+
+/* ---- values ---- */
+
+static gboolean
+take_value (Parser       *p,
+            const Token **out,
+            const char   *what,
+            GError      **error)
+{
+  const Token *token = take (p);
+
+  if (token->kind != TOK_WORD && token->kind != TOK_STRING)
+    return fail (p, token, what, error);
+  *out = token;
+  return TRUE;
+}
+
+static gboolean
+resolve (Parser      *p,
+         const Token *token,
+         const char  *entity,
+         const char  *scope,
+         char       **out_id,
+         GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  *out_id = crm_query_resolve (p->store, entity, token->text, scope, &local);
+  if (*out_id != NULL)
+    return TRUE;
+  g_set_error (error, CRM_STORE_ERROR,
+               local->domain == CRM_STORE_ERROR ? local->code : CRM_STORE_ERROR_NOT_FOUND,
+               _("Filter, at character %u: %s"), token->position, local->message);
+  return FALSE;
+}
+
+/* A date: 2026-03-02 (the whole day, UTC), an ISO 8601 time, today, now, -30d / +3d. */
+static gboolean
+parse_date (Parser      *p,
+            const Token *token,
+            gint64      *out_ms,
+            gboolean    *out_whole_day,
+            GError     **error)
+{
+  const char *text = token->text;
+  gint64 today = p->now - p->now % CRM_MS_PER_DAY;
+  gint64 ms = 0;
+
+  *out_whole_day = FALSE;
+  if (g_ascii_strcasecmp (text, "now") == 0)
+    {
+      *out_ms = p->now;
+      return TRUE;
+    }
+  if (g_ascii_strcasecmp (text, "today") == 0)
+    {
+      *out_ms = today;
+      *out_whole_day = TRUE;
+      return TRUE;
+    }
+  if ((text[0] == '-' || text[0] == '+') && g_ascii_isdigit (text[1]))
+    {
+      char *end = NULL;
+      gint64 n = g_ascii_strtoll (text + 1, &end, 10);
+
+      if (end != NULL && g_ascii_strcasecmp (end, "d") == 0 && n <= 100000)
+        {
+          *out_ms = today + (text[0] == '-' ? -n : n) * CRM_MS_PER_DAY;
+          *out_whole_day = TRUE;
+          return TRUE;
+        }
+    }
+  if (strlen (text) == 10 && crm_time_parse (text, &ms))
+    {
+      *out_ms = ms;
+      *out_whole_day = TRUE;
+      return TRUE;
+    }
+  if (crm_time_parse (text, &ms))
+    {
+      *out_ms = ms;
+      return TRUE;
+    }
+  return fail (p, token, _("a date such as 2026-03-02, today or -30d"), error);
+}
+
+/* ---- comparisons ---- */
+
+typedef enum { KIND_TEXT, KIND_NUMBER, KIND_DATE } ValueKind;
+
+/* Reads a value of @kind for @column_sql and appends "column OP value"; a whole day
+ * compared as a date covers the day: "= 2026-03-02" is that day, "<= D" up to its end. */
+static gboolean
+compare (Parser      *p,
+         const char  *column_sql,
+         const char  *op,
+         ValueKind    kind,
+         const char  *field_type,
+         GError     **error)
+{
+  const Token *token = NULL;
+
+  if (!take_value (p, &token, kind == KIND_DATE ? _("a date such as 2026-03-02, today or -30d")
+                                                : _("a value"), error))
+    return FALSE;
+
+  if (kind == KIND_DATE)
+    {
+      gint64 ms = 0;
+      gboolean whole_day;
+
+      if (!parse_date (p, token, &ms, &whole_day, error))
+        return FALSE;
+      if (whole_day && (g_str_equal (op, "=") || g_str_equal (op, "!=")))
+        {
+          g_string_append_printf (p->sql, "%s(%s >= ", g_str_equal (op, "!=") ? "NOT " : "",
+                                  column_sql);
+          add_int_param (p, ms);
+          g_string_append_printf (p->sql, " AND %s < ", column_sql);
+          add_int_param (p, ms + CRM_MS_PER_DAY);
+          g_string_append (p->sql, ")");
+          return TRUE;
+        }
+      if (whole_day && (g_str_equal (op, "<=") || g_str_equal (op, ">")))
+        {
+          ms += CRM_MS_PER_DAY;
+          op = g_str_equal (op, "<=") ? "<" : ">=";
+        }
+      g_string_append_printf (p->sql, "%s %s ", column_sql, op);
+      add_int_param (p, ms);
+      return TRUE;
+    }
+  if (kind == KIND_NUMBER)
+    {
+      gint64 number;
+
+      if (g_strcmp0 (field_type, "money") == 0)
+        {
+          if (!crm_money_parse (token->text, &number))
+            return fail (p, token, _("an amount such as 150000.00"), error);
+        }
+      else if (!g_ascii_string_to_signed (token->text, 10, G_MININT64, G_MAXINT64, &number, NULL))
+        return fail (p, token, _("a whole number"), error);
+      g_string_append_printf (p->sql, "%s %s ", column_sql, op);
+      add_int_param (p, number);
+      return TRUE;
+    }
+  if (g_strcmp0 (field_type, "bool") == 0)
+    {
+      gboolean yes = g_ascii_strcasecmp (token->text, "yes") == 0 ||
+                     g_ascii_strcasecmp (token->text, "true") == 0 ||
+                     g_strcmp0 (token->text, "да") == 0;
+      gboolean no = g_ascii_strcasecmp (token->text, "no") == 0 ||
+                    g_ascii_strcasecmp (token->text, "false") == 0 ||
+                    g_strcmp0 (token->text, "нет") == 0;
+
+      if (!yes && !no)
+        return fail (p, token, _("yes or no"), error);
+      if (!g_str_equal (op, "=") && !g_str_equal (op, "!="))
+        return fail_value (p, token, _("a yes/no field is compared with = or != only"), error);
+      g_string_append_printf (p->sql, "coalesce (%s, 0) %s ", column_sql, op);
+      add_int_param (p, yes ? 1 : 0);
+      return TRUE;
+    }
+  /* text and choice: compared case-insensitively, as people type */
+  g_string_append_printf (p->sql, "crm_fold (%s) %s crm_fold (", column_sql, op);
+  add_text_param (p, token->text);
+  g_string_append (p->sql, ")");
+  return TRUE;
+}
+
+static gboolean
+take_op (Parser      *p,
+         const char **out_op,
+         gboolean     ordered,
+         GError     **error)
+{
+  const Token *token = take (p);
+
+  if (token->kind != TOK_OP ||
+      (!ordered && !g_str_equal (token->text, "=") && !g_str_equal (token->text, "!=")))
+    return fail (p, token, ordered ? _("a comparison (=, !=, <, <=, >, >=), «between» or «is»")
+                                   : _("«=», «!=» or «is»"), error);
+  *out_op = token->text;
+  return TRUE;
+}
+
+/* "is empty" / "is not empty" after the «is» was read. */
+static gboolean
+emptiness (Parser      *p,
+           const char  *column_sql,
+           gboolean     text_column,
+           GError     **error)
+{
+  gboolean negate = FALSE;
+  const Token *token = take (p);
+
+  if (is_keyword (token, "not"))
+    {
+      negate = TRUE;
+      token = take (p);
+    }
+  if (!is_keyword (token, "empty"))
+    return fail (p, token, _("«empty» or «not empty»"), error);
+  if (text_column)
+    g_string_append_printf (p->sql, "%s(%s IS NULL OR %s = '' OR %s = '[]')",
+                            negate ? "NOT " : "", column_sql, column_sql, column_sql);
+  else
+    g_string_append_printf (p->sql, "%s IS %sNULL", column_sql, negate ? "NOT " : "");
+  return TRUE;
+}
+
+/* After a column's name: = v, != v, < v…, between a and b, is [not] empty. */
+static gboolean
+comparison (Parser      *p,
+            const char  *column_sql,
+            ValueKind    kind,
+            const char  *field_type,
+            GError     **error)
+{
+  const Token *token = peek (p);
+  const char *op;
+
+  if (is_keyword (token, "is"))
+    {
+      take (p);
+      return emptiness (p, column_sql, kind == KIND_TEXT, error);
+    }
+  if (is_keyword (token, "between"))
+    {
+      const Token *and;
+
+      take (p);
+      if (kind == KIND_TEXT)
+        return fail_value (p, token, _("«between» takes numbers, amounts or dates"), error);
+      g_string_append (p->sql, "(");
+      if (!compare (p, column_sql, ">=", kind, field_type, error))
+        return FALSE;
+      and = take (p);
+      if (!is_keyword (and, "and"))
+        return fail (p, and, _("«and» between the two bounds"), error);
+      g_string_append (p->sql, " AND ");
+      if (!compare (p, column_sql, "<=", kind, field_type, error))
+        return FALSE;
+      g_string_append (p->sql, ")");
+      return TRUE;
+    }
+  if (!take_op (p, &op, kind != KIND_TEXT, error))
+    return FALSE;
+  return compare (p, column_sql, op, kind, field_type, error);
+}
+
+/* ---- the tests ---- */
+
+static gboolean
+tags_test (Parser  *p,
+           GError **error)
+{
+  const Token *mode = take (p);
+  g_autoptr(JsonArray) ids = json_array_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *json = NULL;
+  gboolean list = FALSE;
+
+  if (!is_keyword (mode, "all") && !is_keyword (mode, "any") && !is_keyword (mode, "none"))
+    return fail (p, mode, _("«all», «any» or «none» after «tags»"), error);
+  if (peek (p)->kind == TOK_LPAREN)
+    {
+      take (p);
+      list = TRUE;
+    }
+  do
+    {
+      const Token *value = NULL;
+      g_autofree char *id = NULL;
+
+      if (!take_value (p, &value, _("a tag's name"), error) ||
+          !resolve (p, value, "tag", NULL, &id, error))
+        return FALSE;
+      json_array_add_string_element (ids, id);
+    }
+  while (list && peek (p)->kind == TOK_COMMA && take (p) != NULL);
+  if (list)
+    {
+      const Token *close = take (p);
+
+      if (close->kind != TOK_RPAREN)
+        return fail (p, close, _("«,» or «)» in the list of tags"), error);
+    }
+
+  json_node_set_array (node, ids);
+  json_generator_set_root (generator, node);
+  json = json_generator_to_data (generator, NULL);
+
+  if (is_keyword (mode, "all"))
+    {
+      g_string_append (p->sql, "(SELECT count (DISTINCT tag) FROM (");
+      append_tags_sql (p);
+      g_string_append (p->sql, ") WHERE tag IN (SELECT value FROM json_each (");
+      add_text_param (p, json);
+      g_string_append (p->sql, "))) = (SELECT count (DISTINCT value) FROM json_each (");
+      add_text_param (p, json);
+      g_string_append (p->sql, "))");
+    }
+  else
+    {
+      g_string_append (p->sql, is_keyword (mode, "none") ? "NOT EXISTS (SELECT 1 FROM ("
+                                                         : "EXISTS (SELECT 1 FROM (");
+      append_tags_sql (p);
+      g_string_append (p->sql, ") WHERE tag IN (SELECT value FROM json_each (");
+      add_text_param (p, json);
+      g_string_append (p->sql, ")))");
+    }
+  return TRUE;
+}
+
+/* company = C / responsible = U / segment = S, or «is [not] empty». */
+static gboolean
+reference_test (Parser      *p,
+                const char  *column_sql,
+                const char  *entity,
+                GError     **error)
+{
+  const Token *value = NULL;
+  g_autofree char *id = NULL;
+  const char *op;
+
+  if (is_keyword (peek (p), "is"))
+    {
+      take (p);
+      return emptiness (p, column_sql, FALSE, error);
+    }
+  if (!take_op (p, &op, FALSE, error) ||
+      !take_value (p, &value, _("a name"), error) ||
+      !resolve (p, value, entity, NULL, &id, error))
+    return FALSE;
+  g_string_append_printf (p->sql, "%s(%s IS NOT NULL AND %s = ", g_str_equal (op, "!=") ? "NOT " : "",
+                          column_sql, column_sql);
+  add_text_param (p, id);
+  g_string_append (p->sql, ")");
+  return TRUE;
+}
+
+static gboolean
+segment_test (Parser      *p,
+              const Token *keyword,
+              GError     **error)
+{
+  const Token *value = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(GError) local = NULL;
+  const char *op;
+
+  p->needs_rfm = TRUE;
+  if (is_keyword (peek (p), "is"))
+    {
+      take (p);
+      return emptiness (p, "(SELECT segment FROM temp.rfm_client WHERE client = c.id)", FALSE,
+                        error);
+    }
+  if (!take_op (p, &op, FALSE, error) ||
+      !take_value (p, &value, _("a segment's name"), error))
+    return FALSE;
+  id = _crm_rfm_resolve_segment (p->store, value->text, &local);
+  if (id == NULL)
+    return fail_value (p, value, local->message, error);
+  g_string_append_printf (p->sql, "%sEXISTS (SELECT 1 FROM temp.rfm_client WHERE client = c.id"
+                          " AND segment = ", g_str_equal (op, "!=") ? "NOT " : "");
+  add_text_param (p, id);
+  g_string_append (p->sql, ")");
+  return TRUE;
+}
+
+static gboolean
+field_test (Parser      *p,
+            const Token *keyword,
+            GError     **error)
+{
+  const char *key = keyword->text + strlen ("field.");
+  g_autoptr(JsonArray) fields = crm_query_fields (p->store, p->entity, error);
+  g_autofree char *path = NULL;
+  g_autofree char *column = NULL;
+  g_autoptr(GString) known = g_string_new (NULL);
+  const char *type = NULL;
+  ValueKind kind;
+
+  if (fields == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      const char *field_key = json_object_get_string_member_with_default (field, "key", "");
+
+      if (g_str_equal (field_key, key) ||
+          g_strcmp0 (json_object_get_string_member_with_default (field, "label", NULL), key) == 0)
+        {
+          key = field_key;
+          type = json_object_get_string_member_with_default (field, "type", "text");
+          break;
+        }
+      g_string_append_printf (known, "%s%s", known->len > 0 ? ", " : "", field_key);
+    }
+  if (type == NULL)
+    {
+      g_autofree char *message =
+        g_strdup_printf (g_str_equal (p->entity, "company")
+                         ? _("a company has no field «%s»; its fields: %s")
+                         : _("a contact has no field «%s»; its fields: %s"),
+                         keyword->text + strlen ("field."),
+                         known->len > 0 ? known->str : _("none"));
+      return fail_value (p, keyword, message, error);
+    }
+
+  /* the key goes in as a bound JSON path, never into the SQL text */
+  path = g_strdup_printf ("$.\"%s\"", key);
+  g_string_append (p->sql, "(");
+  {
+    Param *param = g_new0 (Param, 1);
+
+    param->text = g_steal_pointer (&path);
+    g_ptr_array_add (p->params, param);
+    column = g_strdup_printf ("json_extract (c.data, :f%u)", p->params->len);
+  }
+  kind = g_str_equal (type, "number") || g_str_equal (type, "money") ? KIND_NUMBER
+       : g_str_equal (type, "date") ? KIND_DATE : KIND_TEXT;
+  if (!comparison (p, column, kind, type, error))
+    return FALSE;
+  g_string_append (p->sql, ")");
+  return TRUE;
+}
+
+static gboolean
+date_test (Parser      *p,
+           const Token *keyword,
+           GError     **error)
+{
+  g_autofree char *column = NULL;
+  const char *deals = deals_sql (p);
+
+  if (is_keyword (keyword, "created"))
+    column = g_strdup ("c.created_at");
+  else if (is_keyword (keyword, "last_won"))
+    /* a contact's purchases are its own deals and its company's, as in RFM */
+    column = g_strdup_printf ("(SELECT max (coalesce (d.stage_entered_at, d.created_at))"
+                              " FROM deal d JOIN stage s ON s.id = d.stage AND s.kind = 'won'"
+                              " WHERE d.deleted = 0 AND (d.id IN (%s)%s))", deals,
+                              g_str_equal (p->entity, "contact")
+                              ? " OR (c.company IS NOT NULL AND d.company = c.company)" : "");
+  else
+    /* what was last done with the client: a note, a task done, a deal created or moved */
+    column = g_strdup_printf (
+      "(SELECT max (t) FROM ("
+      " SELECT created_at AS t FROM note WHERE deleted = 0"
+      "  AND ((entity = '%s' AND entity_id = c.id) OR (entity = 'deal' AND entity_id IN (%s)))"
+      " UNION ALL SELECT done_at FROM task WHERE deleted = 0 AND done = 1"
+      "  AND (%s OR deal IN (%s))"
+      " UNION ALL SELECT max (coalesce (stage_entered_at, 0), coalesce (created_at, 0))"
+      "  FROM deal WHERE deleted = 0 AND id IN (%s)))",
+      p->entity, deals, g_str_equal (p->entity, "contact") ? "contact = c.id" : "0", deals,
+      deals);
+  return comparison (p, column, KIND_DATE, NULL, error);
+}
+
+static gboolean parse_or (Parser *p, GError **error);
+
+static gboolean
+parse_factor (Parser  *p,
+              GError **error)
+{
+  const Token *token = take (p);
+
+  if (is_keyword (token, "not"))
+    {
+      g_string_append (p->sql, "NOT ");
+      return parse_factor (p, error);
+    }
+  if (token->kind == TOK_LPAREN)
+    {
+      const Token *close;
+
+      g_string_append (p->sql, "(");
+      if (!parse_or (p, error))
+        return FALSE;
+      close = take (p);
+      if (close->kind != TOK_RPAREN)
+        return fail (p, close, _("«)», «and» or «or»"), error);
+      g_string_append (p->sql, ")");
+      return TRUE;
+    }
+  if (is_keyword (token, "tags"))
+    return tags_test (p, error);
+  if (is_keyword (token, "tag"))
+    {
+      /* tag = T is «tags any T», tag != T «tags none T» */
+      const char *op;
+      const Token *value = NULL;
+      g_autofree char *id = NULL;
+      g_autofree char *json = NULL;
+
+      if (!take_op (p, &op, FALSE, error) ||
+          !take_value (p, &value, _("a tag's name"), error) ||
+          !resolve (p, value, "tag", NULL, &id, error))
+        return FALSE;
+      json = g_strdup_printf ("[\"%s\"]", id);
+      g_string_append (p->sql, g_str_equal (op, "!=") ? "NOT EXISTS (SELECT 1 FROM ("
+                                                      : "EXISTS (SELECT 1 FROM (");
+      append_tags_sql (p);
+      g_string_append (p->sql, ") WHERE tag IN (SELECT value FROM json_each (");
+      add_text_param (p, json);
+      g_string_append (p->sql, ")))");
+      return TRUE;
+    }
+  if (is_keyword (token, "company"))
+    return reference_test (p, g_str_equal (p->entity, "company") ? "c.id" : "c.company",
+                           "company", error);
+  if (is_keyword (token, "responsible"))
+    return reference_test (p, "c.responsible", "user", error);
+  if (is_keyword (token, "segment"))
+    return segment_test (p, token, error);
+  if (token->kind == TOK_WORD && g_str_has_prefix (token->text, "field.") &&
+      token->text[strlen ("field.")] != '\0')
+    return field_test (p, token, error);
+  if (is_keyword (token, "created") || is_keyword (token, "last_activity") ||
+      is_keyword (token, "last_won"))
+    return date_test (p, token, error);
+  if (is_keyword (token, "name"))
+    return comparison (p, "c.name", KIND_TEXT, "text", error);
+  return fail (p, token, _("a test: tags, tag, company, responsible, field.KEY, created, "
+                           "last_activity, last_won, segment, name, «not» or «(»"), error);
+}
+
+static gboolean
+parse_and (Parser  *p,
+           GError **error)
+{
+  if (!parse_factor (p, error))
+    return FALSE;
+  while (is_keyword (peek (p), "and"))
+    {
+      take (p);
+      g_string_append (p->sql, " AND ");
+      if (!parse_factor (p, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+parse_or (Parser  *p,
+          GError **error)
+{
+  g_string_append (p->sql, "(");
+  if (!parse_and (p, error))
+    return FALSE;
+  while (is_keyword (peek (p), "or"))
+    {
+      take (p);
+      g_string_append (p->sql, " OR ");
+      if (!parse_and (p, error))
+        return FALSE;
+    }
+  g_string_append (p->sql, ")");
+  return TRUE;
+}
+
+/* Appends " AND (…)" for @text to @sql, its values to @params. */
+static gboolean
+compile (CrmStore    *store,
+         const char  *entity,
+         const char  *text,
+         GString     *sql,
+         GPtrArray   *params,
+         gboolean    *needs_rfm,
+         GError     **error)
+{
+  g_autoptr(GArray) tokens = g_array_new (FALSE, TRUE, sizeof (Token));
+  Parser p = { 0 };
+  const Token *end;
+
+  g_array_set_clear_func (tokens, token_clear);
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("Filter: the expression is not valid UTF-8 text"));
+  if (!tokenize (text, tokens, error))
+    return FALSE;
+  p.store = store;
+  p.entity = entity;
+  p.tokens = tokens;
+  p.sql = sql;
+  p.params = params;
+  p.now = crm_store_get_now (store);
+  if (g_array_index (tokens, Token, 0).kind == TOK_END)
+    return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("Filter: the expression is empty; write a test such as "
+                             "tags any (VIP) or field.country = Казахстан"));
+  g_string_append (sql, " AND ");
+  if (!parse_or (&p, error))
+    return FALSE;
+  end = take (&p);
+  if (end->kind != TOK_END)
+    return fail (&p, end, _("«and», «or» or the end of the expression"), error);
+  if (needs_rfm != NULL)
+    *needs_rfm = *needs_rfm || p.needs_rfm;
+  return TRUE;
+}
+
+static gboolean
+check_entity (const char  *entity,
+              GError     **error)
+{
+  if (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0)
+    return TRUE;
+  return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                         _("A filter lists contacts or companies, not «%s»"),
+                         entity ? entity : "");
+}
+
+/* crm_fold (text): the text folded as search folds it (case, ё), for comparisons. */
+static void
+sql_fold (sqlite3_context *context,
+          int              argc,
+          sqlite3_value  **argv)
+{
+  const char *text = (const char *) sqlite3_value_text (argv[0]);
+  g_autofree char *folded = NULL;
+
+  if (text == NULL)
+    {
+      sqlite3_result_null (context);
+      return;
+    }
+  folded = crm_text_fold (text);
+  sqlite3_result_text (context, folded, -1, SQLITE_TRANSIENT);
+}
+
+static gboolean
+ensure_fold (CrmStore  *store,
+             GError   **error)
+{
+  if (sqlite3_create_function (_crm_store_get_db (store), "crm_fold", 1,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_fold,
+                               NULL, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, "register crm_fold");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_filter_check (CrmStore    *store,
+                  const char  *entity,
+                  const char  *text,
+                  GError     **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (param_free);
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  return check_entity (entity, error) &&
+         compile (store, entity, text, sql, params, NULL, error);
+}
+
+/* ---- the query ---- */
+
+static JsonObject *
+contact_row (sqlite3_stmt *stmt)
+{
+  JsonObject *contact = json_object_new ();
+
+  _crm_json_set_text_column (contact, "id", stmt, 0);
+  _crm_json_set_text_column (contact, "name", stmt, 1);
+  json_object_set_array_member (contact, "phones", _crm_json_array_column (stmt, 2));
+  json_object_set_array_member (contact, "emails", _crm_json_array_column (stmt, 3));
+  _crm_json_set_text_column (contact, "company", stmt, 5);
+  _crm_json_set_text_column (contact, "company_id", stmt, 4);
+  _crm_json_set_text_column (contact, "segment", stmt, 6);
+  return contact;
+}
+
+static JsonObject *
+company_row (sqlite3_stmt *stmt)
+{
+  JsonObject *company = json_object_new ();
+
+  _crm_json_set_text_column (company, "id", stmt, 0);
+  _crm_json_set_text_column (company, "name", stmt, 1);
+  _crm_json_set_text_column (company, "inn", stmt, 2);
+  _crm_json_set_text_column (company, "responsible", stmt, 3);
+  _crm_json_set_text_column (company, "segment", stmt, 4);
+  return company;
+}
+
+JsonArray *
+crm_filter_query (CrmStore              *store,
+                  const CrmFilterQuery  *query,
+                  gint64                *out_total,
+                  GError               **error)
+{
+  const char *entity = query->entity != NULL ? query->entity : "contact";
+  g_autoptr(GString) where = g_string_new (" WHERE c.deleted = 0");
+  g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func (param_free);
+  g_autoptr(JsonArray) rows = json_array_new ();
+  g_autoptr(JsonObject) list = NULL;
+  g_auto(GStrv) words = NULL;
+  g_autofree char *segment_id = NULL;
+  g_autofree char *select = NULL;
+  g_autofree char *count = NULL;
+  gboolean needs_rfm = FALSE;
+  gboolean is_company;
+  sqlite3 *db = _crm_store_get_db (store);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (query->list != NULL)
+    {
+      list = crm_saved_list_lookup (store, query->list, error);
+      if (list == NULL)
+        return NULL;
+      entity = json_object_get_string_member_with_default (list, "entity", "contact");
+    }
+  if (!check_entity (entity, error) || !ensure_fold (store, error))
+    return NULL;
+  is_company = g_str_equal (entity, "company");
+  if (list != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!compile (store, entity, json_object_get_string_member_with_default (list, "filter", ""),
+                    where, params, &needs_rfm, &local))
+        {
+          g_set_error (error, CRM_STORE_ERROR, local->code,
+                       _("The saved list «%s» no longer works: %s"),
+                       json_object_get_string_member_with_default (list, "name", ""),
+                       local->message);
+          return NULL;
+        }
+    }
+  if (query->filter != NULL &&
+      !compile (store, entity, query->filter, where, params, &needs_rfm, error))
+    return NULL;
+  if (query->segment != NULL)
+    {
+      segment_id = _crm_rfm_resolve_segment (store, query->segment, error);
+      if (segment_id == NULL)
+        return NULL;
+      needs_rfm = TRUE;
+      g_string_append (where, " AND EXISTS (SELECT 1 FROM temp.rfm_client WHERE client = c.id"
+                              " AND segment = :segment)");
+    }
+  if (query->surname != NULL)
+    {
+      words = _crm_text_fold_words (query->surname);
+      if (words[0] != NULL)
+        g_string_append (where, is_company
+          ? " AND crm_fold (c.name) >= :surname AND crm_fold (c.name) < :surname || " PREFIX_UPPER_BOUND
+          : " AND c.id IN (SELECT contact FROM contact_token WHERE position = 0"
+            " AND token >= :surname AND token < :surname || " PREFIX_UPPER_BOUND ")");
+    }
+  if (needs_rfm && !_crm_rfm_refresh (store, error))
+    return NULL;
+
+  count = g_strdup_printf ("SELECT count (*) FROM %s c%s", entity, where->str);
+  if (is_company)
+    select = g_strdup_printf (
+      "SELECT c.id, c.name, c.inn, u.name, %s FROM company c"
+      " LEFT JOIN \"user\" u ON u.id = c.responsible%s"
+      " ORDER BY c.name, c.id LIMIT :limit OFFSET :offset",
+      needs_rfm ? "(SELECT s.name FROM temp.rfm_client r JOIN rfm_segment s ON s.id = r.segment"
+                  " WHERE r.client = c.id)" : "NULL", where->str);
+  else
+    select = g_strdup_printf (
+      "SELECT c.id, c.name, c.phones, c.emails, c.company, co.name, %s"
+      " FROM contact c LEFT JOIN company co ON co.id = c.company AND co.deleted = 0%s"
+      " ORDER BY c.name, c.id LIMIT :limit OFFSET :offset",
+      needs_rfm ? "(SELECT s.name FROM temp.rfm_client r JOIN rfm_segment s ON s.id = r.segment"
+                  " WHERE r.client = c.id)" : "NULL", where->str);
+
+  for (int pass = out_total != NULL ? 0 : 1; pass < 2; pass++)
+    {
+      if (sqlite3_prepare_v2 (db, pass == 0 ? count : select, -1, &stmt, NULL) != SQLITE_OK)
+        {
+          _crm_store_set_sql_error (store, error, "prepare the filtered list");
+          return NULL;
+        }
+      bind_params (params, stmt);
+      if (segment_id != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":segment"), segment_id,
+                           -1, SQLITE_TRANSIENT);
+      if (words != NULL && words[0] != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":surname"), words[0],
+                           -1, SQLITE_TRANSIENT);
+      if (pass == 0)
+        {
+          if (sqlite3_step (stmt) != SQLITE_ROW)
+            {
+              _crm_store_set_sql_error (store, error, "count the filtered list");
+              sqlite3_finalize (stmt);
+              return NULL;
+            }
+          *out_total = sqlite3_column_int64 (stmt, 0);
+          sqlite3_finalize (stmt);
+          continue;
+        }
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":limit"),
+                          query->limit > 0 ? (gint64) query->limit : -1);
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":offset"), query->offset);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        json_array_add_object_element (rows, is_company ? company_row (stmt) : contact_row (stmt));
+      if (rc != SQLITE_DONE)
+        {
+          _crm_store_set_sql_error (store, error, "read the filtered list");
+          sqlite3_finalize (stmt);
+          return NULL;
+        }
+      sqlite3_finalize (stmt);
+    }
+  return g_steal_pointer (&rows);
+}
+
+/* ---- saved lists ---- */
+
+static JsonObject *
+list_row (sqlite3_stmt *stmt)
+{
+  JsonObject *list = json_object_new ();
+
+  _crm_json_set_text_column (list, "id", stmt, 0);
+  _crm_json_set_text_column (list, "name", stmt, 1);
+  _crm_json_set_text_column (list, "entity", stmt, 2);
+  _crm_json_set_text_column (list, "filter", stmt, 3);
+  _crm_json_set_text_column (list, "author", stmt, 4);
+  return list;
+}
+
+#define LIST_COLUMNS \
+  "SELECT l.id, l.name, coalesce (l.entity, 'contact'), l.filter, u.name FROM saved_list l" \
+  " LEFT JOIN \"user\" u ON u.id = l.author WHERE l.deleted = 0"
+
+JsonArray *
+crm_saved_list_all (CrmStore  *store,
+                    GError   **error)
+{
+  g_autoptr(JsonArray) lists = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store, LIST_COLUMNS " ORDER BY l.name, l.id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_array_add_object_element (lists, list_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the saved lists");
+      return NULL;
+    }
+  return g_steal_pointer (&lists);
+}
+
+JsonObject *
+crm_saved_list_lookup (CrmStore    *store,
+                       const char  *name_or_id,
+                       GError     **error)
+{
+  g_autofree char *folded = NULL;
+  JsonObject *found = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (!ensure_fold (store, error))
+    return NULL;
+  folded = crm_text_fold (name_or_id);
+  stmt = _crm_store_prepare (store, LIST_COLUMNS
+                             " AND (l.id = ?1 OR crm_fold (l.name) = ?2) ORDER BY l.id LIMIT 1",
+                             error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, name_or_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, folded, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    found = list_row (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read a saved list");
+      return NULL;
+    }
+  if (found == NULL)
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                 _("There is no saved list «%s»; «voronkactl list list» shows them"),
+                 name_or_id);
+  return found;
+}
+
+static char *
+list_id_for (CrmStore   *store,
+             const char *name)
+{
+  g_autofree char *folded = crm_text_fold (name);
+  g_autofree char *key = g_strdup_printf ("saved_list/%s", folded);
+
+  return crm_uuid_v5 (CRM_UUID_NAMESPACE, key);
+}
+
+char *
+crm_saved_list_save (CrmStore    *store,
+                     const char  *name,
+                     const char  *entity,
+                     const char  *filter,
+                     const char  *author,
+                     GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) existing = NULL;
+  g_autofree char *trimmed = NULL;
+  g_autofree char *id = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (entity == NULL)
+    entity = "contact";
+  trimmed = g_strstrip (g_strdup (name != NULL ? name : ""));
+  if (*trimmed == '\0')
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("A saved list needs a name"));
+      return NULL;
+    }
+  if (g_utf8_strlen (trimmed, -1) > CRM_TEXT_MAX_CHARS)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("A saved list's name is at most %d characters"), CRM_TEXT_MAX_CHARS);
+      return NULL;
+    }
+  if (!crm_filter_check (store, entity, filter, error))
+    return NULL;
+
+  id = list_id_for (store, trimmed);
+  existing = crm_store_dup_entity (store, "saved_list", id);
+  changeset = crm_changeset_new ();
+  if (existing == NULL)
+    {
+      change = crm_changeset_create (changeset, "saved_list", id);
+      if (author != NULL)
+        crm_change_set_string (change, "author", author);
+      crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    }
+  else
+    change = crm_changeset_touch (changeset, "saved_list", id);
+  crm_change_set_string (change, "name", trimmed);
+  crm_change_set_string (change, "entity", entity);
+  crm_change_set_string (change, "filter", filter);
+  if (author != NULL)
+    crm_changeset_set_actor (changeset, author);
+  if (!crm_store_apply (store, changeset, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+gboolean
+crm_saved_list_delete (CrmStore    *store,
+                       const char  *name_or_id,
+                       const char  *author,
+                       GError     **error)
+{
+  g_autoptr(JsonObject) list = crm_saved_list_lookup (store, name_or_id, error);
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  if (list == NULL)
+    return FALSE;
+  changeset = crm_changeset_new ();
+  if (author != NULL)
+    crm_changeset_set_actor (changeset, author);
+  crm_change_set_bool (crm_changeset_touch (changeset, "saved_list",
+                                            json_object_get_string_member (list, "id")),
+                       "deleted", TRUE);
+  return crm_store_apply (store, changeset, error);
+}

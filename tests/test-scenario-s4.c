@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-scenario-s4.c — the event organizer (SPEC.md S4, seed 004) through the real
+ * voronkactl with the clock pinned: call lists from complex filters and saved lists
+ * (S4-1: every kind of test, 170 rows when 170 match, the first letters of a surname
+ * inside a list, malformed expressions refused naming the place, a saved list seen on a
+ * second replica after sync through a real voronka-server), mass deal creation as one
+ * undoable change and the deal whose event is today closed as won (S4-3), RFM segments,
+ * their transitions and the report (S4-5). */
+#include <string.h>
+
+#include "crm-test-server.h"
+#include "crm-test-util.h"
+
+#define NOW "2026-03-02T10:00:00Z"
+
+typedef CrmTestReplicaDir Fixture;
+
+#define OK(f, ...) crm_test_ctl_ok ((f)->db, NOW, __VA_ARGS__, NULL)
+#define OK_AT(f, now, ...) crm_test_ctl_ok ((f)->db, (now), __VA_ARGS__, NULL)
+
+#include "crm-test-scenario.h"
+
+static CrmTestServer *server;
+static char *server_tmpdir;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->dir = crm_test_make_tmpdir ();
+  f->db = g_build_filename (f->dir, "events.db", NULL);
+  json_node_unref (OK (f, "init", "--template", "event-organizer"));
+  json_node_unref (OK (f, "company", "add", "--name", "ООО Автомир", "--field", "employees=250",
+                       "--as", "Олег Ильин"));
+  json_node_unref (OK (f, "company", "add", "--name", "АО Дилер Плюс", "--field", "employees=40"));
+  json_node_unref (OK (f, "company", "add", "--name", "ИП Новиков", "--as", "Ксения Гусева"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Петров Иван", "--company", "ООО Автомир",
+                       "--tag", "VIP", "--field", "country=Казахстан",
+                       "--field", "birthday=1985-06-01", "--as", "Олег Ильин"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Петрова Анна", "--tag", "Семинар",
+                       "--tag", "VIP", "--field", "country=Россия",
+                       "--field", "position=Директор"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Сидоров Олег", "--company", "АО Дилер Плюс",
+                       "--tag", "Юристы", "--field", "country=Казахстан",
+                       "--field", "birthday=1972-01-15"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Кузнецова Мария"));
+  json_node_unref (OK_AT (f, "2026-01-10T09:00:00Z", "contact", "add", "--name", "Орлова Вера"));
+}
+
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The names `contact list ARGS…` prints, sorted, joined by ", ". */
+static char *
+names_of (Fixture    *f,
+          const char *first,
+          ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+  const char *arg;
+  JsonArray *array;
+  va_list ap;
+
+  g_ptr_array_add (args, "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, "--now");
+  g_ptr_array_add (args, NOW);
+  g_ptr_array_add (args, "--json");
+  g_ptr_array_add (args, "contact");
+  g_ptr_array_add (args, "list");
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (&run, (const char * const *) args->pdata);
+  if (run.status != 0)
+    g_error ("contact list failed (%d): %s%s", run.status, run.out, run.err);
+  node = crm_test_parse_json (run.out);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (names, (gpointer) str (json_array_get_object_element (array, i), "name"));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (", ", (char **) names->pdata);
+}
+
+#define assert_filter(f, expr, expected) \
+  G_STMT_START { \
+    g_autofree char *found_ = names_of ((f), "--filter", (expr), NULL); \
+    if (g_strcmp0 (found_, (expected)) != 0) \
+      g_error ("filter «%s»: expected [%s], got [%s]", (expr), (expected), found_); \
+  } G_STMT_END
+
+/* S4-1: every kind of test, alone and combined. */
+static void
+test_filters (Fixture       *f,
+              gconstpointer  data)
+{
+  /* a deal of Сидоров (activity on 02-20) and a won deal of Автомир's (02-25) */
+  json_node_unref (OK_AT (f, "2026-02-20T12:00:00Z", "deal", "add", "--pipeline", "Консалтинг",
+                          "--title", "Аудит отдела продаж", "--contact", "Сидоров Олег"));
+  json_node_unref (OK_AT (f, "2026-02-25T12:00:00Z", "deal", "add", "--pipeline", "Консалтинг",
+                          "--stage", "Успешно реализовано", "--title", "Консалтинг Автомир",
+                          "--company", "ООО Автомир", "--amount", "150000.00"));
+
+  /* tags: all, any, none, one */
+  assert_filter (f, "tags all (VIP, Семинар)", "Петрова Анна");
+  assert_filter (f, "tags any (VIP, Юристы)", "Петров Иван, Петрова Анна, Сидоров Олег");
+  assert_filter (f, "tags none (VIP)", "Кузнецова Мария, Орлова Вера, Сидоров Олег");
+  assert_filter (f, "tag = Юристы", "Сидоров Олег");
+  assert_filter (f, "tag != VIP and tag != Юристы", "Кузнецова Мария, Орлова Вера");
+  /* company and responsible */
+  assert_filter (f, "company = «ООО Автомир»", "Петров Иван");
+  assert_filter (f, "company is empty", "Кузнецова Мария, Орлова Вера, Петрова Анна");
+  assert_filter (f, "responsible = \"Олег Ильин\"", "Петров Иван");
+  /* custom fields: equals (as people type it), range, empty, not empty */
+  assert_filter (f, "field.country = казахстан", "Петров Иван, Сидоров Олег");
+  assert_filter (f, "field.birthday between 1980-01-01 and 1990-12-31", "Петров Иван");
+  assert_filter (f, "field.birthday < 1980-01-01", "Сидоров Олег");
+  assert_filter (f, "field.position is not empty", "Петрова Анна");
+  assert_filter (f, "field.position is empty and field.country is empty",
+                 "Кузнецова Мария, Орлова Вера");
+  /* dates: created, last activity, last won deal (a contact's company's counts) */
+  assert_filter (f, "created < 2026-02-01", "Орлова Вера");
+  assert_filter (f, "created = 2026-01-10", "Орлова Вера");
+  assert_filter (f, "last_activity >= -30d", "Сидоров Олег");
+  assert_filter (f, "last_activity is empty and created >= today",
+                 "Кузнецова Мария, Петров Иван, Петрова Анна");
+  assert_filter (f, "last_won >= 2026-02-01", "Петров Иван");
+  /* the RFM segment: one purchase 5 days ago is «Новый» */
+  assert_filter (f, "segment = Новый", "Петров Иван");
+  {
+    g_autofree char *by_option = names_of (f, "--segment", "Новый", NULL);
+
+    g_assert_cmpstr (by_option, ==, "Петров Иван");
+  }
+  /* and binds tighter than or; not and parentheses */
+  assert_filter (f, "tags any Юристы or tags any VIP and field.country = Россия",
+                 "Петрова Анна, Сидоров Олег");
+  assert_filter (f, "(tags any VIP or field.country = Казахстан) and not company is empty",
+                 "Петров Иван, Сидоров Олег");
+}
+
+/* S4-1: the old tool showed 50 of 170; every row comes back, and a saved list answers
+ * the first three letters of a surname. */
+static void
+test_all_rows (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *csv = g_build_filename (f->dir, "contacts.csv", NULL);
+  g_autoptr(GString) text = g_string_new ("name,company\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (text, i % 10 == 0 ? "Смирнов%03u Иван,%s\n" : "Иванов%03u Семён,%s\n",
+                            i, i < 170 ? "ООО Массовая" : "ООО Другая");
+  g_file_set_contents (csv, text->str, -1, &error);
+  g_assert_no_error (error);
+  json_node_unref (OK (f, "import", "contacts", csv));
+
+  g_assert_cmpuint (crm_test_take_length (OK (f, "contact", "list", "--filter",
+                                              "company = «ООО Массовая»")), ==, 170);
+  list = OK (f, "list", "save", "Обзвон Массовая", "--filter", "company = «ООО Массовая»");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "count"), ==, 170);
+  g_assert_cmpstr (str (json_node_get_object (list), "entity"), ==, "contact");
+  g_assert_cmpuint (crm_test_take_length (OK (f, "contact", "list", "--list", "Обзвон Массовая")),
+                    ==, 170);
+  /* the first three letters of the surname, inside the list: the 17 Смирновы of the
+   * 170, not the Семёны (a first name) nor the Смирновы of the other company */
+  g_assert_cmpuint (crm_test_take_length (OK (f, "contact", "list", "--list", "Обзвон Массовая",
+                                              "--search", "Сми")), ==, 17);
+  g_assert_cmpuint (crm_test_take_length (OK (f, "contact", "list", "--list", "Обзвон Массовая",
+                                              "--search", "Сем")), ==, 0);
+  /* paging still works when asked for */
+  g_assert_cmpuint (crm_test_take_length (OK (f, "contact", "list", "--list", "Обзвон Массовая",
+                                              "--limit", "50", "--offset", "150")), ==, 20);
+}
+
+/* S4-1: a malformed expression is refused saying where and what was expected, and a
+ * list with one is not saved. */
+static void
+test_malformed (Fixture       *f,
+                gconstpointer  data)
+{
+  const struct {
+    const char *expr;
+    const char *where;
+    const char *what;
+  } cases[] = {
+    { "tags some VIP", "at character 6", "«all», «any» or «none»" },
+    { "field.country =", "at character 16", "a value" },
+    { "(tags any VIP", "at character 14", "«)»" },
+    { "created >= yesterday", "at character 12", "a date" },
+    { "company = \"ООО Автомир", "at character 11", "never closed" },
+    { "field.nosuch = 1", "at character 1", "country" },
+    { "tags any VIP and", "at character 17", "a test" },
+    { "tags any Нетакого", "at character 10", "Нетакого" },
+    { "field.birthday between 1980-01-01 or 1990-01-01", "at character 35", "«and»" },
+    { "tag == VIP", "at character 6", "a tag's name" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(CrmTestRun) run = { 0 };
+      g_autofree char *message = NULL;
+
+      crm_test_ctl (&run, f->db, NOW, "contact", "list", "--filter", cases[i].expr, NULL);
+      message = crm_test_assert_refused (&run, strstr (cases[i].expr, "Нетакого") != NULL
+                                                ? "not-found" : "invalid-input");
+      if (strstr (message, cases[i].where) == NULL || strstr (message, cases[i].what) == NULL)
+        g_error ("«%s»: expected «%s» and «%s» in «%s»", cases[i].expr, cases[i].where,
+                 cases[i].what, message);
+    }
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    crm_test_ctl (&run, f->db, NOW, "list", "save", "Плохой", "--filter", "tags any", NULL);
+    message = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (message, "at character 9"));
+    g_assert_cmpuint (crm_test_take_length (OK (f, "list", "list")), ==, 0);
+  }
+}
+
+/* S4-3: one deal per company from a template, in one change; one undo takes them all
+ * back; each gets its company's responsible. */
+static void
+test_add_many (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(JsonNode) deals = NULL;
+  g_autoptr(JsonNode) undo = NULL;
+  JsonArray *array;
+  JsonObject *automir;
+  JsonObject *fields;
+  guint before = log_length (f);
+
+  deals = OK (f, "deal", "add-many", "--company", "ООО Автомир", "--company", "АО Дилер Плюс",
+              "--company", "ИП Новиков", "--pipeline", "Мероприятия",
+              "--title", "Семинар «Автобосс» 20 марта: {company}",
+              "--field", "event_date=2026-03-20", "--tag", "Семинар");
+  array = json_node_get_array (deals);
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  automir = crm_test_find_object (array, "title", "Семинар «Автобосс» 20 марта: ООО Автомир");
+  g_assert_nonnull (automir);
+  g_assert_cmpstr (str (automir, "company"), ==, "ООО Автомир");
+  g_assert_cmpstr (str (automir, "responsible"), ==, "Олег Ильин");
+  g_assert_cmpstr (str (automir, "stage"), ==, "Неразобранное");
+  g_assert_true (has_string (json_object_get_array_member (automir, "tags"), "Семинар"));
+  fields = json_object_get_object_member (automir, "fields");
+  g_assert_cmpstr (str (fields, "event_date"), ==, "2026-03-20T00:00:00Z");
+  g_assert_cmpstr (str (crm_test_find_object (array, "company", "ИП Новиков"), "responsible"),
+                   ==, "Ксения Гусева");
+  g_assert_cmpuint (crm_test_take_length (OK (f, "deal", "list", "--pipeline", "Мероприятия")),
+                    ==, 3);
+
+  /* one undo takes all three back */
+  undo = OK (f, "undo");
+  g_assert_nonnull (str (json_node_get_object (undo), "undone"));
+  g_assert_cmpuint (crm_test_take_length (OK (f, "deal", "list", "--pipeline", "Мероприятия")),
+                    ==, 0);
+  g_assert_cmpuint (log_length (f), >, before);
+
+  /* from a saved list of companies; a company named twice gets one deal */
+  json_node_unref (OK (f, "list", "save", "Крупные", "--entity", "company",
+                       "--filter", "field.employees >= 100"));
+  g_clear_pointer (&deals, json_node_unref);
+  deals = OK (f, "deal", "add-many", "--list", "Крупные", "--company", "ООО Автомир",
+              "--pipeline", "Мероприятия", "--title", "Клуб руководителей: {company}",
+              "--field", "event_date=2026-04-15");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (deals)), ==, 1);
+}
+
+/* S4-3: a deal whose event date is today closes as won (the template's rule, with the
+ * condition "date is today"); tomorrow's stays open until its date is moved to today. */
+static void
+test_event_today (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonNode) today = NULL;
+  g_autoptr(JsonNode) later = NULL;
+  g_autoptr(JsonObject) moved = NULL;
+  g_autofree char *later_id = NULL;
+  JsonArray *array;
+
+  today = OK (f, "deal", "add-many", "--company", "ООО Автомир", "--company", "АО Дилер Плюс",
+              "--pipeline", "Мероприятия", "--title", "Семинар сегодня: {company}",
+              "--field", "event_date=2026-03-02", "--field", "guest_count=3");
+  array = json_node_get_array (today);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *deal = json_array_get_object_element (array, i);
+
+      g_assert_cmpstr (str (deal, "stage"), ==, "Успешно реализовано");
+      g_assert_cmpstr (str (deal, "stage_kind"), ==, "won");
+    }
+
+  later = OK (f, "deal", "add-many", "--company", "ИП Новиков", "--pipeline", "Мероприятия",
+              "--title", "Семинар в среду: {company}", "--field", "event_date=2026-03-04",
+              "--field", "guest_count=2");
+  later_id = g_strdup (str (json_array_get_object_element (json_node_get_array (later), 0), "id"));
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (later), 0), "stage"),
+                   ==, "Неразобранное");
+  /* the date moved to today: the same rule closes it */
+  json_node_unref (OK (f, "deal", "set", later_id, "--field", "event_date=2026-03-02"));
+  moved = show (f, later_id);
+  g_assert_cmpstr (str (moved, "stage"), ==, "Успешно реализовано");
+  /* nothing else was created */
+  g_assert_cmpuint (crm_test_take_length (OK (f, "deal", "list", "--pipeline", "Мероприятия")),
+                    ==, 3);
+}
+
+/* A won deal of @company at @when worth @amount. */
+static void
+won_deal (Fixture    *f,
+          const char *when,
+          const char *company,
+          const char *amount)
+{
+  json_node_unref (OK_AT (f, when, "deal", "add", "--pipeline", "Консалтинг",
+                          "--stage", "Успешно реализовано", "--title", "Консалтинг",
+                          "--company", company, "--amount", amount));
+}
+
+/* S4-5: segments from won deals, the history of transitions, filters by segment, VIP
+ * per manager and the flows between segments in the report. */
+static void
+test_rfm (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(JsonObject) automir = NULL;
+  g_autoptr(JsonObject) dealer = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(JsonNode) segments = NULL;
+  JsonArray *history;
+  JsonArray *rows;
+  JsonObject *oleg;
+  JsonObject *admin;
+  JsonObject *step;
+
+  segments = OK (f, "rfm", "segments");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (segments)), ==, 5);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (segments), 0), "name"),
+                   ==, "VIP");
+
+  /* Автомир bought once, long ago: new, then warm after 90 days, asleep after a year */
+  won_deal (f, "2025-01-10T10:00:00Z", "ООО Автомир", "100000.00");
+  automir = crm_test_take_object (OK_AT (f, "2026-02-01T00:00:00Z", "rfm", "show", "ООО Автомир"));
+  g_assert_cmpstr (str (automir, "segment"), ==, "Спящий");
+  history = json_object_get_array_member (automir, "history");
+  g_assert_cmpuint (json_array_get_length (history), ==, 3);
+  step = json_array_get_object_element (history, 0);
+  g_assert_true (json_object_get_null_member (step, "from"));
+  g_assert_cmpstr (str (step, "to"), ==, "Новый");
+  g_assert_cmpstr (str (step, "at"), ==, "2025-01-10T10:00:00Z");
+  step = json_array_get_object_element (history, 1);
+  g_assert_cmpstr (str (step, "from"), ==, "Новый");
+  g_assert_cmpstr (str (step, "to"), ==, "Тёплый");
+  g_assert_cmpstr (str (step, "at"), ==, "2025-04-11T10:00:00Z");
+  step = json_array_get_object_element (history, 2);
+  g_assert_cmpstr (str (step, "from"), ==, "Тёплый");
+  g_assert_cmpstr (str (step, "to"), ==, "Спящий");
+  g_assert_cmpstr (str (step, "at"), ==, "2026-01-11T10:00:00Z");
+
+  /* it buys again today: hot, and the transition is recorded */
+  won_deal (f, NOW, "ООО Автомир", "120000.00");
+  g_clear_pointer (&automir, json_object_unref);
+  automir = crm_test_take_object (OK (f, "rfm", "show", "ООО Автомир"));
+  g_assert_cmpstr (str (automir, "segment"), ==, "Горячий");
+  g_assert_cmpint (json_object_get_int_member (automir, "frequency"), ==, 2);
+  g_assert_cmpstr (str (automir, "monetary"), ==, "220000.00");
+  g_assert_cmpint (json_object_get_int_member (automir, "recency_days"), ==, 0);
+  history = json_object_get_array_member (automir, "history");
+  g_assert_cmpuint (json_array_get_length (history), ==, 4);
+  step = json_array_get_object_element (history, 3);
+  g_assert_cmpstr (str (step, "from"), ==, "Спящий");
+  g_assert_cmpstr (str (step, "to"), ==, "Горячий");
+  g_assert_cmpstr (str (step, "at"), ==, NOW);
+
+  /* Дилер Плюс: five purchases worth a million in the last year: VIP */
+  won_deal (f, "2025-05-05T10:00:00Z", "АО Дилер Плюс", "200000.00");
+  won_deal (f, "2025-07-05T10:00:00Z", "АО Дилер Плюс", "200000.00");
+  won_deal (f, "2025-09-05T10:00:00Z", "АО Дилер Плюс", "200000.00");
+  won_deal (f, "2025-11-05T10:00:00Z", "АО Дилер Плюс", "200000.00");
+  won_deal (f, "2026-01-05T10:00:00Z", "АО Дилер Плюс", "200000.00");
+  dealer = crm_test_take_object (OK (f, "rfm", "show", "АО Дилер Плюс"));
+  g_assert_cmpstr (str (dealer, "segment"), ==, "VIP");
+  g_assert_cmpint (json_object_get_int_member (dealer, "m"), ==, 5);
+  g_assert_cmpint (json_object_get_int_member (dealer, "f"), ==, 5);
+
+  /* the company's people are in its segment for the call lists */
+  {
+    g_autofree char *vip = names_of (f, "--segment", "VIP", NULL);
+    g_autofree char *hot = names_of (f, "--filter", "segment = Горячий", NULL);
+
+    g_assert_cmpstr (vip, ==, "Сидоров Олег");
+    g_assert_cmpstr (hot, ==, "Петров Иван");
+  }
+
+  /* the report: VIP per manager at the end of the period and who moved in it */
+  report = OK (f, "report", "rfm", "--from", "2026-03-01", "--to", "2026-03-03");
+  rows = json_object_get_array_member (json_node_get_object (report), "rows");
+  oleg = crm_test_find_object (rows, "user", "Олег Ильин");
+  admin = crm_test_find_object (rows, "user", "admin");
+  g_assert_nonnull (oleg);
+  g_assert_nonnull (admin);
+  g_assert_cmpint (json_object_get_int_member (oleg, "segment_hot"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (oleg, "segment_vip"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (oleg, "flow_sleeping_hot"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (admin, "segment_vip"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (
+                     json_object_get_object_member (json_node_get_object (report), "totals"),
+                     "segment_vip"), ==, 1);
+
+  /* thresholds are the admin's: a rep may not change them */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    crm_test_ctl (&run, f->db, NOW, "rfm", "segment", "set", "vip", "--frequency-min", "3",
+                  "--as", "Олег Ильин", NULL);
+    g_free (crm_test_assert_refused (&run, "permission-denied"));
+  }
+  json_node_unref (OK (f, "rfm", "segment", "set", "vip", "--frequency-min", "2",
+                       "--recency-max", "90"));
+  g_clear_pointer (&automir, json_object_unref);
+  automir = crm_test_take_object (OK (f, "rfm", "show", "ООО Автомир"));
+  g_assert_cmpstr (str (automir, "segment"), ==, "VIP");
+}
+
+/* S4-1: a list saved on one laptop is the team's: another replica lists it after sync
+ * through a real voronka-server. */
+static void
+test_saved_list_sync (void)
+{
+  g_autofree char *path_a = g_build_filename (server_tmpdir, "lists-a.db", NULL);
+  g_autofree char *path_b = g_build_filename (server_tmpdir, "lists-b.db", NULL);
+  g_autoptr(CrmSyncClient) client_a = crm_test_client_new (server, path_a, "admin", "admin-pw");
+  g_autoptr(CrmSyncClient) client_b = crm_test_client_new (server, path_b, "manager",
+                                                           "manager-pw");
+  g_autoptr(JsonNode) lists = NULL;
+  g_autoptr(JsonNode) contacts = NULL;
+  JsonObject *list;
+
+  crm_sync_report_free (crm_test_sync (client_a));
+  crm_sync_report_free (crm_test_sync (client_b));
+
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "company", "add", "--name", "ООО Север", NULL));
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "contact", "add", "--name", "Зайцев Пётр",
+                                    "--company", "ООО Север", NULL));
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "contact", "add", "--name", "Волкова Ольга",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "list", "save", "Север на обзвон",
+                                    "--filter", "company = «ООО Север»", NULL));
+  crm_sync_report_free (crm_test_sync (client_a));
+  crm_sync_report_free (crm_test_sync (client_b));
+
+  lists = crm_test_ctl_ok (path_b, NULL, "list", "list", NULL);
+  list = crm_test_find_object (json_node_get_array (lists), "name", "Север на обзвон");
+  g_assert_nonnull (list);
+  g_assert_cmpstr (str (list, "filter"), ==, "company = «ООО Север»");
+  g_assert_cmpstr (str (list, "author"), ==, "admin");
+  contacts = crm_test_ctl_ok (path_b, NULL, "contact", "list", "--list", "Север на обзвон", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (contacts)), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (contacts), 0), "name"),
+                   ==, "Зайцев Пётр");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  server = crm_test_server_set_up (&server_tmpdir, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, crm_test_replica_dir_tear_down)
+  ADD ("/s4/filters", test_filters);
+  ADD ("/s4/all-rows", test_all_rows);
+  ADD ("/s4/malformed", test_malformed);
+  ADD ("/s4/add-many", test_add_many);
+  ADD ("/s4/event-today", test_event_today);
+  ADD ("/s4/rfm", test_rfm);
+#undef ADD
+  g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);
+  status = g_test_run ();
+
+  crm_test_server_tear_down (server, server_tmpdir, status);
+  return status;
+}
