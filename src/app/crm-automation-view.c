@@ -32,14 +32,6 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmAutomationView, crm_automation_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
-
 /* What a trigger type means, as people say it (the types of crm-rules.c). */
 static const char *
 trigger_phrase (const char *type)
@@ -203,61 +195,12 @@ crm_automation_view_get_n_rules (CrmAutomationView *self)
 }
 
 static void
-set_context (CrmAutomationView *self,
-             CrmContext        *context)
-{
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
-    return;
-  if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-  crm_view_mark_dirty (CRM_VIEW (self));
-}
-
-static void
 crm_automation_view_dispose (GObject *object)
 {
-  set_context (CRM_AUTOMATION_VIEW (object), NULL);
+  crm_view_set_context (CRM_VIEW (CRM_AUTOMATION_VIEW (object)), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_AUTOMATION_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (crm_automation_view_parent_class)->dispose (object);
-}
-
-static void
-crm_automation_view_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, CRM_AUTOMATION_VIEW (object)->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, _("Automation"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, NULL);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_automation_view_set_property (GObject      *object,
-                                  guint         prop_id,
-                                  const GValue *value,
-                                  GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_AUTOMATION_VIEW (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -273,10 +216,8 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crm_automation_view_dispose;
-  object_class->get_property = crm_automation_view_get_property;
-  object_class->set_property = crm_automation_view_set_property;
-
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmAutomationView, context), N_("Automation"),
+                        NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -30,8 +30,6 @@ struct _CrmBoard
 
   CrmContext     *context;
   char           *pipeline_id;
-  char           *title;
-  char           *subtitle;
   char           *focus_deal_id;   /* a moved card to focus after the next reload */
   GdkFrameClock  *paint_clock;     /* waiting for a frame to build the pending cards */
   gulong          painted_id;
@@ -57,31 +55,13 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmBoard, crm_board, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
-
 static void
 set_titles (CrmBoard   *self,
             const char *title,
             const char *subtitle)
 {
-  if (g_strcmp0 (self->title, title) != 0)
-    {
-      g_free (self->title);
-      self->title = g_strdup (title);
-      g_object_notify (G_OBJECT (self), "title");
-    }
-  if (g_strcmp0 (self->subtitle, subtitle) != 0)
-    {
-      g_free (self->subtitle);
-      self->subtitle = g_strdup (subtitle);
-      g_object_notify (G_OBJECT (self), "subtitle");
-    }
+  crm_view_set_title (CRM_VIEW (self), title);
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
 }
 
 static gboolean
@@ -666,15 +646,15 @@ add_zone_target (CrmBoard  *self,
   gtk_widget_add_controller (zone, GTK_EVENT_CONTROLLER (target));
 }
 
+/* The board follows the header's tag filter and search as well as the replica. */
 static void
-set_context (CrmBoard   *self,
+context_set (CrmView    *view,
              CrmContext *context)
 {
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
+  if (context == NULL)
     return;
-  g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), self);
-  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), self);
+  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), view);
+  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), view);
 }
 
 static void
@@ -683,7 +663,7 @@ crm_board_dispose (GObject *object)
   CrmBoard *self = CRM_BOARD (object);
 
   stop_pending (self);
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_BOARD);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_board_parent_class)->dispose (object);
@@ -695,51 +675,9 @@ crm_board_finalize (GObject *object)
   CrmBoard *self = CRM_BOARD (object);
 
   g_clear_pointer (&self->pipeline_id, g_free);
-  g_clear_pointer (&self->title, g_free);
-  g_clear_pointer (&self->subtitle, g_free);
   g_clear_pointer (&self->focus_deal_id, g_free);
   g_clear_pointer (&self->columns, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_board_parent_class)->finalize (object);
-}
-
-static void
-crm_board_get_property (GObject    *object,
-                        guint       prop_id,
-                        GValue     *value,
-                        GParamSpec *pspec)
-{
-  CrmBoard *self = CRM_BOARD (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, self->title);
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_board_set_property (GObject      *object,
-                        guint         prop_id,
-                        const GValue *value,
-                        GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_BOARD (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -765,12 +703,11 @@ crm_board_class_init (CrmBoardClass *klass)
 
   object_class->dispose = crm_board_dispose;
   object_class->finalize = crm_board_finalize;
-  object_class->get_property = crm_board_get_property;
-  object_class->set_property = crm_board_set_property;
   widget_class->map = crm_board_map;
   widget_class->unmap = crm_board_unmap;
 
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmBoard, context), NULL,
+                        context_set);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/voronka/Voronka/crm-board.ui");

@@ -18,7 +18,6 @@ struct _CrmContactPage
   CrmContext          *context;
   char                *kind;        /* "contact" or "company" */
   char                *id;
-  char                *title;
   guint                n_deals;
   guint                n_offers;
   GPtrArray           *detail_rows;

@@ -35,14 +35,6 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmContactPage, crm_contact_page, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
-
 
 static char *companies_field_label (CrmContactPage *self);
 
@@ -441,9 +433,7 @@ static void
 set_title (CrmContactPage *self,
            const char     *title)
 {
-  g_free (self->title);
-  self->title = g_strdup (title);
-  g_object_notify (G_OBJECT (self), "title");
+  crm_view_set_title (CRM_VIEW (self), title);
 }
 
 static void
@@ -668,13 +658,15 @@ crm_contact_page_get_n_offers (CrmContactPage *self)
 
 /* ---- GObject ---- */
 
+/* The pickers search the new replica. */
 static void
-set_context (CrmContactPage *self,
-             CrmContext     *context)
+context_set (CrmView    *view,
+             CrmContext *context)
 {
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
+  CrmContactPage *self = CRM_CONTACT_PAGE (view);
+
+  if (context == NULL)
     return;
-  g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
   crm_entity_picker_setup (self->deal_picker, context, "deal");
   crm_entity_picker_setup (self->company_picker, context, "company");
   crm_entity_picker_setup (self->link_picker, context, "company");
@@ -685,7 +677,7 @@ crm_contact_page_dispose (GObject *object)
 {
   CrmContactPage *self = CRM_CONTACT_PAGE (object);
 
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_CONTACT_PAGE);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_contact_page_parent_class)->dispose (object);
@@ -698,7 +690,6 @@ crm_contact_page_finalize (GObject *object)
 
   g_clear_pointer (&self->kind, g_free);
   g_clear_pointer (&self->id, g_free);
-  g_clear_pointer (&self->title, g_free);
   g_clear_pointer (&self->detail_rows, g_ptr_array_unref);
   g_clear_pointer (&self->entity, json_object_unref);
   g_clear_pointer (&self->edit_company_id, g_free);
@@ -706,46 +697,6 @@ crm_contact_page_finalize (GObject *object)
   g_clear_pointer (&self->email_rows, g_ptr_array_unref);
   g_clear_pointer (&self->field_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_contact_page_parent_class)->finalize (object);
-}
-
-static void
-crm_contact_page_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  CrmContactPage *self = CRM_CONTACT_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, self->title);
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, NULL);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_contact_page_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_CONTACT_PAGE (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -773,10 +724,9 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
 
   object_class->dispose = crm_contact_page_dispose;
   object_class->finalize = crm_contact_page_finalize;
-  object_class->get_property = crm_contact_page_get_property;
-  object_class->set_property = crm_contact_page_set_property;
 
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmContactPage, context), NULL,
+                        context_set);
 
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);

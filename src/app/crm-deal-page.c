@@ -35,8 +35,6 @@ struct _CrmDealPage
   CrmContext          *context;
   char                *deal_id;
   JsonObject          *deal;
-  char                *title;
-  char                *subtitle;
   gboolean             updating;
   GPtrArray           *stage_ids;
   GPtrArray           *user_ids;
@@ -72,25 +70,13 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmDealPage, crm_deal_page, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
-
 static void
 set_titles (CrmDealPage *self,
             const char  *title,
             const char  *subtitle)
 {
-  g_free (self->title);
-  self->title = g_strdup (title);
-  g_free (self->subtitle);
-  self->subtitle = g_strdup (subtitle);
-  g_object_notify (G_OBJECT (self), "title");
-  g_object_notify (G_OBJECT (self), "subtitle");
+  crm_view_set_title (CRM_VIEW (self), title);
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
 }
 
 static const char *
@@ -627,13 +613,15 @@ crm_deal_page_get_field_editor (CrmDealPage *self,
 
 /* ---- GObject ---- */
 
+/* The pickers search the new replica. */
 static void
-set_context (CrmDealPage *self,
-             CrmContext  *context)
+context_set (CrmView    *view,
+             CrmContext *context)
 {
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context) || context == NULL)
+  CrmDealPage *self = CRM_DEAL_PAGE (view);
+
+  if (context == NULL)
     return;
-  g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
   crm_entity_picker_setup (self->company_picker, context, "company");
   crm_entity_picker_setup (self->contact_picker, context, "contact");
 }
@@ -643,7 +631,7 @@ crm_deal_page_dispose (GObject *object)
 {
   CrmDealPage *self = CRM_DEAL_PAGE (object);
 
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_DEAL_PAGE);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_deal_page_parent_class)->dispose (object);
@@ -656,53 +644,11 @@ crm_deal_page_finalize (GObject *object)
 
   g_clear_pointer (&self->deal_id, g_free);
   g_clear_pointer (&self->deal, json_object_unref);
-  g_clear_pointer (&self->title, g_free);
-  g_clear_pointer (&self->subtitle, g_free);
   g_clear_pointer (&self->stage_ids, g_ptr_array_unref);
   g_clear_pointer (&self->user_ids, g_ptr_array_unref);
   g_clear_pointer (&self->field_rows, g_ptr_array_unref);
   g_clear_pointer (&self->contact_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_deal_page_parent_class)->finalize (object);
-}
-
-static void
-crm_deal_page_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
-{
-  CrmDealPage *self = CRM_DEAL_PAGE (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, self->title);
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_deal_page_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_DEAL_PAGE (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -742,11 +688,10 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
 
   object_class->dispose = crm_deal_page_dispose;
   object_class->finalize = crm_deal_page_finalize;
-  object_class->get_property = crm_deal_page_get_property;
-  object_class->set_property = crm_deal_page_set_property;
   widget_class->map = crm_deal_page_map;
 
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmDealPage, context), NULL,
+                        context_set);
 
   g_type_ensure (CRM_TYPE_DATE_BUTTON);
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);

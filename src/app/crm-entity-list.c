@@ -22,8 +22,6 @@ struct _CrmEntityList
 
   CrmContext     *context;
   char           *kind;
-  char           *title;
-  char           *subtitle;
   CrmPagedModel  *model;
 
   GtkStack       *stack;
@@ -42,10 +40,7 @@ enum {
   PROP_0,
   PROP_KIND,
   N_PROPS,
-  /* CrmView */
-  PROP_CONTEXT = N_PROPS,
-  PROP_TITLE,
-  PROP_SUBTITLE,
+  /* then CrmView's three, set up by crm_view_class_setup() */
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -113,11 +108,7 @@ static void
 set_subtitle (CrmEntityList *self,
               const char    *subtitle)
 {
-  if (g_strcmp0 (self->subtitle, subtitle) == 0)
-    return;
-  g_free (self->subtitle);
-  self->subtitle = g_strdup (subtitle);
-  g_object_notify (G_OBJECT (self), "subtitle");
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
 }
 
 static void
@@ -190,19 +181,15 @@ activate_cb (CrmEntityList *self,
 
 /* ---- GObject ---- */
 
+/* The list follows the header's search and tag filter as well as the replica. */
 static void
-set_context (CrmEntityList *self,
-             CrmContext    *context)
+context_set (CrmView    *view,
+             CrmContext *context)
 {
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
+  if (context == NULL)
     return;
-  if (context != NULL)
-    {
-      g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-      g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), self);
-      g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), self);
-    }
-  crm_view_mark_dirty (CRM_VIEW (self));
+  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), view);
+  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), view);
 }
 
 static void
@@ -210,7 +197,7 @@ crm_entity_list_dispose (GObject *object)
 {
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_ENTITY_LIST);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_entity_list_parent_class)->dispose (object);
@@ -223,8 +210,6 @@ crm_entity_list_finalize (GObject *object)
 
   g_clear_object (&self->model);
   g_clear_pointer (&self->kind, g_free);
-  g_clear_pointer (&self->title, g_free);
-  g_clear_pointer (&self->subtitle, g_free);
   G_OBJECT_CLASS (crm_entity_list_parent_class)->finalize (object);
 }
 
@@ -238,17 +223,8 @@ crm_entity_list_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
     case PROP_KIND:
       g_value_set_string (value, self->kind);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, is_company (self) ? _("Companies") : _("Contacts"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -265,14 +241,11 @@ crm_entity_list_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_CONTEXT:
-      set_context (self, g_value_get_object (value));
-      break;
     case PROP_KIND:
       g_free (self->kind);
       self->kind = g_value_dup_string (value);
       gtk_widget_set_visible (self->sort_bar, is_company (self));
-      g_object_notify (object, "title");
+      crm_view_set_title (CRM_VIEW (self), is_company (self) ? _("Companies") : _("Contacts"));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -300,7 +273,8 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
     g_param_spec_string ("kind", NULL, NULL, "contact",
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, N_PROPS, G_STRUCT_OFFSET (CrmEntityList, context), NULL,
+                        context_set);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -57,7 +57,6 @@ struct _CrmReportsView
   gint64          shown_from;
   gint64          shown_to;
   gint64          shown_now;
-  char           *subtitle;
   const char     *state;
   GtkWidget      *popover;       /* the figure's links shown, or NULL (weak) */
 
@@ -91,14 +90,6 @@ static void view_iface_init (CrmViewInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmReportsView, crm_reports_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
-
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
 
 static void start_run (CrmReportsView *self);
 
@@ -319,11 +310,10 @@ set_subtitle (CrmReportsView *self,
 {
   g_autofree char *first = crm_format_date (from);
   g_autofree char *last = crm_format_date (to - 1);
-
-  g_free (self->subtitle);
   /* Translators: the period a report covers, "1 Dec – 31 Dec" */
-  self->subtitle = g_strdup_printf (_("%s – %s"), first, last);
-  g_object_notify (G_OBJECT (self), "subtitle");
+  g_autofree char *period = g_strdup_printf (_("%s – %s"), first, last);
+
+  crm_view_set_subtitle (CRM_VIEW (self), period);
 }
 
 /* ---- the figures behind a figure ---- */
@@ -1202,17 +1192,6 @@ crm_reports_view_reload (CrmView *view)
   start_run (self);
 }
 
-static void
-set_context (CrmReportsView *self,
-             CrmContext     *context)
-{
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
-    return;
-  if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-  crm_view_mark_dirty (CRM_VIEW (self));
-}
-
 /* ---- API ---- */
 
 void
@@ -1297,7 +1276,7 @@ crm_reports_view_dispose (GObject *object)
   self->disposed = TRUE;
   drop_popover (self);
   g_clear_weak_pointer (&self->popover);
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_REPORTS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (crm_reports_view_parent_class)->dispose (object);
@@ -1316,48 +1295,7 @@ crm_reports_view_finalize (GObject *object)
   g_free (self->figure);
   g_free (self->shown_user);
   g_free (self->shown_pipeline);
-  g_free (self->subtitle);
   G_OBJECT_CLASS (crm_reports_view_parent_class)->finalize (object);
-}
-
-static void
-crm_reports_view_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
-{
-  CrmReportsView *self = CRM_REPORTS_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, _("Reports"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_reports_view_set_property (GObject      *object,
-                               guint         prop_id,
-                               const GValue *value,
-                               GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_REPORTS_VIEW (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -1374,10 +1312,8 @@ crm_reports_view_class_init (CrmReportsViewClass *klass)
 
   object_class->dispose = crm_reports_view_dispose;
   object_class->finalize = crm_reports_view_finalize;
-  object_class->get_property = crm_reports_view_get_property;
-  object_class->set_property = crm_reports_view_set_property;
-
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmReportsView, context), N_("Reports"),
+                        NULL);
 
   gtk_widget_class_install_action (widget_class, "reports.export", "s", export_action);
 

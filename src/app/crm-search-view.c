@@ -25,7 +25,6 @@ struct _CrmSearchView
   GtkWidget            parent_instance;
 
   CrmContext          *context;
-  char                *subtitle;
 
   GtkStack            *stack;
   AdwStatusPage       *empty_page;
@@ -41,14 +40,6 @@ static void view_iface_init (CrmViewInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmSearchView, crm_search_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
-
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
 
 static GtkListBox *
 group_list (CrmSearchView *self,
@@ -173,9 +164,8 @@ static void
 set_subtitle (CrmSearchView *self,
               char          *subtitle)
 {
-  g_free (self->subtitle);
-  self->subtitle = subtitle;
-  g_object_notify (G_OBJECT (self), "subtitle");
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
+  g_free (subtitle);
 }
 
 static void
@@ -272,18 +262,13 @@ crm_search_view_get_row (CrmSearchView *self,
   return GTK_WIDGET (gtk_list_box_get_row_at_index (group_list (self, group), index));
 }
 
+/* The view follows the header's search as well as the replica. */
 static void
-set_context (CrmSearchView *self,
-             CrmContext    *context)
+context_set (CrmView    *view,
+             CrmContext *context)
 {
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
-    return;
   if (context != NULL)
-    {
-      g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-      g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), self);
-    }
-  crm_view_mark_dirty (CRM_VIEW (self));
+    g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), view);
 }
 
 static void
@@ -291,57 +276,10 @@ crm_search_view_dispose (GObject *object)
 {
   CrmSearchView *self = CRM_SEARCH_VIEW (object);
 
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SEARCH_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (crm_search_view_parent_class)->dispose (object);
-}
-
-static void
-crm_search_view_finalize (GObject *object)
-{
-  g_free (CRM_SEARCH_VIEW (object)->subtitle);
-  G_OBJECT_CLASS (crm_search_view_parent_class)->finalize (object);
-}
-
-static void
-crm_search_view_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
-{
-  CrmSearchView *self = CRM_SEARCH_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, _("Search"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_search_view_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_SEARCH_VIEW (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -357,11 +295,8 @@ crm_search_view_class_init (CrmSearchViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crm_search_view_dispose;
-  object_class->finalize = crm_search_view_finalize;
-  object_class->get_property = crm_search_view_get_property;
-  object_class->set_property = crm_search_view_set_property;
-
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmSearchView, context), N_("Search"),
+                        context_set);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -36,14 +36,6 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmSettingsView, crm_settings_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
-
 static void
 add_row (CrmSettingsView     *self,
          AdwPreferencesGroup *group,
@@ -143,20 +135,9 @@ user_selected_cb (CrmSettingsView *self)
 }
 
 static void
-set_context (CrmSettingsView *self,
-             CrmContext      *context)
-{
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
-    return;
-  if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-  crm_view_mark_dirty (CRM_VIEW (self));
-}
-
-static void
 crm_settings_view_dispose (GObject *object)
 {
-  set_context (CRM_SETTINGS_VIEW (object), NULL);
+  crm_view_set_context (CRM_VIEW (CRM_SETTINGS_VIEW (object)), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), CRM_TYPE_SETTINGS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (crm_settings_view_parent_class)->dispose (object);
@@ -173,44 +154,6 @@ crm_settings_view_finalize (GObject *object)
 }
 
 static void
-crm_settings_view_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, CRM_SETTINGS_VIEW (object)->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, _("Settings"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, NULL);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_settings_view_set_property (GObject      *object,
-                                guint         prop_id,
-                                const GValue *value,
-                                GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_SETTINGS_VIEW (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 view_iface_init (CrmViewInterface *iface)
 {
   iface->reload = crm_settings_view_reload;
@@ -224,10 +167,8 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
 
   object_class->dispose = crm_settings_view_dispose;
   object_class->finalize = crm_settings_view_finalize;
-  object_class->get_property = crm_settings_view_get_property;
-  object_class->set_property = crm_settings_view_set_property;
-
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmSettingsView, context), N_("Settings"),
+                        NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

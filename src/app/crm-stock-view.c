@@ -45,14 +45,6 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmStockView, crm_stock_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
-
 static GtkWidget *
 deal_row (JsonObject *card)
 {
@@ -261,22 +253,11 @@ crm_stock_view_get_n_waiting (CrmStockView *self)
 }
 
 static void
-set_context (CrmStockView *self,
-             CrmContext   *context)
-{
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
-    return;
-  if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-  crm_view_mark_dirty (CRM_VIEW (self));
-}
-
-static void
 crm_stock_view_dispose (GObject *object)
 {
   CrmStockView *self = CRM_STOCK_VIEW (object);
 
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_STOCK_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_stock_view_parent_class)->dispose (object);
@@ -287,44 +268,6 @@ crm_stock_view_finalize (GObject *object)
 {
   g_clear_pointer (&CRM_STOCK_VIEW (object)->tag_ids, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_stock_view_parent_class)->finalize (object);
-}
-
-static void
-crm_stock_view_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, CRM_STOCK_VIEW (object)->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, _("Stock"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, NULL);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_stock_view_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_STOCK_VIEW (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -341,10 +284,8 @@ crm_stock_view_class_init (CrmStockViewClass *klass)
 
   object_class->dispose = crm_stock_view_dispose;
   object_class->finalize = crm_stock_view_finalize;
-  object_class->get_property = crm_stock_view_get_property;
-  object_class->set_property = crm_stock_view_set_property;
-
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmStockView, context), N_("Stock"),
+                        NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -24,7 +24,6 @@ struct _CrmTasksView
 
   CrmContext          *context;
   char                *user_id;      /* NULL: the current user */
-  char                *subtitle;
   gboolean             updating;
   GPtrArray           *user_ids;
 
@@ -44,14 +43,6 @@ static void view_iface_init (CrmViewInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmTasksView, crm_tasks_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
-
-enum {
-  PROP_0,
-  /* CrmView */
-  PROP_CONTEXT,
-  PROP_TITLE,
-  PROP_SUBTITLE,
-};
 
 static GtkListBox *
 section_list (CrmTasksView *self,
@@ -201,9 +192,7 @@ crm_tasks_view_reload (CrmView *view)
 
   /* Translators: the Tasks view's subtitle: today's and overdue counts */
   subtitle = g_strdup_printf (_("%u today · %u overdue"), n_today, n_overdue);
-  g_free (self->subtitle);
-  self->subtitle = g_steal_pointer (&subtitle);
-  g_object_notify (G_OBJECT (self), "subtitle");
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
 }
 
 void
@@ -257,22 +246,11 @@ crm_tasks_view_find_row (CrmTasksView *self,
 /* ---- GObject ---- */
 
 static void
-set_context (CrmTasksView *self,
-             CrmContext   *context)
-{
-  if (!crm_widget_swap_context (GTK_WIDGET (self), &self->context, context))
-    return;
-  if (context != NULL)
-    g_signal_connect_swapped (context, "changed", G_CALLBACK (crm_view_queue_reload), self);
-  crm_view_mark_dirty (CRM_VIEW (self));
-}
-
-static void
 crm_tasks_view_dispose (GObject *object)
 {
   CrmTasksView *self = CRM_TASKS_VIEW (object);
 
-  set_context (self, NULL);
+  crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_TASKS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_tasks_view_parent_class)->dispose (object);
@@ -284,49 +262,8 @@ crm_tasks_view_finalize (GObject *object)
   CrmTasksView *self = CRM_TASKS_VIEW (object);
 
   g_clear_pointer (&self->user_id, g_free);
-  g_clear_pointer (&self->subtitle, g_free);
   g_clear_pointer (&self->user_ids, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_tasks_view_parent_class)->finalize (object);
-}
-
-static void
-crm_tasks_view_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
-{
-  CrmTasksView *self = CRM_TASKS_VIEW (object);
-
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      g_value_set_object (value, self->context);
-      break;
-    case PROP_TITLE:
-      g_value_set_string (value, _("Tasks"));
-      break;
-    case PROP_SUBTITLE:
-      g_value_set_string (value, self->subtitle);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-crm_tasks_view_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
-{
-  switch (prop_id)
-    {
-    case PROP_CONTEXT:
-      set_context (CRM_TASKS_VIEW (object), g_value_get_object (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -343,10 +280,8 @@ crm_tasks_view_class_init (CrmTasksViewClass *klass)
 
   object_class->dispose = crm_tasks_view_dispose;
   object_class->finalize = crm_tasks_view_finalize;
-  object_class->get_property = crm_tasks_view_get_property;
-  object_class->set_property = crm_tasks_view_set_property;
-
-  crm_view_class_override_properties (object_class, PROP_CONTEXT, PROP_TITLE, PROP_SUBTITLE);
+  crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmTasksView, context), N_("Tasks"),
+                        NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -57,11 +57,44 @@ gboolean    crm_view_is_dirty           (CrmView    *self);
 gboolean    crm_view_is_reload_queued   (CrmView    *self);
 
 /* For implementations, in class_init: overrides "context", "title" and "subtitle" with
- * the property ids @prop_context, @prop_title and @prop_subtitle. */
+ * the property ids @prop_context, @prop_title and @prop_subtitle; the class's
+ * get_property and set_property implement them. */
 void        crm_view_class_override_properties (GObjectClass *object_class,
                                                 guint         prop_context,
                                                 guint         prop_title,
                                                 guint         prop_subtitle);
+
+/* Called after a view's context changed to @context (NULL when it is dropped): for what a
+ * view connects to besides the context's "changed". */
+typedef void (*CrmViewContextFunc) (CrmView    *self,
+                                    CrmContext *context);
+
+/* For implementations, in class_init, after setting get_property and set_property (or
+ * leaving them unset when the view has no properties of its own): implements the three
+ * CrmView properties for the class, so the view writes none of that code.
+ * - "context" lives in the instance's `CrmContext *` field at @context_offset
+ *   (G_STRUCT_OFFSET); setting it drops the old context's handlers, connects the new
+ *   one's "changed" to crm_view_queue_reload(), marks the view dirty, then calls
+ *   @context_set (may be NULL). The view's dispose calls crm_view_set_context (NULL).
+ * - "title" is @title translated (mark it with N_()) or, when @title is NULL, what
+ *   crm_view_set_title() last set.
+ * - "subtitle" is what crm_view_set_subtitle() last set (NULL: none).
+ * Their property ids are @first_prop_id and the two after it; the class's own
+ * get_property and set_property get the other ids. */
+void        crm_view_class_setup        (GObjectClass       *object_class,
+                                         guint               first_prop_id,
+                                         gsize               context_offset,
+                                         const char         *title,
+                                         CrmViewContextFunc  context_set);
+/* For views set up with crm_view_class_setup(): the header's title and subtitle;
+ * "notify" is emitted only when the text changes. */
+void        crm_view_set_title          (CrmView    *self,
+                                         const char *title);
+void        crm_view_set_subtitle       (CrmView    *self,
+                                         const char *subtitle);
+/* What crm_view_set_title() / crm_view_set_subtitle() last set (borrowed), or NULL. */
+const char *crm_view_get_title          (CrmView    *self);
+const char *crm_view_get_subtitle       (CrmView    *self);
 
 /* The context of the CrmView @widget is in (or is), or NULL: for rows and cards. */
 CrmContext *crm_widget_get_context      (GtkWidget  *widget);
