@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm-describe.h"
 #include "crm-format.h"
 #include "crm-query-board.h"
 #include "crm-time.h"
@@ -55,77 +56,9 @@ dup_name (CrmContext *context,
                         : NULL;
 }
 
-/* What people call a deal field: the built-in ones, or a custom field's label. */
-static char *
-field_label (CrmContext *context,
-             const char *key)
-{
-  static const struct {
-    const char *key;
-    const char *label;
-  } builtin[] = {
-    { "title", N_("Title") },
-    { "amount", N_("Amount") },
-    { "responsible", N_("Responsible") },
-    { "company", N_("Company") },
-    { "source", N_("Source") },
-    { "currency", N_("Currency") },
-    { "deleted", N_("Deleted") },
-  };
-  g_autoptr(JsonArray) fields = NULL;
-
-  for (guint i = 0; i < G_N_ELEMENTS (builtin); i++)
-    if (g_str_equal (builtin[i].key, key))
-      return g_strdup (_(builtin[i].label));
-  fields = crm_query_fields (crm_context_get_store (context), "deal", NULL);
-  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
-    {
-      JsonObject *field = json_array_get_object_element (fields, i);
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (field, "key", NULL), key) == 0)
-        return g_strdup (json_object_get_string_member_with_default (field, "label", key));
-    }
-  return g_strdup (key);
-}
-
-static char *
-field_value_text (CrmContext *context,
-                  const char *key,
-                  JsonNode   *value)
-{
-  if (value == NULL || JSON_NODE_HOLDS_NULL (value))
-    return g_strdup (_("none"));
-  if (!JSON_NODE_HOLDS_VALUE (value))
-    return json_to_string (value, FALSE);
-  if (json_node_get_value_type (value) == G_TYPE_BOOLEAN)
-    return g_strdup (json_node_get_boolean (value) ? _("yes") : _("no"));
-  if (json_node_get_value_type (value) == G_TYPE_INT64)
-    {
-      if (g_str_equal (key, "amount"))
-        return crm_format_money (json_node_get_int (value), "RUB");
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (value));
-    }
-  if (json_node_get_value_type (value) == G_TYPE_STRING)
-    {
-      if (g_str_equal (key, "responsible"))
-        {
-          g_autofree char *name = dup_name (context, "user", json_node_get_string (value), "name");
-
-          return name != NULL ? g_steal_pointer (&name) : g_strdup (json_node_get_string (value));
-        }
-      if (g_str_equal (key, "company"))
-        {
-          g_autofree char *name = dup_name (context, "company", json_node_get_string (value), "name");
-
-          return name != NULL ? g_steal_pointer (&name) : g_strdup (json_node_get_string (value));
-        }
-      return g_strdup (json_node_get_string (value));
-    }
-  return json_to_string (value, FALSE);
-}
-
 static char *
 describe_deal (CrmContext *context,
+               const char *deal_id,
                JsonObject *fields)
 {
   g_autoptr(GString) changed = g_string_new (NULL);
@@ -166,8 +99,10 @@ describe_deal (CrmContext *context,
 
       if (g_str_equal (name, "stage_entered_at") || g_str_equal (name, "pipeline"))
         continue;
-      label = field_label (context, name);
-      value = field_value_text (context, name, json_object_get_member (fields, name));
+      /* worded as `voronkactl conflicts` and the sync popover word them */
+      label = crm_describe_field (crm_context_get_store (context), "deal", name);
+      value = crm_describe_value (crm_context_get_store (context), "deal", deal_id, name,
+                                  json_object_get_member (fields, name));
       g_string_append_printf (changed, "%s%s: %s", changed->len > 0 ? "; " : "", label, value);
     }
   if (changed->len == 0)
@@ -186,7 +121,7 @@ crm_timeline_describe (CrmContext *context,
   if (fields == NULL)
     return g_strdup ("");
   if (g_str_equal (entity, "deal"))
-    return describe_deal (context, fields);
+    return describe_deal (context, id, fields);
   if (g_str_equal (entity, "task"))
     {
       g_autofree char *stored = dup_name (context, "task", id, "text");
