@@ -89,25 +89,6 @@ test_no_session_bus (void)
   g_assert_nonnull (strstr (json_object_get_string_member (detail, "message"), "--password-stdin"));
 }
 
-static gboolean
-start_keyring (void)
-{
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    return FALSE;
-  /* RECIPES.md: an unlocked keyring without a desktop */
-  if (!g_spawn_command_line_sync ("sh -c 'echo -n any | gnome-keyring-daemon --unlock "
-                                  "--components=secrets >/dev/null'", NULL, NULL, &status, &error) ||
-      !g_spawn_check_wait_status (status, &error))
-    {
-      g_test_message ("gnome-keyring-daemon: %s", error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 test_keyring (void)
 {
@@ -115,7 +96,7 @@ test_keyring (void)
   g_autofree char *token = NULL;
   const char *server = "https://crm.example.com:8443";
 
-  if (!start_keyring ())
+  if (!crm_test_start_keyring (FALSE))
     {
       crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
@@ -157,7 +138,7 @@ test_cli_signs_in_once (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
 
-  if (!start_keyring ())
+  if (!crm_test_start_keyring (FALSE))
     {
       crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;

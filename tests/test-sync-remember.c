@@ -60,26 +60,6 @@ run_cli (const char * const  *env,
   return g_subprocess_get_exit_status (process);
 }
 
-static gboolean
-start_keyring (void)
-{
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    return FALSE;
-  /* --replace: a daemon another test left locked on this bus (D-Bus activated, waiting
-   * on a prompt) would refuse every store */
-  if (!g_spawn_command_line_sync ("sh -c 'echo -n any | gnome-keyring-daemon --replace --unlock "
-                                  "--components=secrets >/dev/null'", NULL, NULL, &status, &error) ||
-      !g_spawn_check_wait_status (status, &error))
-    {
-      g_test_message ("gnome-keyring-daemon: %s", error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static char *
 meta (const char *path,
       const char *key)
@@ -160,7 +140,7 @@ test_sign_in_once (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) json = NULL;
 
-  if (!start_keyring ())
+  if (!crm_test_start_keyring (TRUE))
     {
       crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
@@ -301,7 +281,7 @@ test_preset_file (void)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
-  if (!start_keyring ())
+  if (!crm_test_start_keyring (TRUE))
     {
       crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
@@ -403,7 +383,7 @@ test_preset_gsettings (void)
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  if (schema == NULL || !start_keyring ())
+  if (schema == NULL || !crm_test_start_keyring (TRUE))
     {
       crm_test_skip ("no schema, or no session bus or gnome-keyring here");
       return;

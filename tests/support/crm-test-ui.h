@@ -39,6 +39,8 @@ crm_test_ui_init (int    *argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   textdomain (GETTEXT_PACKAGE);
   g_test_init (argc, argv, NULL);
+  /* the app may store a sign-in; without a session bus the app falls back to a file */
+  crm_test_start_keyring (FALSE);
 }
 
 /* A truck-dealer replica with the demo data at @dir/demo.db; returns its path. */

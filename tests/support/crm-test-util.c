@@ -338,3 +338,44 @@ crm_test_count_waiting (CrmStore *store)
   g_assert_no_error (error);
   return waiting;
 }
+
+gboolean
+crm_test_start_keyring (gboolean replace)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command = NULL;
+  int status = 0;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    return FALSE;
+  if (!replace)
+    {
+      /* one daemon per bus: a second one started beside it answers nothing */
+      g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+      g_autoptr(GVariant) reply = NULL;
+      gboolean owned = FALSE;
+
+      if (bus != NULL)
+        reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "NameHasOwner",
+                                             g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                             G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                             NULL, NULL);
+      if (reply != NULL)
+        g_variant_get (reply, "(b)", &owned);
+      if (owned)
+        return TRUE;
+    }
+  /* the daemon outlives this test and serves the whole bus: its keyrings stay in the
+   * user's data folder, not in a folder this test points XDG_DATA_HOME at and removes */
+  command = g_strdup_printf ("env -u XDG_DATA_HOME -u XDG_CACHE_HOME sh -c 'echo -n any | "
+                             "gnome-keyring-daemon %s--unlock --components=secrets >/dev/null'",
+                             replace ? "--replace " : "");
+  if (!g_spawn_command_line_sync (command, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_test_message ("gnome-keyring-daemon: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -97,6 +97,14 @@ JsonObject *crm_test_only_deal_in (const char *db,
  * fails, saying what was missing. */
 void      crm_test_skip          (const char *reason);
 
+/* An unlocked gnome-keyring (secrets only) on this session bus (RECIPES.md), started
+ * before anything D-Bus-activates a locked one, whose unlock prompt would then sit on the
+ * test display and take the pointer grab from the next tests' popovers. A daemon already
+ * on the bus is kept (one per bus) unless @replace: take over from it (one another test
+ * may have left locked). FALSE without a
+ * session bus or gnome-keyring-daemon (what failed is a test message). */
+gboolean  crm_test_start_keyring (gboolean    replace);
+
 /* The ops of @store waiting to be pushed (crm_sync_state_count_waiting()); fails the
  * test when they cannot be counted. */
 gint64    crm_test_count_waiting (CrmStore   *store);
