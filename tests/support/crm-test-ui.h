@@ -39,8 +39,6 @@ crm_test_ui_init (int    *argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   textdomain (GETTEXT_PACKAGE);
   g_test_init (argc, argv, NULL);
-  /* the app may store a sign-in; without a session bus the app falls back to a file */
-  crm_test_start_keyring (FALSE);
 }
 
 /* A truck-dealer replica with the demo data at @dir/demo.db; returns its path. */
@@ -108,8 +106,13 @@ static inline CrmApplication *
 crm_test_ui_start (const char *db_path)
 {
   g_autoptr(GError) error = NULL;
-  CrmApplication *app = crm_application_new ();
+  CrmApplication *app;
 
+  /* The app may store a sign-in: an unlocked keyring first (without a session bus the app
+   * keeps it in a file). Not in crm_test_ui_init(): a GLib call translated there, before a
+   * test chose its language, would fix GLib's "translate or not" for the whole process. */
+  crm_test_start_keyring (FALSE);
+  app = crm_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
   crm_application_set_db_path (app, db_path);
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
