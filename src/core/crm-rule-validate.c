@@ -134,11 +134,11 @@ validate_actions (JsonArray   *actions,
           const char *channel = get_string (action, "channel");
           const char *text = get_string (action, "text");
           const char *template_name = get_string (action, "template");
+          JsonArray *channels = get_array (action, "channel");
           g_autoptr(GError) placeholder_error = NULL;
 
           if (text == NULL && template_name == NULL)
             return invalid (error, at, _("“send_message” needs a \"text\" or a \"template\""));
-          JsonArray *channels = get_array (action, "channel");
 
           /* one channel, or a list: the first the recipient can be reached on */
           for (guint c = 0; channel == NULL && channels != NULL &&
