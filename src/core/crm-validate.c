@@ -47,6 +47,10 @@ static const struct {
   { "message", "deal", "deal" },
   { "notification", "user", "user" },
   { "notification", "deal", "deal" },
+  { "call", "contact", "contact" },
+  { "call", "deal", "deal" },
+  { "call", "answered_by", "user" },
+  { "call", "missed_to", "user" },
 };
 
 /* Entities whose (entity, entity_id) pair names any other entity. */
@@ -60,7 +64,8 @@ static const char *const long_texts[] = {
 
 /* Integer columns that are times (UTC ms). */
 static const char *const time_fields[] = {
-  "created_at", "stage_entered_at", "due", "done_at", NULL
+  "created_at", "stage_entered_at", "due", "done_at", "started_at", "answered_at",
+  "ended_at", NULL
 };
 
 static const char *const setup_entities[] = {
