@@ -465,6 +465,16 @@ test_known_callers (Fixture       *f,
     g_assert_cmpuint (json_array_get_length (all), ==, 1);
   }
   {
+    /* the contact's calls in `contact show` */
+    g_autoptr(JsonObject) contact = crm_test_take_object (crm_test_ctl_ok (
+      f->laptop.path, NULL, "contact", "show", crm_test_get_string (to_contact, "contact"), NULL));
+    JsonArray *calls = json_object_get_array_member (contact, "calls");
+
+    g_assert_cmpuint (json_array_get_length (calls), ==, 1);
+    g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (calls, 0), "from"), ==,
+                     "+79125550202");
+  }
+  {
     g_autoptr(JsonObject) shown = laptop_deal (f, deal);
     JsonArray *calls = json_object_get_array_member (shown, "calls");
 

@@ -173,15 +173,16 @@ crm_cli_call_show (CrmCli   *cli,
 
 gboolean
 crm_cli_add_calls (CrmCli      *cli,
-                   JsonObject  *deal,
+                   JsonObject  *object,
+                   const char  *contact_id,
                    const char  *deal_id,
                    GError     **error)
 {
-  JsonArray *calls = crm_call_list (cli->store, FALSE, FALSE, 0, 0, NULL, deal_id, error);
+  JsonArray *calls = crm_call_list (cli->store, FALSE, FALSE, 0, 0, contact_id, deal_id, error);
 
   if (calls == NULL)
     return FALSE;
-  json_object_set_array_member (deal, "calls", calls);
+  json_object_set_array_member (object, "calls", calls);
   return TRUE;
 }
 

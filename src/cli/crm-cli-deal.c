@@ -608,7 +608,7 @@ crm_cli_deal_show (CrmCli   *cli,
   if (deal_id == NULL)
     return FALSE;
   deal = crm_query_deal (cli->store, deal_id, error);
-  if (deal == NULL || !crm_cli_add_calls (cli, deal, deal_id, error))
+  if (deal == NULL || !crm_cli_add_calls (cli, deal, NULL, deal_id, error))
     return FALSE;
   crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)
