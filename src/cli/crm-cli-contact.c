@@ -285,7 +285,7 @@ print_contact (CrmCli      *cli,
   g_autoptr(JsonArray) definitions = NULL;
   const char *related_label = NULL;
 
-  if (contact == NULL)
+  if (contact == NULL || !crm_cli_add_calls (cli, contact, contact_id, NULL, error))
     return FALSE;
   crm_cli_present_fields (cli, contact, "contact");
   if (cli->json)
@@ -325,6 +325,7 @@ print_contact (CrmCli      *cli,
   companies = join_names (json_object_get_array_member (contact, "companies"));
   crm_cli_print_pair (related_label != NULL ? related_label : _("Related companies"),
                       companies, 24);
+  crm_cli_print_calls (json_object_get_array_member (contact, "calls"));
   return TRUE;
 }
 
@@ -339,7 +340,8 @@ crm_cli_contact_show (CrmCli   *cli,
   if (!crm_cli_parse (cli, "contact show", "ID",
                       _("Show a contact. With --json: the contact {\"id\", \"name\", "
                         "\"phones\", \"emails\", \"company\", \"company_id\", \"fields\", "
-                        "\"companies\": [{\"id\", \"name\"}] (the companies it is related to)}."),
+                        "\"companies\": [{\"id\", \"name\"}] (the companies it is related to), "
+                        "\"calls\" (its phone calls, as `call list` gives them)}."),
                       NULL, &argc, &argv, 1, error) ||
       !crm_cli_open (cli, error))
     return FALSE;

@@ -220,6 +220,7 @@ print_deal_human (CrmStore   *store,
     else
       crm_cli_print_table (NULL, rows);
 
+    crm_cli_print_calls (json_object_get_array_member (deal, "calls"));
     g_ptr_array_set_size (rows, 0);
     g_print ("\n%s\n", _("History"));
     for (guint i = 0; history != NULL && i < json_array_get_length (history); i++)
@@ -608,7 +609,7 @@ crm_cli_deal_show (CrmCli   *cli,
   if (deal_id == NULL)
     return FALSE;
   deal = crm_query_deal (cli->store, deal_id, error);
-  if (deal == NULL)
+  if (deal == NULL || !crm_cli_add_calls (cli, deal, NULL, deal_id, error))
     return FALSE;
   crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)

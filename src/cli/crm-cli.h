@@ -217,6 +217,14 @@ struct _CrmSyncClient *crm_cli_remembered_client (CrmCli    *cli,
 /* A sync or keyring error as the CLI's stable codes; takes @error. */
 GError  *crm_cli_sync_error      (GError *error);
 gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);
+/* crm-cli-call.c */
+gboolean crm_cli_call_list      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_call_show      (CrmCli *cli, int argc, char **argv, GError **error);
+/* `deal show`, `contact show`: the deal's or contact's calls as the "calls" member of
+ * @object, and printed for people. */
+gboolean crm_cli_add_calls      (CrmCli *cli, JsonObject *object, const char *contact_id,
+                                 const char *deal_id, GError **error);
+void     crm_cli_print_calls    (JsonArray *calls);
 gboolean crm_cli_message_template (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_message_send   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_message_list   (CrmCli *cli, int argc, char **argv, GError **error);

@@ -85,6 +85,8 @@ static const Command commands[] = {
   { "attachment", "get", crm_cli_attachment_get,
     N_("Copy an attached file out, fetching it from the server if not here yet") },
   { "notification", "list", crm_cli_notification_list, N_("List notifications from rules") },
+  { "call", "list", crm_cli_call_list, N_("List phone calls, missed ones first with --today") },
+  { "call", "show", crm_cli_call_show, N_("Show a phone call with its recording") },
   { "message", "template", crm_cli_message_template,
     N_("Add (admins) or list message templates: message template add NAME|list") },
   { "message", "send", crm_cli_message_send,

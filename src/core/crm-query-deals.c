@@ -349,7 +349,7 @@ collect_ids_of (CrmStore    *store,
   return TRUE;
 }
 
-/* The changelog of the deal, its tasks, its tag/contact links, its notes and its files,
+/* The changelog of the deal, its tasks, its tag/contact links, its notes, its files and calls,
  * oldest first. */
 static JsonArray *
 deal_history (CrmStore    *store,
@@ -369,7 +369,8 @@ deal_history (CrmStore    *store,
       !collect_ids_of (store, "SELECT id FROM note WHERE entity = 'deal' AND entity_id = ?1",
                        deal_id, entity_ids, error) ||
       !collect_ids_of (store, "SELECT id FROM attachment WHERE entity = 'deal' AND entity_id = ?1",
-                       deal_id, entity_ids, error))
+                       deal_id, entity_ids, error) ||
+      !collect_ids_of (store, "SELECT id FROM call WHERE deal = ?1", deal_id, entity_ids, error))
     return NULL;
 
   for (guint i = 0; i < entity_ids->len; i++)

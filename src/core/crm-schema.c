@@ -71,6 +71,13 @@ static const CrmColumn message_columns[] = {
 static const CrmColumn message_template_columns[] = {
   T ("name"), T ("channel"), T ("subject"), T ("body"), I ("created_at"), END
 };
+/* A phone call (issue 18, telephony): written by voronka-server from the PBX's events. */
+static const CrmColumn call_columns[] = {
+  T ("direction"), T ("from"), T ("to"), I ("started_at"), I ("answered_at"),
+  T ("answered_by"), I ("duration"), T ("status"), T ("recording_url"), T ("contact"),
+  T ("deal"), T ("external_id"), T ("reason"), T ("missed_to"), I ("ended_at"), J ("ring"),
+  J ("events"), END
+};
 static const CrmColumn notification_columns[] = {
   T ("user"), T ("text"), T ("deal"), B ("read"), I ("created_at"), END
 };
@@ -108,6 +115,7 @@ static const CrmEntityType entity_types[] = {
   { "contact_company", contact_company_columns },
   { "saved_list", saved_list_columns },
   { "rfm_segment", rfm_segment_columns },
+  { "call", call_columns },
 };
 
 static const CrmEntityType *const *
@@ -607,6 +615,27 @@ migrate_to_13 (sqlite3  *db,
          add_entity_table (db, "rfm_segment", error);
 }
 
+/* Migration 14 (issue 18, telephony): phone calls, an entity voronka-server writes from
+ * the PBX's events (a new replica gets the table from step 1), read newest first, by
+ * contact and by deal. */
+static gboolean
+migrate_to_14 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS call (id TEXT PRIMARY KEY NOT NULL,"
+    " direction TEXT, \"from\" TEXT, \"to\" TEXT, started_at INTEGER, answered_at INTEGER,"
+    " answered_by TEXT, duration INTEGER, status TEXT, recording_url TEXT, contact TEXT,"
+    " deal TEXT, external_id TEXT, reason TEXT, missed_to TEXT, ended_at INTEGER,"
+    " ring TEXT, events TEXT,"
+    " deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL DEFAULT '{}',"
+    " clocks TEXT NOT NULL DEFAULT '{}', hlc INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE INDEX IF NOT EXISTS call_started ON call (started_at, id) WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS call_contact ON call (contact) WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS call_deal ON call (deal) WHERE deleted = 0;\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -621,6 +650,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_11,
   migrate_to_12,
   migrate_to_13,
+  migrate_to_14,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -48,6 +48,10 @@ static const struct {
   { "notification", "user", "user" },
   { "notification", "deal", "deal" },
   { "saved_list", "author", "user" },
+  { "call", "contact", "contact" },
+  { "call", "deal", "deal" },
+  { "call", "answered_by", "user" },
+  { "call", "missed_to", "user" },
 };
 
 /* Entities whose (entity, entity_id) pair names any other entity. */
@@ -61,7 +65,8 @@ static const char *const long_texts[] = {
 
 /* Integer columns that are times (UTC ms). */
 static const char *const time_fields[] = {
-  "created_at", "stage_entered_at", "due", "done_at", NULL
+  "created_at", "stage_entered_at", "due", "done_at", "started_at", "answered_at",
+  "ended_at", NULL
 };
 
 static const char *const setup_entities[] = {

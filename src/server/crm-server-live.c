@@ -536,6 +536,30 @@ crm_server_live_changed_all (CrmServerLive *self)
 }
 
 guint
+crm_server_live_send_to_users (CrmServerLive      *self,
+                               const char         *account_id,
+                               const char * const *user_ids,
+                               const char         *text)
+{
+  g_autoptr(GPtrArray) sockets = snapshot (self);
+  guint sent = 0;
+
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      LiveSocket *socket = sockets->pdata[i];
+
+      if (!socket->closing && g_str_equal (socket->user->account_id, account_id) &&
+          socket->user->crm_user != NULL &&
+          g_strv_contains (user_ids, socket->user->crm_user))
+        {
+          send_text (socket, text);
+          sent++;
+        }
+    }
+  return sent;
+}
+
+guint
 crm_server_live_get_count (CrmServerLive *self)
 {
   return self->open;

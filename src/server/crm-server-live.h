@@ -11,6 +11,9 @@
  *                                      that pushed
  *   {"type":"notification","id","text","deal","created_at"}
  *                                      a rule made a notification for this socket's user
+ *   {"type":"call","call","deal","card":{"title","name","phone","company","deals",
+ *    "last_note","contact","new"}}     a call rings this socket's user (the PBX asked the
+ *                                      telephony endpoint whom to ring; crm-call.h)
  * A device syncs when "head" is beyond its cursor; the events carry no data of their own
  * beyond a notification's text, which the next sync brings anyway.
  *
@@ -65,6 +68,12 @@ void           crm_server_live_changed   (CrmServerLive       *self,
                                           const char          *from_session);
 /* The same for every account with sockets (after the timer rules ran). */
 void           crm_server_live_changed_all (CrmServerLive     *self);
+/* Sends @text to the sockets of @account_id's users whose `user` entity is one of
+ * @user_ids (NULL-terminated); returns how many sockets. */
+guint          crm_server_live_send_to_users (CrmServerLive      *self,
+                                              const char         *account_id,
+                                              const char * const *user_ids,
+                                              const char         *text);
 /* Sockets open now. */
 guint          crm_server_live_get_count (CrmServerLive       *self);
 /* Closes every socket with 1001 and lets the main loop send the close frames for at most

@@ -22,6 +22,7 @@
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
 #include "crm-server-notify.h"
+#include "crm-server-telephony.h"
 #include "crm-hlc.h"
 #include "crm-store.h"
 #include "crm-time.h"
@@ -1128,6 +1129,8 @@ handler (SoupServer        *soup,
         get ? handle_snapshot (self, msg) : respond_method_not_allowed (self, msg, "GET");
       return;
     }
+  if (crm_server_telephony_handle (self->storage, self->live, msg, path))
+    return;
   if (g_str_has_prefix (path, CRM_PROTOCOL_PATH_FILES))
     {
       if (check_schema (self, msg))

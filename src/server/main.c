@@ -17,6 +17,7 @@
 #include "crm-server-backup.h"
 #include "crm-server-mailboxes.h"
 #include "crm-server-channels.h"
+#include "crm-server-telephony.h"
 
 typedef struct {
   const char *group;
@@ -67,6 +68,14 @@ static const Command commands[] = {
     "channel set ACCOUNT email --smtp URL [--from ADDR] [--user U --password-stdin] | "
     "sms|telegram --url URL [--token-stdin]",
     N_("Set how an account's messages go out: SMTP server, SMS gateway, Telegram bot") },
+  { "telephony", "token", crm_server_cmd_telephony_token,
+    "telephony token ACCOUNT", N_("Print the account's PBX bearer token (made once)") },
+  { "telephony", "show", crm_server_cmd_telephony_show,
+    "telephony show ACCOUNT [--json]", N_("Show how the account routes calls, in words") },
+  { "telephony", "set", crm_server_cmd_telephony_set,
+    "telephony set ACCOUNT [--pipeline P] [--stage S] [--ring-group G] [--ring-seconds N] "
+    "[--hours HH:MM-HH:MM] [--days mon-fri] [--zone Z] [--on-duty U]… [--no-duty]",
+    N_("Change how the account routes calls") },
   { "channel", "list", crm_server_cmd_channel_list,
     "channel list ACCOUNT [--json]", N_("List an account's message channels (secrets hidden)") },
   { "backup", NULL, crm_server_cmd_backup,

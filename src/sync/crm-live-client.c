@@ -61,6 +61,7 @@ enum {
 enum {
   SIGNAL_SYNC_NEEDED,
   SIGNAL_NOTIFICATION,
+  SIGNAL_CALL,
   N_SIGNALS
 };
 
@@ -184,6 +185,8 @@ socket_message (SoupWebsocketConnection *socket,
     }
   else if (g_str_equal (kind, "notification"))
     g_signal_emit (self, signals[SIGNAL_NOTIFICATION], 0, event);
+  else if (g_str_equal (kind, "call"))
+    g_signal_emit (self, signals[SIGNAL_CALL], 0, event);
   else
     g_debug ("Live channel: an event of an unknown type “%s”, ignored", kind);
 }
@@ -438,6 +441,10 @@ crm_live_client_class_init (CrmLiveClientClass *klass)
   /* A rule made a notification for this user: {"type","id","text","deal","created_at"}. */
   signals[SIGNAL_NOTIFICATION] =
     g_signal_new ("notification", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  /* A call rings this user: {"type","call","deal","card"} (crm-server-live.h). */
+  signals[SIGNAL_CALL] =
+    g_signal_new ("call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
 }
 

@@ -6,7 +6,9 @@
  * server names a head beyond the cursor the replica has pulled to (set after each round
  * with crm_live_client_set_cursor ()). Periodic rounds stay the fallback: nothing here
  * replaces them, it only asks for a round sooner. Everything runs on the main context of
- * the thread that made it, never blocking it.
+ * the thread that made it, never blocking it. Signals: "sync-needed", "notification"
+ * (a rule's notification for this user) and "call" (a call rings this user: the caller's
+ * card, crm-server-live.h).
  *
  * The app and `voronkactl sync --watch`: crm_live_client_new (sync_client) →
  * crm_live_client_start (); on "sync-needed" run a round. The cursor follows the rounds

@@ -1,0 +1,1039 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-telephony.c — the PBX's endpoints (route, event), the account's telephony
+ * token and settings in server.db (the `telephony` table, made on first use like the
+ * channels' tables), and the `telephony` commands. What a call does to the account's
+ * data is core's (crm-call.h); this file checks the request, finds the account by its
+ * token, and tells the devices. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <string.h>
+#include <sqlite3.h>
+#include <glib/gi18n.h>
+
+#include "crm-call.h"
+#include "crm-json.h"
+#include "crm-ledger.h"
+#include "crm-protocol.h"
+#include "crm-query.h"
+#include "crm-validate.h"
+#include "crm-server-auth.h"
+#include "crm-server-log.h"
+#include "crm-server-sqlite.h"
+#include "crm-server-telephony.h"
+#include "crm-time.h"
+
+#define MAX_CALL_ID_CHARS  200
+#define MAX_PHONE_CHARS    64
+#define MAX_USER_CHARS     200
+#define MAX_URL_CHARS      1000
+
+static const char tables_sql[] =
+  "CREATE TABLE IF NOT EXISTS telephony (account TEXT PRIMARY KEY NOT NULL,"
+  " token TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+  " settings TEXT NOT NULL DEFAULT '{}', created_at INTEGER NOT NULL);";
+
+/* --- settings ------------------------------------------------------------------------------ */
+
+static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL };
+
+typedef struct {
+  CrmCallSettings call;
+  JsonObject     *json;
+  GStrv           on_duty;
+  char           *hours;
+  char           *days;
+} Settings;
+
+static void
+settings_clear (Settings *settings)
+{
+  g_clear_pointer (&settings->json, json_object_unref);
+  g_clear_pointer (&settings->on_duty, g_strfreev);
+  g_clear_pointer (&settings->hours, g_free);
+  g_clear_pointer (&settings->days, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Settings, settings_clear)
+
+static gboolean
+parse_minute (const char *text,
+              gint       *out)
+{
+  guint64 hours = 0, minutes = 0;
+  g_auto(GStrv) parts = g_strsplit (text, ":", -1);
+
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 0, 24, &hours, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, 59, &minutes, NULL) ||
+      (hours == 24 && minutes != 0))
+    return FALSE;
+  *out = (gint) (hours * 60 + minutes) % (24 * 60);
+  return TRUE;
+}
+
+/* "09:00-18:00" */
+static gboolean
+parse_hours (const char  *text,
+             gint        *out_open,
+             gint        *out_close,
+             GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "-", -1);
+
+  if (g_strv_length (parts) != 2 || !parse_minute (g_strstrip (parts[0]), out_open) ||
+      !parse_minute (g_strstrip (parts[1]), out_close))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Working hours «%s» are not HH:MM-HH:MM (e.g. 09:00-18:00)"), text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint
+day_index (const char *name)
+{
+  for (gint i = 0; day_names[i] != NULL; i++)
+    if (g_ascii_strcasecmp (name, day_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+/* "mon-fri", "mon,wed,fri", "mon-sun" */
+static gboolean
+parse_days (const char  *text,
+            guint       *out,
+            GError     **error)
+{
+  g_auto(GStrv) items = g_strsplit (text, ",", -1);
+
+  *out = 0;
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_auto(GStrv) range = g_strsplit (g_strstrip (items[i]), "-", -1);
+      gint from = range[0] != NULL ? day_index (g_strstrip (range[0])) : -1;
+      gint to = g_strv_length (range) == 2 ? day_index (g_strstrip (range[1])) : from;
+
+      if (g_strv_length (range) > 2 || from < 0 || to < 0)
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                       _("Working days «%s» are not days like mon-fri or mon,wed,fri"), text);
+          return FALSE;
+        }
+      for (gint d = from; ; d = (d + 1) % 7)
+        {
+          *out |= 1u << d;
+          if (d == to)
+            break;
+        }
+    }
+  return TRUE;
+}
+
+static const char *
+json_string (JsonObject *object,
+             const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Settings from their JSON (owned by @out afterwards); the defaults fill what is missing. */
+static gboolean
+settings_from_json (JsonObject  *json,
+                    Settings    *out,
+                    GError     **error)
+{
+  JsonArray *duty;
+
+  out->json = json;
+  out->hours = g_strdup (json_string (json, "hours") != NULL ? json_string (json, "hours")
+                                                             : "09:00-18:00");
+  out->days = g_strdup (json_string (json, "days") != NULL ? json_string (json, "days")
+                                                           : "mon-fri");
+  if (!parse_hours (out->hours, &out->call.open_minute, &out->call.close_minute, error) ||
+      !parse_days (out->days, &out->call.days, error))
+    return FALSE;
+  out->call.pipeline = json_string (json, "pipeline");
+  out->call.stage = json_string (json, "stage");
+  out->call.ring_group = json_string (json, "ring_group");
+  out->call.zone = json_string (json, "zone") != NULL ? json_string (json, "zone")
+                                                      : "Europe/Moscow";
+  out->call.ring_seconds = (guint) CLAMP (json_object_get_int_member_with_default (
+                                            json, "ring_seconds", 20), 5, 600);
+  duty = json_object_has_member (json, "on_duty") &&
+         JSON_NODE_HOLDS_ARRAY (json_object_get_member (json, "on_duty"))
+         ? json_object_get_array_member (json, "on_duty") : NULL;
+  out->on_duty = g_new0 (char *, (duty != NULL ? json_array_get_length (duty) : 0) + 1);
+  for (guint i = 0, n = 0; duty != NULL && i < json_array_get_length (duty); i++)
+    {
+      JsonNode *node = json_array_get_element (duty, i);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        out->on_duty[n++] = g_strdup (json_node_get_string (node));
+    }
+  out->call.on_duty = (const char * const *) out->on_duty;
+  return TRUE;
+}
+
+/* --- server.db ------------------------------------------------------------------------------ */
+
+static gboolean
+db_failed (sqlite3     *db,
+           const char  *what,
+           GError     **error)
+{
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+               _("The server database server.db failed while %s: %s"), what,
+               sqlite3_errmsg (db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+db_prepare (sqlite3     *db,
+            const char  *sql,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_exec (db, tables_sql, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      db_failed (db, "reading the telephony settings", error);
+      return NULL;
+    }
+  return stmt;
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static JsonObject *
+parse_settings_text (const char *text)
+{
+  g_autoptr(JsonNode) node = text != NULL ? json_from_string (text, NULL) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_new ();
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* The account of a token: its id and name and its settings' JSON; FALSE without an
+ * error when no account has the token. */
+static gboolean
+account_of_token (sqlite3     *db,
+                  const char  *token,
+                  char       **out_account,
+                  char       **out_name,
+                  JsonObject **out_settings,
+                  GError     **error)
+{
+  g_autofree char *hash = crm_server_hash_token (token);
+  sqlite3_stmt *stmt = db_prepare (db,
+    "SELECT t.account, a.name, t.settings FROM telephony t JOIN account a ON a.id = t.account"
+    " WHERE t.token_hash = ?1", error);
+  gboolean found = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *out_account = column_text (stmt, 0);
+      *out_name = column_text (stmt, 1);
+      *out_settings = parse_settings_text ((const char *) sqlite3_column_text (stmt, 2));
+      found = TRUE;
+    }
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+/* The account's row (made with a new token when missing): its token and settings. */
+static gboolean
+account_row (sqlite3     *db,
+             const char  *account_id,
+             char       **out_token,
+             JsonObject **out_settings,
+             gboolean    *out_created,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = db_prepare (db, "SELECT token, settings FROM telephony WHERE account = ?1",
+                                   error);
+  g_autofree char *token = NULL;
+
+  *out_created = FALSE;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *out_token = column_text (stmt, 0);
+      *out_settings = parse_settings_text ((const char *) sqlite3_column_text (stmt, 1));
+      sqlite3_finalize (stmt);
+      return TRUE;
+    }
+  sqlite3_finalize (stmt);
+
+  token = crm_server_new_token ();
+  stmt = db_prepare (db, "INSERT INTO telephony (account, token, token_hash, settings,"
+                         " created_at) VALUES (?1, ?2, ?3, '{}', ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  {
+    g_autofree char *hash = crm_server_hash_token (token);
+
+    sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 2, token, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 4, crm_time_now_ms ());
+  }
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      return db_failed (db, "keeping the telephony token", error);
+    }
+  sqlite3_finalize (stmt);
+  *out_token = g_steal_pointer (&token);
+  *out_settings = json_object_new ();
+  *out_created = TRUE;
+  return TRUE;
+}
+
+/* --- the endpoints -------------------------------------------------------------------------- */
+
+static void
+respond (SoupServerMessage *msg,
+         guint              status,
+         JsonNode          *node)
+{
+  char *text = json_to_string (node, FALSE);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text,
+                                    strlen (text));
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               CrmSyncError       code,
+               const char        *message)
+{
+  g_autoptr(JsonNode) node = crm_protocol_error_new (code, message, 0);
+
+  respond (msg, crm_sync_error_http_status (code), node);
+}
+
+static void
+respond_object (SoupServerMessage *msg,
+                JsonObject        *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  respond (msg, SOUP_STATUS_OK, node);
+}
+
+/* A string member of the request: NULL when absent (an error when @required, or when
+ * it is not a string, or longer than @max_chars); the message names the field. */
+static gboolean
+request_string (JsonObject   *request,
+                const char   *member,
+                gboolean      required,
+                glong         max_chars,
+                const char  **out,
+                GError      **error)
+{
+  JsonNode *node = json_object_get_member (request, member);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (required)
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("The field “%s” is missing: see docs/telephony.md for the request"),
+                     member);
+      return !required;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      *json_node_get_string (node) == '\0')
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The field “%s” must be a non-empty string"), member);
+      return FALSE;
+    }
+  if (g_utf8_strlen (json_node_get_string (node), -1) > max_chars)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The field “%s” is longer than %ld characters"), member, max_chars);
+      return FALSE;
+    }
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+/* "at": an ISO 8601 time or UTC milliseconds; absent: now. */
+static gboolean
+request_time (JsonObject  *request,
+              gint64      *out,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (request, "at");
+
+  *out = crm_time_now_ms ();
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+      crm_time_parse (json_node_get_string (node), out) && *out > 0)
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
+      json_node_get_int (node) > 0 && json_node_get_int (node) < CRM_TIME_MAX)
+    {
+      *out = json_node_get_int (node);
+      return TRUE;
+    }
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+               _("The field “at” must be an ISO 8601 time (2026-12-07T10:15:00Z) or UTC "
+                 "milliseconds"));
+  return FALSE;
+}
+
+/* The caller's card to the live sockets of the users the call rings. */
+static void
+send_card (CrmServerLive *live,
+           const char    *account_id,
+           JsonObject    *answer)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) targets = g_ptr_array_new ();
+  g_autofree char *text = NULL;
+  JsonArray *ring = json_object_get_array_member (answer, "ring");
+
+  for (guint i = 0; ring != NULL && i < json_array_get_length (ring); i++)
+    {
+      JsonArray *ids = json_object_get_array_member (json_array_get_object_element (ring, i),
+                                                     "user_ids");
+
+      for (guint j = 0; ids != NULL && j < json_array_get_length (ids); j++)
+        g_ptr_array_add (targets, (gpointer) json_array_get_string_element (ids, j));
+    }
+  if (targets->len == 0)
+    return;
+  g_ptr_array_add (targets, NULL);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "call");
+  json_builder_set_member_name (builder, "call");
+  json_builder_add_string_value (builder, json_object_get_string_member (answer, "call"));
+  json_builder_set_member_name (builder, "deal");
+  json_builder_add_value (builder, json_node_copy (json_object_get_member (answer, "deal")));
+  json_builder_set_member_name (builder, "card");
+  json_builder_add_value (builder, json_node_copy (json_object_get_member (answer, "card")));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = json_to_string (root, FALSE);
+  crm_server_live_send_to_users (live, account_id, (const char * const *) targets->pdata, text);
+}
+
+static void
+handle_route (CrmServerLive     *live,
+              SoupServerMessage *msg,
+              const char        *account_id,
+              const char        *account_name,
+              CrmStore          *store,
+              const Settings    *settings,
+              JsonObject        *request,
+              const char        *call_id,
+              gint64             at)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *line = NULL;
+  const char *from = NULL, *to = NULL;
+
+  if (!request_string (request, "from", TRUE, MAX_PHONE_CHARS, &from, &error) ||
+      !request_string (request, "to", FALSE, MAX_PHONE_CHARS, &to, &error))
+    {
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, error->message);
+      return;
+    }
+  answer = crm_call_route (store, &settings->call, call_id, from, to, at, &error);
+  if (answer == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The call could not be routed: %s (check `voronka-server telephony show %s`)"),
+        error->message, account_name);
+
+      crm_server_log (G_LOG_LEVEL_WARNING, "telephony-failed", message,
+                      "VORONKA_ACCOUNT", account_name, NULL);
+      respond_error (msg, error->domain == CRM_STORE_ERROR &&
+                          error->code == CRM_STORE_ERROR_NOT_FOUND
+                          ? CRM_SYNC_ERROR_NOT_FOUND : CRM_SYNC_ERROR_SERVER_ERROR, message);
+      return;
+    }
+  if (!crm_ledger_number_deals (store, &error))
+    g_warning ("Could not number the deal of call %s: %s", call_id, error->message);
+  send_card (live, account_id, answer);
+  crm_server_live_changed_all (live);
+  {
+    g_autofree char *escaped = crm_server_log_escape (call_id, 200);
+
+    line = g_strdup_printf ("telephony: call %s routed: %s", escaped,
+                            json_object_get_string_member_with_default (answer, "reason", ""));
+  }
+  crm_server_log (G_LOG_LEVEL_INFO, "telephony-route", line, "VORONKA_ACCOUNT", account_name,
+                  NULL);
+  respond_object (msg, answer);
+}
+
+static void
+handle_event (CrmServerLive     *live,
+              SoupServerMessage *msg,
+              const char        *account_name,
+              CrmStore          *store,
+              JsonObject        *request,
+              const char        *call_id,
+              gint64             at)
+{
+  static const char *const events[] = { "ringing", "answered", "ended", "recording", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autofree char *reason = NULL;
+  g_autofree char *id = crm_call_id (call_id);
+  const char *event = NULL, *user = NULL, *url = NULL, *ignored = NULL;
+  gboolean applied = FALSE;
+
+  if (!request_string (request, "event", TRUE, 32, &event, &error) ||
+      !request_string (request, "user", FALSE, MAX_USER_CHARS, &user, &error) ||
+      !request_string (request, "recording_url", FALSE, MAX_URL_CHARS, &url, &error) ||
+      !request_string (request, "from", FALSE, MAX_PHONE_CHARS, &ignored, &error) ||
+      !request_string (request, "to", FALSE, MAX_PHONE_CHARS, &ignored, &error))
+    {
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, error->message);
+      return;
+    }
+  if (!g_strv_contains (events, event))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The field “event” must be ringing, answered, ended or recording (not «%s»)"), event);
+
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, message);
+      return;
+    }
+  if (g_str_equal (event, "answered") && user == NULL)
+    {
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("The field “user” is missing: an «answered» event names who answered"));
+      return;
+    }
+  if (g_str_equal (event, "recording") &&
+      (url == NULL || (!g_str_has_prefix (url, "https://") && !g_str_has_prefix (url, "http://"))))
+    {
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("The field “recording_url” must be the recording's http:// or https:// "
+                       "URL"));
+      return;
+    }
+  if (!crm_call_event (store, call_id, event, user, url, at, &applied, &reason, &error))
+    {
+      if (error->domain == CRM_STORE_ERROR && error->code == CRM_STORE_ERROR_NOT_FOUND)
+        {
+          g_autofree char *message = g_strdup_printf (_("The field “user”: %s"), error->message);
+
+          respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, message);
+        }
+      else if (error->domain == CRM_STORE_ERROR && error->code == CRM_STORE_ERROR_INVALID_INPUT)
+        respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, error->message);
+      else
+        {
+          crm_server_log (G_LOG_LEVEL_WARNING, "telephony-failed", error->message,
+                          "VORONKA_ACCOUNT", account_name, NULL);
+          respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
+        }
+      return;
+    }
+  if (applied)
+    crm_server_live_changed_all (live);
+  {
+    g_autofree char *escaped = crm_server_log_escape (call_id, 200);
+    g_autofree char *line = g_strdup_printf ("telephony: call %s %s%s", escaped, event,
+                                             applied ? "" : " (nothing changed)");
+
+    crm_server_log (G_LOG_LEVEL_INFO, "telephony-event", line, "VORONKA_ACCOUNT", account_name,
+                    NULL);
+  }
+  json_object_set_boolean_member (answer, "applied", applied);
+  json_object_set_string_member (answer, "call", id);
+  if (reason != NULL)
+    json_object_set_string_member (answer, "reason", reason);
+  respond_object (msg, answer);
+}
+
+gboolean
+crm_server_telephony_handle (CrmServerStorage  *storage,
+                             CrmServerLive     *live,
+                             SoupServerMessage *msg,
+                             const char        *path)
+{
+  const char *name;
+  const char *header;
+  g_autofree char *token = NULL;
+  g_autofree char *account_id = NULL;
+  g_autofree char *account_name = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_auto(Settings) settings = { 0 };
+  JsonObject *settings_json = NULL;
+  JsonObject *request;
+  const char *call_id = NULL;
+  gint64 at = 0;
+  CrmStore *store;
+  sqlite3 *db;
+
+  if (!g_str_has_prefix (path, CRM_TELEPHONY_PATH_PREFIX))
+    return FALSE;
+  name = path + strlen (CRM_TELEPHONY_PATH_PREFIX);
+  if (!g_str_equal (name, "route") && !g_str_equal (name, "event"))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("There is no telephony endpoint %s: use %sroute or %sevent"), path,
+        CRM_TELEPHONY_PATH_PREFIX, CRM_TELEPHONY_PATH_PREFIX);
+
+      respond_error (msg, CRM_SYNC_ERROR_NOT_FOUND, message);
+      return TRUE;
+    }
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_POST)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                    "POST");
+      respond_error (msg, CRM_SYNC_ERROR_METHOD_NOT_ALLOWED,
+                     _("The telephony endpoints take POST with a JSON body"));
+      return TRUE;
+    }
+  if (!CRM_IS_SERVER_SQLITE (storage))
+    {
+      respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR,
+                     _("Telephony needs the server's embedded storage (serve without "
+                       "--database)"));
+      return TRUE;
+    }
+
+  /* the token first: nothing of the body is read for a stranger */
+  header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                         "Authorization");
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    {
+      respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     _("The request carries no telephony token: send “Authorization: Bearer "
+                       "TOKEN” with the token `voronka-server telephony token ACCOUNT` prints"));
+      return TRUE;
+    }
+  token = g_strstrip (g_strdup (header + 7));
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if (*token == '\0' || strlen (token) > 200 ||
+      !account_of_token (db, token, &account_id, &account_name, &settings_json, &error))
+    {
+      if (error != NULL)
+        respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
+      else
+        {
+          crm_server_log (G_LOG_LEVEL_WARNING, "telephony-refused",
+                          "telephony: a request with a wrong token refused", NULL);
+          respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                         _("The telephony token is wrong: use the one `voronka-server "
+                           "telephony token ACCOUNT` prints"));
+        }
+      return TRUE;
+    }
+  if (!settings_from_json (settings_json, &settings, &error))
+    {
+      respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
+      return TRUE;
+    }
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (g_bytes_get_size (body) > CRM_TELEPHONY_MAX_BODY)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The request is larger than a telephony request may be (%d bytes)"),
+        CRM_TELEPHONY_MAX_BODY);
+
+      respond_error (msg, CRM_SYNC_ERROR_TOO_LARGE, message);
+      return TRUE;
+    }
+  root = crm_json_parse_bounded (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                                 CRM_TELEPHONY_MAX_BODY, CRM_TELEPHONY_MAX_DEPTH, &error);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The request body must be a JSON object: %s"),
+        error != NULL ? error->message : _("it is another JSON value"));
+
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, message);
+      return TRUE;
+    }
+  request = json_node_get_object (root);
+  if (!request_string (request, "call_id", TRUE, MAX_CALL_ID_CHARS, &call_id, &error) ||
+      !request_time (request, &at, &error))
+    {
+      respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, error->message);
+      return TRUE;
+    }
+  store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id, &error);
+  if (store == NULL)
+    {
+      respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
+      return TRUE;
+    }
+  if (g_str_equal (name, "route"))
+    handle_route (live, msg, account_id, account_name, store, &settings, request, call_id, at);
+  else
+    handle_event (live, msg, account_name, store, request, call_id, at);
+  return TRUE;
+}
+
+/* --- the commands ------------------------------------------------------------------------- */
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("voronka-server: %s\n", error->message);
+  return 1;
+}
+
+static int
+usage (const char *message)
+{
+  g_printerr ("voronka-server: %s\n", message);
+  return 2;
+}
+
+static gboolean
+parse (const char          *parameters,
+       const char          *summary,
+       const GOptionEntry  *entries,
+       int                 *argc,
+       char              ***argv,
+       int                 *status)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context,
+    _("Global option (before the command): --data DIR, the server's data folder."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The storage, the account's id and its replica. */
+static gboolean
+open_account (const char        *data_dir,
+              const char        *name,
+              CrmServerStorage **out_storage,
+              char             **out_account,
+              CrmStore         **out_store,
+              GError           **error)
+{
+  sqlite3_stmt *stmt;
+  sqlite3 *db;
+
+  if (data_dir == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Say where the server keeps its data: voronka-server --data DIR …"));
+      return FALSE;
+    }
+  *out_storage = crm_server_sqlite_new (data_dir, error);
+  if (*out_storage == NULL)
+    return FALSE;
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (*out_storage));
+  stmt = db_prepare (db, "SELECT id FROM account WHERE name = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    *out_account = column_text (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (*out_account == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("There is no account «%s» in %s"), name, data_dir);
+      return FALSE;
+    }
+  *out_store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (*out_storage), *out_account,
+                                              error);
+  return *out_store != NULL;
+}
+
+int
+crm_server_cmd_telephony_token (const char  *data_dir,
+                                int          argc,
+                                char       **argv)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) settings = NULL;
+  g_autofree char *account = NULL;
+  g_autofree char *token = NULL;
+  gboolean created = FALSE;
+  CrmStore *store = NULL;
+  int status = 0;
+
+  if (!parse ("ACCOUNT",
+              _("Print the account's telephony token, the bearer token its PBX sends to "
+                "/api/v1/telephony/route and /api/v1/telephony/event (made the first time, "
+                "the same one afterwards; kept in server.db). See docs/telephony.md."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage (_("telephony token takes an ACCOUNT"));
+  if (!open_account (data_dir, argv[1], &storage, &account, &store, &error) ||
+      !account_row (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), account, &token,
+                    &settings, &created, &error))
+    return fail (error);
+  if (created)
+    crm_server_audit ("telephony.token", argv[1], NULL, NULL);
+  g_print ("%s\n", token);
+  return 0;
+}
+
+static gboolean
+describe (CrmStore     *store,
+          JsonObject   *json,
+          JsonObject  **out,
+          GError      **error)
+{
+  g_auto(Settings) settings = { 0 };
+
+  if (!settings_from_json (json_object_ref (json), &settings, error))
+    return FALSE;
+  *out = crm_call_describe_settings (store, &settings.call, error);
+  if (*out == NULL)
+    return FALSE;
+  json_object_set_string_member (*out, "days", settings.days);
+  return TRUE;
+}
+
+static void
+print_description (JsonObject *description,
+                   gboolean    json)
+{
+  JsonArray *rules = json_object_get_array_member (description, "rules");
+
+  if (json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+
+      json_node_set_object (node, description);
+      text = json_to_string (node, TRUE);
+      g_print ("%s\n", text);
+      return;
+    }
+  g_print ("%s: %s / %s\n", _("New callers' deals"),
+           json_object_get_string_member (description, "pipeline"),
+           json_object_get_string_member (description, "stage"));
+  g_print ("%s: %s (%s), %lld s\n", _("Ring group"),
+           json_object_get_string_member_with_default (description, "ring_group", "—"),
+           json_object_get_string_member_with_default (description, "head", "—"),
+           (long long) json_object_get_int_member (description, "ring_seconds"));
+  g_print ("%s: %s %s (%s)\n", _("Working hours"),
+           json_object_get_string_member (description, "days"),
+           json_object_get_string_member (description, "hours"),
+           json_object_get_string_member (description, "zone"));
+  for (guint i = 0; i < json_array_get_length (rules); i++)
+    g_print ("  • %s\n", json_array_get_string_element (rules, i));
+}
+
+int
+crm_server_cmd_telephony_show (const char  *data_dir,
+                               int          argc,
+                               char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the settings as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) settings = NULL;
+  g_autoptr(JsonObject) description = NULL;
+  g_autofree char *account = NULL;
+  g_autofree char *token = NULL;
+  gboolean created = FALSE;
+  CrmStore *store = NULL;
+  int status = 0;
+
+  if (!parse ("ACCOUNT",
+              _("Show how the account routes calls: the pipeline of new callers' deals, the "
+                "ring group and its head, the working hours, who is on duty, and the routing "
+                "rules in words (the token is not shown)."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage (_("telephony show takes an ACCOUNT"));
+  if (!open_account (data_dir, argv[1], &storage, &account, &store, &error) ||
+      !account_row (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), account, &token,
+                    &settings, &created, &error) ||
+      !describe (store, settings, &description, &error))
+    return fail (error);
+  print_description (description, json);
+  return 0;
+}
+
+int
+crm_server_cmd_telephony_set (const char  *data_dir,
+                              int          argc,
+                              char       **argv)
+{
+  g_autofree char *pipeline = NULL, *stage = NULL, *group = NULL, *hours = NULL;
+  g_autofree char *days = NULL, *zone = NULL;
+  g_auto(GStrv) duty = NULL;
+  gboolean no_duty = FALSE, json = FALSE;
+  int seconds = 0;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline,
+      N_("The pipeline of new callers' deals (default: the first)"), N_("P") },
+    { "stage", 0, 0, G_OPTION_ARG_STRING, &stage,
+      N_("Their stage (default: the pipeline's first open one)"), N_("S") },
+    { "ring-group", 0, 0, G_OPTION_ARG_STRING, &group,
+      N_("The user group rung first (default: the largest group)"), N_("G") },
+    { "ring-seconds", 0, 0, G_OPTION_ARG_INT, &seconds,
+      N_("How long each step rings (default 20)"), N_("N") },
+    { "hours", 0, 0, G_OPTION_ARG_STRING, &hours,
+      N_("Working hours, HH:MM-HH:MM (default 09:00-18:00)"), N_("H") },
+    { "days", 0, 0, G_OPTION_ARG_STRING, &days,
+      N_("Working days, e.g. mon-fri or mon,wed,fri (default mon-fri)"), N_("D") },
+    { "zone", 0, 0, G_OPTION_ARG_STRING, &zone,
+      N_("The time zone of the hours (default Europe/Moscow)"), N_("ZONE") },
+    { "on-duty", 0, 0, G_OPTION_ARG_STRING_ARRAY, &duty,
+      N_("A user who takes calls outside the working hours (repeat for several)"), N_("U") },
+    { "no-duty", 0, 0, G_OPTION_ARG_NONE, &no_duty,
+      N_("Nobody is on duty outside the working hours"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the settings as JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) settings = NULL;
+  g_autoptr(JsonObject) description = NULL;
+  g_autofree char *account = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *text = NULL;
+  gboolean created = FALSE;
+  CrmStore *store = NULL;
+  sqlite3_stmt *stmt;
+  sqlite3 *db;
+  int status = 0;
+
+  if (!parse ("ACCOUNT",
+              _("Change how the account routes calls (S0-8): options not given keep their "
+                "value. Prints the settings as `telephony show` does."),
+              entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return usage (_("telephony set takes an ACCOUNT"));
+  if (seconds < 0 || (seconds > 0 && (seconds < 5 || seconds > 600)))
+    return usage (_("--ring-seconds must be between 5 and 600"));
+  if (zone != NULL)
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
+
+      if (tz == NULL)
+        return usage (_("--zone: unknown time zone (use a name like Europe/Moscow)"));
+    }
+  if (!open_account (data_dir, argv[1], &storage, &account, &store, &error))
+    return fail (error);
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  if (!account_row (db, account, &token, &settings, &created, &error))
+    return fail (error);
+  if (pipeline != NULL)
+    {
+      json_object_set_string_member (settings, "pipeline", pipeline);
+      json_object_remove_member (settings, "stage");
+    }
+  if (stage != NULL)
+    json_object_set_string_member (settings, "stage", stage);
+  if (group != NULL)
+    json_object_set_string_member (settings, "ring_group", group);
+  if (seconds > 0)
+    json_object_set_int_member (settings, "ring_seconds", seconds);
+  if (hours != NULL)
+    json_object_set_string_member (settings, "hours", hours);
+  if (days != NULL)
+    json_object_set_string_member (settings, "days", days);
+  if (zone != NULL)
+    json_object_set_string_member (settings, "zone", zone);
+  if (no_duty || duty != NULL)
+    {
+      JsonArray *array = json_array_new ();
+
+      for (guint i = 0; duty != NULL && duty[i] != NULL; i++)
+        {
+          g_autofree char *id = crm_query_resolve (store, "user", duty[i], NULL, &error);
+
+          if (id == NULL)
+            {
+              json_array_unref (array);
+              return fail (error);
+            }
+          json_array_add_string_element (array, duty[i]);
+        }
+      json_object_set_array_member (settings, "on_duty", array);
+    }
+  /* everything named must exist and every value read: nothing is kept otherwise */
+  if (!describe (store, settings, &description, &error))
+    return fail (error);
+  if (group != NULL && json_array_get_length (json_object_get_array_member (
+                         description, "ring_group_users")) == 0)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("No manager or sales rep is in the group «%s»: name a group from `user list`"), group);
+
+      return usage (message);
+    }
+  {
+    g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_set_object (node, settings);
+    text = json_to_string (node, FALSE);
+  }
+  stmt = db_prepare (db, "UPDATE telephony SET settings = ?2 WHERE account = ?1", &error);
+  if (stmt == NULL)
+    return fail (error);
+  sqlite3_bind_text (stmt, 1, account, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      db_failed (db, "saving the telephony settings", &error);
+      sqlite3_finalize (stmt);
+      return fail (error);
+    }
+  sqlite3_finalize (stmt);
+  crm_server_audit ("telephony.set", argv[1], NULL, text);
+  print_description (description, json);
+  return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-telephony.h — the PBX's side of voronka-server (issue 18, docs/telephony.md):
+ * a bearer token per account (`telephony token ACCOUNT`), the account's call routing
+ * settings (`telephony set|show`), both kept in server.db's `telephony` table, and the
+ * two endpoints a PBX calls:
+ *
+ *   POST /api/v1/telephony/route  {"call_id","from","to","at"?}
+ *        → {"ring":[{"users":[NAME…],"user_ids":[ID…],"seconds"}…],"reason","call",
+ *           "contact","deal","card"}
+ *   POST /api/v1/telephony/event  {"call_id","event":"ringing|answered|ended|recording",
+ *        "from","to","user"?,"at","recording_url"?} → {"applied":BOOL,"reason"?,"call"}
+ *
+ * Authorization: Bearer <telephony token>; a missing or wrong token is 401, a body over
+ * CRM_TELEPHONY_MAX_BODY 413, malformed JSON or a bad field 400 naming the field. Every
+ * write goes through crm-call.h on the server's replica of the account (and so through
+ * crm_store_apply), and the devices hear of it over the live channel; the users a call
+ * rings get the caller's card as a "call" event there. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "crm-server-live.h"
+#include "crm-server-storage.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TELEPHONY_PATH_PREFIX "/api/v1/telephony/"
+#define CRM_TELEPHONY_MAX_BODY    (16 * 1024)
+#define CRM_TELEPHONY_MAX_DEPTH   4
+
+/* Answers @msg when @path is under CRM_TELEPHONY_PATH_PREFIX (returns TRUE); FALSE
+ * for any other path, leaving @msg alone. @now_ms: the server's clock. */
+gboolean crm_server_telephony_handle (CrmServerStorage  *storage,
+                                      CrmServerLive     *live,
+                                      SoupServerMessage *msg,
+                                      const char        *path);
+
+/* `telephony token ACCOUNT`, `telephony show ACCOUNT [--json]`,
+ * `telephony set ACCOUNT [--pipeline P] …` */
+int      crm_server_cmd_telephony_token (const char  *data_dir,
+                                         int          argc,
+                                         char       **argv);
+int      crm_server_cmd_telephony_show  (const char  *data_dir,
+                                         int          argc,
+                                         char       **argv);
+int      crm_server_cmd_telephony_set   (const char  *data_dir,
+                                         int          argc,
+                                         char       **argv);
+
+G_END_DECLS
