@@ -228,6 +228,12 @@ void     crm_cli_print_calls    (JsonArray *calls);
 gboolean crm_cli_message_template (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_message_send   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_message_list   (CrmCli *cli, int argc, char **argv, GError **error);
+/* crm-cli-schedule.c */
+gboolean crm_cli_schedule_set   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_schedule_off   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_schedule_shift (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_schedule_show  (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_schedule_now   (CrmCli *cli, int argc, char **argv, GError **error);
 /* crm-cli-undo.c */
 gboolean crm_cli_deal_delete    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_delete (CrmCli *cli, int argc, char **argv, GError **error);

@@ -92,6 +92,11 @@ static const Command commands[] = {
   { "message", "send", crm_cli_message_send,
     N_("Queue an e-mail, SMS or Telegram message about a deal; the server sends it") },
   { "message", "list", crm_cli_message_list, N_("List messages and how their delivery went") },
+  { "schedule", "set", crm_cli_schedule_set, N_("Set a user's weekly shifts (managers)") },
+  { "schedule", "off", crm_cli_schedule_off, N_("Give a user days off: vacation, sick days") },
+  { "schedule", "shift", crm_cli_schedule_shift, N_("Give a user a one-off shift on a day") },
+  { "schedule", "show", crm_cli_schedule_show, N_("Show a user's work schedule") },
+  { "schedule", "now", crm_cli_schedule_now, N_("List who is on shift at --now") },
   { "status", NULL, crm_cli_status, N_("Show the device id and sync state") },
 #ifdef VORONKA_WITH_SYNC
   { "sync", NULL, crm_cli_sync, N_("Synchronise with a server") },

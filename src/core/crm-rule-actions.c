@@ -609,6 +609,8 @@ _crm_rule_run_actions (CrmRuleContext  *ctx,
         ok = _crm_rule_action_close_lost (ctx, action, error);
       else if (g_strcmp0 (type, "for_each_deal") == 0)
         ok = action_for_each_deal (ctx, action, action_path, error);
+      else if (_crm_rule_schedule_is_action (type))
+        ok = _crm_rule_schedule_run_action (ctx, action, action_path, error);
       if (!ok)
         return FALSE;
     }

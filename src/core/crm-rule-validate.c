@@ -13,7 +13,7 @@
 
 static const char *const trigger_types[] = {
   "deal_created", "stage_entered", "field_changed", "deal_won", "deal_lost",
-  "task_completed", "contact_created", "company_created", "timer", NULL
+  "task_completed", "contact_created", "company_created", "timer", "task_due_set", NULL
 };
 static const char *const condition_types[] = {
   "field_equals", "field_in", "field_empty", "has_tag", "has_tag_group", "pipeline",
@@ -22,7 +22,8 @@ static const char *const condition_types[] = {
 };
 static const char *const action_types[] = {
   "move_deal", "create_deal", "create_task", "set_field", "add_tag", "remove_tag",
-  "notify", "send_message", "for_each_deal", "increment", "close_lost", NULL
+  "notify", "send_message", "for_each_deal", "increment", "close_lost", "assign_on_shift",
+  "task_to_working_day", NULL
 };
 
 static gboolean
@@ -162,6 +163,8 @@ validate_actions (JsonArray   *actions,
         }
       if (g_str_equal (type, "for_each_deal") && get_string (action, "pipeline") == NULL)
         return invalid (error, at, _("“for_each_deal” needs a \"pipeline\""));
+      if (!_crm_rule_schedule_validate_action (action, at, error))
+        return FALSE;
       {
         g_autofree char *inner_at = g_strconcat (at, ".actions", NULL);
         g_autofree char *cond_at = g_strconcat (at, ".conditions", NULL);

@@ -119,6 +119,21 @@ gboolean    _crm_rule_run_actions       (CrmRuleContext *ctx,
                                          const char     *path,
                                          GError        **error);
 
+/* crm-rule-schedule.c (S2-7): the trigger "task_due_set", the actions "assign_on_shift"
+ * and "task_to_working_day", and their shape checks. */
+gboolean    _crm_rule_schedule_trigger_matches (CrmRuleEngine  *engine,
+                                                JsonObject     *trigger,
+                                                const CrmOp    *op,
+                                                char          **out_deal);
+gboolean    _crm_rule_schedule_is_action    (const char     *type);
+gboolean    _crm_rule_schedule_run_action   (CrmRuleContext *ctx,
+                                             JsonObject     *action,
+                                             const char     *path,
+                                             GError        **error);
+gboolean    _crm_rule_schedule_validate_action (JsonObject  *action,
+                                                const char  *at,
+                                                GError     **error);
+
 /* Start a run of the engine on @store: its enabled rules, an empty queue, "now". */
 gboolean    _crm_rules_engine_init      (CrmRuleEngine  *engine,
                                          CrmStore       *store,

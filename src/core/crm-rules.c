@@ -271,6 +271,8 @@ trigger_matches (CrmRuleEngine  *engine,
   *out_deal = NULL;
   if (type == NULL || g_str_equal (type, "timer"))
     return FALSE;
+  if (g_str_equal (type, "task_due_set"))
+    return _crm_rule_schedule_trigger_matches (engine, trigger, op, out_deal);
 
   if (g_str_equal (type, "contact_created") || g_str_equal (type, "company_created"))
     return op->created && g_str_has_prefix (type, op->entity) &&

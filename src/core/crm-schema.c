@@ -89,6 +89,13 @@ static const CrmColumn rfm_segment_columns[] = {
   T ("key"), T ("name"), I ("position"), I ("recency_min"), I ("recency_max"),
   I ("frequency_min"), I ("frequency_max"), I ("monetary_min"), I ("monetary_max"), END
 };
+/* work schedules (S2-7, crm-schedule.c) */
+static const CrmColumn schedule_columns[] = { T ("user"), J ("week"), END };
+static const CrmColumn schedule_exception_columns[] = {
+  T ("user"), T ("kind"), T ("from_date"), T ("to_date"), J ("hours"), T ("reason"),
+  I ("created_at"), END
+};
+static const CrmColumn account_setting_columns[] = { T ("key"), T ("value"), END };
 
 static const CrmEntityType entity_types[] = {
   { "user", user_columns },
@@ -116,6 +123,9 @@ static const CrmEntityType entity_types[] = {
   { "saved_list", saved_list_columns },
   { "rfm_segment", rfm_segment_columns },
   { "call", call_columns },
+  { "schedule", schedule_columns },
+  { "schedule_exception", schedule_exception_columns },
+  { "account_setting", account_setting_columns },
 };
 
 static const CrmEntityType *const *
@@ -206,6 +216,21 @@ exec (sqlite3     *db,
 
 /* Migration 1: every entity table of DESIGN.md's data model, the changelog, the
  * derived search table and local-only bookkeeping (meta, conflicts). */
+static void
+append_create_table (GString             *sql,
+                     const CrmEntityType *type,
+                     gboolean             if_not_exists)
+{
+  g_string_append_printf (sql, "CREATE TABLE %s\"%s\" (id TEXT PRIMARY KEY NOT NULL",
+                          if_not_exists ? "IF NOT EXISTS " : "", type->name);
+  for (const CrmColumn *c = type->columns; c->name != NULL; c++)
+    g_string_append_printf (sql, ", \"%s\" %s", c->name, column_sql_type (c->kind));
+  g_string_append (sql, ", deleted INTEGER NOT NULL DEFAULT 0"
+                        ", data TEXT NOT NULL DEFAULT '{}'"
+                        ", clocks TEXT NOT NULL DEFAULT '{}'"
+                        ", hlc INTEGER NOT NULL DEFAULT 0);\n");
+}
+
 static gboolean
 migrate_to_1 (sqlite3  *db,
               GError  **error)
@@ -213,17 +238,7 @@ migrate_to_1 (sqlite3  *db,
   g_autoptr(GString) sql = g_string_new (NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (entity_types); i++)
-    {
-      const CrmEntityType *type = &entity_types[i];
-
-      g_string_append_printf (sql, "CREATE TABLE \"%s\" (id TEXT PRIMARY KEY NOT NULL", type->name);
-      for (const CrmColumn *c = type->columns; c->name != NULL; c++)
-        g_string_append_printf (sql, ", \"%s\" %s", c->name, column_sql_type (c->kind));
-      g_string_append (sql, ", deleted INTEGER NOT NULL DEFAULT 0"
-                            ", data TEXT NOT NULL DEFAULT '{}'"
-                            ", clocks TEXT NOT NULL DEFAULT '{}'"
-                            ", hlc INTEGER NOT NULL DEFAULT 0);\n");
-    }
+    append_create_table (sql, &entity_types[i], FALSE);
 
   g_string_append (sql,
     /* entity types from newer versions: kept, merged and sent on, never shown */
@@ -636,6 +651,25 @@ migrate_to_14 (sqlite3  *db,
     error);
 }
 
+/* Migration 15 (issue 15, S2-7 work schedules): each user's weekly pattern
+ * (`schedule`), its exceptions (`schedule_exception`: days off, one-off shifts) and the
+ * account's settings (`account_setting`: the time zone schedules are read in), all
+ * replicated (a new replica gets the tables from step 1). */
+static gboolean
+migrate_to_15 (sqlite3  *db,
+               GError  **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+  const char *const names[] = { "schedule", "schedule_exception", "account_setting" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    append_create_table (sql, crm_schema_lookup (names[i]), TRUE);
+  g_string_append (sql, "CREATE INDEX IF NOT EXISTS schedule_user ON schedule (user);\n"
+                        "CREATE INDEX IF NOT EXISTS schedule_exception_user"
+                        " ON schedule_exception (user, from_date);\n");
+  return exec (db, sql->str, error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -651,6 +685,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_12,
   migrate_to_13,
   migrate_to_14,
+  migrate_to_15,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -14,18 +14,19 @@
 #include <string.h>
 
 #include "crm-rules.h"
+#include "crm-schedule.h"
 #include "crm-time.h"
 #include "crm-template-private.h"
 
 static const char *const root_keys[] = {
   "name", "title", "description", "currency", "users", "pipelines", "loss_reasons",
-  "fields", "tag_groups", "rules", "rfm_segments", NULL
+  "fields", "tag_groups", "rules", "rfm_segments", "time_zone", NULL
 };
 static const char *const rfm_segment_keys[] = {
   "key", "name", "recency_min", "recency_max", "frequency_min", "frequency_max",
   "monetary_min", "monetary_max", NULL
 };
-static const char *const user_keys[] = { "name", "role", "group", NULL };
+static const char *const user_keys[] = { "name", "role", "group", "schedule", NULL };
 static const char *const user_roles[] = { "admin", "manager", "rep", NULL };
 static const char *const pipeline_keys[] = {
   "name", "stages", "loss_reasons", "next_task_required", NULL
@@ -302,15 +303,25 @@ check_users (Check     *c,
       g_autofree char *path = path_index (NULL, "users", i);
       g_autofree char *role_path = path_key (path, "role");
       JsonObject *user = NULL;
-      const char *name = NULL, *role = NULL, *group = NULL;
+      const char *name = NULL, *role = NULL, *group = NULL, *schedule = NULL;
 
       if (!check_object (c, json_array_get_element (users, i), path, &user) ||
           !check_keys (c, user, path, user_keys) ||
           !get_string (c, user, path, "name", TRUE, &name) ||
           !get_string (c, user, path, "role", TRUE, &role) ||
           !check_one_of (c, role_path, role, user_roles) ||
-          !get_string (c, user, path, "group", FALSE, &group))
+          !get_string (c, user, path, "group", FALSE, &group) ||
+          !get_string (c, user, path, "schedule", FALSE, &schedule))
         return FALSE;
+      if (schedule != NULL)
+        {
+          g_autoptr(GError) week_error = NULL;
+          g_autoptr(JsonNode) week = crm_schedule_parse_week (schedule, &week_error);
+          g_autofree char *schedule_path = path_key (path, "schedule");
+
+          if (week == NULL)
+            return check_fail (c, schedule_path, "%s", week_error->message);
+        }
       if (!g_hash_table_add (seen, (gpointer) name))
         return check_fail (c, path, "a second user named “%s”", name);
       if (!check_id (c, path, "user", name))
@@ -681,7 +692,7 @@ _crm_template_check (JsonNode    *root,
   JsonObject *object = NULL;
   JsonArray *users = NULL, *pipeline_list = NULL, *reasons = NULL;
   JsonArray *fields = NULL, *groups = NULL, *rules = NULL, *segments = NULL;
-  const char *title = NULL, *currency = NULL, *description = NULL;
+  const char *title = NULL, *currency = NULL, *description = NULL, *zone = NULL;
 
   if (root == NULL)
     return check_fail (&c, NULL, "the template is empty");
@@ -692,6 +703,7 @@ _crm_template_check (JsonNode    *root,
       !get_string (&c, object, NULL, "title", TRUE, &title) ||
       !get_string (&c, object, NULL, "description", FALSE, &description) ||
       !get_string (&c, object, NULL, "currency", FALSE, &currency) ||
+      !get_string (&c, object, NULL, "time_zone", FALSE, &zone) ||
       !get_array (&c, object, NULL, "users", TRUE, &users) ||
       !get_array (&c, object, NULL, "pipelines", TRUE, &pipeline_list) ||
       !get_array (&c, object, NULL, "loss_reasons", FALSE, &reasons) ||
@@ -706,6 +718,15 @@ _crm_template_check (JsonNode    *root,
        !g_ascii_isupper (currency[1]) || !g_ascii_isupper (currency[2])))
     return check_fail (&c, "currency", "“%s” is not a currency code; expected three "
                        "capital letters such as RUB", currency);
+
+  if (zone != NULL)
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
+
+      if (tz == NULL)
+        return check_fail (&c, "time_zone", "“%s” is not a time zone this system knows; use "
+                           "a name such as Europe/Moscow", zone);
+    }
 
   if (!check_users (&c, users) ||
       (reasons != NULL && !check_string_list (&c, reasons, "loss_reasons", NULL)) ||

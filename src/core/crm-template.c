@@ -45,6 +45,7 @@
 
 #include "crm-json.h"
 #include "crm-template-private.h"
+#include "crm-schedule.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
 
@@ -224,6 +225,9 @@ add_users (CrmChangeset *changeset,
         crm_change_set_string (change, "grp", json_object_get_string_member (user, "group"));
       else
         crm_change_set_null (change, "grp");
+      if (json_object_has_member (user, "schedule"))
+        crm_schedule_add_week_change (changeset, id,
+                                      json_object_get_string_member (user, "schedule"));
     }
 }
 
@@ -464,6 +468,8 @@ crm_template_apply (CrmStore    *store,
   add_tags (changeset, name, groups);
   add_rules (changeset, name, rules);
   add_rfm_segments (changeset, name, segments);
+  if (json_object_has_member (root, "time_zone"))
+    crm_schedule_add_zone_change (changeset, json_object_get_string_member (root, "time_zone"));
 
   if (!crm_store_apply (store, changeset, error))
     return FALSE;

@@ -52,6 +52,8 @@ static const struct {
   { "call", "deal", "deal" },
   { "call", "answered_by", "user" },
   { "call", "missed_to", "user" },
+  { "schedule", "user", "user" },
+  { "schedule_exception", "user", "user" },
 };
 
 /* Entities whose (entity, entity_id) pair names any other entity. */
@@ -735,6 +737,9 @@ rep_rights (CrmStore     *store,
         return TRUE;
       return denied (error, _("This notification is for another user"));
     }
+  if (g_str_equal (entity, "schedule") || g_str_equal (entity, "schedule_exception") ||
+      g_str_equal (entity, "account_setting"))
+    return denied (error, _("Only a manager or an administrator can change work schedules"));
   if (g_str_equal (entity, "approval"))
     {
       g_autofree char *requested_by = owner_field (store, op, "requested_by");
