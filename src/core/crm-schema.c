@@ -75,6 +75,10 @@ static const CrmColumn notification_columns[] = {
   T ("user"), T ("text"), T ("deal"), B ("read"), I ("created_at"), END
 };
 
+/* Account-wide settings that sync (issue 16: the approval thresholds): one entity per
+ * key, its id derived from the key, its value any JSON. Admins write them. */
+static const CrmColumn setting_columns[] = { T ("key"), J ("value"), END };
+
 static const CrmEntityType entity_types[] = {
   { "user", user_columns },
   { "pipeline", pipeline_columns },
@@ -98,6 +102,7 @@ static const CrmEntityType entity_types[] = {
   { "notification", notification_columns },
   { "message_template", message_template_columns },
   { "contact_company", contact_company_columns },
+  { "setting", setting_columns },
 };
 
 static const CrmEntityType *const *
@@ -566,6 +571,25 @@ migrate_to_12 (sqlite3  *db,
     error);
 }
 
+/* Migration 13 (issue 16, approvals): account settings that sync (`setting`, admins
+ * write it: the approval thresholds, the director, the accountant), and the index of
+ * the approvals waiting for someone's decision (the «На согласовании» inbox). A new
+ * replica gets the table from step 1, which makes every entity's. */
+static gboolean
+migrate_to_13 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS setting (id TEXT PRIMARY KEY NOT NULL,"
+    " key TEXT, value TEXT,"
+    " deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL DEFAULT '{}',"
+    " clocks TEXT NOT NULL DEFAULT '{}', hlc INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE INDEX IF NOT EXISTS approval_inbox ON approval (approver, status)"
+    " WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS approval_entity ON approval (entity_id) WHERE deleted = 0;\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -579,6 +603,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_10,
   migrate_to_11,
   migrate_to_12,
+  migrate_to_13,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
