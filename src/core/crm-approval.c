@@ -1547,8 +1547,8 @@ check_approval (CrmStore     *store,
                                     : str_member (op->fields, "entity_id"),
                                     value, str_member (op->fields, "invoice_type"));
           if (json_array_get_length (expected) > 0)
-            return denied (error, _("This request needs the approval of %u people; it cannot "
-                                    "be approved at once"), json_array_get_length (expected));
+            return denied (error, _("This request needs its approvers' decision (the account's "
+                                    "settings choose them); it cannot be approved at once"));
         }
       return TRUE;
     }
