@@ -198,7 +198,7 @@ test_s2_2_call_attempts (Fixture       *f,
   g_assert_cmpstr (str (shown, "stage_kind"), ==, "lost");
   g_assert_cmpstr (str (shown, "loss_reason"), ==, "Перестал выходить на связь");
   g_assert_nonnull (crm_test_find_object (json_object_get_array_member (shown, "history"), "by_rule",
-                                          "S2-2 3-я неудачная попытка: отказ «Перестал выходить на связь»"));
+                                          "3-я неудачная попытка: отказ «Перестал выходить на связь»"));
   g_clear_pointer (&tasks, json_array_unref);
   tasks = take_array (OK (f, "task", "list", "--deal", deal));
   recall = crm_test_find_object (tasks, "text", "Перезвонить клиенту: вторая попытка дозвона не удалась");

@@ -234,6 +234,16 @@ gboolean crm_cli_schedule_off   (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_schedule_shift (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_schedule_show  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_schedule_now   (CrmCli *cli, int argc, char **argv, GError **error);
+/* crm-cli-approval.c */
+gboolean crm_cli_approval_list     (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_show     (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_request  (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_approve  (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_reject   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_discounts (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_discount (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_registry (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_approval_settings (CrmCli *cli, int argc, char **argv, GError **error);
 /* crm-cli-undo.c */
 gboolean crm_cli_deal_delete    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_delete (CrmCli *cli, int argc, char **argv, GError **error);

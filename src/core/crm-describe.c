@@ -318,6 +318,27 @@ crm_describe_entity (CrmStore   *store,
                                 title);
       return g_strdup_printf (_("Deal «%s»"), title);
     }
+  if (g_str_equal (entity, "approval") && object != NULL)
+    {
+      const char *kind = string_member (object, "kind");
+      const char *about = string_member (object, "entity_id");
+
+      if (g_strcmp0 (kind, "discount") == 0)
+        {
+          g_autofree char *brand = about ? dup_name (store, "tag", about) : NULL;
+
+          /* Translators: a discount approval, by its brand */
+          return g_strdup_printf (_("Discount approval for %s"), brand ? brand : "?");
+        }
+      else
+        {
+          g_autoptr(JsonObject) deal_row = about ? crm_store_dup_entity (store, "deal", about) : NULL;
+
+          /* Translators: an invoice approval, by its deal's title */
+          return g_strdup_printf (_("Invoice approval of «%s»"),
+                                  string_member (deal_row, "title") ? string_member (deal_row, "title") : "?");
+        }
+    }
   name = dup_name (store, entity, entity_id);
   if (name == NULL)
     /* an entity this replica no longer has: its kind and the start of its id */

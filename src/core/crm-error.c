@@ -39,6 +39,7 @@ crm_store_error_to_code (CrmStoreError code)
     case CRM_STORE_ERROR_NO_MEMORY:            return "out-of-memory";
     case CRM_STORE_ERROR_LOCKED:               return "locked";
     case CRM_STORE_ERROR_NOT_A_REPLICA:        return "not-a-replica";
+    case CRM_STORE_ERROR_ALREADY_DECIDED:      return "already-decided";
     case CRM_STORE_ERROR_FAILED:
     default:                                   return "failed";
     }

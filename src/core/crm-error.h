@@ -34,6 +34,7 @@ typedef enum {
   CRM_STORE_ERROR_NO_MEMORY,            /* SQLite ran out of memory (SQLITE_NOMEM) */
   CRM_STORE_ERROR_LOCKED,               /* another program holds the replica locked */
   CRM_STORE_ERROR_NOT_A_REPLICA,        /* not a database, or a database of another program */
+  CRM_STORE_ERROR_ALREADY_DECIDED,      /* an approval's step another device decided first */
 } CrmStoreError;
 
 GQuark       crm_store_error_quark   (void);

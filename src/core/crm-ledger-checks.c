@@ -208,7 +208,8 @@ _crm_ledger_check_automation (CrmLedgerRun  *push,
 gboolean
 _crm_ledger_check_permission (CrmLedgerRun  *push,
                               const CrmOp   *op,
-                              char         **out_message)
+                              char         **out_message,
+                              const char   **out_code)
 {
   CrmStore *store = push->store;
   const CrmLedgerPush *pusher = push->pusher;
@@ -230,6 +231,8 @@ _crm_ledger_check_permission (CrmLedgerRun  *push,
       !changes_nothing (store, op))
     {
       *out_message = g_strdup (error->message);
+      if (g_error_matches (error, CRM_STORE_ERROR, CRM_STORE_ERROR_ALREADY_DECIDED))
+        *out_code = "already-decided";
       return FALSE;
     }
   return TRUE;

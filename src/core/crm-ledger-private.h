@@ -43,9 +43,12 @@ gboolean _crm_ledger_check_identity (CrmLedgerRun         *push,
 gboolean _crm_ledger_check_automation (CrmLedgerRun         *push,
                                        const CrmOp  *op,
                                        char        **out_message);
+/* *@out_code: the rejection's code ("permission-denied", or "already-decided" for an
+ * approval's step another device decided first). */
 gboolean _crm_ledger_check_permission (CrmLedgerRun         *push,
                                        const CrmOp  *op,
-                                       char        **out_message);
+                                       char        **out_message,
+                                       const char  **out_code);
 gboolean _crm_ledger_is_rejected (CrmLedgerRun        *push,
                                   const char  *op_id);
 gboolean _crm_ledger_is_duplicate_automation (CrmLedgerRun         *push,

@@ -405,6 +405,7 @@ push_one (CrmLedgerRun  *push,
   g_autoptr(JsonObject) previous = NULL;
   JsonObject *won;
   CrmLedgerDoom *doom;
+  const char *code = "permission-denied";
   gboolean known = FALSE;
   gboolean created;
 
@@ -449,9 +450,9 @@ push_one (CrmLedgerRun  *push,
       goto done;
     }
   if (!_crm_ledger_check_identity (push, op, &message) || !_crm_ledger_check_automation (push, op, &message) ||
-      !_crm_ledger_check_permission (push, op, &message))
+      !_crm_ledger_check_permission (push, op, &message, &code))
     {
-      if (!reject (push, op, "permission-denied", message, result, error))
+      if (!reject (push, op, code, message, result, error))
         return FALSE;
       goto done;
     }

@@ -96,6 +96,9 @@ static const CrmColumn schedule_exception_columns[] = {
   I ("created_at"), END
 };
 static const CrmColumn account_setting_columns[] = { T ("key"), T ("value"), END };
+/* Account-wide settings that sync (issue 16: the approval thresholds): one entity per
+ * key, its id derived from the key, its value any JSON. Admins write them. */
+static const CrmColumn setting_columns[] = { T ("key"), J ("value"), END };
 
 static const CrmEntityType entity_types[] = {
   { "user", user_columns },
@@ -126,6 +129,7 @@ static const CrmEntityType entity_types[] = {
   { "schedule", schedule_columns },
   { "schedule_exception", schedule_exception_columns },
   { "account_setting", account_setting_columns },
+  { "setting", setting_columns },
 };
 
 static const CrmEntityType *const *
@@ -670,6 +674,25 @@ migrate_to_15 (sqlite3  *db,
   return exec (db, sql->str, error);
 }
 
+/* Migration 16 (issue 16, approvals): account settings that sync (`setting`, admins
+ * write it: the approval thresholds, the director, the accountant), and the index of
+ * the approvals waiting for someone's decision (the «На согласовании» inbox). A new
+ * replica gets the table from step 1, which makes every entity's. */
+static gboolean
+migrate_to_16 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS setting (id TEXT PRIMARY KEY NOT NULL,"
+    " key TEXT, value TEXT,"
+    " deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL DEFAULT '{}',"
+    " clocks TEXT NOT NULL DEFAULT '{}', hlc INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE INDEX IF NOT EXISTS approval_inbox ON approval (approver, status)"
+    " WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS approval_entity ON approval (entity_id) WHERE deleted = 0;\n",
+    error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -686,6 +709,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_13,
   migrate_to_14,
   migrate_to_15,
+  migrate_to_16,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -499,6 +499,10 @@ crm_sync_state_rejection_reason (const char *code,
       return _("Your role does not allow this change, or it claimed another user's device; "
                "the server kept its version");
     }
+  if (g_strcmp0 (code, "already-decided") == 0)
+    return _("Someone decided this step of the approval first, on another device: their "
+             "decision stands and yours was not recorded (the approval's sheet shows who "
+             "decided and when)");
   if (g_strcmp0 (code, "not-found") == 0)
     return _("It refers to something the server does not have (it was never sent, or was "
              "refused)");

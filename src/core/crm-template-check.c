@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "crm-approval.h"
 #include "crm-rules.h"
 #include "crm-schedule.h"
 #include "crm-time.h"
@@ -20,7 +21,7 @@
 
 static const char *const root_keys[] = {
   "name", "title", "description", "currency", "users", "pipelines", "loss_reasons",
-  "fields", "tag_groups", "rules", "rfm_segments", "time_zone", NULL
+  "fields", "tag_groups", "rules", "rfm_segments", "time_zone", "approvals", NULL
 };
 static const char *const rfm_segment_keys[] = {
   "key", "name", "recency_min", "recency_max", "frequency_min", "frequency_max",
@@ -679,6 +680,52 @@ check_template_name (Check      *c,
   return TRUE;
 }
 
+/* "approvals": the account's approval settings (crm-approval.h), with "discounts" of
+ * brands the template's brand group has. */
+static gboolean
+check_approvals (Check      *c,
+                 JsonObject *object,
+                 JsonArray  *groups)
+{
+  JsonNode *node = json_object_get_member (object, "approvals");
+  JsonNode *discounts;
+  g_autofree char *message = NULL;
+  g_autoptr(GList) brands = NULL;
+
+  if (node == NULL)
+    return TRUE;
+  if (!crm_approval_check_settings (node, &message))
+    return check_fail (c, "approvals", "%s", message);
+  discounts = json_object_get_member (json_node_get_object (node), "discounts");
+  if (discounts == NULL)
+    return TRUE;
+  brands = json_object_get_members (json_node_get_object (discounts));
+  for (GList *l = brands; l != NULL; l = l->next)
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; groups != NULL && i < json_array_get_length (groups); i++)
+        {
+          JsonObject *group = json_array_get_object_element (groups, i);
+          JsonArray *tags = json_object_get_array_member (group, "tags");
+
+          if (g_strcmp0 (json_object_get_string_member (group, "group"), "brand") != 0)
+            continue;
+          for (guint j = 0; j < json_array_get_length (tags); j++)
+            if (g_strcmp0 (json_array_get_string_element (tags, j), l->data) == 0)
+              found = TRUE;
+        }
+      if (!found)
+        {
+          g_autofree char *path = path_key ("approvals.discounts", l->data);
+
+          return check_fail (c, path, "“%s” is not a tag of the brand group",
+                             (const char *) l->data);
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 _crm_template_check (JsonNode    *root,
                      const char  *source,
@@ -734,7 +781,8 @@ _crm_template_check (JsonNode    *root,
       (fields != NULL && !check_fields (&c, fields)) ||
       (groups != NULL && !check_tag_groups (&c, groups)) ||
       (rules != NULL && !check_rules (&c, rules)) ||
-      (segments != NULL && !check_rfm_segments (&c, segments)))
+      (segments != NULL && !check_rfm_segments (&c, segments)) ||
+      !check_approvals (&c, object, groups))
     return FALSE;
   return TRUE;
 }

@@ -23,6 +23,8 @@
  *                 "hidden": false?}]?,
  *     "tag_groups": [{"group": "brand|trailer|other", "tags": ["…"]}]?,
  *     "rules": [{"name", "enabled"?, …}]?    the rest of a rule is the automation's
+ *     "approvals": {"discount", "invoice", "director", "accountant",
+ *                   "discounts": {"<brand>": percent}}?   crm-approval.h (S3-9, S3-10)
  *   }
  *
  * Unknown keys are refused (a typo must not silently drop a pipeline). Every pipeline
@@ -43,6 +45,7 @@
 
 #include <string.h>
 
+#include "crm-approval.h"
 #include "crm-json.h"
 #include "crm-template-private.h"
 #include "crm-schedule.h"
@@ -415,6 +418,31 @@ add_rules (CrmChangeset *changeset,
     }
 }
 
+/* The approval settings, and the brands' first discounts onto their tags. */
+static void
+add_approvals (CrmChangeset *changeset,
+               const char   *template_name,
+               JsonNode     *approvals)
+{
+  JsonObject *discounts;
+  g_autoptr(GList) brands = NULL;
+
+  if (approvals == NULL)
+    return;
+  crm_approval_settings_fill (changeset, approvals);
+  discounts = json_object_get_object_member (json_node_get_object (approvals), "discounts");
+  if (discounts == NULL)
+    return;
+  brands = json_object_get_members (discounts);
+  for (GList *l = brands; l != NULL; l = l->next)
+    {
+      g_autofree char *id = _crm_template_id (template_name, "tag", l->data);
+
+      crm_change_set_int (crm_changeset_touch (changeset, "tag", id), "discount",
+                          json_object_get_int_member (discounts, l->data));
+    }
+}
+
 gboolean
 crm_template_apply (CrmStore    *store,
                     JsonNode    *template_root,
@@ -470,6 +498,7 @@ crm_template_apply (CrmStore    *store,
   add_rfm_segments (changeset, name, segments);
   if (json_object_has_member (root, "time_zone"))
     crm_schedule_add_zone_change (changeset, json_object_get_string_member (root, "time_zone"));
+  add_approvals (changeset, name, json_object_get_member (root, "approvals"));
 
   if (!crm_store_apply (store, changeset, error))
     return FALSE;

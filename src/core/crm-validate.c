@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-validate.h"
+#include "crm-approval.h"
 #include "crm-store-private.h"
 #include "crm-json-private.h"
 #include "crm-uuid.h"
@@ -73,7 +74,7 @@ static const char *const time_fields[] = {
 
 static const char *const setup_entities[] = {
   "pipeline", "stage", "field", "loss_reason", "rule", "user", "message_template",
-  "rfm_segment", NULL
+  "rfm_segment", "setting", NULL
 };
 
 static char *column_any (CrmStore   *store,
@@ -725,7 +726,9 @@ rep_rights (CrmStore     *store,
     }
   if (g_str_equal (entity, "tag"))
     {
-      if (op->created)
+      /* a brand's discount applied by its approval: crm_approval_check_op() let it */
+      if (op->created ||
+          (crm_approval_op_is_discount (op) && json_object_get_size (op->fields) <= 2))
         return TRUE;
       return denied (error, _("Only a manager or an administrator can rename or remove tags"));
     }
@@ -741,16 +744,7 @@ rep_rights (CrmStore     *store,
       g_str_equal (entity, "account_setting"))
     return denied (error, _("Only a manager or an administrator can change work schedules"));
   if (g_str_equal (entity, "approval"))
-    {
-      g_autofree char *requested_by = owner_field (store, op, "requested_by");
-
-      if (json_object_has_member (op->fields, "status") && !op->created)
-        return denied (error, _("Only a manager or an administrator can decide on an "
-                                "approval"));
-      if (op->created || g_strcmp0 (requested_by, user_id) == 0)
-        return TRUE;
-      return denied (error, _("This approval request is another user's"));
-    }
+    return TRUE;   /* crm_approval_check_op() decided: who requests, who decides a step */
   return TRUE;
 }
 
@@ -763,6 +757,9 @@ crm_validate_op_rights (CrmStore     *store,
 {
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
+  /* approvals, brands' discounts, what a decision sets off: for every role alike */
+  if (!crm_approval_check_op (store, op, user_id, role, error))
+    return FALSE;
   if (g_strcmp0 (role, "admin") == 0)
     return TRUE;
   if (g_strv_contains (setup_entities, op->entity))
