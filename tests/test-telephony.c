@@ -533,6 +533,44 @@ test_after_hours (Fixture       *f,
   g_assert_nonnull (strstr (run.err, "Нет такой"));
 }
 
+/* A responsible with a work schedule (S2-7) is off by it inside the account's telephony
+ * hours: the ring group takes the call, and the routing says why; on his day he takes his
+ * caller again. */
+static void
+test_schedule (Fixture       *f,
+               gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *deal = known_caller (f, "Сидоров Пётр", "+79125550202", NULL, "Денис Морозов");
+  const char *week[] = { "--db", f->laptop.path, "schedule", "set", "Денис Морозов",
+                         "--week", "tue=09:00-18:00", NULL };
+  g_autoptr(JsonObject) off = NULL;
+  g_autoptr(JsonObject) back = NULL;
+  g_autofree char *off_ring = NULL;
+  g_autofree char *back_ring = NULL;
+
+  crm_test_run_cli_argv (&run, week);
+  g_assert_cmpint (run.status, ==, 0);
+  laptop_sync (f);
+  crm_test_run_clear (&run);
+  server_admin (&run, f->data, "telephony", "set", "acme", "--on-duty", "Сергей Волков", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+
+  /* Monday 10:00, inside the account's hours, but not his day */
+  off = route (f, "pbx-40", "+79125550202", MONDAY_10);
+  off_ring = ring_names (off, 0);
+  g_test_message ("by schedule: %s", crm_test_get_string (off, "reason"));
+  /* inside the hours those on shift are the sales group, which rings instead of him */
+  g_assert_null (strstr (off_ring, "Денис Морозов"));
+  g_assert_nonnull (strstr (off_ring, "Сергей Волков"));
+  g_assert_nonnull (strstr (crm_test_get_string (off, "reason"), "Денис Морозов is not on shift"));
+
+  /* Tuesday 10:00: his shift */
+  back = route (f, "pbx-41", "+79125550202", "2026-12-08T10:00:00Z");
+  back_ring = ring_names (back, 0);
+  g_assert_cmpstr (back_ring, ==, "Денис Морозов");
+}
+
 /* --- refusals ------------------------------------------------------------------------------ */
 
 static void
@@ -780,6 +818,7 @@ main (int    argc,
   g_test_add ("/telephony/new-number", Fixture, NULL, set_up, test_new_number, tear_down);
   g_test_add ("/telephony/known-callers", Fixture, NULL, set_up, test_known_callers, tear_down);
   g_test_add ("/telephony/after-hours", Fixture, NULL, set_up, test_after_hours, tear_down);
+  g_test_add ("/telephony/schedule", Fixture, NULL, set_up, test_schedule, tear_down);
   g_test_add ("/telephony/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
   g_test_add ("/telephony/card", Fixture, NULL, set_up, test_card, tear_down);
   g_test_add_func ("/telephony/upgrade", test_upgrade);

@@ -13,6 +13,7 @@
 #include "crm-call.h"
 #include "crm-format.h"
 #include "crm-query.h"
+#include "crm-schedule.h"
 #include "crm-error-private.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
@@ -143,20 +144,33 @@ on_duty (CrmStore              *store,
   return FALSE;
 }
 
-/* The one function the work schedules (issue 15, S2-7) replace: until then a user is
- * on shift in the account's working hours, and the users on duty are at any time. */
+/* Whether @user_id takes calls at @at: the users on duty always; a user with a work
+ * schedule (S2-7, crm-schedule.c) when on shift by it; anyone else in the account's
+ * telephony hours. */
 gboolean
 crm_call_is_on_shift (CrmStore              *store,
                       const CrmCallSettings *settings,
                       const char            *user_id,
                       gint64                 at)
 {
+  g_autoptr(GError) error = NULL;
+  gboolean on_shift = FALSE;
+
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   g_return_val_if_fail (settings != NULL, FALSE);
 
   if (user_id == NULL)
     return FALSE;
-  return on_duty (store, settings, user_id) || within_hours (settings, at);
+  if (on_duty (store, settings, user_id))
+    return TRUE;
+  if (crm_schedule_has_schedule (store, user_id))
+    {
+      if (crm_schedule_is_on_shift (store, user_id, at, &on_shift, &error))
+        return on_shift;
+      /* an unreadable replica: the account's hours rather than nobody */
+      g_debug ("Work schedule of %s unread: %s", user_id, error->message);
+    }
+  return within_hours (settings, at);
 }
 
 /* --- lookups ---------------------------------------------------------------------------- */

@@ -41,9 +41,9 @@ typedef struct {
 /* The id of the call the PBX calls @external_id. */
 char       *crm_call_id           (const char            *external_id);
 
-/* S4-8: whether @user_id takes calls at @at (UTC ms). For now the account's working
- * hours, and the users on duty outside them; the work schedules of the design-studio
- * issue replace this one function. */
+/* S4-8: whether @user_id takes calls at @at (UTC ms): the users on duty always, a user
+ * with a work schedule (crm-schedule.h) when on shift by it, anyone else in the account's
+ * telephony hours. */
 gboolean    crm_call_is_on_shift  (CrmStore              *store,
                                    const CrmCallSettings *settings,
                                    const char            *user_id,
