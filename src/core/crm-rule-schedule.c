@@ -62,42 +62,6 @@ _crm_rule_schedule_trigger_matches (CrmRuleEngine  *engine,
 
 /* --- shared ------------------------------------------------------------------------------ */
 
-static CrmOp *
-emit (CrmRuleContext  *ctx,
-      CrmChange       *change,
-      GError         **error)
-{
-  CrmRuleEngine *engine = ctx->engine;
-  CrmRuleQueueItem item;
-  CrmOp *op;
-
-  if (ctx->depth > CRM_RULES_MAX_DEPTH)
-    {
-      g_set_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_LOOP,
-                   _("Rule “%s” set off a chain of more than %d rules, which looks like a "
-                     "loop; nothing was saved. Check the automation rules."),
-                   ctx->rule->name, CRM_RULES_MAX_DEPTH);
-      return NULL;
-    }
-  op = _crm_store_write_change (engine->store, change, ctx->actor, ctx->cause, ctx->rule->id,
-                                error);
-  if (op == NULL)
-    return NULL;
-  item.op = op;
-  item.depth = ctx->depth;
-  g_array_append_val (engine->queue, item);
-  return op;
-}
-
-static char *
-derive_id (CrmRuleContext *ctx,
-           const char     *path)
-{
-  g_autofree char *name = g_strdup_printf ("%s/%s", ctx->cause, path);
-
-  return crm_uuid_v5 (ctx->rule->id, name);
-}
-
 /* The users of @group (of @roles only, when given), by name then id. */
 static GPtrArray *
 group_members (CrmStore    *store,
@@ -278,7 +242,7 @@ action_assign_on_shift (CrmRuleContext  *ctx,
 
   change = crm_changeset_touch (cs, "deal", ctx->deal_id);
   crm_change_set_string (change, "responsible", chosen);
-  return emit (ctx, change, error) != NULL;
+  return _crm_rule_emit (ctx, change, error) != NULL;
 }
 
 /* --- task_to_working_day ------------------------------------------------------------------ */
@@ -356,7 +320,7 @@ action_task_to_working_day (CrmRuleContext  *ctx,
 
   change = crm_changeset_touch (cs, "task", task_id);
   crm_change_set_int (change, "due", moved);
-  if (emit (ctx, change, error) == NULL)
+  if (_crm_rule_emit (ctx, change, error) == NULL)
     return FALSE;
 
   name = _crm_store_dup_column (store, "user", responsible, "name");
@@ -365,7 +329,7 @@ action_task_to_working_day (CrmRuleContext  *ctx,
   if (ctx->deal_id != NULL)
     {
       g_autofree char *note_path = g_strconcat (path, "/note", NULL);
-      g_autofree char *note_id = derive_id (ctx, note_path);
+      g_autofree char *note_id = _crm_rule_derive_id (ctx, note_path);
       g_autoptr(CrmChangeset) note_cs = crm_changeset_new ();
 
       /* Translators: a note in a deal's history; the dates are "28.03.2026 15:00" */
@@ -376,7 +340,7 @@ action_task_to_working_day (CrmRuleContext  *ctx,
       crm_change_set_string (change, "entity_id", ctx->deal_id);
       crm_change_set_string (change, "text", note);
       crm_change_set_int (change, "created_at", engine->now);
-      if (emit (ctx, change, error) == NULL)
+      if (_crm_rule_emit (ctx, change, error) == NULL)
         return FALSE;
     }
 
@@ -386,7 +350,7 @@ action_task_to_working_day (CrmRuleContext  *ctx,
       g_autofree char *group = _crm_store_dup_column (store, "user", responsible, "grp");
       g_autofree char *head = group_head (store, group);
       g_autofree char *notify_path = g_strconcat (path, "/notify", NULL);
-      g_autofree char *notification_id = derive_id (ctx, notify_path);
+      g_autofree char *notification_id = _crm_rule_derive_id (ctx, notify_path);
       g_autoptr(CrmChangeset) notify_cs = crm_changeset_new ();
       g_autofree char *message = NULL;
 
@@ -404,7 +368,7 @@ action_task_to_working_day (CrmRuleContext  *ctx,
       crm_change_set_string (change, "deal", ctx->deal_id);
       crm_change_set_bool (change, "read", FALSE);
       crm_change_set_int (change, "created_at", engine->now);
-      if (emit (ctx, change, error) == NULL)
+      if (_crm_rule_emit (ctx, change, error) == NULL)
         return FALSE;
     }
   return TRUE;
