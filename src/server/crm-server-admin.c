@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-admin.h"
+#include "crm-server-command.h"
 #include "crm-server-files.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
@@ -27,65 +28,6 @@
 #include "crm-template.h"
 
 static const char *const roles[] = { "admin", "manager", "rep", NULL };
-
-static int
-fail (const GError *error)
-{
-  g_printerr ("voronka-server: %s\n", error->message);
-  return 1;
-}
-
-static int
-usage (GOptionContext *context,
-       const char     *format,
-       ...) G_GNUC_PRINTF (2, 3);
-
-static int
-usage (GOptionContext *context,
-       const char     *format,
-       ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("voronka-server: %s\n", message);
-  g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-  return 2;
-}
-
-/* Parses @entries; on return argv holds the positional arguments after argv[0]. */
-static gboolean
-parse (GOptionContext  *context,
-       int             *argc,
-       char          ***argv,
-       int             *status)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      *status = usage (context, "%s", error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static GOptionContext *
-command_context (const char         *parameters,
-                 const char         *summary,
-                 const GOptionEntry *entries)
-{
-  GOptionContext *context = g_option_context_new (parameters);
-
-  g_option_context_set_summary (context, summary);
-  g_option_context_set_description (context,
-    _("Global option (before the command): --data DIR, the server's data folder."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  return context;
-}
 
 static CrmServerStorage *
 open_storage (const char *data_dir,
@@ -117,7 +59,7 @@ crm_server_cmd_account_create (const char  *data_dir,
       N_("Read the administrator's password from standard input (required)"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "NAME", _("Create an account, optionally from a template, with its first administrator."),
     entries);
   g_autoptr(CrmServerStorage) storage = NULL;
@@ -127,21 +69,21 @@ crm_server_cmd_account_create (const char  *data_dir,
   g_autofree char *hash = NULL;
   int status = 0;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage (context, _("account create takes one account NAME"));
+    return crm_server_command_usage (_("account create takes one account NAME"));
   if (admin == NULL)
-    return usage (context, _("--admin USER is required"));
+    return crm_server_command_usage (_("--admin USER is required"));
   if (!password_stdin)
-    return usage (context, _("--password-stdin is required (passwords never go on the command line)"));
+    return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
 
   if ((template_name != NULL && (root = crm_template_load (template_name, &error)) == NULL) ||
       (password = crm_server_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_create_account (storage, argv[1], root, admin, hash, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   {
     g_autofree char *details = template_name ? g_strdup_printf ("template=%s", template_name)
                                              : NULL;
@@ -165,7 +107,7 @@ crm_server_cmd_user_add (const char  *data_dir,
       N_("Read the user's password from standard input (required)"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT NAME", _("Add a user who can sign in to an account. A user of the account's "
                       "replica with that name becomes this user; otherwise one is created."),
     entries);
@@ -175,20 +117,20 @@ crm_server_cmd_user_add (const char  *data_dir,
   g_autofree char *hash = NULL;
   int status = 0;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (context, _("user add takes an ACCOUNT and a user NAME"));
+    return crm_server_command_usage (_("user add takes an ACCOUNT and a user NAME"));
   if (role != NULL && !g_strv_contains (roles, role))
-    return usage (context, _("--role: «%s» is not a role; choose admin, manager or rep"), role);
+    return crm_server_command_usage (_("--role: «%s» is not a role; choose admin, manager or rep"), role);
   if (!password_stdin)
-    return usage (context, _("--password-stdin is required (passwords never go on the command line)"));
+    return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
 
   if ((password = crm_server_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_add_user (storage, argv[1], argv[2], role ? role : "rep", hash, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   {
     g_autofree char *details = g_strdup_printf ("role=%s", role ? role : "rep");
     crm_server_audit ("user.add", argv[1], argv[2], details);
@@ -203,7 +145,7 @@ crm_server_cmd_user_revoke (const char  *data_dir,
                             char       **argv)
 {
   const GOptionEntry entries[] = { { NULL } };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT NAME", _("Sign a user out everywhere: every session token of theirs stops working."),
     entries);
   g_autoptr(CrmServerStorage) storage = NULL;
@@ -211,13 +153,13 @@ crm_server_cmd_user_revoke (const char  *data_dir,
   int status = 0;
   int count;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (context, _("user revoke takes an ACCOUNT and a user NAME"));
+    return crm_server_command_usage (_("user revoke takes an ACCOUNT and a user NAME"));
   if ((storage = open_storage (data_dir, &error)) == NULL ||
       (count = crm_server_storage_revoke_user (storage, argv[1], argv[2], &error)) < 0)
-    return fail (error);
+    return crm_server_command_fail (error);
   {
     g_autofree char *details = g_strdup_printf ("sessions=%d", count);
     crm_server_audit ("user.revoke", argv[1], argv[2], details);
@@ -266,7 +208,7 @@ crm_server_cmd_user_list (const char  *data_dir,
          "\"removed\", \"sessions\", \"last_seen\", \"created_at\"}]"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT [NAME]", _("List the users of an account (or one of them): role, state "
                         "(active, disabled or removed), signed-in sessions, last sync."),
     entries);
@@ -275,14 +217,14 @@ crm_server_cmd_user_list (const char  *data_dir,
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 2 && argc != 3)
-    return usage (context, _("user list takes an ACCOUNT and optionally a user NAME"));
+    return crm_server_command_usage (_("user list takes an ACCOUNT and optionally a user NAME"));
   if ((storage = open_storage (data_dir, &error)) == NULL ||
       (users = crm_server_storage_list_users (storage, argv[1], argc == 3 ? argv[2] : NULL,
                                               &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   if (json)
     {
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
@@ -322,7 +264,7 @@ set_disabled (const char  *data_dir,
       N_("Print {\"user\", \"state\", \"revoked_sessions\"}"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT NAME",
     disabled ? _("Disable a user: their password no longer signs in, and every session of "
                  "theirs ends at once (the laptop says the account is disabled). Their data "
@@ -334,15 +276,15 @@ set_disabled (const char  *data_dir,
   int status = 0;
   gint revoked;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (context, disabled ? _("user disable takes an ACCOUNT and a user NAME")
+    return crm_server_command_usage (disabled ? _("user disable takes an ACCOUNT and a user NAME")
                                     : _("user enable takes an ACCOUNT and a user NAME"));
   if ((storage = open_storage (data_dir, &error)) == NULL ||
       (revoked = crm_server_storage_set_user_disabled (storage, argv[1], argv[2], disabled,
                                                        &error)) < 0)
-    return fail (error);
+    return crm_server_command_fail (error);
   {
     g_autofree char *details = g_strdup_printf ("sessions=%d", revoked);
     crm_server_audit (disabled ? "user.disable" : "user.enable", argv[1], argv[2],
@@ -397,7 +339,7 @@ crm_server_cmd_user_password (const char  *data_dir,
       N_("Print {\"user\", \"revoked_sessions\"}"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT NAME", _("Set a user's password (at least 8 characters). Their sessions end: "
                       "each laptop asks for the new password once."), entries);
   g_autoptr(CrmServerStorage) storage = NULL;
@@ -407,17 +349,17 @@ crm_server_cmd_user_password (const char  *data_dir,
   int status = 0;
   gint revoked;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (context, _("user password takes an ACCOUNT and a user NAME"));
+    return crm_server_command_usage (_("user password takes an ACCOUNT and a user NAME"));
   if (!password_stdin)
-    return usage (context, _("--password-stdin is required (passwords never go on the command line)"));
+    return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
   if ((password = crm_server_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
       (storage = open_storage (data_dir, &error)) == NULL ||
       (revoked = crm_server_storage_set_password (storage, argv[1], argv[2], hash, &error)) < 0)
-    return fail (error);
+    return crm_server_command_fail (error);
   {
     g_autofree char *details = g_strdup_printf ("sessions=%d", revoked);
     crm_server_audit ("user.password", argv[1], argv[2], details);
@@ -454,7 +396,7 @@ crm_server_cmd_user_remove (const char  *data_dir,
          "\"companies\"}"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT NAME", _("Remove a user who left: their deals, open tasks, contacts and companies "
                       "go to a colleague (the laptops get that with their next sync), their "
                       "password no longer signs in and every session of theirs ends. Their "
@@ -465,16 +407,16 @@ crm_server_cmd_user_remove (const char  *data_dir,
   CrmReassignCounts counts = { 0 };
   int status = 0;
 
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (context, _("user remove takes an ACCOUNT and a user NAME"));
+    return crm_server_command_usage (_("user remove takes an ACCOUNT and a user NAME"));
   if (reassign_to == NULL)
-    return usage (context, _("--reassign-to NAME is required: who takes over their deals and "
+    return crm_server_command_usage (_("--reassign-to NAME is required: who takes over their deals and "
                              "tasks"));
   if ((storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_remove_user (storage, argv[1], argv[2], reassign_to, &counts, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   detail = g_strdup_printf ("reassign_to=%s deals=%u tasks=%u contacts=%u companies=%u",
                             reassign_to, counts.deals, counts.tasks, counts.contacts,
                             counts.companies);
@@ -588,7 +530,7 @@ crm_server_cmd_serve (const char  *data_dir,
     { NULL }
   };
   g_auto(CrmServerOps) ops = { 0 };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "", _("Serve the sync API over HTTPS until stopped with SIGTERM or SIGINT; SIGHUP reloads "
           "the certificate. Prints the certificate's fingerprint, the address, then one line "
           "per request. GET /healthz answers while the process runs, GET /readyz while every "
@@ -606,37 +548,37 @@ crm_server_cmd_serve (const char  *data_dir,
   int status = 0;
 
   g_option_context_add_main_entries (context, crm_server_ops_entries (&ops), GETTEXT_PACKAGE);
-  if (!parse (context, &argc, &argv, &status))
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 1)
-    return usage (context, _("serve takes no arguments besides its options"));
+    return crm_server_command_usage (_("serve takes no arguments besides its options"));
   if (!crm_server_ops_prepare (&ops, &error))
-    return usage (context, "%s", error->message);
+    return crm_server_command_usage ("%s", error->message);
   /* before anything is announced: a SIGTERM right after "listening" stops cleanly */
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, quit_on_signal, loop);
   g_unix_signal_add (SIGINT, quit_on_signal, loop);
   if ((tls_cert == NULL) != (tls_key == NULL))
-    return usage (context, _("--tls-cert and --tls-key go together"));
+    return crm_server_command_usage (_("--tls-cert and --tls-key go together"));
   if (insecure_http && tls_cert != NULL)
-    return usage (context, _("--insecure-http and --tls-cert exclude each other"));
+    return crm_server_command_usage (_("--insecure-http and --tls-cert exclude each other"));
   if (tick_seconds < 0 || max_body < 1024 || rate <= 0 || burst < 1 || session_days < 1)
-    return usage (context, _("--tick-interval, --max-body, --rate, --burst and --session-days "
+    return crm_server_command_usage (_("--tick-interval, --max-body, --rate, --burst and --session-days "
                              "need sensible positive values"));
   if (delivery_seconds < 0 || delivery_timeout < 1)
-    return usage (context, _("--delivery-interval takes 0 or more seconds, --delivery-timeout "
+    return crm_server_command_usage (_("--delivery-interval takes 0 or more seconds, --delivery-timeout "
                              "1 or more"));
   if (quota_mb < 0 || quota_mb > G_MAXINT64 / (1024 * 1024))
-    return usage (context, _("--account-quota-mb takes a number of megabytes, 0 for no limit"));
+    return crm_server_command_usage (_("--account-quota-mb takes a number of megabytes, 0 for no limit"));
   if (max_file_mb < 1 || max_file_mb > G_MAXINT64 / (1024 * 1024))
-    return usage (context, _("--max-file-mb takes a positive number of megabytes"));
+    return crm_server_command_usage (_("--max-file-mb takes a positive number of megabytes"));
   if (mail_interval < 0)
-    return usage (context, _("--mail-interval takes a number of seconds, 0 to check only on "
+    return crm_server_command_usage (_("--mail-interval takes a number of seconds, 0 to check only on "
                              "demand"));
   if (max_connections < 1 || idle_timeout < 1)
-    return usage (context, _("--max-connections and --idle-timeout need positive values"));
+    return crm_server_command_usage (_("--max-connections and --idle-timeout need positive values"));
   if (insecure_http && !listens_on_loopback (listen ? listen : "127.0.0.1:8443"))
-    return usage (context, _("--insecure-http serves passwords and data unencrypted, so it "
+    return crm_server_command_usage (_("--insecure-http serves passwords and data unencrypted, so it "
                              "listens on loopback only (127.0.0.1 or ::1), not on “%s”; "
                              "leave it out to serve HTTPS"), listen);
   if (database != NULL && !g_str_equal (database, "sqlite"))
@@ -662,23 +604,23 @@ crm_server_cmd_serve (const char  *data_dir,
       (data_dir != NULL && !crm_server_lock_data (data_dir, &error)) ||
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   crm_server_sqlite_set_account_quota (CRM_SERVER_SQLITE (storage), quota_mb * 1024 * 1024);
   g_print (_("voronka-server: data folder %s\n"), data_dir);
   if (!insecure_http &&
       (certificate = crm_server_ops_load_certificate (&ops, data_dir, tls_cert, tls_key,
                                                       &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
 
   server = crm_server_new (storage, &limits);
   if (!crm_server_listen (server, listen ? listen : "127.0.0.1:8443", certificate, &url, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   g_print (_("voronka-server: listening on %s\n"), url);
   g_print (_("voronka-server: at most %u connections (open-file limit %lu)\n"),
            limits.max_connections, (gulong) open_files);
   fflush (stdout);
   if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   crm_server_start_ticks (server, (guint) tick_seconds);
   mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
                                           G_CALLBACK (crm_server_changed), server);
@@ -687,7 +629,7 @@ crm_server_cmd_serve (const char  *data_dir,
       delivery = crm_server_delivery_new (CRM_SERVER_SQLITE (storage), data_dir,
                                           (guint) delivery_seconds, &error);
       if (delivery == NULL)
-        return fail (error);
+        return crm_server_command_fail (error);
       crm_server_delivery_set_timeout (delivery, (guint) delivery_timeout);
       crm_server_set_push_hook (server, (CrmServerPushHook) crm_server_delivery_kick, delivery);
       crm_server_delivery_set_changed (delivery, (CrmServerDeliveryChanged) crm_server_changed,

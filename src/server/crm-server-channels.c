@@ -15,6 +15,7 @@
 
 #include "crm-server-channels.h"
 #include "crm-server-admin.h"
+#include "crm-server-command.h"
 #include "crm-server-auth.h"
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
@@ -384,46 +385,6 @@ crm_server_delivery_due (CrmServerChannels  *self,
 
 /* --- voronka-server channel set|list -------------------------------------------------- */
 
-static int
-fail (const GError *error)
-{
-  g_printerr ("voronka-server: %s\n", error->message);
-  return 1;
-}
-
-static int
-usage (const char *format,
-       ...) G_GNUC_PRINTF (1, 2);
-
-static int
-usage (const char *format,
-       ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("voronka-server: %s\n", message);
-  g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-  return 2;
-}
-
-static GOptionContext *
-command_context (const char         *parameters,
-                 const char         *summary,
-                 const GOptionEntry *entries)
-{
-  GOptionContext *context = g_option_context_new (parameters);
-
-  g_option_context_set_summary (context, summary);
-  g_option_context_set_description (context,
-    _("Global option (before the command): --data DIR, the server's data folder."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  return context;
-}
-
 /* Opens the storage first: it makes (or updates) server.db. */
 static CrmServerChannels *
 open_channels (const char  *data_dir,
@@ -497,7 +458,7 @@ crm_server_cmd_channel_set (const char  *data_dir,
          "token (required)"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT email|sms|telegram",
     _("Set how an account's messages leave the server: e-mail through an SMTP server, SMS "
       "through an HTTP gateway, Telegram through a bot. Passwords and tokens stay in the "
@@ -511,32 +472,32 @@ crm_server_cmd_channel_set (const char  *data_dir,
   const char *kind;
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage ("%s", error->message);
+    return crm_server_command_usage ("%s", error->message);
   if (argc != 3)
-    return usage (_("channel set takes an ACCOUNT and a channel: email, sms or telegram"));
+    return crm_server_command_usage (_("channel set takes an ACCOUNT and a channel: email, sms or telegram"));
   kind = argv[2];
   if (g_str_equal (kind, "email"))
     {
       if (smtp == NULL)
-        return usage (_("channel set … email needs --smtp smtp://HOST[:PORT] or "
+        return crm_server_command_usage (_("channel set … email needs --smtp smtp://HOST[:PORT] or "
                         "smtps://HOST[:PORT]"));
       if (!url_has_scheme (smtp, smtp_schemes))
-        return usage (_("--smtp: “%s” is not an SMTP server's URL; write smtp://HOST[:PORT] "
+        return crm_server_command_usage (_("--smtp: “%s” is not an SMTP server's URL; write smtp://HOST[:PORT] "
                         "or smtps://HOST[:PORT]"), smtp);
       if (url != NULL || token_stdin)
-        return usage (_("--url and --token-stdin are for sms and telegram; e-mail takes "
+        return crm_server_command_usage (_("--url and --token-stdin are for sms and telegram; e-mail takes "
                         "--smtp, --from, --user and --password-stdin"));
       if (password_stdin && user == NULL)
-        return usage (_("--password-stdin goes with --user"));
+        return crm_server_command_usage (_("--password-stdin goes with --user"));
       if (user != NULL && !password_stdin)
-        return usage (_("--user needs --password-stdin (passwords never go on the command "
+        return crm_server_command_usage (_("--user needs --password-stdin (passwords never go on the command "
                         "line)"));
       if (from == NULL && is_address (user))
         from = g_strdup (user);
       if (from == NULL)
-        return usage (_("--from ADDR is required: the address the mail comes from"));
+        return crm_server_command_usage (_("--from ADDR is required: the address the mail comes from"));
       if (!is_address (from))
-        return usage (_("--from: “%s” is not an e-mail address"), from);
+        return crm_server_command_usage (_("--from: “%s” is not an e-mail address"), from);
       channel.url = smtp;
       channel.from = from;
       channel.user = user;
@@ -544,28 +505,28 @@ crm_server_cmd_channel_set (const char  *data_dir,
   else if (g_str_equal (kind, "sms") || g_str_equal (kind, "telegram"))
     {
       if (url == NULL)
-        return usage (_("channel set … %s needs --url URL"), kind);
+        return crm_server_command_usage (_("channel set … %s needs --url URL"), kind);
       if (!url_has_scheme (url, http_schemes))
-        return usage (_("--url: “%s” is not an http:// or https:// URL"), url);
+        return crm_server_command_usage (_("--url: “%s” is not an http:// or https:// URL"), url);
       if (smtp != NULL || from != NULL || user != NULL || password_stdin)
-        return usage (_("--smtp, --from, --user and --password-stdin are for e-mail; %s "
+        return crm_server_command_usage (_("--smtp, --from, --user and --password-stdin are for e-mail; %s "
                         "takes --url and --token-stdin"), kind);
       if (g_str_equal (kind, "telegram") && !token_stdin)
-        return usage (_("telegram needs the bot's token: --token-stdin"));
+        return crm_server_command_usage (_("telegram needs the bot's token: --token-stdin"));
       channel.url = url;
     }
   else
-    return usage (_("“%s” is not a channel; choose email, sms or telegram"), kind);
+    return crm_server_command_usage (_("“%s” is not a channel; choose email, sms or telegram"), kind);
   channel.kind = (char *) kind;
 
   if ((password_stdin || token_stdin) &&
       (channel.secret = crm_server_read_password_stdin (&error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
       !crm_server_channels_set (channels, account_id, &channel, &error))
     {
       g_free (channel.secret);
-      return fail (error);
+      return crm_server_command_fail (error);
     }
   if (channel.secret != NULL)
     memset (channel.secret, 0, strlen (channel.secret));
@@ -588,7 +549,7 @@ crm_server_cmd_channel_list (const char  *data_dir,
       NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = command_context (
+  g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT", _("List an account's channels (the secrets only as set or not)."), entries);
   g_autoptr(CrmServerChannels) channels = NULL;
   g_autoptr(GPtrArray) list = NULL;
@@ -596,12 +557,12 @@ crm_server_cmd_channel_list (const char  *data_dir,
   g_autofree char *account_id = NULL;
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage ("%s", error->message);
+    return crm_server_command_usage ("%s", error->message);
   if (argc != 2)
-    return usage (_("channel list takes an ACCOUNT"));
+    return crm_server_command_usage (_("channel list takes an ACCOUNT"));
   if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
       (list = crm_server_channels_list (channels, account_id, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();

@@ -24,6 +24,7 @@
 
 #include "crm-server-mailboxes.h"
 #include "crm-server-auth.h"
+#include "crm-server-command.h"
 #include "crm-server-log.h"
 #include "crm-server-mail.h"
 #include "crm-server-sqlite.h"
@@ -696,55 +697,6 @@ fill_state (const Mailbox   *box,
 
 /* --- the commands ------------------------------------------------------------------------ */
 
-static int
-fail (const GError *error)
-{
-  g_printerr ("voronka-server: %s\n", error->message);
-  return 1;
-}
-
-static int
-usage (const char *format,
-       ...) G_GNUC_PRINTF (1, 2);
-
-static int
-usage (const char *format,
-       ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("voronka-server: %s\n", message);
-  g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-  return 2;
-}
-
-static gboolean
-parse (const char          *parameters,
-       const char          *summary,
-       const GOptionEntry  *entries,
-       int                 *argc,
-       char              ***argv,
-       int                 *status)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_set_summary (context, summary);
-  g_option_context_set_description (context,
-    _("Global option (before the command): --data DIR, the server's data folder."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      *status = usage ("%s", error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static CrmServerStorage *
 open_storage (const char *data_dir,
               GError    **error)
@@ -880,7 +832,7 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
   sqlite3 *db;
   int status = 0;
 
-  if (!parse ("ACCOUNT URL",
+  if (!crm_server_command_parse_options ("ACCOUNT URL",
               _("Connect a mailbox: every new e-mail in it becomes a request (a deal) in the "
                 "pipeline, its sender a contact (found by e-mail, created when new), its text "
                 "a note. The server checks it every minute; “mailbox check” checks now. URL: "
@@ -890,31 +842,31 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
               entries, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (_("mailbox add takes an ACCOUNT and a mailbox URL"));
+    return crm_server_command_usage (_("mailbox add takes an ACCOUNT and a mailbox URL"));
   if (user == NULL || *user == '\0')
-    return usage (_("--user is required: the mailbox's login"));
+    return crm_server_command_usage (_("--user is required: the mailbox's login"));
   if (!password_stdin)
-    return usage (_("--password-stdin is required (passwords never go on the command line)"));
+    return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
   if (pipeline == NULL)
-    return usage (_("--pipeline is required: where the mailbox's requests go"));
+    return crm_server_command_usage (_("--pipeline is required: where the mailbox's requests go"));
   if (!crm_mail_check_url (argv[2], &error))
-    return usage ("%s", error->message);
+    return crm_server_command_usage ("%s", error->message);
   if (ca_file != NULL)
     {
       ca_path = g_canonicalize_filename (ca_file, NULL);
       if (!g_file_test (ca_path, G_FILE_TEST_IS_REGULAR) || g_access (ca_path, R_OK) != 0)
-        return usage (_("--ca-file: cannot read %s"), ca_path);
+        return crm_server_command_usage (_("--ca-file: cannot read %s"), ca_path);
     }
 
   if ((password = crm_server_read_password_stdin (&error)) == NULL ||
       (storage = open_storage (data_dir, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
       (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
                                               &error)) == NULL ||
       (pipeline_id = crm_query_resolve (store, "pipeline", pipeline, NULL, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   {
     g_autoptr(JsonObject) row = crm_store_dup_entity (store, "pipeline", pipeline_id);
 
@@ -925,12 +877,12 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
       (responsible != NULL &&
        (responsible_id = crm_query_resolve (store, "user", responsible, NULL, &error)) == NULL) ||
       !crm_request_ensure_spam_reason (store, pipeline_id, &added_reason, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
 
   stmt = db_prepare (db, "SELECT id FROM mailbox WHERE account = ?1 AND url = ?2"
                          " AND username = ?3", &error);
   if (stmt == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   bind_text (stmt, 1, account_id);
   bind_text (stmt, 2, argv[2]);
   bind_text (stmt, 3, user);
@@ -948,7 +900,7 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
     " ON CONFLICT (id) DO UPDATE SET password = ?5, ca_file = ?6, pipeline = ?7, stage = ?8,"
     " responsible = ?9, last_error = NULL", &error);
   if (stmt == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   bind_text (stmt, 1, id);
   bind_text (stmt, 2, account_id);
   bind_text (stmt, 3, argv[2]);
@@ -965,7 +917,7 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
     {
       sqlite3_finalize (stmt);
       db_failed (db, "saving the mailbox", &error);
-      return fail (error);
+      return crm_server_command_fail (error);
     }
   sqlite3_finalize (stmt);
 
@@ -1034,21 +986,21 @@ crm_server_cmd_mailbox_list (const char  *data_dir,
   sqlite3 *db;
   int status = 0;
 
-  if (!parse ("ACCOUNT", _("List the mailboxes of an account: where their requests go, when "
+  if (!crm_server_command_parse_options ("ACCOUNT", _("List the mailboxes of an account: where their requests go, when "
                            "each was last checked, how many e-mails it took, and the last "
                            "error (a wrong password, an unreachable server). Passwords are "
                            "never shown."), entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage (_("mailbox list takes an ACCOUNT"));
+    return crm_server_command_usage (_("mailbox list takes an ACCOUNT"));
   if ((storage = open_storage (data_dir, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
       (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
                                               &error)) == NULL ||
       (boxes = list_mailboxes (db, account_id, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
 
   for (guint i = 0; i < boxes->len; i++)
     {
@@ -1163,20 +1115,20 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
   sqlite3 *db;
   int status = 0;
 
-  if (!parse ("ACCOUNT [URL]", _("Check the account's mailboxes (or the one at URL) now and "
+  if (!crm_server_command_parse_options ("ACCOUNT [URL]", _("Check the account's mailboxes (or the one at URL) now and "
                                  "print what became requests and what was skipped."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 2 && argc != 3)
-    return usage (_("mailbox check takes an ACCOUNT and optionally a mailbox URL"));
+    return crm_server_command_usage (_("mailbox check takes an ACCOUNT and optionally a mailbox URL"));
   crm_mail_init ();
   crm_mail_limits_init (&limits);
   if ((storage = open_storage (data_dir, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
       (boxes = list_mailboxes (db, account_id, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
 
   for (guint i = 0; i < boxes->len; i++)
     {
@@ -1195,7 +1147,7 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
       if (!claim (db, box, &holder, &error))
         {
           if (error != NULL)
-            return fail (error);
+            return crm_server_command_fail (error);
           g_printerr (_("voronka-server: %s (user %s) is being checked right now by process "
                         "%lld; its requests appear when that check ends\n"),
                       box->url, box->user, (long long) holder);
@@ -1260,18 +1212,18 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
   sqlite3 *db;
   int status = 0;
 
-  if (!parse ("ACCOUNT URL", _("Disconnect a mailbox: the server stops checking it and forgets "
+  if (!crm_server_command_parse_options ("ACCOUNT URL", _("Disconnect a mailbox: the server stops checking it and forgets "
                                "its password. Its requests stay."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return usage (_("mailbox remove takes an ACCOUNT and a mailbox URL"));
+    return crm_server_command_usage (_("mailbox remove takes an ACCOUNT and a mailbox URL"));
   if ((storage = open_storage (data_dir, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
       (boxes = list_mailboxes (db, account_id, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   for (guint i = 0; i < boxes->len; i++)
     {
       box = boxes->pdata[i];
@@ -1293,13 +1245,13 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
   box = matches->pdata[0];
   stmt = db_prepare (db, "DELETE FROM mailbox WHERE id = ?1", &error);
   if (stmt == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   bind_text (stmt, 1, box->id);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       sqlite3_finalize (stmt);
       db_failed (db, "removing the mailbox", &error);
-      return fail (error);
+      return crm_server_command_fail (error);
     }
   sqlite3_finalize (stmt);
   details = g_strdup_printf ("url=%s user=%s", box->url, box->user);
@@ -1329,22 +1281,22 @@ crm_server_cmd_mailbox_blocked (const char  *data_dir,
   sqlite3 *db;
   int status = 0;
 
-  if (!parse ("ACCOUNT", _("List the senders whose e-mail makes no requests: the contacts of "
+  if (!crm_server_command_parse_options ("ACCOUNT", _("List the senders whose e-mail makes no requests: the contacts of "
                            "requests closed with the spam loss reason. Opening such a request "
                            "again unblocks its sender."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage (_("mailbox blocked takes an ACCOUNT"));
+    return crm_server_command_usage (_("mailbox blocked takes an ACCOUNT"));
   if ((storage = open_storage (data_dir, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
       (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
                                               &error)) == NULL ||
       (blocked = refresh_blocked (db, account_id, argv[1], store, FALSE, &error)) == NULL ||
       (senders = crm_request_spam_senders (store, &error)) == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   if (json)
     {
       print_json_array (senders);

@@ -19,6 +19,7 @@
 #include "crm-query.h"
 #include "crm-validate.h"
 #include "crm-server-auth.h"
+#include "crm-server-command.h"
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
 #include "crm-server-telephony.h"
@@ -709,43 +710,6 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
 
 /* --- the commands ------------------------------------------------------------------------- */
 
-static int
-fail (const GError *error)
-{
-  g_printerr ("voronka-server: %s\n", error->message);
-  return 1;
-}
-
-static int
-usage (const char *message)
-{
-  g_printerr ("voronka-server: %s\n", message);
-  return 2;
-}
-
-static gboolean
-parse (const char          *parameters,
-       const char          *summary,
-       const GOptionEntry  *entries,
-       int                 *argc,
-       char              ***argv,
-       int                 *status)
-{
-  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr(GError) error = NULL;
-
-  g_option_context_set_summary (context, summary);
-  g_option_context_set_description (context,
-    _("Global option (before the command): --data DIR, the server's data folder."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      *status = usage (error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* The storage, the account's id and its replica. */
 static gboolean
 open_account (const char        *data_dir,
@@ -801,18 +765,18 @@ crm_server_cmd_telephony_token (const char  *data_dir,
   CrmStore *store = NULL;
   int status = 0;
 
-  if (!parse ("ACCOUNT",
+  if (!crm_server_command_parse_options ("ACCOUNT",
               _("Print the account's telephony token, the bearer token its PBX sends to "
                 "/api/v1/telephony/route and /api/v1/telephony/event (made the first time, "
                 "the same one afterwards; kept in server.db). See docs/telephony.md."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage (_("telephony token takes an ACCOUNT"));
+    return crm_server_command_usage ("%s", _("telephony token takes an ACCOUNT"));
   if (!open_account (data_dir, argv[1], &storage, &account, &store, &error) ||
       !account_row (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), account, &token,
                     &settings, &created, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   if (created)
     crm_server_audit ("telephony.token", argv[1], NULL, NULL);
   g_print ("%s\n", token);
@@ -887,19 +851,19 @@ crm_server_cmd_telephony_show (const char  *data_dir,
   CrmStore *store = NULL;
   int status = 0;
 
-  if (!parse ("ACCOUNT",
+  if (!crm_server_command_parse_options ("ACCOUNT",
               _("Show how the account routes calls: the pipeline of new callers' deals, the "
                 "ring group and its head, the working hours, who is on duty, and the routing "
                 "rules in words (the token is not shown)."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage (_("telephony show takes an ACCOUNT"));
+    return crm_server_command_usage ("%s", _("telephony show takes an ACCOUNT"));
   if (!open_account (data_dir, argv[1], &storage, &account, &store, &error) ||
       !account_row (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), account, &token,
                     &settings, &created, &error) ||
       !describe (store, settings, &description, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   print_description (description, json);
   return 0;
 }
@@ -949,27 +913,27 @@ crm_server_cmd_telephony_set (const char  *data_dir,
   sqlite3 *db;
   int status = 0;
 
-  if (!parse ("ACCOUNT",
+  if (!crm_server_command_parse_options ("ACCOUNT",
               _("Change how the account routes calls (S0-8): options not given keep their "
                 "value. Prints the settings as `telephony show` does."),
               entries, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage (_("telephony set takes an ACCOUNT"));
+    return crm_server_command_usage ("%s", _("telephony set takes an ACCOUNT"));
   if (seconds < 0 || (seconds > 0 && (seconds < 5 || seconds > 600)))
-    return usage (_("--ring-seconds must be between 5 and 600"));
+    return crm_server_command_usage ("%s", _("--ring-seconds must be between 5 and 600"));
   if (zone != NULL)
     {
       g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
 
       if (tz == NULL)
-        return usage (_("--zone: unknown time zone (use a name like Europe/Moscow)"));
+        return crm_server_command_usage ("%s", _("--zone: unknown time zone (use a name like Europe/Moscow)"));
     }
   if (!open_account (data_dir, argv[1], &storage, &account, &store, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if (!account_row (db, account, &token, &settings, &created, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   if (pipeline != NULL)
     {
       json_object_set_string_member (settings, "pipeline", pipeline);
@@ -998,7 +962,7 @@ crm_server_cmd_telephony_set (const char  *data_dir,
           if (id == NULL)
             {
               json_array_unref (array);
-              return fail (error);
+              return crm_server_command_fail (error);
             }
           json_array_add_string_element (array, duty[i]);
         }
@@ -1006,14 +970,14 @@ crm_server_cmd_telephony_set (const char  *data_dir,
     }
   /* everything named must exist and every value read: nothing is kept otherwise */
   if (!describe (store, settings, &description, &error))
-    return fail (error);
+    return crm_server_command_fail (error);
   if (group != NULL && json_array_get_length (json_object_get_array_member (
                          description, "ring_group_users")) == 0)
     {
       g_autofree char *message = g_strdup_printf (
         _("No manager or sales rep is in the group «%s»: name a group from `user list`"), group);
 
-      return usage (message);
+      return crm_server_command_usage ("%s", message);
     }
   {
     g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
@@ -1023,14 +987,14 @@ crm_server_cmd_telephony_set (const char  *data_dir,
   }
   stmt = db_prepare (db, "UPDATE telephony SET settings = ?2 WHERE account = ?1", &error);
   if (stmt == NULL)
-    return fail (error);
+    return crm_server_command_fail (error);
   sqlite3_bind_text (stmt, 1, account, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       db_failed (db, "saving the telephony settings", &error);
       sqlite3_finalize (stmt);
-      return fail (error);
+      return crm_server_command_fail (error);
     }
   sqlite3_finalize (stmt);
   crm_server_audit ("telephony.set", argv[1], NULL, text);
