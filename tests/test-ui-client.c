@@ -14,6 +14,7 @@
 
 #include "crm-attachment.h"
 #include "crm-contact-page.h"
+#include "crm-date-button.h"
 #include "crm-deal-page.h"
 #include "crm-entity-list.h"
 #include "crm-entity-picker.h"
@@ -1015,6 +1016,98 @@ test_task_responsible (void)
   crm_test_ui_wait (100);
 }
 
+/* The label of the first date button under @root (what the person reads on it). */
+static const char *
+date_button_label (GtkWidget *root)
+{
+  GtkWidget *date = crm_test_ui_find (root, CRM_TYPE_DATE_BUTTON, NULL);
+  GtkWidget *button = date != NULL ? crm_test_ui_find (date, GTK_TYPE_MENU_BUTTON, NULL) : NULL;
+
+  g_assert_nonnull (button);
+  return gtk_menu_button_get_label (GTK_MENU_BUTTON (button));
+}
+
+/* A task may have a time of day (the review: «rows have no time»): typed in the date's
+ * popover, it makes the task due at that local moment, the row says «Завтра, 14:30»,
+ * and a task without one stays a whole day. */
+static void
+test_task_time (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *task_id = NULL;
+  g_autoptr(JsonObject) task = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) tomorrow = g_date_time_add_days (now, 1);
+  g_autoptr(GDateTime) expected = g_date_time_new_local (g_date_time_get_year (tomorrow),
+                                                         g_date_time_get_month (tomorrow),
+                                                         g_date_time_get_day_of_month (tomorrow),
+                                                         14, 30, 0);
+  CrmNewTaskDialog *dialog;
+  GtkWidget *date, *menu, *entry, *tasks;
+  CrmTaskRow *row;
+  const char *label;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  crm_test_ui_wait (200);
+  tasks = crm_window_get_page (window, "tasks");
+  crm_tasks_view_set_user (CRM_TASKS_VIEW (tasks), crm_context_get_user_id (context));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+  dialog = CRM_NEW_TASK_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_TASK_DIALOG));
+  date = crm_test_ui_find (GTK_WIDGET (dialog), CRM_TYPE_DATE_BUTTON, NULL);
+  menu = crm_test_ui_find (date, GTK_TYPE_MENU_BUTTON, NULL);
+  entry = crm_test_ui_find (date, GTK_TYPE_ENTRY, NULL);
+  g_assert_nonnull (entry);
+  /* without a time: tomorrow, the whole day, as before */
+  label = date_button_label (GTK_WIDGET (dialog));
+  g_assert_null (strchr (label, ':'));
+  g_assert_false (crm_date_button_get_has_time (CRM_DATE_BUTTON (date)));
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (menu));
+  crm_test_ui_wait (200);
+  g_assert_true (gtk_widget_get_visible (entry) && gtk_widget_get_mapped (entry));
+  /* not a time: marked, and the date stays as it was */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "25:00");
+  g_signal_emit_by_name (entry, "activate");
+  crm_test_ui_wait (100);
+  g_assert_true (gtk_widget_has_css_class (entry, "error"));
+  g_assert_false (crm_date_button_get_has_time (CRM_DATE_BUTTON (date)));
+  /* 14:30, then a day: tomorrow at 14:30 */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "14:30");
+  g_free (crm_test_ui_screenshot (crm_test_ui_find (date, GTK_TYPE_POPOVER, NULL),
+                                  "client-task-time-popover"));
+  {
+    GtkWidget *tomorrow_button = crm_test_ui_find (date, GTK_TYPE_BUTTON, _("T_omorrow"));
+
+    g_assert_nonnull (tomorrow_button);
+    g_signal_emit_by_name (tomorrow_button, "clicked");
+  }
+  crm_test_ui_wait (200);
+  g_assert_true (crm_date_button_get_has_time (CRM_DATE_BUTTON (date)));
+  label = date_button_label (GTK_WIDGET (dialog));
+  g_test_message ("due: %s", label);
+  g_assert_nonnull (strstr (label, "14:30"));
+  g_assert_false (gtk_widget_has_css_class (entry, "error"));
+
+  task_id = crm_new_task_dialog_create (dialog, "Перезвонить Иванову после обеда");
+  g_assert_nonnull (task_id);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (300);
+
+  task = crm_store_dup_entity (store (), "task", task_id);
+  g_assert_cmpint (json_object_get_int_member (task, "due"), ==,
+                   g_date_time_to_unix (expected) * 1000);
+  g_assert_true (json_object_get_boolean_member_with_default (task, "due_has_time", FALSE));
+
+  /* the row in the list says the time too */
+  crm_test_ui_wait (300);
+  row = crm_tasks_view_find_row (CRM_TASKS_VIEW (tasks), task_id);
+  g_assert_nonnull (row);
+  label = date_button_label (GTK_WIDGET (row));
+  g_test_message ("row due: %s", label);
+  g_assert_nonnull (strstr (label, "14:30"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-task-time-row"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1048,6 +1141,7 @@ main (int   argc,
   g_test_add_func ("/ui/client/delete-company", test_delete_company);
   g_test_add_func ("/ui/client/picker-company", test_picker_company);
   g_test_add_func ("/ui/client/task-responsible", test_task_responsible);
+  g_test_add_func ("/ui/client/task-time", test_task_time);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);

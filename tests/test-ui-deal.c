@@ -81,9 +81,11 @@ test_open_deal_from_board (void)
                     gtk_label_get_selection_bounds (GTK_LABEL (title), NULL, NULL));
     g_assert_false (focus == title);
   }
-  /* the amount reads grouped by thousands, and is taken back as it is written */
+  /* the amount reads grouped by thousands, and is taken back as it is written; the
+   * currency is in the row's title, not after its pencil (the review's «₽» after the
+   * pencil) */
   {
-    GtkWidget *row = crm_test_ui_find (GTK_WIDGET (page ()), ADW_TYPE_ENTRY_ROW, "Amount");
+    GtkWidget *row = crm_test_ui_find (GTK_WIDGET (page ()), ADW_TYPE_ENTRY_ROW, "Amount, ₽");
     const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
     JsonNode *amount = json_object_get_member (deal, "amount");
     gint64 minor = 0;

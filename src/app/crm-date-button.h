@@ -18,6 +18,16 @@ gboolean    crm_date_button_get_date   (CrmDateButton *self,
                                         gint64        *out_ms);
 void        crm_date_button_set_date   (CrmDateButton *self,
                                         gint64         ms);
+/* A moment with a time of day the person chose (shown «Завтра, 14:30»), or a date
+ * without one when !@has_time (as crm_date_button_set_date). */
+void        crm_date_button_set_date_time (CrmDateButton *self,
+                                           gint64         ms,
+                                           gboolean       has_time);
+/* Whether the date carries a time of day (only with crm_date_button_set_show_time). */
+gboolean    crm_date_button_get_has_time  (CrmDateButton *self);
+/* Offers an optional time of day in the popover (tasks: «в 14:30»). */
+void        crm_date_button_set_show_time (CrmDateButton *self,
+                                           gboolean       show_time);
 void        crm_date_button_clear      (CrmDateButton *self);
 /* Whether the popover offers "Clear" (a required date does not). */
 void        crm_date_button_set_can_clear (CrmDateButton *self,

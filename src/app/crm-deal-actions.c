@@ -213,3 +213,22 @@ crm_add_task_change (CrmChangeset *changeset,
   crm_change_set_int (change, "created_at", crm_context_now (context));
   return change;
 }
+
+void
+crm_task_change_set_due (CrmChange     *change,
+                         CrmDateButton *due_button,
+                         gboolean       new_task)
+{
+  gboolean has_time = crm_date_button_get_has_time (due_button);
+  gint64 due = 0;
+
+  if (crm_date_button_get_date (due_button, &due))
+    {
+      crm_change_set_int (change, "due", due);
+      /* a new task says so only when it has a time: an old replica reads it as before */
+      if (has_time || !new_task)
+        crm_change_set_bool (change, "due_has_time", has_time);
+    }
+  else if (!new_task)
+    crm_change_set_null (change, "due");
+}

@@ -5,6 +5,8 @@
 
 #include <gtk/gtk.h>
 
+#include "crm-date-button.h"
+
 #include "crm-context.h"
 #include "crm-gate-dialog.h"
 
@@ -43,6 +45,13 @@ CrmChange *crm_add_task_change (CrmChangeset *changeset,
                                 const char   *type,
                                 gboolean      has_due,
                                 gint64        due_ms);
+
+/* Writes the due date @due_button shows into a task's @change: "due", and
+ * "due_has_time" when a time of day was chosen («Завтра, 14:30»). A @new_task without a
+ * date or time writes neither; a rescheduled one writes both (a cleared date: null). */
+void      crm_task_change_set_due (CrmChange     *change,
+                                   CrmDateButton *due_button,
+                                   gboolean       new_task);
 
 /* Adds (@present) or removes a tag or a contact of a deal. */
 gboolean  crm_set_deal_link    (GtkWidget  *widget,

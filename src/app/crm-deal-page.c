@@ -362,8 +362,7 @@ crm_deal_page_add_task (CrmDealPage *self,
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *id = NULL;
   g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
-  gint64 due = 0;
-  gboolean has_due;
+  CrmChange *change;
 
   g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), FALSE);
 
@@ -371,8 +370,9 @@ crm_deal_page_add_task (CrmDealPage *self,
     return FALSE;
   id = crm_context_new_id (self->context);
   changeset = crm_changeset_new ();
-  has_due = crm_date_button_get_date (self->new_task_due, &due);
-  crm_add_task_change (changeset, self->context, id, self->deal_id, stripped, "task", has_due, due);
+  change = crm_add_task_change (changeset, self->context, id, self->deal_id, stripped, "task",
+                                FALSE, 0);
+  crm_task_change_set_due (change, self->new_task_due, TRUE);
   if (!crm_apply_or_ask (GTK_WIDGET (self), self->context, changeset, _("Task added"), NULL))
     return FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->new_task_row), "");
@@ -480,6 +480,16 @@ crm_deal_page_reload (CrmView *view)
   gtk_label_set_label (self->title_label, deal_string (self, "title"));
   gtk_label_set_label (self->stage_label, where);
   gtk_editable_set_text (GTK_EDITABLE (self->title_row), deal_string (self, "title"));
+
+  {
+    /* The currency goes into the title («Сумма, ₽»): a suffix would sit after the row's
+     * pencil, away from the number. */
+    g_autofree char *amount_title =
+      g_strdup_printf (C_("amount row title: currency symbol", "Amount, %s"),
+                       crm_format_currency_symbol (deal_string (self, "currency")));
+
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->amount_row), amount_title);
+  }
 
   if (deal_string (self, "amount") != NULL && crm_money_parse (deal_string (self, "amount"), &minor))
     {
@@ -746,6 +756,7 @@ crm_deal_page_init (CrmDealPage *self)
   self->field_rows = g_ptr_array_new ();
   self->contact_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_date_button_set_show_time (self->new_task_due, TRUE);
   /* «Закрыто и не реализовано» whole, not «Закрыто и не реализ…» */
   crm_combo_row_show_whole (self->stage_row);
   crm_combo_row_show_whole (self->responsible_row);

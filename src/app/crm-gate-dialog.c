@@ -359,8 +359,7 @@ collect_next_task (CrmGateDialog  *self,
 {
   g_autofree char *text = dup_stripped (gtk_editable_get_text (GTK_EDITABLE (self->next_text_row)));
   guint type = adw_combo_row_get_selected (self->next_type_row);
-  gint64 due = 0;
-  gboolean has_due;
+  CrmChange *change;
 
   if (!gtk_widget_get_visible (GTK_WIDGET (self->task_group)))
     return TRUE;
@@ -376,9 +375,9 @@ collect_next_task (CrmGateDialog  *self,
     return TRUE;
   if (self->next_task_id == NULL)
     self->next_task_id = crm_context_new_id (self->context);
-  has_due = crm_date_button_get_date (self->next_due_button, &due);
-  crm_add_task_change (self->changeset, self->context, self->next_task_id, self->deal_id, text,
-                       task_types[MIN (type, 2)], has_due, due);
+  change = crm_add_task_change (self->changeset, self->context, self->next_task_id,
+                                self->deal_id, text, task_types[MIN (type, 2)], FALSE, 0);
+  crm_task_change_set_due (change, self->next_due_button, TRUE);
   return TRUE;
 }
 
@@ -592,6 +591,7 @@ crm_gate_dialog_init (CrmGateDialog *self)
 {
   self->reason_checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_date_button_set_show_time (self->next_due_button, TRUE);
   crm_date_button_set_date (self->next_due_button,
                             crm_time_now_ms () + CRM_MS_PER_DAY);
 }

@@ -134,8 +134,6 @@ create (CrmNewTaskDialog *self)
   guint type = adw_combo_row_get_selected (self->type_row);
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *id = NULL;
-  gint64 due = 0;
-  gboolean has_due;
   CrmChange *change;
 
   if (*text == '\0')
@@ -146,9 +144,9 @@ create (CrmNewTaskDialog *self)
     }
   id = crm_context_new_id (self->context);
   changeset = crm_changeset_new ();
-  has_due = crm_date_button_get_date (self->due_button, &due);
   change = crm_add_task_change (changeset, self->context, id, self->deal_id, text,
-                                task_types[MIN (type, G_N_ELEMENTS (task_types) - 1)], has_due, due);
+                                task_types[MIN (type, G_N_ELEMENTS (task_types) - 1)], FALSE, 0);
+  crm_task_change_set_due (change, self->due_button, TRUE);
   if (crm_new_task_dialog_get_responsible (self) != NULL)
     crm_change_set_string (change, "responsible", crm_new_task_dialog_get_responsible (self));
   /* a refusal (the deal is a colleague's) is said in a toast by crm_apply_or_ask */
@@ -241,6 +239,7 @@ crm_new_task_dialog_init (CrmNewTaskDialog *self)
 {
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_date_button_set_show_time (self->due_button, TRUE);
 }
 
 CrmNewTaskDialog *

@@ -88,16 +88,12 @@ due_changed_cb (CrmTaskRow *self)
   CrmContext *context = crm_widget_get_context (GTK_WIDGET (self));
   g_autoptr(CrmChangeset) changeset = NULL;
   CrmChange *change;
-  gint64 due = 0;
 
   if (context == NULL || self->updating)
     return;
   changeset = crm_changeset_new ();
   change = crm_changeset_touch (changeset, "task", crm_task_row_get_task_id (self));
-  if (crm_date_button_get_date (self->due_button, &due))
-    crm_change_set_int (change, "due", due);
-  else
-    crm_change_set_null (change, "due");
+  crm_task_change_set_due (change, self->due_button, FALSE);
   crm_apply_or_ask (GTK_WIDGET (self), context, changeset, _("Task rescheduled"), NULL);
 }
 
@@ -173,7 +169,10 @@ fill (CrmTaskRow *self,
 
   if (due_text != NULL && crm_time_parse (due_text, &due))
     {
-      crm_date_button_set_date (self->due_button, due);
+      crm_date_button_set_date_time (self->due_button, due,
+                                     json_object_get_boolean_member_with_default (self->task,
+                                                                                  "due_has_time",
+                                                                                  FALSE));
       if (!done && due < crm_day_start (now_ms))
         gtk_widget_add_css_class (GTK_WIDGET (self), "overdue");
     }
@@ -274,6 +273,7 @@ static void
 crm_task_row_init (CrmTaskRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  crm_date_button_set_show_time (self->due_button, TRUE);
 }
 
 CrmTaskRow *

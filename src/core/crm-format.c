@@ -28,8 +28,8 @@ crm_number_style_get_locale (CrmNumberStyle *out_style)
                           conv->grouping[0] != CHAR_MAX ? (guint) conv->grouping[0] : 3;
 }
 
-static const char *
-currency_symbol (const char *currency)
+const char *
+crm_format_currency_symbol (const char *currency)
 {
   if (currency == NULL || g_str_equal (currency, "RUB"))
     return "₽";
@@ -66,7 +66,7 @@ crm_format_money_with (gint64                minor,
   if (cents != 0 || always_minor)
     g_string_append_printf (out, "%s%02u", style->decimal_mark, cents);
   g_string_append (out, "\u00a0");
-  g_string_append (out, currency_symbol (currency));
+  g_string_append (out, crm_format_currency_symbol (currency));
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 

@@ -23,6 +23,8 @@ char  *crm_format_money_with       (gint64                minor,
                                     const char           *currency,
                                     gboolean              always_minor,
                                     const CrmNumberStyle *style);
+/* "RUB" (or NULL) → "₽", "USD" → "$", "EUR" → "€"; another code is returned as it is. */
+const char *crm_format_currency_symbol (const char *currency);
 char  *crm_format_money            (gint64      minor,
                                     const char *currency);
 /* The amount for an input field: digits grouped by thousands with narrow no-break spaces

@@ -658,6 +658,7 @@ contact_task_from_row (sqlite3_stmt *stmt)
   json_object_set_boolean_member (task, "done", sqlite3_column_int (stmt, 8) != 0);
   _crm_json_set_text_column (task, "result", stmt, 9);
   json_object_set_member (task, "checklist", json_column (stmt, 10, JSON_NODE_ARRAY));
+  json_object_set_boolean_member (task, "due_has_time", sqlite3_column_int (stmt, 11) != 0);
   return task;
 }
 
@@ -674,7 +675,7 @@ crm_query_contact_tasks (CrmStore    *store,
 
   stmt = _crm_store_prepare (store,
     "SELECT t.id, t.deal, d.title, t.text, t.type, t.due, t.responsible, u.name, t.done,"
-    " t.result, t.checklist FROM task t"
+    " t.result, t.checklist, json_extract (t.data, '$.due_has_time') FROM task t"
     " LEFT JOIN deal d ON d.id = t.deal"
     " LEFT JOIN \"user\" u ON u.id = t.responsible"
     " WHERE t.deleted = 0 AND (?2 = 0 OR coalesce (t.done, 0) = 0)"

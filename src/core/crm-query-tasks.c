@@ -28,7 +28,7 @@ crm_query_tasks (CrmStore    *store,
   stmt = _crm_store_prepare (store,
     "SELECT t.id, t.deal, d.title, t.contact, t.text, t.type, t.due, t.responsible, u.name,"
     " t.done, t.result, t.checklist, t.done_at, t.created_at,"
-    " c.id, c.name, json_extract (c.phones, '$[0]')"
+    " c.id, c.name, json_extract (c.phones, '$[0]'), json_extract (t.data, '$.due_has_time')"
     " FROM task t LEFT JOIN deal d ON d.id = t.deal"
     " LEFT JOIN \"user\" u ON u.id = t.responsible"
     /* the client to call: the task's own contact, else the deal's first one */
@@ -94,6 +94,8 @@ crm_query_tasks (CrmStore    *store,
       _crm_json_set_text_column (task, "client_id", stmt, 14);
       _crm_json_set_text_column (task, "client", stmt, 15);
       _crm_json_set_text_column (task, "client_phone", stmt, 16);
+      /* a time of day was chosen for "due" («14:30»), not only a day */
+      json_object_set_boolean_member (task, "due_has_time", sqlite3_column_int (stmt, 17) != 0);
       json_array_add_object_element (result, task);
     }
   if (rc != SQLITE_DONE)
