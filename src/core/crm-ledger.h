@@ -129,4 +129,37 @@ gboolean   crm_ledger_epoch         (CrmStore             *store,
 gboolean   crm_ledger_new_epoch     (CrmStore             *store,
                                      GError              **error);
 
+/* --- The log: the account's history as another server process takes it over ---------
+ * The PostgreSQL backend of voronka-server keeps these entries in the database, and each
+ * server process's replica of the account as a cache of them: a process that wrote
+ * (a push, timer rules, an admin command) exports what the write added; the others
+ * import it before they answer, so every process checks ops on the same state. */
+
+/* One op of the log and the server's bookkeeping about it. */
+typedef struct {
+  CrmLedgerRow  op;               /* op.base: -1 when the op was not pushed by a client */
+  const char   *refused_op;       /* the op is the corrective of this refused op, or NULL */
+  const char   *refused_code;
+  const char   *refused_message;
+  const char   *refused_device;
+  gint64        refused_at;
+} CrmLedgerEntry;
+
+typedef void (*CrmLedgerEntryFunc) (const CrmLedgerEntry *entry,
+                                    gpointer              data);
+
+/* Calls @func for every entry after @since, in sequence order. */
+gboolean   crm_ledger_export        (CrmStore             *store,
+                                     gint64                since,
+                                     CrmLedgerEntryFunc    func,
+                                     gpointer              data,
+                                     GError              **error);
+/* Takes @entries (sequence order, the first one right after this replica's head) in one
+ * transaction, each merged as it was and given the same sequence number; an entry that
+ * does not fit (a gap, a number taken otherwise) fails it all. */
+gboolean   crm_ledger_import        (CrmStore             *store,
+                                     const CrmLedgerEntry *entries,
+                                     guint                 n_entries,
+                                     GError              **error);
+
 G_END_DECLS

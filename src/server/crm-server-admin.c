@@ -23,11 +23,39 @@
 #include "crm-server-mailboxes.h"
 #include "crm-server-net.h"
 #include "crm-server-ops.h"
+#include "crm-server-pg.h"
 #include "crm-server-sqlite.h"
 #include "crm-server-tls.h"
 #include "crm-template.h"
 
 static const char *const roles[] = { "admin", "manager", "rep", NULL };
+
+/* --database: the global option before the command, or the command's own */
+static char *database_option;
+
+void
+crm_server_admin_set_database (const char *database)
+{
+  g_free (database_option);
+  database_option = g_strdup (database);
+}
+
+/* A command's options, with --database. */
+static GOptionContext *
+admin_context (const char         *parameters,
+               const char         *summary,
+               const GOptionEntry *entries)
+{
+  const GOptionEntry database_entries[] = {
+    { "database", 0, 0, G_OPTION_ARG_STRING, &database_option,
+      N_("Storage: sqlite (default, in DIR) or postgresql://…"), N_("sqlite|URL") },
+    { NULL }
+  };
+  GOptionContext *context = crm_server_command_context (parameters, summary, entries);
+
+  g_option_context_add_main_entries (context, database_entries, GETTEXT_PACKAGE);
+  return context;
+}
 
 static CrmServerStorage *
 open_storage (const char *data_dir,
@@ -37,6 +65,15 @@ open_storage (const char *data_dir,
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
                    _("Say where the server keeps its data: voronka-server --data DIR …"));
+      return NULL;
+    }
+  if (crm_server_pg_is_url (database_option))
+    return crm_server_pg_new (data_dir, database_option, error);
+  if (database_option != NULL && !g_str_equal (database_option, "sqlite"))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("--database takes “sqlite” or a PostgreSQL URL "
+                     "(postgresql://USER@HOST/DATABASE), not “%s”"), database_option);
       return NULL;
     }
   return crm_server_sqlite_new (data_dir, error);
@@ -59,7 +96,7 @@ crm_server_cmd_account_create (const char  *data_dir,
       N_("Read the administrator's password from standard input (required)"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "NAME", _("Create an account, optionally from a template, with its first administrator."),
     entries);
   g_autoptr(CrmServerStorage) storage = NULL;
@@ -107,7 +144,7 @@ crm_server_cmd_user_add (const char  *data_dir,
       N_("Read the user's password from standard input (required)"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT NAME", _("Add a user who can sign in to an account. A user of the account's "
                       "replica with that name becomes this user; otherwise one is created."),
     entries);
@@ -145,7 +182,7 @@ crm_server_cmd_user_revoke (const char  *data_dir,
                             char       **argv)
 {
   const GOptionEntry entries[] = { { NULL } };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT NAME", _("Sign a user out everywhere: every session token of theirs stops working."),
     entries);
   g_autoptr(CrmServerStorage) storage = NULL;
@@ -208,7 +245,7 @@ crm_server_cmd_user_list (const char  *data_dir,
          "\"removed\", \"sessions\", \"last_seen\", \"created_at\"}]"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT [NAME]", _("List the users of an account (or one of them): role, state "
                         "(active, disabled or removed), signed-in sessions, last sync."),
     entries);
@@ -264,7 +301,7 @@ set_disabled (const char  *data_dir,
       N_("Print {\"user\", \"state\", \"revoked_sessions\"}"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT NAME",
     disabled ? _("Disable a user: their password no longer signs in, and every session of "
                  "theirs ends at once (the laptop says the account is disabled). Their data "
@@ -339,7 +376,7 @@ crm_server_cmd_user_password (const char  *data_dir,
       N_("Print {\"user\", \"revoked_sessions\"}"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT NAME", _("Set a user's password (at least 8 characters). Their sessions end: "
                       "each laptop asks for the new password once."), entries);
   g_autoptr(CrmServerStorage) storage = NULL;
@@ -396,7 +433,7 @@ crm_server_cmd_user_remove (const char  *data_dir,
          "\"companies\"}"), NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT NAME", _("Remove a user who left: their deals, open tasks, contacts and companies "
                       "go to a colleague (the laptops get that with their next sync), their "
                       "password no longer signs in and every session of theirs ends. Their "
@@ -469,7 +506,6 @@ crm_server_cmd_serve (const char  *data_dir,
   g_autofree char *listen = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
-  g_autofree char *database = NULL;
   gboolean insecure_http = FALSE;
   gint tick_seconds = 60;
   gint delivery_seconds = 30;
@@ -493,8 +529,6 @@ crm_server_cmd_serve (const char  *data_dir,
       N_("The certificate's private key (PEM)"), N_("PEM") },
     { "insecure-http", 0, 0, G_OPTION_ARG_NONE, &insecure_http,
       N_("Serve plain HTTP without TLS (tests on loopback only)"), NULL },
-    { "database", 0, 0, G_OPTION_ARG_STRING, &database,
-      N_("Storage: sqlite (default, in DIR) or postgresql://…"), N_("sqlite|URL") },
     { "tick-interval", 0, 0, G_OPTION_ARG_INT, &tick_seconds,
       N_("Run timer rules every SECONDS (default 60; 0 turns them off)"), N_("SECONDS") },
     { "delivery-interval", 0, 0, G_OPTION_ARG_INT, &delivery_seconds,
@@ -530,7 +564,7 @@ crm_server_cmd_serve (const char  *data_dir,
     { NULL }
   };
   g_auto(CrmServerOps) ops = { 0 };
-  g_autoptr(GOptionContext) context = crm_server_command_context (
+  g_autoptr(GOptionContext) context = admin_context (
     "", _("Serve the sync API over HTTPS until stopped with SIGTERM or SIGINT; SIGHUP reloads "
           "the certificate. Prints the certificate's fingerprint, the address, then one line "
           "per request. GET /healthz answers while the process runs, GET /readyz while every "
@@ -581,13 +615,6 @@ crm_server_cmd_serve (const char  *data_dir,
     return crm_server_command_usage (_("--insecure-http serves passwords and data unencrypted, so it "
                              "listens on loopback only (127.0.0.1 or ::1), not on “%s”; "
                              "leave it out to serve HTTPS"), listen);
-  if (database != NULL && !g_str_equal (database, "sqlite"))
-    {
-      g_printerr (_("voronka-server: --database %s: this build has only the embedded SQLite "
-                    "storage; PostgreSQL support is not built in\n"), database);
-      return 1;
-    }
-
   limits.max_body = (gsize) max_body;
   limits.rate = rate;
   limits.burst = burst;
@@ -605,7 +632,10 @@ crm_server_cmd_serve (const char  *data_dir,
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return crm_server_command_fail (error);
-  crm_server_sqlite_set_account_quota (CRM_SERVER_SQLITE (storage), quota_mb * 1024 * 1024);
+  if (CRM_IS_SERVER_SQLITE (storage))
+    crm_server_sqlite_set_account_quota (CRM_SERVER_SQLITE (storage), quota_mb * 1024 * 1024);
+  else
+    crm_server_pg_set_account_quota (CRM_SERVER_PG (storage), quota_mb * 1024 * 1024);
   g_print (_("voronka-server: data folder %s\n"), data_dir);
   if (!insecure_http &&
       (certificate = crm_server_ops_load_certificate (&ops, data_dir, tls_cert, tls_key,
@@ -622,9 +652,14 @@ crm_server_cmd_serve (const char  *data_dir,
   if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
     return crm_server_command_fail (error);
   crm_server_start_ticks (server, (guint) tick_seconds);
-  mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
-                                          G_CALLBACK (crm_server_changed), server);
-  if (delivery_seconds > 0)
+  /* mailboxes and messages out keep their tables in server.db: the embedded storage's */
+  if (CRM_IS_SERVER_SQLITE (storage))
+    mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
+                                            G_CALLBACK (crm_server_changed), server);
+  else
+    g_print (_("voronka-server: storage PostgreSQL; mailboxes and message delivery run only "
+               "with the embedded storage for now\n"));
+  if (delivery_seconds > 0 && CRM_IS_SERVER_SQLITE (storage))
     {
       delivery = crm_server_delivery_new (CRM_SERVER_SQLITE (storage), data_dir,
                                           (guint) delivery_seconds, &error);

@@ -8,6 +8,9 @@
 
 G_BEGIN_DECLS
 
+/* The global --database option (before the command); a command's own overrides it. */
+void crm_server_admin_set_database (const char *database);
+
 int  crm_server_cmd_account_create (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_add       (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_revoke    (const char *data_dir, int argc, char **argv);

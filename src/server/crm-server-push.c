@@ -8,7 +8,10 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-push.h"
+#include "crm-server-snapshot.h"
 #include "crm-ledger.h"
+#include "crm-rules.h"
+#include "crm-time.h"
 
 typedef struct {
   const CrmServerUser  *user;
@@ -122,4 +125,196 @@ crm_server_replica_pull (CrmStore  *store,
       return NULL;
     }
   return crm_pull_text_finish (page.out, page.next, page.next < head, head, hlc, out_length);
+}
+
+char *
+crm_server_replica_user_field (CrmStore   *store,
+                               const char *id,
+                               gboolean    name)
+{
+  char *value = NULL;
+
+  crm_ledger_lookup_user (store, id, name ? &value : NULL, name ? NULL : &value);
+  return value;
+}
+
+char *
+crm_server_replica_ensure_user (CrmStore    *store,
+                                const char  *name,
+                                const char  *role,
+                                GError     **error)
+{
+  g_autofree char *current_role = NULL;
+  g_autofree char *id = crm_ledger_find_user (store, name, &current_role);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  CrmChange *change;
+
+  if (id != NULL && g_strcmp0 (current_role, role) == 0)
+    return g_steal_pointer (&id);
+  if (id == NULL)
+    {
+      id = crm_store_new_id (store);
+      change = crm_changeset_create (changeset, "user", id);
+      crm_change_set_string (change, "name", name);
+    }
+  else
+    change = crm_changeset_touch (changeset, "user", id);
+  crm_change_set_string (change, "role", role);
+  if (!crm_store_apply (store, changeset, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+gboolean
+crm_server_replica_check_quota (CrmStore             *store,
+                                const CrmServerUser  *user,
+                                gint64                quota,
+                                GError              **error)
+{
+  gint64 size;
+
+  if (quota == 0)
+    return TRUE;
+  size = crm_ledger_size (store);
+  if (size <= quota)
+    return TRUE;
+  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
+               _("The account «%s» has used its %lld MB of storage on the server (it holds "
+                 "%lld MB), so nothing was sent; your changes stay on this device. Ask the "
+                 "server's administrator to raise --account-quota-mb"),
+               user->account_name, (long long) (quota / (1024 * 1024)),
+               (long long) (size / (1024 * 1024)));
+  return FALSE;
+}
+
+char *
+crm_server_replica_heir (CrmStore             *store,
+                         const CrmServerUser  *heir,
+                         const char           *reassign_to,
+                         const char           *account_name,
+                         GError              **error)
+{
+  g_autofree char *entity = NULL;
+  g_autofree char *name = NULL;
+
+  /* a user who signs in, or anyone the account's replica knows */
+  if (heir != NULL && !heir->removed && !heir->disabled)
+    entity = g_strdup (heir->crm_user);
+  else if (heir == NULL)
+    entity = crm_ledger_find_user (store, reassign_to, NULL);
+  if (entity != NULL)
+    name = crm_server_replica_user_field (store, entity, TRUE);
+  if (name != NULL)
+    return g_steal_pointer (&entity);
+  if (heir != NULL)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("«%s» cannot take over: they are disabled or removed; name an active "
+                   "colleague with --reassign-to"), reassign_to);
+  else
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("There is no user «%s» in account «%s» to take over; “voronka-server "
+                   "user list %s” shows who there is"),
+                 reassign_to, account_name, account_name);
+  return NULL;
+}
+
+JsonObject *
+crm_server_replica_user_row (CrmStore    *store,
+                             const char  *name,
+                             const char  *role,
+                             const char  *crm_user,
+                             gint64       created_at,
+                             gboolean     disabled,
+                             gboolean     removed,
+                             gint64       sessions,
+                             gint64       last_seen)
+{
+  JsonObject *user = json_object_new ();
+  g_autofree char *current_role = crm_server_replica_user_field (store, crm_user, FALSE);
+  g_autofree char *created = crm_time_format (created_at);
+
+  json_object_set_string_member (user, "name", name);
+  json_object_set_string_member (user, "role", current_role != NULL ? current_role : role);
+  json_object_set_string_member (user, "state", removed ? "removed"
+                                                : disabled ? "disabled" : "active");
+  json_object_set_int_member (user, "sessions", sessions);
+  if (last_seen > 0)
+    {
+      g_autofree char *seen = crm_time_format (last_seen);
+
+      json_object_set_string_member (user, "last_seen", seen);
+    }
+  else
+    json_object_set_null_member (user, "last_seen");
+  json_object_set_string_member (user, "created_at", created);
+  return user;
+}
+
+gboolean
+crm_server_replica_epoch (CrmStore    *store,
+                          const char  *client_epoch,
+                          char       **out_epoch,
+                          gint64      *out_shared,
+                          gint64      *out_head,
+                          char       **out_device,
+                          GError     **error)
+{
+  if (!crm_ledger_epoch (store, client_epoch, out_epoch, out_shared, error))
+    return FALSE;
+  *out_head = crm_ledger_head (store);
+  *out_device = g_strdup (crm_store_get_device_id (store));
+  return TRUE;
+}
+
+gboolean
+crm_server_replica_tick (CrmStore  *store,
+                         gint64     now,
+                         guint     *out_fired,
+                         GError   **error)
+{
+  gboolean ok;
+
+  crm_store_set_now (store, now);
+  ok = crm_rules_tick (store, out_fired, error) && crm_ledger_number_deals (store, error);
+  crm_store_set_now (store, 0);
+  return ok;
+}
+
+static void
+snapshot_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  CrmServerSnapshot *snapshot = crm_server_snapshot_make_finish (result, &error);
+
+  if (snapshot == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, snapshot, (GDestroyNotify) crm_server_snapshot_free);
+}
+
+void
+crm_server_replica_snapshot_async (gpointer             source_object,
+                                   CrmStore            *store,
+                                   const char          *path,
+                                   const char          *cache,
+                                   const char          *account_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+
+  crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
+                                  CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
+                                  cancellable, snapshot_done, task);
+}
+
+CrmServerSnapshot *
+crm_server_replica_snapshot_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

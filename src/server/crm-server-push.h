@@ -39,4 +39,71 @@ char         *crm_server_replica_pull         (CrmStore             *store,
                                                gsize                *out_length,
                                                GError              **error);
 
+/* The name (@name TRUE) or role of the `user` entity @id; NULL when it is gone. */
+char         *crm_server_replica_user_field   (CrmStore             *store,
+                                               const char           *id,
+                                               gboolean              name);
+/* The `user` entity of a server user: found by @name, given @role, created when missing
+ * (a change set of the server's own); its id. */
+char         *crm_server_replica_ensure_user  (CrmStore             *store,
+                                               const char           *name,
+                                               const char           *role,
+                                               GError              **error);
+
+/* Whether the account may take a push: its replica holds at most @quota bytes (0: no
+ * limit); QUOTA_EXCEEDED, naming the account and the limit, otherwise. */
+gboolean      crm_server_replica_check_quota  (CrmStore             *store,
+                                               const CrmServerUser  *user,
+                                               gint64                quota,
+                                               GError              **error);
+
+/* The `user` entity who takes over a removed user's work: @heir (the server user named
+ * @reassign_to, NULL when there is none), or else whoever the replica knows by that name;
+ * NOT_FOUND, saying why, when nobody active can. */
+char         *crm_server_replica_heir         (CrmStore             *store,
+                                               const CrmServerUser  *heir,
+                                               const char           *reassign_to,
+                                               const char           *account_name,
+                                               GError              **error);
+
+/* One user of `user list`: its role as the replica gives it now (@role when the entity
+ * is gone); @last_seen 0: never. */
+JsonObject   *crm_server_replica_user_row     (CrmStore             *store,
+                                               const char           *name,
+                                               const char           *role,
+                                               const char           *crm_user,
+                                               gint64                created_at,
+                                               gboolean              disabled,
+                                               gboolean              removed,
+                                               gint64                sessions,
+                                               gint64                last_seen);
+
+/* CrmServerStorage.epoch on the account's replica. */
+gboolean      crm_server_replica_epoch        (CrmStore             *store,
+                                               const char           *client_epoch,
+                                               char                **out_epoch,
+                                               gint64               *out_shared,
+                                               gint64               *out_head,
+                                               char                **out_device,
+                                               GError              **error);
+
+/* The account's timer rules at @now, then numbers for deals they made. */
+gboolean      crm_server_replica_tick         (CrmStore             *store,
+                                               gint64                now,
+                                               guint                *out_fired,
+                                               GError              **error);
+
+/* CrmServerStorage.snapshot_async/finish for the replica file @path (@cache: the folder
+ * of made snapshots). */
+void          crm_server_replica_snapshot_async  (gpointer             source_object,
+                                                  CrmStore            *store,
+                                                  const char          *path,
+                                                  const char          *cache,
+                                                  const char          *account_id,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+CrmServerSnapshot *crm_server_replica_snapshot_finish (GAsyncResult  *result,
+                                                       GError       **error);
+
 G_END_DECLS

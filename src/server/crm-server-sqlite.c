@@ -367,46 +367,6 @@ crm_server_sqlite_get_replica (CrmServerSqlite  *self,
   return get_replica (self, account_id, error);
 }
 
-/* The role (or name) of the `user` entity @id; NULL when it is gone. */
-static char *
-dup_user_field (CrmStore   *store,
-                const char *id,
-                gboolean    name)
-{
-  char *value = NULL;
-
-  crm_ledger_lookup_user (store, id, name ? &value : NULL, name ? NULL : &value);
-  return value;
-}
-
-/* The user entity for a server user: found by name, given @role, created when missing. */
-static char *
-ensure_user_entity (CrmStore    *store,
-                    const char  *name,
-                    const char  *role,
-                    GError     **error)
-{
-  g_autofree char *current_role = NULL;
-  g_autofree char *id = crm_ledger_find_user (store, name, &current_role);
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  CrmChange *change;
-
-  if (id != NULL && g_strcmp0 (current_role, role) == 0)
-    return g_steal_pointer (&id);
-  if (id == NULL)
-    {
-      id = crm_store_new_id (store);
-      change = crm_changeset_create (changeset, "user", id);
-      crm_change_set_string (change, "name", name);
-    }
-  else
-    change = crm_changeset_touch (changeset, "user", id);
-  crm_change_set_string (change, "role", role);
-  if (!crm_store_apply (store, changeset, error))
-    return NULL;
-  return g_steal_pointer (&id);
-}
-
 static char *
 lookup_account (CrmServerSqlite  *self,
                 const char       *name,
@@ -508,7 +468,7 @@ sqlite_create_account (CrmServerStorage  *storage,
     return FALSE;
   if (!enable_stamps (self, account_id, store, &local_error) ||
       (template_root != NULL && !crm_template_apply (store, template_root, &local_error)) ||
-      (crm_user = ensure_user_entity (store, admin_name, "admin", &local_error)) == NULL ||
+      (crm_user = crm_server_replica_ensure_user (store, admin_name, "admin", &local_error)) == NULL ||
       !crm_store_set_meta (store, "server.account", name, &local_error) ||
       !crm_ledger_number_deals (store, &local_error) ||
       !db_exec (self, "BEGIN IMMEDIATE", &local_error))
@@ -566,7 +526,7 @@ refresh_role (CrmServerSqlite  *self,
 
   if (store == NULL)
     return FALSE;
-  role = dup_user_field (store, user->crm_user, FALSE);
+  role = crm_server_replica_user_field (store, user->crm_user, FALSE);
   if (role == NULL)
     return FALSE;
   g_free (user->role);
@@ -663,7 +623,7 @@ sqlite_add_user (CrmServerStorage  *storage,
                    _("A user name must be 1 to 200 characters long"));
       return FALSE;
     }
-  crm_user = ensure_user_entity (store, name, role, error);
+  crm_user = crm_server_replica_ensure_user (store, name, role, error);
   if (crm_user == NULL)
     return FALSE;
   previous = lookup_user (self, account_id, account_name, name, NULL);
@@ -921,27 +881,12 @@ sqlite_list_users (CrmServerStorage  *storage,
     sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      JsonObject *user = json_object_new ();
-      g_autofree char *role = dup_user_field (store, (const char *) sqlite3_column_text (stmt, 2),
-                                              FALSE);
-      const char *state = sqlite3_column_type (stmt, 5) != SQLITE_NULL ? "removed"
-                          : sqlite3_column_type (stmt, 4) != SQLITE_NULL ? "disabled"
-                          : "active";
-      g_autofree char *created = crm_time_format (sqlite3_column_int64 (stmt, 3));
+      JsonObject *user = crm_server_replica_user_row (store,
+        (const char *) sqlite3_column_text (stmt, 0), (const char *) sqlite3_column_text (stmt, 1),
+        (const char *) sqlite3_column_text (stmt, 2), sqlite3_column_int64 (stmt, 3),
+        sqlite3_column_type (stmt, 4) != SQLITE_NULL, sqlite3_column_type (stmt, 5) != SQLITE_NULL,
+        sqlite3_column_int64 (stmt, 6), sqlite3_column_int64 (stmt, 7));
 
-      json_object_set_string_member (user, "name", (const char *) sqlite3_column_text (stmt, 0));
-      json_object_set_string_member (user, "role", role != NULL ? role
-                                                   : (const char *) sqlite3_column_text (stmt, 1));
-      json_object_set_string_member (user, "state", state);
-      json_object_set_int_member (user, "sessions", sqlite3_column_int64 (stmt, 6));
-      if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
-        {
-          g_autofree char *seen = crm_time_format (sqlite3_column_int64 (stmt, 7));
-          json_object_set_string_member (user, "last_seen", seen);
-        }
-      else
-        json_object_set_null_member (user, "last_seen");
-      json_object_set_string_member (user, "created_at", created);
       json_array_add_object_element (list, user);
     }
   sqlite3_finalize (stmt);
@@ -1017,7 +962,6 @@ sqlite_remove_user (CrmServerStorage   *storage,
                                                        error);
   g_autoptr(CrmServerUser) heir = NULL;
   g_autofree char *heir_entity = NULL;
-  g_autofree char *heir_name = NULL;
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   sqlite3_stmt *stmt;
   CrmStore *store;
@@ -1033,27 +977,10 @@ sqlite_remove_user (CrmServerStorage   *storage,
     }
   if ((store = get_replica (self, account_id, error)) == NULL)
     return FALSE;
-  /* the colleague: a user who signs in, or anyone the account's replica knows */
   heir = lookup_user (self, account_id, account_name, reassign_to, NULL);
-  if (heir != NULL && !heir->removed && !heir->disabled)
-    heir_entity = g_strdup (heir->crm_user);
-  else if (heir == NULL)
-    heir_entity = crm_ledger_find_user (store, reassign_to, NULL);
-  if (heir_entity != NULL)
-    heir_name = dup_user_field (store, heir_entity, TRUE);
-  if (heir_name == NULL)
-    {
-      if (heir != NULL)
-        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                     _("«%s» cannot take over: they are disabled or removed; name an active "
-                       "colleague with --reassign-to"), reassign_to);
-      else
-        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                     _("There is no user «%s» in account «%s» to take over; “voronka-server "
-                       "user list %s” shows who there is"),
-                     reassign_to, account_name, account_name);
-      return FALSE;
-    }
+  heir_entity = crm_server_replica_heir (store, heir, reassign_to, account_name, error);
+  if (heir_entity == NULL)
+    return FALSE;
 
   /* the work first (through the replica's write path: laptops get it by sync), then
    * the sign-in: a failure in between leaves a user who can still be removed again */
@@ -1103,28 +1030,6 @@ crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
 }
 
 static gboolean
-check_quota (CrmServerSqlite      *self,
-             const CrmServerUser  *user,
-             CrmStore             *store,
-             GError              **error)
-{
-  gint64 size;
-
-  if (self->account_quota == 0)
-    return TRUE;
-  size = crm_ledger_size (store);
-  if (size <= self->account_quota)
-    return TRUE;
-  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
-               _("The account «%s» has used its %lld MB of storage on the server (it holds "
-                 "%lld MB), so nothing was sent; your changes stay on this device. Ask the "
-                 "server's administrator to raise --account-quota-mb"),
-               user->account_name, (long long) (self->account_quota / (1024 * 1024)),
-               (long long) (size / (1024 * 1024)));
-  return FALSE;
-}
-
-static gboolean
 sqlite_push (CrmServerStorage    *storage,
              const CrmServerUser *user,
              gint64               base,
@@ -1136,7 +1041,8 @@ sqlite_push (CrmServerStorage    *storage,
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
   CrmStore *store = get_replica (self, user->account_id, error);
 
-  if (store == NULL || !check_quota (self, user, store, error))
+  if (store == NULL ||
+      !crm_server_replica_check_quota (store, user, self->account_quota, error))
     return FALSE;
   return crm_server_replica_push (store, user, device_of_user, self, base, ops, out_results,
                                   out_head, error);
@@ -1169,26 +1075,8 @@ sqlite_epoch (CrmServerStorage    *storage,
 {
   CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
 
-  if (store == NULL || !crm_ledger_epoch (store, client_epoch, out_epoch, out_shared, error))
-    return FALSE;
-  *out_head = crm_ledger_head (store);
-  *out_device = g_strdup (crm_store_get_device_id (store));
-  return TRUE;
-}
-
-static void
-snapshot_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  CrmServerSnapshot *snapshot = crm_server_snapshot_make_finish (result, &error);
-
-  if (snapshot == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, snapshot, (GDestroyNotify) crm_server_snapshot_free);
+  return store != NULL && crm_server_replica_epoch (store, client_epoch, out_epoch, out_shared,
+                                                    out_head, out_device, error);
 }
 
 static void
@@ -1199,20 +1087,16 @@ sqlite_snapshot_async (CrmServerStorage    *storage,
                        gpointer             user_data)
 {
   CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *path = account_file (self, user->account_id);
   g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
   CrmStore *store = get_replica (self, user->account_id, &error);
 
   if (store == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  crm_server_snapshot_make_async (path, cache, user->account_id, crm_ledger_head (store),
-                                  CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
-                                  cancellable, snapshot_done, g_steal_pointer (&task));
+    g_task_report_error (self, callback, user_data, NULL, g_steal_pointer (&error));
+  else
+    crm_server_replica_snapshot_async (self, store, path, cache, user->account_id, cancellable,
+                                       callback, user_data);
 }
 
 static CrmServerSnapshot *
@@ -1220,7 +1104,7 @@ sqlite_snapshot_finish (CrmServerStorage  *storage,
                         GAsyncResult      *result,
                         GError           **error)
 {
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return crm_server_replica_snapshot_finish (result, error);
 }
 
 /* Keeps a recent snapshot of the account ready (made in the background), so a new
@@ -1287,10 +1171,7 @@ sqlite_tick (CrmServerStorage  *storage,
 
       if (store != NULL)
         {
-          crm_store_set_now (store, now);
-          if (crm_rules_tick (store, &fired, &local_error))
-            crm_ledger_number_deals (store, &local_error);
-          crm_store_set_now (store, 0);
+          crm_server_replica_tick (store, now, &fired, &local_error);
           prepare_snapshot (self, ids->pdata[i], store);
         }
       if (local_error != NULL)

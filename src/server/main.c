@@ -98,6 +98,9 @@ print_help (FILE *out)
     fprintf (out, "  %s\n      %s\n", commands[i].usage, _(commands[i].summary));
   fprintf (out, "\n%s\n", _("Global options:"));
   fprintf (out, "  --data DIR   %s\n", _("The server's data folder (accounts, users, certificate)"));
+  fprintf (out, "  --database sqlite|URL  %s\n",
+           _("Where accounts are kept: the embedded SQLite in DIR (default) or PostgreSQL "
+             "(postgresql://…); the commands account, user and serve"));
   fprintf (out, "  --version    %s\n", _("Print the version"));
   fprintf (out, "\n%s\n", _("Run “voronka-server COMMAND --help” for a command's options."));
 }
@@ -182,6 +185,10 @@ main (int    argc,
           g_free (data_dir);
           data_dir = g_strdup (argv[++i]);
         }
+      else if (g_str_equal (argv[i], "--database") && i + 1 < argc)
+        crm_server_admin_set_database (argv[++i]);
+      else if (g_str_has_prefix (argv[i], "--database="))
+        crm_server_admin_set_database (argv[i] + strlen ("--database="));
       else if (g_str_has_prefix (argv[i], "--data="))
         {
           g_free (data_dir);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-test-server.h"
+#include "crm-test-pg.h"
 #include "crm-test-util.h"
 
 #define START_TIMEOUT_S 20.0
@@ -19,6 +20,56 @@ server_binary (void)
 
   g_assert_nonnull (path);
   return path;
+}
+
+/* Under VORONKA_TEST_DATABASE=postgresql every data folder gets a PostgreSQL database of
+ * its own, which its admin commands and servers name with --database. */
+static GHashTable *urls;
+
+void
+crm_test_server_set_database (const char *dir,
+                              const char *url)
+{
+  if (urls == NULL)
+    urls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (urls, g_strdup (dir), g_strdup (url));
+}
+
+static const char *
+database_of (const char *dir)
+{
+  const char *url;
+
+  if (!crm_test_pg_wanted ())
+    return NULL;
+  if (urls == NULL)
+    urls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  url = g_hash_table_lookup (urls, dir);
+  if (url == NULL)
+    {
+      url = crm_test_pg_require_database ();
+      g_hash_table_insert (urls, g_strdup (dir), (char *) url);
+    }
+  return url;
+}
+
+const char *
+crm_test_server_database (const char *dir)
+{
+  return database_of (dir);
+}
+
+static void
+add_database (GPtrArray  *argv,
+              const char *dir)
+{
+  const char *url = database_of (dir);
+
+  if (url != NULL)
+    {
+      g_ptr_array_add (argv, "--database");
+      g_ptr_array_add (argv, (gpointer) url);
+    }
 }
 
 static int
@@ -38,6 +89,7 @@ run_admin_argv (const char  *dir,
   g_ptr_array_add (argv, (gpointer) server_binary ());
   g_ptr_array_add (argv, "--data");
   g_ptr_array_add (argv, (gpointer) dir);
+  add_database (argv, dir);
   for (guint i = 0; i < args->len; i++)
     g_ptr_array_add (argv, args->pdata[i]);
   g_ptr_array_add (argv, NULL);
@@ -141,6 +193,7 @@ launch (CrmTestServer *server,
   g_ptr_array_add (argv, (gpointer) server_binary ());
   g_ptr_array_add (argv, "--data");
   g_ptr_array_add (argv, server->dir);
+  add_database (argv, server->dir);
   g_ptr_array_add (argv, "serve");
   g_ptr_array_add (argv, "--listen");
   g_ptr_array_add (argv, (gpointer) listen);
@@ -349,8 +402,17 @@ CrmStore *
 crm_test_server_open_account (CrmTestServer *server)
 {
   g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
-  g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
+  g_autoptr(GDir) dir = NULL;
   const char *name;
+
+  /* on PostgreSQL: the running server's own replica, its cache of the account's log */
+  if (crm_test_pg_wanted () && server->process != NULL)
+    {
+      g_free (accounts);
+      accounts = g_build_filename (server->dir, "pg-cache",
+                                   g_subprocess_get_identifier (server->process), NULL);
+    }
+  dir = g_dir_open (accounts, 0, NULL);
 
   g_assert_nonnull (dir);
   while ((name = g_dir_read_name (dir)) != NULL)

@@ -110,4 +110,10 @@ char          *crm_test_dump                 (CrmStore           *store);
 /* Opens a replica, failing the test on error. */
 CrmStore      *crm_test_open                 (const char         *path);
 
+/* Under VORONKA_TEST_DATABASE=postgresql: the database of the data folder @dir (made on
+ * first use), and another folder's servers sharing it (several processes, one database). */
+const char    *crm_test_server_database      (const char         *dir);
+void           crm_test_server_set_database  (const char         *dir,
+                                              const char         *url);
+
 G_END_DECLS

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-pg.h — the PostgreSQL storage backend (serve --database postgresql://…):
+ * accounts, users, sessions, devices and each account's log of ops in the database, so
+ * several voronka-server processes serve the same accounts; each process keeps its own
+ * replica of an account in DIR/pg-cache/PID/ as a cache of the log. */
+#pragma once
+
+#include "crm-server-storage.h"
+
+G_BEGIN_DECLS
+
+#define CRM_TYPE_SERVER_PG (crm_server_pg_get_type ())
+G_DECLARE_FINAL_TYPE (CrmServerPg, crm_server_pg, CRM, SERVER_PG, GObject)
+
+/* Connects to @url (a libpq connection URI, postgresql://…) and brings its schema up to
+ * date; @data_dir holds this process's caches and the accounts' files. */
+CrmServerStorage *crm_server_pg_new (const char  *data_dir,
+                                     const char  *url,
+                                     GError     **error);
+
+/* The most an account may hold (its replica's size, as on the embedded storage). */
+void              crm_server_pg_set_account_quota (CrmServerPg *self,
+                                                   gint64       bytes);
+
+/* Whether @database (the --database option) names PostgreSQL. */
+gboolean          crm_server_pg_is_url (const char *database);
+
+G_END_DECLS

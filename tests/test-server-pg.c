@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server-pg.c — two voronka-server processes in front of one real PostgreSQL
+ * (support/crm-test-pg.c), each with a data folder of its own:
+ *   - two laptops, each syncing through a different process, make deals offline and
+ *     push them at the same time, round after round → both laptops and both processes end
+ *     with the identical state; the account's log in the database holds sequence numbers
+ *     1…head without a gap; every deal has a number, none given twice;
+ *   - an account created through one process's folder signs in through the other;
+ *   - a process restarted with an empty cache catches up from the database alone.
+ * The matrix (tests/meson.build, "-pg" tests) runs the other protocol tests on one
+ * process against PostgreSQL. */
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "crm-query.h"
+#include "crm-test-pg.h"
+#include "crm-test-server.h"
+#include "crm-test-store.h"
+#include "crm-test-util.h"
+
+#define ROUNDS          4
+#define DEALS_PER_ROUND 6
+
+static char *tmpdir;
+static char *url;
+static CrmTestServer *servers[2];
+
+static char *
+new_deal (CrmStore   *store,
+          const char *title)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pipeline = crm_test_resolve (store, "pipeline", "Продажи", NULL);
+  g_autofree char *stage = crm_test_resolve (store, "stage", "Новая заявка", pipeline);
+  char *id = crm_store_new_id (store);
+  CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_string (change, "currency", "RUB");
+  crm_change_set_int (change, "amount", 250000);
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+typedef struct {
+  guint pending;
+  guint failed;
+} Round;
+
+static void
+sync_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Round *round = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmSyncReport) report = crm_sync_client_sync_finish (CRM_SYNC_CLIENT (source),
+                                                                 result, &error);
+
+  if (report == NULL)
+    {
+      g_test_message ("sync failed: %s", error->message);
+      round->failed++;
+    }
+  round->pending--;
+}
+
+/* Both laptops sync at once, each through its own process. */
+static void
+sync_both (CrmTestReplica *replicas)
+{
+  Round round = { 2, 0 };
+
+  for (guint i = 0; i < 2; i++)
+    crm_sync_client_sync_async (replicas[i].client, NULL, sync_done, &round);
+  for (guint i = 0; i < 6000 && round.pending > 0; i++)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (round.pending, ==, 0);
+  g_assert_cmpuint (round.failed, ==, 0);
+}
+
+static gint64
+number_of (CrmStore   *store,
+           const char *deal)
+{
+  g_autoptr(JsonObject) row = crm_store_dup_entity (store, "deal", deal);
+  JsonNode *number = json_object_get_member (row, "number");
+
+  return number == NULL || JSON_NODE_HOLDS_NULL (number) ? 0 : json_node_get_int (number);
+}
+
+static void
+test_two_processes (void)
+{
+  CrmTestReplica replicas[2] = { 0 };
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) numbers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                         NULL);
+  g_autofree char *gaps = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *expected = NULL;
+
+  crm_test_replica_open (&replicas[0], servers[0], tmpdir, "a.db", "admin", "admin-pw");
+  crm_test_replica_open (&replicas[1], servers[1], tmpdir, "b.db", "manager", "manager-pw");
+
+  for (guint round = 0; round < ROUNDS; round++)
+    {
+      for (guint r = 0; r < 2; r++)
+        for (guint i = 0; i < DEALS_PER_ROUND; i++)
+          {
+            g_autofree char *title = g_strdup_printf ("Сделка %u-%u-%u", r, round, i);
+
+            g_ptr_array_add (deals, new_deal (replicas[r].store, title));
+          }
+      sync_both (replicas);
+    }
+  /* each laptop pulls what the other pushed through the other process */
+  sync_both (replicas);
+  sync_both (replicas);
+
+  expected = crm_test_dump (replicas[0].store);
+  {
+    g_autofree char *other = crm_test_dump (replicas[1].store);
+
+    g_assert_cmpstr (other, ==, expected);
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmStore) account = crm_test_server_open_account (servers[i]);
+      g_autofree char *state = crm_test_dump (account);
+
+      g_assert_cmpstr (state, ==, expected);
+    }
+
+  /* the account's log: 1…head, no gap, the head the account row says */
+  head = crm_test_pg_query (url, "SELECT head FROM account");
+  count = crm_test_pg_query (url, "SELECT count(*) FROM op_log");
+  gaps = crm_test_pg_query (url, "SELECT count(*) FROM op_log l WHERE l.seq > 1 AND NOT EXISTS"
+                                 " (SELECT 1 FROM op_log p WHERE p.account = l.account"
+                                 "  AND p.seq = l.seq - 1)");
+  g_assert_cmpstr (count, ==, head);
+  g_assert_cmpstr (gaps, ==, "0");
+
+  /* every deal numbered, once */
+  for (guint i = 0; i < deals->len; i++)
+    {
+      gint64 number = number_of (replicas[0].store, deals->pdata[i]);
+
+      g_assert_cmpint (number, >, 0);
+      g_assert_cmpint (number_of (replicas[1].store, deals->pdata[i]), ==, number);
+      g_assert_false (g_hash_table_contains (numbers, &number));
+      g_hash_table_add (numbers, g_memdup2 (&number, sizeof number));
+    }
+  crm_test_replica_clear (&replicas[0]);
+  crm_test_replica_clear (&replicas[1]);
+}
+
+/* A process started afresh (its cache gone) has the account from the database alone, and
+ * a user added through the other process's folder signs in through it. */
+static void
+test_restart_catches_up (void)
+{
+  CrmTestReplica fresh = { 0 };
+  g_autoptr(CrmStore) before = crm_test_server_open_account (servers[0]);
+  g_autofree char *expected = crm_test_dump (before);
+  g_autofree char *folder = g_build_filename (tmpdir, "server-b", NULL);
+
+  g_clear_object (&before);
+  g_assert_cmpint (crm_test_server_admin (folder, "new-rep-pw", "user", "add", "acme",
+                                          "Новый Сотрудник", "--role", "rep",
+                                          "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_stop (servers[1]), ==, 0);
+  crm_test_server_restart (servers[1]);
+  crm_test_replica_open (&fresh, servers[1], tmpdir, "fresh.db", "Новый Сотрудник",
+                         "new-rep-pw");
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (servers[1]);
+    g_autofree char *state = crm_test_dump (account);
+    g_autofree char *mine = crm_test_dump (fresh.store);
+
+    /* the user added is the one change since */
+    g_assert_cmpstr (state, ==, mine);
+    g_assert_cmpstr (state, !=, expected);
+  }
+  crm_test_replica_clear (&fresh);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  /* every data folder of this test names PostgreSQL (crm-test-server.c) */
+  g_setenv ("VORONKA_TEST_DATABASE", "postgresql", TRUE);
+  tmpdir = g_dir_make_tmp ("voronka-server-pg-XXXXXX", &error);
+  g_assert_no_error (error);
+  first = crm_test_server_make_data (tmpdir);
+  url = g_strdup (crm_test_server_database (first));
+  second = g_build_filename (tmpdir, "server-b", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (second, 0700), ==, 0);
+  crm_test_server_set_database (second, url);
+  servers[0] = crm_test_server_start (first, TRUE, NULL);
+  servers[1] = crm_test_server_start (second, TRUE, NULL);
+
+  g_test_add_func ("/server-pg/two-processes", test_two_processes);
+  g_test_add_func ("/server-pg/restart-catches-up", test_restart_catches_up);
+  status = g_test_run ();
+
+  g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);
+  crm_test_server_free (servers[0]);
+  crm_test_server_tear_down (servers[1], tmpdir, status);
+  return status;
+}
