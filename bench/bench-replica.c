@@ -18,6 +18,7 @@
 #include "crm-duplicates.h"
 #include "crm-query.h"
 #include "crm-report.h"
+#include "crm-rfm.h"
 #include "crm-search.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -596,6 +597,46 @@ bench_duplicates (Bench *bench)
       bench_figure (groups_name, json_array_get_length (json_node_get_array (groups)), "groups",
                     NULL);
     }
+/* ─────────────────────────────────────── RFM ───────────────────────────────────── */
+
+/* Scoring every client (S4-5): the event organizer's segments are set on the copy when
+ * the account has none (the truck dealer's template ships none). Target: 1 s for 100 000
+ * contacts and 30 000 companies. */
+static gboolean
+bench_rfm (Bench *bench)
+{
+  static const struct { const char *key, *name; CrmRfmBounds bounds; } segments[] = {
+    { "vip", "VIP", { -1, 365, 5, -1, 50000000, -1 } },
+    { "hot", "Горячий", { -1, 90, 2, -1, -1, -1 } },
+    { "new", "Новый", { -1, 90, -1, 1, -1, -1 } },
+    { "warm", "Тёплый", { -1, 365, -1, -1, -1, -1 } },
+    { "sleeping", "Спящий", { 366, -1, -1, -1, -1, -1 } },
+  };
+  g_autoptr(BenchSamples) samples = bench_samples_new ();
+  g_autoptr(JsonArray) existing = NULL;
+  g_autoptr(GError) error = NULL;
+  guint rounds = bench->quick ? 1 : 5;
+  gint64 scored = 0;
+
+  existing = crm_rfm_segments (bench->store, &error);
+  if (existing == NULL)
+    return fail (error, "rfm segments");
+  for (guint i = 0; json_array_get_length (existing) == 0 && i < G_N_ELEMENTS (segments); i++)
+    if (!crm_rfm_segment_set (bench->store, segments[i].key, segments[i].name,
+                              &segments[i].bounds, NULL, &error))
+      return fail (error, "rfm segment set");
+  for (guint round = 0; round <= rounds; round++)
+    {
+      gint64 started = bench_now_us ();
+
+      scored = crm_rfm_score_all (bench->store, &error);
+      if (scored < 0)
+        return fail (error, "rfm");
+      if (round > 0)
+        bench_samples_add (samples, bench_now_us () - started);
+    }
+  g_printerr ("bench-replica: rfm scored %" G_GINT64_FORMAT " clients\n", scored);
+  bench_figure ("rfm.score_all.p50", bench_samples_ms (samples, 50), "ms", "≤ 1000 ms");
   return TRUE;
 }
 
@@ -613,6 +654,7 @@ main (int    argc,
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few repetitions: does it run", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
       "One group: size, search, tagfilter, board, report, duplicates, change", "GROUP" },
+      "One group: size, search, tagfilter, board, report, rfm, change", "GROUP" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA — read and change figures");
@@ -680,6 +722,8 @@ main (int    argc,
     ok = bench_reports (&bench) && ok;
   if (only == NULL || g_str_equal (only, "duplicates"))
     ok = bench_duplicates (&bench) && ok;
+  if (only == NULL || g_str_equal (only, "rfm"))
+    ok = bench_rfm (&bench) && ok;
   if (only == NULL || g_str_equal (only, "change"))
     ok = bench_change (&bench) && ok;
 
