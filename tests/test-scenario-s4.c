@@ -4,7 +4,8 @@
  * (S4-1: every kind of test, 170 rows when 170 match, the first letters of a surname
  * inside a list, malformed expressions refused naming the place, a saved list seen on a
  * second replica after sync through a real voronka-server), mass deal creation as one
- * undoable change and the deal whose event is today closed as won (S4-3), RFM segments,
+ * undoable change and the deal whose event is today closed as won (S4-3) — on creation,
+ * on a change of its date, and by the timer on the day itself —, RFM segments,
  * their transitions and the report (S4-5). */
 #include <string.h>
 
@@ -319,6 +320,73 @@ test_event_today (Fixture       *f,
                     ==, 3);
 }
 
+/* The rule's timer side: a deal whose event date comes closes as won on that day
+ * through the engine's timer (crm_rules_tick, as voronka-server ticks every minute), not
+ * a day late, not twice, and two replicas that tick at different moments of the day
+ * write the same op; a date already past when set is not closed late. */
+static void
+test_event_day_timer (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(JsonNode) later = NULL;
+  g_autoptr(JsonNode) past = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonObject) old = NULL;
+  g_autoptr(JsonObject) tick = NULL;
+  g_autoptr(JsonNode) log_a = NULL;
+  g_autoptr(JsonNode) log_b = NULL;
+  g_autofree char *later_id = NULL;
+  g_autofree char *past_id = NULL;
+  g_autofree char *copy = g_build_filename (f->dir, "laptop.db", NULL);
+  g_autofree char *contents = NULL;
+  JsonObject *last_a, *last_b;
+  gsize length;
+
+  later = OK (f, "deal", "add-many", "--company", "ИП Новиков", "--pipeline", "Мероприятия",
+              "--title", "Семинар в среду: {company}", "--field", "event_date=2026-03-04");
+  later_id = g_strdup (str (json_array_get_object_element (json_node_get_array (later), 0), "id"));
+  past = OK (f, "deal", "add-many", "--company", "АО Дилер Плюс", "--pipeline", "Мероприятия",
+             "--title", "Семинар прошёл: {company}", "--field", "event_date=2026-02-20");
+  past_id = g_strdup (str (json_array_get_object_element (json_node_get_array (past), 0), "id"));
+  /* a second replica with the same state (the server's copy, say) */
+  g_assert_true (g_file_get_contents (f->db, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+
+  /* the eve: nothing */
+  tick = crm_test_take_object (OK_AT (f, "2026-03-03T23:59:00Z", "tick"));
+  g_assert_cmpint (json_object_get_int_member (tick, "fired"), ==, 0);
+  g_clear_pointer (&tick, json_object_unref);
+  deal = show (f, later_id);
+  g_assert_cmpstr (str (deal, "stage"), ==, "Неразобранное");
+  g_clear_pointer (&deal, json_object_unref);
+
+  /* the day itself: closed as won, once */
+  tick = crm_test_take_object (OK_AT (f, "2026-03-04T00:01:00Z", "tick"));
+  g_assert_cmpint (json_object_get_int_member (tick, "fired"), ==, 1);
+  g_clear_pointer (&tick, json_object_unref);
+  deal = show (f, later_id);
+  g_assert_cmpstr (str (deal, "stage"), ==, "Успешно реализовано");
+  tick = crm_test_take_object (OK_AT (f, "2026-03-04T12:00:00Z", "tick"));
+  g_assert_cmpint (json_object_get_int_member (tick, "fired"), ==, 0);
+  g_clear_pointer (&tick, json_object_unref);
+  /* the date set in the past stays as it is */
+  old = show (f, past_id);
+  g_assert_cmpstr (str (old, "stage"), ==, "Неразобранное");
+
+  /* the other replica ticks later that day and writes the very same op */
+  tick = crm_test_take_object (crm_test_ctl_ok (copy, "2026-03-04T15:30:00Z", "tick", NULL));
+  g_assert_cmpint (json_object_get_int_member (tick, "fired"), ==, 1);
+  log_a = OK_AT (f, "2026-03-04T16:00:00Z", "log");
+  log_b = crm_test_ctl_ok (copy, "2026-03-04T16:00:00Z", "log", NULL);
+  last_a = json_array_get_object_element (json_node_get_array (log_a),
+                                          json_array_get_length (json_node_get_array (log_a)) - 1);
+  last_b = json_array_get_object_element (json_node_get_array (log_b),
+                                          json_array_get_length (json_node_get_array (log_b)) - 1);
+  g_assert_cmpstr (str (last_a, "id"), ==, later_id);
+  g_assert_cmpstr (str (last_a, "op"), ==, str (last_b, "op"));
+  g_assert_cmpstr (str (last_a, "id"), ==, str (last_b, "id"));
+}
+
 /* A won deal of @company at @when worth @amount. */
 static void
 won_deal (Fixture    *f,
@@ -490,6 +558,7 @@ main (int    argc,
   ADD ("/s4/malformed", test_malformed);
   ADD ("/s4/add-many", test_add_many);
   ADD ("/s4/event-today", test_event_today);
+  ADD ("/s4/event-day-timer", test_event_day_timer);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

@@ -620,14 +620,19 @@ _crm_rule_validate_keys (JsonObject  *object,
     {
       const char *from = get_string (object, "from");
       static const char *const froms[] = {
-        "stage_entered", "task_due", "not_taken", "no_open_task", "overdue_tasks", NULL
+        "stage_entered", "task_due", "not_taken", "no_open_task", "overdue_tasks",
+        "date_field", NULL
       };
 
       if (json_object_has_member (object, "from") &&
           (from == NULL || !g_strv_contains (froms, from)))
         return invalid (error, position, _("“from”: “%s” is not known; known: %s"),
                         from != NULL ? from : "",
-                        "stage_entered, task_due, not_taken, no_open_task, overdue_tasks");
+                        "stage_entered, task_due, not_taken, no_open_task, overdue_tasks, "
+                        "date_field");
+      if (g_strcmp0 (from, "date_field") == 0 && get_string (object, "field") == NULL)
+        return invalid (error, position,
+                        _("a “date_field” timer needs the deal's date \"field\" (such as event_date)"));
       if (g_strcmp0 (from, "not_taken") == 0 &&
           !is_string_or_strings (json_object_get_member (object, "stages")) &&
           get_string (object, "stage") == NULL)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-rule-timers.c — timer rules: crm_rules_tick() fires every rule whose deadline has
- * passed (a deal sitting at a stage, an open task past due) once per deal and deadline,
- * with "timer:<deal>:<deadline>" in place of a trigger op. */
+ * passed (a deal sitting at a stage, an open task past due, the day of a deal's date
+ * field) once per deal and deadline, with "timer:<deal>:<deadline>" in place of a trigger
+ * op, so every replica that ticks writes the same ops. */
 #define G_LOG_DOMAIN "voronka-rules"
 
 #include "config.h"
@@ -9,6 +10,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-rules-private.h"
+#include "crm-schema.h"
+#include "crm-sql-private.h"
 
 typedef struct {
   guint fired;
@@ -32,6 +35,67 @@ already_fired (CrmStore   *store,
   return found;
 }
 
+/* "from": "date_field": deals whose date @field (a custom date field such as
+ * event_date, or a time column) is set, in the trigger's pipeline if it names one, from
+ * the start of that day (UTC, as the condition "date_is_today" counts days). */
+static gboolean
+date_field_candidates (CrmRuleEngine  *engine,
+                       JsonObject     *trigger,
+                       GPtrArray      *deals,
+                       GArray         *starts,
+                       GError        **error)
+{
+  const char *field = get_string (trigger, "field");
+  const char *pipeline_name = get_string (trigger, "pipeline");
+  const CrmEntityType *type = crm_schema_lookup ("deal");
+  g_autofree char *pipeline = NULL;
+  g_autofree char *path = NULL;
+  gboolean is_column;
+  sqlite3_stmt *stmt;
+
+  if (field == NULL)
+    return TRUE;
+  if (pipeline_name != NULL)
+    {
+      pipeline = _crm_rule_resolve (engine, "pipeline", pipeline_name, NULL);
+      if (pipeline == NULL)
+        return TRUE;
+    }
+  is_column = crm_entity_type_column (type, field) != NULL;
+  /* a column's name is one of the schema's, never the rule's text */
+  if (is_column)
+    {
+      g_autofree char *sql = g_strdup_printf (
+        "SELECT id, \"%s\" FROM deal WHERE deleted = 0 AND (?1 IS NULL OR pipeline = ?1)"
+        " AND typeof (\"%s\") = 'integer' ORDER BY id", field, field);
+
+      stmt = _crm_store_prepare (engine->store, sql, error);
+    }
+  else
+    stmt = _crm_store_prepare (engine->store,
+      "SELECT id, json_extract (data, ?2) FROM deal WHERE deleted = 0"
+      " AND (?1 IS NULL OR pipeline = ?1) AND json_type (data, ?2) = 'integer' ORDER BY id",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, pipeline);
+  if (!is_column)
+    {
+      path = g_strdup_printf ("$.\"%s\"", field);
+      sqlite3_bind_text (stmt, 2, path, -1, SQLITE_TRANSIENT);
+    }
+  while (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
+    {
+      gint64 value = sqlite3_column_int64 (stmt, 1);
+      gint64 day = value - (((value % CRM_MS_PER_DAY) + CRM_MS_PER_DAY) % CRM_MS_PER_DAY);
+
+      g_ptr_array_add (deals, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_array_append_val (starts, day);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 /* Candidates of a timer: (deal, start time) pairs — deals sitting at a stage since
  * stage_entered_at, or open tasks' deals since the task's due time. */
 static gboolean
@@ -46,6 +110,8 @@ timer_candidates (CrmRuleEngine  *engine,
 
   if (_crm_rule_timer_is_invariant (trigger))
     return _crm_rule_invariant_candidates (engine, trigger, deals, starts, error);
+  if (g_strcmp0 (from, "date_field") == 0)
+    return date_field_candidates (engine, trigger, deals, starts, error);
   if (g_strcmp0 (from, "task_due") == 0)
     {
       const char *task_type = get_string (trigger, "task_type");
@@ -83,6 +149,58 @@ timer_candidates (CrmRuleEngine  *engine,
   return TRUE;
 }
 
+/* One timer trigger of @rule: every candidate whose deadline has passed and that did
+ * not fire for it yet. A date field's day fires on that day only: a date long past set
+ * on a deal (or a replica that did not tick for a week) does not fire late — the rule's
+ * event triggers answer a date set to today. */
+static gboolean
+run_timer (CrmStore       *store,
+           CrmRuleEngine  *engine,
+           const CrmRule  *rule,
+           JsonObject     *trigger,
+           TickData       *data,
+           GError        **error)
+{
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean on_the_day = g_strcmp0 (get_string (trigger, "from"), "date_field") == 0;
+
+  if (!timer_candidates (engine, trigger, deals, starts, error))
+    return FALSE;
+
+  for (guint i = 0; i < deals->len; i++)
+    {
+      gint64 deadline = _crm_rule_offset_time (get_object (trigger, "after"),
+                                               g_array_index (starts, gint64, i));
+      g_autofree char *cause = NULL;
+      CrmRuleContext ctx = { 0 };
+
+      if (deadline > engine->now)
+        continue;
+      if (on_the_day && engine->now - deadline >= CRM_MS_PER_DAY)
+        continue;
+      cause = g_strdup_printf ("timer:%s:%" G_GINT64_FORMAT, (char *) deals->pdata[i],
+                               deadline);
+      if (already_fired (store, rule->id, cause))
+        continue;
+      ctx.engine = engine;
+      ctx.rule = rule;
+      ctx.cause = cause;
+      ctx.actor = NULL;
+      ctx.depth = 1;
+      ctx.deal_id = deals->pdata[i];
+      _crm_rule_timer_subject (&ctx, trigger);
+      if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"), NULL))
+        continue;
+      g_debug ("Timer rule “%s” fires for deal %s", rule->name, ctx.deal_id);
+      if (!_crm_rule_run_timer_actions (&ctx, trigger, deadline,
+                                        get_array (rule->definition, "actions"), error))
+        return FALSE;
+      data->fired++;
+    }
+  return TRUE;
+}
+
 static gboolean
 run_timers (CrmStore  *store,
             gpointer   user_data,
@@ -97,42 +215,21 @@ run_timers (CrmStore  *store,
   for (guint r = 0; r < engine.rules->len; r++)
     {
       const CrmRule *rule = g_ptr_array_index (engine.rules, r);
-      JsonObject *trigger = get_object (rule->definition, "trigger");
-      g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (gint64));
+      JsonArray *triggers = get_array (rule->definition, "triggers");
+      guint n_triggers = triggers != NULL ? json_array_get_length (triggers) : 1;
 
-      if (g_strcmp0 (get_string (trigger, "type"), "timer") != 0)
-        continue;
-      if (!timer_candidates (&engine, trigger, deals, starts, error))
-        return FALSE;
-
-      for (guint i = 0; i < deals->len; i++)
+      /* a rule of several triggers (deal created, its date changed, and the date's day
+       * coming) runs its timers as a rule of one does */
+      for (guint t = 0; t < n_triggers; t++)
         {
-          gint64 deadline = _crm_rule_offset_time (get_object (trigger, "after"),
-                                                   g_array_index (starts, gint64, i));
-          g_autofree char *cause = NULL;
-          CrmRuleContext ctx = { 0 };
+          JsonObject *trigger = triggers != NULL
+                                ? json_array_get_object_element (triggers, t)
+                                : get_object (rule->definition, "trigger");
 
-          if (deadline > engine.now)
+          if (g_strcmp0 (get_string (trigger, "type"), "timer") != 0)
             continue;
-          cause = g_strdup_printf ("timer:%s:%" G_GINT64_FORMAT, (char *) deals->pdata[i],
-                                   deadline);
-          if (already_fired (store, rule->id, cause))
-            continue;
-          ctx.engine = &engine;
-          ctx.rule = rule;
-          ctx.cause = cause;
-          ctx.actor = NULL;
-          ctx.depth = 1;
-          ctx.deal_id = deals->pdata[i];
-          _crm_rule_timer_subject (&ctx, trigger);
-          if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"), NULL))
-            continue;
-          g_debug ("Timer rule “%s” fires for deal %s", rule->name, ctx.deal_id);
-          if (!_crm_rule_run_timer_actions (&ctx, trigger, deadline,
-                                            get_array (rule->definition, "actions"), error))
+          if (!run_timer (store, &engine, rule, trigger, data, error))
             return FALSE;
-          data->fired++;
         }
     }
   /* what the timers wrote may set off event rules in turn */
