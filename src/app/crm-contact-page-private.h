@@ -60,6 +60,8 @@ struct _CrmContactPage
   AdwPreferencesGroup *tasks_group;
   GtkListBox          *task_list;
   CrmFilesGroup       *files_group;
+  guint                rfm_generation; /* which reload the segment being read is for */
+  GtkWidget           *segment_row;    /* S4-5: the client's RFM segment, once read */
 };
 
 static inline gboolean

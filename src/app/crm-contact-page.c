@@ -24,6 +24,7 @@
 #include "crm-new-deal-dialog.h"
 #include "crm-phone.h"
 #include "crm-query-board.h"
+#include "crm-rfm.h"
 #include "crm-task-row.h"
 #include "crm-time.h"
 #include "crm-view.h"
@@ -37,6 +38,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CrmContactPage, crm_contact_page, GTK_TYPE_WIDGET
 
 
 static char *companies_field_label (CrmContactPage *self);
+static void  start_segment_read    (CrmContactPage *self);
 
 static GtkWidget *
 add_detail (CrmContactPage *self,
@@ -542,6 +544,7 @@ crm_contact_page_reload (CrmView *view)
                     "win.open-company", company_id);
     }
   fill_custom_details (self, entity);
+  start_segment_read (self);
   if (self->detail_rows->len == 0)
     {
       GtkWidget *row = crm_placeholder_row_new (_crm_contact_page_is_company (self)
@@ -558,6 +561,146 @@ crm_contact_page_reload (CrmView *view)
   fill_links (self);
   crm_files_group_set_target (self->files_group, self->context, self->kind, self->id);
   gtk_stack_set_visible_child_name (self->stack, "card");
+}
+
+/* ---- the RFM segment (S4-5) ---- */
+
+typedef struct {
+  char   *path;
+  char   *client_id;
+  gint64  now;
+  guint   generation;
+} SegmentData;
+
+static void
+segment_data_free (SegmentData *data)
+{
+  g_free (data->path);
+  g_free (data->client_id);
+  g_free (data);
+}
+
+/* Scoring reads every won deal of the account: on a reading connection of its own, off
+ * the main loop. */
+static void
+read_segment_in_thread (GTask        *task,
+                        gpointer      source,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  SegmentData *data = task_data;
+  g_autoptr(CrmStore) reader = NULL;
+  GError *error = NULL;
+  JsonObject *client;
+
+  reader = crm_store_open_reader (data->path, &error);
+  if (reader == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  crm_store_set_now (reader, data->now);
+  client = crm_rfm_client (reader, data->client_id, &error);
+  if (client == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, client, (GDestroyNotify) json_object_unref);
+}
+
+static void
+segment_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CrmContactPage *self = CRM_CONTACT_PAGE (source);
+  SegmentData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) client = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GString) subtitle = g_string_new (_("RFM segment"));
+  g_autofree char *title = NULL;
+  JsonArray *history;
+
+  if (data->generation != self->rfm_generation || self->details_group == NULL)
+    return;
+  if (client == NULL)
+    {
+      g_debug ("No RFM segment for %s: %s", data->client_id, error->message);
+      return;
+    }
+  if (json_object_get_string_member_with_default (client, "segment", NULL) != NULL)
+    {
+      title = g_strdup (json_object_get_string_member (client, "segment"));
+      /* Translators: the RFM scores on a client's card, «R 5 · F 3 · M 4» */
+      g_string_append_printf (subtitle, " · R %" G_GINT64_FORMAT " · F %" G_GINT64_FORMAT
+                              " · M %" G_GINT64_FORMAT,
+                              json_object_get_int_member_with_default (client, "r", 0),
+                              json_object_get_int_member_with_default (client, "f", 0),
+                              json_object_get_int_member_with_default (client, "m", 0));
+    }
+  else
+    title = g_strdup (json_object_get_int_member_with_default (client, "frequency", 0) > 0
+                      ? _("No segment fits")
+                      : _("No purchases yet"));
+  history = json_object_has_member (client, "history") &&
+            JSON_NODE_HOLDS_ARRAY (json_object_get_member (client, "history"))
+            ? json_object_get_array_member (client, "history") : NULL;
+  if (history != NULL && json_array_get_length (history) > 0)
+    {
+      JsonObject *last = json_array_get_object_element (history, json_array_get_length (history) - 1);
+      const char *from = json_object_get_string_member_with_default (last, "from", NULL);
+      gint64 at = 0;
+
+      if (crm_time_parse (json_object_get_string_member_with_default (last, "at", ""), &at))
+        {
+          g_autofree char *date = crm_format_date (at);
+          /* Translators: since when a client is in its RFM segment, «since 2 March 2026» */
+          g_autofree char *since = g_strdup_printf (_("since %s"), date);
+
+          g_string_append_printf (subtitle, " · %s", since);
+          if (from != NULL)
+            {
+              /* Translators: the RFM segment a client had before, on its card */
+              g_autofree char *was = g_strdup_printf (_("was «%s»"), from);
+
+              g_string_append_printf (subtitle, ", %s", was);
+            }
+        }
+    }
+  self->segment_row = add_detail (self, "starred-symbolic", title, subtitle->str, NULL, NULL);
+}
+
+static void
+start_segment_read (CrmContactPage *self)
+{
+  g_autoptr(JsonArray) segments = NULL;
+  CrmStore *store = crm_context_get_store (self->context);
+  SegmentData *data;
+  GTask *task;
+
+  self->rfm_generation++;
+  self->segment_row = NULL;
+  /* an account without segments (the truck dealer's) has nothing to show */
+  segments = crm_rfm_segments (store, NULL);
+  if (segments == NULL || json_array_get_length (segments) == 0 ||
+      crm_store_get_path (store) == NULL)
+    return;
+  data = g_new0 (SegmentData, 1);
+  data->path = g_strdup (crm_store_get_path (store));
+  data->client_id = g_strdup (self->id);
+  data->now = crm_context_now (self->context);
+  data->generation = self->rfm_generation;
+  task = g_task_new (self, NULL, segment_read_cb, NULL);
+  g_task_set_source_tag (task, start_segment_read);
+  g_task_set_task_data (task, data, (GDestroyNotify) segment_data_free);
+  g_task_run_in_thread (task, read_segment_in_thread);
+  g_object_unref (task);
+}
+
+GtkWidget *
+crm_contact_page_get_segment_row (CrmContactPage *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), NULL);
+  return self->segment_row;
 }
 
 /* ---- a new deal for this client ---- */

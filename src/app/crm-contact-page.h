@@ -45,4 +45,8 @@ const char *crm_contact_page_get_edit_error (CrmContactPage *self);
 /* Opens «New Deal» with this contact or company filled in. */
 CrmNewDealDialog *crm_contact_page_new_deal (CrmContactPage *self);
 
+/* S4-5: the row of the client's RFM segment on the card, once read (off the main loop),
+ * or NULL (not read yet, or the account has no segments). */
+GtkWidget        *crm_contact_page_get_segment_row (CrmContactPage *self);
+
 G_END_DECLS

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-entity-list.c — a GtkListView over CrmPagedModel: the model counts the matches
  * and reads 100 rows at a time as the list scrolls, so 100 000 contacts scroll without
- * loading them all. The search and tag filter come from the window's context. */
+ * loading them all. The search and tag filter come from the window's context; a filter
+ * expression and an RFM segment (S4-1, S4-5) narrow it through crm_filter_query(), and
+ * the expression is saved as a list the team sees in the sidebar ("list:ID" keys). */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
+
+#include <string.h>
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "crm-entity-list.h"
+#include "crm-filter.h"
 #include "crm-list-row.h"
+#include "crm-rfm.h"
+#include "crm-undo.h"
+#include "crm-undo-actions.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-view.h"
@@ -24,6 +32,18 @@ struct _CrmEntityList
   char           *kind;
   CrmPagedModel  *model;
 
+  char           *list_id;      /* the saved list shown, or NULL */
+  char           *list_name;
+  char           *list_filter;  /* its expression as last read */
+  char           *filter;       /* the checked expression in the entry, or NULL */
+  char           *segment_id;   /* the segment chosen, or NULL */
+  GPtrArray      *segment_ids;  /* the dropdown's segments after «Any segment» */
+  guint           filter_timeout_id;
+
+  GtkEntry       *filter_entry;
+  GtkLabel       *filter_error;
+  GtkDropDown    *segment_dropdown;
+  GtkWidget      *delete_button;
   GtkStack       *stack;
   GtkWidget      *sort_bar;
   GtkDropDown    *sort_dropdown;
@@ -51,6 +71,75 @@ is_company (CrmEntityList *self)
   return g_strcmp0 (self->kind, "company") == 0;
 }
 
+/* "tags all (A, B)" for the header's tag filter, or NULL when it is empty. */
+static char *
+dup_tag_expression (CrmEntityList *self)
+{
+  const char * const *tag_ids = crm_context_get_tag_filter (self->context);
+  JsonArray *tags = crm_context_get_tags (self->context);
+  g_autoptr(GString) text = NULL;
+
+  if (tag_ids == NULL || tag_ids[0] == NULL)
+    return NULL;
+  text = g_string_new ("tags all (");
+  for (guint i = 0; tag_ids[i] != NULL; i++)
+    {
+      const char *name = tag_ids[i];
+
+      for (guint j = 0; j < json_array_get_length (tags); j++)
+        {
+          JsonObject *tag = json_array_get_object_element (tags, j);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (tag, "id", ""), tag_ids[i]) == 0)
+            name = json_object_get_string_member_with_default (tag, "name", tag_ids[i]);
+        }
+      g_string_append_printf (text, "%s«%s»", i > 0 ? ", " : "", name);
+    }
+  g_string_append_c (text, ')');
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+char *
+crm_entity_list_dup_filter (CrmEntityList *self)
+{
+  g_autofree char *tags = NULL;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+
+  tags = self->context != NULL ? dup_tag_expression (self) : NULL;
+  if (self->filter != NULL && tags != NULL)
+    return g_strdup_printf ("(%s) and %s", self->filter, tags);
+  if (self->filter != NULL)
+    return g_strdup (self->filter);
+  return g_steal_pointer (&tags);
+}
+
+static gboolean
+is_filtered (CrmEntityList *self)
+{
+  return self->filter != NULL || self->segment_id != NULL || self->list_id != NULL;
+}
+
+static JsonArray *
+fetch_filtered (CrmEntityList  *self,
+                guint           offset,
+                guint           limit,
+                gint64         *out_total,
+                GError        **error)
+{
+  g_autofree char *filter = crm_entity_list_dup_filter (self);
+  CrmFilterQuery query = {
+    .entity = self->kind,
+    .filter = filter,
+    .segment = self->segment_id,
+    .surname = crm_context_get_search (self->context),
+    .limit = limit,
+    .offset = offset,
+  };
+
+  return crm_filter_query (crm_context_get_store (self->context), &query, out_total, error);
+}
+
 static JsonArray *
 fetch_rows (gpointer   user_data,
             guint      offset,
@@ -69,6 +158,8 @@ fetch_rows (gpointer   user_data,
         *out_total = 0;
       return json_array_new ();
     }
+  if (is_filtered (self))
+    return fetch_filtered (self, offset, limit, out_total, error);
   store = crm_context_get_store (self->context);
   search = crm_context_get_search (self->context);
   if (is_company (self))
@@ -111,6 +202,378 @@ set_subtitle (CrmEntityList *self,
   crm_view_set_subtitle (CRM_VIEW (self), subtitle);
 }
 
+/* ---- the filter bar (S4-1, S4-5) ---- */
+
+static void
+set_filter_error (CrmEntityList *self,
+                  const char    *message)
+{
+  gtk_label_set_label (self->filter_error, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_error), message != NULL);
+  if (message != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->filter_entry), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->filter_entry), "error");
+}
+
+/* Checks what the entry says and, when it is a good expression (or nothing), lists by
+ * it; a bad one is explained under the entry and the list stays as it was. */
+static gboolean
+apply_filter_text (CrmEntityList *self)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->filter_entry))));
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
+  if (self->context == NULL)
+    return FALSE;
+  if (*text != '\0' &&
+      !crm_filter_check (crm_context_get_store (self->context), self->kind, text, &error))
+    {
+      set_filter_error (self, error->message);
+      return FALSE;
+    }
+  set_filter_error (self, NULL);
+  if (g_strcmp0 (self->filter, *text != '\0' ? text : NULL) == 0)
+    return TRUE;
+  g_free (self->filter);
+  self->filter = *text != '\0' ? g_steal_pointer (&text) : NULL;
+  crm_view_reload (CRM_VIEW (self));
+  return TRUE;
+}
+
+static gboolean
+filter_timeout_cb (gpointer user_data)
+{
+  CrmEntityList *self = user_data;
+
+  self->filter_timeout_id = 0;
+  apply_filter_text (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* typing: the list follows a moment after the last key */
+static void
+filter_changed_cb (CrmEntityList *self)
+{
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
+  self->filter_timeout_id = g_timeout_add (400, filter_timeout_cb, self);
+}
+
+static void
+filter_activate_cb (CrmEntityList *self)
+{
+  apply_filter_text (self);
+}
+
+gboolean
+crm_entity_list_set_filter (CrmEntityList *self,
+                            const char    *text)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), text != NULL ? text : "");
+  return apply_filter_text (self);
+}
+
+const char *
+crm_entity_list_get_filter_error (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->filter_error))
+         ? gtk_label_get_label (self->filter_error) : NULL;
+}
+
+/* The dropdown lists «Any segment» and the account's segments; rebuilt only when they
+ * changed, keeping the one chosen. */
+static void
+update_segments (CrmEntityList *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) segments = crm_rfm_segments (crm_context_get_store (self->context), &error);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GtkStringList) names = NULL;
+  gboolean same;
+  guint selected = 0;
+
+  if (segments == NULL)
+    {
+      g_warning ("Could not read the RFM segments: %s", error->message);
+      return;
+    }
+  names = gtk_string_list_new (NULL);
+  /* Translators: the first choice of the RFM segment filter in the contacts list */
+  gtk_string_list_append (names, _("Any segment"));
+  for (guint i = 0; i < json_array_get_length (segments); i++)
+    {
+      JsonObject *segment = json_array_get_object_element (segments, i);
+      const char *id = json_object_get_string_member_with_default (segment, "id", "");
+
+      g_ptr_array_add (ids, g_strdup (id));
+      gtk_string_list_append (names, json_object_get_string_member_with_default (segment, "name", id));
+      if (g_strcmp0 (id, self->segment_id) == 0)
+        selected = i + 1;
+    }
+  same = self->segment_ids != NULL && self->segment_ids->len == ids->len;
+  for (guint i = 0; same && i < ids->len; i++)
+    same = g_str_equal (ids->pdata[i], self->segment_ids->pdata[i]);
+  if (same)
+    return;
+  g_clear_pointer (&self->segment_ids, g_ptr_array_unref);
+  self->segment_ids = g_steal_pointer (&ids);
+  g_signal_handlers_block_matched (self->segment_dropdown, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_drop_down_set_model (self->segment_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->segment_dropdown, selected);
+  g_signal_handlers_unblock_matched (self->segment_dropdown, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_widget_set_visible (GTK_WIDGET (self->segment_dropdown), self->segment_ids->len > 0);
+  if (selected == 0)
+    g_clear_pointer (&self->segment_id, g_free);
+}
+
+static void
+segment_changed_cb (CrmEntityList *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->segment_dropdown);
+
+  g_clear_pointer (&self->segment_id, g_free);
+  if (self->segment_ids != NULL && selected != GTK_INVALID_LIST_POSITION && selected > 0 &&
+      selected <= self->segment_ids->len)
+    self->segment_id = g_strdup (self->segment_ids->pdata[selected - 1]);
+  crm_view_reload (CRM_VIEW (self));
+}
+
+gboolean
+crm_entity_list_set_segment (CrmEntityList *self,
+                             const char    *segment_id)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+
+  if (self->segment_ids == NULL)
+    return FALSE;
+  for (guint i = 0; i < self->segment_ids->len; i++)
+    if (g_strcmp0 (self->segment_ids->pdata[i], segment_id) == 0)
+      {
+        gtk_drop_down_set_selected (self->segment_dropdown, i + 1);
+        return TRUE;
+      }
+  gtk_drop_down_set_selected (self->segment_dropdown, 0);
+  return segment_id == NULL;
+}
+
+/* What «Save as List» stores: the expression, the header's tags and the segment. */
+static char *
+dup_saved_expression (CrmEntityList *self)
+{
+  g_autofree char *filter = crm_entity_list_dup_filter (self);
+  g_autofree char *segment = NULL;
+
+  if (self->segment_id != NULL && self->segment_ids != NULL)
+    {
+      guint selected = gtk_drop_down_get_selected (self->segment_dropdown);
+      GListModel *names = gtk_drop_down_get_model (self->segment_dropdown);
+
+      segment = g_strdup_printf ("segment = «%s»",
+                                 gtk_string_list_get_string (GTK_STRING_LIST (names), selected));
+    }
+  if (filter != NULL && segment != NULL)
+    return g_strdup_printf ("(%s) and %s", filter, segment);
+  return filter != NULL ? g_steal_pointer (&filter) : g_steal_pointer (&segment);
+}
+
+char *
+crm_entity_list_save_list (CrmEntityList  *self,
+                           const char     *name,
+                           GError        **error)
+{
+  g_autofree char *expression = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *change_set = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *view = NULL;
+  CrmStore *store;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+  g_return_val_if_fail (self->context != NULL, NULL);
+
+  if (!apply_filter_text (self))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, "%s",
+                   crm_entity_list_get_filter_error (self));
+      return NULL;
+    }
+  expression = dup_saved_expression (self);
+  if (expression == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Type a filter, or choose tags or a segment, before saving it as a list"));
+      return NULL;
+    }
+  store = crm_context_get_store (self->context);
+  id = crm_saved_list_save (store, name, self->kind, expression,
+                            crm_context_get_user_id (self->context), error);
+  if (id == NULL)
+    return NULL;
+  change_set = crm_store_dup_last_change_set (store);
+  crm_context_notify_changed (self->context);
+  view = g_strconcat (is_company (self) ? "company-list:" : "list:", id, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-view", "s", view);
+  /* Translators: a toast after saving a filter as a list, «Обзвон VIP» */
+  text = g_strdup_printf (_("Saved the list «%s»"), self->list_name != NULL ? self->list_name : name);
+  crm_undo_toast_show (GTK_WIDGET (self), text, change_set);
+  return g_steal_pointer (&id);
+}
+
+gboolean
+crm_entity_list_delete_list (CrmEntityList  *self,
+                             GError        **error)
+{
+  g_autofree char *change_set = NULL;
+  g_autofree char *text = NULL;
+  CrmStore *store;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+
+  if (self->context == NULL || self->list_id == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, _("No saved list is shown"));
+      return FALSE;
+    }
+  store = crm_context_get_store (self->context);
+  if (!crm_saved_list_delete (store, self->list_id, crm_context_get_user_id (self->context), error))
+    return FALSE;
+  change_set = crm_store_dup_last_change_set (store);
+  /* Translators: a toast after deleting a saved list; it has an «Undo» button */
+  text = g_strdup_printf (_("Deleted the list «%s»"), self->list_name);
+  crm_context_notify_changed (self->context);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.show-view", "s",
+                              is_company (self) ? "companies" : "contacts");
+  crm_undo_toast_show (GTK_WIDGET (self), text, change_set);
+  return TRUE;
+}
+
+static void
+save_dialog_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         CrmEntityList    *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  if (!g_str_equal (response, "save"))
+    return;
+  id = crm_entity_list_save_list (self, gtk_editable_get_text (entry), &error);
+  if (id == NULL)
+    crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
+}
+
+static void
+save_list_clicked_cb (CrmEntityList *self)
+{
+  GtkWidget *entry = gtk_entry_new ();
+  AdwMessageDialog *dialog;
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                       _("Save as List"),
+                                                       _("The team sees the list in the sidebar after sync; new contacts that match the filter appear in it.")));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("List name"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("List name"), -1);
+  if (self->list_name != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (entry), self->list_name);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (save_dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+delete_list_clicked_cb (CrmEntityList *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!crm_entity_list_delete_list (self, &error))
+    crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
+}
+
+/* The saved list as the replica says now: its name is the title; an expression changed
+ * by a colleague replaces the entry's unless it was edited here. */
+static void
+read_saved_list (CrmEntityList *self)
+{
+  g_autoptr(JsonObject) list = NULL;
+  const char *filter;
+
+  if (self->list_id == NULL || self->context == NULL)
+    return;
+  list = crm_saved_list_lookup (crm_context_get_store (self->context), self->list_id, NULL);
+  if (list == NULL)
+    return;
+  g_free (self->list_name);
+  self->list_name = g_strdup (json_object_get_string_member_with_default (list, "name", ""));
+  filter = json_object_get_string_member_with_default (list, "filter", "");
+  if (g_strcmp0 (filter, self->list_filter) != 0)
+    {
+      const char *shown = gtk_editable_get_text (GTK_EDITABLE (self->filter_entry));
+
+      if (self->list_filter == NULL || g_str_equal (shown, self->list_filter))
+        {
+          gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), filter);
+          g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
+          set_filter_error (self, NULL);
+          g_free (self->filter);
+          self->filter = *filter != '\0' ? g_strdup (filter) : NULL;
+        }
+      g_free (self->list_filter);
+      self->list_filter = g_strdup (filter);
+    }
+}
+
+static void
+crm_entity_list_set_key (CrmView    *view,
+                         const char *key)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (view);
+  const char *list_id = NULL;
+
+  if (key != NULL && g_str_has_prefix (key, "list:"))
+    list_id = key + strlen ("list:");
+  else if (key != NULL && g_str_has_prefix (key, "company-list:"))
+    list_id = key + strlen ("company-list:");
+  if (g_strcmp0 (list_id, self->list_id) == 0)
+    return;
+
+  /* another list, or the whole view: it starts unfiltered */
+  g_free (self->list_id);
+  self->list_id = g_strdup (list_id);
+  g_clear_pointer (&self->list_name, g_free);
+  g_clear_pointer (&self->list_filter, g_free);
+  g_clear_pointer (&self->filter, g_free);
+  g_clear_pointer (&self->segment_id, g_free);
+  g_signal_handlers_block_matched (self->filter_entry, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), "");
+  g_signal_handlers_unblock_matched (self->filter_entry, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
+  set_filter_error (self, NULL);
+  g_signal_handlers_block_matched (self->segment_dropdown, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_drop_down_set_selected (self->segment_dropdown, 0);
+  g_signal_handlers_unblock_matched (self->segment_dropdown, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  read_saved_list (self);
+  crm_view_reload (view);
+}
+
+const char *
+crm_entity_list_get_list_id (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+  return self->list_id;
+}
+
 static void
 crm_entity_list_reload (CrmView *view)
 {
@@ -120,6 +583,18 @@ crm_entity_list_reload (CrmView *view)
   guint total;
 
   g_return_if_fail (CRM_IS_ENTITY_LIST (self));
+
+  if (self->context != NULL)
+    {
+      update_segments (self);
+      read_saved_list (self);
+    }
+  gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
+  if (self->list_id != NULL && self->list_name != NULL)
+    crm_view_set_title (view, self->list_name);
+  else
+    crm_view_set_title (view, is_company (self) ? _("Companies") : _("Contacts"));
+  gtk_widget_set_visible (self->sort_bar, is_company (self) && !is_filtered (self));
 
   if (!crm_paged_model_reload (self->model, &error))
     g_warning ("Could not read the list: %s", error->message);
@@ -136,10 +611,13 @@ crm_entity_list_reload (CrmView *view)
       gboolean searching = self->context != NULL && crm_context_get_search (self->context) != NULL;
 
       adw_status_page_set_title (self->empty_page,
-                                 searching ? _("Nothing Found")
+                                 searching || is_filtered (self) ? _("Nothing Found")
                                  : is_company (self) ? _("No Companies") : _("No Contacts"));
       adw_status_page_set_description (self->empty_page,
-                                       searching ? _("Try the first letters of another word of the name")
+                                       searching && is_filtered (self)
+                                       ? _("In a filtered list, type the first letters of the surname")
+                                       : searching ? _("Try the first letters of another word of the name")
+                                       : is_filtered (self) ? _("Nothing matches the filter; change it or choose another segment")
                                        : NULL);
       gtk_stack_set_visible_child_name (self->stack, "empty");
     }
@@ -198,6 +676,7 @@ crm_entity_list_dispose (GObject *object)
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
   crm_view_set_context (CRM_VIEW (self), NULL);
+  g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_ENTITY_LIST);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_entity_list_parent_class)->dispose (object);
@@ -210,6 +689,12 @@ crm_entity_list_finalize (GObject *object)
 
   g_clear_object (&self->model);
   g_clear_pointer (&self->kind, g_free);
+  g_clear_pointer (&self->list_id, g_free);
+  g_clear_pointer (&self->list_name, g_free);
+  g_clear_pointer (&self->list_filter, g_free);
+  g_clear_pointer (&self->filter, g_free);
+  g_clear_pointer (&self->segment_id, g_free);
+  g_clear_pointer (&self->segment_ids, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_entity_list_parent_class)->finalize (object);
 }
 
@@ -256,6 +741,7 @@ static void
 view_iface_init (CrmViewInterface *iface)
 {
   iface->reload = crm_entity_list_reload;
+  iface->set_key = crm_entity_list_set_key;
 }
 
 static void
@@ -284,6 +770,15 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, sort_bar);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, filter_entry);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, filter_error);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, segment_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, delete_button);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, filter_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, segment_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, save_list_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, delete_list_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);

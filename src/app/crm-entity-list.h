@@ -23,4 +23,26 @@ gboolean       crm_entity_list_get_sort_by_total (CrmEntityList *self);
 void           crm_entity_list_set_sort_by_total (CrmEntityList *self,
                                                   gboolean       by_total);
 
+/* S4-1, S4-5: the filter bar. Sets the expression (docs/filters.md) as if typed and
+ * lists by it; FALSE when it is refused (the reason is shown under the entry). */
+gboolean       crm_entity_list_set_filter        (CrmEntityList *self,
+                                                  const char    *text);
+/* What the entry's expression is refused for, or NULL. */
+const char    *crm_entity_list_get_filter_error  (CrmEntityList *self);
+/* The expression rows are listed by: the entry's and the header's tags; NULL: none. */
+char          *crm_entity_list_dup_filter        (CrmEntityList *self);
+/* Narrows the list to one RFM segment (its id), or none when NULL. */
+gboolean       crm_entity_list_set_segment       (CrmEntityList *self,
+                                                  const char    *segment_id);
+/* «Save as List»: saves the filter, tags and segment as the saved list @name for the
+ * team, shows it and toasts it with «Undo»; its id. */
+char          *crm_entity_list_save_list         (CrmEntityList  *self,
+                                                  const char     *name,
+                                                  GError        **error);
+/* Deletes the saved list shown, goes back to the whole view, toasts with «Undo». */
+gboolean       crm_entity_list_delete_list       (CrmEntityList  *self,
+                                                  GError        **error);
+/* The saved list shown ("list:ID" keys), or NULL. */
+const char    *crm_entity_list_get_list_id       (CrmEntityList *self);
+
 G_END_DECLS

@@ -93,6 +93,16 @@ crm_list_row_set_record (CrmListRow *self,
         extra = g_strdup (crm_record_get_string (record, "company", ""));
     }
 
+  /* S4-5: the RFM segment, when the list was filtered by one or by a saved list */
+  if (crm_record_has (record, "segment"))
+    {
+      /* Translators: a client's RFM segment in the contacts and companies lists, «VIP» */
+      g_autofree char *text = g_strdup_printf (_("segment %s"),
+                                               crm_record_get_string (record, "segment", ""));
+
+      g_string_append_printf (detail, "%s%s", detail->len > 0 ? " · " : "", text);
+    }
+
   avatar_name = crm_format_avatar_name (name, g_strcmp0 (kind, "company") == 0);
   adw_avatar_set_text (self->avatar, avatar_name);
   gtk_label_set_label (self->title_label, name);

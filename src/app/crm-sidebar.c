@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-filter.h"
 #include "crm-sidebar.h"
 #include "crm-sidebar-row.h"
 #include "crm-widget-util.h"
@@ -42,6 +43,38 @@ add_row (CrmSidebar *self,
   gtk_list_box_append (self->list, GTK_WIDGET (crm_sidebar_row_new (view, icon_name, title)));
 }
 
+/* S4-1: the team's saved lists of @entity, indented under their view ("list:ID" opens
+ * one in the Contacts view, "company-list:ID" in the Companies view). */
+static void
+add_saved_lists (CrmSidebar *self,
+                 const char *entity,
+                 const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) lists = crm_saved_list_all (crm_context_get_store (self->context), &error);
+
+  if (lists == NULL)
+    {
+      g_warning ("Could not read the saved lists: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (lists); i++)
+    {
+      JsonObject *list = json_array_get_object_element (lists, i);
+      g_autofree char *view = NULL;
+      CrmSidebarRow *row;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (list, "entity", "contact"),
+                     entity) != 0)
+        continue;
+      view = g_strconcat (prefix, json_object_get_string_member (list, "id"), NULL);
+      row = crm_sidebar_row_new (view, "view-list-symbolic",
+                                 json_object_get_string_member_with_default (list, "name", ""));
+      gtk_widget_add_css_class (GTK_WIDGET (row), "saved-list");
+      gtk_list_box_append (self->list, GTK_WIDGET (row));
+    }
+}
+
 static void
 rebuild (CrmSidebar *self)
 {
@@ -59,7 +92,9 @@ rebuild (CrmSidebar *self)
                json_object_get_string_member_with_default (pipeline, "name", ""));
     }
   add_row (self, "contacts", "avatar-default-symbolic", _("Contacts"));
+  add_saved_lists (self, "contact", "list:");
   add_row (self, "companies", "system-users-symbolic", _("Companies"));
+  add_saved_lists (self, "company", "company-list:");
   add_row (self, "tasks", "task-due-symbolic", _("Tasks"));
   /* the stock view reads the truck dealer's purchasing pipeline (S0-7) */
   if (crm_context_is_manager (self->context) &&

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-sidebar.h — the window's navigation: the replica's pipelines, then Contacts,
- * Companies, Tasks, Stock (managers), Automation and Settings (admins). */
+ * Companies (each followed by the team's saved lists of its kind), Tasks, Stock
+ * (managers), Automation and Settings (admins). */
 #pragma once
 
 #include <gtk/gtk.h>

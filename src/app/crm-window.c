@@ -16,6 +16,7 @@
 #include "crm-contact-page.h"
 #include "crm-deal-page.h"
 #include "crm-entity-list.h"
+#include "crm-filter.h"
 #include "crm-reports-view.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
@@ -197,6 +198,11 @@ page_name_for_view (const char *view)
     return "deal";
   if (g_str_has_prefix (view, "contact:") || g_str_has_prefix (view, "company:"))
     return "contact";
+  /* a saved list (S4-1) in the Contacts or Companies view */
+  if (g_str_has_prefix (view, "list:"))
+    return "contacts";
+  if (g_str_has_prefix (view, "company-list:"))
+    return "companies";
   if (g_strv_contains (plain, view))
     return view;
   return NULL;
@@ -227,6 +233,13 @@ view_is_valid (CrmWindow  *self,
     return crm_context_find_pipeline (self->context, view + strlen ("pipeline:")) != NULL;
   if (g_str_equal (page, "automation"))
     return crm_context_is_admin (self->context);
+  if (g_str_has_prefix (view, "list:") || g_str_has_prefix (view, "company-list:"))
+    {
+      g_autoptr(JsonObject) list = crm_saved_list_lookup (crm_context_get_store (self->context),
+                                                          strchr (view, ':') + 1, NULL);
+
+      return list != NULL;
+    }
   if (g_str_equal (page, "stock") || g_str_equal (page, "reports"))
     return crm_context_is_manager (self->context);
   return TRUE;
@@ -266,6 +279,11 @@ show_view_now (CrmWindow  *self,
   const char *page;
   GSettings *settings;
 
+  /* a saved list deleted (here or by a colleague) falls back to its whole view */
+  if (view != NULL && !view_is_valid (self, view) && g_str_has_prefix (view, "list:"))
+    view = "contacts";
+  else if (view != NULL && !view_is_valid (self, view) && g_str_has_prefix (view, "company-list:"))
+    view = "companies";
   if (!view_is_valid (self, view))
     view = fallback = dup_first_board_view (self);
   page = page_name_for_view (view);
@@ -365,7 +383,7 @@ context_changed_cb (CrmWindow *self)
     {
       /* the view may be gone (a deleted pipeline) or now forbidden (another user) */
       if (!view_is_valid (self, view))
-        show_view_now (self, NULL);
+        show_view_now (self, view);
       else
         crm_sidebar_select (self->sidebar, view);
     }

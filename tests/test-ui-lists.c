@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-lists.c — call lists in the real app (S4-1, S4-5): a filter expression in the
+ * Contacts view (a bad one explained under the entry, the list unchanged), the RFM
+ * segment filter with the segment on each row and on the contact's card, «Save as List» putting the list in the
+ * sidebar under Contacts for the team, one click opening it with every matching row and
+ * the surname search inside it, and deleting it with «Undo» bringing it back. */
+#include "crm-test-ui.h"
+
+#include <string.h>
+
+#include "crm-contact-page.h"
+#include "crm-entity-list.h"
+#include "crm-filter.h"
+#include "crm-paged-model.h"
+#include "crm-record.h"
+#include "crm-rfm.h"
+#include "crm-sidebar.h"
+#include "crm-sidebar-row.h"
+#include "crm-undo.h"
+
+#define LIST_NAME "Обзвон VIP"
+#define FILTER "company is not empty"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+static char *vip_id;
+static char *list_id;
+
+static CrmEntityList *
+contacts (void)
+{
+  return CRM_ENTITY_LIST (crm_window_get_page (window, "contacts"));
+}
+
+static guint
+n_rows (void)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (crm_entity_list_get_model (contacts ())));
+}
+
+/* What core says the filter leaves, through the test's own connection. */
+static gint64
+expected_total (const char *filter,
+                const char *segment,
+                const char *surname)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+  CrmFilterQuery query = { .entity = "contact", .filter = filter, .segment = segment,
+                           .surname = surname, .limit = 1 };
+  gint64 total = -1;
+
+  rows = crm_filter_query (store, &query, &total, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rows);
+  return total;
+}
+
+/* The sidebar's row of @view, or NULL. */
+static GtkWidget *
+sidebar_row (const char *view)
+{
+  GtkWidget *sidebar = crm_test_ui_find (GTK_WIDGET (window), CRM_TYPE_SIDEBAR, NULL);
+  GtkWidget *list = crm_test_ui_find (sidebar, GTK_TYPE_LIST_BOX, NULL);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (CRM_IS_SIDEBAR_ROW (child) &&
+        g_strcmp0 (crm_sidebar_row_get_view (CRM_SIDEBAR_ROW (child)), view) == 0)
+      return child;
+  return NULL;
+}
+
+static gboolean
+search_reached_context (gpointer text)
+{
+  const char *search = crm_context_get_search (crm_window_get_context (window));
+
+  return g_strcmp0 (search != NULL ? search : "", text) == 0;
+}
+
+static void
+search (const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (crm_window_get_search_entry (window)), text);
+  g_assert_true (crm_test_ui_wait_until (search_reached_context, (gpointer) text, 5000));
+  crm_test_ui_wait (200);
+}
+
+static void
+test_filter (void)
+{
+  CrmEntityList *list = contacts ();
+  const char *error;
+  gint64 expected = expected_total (FILTER, NULL, NULL);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "contacts"));
+  crm_test_ui_wait (200);
+  g_assert_cmpuint (n_rows (), ==, 200);
+
+  /* a malformed expression is explained where it went wrong; the list stays whole */
+  g_assert_false (crm_entity_list_set_filter (list, "tags some VIP"));
+  error = crm_entity_list_get_filter_error (list);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error, "6"));
+  g_assert_nonnull (strstr (error, "«some»"));
+  g_assert_cmpuint (n_rows (), ==, 200);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-filter-error"));
+
+  /* a good one lists exactly what core's filter leaves */
+  g_assert_cmpint (expected, >, 0);
+  g_assert_cmpint (expected, <, 200);
+  g_assert_true (crm_entity_list_set_filter (list, FILTER));
+  g_assert_null (crm_entity_list_get_filter_error (list));
+  g_assert_cmpuint (n_rows (), ==, expected);
+}
+
+static gboolean
+segment_row_shown (gpointer page)
+{
+  return crm_contact_page_get_segment_row (page) != NULL;
+}
+
+static void
+test_segment (void)
+{
+  CrmEntityList *list = contacts ();
+  gint64 expected = expected_total (FILTER, vip_id, NULL);
+  guint n;
+
+  g_assert_cmpint (expected, >, 0);
+  g_assert_true (crm_entity_list_set_segment (list, vip_id));
+  crm_test_ui_wait (100);
+  n = n_rows ();
+  g_assert_cmpuint (n, ==, expected);
+  /* each row says its segment */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (crm_entity_list_get_model (list)), i);
+
+      g_assert_cmpstr (crm_record_get_string (record, "segment", ""), ==, "VIP");
+    }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-segment"));
+
+  /* the card says the segment too (read off the main loop), and back keeps the filter */
+  {
+    g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (crm_entity_list_get_model (list)), 0);
+    CrmContactPage *page = CRM_CONTACT_PAGE (crm_window_get_page (window, "contact"));
+    GtkWidget *row;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
+                                               crm_record_get_id (record)));
+    g_assert_true (crm_test_ui_wait_until (segment_row_shown, page, 10000));
+    row = crm_contact_page_get_segment_row (page);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "VIP");
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "R "));
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-card-segment"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.go-back", NULL));
+    crm_test_ui_wait (200);
+    g_assert_cmpstr (crm_window_get_view (window), ==, "contacts");
+    g_assert_cmpuint (n_rows (), ==, expected);
+  }
+}
+
+static void
+test_save (void)
+{
+  CrmEntityList *list = contacts ();
+  GtkWidget *button = crm_test_ui_find (GTK_WIDGET (list), GTK_TYPE_BUTTON, "_Save as List…");
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *view = NULL;
+  AdwMessageDialog *dialog;
+  gint64 expected = expected_total (FILTER, vip_id, NULL);
+
+  /* an empty name is refused and nothing is saved */
+  g_assert_null (crm_entity_list_save_list (list, "  ", &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  g_assert_nonnull (button);
+  gtk_widget_activate (button);
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), LIST_NAME);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-save-dialog"));
+  adw_message_dialog_response (dialog, "save");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (300);
+
+  /* the replica has the list with the filter and the segment */
+  store = crm_test_ui_open_replica (db_path);
+  saved = crm_saved_list_lookup (store, LIST_NAME, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (saved, "entity"), ==, "contact");
+  g_assert_cmpstr (json_object_get_string_member (saved, "filter"), ==,
+                   "(" FILTER ") and segment = «VIP»");
+  list_id = g_strdup (json_object_get_string_member (saved, "id"));
+
+  /* the window shows it, and the sidebar lists it under Contacts */
+  view = g_strconcat ("list:", list_id, NULL);
+  g_assert_cmpstr (crm_window_get_view (window), ==, view);
+  g_assert_cmpstr (crm_entity_list_get_list_id (list), ==, list_id);
+  g_assert_nonnull (sidebar_row (view));
+  g_assert_cmpuint (n_rows (), ==, expected_total ("(" FILTER ") and segment = VIP", NULL, NULL));
+  g_assert_cmpuint (n_rows (), ==, expected);
+  {
+    g_autofree char *title = NULL;
+
+    g_object_get (list, "title", &title, NULL);
+    g_assert_cmpstr (title, ==, LIST_NAME);
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-sidebar"));
+}
+
+static void
+test_open_from_sidebar (void)
+{
+  g_autofree char *view = g_strconcat ("list:", list_id, NULL);
+  g_autofree char *prefix = NULL;
+  g_autoptr(CrmRecord) first = NULL;
+  const char *name;
+  gint64 expected = expected_total ("(" FILTER ") and segment = VIP", NULL, NULL);
+  guint n;
+
+  /* the whole view again: unfiltered */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "contacts"));
+  crm_test_ui_wait (200);
+  g_assert_null (crm_entity_list_get_list_id (contacts ()));
+  g_assert_cmpuint (n_rows (), ==, 200);
+
+  /* one click on the list's row */
+  gtk_widget_activate (sidebar_row (view));
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (crm_window_get_view (window), ==, view);
+  g_assert_cmpuint (n_rows (), ==, expected);
+
+  /* the first letters of a surname inside the list */
+  first = g_list_model_get_item (G_LIST_MODEL (crm_entity_list_get_model (contacts ())), 0);
+  name = crm_record_get_string (first, "name", "");
+  prefix = g_utf8_substring (name, 0, 3);
+  search (prefix);
+  n = n_rows ();
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (n, ==, expected_total ("(" FILTER ") and segment = VIP", NULL, prefix));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (crm_entity_list_get_model (contacts ())), i);
+      g_autofree char *folded = g_utf8_casefold (crm_record_get_string (record, "name", ""), -1);
+      g_autofree char *folded_prefix = g_utf8_casefold (prefix, -1);
+
+      g_assert_true (g_str_has_prefix (folded, folded_prefix));
+    }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-search"));
+  search ("");
+}
+
+static void
+test_delete_and_undo (void)
+{
+  g_autofree char *view = g_strconcat ("list:", list_id, NULL);
+  g_autofree char *change_set = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (crm_entity_list_delete_list (contacts (), &error));
+  g_assert_no_error (error);
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (crm_window_get_view (window), ==, "contacts");
+  g_assert_null (sidebar_row (view));
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(JsonObject) gone = crm_saved_list_lookup (store, list_id, &error);
+
+    g_assert_null (gone);
+    g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+    change_set = crm_store_dup_undoable_change_set (store, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (change_set);
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-deleted"));
+
+  /* «Undo» on the toast brings it back, for the sidebar too */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-change", "s", change_set));
+  crm_test_ui_wait (200);
+  g_assert_nonnull (sidebar_row (view));
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(JsonObject) back = crm_saved_list_lookup (store, list_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (back, "name"), ==, LIST_NAME);
+  }
+}
+
+/* A VIP segment for clients with a won deal, set before the app opens. */
+static void
+add_segment (void)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) segments = NULL;
+  CrmRfmBounds bounds = { -1, -1, 1, -1, -1, -1 };
+
+  g_assert_true (crm_rfm_segment_set (store, "vip", "VIP", &bounds, NULL, &error));
+  g_assert_no_error (error);
+  segments = crm_rfm_segments (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (segments), ==, 1);
+  vip_id = g_strdup (json_object_get_string_member (json_array_get_object_element (segments, 0), "id"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  tmpdir = crm_test_make_tmpdir ();
+  db_path = crm_test_ui_make_demo (tmpdir);
+  add_segment ();
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  g_test_add_func ("/ui/lists/filter", test_filter);
+  g_test_add_func ("/ui/lists/segment", test_segment);
+  g_test_add_func ("/ui/lists/save", test_save);
+  g_test_add_func ("/ui/lists/open-from-sidebar", test_open_from_sidebar);
+  g_test_add_func ("/ui/lists/delete-and-undo", test_delete_and_undo);
+  status = g_test_run ();
+
+  crm_test_ui_close_demo (app, tmpdir, db_path);
+  g_free (vip_id);
+  g_free (list_id);
+  return status;
+}
