@@ -597,6 +597,9 @@ bench_duplicates (Bench *bench)
       bench_figure (groups_name, json_array_get_length (json_node_get_array (groups)), "groups",
                     NULL);
     }
+  return TRUE;
+}
+
 /* ─────────────────────────────────────── RFM ───────────────────────────────────── */
 
 /* Scoring every client (S4-5): the event organizer's segments are set on the copy when
@@ -653,8 +656,7 @@ main (int    argc,
       "SQL" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few repetitions: does it run", NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
-      "One group: size, search, tagfilter, board, report, duplicates, change", "GROUP" },
-      "One group: size, search, tagfilter, board, report, rfm, change", "GROUP" },
+      "One group: size, search, tagfilter, board, report, duplicates, rfm, change", "GROUP" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA — read and change figures");
