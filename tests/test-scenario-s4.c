@@ -343,10 +343,12 @@ test_event_day_timer (Fixture       *f,
   gsize length;
 
   later = OK (f, "deal", "add-many", "--company", "ИП Новиков", "--pipeline", "Мероприятия",
-              "--title", "Семинар в среду: {company}", "--field", "event_date=2026-03-04");
+              "--title", "Семинар в среду: {company}", "--field", "event_date=2026-03-04",
+              "--field", "guest_count=2");
   later_id = g_strdup (str (json_array_get_object_element (json_node_get_array (later), 0), "id"));
   past = OK (f, "deal", "add-many", "--company", "АО Дилер Плюс", "--pipeline", "Мероприятия",
-             "--title", "Семинар прошёл: {company}", "--field", "event_date=2026-02-20");
+             "--title", "Семинар прошёл: {company}", "--field", "event_date=2026-02-20",
+             "--field", "guest_count=4");
   past_id = g_strdup (str (json_array_get_object_element (json_node_get_array (past), 0), "id"));
   /* a second replica with the same state (the server's copy, say) */
   g_assert_true (g_file_get_contents (f->db, &contents, &length, NULL));
@@ -383,8 +385,21 @@ test_event_day_timer (Fixture       *f,
   last_b = json_array_get_object_element (json_node_get_array (log_b),
                                           json_array_get_length (json_node_get_array (log_b)) - 1);
   g_assert_cmpstr (str (last_a, "id"), ==, later_id);
-  g_assert_cmpstr (str (last_a, "op"), ==, str (last_b, "op"));
   g_assert_cmpstr (str (last_a, "id"), ==, str (last_b, "id"));
+  /* the same rule, the same cause (which is what keeps a replica from firing it again
+   * once the other's op arrived), the same fields */
+  g_assert_cmpstr (str (last_a, "rule"), ==, str (last_b, "rule"));
+  g_assert_nonnull (str (last_a, "cause"));
+  g_assert_true (g_str_has_prefix (str (last_a, "cause"), "timer:"));
+  g_assert_cmpstr (str (last_a, "cause"), ==, str (last_b, "cause"));
+  {
+    g_autoptr(JsonNode) fields_a = json_node_ref (json_object_get_member (last_a, "fields"));
+    g_autoptr(JsonNode) fields_b = json_node_ref (json_object_get_member (last_b, "fields"));
+    g_autofree char *text_a = json_to_string (fields_a, FALSE);
+    g_autofree char *text_b = json_to_string (fields_b, FALSE);
+
+    g_assert_cmpstr (text_a, ==, text_b);
+  }
 }
 
 /* A won deal of @company at @when worth @amount. */

@@ -439,9 +439,10 @@ _crm_rule_timer_subject (CrmRuleContext *ctx,
     }
 }
 
-/* A timer rule's actions. An invariant timer acts as of its deadline (the "now" of the
- * times it writes: created_at, due): the server's tick and a laptop's, firing for the
- * same (rule, entity, deadline), then write the same entities with the same values. */
+/* A timer rule's actions. An invariant timer, and a date field's timer, act as of the
+ * deadline (the "now" of the times they write: created_at, due, stage_entered_at): the
+ * server's tick and a laptop's, firing for the same (rule, entity, deadline), then write
+ * the same entities with the same values. */
 gboolean
 _crm_rule_run_timer_actions (CrmRuleContext  *ctx,
                              JsonObject      *trigger,
@@ -452,7 +453,8 @@ _crm_rule_run_timer_actions (CrmRuleContext  *ctx,
   gint64 now = ctx->engine->now;
   gboolean ok;
 
-  if (!_crm_rule_timer_is_invariant (trigger))
+  if (!_crm_rule_timer_is_invariant (trigger) &&
+      g_strcmp0 (get_string (trigger, "from"), "date_field") != 0)
     return _crm_rule_run_actions (ctx, actions, "", error);
   ctx->engine->now = deadline;
   ok = _crm_rule_run_actions (ctx, actions, "", error);
