@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <glib/gstdio.h>
 
@@ -20,6 +21,16 @@ gint64
 bench_now_us (void)
 {
   return g_get_monotonic_time ();
+}
+
+gint64
+bench_thread_cpu_us (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return 0;
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
 }
 
 BenchSamples *

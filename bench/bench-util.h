@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 
 /* Microseconds from a monotonic clock. */
 gint64      bench_now_us         (void);
+/* The CPU time this thread has used, in microseconds. */
+gint64      bench_thread_cpu_us  (void);
 
 /* Latencies in microseconds. */
 typedef struct _BenchSamples BenchSamples;

@@ -409,28 +409,23 @@ dashboard_responses (CrmReport  *report,
   sqlite3_stmt *stmt;
   int rc;
 
-  /* the first sign of work on a new request: a move by a person, a note, a finished
-   * task (multi-argument min() is NULL when any argument is: hence the coalesce). Notes
-   * and tasks are grouped once for the period's deals — notes have no index by deal, so
-   * a lookup per deal would read them all for each one. */
+  /* the first sign of work on a new request: a note, a finished task, a move by a
+   * person (in the changelog: an op no rule wrote), or the stage the deal is in now,
+   * when it was entered after the deal's creation. One index seek a deal for each
+   * (schema 17); the earliest is picked below. */
   stmt = _crm_store_prepare (report->store,
-    "WITH period AS (SELECT d.id, d.responsible, d.created_at, d.stage_entered_at FROM deal d"
-    "  WHERE d.deleted = 0 AND d.created_at >= :from AND d.created_at < :to"
-    "  AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible") "),"
-    " notes AS (SELECT n.entity_id AS deal, min (n.created_at) AS at FROM note n"
-    "  JOIN period p ON p.id = n.entity_id WHERE n.deleted = 0 AND n.entity = 'deal'"
-    "  AND n.created_at > p.created_at GROUP BY n.entity_id),"
-    " tasks AS (SELECT t.deal, min (t.done_at) AS at FROM task t JOIN period p ON p.id = t.deal"
-    "  WHERE t.deleted = 0 AND t.done = 1 AND t.done_at > p.created_at GROUP BY t.deal)"
-    " SELECT p.id, p.responsible, p.created_at, nullif (min ("
-    "  coalesce (notes.at, 9223372036854775807), coalesce (tasks.at, 9223372036854775807),"
-    "  coalesce ((SELECT min (json_extract (c.fields, '$.stage_entered_at')) FROM changelog c"
-    "    WHERE c.entity = 'deal' AND c.entity_id = p.id AND c.rule IS NULL"
-    "    AND json_extract (c.fields, '$.stage_entered_at') > p.created_at),"
-    "    9223372036854775807),"
-    "  CASE WHEN p.stage_entered_at > p.created_at THEN p.stage_entered_at"
-    "       ELSE 9223372036854775807 END), 9223372036854775807)"
-    " FROM period p LEFT JOIN notes ON notes.deal = p.id LEFT JOIN tasks ON tasks.deal = p.id",
+    "SELECT d.id, d.responsible, d.created_at,"
+    " (SELECT min (n.created_at) FROM note n WHERE n.entity = 'deal' AND n.entity_id = d.id"
+    "  AND n.deleted = 0 AND n.created_at > d.created_at),"
+    " (SELECT min (t.done_at) FROM task t WHERE t.deal = d.id AND t.deleted = 0"
+    "  AND t.done = 1 AND t.done_at > d.created_at),"
+    " (SELECT min (json_extract (c.fields, '$.stage_entered_at')) FROM changelog c"
+    "  WHERE c.entity = 'deal' AND c.entity_id = d.id AND c.rule IS NULL"
+    "  AND json_extract (c.fields, '$.stage_entered_at') IS NOT NULL"
+    "  AND json_extract (c.fields, '$.stage_entered_at') > d.created_at),"
+    " CASE WHEN d.stage_entered_at > d.created_at THEN d.stage_entered_at END"
+    " FROM deal d WHERE d.deleted = 0 AND d.created_at >= :from AND d.created_at < :to"
+    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
     error);
   if (stmt == NULL)
     return FALSE;
@@ -439,10 +434,17 @@ dashboard_responses (CrmReport  *report,
     {
       JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 1));
       gint64 created = sqlite3_column_int64 (stmt, 2);
-      gint64 first;
+      gint64 first = G_MAXINT64;
 
+      for (int column = 3; column <= 6; column++)
+        {
+          gint64 at;
+
+          if (column_time (stmt, column, &at))
+            first = MIN (first, at);
+        }
       _crm_report_count (report, row, "requests", 1);
-      if (column_time (stmt, 3, &first) && first <= report->now)
+      if (first != G_MAXINT64 && first <= report->now)
         {
           GArray *times = g_hash_table_lookup (responses->times, row);
           gint64 seconds = (first - created) / 1000;
@@ -509,16 +511,21 @@ _crm_report_dashboard (CrmReport  *report,
   ok = dashboard_responses (report, &responses, error) &&
        /* as of now, whatever the period: what needs the head's attention today */
        dashboard_now (report,
-         "SELECT d.id, d.responsible FROM deal d JOIN stage s ON s.id = d.stage"
-         " WHERE d.deleted = 0 AND coalesce (s.kind, 'open') IN ('unsorted', 'open')"
-         " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible")
+         /* from the open stages (few) to their deals through the board's index, which
+          * holds the ids: a deal's row is read only when it has no open task (the open
+          * tasks' index, schema 17) */
+         "SELECT d.id, d.responsible FROM stage s CROSS JOIN deal d INDEXED BY deal_board"
+         " ON d.stage = s.id"
+         " WHERE coalesce (s.kind, 'open') IN ('unsorted', 'open') AND d.deleted = 0"
          " AND NOT EXISTS (SELECT 1 FROM task t WHERE t.deal = d.id AND t.deleted = 0"
-         "  AND coalesce (t.done, 0) = 0)",
+         "  AND coalesce (t.done, 0) = 0)"
+         " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
          "without_tasks", "find the deals without tasks", error) &&
        dashboard_now (report,
-         "SELECT t.id, t.responsible FROM task t LEFT JOIN deal d ON d.id = t.deal"
+         "SELECT t.id, t.responsible FROM task t"
          " WHERE t.deleted = 0 AND coalesce (t.done, 0) = 0 AND t.due < :now"
-         " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("t.responsible"),
+         " AND (:pipeline IS NULL OR t.deal IN (SELECT id FROM deal WHERE pipeline = :pipeline))"
+         FOR_EMPLOYEES ("t.responsible"),
          "overdue_tasks", "find the overdue tasks", error);
   if (ok)
     _crm_report_each_row (report, dashboard_figures, &responses);

@@ -188,17 +188,29 @@ _crm_report_row (CrmReport  *report,
   return new_row (report, user_id, label);
 }
 
+/* In place when the member is there: a report counts tens of thousands of times, and
+ * replacing the member each time allocated a node and rehashed its key. */
+static void
+add_int (JsonObject *object,
+         const char *key,
+         gint64      delta)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    json_node_set_int (node, json_node_get_int (node) + delta);
+  else
+    json_object_set_int_member (object, key, delta);
+}
+
 void
 _crm_report_count (CrmReport  *report,
                    JsonObject *row,
                    const char *key,
                    gint64      delta)
 {
-  json_object_set_int_member (row, key,
-                              json_object_get_int_member_with_default (row, key, 0) + delta);
-  json_object_set_int_member (report->totals, key,
-                              json_object_get_int_member_with_default (report->totals, key, 0)
-                              + delta);
+  add_int (row, key, delta);
+  add_int (report->totals, key, delta);
 }
 
 void
