@@ -6,12 +6,15 @@
  *     with the identical state; the account's log in the database holds sequence numbers
  *     1…head without a gap; every deal has a number, none given twice;
  *   - an account created through one process's folder signs in through the other;
+ *   - a device listening on one process's live channel hears of a push to the other
+ *     (LISTEN/NOTIFY);
  *   - a process restarted with an empty cache catches up from the database alone.
  * The matrix (tests/meson.build, "-pg" tests) runs the other protocol tests on one
  * process against PostgreSQL. */
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "crm-live-client.h"
 #include "crm-query.h"
 #include "crm-test-pg.h"
 #include "crm-test-server.h"
@@ -162,6 +165,60 @@ test_two_processes (void)
   crm_test_replica_clear (&replicas[1]);
 }
 
+static void
+count_sync_needed (CrmLiveClient *live,
+                   guint         *count)
+{
+  (*count)++;
+}
+
+static gboolean
+live_ready (CrmLiveClient *live,
+            guint         *count,
+            gboolean       connected)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (connected ? !crm_live_client_get_connected (live) : *count == 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (20 * 1000);
+    }
+  return TRUE;
+}
+
+static void
+test_live_across_processes (void)
+{
+  CrmTestReplica listening = { 0 }, pushing = { 0 };
+  g_autoptr(CrmSyncReport) first = NULL;
+  g_autoptr(CrmSyncReport) pushed = NULL;
+  g_autoptr(CrmLiveClient) live = NULL;
+  g_autofree char *deal = NULL;
+  guint sync_needed = 0;
+
+  crm_test_replica_open (&listening, servers[0], tmpdir, "live-a.db", "admin", "admin-pw");
+  crm_test_replica_open (&pushing, servers[1], tmpdir, "live-b.db", "manager", "manager-pw");
+  first = crm_test_replica_sync (&listening);
+  live = crm_live_client_new (listening.client);
+  crm_live_client_set_cursor (live, first->cursor);
+  g_signal_connect (live, "sync-needed", G_CALLBACK (count_sync_needed), &sync_needed);
+  crm_live_client_start (live);
+  g_assert_true (live_ready (live, &sync_needed, TRUE));
+  sync_needed = 0;
+
+  deal = new_deal (pushing.store, "Через другой процесс");
+  pushed = crm_test_replica_sync (&pushing);
+  g_assert_cmpint (pushed->cursor, >, first->cursor);
+  /* only the other process's NOTIFY can tell this socket: its own process saw no push */
+  g_assert_true (live_ready (live, &sync_needed, FALSE));
+  crm_live_client_stop (live);
+  crm_test_replica_clear (&listening);
+  crm_test_replica_clear (&pushing);
+}
+
 /* A process started afresh (its cache gone) has the account from the database alone, and
  * a user added through the other process's folder signs in through it. */
 static void
@@ -215,6 +272,7 @@ main (int    argc,
   servers[1] = crm_test_server_start (second, TRUE, NULL);
 
   g_test_add_func ("/server-pg/two-processes", test_two_processes);
+  g_test_add_func ("/server-pg/live-across-processes", test_live_across_processes);
   g_test_add_func ("/server-pg/restart-catches-up", test_restart_catches_up);
   status = g_test_run ();
 

@@ -657,8 +657,12 @@ crm_server_cmd_serve (const char  *data_dir,
     mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
                                             G_CALLBACK (crm_server_changed), server);
   else
-    g_print (_("voronka-server: storage PostgreSQL; mailboxes and message delivery run only "
-               "with the embedded storage for now\n"));
+    {
+      /* the other processes' pushes reach this one's live sockets */
+      crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
+      g_print (_("voronka-server: storage PostgreSQL; mailboxes and message delivery run only "
+                 "with the embedded storage for now\n"));
+    }
   if (delivery_seconds > 0 && CRM_IS_SERVER_SQLITE (storage))
     {
       delivery = crm_server_delivery_new (CRM_SERVER_SQLITE (storage), data_dir,

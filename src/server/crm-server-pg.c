@@ -26,6 +26,7 @@
 #include <sodium.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 
 #include "crm-server-pg.h"
 #include "crm-server-push.h"
@@ -58,6 +59,13 @@ struct _CrmServerPg
   GHashTable *caches;      /* account id → CrmStore* */
   gboolean    ticker;      /* holds the timer rules' lock */
   gint64      account_quota;  /* bytes; 0: none */
+
+  /* crm_server_pg_listen(): the other processes' writes, as NOTIFY voronka_changes */
+  PGconn     *listen_conn;
+  guint       listen_source;
+  guint       relisten_source;
+  GCallback   changed;
+  gpointer    changed_data;
 };
 
 static void storage_iface_init (CrmServerStorageInterface *iface);
@@ -88,6 +96,10 @@ crm_server_pg_finalize (GObject *object)
 {
   CrmServerPg *self = CRM_SERVER_PG (object);
 
+  g_clear_handle_id (&self->listen_source, g_source_remove);
+  g_clear_handle_id (&self->relisten_source, g_source_remove);
+  if (self->listen_conn != NULL)
+    PQfinish (self->listen_conn);
   g_clear_pointer (&self->caches, g_hash_table_unref);
   if (self->conn != NULL)
     PQfinish (self->conn);
@@ -650,7 +662,10 @@ export_log (CrmServerPg  *self,
                    _("The account's log moved on while this process wrote to it; try again"));
       return FALSE;
     }
-  return TRUE;
+  /* the other processes hear of it when the transaction commits */
+  result = pg_query (self, error, "SELECT pg_notify ('voronka_changes', $1)", account_id, NULL);
+  PQclear (result);
+  return result != NULL;
 }
 
 /* Runs @func on the caught-up replica of @account_id in one transaction holding the
@@ -1670,6 +1685,96 @@ crm_server_pg_set_account_quota (CrmServerPg *self,
 {
   g_return_if_fail (CRM_IS_SERVER_PG (self));
   self->account_quota = MAX (bytes, 0);
+}
+
+/* --- live pokes from the other processes ----------------------------------------------- */
+
+static gboolean relisten (gpointer user_data);
+
+static void
+listen_lost (CrmServerPg *self)
+{
+  g_clear_handle_id (&self->listen_source, g_source_remove);
+  g_clear_pointer (&self->listen_conn, PQfinish);
+  if (self->relisten_source == 0)
+    self->relisten_source = g_timeout_add_seconds (2, relisten, self);
+}
+
+static gboolean
+heard (gint          fd,
+       GIOCondition  condition,
+       gpointer      user_data)
+{
+  CrmServerPg *self = user_data;
+  gboolean any = FALSE;
+  PGnotify *notify;
+
+  if (!PQconsumeInput (self->listen_conn))
+    {
+      g_message ("Listening to PostgreSQL: %s", PQerrorMessage (self->listen_conn));
+      self->listen_source = 0;
+      listen_lost (self);
+      return G_SOURCE_REMOVE;
+    }
+  while ((notify = PQnotifies (self->listen_conn)) != NULL)
+    {
+      /* this process's own writes told their devices already */
+      if (notify->be_pid != PQbackendPID (self->conn))
+        any = TRUE;
+      PQfreemem (notify);
+    }
+  if (any && self->changed != NULL)
+    ((void (*) (gpointer)) self->changed) (self->changed_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+start_listening (CrmServerPg *self)
+{
+  PGresult *result;
+
+  self->listen_conn = PQconnectdb (self->url);
+  if (PQstatus (self->listen_conn) != CONNECTION_OK)
+    {
+      g_message ("Listening to PostgreSQL: %s", PQerrorMessage (self->listen_conn));
+      return FALSE;
+    }
+  result = PQexec (self->listen_conn, "LISTEN voronka_changes");
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      g_message ("Listening to PostgreSQL: %s", PQresultErrorMessage (result));
+      PQclear (result);
+      return FALSE;
+    }
+  PQclear (result);
+  self->listen_source = g_unix_fd_add (PQsocket (self->listen_conn), G_IO_IN, heard, self);
+  return TRUE;
+}
+
+static gboolean
+relisten (gpointer user_data)
+{
+  CrmServerPg *self = user_data;
+
+  self->relisten_source = 0;
+  if (!start_listening (self))
+    listen_lost (self);
+  else if (self->changed != NULL)
+    /* what was written meanwhile */
+    ((void (*) (gpointer)) self->changed) (self->changed_data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+crm_server_pg_listen (CrmServerPg *self,
+                      GCallback    changed,
+                      gpointer     user_data)
+{
+  g_return_if_fail (CRM_IS_SERVER_PG (self));
+  self->changed = changed;
+  self->changed_data = user_data;
+  if (self->listen_conn == NULL && !start_listening (self))
+    listen_lost (self);
 }
 
 gboolean

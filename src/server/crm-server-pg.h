@@ -22,6 +22,12 @@ CrmServerStorage *crm_server_pg_new (const char  *data_dir,
 void              crm_server_pg_set_account_quota (CrmServerPg *self,
                                                    gint64       bytes);
 
+/* Calls @changed (with @user_data) on the main loop whenever another process wrote to an
+ * account (LISTEN/NOTIFY), so this process's live sockets hear of it too. */
+void              crm_server_pg_listen            (CrmServerPg *self,
+                                                   GCallback    changed,
+                                                   gpointer     user_data);
+
 /* Whether @database (the --database option) names PostgreSQL. */
 gboolean          crm_server_pg_is_url (const char *database);
 
