@@ -8,7 +8,10 @@
  *   - an account created through one process's folder signs in through the other;
  *   - a device listening on one process's live channel hears of a push to the other
  *     (LISTEN/NOTIFY);
- *   - a process restarted with an empty cache catches up from the database alone.
+ *   - a process restarted with an empty cache catches up from the database alone;
+ *   - `migrate ACCOUNT --to postgresql://…` moves an account served from a data folder:
+ *     the laptop that synced with it before stays signed in, keeps its data, and its next
+ *     deal gets the next number; a second migrate of it is refused, nothing changed.
  * The matrix (tests/meson.build, "-pg" tests) runs the other protocol tests on one
  * process against PostgreSQL. */
 #include <string.h>
@@ -249,6 +252,63 @@ test_restart_catches_up (void)
   crm_test_replica_clear (&fresh);
 }
 
+static void
+test_migrate (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "embedded", NULL);
+  g_autofree char *folder = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *numbers = NULL;
+  g_autofree char *deal = NULL;
+  g_autofree char *later = NULL;
+  g_autoptr(CrmTestServer) embedded = NULL;
+  CrmTestReplica laptop = { 0 };
+  gint64 first_number;
+
+  /* an account on the embedded storage, with a laptop that made a deal */
+  g_unsetenv ("VORONKA_TEST_DATABASE");
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  folder = crm_test_server_make_data (parent);
+  embedded = crm_test_server_start (folder, TRUE, NULL);
+  crm_test_replica_open (&laptop, embedded, tmpdir, "migrated.db", "admin", "admin-pw");
+  deal = new_deal (laptop.store, "До переезда");
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+  }
+  first_number = number_of (laptop.store, deal);
+  g_assert_cmpint (first_number, >, 0);
+  g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
+
+  g_setenv ("VORONKA_TEST_DATABASE", "postgresql", TRUE);
+  target = crm_test_pg_require_database ();
+  crm_test_server_set_database (folder, target);
+  g_assert_cmpint (crm_test_server_admin (folder, NULL, "migrate", "acme", "--to", target,
+                                          NULL), ==, 0);
+  numbers = crm_test_pg_query (target, "SELECT count(*) = max (seq) FROM op_log");
+  g_assert_cmpstr (numbers, ==, "t");
+  /* once only */
+  g_assert_cmpint (crm_test_server_admin (folder, NULL, "migrate", "acme", "--to", target,
+                                          NULL), ==, 1);
+
+  /* the same folder served from PostgreSQL, on the same port: no new sign-in */
+  crm_test_server_restart (embedded);
+  later = new_deal (laptop.store, "После переезда");
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+  }
+  g_assert_cmpint (number_of (laptop.store, deal), ==, first_number);
+  g_assert_cmpint (number_of (laptop.store, later), ==, first_number + 1);
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (embedded);
+    g_autofree char *state = crm_test_dump (account);
+    g_autofree char *mine = crm_test_dump (laptop.store);
+
+    g_assert_cmpstr (state, ==, mine);
+  }
+  crm_test_replica_clear (&laptop);
+  g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -274,6 +334,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/two-processes", test_two_processes);
   g_test_add_func ("/server-pg/live-across-processes", test_live_across_processes);
   g_test_add_func ("/server-pg/restart-catches-up", test_restart_catches_up);
+  g_test_add_func ("/server-pg/migrate", test_migrate);
   status = g_test_run ();
 
   g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);

@@ -27,6 +27,7 @@
 #include "crm-server-sqlite.h"
 #include "crm-server-tls.h"
 #include "crm-template.h"
+#include "crm-ledger.h"
 
 static const char *const roles[] = { "admin", "manager", "rep", NULL };
 
@@ -203,6 +204,66 @@ crm_server_cmd_user_revoke (const char  *data_dir,
   }
   g_print (g_dngettext (GETTEXT_PACKAGE, "Revoked %d session of «%s»\n",
                         "Revoked %d sessions of «%s»\n", count), count, argv[2]);
+  return 0;
+}
+
+int
+crm_server_cmd_migrate (const char  *data_dir,
+                        int          argc,
+                        char       **argv)
+{
+  g_autofree char *to = NULL;
+  const GOptionEntry entries[] = {
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to,
+      N_("The PostgreSQL database to move the account to (required)"), N_("URL") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = crm_server_command_context (
+    "ACCOUNT", _("Move an account from the data folder's embedded storage into PostgreSQL, "
+                 "with its users, sessions and devices, and verify the copy; the data folder "
+                 "keeps the account as it was. The server must be stopped."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(CrmServerStorage) target = NULL;
+  g_autoptr(JsonObject) rows = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(GError) error = NULL;
+  CrmStore *replica;
+  int status = 0;
+
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return crm_server_command_usage (_("migrate takes the name of an ACCOUNT"));
+  if (!crm_server_pg_is_url (to))
+    return crm_server_command_usage (_("migrate needs --to postgresql://USER@HOST/DATABASE"));
+  /* a stopped server: the account does not change while it is copied */
+  if (data_dir == NULL)
+    return crm_server_command_usage (_("Say where the server keeps its data: voronka-server "
+                                       "--data DIR …"));
+  if (!crm_server_lock_data (data_dir, &error) ||
+      (storage = crm_server_sqlite_new (data_dir, &error)) == NULL ||
+      (rows = crm_server_sqlite_export_account (CRM_SERVER_SQLITE (storage), argv[1],
+                                                &error)) == NULL ||
+      (replica = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage),
+                                                json_object_get_string_member (rows, "id"),
+                                                &error)) == NULL ||
+      (key = crm_server_account_key (data_dir, json_object_get_string_member (rows, "id"),
+                                     &error)) == NULL ||
+      (target = crm_server_pg_new (data_dir, to, &error)) == NULL ||
+      !crm_server_pg_import_account (CRM_SERVER_PG (target), argv[1], rows, replica, key,
+                                     &error))
+    return crm_server_command_fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("to=postgresql users=%u changes=%" G_GINT64_FORMAT,
+                                                json_array_get_length (
+                                                  json_object_get_array_member (rows, "users")),
+                                                crm_ledger_head (replica));
+    crm_server_audit ("account.migrate", argv[1], NULL, details);
+  }
+  g_print (_("Moved account «%s» to PostgreSQL and verified it: %lld changes, %u users. Serve "
+             "it with --database and that URL; the data folder still holds the old copy\n"),
+           argv[1], (long long) crm_ledger_head (replica),
+           json_array_get_length (json_object_get_array_member (rows, "users")));
   return 0;
 }
 

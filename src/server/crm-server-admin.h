@@ -19,6 +19,7 @@ int  crm_server_cmd_user_disable   (const char *data_dir, int argc, char **argv)
 int  crm_server_cmd_user_enable    (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_password  (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_remove    (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_migrate       (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_serve          (const char *data_dir, int argc, char **argv);
 
 G_END_DECLS

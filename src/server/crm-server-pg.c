@@ -1687,6 +1687,127 @@ crm_server_pg_set_account_quota (CrmServerPg *self,
   self->account_quota = MAX (bytes, 0);
 }
 
+/* --- an account moved from the embedded storage (voronka-server migrate) ---------------- */
+
+/* Inserts @rows (arrays of text or null, in @sql's order), @account_id as the last
+ * parameter of each. */
+static gboolean
+insert_rows (CrmServerPg  *self,
+             const char   *sql,
+             JsonArray    *rows,
+             const char   *account_id,
+             GError      **error)
+{
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonArray *row = json_array_get_array_element (rows, i);
+      guint n = json_array_get_length (row);
+      g_autofree const char **values = g_new0 (const char *, n + 1);
+      PGresult *result;
+
+      for (guint j = 0; j < n; j++)
+        values[j] = json_array_get_string_element (row, j);
+      values[n] = account_id;
+      result = pg_run (self, sql, (int) n + 1, values, NULL, error);
+      if (result == NULL)
+        return FALSE;
+      PQclear (result);
+    }
+  return TRUE;
+}
+
+gboolean
+crm_server_pg_import_account (CrmServerPg  *self,
+                              const char   *name,
+                              JsonObject   *rows,
+                              CrmStore     *replica,
+                              GBytes       *key,
+                              GError      **error)
+{
+  const char *account_id = json_object_get_string_member (rows, "id");
+  JsonArray *account = json_object_get_array_member (rows, "account");
+  g_autofree char *epoch = NULL;
+  g_autofree char *metas = NULL;
+  g_autofree char *key_text = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *copied = NULL;
+  gint64 shared = 0;
+  unsigned char *escaped;
+  size_t escaped_length;
+  gsize key_length;
+  const guint8 *raw = g_bytes_get_data (key, &key_length);
+  PGresult *result;
+  CrmStore *store;
+
+  g_return_val_if_fail (CRM_IS_SERVER_PG (self), FALSE);
+
+  /* the incarnation devices know it by goes along */
+  if (!crm_ledger_epoch (replica, NULL, &epoch, &shared, error))
+    return FALSE;
+  metas = dup_metas (replica);
+  escaped = PQescapeByteaConn (self->conn, raw, key_length, &escaped_length);
+  key_text = g_strdup ((const char *) escaped);
+  PQfreemem (escaped);
+  if (!pg_do (self, "BEGIN", error))
+    return FALSE;
+  {
+    const char *values[] = {
+      account_id, name, crm_store_get_device_id (replica), key_text, metas,
+      json_array_get_string_element (json_array_get_array_element (account, 0), 0),
+    };
+
+    result = pg_run (self, "INSERT INTO account (id, name, device, stamp_key, meta, created_at)"
+                     " VALUES ($1, $2, $3, $4::bytea, $5, $6)", G_N_ELEMENTS (values), values,
+                     &state, error);
+  }
+  if (result == NULL)
+    {
+      if (g_strcmp0 (state, "23505") == 0)
+        {
+          g_clear_error (error);
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                       _("The PostgreSQL database already has an account «%s»; nothing was "
+                         "moved"), name);
+        }
+      goto fail;
+    }
+  PQclear (result);
+  if (!export_log (self, account_id, replica, 0, error) ||
+      !insert_rows (self, "INSERT INTO account_user (id, name, role, crm_user, password_hash,"
+                    " created_at, disabled_at, removed_at, account) VALUES ($1, $2, $3, $4, $5,"
+                    " $6, $7, $8, $9)", json_object_get_array_member (rows, "users"), account_id,
+                    error) ||
+      !insert_rows (self, "INSERT INTO session (token_hash, user_id, device, device_name,"
+                    " created_at, expires_at, revoked_at) SELECT $1, $2, $3, $4, $5::bigint,"
+                    " $6::bigint, $7::bigint WHERE $8::text IS NOT NULL",
+                    json_object_get_array_member (rows, "sessions"), account_id, error) ||
+      !insert_rows (self, "INSERT INTO device (id, user_id, name, first_seen, last_seen, account)"
+                    " VALUES ($1, $2, $3, $4, $5, $6)",
+                    json_object_get_array_member (rows, "devices"), account_id, error) ||
+      !pg_do (self, "COMMIT", error))
+    goto fail;
+
+  /* verified: a replica made from the database alone holds what the account held */
+  drop_cache (self, account_id);
+  if ((store = get_replica (self, account_id, error)) == NULL ||
+      (expected = crm_store_dump_state (replica, error)) == NULL ||
+      (copied = crm_store_dump_state (store, error)) == NULL)
+    return FALSE;
+  if (!g_str_equal (expected, copied) || crm_ledger_head (store) != crm_ledger_head (replica))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                   _("The account «%s» was copied to PostgreSQL, but the copy differs from it; "
+                     "keep serving it from the data folder and report this"), name);
+      return FALSE;
+    }
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
 /* --- live pokes from the other processes ----------------------------------------------- */
 
 static gboolean relisten (gpointer user_data);

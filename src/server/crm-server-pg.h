@@ -6,6 +6,7 @@
 #pragma once
 
 #include "crm-server-storage.h"
+#include "crm-store.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,17 @@ void              crm_server_pg_set_account_quota (CrmServerPg *self,
 void              crm_server_pg_listen            (CrmServerPg *self,
                                                    GCallback    changed,
                                                    gpointer     user_data);
+
+/* `migrate`: the account @name of the embedded storage — its server.db rows (@rows, see
+ * crm_server_sqlite_export_account()), its replica and its stamp key — into the database
+ * in one transaction, then verified (a replica made from the database alone holds the
+ * same state and head); the account stays in the data folder as it was. */
+gboolean          crm_server_pg_import_account    (CrmServerPg *self,
+                                                   const char  *name,
+                                                   JsonObject  *rows,
+                                                   CrmStore    *replica,
+                                                   GBytes      *key,
+                                                   GError     **error);
 
 /* Whether @database (the --database option) names PostgreSQL. */
 gboolean          crm_server_pg_is_url (const char *database);

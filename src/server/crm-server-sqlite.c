@@ -1295,3 +1295,77 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->epoch = sqlite_epoch;
   iface->files_folder = sqlite_files_folder;
 }
+
+/* --- moving an account to another storage (voronka-server migrate) ---------------------- */
+
+static JsonArray *
+rows_of (CrmServerSqlite  *self,
+         const char       *sql,
+         const char       *account_id,
+         GError          **error)
+{
+  sqlite3_stmt *stmt = db_prepare (self, error, sql, account_id, NULL);
+  g_autoptr(JsonArray) rows = json_array_new ();
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonArray *row = json_array_new ();
+
+      for (int i = 0; i < sqlite3_column_count (stmt); i++)
+        if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+          json_array_add_null_element (row);
+        else
+          json_array_add_string_element (row, (const char *) sqlite3_column_text (stmt, i));
+      json_array_add_array_element (rows, row);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      db_failed (self, "reading an account's users", error);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+JsonObject *
+crm_server_sqlite_export_account (CrmServerSqlite  *self,
+                                  const char       *name,
+                                  GError          **error)
+{
+  g_autofree char *account_id = NULL;
+  g_autoptr(JsonObject) rows = json_object_new ();
+  JsonArray *table;
+
+  g_return_val_if_fail (CRM_IS_SERVER_SQLITE (self), NULL);
+
+  if ((account_id = lookup_account (self, name, error)) == NULL)
+    return NULL;
+  json_object_set_string_member (rows, "id", account_id);
+  if ((table = rows_of (self, "SELECT created_at FROM account WHERE id = ?1", account_id,
+                        error)) == NULL)
+    return NULL;
+  json_object_set_array_member (rows, "account", table);
+  if ((table = rows_of (self, CRM_SERVER_EXPORT_USER_COLUMNS " FROM user WHERE account = ?1",
+                        account_id, error)) == NULL)
+    return NULL;
+  json_object_set_array_member (rows, "users", table);
+  if ((table = rows_of (self, CRM_SERVER_EXPORT_SESSION_COLUMNS " FROM session WHERE user IN"
+                        " (SELECT id FROM user WHERE account = ?1)", account_id, error)) == NULL)
+    return NULL;
+  json_object_set_array_member (rows, "sessions", table);
+  if ((table = rows_of (self, CRM_SERVER_EXPORT_DEVICE_COLUMNS " FROM device WHERE account = ?1",
+                        account_id, error)) == NULL)
+    return NULL;
+  json_object_set_array_member (rows, "devices", table);
+  return g_steal_pointer (&rows);
+}
+
+const char *
+crm_server_sqlite_get_data_dir (CrmServerSqlite *self)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_SQLITE (self), NULL);
+  return self->data_dir;
+}

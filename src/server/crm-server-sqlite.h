@@ -35,4 +35,18 @@ CrmStore       *crm_server_sqlite_get_replica (CrmServerSqlite  *self,
                                                const char       *account_id,
                                                GError          **error);
 
+/* An account's rows of server.db, for `migrate` (crm-server-pg.c takes them): {"id",
+ * "account": [[created_at]], "users", "sessions", "devices": [[column, …], …]} with the
+ * columns below (text or null). */
+#define CRM_SERVER_EXPORT_USER_COLUMNS \
+  "SELECT id, name, role, crm_user, password_hash, created_at, disabled_at, removed_at"
+#define CRM_SERVER_EXPORT_SESSION_COLUMNS \
+  "SELECT token_hash, user, device, device_name, created_at, expires_at, revoked_at"
+#define CRM_SERVER_EXPORT_DEVICE_COLUMNS \
+  "SELECT id, user, name, first_seen, last_seen"
+JsonObject     *crm_server_sqlite_export_account (CrmServerSqlite  *self,
+                                                  const char       *name,
+                                                  GError          **error);
+const char     *crm_server_sqlite_get_data_dir   (CrmServerSqlite  *self);
+
 G_END_DECLS

@@ -82,6 +82,9 @@ static const Command commands[] = {
     "backup DEST_DIR", N_("Copy the data folder into a new folder (safe while serving)") },
   { "restore", NULL, crm_server_cmd_restore,
     "restore FROM_DIR", N_("Put a backup back into a stopped server's data folder") },
+  { "migrate", NULL, crm_server_cmd_migrate,
+    "migrate ACCOUNT --to postgresql://…",
+    N_("Move an account from the data folder into PostgreSQL and verify it") },
   { "serve", NULL, crm_server_cmd_serve,
     "serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--tls-name DNS]… "
     "[--trusted-proxy ADDR]… [--metrics-listen HOST:PORT] [--log-level LEVEL] "
