@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crm-report.h"
+#include "crm-schedule.h"
 #include "crm-store.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -839,6 +840,93 @@ test_distributor (void)
   crm_test_remove_tree (dir);
 }
 
+/* Days are the account's days: a deal made at 23:30 in New York on 28 February (04:30 UTC on
+ * 1 March) belongs to February for a computer in New York with no account zone, to March in
+ * UTC; once the account says Europe/Moscow, a deal made at 00:30 Moscow time on 1 April
+ * (21:30 UTC on 31 March) belongs to April whatever the computer's zone. */
+static gint64
+deals_created (const char *db,
+               const char *tz,
+               const char *from,
+               const char *to,
+               char      **zone,
+               char      **human)
+{
+  g_autoptr(JsonNode) report = NULL;
+  gint64 deals;
+
+  g_setenv ("TZ", tz, TRUE);
+  report = crm_test_ctl_ok (db, "2026-04-20T12:00:00Z", "report", "cold-activity",
+                            "--from", from, "--to", to, NULL);
+  deals = json_object_get_int_member (json_object_get_object_member (json_node_get_object (report),
+                                                                     "totals"), "deals");
+  if (zone != NULL)
+    *zone = g_strdup (json_object_get_string_member (json_node_get_object (report), "zone"));
+  if (human != NULL)
+    {
+      g_auto(CrmTestRun) run = { 0 };
+
+      crm_test_run_cli (&run, "--db", db, "--now", "2026-04-20T12:00:00Z", "report",
+                        "cold-activity", "--from", from, "--to", to, NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      *human = g_strdup (run.out);
+    }
+  g_setenv ("TZ", "UTC", TRUE);
+  return deals;
+}
+
+static void
+test_zone (void)
+{
+  g_autofree char *dir = crm_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "zone.db", NULL);
+  g_autofree char *zone = NULL;
+  g_autofree char *human = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  const char *add[] = { "deal", "add", "--pipeline", "Продажи", "--title", NULL };
+
+  crm_test_run_cli (&run, "--db", db, "init", "--template", "truck-dealer", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  /* 23:30 in New York on 28 February = 04:30 UTC on 1 March */
+  json_node_unref (crm_test_ctl_ok (db, "2026-03-01T04:30:00Z", add[0], add[1], add[2], add[3],
+                                    add[4], "Ночная", NULL));
+
+  g_assert_cmpint (deals_created (db, "America/New_York", "2026-02-01", "2026-02-28", &zone, NULL),
+                   ==, 1);
+  g_assert_cmpstr (zone, ==, "America/New_York");
+  g_assert_cmpint (deals_created (db, "America/New_York", "2026-03-01", "2026-03-31", NULL, NULL),
+                   ==, 0);
+  g_assert_cmpint (deals_created (db, "UTC", "2026-02-01", "2026-02-28", NULL, NULL), ==, 0);
+  g_assert_cmpint (deals_created (db, "UTC", "2026-03-01", "2026-03-31", NULL, NULL), ==, 1);
+
+  /* the account's zone wins over the computer's */
+  store = crm_store_open (db, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_schedule_set_zone (store, NULL, "Europe/Moscow", &error));
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  /* 00:30 in Moscow on 1 April = 21:30 UTC on 31 March */
+  json_node_unref (crm_test_ctl_ok (db, "2026-03-31T21:30:00Z", add[0], add[1], add[2], add[3],
+                                    add[4], "Полночная", NULL));
+  g_clear_pointer (&zone, g_free);
+  g_assert_cmpint (deals_created (db, "America/New_York", "2026-03-01", "2026-03-31", &zone,
+                                  &human), ==, 1);
+  g_assert_cmpstr (zone, ==, "Europe/Moscow");
+  /* the period people read is Moscow's days, not UTC's (28 Feb 21:00 – 31 Mar 21:00) */
+  g_assert_nonnull (strstr (human, "2026-03-01 – 2026-03-31"));
+  g_assert_cmpint (deals_created (db, "UTC", "2026-04-01", "2026-04-30", NULL, NULL), ==, 1);
+  /* without dates: this month of Moscow's (now is 20 April) */
+  {
+    g_autoptr(JsonNode) month = crm_test_ctl_ok (db, "2026-04-20T12:00:00Z", "report",
+                                                 "cold-activity", NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (month), "from"), ==,
+                     "2026-03-31T21:00:00Z");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -858,6 +946,7 @@ main (int   argc,
   ADD ("export", test_export);
 #undef ADD
   g_test_add_func ("/report/distributor", test_distributor);
+  g_test_add_func ("/report/zone", test_zone);
 
   return g_test_run ();
 }

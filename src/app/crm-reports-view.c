@@ -205,35 +205,30 @@ selected_id (GtkDropDown *dropdown,
   return g_ptr_array_index (ids, selected - 1);
 }
 
+/* The calendar day a date button holds (midnight UTC of the day picked), as that day's
+ * first moment in @zone, moved by @days. */
 static gint64
-utc_month_start (int year,
-                 int month)
+picked_day (GTimeZone *zone,
+            gint64     picked,
+            int        days)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (picked / 1000);
 
-  while (month < 1)
-    {
-      month += 12;
-      year--;
-    }
-  while (month > 12)
-    {
-      month -= 12;
-      year++;
-    }
-  dt = g_date_time_new_utc (year, month, 1, 0, 0, 0);
-  return g_date_time_to_unix (dt) * 1000;
+  return crm_report_day_start (zone, g_date_time_get_year (dt), g_date_time_get_month (dt),
+                               g_date_time_get_day_of_month (dt) + days);
 }
 
-/* The period picked, [from, to) in UTC ms; the days are UTC days, as `voronkactl
- * report` counts them. */
+/* The period picked, [from, to) in UTC ms; the days, months and years are those of the
+ * account's zone, as `voronkactl report` counts them (crm_report_dup_zone). */
 static void
 period_bounds (CrmReportsView *self,
                gint64         *from,
                gint64         *to)
 {
+  g_autoptr(GTimeZone) zone = crm_report_dup_zone (crm_context_get_store (self->context));
   gint64 now = crm_context_now (self->context);
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (now / 1000);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (now / 1000);
+  g_autoptr(GDateTime) dt = g_date_time_to_timezone (utc, zone);
   int year = g_date_time_get_year (dt);
   int month = g_date_time_get_month (dt);
   int quarter = (month - 1) / 3 * 3 + 1;
@@ -242,29 +237,31 @@ period_bounds (CrmReportsView *self,
   switch ((Period) gtk_drop_down_get_selected (self->period_dropdown))
     {
     case PERIOD_LAST_MONTH:
-      *from = utc_month_start (year, month - 1);
-      *to = utc_month_start (year, month);
+      *from = crm_report_day_start (zone, year, month - 1, 1);
+      *to = crm_report_day_start (zone, year, month, 1);
       break;
     case PERIOD_THIS_QUARTER:
-      *from = utc_month_start (year, quarter);
-      *to = utc_month_start (year, quarter + 3);
+      *from = crm_report_day_start (zone, year, quarter, 1);
+      *to = crm_report_day_start (zone, year, quarter + 3, 1);
       break;
     case PERIOD_THIS_YEAR:
-      *from = utc_month_start (year, 1);
-      *to = utc_month_start (year + 1, 1);
+      *from = crm_report_day_start (zone, year, 1, 1);
+      *to = crm_report_day_start (zone, year + 1, 1, 1);
       break;
     case PERIOD_CUSTOM:
-      if (!crm_date_button_get_date (self->from_button, &day))
-        day = utc_month_start (year, month);
-      *from = day - day % CRM_MS_PER_DAY;
-      if (!crm_date_button_get_date (self->to_button, &day))
-        day = now;
-      *to = day - day % CRM_MS_PER_DAY + CRM_MS_PER_DAY;
+      if (crm_date_button_get_date (self->from_button, &day))
+        *from = picked_day (zone, day, 0);
+      else
+        *from = crm_report_day_start (zone, year, month, 1);
+      if (crm_date_button_get_date (self->to_button, &day))
+        *to = picked_day (zone, day, 1);
+      else
+        *to = crm_report_day_of (zone, now, 1);
       break;
     case PERIOD_THIS_MONTH:
     default:
-      *from = utc_month_start (year, month);
-      *to = utc_month_start (year, month + 1);
+      *from = crm_report_day_start (zone, year, month, 1);
+      *to = crm_report_day_start (zone, year, month + 1, 1);
       break;
     }
 }
@@ -308,8 +305,16 @@ set_subtitle (CrmReportsView *self,
               gint64          from,
               gint64          to)
 {
-  g_autofree char *first = crm_format_date (from);
-  g_autofree char *last = crm_format_date (to - 1);
+  g_autoptr(GTimeZone) zone = crm_report_dup_zone (crm_context_get_store (self->context));
+  g_autoptr(GDateTime) now = g_date_time_new_now (zone);
+  g_autoptr(GDateTime) from_utc = g_date_time_new_from_unix_utc (from / 1000);
+  g_autoptr(GDateTime) last_utc = g_date_time_new_from_unix_utc ((to - 1) / 1000);
+  g_autoptr(GDateTime) from_day = g_date_time_to_timezone (from_utc, zone);
+  g_autoptr(GDateTime) last_day = g_date_time_to_timezone (last_utc, zone);
+  g_autofree char *first = crm_format_day (from_day, g_date_time_get_year (from_day) !=
+                                                     g_date_time_get_year (now));
+  g_autofree char *last = crm_format_day (last_day, g_date_time_get_year (last_day) !=
+                                                    g_date_time_get_year (now));
   /* Translators: the period a report covers, "1 Dec – 31 Dec" */
   g_autofree char *period = g_strdup_printf (_("%s – %s"), first, last);
 

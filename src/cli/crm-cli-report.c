@@ -98,12 +98,6 @@ print_human (JsonNode *node)
   crm_cli_print_table (NULL, table);
 }
 
-static gboolean
-is_plain_date (const char *text)
-{
-  return text != NULL && strlen (text) == 10 && text[4] == '-' && text[7] == '-';
-}
-
 gboolean
 crm_cli_report (CrmCli   *cli,
                 int       argc,
@@ -132,10 +126,12 @@ crm_cli_report (CrmCli   *cli,
   g_autoptr(JsonNode) report = NULL;
   CrmReportFilter filter = { 0 };
   CrmReportFormat format = CRM_REPORT_FORMAT_CSV;
+  g_autoptr(GTimeZone) zone = NULL;
 
   if (!crm_cli_parse (cli, "report", _("NAME"),
                       _("Compute a report on this replica (see “report list”). Dates are "
-                        "UTC days; --to includes its day. With --json: {\"report\", \"title\", "
+                        "days in the account's time zone (this computer's when the account has "
+                        "none); --to includes its day. With --json: {\"report\", \"title\", "
                         "\"from\", \"to\", \"columns\": [{\"key\", \"label\", \"type\"}], "
                         "\"rows\": [{…}], \"totals\": {…}}."),
                       entries, &argc, &argv, 1, error))
@@ -150,25 +146,21 @@ crm_cli_report (CrmCli   *cli,
   if (!crm_cli_open (cli, error))
     return FALSE;
 
+  /* plain dates are days of the account's zone (crm_report_dup_zone) */
+  zone = crm_report_dup_zone (cli->store);
   if (from_text != NULL)
     {
-      if (!crm_cli_parse_date (cli, from_text, "--from", &filter.from, error))
+      if (!crm_report_parse_day (zone, from_text, FALSE, &filter.from) &&
+          !crm_cli_parse_date (cli, from_text, "--from", &filter.from, error))
         return FALSE;
     }
   else
-    {
-      g_autoptr(GDateTime) now = g_date_time_new_from_unix_utc (crm_cli_now (cli) / 1000);
-      g_autoptr(GDateTime) first = g_date_time_new_utc (g_date_time_get_year (now),
-                                                        g_date_time_get_month (now), 1, 0, 0, 0);
-
-      filter.from = g_date_time_to_unix (first) * 1000;
-    }
+    filter.from = crm_report_month_of (zone, crm_cli_now (cli), 0);
   if (to_text != NULL)
     {
-      if (!crm_cli_parse_date (cli, to_text, "--to", &filter.to, error))
+      if (!crm_report_parse_day (zone, to_text, TRUE, &filter.to) &&
+          !crm_cli_parse_date (cli, to_text, "--to", &filter.to, error))
         return FALSE;
-      if (is_plain_date (to_text))
-        filter.to += CRM_MS_PER_DAY;
     }
   if (user != NULL && (user_id = crm_cli_resolve (cli, "user", user, NULL, error)) == NULL)
     return FALSE;

@@ -7,11 +7,13 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
 
 #include "crm-report-private.h"
+#include "crm-schedule.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -89,6 +91,82 @@ crm_report_list (guint *n_reports)
     }
   *n_reports = n_defs;
   return infos;
+}
+
+/* --- days in the account's zone ---------------------------------------------------- */
+
+GTimeZone *
+crm_report_dup_zone (CrmStore *store)
+{
+  g_autofree char *zone = crm_schedule_lookup_zone (store);
+  GTimeZone *tz = zone != NULL ? g_time_zone_new_identifier (zone) : NULL;
+
+  return tz != NULL ? tz : g_time_zone_new_local ();
+}
+
+gint64
+crm_report_day_start (GTimeZone *zone,
+                      int        year,
+                      int        month,
+                      int        day)
+{
+  g_autoptr(GDateTime) first = NULL;
+  g_autoptr(GDateTime) result = NULL;
+
+  /* months run over into years, days into months */
+  year += (month - 1 >= 0 ? (month - 1) / 12 : (month - 12) / 12);
+  month = ((month - 1) % 12 + 12) % 12 + 1;
+  first = g_date_time_new (zone, CLAMP (year, 1, 9999), month, 1, 0, 0, 0);
+  if (first == NULL)
+    return 0;
+  result = g_date_time_add_days (first, day - 1);
+  /* a zone whose clocks skip midnight: the day starts at its first moment */
+  return result != NULL ? g_date_time_to_unix (result) * 1000 : 0;
+}
+
+gint64
+crm_report_day_of (GTimeZone *zone,
+                   gint64     at,
+                   int        days)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (at / 1000);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, zone);
+
+  return crm_report_day_start (zone, g_date_time_get_year (local),
+                               g_date_time_get_month (local),
+                               g_date_time_get_day_of_month (local) + days);
+}
+
+gint64
+crm_report_month_of (GTimeZone *zone,
+                     gint64     at,
+                     int        months)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (at / 1000);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, zone);
+
+  return crm_report_day_start (zone, g_date_time_get_year (local),
+                               g_date_time_get_month (local) + months, 1);
+}
+
+gboolean
+crm_report_parse_day (GTimeZone  *zone,
+                      const char *text,
+                      gboolean    end,
+                      gint64     *out_ms)
+{
+  int year, month, day;
+  char tail;
+  g_autoptr(GDateTime) check = NULL;
+
+  if (text == NULL || strlen (text) != 10 ||
+      sscanf (text, "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3)
+    return FALSE;
+  check = g_date_time_new (zone, year, month, day, 12, 0, 0);
+  if (check == NULL)
+    return FALSE;
+  *out_ms = crm_report_day_start (zone, year, month, day + (end ? 1 : 0));
+  return *out_ms != 0;
 }
 
 /* --- rows ---------------------------------------------------------------------------- */
@@ -426,6 +504,11 @@ crm_report_run (CrmStore              *store,
   to_text = crm_time_format (report.to);
   json_object_set_string_member (result, "from", from_text);
   json_object_set_string_member (result, "to", to_text);
+  {
+    g_autoptr(GTimeZone) zone = crm_report_dup_zone (store);
+
+    json_object_set_string_member (result, "zone", g_time_zone_get_identifier (zone));
+  }
   json_object_set_array_member (result, "columns", json_array_ref (report.columns));
   rows = json_array_new ();
   for (guint i = 0; i < report.order->len; i++)
@@ -484,29 +567,36 @@ crm_report_format_value (JsonNode   *value,
 }
 
 static char *
-format_day (gint64 ms)
+format_day (GTimeZone *zone,
+            gint64     ms)
 {
   g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (ms / 1000);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, zone);
 
-  if (ms % CRM_MS_PER_DAY == 0)
-    return g_date_time_format (utc, "%Y-%m-%d");
-  return g_date_time_format (utc, "%Y-%m-%d %H:%M");
+  if (crm_report_day_of (zone, ms, 0) == ms)
+    return g_date_time_format (local, "%Y-%m-%d");
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
 }
 
 char *
 crm_report_format_period (JsonNode *report)
 {
   JsonObject *object = json_node_get_object (report);
-  gint64 from = 0, to = 0;
+  const char *zone_name = json_object_get_string_member_with_default (object, "zone", NULL);
+  g_autoptr(GTimeZone) zone = zone_name != NULL ? g_time_zone_new_identifier (zone_name) : NULL;
+  gint64 from = 0, to = 0, last_day;
   g_autofree char *first = NULL;
   g_autofree char *last = NULL;
 
+  if (zone == NULL)
+    zone = g_time_zone_new_utc ();
   crm_time_parse (json_object_get_string_member (object, "from"), &from);
   crm_time_parse (json_object_get_string_member (object, "to"), &to);
-  first = format_day (from);
+  first = format_day (zone, from);
   /* a period of whole days ends at a midnight: show the last day it includes */
-  last = format_day (to % CRM_MS_PER_DAY == 0 && to - CRM_MS_PER_DAY >= from
-                     ? to - CRM_MS_PER_DAY : to);
+  last_day = crm_report_day_of (zone, to, -1);
+  last = format_day (zone, crm_report_day_of (zone, to, 0) == to && last_day >= from
+                           ? last_day : to);
   if (g_str_equal (first, last))
     return g_steal_pointer (&first);
   return g_strdup_printf ("%s – %s", first, last);

@@ -3,7 +3,8 @@
  * One API for the CLI, the app and exports: a report is a list of typed columns and rows.
  *
  * The JSON of a report:
- *   {"report": NAME, "title", "from", "to" (ISO 8601, "to" exclusive),
+ *   {"report": NAME, "title", "from", "to" (ISO 8601, "to" exclusive), "zone" (the
+ *    days' time zone, crm_report_dup_zone),
  *    "columns": [{"key", "label", "type"}],   type: text | int | percent | money | duration
  *    "rows": [{key: value, …, "user_id"?}],    percent: 0–100 with one decimal or null
  *    "totals": {key: value, …}}                 (null when the share has no base);
@@ -30,6 +31,31 @@ typedef struct {
   const char *description;  /* translated: what is counted, one or two sentences */
 } CrmReportInfo;
 
+/* The zone a report's days, weeks and months are counted in: the account's (the
+ * `account_setting` "time_zone" work schedules read) when one is set, else this
+ * computer's. */
+GTimeZone           *crm_report_dup_zone      (CrmStore   *store);
+/* The first moment (UTC milliseconds) of the day @year-@month-@day in @zone; @month and
+ * @day may run over (month 13 is January of the next year, day 0 the month's eve). */
+gint64               crm_report_day_start     (GTimeZone  *zone,
+                                               int         year,
+                                               int         month,
+                                               int         day);
+/* The first moment of the local day (in @zone) that holds @at, moved by @days days. */
+gint64               crm_report_day_of        (GTimeZone  *zone,
+                                               gint64      at,
+                                               int         days);
+/* The first moment of the local month that holds @at, moved by @months months. */
+gint64               crm_report_month_of      (GTimeZone  *zone,
+                                               gint64      at,
+                                               int         months);
+/* "2026-03-02" → that day's first moment in @zone; with @end, the first moment of the
+ * day after (a period's end that includes the day). FALSE when @text is not such a date. */
+gboolean             crm_report_parse_day     (GTimeZone  *zone,
+                                               const char *text,
+                                               gboolean    end,
+                                               gint64     *out_ms);
+
 /* The reports there are, in the order a head reads them. */
 const CrmReportInfo *crm_report_list   (guint                 *n_reports);
 
@@ -46,7 +72,8 @@ char                *crm_report_format_value (JsonNode   *value,
                                               const char *type);
 
 /* The report's period for people: "2026-03-01 – 2026-03-31" (the last day included),
- * times shown only when the period does not fall on midnights (UTC). */
+ * in the report's zone (its "zone" member; UTC without one), times shown only when the
+ * period does not fall on that zone's midnights. */
 char                *crm_report_format_period (JsonNode *report);
 
 /* The report as CSV (RFC 4180, UTF-8, a header row of the column labels; money as

@@ -382,12 +382,20 @@ setting_id (const char *key)
 }
 
 char *
-crm_schedule_dup_zone (CrmStore *store)
+crm_schedule_lookup_zone (CrmStore *store)
 {
   g_autofree char *id = setting_id ("time_zone");
   char *zone = _crm_store_dup_column (store, "account_setting", id, "value");
 
-  return zone != NULL && *zone != '\0' ? zone : (g_free (zone), g_strdup (CRM_SCHEDULE_DEFAULT_ZONE));
+  return zone != NULL && *zone != '\0' ? zone : (g_free (zone), NULL);
+}
+
+char *
+crm_schedule_dup_zone (CrmStore *store)
+{
+  char *zone = crm_schedule_lookup_zone (store);
+
+  return zone != NULL ? zone : g_strdup (CRM_SCHEDULE_DEFAULT_ZONE);
 }
 
 static GTimeZone *

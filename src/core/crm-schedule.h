@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 /* The account's time zone identifier ("Europe/Moscow"); CRM_SCHEDULE_DEFAULT_ZONE when
  * none is set. */
 char       *crm_schedule_dup_zone          (CrmStore    *store);
+/* The account's time zone identifier, or NULL when the account never set one (reports
+ * then count days in this computer's zone). */
+char       *crm_schedule_lookup_zone       (CrmStore    *store);
 /* Sets the account's zone as @actor; an identifier GTimeZone does not know is refused
  * (CRM_STORE_ERROR_INVALID_INPUT naming it). */
 gboolean    crm_schedule_set_zone          (CrmStore    *store,
