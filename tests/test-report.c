@@ -6,6 +6,7 @@
  * Then the same through `voronkactl report` (JSON, CSV, errors). */
 #include <string.h>
 
+#include "crm-plan.h"
 #include "crm-report.h"
 #include "crm-schedule.h"
 #include "crm-store.h"
@@ -604,6 +605,83 @@ test_refusals (Fixture       *f,
   g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
 }
 
+/* Plan vs fact: monthly plans set against the deals won (the same deals "sales" counts),
+ * in proportion to the part of a month a period covers, and the forecast at the pace so
+ * far (now is 20 March 12:00: 19.5 of March's 31 days have passed). */
+static void
+test_plan (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(JsonNode) half = NULL;
+  g_autoptr(JsonNode) plans = NULL;
+  g_autoptr(JsonNode) listed = NULL;
+  g_auto(CrmTestRun) bad = { 0 };
+  g_autofree char *message = NULL;
+  CrmReportFilter first_half = { MARCH_1, MARCH_1 + 31 * DAY / 2, NULL, NULL, NULL };
+
+  crm_store_set_now (f->store, NOW);
+  g_assert_true (crm_plan_set (f->store, NULL, f->anna, "2026-03", 200000, &error));
+  g_assert_true (crm_plan_set (f->store, NULL, f->boris, "2026-03", 300000, &error));
+  g_assert_true (crm_plan_set (f->store, NULL, f->boris, "2026-03", 400000, &error));
+  g_assert_true (crm_plan_set (f->store, NULL, f->anna, "2026-04", 310000, &error));
+  g_assert_no_error (error);
+  /* bad input writes nothing and says why */
+  g_assert_false (crm_plan_set (f->store, NULL, f->anna, "2026-13", 1, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_false (crm_plan_set (f->store, NULL, f->anna, "2026-03", -5, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  report = run (f, "plan", &march);
+  /* Анна: plan 2 000.00, won 1 300.00 (d1, d8): 65 %; forecast 1 300 · 31 / 19.5 =
+   * 2 066.67, 103.3 % of the plan */
+  assert_int (report, "Анна", "plan", 200000);
+  assert_int (report, "Анна", "fact", 130000);
+  assert_share (report, "Анна", "done", 65.0);
+  assert_int (report, "Анна", "forecast", 206667);
+  assert_share (report, "Анна", "forecast_done", 103.3);
+  /* Борис: the later plan 4 000.00 replaced 3 000.00; won 2 000.00: 50 %; forecast
+   * 3 179.49, 79.5 % */
+  assert_int (report, "Борис", "plan", 400000);
+  assert_share (report, "Борис", "done", 50.0);
+  assert_int (report, "Борис", "forecast", 317949);
+  assert_share (report, "Борис", "forecast_done", 79.5);
+  /* Вера has no plan: no share, not 0 % */
+  assert_int (report, "Вера", "plan", 0);
+  g_assert_true (json_object_get_null_member (row_of (report, "Вера"), "done"));
+  /* all: 6 000.00 planned, 3 300.00 won (55 %), forecast 5 246.15 (87.4 %) */
+  assert_int (report, "Total", "plan", 600000);
+  assert_share (report, "Total", "done", 55.0);
+  assert_int (report, "Total", "forecast", 524615);
+  assert_share (report, "Total", "forecast_done", 87.4);
+
+  /* the first 15.5 days of March: half of each plan (April's none); the period is over,
+   * so the forecast is the fact (Анна won d1 on the 10th and d8 on the 12th) */
+  half = run (f, "plan", &first_half);
+  assert_int (half, "Анна", "plan", 100000);
+  assert_int (half, "Борис", "plan", 200000);
+  assert_int (half, "Анна", "fact", 130000);
+  assert_int (half, "Анна", "forecast", 130000);
+
+  /* through voronkactl: plan set prints the month's plans, money as text */
+  g_clear_object (&f->store);
+  plans = crm_test_ctl_ok (f->path, NULL, "plan", "set", "Вера", "--month", "2026-03",
+                           "--amount", "1500.50", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (plans)), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (crm_test_find_object (json_node_get_array (plans),
+                                                                        "user", "Вера"), "amount"),
+                   ==, "1500.50");
+  listed = crm_test_ctl_ok (f->path, NULL, "plan", "list", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (listed)), ==, 4);
+  crm_test_ctl (&bad, f->path, NULL, "plan", "set", "Вера", "--month", "март", "--amount", "1",
+                NULL);
+  message = crm_test_assert_refused (&bad, "invalid-input");
+  g_assert_nonnull (strstr (message, "2026-12"));
+}
+
 /* The same replica through voronkactl: JSON, CSV, a filter by name, an unknown report. */
 static void
 test_cli (Fixture       *f,
@@ -944,6 +1022,7 @@ main (int   argc,
   ADD ("refusals", test_refusals);
   ADD ("cli", test_cli);
   ADD ("export", test_export);
+  ADD ("plan", test_plan);
 #undef ADD
   g_test_add_func ("/report/distributor", test_distributor);
   g_test_add_func ("/report/zone", test_zone);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-cli-report.c — `report list` and `report NAME`: the head's figures (crm-report.c)
- * as a table, JSON or CSV, computed on this replica, offline. */
+ * as a table, JSON or CSV, computed on this replica, offline; `plan set` and `plan list`:
+ * the monthly sales plans the report "plan" sets against the fact (crm-plan.c). */
 #define G_LOG_DOMAIN "voronka-cli"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "crm-cli.h"
+#include "crm-format.h"
+#include "crm-plan.h"
 #include "crm-report.h"
 #include "crm-report-export.h"
 #include "crm-time.h"
@@ -191,5 +194,112 @@ crm_cli_report (CrmCli   *cli,
     }
   else
     print_human (report);
+  return TRUE;
+}
+
+/* --- plans --------------------------------------------------------------------------- */
+
+static JsonNode *
+plans_for_output (JsonNode *plans)
+{
+  JsonNode *copy = json_node_copy (plans);
+  JsonArray *list = json_node_get_array (copy);
+
+  /* money as the contract prints it: "1500000.00" */
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *plan = json_array_get_object_element (list, i);
+      g_autofree char *amount = crm_money_format (json_object_get_int_member (plan, "amount"));
+
+      json_object_set_string_member (plan, "amount", amount);
+    }
+  return copy;
+}
+
+gboolean
+crm_cli_plan_set (CrmCli   *cli,
+                  int       argc,
+                  char    **argv,
+                  GError  **error)
+{
+  g_autofree char *month = NULL;
+  g_autofree char *amount_text = NULL;
+  const GOptionEntry entries[] = {
+    { "month", 0, 0, G_OPTION_ARG_STRING, &month, N_("The month planned, as 2026-12"), N_("MONTH") },
+    { "amount", 0, 0, G_OPTION_ARG_STRING, &amount_text, N_("The amount to win that month (0: no plan)"), N_("A") },
+    { NULL }
+  };
+  g_autofree char *user_id = NULL;
+  g_autoptr(JsonNode) plans = NULL;
+  g_autoptr(JsonNode) shown = NULL;
+  gint64 amount = 0;
+
+  if (!crm_cli_parse (cli, "plan set", _("USER"),
+                      _("Set an employee's sales plan for a month: the amount of deals to win "
+                        "(the report “plan” sets it against the fact). Administrators only. "
+                        "With --json: the month's plans, [{\"user\", \"user_id\", \"month\", "
+                        "\"amount\"}]."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (month == NULL || amount_text == NULL)
+    return crm_cli_usage_error (error, _("plan set needs --month (as 2026-12) and --amount"));
+  if (!crm_cli_parse_money (amount_text, "--amount", &amount, error))
+    return FALSE;
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+  if ((user_id = crm_cli_resolve (cli, "user", argv[1], NULL, error)) == NULL)
+    return FALSE;
+  if (!crm_plan_set (cli->store, cli->actor_id, user_id, month, amount, error))
+    return FALSE;
+  plans = crm_plan_list (cli->store, month, error);
+  if (plans == NULL)
+    return FALSE;
+  shown = plans_for_output (plans);
+  if (cli->json)
+    crm_cli_print_json (shown);
+  else
+    {
+      const char *header[] = { _("EMPLOYEE"), _("MONTH"), _("PLAN"), NULL };
+      const char *members[] = { "user", "month", "amount", NULL };
+
+      crm_cli_print_list (shown, header, members);
+    }
+  return TRUE;
+}
+
+gboolean
+crm_cli_plan_list (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autofree char *month = NULL;
+  const GOptionEntry entries[] = {
+    { "month", 0, 0, G_OPTION_ARG_STRING, &month, N_("Only this month, as 2026-12"), N_("MONTH") },
+    { NULL }
+  };
+  g_autoptr(JsonNode) plans = NULL;
+  g_autoptr(JsonNode) shown = NULL;
+
+  if (!crm_cli_parse (cli, "plan list", "",
+                      _("List the sales plans set, by month. With --json: [{\"user\", "
+                        "\"user_id\", \"month\", \"amount\"}]."),
+                      entries, &argc, &argv, 0, error))
+    return FALSE;
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+  plans = crm_plan_list (cli->store, month, error);
+  if (plans == NULL)
+    return FALSE;
+  shown = plans_for_output (plans);
+  if (cli->json)
+    crm_cli_print_json (shown);
+  else
+    {
+      const char *header[] = { _("EMPLOYEE"), _("MONTH"), _("PLAN"), NULL };
+      const char *members[] = { "user", "month", "amount", NULL };
+
+      crm_cli_print_list (shown, header, members);
+    }
   return TRUE;
 }

@@ -158,6 +158,8 @@ gboolean crm_cli_tag_list       (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_search         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_report_list    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_report         (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_plan_set       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_plan_list      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_import         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_export         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_add    (CrmCli *cli, int argc, char **argv, GError **error);

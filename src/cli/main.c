@@ -71,6 +71,8 @@ static const Command commands[] = {
   { "search", NULL, crm_cli_search, N_("Find deals, contacts and companies by name or phone digits") },
   { "report", "list", crm_cli_report_list, N_("List the reports") },
   { "report", NULL, crm_cli_report, N_("Compute a report: tasks, conversion, sales, the head's dashboard…") },
+  { "plan", "set", crm_cli_plan_set, N_("Set a manager's sales plan for a month (admins)") },
+  { "plan", "list", crm_cli_plan_list, N_("List the sales plans") },
   { "export", NULL, crm_cli_export, N_("Write contacts, companies or deals to CSV, XLSX or vCard") },
   { "import", NULL, crm_cli_import, N_("Import contacts, companies or deals from a CSV file (all or nothing)") },
   { "log", NULL, crm_cli_log, N_("Show the local changelog") },

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "crm-plan.h"
 #include "crm-report-private.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
@@ -378,6 +379,122 @@ _crm_report_sales (CrmReport  *report,
   if (!_crm_report_step_error (report, rc, "count the closed deals", error))
     return FALSE;
   _crm_report_each_row (report, sales_shares, NULL);
+  return TRUE;
+}
+
+/* --- plan vs fact --------------------------------------------------------------------- */
+
+/* A monthly plan's share of the period: the plan of each month the period touches, in
+ * the proportion of the month it covers (a whole month: all of it), rounded. */
+static gint64
+plan_for_period (CrmReport *report,
+                 JsonArray *months)
+{
+  gint64 total = 0;
+
+  for (guint i = 0; i < json_array_get_length (months); i++)
+    {
+      JsonObject *plan = json_array_get_object_element (months, i);
+      int year, month;
+      gint64 start, end, overlap;
+
+      if (!crm_plan_parse_month (json_object_get_string_member_with_default (plan, "month", NULL),
+                                 &year, &month, NULL))
+        continue;
+      start = crm_report_day_start (report->zone, year, month, 1);
+      end = crm_report_day_start (report->zone, year, month + 1, 1);
+      overlap = MIN (end, report->to) - MAX (start, report->from);
+      if (overlap <= 0 || end <= start)
+        continue;
+      total += (json_object_get_int_member_with_default (plan, "amount", 0) * overlap
+                + (end - start) / 2) / (end - start);
+    }
+  return total;
+}
+
+static void
+plan_shares (CrmReport  *report,
+             JsonObject *row,
+             gpointer    user_data)
+{
+  gint64 plan = json_object_get_int_member_with_default (row, "plan", 0);
+  gint64 fact = json_object_get_int_member_with_default (row, "fact", 0);
+  gint64 elapsed = MIN (report->now, report->to) - report->from;
+
+  _crm_report_share (row, "done", fact, plan);
+  /* the pace so far kept up to the period's end */
+  if (report->now >= report->to)
+    json_object_set_int_member (row, "forecast", fact);
+  else if (elapsed > 0)
+    json_object_set_int_member (row, "forecast",
+                                (gint64) ((double) fact * (report->to - report->from) / elapsed
+                                          + 0.5));
+  else
+    json_object_set_null_member (row, "forecast");
+  if (json_object_get_null_member (row, "forecast"))
+    json_object_set_null_member (row, "forecast_done");
+  else
+    _crm_report_share (row, "forecast_done", json_object_get_int_member (row, "forecast"), plan);
+}
+
+gboolean
+_crm_report_plan (CrmReport  *report,
+                  GError    **error)
+{
+  g_autoptr(GHashTable) plans = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  _crm_report_add_column (report, "plan", _("Plan"), "money");
+  _crm_report_add_column (report, "fact", _("Won"), "money");
+  _crm_report_add_column (report, "done", _("Of plan, %"), "percent");
+  _crm_report_add_column (report, "forecast", _("Forecast"), "money");
+  _crm_report_add_column (report, "forecast_done", _("Forecast of plan, %"), "percent");
+
+  plans = crm_plan_read_all (report->store, error);
+  if (plans == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, plans);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 plan = plan_for_period (report, value);
+      g_autofree char *grp = NULL;
+
+      /* only the employees the filters let through: those have rows already, or are
+       * deleted ones (kept when they had a plan, as other reports keep their figures) */
+      if (report->filter.user_id != NULL && !g_str_equal (report->filter.user_id, key))
+        continue;
+      if (report->filter.group != NULL)
+        {
+          g_autofree char *group = _crm_store_dup_column (report->store, "user", key, "grp");
+
+          if (g_strcmp0 (group, report->filter.group) != 0)
+            continue;
+        }
+      if (plan > 0)
+        _crm_report_count (report, _crm_report_row (report, key), "plan", plan);
+    }
+
+  /* the fact: deals won in the period (they entered a won stage then), as "sales" */
+  stmt = _crm_store_prepare (report->store,
+    "SELECT d.responsible, coalesce (d.amount, 0) FROM deal d"
+    " JOIN stage s ON s.id = d.stage"
+    " WHERE d.deleted = 0 AND s.kind = 'won'"
+    " AND d.stage_entered_at >= :from AND d.stage_entered_at < :to"
+    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_report_bind (report, stmt);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    _crm_report_count (report, _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 0)),
+                       "fact", sqlite3_column_int64 (stmt, 1));
+  sqlite3_reset (stmt);
+  if (!_crm_report_step_error (report, rc, "count the won deals", error))
+    return FALSE;
+  _crm_report_each_row (report, plan_shares, NULL);
   return TRUE;
 }
 

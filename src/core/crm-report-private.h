@@ -27,6 +27,7 @@ typedef struct {
   GPtrArray       *order;    /* JsonObject rows in the order shown */
   JsonObject      *totals;
   char            *owned_pipeline;  /* a pipeline the report chose itself (conversion) */
+  GTimeZone       *zone;     /* the days' zone (crm_report_dup_zone) */
 } CrmReport;
 
 typedef void (*CrmReportRowFunc) (CrmReport  *report,
@@ -84,5 +85,6 @@ gboolean    _crm_report_samples        (CrmReport *report, GError **error);
 gboolean    _crm_report_debts          (CrmReport *report, GError **error);
 gboolean    _crm_report_nps            (CrmReport *report, GError **error);
 gboolean    _crm_report_rfm            (CrmReport *report, GError **error);
+gboolean    _crm_report_plan           (CrmReport *report, GError **error);
 
 G_END_DECLS

@@ -30,7 +30,7 @@ static const ReportDef *
 report_defs (guint *n_defs)
 {
   /* translated at first use, after the locale is set */
-  static ReportDef defs[9];
+  static ReportDef defs[10];
   static gsize done = 0;
 
   if (g_once_init_enter (&done))
@@ -68,6 +68,11 @@ report_defs (guint *n_defs)
         _("Per manager: the clients (companies, and contacts without a company) of each "
           "RFM segment at the end of the period — VIP clients among them — and how many "
           "moved from one segment to another during it.") }, _crm_report_rfm };
+      defs[9] = (ReportDef) { { "plan", _("Plan vs fact"),
+        _("Per manager: the sales plan of the period (the monthly plans set with “plan set”, "
+          "in proportion to the part of each month the period covers), the amount won in it, "
+          "the share of the plan done, and the forecast at the pace so far.") },
+        _crm_report_plan };
       g_once_init_leave (&done, 1);
     }
   *n_defs = G_N_ELEMENTS (defs);
@@ -77,12 +82,12 @@ report_defs (guint *n_defs)
 const CrmReportInfo *
 crm_report_list (guint *n_reports)
 {
-  static CrmReportInfo infos[9];
+  static CrmReportInfo infos[10];
   static gsize done = 0;
   guint n_defs;
   const ReportDef *defs = report_defs (&n_defs);
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 9);
+  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 10);
   if (g_once_init_enter (&done))
     {
       for (guint i = 0; i < n_defs; i++)
@@ -482,6 +487,7 @@ crm_report_run (CrmStore              *store,
                    _("The period is empty: its start must come before its end"));
       return NULL;
     }
+  report.zone = crm_report_dup_zone (store);
   report.columns = json_array_new ();
   report.rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   report.order = g_ptr_array_new ();
@@ -504,11 +510,7 @@ crm_report_run (CrmStore              *store,
   to_text = crm_time_format (report.to);
   json_object_set_string_member (result, "from", from_text);
   json_object_set_string_member (result, "to", to_text);
-  {
-    g_autoptr(GTimeZone) zone = crm_report_dup_zone (store);
-
-    json_object_set_string_member (result, "zone", g_time_zone_get_identifier (zone));
-  }
+  json_object_set_string_member (result, "zone", g_time_zone_get_identifier (report.zone));
   json_object_set_array_member (result, "columns", json_array_ref (report.columns));
   rows = json_array_new ();
   for (guint i = 0; i < report.order->len; i++)
@@ -525,6 +527,7 @@ out:
   json_array_unref (report.columns);
   json_object_unref (report.totals);
   g_free (report.owned_pipeline);
+  g_clear_pointer (&report.zone, g_time_zone_unref);
   return node;
 }
 
