@@ -8,6 +8,8 @@
  *   - an account created through one process's folder signs in through the other;
  *   - a device listening on one process's live channel hears of a push to the other
  *     (LISTEN/NOTIFY);
+ *   - timer rules: two processes ticking every second, exactly one of them runs the
+ *     rules; killed (SIGKILL), the other takes over;
  *   - a process restarted with an empty cache catches up from the database alone;
  *   - `migrate ACCOUNT --to postgresql://…` moves an account served from a data folder:
  *     the laptop that synced with it before stays signed in, keeps its data, and its next
@@ -252,6 +254,51 @@ test_restart_catches_up (void)
   crm_test_replica_clear (&fresh);
 }
 
+static guint
+tickers (CrmTestServer **pair)
+{
+  return (crm_test_server_count_log (pair[0], "runs the timer rules", NULL) > 0) +
+         (crm_test_server_count_log (pair[1], "runs the timer rules", NULL) > 0);
+}
+
+static void
+test_one_ticker (void)
+{
+  const char *const args[] = { "--tick-interval", "1", NULL };
+  CrmTestServer *pair[2];
+  g_autofree char *holders = NULL;
+  guint ticker;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("ticking-%u", i);
+      g_autofree char *folder = g_build_filename (tmpdir, name, NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+      crm_test_server_set_database (folder, url);
+      pair[i] = crm_test_server_start (folder, TRUE, args);
+    }
+  /* the first tick of one of them takes the lock; the other's ticks leave it alone */
+  for (guint i = 0; i < 300 && tickers (pair) == 0; i++)
+    g_usleep (100 * 1000);
+  g_assert_cmpuint (tickers (pair), ==, 1);
+  ticker = crm_test_server_count_log (pair[0], "runs the timer rules", NULL) > 0 ? 0 : 1;
+  /* several ticks of both later, still one */
+  g_usleep (3 * G_USEC_PER_SEC);
+  holders = crm_test_pg_query (url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                                    " AND granted AND classid = 1431388184 AND objid = 956268849");
+  g_assert_cmpstr (holders, ==, "1");
+  g_assert_cmpuint (tickers (pair), ==, 1);
+
+  /* the ticker dies: the other one takes over */
+  crm_test_server_kill (pair[ticker]);
+  g_assert_true (crm_test_server_wait_log (pair[1 - ticker], 1, 30.0, "runs the timer rules",
+                                           NULL));
+  crm_test_server_free (pair[ticker]);
+  g_assert_cmpint (crm_test_server_stop (pair[1 - ticker]), ==, 0);
+  crm_test_server_free (pair[1 - ticker]);
+}
+
 static void
 test_migrate (void)
 {
@@ -334,6 +381,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/two-processes", test_two_processes);
   g_test_add_func ("/server-pg/live-across-processes", test_live_across_processes);
   g_test_add_func ("/server-pg/restart-catches-up", test_restart_catches_up);
+  g_test_add_func ("/server-pg/one-ticker", test_one_ticker);
   g_test_add_func ("/server-pg/migrate", test_migrate);
   status = g_test_run ();
 

@@ -30,6 +30,7 @@
 
 #include "crm-server-pg.h"
 #include "crm-server-push.h"
+#include "crm-server-log.h"
 #include "crm-server-snapshot.h"
 #include "crm-attachment.h"
 #include "crm-ledger.h"
@@ -1543,6 +1544,44 @@ account_ids (CrmServerPg  *self,
   return ids;
 }
 
+/* Keeps a recent snapshot of the account ready in this process (made in the background),
+ * so a new device downloads one instead of waiting while it is made. */
+static void
+prepare_snapshot (CrmServerPg *self,
+                  const char  *account_id)
+{
+  g_autofree char *path = cache_path (self, account_id);
+  g_autofree char *cache = g_build_filename (self->cache_dir, "snapshots", NULL);
+  CrmStore *store = g_hash_table_lookup (self->caches, account_id);
+
+  if (store != NULL)
+    crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
+                                    CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
+}
+
+static void
+pg_prepare_snapshots (CrmServerStorage *storage)
+{
+  CrmServerPg *self = CRM_SERVER_PG (storage);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = account_ids (self, FALSE, &error);
+
+  if (ids == NULL)
+    {
+      g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) account_error = NULL;
+
+      if (get_replica (self, ids->pdata[i], &account_error) != NULL)
+        prepare_snapshot (self, ids->pdata[i]);
+      else
+        g_warning ("Account %s: %s", (char *) ids->pdata[i], account_error->message);
+    }
+}
+
 static gboolean
 tick_account (CrmServerPg  *self,
               CrmStore     *store,
@@ -1583,6 +1622,9 @@ pg_tick (CrmServerStorage  *storage,
       PQclear (result);
       if (!self->ticker)
         return TRUE;
+      crm_server_log (G_LOG_LEVEL_MESSAGE, "ticker",
+                      "this process runs the timer rules now (it holds their lock in "
+                      "PostgreSQL)", NULL);
     }
   if ((ids = account_ids (self, FALSE, error)) == NULL)
     return FALSE;
@@ -1600,6 +1642,7 @@ pg_tick (CrmServerStorage  *storage,
           continue;
         }
       *out_fired += (guint) now_and_fired[1];
+      prepare_snapshot (self, ids->pdata[i]);
     }
   if (!ok)
     g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
@@ -1674,6 +1717,7 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->snapshot_async = pg_snapshot_async;
   iface->snapshot_finish = pg_snapshot_finish;
   iface->tick = pg_tick;
+  iface->prepare_snapshots = pg_prepare_snapshots;
   iface->check = pg_check;
   iface->epoch = pg_epoch;
   iface->files_folder = pg_files_folder;
