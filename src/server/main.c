@@ -157,6 +157,7 @@ main (int    argc,
   g_autoptr(GPtrArray) args = NULL;
   g_autofree char *prgname = NULL;
   const Command *command = NULL;
+  const char *database = NULL;
   int i;
 
   /* the data folder holds passwords' hashes, every account's data and the TLS key:
@@ -189,9 +190,9 @@ main (int    argc,
           data_dir = g_strdup (argv[++i]);
         }
       else if (g_str_equal (argv[i], "--database") && i + 1 < argc)
-        crm_server_admin_set_database (argv[++i]);
+        database = argv[++i];
       else if (g_str_has_prefix (argv[i], "--database="))
-        crm_server_admin_set_database (argv[i] + strlen ("--database="));
+        database = argv[i] + strlen ("--database=");
       else if (g_str_has_prefix (argv[i], "--data="))
         {
           g_free (data_dir);
@@ -238,6 +239,17 @@ main (int    argc,
       print_help (stderr);
       return 2;
     }
+  /* only accounts, users and serving know PostgreSQL; the rest keep the data folder's */
+  if (database != NULL && !g_str_equal (database, "sqlite") &&
+      !g_str_equal (command->group, "account") && !g_str_equal (command->group, "user") &&
+      !g_str_equal (command->group, "serve"))
+    {
+      g_printerr (_("voronka-server: %s works on the data folder's embedded storage only, not "
+                    "with --database; leave --database out (back PostgreSQL up with "
+                    "pg_dump)\n"), command->group);
+      return 2;
+    }
+  crm_server_admin_set_database (database);
   i += command->name != NULL ? 2 : 1;
 
   prgname = command->name != NULL
