@@ -326,7 +326,7 @@ test_migrate (void)
   g_assert_cmpint (first_number, >, 0);
   g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
 
-  g_setenv ("VORONKA_TEST_DATABASE", "postgresql", TRUE);
+  /* migrate reads the data folder: no --database (it would be refused) */
   target = crm_test_pg_require_database ();
   crm_test_server_set_database (folder, target);
   g_assert_cmpint (crm_test_server_admin (folder, NULL, "migrate", "acme", "--to", target,
@@ -338,6 +338,7 @@ test_migrate (void)
                                           NULL), ==, 1);
 
   /* the same folder served from PostgreSQL, on the same port: no new sign-in */
+  g_setenv ("VORONKA_TEST_DATABASE", "postgresql", TRUE);
   crm_test_server_restart (embedded);
   later = new_deal (laptop.store, "После переезда");
   {
