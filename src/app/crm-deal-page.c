@@ -20,6 +20,10 @@
 #include "crm-files-group.h"
 #include "crm-format.h"
 #include "crm-note-box.h"
+#include "crm-payer.h"
+#include "crm-payer-picker.h"
+#include "crm-undo.h"
+#include "crm-undo-actions.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-tag-chips.h"
@@ -63,6 +67,7 @@ struct _CrmDealPage
   CrmTimeline         *timeline;
   CrmFilesGroup       *files_group;
   CrmNoteBox          *note_box;
+  CrmPayerPicker      *payer_picker;   /* S4-11: in the «payer» field's row */
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -229,6 +234,142 @@ field_changed_cb (CrmFieldEditor *editor,
   apply (self, changeset);
 }
 
+/* ---- the payer (S4-11) ---- */
+
+/* After the payer was set through core (one change set): the page follows, the toast
+ * offers «Undo». */
+static void
+payer_written (CrmDealPage *self,
+               const char  *text)
+{
+  g_autofree char *change_set = crm_store_dup_last_change_set (crm_context_get_store (self->context));
+
+  crm_context_notify_changed (self->context);
+  crm_undo_toast_show (GTK_WIDGET (self), text, change_set);
+}
+
+static char *
+dup_payer_name (CrmDealPage *self,
+                const char  *payer_id)
+{
+  g_autoptr(JsonObject) payer = crm_store_dup_entity (crm_context_get_store (self->context),
+                                                      "payer", payer_id);
+
+  return g_strdup (payer != NULL ? json_object_get_string_member_with_default (payer, "name", "")
+                                 : "");
+}
+
+static void
+payer_picked_cb (CrmPayerPicker *picker,
+                 const char     *payer_id,
+                 CrmDealPage    *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  id = crm_payer_set_on_deal (crm_context_get_store (self->context), self->deal_id, payer_id,
+                              NULL, NULL, crm_context_get_user_id (self->context), NULL, &error);
+  if (id == NULL)
+    {
+      crm_widget_show_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  name = dup_payer_name (self, id);
+  /* Translators: a toast after choosing a deal's payer */
+  text = g_strdup_printf (_("The payer is «%s»"), name);
+  payer_written (self, text);
+}
+
+static void
+payer_create_cb (CrmPayerPicker *picker,
+                 const char     *name,
+                 const char     *inn,
+                 const char     *kpp,
+                 CrmDealPage    *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *text = NULL;
+  gboolean added = FALSE;
+
+  /* the INN names the payer when the directory has it already: that one is offered
+   * instead of a duplicate */
+  id = crm_payer_set_on_deal (crm_context_get_store (self->context), self->deal_id, inn, name,
+                              kpp, crm_context_get_user_id (self->context), &added, &error);
+  if (id == NULL)
+    {
+      crm_payer_picker_set_error (picker, error->message);
+      return;
+    }
+  gtk_popover_popdown (GTK_POPOVER (picker));
+  shown = dup_payer_name (self, id);
+  if (added)
+    /* Translators: a toast after a new payer was typed on a deal */
+    text = g_strdup_printf (_("Added the payer «%s» to the directory; it pays for this deal"), shown);
+  else
+    /* Translators: a toast when the INN typed for a new payer is in the directory already */
+    text = g_strdup_printf (_("INN %s is in the directory already, as «%s»: that payer pays for this deal"),
+                            inn, shown);
+  payer_written (self, text);
+}
+
+/* The «payer» field's row: the payer's name, INN and KPP, and «Choose…». */
+static GtkWidget *
+payer_row (CrmDealPage *self,
+           JsonObject  *field)
+{
+  JsonNode *node = json_object_get_member (self->deal, "payer");
+  JsonObject *payer = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *button = gtk_menu_button_new ();
+  g_autoptr(GString) subtitle = g_string_new (NULL);
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (payer != NULL)
+    {
+      const char *inn = json_object_get_string_member_with_default (payer, "inn", NULL);
+      const char *kpp = json_object_get_string_member_with_default (payer, "kpp", NULL);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     json_object_get_string_member_with_default (payer, "name", ""));
+      g_string_append (subtitle, json_object_get_string_member_with_default (field, "label", ""));
+      if (inn != NULL)
+        /* Translators: a payer's taxpayer number */
+        g_string_append_printf (subtitle, " · %s %s", _("INN"), inn);
+      if (kpp != NULL)
+        /* Translators: a payer's tax registration reason code */
+        g_string_append_printf (subtitle, " · %s %s", _("KPP"), kpp);
+    }
+  else
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     json_object_get_string_member_with_default (field, "label", ""));
+      g_string_append (subtitle, _("Not chosen: the deal's company pays"));
+    }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle->str);
+
+  self->payer_picker = crm_payer_picker_new (self->context);
+  g_signal_connect (self->payer_picker, "picked", G_CALLBACK (payer_picked_cb), self);
+  g_signal_connect (self->payer_picker, "create", G_CALLBACK (payer_create_cb), self);
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), GTK_WIDGET (self->payer_picker));
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (button), payer != NULL ? _("Change…") : _("Choose…"));
+  gtk_menu_button_set_use_underline (GTK_MENU_BUTTON (button), TRUE);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  return row;
+}
+
+CrmPayerPicker *
+crm_deal_page_get_payer_picker (CrmDealPage *self)
+{
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), NULL);
+  return self->payer_picker;
+}
+
 static void
 fill_fields (CrmDealPage *self)
 {
@@ -236,6 +377,7 @@ fill_fields (CrmDealPage *self)
   JsonObject *values = json_object_get_object_member (self->deal, "fields");
 
   crm_preferences_group_remove_rows (self->fields_group, self->field_rows);
+  self->payer_picker = NULL;
 
   for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
     {
@@ -246,6 +388,14 @@ fill_fields (CrmDealPage *self)
 
       if (json_object_get_boolean_member_with_default (field, "hidden", FALSE))
         continue;
+      /* S4-11: the payer is chosen from the directory, not typed as an id */
+      if (g_str_equal (key, "payer"))
+        {
+          row = payer_row (self, field);
+          adw_preferences_group_add (self->fields_group, row);
+          g_ptr_array_add (self->field_rows, row);
+          continue;
+        }
       row = adw_action_row_new ();
       editor = crm_field_editor_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),

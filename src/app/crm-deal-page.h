@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "crm-context.h"
+#include "crm-payer-picker.h"
 #include "crm-files-group.h"
 #include "crm-timeline.h"
 
@@ -19,6 +20,8 @@ void         crm_deal_page_set_deal      (CrmDealPage *self,
                                           const char  *deal_id);
 const char  *crm_deal_page_get_deal_id   (CrmDealPage *self);
 CrmTimeline *crm_deal_page_get_timeline  (CrmDealPage *self);
+/* S4-11: the payer popover of the «payer» field's row, or NULL when deals have none. */
+CrmPayerPicker *crm_deal_page_get_payer_picker (CrmDealPage *self);
 /* The editor of a custom field by key, or NULL. */
 GtkWidget   *crm_deal_page_get_field_editor (CrmDealPage *self,
                                              const char  *key);
