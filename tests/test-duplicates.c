@@ -382,6 +382,60 @@ test_find_and_merge (Fixture       *f,
   }
 }
 
+/* Names match whatever their case, «ё» or «е», and letters outside Russian and English
+ * (the scan folds the usual ones fast and the rest through Unicode case folding); phones
+ * typed in any form and e-mails in any case match too. */
+static void
+test_names_folded (Fixture       *f,
+                   gconstpointer  user_data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "names.db", NULL);
+  g_autofree char *yolkina = NULL, *elkina = NULL, *muller = NULL, *mueller = NULL;
+  g_autofree char *first = NULL, *second = NULL;
+  g_autoptr(JsonNode) groups = NULL;
+  JsonArray *array;
+
+  json_node_unref (OK (db, "init", "--template", "event-organizer"));
+  yolkina = add_contact (db, "Ёлкина Анна Сергеевна", NULL, NULL);
+  elkina = add_contact (db, "ЕЛКИНА анна", NULL, NULL);
+  muller = add_contact (db, "Müller Hans", NULL, NULL);
+  mueller = add_contact (db, "hans MÜLLER", NULL, NULL);
+  first = add_contact (db, "Соколов Пётр", "8 (912) 000-11-22", "Sokolov@Mail.RU");
+  second = add_contact (db, "Дмитрий Орлов", "+7 912 000 11 22", "sokolov@mail.ru");
+  json_node_unref (OK (db, "contact", "add", "--name", "Никто Никакой"));
+
+  groups = OK (db, "contact", "duplicates");
+  array = json_node_get_array (groups);
+  g_assert_cmpuint (json_array_get_length (array), ==, 3);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *group = json_array_get_object_element (array, i);
+      JsonArray *members = json_object_get_array_member (group, "members");
+      JsonArray *reasons = json_object_get_array_member (
+        json_array_get_object_element (json_object_get_array_member (group, "pairs"), 0), "reasons");
+
+      g_assert_cmpuint (json_array_get_length (members), ==, 2);
+      if (crm_test_find_object (members, "id", first) != NULL)
+        {
+          g_assert_nonnull (crm_test_find_object (members, "id", second));
+          g_assert_true (crm_test_has_string (reasons, "phone"));
+          g_assert_true (crm_test_has_string (reasons, "email"));
+          g_assert_false (crm_test_has_string (reasons, "name"));
+        }
+      else if (crm_test_find_object (members, "id", yolkina) != NULL)
+        {
+          g_assert_nonnull (crm_test_find_object (members, "id", elkina));
+          g_assert_true (crm_test_has_string (reasons, "name"));
+        }
+      else
+        {
+          g_assert_nonnull (crm_test_find_object (members, "id", muller));
+          g_assert_nonnull (crm_test_find_object (members, "id", mueller));
+          g_assert_true (crm_test_has_string (reasons, "name"));
+        }
+    }
+}
+
 static void
 test_offline_edit_lands_on_survivor (Fixture       *f,
                                      gconstpointer  user_data)
@@ -519,6 +573,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/duplicates/find-and-merge", Fixture, NULL, fixture_set_up, test_find_and_merge,
+              fixture_tear_down);
+  g_test_add ("/duplicates/names-folded", Fixture, NULL, fixture_set_up, test_names_folded,
               fixture_tear_down);
   g_test_add ("/duplicates/offline-edit-lands-on-survivor", Fixture, NULL, fixture_set_up,
               test_offline_edit_lands_on_survivor, fixture_tear_down);

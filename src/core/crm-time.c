@@ -123,30 +123,45 @@ crm_money_format (gint64 minor)
 char *
 crm_phone_normalize (const char *text)
 {
-  g_autoptr(GString) digits = g_string_new (NULL);
+  /* digits on the stack: the duplicates scan normalizes every phone of every card */
+  char digits[16];
+  gsize n = 0;
   gboolean plus = FALSE;
+  char *result;
 
   if (text == NULL)
     return NULL;
   for (const char *p = text; *p != '\0'; p++)
     {
       if (g_ascii_isdigit (*p))
-        g_string_append_c (digits, *p);
-      else if (*p == '+' && digits->len == 0 && !plus)
+        {
+          if (n < sizeof digits)
+            digits[n] = *p;
+          n++;
+        }
+      else if (*p == '+' && n == 0 && !plus)
         plus = TRUE;
-      else if (strchr (" ()-.", *p) == NULL)
+      else if (*p != ' ' && *p != '(' && *p != ')' && *p != '-' && *p != '.')
         return NULL;
     }
 
   /* Russian numbers: 8XXXXXXXXXX and bare 10 digits become +7XXXXXXXXXX */
-  if (!plus && digits->len == 11 && digits->str[0] == '8')
-    digits->str[0] = '7';
-  else if (!plus && digits->len == 10)
-    g_string_prepend_c (digits, '7');
+  if (!plus && n == 11 && digits[0] == '8')
+    digits[0] = '7';
+  else if (!plus && n == 10)
+    {
+      memmove (digits + 1, digits, n);
+      digits[0] = '7';
+      n++;
+    }
 
-  if (digits->len < 10 || digits->len > 15)
+  if (n < 10 || n > 15)
     return NULL;
-  return g_strconcat ("+", digits->str, NULL);
+  result = g_malloc (n + 2);
+  result[0] = '+';
+  memcpy (result + 1, digits, n);
+  result[n + 1] = '\0';
+  return result;
 }
 
 char *
