@@ -95,6 +95,8 @@ rebuild (CrmSidebar *self)
   add_saved_lists (self, "contact", "list:");
   add_row (self, "companies", "system-users-symbolic", _("Companies"));
   add_saved_lists (self, "company", "company-list:");
+  /* S4-6: likely duplicate contacts and companies, merged into one */
+  add_row (self, "duplicates", "edit-copy-symbolic", _("Duplicates"));
   add_row (self, "tasks", "task-due-symbolic", _("Tasks"));
   /* the stock view reads the truck dealer's purchasing pipeline (S0-7) */
   if (crm_context_is_manager (self->context) &&

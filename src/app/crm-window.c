@@ -15,6 +15,7 @@
 #include "crm-board.h"
 #include "crm-contact-page.h"
 #include "crm-deal-page.h"
+#include "crm-duplicates-view.h"
 #include "crm-entity-list.h"
 #include "crm-filter.h"
 #include "crm-reports-view.h"
@@ -135,6 +136,7 @@ static const struct {
   { "automation", crm_automation_view_get_type, NULL },
   { "settings", crm_settings_view_get_type, NULL },
   { "search", crm_search_view_get_type, NULL },
+  { "duplicates", crm_duplicates_view_get_type, NULL },
   { "deal", crm_deal_page_get_type, NULL },
   { "contact", crm_contact_page_get_type, NULL },
 };
@@ -189,7 +191,7 @@ page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
     "contacts", "companies", "tasks", "stock", "reports", "automation", "settings", "search",
-    NULL
+    "duplicates", NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -251,7 +253,8 @@ update_header_for_view (CrmWindow  *self,
 {
   gboolean on_page = g_str_equal (page, "deal") || g_str_equal (page, "contact") ||
                      g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
-                     g_str_equal (page, "stock") || g_str_equal (page, "reports");
+                     g_str_equal (page, "stock") || g_str_equal (page, "reports") ||
+                     g_str_equal (page, "duplicates");
 
   gtk_widget_set_visible (self->back_button, self->back_stack->len > 0);
   gtk_widget_set_visible (self->new_button, !on_page);
