@@ -215,7 +215,7 @@ crm_cli_message_list (CrmCli   *cli,
                         "sending, sent, failed (with the reason) or opened. With --json: "
                         "[{\"id\", \"deal\", \"channel\", \"recipient\", \"recipient_name\", "
                         "\"to\", \"subject\", \"text\", \"status\", \"error\", \"author\", "
-                        "\"created_at\", \"sent_at\"}]."),
+                        "\"created_at\", \"sent_at\", \"opened_at\"}]."),
                       entries, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;

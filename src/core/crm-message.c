@@ -13,7 +13,10 @@
 #include "crm-merge-private.h"
 #include "crm-store-private.h"
 #include "crm-sql-private.h"
+#include "crm-format.h"
 #include "crm-time.h"
+#include "crm-uuid.h"
+#include "crm-json-private.h"
 
 static const char *const placeholders[] = {
   "deal.number", "deal.title", "contact.name", "user.name", "company.name", NULL
@@ -297,6 +300,9 @@ crm_message_template_list (CrmStore  *store,
 
 /* --- composing ----------------------------------------------------------------------------- */
 
+static char *recipient_name (CrmStore   *store,
+                             const char *recipient);
+
 char *
 crm_message_send (CrmStore    *store,
                   const char  *actor_id,
@@ -305,10 +311,33 @@ crm_message_send (CrmStore    *store,
                   const char  *subject,
                   const char  *body,
                   const char  *channel,
-                  const char  *to_user_id,
+                  const char  *to_id,
                   GError     **error)
 {
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  id = crm_message_compose (store, changeset, actor_id, deal_id, template_name, subject, body,
+                            channel, to_id, error);
+  if (id == NULL || !crm_store_apply (store, changeset, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+char *
+crm_message_compose (CrmStore      *store,
+                     CrmChangeset  *changeset,
+                     const char    *actor_id,
+                     const char    *deal_id,
+                     const char    *template_name,
+                     const char    *subject,
+                     const char    *body,
+                     const char    *channel,
+                     const char    *to_id,
+                     GError       **error)
+{
   g_autofree char *template_channel = NULL;
   g_autofree char *template_subject = NULL;
   g_autofree char *template_body = NULL;
@@ -364,13 +393,40 @@ crm_message_send (CrmStore    *store,
       !crm_message_check_placeholders (body, error))
     return NULL;
 
-  if (to_user_id != NULL)
-    recipient = g_strdup (to_user_id);
+  if (to_id != NULL)
+    {
+      g_autofree char *found = query_text (store,
+        "SELECT coalesce ((SELECT id FROM contact WHERE id = ?1 AND deleted = 0),"
+        " (SELECT id FROM \"user\" WHERE id = ?1 AND deleted = 0))", to_id);
+
+      if (found == NULL)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                       _("There is no contact or user %s to write to"), to_id);
+          return NULL;
+        }
+      recipient = g_strdup (to_id);
+    }
   else if ((recipient = deal_first_contact (store, deal_id)) == NULL)
     {
       invalid (error, _("The deal «%s» has no contact to write to; add one, or send to a "
                         "colleague with --to"), title);
       return NULL;
+    }
+
+  if (g_str_equal (channel, "email"))
+    {
+      gint64 since = 0;
+
+      if (crm_message_is_unsubscribed (store, recipient, &since))
+        {
+          g_autofree char *name = recipient_name (store, recipient);
+          g_autofree char *when = crm_format_date (since);
+
+          invalid (error, _("%s unsubscribed from e-mails on %s: write by SMS or Telegram, "
+                            "or call"), name != NULL ? name : recipient, g_strstrip (when));
+          return NULL;
+        }
     }
 
   filled_subject = subject != NULL ? crm_message_fill (store, subject, deal_id, recipient,
@@ -391,8 +447,6 @@ crm_message_send (CrmStore    *store,
   if (template_name != NULL)
     crm_change_set_string (change, "template", template_name);
   crm_change_set_int (change, "created_at", crm_store_get_now (store));
-  if (!crm_store_apply (store, changeset, error))
-    return NULL;
   return g_steal_pointer (&id);
 }
 
@@ -428,27 +482,53 @@ recipient_name (CrmStore   *store,
     " (SELECT name FROM \"user\" WHERE id = ?1))", recipient);
 }
 
+static JsonNode *list_messages (CrmStore    *store,
+                                const char  *deal_id,
+                                const char  *recipient_id,
+                                GError     **error);
+
 JsonNode *
 crm_message_list (CrmStore    *store,
                   const char  *deal_id,
                   GError     **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  return list_messages (store, deal_id, NULL, error);
+}
+
+JsonNode *
+crm_message_list_to (CrmStore    *store,
+                     const char  *recipient_id,
+                     GError     **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (recipient_id != NULL, NULL);
+  return list_messages (store, NULL, recipient_id, error);
+}
+
+static JsonNode *
+list_messages (CrmStore    *store,
+               const char  *deal_id,
+               const char  *recipient_id,
+               GError     **error)
 {
   g_autoptr(JsonArray) list = json_array_new ();
   sqlite3_stmt *stmt;
   JsonNode *node;
   int rc;
 
-  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
-
   stmt = _crm_store_prepare (store,
     "SELECT m.id, m.deal, m.channel, m.recipient, m.status, m.text,"
     " json_extract (m.data, '$.subject'), json_extract (m.data, '$.error'),"
-    " json_extract (m.data, '$.author'), m.created_at, json_extract (m.data, '$.sent_at')"
+    " json_extract (m.data, '$.author'), m.created_at, json_extract (m.data, '$.sent_at'),"
+    " json_extract (m.data, '$.opened_at')"
     " FROM message m WHERE m.deleted = 0 AND (?1 IS NULL OR m.deal = ?1)"
+    " AND (?2 IS NULL OR m.recipient = ?2)"
     " ORDER BY m.created_at DESC, m.id DESC", error);
   if (stmt == NULL)
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, deal_id);
+  _crm_sql_bind_text_or_null (stmt, 2, recipient_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       JsonObject *item = json_object_new ();
@@ -464,6 +544,7 @@ crm_message_list (CrmStore    *store,
       _crm_json_set_text_column (item, "author", stmt, 8);
       _crm_json_set_time_column (item, "created_at", stmt, 9);
       _crm_json_set_time_column (item, "sent_at", stmt, 10);
+      _crm_json_set_time_column (item, "opened_at", stmt, 11);
       json_array_add_object_element (list, item);
     }
   sqlite3_reset (stmt);
@@ -493,6 +574,38 @@ crm_message_list (CrmStore    *store,
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_set_array (node, g_steal_pointer (&list));
   return node;
+}
+
+const char *
+crm_message_channel_label (const char *channel)
+{
+  if (g_strcmp0 (channel, "email") == 0)
+    return _("E-mail");
+  if (g_strcmp0 (channel, "sms") == 0)
+    return _("SMS");
+  if (g_strcmp0 (channel, "telegram") == 0)
+    return _("Telegram");
+  return channel != NULL ? channel : "";
+}
+
+char *
+crm_message_describe_status (const char *status,
+                             const char *reason)
+{
+  if (g_strcmp0 (status, "queued") == 0)
+    /* Translators: a message written here, not yet taken by the server */
+    return g_strdup (_("Waiting for the sync"));
+  if (g_strcmp0 (status, "sending") == 0)
+    return g_strdup (_("Being sent"));
+  if (g_strcmp0 (status, "sent") == 0)
+    return g_strdup (_("Sent"));
+  if (g_strcmp0 (status, "opened") == 0)
+    return g_strdup (_("Sent and opened"));
+  if (g_strcmp0 (status, "failed") == 0)
+    return reason != NULL && *reason != '\0'
+           ? g_strdup_printf (_("Not delivered: %s"), reason)
+           : g_strdup (_("Not delivered"));
+  return g_strdup (status != NULL ? status : "");
 }
 
 /* --- delivery --------------------------------------------------------------------------------- */
@@ -724,4 +837,149 @@ crm_message_fill_deal_number (CrmStore    *store,
         return FALSE;
     }
   return TRUE;
+}
+
+/* --- unsubscribing (S4-9) ---------------------------------------------------------------- */
+
+gboolean
+crm_message_is_unsubscribed (CrmStore   *store,
+                             const char *recipient_id,
+                             gint64     *out_since)
+{
+  g_autofree char *since = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  since = query_text (store,
+    "SELECT coalesce (json_extract (data, '$.unsubscribed_at'), 0) FROM contact"
+    " WHERE id = ?1 AND json_extract (data, '$.unsubscribed') = 1", recipient_id);
+  if (since == NULL)
+    return FALSE;
+  if (out_since != NULL)
+    *out_since = g_ascii_strtoll (since, NULL, 10);
+  return TRUE;
+}
+
+gboolean
+crm_message_unsubscribe (CrmStore    *store,
+                         const char  *message_id,
+                         char       **out_name,
+                         GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *recipient = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  recipient = query_text (store,
+    "SELECT m.recipient FROM message m JOIN contact c ON c.id = m.recipient"
+    " WHERE m.id = ?1 AND c.deleted = 0", message_id);
+  if (recipient == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("The message %s went to no contact of this account"), message_id);
+      return FALSE;
+    }
+  if (out_name != NULL)
+    *out_name = recipient_name (store, recipient);
+  if (crm_message_is_unsubscribed (store, recipient, NULL))
+    return TRUE;   /* once is enough: the first date stays */
+  change = crm_changeset_touch (changeset, "contact", recipient);
+  crm_change_set_bool (change, "unsubscribed", TRUE);
+  crm_change_set_int (change, "unsubscribed_at", crm_store_get_now (store));
+  return crm_store_apply (store, changeset, error);
+}
+
+gboolean
+crm_message_mark_opened (CrmStore    *store,
+                         const char  *message_id,
+                         gboolean    *out_changed,
+                         GError     **error)
+{
+  g_autofree char *status = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (out_changed != NULL)
+    *out_changed = FALSE;
+  status = query_text (store, "SELECT status FROM message WHERE id = ?1 AND deleted = 0",
+                       message_id);
+  if (status == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("There is no message %s"), message_id);
+      return FALSE;
+    }
+  /* only a mail that went out can be opened; the first opening counts */
+  if (!g_str_equal (status, "sent") && !g_str_equal (status, "sending"))
+    return TRUE;
+  if (!crm_message_set_status (store, message_id, "opened", NULL, error))
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = TRUE;
+  return TRUE;
+}
+
+/* --- the server's channels and mailboxes, as the app may know them ----------------------- */
+
+static char *
+transport_setting_id (void)
+{
+  return crm_uuid_v5 (CRM_UUID_NAMESPACE, "setting/" CRM_MESSAGE_TRANSPORT_KEY);
+}
+
+gboolean
+crm_message_publish_transport (CrmStore    *store,
+                               JsonObject  *state,
+                               gboolean    *out_changed,
+                               GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = transport_setting_id ();
+  g_autoptr(JsonObject) row = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonNode *current;
+  JsonNode *value;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (out_changed != NULL)
+    *out_changed = FALSE;
+  row = crm_store_dup_entity (store, "setting", id);
+  current = row != NULL ? json_object_get_member (row, "value") : NULL;
+  if (current != NULL && JSON_NODE_HOLDS_OBJECT (current))
+    before = crm_json_object_to_canonical (json_node_get_object (current));
+  after = crm_json_object_to_canonical (state);
+  if (g_strcmp0 (before, after) == 0)
+    return TRUE;   /* the same: no op, nothing to sync */
+  change = crm_changeset_touch (changeset, "setting", id);
+  value = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (value, state);
+  crm_change_set_string (change, "key", CRM_MESSAGE_TRANSPORT_KEY);
+  crm_change_set_node (change, "value", value);
+  if (!crm_store_apply (store, changeset, error))
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = TRUE;
+  return TRUE;
+}
+
+JsonObject *
+crm_message_dup_transport (CrmStore *store)
+{
+  g_autofree char *id = transport_setting_id ();
+  g_autoptr(JsonObject) row = NULL;
+  JsonNode *value;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  row = crm_store_dup_entity (store, "setting", id);
+  value = row != NULL ? json_object_get_member (row, "value") : NULL;
+  if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value) ||
+      json_object_get_boolean_member_with_default (row, "deleted", FALSE))
+    return NULL;
+  return json_object_ref (json_node_get_object (value));
 }

@@ -51,9 +51,9 @@ JsonNode         *crm_message_template_list    (CrmStore    *store,
                                                 GError     **error);
 
 /* Queues a message on @deal_id: from the template @template_name (its channel unless
- * @channel is given), or @subject and @body; to the deal's first contact, or the user
- * @to_user_id. Placeholders filled (except {deal.number} before the deal has one).
- * Returns the message's id. */
+ * @channel is given), or @subject and @body; to the deal's first contact, or @to_id (a
+ * user or a contact: NOT_FOUND when it is neither). Placeholders filled (except
+ * {deal.number} before the deal has one). Returns the message's id. */
 char             *crm_message_send             (CrmStore    *store,
                                                 const char  *actor_id,
                                                 const char  *deal_id,
@@ -61,15 +61,38 @@ char             *crm_message_send             (CrmStore    *store,
                                                 const char  *subject,
                                                 const char  *body,
                                                 const char  *channel,
-                                                const char  *to_user_id,
+                                                const char  *to_id,
                                                 GError     **error);
+
+/* The same as crm_message_send(), into @changeset (which the caller applies: the app
+ * writes it as its user, with «Undo»). Returns the message's id, or NULL with @error. */
+char             *crm_message_compose          (CrmStore      *store,
+                                                CrmChangeset  *changeset,
+                                                const char    *actor_id,
+                                                const char    *deal_id,
+                                                const char    *template_name,
+                                                const char    *subject,
+                                                const char    *body,
+                                                const char    *channel,
+                                                const char    *to_id,
+                                                GError       **error);
 
 /* Messages, newest first, of one deal or all: [{"id","deal","channel","recipient",
  * "recipient_name","to","subject","text","status","error","author","created_at",
- * "sent_at"}]; status queued|sending|sent|failed|opened. */
+ * "sent_at","opened_at"}]; status queued|sending|sent|failed|opened. */
 JsonNode         *crm_message_list             (CrmStore    *store,
                                                 const char  *deal_id,
                                                 GError     **error);
+/* The same of the messages to one contact (or user) @recipient_id, of any deal; also
+ * "opened_at" (null until the recipient opened it). */
+JsonNode         *crm_message_list_to          (CrmStore    *store,
+                                                const char  *recipient_id,
+                                                GError     **error);
+/* A channel as people call it: «E-mail», «SMS», «Telegram». */
+const char       *crm_message_channel_label    (const char  *channel);
+/* A delivery state in words («Sent», «Not delivered: <reason>» …), for the timeline. */
+char             *crm_message_describe_status  (const char  *status,
+                                                const char  *reason);
 
 /* --- the server's delivery ---------------------------------------------------------- */
 
@@ -120,5 +143,45 @@ gboolean          crm_message_has_address      (CrmStore    *store,
 gboolean          crm_message_fill_deal_number (CrmStore    *store,
                                                 const char  *deal_id,
                                                 GError     **error);
+
+/* --- open tracking and unsubscribing (S4-9) -------------------------------------------- */
+
+/* Whether the contact @recipient_id unsubscribed from e-mail (through a mail's link);
+ * *out_since (optional) gets when. crm_message_compose() refuses e-mail to such a contact,
+ * and the server's delivery fails one queued before, with the reason. */
+gboolean          crm_message_is_unsubscribed  (CrmStore    *store,
+                                                const char  *recipient_id,
+                                                gint64      *out_since);
+/* The server, when the unsubscribe link of message @message_id is followed: its contact
+ * gets "unsubscribed": true and "unsubscribed_at" (the first time only) as the server's
+ * change. *out_name (optional) gets the contact's name. NOT_FOUND: no such contact. */
+gboolean          crm_message_unsubscribe      (CrmStore    *store,
+                                                const char  *message_id,
+                                                char       **out_name,
+                                                GError     **error);
+/* The server, when the tracking image of message @message_id is fetched: a sent message
+ * becomes «opened» with "opened_at" (rules with the trigger "message_opened" run);
+ * nothing for one already opened, or not sent. *out_changed: whether it was written. */
+gboolean          crm_message_mark_opened      (CrmStore    *store,
+                                                const char  *message_id,
+                                                gboolean    *out_changed,
+                                                GError     **error);
+
+/* --- the server's channels and mailboxes, as the app may know them ----------------------- */
+
+/* The `setting` the server keeps up to date in each account: its channels and mailboxes
+ * without a secret, {"channels": [{"kind","url","from","user","has_secret",
+ * "updated_at"}], "mailboxes": [{"url","user","pipeline","stage","taken","last_error",
+ * "last_error_at"}], "account": NAME}. The secrets themselves stay in server.db. */
+#define CRM_MESSAGE_TRANSPORT_KEY "server.transport"
+
+/* The server: writes @state (crm_store_apply, as the server's change) unless the account
+ * has it already; *out_changed (optional): whether it wrote. */
+gboolean          crm_message_publish_transport (CrmStore    *store,
+                                                 JsonObject  *state,
+                                                 gboolean    *out_changed,
+                                                 GError     **error);
+/* What the server published last, or NULL (never: a local account, or an older server). */
+JsonObject       *crm_message_dup_transport     (CrmStore    *store);
 
 G_END_DECLS

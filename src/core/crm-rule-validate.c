@@ -13,7 +13,8 @@
 
 static const char *const trigger_types[] = {
   "deal_created", "stage_entered", "field_changed", "deal_won", "deal_lost",
-  "task_completed", "contact_created", "company_created", "timer", "task_due_set", NULL
+  "task_completed", "contact_created", "company_created", "timer", "task_due_set",
+  "message_opened", NULL
 };
 static const char *const condition_types[] = {
   "field_equals", "field_in", "field_empty", "has_tag", "has_tag_group", "pipeline",

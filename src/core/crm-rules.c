@@ -278,6 +278,30 @@ trigger_matches (CrmRuleEngine  *engine,
     return op->created && g_str_has_prefix (type, op->entity) &&
            type[strlen (op->entity)] == '_';
 
+  if (g_str_equal (type, "message_opened"))
+    {
+      /* S4-9: the first time the recipient opened an e-mail (the server writes it when
+       * its tracking image is fetched); "template" names the template it came from */
+      const char *status = get_string (op->fields, "status");
+      const char *template_name = get_string (trigger, "template");
+
+      if (!g_str_equal (op->entity, "message") || g_strcmp0 (status, "opened") != 0 ||
+          (op->previous != NULL && g_strcmp0 (get_string (op->previous, "status"), "opened") == 0))
+        return FALSE;
+      if (template_name != NULL)
+        {
+          g_autoptr(JsonObject) message = crm_store_dup_entity (engine->store, "message",
+                                                                op->entity_id);
+
+          if (message == NULL ||
+              g_strcmp0 (json_object_get_string_member_with_default (message, "template", NULL),
+                         template_name) != 0)
+            return FALSE;
+        }
+      *out_deal = _crm_store_dup_column (engine->store, "message", op->entity_id, "deal");
+      return *out_deal != NULL;
+    }
+
   if (g_str_equal (type, "task_completed"))
     {
       JsonNode *done = json_object_get_member (op->fields, "done");
