@@ -8,6 +8,7 @@
 #include "crm-contact-page.h"
 #include "crm-entity-picker.h"
 #include "crm-files-group.h"
+#include "crm-messages-group.h"
 
 G_BEGIN_DECLS
 
@@ -62,6 +63,7 @@ struct _CrmContactPage
   CrmFilesGroup       *files_group;
   guint                rfm_generation; /* which reload the segment being read is for */
   GtkWidget           *segment_row;    /* S4-5: the client's RFM segment, once read */
+  CrmMessagesGroup    *messages_group;
 };
 
 static inline gboolean

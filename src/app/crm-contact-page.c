@@ -19,6 +19,7 @@
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
 #include "crm-files-group.h"
+#include "crm-messages-group.h"
 #include "crm-format.h"
 #include "crm-new-company-dialog.h"
 #include "crm-new-deal-dialog.h"
@@ -560,6 +561,7 @@ crm_contact_page_reload (CrmView *view)
   fill_company_contacts (self);
   fill_links (self);
   crm_files_group_set_target (self->files_group, self->context, self->kind, self->id);
+  crm_messages_group_set_target (self->messages_group, self->context, self->kind, self->id);
   gtk_stack_set_visible_child_name (self->stack, "card");
 }
 
@@ -873,6 +875,7 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
 
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);
+  g_type_ensure (CRM_TYPE_MESSAGES_GROUP);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-contact-page.ui");
@@ -907,6 +910,7 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, tasks_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, task_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, files_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, messages_group);
   gtk_widget_class_bind_template_callback (widget_class, deal_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, link_picked_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "company_picked_cb",

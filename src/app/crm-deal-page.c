@@ -18,6 +18,7 @@
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
 #include "crm-files-group.h"
+#include "crm-messages-group.h"
 #include "crm-format.h"
 #include "crm-note-box.h"
 #include "crm-payer.h"
@@ -66,6 +67,7 @@ struct _CrmDealPage
   CrmDateButton       *new_task_due;
   CrmTimeline         *timeline;
   CrmFilesGroup       *files_group;
+  CrmMessagesGroup    *messages_group;
   CrmNoteBox          *note_box;
   CrmPayerPicker      *payer_picker;   /* S4-11: in the «payer» field's row */
 };
@@ -691,6 +693,7 @@ crm_deal_page_reload (CrmView *view)
   fill_contacts (self);
   fill_tasks (self);
   crm_files_group_set_target (self->files_group, self->context, "deal", self->deal_id);
+  crm_messages_group_set_target (self->messages_group, self->context, "deal", self->deal_id);
   crm_note_box_set_target (self->note_box, self->context, "deal", self->deal_id);
   crm_timeline_set_history (self->timeline, self->context,
                             json_object_get_array_member (self->deal, "history"));
@@ -856,6 +859,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   g_type_ensure (CRM_TYPE_DATE_BUTTON);
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);
+  g_type_ensure (CRM_TYPE_MESSAGES_GROUP);
   g_type_ensure (CRM_TYPE_NOTE_BOX);
   g_type_ensure (CRM_TYPE_TAG_CHIPS);
   g_type_ensure (CRM_TYPE_TIMELINE);
@@ -883,6 +887,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, new_task_due);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, timeline);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, files_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, messages_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_box);
   gtk_widget_class_bind_template_callback (widget_class, stage_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, responsible_selected_cb);

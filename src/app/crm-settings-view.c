@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm-channels-group.h"
 #include "crm-settings-view.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
@@ -29,6 +30,7 @@ struct _CrmSettingsView
   AdwActionRow        *server_row;
   AdwPreferencesGroup *pipelines_group;
   AdwPreferencesGroup *users_group;
+  CrmChannelsGroup    *channels_group;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -115,6 +117,8 @@ crm_settings_view_reload (CrmView *view)
       add_row (self, self->pipelines_group, json_object_get_string_member (pipeline, "name"), names->str);
     }
 
+  crm_channels_group_reload (self->channels_group, self->context);
+
   template = crm_store_dup_meta (store, "template");
   server = crm_store_dup_meta (store, "sync.server");
   adw_action_row_set_subtitle (self->path_row, crm_store_get_path (store));
@@ -170,6 +174,7 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
   crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmSettingsView, context), N_("Settings"),
                         NULL);
 
+  g_type_ensure (CRM_TYPE_CHANNELS_GROUP);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-settings-view.ui");
@@ -181,6 +186,7 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, server_row);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, pipelines_group);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, users_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, channels_group);
   gtk_widget_class_bind_template_callback (widget_class, user_selected_cb);
 }
 

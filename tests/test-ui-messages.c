@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-messages.c — messages in the real app (issue 14): «Write…» on a contact's page
+ * queues an e-mail about one of its deals (free text, placeholders filled), refusing an
+ * empty one and a channel the contact has no address for, with nothing written; the
+ * contact's and the deal's «Messages» show each message with its channel, to whom and
+ * its delivery state in words, also after the server's states (failed with the reason,
+ * opened) reached the replica; a template sent from the deal page. */
+#include "crm-test-ui.h"
+
+#include <string.h>
+
+#include "crm-channels-group.h"
+#include "crm-contact-page.h"
+#include "crm-deal-page.h"
+#include "crm-message.h"
+#include "crm-message-dialog.h"
+#include "crm-messages-group.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+static char *contact_id;
+static char *message_id;
+
+/* A contact of the demo with an e-mail and a deal, but no phone (or the first with both). */
+static void
+find_contact (void)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(JsonNode) node = crm_query_contacts (store, NULL, NULL, 0, 0, NULL, NULL);
+  JsonArray *all = json_node_get_array (node);
+
+  for (guint i = 0; i < json_array_get_length (all) && contact_id == NULL; i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (all, i), "id");
+      g_autoptr(JsonObject) contact = crm_store_dup_entity (store, "contact", id);
+      JsonNode *emails = json_object_get_member (contact, "emails");
+      CrmCardFilter filter = { .contact_id = id, .limit = 5 };
+      g_autoptr(JsonArray) deals = NULL;
+
+      if (emails == NULL || !JSON_NODE_HOLDS_ARRAY (emails) ||
+          json_array_get_length (json_node_get_array (emails)) == 0)
+        continue;
+      deals = crm_query_deal_cards (store, &filter, NULL, NULL);
+      if (deals != NULL && json_array_get_length (deals) > 0)
+        contact_id = g_strdup (id);
+    }
+  g_assert_nonnull (contact_id);
+}
+
+static guint
+count_messages (void)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(JsonNode) node = crm_message_list (store, NULL, NULL);
+
+  return json_array_get_length (json_node_get_array (node));
+}
+
+static CrmMessagesGroup *
+group_of (GtkWidget *page)
+{
+  GtkWidget *group = crm_test_ui_find (page, CRM_TYPE_MESSAGES_GROUP, NULL);
+
+  g_assert_nonnull (group);
+  return CRM_MESSAGES_GROUP (group);
+}
+
+static const char *
+row_state (CrmMessagesGroup *group,
+           const char       *id)
+{
+  GtkWidget *row = crm_messages_group_find_row (group, id);
+
+  g_assert_nonnull (row);
+  return g_object_get_data (G_OBJECT (row), "state");
+}
+
+/* Scrolls the page @widget is on so that it is near the top (for the screenshots). */
+static void
+scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+  graphene_point_t point;
+
+  g_assert_nonnull (scroller);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  g_assert_true (gtk_widget_compute_point (widget, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
+                                           &GRAPHENE_POINT_INIT (0, 0), &point));
+  gtk_adjustment_set_value (adjustment, point.y - 24);
+  crm_test_ui_wait (100);
+}
+
+static void
+test_write_from_contact (void)
+{
+  CrmContactPage *page;
+  CrmMessagesGroup *group;
+  CrmMessageDialog *dialog;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) contact = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autofree char *none = NULL;
+  guint before = count_messages ();
+
+  find_contact ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s", contact_id));
+  crm_test_ui_wait (200);
+  page = CRM_CONTACT_PAGE (crm_window_get_page (window, "contact"));
+  group = group_of (GTK_WIDGET (page));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (group)));
+  g_assert_cmpuint (crm_messages_group_get_n_messages (group), ==, 0);
+  /* the empty group says what «Write…» does */
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (group), GTK_TYPE_BUTTON, "_Write…"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (group), "messages.write", NULL));
+  dialog = CRM_MESSAGE_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpuint (crm_message_dialog_get_n_deals (dialog), >, 0);
+  g_assert_null (crm_message_dialog_get_problem (dialog));
+
+  /* nothing to send: said, nothing written */
+  crm_message_dialog_set_channel (dialog, "email");
+  g_assert_null (crm_message_dialog_send (dialog, "Предложение", "   "));
+  g_assert_nonnull (strstr (crm_message_dialog_get_problem (dialog), "text"));
+  /* an e-mail without a subject: core's words */
+  g_assert_null (crm_message_dialog_send (dialog, "", "Добрый день!"));
+  g_assert_nonnull (strstr (crm_message_dialog_get_problem (dialog), "subject"));
+  /* a placeholder that does not exist */
+  g_assert_null (crm_message_dialog_send (dialog, "Предложение", "Добрый день, {client.name}!"));
+  g_assert_nonnull (strstr (crm_message_dialog_get_problem (dialog), "{client.name}"));
+  /* no Telegram chat for the contact */
+  crm_message_dialog_set_channel (dialog, "telegram");
+  g_assert_null (crm_message_dialog_send (dialog, NULL, "Добрый день!"));
+  g_assert_nonnull (strstr (crm_message_dialog_get_problem (dialog), "Telegram"));
+  g_assert_cmpuint (count_messages (), ==, before);
+
+  crm_message_dialog_set_channel (dialog, "email");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "message-dialog"));
+  message_id = crm_message_dialog_send (dialog, "Коммерческое предложение, {contact.name}",
+                                        "Добрый день, {contact.name}!\nВысылаем предложение по «{deal.title}».");
+  g_assert_nonnull (message_id);
+  g_assert_null (crm_message_dialog_get_problem (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (200);
+
+  /* written once, to this contact, placeholders filled, queued for the server */
+  g_assert_cmpuint (count_messages (), ==, before + 1);
+  store = crm_test_ui_open_replica (db_path);
+  contact = crm_store_dup_entity (store, "contact", contact_id);
+  message = crm_store_dup_entity (store, "message", message_id);
+  g_assert_nonnull (message);
+  g_assert_cmpstr (json_object_get_string_member (message, "recipient"), ==, contact_id);
+  g_assert_cmpstr (json_object_get_string_member (message, "status"), ==, "queued");
+  g_assert_cmpstr (json_object_get_string_member (message, "channel"), ==, "email");
+  none = g_strdup_printf ("Коммерческое предложение, %s",
+                          json_object_get_string_member (contact, "name"));
+  g_assert_cmpstr (json_object_get_string_member (message, "subject"), ==, none);
+  g_assert_null (strstr (json_object_get_string_member (message, "text"), "{"));
+
+  /* the page lists it, waiting for the sync */
+  group = group_of (GTK_WIDGET (page));
+  g_assert_cmpuint (crm_messages_group_get_n_messages (group), ==, 1);
+  g_assert_cmpstr (row_state (group, message_id), ==, "Waiting for the sync");
+}
+
+static void
+test_states_from_server (void)
+{
+  g_autoptr(GError) error = NULL;
+  CrmContactPage *page = CRM_CONTACT_PAGE (crm_window_get_page (window, "contact"));
+  CrmMessagesGroup *group;
+
+  /* what the server writes back (crm-server-delivery.c), arriving through the replica */
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+
+    g_assert_true (crm_message_set_status (store, message_id, "failed",
+                                           "550 5.1.1 mailbox unavailable", &error));
+    g_assert_no_error (error);
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  crm_test_ui_wait (300);
+  group = group_of (GTK_WIDGET (page));
+  g_assert_cmpstr (row_state (group, message_id), ==, "Not delivered: 550 5.1.1 mailbox unavailable");
+  scroll_to (GTK_WIDGET (group));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contact-messages-failed"));
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+
+    g_assert_true (crm_message_set_status (store, message_id, "sent", NULL, &error));
+    g_assert_true (crm_message_set_status (store, message_id, "opened", NULL, &error));
+    g_assert_no_error (error);
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  crm_test_ui_wait (300);
+  group = group_of (GTK_WIDGET (page));
+  g_assert_cmpstr (row_state (group, message_id), ==, "Sent and opened");
+}
+
+static void
+test_template_from_deal (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) message = NULL;
+  g_autofree char *template_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *deal_id = NULL;
+  CrmMessageDialog *dialog;
+  CrmMessagesGroup *group;
+  CrmDealPage *page;
+
+  store = crm_test_ui_open_replica (db_path);
+  template_id = crm_message_template_add (store, NULL, "КП", "email",
+                                          "Предложение по сделке «{deal.title}»",
+                                          "{contact.name}, добрый день! Ваш менеджер {user.name}.",
+                                          &error);
+  g_assert_no_error (error);
+  {
+    CrmCardFilter filter = { .contact_id = contact_id, .limit = 1 };
+    g_autoptr(JsonArray) deals = crm_query_deal_cards (store, &filter, NULL, NULL);
+
+    deal_id = g_strdup (json_object_get_string_member (json_array_get_object_element (deals, 0), "id"));
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-deal", "s", deal_id));
+  crm_test_ui_wait (300);
+  page = CRM_DEAL_PAGE (crm_window_get_page (window, "deal"));
+  group = group_of (GTK_WIDGET (page));
+  /* the message written from the contact's page is about this deal */
+  g_assert_nonnull (crm_messages_group_find_row (group, message_id));
+
+  dialog = CRM_MESSAGE_DIALOG (crm_messages_group_write (group));
+  crm_test_ui_wait_for_window (CRM_TYPE_MESSAGE_DIALOG);
+  g_assert_true (crm_message_dialog_set_template (dialog, "КП"));
+  g_assert_false (crm_message_dialog_set_template (dialog, "Нет такого"));
+  g_assert_true (crm_message_dialog_set_template (dialog, "КП"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "message-dialog-template"));
+  id = crm_message_dialog_send (dialog, NULL, NULL);
+  g_assert_nonnull (id);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (300);
+
+  g_clear_object (&store);
+  store = crm_test_ui_open_replica (db_path);
+  message = crm_store_dup_entity (store, "message", id);
+  g_assert_nonnull (strstr (json_object_get_string_member (message, "subject"), "Предложение по сделке «"));
+  g_assert_null (strstr (json_object_get_string_member (message, "text"), "{"));
+  group = group_of (GTK_WIDGET (page));
+  g_assert_nonnull (crm_messages_group_find_row (group, id));
+  g_assert_cmpuint (crm_messages_group_get_n_messages (group), >=, 2);
+  gtk_widget_grab_focus (crm_messages_group_find_row (group, id));
+  scroll_to (GTK_WIDGET (group));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-messages"));
+}
+
+
+static const char *
+row_subtitle (GtkWidget *row)
+{
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+/* Settings › «Messages and Mail»: what the server published (no secret), and the command
+ * that changes each; before the server told anything, it says why there is nothing. */
+static void
+test_settings_channels (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  GtkWidget *view;
+  CrmChannelsGroup *group;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "settings"));
+  crm_test_ui_wait (300);
+  view = crm_window_get_page (window, "settings");
+  group = CRM_CHANNELS_GROUP (crm_test_ui_find (view, CRM_TYPE_CHANNELS_GROUP, NULL));
+  g_assert_nonnull (group);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (group)));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (group), ADW_TYPE_ACTION_ROW, "This account is local"));
+  g_assert_null (crm_channels_group_get_channel_row (group, "email"));
+
+  /* what voronka-server's publisher writes (crm-server-publish.c), as the sync brings it */
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    JsonArray *pipelines = crm_context_get_pipelines (context);
+    JsonObject *pipeline = json_array_get_object_element (pipelines, 0);
+    JsonObject *stage = json_array_get_object_element (json_object_get_array_member (pipeline, "stages"), 0);
+    g_autoptr(JsonObject) state = json_object_new ();
+    JsonArray *channels = json_array_new ();
+    JsonArray *mailboxes = json_array_new ();
+    JsonObject *email = json_object_new ();
+    JsonObject *box = json_object_new ();
+    gboolean changed = FALSE;
+
+    json_object_set_string_member (email, "kind", "email");
+    json_object_set_string_member (email, "url", "smtp://smtp.acme.ru:587");
+    json_object_set_string_member (email, "from", "crm@acme.ru");
+    json_object_set_string_member (email, "user", "crm@acme.ru");
+    json_object_set_boolean_member (email, "has_secret", TRUE);
+    json_object_set_int_member (email, "updated_at", crm_context_now (context));
+    json_array_add_object_element (channels, email);
+    json_object_set_string_member (box, "url", "imaps://imap.acme.ru/INBOX");
+    json_object_set_string_member (box, "user", "sales@acme.ru");
+    json_object_set_string_member (box, "pipeline", json_object_get_string_member (pipeline, "id"));
+    json_object_set_string_member (box, "stage", json_object_get_string_member (stage, "id"));
+    json_object_set_int_member (box, "taken", 12);
+    json_object_set_string_member (box, "last_error", "the mail server refused the login: wrong password");
+    json_object_set_int_member (box, "last_error_at", crm_context_now (context));
+    json_array_add_object_element (mailboxes, box);
+    json_object_set_string_member (state, "account", "acme");
+    json_object_set_array_member (state, "channels", channels);
+    json_object_set_array_member (state, "mailboxes", mailboxes);
+    g_assert_true (crm_message_publish_transport (store, state, &changed, &error));
+    g_assert_no_error (error);
+    g_assert_true (changed);
+    /* the same again writes nothing */
+    g_assert_true (crm_message_publish_transport (store, state, &changed, &error));
+    g_assert_false (changed);
+  }
+  crm_context_notify_changed (context);
+  crm_test_ui_wait (300);
+
+  g_assert_nonnull (strstr (row_subtitle (crm_channels_group_get_channel_row (group, "email")),
+                            "smtp://smtp.acme.ru:587 · from crm@acme.ru · login crm@acme.ru"));
+  g_assert_nonnull (strstr (row_subtitle (crm_channels_group_get_channel_row (group, "sms")),
+                            "Not set up"));
+  g_assert_cmpstr (g_object_get_data (G_OBJECT (crm_channels_group_get_channel_row (group, "sms")), "command"),
+                   ==, "voronka-server --data DIR channel set acme sms --url URL --token-stdin");
+  g_assert_cmpuint (crm_channels_group_get_n_mailboxes (group), ==, 1);
+  g_assert_nonnull (strstr (row_subtitle (crm_channels_group_get_mailbox_row (group, 0)),
+                            "wrong password"));
+  g_assert_nonnull (strstr (row_subtitle (crm_channels_group_get_mailbox_row (group, 0)),
+                            "12 e-mails taken"));
+  /* the toast of the message sent before goes first: a screenshot of the rows alone */
+  crm_test_ui_wait (5500);
+  gtk_widget_grab_focus (crm_channels_group_get_channel_row (group, "sms"));
+  scroll_to (GTK_WIDGET (group));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "settings-channels"));
+
+  /* someone who is not an administrator does not see it */
+  {
+    JsonArray *users = crm_context_get_users (context);
+    g_autofree char *admin = g_strdup (crm_context_get_user_id (context));
+
+    for (guint i = 0; i < json_array_get_length (users); i++)
+      {
+        JsonObject *user = json_array_get_object_element (users, i);
+
+        if (g_strcmp0 (json_object_get_string_member_with_default (user, "role", NULL), "admin") != 0)
+          {
+            crm_context_set_user (context, json_object_get_string_member (user, "id"));
+            break;
+          }
+      }
+    crm_test_ui_wait (300);
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (group)));
+    crm_context_set_user (context, admin);
+    crm_test_ui_wait (300);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
+
+  g_test_add_func ("/ui/messages/write-from-contact", test_write_from_contact);
+  g_test_add_func ("/ui/messages/states-from-server", test_states_from_server);
+  g_test_add_func ("/ui/messages/template-from-deal", test_template_from_deal);
+  g_test_add_func ("/ui/messages/settings-channels", test_settings_channels);
+  status = g_test_run ();
+
+  crm_test_ui_close_demo (app, tmpdir, db_path);
+  g_free (contact_id);
+  g_free (message_id);
+  return status;
+}
