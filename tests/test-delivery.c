@@ -20,7 +20,10 @@
 
 #include <libsoup/soup.h>
 
+#include "crm-message.h"
 #include "crm-query.h"
+#include "crm-store.h"
+#include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -101,7 +104,9 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  const char *const args[] = { "--delivery-interval", "1", NULL };
+  g_autofree char *listen = NULL;
+  g_autofree char *public_url = NULL;
+  const char *args[] = { "--delivery-interval", "1", NULL, NULL, NULL, NULL, NULL };
   g_autofree char *smtp_url = NULL;
   g_autoptr(CrmSyncReport) report = NULL;
 
@@ -113,6 +118,18 @@ fixture_set_up (Fixture       *f,
     return;
   f->smtp_port = free_port ();
   start_smtp (f);
+  if (data != NULL)
+    {
+      /* open tracking: the server's address is known before it starts */
+      guint16 port = free_port ();
+
+      listen = g_strdup_printf ("127.0.0.1:%u", port);
+      public_url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+      args[2] = "--listen";
+      args[3] = listen;
+      args[4] = "--public-url";
+      args[5] = public_url;
+    }
 
   {
     g_autofree char *data_dir = crm_test_server_make_data (f->dir);
@@ -810,6 +827,309 @@ test_templates (void)
   message = crm_test_assert_refused (&run, "not-found");
 }
 
+
+/* --- open tracking and unsubscribing (S4-9) ---------------------------------------------- */
+
+/* @method @url (the whole address) on a session trusting the test server: its status,
+ * Content-Type and body. */
+static GBytes *
+fetch (Fixture     *f,
+       const char  *method,
+       const char  *url,
+       const char  *body,
+       gsize        body_length,
+       guint       *out_status,
+       char       **out_type)
+{
+  g_autoptr(SoupSession) session = crm_test_http_session_new (f->server);
+  g_autoptr(SoupMessage) message = soup_message_new (method, url);
+  g_autoptr(GError) error = NULL;
+  GBytes *answer;
+
+  g_assert_nonnull (message);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, body_length);
+
+      soup_message_set_request_body_from_bytes (message, "application/x-www-form-urlencoded",
+                                                bytes);
+    }
+  answer = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  *out_status = soup_message_get_status (message);
+  if (out_type != NULL)
+    *out_type = g_strdup (soup_message_headers_get_content_type (
+                            soup_message_get_response_headers (message), NULL));
+  return answer;
+}
+
+/* The address after @marker up to the next quote, space or line end in @text. */
+static char *
+url_after (const char *text,
+           const char *marker)
+{
+  const char *start = strstr (text, marker);
+  const char *end;
+
+  g_assert_nonnull (start);
+  start += strlen (marker);
+  end = start + strcspn (start, "\"' \r\n<>");
+  return g_strndup (start, end - start);
+}
+
+static JsonObject *
+laptop_contact (Fixture    *f,
+                const char *id)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = crm_store_open (f->laptop, &error);
+  g_assert_no_error (error);
+  return crm_store_dup_entity (store, "contact", id);
+}
+
+static guint
+deal_tasks_with (Fixture    *f,
+                 const char *deal,
+                 const char *text)
+{
+  g_autoptr(JsonObject) shown = crm_test_take_object (
+    crm_test_ctl_ok (f->laptop, NULL, "deal", "show", deal, NULL));
+  JsonArray *tasks = json_object_get_array_member (shown, "tasks");
+
+  return crm_test_count_objects (tasks, "text", text);
+}
+
+static void
+test_open_tracking (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *rules = NULL;
+  g_autofree char *pixel = NULL;
+  g_autofree char *unsubscribe = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *contact = NULL;
+  g_autofree char *bogus = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  g_autoptr(JsonObject) opened = NULL;
+  g_autoptr(JsonObject) person = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *mail;
+  guint status = 0;
+  guint limited = 0;
+
+  if (skipped (f))
+    return;
+  /* a rule: an opened offer makes a call task (S4-9) */
+  rules = g_build_filename (f->dir, "opened.json", NULL);
+  g_assert_true (g_file_set_contents (rules,
+    "{\"name\": \"Открыл письмо — позвонить\", \"trigger\": {\"type\": \"message_opened\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Позвонить: клиент открыл письмо\","
+    " \"task_type\": \"call\", \"due\": {\"days\": 1}, \"responsible\": \"deal\"}]}", -1, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&rules, g_free);
+  {
+    g_autofree char *path = g_build_filename (f->dir, "opened.json", NULL);
+    g_autoptr(JsonNode) imported = crm_test_ctl_ok (f->laptop, NULL, "rule", "import", path, NULL);
+  }
+  deal = add_deal (f, "Иван Петров", "ivan.petrov@client.test");
+  id = send_message (f, deal);
+  sync_laptop (f);
+  list = wait_mails (f, 1);
+  sent = wait_status (f, id, "sent");
+  mail = list->pdata[0];
+
+  /* the text is whole, with a way out; the HTML twin carries the image and the link */
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), "Здравствуйте, Иван Петров!"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), "/u/"));
+  g_assert_nonnull (crm_test_get_string (mail, "html"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "html"), "Здравствуйте, Иван Петров!"));
+  pixel = url_after (crm_test_get_string (mail, "html"), "<img src=\"");
+  unsubscribe = url_after (crm_test_get_string (mail, "list_unsubscribe"), "<");
+  g_assert_true (g_str_has_prefix (pixel, f->server->url));
+  g_assert_true (g_str_has_suffix (pixel, ".gif"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), unsubscribe));
+  g_assert_cmpstr (crm_test_get_string (mail, "list_unsubscribe_post"), ==,
+                   "List-Unsubscribe=One-Click");
+  /* unguessable: 43 characters of 32 random bytes, not the message's id */
+  g_assert_cmpuint (strlen (strrchr (unsubscribe, '/') + 1), ==, 43);
+  g_assert_null (strstr (pixel, id));
+
+  /* a wrong token: the same image, nothing changes */
+  bogus = g_strdup_printf ("%s/t/%s.gif", f->server->url, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  answer = fetch (f, "GET", bogus, NULL, 0, &status, &type);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (type, ==, "image/gif");
+  g_clear_pointer (&answer, g_bytes_unref);
+  g_clear_pointer (&type, g_free);
+  sync_laptop (f);
+  g_assert_cmpstr (crm_test_get_string (sent, "status"), ==, "sent");
+  {
+    g_autoptr(JsonObject) still = laptop_message (f, id);
+
+    g_assert_cmpstr (crm_test_get_string (still, "status"), ==, "sent");
+  }
+
+  /* the reader opens the mail: the image is fetched (twice: a second look changes nothing) */
+  for (guint i = 0; i < 2; i++)
+    {
+      answer = fetch (f, "GET", pixel, NULL, 0, &status, &type);
+      g_assert_cmpuint (status, ==, 200);
+      g_assert_cmpstr (type, ==, "image/gif");
+      g_assert_true (g_str_has_prefix (g_bytes_get_data (answer, NULL), "GIF89a"));
+      g_clear_pointer (&answer, g_bytes_unref);
+      g_clear_pointer (&type, g_free);
+    }
+  opened = wait_status (f, id, "opened");
+  g_assert_nonnull (crm_test_get_string (opened, "opened_at"));
+  /* the rule ran once, on the server, and its task synced */
+  g_assert_cmpuint (deal_tasks_with (f, deal, "Позвонить: клиент открыл письмо"), ==, 1);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "opened by its recipient", NULL), ==, 1);
+
+  /* the unsubscribe link: the page alone (a mail scanner) changes nothing */
+  {
+    g_autoptr(JsonNode) message = crm_test_ctl_ok (f->laptop, NULL, "message", "list", NULL);
+
+    contact = g_strdup (crm_test_get_string (crm_test_find_object (json_node_get_array (message),
+                                                                   "id", id), "recipient"));
+  }
+  answer = fetch (f, "GET", unsubscribe, NULL, 0, &status, &type);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (type, ==, "text/html");
+  g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "<form method=\"post\""));
+  g_clear_pointer (&answer, g_bytes_unref);
+  g_clear_pointer (&type, g_free);
+  sync_laptop (f);
+  person = laptop_contact (f, contact);
+  g_assert_false (json_object_get_boolean_member_with_default (person, "unsubscribed", FALSE));
+  g_clear_pointer (&person, json_object_unref);
+
+  /* a body larger than a form's: refused, nothing changes */
+  {
+    g_autofree char *big = g_strnfill (4096, 'x');
+
+    answer = fetch (f, "POST", unsubscribe, big, 4096, &status, NULL);
+    g_assert_cmpuint (status, ==, 413);
+    g_clear_pointer (&answer, g_bytes_unref);
+  }
+  /* a wrong token: a page that says so */
+  {
+    g_autofree char *wrong = g_strdup_printf ("%s/u/nope", f->server->url);
+
+    answer = fetch (f, "POST", wrong, "List-Unsubscribe=One-Click", 26, &status, NULL);
+    g_assert_cmpuint (status, ==, 404);
+    g_clear_pointer (&answer, g_bytes_unref);
+  }
+  /* the button (or a mail client's one click) */
+  answer = fetch (f, "POST", unsubscribe, "List-Unsubscribe=One-Click", 26, &status, &type);
+  g_assert_cmpuint (status, ==, 200);
+  g_clear_pointer (&answer, g_bytes_unref);
+  sync_laptop (f);
+  person = laptop_contact (f, contact);
+  g_assert_true (json_object_get_boolean_member_with_default (person, "unsubscribed", FALSE));
+  g_assert_cmpint (json_object_get_int_member_with_default (person, "unsubscribed_at", 0), >, 0);
+
+  /* no more e-mail to that contact: refused on the laptop, with the reason */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *said = NULL;
+
+    crm_test_ctl (&run, f->laptop, NULL, "message", "send", "--deal", deal, "--subject",
+                  "Ещё предложение", "--body", "Текст", NULL);
+    said = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (said, "Иван Петров unsubscribed from e-mails"));
+  }
+
+  /* the links have no sign-in, so a rate per address: a flood is slowed down */
+  for (guint i = 0; i < 60 && limited == 0; i++)
+    {
+      answer = fetch (f, "GET", bogus, NULL, 0, &status, NULL);
+      g_clear_pointer (&answer, g_bytes_unref);
+      if (status == 429)
+        limited++;
+    }
+  g_assert_cmpuint (limited, ==, 1);
+}
+
+
+/* The channels the server has, without their secrets, reach the laptop for the app's
+ * Settings (crm-server-publish.c): a channel set while serving shows within a sync or
+ * two; neither the SMS token nor a key in the gateway's URL is in the laptop's file. */
+static gboolean
+file_has (const char *path,
+          const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &data, &length, NULL))
+    return FALSE;
+  for (gsize i = 0; i + strlen (needle) <= length; i++)
+    if (memcmp (data + i, needle, strlen (needle)) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_channels_published (Fixture       *f,
+                         gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
+  g_autoptr(JsonObject) state = NULL;
+  g_autofree char *smtp = NULL;
+  g_autofree char *wal = NULL;
+  JsonArray *channels;
+  JsonObject *email = NULL;
+  JsonObject *sms = NULL;
+
+  if (skipped (f))
+    return;
+  g_assert_cmpint (crm_test_server_admin (f->server->dir, "sms-token-4f9a", "channel", "set",
+                                          "acme", "sms", "--url",
+                                          "http://127.0.0.1:9/send?key=url-key-77c1",
+                                          "--token-stdin", NULL), ==, 0);
+  for (;;)
+    {
+      g_autoptr(CrmStore) store = NULL;
+      g_autoptr(GError) error = NULL;
+
+      sync_laptop (f);
+      store = crm_store_open (f->laptop, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&state, json_object_unref);
+      state = crm_message_dup_transport (store);
+      channels = state != NULL ? json_object_get_array_member (state, "channels") : NULL;
+      if (channels != NULL && json_array_get_length (channels) == 2)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the laptop does not show both channels after %.0f s", WAIT_S);
+      g_usleep (200 * 1000);
+    }
+  g_assert_cmpstr (crm_test_get_string (state, "account"), ==, "acme");
+  email = crm_test_find_object (channels, "kind", "email");
+  sms = crm_test_find_object (channels, "kind", "sms");
+  g_assert_nonnull (email);
+  g_assert_nonnull (sms);
+  smtp = g_strdup_printf ("smtp://127.0.0.1:%u", f->smtp_port);
+  g_assert_cmpstr (crm_test_get_string (email, "url"), ==, smtp);
+  g_assert_cmpstr (crm_test_get_string (email, "from"), ==, "crm@acme.test");
+  g_assert_false (json_object_get_boolean_member (email, "has_secret"));
+  /* what can be known, not the secret: a token is set; the URL without its query */
+  g_assert_true (json_object_get_boolean_member (sms, "has_secret"));
+  g_assert_cmpstr (crm_test_get_string (sms, "url"), ==, "http://127.0.0.1:9/send");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (state, "mailboxes")), ==, 0);
+  wal = g_strconcat (f->laptop, "-wal", NULL);
+  g_assert_false (file_has (f->laptop, "sms-token-4f9a"));
+  g_assert_false (file_has (wal, "sms-token-4f9a"));
+  g_assert_false (file_has (f->laptop, "url-key-77c1"));
+  g_assert_false (file_has (wal, "url-key-77c1"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -828,6 +1148,10 @@ main (int    argc,
               test_email_unreachable, fixture_tear_down);
   g_test_add ("/delivery/killed-mid-send", Fixture, NULL, fixture_set_up, test_killed_mid_send,
               fixture_tear_down);
+  g_test_add ("/delivery/open-tracking", Fixture, "tracking", fixture_set_up, test_open_tracking,
+              fixture_tear_down);
+  g_test_add ("/delivery/channels-published", Fixture, NULL, fixture_set_up,
+              test_channels_published, fixture_tear_down);
   g_test_add_func ("/delivery/channel-set-refused", test_channel_set_refused);
   g_test_add ("/delivery/sms-telegram", Fixture, NULL, fixture_set_up, test_sms_telegram,
               fixture_tear_down);

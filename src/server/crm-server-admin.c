@@ -21,6 +21,7 @@
 #include "crm-server-delivery.h"
 #include "crm-server-log.h"
 #include "crm-server-mailboxes.h"
+#include "crm-server-publish.h"
 #include "crm-server-net.h"
 #include "crm-server-ops.h"
 #include "crm-server-pg.h"
@@ -580,6 +581,7 @@ crm_server_cmd_serve (const char  *data_dir,
   gint idle_timeout = CRM_SERVER_DEFAULT_IDLE_TIMEOUT;
   gint64 max_file_mb = CRM_SERVER_DEFAULT_MAX_FILE_MB;
   gint mail_interval = 60;
+  g_autofree char *public_url = NULL;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       N_("Address and port to listen on (default 127.0.0.1:8443; port 0 picks a free one)"),
@@ -622,6 +624,10 @@ crm_server_cmd_serve (const char  *data_dir,
     { "mail-interval", 0, 0, G_OPTION_ARG_INT, &mail_interval,
       N_("Check the accounts' mailboxes every SECONDS (default 60; 0: only “mailbox check”)"),
       N_("SECONDS") },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url,
+      N_("The address mail readers reach this server at (https://…): e-mails then carry an "
+         "unsubscribe link and an image that tells when they are opened (default: neither)"),
+      N_("URL") },
     { NULL }
   };
   g_auto(CrmServerOps) ops = { 0 };
@@ -637,6 +643,7 @@ crm_server_cmd_serve (const char  *data_dir,
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   CrmServerMailboxes *mailboxes = NULL;
+  CrmServerPublish *publish = NULL;
   g_autoptr(CrmServerDelivery) delivery = NULL;
   CrmServerLimits limits;
   guint64 open_files;
@@ -670,6 +677,10 @@ crm_server_cmd_serve (const char  *data_dir,
   if (mail_interval < 0)
     return crm_server_command_usage (_("--mail-interval takes a number of seconds, 0 to check only on "
                              "demand"));
+  if (public_url != NULL &&
+      !g_str_has_prefix (public_url, "https://") && !g_str_has_prefix (public_url, "http://"))
+    return crm_server_command_usage (_("--public-url takes the address people reach the server "
+                                       "at, such as https://crm.example.ru, not “%s”"), public_url);
   if (max_connections < 1 || idle_timeout < 1)
     return crm_server_command_usage (_("--max-connections and --idle-timeout need positive values"));
   if (insecure_http && !listens_on_loopback (listen ? listen : "127.0.0.1:8443"))
@@ -731,15 +742,22 @@ crm_server_cmd_serve (const char  *data_dir,
       if (delivery == NULL)
         return crm_server_command_fail (error);
       crm_server_delivery_set_timeout (delivery, (guint) delivery_timeout);
+      crm_server_delivery_set_public_url (delivery, public_url);
       crm_server_set_push_hook (server, (CrmServerPushHook) crm_server_delivery_kick, delivery);
       crm_server_delivery_set_changed (delivery, (CrmServerDeliveryChanged) crm_server_changed,
                                        server);
     }
+  /* the app's Settings shows the channels and mailboxes, never their secrets */
+  if (CRM_IS_SERVER_SQLITE (storage))
+    publish = crm_server_publish_start (CRM_SERVER_SQLITE (storage),
+                                        delivery_seconds > 0 ? (guint) delivery_seconds : 30,
+                                        G_CALLBACK (crm_server_changed), server);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 
   g_main_loop_run (loop);
 
+  crm_server_publish_stop (publish);
   crm_server_mailboxes_stop (mailboxes);
   crm_server_ops_stopping (&ops);
   crm_server_stop (server);

@@ -23,6 +23,8 @@
 #include "crm-server-delivery.h"
 #include "crm-server-channels.h"
 #include "crm-server-log.h"
+#include "crm-server-tracking.h"
+#include "crm-format.h"
 #include "crm-message.h"
 #include "crm-time.h"
 
@@ -51,6 +53,7 @@ struct _CrmServerDelivery
   GHashTable        *waiting;      /* "account/kind": "no channel" already logged */
   CrmServerDeliveryChanged changed;
   gpointer           changed_data;
+  char              *public_url;   /* serve --public-url: tracking and unsubscribing */
 };
 
 typedef struct {
@@ -167,6 +170,51 @@ mail_date (gint64 now_ms)
                           g_date_time_get_minute (time), g_date_time_get_second (time));
 }
 
+/* @text with CRLF line ends, base64 in lines of 76, appended to @mail. */
+static void
+append_base64_text (GString    *mail,
+                    const char *body)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *encoded = NULL;
+  gsize length;
+
+  for (const char *p = body != NULL ? body : ""; *p != '\0'; p++)
+    {
+      if (*p == '\n' && (p == body || p[-1] != '\r'))
+        g_string_append_c (text, '\r');
+      g_string_append_c (text, *p);
+    }
+  encoded = g_base64_encode ((const guchar *) text->str, text->len);
+  length = strlen (encoded);
+  for (gsize i = 0; i < length; i += 76)
+    {
+      g_string_append_len (mail, encoded + i, MIN (76, length - i));
+      g_string_append (mail, "\r\n");
+    }
+}
+
+/* The HTML twin of @body: its text as typed (escaped, lines kept), the unsubscribe link
+ * and the tracking image (S4-9). */
+static char *
+html_body (const char *body,
+           const char *pixel_url,
+           const char *unsubscribe_url)
+{
+  g_autofree char *text = g_markup_escape_text (body != NULL ? body : "", -1);
+  g_autofree char *link = g_markup_escape_text (_("Unsubscribe from these e-mails"), -1);
+
+  return g_strdup_printf ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>"
+                          "<div style=\"white-space:pre-wrap\">%s</div>"
+                          "<p style=\"font-size:small;color:#777\"><a href=\"%s\">%s</a></p>"
+                          "<img src=\"%s\" width=\"1\" height=\"1\" alt=\"\" "
+                          "style=\"display:block;border:0\"></body></html>\n",
+                          text, unsubscribe_url, link, pixel_url);
+}
+
+/* The mail: plain text; with @unsubscribe_url (serve --public-url) also its HTML twin
+ * carrying the tracking image @pixel_url, and the List-Unsubscribe headers (RFC 8058:
+ * one click). */
 static GBytes *
 build_mail (const char *from,
             const char *to,
@@ -174,14 +222,13 @@ build_mail (const char *from,
             const char *subject,
             const char *body,
             const char *message_id,
+            const char *pixel_url,
+            const char *unsubscribe_url,
             gint64      now_ms)
 {
   g_autoptr(GString) mail = g_string_new (NULL);
-  g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *date = mail_date (now_ms);
-  g_autofree char *encoded = NULL;
   const char *domain = strchr (from, '@') + 1;
-  gsize length;
 
   g_string_append_printf (mail, "From: %s\r\n", from);
   g_string_append (mail, "To: ");
@@ -198,24 +245,33 @@ build_mail (const char *from,
   g_string_append_printf (mail, "Date: %s\r\n", date);
   /* the message's id: the same on every attempt, so a receiver can tell a repeat */
   g_string_append_printf (mail, "Message-ID: <%s@%s>\r\n", message_id, domain);
-  g_string_append (mail, "MIME-Version: 1.0\r\n"
-                         "Content-Type: text/plain; charset=UTF-8\r\n"
-                         "Content-Transfer-Encoding: base64\r\n"
-                         "X-Mailer: Voronka\r\n\r\n");
-
-  /* the body with CRLF line ends, base64 in lines of 76 */
-  for (const char *p = body != NULL ? body : ""; *p != '\0'; p++)
+  g_string_append (mail, "MIME-Version: 1.0\r\nX-Mailer: Voronka\r\n");
+  if (unsubscribe_url == NULL)
     {
-      if (*p == '\n' && (p == body || p[-1] != '\r'))
-        g_string_append_c (text, '\r');
-      g_string_append_c (text, *p);
+      g_string_append (mail, "Content-Type: text/plain; charset=UTF-8\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\n");
+      append_base64_text (mail, body);
     }
-  encoded = g_base64_encode ((const guchar *) text->str, text->len);
-  length = strlen (encoded);
-  for (gsize i = 0; i < length; i += 76)
+  else
     {
-      g_string_append_len (mail, encoded + i, MIN (76, length - i));
-      g_string_append (mail, "\r\n");
+      g_autofree char *boundary = g_strdup_printf ("=_voronka_%s", message_id);
+      g_autofree char *footer = g_strdup_printf (_("To get no more e-mails from us: %s"),
+                                                 unsubscribe_url);
+      g_autofree char *text = g_strdup_printf ("%s\n\n-- \n%s\n", body != NULL ? body : "",
+                                               footer);
+      g_autofree char *html = html_body (body, pixel_url, unsubscribe_url);
+
+      g_string_append_printf (mail, "List-Unsubscribe: <%s>\r\n"
+                                    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+                                    "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"
+                                    "\r\n", unsubscribe_url, boundary);
+      g_string_append_printf (mail, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                                    "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+      append_base64_text (mail, text);
+      g_string_append_printf (mail, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+                                    "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+      append_base64_text (mail, html);
+      g_string_append_printf (mail, "--%s--\r\n", boundary);
     }
   return g_string_free_to_bytes (g_steal_pointer (&mail));
 }
@@ -674,6 +730,11 @@ start (CrmServerDelivery *self,
     }
   if (g_str_equal (draft->channel, "email"))
     {
+      g_autofree char *token = NULL;
+      g_autofree char *pixel_url = NULL;
+      g_autofree char *unsubscribe_url = NULL;
+      gint64 since = 0;
+
       if (!is_mail_address (draft->address))
         {
           g_autofree char *reason = g_strdup_printf (_("“%s” is not an e-mail address"),
@@ -682,8 +743,38 @@ start (CrmServerDelivery *self,
           job_free (job);
           return TRUE;
         }
+
+      if (crm_message_is_unsubscribed (store, draft->recipient, &since))
+        {
+          /* S4-9: queued before the contact unsubscribed (a rule, another laptop) */
+          g_autofree char *when = crm_format_date (since);
+          g_autofree char *reason = g_strdup_printf (_("%s unsubscribed from e-mails on %s"),
+                                                     draft->recipient_name != NULL
+                                                     ? draft->recipient_name : draft->recipient,
+                                                     g_strstrip (when));
+          finish_failed (self, job, reason);
+          job_free (job);
+          return TRUE;
+        }
+      if (self->public_url != NULL)
+        {
+          token = crm_server_tracking_token (crm_server_sqlite_get_db (self->storage),
+                                             account_id, message_id, &error);
+          if (token == NULL)
+            {
+              g_warning ("Account %s, message %s not sent: %s", account_name, message_id,
+                         error->message);
+              job_free (job);
+              return FALSE;
+            }
+          pixel_url = g_strconcat (self->public_url, CRM_TRACKING_OPEN_PREFIX, token, ".gif",
+                                   NULL);
+          unsubscribe_url = g_strconcat (self->public_url, CRM_TRACKING_UNSUBSCRIBE_PREFIX,
+                                         token, NULL);
+        }
       job->payload = build_mail (channel->from, draft->address, draft->recipient_name,
-                                 draft->subject, draft->body, message_id, crm_time_now_ms ());
+                                 draft->subject, draft->body, message_id, pixel_url,
+                                 unsubscribe_url, crm_time_now_ms ());
     }
   else
     {
@@ -890,6 +981,17 @@ crm_server_delivery_set_changed (CrmServerDelivery        *self,
 }
 
 void
+crm_server_delivery_set_public_url (CrmServerDelivery *self,
+                                    const char        *url)
+{
+  g_free (self->public_url);
+  self->public_url = url != NULL ? g_strdup (url) : NULL;
+  /* one slash between it and /t/…, however it was typed */
+  while (self->public_url != NULL && g_str_has_suffix (self->public_url, "/"))
+    self->public_url[strlen (self->public_url) - 1] = '\0';
+}
+
+void
 crm_server_delivery_kick (CrmServerDelivery *self,
                           const char        *account_id)
 {
@@ -912,6 +1014,7 @@ crm_server_delivery_free (CrmServerDelivery *self)
     }
   g_hash_table_unref (self->in_flight);
   g_hash_table_unref (self->waiting);
+  g_free (self->public_url);
   crm_server_channels_free (self->channels);
   g_object_unref (self->storage);
   g_free (self);

@@ -28,6 +28,11 @@ typedef void (*CrmServerDeliveryChanged) (gpointer user_data);
 void               crm_server_delivery_set_changed (CrmServerDelivery        *self,
                                                     CrmServerDeliveryChanged  func,
                                                     gpointer                  user_data);
+/* The address mail readers reach this server at (`serve --public-url`, e.g.
+ * https://crm.example.ru): e-mails then carry a tracking image and an unsubscribe link
+ * under it (crm-server-tracking.h). NULL (the default): plain e-mails, no tracking. */
+void               crm_server_delivery_set_public_url (CrmServerDelivery *self,
+                                                       const char        *url);
 /* A push came into @account_id: look for queued messages soon. */
 void               crm_server_delivery_kick  (CrmServerDelivery *self,
                                               const char        *account_id);

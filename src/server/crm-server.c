@@ -23,12 +23,16 @@
 #include "crm-server-metrics.h"
 #include "crm-server-notify.h"
 #include "crm-server-telephony.h"
+#include "crm-server-tracking.h"
 #include "crm-hlc.h"
 #include "crm-store.h"
 #include "crm-time.h"
 
 #define SIGN_IN_RATE   2.0
 #define SIGN_IN_BURST  60.0
+/* Tracking images and unsubscribe links (no sign-in): per client address. */
+#define TRACKING_RATE  2.0
+#define TRACKING_BURST 30.0
 /* Entries per rate table; beyond it, buckets that have refilled are dropped (they hold no
  * state), and if none has, new keys share one bucket: memory stays bounded and no flood
  * of new keys can reset the limits of the old ones. */
@@ -53,6 +57,7 @@ struct _CrmServer
   CrmServerLimits   limits;
   GHashTable       *sign_in_buckets;  /* client address → Bucket*: sign-ins, bad tokens */
   GHashTable       *session_buckets;  /* token hash of a valid session → Bucket* */
+  GHashTable       *tracking_buckets; /* client address → Bucket*: /t/ and /u/ */
   GThreadPool      *hash_pool;        /* password checks, off the main loop */
   CrmHlc            clock;        /* for answers outside any account */
   guint             tick_source;
@@ -82,6 +87,7 @@ crm_server_dispose (GObject *object)
       self->hash_pool = NULL;
     }
   g_clear_pointer (&self->sign_in_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->tracking_buckets, g_hash_table_unref);
   g_clear_pointer (&self->session_buckets, g_hash_table_unref);
   g_clear_pointer (&self->proxies, crm_server_proxies_free);
   g_clear_pointer (&self->not_ready, g_free);
@@ -105,6 +111,7 @@ crm_server_init (CrmServer *self)
 
   self->sign_in_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->session_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->tracking_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->hash_pool = g_thread_pool_new (check_password_in_thread, NULL, (gint) threads, FALSE,
                                        NULL);
   self->cancellable = g_cancellable_new ();
@@ -1131,6 +1138,27 @@ handler (SoupServer        *soup,
     }
   if (crm_server_telephony_handle (self->storage, self->live, msg, path))
     return;
+  if (g_str_has_prefix (path, CRM_TRACKING_OPEN_PREFIX) ||
+      g_str_has_prefix (path, CRM_TRACKING_UNSUBSCRIBE_PREFIX))
+    {
+      /* a mail's tracking image or unsubscribe link: no sign-in, so a rate per address */
+      g_autofree char *client = client_key (self, msg);
+      gboolean changed = FALSE;
+
+      if (!rate_allows (self->tracking_buckets, client, TRACKING_RATE, TRACKING_BURST))
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                        "Retry-After", "30");
+          soup_server_message_set_status (msg, 429, "Too Many Requests");
+          soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+                                            "", 0);
+          return;
+        }
+      crm_server_tracking_handle (self->storage, msg, path, &changed);
+      if (changed)
+        crm_server_changed (self);
+      return;
+    }
   if (g_str_has_prefix (path, CRM_PROTOCOL_PATH_FILES))
     {
       if (check_schema (self, msg))

@@ -5,7 +5,8 @@ for the delivery tests.
 
 Every mail accepted is kept as DIR/mail-N.json: the envelope ("mail_from", "rcpt_tos"),
 the raw text ("raw") and what Python's own e-mail parser reads from it ("from", "to",
-"subject", "body", "message_id", "date", "content_type", "charset") — so the test checks
+"subject", "body" (the plain text), "html" (the HTML part, or null), "message_id", "date",
+"content_type", "charset", "list_unsubscribe", "list_unsubscribe_post") — so the test checks
 the mail as a mail reader decodes it. DIR/ready appears once it listens.
 
 Recipients choose a failure: "reject…@" is refused for good (550), "later…@" is
@@ -45,6 +46,7 @@ class Handler:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
@@ -57,6 +59,9 @@ class Handler:
             "content_type": message.get_content_type(),
             "charset": message.get_content_charset(),
             "body": body.get_content() if body is not None else None,
+            "html": html.get_content() if html is not None else None,
+            "list_unsubscribe": str(message["list-unsubscribe"]),
+            "list_unsubscribe_post": str(message["list-unsubscribe-post"]),
         }
         count += 1
         path = os.path.join(DIR, "mail-%d.json" % count)

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-publish.c — the accounts' channels and mailboxes, without secrets, into
+ * their replicas (see crm-server-publish.h). Reads server.db's `channel` and `mailbox`
+ * tables (crm-server-channels.c, crm-server-mailboxes.c own them; either may not exist
+ * yet) on the main loop; writes through core's crm_message_publish_transport(), which
+ * writes nothing when nothing changed. */
+#define G_LOG_DOMAIN "voronka-server"
+
+#include "config.h"
+
+#include <sqlite3.h>
+#include <json-glib/json-glib.h>
+
+#include "crm-message.h"
+#include "crm-server-publish.h"
+
+struct _CrmServerPublish
+{
+  CrmServerSqlite *storage;
+  guint            timer;
+  GCallback        changed;
+  gpointer         changed_data;
+};
+
+/* @url as it may be shown: scheme, host, port and path; no user, password or query
+ * (a gateway's URL may carry its key there). */
+static char *
+public_url (const char *url)
+{
+  g_autoptr(GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+
+  if (uri == NULL)
+    return g_strdup ("?");
+  return g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                     g_uri_get_port (uri), g_uri_get_path (uri), NULL, NULL);
+}
+
+static void
+set_text (JsonObject   *object,
+          const char   *member,
+          sqlite3_stmt *stmt,
+          int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_object_set_null_member (object, member);
+  else
+    json_object_set_string_member (object, member,
+                                   (const char *) sqlite3_column_text (stmt, column));
+}
+
+static JsonArray *
+read_channels (sqlite3    *db,
+               const char *account_id)
+{
+  JsonArray *list = json_array_new ();
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, "SELECT kind, url, sender, user, secret IS NOT NULL AND"
+                          " secret != '', updated_at FROM channel WHERE account = ?1"
+                          " ORDER BY kind", -1, &stmt, NULL) != SQLITE_OK)
+    return list;   /* no channel table yet: no channel */
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+      g_autofree char *url = public_url ((const char *) sqlite3_column_text (stmt, 1));
+
+      set_text (item, "kind", stmt, 0);
+      json_object_set_string_member (item, "url", url);
+      set_text (item, "from", stmt, 2);
+      set_text (item, "user", stmt, 3);
+      json_object_set_boolean_member (item, "has_secret", sqlite3_column_int (stmt, 4) != 0);
+      json_object_set_int_member (item, "updated_at", sqlite3_column_int64 (stmt, 5));
+      json_array_add_object_element (list, item);
+    }
+  sqlite3_finalize (stmt);
+  return list;
+}
+
+static JsonArray *
+read_mailboxes (sqlite3    *db,
+                const char *account_id)
+{
+  JsonArray *list = json_array_new ();
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, "SELECT url, username, pipeline, stage, taken, last_error,"
+                          " last_error_at FROM mailbox WHERE account = ?1 ORDER BY url, username",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return list;
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      JsonObject *item = json_object_new ();
+      g_autofree char *url = public_url ((const char *) sqlite3_column_text (stmt, 0));
+
+      json_object_set_string_member (item, "url", url);
+      set_text (item, "user", stmt, 1);
+      set_text (item, "pipeline", stmt, 2);
+      set_text (item, "stage", stmt, 3);
+      json_object_set_int_member (item, "taken", sqlite3_column_int64 (stmt, 4));
+      set_text (item, "last_error", stmt, 5);
+      if (sqlite3_column_type (stmt, 6) == SQLITE_NULL)
+        json_object_set_null_member (item, "last_error_at");
+      else
+        json_object_set_int_member (item, "last_error_at", sqlite3_column_int64 (stmt, 6));
+      json_array_add_object_element (list, item);
+    }
+  sqlite3_finalize (stmt);
+  return list;
+}
+
+void
+crm_server_publish_now (CrmServerPublish *self)
+{
+  sqlite3 *db = crm_server_sqlite_get_db (self->storage);
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  gboolean any = FALSE;
+
+  if (sqlite3_prepare_v2 (db, "SELECT id, name FROM account ORDER BY name", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    {
+      g_warning ("Publishing the channels: %s", sqlite3_errmsg (db));
+      return;
+    }
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_finalize (stmt);
+
+  for (guint i = 0; i + 1 < accounts->len; i += 2)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) state = json_object_new ();
+      CrmStore *store = crm_server_sqlite_get_replica (self->storage, accounts->pdata[i], &error);
+      gboolean changed = FALSE;
+
+      if (store == NULL)
+        continue;   /* an account that does not open is said elsewhere (readyz) */
+      json_object_set_string_member (state, "account", accounts->pdata[i + 1]);
+      json_object_set_array_member (state, "channels", read_channels (db, accounts->pdata[i]));
+      json_object_set_array_member (state, "mailboxes", read_mailboxes (db, accounts->pdata[i]));
+      if (!crm_message_publish_transport (store, state, &changed, &error))
+        g_warning ("Account %s: the channels could not be published: %s",
+                   (const char *) accounts->pdata[i + 1], error->message);
+      any |= changed;
+    }
+  if (any && self->changed != NULL)
+    ((void (*) (gpointer)) self->changed) (self->changed_data);
+}
+
+static gboolean
+publish_timer (gpointer user_data)
+{
+  crm_server_publish_now (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+CrmServerPublish *
+crm_server_publish_start (CrmServerSqlite *storage,
+                          guint            interval_s,
+                          GCallback        changed,
+                          gpointer         user_data)
+{
+  CrmServerPublish *self = g_new0 (CrmServerPublish, 1);
+
+  self->storage = g_object_ref (storage);
+  self->changed = changed;
+  self->changed_data = user_data;
+  crm_server_publish_now (self);
+  self->timer = g_timeout_add_seconds (MAX (interval_s, 1), publish_timer, self);
+  return self;
+}
+
+void
+crm_server_publish_stop (CrmServerPublish *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_handle_id (&self->timer, g_source_remove);
+  g_object_unref (self->storage);
+  g_free (self);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-server-publish.h — what the desktop app may know of the server's side of an account:
+ * its message channels and mailboxes, without their passwords and tokens, kept up to date
+ * in each account's replica as the setting CRM_MESSAGE_TRANSPORT_KEY (crm-message.h), so
+ * the app's Settings shows them to administrators (also offline) and says which
+ * `voronka-server` command changes them. The secrets never leave server.db. */
+#pragma once
+
+#include "crm-server-sqlite.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CrmServerPublish CrmServerPublish;
+
+/* Publishes now and every @interval_s seconds (what `channel set` and `mailbox add` did
+ * in another process shows within one interval); @changed (@user_data) after a write. */
+CrmServerPublish *crm_server_publish_start (CrmServerSqlite *storage,
+                                            guint            interval_s,
+                                            GCallback        changed,
+                                            gpointer         user_data);
+/* One round over every account (tests, and the timer). */
+void              crm_server_publish_now   (CrmServerPublish *self);
+void              crm_server_publish_stop  (CrmServerPublish *self);
+
+G_END_DECLS
