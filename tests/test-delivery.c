@@ -37,6 +37,7 @@ typedef struct {
   char          *laptop;     /* the admin's replica */
   GSubprocess   *smtp;
   guint16        smtp_port;
+  const char *const *smtp_args;  /* smtp-sink.py's options (--tls, --auth), or NULL */
   CrmTestServer *server;
   CrmSyncClient *client;
 } Fixture;
@@ -89,8 +90,18 @@ start_smtp (Fixture *f)
   g_unlink (ready);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  f->smtp = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3",
-                                         g_getenv ("VORONKA_SMTP_SINK"), f->mail_dir, port, NULL);
+  {
+    g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+    g_ptr_array_add (argv, "/usr/bin/python3");
+    g_ptr_array_add (argv, (gpointer) g_getenv ("VORONKA_SMTP_SINK"));
+    g_ptr_array_add (argv, f->mail_dir);
+    g_ptr_array_add (argv, port);
+    for (guint i = 0; f->smtp_args != NULL && f->smtp_args[i] != NULL; i++)
+      g_ptr_array_add (argv, (gpointer) f->smtp_args[i]);
+    g_ptr_array_add (argv, NULL);
+    f->smtp = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  }
   g_assert_no_error (error);
   while (!g_file_test (ready, G_FILE_TEST_EXISTS))
     {
@@ -1130,6 +1141,139 @@ test_channels_published (Fixture       *f,
   g_assert_false (file_has (wal, "url-key-77c1"));
 }
 
+
+/* --- an SMTP server with STARTTLS and a login (issue 14) --------------------------------- */
+
+static JsonObject *
+message_until_done (Fixture    *f,
+                    const char *id)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
+
+  for (;;)
+    {
+      JsonObject *message;
+      const char *status;
+
+      sync_laptop (f);
+      message = laptop_message (f, id);
+      status = crm_test_get_string (message, "status");
+      if (g_strcmp0 (status, "sent") == 0 || g_strcmp0 (status, "failed") == 0)
+        return message;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("message %s is still «%s» after %.0f s (the server's log: %s)", id, status,
+                 WAIT_S, f->server->log_path);
+      json_object_unref (message);
+      g_usleep (200 * 1000);
+    }
+}
+
+/* An SMTP server on 127.0.0.1 that takes mail only after STARTTLS, with a certificate of
+ * its own (the one voronka-server made for itself: self-signed), from a client signed in
+ * as crm-user: without --ca-file the message fails naming the certificate and the option,
+ * with a wrong password it fails with the server's 535, then it goes out encrypted and
+ * signed in. */
+static void
+test_smtp_starttls_auth (void)
+{
+  const char *const args[] = { "--delivery-interval", "1", NULL };
+  g_autofree char *data_dir = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *smtp_url = NULL;
+  g_autofree char *deal = NULL;
+  const char *smtp_args[] = { "--tls", NULL, NULL, "--auth", "crm-user", "Пароль-42", NULL };
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+
+  if (!has_aiosmtpd ())
+    {
+      crm_test_skip ("python3-aiosmtpd is not installed (build-aux/voronka installs it)");
+      return;
+    }
+  f->dir = g_dir_make_tmp ("voronka-delivery-XXXXXX", NULL);
+  f->mail_dir = g_build_filename (f->dir, "mail", NULL);
+  g_assert_cmpint (g_mkdir (f->mail_dir, 0700), ==, 0);
+  f->laptop = g_build_filename (f->dir, "laptop.db", NULL);
+  data_dir = crm_test_server_make_data (f->dir);
+  /* over TLS: the server makes its certificate, which the SMTP server then uses too */
+  f->server = crm_test_server_start (data_dir, FALSE, args);
+  key = g_build_filename (data_dir, "tls", "key.pem", NULL);
+  smtp_args[1] = f->server->cert;
+  smtp_args[2] = key;
+  f->smtp_args = smtp_args;
+  f->smtp_port = free_port ();
+  start_smtp (f);
+  f->client = crm_test_client_new (f->server, f->laptop, "admin", "admin-pw");
+  sync_laptop (f);
+  smtp_url = g_strdup_printf ("smtp://127.0.0.1:%u", f->smtp_port);
+  deal = add_deal (f, "Иван Петров", "ivan.petrov@client.test");
+
+  /* a CA file that is not one is refused at once, and the channel stays as it was */
+  {
+    g_autofree char *bogus = g_build_filename (f->dir, "not-a-cert.pem", NULL);
+
+    g_assert_true (g_file_set_contents (bogus, "hello", -1, NULL));
+    g_assert_cmpint (crm_test_server_admin (data_dir, "Пароль-42", "channel", "set", "acme",
+                                            "email", "--smtp", smtp_url, "--from", "crm@acme.test",
+                                            "--user", "crm-user", "--password-stdin",
+                                            "--ca-file", bogus, NULL), !=, 0);
+  }
+
+  /* the server's certificate is not trusted without --ca-file */
+  g_assert_cmpint (crm_test_server_admin (data_dir, "Пароль-42", "channel", "set", "acme", "email",
+                                          "--smtp", smtp_url, "--from", "crm@acme.test", "--user",
+                                          "crm-user", "--password-stdin", NULL), ==, 0);
+  {
+    g_autofree char *id = send_message (f, deal);
+    g_autoptr(JsonObject) done = message_until_done (f, id);
+
+    g_assert_cmpstr (crm_test_get_string (done, "status"), ==, "failed");
+    g_assert_nonnull (strstr (crm_test_get_string (done, "error"), "certificate"));
+    g_assert_nonnull (strstr (crm_test_get_string (done, "error"), "--ca-file"));
+  }
+
+  /* trusted, but a wrong password: the mail server's own words */
+  g_assert_cmpint (crm_test_server_admin (data_dir, "не-тот", "channel", "set", "acme", "email",
+                                          "--smtp", smtp_url, "--from", "crm@acme.test", "--user",
+                                          "crm-user", "--password-stdin", "--ca-file",
+                                          f->server->cert, NULL), ==, 0);
+  {
+    g_autofree char *id = send_message (f, deal);
+    g_autoptr(JsonObject) done = message_until_done (f, id);
+
+    g_assert_cmpstr (crm_test_get_string (done, "status"), ==, "failed");
+    g_assert_nonnull (strstr (crm_test_get_string (done, "error"), "535"));
+  }
+  {
+    g_autoptr(GPtrArray) none = mails (f);
+
+    g_assert_cmpuint (none->len, ==, 0);
+  }
+
+  /* the right password: sent over STARTTLS, signed in */
+  g_assert_cmpint (crm_test_server_admin (data_dir, "Пароль-42", "channel", "set", "acme", "email",
+                                          "--smtp", smtp_url, "--from", "crm@acme.test", "--user",
+                                          "crm-user", "--password-stdin", "--ca-file",
+                                          f->server->cert, NULL), ==, 0);
+  {
+    g_autofree char *id = send_message (f, deal);
+    g_autoptr(JsonObject) done = message_until_done (f, id);
+    g_autoptr(GPtrArray) list = NULL;
+    JsonObject *mail;
+
+    g_assert_cmpstr (crm_test_get_string (done, "status"), ==, "sent");
+    list = wait_mails (f, 1);
+    mail = list->pdata[0];
+    g_assert_true (json_object_get_boolean_member (mail, "tls"));
+    g_assert_cmpstr (crm_test_get_string (mail, "auth_user"), ==, "crm-user");
+    g_assert_cmpuint (mails_to (list, "ivan.petrov@client.test"), ==, 1);
+    g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), "Здравствуйте, Иван Петров!"));
+  }
+  /* the password is nowhere in the log */
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "Пароль-42", NULL), ==, 0);
+  fixture_tear_down (f, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1152,6 +1296,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/delivery/channels-published", Fixture, NULL, fixture_set_up,
               test_channels_published, fixture_tear_down);
+  g_test_add_func ("/delivery/smtp-starttls-auth", test_smtp_starttls_auth);
   g_test_add_func ("/delivery/channel-set-refused", test_channel_set_refused);
   g_test_add ("/delivery/sms-telegram", Fixture, NULL, fixture_set_up, test_sms_telegram,
               fixture_tear_down);

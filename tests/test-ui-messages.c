@@ -4,7 +4,9 @@
  * empty one and a channel the contact has no address for, with nothing written; the
  * contact's and the deal's «Messages» show each message with its channel, to whom and
  * its delivery state in words, also after the server's states (failed with the reason,
- * opened) reached the replica; a template sent from the deal page. */
+ * opened) reached the replica; an unsubscribed contact says so and gets no e-mail (an
+ * SMS still); a template sent from the deal page; Settings shows administrators the
+ * server's channels and mailboxes (no secret) and the command that changes each. */
 #include "crm-test-ui.h"
 
 #include <string.h>
@@ -25,7 +27,7 @@ static CrmWindow *window;
 static char *contact_id;
 static char *message_id;
 
-/* A contact of the demo with an e-mail and a deal, but no phone (or the first with both). */
+/* A contact of the demo with an e-mail, a phone and a deal. */
 static void
 find_contact (void)
 {
@@ -38,11 +40,14 @@ find_contact (void)
       const char *id = json_object_get_string_member (json_array_get_object_element (all, i), "id");
       g_autoptr(JsonObject) contact = crm_store_dup_entity (store, "contact", id);
       JsonNode *emails = json_object_get_member (contact, "emails");
+      JsonNode *phones = json_object_get_member (contact, "phones");
       CrmCardFilter filter = { .contact_id = id, .limit = 5 };
       g_autoptr(JsonArray) deals = NULL;
 
       if (emails == NULL || !JSON_NODE_HOLDS_ARRAY (emails) ||
-          json_array_get_length (json_node_get_array (emails)) == 0)
+          json_array_get_length (json_node_get_array (emails)) == 0 ||
+          phones == NULL || !JSON_NODE_HOLDS_ARRAY (phones) ||
+          json_array_get_length (json_node_get_array (phones)) == 0)
         continue;
       deals = crm_query_deal_cards (store, &filter, NULL, NULL);
       if (deals != NULL && json_array_get_length (deals) > 0)
@@ -58,6 +63,31 @@ count_messages (void)
   g_autoptr(JsonNode) node = crm_message_list (store, NULL, NULL);
 
   return json_array_get_length (json_node_get_array (node));
+}
+
+/* Whether a row under @root has a title starting with @prefix. */
+static gboolean
+find_prefix (GtkWidget  *root,
+                         const char *prefix)
+{
+  GQueue queue = G_QUEUE_INIT;
+
+  g_queue_push_tail (&queue, root);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+
+      if (ADW_IS_PREFERENCES_ROW (widget) &&
+          g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), prefix))
+        {
+          g_queue_clear (&queue);
+          return TRUE;
+        }
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return FALSE;
 }
 
 static CrmMessagesGroup *
@@ -200,6 +230,54 @@ test_states_from_server (void)
   crm_test_ui_wait (300);
   group = group_of (GTK_WIDGET (page));
   g_assert_cmpstr (row_state (group, message_id), ==, "Sent and opened");
+}
+
+/* The client followed an e-mail's unsubscribe link (the server writes it): the card says
+ * so, and «Write…» refuses an e-mail with the reason (an SMS still goes). */
+static void
+test_unsubscribed (void)
+{
+  g_autoptr(GError) error = NULL;
+  CrmContactPage *page;
+  CrmMessagesGroup *group;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s", contact_id));
+  crm_test_ui_wait (300);
+  page = CRM_CONTACT_PAGE (crm_window_get_page (window, "contact"));
+  g_assert_false (find_prefix (GTK_WIDGET (page), "Unsubscribed from e-mails on "));
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autofree char *name = NULL;
+
+    g_assert_true (crm_message_unsubscribe (store, message_id, &name, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (name);
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  crm_test_ui_wait (300);
+  /* the card says so */
+  g_assert_true (find_prefix (GTK_WIDGET (page), "Unsubscribed from e-mails on "));
+  /* and «Write…» refuses an e-mail, with the reason; an SMS is still fine */
+  {
+    CrmMessageDialog *dialog;
+    guint before = count_messages ();
+    g_autofree char *sms = NULL;
+
+    group = group_of (GTK_WIDGET (page));
+    dialog = CRM_MESSAGE_DIALOG (crm_messages_group_write (group));
+    crm_test_ui_wait_for_window (CRM_TYPE_MESSAGE_DIALOG);
+    crm_message_dialog_set_channel (dialog, "email");
+    g_assert_null (crm_message_dialog_send (dialog, "Ещё одно предложение", "Текст"));
+    g_assert_nonnull (strstr (crm_message_dialog_get_problem (dialog), "unsubscribed from e-mails"));
+    g_assert_cmpuint (count_messages (), ==, before);
+    crm_message_dialog_set_channel (dialog, "sms");
+    sms = crm_message_dialog_send (dialog, NULL, "Добрый день! Перезвоните, пожалуйста.");
+    g_assert_nonnull (sms);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    crm_test_ui_wait (200);
+    g_assert_cmpuint (count_messages (), ==, before + 1);
+  }
 }
 
 static void
@@ -378,6 +456,7 @@ main (int   argc,
   g_test_add_func ("/ui/messages/write-from-contact", test_write_from_contact);
   g_test_add_func ("/ui/messages/states-from-server", test_states_from_server);
   g_test_add_func ("/ui/messages/template-from-deal", test_template_from_deal);
+  g_test_add_func ("/ui/messages/unsubscribed", test_unsubscribed);
   g_test_add_func ("/ui/messages/settings-channels", test_settings_channels);
   status = g_test_run ();
 

@@ -19,6 +19,7 @@
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
 #include "crm-files-group.h"
+#include "crm-message.h"
 #include "crm-messages-group.h"
 #include "crm-format.h"
 #include "crm-new-company-dialog.h"
@@ -536,6 +537,20 @@ crm_contact_page_reload (CrmView *view)
       for (guint i = 0; emails != NULL && i < json_array_get_length (emails); i++)
         add_detail (self, "mail-unread-symbolic", json_array_get_string_element (emails, i),
                     _("E-mail"), NULL, NULL);
+      {
+        /* S4-9: the contact followed an e-mail's unsubscribe link */
+        gint64 since = 0;
+
+        if (crm_message_is_unsubscribed (crm_context_get_store (self->context), self->id, &since))
+          {
+            g_autofree char *when = crm_format_date (since);
+            g_autofree char *title = g_strdup_printf (_("Unsubscribed from e-mails on %s"),
+                                                      g_strstrip (when));
+
+            add_detail (self, "mail-mark-junk-symbolic", title,
+                        _("Write by phone, SMS or Telegram"), NULL, NULL);
+          }
+      }
       company_id = json_object_get_string_member_with_default (entity, "company", NULL);
       if (company_id != NULL)
         company = crm_store_dup_entity (crm_context_get_store (self->context), "company", company_id);

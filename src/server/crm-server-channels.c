@@ -31,7 +31,7 @@ struct _CrmServerChannels
 static const char tables_sql[] =
   "CREATE TABLE IF NOT EXISTS channel (account TEXT NOT NULL, kind TEXT NOT NULL,"
   " url TEXT NOT NULL, sender TEXT, user TEXT, secret TEXT, updated_at INTEGER NOT NULL,"
-  " PRIMARY KEY (account, kind));"
+  " ca_file TEXT, PRIMARY KEY (account, kind));"
   "CREATE TABLE IF NOT EXISTS delivery (account TEXT NOT NULL, message TEXT NOT NULL,"
   " state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER,"
   " reason TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (account, message));"
@@ -47,6 +47,7 @@ crm_server_channel_free (CrmServerChannel *channel)
   g_free (channel->url);
   g_free (channel->from);
   g_free (channel->user);
+  g_free (channel->ca_file);
   if (channel->secret != NULL)
     memset (channel->secret, 0, strlen (channel->secret));
   g_free (channel->secret);
@@ -101,6 +102,13 @@ crm_server_channels_open (const char  *data_dir,
   if (sqlite3_exec (self->db, tables_sql, NULL, NULL, NULL) != SQLITE_OK)
     {
       failed (self, "making the channel tables", error);
+      return NULL;
+    }
+  /* --ca-file came later: a server.db of before gets the column (nothing else changes) */
+  if (sqlite3_exec (self->db, "SELECT ca_file FROM channel LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
+      sqlite3_exec (self->db, "ALTER TABLE channel ADD COLUMN ca_file TEXT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      failed (self, "adding the channels' CA file", error);
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -192,10 +200,11 @@ crm_server_channels_set (CrmServerChannels       *self,
                          GError                 **error)
 {
   sqlite3_stmt *stmt = prepare (self,
-    "INSERT INTO channel (account, kind, url, sender, user, secret, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, kind) DO UPDATE SET"
+    "INSERT INTO channel (account, kind, url, sender, user, secret, updated_at, ca_file)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (account, kind) DO UPDATE SET"
     " url = excluded.url, sender = excluded.sender, user = excluded.user,"
-    " secret = excluded.secret, updated_at = excluded.updated_at", error);
+    " secret = excluded.secret, updated_at = excluded.updated_at, ca_file = excluded.ca_file",
+    error);
   int rc;
 
   if (stmt == NULL)
@@ -207,6 +216,7 @@ crm_server_channels_set (CrmServerChannels       *self,
   bind_text (stmt, 5, channel->user);
   bind_text (stmt, 6, channel->secret);
   sqlite3_bind_int64 (stmt, 7, crm_time_now_ms ());
+  bind_text (stmt, 8, channel->ca_file);
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -221,7 +231,8 @@ crm_server_channels_get (CrmServerChannels  *self,
                          GError            **error)
 {
   sqlite3_stmt *stmt = prepare (self,
-    "SELECT url, sender, user, secret FROM channel WHERE account = ?1 AND kind = ?2", error);
+    "SELECT url, sender, user, secret, ca_file FROM channel WHERE account = ?1 AND kind = ?2",
+    error);
   CrmServerChannel *channel = NULL;
   int rc;
 
@@ -238,6 +249,7 @@ crm_server_channels_get (CrmServerChannels  *self,
       channel->from = dup_text (stmt, 1);
       channel->user = dup_text (stmt, 2);
       channel->secret = dup_text (stmt, 3);
+      channel->ca_file = dup_text (stmt, 4);
     }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -252,8 +264,8 @@ crm_server_channels_list (CrmServerChannels  *self,
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_channel_free);
   sqlite3_stmt *stmt = prepare (self,
-    "SELECT kind, url, sender, user, secret IS NOT NULL FROM channel WHERE account = ?1"
-    " ORDER BY kind", error);
+    "SELECT kind, url, sender, user, secret IS NOT NULL, ca_file FROM channel"
+    " WHERE account = ?1 ORDER BY kind", error);
   int rc;
 
   if (stmt == NULL)
@@ -269,6 +281,7 @@ crm_server_channels_list (CrmServerChannels  *self,
       channel->user = dup_text (stmt, 3);
       /* never the secret itself: whether there is one */
       channel->secret = sqlite3_column_int (stmt, 4) ? g_strdup ("") : NULL;
+      channel->ca_file = dup_text (stmt, 5);
       g_ptr_array_add (list, channel);
     }
   sqlite3_finalize (stmt);
@@ -438,6 +451,7 @@ crm_server_cmd_channel_set (const char  *data_dir,
   g_autofree char *url = NULL;
   g_autofree char *from = NULL;
   g_autofree char *user = NULL;
+  g_autofree char *ca_file = NULL;
   gboolean password_stdin = FALSE;
   gboolean token_stdin = FALSE;
   const GOptionEntry entries[] = {
@@ -450,6 +464,10 @@ crm_server_cmd_channel_set (const char  *data_dir,
       N_("email: the SMTP user to sign in as"), N_("U") },
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
       N_("email: read the SMTP password from standard input"), NULL },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("email: the CA certificate (PEM) the SMTP server's certificate is signed by, when "
+         "it is not one the system trusts (a company's own CA, a self-signed server)"),
+      N_("PEM") },
     { "url", 0, 0, G_OPTION_ARG_STRING, &url,
       N_("sms: the gateway's URL (a JSON POST {\"to\", \"text\", \"id\"}); telegram: the Bot "
          "API's base URL, e.g. https://api.telegram.org"), N_("URL") },
@@ -498,9 +516,23 @@ crm_server_cmd_channel_set (const char  *data_dir,
         return crm_server_command_usage (_("--from ADDR is required: the address the mail comes from"));
       if (!is_address (from))
         return crm_server_command_usage (_("--from: “%s” is not an e-mail address"), from);
+      if (ca_file != NULL)
+        {
+          g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
+          g_autofree char *absolute = NULL;
+
+          if (database == NULL)
+            return crm_server_command_usage (_("--ca-file: %s holds no certificate the server can "
+                                               "use: %s"), ca_file, error->message);
+          /* the server runs elsewhere (a service): the path as seen from anywhere */
+          absolute = g_canonicalize_filename (ca_file, NULL);
+          g_free (ca_file);
+          ca_file = g_steal_pointer (&absolute);
+        }
       channel.url = smtp;
       channel.from = from;
       channel.user = user;
+      channel.ca_file = ca_file;
     }
   else if (g_str_equal (kind, "sms") || g_str_equal (kind, "telegram"))
     {
@@ -508,9 +540,9 @@ crm_server_cmd_channel_set (const char  *data_dir,
         return crm_server_command_usage (_("channel set … %s needs --url URL"), kind);
       if (!url_has_scheme (url, http_schemes))
         return crm_server_command_usage (_("--url: “%s” is not an http:// or https:// URL"), url);
-      if (smtp != NULL || from != NULL || user != NULL || password_stdin)
-        return crm_server_command_usage (_("--smtp, --from, --user and --password-stdin are for e-mail; %s "
-                        "takes --url and --token-stdin"), kind);
+      if (smtp != NULL || from != NULL || user != NULL || password_stdin || ca_file != NULL)
+        return crm_server_command_usage (_("--smtp, --from, --user, --password-stdin and --ca-file are for "
+                                           "e-mail; %s takes --url and --token-stdin"), kind);
       if (g_str_equal (kind, "telegram") && !token_stdin)
         return crm_server_command_usage (_("telegram needs the bot's token: --token-stdin"));
       channel.url = url;
@@ -545,7 +577,8 @@ crm_server_cmd_channel_list (const char  *data_dir,
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print a JSON array: [{\"kind\", \"url\", \"from\", \"user\", \"secret\": true|false}]"),
+      N_("Print a JSON array: [{\"kind\", \"url\", \"from\", \"user\", \"secret\": true|false, "
+         "\"ca_file\"}]"),
       NULL },
     { NULL }
   };
@@ -591,6 +624,11 @@ crm_server_cmd_channel_list (const char  *data_dir,
             json_builder_add_null_value (builder);
           json_builder_set_member_name (builder, "secret");
           json_builder_add_boolean_value (builder, channel->secret != NULL);
+          json_builder_set_member_name (builder, "ca_file");
+          if (channel->ca_file != NULL)
+            json_builder_add_string_value (builder, channel->ca_file);
+          else
+            json_builder_add_null_value (builder);
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);

@@ -16,6 +16,8 @@ typedef struct {
   char *from;     /* e-mail: the sender's address */
   char *user;     /* e-mail: the SMTP user (NULL: no authentication) */
   char *secret;   /* the SMTP password or the gateway's / bot's token; NULL: none */
+  char *ca_file;  /* e-mail: the CA (PEM) the SMTP server's certificate chains to; NULL:
+                   * the system's */
 } CrmServerChannel;
 
 void              crm_server_channel_free        (CrmServerChannel *channel);

@@ -67,6 +67,7 @@ typedef struct {
   char              *secret;
   char              *from;
   char              *to;
+  char              *ca_file;
   GBytes            *payload;
   gint               attempts;   /* this one included */
   guint              timeout_s;
@@ -88,6 +89,7 @@ job_free (Job *job)
   g_free (job->secret);
   g_free (job->from);
   g_free (job->to);
+  g_free (job->ca_file);
   g_clear_pointer (&job->payload, g_bytes_unref);
   g_free (job->reason);
   g_free (job);
@@ -398,6 +400,8 @@ send_mail (Job *job)
   /* STARTTLS when offered; a password never goes out in the clear but to this machine */
   curl_easy_setopt (curl, CURLOPT_USE_SSL,
                     job->user != NULL && !loopback ? (long) CURLUSESSL_ALL : (long) CURLUSESSL_TRY);
+  if (job->ca_file != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, job->ca_file);
   if (job->user != NULL)
     {
       curl_easy_setopt (curl, CURLOPT_USERNAME, job->user);
@@ -417,7 +421,12 @@ send_mail (Job *job)
       job->outcome = OUTCOME_SENT;
       return;
     }
-  if (code >= 400 && reply->len > 0)
+  if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE)
+    job->reason = g_strdup_printf (_("the mail server %s has a certificate this server does not "
+                                     "trust (%s); if it is signed by a CA of your own, give it "
+                                     "with “voronka-server channel set … email --ca-file PEM”"),
+                                   job->url, *errors != '\0' ? errors : curl_easy_strerror (result));
+  else if (code >= 400 && reply->len > 0)
     job->reason = g_strdup_printf (_("the mail server said: %s"), reply->str);
   else
     job->reason = g_strdup_printf (_("the mail server %s: %s"), job->url,
@@ -708,6 +717,7 @@ start (CrmServerDelivery *self,
   job->secret = g_strdup (channel->secret);
   job->from = g_strdup (channel->from);
   job->to = g_strdup (draft->address);
+  job->ca_file = g_strdup (channel->ca_file);
   job->attempts = attempts_before + 1;
   job->timeout_s = self->timeout_s;
 

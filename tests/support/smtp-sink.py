@@ -1,7 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""smtp-sink.py DIR PORT — a real SMTP server (Debian's python3-aiosmtpd) on 127.0.0.1:PORT
-for the delivery tests.
+"""smtp-sink.py DIR PORT [--tls CERT KEY] [--auth USER PASSWORD] — a real SMTP server
+(Debian's python3-aiosmtpd) on 127.0.0.1:PORT for the delivery tests.
+
+With --tls it offers STARTTLS with that certificate and takes no mail before it; with
+--auth it takes mail only from a client signed in (AUTH PLAIN or LOGIN, after STARTTLS)
+as USER with PASSWORD, and refuses others with 535.
 
 Every mail accepted is kept as DIR/mail-N.json: the envelope ("mail_from", "rcpt_tos"),
 the raw text ("raw") and what Python's own e-mail parser reads from it ("from", "to",
@@ -20,10 +24,24 @@ import json
 import os
 import sys
 
-from aiosmtpd.smtp import SMTP
+import ssl
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 DIR = sys.argv[1]
 PORT = int(sys.argv[2])
+TLS = None
+AUTH = None
+_args = sys.argv[3:]
+while _args:
+    if _args[0] == "--tls":
+        TLS = (_args[1], _args[2])
+        _args = _args[3:]
+    elif _args[0] == "--auth":
+        AUTH = (_args[1].encode(), _args[2].encode())
+        _args = _args[3:]
+    else:
+        sys.exit("smtp-sink.py: unknown argument %s" % _args[0])
 seen_later = set()
 count = 0
 
@@ -62,6 +80,9 @@ class Handler:
             "html": html.get_content() if html is not None else None,
             "list_unsubscribe": str(message["list-unsubscribe"]),
             "list_unsubscribe_post": str(message["list-unsubscribe-post"]),
+            "tls": session.ssl is not None,
+            "auth_user": session.auth_data.decode()
+            if isinstance(session.auth_data, bytes) else None,
         }
         count += 1
         path = os.path.join(DIR, "mail-%d.json" % count)
@@ -71,10 +92,27 @@ class Handler:
         return "250 2.0.0 Message accepted for delivery"
 
 
+def authenticate(server, session, envelope, mechanism, auth_data):
+    if isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == AUTH:
+        return AuthResult(success=True, auth_data=auth_data.login)
+    return AuthResult(success=False, handled=False)
+
+
+def make_smtp():
+    options = {"enable_SMTPUTF8": True}
+    if TLS is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*TLS)
+        options.update(tls_context=context, require_starttls=True)
+    if AUTH is not None:
+        options.update(authenticator=authenticate, auth_required=True,
+                       auth_require_tls=TLS is not None)
+    return SMTP(Handler(), **options)
+
+
 async def main():
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: SMTP(Handler(), enable_SMTPUTF8=True),
-                                      "127.0.0.1", PORT)
+    server = await loop.create_server(make_smtp, "127.0.0.1", PORT)
     with open(os.path.join(DIR, "ready"), "w") as f:
         f.write("%d\n" % PORT)
     async with server:
