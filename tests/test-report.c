@@ -473,6 +473,28 @@ test_sales (Fixture       *f,
   g_assert_true (json_object_get_null_member (row_of (report, "Вера"), "average"));
   assert_int (report, "Total", "won_amount", 330000);
 
+  /* over time, by day (31 points): Борис's d5 on the 2nd, Анна's d1 on the 10th and d8
+   * on the 12th */
+  {
+    JsonObject *series = json_object_get_object_member (json_node_get_object (report), "series");
+    JsonArray *points = json_object_get_array_member (series, "points");
+    gint64 won = 0;
+
+    g_assert_cmpstr (json_object_get_string_member (series, "bucket"), ==, "day");
+    g_assert_cmpuint (json_array_get_length (points), ==, 31);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (points, 1),
+                                                    "from"), ==, "2026-03-02T00:00:00Z");
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (points, 1),
+                                                 "won_amount"), ==, 200000);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (points, 9),
+                                                 "won_amount"), ==, 100000);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (points, 11),
+                                                 "won_amount"), ==, 30000);
+    for (guint i = 0; i < json_array_get_length (points); i++)
+      won += json_object_get_int_member (json_array_get_object_element (points, i), "won");
+    g_assert_cmpint (won, ==, 3);
+  }
+
   filter.pipeline_id = f->sales;
   sales_only = run (f, "sales", &filter);
   assert_int (sales_only, "Анна", "won", 1);
@@ -680,6 +702,67 @@ test_plan (Fixture       *f,
                 NULL);
   message = crm_test_assert_refused (&bad, "invalid-input");
   g_assert_nonnull (strstr (message, "2026-12"));
+}
+
+/* Calls per employee: who answered, who missed, how long callers waited. */
+static void
+add_call (Fixture    *f,
+          const char *status,
+          const char *user,
+          gint64      started,
+          gint64      wait_seconds,
+          gint64      duration)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = crm_store_new_id (f->store);
+  CrmChange *change = crm_changeset_create (changeset, "call", id);
+
+  crm_change_set_string (change, "direction", "in");
+  crm_change_set_string (change, "from", "+79001234567");
+  crm_change_set_string (change, "status", status);
+  crm_change_set_int (change, "started_at", started);
+  crm_change_set_int (change, "duration", duration);
+  if (g_str_equal (status, "answered"))
+    {
+      crm_change_set_string (change, "answered_by", user);
+      crm_change_set_int (change, "answered_at", started + wait_seconds * 1000);
+    }
+  else
+    crm_change_set_string (change, "missed_to", user);
+  apply_at (f, started + 600000, changeset);
+}
+
+static void
+test_calls (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(JsonNode) report = NULL;
+
+  /* Анна answers after 10 s (talks 60 s) and 31 s (120 s), misses one, and one went to
+   * voicemail; Борис misses one; one call in February is not March's */
+  add_call (f, "answered", f->anna, AT (3, 9), 10, 60);
+  add_call (f, "answered", f->anna, AT (4, 9), 31, 120);
+  add_call (f, "missed", f->anna, AT (5, 9), 0, 0);
+  add_call (f, "voicemail", f->anna, AT (6, 9), 0, 0);
+  add_call (f, "missed", f->boris, AT (6, 10), 0, 0);
+  add_call (f, "answered", f->boris, MARCH_1 - DAY, 5, 30);
+
+  report = run (f, "calls", &march);
+  assert_int (report, "Анна", "answered", 2);
+  assert_int (report, "Анна", "missed", 2);
+  assert_share (report, "Анна", "missed_percent", 50.0);
+  /* (10 + 31) / 2 = 20.5 → 21 s */
+  assert_int (report, "Анна", "average_wait", 21);
+  assert_int (report, "Анна", "talk_time", 180);
+  assert_int (report, "Борис", "answered", 0);
+  assert_int (report, "Борис", "missed", 1);
+  assert_share (report, "Борис", "missed_percent", 100.0);
+  g_assert_true (json_object_get_null_member (row_of (report, "Борис"), "average_wait"));
+  /* Вера had no calls: no share */
+  g_assert_true (json_object_get_null_member (row_of (report, "Вера"), "missed_percent"));
+  assert_int (report, "Total", "answered", 2);
+  assert_int (report, "Total", "missed", 3);
+  assert_share (report, "Total", "missed_percent", 60.0);
 }
 
 /* The same replica through voronkactl: JSON, CSV, a filter by name, an unknown report. */
@@ -1023,6 +1106,7 @@ main (int   argc,
   ADD ("cli", test_cli);
   ADD ("export", test_export);
   ADD ("plan", test_plan);
+  ADD ("calls", test_calls);
 #undef ADD
   g_test_add_func ("/report/distributor", test_distributor);
   g_test_add_func ("/report/zone", test_zone);

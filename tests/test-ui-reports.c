@@ -403,6 +403,81 @@ test_save (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-sales"));
 }
 
+/* Sales over the last year: the line of amounts won by week under the bars, its points
+ * the report's own series; the keyboard walks the points (End: the last week), and the
+ * plan report is in the picker. */
+static void
+test_line_and_keyboard (void)
+{
+  g_autoptr(JsonNode) expected = expected_report ("sales");
+  JsonObject *series = json_object_get_object_member (json_node_get_object (expected), "series");
+  JsonArray *points = json_object_get_array_member (series, "points");
+  CrmChart *line = CRM_CHART (crm_reports_view_get_line_chart (reports_view ()));
+  GtkEventController *keys = NULL;
+  g_autoptr(GListModel) controllers = NULL;
+  gboolean handled = FALSE;
+  gint64 won = 0;
+
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (line)));
+  g_assert_cmpint (crm_chart_get_kind (line), ==, CRM_CHART_LINE);
+  g_assert_cmpstr (json_object_get_string_member (series, "bucket"), ==, "week");
+  g_assert_cmpuint (crm_chart_get_n_bars (line), ==, json_array_get_length (points));
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    won += json_object_get_int_member (json_array_get_object_element (points, i), "won_amount");
+  g_assert_cmpint (won, ==, json_object_get_int_member (json_object_get_object_member (
+                     json_node_get_object (expected), "totals"), "won_amount"));
+  for (guint i = 0; i < crm_chart_get_n_bars (line); i++)
+    g_assert_nonnull (strstr (crm_chart_get_description (line), crm_chart_get_bar_text (line, i)));
+
+  /* focusable: Tab reaches it; its first point is then the one read out */
+  g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (line)));
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (line)));
+  crm_test_ui_wait (100);
+  g_assert_cmpint (crm_chart_get_focus_index (line), ==, 0);
+  controllers = gtk_widget_observe_controllers (GTK_WIDGET (line));
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        keys = GTK_EVENT_CONTROLLER (controller);
+    }
+  g_assert_nonnull (keys);
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_End, 0, 0, &handled);
+  g_assert_true (handled);
+  g_assert_cmpint (crm_chart_get_focus_index (line), ==, (int) crm_chart_get_n_bars (line) - 1);
+  g_signal_emit_by_name (keys, "key-pressed", GDK_KEY_Left, 0, 0, &handled);
+  g_assert_cmpint (crm_chart_get_focus_index (line), ==, (int) crm_chart_get_n_bars (line) - 2);
+  crm_test_ui_wait (100);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-sales-line"));
+
+  /* the bars take the keyboard too */
+  {
+    CrmChart *bars = CRM_CHART (crm_reports_view_get_chart (reports_view ()));
+
+    g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (bars)));
+    g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (bars)));
+    crm_test_ui_wait (100);
+    g_assert_cmpint (crm_chart_get_focus_index (bars), ==, 0);
+  }
+
+  crm_reports_view_set_report (reports_view (), "plan");
+  wait_for_report ();
+  g_assert_cmpstr (crm_reports_view_get_state (reports_view ()), ==, "report");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (line)));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (reports_view ()), GTK_TYPE_LABEL, "Forecast"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-plan"));
+
+  /* the calls and the RFM segments are in the picker too: the demo has no calls (an
+   * empty period) and no segments (the page says what an administrator does) */
+  crm_reports_view_set_report (reports_view (), "calls");
+  wait_for_report ();
+  g_assert_cmpstr (crm_reports_view_get_state (reports_view ()), ==, "empty");
+  crm_reports_view_set_report (reports_view (), "rfm");
+  wait_for_report ();
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-rfm"));
+}
+
 static void
 test_stop (void)
 {
@@ -503,6 +578,7 @@ main (int   argc,
   g_test_add_func ("/ui/reports/conversion-funnel", test_conversion_funnel);
   g_test_add_func ("/ui/reports/empty-and-bad-period", test_empty_and_bad_period);
   g_test_add_func ("/ui/reports/save", test_save);
+  g_test_add_func ("/ui/reports/line-and-keyboard", test_line_and_keyboard);
   g_test_add_func ("/ui/reports/stop", test_stop);
   g_test_add_func ("/ui/reports/russian", test_russian);
   status = g_test_run ();

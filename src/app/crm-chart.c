@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-chart.c — bars and a funnel drawn with GtkSnapshot: a label column on the left
  * (ellipsized past a third of the width), the bars on a faint track, and each value as
- * text beside its bar. Colours are libadwaita's named colours looked up from the
- * widget's style, so a change to dark mode (a new style sheet) redraws them right. */
+ * text beside its bar; a line through points over time (cairo, inside the snapshot),
+ * the first and last labels under it. Colours are libadwaita's named colours looked up
+ * from the widget's style, so a change to dark mode (a new style sheet) redraws them
+ * right. The keyboard moves a focus between bars or points. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -18,6 +20,9 @@
 #define PADDING    6
 #define COLUMN_GAP 12
 #define MIN_BAR    3
+#define PLOT_HEIGHT 160   /* a line chart's plot */
+#define AXIS_HEIGHT 24    /* … and its labels under it */
+#define DOT         3.5
 
 typedef struct {
   char         *label;
@@ -35,6 +40,7 @@ struct _CrmChart
   char         *title;
   GArray       *bars;        /* of Bar */
   char         *description;
+  int           focus;       /* the bar or point the keyboard is on; -1: none */
 };
 
 G_DEFINE_FINAL_TYPE (CrmChart, crm_chart, GTK_TYPE_WIDGET)
@@ -148,6 +154,50 @@ compute_geometry (CrmChart *self,
   g->bar_end = MAX (g->bar_start + 20, width - g->value_width - COLUMN_GAP);
 }
 
+/* A line chart's point @index: its x and y in the plot. */
+static void
+point_position (CrmChart *self,
+                guint     index,
+                int       width,
+                double    max,
+                double   *x,
+                double   *y)
+{
+  Bar *bar = &g_array_index (self->bars, Bar, index);
+  double span = width - 2 * (PADDING + DOT);
+  double value = MAX (bar->value, 0);
+
+  *x = PADDING + DOT + (self->bars->len > 1 ? span * index / (self->bars->len - 1) : span / 2);
+  *y = PADDING + PLOT_HEIGHT - (PLOT_HEIGHT - 2 * DOT) * value / max - DOT;
+}
+
+static double
+line_max (CrmChart *self)
+{
+  double max = 0;
+
+  for (guint i = 0; i < self->bars->len; i++)
+    max = MAX (max, g_array_index (self->bars, Bar, i).value);
+  return max > 0 ? max : 1;
+}
+
+/* The point nearest to @x, for a line chart. */
+static int
+point_at (CrmChart *self,
+          double    x)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self));
+  double span = width - 2 * (PADDING + DOT);
+  int index;
+
+  if (self->bars->len == 0)
+    return -1;
+  if (self->bars->len == 1 || span <= 0)
+    return 0;
+  index = (int) ((x - PADDING - DOT) * (self->bars->len - 1) / span + 0.5);
+  return CLAMP (index, 0, (int) self->bars->len - 1);
+}
+
 static int
 row_at (CrmChart *self,
         double    y)
@@ -216,6 +266,113 @@ append_rounded (GtkSnapshot   *snapshot,
 }
 
 static void
+append_focus_ring (CrmChart    *self,
+                   GtkSnapshot *snapshot,
+                   float        x,
+                   float        y,
+                   float        width,
+                   float        height)
+{
+  GdkRGBA accent;
+  GskRoundedRect ring;
+  const float widths[4] = { 2, 2, 2, 2 };
+
+  lookup_color (self, "accent_color", "#1c71d8", &accent);
+  gsk_rounded_rect_init_from_rect (&ring, &GRAPHENE_RECT_INIT (x, y, width, height), 6);
+  gtk_snapshot_append_border (snapshot, &ring, widths,
+                              (const GdkRGBA[4]) { accent, accent, accent, accent });
+}
+
+static gboolean
+shows_focus (CrmChart *self)
+{
+  return self->focus >= 0 && (guint) self->focus < self->bars->len &&
+         gtk_widget_has_focus (GTK_WIDGET (self));
+}
+
+static void
+snapshot_line (CrmChart    *self,
+               GtkSnapshot *snapshot,
+               int          width,
+               const GdkRGBA *fg,
+               const GdkRGBA *track,
+               const GdkRGBA *dim)
+{
+  double max = line_max (self);
+  guint highest = 0;
+  GdkRGBA color;
+  cairo_t *cr;
+  double x, y;
+
+  tone_color (self, g_array_index (self->bars, Bar, 0).tone, &color);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width,
+                                                                 PADDING * 2 + PLOT_HEIGHT));
+  /* the baseline, then the line and its dots */
+  gdk_cairo_set_source_rgba (cr, track);
+  cairo_set_line_width (cr, 1);
+  cairo_move_to (cr, PADDING, PADDING + PLOT_HEIGHT + 0.5);
+  cairo_line_to (cr, width - PADDING, PADDING + PLOT_HEIGHT + 0.5);
+  cairo_stroke (cr);
+  gdk_cairo_set_source_rgba (cr, &color);
+  cairo_set_line_width (cr, 2);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  for (guint i = 0; i < self->bars->len; i++)
+    {
+      point_position (self, i, width, max, &x, &y);
+      if (i == 0)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+      if (g_array_index (self->bars, Bar, i).value > g_array_index (self->bars, Bar, highest).value)
+        highest = i;
+    }
+  cairo_stroke (cr);
+  for (guint i = 0; i < self->bars->len; i++)
+    {
+      double radius = shows_focus (self) && (guint) self->focus == i ? DOT * 2 : DOT;
+
+      if (self->bars->len > 62 && radius == DOT)
+        continue;   /* too many to tell apart: the line alone */
+      point_position (self, i, width, max, &x, &y);
+      cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
+      cairo_fill (cr);
+    }
+  if (shows_focus (self))
+    {
+      /* a guide down to the axis under the focused point */
+      point_position (self, self->focus, width, max, &x, &y);
+      gdk_cairo_set_source_rgba (cr, dim);
+      cairo_set_line_width (cr, 1);
+      cairo_move_to (cr, floor (x) + 0.5, y + DOT * 2);
+      cairo_line_to (cr, floor (x) + 0.5, PADDING + PLOT_HEIGHT);
+      cairo_stroke (cr);
+    }
+  cairo_destroy (cr);
+
+  /* the labels of the first and last points under the axis; the highest point's value
+   * (or the focused point's "label: value") above the plot */
+  {
+    Bar *first = &g_array_index (self->bars, Bar, 0);
+    Bar *last = &g_array_index (self->bars, Bar, self->bars->len - 1);
+    Bar *shown = &g_array_index (self->bars, Bar, shows_focus (self) ? (guint) self->focus
+                                                                      : highest);
+    int axis_y = PADDING + PLOT_HEIGHT + (AXIS_HEIGHT - ROW_HEIGHT) / 2 + 4;
+    const char *text = shows_focus (self) ? shown->text : shown->value_text;
+    int text_x;
+
+    append_text (self, snapshot, first->label, PADDING, axis_y, width / 3, dim, PANGO_WEIGHT_NORMAL);
+    if (self->bars->len > 1)
+      append_text (self, snapshot, last->label, width - PADDING - text_width (self, last->label),
+                   axis_y, 0, dim, PANGO_WEIGHT_NORMAL);
+    point_position (self, shown - first, width, max, &x, &y);
+    text_x = CLAMP ((int) x - text_width (self, text) / 2, PADDING,
+                    MAX (PADDING, width - PADDING - text_width (self, text)));
+    append_text (self, snapshot, text, text_x, MAX (0, (int) y - ROW_HEIGHT - 2), 0, fg,
+                 PANGO_WEIGHT_BOLD);
+  }
+}
+
+static void
 crm_chart_snapshot (GtkWidget   *widget,
                     GtkSnapshot *snapshot)
 {
@@ -231,7 +388,16 @@ crm_chart_snapshot (GtkWidget   *widget,
   track.alpha *= 0.08f;
   dim = fg;
   dim.alpha *= 0.75f;
+  if (self->kind == CRM_CHART_LINE)
+    {
+      track.alpha = fg.alpha * 0.3f;
+      snapshot_line (self, snapshot, width, &fg, &track, &dim);
+      return;
+    }
   compute_geometry (self, width, &g);
+  if (shows_focus (self))
+    append_focus_ring (self, snapshot, 1, PADDING + self->focus * (ROW_HEIGHT + ROW_GAP) - 2,
+                       width - 2, ROW_HEIGHT + 4);
 
   for (guint i = 0; i < self->bars->len; i++)
     {
@@ -283,6 +449,8 @@ crm_chart_measure (GtkWidget      *widget,
       *minimum = 240;
       *natural = 560;
     }
+  else if (self->kind == CRM_CHART_LINE)
+    *minimum = *natural = PADDING * 2 + PLOT_HEIGHT + AXIS_HEIGHT;
   else
     {
       guint rows = MAX (self->bars->len, 1);
@@ -309,8 +477,12 @@ query_tooltip_cb (CrmChart   *self,
                   gboolean    keyboard,
                   GtkTooltip *tooltip)
 {
-  int index = keyboard ? -1 : row_at (self, y);
+  int index;
 
+  if (keyboard)
+    index = shows_focus (self) ? self->focus : -1;
+  else
+    index = self->kind == CRM_CHART_LINE ? point_at (self, x) : row_at (self, y);
   if (index < 0)
     {
       if (self->description == NULL)
@@ -329,10 +501,65 @@ pressed_cb (GtkGestureClick *gesture,
             double           y,
             CrmChart        *self)
 {
-  int index = row_at (self, y);
+  int index = self->kind == CRM_CHART_LINE ? point_at (self, x) : row_at (self, y);
 
+  gtk_widget_grab_focus (GTK_WIDGET (self));
   if (index >= 0)
-    g_signal_emit (self, signals[BAR_ACTIVATED], 0, (guint) index);
+    {
+      crm_chart_set_focus_index (self, index);
+      g_signal_emit (self, signals[BAR_ACTIVATED], 0, (guint) index);
+    }
+}
+
+/* ---- keyboard ---- */
+
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                CrmChart              *self)
+{
+  int last = (int) self->bars->len - 1;
+  int focus = self->focus;
+
+  if (last < 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Up: case GDK_KEY_KP_Up: case GDK_KEY_Left: case GDK_KEY_KP_Left:
+      focus = focus < 0 ? 0 : MAX (focus - 1, 0);
+      break;
+    case GDK_KEY_Down: case GDK_KEY_KP_Down: case GDK_KEY_Right: case GDK_KEY_KP_Right:
+      focus = focus < 0 ? 0 : MIN (focus + 1, last);
+      break;
+    case GDK_KEY_Home: case GDK_KEY_KP_Home:
+      focus = 0;
+      break;
+    case GDK_KEY_End: case GDK_KEY_KP_End:
+      focus = last;
+      break;
+    case GDK_KEY_Return: case GDK_KEY_KP_Enter: case GDK_KEY_ISO_Enter: case GDK_KEY_space:
+      if (focus >= 0)
+        g_signal_emit (self, signals[BAR_ACTIVATED], 0, (guint) focus);
+      return focus >= 0;
+    default:
+      return FALSE;
+    }
+  /* the arrows stay on the chart (Tab moves on) */
+  crm_chart_set_focus_index (self, focus);
+  return TRUE;
+}
+
+static void update_accessible (CrmChart *self);
+
+static void
+focus_changed_cb (CrmChart *self)
+{
+  if (gtk_widget_has_focus (GTK_WIDGET (self)) && self->focus < 0 && self->bars->len > 0)
+    self->focus = 0;
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 /* ---- accessibility ---- */
@@ -350,10 +577,12 @@ update_accessible (CrmChart *self)
     }
   g_free (self->description);
   self->description = description->len > 0 ? g_strdup (description->str) : NULL;
+  /* with the keyboard on a bar or point, that one is what a screen reader reads */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, self->title != NULL ? self->title : "",
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  self->description != NULL ? self->description : "",
+                                  shows_focus (self) ? g_array_index (self->bars, Bar, self->focus).text
+                                  : self->description != NULL ? self->description : "",
                                   -1);
 }
 
@@ -403,6 +632,7 @@ crm_chart_clear (CrmChart *self)
 {
   g_return_if_fail (CRM_IS_CHART (self));
   g_array_set_size (self->bars, 0);
+  self->focus = -1;
   update_accessible (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
@@ -460,6 +690,23 @@ crm_chart_get_description (CrmChart *self)
   return self->description;
 }
 
+int
+crm_chart_get_focus_index (CrmChart *self)
+{
+  g_return_val_if_fail (CRM_IS_CHART (self), -1);
+  return self->focus;
+}
+
+void
+crm_chart_set_focus_index (CrmChart *self,
+                           int       index)
+{
+  g_return_if_fail (CRM_IS_CHART (self));
+  self->focus = index >= 0 && (guint) index < self->bars->len ? index : -1;
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
 static void
 crm_chart_finalize (GObject *object)
 {
@@ -495,6 +742,7 @@ static void
 crm_chart_init (CrmChart *self)
 {
   GtkGesture *click = gtk_gesture_click_new ();
+  GtkEventController *key;
 
   self->bars = g_array_new (FALSE, TRUE, sizeof (Bar));
   g_array_set_clear_func (self->bars, bar_clear);
@@ -502,4 +750,10 @@ crm_chart_init (CrmChart *self)
   g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
   g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  self->focus = -1;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  key = gtk_event_controller_key_new ();
+  g_signal_connect (key, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+  g_signal_connect (self, "notify::has-focus", G_CALLBACK (focus_changed_cb), NULL);
 }

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-chart.h — a small chart drawn with GtkSnapshot in libadwaita's colours: horizontal
- * bars (one per employee), or a funnel (one centred bar per stage, narrowing). Every bar
- * carries its value as text, drawn beside it, as its tooltip, and in the chart's
- * accessible description ("Anna: 3; Boris: 5"). Clicking a bar emits "bar-activated". */
+ * bars (one per employee), a funnel (one centred bar per stage, narrowing), or a line
+ * (one point per day, week or month, left to right). Every bar or point carries its
+ * value as text, drawn beside it (a line: the highest and the focused one), as its
+ * tooltip, and in the chart's accessible description ("Anna: 3; Boris: 5"). The chart
+ * takes keyboard focus: the arrow keys, Home and End move between bars or points (the
+ * focused one is outlined and read out as the description), Enter or Space activates
+ * it; clicking a bar or point emits "bar-activated" too. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -15,6 +19,7 @@ G_DECLARE_FINAL_TYPE (CrmChart, crm_chart, CRM, CHART, GtkWidget)
 typedef enum {
   CRM_CHART_BARS,
   CRM_CHART_FUNNEL,
+  CRM_CHART_LINE,
 } CrmChartKind;
 
 /* Which of libadwaita's named colours a bar is filled with. */
@@ -49,5 +54,9 @@ const char   *crm_chart_get_bar_text    (CrmChart     *self,
                                          guint         index);
 /* Every bar's text, joined: the chart's accessible description. */
 const char   *crm_chart_get_description (CrmChart     *self);
+/* The bar or point the keyboard is on; -1: none. */
+int           crm_chart_get_focus_index (CrmChart     *self);
+void          crm_chart_set_focus_index (CrmChart     *self,
+                                         int           index);
 
 G_END_DECLS

@@ -83,6 +83,8 @@ struct _CrmReportsView
   GtkDropDown    *figure_dropdown;
   GtkStringList  *figure_names;
   CrmChart       *chart;
+  CrmChart       *line_chart;   /* the deals won over time ("series"), under the bars */
+  GtkLabel       *line_title;
   GtkGrid        *table;
 };
 
@@ -135,9 +137,11 @@ chart_value (JsonNode   *value,
 static CrmChartTone
 figure_tone (const char *key)
 {
-  static const char *const bad[] = { "overdue", "overdue_tasks", "overdue_percent", NULL };
+  static const char *const bad[] = { "overdue", "overdue_tasks", "overdue_percent", "missed",
+                                     "missed_percent", NULL };
   static const char *const late[] = { "unanswered", "without_tasks", "lost", NULL };
-  static const char *const good[] = { "won", "won_amount", "done", "win_rate", "conversion", NULL };
+  static const char *const good[] = { "won", "won_amount", "done", "win_rate", "conversion",
+                                      "fact", "forecast_done", "answered", NULL };
 
   if (g_strv_contains (bad, key))
     return CRM_CHART_ERROR;
@@ -158,6 +162,10 @@ default_figure (const char *report)
     return "overdue";
   if (g_strcmp0 (report, "sales") == 0)
     return "won_amount";
+  if (g_strcmp0 (report, "plan") == 0)
+    return "done";
+  if (g_strcmp0 (report, "calls") == 0)
+    return "missed";
   return "deals";
 }
 
@@ -851,6 +859,63 @@ report_is_empty (JsonNode *report)
   return TRUE;
 }
 
+/* The report's "series" (sales: the deals won by day, week or month) as a line of the
+ * amounts won; hidden for the other reports. */
+static void
+build_line (CrmReportsView *self)
+{
+  JsonObject *report = json_node_get_object (self->report);
+  JsonObject *series = json_object_has_member (report, "series")
+                       ? json_object_get_object_member (report, "series") : NULL;
+  JsonArray *points = series != NULL ? json_object_get_array_member (series, "points") : NULL;
+  const char *bucket = series != NULL ? json_object_get_string_member (series, "bucket") : "";
+  const char *zone_name = json_object_get_string_member_with_default (report, "zone", "UTC");
+  g_autoptr(GTimeZone) zone = g_time_zone_new_identifier (zone_name);
+  const char *title;
+
+  crm_chart_clear (self->line_chart);
+  gtk_widget_set_visible (GTK_WIDGET (self->line_chart),
+                          points != NULL && json_array_get_length (points) > 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->line_title),
+                          gtk_widget_get_visible (GTK_WIDGET (self->line_chart)));
+  if (points == NULL)
+    return;
+  if (zone == NULL)
+    zone = g_time_zone_new_utc ();
+  if (g_str_equal (bucket, "week"))
+    title = _("Amount won by week");
+  else if (g_str_equal (bucket, "month"))
+    title = _("Amount won by month");
+  else
+    title = _("Amount won by day");
+  crm_chart_set_title (self->line_chart, title);
+  gtk_label_set_label (self->line_title, title);
+  for (guint i = 0; i < json_array_get_length (points); i++)
+    {
+      JsonObject *point = json_array_get_object_element (points, i);
+      gint64 from = 0;
+      g_autoptr(GDateTime) utc = NULL;
+      g_autoptr(GDateTime) local = NULL;
+      g_autoptr(GDateTime) now = g_date_time_new_now (zone);
+      g_autofree char *label = NULL;
+      g_autofree char *amount = crm_reports_format_value (json_object_get_member (point, "won_amount"),
+                                                          "money");
+      g_autofree char *text = NULL;
+      gint64 won = json_object_get_int_member (point, "won");
+
+      crm_time_parse (json_object_get_string_member (point, "from"), &from);
+      utc = g_date_time_new_from_unix_utc (from / 1000);
+      local = g_date_time_to_timezone (utc, zone);
+      label = crm_format_day (local, g_date_time_get_year (local) != g_date_time_get_year (now));
+      /* Translators: a point of the line of amounts won: "1 500 000.00 (3 deals)" */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%lld deal)", "%s (%lld deals)",
+                                           won), amount, (long long) won);
+      crm_chart_add_bar (self->line_chart, label,
+                         json_object_get_int_member (point, "won_amount") / 100.0, text,
+                         CRM_CHART_SUCCESS);
+    }
+}
+
 static void
 show_report (CrmReportsView *self)
 {
@@ -866,6 +931,7 @@ show_report (CrmReportsView *self)
       build_bars (self);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->figure_dropdown), !funnel);
+  build_line (self);
   build_table (self);
   set_state (self, report_is_empty (self->report) ? "empty" : "report");
 }
@@ -1258,6 +1324,13 @@ crm_reports_view_get_report (CrmReportsView  *self,
 }
 
 GtkWidget *
+crm_reports_view_get_line_chart (CrmReportsView *self)
+{
+  g_return_val_if_fail (CRM_IS_REPORTS_VIEW (self), NULL);
+  return GTK_WIDGET (self->line_chart);
+}
+
+GtkWidget *
 crm_reports_view_get_chart (CrmReportsView *self)
 {
   g_return_val_if_fail (CRM_IS_REPORTS_VIEW (self), NULL);
@@ -1384,6 +1457,26 @@ crm_reports_view_init (CrmReportsView *self)
   crm_date_button_set_date (self->from_button, now - now % CRM_MS_PER_DAY - 29 * CRM_MS_PER_DAY);
   crm_date_button_set_date (self->to_button, now - now % CRM_MS_PER_DAY);
   self->updating = FALSE;
+  /* the line of amounts won over time, under the bars (sales) */
+  self->line_chart = CRM_CHART (crm_chart_new ());
+  crm_chart_set_kind (self->line_chart, CRM_CHART_LINE);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->line_chart), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (self->line_chart), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (self->line_chart), 6);
+  gtk_widget_set_visible (GTK_WIDGET (self->line_chart), FALSE);
+  self->line_title = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->line_title, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (self->line_title), "heading");
+  gtk_widget_set_visible (GTK_WIDGET (self->line_title), FALSE);
+  gtk_widget_insert_after (GTK_WIDGET (self->line_title),
+                           gtk_widget_get_parent (GTK_WIDGET (self->chart)),
+                           GTK_WIDGET (self->chart));
+  gtk_widget_insert_after (GTK_WIDGET (self->line_chart),
+                           gtk_widget_get_parent (GTK_WIDGET (self->chart)),
+                           GTK_WIDGET (self->line_title));
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (self->line_chart),
+                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, self->line_title, NULL,
+                                  -1);
   update_description (self);
   g_signal_connect_swapped (self->from_button, "changed", G_CALLBACK (dates_changed_cb), self);
   g_signal_connect_swapped (self->to_button, "changed", G_CALLBACK (dates_changed_cb), self);

@@ -33,6 +33,8 @@ JsonNode   *crm_reports_view_get_report  (CrmReportsView  *self,
                                           CrmReportFilter *out_filter,
                                           gint64          *out_now);
 GtkWidget  *crm_reports_view_get_chart   (CrmReportsView  *self);
+/* The line of amounts won over time under the bars (sales), hidden for other reports. */
+GtkWidget      *crm_reports_view_get_line_chart (CrmReportsView *self);
 /* The table under the chart: a GtkGrid, a header row, a row per employee, totals. */
 GtkWidget  *crm_reports_view_get_table   (CrmReportsView  *self);
 /* Writes the report shown to @path as CSV, XLSX or PDF (crm_report_export). */

@@ -13,6 +13,7 @@
 #include "crm-report-private.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
+#include "crm-time.h"
 
 static gboolean
 column_time (sqlite3_stmt *stmt,
@@ -339,6 +340,119 @@ sales_shares (CrmReport  *report,
   _crm_report_share (row, "win_rate", won, won + lost);
 }
 
+/* The won deals over time, for a line chart: by day for a period of up to 62 days, by
+ * week (from Monday) up to two years, else by month — in the report's zone. A period
+ * from the beginning starts at the first deal won. */
+static gboolean
+sales_series (CrmReport  *report,
+              GError    **error)
+{
+  g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) won = NULL;
+  g_autoptr(GArray) amounts = NULL;
+  JsonObject *series;
+  JsonArray *points;
+  const char *bucket;
+  sqlite3_stmt *stmt;
+  gint64 from = report->from;
+  gint64 end = report->to;
+  int rc;
+
+  stmt = _crm_store_prepare (report->store,
+    "SELECT d.stage_entered_at, coalesce (d.amount, 0) FROM deal d JOIN stage s ON s.id = d.stage"
+    " WHERE d.deleted = 0 AND s.kind = 'won'"
+    " AND d.stage_entered_at >= :from AND d.stage_entered_at < :to"
+    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible")
+    " ORDER BY d.stage_entered_at", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_report_bind (report, stmt);
+  if (from <= 0)
+    {
+      /* "from the beginning": from the first deal won (the rows come in time order) */
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        from = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && !_crm_report_step_error (report, rc, "find the first won deal", error))
+        return FALSE;
+      if (rc != SQLITE_ROW)
+        from = crm_report_day_of (report->zone, report->end, 0);
+    }
+
+  /* the buckets' starts */
+  if (end - from <= 62 * CRM_MS_PER_DAY)
+    {
+      bucket = "day";
+      for (gint64 at = crm_report_day_of (report->zone, from, 0); at < end;
+           at = crm_report_day_of (report->zone, at, 1))
+        g_array_append_val (starts, at);
+    }
+  else if (end - from <= 2 * 366 * CRM_MS_PER_DAY)
+    {
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (from / 1000);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, report->zone);
+
+      bucket = "week";
+      for (gint64 at = crm_report_day_of (report->zone, from,
+                                          1 - g_date_time_get_day_of_week (local));
+           at < end; at = crm_report_day_of (report->zone, at, 7))
+        g_array_append_val (starts, at);
+    }
+  else
+    {
+      bucket = "month";
+      for (gint64 at = crm_report_month_of (report->zone, from, 0); at < end;
+           at = crm_report_month_of (report->zone, at, 1))
+        g_array_append_val (starts, at);
+    }
+  won = g_array_sized_new (FALSE, TRUE, sizeof (gint64), starts->len);
+  amounts = g_array_sized_new (FALSE, TRUE, sizeof (gint64), starts->len);
+  g_array_set_size (won, starts->len);
+  g_array_set_size (amounts, starts->len);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 at = sqlite3_column_int64 (stmt, 0);
+      guint low = 0, high = starts->len;
+
+      /* the last bucket that starts at or before @at */
+      while (high - low > 1)
+        {
+          guint mid = (low + high) / 2;
+
+          if (g_array_index (starts, gint64, mid) <= at)
+            low = mid;
+          else
+            high = mid;
+        }
+      if (starts->len == 0)
+        break;
+      g_array_index (won, gint64, low)++;
+      g_array_index (amounts, gint64, low) += sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (!_crm_report_step_error (report, rc, "count the won deals over time", error))
+    return FALSE;
+
+  points = json_array_new ();
+  for (guint i = 0; i < starts->len; i++)
+    {
+      JsonObject *point = json_object_new ();
+      g_autofree char *start = crm_time_format (g_array_index (starts, gint64, i));
+
+      json_object_set_string_member (point, "from", start);
+      json_object_set_int_member (point, "won", g_array_index (won, gint64, i));
+      json_object_set_int_member (point, "won_amount", g_array_index (amounts, gint64, i));
+      json_array_add_object_element (points, point);
+    }
+  series = json_object_new ();
+  json_object_set_string_member (series, "bucket", bucket);
+  json_object_set_array_member (series, "points", points);
+  json_object_set_object_member (report->extra, "series", series);
+  return TRUE;
+}
+
 gboolean
 _crm_report_sales (CrmReport  *report,
                    GError    **error)
@@ -379,7 +493,7 @@ _crm_report_sales (CrmReport  *report,
   if (!_crm_report_step_error (report, rc, "count the closed deals", error))
     return FALSE;
   _crm_report_each_row (report, sales_shares, NULL);
-  return TRUE;
+  return sales_series (report, error);
 }
 
 /* --- plan vs fact --------------------------------------------------------------------- */
@@ -495,6 +609,78 @@ _crm_report_plan (CrmReport  *report,
   if (!_crm_report_step_error (report, rc, "count the won deals", error))
     return FALSE;
   _crm_report_each_row (report, plan_shares, NULL);
+  return TRUE;
+}
+
+/* --- calls --------------------------------------------------------------------------- */
+
+static void
+calls_figures (CrmReport  *report,
+               JsonObject *row,
+               gpointer    user_data)
+{
+  gint64 answered = json_object_get_int_member_with_default (row, "answered", 0);
+  gint64 missed = json_object_get_int_member_with_default (row, "missed", 0);
+  gint64 waited = json_object_get_int_member_with_default (row, "_waited", 0);
+
+  _crm_report_share (row, "missed_percent", missed, answered + missed);
+  if (waited > 0)
+    json_object_set_int_member (row, "average_wait",
+                                (json_object_get_int_member_with_default (row, "_wait", 0)
+                                 + waited / 2) / waited);
+  else
+    json_object_set_null_member (row, "average_wait");
+}
+
+gboolean
+_crm_report_calls (CrmReport  *report,
+                   GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  _crm_report_add_column (report, "answered", _("Answered calls"), "int");
+  _crm_report_add_column (report, "missed", _("Missed calls"), "int");
+  _crm_report_add_column (report, "missed_percent", _("Missed calls, %"), "percent");
+  _crm_report_add_column (report, "average_wait", _("Average wait"), "duration");
+  _crm_report_add_column (report, "talk_time", _("Talk time"), "duration");
+
+  /* calls that began in the period: answered ones are the answerer's, missed ones (and
+   * those left on voicemail) the person they were given to; calls still ringing wait */
+  stmt = _crm_store_prepare (report->store,
+    "SELECT CASE WHEN c.status = 'answered' THEN c.answered_by ELSE c.missed_to END, c.status,"
+    " c.started_at, c.answered_at, coalesce (c.duration, 0) FROM call c"
+    " WHERE c.deleted = 0 AND c.status IN ('answered', 'missed', 'voicemail')"
+    " AND c.started_at >= :from AND c.started_at < :to"
+    " AND (:pipeline IS NULL OR c.deal IN (SELECT id FROM deal WHERE pipeline = :pipeline))"
+    FOR_EMPLOYEES ("(CASE WHEN c.status = 'answered' THEN c.answered_by ELSE c.missed_to END)"),
+    error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_report_bind (report, stmt);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 0));
+      gint64 started = 0, answered_at = 0;
+
+      if (g_str_equal ((const char *) sqlite3_column_text (stmt, 1), "answered"))
+        {
+          _crm_report_count (report, row, "answered", 1);
+          _crm_report_count (report, row, "talk_time", sqlite3_column_int64 (stmt, 4));
+          if (column_time (stmt, 2, &started) && column_time (stmt, 3, &answered_at) &&
+              answered_at >= started)
+            {
+              _crm_report_count (report, row, "_wait", (answered_at - started) / 1000);
+              _crm_report_count (report, row, "_waited", 1);
+            }
+        }
+      else
+        _crm_report_count (report, row, "missed", 1);
+    }
+  sqlite3_reset (stmt);
+  if (!_crm_report_step_error (report, rc, "count the calls", error))
+    return FALSE;
+  _crm_report_each_row (report, calls_figures, NULL);
   return TRUE;
 }
 

@@ -28,6 +28,7 @@ typedef struct {
   JsonObject      *totals;
   char            *owned_pipeline;  /* a pipeline the report chose itself (conversion) */
   GTimeZone       *zone;     /* the days' zone (crm_report_dup_zone) */
+  JsonObject      *extra;    /* members added to the report ("series") */
 } CrmReport;
 
 typedef void (*CrmReportRowFunc) (CrmReport  *report,
@@ -86,5 +87,6 @@ gboolean    _crm_report_debts          (CrmReport *report, GError **error);
 gboolean    _crm_report_nps            (CrmReport *report, GError **error);
 gboolean    _crm_report_rfm            (CrmReport *report, GError **error);
 gboolean    _crm_report_plan           (CrmReport *report, GError **error);
+gboolean    _crm_report_calls          (CrmReport *report, GError **error);
 
 G_END_DECLS

@@ -30,7 +30,7 @@ static const ReportDef *
 report_defs (guint *n_defs)
 {
   /* translated at first use, after the locale is set */
-  static ReportDef defs[10];
+  static ReportDef defs[11];
   static gsize done = 0;
 
   if (g_once_init_enter (&done))
@@ -73,6 +73,10 @@ report_defs (guint *n_defs)
           "in proportion to the part of each month the period covers), the amount won in it, "
           "the share of the plan done, and the forecast at the pace so far.") },
         _crm_report_plan };
+      defs[10] = (ReportDef) { { "calls", _("Calls"),
+        _("Per employee: the calls that began in the period — answered by them, and missed "
+          "ones given to them (voicemail included) with their share — how long callers waited "
+          "for an answer on average, and the time spent talking.") }, _crm_report_calls };
       g_once_init_leave (&done, 1);
     }
   *n_defs = G_N_ELEMENTS (defs);
@@ -82,12 +86,12 @@ report_defs (guint *n_defs)
 const CrmReportInfo *
 crm_report_list (guint *n_reports)
 {
-  static CrmReportInfo infos[10];
+  static CrmReportInfo infos[11];
   static gsize done = 0;
   guint n_defs;
   const ReportDef *defs = report_defs (&n_defs);
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 10);
+  G_STATIC_ASSERT (G_N_ELEMENTS (infos) == 11);
   if (g_once_init_enter (&done))
     {
       for (guint i = 0; i < n_defs; i++)
@@ -488,6 +492,7 @@ crm_report_run (CrmStore              *store,
       return NULL;
     }
   report.zone = crm_report_dup_zone (store);
+  report.extra = json_object_new ();
   report.columns = json_array_new ();
   report.rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   report.order = g_ptr_array_new ();
@@ -517,6 +522,13 @@ crm_report_run (CrmStore              *store,
     json_array_add_object_element (rows, json_object_ref (report.order->pdata[i]));
   json_object_set_array_member (result, "rows", rows);
   json_object_set_object_member (result, "totals", json_object_ref (report.totals));
+  {
+    g_autoptr(GList) extra = json_object_get_members (report.extra);
+
+    for (GList *l = extra; l != NULL; l = l->next)
+      json_object_set_member (result, l->data,
+                              json_node_copy (json_object_get_member (report.extra, l->data)));
+  }
   json_node_take_object (node, result);
 
 out:
@@ -528,6 +540,7 @@ out:
   json_object_unref (report.totals);
   g_free (report.owned_pipeline);
   g_clear_pointer (&report.zone, g_time_zone_unref);
+  g_clear_pointer (&report.extra, json_object_unref);
   return node;
 }
 

@@ -7,7 +7,9 @@
  *    days' time zone, crm_report_dup_zone),
  *    "columns": [{"key", "label", "type"}],   type: text | int | percent | money | duration
  *    "rows": [{key: value, …, "user_id"?}],    percent: 0–100 with one decimal or null
- *    "totals": {key: value, …}}                 (null when the share has no base);
+ *    "totals": {key: value, …},                 (null when the share has no base);
+ *    "series"?: {"bucket": "day"|"week"|"month", "points": [{"from", "won",
+ *                "won_amount"}]}}                 ("sales": the deals won over time);
  *                                              money: minor units; duration: seconds. */
 #pragma once
 
