@@ -33,28 +33,7 @@ static char *tmpdir;
 static char *url;
 static CrmTestServer *servers[2];
 
-static char *
-new_deal (CrmStore   *store,
-          const char *title)
-{
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *pipeline = crm_test_resolve (store, "pipeline", "Продажи", NULL);
-  g_autofree char *stage = crm_test_resolve (store, "stage", "Новая заявка", pipeline);
-  char *id = crm_store_new_id (store);
-  CrmChange *change = crm_changeset_create (changeset, "deal", id);
-
-  crm_change_set_string (change, "title", title);
-  crm_change_set_string (change, "pipeline", pipeline);
-  crm_change_set_string (change, "stage", stage);
-  crm_change_set_string (change, "currency", "RUB");
-  crm_change_set_int (change, "amount", 250000);
-  crm_change_set_int (change, "created_at", crm_store_get_now (store));
-  crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
-  g_assert_true (crm_store_apply (store, changeset, &error));
-  g_assert_no_error (error);
-  return id;
-}
+#define new_deal crm_test_new_deal
 
 typedef struct {
   guint pending;

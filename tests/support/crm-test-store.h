@@ -23,4 +23,9 @@ char     *crm_test_resolve           (CrmStore   *store,
  * PRAGMA integrity_check says "ok". */
 void      crm_test_assert_integrity  (const char *path);
 
+/* A new deal @title in «Продажи», stage «Новая заявка», 100 000 RUB, written through
+ * crm_store_apply (failing the test on an error); its id. */
+char     *crm_test_new_deal          (CrmStore   *store,
+                                      const char *title);
+
 G_END_DECLS
