@@ -5,14 +5,17 @@
  * contact's and the deal's «Messages» show each message with its channel, to whom and
  * its delivery state in words, also after the server's states (failed with the reason,
  * opened) reached the replica; an unsubscribed contact says so and gets no e-mail (an
- * SMS still); a template sent from the deal page; Settings shows administrators the
- * server's channels and mailboxes (no secret) and the command that changes each. */
+ * SMS still); a template sent from the deal page, whose Files show a picture as a
+ * thumbnail; Settings shows administrators the server's channels and mailboxes (no
+ * secret) and the command that changes each. */
 #include "crm-test-ui.h"
 
 #include <string.h>
 
 #include "crm-channels-group.h"
+#include "crm-attachment.h"
 #include "crm-contact-page.h"
+#include "crm-files-group.h"
 #include "crm-deal-page.h"
 #include "crm-message.h"
 #include "crm-message-dialog.h"
@@ -121,7 +124,7 @@ scroll_to (GtkWidget *widget)
   adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   g_assert_true (gtk_widget_compute_point (widget, gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller)),
                                            &GRAPHENE_POINT_INIT (0, 0), &point));
-  gtk_adjustment_set_value (adjustment, point.y - 24);
+  gtk_adjustment_set_value (adjustment, point.y - 120);
   crm_test_ui_wait (100);
 }
 
@@ -444,6 +447,70 @@ test_settings_channels (void)
   }
 }
 
+
+typedef struct {
+  CrmFilesGroup *group;
+  const char    *id;
+} ThumbnailWait;
+
+static gboolean
+thumbnail_shown (gpointer data)
+{
+  ThumbnailWait *wait = data;
+
+  return crm_files_group_has_thumbnail (wait->group, wait->id);
+}
+
+/* A picture attached to a deal shows as a thumbnail in its Files (read off the main
+ * loop); a file that is not a picture keeps the icon. */
+static void
+test_file_thumbnail (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 640, 480);
+  g_autofree char *png = g_build_filename (tmpdir, "Фото тягача.png", NULL);
+  g_autofree char *text = g_build_filename (tmpdir, "Договор.txt", NULL);
+  g_autofree char *png_id = NULL;
+  g_autofree char *text_id = NULL;
+  CrmDealPage *page = CRM_DEAL_PAGE (crm_window_get_page (window, "deal"));
+  CrmFilesGroup *group = crm_deal_page_get_files_group (page);
+  ThumbnailWait wait = { group, NULL };
+
+  gdk_pixbuf_fill (pixbuf, 0x3584e4ff);
+  g_assert_true (gdk_pixbuf_save (pixbuf, png, "png", &error, NULL));
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (text, "Договор поставки № 12", -1, NULL));
+  g_assert_true (crm_files_group_attach (group, text, &error));
+  g_assert_true (crm_files_group_attach (group, png, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(JsonNode) files = crm_attachment_list (store, "deal", crm_deal_page_get_deal_id (page), &error);
+    JsonArray *array = json_node_get_array (files);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      {
+        JsonObject *file = json_array_get_object_element (array, i);
+        const char *name = json_object_get_string_member (file, "name");
+
+        if (g_str_equal (name, "Фото тягача.png"))
+          png_id = g_strdup (json_object_get_string_member (file, "id"));
+        else if (g_str_equal (name, "Договор.txt"))
+          text_id = g_strdup (json_object_get_string_member (file, "id"));
+      }
+  }
+  g_assert_nonnull (png_id);
+  g_assert_nonnull (text_id);
+  wait.id = png_id;
+  g_assert_true (crm_test_ui_wait_until (thumbnail_shown, &wait, 10000));
+  g_assert_false (crm_files_group_has_thumbnail (group, text_id));
+  crm_test_ui_wait (5500);   /* the toasts go: a screenshot of the rows */
+  scroll_to (crm_files_group_find_row (group, png_id));
+  crm_test_ui_wait (300);
+  scroll_to (crm_files_group_find_row (group, png_id));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-files-thumbnail"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -456,6 +523,7 @@ main (int   argc,
   g_test_add_func ("/ui/messages/write-from-contact", test_write_from_contact);
   g_test_add_func ("/ui/messages/states-from-server", test_states_from_server);
   g_test_add_func ("/ui/messages/template-from-deal", test_template_from_deal);
+  g_test_add_func ("/ui/messages/file-thumbnail", test_file_thumbnail);
   g_test_add_func ("/ui/messages/unsubscribed", test_unsubscribed);
   g_test_add_func ("/ui/messages/settings-channels", test_settings_channels);
   status = g_test_run ();

@@ -82,8 +82,74 @@ suffix_button (const char *icon_name,
   return button;
 }
 
-/* One file's row: name, size and date (or that it is still on its way), «Open», «Remove»;
- * Delete on the row removes it. */
+/* Images larger than this are not decoded for a thumbnail (the icon stays). */
+#define THUMBNAIL_MAX_BYTES (40 * 1024 * 1024)
+#define THUMBNAIL_SIZE      48
+
+/* In a worker thread: the picture at the path (the task's data), scaled to fit the
+ * thumbnail (twice its size: sharp on a HiDPI screen). */
+static void
+thumbnail_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GdkPixbuf *pixbuf = gdk_pixbuf_new_from_file_at_scale (task_data, THUMBNAIL_SIZE * 2,
+                                                         THUMBNAIL_SIZE * 2, TRUE, &error);
+
+  if (pixbuf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, pixbuf, g_object_unref);
+}
+
+static void
+thumbnail_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GtkImage *image = GTK_IMAGE (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GdkTexture) texture = NULL;
+
+  if (pixbuf == NULL)
+    {
+      /* not a picture GTK can read (or gone): the icon stays */
+      g_debug ("No thumbnail: %s", error->message);
+      return;
+    }
+  texture = gdk_texture_new_for_pixbuf (pixbuf);
+  gtk_image_set_from_paintable (image, GDK_PAINTABLE (texture));
+  gtk_widget_add_css_class (GTK_WIDGET (image), "thumbnail");
+  g_object_set_data (G_OBJECT (image), "thumbnail-ready", GINT_TO_POINTER (TRUE));
+}
+
+/* The row's picture: the attachment icon, replaced by a thumbnail of an image file here,
+ * read off the main loop. */
+static GtkWidget *
+file_picture (JsonObject *file,
+              gboolean    available)
+{
+  const char *mime = json_object_get_string_member_with_default (file, "mime", "");
+  const char *path = json_object_get_string_member_with_default (file, "path", NULL);
+  GtkWidget *image = gtk_image_new_from_icon_name ("mail-attachment-symbolic");
+  g_autoptr(GTask) task = NULL;
+
+  if (!available || path == NULL || !g_str_has_prefix (mime, "image/") ||
+      json_object_get_int_member_with_default (file, "size", 0) > THUMBNAIL_MAX_BYTES)
+    return image;
+  gtk_image_set_pixel_size (GTK_IMAGE (image), THUMBNAIL_SIZE);
+  gtk_widget_set_size_request (image, THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+  task = g_task_new (image, NULL, thumbnail_done, NULL);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, thumbnail_thread);
+  return image;
+}
+
+/* One file's row: a thumbnail of a picture (else the icon), name, size and date (or that
+ * it is still on its way), «Open», «Remove»; Delete on the row removes it. */
 static GtkWidget *
 make_row (JsonObject *file)
 {
@@ -106,8 +172,7 @@ make_row (JsonObject *file)
     subtitle = g_strdup_printf (_("%s · not on this computer yet; it comes with the next sync"), size);
   row = crm_text_row_new (json_object_get_string_member_with_default (file, "name", ""), subtitle);
   g_object_set_data_full (G_OBJECT (row), "attachment-id", g_strdup (id), g_free);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
-                             gtk_image_new_from_icon_name ("mail-attachment-symbolic"));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), file_picture (file, available));
   if (available)
     {
       GtkWidget *open = suffix_button ("document-open-symbolic", _("Open the File"), "files.open",
@@ -279,6 +344,30 @@ crm_files_group_find_row (CrmFilesGroup *self,
     if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "attachment-id"), attachment_id) == 0)
       return row;
   return NULL;
+}
+
+static gboolean
+has_thumbnail (GtkWidget *widget)
+{
+  if (g_object_get_data (G_OBJECT (widget), "thumbnail-ready") != NULL)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (has_thumbnail (child))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+crm_files_group_has_thumbnail (CrmFilesGroup *self,
+                               const char    *attachment_id)
+{
+  GtkWidget *row;
+
+  g_return_val_if_fail (CRM_IS_FILES_GROUP (self), FALSE);
+
+  row = crm_files_group_find_row (self, attachment_id);
+  return row != NULL && has_thumbnail (row);
 }
 
 static void

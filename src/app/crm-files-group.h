@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-files-group.h — the «Files» group of a deal, contact or company page: the files
  * attached to one entity, newest first, each with «Open» and «Remove» (Delete on a row;
- * undoable from its toast), and «Attach File…» in the header. A row is made by one
- * function (make_row in the .c), the place to add a thumbnail. */
+ * undoable from its toast), and «Attach File…» in the header. A picture here shows as a
+ * thumbnail, read in a worker thread (make_row and file_picture in the .c). */
 #pragma once
 
 #include <adwaita.h>
@@ -32,5 +32,9 @@ gboolean crm_files_group_remove     (CrmFilesGroup *self,
 guint      crm_files_group_get_n_files (CrmFilesGroup *self);
 GtkWidget *crm_files_group_find_row    (CrmFilesGroup *self,
                                         const char    *attachment_id);
+/* Whether the row of @attachment_id shows its thumbnail (it is read after the row is
+ * made; tests wait for it). */
+gboolean   crm_files_group_has_thumbnail (CrmFilesGroup *self,
+                                          const char    *attachment_id);
 
 G_END_DECLS

@@ -106,6 +106,8 @@ make_row (JsonObject *message)
 
   state_label = gtk_label_new (state);
   gtk_label_set_wrap (GTK_LABEL (state_label), TRUE);
+  /* one line for a short state, lines of about 24 characters for a reason */
+  gtk_label_set_width_chars (GTK_LABEL (state_label), MIN ((int) g_utf8_strlen (state, -1), 24));
   gtk_label_set_max_width_chars (GTK_LABEL (state_label), 28);
   gtk_label_set_xalign (GTK_LABEL (state_label), 1);
   gtk_label_set_justify (GTK_LABEL (state_label), GTK_JUSTIFY_RIGHT);
