@@ -163,17 +163,31 @@ pg_run (CrmServerPg        *self,
         char              **out_state,
         GError            **error)
 {
-  PGresult *result;
+  PGresult *result = NULL;
   ExecStatusType status;
 
   if (!ensure_connected (self, error))
     return NULL;
-  /* without parameters: several statements may go at once (the schema's steps) */
-  result = n == 0 ? PQexec (self->conn, sql)
-                  : PQexecParams (self->conn, sql, n, NULL, values, NULL, NULL, 0);
-  status = PQresultStatus (result);
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-    return result;
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      gboolean idle = PQtransactionStatus (self->conn) == PQTRANS_IDLE;
+
+      PQclear (result);
+      /* without parameters: several statements may go at once (the schema's steps) */
+      result = n == 0 ? PQexec (self->conn, sql)
+                      : PQexecParams (self->conn, sql, n, NULL, values, NULL, NULL, 0);
+      status = PQresultStatus (result);
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        return result;
+      /* PostgreSQL restarted since the last statement: outside a transaction, the
+       * statement is run again on a new connection (inside one, the caller fails) */
+      if (!idle || PQstatus (self->conn) != CONNECTION_BAD || attempt > 0)
+        break;
+      PQreset (self->conn);
+      self->ticker = FALSE;
+      if (PQstatus (self->conn) != CONNECTION_OK)
+        break;
+    }
   if (out_state != NULL)
     *out_state = g_strdup (PQresultErrorField (result, PG_DIAG_SQLSTATE));
   pg_failed (result != NULL ? PQresultErrorMessage (result) : PQerrorMessage (self->conn), error);
