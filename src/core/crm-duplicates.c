@@ -344,15 +344,30 @@ slow:
   }
 }
 
+static JsonArray *
+strings_array (const char *text,
+               GPtrArray  *scratch)
+{
+  JsonArray *array = json_array_new ();
+
+  read_strings (text, scratch);
+  for (guint i = 0; i < scratch->len; i++)
+    json_array_add_string_element (array, scratch->pdata[i]);
+  return array;
+}
+
+/* A group's member; a group of common names can hold thousands, so its phones and
+ * e-mails are read as the scan read them, without a JSON parser. */
 static JsonObject *
-member_json (const Card *card)
+member_json (const Card *card,
+             GPtrArray  *scratch)
 {
   JsonObject *member = json_object_new ();
 
   json_object_set_string_member (member, "id", card->id);
   json_object_set_string_member (member, "name", card->name ? card->name : "");
-  json_object_set_array_member (member, "phones", parse_array (card->phones));
-  json_object_set_array_member (member, "emails", parse_array (card->emails));
+  json_object_set_array_member (member, "phones", strings_array (card->phones, scratch));
+  json_object_set_array_member (member, "emails", strings_array (card->emails, scratch));
   if (card->inn != NULL)
     json_object_set_string_member (member, "inn", card->inn);
   else
@@ -545,7 +560,7 @@ crm_duplicates_find (CrmStore     *store,
 
       if (group != NULL)
         json_array_add_object_element (json_object_get_array_member (group, "members"),
-                                       member_json (&g_array_index (scan.cards, Card, i)));
+                                       member_json (&g_array_index (scan.cards, Card, i), strings));
     }
 
   sorted = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
@@ -559,7 +574,7 @@ crm_duplicates_find (CrmStore     *store,
       /* pairs: best first (a stable sort keeps the order they were found in) */
       list = g_list_sort (list, compare_pairs);
       for (GList *l = list; l != NULL; l = l->next)
-        json_array_add_element (ordered, json_node_copy (l->data));
+        json_array_add_element (ordered, json_node_ref (l->data));
       json_object_set_array_member (value, "pairs", ordered);
       g_ptr_array_add (sorted, crm_json_node_take_object (json_object_ref (value)));
     }
