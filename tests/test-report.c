@@ -495,6 +495,33 @@ test_sales (Fixture       *f,
     g_assert_cmpint (won, ==, 3);
   }
 
+  /* a longer period goes by week, from Monday: 2026 from 1 January (a Thursday) starts on
+   * 29 December; d5 falls in the week of 2 March, d1 and d8 in that of 9 March */
+  {
+    CrmReportFilter quarter = { MARCH_1 - 59 * DAY, APRIL_1, NULL, NULL, NULL };
+    g_autoptr(JsonNode) weekly = run (f, "sales", &quarter);
+    JsonObject *series = json_object_get_object_member (json_node_get_object (weekly), "series");
+    JsonArray *points = json_object_get_array_member (series, "points");
+    guint checked = 0;
+
+    g_assert_cmpstr (json_object_get_string_member (series, "bucket"), ==, "week");
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (points, 0),
+                                                    "from"), ==, "2025-12-29T00:00:00Z");
+    for (guint i = 0; i < json_array_get_length (points); i++)
+      {
+        JsonObject *point = json_array_get_object_element (points, i);
+        const char *from = json_object_get_string_member (point, "from");
+
+        if (g_str_equal (from, "2026-03-02T00:00:00Z"))
+          checked += json_object_get_int_member (point, "won_amount") == 200000;
+        else if (g_str_equal (from, "2026-03-09T00:00:00Z"))
+          checked += json_object_get_int_member (point, "won_amount") == 130000;
+        else
+          g_assert_cmpint (json_object_get_int_member (point, "won"), ==, 0);
+      }
+    g_assert_cmpuint (checked, ==, 2);
+  }
+
   filter.pipeline_id = f->sales;
   sales_only = run (f, "sales", &filter);
   assert_int (sales_only, "Анна", "won", 1);

@@ -450,6 +450,10 @@ test_line_and_keyboard (void)
   g_assert_cmpint (crm_chart_get_focus_index (line), ==, (int) crm_chart_get_n_bars (line) - 2);
   crm_test_ui_wait (100);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-sales-line"));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  crm_test_ui_wait (200);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-sales-line-dark"));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
 
   /* the bars take the keyboard too */
   {
