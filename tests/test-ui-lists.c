@@ -296,6 +296,36 @@ test_delete_and_undo (void)
   }
 }
 
+/* The scores the list shows follow a change made on another connection (a sync, say):
+ * the app keeps a minute's scores only while nothing is written. */
+static void
+test_segment_follows_changes (void)
+{
+  CrmEntityList *list = contacts ();
+  CrmRfmBounds bounds = { -1, -1, 2, -1, -1, -1 };
+  gint64 before, after;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "contacts"));
+  crm_test_ui_wait (200);
+  g_assert_true (crm_entity_list_set_filter (list, FILTER));
+  g_assert_true (crm_entity_list_set_segment (list, vip_id));
+  crm_test_ui_wait (200);
+  before = expected_total (FILTER, vip_id, NULL);
+  g_assert_cmpuint (n_rows (), ==, before);
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (crm_rfm_segment_set (store, "vip", NULL, &bounds, NULL, &error));
+    g_assert_no_error (error);
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  crm_test_ui_wait (300);
+  after = expected_total (FILTER, vip_id, NULL);
+  g_assert_cmpint (after, <, before);
+  g_assert_cmpuint (n_rows (), ==, after);
+}
+
 /* A VIP segment for clients with a won deal, set before the app opens. */
 static void
 add_segment (void)
@@ -331,6 +361,7 @@ main (int   argc,
   g_test_add_func ("/ui/lists/save", test_save);
   g_test_add_func ("/ui/lists/open-from-sidebar", test_open_from_sidebar);
   g_test_add_func ("/ui/lists/delete-and-undo", test_delete_and_undo);
+  g_test_add_func ("/ui/lists/segment-follows-changes", test_segment_follows_changes);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);

@@ -119,11 +119,55 @@ score_into (CrmStore    *store,
          run (store, scores, as_of, error);
 }
 
+/* What temp.rfm_client was last scored from: the connection's changes and the
+ * database's version then, and the time it was scored as of. */
+typedef struct {
+  gint64 changes;
+  gint64 data_version;
+  gint64 as_of;
+} Scored;
+
+#define SCORED_KEY "crm-rfm-scored"
+/* Scores this much older than "now" still serve: the app's filtered list asks for a page
+ * at a time, each at a new now, and must not rescore every client for each one. */
+#define SCORED_FRESH_MS (60 * 1000)
+
+static gint64
+data_version (CrmStore *store)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 version = -1;
+
+  if (sqlite3_prepare_v2 (_crm_store_get_db (store), "PRAGMA data_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
 gboolean
 _crm_rfm_refresh (CrmStore  *store,
                   GError   **error)
 {
-  return score_into (store, "rfm_client", crm_store_get_now (store), error);
+  gint64 as_of = crm_store_get_now (store);
+  Scored *scored = g_object_get_data (G_OBJECT (store), SCORED_KEY);
+  gint64 version = data_version (store);
+
+  /* nothing written since (here or by another connection), and scored less than a
+   * minute before: the scores stand */
+  if (scored != NULL && version >= 0 && scored->data_version == version &&
+      scored->changes == sqlite3_total_changes64 (_crm_store_get_db (store)) &&
+      as_of >= scored->as_of && as_of - scored->as_of < SCORED_FRESH_MS)
+    return TRUE;
+  g_object_set_data (G_OBJECT (store), SCORED_KEY, NULL);
+  if (!score_into (store, "rfm_client", as_of, error))
+    return FALSE;
+  scored = g_new0 (Scored, 1);
+  scored->changes = sqlite3_total_changes64 (_crm_store_get_db (store));
+  scored->data_version = version;
+  scored->as_of = as_of;
+  g_object_set_data_full (G_OBJECT (store), SCORED_KEY, scored, g_free);
+  return TRUE;
 }
 
 gint64
@@ -135,6 +179,8 @@ crm_rfm_score_all (CrmStore  *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), -1);
 
+  /* scored afresh, whatever was scored before: what bench/ times */
+  g_object_set_data (G_OBJECT (store), SCORED_KEY, NULL);
   if (!_crm_rfm_refresh (store, error))
     return -1;
   if (sqlite3_prepare_v2 (_crm_store_get_db (store), "SELECT count (*) FROM temp.rfm_client",
