@@ -21,6 +21,7 @@
 #include "crm-files-group.h"
 #include "crm-format.h"
 #include "crm-new-company-dialog.h"
+#include "crm-note-box.h"
 #include "crm-new-contact-dialog.h"
 #include "crm-new-deal-dialog.h"
 #include "crm-new-task-dialog.h"
@@ -399,6 +400,61 @@ test_note (void)
                    ==, deal_id);
   scroll_to (view);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "client-deal-note"));
+}
+
+/* Notes on contacts and companies (the review: only deals had them): the box writes a
+ * note on the card, it tops the card's history, and the history says what changed on
+ * the card itself in words. */
+static void
+test_party_notes (void)
+{
+  g_autoptr(JsonArray) companies = crm_query_companies (store (), NULL, 1, 0, NULL, NULL);
+  const char *company_id = json_object_get_string_member (json_array_get_object_element (companies, 0), "id");
+  g_autoptr(JsonNode) contacts = crm_query_contacts (store (), NULL, NULL, 1, 0, NULL, NULL);
+  const char *contact_id = json_object_get_string_member (json_array_get_object_element (json_node_get_array (contacts), 0), "id");
+  const char *kinds[] = { "contact", "company" };
+  const char *ids[] = { contact_id, company_id };
+  const char *texts[] = { "Предпочитает звонки после 16:00, в WhatsApp не пишет",
+                          "Закупки только через тендер на площадке, бюджет утверждают в январе" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      g_autofree char *action = g_strdup_printf ("win.open-%s", kinds[i]);
+      g_autofree char *shot = g_strdup_printf ("client-%s-history", kinds[i]);
+      g_autoptr(JsonArray) history = NULL;
+      CrmContactPage *page;
+      CrmTimeline *timeline;
+      CrmNoteBox *box;
+      JsonObject *last;
+      guint notes;
+
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), action, "s", ids[i]));
+      crm_test_ui_wait (300);
+      page = CRM_CONTACT_PAGE (crm_window_get_page (window, "contact"));
+      timeline = CRM_TIMELINE (crm_test_ui_find (GTK_WIDGET (page), CRM_TYPE_TIMELINE, NULL));
+      box = CRM_NOTE_BOX (crm_test_ui_find (GTK_WIDGET (page), CRM_TYPE_NOTE_BOX, NULL));
+      g_assert_nonnull (timeline);
+      g_assert_nonnull (box);
+      g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (box)));
+      notes = crm_timeline_get_n_notes (timeline);
+      /* the card's own creation is in its history, worded */
+      g_assert_cmpuint (crm_timeline_get_n_entries (timeline), >=, 1);
+
+      g_assert_false (crm_note_box_add (box, "  "));
+      g_assert_true (crm_note_box_add (box, texts[i]));
+      crm_test_ui_wait (400);
+      g_assert_cmpuint (crm_timeline_get_n_notes (timeline), ==, notes + 1);
+      g_assert_cmpstr (crm_timeline_get_entry_text (timeline, 0), ==, texts[i]);
+
+      history = crm_query_history (store (), kinds[i], ids[i], NULL);
+      g_assert_nonnull (history);
+      last = json_array_get_object_element (history, json_array_get_length (history) - 1);
+      g_assert_cmpstr (json_object_get_string_member (last, "entity"), ==, "note");
+      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (last, "fields"), "entity"),
+                       ==, kinds[i]);
+      scroll_to (GTK_WIDGET (timeline));
+      g_free (crm_test_ui_screenshot (GTK_WIDGET (window), shot));
+    }
 }
 
 static void
@@ -1130,6 +1186,7 @@ main (int   argc,
   g_test_add_func ("/ui/client/new-deal-prefilled", test_new_deal_prefilled);
   g_test_add_func ("/ui/client/edit-company", test_edit_company);
   g_test_add_func ("/ui/client/note", test_note);
+  g_test_add_func ("/ui/client/party-notes", test_party_notes);
   g_test_add_func ("/ui/client/files", test_files);
   g_test_add_func ("/ui/client/picker", test_picker);
   g_test_add_func ("/ui/client/one-click", test_one_click);

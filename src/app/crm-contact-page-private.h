@@ -9,6 +9,8 @@
 #include "crm-entity-picker.h"
 #include "crm-files-group.h"
 #include "crm-messages-group.h"
+#include "crm-note-box.h"
+#include "crm-timeline.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +66,8 @@ struct _CrmContactPage
   guint                rfm_generation; /* which reload the segment being read is for */
   GtkWidget           *segment_row;    /* S4-5: the client's RFM segment, once read */
   CrmMessagesGroup    *messages_group;
+  CrmNoteBox          *note_box;
+  CrmTimeline         *timeline;
 };
 
 static inline gboolean

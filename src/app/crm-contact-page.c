@@ -25,6 +25,7 @@
 #include "crm-new-company-dialog.h"
 #include "crm-new-deal-dialog.h"
 #include "crm-phone.h"
+#include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-rfm.h"
 #include "crm-task-row.h"
@@ -376,6 +377,26 @@ unlink_clicked_cb (GtkButton      *button,
                     g_object_get_data (G_OBJECT (button), "company-name"), FALSE);
 }
 
+/* Notes written here and what happened to the card, newest first, with the box that
+ * writes a note on it (the review: notes only existed on deals). */
+static void
+fill_history (CrmContactPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) history = crm_query_history (crm_context_get_store (self->context),
+                                                    self->kind, self->id, &error);
+
+  crm_note_box_set_target (self->note_box, self->context, self->kind, self->id);
+  if (history == NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("Could not read this card's history: %s"),
+                                                  error->message);
+
+      crm_widget_show_toast (GTK_WIDGET (self), message);
+    }
+  crm_timeline_set_history (self->timeline, self->context, history);
+}
+
 static void
 fill_links (CrmContactPage *self)
 {
@@ -577,6 +598,7 @@ crm_contact_page_reload (CrmView *view)
   fill_links (self);
   crm_files_group_set_target (self->files_group, self->context, self->kind, self->id);
   crm_messages_group_set_target (self->messages_group, self->context, self->kind, self->id);
+  fill_history (self);
   gtk_stack_set_visible_child_name (self->stack, "card");
 }
 
@@ -926,6 +948,8 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, task_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, files_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, messages_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, note_box);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, timeline);
   gtk_widget_class_bind_template_callback (widget_class, deal_picked_cb);
   gtk_widget_class_bind_template_callback (widget_class, link_picked_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "company_picked_cb",

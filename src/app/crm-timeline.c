@@ -56,13 +56,42 @@ dup_name (CrmContext *context,
                         : NULL;
 }
 
+/* Changed fields as `voronkactl conflicts` and the sync popover word them: «Сумма: 5 200 000 ₽;
+ * Ответственный: Ольга»; @fallback when none is worth a word. */
+static char *
+describe_fields (CrmContext *context,
+                 const char *entity,
+                 const char *id,
+                 JsonObject *fields,
+                 const char *fallback)
+{
+  g_autoptr(GString) changed = g_string_new (NULL);
+  g_autoptr(GList) names = json_object_get_members (fields);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *value = NULL;
+      g_autofree char *label = NULL;
+
+      if (g_str_equal (name, "stage_entered_at") || g_str_equal (name, "pipeline") ||
+          g_str_equal (name, "created_at"))
+        continue;
+      label = crm_describe_field (crm_context_get_store (context), entity, name);
+      value = crm_describe_value (crm_context_get_store (context), entity, id, name,
+                                  json_object_get_member (fields, name));
+      g_string_append_printf (changed, "%s%s: %s", changed->len > 0 ? "; " : "", label, value);
+    }
+  if (changed->len == 0)
+    return g_strdup (fallback);
+  return g_string_free (g_steal_pointer (&changed), FALSE);
+}
+
 static char *
 describe_deal (CrmContext *context,
                const char *deal_id,
                JsonObject *fields)
 {
-  g_autoptr(GString) changed = g_string_new (NULL);
-  g_autoptr(GList) names = json_object_get_members (fields);
   const char *stage_id = string_field (fields, "stage");
 
   if (json_object_has_member (fields, "created_at") && json_object_has_member (fields, "title"))
@@ -91,23 +120,49 @@ describe_deal (CrmContext *context,
 
       return g_strdup_printf (_("Loss reason: %s"), reason != NULL ? reason : "?");
     }
-  for (GList *l = names; l != NULL; l = l->next)
-    {
-      const char *name = l->data;
-      g_autofree char *value = NULL;
-      g_autofree char *label = NULL;
+  return describe_fields (context, "deal", deal_id, fields, _("Deal changed"));
+}
 
-      if (g_str_equal (name, "stage_entered_at") || g_str_equal (name, "pipeline"))
-        continue;
-      /* worded as `voronkactl conflicts` and the sync popover word them */
-      label = crm_describe_field (crm_context_get_store (context), "deal", name);
-      value = crm_describe_value (crm_context_get_store (context), "deal", deal_id, name,
-                                  json_object_get_member (fields, name));
-      g_string_append_printf (changed, "%s%s: %s", changed->len > 0 ? "; " : "", label, value);
-    }
-  if (changed->len == 0)
-    return g_strdup (_("Deal changed"));
-  return g_string_free (g_steal_pointer (&changed), FALSE);
+/* A contact's or company's own change: created, or its fields as they now read. */
+static char *
+describe_party (CrmContext *context,
+                const char *entity,
+                const char *id,
+                JsonObject *fields)
+{
+  gboolean contact = g_str_equal (entity, "contact");
+
+  if (json_object_has_member (fields, "created_at") && json_object_has_member (fields, "name"))
+    return g_strdup (contact ? _("Contact created") : _("Company created"));
+  return describe_fields (context, entity, id, fields,
+                          contact ? _("Contact changed") : _("Company changed"));
+}
+
+/* A call's op: only what a person notices (it rang, it was answered, it was missed);
+ * NULL for the bookkeeping in between (the recording, the end of an answered call). */
+static char *
+describe_call (CrmContext *context,
+               const char *id,
+               JsonObject *fields)
+{
+  const char *status = string_field (fields, "status");
+  g_autofree char *direction = dup_name (context, "call", id, "direction");
+  g_autofree char *from = dup_name (context, "call", id, "from");
+  g_autofree char *to = dup_name (context, "call", id, "to");
+  const char *number = g_strcmp0 (direction, "outgoing") == 0 ? to : from;
+  g_autofree char *phone = crm_format_phone (number != NULL ? number : "");
+
+  if (g_strcmp0 (status, "ringing") == 0)
+    return g_strcmp0 (direction, "outgoing") == 0
+           ? g_strdup_printf (_("Call to %s"), phone)
+           : g_strdup_printf (_("Incoming call from %s"), phone);
+  if (g_strcmp0 (status, "answered") == 0)
+    return g_strdup (_("Call answered"));
+  if (g_strcmp0 (status, "missed") == 0)
+    return g_strdup_printf (_("Missed call from %s"), phone);
+  if (g_strcmp0 (status, "voicemail") == 0)
+    return g_strdup_printf (_("Voicemail from %s"), phone);
+  return NULL;
 }
 
 char *
@@ -122,6 +177,14 @@ crm_timeline_describe (CrmContext *context,
     return g_strdup ("");
   if (g_str_equal (entity, "deal"))
     return describe_deal (context, id, fields);
+  if (g_str_equal (entity, "contact") || g_str_equal (entity, "company"))
+    return describe_party (context, entity, id, fields);
+  if (g_str_equal (entity, "call"))
+    {
+      char *text = describe_call (context, id, fields);
+
+      return text != NULL ? text : g_strdup ("");
+    }
   if (g_str_equal (entity, "task"))
     {
       g_autofree char *stored = dup_name (context, "task", id, "text");
@@ -274,9 +337,13 @@ crm_timeline_set_history (CrmTimeline *self,
       const char *actor = json_object_get_string_member_with_default (entry, "actor", NULL);
       const char *rule = json_object_get_string_member_with_default (entry, "by_rule", NULL);
       const char *op_device = json_object_get_string_member_with_default (entry, "device", NULL);
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *row;
       gint64 at = 0;
 
+      /* bookkeeping nobody notices (a call's recording, say) has no row */
+      if (*text == '\0')
+        continue;
+      row = adw_action_row_new ();
       crm_time_parse (json_object_get_string_member_with_default (entry, "at", ""), &at);
       when = crm_format_date_time (at);
       subtitle = actor != NULL ? g_strdup_printf ("%s · %s", g_strstrip (when), actor)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-timeline.h — a deal's history as sentences, newest first, marking the changes
+/* crm-timeline.h — a deal's, contact's or company's history as sentences, newest first, marking the changes
  * automation rules made and the ones that came from other devices. */
 #pragma once
 
@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 #define CRM_TYPE_TIMELINE (crm_timeline_get_type ())
 G_DECLARE_FINAL_TYPE (CrmTimeline, crm_timeline, CRM, TIMELINE, GtkWidget)
 
-/* @history: the "history" array of crm_query_deal(). */
+/* @history: crm_query_history(), or the "history" array of crm_query_deal(). */
 void   crm_timeline_set_history   (CrmTimeline *self,
                                    CrmContext  *context,
                                    JsonArray   *history);

@@ -343,35 +343,68 @@ collect_ids_of (CrmStore    *store,
     g_ptr_array_add (out, _crm_sql_dup_column_text (stmt, 0));
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read deal history");
+      _crm_store_set_sql_error (store, error, "read the history");
       return FALSE;
     }
   return TRUE;
 }
 
-/* The changelog of the deal, its tasks, its tag/contact links, its notes, its files and calls,
- * oldest first. */
-static JsonArray *
-deal_history (CrmStore    *store,
-              const char  *deal_id,
-              GError     **error)
+/* What belongs to an entity's history besides itself: ?1 is its id. */
+static const char *const deal_parts[] = {
+  "SELECT id FROM task WHERE deal = ?1",
+  "SELECT id FROM deal_tag WHERE deal = ?1",
+  "SELECT id FROM deal_contact WHERE deal = ?1",
+  "SELECT id FROM note WHERE entity = 'deal' AND entity_id = ?1",
+  "SELECT id FROM attachment WHERE entity = 'deal' AND entity_id = ?1",
+  "SELECT id FROM call WHERE deal = ?1",
+  NULL
+};
+/* a contact's tasks of its own (not its deals': those are on the deal pages) */
+static const char *const contact_parts[] = {
+  "SELECT id FROM task WHERE contact = ?1 AND deal IS NULL",
+  "SELECT id FROM note WHERE entity = 'contact' AND entity_id = ?1",
+  "SELECT id FROM attachment WHERE entity = 'contact' AND entity_id = ?1",
+  "SELECT id FROM call WHERE contact = ?1 AND deal IS NULL",
+  NULL
+};
+static const char *const company_parts[] = {
+  "SELECT id FROM note WHERE entity = 'company' AND entity_id = ?1",
+  "SELECT id FROM attachment WHERE entity = 'company' AND entity_id = ?1",
+  NULL
+};
+
+JsonArray *
+crm_query_history (CrmStore    *store,
+                   const char  *entity,
+                   const char  *entity_id,
+                   GError     **error)
 {
   g_autoptr(GPtrArray) entity_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   g_autoptr(GHashTable) user_names = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                             g_free, g_free);
   g_autoptr(JsonArray) history = json_array_new ();
+  const char *const *parts;
 
-  g_ptr_array_add (entity_ids, g_strdup (deal_id));
-  if (!collect_ids_of (store, "SELECT id FROM task WHERE deal = ?1", deal_id, entity_ids, error) ||
-      !collect_ids_of (store, "SELECT id FROM deal_tag WHERE deal = ?1", deal_id, entity_ids, error) ||
-      !collect_ids_of (store, "SELECT id FROM deal_contact WHERE deal = ?1", deal_id, entity_ids, error) ||
-      !collect_ids_of (store, "SELECT id FROM note WHERE entity = 'deal' AND entity_id = ?1",
-                       deal_id, entity_ids, error) ||
-      !collect_ids_of (store, "SELECT id FROM attachment WHERE entity = 'deal' AND entity_id = ?1",
-                       deal_id, entity_ids, error) ||
-      !collect_ids_of (store, "SELECT id FROM call WHERE deal = ?1", deal_id, entity_ids, error))
-    return NULL;
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (entity != NULL && entity_id != NULL, NULL);
+
+  if (g_str_equal (entity, "deal"))
+    parts = deal_parts;
+  else if (g_str_equal (entity, "contact"))
+    parts = contact_parts;
+  else if (g_str_equal (entity, "company"))
+    parts = company_parts;
+  else
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("“%s” has no history; deals, contacts and companies have"), entity);
+      return NULL;
+    }
+  g_ptr_array_add (entity_ids, g_strdup (entity_id));
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (!collect_ids_of (store, parts[i], entity_id, entity_ids, error))
+      return NULL;
 
   for (guint i = 0; i < entity_ids->len; i++)
     {
@@ -492,7 +525,7 @@ crm_query_deal (CrmStore    *store,
     return NULL;
   json_object_set_member (deal, "tasks", g_steal_pointer (&tasks));
 
-  history = deal_history (store, deal_id, error);
+  history = crm_query_history (store, "deal", deal_id, error);
   if (history == NULL)
     return NULL;
   json_object_set_array_member (deal, "history", history);

@@ -50,6 +50,16 @@ JsonObject *crm_query_deal         (CrmStore    *store,
                                     const char  *deal_id,
                                     GError     **error);
 
+/* The history of a deal, contact or company, oldest first: its own changes and those of
+ * what belongs to it (a deal's tasks, tags, contacts, notes, files and calls; a contact's
+ * or company's notes and files, and a contact's tasks and calls outside deals), each
+ * {"at","entity","id","op","device","actor","fields","rule","by_rule","cause"}.
+ * INVALID_INPUT for another entity type. */
+JsonArray  *crm_query_history      (CrmStore    *store,
+                                    const char  *entity,
+                                    const char  *entity_id,
+                                    GError     **error);
+
 /* Contacts whose name has a word starting with @prefix (case-insensitive, Cyrillic
  * included; NULL: all), having all @tag_ids (via their deals), sorted by name:
  * [{"id","name","phones":[…],"emails":[…],"company"}]. */
