@@ -217,19 +217,16 @@ crm_channels_group_reload (CrmChannelsGroup *self,
     return;
 
   state = crm_message_dup_transport (crm_context_get_store (context));
-  if (state == NULL)
+  server = crm_store_dup_meta (crm_context_get_store (context), "sync.server");
+  if (state == NULL && server == NULL)
     {
-      server = crm_store_dup_meta (crm_context_get_store (context), "sync.server");
-      add_row (self, "network-server-symbolic",
-               server != NULL ? _("Not reported by the server yet")
-                              : _("This account is local"),
-               server != NULL ? _("The server tells its channels and mailboxes with the next "
-                                  "sync (a server older than this app does not).")
-                              : _("Messages go out and mail comes in only through a Voronka "
-                                  "server: connect this account to one first."),
-               NULL, NULL, NULL);
+      add_row (self, "network-server-symbolic", _("This account is local"),
+               _("Messages go out and mail comes in only through a Voronka server: connect "
+                 "this account to one first."), NULL, NULL, NULL);
       return;
     }
+  if (state == NULL)
+    state = json_object_new ();   /* the server publishes nothing until it has a channel */
   account = member (state, "account") != NULL ? member (state, "account") : "ACCOUNT";
   channels = json_object_has_member (state, "channels") ? json_object_get_array_member (state, "channels") : NULL;
   mailboxes = json_object_has_member (state, "mailboxes") ? json_object_get_array_member (state, "mailboxes") : NULL;

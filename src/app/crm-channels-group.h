@@ -3,7 +3,8 @@
  * e-mail, SMS and Telegram channels and its mailboxes as the server last published them
  * (crm_message_dup_transport(): addresses, sender, login, whether a password is set, a
  * mailbox's last error — never a secret), each saying which `voronka-server` command
- * changes it, since passwords and tokens are kept on the server only. */
+ * changes it, since passwords and tokens are kept on the server only. An account synced
+ * with a server that published nothing has no channel and no mailbox yet. */
 #pragma once
 
 #include <adwaita.h>

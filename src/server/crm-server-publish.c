@@ -143,6 +143,16 @@ crm_server_publish_now (CrmServerPublish *self)
       json_object_set_string_member (state, "account", accounts->pdata[i + 1]);
       json_object_set_array_member (state, "channels", read_channels (db, accounts->pdata[i]));
       json_object_set_array_member (state, "mailboxes", read_mailboxes (db, accounts->pdata[i]));
+      /* an account that never had a channel or a mailbox gets no op for it: the app says
+       * «not reported» either way; one that had them learns they are gone */
+      if (json_array_get_length (json_object_get_array_member (state, "channels")) == 0 &&
+          json_array_get_length (json_object_get_array_member (state, "mailboxes")) == 0)
+        {
+          g_autoptr(JsonObject) before = crm_message_dup_transport (store);
+
+          if (before == NULL)
+            continue;
+        }
       if (!crm_message_publish_transport (store, state, &changed, &error))
         g_warning ("Account %s: the channels could not be published: %s",
                    (const char *) accounts->pdata[i + 1], error->message);
