@@ -858,6 +858,76 @@ test_quota (void)
   crm_test_remove_tree (dir);
 }
 
+/* The account's setup is the administrators' (issue 20): a rep's modified client pushes
+ * a stage's new name, a tag's new name, a new custom field and himself made an
+ * administrator; each is rejected, naming the rule, while his own deal and a new brand's
+ * tag (anyone may add one) are accepted, and the other replica sees the setup unchanged. */
+static void
+test_setup_by_rep (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *pipeline = resolve (f->rep, "pipeline", "Продажи", NULL);
+  g_autofree char *stage = resolve (f->rep, "stage", "Новая заявка", pipeline);
+  g_autofree char *tag = resolve (f->rep, "tag", "Volvo", NULL);
+  g_autofree char *me = resolve (f->rep, "user", REP, NULL);
+  g_autofree char *field_id = crm_uuid_v7_new (crm_time_now_ms ());
+  g_autofree char *new_tag = crm_uuid_v7_new (crm_time_now_ms ());
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  g_autoptr(CrmStore) manager = NULL;
+  g_autoptr(JsonObject) row = NULL;
+  g_auto(CrmTestAnswer) answer = { 0 };
+  CrmOp *own, *stage_op, *tag_op, *field_op, *role_op, *tag_add;
+  JsonArray *results;
+
+  own = own_deal_op (f->rep, "Своя сделка");
+  stage_op = op_new (f->device, "stage", stage, "{\"name\":\"Моя стадия\"}");
+  tag_op = op_new (f->device, "tag", tag, "{\"name\":\"Вольво\"}");
+  field_op = op_new (f->device, "field", field_id,
+                     "{\"entity\":\"deal\",\"key\":\"vin\",\"label\":\"VIN\",\"type\":\"text\"}");
+  role_op = op_new (f->device, "user", me, "{\"role\":\"admin\"}");
+  tag_add = op_new (f->device, "tag", new_tag, "{\"name\":\"Sitrak\",\"grp\":\"brand\"}");
+  g_ptr_array_add (ops, own);
+  g_ptr_array_add (ops, stage_op);
+  g_ptr_array_add (ops, tag_op);
+  g_ptr_array_add (ops, field_op);
+  g_ptr_array_add (ops, role_op);
+  g_ptr_array_add (ops, tag_add);
+  push (f->token, ops, &answer);
+  assert_accepted (&answer, own);
+  assert_accepted (&answer, tag_add);
+  assert_rejected (&answer, stage_op, "permission-denied");
+  assert_rejected (&answer, tag_op, "permission-denied");
+  assert_rejected (&answer, field_op, "permission-denied");
+  assert_rejected (&answer, role_op, "permission-denied");
+  results = json_object_get_array_member (answer.body, "results");
+  for (guint i = 0; i < json_array_get_length (results); i++)
+    {
+      JsonObject *item = json_array_get_object_element (results, i);
+      const char *message = field (item, "message");
+
+      if (g_strcmp0 (field (item, "status"), "rejected") == 0 &&
+          (message == NULL || strstr (message, "Only an administrator") == NULL))
+        g_error ("a rejection does not name the rule: %s", message ? message : "(none)");
+    }
+
+  manager = second_replica_agrees ();
+  row = crm_store_dup_entity (manager, "stage", stage);
+  g_assert_cmpstr (field (row, "name"), ==, "Новая заявка");
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (manager, "tag", tag);
+  g_assert_cmpstr (field (row, "name"), ==, "Volvo");
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (manager, "user", me);
+  g_assert_cmpstr (field (row, "role"), ==, "rep");
+  g_clear_pointer (&row, json_object_unref);
+  /* the refused field is nowhere to be seen: gone, or held deleted by the correction */
+  row = crm_store_dup_entity (manager, "field", field_id);
+  g_assert_true (row == NULL || json_object_get_boolean_member (row, "deleted"));
+  g_clear_pointer (&row, json_object_unref);
+  row = crm_store_dup_entity (manager, "tag", new_tag);
+  g_assert_cmpstr (field (row, "name"), ==, "Sitrak");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -889,6 +959,7 @@ main (int    argc,
   ADD ("amount-overflow", test_amount_overflow);
   ADD ("oversized-op", test_oversized_op);
   ADD ("oversized-push", test_oversized_push);
+  ADD ("setup-by-rep", test_setup_by_rep);
 #undef ADD
   g_test_add_func ("/server-trust/quota", test_quota);
   status = g_test_run ();

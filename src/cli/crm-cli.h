@@ -174,6 +174,13 @@ gboolean crm_cli_company_show   (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_contact_set    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_contact_show   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_field_set      (CrmCli *cli, int argc, char **argv, GError **error);
+/* the account's setup (crm-cli-setup.c) */
+gboolean crm_cli_tag_add        (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_tag_rename     (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_tag_merge      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_pipeline_add   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_stage_add      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_field_add      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */
 void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity);
 gboolean crm_cli_contact_bad_data (CrmCli *cli, int argc, char **argv, GError **error);

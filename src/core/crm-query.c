@@ -385,11 +385,11 @@ crm_query_tags (CrmStore    *store,
                 const char  *group,
                 GError     **error)
 {
-  static const char *const members[] = { "id", "name", "group", NULL };
+  static const char *const members[] = { "id", "name", "group", "color", NULL };
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   return simple_list (store,
-                      "SELECT id, name, grp FROM tag WHERE deleted = 0"
+                      "SELECT id, name, grp, json_extract (data, '$.color') FROM tag WHERE deleted = 0"
                       " AND (?1 IS NULL OR grp = ?1) ORDER BY rowid",
                       group, members, "list tags", error);
 }

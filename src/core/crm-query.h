@@ -90,7 +90,7 @@ JsonArray  *crm_query_tasks_falling_due (CrmStore    *store,
 /* [{"id","name","role","group"}] */
 JsonNode   *crm_query_users        (CrmStore *store,
                                     GError  **error);
-/* [{"id","name","group"}], @group NULL for all. */
+/* [{"id","name","group","color"}] ("color" null or one of crm_setup_tag_colors()), @group NULL for all. */
 JsonNode   *crm_query_tags         (CrmStore    *store,
                                     const char  *group,
                                     GError     **error);

@@ -727,10 +727,7 @@ rep_rights (CrmStore     *store,
   if (g_str_equal (entity, "tag"))
     {
       /* a brand's discount applied by its approval: crm_approval_check_op() let it */
-      if (op->created ||
-          (crm_approval_op_is_discount (op) && json_object_get_size (op->fields) <= 2))
-        return TRUE;
-      return denied (error, _("Only a manager or an administrator can rename or remove tags"));
+      return TRUE;   /* a new one, or a discount: crm_validate_op_rights() decided */
     }
   if (g_str_equal (entity, "notification"))
     {
@@ -773,6 +770,13 @@ crm_validate_op_rights (CrmStore     *store,
       return denied (error, _("Only an administrator can change pipelines, stages, fields, loss "
                               "reasons and users (this change touches a %s)"), op->entity);
     }
+  /* tags are the account's setup too: anyone adds one (a new brand on a deal), only an
+   * administrator renames, regroups, recolours, merges or removes one (issue 20); a
+   * brand's discount applied by its approval is crm_approval_check_op()'s business */
+  if (g_str_equal (op->entity, "tag") && !op->created &&
+      !(crm_approval_op_is_discount (op) && json_object_get_size (op->fields) <= 2))
+    return denied (error, _("Only an administrator can rename, regroup, recolour, merge or "
+                            "remove tags"));
   if (g_strcmp0 (role, "manager") == 0)
     return TRUE;
   return rep_rights (store, op, user_id, error);

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-cli-setup.c — the account's setup (issue 20, administrators): `tag add|rename|merge`,
+ * `pipeline add`, `stage add`, `field add`. The checks and change sets are core's
+ * (crm-setup.h); who may make them is the write path's rights check. */
+#define G_LOG_DOMAIN "voronka-cli"
+
+#include <string.h>
+
+#include "crm-cli.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-setup.h"
+
+/* {"id","name","group","color"} of a tag. */
+static JsonObject *
+tag_object (CrmCli     *cli,
+            const char *tag_id)
+{
+  g_autoptr(JsonObject) row = crm_store_dup_entity (cli->store, "tag", tag_id);
+  JsonObject *tag = json_object_new ();
+
+  json_object_set_string_member (tag, "id", tag_id);
+  json_object_set_string_member (tag, "name", crm_cli_str (row, "name", ""));
+  json_object_set_string_member (tag, "group", crm_cli_str (row, "grp", "other"));
+  if (json_object_get_string_member_with_default (row, "color", NULL) != NULL)
+    json_object_set_string_member (tag, "color", json_object_get_string_member (row, "color"));
+  else
+    json_object_set_null_member (tag, "color");
+  return tag;
+}
+
+static void
+print_tag (CrmCli     *cli,
+           const char *tag_id,
+           const char *format)
+{
+  g_autoptr(JsonObject) tag = tag_object (cli, tag_id);
+
+  if (cli->json)
+    crm_cli_print_json_object (tag);
+  else
+    g_print (format, json_object_get_string_member (tag, "name"));
+}
+
+gboolean
+crm_cli_tag_add (CrmCli   *cli,
+                 int       argc,
+                 char    **argv,
+                 GError  **error)
+{
+  g_autofree char *group = NULL;
+  g_autofree char *color = NULL;
+  const GOptionEntry entries[] = {
+    { "group", 0, 0, G_OPTION_ARG_STRING, &group, N_("The tag's group (default: other)"), N_("brand|trailer|other") },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color, N_("Its colour: blue, green, yellow, orange, red, purple, brown or gray"), N_("COLOUR") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "tag add", "NAME",
+                      _("Add a tag, such as a new truck brand. With --json: the tag "
+                        "{\"id\", \"name\", \"group\", \"color\"}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error) ||
+      (changeset = crm_setup_tag_add (cli->store, argv[1], group, color, &id, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  print_tag (cli, id, _("Added tag %s\n"));
+  return TRUE;
+}
+
+gboolean
+crm_cli_tag_rename (CrmCli   *cli,
+                    int       argc,
+                    char    **argv,
+                    GError  **error)
+{
+  g_autofree char *group = NULL;
+  g_autofree char *color = NULL;
+  const GOptionEntry entries[] = {
+    { "group", 0, 0, G_OPTION_ARG_STRING, &group, N_("Move the tag to this group too"), N_("brand|trailer|other") },
+    { "color", 0, 0, G_OPTION_ARG_STRING, &color, N_("Change its colour too (\"\" removes it)"), N_("COLOUR") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "tag rename", "TAG NEW_NAME",
+                      _("Rename a tag (administrators); its deals keep it. With --json: the "
+                        "tag {\"id\", \"name\", \"group\", \"color\"}."),
+                      entries, &argc, &argv, 2, error) ||
+      !crm_cli_open (cli, error) ||
+      (id = crm_cli_resolve (cli, "tag", argv[1], NULL, error)) == NULL ||
+      (changeset = crm_setup_tag_update (cli->store, id, argv[2], group, color, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  print_tag (cli, id, _("Renamed the tag to %s\n"));
+  return TRUE;
+}
+
+gboolean
+crm_cli_tag_merge (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autofree char *from = NULL;
+  g_autofree char *into = NULL;
+  guint deals = 0;
+
+  if (!crm_cli_parse (cli, "tag merge", "FROM INTO",
+                      _("Merge tag FROM into INTO (administrators): FROM's deals get INTO "
+                        "and FROM is removed. With --json: {\"tag\": INTO's tag, \"deals\": "
+                        "how many deals were retagged}."),
+                      NULL, &argc, &argv, 2, error) ||
+      !crm_cli_open (cli, error) ||
+      (from = crm_cli_resolve (cli, "tag", argv[1], NULL, error)) == NULL ||
+      (into = crm_cli_resolve (cli, "tag", argv[2], NULL, error)) == NULL ||
+      (changeset = crm_setup_tag_merge (cli->store, from, into, &deals, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  json_object_set_object_member (result, "tag", tag_object (cli, into));
+  json_object_set_int_member (result, "deals", deals);
+  if (cli->json)
+    crm_cli_print_json_object (result);
+  else
+    g_print (ngettext ("Merged %s into %s: %u deal retagged\n",
+                       "Merged %s into %s: %u deals retagged\n", deals),
+             argv[1], argv[2], deals);
+  return TRUE;
+}
+
+/* The pipeline @id as `pipelines` prints it. */
+static gboolean
+print_pipeline (CrmCli      *cli,
+                const char  *id,
+                GError     **error)
+{
+  g_autoptr(JsonNode) pipelines = crm_query_pipelines (cli->store, error);
+  JsonArray *array;
+
+  if (pipelines == NULL)
+    return FALSE;
+  array = json_node_get_array (pipelines);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (array, i);
+      JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+
+      if (!g_str_equal (json_object_get_string_member (pipeline, "id"), id))
+        continue;
+      if (cli->json)
+        {
+          crm_cli_print_json_object (pipeline);
+          return TRUE;
+        }
+      g_print ("%s:", json_object_get_string_member (pipeline, "name"));
+      for (guint j = 0; j < json_array_get_length (stages); j++)
+        g_print (" %s%s", j > 0 ? "› " : "",
+                 json_object_get_string_member (json_array_get_object_element (stages, j), "name"));
+      g_print ("\n");
+      return TRUE;
+    }
+  return TRUE;
+}
+
+gboolean
+crm_cli_pipeline_add (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "pipeline add", "NAME",
+                      _("Add a pipeline (administrators) with its two closing stages, won and "
+                        "lost; add its working stages with `stage add`. With --json: the "
+                        "pipeline {\"id\", \"name\", \"stages\": [{\"id\", \"name\", \"kind\"}]}."),
+                      NULL, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error) ||
+      (changeset = crm_setup_pipeline_add (cli->store, argv[1], &id, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  return print_pipeline (cli, id, error);
+}
+
+gboolean
+crm_cli_stage_add (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  g_autofree char *kind = NULL;
+  g_autofree char *before = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the stage is in"), N_("P") },
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind, N_("open (default), won or lost"), N_("KIND") },
+    { "before", 0, 0, G_OPTION_ARG_STRING, &before, N_("Put it before this stage (default: before the closing stages)"), N_("S") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *before_id = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "stage add", "NAME",
+                      _("Add a stage to a pipeline (administrators). With --json: the "
+                        "pipeline {\"id\", \"name\", \"stages\": [{\"id\", \"name\", \"kind\"}]}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (pipeline, "--pipeline", error) ||
+      !crm_cli_open (cli, error) ||
+      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL ||
+      (before != NULL &&
+       (before_id = crm_cli_resolve (cli, "stage", before, pipeline_id, error)) == NULL) ||
+      (changeset = crm_setup_stage_add (cli->store, pipeline_id, argv[1], kind, before_id, &id,
+                                        error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  return print_pipeline (cli, pipeline_id, error);
+}
+
+/* A stage named "PIPELINE/STAGE", or by a name only one pipeline has, or by id. */
+static char *
+resolve_any_stage (CrmCli      *cli,
+                   const char  *text,
+                   GError     **error)
+{
+  const char *slash = strchr (text, '/');
+  g_autofree char *pipeline = NULL;
+  g_autofree char *pipeline_id = NULL;
+
+  if (slash == NULL)
+    return crm_cli_resolve (cli, "stage", text, NULL, error);
+  pipeline = g_strndup (text, slash - text);
+  pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error);
+  if (pipeline_id == NULL)
+    return NULL;
+  return crm_cli_resolve (cli, "stage", slash + 1, pipeline_id, error);
+}
+
+gboolean
+crm_cli_field_add (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autofree char *entity = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *type = NULL;
+  g_auto(GStrv) required_at = NULL;
+  g_auto(GStrv) choices = NULL;
+  const GOptionEntry entries[] = {
+    { "entity", 0, 0, G_OPTION_ARG_STRING, &entity, N_("Whose field: deal, contact or company"), N_("E") },
+    { "label", 0, 0, G_OPTION_ARG_STRING, &label, N_("The label people see"), N_("L") },
+    { "type", 0, 0, G_OPTION_ARG_STRING, &type, N_("text, choice, bool, number, money, date, companies or counter"), N_("T") },
+    { "choice", 0, 0, G_OPTION_ARG_STRING_ARRAY, &choices, N_("A value to pick from (type choice; repeat it)"), N_("C") },
+    { "required-at", 0, 0, G_OPTION_ARG_STRING_ARRAY, &required_at, N_("A stage a deal enters only with the field filled, as STAGE or PIPELINE/STAGE (repeat it)"), N_("STAGE") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(GPtrArray) stage_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonArray) fields = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "field add", "KEY",
+                      _("Add a custom field to deals, contacts or companies (administrators). "
+                        "With --json: the field {\"id\", \"key\", \"label\", \"type\", "
+                        "\"choices\", \"required_stages\", \"hidden\"}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (entity, "--entity", error) ||
+      !crm_cli_require (label, "--label", error) ||
+      !crm_cli_require (type, "--type", error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  for (guint i = 0; required_at != NULL && required_at[i] != NULL; i++)
+    {
+      char *stage = resolve_any_stage (cli, required_at[i], error);
+
+      if (stage == NULL)
+        return FALSE;
+      g_ptr_array_add (stage_ids, stage);
+    }
+  g_ptr_array_add (stage_ids, NULL);
+  if ((changeset = crm_setup_field_add (cli->store, entity, argv[1], label, type,
+                                        (const char * const *) choices,
+                                        (const char * const *) stage_ids->pdata, &id,
+                                        error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error) ||
+      (fields = crm_query_fields (cli->store, entity, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+
+      if (!g_str_equal (json_object_get_string_member (field, "id"), id))
+        continue;
+      if (cli->json)
+        crm_cli_print_json_object (field);
+      else
+        g_print (_("Added field %s\n"), json_object_get_string_member (field, "label"));
+    }
+  return TRUE;
+}

@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-setup.c — the change sets of the account's setup (crm-setup.h): pipelines, stages,
+ * custom fields, tags, users. Only checks and change sets here; the rights are the write
+ * path's (crm-validate.c). */
+#define G_LOG_DOMAIN "voronka-core"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "crm-setup.h"
+#include "crm-error.h"
+#include "crm-sql-private.h"
+#include "crm-store-private.h"
+
+static const char *const field_entities[] = { "deal", "contact", "company", NULL };
+static const char *const field_types[] = {
+  "text", "choice", "bool", "number", "money", "date", "companies", "counter", NULL
+};
+static const char *const tag_groups[] = { "brand", "trailer", "other", NULL };
+static const char *const tag_colors[] = {
+  "blue", "green", "yellow", "orange", "red", "purple", "brown", "gray", NULL
+};
+static const char *const roles[] = { "admin", "manager", "rep", NULL };
+static const char *const stage_kinds[] = { "open", "won", "lost", NULL };
+
+#define invalid(error, ...) \
+  crm_error_fail ((error), CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, __VA_ARGS__)
+#define not_found(error, ...) \
+  crm_error_fail ((error), CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, __VA_ARGS__)
+
+const char * const *
+crm_setup_field_types (void)
+{
+  return field_types;
+}
+
+const char * const *
+crm_setup_tag_colors (void)
+{
+  return tag_colors;
+}
+
+/* @name without the spaces around it, or NULL (with @error) when nothing is left or it
+ * is too long for a name. */
+static char *
+clean_name (const char  *name,
+            GError     **error)
+{
+  g_autofree char *copy = g_strstrip (g_strdup (name != NULL ? name : ""));
+
+  if (*copy == '\0')
+    {
+      invalid (error, _("The name is empty: write a name"));
+      return NULL;
+    }
+  if (!g_utf8_validate (copy, -1, NULL) || g_utf8_strlen (copy, -1) > 200)
+    {
+      invalid (error, _("A name is at most 200 characters"));
+      return NULL;
+    }
+  return g_steal_pointer (&copy);
+}
+
+static char *
+one_of (const char *const *values)
+{
+  return g_strjoinv (", ", (char **) values);
+}
+
+/* The @column of a live @table row other than @except_id equal to @name in any case,
+ * within @scope_column = @scope (when given), or NULL when there is none. */
+static char *
+name_taken (CrmStore   *store,
+            const char *table,
+            const char *column,
+            const char *name,
+            const char *scope_column,
+            const char *scope,
+            const char *except_id)
+{
+  g_autofree char *sql = NULL;
+  g_autofree char *folded = g_utf8_casefold (name, -1);
+  sqlite3_stmt *stmt;
+  char *taken = NULL;
+
+  sql = g_strdup_printf ("SELECT id, \"%s\" FROM \"%s\" WHERE deleted = 0%s%s%s", column,
+                         table, scope_column != NULL ? " AND \"" : "",
+                         scope_column != NULL ? scope_column : "",
+                         scope_column != NULL ? "\" = ?1" : "");
+  stmt = _crm_store_prepare (store, sql, NULL);
+  if (stmt == NULL)
+    return NULL;
+  if (scope_column != NULL)
+    _crm_sql_bind_text_or_null (stmt, 1, scope);
+  while (taken == NULL && _crm_store_step (store, stmt) == SQLITE_ROW)
+    {
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *other = (const char *) sqlite3_column_text (stmt, 1);
+      g_autofree char *other_folded = other != NULL ? g_utf8_casefold (other, -1) : NULL;
+
+      if (g_strcmp0 (id, except_id) != 0 && g_strcmp0 (other_folded, folded) == 0)
+        taken = g_strdup (other);
+    }
+  sqlite3_reset (stmt);
+  return taken;
+}
+
+/* The live row of @entity @id, or NULL with NOT_FOUND naming @what. */
+static JsonObject *
+live_entity (CrmStore    *store,
+             const char  *entity,
+             const char  *id,
+             GError     **error)
+{
+  JsonObject *row = id != NULL ? crm_store_dup_entity (store, entity, id) : NULL;
+
+  if (row == NULL || json_object_get_boolean_member_with_default (row, "deleted", FALSE))
+    {
+      g_clear_pointer (&row, json_object_unref);
+      not_found (error, _("“%s” is not a %s of this account (it may have been removed meanwhile)"),
+                 id != NULL ? id : "", entity);
+    }
+  return row;
+}
+
+/* ---- pipelines and stages ---- */
+
+typedef struct {
+  char *id;
+  char *name;
+  char *kind;
+} Stage;
+
+static void
+stage_free (Stage *stage)
+{
+  g_free (stage->id);
+  g_free (stage->name);
+  g_free (stage->kind);
+  g_free (stage);
+}
+
+/* The live stages of @pipeline_id in the board's order. */
+static GPtrArray *
+pipeline_stages (CrmStore    *store,
+                 const char  *pipeline_id,
+                 GError     **error)
+{
+  g_autoptr(GPtrArray) stages = g_ptr_array_new_with_free_func ((GDestroyNotify) stage_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT id, name, kind FROM stage WHERE deleted = 0 AND pipeline = ?1"
+    " ORDER BY position, name", error);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, pipeline_id);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      Stage *stage = g_new0 (Stage, 1);
+
+      stage->id = _crm_sql_dup_column_text (stmt, 0);
+      stage->name = _crm_sql_dup_column_text (stmt, 1);
+      stage->kind = _crm_sql_dup_column_text (stmt, 2);
+      g_ptr_array_add (stages, stage);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list stages");
+      return NULL;
+    }
+  return g_steal_pointer (&stages);
+}
+
+/* Writes positions 0… to @stages in their array order, touching only those that moved
+ * (@old_order: the ids in their previous order). */
+static void
+renumber_stages (CrmChangeset *changeset,
+                 GPtrArray    *stages,
+                 GPtrArray    *old_order)
+{
+  for (guint i = 0; i < stages->len; i++)
+    {
+      Stage *stage = g_ptr_array_index (stages, i);
+
+      if (i >= old_order->len || !g_str_equal (g_ptr_array_index (old_order, i), stage->id))
+        crm_change_set_int (crm_changeset_touch (changeset, "stage", stage->id), "position", i);
+    }
+}
+
+static GPtrArray *
+stage_ids (GPtrArray *stages)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < stages->len; i++)
+    g_ptr_array_add (ids, g_strdup (((Stage *) g_ptr_array_index (stages, i))->id));
+  return ids;
+}
+
+static gint64
+next_position (CrmStore   *store,
+               const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT coalesce (max (position), -1) + 1 FROM \"%s\""
+                                          " WHERE deleted = 0", table);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
+  gint64 position = 0;
+
+  if (stmt == NULL)
+    return 0;
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    position = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return position;
+}
+
+CrmChangeset *
+crm_setup_pipeline_add (CrmStore    *store,
+                        const char  *name,
+                        char       **out_id,
+                        GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *id = NULL;
+  CrmChange *change;
+  struct { const char *name; const char *kind; } closing[] = {
+    { N_("Closed — won"), "won" },
+    { N_("Closed — lost"), "lost" },
+  };
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((clean = clean_name (name, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, "pipeline", "name", clean, NULL, NULL, NULL)) != NULL)
+    {
+      invalid (error, _("There is a pipeline «%s» already; choose another name"), taken);
+      return NULL;
+    }
+  id = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "pipeline", id);
+  crm_change_set_string (change, "name", clean);
+  crm_change_set_int (change, "position", next_position (store, "pipeline"));
+  for (guint i = 0; i < G_N_ELEMENTS (closing); i++)
+    {
+      g_autofree char *stage_id = crm_store_new_id (store);
+
+      change = crm_changeset_create (changeset, "stage", stage_id);
+      crm_change_set_string (change, "pipeline", id);
+      crm_change_set_string (change, "name", _(closing[i].name));
+      crm_change_set_string (change, "kind", closing[i].kind);
+      crm_change_set_int (change, "position", i);
+    }
+  if (out_id != NULL)
+    *out_id = g_steal_pointer (&id);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_pipeline_rename (CrmStore    *store,
+                           const char  *pipeline_id,
+                           const char  *name,
+                           GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autoptr(JsonObject) pipeline = NULL;
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((pipeline = live_entity (store, "pipeline", pipeline_id, error)) == NULL ||
+      (clean = clean_name (name, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, "pipeline", "name", clean, NULL, NULL, pipeline_id)) != NULL)
+    {
+      invalid (error, _("There is a pipeline «%s» already; choose another name"), taken);
+      return NULL;
+    }
+  crm_change_set_string (crm_changeset_touch (changeset, "pipeline", pipeline_id), "name", clean);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_stage_add (CrmStore    *store,
+                     const char  *pipeline_id,
+                     const char  *name,
+                     const char  *kind,
+                     const char  *before_id,
+                     char       **out_id,
+                     GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autoptr(JsonObject) pipeline = NULL;
+  g_autoptr(GPtrArray) stages = NULL;
+  g_autoptr(GPtrArray) old_order = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *id = NULL;
+  guint at;
+  Stage *stage;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (kind == NULL)
+    kind = "open";
+  if (!g_strv_contains (stage_kinds, kind))
+    {
+      g_autofree char *kinds = one_of (stage_kinds);
+
+      invalid (error, _("A stage's kind is one of %s, not «%s»"), kinds, kind);
+      return NULL;
+    }
+  if ((pipeline = live_entity (store, "pipeline", pipeline_id, error)) == NULL ||
+      (clean = clean_name (name, error)) == NULL ||
+      (stages = pipeline_stages (store, pipeline_id, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, "stage", "name", clean, "pipeline", pipeline_id, NULL)) != NULL)
+    {
+      invalid (error, _("The pipeline «%s» has a stage «%s» already; choose another name"),
+               json_object_get_string_member (pipeline, "name"), taken);
+      return NULL;
+    }
+
+  at = stages->len;
+  for (guint i = 0; i < stages->len; i++)
+    {
+      Stage *s = g_ptr_array_index (stages, i);
+
+      if (before_id != NULL ? g_str_equal (s->id, before_id)
+                            : (g_strcmp0 (s->kind, "won") == 0 || g_strcmp0 (s->kind, "lost") == 0))
+        {
+          at = i;
+          break;
+        }
+    }
+  if (before_id != NULL && at == stages->len)
+    {
+      not_found (error, _("The pipeline «%s» has no stage “%s” to put the new one before"),
+                 json_object_get_string_member (pipeline, "name"), before_id);
+      return NULL;
+    }
+
+  old_order = stage_ids (stages);
+  id = crm_store_new_id (store);
+  stage = g_new0 (Stage, 1);
+  stage->id = g_strdup (id);
+  g_ptr_array_insert (stages, at, stage);
+  change = crm_changeset_create (changeset, "stage", id);
+  crm_change_set_string (change, "pipeline", pipeline_id);
+  crm_change_set_string (change, "name", clean);
+  crm_change_set_string (change, "kind", kind);
+  renumber_stages (changeset, stages, old_order);
+  if (out_id != NULL)
+    *out_id = g_steal_pointer (&id);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_stage_rename (CrmStore    *store,
+                        const char  *stage_id,
+                        const char  *name,
+                        GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autoptr(JsonObject) stage = NULL;
+  g_autofree char *clean = NULL;
+  const char *pipeline_id;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((stage = live_entity (store, "stage", stage_id, error)) == NULL ||
+      (clean = clean_name (name, error)) == NULL)
+    return NULL;
+  pipeline_id = json_object_get_string_member_with_default (stage, "pipeline", NULL);
+  if ((taken = name_taken (store, "stage", "name", clean, "pipeline", pipeline_id, stage_id)) != NULL)
+    {
+      invalid (error, _("This pipeline has a stage «%s» already; choose another name"), taken);
+      return NULL;
+    }
+  crm_change_set_string (crm_changeset_touch (changeset, "stage", stage_id), "name", clean);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_stage_move (CrmStore    *store,
+                      const char  *stage_id,
+                      int          delta,
+                      GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) stage = NULL;
+  g_autoptr(GPtrArray) stages = NULL;
+  g_autoptr(GPtrArray) old_order = NULL;
+  guint from = G_MAXUINT;
+  gint64 to;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((stage = live_entity (store, "stage", stage_id, error)) == NULL ||
+      (stages = pipeline_stages (store, json_object_get_string_member_with_default (stage, "pipeline", NULL),
+                                 error)) == NULL)
+    return NULL;
+  for (guint i = 0; i < stages->len; i++)
+    if (g_str_equal (((Stage *) g_ptr_array_index (stages, i))->id, stage_id))
+      from = i;
+  to = (gint64) from + delta;
+  if (from == G_MAXUINT || to < 0 || to >= stages->len)
+    {
+      invalid (error, delta < 0 ? _("«%s» is the first stage already")
+                                : _("«%s» is the last stage already"),
+               json_object_get_string_member (stage, "name"));
+      return NULL;
+    }
+  old_order = stage_ids (stages);
+  {
+    Stage *moving = g_ptr_array_steal_index (stages, from);
+
+    g_ptr_array_insert (stages, to, moving);
+  }
+  renumber_stages (changeset, stages, old_order);
+  return g_steal_pointer (&changeset);
+}
+
+/* ---- custom fields ---- */
+
+static gboolean
+valid_key (const char *key)
+{
+  if (key == NULL || !g_ascii_islower (*key) || strlen (key) > 64)
+    return FALSE;
+  for (const char *p = key; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* The choices as a JSON array node, trimmed, without empty or repeated ones; NULL (with
+ * @error) when one is too long. */
+static JsonNode *
+choices_node (const char * const  *choices,
+              GError             **error)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *node;
+
+  for (guint i = 0; choices != NULL && choices[i] != NULL; i++)
+    {
+      g_autofree char *choice = g_strstrip (g_strdup (choices[i]));
+      g_autofree char *folded = NULL;
+
+      if (*choice == '\0')
+        continue;
+      if (g_utf8_strlen (choice, -1) > 200)
+        {
+          invalid (error, _("A choice is at most 200 characters: «%.40s…»"), choice);
+          return NULL;
+        }
+      folded = g_utf8_casefold (choice, -1);
+      if (g_ptr_array_find_with_equal_func (seen, folded, g_str_equal, NULL))
+        continue;
+      g_ptr_array_add (seen, g_steal_pointer (&folded));
+      json_array_add_string_element (array, choice);
+    }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, array);
+  return node;
+}
+
+static gboolean
+array_has_string (JsonArray  *array,
+                  const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (g_strcmp0 (json_array_get_string_element (array, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The stage ids as a JSON array node, each a live stage; NULL with NOT_FOUND otherwise. */
+static JsonNode *
+stages_node (CrmStore            *store,
+             const char * const  *stage_ids,
+             GError             **error)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  JsonNode *node;
+
+  for (guint i = 0; stage_ids != NULL && stage_ids[i] != NULL; i++)
+    {
+      g_autoptr(JsonObject) stage = live_entity (store, "stage", stage_ids[i], error);
+
+      if (stage == NULL)
+        return NULL;
+      if (!array_has_string (array, stage_ids[i]))
+        json_array_add_string_element (array, stage_ids[i]);
+    }
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, array);
+  return node;
+}
+
+CrmChangeset *
+crm_setup_field_add (CrmStore           *store,
+                     const char         *entity,
+                     const char         *key,
+                     const char         *label,
+                     const char         *type,
+                     const char * const *choices,
+                     const char * const *required_stage_ids,
+                     char              **out_id,
+                     GError            **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autoptr(JsonNode) choice_list = NULL;
+  g_autoptr(JsonNode) stage_list = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *sql_key = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (entity == NULL || !g_strv_contains (field_entities, entity))
+    {
+      invalid (error, _("Custom fields belong to a deal, a contact or a company, not «%s»"),
+               entity != NULL ? entity : "");
+      return NULL;
+    }
+  if (!valid_key (key))
+    {
+      invalid (error, _("A field's key is written in small latin letters, digits and “_”, "
+                        "starting with a letter (such as truck_model), not «%s»"),
+               key != NULL ? key : "");
+      return NULL;
+    }
+  if (type == NULL || !g_strv_contains (field_types, type))
+    {
+      g_autofree char *types = one_of (field_types);
+
+      invalid (error, _("A field's type is one of %s, not «%s»"), types, type != NULL ? type : "");
+      return NULL;
+    }
+  if ((clean = clean_name (label, error)) == NULL ||
+      (choice_list = choices_node (choices, error)) == NULL ||
+      (stage_list = stages_node (store, required_stage_ids, error)) == NULL)
+    return NULL;
+  if (g_str_equal (type, "choice") && json_array_get_length (json_node_get_array (choice_list)) == 0)
+    {
+      invalid (error, _("A list field needs at least one choice to pick from"));
+      return NULL;
+    }
+  if (!g_str_equal (entity, "deal") && json_array_get_length (json_node_get_array (stage_list)) > 0)
+    {
+      invalid (error, _("Only a deal's field can be required at a stage"));
+      return NULL;
+    }
+  if ((taken = name_taken (store, "field", "key", key, "entity", entity, NULL)) != NULL)
+    {
+      invalid (error, _("There is a field with the key «%s» already"), taken);
+      return NULL;
+    }
+  if ((taken = name_taken (store, "field", "label", clean, "entity", entity, NULL)) != NULL)
+    {
+      invalid (error, _("There is a field labelled «%s» already; choose another label"), taken);
+      return NULL;
+    }
+  /* a field removed earlier keeps its id's slot: a new one with its key is a new entity */
+  id = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "field", id);
+  crm_change_set_string (change, "entity", entity);
+  crm_change_set_string (change, "key", key);
+  crm_change_set_string (change, "label", clean);
+  crm_change_set_string (change, "type", type);
+  crm_change_set_node (change, "choices", g_steal_pointer (&choice_list));
+  crm_change_set_node (change, "required_stages", g_steal_pointer (&stage_list));
+  crm_change_set_int (change, "position", next_position (store, "field"));
+  crm_change_set_bool (change, "hidden", FALSE);
+  if (out_id != NULL)
+    *out_id = g_steal_pointer (&id);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_field_update (CrmStore           *store,
+                        const char         *field_id,
+                        const char         *label,
+                        const char * const *choices,
+                        const char * const *required_stage_ids,
+                        int                 hidden,
+                        GError            **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autoptr(JsonObject) field = NULL;
+  CrmChange *change;
+  const char *entity;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((field = live_entity (store, "field", field_id, error)) == NULL)
+    return NULL;
+  entity = json_object_get_string_member_with_default (field, "entity", NULL);
+  change = crm_changeset_touch (changeset, "field", field_id);
+  if (label != NULL)
+    {
+      g_autofree char *clean = clean_name (label, error);
+
+      if (clean == NULL)
+        return NULL;
+      if ((taken = name_taken (store, "field", "label", clean, "entity", entity, field_id)) != NULL)
+        {
+          invalid (error, _("There is a field labelled «%s» already; choose another label"),
+                   taken);
+          return NULL;
+        }
+      crm_change_set_string (change, "label", clean);
+    }
+  if (choices != NULL)
+    {
+      JsonNode *node = choices_node (choices, error);
+
+      if (node == NULL)
+        return NULL;
+      if (g_strcmp0 (json_object_get_string_member_with_default (field, "type", NULL), "choice") == 0 &&
+          json_array_get_length (json_node_get_array (node)) == 0)
+        {
+          json_node_unref (node);
+          invalid (error, _("A list field needs at least one choice to pick from"));
+          return NULL;
+        }
+      crm_change_set_node (change, "choices", node);
+    }
+  if (required_stage_ids != NULL)
+    {
+      JsonNode *node = stages_node (store, required_stage_ids, error);
+
+      if (node == NULL)
+        return NULL;
+      if (g_strcmp0 (entity, "deal") != 0 && json_array_get_length (json_node_get_array (node)) > 0)
+        {
+          json_node_unref (node);
+          invalid (error, _("Only a deal's field can be required at a stage"));
+          return NULL;
+        }
+      crm_change_set_node (change, "required_stages", node);
+    }
+  if (hidden == 0 || hidden == 1)
+    crm_change_set_bool (change, "hidden", hidden == 1);
+  return g_steal_pointer (&changeset);
+}
+
+/* ---- tags ---- */
+
+static gboolean
+check_tag_group_and_color (const char  *group,
+                           const char  *color,
+                           GError     **error)
+{
+  if (group != NULL && !g_strv_contains (tag_groups, group))
+    {
+      g_autofree char *groups = one_of (tag_groups);
+
+      return invalid (error, _("A tag's group is one of %s, not «%s»"), groups, group);
+    }
+  if (color != NULL && *color != '\0' && !g_strv_contains (tag_colors, color))
+    {
+      g_autofree char *colors = one_of (tag_colors);
+
+      return invalid (error, _("A tag's colour is one of %s, not «%s»"), colors, color);
+    }
+  return TRUE;
+}
+
+CrmChangeset *
+crm_setup_tag_add (CrmStore    *store,
+                   const char  *name,
+                   const char  *group,
+                   const char  *color,
+                   char       **out_id,
+                   GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *id = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (!check_tag_group_and_color (group, color, error) ||
+      (clean = clean_name (name, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, "tag", "name", clean, NULL, NULL, NULL)) != NULL)
+    {
+      invalid (error, _("There is a tag «%s» already"), taken);
+      return NULL;
+    }
+  id = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "tag", id);
+  crm_change_set_string (change, "name", clean);
+  crm_change_set_string (change, "grp", group != NULL ? group : "other");
+  if (color != NULL && *color != '\0')
+    crm_change_set_string (change, "color", color);
+  if (out_id != NULL)
+    *out_id = g_steal_pointer (&id);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_tag_update (CrmStore    *store,
+                      const char  *tag_id,
+                      const char  *name,
+                      const char  *group,
+                      const char  *color,
+                      GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *taken = NULL;
+  g_autoptr(JsonObject) tag = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((tag = live_entity (store, "tag", tag_id, error)) == NULL ||
+      !check_tag_group_and_color (group, color, error))
+    return NULL;
+  change = crm_changeset_touch (changeset, "tag", tag_id);
+  if (name != NULL)
+    {
+      g_autofree char *clean = clean_name (name, error);
+
+      if (clean == NULL)
+        return NULL;
+      if ((taken = name_taken (store, "tag", "name", clean, NULL, NULL, tag_id)) != NULL)
+        {
+          invalid (error, _("There is a tag «%s» already; to make the two one, merge them"), taken);
+          return NULL;
+        }
+      crm_change_set_string (change, "name", clean);
+    }
+  if (group != NULL)
+    crm_change_set_string (change, "grp", group);
+  if (color != NULL && *color == '\0')
+    crm_change_set_null (change, "color");
+  else if (color != NULL)
+    crm_change_set_string (change, "color", color);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_tag_merge (CrmStore    *store,
+                     const char  *from_id,
+                     const char  *into_id,
+                     guint       *out_deals,
+                     GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) from = NULL;
+  g_autoptr(JsonObject) into = NULL;
+  sqlite3_stmt *stmt;
+  guint deals = 0;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((from = live_entity (store, "tag", from_id, error)) == NULL ||
+      (into = live_entity (store, "tag", into_id, error)) == NULL)
+    return NULL;
+  if (g_str_equal (from_id, into_id))
+    {
+      invalid (error, _("A tag cannot be merged into itself: name two different tags"));
+      return NULL;
+    }
+  stmt = _crm_store_prepare (store,
+    "SELECT l.deal, EXISTS (SELECT 1 FROM deal_tag o WHERE o.deal = l.deal AND o.tag = ?2"
+    "  AND o.present = 1 AND o.deleted = 0)"
+    " FROM deal_tag l WHERE l.tag = ?1 AND l.present = 1 AND l.deleted = 0", error);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, from_id);
+  _crm_sql_bind_text_or_null (stmt, 2, into_id);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      const char *deal = (const char *) sqlite3_column_text (stmt, 0);
+
+      crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", from_id, FALSE);
+      if (sqlite3_column_int (stmt, 1) == 0)
+        crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", into_id, TRUE);
+      deals++;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list a tag's deals");
+      return NULL;
+    }
+  crm_change_set_bool (crm_changeset_touch (changeset, "tag", from_id), "deleted", TRUE);
+  if (out_deals != NULL)
+    *out_deals = deals;
+  return g_steal_pointer (&changeset);
+}
+
+/* ---- users ---- */
+
+static guint
+count_admins_except (CrmStore   *store,
+                     const char *user_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT count(*) FROM \"user\" WHERE deleted = 0 AND role = 'admin' AND id <> ?1", NULL);
+  guint n = 0;
+
+  if (stmt == NULL)
+    return 0;
+  _crm_sql_bind_text_or_null (stmt, 1, user_id);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+CrmChangeset *
+crm_setup_user_update (CrmStore    *store,
+                       const char  *user_id,
+                       const char  *role,
+                       const char  *group,
+                       GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) user = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((user = live_entity (store, "user", user_id, error)) == NULL)
+    return NULL;
+  if (role != NULL && !g_strv_contains (roles, role))
+    {
+      invalid (error, _("A user's role is admin, manager or rep, not «%s»"), role);
+      return NULL;
+    }
+  if (role != NULL && !g_str_equal (role, "admin") &&
+      g_strcmp0 (json_object_get_string_member_with_default (user, "role", NULL), "admin") == 0 &&
+      count_admins_except (store, user_id) == 0)
+    {
+      invalid (error, _("%s is the account's only administrator; make someone else an "
+                        "administrator first"), json_object_get_string_member (user, "name"));
+      return NULL;
+    }
+  change = crm_changeset_touch (changeset, "user", user_id);
+  if (role != NULL)
+    crm_change_set_string (change, "role", role);
+  if (group != NULL)
+    {
+      g_autofree char *clean = g_strstrip (g_strdup (group));
+
+      if (g_utf8_strlen (clean, -1) > 200)
+        {
+          invalid (error, _("The name of a group is at most 200 characters"));
+          return NULL;
+        }
+      if (*clean == '\0')
+        crm_change_set_null (change, "grp");
+      else
+        crm_change_set_string (change, "grp", clean);
+    }
+  return g_steal_pointer (&changeset);
+}

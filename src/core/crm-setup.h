@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-setup.h — the account's setup as an administrator changes it (issue 20): pipelines
+ * and their stages, custom fields, tags, users' roles and groups. Each function checks its
+ * input against the replica (names unique where people pick by name, a stage's kind, a
+ * field's type and choices) and returns the change set that makes the change, for the
+ * caller to write with crm_store_apply() (voronkactl) or crm_context_apply() (the app) as
+ * the acting user: who may change the setup is the write path's rights check
+ * (crm_validate_op_rights: administrators), the same on the laptop and on the server.
+ * Invalid input is INVALID_INPUT (or NOT_FOUND) with a message that names the value. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "crm-op.h"
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* The types a custom field may have: "text", "choice", "bool", "number", "money",
+ * "date", "companies", "counter" (NULL-terminated). */
+const char * const *crm_setup_field_types (void);
+
+/* A new pipeline @name with two closing stages, won and lost (named in the user's
+ * language: «Успешно реализовано», «Закрыто и не реализовано»), after the others. */
+CrmChangeset *crm_setup_pipeline_add    (CrmStore    *store,
+                                         const char  *name,
+                                         char       **out_id,
+                                         GError     **error);
+/* Renames a pipeline (its deals keep it). */
+CrmChangeset *crm_setup_pipeline_rename (CrmStore    *store,
+                                         const char  *pipeline_id,
+                                         const char  *name,
+                                         GError     **error);
+/* A new stage @name of @kind ("open", "won", "lost"; NULL: open) in @pipeline_id, before
+ * the stage @before_id, or (NULL) before the pipeline's first won or lost stage — the
+ * closing stages stay last — or last when it has none. The stages after it move one
+ * place on. */
+CrmChangeset *crm_setup_stage_add       (CrmStore    *store,
+                                         const char  *pipeline_id,
+                                         const char  *name,
+                                         const char  *kind,
+                                         const char  *before_id,
+                                         char       **out_id,
+                                         GError     **error);
+CrmChangeset *crm_setup_stage_rename    (CrmStore    *store,
+                                         const char  *stage_id,
+                                         const char  *name,
+                                         GError     **error);
+/* Moves a stage @delta places (-1: one up, 1: one down) among its pipeline's stages;
+ * INVALID_INPUT when it would leave the list. */
+CrmChangeset *crm_setup_stage_move      (CrmStore    *store,
+                                         const char  *stage_id,
+                                         int          delta,
+                                         GError     **error);
+
+/* A new custom field of @entity ("deal", "contact", "company"): @key (latin letters,
+ * digits and "_", unique for the entity), @label, @type (crm_setup_field_types()),
+ * @choices (for "choice": at least one; NULL otherwise), @required_stage_ids (deal fields:
+ * the stages a deal may enter only with the field filled; may be NULL). */
+CrmChangeset *crm_setup_field_add       (CrmStore           *store,
+                                         const char         *entity,
+                                         const char         *key,
+                                         const char         *label,
+                                         const char         *type,
+                                         const char * const *choices,
+                                         const char * const *required_stage_ids,
+                                         char              **out_id,
+                                         GError            **error);
+/* Changes a field: any of @label, @choices, @required_stage_ids that is non-NULL, and
+ * @hidden when it is 0 or 1 (-1: unchanged). Renaming keeps the data: deals store the
+ * value under the field's key, which never changes. */
+CrmChangeset *crm_setup_field_update    (CrmStore           *store,
+                                         const char         *field_id,
+                                         const char         *label,
+                                         const char * const *choices,
+                                         const char * const *required_stage_ids,
+                                         int                 hidden,
+                                         GError            **error);
+
+/* The colours a tag may have (NULL-terminated): "blue", "green", "yellow", "orange",
+ * "red", "purple", "brown", "gray". */
+const char * const *crm_setup_tag_colors (void);
+/* A new tag @name in @group ("brand", "trailer", "other"; NULL: other) with @color (one
+ * of crm_setup_tag_colors(), or NULL: none). */
+CrmChangeset *crm_setup_tag_add         (CrmStore    *store,
+                                         const char  *name,
+                                         const char  *group,
+                                         const char  *color,
+                                         char       **out_id,
+                                         GError     **error);
+/* Changes a tag's @name, @group, @color (each NULL: unchanged; @color "" removes it). */
+CrmChangeset *crm_setup_tag_update      (CrmStore    *store,
+                                         const char  *tag_id,
+                                         const char  *name,
+                                         const char  *group,
+                                         const char  *color,
+                                         GError     **error);
+/* Merges tag @from_id into @into_id: every deal tagged @from_id is tagged @into_id
+ * instead (a deal with both keeps one), and @from_id is removed. *@out_deals (optional)
+ * gets how many deals were retagged. */
+CrmChangeset *crm_setup_tag_merge       (CrmStore    *store,
+                                         const char  *from_id,
+                                         const char  *into_id,
+                                         guint       *out_deals,
+                                         GError     **error);
+
+/* Changes a user's @role ("admin", "manager", "rep"; NULL: unchanged) and @group (NULL:
+ * unchanged; "" takes them out of their group). The last administrator keeps the role:
+ * INVALID_INPUT. */
+CrmChangeset *crm_setup_user_update     (CrmStore    *store,
+                                         const char  *user_id,
+                                         const char  *role,
+                                         const char  *group,
+                                         GError     **error);
+
+G_END_DECLS

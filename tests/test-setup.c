@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-setup.c — an administrator sets the account up (issue 20) through real voronkactl
+ * processes on a truck-dealer replica: tags added, renamed and merged (the deals keep one
+ * tag), a pipeline added with its closing stages and working stages put in order, custom
+ * fields added (a list field's choices, a field required at a stage then refusing a move),
+ * bad input refused naming the value; and a sales rep or a manager refused every change
+ * of the setup with permission-denied naming the rule, the changelog unchanged — while a
+ * rep may still add a new brand's tag. */
+#include "config.h"
+
+#include <string.h>
+
+#include "crm-test-util.h"
+
+#define NOW "2026-03-02T10:00:00Z"
+#define OK(f, ...) crm_test_ctl_ok ((f)->db, NOW, __VA_ARGS__, NULL)
+#define REP "Денис Морозов"
+#define MANAGER "Андрей Соколов"
+
+typedef CrmTestReplicaDir Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  user_data)
+{
+  f->dir = crm_test_make_tmpdir ();
+  f->db = g_build_filename (f->dir, "replica.db", NULL);
+  json_node_unref (OK (f, "init", "--template", "truck-dealer"));
+}
+
+static gint64
+log_length (Fixture *f)
+{
+  return crm_test_take_length (OK (f, "log"));
+}
+
+static const char *
+str (JsonObject *object,
+     const char *member)
+{
+  return crm_test_get_string (object, member);
+}
+
+/* A refused command (@code), its message holding @needle, nothing written. */
+#define assert_refused(f, code, needle, ...) \
+  assert_refused_argv ((f), (code), (needle), (const char *[]) { __VA_ARGS__, NULL })
+
+static void
+assert_refused_argv (Fixture     *f,
+                     const char  *code,
+                     const char  *needle,
+                     const char **args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+  gint64 before = log_length (f);
+
+  g_ptr_array_add (argv, (gpointer) "--db");
+  g_ptr_array_add (argv, f->db);
+  g_ptr_array_add (argv, (gpointer) "--now");
+  g_ptr_array_add (argv, (gpointer) NOW);
+  g_ptr_array_add (argv, (gpointer) "--json");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  crm_test_run_cli_argv (&run, (const char * const *) argv->pdata);
+  message = crm_test_assert_refused (&run, code);
+  if (strstr (message, needle) == NULL)
+    g_error ("«%s» does not say «%s»", message, needle);
+  g_assert_cmpint (log_length (f), ==, before);
+}
+
+/* The tag names of deal @id, joined with ",". */
+static char *
+deal_tags (Fixture    *f,
+           const char *id)
+{
+  g_autoptr(JsonObject) deal = crm_test_take_object (OK (f, "deal", "show", id));
+  JsonArray *tags = json_object_get_array_member (deal, "tags");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (tags); i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? "," : "", json_array_get_string_element (tags, i));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static char *
+add_deal (Fixture    *f,
+          const char *title,
+          const char *tag1,
+          const char *tag2)
+{
+  g_autoptr(JsonNode) deal = NULL;
+
+  if (tag2 != NULL)
+    deal = OK (f, "deal", "add", "--pipeline", "Продажи", "--title", title, "--tag", tag1,
+               "--tag", tag2);
+  else
+    deal = OK (f, "deal", "add", "--pipeline", "Продажи", "--title", title, "--tag", tag1);
+  return crm_test_dup_id (deal);
+}
+
+static void
+test_tags (Fixture       *f,
+           gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) sitrak = crm_test_take_object (OK (f, "tag", "add", "Sitrak", "--group",
+                                                           "brand", "--color", "red"));
+  g_autofree char *only_volvo = add_deal (f, "Только Volvo", "Volvo", NULL);
+  g_autofree char *both = add_deal (f, "Volvo и MAN", "Volvo", "MAN");
+  g_autofree char *tags = NULL;
+  g_autoptr(JsonObject) merged = NULL;
+  g_autoptr(JsonObject) renamed = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  g_assert_cmpstr (str (sitrak, "name"), ==, "Sitrak");
+  g_assert_cmpstr (str (sitrak, "group"), ==, "brand");
+  g_assert_cmpstr (str (sitrak, "color"), ==, "red");
+  list = OK (f, "tag", "list", "--group", "brand");
+  g_assert_nonnull (crm_test_find_object (json_node_get_array (list), "name", "Sitrak"));
+
+  assert_refused (f, "invalid-input", "Volvo", "tag", "add", "volvo");
+  assert_refused (f, "invalid-input", "pink", "tag", "add", "Shacman", "--color", "pink");
+  assert_refused (f, "invalid-input", "empty", "tag", "add", "  ");
+
+  /* merging Volvo into MAN: both deals carry MAN once, Volvo is gone */
+  merged = crm_test_take_object (OK (f, "tag", "merge", "Volvo", "MAN"));
+  g_assert_cmpint (json_object_get_int_member (merged, "deals"), ==, 2);
+  tags = deal_tags (f, only_volvo);
+  g_assert_cmpstr (tags, ==, "MAN");
+  g_clear_pointer (&tags, g_free);
+  tags = deal_tags (f, both);
+  g_assert_cmpstr (tags, ==, "MAN");
+  g_clear_pointer (&list, json_node_unref);
+  list = OK (f, "tag", "list");
+  g_assert_null (crm_test_find_object (json_node_get_array (list), "name", "Volvo"));
+  assert_refused (f, "invalid-input", "itself", "tag", "merge", "MAN", "MAN");
+
+  /* renaming keeps the deals: they show the new name */
+  renamed = crm_test_take_object (OK (f, "tag", "rename", "MAN", "MAN Truck"));
+  g_assert_cmpstr (str (renamed, "name"), ==, "MAN Truck");
+  g_clear_pointer (&tags, g_free);
+  tags = deal_tags (f, only_volvo);
+  g_assert_cmpstr (tags, ==, "MAN Truck");
+  assert_refused (f, "invalid-input", "merge", "tag", "rename", "Scania", "man truck");
+}
+
+static void
+test_pipelines (Fixture       *f,
+                gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) pipeline = crm_test_take_object (OK (f, "pipeline", "add", "Сервис"));
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+  static const char *const expected[] = {
+    "Приёмка", "Диагностика", "Ремонт", "Closed — won", "Closed — lost"
+  };
+
+  g_assert_cmpstr (str (pipeline, "name"), ==, "Сервис");
+  g_assert_cmpuint (json_array_get_length (stages), ==, 2);
+  g_assert_cmpstr (str (json_array_get_object_element (stages, 0), "kind"), ==, "won");
+  g_assert_cmpstr (str (json_array_get_object_element (stages, 1), "kind"), ==, "lost");
+
+  /* a new stage goes before the closing ones, or before the one named */
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Диагностика"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Ремонт"));
+  shown = crm_test_take_object (OK (f, "stage", "add", "--pipeline", "Сервис", "Приёмка",
+                                    "--before", "Диагностика"));
+  stages = json_object_get_array_member (shown, "stages");
+  g_assert_cmpuint (json_array_get_length (stages), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpstr (str (json_array_get_object_element (stages, i), "name"), ==, expected[i]);
+  g_assert_cmpstr (str (json_array_get_object_element (stages, 0), "kind"), ==, "open");
+
+  /* deals work in it */
+  deal = crm_test_take_object (OK (f, "deal", "add", "--pipeline", "Сервис", "--title",
+                                   "ТО Volvo FH", "--stage", "Приёмка"));
+  g_assert_cmpstr (str (deal, "stage"), ==, "Приёмка");
+
+  assert_refused (f, "invalid-input", "Продажи", "pipeline", "add", "продажи");
+  assert_refused (f, "invalid-input", "Ремонт", "stage", "add", "--pipeline", "Сервис", "ремонт");
+  assert_refused (f, "invalid-input", "done", "stage", "add", "--pipeline", "Сервис", "Мойка",
+                  "--kind", "done");
+  assert_refused (f, "not-found", "Мойка", "stage", "add", "--pipeline", "Сервис", "Сушка",
+                  "--before", "Мойка");
+}
+
+static void
+test_fields (Fixture       *f,
+             gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) vin = crm_test_take_object (OK (f, "field", "add", "--entity", "deal",
+                                                        "vin", "--label", "VIN", "--type", "text",
+                                                        "--required-at", "Продажи/Договор согласован"));
+  g_autoptr(JsonObject) color = crm_test_take_object (OK (f, "field", "add", "--entity", "deal",
+                                                          "body_color", "--label", "Цвет кузова",
+                                                          "--type", "choice", "--choice", "Белый",
+                                                          "--choice", "Красный"));
+  g_autoptr(JsonNode) deal = OK (f, "deal", "add", "--pipeline", "Продажи", "--title", "Scania R",
+                                 "--stage", "Согласование условий договора");
+  g_autofree char *id = crm_test_dup_id (deal);
+  g_autoptr(JsonObject) moved = NULL;
+  JsonArray *choices = json_object_get_array_member (color, "choices");
+
+  g_assert_cmpstr (str (vin, "label"), ==, "VIN");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (vin, "required_stages")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (choices), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (choices, 1), ==, "Красный");
+
+  /* the new field guards its stage, and takes only its choices */
+  assert_refused (f, "required-field", "VIN", "deal", "move", id, "--stage", "Договор согласован");
+  assert_refused (f, "invalid-input", "Белый", "deal", "set", id, "--field", "body_color=Синий");
+  moved = crm_test_take_object (OK (f, "deal", "move", id, "--stage", "Договор согласован",
+                                    "--field", "vin=YS2R4X20005399401", "--field",
+                                    "body_color=Белый"));
+  g_assert_cmpstr (str (json_object_get_object_member (moved, "fields"), "vin"), ==,
+                   "YS2R4X20005399401");
+
+  assert_refused (f, "invalid-input", "VIN", "field", "add", "--entity", "deal", "vin2",
+                  "--label", "vin", "--type", "text");
+  assert_refused (f, "invalid-input", "vin", "field", "add", "--entity", "deal", "vin",
+                  "--label", "Номер кузова", "--type", "text");
+  assert_refused (f, "invalid-input", "Truck Model", "field", "add", "--entity", "deal",
+                  "Truck Model", "--label", "Модель", "--type", "text");
+  assert_refused (f, "invalid-input", "choice", "field", "add", "--entity", "deal", "axle",
+                  "--label", "Оси", "--type", "choice");
+  assert_refused (f, "invalid-input", "colour", "field", "add", "--entity", "deal", "axle",
+                  "--label", "Оси", "--type", "colour");
+  assert_refused (f, "invalid-input", "deal", "field", "add", "--entity", "contact", "passport",
+                  "--label", "Паспорт", "--type", "text", "--required-at",
+                  "Продажи/Договор согласован");
+}
+
+/* A rep and a manager are refused every change of the setup, offline, naming the rule;
+ * a rep still adds a new brand's tag. */
+static void
+test_permissions (Fixture       *f,
+                  gconstpointer  user_data)
+{
+  const char *const people[] = { REP, MANAGER };
+  g_autoptr(JsonObject) added = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (people); i++)
+    {
+      const char *who = people[i];
+
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "tag",
+                      "rename", "Volvo", "Вольво");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "tag",
+                      "merge", "DAF", "MAN");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who,
+                      "pipeline", "add", "Сервис");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "stage",
+                      "add", "--pipeline", "Продажи", "Тест-драйв");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "field",
+                      "add", "--entity", "deal", "vin", "--label", "VIN", "--type", "text");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "field",
+                      "set", "source", "--entity", "deal", "--hidden", "yes");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "user",
+                      "add", "Новый Сотрудник", "--role", "admin");
+    }
+  added = crm_test_take_object (OK (f, "--as", REP, "tag", "add", "Sitrak", "--group", "brand"));
+  g_assert_cmpstr (str (added, "name"), ==, "Sitrak");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/setup/" path, Fixture, NULL, fixture_set_up, func, crm_test_replica_dir_tear_down)
+  ADD ("tags", test_tags);
+  ADD ("pipelines", test_pipelines);
+  ADD ("fields", test_fields);
+  ADD ("permissions", test_permissions);
+#undef ADD
+  return g_test_run ();
+}
