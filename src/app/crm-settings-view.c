@@ -10,6 +10,7 @@
 
 #include "crm-channels-group.h"
 #include "crm-settings-view.h"
+#include "crm-setup-window.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
 
@@ -31,6 +32,7 @@ struct _CrmSettingsView
   AdwPreferencesGroup *pipelines_group;
   AdwPreferencesGroup *users_group;
   CrmChannelsGroup    *channels_group;
+  AdwPreferencesGroup *setup_group;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -103,6 +105,7 @@ crm_settings_view_reload (CrmView *view)
   /* what only an administrator may change is not shown to anyone else */
   gtk_widget_set_visible (GTK_WIDGET (self->users_group), crm_context_is_admin (self->context));
   gtk_widget_set_visible (GTK_WIDGET (self->pipelines_group), crm_context_is_admin (self->context));
+  gtk_widget_set_visible (GTK_WIDGET (self->setup_group), crm_context_is_admin (self->context));
 
   pipelines = crm_context_get_pipelines (self->context);
   for (guint i = 0; i < json_array_get_length (pipelines); i++)
@@ -136,6 +139,46 @@ user_selected_cb (CrmSettingsView *self)
   if (self->updating || selected >= self->user_ids->len)
     return;
   crm_context_set_user (self->context, g_ptr_array_index (self->user_ids, selected));
+}
+
+/* A row of «Account Setup» opens the setup window at its page (issue 20). */
+static void
+setup_row_activated_cb (AdwActionRow    *row,
+                        CrmSettingsView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  CrmSetupWindow *window;
+
+  if (self->context == NULL || !crm_context_is_admin (self->context))
+    return;
+  window = crm_setup_window_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->context);
+  crm_setup_window_show_page (window, g_object_get_data (G_OBJECT (row), "page"));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+add_setup_rows (CrmSettingsView *self)
+{
+  static const struct { const char *page; const char *title; const char *subtitle; } rows[] = {
+    { CRM_SETUP_PAGE_PIPELINES, N_("P_ipelines and Stages"), N_("Add, rename and order stages") },
+    { CRM_SETUP_PAGE_FIELDS, N_("_Fields"), N_("Custom fields of deals, contacts and companies") },
+    { CRM_SETUP_PAGE_TAGS, N_("_Tags"), N_("Brands and other tags: add, rename, colour, merge") },
+    { CRM_SETUP_PAGE_USERS, N_("Us_ers and Roles"), N_("Who is an administrator, a manager or a sales rep") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(rows[i].title));
+      adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(rows[i].subtitle));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      g_object_set_data (G_OBJECT (row), "page", (gpointer) rows[i].page);
+      g_signal_connect (row, "activated", G_CALLBACK (setup_row_activated_cb), self);
+      adw_preferences_group_add (self->setup_group, row);
+    }
 }
 
 static void
@@ -187,6 +230,7 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, pipelines_group);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, users_group);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, channels_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, setup_group);
   gtk_widget_class_bind_template_callback (widget_class, user_selected_cb);
 }
 
@@ -196,4 +240,5 @@ crm_settings_view_init (CrmSettingsView *self)
   self->user_ids = g_ptr_array_new_with_free_func (g_free);
   self->dynamic_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  add_setup_rows (self);
 }

@@ -1,0 +1,1476 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-setup-window.c — the account's setup (issue 20): pipelines and stages (add, rename,
+ * reorder with Alt+↑/↓ too, fields required at a stage), custom fields (add, label, type,
+ * choices, required stages, hide), tags (add, rename, colour, merge), users (role,
+ * group). Each change is an action of the window ("setup.*") with what it needs as its
+ * parameter, so buttons, dialogs, shortcuts and tests make it the same way; it builds
+ * core's change set (crm-setup.h), writes it as the current user, and a toast with «Undo»
+ * says what changed. Pages are rebuilt from the replica when it changes. */
+#define G_LOG_DOMAIN "voronka-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-setup-window.h"
+#include "crm-query.h"
+#include "crm-query-board.h"
+#include "crm-setup.h"
+#include "crm-widget-util.h"
+
+struct _CrmSetupWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  CrmContext           *context;
+  gulong                changed_id;
+  guint                 rebuild_id;
+
+  AdwPreferencesPage   *pages[4];
+  GPtrArray            *groups[4];     /* the groups each page holds now */
+  GHashTable           *rows;          /* entity id → row (borrowed) */
+  char                 *focus_id;      /* the row to focus after the next rebuild */
+  char                 *last_toast;
+};
+
+G_DEFINE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+enum { PAGE_PIPELINES, PAGE_FIELDS, PAGE_TAGS, PAGE_USERS };
+
+static void context_changed_cb (CrmSetupWindow *self);
+
+/* ---- names people read ---- */
+
+static const char *
+stage_kind_label (const char *kind)
+{
+  if (g_strcmp0 (kind, "won") == 0)
+    return _("Closes the deal as won");
+  if (g_strcmp0 (kind, "lost") == 0)
+    return _("Closes the deal as lost");
+  if (g_strcmp0 (kind, "unsorted") == 0)
+    return _("Incoming, not sorted yet");
+  return _("Working stage");
+}
+
+static const char *
+field_type_label (const char *type)
+{
+  static const struct { const char *type; const char *label; } labels[] = {
+    { "text", N_("Text") },
+    { "choice", N_("List") },
+    { "bool", N_("Yes or no") },
+    { "number", N_("Number") },
+    { "money", N_("Money") },
+    { "date", N_("Date") },
+    { "companies", N_("Companies") },
+    { "counter", N_("Counter") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    if (g_strcmp0 (labels[i].type, type) == 0)
+      return _(labels[i].label);
+  return type;
+}
+
+static const char *
+tag_group_label (const char *group)
+{
+  if (g_strcmp0 (group, "brand") == 0)
+    return _("Brands");
+  if (g_strcmp0 (group, "trailer") == 0)
+    return _("Trailer Makers");
+  return _("Other Tags");
+}
+
+static const struct { const char *name; const char *label; const char *rgb; } colors[] = {
+  { "", N_("No colour"), NULL },
+  { "blue", N_("Blue"), "#3584e4" },
+  { "green", N_("Green"), "#33d17a" },
+  { "yellow", N_("Yellow"), "#f6d32d" },
+  { "orange", N_("Orange"), "#ff7800" },
+  { "red", N_("Red"), "#e01b24" },
+  { "purple", N_("Purple"), "#9141ac" },
+  { "brown", N_("Brown"), "#986a44" },
+  { "gray", N_("Gray"), "#77767b" },
+};
+
+static const struct { const char *role; const char *label; } roles[] = {
+  { "admin", N_("Administrator") },
+  { "manager", N_("Manager") },
+  { "rep", N_("Sales rep") },
+};
+
+static const char *
+str (JsonObject *object,
+     const char *member)
+{
+  return object != NULL ? json_object_get_string_member_with_default (object, member, NULL) : NULL;
+}
+
+/* ---- toasts and writes ---- */
+
+static void
+show_toast (CrmSetupWindow *self,
+            const char     *text,
+            const char     *undo_change_set)
+{
+  AdwToast *toast = adw_toast_new (text);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+  if (undo_change_set != NULL)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "setup.undo");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (undo_change_set));
+    }
+  adw_toast_set_timeout (toast, 8);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+}
+
+/* Writes @changeset (NULL: @error says why it could not be made) and says so. */
+static gboolean
+apply (CrmSetupWindow *self,
+       CrmChangeset   *changeset,
+       GError         *error,
+       const char     *done_text)
+{
+  g_autoptr(GError) local = error;
+
+  if (changeset != NULL && crm_context_apply (self->context, changeset, &local))
+    {
+      show_toast (self, done_text, crm_context_get_last_change_set (self->context));
+      return TRUE;
+    }
+  show_toast (self, local != NULL ? local->message : _("The change could not be made"), NULL);
+  return FALSE;
+}
+
+static CrmStore *
+store_of (CrmSetupWindow *self)
+{
+  return crm_context_get_store (self->context);
+}
+
+/* ---- the actions: one per change, what it needs in its parameter ---- */
+
+static void
+undo_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (crm_context_undo (self->context, g_variant_get_string (parameter, NULL), &error))
+    show_toast (self, _("Undone"), NULL);
+  else
+    show_toast (self, error->message, NULL);
+}
+
+static void
+pipeline_add_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  GError *error = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(CrmChangeset) changeset =
+    crm_setup_pipeline_add (store_of (self), g_variant_get_string (parameter, NULL), &id, &error);
+  g_autofree char *text = g_strdup_printf (_("Pipeline «%s» added"),
+                                           g_variant_get_string (parameter, NULL));
+
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error, text);
+}
+
+static void
+pipeline_rename_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &name);
+  changeset = crm_setup_pipeline_rename (store_of (self), id, name, &error);
+  text = g_strdup_printf (_("Pipeline renamed to «%s»"), name);
+  apply (self, changeset, error, text);
+}
+
+static void
+stage_add_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *pipeline, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &pipeline, &name);
+  changeset = crm_setup_stage_add (store_of (self), pipeline, name, "open", NULL, &id, &error);
+  text = g_strdup_printf (_("Stage «%s» added"), name);
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error, text);
+}
+
+static void
+stage_rename_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &name);
+  changeset = crm_setup_stage_rename (store_of (self), id, name, &error);
+  text = g_strdup_printf (_("Stage renamed to «%s»"), name);
+  apply (self, changeset, error, text);
+}
+
+static void
+stage_move_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id;
+  gint32 delta;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  g_variant_get (parameter, "(&si)", &id, &delta);
+  changeset = crm_setup_stage_move (store_of (self), id, delta, &error);
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error, delta < 0 ? _("Stage moved up") : _("Stage moved down"));
+}
+
+/* "a, b; c" or one per line → a NULL-terminated list */
+static GStrv
+split_choices (const char *text)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) parts = g_regex_split_simple ("[,;\\n]", text != NULL ? text : "", 0, 0);
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      g_strstrip (parts[i]);
+      if (*parts[i] != '\0')
+        g_strv_builder_add (builder, parts[i]);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* A key for a new field from its label: latin letters and digits as they are, anything
+ * else "_"; "field_N" when nothing latin is left (a Russian label). */
+static char *
+field_key_for (CrmSetupWindow *self,
+               const char     *entity,
+               const char     *label)
+{
+  g_autoptr(JsonArray) fields = crm_query_fields (store_of (self), entity, NULL);
+  g_autofree char *ascii = g_str_to_ascii (label, "C");
+  g_autoptr(GString) key = g_string_new (NULL);
+  g_autofree char *base = NULL;
+
+  for (const char *p = ascii; *p != '\0'; p++)
+    {
+      if (g_ascii_isalnum (*p))
+        g_string_append_c (key, g_ascii_tolower (*p));
+      else if (key->len > 0 && key->str[key->len - 1] != '_')
+        g_string_append_c (key, '_');
+    }
+  while (key->len > 0 && key->str[key->len - 1] == '_')
+    g_string_truncate (key, key->len - 1);
+  if (key->len == 0 || !g_ascii_islower (key->str[0]) || key->len > 40)
+    g_string_assign (key, "field");
+  base = g_strdup (key->str);
+  for (guint n = 2; ; n++)
+    {
+      gboolean taken = FALSE;
+
+      for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+        taken |= g_strcmp0 (str (json_array_get_object_element (fields, i), "key"), key->str) == 0;
+      if (!taken && !g_str_equal (key->str, "field"))
+        break;
+      g_string_printf (key, "%s_%u", base, n);
+    }
+  return g_string_free (g_steal_pointer (&key), FALSE);
+}
+
+static void
+field_add_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *entity, *label, *type, *choices_text;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_auto(GStrv) choices = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+
+  g_variant_get (parameter, "(&s&s&s&s)", &entity, &label, &type, &choices_text);
+  choices = split_choices (choices_text);
+  key = field_key_for (self, entity, label);
+  changeset = crm_setup_field_add (store_of (self), entity, key, label, type,
+                                   (const char * const *) choices, NULL, &id, &error);
+  text = g_strdup_printf (_("Field «%s» added"), label);
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error, text);
+}
+
+static void
+field_rename_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *label;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &label);
+  changeset = crm_setup_field_update (store_of (self), id, label, NULL, NULL, -1, &error);
+  text = g_strdup_printf (_("Field renamed to «%s»; its values are kept"), label);
+  apply (self, changeset, error, text);
+}
+
+static void
+field_choices_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *choices_text;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_auto(GStrv) choices = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &choices_text);
+  choices = split_choices (choices_text);
+  changeset = crm_setup_field_update (store_of (self), id, NULL, (const char * const *) choices,
+                                      NULL, -1, &error);
+  apply (self, changeset, error, _("Choices saved"));
+}
+
+static void
+field_required_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id;
+  g_autofree const char **stages = NULL;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  g_variant_get (parameter, "(&s^a&s)", &id, &stages);
+  changeset = crm_setup_field_update (store_of (self), id, NULL, NULL,
+                                      (const char * const *) stages, -1, &error);
+  apply (self, changeset, error, _("Required stages saved"));
+}
+
+static void
+field_hidden_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id;
+  gboolean hidden;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  g_variant_get (parameter, "(&sb)", &id, &hidden);
+  changeset = crm_setup_field_update (store_of (self), id, NULL, NULL, NULL, hidden ? 1 : 0, &error);
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error,
+         hidden ? _("Field hidden from cards and forms") : _("Field shown again"));
+}
+
+static void
+tag_add_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *name, *group;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &name, &group);
+  changeset = crm_setup_tag_add (store_of (self), name, group, NULL, &id, &error);
+  text = g_strdup_printf (_("Tag «%s» added"), name);
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error, text);
+}
+
+static void
+tag_rename_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &name);
+  changeset = crm_setup_tag_update (store_of (self), id, name, NULL, NULL, &error);
+  text = g_strdup_printf (_("Tag renamed to «%s»"), name);
+  apply (self, changeset, error, text);
+}
+
+static void
+tag_color_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *color;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &color);
+  changeset = crm_setup_tag_update (store_of (self), id, NULL, NULL, color, &error);
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  apply (self, changeset, error, _("Tag colour changed"));
+}
+
+static void
+tag_merge_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *from, *into;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) into_tag = NULL;
+  g_autofree char *text = NULL;
+  guint deals = 0;
+
+  g_variant_get (parameter, "(&s&s)", &from, &into);
+  changeset = crm_setup_tag_merge (store_of (self), from, into, &deals, &error);
+  into_tag = crm_store_dup_entity (store_of (self), "tag", into);
+  text = g_strdup_printf (ngettext ("Merged into «%s»: %u deal retagged",
+                                    "Merged into «%s»: %u deals retagged", deals),
+                          str (into_tag, "name") != NULL ? str (into_tag, "name") : "", deals);
+  apply (self, changeset, error, text);
+}
+
+static void
+user_role_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *role;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &role);
+  user = crm_store_dup_entity (store_of (self), "user", id);
+  if (g_strcmp0 (str (user, "role"), role) == 0)
+    return;
+  changeset = crm_setup_user_update (store_of (self), id, role, NULL, &error);
+  text = g_strdup_printf (_("%s’s role changed"), str (user, "name") ? str (user, "name") : "");
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (id);
+  if (!apply (self, changeset, error, text))
+    context_changed_cb (self);   /* the role picker goes back to what is stored */
+}
+
+static void
+user_group_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *group;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &group);
+  changeset = crm_setup_user_update (store_of (self), id, NULL, group, &error);
+  apply (self, changeset, error, *group != '\0' ? _("Group changed") : _("Taken out of the group"));
+}
+
+/* ---- dialogs that ask for what an action needs ---- */
+
+typedef struct {
+  CrmSetupWindow *self;
+  char           *action;     /* "setup.…" */
+  char           *id;         /* the first string of "(ss)", or NULL for "s" */
+  GtkEditable    *entry;
+} Ask;
+
+static void
+ask_free (Ask *ask)
+{
+  g_free (ask->action);
+  g_free (ask->id);
+  g_free (ask);
+}
+
+static void
+ask_closure_free (gpointer  data,
+                  GClosure *closure)
+{
+  ask_free (data);
+}
+
+static void
+ask_response_cb (AdwMessageDialog *dialog,
+                 const char       *response,
+                 Ask              *ask)
+{
+  const char *text = gtk_editable_get_text (ask->entry);
+
+  if (g_str_equal (response, "ok"))
+    {
+      if (ask->id != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (ask->self), ask->action, "(ss)", ask->id, text);
+      else
+        gtk_widget_activate_action (GTK_WIDGET (ask->self), ask->action, "s", text);
+    }
+}
+
+static void
+entry_activate_cb (GtkEntry         *entry,
+                   AdwMessageDialog *dialog)
+{
+  adw_message_dialog_response (dialog, "ok");
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
+/* A dialog asking one line of text; on «OK» activates @action with (@id, text), or with
+ * the text alone when @id is NULL. */
+static void
+ask_text (CrmSetupWindow *self,
+          const char     *heading,
+          const char     *body,
+          const char     *initial,
+          const char     *ok_label,
+          const char     *action,
+          const char     *id)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+  GtkWidget *entry = gtk_entry_new ();
+  Ask *ask = g_new0 (Ask, 1);
+
+  ask->self = self;
+  ask->action = g_strdup (action);
+  ask->id = g_strdup (id);
+  ask->entry = GTK_EDITABLE (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), initial != NULL ? initial : "");
+  g_signal_connect (entry, "activate", G_CALLBACK (entry_activate_cb), dialog);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "ok", ok_label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "ok");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (ask_response_cb), ask,
+                         ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+ask_button_clicked_cb (GtkButton      *button,
+                       CrmSetupWindow *self)
+{
+  ask_text (self,
+            g_object_get_data (G_OBJECT (button), "heading"),
+            g_object_get_data (G_OBJECT (button), "body"),
+            g_object_get_data (G_OBJECT (button), "initial"),
+            g_object_get_data (G_OBJECT (button), "ok"),
+            g_object_get_data (G_OBJECT (button), "action"),
+            g_object_get_data (G_OBJECT (button), "id"));
+}
+
+/* A button that opens ask_text(). */
+static GtkWidget *
+ask_button (CrmSetupWindow *self,
+            const char     *icon_name,
+            const char     *label,
+            const char     *tooltip,
+            const char     *heading,
+            const char     *initial,
+            const char     *ok_label,
+            const char     *action,
+            const char     *id)
+{
+  GtkWidget *button = icon_name != NULL ? gtk_button_new_from_icon_name (icon_name)
+                                        : gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  if (icon_name != NULL)
+    gtk_widget_add_css_class (button, "flat");
+  if (tooltip != NULL)
+    gtk_widget_set_tooltip_text (button, tooltip);
+  g_object_set_data_full (G_OBJECT (button), "heading", g_strdup (heading), g_free);
+  g_object_set_data_full (G_OBJECT (button), "initial", g_strdup (initial), g_free);
+  g_object_set_data_full (G_OBJECT (button), "ok", g_strdup (ok_label), g_free);
+  g_object_set_data_full (G_OBJECT (button), "action", g_strdup (action), g_free);
+  g_object_set_data_full (G_OBJECT (button), "id", g_strdup (id), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (ask_button_clicked_cb), self);
+  return button;
+}
+
+static GtkWidget *
+action_button (const char *icon_name,
+               const char *tooltip,
+               const char *action,
+               GVariant   *target)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target_value (GTK_ACTIONABLE (button), target);
+  return button;
+}
+
+/* The new field dialog: label, type, choices. */
+typedef struct {
+  CrmSetupWindow *self;
+  char           *entity;
+  GtkEditable    *label;
+  GtkDropDown    *type;
+  GtkEditable    *choices;
+} FieldAsk;
+
+static void
+field_ask_free (FieldAsk *ask)
+{
+  g_free (ask->entity);
+  g_free (ask);
+}
+
+static void
+field_ask_closure_free (gpointer  data,
+                        GClosure *closure)
+{
+  field_ask_free (data);
+}
+
+static void
+field_ask_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       FieldAsk         *ask)
+{
+  const char * const *types = crm_setup_field_types ();
+  guint selected = gtk_drop_down_get_selected (ask->type);
+
+  if (!g_str_equal (response, "ok") || selected >= g_strv_length ((char **) types))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.field-add", "(ssss)", ask->entity,
+                              gtk_editable_get_text (ask->label), types[selected],
+                              gtk_editable_get_text (ask->choices));
+}
+
+static void
+field_type_changed_cb (GtkDropDown *type,
+                       GParamSpec  *pspec,
+                       GtkWidget   *choices)
+{
+  const char * const *types = crm_setup_field_types ();
+  guint selected = gtk_drop_down_get_selected (type);
+
+  gtk_widget_set_visible (choices, selected < g_strv_length ((char **) types) &&
+                                   g_str_equal (types[selected], "choice"));
+}
+
+static void
+add_field_clicked_cb (GtkButton      *button,
+                      CrmSetupWindow *self)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), _("New Field"),
+                            _("People fill it in on the card; it is kept under its key when "
+                              "you rename it later.")));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_entry_new ();
+  GtkStringList *type_names = gtk_string_list_new (NULL);
+  GtkWidget *type = NULL;
+  GtkWidget *choices = gtk_entry_new ();
+  const char * const *types = crm_setup_field_types ();
+  FieldAsk *ask = g_new0 (FieldAsk, 1);
+
+  for (guint i = 0; types[i] != NULL; i++)
+    gtk_string_list_append (type_names, field_type_label (types[i]));
+  type = gtk_drop_down_new (G_LIST_MODEL (type_names), NULL);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (label), _("Label, such as Truck model"));
+  gtk_entry_set_placeholder_text (GTK_ENTRY (choices), _("Choices, separated by commas"));
+  gtk_widget_set_visible (choices, FALSE);
+  g_signal_connect (type, "notify::selected", G_CALLBACK (field_type_changed_cb), choices);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), type);
+  gtk_box_append (GTK_BOX (box), choices);
+  ask->self = self;
+  ask->entity = g_strdup (g_object_get_data (G_OBJECT (button), "entity"));
+  ask->label = GTK_EDITABLE (label);
+  ask->type = GTK_DROP_DOWN (type);
+  ask->choices = GTK_EDITABLE (choices);
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "ok", _("_Add"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "ok");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (field_ask_response_cb), ask,
+                         field_ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (label);
+}
+
+/* Required stages: a check button per stage of every pipeline. */
+typedef struct {
+  CrmSetupWindow *self;
+  char           *field_id;
+  GPtrArray      *checks;   /* GtkCheckButton with "stage" data */
+} StagesAsk;
+
+static void
+stages_ask_free (StagesAsk *ask)
+{
+  g_free (ask->field_id);
+  g_ptr_array_unref (ask->checks);
+  g_free (ask);
+}
+
+static void
+stages_ask_closure_free (gpointer  data,
+                         GClosure *closure)
+{
+  stages_ask_free (data);
+}
+
+static void
+stages_ask_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        StagesAsk        *ask)
+{
+  g_autoptr(GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("as"));
+
+  if (!g_str_equal (response, "ok"))
+    return;
+  for (guint i = 0; i < ask->checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (ask->checks, i);
+
+      if (gtk_check_button_get_active (check))
+        g_variant_builder_add (builder, "s", g_object_get_data (G_OBJECT (check), "stage"));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.field-required", "(sas)",
+                              ask->field_id, builder);
+}
+
+static void
+required_clicked_cb (GtkButton      *button,
+                     CrmSetupWindow *self)
+{
+  const char *field_id = g_object_get_data (G_OBJECT (button), "id");
+  g_autoptr(JsonObject) field = crm_store_dup_entity (store_of (self), "field", field_id);
+  JsonArray *required = field != NULL && json_object_has_member (field, "required_stages") &&
+                        JSON_NODE_HOLDS_ARRAY (json_object_get_member (field, "required_stages"))
+                        ? json_object_get_array_member (field, "required_stages") : NULL;
+  g_autofree char *heading = g_strdup_printf (_("Where «%s» Is Required"), str (field, "label"));
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), heading,
+                            _("A deal enters the stages ticked here only with this field filled.")));
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  JsonArray *pipelines = crm_context_get_pipelines (self->context);
+  StagesAsk *ask = g_new0 (StagesAsk, 1);
+
+  ask->self = self;
+  ask->field_id = g_strdup (field_id);
+  ask->checks = g_ptr_array_new ();
+  for (guint i = 0; i < json_array_get_length (pipelines); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+      JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+      GtkWidget *title = gtk_label_new (str (pipeline, "name"));
+
+      gtk_widget_add_css_class (title, "heading");
+      gtk_widget_set_halign (title, GTK_ALIGN_START);
+      gtk_widget_set_margin_top (title, i > 0 ? 12 : 0);
+      gtk_box_append (GTK_BOX (box), title);
+      for (guint j = 0; j < json_array_get_length (stages); j++)
+        {
+          JsonObject *stage = json_array_get_object_element (stages, j);
+          GtkWidget *check = gtk_check_button_new_with_label (str (stage, "name"));
+          gboolean on = FALSE;
+
+          for (guint k = 0; required != NULL && k < json_array_get_length (required); k++)
+            on |= g_strcmp0 (json_array_get_string_element (required, k), str (stage, "id")) == 0;
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (check), on);
+          g_object_set_data_full (G_OBJECT (check), "stage", g_strdup (str (stage, "id")), g_free);
+          g_ptr_array_add (ask->checks, check);
+          gtk_box_append (GTK_BOX (box), check);
+        }
+    }
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 320);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  adw_message_dialog_set_extra_child (dialog, scrolled);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "ok", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "ok", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "ok");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (stages_ask_response_cb), ask,
+                         stages_ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Merging a tag: pick the one it becomes. */
+typedef struct {
+  CrmSetupWindow *self;
+  char           *from;
+  GPtrArray      *ids;
+  GtkDropDown    *into;
+} MergeAsk;
+
+static void
+merge_ask_free (MergeAsk *ask)
+{
+  g_free (ask->from);
+  g_ptr_array_unref (ask->ids);
+  g_free (ask);
+}
+
+static void
+merge_ask_closure_free (gpointer  data,
+                        GClosure *closure)
+{
+  merge_ask_free (data);
+}
+
+static void
+merge_ask_response_cb (AdwMessageDialog *dialog,
+                       const char       *response,
+                       MergeAsk         *ask)
+{
+  guint selected = gtk_drop_down_get_selected (ask->into);
+
+  if (!g_str_equal (response, "merge") || selected >= ask->ids->len)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.tag-merge", "(ss)", ask->from,
+                              g_ptr_array_index (ask->ids, selected));
+}
+
+static void
+merge_clicked_cb (GtkButton      *button,
+                  CrmSetupWindow *self)
+{
+  const char *from = g_object_get_data (G_OBJECT (button), "id");
+  g_autoptr(JsonObject) tag = crm_store_dup_entity (store_of (self), "tag", from);
+  g_autofree char *heading = g_strdup_printf (_("Merge «%s» Into…"), str (tag, "name"));
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), heading,
+                            _("Its deals get the tag picked here, and this tag is removed.")));
+  GtkStringList *names = gtk_string_list_new (NULL);
+  JsonArray *tags = crm_context_get_tags (self->context);
+  MergeAsk *ask = g_new0 (MergeAsk, 1);
+
+  ask->self = self;
+  ask->from = g_strdup (from);
+  ask->ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (tags); i++)
+    {
+      JsonObject *other = json_array_get_object_element (tags, i);
+
+      if (g_strcmp0 (str (other, "id"), from) == 0)
+        continue;
+      g_ptr_array_add (ask->ids, g_strdup (str (other, "id")));
+      gtk_string_list_append (names, str (other, "name"));
+    }
+  ask->into = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
+  gtk_drop_down_set_enable_search (ask->into, TRUE);
+  adw_message_dialog_set_extra_child (dialog, GTK_WIDGET (ask->into));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "merge", _("_Merge"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "merge", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (merge_ask_response_cb), ask,
+                         merge_ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- pages ---- */
+
+static AdwPreferencesGroup *
+page_group (CrmSetupWindow *self,
+            guint           page,
+            const char     *title,
+            const char     *description)
+{
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+
+  adw_preferences_group_set_title (group, title);
+  if (description != NULL)
+    adw_preferences_group_set_description (group, description);
+  adw_preferences_page_add (self->pages[page], group);
+  g_ptr_array_add (self->groups[page], group);
+  return group;
+}
+
+static GtkWidget *
+add_row (CrmSetupWindow      *self,
+         AdwPreferencesGroup *group,
+         const char          *id,
+         const char          *title,
+         const char          *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_focusable (row, TRUE);
+  adw_preferences_group_add (group, row);
+  if (id != NULL)
+    g_hash_table_insert (self->rows, g_strdup (id), row);
+  return row;
+}
+
+/* Alt+↑ / Alt+↓ on a focused stage row move it. */
+static void
+add_move_shortcuts (GtkWidget  *row,
+                    const char *stage_id)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+
+  gtk_shortcut_controller_add_shortcut (
+    GTK_SHORTCUT_CONTROLLER (controller),
+    gtk_shortcut_new_with_arguments (gtk_keyval_trigger_new (GDK_KEY_Up, GDK_ALT_MASK),
+                                     gtk_named_action_new ("setup.stage-move"), "(si)",
+                                     stage_id, -1));
+  gtk_shortcut_controller_add_shortcut (
+    GTK_SHORTCUT_CONTROLLER (controller),
+    gtk_shortcut_new_with_arguments (gtk_keyval_trigger_new (GDK_KEY_Down, GDK_ALT_MASK),
+                                     gtk_named_action_new ("setup.stage-move"), "(si)",
+                                     stage_id, 1));
+  gtk_widget_add_controller (row, controller);
+}
+
+/* The labels of the deal fields required at @stage_id, joined, or NULL. */
+static char *
+required_here (JsonArray  *deal_fields,
+               const char *stage_id)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; deal_fields != NULL && i < json_array_get_length (deal_fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (deal_fields, i);
+      JsonArray *stages = json_object_get_array_member (field, "required_stages");
+
+      for (guint j = 0; stages != NULL && j < json_array_get_length (stages); j++)
+        if (g_strcmp0 (json_array_get_string_element (stages, j), stage_id) == 0)
+          g_string_append_printf (text, "%s%s", text->len > 0 ? ", " : "", str (field, "label"));
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+static void
+build_pipelines (CrmSetupWindow *self)
+{
+  JsonArray *pipelines = crm_context_get_pipelines (self->context);
+  g_autoptr(JsonArray) deal_fields = crm_query_fields (store_of (self), "deal", NULL);
+  AdwPreferencesGroup *group;
+  GtkWidget *button;
+
+  group = page_group (self, PAGE_PIPELINES, NULL,
+                      _("Stages in the order deals go through them. Select a stage and press "
+                        "Alt+↑ or Alt+↓ to move it. Fields a stage needs are set on the Fields "
+                        "page."));
+  button = ask_button (self, NULL, _("Add _Pipeline…"), NULL, _("New Pipeline"), NULL,
+                       _("_Add"), "setup.pipeline-add", NULL);
+  adw_preferences_group_set_header_suffix (group, button);
+
+  for (guint i = 0; i < json_array_get_length (pipelines); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+      JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+      const char *pipeline_id = str (pipeline, "id");
+      GtkWidget *suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+      group = page_group (self, PAGE_PIPELINES, str (pipeline, "name"), NULL);
+      g_hash_table_insert (self->rows, g_strdup (pipeline_id), group);
+      gtk_box_append (GTK_BOX (suffix),
+                      ask_button (self, "document-edit-symbolic", NULL, _("Rename the pipeline"),
+                                  _("Rename Pipeline"), str (pipeline, "name"), _("_Rename"),
+                                  "setup.pipeline-rename", pipeline_id));
+      gtk_box_append (GTK_BOX (suffix),
+                      ask_button (self, "list-add-symbolic", NULL, _("Add a stage"),
+                                  _("New Stage"), NULL, _("_Add"), "setup.stage-add", pipeline_id));
+      adw_preferences_group_set_header_suffix (group, suffix);
+
+      for (guint j = 0; j < json_array_get_length (stages); j++)
+        {
+          JsonObject *stage = json_array_get_object_element (stages, j);
+          const char *stage_id = str (stage, "id");
+          g_autofree char *required = required_here (deal_fields, stage_id);
+          g_autofree char *subtitle = required != NULL
+            ? g_strdup_printf (_("%s · needs %s"), stage_kind_label (str (stage, "kind")), required)
+            : g_strdup (stage_kind_label (str (stage, "kind")));
+          GtkWidget *row = add_row (self, group, stage_id, str (stage, "name"), subtitle);
+          GtkWidget *up = action_button ("go-up-symbolic", _("Move up (Alt+↑)"), "setup.stage-move",
+                                         g_variant_new ("(si)", stage_id, -1));
+          GtkWidget *down = action_button ("go-down-symbolic", _("Move down (Alt+↓)"),
+                                           "setup.stage-move", g_variant_new ("(si)", stage_id, 1));
+
+          gtk_widget_set_sensitive (up, j > 0);
+          gtk_widget_set_sensitive (down, j + 1 < json_array_get_length (stages));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), up);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), down);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     ask_button (self, "document-edit-symbolic", NULL,
+                                                 _("Rename the stage"), _("Rename Stage"),
+                                                 str (stage, "name"), _("_Rename"),
+                                                 "setup.stage-rename", stage_id));
+          add_move_shortcuts (row, stage_id);
+        }
+    }
+}
+
+static void
+hidden_switch_cb (GtkSwitch      *sw,
+                  GParamSpec     *pspec,
+                  CrmSetupWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.field-hidden", "(sb)",
+                              g_object_get_data (G_OBJECT (sw), "id"),
+                              !gtk_switch_get_active (sw));
+}
+
+static void
+build_fields (CrmSetupWindow *self)
+{
+  static const struct { const char *entity; const char *title; } entities[] = {
+    { "deal", N_("Deal Fields") },
+    { "contact", N_("Contact Fields") },
+    { "company", N_("Company Fields") },
+  };
+
+  for (guint e = 0; e < G_N_ELEMENTS (entities); e++)
+    {
+      g_autoptr(JsonArray) fields = crm_query_fields (store_of (self), entities[e].entity, NULL);
+      guint n = fields != NULL ? json_array_get_length (fields) : 0;
+      AdwPreferencesGroup *group =
+        page_group (self, PAGE_FIELDS, _(entities[e].title),
+                    n == 0 ? _("No fields of its own yet: add the first one") : NULL);
+      GtkWidget *add = gtk_button_new_with_mnemonic (_("_Add Field…"));
+
+      gtk_widget_set_valign (add, GTK_ALIGN_CENTER);
+      g_object_set_data_full (G_OBJECT (add), "entity", g_strdup (entities[e].entity), g_free);
+      g_signal_connect (add, "clicked", G_CALLBACK (add_field_clicked_cb), self);
+      adw_preferences_group_set_header_suffix (group, add);
+
+      for (guint i = 0; i < n; i++)
+        {
+          JsonObject *field = json_array_get_object_element (fields, i);
+          const char *id = str (field, "id");
+          const char *type = str (field, "type");
+          JsonArray *choices = json_object_get_array_member (field, "choices");
+          g_autoptr(GString) subtitle = g_string_new (field_type_label (type));
+          gboolean hidden = json_object_get_boolean_member_with_default (field, "hidden", FALSE);
+          GtkWidget *row;
+          GtkWidget *sw;
+
+          if (g_strcmp0 (type, "choice") == 0 && choices != NULL)
+            {
+              g_string_append (subtitle, ": ");
+              for (guint j = 0; j < json_array_get_length (choices); j++)
+                g_string_append_printf (subtitle, "%s%s", j > 0 ? ", " : "",
+                                        json_array_get_string_element (choices, j));
+            }
+          if (hidden)
+            g_string_append_printf (subtitle, " · %s", _("hidden"));
+          row = add_row (self, group, id, str (field, "label"), subtitle->str);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     ask_button (self, "document-edit-symbolic", NULL,
+                                                 _("Rename the field (its values are kept)"),
+                                                 _("Rename Field"), str (field, "label"),
+                                                 _("_Rename"), "setup.field-rename", id));
+          if (g_strcmp0 (type, "choice") == 0)
+            {
+              g_autoptr(GString) current = g_string_new (NULL);
+
+              for (guint j = 0; choices != NULL && j < json_array_get_length (choices); j++)
+                g_string_append_printf (current, "%s%s", j > 0 ? ", " : "",
+                                        json_array_get_string_element (choices, j));
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                         ask_button (self, "view-list-symbolic", NULL,
+                                                     _("Edit the choices"), _("Choices"),
+                                                     current->str, _("_Save"),
+                                                     "setup.field-choices", id));
+            }
+          if (g_str_equal (entities[e].entity, "deal"))
+            {
+              GtkWidget *required = gtk_button_new_from_icon_name ("emblem-important-symbolic");
+
+              gtk_widget_set_valign (required, GTK_ALIGN_CENTER);
+              gtk_widget_add_css_class (required, "flat");
+              gtk_widget_set_tooltip_text (required, _("Stages that need this field"));
+              g_object_set_data_full (G_OBJECT (required), "id", g_strdup (id), g_free);
+              g_signal_connect (required, "clicked", G_CALLBACK (required_clicked_cb), self);
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), required);
+            }
+          sw = gtk_switch_new ();
+          gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+          gtk_widget_set_tooltip_text (sw, _("Shown on cards and forms"));
+          gtk_switch_set_active (GTK_SWITCH (sw), !hidden);
+          g_object_set_data_full (G_OBJECT (sw), "id", g_strdup (id), g_free);
+          g_signal_connect (sw, "notify::active", G_CALLBACK (hidden_switch_cb), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
+        }
+    }
+}
+
+static void
+color_selected_cb (GtkDropDown    *drop_down,
+                   GParamSpec     *pspec,
+                   CrmSetupWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (drop_down);
+
+  if (selected >= G_N_ELEMENTS (colors))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.tag-color", "(ss)",
+                              g_object_get_data (G_OBJECT (drop_down), "id"), colors[selected].name);
+}
+
+static void
+build_tags (CrmSetupWindow *self)
+{
+  static const char *const groups[] = { "brand", "trailer", "other" };
+  JsonArray *tags = crm_context_get_tags (self->context);
+  g_autoptr(GtkStringList) color_names = gtk_string_list_new (NULL);
+
+  for (guint c = 0; c < G_N_ELEMENTS (colors); c++)
+    gtk_string_list_append (color_names, _(colors[c].label));
+
+  for (guint g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      AdwPreferencesGroup *group = page_group (self, PAGE_TAGS, tag_group_label (groups[g]), NULL);
+      guint n = 0;
+
+      adw_preferences_group_set_header_suffix (
+        group, ask_button (self, NULL, _("_Add Tag…"), NULL, _("New Tag"), NULL, _("_Add"),
+                           "setup.tag-add", groups[g]));
+      for (guint i = 0; i < json_array_get_length (tags); i++)
+        {
+          JsonObject *tag = json_array_get_object_element (tags, i);
+          const char *id = str (tag, "id");
+          const char *color = str (tag, "color");
+          g_autofree char *dot_markup = NULL;
+          GtkWidget *row;
+          GtkWidget *dot;
+          GtkWidget *drop_down;
+          GtkWidget *merge;
+          guint selected = 0;
+
+          if (g_strcmp0 (str (tag, "group") != NULL ? str (tag, "group") : "other", groups[g]) != 0)
+            continue;
+          n++;
+          row = add_row (self, group, id, str (tag, "name"), NULL);
+          for (guint c = 1; c < G_N_ELEMENTS (colors); c++)
+            if (g_strcmp0 (colors[c].name, color) == 0)
+              selected = c;
+          dot = gtk_label_new (NULL);
+          dot_markup = selected > 0
+            ? g_strdup_printf ("<span foreground=\"%s\">●</span>", colors[selected].rgb)
+            : g_strdup ("○");
+          gtk_label_set_markup (GTK_LABEL (dot), dot_markup);
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), dot);
+          drop_down = gtk_drop_down_new (G_LIST_MODEL (g_object_ref (color_names)), NULL);
+          gtk_widget_set_valign (drop_down, GTK_ALIGN_CENTER);
+          gtk_widget_set_tooltip_text (drop_down, _("Colour"));
+          gtk_drop_down_set_selected (GTK_DROP_DOWN (drop_down), selected);
+          g_object_set_data_full (G_OBJECT (drop_down), "id", g_strdup (id), g_free);
+          g_signal_connect (drop_down, "notify::selected", G_CALLBACK (color_selected_cb), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), drop_down);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     ask_button (self, "document-edit-symbolic", NULL,
+                                                 _("Rename the tag (its deals keep it)"),
+                                                 _("Rename Tag"), str (tag, "name"), _("_Rename"),
+                                                 "setup.tag-rename", id));
+          merge = gtk_button_new_with_mnemonic (_("_Merge…"));
+          gtk_widget_set_valign (merge, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (merge, "flat");
+          gtk_widget_set_tooltip_text (merge, _("Merge into another tag"));
+          g_object_set_data_full (G_OBJECT (merge), "id", g_strdup (id), g_free);
+          g_signal_connect (merge, "clicked", G_CALLBACK (merge_clicked_cb), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), merge);
+        }
+      if (n == 0)
+        adw_preferences_group_set_description (group, _("No tags in this group yet"));
+    }
+}
+
+static void
+role_selected_cb (AdwComboRow    *row,
+                  GParamSpec     *pspec,
+                  CrmSetupWindow *self)
+{
+  guint selected = adw_combo_row_get_selected (row);
+
+  if (selected >= G_N_ELEMENTS (roles) || g_object_get_data (G_OBJECT (row), "building"))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.user-role", "(ss)",
+                              g_object_get_data (G_OBJECT (row), "id"), roles[selected].role);
+}
+
+static void
+build_users (CrmSetupWindow *self)
+{
+  JsonArray *users = crm_context_get_users (self->context);
+  AdwPreferencesGroup *group =
+    page_group (self, PAGE_USERS, _("People"),
+                _("Administrators set the account up; managers see and change everyone's "
+                  "deals; sales reps work on their own."));
+
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+      const char *id = str (user, "id");
+      const char *group_name = str (user, "group");
+      GtkStringList *names = gtk_string_list_new (NULL);
+      GtkWidget *row = adw_combo_row_new ();
+      guint selected = G_N_ELEMENTS (roles) - 1;
+
+      for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
+        {
+          gtk_string_list_append (names, _(roles[r].label));
+          if (g_strcmp0 (roles[r].role, str (user, "role")) == 0)
+            selected = r;
+        }
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), str (user, "name"));
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
+                                   group_name != NULL ? group_name : _("No group"));
+      g_object_set_data (G_OBJECT (row), "building", GINT_TO_POINTER (TRUE));
+      adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (names));
+      g_object_unref (names);
+      adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
+      crm_combo_row_show_whole (ADW_COMBO_ROW (row));
+      g_object_set_data (G_OBJECT (row), "building", NULL);
+      g_object_set_data_full (G_OBJECT (row), "id", g_strdup (id), g_free);
+      g_signal_connect (row, "notify::selected", G_CALLBACK (role_selected_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 ask_button (self, "system-users-symbolic", NULL,
+                                             _("Change the group"), _("Group"), group_name,
+                                             _("_Save"), "setup.user-group", id));
+      adw_preferences_group_add (group, row);
+      g_hash_table_insert (self->rows, g_strdup (id), row);
+    }
+}
+
+static void
+rebuild (CrmSetupWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  /* the row that has the focus keeps it across the rebuild (a stage moved with Alt+↑) */
+  g_hash_table_iter_init (&iter, self->rows);
+  while (self->focus_id == NULL && focus != NULL && g_hash_table_iter_next (&iter, &key, &value))
+    if (value == focus || gtk_widget_is_ancestor (focus, value))
+      self->focus_id = g_strdup (key);
+  g_hash_table_remove_all (self->rows);
+  for (guint p = 0; p < G_N_ELEMENTS (self->pages); p++)
+    {
+      for (guint i = 0; i < self->groups[p]->len; i++)
+        adw_preferences_page_remove (self->pages[p], g_ptr_array_index (self->groups[p], i));
+      g_ptr_array_set_size (self->groups[p], 0);
+    }
+  if (self->context == NULL)
+    return;
+  build_pipelines (self);
+  build_fields (self);
+  build_tags (self);
+  build_users (self);
+
+  focus = self->focus_id != NULL ? g_hash_table_lookup (self->rows, self->focus_id) : NULL;
+  if (focus != NULL && ADW_IS_PREFERENCES_ROW (focus))
+    gtk_widget_grab_focus (focus);
+  g_clear_pointer (&self->focus_id, g_free);
+}
+
+static gboolean
+rebuild_idle_cb (gpointer data)
+{
+  CrmSetupWindow *self = data;
+
+  self->rebuild_id = 0;
+  rebuild (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+context_changed_cb (CrmSetupWindow *self)
+{
+  if (self->rebuild_id == 0)
+    {
+      /* at the default priority: a toast's animation keeps idle ones waiting */
+      self->rebuild_id = g_idle_add_full (G_PRIORITY_DEFAULT, rebuild_idle_cb, self, NULL);
+    }
+}
+
+/* ---- the object ---- */
+
+static void
+crm_setup_window_dispose (GObject *object)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (object);
+
+  g_clear_handle_id (&self->rebuild_id, g_source_remove);
+  g_clear_signal_handler (&self->changed_id, self->context);
+  g_clear_object (&self->context);
+  G_OBJECT_CLASS (crm_setup_window_parent_class)->dispose (object);
+}
+
+static void
+crm_setup_window_finalize (GObject *object)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (object);
+
+  for (guint p = 0; p < G_N_ELEMENTS (self->groups); p++)
+    g_ptr_array_unref (self->groups[p]);
+  g_hash_table_unref (self->rows);
+  g_free (self->focus_id);
+  g_free (self->last_toast);
+  G_OBJECT_CLASS (crm_setup_window_parent_class)->finalize (object);
+}
+
+static void
+crm_setup_window_class_init (CrmSetupWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = crm_setup_window_dispose;
+  object_class->finalize = crm_setup_window_finalize;
+
+  gtk_widget_class_install_action (widget_class, "setup.undo", "s", undo_action);
+  gtk_widget_class_install_action (widget_class, "setup.pipeline-add", "s", pipeline_add_action);
+  gtk_widget_class_install_action (widget_class, "setup.pipeline-rename", "(ss)", pipeline_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.stage-add", "(ss)", stage_add_action);
+  gtk_widget_class_install_action (widget_class, "setup.stage-rename", "(ss)", stage_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.stage-move", "(si)", stage_move_action);
+  gtk_widget_class_install_action (widget_class, "setup.field-add", "(ssss)", field_add_action);
+  gtk_widget_class_install_action (widget_class, "setup.field-rename", "(ss)", field_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.field-choices", "(ss)", field_choices_action);
+  gtk_widget_class_install_action (widget_class, "setup.field-required", "(sas)", field_required_action);
+  gtk_widget_class_install_action (widget_class, "setup.field-hidden", "(sb)", field_hidden_action);
+  gtk_widget_class_install_action (widget_class, "setup.tag-add", "(ss)", tag_add_action);
+  gtk_widget_class_install_action (widget_class, "setup.tag-rename", "(ss)", tag_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.tag-color", "(ss)", tag_color_action);
+  gtk_widget_class_install_action (widget_class, "setup.tag-merge", "(ss)", tag_merge_action);
+  gtk_widget_class_install_action (widget_class, "setup.user-role", "(ss)", user_role_action);
+  gtk_widget_class_install_action (widget_class, "setup.user-group", "(ss)", user_group_action);
+}
+
+static void
+crm_setup_window_init (CrmSetupWindow *self)
+{
+  static const struct { const char *name; const char *title; const char *icon; } pages[] = {
+    { CRM_SETUP_PAGE_PIPELINES, N_("_Pipelines"), "view-list-ordered-symbolic" },
+    { CRM_SETUP_PAGE_FIELDS, N_("_Fields"), "document-properties-symbolic" },
+    { CRM_SETUP_PAGE_TAGS, N_("_Tags"), "crm-tag-symbolic" },
+    { CRM_SETUP_PAGE_USERS, N_("_Users"), "system-users-symbolic" },
+  };
+
+  self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gtk_window_set_title (GTK_WINDOW (self), _("Account Setup"));
+  gtk_window_set_default_size (GTK_WINDOW (self), 720, 760);
+  adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (self), TRUE);
+  for (guint p = 0; p < G_N_ELEMENTS (pages); p++)
+    {
+      self->pages[p] = ADW_PREFERENCES_PAGE (adw_preferences_page_new ());
+      adw_preferences_page_set_name (self->pages[p], pages[p].name);
+      adw_preferences_page_set_title (self->pages[p], _(pages[p].title));
+      adw_preferences_page_set_use_underline (self->pages[p], TRUE);
+      adw_preferences_page_set_icon_name (self->pages[p], pages[p].icon);
+      adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self), self->pages[p]);
+      self->groups[p] = g_ptr_array_new ();
+    }
+}
+
+CrmSetupWindow *
+crm_setup_window_new (GtkWindow  *parent,
+                      CrmContext *context)
+{
+  CrmSetupWindow *self;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (context), NULL);
+
+  self = g_object_new (CRM_TYPE_SETUP_WINDOW, "transient-for", parent, "modal", FALSE,
+                       "destroy-with-parent", TRUE, NULL);
+  if (parent != NULL)
+    gtk_window_set_application (GTK_WINDOW (self), gtk_window_get_application (parent));
+  self->context = g_object_ref (context);
+  self->changed_id = g_signal_connect_swapped (context, "changed",
+                                               G_CALLBACK (context_changed_cb), self);
+  rebuild (self);
+  return self;
+}
+
+void
+crm_setup_window_show_page (CrmSetupWindow *self,
+                            const char     *page_name)
+{
+  g_return_if_fail (CRM_IS_SETUP_WINDOW (self));
+
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (self), page_name);
+}
+
+GtkWidget *
+crm_setup_window_get_row (CrmSetupWindow *self,
+                          const char     *id)
+{
+  g_return_val_if_fail (CRM_IS_SETUP_WINDOW (self), NULL);
+
+  return g_hash_table_lookup (self->rows, id);
+}
+
+const char *
+crm_setup_window_get_last_toast (CrmSetupWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_SETUP_WINDOW (self), NULL);
+
+  return self->last_toast;
+}

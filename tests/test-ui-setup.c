@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-setup.c — the account's setup in the real app (issue 20) on a demo replica:
+ * Settings shows «Account Setup» to administrators only; its window's pages — pipelines
+ * and stages (a stage added, moved up and the move undone from the toast), fields (a list
+ * field added with its choices, one hidden), tags (a brand added, coloured, renamed, two
+ * merged with their deals keeping one), users (a rep made a manager; the only
+ * administrator cannot lose the role, and the toast says why). Every check reads the
+ * replica through a connection of its own. Screenshots of each page in English and in
+ * Russian, and of the new field dialog. */
+#include "crm-test-ui.h"
+
+#include <string.h>
+
+#include "crm-query-board.h"
+#include "crm-settings-view.h"
+#include "crm-setup-window.h"
+
+static char *tmpdir;
+static char *db_path;
+static CrmApplication *app;
+static CrmWindow *window;
+static CrmSetupWindow *setup;
+
+static const char *
+str (JsonObject *object,
+     const char *member)
+{
+  return json_object_get_string_member_with_default (object, member, NULL);
+}
+
+static CrmStore *
+replica (void)
+{
+  return crm_test_ui_open_replica (db_path);
+}
+
+static char *
+resolve (const char *entity,
+         const char *name,
+         const char *scope)
+{
+  g_autoptr(CrmStore) store = replica ();
+  g_autoptr(GError) error = NULL;
+  char *id = crm_query_resolve (store, entity, name, scope, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+/* The stage names of pipeline @name in order, joined with "|". */
+static char *
+stage_names (const char *name)
+{
+  g_autoptr(CrmStore) store = replica ();
+  g_autoptr(JsonNode) pipelines = crm_query_pipelines (store, NULL);
+  JsonObject *pipeline = crm_test_find_object (json_node_get_array (pipelines), "name", name);
+  JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (stages); i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? "|" : "",
+                            str (json_array_get_object_element (stages, i), "name"));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static CrmSetupWindow *
+open_setup (const char *page)
+{
+  if (setup == NULL)
+    {
+      setup = crm_setup_window_new (GTK_WINDOW (window), crm_window_get_context (window));
+      g_object_add_weak_pointer (G_OBJECT (setup), (gpointer *) &setup);
+      gtk_window_present (GTK_WINDOW (setup));
+      g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, setup, 10000));
+    }
+  crm_setup_window_show_page (setup, page);
+  crm_test_ui_wait (200);
+  return setup;
+}
+
+static void
+act (const char *action,
+     const char *format,
+     ...)
+{
+  GVariant *parameter;
+  va_list args;
+
+  va_start (args, format);
+  parameter = g_variant_new_va (format, NULL, &args);
+  va_end (args);
+  g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (setup), action, parameter));
+  crm_test_ui_wait (200);
+}
+
+static void
+assert_toast (const char *needle)
+{
+  const char *toast = crm_setup_window_get_last_toast (setup);
+
+  if (toast == NULL || strstr (toast, needle) == NULL)
+    g_error ("the last toast «%s» does not say «%s»", toast ? toast : "(none)", needle);
+}
+
+static void
+test_admins_only (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *admin = g_strdup (crm_context_get_user_id (context));
+  g_autofree char *rep = resolve ("user", "Денис Морозов", NULL);
+  GtkWidget *view;
+  GtkWidget *row;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "settings"));
+  crm_test_ui_wait (300);
+  view = crm_test_ui_find (GTK_WIDGET (window), CRM_TYPE_SETTINGS_VIEW, NULL);
+  g_assert_nonnull (view);
+  row = crm_test_ui_find (view, ADW_TYPE_ACTION_ROW, "P_ipelines and Stages");
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_is_visible (row));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "setup-settings"));
+
+  crm_context_set_user (context, rep);
+  crm_test_ui_wait (300);
+  g_assert_false (gtk_widget_is_visible (row));
+  crm_context_set_user (context, admin);
+  crm_test_ui_wait (300);
+  g_assert_true (gtk_widget_is_visible (row));
+
+  /* the row opens the window at its page */
+  g_signal_emit_by_name (row, "activated");
+  setup = CRM_SETUP_WINDOW (crm_test_ui_wait_for_window (CRM_TYPE_SETUP_WINDOW));
+  g_object_add_weak_pointer (G_OBJECT (setup), (gpointer *) &setup);
+  g_assert_cmpstr (adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (setup)),
+                   ==, CRM_SETUP_PAGE_PIPELINES);
+}
+
+static void
+test_pipelines (void)
+{
+  g_autofree char *sales = resolve ("pipeline", "Продажи", NULL);
+  g_autofree char *qualified = resolve ("stage", "Квалифицирован", sales);
+  g_autofree char *before = stage_names ("Продажи");
+  g_autofree char *after = NULL;
+  g_autofree char *test_drive = NULL;
+  g_autofree char *change_set = NULL;
+
+  open_setup (CRM_SETUP_PAGE_PIPELINES);
+  g_assert_nonnull (crm_setup_window_get_row (setup, qualified));
+  g_assert_true (g_str_has_prefix (before, "Неразобранное|Новая заявка|Квалифицирован|"));
+
+  /* moved up: the order in the replica changes; the toast's «Undo» puts it back */
+  act ("setup.stage-move", "(si)", qualified, -1);
+  assert_toast ("moved up");
+  after = stage_names ("Продажи");
+  g_assert_true (g_str_has_prefix (after, "Неразобранное|Квалифицирован|Новая заявка|"));
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (setup));
+    GtkWidget *row = crm_setup_window_get_row (setup, qualified);
+
+    if (focus != row)
+      g_error ("the focus is on a %s (%s), not on the moved stage's row %p",
+               focus ? G_OBJECT_TYPE_NAME (focus) : "nothing",
+               focus && ADW_IS_PREFERENCES_ROW (focus) ? adw_preferences_row_get_title (ADW_PREFERENCES_ROW (focus)) : "",
+               (void *) row);
+  }
+  change_set = g_strdup (crm_context_get_last_change_set (crm_window_get_context (window)));
+  act ("setup.undo", "s", change_set);
+  assert_toast ("Undone");
+  g_clear_pointer (&after, g_free);
+  after = stage_names ("Продажи");
+  g_assert_cmpstr (after, ==, before);
+
+  /* a new stage lands before the closing ones */
+  act ("setup.stage-add", "(ss)", sales, "Тест-драйв");
+  assert_toast ("Тест-драйв");
+  g_clear_pointer (&after, g_free);
+  after = stage_names ("Продажи");
+  g_assert_true (g_str_has_suffix (after, "|Отгружено|Тест-драйв|Закрыто и не реализовано") ||
+                 strstr (after, "|Тест-драйв|") != NULL);
+  test_drive = resolve ("stage", "Тест-драйв", sales);
+  g_assert_nonnull (crm_setup_window_get_row (setup, test_drive));
+  /* a name the pipeline has already is refused, and the toast says so */
+  act ("setup.stage-add", "(ss)", sales, "квалифицирован");
+  assert_toast ("Квалифицирован");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-pipelines"));
+}
+
+static void
+test_fields (void)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonArray) fields = NULL;
+  JsonObject *model = NULL;
+  GtkWidget *add;
+  GtkWindow *dialog;
+
+  open_setup (CRM_SETUP_PAGE_FIELDS);
+  act ("setup.field-add", "(ssss)", "deal", "Модель тягача", "choice", "Volvo FH, Scania R; MAN TGX");
+  assert_toast ("Модель тягача");
+  store = replica ();
+  fields = crm_query_fields (store, "deal", NULL);
+  model = crm_test_find_object (fields, "label", "Модель тягача");
+  g_assert_nonnull (model);
+  g_assert_cmpstr (str (model, "type"), ==, "choice");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (model, "choices")), ==, 3);
+  g_assert_nonnull (crm_setup_window_get_row (setup, str (model, "id")));
+
+  act ("setup.field-hidden", "(sb)", str (model, "id"), TRUE);
+  assert_toast ("hidden");
+  g_clear_object (&store);
+  g_clear_pointer (&fields, json_array_unref);
+  store = replica ();
+  fields = crm_query_fields (store, "deal", NULL);
+  g_assert_true (json_object_get_boolean_member (crm_test_find_object (fields, "label", "Модель тягача"),
+                                                 "hidden"));
+  act ("setup.field-add", "(ssss)", "deal", "Оси", "choice", "");
+  assert_toast ("choice");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-fields"));
+
+  /* the new field dialog */
+  add = crm_test_ui_find (GTK_WIDGET (setup), GTK_TYPE_BUTTON, "_Add Field…");
+  g_assert_nonnull (add);
+  g_signal_emit_by_name (add, "clicked");
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-field-dialog"));
+  gtk_window_destroy (dialog);
+  crm_test_ui_wait (200);
+}
+
+static void
+test_tags (void)
+{
+  g_autofree char *sitrak = NULL;
+  g_autofree char *daf = resolve ("tag", "DAF", NULL);
+  g_autofree char *man = resolve ("tag", "MAN", NULL);
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) tag = NULL;
+  g_autoptr(JsonNode) with_daf = NULL;
+  g_autoptr(JsonNode) with_man = NULL;
+  const char *daf_filter[] = { daf, NULL };
+  const char *man_filter[] = { man, NULL };
+  CrmDealFilter filter = { 0 };
+  gint64 daf_deals = 0, man_deals = 0, man_after = 0;
+
+  open_setup (CRM_SETUP_PAGE_TAGS);
+  act ("setup.tag-add", "(ss)", "Sitrak", "brand");
+  sitrak = resolve ("tag", "Sitrak", NULL);
+  act ("setup.tag-color", "(ss)", sitrak, "red");
+  act ("setup.tag-rename", "(ss)", sitrak, "Sitrak C7H");
+  store = replica ();
+  tag = crm_store_dup_entity (store, "tag", sitrak);
+  g_assert_cmpstr (str (tag, "name"), ==, "Sitrak C7H");
+  g_assert_cmpstr (str (tag, "grp"), ==, "brand");
+  g_assert_cmpstr (str (tag, "color"), ==, "red");
+
+  filter.tag_ids = daf_filter;
+  with_daf = crm_query_deals (store, &filter, &daf_deals, NULL);
+  filter.tag_ids = man_filter;
+  with_man = crm_query_deals (store, &filter, &man_deals, NULL);
+  g_clear_object (&store);
+  g_assert_cmpint (daf_deals, >, 0);
+  act ("setup.tag-merge", "(ss)", daf, man);
+  assert_toast ("MAN");
+  store = replica ();
+  g_clear_pointer (&with_man, json_node_unref);
+  with_man = crm_query_deals (store, &filter, &man_after, NULL);
+  g_assert_cmpint (man_after, >=, MAX (daf_deals, man_deals));
+  g_assert_cmpint (man_after, <=, daf_deals + man_deals);
+  g_assert_null (crm_setup_window_get_row (setup, daf));
+  g_assert_nonnull (crm_setup_window_get_row (setup, sitrak));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-tags"));
+}
+
+static void
+test_users (void)
+{
+  g_autofree char *rep = resolve ("user", "Денис Морозов", NULL);
+  g_autofree char *admin = resolve ("user", "admin", NULL);
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) user = NULL;
+
+  open_setup (CRM_SETUP_PAGE_USERS);
+  act ("setup.user-role", "(ss)", rep, "manager");
+  act ("setup.user-group", "(ss)", rep, "Отдел закупок");
+  store = replica ();
+  user = crm_store_dup_entity (store, "user", rep);
+  g_assert_cmpstr (str (user, "role"), ==, "manager");
+  g_assert_cmpstr (str (user, "grp"), ==, "Отдел закупок");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, rep))),
+                    ==, 1);
+
+  /* the only administrator keeps the role */
+  act ("setup.user-role", "(ss)", admin, "rep");
+  assert_toast ("only administrator");
+  g_clear_pointer (&user, json_object_unref);
+  user = crm_store_dup_entity (store, "user", admin);
+  g_assert_cmpstr (str (user, "role"), ==, "admin");
+  crm_test_ui_wait (200);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, admin))),
+                    ==, 0);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users"));
+}
+
+/* In a process of its own (one application per process): each page in Russian. */
+static void
+russian_pages (void)
+{
+  static const char *const pages[] = {
+    CRM_SETUP_PAGE_PIPELINES, CRM_SETUP_PAGE_FIELDS, CRM_SETUP_PAGE_TAGS, CRM_SETUP_PAGE_USERS
+  };
+
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("setup-%s-ru", pages[i]);
+
+      open_setup (pages[i]);
+      g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), name));
+    }
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_PREFERENCES_GROUP, "Deal Fields"));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_PREFERENCES_GROUP, "Поля сделок"));
+  gtk_window_destroy (GTK_WINDOW (setup));
+  crm_test_ui_stop (app);
+}
+
+static void
+test_russian (void)
+{
+  g_autofree char *po_dir = NULL;
+
+  if (g_test_subprocess ())
+    {
+      db_path = g_strdup (g_getenv ("VORONKA_TEST_SETUP_DB"));
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
+      russian_pages ();
+      return;
+    }
+  po_dir = crm_test_ui_built_translations ();
+  if (po_dir == NULL)
+    {
+      crm_test_skip ("the Russian translation is not built");
+      return;
+    }
+  g_setenv ("LANGUAGE", "ru", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, po_dir);
+  if (g_strcmp0 (_("Account Setup"), "Account Setup") == 0)
+    {
+      g_unsetenv ("LANGUAGE");
+      crm_test_skip ("this system's C library ignores LANGUAGE here, or «Account Setup» is not translated");
+      return;
+    }
+  g_setenv ("VORONKA_TEST_SETUP_DB", db_path, TRUE);
+  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_unsetenv ("LANGUAGE");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  if (!g_test_subprocess ())
+    crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
+
+  g_test_add_func ("/ui/setup/admins-only", test_admins_only);
+  g_test_add_func ("/ui/setup/pipelines", test_pipelines);
+  g_test_add_func ("/ui/setup/fields", test_fields);
+  g_test_add_func ("/ui/setup/tags", test_tags);
+  g_test_add_func ("/ui/setup/users", test_users);
+  g_test_add_func ("/ui/setup/russian", test_russian);
+  status = g_test_run ();
+
+  if (!g_test_subprocess ())
+    {
+      if (setup != NULL)
+        gtk_window_destroy (GTK_WINDOW (setup));
+      crm_test_ui_close_demo (app, tmpdir, db_path);
+    }
+  return status;
+}
