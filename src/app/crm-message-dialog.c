@@ -340,6 +340,7 @@ crm_message_dialog_init (CrmMessageDialog *self)
 
   self->to_row = combo_row (_("_To"), self->contact_names);
   self->deal_row = combo_row (_("_About the deal"), self->deal_names);
+  crm_combo_row_show_whole (self->to_row);
   crm_combo_row_show_whole (self->deal_row);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->to_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->deal_row));
@@ -347,6 +348,7 @@ crm_message_dialog_init (CrmMessageDialog *self)
   gtk_string_list_append (self->template_labels, _("Own text"));
   g_ptr_array_add (self->template_names, NULL);
   self->template_row = combo_row (_("_Template"), self->template_labels);
+  crm_combo_row_show_whole (self->template_row);
   for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
     gtk_string_list_append (channel_names, crm_message_channel_label (channels[i]));
   self->channel_row = combo_row (_("C_hannel"), channel_names);
