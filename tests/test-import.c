@@ -196,6 +196,79 @@ test_deals (Fixture       *f,
   g_assert_cmpuint (count (f, "deal"), ==, before + 1);
 }
 
+/* Custom fields (issue 20): a column named like a custom field (label or key) fills it,
+ * typed — a list field's choice as the account spells it, money, yes/no —; a bad value is
+ * listed by line and nothing is written; a mapping chosen by hand (--map) fills a field
+ * from a column of any name, or ignores one. */
+static void
+test_custom_fields (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const char deals[] =
+    "Название;Воронка;Этап;Тип бизнеса;Объём заказа;Образец передан;Колонка X\n"
+    "Поставка чая;Сделки;Встреча;сеть;250000.00;да;что-то\n";
+  static const char bad_deals[] =
+    "Название;Воронка;Этап;Тип бизнеса;order_volume\n"
+    "Поставка 2;Сделки;Встреча;Киоск;1\n"
+    "Поставка 3;Сделки;Встреча;Сеть;много\n";
+  static const char other_names[] =
+    "Название;Воронка;Этап;Формат точки\n"
+    "Поставка кофе;Сделки;Встреча;HoReCa\n";
+  g_autofree char *path = write_file (f, "custom.csv", deals, -1);
+  g_autofree char *bad_path = write_file (f, "custom-bad.csv", bad_deals, -1);
+  g_autofree char *other_path = write_file (f, "custom-other.csv", other_names, -1);
+  g_auto(CrmTestRun) run = { 0 };
+  g_auto(CrmTestRun) bad = { 0 };
+  g_auto(CrmTestRun) unknown = { 0 };
+  g_auto(CrmTestRun) mapped = { 0 };
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(JsonNode) found = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  JsonObject *columns, *fields;
+  guint before = count (f, "deal");
+
+  crm_test_run_cli (&run, "--db", f->db, "--as", "admin", "--json", "import", "deals", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  report = crm_test_parse_json (run.out);
+  columns = json_object_get_object_member (json_node_get_object (report), "columns");
+  g_assert_cmpstr (json_object_get_string_member (columns, "Тип бизнеса"), ==, "business_type");
+  g_assert_cmpstr (json_object_get_string_member (columns, "Объём заказа"), ==, "order_volume");
+  g_assert_true (json_object_get_null_member (columns, "Колонка X"));
+  found = crm_test_ctl_ok (f->db, NULL, "deal", "list", NULL);
+  shown = crm_test_take_object (crm_test_ctl_ok (f->db, NULL, "deal", "show",
+                                                 crm_test_get_string (crm_test_find_object (json_node_get_array (found), "title", "Поставка чая"), "id"),
+                                                 NULL));
+  fields = json_object_get_object_member (shown, "fields");
+  g_assert_cmpstr (json_object_get_string_member (fields, "business_type"), ==, "Сеть");
+  g_assert_cmpstr (json_object_get_string_member (fields, "order_volume"), ==, "250000.00");
+  g_assert_true (json_object_get_boolean_member (fields, "sample_handed"));
+
+  /* a value off the list and one that is no amount: both named with their lines */
+  crm_test_run_cli (&bad, "--db", f->db, "--as", "admin", "import", "deals", bad_path, NULL);
+  g_assert_cmpint (bad.status, ==, 1);
+  g_assert_nonnull (strstr (bad.err, "line 2: Field «Тип бизнеса»: «Киоск» is not one of the choices"));
+  g_assert_nonnull (strstr (bad.err, "line 3: Field «Объём заказа»: «много»"));
+  g_assert_cmpuint (count (f, "deal"), ==, before + 1);
+
+  /* mapped by hand: a field no column is named after, a field that does not exist */
+  crm_test_run_cli (&unknown, "--db", f->db, "--as", "admin", "import", "deals", other_path,
+                    "--map", "Формат точки=format", NULL);
+  g_assert_cmpint (unknown.status, ==, 1);
+  g_assert_nonnull (strstr (unknown.err, "«format»"));
+  g_assert_cmpuint (count (f, "deal"), ==, before + 1);
+  crm_test_run_cli (&mapped, "--db", f->db, "--as", "admin", "import", "deals", other_path,
+                    "--map", "Формат точки=Тип бизнеса", NULL);
+  g_assert_cmpint (mapped.status, ==, 0);
+  g_clear_pointer (&found, json_node_unref);
+  g_clear_pointer (&shown, json_object_unref);
+  found = crm_test_ctl_ok (f->db, NULL, "deal", "list", NULL);
+  shown = crm_test_take_object (crm_test_ctl_ok (f->db, NULL, "deal", "show",
+                                                 crm_test_get_string (crm_test_find_object (json_node_get_array (found), "title", "Поставка кофе"), "id"),
+                                                 NULL));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (shown, "fields"),
+                                                  "business_type"), ==, "HoReCa");
+}
+
 static void
 test_not_csv (Fixture       *f,
               gconstpointer  data)
@@ -343,6 +416,7 @@ main (int   argc,
   ADD ("amocrm-contacts", test_amocrm_contacts);
   ADD ("bitrix-windows-1251", test_bitrix_windows_1251);
   ADD ("deals", test_deals);
+  ADD ("custom-fields", test_custom_fields);
   ADD ("not-csv", test_not_csv);
   ADD ("round-trip", test_round_trip);
 #undef ADD

@@ -34,7 +34,8 @@ print_errors (JsonObject *report)
 static void
 print_columns (JsonObject *report)
 {
-  JsonObject *columns = json_object_get_object_member (report, "columns");
+  JsonObject *columns = json_object_has_member (report, "columns")
+                        ? json_object_get_object_member (report, "columns") : NULL;
   g_autoptr(GList) headers = columns != NULL ? json_object_get_members (columns) : NULL;
 
   for (GList *l = headers; l != NULL; l = l->next)
@@ -50,8 +51,11 @@ crm_cli_import (CrmCli   *cli,
                 GError  **error)
 {
   g_autofree char *format = NULL;
+  g_auto(GStrv) maps = NULL;
+  g_autoptr(JsonObject) mapping = json_object_new ();
   gboolean dry_run = FALSE;
   const GOptionEntry entries[] = {
+    { "map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &maps, N_("Fill FIELD from the column HEADER (a custom field's key or label too); HEADER= ignores the column (repeat it)"), N_("HEADER=FIELD") },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, amocrm or bitrix24 (all CSV; the column names tell the fields)"), N_("F") },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Check every row and write nothing"), NULL },
     { NULL }
@@ -90,6 +94,21 @@ crm_cli_import (CrmCli   *cli,
   if (!g_file_get_contents (argv[2], &data, &length, error))
     return FALSE;
 
+  for (guint i = 0; maps != NULL && maps[i] != NULL; i++)
+    {
+      const char *equals = strchr (maps[i], '=');
+      g_autofree char *header = NULL;
+
+      if (equals == NULL || equals == maps[i])
+        return crm_cli_usage_error (error, _("--map: write HEADER=FIELD (or HEADER= to ignore "
+                                             "the column), not “%s”"), maps[i]);
+      header = g_strndup (maps[i], equals - maps[i]);
+      if (equals[1] == '\0')
+        json_object_set_null_member (mapping, header);
+      else
+        json_object_set_string_member (mapping, header, equals + 1);
+    }
+  options.mapping = mapping;
   options.dry_run = dry_run;
   options.actor_id = cli->actor_id;
   crm_import_csv (cli->store, &options, data, length, &report, &import_error);

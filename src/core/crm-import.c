@@ -16,6 +16,8 @@
 #include "crm-op.h"
 #include "crm-query.h"
 #include "crm-request.h"
+#include "crm-query-board.h"
+#include "crm-setup.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -40,6 +42,7 @@ typedef enum {
   COL_AMOUNT,
   COL_CONTACT,
   COL_TAGS,
+  COL_CUSTOM,
 } Column;
 
 /* Column names as people, amoCRM and Bitrix24 write them (compared case-folded). */
@@ -77,6 +80,8 @@ typedef struct {
   CrmStore               *store;
   const CrmImportOptions *options;
   Column                 *columns;
+  JsonObject            **custom;     /* per column: the custom field it fills, or NULL */
+  JsonArray              *fields;     /* the entity's custom fields */
   guint                   n_columns;
   GHashTable             *phones;     /* normalized phone → "name" (replica, then file) */
   GHashTable             *emails;
@@ -292,16 +297,124 @@ column_for (const char *entity,
   return COL_IGNORED;
 }
 
+static const char *const column_names[] = {
+  NULL, "name", "name", "name", "name", "phones", "emails", "company", "responsible",
+  "inn", "title", "pipeline", "stage", "amount", "contact", "tags", NULL,
+};
+
 static const char *
 column_field (Column column)
 {
-  static const char *const names[] = {
-    NULL, "name", "name", "name", "name", "phones", "emails", "company", "responsible",
-    "inn", "title", "pipeline", "stage", "amount", "contact", "tags",
-  };
-
-  return names[column];
+  return column_names[column];
 }
+
+/* The built-in fields of each entity's import, in the order a mapping screen lists them. */
+static const struct {
+  const char *entity;
+  Column      column;
+  const char *label;
+} builtin_fields[] = {
+  { "contact", COL_NAME, N_("Name") }, { "contact", COL_PHONE, N_("Phone") },
+  { "contact", COL_EMAIL, N_("E-mail") }, { "contact", COL_COMPANY, N_("Company") },
+  { "contact", COL_RESPONSIBLE, N_("Responsible") },
+  { "company", COL_NAME, N_("Name") }, { "company", COL_INN, N_("INN") },
+  { "company", COL_RESPONSIBLE, N_("Responsible") },
+  { "deal", COL_TITLE, N_("Title") }, { "deal", COL_PIPELINE, N_("Pipeline") },
+  { "deal", COL_STAGE, N_("Stage") }, { "deal", COL_AMOUNT, N_("Amount") },
+  { "deal", COL_COMPANY, N_("Company") }, { "deal", COL_CONTACT, N_("Contact") },
+  { "deal", COL_TAGS, N_("Tags") }, { "deal", COL_RESPONSIBLE, N_("Responsible") },
+};
+
+JsonArray *
+crm_import_fields (CrmStore   *store,
+                   const char *entity)
+{
+  JsonArray *result = json_array_new ();
+  g_autoptr(JsonArray) fields = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), result);
+
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_fields); i++)
+    {
+      JsonObject *item;
+
+      if (!g_str_equal (builtin_fields[i].entity, entity))
+        continue;
+      item = json_object_new ();
+      json_object_set_string_member (item, "field", column_names[builtin_fields[i].column]);
+      json_object_set_string_member (item, "label", _(builtin_fields[i].label));
+      json_object_set_boolean_member (item, "custom", FALSE);
+      json_array_add_object_element (result, item);
+    }
+  fields = crm_query_fields (store, entity, NULL);
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      JsonObject *item;
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (field, "type", NULL), "companies") == 0)
+        continue;
+      item = json_object_new ();
+      json_object_set_string_member (item, "field", json_object_get_string_member (field, "key"));
+      json_object_set_string_member (item, "label", json_object_get_string_member (field, "label"));
+      json_object_set_boolean_member (item, "custom", TRUE);
+      json_array_add_object_element (result, item);
+    }
+  return result;
+}
+
+/* The custom field of @fields whose key or label is @name (any case), or NULL. */
+static JsonObject *
+custom_field_named (JsonArray  *fields,
+                    const char *name)
+{
+  g_autofree char *folded = g_utf8_casefold (name, -1);
+  g_autofree char *stripped = g_strstrip (g_strdup (folded));
+
+  for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
+    {
+      JsonObject *field = json_array_get_object_element (fields, i);
+      g_autofree char *key = g_utf8_casefold (json_object_get_string_member_with_default (field, "key", ""), -1);
+      g_autofree char *label = g_utf8_casefold (json_object_get_string_member_with_default (field, "label", ""), -1);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (field, "type", NULL), "companies") == 0)
+        continue;
+      if (g_str_equal (stripped, key) || g_str_equal (stripped, label))
+        return field;
+    }
+  return NULL;
+}
+
+/* The column a chosen mapping names: a built-in field of @entity or a custom field. */
+static gboolean
+column_from_mapping (const char  *entity,
+                     JsonArray   *fields,
+                     const char  *header,
+                     const char  *name,
+                     Column      *out_column,
+                     JsonObject **out_custom,
+                     GError     **error)
+{
+  *out_custom = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_fields); i++)
+    if (g_str_equal (builtin_fields[i].entity, entity) &&
+        g_str_equal (column_names[builtin_fields[i].column], name))
+      {
+        *out_column = builtin_fields[i].column;
+        return TRUE;
+      }
+  if ((*out_custom = custom_field_named (fields, name)) != NULL)
+    {
+      *out_column = COL_CUSTOM;
+      return TRUE;
+    }
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+               _("Column «%s» is mapped to «%s», which is no field of this import"), header, name);
+  return FALSE;
+}
+
+/* Sets the custom fields the row's cells fill on @change. */
+static void set_custom_fields (Import *import, Row *row, CrmChange *change);
 
 /* --- the replica's contacts and companies -------------------------------------------- */
 
@@ -426,6 +539,32 @@ set_responsible (Import    *import,
     crm_change_set_string (change, "responsible", import->options->actor_id);
 }
 
+static void
+set_custom_fields (Import    *import,
+                   Row       *row,
+                   CrmChange *change)
+{
+  guint n_cells = g_strv_length (row->cells);
+
+  for (guint i = 0; i < import->n_columns && i < n_cells; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *text = NULL;
+      JsonNode *value;
+
+      if (import->columns[i] != COL_CUSTOM || import->custom[i] == NULL)
+        continue;
+      text = g_strstrip (g_strdup (row->cells[i]));
+      if (*text == '\0')
+        continue;
+      value = crm_setup_field_value_parse (import->custom[i], text, &local_error);
+      if (value == NULL)
+        row_error (import, "%s", local_error->message);
+      else
+        crm_change_set_node (change, json_object_get_string_member (import->custom[i], "key"), value);
+    }
+}
+
 /* A company by name: the replica's, one this import made, or a new one. */
 static char *
 company_for (Import     *import,
@@ -529,6 +668,7 @@ import_contact (Import *import,
   crm_change_set_node (change, "emails", node);
   crm_change_set_int (change, "created_at", crm_store_get_now (import->store));
   set_responsible (import, row, change);
+  set_custom_fields (import, row, change);
   if (company != NULL && import->n_errors == errors)
     {
       g_autofree char *company_id = company_for (import, company);
@@ -567,6 +707,7 @@ import_company (Import *import,
     crm_change_set_string (change, "inn", inn);
   crm_change_set_int (change, "created_at", crm_store_get_now (import->store));
   set_responsible (import, row, change);
+  set_custom_fields (import, row, change);
   g_hash_table_insert (import->companies, g_utf8_casefold (name, -1), g_strdup (id));
 }
 
@@ -616,6 +757,7 @@ import_deal (Import *import,
   crm_change_set_int (change, "created_at", crm_store_get_now (import->store));
   crm_change_set_int (change, "stage_entered_at", crm_store_get_now (import->store));
   set_responsible (import, row, change);
+  set_custom_fields (import, row, change);
   if (company != NULL)
     {
       g_autofree char *company_id = company_for (import, company);
@@ -703,13 +845,37 @@ crm_import_csv (CrmStore               *store,
   header = rows->pdata[0];
   import.n_columns = g_strv_length (header->cells);
   import.columns = g_new0 (Column, import.n_columns);
+  import.custom = g_new0 (JsonObject *, import.n_columns);
+  import.fields = crm_query_fields (store, options->entity, NULL);
   columns = json_object_new ();
   for (guint i = 0; i < import.n_columns; i++)
     {
       const char *field;
+      JsonNode *chosen = options->mapping != NULL
+                         ? json_object_get_member (options->mapping, header->cells[i]) : NULL;
 
-      import.columns[i] = column_for (options->entity, header->cells[i]);
-      field = column_field (import.columns[i]);
+      if (chosen != NULL && JSON_NODE_HOLDS_NULL (chosen))
+        import.columns[i] = COL_IGNORED;
+      else if (chosen != NULL && JSON_NODE_HOLDS_VALUE (chosen) &&
+               json_node_get_value_type (chosen) == G_TYPE_STRING)
+        {
+          if (!column_from_mapping (options->entity, import.fields, header->cells[i],
+                                    json_node_get_string (chosen), &import.columns[i],
+                                    &import.custom[i], error))
+            {
+              json_object_unref (columns);
+              goto out;
+            }
+        }
+      else
+        {
+          import.columns[i] = column_for (options->entity, header->cells[i]);
+          if (import.columns[i] == COL_IGNORED &&
+              (import.custom[i] = custom_field_named (import.fields, header->cells[i])) != NULL)
+            import.columns[i] = COL_CUSTOM;
+        }
+      field = import.custom[i] != NULL ? json_object_get_string_member (import.custom[i], "key")
+                                       : column_field (import.columns[i]);
       named |= import.columns[i] == COL_NAME || import.columns[i] == COL_FIRST_NAME ||
                import.columns[i] == COL_LAST_NAME || import.columns[i] == COL_TITLE;
       if (field != NULL)
@@ -748,6 +914,9 @@ crm_import_csv (CrmStore               *store,
       Row *row = rows->pdata[r];
       guint errors_before = import.n_errors;
 
+      if (options->progress != NULL && (r % 500 == 0 || r + 1 == rows->len))
+        options->progress (r, rows->len - 1, options->progress_data);
+
       import.line = row->line;
       if (g_str_equal (options->entity, "contact"))
         import_contact (&import, row);
@@ -785,6 +954,8 @@ out:
   *out_report = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (*out_report, report);
   g_free (import.columns);
+  g_free (import.custom);
+  g_clear_pointer (&import.fields, json_array_unref);
   g_clear_pointer (&import.phones, g_hash_table_unref);
   g_clear_pointer (&import.emails, g_hash_table_unref);
   g_clear_pointer (&import.inns, g_hash_table_unref);

@@ -19,7 +19,23 @@ typedef struct {
   const char *entity;       /* "contact", "company" or "deal" */
   gboolean    dry_run;      /* check everything, write nothing */
   const char *actor_id;     /* the importing user: responsible when a row names none */
+  /* The mapping a person chose (may be NULL): header → the field the column fills, a
+   * built-in one as crm_import_fields() names it or a custom field's key (or label);
+   * null ignores the column. Headers it does not name are matched by their name, custom
+   * fields' labels and keys included. */
+  JsonObject *mapping;
+  /* Called now and then with the rows read so far and all of them (from the thread that
+   * imports; may be NULL). */
+  void      (*progress) (guint    done,
+                         guint    total,
+                         gpointer user_data);
+  gpointer    progress_data;
 } CrmImportOptions;
+
+/* The fields a column of an @entity import may fill, for a mapping screen:
+ * [{"field", "label", "custom" (a custom field's)}], the built-in ones first. */
+JsonArray *crm_import_fields (CrmStore   *store,
+                              const char *entity);
 
 /* Reads @data (@length bytes of CSV with a header row) and creates one entity per row in
  * one change set. *@out_report (always set once the header was read) is

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -13,6 +14,7 @@
 #include "crm-error.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
+#include "crm-time.h"
 
 static const char *const field_entities[] = { "deal", "contact", "company", NULL };
 static const char *const field_types[] = {
@@ -877,4 +879,153 @@ crm_setup_user_update (CrmStore    *store,
         crm_change_set_string (change, "grp", clean);
     }
   return g_steal_pointer (&changeset);
+}
+
+/* ---- a custom field's value from text ---- */
+
+static gboolean
+parse_flag (const char *text,
+            gboolean   *out)
+{
+  static const char *const yes[] = { "yes", "y", "true", "1", "да", "д", "+", "on", NULL };
+  static const char *const no[] = { "no", "n", "false", "0", "нет", "н", "-", "off", NULL };
+  g_autofree char *folded = g_utf8_casefold (text, -1);
+
+  if (g_strv_contains (yes, folded))
+    return (*out = TRUE, TRUE);
+  if (g_strv_contains (no, folded))
+    return (*out = FALSE, TRUE);
+  return FALSE;
+}
+
+/* "2026-03-02", a full ISO 8601 time, or "02.03.2026" (amoCRM's and Bitrix24's exports). */
+static gboolean
+parse_day (const char *text,
+           gint64     *out_ms)
+{
+  int day, month, year;
+  char tail;
+
+  if (crm_time_parse (text, out_ms))
+    return TRUE;
+  if (sscanf (text, "%d.%d.%d%c", &day, &month, &year, &tail) == 3 &&
+      year >= 1900 && year <= 9999 && g_date_valid_dmy (day, month, year))
+    {
+      g_autofree char *iso = g_strdup_printf ("%04d-%02d-%02d", year, month, day);
+
+      return crm_time_parse (iso, out_ms);
+    }
+  return FALSE;
+}
+
+static gboolean
+value_error (GError     **error,
+             JsonObject  *field,
+             const char  *text,
+             const char  *expected)
+{
+  return invalid (error, _("Field «%s»: «%s» is not valid; expected %s"),
+                  json_object_get_string_member_with_default (field, "label", ""), text, expected);
+}
+
+JsonNode *
+crm_setup_field_value_parse (JsonObject  *field,
+                             const char  *text,
+                             GError     **error)
+{
+  const char *type = json_object_get_string_member_with_default (field, "type", "text");
+  g_autofree char *clean = g_strstrip (g_strdup (text != NULL ? text : ""));
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+
+  if (*clean == '\0')
+    {
+      json_node_init_null (node);
+      return node;
+    }
+  if (g_str_equal (type, "choice"))
+    {
+      JsonNode *member = json_object_get_member (field, "choices");
+      JsonArray *choices = member != NULL && JSON_NODE_HOLDS_ARRAY (member) ? json_node_get_array (member) : NULL;
+      g_autofree char *folded = g_utf8_casefold (clean, -1);
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (guint i = 0; choices != NULL && i < json_array_get_length (choices); i++)
+        {
+          const char *choice = json_array_get_string_element (choices, i);
+          g_autofree char *choice_folded = choice != NULL ? g_utf8_casefold (choice, -1) : NULL;
+
+          if (g_strcmp0 (choice_folded, folded) == 0)
+            {
+              json_node_set_string (node, choice);
+              return node;
+            }
+          g_string_append_printf (list, "%s«%s»", i > 0 ? ", " : "", choice);
+        }
+      json_node_unref (node);
+      invalid (error, _("Field «%s»: «%s» is not one of the choices: %s"),
+               json_object_get_string_member_with_default (field, "label", ""), clean, list->str);
+      return NULL;
+    }
+  if (g_str_equal (type, "bool"))
+    {
+      gboolean flag;
+
+      if (parse_flag (clean, &flag))
+        {
+          json_node_set_boolean (node, flag);
+          return node;
+        }
+      json_node_unref (node);
+      value_error (error, field, clean, _("yes or no"));
+      return NULL;
+    }
+  if (g_str_equal (type, "number") || g_str_equal (type, "counter"))
+    {
+      gint64 number;
+
+      if (g_ascii_string_to_signed (clean, 10, g_str_equal (type, "counter") ? 0 : G_MININT64,
+                                    G_MAXINT64, &number, NULL))
+        {
+          json_node_set_int (node, number);
+          return node;
+        }
+      json_node_unref (node);
+      value_error (error, field, clean, _("a whole number"));
+      return NULL;
+    }
+  if (g_str_equal (type, "money"))
+    {
+      gint64 minor;
+
+      if (crm_money_parse (clean, &minor))
+        {
+          json_node_set_int (node, minor);
+          return node;
+        }
+      json_node_unref (node);
+      value_error (error, field, clean, _("an amount such as 1500000.00"));
+      return NULL;
+    }
+  if (g_str_equal (type, "date"))
+    {
+      gint64 ms;
+
+      if (parse_day (clean, &ms))
+        {
+          json_node_set_int (node, ms);
+          return node;
+        }
+      json_node_unref (node);
+      value_error (error, field, clean, _("a date such as 2026-03-02"));
+      return NULL;
+    }
+  if (g_str_equal (type, "companies"))
+    {
+      json_node_unref (node);
+      invalid (error, _("Field «%s» links companies; link them on the card after the import"),
+               json_object_get_string_member_with_default (field, "label", ""));
+      return NULL;
+    }
+  json_node_set_string (node, clean);
+  return node;
 }

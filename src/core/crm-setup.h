@@ -113,4 +113,13 @@ CrmChangeset *crm_setup_user_update     (CrmStore    *store,
                                          const char  *group,
                                          GError     **error);
 
+/* The value of custom field @field (a row of crm_query_fields() or the `field` entity) from
+ * the text a person or a file wrote: a list field's choice (any case, stored as spelled),
+ * yes/no (да/нет), a whole number, money ("1500000.00" → minor units), a date
+ * ("2026-03-02", "02.03.2026" → UTC ms), text; empty text is null. NULL with
+ * INVALID_INPUT naming the field, the text and what was expected. */
+JsonNode     *crm_setup_field_value_parse (JsonObject  *field,
+                                           const char  *text,
+                                           GError     **error);
+
 G_END_DECLS
