@@ -100,6 +100,7 @@ test_every_view_is_a_view (void)
     { "contacts", "contacts" },
     { "companies", "companies" },
     { "tasks", "tasks" },
+    { "calls", "calls" },
     { "stock", "stock" },
     { "automation", "automation" },
     { "settings", "settings" },

@@ -158,10 +158,26 @@ open_deal_activated (GSimpleAction *action,
                               g_variant_get_string (parameter, NULL));
 }
 
+/* The same for a contact (a caller's card with no deal). */
+static void
+open_contact_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (window == NULL)
+    return;
+  gtk_window_present (window);
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
+                              g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
   { "open-deal", open_deal_activated, "s" },
+  { "open-contact", open_contact_activated, "s" },
 };
 
 static void

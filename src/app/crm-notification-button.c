@@ -249,6 +249,17 @@ send_desktop (const char *id,
               const char *body,
               const char *deal_id)
 {
+  crm_notification_send_desktop (id, title, body, deal_id != NULL ? "app.open-deal" : NULL,
+                                 deal_id);
+}
+
+void
+crm_notification_send_desktop (const char *id,
+                               const char *title,
+                               const char *body,
+                               const char *action,
+                               const char *target)
+{
   GApplication *app = g_application_get_default ();
   g_autoptr(GNotification) notification = NULL;
 
@@ -262,8 +273,9 @@ send_desktop (const char *id,
   notification = g_notification_new (title);
   if (body != NULL)
     g_notification_set_body (notification, body);
-  if (deal_id != NULL)
-    g_notification_set_default_action_and_target (notification, "app.open-deal", "s", deal_id);
+  watch_daemons ();
+  if (action != NULL && target != NULL)
+    g_notification_set_default_action_and_target (notification, action, "s", target);
   g_application_send_notification (app, id, notification);
 }
 

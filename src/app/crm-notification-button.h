@@ -24,6 +24,14 @@ guint       crm_notification_button_get_n_unread (CrmNotificationButton *self);
  * (the app does this every half minute and after every change). Returns how many. */
 guint       crm_notification_button_check_due   (CrmNotificationButton *self,
                                                  gint64                 now_ms);
+/* A desktop notification (GNotification) @id with @title and @body whose click activates
+ * @action ("app.open-deal", "app.open-contact") with the string @target (NULL: none);
+ * nothing when no notification service listens on the session bus. */
+void        crm_notification_send_desktop       (const char            *id,
+                                                 const char            *title,
+                                                 const char            *body,
+                                                 const char            *action,
+                                                 const char            *target);
 /* The popover, for tests and screenshots. */
 GtkWidget  *crm_notification_button_get_popover (CrmNotificationButton *self);
 

@@ -98,6 +98,7 @@ rebuild (CrmSidebar *self)
   /* S4-6: likely duplicate contacts and companies, merged into one */
   add_row (self, "duplicates", "edit-copy-symbolic", _("Duplicates"));
   add_row (self, "tasks", "task-due-symbolic", _("Tasks"));
+  add_row (self, "calls", "call-start-symbolic", _("Calls"));
   /* the stock view reads the truck dealer's purchasing pipeline (S0-7) */
   if (crm_context_is_manager (self->context) &&
       crm_context_find_pipeline_by_name (self->context, PURCHASING_PIPELINE) != NULL)

@@ -38,6 +38,13 @@ struct _CrmSyncController
 
 G_DEFINE_FINAL_TYPE (CrmSyncController, crm_sync_controller, G_TYPE_OBJECT)
 
+enum {
+  SIGNAL_CALL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 #ifdef VORONKA_HAVE_SYNC
 
 static void
@@ -68,6 +75,14 @@ live_sync_needed_cb (CrmSyncController *self)
 {
   if (self->client != NULL)
     crm_sync_client_sync_now (self->client);
+}
+
+/* A call rings this user: the window shows the caller's card. */
+static void
+live_call_cb (CrmSyncController *self,
+              JsonObject        *event)
+{
+  g_signal_emit (self, signals[SIGNAL_CALL], 0, event);
 }
 
 static void
@@ -139,6 +154,8 @@ start_client (CrmSyncController *self,
   g_signal_connect_object (self->live, "sync-needed", G_CALLBACK (live_sync_needed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->live, "notify::connected", G_CALLBACK (live_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->live, "call", G_CALLBACK (live_call_cb), self,
                            G_CONNECT_SWAPPED);
   crm_live_client_start (self->live);
 }
@@ -270,6 +287,12 @@ crm_sync_controller_class_init (CrmSyncControllerClass *klass)
 
   object_class->dispose = crm_sync_controller_dispose;
   object_class->finalize = crm_sync_controller_finalize;
+
+  /* The live channel says a call rings this user: {"type","call","deal","card"}
+   * (src/server/crm-server-live.h). */
+  signals[SIGNAL_CALL] =
+    g_signal_new ("call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
 }
 
 static void

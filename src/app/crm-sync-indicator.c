@@ -297,6 +297,13 @@ crm_sync_indicator_set_live (CrmSyncIndicator *self,
   crm_sync_indicator_refresh (self);
 }
 
+gboolean
+crm_sync_indicator_get_live (CrmSyncIndicator *self)
+{
+  g_return_val_if_fail (CRM_IS_SYNC_INDICATOR (self), FALSE);
+  return self->live;
+}
+
 const char *
 crm_sync_indicator_get_label (CrmSyncIndicator *self)
 {

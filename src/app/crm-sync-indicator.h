@@ -37,6 +37,7 @@ GtkWidget  *crm_sync_indicator_get_popover (CrmSyncIndicator *self);
  * are made) or not (they arrive with the periodic rounds); said in the tooltip. */
 void        crm_sync_indicator_set_live    (CrmSyncIndicator *self,
                                             gboolean          live);
+gboolean    crm_sync_indicator_get_live    (CrmSyncIndicator *self);
 
 /* The last round failed: @message says why (NULL: no error). */
 void        crm_sync_indicator_set_error   (CrmSyncIndicator *self,

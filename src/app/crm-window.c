@@ -18,6 +18,8 @@
 #include "crm-duplicates-view.h"
 #include "crm-entity-list.h"
 #include "crm-filter.h"
+#include "crm-call-card.h"
+#include "crm-calls-view.h"
 #include "crm-reports-view.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
@@ -131,6 +133,7 @@ static const struct {
   { "contacts", crm_entity_list_get_type, "contact" },
   { "companies", crm_entity_list_get_type, "company" },
   { "tasks", crm_tasks_view_get_type, NULL },
+  { "calls", crm_calls_view_get_type, NULL },
   { "stock", crm_stock_view_get_type, NULL },
   { "reports", crm_reports_view_get_type, NULL },
   { "automation", crm_automation_view_get_type, NULL },
@@ -190,8 +193,8 @@ static const char *
 page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
-    "contacts", "companies", "tasks", "stock", "reports", "automation", "settings", "search",
-    "duplicates", NULL
+    "contacts", "companies", "tasks", "calls", "stock", "reports", "automation", "settings",
+    "search", "duplicates", NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -254,7 +257,7 @@ update_header_for_view (CrmWindow  *self,
   gboolean on_page = g_str_equal (page, "deal") || g_str_equal (page, "contact") ||
                      g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
                      g_str_equal (page, "stock") || g_str_equal (page, "reports") ||
-                     g_str_equal (page, "duplicates");
+                     g_str_equal (page, "duplicates") || g_str_equal (page, "calls");
 
   gtk_widget_set_visible (self->back_button, self->back_stack->len > 0);
   gtk_widget_set_visible (self->new_button, !on_page);
@@ -647,6 +650,14 @@ crm_window_init (CrmWindow *self)
                            G_CALLBACK (tag_chips_toggled_cb), self, G_CONNECT_SWAPPED);
 }
 
+/* A call rings this user (the live channel): the caller's card over the window. */
+static void
+call_cb (CrmWindow  *self,
+         JsonObject *event)
+{
+  crm_call_card_show (GTK_WINDOW (self), self->context, event);
+}
+
 CrmWindow *
 crm_window_new (CrmApplication *app,
                 CrmStore       *store)
@@ -664,6 +675,7 @@ crm_window_new (CrmApplication *app,
   self->sync = crm_sync_controller_new (context, self->sync_indicator,
                                         settings != NULL ? g_settings_get_uint (settings, "sync-interval")
                                                          : 300);
+  g_signal_connect_object (self->sync, "call", G_CALLBACK (call_cb), self, G_CONNECT_SWAPPED);
   return self;
 }
 
