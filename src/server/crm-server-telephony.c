@@ -312,6 +312,72 @@ account_row (sqlite3     *db,
   return TRUE;
 }
 
+/* --- wrong tokens ---------------------------------------------------------------------------- */
+
+/* Failures (no token, a wrong one) of one client address in the window that began with
+ * the first of them. */
+typedef struct {
+  guint  failures;
+  gint64 window_start_us;
+} Failures;
+
+static GHashTable *failures_by_client;   /* client key → Failures*; the main loop's only */
+
+static gint64
+window_end_us (const Failures *failures)
+{
+  return failures->window_start_us + (gint64) CRM_TELEPHONY_FAILURE_WINDOW_S * G_USEC_PER_SEC;
+}
+
+/* Seconds until @client may try again (0: it may now). */
+static guint
+locked_seconds (const char *client)
+{
+  Failures *failures = failures_by_client != NULL
+                       ? g_hash_table_lookup (failures_by_client, client) : NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (failures == NULL || failures->failures < CRM_TELEPHONY_MAX_FAILURES)
+    return 0;
+  if (now >= window_end_us (failures))
+    {
+      g_hash_table_remove (failures_by_client, client);
+      return 0;
+    }
+  return (guint) ((window_end_us (failures) - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+}
+
+static void
+count_failure (const char *client)
+{
+  gint64 now = g_get_monotonic_time ();
+  Failures *failures;
+
+  if (failures_by_client == NULL)
+    failures_by_client = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* a flood of addresses: forget the windows that ended, then start over */
+  if (g_hash_table_size (failures_by_client) >= CRM_TELEPHONY_MAX_CLIENTS)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, failures_by_client);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (now >= window_end_us (value))
+          g_hash_table_iter_remove (&iter);
+      if (g_hash_table_size (failures_by_client) >= CRM_TELEPHONY_MAX_CLIENTS)
+        g_hash_table_remove_all (failures_by_client);
+    }
+  failures = g_hash_table_lookup (failures_by_client, client);
+  if (failures == NULL || now >= window_end_us (failures))
+    {
+      failures = g_new0 (Failures, 1);
+      failures->window_start_us = now;
+      g_hash_table_replace (failures_by_client, g_strdup (client), failures);
+    }
+  failures->failures++;
+}
+
 /* --- the endpoints -------------------------------------------------------------------------- */
 
 static void
@@ -588,7 +654,8 @@ gboolean
 crm_server_telephony_handle (CrmServerStorage  *storage,
                              CrmServerLive     *live,
                              SoupServerMessage *msg,
-                             const char        *path)
+                             const char        *path,
+                             const char        *client)
 {
   const char *name;
   const char *header;
@@ -603,6 +670,7 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
   JsonObject *request;
   const char *call_id = NULL;
   gint64 at = 0;
+  guint locked;
   CrmStore *store;
   sqlite3 *db;
 
@@ -634,11 +702,34 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
       return TRUE;
     }
 
+  /* an address that sent wrong tokens again and again waits, whatever it sends now:
+   * an answer to a guess would tell whether it was right */
+  locked = client != NULL ? locked_seconds (client) : 0;
+  if (locked > 0)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%u", locked);
+      g_autofree char *message = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "Too many requests with a wrong telephony token came from this address: "
+                     "wait %u second, then send the token `voronka-server telephony token "
+                     "ACCOUNT` prints",
+                     "Too many requests with a wrong telephony token came from this address: "
+                     "wait %u seconds, then send the token `voronka-server telephony token "
+                     "ACCOUNT` prints", locked), locked);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", seconds);
+      respond_error (msg, CRM_SYNC_ERROR_RATE_LIMITED, message);
+      return TRUE;
+    }
+
   /* the token first: nothing of the body is read for a stranger */
   header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
                                          "Authorization");
   if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
     {
+      if (client != NULL)
+        count_failure (client);
       respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED,
                      _("The request carries no telephony token: send “Authorization: Bearer "
                        "TOKEN” with the token `voronka-server telephony token ACCOUNT` prints"));
@@ -653,8 +744,13 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
         respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
       else
         {
-          crm_server_log (G_LOG_LEVEL_WARNING, "telephony-refused",
-                          "telephony: a request with a wrong token refused", NULL);
+          g_autofree char *line = g_strdup_printf (
+            "telephony: a request with a wrong token from %s refused",
+            client != NULL ? client : "?");
+
+          if (client != NULL)
+            count_failure (client);
+          crm_server_log (G_LOG_LEVEL_WARNING, "telephony-refused", line, NULL);
           respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED,
                          _("The telephony token is wrong: use the one `voronka-server "
                            "telephony token ACCOUNT` prints"));

@@ -5,7 +5,8 @@
  * two endpoints a PBX calls:
  *
  *   POST /api/v1/telephony/route  {"call_id","from","to","at"?}
- *        → {"ring":[{"users":[NAME…],"user_ids":[ID…],"seconds"}…],"reason","call",
+ *        → {"ring":[{"users":[NAME…],"user_ids":[ID…],"extensions":[EXT|null…],"seconds"}…],
+ *           "reason","call",
  *           "contact","deal","card"}
  *   POST /api/v1/telephony/event  {"call_id","event":"ringing|answered|ended|recording",
  *        "from","to","user"?,"at","recording_url"?} → {"applied":BOOL,"reason"?,"call"}
@@ -27,13 +28,22 @@ G_BEGIN_DECLS
 #define CRM_TELEPHONY_PATH_PREFIX "/api/v1/telephony/"
 #define CRM_TELEPHONY_MAX_BODY    (16 * 1024)
 #define CRM_TELEPHONY_MAX_DEPTH   4
+/* Wrong tokens: after CRM_TELEPHONY_MAX_FAILURES requests without a token or with a wrong
+ * one from one client address within CRM_TELEPHONY_FAILURE_WINDOW_S seconds of the first,
+ * every request from it is 429 (rate-limited) with Retry-After until that window ends.
+ * At most CRM_TELEPHONY_MAX_CLIENTS addresses are remembered. */
+#define CRM_TELEPHONY_MAX_FAILURES     10
+#define CRM_TELEPHONY_FAILURE_WINDOW_S 60
+#define CRM_TELEPHONY_MAX_CLIENTS      10000
 
 /* Answers @msg when @path is under CRM_TELEPHONY_PATH_PREFIX (returns TRUE); FALSE
- * for any other path, leaving @msg alone. @now_ms: the server's clock. */
+ * for any other path, leaving @msg alone. @client: whom wrong tokens count against (the
+ * client's address as the server's sign-in limit keys it; NULL: no limit). */
 gboolean crm_server_telephony_handle (CrmServerStorage  *storage,
                                       CrmServerLive     *live,
                                       SoupServerMessage *msg,
-                                      const char        *path);
+                                      const char        *path,
+                                      const char        *client);
 
 /* `telephony token ACCOUNT`, `telephony show ACCOUNT [--json]`,
  * `telephony set ACCOUNT [--pipeline P] …` */

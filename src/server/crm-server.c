@@ -1136,8 +1136,13 @@ handler (SoupServer        *soup,
         get ? handle_snapshot (self, msg) : respond_method_not_allowed (self, msg, "GET");
       return;
     }
-  if (crm_server_telephony_handle (self->storage, self->live, msg, path))
-    return;
+  if (g_str_has_prefix (path, CRM_TELEPHONY_PATH_PREFIX))
+    {
+      g_autofree char *client = client_key (self, msg);
+
+      crm_server_telephony_handle (self->storage, self->live, msg, path, client);
+      return;
+    }
   if (g_str_has_prefix (path, CRM_TRACKING_OPEN_PREFIX) ||
       g_str_has_prefix (path, CRM_TRACKING_UNSUBSCRIBE_PREFIX))
     {

@@ -10,6 +10,7 @@ void
 crm_test_answer_clear (CrmTestAnswer *answer)
 {
   g_clear_pointer (&answer->body, json_object_unref);
+  g_clear_pointer (&answer->headers, soup_message_headers_unref);
 }
 
 static JsonObject *
@@ -97,6 +98,7 @@ crm_test_http_send_on (SoupSession   *session,
   g_assert_no_error (error);
   answer->status = soup_message_get_status (msg);
   answer->body = crm_protocol_parse_object (bytes, "answer", NULL);
+  answer->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
 }
 
 void

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct {
   guint       status;
   JsonObject *body;     /* NULL when the body is not JSON */
+  SoupMessageHeaders *headers;  /* the response's */
 } CrmTestAnswer;
 
 void         crm_test_answer_clear         (CrmTestAnswer *answer);
