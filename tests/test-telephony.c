@@ -14,7 +14,9 @@
  *   - the token: made once, the same afterwards; a missing or wrong token is 401, a
  *     malformed, oversized, too deep or incomplete request 400/413 naming the field, a
  *     replayed event or one for an unknown call changes nothing — and the server still
- *     serves;
+ *     serves; ten wrong tokens from one address and it waits (429, Retry-After);
+ *   - a user's extension (`user set NAME --extension N`) comes with the name in the
+ *     route answer;
  *   - the caller's card reaches the rung user's live client (the latency on loopback is
  *     printed, not asserted), and not a user the call does not ring. */
 #include <string.h>
@@ -667,6 +669,127 @@ test_refusals (Fixture       *f,
   g_assert_cmpuint (callback_tasks (f, NULL), ==, 1);
 }
 
+/* Wrong tokens from one address: CRM_TELEPHONY_MAX_FAILURES (10) are 401, then every
+ * request from it — the right token too, or a guess could still be told apart — is 429
+ * with Retry-After and a message saying how long to wait and which token to send; nothing
+ * is routed meanwhile, and the rest of the server serves on. */
+static void
+test_wrong_token_limit (Fixture       *f,
+                        gconstpointer  data)
+{
+  const char *route_path = "/api/v1/telephony/route";
+  const char *good = "{\"call_id\":\"pbx-40\",\"from\":\"+79128884444\",\"at\":\"" MONDAY_10 "\"}";
+  g_autoptr(CrmStore) account = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_auto(CrmTestAnswer) limited = { 0 };
+  g_auto(CrmTestAnswer) right = { 0 };
+  g_auto(CrmTestAnswer) health = { 0 };
+  const char *retry;
+  guint64 seconds = 0;
+
+  account = crm_test_server_open_account (f->server);
+  before = crm_test_dump (account);
+  g_clear_object (&account);
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *token = g_strdup_printf ("vrk_guess%u", i);
+
+      assert_refused (f, i % 2 == 0 ? token : NULL, route_path, good, 401, "auth-failed", NULL);
+    }
+  crm_test_http_request (f->server, &limited, "POST", route_path, "vrk_guess10", good, -1);
+  g_assert_cmpuint (limited.status, ==, 429);
+  g_assert_cmpstr (crm_test_answer_error_code (&limited), ==, "rate-limited");
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&limited), "wrong telephony token"));
+  g_assert_nonnull (strstr (crm_test_answer_error_message (&limited), "telephony token ACCOUNT"));
+  retry = soup_message_headers_get_one (limited.headers, "Retry-After");
+  g_assert_nonnull (retry);
+  g_assert_true (g_ascii_string_to_unsigned (retry, 10, 1, 60, &seconds, NULL));
+
+  /* the right token waits as well: an answer would tell a right guess from a wrong one */
+  crm_test_http_request (f->server, &right, "POST", route_path, f->token, good, -1);
+  g_assert_cmpuint (right.status, ==, 429);
+  g_assert_nonnull (soup_message_headers_get_one (right.headers, "Retry-After"));
+
+  /* nothing was routed, and the server serves everything else */
+  account = crm_test_server_open_account (f->server);
+  after = crm_test_dump (account);
+  g_assert_cmpstr (after, ==, before);
+  crm_test_http_request (f->server, &health, "GET", "/healthz", NULL, NULL, 0);
+  g_assert_cmpuint (health.status, ==, 200);
+  laptop_sync (f);
+  g_assert_true (crm_test_server_wait_log (f->server, 5, WAIT_S,
+                                           "a request with a wrong token from 127.0.0.1", NULL));
+}
+
+/* Extensions: `user set NAME --extension N` on a laptop (an admin's), synced; the route
+ * answer gives each rung user's extension beside the name (null without one); an
+ * extension that is no number, or another user's, is refused and nothing is written. */
+static void
+test_extensions (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) set = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonObject *step;
+  JsonArray *users, *extensions;
+  gboolean found = FALSE;
+
+  set = crm_test_ctl_ok (f->laptop.path, NULL, "user", "set", "Мария Кузнецова",
+                         "--extension", "101", NULL);
+  g_assert_cmpstr (crm_test_get_string (json_node_get_object (set), "extension"), ==, "101");
+
+  /* refused: another user's extension, no number, both options — the laptop unchanged */
+  before = crm_test_dump (f->laptop.store);
+  crm_test_ctl (&run, f->laptop.path, NULL, "user", "set", "Денис Морозов", "--extension",
+                "101", NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "Мария Кузнецова"));
+  crm_test_ctl (&run, f->laptop.path, NULL, "user", "set", "Денис Морозов", "--extension",
+                "10-2", NULL);
+  g_free (message);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "10-2"));
+  crm_test_ctl (&run, f->laptop.path, NULL, "user", "set", "Денис Морозов", NULL);
+  g_free (message);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "--extension"));
+  after = crm_test_dump (f->laptop.store);
+  g_assert_cmpstr (after, ==, before);
+
+  /* the server hears of it with the next sync; the PBX gets the extension with the name */
+  laptop_sync (f);
+  answer = route (f, "pbx-50", "+79128885050", MONDAY_10);
+  step = json_array_get_object_element (json_object_get_array_member (answer, "ring"), 0);
+  users = json_object_get_array_member (step, "users");
+  extensions = json_object_get_array_member (step, "extensions");
+  g_assert_nonnull (extensions);
+  g_assert_cmpuint (json_array_get_length (extensions), ==, json_array_get_length (users));
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonNode *extension = json_array_get_element (extensions, i);
+
+      if (g_strcmp0 (json_array_get_string_element (users, i), "Мария Кузнецова") == 0)
+        {
+          g_assert_cmpstr (json_node_get_string (extension), ==, "101");
+          found = TRUE;
+        }
+      else
+        g_assert_true (JSON_NODE_HOLDS_NULL (extension));
+    }
+  g_assert_true (found);
+
+  /* taken away again */
+  g_clear_pointer (&set, json_node_unref);
+  set = crm_test_ctl_ok (f->laptop.path, NULL, "user", "set", "Мария Кузнецова",
+                         "--no-extension", NULL);
+  g_assert_true (json_object_get_null_member (json_node_get_object (set), "extension"));
+}
+
 /* --- the caller's card over the live channel ---------------------------------------------- */
 
 typedef struct {
@@ -820,6 +943,9 @@ main (int    argc,
   g_test_add ("/telephony/after-hours", Fixture, NULL, set_up, test_after_hours, tear_down);
   g_test_add ("/telephony/schedule", Fixture, NULL, set_up, test_schedule, tear_down);
   g_test_add ("/telephony/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
+  g_test_add ("/telephony/wrong-token-limit", Fixture, NULL, set_up, test_wrong_token_limit,
+              tear_down);
+  g_test_add ("/telephony/extensions", Fixture, NULL, set_up, test_extensions, tear_down);
   g_test_add ("/telephony/card", Fixture, NULL, set_up, test_card, tear_down);
   g_test_add_func ("/telephony/upgrade", test_upgrade);
   return g_test_run ();

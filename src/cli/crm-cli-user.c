@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-cli-user.c — `user add` and `user list`: the account's people and their roles. */
+/* crm-cli-user.c — `user add`, `user list` and `user set`: the account's people, their
+ * roles, and what the office phone system dials to ring them (their extension). */
 #define G_LOG_DOMAIN "voronka-cli"
 
+#include "crm-call.h"
 #include "crm-cli.h"
 #include "crm-query.h"
 
@@ -104,5 +106,85 @@ crm_cli_user_list (CrmCli   *cli,
     crm_cli_print_json (users);
   else
     crm_cli_print_list (users, header, members);
+  return TRUE;
+}
+
+gboolean
+crm_cli_user_set (CrmCli   *cli,
+                  int       argc,
+                  char    **argv,
+                  GError  **error)
+{
+  g_autofree char *extension = NULL;
+  gboolean no_extension = FALSE;
+  const GOptionEntry entries[] = {
+    { "extension", 0, 0, G_OPTION_ARG_STRING, &extension,
+      N_("The extension the office phone system rings the user at (digits, * or #); the "
+         "telephony route answer gives it with the user's name"), N_("N") },
+    { "no-extension", 0, 0, G_OPTION_ARG_NONE, &no_extension,
+      N_("The user has no extension any more"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *now = NULL;
+  g_autoptr(JsonObject) user = NULL;
+
+  if (!crm_cli_parse (cli, "user set", "NAME",
+                      _("Change a user (administrators). With --json: the user {\"id\", "
+                        "\"name\", \"extension\"}."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (extension != NULL && no_extension)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--extension and --no-extension contradict each other: give one"));
+      return FALSE;
+    }
+  if (extension == NULL && !no_extension)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Say what to change: --extension N or --no-extension"));
+      return FALSE;
+    }
+  if (extension != NULL && !crm_call_extension_is_valid (g_strstrip (extension)))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--extension: «%s» is not an extension number: 1 to %d digits (and * or "
+                     "#), as the office phone system dials it"),
+                   extension, CRM_CALL_EXTENSION_MAX_CHARS);
+      return FALSE;
+    }
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+  id = crm_query_resolve (cli->store, "user", argv[1], NULL, error);
+  if (id == NULL)
+    return FALSE;
+  changeset = crm_changeset_new ();
+  if (!crm_call_set_extension (cli->store, changeset, id, extension, error) ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+
+  user = crm_store_dup_entity (cli->store, "user", id);
+  now = crm_call_dup_extension (cli->store, id);
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) out = json_object_new ();
+
+      json_object_set_string_member (out, "id", id);
+      json_object_set_string_member (out, "name",
+                                     json_object_get_string_member_with_default (user, "name", ""));
+      if (now != NULL)
+        json_object_set_string_member (out, "extension", now);
+      else
+        json_object_set_null_member (out, "extension");
+      crm_cli_print_json_object (out);
+    }
+  else if (now != NULL)
+    g_print (_("%s now takes calls at extension %s\n"),
+             json_object_get_string_member_with_default (user, "name", id), now);
+  else
+    g_print (_("%s has no extension now\n"),
+             json_object_get_string_member_with_default (user, "name", id));
   return TRUE;
 }

@@ -31,6 +31,7 @@ static const Command commands[] = {
   { "pipelines", NULL, crm_cli_pipelines, N_("List pipelines and their stages") },
   { "user", "add", crm_cli_user_add, N_("Add a user") },
   { "user", "list", crm_cli_user_list, N_("List users") },
+  { "user", "set", crm_cli_user_set, N_("Change a user: their extension (administrators)") },
   { "tag", "list", crm_cli_tag_list, N_("List tags") },
   { "tag", "add", crm_cli_tag_add, N_("Add a tag") },
   { "tag", "rename", crm_cli_tag_rename, N_("Rename a tag (admins)") },

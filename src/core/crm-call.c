@@ -27,6 +27,7 @@ typedef struct {
   char *name;
   char *role;
   char *group;
+  char *extension;   /* the user's field CRM_CALL_EXTENSION_FIELD, or NULL */
 } User;
 
 static void
@@ -36,6 +37,7 @@ user_free (User *user)
   g_free (user->name);
   g_free (user->role);
   g_free (user->group);
+  g_free (user->extension);
   g_free (user);
 }
 
@@ -62,7 +64,8 @@ read_users (CrmStore  *store,
 {
   g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) user_free);
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT id, name, role, grp FROM \"user\" WHERE deleted = 0 ORDER BY name, id", error);
+    "SELECT id, name, role, grp, json_extract (data, '$." CRM_CALL_EXTENSION_FIELD "')"
+    " FROM \"user\" WHERE deleted = 0 ORDER BY name, id", error);
   int rc;
 
   if (stmt == NULL)
@@ -75,6 +78,7 @@ read_users (CrmStore  *store,
       user->name = _crm_sql_dup_column_text (stmt, 1);
       user->role = _crm_sql_dup_column_text (stmt, 2);
       user->group = _crm_sql_dup_column_text (stmt, 3);
+      user->extension = _crm_sql_dup_column_text (stmt, 4);
       g_ptr_array_add (users, user);
     }
   sqlite3_reset (stmt);
@@ -348,6 +352,7 @@ ring_step (GPtrArray *step_users,
   JsonObject *step = json_object_new ();
   JsonArray *names = json_array_new ();
   JsonArray *ids = json_array_new ();
+  JsonArray *extensions = json_array_new ();
 
   for (guint i = 0; i < step_users->len; i++)
     {
@@ -355,9 +360,14 @@ ring_step (GPtrArray *step_users,
 
       json_array_add_string_element (names, user->name != NULL ? user->name : user->id);
       json_array_add_string_element (ids, user->id);
+      if (user->extension != NULL && *user->extension != '\0')
+        json_array_add_string_element (extensions, user->extension);
+      else
+        json_array_add_null_element (extensions);
     }
   json_object_set_array_member (step, "users", names);
   json_object_set_array_member (step, "user_ids", ids);
+  json_object_set_array_member (step, "extensions", extensions);
   json_object_set_int_member (step, "seconds", seconds);
   return step;
 }
@@ -1271,4 +1281,81 @@ crm_call_describe_settings (CrmStore              *store,
     json_object_get_string_member (out, "zone")));
   json_object_set_array_member (out, "rules", rules);
   return g_steal_pointer (&out);
+}
+
+/* --- extensions ------------------------------------------------------------------------- */
+
+gboolean
+crm_call_extension_is_valid (const char *extension)
+{
+  gsize length = extension != NULL ? strlen (extension) : 0;
+
+  if (length == 0 || length > CRM_CALL_EXTENSION_MAX_CHARS)
+    return FALSE;
+  for (const char *c = extension; *c != '\0'; c++)
+    if (!g_ascii_isdigit (*c) && *c != '*' && *c != '#')
+      return FALSE;
+  return TRUE;
+}
+
+char *
+crm_call_dup_extension (CrmStore    *store,
+                        const char  *user_id)
+{
+  g_autoptr(JsonObject) user = NULL;
+  JsonNode *node;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  user = user_id != NULL ? crm_store_dup_entity (store, "user", user_id) : NULL;
+  node = user != NULL ? json_object_get_member (user, CRM_CALL_EXTENSION_FIELD) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (node));
+}
+
+gboolean
+crm_call_set_extension (CrmStore     *store,
+                        CrmChangeset *changeset,
+                        const char   *user_id,
+                        const char   *extension,
+                        GError      **error)
+{
+  g_autoptr(GPtrArray) users = NULL;
+  const User *user;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (changeset != NULL, FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  if (extension != NULL && !crm_call_extension_is_valid (extension))
+    return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("The extension «%s» is not an extension number: 1 to %d digits "
+                             "(and * or #), as the office phone system dials it"),
+                           extension, CRM_CALL_EXTENSION_MAX_CHARS);
+  users = read_users (store, error);
+  if (users == NULL)
+    return FALSE;
+  user = find_user (users, user_id);
+  if (user == NULL)
+    return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                           _("There is no user %s in this account"), user_id);
+  for (guint i = 0; extension != NULL && i < users->len; i++)
+    {
+      const User *other = users->pdata[i];
+
+      if (other != user && g_strcmp0 (other->extension, extension) == 0)
+        return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                               _("The extension %s is already %s's: give each user an "
+                                 "extension of their own, or take it from %s first"),
+                               extension, other->name, other->name);
+    }
+  change = crm_changeset_touch (changeset, "user", user_id);
+  if (extension != NULL)
+    crm_change_set_string (change, CRM_CALL_EXTENSION_FIELD, extension);
+  else
+    crm_change_set_node (change, CRM_CALL_EXTENSION_FIELD, json_node_new (JSON_NODE_NULL));
+  return TRUE;
 }

@@ -24,6 +24,11 @@ G_BEGIN_DECLS
 #define CRM_CALL_TASK_TEXT  "Перезвонить"
 #define CRM_CALL_NEW_NUMBER "Новый номер"
 
+/* A user's extension (the number the office phone system dials to ring them): a field
+ * of the `user` entity, kept in its data, so it syncs like the user's name. */
+#define CRM_CALL_EXTENSION_FIELD     "extension"
+#define CRM_CALL_EXTENSION_MAX_CHARS 16
+
 /* How an account routes calls (`voronka-server telephony set`); names or ids. */
 typedef struct {
   const char         *pipeline;      /* deals of unknown numbers; NULL: the first pipeline */
@@ -52,7 +57,8 @@ gboolean    crm_call_is_on_shift  (CrmStore              *store,
 /* The routing of an incoming call (S0-8), written as one change set the first time
  * @external_id is routed: the call; for a number no contact has, the contact and a deal
  * (source CRM_CALL_SOURCE). Returns {"call","ring":[{"users":[NAME…],"user_ids":[ID…],
- * "seconds"}],"reason","contact","deal","card"} — the same answer when asked again.
+ * "extensions":[EXT|null…],"seconds"}],"reason","contact","deal","card"} — the same
+ * answer when asked again (the extensions as the users have them now).
  * @from that is no phone number: rung like an unknown number, nothing created. */
 JsonObject *crm_call_route        (CrmStore              *store,
                                    const CrmCallSettings *settings,
@@ -112,5 +118,18 @@ JsonObject *crm_call_show         (CrmStore              *store,
 JsonObject *crm_call_describe_settings (CrmStore              *store,
                                         const CrmCallSettings *settings,
                                         GError               **error);
+
+/* Whether @extension is one: 1 to CRM_CALL_EXTENSION_MAX_CHARS digits, * or #. */
+gboolean    crm_call_extension_is_valid (const char          *extension);
+/* @user_id's extension, or NULL. */
+char       *crm_call_dup_extension (CrmStore              *store,
+                                    const char            *user_id);
+/* Adds to @changeset that @user_id's extension becomes @extension (NULL: none). Refused
+ * (INVALID_INPUT, nothing added) when it is no extension or another user has it. */
+gboolean    crm_call_set_extension (CrmStore              *store,
+                                    CrmChangeset          *changeset,
+                                    const char            *user_id,
+                                    const char            *extension,
+                                    GError               **error);
 
 G_END_DECLS
