@@ -14,6 +14,7 @@
 #include "crm-query-board.h"
 #include "crm-settings-view.h"
 #include "crm-setup-window.h"
+#include "crm-import-dialog.h"
 
 static char *tmpdir;
 static char *db_path;
@@ -303,6 +304,68 @@ test_users (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users"));
 }
 
+static gboolean
+import_settled (gpointer data)
+{
+  const char *state = crm_import_dialog_get_state (data);
+
+  return !g_str_equal (state, "checking") && !g_str_equal (state, "importing");
+}
+
+/* The import mapping screen: a column no field is named after is ignored until mapped by
+ * hand to a custom field; a value off its list is listed by line; the good file goes in
+ * with the custom field filled. */
+static void
+test_import (void)
+{
+  g_autofree char *bad = g_build_filename (tmpdir, "bad.csv", NULL);
+  g_autofree char *good = g_build_filename (tmpdir, "good.csv", NULL);
+  CrmImportDialog *dialog;
+  JsonObject *report;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) deals = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  CrmDealFilter filter = { 0 };
+
+  g_assert_true (g_file_set_contents (bad, "Название;Воронка;Этап;Оплата\n"
+                                           "Сделка А;Продажи;Новая заявка;лизинг\n"
+                                           "Сделка Б;Продажи;Новая заявка;Бартер\n", -1, NULL));
+  g_assert_true (g_file_set_contents (good, "Название;Воронка;Этап;Оплата\n"
+                                            "Импорт Лизинг;Продажи;Новая заявка;лизинг\n", -1, NULL));
+  dialog = crm_import_dialog_new (GTK_WINDOW (window), crm_window_get_context (window));
+  gtk_window_present (GTK_WINDOW (dialog));
+  crm_import_dialog_open_file (dialog, "deal", bad);
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 20000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "checked");
+  report = crm_import_dialog_get_report (dialog);
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (report, "columns"), "Оплата"));
+
+  crm_import_dialog_map (dialog, "Оплата", "payment_type");
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 20000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "bad-rows");
+  report = crm_import_dialog_get_report (dialog);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (report, "errors"), 0), "line"), ==, 3);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-import-bad-rows"));
+
+  crm_import_dialog_open_file (dialog, "deal", good);
+  crm_import_dialog_map (dialog, "Оплата", "payment_type");
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 20000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "checked");
+  crm_import_dialog_import (dialog);
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 30000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "imported");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-import-done"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  store = replica ();
+  deals = crm_query_deals (store, &filter, NULL, NULL);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (deals)); i++)
+    if (g_strcmp0 (str (json_array_get_object_element (json_node_get_array (deals), i), "title"), "Импорт Лизинг") == 0)
+      deal = crm_store_dup_entity (store, "deal", str (json_array_get_object_element (json_node_get_array (deals), i), "id"));
+  g_assert_nonnull (deal);
+  g_assert_cmpstr (str (deal, "payment_type"), ==, "Лизинг");
+}
+
 /* In a process of its own (one application per process): each page in Russian. */
 static void
 russian_pages (void)
@@ -374,6 +437,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/fields", test_fields);
   g_test_add_func ("/ui/setup/tags", test_tags);
   g_test_add_func ("/ui/setup/users", test_users);
+  g_test_add_func ("/ui/setup/import", test_import);
   g_test_add_func ("/ui/setup/russian", test_russian);
   status = g_test_run ();
 

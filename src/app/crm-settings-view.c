@@ -11,6 +11,7 @@
 #include "crm-channels-group.h"
 #include "crm-settings-view.h"
 #include "crm-setup-window.h"
+#include "crm-import-dialog.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
 
@@ -151,6 +152,14 @@ setup_row_activated_cb (AdwActionRow    *row,
 
   if (self->context == NULL || !crm_context_is_admin (self->context))
     return;
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "page"), "import") == 0)
+    {
+      CrmImportDialog *dialog = crm_import_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                       self->context);
+
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
   window = crm_setup_window_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, self->context);
   crm_setup_window_show_page (window, g_object_get_data (G_OBJECT (row), "page"));
   gtk_window_present (GTK_WINDOW (window));
@@ -164,6 +173,7 @@ add_setup_rows (CrmSettingsView *self)
     { CRM_SETUP_PAGE_FIELDS, N_("_Fields"), N_("Custom fields of deals, contacts and companies") },
     { CRM_SETUP_PAGE_TAGS, N_("_Tags"), N_("Brands and other tags: add, rename, colour, merge") },
     { CRM_SETUP_PAGE_USERS, N_("Us_ers and Roles"), N_("Who is an administrator, a manager or a sales rep") },
+    { "import", N_("I_mport from a File…"), N_("Contacts, companies and deals from a CSV file, amoCRM's and Bitrix24's exports included") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
