@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-approval.h"
 #include "crm-filter.h"
 #include "crm-sidebar.h"
 #include "crm-sidebar-row.h"
@@ -99,6 +100,9 @@ rebuild (CrmSidebar *self)
   add_row (self, "duplicates", "edit-copy-symbolic", _("Duplicates"));
   add_row (self, "tasks", "task-due-symbolic", _("Tasks"));
   add_row (self, "calls", "call-start-symbolic", _("Calls"));
+  /* «На согласовании» (S3-9, S3-10): accounts that work with approvals */
+  if (crm_approval_in_use (crm_context_get_store (self->context)))
+    add_row (self, "approvals", "object-select-symbolic", _("Awaiting Approval"));
   /* the stock view reads the truck dealer's purchasing pipeline (S0-7) */
   if (crm_context_is_manager (self->context) &&
       crm_context_find_pipeline_by_name (self->context, PURCHASING_PIPELINE) != NULL)

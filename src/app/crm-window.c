@@ -26,6 +26,7 @@
 #include "crm-startup.h"
 #include "crm-stock-view.h"
 #include "crm-tasks-view.h"
+#include "crm-approvals-view.h"
 #include "crm-view.h"
 #include "crm-window-private.h"
 
@@ -134,6 +135,7 @@ static const struct {
   { "companies", crm_entity_list_get_type, "company" },
   { "tasks", crm_tasks_view_get_type, NULL },
   { "calls", crm_calls_view_get_type, NULL },
+  { "approvals", crm_approvals_view_get_type, NULL },
   { "stock", crm_stock_view_get_type, NULL },
   { "reports", crm_reports_view_get_type, NULL },
   { "automation", crm_automation_view_get_type, NULL },
@@ -194,7 +196,7 @@ page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
     "contacts", "companies", "tasks", "calls", "stock", "reports", "automation", "settings",
-    "search", "duplicates", NULL
+    "search", "duplicates", "approvals", NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -257,7 +259,8 @@ update_header_for_view (CrmWindow  *self,
   gboolean on_page = g_str_equal (page, "deal") || g_str_equal (page, "contact") ||
                      g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
                      g_str_equal (page, "stock") || g_str_equal (page, "reports") ||
-                     g_str_equal (page, "duplicates") || g_str_equal (page, "calls");
+                     g_str_equal (page, "duplicates") || g_str_equal (page, "calls") ||
+                     g_str_equal (page, "approvals");
 
   gtk_widget_set_visible (self->back_button, self->back_stack->len > 0);
   gtk_widget_set_visible (self->new_button, !on_page);

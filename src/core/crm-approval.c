@@ -179,6 +179,22 @@ crm_approval_dup_settings (CrmStore *store)
   return json_object_ref (json_node_get_object (defaults));
 }
 
+gboolean
+crm_approval_in_use (CrmStore *store)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT 1 WHERE EXISTS (SELECT 1 FROM setting WHERE key = ?1 AND deleted = 0)"
+    " OR EXISTS (SELECT 1 FROM approval WHERE deleted = 0)", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, CRM_APPROVAL_SETTINGS_KEY);
+  found = _crm_store_step (store, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
 static gboolean
 settings_fail (char       **out_message,
                const char  *format,

@@ -46,6 +46,9 @@ G_BEGIN_DECLS
  * is part of the chain. A step whose approver is the author is left out (the author's
  * position), and one person decides once. */
 JsonObject *crm_approval_dup_settings   (CrmStore     *store);
+/* Whether the account works with approvals: it has the settings (its template's) or
+ * an approval was ever requested (the app shows «На согласовании» then). */
+gboolean    crm_approval_in_use         (CrmStore     *store);
 /* Checks the shape of such settings (a template's "approvals", a file an admin sets):
  * FALSE with *@out_message saying what is wrong. */
 gboolean    crm_approval_check_settings (JsonNode     *settings,

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-approvals.c — «На согласовании» in the app (issue 16): the head sees the
+ * discount waiting for her and her own invoice waiting for others, approves, and the
+ * deal page shows the approval sheet; someone with nothing to decide sees the empty
+ * state. In Russian, with screenshots (approvals-inbox, approvals-deal-sheet,
+ * approvals-empty). */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "crm-test-ui.h"
+
+#include "crm-approval.h"
+#include "crm-approval-sheet.h"
+#include "crm-approvals-view.h"
+#include "crm-context.h"
+#include "crm-query.h"
+#include "crm-view.h"
+
+#define HEAD   "Татьяна Николаева"
+#define EVGENY "Евгений Степанов"
+
+typedef struct {
+  char *deal_id;
+  char *discount_id;
+  char *invoice_id;
+} Made;
+
+static char *
+user_id (CrmStore   *store,
+         const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = crm_query_resolve (store, "user", name, NULL, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+static char *
+add_deal (CrmStore   *store,
+          const char *responsible,
+          const char *title,
+          gint64      amount,
+          const char *brand_tag)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pipeline = crm_query_resolve (store, "pipeline", "Оборудование и ЗИП", NULL, &error);
+  g_autofree char *stage = crm_query_resolve (store, "stage", "Новая сделка", pipeline, &error);
+  char *id = crm_store_new_id (store);
+  CrmChange *deal = crm_changeset_create (changeset, "deal", id);
+
+  g_assert_no_error (error);
+  crm_changeset_set_actor (changeset, responsible);
+  crm_change_set_string (deal, "title", title);
+  crm_change_set_string (deal, "pipeline", pipeline);
+  crm_change_set_string (deal, "stage", stage);
+  crm_change_set_int (deal, "amount", amount);
+  crm_change_set_string (deal, "currency", "RUB");
+  crm_change_set_string (deal, "responsible", responsible);
+  crm_change_set_int (deal, "created_at", crm_store_get_now (store));
+  crm_change_set_string (deal, "invoice_type", "Оборудование");
+  if (brand_tag != NULL)
+    {
+      g_autofree char *tag = crm_query_resolve (store, "tag", brand_tag, NULL, &error);
+
+      g_assert_no_error (error);
+      crm_changeset_set_link (changeset, "deal_tag", "deal", id, "tag", tag, TRUE);
+    }
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+static char *
+make_supplier (const char *dir,
+               Made       *made)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *evgeny = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *brand = NULL;
+  g_autofree char *other_deal = NULL;
+  CrmApprovalRequest discount = { 0 }, invoice = { 0 };
+  char *path = g_build_filename (dir, "supplier.db", NULL);
+
+  root = crm_template_load ("equipment-supplier", &error);
+  g_assert_no_error (error);
+  store = crm_store_create (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_template_apply (store, root, &error));
+  g_assert_no_error (error);
+  evgeny = user_id (store, EVGENY);
+  head = user_id (store, HEAD);
+  brand = crm_query_resolve (store, "tag", "Jura", NULL, &error);
+
+  made->deal_id = add_deal (store, evgeny, "Jura GIGA X8 для кофейни «Зерно»", 45000000, "Jura");
+  discount.kind = "discount";
+  discount.brand_id = brand;
+  discount.discount = 12;
+  discount.deal_id = made->deal_id;
+  discount.comment = "Сеть из пяти кофеен, годовой контракт";
+  made->discount_id = crm_approval_request (store, evgeny, &discount, &error);
+  g_assert_no_error (error);
+
+  other_deal = add_deal (store, evgeny, "Franke A600 для офиса «Север»", 50000000, NULL);
+  invoice.kind = "invoice";
+  invoice.deal_id = other_deal;
+  invoice.amount = -1;
+  made->invoice_id = crm_approval_request (store, head, &invoice, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static gboolean
+view_read (gpointer data)
+{
+  return crm_approvals_view_get_n_rows (data, "to-decide") +
+         crm_approvals_view_get_n_rows (data, "waiting") > 0;
+}
+
+static gboolean
+nothing_to_decide (gpointer data)
+{
+  return crm_approvals_view_get_n_rows (data, "to-decide") == 0 &&
+         !crm_view_is_reload_queued (data);
+}
+
+static const char *
+status_of (const char *db_path,
+           const char *approval_id)
+{
+  static char status[32];
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) approval = crm_approval_get (store, approval_id, &error);
+
+  g_assert_no_error (error);
+  g_strlcpy (status, json_object_get_string_member (approval, "status"), sizeof status);
+  return status;
+}
+
+/* Presses the row's button @label (a mnemonic as the row shows it), fills the dialog's
+ * comment and answers @response, as a person with the keyboard does. */
+static void
+decide_through_dialog (GtkWidget  *view,
+                       const char *label,
+                       const char *comment,
+                       const char *response)
+{
+  GtkWidget *button = crm_test_ui_find (view, GTK_TYPE_BUTTON, label);
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_focusable (button) || gtk_widget_get_can_focus (button));
+  gtk_widget_activate (button);
+  dialog = GTK_WIDGET (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  entry = crm_test_ui_find (dialog, GTK_TYPE_ENTRY, NULL);
+  g_assert_nonnull (entry);
+  if (g_str_equal (response, "reject"))
+    /* a rejection goes back to its author with the reason: not without one */
+    g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), response));
+  gtk_editable_set_text (GTK_EDITABLE (entry), comment);
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), response));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), response);
+  if (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG) != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_wait (100);
+}
+
+/* The head's inbox in @language ("ru" or "en"): the discount waiting for her decision
+ * and her invoice waiting for others; she approves (Russian) or rejects with a reason
+ * (English) through the row's dialog; the deal page's sheet shows the chain; the
+ * director with nothing to decide sees the empty state. */
+static void
+run_inbox (const char *language)
+{
+  gboolean russian = g_str_equal (language, "ru");
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  Made made = { 0 };
+  g_autofree char *db_path = make_supplier (tmpdir, &made);
+  g_autofree char *head = NULL;
+  g_autofree char *director = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *name = NULL;
+  CrmApplication *app;
+  CrmWindow *window;
+  CrmContext *context;
+  CrmApprovalsView *view;
+  CrmApprovalSheet *sheet;
+  GtkWidget *deal_page;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+
+    head = user_id (store, HEAD);
+    director = user_id (store, "Михаил Романов");
+  }
+
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  context = crm_window_get_context (window);
+  crm_context_set_user (context, head);
+
+  /* the sidebar offers «На согласовании» on an account with approvals */
+  crm_window_show_view (window, "approvals");
+  g_assert_cmpstr (crm_window_get_view (window), ==, "approvals");
+  view = CRM_APPROVALS_VIEW (crm_window_get_page (window, "approvals"));
+  g_assert_true (crm_test_ui_wait_until (view_read, view, 10000));
+  g_assert_cmpuint (crm_approvals_view_get_n_rows (view, "to-decide"), ==, 1);
+  g_assert_cmpuint (crm_approvals_view_get_n_rows (view, "waiting"), ==, 1);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (view), ADW_TYPE_PREFERENCES_GROUP,
+                                      _("To Decide")));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (view), ADW_TYPE_PREFERENCES_GROUP,
+                                      _("My Requests")));
+  if (russian)
+    g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (view), ADW_TYPE_PREFERENCES_GROUP,
+                                        "Мои запросы"));
+  name = g_strconcat ("approvals-inbox-", language, NULL);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (window), name);
+
+  if (russian)
+    {
+      /* approving from the row: nothing waits for her any more, the brand's discount moved */
+      decide_through_dialog (GTK_WIDGET (view), _("_Approve"), "Согласовано, сеть важна",
+                             "approve");
+      g_assert_cmpstr (status_of (db_path, made.discount_id), ==, "applied");
+    }
+  else
+    {
+      decide_through_dialog (GTK_WIDGET (view), _("_Reject"), "Too deep for this brand",
+                             "reject");
+      g_assert_cmpstr (status_of (db_path, made.discount_id), ==, "rejected");
+    }
+  g_assert_true (crm_test_ui_wait_until (nothing_to_decide, view, 10000));
+  g_assert_cmpuint (crm_approvals_view_get_n_rows (view, "waiting"), ==, 1);
+
+  /* the deal page shows the approval sheet: the chain and who decided, with the comment */
+  crm_window_open_deal (window, made.deal_id);
+  crm_test_ui_wait (200);
+  deal_page = crm_window_get_page (window, "deal");
+  sheet = CRM_APPROVAL_SHEET (crm_test_ui_find (deal_page, CRM_TYPE_APPROVAL_SHEET, NULL));
+  g_assert_nonnull (sheet);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, sheet, 10000));
+  g_assert_cmpuint (crm_approval_sheet_get_n_approvals (sheet), ==, 1);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (sheet)));
+  gtk_widget_grab_focus (GTK_WIDGET (sheet));
+  {
+    GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (sheet), GTK_TYPE_SCROLLED_WINDOW);
+    graphene_point_t point;
+
+    /* the sheet in the screenshot: scroll it into view */
+    if (scroller != NULL &&
+        gtk_widget_compute_point (GTK_WIDGET (sheet), scroller, &GRAPHENE_POINT_INIT (0, 0), &point))
+      {
+        GtkAdjustment *adjustment =
+          gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+        gtk_adjustment_set_value (adjustment,
+                                  gtk_adjustment_get_value (adjustment) + point.y - 24);
+      }
+  }
+  g_clear_pointer (&shot, g_free);
+  g_clear_pointer (&name, g_free);
+  name = g_strconcat ("approvals-deal-sheet-", language, NULL);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (window), name);
+
+  /* the director has nothing to decide and asked nothing: the empty state */
+  crm_context_set_user (context, director);
+  crm_window_show_view (window, "approvals");
+  crm_view_reload (CRM_VIEW (view));
+  g_assert_cmpuint (crm_approvals_view_get_n_rows (view, "to-decide"), ==, 0);
+  g_assert_cmpuint (crm_approvals_view_get_n_rows (view, "waiting"), ==, 0);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (view), ADW_TYPE_STATUS_PAGE,
+                                      _("Nothing Awaits Approval")));
+  g_clear_pointer (&shot, g_free);
+  g_clear_pointer (&name, g_free);
+  name = g_strconcat ("approvals-empty-", language, NULL);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (window), name);
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (made.deal_id);
+  g_free (made.discount_id);
+  g_free (made.invoice_id);
+}
+
+/* The app registers once per process: each language runs in a process of its own. */
+static void
+test_inbox_russian (void)
+{
+  g_autofree char *po_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  po_dir = crm_test_ui_built_translations ();
+  if (po_dir == NULL)
+    {
+      crm_test_skip ("the Russian translation is not built");
+      return;
+    }
+  g_setenv ("LANGUAGE", "ru", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, po_dir);
+  run_inbox ("ru");
+}
+
+static void
+test_inbox_english (void)
+{
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_unsetenv ("LANGUAGE");
+  run_inbox ("en");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  crm_test_ui_init (&argc, &argv);
+  g_test_add_func ("/ui-approvals/inbox/russian", test_inbox_russian);
+  g_test_add_func ("/ui-approvals/inbox/english", test_inbox_english);
+  return g_test_run ();
+}
