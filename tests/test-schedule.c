@@ -13,6 +13,7 @@
 
 #include "crm-query.h"
 #include "crm-schedule.h"
+#include "crm-setting.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-uuid.h"
@@ -517,6 +518,87 @@ test_task_moved (Fixture       *f,
   g_assert_cmpuint (crm_test_take_length (OK (f, "notification", "list")), ==, 1);
 }
 
+/* --- the zone among the account's settings ---------------------------------------------------- */
+
+/* One text answer of @sql on the replica (NULL: no row). */
+static char *
+sql_text (Fixture    *f,
+          const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0) != NULL)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return text;
+}
+
+/* The zone is one of the account's settings (`setting` "time_zone"): the template writes
+ * it there; an older replica whose zone is in `account_setting` keeps it; a manager's new
+ * zone goes to `setting` and `account_setting` is no longer written; a rep is refused. */
+static void
+test_zone_setting (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *zone_id = crm_setting_id (CRM_SETTING_TIME_ZONE);
+  g_autofree char *sql = g_strdup_printf ("SELECT json_extract (value, '$') FROM setting"
+                                          " WHERE id = '%s' AND deleted = 0", zone_id);
+  g_autofree char *stored = sql_text (f, sql);
+  g_autofree char *old = NULL;
+  g_autoptr(JsonObject) shown = show_at (f, NOW, "Анна");
+
+  g_assert_cmpstr (stored, ==, "Europe/Moscow");
+  g_assert_cmpstr (str (shown, "zone"), ==, "Europe/Moscow");
+  old = sql_text (f, "SELECT count(*) FROM account_setting");
+  g_assert_cmpstr (old, ==, "0");
+
+  /* an older replica: its zone in account_setting, none in setting */
+  {
+    sqlite3 *db = NULL;
+    g_autofree char *delete = g_strdup_printf ("DELETE FROM setting WHERE id = '%s'", zone_id);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CrmStore) store = NULL;
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autofree char *old_id = crm_uuid_v5 (CRM_UUID_NAMESPACE, "account_setting/time_zone");
+    CrmChange *change;
+
+    g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, delete, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+    store = crm_store_open (f->db, &error);
+    g_assert_no_error (error);
+    change = crm_changeset_create (changeset, "account_setting", old_id);
+    crm_change_set_string (change, "key", "time_zone");
+    crm_change_set_string (change, "value", "Asia/Yekaterinburg");
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  g_clear_pointer (&shown, json_object_unref);
+  shown = show_at (f, NOW, "Анна");
+  g_assert_cmpstr (str (shown, "zone"), ==, "Asia/Yekaterinburg");
+
+  /* a rep does not change the zone; the head does, into `setting` */
+  assert_refused_naming (f, "permission-denied", "schedules", "--as", "Анна", "schedule",
+                         "set", "Анна", "--week", "mon=08:00-12:00", "--zone", "Europe/Berlin",
+                         NULL);
+  json_node_unref (OK (f, "--as", "Глеб", "schedule", "set", "Анна", "--week",
+                       "mon=09:00-18:00", "--zone", "Europe/Berlin"));
+  g_clear_pointer (&shown, json_object_unref);
+  shown = show_at (f, NOW, "Анна");
+  g_assert_cmpstr (str (shown, "zone"), ==, "Europe/Berlin");
+  g_clear_pointer (&stored, g_free);
+  stored = sql_text (f, sql);
+  g_assert_cmpstr (stored, ==, "Europe/Berlin");
+  g_clear_pointer (&old, g_free);
+  old = sql_text (f, "SELECT value FROM account_setting");
+  g_assert_cmpstr (old, ==, "Asia/Yekaterinburg");
+}
+
 /* --- the upgrade ------------------------------------------------------------------------------ */
 
 /* A replica of schema 12 (before schedules) opens as 13: its deals stay, schedules work. */
@@ -748,6 +830,7 @@ main (int   argc,
   ADD ("distribution/round-robin", test_round_robin);
   ADD ("distribution/least-loaded", test_least_loaded);
   ADD ("tasks/moved-off-days-off", test_task_moved);
+  ADD ("zone-setting", test_zone_setting);
   ADD ("upgrade-from-12", test_upgrade);
 #undef ADD
   g_test_add_data_func ("/schedule/sync/admin-first", GINT_TO_POINTER (FALSE), test_sync_agrees);

@@ -13,6 +13,7 @@
 #include "crm-error.h"
 #include "crm-format.h"
 #include "crm-json-private.h"
+#include "crm-setting.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -66,14 +67,6 @@ array_member (JsonObject *object,
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static char *
-setting_id (const char *key)
-{
-  g_autofree char *name = g_strconcat ("setting/", key, NULL);
-
-  return crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
 }
 
 static char *
@@ -167,7 +160,7 @@ find_head (CrmStore   *store,
 JsonObject *
 crm_approval_dup_settings (CrmStore *store)
 {
-  g_autofree char *id = setting_id (CRM_APPROVAL_SETTINGS_KEY);
+  g_autofree char *id = crm_setting_id (CRM_APPROVAL_SETTINGS_KEY);
   g_autoptr(JsonObject) row = crm_store_dup_entity (store, "setting", id);
   JsonNode *value = row != NULL ? json_object_get_member (row, "value") : NULL;
   g_autoptr(JsonNode) defaults = NULL;
@@ -322,7 +315,7 @@ void
 crm_approval_settings_fill (CrmChangeset *changeset,
                             JsonNode     *settings)
 {
-  g_autofree char *id = setting_id (CRM_APPROVAL_SETTINGS_KEY);
+  g_autofree char *id = crm_setting_id (CRM_APPROVAL_SETTINGS_KEY);
   CrmChange *change = crm_changeset_touch (changeset, "setting", id);
   JsonNode *value = json_node_new (JSON_NODE_OBJECT);
 

@@ -7,7 +7,8 @@
  *   schedule_exception  user, kind ("off": days off from_date…to_date; "shift": a one-off
  *                       day of shifts on from_date, its hours replacing the pattern's),
  *                       from_date, to_date (YYYY-MM-DD, local days), hours, reason.
- *   account_setting     key, value; id UUIDv5 "account_setting/<key>"; "time_zone".
+ *   setting "time_zone"  the account's zone (crm-setting.h); read from the older
+ *                       account_setting (id UUIDv5 "account_setting/time_zone") when unset.
  * A shift belongs to the local day it starts on; times are wall-clock times in the
  * account's zone, turned into UTC with GTimeZone day by day, so a shift keeps its hours
  * across a daylight-saving change. */
@@ -20,6 +21,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-schedule.h"
+#include "crm-setting.h"
 #include "crm-error.h"
 #include "crm-json-private.h"
 #include "crm-query.h"
@@ -373,8 +375,9 @@ format_date (const GDate *date)
 
 /* --- the account's zone --------------------------------------------------------------------- */
 
+/* The old place of the zone (schema step 15), read when `setting` has none (crm-setting.h). */
 static char *
-setting_id (const char *key)
+account_setting_id (const char *key)
 {
   g_autofree char *name = g_strconcat ("account_setting/", key, NULL);
 
@@ -382,20 +385,21 @@ setting_id (const char *key)
 }
 
 char *
-crm_schedule_lookup_zone (CrmStore *store)
-{
-  g_autofree char *id = setting_id ("time_zone");
-  char *zone = _crm_store_dup_column (store, "account_setting", id, "value");
-
-  return zone != NULL && *zone != '\0' ? zone : (g_free (zone), NULL);
-}
-
-char *
 crm_schedule_dup_zone (CrmStore *store)
 {
-  char *zone = crm_schedule_lookup_zone (store);
+  g_autoptr(JsonNode) value = crm_setting_dup_value (store, CRM_SETTING_TIME_ZONE);
+  g_autofree char *old_id = NULL;
+  char *zone = NULL;
 
-  return zone != NULL ? zone : g_strdup (CRM_SCHEDULE_DEFAULT_ZONE);
+  if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+      json_node_get_value_type (value) == G_TYPE_STRING)
+    zone = g_strdup (json_node_get_string (value));
+  if (zone == NULL)
+    {
+      old_id = account_setting_id (CRM_SETTING_TIME_ZONE);
+      zone = _crm_store_dup_column (store, "account_setting", old_id, "value");
+    }
+  return zone != NULL && *zone != '\0' ? zone : (g_free (zone), g_strdup (CRM_SCHEDULE_DEFAULT_ZONE));
 }
 
 static GTimeZone *
@@ -426,13 +430,8 @@ add_zone_change (CrmChangeset *changeset,
                  CrmStore     *store,
                  const char   *zone)
 {
-  g_autofree char *id = setting_id ("time_zone");
-  g_autoptr(JsonObject) existing = crm_store_dup_entity (store, "account_setting", id);
-  CrmChange *change = existing != NULL ? crm_changeset_touch (changeset, "account_setting", id)
-                                       : crm_changeset_create (changeset, "account_setting", id);
-
-  crm_change_set_string (change, "key", "time_zone");
-  crm_change_set_string (change, "value", zone);
+  crm_setting_fill (changeset, store, CRM_SETTING_TIME_ZONE,
+                    json_node_init_string (json_node_alloc (), zone));
 }
 
 static gboolean
@@ -969,11 +968,8 @@ void
 crm_schedule_add_zone_change (CrmChangeset *changeset,
                               const char   *zone)
 {
-  g_autofree char *id = setting_id ("time_zone");
-  CrmChange *change = crm_changeset_create (changeset, "account_setting", id);
-
-  crm_change_set_string (change, "key", "time_zone");
-  crm_change_set_string (change, "value", zone);
+  crm_setting_fill (changeset, NULL, CRM_SETTING_TIME_ZONE,
+                    json_node_init_string (json_node_alloc (), zone));
 }
 
 /* --- showing ----------------------------------------------------------------------------------- */

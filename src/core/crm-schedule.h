@@ -2,7 +2,7 @@
 /* crm-schedule.h — work schedules (S2-7): each user's weekly pattern of shifts plus
  * exceptions (days off: vacation, sick days; one-off shifts: a swapped shift), kept as
  * replicated entities (`schedule`, `schedule_exception`), read in the account's time
- * zone (the replicated `account_setting` "time_zone"; daylight saving through
+ * zone (the replicated `setting` "time_zone", crm-setting.h; daylight saving through
  * GTimeZone). Who is on shift at a time, who of a group is, and when a user next works.
  *
  * A week is written "mon=09:00-18:00,tue=09:00-18:00,sat=20:00-04:00": a day (mon … sun,

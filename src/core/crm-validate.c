@@ -11,6 +11,7 @@
 
 #include "crm-validate.h"
 #include "crm-approval.h"
+#include "crm-setting.h"
 #include "crm-store-private.h"
 #include "crm-json-private.h"
 #include "crm-uuid.h"
@@ -759,6 +760,13 @@ crm_validate_op_rights (CrmStore     *store,
     return FALSE;
   if (g_strcmp0 (role, "admin") == 0)
     return TRUE;
+  /* the schedules' time zone: managers change it as they change schedules */
+  if (crm_setting_op_is_managers (op))
+    {
+      if (g_strcmp0 (role, "manager") == 0)
+        return TRUE;
+      return denied (error, _("Only a manager or an administrator can change work schedules"));
+    }
   if (g_strv_contains (setup_entities, op->entity))
     {
       if (g_str_equal (op->entity, "rule"))
