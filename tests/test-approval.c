@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "crm-query.h"
 #include "crm-test-server.h"
 #include "crm-test-store.h"
 #include "crm-test-util.h"
@@ -135,6 +136,17 @@ test_discounts (Fixture       *f,
   list = crm_test_ctl_ok (f->db, NOW, "approval", "discounts", "--company", "Кофейня «Зерно»",
                           NULL);
   g_assert_cmpint (discount_of (list, "Jura"), ==, 10);
+  /* and shown by `deal show` and `company show` */
+  {
+    g_autoptr(JsonObject) shown = crm_test_take_object (crm_test_ctl_ok (f->db, NOW, "deal", "show",
+                                                                         deal_id, NULL));
+    g_autoptr(JsonObject) company = crm_test_take_object (crm_test_ctl_ok (f->db, NOW, "company",
+                                                                           "show", "Кофейня «Зерно»",
+                                                                           NULL));
+
+    g_assert_cmpint (discount_of (json_object_get_member (shown, "discounts"), "Jura"), ==, 10);
+    g_assert_cmpint (discount_of (json_object_get_member (company, "discounts"), "Jura"), ==, 10);
+  }
 
   /* a rep (and a manager) cannot change it directly: the error names the route */
   crm_test_ctl (&run, f->db, NOW, "--as", EVGENY, "approval", "discount", "Jura", "12", NULL);
@@ -690,6 +702,51 @@ test_concurrent_decisions (void)
     after = approval_on (&rep, id);
     g_assert_cmpstr (crm_test_get_string (after, "status"), ==, "pending");
     g_assert_cmpstr (crm_test_get_string (after, "approver"), ==, DIRECTOR);
+  }
+
+  /* a modified client choosing its own approver: the server refuses the request, since
+   * the settings choose the head and the director for a discount of 30 % */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *forged = crm_store_new_id (rep.store);
+    g_autofree char *evgeny_id = crm_query_resolve (rep.store, "user", EVGENY, NULL, &error);
+    g_autofree char *friend_id = crm_query_resolve (rep.store, "user", ACCOUNTANT, NULL, &error);
+    g_autofree char *brand_id = crm_query_resolve (rep.store, "tag", "Jura", NULL, &error);
+    g_autoptr(JsonNode) steps = json_from_string ("[{\"approver\": \"\", \"role\": \"user\"}]", NULL);
+    g_autoptr(JsonNode) after = NULL;
+    CrmChange *change = crm_changeset_create (changeset, "approval", forged);
+    gboolean refused = FALSE;
+
+    g_assert_no_error (error);
+    json_object_set_string_member (json_array_get_object_element (json_node_get_array (steps), 0),
+                                   "approver", friend_id);
+    crm_change_set_string (change, "kind", "discount");
+    crm_change_set_string (change, "entity", "tag");
+    crm_change_set_string (change, "entity_id", brand_id);
+    crm_change_set_string (change, "requested_by", evgeny_id);
+    crm_change_set_string (change, "comment", "Подпишет свой человек");
+    crm_change_set_int (change, "created_at", crm_store_get_now (rep.store));
+    crm_change_set_int (change, "step", 0);
+    crm_change_set_int (change, "discount", 30);
+    crm_change_set_string (change, "status", "pending");
+    crm_change_set_string (change, "approver", friend_id);
+    crm_change_set_node (change, "steps", json_node_copy (steps));
+    g_assert_true (crm_store_apply (rep.store, changeset, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&report, crm_sync_report_free);
+    report = crm_test_replica_sync (&rep);
+    g_assert_cmpuint (report->rejected, >, 0);
+    after = ctl_ok (rep.path, LATEST, "conflicts", NULL);
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (after)); i++)
+      {
+        JsonObject *record = json_array_get_object_element (json_node_get_array (after), i);
+
+        if (g_strcmp0 (crm_test_get_string (record, "entity_id"), forged) == 0 &&
+            g_strcmp0 (crm_test_get_string (record, "code"), "permission-denied") == 0)
+          refused = TRUE;
+      }
+    g_assert_true (refused);
   }
 
   /* the director finishes the chain from the admin's... own replica */

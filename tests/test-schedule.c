@@ -546,7 +546,7 @@ test_zone_setting (Fixture       *f,
                    gconstpointer  data)
 {
   g_autofree char *zone_id = crm_setting_id (CRM_SETTING_TIME_ZONE);
-  g_autofree char *sql = g_strdup_printf ("SELECT json_extract (value, '$') FROM setting"
+  g_autofree char *sql = g_strdup_printf ("SELECT json_extract (value, '$.zone') FROM setting"
                                           " WHERE id = '%s' AND deleted = 0", zone_id);
   g_autofree char *stored = sql_text (f, sql);
   g_autofree char *old = NULL;

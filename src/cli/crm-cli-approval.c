@@ -25,6 +25,45 @@ need_actor (CrmCli  *cli,
   return FALSE;
 }
 
+gboolean
+crm_cli_add_discounts (CrmCli      *cli,
+                       JsonObject  *object,
+                       const char  *entity,
+                       const char  *entity_id,
+                       GError     **error)
+{
+  JsonNode *discounts = crm_approval_discounts_for (cli->store, entity, entity_id, error);
+
+  if (discounts == NULL)
+    return FALSE;
+  json_object_set_member (object, "discounts", discounts);
+  return TRUE;
+}
+
+char *
+crm_cli_discounts_text (JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "discounts");
+  JsonArray *discounts = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node)
+                                                                      : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; discounts != NULL && i < json_array_get_length (discounts); i++)
+    {
+      JsonObject *item = json_array_get_object_element (discounts, i);
+      JsonNode *discount = json_object_get_member (item, "discount");
+
+      if (discount == NULL || !JSON_NODE_HOLDS_VALUE (discount))
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      /* Translators: a brand's discount in a deal or company: the brand, the percent */
+      g_string_append_printf (text, _("%s %lld %%"), crm_cli_str (item, "brand", ""),
+                              (long long) json_node_get_int (discount));
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
 /* An approval by its id or the first characters of it (at least 8, as tables show). */
 static char *
 resolve_approval (CrmCli      *cli,

@@ -146,8 +146,9 @@ print_company (CrmCli      *cli,
   g_autofree char *holding = NULL;
   g_autofree char *contacts = NULL;
   g_autofree char *related = NULL;
+  g_autofree char *discounts = NULL;
 
-  if (company == NULL)
+  if (company == NULL || !crm_cli_add_discounts (cli, company, "company", company_id, error))
     return FALSE;
   total = crm_money_format (json_object_get_int_member (company, "total"));
   crm_cli_present_fields (cli, company, "company");
@@ -163,6 +164,10 @@ print_company (CrmCli      *cli,
   crm_cli_print_custom_fields (cli, company, "company");
   /* Translators: the sum of the company's won deals */
   crm_cli_print_pair (_("Total of won deals"), total, 24);
+  discounts = crm_cli_discounts_text (company);
+  /* Translators: the discounts of the brands the company buys (S3-9) */
+  if (discounts != NULL)
+    crm_cli_print_pair (_("Discounts"), discounts, 24);
   holding = join_names (company, "holding");
   crm_cli_print_pair (_("Holding"), holding, 24);
   contacts = join_names (company, "contacts");
@@ -184,7 +189,8 @@ crm_cli_company_show (CrmCli   *cli,
                       _("Show a company. With --json: the company {\"id\", \"name\", \"inn\", "
                         "\"fields\", \"total\" (the sum of its won deals), \"won_deals\", "
                         "\"holding\": [{\"id\", \"name\"}], \"contacts\", "
-                        "\"related_contacts\"}."),
+                        "\"related_contacts\", \"discounts\": [{\"brand\", \"discount\"}] (the brands of "
+                        "its deals)}."),
                       NULL, &argc, &argv, 1, error) ||
       !crm_cli_open (cli, error))
     return FALSE;

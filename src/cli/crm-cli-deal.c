@@ -164,6 +164,14 @@ print_deal_human (CrmStore   *store,
     }
   crm_cli_print_pair (_("Contacts"), *contacts != '\0' ? contacts : NULL, width);
   crm_cli_print_pair (_("Tags"), *tags != '\0' ? tags : NULL, width);
+  if (json_object_has_member (deal, "discounts"))
+    {
+      g_autofree char *discounts = crm_cli_discounts_text (deal);
+
+      /* Translators: the discounts of the deal's brands (S3-9) */
+      if (discounts != NULL)
+        crm_cli_print_pair (_("Discounts"), discounts, width);
+    }
   if (crm_cli_str (deal, "loss_reason", NULL) != NULL)
     crm_cli_print_pair (_("Loss reason"), crm_cli_str (deal, "loss_reason", NULL), width);
   for (GList *l = keys; l != NULL; l = l->next)
@@ -600,8 +608,8 @@ crm_cli_deal_show (CrmCli   *cli,
                       _("Show a deal with its tasks and history. With --json: the deal {\"id\", "
                         "\"number\", \"title\", \"pipeline\", \"stage\", \"stage_kind\", "
                         "\"amount\", \"currency\", \"responsible\", \"contacts\", \"company\", "
-                        "\"tags\", \"fields\", \"loss_reason\", …} with \"tasks\" and "
-                        "\"history\"."),
+                        "\"tags\", \"fields\", \"loss_reason\", …} with \"tasks\", \"history\" and "
+                        "\"discounts\" (its brands' discounts: [{\"brand\", \"discount\"}])."),
                       NULL, &argc, &argv, 1, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
@@ -609,7 +617,8 @@ crm_cli_deal_show (CrmCli   *cli,
   if (deal_id == NULL)
     return FALSE;
   deal = crm_query_deal (cli->store, deal_id, error);
-  if (deal == NULL || !crm_cli_add_calls (cli, deal, NULL, deal_id, error))
+  if (deal == NULL || !crm_cli_add_calls (cli, deal, NULL, deal_id, error) ||
+      !crm_cli_add_discounts (cli, deal, "deal", deal_id, error))
     return FALSE;
   crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)

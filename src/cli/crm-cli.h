@@ -245,6 +245,12 @@ gboolean crm_cli_schedule_shift (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_schedule_show  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_schedule_now   (CrmCli *cli, int argc, char **argv, GError **error);
 /* crm-cli-approval.c */
+/* Adds "discounts": [{"brand", "brand_id", "discount"}] — the discounts of the brands of
+ * a "deal" or "company" (S3-9) — to @object, as `deal show` and `company show` print it. */
+gboolean crm_cli_add_discounts     (CrmCli *cli, JsonObject *object, const char *entity,
+                                    const char *entity_id, GError **error);
+/* Those discounts for people: "Jura 10 %, Franke 8 %", or NULL when none is set. */
+char    *crm_cli_discounts_text    (JsonObject *object);
 gboolean crm_cli_approval_list     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_approval_show     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_approval_request  (CrmCli *cli, int argc, char **argv, GError **error);

@@ -1512,6 +1512,43 @@ already_decided (CrmStore     *store,
                  when != NULL ? when : "—");
 }
 
+/* Are a new pending request's steps (and the approver it waits for) the chain the
+ * settings choose for it, so a modified client cannot pick its own approvers? */
+static gboolean
+chain_as_settings (CrmStore    *store,
+                   const CrmOp *op,
+                   const char  *user_id,
+                   const char  *kind,
+                   JsonArray   *steps)
+{
+  g_autoptr(JsonObject) settings = crm_approval_dup_settings (store);
+  g_autoptr(JsonArray) expected = NULL;
+  gboolean discount = g_str_equal (kind, "discount");
+  gint64 value = 0;
+
+  if (steps == NULL)
+    return FALSE;
+  int_member (op->fields, discount ? "discount" : "amount", &value);
+  expected = compute_steps (store, settings, kind, user_id,
+                            discount ? str_member (op->fields, "deal")
+                                     : str_member (op->fields, "entity_id"),
+                            value, str_member (op->fields, "invoice_type"));
+  if (json_array_get_length (expected) != json_array_get_length (steps))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonNode *step = json_array_get_element (steps, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (step) ||
+          g_strcmp0 (str_member (json_node_get_object (step), "approver"),
+                     str_member (json_array_get_object_element (expected, i), "approver")) != 0)
+        return FALSE;
+    }
+  return json_array_get_length (steps) == 0 ||
+         g_strcmp0 (str_member (op->fields, "approver"),
+                    str_member (json_array_get_object_element (expected, 0), "approver")) == 0;
+}
+
 static gboolean
 check_approval (CrmStore     *store,
                 const CrmOp  *op,
@@ -1559,6 +1596,10 @@ check_approval (CrmStore     *store,
             return denied (error, _("This request needs its approvers' decision (the account's "
                                     "settings choose them); it cannot be approved at once"));
         }
+      else if (!admin && !chain_as_settings (store, op, user_id, kind, new_steps))
+        return denied (error, _("The approvers of this request are not the ones the account's "
+                                "settings choose (they may have changed meanwhile); request it "
+                                "again"));
       return TRUE;
     }
 

@@ -384,22 +384,43 @@ account_setting_id (const char *key)
   return crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
 }
 
+/* The setting's value for @zone: {"zone": @zone}. */
+static JsonNode *
+zone_value (const char *zone)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "zone", zone);
+  json_node_take_object (node, object);
+  return node;
+}
+
 char *
-crm_schedule_dup_zone (CrmStore *store)
+crm_schedule_lookup_zone (CrmStore *store)
 {
   g_autoptr(JsonNode) value = crm_setting_dup_value (store, CRM_SETTING_TIME_ZONE);
   g_autofree char *old_id = NULL;
   char *zone = NULL;
 
-  if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
-      json_node_get_value_type (value) == G_TYPE_STRING)
-    zone = g_strdup (json_node_get_string (value));
+  /* {"zone": "Europe/Moscow"} (a setting's value is an object) */
+  if (value != NULL && JSON_NODE_HOLDS_OBJECT (value))
+    zone = g_strdup (json_object_get_string_member_with_default (json_node_get_object (value),
+                                                                 "zone", NULL));
   if (zone == NULL)
     {
       old_id = account_setting_id (CRM_SETTING_TIME_ZONE);
       zone = _crm_store_dup_column (store, "account_setting", old_id, "value");
     }
-  return zone != NULL && *zone != '\0' ? zone : (g_free (zone), g_strdup (CRM_SCHEDULE_DEFAULT_ZONE));
+  return zone != NULL && *zone != '\0' ? zone : (g_free (zone), NULL);
+}
+
+char *
+crm_schedule_dup_zone (CrmStore *store)
+{
+  char *zone = crm_schedule_lookup_zone (store);
+
+  return zone != NULL ? zone : g_strdup (CRM_SCHEDULE_DEFAULT_ZONE);
 }
 
 static GTimeZone *
@@ -430,8 +451,7 @@ add_zone_change (CrmChangeset *changeset,
                  CrmStore     *store,
                  const char   *zone)
 {
-  crm_setting_fill (changeset, store, CRM_SETTING_TIME_ZONE,
-                    json_node_init_string (json_node_alloc (), zone));
+  crm_setting_fill (changeset, store, CRM_SETTING_TIME_ZONE, zone_value (zone));
 }
 
 static gboolean
@@ -968,8 +988,7 @@ void
 crm_schedule_add_zone_change (CrmChangeset *changeset,
                               const char   *zone)
 {
-  crm_setting_fill (changeset, NULL, CRM_SETTING_TIME_ZONE,
-                    json_node_init_string (json_node_alloc (), zone));
+  crm_setting_fill (changeset, NULL, CRM_SETTING_TIME_ZONE, zone_value (zone));
 }
 
 /* --- showing ----------------------------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-setting.h — the account's settings: one replicated `setting` entity per key (id
  * UUIDv5 "setting/<key>", a JSON value), the one settings entity of the account. Keys:
- * "approvals" (crm-approval.h), "time_zone" (a string: the zone work schedules are read
- * in, crm-schedule.h). Administrators change settings; managers also change the keys
+ * "approvals" (crm-approval.h), "time_zone" ({"zone": "Europe/Moscow"}: the zone work
+ * schedules and reports are read in, crm-schedule.h). Administrators change settings; managers also change the keys
  * crm_setting_op_is_managers() names (the time zone, as they change schedules).
  *
  * The zone was once kept in `account_setting` (schema step 15, a text value): it is still
