@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-approvals-view.h"
 #include "crm-automation-view.h"
 #include "crm-board.h"
 #include "crm-call-card.h"
@@ -26,7 +27,6 @@
 #include "crm-startup.h"
 #include "crm-stock-view.h"
 #include "crm-tasks-view.h"
-#include "crm-approvals-view.h"
 #include "crm-view.h"
 #include "crm-window-private.h"
 
