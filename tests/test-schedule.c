@@ -597,6 +597,74 @@ test_zone_setting (Fixture       *f,
   g_clear_pointer (&old, g_free);
   old = sql_text (f, "SELECT value FROM account_setting");
   g_assert_cmpstr (old, ==, "Asia/Yekaterinburg");
+
+/* Days off given later move the open tasks already due inside them, as the rule
+ * task_to_working_day moves a task whose due time is set: to the next working day, with
+ * a note on the deal; tasks outside them, or of someone else, stay; giving the same days
+ * again moves nothing twice. */
+static void
+test_days_off_move_tasks (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *week = "mon=09:00-18:00,tue=09:00-18:00,wed=09:00-18:00,thu=09:00-18:00,"
+                     "fri=09:00-18:00";
+  g_autofree char *deal_a = NULL;
+  g_autofree char *deal_b = NULL;
+  g_autofree char *deal_c = NULL;
+  g_autofree char *deal_d = NULL;
+  const struct { char **deal; const char *user; const char *due; const char *after; } tasks[] = {
+    /* Wednesday 15:00 → Friday 15:00 (in Friday's shift: the same time) */
+    { &deal_a, "Анна", "2026-03-11T12:00:00Z", "2026-03-13T12:00:00Z" },
+    /* Thursday 09:30 → Friday 09:30 */
+    { &deal_b, "Анна", "2026-03-12T06:30:00Z", "2026-03-13T06:30:00Z" },
+    /* Борис is not off */
+    { &deal_c, "Борис", "2026-03-11T12:00:00Z", "2026-03-11T12:00:00Z" },
+    /* after the days off */
+    { &deal_d, "Анна", "2026-03-16T12:00:00Z", "2026-03-16T12:00:00Z" },
+  };
+
+  json_node_unref (OK (f, "schedule", "set", "Анна", "--week", week, "--zone", "Europe/Moscow"));
+  json_node_unref (OK (f, "schedule", "set", "Борис", "--week", week));
+  import_rule (f, "{\"name\": \"Задачи на рабочий день\", \"trigger\": {\"type\": \"task_due_set\"},"
+                  " \"actions\": [{\"type\": \"task_to_working_day\", \"max_days_off\": 2}]}");
+  for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+    {
+      g_autoptr(JsonNode) deal = OK (f, "deal", "add", "--pipeline", "Дизайн", "--title", tasks[i].due,
+                                     "--responsible", tasks[i].user);
+      g_autoptr(JsonObject) task = NULL;
+
+      *tasks[i].deal = id_of (deal);
+      json_node_unref (OK (f, "task", "add", "--deal", *tasks[i].deal, "--text", "Позвонить клиенту",
+                           "--due", tasks[i].due, "--responsible", tasks[i].user));
+      task = only_task (f, *tasks[i].deal);
+      g_assert_cmpstr (str (task, "due"), ==, tasks[i].due);
+    }
+
+  /* Анна is ill on Wednesday and Thursday */
+  for (guint round = 0; round < 2; round++)
+    {
+      json_node_unref (OK (f, "schedule", "off", "Анна", "--from", "2026-03-11", "--to",
+                           "2026-03-12", "--reason", "Больничный"));
+      for (guint i = 0; i < G_N_ELEMENTS (tasks); i++)
+        {
+          g_autoptr(JsonObject) task = only_task (f, *tasks[i].deal);
+          g_autoptr(JsonObject) shown = show (f, *tasks[i].deal);
+          gboolean moved = g_strcmp0 (tasks[i].due, tasks[i].after) != 0;
+
+          if (g_strcmp0 (str (task, "due"), tasks[i].after) != 0)
+            g_error ("round %u: the task due %s is due %s, not %s", round, tasks[i].due,
+                     str (task, "due"), tasks[i].after);
+          /* one note, however many times the days off are given */
+          g_assert_cmpuint (notes_containing (shown, "«Позвонить клиенту»"), ==, moved ? 1 : 0);
+        }
+    }
+  {
+    g_autoptr(JsonObject) shown = show (f, deal_a);
+
+    g_assert_cmpuint (notes_containing (shown, "13.03.2026 15:00"), ==, 1);
+  }
+  /* two days off in a row: the head is not asked to hand anything over */
+  g_assert_cmpuint (notifications_of (f, "Глеб"), ==, 0);
 }
 
 /* --- the upgrade ------------------------------------------------------------------------------ */
@@ -831,6 +899,7 @@ main (int   argc,
   ADD ("distribution/least-loaded", test_least_loaded);
   ADD ("tasks/moved-off-days-off", test_task_moved);
   ADD ("zone-setting", test_zone_setting);
+  ADD ("tasks/days-off-move-due-tasks", test_days_off_move_tasks);
   ADD ("upgrade-from-12", test_upgrade);
 #undef ADD
   g_test_add_data_func ("/schedule/sync/admin-first", GINT_TO_POINTER (FALSE), test_sync_agrees);

@@ -34,6 +34,7 @@
 #include "crm-error.h"
 #include "crm-schedule.h"
 #include "crm-sql-private.h"
+#include "crm-time.h"
 #include "crm-uuid.h"
 
 /* --- the trigger ------------------------------------------------------------------------ */
@@ -47,6 +48,19 @@ _crm_rule_schedule_trigger_matches (CrmRuleEngine  *engine,
   JsonNode *done;
 
   *out_deal = NULL;
+  /* days off given (or moved): the tasks already due inside them move (the action
+   * goes through them; there is no one deal) */
+  if (g_str_equal (op->entity, "schedule_exception"))
+    {
+      g_autofree char *kind = NULL;
+
+      if (!op->created && !json_object_has_member (op->fields, "from_date") &&
+          !json_object_has_member (op->fields, "to_date") &&
+          !json_object_has_member (op->fields, "kind"))
+        return FALSE;
+      kind = _crm_store_dup_column (engine->store, "schedule_exception", op->entity_id, "kind");
+      return g_strcmp0 (kind, "off") == 0;
+    }
   if (!g_str_equal (op->entity, "task"))
     return FALSE;
   if (!json_object_has_member (op->fields, "due") &&
@@ -265,6 +279,23 @@ task_of_cause (CrmRuleContext *ctx)
 }
 
 static char *
+exception_of_cause (CrmRuleContext *ctx)
+{
+  CrmStore *store = ctx->engine->store;
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT entity_id FROM changelog WHERE op_id = ?1 AND entity = 'schedule_exception'", NULL);
+  char *id = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, ctx->cause, -1, SQLITE_TRANSIENT);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    id = _crm_sql_dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return id;
+}
+
+static char *
 group_head (CrmStore   *store,
             const char *group)
 {
@@ -283,14 +314,14 @@ group_head (CrmStore   *store,
 }
 
 static gboolean
-action_task_to_working_day (CrmRuleContext  *ctx,
-                            JsonObject      *action,
-                            const char      *path,
-                            GError         **error)
+move_task (CrmRuleContext  *ctx,
+           JsonObject      *action,
+           const char      *path,
+           const char      *task_id,
+           GError         **error)
 {
   CrmRuleEngine *engine = ctx->engine;
   CrmStore *store = engine->store;
-  g_autofree char *task_id = task_of_cause (ctx);
   g_autoptr(JsonObject) task = NULL;
   g_autofree char *name = NULL;
   g_autofree char *was = NULL;
@@ -371,6 +402,114 @@ action_task_to_working_day (CrmRuleContext  *ctx,
       if (_crm_rule_emit (ctx, change, error) == NULL)
         return FALSE;
     }
+  return TRUE;
+}
+
+/* The open tasks of @user_id due on the local days @from … @to (YYYY-MM-DD, in the
+ * account's zone), by due time then id. */
+static GPtrArray *
+tasks_due_within (CrmStore    *store,
+                  const char  *user_id,
+                  const char  *from,
+                  const char  *to,
+                  GError     **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) within = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  gint64 start, end;
+  int rc;
+
+  if (!crm_time_parse (from, &start) || !crm_time_parse (to, &end))
+    return g_steal_pointer (&within);
+  /* a day around the dates for any zone; the local day decides below */
+  start -= CRM_MS_PER_DAY;
+  end += 2 * CRM_MS_PER_DAY;
+  stmt = _crm_store_prepare (store,
+    "SELECT id FROM task WHERE responsible = ?1 AND deleted = 0 AND done = 0"
+    " AND due IS NOT NULL AND due >= ?2 AND due < ?3 ORDER BY due, id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, start);
+  sqlite3_bind_int64 (stmt, 3, end);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, _crm_sql_dup_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the tasks due on days off");
+      return NULL;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autofree char *due_text = _crm_store_dup_column (store, "task", ids->pdata[i], "due");
+      g_autofree char *day = NULL;
+      gint64 due;
+
+      if (due_text == NULL || !g_ascii_string_to_signed (due_text, 10, G_MININT64, G_MAXINT64,
+                                                         &due, NULL))
+        continue;
+      day = crm_schedule_dup_local_date (store, due);
+      if (g_strcmp0 (day, from) >= 0 && g_strcmp0 (day, to) <= 0)
+        g_ptr_array_add (within, g_strdup (ids->pdata[i]));
+    }
+  return g_steal_pointer (&within);
+}
+
+/* Days off given to someone (the cause is a schedule_exception "off"): each of their open
+ * tasks already due inside them moves as one whose due time was just set would. */
+static gboolean
+move_tasks_off (CrmRuleContext  *ctx,
+                JsonObject      *action,
+                const char      *path,
+                const char      *exception_id,
+                GError         **error)
+{
+  CrmStore *store = ctx->engine->store;
+  g_autoptr(JsonObject) exception = crm_store_dup_entity (store, "schedule_exception", exception_id);
+  g_autoptr(GPtrArray) tasks = NULL;
+  const char *user, *from, *to;
+
+  if (exception == NULL ||
+      json_object_get_boolean_member_with_default (exception, "deleted", FALSE) ||
+      g_strcmp0 (json_object_get_string_member_with_default (exception, "kind", NULL), "off") != 0)
+    return TRUE;
+  user = json_object_get_string_member_with_default (exception, "user", NULL);
+  from = json_object_get_string_member_with_default (exception, "from_date", NULL);
+  to = json_object_get_string_member_with_default (exception, "to_date", from);
+  if (user == NULL || from == NULL || to == NULL)
+    return TRUE;
+  tasks = tasks_due_within (store, user, from, to, error);
+  if (tasks == NULL)
+    return FALSE;
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      g_autofree char *deal = _crm_store_dup_column (store, "task", tasks->pdata[i], "deal");
+      g_autofree char *task_path = g_strdup_printf ("%stask/%s", path, (const char *) tasks->pdata[i]);
+      CrmRuleContext task_ctx = *ctx;
+
+      task_ctx.deal_id = deal;
+      if (!move_task (&task_ctx, action, task_path, tasks->pdata[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+action_task_to_working_day (CrmRuleContext  *ctx,
+                            JsonObject      *action,
+                            const char      *path,
+                            GError         **error)
+{
+  g_autofree char *task_id = task_of_cause (ctx);
+  g_autofree char *exception_id = NULL;
+
+  if (task_id != NULL)
+    return move_task (ctx, action, path, task_id, error);
+  exception_id = exception_of_cause (ctx);
+  if (exception_id != NULL)
+    return move_tasks_off (ctx, action, path, exception_id, error);
   return TRUE;
 }
 
