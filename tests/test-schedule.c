@@ -597,6 +597,7 @@ test_zone_setting (Fixture       *f,
   g_clear_pointer (&old, g_free);
   old = sql_text (f, "SELECT value FROM account_setting");
   g_assert_cmpstr (old, ==, "Asia/Yekaterinburg");
+}
 
 /* Days off given later move the open tasks already due inside them, as the rule
  * task_to_working_day moves a task whose due time is set: to the next working day, with

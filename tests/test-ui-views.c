@@ -103,6 +103,7 @@ test_every_view_is_a_view (void)
     { "calls", "calls" },
     { "stock", "stock" },
     { "automation", "automation" },
+    { "schedule", "schedule" },
     { "settings", "settings" },
     { "search", "search" },
   };

@@ -12,6 +12,7 @@
 
 #include "crm-automation-view.h"
 #include "crm-deal-actions.h"
+#include "crm-describe.h"
 #include "crm-rules.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
@@ -46,6 +47,7 @@ trigger_phrase (const char *type)
     { "contact_created", N_("a contact is created") },
     { "company_created", N_("a company is created") },
     { "timer", N_("time has passed") },
+    { "task_due_set", N_("a task gets a due time") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
@@ -67,6 +69,10 @@ action_phrase (const char *type)
     { "notify", N_("notify someone") },
     { "send_message", N_("send a message") },
     { "for_each_deal", N_("go through matching deals") },
+    { "increment", N_("count up a counter") },
+    { "close_lost", N_("close the deal as lost") },
+    { "assign_on_shift", N_("give the deal to someone on shift") },
+    { "task_to_working_day", N_("move the task to the responsible's next working day") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
@@ -76,11 +82,253 @@ action_phrase (const char *type)
 }
 
 static const char *
-type_of (JsonNode *node)
+string_of (JsonObject *object,
+           const char *member)
 {
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
-         ? json_object_get_string_member_with_default (json_node_get_object (node), "type", NULL)
-         : NULL;
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+static gboolean
+int_of (JsonObject *object,
+        const char *member,
+        gint64     *out)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      (json_node_get_value_type (node) != G_TYPE_INT64 &&
+       json_node_get_value_type (node) != G_TYPE_DOUBLE))
+    return FALSE;
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+/* A string or a list of strings as «a» or «b». */
+static char *
+quoted_choices (JsonObject *object,
+                const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *value = json_node_get_string (json_array_get_element (array, i));
+
+          if (value == NULL)
+            continue;
+          if (text->len > 0)
+            g_string_append (text, _(" or "));
+          g_string_append_printf (text, "«%s»", value);
+        }
+    }
+  else if (string_of (object, member) != NULL)
+    g_string_append_printf (text, "«%s»", string_of (object, member));
+  return text->len > 0 ? g_strdup (text->str) : NULL;
+}
+
+/* «Label» of a deal field (a custom field's label). */
+static char *
+field_label (CrmStore   *store,
+             JsonObject *object)
+{
+  const char *field = string_of (object, "field");
+  g_autofree char *label = NULL;
+
+  if (field == NULL)
+    return NULL;
+  label = store != NULL ? crm_describe_field (store, "deal", field) : g_strdup (field);
+  return g_strdup_printf ("«%s»", label);
+}
+
+/* {"minutes": 10} or {"hours": 2}… as "10 min", "2 h", "3 days". */
+static char *
+duration_text (JsonObject *rule_part)
+{
+  JsonNode *after = json_object_get_member (rule_part, "after");
+  JsonObject *object;
+  gint64 n;
+
+  if (after == NULL || !JSON_NODE_HOLDS_OBJECT (after))
+    return NULL;
+  object = json_node_get_object (after);
+  if (int_of (object, "days", &n) && n > 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld day", "%lld days", n), (long long) n);
+  if (int_of (object, "hours", &n) && n > 0)
+    /* Translators: a duration in hours */
+    return g_strdup_printf (_("%lld h"), (long long) n);
+  if (int_of (object, "minutes", &n) && n > 0)
+    /* Translators: a duration in minutes */
+    return g_strdup_printf (_("%lld min"), (long long) n);
+  return NULL;
+}
+
+/* The trigger with what it names: «a call is completed with the result «Не дозвонился»». */
+static char *
+describe_trigger (CrmStore   *store,
+                  JsonObject *trigger)
+{
+  const char *type = string_of (trigger, "type");
+  const char *from = string_of (trigger, "from");
+  g_autofree char *result = NULL;
+  g_autofree char *field = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *after = NULL;
+  gint64 n;
+
+  if (g_strcmp0 (type, "task_completed") == 0 && (result = quoted_choices (trigger, "result")) != NULL)
+    return g_strdup_printf (g_strcmp0 (string_of (trigger, "task_type"), "call") == 0
+                            /* Translators: a rule's trigger; %s is «Не дозвонился» */
+                            ? _("a call is completed with the result %s")
+                            : _("a task is completed with the result %s"), result);
+  if (g_strcmp0 (type, "field_changed") == 0 && (field = field_label (store, trigger)) != NULL)
+    {
+      if ((to = quoted_choices (trigger, "to")) != NULL)
+        /* Translators: a rule's trigger: "«Статус проекта» becomes «Готов»" */
+        return g_strdup_printf (_("%s becomes %s"), field, to);
+      /* Translators: a rule's trigger: "«Неудачные попытки» changes" */
+      return g_strdup_printf (_("%s changes"), field);
+    }
+  if (g_strcmp0 (type, "timer") == 0)
+    {
+      after = duration_text (trigger);
+      if (g_strcmp0 (from, "not_taken") == 0)
+        return after != NULL ? g_strdup_printf (_("a new request is not taken into work within %s"), after)
+                             : g_strdup (_("a new request is not taken into work"));
+      if (g_strcmp0 (from, "no_open_task") == 0)
+        return after != NULL ? g_strdup_printf (_("an open deal has had no open task for %s"), after)
+                             : g_strdup (_("an open deal has no open task"));
+      if (g_strcmp0 (from, "overdue_tasks") == 0 && int_of (trigger, "more_than", &n))
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "someone has more than %lld overdue task",
+                                             "someone has more than %lld overdue tasks", n),
+                                (long long) n);
+    }
+  return g_strdup (trigger_phrase (type));
+}
+
+/* A recipient of notify / send_message as people say it. */
+static char *
+describe_recipient (const char *to)
+{
+  if (to == NULL)
+    return NULL;
+  if (g_str_equal (to, "client"))
+    return g_strdup (_("the client"));
+  if (g_str_equal (to, "group_head"))
+    return g_strdup (_("the head of the responsible's group"));
+  if (g_str_has_prefix (to, "group_head:"))
+    /* Translators: a message's recipient: "the head of «Отдел продаж»" */
+    return g_strdup_printf (_("the head of «%s»"), to + strlen ("group_head:"));
+  if (g_str_has_prefix (to, "group:"))
+    /* Translators: a message's recipients: "everyone in «Сметный отдел»" */
+    return g_strdup_printf (_("everyone in «%s»"), to + strlen ("group:"));
+  if (g_str_equal (to, "deal") || g_str_equal (to, "responsible"))
+    return g_strdup (_("the deal's responsible"));
+  return g_strdup_printf ("«%s»", to);
+}
+
+static char *
+describe_channels (JsonObject *action)
+{
+  JsonNode *node = json_object_get_member (action, "channel");
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(JsonArray) single = NULL;
+  JsonArray *array;
+
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    array = json_node_get_array (node);
+  else if (string_of (action, "channel") != NULL)
+    {
+      single = json_array_new ();
+      json_array_add_string_element (single, string_of (action, "channel"));
+      array = single;
+    }
+  else
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *channel = json_node_get_string (json_array_get_element (array, i));
+      const char *name = g_strcmp0 (channel, "telegram") == 0 ? "Telegram"
+                         : g_strcmp0 (channel, "sms") == 0 ? _("SMS")
+                         : g_strcmp0 (channel, "email") == 0 ? _("e-mail") : channel;
+
+      if (name == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, _(" or "));
+      g_string_append (text, name);
+    }
+  return text->len > 0 ? g_strdup (text->str) : NULL;
+}
+
+static char *
+describe_action (CrmStore   *store,
+                 JsonObject *action)
+{
+  const char *type = string_of (action, "type");
+  g_autofree char *field = NULL;
+  g_autofree char *who = NULL;
+  g_autofree char *channels = NULL;
+  gint64 n = 1;
+
+  if (g_strcmp0 (type, "increment") == 0 && (field = field_label (store, action)) != NULL)
+    {
+      int_of (action, "by", &n);
+      /* Translators: a rule's action: "add 1 to «Неудачные попытки дозвона»" */
+      return g_strdup_printf (_("add %lld to %s"), (long long) n, field);
+    }
+  if (g_strcmp0 (type, "close_lost") == 0 && string_of (action, "reason") != NULL)
+    /* Translators: a rule's action; %s is a loss reason */
+    return g_strdup_printf (_("close the deal as lost «%s»"), string_of (action, "reason"));
+  if (g_strcmp0 (type, "assign_on_shift") == 0 && string_of (action, "group") != NULL)
+    return g_strdup_printf (g_strcmp0 (string_of (action, "mode"), "least_loaded") == 0
+                            /* Translators: a rule's action; %s is a group */
+                            ? _("give the deal to the least loaded of «%s» on shift")
+                            : _("give the deal to the next of «%s» on shift, in turn"),
+                            string_of (action, "group"));
+  if (g_strcmp0 (type, "notify") == 0 && (who = describe_recipient (string_of (action, "user"))) != NULL)
+    /* Translators: a rule's action: "notify everyone in «Сметный отдел»" */
+    return g_strdup_printf (_("notify %s"), who);
+  if (g_strcmp0 (type, "send_message") == 0 && (who = describe_recipient (string_of (action, "to"))) != NULL)
+    {
+      if ((channels = describe_channels (action)) != NULL)
+        /* Translators: a rule's action: "message the client over Telegram or SMS" */
+        return g_strdup_printf (_("message %s over %s"), who, channels);
+      return g_strdup_printf (_("message %s"), who);
+    }
+  return g_strdup (action_phrase (type));
+}
+
+/* A counter condition as words: "«Неудачные попытки» is 2". Other conditions stay
+ * unsaid (the rule's name says them). */
+static char *
+describe_condition (CrmStore   *store,
+                    JsonObject *condition)
+{
+  g_autofree char *field = NULL;
+  gint64 n;
+
+  if (g_strcmp0 (string_of (condition, "type"), "counter") != 0 ||
+      (field = field_label (store, condition)) == NULL)
+    return NULL;
+  if (int_of (condition, "equals", &n))
+    /* Translators: a rule's condition: "«Неудачные попытки дозвона» is 2" */
+    return g_strdup_printf (_("%s is %lld"), field, (long long) n);
+  if (int_of (condition, "at_least", &n))
+    return g_strdup_printf (_("%s is at least %lld"), field, (long long) n);
+  if (int_of (condition, "at_most", &n))
+    return g_strdup_printf (_("%s is at most %lld"), field, (long long) n);
+  return NULL;
 }
 
 /* Appends @phrase to @text after @separator unless @text already says it (two
@@ -100,26 +348,62 @@ append_phrase (GString    *text,
   g_string_append (text, phrase);
 }
 
-/* "When a deal enters a stage → create a task, notify someone": the rule's triggers
- * and actions in words, never its JSON type names. */
-static char *
-describe_rule (JsonObject *rule)
+static JsonObject *
+object_of (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* "When a call is completed with the result «Не дозвонился» → add 1 to «…»": the rule's
+ * triggers, counter conditions and actions in words, never its JSON type names. */
+char *
+crm_automation_describe_rule (CrmStore   *store,
+                              JsonObject *rule)
 {
   JsonArray *triggers = json_object_has_member (rule, "triggers")
                         ? json_object_get_array_member (rule, "triggers") : NULL;
   JsonArray *actions = json_object_has_member (rule, "actions")
                        ? json_object_get_array_member (rule, "actions") : NULL;
+  JsonArray *conditions = json_object_has_member (rule, "conditions")
+                          ? json_object_get_array_member (rule, "conditions") : NULL;
   g_autoptr(GString) when = g_string_new (NULL);
+  g_autoptr(GString) given = g_string_new (NULL);
   g_autoptr(GString) then = g_string_new (NULL);
   /* Translators: between two triggers of one rule: "a field changes or a deal is won" */
   const char *or = _(" or ");
+  /* Translators: between two conditions of one rule */
+  const char *and = _(" and ");
+  JsonObject *part;
 
-  if (json_object_has_member (rule, "trigger"))
-    append_phrase (when, or, trigger_phrase (type_of (json_object_get_member (rule, "trigger"))));
+  if ((part = object_of (json_object_get_member (rule, "trigger"))) != NULL)
+    {
+      g_autofree char *phrase = describe_trigger (store, part);
+      append_phrase (when, or, phrase);
+    }
   for (guint i = 0; triggers != NULL && i < json_array_get_length (triggers); i++)
-    append_phrase (when, or, trigger_phrase (type_of (json_array_get_element (triggers, i))));
+    if ((part = object_of (json_array_get_element (triggers, i))) != NULL)
+      {
+        g_autofree char *phrase = describe_trigger (store, part);
+        append_phrase (when, or, phrase);
+      }
+  for (guint i = 0; conditions != NULL && i < json_array_get_length (conditions); i++)
+    if ((part = object_of (json_array_get_element (conditions, i))) != NULL)
+      {
+        g_autofree char *phrase = describe_condition (store, part);
+        if (phrase != NULL)
+          append_phrase (given, and, phrase);
+      }
   for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
-    append_phrase (then, ", ", action_phrase (type_of (json_array_get_element (actions, i))));
+    if ((part = object_of (json_array_get_element (actions, i))) != NULL)
+      {
+        g_autofree char *phrase = describe_action (store, part);
+        append_phrase (then, ", ", phrase);
+      }
+  if (when->len == 0)
+    g_string_append (when, trigger_phrase (NULL));
+  if (given->len > 0)
+    /* Translators: a rule with conditions: "When «…» changes, if «…» is 2 → create a task" */
+    return g_strdup_printf (_("When %s, if %s → %s"), when->str, given->str, then->str);
   /* Translators: a rule in the Automation view: "When a field changes → move the deal" */
   return g_strdup_printf (_("When %s → %s"), when->str, then->str);
 }
@@ -167,7 +451,7 @@ crm_automation_view_reload (CrmView *view)
   for (guint i = 0; i < self->n_rules; i++)
     {
       JsonObject *rule = json_array_get_object_element (array, i);
-      g_autofree char *summary = describe_rule (rule);
+      g_autofree char *summary = crm_automation_describe_rule (crm_context_get_store (self->context), rule);
       const char *name = json_object_get_string_member_with_default (rule, "name", "");
       GtkWidget *row = crm_text_row_new (name, summary);
       GtkWidget *toggle = gtk_switch_new ();

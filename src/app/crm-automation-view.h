@@ -14,4 +14,10 @@ G_DECLARE_FINAL_TYPE (CrmAutomationView, crm_automation_view, CRM, AUTOMATION_VI
 
 guint crm_automation_view_get_n_rules (CrmAutomationView *self);
 
+/* A rule (as crm_rules_list() gives it) in words, as the view's rows say it: "When a call
+ * is completed with the result «Не дозвонился» → add 1 to «Неудачные попытки»". @store
+ * names custom fields (may be NULL: field keys are shown). */
+char *crm_automation_describe_rule (CrmStore   *store,
+                                    JsonObject *rule);
+
 G_END_DECLS

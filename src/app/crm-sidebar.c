@@ -10,6 +10,7 @@
 
 #include "crm-approval.h"
 #include "crm-filter.h"
+#include "crm-schedule.h"
 #include "crm-sidebar.h"
 #include "crm-sidebar-row.h"
 #include "crm-widget-util.h"
@@ -110,6 +111,11 @@ rebuild (CrmSidebar *self)
   /* the head's figures: heads and admins */
   if (crm_context_is_manager (self->context))
     add_row (self, "reports", "crm-report-symbolic", _("Reports"));
+  /* work schedules: heads always, others when they have one (S2-7) */
+  if (crm_context_is_manager (self->context) ||
+      crm_schedule_has_schedule (crm_context_get_store (self->context),
+                                 crm_context_get_user_id (self->context)))
+    add_row (self, "schedule", "x-office-calendar-symbolic", _("Schedule"));
   if (crm_context_is_admin (self->context))
     add_row (self, "automation", "emblem-system-symbolic", _("Automation"));
   /* everyone keeps Settings: it is where one works as someone else or signs in, and a

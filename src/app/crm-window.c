@@ -22,6 +22,7 @@
 #include "crm-entity-list.h"
 #include "crm-filter.h"
 #include "crm-reports-view.h"
+#include "crm-schedule-view.h"
 #include "crm-search-view.h"
 #include "crm-settings-view.h"
 #include "crm-startup.h"
@@ -138,6 +139,7 @@ static const struct {
   { "approvals", crm_approvals_view_get_type, NULL },
   { "stock", crm_stock_view_get_type, NULL },
   { "reports", crm_reports_view_get_type, NULL },
+  { "schedule", crm_schedule_view_get_type, NULL },
   { "automation", crm_automation_view_get_type, NULL },
   { "settings", crm_settings_view_get_type, NULL },
   { "search", crm_search_view_get_type, NULL },
@@ -196,7 +198,7 @@ page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
     "contacts", "companies", "tasks", "calls", "stock", "reports", "automation", "settings",
-    "search", "duplicates", "approvals", NULL
+    "search", "duplicates", "approvals", "schedule", NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -260,7 +262,8 @@ update_header_for_view (CrmWindow  *self,
                      g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
                      g_str_equal (page, "stock") || g_str_equal (page, "reports") ||
                      g_str_equal (page, "duplicates") || g_str_equal (page, "calls") ||
-                     g_str_equal (page, "approvals");
+                     g_str_equal (page, "approvals") ||
+                     g_str_equal (page, "schedule");
 
   gtk_widget_set_visible (self->back_button, self->back_stack->len > 0);
   gtk_widget_set_visible (self->new_button, !on_page);

@@ -48,6 +48,7 @@ typedef struct {
   GDate    from;
   GDate    to;
   GArray  *hours;   /* Shift, for a one-off day */
+  char    *reason;
 } Exception;
 
 typedef struct {
@@ -61,6 +62,7 @@ static void
 exception_free (Exception *exception)
 {
   g_clear_pointer (&exception->hours, g_array_unref);
+  g_free (exception->reason);
   g_free (exception);
 }
 
@@ -506,7 +508,7 @@ load_schedule (CrmStore    *store,
   schedule->has = week != NULL;
 
   stmt = _crm_store_prepare (store,
-    "SELECT kind, from_date, to_date, hours FROM schedule_exception"
+    "SELECT kind, from_date, to_date, hours, reason FROM schedule_exception"
     " WHERE user = ?1 AND deleted = 0 ORDER BY from_date, id", error);
   if (stmt == NULL)
     return FALSE;
@@ -525,6 +527,7 @@ load_schedule (CrmStore    *store,
           continue;
         }
       exception->hours = shifts_from_json ((const char *) sqlite3_column_text (stmt, 3), FALSE);
+      exception->reason = _crm_sql_dup_column_text (stmt, 4);
       g_ptr_array_add (schedule->exceptions, exception);
       schedule->has = TRUE;
     }
@@ -1164,4 +1167,307 @@ crm_schedule_format_local (CrmStore *store,
   g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_timezone (utc, tz) : NULL;
 
   return local != NULL ? g_date_time_format (local, "%d.%m.%Y %H:%M") : g_strdup ("");
+}
+
+/* --- the week grid ------------------------------------------------------------------------ */
+
+char *
+crm_schedule_dup_local_date (CrmStore *store,
+                             gint64    at)
+{
+  g_autoptr(GTimeZone) tz = zone_of (store);
+  GDate day;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  local_date (tz, at, &day);
+  return format_date (&day);
+}
+
+/* The shifts of local @date (the pattern's, or a one-off day's) as Shift, and the
+ * exception that decides the day (borrowed), or NULL. */
+static GArray *
+day_hours (const Schedule   *schedule,
+           const GDate      *date,
+           const Exception **out_exception)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Shift));
+  GArray *hours = NULL;
+  int weekday = g_date_get_weekday (date) - 1;
+
+  *out_exception = NULL;
+  for (guint i = 0; i < schedule->exceptions->len; i++)
+    {
+      const Exception *exception = schedule->exceptions->pdata[i];
+
+      if (g_date_compare (date, &exception->from) < 0 || g_date_compare (date, &exception->to) > 0)
+        continue;
+      *out_exception = exception;
+      if (exception->off)
+        return out;
+      hours = exception->hours;
+    }
+  for (guint i = 0; i < (hours != NULL ? hours : schedule->week)->len; i++)
+    {
+      const Shift *shift = &g_array_index (hours != NULL ? hours : schedule->week, Shift, i);
+
+      if (hours == NULL && shift->day != weekday)
+        continue;
+      g_array_append_val (out, *shift);
+    }
+  return out;
+}
+
+static JsonObject *
+grid_day (const Schedule *schedule,
+          const GDate    *date)
+{
+  JsonObject *day = json_object_new ();
+  const Exception *exception = NULL;
+  g_autoptr(GArray) hours = day_hours (schedule, date, &exception);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *date_text = format_date (date);
+
+  json_object_set_string_member (day, "date", date_text);
+  for (guint i = 0; i < hours->len; i++)
+    {
+      const Shift *shift = &g_array_index (hours, Shift, i);
+      g_autofree char *start = format_minutes (shift->start);
+      g_autofree char *end = format_minutes (shift->end);
+
+      g_string_append_printf (text, "%s%s–%s", i > 0 ? ", " : "", start, end);
+    }
+  if (hours->len > 0)
+    json_object_set_string_member (day, "hours", text->str);
+  else
+    json_object_set_null_member (day, "hours");
+  json_object_set_boolean_member (day, "off", schedule->has && hours->len == 0);
+  if (exception != NULL)
+    {
+      g_autofree char *from = format_date (&exception->from);
+      g_autofree char *to = format_date (&exception->to);
+
+      json_object_set_string_member (day, "exception", exception->off ? "off" : "shift");
+      json_object_set_string_member (day, "from", from);
+      json_object_set_string_member (day, "to", to);
+      if (exception->reason != NULL)
+        json_object_set_string_member (day, "reason", exception->reason);
+      else
+        json_object_set_null_member (day, "reason");
+    }
+  else
+    json_object_set_null_member (day, "exception");
+  return day;
+}
+
+JsonArray *
+crm_schedule_week_grid (CrmStore    *store,
+                        const char  *date,
+                        const char  *group,
+                        GError     **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  GDate monday;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (!parse_date (date, "date", &monday, error))
+    return NULL;
+  g_date_subtract_days (&monday, g_date_get_weekday (&monday) - G_DATE_MONDAY);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT u.id FROM user u WHERE u.deleted = 0 AND (?1 IS NULL OR u.grp = ?1)"
+    " ORDER BY coalesce (u.grp, ''), u.name, u.id", error);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, group);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (users, _crm_sql_dup_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the users");
+      return NULL;
+    }
+
+  for (guint i = 0; i < users->len; i++)
+    {
+      const char *user_id = users->pdata[i];
+      g_auto(Schedule) schedule = { 0 };
+      g_autofree char *name = NULL;
+      g_autofree char *user_group = NULL;
+      JsonObject *item;
+      JsonArray *days;
+      GDate day = monday;
+
+      if (!load_schedule (store, user_id, &schedule, error))
+        return NULL;
+      name = _crm_store_dup_column (store, "user", user_id, "name");
+      user_group = _crm_store_dup_column (store, "user", user_id, "grp");
+      item = json_object_new ();
+      json_object_set_string_member (item, "user", name != NULL ? name : user_id);
+      json_object_set_string_member (item, "user_id", user_id);
+      if (user_group != NULL)
+        json_object_set_string_member (item, "group", user_group);
+      else
+        json_object_set_null_member (item, "group");
+      json_object_set_boolean_member (item, "has_schedule", schedule.has);
+      days = json_array_new ();
+      for (int d = 0; d < 7; d++, g_date_add_days (&day, 1))
+        json_array_add_object_element (days, grid_day (&schedule, &day));
+      json_object_set_array_member (item, "days", days);
+      json_array_add_object_element (list, item);
+    }
+  return g_steal_pointer (&list);
+}
+
+/* Ends the exceptions of @user_id that cover @day there: a one-day one is deleted, a
+ * longer one keeps its days before and after @day (split in two when @day is inside). */
+static void
+clear_day_changes (CrmStore     *store,
+                   CrmChangeset *changeset,
+                   const char   *user_id,
+                   const GDate  *day)
+{
+  g_autofree char *day_text = format_date (day);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT id, from_date, coalesce (to_date, from_date), kind, hours, reason"
+    " FROM schedule_exception WHERE user = ?1 AND deleted = 0"
+    " AND from_date <= ?2 AND coalesce (to_date, from_date) >= ?2", NULL);
+
+  if (stmt == NULL)
+    return;
+  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, day_text, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      char **row = g_new0 (char *, 7);
+
+      for (int c = 0; c < 6; c++)
+        row[c] = _crm_sql_dup_column_text (stmt, c);
+      g_ptr_array_add (rows, row);
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = rows->pdata[i];
+      GDate from, to, before = *day, after = *day;
+      CrmChange *change = crm_changeset_touch (changeset, "schedule_exception", row[0]);
+
+      if (!parse_date (row[1], "from", &from, NULL) || !parse_date (row[2], "to", &to, NULL))
+        {
+          crm_change_set_bool (change, "deleted", TRUE);
+          continue;
+        }
+      g_date_subtract_days (&before, 1);
+      g_date_add_days (&after, 1);
+      if (g_date_compare (&from, day) < 0)
+        {
+          g_autofree char *text = format_date (&before);
+
+          crm_change_set_string (change, "to_date", text);
+        }
+      else if (g_date_compare (&to, day) > 0)
+        {
+          g_autofree char *text = format_date (&after);
+
+          crm_change_set_string (change, "from_date", text);
+        }
+      else
+        crm_change_set_bool (change, "deleted", TRUE);
+      /* a range around @day: its days after @day go on as a new exception */
+      if (g_date_compare (&from, day) < 0 && g_date_compare (&to, day) > 0)
+        {
+          g_autofree char *id = crm_store_new_id (store);
+          g_autofree char *after_text = format_date (&after);
+          CrmChange *rest = crm_changeset_create (changeset, "schedule_exception", id);
+
+          crm_change_set_string (rest, "user", user_id);
+          crm_change_set_string (rest, "kind", row[3]);
+          crm_change_set_string (rest, "from_date", after_text);
+          crm_change_set_string (rest, "to_date", row[2]);
+          if (row[4] != NULL)
+            {
+              JsonNode *hours = json_from_string (row[4], NULL);
+
+              if (hours != NULL)
+                crm_change_set_node (rest, "hours", hours);
+            }
+          if (row[5] != NULL)
+            crm_change_set_string (rest, "reason", row[5]);
+          crm_change_set_int (rest, "created_at", crm_store_get_now (store));
+        }
+    }
+}
+
+gboolean
+crm_schedule_set_day (CrmStore        *store,
+                      const char      *actor,
+                      const char      *user,
+                      const char      *date,
+                      CrmScheduleDay   kind,
+                      const char      *hours,
+                      const char      *reason,
+                      GError         **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GArray) shifts = g_array_new (FALSE, FALSE, sizeof (Shift));
+  g_autofree char *user_id = NULL;
+  g_autofree char *id = NULL;
+  GDate day;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (!parse_date (date, "date", &day, error) ||
+      (user_id = resolve_user (store, user, error)) == NULL)
+    return FALSE;
+  if (kind == CRM_SCHEDULE_DAY_SHIFT)
+    {
+      g_auto(GStrv) parts = g_strsplit (hours != NULL ? hours : "", "+", -1);
+
+      for (guint i = 0; parts[i] != NULL; i++)
+        {
+          Shift shift = { -1, 0, 0 };
+          g_autofree char *whole = g_strstrip (g_strdup (parts[i]));
+
+          if (*whole == '\0')
+            continue;
+          if (!parse_hours (parts[i], whole, &shift, error))
+            return FALSE;
+          g_array_append_val (shifts, shift);
+        }
+      if (shifts->len == 0)
+        return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                               _("Give the shift's hours, e.g. 10:00-19:00"));
+      g_array_sort (shifts, compare_shifts);
+      if (!check_overlaps (shifts, error))
+        return FALSE;
+    }
+
+  clear_day_changes (store, changeset, user_id, &day);
+  if (kind != CRM_SCHEDULE_DAY_USUAL)
+    {
+      g_autofree char *day_text = format_date (&day);
+
+      id = crm_store_new_id (store);
+      change = crm_changeset_create (changeset, "schedule_exception", id);
+      crm_change_set_string (change, "user", user_id);
+      crm_change_set_string (change, "kind", kind == CRM_SCHEDULE_DAY_OFF ? "off" : "shift");
+      crm_change_set_string (change, "from_date", day_text);
+      crm_change_set_string (change, "to_date", day_text);
+      if (kind == CRM_SCHEDULE_DAY_SHIFT)
+        crm_change_set_node (change, "hours", shifts_to_json (shifts));
+      if (reason != NULL && *reason != '\0')
+        crm_change_set_string (change, "reason", reason);
+      crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    }
+  if (crm_changeset_get_n_changes (changeset) == 0)
+    return TRUE;
+  return apply_as (store, changeset, actor, error);
 }

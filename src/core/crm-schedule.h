@@ -134,4 +134,37 @@ JsonArray  *crm_schedule_now               (CrmStore    *store,
                                             const char  *group,
                                             GError     **error);
 
+/* The local date ("YYYY-MM-DD") of @at in the account's zone. */
+char       *crm_schedule_dup_local_date    (CrmStore    *store,
+                                            gint64       at);
+/* The week (Monday to Sunday) that holds @date (YYYY-MM-DD) for the users of @group (NULL:
+ * everyone), by group and name, for the app's week grid: [{"user", "user_id", "group",
+ * "has_schedule", "days": [{"date", "hours" ("09:00–18:00, 20:00–23:00" or null), "off"
+ * (a user with a schedule who has no shift that day), "exception" ("off", "shift" or
+ * null: the pattern's day), "from", "to", "reason" (of that exception)}] × 7}]. */
+JsonArray  *crm_schedule_week_grid         (CrmStore    *store,
+                                            const char  *date,
+                                            const char  *group,
+                                            GError     **error);
+
+typedef enum {
+  CRM_SCHEDULE_DAY_SHIFT,   /* the day's hours are @hours */
+  CRM_SCHEDULE_DAY_OFF,     /* a day off */
+  CRM_SCHEDULE_DAY_USUAL,   /* back to the weekly pattern */
+} CrmScheduleDay;
+
+/* Sets one day of @user's schedule as @actor, in one change set: what exceptions said of
+ * @date ends (a longer range of days off keeps its other days), then, for
+ * CRM_SCHEDULE_DAY_SHIFT, a one-off day of @hours ("10:00-19:00", several joined with
+ * "+"), for CRM_SCHEDULE_DAY_OFF a day off (@reason optional). Bad hours are
+ * CRM_STORE_ERROR_INVALID_INPUT naming them; an unknown user CRM_STORE_ERROR_NOT_FOUND. */
+gboolean    crm_schedule_set_day           (CrmStore       *store,
+                                            const char     *actor,
+                                            const char     *user,
+                                            const char     *date,
+                                            CrmScheduleDay  kind,
+                                            const char     *hours,
+                                            const char     *reason,
+                                            GError        **error);
+
 G_END_DECLS
