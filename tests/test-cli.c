@@ -956,6 +956,61 @@ test_notifications (Fixture       *f,
   (void) small;
 }
 
+/* `user set NAME --telegram-chat-id ID` (administrators): the user's chat where the
+ * server's delivery reads it (their field telegram_chat_id); a bad id, a rep, an unknown
+ * user and nothing to set are refused naming the cause, and change nothing; "" clears. */
+static void
+test_user_set (Fixture       *f,
+               gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) set = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_autofree char *id = NULL;
+  JsonObject *shown;
+
+  set = OK_JSON (f, "user", "set", "Мария Кузнецова", "--telegram-chat-id", "480012345");
+  shown = json_node_get_object (set);
+  g_assert_cmpstr (str (shown, "name"), ==, "Мария Кузнецова");
+  g_assert_cmpstr (str (shown, "telegram_chat_id"), ==, "480012345");
+  id = g_strdup (str (shown, "id"));
+
+  /* not a chat id: named, with what one looks like */
+  run_json (f, &run, "user", "set", "Мария Кузнецова", "--telegram-chat-id", "Маша", NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (run.out, "Маша"));
+  g_assert_nonnull (strstr (run.out, "480012345"));
+  crm_test_run_clear (&run);
+  /* a rep may not */
+  run_json (f, &run, "--as", "Мария Кузнецова", "user", "set", "Мария Кузнецова",
+            "--telegram-chat-id", "1", NULL);
+  assert_refused (&run, "permission-denied");
+  crm_test_run_clear (&run);
+  run_json (f, &run, "user", "set", "Никто", "--telegram-chat-id", "1", NULL);
+  assert_refused (&run, "not-found");
+  g_assert_nonnull (strstr (run.out, "Никто"));
+  crm_test_run_clear (&run);
+  run_json (f, &run, "user", "set", "Мария Кузнецова", NULL);
+  assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (run.out, "--telegram-chat-id"));
+  crm_test_run_clear (&run);
+
+  store = crm_store_open (f->db, NULL);
+  g_assert_nonnull (store);
+  user = crm_store_dup_entity (store, "user", id);
+  g_assert_cmpstr (json_object_get_string_member_with_default (user, "telegram_chat_id", NULL), ==,
+                   "480012345");
+  g_clear_pointer (&user, json_object_unref);
+  g_clear_object (&store);
+
+  /* a channel's @name, then cleared */
+  json_node_unref (OK_JSON (f, "user", "set", "Мария Кузнецова", "--telegram-chat-id", "@studio_heads"));
+  json_node_unref (set);
+  set = OK_JSON (f, "user", "set", "Мария Кузнецова", "--telegram-chat-id", "");
+  g_assert_true (json_object_get_null_member (json_node_get_object (set), "telegram_chat_id"));
+}
+
 /* Every command explains itself and its options (the man pages are made from this). */
 static void
 test_help (Fixture       *f,
@@ -973,6 +1028,7 @@ test_help (Fixture       *f,
     { "attach", NULL, "--name" },
     { "attachment", "list", "--deal" },
     { "notification", "list", "--user" },
+    { "user", "set", "--telegram-chat-id" },
   };
   g_auto(CrmTestRun) run = { 0 };
 
@@ -1022,6 +1078,7 @@ main (int    argc,
   ADD ("tick", test_tick, NULL);
   ADD ("attach", test_attach, NULL);
   ADD ("notifications", test_notifications, NULL);
+  ADD ("user-set", test_user_set, NULL);
   ADD ("help", test_help, "empty");
 #undef ADD
 

@@ -741,18 +741,9 @@ test_sms_telegram (Fixture       *f,
                                           "acme", "telegram", "--url", bot_url, "--token-stdin",
                                           NULL), ==, 0);
 
-  /* the admin's Telegram chat id: a field of the user */
-  {
-    g_autoptr(CrmStore) store = crm_test_open (f->laptop);
-    g_autoptr(GError) error = NULL;
-    g_autofree char *admin = crm_query_resolve (store, "user", "admin", NULL, &error);
-    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-
-    g_assert_no_error (error);
-    crm_change_set_string (crm_changeset_touch (changeset, "user", admin), "telegram_chat_id",
-                           "100200300");
-    g_assert_true (crm_store_apply (store, changeset, &error));
-  }
+  /* the admin's Telegram chat id, as an administrator sets it */
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "user", "set", "admin",
+                                    "--telegram-chat-id", "100200300", NULL));
 
   busy_deal = add_phone_deal (f, "Сергей Занят", "+7 900 500-00-01");
   bad_deal = add_phone_deal (f, "Олег Неверный", "+7 900 400-00-02");

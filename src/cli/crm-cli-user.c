@@ -6,6 +6,7 @@
 #include "crm-call.h"
 #include "crm-cli.h"
 #include "crm-query.h"
+#include "crm-user.h"
 
 static const char *const roles[] = { "admin", "manager", "rep", NULL };
 
@@ -116,8 +117,11 @@ crm_cli_user_set (CrmCli   *cli,
                   GError  **error)
 {
   g_autofree char *extension = NULL;
+  g_autofree char *telegram_chat_id = NULL;
   gboolean no_extension = FALSE;
   const GOptionEntry entries[] = {
+    { "telegram-chat-id", 0, 0, G_OPTION_ARG_STRING, &telegram_chat_id,
+      N_("The user's Telegram chat, where rule messages to them go (\"\" clears it)"), N_("ID") },
     { "extension", 0, 0, G_OPTION_ARG_STRING, &extension,
       N_("The extension the office phone system rings the user at (digits, * or #); the "
          "telephony route answer gives it with the user's name"), N_("N") },
@@ -132,7 +136,7 @@ crm_cli_user_set (CrmCli   *cli,
 
   if (!crm_cli_parse (cli, "user set", "NAME",
                       _("Change a user (administrators). With --json: the user {\"id\", "
-                        "\"name\", \"extension\"}."),
+                        "\"name\", \"extension\", \"telegram_chat_id\"}."),
                       entries, &argc, &argv, 1, error))
     return FALSE;
   if (extension != NULL && no_extension)
@@ -141,12 +145,15 @@ crm_cli_user_set (CrmCli   *cli,
                    _("--extension and --no-extension contradict each other: give one"));
       return FALSE;
     }
-  if (extension == NULL && !no_extension)
+  if (extension == NULL && !no_extension && telegram_chat_id == NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Say what to change: --extension N or --no-extension"));
+                   _("Say what to change: --extension N, --no-extension or --telegram-chat-id ID"));
       return FALSE;
     }
+  if (telegram_chat_id != NULL && *g_strstrip (telegram_chat_id) != '\0' &&
+      !crm_user_check_detail ("telegram_chat_id", telegram_chat_id, error))
+    return FALSE;
   if (extension != NULL && !crm_call_extension_is_valid (g_strstrip (extension)))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
@@ -161,8 +168,19 @@ crm_cli_user_set (CrmCli   *cli,
   if (id == NULL)
     return FALSE;
   changeset = crm_changeset_new ();
-  if (!crm_call_set_extension (cli->store, changeset, id, extension, error) ||
-      !crm_cli_apply (cli, changeset, error))
+  if ((extension != NULL || no_extension) &&
+      !crm_call_set_extension (cli->store, changeset, id, extension, error))
+    return FALSE;
+  if (telegram_chat_id != NULL)
+    {
+      CrmChange *change = crm_changeset_touch (changeset, "user", id);
+
+      if (*telegram_chat_id == '\0')
+        crm_change_set_null (change, "telegram_chat_id");
+      else
+        crm_change_set_string (change, "telegram_chat_id", telegram_chat_id);
+    }
+  if (!crm_cli_apply (cli, changeset, error))
     return FALSE;
 
   user = crm_store_dup_entity (cli->store, "user", id);
@@ -178,8 +196,15 @@ crm_cli_user_set (CrmCli   *cli,
         json_object_set_string_member (out, "extension", now);
       else
         json_object_set_null_member (out, "extension");
+      if (json_object_get_string_member_with_default (user, "telegram_chat_id", NULL) != NULL)
+        json_object_set_string_member (out, "telegram_chat_id",
+                                       json_object_get_string_member (user, "telegram_chat_id"));
+      else
+        json_object_set_null_member (out, "telegram_chat_id");
       crm_cli_print_json_object (out);
     }
+  else if (extension == NULL && !no_extension)
+    g_print (_("Changed user %s\n"), json_object_get_string_member_with_default (user, "name", id));
   else if (now != NULL)
     g_print (_("%s now takes calls at extension %s\n"),
              json_object_get_string_member_with_default (user, "name", id), now);

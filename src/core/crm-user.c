@@ -6,7 +6,10 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <string.h>
+
 #include "crm-user.h"
+#include "crm-error.h"
 #include "crm-store-private.h"
 
 /* Adds a change "responsible = @to_id" for every row the query (binding ?1 = @from_id)
@@ -93,4 +96,51 @@ crm_user_reassign (CrmStore           *store,
   if (out_counts != NULL)
     *out_counts = counts;
   return TRUE;
+}
+
+/* A Telegram chat: a number (a person's or a group's id, negative for groups) or a public
+ * channel's @username (5 to 32 letters, digits or underscores). */
+static gboolean
+is_telegram_chat (const char *value)
+{
+  const char *p = value;
+
+  if (*p == '@')
+    {
+      gsize n = strlen (p + 1);
+
+      if (n < 5 || n > 32)
+        return FALSE;
+      for (p++; *p != '\0'; p++)
+        if (!g_ascii_isalnum (*p) && *p != '_')
+          return FALSE;
+      return TRUE;
+    }
+  if (*p == '-')
+    p++;
+  if (*p == '\0' || strlen (p) > 20)
+    return FALSE;
+  for (; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+crm_user_check_detail (const char  *detail,
+                       const char  *value,
+                       GError     **error)
+{
+  if (g_strcmp0 (detail, "telegram_chat_id") == 0)
+    {
+      if (value == NULL || *value == '\0' || is_telegram_chat (value))
+        return TRUE;
+      return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                             _("“%s” is not a Telegram chat id: it is a number such as "
+                               "480012345 (the bot tells it when the person writes /start "
+                               "to it) or a channel's @name"), value);
+    }
+  return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                         _("“%s” is not a detail of a user that can be set; these can: %s"),
+                         detail != NULL ? detail : "", CRM_USER_DETAILS);
 }

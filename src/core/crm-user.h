@@ -3,6 +3,8 @@
  * person is responsible for to a colleague (when they leave). */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "crm-store.h"
 
 G_BEGIN_DECLS
@@ -24,5 +26,16 @@ gboolean  crm_user_reassign  (CrmStore           *store,
                               const char         *actor,
                               CrmReassignCounts  *out_counts,
                               GError            **error);
+
+/* The details of a user that `user set` checks here, kept in the user's fields where the
+ * code that needs them reads them (the server's delivery: "telegram_chat_id"). Add a
+ * detail here and in crm_user_check_detail(). */
+#define CRM_USER_DETAILS "telegram_chat_id"
+
+/* Is @value a valid @detail (one of CRM_USER_DETAILS)? CRM_STORE_ERROR_INVALID_INPUT
+ * saying what is expected when not. */
+gboolean  crm_user_check_detail (const char  *detail,
+                                 const char  *value,
+                                 GError     **error);
 
 G_END_DECLS
