@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "crm-attachment.h"
 #include "crm-json-private.h"
 #include "crm-store.h"
 #include "crm-store-private.h"
@@ -650,6 +651,145 @@ test_canonical_json (void)
     }
 }
 
+/* A stream that gives @data and then fails, as a connection that drops halfway does. */
+typedef struct {
+  GInputStream  parent;
+  GBytes       *data;
+  gsize         at;
+} DroppingStream;
+typedef GInputStreamClass DroppingStreamClass;
+
+G_DEFINE_TYPE (DroppingStream, dropping_stream, G_TYPE_INPUT_STREAM)
+
+static gssize
+dropping_stream_read (GInputStream  *stream,
+                      void          *buffer,
+                      gsize          count,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  DroppingStream *self = (DroppingStream *) stream;
+  gsize size;
+  const guchar *data = g_bytes_get_data (self->data, &size);
+  gsize n = MIN (count, size - self->at);
+
+  if (n == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                           "Connection terminated unexpectedly");
+      return -1;
+    }
+  memcpy (buffer, data + self->at, n);
+  self->at += n;
+  return (gssize) n;
+}
+
+static void
+dropping_stream_finalize (GObject *object)
+{
+  g_bytes_unref (((DroppingStream *) object)->data);
+  G_OBJECT_CLASS (dropping_stream_parent_class)->finalize (object);
+}
+
+static void
+dropping_stream_class_init (DroppingStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = dropping_stream_finalize;
+  klass->read_fn = dropping_stream_read;
+}
+
+static void
+dropping_stream_init (DroppingStream *self)
+{
+}
+
+static GInputStream *
+dropping_stream_new (GBytes *data)
+{
+  DroppingStream *self = g_object_new (dropping_stream_get_type (), NULL);
+
+  self->data = g_bytes_ref (data);
+  return G_INPUT_STREAM (self);
+}
+
+/* A file fetched from the server lands beside the replica only whole and only when it is
+ * what its hash says: a fetch that drops keeps its part and the next one goes on from it;
+ * other content is discarded; a name that is not a hash writes nothing. */
+static void
+test_attachment_receive (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261206);
+  g_autoptr(GByteArray) content = g_byte_array_new ();
+  g_autoptr(GBytes) whole = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) rest = NULL;
+  g_autoptr(GBytes) other = NULL;
+  g_autoptr(GInputStream) dropping = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *escaped = NULL;
+  gsize stored_size;
+  gsize half;
+
+  for (guint i = 0; i < 300 * 1024; i++)
+    {
+      guchar byte = (guchar) g_rand_int_range (rand, 0, 256);
+      g_byte_array_append (content, &byte, 1);
+    }
+  whole = g_bytes_new (content->data, content->len);
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, whole);
+  half = content->len / 2 + 17;
+  first = g_bytes_new_from_bytes (whole, 0, half);
+  rest = g_bytes_new_from_bytes (whole, half, content->len - half);
+  g_assert_false (crm_attachment_has_file (f->store, hash));
+  g_assert_cmpint (crm_attachment_partial_size (f->store, hash), ==, 0);
+
+  /* the connection drops halfway: the network's error, the part kept, no file yet */
+  dropping = dropping_stream_new (first);
+  g_assert_false (crm_attachment_receive (f->store, hash, dropping, FALSE, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  g_clear_error (&error);
+  g_assert_false (crm_attachment_has_file (f->store, hash));
+  g_assert_cmpint (crm_attachment_partial_size (f->store, hash), ==, (gint64) half);
+
+  /* the next fetch asks for the rest and gets it: the whole file, under its hash */
+  stream = g_memory_input_stream_new_from_bytes (rest);
+  g_assert_true (crm_attachment_receive (f->store, hash, stream, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_attachment_has_file (f->store, hash));
+  g_assert_cmpint (crm_attachment_partial_size (f->store, hash), ==, 0);
+  path = crm_attachment_dup_path (f->store, hash);
+  g_assert_true (g_file_get_contents (path, &stored, &stored_size, NULL));
+  g_assert_cmpmem (stored, stored_size, content->data, content->len);
+  g_clear_object (&stream);
+
+  /* content that is not the hash's: refused in words, nothing kept */
+  other = g_bytes_new_static ("not the photo", 13);
+  stream = g_memory_input_stream_new_from_bytes (other);
+  g_assert_false (crm_attachment_receive (f->store, "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12"
+                                          "cd34ef56ab12cd34ef56ab12", stream, FALSE, NULL,
+                                          &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "does not match"));
+  g_clear_error (&error);
+  g_assert_cmpint (crm_attachment_partial_size (f->store, "ab12cd34ef56ab12cd34ef56ab12cd34ef56"
+                                                "ab12cd34ef56ab12cd34ef56ab12"), ==, 0);
+  g_clear_object (&stream);
+
+  /* a name that is not a hash cannot reach outside the folder */
+  stream = g_memory_input_stream_new_from_bytes (other);
+  g_assert_false (crm_attachment_receive (f->store, "../../escaped", stream, FALSE, NULL,
+                                          &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  escaped = g_build_filename (f->dir, "escaped", NULL);
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -671,5 +811,7 @@ main (int argc, char **argv)
   g_test_add ("/store/reader", Fixture, NULL, fixture_set_up, test_reader, fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,
               test_custom_fields_and_reopen, fixture_tear_down);
+  g_test_add ("/store/attachment/receive", Fixture, NULL, fixture_set_up,
+              test_attachment_receive, fixture_tear_down);
   return g_test_run ();
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -291,6 +292,170 @@ store_stream (const char         *folder,
     }
   out->stored_now = TRUE;
   g_debug ("Stored %s as %s (%" G_GINT64_FORMAT " bytes)", path, out->hash, size);
+  return TRUE;
+}
+
+/* --- files fetched from the server -------------------------------------------------- */
+
+/* A hash names a file in the folder: 64 lowercase hex digits and nothing else. */
+static gboolean
+hash_is_valid (const char *hash)
+{
+  if (hash == NULL || strlen (hash) != 64)
+    return FALSE;
+  for (const char *c = hash; *c != '\0'; c++)
+    if (!g_ascii_isdigit (*c) && !(*c >= 'a' && *c <= 'f'))
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+dup_partial_path (CrmStore   *store,
+                  const char *hash)
+{
+  g_autofree char *folder = crm_attachment_dup_folder (store);
+  g_autofree char *name = g_strconcat (".download-", hash, NULL);
+
+  return g_build_filename (folder, name, NULL);
+}
+
+gboolean
+crm_attachment_has_file (CrmStore   *store,
+                         const char *hash)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (!hash_is_valid (hash))
+    return FALSE;
+  path = crm_attachment_dup_path (store, hash);
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR);
+}
+
+gint64
+crm_attachment_partial_size (CrmStore   *store,
+                             const char *hash)
+{
+  g_autofree char *partial = NULL;
+  GStatBuf st;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), 0);
+
+  if (!hash_is_valid (hash))
+    return 0;
+  partial = dup_partial_path (store, hash);
+  if (g_stat (partial, &st) == 0 && S_ISREG (st.st_mode))
+    return st.st_size;
+  return 0;
+}
+
+/* The SHA-256 of the file at @path, or NULL when it cannot be read. */
+static char *
+hash_of_file (const char *path)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guchar *buffer = g_malloc (CHUNK_SIZE);
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  gssize n;
+
+  if (fd < 0)
+    return NULL;
+  while ((n = read (fd, buffer, CHUNK_SIZE)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          close (fd);
+          return NULL;
+        }
+      g_checksum_update (checksum, buffer, n);
+    }
+  close (fd);
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+gboolean
+crm_attachment_receive (CrmStore      *store,
+                        const char    *hash,
+                        GInputStream  *stream,
+                        gboolean       resume,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autofree char *folder = NULL;
+  g_autofree char *partial = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *actual = NULL;
+  g_autofree guchar *buffer = NULL;
+  GError *read_error = NULL;
+  gssize n;
+  int fd;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (G_IS_INPUT_STREAM (stream), FALSE);
+
+  if (!hash_is_valid (hash))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("“%s” is not the SHA-256 of a file"), hash != NULL ? hash : "");
+      return FALSE;
+    }
+  folder = crm_attachment_dup_folder (store);
+  partial = dup_partial_path (store, hash);
+  target = crm_attachment_dup_path (store, hash);
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                   _("Could not create the attachments folder %s: %s"), folder,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  fd = g_open (partial, O_WRONLY | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC), 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED, _("Could not write %s: %s"),
+                   partial, g_strerror (saved));
+      return FALSE;
+    }
+  buffer = g_malloc (CHUNK_SIZE);
+  while ((n = g_input_stream_read (stream, buffer, CHUNK_SIZE, cancellable, &read_error)) > 0)
+    if (!write_all (fd, buffer, n))
+      {
+        int saved = errno;
+        close (fd);
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED, _("Could not write %s: %s"),
+                     partial, g_strerror (saved));
+        return FALSE;
+      }
+  if (fsync (fd) != 0)
+    g_debug ("fsync %s: %s", partial, g_strerror (errno));
+  close (fd);
+  if (n < 0)
+    {
+      /* what arrived stays in the part; the next fetch goes on from there */
+      g_propagate_error (error, read_error);
+      return FALSE;
+    }
+  actual = hash_of_file (partial);
+  if (g_strcmp0 (actual, hash) != 0)
+    {
+      g_unlink (partial);
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("The file from the server does not match its attachment (SHA-256 %s, "
+                     "expected %s); it was discarded: try again"), actual ? actual : "?", hash);
+      return FALSE;
+    }
+  if (g_rename (partial, target) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED, _("Could not store %s: %s"),
+                   target, g_strerror (saved));
+      return FALSE;
+    }
   return TRUE;
 }
 

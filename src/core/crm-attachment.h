@@ -4,6 +4,7 @@
  * "<replica path>.files/<sha256 hex>"; an `attachment` entity describes each one. */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "crm-store.h"
@@ -37,6 +38,24 @@ gboolean  crm_attachment_store_file  (CrmStore          *store,
  * the file was refused (only a file that was not there before is removed). */
 void      crm_attachment_discard_file (CrmStore                *store,
                                        const CrmAttachmentFile *file);
+
+/* A file fetched from the server: whether @hash is stored already, and how many bytes of
+ * an earlier fetch that stopped halfway are kept (0 when none), to go on from there. */
+gboolean  crm_attachment_has_file     (CrmStore   *store,
+                                       const char *hash);
+gint64    crm_attachment_partial_size (CrmStore   *store,
+                                       const char *hash);
+/* Writes @stream into the partial file of @hash — after the bytes kept when @resume, from
+ * the start otherwise — and, once the stream ends, checks the whole content against @hash
+ * and puts it in place. A read error of @stream is returned as it is, and what arrived
+ * stays for the next fetch; a failed write is a CRM_STORE_ERROR naming the file; content
+ * that is not @hash is discarded, CRM_STORE_ERROR_INVALID_INPUT. */
+gboolean  crm_attachment_receive      (CrmStore      *store,
+                                       const char    *hash,
+                                       GInputStream  *stream,
+                                       gboolean       resume,
+                                       GCancellable  *cancellable,
+                                       GError       **error);
 
 /* Stores @content (e.g. an e-mail's attachment on the server's replica of an account)
  * the same way, once per content; @name only helps the type guess. */

@@ -21,6 +21,7 @@
 #include "crm-server-live.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
+#include "crm-server-net.h"
 #include "crm-server-notify.h"
 #include "crm-server-telephony.h"
 #include "crm-server-tracking.h"
@@ -1365,40 +1366,12 @@ crm_server_listen (CrmServer        *self,
                    char            **out_url,
                    GError          **error)
 {
-  g_autofree char *host = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
   g_autoptr(GSocket) listener = NULL;
-  const char *colon = address ? strrchr (address, ':') : NULL;
-  guint64 port = 0;
 
-  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("--listen takes HOST:PORT, e.g. 127.0.0.1:8443 (not “%s”)"),
-                   address ? address : "");
-      return FALSE;
-    }
-  host = g_strndup (address, colon - address);
-  if (host[0] == '[' && g_str_has_suffix (host, "]"))
-    {
-      char *inner = g_strndup (host + 1, strlen (host) - 2);
-      g_free (host);
-      host = inner;
-    }
-  if (g_str_equal (host, "localhost"))
-    {
-      g_free (host);
-      host = g_strdup ("127.0.0.1");
-    }
-  inet = g_inet_address_new_from_string (host);
-  if (inet == NULL)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("--listen needs an IP address, e.g. 127.0.0.1 or 0.0.0.0 (not “%s”)"), host);
-      return FALSE;
-    }
-  socket_address = g_inet_socket_address_new (inet, (guint16) port);
+  socket_address = crm_server_net_parse_listen (address, "--listen", error);
+  if (socket_address == NULL)
+    return FALSE;
   if (certificate != NULL)
     soup_server_set_tls_certificate (self->soup, certificate);
   /* our own socket for the listen backlog: soup_server_listen() keeps GSocket's 10, and

@@ -19,7 +19,6 @@
 #include "crm-attachment.h"
 #include "crm-sync-files-private.h"
 
-#define READ_CHUNK (256 * 1024)
 /* offsets the server may move us to in a row before we give up on a file this round */
 #define MAX_OFFSET_MOVES 8
 
@@ -282,50 +281,6 @@ crm_sync_files_upload (CrmSyncRound  *round,
   return ok;
 }
 
-static gboolean
-write_all (int           fd,
-           const guchar *data,
-           gsize         length)
-{
-  while (length > 0)
-    {
-      gssize written = write (fd, data, length);
-
-      if (written < 0 && errno == EINTR)
-        continue;
-      if (written <= 0)
-        return FALSE;
-      data += written;
-      length -= (gsize) written;
-    }
-  return TRUE;
-}
-
-static char *
-hash_of (const char *path)
-{
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guchar *buffer = g_malloc (READ_CHUNK);
-  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  gssize n;
-
-  if (fd < 0)
-    return NULL;
-  while ((n = read (fd, buffer, READ_CHUNK)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          close (fd);
-          return NULL;
-        }
-      g_checksum_update (checksum, buffer, n);
-    }
-  close (fd);
-  return g_strdup (g_checksum_get_string (checksum));
-}
-
 gboolean
 crm_sync_files_fetch (CrmSyncRound  *round,
                       SoupSession   *session,
@@ -334,33 +289,15 @@ crm_sync_files_fetch (CrmSyncRound  *round,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  g_autofree char *folder = crm_attachment_dup_folder (store);
-  g_autofree char *target = g_build_filename (folder, hash, NULL);
-  g_autofree char *name = g_strconcat (".download-", hash, NULL);
-  g_autofree char *partial = g_build_filename (folder, name, NULL);
-  g_autofree char *actual = NULL;
-  g_autofree guchar *buffer = NULL;
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GInputStream) stream = NULL;
   GError *local_error = NULL;
-  GStatBuf st;
-  gint64 have = 0;
+  gint64 have;
   guint status;
-  gssize n;
-  int fd;
 
-  if (g_file_test (target, G_FILE_TEST_IS_REGULAR))
+  if (crm_attachment_has_file (store, hash))
     return TRUE;
-  if (g_mkdir_with_parents (folder, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED,
-                   _("Could not create the attachments folder %s: %s"), folder,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  if (g_stat (partial, &st) == 0 && S_ISREG (st.st_mode))
-    have = st.st_size;
+  have = crm_attachment_partial_size (store, hash);
   msg = file_message (round, SOUP_METHOD_GET, hash, error);
   if (msg == NULL)
     return FALSE;
@@ -387,49 +324,19 @@ crm_sync_files_fetch (CrmSyncRound  *round,
       return FALSE;
     }
   /* 200: the whole, from the start (the server may ignore a Range) */
-  fd = g_open (partial, O_WRONLY | O_CREAT | O_CLOEXEC | (status == SOUP_STATUS_OK ? O_TRUNC : O_APPEND),
-               0600);
-  if (fd < 0)
+  if (crm_attachment_receive (store, hash, stream, status == SOUP_STATUS_PARTIAL_CONTENT,
+                              cancellable, &local_error))
+    return TRUE;
+  if (local_error->domain != CRM_STORE_ERROR)
+    unreachable (round, error, local_error);   /* the part is kept: the next fetch goes on */
+  else
     {
-      int saved = errno;
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED, _("Could not write %s: %s"),
-                   partial, g_strerror (saved));
-      return FALSE;
+      CrmSyncError code = g_error_matches (local_error, CRM_STORE_ERROR,
+                                           CRM_STORE_ERROR_INVALID_INPUT)
+        ? CRM_SYNC_ERROR_HASH_MISMATCH : CRM_SYNC_ERROR_FAILED;
+
+      g_set_error_literal (error, CRM_SYNC_ERROR, code, local_error->message);
+      g_error_free (local_error);
     }
-  buffer = g_malloc (READ_CHUNK);
-  while ((n = g_input_stream_read (stream, buffer, READ_CHUNK, cancellable, &local_error)) > 0)
-    if (!write_all (fd, buffer, n))
-      {
-        int saved = errno;
-        close (fd);
-        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED, _("Could not write %s: %s"),
-                     partial, g_strerror (saved));
-        return FALSE;
-      }
-  if (fsync (fd) != 0)
-    g_debug ("fsync %s: %s", partial, g_strerror (errno));
-  close (fd);
-  if (n < 0)
-    {
-      /* what arrived stays in the part; the next fetch goes on from there */
-      unreachable (round, error, local_error);
-      return FALSE;
-    }
-  actual = hash_of (partial);
-  if (g_strcmp0 (actual, hash) != 0)
-    {
-      g_unlink (partial);
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_HASH_MISMATCH,
-                   _("The file from the server does not match its attachment (SHA-256 %s, "
-                     "expected %s); it was discarded: try again"), actual ? actual : "?", hash);
-      return FALSE;
-    }
-  if (g_rename (partial, target) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED, _("Could not store %s: %s"),
-                   target, g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
+  return FALSE;
 }
