@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "crm-query.h"
 #include "crm-sync-state.h"
 #include "crm-test-server.h"
 #include "crm-test-store.h"
@@ -626,6 +627,163 @@ test_sets_merge_as_sets (void)
   pair_clear (&pair);
 }
 
+/* Completes @task on @store with @result, as the store's user. */
+static void
+complete_call (CrmStore   *store,
+               const char *task,
+               const char *result)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  CrmChange *change = crm_changeset_touch (changeset, "task", task);
+
+  crm_change_set_bool (change, "done", TRUE);
+  crm_change_set_int (change, "done_at", crm_time_now_ms ());
+  crm_change_set_string (change, "result", result);
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+new_call (CrmStore   *store,
+          const char *deal)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  char *task = crm_store_new_id (store);
+  CrmChange *change = crm_changeset_create (changeset, "task", task);
+
+  crm_change_set_string (change, "deal", deal);
+  crm_change_set_string (change, "text", "Позвонить клиенту");
+  crm_change_set_string (change, "type", "call");
+  crm_change_set_bool (change, "done", FALSE);
+  crm_change_set_int (change, "due", crm_time_now_ms () + CRM_MS_PER_DAY);
+  crm_change_set_int (change, "created_at", crm_time_now_ms ());
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  return task;
+}
+
+static gint64
+failed_calls (CrmStore   *store,
+              const char *deal)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) shown = crm_query_deal (store, deal, &error);
+  JsonObject *fields;
+
+  g_assert_no_error (error);
+  fields = json_object_get_object_member (shown, "fields");
+  /* what people and scripts see is the total, never a device's part of it */
+  {
+    g_autoptr(GList) members = json_object_get_members (fields);
+
+    for (GList *l = members; l != NULL; l = l->next)
+      g_assert_null (strchr (l->data, '@'));
+  }
+  return json_object_get_int_member_with_default (fields, "failed_calls", 0);
+}
+
+static void
+assert_counted (Pair       *pair,
+                const char *deal,
+                gint64      expected)
+{
+  g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+
+  g_assert_cmpint (failed_calls (pair->a.store, deal), ==, expected);
+  g_assert_cmpint (failed_calls (pair->b.store, deal), ==, expected);
+  g_assert_cmpint (failed_calls (account, deal), ==, expected);
+}
+
+/* A counter field counted up offline on two laptops at once counts both (S2-2: two
+ * failed call attempts are two, whoever made them); then on, a count, and a value set by
+ * hand, reach every replica alike; nobody is told of a lost edit. */
+static void
+test_counters_add_up (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autofree char *call_a = NULL;
+  g_autofree char *call_b = NULL;
+  g_autofree char *call_c = NULL;
+
+  pair_open (&pair, "counter");
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *field = crm_store_new_id (pair.a.store);
+    g_autofree char *rule = crm_store_new_id (pair.a.store);
+    CrmChange *change = crm_changeset_create (changeset, "field", field);
+    g_autoptr(JsonNode) definition = json_from_string (
+      "{\"trigger\": {\"type\": \"task_completed\", \"task_type\": \"call\","
+      " \"result\": \"Не дозвонился\"},"
+      " \"actions\": [{\"type\": \"increment\", \"field\": \"failed_calls\"}]}", &error);
+
+    g_assert_no_error (error);
+    crm_change_set_string (change, "entity", "deal");
+    crm_change_set_string (change, "key", "failed_calls");
+    crm_change_set_string (change, "label", "Неудачные звонки");
+    crm_change_set_string (change, "type", "counter");
+    change = crm_changeset_create (changeset, "rule", rule);
+    crm_change_set_string (change, "name", "Неудачный звонок");
+    crm_change_set_node (change, "definition", json_node_copy (definition));
+    crm_change_set_bool (change, "enabled", TRUE);
+    crm_change_set_int (change, "position", 1000);
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  deal = new_deal (pair.a.store, "Продажи", "Тягач для ООО «Вектор»", "Квалифицирован");
+  call_a = new_call (pair.a.store, deal);
+  call_b = new_call (pair.a.store, deal);
+  call_c = new_call (pair.a.store, deal);
+  sync_all (&pair.a, 2);
+  assert_counted (&pair, deal, 0);
+
+  /* offline, each laptop fails to reach the client once */
+  complete_call (pair.a.store, call_a, "Не дозвонился");
+  complete_call (pair.b.store, call_b, "Не дозвонился");
+  g_assert_cmpint (failed_calls (pair.a.store, deal), ==, 1);
+  g_assert_cmpint (failed_calls (pair.b.store, deal), ==, 1);
+  {
+    g_autoptr(CrmSyncReport) first = crm_test_replica_sync (&pair.b);
+    g_autoptr(CrmSyncReport) second = crm_test_replica_sync (&pair.a);
+
+    g_assert_cmpuint (first->rejected, ==, 0);
+    g_assert_cmpuint (second->rejected, ==, 0);
+    g_assert_cmpuint (second->conflicts, ==, 0);
+  }
+  sync_all (&pair.a, 2);
+  assert_counted (&pair, deal, 2);
+  assert_all_equal (&pair.a, 2);
+
+  /* a third attempt on the first laptop: three */
+  complete_call (pair.a.store, call_c, "Не дозвонился");
+  sync_all (&pair.a, 2);
+  assert_counted (&pair, deal, 3);
+
+  /* the manager sets it back to 0 by hand: 0 everywhere, and counting goes on from there */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_change_set_int (crm_changeset_touch (changeset, "deal", deal), "failed_calls", 0);
+    g_assert_true (crm_store_apply (pair.b.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  sync_all (&pair.a, 2);
+  assert_counted (&pair, deal, 0);
+  {
+    g_autofree char *call_d = new_call (pair.a.store, deal);
+
+    complete_call (pair.a.store, call_d, "Не дозвонился");
+  }
+  sync_all (&pair.a, 2);
+  assert_counted (&pair, deal, 1);
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -643,6 +801,7 @@ main (int    argc,
   g_test_add_func ("/merge-rules/task-done-against-edited", test_task_done_against_edited);
   g_test_add_func ("/merge-rules/deleted-against-edited", test_deleted_against_edited);
   g_test_add_func ("/merge-rules/sets-merge-as-sets", test_sets_merge_as_sets);
+  g_test_add_func ("/merge-rules/counters-add-up", test_counters_add_up);
   status = g_test_run ();
   crm_test_server_tear_down (server, tmpdir, status);
   return status;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "crm-changelog-private.h"
+#include "crm-counter-private.h"
 #include "crm-error-private.h"
 #include "crm-merge-private.h"
 #include "crm-duplicates-private.h"
@@ -400,6 +401,9 @@ _crm_store_apply_op_fields (CrmStore     *self,
 
   if (!any_won)
     return TRUE;
+  /* a counter is the sum of its devices' parts, whichever of them this op brought */
+  if (_crm_counter_recompute (data, op->fields))
+    data_changed = TRUE;
 
   op->created = !exists;
 

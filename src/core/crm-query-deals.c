@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-company.h"
+#include "crm-counter-private.h"
 #include "crm-hlc.h"
 #include "crm-payer.h"
 #include "crm-query-board.h"
@@ -146,8 +147,9 @@ deal_from_row (sqlite3_stmt *stmt)
       g_autoptr(GList) members = json_object_get_members (object);
 
       for (GList *l = members; l != NULL; l = l->next)
-        json_object_set_member (fields, l->data,
-                                json_node_copy (json_object_get_member (object, l->data)));
+        if (!_crm_counter_is_part (l->data))
+          json_object_set_member (fields, l->data,
+                                  json_node_copy (json_object_get_member (object, l->data)));
     }
   if (sqlite3_column_type (stmt, 16) != SQLITE_NULL && !json_object_has_member (fields, "source"))
     json_object_set_string_member (fields, "source",
@@ -446,9 +448,7 @@ crm_query_history (CrmStore    *store,
         {
           json_object_set_null_member (entry, "actor");
         }
-      json_object_set_object_member (entry, "fields",
-                                     op->fields != NULL ? json_object_ref (op->fields)
-                                                        : json_object_new ());
+      json_object_set_object_member (entry, "fields", _crm_counter_strip_parts (op->fields));
       if (op->rule != NULL)
         {
           g_autofree char *rule_name = dup_name (store, "rule", op->rule);

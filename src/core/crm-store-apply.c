@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crm-changelog-private.h"
+#include "crm-counter-private.h"
 #include "crm-error-private.h"
 #include "crm-merge-private.h"
 #include "crm-store-impl-private.h"
@@ -114,6 +115,9 @@ _crm_store_write_change (CrmStore         *self,
       if (pipeline != NULL)
         json_object_set_string_member (op->fields, "pipeline", pipeline);
     }
+
+  /* a counter travels with this device's part of it, so counts from devices add up */
+  _crm_counter_add_parts (self, op);
 
   if (!crm_validate_op_shape (op, error) ||
       !_crm_store_apply_op_fields (self, op, error) ||

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-sync-state.h"
+#include "crm-counter-private.h"
 #include "crm-describe.h"
 #include "crm-json-private.h"
 #include "crm-sql-private.h"
@@ -328,6 +329,9 @@ check_conflicts (CrmStore     *store,
       int rc;
 
       if (space == NULL || g_strcmp0 (space + 1, me) != 0)
+        continue;
+      /* a counter's total is its parts' sum: another device's count lost nothing of ours */
+      if (_crm_counter_is_part (field) || _crm_counter_has_parts (op->fields, field))
         continue;
       hex = g_strndup (clock, space - clock);
       if (!crm_hlc_parse (hex, &local_hlc))
