@@ -1011,6 +1011,58 @@ test_user_set (Fixture       *f,
   g_assert_true (json_object_get_null_member (json_node_get_object (set), "telegram_chat_id"));
 }
 
+/* `user list` shows who the office phone system rings at which extension: a column in the
+ * text, "extension" in --json (null for a user without one); `user set --no-extension`
+ * takes it away again. */
+static void
+test_user_list_extensions (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_auto(GStrv) lines = NULL;
+  JsonArray *users;
+  guint with_extension = 0;
+  gboolean row_found = FALSE;
+
+  json_node_unref (OK_JSON (f, "user", "set", "Мария Кузнецова", "--extension", "104"));
+  list = OK_JSON (f, "user", "list");
+  users = json_node_get_array (list);
+  g_assert_cmpuint (json_array_get_length (users), >, 1);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      g_assert_true (json_object_has_member (user, "extension"));
+      if (g_strcmp0 (str (user, "name"), "Мария Кузнецова") == 0)
+        g_assert_cmpstr (str (user, "extension"), ==, "104");
+      else
+        g_assert_true (json_object_get_null_member (user, "extension"));
+      with_extension += json_object_get_null_member (user, "extension") ? 0 : 1;
+    }
+  g_assert_cmpuint (with_extension, ==, 1);
+
+  crm_test_run_cli (&run, "--db", f->db, "user", "list", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "EXTENSION"));
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "Мария Кузнецова") != NULL)
+      {
+        row_found = TRUE;
+        g_assert_true (g_str_has_suffix (g_strchomp (lines[i]), "104"));
+      }
+  g_assert_true (row_found);
+
+  json_node_unref (OK_JSON (f, "user", "set", "Мария Кузнецова", "--no-extension"));
+  after = OK_JSON (f, "user", "list");
+  users = json_node_get_array (after);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    g_assert_true (json_object_get_null_member (json_array_get_object_element (users, i),
+                                                "extension"));
+}
+
 /* Every command explains itself and its options (the man pages are made from this). */
 static void
 test_help (Fixture       *f,
@@ -1079,6 +1131,7 @@ main (int    argc,
   ADD ("attach", test_attach, NULL);
   ADD ("notifications", test_notifications, NULL);
   ADD ("user-set", test_user_set, NULL);
+  ADD ("user-list-extensions", test_user_list_extensions, NULL);
   ADD ("help", test_help, "empty");
 #undef ADD
 

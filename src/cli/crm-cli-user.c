@@ -91,12 +91,14 @@ crm_cli_user_list (CrmCli   *cli,
                    char    **argv,
                    GError  **error)
 {
-  static const char *const members[] = { "id", "name", "role", "group", NULL };
-  const char *header[] = { _("ID"), _("NAME"), _("ROLE"), _("GROUP"), NULL };
+  static const char *const members[] = { "id", "name", "role", "group", "extension", NULL };
+  const char *header[] = { _("ID"), _("NAME"), _("ROLE"), _("GROUP"), _("EXTENSION"), NULL };
   g_autoptr(JsonNode) users = NULL;
 
   if (!crm_cli_parse (cli, "user list", "",
-                      _("List users. With --json: [{\"id\", \"name\", \"role\", \"group\"}]."),
+                      _("List users with their extensions (what the office phone system dials to "
+                        "ring them). With --json: [{\"id\", \"name\", \"role\", \"group\", "
+                        "\"extension\"}], null for a user without one."),
                       NULL, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;

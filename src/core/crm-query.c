@@ -371,12 +371,13 @@ JsonNode *
 crm_query_users (CrmStore  *store,
                  GError   **error)
 {
-  static const char *const members[] = { "id", "name", "role", "group", NULL };
+  static const char *const members[] = { "id", "name", "role", "group", "extension", NULL };
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  /* the extension is a field of the user's data (crm-call.h, CRM_CALL_EXTENSION_FIELD) */
   return simple_list (store,
-                      "SELECT id, name, role, grp FROM \"user\" WHERE deleted = 0 AND ?1 IS NULL"
-                      " ORDER BY rowid",
+                      "SELECT id, name, role, grp, json_extract (data, '$.extension')"
+                      " FROM \"user\" WHERE deleted = 0 AND ?1 IS NULL ORDER BY rowid",
                       NULL, members, "list users", error);
 }
 

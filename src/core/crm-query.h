@@ -87,7 +87,7 @@ JsonArray  *crm_query_tasks_falling_due (CrmStore    *store,
                                          gint64       until_ms,
                                          GError     **error);
 
-/* [{"id","name","role","group"}] */
+/* [{"id","name","role","group","extension"}] ("extension" null for a user without one) */
 JsonNode   *crm_query_users        (CrmStore *store,
                                     GError  **error);
 /* [{"id","name","group","color"}] ("color" null or one of crm_setup_tag_colors()), @group NULL for all. */
