@@ -11,6 +11,7 @@
 #include "crm-test-ui.h"
 
 #include "crm-approval.h"
+#include "crm-approval-dialog.h"
 #include "crm-approval-sheet.h"
 #include "crm-approvals-view.h"
 #include "crm-context.h"
@@ -143,6 +144,23 @@ status_of (const char *db_path,
   return status;
 }
 
+/* Scrolls the page @widget is on so that @widget is at the top (for a screenshot). */
+static void
+scroll_into_view (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_point_t point;
+
+  if (scroller != NULL &&
+      gtk_widget_compute_point (widget, scroller, &GRAPHENE_POINT_INIT (0, 0), &point))
+    {
+      GtkAdjustment *adjustment =
+        gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_value (adjustment) + point.y - 24);
+    }
+}
+
 /* Presses the row's button @label (a mnemonic as the row shows it), fills the dialog's
  * comment and answers @response, as a person with the keyboard does. */
 static void
@@ -251,21 +269,7 @@ run_inbox (const char *language)
   g_assert_cmpuint (crm_approval_sheet_get_n_approvals (sheet), ==, 1);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (sheet)));
   gtk_widget_grab_focus (GTK_WIDGET (sheet));
-  {
-    GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (sheet), GTK_TYPE_SCROLLED_WINDOW);
-    graphene_point_t point;
-
-    /* the sheet in the screenshot: scroll it into view */
-    if (scroller != NULL &&
-        gtk_widget_compute_point (GTK_WIDGET (sheet), scroller, &GRAPHENE_POINT_INIT (0, 0), &point))
-      {
-        GtkAdjustment *adjustment =
-          gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
-
-        gtk_adjustment_set_value (adjustment,
-                                  gtk_adjustment_get_value (adjustment) + point.y - 24);
-      }
-  }
+  scroll_into_view (GTK_WIDGET (sheet));
   g_clear_pointer (&shot, g_free);
   g_clear_pointer (&name, g_free);
   name = g_strconcat ("approvals-deal-sheet-", language, NULL);
@@ -289,6 +293,197 @@ run_inbox (const char *language)
   g_free (made.deal_id);
   g_free (made.discount_id);
   g_free (made.invoice_id);
+}
+
+static guint
+approvals_of_deal (const char *db_path,
+                   const char *deal_id,
+                   char      **out_newest_status)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  CrmApprovalFilter filter = { CRM_APPROVAL_LIST_ALL, NULL, NULL, deal_id };
+  g_autoptr(JsonNode) list = crm_approval_list (store, &filter, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  if (out_newest_status != NULL && json_array_get_length (array) > 0)
+    *out_newest_status = g_strdup (json_object_get_string_member (
+                                     json_array_get_object_element (array, 0), "status"));
+  return json_array_get_length (array);
+}
+
+typedef struct {
+  CrmApprovalSheet *sheet;
+  guint             n;
+} SheetCount;
+
+static gboolean
+sheet_has (gpointer data)
+{
+  SheetCount *count = data;
+
+  return crm_approval_sheet_get_n_approvals (count->sheet) == count->n &&
+         crm_test_ui_widget_is_drawn (count->sheet);
+}
+
+static gboolean
+no_request_dialog (gpointer data)
+{
+  return crm_test_ui_find_window (CRM_TYPE_APPROVAL_DIALOG) == NULL;
+}
+
+/* Is there an expander row under @root whose subtitle is @text? */
+static gboolean
+expander_with_subtitle (GtkWidget  *root,
+                        const char *text)
+{
+  if (ADW_IS_EXPANDER_ROW (root) &&
+      g_strcmp0 (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (root)), text) == 0)
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (expander_with_subtitle (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static CrmApprovalDialog *
+open_request_dialog (CrmApprovalSheet *sheet)
+{
+  /* the sheet's own button, as a person presses it */
+  GtkWidget *button = crm_test_ui_find (GTK_WIDGET (sheet), GTK_TYPE_BUTTON,
+                                        _("_Request Approval…"));
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button) && gtk_widget_get_focusable (button));
+  gtk_widget_activate (button);
+  return CRM_APPROVAL_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_APPROVAL_DIALOG));
+}
+
+/* The rep asks from the deal's page: the dialog shows the chain the settings choose
+ * (the head up to 15 %, then also the director; an invoice of the deal: the head, the
+ * director above 1 000 000), a discount without a reason is refused inside the dialog
+ * with nothing written, and the request sent shows on the sheet as waiting for the
+ * head. */
+static void
+run_request (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  Made made = { 0 };
+  g_autofree char *db_path = make_supplier (tmpdir, &made);
+  g_autofree char *evgeny = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *status = NULL;
+  CrmApplication *app;
+  CrmWindow *window;
+  CrmApprovalSheet *sheet;
+  CrmApprovalDialog *dialog;
+  GtkSpinButton *spin;
+  GtkWidget *reason;
+  GtkWidget *amount;
+  SheetCount count;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+
+    evgeny = user_id (store, EVGENY);
+  }
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  crm_context_set_user (crm_window_get_context (window), evgeny);
+  crm_window_open_deal (window, made.deal_id);
+  sheet = CRM_APPROVAL_SHEET (crm_test_ui_find (crm_window_get_page (window, "deal"),
+                                                CRM_TYPE_APPROVAL_SHEET, NULL));
+  g_assert_nonnull (sheet);
+  count.sheet = sheet;
+  count.n = 1;
+  g_assert_true (crm_test_ui_wait_until (sheet_has, &count, 10000));
+
+  dialog = open_request_dialog (sheet);
+  g_assert_nonnull (dialog);
+  /* the deal's brand, Jura, at its discount now: the head decides alone */
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_COMBO_ROW, _("_Brand")));
+  g_assert_cmpstr (crm_approval_dialog_get_chain (dialog), ==, HEAD);
+  spin = GTK_SPIN_BUTTON (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_SPIN_BUTTON, NULL));
+  g_assert_nonnull (spin);
+  gtk_spin_button_set_value (spin, 20);
+  /* over 15 %: the director after the head, shown before anything is sent */
+  g_assert_cmpstr (crm_approval_dialog_get_chain (dialog), ==, HEAD " → Михаил Романов");
+
+  /* no reason: said in the dialog, nothing written */
+  g_assert_null (crm_approval_dialog_send (dialog));
+  g_assert_nonnull (crm_approval_dialog_get_problem (dialog));
+  g_assert_cmpstr (crm_approval_dialog_get_problem (dialog), ==,
+                   _("Say why the discount should change: the approvers and the registry "
+                     "read it"));
+  g_assert_cmpuint (approvals_of_deal (db_path, made.deal_id, NULL), ==, 1);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (dialog), "approvals-request-ru");
+
+  reason = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, _("_Reason"));
+  g_assert_nonnull (reason);
+  gtk_editable_set_text (GTK_EDITABLE (reason), "Тендер сети «Зерно»: конкурент даёт 18 %");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.send", NULL);
+  g_assert_true (crm_test_ui_wait_until (no_request_dialog, NULL, 10000));
+  /* written as an op (it syncs later like any other), and the sheet shows it waiting */
+  g_assert_cmpuint (approvals_of_deal (db_path, made.deal_id, &status), ==, 2);
+  g_assert_cmpstr (status, ==, "pending");
+  count.n = 2;
+  g_assert_true (crm_test_ui_wait_until (sheet_has, &count, 10000));
+  {
+    g_autofree char *waiting = g_strdup_printf (_("Waiting for %s"), HEAD);
+
+    g_assert_true (expander_with_subtitle (GTK_WIDGET (sheet), waiting));
+  }
+  scroll_into_view (GTK_WIDGET (sheet));
+  g_clear_pointer (&shot, g_free);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (window), "approvals-request-sheet-ru");
+
+  /* the deal's invoice: 450 000 ₽; the rep is the responsible manager, so the head
+   * decides; above 1 000 000 the director too */
+  dialog = open_request_dialog (sheet);
+  crm_approval_dialog_set_kind (dialog, "invoice");
+  g_assert_cmpstr (crm_approval_dialog_get_chain (dialog), ==, HEAD);
+  amount = crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_ENTRY_ROW, _("_Amount"));
+  g_assert_nonnull (amount);
+  gtk_editable_set_text (GTK_EDITABLE (amount), "1 500 000");
+  g_assert_cmpstr (crm_approval_dialog_get_chain (dialog), ==, HEAD " → Михаил Романов");
+  g_clear_pointer (&shot, g_free);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (dialog), "approvals-request-invoice-ru");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.cancel", NULL);
+  g_assert_true (crm_test_ui_wait_until (no_request_dialog, NULL, 10000));
+  g_assert_cmpuint (approvals_of_deal (db_path, made.deal_id, NULL), ==, 2);
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (made.deal_id);
+  g_free (made.discount_id);
+  g_free (made.invoice_id);
+}
+
+static void
+test_request_russian (void)
+{
+  g_autofree char *po_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  po_dir = crm_test_ui_built_translations ();
+  if (po_dir == NULL)
+    {
+      crm_test_skip ("the Russian translation is not built");
+      return;
+    }
+  g_setenv ("LANGUAGE", "ru", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, po_dir);
+  run_request ();
 }
 
 /* The app registers once per process: each language runs in a process of its own. */
@@ -336,5 +531,6 @@ main (int    argc,
   crm_test_ui_init (&argc, &argv);
   g_test_add_func ("/ui-approvals/inbox/russian", test_inbox_russian);
   g_test_add_func ("/ui-approvals/inbox/english", test_inbox_english);
+  g_test_add_func ("/ui-approvals/request/russian", test_request_russian);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-approval.h"
+#include "crm-approval-dialog.h"
 #include "crm-approval-sheet.h"
 #include "crm-format.h"
 #include "crm-time.h"
@@ -16,6 +17,8 @@ struct _CrmApprovalSheet
 {
   AdwPreferencesGroup  parent_instance;
 
+  CrmContext          *context;
+  char                *deal_id;
   GPtrArray           *rows;
 };
 
@@ -121,6 +124,9 @@ crm_approval_sheet_set_deal (CrmApprovalSheet *self,
 
   g_return_if_fail (CRM_IS_APPROVAL_SHEET (self));
 
+  g_set_object (&self->context, context);
+  g_free (self->deal_id);
+  self->deal_id = g_strdup (deal_id);
   clear_rows (self);
   if (context != NULL && deal_id != NULL)
     list = crm_approval_list (crm_context_get_store (context), &filter, &error);
@@ -157,7 +163,41 @@ crm_approval_sheet_set_deal (CrmApprovalSheet *self,
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
       g_ptr_array_add (self->rows, row);
     }
-  gtk_widget_set_visible (GTK_WIDGET (self), self->rows->len > 0);
+  /* on an account with approvals the sheet is where one asks for one */
+  gtk_widget_set_visible (GTK_WIDGET (self),
+                          self->rows->len > 0 ||
+                          (context != NULL && deal_id != NULL &&
+                           crm_approval_in_use (crm_context_get_store (context))));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self),
+                                         self->rows->len == 0
+                                         ? _("Nothing of this deal was asked for approval yet")
+                                         : NULL);
+}
+
+GtkWindow *
+crm_approval_sheet_request (CrmApprovalSheet *self,
+                            const char       *brand_id)
+{
+  GtkRoot *root;
+  CrmApprovalDialog *dialog;
+
+  g_return_val_if_fail (CRM_IS_APPROVAL_SHEET (self), NULL);
+
+  if (self->context == NULL || self->deal_id == NULL)
+    return NULL;
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  dialog = crm_approval_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                    self->context, self->deal_id, brand_id);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
+}
+
+static void
+request_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  crm_approval_sheet_request (CRM_APPROVAL_SHEET (widget), NULL);
 }
 
 guint
@@ -173,6 +213,8 @@ crm_approval_sheet_finalize (GObject *object)
   CrmApprovalSheet *self = CRM_APPROVAL_SHEET (object);
 
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_object (&self->context);
+  g_free (self->deal_id);
   G_OBJECT_CLASS (crm_approval_sheet_parent_class)->finalize (object);
 }
 
@@ -180,12 +222,21 @@ static void
 crm_approval_sheet_class_init (CrmApprovalSheetClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = crm_approval_sheet_finalize;
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "approvals.request", NULL,
+                                   request_action);
 }
 
 static void
 crm_approval_sheet_init (CrmApprovalSheet *self)
 {
+  GtkWidget *request = gtk_button_new_with_mnemonic (_("_Request Approval…"));
+
   self->rows = g_ptr_array_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self), _("Approval Sheet"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (request), "approvals.request");
+  gtk_widget_set_tooltip_text (request, _("Ask for a brand's discount or the deal's invoice to "
+                                          "be approved"));
+  gtk_widget_add_css_class (request, "flat");
+  adw_preferences_group_set_header_suffix (ADW_PREFERENCES_GROUP (self), request);
   gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
 }

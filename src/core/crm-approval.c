@@ -539,48 +539,56 @@ valid_comment (const char  *comment,
   return TRUE;
 }
 
-char *
-crm_approval_request (CrmStore                 *store,
-                      const char               *actor_id,
-                      const CrmApprovalRequest *request,
-                      GError                  **error)
+static void set_user (CrmStore   *store,
+                      JsonObject *object,
+                      const char *member,
+                      const char *user_id);
+
+/* What a request resolves to before it is written: the chain, the brand's discount
+ * now, the invoice's type and amount. */
+typedef struct {
+  JsonArray *steps;
+  char      *invoice_type;
+  gint64     amount;
+  gint64     old_discount;
+} Resolved;
+
+static void
+resolved_clear (Resolved *resolved)
 {
-  g_autoptr(CrmChangeset) changeset = NULL;
+  g_clear_pointer (&resolved->steps, json_array_unref);
+  g_clear_pointer (&resolved->invoice_type, g_free);
+}
+
+/* The checks of a request and the chain the settings choose for it (the reason is
+ * checked only when @need_reason: a preview is asked before it is typed). */
+static gboolean
+resolve_request (CrmStore                 *store,
+                 const char               *actor_id,
+                 const CrmApprovalRequest *request,
+                 const char               *comment,
+                 gboolean                  need_reason,
+                 Resolved                 *out,
+                 GError                  **error)
+{
   g_autoptr(JsonObject) settings = NULL;
-  g_autoptr(JsonObject) approval = NULL;
-  g_autoptr(JsonArray) steps = NULL;
-  g_autoptr(GArray) files = g_array_new (FALSE, TRUE, sizeof (CrmAttachmentFile));
-  g_autofree char *id = NULL;
-  g_autofree char *invoice_type = NULL;
-  g_autofree char *comment = g_strstrip (g_strdup (request->comment ? request->comment : ""));
   gboolean discount = g_strcmp0 (request->kind, "discount") == 0;
-  gint64 now = crm_store_get_now (store);
-  gint64 amount = request->amount;
-  gint64 old_discount = -1;
-  CrmChange *change;
-  gboolean ok;
 
-  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
-
+  out->amount = request->amount;
+  out->old_discount = -1;
   if (!discount && g_strcmp0 (request->kind, "invoice") != 0)
-    {
-      fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-            _("An approval is of kind “discount” or “invoice”, not “%s”"),
-            request->kind ? request->kind : "");
-      return NULL;
-    }
+    return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                 _("An approval is of kind “discount” or “invoice”, not “%s”"),
+                 request->kind ? request->kind : "");
   if (request->deal_id != NULL)
     {
       g_autofree char *title = _crm_store_dup_column (store, "deal", request->deal_id, "title");
 
       if (title == NULL)
-        {
-          fail (error, CRM_STORE_ERROR_NOT_FOUND, _("No deal with id %s"), request->deal_id);
-          return NULL;
-        }
+        return fail (error, CRM_STORE_ERROR_NOT_FOUND, _("No deal with id %s"), request->deal_id);
     }
   if (!valid_comment (comment, error))
-    return NULL;
+    return FALSE;
   if (discount)
     {
       g_autofree char *group = request->brand_id
@@ -589,30 +597,21 @@ crm_approval_request (CrmStore                 *store,
         ? crm_store_dup_entity (store, "tag", request->brand_id) : NULL;
 
       if (g_strcmp0 (group, "brand") != 0)
-        {
-          fail (error, CRM_STORE_ERROR_NOT_FOUND,
-                _("A discount is requested for a brand (a tag of the brand group); give one "
-                  "with --brand"));
-          return NULL;
-        }
+        return fail (error, CRM_STORE_ERROR_NOT_FOUND,
+                     _("A discount is requested for a brand (a tag of the brand group); give one "
+                       "with --brand"));
       if (request->discount < 0 || request->discount > 100)
-        {
-          fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-                _("A discount is a percent from 0 to 100, not %d"), request->discount);
-          return NULL;
-        }
-      if (*comment == '\0')
-        {
-          fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-                _("Say why the discount should change (--reason): the approvers and the "
-                  "registry need it"));
-          return NULL;
-        }
-      if (!int_member (tag, "discount", &old_discount))
-        old_discount = -1;
+        return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("A discount is a percent from 0 to 100, not %d"), request->discount);
+      if (need_reason && (comment == NULL || *comment == '\0'))
+        return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("Say why the discount should change (--reason): the approvers and the "
+                       "registry need it"));
+      if (!int_member (tag, "discount", &out->old_discount))
+        out->old_discount = -1;
       settings = crm_approval_dup_settings (store);
-      steps = compute_steps (store, settings, "discount", actor_id, request->deal_id,
-                             request->discount, NULL);
+      out->steps = compute_steps (store, settings, "discount", actor_id, request->deal_id,
+                                  request->discount, NULL);
     }
   else
     {
@@ -620,50 +619,107 @@ crm_approval_request (CrmStore                 *store,
       g_autofree char *waiting = NULL;
 
       if (request->deal_id == NULL)
-        {
-          fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-                _("An invoice is approved for a deal; give it with --deal"));
-          return NULL;
-        }
-      invoice_type = request->invoice_type != NULL
+        return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("An invoice is approved for a deal; give it with --deal"));
+      out->invoice_type = request->invoice_type != NULL && *request->invoice_type != '\0'
         ? g_strdup (request->invoice_type)
         : custom_text (store, "deal", request->deal_id, "invoice_type");
-      if (invoice_type == NULL || *invoice_type == '\0')
-        {
-          fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-                _("The invoice's type decides who approves it: set the deal's field "
-                  "«Тип счёта» (invoice_type) or give --invoice-type"));
-          return NULL;
-        }
-      if (amount < 0 &&
-          !_crm_store_get_int_column (store, "deal", request->deal_id, "amount", &amount))
-        amount = -1;
-      if (amount < 0)
-        {
-          fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-                _("The deal has no amount; give the invoice's with --amount"));
-          return NULL;
-        }
+      if (out->invoice_type == NULL || *out->invoice_type == '\0')
+        return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("The invoice's type decides who approves it: set the deal's field "
+                       "«Тип счёта» (invoice_type) or give --invoice-type"));
+      if (out->amount < 0 &&
+          !_crm_store_get_int_column (store, "deal", request->deal_id, "amount", &out->amount))
+        out->amount = -1;
+      if (out->amount < 0)
+        return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("The deal has no amount; give the invoice's with --amount"));
       stmt = _crm_store_prepare (store,
         "SELECT id FROM approval WHERE entity_id = ?1 AND kind = 'invoice'"
         " AND status = 'pending' AND deleted = 0 LIMIT 1", error);
       if (stmt == NULL)
-        return NULL;
+        return FALSE;
       _crm_sql_bind_text_or_null (stmt, 1, request->deal_id);
       if (_crm_store_step (store, stmt) == SQLITE_ROW)
         waiting = _crm_sql_dup_column_text (stmt, 0);
       sqlite3_reset (stmt);
       if (waiting != NULL)
-        {
-          fail (error, CRM_STORE_ERROR_INVALID_INPUT,
-                _("An invoice of this deal already waits for approval (%s); wait for its "
-                  "decision first"), waiting);
-          return NULL;
-        }
+        return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
+                     _("An invoice of this deal already waits for approval (%s); wait for its "
+                       "decision first"), waiting);
       settings = crm_approval_dup_settings (store);
-      steps = compute_steps (store, settings, "invoice", actor_id, request->deal_id, amount,
-                             invoice_type);
+      out->steps = compute_steps (store, settings, "invoice", actor_id, request->deal_id,
+                                  out->amount, out->invoice_type);
     }
+  return TRUE;
+}
+
+JsonNode *
+crm_approval_preview (CrmStore                 *store,
+                      const char               *actor_id,
+                      const CrmApprovalRequest *request,
+                      GError                  **error)
+{
+  Resolved resolved = { 0 };
+  g_autofree char *comment = g_strstrip (g_strdup (request->comment ? request->comment : ""));
+  JsonArray *steps;
+  JsonNode *node;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (!resolve_request (store, actor_id, request, comment, FALSE, &resolved, error))
+    {
+      resolved_clear (&resolved);
+      return NULL;
+    }
+  steps = json_array_new ();
+  for (guint i = 0; i < json_array_get_length (resolved.steps); i++)
+    {
+      JsonObject *step = json_array_get_object_element (resolved.steps, i);
+      JsonObject *out = json_object_new ();
+
+      set_user (store, out, "approver", str_member (step, "approver"));
+      json_object_set_string_member (out, "role", str_member (step, "role"));
+      json_array_add_object_element (steps, out);
+    }
+  resolved_clear (&resolved);
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, steps);
+  return node;
+}
+
+char *
+crm_approval_request (CrmStore                 *store,
+                      const char               *actor_id,
+                      const CrmApprovalRequest *request,
+                      GError                  **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) approval = NULL;
+  g_autoptr(JsonArray) steps = NULL;
+  g_autoptr(GArray) files = g_array_new (FALSE, TRUE, sizeof (CrmAttachmentFile));
+  g_autofree char *id = NULL;
+  g_autofree char *invoice_type = NULL;
+  g_autofree char *comment = g_strstrip (g_strdup (request->comment ? request->comment : ""));
+  gboolean discount = g_strcmp0 (request->kind, "discount") == 0;
+  gint64 now = crm_store_get_now (store);
+  gint64 amount;
+  gint64 old_discount;
+  Resolved resolved = { 0 };
+  CrmChange *change;
+  gboolean ok;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (!resolve_request (store, actor_id, request, comment, TRUE, &resolved, error))
+    {
+      resolved_clear (&resolved);
+      return NULL;
+    }
+  steps = g_steal_pointer (&resolved.steps);
+  invoice_type = g_steal_pointer (&resolved.invoice_type);
+  amount = resolved.amount;
+  old_discount = resolved.old_discount;
 
   id = crm_store_new_id (store);
   changeset = crm_changeset_new ();

@@ -82,6 +82,14 @@ char       *crm_approval_request        (CrmStore                 *store,
                                          const char               *actor_id,
                                          const CrmApprovalRequest *request,
                                          GError                  **error);
+/* The chain the settings choose for @request by @actor_id, before it is sent (the
+ * request dialog shows it): [{"approver", "approver_id", "role"}] in order, role
+ * "manager", "head", "director" or "user"; empty when nobody needs to decide. The
+ * request's checks, but not its reason; what crm_approval_request() refuses with. */
+JsonNode   *crm_approval_preview        (CrmStore                 *store,
+                                         const char               *actor_id,
+                                         const CrmApprovalRequest *request,
+                                         GError                  **error);
 /* Decides the step waiting for @actor_id: approve (@comment optional) or reject
  * (@comment required: it goes back to the author). */
 gboolean    crm_approval_decide         (CrmStore                 *store,
