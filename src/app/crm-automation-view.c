@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-automation-view.c — rules listed from crm_rules_list(); turning one off is a change
- * set on the rule entity, which only an administrator may make (the store's gate). */
+/* crm-automation-view.c — the call routing the server follows (crm-routing-group.h), then
+ * the rules listed from crm_rules_list(); turning one off is a change set on the rule
+ * entity, which only an administrator may make (the store's gate). */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -13,6 +14,7 @@
 #include "crm-automation-view.h"
 #include "crm-deal-actions.h"
 #include "crm-describe.h"
+#include "crm-routing-group.h"
 #include "crm-rules.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
@@ -24,8 +26,10 @@ struct _CrmAutomationView
   CrmContext    *context;
   guint          n_rules;
 
-  GtkStack      *stack;
-  GtkListBox    *rule_list;
+  GtkStack        *stack;
+  CrmRoutingGroup *routing_group;
+  GtkWidget       *rules_group;
+  GtkListBox      *rule_list;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -438,6 +442,7 @@ crm_automation_view_reload (CrmView *view)
 
   if (self->context == NULL)
     return;
+  crm_routing_group_reload (self->routing_group, self->context);
   rules = crm_rules_list (crm_context_get_store (self->context), &error);
   if (rules == NULL)
     {
@@ -468,7 +473,18 @@ crm_automation_view_reload (CrmView *view)
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
       gtk_list_box_append (self->rule_list, row);
     }
-  gtk_stack_set_visible_child_name (self->stack, self->n_rules > 0 ? "rules" : "empty");
+  gtk_widget_set_visible (self->rules_group, self->n_rules > 0);
+  gtk_stack_set_visible_child_name (self->stack,
+                                    self->n_rules > 0 ||
+                                    crm_routing_group_has_routing (self->routing_group)
+                                    ? "rules" : "empty");
+}
+
+CrmRoutingGroup *
+crm_automation_view_get_routing_group (CrmAutomationView *self)
+{
+  g_return_val_if_fail (CRM_IS_AUTOMATION_VIEW (self), NULL);
+  return self->routing_group;
 }
 
 guint
@@ -504,9 +520,12 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
                         NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  g_type_ensure (CRM_TYPE_ROUTING_GROUP);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-automation-view.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, stack);
+  gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, routing_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, rules_group);
   gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, rule_list);
 }
 

@@ -14,7 +14,9 @@
 #include "crm-format.h"
 #include "crm-query.h"
 #include "crm-schedule.h"
+#include "crm-setting.h"
 #include "crm-error-private.h"
+#include "crm-json-private.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
@@ -1197,14 +1199,6 @@ crm_call_show (CrmStore    *store,
 
 /* --- the settings as an admin reads them ------------------------------------------------- */
 
-static void
-add_taken (JsonArray *array,
-           char      *text)
-{
-  json_array_add_string_element (array, text);
-  g_free (text);
-}
-
 static JsonArray *
 user_names (GPtrArray  *users,
             UserFilter  filter,
@@ -1261,26 +1255,175 @@ crm_call_describe_settings (CrmStore              *store,
     json_array_add_string_element (duty, settings->on_duty[i]);
   json_object_set_array_member (out, "on_duty", duty);
 
+  json_object_set_int_member (out, "working_days", settings->days & 0x7f);
+  {
+    g_autoptr(GPtrArray) words = crm_call_routing_rules (out);
+
+    for (guint i = 0; i < words->len; i++)
+      json_array_add_string_element (rules, words->pdata[i]);
+  }
+  json_object_set_array_member (out, "rules", rules);
+  return g_steal_pointer (&out);
+}
+
+char *
+crm_call_days_text (guint days)
+{
+  /* the abbreviations the app's schedule grid uses */
+  const char *names[7] = {
+    C_("weekday", "Mon"), C_("weekday", "Tue"), C_("weekday", "Wed"), C_("weekday", "Thu"),
+    C_("weekday", "Fri"), C_("weekday", "Sat"), C_("weekday", "Sun"),
+  };
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  days &= 0x7f;
+  if (days == 0 || days == 0x7f)
+    return g_strdup (_("every day"));
+  for (guint d = 0; d < 7; d++)
+    {
+      guint end = d;
+
+      if ((days & (1u << d)) == 0)
+        continue;
+      while (end + 1 < 7 && (days & (1u << (end + 1))) != 0)
+        end++;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, names[d]);
+      if (end >= d + 2)
+        g_string_append_printf (text, "–%s", names[end]);
+      else if (end == d + 1)
+        g_string_append_printf (text, ", %s", names[end]);
+      d = end;
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static const char *
+described (JsonObject *description,
+           const char *member)
+{
+  JsonNode *node = json_object_get_member (description, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return "—";
+  return json_node_get_string (node);
+}
+
+static char *
+described_names (JsonObject *description,
+                 const char *member)
+{
+  JsonNode *node = json_object_get_member (description, member);
+  g_autoptr(GString) text = g_string_new (NULL);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, json_node_get_string (item));
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+GPtrArray *
+crm_call_routing_rules (JsonObject *description)
+{
+  GPtrArray *rules = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *days = crm_call_days_text (
+    (guint) json_object_get_int_member_with_default (description, "working_days", 0));
+  g_autofree char *duty = described_names (description, "on_duty");
+  guint seconds = (guint) json_object_get_int_member_with_default (description, "ring_seconds",
+                                                                   DEFAULT_RING_SECONDS);
+
+  g_return_val_if_fail (description != NULL, rules);
+
   /* S0-8 and S4-8 in the words of this account */
-  add_taken (rules, g_strdup_printf (
+  g_ptr_array_add (rules, g_strdup_printf (
     _("A new number: a contact and a deal in «%s» / «%s» (source «%s»); the group «%s» "
       "rings for %u s, the first to answer becomes responsible; then the managers; "
       "missed: a task «%s» for %s"),
-    json_object_get_string_member (out, "pipeline"), json_object_get_string_member (out, "stage"),
-    CRM_CALL_SOURCE, resolved.group != NULL ? resolved.group : "—", seconds, CRM_CALL_TASK_TEXT,
-    head != NULL ? head->name : "—"));
-  add_taken (rules, g_strdup_printf (
+    described (description, "pipeline"), described (description, "stage"), CRM_CALL_SOURCE,
+    described (description, "ring_group"), seconds, CRM_CALL_TASK_TEXT,
+    described (description, "head")));
+  g_ptr_array_add (rules, g_strdup_printf (
     _("A known caller with an active deal: the deal's responsible; missed: a task «%s» "
       "on them"), CRM_CALL_TASK_TEXT));
-  add_taken (rules, g_strdup_printf (
+  g_ptr_array_add (rules, g_strdup_printf (
     _("A known caller without an active deal: the contact's responsible; missed: a task "
       "«%s» on them"), CRM_CALL_TASK_TEXT));
-  add_taken (rules, g_strdup_printf (
-    _("Outside the working hours (%s, %s) or when the responsible is not on shift: "
-      "whoever is on shift"), json_object_get_string_member (out, "hours"),
-    json_object_get_string_member (out, "zone")));
-  json_object_set_array_member (out, "rules", rules);
-  return g_steal_pointer (&out);
+  if (duty != NULL)
+    /* Translators: days ("Mon–Fri"), hours ("09:00–18:00"), a time zone, users' names */
+    g_ptr_array_add (rules, g_strdup_printf (
+      _("Outside the working hours (%s %s, %s) or when the responsible is not on shift: "
+        "whoever is on shift; on duty outside the hours: %s"),
+      days, described (description, "hours"), described (description, "zone"), duty));
+  else
+    /* Translators: days ("Mon–Fri"), hours ("09:00–18:00"), a time zone */
+    g_ptr_array_add (rules, g_strdup_printf (
+      _("Outside the working hours (%s %s, %s) or when the responsible is not on shift: "
+        "whoever is on shift; nobody is on duty outside the hours, so callers then get "
+        "voicemail unless someone's work schedule has them on shift"),
+      days, described (description, "hours"), described (description, "zone")));
+  return rules;
+}
+
+/* --- the routing as the server publishes it to the devices ------------------------------ */
+
+gboolean
+crm_call_publish_routing (CrmStore    *store,
+                          JsonObject  *state,
+                          gboolean    *out_changed,
+                          GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonNode) current = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonNode *value;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (state != NULL, FALSE);
+
+  if (out_changed != NULL)
+    *out_changed = FALSE;
+  current = crm_setting_dup_value (store, CRM_CALL_ROUTING_KEY);
+  if (current != NULL && JSON_NODE_HOLDS_OBJECT (current))
+    before = crm_json_object_to_canonical (json_node_get_object (current));
+  after = crm_json_object_to_canonical (state);
+  if (g_strcmp0 (before, after) == 0)
+    return TRUE;   /* the same: no op, nothing to sync */
+  changeset = crm_changeset_new ();
+  value = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (value, state);
+  crm_setting_fill (changeset, store, CRM_CALL_ROUTING_KEY, value);
+  if (!crm_store_apply (store, changeset, error))
+    return FALSE;
+  if (out_changed != NULL)
+    *out_changed = TRUE;
+  return TRUE;
+}
+
+JsonObject *
+crm_call_dup_routing (CrmStore *store)
+{
+  g_autoptr(JsonNode) value = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  value = crm_setting_dup_value (store, CRM_CALL_ROUTING_KEY);
+  if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
+    return NULL;
+  return json_object_ref (json_node_get_object (value));
 }
 
 /* --- extensions ------------------------------------------------------------------------- */

@@ -114,10 +114,31 @@ JsonObject *crm_call_show         (CrmStore              *store,
 
 /* The settings as they take effect, for `voronka-server telephony show`: {"pipeline",
  * "stage","ring_group","ring_group_users","managers","head","ring_seconds","hours",
- * "zone","on_duty","rules":[TEXT…]} — names, defaults filled in, the rules in words. */
+ * "zone","on_duty","working_days","rules":[TEXT…]} — names, defaults filled in
+ * ("working_days" the CrmCallSettings.days bits), the rules in words. */
 JsonObject *crm_call_describe_settings (CrmStore              *store,
                                         const CrmCallSettings *settings,
                                         GError               **error);
+/* The routing rules of such a description in words, in this program's language (the
+ * app words what the server published): the new number, a known caller with an active
+ * deal, one without, outside the working hours — four strings. */
+GPtrArray  *crm_call_routing_rules     (JsonObject            *description);
+/* Working days (CrmCallSettings.days bits) as people read them: «Пн–Пт», «Пн, Ср, Пт»,
+ * «every day» for none or all. */
+char       *crm_call_days_text         (guint                  days);
+
+/* The routing as the app may know it: voronka-server publishes each account's
+ * description (crm_call_describe_settings() without "rules", with "account", or
+ * {"account","problem"} when the settings name what no longer exists) into its replica
+ * as the setting CRM_CALL_ROUTING_KEY, so the Automation view shows it, also offline.
+ * Publishing what is already there writes nothing (*out_changed FALSE). */
+#define CRM_CALL_ROUTING_KEY "server.telephony"
+gboolean    crm_call_publish_routing   (CrmStore              *store,
+                                        JsonObject            *state,
+                                        gboolean              *out_changed,
+                                        GError               **error);
+/* What the server last published, or NULL (no telephony on this account, or not synced). */
+JsonObject *crm_call_dup_routing       (CrmStore              *store);
 
 /* Whether @extension is one: 1 to CRM_CALL_EXTENSION_MAX_CHARS digits, * or #. */
 gboolean    crm_call_extension_is_valid (const char          *extension);

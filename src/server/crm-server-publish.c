@@ -13,6 +13,7 @@
 
 #include "crm-message.h"
 #include "crm-server-publish.h"
+#include "crm-server-telephony.h"
 
 struct _CrmServerPublish
 {
@@ -140,6 +141,16 @@ crm_server_publish_now (CrmServerPublish *self)
 
       if (store == NULL)
         continue;   /* an account that does not open is said elsewhere (readyz) */
+      /* the call routing, for the app's Automation view */
+      if (!crm_server_telephony_publish (self->storage, accounts->pdata[i],
+                                         accounts->pdata[i + 1], store, &changed, &error))
+        {
+          g_warning ("Account %s: the call routing could not be published: %s",
+                     (const char *) accounts->pdata[i + 1], error->message);
+          g_clear_error (&error);
+        }
+      any |= changed;
+      changed = FALSE;
       json_object_set_string_member (state, "account", accounts->pdata[i + 1]);
       json_object_set_array_member (state, "channels", read_channels (db, accounts->pdata[i]));
       json_object_set_array_member (state, "mailboxes", read_mailboxes (db, accounts->pdata[i]));

@@ -3,7 +3,9 @@
  * its message channels and mailboxes, without their passwords and tokens, kept up to date
  * in each account's replica as the setting CRM_MESSAGE_TRANSPORT_KEY (crm-message.h), so
  * the app's Settings shows them to administrators (also offline) and says which
- * `voronka-server` command changes them. The secrets never leave server.db. */
+ * `voronka-server` command changes them. The secrets never leave server.db. The same
+ * round publishes each account's call routing (crm_server_telephony_publish(), the
+ * setting CRM_CALL_ROUTING_KEY) for the app's Automation view. */
 #pragma once
 
 #include "crm-server-sqlite.h"

@@ -804,6 +804,49 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
   return TRUE;
 }
 
+/* --- the routing, published to the devices ------------------------------------------------ */
+
+gboolean
+crm_server_telephony_publish (CrmServerSqlite  *storage,
+                              const char       *account_id,
+                              const char       *account_name,
+                              CrmStore         *store,
+                              gboolean         *out_changed,
+                              GError          **error)
+{
+  sqlite3 *db = crm_server_sqlite_get_db (storage);
+  g_autoptr(JsonObject) state = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *settings_json = NULL;
+  g_auto(Settings) settings = { 0 };
+  sqlite3_stmt *stmt;
+
+  *out_changed = FALSE;
+  stmt = db_prepare (db, "SELECT settings FROM telephony WHERE account = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    settings_json = parse_settings_text ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (settings_json == NULL)
+    return TRUE;   /* no telephony token yet: no routing to show */
+  if (settings_from_json (settings_json, &settings, &local_error))
+    state = crm_call_describe_settings (store, &settings.call, &local_error);
+  if (state != NULL)
+    {
+      json_object_remove_member (state, "rules");   /* the app words them in its language */
+      json_object_set_string_member (state, "days", settings.days);
+    }
+  else
+    {
+      state = json_object_new ();
+      json_object_set_string_member (state, "problem", local_error->message);
+    }
+  json_object_set_string_member (state, "account", account_name);
+  return crm_call_publish_routing (store, state, out_changed, error);
+}
+
 /* --- the commands ------------------------------------------------------------------------- */
 
 /* The storage, the account's id and its replica. */

@@ -21,6 +21,7 @@
 #include <libsoup/soup.h>
 
 #include "crm-server-live.h"
+#include "crm-server-sqlite.h"
 #include "crm-server-storage.h"
 
 G_BEGIN_DECLS
@@ -44,6 +45,16 @@ gboolean crm_server_telephony_handle (CrmServerStorage  *storage,
                                       SoupServerMessage *msg,
                                       const char        *path,
                                       const char        *client);
+
+/* Publishes @account_id's routing into its replica @store (crm_call_publish_routing(), the
+ * setting CRM_CALL_ROUTING_KEY) when the account has telephony (a token); *out_changed
+ * TRUE when that wrote an op. Called by crm-server-publish.c with the channels. */
+gboolean crm_server_telephony_publish (CrmServerSqlite  *storage,
+                                       const char       *account_id,
+                                       const char       *account_name,
+                                       CrmStore         *store,
+                                       gboolean         *out_changed,
+                                       GError          **error);
 
 /* `telephony token ACCOUNT`, `telephony show ACCOUNT [--json]`,
  * `telephony set ACCOUNT [--pipeline P] …` */
