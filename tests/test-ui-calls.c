@@ -5,8 +5,10 @@
  * the PBX) show as today's list with the missed ones first — the caller's name or number,
  * the direction, who answered and how long, the deal —, a missed row has «Call Back», a
  * row opens its deal (or its contact), the «Missed» filter lists the missed calls of the
- * last seven days and not the answered ones. Screenshots: calls-empty, calls-today,
- * calls-missed and, in Russian, calls-today-ru. */
+ * last seven days and not the answered ones; the list is read off the main loop, and when
+ * the local day changes the view reads today's list again by itself (the clock pinned just
+ * before midnight, then moved past it). Screenshots: calls-empty, calls-today,
+ * calls-missed, calls-next-day and, in Russian, calls-today-ru. */
 #include "crm-test-ui.h"
 
 #include "crm-call.h"
@@ -15,6 +17,7 @@
 #include "crm-format.h"
 #include "crm-query.h"
 #include "crm-time.h"
+#include "crm-view.h"
 
 static char *tmpdir;
 static char *db_path;
@@ -35,12 +38,34 @@ calls_view (void)
   return CRM_CALLS_VIEW (page);
 }
 
+static gboolean
+calls_loaded (gpointer data)
+{
+  return !crm_calls_view_is_loading (calls_view ());
+}
+
+/* The view's worker has read what it was asked to. */
+static void
+wait_loaded (void)
+{
+  if (!crm_test_ui_wait_until (calls_loaded, NULL, 30000))
+    g_error ("the Calls view is still reading after 30 s");
+}
+
 static void
 show_calls (void)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "calls"));
   crm_test_ui_wait (200);
   g_assert_cmpstr (crm_window_get_view (window), ==, "calls");
+  wait_loaded ();
+}
+
+static void
+set_missed_only (gboolean missed_only)
+{
+  crm_calls_view_set_missed_only (calls_view (), missed_only);
+  wait_loaded ();
 }
 
 /* The row whose title is @title, and all its labels joined by newlines. */
@@ -175,9 +200,9 @@ test_empty (void)
   g_assert_cmpstr (adw_status_page_get_title (page), ==, "No Calls Today");
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "calls-empty"));
 
-  crm_calls_view_set_missed_only (calls_view (), TRUE);
+  set_missed_only (TRUE);
   g_assert_cmpstr (adw_status_page_get_title (page), ==, "No Missed Calls");
-  crm_calls_view_set_missed_only (calls_view (), FALSE);
+  set_missed_only (FALSE);
 }
 
 static void
@@ -241,13 +266,13 @@ test_today_and_missed (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "calls-today"));
 
   /* «Missed»: today's and the one of three days ago, not the answered call */
-  crm_calls_view_set_missed_only (calls_view (), TRUE);
+  set_missed_only (TRUE);
   g_assert_cmpuint (crm_calls_view_get_n_calls (calls_view ()), ==, 2);
   g_assert_nonnull (row_titled (new_number));
   g_assert_nonnull (row_titled (old_number));
   g_assert_null (row_titled ("Алексей Петров"));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "calls-missed"));
-  crm_calls_view_set_missed_only (calls_view (), FALSE);
+  set_missed_only (FALSE);
 
   /* a row opens its deal */
   row = row_titled ("Алексей Петров");
@@ -255,6 +280,49 @@ test_today_and_missed (void)
   crm_test_ui_wait (300);
   g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
   g_assert_true (g_str_has_suffix (crm_window_get_view (window), deal_id));
+}
+
+/* The day the list was read for has ended, then a new one began. */
+static gboolean
+shows_day (gpointer data)
+{
+  return crm_calls_view_get_shown_day (calls_view ()) == *(gint64 *) data &&
+         !crm_calls_view_is_loading (calls_view ());
+}
+
+/* At midnight today's list becomes the new day's, with nothing else happening: no change,
+ * no sync, no click. The clock is pinned half a second before the next local midnight,
+ * the view reads (today's two calls), then the clock passes midnight and the view's
+ * own timer reads the new, empty day. */
+static void
+test_midnight (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmStore *store = crm_context_get_store (context);
+  gint64 today = crm_day_start (crm_context_now (context));
+  gint64 midnight = crm_day_end (crm_context_now (context));
+  AdwStatusPage *page;
+
+  show_calls ();
+  crm_store_set_now (store, midnight - 500);
+  crm_view_reload (CRM_VIEW (calls_view ()));
+  wait_loaded ();
+  g_assert_cmpint (crm_calls_view_get_shown_day (calls_view ()), ==, today);
+  g_assert_cmpuint (crm_calls_view_get_n_calls (calls_view ()), ==, 2);
+
+  /* the clock passes midnight: the view notices by itself */
+  crm_store_set_now (store, midnight + 2000);
+  if (!crm_test_ui_wait_until (shows_day, &midnight, 30000))
+    g_error ("the Calls view still shows the day before midnight after 30 s");
+  g_assert_cmpuint (crm_calls_view_get_n_calls (calls_view ()), ==, 0);
+  page = ADW_STATUS_PAGE (crm_test_ui_find (GTK_WIDGET (calls_view ()), ADW_TYPE_STATUS_PAGE, NULL));
+  g_assert_cmpstr (adw_status_page_get_title (page), ==, "No Calls Today");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "calls-next-day"));
+
+  /* the real clock again */
+  crm_store_set_now (store, 0);
+  crm_view_reload (CRM_VIEW (calls_view ()));
+  wait_loaded ();
 }
 
 /* In a process of its own (one application per process): the list in Russian. */
@@ -316,6 +384,7 @@ main (int   argc,
   crm_test_ui_init (&argc, &argv);
   g_test_add_func ("/ui/calls/empty", test_empty);
   g_test_add_func ("/ui/calls/today-and-missed", test_today_and_missed);
+  g_test_add_func ("/ui/calls/midnight", test_midnight);
   g_test_add_func ("/ui/calls/russian", test_russian);
   if (g_test_subprocess ())
     return g_test_run ();

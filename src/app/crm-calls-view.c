@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-calls-view.c — «Звонки»: the calls of the replica through core's crm_call_list()
  * (the calls the PBX reported to voronka-server, synced here like any entity). Today's
- * list puts the missed ones first; the missed list covers the last seven days. A day's
- * calls are few (an indexed read), so the view reads on the main loop as the stock view
- * does. */
+ * list puts the missed ones first; the missed list covers the last seven days. The list
+ * is read in a GTask worker thread on a second connection that only reads
+ * (crm_store_open_reader), which the view keeps and lends to one read at a time, as the
+ * Reports view does: a reload while one runs waits for it, then reads once more. The rows
+ * are built on the main loop. When the local day changes the view reads again by itself:
+ * a timeout set to the next local midnight (at most CLOCK_CHECK_S away, so a suspended
+ * laptop or a changed time zone is noticed soon after). */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -20,6 +24,8 @@
 #include "crm-widget-util.h"
 
 #define MISSED_DAYS 7
+/* the longest the view waits before it looks at the clock again (see above) */
+#define CLOCK_CHECK_S (15 * 60)
 
 struct _CrmCallsView
 {
@@ -28,6 +34,13 @@ struct _CrmCallsView
   CrmContext      *context;
   guint            n_calls;
   guint            n_missed;
+
+  CrmStore        *reader;     /* the reading connection; NULL while a read has it */
+  gboolean         running;    /* a read is in the worker */
+  gboolean         pending;    /* read once more when it ends */
+  gboolean         disposed;
+  gint64           shown_day;  /* local midnight that starts the day of the list shown */
+  guint            day_timer;  /* reads again when the day changes */
 
   GtkToggleButton *today_button;
   GtkToggleButton *missed_button;
@@ -281,35 +294,100 @@ show_empty (CrmCallsView *self,
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }
 
+/* ---- reading in a worker ---- */
+
+typedef struct {
+  char     *path;
+  gboolean  missed_only;
+  gint64    from_ms;
+  gint64    to_ms;
+  gint64    day;
+  CrmStore *reader;     /* lent by the view, given back when the read ends */
+} ReadData;
+
 static void
-crm_calls_view_reload (CrmView *view)
+read_data_free (ReadData *data)
 {
-  CrmCallsView *self = CRM_CALLS_VIEW (view);
-  gboolean missed_only = gtk_toggle_button_get_active (self->missed_button);
-  g_autoptr(JsonArray) calls = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *subtitle = NULL;
-  gint64 now, from_ms, to_ms;
+  g_free (data->path);
+  g_clear_object (&data->reader);
+  g_free (data);
+}
 
-  if (self->context == NULL)
+static void
+read_in_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ReadData *data = task_data;
+  GError *error = NULL;
+  JsonArray *calls;
+
+  if (data->reader == NULL)
+    {
+      data->reader = crm_store_open_reader (data->path, &error);
+      /* a small cache and no mapped pages: the app's memory stays small */
+      if (data->reader != NULL && !crm_store_set_memory_limits (data->reader, 2048, 0, &error))
+        g_clear_object (&data->reader);
+      if (data->reader == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  calls = crm_call_list (data->reader, data->missed_only, !data->missed_only, data->from_ms,
+                         data->to_ms, NULL, NULL, &error);
+  if (calls == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, calls, (GDestroyNotify) json_array_unref);
+}
+
+static void start_read         (CrmCallsView *self);
+static void schedule_day_timer (CrmCallsView *self);
+
+static gboolean
+day_timer_cb (gpointer user_data)
+{
+  CrmCallsView *self = user_data;
+
+  self->day_timer = 0;
+  if (self->context != NULL &&
+      crm_day_start (crm_context_now (self->context)) != self->shown_day)
+    /* a new day: today's list is another one (hidden, the view reads when shown) */
+    crm_view_queue_reload (CRM_VIEW (self));
+  else
+    schedule_day_timer (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes the view at the next local midnight (plus a second, so the clock has passed it),
+ * or after CLOCK_CHECK_S if that is sooner. */
+static void
+schedule_day_timer (CrmCallsView *self)
+{
+  gint64 now, wait_ms;
+
+  g_clear_handle_id (&self->day_timer, g_source_remove);
+  if (self->context == NULL || self->disposed)
     return;
-
   now = crm_context_now (self->context);
-  from_ms = missed_only ? crm_day_start (now) - (MISSED_DAYS - 1) * CRM_MS_PER_DAY
-                        : crm_day_start (now);
-  to_ms = missed_only ? 0 : crm_day_end (now);
-  calls = crm_call_list (crm_context_get_store (self->context), missed_only, !missed_only,
-                         from_ms, to_ms, NULL, NULL, &error);
+  wait_ms = crm_day_end (now) - now + 1000;
+  wait_ms = CLAMP (wait_ms, 1000, (gint64) CLOCK_CHECK_S * 1000);
+  self->day_timer = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, (guint) wait_ms, day_timer_cb,
+                                        self, NULL);
+}
+
+static void
+show_calls (CrmCallsView *self,
+            gboolean      missed_only,
+            JsonArray    *calls)
+{
+  g_autofree char *subtitle = NULL;
+
   crm_list_box_remove_all (self->list);
   self->n_calls = 0;
   self->n_missed = 0;
-  if (calls == NULL)
-    {
-      g_warning ("Could not read the calls: %s", error->message);
-      show_empty (self, missed_only, error->message);
-      crm_view_set_subtitle (view, NULL);
-      return;
-    }
   for (guint i = 0; i < json_array_get_length (calls); i++)
     {
       JsonObject *call = json_array_get_object_element (calls, i);
@@ -322,7 +400,7 @@ crm_calls_view_reload (CrmView *view)
   if (self->n_calls == 0)
     {
       show_empty (self, missed_only, NULL);
-      crm_view_set_subtitle (view, NULL);
+      crm_view_set_subtitle (CRM_VIEW (self), NULL);
       return;
     }
   gtk_stack_set_visible_child_name (self->stack, "list");
@@ -338,7 +416,87 @@ crm_calls_view_reload (CrmView *view)
   else
     subtitle = g_strdup_printf (ngettext ("%u call today", "%u calls today", self->n_calls),
                                 self->n_calls);
-  crm_view_set_subtitle (view, subtitle);
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
+}
+
+static void
+read_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CrmCallsView *self = CRM_CALLS_VIEW (source);
+  ReadData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) calls = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->running = FALSE;
+  if (self->reader == NULL)
+    self->reader = g_steal_pointer (&data->reader);
+  if (self->disposed || self->context == NULL)
+    return;
+  if (self->pending)
+    {
+      start_read (self);
+      return;
+    }
+  self->shown_day = data->day;
+  schedule_day_timer (self);
+  if (calls == NULL)
+    {
+      g_warning ("Could not read the calls: %s", error->message);
+      crm_list_box_remove_all (self->list);
+      self->n_calls = 0;
+      self->n_missed = 0;
+      show_empty (self, data->missed_only, error->message);
+      crm_view_set_subtitle (CRM_VIEW (self), NULL);
+      return;
+    }
+  show_calls (self, data->missed_only, calls);
+}
+
+static void
+start_read (CrmCallsView *self)
+{
+  CrmStore *store;
+  ReadData *data;
+  GTask *task;
+  gint64 now;
+
+  if (self->context == NULL || self->disposed)
+    return;
+  if (self->running)
+    {
+      /* the running read ends first: the reading connection serves one at a time */
+      self->pending = TRUE;
+      return;
+    }
+  self->pending = FALSE;
+  store = crm_context_get_store (self->context);
+  if (self->reader != NULL &&
+      g_strcmp0 (crm_store_get_path (self->reader), crm_store_get_path (store)) != 0)
+    g_clear_object (&self->reader);
+
+  data = g_new0 (ReadData, 1);
+  data->path = g_strdup (crm_store_get_path (store));
+  data->missed_only = gtk_toggle_button_get_active (self->missed_button);
+  now = crm_context_now (self->context);
+  data->day = crm_day_start (now);
+  data->from_ms = data->missed_only ? data->day - (MISSED_DAYS - 1) * CRM_MS_PER_DAY : data->day;
+  data->to_ms = data->missed_only ? 0 : crm_day_end (now);
+  data->reader = g_steal_pointer (&self->reader);
+
+  self->running = TRUE;
+  task = g_task_new (self, NULL, read_done_cb, NULL);
+  g_task_set_source_tag (task, start_read);
+  g_task_set_task_data (task, data, (GDestroyNotify) read_data_free);
+  g_task_run_in_thread (task, read_in_thread);
+  g_object_unref (task);
+}
+
+static void
+crm_calls_view_reload (CrmView *view)
+{
+  start_read (CRM_CALLS_VIEW (view));
 }
 
 static void
@@ -375,15 +533,49 @@ crm_calls_view_get_n_calls (CrmCallsView *self)
   return self->n_calls;
 }
 
+gboolean
+crm_calls_view_is_loading (CrmCallsView *self)
+{
+  g_return_val_if_fail (CRM_IS_CALLS_VIEW (self), FALSE);
+  return self->running || self->pending || crm_view_is_reload_queued (CRM_VIEW (self));
+}
+
+gint64
+crm_calls_view_get_shown_day (CrmCallsView *self)
+{
+  g_return_val_if_fail (CRM_IS_CALLS_VIEW (self), 0);
+  return self->shown_day;
+}
+
 static void
 crm_calls_view_dispose (GObject *object)
 {
   CrmCallsView *self = CRM_CALLS_VIEW (object);
 
+  self->disposed = TRUE;
+  g_clear_handle_id (&self->day_timer, g_source_remove);
   crm_view_set_context (CRM_VIEW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_CALLS_VIEW);
   crm_widget_unparent_children (GTK_WIDGET (self));
   G_OBJECT_CLASS (crm_calls_view_parent_class)->dispose (object);
+}
+
+static void
+crm_calls_view_finalize (GObject *object)
+{
+  g_clear_object (&CRM_CALLS_VIEW (object)->reader);
+  G_OBJECT_CLASS (crm_calls_view_parent_class)->finalize (object);
+}
+
+/* A new context (another replica) or none: the timer and the reader are the old one's. */
+static void
+context_set (CrmView    *view,
+             CrmContext *context)
+{
+  CrmCallsView *self = CRM_CALLS_VIEW (view);
+
+  g_clear_handle_id (&self->day_timer, g_source_remove);
+  self->shown_day = 0;
 }
 
 static void
@@ -399,8 +591,9 @@ crm_calls_view_class_init (CrmCallsViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = crm_calls_view_dispose;
+  object_class->finalize = crm_calls_view_finalize;
   crm_view_class_setup (object_class, 1, G_STRUCT_OFFSET (CrmCallsView, context), N_("Calls"),
-                        NULL);
+                        context_set);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,

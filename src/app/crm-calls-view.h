@@ -3,7 +3,8 @@
  * calls of the last seven days. Each row names the caller (the contact, else the number),
  * the direction, who answered and for how long, and the deal; a missed one has «Call Back»
  * (the desktop's tel: handler, as the contact page's phone button); a row opens its deal,
- * else its contact; a recording plays through the desktop's handler. */
+ * else its contact; a recording plays through the desktop's handler. The list is read off
+ * the main loop, and read again by itself when the local day changes. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -19,7 +20,11 @@ G_DECLARE_FINAL_TYPE (CrmCallsView, crm_calls_view, CRM, CALLS_VIEW, GtkWidget)
 void     crm_calls_view_set_missed_only (CrmCallsView *self,
                                          gboolean      missed_only);
 gboolean crm_calls_view_get_missed_only (CrmCallsView *self);
-/* The calls listed now (after the last reload). */
+/* The calls listed now (after the last read). */
 guint    crm_calls_view_get_n_calls     (CrmCallsView *self);
+/* A read is queued or running: what the view shows may be about to change. */
+gboolean crm_calls_view_is_loading      (CrmCallsView *self);
+/* Local midnight (UTC ms) that starts the day the list shown was read for; 0 before. */
+gint64   crm_calls_view_get_shown_day   (CrmCallsView *self);
 
 G_END_DECLS
