@@ -369,6 +369,15 @@ test_known_caller_missed (void)
     g_error ("the missed call's notification never reached the bell");
   g_assert_true (crm_test_ui_wait_until (desktop_shows, "Missed call from +7 903 555-01-77",
                                          WAIT_MS));
+  /* the live channel's notification event showed it at once; the sync's copy is not a
+   * second one */
+  {
+    guint n = 0;
+
+    for (guint i = 0; i < shown->len; i++)
+      n += strstr (shown->pdata[i], "Missed call from +7 903 555-01-77") != NULL ? 1 : 0;
+    g_assert_cmpuint (n, ==, 1);
+  }
   gtk_window_destroy (GTK_WINDOW (card));
   popover = crm_notification_button_get_popover (bell ());
   gtk_popover_popup (GTK_POPOVER (popover));

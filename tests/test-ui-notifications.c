@@ -311,6 +311,96 @@ test_empty (void)
   gtk_popover_popdown (GTK_POPOVER (popover));
 }
 
+/* How many desktop notifications said @text. */
+static guint
+count_shown (const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < shown->len; i++)
+    if (strstr (shown->pdata[i], text) != NULL)
+      n++;
+  return n;
+}
+
+static gboolean
+shown_text (gpointer data)
+{
+  return count_shown (data) > 0;
+}
+
+static JsonObject *
+live_event (const char *id,
+            const char *text,
+            const char *deal_id)
+{
+  JsonObject *event = json_object_new ();
+
+  json_object_set_string_member (event, "type", "notification");
+  json_object_set_string_member (event, "id", id);
+  json_object_set_string_member (event, "text", text);
+  if (deal_id != NULL)
+    json_object_set_string_member (event, "deal", deal_id);
+  else
+    json_object_set_null_member (event, "deal");
+  json_object_set_int_member (event, "created_at", crm_time_now_ms ());
+  return event;
+}
+
+/* The live channel's "notification" event (src/server/crm-server-live.h) reaches the
+ * desktop at once, before the sync brings the notification; when the sync then brings
+ * it, the bell lists it and the desktop does not hear of it a second time; a repeated
+ * event neither. */
+static void
+test_live_at_once (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmNotificationButton *button = bell ();
+  g_autofree char *deal_title = NULL;
+  g_autofree char *deal_id = first_deal (context, &deal_title);
+  g_autofree char *id = crm_context_new_id (context);
+  g_autofree char *marker_id = crm_context_new_id (context);
+  g_autofree char *expected = NULL;
+  g_autoptr(JsonObject) event = live_event (id, "Пропущенный звонок от +7 903 555-01-99",
+                                            deal_id);
+  g_autoptr(JsonObject) marker = live_event (marker_id, "Заявка ждёт 5 минут", NULL);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  UnreadIs want = { button, crm_notification_button_get_n_unread (button) + 1 };
+  guint unread = crm_notification_button_get_n_unread (button);
+  CrmChange *change;
+
+  if (!need_daemon ())
+    return;
+
+  /* at once, with the deal's title as the heading; the bell waits for the sync */
+  g_assert_true (crm_notification_button_announce_live (button, event));
+  g_assert_true (crm_test_ui_wait_until (shown_text, "Пропущенный звонок от +7 903 555-01-99",
+                                         5000));
+  expected = g_strdup_printf ("%s\nПропущенный звонок от +7 903 555-01-99", deal_title);
+  g_assert_true (g_ptr_array_find_with_equal_func (shown, expected, g_str_equal, NULL));
+  g_assert_cmpuint (crm_notification_button_get_n_unread (button), ==, unread);
+  /* the same event again: nothing */
+  g_assert_false (crm_notification_button_announce_live (button, event));
+
+  /* the sync brings it (the same id, written as the pull merges it) */
+  change = crm_changeset_create (changeset, "notification", id);
+  crm_change_set_string (change, "user", crm_context_get_user_id (context));
+  crm_change_set_string (change, "text", "Пропущенный звонок от +7 903 555-01-99");
+  crm_change_set_string (change, "deal", deal_id);
+  crm_change_set_int (change, "created_at", crm_context_now (context));
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_test_ui_wait_until (unread_is, &want, 5000));
+  g_assert_false (crm_notification_button_announce_live (button, event));
+
+  /* one more event as a marker: the daemon hears in order, so a second notification of
+   * the call would have come before it */
+  g_assert_true (crm_notification_button_announce_live (button, marker));
+  g_assert_true (crm_test_ui_wait_until (shown_text, "Заявка ждёт 5 минут", 5000));
+  g_assert_cmpuint (count_shown ("Пропущенный звонок от +7 903 555-01-99"), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -333,6 +423,7 @@ main (int   argc,
   g_test_add_func ("/ui/notifications/popover-and-reading", test_popover_and_reading);
   g_test_add_func ("/ui/notifications/task-falls-due", test_task_falls_due);
   g_test_add_func ("/ui/notifications/empty", test_empty);
+  g_test_add_func ("/ui/notifications/live-at-once", test_live_at_once);
   status = g_test_run ();
 
   crm_test_ui_stop (app);

@@ -5,7 +5,8 @@
  * edit. Desktop notifications (GNotification) go out for notifications that arrive while
  * the app runs and for the user's tasks that fall due while it runs — never for what was
  * already there when the replica was opened, so starting the app does not flood the
- * desktop. */
+ * desktop. A notification the server's live channel announces goes to the desktop at once,
+ * before the sync that brings it ends; the sync's copy is then known and not sent again. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -376,6 +377,38 @@ crm_notification_button_check_due (CrmNotificationButton *self,
   if (!first)
     sent += announce_due_tasks (self, now_ms);
   return sent;
+}
+
+gboolean
+crm_notification_button_announce_live (CrmNotificationButton *self,
+                                       JsonObject            *event)
+{
+  const char *id = json_object_get_string_member_with_default (event, "id", NULL);
+  const char *text = json_object_get_string_member_with_default (event, "text", NULL);
+  const char *deal = json_object_get_string_member_with_default (event, "deal", NULL);
+  g_autoptr(JsonObject) deal_row = NULL;
+  const char *title = NULL;
+
+  g_return_val_if_fail (CRM_IS_NOTIFICATION_BUTTON (self), FALSE);
+
+  if (current_user (self) == NULL || id == NULL || text == NULL)
+    return FALSE;
+  if (start_knowing (self, crm_context_now (self->context)))
+    {
+      /* a first look (another user chosen): what is there already is known, not news */
+      g_autoptr(JsonArray) all = list_notifications (self, FALSE);
+
+      announce_new (self, all, TRUE);
+    }
+  if (!g_hash_table_add (self->known, g_strdup (id)))
+    return FALSE;   /* the sync (or an earlier event) brought it already */
+  /* the deal may not be here yet (a new caller's, on its way with the same sync) */
+  if (deal != NULL)
+    deal_row = crm_store_dup_entity (crm_context_get_store (self->context), "deal", deal);
+  if (deal_row != NULL)
+    title = json_object_get_string_member_with_default (deal_row, "title", NULL);
+  send_desktop (id, title != NULL ? title : _("Voronka"), text, deal_row != NULL ? deal : NULL);
+  return TRUE;
 }
 
 /* The replica changed: the notifications are read once, for the list and for the

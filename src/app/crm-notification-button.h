@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include <json-glib/json-glib.h>
+
 #include "crm-context.h"
 
 G_BEGIN_DECLS
@@ -24,6 +26,12 @@ guint       crm_notification_button_get_n_unread (CrmNotificationButton *self);
  * (the app does this every half minute and after every change). Returns how many. */
 guint       crm_notification_button_check_due   (CrmNotificationButton *self,
                                                  gint64                 now_ms);
+/* The live channel announced a notification for this user ({"type":"notification","id",
+ * "text","deal","created_at"}, src/server/crm-server-live.h): a desktop notification at
+ * once, unless it is known already (the sync brought it, or the event came twice). The
+ * bell's list still shows it once the sync brings it. Returns whether one was sent. */
+gboolean    crm_notification_button_announce_live (CrmNotificationButton *self,
+                                                   JsonObject            *event);
 /* A desktop notification (GNotification) @id with @title and @body whose click activates
  * @action ("app.open-deal", "app.open-contact") with the string @target (NULL: none);
  * nothing when no notification service listens on the session bus. */

@@ -40,6 +40,7 @@ G_DEFINE_FINAL_TYPE (CrmSyncController, crm_sync_controller, G_TYPE_OBJECT)
 
 enum {
   SIGNAL_CALL,
+  SIGNAL_NOTIFICATION,
   N_SIGNALS
 };
 
@@ -83,6 +84,14 @@ live_call_cb (CrmSyncController *self,
               JsonObject        *event)
 {
   g_signal_emit (self, signals[SIGNAL_CALL], 0, event);
+}
+
+/* A rule made a notification for this user: the window announces it at once. */
+static void
+live_notification_cb (CrmSyncController *self,
+                      JsonObject        *event)
+{
+  g_signal_emit (self, signals[SIGNAL_NOTIFICATION], 0, event);
 }
 
 static void
@@ -157,6 +166,8 @@ start_client (CrmSyncController *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->live, "call", G_CALLBACK (live_call_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->live, "notification", G_CALLBACK (live_notification_cb),
+                           self, G_CONNECT_SWAPPED);
   crm_live_client_start (self->live);
 }
 
@@ -292,6 +303,11 @@ crm_sync_controller_class_init (CrmSyncControllerClass *klass)
    * (src/server/crm-server-live.h). */
   signals[SIGNAL_CALL] =
     g_signal_new ("call", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
+  /* The live channel announces a notification a rule made for this user:
+   * {"type","id","text","deal","created_at"}, ahead of the sync that brings it. */
+  signals[SIGNAL_NOTIFICATION] =
+    g_signal_new ("notification", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
 }
 

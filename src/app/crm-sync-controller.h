@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-sync-controller.h — background sync for a window whose replica has a server: the
  * token from the keyring, a CrmSyncClient syncing every few minutes and when the network
- * comes back, "Sync now", and the header's indicator kept up to date. Without the sync
- * client built in it does nothing. */
+ * comes back, "Sync now", and the header's indicator kept up to date; the live channel's
+ * events it passes on as signals: "call" (a call rings this user) and "notification" (a
+ * rule made one for this user), each with the event's JsonObject. Without the sync client
+ * built in it does nothing. */
 #pragma once
 
 #include <glib-object.h>

@@ -664,6 +664,14 @@ call_cb (CrmWindow  *self,
   crm_call_card_show (GTK_WINDOW (self), self->context, event);
 }
 
+/* A rule made a notification for this user (the live channel): on the desktop at once. */
+static void
+live_notification_cb (CrmWindow  *self,
+                      JsonObject *event)
+{
+  crm_notification_button_announce_live (self->notification_button, event);
+}
+
 CrmWindow *
 crm_window_new (CrmApplication *app,
                 CrmStore       *store)
@@ -682,6 +690,8 @@ crm_window_new (CrmApplication *app,
                                         settings != NULL ? g_settings_get_uint (settings, "sync-interval")
                                                          : 300);
   g_signal_connect_object (self->sync, "call", G_CALLBACK (call_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->sync, "notification", G_CALLBACK (live_notification_cb), self,
+                           G_CONNECT_SWAPPED);
   return self;
 }
 

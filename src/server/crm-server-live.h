@@ -15,7 +15,10 @@
  *    "last_note","contact","new"}}     a call rings this socket's user (the PBX asked the
  *                                      telephony endpoint whom to ring; crm-call.h)
  * A device syncs when "head" is beyond its cursor; the events carry no data of their own
- * beyond a notification's text, which the next sync brings anyway.
+ * beyond a notification's text, which the next sync brings anyway: the app shows it on
+ * the desktop at once (a notification event comes before the "changes" that starts that
+ * sync, so «Пропущенный звонок» does not wait for the sync's pull to end), and the bell
+ * lists it when the sync brought it (crm-notification-button.c).
  *
  * Bounds: one socket per session (a newer one replaces the older, closed with 4000), at
  * most CRM_SERVER_LIVE_MAX_PER_USER per user and CRM_SERVER_LIVE_MAX_PER_ACCOUNT per
