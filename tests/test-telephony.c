@@ -933,6 +933,76 @@ test_upgrade (void)
   crm_test_remove_tree (dir);
 }
 
+static gboolean
+file_has (const char *path,
+          const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &data, &length, NULL))
+    return FALSE;
+  for (gsize i = 0; i + strlen (needle) <= length; i++)
+    if (memcmp (data + i, needle, strlen (needle)) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The routing reaches the laptops for the app's Automation view (crm-server-publish.c):
+ * what `telephony set` keeps is published when the server starts (and every delivery
+ * interval), as the setting server.telephony: names, the working days and hours, who is
+ * on duty; never the token. The app words it with crm_call_routing_rules(). */
+static void
+test_routing_published (Fixture       *f,
+                        gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonObject) routing = NULL;
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autofree char *wal = g_strconcat (f->laptop.path, "-wal", NULL);
+  JsonArray *duty;
+
+  server_admin (&run, f->data, "telephony", "set", "acme", "--ring-seconds", "33",
+                "--on-duty", "Сергей Волков", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  /* a server that starts publishes at once */
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  crm_test_server_restart (f->server);
+  for (;;)
+    {
+      laptop_sync (f);
+      g_clear_pointer (&routing, json_object_unref);
+      routing = crm_call_dup_routing (f->laptop.store);
+      if (routing != NULL && json_object_get_int_member_with_default (routing, "ring_seconds",
+                                                                      0) == 33)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the laptop has no published routing with 33 s after %.0f s", WAIT_S);
+      g_usleep (200 * 1000);
+    }
+  g_assert_cmpstr (crm_test_get_string (routing, "account"), ==, "acme");
+  g_assert_null (crm_test_get_string (routing, "problem"));
+  g_assert_nonnull (crm_test_get_string (routing, "pipeline"));
+  g_assert_nonnull (crm_test_get_string (routing, "ring_group"));
+  g_assert_cmpstr (crm_test_get_string (routing, "days"), ==, "mon-fri");
+  g_assert_cmpint (json_object_get_int_member (routing, "working_days"), ==, 0x1f);
+  g_assert_cmpstr (crm_test_get_string (routing, "zone"), ==, "UTC");
+  duty = json_object_get_array_member (routing, "on_duty");
+  g_assert_cmpuint (json_array_get_length (duty), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (duty, 0), ==, "Сергей Волков");
+  /* the rules are worded where they are read, in that program's language */
+  g_assert_false (json_object_has_member (routing, "rules"));
+  rules = crm_call_routing_rules (routing);
+  g_assert_cmpuint (rules->len, ==, 4);
+  g_assert_nonnull (strstr (rules->pdata[0], "33 s"));
+  g_assert_nonnull (strstr (rules->pdata[3], "Mon–Fri 09:00–18:00"));
+  g_assert_nonnull (strstr (rules->pdata[3], "Сергей Волков"));
+  /* the PBX's token stays in server.db */
+  g_assert_false (file_has (f->laptop.path, f->token));
+  g_assert_false (file_has (wal, f->token));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -947,6 +1017,8 @@ main (int    argc,
               tear_down);
   g_test_add ("/telephony/extensions", Fixture, NULL, set_up, test_extensions, tear_down);
   g_test_add ("/telephony/card", Fixture, NULL, set_up, test_card, tear_down);
+  g_test_add ("/telephony/routing-published", Fixture, NULL, set_up, test_routing_published,
+              tear_down);
   g_test_add_func ("/telephony/upgrade", test_upgrade);
   return g_test_run ();
 }
