@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "crm-call.h"
@@ -129,6 +131,19 @@ extensions_text (CrmContext *context)
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
+/* A rule without the case it starts with («A new number: …»), which the row's title
+ * says already, as a sentence; the whole rule when it has no such start. */
+static char *
+rule_body (const char *rule)
+{
+  const char *colon = strstr (rule, ": ");
+  const char *body = colon != NULL && colon[2] != '\0' ? colon + 2 : rule;
+  const char *rest = g_utf8_next_char (body);
+  g_autofree char *first = g_utf8_strup (body, rest - body);
+
+  return g_strconcat (first, rest, NULL);
+}
+
 static void
 add_routing (CrmRoutingGroup *self,
              CrmContext      *context,
@@ -147,18 +162,24 @@ add_routing (CrmRoutingGroup *self,
     "--zone Europe/Moscow --on-duty USER", account);
   g_autofree char *new_number = NULL;
   g_autofree char *extensions_subtitle = NULL;
+  g_autofree char *new_rule = NULL;
+  g_autofree char *deal_rule = NULL;
+  g_autofree char *contact_rule = NULL;
 
   g_return_if_fail (rules->len == 4);
+  new_rule = rule_body (rules->pdata[0]);
+  deal_rule = rule_body (rules->pdata[1]);
+  contact_rule = rule_body (rules->pdata[2]);
 
   /* Translators: after the new-number rule: who the ring group and the managers are */
-  new_number = g_strdup_printf (_("%s.\nRung first: %s. Then: %s."), (const char *) rules->pdata[0],
+  new_number = g_strdup_printf (_("%s.\nRung first: %s. Then: %s."), new_rule,
                                 group_users != NULL ? group_users : _("nobody"),
                                 managers != NULL ? managers : _("nobody"));
   add_row (self, "new", "call-start-symbolic", _("New Number"), new_number, ring_command);
   add_row (self, "deal", "view-list-symbolic", _("Known Caller with an Active Deal"),
-           rules->pdata[1], NULL);
+           deal_rule, NULL);
   add_row (self, "contact", "avatar-default-symbolic", _("Known Caller without an Active Deal"),
-           rules->pdata[2], NULL);
+           contact_rule, NULL);
   add_row (self, "hours", "alarm-symbolic", _("Working Hours"), rules->pdata[3], hours_command);
   if (extensions != NULL)
     /* Translators: %s lists users and their extensions */
