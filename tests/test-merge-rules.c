@@ -14,7 +14,9 @@
  *   - a task done on one laptop and edited on another: done, with the edit;
  *   - a deal deleted on one laptop and edited on another: it stays deleted, the edit is
  *     listed to its author;
- *   - tags: one laptop adds one, another removes another: both apply.
+ *   - tags: one laptop adds one, another removes another: both apply;
+ *   - a move that closed a stage's auto-task «закрыта вместе с этапом», overridden by a
+ *     laptop that puts the deal back at that stage: the task is open again everywhere.
  * `voronkactl conflicts` shows why, in words, for each refusal and for the lost move.
  * Every case ends with every replica equal to the server. */
 #include "config.h"
@@ -27,6 +29,7 @@
 #include "crm-test-store.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
+#include "crm-uuid.h"
 
 static char *tmpdir;
 static CrmTestServer *server;
@@ -784,6 +787,94 @@ test_counters_add_up (void)
   pair_clear (&pair);
 }
 
+/* --- auto-tasks given back with the stage -------------------------------------------------- */
+
+/* A rule of the admin's: entering «Встреча согласована» in «Продажи» makes the task
+ * «Провести встречу» (an auto-task of that stage). Added once, on the admin's laptop, and
+ * synced; both stores are opened again so they read it. */
+static void
+add_meeting_rule (Pair *pair)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rule_id = crm_uuid_v5 (CRM_UUID_NAMESPACE, "test/merge-rules/meeting");
+  CrmChange *change = crm_changeset_create (changeset, "rule", rule_id);
+  g_autoptr(JsonNode) definition = json_from_string (
+    "{\"trigger\": {\"type\": \"stage_entered\", \"pipeline\": \"Продажи\","
+    " \"stage\": \"Встреча согласована\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Провести встречу\","
+    " \"due\": {\"days\": 2}, \"responsible\": \"deal\"}]}", &error);
+
+  g_assert_no_error (error);
+  crm_change_set_string (change, "name", "Встреча согласована: провести встречу");
+  crm_change_set_node (change, "definition", json_node_copy (definition));
+  crm_change_set_bool (change, "enabled", TRUE);
+  crm_change_set_int (change, "position", 1000);
+  g_assert_true (crm_store_apply (pair->a.store, changeset, &error));
+  g_assert_no_error (error);
+  sync_all (&pair->a, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmTestReplica *replica = i == 0 ? &pair->a : &pair->b;
+
+      g_clear_object (&replica->store);
+      replica->store = crm_test_open (replica->path);
+    }
+}
+
+static void
+test_auto_tasks_come_back (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  gint64 now = crm_time_now_ms ();
+  const char *meetings =
+    "SELECT count (*) FROM task WHERE deal = ?1 AND deleted = 0 AND text = 'Провести встречу'";
+  const char *open_meetings =
+    "SELECT count (*) FROM task WHERE deal = ?1 AND deleted = 0 AND text = 'Провести встречу'"
+    " AND done = 0 AND result IS NULL AND done_at IS NULL";
+
+  pair_open (&pair, "auto-tasks");
+  add_meeting_rule (&pair);
+  deal = shared_deal (&pair, "DAF XF для ООО «Меридиан»", "Квалифицирован");
+
+  /* the admin agrees the meeting (the rule makes its task), holds it and moves on to the
+   * contract: the task is closed «закрыта вместе с этапом» */
+  move (pair.a.store, deal, "Продажи", "Встреча согласована", NULL, now);
+  g_assert_cmpint (count_sql (pair.a.store, open_meetings, deal), ==, 1);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  move (pair.a.store, deal, "Продажи", "Согласование условий договора", NULL, now + 1000);
+  g_assert_cmpint (count_sql (pair.a.store, open_meetings, deal), ==, 0);
+  g_assert_cmpint (count_sql (pair.a.store,
+                              "SELECT count (*) FROM task WHERE deal = ?1 AND done = 1"
+                              " AND result = 'закрыта вместе с этапом'", deal), ==, 1);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+
+  /* the manager, offline since the deal was qualified, agrees the meeting too, a minute
+   * later by the clock: his stage holds (he had seen neither move), his own copy of the
+   * rule's task is a duplicate, and the admin's move to the contract is overridden — its
+   * closing of the meeting task with it */
+  move (pair.b.store, deal, "Продажи", "Встреча согласована", NULL, now + 60000);
+  g_assert_cmpuint (sync_rejected (&pair.b), >=, 1);
+  sync_all (&pair.a, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, "Встреча согласована");
+      /* one meeting task, open again: the deal is at its stage */
+      g_assert_cmpint (count_sql (store, meetings, deal), ==, 1);
+      g_assert_cmpint (count_sql (store, open_meetings, deal), ==, 1);
+    }
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_assert_cmpint (count_sql (account, open_meetings, deal), ==, 1);
+  }
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -802,6 +893,8 @@ main (int    argc,
   g_test_add_func ("/merge-rules/deleted-against-edited", test_deleted_against_edited);
   g_test_add_func ("/merge-rules/sets-merge-as-sets", test_sets_merge_as_sets);
   g_test_add_func ("/merge-rules/counters-add-up", test_counters_add_up);
+  /* last: its rule stays in the account */
+  g_test_add_func ("/merge-rules/auto-tasks-come-back", test_auto_tasks_come_back);
   status = g_test_run ();
   crm_test_server_tear_down (server, tmpdir, status);
   return status;

@@ -17,7 +17,8 @@
  *     rules off is overridden by a write made without seeing it, the entities those
  *     rules created are withdrawn by compensating ops written through crm_store_apply()
  *     (a follow-up deal deleted, a task closed as cancelled), so no replica keeps an
- *     orphan.
+ *     orphan; the auto-tasks that move closed «закрыта вместе с этапом» come back when
+ *     the deal is again at their stage.
  *
  * A field's writes are read from the changelog in the order they reached the server
  * (seq) with the base each author had; which write holds the field is decided by the
@@ -442,6 +443,71 @@ withdraw (CrmStore      *store,
     }
 }
 
+/* What a task closed because its deal left the stage says as its result (as
+ * crm-rule-process.c writes it: data, the same words on every replica). */
+#define CLOSED_WITH_STAGE "закрыта вместе с этапом"
+
+/* The auto-tasks the overridden deal op @op_id closed «закрыта вместе с этапом» (ops of
+ * the move itself: its cause, no rule) come back when the deal is again at the stage they
+ * were made for and nothing else finished them since: the move that closed them did not
+ * hold. A task someone completed, or one whose close a later write holds (the winning
+ * move closed it too, or the deal left that stage anyway), stays as it is. */
+static gboolean
+restore_stage_tasks (CrmStore      *store,
+                     CrmChangeset  *changeset,
+                     const char    *deal_id,
+                     const char    *op_id,
+                     GError       **error)
+{
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *stage = _crm_store_dup_column (store, "deal", deal_id, "stage");
+  g_autofree char *kind = stage_kind (store, stage);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (stage == NULL || is_closed_kind (kind))
+    return TRUE;
+  stmt = _crm_store_prepare (store,
+    "SELECT DISTINCT c.entity_id FROM changelog c JOIN task t ON t.id = c.entity_id"
+    " WHERE c.cause = ?1 AND c.rule IS NULL AND c.entity = 'task'"
+    " AND json_extract (c.fields, '$.result') = ?2"
+    " AND t.deal = ?3 AND t.done = 1 AND t.deleted = 0 AND t.result = ?2"
+    " AND json_extract (t.data, '$.auto_stage') = ?4", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, op_id);
+  _crm_sql_bind_text_or_null (stmt, 2, CLOSED_WITH_STAGE);
+  _crm_sql_bind_text_or_null (stmt, 3, deal_id);
+  _crm_sql_bind_text_or_null (stmt, 4, stage);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    g_ptr_array_add (tasks, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the tasks a move closed");
+      return FALSE;
+    }
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      g_autoptr(GPtrArray) writes = NULL;
+      gint holder = -1;
+      CrmChange *change;
+
+      writes = field_writes (store, "task", tasks->pdata[i], "done", &holder, error);
+      if (writes == NULL)
+        return FALSE;
+      /* the close the overridden move wrote is the one that holds */
+      if (holder < 0 || ((Write *) writes->pdata[holder])->rule != NULL ||
+          g_strcmp0 (((Write *) writes->pdata[holder])->cause, op_id) != 0)
+        continue;
+      change = crm_changeset_touch (changeset, "task", tasks->pdata[i]);
+      crm_change_set_bool (change, "done", FALSE);
+      crm_change_set_null (change, "done_at");
+      crm_change_set_null (change, "result");
+    }
+  return TRUE;
+}
+
 gboolean
 _crm_ledger_withdraw_effects (CrmStore   *store,
                               GPtrArray  *deal_ids,
@@ -478,6 +544,8 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
           kind = stage_kind (store, write->value);
           for (guint e = 0; e < effects->len; e++)
             withdraw (store, changeset, effects->pdata[e], is_closed_kind (kind));
+          if (!restore_stage_tasks (store, changeset, deal_ids->pdata[d], write->op_id, error))
+            return FALSE;
         }
     }
   if (crm_changeset_get_n_changes (changeset) == 0)
@@ -490,11 +558,23 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
       return TRUE;
     }
   /* a gate refused closing a task (the deal's last open one, where a pipeline needs
-   * one): the tasks are deleted instead */
+   * one): the tasks are deleted instead (those given back stay given back) */
   deletions = crm_changeset_new ();
   for (guint i = 0; i < crm_changeset_get_n_changes (changeset); i++)
     {
       CrmChange *change = crm_changeset_get_change (changeset, i);
+      CrmChange *kept;
+
+      /* a task given back to its stage stays given back */
+      if (json_object_has_member (change->fields, "done") &&
+          !json_object_get_boolean_member (change->fields, "done"))
+        {
+          kept = crm_changeset_touch (deletions, change->entity, change->entity_id);
+          crm_change_set_bool (kept, "done", FALSE);
+          crm_change_set_null (kept, "done_at");
+          crm_change_set_null (kept, "result");
+          continue;
+        }
       crm_change_set_bool (crm_changeset_touch (deletions, change->entity, change->entity_id),
                            "deleted", TRUE);
     }
