@@ -704,10 +704,7 @@ crm_server_cmd_serve (const char  *data_dir,
       (storage = open_storage (data_dir, &error)) == NULL ||
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return crm_server_command_fail (error);
-  if (CRM_IS_SERVER_SQLITE (storage))
-    crm_server_sqlite_set_account_quota (CRM_SERVER_SQLITE (storage), quota_mb * 1024 * 1024);
-  else
-    crm_server_pg_set_account_quota (CRM_SERVER_PG (storage), quota_mb * 1024 * 1024);
+  crm_server_backend_set_account_quota (CRM_SERVER_BACKEND (storage), quota_mb * 1024 * 1024);
   g_print (_("voronka-server: data folder %s\n"), data_dir);
   if (!insecure_http &&
       (certificate = crm_server_ops_load_certificate (&ops, data_dir, tls_cert, tls_key,

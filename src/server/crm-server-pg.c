@@ -29,6 +29,7 @@
 #include <glib-unix.h>
 
 #include "crm-server-pg.h"
+#include "crm-server-backend.h"
 #include "crm-server-push.h"
 #include "crm-server-log.h"
 #include "crm-server-snapshot.h"
@@ -51,7 +52,7 @@ static const char *const account_meta_keys[] = {
 
 struct _CrmServerPg
 {
-  GObject     parent_instance;
+  CrmServerBackend parent_instance;
 
   char       *data_dir;
   char       *cache_dir;   /* DIR/pg-cache/PID: this process's replicas */
@@ -59,7 +60,7 @@ struct _CrmServerPg
   PGconn     *conn;
   GHashTable *caches;      /* account id → CrmStore* */
   gboolean    ticker;      /* holds the timer rules' lock */
-  gint64      account_quota;  /* bytes; 0: none */
+  GBytes     *new_key;     /* the stamp key of the account being made */
 
   /* crm_server_pg_listen(): the other processes' writes, as NOTIFY voronka_changes */
   PGconn     *listen_conn;
@@ -69,10 +70,7 @@ struct _CrmServerPg
   gpointer    changed_data;
 };
 
-static void storage_iface_init (CrmServerStorageInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (CrmServerPg, crm_server_pg, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (CRM_TYPE_SERVER_STORAGE, storage_iface_init))
+G_DEFINE_FINAL_TYPE (CrmServerPg, crm_server_pg, CRM_TYPE_SERVER_BACKEND)
 
 static void
 remove_tree (const char *path)
@@ -109,13 +107,8 @@ crm_server_pg_finalize (GObject *object)
   g_free (self->cache_dir);
   g_free (self->data_dir);
   g_free (self->url);
+  g_clear_pointer (&self->new_key, g_bytes_unref);
   G_OBJECT_CLASS (crm_server_pg_parent_class)->finalize (object);
-}
-
-static void
-crm_server_pg_class_init (CrmServerPgClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = crm_server_pg_finalize;
 }
 
 static void
@@ -360,6 +353,7 @@ crm_server_pg_new (const char  *data_dir,
   g_autofree char *cache_dir = g_build_filename (parent, pid, NULL);
 
   self->data_dir = g_strdup (data_dir);
+  crm_server_backend_set_data_dir (CRM_SERVER_BACKEND (self), data_dir);
   self->url = g_strdup (url);
   self->conn = PQconnectdb (url);
   if (PQstatus (self->conn) != CONNECTION_OK)
@@ -603,11 +597,6 @@ get_replica (CrmServerPg  *self,
 
 /* --- writes: one transaction under the account's lock ------------------------------------ */
 
-typedef gboolean (*WriteFunc) (CrmServerPg  *self,
-                               CrmStore     *store,
-                               gpointer      data,
-                               GError      **error);
-
 typedef struct {
   CrmServerPg *self;
   const char  *account_id;
@@ -687,11 +676,11 @@ export_log (CrmServerPg  *self,
  * account's lock; what it wrote goes into the log in that transaction (what it wrote
  * before failing too, so the log and the cache stay one). */
 static gboolean
-write_account (CrmServerPg  *self,
-               const char   *account_id,
-               WriteFunc     func,
-               gpointer      data,
-               GError      **error)
+write_account (CrmServerPg         *self,
+               const char          *account_id,
+               CrmServerWriteFunc   func,
+               gpointer             data,
+               GError             **error)
 {
   g_autoptr(GError) func_error = NULL;
   CrmStore *store;
@@ -710,7 +699,7 @@ write_account (CrmServerPg  *self,
     goto fail;
   g_object_ref (store);
   old_head = crm_ledger_head (store);
-  ok = func (self, store, data, &func_error);
+  ok = func (CRM_SERVER_BACKEND (self), store, data, &func_error);
   if (crm_ledger_head (store) != old_head &&
       !export_log (self, account_id, store, old_head, error))
     {
@@ -740,12 +729,12 @@ fail:
 /* --- accounts and users ------------------------------------------------------------------ */
 
 static char *
-lookup_account (CrmServerPg  *self,
-                const char   *name,
-                GError      **error)
+pg_lookup_account (CrmServerBackend  *backend,
+                   const char        *name,
+                   GError           **error)
 {
-  PGresult *result = pg_query (self, error, "SELECT id FROM account WHERE name = $1", name,
-                               NULL);
+  PGresult *result = pg_query (CRM_SERVER_PG (backend), error,
+                               "SELECT id FROM account WHERE name = $1", name, NULL);
   char *id = NULL;
 
   if (result == NULL)
@@ -759,127 +748,161 @@ lookup_account (CrmServerPg  *self,
   return id;
 }
 
+static GPtrArray *
+pg_list_accounts (CrmServerBackend  *backend,
+                  GError           **error)
+{
+  PGresult *result = pg_query (CRM_SERVER_PG (backend), error,
+                               "SELECT id, name FROM account ORDER BY name", NULL);
+  GPtrArray *accounts;
+
+  if (result == NULL)
+    return NULL;
+  accounts = g_ptr_array_new_with_free_func (g_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      g_ptr_array_add (accounts, dup_value (result, i, 0));
+      g_ptr_array_add (accounts, dup_value (result, i, 1));
+    }
+  PQclear (result);
+  return accounts;
+}
+
 static gboolean
-insert_user (CrmServerPg  *self,
-             const char   *account_id,
-             const char   *name,
-             const char   *role,
-             const char   *crm_user,
-             const char   *password_hash,
-             GError      **error)
+pg_insert_user (CrmServerBackend  *backend,
+                const char        *account_id,
+                const char        *name,
+                const char        *role,
+                const char        *crm_user,
+                const char        *password_hash,
+                GError           **error)
 {
   g_autofree char *id = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *now = now_text ();
   g_autofree char *state = NULL;
   const char *values[] = { id, account_id, name, role, crm_user, password_hash, now };
-  PGresult *result = pg_run (self,
+  PGresult *result = pg_run (CRM_SERVER_PG (backend),
     "INSERT INTO account_user (id, account, name, role, crm_user, password_hash, created_at)"
     " VALUES ($1, $2, $3, $4, $5, $6, $7)", G_N_ELEMENTS (values), values, &state, error);
 
   if (result == NULL && g_strcmp0 (state, "23505") == 0)
     {
       g_clear_error (error);
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("The account already has a user named «%s»"), name);
+      crm_server_backend_user_exists (error, name);
     }
   PQclear (result);
   return result != NULL;
 }
 
-static gboolean
-pg_create_account (CrmServerStorage  *storage,
-                   const char        *name,
-                   JsonNode          *template_root,
-                   const char        *admin_name,
-                   const char        *password_hash,
-                   GError           **error)
+/* The account's stamp key as PostgreSQL's bytea text. */
+static char *
+escape_key (CrmServerPg *self,
+            GBytes      *key)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *account_id = crm_uuid_v7_new (crm_time_now_ms ());
-  g_autofree char *now = now_text ();
-  g_autofree char *crm_user = NULL;
-  g_autofree char *existing = NULL;
+  gsize length;
+  const guint8 *raw = g_bytes_get_data (key, &length);
+  size_t escaped_length;
+  unsigned char *escaped = PQescapeByteaConn (self->conn, raw, length, &escaped_length);
+  char *text = g_strdup ((const char *) escaped);
+
+  PQfreemem (escaped);
+  return text;
+}
+
+/* The account is made in this process's cache; insert_account puts its whole log in. */
+static CrmStore *
+pg_new_replica (CrmServerBackend  *backend,
+                const char        *account_id,
+                GError           **error)
+{
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+  guint8 raw[CRM_STAMP_KEY_SIZE];
+  CrmStore *store;
+
+  randombytes_buf (raw, sizeof raw);
+  g_clear_pointer (&self->new_key, g_bytes_unref);
+  self->new_key = g_bytes_new (raw, sizeof raw);
+  sodium_memzero (raw, sizeof raw);
+  store = make_cache (self, account_id, NULL, self->new_key, NULL, error);
+  return store != NULL ? g_object_ref (store) : NULL;
+}
+
+static void
+pg_discard_replica (CrmServerBackend *backend,
+                    const char       *account_id)
+{
+  drop_cache (CRM_SERVER_PG (backend), account_id);
+}
+
+/* The account's row (with its key, its metadata and, for an account moved here, its
+ * first row's time @created_at) in the open transaction; a taken name is said so. */
+static gboolean
+insert_account_row (CrmServerPg  *self,
+                    const char   *account_id,
+                    const char   *name,
+                    CrmStore     *store,
+                    GBytes       *key,
+                    const char   *created_at,
+                    const char   *taken,
+                    GError      **error)
+{
   g_autofree char *epoch = NULL;
   g_autofree char *metas = NULL;
-  g_autofree char *key_text = NULL;
+  g_autofree char *key_text = escape_key (self, key);
   g_autofree char *state = NULL;
-  g_autoptr(GBytes) key = NULL;
-  g_autoptr(GError) local_error = NULL;
-  guint8 raw[CRM_STAMP_KEY_SIZE];
-  unsigned char *escaped;
-  size_t escaped_length;
   gint64 shared = 0;
-  CrmStore *store;
   PGresult *result;
 
-  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 100)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("An account name must be 1 to 100 characters long"));
-      return FALSE;
-    }
-  existing = lookup_account (self, name, NULL);
-  if (existing != NULL)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("There is already an account «%s»"), name);
-      return FALSE;
-    }
-
-  /* the account is made in this process's cache, then its whole log goes in at once */
-  randombytes_buf (raw, sizeof raw);
-  key = g_bytes_new (raw, sizeof raw);
-  escaped = PQescapeByteaConn (self->conn, raw, sizeof raw, &escaped_length);
-  key_text = g_strdup ((const char *) escaped);
-  PQfreemem (escaped);
-  sodium_memzero (raw, sizeof raw);
-  store = make_cache (self, account_id, NULL, key, NULL, error);
-  if (store == NULL)
+  /* the incarnation devices know it by goes along */
+  if (!crm_ledger_epoch (store, NULL, &epoch, &shared, error))
     return FALSE;
-  if ((template_root != NULL && !crm_template_apply (store, template_root, &local_error)) ||
-      (crm_user = crm_server_replica_ensure_user (store, admin_name, "admin",
-                                                  &local_error)) == NULL ||
-      !crm_store_set_meta (store, "server.account", name, &local_error) ||
-      !crm_ledger_number_deals (store, &local_error) ||
-      !crm_ledger_epoch (store, NULL, &epoch, &shared, &local_error))
-    goto fail;
   metas = dup_metas (store);
-  if (!pg_do (self, "BEGIN", &local_error))
-    goto fail;
   {
     const char *values[] = { account_id, name, crm_store_get_device_id (store), key_text, metas,
-                             now };
+                             created_at };
 
     result = pg_run (self, "INSERT INTO account (id, name, device, stamp_key, meta, created_at)"
                      " VALUES ($1, $2, $3, $4::bytea, $5, $6)", G_N_ELEMENTS (values), values,
-                     &state, &local_error);
+                     &state, error);
   }
   if (result == NULL)
     {
       if (g_strcmp0 (state, "23505") == 0)
         {
-          g_clear_error (&local_error);
-          g_set_error (&local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                       _("There is already an account «%s»"), name);
+          g_clear_error (error);
+          g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT, taken);
         }
-      pg_rollback (self);
-      goto fail;
+      return FALSE;
     }
   PQclear (result);
-  if (!export_log (self, account_id, store, 0, &local_error) ||
-      !insert_user (self, account_id, admin_name, "admin", crm_user, password_hash,
-                    &local_error) ||
-      !pg_do (self, "COMMIT", &local_error))
+  return export_log (self, account_id, store, 0, error);
+}
+
+static gboolean
+pg_insert_account (CrmServerBackend  *backend,
+                   const char        *account_id,
+                   const char        *name,
+                   CrmStore          *store,
+                   const char        *admin_name,
+                   const char        *crm_user,
+                   const char        *password_hash,
+                   GError           **error)
+{
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+  g_autofree char *now = now_text ();
+  g_autofree char *taken = g_strdup_printf (_("There is already an account «%s»"), name);
+
+  if (!pg_do (self, "BEGIN", error))
+    return FALSE;
+  if (!insert_account_row (self, account_id, name, store, self->new_key, now, taken, error) ||
+      !pg_insert_user (backend, account_id, admin_name, "admin", crm_user, password_hash,
+                       error) ||
+      !pg_do (self, "COMMIT", error))
     {
       pg_rollback (self);
-      goto fail;
+      return FALSE;
     }
   return TRUE;
-
-fail:
-  drop_cache (self, account_id);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
 }
 
 #define USER_COLUMNS "u.id, u.account, a.name, u.name, u.role, u.crm_user, u.password_hash," \
@@ -903,377 +926,149 @@ user_from_row (PGresult *result,
   return user;
 }
 
-/* The role the account replica gives the user now (see crm-server-sqlite.c). */
-static gboolean
-refresh_role (CrmServerPg    *self,
-              CrmServerUser  *user,
-              GError        **error)
+static GPtrArray *
+users_of (PGresult *result)
 {
-  CrmStore *store = get_replica (self, user->account_id, error);
-  char *role;
-
-  if (store == NULL)
-    return FALSE;
-  role = crm_server_replica_user_field (store, user->crm_user, FALSE);
-  if (role == NULL)
-    return FALSE;
-  g_free (user->role);
-  user->role = role;
-  return TRUE;
-}
-
-static CrmServerUser *
-lookup_user (CrmServerPg  *self,
-             const char   *account_id,
-             const char   *account_name,
-             const char   *name,
-             GError      **error)
-{
-  PGresult *result = pg_query (self, error,
-    "SELECT " USER_COLUMNS " FROM account_user u JOIN account a ON a.id = u.account"
-    " WHERE u.account = $1 AND u.name = $2", account_id, name, NULL);
-  CrmServerUser *user = NULL;
+  GPtrArray *users;
 
   if (result == NULL)
     return NULL;
-  if (PQntuples (result) > 0)
-    user = user_from_row (result, 0);
+  users = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_user_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    g_ptr_array_add (users, user_from_row (result, i));
   PQclear (result);
-  if (user == NULL)
-    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                 _("There is no user «%s» in account «%s»; “voronka-server user list %s” "
-                   "shows who there is"), name, account_name, account_name);
-  return user;
+  return users;
 }
 
 static CrmServerUser *
-lookup_current_user (CrmServerPg  *self,
-                     const char   *account_name,
-                     const char   *name,
-                     char        **out_account_id,
-                     GError      **error)
+pg_find_user (CrmServerBackend  *backend,
+              const char        *account_id,
+              const char        *name,
+              GError           **error)
 {
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  CrmServerUser *user;
+  g_autoptr(GPtrArray) users = users_of (pg_query (CRM_SERVER_PG (backend), error,
+    "SELECT " USER_COLUMNS " FROM account_user u JOIN account a ON a.id = u.account"
+    " WHERE u.account = $1 AND u.name = $2", account_id, name, NULL));
 
-  if (account_id == NULL ||
-      (user = lookup_user (self, account_id, account_name, name, error)) == NULL)
-    return NULL;
-  if (user->removed)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                   _("«%s» was removed from account «%s»; “user add” makes them a user again"),
-                   name, account_name);
-      crm_server_user_free (user);
-      return NULL;
-    }
-  if (out_account_id != NULL)
-    *out_account_id = g_steal_pointer (&account_id);
-  return user;
+  return users != NULL && users->len > 0 ? g_ptr_array_steal_index (users, 0) : NULL;
 }
 
-static gint
-revoke_sessions_of (CrmServerPg  *self,
-                    const char   *user_id,
-                    GError      **error)
+static GPtrArray *
+pg_find_users (CrmServerBackend  *backend,
+               const char        *name,
+               const char        *account_name,
+               GError           **error)
 {
-  g_autofree char *now = now_text ();
-  PGresult *result = pg_query (self, error,
-    "UPDATE session SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
-    user_id, now, NULL);
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+
+  /* removed users are no one's: their name may sign in nowhere and be added again */
+  return users_of (account_name != NULL
+    ? pg_query (self, error, "SELECT " USER_COLUMNS " FROM account_user u JOIN account a"
+                " ON a.id = u.account WHERE u.name = $1 AND a.name = $2 AND u.removed_at IS NULL",
+                name, account_name, NULL)
+    : pg_query (self, error, "SELECT " USER_COLUMNS " FROM account_user u JOIN account a"
+                " ON a.id = u.account WHERE u.name = $1 AND u.removed_at IS NULL", name, NULL));
+}
+
+/* A statement that returns no rows; -1 on an error, else the rows it changed. */
+static gint
+pg_change (CrmServerPg  *self,
+           GError      **error,
+           const char   *sql,
+           ...)
+{
+  const char *values[8];
+  const char *value;
+  va_list args;
+  int n = 0;
+  PGresult *result;
   gint count;
 
-  if (result == NULL)
+  va_start (args, sql);
+  while ((value = va_arg (args, const char *)) != NULL && n < (int) G_N_ELEMENTS (values))
+    values[n++] = value;
+  va_end (args);
+  if ((result = pg_run (self, sql, n, values, NULL, error)) == NULL)
     return -1;
   count = atoi (PQcmdTuples (result));
   PQclear (result);
   return count;
 }
 
-typedef struct {
-  const char *name;
-  const char *role;
-  char       *crm_user;
-} EnsureUser;
-
 static gboolean
-ensure_user (CrmServerPg  *self,
-             CrmStore     *store,
-             gpointer      data,
-             GError      **error)
+pg_restore_user (CrmServerBackend  *backend,
+                 const char        *user_id,
+                 const char        *role,
+                 const char        *crm_user,
+                 const char        *password_hash,
+                 GError           **error)
 {
-  EnsureUser *ensure = data;
-
-  ensure->crm_user = crm_server_replica_ensure_user (store, ensure->name, ensure->role, error);
-  return ensure->crm_user != NULL;
-}
-
-static gboolean
-pg_add_user (CrmServerStorage  *storage,
-             const char        *account_name,
-             const char        *name,
-             const char        *role,
-             const char        *password_hash,
-             GError           **error)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  g_autoptr(CrmServerUser) previous = NULL;
-  EnsureUser ensure = { name, role, NULL };
-  g_autofree char *crm_user = NULL;
-  PGresult *result;
-
-  if (account_id == NULL)
-    return FALSE;
-  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 200)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("A user name must be 1 to 200 characters long"));
-      return FALSE;
-    }
-  if (!write_account (self, account_id, ensure_user, &ensure, error))
-    return FALSE;
-  crm_user = ensure.crm_user;
-  previous = lookup_user (self, account_id, account_name, name, NULL);
-  if (previous != NULL && previous->removed)
-    {
-      /* someone removed comes back: the same row, a new password, no old session */
-      result = pg_query (self, error,
-        "UPDATE account_user SET role = $2, crm_user = $3, password_hash = $4,"
-        " disabled_at = NULL, removed_at = NULL WHERE id = $1", previous->id, role, crm_user,
-        password_hash, NULL);
-      PQclear (result);
-      return result != NULL;
-    }
-  return insert_user (self, account_id, name, role, crm_user, password_hash, error);
-}
-
-static GPtrArray *
-pg_find_users (CrmServerStorage  *storage,
-               const char        *name,
-               const char        *account_name,
-               GError           **error)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_user_free);
-  g_autoptr(GError) local_error = NULL;
-  /* removed users are no one's: their name may sign in nowhere and be added again */
-  PGresult *result = account_name != NULL
-    ? pg_query (self, error, "SELECT " USER_COLUMNS " FROM account_user u JOIN account a"
-                " ON a.id = u.account WHERE u.name = $1 AND a.name = $2 AND u.removed_at IS NULL",
-                name, account_name, NULL)
-    : pg_query (self, error, "SELECT " USER_COLUMNS " FROM account_user u JOIN account a"
-                " ON a.id = u.account WHERE u.name = $1 AND u.removed_at IS NULL", name, NULL);
-
-  if (result == NULL)
-    return NULL;
-  for (int i = 0; local_error == NULL && i < PQntuples (result); i++)
-    {
-      CrmServerUser *user = user_from_row (result, i);
-
-      if (refresh_role (self, user, &local_error))
-        g_ptr_array_add (users, user);
-      else
-        crm_server_user_free (user);
-    }
-  PQclear (result);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&users);
-}
-
-static char *
-device_owner (CrmServerPg          *self,
-              const CrmServerUser  *user,
-              const char           *device,
-              GError              **error)
-{
-  PGresult *result = pg_query (self, error,
-    "SELECT user_id FROM device WHERE account = $1 AND id = $2", user->account_id, device, NULL);
-  char *owner = NULL;
-
-  if (result == NULL)
-    return NULL;
-  if (PQntuples (result) > 0)
-    owner = dup_value (result, 0, 0);
-  PQclear (result);
-  return owner;
-}
-
-/* CrmServerDeviceFunc: is @device @user's? One nobody has used yet becomes @user's. */
-static gboolean
-device_of_user (const CrmServerUser *user,
-                const char          *device,
-                gpointer             data)
-{
-  CrmServerPg *self = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *owner = device_owner (self, user, device, &error);
-  g_autofree char *now = NULL;
-  PGresult *result;
-
-  if (error != NULL)
-    {
-      g_warning ("Checking device %s: %s", device, error->message);
-      return FALSE;
-    }
-  if (owner != NULL)
-    return g_str_equal (owner, user->id);
-  now = now_text ();
-  result = pg_query (self, &error,
-    "INSERT INTO device (account, id, user_id, name, first_seen, last_seen)"
-    " VALUES ($1, $2, $3, '', $4, $4) ON CONFLICT DO NOTHING",
-    user->account_id, device, user->id, now, NULL);
-  if (result == NULL)
-    g_warning ("Recording device %s: %s", device, error->message);
-  PQclear (result);
-  return TRUE;
-}
-
-static gboolean
-pg_create_session (CrmServerStorage    *storage,
-                   const CrmServerUser *user,
-                   const char          *token_hash,
-                   const char          *device,
-                   const char          *device_name,
-                   gint64               expires,
-                   GError             **error)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *now = now_text ();
-  g_autofree char *expires_text = g_strdup_printf ("%" G_GINT64_FORMAT, expires);
-  PGresult *result;
-
-  if (device != NULL)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *owner = device_owner (self, user, device, &local_error);
-
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      if (owner != NULL && !g_str_equal (owner, user->id))
-        {
-          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_PERMISSION_DENIED,
-                       _("This replica already syncs as another user of the account, so %s "
-                         "cannot sign in with it; sign in with a new replica file (the account "
-                         "is copied from the server)"), user->name);
-          return FALSE;
-        }
-    }
-  result = pg_query (self, error,
-    "INSERT INTO session (token_hash, user_id, created_at, expires_at, device, device_name)"
-    " VALUES ($1, $2, $3, $4, $5, $6)", token_hash, user->id, now, expires_text,
-    device ? device : "", device_name ? device_name : "", NULL);
-  if (result == NULL)
-    return FALSE;
-  PQclear (result);
-  if (device == NULL)
-    return TRUE;
-  result = pg_query (self, error,
-    "INSERT INTO device (account, id, user_id, name, first_seen, last_seen)"
-    " VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (account, id) DO UPDATE SET"
-    " name = excluded.name, last_seen = excluded.last_seen"
-    " WHERE device.user_id = excluded.user_id",
-    user->account_id, device, user->id, device_name ? device_name : "", now, NULL);
-  PQclear (result);
-  return result != NULL;
-}
-
-static CrmServerUser *
-pg_lookup_session (CrmServerStorage  *storage,
-                   const char        *token_hash,
-                   gint64             now,
-                   GError           **error)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *now_string = g_strdup_printf ("%" G_GINT64_FORMAT, now);
-  PGresult *result = pg_query (self, error,
-    "SELECT " USER_COLUMNS ", s.revoked_at IS NULL AND s.expires_at > $2"
-    " FROM session s JOIN account_user u ON u.id = s.user_id JOIN account a ON a.id = u.account"
-    " WHERE s.token_hash = $1", token_hash, now_string, NULL);
-  CrmServerUser *user = NULL;
-  gboolean valid = FALSE;
-
-  if (result == NULL)
-    return NULL;
-  if (PQntuples (result) > 0)
-    {
-      user = user_from_row (result, 0);
-      valid = g_str_equal (PQgetvalue (result, 0, 9), "t");
-    }
-  PQclear (result);
-  if (user == NULL)
-    return NULL;
-  g_clear_pointer (&user->password_hash, g_free);
-  if (user->disabled || user->removed)
-    return user;
-  if (!valid || !refresh_role (self, user, error))
-    g_clear_pointer (&user, crm_server_user_free);
-  return user;
-}
-
-static gboolean
-pg_revoke_session (CrmServerStorage  *storage,
-                   const char        *token_hash,
-                   GError           **error)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *now = now_text ();
-  PGresult *result = pg_query (self, error,
-    "UPDATE session SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL",
-    token_hash, now, NULL);
-
-  PQclear (result);
-  return result != NULL;
+  return pg_change (CRM_SERVER_PG (backend), error,
+                    "UPDATE account_user SET role = $2, crm_user = $3, password_hash = $4,"
+                    " disabled_at = NULL, removed_at = NULL WHERE id = $1", user_id, role,
+                    crm_user, password_hash, NULL) >= 0;
 }
 
 static gint
-pg_revoke_user (CrmServerStorage  *storage,
-                const char        *account_name,
-                const char        *name,
-                GError           **error)
+pg_revoke_sessions (CrmServerBackend  *backend,
+                    const char        *user_id,
+                    GError           **error)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
+  g_autofree char *now = now_text ();
 
-  return user != NULL ? revoke_sessions_of (self, user->id, error) : -1;
+  return pg_change (CRM_SERVER_PG (backend), error,
+                    "UPDATE session SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+                    user_id, now, NULL);
+}
+
+static gint
+pg_change_user (CrmServerBackend     *backend,
+                const char           *user_id,
+                CrmServerUserChange   change,
+                const char           *value,
+                GError              **error)
+{
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+  static const char *const sql[] = {
+    [CRM_SERVER_USER_DISABLE] = "UPDATE account_user SET disabled_at = coalesce (disabled_at,"
+                                " $2::bigint) WHERE id = $1",
+    [CRM_SERVER_USER_ENABLE] = "UPDATE account_user SET disabled_at = NULL WHERE id = $1",
+    [CRM_SERVER_USER_PASSWORD] = "UPDATE account_user SET password_hash = $2 WHERE id = $1",
+    [CRM_SERVER_USER_REMOVE] = "UPDATE account_user SET removed_at = $2 WHERE id = $1",
+  };
+  gint revoked = 0;
+
+  if (!pg_do (self, "BEGIN", error))
+    return -1;
+  if (pg_change (self, error, sql[change], user_id, value, NULL) < 0 ||
+      (change != CRM_SERVER_USER_ENABLE &&
+       (revoked = pg_revoke_sessions (backend, user_id, error)) < 0) ||
+      !pg_do (self, "COMMIT", error))
+    {
+      pg_rollback (self);
+      return -1;
+    }
+  return revoked;
 }
 
 static JsonArray *
-pg_list_users (CrmServerStorage  *storage,
-               const char        *account_name,
+pg_list_users (CrmServerBackend  *backend,
+               const char        *account_id,
                const char        *name,
+               CrmStore          *store,
                GError           **error)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *account_id = lookup_account (self, account_name, error);
   g_autofree char *now = now_text ();
   g_autoptr(JsonArray) list = json_array_new ();
-  g_autoptr(CrmServerUser) one = NULL;
-  CrmStore *store;
-  PGresult *result;
+  const char *values[] = { account_id, now, name };
+  PGresult *result = pg_run (CRM_SERVER_PG (backend),
+    "SELECT u.name, u.role, u.crm_user, u.created_at, u.disabled_at, u.removed_at,"
+    " (SELECT count(*) FROM session s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
+    "   AND s.expires_at > $2::bigint),"
+    " (SELECT max (d.last_seen) FROM device d WHERE d.account = u.account AND d.user_id = u.id)"
+    " FROM account_user u WHERE u.account = $1 AND ($3::text IS NULL OR u.name = $3)"
+    " ORDER BY u.name COLLATE \"C\"", G_N_ELEMENTS (values), values, NULL, error);
 
-  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
-    return NULL;
-  if (name != NULL && (one = lookup_user (self, account_id, account_name, name, error)) == NULL)
-    return NULL;
-  {
-    const char *values[] = { account_id, now, name };
-
-    result = pg_run (self,
-      "SELECT u.name, u.role, u.crm_user, u.created_at, u.disabled_at, u.removed_at,"
-      " (SELECT count(*) FROM session s WHERE s.user_id = u.id AND s.revoked_at IS NULL"
-      "   AND s.expires_at > $2::bigint),"
-      " (SELECT max (d.last_seen) FROM device d WHERE d.account = u.account AND d.user_id = u.id)"
-      " FROM account_user u WHERE u.account = $1 AND ($3::text IS NULL OR u.name = $3)"
-      " ORDER BY u.name COLLATE \"C\"", G_N_ELEMENTS (values), values, NULL, error);
-  }
   if (result == NULL)
     return NULL;
   for (int i = 0; i < PQntuples (result); i++)
@@ -1289,461 +1084,237 @@ pg_list_users (CrmServerStorage  *storage,
   return g_steal_pointer (&list);
 }
 
-/* An UPDATE of one user and the revocation of their sessions, in one transaction. */
-static gint
-change_user (CrmServerPg  *self,
-             const char   *sql,
-             const char   *user_id,
-             const char   *value,
-             gboolean      revoke,
-             GError      **error)
-{
-  PGresult *result;
-  gint revoked = 0;
+/* --- sessions and devices ---------------------------------------------------------------- */
 
-  if (!pg_do (self, "BEGIN", error))
-    return -1;
-  result = value != NULL ? pg_query (self, error, sql, user_id, value, NULL)
-                         : pg_query (self, error, sql, user_id, NULL);
-  if (result == NULL || (revoke && (revoked = revoke_sessions_of (self, user_id, error)) < 0) ||
-      !pg_do (self, "COMMIT", error))
-    {
-      PQclear (result);
-      pg_rollback (self);
-      return -1;
-    }
-  PQclear (result);
-  return revoked;
-}
-
-static gint
-pg_set_user_disabled (CrmServerStorage  *storage,
-                      const char        *account_name,
-                      const char        *name,
-                      gboolean           disabled,
-                      GError           **error)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
-  g_autofree char *now = now_text ();
-
-  if (user == NULL)
-    return -1;
-  return disabled
-    ? change_user (self, "UPDATE account_user SET disabled_at = coalesce (disabled_at, $2::bigint)"
-                   " WHERE id = $1", user->id, now, TRUE, error)
-    : change_user (self, "UPDATE account_user SET disabled_at = NULL WHERE id = $1", user->id,
-                   NULL, FALSE, error);
-}
-
-static gint
-pg_set_password (CrmServerStorage  *storage,
-                 const char        *account_name,
-                 const char        *name,
-                 const char        *password_hash,
+static char *
+pg_device_owner (CrmServerBackend  *backend,
+                 const char        *account_id,
+                 const char        *device,
                  GError           **error)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
+  PGresult *result = pg_query (CRM_SERVER_PG (backend), error,
+    "SELECT user_id FROM device WHERE account = $1 AND id = $2", account_id, device, NULL);
+  char *owner = NULL;
 
-  if (user == NULL)
-    return -1;
-  return change_user (self, "UPDATE account_user SET password_hash = $2 WHERE id = $1",
-                      user->id, password_hash, TRUE, error);
-}
-
-typedef struct {
-  const char        *account_name;
-  const char        *reassign_to;
-  CrmServerUser     *user;
-  CrmReassignCounts *counts;
-} Removal;
-
-static gboolean
-reassign_work (CrmServerPg  *self,
-               CrmStore     *store,
-               gpointer      data,
-               GError      **error)
-{
-  Removal *removal = data;
-  g_autoptr(CrmServerUser) heir = lookup_user (self, removal->user->account_id,
-                                               removal->account_name, removal->reassign_to,
-                                               NULL);
-  g_autofree char *heir_entity = crm_server_replica_heir (store, heir, removal->reassign_to,
-                                                          removal->account_name, error);
-
-  if (heir_entity == NULL)
-    return FALSE;
-  return crm_user_reassign (store, removal->user->crm_user, heir_entity, NULL, removal->counts,
-                            error);
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) > 0)
+    owner = dup_value (result, 0, 0);
+  PQclear (result);
+  return owner;
 }
 
 static gboolean
-pg_remove_user (CrmServerStorage   *storage,
-                const char         *account_name,
-                const char         *name,
-                const char         *reassign_to,
-                CrmReassignCounts  *out_counts,
-                GError            **error)
+pg_claim_device (CrmServerBackend  *backend,
+                 const char        *account_id,
+                 const char        *device,
+                 const char        *user_id,
+                 GError           **error)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autofree char *account_id = NULL;
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, &account_id,
-                                                       error);
   g_autofree char *now = now_text ();
-  Removal removal = { account_name, reassign_to, user, out_counts };
 
-  if (user == NULL)
-    return FALSE;
-  if (g_str_equal (name, reassign_to))
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("--reassign-to names the user being removed; name a colleague who "
-                     "takes over «%s»'s deals and tasks"), name);
-      return FALSE;
-    }
-  /* the work first (laptops get it by sync), then the sign-in */
-  if (!write_account (self, account_id, reassign_work, &removal, error))
-    return FALSE;
-  return change_user (self, "UPDATE account_user SET removed_at = $2 WHERE id = $1", user->id,
-                      now, TRUE, error) >= 0;
+  return pg_change (CRM_SERVER_PG (backend), error,
+                    "INSERT INTO device (account, id, user_id, name, first_seen, last_seen)"
+                    " VALUES ($1, $2, $3, '', $4, $4) ON CONFLICT DO NOTHING",
+                    account_id, device, user_id, now, NULL) >= 0;
 }
 
-/* --- sync -------------------------------------------------------------------------------- */
-
-static guint64
-pg_now_hlc (CrmServerStorage    *storage,
-            const CrmServerUser *user)
+static gboolean
+pg_insert_session (CrmServerBackend    *backend,
+                   const CrmServerUser *user,
+                   const char          *token_hash,
+                   const char          *device,
+                   const char          *device_name,
+                   gint64               expires,
+                   GError             **error)
 {
-  CrmStore *store = get_replica (CRM_SERVER_PG (storage), user->account_id, NULL);
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+  g_autofree char *now = now_text ();
+  g_autofree char *expires_text = g_strdup_printf ("%" G_GINT64_FORMAT, expires);
 
-  return store != NULL ? crm_ledger_next_hlc (store) : 0;
+  if (pg_change (self, error,
+                 "INSERT INTO session (token_hash, user_id, created_at, expires_at, device,"
+                 " device_name) VALUES ($1, $2, $3, $4, $5, $6)", token_hash, user->id, now,
+                 expires_text, device ? device : "", device_name ? device_name : "", NULL) < 0)
+    return FALSE;
+  if (device == NULL)
+    return TRUE;
+  return pg_change (self, error,
+                    "INSERT INTO device (account, id, user_id, name, first_seen, last_seen)"
+                    " VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (account, id) DO UPDATE SET"
+                    " name = excluded.name, last_seen = excluded.last_seen"
+                    " WHERE device.user_id = excluded.user_id",
+                    user->account_id, device, user->id, device_name ? device_name : "", now,
+                    NULL) >= 0;
+}
+
+static CrmServerUser *
+pg_session_user (CrmServerBackend  *backend,
+                 const char        *token_hash,
+                 gint64             now,
+                 gboolean          *out_valid,
+                 GError           **error)
+{
+  g_autofree char *now_string = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  PGresult *result = pg_query (CRM_SERVER_PG (backend), error,
+    "SELECT " USER_COLUMNS ", s.revoked_at IS NULL AND s.expires_at > $2"
+    " FROM session s JOIN account_user u ON u.id = s.user_id JOIN account a ON a.id = u.account"
+    " WHERE s.token_hash = $1", token_hash, now_string, NULL);
+  CrmServerUser *user = NULL;
+
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) > 0)
+    {
+      user = user_from_row (result, 0);
+      *out_valid = g_str_equal (PQgetvalue (result, 0, 9), "t");
+    }
+  PQclear (result);
+  return user;
+}
+
+static gboolean
+pg_revoke_session (CrmServerBackend  *backend,
+                   const char        *token_hash,
+                   GError           **error)
+{
+  g_autofree char *now = now_text ();
+
+  return pg_change (CRM_SERVER_PG (backend), error,
+                    "UPDATE session SET revoked_at = $2 WHERE token_hash = $1"
+                    " AND revoked_at IS NULL", token_hash, now, NULL) >= 0;
+}
+
+/* --- the replicas ------------------------------------------------------------------------ */
+
+static CrmStore *
+pg_get_replica (CrmServerBackend  *backend,
+                const char        *account_id,
+                GError           **error)
+{
+  return get_replica (CRM_SERVER_PG (backend), account_id, error);
+}
+
+static gboolean
+pg_write_replica (CrmServerBackend   *backend,
+                  const char         *account_id,
+                  CrmServerWriteFunc  func,
+                  gpointer            data,
+                  GError            **error)
+{
+  return write_account (CRM_SERVER_PG (backend), account_id, func, data, error);
+}
+
+static char *
+pg_replica_file (CrmServerBackend *backend,
+                 const char       *account_id)
+{
+  return cache_path (CRM_SERVER_PG (backend), account_id);
+}
+
+/* Snapshots are made in this process, of its cache. */
+static char *
+pg_snapshot_folder (CrmServerBackend *backend)
+{
+  return g_build_filename (CRM_SERVER_PG (backend)->cache_dir, "snapshots", NULL);
 }
 
 /* The account's files are shared by the processes of a data folder: DIR/files/ACCOUNT. */
 static char *
-pg_files_folder (CrmServerStorage    *storage,
-                 const CrmServerUser *user,
-                 GError             **error)
+pg_files_folder (CrmServerBackend  *backend,
+                 const char        *account_id,
+                 GError           **error)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  char *folder = g_build_filename (self->data_dir, "files", user->account_id, NULL);
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+  char *folder = g_build_filename (self->data_dir, "files", account_id, NULL);
 
   if (g_mkdir_with_parents (folder, 0700) != 0)
     {
-      int saved = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   _("Could not create the data folder %s: %s"), folder, g_strerror (saved));
+      crm_server_backend_folder_failed (error, folder, errno);
       g_free (folder);
       return NULL;
     }
   return folder;
 }
 
-typedef struct {
-  const CrmServerUser  *user;
-  gint64                base;
-  GPtrArray            *ops;
-  GPtrArray           **out_results;
-  gint64               *out_head;
-} Push;
-
-static gboolean
-push_ops (CrmServerPg  *self,
-          CrmStore     *store,
-          gpointer      data,
-          GError      **error)
-{
-  Push *push = data;
-
-  return crm_server_replica_check_quota (store, push->user, self->account_quota, error) &&
-         crm_server_replica_push (store, push->user, device_of_user, self, push->base,
-                                  push->ops, push->out_results, push->out_head, error);
-}
-
-static gboolean
-pg_push (CrmServerStorage    *storage,
-         const CrmServerUser *user,
-         gint64               base,
-         GPtrArray           *ops,
-         GPtrArray          **out_results,
-         gint64              *out_head,
-         GError             **error)
-{
-  Push push = { user, base, ops, out_results, out_head };
-
-  return write_account (CRM_SERVER_PG (storage), user->account_id, push_ops, &push, error);
-}
-
-static char *
-pg_pull (CrmServerStorage    *storage,
-         const CrmServerUser *user,
-         gint64               since,
-         guint                limit,
-         guint64              hlc,
-         gsize               *out_length,
-         GError             **error)
-{
-  CrmStore *store = get_replica (CRM_SERVER_PG (storage), user->account_id, error);
-
-  return store != NULL ? crm_server_replica_pull (store, since, limit, hlc, out_length, error)
-                       : NULL;
-}
-
-static gboolean
-pg_epoch (CrmServerStorage    *storage,
-          const CrmServerUser *user,
-          const char          *client_epoch,
-          char               **out_epoch,
-          gint64              *out_shared,
-          gint64              *out_head,
-          char               **out_device,
-          GError             **error)
-{
-  CrmStore *store = get_replica (CRM_SERVER_PG (storage), user->account_id, error);
-
-  return store != NULL && crm_server_replica_epoch (store, client_epoch, out_epoch, out_shared,
-                                                    out_head, out_device, error);
-}
-
-static void
-pg_snapshot_async (CrmServerStorage    *storage,
-                   const CrmServerUser *user,
-                   GCancellable        *cancellable,
-                   GAsyncReadyCallback  callback,
-                   gpointer             user_data)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = cache_path (self, user->account_id);
-  g_autofree char *cache = g_build_filename (self->cache_dir, "snapshots", NULL);
-  CrmStore *store = get_replica (self, user->account_id, &error);
-
-  if (store == NULL)
-    g_task_report_error (self, callback, user_data, NULL, g_steal_pointer (&error));
-  else
-    crm_server_replica_snapshot_async (self, store, path, cache, user->account_id, cancellable,
-                                       callback, user_data);
-}
-
-static CrmServerSnapshot *
-pg_snapshot_finish (CrmServerStorage  *storage,
-                    GAsyncResult      *result,
-                    GError           **error)
-{
-  return crm_server_replica_snapshot_finish (result, error);
-}
-
-static GPtrArray *
-account_ids (CrmServerPg  *self,
-             gboolean      with_names,
-             GError      **error)
-{
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  PGresult *result = pg_query (self, error, "SELECT id, name FROM account ORDER BY name", NULL);
-
-  if (result == NULL)
-    {
-      g_ptr_array_unref (ids);
-      return NULL;
-    }
-  for (int i = 0; i < PQntuples (result); i++)
-    {
-      g_ptr_array_add (ids, dup_value (result, i, 0));
-      if (with_names)
-        g_ptr_array_add (ids, dup_value (result, i, 1));
-    }
-  PQclear (result);
-  return ids;
-}
-
-/* Keeps a recent snapshot of the account ready in this process (made in the background),
- * so a new device downloads one instead of waiting while it is made. */
-static void
-prepare_snapshot (CrmServerPg *self,
-                  const char  *account_id)
-{
-  g_autofree char *path = cache_path (self, account_id);
-  g_autofree char *cache = g_build_filename (self->cache_dir, "snapshots", NULL);
-  CrmStore *store = g_hash_table_lookup (self->caches, account_id);
-
-  if (store != NULL)
-    crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
-                                    CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
-}
-
-static void
-pg_prepare_snapshots (CrmServerStorage *storage)
-{
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) ids = account_ids (self, FALSE, &error);
-
-  if (ids == NULL)
-    {
-      g_warning ("%s", error->message);
-      return;
-    }
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) account_error = NULL;
-
-      if (get_replica (self, ids->pdata[i], &account_error) != NULL)
-        prepare_snapshot (self, ids->pdata[i]);
-      else
-        g_warning ("Account %s: %s", (char *) ids->pdata[i], account_error->message);
-    }
-}
-
-static gboolean
-tick_account (CrmServerPg  *self,
-              CrmStore     *store,
-              gpointer      data,
-              GError      **error)
-{
-  gint64 *now_and_fired = data;
-  guint fired = 0;
-  gboolean ok = crm_server_replica_tick (store, now_and_fired[0], &fired, error);
-
-  now_and_fired[1] += fired;
-  return ok;
-}
-
 /* Timer rules run in the one process that holds the timers' lock (it keeps it while
  * it lives; another takes it over when it is gone). */
 static gboolean
-pg_tick (CrmServerStorage  *storage,
-         gint64             now,
-         guint             *out_fired,
-         GError           **error)
+pg_take_timers (CrmServerBackend  *backend,
+                gboolean          *out_mine,
+                GError           **error)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(GPtrArray) ids = NULL;
-  gboolean ok = TRUE;
+  CrmServerPg *self = CRM_SERVER_PG (backend);
+  PGresult *result;
 
-  *out_fired = 0;
   if (!ensure_connected (self, error))
     return FALSE;
   if (!self->ticker)
     {
-      PGresult *result = pg_query (self, error,
-                                   "SELECT pg_try_advisory_lock (" TICK_LOCK_KEY ")", NULL);
-
+      result = pg_query (self, error, "SELECT pg_try_advisory_lock (" TICK_LOCK_KEY ")", NULL);
       if (result == NULL)
         return FALSE;
       self->ticker = g_str_equal (PQgetvalue (result, 0, 0), "t");
       PQclear (result);
-      if (!self->ticker)
-        return TRUE;
-      crm_server_log (G_LOG_LEVEL_MESSAGE, "ticker",
-                      "this process runs the timer rules now (it holds their lock in "
-                      "PostgreSQL)", NULL);
+      if (self->ticker)
+        crm_server_log (G_LOG_LEVEL_MESSAGE, "ticker",
+                        "this process runs the timer rules now (it holds their lock in "
+                        "PostgreSQL)", NULL);
     }
-  if ((ids = account_ids (self, FALSE, error)) == NULL)
-    return FALSE;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      gint64 now_and_fired[2] = { now, 0 };
-
-      if (!write_account (self, ids->pdata[i], tick_account, now_and_fired, &local_error))
-        {
-          /* one account's failure must not stop the others' timers */
-          g_warning ("Timer rules of account %s failed: %s", (char *) ids->pdata[i],
-                     local_error->message);
-          ok = FALSE;
-          continue;
-        }
-      *out_fired += (guint) now_and_fired[1];
-      prepare_snapshot (self, ids->pdata[i]);
-    }
-  if (!ok)
-    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
-                 _("Timer rules failed in some accounts (see the log)"));
-  return ok;
+  *out_mine = self->ticker;
+  return TRUE;
 }
 
-static gboolean
-pg_check (CrmServerStorage  *storage,
-          GError           **error)
+/* The database takes writes: not a standby in recovery. */
+static void
+pg_check_storage (CrmServerBackend *backend,
+                  GPtrArray        *problems)
 {
-  CrmServerPg *self = CRM_SERVER_PG (storage);
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) accounts = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) error = NULL;
+  PGresult *result = pg_query (CRM_SERVER_PG (backend), &error, "SELECT pg_is_in_recovery ()",
+                               NULL);
 
-  /* the database takes writes: not a standby in recovery */
-  {
-    PGresult *result = pg_query (self, &local_error, "SELECT pg_is_in_recovery ()", NULL);
-
-    if (result == NULL)
-      {
-        g_ptr_array_add (problems, g_strdup (local_error->message));
-        g_clear_error (&local_error);
-      }
-    else if (g_str_equal (PQgetvalue (result, 0, 0), "t"))
-      g_ptr_array_add (problems, g_strdup (_("the PostgreSQL database is a standby in recovery "
-                                             "and takes no writes; point --database at the "
-                                             "primary")));
-    PQclear (result);
-  }
-  accounts = account_ids (self, TRUE, &local_error);
-  if (accounts == NULL)
-    g_ptr_array_add (problems, g_strdup (local_error->message));
-  for (guint i = 0; accounts != NULL && i + 1 < accounts->len; i += 2)
-    {
-      g_autoptr(GError) account_error = NULL;
-
-      if (get_replica (self, accounts->pdata[i], &account_error) == NULL)
-        g_ptr_array_add (problems, g_strdup_printf (_("account «%s»: %s"),
-                                                    (char *) accounts->pdata[i + 1],
-                                                    account_error->message));
-    }
-  if (problems->len == 0)
-    return TRUE;
-  g_ptr_array_add (problems, NULL);
-  {
-    g_autofree char *all = g_strjoinv ("; ", (char **) problems->pdata);
-
-    g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR, all);
-  }
-  return FALSE;
+  if (result == NULL)
+    g_ptr_array_add (problems, g_strdup (error->message));
+  else if (g_str_equal (PQgetvalue (result, 0, 0), "t"))
+    g_ptr_array_add (problems, g_strdup (_("the PostgreSQL database is a standby in recovery "
+                                           "and takes no writes; point --database at the "
+                                           "primary")));
+  PQclear (result);
 }
 
 static void
-storage_iface_init (CrmServerStorageInterface *iface)
+crm_server_pg_class_init (CrmServerPgClass *klass)
 {
-  iface->create_account = pg_create_account;
-  iface->add_user = pg_add_user;
-  iface->find_users = pg_find_users;
-  iface->create_session = pg_create_session;
-  iface->lookup_session = pg_lookup_session;
-  iface->revoke_session = pg_revoke_session;
-  iface->revoke_user = pg_revoke_user;
-  iface->list_users = pg_list_users;
-  iface->set_user_disabled = pg_set_user_disabled;
-  iface->set_password = pg_set_password;
-  iface->remove_user = pg_remove_user;
-  iface->now_hlc = pg_now_hlc;
-  iface->push = pg_push;
-  iface->pull = pg_pull;
-  iface->snapshot_async = pg_snapshot_async;
-  iface->snapshot_finish = pg_snapshot_finish;
-  iface->tick = pg_tick;
-  iface->prepare_snapshots = pg_prepare_snapshots;
-  iface->check = pg_check;
-  iface->epoch = pg_epoch;
-  iface->files_folder = pg_files_folder;
+  CrmServerBackendClass *backend_class = CRM_SERVER_BACKEND_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = crm_server_pg_finalize;
+  backend_class->lookup_account = pg_lookup_account;
+  backend_class->list_accounts = pg_list_accounts;
+  backend_class->new_replica = pg_new_replica;
+  backend_class->insert_account = pg_insert_account;
+  backend_class->discard_replica = pg_discard_replica;
+  backend_class->get_replica = pg_get_replica;
+  backend_class->write_replica = pg_write_replica;
+  backend_class->replica_file = pg_replica_file;
+  backend_class->snapshot_folder = pg_snapshot_folder;
+  backend_class->files_folder = pg_files_folder;
+  backend_class->find_user = pg_find_user;
+  backend_class->find_users = pg_find_users;
+  backend_class->insert_user = pg_insert_user;
+  backend_class->restore_user = pg_restore_user;
+  backend_class->change_user = pg_change_user;
+  backend_class->revoke_sessions = pg_revoke_sessions;
+  backend_class->list_users = pg_list_users;
+  backend_class->insert_session = pg_insert_session;
+  backend_class->session_user = pg_session_user;
+  backend_class->revoke_session = pg_revoke_session;
+  backend_class->device_owner = pg_device_owner;
+  backend_class->claim_device = pg_claim_device;
+  backend_class->take_timers = pg_take_timers;
+  backend_class->check_storage = pg_check_storage;
 }
 
-void
-crm_server_pg_set_account_quota (CrmServerPg *self,
-                                 gint64       bytes)
-{
-  g_return_if_fail (CRM_IS_SERVER_PG (self));
-  self->account_quota = MAX (bytes, 0);
-}
 
 /* --- an account moved from the embedded storage (voronka-server migrate) ---------------- */
 
@@ -1784,54 +1355,19 @@ crm_server_pg_import_account (CrmServerPg  *self,
 {
   const char *account_id = json_object_get_string_member (rows, "id");
   JsonArray *account = json_object_get_array_member (rows, "account");
-  g_autofree char *epoch = NULL;
-  g_autofree char *metas = NULL;
-  g_autofree char *key_text = NULL;
-  g_autofree char *state = NULL;
+  const char *created_at =
+    json_array_get_string_element (json_array_get_array_element (account, 0), 0);
+  g_autofree char *taken = g_strdup_printf (_("The PostgreSQL database already has an account "
+                                              "«%s»; nothing was moved"), name);
   g_autofree char *expected = NULL;
   g_autofree char *copied = NULL;
-  gint64 shared = 0;
-  unsigned char *escaped;
-  size_t escaped_length;
-  gsize key_length;
-  const guint8 *raw = g_bytes_get_data (key, &key_length);
-  PGresult *result;
   CrmStore *store;
 
   g_return_val_if_fail (CRM_IS_SERVER_PG (self), FALSE);
 
-  /* the incarnation devices know it by goes along */
-  if (!crm_ledger_epoch (replica, NULL, &epoch, &shared, error))
-    return FALSE;
-  metas = dup_metas (replica);
-  escaped = PQescapeByteaConn (self->conn, raw, key_length, &escaped_length);
-  key_text = g_strdup ((const char *) escaped);
-  PQfreemem (escaped);
   if (!pg_do (self, "BEGIN", error))
     return FALSE;
-  {
-    const char *values[] = {
-      account_id, name, crm_store_get_device_id (replica), key_text, metas,
-      json_array_get_string_element (json_array_get_array_element (account, 0), 0),
-    };
-
-    result = pg_run (self, "INSERT INTO account (id, name, device, stamp_key, meta, created_at)"
-                     " VALUES ($1, $2, $3, $4::bytea, $5, $6)", G_N_ELEMENTS (values), values,
-                     &state, error);
-  }
-  if (result == NULL)
-    {
-      if (g_strcmp0 (state, "23505") == 0)
-        {
-          g_clear_error (error);
-          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                       _("The PostgreSQL database already has an account «%s»; nothing was "
-                         "moved"), name);
-        }
-      goto fail;
-    }
-  PQclear (result);
-  if (!export_log (self, account_id, replica, 0, error) ||
+  if (!insert_account_row (self, account_id, name, replica, key, created_at, taken, error) ||
       !insert_rows (self, "INSERT INTO account_user (id, name, role, crm_user, password_hash,"
                     " created_at, disabled_at, removed_at, account) VALUES ($1, $2, $3, $4, $5,"
                     " $6, $7, $8, $9)", json_object_get_array_member (rows, "users"), account_id,

@@ -5,23 +5,19 @@
  * replica of an account in DIR/pg-cache/PID/ as a cache of the log. */
 #pragma once
 
-#include "crm-server-storage.h"
+#include "crm-server-backend.h"
 #include "crm-store.h"
 
 G_BEGIN_DECLS
 
 #define CRM_TYPE_SERVER_PG (crm_server_pg_get_type ())
-G_DECLARE_FINAL_TYPE (CrmServerPg, crm_server_pg, CRM, SERVER_PG, GObject)
+G_DECLARE_FINAL_TYPE (CrmServerPg, crm_server_pg, CRM, SERVER_PG, CrmServerBackend)
 
 /* Connects to @url (a libpq connection URI, postgresql://…) and brings its schema up to
  * date; @data_dir holds this process's caches and the accounts' files. */
 CrmServerStorage *crm_server_pg_new (const char  *data_dir,
                                      const char  *url,
                                      GError     **error);
-
-/* The most an account may hold (its replica's size, as on the embedded storage). */
-void              crm_server_pg_set_account_quota (CrmServerPg *self,
-                                                   gint64       bytes);
 
 /* Calls @changed (with @user_data) on the main loop whenever another process wrote to an
  * account (LISTEN/NOTIFY), so this process's live sockets hear of it too. */

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-server-sqlite.h"
+#include "crm-server-backend.h"
 #include "crm-server-backup.h"
 #include "crm-server-mailboxes.h"
 #include "crm-server-push.h"
@@ -34,18 +35,14 @@
 
 struct _CrmServerSqlite
 {
-  GObject     parent_instance;
+  CrmServerBackend parent_instance;
 
   char       *data_dir;
   sqlite3    *db;
   GHashTable *replicas;   /* account id → CrmStore* */
-  gint64      account_quota;  /* bytes; 0: none */
 };
 
-static void storage_iface_init (CrmServerStorageInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (CrmServerSqlite, crm_server_sqlite, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (CRM_TYPE_SERVER_STORAGE, storage_iface_init))
+G_DEFINE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM_TYPE_SERVER_BACKEND)
 
 static void
 crm_server_sqlite_finalize (GObject *object)
@@ -57,12 +54,6 @@ crm_server_sqlite_finalize (GObject *object)
     sqlite3_close_v2 (self->db);
   g_free (self->data_dir);
   G_OBJECT_CLASS (crm_server_sqlite_parent_class)->finalize (object);
-}
-
-static void
-crm_server_sqlite_class_init (CrmServerSqliteClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = crm_server_sqlite_finalize;
 }
 
 static void
@@ -288,6 +279,7 @@ crm_server_sqlite_new (const char  *data_dir,
       return NULL;
     }
   self->data_dir = g_strdup (data_dir);
+  crm_server_backend_set_data_dir (CRM_SERVER_BACKEND (self), data_dir);
   if (!open_database (self, error))
     return NULL;
   return CRM_SERVER_STORAGE (g_steal_pointer (&self));
@@ -368,10 +360,11 @@ crm_server_sqlite_get_replica (CrmServerSqlite  *self,
 }
 
 static char *
-lookup_account (CrmServerSqlite  *self,
-                const char       *name,
-                GError          **error)
+sqlite_lookup_account (CrmServerBackend  *backend,
+                       const char        *name,
+                       GError           **error)
 {
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   sqlite3_stmt *stmt = db_prepare (self, error, "SELECT id FROM account WHERE name = ?1",
                                    name, NULL);
   char *id = NULL;
@@ -387,15 +380,42 @@ lookup_account (CrmServerSqlite  *self,
   return id;
 }
 
-static gboolean
-insert_user (CrmServerSqlite  *self,
-             const char       *account_id,
-             const char       *name,
-             const char       *role,
-             const char       *crm_user,
-             const char       *password_hash,
-             GError          **error)
+static GPtrArray *
+sqlite_list_accounts (CrmServerBackend  *backend,
+                      GError           **error)
 {
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = db_prepare (self, error, "SELECT id, name FROM account ORDER BY name",
+                                   NULL);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      db_failed (self, "listing the accounts", error);
+      return NULL;
+    }
+  return g_steal_pointer (&accounts);
+}
+
+static gboolean
+sqlite_insert_user (CrmServerBackend  *backend,
+                    const char        *account_id,
+                    const char        *name,
+                    const char        *role,
+                    const char        *crm_user,
+                    const char        *password_hash,
+                    GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *id = crm_uuid_v7_new (crm_time_now_ms ());
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   sqlite3_stmt *stmt = db_prepare (self, error,
@@ -410,8 +430,7 @@ insert_user (CrmServerSqlite  *self,
   sqlite3_finalize (stmt);
   if (rc == SQLITE_CONSTRAINT)
     {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("The account already has a user named «%s»"), name);
+      crm_server_backend_user_exists (error, name);
       return FALSE;
     }
   if (rc != SQLITE_DONE)
@@ -431,67 +450,65 @@ remove_replica_files (const char *path)
     }
 }
 
+static CrmStore *
+sqlite_new_replica (CrmServerBackend  *backend,
+                    const char        *account_id,
+                    GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  g_autofree char *path = account_file (self, account_id);
+  g_autoptr(CrmStore) store = crm_store_create (path, error);
+
+  if (store == NULL)
+    return NULL;
+  if (!enable_stamps (self, account_id, store, error))
+    {
+      g_clear_object (&store);
+      remove_replica_files (path);
+      return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+static void
+sqlite_discard_replica (CrmServerBackend *backend,
+                        const char       *account_id)
+{
+  g_autofree char *path = account_file (CRM_SERVER_SQLITE (backend), account_id);
+
+  g_hash_table_remove (CRM_SERVER_SQLITE (backend)->replicas, account_id);
+  remove_replica_files (path);
+}
+
 static gboolean
-sqlite_create_account (CrmServerStorage  *storage,
+sqlite_insert_account (CrmServerBackend  *backend,
+                       const char        *account_id,
                        const char        *name,
-                       JsonNode          *template_root,
+                       CrmStore          *store,
                        const char        *admin_name,
+                       const char        *crm_user,
                        const char        *password_hash,
                        GError           **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autofree char *account_id = crm_uuid_v7_new (crm_time_now_ms ());
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *path = account_file (self, account_id);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  g_autofree char *crm_user = NULL;
-  g_autoptr(CrmStore) store = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *existing = NULL;
   sqlite3_stmt *stmt;
 
-  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 100)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("An account name must be 1 to 100 characters long"));
-      return FALSE;
-    }
-  existing = lookup_account (self, name, NULL);
-  if (existing != NULL)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("There is already an account «%s»"), name);
-      return FALSE;
-    }
-
-  store = crm_store_create (path, error);
-  if (store == NULL)
+  if (!db_exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (!enable_stamps (self, account_id, store, &local_error) ||
-      (template_root != NULL && !crm_template_apply (store, template_root, &local_error)) ||
-      (crm_user = crm_server_replica_ensure_user (store, admin_name, "admin", &local_error)) == NULL ||
-      !crm_store_set_meta (store, "server.account", name, &local_error) ||
-      !crm_ledger_number_deals (store, &local_error) ||
-      !db_exec (self, "BEGIN IMMEDIATE", &local_error))
-    goto fail;
-
-  stmt = db_prepare (self, &local_error,
+  stmt = db_prepare (self, error,
     "INSERT INTO account (id, name, file, created_at) VALUES (?1, ?2, ?3, CAST (?4 AS INTEGER))",
     account_id, name, path, now, NULL);
-  if (stmt == NULL || !db_step_done (self, stmt, "adding the account", &local_error) ||
-      !insert_user (self, account_id, admin_name, "admin", crm_user, password_hash,
-                    &local_error) ||
-      !db_exec (self, "COMMIT", &local_error))
+  if (stmt == NULL || !db_step_done (self, stmt, "adding the account", error) ||
+      !sqlite_insert_user (backend, account_id, admin_name, "admin", crm_user, password_hash,
+                           error) ||
+      !db_exec (self, "COMMIT", error))
     {
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      goto fail;
+      return FALSE;
     }
   return TRUE;
-
-fail:
-  g_clear_object (&store);
-  remove_replica_files (path);
-  g_propagate_error (error, g_steal_pointer (&local_error));
-  return FALSE;
 }
 
 static CrmServerUser *
@@ -514,83 +531,81 @@ user_from_row (sqlite3_stmt *stmt)
 #define USER_COLUMNS "u.id, u.account, a.name, u.name, u.role, u.crm_user, u.password_hash," \
                      " u.disabled_at, u.removed_at"
 
-/* The role the account replica gives the user now. FALSE without an error: the user
- * entity was removed (in the app); FALSE with one: the account cannot be opened. */
-static gboolean
-refresh_role (CrmServerSqlite  *self,
-              CrmServerUser    *user,
-              GError          **error)
+/* Every user of @stmt's rows; NULL with @error when a step fails. */
+static GPtrArray *
+users_of (CrmServerSqlite  *self,
+          sqlite3_stmt     *stmt,
+          GError          **error)
 {
-  CrmStore *store = get_replica (self, user->account_id, error);
-  char *role;
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_user_free);
+  int rc;
 
-  if (store == NULL)
-    return FALSE;
-  role = crm_server_replica_user_field (store, user->crm_user, FALSE);
-  if (role == NULL)
-    return FALSE;
-  g_free (user->role);
-  user->role = role;
-  return TRUE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (users, user_from_row (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      db_failed (self, "reading users", error);
+      return NULL;
+    }
+  return g_steal_pointer (&users);
 }
 
-/* The user @name of @account_id, a removed one too; NOT_FOUND when there is none. */
 static CrmServerUser *
-lookup_user (CrmServerSqlite  *self,
-             const char       *account_id,
-             const char       *account_name,
-             const char       *name,
-             GError          **error)
+sqlite_find_user (CrmServerBackend  *backend,
+                  const char        *account_id,
+                  const char        *name,
+                  GError           **error)
 {
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   sqlite3_stmt *stmt = db_prepare (self, error,
     "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
     " WHERE u.account = ?1 AND u.name = ?2", account_id, name, NULL);
-  CrmServerUser *user = NULL;
+  g_autoptr(GPtrArray) users = stmt != NULL ? users_of (self, stmt, error) : NULL;
 
-  if (stmt == NULL)
-    return NULL;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    user = user_from_row (stmt);
-  sqlite3_finalize (stmt);
-  if (user == NULL)
-    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                 _("There is no user «%s» in account «%s»; “voronka-server user list %s” "
-                   "shows who there is"), name, account_name, account_name);
-  return user;
+  return users != NULL && users->len > 0 ? g_ptr_array_steal_index (users, 0) : NULL;
 }
 
-/* Like lookup_user(), but a removed user is an error too. */
-static CrmServerUser *
-lookup_current_user (CrmServerSqlite  *self,
-                     const char       *account_name,
-                     const char       *name,
-                     char            **out_account_id,
-                     GError          **error)
+static GPtrArray *
+sqlite_find_users (CrmServerBackend  *backend,
+                   const char        *name,
+                   const char        *account_name,
+                   GError           **error)
 {
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  CrmServerUser *user;
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  /* removed users are no one's: their name may sign in nowhere and be added again */
+  sqlite3_stmt *stmt = account_name != NULL
+    ? db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
+                  " WHERE u.name = ?1 AND a.name = ?2 AND u.removed_at IS NULL",
+                  name, account_name, NULL)
+    : db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
+                  " WHERE u.name = ?1 AND u.removed_at IS NULL", name, NULL);
 
-  if (account_id == NULL ||
-      (user = lookup_user (self, account_id, account_name, name, error)) == NULL)
-    return NULL;
-  if (user->removed)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                   _("«%s» was removed from account «%s»; “user add” makes them a user again"),
-                   name, account_name);
-      crm_server_user_free (user);
-      return NULL;
-    }
-  if (out_account_id != NULL)
-    *out_account_id = g_steal_pointer (&account_id);
-  return user;
+  return stmt != NULL ? users_of (self, stmt, error) : NULL;
+}
+
+static gboolean
+sqlite_restore_user (CrmServerBackend  *backend,
+                     const char        *user_id,
+                     const char        *role,
+                     const char        *crm_user,
+                     const char        *password_hash,
+                     GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "UPDATE user SET role = ?2, crm_user = ?3, password_hash = ?4, disabled_at = NULL,"
+    " removed_at = NULL WHERE id = ?1", user_id, role, crm_user, password_hash, NULL);
+
+  return stmt != NULL && db_step_done (self, stmt, "adding a user again", error);
 }
 
 static gint
-revoke_sessions_of (CrmServerSqlite  *self,
-                    const char       *user_id,
-                    GError          **error)
+sqlite_revoke_sessions (CrmServerBackend  *backend,
+                        const char        *user_id,
+                        GError           **error)
 {
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   sqlite3_stmt *stmt = db_prepare (self, error,
     "UPDATE session SET revoked_at = CAST (?2 AS INTEGER) WHERE user = ?1 AND revoked_at IS NULL",
@@ -601,90 +616,85 @@ revoke_sessions_of (CrmServerSqlite  *self,
   return sqlite3_changes (self->db);
 }
 
-static gboolean
-sqlite_add_user (CrmServerStorage  *storage,
-                 const char        *account_name,
-                 const char        *name,
-                 const char        *role,
-                 const char        *password_hash,
-                 GError           **error)
+static gint
+sqlite_change_user (CrmServerBackend     *backend,
+                    const char           *user_id,
+                    CrmServerUserChange   change,
+                    const char           *value,
+                    GError              **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  g_autofree char *crm_user = NULL;
-  g_autoptr(CrmServerUser) previous = NULL;
-  CrmStore *store;
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  static const char *const sql[] = {
+    [CRM_SERVER_USER_DISABLE] = "UPDATE user SET disabled_at = coalesce (disabled_at,"
+                                " CAST (?2 AS INTEGER)) WHERE id = ?1",
+    [CRM_SERVER_USER_ENABLE] = "UPDATE user SET disabled_at = NULL WHERE id = ?1",
+    [CRM_SERVER_USER_PASSWORD] = "UPDATE user SET password_hash = ?2 WHERE id = ?1",
+    [CRM_SERVER_USER_REMOVE] = "UPDATE user SET removed_at = CAST (?2 AS INTEGER) WHERE id = ?1",
+  };
+  sqlite3_stmt *stmt;
+  gint revoked = 0;
 
-  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
-    return FALSE;
-  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 200)
+  if (!db_exec (self, "BEGIN IMMEDIATE", error))
+    return -1;
+  stmt = db_prepare (self, error, sql[change], user_id, value, NULL);
+  if (stmt == NULL || !db_step_done (self, stmt, "changing a user", error) ||
+      (change != CRM_SERVER_USER_ENABLE &&
+       (revoked = sqlite_revoke_sessions (backend, user_id, error)) < 0) ||
+      !db_exec (self, "COMMIT", error))
     {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("A user name must be 1 to 200 characters long"));
-      return FALSE;
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      return -1;
     }
-  crm_user = crm_server_replica_ensure_user (store, name, role, error);
-  if (crm_user == NULL)
-    return FALSE;
-  previous = lookup_user (self, account_id, account_name, name, NULL);
-  if (previous != NULL && previous->removed)
-    {
-      /* someone removed comes back: the same row, a new password, no old session */
-      sqlite3_stmt *stmt = db_prepare (self, error,
-        "UPDATE user SET role = ?2, crm_user = ?3, password_hash = ?4, disabled_at = NULL,"
-        " removed_at = NULL WHERE id = ?1", previous->id, role, crm_user, password_hash, NULL);
-
-      return stmt != NULL && db_step_done (self, stmt, "adding a user again", error);
-    }
-  return insert_user (self, account_id, name, role, crm_user, password_hash, error);
+  return revoked;
 }
 
-static GPtrArray *
-sqlite_find_users (CrmServerStorage  *storage,
+static JsonArray *
+sqlite_list_users (CrmServerBackend  *backend,
+                   const char        *account_id,
                    const char        *name,
-                   const char        *account_name,
+                   CrmStore          *store,
                    GError           **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_user_free);
-  g_autoptr(GError) local_error = NULL;
-  /* removed users are no one's: their name may sign in nowhere and be added again */
-  sqlite3_stmt *stmt = account_name != NULL
-    ? db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
-                  " WHERE u.name = ?1 AND a.name = ?2 AND u.removed_at IS NULL",
-                  name, account_name, NULL)
-    : db_prepare (self, error, "SELECT " USER_COLUMNS " FROM user u JOIN account a ON a.id = u.account"
-                  " WHERE u.name = ?1 AND u.removed_at IS NULL", name, NULL);
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autoptr(JsonArray) list = json_array_new ();
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "SELECT u.name, u.role, u.crm_user, u.created_at, u.disabled_at, u.removed_at,"
+    " (SELECT count(*) FROM session s WHERE s.user = u.id AND s.revoked_at IS NULL"
+    "   AND s.expires_at > CAST (?2 AS INTEGER)),"
+    " (SELECT max (d.last_seen) FROM device d WHERE d.account = u.account AND d.user = u.id)"
+    " FROM user u WHERE u.account = ?1 AND (?3 IS NULL OR u.name = ?3) ORDER BY u.name",
+    account_id, now, NULL);
 
   if (stmt == NULL)
     return NULL;
-  while (local_error == NULL && sqlite3_step (stmt) == SQLITE_ROW)
+  if (name != NULL)
+    sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      CrmServerUser *user = user_from_row (stmt);
+      JsonObject *user = crm_server_replica_user_row (store,
+        (const char *) sqlite3_column_text (stmt, 0), (const char *) sqlite3_column_text (stmt, 1),
+        (const char *) sqlite3_column_text (stmt, 2), sqlite3_column_int64 (stmt, 3),
+        sqlite3_column_type (stmt, 4) != SQLITE_NULL, sqlite3_column_type (stmt, 5) != SQLITE_NULL,
+        sqlite3_column_int64 (stmt, 6), sqlite3_column_int64 (stmt, 7));
 
-      if (refresh_role (self, user, &local_error))
-        g_ptr_array_add (users, user);
-      else
-        crm_server_user_free (user);
+      json_array_add_object_element (list, user);
     }
   sqlite3_finalize (stmt);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
-  return g_steal_pointer (&users);
+  return g_steal_pointer (&list);
 }
 
-/* The server user a device id belongs to in @user's account (NULL: nobody's yet). */
+/* --- sessions and devices ---------------------------------------------------------------- */
+
 static char *
-device_owner (CrmServerSqlite     *self,
-              const CrmServerUser *user,
-              const char          *device,
-              GError             **error)
+sqlite_device_owner (CrmServerBackend  *backend,
+                     const char        *account_id,
+                     const char        *device,
+                     GError           **error)
 {
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   sqlite3_stmt *stmt = db_prepare (self, error,
-    "SELECT user FROM device WHERE account = ?1 AND id = ?2", user->account_id, device, NULL);
+    "SELECT user FROM device WHERE account = ?1 AND id = ?2", account_id, device, NULL);
   char *owner = NULL;
 
   if (stmt == NULL)
@@ -696,59 +706,24 @@ device_owner (CrmServerSqlite     *self,
 }
 
 static gboolean
-device_is_usable (CrmServerSqlite     *self,
-                  const CrmServerUser *user,
-                  const char          *device,
-                  GError             **error)
+sqlite_claim_device (CrmServerBackend  *backend,
+                     const char        *account_id,
+                     const char        *device,
+                     const char        *user_id,
+                     GError           **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *owner = device_owner (self, user, device, &local_error);
-
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (owner == NULL || g_str_equal (owner, user->id))
-    return TRUE;
-  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_PERMISSION_DENIED,
-               _("This replica already syncs as another user of the account, so %s cannot sign "
-                 "in with it; sign in with a new replica file (the account is copied from the "
-                 "server)"), user->name);
-  return FALSE;
-}
-
-/* CrmServerDeviceFunc: is @device @user's? One nobody has used yet becomes @user's. */
-static gboolean
-device_of_user (const CrmServerUser *user,
-                const char          *device,
-                gpointer             data)
-{
-  CrmServerSqlite *self = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *owner = device_owner (self, user, device, &error);
-  g_autofree char *now = NULL;
-  sqlite3_stmt *stmt;
-
-  if (error != NULL)
-    {
-      g_warning ("Checking device %s: %s", device, error->message);
-      return FALSE;
-    }
-  if (owner != NULL)
-    return g_str_equal (owner, user->id);
-  now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  stmt = db_prepare (self, &error,
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3_stmt *stmt = db_prepare (self, error,
     "INSERT OR IGNORE INTO device (account, id, user, name, first_seen, last_seen)"
     " VALUES (?1, ?2, ?3, '', CAST (?4 AS INTEGER), CAST (?4 AS INTEGER))",
-    user->account_id, device, user->id, now, NULL);
-  if (stmt == NULL || !db_step_done (self, stmt, "recording a device", &error))
-    g_warning ("Recording device %s: %s", device, error->message);
-  return TRUE;
+    account_id, device, user_id, now, NULL);
+
+  return stmt != NULL && db_step_done (self, stmt, "recording a device", error);
 }
 
 static gboolean
-sqlite_create_session (CrmServerStorage    *storage,
+sqlite_insert_session (CrmServerBackend    *backend,
                        const CrmServerUser *user,
                        const char          *token_hash,
                        const char          *device,
@@ -756,16 +731,10 @@ sqlite_create_session (CrmServerStorage    *storage,
                        gint64               expires,
                        GError             **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   g_autofree char *expires_text = g_strdup_printf ("%" G_GINT64_FORMAT, expires);
-  sqlite3_stmt *stmt;
-
-  /* a device id belongs to the first user who used it: another user cannot take it
-   * over (and push as that device) by signing in with it */
-  if (device != NULL && !device_is_usable (self, user, device, error))
-    return FALSE;
-  stmt = db_prepare (self, error,
+  sqlite3_stmt *stmt = db_prepare (self, error,
     "INSERT INTO session (token_hash, user, created_at, expires_at, device, device_name)"
     " VALUES (?1, ?2, CAST (?3 AS INTEGER), CAST (?4 AS INTEGER), ?5, ?6)",
     token_hash, user->id, now, expires_text, device ? device : "", device_name ? device_name : "",
@@ -785,47 +754,37 @@ sqlite_create_session (CrmServerStorage    *storage,
 }
 
 static CrmServerUser *
-sqlite_lookup_session (CrmServerStorage  *storage,
-                       const char        *token_hash,
-                       gint64             now,
-                       GError           **error)
+sqlite_session_user (CrmServerBackend  *backend,
+                     const char        *token_hash,
+                     gint64             now,
+                     gboolean          *out_valid,
+                     GError           **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
-  /* read from server.db at every request, so a user disabled by an admin command while
-   * the server runs is refused at the next one */
   sqlite3_stmt *stmt = db_prepare (self, error,
     "SELECT " USER_COLUMNS ", s.revoked_at IS NULL AND s.expires_at > CAST (?2 AS INTEGER)"
     " FROM session s JOIN user u ON u.id = s.user JOIN account a ON a.id = u.account"
     " WHERE s.token_hash = ?1", token_hash, now_text, NULL);
   CrmServerUser *user = NULL;
-  gboolean valid = FALSE;
 
   if (stmt == NULL)
     return NULL;
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
       user = user_from_row (stmt);
-      valid = sqlite3_column_int (stmt, 9) != 0;
+      *out_valid = sqlite3_column_int (stmt, 9) != 0;
     }
   sqlite3_finalize (stmt);
-  if (user == NULL)
-    return NULL;
-  g_clear_pointer (&user->password_hash, g_free);
-  /* a disabled or removed user is told so, whatever became of the token */
-  if (user->disabled || user->removed)
-    return user;
-  if (!valid || !refresh_role (self, user, error))
-    g_clear_pointer (&user, crm_server_user_free);
   return user;
 }
 
 static gboolean
-sqlite_revoke_session (CrmServerStorage  *storage,
+sqlite_revoke_session (CrmServerBackend  *backend,
                        const char        *token_hash,
                        GError           **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   sqlite3_stmt *stmt = db_prepare (self, error,
     "UPDATE session SET revoked_at = CAST (?2 AS INTEGER) WHERE token_hash = ?1"
@@ -834,369 +793,61 @@ sqlite_revoke_session (CrmServerStorage  *storage,
   return stmt != NULL && db_step_done (self, stmt, "revoking a session", error);
 }
 
-static gint
-sqlite_revoke_user (CrmServerStorage  *storage,
-                    const char        *account_name,
-                    const char        *name,
+/* --- the replicas ------------------------------------------------------------------------ */
+
+static CrmStore *
+sqlite_get_replica (CrmServerBackend  *backend,
+                    const char        *account_id,
                     GError           **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
-
-  if (user == NULL)
-    return -1;
-  return revoke_sessions_of (self, user->id, error);
+  return get_replica (CRM_SERVER_SQLITE (backend), account_id, error);
 }
 
-/* --- a user's life: list, disable, enable, password, remove ------------------------------ */
-
-static JsonArray *
-sqlite_list_users (CrmServerStorage  *storage,
-                   const char        *account_name,
-                   const char        *name,
-                   GError           **error)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autofree char *account_id = lookup_account (self, account_name, error);
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  g_autoptr(JsonArray) list = json_array_new ();
-  g_autoptr(CrmServerUser) one = NULL;
-  sqlite3_stmt *stmt;
-  CrmStore *store;
-
-  if (account_id == NULL || (store = get_replica (self, account_id, error)) == NULL)
-    return NULL;
-  if (name != NULL && (one = lookup_user (self, account_id, account_name, name, error)) == NULL)
-    return NULL;
-  stmt = db_prepare (self, error,
-    "SELECT u.name, u.role, u.crm_user, u.created_at, u.disabled_at, u.removed_at,"
-    " (SELECT count(*) FROM session s WHERE s.user = u.id AND s.revoked_at IS NULL"
-    "   AND s.expires_at > CAST (?2 AS INTEGER)),"
-    " (SELECT max (d.last_seen) FROM device d WHERE d.account = u.account AND d.user = u.id)"
-    " FROM user u WHERE u.account = ?1 AND (?3 IS NULL OR u.name = ?3) ORDER BY u.name",
-    account_id, now, NULL);
-  if (stmt == NULL)
-    return NULL;
-  if (name != NULL)
-    sqlite3_bind_text (stmt, 3, name, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      JsonObject *user = crm_server_replica_user_row (store,
-        (const char *) sqlite3_column_text (stmt, 0), (const char *) sqlite3_column_text (stmt, 1),
-        (const char *) sqlite3_column_text (stmt, 2), sqlite3_column_int64 (stmt, 3),
-        sqlite3_column_type (stmt, 4) != SQLITE_NULL, sqlite3_column_type (stmt, 5) != SQLITE_NULL,
-        sqlite3_column_int64 (stmt, 6), sqlite3_column_int64 (stmt, 7));
-
-      json_array_add_object_element (list, user);
-    }
-  sqlite3_finalize (stmt);
-  return g_steal_pointer (&list);
-}
-
-static gint
-sqlite_set_user_disabled (CrmServerStorage  *storage,
-                          const char        *account_name,
-                          const char        *name,
-                          gboolean           disabled,
-                          GError           **error)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  sqlite3_stmt *stmt;
-  gint revoked = 0;
-
-  if (user == NULL || !db_exec (self, "BEGIN IMMEDIATE", error))
-    return -1;
-  stmt = disabled
-    ? db_prepare (self, error, "UPDATE user SET disabled_at = coalesce (disabled_at, CAST (?2 AS"
-                  " INTEGER)) WHERE id = ?1", user->id, now, NULL)
-    : db_prepare (self, error, "UPDATE user SET disabled_at = NULL WHERE id = ?1", user->id, NULL);
-  if (stmt == NULL || !db_step_done (self, stmt, "changing a user", error) ||
-      (disabled && (revoked = revoke_sessions_of (self, user->id, error)) < 0) ||
-      !db_exec (self, "COMMIT", error))
-    {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return -1;
-    }
-  return revoked;
-}
-
-static gint
-sqlite_set_password (CrmServerStorage  *storage,
-                     const char        *account_name,
-                     const char        *name,
-                     const char        *password_hash,
-                     GError           **error)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, NULL, error);
-  sqlite3_stmt *stmt;
-  gint revoked;
-
-  if (user == NULL || !db_exec (self, "BEGIN IMMEDIATE", error))
-    return -1;
-  stmt = db_prepare (self, error, "UPDATE user SET password_hash = ?2 WHERE id = ?1",
-                     user->id, password_hash, NULL);
-  if (stmt == NULL || !db_step_done (self, stmt, "changing a password", error) ||
-      (revoked = revoke_sessions_of (self, user->id, error)) < 0 ||
-      !db_exec (self, "COMMIT", error))
-    {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return -1;
-    }
-  return revoked;
-}
-
+/* A write to the replica file is atomic by itself (crm_store_apply's transaction). */
 static gboolean
-sqlite_remove_user (CrmServerStorage   *storage,
-                    const char         *account_name,
-                    const char         *name,
-                    const char         *reassign_to,
-                    CrmReassignCounts  *out_counts,
-                    GError            **error)
+sqlite_write_replica (CrmServerBackend   *backend,
+                      const char         *account_id,
+                      CrmServerWriteFunc  func,
+                      gpointer            data,
+                      GError            **error)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autofree char *account_id = NULL;
-  g_autoptr(CrmServerUser) user = lookup_current_user (self, account_name, name, &account_id,
-                                                       error);
-  g_autoptr(CrmServerUser) heir = NULL;
-  g_autofree char *heir_entity = NULL;
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  sqlite3_stmt *stmt;
-  CrmStore *store;
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (backend), account_id, error);
 
-  if (user == NULL)
-    return FALSE;
-  if (g_str_equal (name, reassign_to))
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("--reassign-to names the user being removed; name a colleague who "
-                     "takes over «%s»'s deals and tasks"), name);
-      return FALSE;
-    }
-  if ((store = get_replica (self, account_id, error)) == NULL)
-    return FALSE;
-  heir = lookup_user (self, account_id, account_name, reassign_to, NULL);
-  heir_entity = crm_server_replica_heir (store, heir, reassign_to, account_name, error);
-  if (heir_entity == NULL)
-    return FALSE;
-
-  /* the work first (through the replica's write path: laptops get it by sync), then
-   * the sign-in: a failure in between leaves a user who can still be removed again */
-  if (!crm_user_reassign (store, user->crm_user, heir_entity, NULL, out_counts, error) ||
-      !db_exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  stmt = db_prepare (self, error, "UPDATE user SET removed_at = CAST (?2 AS INTEGER) WHERE id = ?1",
-                     user->id, now, NULL);
-  if (stmt == NULL || !db_step_done (self, stmt, "removing a user", error) ||
-      revoke_sessions_of (self, user->id, error) < 0 ||
-      !db_exec (self, "COMMIT", error))
-    {
-      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-      return FALSE;
-    }
-  return TRUE;
+  return store != NULL && func (backend, store, data, error);
 }
 
-/* --- sync -------------------------------------------------------------------------------- */
-
-static guint64
-sqlite_now_hlc (CrmServerStorage    *storage,
-                const CrmServerUser *user)
+static char *
+sqlite_replica_file (CrmServerBackend *backend,
+                     const char       *account_id)
 {
-  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, NULL);
+  return account_file (CRM_SERVER_SQLITE (backend), account_id);
+}
 
-  return store != NULL ? crm_ledger_next_hlc (store) : 0;
+static char *
+sqlite_snapshot_folder (CrmServerBackend *backend)
+{
+  return g_build_filename (CRM_SERVER_SQLITE (backend)->data_dir, "snapshots", NULL);
 }
 
 /* The account's files live beside its replica, as on a laptop: "<replica>.files/". */
 static char *
-sqlite_files_folder (CrmServerStorage    *storage,
-                     const CrmServerUser *user,
-                     GError             **error)
+sqlite_files_folder (CrmServerBackend  *backend,
+                     const char        *account_id,
+                     GError           **error)
 {
-  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
+  CrmStore *store = get_replica (CRM_SERVER_SQLITE (backend), account_id, error);
 
   return store != NULL ? crm_attachment_dup_folder (store) : NULL;
-}
-
-void
-crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
-                                     gint64           bytes)
-{
-  g_return_if_fail (CRM_IS_SERVER_SQLITE (self));
-  self->account_quota = MAX (bytes, 0);
-}
-
-static gboolean
-sqlite_push (CrmServerStorage    *storage,
-             const CrmServerUser *user,
-             gint64               base,
-             GPtrArray           *ops,
-             GPtrArray          **out_results,
-             gint64              *out_head,
-             GError             **error)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  CrmStore *store = get_replica (self, user->account_id, error);
-
-  if (store == NULL ||
-      !crm_server_replica_check_quota (store, user, self->account_quota, error))
-    return FALSE;
-  return crm_server_replica_push (store, user, device_of_user, self, base, ops, out_results,
-                                  out_head, error);
-}
-
-static char *
-sqlite_pull (CrmServerStorage    *storage,
-             const CrmServerUser *user,
-             gint64               since,
-             guint                limit,
-             guint64              hlc,
-             gsize               *out_length,
-             GError             **error)
-{
-  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
-
-  return store != NULL ? crm_server_replica_pull (store, since, limit, hlc, out_length, error)
-                       : NULL;
-}
-
-static gboolean
-sqlite_epoch (CrmServerStorage    *storage,
-              const CrmServerUser *user,
-              const char          *client_epoch,
-              char               **out_epoch,
-              gint64              *out_shared,
-              gint64              *out_head,
-              char               **out_device,
-              GError             **error)
-{
-  CrmStore *store = get_replica (CRM_SERVER_SQLITE (storage), user->account_id, error);
-
-  return store != NULL && crm_server_replica_epoch (store, client_epoch, out_epoch, out_shared,
-                                                    out_head, out_device, error);
-}
-
-static void
-sqlite_snapshot_async (CrmServerStorage    *storage,
-                       const CrmServerUser *user,
-                       GCancellable        *cancellable,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = account_file (self, user->account_id);
-  g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
-  CrmStore *store = get_replica (self, user->account_id, &error);
-
-  if (store == NULL)
-    g_task_report_error (self, callback, user_data, NULL, g_steal_pointer (&error));
-  else
-    crm_server_replica_snapshot_async (self, store, path, cache, user->account_id, cancellable,
-                                       callback, user_data);
-}
-
-static CrmServerSnapshot *
-sqlite_snapshot_finish (CrmServerStorage  *storage,
-                        GAsyncResult      *result,
-                        GError           **error)
-{
-  return crm_server_replica_snapshot_finish (result, error);
-}
-
-/* Keeps a recent snapshot of the account ready (made in the background), so a new
- * device downloads one instead of waiting while it is made. */
-static void
-prepare_snapshot (CrmServerSqlite *self,
-                  const char      *account_id,
-                  CrmStore        *store)
-{
-  g_autofree char *path = account_file (self, account_id);
-  g_autofree char *cache = g_build_filename (self->data_dir, "snapshots", NULL);
-
-  crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
-                                  CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
-}
-
-static void
-sqlite_prepare_snapshots (CrmServerStorage *storage)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = db_prepare (self, NULL, "SELECT id FROM account ORDER BY name", NULL);
-
-  if (stmt == NULL)
-    return;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  sqlite3_finalize (stmt);
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      CrmStore *store = get_replica (self, ids->pdata[i], &error);
-
-      if (store != NULL)
-        prepare_snapshot (self, ids->pdata[i], store);
-      else
-        g_warning ("Account %s: %s", (char *) ids->pdata[i], error->message);
-    }
-}
-
-static gboolean
-sqlite_tick (CrmServerStorage  *storage,
-             gint64             now,
-             guint             *out_fired,
-             GError           **error)
-{
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = db_prepare (self, error, "SELECT id FROM account ORDER BY name", NULL);
-  gboolean ok = TRUE;
-
-  *out_fired = 0;
-  if (stmt == NULL)
-    return FALSE;
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  sqlite3_finalize (stmt);
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      CrmStore *store = get_replica (self, ids->pdata[i], &local_error);
-      guint fired = 0;
-
-      if (store != NULL)
-        {
-          crm_server_replica_tick (store, now, &fired, &local_error);
-          prepare_snapshot (self, ids->pdata[i], store);
-        }
-      if (local_error != NULL)
-        {
-          /* one account's failure must not stop the others' timers */
-          g_warning ("Timer rules of account %s failed: %s", (char *) ids->pdata[i],
-                     local_error->message);
-          ok = FALSE;
-          continue;
-        }
-      *out_fired += fired;
-    }
-  if (!ok)
-    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
-                 _("Timer rules failed in some accounts (see the log)"));
-  return ok;
 }
 
 /* One account: the server's replica opens, and the file on disk is still a database of a
  * schema this server knows (a file replaced or damaged while serving shows up here). */
 static char *
-check_account (CrmServerSqlite *self,
-               const char      *account_id,
-               const char      *account_name)
+sqlite_check_account (CrmServerBackend *backend,
+                      const char       *account_id,
+                      const char       *account_name)
 {
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *path = account_file (self, account_id);
   g_autoptr(GError) error = NULL;
   gint version;
@@ -1213,18 +864,15 @@ check_account (CrmServerSqlite *self,
   return NULL;
 }
 
-static gboolean
-sqlite_check (CrmServerStorage  *storage,
-              GError           **error)
+/* The storage takes writes: server.db's write lock, and a file in the data folder. */
+static void
+sqlite_check_storage (CrmServerBackend *backend,
+                      GPtrArray        *problems)
 {
-  CrmServerSqlite *self = CRM_SERVER_SQLITE (storage);
-  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *probe = g_build_filename (self->data_dir, ".ready-probe", NULL);
   g_autoptr(GError) local_error = NULL;
-  sqlite3_stmt *stmt;
 
-  /* the storage takes writes: server.db's write lock, and a file in the data folder */
   if (!db_exec (self, "BEGIN IMMEDIATE", &local_error) ||
       !db_exec (self, "ROLLBACK", &local_error))
     {
@@ -1239,62 +887,40 @@ sqlite_check (CrmServerStorage  *storage,
       g_clear_error (&local_error);
     }
   g_unlink (probe);
-
-  stmt = db_prepare (self, &local_error, "SELECT id, name FROM account ORDER BY name", NULL);
-  if (stmt == NULL)
-    g_ptr_array_add (problems, g_strdup (local_error->message));
-  else
-    {
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-          g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-        }
-      sqlite3_finalize (stmt);
-    }
-  for (guint i = 0; i + 1 < accounts->len; i += 2)
-    {
-      char *problem = check_account (self, accounts->pdata[i], accounts->pdata[i + 1]);
-
-      if (problem != NULL)
-        g_ptr_array_add (problems, problem);
-    }
-  if (problems->len == 0)
-    return TRUE;
-  g_ptr_array_add (problems, NULL);
-  {
-    g_autofree char *all = g_strjoinv ("; ", (char **) problems->pdata);
-
-    g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR, all);
-  }
-  return FALSE;
 }
 
 static void
-storage_iface_init (CrmServerStorageInterface *iface)
+crm_server_sqlite_class_init (CrmServerSqliteClass *klass)
 {
-  iface->create_account = sqlite_create_account;
-  iface->add_user = sqlite_add_user;
-  iface->find_users = sqlite_find_users;
-  iface->create_session = sqlite_create_session;
-  iface->lookup_session = sqlite_lookup_session;
-  iface->revoke_session = sqlite_revoke_session;
-  iface->revoke_user = sqlite_revoke_user;
-  iface->list_users = sqlite_list_users;
-  iface->set_user_disabled = sqlite_set_user_disabled;
-  iface->set_password = sqlite_set_password;
-  iface->remove_user = sqlite_remove_user;
-  iface->now_hlc = sqlite_now_hlc;
-  iface->push = sqlite_push;
-  iface->pull = sqlite_pull;
-  iface->snapshot_async = sqlite_snapshot_async;
-  iface->snapshot_finish = sqlite_snapshot_finish;
-  iface->tick = sqlite_tick;
-  iface->prepare_snapshots = sqlite_prepare_snapshots;
-  iface->check = sqlite_check;
-  iface->epoch = sqlite_epoch;
-  iface->files_folder = sqlite_files_folder;
+  CrmServerBackendClass *backend_class = CRM_SERVER_BACKEND_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = crm_server_sqlite_finalize;
+  backend_class->lookup_account = sqlite_lookup_account;
+  backend_class->list_accounts = sqlite_list_accounts;
+  backend_class->new_replica = sqlite_new_replica;
+  backend_class->insert_account = sqlite_insert_account;
+  backend_class->discard_replica = sqlite_discard_replica;
+  backend_class->get_replica = sqlite_get_replica;
+  backend_class->write_replica = sqlite_write_replica;
+  backend_class->replica_file = sqlite_replica_file;
+  backend_class->snapshot_folder = sqlite_snapshot_folder;
+  backend_class->files_folder = sqlite_files_folder;
+  backend_class->find_user = sqlite_find_user;
+  backend_class->find_users = sqlite_find_users;
+  backend_class->insert_user = sqlite_insert_user;
+  backend_class->restore_user = sqlite_restore_user;
+  backend_class->change_user = sqlite_change_user;
+  backend_class->revoke_sessions = sqlite_revoke_sessions;
+  backend_class->list_users = sqlite_list_users;
+  backend_class->insert_session = sqlite_insert_session;
+  backend_class->session_user = sqlite_session_user;
+  backend_class->revoke_session = sqlite_revoke_session;
+  backend_class->device_owner = sqlite_device_owner;
+  backend_class->claim_device = sqlite_claim_device;
+  backend_class->check_storage = sqlite_check_storage;
+  backend_class->check_account = sqlite_check_account;
 }
+
 
 /* --- moving an account to another storage (voronka-server migrate) ---------------------- */
 
@@ -1341,7 +967,7 @@ crm_server_sqlite_export_account (CrmServerSqlite  *self,
 
   g_return_val_if_fail (CRM_IS_SERVER_SQLITE (self), NULL);
 
-  if ((account_id = lookup_account (self, name, error)) == NULL)
+  if ((account_id = sqlite_lookup_account (CRM_SERVER_BACKEND (self), name, error)) == NULL)
     return NULL;
   json_object_set_string_member (rows, "id", account_id);
   if ((table = rows_of (self, "SELECT created_at FROM account WHERE id = ?1", account_id,

@@ -3,7 +3,7 @@
  * sessions and devices, and one replica file per account in DIR/accounts/. */
 #pragma once
 
-#include "crm-server-storage.h"
+#include "crm-server-backend.h"
 #include "crm-store.h"
 
 G_BEGIN_DECLS
@@ -12,19 +12,11 @@ G_BEGIN_DECLS
 #define CRM_SERVER_DB_VERSION 3
 
 #define CRM_TYPE_SERVER_SQLITE (crm_server_sqlite_get_type ())
-G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, GObject)
+G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, CrmServerBackend)
 
 /* Opens (creating when missing) the data folder @data_dir. */
 CrmServerStorage *crm_server_sqlite_new (const char  *data_dir,
                                          GError     **error);
-
-/* `serve --account-quota-mb`'s default: five times the large account of bench/. */
-#define CRM_SERVER_DEFAULT_ACCOUNT_QUOTA_MB  10240
-
-/* The most an account's replica may hold, in bytes (0: no limit); a push to an account
- * over it is refused with QUOTA_EXCEEDED, nothing of it merged. */
-void              crm_server_sqlite_set_account_quota (CrmServerSqlite *self,
-                                                       gint64           bytes);
 
 /* For the files of src/server that keep tables of their own in server.db
  * (crm-server-mailboxes.c): the connection (main thread only) and an account's replica,
