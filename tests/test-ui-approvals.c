@@ -14,6 +14,7 @@
 #include "crm-approval-dialog.h"
 #include "crm-approval-sheet.h"
 #include "crm-approvals-view.h"
+#include "crm-discounts-group.h"
 #include "crm-context.h"
 #include "crm-query.h"
 #include "crm-view.h"
@@ -463,6 +464,185 @@ run_request (void)
   g_free (made.invoice_id);
 }
 
+typedef struct {
+  GtkWidget  *root;
+  GType       type;
+  const char *text;
+} Shown;
+
+static gboolean
+widget_shown (gpointer data)
+{
+  Shown *shown = data;
+  GtkWidget *widget = crm_test_ui_find (shown->root, shown->type, shown->text);
+
+  return widget != NULL && crm_test_ui_widget_is_drawn (widget);
+}
+
+static gint64
+jura_discount (const char *db_path)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = crm_approval_discounts (store, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "brand"), "Jura") == 0)
+        return json_object_get_int_member (item, "discount");
+    }
+  g_assert_not_reached ();
+}
+
+/* Discounts on the deal's and the company's page: the rep reads the brand's discount and
+ * the change that waits under it, with no way to edit it, and asks through «Request
+ * Approval»; the administrator changes it there directly, and every page shows the new
+ * one. */
+static void
+run_discounts (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  Made made = { 0 };
+  g_autofree char *db_path = make_supplier (tmpdir, &made);
+  g_autofree char *evgeny = NULL;
+  g_autofree char *admin = NULL;
+  g_autofree char *company_id = NULL;
+  g_autofree char *shot = NULL;
+  g_autofree char *asked = NULL;
+  CrmApplication *app;
+  CrmWindow *window;
+  CrmDiscountsGroup *group;
+  CrmApprovalDialog *request;
+  GtkWidget *row;
+  GtkWidget *button;
+  GtkWidget *dialog;
+  GtkWidget *spin;
+  GtkWidget *company_page;
+  Shown shown;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    CrmChange *company;
+
+    evgeny = user_id (store, EVGENY);
+    admin = user_id (store, "admin");
+    /* the deal's company: the company's page shows the brands of its deals */
+    company_id = crm_store_new_id (store);
+    crm_changeset_set_actor (changeset, evgeny);
+    company = crm_changeset_create (changeset, "company", company_id);
+    crm_change_set_string (company, "name", "Кофейня «Зерно»");
+    crm_change_set_int (company, "created_at", crm_store_get_now (store));
+    crm_change_set_string (crm_changeset_touch (changeset, "deal", made.deal_id), "company",
+                           company_id);
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  crm_context_set_user (crm_window_get_context (window), evgeny);
+  crm_window_open_deal (window, made.deal_id);
+  group = CRM_DISCOUNTS_GROUP (crm_test_ui_find (crm_window_get_page (window, "deal"),
+                                                 CRM_TYPE_DISCOUNTS_GROUP, NULL));
+  g_assert_nonnull (group);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, group, 10000));
+  g_assert_cmpuint (crm_discounts_group_get_n_brands (group), ==, 1);
+  row = crm_discounts_group_find_row (group, "Jura");
+  g_assert_nonnull (row);
+  /* the percent as the reference list has it, and the change that waits */
+  g_assert_nonnull (crm_test_ui_find (row, GTK_TYPE_LABEL, "10 %"));
+  asked = g_strdup_printf (_("%lld %% asked, waiting for %s"), 12LL, HEAD);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, asked);
+  /* read-only for a rep: nothing to edit, only a request */
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (group), GTK_TYPE_SPIN_BUTTON, NULL));
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (group), GTK_TYPE_BUTTON, _("C_hange…")));
+  scroll_into_view (GTK_WIDGET (group));
+  shot = crm_test_ui_screenshot (GTK_WIDGET (window), "approvals-discounts-deal-ru");
+  button = crm_test_ui_find (row, GTK_TYPE_BUTTON, _("Re_quest…"));
+  g_assert_nonnull (button);
+  gtk_widget_activate (button);
+  request = CRM_APPROVAL_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_APPROVAL_DIALOG));
+  g_assert_nonnull (request);
+  g_assert_cmpstr (crm_approval_dialog_get_chain (request), ==, HEAD);
+  gtk_widget_activate_action (GTK_WIDGET (request), "dialog.cancel", NULL);
+  g_assert_true (crm_test_ui_wait_until (no_request_dialog, NULL, 10000));
+
+  /* the company's page: the brands of its deals */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-company", "s",
+                                             company_id));
+  company_page = crm_window_get_page (window, "contact");
+  group = CRM_DISCOUNTS_GROUP (crm_test_ui_find (company_page, CRM_TYPE_DISCOUNTS_GROUP, NULL));
+  g_assert_nonnull (group);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, group, 10000));
+  g_assert_nonnull (crm_discounts_group_find_row (group, "Jura"));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (group), GTK_TYPE_BUTTON, _("Re_quest…")));
+
+  /* the administrator changes it right there */
+  crm_context_set_user (crm_window_get_context (window), admin);
+  crm_view_reload (CRM_VIEW (company_page));
+  shown.root = GTK_WIDGET (group);
+  shown.type = GTK_TYPE_BUTTON;
+  shown.text = _("C_hange…");
+  g_assert_true (crm_test_ui_wait_until (widget_shown, &shown, 10000));
+  gtk_widget_activate (crm_test_ui_find (GTK_WIDGET (group), GTK_TYPE_BUTTON, _("C_hange…")));
+  dialog = GTK_WIDGET (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  spin = crm_test_ui_find (dialog, GTK_TYPE_SPIN_BUTTON, NULL);
+  g_assert_nonnull (spin);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 10);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 14);
+  gtk_editable_set_text (GTK_EDITABLE (crm_test_ui_find (dialog, GTK_TYPE_ENTRY, NULL)),
+                         "Новый договор с дистрибьютором");
+  g_clear_pointer (&shot, g_free);
+  shot = crm_test_ui_screenshot (dialog, "approvals-discounts-change-ru");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "apply");
+  if (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG) != NULL)
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_cmpint (jura_discount (db_path), ==, 14);
+  shown.type = GTK_TYPE_LABEL;
+  shown.text = "14 %";
+  g_assert_true (crm_test_ui_wait_until (widget_shown, &shown, 10000));
+  scroll_into_view (GTK_WIDGET (group));
+  g_clear_pointer (&shot, g_free);
+  shot = crm_test_ui_screenshot (GTK_WIDGET (window), "approvals-discounts-company-ru");
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+  g_free (made.deal_id);
+  g_free (made.discount_id);
+  g_free (made.invoice_id);
+}
+
+static void
+test_discounts_russian (void)
+{
+  g_autofree char *po_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  po_dir = crm_test_ui_built_translations ();
+  if (po_dir == NULL)
+    {
+      crm_test_skip ("the Russian translation is not built");
+      return;
+    }
+  g_setenv ("LANGUAGE", "ru", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, po_dir);
+  run_discounts ();
+}
+
 static void
 test_request_russian (void)
 {
@@ -532,5 +712,6 @@ main (int    argc,
   g_test_add_func ("/ui-approvals/inbox/russian", test_inbox_russian);
   g_test_add_func ("/ui-approvals/inbox/english", test_inbox_english);
   g_test_add_func ("/ui-approvals/request/russian", test_request_russian);
+  g_test_add_func ("/ui-approvals/discounts/russian", test_discounts_russian);
   return g_test_run ();
 }

@@ -287,6 +287,8 @@ crm_approval_dialog_set_kind (CrmApprovalDialog *self,
                               const char        *kind)
 {
   g_return_if_fail (CRM_IS_APPROVAL_DIALOG (self));
+  if (self->deal_id == NULL)
+    return;
   adw_combo_row_set_selected (self->kind_row, g_strcmp0 (kind, "invoice") == 0 ? 1 : 0);
 }
 
@@ -444,7 +446,8 @@ fill_brands (CrmApprovalDialog *self,
              CrmStore          *store,
              const char        *brand_id)
 {
-  g_autoptr(JsonNode) mine = crm_approval_discounts_for (store, "deal", self->deal_id, NULL);
+  g_autoptr(JsonNode) mine = self->deal_id != NULL
+    ? crm_approval_discounts_for (store, "deal", self->deal_id, NULL) : NULL;
   g_autoptr(JsonNode) all = crm_approval_discounts (store, NULL);
   JsonNode *lists[] = { mine, all };
   guint position = 0;
@@ -540,8 +543,11 @@ crm_approval_dialog_new (GtkWindow  *parent,
   self->context = g_object_ref (context);
   self->deal_id = g_strdup (deal_id);
   fill_brands (self, store, brand_id);
-  fill_invoice (self, store);
+  if (deal_id != NULL)
+    fill_invoice (self, store);
   adw_combo_row_set_selected (self->kind_row, 0);
+  /* from a company's page: a brand's discount, not an invoice (that is a deal's) */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->kind_row), deal_id != NULL);
   update_chain (self);
   g_signal_connect_swapped (self->kind_row, "notify::selected", G_CALLBACK (update_chain), self);
   g_signal_connect_swapped (self->brand_row, "notify::selected", G_CALLBACK (update_chain), self);

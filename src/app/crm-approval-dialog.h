@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 #define CRM_TYPE_APPROVAL_DIALOG (crm_approval_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (CrmApprovalDialog, crm_approval_dialog, CRM, APPROVAL_DIALOG, AdwWindow)
 
-/* A request about @deal_id; a discount of @brand_id (NULL: the deal's first brand). */
+/* A request about @deal_id; a discount of @brand_id (NULL: the deal's first brand).
+ * Without @deal_id (a company's page) only a brand's discount is offered. */
 CrmApprovalDialog *crm_approval_dialog_new          (GtkWindow         *parent,
                                                      CrmContext        *context,
                                                      const char        *deal_id,

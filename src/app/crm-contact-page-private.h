@@ -6,6 +6,7 @@
 #include <adwaita.h>
 
 #include "crm-contact-page.h"
+#include "crm-discounts-group.h"
 #include "crm-entity-picker.h"
 #include "crm-files-group.h"
 #include "crm-messages-group.h"
@@ -65,6 +66,7 @@ struct _CrmContactPage
   CrmFilesGroup       *files_group;
   guint                rfm_generation; /* which reload the segment being read is for */
   GtkWidget           *segment_row;    /* S4-5: the client's RFM segment, once read */
+  CrmDiscountsGroup   *discounts_group;  /* S3-9: a company's brands' discounts */
   CrmMessagesGroup    *messages_group;
   CrmNoteBox          *note_box;
   CrmTimeline         *timeline;

@@ -597,6 +597,8 @@ crm_contact_page_reload (CrmView *view)
   fill_company_contacts (self);
   fill_links (self);
   crm_files_group_set_target (self->files_group, self->context, self->kind, self->id);
+  crm_discounts_group_set_target (self->discounts_group, self->context, "company",
+                                  _crm_contact_page_is_company (self) ? self->id : NULL);
   crm_messages_group_set_target (self->messages_group, self->context, self->kind, self->id);
   fill_history (self);
   gtk_stack_set_visible_child_name (self->stack, "card");
@@ -913,6 +915,7 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);
   g_type_ensure (CRM_TYPE_MESSAGES_GROUP);
+  g_type_ensure (CRM_TYPE_DISCOUNTS_GROUP);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-contact-page.ui");
@@ -947,6 +950,7 @@ crm_contact_page_class_init (CrmContactPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, tasks_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, task_list);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, files_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmContactPage, discounts_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, messages_group);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, note_box);
   gtk_widget_class_bind_template_child (widget_class, CrmContactPage, timeline);

@@ -15,6 +15,7 @@
 #include "crm-date-button.h"
 #include "crm-deal-actions.h"
 #include "crm-deal-page.h"
+#include "crm-discounts-group.h"
 #include "crm-undo-actions.h"
 #include "crm-entity-picker.h"
 #include "crm-field-editor.h"
@@ -69,6 +70,7 @@ struct _CrmDealPage
   CrmTimeline         *timeline;
   CrmFilesGroup       *files_group;
   CrmMessagesGroup    *messages_group;
+  CrmDiscountsGroup   *discounts_group;
   CrmApprovalSheet    *approval_sheet;
   CrmNoteBox          *note_box;
   CrmPayerPicker      *payer_picker;   /* S4-11: in the «payer» field's row */
@@ -696,6 +698,7 @@ crm_deal_page_reload (CrmView *view)
   fill_tasks (self);
   crm_files_group_set_target (self->files_group, self->context, "deal", self->deal_id);
   crm_messages_group_set_target (self->messages_group, self->context, "deal", self->deal_id);
+  crm_discounts_group_set_target (self->discounts_group, self->context, "deal", self->deal_id);
   crm_approval_sheet_set_deal (self->approval_sheet, self->context, self->deal_id);
   crm_note_box_set_target (self->note_box, self->context, "deal", self->deal_id);
   crm_timeline_set_history (self->timeline, self->context,
@@ -863,6 +866,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);
   g_type_ensure (CRM_TYPE_MESSAGES_GROUP);
+  g_type_ensure (CRM_TYPE_DISCOUNTS_GROUP);
   g_type_ensure (CRM_TYPE_APPROVAL_SHEET);
   g_type_ensure (CRM_TYPE_NOTE_BOX);
   g_type_ensure (CRM_TYPE_TAG_CHIPS);
@@ -892,6 +896,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, timeline);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, files_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, messages_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, discounts_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, approval_sheet);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_box);
   gtk_widget_class_bind_template_callback (widget_class, stage_selected_cb);
