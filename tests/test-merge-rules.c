@@ -15,6 +15,8 @@
  *   - a deal deleted on one laptop and edited on another: it stays deleted, the edit is
  *     listed to its author;
  *   - tags: one laptop adds one, another removes another: both apply;
+ *   - a deal shipped, reopened and shipped again has one follow-up deal, which comes
+ *     back when it was deleted meanwhile;
  *   - a move that closed a stage's auto-task «закрыта вместе с этапом», overridden by a
  *     laptop that puts the deal back at that stage: the task is open again everywhere.
  * `voronkactl conflicts` shows why, in words, for each refusal and for the lost move.
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "crm-query.h"
+#include "crm-store-private.h"
 #include "crm-sync-state.h"
 #include "crm-test-server.h"
 #include "crm-test-store.h"
@@ -787,6 +790,82 @@ test_counters_add_up (void)
   pair_clear (&pair);
 }
 
+/* --- a deal won again after a reopening --------------------------------------------------- */
+
+static void
+test_reopen_then_win (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  gint64 before;
+  const char *follow_ups =
+    "SELECT count (*) FROM deal f JOIN pipeline p ON p.id = f.pipeline"
+    " WHERE p.name = 'База купивших клиентов' AND f.deleted = 0 AND f.id IN ("
+    "  SELECT e.entity_id FROM changelog e JOIN changelog t ON t.op_id = e.cause"
+    "  WHERE t.entity_id = ?1 AND e.rule IS NOT NULL AND e.entity = 'deal')";
+
+  pair_open (&pair, "reopen");
+  deal = shared_deal (&pair, "Mercedes Actros для ООО «Опора»", "Ожидание отгрузки");
+  before = live_deals_in (pair.a.store, "База купивших клиентов");
+
+  /* shipped (S0-2 opens the follow-up); the manager, who has seen it, reopens it — the
+   * truck came back for repairs under the contract — and the admin ships it again */
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, 0);
+  sync_all (&pair.a, 2);
+  move (pair.b.store, deal, "Продажи", "Ожидание отгрузки", NULL, 0);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  sync_all (&pair.a, 2);
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, 0);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+
+  /* one follow-up deal, the first win's, everywhere */
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, "Отгружено");
+      g_assert_cmpint (live_deals_in (store, "База купивших клиентов"), ==, before + 1);
+      g_assert_cmpint (count_sql (store, follow_ups, deal), ==, 1);
+    }
+
+  /* the follow-up deleted by hand, the deal reopened and shipped once more: the
+   * follow-up comes back (one, the same deal) */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *follow_up = NULL;
+    g_autofree char *sql = g_strdup_printf ("SELECT f.id FROM deal f WHERE f.deleted = 0 AND"
+                                            " f.id IN (SELECT e.entity_id FROM changelog e"
+                                            " JOIN changelog t ON t.op_id = e.cause"
+                                            " WHERE t.entity_id = '%s' AND e.rule IS NOT NULL"
+                                            " AND e.entity = 'deal')", deal);
+    sqlite3_stmt *stmt = _crm_store_prepare (pair.a.store, sql, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    follow_up = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+    crm_change_set_bool (crm_changeset_touch (changeset, "deal", follow_up), "deleted", TRUE);
+    g_assert_true (crm_store_apply (pair.a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (live_deals_in (pair.a.store, "База купивших клиентов"), ==, before);
+  move (pair.a.store, deal, "Продажи", "Ожидание отгрузки", NULL, 0);
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, 0);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      g_assert_cmpint (live_deals_in (store, "База купивших клиентов"), ==, before + 1);
+      g_assert_cmpint (count_sql (store, follow_ups, deal), ==, 1);
+    }
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
 /* --- auto-tasks given back with the stage -------------------------------------------------- */
 
 /* A rule of the admin's: entering «Встреча согласована» in «Продажи» makes the task
@@ -893,6 +972,7 @@ main (int    argc,
   g_test_add_func ("/merge-rules/deleted-against-edited", test_deleted_against_edited);
   g_test_add_func ("/merge-rules/sets-merge-as-sets", test_sets_merge_as_sets);
   g_test_add_func ("/merge-rules/counters-add-up", test_counters_add_up);
+  g_test_add_func ("/merge-rules/reopen-then-win", test_reopen_then_win);
   /* last: its rule stays in the account */
   g_test_add_func ("/merge-rules/auto-tasks-come-back", test_auto_tasks_come_back);
   status = g_test_run ();

@@ -399,7 +399,11 @@ collect_effects (CrmStore    *store,
 
       if (!g_hash_table_add (seen_ops, g_strdup (op->op_id)))
         continue;
-      if (op->created)
+      /* what the rule made, or brought back (a follow-up deal undeleted by a close
+       * made again: crm-rule-actions.c) */
+      if (op->created ||
+          (json_object_has_member (op->fields, "deleted") &&
+           !json_object_get_boolean_member (op->fields, "deleted")))
         {
           Effect *effect = g_new0 (Effect, 1);
 

@@ -149,6 +149,23 @@ derive_id (CrmRuleContext *ctx,
   return crm_uuid_v5 (ctx->rule->id, name);
 }
 
+/* A follow-up deal's id comes from (rule, source deal, action) rather than from the
+ * trigger op: a deal closed, reopened and closed again finds the follow-up its first
+ * close made instead of making a second one, on every replica alike. A timer's cause
+ * already names its deal and deadline, and a deal made without a source deal has only
+ * its trigger. */
+static char *
+follow_up_id (CrmRuleContext *ctx,
+              const char     *path)
+{
+  g_autofree char *name = NULL;
+
+  if (ctx->deal_id == NULL || ctx->cause == NULL || g_str_has_prefix (ctx->cause, "timer:"))
+    return derive_id (ctx, path);
+  name = g_strdup_printf ("deal:%s/%s", ctx->deal_id, path);
+  return crm_uuid_v5 (ctx->rule->id, name);
+}
+
 static gboolean
 entity_exists (CrmRuleEngine *engine,
                const char    *entity,
@@ -215,8 +232,9 @@ action_create_deal (CrmRuleContext  *ctx,
   CrmRuleEngine *engine = ctx->engine;
   g_autofree char *pipeline = NULL;
   g_autofree char *stage = NULL;
-  g_autofree char *id = derive_id (ctx, path);
+  g_autofree char *id = follow_up_id (ctx, path);
   g_autoptr(JsonObject) source = NULL;
+  g_autoptr(JsonObject) existing = NULL;
   g_autoptr(CrmChangeset) cs = crm_changeset_new ();
   g_autofree char *title = NULL;
   g_autofree char *responsible = NULL;
@@ -227,8 +245,17 @@ action_create_deal (CrmRuleContext  *ctx,
                                    get_string (action, "stage"), &pipeline);
   if (stage == NULL)
     return unknown_target (ctx, N_("stage"), get_string (action, "stage"), error);
-  if (entity_exists (engine, "deal", id))
-    return TRUE;  /* made already, here or on another replica */
+  existing = crm_store_dup_entity (engine->store, "deal", id);
+  if (existing != NULL)
+    {
+      /* made already, here or on another replica; a follow-up withdrawn with a close
+       * that did not stand (or deleted since) comes back with this close */
+      if (!json_object_get_boolean_member_with_default (existing, "deleted", FALSE))
+        return TRUE;
+      change = crm_changeset_touch (cs, "deal", id);
+      crm_change_set_bool (change, "deleted", FALSE);
+      return emit (ctx, change, error) != NULL;
+    }
 
   source = ctx->deal_id ? crm_store_dup_entity (engine->store, "deal", ctx->deal_id) : NULL;
   title = get_string (action, "title") ? expand_text (ctx, get_string (action, "title")) :
