@@ -406,6 +406,87 @@ test_event_day_timer (Fixture       *f,
   }
 }
 
+/* The "id" of the object @node holds; takes @node. */
+static char *
+take_id (JsonNode *node)
+{
+  g_autoptr(JsonNode) owned = node;
+
+  return crm_test_dup_id (owned);
+}
+
+/* A timer rule whose run a gate refuses for one deal (the stage it moves to requires a
+ * field that deal lacks) changes nothing of that deal, stops no other deal's run, is
+ * listed by `tick` and left as a notification to the deal's responsible — once: the
+ * next ticks do not try it again every minute. */
+static void
+test_timer_refused (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *rule = g_build_filename (f->dir, "registered.json", NULL);
+  g_autoptr(JsonObject) tick = NULL;
+  g_autoptr(JsonObject) ready = NULL;
+  g_autoptr(JsonObject) lacking = NULL;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonNode) notifications = NULL;
+  g_autofree char *ready_id = NULL;
+  g_autofree char *lacking_id = NULL;
+  JsonArray *refused;
+  JsonObject *item;
+  const char *text;
+
+  g_assert_true (g_file_set_contents (rule,
+    "{\"name\": \"Оплатили: участник зарегистрирован\","
+    " \"trigger\": {\"type\": \"timer\", \"from\": \"stage_entered\", \"pipeline\": \"Мероприятия\","
+    "               \"stage\": \"Оплачено\", \"after\": {\"days\": 1}},"
+    " \"actions\": [{\"type\": \"move_deal\", \"pipeline\": \"Мероприятия\","
+    "               \"stage\": \"Участник зарегистрирован\"}]}", -1, NULL));
+  json_node_unref (OK (f, "rule", "import", rule));
+  ready_id = take_id (OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "С гостями",
+                                  "--stage", "Оплачено", "--field", "event_date=2026-04-10",
+                                  "--field", "guest_count=3", "--responsible", "Олег Ильин"));
+  lacking_id = take_id (OK (f, "deal", "add", "--pipeline", "Мероприятия",
+                                    "--title", "Без числа гостей", "--stage", "Оплачено",
+                                    "--field", "event_date=2026-04-10",
+                                    "--responsible", "Ксения Гусева"));
+
+  before = show (f, lacking_id);
+  tick = crm_test_take_object (OK_AT (f, "2026-03-03T10:00:01Z", "tick"));
+  g_assert_cmpint (json_object_get_int_member (tick, "fired"), ==, 1);
+  refused = json_object_get_array_member (tick, "refused");
+  g_assert_cmpuint (json_array_get_length (refused), ==, 1);
+  item = json_array_get_object_element (refused, 0);
+  g_assert_cmpstr (str (item, "rule"), ==, "Оплатили: участник зарегистрирован");
+  g_assert_cmpstr (str (item, "deal"), ==, lacking_id);
+  g_assert_cmpstr (str (item, "code"), ==, "required-field");
+  g_assert_nonnull (strstr (str (item, "message"), "Количество гостей"));
+
+  /* the other deal's run happened; the refused one is as it was */
+  ready = show (f, ready_id);
+  g_assert_cmpstr (str (ready, "stage"), ==, "Участник зарегистрирован");
+  lacking = show (f, lacking_id);
+  g_assert_cmpstr (str (lacking, "stage"), ==, "Оплачено");
+  g_assert_cmpstr (str (lacking, "updated_at"), ==, str (before, "updated_at"));
+
+  /* its responsible reads why, on the deal */
+  notifications = OK_AT (f, "2026-03-03T10:05:00Z", "notification", "list", "--user", "Ксения Гусева");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (notifications)), ==, 1);
+  item = json_array_get_object_element (json_node_get_array (notifications), 0);
+  g_assert_cmpstr (str (item, "deal"), ==, lacking_id);
+  text = str (item, "text");
+  g_assert_nonnull (strstr (text, "Оплатили: участник зарегистрирован"));
+  g_assert_nonnull (strstr (text, "Количество гостей"));
+
+  g_clear_pointer (&tick, json_object_unref);
+  /* later ticks neither retry it nor notify again */
+  tick = crm_test_take_object (OK_AT (f, "2026-03-03T10:01:01Z", "tick"));
+  g_assert_cmpint (json_object_get_int_member (tick, "fired"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (tick, "refused")), ==, 0);
+  json_node_unref (notifications);
+  notifications = OK_AT (f, "2026-03-03T10:05:00Z", "notification", "list", "--user", "Ксения Гусева");
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (notifications)), ==, 1);
+}
+
 /* A won deal of @company at @when worth @amount. */
 static void
 won_deal (Fixture    *f,
@@ -578,6 +659,7 @@ main (int    argc,
   ADD ("/s4/add-many", test_add_many);
   ADD ("/s4/event-today", test_event_today);
   ADD ("/s4/event-day-timer", test_event_day_timer);
+  ADD ("/s4/timer-refused", test_timer_refused);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

@@ -911,6 +911,106 @@ test_timer_rules (void)
   g_assert_cmpint (crm_test_server_stop (timers), ==, 0);
 }
 
+/* The "id" of the object @node holds; takes @node. */
+static char *
+take_id (JsonNode *node)
+{
+  g_autoptr(JsonNode) owned = node;
+
+  return crm_test_dup_id (owned);
+}
+
+/* On the server too, one deal whose timer run a gate refuses (the stage the rule moves it
+ * to needs a field it lacks) stops no other deal's run: the server's tick moves the deal
+ * that has the field, leaves the other as it was, logs the refusal once and leaves a
+ * notification, both of which reach the laptop with its next sync. A laptop that ran the
+ * timer itself, offline, has its op accepted (a rule of several "triggers" is a timer
+ * rule too). */
+static const char refused_template[] =
+  "{\"name\": \"refusals\", \"title\": \"SLA\","
+  " \"users\": [{\"name\": \"admin\", \"role\": \"admin\"}],"
+  " \"pipelines\": [{\"name\": \"Заявки\", \"stages\": ["
+  "   {\"name\": \"Новая\", \"kind\": \"unsorted\"}, {\"name\": \"В работе\", \"kind\": \"open\"},"
+  "   {\"name\": \"Успех\", \"kind\": \"won\"}, {\"name\": \"Провал\", \"kind\": \"lost\"}]}],"
+  " \"loss_reasons\": [\"Другое\"],"
+  " \"fields\": [{\"entity\": \"deal\", \"key\": \"contract\", \"label\": \"Номер договора\","
+  "   \"type\": \"text\", \"required_at\": [{\"pipeline\": \"Заявки\", \"stage\": \"В работе\"}]}],"
+  " \"rules\": [{\"name\": \"В работу сразу\", \"triggers\": [{\"type\": \"timer\","
+  "   \"from\": \"stage_entered\", \"pipeline\": \"Заявки\", \"stage\": \"Новая\","
+  "   \"after\": {\"minutes\": 0}}],"
+  "   \"actions\": [{\"type\": \"move_deal\", \"pipeline\": \"Заявки\", \"stage\": \"В работе\"}]}]}";
+
+static void
+test_timer_refused (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "refusals", NULL);
+  g_autofree char *template_path = g_build_filename (tmpdir, "refusals.json", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "refusals-client.db", NULL);
+  const char *args[] = { "--tick-interval", "1", NULL };
+  g_autoptr(CrmTestServer) timers = NULL;
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(JsonObject) with = NULL;
+  g_autoptr(JsonObject) without = NULL;
+  g_autoptr(JsonNode) notifications = NULL;
+  g_autofree char *with_id = NULL;
+  g_autofree char *without_id = NULL;
+  g_autofree char *third_id = NULL;
+  g_autoptr(JsonObject) third = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *notification;
+
+  g_file_set_contents (template_path, refused_template, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_server_admin (dir, "boss-password", "account", "create", "refusals",
+                                          "--template", template_path, "--admin", "boss",
+                                          "--password-stdin", NULL), ==, 0);
+  timers = crm_test_server_start (dir, FALSE, args);
+  client = crm_test_client_new (timers, path, "boss", "boss-password");
+  crm_sync_report_free (crm_test_sync (client));
+
+  /* two requests made offline, one with its contract number, one without, pushed at once */
+  with_id = take_id (crm_test_ctl_ok (path, NULL, "deal", "add", "--pipeline", "Заявки",
+                                              "--title", "С договором", "--field",
+                                              "contract=Д-17", NULL));
+  without_id = take_id (crm_test_ctl_ok (path, NULL, "deal", "add", "--pipeline", "Заявки",
+                                                 "--title", "Без договора", NULL));
+  crm_sync_report_free (crm_test_sync (client));
+
+  /* the server's tick runs the one and reports the other, once */
+  g_assert_true (crm_test_server_wait_log (timers, 1, 30.0, "tick: 1 timer rule", NULL));
+  g_assert_true (crm_test_server_wait_log (timers, 1, 30.0, "refused for deal", without_id));
+  g_assert_cmpuint (crm_test_server_count_log (timers, "refused for deal", NULL), ==, 1);
+  g_assert_cmpuint (crm_test_server_count_log (timers, "Timer rules of account", NULL), ==, 0);
+
+  crm_sync_report_free (crm_test_sync (client));
+  with = crm_test_take_object (crm_test_ctl_ok (path, NULL, "deal", "show", with_id, NULL));
+  without = crm_test_take_object (crm_test_ctl_ok (path, NULL, "deal", "show", without_id, NULL));
+  g_assert_cmpstr (json_object_get_string_member (with, "stage"), ==, "В работе");
+  g_assert_cmpstr (json_object_get_string_member (without, "stage"), ==, "Новая");
+  notifications = crm_test_ctl_ok (path, NULL, "notification", "list", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (notifications)), ==, 1);
+  notification = json_array_get_object_element (json_node_get_array (notifications), 0);
+  g_assert_cmpstr (json_object_get_string_member (notification, "deal"), ==, without_id);
+  g_assert_nonnull (strstr (json_object_get_string_member (notification, "text"), "В работу сразу"));
+  g_assert_nonnull (strstr (json_object_get_string_member (notification, "text"),
+                            "Номер договора"));
+  /* still once, however many ticks followed */
+  g_assert_cmpuint (crm_test_server_count_log (timers, "refused for deal", NULL), ==, 1);
+
+  /* offline, the laptop's own tick moves a new request; the server takes the move */
+  third_id = take_id (crm_test_ctl_ok (path, NULL, "deal", "add", "--pipeline", "Заявки",
+                                       "--title", "Ещё с договором", "--field", "contract=Д-18",
+                                       NULL));
+  json_node_unref (crm_test_ctl_ok (path, NULL, "tick", NULL));
+  third = crm_test_take_object (crm_test_ctl_ok (path, NULL, "deal", "show", third_id, NULL));
+  g_assert_cmpstr (json_object_get_string_member (third, "stage"), ==, "В работе");
+  report = crm_test_sync (client);
+  g_assert_cmpuint (report->pushed, ==, 2);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  g_assert_cmpint (crm_test_server_stop (timers), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -931,6 +1031,7 @@ main (int    argc,
   g_test_add_func ("/server/permission-round-trip", test_permission_round_trip);
   g_test_add_func ("/server/plain-http", test_plain_http);
   g_test_add_func ("/server/timer-rules", test_timer_rules);
+  g_test_add_func ("/server/timer-refused", test_timer_refused);
   status = g_test_run ();
 
   crm_test_server_tear_down (server, tmpdir, status);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crm-cli.h"
+#include "crm-describe.h"
 #include "crm-json.h"
 #include "crm-rules.h"
 #include "crm-time.h"
@@ -627,30 +628,46 @@ crm_cli_tick (CrmCli   *cli,
               GError  **error)
 {
   g_autofree char *at = NULL;
+  g_autoptr(JsonNode) refused = NULL;
   guint fired = 0;
 
   if (!crm_cli_parse (cli, "tick", "",
                       _("Run the timer rules that are due at --now (default: the real "
                         "clock): “10 minutes after a deal entered a stage”, “2 days after a "
                         "task was due”. Each rule fires once per deal and deadline, so "
-                        "running tick again creates nothing new. The server runs the same "
-                        "code on its own; a replica working offline runs it with this "
-                        "command. With --json: {\"fired\": N}."),
+                        "running tick again creates nothing new. A run a gate refuses (a "
+                        "required field, say) changes nothing, stops no other, is listed and "
+                        "leaves a notification to the deal's responsible. The server runs "
+                        "the same code on its own; a replica working offline runs it with "
+                        "this command. With --json: {\"fired\": N, \"refused\": [{\"rule\", "
+                        "\"deal\", \"code\", \"message\"}]}."),
                       NULL, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
-  if (!crm_rules_tick (cli->store, &fired, error))
+  if (!crm_rules_tick_full (cli->store, &fired, &refused, error))
     return FALSE;
   if (cli->json)
     {
       g_autoptr(JsonObject) result = json_object_new ();
 
       json_object_set_int_member (result, "fired", fired);
+      json_object_set_member (result, "refused", g_steal_pointer (&refused));
       crm_cli_print_json_object (result);
       return TRUE;
     }
   at = crm_time_format (crm_cli_now (cli));
   g_print (ngettext ("%u timer rule fired at %s\n", "%u timer rules fired at %s\n", fired),
            fired, at);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (refused)); i++)
+    {
+      JsonObject *item = json_array_get_object_element (json_node_get_array (refused), i);
+      const char *deal = crm_cli_str (item, "deal", NULL);
+      g_autofree char *title = deal != NULL ? crm_describe_entity (cli->store, "deal", deal)
+                                            : NULL;
+
+      /* TRANSLATORS: a timer rule's run refused: the rule, the deal, the gate's words */
+      g_print (_("Refused: rule “%s” for %s: %s\n"), crm_cli_str (item, "rule", ""),
+               title != NULL ? title : "—", crm_cli_str (item, "message", ""));
+    }
   return TRUE;
 }

@@ -162,15 +162,35 @@ _crm_ledger_check_identity (CrmLedgerRun  *push,
   return TRUE;
 }
 
+/* A rule with a timer among its triggers ("trigger", or one of "triggers"). */
 static gboolean
 is_timer_rule (JsonObject *rule)
 {
   JsonNode *definition = json_object_get_member (rule, "definition");
+  JsonObject *object;
+  JsonNode *triggers;
   JsonObject *trigger;
 
   if (definition == NULL || !JSON_NODE_HOLDS_OBJECT (definition))
     return FALSE;
-  trigger = json_object_get_object_member (json_node_get_object (definition), "trigger");
+  object = json_node_get_object (definition);
+  triggers = json_object_get_member (object, "triggers");
+  if (triggers != NULL && JSON_NODE_HOLDS_ARRAY (triggers))
+    {
+      JsonArray *array = json_node_get_array (triggers);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *node = json_array_get_element (array, i);
+
+          if (JSON_NODE_HOLDS_OBJECT (node) &&
+              g_strcmp0 (json_object_get_string_member_with_default (
+                           json_node_get_object (node), "type", NULL), "timer") == 0)
+            return TRUE;
+        }
+      return FALSE;
+    }
+  trigger = json_object_get_object_member (object, "trigger");
   return trigger != NULL &&
          g_strcmp0 (json_object_get_string_member_with_default (trigger, "type", NULL),
                     "timer") == 0;

@@ -9,12 +9,14 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "crm-error.h"
 #include "crm-rules-private.h"
 #include "crm-schema.h"
 #include "crm-sql-private.h"
 
 typedef struct {
-  guint fired;
+  guint      fired;
+  JsonArray *refused;  /* what a gate (or the rule's own error) refused, for the caller */
 } TickData;
 
 static gboolean
@@ -149,6 +151,112 @@ timer_candidates (CrmRuleEngine  *engine,
   return TRUE;
 }
 
+/* Who hears that a timer rule was refused: the deal's responsible (the subject user of
+ * a user's timer), else the account's first admin. */
+static char *
+refusal_recipient (CrmRuleContext *ctx)
+{
+  char *user = NULL;
+  sqlite3_stmt *stmt;
+
+  if (ctx->deal_id != NULL)
+    user = _crm_store_dup_column (ctx->engine->store, "deal", ctx->deal_id, "responsible");
+  if (user == NULL && ctx->user_id != NULL)
+    user = g_strdup (ctx->user_id);
+  if (user != NULL)
+    return user;
+  stmt = _crm_store_prepare (ctx->engine->store,
+    "SELECT id FROM user WHERE role = 'admin' AND deleted = 0 ORDER BY name, id LIMIT 1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  if (_crm_store_step (ctx->engine->store, stmt) == SQLITE_ROW)
+    user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return user;
+}
+
+/* A timer rule's run for one deal was refused and undone (@refusal: the gate's words):
+ * a notification says so to the person who can fix the deal, and it is the rule's op for
+ * this deal and deadline, so the tick does not try again every minute — on this replica
+ * or, once synced, any other (its id is derived like the rule's own entities, and its
+ * time is the deadline's, so two replicas write the same notification). */
+static gboolean
+record_refusal (CrmRuleContext  *ctx,
+                gint64           deadline,
+                const GError    *refusal,
+                TickData        *data,
+                GError         **error)
+{
+  g_autofree char *id = _crm_rule_derive_id (ctx, "refused");
+  g_autofree char *user = refusal_recipient (ctx);
+  g_autofree char *text = g_strdup_printf (_("Rule “%s” did not run: %s"), ctx->rule->name,
+                                           refusal->message);
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  JsonObject *item = json_object_new ();
+  CrmChange *change;
+
+  json_object_set_string_member (item, "rule", ctx->rule->name);
+  json_object_set_string_member (item, "rule_id", ctx->rule->id);
+  if (ctx->deal_id != NULL)
+    json_object_set_string_member (item, "deal", ctx->deal_id);
+  else
+    json_object_set_null_member (item, "deal");
+  json_object_set_string_member (item, "code", crm_error_code_name (refusal));
+  json_object_set_string_member (item, "message", refusal->message);
+  json_array_add_object_element (data->refused, item);
+
+  if (user == NULL || _crm_rule_entity_exists (ctx->engine, "notification", id))
+    return TRUE;
+  change = crm_changeset_create (cs, "notification", id);
+  crm_change_set_string (change, "user", user);
+  crm_change_set_string (change, "text", text);
+  crm_change_set_string (change, "deal", ctx->deal_id);
+  crm_change_set_bool (change, "read", FALSE);
+  crm_change_set_int (change, "created_at", deadline);
+  return _crm_rule_emit (ctx, change, error) != NULL &&
+         _crm_rules_drain_queue (ctx->engine, error);
+}
+
+/* One firing of a timer rule, for one deal, in a savepoint of its own: what its actions
+ * write, and what further rules they set off, is gated on its own; a refusal undoes this
+ * run only (rows and queued ops alike) and is recorded, and the other deals' timers go
+ * on. Only a storage failure stops the tick. */
+static gboolean
+fire_one (CrmRuleContext  *ctx,
+          JsonObject      *trigger,
+          gint64           deadline,
+          TickData        *data,
+          GError         **error)
+{
+  CrmRuleEngine *engine = ctx->engine;
+  CrmStore *store = engine->store;
+  guint queued = engine->queue->len;
+  g_autoptr(GError) local_error = NULL;
+  guint mark;
+
+  if (!_crm_store_savepoint (store, &mark, error))
+    return FALSE;
+  if (_crm_rule_run_timer_actions (ctx, trigger, deadline,
+                                   get_array (ctx->rule->definition, "actions"), &local_error) &&
+      _crm_rules_drain_queue (engine, &local_error) &&
+      _crm_store_savepoint_check (store, mark, &local_error))
+    {
+      data->fired++;
+      return _crm_store_savepoint_release (store, error);
+    }
+  if (crm_error_is_storage (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* the queue borrowed the ops the rollback frees */
+  g_array_set_size (engine->queue, queued);
+  engine->drained = queued;
+  if (!_crm_store_savepoint_rollback (store, mark, error))
+    return FALSE;
+  return record_refusal (ctx, deadline, local_error, data, error);
+}
+
 /* One timer trigger of @rule: every candidate whose deadline has passed and that did
  * not fire for it yet. A date field's day fires on that day only: a date long past set
  * on a deal (or a replica that did not tick for a week) does not fire late — the rule's
@@ -193,10 +301,8 @@ run_timer (CrmStore       *store,
       if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"), NULL))
         continue;
       g_debug ("Timer rule “%s” fires for deal %s", rule->name, ctx.deal_id);
-      if (!_crm_rule_run_timer_actions (&ctx, trigger, deadline,
-                                        get_array (rule->definition, "actions"), error))
+      if (!fire_one (&ctx, trigger, deadline, data, error))
         return FALSE;
-      data->fired++;
     }
   return TRUE;
 }
@@ -241,7 +347,17 @@ crm_rules_tick (CrmStore  *store,
                 guint     *out_fired,
                 GError   **error)
 {
-  TickData data = { 0 };
+  return crm_rules_tick_full (store, out_fired, NULL, error);
+}
+
+gboolean
+crm_rules_tick_full (CrmStore   *store,
+                     guint      *out_fired,
+                     JsonNode  **out_refused,
+                     GError    **error)
+{
+  g_autoptr(JsonArray) refused = json_array_new ();
+  TickData data = { 0, refused };
   gboolean ok;
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
@@ -253,5 +369,10 @@ crm_rules_tick (CrmStore  *store,
   _crm_rules_install (store);
   if (ok && out_fired != NULL)
     *out_fired = data.fired;
+  if (ok && out_refused != NULL)
+    {
+      *out_refused = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (*out_refused, refused);
+    }
   return ok;
 }

@@ -31,6 +31,7 @@ typedef struct {
   GPtrArray  *rules;     /* CrmRule* */
   GHashTable *names;     /* "entity\x1fscope\x1fname" → id or "" (not found), per run */
   GArray     *queue;     /* CrmRuleQueueItem */
+  guint       drained;   /* queue items before this one have run */
   gint64      now;
 } CrmRuleEngine;
 
@@ -140,7 +141,8 @@ gboolean    _crm_rules_engine_init      (CrmRuleEngine  *engine,
                                          GError        **error);
 void        _crm_rules_engine_clear     (CrmRuleEngine  *engine);
 
-/* Run every matching rule on every queued op, oldest first; new ops join the queue. */
+/* Run every matching rule on every queued op not run yet, oldest first; new ops join
+ * the queue. */
 gboolean    _crm_rules_drain_queue      (CrmRuleEngine  *engine,
                                          GError        **error);
 

@@ -434,12 +434,13 @@ load_rules (CrmStore  *store,
   return g_steal_pointer (&rules);
 }
 
-/* Run every matching rule on every queued op, oldest first; new ops join the queue. */
+/* Run every matching rule on every queued op not run yet, oldest first; new ops join
+ * the queue. */
 gboolean
 _crm_rules_drain_queue (CrmRuleEngine  *engine,
                         GError        **error)
 {
-  for (guint q = 0; q < engine->queue->len; q++)
+  for (guint q = engine->drained; q < engine->queue->len; q++)
     {
       CrmRuleQueueItem item = g_array_index (engine->queue, CrmRuleQueueItem, q);
       /* where the op's deal is now: read once per op, not once per rule */
@@ -486,6 +487,7 @@ _crm_rules_drain_queue (CrmRuleEngine  *engine,
             }
         }
     }
+  engine->drained = engine->queue->len;
   return TRUE;
 }
 

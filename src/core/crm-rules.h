@@ -34,9 +34,19 @@ gboolean   crm_rule_validate      (JsonNode    *definition,
 
 /* Run the timer rules due at the store's "now" (crm_store_set_now). Entities they
  * create have ids derived from (rule, entity, deadline), so a second tick at the same
- * or a later time creates nothing new. *out_fired gets the number of firings. */
+ * or a later time creates nothing new. *out_fired gets the number of firings (refused
+ * ones not counted). */
 gboolean   crm_rules_tick         (CrmStore    *store,
                                    guint       *out_fired,
+                                   GError     **error);
+/* The same, and *out_refused (optional) gets the firings a gate or the rule itself
+ * refused: [{"rule","rule_id","deal","code","message"}]. A refused firing writes nothing
+ * of its own and stops no other: each deal's run has its own savepoint. It leaves a
+ * notification to the deal's responsible (else the first admin) with the gate's words,
+ * which also keeps the tick from trying it again. Only a storage failure fails the tick. */
+gboolean   crm_rules_tick_full    (CrmStore    *store,
+                                   guint       *out_fired,
+                                   JsonNode   **out_refused,
                                    GError     **error);
 
 /* Run the event rules for @ops (CrmOp*) that are already in the replica, as if they had

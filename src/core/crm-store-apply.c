@@ -39,6 +39,13 @@ _crm_store_add_final_gate (CrmStore    *self,
 }
 
 void
+_crm_store_add_recorder (CrmStore    *self,
+                         CrmGateFunc  recorder)
+{
+  g_array_append_val (self->recorders, recorder);
+}
+
+void
 _crm_store_set_rules_hook (CrmStore     *self,
                            CrmRulesHook  hook)
 {
@@ -281,7 +288,8 @@ transact (CrmStore         *self,
       !self->rules_hook (self, self->pending_ops, error))
     return fail (self, error);
   if (!run_gates (self, self->gates, n_written, self->pending_ops->len, error) ||
-      !run_gates (self, self->final_gates, 0, self->pending_ops->len, error))
+      !run_gates (self, self->final_gates, 0, self->pending_ops->len, error) ||
+      !run_gates (self, self->recorders, 0, self->pending_ops->len, error))
     return fail (self, error);
 
   if (!check_no_failed_lookup (self, error) || !_crm_store_save_clock (self, error) ||
@@ -320,6 +328,55 @@ _crm_store_transact (CrmStore         *self,
 {
   g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
   return transact (self, NULL, func, user_data, error);
+}
+
+/* --- a part of a transaction (crm-store-private.h) --------------------------------------- */
+
+gboolean
+_crm_store_savepoint (CrmStore  *self,
+                      guint     *out_mark,
+                      GError   **error)
+{
+  g_return_val_if_fail (self->in_apply, FALSE);
+
+  if (!_crm_sql_exec (self, "SAVEPOINT part", "starting a part of the change", error))
+    return FALSE;
+  *out_mark = self->pending_ops->len;
+  return TRUE;
+}
+
+gboolean
+_crm_store_savepoint_check (CrmStore  *self,
+                            guint      mark,
+                            GError   **error)
+{
+  g_return_val_if_fail (self->in_apply, FALSE);
+
+  if (run_gates (self, self->gates, mark, self->pending_ops->len, error) &&
+      run_gates (self, self->final_gates, mark, self->pending_ops->len, error))
+    return check_no_failed_lookup (self, error);
+  report_sql_failure (self, error);
+  return FALSE;
+}
+
+gboolean
+_crm_store_savepoint_release (CrmStore  *self,
+                              GError   **error)
+{
+  return _crm_sql_exec (self, "RELEASE part", "keeping a part of the change", error);
+}
+
+gboolean
+_crm_store_savepoint_rollback (CrmStore  *self,
+                               guint      mark,
+                               GError   **error)
+{
+  g_return_val_if_fail (self->in_apply && mark <= self->pending_ops->len, FALSE);
+
+  g_ptr_array_set_size (self->pending_ops, mark);
+  _crm_store_set_refusal (self, NULL);
+  return _crm_sql_exec (self, "ROLLBACK TO part", "undoing a part of the change", error) &&
+         _crm_sql_exec (self, "RELEASE part", "undoing a part of the change", error);
 }
 
 /* --- explicit write transactions (crm-changelog-private.h) ---------------------------- */

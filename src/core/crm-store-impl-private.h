@@ -24,6 +24,7 @@ struct _CrmStore
   GHashTable   *statements;    /* SQL text → sqlite3_stmt* */
   GArray       *gates;         /* CrmGateFunc, checked before the rules run */
   GArray       *final_gates;   /* CrmGateFunc, checked after the rules ran */
+  GArray       *recorders;     /* CrmGateFunc, run last, once per transaction's ops */
   CrmRulesHook  rules_hook;
   JsonObject   *refusal;
   GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */

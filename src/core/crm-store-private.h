@@ -75,6 +75,10 @@ void          _crm_store_add_gate      (CrmStore    *self,
  * rule creating the next task may satisfy). */
 void          _crm_store_add_final_gate (CrmStore    *self,
                                          CrmGateFunc  gate);
+/* Not a check: runs once over every op of a transaction that passed its gates, last
+ * (undo's memory of change sets). */
+void          _crm_store_add_recorder  (CrmStore    *self,
+                                        CrmGateFunc  recorder);
 /* Takes ownership of @refusal. */
 void          _crm_store_set_refusal   (CrmStore    *self,
                                         JsonObject  *refusal);
@@ -97,6 +101,24 @@ gboolean      _crm_store_transact      (CrmStore        *self,
                                         CrmTransactFunc  func,
                                         gpointer         user_data,
                                         GError         **error);
+
+/* A part of the transaction in progress that can be given up alone (a timer rule's run
+ * for one deal): _crm_store_savepoint() starts it (*out_mark: where its ops begin);
+ * _crm_store_savepoint_check() runs the gates, final ones too, over the ops written since
+ * (a lookup SQLite could not answer is reported as the storage failure it is);
+ * _crm_store_savepoint_release() keeps the part, _crm_store_savepoint_rollback() undoes its
+ * rows and forgets its ops. */
+gboolean      _crm_store_savepoint          (CrmStore   *self,
+                                             guint      *out_mark,
+                                             GError    **error);
+gboolean      _crm_store_savepoint_check    (CrmStore   *self,
+                                             guint       mark,
+                                             GError    **error);
+gboolean      _crm_store_savepoint_release  (CrmStore   *self,
+                                             GError    **error);
+gboolean      _crm_store_savepoint_rollback (CrmStore   *self,
+                                             guint       mark,
+                                             GError    **error);
 
 /* The contact search tables (contact_token, contact_prefix) brought up to date with the
  * contact @contact_id's name and phones (crm-search.c); @created: a new contact. */

@@ -43,6 +43,7 @@ crm_store_finalize (GObject *object)
   g_clear_pointer (&self->device_id, g_free);
   g_clear_pointer (&self->gates, g_array_unref);
   g_clear_pointer (&self->final_gates, g_array_unref);
+  g_clear_pointer (&self->recorders, g_array_unref);
   g_clear_pointer (&self->refusal, json_object_unref);
   g_clear_pointer (&self->pending_ops, g_ptr_array_unref);
   g_clear_pointer (&self->last_ops, g_ptr_array_unref);
@@ -71,6 +72,7 @@ crm_store_init (CrmStore *self)
                                             finalize_statement);
   self->gates = g_array_new (FALSE, FALSE, sizeof (CrmGateFunc));
   self->final_gates = g_array_new (FALSE, FALSE, sizeof (CrmGateFunc));
+  self->recorders = g_array_new (FALSE, FALSE, sizeof (CrmGateFunc));
   self->pending_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   self->last_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
 }

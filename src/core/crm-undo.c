@@ -143,7 +143,7 @@ gate_remember_change_set (CrmStore     *store,
 void
 _crm_undo_install (CrmStore *store)
 {
-  _crm_store_add_final_gate (store, gate_remember_change_set);
+  _crm_store_add_recorder (store, gate_remember_change_set);
 }
 
 char *

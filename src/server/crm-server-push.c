@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-push.h"
+#include "crm-server-log.h"
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
 #include "crm-rules.h"
@@ -272,11 +273,27 @@ crm_server_replica_tick (CrmStore  *store,
                          guint     *out_fired,
                          GError   **error)
 {
+  g_autoptr(JsonNode) refused = NULL;
   gboolean ok;
 
   crm_store_set_now (store, now);
-  ok = crm_rules_tick (store, out_fired, error) && crm_ledger_number_deals (store, error);
+  ok = crm_rules_tick_full (store, out_fired, &refused, error) &&
+       crm_ledger_number_deals (store, error);
   crm_store_set_now (store, 0);
+  /* a refused run is the account's business (the deal's responsible is notified), but an
+   * admin reading the log sees it too */
+  for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (refused)); i++)
+    {
+      JsonObject *item = json_array_get_object_element (json_node_get_array (refused), i);
+      const char *deal = json_object_get_string_member_with_default (item, "deal", NULL);
+      g_autofree char *message = g_strdup_printf (
+        "tick: timer rule “%s” refused for deal %s: %s",
+        json_object_get_string_member_with_default (item, "rule", ""),
+        deal != NULL ? deal : "-",
+        json_object_get_string_member_with_default (item, "message", ""));
+
+      crm_server_log (G_LOG_LEVEL_WARNING, "tick-refused", message, NULL);
+    }
   return ok;
 }
 
