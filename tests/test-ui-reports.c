@@ -3,14 +3,16 @@
  * it: only heads and admins find it; the dashboard's table shows the figures
  * crm_report_run gives for the same filter and moment, computed here on a connection of
  * the test's own; the chart has one bar per employee saying its value; a figure with
- * deals behind it lists them; conversion is a funnel of the pipeline's stages; an empty
+ * deals behind it lists them, a calls figure the calls (each opening its deal); conversion is a funnel of the pipeline's stages; an empty
  * period says so, a backwards one says what is wrong; CSV export writes the report;
  * screenshots light, dark and in Russian. */
 #include <string.h>
 
 #include "crm-test-ui.h"
 
+#include "crm-call.h"
 #include "crm-chart.h"
+#include "crm-format.h"
 #include "crm-query.h"
 #include "crm-report.h"
 #include "crm-reports-view.h"
@@ -482,6 +484,115 @@ test_line_and_keyboard (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-rfm"));
 }
 
+/* The calls report's figures lead to the calls behind them: three calls from new numbers
+ * (each makes its contact and deal), one answered by the admin, two nobody answered; the
+ * missed total lists the two missed calls by their numbers, and a row opens the call's
+ * deal. */
+static const CrmCallSettings around_the_clock = { .ring_seconds = 20, .zone = "UTC" };
+
+static char *
+make_call (const char *external_id,
+           const char *from,
+           const char *answered_by,
+           gint64      at)
+{
+  CrmStore *store = crm_context_get_store (crm_window_get_context (window));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = crm_call_route (store, &around_the_clock, external_id, from,
+                                                 "+74951234567", at, &error);
+  g_autofree char *reason = NULL;
+  gboolean applied = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  if (answered_by != NULL)
+    {
+      g_assert_true (crm_call_event (store, external_id, "answered", answered_by, NULL,
+                                     at + 5000, &applied, &reason, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (crm_call_event (store, external_id, "ended", NULL, NULL, at + 65000, &applied,
+                                 &reason, &error));
+  g_assert_no_error (error);
+  g_assert_true (applied);
+  return g_strdup (json_object_get_string_member (answer, "deal"));
+}
+
+static void
+test_calls_links (void)
+{
+  gint64 at = crm_time_now_ms () - 3600000;
+  g_autofree char *answered_deal = make_call ("report-call-1", "+79161110001", "admin", at);
+  g_autofree char *missed_deal = make_call ("report-call-2", "+79161110002", NULL, at + 60000);
+  g_autofree char *missed_deal_2 = make_call ("report-call-3", "+79161110003", NULL, at + 120000);
+  g_autoptr(JsonNode) expected = NULL;
+  JsonObject *totals;
+  JsonArray *ids, *columns;
+  GtkGrid *table;
+  GtkWidget *cell = NULL, *popover, *list, *row;
+  guint n_rows;
+  g_autofree char *first_title = NULL;
+
+  g_assert_nonnull (missed_deal);
+  crm_reports_view_set_report (reports_view (), "calls");
+  wait_for_report ();
+  g_assert_cmpstr (crm_reports_view_get_state (reports_view ()), ==, "report");
+  expected = expected_report ("calls");
+  totals = json_object_get_object_member (json_node_get_object (expected), "totals");
+  g_assert_cmpint (json_object_get_int_member (totals, "missed"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (totals, "answered"), ==, 1);
+  ids = json_object_get_array_member (json_object_get_object_member (totals, "links"), "missed");
+  g_assert_cmpuint (json_array_get_length (ids), ==, 2);
+
+  /* the table's totals row: the missed figure is a button that lists the two calls */
+  n_rows = json_array_get_length (json_object_get_array_member (json_node_get_object (expected),
+                                                                "rows"));
+  columns = json_object_get_array_member (json_node_get_object (expected), "columns");
+  table = GTK_GRID (crm_reports_view_get_table (reports_view ()));
+  for (guint c = 0; c < json_array_get_length (columns); c++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (columns, c), "key"),
+                     "missed"))
+      cell = gtk_grid_get_child_at (table, c, n_rows + 1);
+  g_assert_true (GTK_IS_BUTTON (cell));
+  g_assert_cmpstr (cell_text (cell), ==, "2");
+  gtk_widget_grab_focus (cell);
+  crm_test_ui_wait (300);
+  g_signal_emit_by_name (cell, "clicked");
+  crm_test_ui_wait (300);
+  popover = gtk_widget_get_last_child (cell);
+  g_assert_true (GTK_IS_POPOVER (popover));
+  g_assert_true (gtk_widget_get_visible (popover));
+  list = find_with_class (popover, "boxed-list");
+  g_assert_nonnull (list);
+  g_assert_cmpuint (count_rows (list), ==, 2);
+  /* each row names the caller: the new numbers, as people read them */
+  {
+    g_autofree char *phone_2 = crm_format_phone ("+79161110002");
+    g_autofree char *phone_3 = crm_format_phone ("+79161110003");
+
+    first_title = g_strdup (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (
+      gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0))));
+    g_assert_true (g_str_equal (first_title, phone_2) || g_str_equal (first_title, phone_3));
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "reports-calls-links"));
+
+  /* a row opens its call's deal */
+  row = GTK_WIDGET (gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0));
+  gtk_widget_activate (row);
+  crm_test_ui_wait (300);
+  g_assert_true (g_str_has_prefix (crm_window_get_view (window), "deal:"));
+  {
+    g_autofree char *phone_2 = crm_format_phone ("+79161110002");
+
+    g_assert_true (g_str_has_suffix (crm_window_get_view (window),
+                                     g_str_equal (first_title, phone_2) ? missed_deal
+                                                                        : missed_deal_2));
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.go-back", NULL));
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (crm_window_get_view (window), ==, "reports");
+}
+
 static void
 test_stop (void)
 {
@@ -583,6 +694,7 @@ main (int   argc,
   g_test_add_func ("/ui/reports/empty-and-bad-period", test_empty_and_bad_period);
   g_test_add_func ("/ui/reports/save", test_save);
   g_test_add_func ("/ui/reports/line-and-keyboard", test_line_and_keyboard);
+  g_test_add_func ("/ui/reports/calls-links", test_calls_links);
   g_test_add_func ("/ui/reports/stop", test_stop);
   g_test_add_func ("/ui/reports/russian", test_russian);
   status = g_test_run ();

@@ -3,7 +3,7 @@
  * second connection that only reads (crm_store_open_reader), which the view keeps and
  * lends to one run at a time: a change of filter while one runs waits for it and then
  * runs once more. The result becomes tiles (the dashboard's totals), a CrmChart and a
- * table; figures with "links" (the deals or tasks behind them) open the deal, or a
+ * table; figures with "links" (the deals, tasks or calls behind them) open the deal, or a
  * popover listing them. */
 #define G_LOG_DOMAIN "voronka-app"
 
@@ -14,6 +14,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm-call.h"
 #include "crm-chart.h"
 #include "crm-date-button.h"
 #include "crm-format.h"
@@ -360,6 +361,48 @@ link_items (CrmReportsView *self,
   GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) link_item_free);
   guint n_ids = json_array_get_length (ids);
 
+  if (g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (self->report),
+                                                             "report", NULL), "calls") == 0)
+    {
+      /* the calls behind the figure, each leading to its deal, else its contact */
+      for (guint i = 0; i < n_ids && items->len < MAX_LINKS; i++)
+        {
+          g_autoptr(JsonObject) call = crm_call_show (store, json_array_get_string_element (ids, i),
+                                                      NULL);
+          const char *deal, *contact, *name, *from, *deal_title;
+          g_autofree char *phone = NULL;
+          g_autoptr(GString) subtitle = g_string_new (NULL);
+          gint64 started = 0;
+          LinkItem *item;
+
+          if (call == NULL)  /* deleted since */
+            continue;
+          deal = json_object_get_string_member_with_default (call, "deal", NULL);
+          contact = json_object_get_string_member_with_default (call, "contact", NULL);
+          if (deal == NULL && contact == NULL)
+            continue;
+          name = json_object_get_string_member_with_default (call, "contact_name", NULL);
+          from = json_object_get_string_member_with_default (call, "from", NULL);
+          deal_title = json_object_get_string_member_with_default (call, "deal_title", NULL);
+          phone = from != NULL && *from != '\0' ? crm_format_phone (from) : NULL;
+          if (crm_time_parse (json_object_get_string_member_with_default (call, "started_at", NULL),
+                              &started))
+            {
+              g_autofree char *when = crm_format_date_time (started);
+
+              g_string_append (subtitle, when);
+            }
+          if (deal_title != NULL)
+            g_string_append_printf (subtitle, "%s%s", subtitle->len > 0 ? " · " : "", deal_title);
+          item = g_new0 (LinkItem, 1);
+          item->title = g_strdup (name != NULL ? name : phone != NULL ? phone : _("Hidden number"));
+          item->subtitle = g_strdup (subtitle->str);
+          item->action = g_strdup (deal != NULL ? "win.open-deal" : "win.open-contact");
+          item->target = g_strdup (deal != NULL ? deal : contact);
+          g_ptr_array_add (items, item);
+        }
+      return items;
+    }
   if (g_str_equal (key, "overdue_tasks"))
     {
       g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);

@@ -649,7 +649,7 @@ _crm_report_calls (CrmReport  *report,
    * those left on voicemail) the person they were given to; calls still ringing wait */
   stmt = _crm_store_prepare (report->store,
     "SELECT CASE WHEN c.status = 'answered' THEN c.answered_by ELSE c.missed_to END, c.status,"
-    " c.started_at, c.answered_at, coalesce (c.duration, 0) FROM call c"
+    " c.started_at, c.answered_at, coalesce (c.duration, 0), c.id FROM call c"
     " WHERE c.deleted = 0 AND c.status IN ('answered', 'missed', 'voicemail')"
     " AND c.started_at >= :from AND c.started_at < :to"
     " AND (:pipeline IS NULL OR c.deal IN (SELECT id FROM deal WHERE pipeline = :pipeline))"
@@ -663,9 +663,12 @@ _crm_report_calls (CrmReport  *report,
       JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 0));
       gint64 started = 0, answered_at = 0;
 
+      const char *id = (const char *) sqlite3_column_text (stmt, 5);
+
       if (g_str_equal ((const char *) sqlite3_column_text (stmt, 1), "answered"))
         {
           _crm_report_count (report, row, "answered", 1);
+          _crm_report_link (report, row, "answered", id);
           _crm_report_count (report, row, "talk_time", sqlite3_column_int64 (stmt, 4));
           if (column_time (stmt, 2, &started) && column_time (stmt, 3, &answered_at) &&
               answered_at >= started)
@@ -675,7 +678,10 @@ _crm_report_calls (CrmReport  *report,
             }
         }
       else
-        _crm_report_count (report, row, "missed", 1);
+        {
+          _crm_report_count (report, row, "missed", 1);
+          _crm_report_link (report, row, "missed", id);
+        }
     }
   sqlite3_reset (stmt);
   if (!_crm_report_step_error (report, rc, "count the calls", error))

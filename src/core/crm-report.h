@@ -8,6 +8,8 @@
  *    "columns": [{"key", "label", "type"}],   type: text | int | percent | money | duration
  *    "rows": [{key: value, …, "user_id"?}],    percent: 0–100 with one decimal or null
  *    "totals": {key: value, …},                 (null when the share has no base);
+ *    rows and totals may hold "links": {key: [id…]}: what is behind a figure — deals
+ *    (dashboard), tasks ("overdue_tasks"), calls ("calls": "answered", "missed");
  *    "series"?: {"bucket": "day"|"week"|"month", "points": [{"from", "won",
  *                "won_amount"}]}}                 ("sales": the deals won over time);
  *                                              money: minor units; duration: seconds. */
