@@ -13,10 +13,16 @@
  *   - a process restarted with an empty cache catches up from the database alone;
  *   - `migrate ACCOUNT --to postgresql://…` moves an account served from a data folder:
  *     the laptop that synced with it before stays signed in, keeps its data, and its next
- *     deal gets the next number; a second migrate of it is refused, nothing changed.
+ *     deal gets the next number; a second migrate of it is refused, nothing changed;
+ *   - messages out: two processes delivering every second from one database, two laptops
+ *     queueing e-mails through different processes: a real SMTP server
+ *     (tests/support/smtp-sink.py) gets each message exactly once, and every laptop sees
+ *     each «sent» (the outbox is claimed with FOR UPDATE SKIP LOCKED).
  * The matrix (tests/meson.build, "-pg" tests) runs the other protocol tests on one
  * process against PostgreSQL. */
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "crm-live-client.h"
@@ -336,6 +342,213 @@ test_migrate (void)
   g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
 }
 
+/* --- messages out ------------------------------------------------------------------------- */
+
+#define MAILS_PER_LAPTOP 4
+
+static guint16
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A test that fails (abort) must not leave its SMTP server behind. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* smtp-sink.py on @port keeping each mail as @dir/mail-N.json. */
+static GSubprocess *
+start_smtp (const char *dir,
+            guint16     port)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autofree char *log = g_build_filename (dir, "smtp.log", NULL);
+  g_autofree char *ready = g_build_filename (dir, "ready", NULL);
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autoptr(GSubprocess) check = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                   G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
+                                                   "/usr/bin/python3", "-c", "import aiosmtpd",
+                                                   NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GSubprocess *smtp;
+
+  if (check == NULL || !g_subprocess_wait_check (check, NULL, NULL))
+    {
+      crm_test_skip ("python3-aiosmtpd is not installed (build-aux/voronka installs it)");
+      return NULL;
+    }
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  smtp = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3",
+                                      g_getenv ("VORONKA_SMTP_SINK"), dir, port_text, NULL);
+  g_assert_no_error (error);
+  while (!g_file_test (ready, G_FILE_TEST_EXISTS))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the SMTP server (smtp-sink.py) did not start within 10 s");
+      g_usleep (50 * 1000);
+    }
+  return smtp;
+}
+
+/* How many of the kept mails went to @address. */
+static guint
+mails_to (const char *dir,
+          const char *address,
+          guint      *out_total)
+{
+  guint count = 0;
+
+  *out_total = 0;
+  for (guint n = 1;; n++)
+    {
+      g_autofree char *name = g_strdup_printf ("mail-%u.json", n);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+      g_autoptr(JsonNode) mail = NULL;
+
+      if (!g_file_get_contents (path, &text, NULL, NULL))
+        break;
+      (*out_total)++;
+      mail = crm_test_parse_json (text);
+      if (address != NULL &&
+          crm_test_has_string (json_object_get_array_member (json_node_get_object (mail),
+                                                             "rcpt_tos"), address))
+        count++;
+    }
+  return count;
+}
+
+/* Queues an e-mail on @laptop to a new contact @address; the message's id. */
+static char *
+queue_mail (CrmTestReplica *laptop,
+            const char     *address)
+{
+  g_autoptr(JsonNode) contact = crm_test_ctl_ok (laptop->path, NULL, "contact", "add", "--name",
+                                                 address, "--email", address, NULL);
+  g_autoptr(JsonNode) deal = crm_test_ctl_ok (laptop->path, NULL, "deal", "add", "--pipeline",
+                                              "Продажи", "--title", address, "--contact",
+                                              address, NULL);
+  g_autofree char *deal_id = crm_test_dup_id (deal);
+  g_autoptr(JsonNode) message = crm_test_ctl_ok (laptop->path, NULL, "message", "send", "--deal",
+                                                 deal_id, "--subject", "Заявка {deal.number}",
+                                                 "--body", "Здравствуйте!", NULL);
+
+  return crm_test_dup_id (message);
+}
+
+static const char *
+status_of (CrmTestReplica *laptop,
+           const char     *message)
+{
+  g_autoptr(JsonObject) row = crm_store_dup_entity (laptop->store, "message", message);
+  static char status[32];
+
+  g_strlcpy (status, row != NULL ? crm_test_get_string (row, "status") : "", sizeof status);
+  return status;
+}
+
+static void
+test_delivery_once (void)
+{
+  const char *const args[] = { "--delivery-interval", "1", NULL };
+  g_autofree char *mail_dir = g_build_filename (tmpdir, "mail", NULL);
+  g_autofree char *smtp_url = NULL;
+  g_autoptr(GSubprocess) smtp = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *sent = NULL;
+  CrmTestServer *pair[2];
+  CrmTestReplica laptops[2] = { 0 };
+  guint16 port = free_port ();
+  guint total = 0;
+  gint64 deadline;
+
+  g_assert_cmpint (g_mkdir_with_parents (mail_dir, 0700), ==, 0);
+  if ((smtp = start_smtp (mail_dir, port)) == NULL)
+    return;
+  smtp_url = g_strdup_printf ("smtp://127.0.0.1:%u", port);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("delivering-%u", i);
+      g_autofree char *folder = g_build_filename (tmpdir, name, NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+      crm_test_server_set_database (folder, url);
+      /* the channel is the database's: set through one folder, used by both processes */
+      if (i == 0)
+        g_assert_cmpint (crm_test_server_admin (folder, NULL, "channel", "set", "acme", "email",
+                                                "--smtp", smtp_url, "--from", "crm@acme.test",
+                                                NULL), ==, 0);
+      pair[i] = crm_test_server_start (folder, TRUE, args);
+    }
+  crm_test_replica_open (&laptops[0], pair[0], tmpdir, "mail-a.db", "admin", "admin-pw");
+  crm_test_replica_open (&laptops[1], pair[1], tmpdir, "mail-b.db", "manager", "manager-pw");
+
+  /* each laptop queues its mails offline, then both push at once, each to its process */
+  for (guint r = 0; r < 2; r++)
+    for (guint i = 0; i < MAILS_PER_LAPTOP; i++)
+      {
+        g_autofree char *address = g_strdup_printf ("client-%u-%u@example.test", r, i);
+
+        g_ptr_array_add (messages, queue_mail (&laptops[r], address));
+      }
+  sync_both (laptops);
+
+  /* every laptop sees every message sent (both processes scan every second) */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      guint done = 0;
+
+      sync_both (laptops);
+      for (guint i = 0; i < messages->len; i++)
+        for (guint r = 0; r < 2; r++)
+          done += g_str_equal (status_of (&laptops[r], messages->pdata[i]), "sent");
+      if (done == 2 * messages->len)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%u of %u messages shown sent after 60 s (logs: %s, %s)", done / 2,
+                 messages->len, pair[0]->log_path, pair[1]->log_path);
+      g_usleep (200 * 1000);
+    }
+  /* a few scans of both later: each message went out once, none twice */
+  g_usleep (3 * G_USEC_PER_SEC);
+  for (guint r = 0; r < 2; r++)
+    for (guint i = 0; i < MAILS_PER_LAPTOP; i++)
+      {
+        g_autofree char *address = g_strdup_printf ("client-%u-%u@example.test", r, i);
+
+        g_assert_cmpuint (mails_to (mail_dir, address, &total), ==, 1);
+      }
+  g_assert_cmpuint (total, ==, messages->len);
+  sent = crm_test_pg_query (url, "SELECT count(*) FROM delivery WHERE state = 3");
+  g_assert_cmpint (g_ascii_strtoll (sent, NULL, 10), ==, messages->len);
+
+  crm_test_replica_clear (&laptops[0]);
+  crm_test_replica_clear (&laptops[1]);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (crm_test_server_stop (pair[i]), ==, 0);
+      crm_test_server_free (pair[i]);
+    }
+  g_subprocess_force_exit (smtp);
+  g_subprocess_wait (smtp, NULL, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -362,6 +575,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/live-across-processes", test_live_across_processes);
   g_test_add_func ("/server-pg/restart-catches-up", test_restart_catches_up);
   g_test_add_func ("/server-pg/one-ticker", test_one_ticker);
+  g_test_add_func ("/server-pg/delivery-once", test_delivery_once);
   g_test_add_func ("/server-pg/migrate", test_migrate);
   status = g_test_run ();
 

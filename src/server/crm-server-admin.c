@@ -59,9 +59,9 @@ admin_context (const char         *parameters,
   return context;
 }
 
-static CrmServerStorage *
-open_storage (const char *data_dir,
-              GError    **error)
+CrmServerStorage *
+crm_server_admin_open_storage (const char  *data_dir,
+                               GError     **error)
 {
   if (data_dir == NULL)
     {
@@ -120,7 +120,7 @@ crm_server_cmd_account_create (const char  *data_dir,
   if ((template_name != NULL && (root = crm_template_load (template_name, &error)) == NULL) ||
       (password = crm_server_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
-      (storage = open_storage (data_dir, &error)) == NULL ||
+      (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_create_account (storage, argv[1], root, admin, hash, &error))
     return crm_server_command_fail (error);
   {
@@ -167,7 +167,7 @@ crm_server_cmd_user_add (const char  *data_dir,
 
   if ((password = crm_server_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
-      (storage = open_storage (data_dir, &error)) == NULL ||
+      (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_add_user (storage, argv[1], argv[2], role ? role : "rep", hash, &error))
     return crm_server_command_fail (error);
   {
@@ -196,7 +196,7 @@ crm_server_cmd_user_revoke (const char  *data_dir,
     return status;
   if (argc != 3)
     return crm_server_command_usage (_("user revoke takes an ACCOUNT and a user NAME"));
-  if ((storage = open_storage (data_dir, &error)) == NULL ||
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       (count = crm_server_storage_revoke_user (storage, argv[1], argv[2], &error)) < 0)
     return crm_server_command_fail (error);
   {
@@ -320,7 +320,7 @@ crm_server_cmd_user_list (const char  *data_dir,
     return status;
   if (argc != 2 && argc != 3)
     return crm_server_command_usage (_("user list takes an ACCOUNT and optionally a user NAME"));
-  if ((storage = open_storage (data_dir, &error)) == NULL ||
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       (users = crm_server_storage_list_users (storage, argv[1], argc == 3 ? argv[2] : NULL,
                                               &error)) == NULL)
     return crm_server_command_fail (error);
@@ -380,7 +380,7 @@ set_disabled (const char  *data_dir,
   if (argc != 3)
     return crm_server_command_usage (disabled ? _("user disable takes an ACCOUNT and a user NAME")
                                     : _("user enable takes an ACCOUNT and a user NAME"));
-  if ((storage = open_storage (data_dir, &error)) == NULL ||
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       (revoked = crm_server_storage_set_user_disabled (storage, argv[1], argv[2], disabled,
                                                        &error)) < 0)
     return crm_server_command_fail (error);
@@ -456,7 +456,7 @@ crm_server_cmd_user_password (const char  *data_dir,
     return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
   if ((password = crm_server_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
-      (storage = open_storage (data_dir, &error)) == NULL ||
+      (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       (revoked = crm_server_storage_set_password (storage, argv[1], argv[2], hash, &error)) < 0)
     return crm_server_command_fail (error);
   {
@@ -513,7 +513,7 @@ crm_server_cmd_user_remove (const char  *data_dir,
   if (reassign_to == NULL)
     return crm_server_command_usage (_("--reassign-to NAME is required: who takes over their deals and "
                              "tasks"));
-  if ((storage = open_storage (data_dir, &error)) == NULL ||
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_remove_user (storage, argv[1], argv[2], reassign_to, &counts, &error))
     return crm_server_command_fail (error);
   detail = g_strdup_printf ("reassign_to=%s deals=%u tasks=%u contacts=%u companies=%u",
@@ -701,7 +701,7 @@ crm_server_cmd_serve (const char  *data_dir,
   /* `restore` refuses while the folder is served */
   if (!crm_server_auth_init (&error) ||
       (data_dir != NULL && !crm_server_lock_data (data_dir, &error)) ||
-      (storage = open_storage (data_dir, &error)) == NULL ||
+      (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return crm_server_command_fail (error);
   crm_server_backend_set_account_quota (CRM_SERVER_BACKEND (storage), quota_mb * 1024 * 1024);
@@ -729,12 +729,12 @@ crm_server_cmd_serve (const char  *data_dir,
     {
       /* the other processes' pushes reach this one's live sockets */
       crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
-      g_print (_("voronka-server: storage PostgreSQL; mailboxes and message delivery run only "
+      g_print (_("voronka-server: storage PostgreSQL; mailboxes and open tracking run only "
                  "with the embedded storage for now\n"));
     }
-  if (delivery_seconds > 0 && CRM_IS_SERVER_SQLITE (storage))
+  if (delivery_seconds > 0)
     {
-      delivery = crm_server_delivery_new (CRM_SERVER_SQLITE (storage), data_dir,
+      delivery = crm_server_delivery_new (CRM_SERVER_BACKEND (storage), data_dir,
                                           (guint) delivery_seconds, &error);
       if (delivery == NULL)
         return crm_server_command_fail (error);

@@ -6,10 +6,15 @@
 
 #include <glib.h>
 
+#include "crm-server-storage.h"
+
 G_BEGIN_DECLS
 
 /* The global --database option (before the command); a command's own overrides it. */
 void crm_server_admin_set_database (const char *database);
+/* The storage --database names (the data folder's own by default), made or updated. */
+CrmServerStorage *crm_server_admin_open_storage (const char  *data_dir,
+                                                 GError     **error);
 
 int  crm_server_cmd_account_create (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_add       (const char *data_dir, int argc, char **argv);

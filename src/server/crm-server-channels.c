@@ -19,13 +19,15 @@
 #include "crm-server-auth.h"
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
+#include "crm-server-pg.h"
 #include "crm-protocol.h"
 #include "crm-time.h"
 
 struct _CrmServerChannels
 {
-  char    *path;
-  sqlite3 *db;
+  char        *path;
+  sqlite3     *db;
+  CrmServerPg *pg;   /* on PostgreSQL: its tables there, not server.db's */
 };
 
 static const char tables_sql[] =
@@ -82,6 +84,7 @@ crm_server_channels_free (CrmServerChannels *self)
     return;
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
+  g_clear_object (&self->pg);
   g_free (self->path);
   g_free (self);
 }
@@ -113,6 +116,151 @@ crm_server_channels_open (const char  *data_dir,
     }
   return g_steal_pointer (&self);
 }
+
+CrmServerChannels *
+crm_server_channels_open_for (CrmServerStorage  *storage,
+                              const char        *data_dir,
+                              GError           **error)
+{
+  CrmServerChannels *self;
+
+  if (!CRM_IS_SERVER_PG (storage))
+    return crm_server_channels_open (data_dir, error);
+  /* the tables are the database's own schema steps (crm-server-pg.c) */
+  self = g_new0 (CrmServerChannels, 1);
+  self->pg = g_object_ref (CRM_SERVER_PG (storage));
+  return self;
+}
+
+/* --- on PostgreSQL ------------------------------------------------------------------------ */
+
+static PGresult *
+pg_rows (CrmServerChannels  *self,
+         GError            **error,
+         const char         *sql,
+         int                 n,
+         const char *const  *values)
+{
+  return crm_server_pg_run (self->pg, sql, n, values, error);
+}
+
+static char *
+pg_text (PGresult *result,
+         int       row,
+         int       column)
+{
+  return PQgetisnull (result, row, column) ? NULL : g_strdup (PQgetvalue (result, row, column));
+}
+
+static gint64
+pg_int (PGresult *result,
+        int       row,
+        int       column)
+{
+  return PQgetisnull (result, row, column) ? 0
+         : g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
+}
+
+static char *
+pg_account_id (CrmServerChannels  *self,
+               const char         *name,
+               GError            **error)
+{
+  const char *values[] = { name };
+  PGresult *result = pg_rows (self, error, "SELECT id FROM account WHERE name = $1", 1, values);
+  char *id = NULL;
+
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) > 0)
+    id = pg_text (result, 0, 0);
+  PQclear (result);
+  if (id == NULL)
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                 _("There is no account «%s» on this server"), name);
+  return id;
+}
+
+static gboolean
+pg_set (CrmServerChannels       *self,
+        const char              *account_id,
+        const CrmServerChannel  *channel,
+        GError                 **error)
+{
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  const char *values[] = { account_id, channel->kind, channel->url, channel->from,
+                           channel->user, channel->secret, now, channel->ca_file };
+  PGresult *result = pg_rows (self, error,
+    "INSERT INTO channel (account, kind, url, sender, \"user\", secret, updated_at, ca_file)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (account, kind) DO UPDATE SET"
+    " url = excluded.url, sender = excluded.sender, \"user\" = excluded.\"user\","
+    " secret = excluded.secret, updated_at = excluded.updated_at, ca_file = excluded.ca_file",
+    G_N_ELEMENTS (values), values);
+
+  PQclear (result);
+  return result != NULL;
+}
+
+/* Rows of kind, url, sender, user, secret (or whether there is one), ca_file. */
+static GPtrArray *
+pg_channels (CrmServerChannels  *self,
+             const char         *account_id,
+             const char         *kind,
+             GError            **error)
+{
+  const char *values[] = { account_id, kind };
+  PGresult *result = pg_rows (self, error,
+    "SELECT kind, url, sender, \"user\", CASE WHEN $2::text IS NULL THEN"
+    " CASE WHEN secret IS NULL THEN NULL ELSE '' END ELSE secret END, ca_file FROM channel"
+    " WHERE account = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY kind",
+    G_N_ELEMENTS (values), values);
+  GPtrArray *list;
+
+  if (result == NULL)
+    return NULL;
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_channel_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      CrmServerChannel *channel = g_new0 (CrmServerChannel, 1);
+
+      channel->kind = pg_text (result, i, 0);
+      channel->url = pg_text (result, i, 1);
+      channel->from = pg_text (result, i, 2);
+      channel->user = pg_text (result, i, 3);
+      channel->secret = pg_text (result, i, 4);
+      channel->ca_file = pg_text (result, i, 5);
+      g_ptr_array_add (list, channel);
+    }
+  PQclear (result);
+  return list;
+}
+
+static GPtrArray *
+pg_records (PGresult *result)
+{
+  GPtrArray *list;
+
+  if (result == NULL)
+    return NULL;
+  list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_delivery_record_free);
+  for (int i = 0; i < PQntuples (result); i++)
+    {
+      CrmDeliveryRecord *record = g_new0 (CrmDeliveryRecord, 1);
+
+      record->account = pg_text (result, i, 0);
+      record->message = pg_text (result, i, 1);
+      record->state = (CrmDeliveryState) pg_int (result, i, 2);
+      record->attempts = (gint) pg_int (result, i, 3);
+      record->next_at = pg_int (result, i, 4);
+      g_ptr_array_add (list, record);
+    }
+  PQclear (result);
+  return list;
+}
+
+#define RECORD_COLUMNS "account, message, state, attempts, coalesce (next_at, 0)"
+
+/* --- in server.db ------------------------------------------------------------------------- */
 
 static sqlite3_stmt *
 prepare (CrmServerChannels  *self,
@@ -154,10 +302,12 @@ crm_server_channels_account_id (CrmServerChannels  *self,
                                 const char         *name,
                                 GError            **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT id FROM account WHERE name = ?1", error);
+  sqlite3_stmt *stmt;
   char *id = NULL;
 
-  if (stmt == NULL)
+  if (self->pg != NULL)
+    return pg_account_id (self, name, error);
+  if ((stmt = prepare (self, "SELECT id FROM account WHERE name = ?1", error)) == NULL)
     return NULL;
   bind_text (stmt, 1, name);
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -174,10 +324,25 @@ crm_server_channels_accounts (CrmServerChannels  *self,
                               GError            **error)
 {
   g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = prepare (self, "SELECT id, name FROM account ORDER BY name", error);
+  sqlite3_stmt *stmt;
   int rc;
 
-  if (stmt == NULL)
+  if (self->pg != NULL)
+    {
+      PGresult *result = pg_rows (self, error, "SELECT id, name FROM account ORDER BY name", 0,
+                                  NULL);
+
+      if (result == NULL)
+        return NULL;
+      for (int i = 0; i < PQntuples (result); i++)
+        {
+          g_ptr_array_add (accounts, pg_text (result, i, 0));
+          g_ptr_array_add (accounts, pg_text (result, i, 1));
+        }
+      PQclear (result);
+      return g_steal_pointer (&accounts);
+    }
+  if ((stmt = prepare (self, "SELECT id, name FROM account ORDER BY name", error)) == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -199,13 +364,17 @@ crm_server_channels_set (CrmServerChannels       *self,
                          const CrmServerChannel  *channel,
                          GError                 **error)
 {
-  sqlite3_stmt *stmt = prepare (self,
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (self->pg != NULL)
+    return pg_set (self, account_id, channel, error);
+  stmt = prepare (self,
     "INSERT INTO channel (account, kind, url, sender, user, secret, updated_at, ca_file)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (account, kind) DO UPDATE SET"
     " url = excluded.url, sender = excluded.sender, user = excluded.user,"
     " secret = excluded.secret, updated_at = excluded.updated_at, ca_file = excluded.ca_file",
     error);
-  int rc;
 
   if (stmt == NULL)
     return FALSE;
@@ -230,12 +399,19 @@ crm_server_channels_get (CrmServerChannels  *self,
                          const char         *kind,
                          GError            **error)
 {
-  sqlite3_stmt *stmt = prepare (self,
-    "SELECT url, sender, user, secret, ca_file FROM channel WHERE account = ?1 AND kind = ?2",
-    error);
+  sqlite3_stmt *stmt;
   CrmServerChannel *channel = NULL;
   int rc;
 
+  if (self->pg != NULL)
+    {
+      g_autoptr(GPtrArray) list = pg_channels (self, account_id, kind, error);
+
+      return list != NULL && list->len > 0 ? g_ptr_array_steal_index (list, 0) : NULL;
+    }
+  stmt = prepare (self,
+    "SELECT url, sender, user, secret, ca_file FROM channel WHERE account = ?1 AND kind = ?2",
+    error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, account_id);
@@ -263,11 +439,14 @@ crm_server_channels_list (CrmServerChannels  *self,
                           GError            **error)
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_server_channel_free);
-  sqlite3_stmt *stmt = prepare (self,
-    "SELECT kind, url, sender, user, secret IS NOT NULL, ca_file FROM channel"
-    " WHERE account = ?1 ORDER BY kind", error);
+  sqlite3_stmt *stmt;
   int rc;
 
+  if (self->pg != NULL)
+    return pg_channels (self, account_id, NULL, error);
+  stmt = prepare (self,
+    "SELECT kind, url, sender, user, secret IS NOT NULL, ca_file FROM channel"
+    " WHERE account = ?1 ORDER BY kind", error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, account_id);
@@ -300,12 +479,32 @@ crm_server_delivery_get (CrmServerChannels  *self,
                          CrmDeliveryRecord  *out,
                          GError            **error)
 {
-  sqlite3_stmt *stmt = prepare (self,
-    "SELECT state, attempts, coalesce (next_at, 0) FROM delivery"
-    " WHERE account = ?1 AND message = ?2", error);
+  sqlite3_stmt *stmt;
   int rc;
 
   memset (out, 0, sizeof *out);
+  if (self->pg != NULL)
+    {
+      const char *values[] = { account_id, message_id };
+      g_autoptr(GPtrArray) found = pg_records (pg_rows (self, error,
+        "SELECT " RECORD_COLUMNS " FROM delivery WHERE account = $1 AND message = $2",
+        G_N_ELEMENTS (values), values));
+      CrmDeliveryRecord *record;
+
+      if (found == NULL)
+        return FALSE;
+      if (found->len > 0)
+        {
+          record = found->pdata[0];
+          out->state = record->state;
+          out->attempts = record->attempts;
+          out->next_at = record->next_at;
+        }
+      return TRUE;
+    }
+  stmt = prepare (self,
+    "SELECT state, attempts, coalesce (next_at, 0) FROM delivery"
+    " WHERE account = ?1 AND message = ?2", error);
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, account_id);
@@ -333,13 +532,33 @@ crm_server_delivery_set (CrmServerChannels  *self,
                          const char         *reason,
                          GError            **error)
 {
-  sqlite3_stmt *stmt = prepare (self,
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (self->pg != NULL)
+    {
+      g_autofree char *state_text = g_strdup_printf ("%d", (int) state);
+      g_autofree char *attempts_text = g_strdup_printf ("%d", attempts);
+      g_autofree char *next_text = next_at > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, next_at)
+                                               : NULL;
+      g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+      const char *values[] = { account_id, message_id, state_text, attempts_text, next_text,
+                               reason, now };
+      PGresult *result = pg_rows (self, error,
+        "INSERT INTO delivery (account, message, state, attempts, next_at, reason, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, message) DO UPDATE SET"
+        " state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at,"
+        " reason = excluded.reason, updated_at = excluded.updated_at",
+        G_N_ELEMENTS (values), values);
+
+      PQclear (result);
+      return result != NULL;
+    }
+  stmt = prepare (self,
     "INSERT INTO delivery (account, message, state, attempts, next_at, reason, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account, message) DO UPDATE SET"
     " state = excluded.state, attempts = excluded.attempts, next_at = excluded.next_at,"
     " reason = excluded.reason, updated_at = excluded.updated_at", error);
-  int rc;
-
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, account_id);
@@ -366,12 +585,24 @@ crm_server_delivery_due (CrmServerChannels  *self,
                          GError            **error)
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_delivery_record_free);
-  sqlite3_stmt *stmt = prepare (self,
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (self->pg != NULL)
+    {
+      /* SENDING records whose process is gone (its connection with it), whenever */
+      g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+      const char *values[] = { now_text };
+
+      return pg_records (pg_rows (self, error,
+        "SELECT " RECORD_COLUMNS " FROM delivery WHERE (state = 2 AND next_at <= $1)"
+        " OR (state = 1 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity"
+        "  WHERE pid = delivery.claimed_by)) ORDER BY next_at, message", 1, values));
+    }
+  stmt = prepare (self,
     "SELECT account, message, state, attempts, coalesce (next_at, 0) FROM delivery"
     " WHERE (state = 2 AND next_at <= ?1) OR (?2 AND state = 1)"
     " ORDER BY next_at, message", error);
-  int rc;
-
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, now);
@@ -396,6 +627,50 @@ crm_server_delivery_due (CrmServerChannels  *self,
   return g_steal_pointer (&list);
 }
 
+gboolean
+crm_server_delivery_claim (CrmServerChannels        *self,
+                           const char               *account_id,
+                           const char               *message_id,
+                           const CrmDeliveryRecord  *seen,
+                           gint                      attempts,
+                           gboolean                 *out_claimed,
+                           GError                  **error)
+{
+  g_autofree char *state_text = g_strdup_printf ("%d", (int) seen->state);
+  g_autofree char *seen_attempts = g_strdup_printf ("%d", seen->attempts);
+  g_autofree char *attempts_text = g_strdup_printf ("%d", attempts);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  const char *values[] = { account_id, message_id, attempts_text, now, state_text,
+                           seen_attempts };
+  PGresult *result;
+
+  *out_claimed = FALSE;
+  if (self->pg == NULL)
+    {
+      /* one process per data folder: nobody else claims it meanwhile */
+      *out_claimed = TRUE;
+      return crm_server_delivery_set (self, account_id, message_id, CRM_DELIVERY_SENDING,
+                                      attempts, 0, NULL, error);
+    }
+  /* a new message: whoever inserts its record first; one with a record: whoever locks
+   * it first while it is still as it was seen (the others skip it) */
+  result = seen->state == CRM_DELIVERY_NONE
+    ? pg_rows (self, error,
+        "INSERT INTO delivery (account, message, state, attempts, updated_at, claimed_by)"
+        " VALUES ($1, $2, 1, $3, $4, pg_backend_pid ()) ON CONFLICT DO NOTHING", 4, values)
+    : pg_rows (self, error,
+        "UPDATE delivery d SET state = 1, attempts = $3, next_at = NULL, updated_at = $4,"
+        " claimed_by = pg_backend_pid () FROM (SELECT account, message FROM delivery"
+        "  WHERE account = $1 AND message = $2 AND state = $5 AND attempts = $6"
+        "  FOR UPDATE SKIP LOCKED) free WHERE d.account = free.account"
+        " AND d.message = free.message", G_N_ELEMENTS (values), values);
+  if (result == NULL)
+    return FALSE;
+  *out_claimed = g_str_equal (PQcmdTuples (result), "1");
+  PQclear (result);
+  return TRUE;
+}
+
 /* --- voronka-server channel set|list -------------------------------------------------- */
 
 /* Opens the storage first: it makes (or updates) server.db. */
@@ -414,8 +689,8 @@ open_channels (const char  *data_dir,
                    _("Say where the server keeps its data: voronka-server --data DIR …"));
       return NULL;
     }
-  if ((storage = crm_server_sqlite_new (data_dir, error)) == NULL ||
-      (channels = crm_server_channels_open (data_dir, error)) == NULL ||
+  if ((storage = crm_server_admin_open_storage (data_dir, error)) == NULL ||
+      (channels = crm_server_channels_open_for (storage, data_dir, error)) == NULL ||
       (*out_account_id = crm_server_channels_account_id (channels, account, error)) == NULL)
     return NULL;
   return g_steal_pointer (&channels);

@@ -6,7 +6,7 @@
  * and `channel list`. */
 #pragma once
 
-#include <glib.h>
+#include "crm-server-storage.h"
 
 G_BEGIN_DECLS
 
@@ -50,6 +50,10 @@ typedef struct _CrmServerChannels CrmServerChannels;
 /* Opens DIR/server.db (made by the storage first) and its channel and delivery tables. */
 CrmServerChannels *crm_server_channels_open      (const char          *data_dir,
                                                   GError             **error);
+/* The channels of @storage: on PostgreSQL its database's tables, else DIR/server.db's. */
+CrmServerChannels *crm_server_channels_open_for  (CrmServerStorage    *storage,
+                                                  const char          *data_dir,
+                                                  GError             **error);
 void              crm_server_channels_free       (CrmServerChannels   *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerChannels, crm_server_channels_free)
 
@@ -90,8 +94,19 @@ gboolean          crm_server_delivery_set        (CrmServerChannels   *self,
                                                   gint64               next_at,
                                                   const char          *reason,
                                                   GError             **error);
+/* Takes the message to send it: its record becomes SENDING, attempt @attempts, unless
+ * another process took it since it was @seen (state NONE: no record yet), then
+ * @out_claimed is FALSE and it must not be sent. On PostgreSQL the record is locked
+ * with FOR UPDATE SKIP LOCKED, so of several processes exactly one sends it. */
+gboolean          crm_server_delivery_claim      (CrmServerChannels        *self,
+                                                  const char               *account_id,
+                                                  const char               *message_id,
+                                                  const CrmDeliveryRecord  *seen,
+                                                  gint                      attempts,
+                                                  gboolean                 *out_claimed,
+                                                  GError                  **error);
 /* Records in RETRY due at @now, and (with @interrupted) those still SENDING: what a
- * killed server left. */
+ * killed server left (on PostgreSQL: always, those whose process is gone). */
 GPtrArray        *crm_server_delivery_due        (CrmServerChannels   *self,
                                                   gint64               now,
                                                   gboolean             interrupted,

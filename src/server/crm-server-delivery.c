@@ -24,6 +24,7 @@
 #include "crm-server-channels.h"
 #include "crm-server-log.h"
 #include "crm-server-tracking.h"
+#include "crm-server-sqlite.h"
 #include "crm-format.h"
 #include "crm-message.h"
 #include "crm-time.h"
@@ -42,7 +43,7 @@ typedef enum {
 
 struct _CrmServerDelivery
 {
-  CrmServerSqlite   *storage;
+  CrmServerBackend  *storage;
   CrmServerChannels *channels;
   guint              interval_s;
   guint              timeout_s;
@@ -558,6 +559,26 @@ channel_label (const char *kind)
   return "Telegram";
 }
 
+typedef struct {
+  const Job  *job;
+  const char *status;
+  const char *reason;
+} Status;
+
+static gboolean
+set_status (CrmServerBackend  *storage,
+            CrmStore          *store,
+            gpointer           data,
+            GError           **error)
+{
+  Status *status = data;
+
+  return crm_message_set_status (store, status->job->message_id, status->status,
+                                 status->reason, error);
+}
+
+/* The message's status in the account, written as the storage writes (on PostgreSQL
+ * into the account's log, under its lock). */
 static void
 write_status (CrmServerDelivery *self,
               const Job         *job,
@@ -565,9 +586,9 @@ write_status (CrmServerDelivery *self,
               const char        *reason)
 {
   g_autoptr(GError) error = NULL;
-  CrmStore *store = crm_server_sqlite_get_replica (self->storage, job->account_id, &error);
+  Status change = { job, status, reason };
 
-  if (store != NULL && crm_message_set_status (store, job->message_id, status, reason, &error))
+  if (crm_server_backend_write (self->storage, job->account_id, set_status, &change, &error))
     {
       /* devices on the live channel hear of it at once */
       if (self->changed != NULL)
@@ -667,9 +688,11 @@ start (CrmServerDelivery *self,
        const char        *account_name,
        CrmStore          *store,
        const char        *message_id,
-       gint               attempts_before,
-       gboolean           first)
+       const CrmDeliveryRecord *seen)
 {
+  gint attempts_before = seen->attempts;
+  gboolean first = seen->state == CRM_DELIVERY_NONE;
+  gboolean claimed = FALSE;
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmMessageDraft) draft = crm_message_draft_load (store, message_id, &error);
   g_autoptr(CrmServerChannel) channel = NULL;
@@ -721,6 +744,18 @@ start (CrmServerDelivery *self,
   job->attempts = attempts_before + 1;
   job->timeout_s = self->timeout_s;
 
+  /* taken before anything is decided or sent: a repeated push or a restart finds the
+   * record, and of several server processes only one takes it */
+  if (!crm_server_delivery_claim (self->channels, account_id, message_id, seen, job->attempts,
+                                  &claimed, &error) || !claimed)
+    {
+      if (error != NULL)
+        g_warning ("Account %s, message %s not sent: %s", account_name, message_id,
+                   error->message);
+      job_free (job);
+      return FALSE;
+    }
+
   if (draft->address == NULL || *draft->address == '\0')
     {
       g_autofree char *reason = NULL;
@@ -766,14 +801,19 @@ start (CrmServerDelivery *self,
           job_free (job);
           return TRUE;
         }
-      if (self->public_url != NULL)
+      /* open tracking keeps its tokens in server.db: the embedded storage's for now */
+      if (self->public_url != NULL && CRM_IS_SERVER_SQLITE (self->storage))
         {
-          token = crm_server_tracking_token (crm_server_sqlite_get_db (self->storage),
+          token = crm_server_tracking_token (crm_server_sqlite_get_db (
+                                               CRM_SERVER_SQLITE (self->storage)),
                                              account_id, message_id, &error);
           if (token == NULL)
             {
               g_warning ("Account %s, message %s not sent: %s", account_name, message_id,
                          error->message);
+              crm_server_delivery_set (self->channels, account_id, message_id,
+                                       CRM_DELIVERY_RETRY, attempts_before,
+                                       crm_time_now_ms () + self->interval_s * 1000, NULL, NULL);
               job_free (job);
               return FALSE;
             }
@@ -810,15 +850,6 @@ start (CrmServerDelivery *self,
       job->payload = g_bytes_new_take (text, strlen (text));
     }
 
-  /* marked before it goes: a repeated push or a restart finds the record */
-  if (!crm_server_delivery_set (self->channels, account_id, message_id, CRM_DELIVERY_SENDING,
-                                job->attempts, 0, NULL, &error))
-    {
-      g_warning ("Account %s, message %s not sent: %s", account_name, message_id,
-                 error->message);
-      job_free (job);
-      return FALSE;
-    }
   if (g_strcmp0 (draft->status, "sending") != 0)
     write_status (self, job, "sending", NULL);
   g_hash_table_add (self->in_flight, flight_key (account_id, message_id));
@@ -869,7 +900,7 @@ scan (CrmServerDelivery *self)
       if (g_hash_table_contains (self->in_flight, key) ||
           g_hash_table_size (self->in_flight) >= MAX_IN_FLIGHT || name == NULL)
         continue;
-      if ((store = crm_server_sqlite_get_replica (self->storage, record->account, NULL)) == NULL)
+      if ((store = crm_server_backend_get_replica (self->storage, record->account, NULL)) == NULL)
         continue;
       if (record->state == CRM_DELIVERY_SENDING)
         {
@@ -881,14 +912,14 @@ scan (CrmServerDelivery *self)
           crm_server_log (G_LOG_LEVEL_WARNING, "delivery", line, "VORONKA_ACCOUNT", account,
                           "VORONKA_MESSAGE", record->message, NULL);
         }
-      start (self, record->account, name, store, record->message, record->attempts, FALSE);
+      start (self, record->account, name, store, record->message, record);
     }
 
   /* new messages */
   for (guint i = 0; i + 1 < accounts->len; i += 2)
     {
       const char *account_id = accounts->pdata[i];
-      CrmStore *store = crm_server_sqlite_get_replica (self->storage, account_id, NULL);
+      CrmStore *store = crm_server_backend_get_replica (self->storage, account_id, NULL);
       g_autoptr(GPtrArray) queued = NULL;
 
       if (store == NULL || (queued = crm_message_list_queued (store, &error)) == NULL)
@@ -915,7 +946,7 @@ scan (CrmServerDelivery *self)
           /* a record: this message was sent, or is being retried, already */
           if (record.state != CRM_DELIVERY_NONE)
             continue;
-          start (self, account_id, accounts->pdata[i + 1], store, queued->pdata[m], 0, TRUE);
+          start (self, account_id, accounts->pdata[i + 1], store, queued->pdata[m], &record);
         }
     }
 }
@@ -945,7 +976,7 @@ schedule_scan (CrmServerDelivery *self)
 }
 
 CrmServerDelivery *
-crm_server_delivery_new (CrmServerSqlite  *storage,
+crm_server_delivery_new (CrmServerBackend *storage,
                          const char       *data_dir,
                          guint             interval_s,
                          GError          **error)
@@ -954,7 +985,8 @@ crm_server_delivery_new (CrmServerSqlite  *storage,
   CrmServerChannels *channels;
   static gsize curl_ready = 0;
 
-  if ((channels = crm_server_channels_open (data_dir, error)) == NULL)
+  if ((channels = crm_server_channels_open_for (CRM_SERVER_STORAGE (storage), data_dir,
+                                                error)) == NULL)
     return NULL;
   if (g_once_init_enter (&curl_ready))
     {

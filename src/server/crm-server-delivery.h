@@ -9,14 +9,14 @@
  * stops and tells the author (a notification). */
 #pragma once
 
-#include "crm-server-sqlite.h"
+#include "crm-server-backend.h"
 
 G_BEGIN_DECLS
 
 typedef struct _CrmServerDelivery CrmServerDelivery;
 
 /* Delivers every @interval_s seconds (at least 1) and soon after each push. */
-CrmServerDelivery *crm_server_delivery_new   (CrmServerSqlite  *storage,
+CrmServerDelivery *crm_server_delivery_new   (CrmServerBackend *storage,
                                               const char       *data_dir,
                                               guint             interval_s,
                                               GError          **error);

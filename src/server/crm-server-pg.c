@@ -280,6 +280,17 @@ static const char *const migrations[] = {
   " base bigint, stamp text, refused_op text, refused_code text, refused_message text,"
   " refused_device text, refused_at bigint, PRIMARY KEY (account, seq),"
   " UNIQUE (account, op_id));",
+  /* 2: the accounts' channels and their messages' delivery records (crm-server-channels.c);
+   * claimed_by: the backend pid of the process sending it (a SENDING record whose process
+   * is gone is taken over) */
+  "CREATE TABLE channel (account text NOT NULL REFERENCES account, kind text NOT NULL,"
+  " url text NOT NULL, sender text, \"user\" text, secret text, updated_at bigint NOT NULL,"
+  " ca_file text, PRIMARY KEY (account, kind));"
+  "CREATE TABLE delivery (account text NOT NULL REFERENCES account, message text NOT NULL,"
+  " state integer NOT NULL, attempts integer NOT NULL DEFAULT 0, next_at bigint,"
+  " reason text, updated_at bigint NOT NULL, claimed_by integer,"
+  " PRIMARY KEY (account, message));"
+  "CREATE INDEX delivery_due ON delivery (state, next_at) WHERE state IN (1, 2);",
 };
 
 static gboolean
@@ -1490,6 +1501,17 @@ crm_server_pg_listen (CrmServerPg *self,
   self->changed_data = user_data;
   if (self->listen_conn == NULL && !start_listening (self))
     listen_lost (self);
+}
+
+PGresult *
+crm_server_pg_run (CrmServerPg        *self,
+                   const char         *sql,
+                   int                 n,
+                   const char *const  *values,
+                   GError            **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_PG (self), NULL);
+  return pg_run (self, sql, n, values, NULL, error);
 }
 
 gboolean

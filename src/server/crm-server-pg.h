@@ -5,6 +5,8 @@
  * replica of an account in DIR/pg-cache/PID/ as a cache of the log. */
 #pragma once
 
+#include <libpq-fe.h>
+
 #include "crm-server-backend.h"
 #include "crm-store.h"
 
@@ -35,6 +37,15 @@ gboolean          crm_server_pg_import_account    (CrmServerPg *self,
                                                    CrmStore    *replica,
                                                    GBytes      *key,
                                                    GError     **error);
+
+/* For the files of src/server that keep tables of their own in the database
+ * (crm-server-channels.c): runs @sql with @n text parameters (NULL: SQL NULL) on the
+ * storage's connection (main thread only); NULL with @error when it fails. */
+PGresult         *crm_server_pg_run               (CrmServerPg        *self,
+                                                   const char         *sql,
+                                                   int                 n,
+                                                   const char *const  *values,
+                                                   GError            **error);
 
 /* Whether @database (the --database option) names PostgreSQL. */
 gboolean          crm_server_pg_is_url (const char *database);

@@ -103,7 +103,7 @@ print_help (FILE *out)
   fprintf (out, "  --data DIR   %s\n", _("The server's data folder (accounts, users, certificate)"));
   fprintf (out, "  --database sqlite|URL  %s\n",
            _("Where accounts are kept: the embedded SQLite in DIR (default) or PostgreSQL "
-             "(postgresql://…); the commands account, user and serve"));
+             "(postgresql://…); the commands account, user, channel and serve"));
   fprintf (out, "  --version    %s\n", _("Print the version"));
   fprintf (out, "\n%s\n", _("Run “voronka-server COMMAND --help” for a command's options."));
 }
@@ -239,10 +239,11 @@ main (int    argc,
       print_help (stderr);
       return 2;
     }
-  /* only accounts, users and serving know PostgreSQL; the rest keep the data folder's */
+  /* only accounts, users, message channels and serving know PostgreSQL; the rest keep
+   * the data folder's */
   if (database != NULL && !g_str_equal (database, "sqlite") &&
       !g_str_equal (command->group, "account") && !g_str_equal (command->group, "user") &&
-      !g_str_equal (command->group, "serve"))
+      !g_str_equal (command->group, "channel") && !g_str_equal (command->group, "serve"))
     {
       g_printerr (_("voronka-server: %s works on the data folder's embedded storage only, not "
                     "with --database; leave --database out (back PostgreSQL up with "
