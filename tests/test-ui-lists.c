@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ui-lists.c — call lists in the real app (S4-1, S4-5): a filter expression in the
  * Contacts view (a bad one explained under the entry, the list unchanged), the RFM
- * segment filter with the segment on each row and on the contact's card, «Save as List» putting the list in the
+ * segment filter with the segment on each row (of the whole list too) and on the contact's card, «Save as List» putting the list in the
  * sidebar under Contacts for the team, one click opening it with every matching row and
  * the surname search inside it, and deleting it with «Undo» bringing it back. */
 #include "crm-test-ui.h"
@@ -11,6 +11,7 @@
 #include "crm-contact-page.h"
 #include "crm-entity-list.h"
 #include "crm-filter.h"
+#include "crm-list-row.h"
 #include "crm-paged-model.h"
 #include "crm-record.h"
 #include "crm-rfm.h"
@@ -163,6 +164,77 @@ test_segment (void)
     g_assert_cmpstr (crm_window_get_view (window), ==, "contacts");
     g_assert_cmpuint (n_rows (), ==, expected);
   }
+}
+
+/* The row of @name in the Contacts list shows the segment «VIP» (the whole list, not
+ * filtered: the segments are read off the main loop and filled in). */
+static gboolean
+row_shows_vip (gpointer name)
+{
+  GQueue queue = G_QUEUE_INIT;
+
+  g_queue_push_tail (&queue, contacts ());
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+
+      if (CRM_IS_LIST_ROW (widget) &&
+          g_strcmp0 (crm_list_row_get_title (CRM_LIST_ROW (widget)), name) == 0 &&
+          strstr (crm_list_row_get_detail (CRM_LIST_ROW (widget)), "VIP") != NULL)
+        {
+          g_queue_clear (&queue);
+          return TRUE;
+        }
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return FALSE;
+}
+
+static gboolean
+segments_read (gpointer list)
+{
+  return !crm_entity_list_is_reading_segments (list);
+}
+
+/* S4-5: the segment column shows on the whole list too, unfiltered. */
+static void
+test_segment_column (void)
+{
+  CrmEntityList *list = contacts ();
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *name = NULL;
+  g_autofree char *surname = NULL;
+
+  /* a VIP contact, as core scores it through the test's own connection */
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GHashTable) segments = crm_rfm_segment_names (store, "contact", &error);
+    g_autoptr(JsonObject) contact = NULL;
+    GHashTableIter iter;
+    gpointer id, segment;
+
+    g_assert_no_error (error);
+    g_hash_table_iter_init (&iter, segments);
+    while (name == NULL && g_hash_table_iter_next (&iter, &id, &segment))
+      if (g_str_equal (segment, "VIP"))
+        {
+          contact = crm_store_dup_entity (store, "contact", id);
+          name = g_strdup (json_object_get_string_member (contact, "name"));
+        }
+    g_assert_nonnull (name);
+  }
+  surname = g_strndup (name, strcspn (name, " "));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "contacts"));
+  crm_context_set_search (context, surname);
+  g_assert_null (crm_entity_list_dup_filter (list));
+  g_assert_true (crm_test_ui_wait_until (row_shows_vip, name, 10000));
+  g_assert_true (crm_test_ui_wait_until (segments_read, list, 10000));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-segment-column"));
+  crm_context_set_search (context, NULL);
 }
 
 static void
@@ -356,6 +428,7 @@ main (int   argc,
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
 
+  g_test_add_func ("/ui/lists/segment-column", test_segment_column);
   g_test_add_func ("/ui/lists/filter", test_filter);
   g_test_add_func ("/ui/lists/segment", test_segment);
   g_test_add_func ("/ui/lists/save", test_save);

@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm-context.h"
 #include "crm-entity-list.h"
 #include "crm-filter.h"
 #include "crm-list-row.h"
@@ -49,6 +50,14 @@ struct _CrmEntityList
   GtkDropDown    *sort_dropdown;
   GtkListView    *list_view;
   AdwStatusPage  *empty_page;
+
+  /* S4-5: every row shows its client's segment, read off the main loop */
+  GHashTable     *segments;        /* client id → segment name; NULL until read */
+  GHashTable     *bound_items;     /* GtkListItem* whose rows are shown */
+  CrmStore       *reader;          /* the segments' connection, lent to the worker */
+  gboolean        segments_running;
+  gboolean        segments_pending;
+  gboolean        disposed;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -574,6 +583,138 @@ crm_entity_list_get_list_id (CrmEntityList *self)
   return self->list_id;
 }
 
+/* ---- the segment of every row (S4-5) ---- */
+
+static void show_row (CrmEntityList *self,
+                      GtkListItem   *item);
+
+/* Scoring every client takes a while on a large account: a worker reads the segments
+ * through a reading connection of its own (the view keeps it and lends it to one run at a
+ * time), and the rows shown are filled in when it is done. */
+typedef struct {
+  char       *path;
+  char       *kind;
+  gint64      now;
+  CrmStore   *reader;
+  GHashTable *segments;
+} SegmentsData;
+
+static void
+segments_data_free (SegmentsData *data)
+{
+  g_free (data->path);
+  g_free (data->kind);
+  g_clear_object (&data->reader);
+  g_clear_pointer (&data->segments, g_hash_table_unref);
+  g_free (data);
+}
+
+static void
+segments_in_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  SegmentsData *data = task_data;
+  GError *error = NULL;
+
+  if (data->reader == NULL)
+    {
+      data->reader = crm_store_open_reader (data->path, &error);
+      /* a small cache and no mapped pages: the app's memory stays small */
+      if (data->reader != NULL && !crm_store_set_memory_limits (data->reader, 8192, 0, &error))
+        g_clear_object (&data->reader);
+      if (data->reader == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  crm_store_set_now (data->reader, data->now);
+  data->segments = crm_rfm_segment_names (data->reader, data->kind, &error);
+  if (data->segments == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void start_segments (CrmEntityList *self);
+
+static void
+segments_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (source);
+  SegmentsData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer item;
+
+  self->segments_running = FALSE;
+  if (self->reader == NULL)
+    self->reader = g_steal_pointer (&data->reader);
+  if (self->disposed)
+    return;
+  if (self->segments_pending)
+    {
+      start_segments (self);
+      return;
+    }
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_warning ("Could not read the clients' segments: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->segments, g_hash_table_unref);
+  self->segments = g_steal_pointer (&data->segments);
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    show_row (self, item);
+}
+
+static void
+start_segments (CrmEntityList *self)
+{
+  CrmStore *store;
+  SegmentsData *data;
+  GTask *task;
+
+  if (self->context == NULL || self->disposed)
+    return;
+  if (self->segments_running)
+    {
+      /* the running one ends first: the reading connection serves one run at a time */
+      self->segments_pending = TRUE;
+      return;
+    }
+  self->segments_pending = FALSE;
+  store = crm_context_get_store (self->context);
+  if (self->reader != NULL &&
+      g_strcmp0 (crm_store_get_path (self->reader), crm_store_get_path (store)) != 0)
+    g_clear_object (&self->reader);
+
+  data = g_new0 (SegmentsData, 1);
+  data->path = g_strdup (crm_store_get_path (store));
+  data->kind = g_strdup (is_company (self) ? "company" : "contact");
+  data->now = crm_context_now (self->context);
+  data->reader = g_steal_pointer (&self->reader);
+
+  self->segments_running = TRUE;
+  task = g_task_new (self, NULL, segments_done_cb, NULL);
+  g_task_set_source_tag (task, start_segments);
+  g_task_set_task_data (task, data, (GDestroyNotify) segments_data_free);
+  g_task_run_in_thread (task, segments_in_thread);
+  g_object_unref (task);
+}
+
+gboolean
+crm_entity_list_is_reading_segments (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+  return self->segments_running || self->segments == NULL;
+}
+
 static void
 crm_entity_list_reload (CrmView *view)
 {
@@ -599,6 +740,7 @@ crm_entity_list_reload (CrmView *view)
   if (!crm_paged_model_reload (self->model, &error))
     g_warning ("Could not read the list: %s", error->message);
   total = crm_paged_model_get_total (self->model);
+  start_segments (self);
 
   if (is_company (self))
     subtitle = g_strdup_printf (ngettext ("%u company", "%u companies", total), total);
@@ -636,12 +778,34 @@ setup_row_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
+show_row (CrmEntityList *self,
+          GtkListItem   *item)
+{
+  CrmRecord *record = gtk_list_item_get_item (item);
+  const char *id = record != NULL ? crm_record_get_id (record) : NULL;
+  const char *segment = self->segments != NULL && id != NULL
+                        ? g_hash_table_lookup (self->segments, id) : NULL;
+
+  if (record != NULL)
+    crm_list_row_set_record (CRM_LIST_ROW (gtk_list_item_get_child (item)), self->kind, record,
+                             segment);
+}
+
+static void
 bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              CrmEntityList            *self)
 {
-  crm_list_row_set_record (CRM_LIST_ROW (gtk_list_item_get_child (item)), self->kind,
-                           gtk_list_item_get_item (item));
+  g_hash_table_add (self->bound_items, item);
+  show_row (self, item);
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               CrmEntityList            *self)
+{
+  g_hash_table_remove (self->bound_items, item);
 }
 
 static void
@@ -675,6 +839,7 @@ crm_entity_list_dispose (GObject *object)
 {
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
+  self->disposed = TRUE;
   crm_view_set_context (CRM_VIEW (self), NULL);
   g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_ENTITY_LIST);
@@ -695,6 +860,9 @@ crm_entity_list_finalize (GObject *object)
   g_clear_pointer (&self->filter, g_free);
   g_clear_pointer (&self->segment_id, g_free);
   g_clear_pointer (&self->segment_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->segments, g_hash_table_unref);
+  g_clear_pointer (&self->bound_items, g_hash_table_unref);
+  g_clear_object (&self->reader);
   G_OBJECT_CLASS (crm_entity_list_parent_class)->finalize (object);
 }
 
@@ -781,6 +949,7 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, delete_list_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, sort_changed_cb);
 }
@@ -791,6 +960,7 @@ crm_entity_list_init (CrmEntityList *self)
   g_autoptr(GtkNoSelection) selection = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->bound_items = g_hash_table_new (NULL, NULL);
   /* The model lives as long as the view; it reads through self without a reference. */
   self->model = crm_paged_model_new (fetch_rows, self, NULL);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));

@@ -42,6 +42,9 @@ char          *crm_entity_list_save_list         (CrmEntityList  *self,
 /* Deletes the saved list shown, goes back to the whole view, toasts with «Undo». */
 gboolean       crm_entity_list_delete_list       (CrmEntityList  *self,
                                                   GError        **error);
+/* Whether the clients' segments every row shows are still being read (off the main loop,
+ * after each reload). */
+gboolean       crm_entity_list_is_reading_segments (CrmEntityList *self);
 /* The saved list shown ("list:ID" keys), or NULL. */
 const char    *crm_entity_list_get_list_id       (CrmEntityList *self);
 

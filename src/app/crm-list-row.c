@@ -38,7 +38,8 @@ first_of (JsonObject *object,
 void
 crm_list_row_set_record (CrmListRow *self,
                          const char *kind,
-                         CrmRecord  *record)
+                         CrmRecord  *record,
+                         const char *segment)
 {
   const char *name = crm_record_get_string (record, "name", "");
   g_autoptr(GString) detail = g_string_new (NULL);
@@ -93,12 +94,13 @@ crm_list_row_set_record (CrmListRow *self,
         extra = g_strdup (crm_record_get_string (record, "company", ""));
     }
 
-  /* S4-5: the RFM segment, when the list was filtered by one or by a saved list */
+  /* S4-5: the RFM segment: a filtered list's row has it, the list reads it for others */
   if (crm_record_has (record, "segment"))
+    segment = crm_record_get_string (record, "segment", NULL);
+  if (segment != NULL && *segment != '\0')
     {
       /* Translators: a client's RFM segment in the contacts and companies lists, «VIP» */
-      g_autofree char *text = g_strdup_printf (_("segment %s"),
-                                               crm_record_get_string (record, "segment", ""));
+      g_autofree char *text = g_strdup_printf (_("segment %s"), segment);
 
       g_string_append_printf (detail, "%s%s", detail->len > 0 ? " · " : "", text);
     }
@@ -116,6 +118,13 @@ crm_list_row_get_title (CrmListRow *self)
 {
   g_return_val_if_fail (CRM_IS_LIST_ROW (self), NULL);
   return gtk_label_get_label (self->title_label);
+}
+
+const char *
+crm_list_row_get_detail (CrmListRow *self)
+{
+  g_return_val_if_fail (CRM_IS_LIST_ROW (self), NULL);
+  return gtk_label_get_label (self->detail_label);
 }
 
 static void

@@ -12,10 +12,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CrmListRow, crm_list_row, CRM, LIST_ROW, GtkWidget)
 
 GtkWidget  *crm_list_row_new      (void);
-/* @kind: "contact" or "company" — which members of @record to show. */
+/* @kind: "contact" or "company" — which members of @record to show. @segment: the
+ * client's RFM segment name when @record has none of its own, or NULL. */
 void        crm_list_row_set_record (CrmListRow *self,
                                      const char *kind,
-                                     CrmRecord  *record);
+                                     CrmRecord  *record,
+                                     const char *segment);
 const char *crm_list_row_get_title (CrmListRow *self);
+/* The line under the name (phone, e-mail, segment…), as shown. */
+const char *crm_list_row_get_detail (CrmListRow *self);
 
 G_END_DECLS

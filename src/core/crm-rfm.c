@@ -192,6 +192,38 @@ crm_rfm_score_all (CrmStore  *store,
   return n;
 }
 
+GHashTable *
+crm_rfm_segment_names (CrmStore    *store,
+                       const char  *kind,
+                       GError     **error)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  if (!_crm_rfm_refresh (store, error))
+    return NULL;
+  if (sqlite3_prepare_v2 (_crm_store_get_db (store),
+                          "SELECT r.client, s.name FROM temp.rfm_client r"
+                          " JOIN rfm_segment s ON s.id = r.segment AND s.deleted = 0"
+                          " WHERE r.kind = ?1", -1, &stmt, NULL) != SQLITE_OK)
+    {
+      _crm_store_set_sql_error (store, error, "read the clients' segments");
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_insert (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                         g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  if (rc != SQLITE_DONE)
+    _crm_store_set_sql_error (store, error, "read the clients' segments");
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? g_steal_pointer (&names) : NULL;
+}
+
 /* ---- segments ---- */
 
 typedef struct {

@@ -51,6 +51,13 @@ JsonObject *crm_rfm_client        (CrmStore            *store,
                                    const char          *client_id,
                                    GError             **error);
 
+/* The segment of every client of @kind ("contact" or "company") that has one, at the
+ * store's now: client id → segment name. What the contacts and companies lists show on
+ * each row; it scores every client, so the app calls it off the main loop. */
+GHashTable *crm_rfm_segment_names (CrmStore            *store,
+                                   const char          *kind,
+                                   GError             **error);
+
 /* How long scoring every client takes is what bench/ measures: this scores them all at
  * the store's now and returns how many clients got a score. */
 gint64      crm_rfm_score_all     (CrmStore            *store,
