@@ -4,7 +4,9 @@
  * tag), a pipeline added with its closing stages and working stages put in order, custom
  * fields added (a list field's choices, a field required at a stage then refusing a move),
  * bad input refused naming the value; and a sales rep or a manager refused every change
- * of the setup with permission-denied naming the rule, the changelog unchanged — while a
+ * of the setup with permission-denied naming the rule; pipelines archived (deals kept, the
+ * last one in use stays), loss reasons per pipeline added, renamed and removed (a lost deal
+ * keeps its reason), a tag removed from its deals, the changelog unchanged — while a
  * rep may still add a new brand's tag. */
 #include "config.h"
 
@@ -112,6 +114,7 @@ test_tags (Fixture       *f,
   g_autofree char *tags = NULL;
   g_autoptr(JsonObject) merged = NULL;
   g_autoptr(JsonObject) renamed = NULL;
+  g_autoptr(JsonObject) removed = NULL;
   g_autoptr(JsonNode) list = NULL;
 
   g_assert_cmpstr (str (sitrak, "name"), ==, "Sitrak");
@@ -144,6 +147,17 @@ test_tags (Fixture       *f,
   tags = deal_tags (f, only_volvo);
   g_assert_cmpstr (tags, ==, "MAN Truck");
   assert_refused (f, "invalid-input", "merge", "tag", "rename", "Scania", "man truck");
+
+  /* removing a tag takes it off its deals */
+  removed = crm_test_take_object (OK (f, "tag", "remove", "MAN Truck"));
+  g_assert_cmpint (json_object_get_int_member (removed, "deals"), ==, 2);
+  g_clear_pointer (&tags, g_free);
+  tags = deal_tags (f, both);
+  g_assert_cmpstr (tags, ==, "");
+  g_clear_pointer (&list, json_node_unref);
+  list = OK (f, "tag", "list");
+  g_assert_null (crm_test_find_object (json_node_get_array (list), "name", "MAN Truck"));
+  assert_refused (f, "not-found", "MAN Truck", "tag", "remove", "MAN Truck");
 }
 
 static void
@@ -235,6 +249,106 @@ test_fields (Fixture       *f,
 
 /* A rep and a manager are refused every change of the setup, offline, naming the rule;
  * a rep still adds a new brand's tag. */
+/* The names of @array's objects, joined with ",". */
+static char *
+names_of (JsonArray *array)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? "," : "",
+                            str (json_array_get_object_element (array, i), "name"));
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Loss reasons per pipeline: added, renamed and removed, a lost deal keeping its reason. */
+static void
+test_reasons (Fixture       *f,
+              gconstpointer  user_data)
+{
+  g_autoptr(JsonNode) reasons = OK (f, "reason", "add", "--pipeline", "Продажи",
+                                    "Лизинг не одобрен");
+  g_autoptr(JsonObject) lost = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autofree char *deal = add_deal (f, "Volvo FH в лизинг", "Volvo", NULL);
+  g_autofree char *other = add_deal (f, "MAN TGX в лизинг", "MAN", NULL);
+  g_autofree char *names = names_of (json_node_get_array (reasons));
+
+  /* the pipeline's own reason comes after the account's */
+  g_assert_true (g_str_has_prefix (names, "Дорого,"));
+  g_assert_true (g_str_has_suffix (names, ",Лизинг не одобрен"));
+  assert_refused (f, "invalid-input", "Дорого", "reason", "add", "--pipeline", "Продажи",
+                  "дорого");
+
+  lost = crm_test_take_object (OK (f, "deal", "move", deal, "--stage",
+                                   "Закрыто и не реализовано", "--loss-reason",
+                                   "Лизинг не одобрен"));
+  g_assert_cmpstr (str (lost, "loss_reason"), ==, "Лизинг не одобрен");
+
+  /* renamed: the lost deal shows the new name */
+  json_node_unref (OK (f, "reason", "rename", "--pipeline", "Продажи", "Лизинг не одобрен",
+                       "Банк отказал в лизинге"));
+  shown = crm_test_take_object (OK (f, "deal", "show", deal));
+  g_assert_cmpstr (str (shown, "loss_reason"), ==, "Банк отказал в лизинге");
+
+  /* removed: no longer offered, and the lost deal keeps it */
+  g_clear_pointer (&reasons, json_node_unref);
+  reasons = OK (f, "reason", "remove", "--pipeline", "Продажи", "Банк отказал в лизинге");
+  g_free (names);
+  names = names_of (json_node_get_array (reasons));
+  g_assert_null (strstr (names, "Банк"));
+  g_clear_pointer (&shown, json_object_unref);
+  shown = crm_test_take_object (OK (f, "deal", "show", deal));
+  g_assert_cmpstr (str (shown, "loss_reason"), ==, "Банк отказал в лизинге");
+  assert_refused (f, "not-found", "Банк отказал в лизинге", "deal", "move", other, "--stage",
+                  "Закрыто и не реализовано", "--loss-reason", "Банк отказал в лизинге");
+}
+
+/* An archived pipeline keeps its deals; the last one in use cannot be archived. */
+static void
+test_archive (Fixture       *f,
+              gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) archived = NULL;
+  g_autoptr(JsonObject) restored = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(JsonNode) pipelines = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  JsonArray *array;
+  guint in_use = 0;
+
+  json_node_unref (OK (f, "pipeline", "add", "Сервис"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Приёмка"));
+  deal = crm_test_take_object (OK (f, "deal", "add", "--pipeline", "Сервис", "--title",
+                                   "ТО Volvo FH", "--stage", "Приёмка"));
+
+  archived = crm_test_take_object (OK (f, "pipeline", "archive", "Сервис"));
+  g_assert_true (json_object_get_boolean_member (archived, "archived"));
+  shown = crm_test_take_object (OK (f, "deal", "show", str (deal, "id")));
+  g_assert_cmpstr (str (shown, "title"), ==, "ТО Volvo FH");
+  g_assert_cmpstr (str (shown, "stage"), ==, "Приёмка");
+  restored = crm_test_take_object (OK (f, "pipeline", "restore", "Сервис"));
+  g_assert_false (json_object_get_boolean_member (restored, "archived"));
+
+  /* archive every pipeline but one: the last one in use stays */
+  pipelines = OK (f, "pipelines");
+  array = json_node_get_array (pipelines);
+  g_assert_cmpuint (json_array_get_length (array), >=, 2);
+  for (guint i = 0; i + 1 < json_array_get_length (array); i++)
+    json_node_unref (OK (f, "pipeline", "archive",
+                         str (json_array_get_object_element (array, i), "id")));
+  assert_refused (f, "invalid-input", "last pipeline", "pipeline", "archive",
+                  str (json_array_get_object_element (array, json_array_get_length (array) - 1),
+                       "name"));
+  g_clear_pointer (&pipelines, json_node_unref);
+  pipelines = OK (f, "pipelines");
+  array = json_node_get_array (pipelines);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (!json_object_get_boolean_member (json_array_get_object_element (array, i), "archived"))
+      in_use++;
+  g_assert_cmpuint (in_use, ==, 1);
+}
+
 static void
 test_permissions (Fixture       *f,
                   gconstpointer  user_data)
@@ -252,6 +366,14 @@ test_permissions (Fixture       *f,
                       "merge", "DAF", "MAN");
       assert_refused (f, "permission-denied", "Only an administrator", "--as", who,
                       "pipeline", "add", "Сервис");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who,
+                      "pipeline", "archive", "Продажи");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "reason",
+                      "add", "--pipeline", "Продажи", "Передумал");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "reason",
+                      "remove", "--pipeline", "Продажи", "Дорого");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "tag",
+                      "remove", "DAF");
       assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "stage",
                       "add", "--pipeline", "Продажи", "Тест-драйв");
       assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "field",
@@ -275,6 +397,8 @@ main (int    argc,
   g_test_add ("/setup/" path, Fixture, NULL, fixture_set_up, func, crm_test_replica_dir_tear_down)
   ADD ("tags", test_tags);
   ADD ("pipelines", test_pipelines);
+  ADD ("archive", test_archive);
+  ADD ("reasons", test_reasons);
   ADD ("fields", test_fields);
   ADD ("permissions", test_permissions);
 #undef ADD

@@ -230,6 +230,102 @@ test_fields (void)
   crm_test_ui_wait (200);
 }
 
+static gboolean
+sidebar_shows (gpointer data)
+{
+  return crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_LABEL, data) != NULL;
+}
+
+static gboolean
+sidebar_hides (gpointer data)
+{
+  return !sidebar_shows (data);
+}
+
+static gboolean
+group_is_archived (gpointer data)
+{
+  GtkWidget *group = crm_setup_window_get_row (setup, data);
+  const char *description = group != NULL && ADW_IS_PREFERENCES_GROUP (group)
+    ? adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)) : NULL;
+
+  return description != NULL && g_str_has_prefix (description, "Archived");
+}
+
+static gboolean
+row_shown (gpointer data)
+{
+  return crm_setup_window_get_row (setup, data) != NULL;
+}
+
+static gboolean
+row_gone (gpointer data)
+{
+  return crm_setup_window_get_row (setup, data) == NULL;
+}
+
+/* A pipeline archived leaves the sidebar and comes back; loss reasons per pipeline are
+ * added, renamed, removed and brought back with «Undo». */
+static void
+test_archive_and_reasons (void)
+{
+  g_autofree char *sales = resolve ("pipeline", "Продажи", NULL);
+  g_autofree char *expander_id = g_strconcat ("reasons:", sales, NULL);
+  g_autofree char *service = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *change_set = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonArray) reasons = NULL;
+  GtkWidget *group;
+  GtkWidget *expander;
+
+  open_setup (CRM_SETUP_PAGE_PIPELINES);
+  act ("setup.pipeline-add", "s", "Сервис");
+  service = resolve ("pipeline", "Сервис", NULL);
+  g_assert_true (crm_test_ui_wait_until (sidebar_shows, "Сервис", 10000));
+
+  act ("setup.pipeline-archive", "s", service);
+  assert_toast ("archived");
+  g_assert_true (crm_test_ui_wait_until (sidebar_hides, "Сервис", 10000));
+  /* the page is built again when the main loop is idle */
+  if (!crm_test_ui_wait_until (group_is_archived, service, 10000))
+    g_error ("the archived pipeline's group does not say it is archived");
+  group = crm_setup_window_get_row (setup, service);
+  g_assert_nonnull (crm_test_ui_find (group, GTK_TYPE_BUTTON, "_Bring Back"));
+  g_free (crm_test_ui_screenshot (group, "setup-pipeline-archived"));
+  act ("setup.pipeline-restore", "s", service);
+  assert_toast ("back in use");
+  g_assert_true (crm_test_ui_wait_until (sidebar_shows, "Сервис", 10000));
+
+  /* a reason of Продажи's own, under the account's */
+  act ("setup.reason-add", "(ss)", sales, "Лизинг не одобрен");
+  assert_toast ("Лизинг не одобрен");
+  reason = resolve ("loss_reason", "Лизинг не одобрен", sales);
+  g_assert_true (crm_test_ui_wait_until (row_shown, reason, 10000));
+  expander = crm_setup_window_get_row (setup, expander_id);
+  g_assert_true (ADW_IS_EXPANDER_ROW (expander));
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (expander)));
+  g_free (crm_test_ui_screenshot (expander, "setup-loss-reasons"));
+
+  act ("setup.reason-rename", "(ss)", reason, "Банк отказал в лизинге");
+  assert_toast ("Банк отказал в лизинге");
+  store = replica ();
+  reasons = crm_query_loss_reasons (store, sales, NULL);
+  g_assert_nonnull (crm_test_find_object (reasons, "name", "Банк отказал в лизинге"));
+  g_clear_pointer (&reasons, json_array_unref);
+  g_clear_object (&store);
+
+  act ("setup.reason-remove", "s", reason);
+  assert_toast ("removed");
+  g_assert_true (crm_test_ui_wait_until (row_gone, reason, 10000));
+  change_set = g_strdup (crm_context_get_last_change_set (crm_window_get_context (window)));
+  act ("setup.undo", "s", change_set);
+  assert_toast ("Undone");
+  store = replica ();
+  reasons = crm_query_loss_reasons (store, sales, NULL);
+  g_assert_nonnull (crm_test_find_object (reasons, "name", "Банк отказал в лизинге"));
+}
+
 static void
 test_tags (void)
 {
@@ -269,8 +365,16 @@ test_tags (void)
   with_man = crm_query_deals (store, &filter, &man_after, NULL);
   g_assert_cmpint (man_after, >=, MAX (daf_deals, man_deals));
   g_assert_cmpint (man_after, <=, daf_deals + man_deals);
-  g_assert_null (crm_setup_window_get_row (setup, daf));
+  g_assert_true (crm_test_ui_wait_until (row_gone, daf, 10000));
   g_assert_nonnull (crm_setup_window_get_row (setup, sitrak));
+
+  /* removed: the deals lose it, «Undo» gives it back */
+  act ("setup.tag-remove", "s", sitrak);
+  assert_toast ("removed");
+  g_assert_true (crm_test_ui_wait_until (row_gone, sitrak, 10000));
+  act ("setup.undo", "s", crm_context_get_last_change_set (crm_window_get_context (window)));
+  assert_toast ("Undone");
+  g_assert_true (crm_test_ui_wait_until (row_shown, sitrak, 10000));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-tags"));
 }
 
@@ -434,6 +538,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/setup/admins-only", test_admins_only);
   g_test_add_func ("/ui/setup/pipelines", test_pipelines);
+  g_test_add_func ("/ui/setup/archive-and-reasons", test_archive_and_reasons);
   g_test_add_func ("/ui/setup/fields", test_fields);
   g_test_add_func ("/ui/setup/tags", test_tags);
   g_test_add_func ("/ui/setup/users", test_users);

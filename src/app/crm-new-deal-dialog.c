@@ -352,9 +352,13 @@ crm_new_deal_dialog_new (GtkWindow  *parent,
   for (guint i = 0; i < json_array_get_length (pipelines); i++)
     {
       JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+      gboolean here = g_strcmp0 (json_object_get_string_member (pipeline, "id"), pipeline_id) == 0;
 
-      if (g_strcmp0 (json_object_get_string_member (pipeline, "id"), pipeline_id) == 0)
-        selected = i;
+      /* new deals go into the pipelines in use (or the archived one they are opened from) */
+      if (!here && json_object_get_boolean_member_with_default (pipeline, "archived", FALSE))
+        continue;
+      if (here)
+        selected = self->pipeline_ids->len;
       g_ptr_array_add (self->pipeline_ids, g_strdup (json_object_get_string_member (pipeline, "id")));
       gtk_string_list_append (self->pipeline_names, json_object_get_string_member (pipeline, "name"));
     }

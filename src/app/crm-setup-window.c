@@ -153,6 +153,61 @@ store_of (CrmSetupWindow *self)
   return crm_context_get_store (self->context);
 }
 
+/* apply(), then focuses the row of @focus_id once the pages are built again. */
+static gboolean
+apply_focused (CrmSetupWindow *self,
+               CrmChangeset   *changeset,
+               GError         *error,
+               const char     *focus_id,
+               const char     *done_text)
+{
+  g_free (self->focus_id);
+  self->focus_id = g_strdup (focus_id);
+  return apply (self, changeset, error, done_text);
+}
+
+typedef CrmChangeset *(*RenameFunc) (CrmStore    *store,
+                                     const char  *id,
+                                     const char  *name,
+                                     GError     **error);
+
+/* An action whose parameter is (id, new name): @func makes the change, @format (with the
+ * name) says it was made. */
+static void
+apply_rename (CrmSetupWindow *self,
+              GVariant       *parameter,
+              RenameFunc      func,
+              const char     *format)
+{
+  const char *id, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &name);
+  changeset = func (store_of (self), id, name, &error);
+  text = g_strdup_printf (format, name);
+  apply (self, changeset, error, text);
+}
+
+static CrmChangeset *
+rename_tag (CrmStore    *store,
+            const char  *id,
+            const char  *name,
+            GError     **error)
+{
+  return crm_setup_tag_update (store, id, name, NULL, NULL, error);
+}
+
+static CrmChangeset *
+rename_field (CrmStore    *store,
+              const char  *id,
+              const char  *name,
+              GError     **error)
+{
+  return crm_setup_field_update (store, id, name, NULL, NULL, -1, error);
+}
+
 /* ---- the actions: one per change, what it needs in its parameter ---- */
 
 static void
@@ -182,9 +237,7 @@ pipeline_add_action (GtkWidget  *widget,
   g_autofree char *text = g_strdup_printf (_("Pipeline «%s» added"),
                                            g_variant_get_string (parameter, NULL));
 
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error, text);
+  apply_focused (self, changeset, error, id, text);
 }
 
 static void
@@ -192,16 +245,7 @@ pipeline_rename_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
-  const char *id, *name;
-  GError *error = NULL;
-  g_autoptr(CrmChangeset) changeset = NULL;
-  g_autofree char *text = NULL;
-
-  g_variant_get (parameter, "(&s&s)", &id, &name);
-  changeset = crm_setup_pipeline_rename (store_of (self), id, name, &error);
-  text = g_strdup_printf (_("Pipeline renamed to «%s»"), name);
-  apply (self, changeset, error, text);
+  apply_rename (CRM_SETUP_WINDOW (widget), parameter, crm_setup_pipeline_rename, _("Pipeline renamed to «%s»"));
 }
 
 static void
@@ -219,9 +263,7 @@ stage_add_action (GtkWidget  *widget,
   g_variant_get (parameter, "(&s&s)", &pipeline, &name);
   changeset = crm_setup_stage_add (store_of (self), pipeline, name, "open", NULL, &id, &error);
   text = g_strdup_printf (_("Stage «%s» added"), name);
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error, text);
+  apply_focused (self, changeset, error, id, text);
 }
 
 static void
@@ -229,16 +271,7 @@ stage_rename_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
-  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
-  const char *id, *name;
-  GError *error = NULL;
-  g_autoptr(CrmChangeset) changeset = NULL;
-  g_autofree char *text = NULL;
-
-  g_variant_get (parameter, "(&s&s)", &id, &name);
-  changeset = crm_setup_stage_rename (store_of (self), id, name, &error);
-  text = g_strdup_printf (_("Stage renamed to «%s»"), name);
-  apply (self, changeset, error, text);
+  apply_rename (CRM_SETUP_WINDOW (widget), parameter, crm_setup_stage_rename, _("Stage renamed to «%s»"));
 }
 
 static void
@@ -254,9 +287,80 @@ stage_move_action (GtkWidget  *widget,
 
   g_variant_get (parameter, "(&si)", &id, &delta);
   changeset = crm_setup_stage_move (store_of (self), id, delta, &error);
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error, delta < 0 ? _("Stage moved up") : _("Stage moved down"));
+  apply_focused (self, changeset, error, id, delta < 0 ? _("Stage moved up") : _("Stage moved down"));
+}
+
+static void
+pipeline_archive_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  gboolean archive = g_str_equal (action_name, "setup.pipeline-archive");
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_setup_pipeline_archive (store_of (self), id, archive,
+                                                                  &error);
+
+  apply_focused (self, changeset, error, id,
+                 archive ? _("Pipeline archived; its deals are kept")
+                         : _("Pipeline back in use"));
+}
+
+static void
+reason_add_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *pipeline, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *id = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &pipeline, &name);
+  changeset = crm_setup_reason_add (store_of (self), pipeline, name, &id, &error);
+  text = g_strdup_printf (_("Loss reason «%s» added"), name);
+  apply_focused (self, changeset, error, id, text);
+}
+
+static void
+reason_rename_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  apply_rename (CRM_SETUP_WINDOW (widget), parameter, crm_setup_reason_rename,
+                _("Loss reason renamed to «%s»"));
+}
+
+static void
+reason_remove_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset =
+    crm_setup_reason_remove (store_of (self), g_variant_get_string (parameter, NULL), &error);
+
+  apply (self, changeset, error, _("Loss reason removed; deals lost for it keep it"));
+}
+
+static void
+tag_remove_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  GError *error = NULL;
+  guint deals = 0;
+  g_autoptr(CrmChangeset) changeset =
+    crm_setup_tag_remove (store_of (self), g_variant_get_string (parameter, NULL), &deals, &error);
+  g_autofree char *text = g_strdup_printf (ngettext ("Tag removed from %u deal",
+                                                     "Tag removed from %u deals", deals), deals);
+
+  apply (self, changeset, error, text);
 }
 
 /* "a, b; c" or one per line → a NULL-terminated list */
@@ -332,9 +436,7 @@ field_add_action (GtkWidget  *widget,
   changeset = crm_setup_field_add (store_of (self), entity, key, label, type,
                                    (const char * const *) choices, NULL, &id, &error);
   text = g_strdup_printf (_("Field «%s» added"), label);
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error, text);
+  apply_focused (self, changeset, error, id, text);
 }
 
 static void
@@ -342,16 +444,7 @@ field_rename_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
-  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
-  const char *id, *label;
-  GError *error = NULL;
-  g_autoptr(CrmChangeset) changeset = NULL;
-  g_autofree char *text = NULL;
-
-  g_variant_get (parameter, "(&s&s)", &id, &label);
-  changeset = crm_setup_field_update (store_of (self), id, label, NULL, NULL, -1, &error);
-  text = g_strdup_printf (_("Field renamed to «%s»; its values are kept"), label);
-  apply (self, changeset, error, text);
+  apply_rename (CRM_SETUP_WINDOW (widget), parameter, rename_field, _("Field renamed to «%s»; its values are kept"));
 }
 
 static void
@@ -402,9 +495,7 @@ field_hidden_action (GtkWidget  *widget,
 
   g_variant_get (parameter, "(&sb)", &id, &hidden);
   changeset = crm_setup_field_update (store_of (self), id, NULL, NULL, NULL, hidden ? 1 : 0, &error);
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error,
+  apply_focused (self, changeset, error, id,
          hidden ? _("Field hidden from cards and forms") : _("Field shown again"));
 }
 
@@ -423,9 +514,7 @@ tag_add_action (GtkWidget  *widget,
   g_variant_get (parameter, "(&s&s)", &name, &group);
   changeset = crm_setup_tag_add (store_of (self), name, group, NULL, &id, &error);
   text = g_strdup_printf (_("Tag «%s» added"), name);
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error, text);
+  apply_focused (self, changeset, error, id, text);
 }
 
 static void
@@ -433,16 +522,7 @@ tag_rename_action (GtkWidget  *widget,
                    const char *action_name,
                    GVariant   *parameter)
 {
-  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
-  const char *id, *name;
-  GError *error = NULL;
-  g_autoptr(CrmChangeset) changeset = NULL;
-  g_autofree char *text = NULL;
-
-  g_variant_get (parameter, "(&s&s)", &id, &name);
-  changeset = crm_setup_tag_update (store_of (self), id, name, NULL, NULL, &error);
-  text = g_strdup_printf (_("Tag renamed to «%s»"), name);
-  apply (self, changeset, error, text);
+  apply_rename (CRM_SETUP_WINDOW (widget), parameter, rename_tag, _("Tag renamed to «%s»"));
 }
 
 static void
@@ -457,9 +537,7 @@ tag_color_action (GtkWidget  *widget,
 
   g_variant_get (parameter, "(&s&s)", &id, &color);
   changeset = crm_setup_tag_update (store_of (self), id, NULL, NULL, color, &error);
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  apply (self, changeset, error, _("Tag colour changed"));
+  apply_focused (self, changeset, error, id, _("Tag colour changed"));
 }
 
 static void
@@ -502,9 +580,7 @@ user_role_action (GtkWidget  *widget,
     return;
   changeset = crm_setup_user_update (store_of (self), id, role, NULL, &error);
   text = g_strdup_printf (_("%s’s role changed"), str (user, "name") ? str (user, "name") : "");
-  g_free (self->focus_id);
-  self->focus_id = g_strdup (id);
-  if (!apply (self, changeset, error, text))
+  if (!apply_focused (self, changeset, error, id, text))
     context_changed_cb (self);   /* the role picker goes back to what is stored */
 }
 
@@ -1003,6 +1079,56 @@ required_here (JsonArray  *deal_fields,
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
 
+/* The loss reasons a deal of @pipeline_id may be closed with, in an expander row of @group:
+ * the pipeline's own and the account's (those are in every pipeline, and said so). */
+static void
+add_reasons (CrmSetupWindow      *self,
+             AdwPreferencesGroup *group,
+             const char          *pipeline_id)
+{
+  g_autoptr(JsonArray) reasons = crm_query_loss_reasons (store_of (self), pipeline_id, NULL);
+  guint n = reasons != NULL ? json_array_get_length (reasons) : 0;
+  GtkWidget *expander = adw_expander_row_new ();
+  g_autofree char *subtitle = g_strdup_printf (ngettext ("%u reason", "%u reasons", n), n);
+  g_autofree char *expander_id = g_strconcat ("reasons:", pipeline_id, NULL);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), _("Loss Reasons"));
+  adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
+  adw_expander_row_add_action (ADW_EXPANDER_ROW (expander),
+                               ask_button (self, "list-add-symbolic", NULL,
+                                           _("Add a loss reason"), _("New Loss Reason"), NULL,
+                                           _("_Add"), "setup.reason-add", pipeline_id));
+  adw_preferences_group_add (group, expander);
+  g_hash_table_insert (self->rows, g_strdup (expander_id), expander);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *reason = json_array_get_object_element (reasons, i);
+      const char *id = str (reason, "id");
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), str (reason, "name"));
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      if (str (reason, "pipeline") == NULL)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("In every pipeline"));
+      gtk_widget_set_focusable (row, TRUE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 ask_button (self, "document-edit-symbolic", NULL,
+                                             _("Rename the reason (lost deals keep it)"),
+                                             _("Rename Loss Reason"), str (reason, "name"),
+                                             _("_Rename"), "setup.reason-rename", id));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 action_button ("user-trash-symbolic",
+                                                _("Remove the reason (lost deals keep it)"),
+                                                "setup.reason-remove",
+                                                g_variant_new_string (id)));
+      adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+      g_hash_table_insert (self->rows, g_strdup (id), row);
+      /* a change to a reason opens the list again */
+      if (g_strcmp0 (self->focus_id, id) == 0)
+        adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
+    }
+}
+
 static void
 build_pipelines (CrmSetupWindow *self)
 {
@@ -1026,6 +1152,24 @@ build_pipelines (CrmSetupWindow *self)
       const char *pipeline_id = str (pipeline, "id");
       GtkWidget *suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
+      GtkWidget *archive;
+
+      if (json_object_get_boolean_member_with_default (pipeline, "archived", FALSE))
+        {
+          /* archived: its name and the way back, nothing to edit */
+          group = page_group (self, PAGE_PIPELINES, str (pipeline, "name"),
+                              _("Archived: its deals are kept and found by search; new deals "
+                                "do not go here"));
+          g_hash_table_insert (self->rows, g_strdup (pipeline_id), group);
+          archive = gtk_button_new_with_mnemonic (_("_Bring Back"));
+          gtk_widget_set_valign (archive, GTK_ALIGN_CENTER);
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (archive), "setup.pipeline-restore");
+          gtk_actionable_set_action_target (GTK_ACTIONABLE (archive), "s", pipeline_id);
+          adw_preferences_group_set_header_suffix (group, archive);
+          g_object_ref_sink (suffix);
+          g_object_unref (suffix);
+          continue;
+        }
       group = page_group (self, PAGE_PIPELINES, str (pipeline, "name"), NULL);
       g_hash_table_insert (self->rows, g_strdup (pipeline_id), group);
       gtk_box_append (GTK_BOX (suffix),
@@ -1035,6 +1179,9 @@ build_pipelines (CrmSetupWindow *self)
       gtk_box_append (GTK_BOX (suffix),
                       ask_button (self, "list-add-symbolic", NULL, _("Add a stage"),
                                   _("New Stage"), NULL, _("_Add"), "setup.stage-add", pipeline_id));
+      archive = action_button ("folder-symbolic", _("Archive the pipeline (its deals are kept)"),
+                               "setup.pipeline-archive", g_variant_new_string (pipeline_id));
+      gtk_box_append (GTK_BOX (suffix), archive);
       adw_preferences_group_set_header_suffix (group, suffix);
 
       for (guint j = 0; j < json_array_get_length (stages); j++)
@@ -1062,6 +1209,7 @@ build_pipelines (CrmSetupWindow *self)
                                                  "setup.stage-rename", stage_id));
           add_move_shortcuts (row, stage_id);
         }
+      add_reasons (self, group, pipeline_id);
     }
 }
 
@@ -1234,6 +1382,11 @@ build_tags (CrmSetupWindow *self)
           g_object_set_data_full (G_OBJECT (merge), "id", g_strdup (id), g_free);
           g_signal_connect (merge, "clicked", G_CALLBACK (merge_clicked_cb), self);
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), merge);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                     action_button ("user-trash-symbolic",
+                                                    _("Remove the tag from the account and its "
+                                                      "deals"),
+                                                    "setup.tag-remove", g_variant_new_string (id)));
         }
       if (n == 0)
         adw_preferences_group_set_description (group, _("No tags in this group yet"));
@@ -1388,6 +1541,12 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.undo", "s", undo_action);
   gtk_widget_class_install_action (widget_class, "setup.pipeline-add", "s", pipeline_add_action);
   gtk_widget_class_install_action (widget_class, "setup.pipeline-rename", "(ss)", pipeline_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.pipeline-archive", "s", pipeline_archive_action);
+  gtk_widget_class_install_action (widget_class, "setup.pipeline-restore", "s", pipeline_archive_action);
+  gtk_widget_class_install_action (widget_class, "setup.reason-add", "(ss)", reason_add_action);
+  gtk_widget_class_install_action (widget_class, "setup.reason-rename", "(ss)", reason_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.reason-remove", "s", reason_remove_action);
+  gtk_widget_class_install_action (widget_class, "setup.tag-remove", "s", tag_remove_action);
   gtk_widget_class_install_action (widget_class, "setup.stage-add", "(ss)", stage_add_action);
   gtk_widget_class_install_action (widget_class, "setup.stage-rename", "(ss)", stage_rename_action);
   gtk_widget_class_install_action (widget_class, "setup.stage-move", "(si)", stage_move_action);

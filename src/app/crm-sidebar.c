@@ -90,6 +90,9 @@ rebuild (CrmSidebar *self)
       g_autofree char *view = g_strconcat ("pipeline:",
                                            json_object_get_string_member (pipeline, "id"), NULL);
 
+      /* an archived pipeline's deals are found by search and their links */
+      if (json_object_get_boolean_member_with_default (pipeline, "archived", FALSE))
+        continue;
       add_row (self, view, "view-paged-symbolic",
                json_object_get_string_member_with_default (pipeline, "name", ""));
     }

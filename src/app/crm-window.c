@@ -222,11 +222,14 @@ dup_first_board_view (CrmWindow *self)
 {
   JsonArray *pipelines = crm_context_get_pipelines (self->context);
 
-  if (json_array_get_length (pipelines) == 0)
-    return g_strdup ("contacts");
-  return g_strconcat ("pipeline:",
-                      json_object_get_string_member (json_array_get_object_element (pipelines, 0),
-                                                     "id"), NULL);
+  for (guint i = 0; i < json_array_get_length (pipelines); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+
+      if (!json_object_get_boolean_member_with_default (pipeline, "archived", FALSE))
+        return g_strconcat ("pipeline:", json_object_get_string_member (pipeline, "id"), NULL);
+    }
+  return g_strdup ("contacts");
 }
 
 /* Is @view something this replica and user can show? */

@@ -16,8 +16,8 @@ crm_cli_pipelines (CrmCli   *cli,
 
   if (!crm_cli_parse (cli, "pipelines", "",
                       _("List pipelines and their stages in order. With --json: [{\"id\", "
-                        "\"name\", \"stages\": [{\"id\", \"name\", \"kind\"}]}]; kind is "
-                        "unsorted, open, won or lost."),
+                        "\"name\", \"archived\", \"stages\": [{\"id\", \"name\", \"kind\"}]}]; "
+                        "kind is unsorted, open, won or lost."),
                       NULL, &argc, &argv, 0, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
@@ -40,7 +40,10 @@ crm_cli_pipelines (CrmCli   *cli,
 
       if (i > 0)
         g_print ("\n");
-      g_print ("%s\n", crm_cli_str (pipeline, "name", ""));
+      if (json_object_get_boolean_member_with_default (pipeline, "archived", FALSE))
+        g_print (_("%s (archived)\n"), crm_cli_str (pipeline, "name", ""));
+      else
+        g_print ("%s\n", crm_cli_str (pipeline, "name", ""));
       for (guint j = 0; j < json_array_get_length (stages); j++)
         {
           JsonObject *stage = json_array_get_object_element (stages, j);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-cli-setup.c — the account's setup (issue 20, administrators): `tag add|rename|merge`,
- * `pipeline add`, `stage add`, `field add`. The checks and change sets are core's
+ * `tag remove`, `pipeline add|archive|restore`, `stage add`, `reason list|add|rename|remove`,
+ * `field add`. The checks and change sets are core's
  * (crm-setup.h); who may make them is the write path's rights check. */
 #define G_LOG_DOMAIN "voronka-cli"
 
@@ -133,6 +134,37 @@ crm_cli_tag_merge (CrmCli   *cli,
   return TRUE;
 }
 
+gboolean
+crm_cli_tag_remove (CrmCli   *cli,
+                    int       argc,
+                    char    **argv,
+                    GError  **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autofree char *id = NULL;
+  guint deals = 0;
+
+  if (!crm_cli_parse (cli, "tag remove", "TAG",
+                      _("Remove a tag (administrators): the deals tagged with it lose it. With "
+                        "--json: {\"id\", \"name\", \"deals\": how many deals lost it}."),
+                      NULL, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error) ||
+      (id = crm_cli_resolve (cli, "tag", argv[1], NULL, error)) == NULL ||
+      (changeset = crm_setup_tag_remove (cli->store, id, &deals, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  json_object_set_string_member (result, "id", id);
+  json_object_set_string_member (result, "name", argv[1]);
+  json_object_set_int_member (result, "deals", deals);
+  if (cli->json)
+    crm_cli_print_json_object (result);
+  else
+    g_print (ngettext ("Removed tag %s: %u deal lost it\n",
+                       "Removed tag %s: %u deals lost it\n", deals), argv[1], deals);
+  return TRUE;
+}
+
 /* The pipeline @id as `pipelines` prints it. */
 static gboolean
 print_pipeline (CrmCli      *cli,
@@ -186,6 +218,186 @@ crm_cli_pipeline_add (CrmCli   *cli,
       !crm_cli_apply (cli, changeset, error))
     return FALSE;
   return print_pipeline (cli, id, error);
+}
+
+static gboolean
+pipeline_archive (CrmCli      *cli,
+                  int          argc,
+                  char       **argv,
+                  gboolean     archived,
+                  GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, archived ? "pipeline archive" : "pipeline restore", "PIPELINE",
+                      archived
+                      ? _("Archive a pipeline (administrators): its deals are kept and found "
+                          "as before, and it leaves the app's sidebar and the choice for new "
+                          "deals. With --json: the pipeline, \"archived\": true.")
+                      : _("Bring an archived pipeline back into use (administrators). With "
+                          "--json: the pipeline, \"archived\": false."),
+                      NULL, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error) ||
+      (id = crm_cli_resolve (cli, "pipeline", argv[1], NULL, error)) == NULL ||
+      (changeset = crm_setup_pipeline_archive (cli->store, id, archived, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  return print_pipeline (cli, id, error);
+}
+
+gboolean
+crm_cli_pipeline_archive (CrmCli   *cli,
+                          int       argc,
+                          char    **argv,
+                          GError  **error)
+{
+  return pipeline_archive (cli, argc, argv, TRUE, error);
+}
+
+gboolean
+crm_cli_pipeline_restore (CrmCli   *cli,
+                          int       argc,
+                          char    **argv,
+                          GError  **error)
+{
+  return pipeline_archive (cli, argc, argv, FALSE, error);
+}
+
+/* `reason …`: the pipeline named by --pipeline (required). */
+static char *
+reason_pipeline (CrmCli      *cli,
+                 const char  *pipeline,
+                 GError     **error)
+{
+  if (!crm_cli_require (pipeline, "--pipeline", error) || !crm_cli_open (cli, error))
+    return NULL;
+  return crm_cli_resolve (cli, "pipeline", pipeline, NULL, error);
+}
+
+static gboolean
+print_reasons (CrmCli      *cli,
+               const char  *pipeline_id,
+               GError     **error)
+{
+  g_autoptr(JsonArray) reasons = crm_query_loss_reasons (cli->store, pipeline_id, error);
+  g_autoptr(JsonNode) node = NULL;
+
+  if (reasons == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      node = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (node, reasons);
+      crm_cli_print_json (node);
+      return TRUE;
+    }
+  for (guint i = 0; i < json_array_get_length (reasons); i++)
+    g_print ("%s\n", crm_cli_str (json_array_get_object_element (reasons, i), "name", ""));
+  return TRUE;
+}
+
+#define REASON_JSON N_("With --json: the pipeline's reasons [{\"id\", \"name\"}] in order.")
+
+gboolean
+crm_cli_reason_list (CrmCli   *cli,
+                     int       argc,
+                     char    **argv,
+                     GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline whose reasons to list"), N_("P") },
+    { NULL }
+  };
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *help = g_strdup_printf ("%s %s", _("List a pipeline's loss reasons."),
+                                           _(REASON_JSON));
+
+  if (!crm_cli_parse (cli, "reason list", "", help, entries, &argc, &argv, 0, error) ||
+      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL)
+    return FALSE;
+  return print_reasons (cli, pipeline_id, error);
+}
+
+gboolean
+crm_cli_reason_add (CrmCli   *cli,
+                    int       argc,
+                    char    **argv,
+                    GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the reason is for"), N_("P") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *help = g_strdup_printf ("%s %s", _("Add a loss reason to a pipeline "
+                                                      "(administrators)."), _(REASON_JSON));
+
+  if (!crm_cli_parse (cli, "reason add", "NAME", help, entries, &argc, &argv, 1, error) ||
+      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL ||
+      (changeset = crm_setup_reason_add (cli->store, pipeline_id, argv[1], NULL,
+                                         error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  return print_reasons (cli, pipeline_id, error);
+}
+
+gboolean
+crm_cli_reason_rename (CrmCli   *cli,
+                       int       argc,
+                       char    **argv,
+                       GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the reason is for"), N_("P") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *help = g_strdup_printf ("%s %s", _("Rename a loss reason (administrators); "
+                                                      "deals lost for it keep it."),
+                                           _(REASON_JSON));
+
+  if (!crm_cli_parse (cli, "reason rename", "REASON NEW_NAME", help, entries, &argc, &argv, 2,
+                      error) ||
+      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL ||
+      (id = crm_cli_resolve (cli, "loss_reason", argv[1], pipeline_id, error)) == NULL ||
+      (changeset = crm_setup_reason_rename (cli->store, id, argv[2], error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  return print_reasons (cli, pipeline_id, error);
+}
+
+gboolean
+crm_cli_reason_remove (CrmCli   *cli,
+                       int       argc,
+                       char    **argv,
+                       GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the reason is for"), N_("P") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *help = g_strdup_printf ("%s %s", _("Remove a loss reason (administrators): it "
+                                                      "is no longer offered; deals lost for it "
+                                                      "keep it."), _(REASON_JSON));
+
+  if (!crm_cli_parse (cli, "reason remove", "REASON", help, entries, &argc, &argv, 1, error) ||
+      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL ||
+      (id = crm_cli_resolve (cli, "loss_reason", argv[1], pipeline_id, error)) == NULL ||
+      (changeset = crm_setup_reason_remove (cli->store, id, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  return print_reasons (cli, pipeline_id, error);
 }
 
 gboolean

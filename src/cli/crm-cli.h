@@ -179,7 +179,14 @@ gboolean crm_cli_field_set      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_tag_add        (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_tag_rename     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_tag_merge      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_tag_remove     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_pipeline_add   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_pipeline_archive (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_pipeline_restore (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_reason_list    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_reason_add     (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_reason_rename  (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_reason_remove  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_stage_add      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_field_add      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */

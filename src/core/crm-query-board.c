@@ -618,6 +618,7 @@ loss_reason_from_row (sqlite3_stmt *stmt)
 
   _crm_json_set_text_column (reason, "id", stmt, 0);
   _crm_json_set_text_column (reason, "name", stmt, 1);
+  _crm_json_set_text_column (reason, "pipeline", stmt, 2);
   return reason;
 }
 
@@ -632,7 +633,7 @@ crm_query_loss_reasons (CrmStore    *store,
 
   /* The same list the loss-reason gate accepts. */
   stmt = _crm_store_prepare (store,
-    "SELECT id, name FROM loss_reason WHERE deleted = 0"
+    "SELECT id, name, pipeline FROM loss_reason WHERE deleted = 0"
     " AND (pipeline = ?1 OR pipeline IS NULL) ORDER BY position, name", error);
   if (stmt == NULL)
     return NULL;

@@ -82,7 +82,8 @@ JsonArray *crm_query_fields          (CrmStore    *store,
                                       const char  *entity,
                                       GError     **error);
 
-/* The loss reasons a deal of @pipeline_id may be closed with: [{"id","name"}]. */
+/* The loss reasons a deal of @pipeline_id may be closed with: [{"id","name","pipeline"}]
+ * ("pipeline" null: a reason of every pipeline). */
 JsonArray *crm_query_loss_reasons    (CrmStore    *store,
                                       const char  *pipeline_id,
                                       GError     **error);

@@ -283,7 +283,8 @@ crm_query_pipelines (CrmStore  *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   stmt = _crm_store_prepare (store,
-    "SELECT p.id, p.name, s.id, s.name, s.kind FROM pipeline p"
+    "SELECT p.id, p.name, s.id, s.name, s.kind,"
+    " coalesce (json_extract (p.data, '$.archived'), 0) FROM pipeline p"
     " LEFT JOIN stage s ON s.pipeline = p.id AND s.deleted = 0"
     " WHERE p.deleted = 0"
     " ORDER BY p.position, p.name, p.id, s.position, s.name", error);
@@ -304,6 +305,8 @@ crm_query_pipelines (CrmStore  *store,
             current = json_object_new ();
             json_object_set_string_member (current, "id", pipeline_id);
             _crm_json_set_text_column (current, "name", stmt, 1);
+            json_object_set_boolean_member (current, "archived",
+                                            sqlite3_column_int (stmt, 5) != 0);
             stages = json_array_new ();
             json_object_set_array_member (current, "stages", stages);
             json_array_add_object_element (result, current);

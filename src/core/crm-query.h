@@ -23,7 +23,7 @@ char       *crm_query_resolve      (CrmStore    *store,
                                     const char  *scope,
                                     GError     **error);
 
-/* [{"id","name","stages":[{"id","name","kind"}]}] in order. */
+/* [{"id","name","archived","stages":[{"id","name","kind"}]}] in order (archived ones too). */
 JsonNode   *crm_query_pipelines    (CrmStore *store,
                                     GError  **error);
 

@@ -290,6 +290,132 @@ crm_setup_pipeline_rename (CrmStore    *store,
   return g_steal_pointer (&changeset);
 }
 
+/* How many live pipelines are not archived, leaving @except_id out. */
+static guint
+count_pipelines_in_use (CrmStore   *store,
+                        const char *except_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT count(*) FROM pipeline WHERE deleted = 0 AND id <> ?1"
+    " AND coalesce (json_extract (data, '$.archived'), 0) = 0", NULL);
+  guint n = 0;
+
+  if (stmt == NULL)
+    return 0;
+  _crm_sql_bind_text_or_null (stmt, 1, except_id);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+CrmChangeset *
+crm_setup_pipeline_archive (CrmStore    *store,
+                            const char  *pipeline_id,
+                            gboolean     archived,
+                            GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) pipeline = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((pipeline = live_entity (store, "pipeline", pipeline_id, error)) == NULL)
+    return NULL;
+  if (archived && count_pipelines_in_use (store, pipeline_id) == 0)
+    {
+      invalid (error, _("«%s» is the last pipeline in use: add another before archiving it"),
+               json_object_get_string_member_with_default (pipeline, "name", ""));
+      return NULL;
+    }
+  crm_change_set_bool (crm_changeset_touch (changeset, "pipeline", pipeline_id), "archived",
+                       archived);
+  return g_steal_pointer (&changeset);
+}
+
+/* ---- loss reasons ---- */
+
+CrmChangeset *
+crm_setup_reason_add (CrmStore    *store,
+                      const char  *pipeline_id,
+                      const char  *name,
+                      char       **out_id,
+                      GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) pipeline = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *id = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((pipeline = live_entity (store, "pipeline", pipeline_id, error)) == NULL ||
+      (clean = clean_name (name, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, "loss_reason", "name", clean, "pipeline", pipeline_id,
+                           NULL)) != NULL)
+    {
+      invalid (error, _("«%s» has a loss reason «%s» already"),
+               json_object_get_string_member_with_default (pipeline, "name", ""), taken);
+      return NULL;
+    }
+  id = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "loss_reason", id);
+  crm_change_set_string (change, "pipeline", pipeline_id);
+  crm_change_set_string (change, "name", clean);
+  crm_change_set_int (change, "position", next_position (store, "loss_reason"));
+  if (out_id != NULL)
+    *out_id = g_steal_pointer (&id);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_reason_rename (CrmStore    *store,
+                         const char  *reason_id,
+                         const char  *name,
+                         GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) reason = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *clean = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((reason = live_entity (store, "loss_reason", reason_id, error)) == NULL ||
+      (clean = clean_name (name, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, "loss_reason", "name", clean, "pipeline",
+                           json_object_get_string_member_with_default (reason, "pipeline", NULL),
+                           reason_id)) != NULL)
+    {
+      invalid (error, _("There is a loss reason «%s» already; choose another name"), taken);
+      return NULL;
+    }
+  crm_change_set_string (crm_changeset_touch (changeset, "loss_reason", reason_id), "name",
+                         clean);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_reason_remove (CrmStore    *store,
+                         const char  *reason_id,
+                         GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) reason = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((reason = live_entity (store, "loss_reason", reason_id, error)) == NULL)
+    return NULL;
+  crm_change_set_bool (crm_changeset_touch (changeset, "loss_reason", reason_id), "deleted",
+                       TRUE);
+  return g_steal_pointer (&changeset);
+}
+
 CrmChangeset *
 crm_setup_stage_add (CrmStore    *store,
                      const char  *pipeline_id,
@@ -761,6 +887,49 @@ crm_setup_tag_update (CrmStore    *store,
   return g_steal_pointer (&changeset);
 }
 
+/* Takes tag @from_id off every deal (putting @into_id, when given, on those that lack it)
+ * and removes it; *@out_deals gets how many deals had it. */
+static gboolean
+retag_and_remove (CrmStore      *store,
+                  CrmChangeset  *changeset,
+                  const char    *from_id,
+                  const char    *into_id,
+                  guint         *out_deals,
+                  GError       **error)
+{
+  sqlite3_stmt *stmt;
+  guint deals = 0;
+  int rc;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT l.deal, EXISTS (SELECT 1 FROM deal_tag o WHERE o.deal = l.deal AND o.tag = ?2"
+    "  AND o.present = 1 AND o.deleted = 0)"
+    " FROM deal_tag l WHERE l.tag = ?1 AND l.present = 1 AND l.deleted = 0", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, from_id);
+  _crm_sql_bind_text_or_null (stmt, 2, into_id);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      const char *deal = (const char *) sqlite3_column_text (stmt, 0);
+
+      crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", from_id, FALSE);
+      if (into_id != NULL && sqlite3_column_int (stmt, 1) == 0)
+        crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", into_id, TRUE);
+      deals++;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "list a tag's deals");
+      return FALSE;
+    }
+  crm_change_set_bool (crm_changeset_touch (changeset, "tag", from_id), "deleted", TRUE);
+  if (out_deals != NULL)
+    *out_deals = deals;
+  return TRUE;
+}
+
 CrmChangeset *
 crm_setup_tag_merge (CrmStore    *store,
                      const char  *from_id,
@@ -771,9 +940,6 @@ crm_setup_tag_merge (CrmStore    *store,
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(JsonObject) from = NULL;
   g_autoptr(JsonObject) into = NULL;
-  sqlite3_stmt *stmt;
-  guint deals = 0;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -785,32 +951,25 @@ crm_setup_tag_merge (CrmStore    *store,
       invalid (error, _("A tag cannot be merged into itself: name two different tags"));
       return NULL;
     }
-  stmt = _crm_store_prepare (store,
-    "SELECT l.deal, EXISTS (SELECT 1 FROM deal_tag o WHERE o.deal = l.deal AND o.tag = ?2"
-    "  AND o.present = 1 AND o.deleted = 0)"
-    " FROM deal_tag l WHERE l.tag = ?1 AND l.present = 1 AND l.deleted = 0", error);
-  if (stmt == NULL)
+  if (!retag_and_remove (store, changeset, from_id, into_id, out_deals, error))
     return NULL;
-  _crm_sql_bind_text_or_null (stmt, 1, from_id);
-  _crm_sql_bind_text_or_null (stmt, 2, into_id);
-  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
-    {
-      const char *deal = (const char *) sqlite3_column_text (stmt, 0);
+  return g_steal_pointer (&changeset);
+}
 
-      crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", from_id, FALSE);
-      if (sqlite3_column_int (stmt, 1) == 0)
-        crm_changeset_set_link (changeset, "deal_tag", "deal", deal, "tag", into_id, TRUE);
-      deals++;
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "list a tag's deals");
-      return NULL;
-    }
-  crm_change_set_bool (crm_changeset_touch (changeset, "tag", from_id), "deleted", TRUE);
-  if (out_deals != NULL)
-    *out_deals = deals;
+CrmChangeset *
+crm_setup_tag_remove (CrmStore    *store,
+                      const char  *tag_id,
+                      guint       *out_deals,
+                      GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) tag = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((tag = live_entity (store, "tag", tag_id, error)) == NULL ||
+      !retag_and_remove (store, changeset, tag_id, NULL, out_deals, error))
+    return NULL;
   return g_steal_pointer (&changeset);
 }
 

@@ -31,6 +31,27 @@ CrmChangeset *crm_setup_pipeline_rename (CrmStore    *store,
                                          const char  *pipeline_id,
                                          const char  *name,
                                          GError     **error);
+/* Archives a pipeline (@archived TRUE) or brings it back (FALSE). An archived pipeline's
+ * deals are kept and found as before; it leaves the sidebar and the pickers of new deals.
+ * The last pipeline in use cannot be archived: INVALID_INPUT. */
+CrmChangeset *crm_setup_pipeline_archive (CrmStore    *store,
+                                          const char  *pipeline_id,
+                                          gboolean     archived,
+                                          GError     **error);
+/* Loss reasons per pipeline: a new reason @name (unique in its pipeline, after the others),
+ * a new name, or its removal — deals lost for it keep it in their history and cards. */
+CrmChangeset *crm_setup_reason_add      (CrmStore    *store,
+                                         const char  *pipeline_id,
+                                         const char  *name,
+                                         char       **out_id,
+                                         GError     **error);
+CrmChangeset *crm_setup_reason_rename   (CrmStore    *store,
+                                         const char  *reason_id,
+                                         const char  *name,
+                                         GError     **error);
+CrmChangeset *crm_setup_reason_remove   (CrmStore    *store,
+                                         const char  *reason_id,
+                                         GError     **error);
 /* A new stage @name of @kind ("open", "won", "lost"; NULL: open) in @pipeline_id, before
  * the stage @before_id, or (NULL) before the pipeline's first won or lost stage — the
  * closing stages stay last — or last when it has none. The stages after it move one
@@ -101,6 +122,12 @@ CrmChangeset *crm_setup_tag_update      (CrmStore    *store,
 CrmChangeset *crm_setup_tag_merge       (CrmStore    *store,
                                          const char  *from_id,
                                          const char  *into_id,
+                                         guint       *out_deals,
+                                         GError     **error);
+
+/* Removes a tag: the deals tagged with it lose it (*@out_deals, optional, gets how many). */
+CrmChangeset *crm_setup_tag_remove      (CrmStore    *store,
+                                         const char  *tag_id,
                                          guint       *out_deals,
                                          GError     **error);
 
