@@ -17,7 +17,9 @@
  *   - messages out: two processes delivering every second from one database, two laptops
  *     queueing e-mails through different processes: a real SMTP server
  *     (tests/support/smtp-sink.py) gets each message exactly once, and every laptop sees
- *     each «sent» (the outbox is claimed with FOR UPDATE SKIP LOCKED).
+ *     each «sent» (the outbox is claimed with FOR UPDATE SKIP LOCKED); the tracking image
+ *     of a mail sent by one process, fetched twice through the other, marks the message
+ *     «opened» once (the tokens are the database's).
  * The matrix (tests/meson.build, "-pg" tests) runs the other protocol tests on one
  * process against PostgreSQL. */
 #include <string.h>
@@ -26,6 +28,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-live-client.h"
+#include "crm-test-http.h"
 #include "crm-query.h"
 #include "crm-test-pg.h"
 #include "crm-test-server.h"
@@ -462,10 +465,52 @@ status_of (CrmTestReplica *laptop,
   return status;
 }
 
+/* The address after @marker up to the next quote in @text. */
+static char *
+url_after (const char *text,
+           const char *marker)
+{
+  const char *start = strstr (text, marker);
+
+  g_assert_nonnull (start);
+  start += strlen (marker);
+  return g_strndup (start, strcspn (start, "\""));
+}
+
+/* The first mail's tracking image, fetched through @server (whichever process sent it). */
+static void
+open_first_mail (const char    *mail_dir,
+                 CrmTestServer *server)
+{
+  g_autofree char *path = g_build_filename (mail_dir, "mail-1.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) mail = NULL;
+  g_autofree char *pixel = NULL;
+  g_autofree char *url_there = NULL;
+  g_autoptr(SoupSession) session = crm_test_http_session_new (server);
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  mail = crm_test_parse_json (text);
+  pixel = url_after (crm_test_get_string (json_node_get_object (mail), "html"), "<img src=\"");
+  url_there = g_strconcat (server->url, strstr (pixel, "/t/"), NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SoupMessage) message = soup_message_new ("GET", url_there);
+      g_autoptr(GBytes) answer = NULL;
+      g_autoptr(GError) error = NULL;
+
+      answer = soup_session_send_and_read (session, message, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+      g_assert_true (g_str_has_prefix (g_bytes_get_data (answer, NULL), "GIF89a"));
+    }
+}
+
 static void
 test_delivery_once (void)
 {
-  const char *const args[] = { "--delivery-interval", "1", NULL };
+  const char *args[] = { "--delivery-interval", "1", "--listen", NULL, "--public-url", NULL,
+                         NULL };
   g_autofree char *mail_dir = g_build_filename (tmpdir, "mail", NULL);
   g_autofree char *smtp_url = NULL;
   g_autoptr(GSubprocess) smtp = NULL;
@@ -486,8 +531,14 @@ test_delivery_once (void)
       g_autofree char *name = g_strdup_printf ("delivering-%u", i);
       g_autofree char *folder = g_build_filename (tmpdir, name, NULL);
 
+      guint16 listen_port = free_port ();
+      g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", listen_port);
+      g_autofree char *public_url = g_strdup_printf ("http://127.0.0.1:%u/", listen_port);
+
       g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
       crm_test_server_set_database (folder, url);
+      args[3] = listen;
+      args[5] = public_url;
       /* the channel is the database's: set through one folder, used by both processes */
       if (i == 0)
         g_assert_cmpint (crm_test_server_admin (folder, NULL, "channel", "set", "acme", "email",
@@ -537,6 +588,28 @@ test_delivery_once (void)
   g_assert_cmpuint (total, ==, messages->len);
   sent = crm_test_pg_query (url, "SELECT count(*) FROM delivery WHERE state = 3");
   g_assert_cmpint (g_ascii_strtoll (sent, NULL, 10), ==, messages->len);
+
+  /* one mail opened twice, through each process in turn: «opened» once, for everyone */
+  open_first_mail (mail_dir, pair[1]);
+  open_first_mail (mail_dir, pair[0]);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      guint opened = 0;
+
+      sync_both (laptops);
+      for (guint i = 0; i < messages->len; i++)
+        opened += g_str_equal (status_of (&laptops[0], messages->pdata[i]), "opened") +
+                  g_str_equal (status_of (&laptops[1], messages->pdata[i]), "opened");
+      if (opened == 2)
+        break;
+      g_assert_cmpuint (opened, <, 2);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the opened mail is not shown opened after 30 s");
+      g_usleep (200 * 1000);
+    }
+  g_assert_cmpuint (crm_test_server_count_log (pair[0], "opened by its recipient", NULL) +
+                    crm_test_server_count_log (pair[1], "opened by its recipient", NULL), ==, 1);
 
   crm_test_replica_clear (&laptops[0]);
   crm_test_replica_clear (&laptops[1]);

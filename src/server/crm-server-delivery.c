@@ -24,7 +24,6 @@
 #include "crm-server-channels.h"
 #include "crm-server-log.h"
 #include "crm-server-tracking.h"
-#include "crm-server-sqlite.h"
 #include "crm-format.h"
 #include "crm-message.h"
 #include "crm-time.h"
@@ -801,12 +800,10 @@ start (CrmServerDelivery *self,
           job_free (job);
           return TRUE;
         }
-      /* open tracking keeps its tokens in server.db: the embedded storage's for now */
-      if (self->public_url != NULL && CRM_IS_SERVER_SQLITE (self->storage))
+      if (self->public_url != NULL)
         {
-          token = crm_server_tracking_token (crm_server_sqlite_get_db (
-                                               CRM_SERVER_SQLITE (self->storage)),
-                                             account_id, message_id, &error);
+          token = crm_server_tracking_token (CRM_SERVER_STORAGE (self->storage), account_id,
+                                             message_id, &error);
           if (token == NULL)
             {
               g_warning ("Account %s, message %s not sent: %s", account_name, message_id,

@@ -291,6 +291,10 @@ static const char *const migrations[] = {
   " reason text, updated_at bigint NOT NULL, claimed_by integer,"
   " PRIMARY KEY (account, message));"
   "CREATE INDEX delivery_due ON delivery (state, next_at) WHERE state IN (1, 2);",
+  /* 3: open tracking's tokens (crm-server-tracking.c) */
+  "CREATE TABLE tracking (token text PRIMARY KEY, account text NOT NULL REFERENCES account,"
+  " message text NOT NULL, created_at bigint NOT NULL, opened_at bigint,"
+  " unsubscribed_at bigint, UNIQUE (account, message));",
 };
 
 static gboolean

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-server-tracking.c — the tracking image and the unsubscribe link of the e-mails the
  * server delivers (see crm-server-tracking.h). Tokens live in server.db's `tracking`
- * table (made here, IF NOT EXISTS, like the other tables src/server keeps there); what
- * changes in an account is written by core's crm-message.h on the server's replica. */
+ * table (made here, IF NOT EXISTS, like the other tables src/server keeps there), or on
+ * PostgreSQL in the database's (its schema step 3); what changes in an account is written
+ * by core's crm-message.h on the server's replica, as the storage writes. */
 #define G_LOG_DOMAIN "voronka-server"
 
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "crm-protocol.h"
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
+#include "crm-server-pg.h"
 #include "crm-server-tracking.h"
 #include "crm-time.h"
 
@@ -77,13 +79,44 @@ new_token (GError **error)
   return token;
 }
 
+/* On PostgreSQL: @sql's first row's first column (NULL: no row, or @error). */
 static char *
-lookup_token (sqlite3    *db,
-              const char *account_id,
-              const char *message_id)
+pg_value (CrmServerStorage    *storage,
+          const char          *sql,
+          int                  n,
+          const char *const   *values,
+          gboolean            *out_row,
+          GError             **error)
 {
+  PGresult *result = crm_server_pg_run (CRM_SERVER_PG (storage), sql, n, values, error);
+  char *value = NULL;
+
+  if (out_row != NULL)
+    *out_row = result != NULL && PQntuples (result) > 0;
+  if (result != NULL && PQntuples (result) > 0 && PQnfields (result) > 0 &&
+      !PQgetisnull (result, 0, 0))
+    value = g_strdup (PQgetvalue (result, 0, 0));
+  PQclear (result);
+  return value;
+}
+
+static char *
+lookup_token (CrmServerStorage *storage,
+              const char       *account_id,
+              const char       *message_id)
+{
+  sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
   char *token = NULL;
+
+  if (CRM_IS_SERVER_PG (storage))
+    {
+      const char *values[] = { account_id, message_id };
+
+      return pg_value (storage, "SELECT token FROM tracking WHERE account = $1 AND message = $2",
+                       2, values, NULL, NULL);
+    }
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
 
   if (sqlite3_prepare_v2 (db, "SELECT token FROM tracking WHERE account = ?1 AND message = ?2",
                           -1, &stmt, NULL) != SQLITE_OK)
@@ -97,21 +130,40 @@ lookup_token (sqlite3    *db,
 }
 
 char *
-crm_server_tracking_token (sqlite3     *db,
-                           const char  *account_id,
-                           const char  *message_id,
-                           GError     **error)
+crm_server_tracking_token (CrmServerStorage  *storage,
+                           const char        *account_id,
+                           const char        *message_id,
+                           GError           **error)
 {
   g_autofree char *token = NULL;
+  g_autofree char *now = NULL;
+  sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  if (!ensure_table (db, error))
+  if (!CRM_IS_SERVER_PG (storage) &&
+      !ensure_table (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), error))
     return NULL;
-  if ((token = lookup_token (db, account_id, message_id)) != NULL)
+  if ((token = lookup_token (storage, account_id, message_id)) != NULL)
     return g_steal_pointer (&token);
   if ((token = new_token (error)) == NULL)
     return NULL;
+  if (CRM_IS_SERVER_PG (storage))
+    {
+      const char *values[] = { token, account_id, message_id, NULL };
+      gboolean row = FALSE;
+      g_autofree char *kept = NULL;
+
+      now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+      values[3] = now;
+      /* another process may have given the message its token meanwhile: that one */
+      kept = pg_value (storage, "INSERT INTO tracking (token, account, message, created_at)"
+                       " VALUES ($1, $2, $3, $4) ON CONFLICT (account, message) DO UPDATE"
+                       " SET account = excluded.account RETURNING token", 4, values, &row,
+                       error);
+      return g_steal_pointer (&kept);
+    }
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if (sqlite3_prepare_v2 (db, "INSERT INTO tracking (token, account, message, created_at)"
                           " VALUES (?1, ?2, ?3, ?4)", -1, &stmt, NULL) != SQLITE_OK)
     {
@@ -135,16 +187,35 @@ crm_server_tracking_token (sqlite3     *db,
 /* The account and message of @token; FALSE when it is unknown (or server.db failed:
  * @error set). */
 static gboolean
-resolve (sqlite3     *db,
-         const char  *token,
-         char       **out_account,
-         char       **out_message,
-         gint64      *out_opened_at,
-         GError     **error)
+resolve (CrmServerStorage  *storage,
+         const char        *token,
+         char             **out_account,
+         char             **out_message,
+         gint64            *out_opened_at,
+         GError           **error)
 {
+  sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
+  if (CRM_IS_SERVER_PG (storage))
+    {
+      const char *values[] = { token };
+      PGresult *result = crm_server_pg_run (CRM_SERVER_PG (storage),
+        "SELECT account, message, coalesce (opened_at, 0) FROM tracking WHERE token = $1", 1,
+        values, error);
+      gboolean found = result != NULL && PQntuples (result) > 0;
+
+      if (found)
+        {
+          *out_account = g_strdup (PQgetvalue (result, 0, 0));
+          *out_message = g_strdup (PQgetvalue (result, 0, 1));
+          *out_opened_at = g_ascii_strtoll (PQgetvalue (result, 0, 2), NULL, 10);
+        }
+      PQclear (result);
+      return found;
+    }
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if (!ensure_table (db, error))
     return FALSE;
   if (sqlite3_prepare_v2 (db, "SELECT account, message, coalesce (opened_at, 0) FROM tracking"
@@ -164,22 +235,68 @@ resolve (sqlite3     *db,
   return rc == SQLITE_ROW;
 }
 
-static void
-stamp (sqlite3    *db,
-       const char *token,
-       const char *column)
+/* The first time of an event; FALSE when it was recorded before (by this process or
+ * another) or could not be. */
+static gboolean
+stamp (CrmServerStorage *storage,
+       const char       *token,
+       const char       *column)
 {
-  g_autofree char *sql = g_strdup_printf ("UPDATE tracking SET %s = ?2 WHERE token = ?1"
-                                          " AND %s IS NULL", column, column);
+  g_autofree char *sql = NULL;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
+  gboolean first;
+
+  if (CRM_IS_SERVER_PG (storage))
+    {
+      const char *values[] = { token, now };
+      g_autoptr(GError) error = NULL;
+      PGresult *result;
+
+      sql = g_strdup_printf ("UPDATE tracking SET %s = $2 WHERE token = $1 AND %s IS NULL",
+                             column, column);
+      result = crm_server_pg_run (CRM_SERVER_PG (storage), sql, 2, values, &error);
+      if (result == NULL)
+        g_warning ("Could not record a tracking event: %s", error->message);
+      first = result != NULL && g_str_equal (PQcmdTuples (result), "1");
+      PQclear (result);
+      return first;
+    }
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
+  sql = g_strdup_printf ("UPDATE tracking SET %s = ?2 WHERE token = ?1 AND %s IS NULL",
+                         column, column);
 
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    return;
+    return FALSE;
   sqlite3_bind_text (stmt, 1, token, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 2, crm_time_now_ms ());
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+  first = sqlite3_step (stmt) == SQLITE_DONE;
+  if (!first)
     g_warning ("Could not record a tracking event: %s", sqlite3_errmsg (db));
   sqlite3_finalize (stmt);
+  return first && sqlite3_changes (db) == 1;
+}
+
+typedef struct {
+  const char  *message_id;
+  gboolean     opened;      /* else unsubscribe */
+  gboolean     changed;
+  char        *name;
+} Event;
+
+static gboolean
+record_event (CrmServerBackend  *backend,
+              CrmStore          *store,
+              gpointer           data,
+              GError           **error)
+{
+  Event *event = data;
+
+  if (event->opened)
+    return crm_message_mark_opened (store, event->message_id, &event->changed, error);
+  event->changed = TRUE;
+  return crm_message_unsubscribe (store, event->message_id, &event->name, error);
 }
 
 /* A token is exactly 43 base64url characters: anything else is not looked up. */
@@ -266,26 +383,26 @@ handle_open (CrmServerStorage  *storage,
              const char        *token,
              gboolean          *out_changed)
 {
-  sqlite3 *db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   g_autofree char *account_id = NULL;
   g_autofree char *message_id = NULL;
   g_autoptr(GError) error = NULL;
   gint64 opened_at = 0;
-  CrmStore *store;
+  Event event = { NULL, TRUE, FALSE, NULL };
 
   respond_pixel (msg);
   if (!token_shaped (token) ||
-      !resolve (db, token, &account_id, &message_id, &opened_at, &error))
+      !resolve (storage, token, &account_id, &message_id, &opened_at, &error))
     {
       if (error != NULL)
         g_warning ("%s", error->message);
       return;
     }
-  if (opened_at != 0)
-    return;   /* opened before: the first time counts */
-  stamp (db, token, "opened_at");
-  store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id, &error);
-  if (store == NULL || !crm_message_mark_opened (store, message_id, out_changed, &error))
+  /* opened before: the first time counts (of all processes, the one that stamps it) */
+  if (opened_at != 0 || !stamp (storage, token, "opened_at"))
+    return;
+  event.message_id = message_id;
+  if (!crm_server_backend_write (CRM_SERVER_BACKEND (storage), account_id, record_event, &event,
+                                 &error))
     {
       g_autofree char *line = g_strdup_printf ("message %s opened, but it could not be "
                                                "recorded: %s", message_id, error->message);
@@ -294,6 +411,7 @@ handle_open (CrmServerStorage  *storage,
                       NULL);
       return;
     }
+  *out_changed = event.changed;
   {
     g_autofree char *line = g_strdup_printf ("message %s opened by its recipient", message_id);
 
@@ -308,14 +426,12 @@ handle_unsubscribe (CrmServerStorage  *storage,
                     const char        *token,
                     gboolean          *out_changed)
 {
-  sqlite3 *db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   const char *method = soup_server_message_get_method (msg);
   g_autofree char *account_id = NULL;
   g_autofree char *message_id = NULL;
-  g_autofree char *name = NULL;
   g_autoptr(GError) error = NULL;
   gint64 opened_at = 0;
-  CrmStore *store;
+  Event event = { NULL, FALSE, FALSE, NULL };
 
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_POST)
     {
@@ -323,7 +439,7 @@ handle_unsubscribe (CrmServerStorage  *storage,
       return;
     }
   if (!token_shaped (token) ||
-      !resolve (db, token, &account_id, &message_id, &opened_at, &error))
+      !resolve (storage, token, &account_id, &message_id, &opened_at, &error))
     {
       if (error != NULL)
         g_warning ("%s", error->message);
@@ -341,8 +457,9 @@ handle_unsubscribe (CrmServerStorage  *storage,
                     token);
       return;
     }
-  store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id, &error);
-  if (store == NULL || !crm_message_unsubscribe (store, message_id, &name, &error))
+  event.message_id = message_id;
+  if (!crm_server_backend_write (CRM_SERVER_BACKEND (storage), account_id, record_event, &event,
+                                 &error))
     {
       g_autofree char *line = g_strdup_printf ("unsubscribe from message %s failed: %s",
                                                message_id, error->message);
@@ -354,7 +471,8 @@ handle_unsubscribe (CrmServerStorage  *storage,
                       "to the e-mail and ask not to be written to."), NULL);
       return;
     }
-  stamp (db, token, "unsubscribed_at");
+  g_free (event.name);
+  stamp (storage, token, "unsubscribed_at");
   *out_changed = TRUE;
   {
     g_autofree char *line = g_strdup_printf ("the recipient of message %s unsubscribed from "
@@ -386,14 +504,6 @@ crm_server_tracking_handle (CrmServerStorage  *storage,
   if (body != NULL && body->length > CRM_TRACKING_MAX_BODY)
     {
       soup_server_message_set_status (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, NULL);
-      soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
-                                        "", 0);
-      return TRUE;
-    }
-  if (!CRM_IS_SERVER_SQLITE (storage))
-    {
-      /* the tokens live in the embedded storage's server.db */
-      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
       soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
                                         "", 0);
       return TRUE;

@@ -29,14 +29,13 @@ G_BEGIN_DECLS
 #define CRM_TRACKING_TOKEN_LENGTH       43
 #define CRM_TRACKING_MAX_BODY           1024
 
-struct sqlite3;
-
-/* The token of message @message_id of @account_id in server.db @db: the one it has, or a
- * new one. NULL with @error when server.db could not be written. */
-char     *crm_server_tracking_token  (struct sqlite3  *db,
-                                      const char      *account_id,
-                                      const char      *message_id,
-                                      GError         **error);
+/* The token of message @message_id of @account_id in @storage (server.db, or the
+ * PostgreSQL database): the one it has, or a new one. NULL with @error when it could not
+ * be written. */
+char     *crm_server_tracking_token  (CrmServerStorage  *storage,
+                                      const char        *account_id,
+                                      const char        *message_id,
+                                      GError           **error);
 
 /* Answers @msg when @path is under one of the prefixes above (returns TRUE); FALSE for
  * any other path, leaving @msg alone. *out_changed: an account's replica was written
