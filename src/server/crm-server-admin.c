@@ -745,10 +745,9 @@ crm_server_cmd_serve (const char  *data_dir,
                                        server);
     }
   /* the app's Settings shows the channels and mailboxes, never their secrets */
-  if (CRM_IS_SERVER_SQLITE (storage))
-    publish = crm_server_publish_start (CRM_SERVER_SQLITE (storage),
-                                        delivery_seconds > 0 ? (guint) delivery_seconds : 30,
-                                        G_CALLBACK (crm_server_changed), server);
+  publish = crm_server_publish_start (CRM_SERVER_BACKEND (storage),
+                                      delivery_seconds > 0 ? (guint) delivery_seconds : 30,
+                                      G_CALLBACK (crm_server_changed), server);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 

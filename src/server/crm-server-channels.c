@@ -211,7 +211,8 @@ pg_channels (CrmServerChannels  *self,
   const char *values[] = { account_id, kind };
   PGresult *result = pg_rows (self, error,
     "SELECT kind, url, sender, \"user\", CASE WHEN $2::text IS NULL THEN"
-    " CASE WHEN secret IS NULL THEN NULL ELSE '' END ELSE secret END, ca_file FROM channel"
+    " CASE WHEN coalesce (secret, '') = '' THEN NULL ELSE '' END ELSE secret END, ca_file,"
+    " updated_at FROM channel"
     " WHERE account = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY kind",
     G_N_ELEMENTS (values), values);
   GPtrArray *list;
@@ -229,6 +230,7 @@ pg_channels (CrmServerChannels  *self,
       channel->user = pg_text (result, i, 3);
       channel->secret = pg_text (result, i, 4);
       channel->ca_file = pg_text (result, i, 5);
+      channel->updated_at = pg_int (result, i, 6);
       g_ptr_array_add (list, channel);
     }
   PQclear (result);
@@ -445,8 +447,8 @@ crm_server_channels_list (CrmServerChannels  *self,
   if (self->pg != NULL)
     return pg_channels (self, account_id, NULL, error);
   stmt = prepare (self,
-    "SELECT kind, url, sender, user, secret IS NOT NULL, ca_file FROM channel"
-    " WHERE account = ?1 ORDER BY kind", error);
+    "SELECT kind, url, sender, user, secret IS NOT NULL AND secret != '', ca_file, updated_at"
+    " FROM channel WHERE account = ?1 ORDER BY kind", error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, account_id);
@@ -461,6 +463,7 @@ crm_server_channels_list (CrmServerChannels  *self,
       /* never the secret itself: whether there is one */
       channel->secret = sqlite3_column_int (stmt, 4) ? g_strdup ("") : NULL;
       channel->ca_file = dup_text (stmt, 5);
+      channel->updated_at = sqlite3_column_int64 (stmt, 6);
       g_ptr_array_add (list, channel);
     }
   sqlite3_finalize (stmt);

@@ -18,6 +18,7 @@ typedef struct {
   char *secret;   /* the SMTP password or the gateway's / bot's token; NULL: none */
   char *ca_file;  /* e-mail: the CA (PEM) the SMTP server's certificate chains to; NULL:
                    * the system's */
+  gint64 updated_at;  /* crm_server_channels_list(): when it was set (UTC ms) */
 } CrmServerChannel;
 
 void              crm_server_channel_free        (CrmServerChannel *channel);

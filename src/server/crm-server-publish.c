@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-server-publish.c — the accounts' channels and mailboxes, without secrets, into
- * their replicas (see crm-server-publish.h). Reads server.db's `channel` and `mailbox`
- * tables (crm-server-channels.c, crm-server-mailboxes.c own them; either may not exist
- * yet) on the main loop; writes through core's crm_message_publish_transport(), which
- * writes nothing when nothing changed. */
+ * their replicas (see crm-server-publish.h). Reads the channels through
+ * crm-server-channels.c (server.db's or the PostgreSQL database's) and server.db's
+ * `mailbox` table (crm-server-mailboxes.c owns it; it may not exist yet) on the main loop;
+ * writes through core's crm_message_publish_transport(), which writes nothing when
+ * nothing changed, as the storage writes (on PostgreSQL into the account's log). */
 #define G_LOG_DOMAIN "voronka-server"
 
 #include "config.h"
@@ -12,13 +13,16 @@
 #include <json-glib/json-glib.h>
 
 #include "crm-message.h"
+#include "crm-server-channels.h"
 #include "crm-server-publish.h"
+#include "crm-server-sqlite.h"
 #include "crm-server-telephony.h"
 
 struct _CrmServerPublish
 {
-  CrmServerSqlite *storage;
-  guint            timer;
+  CrmServerBackend  *storage;
+  CrmServerChannels *channels;
+  guint              timer;
   GCallback        changed;
   gpointer         changed_data;
 };
@@ -49,42 +53,55 @@ set_text (JsonObject   *object,
                                    (const char *) sqlite3_column_text (stmt, column));
 }
 
-static JsonArray *
-read_channels (sqlite3    *db,
-               const char *account_id)
+static void
+set_string (JsonObject *object,
+            const char *member,
+            const char *value)
 {
-  JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, "SELECT kind, url, sender, user, secret IS NOT NULL AND"
-                          " secret != '', updated_at FROM channel WHERE account = ?1"
-                          " ORDER BY kind", -1, &stmt, NULL) != SQLITE_OK)
-    return list;   /* no channel table yet: no channel */
-  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      JsonObject *item = json_object_new ();
-      g_autofree char *url = public_url ((const char *) sqlite3_column_text (stmt, 1));
-
-      set_text (item, "kind", stmt, 0);
-      json_object_set_string_member (item, "url", url);
-      set_text (item, "from", stmt, 2);
-      set_text (item, "user", stmt, 3);
-      json_object_set_boolean_member (item, "has_secret", sqlite3_column_int (stmt, 4) != 0);
-      json_object_set_int_member (item, "updated_at", sqlite3_column_int64 (stmt, 5));
-      json_array_add_object_element (list, item);
-    }
-  sqlite3_finalize (stmt);
-  return list;
+  if (value == NULL)
+    json_object_set_null_member (object, member);
+  else
+    json_object_set_string_member (object, member, value);
 }
 
 static JsonArray *
-read_mailboxes (sqlite3    *db,
-                const char *account_id)
+read_channels (CrmServerPublish *self,
+               const char       *account_id)
+{
+  JsonArray *list = json_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) channels = self->channels != NULL
+    ? crm_server_channels_list (self->channels, account_id, &error) : NULL;
+
+  for (guint i = 0; channels != NULL && i < channels->len; i++)
+    {
+      CrmServerChannel *channel = channels->pdata[i];
+      JsonObject *item = json_object_new ();
+      g_autofree char *url = public_url (channel->url);
+
+      set_string (item, "kind", channel->kind);
+      json_object_set_string_member (item, "url", url);
+      set_string (item, "from", channel->from);
+      set_string (item, "user", channel->user);
+      json_object_set_boolean_member (item, "has_secret", channel->secret != NULL);
+      json_object_set_int_member (item, "updated_at", channel->updated_at);
+      json_array_add_object_element (list, item);
+    }
+  return list;
+}
+
+/* The mailboxes (server.db's: none on PostgreSQL yet). */
+static JsonArray *
+read_mailboxes (CrmServerPublish *self,
+                const char       *account_id)
 {
   JsonArray *list = json_array_new ();
   sqlite3_stmt *stmt = NULL;
+  sqlite3 *db;
 
+  if (!CRM_IS_SERVER_SQLITE (self->storage))
+    return list;
+  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (self->storage));
   if (sqlite3_prepare_v2 (db, "SELECT url, username, pipeline, stage, taken, last_error,"
                           " last_error_at FROM mailbox WHERE account = ?1 ORDER BY url, username",
                           -1, &stmt, NULL) != SQLITE_OK)
@@ -111,38 +128,49 @@ read_mailboxes (sqlite3    *db,
   return list;
 }
 
+typedef struct {
+  JsonObject *state;
+  gboolean    changed;
+} Transport;
+
+static gboolean
+write_transport (CrmServerBackend  *storage,
+                 CrmStore          *store,
+                 gpointer           data,
+                 GError           **error)
+{
+  Transport *transport = data;
+
+  return crm_message_publish_transport (store, transport->state, &transport->changed, error);
+}
+
 void
 crm_server_publish_now (CrmServerPublish *self)
 {
-  sqlite3 *db = crm_server_sqlite_get_db (self->storage);
-  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GError) list_error = NULL;
+  g_autoptr(GPtrArray) accounts = crm_server_backend_list_accounts (self->storage, &list_error);
   gboolean any = FALSE;
 
-  if (sqlite3_prepare_v2 (db, "SELECT id, name FROM account ORDER BY name", -1, &stmt,
-                          NULL) != SQLITE_OK)
+  if (accounts == NULL)
     {
-      g_warning ("Publishing the channels: %s", sqlite3_errmsg (db));
+      g_warning ("Publishing the channels: %s", list_error->message);
       return;
     }
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-      g_ptr_array_add (accounts, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-    }
-  sqlite3_finalize (stmt);
 
   for (guint i = 0; i + 1 < accounts->len; i += 2)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonObject) state = json_object_new ();
-      CrmStore *store = crm_server_sqlite_get_replica (self->storage, accounts->pdata[i], &error);
+      CrmStore *store = crm_server_backend_get_replica (self->storage, accounts->pdata[i], &error);
+      Transport transport = { state, FALSE };
       gboolean changed = FALSE;
 
       if (store == NULL)
         continue;   /* an account that does not open is said elsewhere (readyz) */
-      /* the call routing, for the app's Automation view */
-      if (!crm_server_telephony_publish (self->storage, accounts->pdata[i],
+      /* the call routing, for the app's Automation view (server.db's: the embedded
+       * storage's only) */
+      if (CRM_IS_SERVER_SQLITE (self->storage) &&
+          !crm_server_telephony_publish (CRM_SERVER_SQLITE (self->storage), accounts->pdata[i],
                                          accounts->pdata[i + 1], store, &changed, &error))
         {
           g_warning ("Account %s: the call routing could not be published: %s",
@@ -152,8 +180,8 @@ crm_server_publish_now (CrmServerPublish *self)
       any |= changed;
       changed = FALSE;
       json_object_set_string_member (state, "account", accounts->pdata[i + 1]);
-      json_object_set_array_member (state, "channels", read_channels (db, accounts->pdata[i]));
-      json_object_set_array_member (state, "mailboxes", read_mailboxes (db, accounts->pdata[i]));
+      json_object_set_array_member (state, "channels", read_channels (self, accounts->pdata[i]));
+      json_object_set_array_member (state, "mailboxes", read_mailboxes (self, accounts->pdata[i]));
       /* an account that never had a channel or a mailbox gets no op for it: the app says
        * «not reported» either way; one that had them learns they are gone */
       if (json_array_get_length (json_object_get_array_member (state, "channels")) == 0 &&
@@ -164,10 +192,11 @@ crm_server_publish_now (CrmServerPublish *self)
           if (before == NULL)
             continue;
         }
-      if (!crm_message_publish_transport (store, state, &changed, &error))
+      if (!crm_server_backend_write (self->storage, accounts->pdata[i], write_transport,
+                                     &transport, &error))
         g_warning ("Account %s: the channels could not be published: %s",
                    (const char *) accounts->pdata[i + 1], error->message);
-      any |= changed;
+      any |= transport.changed;
     }
   if (any && self->changed != NULL)
     ((void (*) (gpointer)) self->changed) (self->changed_data);
@@ -181,14 +210,20 @@ publish_timer (gpointer user_data)
 }
 
 CrmServerPublish *
-crm_server_publish_start (CrmServerSqlite *storage,
-                          guint            interval_s,
-                          GCallback        changed,
-                          gpointer         user_data)
+crm_server_publish_start (CrmServerBackend *storage,
+                          guint             interval_s,
+                          GCallback         changed,
+                          gpointer          user_data)
 {
   CrmServerPublish *self = g_new0 (CrmServerPublish, 1);
+  g_autoptr(GError) error = NULL;
 
   self->storage = g_object_ref (storage);
+  self->channels = crm_server_channels_open_for (CRM_SERVER_STORAGE (storage),
+                                                 crm_server_backend_get_data_dir (storage),
+                                                 &error);
+  if (self->channels == NULL)
+    g_warning ("Publishing the channels: %s", error->message);
   self->changed = changed;
   self->changed_data = user_data;
   crm_server_publish_now (self);
@@ -202,6 +237,7 @@ crm_server_publish_stop (CrmServerPublish *self)
   if (self == NULL)
     return;
   g_clear_handle_id (&self->timer, g_source_remove);
+  g_clear_pointer (&self->channels, crm_server_channels_free);
   g_object_unref (self->storage);
   g_free (self);
 }

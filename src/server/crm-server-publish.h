@@ -16,7 +16,7 @@ typedef struct _CrmServerPublish CrmServerPublish;
 
 /* Publishes now and every @interval_s seconds (what `channel set` and `mailbox add` did
  * in another process shows within one interval); @changed (@user_data) after a write. */
-CrmServerPublish *crm_server_publish_start (CrmServerSqlite *storage,
+CrmServerPublish *crm_server_publish_start (CrmServerBackend *storage,
                                             guint            interval_s,
                                             GCallback        changed,
                                             gpointer         user_data);
