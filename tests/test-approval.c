@@ -661,27 +661,48 @@ test_concurrent_decisions (void)
   phone_view = ctl_ok (phone.path, LATEST, "--as", HEAD, "approval", "list", "--to-decide", NULL);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (phone_view)), ==, 0);
 
-  /* the phone's author reads why */
+  /* the phone's author reads why: one record, in words — which step, whose decision
+   * stands, theirs refused — not one per field, and nothing of the notification the
+   * rejection carried */
   conflicts = ctl_ok (phone.path, LATEST, "conflicts", NULL);
   records = json_node_get_array (conflicts);
   for (guint i = 0; i < json_array_get_length (records); i++)
     {
       JsonObject *record = json_array_get_object_element (records, i);
 
-      if (g_strcmp0 (crm_test_get_string (record, "kind"), "rejected") == 0 &&
-          g_strcmp0 (crm_test_get_string (record, "code"), "already-decided") == 0)
+      g_assert_cmpstr (crm_test_get_string (record, "kind"), ==, "rejected");
+      g_assert_cmpstr (crm_test_get_string (record, "entity"), !=, "notification");
+      if (g_strcmp0 (crm_test_get_string (record, "code"), "already-decided") == 0)
         {
-          assert_contains (crm_test_get_string (record, "reason"), "decided this step");
+          g_assert_false (found);
+          assert_contains (crm_test_get_string (record, "reason"),
+                           "Step 1 of this approval was already decided on another device: "
+                           HEAD " approved it on ");
+          assert_contains (crm_test_get_string (record, "reason"), "Your decision was not recorded");
           assert_contains (crm_test_get_string (record, "subject"), "Invoice approval of «");
+          assert_contains (crm_test_get_string (record, "heading"), "decision on step 1");
+          assert_contains (crm_test_get_string (record, "kept_line"),
+                           "approved by " HEAD ", ");
+          assert_contains (crm_test_get_string (record, "kept_line"), "(«С ноутбука»)");
+          assert_contains (crm_test_get_string (record, "yours_line"),
+                           "rejected by " HEAD ", ");
+          assert_contains (crm_test_get_string (record, "yours_line"), "(«С телефона»)");
           found = TRUE;
         }
     }
-  if (!found)
+  if (!found || json_array_get_length (records) != 1)
     {
       g_autofree char *text = json_to_string (conflicts, TRUE);
 
-      g_error ("the phone's conflicts do not say the step was decided elsewhere: %s", text);
+      g_error ("the phone's conflicts are not one record saying the step was decided "
+               "elsewhere: %s", text);
     }
+  {
+    /* `status` counts it once */
+    g_autoptr(JsonObject) status = crm_test_take_object (ctl_ok (phone.path, LATEST, "status", NULL));
+
+    g_assert_cmpint (json_object_get_int_member (status, "rejected"), ==, 1);
+  }
 
   /* a modified client deciding a step that waits for someone else: the server refuses
    * it as the laptop would (Evgeny pushes the director's decision) */

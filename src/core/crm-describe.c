@@ -417,6 +417,133 @@ closed_over_move (CrmStore   *store,
          !is_closed_stage (store, json_object_get_member (record, "local"));
 }
 
+/* ---- a decision on an approval another device made first (issue 16) ---- */
+
+/* The last decided step of an approval's "steps" @value: its index, or -1. */
+static gint
+last_decided (JsonNode    *value,
+              JsonObject **out_step)
+{
+  JsonArray *steps = value != NULL && JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value)
+                                                                    : NULL;
+
+  for (gint i = steps != NULL ? (gint) json_array_get_length (steps) - 1 : -1; i >= 0; i--)
+    {
+      JsonNode *node = json_array_get_element (steps, (guint) i);
+      JsonObject *step = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (string_member (step, "decision") != NULL)
+        {
+          *out_step = step;
+          return i;
+        }
+    }
+  return -1;
+}
+
+static JsonObject *
+step_at (JsonNode *value,
+         gint      index)
+{
+  JsonArray *steps = value != NULL && JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value)
+                                                                    : NULL;
+  JsonNode *node;
+
+  if (steps == NULL || index < 0 || (guint) index >= json_array_get_length (steps))
+    return NULL;
+  node = json_array_get_element (steps, (guint) index);
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static char *
+decider_name (CrmStore   *store,
+              JsonObject *step)
+{
+  const char *id = string_member (step, "decided_by");
+  g_autoptr(JsonObject) user = id != NULL ? crm_store_dup_entity (store, "user", id) : NULL;
+  const char *name = string_member (user, "name");
+
+  return g_strdup (name != NULL ? name : id != NULL ? id : "—");
+}
+
+static char *
+decided_when (JsonObject *step)
+{
+  JsonNode *node = step != NULL ? json_object_get_member (step, "decided_at") : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return NULL;
+  return crm_format_date_time (json_node_get_int (node));
+}
+
+/* "approved by Татьяна Николаева, 4 Dec 2026, 11:30 («comment»)" */
+static char *
+decision_text (CrmStore   *store,
+               JsonObject *step)
+{
+  g_autofree char *who = decider_name (store, step);
+  g_autofree char *when = decided_when (step);
+  const char *comment = string_member (step, "comment");
+  g_autofree char *text = NULL;
+
+  if (step == NULL || string_member (step, "decision") == NULL)
+    return g_strdup ("—");
+  text = g_str_equal (string_member (step, "decision"), "approved")
+         /* Translators: a decision on an approval's step: who, when */
+         ? g_strdup_printf (_("approved by %s, %s"), who, when != NULL ? when : "—")
+         /* Translators: a decision on an approval's step: who, when */
+         : g_strdup_printf (_("rejected by %s, %s"), who, when != NULL ? when : "—");
+  if (comment != NULL && *comment != '\0')
+    /* Translators: a decision and its comment */
+    return g_strdup_printf (_("%s («%s»)"), text, comment);
+  return g_steal_pointer (&text);
+}
+
+/* The one record of a decision refused because the step was decided on another device:
+ * which step, the decision that stands, this device's, and why in words. */
+static gboolean
+describe_refused_decision (CrmStore   *store,
+                           JsonObject *record,
+                           char      **out_label,
+                           char      **out_local,
+                           char      **out_remote)
+{
+  JsonObject *mine = NULL;
+  JsonObject *kept;
+  gint index;
+  g_autofree char *who = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *reason = NULL;
+
+  if (g_strcmp0 (string_member (record, "entity"), "approval") != 0 ||
+      g_strcmp0 (string_member (record, "field"), "steps") != 0 ||
+      g_strcmp0 (string_member (record, "code"), "already-decided") != 0)
+    return FALSE;
+  index = last_decided (json_object_get_member (record, "local"), &mine);
+  if (index < 0)
+    return FALSE;
+  kept = step_at (json_object_get_member (record, "remote"), index);
+  /* Translators: what a refused change was about: the step of an approval */
+  *out_label = g_strdup_printf (_("decision on step %d"), index + 1);
+  *out_local = decision_text (store, mine);
+  *out_remote = decision_text (store, kept);
+  if (kept != NULL && string_member (kept, "decision") != NULL)
+    {
+      who = decider_name (store, kept);
+      when = decided_when (kept);
+      /* the same words the laptop's and the server's check give (crm-approval.c) */
+      reason = g_strdup_printf (_("Step %d of this approval was already decided on another device: "
+                                  "%s %s it on %s. Your decision was not recorded"),
+                                index + 1, who,
+                                g_str_equal (string_member (kept, "decision"), "approved")
+                                ? C_("approval step", "approved") : C_("approval step", "rejected"),
+                                when != NULL ? when : "—");
+      set_text (record, "reason", reason);
+    }
+  return TRUE;
+}
+
 void
 crm_describe_conflict (CrmStore   *store,
                        JsonObject *record)
@@ -456,6 +583,8 @@ crm_describe_conflict (CrmStore   *store,
                ? g_strdup (json_node_get_boolean (kept) ? C_("deal link", "attached") : C_("deal link", "removed"))
                : g_strdup ("—");
     }
+  else if (describe_refused_decision (store, record, &label, &local, &remote))
+    subject = crm_describe_entity (store, entity, entity_id);
   else
     {
       subject = crm_describe_entity (store, entity, entity_id);

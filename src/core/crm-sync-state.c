@@ -211,6 +211,35 @@ mark_pushed (CrmStore    *store,
   return _crm_sql_step_done (store, stmt, "acknowledging an op", error);
 }
 
+/* A decision on an approval another device decided first is one record, in words: its
+ * "steps" (this device's decision against the one that stands, crm_describe_conflict()),
+ * not one per field of the op. */
+static gboolean
+is_decision_refused (const CrmOp          *op,
+                     const CrmPushOutcome *outcome)
+{
+  return g_strcmp0 (op->entity, "approval") == 0 &&
+         g_strcmp0 (outcome->code, "already-decided") == 0 &&
+         json_object_has_member (op->fields, "steps");
+}
+
+/* The approval a decision's companion op names: the author's notification of a rejection
+ * and the accountant's task ("approval"), the brand's new discount ("discount_approval");
+ * NULL for any other op. Refused with their decision, they are part of its record. */
+static const char *
+decision_companion (const CrmOp *op)
+{
+  const char *member = g_strcmp0 (op->entity, "tag") == 0 ? "discount_approval" : "approval";
+  JsonNode *node;
+
+  if (g_strcmp0 (op->entity, "notification") != 0 && g_strcmp0 (op->entity, "task") != 0 &&
+      g_strcmp0 (op->entity, "tag") != 0)
+    return NULL;
+  node = json_object_get_member (op->fields, member);
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
 static gboolean
 record_rejection (CrmStore              *store,
                   const CrmOp           *op,
@@ -220,9 +249,11 @@ record_rejection (CrmStore              *store,
   g_autofree char *actor = g_strconcat (REJECTED_PREFIX, outcome->code ? outcome->code : "failed",
                                         NULL);
   g_autoptr(GList) members = json_object_get_members (op->fields);
+  gboolean decision = is_decision_refused (op, outcome);
 
   for (GList *l = members; l != NULL; l = l->next)
-    if (!insert_conflict (store, op->entity, op->entity_id, l->data,
+    if ((!decision || g_str_equal (l->data, "steps")) &&
+        !insert_conflict (store, op->entity, op->entity_id, l->data,
                           json_object_get_member (op->fields, l->data),
                           outcome->values ? json_object_get_member (outcome->values, l->data) : NULL,
                           op->hlc, outcome->corrective ? outcome->corrective->hlc : 0,
@@ -242,6 +273,7 @@ crm_sync_state_take_push_answer (CrmStore              *store,
                                  GError               **error)
 {
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) refused_decisions = g_hash_table_new (g_str_hash, g_str_equal);
   guint rejected = 0;
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
@@ -253,6 +285,15 @@ crm_sync_state_take_push_answer (CrmStore              *store,
       CrmOp *op = ops->pdata[i];
       g_hash_table_insert (by_id, op->op_id, op);
     }
+  /* the approvals whose decision another device made first: what came with it is part of
+   * that one refusal */
+  for (guint i = 0; i < n_outcomes; i++)
+    {
+      CrmOp *op = outcomes[i].op_id ? g_hash_table_lookup (by_id, outcomes[i].op_id) : NULL;
+
+      if (op != NULL && !outcomes[i].accepted && is_decision_refused (op, &outcomes[i]))
+        g_hash_table_add (refused_decisions, op->entity_id);
+    }
   if (!_crm_store_begin (store, error))
     return FALSE;
   if (server_hlc != 0)
@@ -261,6 +302,8 @@ crm_sync_state_take_push_answer (CrmStore              *store,
     {
       const CrmPushOutcome *outcome = &outcomes[i];
       CrmOp *op = outcome->op_id ? g_hash_table_lookup (by_id, outcome->op_id) : NULL;
+      const char *companion;
+      gboolean part_of_decision;
       gboolean ok;
 
       if (op == NULL)
@@ -276,12 +319,16 @@ crm_sync_state_take_push_answer (CrmStore              *store,
           /* the op's clock drops to zero, so it loses to every other write of its
            * fields, the server's corrective op included — even when its own clock ran
            * ahead of the server's */
-          rejected++;
+          companion = decision_companion (op);
+          part_of_decision = companion != NULL &&
+                             g_hash_table_contains (refused_decisions, companion);
+          if (!part_of_decision)
+            rejected++;
           ok = mark_pushed (store, op->op_id, -1, error) &&
                _crm_store_restamp_op (store, op->op_id, 0, error) &&
                (outcome->corrective == NULL ||
                 _crm_store_merge_op (store, outcome->corrective, FALSE, NULL, NULL, error)) &&
-               record_rejection (store, op, outcome, error);
+               (part_of_decision || record_rejection (store, op, outcome, error));
         }
       if (!ok)
         {
