@@ -26,6 +26,7 @@
 #include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
+#include "crm-time.h"
 
 #define WAIT_S 30.0
 
@@ -1265,6 +1266,118 @@ test_smtp_starttls_auth (void)
   fixture_tear_down (f, NULL);
 }
 
+/* --- a mailing to a saved list (S4-2) ---------------------------------------------------- */
+
+/* «Написать всем» on a saved list: one e-mail from the template per contact of the list,
+ * delivered by the real server to the real SMTP server once each; a contact without an
+ * e-mail and one who unsubscribed get nothing and are listed with the reason. */
+static void
+test_mailing (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *unsubscribed = NULL;
+  JsonArray *sent;
+  JsonArray *left_out;
+  JsonObject *item;
+
+  if (skipped (f))
+    return;
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "message", "template", "add", "Семинар",
+                                    "--channel", "email", "--subject", "Приглашение на семинар",
+                                    "--body", "Здравствуйте, {contact.name}! Ждём вас 12 марта.",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "company", "add", "--name", "ООО Рассылка",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Антонов Пётр",
+                                    "--company", "ООО Рассылка", "--email", "petr@client.test",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Борисова Анна",
+                                    "--company", "ООО Рассылка", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Власов Игорь",
+                                    "--company", "ООО Рассылка", "--email", "igor@client.test",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Громова Ольга",
+                                    "--company", "ООО Рассылка", "--email", "olga@client.test",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "list", "save", "Рассылка",
+                                    "--filter", "company = «ООО Рассылка»", NULL));
+  /* Власов unsubscribed (through a mail's link: the server's change, synced) */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (f->laptop);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = crm_query_resolve (store, "contact", "Власов Игорь", NULL, &error);
+    CrmChange *change;
+
+    g_assert_no_error (error);
+    change = crm_changeset_touch (changeset, "contact", id);
+    crm_change_set_bool (change, "unsubscribed", TRUE);
+    crm_change_set_int (change, "unsubscribed_at", crm_time_now_ms ());
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+  }
+
+  result = crm_test_ctl_ok (f->laptop, NULL, "message", "send", "--list", "Рассылка",
+                            "--template", "Семинар", NULL);
+  sent = json_object_get_array_member (json_node_get_object (result), "sent");
+  left_out = json_object_get_array_member (json_node_get_object (result), "skipped");
+  g_assert_cmpuint (json_array_get_length (sent), ==, 2);
+  g_assert_nonnull (crm_test_find_object (sent, "email", "petr@client.test"));
+  g_assert_nonnull (crm_test_find_object (sent, "email", "olga@client.test"));
+  g_assert_cmpuint (json_array_get_length (left_out), ==, 2);
+  item = crm_test_find_object (left_out, "name", "Борисова Анна");
+  g_assert_nonnull (item);
+  g_assert_cmpstr (crm_test_get_string (item, "reason"), ==, "no e-mail address");
+  item = crm_test_find_object (left_out, "name", "Власов Игорь");
+  g_assert_nonnull (item);
+  g_assert_true (g_str_has_prefix (crm_test_get_string (item, "reason"), "unsubscribed on "));
+
+  sync_laptop (f);
+  list = wait_mails (f, 2);
+  for (guint i = 0; i < json_array_get_length (sent); i++)
+    {
+      g_autoptr(JsonObject) message = wait_status (f, crm_test_get_string (
+                                                      json_array_get_object_element (sent, i),
+                                                      "message"), "sent");
+
+      g_assert_true (json_object_get_null_member (message, "deal"));
+    }
+  g_ptr_array_unref (list);
+  list = mails (f);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpuint (mails_to (list, "petr@client.test"), ==, 1);
+  g_assert_cmpuint (mails_to (list, "olga@client.test"), ==, 1);
+  g_assert_cmpuint (mails_to (list, "igor@client.test"), ==, 0);
+  for (guint i = 0; i < list->len; i++)
+    {
+      JsonObject *mail = list->pdata[i];
+
+      g_assert_cmpstr (crm_test_get_string (mail, "subject"), ==, "Приглашение на семинар");
+      g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), "Ждём вас 12 марта."));
+    }
+  /* each mail is to its contact, by name */
+  for (guint i = 0; i < list->len; i++)
+    {
+      JsonObject *mail = list->pdata[i];
+      gboolean to_petr = strstr (crm_test_get_string (mail, "to"), "petr@client.test") != NULL;
+
+      g_assert_nonnull (strstr (crm_test_get_string (mail, "body"),
+                                to_petr ? "Здравствуйте, Антонов Пётр!"
+                                        : "Здравствуйте, Громова Ольга!"));
+    }
+
+  /* a list that leaves nobody to write to writes nothing */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    crm_test_ctl (&run, f->laptop, NULL, "message", "send", "--filter",
+                  "name = «Борисова Анна»", "--template", "Семинар", NULL);
+    g_free (crm_test_assert_refused (&run, "invalid-input"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1292,6 +1405,8 @@ main (int    argc,
   g_test_add ("/delivery/sms-telegram", Fixture, NULL, fixture_set_up, test_sms_telegram,
               fixture_tear_down);
   g_test_add_func ("/delivery/templates", test_templates);
+  g_test_add ("/delivery/mailing", Fixture, NULL, fixture_set_up, test_mailing,
+              fixture_tear_down);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "crm-cli.h"
+#include "crm-mailing.h"
 #include "crm-message.h"
 
 static gboolean
@@ -119,6 +120,54 @@ crm_cli_message_template (CrmCli   *cli,
   return template_add (cli, argc, argv, error);
 }
 
+/* S4-2: `message send --list NAME | --filter EXPR --template T` */
+static gboolean
+send_to_many (CrmCli      *cli,
+              const char  *list,
+              const char  *filter,
+              const char  *template_name,
+              gboolean     other_options,
+              GError     **error)
+{
+  g_autoptr(JsonObject) result = NULL;
+  JsonArray *sent;
+  JsonArray *skipped;
+
+  if (list != NULL && filter != NULL)
+    return crm_cli_usage_error (error, _("Give either --list or --filter, not both"));
+  if (other_options)
+    return crm_cli_usage_error (error, _("A mailing to --list or --filter takes only "
+                                         "--template (no --deal, --to, --subject, --body or "
+                                         "--channel)"));
+  if (template_name == NULL)
+    return crm_cli_usage_error (error, _("A mailing to --list or --filter needs --template "
+                                         "NAME, an e-mail template"));
+  if (!crm_cli_open (cli, error))
+    return FALSE;
+  result = crm_mailing_send (cli->store, cli->actor_id, list, filter, template_name, error);
+  if (result == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      crm_cli_print_json_object (result);
+      return TRUE;
+    }
+  sent = json_object_get_array_member (result, "sent");
+  skipped = json_object_get_array_member (result, "skipped");
+  g_print (ngettext ("Queued %u e-mail; the server sends it after the next sync\n",
+                     "Queued %u e-mails; the server sends them after the next sync\n",
+                     json_array_get_length (sent)), json_array_get_length (sent));
+  for (guint i = 0; i < json_array_get_length (skipped); i++)
+    {
+      JsonObject *item = json_array_get_object_element (skipped, i);
+
+      /* Translators: a contact a mailing skipped, and why («нет адреса e-mail») */
+      g_print (_("Skipped %s: %s\n"), crm_cli_str (item, "name", ""),
+               crm_cli_str (item, "reason", ""));
+    }
+  return TRUE;
+}
+
 gboolean
 crm_cli_message_send (CrmCli   *cli,
                       int       argc,
@@ -131,8 +180,11 @@ crm_cli_message_send (CrmCli   *cli,
   g_autofree char *body = NULL;
   g_autofree char *channel = NULL;
   g_autofree char *to = NULL;
+  g_autofree char *list = NULL;
+  g_autofree char *filter = NULL;
   const GOptionEntry entries[] = {
-    { "deal", 0, 0, G_OPTION_ARG_STRING, &deal, N_("The deal the message is about (required)"),
+    { "deal", 0, 0, G_OPTION_ARG_STRING, &deal,
+      N_("The deal the message is about (required, unless --list or --filter)"),
       N_("ID") },
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name,
       N_("Compose it from this template"), N_("NAME") },
@@ -143,6 +195,12 @@ crm_cli_message_send (CrmCli   *cli,
       N_("email, sms or telegram (default: the template's, else email)"), N_("C") },
     { "to", 0, 0, G_OPTION_ARG_STRING, &to,
       N_("A colleague to write to (name or id; default: the deal's contact)"), N_("USER") },
+    { "list", 0, 0, G_OPTION_ARG_STRING, &list,
+      N_("Instead of --deal: e-mail every contact of this saved list (with --template)"),
+      N_("NAME") },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
+      N_("Instead of --deal: e-mail every contact this filter leaves (with --template)"),
+      N_("EXPR") },
     { NULL }
   };
   g_autofree char *deal_id = NULL;
@@ -153,9 +211,19 @@ crm_cli_message_send (CrmCli   *cli,
                       _("Queue a message about a deal to its contact (or to a colleague with "
                         "--to). The server sends it after the next sync, by the account's "
                         "e-mail, SMS or Telegram channel; “message list” shows how it went. "
-                        "With --json: the message as “message list” prints it."),
-                      entries, &argc, &argv, 0, error) ||
-      !crm_cli_require (deal, "--deal", error))
+                        "With --json: the message as “message list” prints it. With --list "
+                        "or --filter instead of --deal, an e-mail template goes to every "
+                        "contact they leave, once each; those without an e-mail or who "
+                        "unsubscribed are skipped and listed. With --json: {\"template\", "
+                        "\"sent\": [{\"contact\", \"name\", \"email\", \"message\"}], "
+                        "\"skipped\": [{\"contact\", \"name\", \"reason\"}]}."),
+                      entries, &argc, &argv, 0, error))
+    return FALSE;
+  if (list != NULL || filter != NULL)
+    return send_to_many (cli, list, filter, template_name,
+                         deal != NULL || to != NULL || subject != NULL || body != NULL ||
+                         channel != NULL, error);
+  if (!crm_cli_require (deal, "--deal", error))
     return FALSE;
   if (template_name != NULL && (subject != NULL || body != NULL))
     return crm_cli_usage_error (error, _("Give either --template or --subject and --body, "

@@ -350,8 +350,10 @@ crm_message_compose (CrmStore      *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  title = query_text (store, "SELECT title FROM deal WHERE id = ?1 AND deleted = 0", deal_id);
-  if (title == NULL)
+  /* a message to a contact needs no deal (a mailing to a list, S4-2) */
+  if (deal_id != NULL || to_id == NULL)
+    title = query_text (store, "SELECT title FROM deal WHERE id = ?1 AND deleted = 0", deal_id);
+  if (title == NULL && (deal_id != NULL || to_id == NULL))
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
                    _("There is no deal %s"), deal_id != NULL ? deal_id : "");

@@ -52,7 +52,8 @@ JsonNode         *crm_message_template_list    (CrmStore    *store,
 
 /* Queues a message on @deal_id: from the template @template_name (its channel unless
  * @channel is given), or @subject and @body; to the deal's first contact, or @to_id (a
- * user or a contact: NOT_FOUND when it is neither). Placeholders filled (except
+ * user or a contact: NOT_FOUND when it is neither). With @to_id, @deal_id may be NULL:
+ * a message to the contact of no deal (a mailing, crm-mailing.h). Placeholders filled (except
  * {deal.number} before the deal has one). Returns the message's id. */
 char             *crm_message_send             (CrmStore    *store,
                                                 const char  *actor_id,

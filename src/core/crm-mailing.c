@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-mailing.c — «Написать всем» (S4-2): a template's e-mail to every contact of a saved
+ * list or a filter, one message per contact, skipping (and listing) those without an
+ * e-mail or who unsubscribed. */
+#define G_LOG_DOMAIN "voronka-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "crm-error.h"
+#include "crm-filter.h"
+#include "crm-format.h"
+#include "crm-mailing.h"
+#include "crm-message.h"
+
+static void
+skip (JsonArray  *skipped,
+      JsonObject *contact,
+      const char *reason)
+{
+  JsonObject *item = json_object_new ();
+
+  json_object_set_string_member (item, "contact",
+                                 json_object_get_string_member_with_default (contact, "id", ""));
+  json_object_set_string_member (item, "name",
+                                 json_object_get_string_member_with_default (contact, "name", ""));
+  json_object_set_string_member (item, "reason", reason);
+  json_array_add_object_element (skipped, item);
+}
+
+static const char *
+first_email (JsonObject *contact)
+{
+  JsonNode *node = json_object_get_member (contact, "emails");
+  JsonArray *emails = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node)
+                                                                    : NULL;
+
+  if (emails == NULL || json_array_get_length (emails) == 0)
+    return NULL;
+  return json_array_get_string_element (emails, 0);
+}
+
+JsonObject *
+crm_mailing_send (CrmStore    *store,
+                  const char  *actor_id,
+                  const char  *list,
+                  const char  *filter,
+                  const char  *template_name,
+                  GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonArray) sent = json_array_new ();
+  g_autoptr(JsonArray) skipped = json_array_new ();
+  g_autoptr(JsonArray) contacts = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *channel = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(JsonObject) saved = NULL;
+  CrmFilterQuery query = { .entity = "contact" };
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (template_name != NULL, NULL);
+
+  if ((list == NULL) == (filter == NULL))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Say whom to write to: a saved list or a filter"));
+      return NULL;
+    }
+  if (!crm_message_template_lookup (store, template_name, &channel, &subject, &body))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("There is no message template «%s»; “voronkactl message template "
+                     "add” makes one"), template_name);
+      return NULL;
+    }
+  if (g_strcmp0 (channel, "email") != 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("The template «%s» is not an e-mail; a mailing to a list sends e-mail "
+                     "templates"), template_name);
+      return NULL;
+    }
+  if (list != NULL)
+    {
+      saved = crm_saved_list_lookup (store, list, error);
+      if (saved == NULL)
+        return NULL;
+      if (g_strcmp0 (json_object_get_string_member_with_default (saved, "entity", "contact"),
+                     "contact") != 0)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("The list «%s» is a list of companies; a mailing goes to a list of "
+                         "contacts"), json_object_get_string_member_with_default (saved, "name", list));
+          return NULL;
+        }
+      query.list = list;
+    }
+  else
+    query.filter = filter;
+  contacts = crm_filter_query (store, &query, NULL, error);
+  if (contacts == NULL)
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (contacts); i++)
+    {
+      JsonObject *contact = json_array_get_object_element (contacts, i);
+      const char *id = json_object_get_string_member_with_default (contact, "id", NULL);
+      const char *email = first_email (contact);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *message = NULL;
+      gint64 since = 0;
+      JsonObject *item;
+
+      if (id == NULL || !g_hash_table_add (seen, (gpointer) id))
+        continue;
+      if (email == NULL)
+        {
+          skip (skipped, contact, _("no e-mail address"));
+          continue;
+        }
+      if (crm_message_is_unsubscribed (store, id, &since))
+        {
+          g_autofree char *when = crm_format_date (since);
+          g_autofree char *reason = g_strdup_printf (_("unsubscribed on %s"), g_strstrip (when));
+
+          skip (skipped, contact, reason);
+          continue;
+        }
+      message = crm_message_compose (store, changeset, actor_id, NULL, template_name, NULL,
+                                     NULL, "email", id, &local_error);
+      if (message == NULL)
+        {
+          if (crm_error_is_storage (local_error))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          skip (skipped, contact, local_error->message);
+          continue;
+        }
+      item = json_object_new ();
+      json_object_set_string_member (item, "contact", id);
+      json_object_set_string_member (item, "name",
+                                     json_object_get_string_member_with_default (contact, "name", ""));
+      json_object_set_string_member (item, "email", email);
+      json_object_set_string_member (item, "message", message);
+      json_array_add_object_element (sent, item);
+    }
+  if (json_array_get_length (contacts) == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Nobody to write to: no contact matches"));
+      return NULL;
+    }
+  if (json_array_get_length (sent) == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   ngettext ("Nobody to write to: the %u contact found has no e-mail or "
+                             "unsubscribed", "Nobody to write to: none of the %u contacts "
+                             "found has an e-mail or is subscribed",
+                             json_array_get_length (skipped)),
+                   json_array_get_length (skipped));
+      return NULL;
+    }
+  crm_changeset_set_actor (changeset, actor_id);
+  if (!crm_store_apply (store, changeset, error))
+    return NULL;
+  json_object_set_string_member (result, "template", template_name);
+  json_object_set_array_member (result, "sent", g_steal_pointer (&sent));
+  json_object_set_array_member (result, "skipped", g_steal_pointer (&skipped));
+  return g_steal_pointer (&result);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-mailing.h — «Написать всем» (S4-2): one e-mail from a template to every contact a
+ * saved list or a filter leaves, each queued as a `message` of no deal through the outbox
+ * the server delivers (crm-message.h), in one change set. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+/* Queues one e-mail from the template @template_name (an e-mail template) to each contact
+ * of the saved list @list (its name or id) or of the filter expression @filter (one of the
+ * two), written as @actor_id in one change set, so «Undo» takes the whole mailing back.
+ * A contact gets one message however the filter matches it; contacts without an e-mail
+ * address, or who unsubscribed, get none and are listed with the reason. Returns
+ * {"template", "sent": [{"contact","name","email","message"}],
+ *  "skipped": [{"contact","name","reason"}]}, or NULL: NOT_FOUND (no such template or
+ * list), INVALID_INPUT (a bad filter, a template that is not an e-mail, nobody to write
+ * to — then nothing is written). */
+JsonObject *crm_mailing_send (CrmStore    *store,
+                              const char  *actor_id,
+                              const char  *list,
+                              const char  *filter,
+                              const char  *template_name,
+                              GError     **error);
+
+G_END_DECLS
