@@ -12,6 +12,7 @@
 #include "crm-entity-list.h"
 #include "crm-filter.h"
 #include "crm-list-row.h"
+#include "crm-message.h"
 #include "crm-paged-model.h"
 #include "crm-record.h"
 #include "crm-rfm.h"
@@ -330,6 +331,79 @@ test_open_from_sidebar (void)
   search ("");
 }
 
+/* S4-2: «Write to All…» on the saved list: one e-mail from the template chosen to each
+ * contact of the list that has an e-mail address, queued for the server. */
+static guint
+count_mailing (void)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) messages = crm_message_list (store, NULL, &error);
+  guint count = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (messages)); i++)
+    {
+      JsonObject *message = json_array_get_object_element (json_node_get_array (messages), i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (message, "subject", ""),
+                     "Приглашение на семинар") == 0)
+        count++;
+    }
+  return count;
+}
+
+static gboolean
+mailing_queued (gpointer expected)
+{
+  return count_mailing () == GPOINTER_TO_UINT (expected);
+}
+
+static void
+test_mail_all (void)
+{
+  g_autofree char *view = g_strconcat ("list:", list_id, NULL);
+  guint expected = 0;
+  GtkWidget *button;
+  GtkWindow *dialog;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = crm_message_template_add (store, NULL, "Семинар", "email",
+                                                    "Приглашение на семинар",
+                                                    "Здравствуйте, {contact.name}!", &error);
+    CrmFilterQuery query = { .entity = "contact", .list = list_id };
+    g_autoptr(JsonArray) rows = NULL;
+
+    g_assert_no_error (error);
+    rows = crm_filter_query (store, &query, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+
+        if (json_array_get_length (json_object_get_array_member (row, "emails")) > 0)
+          expected++;
+      }
+  }
+  g_assert_cmpuint (expected, >, 0);
+  crm_context_notify_changed (crm_window_get_context (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", view));
+  crm_test_ui_wait (200);
+  button = crm_test_ui_find (GTK_WIDGET (contacts ()), GTK_TYPE_BUTTON, "_Write to All…");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_signal_emit_by_name (button, "clicked");
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-all-dialog"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  g_assert_true (crm_test_ui_wait_until (mailing_queued, GUINT_TO_POINTER (expected), 10000));
+  crm_test_ui_wait (300);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-mail-all"));
+}
+
 static void
 test_delete_and_undo (void)
 {
@@ -433,6 +507,7 @@ main (int   argc,
   g_test_add_func ("/ui/lists/segment", test_segment);
   g_test_add_func ("/ui/lists/save", test_save);
   g_test_add_func ("/ui/lists/open-from-sidebar", test_open_from_sidebar);
+  g_test_add_func ("/ui/lists/mail-all", test_mail_all);
   g_test_add_func ("/ui/lists/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/lists/segment-follows-changes", test_segment_follows_changes);
   status = g_test_run ();

@@ -17,6 +17,8 @@
 #include "crm-entity-list.h"
 #include "crm-filter.h"
 #include "crm-list-row.h"
+#include "crm-mailing.h"
+#include "crm-message.h"
 #include "crm-rfm.h"
 #include "crm-undo.h"
 #include "crm-undo-actions.h"
@@ -45,6 +47,7 @@ struct _CrmEntityList
   GtkLabel       *filter_error;
   GtkDropDown    *segment_dropdown;
   GtkWidget      *delete_button;
+  GtkWidget      *mail_button;
   GtkStack       *stack;
   GtkWidget      *sort_bar;
   GtkDropDown    *sort_dropdown;
@@ -510,6 +513,120 @@ delete_list_clicked_cb (CrmEntityList *self)
     crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
 }
 
+/* ---- «Написать всем» on a saved list (S4-2) ---- */
+
+JsonObject *
+crm_entity_list_mail_all (CrmEntityList  *self,
+                          const char     *template_name,
+                          GError        **error)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *change_set = NULL;
+  g_autofree char *text = NULL;
+  CrmStore *store;
+  guint sent, skipped;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+
+  if (self->context == NULL || self->list_id == NULL || is_company (self))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("Open a saved list of contacts to write to everyone in it"));
+      return NULL;
+    }
+  store = crm_context_get_store (self->context);
+  result = crm_mailing_send (store, crm_context_get_user_id (self->context), self->list_id,
+                             NULL, template_name, error);
+  if (result == NULL)
+    return NULL;
+  change_set = crm_store_dup_last_change_set (store);
+  sent = json_array_get_length (json_object_get_array_member (result, "sent"));
+  skipped = json_array_get_length (json_object_get_array_member (result, "skipped"));
+  if (skipped > 0)
+    {
+      g_autofree char *queued = g_strdup_printf (ngettext ("%u e-mail queued", "%u e-mails queued",
+                                                           sent), sent);
+
+      /* Translators: a toast after «Write to All…»: «5 писем в очереди; пропущено 2 (нет e-mail или отписались)» */
+      text = g_strdup_printf (ngettext ("%s; %u skipped (no e-mail or unsubscribed)",
+                                        "%s; %u skipped (no e-mail or unsubscribed)", skipped),
+                              queued, skipped);
+    }
+  else
+    text = g_strdup_printf (ngettext ("%u e-mail queued; the server sends it after the next sync",
+                                      "%u e-mails queued; the server sends them after the next sync",
+                                      sent), sent);
+  crm_context_notify_changed (self->context);
+  crm_undo_toast_show (GTK_WIDGET (self), text, change_set);
+  return g_steal_pointer (&result);
+}
+
+static void
+mail_dialog_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         CrmEntityList    *self)
+{
+  GtkDropDown *dropdown = GTK_DROP_DOWN (adw_message_dialog_get_extra_child (dialog));
+  GtkStringObject *chosen = gtk_drop_down_get_selected_item (dropdown);
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_str_equal (response, "send") || chosen == NULL)
+    return;
+  result = crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen), &error);
+  if (result == NULL)
+    crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
+}
+
+static void
+mail_all_clicked_cb (CrmEntityList *self)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(JsonNode) templates = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *heading = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *dropdown;
+
+  if (self->context == NULL || self->list_id == NULL)
+    return;
+  templates = crm_message_template_list (crm_context_get_store (self->context), &error);
+  if (templates == NULL)
+    {
+      crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (templates)); i++)
+    {
+      JsonObject *template = json_array_get_object_element (json_node_get_array (templates), i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (template, "channel", ""), "email") == 0)
+        gtk_string_list_append (names, json_object_get_string_member_with_default (template, "name", ""));
+    }
+  if (g_list_model_get_n_items (G_LIST_MODEL (names)) == 0)
+    {
+      crm_undo_toast_show (GTK_WIDGET (self),
+                           _("There are no e-mail templates yet; an administrator adds them"), NULL);
+      return;
+    }
+  /* Translators: the heading of «Write to All…» on a saved list, «Обзвон VIP» */
+  heading = g_strdup_printf (_("Write to Everyone in «%s»"), self->list_name != NULL ? self->list_name : "");
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                                       heading,
+                                                       _("Each contact of the list gets one e-mail from the template; contacts without an e-mail or who unsubscribed are skipped. The server sends them after the next sync.")));
+  dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Template"), -1);
+  adw_message_dialog_set_extra_child (dialog, dropdown);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "send");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (mail_dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (dropdown);
+}
+
 /* The saved list as the replica says now: its name is the title; an expression changed
  * by a colleague replaces the entry's unless it was edited here. */
 static void
@@ -731,6 +848,7 @@ crm_entity_list_reload (CrmView *view)
       read_saved_list (self);
     }
   gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
+  gtk_widget_set_visible (self->mail_button, self->list_id != NULL && !is_company (self));
   if (self->list_id != NULL && self->list_name != NULL)
     crm_view_set_title (view, self->list_name);
   else
@@ -942,11 +1060,13 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, filter_error);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, segment_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, delete_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, mail_button);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, segment_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, save_list_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, delete_list_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, mail_all_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, unbind_row_cb);
