@@ -493,6 +493,23 @@ test_sales (Fixture       *f,
     for (guint i = 0; i < json_array_get_length (points); i++)
       won += json_object_get_int_member (json_array_get_object_element (points, i), "won");
     g_assert_cmpint (won, ==, 3);
+    /* the running totals per day: nothing on the 1st, 2 000 from the 2nd, 3 000 from the
+     * 10th, 3 300 (three deals) from the 12th to the month's end */
+    {
+      static const struct { guint day; gint64 won, amount; } totals[] = {
+        { 0, 0, 0 }, { 1, 1, 200000 }, { 8, 1, 200000 }, { 9, 2, 300000 },
+        { 10, 2, 300000 }, { 11, 3, 330000 }, { 30, 3, 330000 },
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (totals); i++)
+        {
+          JsonObject *point = json_array_get_object_element (points, totals[i].day);
+
+          g_assert_cmpint (json_object_get_int_member (point, "won_total"), ==, totals[i].won);
+          g_assert_cmpint (json_object_get_int_member (point, "won_amount_total"), ==,
+                           totals[i].amount);
+        }
+    }
   }
 
   /* a longer period goes by week, from Monday: 2026 from 1 January (a Thursday) starts on

@@ -3,7 +3,8 @@
  * it: only heads and admins find it; the dashboard's table shows the figures
  * crm_report_run gives for the same filter and moment, computed here on a connection of
  * the test's own; the chart has one bar per employee saying its value; a figure with
- * deals behind it lists them, a calls figure the calls (each opening its deal); conversion is a funnel of the pipeline's stages; an empty
+ * deals behind it lists them, a calls figure the calls (each opening its deal); conversion
+ * is a funnel of the pipeline's stages; an empty
  * period says so, a backwards one says what is wrong; CSV export writes the report;
  * screenshots light, dark and in Russian. */
 #include <string.h>
@@ -430,6 +431,16 @@ test_line_and_keyboard (void)
                      json_node_get_object (expected), "totals"), "won_amount"));
   for (guint i = 0; i < crm_chart_get_n_bars (line); i++)
     g_assert_nonnull (strstr (crm_chart_get_description (line), crm_chart_get_bar_text (line, i)));
+  /* the last point also says the running total: all the year's amount won */
+  {
+    JsonNode *total = json_object_get_member (json_object_get_object_member (
+                        json_node_get_object (expected), "totals"), "won_amount");
+    g_autofree char *text = crm_reports_format_value (total, "money");
+    g_autofree char *said = g_strdup_printf ("; %s since the period began", text);
+
+    g_assert_true (g_str_has_suffix (crm_chart_get_bar_text (line, crm_chart_get_n_bars (line) - 1),
+                                     said));
+  }
 
   /* focusable: Tab reaches it; its first point is then the one read out */
   g_assert_true (gtk_widget_get_focusable (GTK_WIDGET (line)));

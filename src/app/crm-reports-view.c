@@ -943,6 +943,9 @@ build_line (CrmReportsView *self)
       g_autofree char *label = NULL;
       g_autofree char *amount = crm_reports_format_value (json_object_get_member (point, "won_amount"),
                                                           "money");
+      g_autofree char *total = crm_reports_format_value (json_object_get_member (point,
+                                                                                 "won_amount_total"),
+                                                         "money");
       g_autofree char *text = NULL;
       gint64 won = json_object_get_int_member (point, "won");
 
@@ -950,9 +953,12 @@ build_line (CrmReportsView *self)
       utc = g_date_time_new_from_unix_utc (from / 1000);
       local = g_date_time_to_timezone (utc, zone);
       label = crm_format_day (local, g_date_time_get_year (local) != g_date_time_get_year (now));
-      /* Translators: a point of the line of amounts won: "1 500 000.00 (3 deals)" */
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%lld deal)", "%s (%lld deals)",
-                                           won), amount, (long long) won);
+      /* Translators: a point of the line of amounts won, then the running total from the
+       * period's start: "1 500 000.00 (3 deals); 4 200 000.00 since the period began" */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%s (%lld deal); %s since the period began",
+                                           "%s (%lld deals); %s since the period began", won),
+                              amount, (long long) won, total);
       crm_chart_add_bar (self->line_chart, label,
                          json_object_get_int_member (point, "won_amount") / 100.0, text,
                          CRM_CHART_SUCCESS);

@@ -340,7 +340,8 @@ sales_shares (CrmReport  *report,
   _crm_report_share (row, "win_rate", won, won + lost);
 }
 
-/* The won deals over time, for a line chart: by day for a period of up to 62 days, by
+/* The won deals over time, for a line chart, with their running totals from the period's
+ * start: by day for a period of up to 62 days, by
  * week (from Monday) up to two years, else by month — in the report's zone. A period
  * from the beginning starts at the first deal won. */
 static gboolean
@@ -356,6 +357,7 @@ sales_series (CrmReport  *report,
   sqlite3_stmt *stmt;
   gint64 from = report->from;
   gint64 end = report->to;
+  gint64 won_total = 0, amount_total = 0;
   int rc;
 
   stmt = _crm_store_prepare (report->store,
@@ -441,9 +443,14 @@ sales_series (CrmReport  *report,
       JsonObject *point = json_object_new ();
       g_autofree char *start = crm_time_format (g_array_index (starts, gint64, i));
 
+      /* the running totals: everything won from the period's start to this bucket's end */
+      won_total += g_array_index (won, gint64, i);
+      amount_total += g_array_index (amounts, gint64, i);
       json_object_set_string_member (point, "from", start);
       json_object_set_int_member (point, "won", g_array_index (won, gint64, i));
       json_object_set_int_member (point, "won_amount", g_array_index (amounts, gint64, i));
+      json_object_set_int_member (point, "won_total", won_total);
+      json_object_set_int_member (point, "won_amount_total", amount_total);
       json_array_add_object_element (points, point);
     }
   series = json_object_new ();

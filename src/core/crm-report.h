@@ -11,7 +11,9 @@
  *    rows and totals may hold "links": {key: [id…]}: what is behind a figure — deals
  *    (dashboard), tasks ("overdue_tasks"), calls ("calls": "answered", "missed");
  *    "series"?: {"bucket": "day"|"week"|"month", "points": [{"from", "won",
- *                "won_amount"}]}}                 ("sales": the deals won over time);
+ *                "won_amount", "won_total", "won_amount_total"}]}}
+ *                ("sales": the deals won over time; *_total: the running totals from the
+ *                period's start through the point's bucket);
  *                                              money: minor units; duration: seconds. */
 #pragma once
 
