@@ -9,6 +9,7 @@
  * their transitions and the report (S4-5). */
 #include <string.h>
 
+#include "crm-message.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -487,6 +488,47 @@ test_timer_refused (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_node_get_array (notifications)), ==, 1);
 }
 
+/* S4-2 and S4-9: an e-mail of a mailing to a list (no deal) that its contact opens makes
+ * the template's rule give the contact's manager a task to call, on that contact. */
+static void
+test_mailing_opened (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) tasks = NULL;
+  g_autofree char *message = NULL;
+  JsonObject *task;
+
+  json_node_unref (OK (f, "message", "template", "add", "Приглашение", "--channel", "email",
+                       "--subject", "Приглашение на семинар",
+                       "--body", "Здравствуйте, {contact.name}!"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Лебедев Павел", "--email",
+                       "pavel@client.test", "--as", "Олег Ильин"));
+  result = OK (f, "message", "send", "--filter", "name = «Лебедев Павел»", "--template",
+               "Приглашение");
+  message = g_strdup (str (json_array_get_object_element (
+    json_object_get_array_member (json_node_get_object (result), "sent"), 0), "message"));
+  g_assert_nonnull (message);
+  /* the server sent it and its tracking image was fetched */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (f->db);
+    g_autoptr(GError) error = NULL;
+    gboolean changed = FALSE;
+
+    crm_store_set_now (store, 1772445600000);  /* 2026-03-02T10:00:00Z */
+    g_assert_true (crm_message_set_status (store, message, "sent", NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (crm_message_mark_opened (store, message, &changed, &error));
+    g_assert_no_error (error);
+    g_assert_true (changed);
+  }
+  tasks = OK (f, "task", "list", "--responsible", "Олег Ильин");
+  task = crm_test_find_object (json_node_get_array (tasks), "text",
+                               "Позвонить: клиент открыл письмо");
+  g_assert_nonnull (task);
+  g_assert_cmpstr (str (task, "type"), ==, "call");
+}
+
 /* A won deal of @company at @when worth @amount. */
 static void
 won_deal (Fixture    *f,
@@ -660,6 +702,7 @@ main (int    argc,
   ADD ("/s4/event-today", test_event_today);
   ADD ("/s4/event-day-timer", test_event_day_timer);
   ADD ("/s4/timer-refused", test_timer_refused);
+  ADD ("/s4/mailing-opened", test_mailing_opened);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

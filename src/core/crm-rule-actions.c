@@ -45,6 +45,10 @@ resolve_responsible (CrmRuleContext *ctx,
   if (spec == NULL || g_str_equal (spec, "deal"))
     {
       char *user = _crm_store_dup_column (engine->store, "deal", ctx->deal_id, "responsible");
+
+      /* no deal: the manager of the contact the rule is about (a mailing's e-mail) */
+      if (user == NULL && ctx->deal_id == NULL && ctx->contact_id != NULL)
+        user = _crm_store_dup_column (engine->store, "contact", ctx->contact_id, "responsible");
       return user != NULL ? user : g_strdup (ctx->actor);
     }
   if (g_str_equal (spec, "client_manager"))
@@ -357,6 +361,8 @@ action_create_task (CrmRuleContext  *ctx,
     return TRUE;
   change = crm_changeset_create (cs, "task", id);
   crm_change_set_string (change, "deal", ctx->deal_id);
+  if (ctx->deal_id == NULL && ctx->contact_id != NULL)
+    crm_change_set_string (change, "contact", ctx->contact_id);
   crm_change_set_string (change, "text", text);
   crm_change_set_string (change, "type", task_type ? task_type : "task");
   crm_change_set_int (change, "due",

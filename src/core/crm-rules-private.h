@@ -45,6 +45,8 @@ typedef struct {
   const char    *deal_id;    /* the subject deal, or NULL */
   const char    *tag_name;   /* for "{tag}" in texts (for_each_deal) */
   const char    *user_id;    /* a timer's subject user ("overdue_tasks"), or NULL */
+  const char    *contact_id; /* the contact an e-mail of no deal went to ("message_opened":
+                              * a mailing's, S4-2), or NULL */
 } CrmRuleContext;
 
 /* Members of rule JSON; NULL when missing or of another type. Short static inlines: every

@@ -299,7 +299,15 @@ trigger_matches (CrmRuleEngine  *engine,
             return FALSE;
         }
       *out_deal = _crm_store_dup_column (engine->store, "message", op->entity_id, "deal");
-      return *out_deal != NULL;
+      if (*out_deal == NULL)
+        {
+          /* an e-mail of a mailing (S4-2) is about its contact, not a deal */
+          g_autofree char *recipient = _crm_store_dup_column (engine->store, "message",
+                                                              op->entity_id, "recipient");
+
+          return recipient != NULL && _crm_rule_entity_exists (engine, "contact", recipient);
+        }
+      return TRUE;
     }
 
   if (g_str_equal (type, "task_completed"))
@@ -464,6 +472,7 @@ _crm_rules_drain_queue (CrmRuleEngine  *engine,
             {
               JsonNode *node = json_array_get_element (triggers, t);
               g_autofree char *deal = NULL;
+              g_autofree char *contact = NULL;
               CrmRuleContext ctx = { 0 };
 
               if (!JSON_NODE_HOLDS_OBJECT (node) ||
@@ -477,6 +486,16 @@ _crm_rules_drain_queue (CrmRuleEngine  *engine,
               ctx.actor = item.op->actor;
               ctx.depth = item.depth + 1;
               ctx.deal_id = deal;
+              /* an opened e-mail of a mailing (no deal): its contact's manager acts */
+              if (deal == NULL && g_str_equal (item.op->entity, "message"))
+                {
+                  g_free (contact);
+                  contact = _crm_store_dup_column (engine->store, "message", item.op->entity_id,
+                                                   "recipient");
+                  if (!_crm_rule_entity_exists (engine, "contact", contact))
+                    g_clear_pointer (&contact, g_free);
+                  ctx.contact_id = contact;
+                }
               if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"),
                                                item.op))
                 continue;
