@@ -359,6 +359,12 @@ mailing_queued (gpointer expected)
   return count_mailing () == GPOINTER_TO_UINT (expected);
 }
 
+static gboolean
+widget_visible (gpointer widget)
+{
+  return gtk_widget_get_visible (widget);
+}
+
 static void
 test_mail_all (void)
 {
@@ -390,10 +396,10 @@ test_mail_all (void)
   g_assert_cmpuint (expected, >, 0);
   crm_context_notify_changed (crm_window_get_context (window));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", view));
-  crm_test_ui_wait (200);
   button = crm_test_ui_find (GTK_WIDGET (contacts ()), GTK_TYPE_BUTTON, "_Write to All…");
   g_assert_nonnull (button);
-  g_assert_true (gtk_widget_get_visible (button));
+  /* shown once the list is */
+  g_assert_true (crm_test_ui_wait_until (widget_visible, button, 10000));
   g_signal_emit_by_name (button, "clicked");
   dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
