@@ -765,7 +765,15 @@ test_concurrent_decisions (void)
 
         if (g_strcmp0 (crm_test_get_string (record, "entity_id"), forged) == 0 &&
             g_strcmp0 (crm_test_get_string (record, "code"), "permission-denied") == 0)
-          refused = TRUE;
+          {
+            /* one record for the whole request, saying what to do: ask again */
+            g_assert_false (refused);
+            assert_contains (crm_test_get_string (record, "reason"),
+                             "the account's approval settings changed before it arrived");
+            assert_contains (crm_test_get_string (record, "reason"), "request it again");
+            assert_contains (crm_test_get_string (record, "yours_line"), ACCOUNTANT);
+            refused = TRUE;
+          }
       }
     g_assert_true (refused);
   }

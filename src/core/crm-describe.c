@@ -500,6 +500,46 @@ decision_text (CrmStore   *store,
   return g_steal_pointer (&text);
 }
 
+/* The one record of a request the server refused: its approvers (the chain the laptop's
+ * settings chose) are not the ones the server's settings choose now — an administrator
+ * changed them meanwhile. The request is not re-evaluated (the approvers could differ
+ * from what the rep was shown): it is asked again. */
+static gboolean
+describe_refused_request (CrmStore   *store,
+                          JsonObject *record,
+                          char      **out_label,
+                          char      **out_local,
+                          char      **out_remote)
+{
+  JsonNode *local = json_object_get_member (record, "local");
+  JsonArray *steps = local != NULL && JSON_NODE_HOLDS_ARRAY (local) ? json_node_get_array (local)
+                                                                    : NULL;
+  g_autoptr(GString) chain = g_string_new (NULL);
+
+  for (guint i = 0; steps != NULL && i < json_array_get_length (steps); i++)
+    {
+      JsonNode *node = json_array_get_element (steps, i);
+      JsonObject *step = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *id = string_member (step, "approver");
+      g_autoptr(JsonObject) user = id != NULL ? crm_store_dup_entity (store, "user", id) : NULL;
+      const char *name = string_member (user, "name");
+
+      if (chain->len > 0)
+        g_string_append (chain, " → ");
+      g_string_append (chain, name != NULL ? name : id != NULL ? id : "—");
+    }
+  /* Translators: what a refused approval request was about: who was to decide it */
+  *out_label = g_strdup (_("approvers"));
+  *out_local = g_strdup (chain->len > 0 ? chain->str : "—");
+  *out_remote = g_strdup ("—");
+  set_text (record, "reason",
+            _("The server did not take this approval request: the account's approval settings "
+              "changed before it arrived, so other people decide it now. Nothing was asked of "
+              "anyone: request it again (the deal's «Request Approval…», or “voronkactl "
+              "approval request”) to see who decides now"));
+  return TRUE;
+}
+
 /* The one record of a decision refused because the step was decided on another device:
  * which step, the decision that stands, this device's, and why in words. */
 static gboolean
@@ -517,8 +557,11 @@ describe_refused_decision (CrmStore   *store,
   g_autofree char *reason = NULL;
 
   if (g_strcmp0 (string_member (record, "entity"), "approval") != 0 ||
-      g_strcmp0 (string_member (record, "field"), "steps") != 0 ||
-      g_strcmp0 (string_member (record, "code"), "already-decided") != 0)
+      g_strcmp0 (string_member (record, "field"), "steps") != 0)
+    return FALSE;
+  if (g_strcmp0 (string_member (record, "code"), "permission-denied") == 0)
+    return describe_refused_request (store, record, out_label, out_local, out_remote);
+  if (g_strcmp0 (string_member (record, "code"), "already-decided") != 0)
     return FALSE;
   index = last_decided (json_object_get_member (record, "local"), &mine);
   if (index < 0)

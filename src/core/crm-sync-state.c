@@ -219,8 +219,12 @@ is_decision_refused (const CrmOp          *op,
                      const CrmPushOutcome *outcome)
 {
   return g_strcmp0 (op->entity, "approval") == 0 &&
-         g_strcmp0 (outcome->code, "already-decided") == 0 &&
-         json_object_has_member (op->fields, "steps");
+         json_object_has_member (op->fields, "steps") &&
+         (g_strcmp0 (outcome->code, "already-decided") == 0 ||
+          /* a request the server refused (its approvers are not the ones the settings
+           * choose there now): one record too, asking to request again */
+          (g_strcmp0 (outcome->code, "permission-denied") == 0 &&
+           json_object_has_member (op->fields, "kind")));
 }
 
 /* The approval a decision's companion op names: the author's notification of a rejection
