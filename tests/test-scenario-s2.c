@@ -13,6 +13,7 @@
 
 #include "crm-test-util.h"
 #include "crm-message.h"
+#include "crm-query.h"
 #include "crm-test-server.h"
 #include "crm-time.h"
 
@@ -596,6 +597,25 @@ assert_no_rejections (const char *db)
                     ==, 0);
 }
 
+/* What the server refused of @db: nothing but the duplicate of the «1st attempt»
+ * message, which another laptop had already sent for the same attempt count. */
+static void
+assert_only_duplicate_message_refused (const char *db)
+{
+  g_autoptr(JsonNode) conflicts = crm_test_ctl_ok (db, NULL, "conflicts", NULL);
+  JsonArray *array = json_node_get_array (conflicts);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *item = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (str (item, "kind"), "rejected") != 0)
+        continue;
+      g_assert_cmpstr (str (item, "code"), ==, "duplicate-automation");
+      g_assert_cmpstr (str (item, "entity"), ==, "message");
+    }
+}
+
 /* Waits (bounded) until the server's replica holds @count messages and notifications. */
 static void
 wait_for_server (Synced *s,
@@ -784,6 +804,109 @@ test_synced_call_attempts (void)
   synced_tear_down (&s);
 }
 
+/* S2-2 on two laptops offline at once: Дарья and Виктория each fail to reach the client,
+ * neither having seen the other's attempt. After the syncs, in either order: two
+ * attempts everywhere, exactly one «1st attempt» message, and the 2nd attempt's recall
+ * task once; a third attempt then closes the deal as lost on every replica. */
+static void
+test_synced_call_attempts_offline (void)
+{
+  for (guint round = 0; round < 2; round++)
+    {
+      Synced s = { 0 };
+      g_autofree char *deal = NULL;
+      g_autofree char *created = NULL;
+      g_autofree char *call_a = NULL;
+      g_autofree char *call_b = NULL;
+
+      g_test_message ("round %u: %s pushes first", round, round == 0 ? DARIA : HEAD);
+      synced_set_up (&s);
+      created = minutes (&s, 0);
+      deal = add_deal_at (s.a, created, DESIGN, "Взято в работу", "Дизайн студии", DARIA);
+      json_node_unref (crm_test_ctl_ok (s.a, created, "task", "add", "--deal", deal, "--text",
+                                        "Договориться о встрече", "--due", "+2d", NULL));
+      call_a = add_call_at (s.a, created, deal, DARIA);
+      call_b = add_call_at (s.a, created, deal, DARIA);
+      synced_sync (&s, s.a);
+      synced_sync (&s, s.b);
+
+      /* offline, each laptop records a failed attempt: each counts 1 and queues its
+       * «1st attempt» message */
+      json_node_unref (crm_test_ctl_ok (s.a, created, "task", "done", call_a, "--result",
+                                        "Не дозвонился", NULL));
+      json_node_unref (crm_test_ctl_ok (s.b, created, "task", "done", call_b, "--result",
+                                        "Не дозвонился", NULL));
+      synced_sync (&s, round == 0 ? s.a : s.b);
+      synced_sync (&s, round == 0 ? s.b : s.a);
+      synced_sync (&s, round == 0 ? s.a : s.b);
+
+      for (guint r = 0; r < 3; r++)
+        {
+          g_autoptr(CrmStore) account = r == 2 ? crm_test_server_open_account (s.server) : NULL;
+          g_autoptr(JsonObject) shown = NULL;
+          g_autoptr(JsonArray) messages = NULL;
+          g_autoptr(JsonArray) tasks = NULL;
+
+          if (r < 2)
+            {
+              const char *db = r == 0 ? s.a : s.b;
+
+              shown = crm_test_take_object (crm_test_ctl_ok (db, NULL, "deal", "show", deal, NULL));
+              messages = take_array (crm_test_ctl_ok (db, NULL, "message", "list", NULL));
+              tasks = take_array (crm_test_ctl_ok (db, NULL, "task", "list", "--deal", deal, NULL));
+              /* the laptop that synced first had nothing refused; the other's duplicate
+               * «1st attempt» message was (listed to its author, DESIGN.md) */
+              if (db == (round == 0 ? s.a : s.b))
+                assert_no_rejections (db);
+              else
+                assert_only_duplicate_message_refused (db);
+            }
+          else
+            {
+              g_autoptr(GError) error = NULL;
+
+              shown = crm_query_deal (account, deal, &error);
+              g_assert_no_error (error);
+              messages = take_array (crm_message_list (account, NULL, &error));
+              g_assert_no_error (error);
+              tasks = take_array (crm_query_tasks (account, deal, FALSE, NULL, &error));
+              g_assert_no_error (error);
+            }
+          g_test_message ("replica %u", r);
+          g_assert_cmpint (attempts (shown), ==, 2);
+          g_assert_cmpuint (json_array_get_length (messages), ==, 1);
+          g_assert_cmpuint (crm_test_count_objects (tasks, "text",
+                            "Перезвонить клиенту: вторая попытка дозвона не удалась"), ==, 1);
+        }
+
+      /* the third attempt, on either laptop: lost everywhere */
+      {
+        const char *db = round == 0 ? s.b : s.a;
+        g_autofree char *call_c = add_call_at (db, created, deal, DARIA);
+
+        json_node_unref (crm_test_ctl_ok (db, created, "task", "done", call_c, "--result",
+                                          "Не дозвонился", NULL));
+      }
+      synced_sync (&s, round == 0 ? s.b : s.a);
+      synced_sync (&s, round == 0 ? s.a : s.b);
+      for (guint r = 0; r < 2; r++)
+        {
+          const char *db = r == 0 ? s.a : s.b;
+          g_autoptr(JsonObject) shown = crm_test_take_object (crm_test_ctl_ok (db, NULL, "deal",
+                                                                               "show", deal, NULL));
+
+          g_assert_cmpstr (str (shown, "stage"), ==, LOST);
+          g_assert_cmpstr (str (shown, "loss_reason"), ==, "Перестал выходить на связь");
+          g_assert_cmpint (attempts (shown), ==, 3);
+          g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (db, NULL, "message", "list",
+                                                                   NULL)), ==, 1);
+          /* a third attempt each laptop saw counted as the third: nothing more refused */
+          assert_only_duplicate_message_refused (db);
+        }
+      synced_tear_down (&s);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -803,6 +926,7 @@ main (int    argc,
 #undef ADD
   g_test_add_func ("/scenario/s2/synced/S2-4-S2-5-timers", test_synced_timers);
   g_test_add_func ("/scenario/s2/synced/S2-2-call-attempts", test_synced_call_attempts);
+  g_test_add_func ("/scenario/s2/synced/S2-2-offline-at-once", test_synced_call_attempts_offline);
 
   return g_test_run ();
 }

@@ -27,4 +27,29 @@ gboolean  _crm_counter_has_parts        (JsonObject *fields,
 /* A copy of @fields without the counters' parts (what people and scripts are shown). */
 JsonObject *_crm_counter_strip_parts    (JsonObject *fields);
 
+/* The server's side of counters (crm-ledger.c): which total each pushed counter op's
+ * device saw, and the counter rules run on the totals no device saw. */
+typedef struct {
+  char   *deal;
+  char   *field;
+  char   *op_id;     /* the last accepted op of this push that counted it */
+  char   *actor;
+  gint64  seen;      /* the total its device saw when it wrote that op */
+} CrmCounterSeen;
+
+void        _crm_counter_seen_free      (CrmCounterSeen *seen);
+/* Notes the counters @op (a pushed deal op, just merged) counted, in @seen
+ * (CrmCounterSeen*, one per deal and field: the push's last op for it). */
+void        _crm_counter_note_pushed    (GPtrArray   *seen,
+                                         const CrmOp *op);
+/* After the push: for each counter whose total on the server is not the one its
+ * pushing device saw (another device counted meanwhile), the rules that watch that
+ * counter (trigger "field_changed" on it) run as the server's, at the merged total, in
+ * one transaction through the write path — each at most once per trigger op (ids from
+ * the rule and that op, as on any replica). *out_fired: how many rules fired. */
+gboolean    _crm_counter_run_merged_rules (CrmStore   *store,
+                                           GPtrArray  *seen,
+                                           guint      *out_fired,
+                                           GError    **error);
+
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "crm-counter-private.h"
+#include "crm-rules-private.h"
 #include "crm-schema.h"
 #include "crm-store-private.h"
 
@@ -178,4 +179,194 @@ _crm_counter_has_parts (JsonObject *fields,
 
   sum_parts (fields, field, NULL, &any);
   return any;
+}
+
+/* --- the server: rules on merged totals ------------------------------------------------------ */
+
+void
+_crm_counter_seen_free (CrmCounterSeen *seen)
+{
+  if (seen == NULL)
+    return;
+  g_free (seen->deal);
+  g_free (seen->field);
+  g_free (seen->op_id);
+  g_free (seen->actor);
+  g_free (seen);
+}
+
+void
+_crm_counter_note_pushed (GPtrArray   *seen,
+                          const CrmOp *op)
+{
+  g_autoptr(GList) members = NULL;
+
+  if (op->fields == NULL || g_strcmp0 (op->entity, "deal") != 0)
+    return;
+  members = json_object_get_members (op->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      const char *at = strchr (name, '@');
+      g_autofree char *field = NULL;
+      JsonNode *value;
+      CrmCounterSeen *entry = NULL;
+
+      if (at == NULL)
+        continue;
+      field = g_strndup (name, at - name);
+      value = json_object_get_member (op->fields, field);
+      if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
+          json_node_get_value_type (value) != G_TYPE_INT64)
+        continue;
+      for (guint i = 0; i < seen->len && entry == NULL; i++)
+        {
+          CrmCounterSeen *known = seen->pdata[i];
+
+          if (g_str_equal (known->deal, op->entity_id) && g_str_equal (known->field, field))
+            entry = known;
+        }
+      if (entry == NULL)
+        {
+          entry = g_new0 (CrmCounterSeen, 1);
+          entry->deal = g_strdup (op->entity_id);
+          entry->field = g_steal_pointer (&field);
+          g_ptr_array_add (seen, entry);
+        }
+      g_free (entry->op_id);
+      entry->op_id = g_strdup (op->op_id);
+      g_free (entry->actor);
+      entry->actor = g_strdup (op->actor);
+      entry->seen = json_node_get_int (value);
+    }
+}
+
+/* Does @rule watch the counter @field: a trigger "field_changed" on it (with "to", one
+ * that takes in @total)? */
+static gboolean
+rule_watches (const CrmRule *rule,
+              const char    *field,
+              gint64         total)
+{
+  JsonArray *triggers = get_array (rule->definition, "triggers");
+  JsonObject *single = get_object (rule->definition, "trigger");
+  guint n = triggers != NULL ? json_array_get_length (triggers) : 1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *node = triggers != NULL ? json_array_get_element (triggers, i) : NULL;
+      JsonObject *trigger = triggers != NULL
+                            ? (JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL)
+                            : single;
+      JsonNode *to;
+
+      if (g_strcmp0 (get_string (trigger, "type"), "field_changed") != 0 ||
+          g_strcmp0 (get_string (trigger, "field"), field) != 0)
+        continue;
+      to = json_object_get_member (trigger, "to");
+      if (to != NULL)
+        {
+          g_autoptr(JsonNode) value = json_node_init_int (json_node_alloc (), total);
+
+          if (!_crm_rule_value_in (value, to))
+            continue;
+        }
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+fired_on (CrmStore   *store,
+          const char *rule_id,
+          const char *cause)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM changelog WHERE rule = ?1 AND cause = ?2 LIMIT 1", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, rule_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, cause, -1, SQLITE_TRANSIENT);
+  found = _crm_store_step (store, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+typedef struct {
+  GPtrArray *seen;
+  guint      fired;
+} MergedRun;
+
+static gboolean
+run_merged (CrmStore  *store,
+            gpointer   user_data,
+            GError   **error)
+{
+  MergedRun *run = user_data;
+  g_auto(CrmRuleEngine) engine = { 0 };
+
+  if (!_crm_rules_engine_init (&engine, store, error))
+    return FALSE;
+  for (guint i = 0; i < run->seen->len; i++)
+    {
+      CrmCounterSeen *seen = run->seen->pdata[i];
+      g_autoptr(JsonObject) deal = crm_store_dup_entity (store, "deal", seen->deal);
+      JsonNode *value = deal != NULL ? json_object_get_member (deal, seen->field) : NULL;
+      gint64 total;
+
+      if (deal == NULL || json_object_get_boolean_member_with_default (deal, "deleted", FALSE))
+        continue;
+      total = value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+              json_node_get_value_type (value) == G_TYPE_INT64 ? json_node_get_int (value) : 0;
+      /* the device saw this total and ran these rules on it itself */
+      if (total == seen->seen)
+        continue;
+      for (guint r = 0; r < engine.rules->len; r++)
+        {
+          const CrmRule *rule = g_ptr_array_index (engine.rules, r);
+          CrmRuleContext ctx = { 0 };
+
+          if (!rule_watches (rule, seen->field, total) || fired_on (store, rule->id, seen->op_id))
+            continue;
+          ctx.engine = &engine;
+          ctx.rule = rule;
+          ctx.cause = seen->op_id;
+          ctx.actor = seen->actor;
+          ctx.depth = 1;
+          ctx.deal_id = seen->deal;
+          if (!_crm_rule_check_conditions (&ctx, get_array (rule->definition, "conditions"), NULL))
+            continue;
+          g_debug ("Rule “%s” fires on the merged total %" G_GINT64_FORMAT " of %s (deal %s)",
+                   rule->name, total, seen->field, seen->deal);
+          if (!_crm_rule_run_actions (&ctx, get_array (rule->definition, "actions"), "", error))
+            return FALSE;
+          run->fired++;
+        }
+    }
+  /* what those rules wrote may set off event rules in turn (a close: the stage's tasks) */
+  return _crm_rules_drain_queue (&engine, error);
+}
+
+gboolean
+_crm_counter_run_merged_rules (CrmStore   *store,
+                               GPtrArray  *seen,
+                               guint      *out_fired,
+                               GError    **error)
+{
+  MergedRun run = { seen, 0 };
+  gboolean ok;
+
+  if (out_fired != NULL)
+    *out_fired = 0;
+  if (seen->len == 0)
+    return TRUE;
+  /* run_merged drains its own queue: the store's hook would run the rules twice */
+  _crm_store_set_rules_hook (store, NULL);
+  ok = _crm_store_transact (store, run_merged, &run, error);
+  _crm_rules_install (store);
+  if (ok && out_fired != NULL)
+    *out_fired = run.fired;
+  return ok;
 }

@@ -25,6 +25,7 @@ typedef struct {
   GPtrArray            *results;         /* CrmLedgerResult* */
   GPtrArray            *touched_deals;   /* char*: deals this push wrote */
   GPtrArray            *suspects;        /* CrmOp*: merged ops that failed the state checks */
+  GPtrArray            *counters;        /* CrmCounterSeen*: the totals pushing devices saw */
 } CrmLedgerRun;
 
 /* crm-ledger-checks.c */

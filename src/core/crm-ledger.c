@@ -60,6 +60,7 @@
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-changelog-private.h"
+#include "crm-counter-private.h"
 #include "crm-merge-private.h"
 #include "crm-message.h"
 #include "crm-stamp.h"
@@ -500,7 +501,10 @@ push_one (CrmLedgerRun  *push,
       if (!record_base (push, result->seq, error))
         return FALSE;
       if (g_str_equal (op->entity, "deal"))
-        g_ptr_array_add (push->touched_deals, g_strdup (op->entity_id));
+        {
+          g_ptr_array_add (push->touched_deals, g_strdup (op->entity_id));
+          _crm_counter_note_pushed (push->counters, op);
+        }
       /* an op that won no field left the state as it was: nothing of it to check.
        * Otherwise its references and gates are checked on the state it leaves; one
        * that fails is checked again on the state the whole push leaves (a change set's
@@ -569,6 +573,7 @@ pass_reset (CrmLedgerRun *push)
   g_ptr_array_set_size (push->results, 0);
   g_ptr_array_set_size (push->touched_deals, 0);
   g_ptr_array_set_size (push->suspects, 0);
+  g_ptr_array_set_size (push->counters, 0);
 }
 
 gboolean
@@ -587,9 +592,11 @@ crm_ledger_push (CrmStore             *store,
     (GDestroyNotify) crm_ledger_result_free);
   g_autoptr(GPtrArray) touched = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) suspects = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  g_autoptr(GPtrArray) counters = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) _crm_counter_seen_free);
   g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   CrmLedgerRun push = { store, pusher, pusher->base, devices, batch_ops, doomed,
-                        batch_rejected, results, touched, suspects };
+                        batch_rejected, results, touched, suspects, counters };
   guint pass;
 
   for (guint i = 0; i < ops->len; i++)
@@ -653,6 +660,19 @@ crm_ledger_push (CrmStore             *store,
                    local_error->message);
       else if (withdrawn > 0)
         g_debug ("Withdrew %u effects of overridden changes", withdrawn);
+    }
+
+  /* counters other devices counted meanwhile: the rules on the total the server reached,
+   * which no device saw (S2-2's second attempt made on two laptops at once) */
+  if (counters->len > 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+      guint fired = 0;
+
+      if (!_crm_counter_run_merged_rules (store, counters, &fired, &local_error))
+        g_message ("Could not run the rules on merged counters: %s", local_error->message);
+      else if (fired > 0)
+        g_debug ("Ran %u rules on merged counters", fired);
     }
 
   *out_results = g_steal_pointer (&results);
