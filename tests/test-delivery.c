@@ -43,22 +43,6 @@ typedef struct {
   CrmSyncClient *client;
 } Fixture;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 static gboolean
 has_aiosmtpd (void)
 {
@@ -128,12 +112,12 @@ fixture_set_up (Fixture       *f,
   f->laptop = g_build_filename (f->dir, "laptop.db", NULL);
   if (!has_aiosmtpd ())
     return;
-  f->smtp_port = free_port ();
+  f->smtp_port = crm_test_free_port ();
   start_smtp (f);
   if (data != NULL)
     {
       /* open tracking: the server's address is known before it starts */
-      guint16 port = free_port ();
+      guint16 port = crm_test_free_port ();
 
       listen = g_strdup_printf ("127.0.0.1:%u", port);
       public_url = g_strdup_printf ("http://127.0.0.1:%u/", port);
@@ -1193,7 +1177,7 @@ test_smtp_starttls_auth (void)
   smtp_args[1] = f->server->cert;
   smtp_args[2] = key;
   f->smtp_args = smtp_args;
-  f->smtp_port = free_port ();
+  f->smtp_port = crm_test_free_port ();
   start_smtp (f);
   f->client = crm_test_client_new (f->server, f->laptop, "admin", "admin-pw");
   sync_laptop (f);

@@ -349,22 +349,6 @@ test_migrate (void)
 
 #define MAILS_PER_LAPTOP 4
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
-  bound = g_socket_get_local_address (socket, &error);
-  g_assert_no_error (error);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-}
-
 /* A test that fails (abort) must not leave its SMTP server behind. */
 static void
 die_with_parent (gpointer user_data)
@@ -518,7 +502,7 @@ test_delivery_once (void)
   g_autofree char *sent = NULL;
   CrmTestServer *pair[2];
   CrmTestReplica laptops[2] = { 0 };
-  guint16 port = free_port ();
+  guint16 port = crm_test_free_port ();
   guint total = 0;
   gint64 deadline;
 
@@ -531,7 +515,7 @@ test_delivery_once (void)
       g_autofree char *name = g_strdup_printf ("delivering-%u", i);
       g_autofree char *folder = g_build_filename (tmpdir, name, NULL);
 
-      guint16 listen_port = free_port ();
+      guint16 listen_port = crm_test_free_port ();
       g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", listen_port);
       g_autofree char *public_url = g_strdup_printf ("http://127.0.0.1:%u/", listen_port);
 

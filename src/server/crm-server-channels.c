@@ -144,22 +144,6 @@ pg_rows (CrmServerChannels  *self,
   return crm_server_pg_run (self->pg, sql, n, values, error);
 }
 
-static char *
-pg_text (PGresult *result,
-         int       row,
-         int       column)
-{
-  return PQgetisnull (result, row, column) ? NULL : g_strdup (PQgetvalue (result, row, column));
-}
-
-static gint64
-pg_int (PGresult *result,
-        int       row,
-        int       column)
-{
-  return PQgetisnull (result, row, column) ? 0
-         : g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
-}
 
 static char *
 pg_account_id (CrmServerChannels  *self,
@@ -173,7 +157,7 @@ pg_account_id (CrmServerChannels  *self,
   if (result == NULL)
     return NULL;
   if (PQntuples (result) > 0)
-    id = pg_text (result, 0, 0);
+    id = crm_server_pg_dup_value (result, 0, 0);
   PQclear (result);
   if (id == NULL)
     g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
@@ -224,13 +208,13 @@ pg_channels (CrmServerChannels  *self,
     {
       CrmServerChannel *channel = g_new0 (CrmServerChannel, 1);
 
-      channel->kind = pg_text (result, i, 0);
-      channel->url = pg_text (result, i, 1);
-      channel->from = pg_text (result, i, 2);
-      channel->user = pg_text (result, i, 3);
-      channel->secret = pg_text (result, i, 4);
-      channel->ca_file = pg_text (result, i, 5);
-      channel->updated_at = pg_int (result, i, 6);
+      channel->kind = crm_server_pg_dup_value (result, i, 0);
+      channel->url = crm_server_pg_dup_value (result, i, 1);
+      channel->from = crm_server_pg_dup_value (result, i, 2);
+      channel->user = crm_server_pg_dup_value (result, i, 3);
+      channel->secret = crm_server_pg_dup_value (result, i, 4);
+      channel->ca_file = crm_server_pg_dup_value (result, i, 5);
+      channel->updated_at = crm_server_pg_get_int (result, i, 6);
       g_ptr_array_add (list, channel);
     }
   PQclear (result);
@@ -249,11 +233,11 @@ pg_records (PGresult *result)
     {
       CrmDeliveryRecord *record = g_new0 (CrmDeliveryRecord, 1);
 
-      record->account = pg_text (result, i, 0);
-      record->message = pg_text (result, i, 1);
-      record->state = (CrmDeliveryState) pg_int (result, i, 2);
-      record->attempts = (gint) pg_int (result, i, 3);
-      record->next_at = pg_int (result, i, 4);
+      record->account = crm_server_pg_dup_value (result, i, 0);
+      record->message = crm_server_pg_dup_value (result, i, 1);
+      record->state = (CrmDeliveryState) crm_server_pg_get_int (result, i, 2);
+      record->attempts = (gint) crm_server_pg_get_int (result, i, 3);
+      record->next_at = crm_server_pg_get_int (result, i, 4);
       g_ptr_array_add (list, record);
     }
   PQclear (result);
@@ -338,8 +322,8 @@ crm_server_channels_accounts (CrmServerChannels  *self,
         return NULL;
       for (int i = 0; i < PQntuples (result); i++)
         {
-          g_ptr_array_add (accounts, pg_text (result, i, 0));
-          g_ptr_array_add (accounts, pg_text (result, i, 1));
+          g_ptr_array_add (accounts, crm_server_pg_dup_value (result, i, 0));
+          g_ptr_array_add (accounts, crm_server_pg_dup_value (result, i, 1));
         }
       PQclear (result);
       return g_steal_pointer (&accounts);

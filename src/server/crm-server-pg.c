@@ -226,10 +226,10 @@ pg_rollback (CrmServerPg *self)
     PQclear (PQexec (self->conn, "ROLLBACK"));
 }
 
-static char *
-dup_value (PGresult *result,
-           int       row,
-           int       column)
+char *
+crm_server_pg_dup_value (PGresult *result,
+                         int       row,
+                         int       column)
 {
   return PQgetisnull (result, row, column) ? NULL : g_strdup (PQgetvalue (result, row, column));
 }
@@ -242,10 +242,10 @@ get_value (PGresult *result,
   return PQgetisnull (result, row, column) ? NULL : PQgetvalue (result, row, column);
 }
 
-static gint64
-get_int (PGresult *result,
-         int       row,
-         int       column)
+gint64
+crm_server_pg_get_int (PGresult *result,
+                       int       row,
+                       int       column)
 {
   return PQgetisnull (result, row, column) ? 0
          : g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
@@ -311,7 +311,7 @@ migrate (CrmServerPg  *self,
               error) ||
       (result = pg_query (self, error, "SELECT max (version) FROM voronka_schema", NULL)) == NULL)
     goto fail;
-  version = (gint) get_int (result, 0, 0);
+  version = (gint) crm_server_pg_get_int (result, 0, 0);
   PQclear (result);
   if (version > (gint) G_N_ELEMENTS (migrations))
     {
@@ -556,9 +556,9 @@ import_log (CrmServerPg  *self,
         {
           CrmLedgerEntry *entry = &entries[i];
 
-          entry->op.seq = get_int (result, i, 0);
+          entry->op.seq = crm_server_pg_get_int (result, i, 0);
           entry->op.op_id = get_value (result, i, 1);
-          entry->op.hlc = (guint64) get_int (result, i, 2);
+          entry->op.hlc = (guint64) crm_server_pg_get_int (result, i, 2);
           entry->op.device = get_value (result, i, 3);
           entry->op.entity = get_value (result, i, 4);
           entry->op.entity_id = get_value (result, i, 5);
@@ -566,13 +566,13 @@ import_log (CrmServerPg  *self,
           entry->op.cause = get_value (result, i, 7);
           entry->op.rule = get_value (result, i, 8);
           entry->op.actor = get_value (result, i, 9);
-          entry->op.base = PQgetisnull (result, i, 10) ? -1 : get_int (result, i, 10);
+          entry->op.base = PQgetisnull (result, i, 10) ? -1 : crm_server_pg_get_int (result, i, 10);
           entry->op.stamp = get_value (result, i, 11);
           entry->refused_op = get_value (result, i, 12);
           entry->refused_code = get_value (result, i, 13);
           entry->refused_message = get_value (result, i, 14);
           entry->refused_device = get_value (result, i, 15);
-          entry->refused_at = get_int (result, i, 16);
+          entry->refused_at = crm_server_pg_get_int (result, i, 16);
         }
       ok = crm_ledger_import (store, entries, (guint) n, error);
       PQclear (result);
@@ -776,8 +776,8 @@ pg_list_accounts (CrmServerBackend  *backend,
   accounts = g_ptr_array_new_with_free_func (g_free);
   for (int i = 0; i < PQntuples (result); i++)
     {
-      g_ptr_array_add (accounts, dup_value (result, i, 0));
-      g_ptr_array_add (accounts, dup_value (result, i, 1));
+      g_ptr_array_add (accounts, crm_server_pg_dup_value (result, i, 0));
+      g_ptr_array_add (accounts, crm_server_pg_dup_value (result, i, 1));
     }
   PQclear (result);
   return accounts;
@@ -929,13 +929,13 @@ user_from_row (PGresult *result,
 {
   CrmServerUser *user = g_new0 (CrmServerUser, 1);
 
-  user->id = dup_value (result, row, 0);
-  user->account_id = dup_value (result, row, 1);
-  user->account_name = dup_value (result, row, 2);
-  user->name = dup_value (result, row, 3);
-  user->role = dup_value (result, row, 4);
-  user->crm_user = dup_value (result, row, 5);
-  user->password_hash = dup_value (result, row, 6);
+  user->id = crm_server_pg_dup_value (result, row, 0);
+  user->account_id = crm_server_pg_dup_value (result, row, 1);
+  user->account_name = crm_server_pg_dup_value (result, row, 2);
+  user->name = crm_server_pg_dup_value (result, row, 3);
+  user->role = crm_server_pg_dup_value (result, row, 4);
+  user->crm_user = crm_server_pg_dup_value (result, row, 5);
+  user->password_hash = crm_server_pg_dup_value (result, row, 6);
   user->disabled = !PQgetisnull (result, row, 7);
   user->removed = !PQgetisnull (result, row, 8);
   return user;
@@ -1089,9 +1089,10 @@ pg_list_users (CrmServerBackend  *backend,
   for (int i = 0; i < PQntuples (result); i++)
     {
       JsonObject *user = crm_server_replica_user_row (store, get_value (result, i, 0),
-        get_value (result, i, 1), get_value (result, i, 2), get_int (result, i, 3),
-        !PQgetisnull (result, i, 4), !PQgetisnull (result, i, 5), get_int (result, i, 6),
-        get_int (result, i, 7));
+        get_value (result, i, 1), get_value (result, i, 2),
+        crm_server_pg_get_int (result, i, 3), !PQgetisnull (result, i, 4),
+        !PQgetisnull (result, i, 5), crm_server_pg_get_int (result, i, 6),
+        crm_server_pg_get_int (result, i, 7));
 
       json_array_add_object_element (list, user);
     }
@@ -1114,7 +1115,7 @@ pg_device_owner (CrmServerBackend  *backend,
   if (result == NULL)
     return NULL;
   if (PQntuples (result) > 0)
-    owner = dup_value (result, 0, 0);
+    owner = crm_server_pg_dup_value (result, 0, 0);
   PQclear (result);
   return owner;
 }

@@ -47,6 +47,14 @@ PGresult         *crm_server_pg_run               (CrmServerPg        *self,
                                                    const char *const  *values,
                                                    GError            **error);
 
+/* A value of @result: a copy of the text (NULL for SQL NULL), or a whole number (0). */
+char             *crm_server_pg_dup_value         (PGresult           *result,
+                                                   int                 row,
+                                                   int                 column);
+gint64            crm_server_pg_get_int           (PGresult           *result,
+                                                   int                 row,
+                                                   int                 column);
+
 /* Whether @database (the --database option) names PostgreSQL. */
 gboolean          crm_server_pg_is_url (const char *database);
 

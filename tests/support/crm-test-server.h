@@ -116,4 +116,7 @@ const char    *crm_test_server_database      (const char         *dir);
 void           crm_test_server_set_database  (const char         *dir,
                                               const char         *url);
 
+/* A TCP port on 127.0.0.1 that nothing listens on now (for a server the test starts). */
+guint16        crm_test_free_port            (void);
+
 G_END_DECLS
