@@ -361,6 +361,26 @@ assert_says (const char *text,
     g_error ("«%s» does not say «%s»", text, part);
 }
 
+/* A rule given as JSON in words, as the Automation view's row says it. */
+static char *
+describe_json (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (json, &error);
+
+  g_assert_no_error (error);
+  return crm_automation_describe_rule (crm_context_get_store (context ()),
+                                       json_node_get_object (node));
+}
+
+#define OPENED_RULE \
+  "{\"name\": \"Клиент открыл письмо: позвонить\", \"trigger\": {\"type\": \"message_opened\"}," \
+  " \"actions\": [{\"type\": \"create_task\", \"text\": \"Позвонить\"}]}"
+#define OPENED_TEMPLATE_RULE \
+  "{\"name\": \"Открыли приглашение\", \"trigger\": {\"type\": \"message_opened\"," \
+  " \"template\": \"Приглашение на выставку\"}," \
+  " \"actions\": [{\"type\": \"create_task\", \"text\": \"Позвонить\"}]}"
+
 /* The studio's rules in words: results, counters and their conditions, closing as lost,
  * the invariant timers, distribution on shift, tasks off days off, group recipients. */
 static void
@@ -390,6 +410,17 @@ test_automation_words (void)
                "When a deal is created → give the deal to the next of «Отдел продаж» on shift, in turn");
   assert_says (words_of (rules, "Задача на выходной — на рабочий день менеджера"),
                "When a task gets a due time → move the task to the responsible's next working day");
+  /* S4-9's trigger (the event organizer's «Клиент открыл письмо»), never «something happens» */
+  {
+    g_autofree char *opened = describe_json (OPENED_RULE);
+    g_autofree char *opened_template = describe_json (OPENED_TEMPLATE_RULE);
+
+    g_assert_cmpstr (opened, ==,
+                     "When the client opens an e-mail from the deal for the first time → create a task");
+    g_assert_cmpstr (opened_template, ==,
+                     "When the client opens the e-mail «Приглашение на выставку» for the first time"
+                     " → create a task");
+  }
   for (guint i = 0; i < json_array_get_length (rules); i++)
     {
       g_autofree char *words = crm_automation_describe_rule (crm_context_get_store (context ()),
@@ -446,6 +477,14 @@ russian_app (void)
   g_assert_no_error (error);
   words = g_strdup (words_of (json_node_get_array (list), "Неудачная попытка дозвона"));
   assert_says (words, "Когда выполнен звонок с результатом «Не дозвонился» → прибавить 1 к «");
+  {
+    g_autofree char *opened = describe_json (OPENED_RULE);
+    g_autofree char *opened_template = describe_json (OPENED_TEMPLATE_RULE);
+
+    g_assert_cmpstr (opened, ==, "Когда клиент впервые открыл письмо по сделке → создать задачу");
+    g_assert_cmpstr (opened_template, ==,
+                     "Когда клиент впервые открыл письмо «Приглашение на выставку» → создать задачу");
+  }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "automation"));
   crm_test_ui_wait (200);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "automation-studio-ru"));

@@ -200,6 +200,13 @@ describe_trigger (CrmStore   *store,
       /* Translators: a rule's trigger: "«Неудачные попытки» changes" */
       return g_strdup_printf (_("%s changes"), field);
     }
+  if (g_strcmp0 (type, "message_opened") == 0 && string_of (trigger, "template") != NULL)
+    /* Translators: a rule's trigger; %s is an e-mail template's name */
+    return g_strdup_printf (_("the client opens the e-mail «%s» for the first time"),
+                            string_of (trigger, "template"));
+  if (g_strcmp0 (type, "message_opened") == 0)
+    /* Translators: a rule's trigger (S4-9: the server sees the mail's tracking image fetched) */
+    return g_strdup (_("the client opens an e-mail from the deal for the first time"));
   if (g_strcmp0 (type, "timer") == 0)
     {
       after = duration_text (trigger);
