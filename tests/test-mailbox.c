@@ -756,6 +756,148 @@ test_requests (void)
   g_clear_pointer (&box, json_object_unref);
 }
 
+/* The responsible's name of each of @replica's deals of the pipeline «Дизайн», by title. */
+static char *
+design_responsible (const char *replica,
+                    const char *title)
+{
+  g_autoptr(JsonNode) node = crm_test_ctl_ok (replica, NULL, "deal", "list", "--pipeline",
+                                              "Дизайн", NULL);
+  JsonObject *deal = crm_test_find_object (json_node_get_array (node), "title", title);
+
+  if (deal == NULL)
+    g_error ("no request «%s» on %s", title, replica);
+  return g_strdup (crm_test_get_string (deal, "responsible"));
+}
+
+/* S2-7 with mail-in requests (issue 15): leads that arrive at the server by e-mail are
+ * distributed by the server, among the sales reps on shift now, in turn — never to one
+ * who is off today — and every replica agrees on who got which. */
+static void
+test_distributed_on_shift (void)
+{
+  const char *no_ticks[] = { "--tick-interval", "0", "--mail-interval", "0", NULL };
+  g_autofree char *outer = g_strdup (tmpdir);
+  g_autofree char *dir = NULL;
+  g_autofree char *laptop = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(Imap) imap = NULL;
+  g_autoptr(JsonObject) box = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  const char *titles[] = { "Дизайн кухни", "Дизайн детской", "Дизайн офиса" };
+  g_autofree char *names[G_N_ELEMENTS (titles)] = { NULL };
+
+  /* a folder of its own: the IMAP server's files are named after it */
+  tmpdir = g_build_filename (outer, "studio", NULL);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+  dir = g_build_filename (tmpdir, "server", NULL);
+  laptop = g_build_filename (tmpdir, "head.db", NULL);
+
+  admin (&run, dir, ADMIN_PW, "account", "create", "shop", "--template", "design-studio",
+         "--admin", "admin", "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  server = crm_test_server_start (dir, FALSE, no_ticks);
+  key = g_build_filename (dir, "tls", "key.pem", NULL);
+  imap = imap_start (server->cert, key);
+  if (imap == NULL)
+    {
+      g_free (tmpdir);
+      tmpdir = g_steal_pointer (&outer);
+      return;
+    }
+  url = g_strdup_printf ("imaps://127.0.0.1:%u/INBOX", (guint) imap->port);
+
+  /* the head's schedules, synced to the server: Дарья and Юлия on shift round the clock,
+   * Максим off from yesterday to tomorrow (whatever the real day is) */
+  {
+    GDateTime *now = g_date_time_new_now_utc ();
+    GDateTime *before = g_date_time_add_days (now, -1);
+    GDateTime *after = g_date_time_add_days (now, 1);
+
+    from = g_date_time_format (before, "%Y-%m-%d");
+    to = g_date_time_format (after, "%Y-%m-%d");
+    g_date_time_unref (now);
+    g_date_time_unref (before);
+    g_date_time_unref (after);
+  }
+  laptop_sync (server, laptop);
+  json_node_unref (crm_test_ctl_ok (laptop, NULL, "schedule", "set", "Дарья Васильева", "--week",
+                                    "mon=00:00-24:00,tue=00:00-24:00,wed=00:00-24:00,"
+                                    "thu=00:00-24:00,fri=00:00-24:00,sat=00:00-24:00,"
+                                    "sun=00:00-24:00", NULL));
+  json_node_unref (crm_test_ctl_ok (laptop, NULL, "schedule", "set", "Юлия Семёнова", "--week",
+                                    "mon=00:00-24:00,tue=00:00-24:00,wed=00:00-24:00,"
+                                    "thu=00:00-24:00,fri=00:00-24:00,sat=00:00-24:00,"
+                                    "sun=00:00-24:00", NULL));
+  json_node_unref (crm_test_ctl_ok (laptop, NULL, "schedule", "off", "Максим Павлов", "--from",
+                                    from, "--to", to, "--reason", "Отпуск", NULL));
+  laptop_sync (server, laptop);
+
+  /* three requests by e-mail, taken in by the server */
+  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Дизайн", "--ca-file", server->cert, NULL);
+  if (run.status != 0)
+    g_error ("mailbox add: %s", run.err);
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autofree char *sender = g_strdup_printf ("Клиент %u <client%u@home.test>", i + 1, i + 1);
+      g_autofree char *id = g_strdup_printf ("design-%u@home.test", i + 1);
+      g_autofree char *mail = plain_mail (sender, titles[i], id, "Нужен дизайн-проект.");
+
+      deliver (imap, mail);
+    }
+  box = check_ok (dir);
+  g_assert_cmpuint (n_taken (box), ==, 3);
+
+  /* the server gave them out: in turn among the two on shift, none to Максим; the
+   * laptop, synced, shows the same */
+  laptop_sync (server, laptop);
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr(JsonObject) shown = NULL;
+      JsonArray *history;
+      gboolean by_rule = FALSE;
+      const char *deal_id;
+      g_autoptr(JsonNode) list = crm_test_ctl_ok (laptop, NULL, "deal", "list", "--pipeline",
+                                                  "Дизайн", NULL);
+
+      names[i] = design_responsible (laptop, titles[i]);
+      g_test_message ("«%s» → %s", titles[i], names[i]);
+      g_assert_true (g_str_equal (names[i], "Дарья Васильева") ||
+                     g_str_equal (names[i], "Юлия Семёнова"));
+      if (i > 0)
+        g_assert_cmpstr (names[i], !=, names[i - 1]);
+      /* the server's rule gave it, once */
+      deal_id = crm_test_get_string (crm_test_find_object (json_node_get_array (list), "title",
+                                                           titles[i]), "id");
+      shown = crm_test_take_object (crm_test_ctl_ok (laptop, NULL, "deal", "show", deal_id, NULL));
+      history = json_object_get_array_member (shown, "history");
+      for (guint h = 0; h < json_array_get_length (history); h++)
+        {
+          JsonObject *entry = json_array_get_object_element (history, h);
+          JsonObject *fields = json_object_get_object_member (entry, "fields");
+
+          if (json_object_has_member (fields, "responsible") &&
+              g_strcmp0 (crm_test_get_string (entry, "by_rule"),
+                         "Новые заявки — менеджерам на смене") == 0)
+            {
+              g_assert_false (by_rule);
+              by_rule = TRUE;
+            }
+        }
+      g_assert_true (by_rule);
+    }
+  g_clear_pointer (&imap, imap_free);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_clear_pointer (&server, crm_test_server_free);
+  g_free (tmpdir);
+  tmpdir = g_steal_pointer (&outer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -765,6 +907,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   tmpdir = crm_test_make_tmpdir ();
   g_test_add_func ("/mailbox/requests", test_requests);
+  g_test_add_func ("/mailbox/distributed-on-shift", test_distributed_on_shift);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);
