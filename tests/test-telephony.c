@@ -11,6 +11,9 @@
  *     on them), a known caller without one to the contact's responsible (missed: a task);
  *   - outside the working hours the call goes to whoever is on duty, or to voicemail,
  *     and a responsible off shift is replaced by those on shift; the answer says why;
+ *   - signed requests (HMAC over "TIMESTAMP.BODY"): a replay is 409 and changes nothing,
+ *     a tampered body or a stale timestamp 401; `--require-signature yes` refuses the
+ *     token alone;
  *   - the token: made once, the same afterwards; a missing or wrong token is 401, a
  *     malformed, oversized, too deep or incomplete request 400/413 naming the field, a
  *     replayed event or one for an unknown call changes nothing — and the server still
@@ -669,6 +672,159 @@ test_refusals (Fixture       *f,
   g_assert_cmpuint (callback_tasks (f, NULL), ==, 1);
 }
 
+/* --- signed requests ------------------------------------------------------------------------ */
+
+/* POST @body to @path with the token and X-Voronka-Timestamp @timestamp (NULL: none) and
+ * X-Voronka-Signature over "@timestamp.@signed_body" (NULL: @body) keyed with the token,
+ * as docs/telephony.md says a PBX signs. */
+static void
+pbx_signed (Fixture       *f,
+            CrmTestAnswer *answer,
+            const char    *path,
+            const char    *body,
+            const char    *timestamp,
+            const char    *signed_body)
+{
+  g_autoptr(SoupSession) session = crm_test_http_session_new (f->server);
+  g_autoptr(SoupMessage) msg = crm_test_http_message_new (f->server, "POST", path, f->token,
+                                                          body, -1);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+  g_autofree char *data = g_strconcat (timestamp != NULL ? timestamp : "", ".",
+                                       signed_body != NULL ? signed_body : body, NULL);
+  g_autofree char *hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256, (const guchar *) f->token,
+                                                    strlen (f->token), data, -1);
+  g_autofree char *signature = g_strconcat ("sha256=", hex, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (timestamp != NULL)
+    soup_message_headers_replace (headers, "X-Voronka-Timestamp", timestamp);
+  soup_message_headers_replace (headers, "X-Voronka-Signature", signature);
+  crm_test_answer_clear (answer);
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  answer->status = soup_message_get_status (msg);
+  answer->body = crm_protocol_parse_object (bytes, "answer", NULL);
+  answer->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+}
+
+static void
+assert_answer (CrmTestAnswer *answer,
+               guint          status,
+               const char    *code,
+               const char    *needle)
+{
+  if (answer->status != status)
+    g_error ("expected %u, got %u: %s", status, answer->status,
+             answer->body != NULL && code != NULL ? crm_test_answer_error_message (answer) : "");
+  if (code == NULL)
+    return;
+  g_assert_cmpstr (crm_test_answer_error_code (answer), ==, code);
+  if (needle != NULL && strstr (crm_test_answer_error_message (answer), needle) == NULL)
+    g_error ("«%s» does not name «%s»", crm_test_answer_error_message (answer), needle);
+}
+
+static char *
+account_dump (Fixture *f)
+{
+  g_autoptr(CrmStore) account = crm_test_server_open_account (f->server);
+
+  return crm_test_dump (account);
+}
+
+/* Signed requests (HMAC-SHA256 keyed with the token over "TIMESTAMP.BODY", the server's
+ * real clock): a signed route is routed; the same request again is refused as a replay
+ * and changes nothing, while the PBX's retry signed anew is answered as before; a
+ * tampered body, a stale, future, missing or unreadable timestamp are 401 naming the
+ * cause; with `telephony set --require-signature yes` a request with the token alone is
+ * 401 and changes nothing, a signed one is applied; the server serves on throughout. */
+static void
+test_signed (Fixture       *f,
+             gconstpointer  data)
+{
+  const char *route_path = "/api/v1/telephony/route";
+  const char *event_path = "/api/v1/telephony/event";
+  const char *body = "{\"call_id\":\"pbx-50\",\"from\":\"+79125550000\",\"at\":\"" MONDAY_10 "\"}";
+  const char *ended = "{\"call_id\":\"pbx-50\",\"event\":\"ended\",\"at\":\"" MONDAY_1003 "\"}";
+  const char *ringing = "{\"call_id\":\"pbx-50\",\"event\":\"ringing\",\"at\":\"" MONDAY_10 "\"}";
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *ts = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  g_autofree char *ts_retry = g_strdup_printf ("%" G_GINT64_FORMAT, now + 1);
+  g_autofree char *ts_stale = g_strdup_printf ("%" G_GINT64_FORMAT, now - 3600);
+  g_autofree char *ts_future = g_strdup_printf ("%" G_GINT64_FORMAT, now + 3600);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *deal = NULL;
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) shown = NULL;
+
+  /* signed: routed */
+  pbx_signed (f, &answer, route_path, body, ts, NULL);
+  assert_answer (&answer, 200, NULL, NULL);
+  deal = g_strdup (crm_test_get_string (answer.body, "deal"));
+  g_assert_nonnull (deal);
+
+  /* the same request again: a replay, refused, nothing changed */
+  before = account_dump (f);
+  pbx_signed (f, &answer, route_path, body, ts, NULL);
+  assert_answer (&answer, 409, "replayed", "already received");
+  after = account_dump (f);
+  g_assert_cmpstr (after, ==, before);
+  /* the PBX's retry, signed again with a new timestamp: the same answer as before */
+  pbx_signed (f, &answer, route_path, body, ts_retry, NULL);
+  assert_answer (&answer, 200, NULL, NULL);
+  g_assert_cmpstr (crm_test_get_string (answer.body, "deal"), ==, deal);
+
+  /* a tampered body, a stale or future or missing or unreadable timestamp: 401 */
+  pbx_signed (f, &answer, event_path, ended, ts, ringing);
+  assert_answer (&answer, 401, "auth-failed", "signature does not match");
+  pbx_signed (f, &answer, event_path, ended, ts_stale, NULL);
+  assert_answer (&answer, 401, "auth-failed", "too old or from the future");
+  pbx_signed (f, &answer, event_path, ended, ts_future, NULL);
+  assert_answer (&answer, 401, "auth-failed", "too old or from the future");
+  pbx_signed (f, &answer, event_path, ended, NULL, NULL);
+  assert_answer (&answer, 401, "auth-failed", "X-Voronka-Timestamp");
+  pbx_signed (f, &answer, event_path, ended, "soon", NULL);
+  assert_answer (&answer, 401, "auth-failed", "X-Voronka-Timestamp");
+  g_free (after);
+  after = account_dump (f);
+  g_assert_cmpstr (after, ==, before);
+
+  /* signatures optional: the token alone is enough */
+  g_assert_true (event (f, "pbx-50", "ringing", NULL, MONDAY_10));
+
+  /* required: the token alone is refused, nothing changes; a signed event is applied */
+  server_admin (&run, f->data, "telephony", "set", "acme", "--require-signature", "maybe", NULL);
+  g_assert_cmpint (run.status, !=, 0);
+  g_assert_nonnull (strstr (run.err, "--require-signature"));
+  server_admin (&run, f->data, "telephony", "set", "acme", "--require-signature", "yes", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  server_admin (&run, f->data, "telephony", "show", "acme", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  shown = crm_test_parse_json (run.out);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (shown),
+                                                 "require_signature"));
+  g_free (before);
+  before = account_dump (f);
+  assert_refused (f, f->token, event_path, ended, 401, "auth-failed", "requires signed");
+  g_free (after);
+  after = account_dump (f);
+  g_assert_cmpstr (after, ==, before);
+  pbx_signed (f, &answer, event_path, ended, ts, NULL);
+  assert_answer (&answer, 200, NULL, NULL);
+  g_assert_true (json_object_get_boolean_member (answer.body, "applied"));
+
+  /* the server serves on; one contact, one deal, one task for the missed call */
+  crm_test_http_request (f->server, &answer, "GET", "/healthz", NULL, NULL, 0);
+  g_assert_cmpuint (answer.status, ==, 200);
+  laptop_sync (f);
+  g_assert_cmpuint (contacts_with (f, "79125550000"), ==, 1);
+  g_assert_cmpuint (callback_tasks (f, NULL), ==, 1);
+  g_assert_true (crm_test_server_wait_log (f->server, 1, WAIT_S,
+                                           "a replayed signed request from 127.0.0.1", NULL));
+}
+
 /* Wrong tokens from one address: CRM_TELEPHONY_MAX_FAILURES (10) are 401, then every
  * request from it — the right token too, or a guess could still be told apart — is 429
  * with Retry-After and a message saying how long to wait and which token to send; nothing
@@ -1013,6 +1169,7 @@ main (int    argc,
   g_test_add ("/telephony/after-hours", Fixture, NULL, set_up, test_after_hours, tear_down);
   g_test_add ("/telephony/schedule", Fixture, NULL, set_up, test_schedule, tear_down);
   g_test_add ("/telephony/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
+  g_test_add ("/telephony/signed", Fixture, NULL, set_up, test_signed, tear_down);
   g_test_add ("/telephony/wrong-token-limit", Fixture, NULL, set_up, test_wrong_token_limit,
               tear_down);
   g_test_add ("/telephony/extensions", Fixture, NULL, set_up, test_extensions, tear_down);

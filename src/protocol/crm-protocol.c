@@ -40,6 +40,7 @@ static const struct {
   { CRM_SYNC_ERROR_UPLOAD_OFFSET, "upload-offset", 409 },
   { CRM_SYNC_ERROR_HASH_MISMATCH, "hash-mismatch", 422 },
   { CRM_SYNC_ERROR_FILE_TYPE, "file-type", 415 },
+  { CRM_SYNC_ERROR_REPLAYED, "replayed", 409 },
 };
 
 const char *

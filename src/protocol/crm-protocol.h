@@ -100,6 +100,7 @@ typedef enum {
   CRM_SYNC_ERROR_UPLOAD_OFFSET,       /* 409 upload-offset: a file piece at the wrong offset */
   CRM_SYNC_ERROR_HASH_MISMATCH,       /* 422 hash-mismatch: the content is not its name */
   CRM_SYNC_ERROR_FILE_TYPE,           /* 415 file-type: not what it says it is (by content) */
+  CRM_SYNC_ERROR_REPLAYED,            /* 409 replayed: a signed request already received */
 } CrmSyncError;
 
 GQuark        crm_sync_error_quark        (void);

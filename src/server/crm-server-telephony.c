@@ -45,6 +45,7 @@ typedef struct {
   GStrv           on_duty;
   char           *hours;
   char           *days;
+  gboolean        require_signature;
 } Settings;
 
 static void
@@ -180,6 +181,8 @@ settings_from_json (JsonObject  *json,
         out->on_duty[n++] = g_strdup (json_node_get_string (node));
     }
   out->call.on_duty = (const char * const *) out->on_duty;
+  out->require_signature = json_object_get_boolean_member_with_default (
+    json, "require_signature", FALSE);
   return TRUE;
 }
 
@@ -412,6 +415,159 @@ respond_object (SoupServerMessage *msg,
 
   json_node_set_object (node, object);
   respond (msg, SOUP_STATUS_OK, node);
+}
+
+/* --- signed requests ------------------------------------------------------------------------ */
+
+/* The signatures of the signed requests accepted in the last CRM_TELEPHONY_SIGNATURE_WINDOW_S
+ * seconds: "account:signature" → the real time (µs) after which the timestamp check refuses
+ * the request anyway, so the entry can go. */
+static GHashTable *signatures_seen;   /* the main loop's only */
+
+/* FALSE when @key was seen in its window (a replay); else keeps it. *@out_full: the table
+ * is full of live signatures (more signed requests in the window than it holds). */
+static gboolean
+signature_remember (const char *key,
+                    gint64      expires_us,
+                    gboolean   *out_full)
+{
+  gint64 now = g_get_real_time ();
+  gpointer value;
+
+  *out_full = FALSE;
+  if (signatures_seen == NULL)
+    signatures_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  value = g_hash_table_lookup (signatures_seen, key);
+  if (value != NULL && now <= *(gint64 *) value)
+    return FALSE;
+  if (g_hash_table_size (signatures_seen) >= CRM_TELEPHONY_MAX_SIGNATURES)
+    {
+      GHashTableIter iter;
+
+      g_hash_table_iter_init (&iter, signatures_seen);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (now > *(gint64 *) value)
+          g_hash_table_iter_remove (&iter);
+      if (g_hash_table_size (signatures_seen) >= CRM_TELEPHONY_MAX_SIGNATURES)
+        {
+          *out_full = TRUE;
+          return FALSE;
+        }
+    }
+  g_hash_table_replace (signatures_seen, g_strdup (key), g_memdup2 (&expires_us, sizeof expires_us));
+  return TRUE;
+}
+
+/* TRUE when the two strings are equal, in a time that does not tell where they differ
+ * (their lengths are no secret: a hex SHA-256 is 64 characters). */
+static gboolean
+equal_in_constant_time (const char *a,
+                        const char *b)
+{
+  gsize length = strlen (a);
+  guchar diff = 0;
+
+  if (length != strlen (b))
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    diff |= (guchar) a[i] ^ (guchar) b[i];
+  return diff == 0;
+}
+
+/* Checks the request's X-Voronka-Signature (see docs/telephony.md): FALSE after answering
+ * when it is wrong, stale, replayed, or missing while the account requires one. */
+static gboolean
+check_signature (SoupServerMessage *msg,
+                 const char        *token,
+                 const char        *account_id,
+                 const char        *account_name,
+                 gboolean           required,
+                 GBytes            *body,
+                 const char        *client)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *signature = soup_message_headers_get_one (headers, CRM_TELEPHONY_SIGNATURE_HEADER);
+  const char *timestamp = soup_message_headers_get_one (headers, CRM_TELEPHONY_TIMESTAMP_HEADER);
+  g_autofree char *expected = NULL;
+  g_autofree char *given = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GByteArray) data = NULL;
+  gint64 seconds = 0;
+  gint64 now_s = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean full = FALSE;
+
+  if (signature == NULL)
+    {
+      if (!required)
+        return TRUE;
+      respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     _("This account requires signed telephony requests: send the "
+                       "X-Voronka-Timestamp and X-Voronka-Signature headers as "
+                       "docs/telephony.md shows"));
+      return FALSE;
+    }
+  if (timestamp == NULL ||
+      !g_ascii_string_to_signed (timestamp, 10, G_MININT64 / 2, G_MAXINT64 / 2, &seconds, NULL) ||
+      ABS (seconds - now_s) > CRM_TELEPHONY_SIGNATURE_WINDOW_S)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The signed request is too old or from the future: X-Voronka-Timestamp must be the "
+          "current unix time in seconds, within %d seconds of the server's clock (a replayed "
+          "request, or a wrong clock on the PBX)"), CRM_TELEPHONY_SIGNATURE_WINDOW_S);
+
+      respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED, message);
+      return FALSE;
+    }
+
+  data = g_byte_array_new ();
+  g_byte_array_append (data, (const guint8 *) timestamp, strlen (timestamp));
+  g_byte_array_append (data, (const guint8 *) ".", 1);
+  g_byte_array_append (data, g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  expected = g_compute_hmac_for_data (G_CHECKSUM_SHA256, (const guchar *) token, strlen (token),
+                                      data->data, data->len);
+  given = g_ascii_strdown (g_strstrip (g_strdup (signature)), -1);
+  if (!g_str_has_prefix (given, "sha256=") ||
+      !equal_in_constant_time (given + strlen ("sha256="), expected))
+    {
+      g_autofree char *line = g_strdup_printf (
+        "telephony: a request with a wrong signature from %s refused",
+        client != NULL ? client : "?");
+
+      crm_server_log (G_LOG_LEVEL_WARNING, "telephony-refused", line, "VORONKA_ACCOUNT",
+                      account_name, NULL);
+      respond_error (msg, CRM_SYNC_ERROR_AUTH_FAILED,
+                     _("The signature does not match the request: X-Voronka-Signature must be "
+                       "sha256= and the hex HMAC-SHA256 of “TIMESTAMP.BODY” keyed with the "
+                       "account's telephony token (see docs/telephony.md)"));
+      return FALSE;
+    }
+
+  key = g_strconcat (account_id, ":", expected, NULL);
+  if (!signature_remember (key, (seconds + CRM_TELEPHONY_SIGNATURE_WINDOW_S + 1) * G_USEC_PER_SEC,
+                           &full))
+    {
+      if (full)
+        {
+          respond_error (msg, CRM_SYNC_ERROR_RATE_LIMITED,
+                         _("Too many signed telephony requests in the last minutes: wait a "
+                           "minute and send the request again with a new timestamp"));
+        }
+      else
+        {
+          g_autofree char *line = g_strdup_printf (
+            "telephony: a replayed signed request from %s refused",
+            client != NULL ? client : "?");
+
+          crm_server_log (G_LOG_LEVEL_WARNING, "telephony-refused", line, "VORONKA_ACCOUNT",
+                          account_name, NULL);
+          respond_error (msg, CRM_SYNC_ERROR_REPLAYED,
+                         _("This signed request was already received: a replay is refused and "
+                           "changes nothing (a PBX that retries signs again with a new "
+                           "timestamp)"));
+        }
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* A string member of the request: NULL when absent (an error when @required, or when
@@ -773,6 +929,9 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
       respond_error (msg, CRM_SYNC_ERROR_TOO_LARGE, message);
       return TRUE;
     }
+  if (!check_signature (msg, token, account_id, account_name, settings.require_signature, body,
+                        client))
+    return TRUE;
   root = crm_json_parse_bounded (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
                                  CRM_TELEPHONY_MAX_BODY, CRM_TELEPHONY_MAX_DEPTH, &error);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -936,6 +1095,7 @@ describe (CrmStore     *store,
   if (*out == NULL)
     return FALSE;
   json_object_set_string_member (*out, "days", settings.days);
+  json_object_set_boolean_member (*out, "require_signature", settings.require_signature);
   return TRUE;
 }
 
@@ -966,6 +1126,9 @@ print_description (JsonObject *description,
            json_object_get_string_member (description, "days"),
            json_object_get_string_member (description, "hours"),
            json_object_get_string_member (description, "zone"));
+  g_print ("%s: %s\n", _("Signed requests"),
+           json_object_get_boolean_member (description, "require_signature")
+           ? _("required (unsigned ones are refused)") : _("optional (checked when signed)"));
   for (guint i = 0; i < json_array_get_length (rules); i++)
     g_print ("  • %s\n", json_array_get_string_element (rules, i));
 }
@@ -1013,7 +1176,7 @@ crm_server_cmd_telephony_set (const char  *data_dir,
                               char       **argv)
 {
   g_autofree char *pipeline = NULL, *stage = NULL, *group = NULL, *hours = NULL;
-  g_autofree char *days = NULL, *zone = NULL;
+  g_autofree char *days = NULL, *zone = NULL, *require_signature = NULL;
   g_auto(GStrv) duty = NULL;
   gboolean no_duty = FALSE, json = FALSE;
   int seconds = 0;
@@ -1036,6 +1199,9 @@ crm_server_cmd_telephony_set (const char  *data_dir,
       N_("A user who takes calls outside the working hours (repeat for several)"), N_("U") },
     { "no-duty", 0, 0, G_OPTION_ARG_NONE, &no_duty,
       N_("Nobody is on duty outside the working hours"), NULL },
+    { "require-signature", 0, 0, G_OPTION_ARG_STRING, &require_signature,
+      N_("yes: refuse requests not signed with X-Voronka-Signature (default no)"),
+      N_("yes|no") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the settings as JSON"), NULL },
     { NULL }
   };
@@ -1061,6 +1227,9 @@ crm_server_cmd_telephony_set (const char  *data_dir,
     return crm_server_command_usage ("%s", _("telephony set takes an ACCOUNT"));
   if (seconds < 0 || (seconds > 0 && (seconds < 5 || seconds > 600)))
     return crm_server_command_usage ("%s", _("--ring-seconds must be between 5 and 600"));
+  if (require_signature != NULL && !g_str_equal (require_signature, "yes") &&
+      !g_str_equal (require_signature, "no"))
+    return crm_server_command_usage ("%s", _("--require-signature takes yes or no"));
   if (zone != NULL)
     {
       g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
@@ -1090,6 +1259,9 @@ crm_server_cmd_telephony_set (const char  *data_dir,
     json_object_set_string_member (settings, "days", days);
   if (zone != NULL)
     json_object_set_string_member (settings, "zone", zone);
+  if (require_signature != NULL)
+    json_object_set_boolean_member (settings, "require_signature",
+                                    g_str_equal (require_signature, "yes"));
   if (no_duty || duty != NULL)
     {
       JsonArray *array = json_array_new ();

@@ -36,6 +36,13 @@ G_BEGIN_DECLS
 #define CRM_TELEPHONY_MAX_FAILURES     10
 #define CRM_TELEPHONY_FAILURE_WINDOW_S 60
 #define CRM_TELEPHONY_MAX_CLIENTS      10000
+/* Signed requests (optional; required when the account's settings say so): the headers,
+ * how far their timestamp may be from the server's clock, and how many signatures of that
+ * window are remembered to refuse a replay (see docs/telephony.md). */
+#define CRM_TELEPHONY_TIMESTAMP_HEADER   "X-Voronka-Timestamp"
+#define CRM_TELEPHONY_SIGNATURE_HEADER   "X-Voronka-Signature"
+#define CRM_TELEPHONY_SIGNATURE_WINDOW_S 300
+#define CRM_TELEPHONY_MAX_SIGNATURES     100000
 
 /* Answers @msg when @path is under CRM_TELEPHONY_PATH_PREFIX (returns TRUE); FALSE
  * for any other path, leaving @msg alone. @client: whom wrong tokens count against (the
