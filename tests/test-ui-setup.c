@@ -13,6 +13,7 @@
 
 #include "crm-query-board.h"
 #include "crm-settings-view.h"
+#include "crm-sidebar.h"
 #include "crm-setup-window.h"
 #include "crm-import-dialog.h"
 
@@ -230,10 +231,14 @@ test_fields (void)
   crm_test_ui_wait (200);
 }
 
+/* The sidebar (not the Settings view, which lists every pipeline) has a row named @data. */
 static gboolean
 sidebar_shows (gpointer data)
 {
-  return crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_LABEL, data) != NULL;
+  GtkWidget *sidebar = crm_test_ui_find (GTK_WIDGET (window), CRM_TYPE_SIDEBAR, NULL);
+
+  g_assert_nonnull (sidebar);
+  return crm_test_ui_find (sidebar, GTK_TYPE_LABEL, data) != NULL;
 }
 
 static gboolean
