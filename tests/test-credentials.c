@@ -98,7 +98,7 @@ test_keyring (void)
 
   if (!crm_test_start_keyring (FALSE))
     {
-      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   g_assert_true (crm_credentials_store_token (server, "admin", "vrk_first", &error));
@@ -140,7 +140,7 @@ test_cli_signs_in_once (void)
 
   if (!crm_test_start_keyring (FALSE))
     {
-      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   data = crm_test_server_make_data (tmpdir);

@@ -266,7 +266,7 @@ make_dir (const char *path,
 }
 
 /* Starts dovecot on a free port of 127.0.0.1 with IMAPS only (the certificate @cert, key
- * @key), user MAIL_USER with MAIL_PW; NULL after crm_test_skip() when it cannot run. */
+ * @key), user MAIL_USER with MAIL_PW; NULL after crm_test_fail_missing() when it cannot run. */
 static Imap *
 imap_start (const char *cert,
             const char *key)
@@ -289,7 +289,7 @@ imap_start (const char *cert,
     dovecot = g_strdup ("/usr/sbin/dovecot");
   if (dovecot == NULL)
     {
-      crm_test_skip ("dovecot is not installed (Debian's dovecot-imapd; build-aux/voronka "
+      crm_test_fail_missing ("dovecot is not installed (Debian's dovecot-imapd; build-aux/voronka "
                      "installs it)");
       return NULL;
     }
@@ -384,7 +384,7 @@ imap_start (const char *cert,
 
           g_file_get_contents (imap->log, &log, NULL, NULL);
           g_test_message ("dovecot did not start: %s", log ? log : "(no log)");
-          crm_test_skip ("dovecot could not be started here (see the test log)");
+          crm_test_fail_missing ("dovecot could not be started here (see the test log)");
           return NULL;
         }
       g_usleep (G_USEC_PER_SEC / 20);

@@ -375,7 +375,7 @@ start_smtp (const char *dir,
 
   if (check == NULL || !g_subprocess_wait_check (check, NULL, NULL))
     {
-      crm_test_skip ("python3-aiosmtpd is not installed (build-aux/voronka installs it)");
+      crm_test_fail_missing ("python3-aiosmtpd is not installed (build-aux/voronka installs it)");
       return NULL;
     }
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);

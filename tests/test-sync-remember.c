@@ -142,7 +142,7 @@ test_sign_in_once (void)
 
   if (!crm_test_start_keyring (TRUE))
     {
-      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   data = make_data ("once");
@@ -283,7 +283,7 @@ test_preset_file (void)
 
   if (!crm_test_start_keyring (TRUE))
     {
-      crm_test_skip ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
       return;
     }
   data = make_data ("preset-file");
@@ -385,7 +385,7 @@ test_preset_gsettings (void)
 
   if (schema == NULL || !crm_test_start_keyring (TRUE))
     {
-      crm_test_skip ("no schema, or no session bus or gnome-keyring here");
+      crm_test_fail_missing ("no schema, or no session bus or gnome-keyring here");
       return;
     }
   data = make_data ("preset-gsettings");

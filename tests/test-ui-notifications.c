@@ -121,7 +121,7 @@ need_daemon (void)
 {
   if (daemon_ready)
     return TRUE;
-  crm_test_skip ("no session bus, or another notification daemon owns "
+  crm_test_fail_missing ("no session bus, or another notification daemon owns "
                  "org.freedesktop.Notifications (run under dbus-run-session)");
   return FALSE;
 }

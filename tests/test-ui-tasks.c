@@ -306,7 +306,7 @@ test_call_needs_result (void)
 
   if (row == NULL)
     {
-      crm_test_skip ("this user has no open call task");
+      crm_test_fail_missing ("this user has no open call task");
       return;
     }
   task_id = g_strdup (crm_task_row_get_task_id (row));

@@ -185,13 +185,13 @@ crm_test_pg_new_database (void)
     cluster.failure = g_strdup ("PostgreSQL did not start");
   if (cluster.failure != NULL)
     {
-      crm_test_skip (cluster.failure);
+      crm_test_fail_missing (cluster.failure);
       return NULL;
     }
   name = g_strdup_printf ("voronka_%u", ++cluster.databases);
   if (!run_tool ("createdb", &err, "-h", cluster.dir, "-U", "voronka", name, NULL))
     {
-      crm_test_skip (err ? err : "createdb failed");
+      crm_test_fail_missing (err ? err : "createdb failed");
       return NULL;
     }
   return g_strdup_printf ("postgresql:///%s?host=%s&user=voronka", name, cluster.dir);

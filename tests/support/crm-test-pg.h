@@ -16,11 +16,11 @@ G_BEGIN_DECLS
 gboolean  crm_test_pg_wanted        (void);
 
 /* The URL (for voronka-server --database) of a new, empty database; NULL after
- * crm_test_skip() when PostgreSQL cannot run here. */
+ * crm_test_fail_missing() when PostgreSQL cannot run here. */
 char     *crm_test_pg_new_database  (void);
 
 /* Like crm_test_pg_new_database(), but a test that cannot have one stops here (failed,
- * or skipped when VORONKA_TEST_ALLOW_SKIP=1). */
+ * saying what was missing). */
 char     *crm_test_pg_require_database (void);
 
 /* What psql -At prints for @sql in the database @url, without the final newline. */

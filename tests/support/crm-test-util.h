@@ -93,9 +93,8 @@ JsonObject *crm_test_only_deal_in (const char *db,
                                    const char *pipeline);
 
 /* The running test cannot run for @reason: it fails, saying what was missing, so nothing
- * the suite lists goes untested without anyone noticing (CI included). It skips only when
- * a developer sets VORONKA_TEST_ALLOW_SKIP=1. */
-void      crm_test_skip          (const char *reason);
+ * the suite lists goes untested without anyone noticing (CI included). Nothing skips. */
+void      crm_test_fail_missing          (const char *reason);
 
 /* An unlocked gnome-keyring (secrets only) on this session bus (RECIPES.md), started
  * before anything D-Bus-activates a locked one, whose unlock prompt would then sit on the
