@@ -529,6 +529,75 @@ test_mailing_opened (Fixture       *f,
   g_assert_cmpstr (str (task, "type"), ==, "call");
 }
 
+/* S4-2: a second mailing of the same template to the same list writes only to whom it
+ * did not reach: the others are skipped and listed with when they got it; nobody left to
+ * write to is a refusal that says how to send again; --again writes to everyone. */
+static void
+test_mailing_again (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  JsonObject *item;
+
+  json_node_unref (OK (f, "message", "template", "add", "Семинар", "--channel", "email",
+                       "--subject", "Приглашение на семинар",
+                       "--body", "Здравствуйте, {contact.name}!"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Орлов Степан", "--email",
+                       "stepan@client.test", "--tag", "Семинар"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Осипова Юлия", "--email",
+                       "julia@client.test", "--tag", "Семинар"));
+  json_node_unref (OK (f, "list", "save", "Гости семинара", "--filter", "tags any (Семинар)"));
+  first = OK_AT (f, "2026-03-02T09:00:00Z", "message", "send", "--list", "Гости семинара",
+                 "--template", "Семинар");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_node_get_object (first), "sent")), ==, 2);
+
+  /* the same mailing again: nobody left, and nothing queued */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--list", "Гости семинара",
+                  "--template", "Семинар", NULL);
+    message = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (message, "already got «Семинар»"));
+    g_assert_nonnull (strstr (message, "--again"));
+  }
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 2);
+
+  /* a newcomer to the list gets it; the two others are listed with when they got it */
+  json_node_unref (OK (f, "contact", "add", "--name", "Остапов Глеб", "--email",
+                       "gleb@client.test", "--tag", "Семинар"));
+  second = OK (f, "message", "send", "--list", "Гости семинара", "--template", "Семинар");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_node_get_object (second), "sent")), ==, 1);
+  g_assert_nonnull (crm_test_find_object (json_object_get_array_member (
+    json_node_get_object (second), "sent"), "email", "gleb@client.test"));
+  item = crm_test_find_object (json_object_get_array_member (json_node_get_object (second),
+                                                             "skipped"), "name", "Орлов Степан");
+  g_assert_nonnull (item);
+  g_assert_true (g_str_has_prefix (str (item, "reason"), "already got this e-mail on "));
+  g_assert_cmpstr (str (item, "sent_at"), ==, "2026-03-02T09:00:00Z");
+
+  /* on purpose: everyone again */
+  again = OK (f, "message", "send", "--list", "Гости семинара", "--template", "Семинар",
+              "--again");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+    json_node_get_object (again), "sent")), ==, 3);
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 6);
+
+  /* --again is for mailings only */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--deal", "1", "--template", "Семинар",
+                  "--again", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+  }
+}
+
 /* A won deal of @company at @when worth @amount. */
 static void
 won_deal (Fixture    *f,
@@ -703,6 +772,7 @@ main (int    argc,
   ADD ("/s4/event-day-timer", test_event_day_timer);
   ADD ("/s4/timer-refused", test_timer_refused);
   ADD ("/s4/mailing-opened", test_mailing_opened);
+  ADD ("/s4/mailing-again", test_mailing_again);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

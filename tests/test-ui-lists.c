@@ -369,8 +369,10 @@ static void
 test_mail_all (void)
 {
   g_autofree char *view = g_strconcat ("list:", list_id, NULL);
+  g_autoptr(GError) error = NULL;
   guint expected = 0;
   GtkWidget *button;
+  GtkWidget *again;
   GtkWindow *dialog;
 
   {
@@ -408,6 +410,21 @@ test_mail_all (void)
   g_assert_true (crm_test_ui_wait_until (mailing_queued, GUINT_TO_POINTER (expected), 10000));
   crm_test_ui_wait (300);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-mail-all"));
+
+  /* the same mailing again writes to nobody who got it; on purpose («again»), to all */
+  g_assert_null (crm_entity_list_mail_all (contacts (), "Семинар", FALSE, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_cmpuint (count_mailing (), ==, expected);
+  g_signal_emit_by_name (button, "clicked");
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  again = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_CHECK_BUTTON,
+                            "Send _again to those who already got it");
+  g_assert_nonnull (again);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (again), TRUE);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-all-again"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  g_assert_true (crm_test_ui_wait_until (mailing_queued, GUINT_TO_POINTER (2 * expected), 10000));
 }
 
 static void

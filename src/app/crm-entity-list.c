@@ -518,6 +518,7 @@ delete_list_clicked_cb (CrmEntityList *self)
 JsonObject *
 crm_entity_list_mail_all (CrmEntityList  *self,
                           const char     *template_name,
+                          gboolean        again,
                           GError        **error)
 {
   g_autoptr(JsonObject) result = NULL;
@@ -536,7 +537,8 @@ crm_entity_list_mail_all (CrmEntityList  *self,
     }
   store = crm_context_get_store (self->context);
   result = crm_mailing_send (store, crm_context_get_user_id (self->context), self->list_id,
-                             NULL, template_name, error);
+                             NULL, template_name,
+                             again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, error);
   if (result == NULL)
     return NULL;
   change_set = crm_store_dup_last_change_set (store);
@@ -547,9 +549,10 @@ crm_entity_list_mail_all (CrmEntityList  *self,
       g_autofree char *queued = g_strdup_printf (ngettext ("%u e-mail queued", "%u e-mails queued",
                                                            sent), sent);
 
-      /* Translators: a toast after «Write to All…»: «5 писем в очереди; пропущено 2 (нет e-mail или отписались)» */
-      text = g_strdup_printf (ngettext ("%s; %u skipped (no e-mail or unsubscribed)",
-                                        "%s; %u skipped (no e-mail or unsubscribed)", skipped),
+      /* Translators: a toast after «Write to All…»: «5 писем в очереди; пропущено 2 (нет e-mail, отписались или уже получили)» */
+      text = g_strdup_printf (ngettext ("%s; %u skipped (no e-mail, unsubscribed or already got it)",
+                                        "%s; %u skipped (no e-mail, unsubscribed or already got it)",
+                                        skipped),
                               queued, skipped);
     }
   else
@@ -566,14 +569,16 @@ mail_dialog_response_cb (AdwMessageDialog *dialog,
                          const char       *response,
                          CrmEntityList    *self)
 {
-  GtkDropDown *dropdown = GTK_DROP_DOWN (adw_message_dialog_get_extra_child (dialog));
+  GtkDropDown *dropdown = g_object_get_data (G_OBJECT (dialog), "template");
+  GtkCheckButton *again = g_object_get_data (G_OBJECT (dialog), "again");
   GtkStringObject *chosen = gtk_drop_down_get_selected_item (dropdown);
   g_autoptr(JsonObject) result = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!g_str_equal (response, "send") || chosen == NULL)
     return;
-  result = crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen), &error);
+  result = crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen),
+                                     gtk_check_button_get_active (again), &error);
   if (result == NULL)
     crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
 }
@@ -587,6 +592,8 @@ mail_all_clicked_cb (CrmEntityList *self)
   g_autofree char *heading = NULL;
   AdwMessageDialog *dialog;
   GtkWidget *dropdown;
+  GtkWidget *again;
+  GtkWidget *box;
 
   if (self->context == NULL || self->list_id == NULL)
     return;
@@ -613,11 +620,17 @@ mail_all_clicked_cb (CrmEntityList *self)
   heading = g_strdup_printf (_("Write to Everyone in «%s»"), self->list_name != NULL ? self->list_name : "");
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        heading,
-                                                       _("Each contact of the list gets one e-mail from the template; contacts without an e-mail or who unsubscribed are skipped. The server sends them after the next sync.")));
+                                                       _("Each contact of the list gets one e-mail from the template; contacts without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.")));
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Template"), -1);
-  adw_message_dialog_set_extra_child (dialog, dropdown);
+  again = gtk_check_button_new_with_mnemonic (_("Send _again to those who already got it"));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_box_append (GTK_BOX (box), dropdown);
+  gtk_box_append (GTK_BOX (box), again);
+  g_object_set_data (G_OBJECT (dialog), "template", dropdown);
+  g_object_set_data (G_OBJECT (dialog), "again", again);
+  adw_message_dialog_set_extra_child (dialog, box);
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "send", _("_Send"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "send", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (dialog, "send");

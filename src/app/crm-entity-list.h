@@ -43,9 +43,11 @@ char          *crm_entity_list_save_list         (CrmEntityList  *self,
 gboolean       crm_entity_list_delete_list       (CrmEntityList  *self,
                                                   GError        **error);
 /* «Write to All…» on the saved list of contacts shown (S4-2): one e-mail from the template
- * @template_name to each contact (crm_mailing_send), toasted with «Undo»; its result. */
+ * @template_name to each contact (crm_mailing_send; @again: also to those who got it
+ * already), toasted with «Undo»; its result. */
 JsonObject    *crm_entity_list_mail_all          (CrmEntityList  *self,
                                                   const char     *template_name,
+                                                  gboolean        again,
                                                   GError        **error);
 /* Whether the clients' segments every row shows are still being read (off the main loop,
  * after each reload). */

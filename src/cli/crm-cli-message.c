@@ -126,6 +126,7 @@ send_to_many (CrmCli      *cli,
               const char  *list,
               const char  *filter,
               const char  *template_name,
+              gboolean     again,
               gboolean     other_options,
               GError     **error)
 {
@@ -144,7 +145,8 @@ send_to_many (CrmCli      *cli,
                                          "NAME, an e-mail template"));
   if (!crm_cli_open (cli, error))
     return FALSE;
-  result = crm_mailing_send (cli->store, cli->actor_id, list, filter, template_name, error);
+  result = crm_mailing_send (cli->store, cli->actor_id, list, filter, template_name,
+                             again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, error);
   if (result == NULL)
     return FALSE;
   if (cli->json)
@@ -182,6 +184,7 @@ crm_cli_message_send (CrmCli   *cli,
   g_autofree char *to = NULL;
   g_autofree char *list = NULL;
   g_autofree char *filter = NULL;
+  gboolean again = FALSE;
   const GOptionEntry entries[] = {
     { "deal", 0, 0, G_OPTION_ARG_STRING, &deal,
       N_("The deal the message is about (required, unless --list or --filter)"),
@@ -201,6 +204,9 @@ crm_cli_message_send (CrmCli   *cli,
     { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
       N_("Instead of --deal: e-mail every contact this filter leaves (with --template)"),
       N_("EXPR") },
+    { "again", 0, 0, G_OPTION_ARG_NONE, &again,
+      N_("With --list or --filter: write also to contacts who already got this template in "
+         "an earlier mailing"), NULL },
     { NULL }
   };
   g_autofree char *deal_id = NULL;
@@ -213,16 +219,20 @@ crm_cli_message_send (CrmCli   *cli,
                         "e-mail, SMS or Telegram channel; “message list” shows how it went. "
                         "With --json: the message as “message list” prints it. With --list "
                         "or --filter instead of --deal, an e-mail template goes to every "
-                        "contact they leave, once each; those without an e-mail or who "
-                        "unsubscribed are skipped and listed. With --json: {\"template\", "
+                        "contact they leave, once each; those without an e-mail, who "
+                        "unsubscribed, or who already got that template in an earlier mailing "
+                        "(unless --again) are skipped and listed. With --json: {\"template\", "
                         "\"sent\": [{\"contact\", \"name\", \"email\", \"message\"}], "
-                        "\"skipped\": [{\"contact\", \"name\", \"reason\"}]}."),
+                        "\"skipped\": [{\"contact\", \"name\", \"reason\", "
+                        "\"sent_at\"?}]}."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
   if (list != NULL || filter != NULL)
-    return send_to_many (cli, list, filter, template_name,
+    return send_to_many (cli, list, filter, template_name, again,
                          deal != NULL || to != NULL || subject != NULL || body != NULL ||
                          channel != NULL, error);
+  if (again)
+    return crm_cli_usage_error (error, _("--again is for a mailing to --list or --filter"));
   if (!crm_cli_require (deal, "--deal", error))
     return FALSE;
   if (template_name != NULL && (subject != NULL || body != NULL))

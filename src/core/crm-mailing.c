@@ -13,8 +13,9 @@
 #include "crm-format.h"
 #include "crm-mailing.h"
 #include "crm-message.h"
+#include "crm-time.h"
 
-static void
+static JsonObject *
 skip (JsonArray  *skipped,
       JsonObject *contact,
       const char *reason)
@@ -27,6 +28,7 @@ skip (JsonArray  *skipped,
                                  json_object_get_string_member_with_default (contact, "name", ""));
   json_object_set_string_member (item, "reason", reason);
   json_array_add_object_element (skipped, item);
+  return item;
 }
 
 static const char *
@@ -42,12 +44,13 @@ first_email (JsonObject *contact)
 }
 
 JsonObject *
-crm_mailing_send (CrmStore    *store,
-                  const char  *actor_id,
-                  const char  *list,
-                  const char  *filter,
-                  const char  *template_name,
-                  GError     **error)
+crm_mailing_send (CrmStore         *store,
+                  const char       *actor_id,
+                  const char       *list,
+                  const char       *filter,
+                  const char       *template_name,
+                  CrmMailingFlags   flags,
+                  GError          **error)
 {
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(JsonObject) result = json_object_new ();
@@ -59,7 +62,9 @@ crm_mailing_send (CrmStore    *store,
   g_autofree char *subject = NULL;
   g_autofree char *body = NULL;
   g_autoptr(JsonObject) saved = NULL;
+  g_autoptr(GHashTable) mailed = NULL;
   CrmFilterQuery query = { .entity = "contact" };
+  guint n_already = 0;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (template_name != NULL, NULL);
@@ -104,6 +109,12 @@ crm_mailing_send (CrmStore    *store,
   contacts = crm_filter_query (store, &query, NULL, error);
   if (contacts == NULL)
     return NULL;
+  if ((flags & CRM_MAILING_AGAIN) == 0)
+    {
+      mailed = crm_message_mailed (store, template_name, error);
+      if (mailed == NULL)
+        return NULL;
+    }
 
   for (guint i = 0; i < json_array_get_length (contacts); i++)
     {
@@ -130,6 +141,19 @@ crm_mailing_send (CrmStore    *store,
           skip (skipped, contact, reason);
           continue;
         }
+      if (mailed != NULL && g_hash_table_contains (mailed, id))
+        {
+          gint64 at = *(gint64 *) g_hash_table_lookup (mailed, id);
+          g_autofree char *when = crm_format_date (at);
+          g_autofree char *iso = crm_time_format (at);
+          /* Translators: why a mailing skipped a contact: «уже получил(а) это письмо 5 марта» */
+          g_autofree char *reason = g_strdup_printf (_("already got this e-mail on %s"),
+                                                     g_strstrip (when));
+
+          json_object_set_string_member (skip (skipped, contact, reason), "sent_at", iso);
+          n_already++;
+          continue;
+        }
       message = crm_message_compose (store, changeset, actor_id, NULL, template_name, NULL,
                                      NULL, "email", id, &local_error);
       if (message == NULL)
@@ -154,6 +178,17 @@ crm_mailing_send (CrmStore    *store,
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("Nobody to write to: no contact matches"));
+      return NULL;
+    }
+  if (json_array_get_length (sent) == 0 && n_already > 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   ngettext ("Nobody to write to: the %u contact found already got «%s» or "
+                             "cannot get e-mail; to send it again, say so (--again)",
+                             "Nobody to write to: the %u contacts found already got «%s» or "
+                             "cannot get e-mail; to send it again, say so (--again)",
+                             json_array_get_length (skipped)),
+                   json_array_get_length (skipped), template_name);
       return NULL;
     }
   if (json_array_get_length (sent) == 0)

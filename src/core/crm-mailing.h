@@ -10,20 +10,30 @@
 
 G_BEGIN_DECLS
 
+typedef enum {
+  CRM_MAILING_NONE  = 0,
+  /* Write also to contacts who already got an e-mail from this template in an earlier
+   * mailing (by default they are skipped, and listed as such). */
+  CRM_MAILING_AGAIN = 1 << 0,
+} CrmMailingFlags;
+
 /* Queues one e-mail from the template @template_name (an e-mail template) to each contact
  * of the saved list @list (its name or id) or of the filter expression @filter (one of the
  * two), written as @actor_id in one change set, so «Undo» takes the whole mailing back.
  * A contact gets one message however the filter matches it; contacts without an e-mail
- * address, or who unsubscribed, get none and are listed with the reason. Returns
+ * address, who unsubscribed, or who already got this template in an earlier mailing (not
+ * one that failed; unless @flags has CRM_MAILING_AGAIN) get none and are listed with the
+ * reason (and "sent_at", ISO 8601, for those who got it already). Returns
  * {"template", "sent": [{"contact","name","email","message"}],
- *  "skipped": [{"contact","name","reason"}]}, or NULL: NOT_FOUND (no such template or
+ *  "skipped": [{"contact","name","reason","sent_at"?}]}, or NULL: NOT_FOUND (no such template or
  * list), INVALID_INPUT (a bad filter, a template that is not an e-mail, nobody to write
  * to — then nothing is written). */
-JsonObject *crm_mailing_send (CrmStore    *store,
-                              const char  *actor_id,
-                              const char  *list,
-                              const char  *filter,
-                              const char  *template_name,
-                              GError     **error);
+JsonObject *crm_mailing_send (CrmStore         *store,
+                              const char       *actor_id,
+                              const char       *list,
+                              const char       *filter,
+                              const char       *template_name,
+                              CrmMailingFlags   flags,
+                              GError          **error);
 
 G_END_DECLS

@@ -298,6 +298,42 @@ crm_message_template_list (CrmStore  *store,
   return node;
 }
 
+GHashTable *
+crm_message_mailed (CrmStore    *store,
+                    const char  *template_name,
+                    GError     **error)
+{
+  g_autoptr(GHashTable) mailed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (template_name != NULL, NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT recipient, max (created_at) FROM message"
+    " WHERE deleted = 0 AND deal IS NULL AND channel = 'email' AND status <> 'failed'"
+    " AND json_extract (data, '$.template') = ?1 GROUP BY recipient", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, template_name, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *recipient = (const char *) sqlite3_column_text (stmt, 0);
+      gint64 at = sqlite3_column_int64 (stmt, 1);
+
+      if (recipient != NULL)
+        g_hash_table_insert (mailed, g_strdup (recipient), g_memdup2 (&at, sizeof at));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the messages sent");
+      return NULL;
+    }
+  return g_steal_pointer (&mailed);
+}
+
 /* --- composing ----------------------------------------------------------------------------- */
 
 static char *recipient_name (CrmStore   *store,

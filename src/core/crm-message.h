@@ -65,6 +65,13 @@ char             *crm_message_send             (CrmStore    *store,
                                                 const char  *to_id,
                                                 GError     **error);
 
+/* The contacts that got an e-mail from the template @template_name outside any deal (a
+ * mailing, crm-mailing.h), queued or sent and not failed: contact id → gint64 * (when the
+ * latest was made, ms). NULL with @error when the replica cannot be read. */
+GHashTable       *crm_message_mailed           (CrmStore    *store,
+                                                const char  *template_name,
+                                                GError     **error);
+
 /* The same as crm_message_send(), into @changeset (which the caller applies: the app
  * writes it as its user, with «Undo»). Returns the message's id, or NULL with @error. */
 char             *crm_message_compose          (CrmStore      *store,
