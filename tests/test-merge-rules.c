@@ -17,6 +17,9 @@
  *   - tags: one laptop adds one, another removes another: both apply;
  *   - a deal shipped, reopened and shipped again has one follow-up deal, which comes
  *     back when it was deleted meanwhile;
+ *   - lost, reopened and lost again offline while the deal was shipped and reopened
+ *     elsewhere: one «Отказники» deal, standing with the loss that holds; a refused loss
+ *     followed by another laptop's loss: one «Отказники» deal, whole, everywhere;
  *   - a move that closed a stage's auto-task «закрыта вместе с этапом», overridden by a
  *     laptop that puts the deal back at that stage: the task is open again everywhere.
  * `voronkactl conflicts` shows why, in words, for each refusal and for the lost move.
@@ -866,6 +869,107 @@ test_reopen_then_win (void)
   pair_clear (&pair);
 }
 
+/* --- one follow-up for the close that stands (issue 24) ------------------------------------ */
+
+/* The live follow-up deals of @deal in @pipeline_name (made by a rule in reaction to one
+ * of its ops). */
+static gint64
+follow_ups_in (CrmStore   *store,
+               const char *deal,
+               const char *pipeline_name)
+{
+  g_autofree char *pipeline = resolve (store, "pipeline", pipeline_name, NULL);
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT count (*) FROM deal f WHERE f.pipeline = '%s' AND f.deleted = 0 AND f.id IN ("
+    " SELECT e.entity_id FROM changelog e JOIN changelog t ON t.op_id = e.cause"
+    " WHERE t.entity_id = ?1 AND e.rule IS NOT NULL AND e.entity = 'deal')", pipeline);
+
+  return count_sql (store, sql, deal);
+}
+
+/* Lost, reopened and lost again offline, while on the other laptop the deal was shipped
+ * and reopened a moment after the first loss by the clock: the first loss does not hold
+ * (its «Отказники» deal is withdrawn with it), the second does — and the «Отказники»
+ * deal, which the second loss found already made (its id comes from the rule and the
+ * deal), stands with it. */
+static void
+test_lost_again_keeps_follow_up (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "lost-again");
+  deal = shared_deal (&pair, "Scania R450 для ООО «Север»", "Ожидание отгрузки");
+
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, now);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  move (pair.a.store, deal, "Продажи", "Ожидание отгрузки", NULL, now + 2000);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+
+  move (pair.b.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", now + 1000);
+  move (pair.b.store, deal, "Продажи", "Ожидание отгрузки", NULL, now + 1500);
+  move (pair.b.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", now + 3000);
+  g_assert_cmpint (follow_ups_in (pair.b.store, deal, "Отказники"), ==, 1);
+  sync_all (&pair.a, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, "Закрыто и не реализовано");
+      g_assert_cmpint (follow_ups_in (store, deal, "Отказники"), ==, 1);
+    }
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_assert_cmpint (follow_ups_in (account, deal, "Отказники"), ==, 1);
+  }
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+/* A loss refused (the deal was shipped on another laptop meanwhile) leaves on the server
+ * the empty, deleted row of its «Отказники» deal; the admin, who shipped it, reopens it
+ * and loses it «Дорого» offline: his rule makes the «Отказники» deal of the same id,
+ * which must not be taken for an edit of a deal someone deleted — it stands with the loss
+ * that holds, whole, on every replica; the refused loss is in its author's list. */
+static void
+test_refused_loss_then_loss (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "refused-loss");
+  deal = shared_deal (&pair, "MAN TGX для ООО «Вектор»", "Ожидание отгрузки");
+
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, now);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  move (pair.b.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", now + 1000);
+  move (pair.a.store, deal, "Продажи", "Ожидание отгрузки", NULL, now + 2000);
+  move (pair.a.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", now + 3000);
+  g_assert_cmpuint (sync_rejected (&pair.b), >=, 1);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, "Закрыто и не реализовано");
+      g_assert_cmpint (follow_ups_in (store, deal, "Отказники"), ==, 1);
+      g_assert_cmpint (count_sql (store, "SELECT count (*) FROM deal f JOIN pipeline p"
+                                  " ON p.id = f.pipeline WHERE p.name = 'Отказники'"
+                                  " AND f.deleted = 0 AND f.title IS NULL", NULL), ==, 0);
+    }
+  listed = find_listed (pair.b.store, deal, "deal-closed", NULL);
+  g_assert_nonnull (listed);
+  assert_conflicts_show (&pair.b, "Why: The deal is already closed");
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
 /* --- auto-tasks given back with the stage -------------------------------------------------- */
 
 /* A rule of the admin's: entering «Встреча согласована» in «Продажи» makes the task
@@ -973,6 +1077,8 @@ main (int    argc,
   g_test_add_func ("/merge-rules/sets-merge-as-sets", test_sets_merge_as_sets);
   g_test_add_func ("/merge-rules/counters-add-up", test_counters_add_up);
   g_test_add_func ("/merge-rules/reopen-then-win", test_reopen_then_win);
+  g_test_add_func ("/merge-rules/lost-again-keeps-follow-up", test_lost_again_keeps_follow_up);
+  g_test_add_func ("/merge-rules/refused-loss-then-loss", test_refused_loss_then_loss);
   /* last: its rule stays in the account */
   g_test_add_func ("/merge-rules/auto-tasks-come-back", test_auto_tasks_come_back);
   status = g_test_run ();

@@ -265,6 +265,23 @@ stage_situation (CrmLedgerRun  *push,
   return TRUE;
 }
 
+/* Is the entity deleted, and by an op of the server's own (an effect withdrawn, or the
+ * empty row a refused creation leaves: reject() in crm-ledger.c) rather than by a person? */
+static gboolean
+deleted_by_server (CrmStore   *store,
+                   const char *entity,
+                   const char *entity_id)
+{
+  g_autoptr(GPtrArray) writes = NULL;
+  gint holder = -1;
+
+  writes = field_writes (store, entity, entity_id, "deleted", &holder, NULL);
+  return writes != NULL && holder >= 0 &&
+         g_strcmp0 (((Write *) writes->pdata[holder])->value, "1") == 0 &&
+         g_strcmp0 (((Write *) writes->pdata[holder])->device,
+                    crm_store_get_device_id (store)) == 0;
+}
+
 /* Does @op give the deal another loss reason than it has? */
 static gboolean
 changes_loss_reason (JsonObject  *current,
@@ -297,10 +314,13 @@ _crm_ledger_check_business (CrmLedgerRun  *push,
     return TRUE;
 
   /* deleted against edited: it stays deleted — except a card merged into another
-   * (crm-duplicates.c), whose edits follow it to the survivor */
+   * (crm-duplicates.c), whose edits follow it to the survivor, and a follow-up deal a
+   * rule makes (or re-touches) where the server removed one of the same id (an earlier
+   * close's, refused or withdrawn): it follows its own trigger (restore_effects) */
   if (json_object_get_boolean_member_with_default (current, "deleted", FALSE) &&
       !json_object_has_member (op->fields, "deleted") &&
-      json_object_get_string_member_with_default (current, "merged_into", NULL) == NULL)
+      json_object_get_string_member_with_default (current, "merged_into", NULL) == NULL &&
+      !(op->rule != NULL && deleted_by_server (push->store, op->entity, op->entity_id)))
     {
       g_autoptr(GPtrArray) writes = NULL;
       gint holder = -1;
@@ -401,7 +421,7 @@ collect_effects (CrmStore    *store,
         continue;
       /* what the rule made, or brought back (a follow-up deal undeleted by a close
        * made again: crm-rule-actions.c) */
-      if (op->created ||
+      if (op->created || json_object_has_member (op->fields, "created_at") ||
           (json_object_has_member (op->fields, "deleted") &&
            !json_object_get_boolean_member (op->fields, "deleted")))
         {
@@ -417,17 +437,44 @@ collect_effects (CrmStore    *store,
   return TRUE;
 }
 
+/* Did a rule make or re-touch @effect in reaction to one of @standing (op ids of the
+ * deal's stage writes that hold, or were seen by what holds)? A follow-up deal's id comes
+ * from (rule, deal): a close made again re-touches the one an earlier close made, and
+ * it stands with the close that holds, whatever becomes of the earlier one. */
+static gboolean
+kept_by_standing (CrmStore     *store,
+                  const Effect *effect,
+                  GHashTable   *standing)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT cause FROM changelog WHERE entity_id = ?2 AND entity = ?1 AND rule IS NOT NULL"
+    " AND cause IS NOT NULL", NULL);
+  gboolean kept = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, effect->entity);
+  _crm_sql_bind_text_or_null (stmt, 2, effect->entity_id);
+  while (!kept && _crm_store_step (store, stmt) == SQLITE_ROW)
+    kept = g_hash_table_contains (standing, sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return kept;
+}
+
 /* The compensating change of one withdrawn effect, when it still stands. */
 static void
 withdraw (CrmStore      *store,
           CrmChangeset  *changeset,
           const Effect  *effect,
-          gboolean       was_close)
+          gboolean       was_close,
+          GHashTable    *standing)
 {
   g_autoptr(JsonObject) current = crm_store_dup_entity (store, effect->entity, effect->entity_id);
   CrmChange *change;
 
   if (current == NULL || json_object_get_boolean_member_with_default (current, "deleted", FALSE))
+    return;
+  if (kept_by_standing (store, effect, standing))
     return;
   if (g_str_equal (effect->entity, "task"))
     {
@@ -512,6 +559,65 @@ restore_stage_tasks (CrmStore      *store,
   return TRUE;
 }
 
+/* A follow-up deal of a close that stands, which the server removed — withdrawn with an
+ * earlier close of the deal, or the empty row the refusal of an earlier close's creation
+ * left (the follow-up's id comes from (rule, deal), so both closes made the same deal):
+ * it comes back, with the values the standing close's rule gave it where the server's
+ * row has none. */
+static gboolean
+restore_effect (CrmStore      *store,
+                CrmChangeset  *changeset,
+                const Effect  *effect,
+                GHashTable    *standing,
+                GError       **error)
+{
+  g_autoptr(JsonObject) current = NULL;
+  g_autoptr(CrmOp) made = NULL;
+  g_autoptr(GList) members = NULL;
+  sqlite3_stmt *stmt;
+  CrmChange *change;
+  int rc;
+
+  if (!g_str_equal (effect->entity, "deal") ||
+      !deleted_by_server (store, effect->entity, effect->entity_id))
+    return TRUE;
+  current = crm_store_dup_entity (store, effect->entity, effect->entity_id);
+  if (current == NULL)
+    return TRUE;
+  /* the standing close's own op on it: its values fill what the server's row lacks */
+  stmt = _crm_store_prepare (store,
+    "SELECT " CRM_CHANGELOG_OP_COLUMNS " FROM changelog"
+    " WHERE entity_id = ?2 AND entity = ?1 AND rule IS NOT NULL ORDER BY seq DESC", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, effect->entity);
+  _crm_sql_bind_text_or_null (stmt, 2, effect->entity_id);
+  while (made == NULL && (rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(CrmOp) op = _crm_op_from_changelog_row (stmt);
+
+      if (op->cause != NULL && g_hash_table_contains (standing, op->cause))
+        made = g_steal_pointer (&op);
+    }
+  sqlite3_reset (stmt);
+  if (made == NULL)
+    return TRUE;
+  change = crm_changeset_touch (changeset, effect->entity, effect->entity_id);
+  members = json_object_get_members (made->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *mine = json_object_get_member (made->fields, l->data);
+      JsonNode *kept = json_object_get_member (current, l->data);
+
+      if (g_str_equal (l->data, "deleted") || JSON_NODE_HOLDS_NULL (mine) ||
+          (kept != NULL && !JSON_NODE_HOLDS_NULL (kept)))
+        continue;
+      crm_change_set_node (change, l->data, json_node_copy (mine));
+    }
+  crm_change_set_bool (change, "deleted", FALSE);
+  return TRUE;
+}
+
 gboolean
 _crm_ledger_withdraw_effects (CrmStore   *store,
                               GPtrArray  *deal_ids,
@@ -527,6 +633,7 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
   for (guint d = 0; d < deal_ids->len; d++)
     {
       g_autoptr(GPtrArray) writes = NULL;
+      g_autoptr(GHashTable) standing = g_hash_table_new (g_str_hash, g_str_equal);
       gint holder = -1;
 
       if (!g_hash_table_add (done_deals, g_strdup (deal_ids->pdata[d])))
@@ -534,6 +641,26 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
       writes = field_writes (store, "deal", deal_ids->pdata[d], "stage", &holder, error);
       if (writes == NULL)
         return FALSE;
+      for (guint i = 0; i < writes->len; i++)
+        if (!((Write *) writes->pdata[i])->overridden)
+          g_hash_table_add (standing, ((Write *) writes->pdata[i])->op_id);
+      /* what a close that stands made, and the server removed, comes back */
+      for (guint i = 0; i < writes->len; i++)
+        {
+          Write *write = writes->pdata[i];
+          g_autoptr(GPtrArray) effects = NULL;
+          g_autoptr(GHashTable) visited = NULL;
+
+          if (write->overridden)
+            continue;
+          effects = g_ptr_array_new_with_free_func ((GDestroyNotify) effect_free);
+          visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          if (!collect_effects (store, write->op_id, visited, effects, 0, error))
+            return FALSE;
+          for (guint e = 0; e < effects->len; e++)
+            if (!restore_effect (store, changeset, effects->pdata[e], standing, error))
+              return FALSE;
+        }
       for (guint i = 0; i < writes->len; i++)
         {
           Write *write = writes->pdata[i];
@@ -547,7 +674,7 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
             return FALSE;
           kind = stage_kind (store, write->value);
           for (guint e = 0; e < effects->len; e++)
-            withdraw (store, changeset, effects->pdata[e], is_closed_kind (kind));
+            withdraw (store, changeset, effects->pdata[e], is_closed_kind (kind), standing);
           if (!restore_stage_tasks (store, changeset, deal_ids->pdata[d], write->op_id, error))
             return FALSE;
         }
@@ -569,6 +696,18 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
       CrmChange *change = crm_changeset_get_change (changeset, i);
       CrmChange *kept;
 
+      /* a follow-up brought back stays brought back */
+      if (json_object_has_member (change->fields, "deleted") &&
+          !json_object_get_boolean_member (change->fields, "deleted"))
+        {
+          g_autoptr(GList) members = json_object_get_members (change->fields);
+
+          kept = crm_changeset_touch (deletions, change->entity, change->entity_id);
+          for (GList *l = members; l != NULL; l = l->next)
+            crm_change_set_node (kept, l->data,
+                                 json_node_copy (json_object_get_member (change->fields, l->data)));
+          continue;
+        }
       /* a task given back to its stage stays given back */
       if (json_object_has_member (change->fields, "done") &&
           !json_object_get_boolean_member (change->fields, "done"))

@@ -12,6 +12,8 @@
 #include "crm-rules-private.h"
 #include "crm-json-private.h"
 #include "crm-uuid.h"
+#include "crm-counter-private.h"
+#include "crm-sql-private.h"
 #include "crm-message.h"
 
 static GPtrArray *
@@ -227,6 +229,24 @@ copies (JsonObject *action,
   return FALSE;
 }
 
+/* Is @key a deal's custom field of type counter? */
+static gboolean
+is_counter (CrmRuleEngine *engine,
+            const char    *key)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
+    "SELECT 1 FROM field WHERE entity = 'deal' AND key = ?1 AND type = 'counter'"
+    " AND deleted = 0", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, key);
+  found = _crm_store_step (engine->store, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
 static gboolean
 action_create_deal (CrmRuleContext  *ctx,
                     JsonObject      *action,
@@ -250,13 +270,32 @@ action_create_deal (CrmRuleContext  *ctx,
   if (stage == NULL)
     return unknown_target (ctx, N_("stage"), get_string (action, "stage"), error);
   existing = crm_store_dup_entity (engine->store, "deal", id);
-  if (existing != NULL)
+  if (existing != NULL && get_string (existing, "title") != NULL &&
+      get_string (existing, "pipeline") != NULL)
     {
-      /* made already, here or on another replica; a follow-up withdrawn with a close
-       * that did not stand (or deleted since) comes back with this close */
-      if (!json_object_get_boolean_member_with_default (existing, "deleted", FALSE))
-        return TRUE;
+      g_autoptr(GList) members = json_object_get_members (existing);
+
+      /* made already, here or on another replica, by an earlier close of this deal. This
+       * close re-touches it, whole, as it stands, with this close as its cause: the
+       * follow-up then stands with whichever close holds. The earlier close may yet be
+       * refused by the server (its creation refused with it) or overridden (its effects
+       * withdrawn): this op brings the deal back, or makes it where the server never had
+       * it, and the withdrawal of the earlier close leaves it alone (crm-ledger-business.c).
+       * One withdrawn or deleted meanwhile comes back with this close. Writing the values
+       * it has changes nothing here and sets off no rule (no field changes). */
       change = crm_changeset_touch (cs, "deal", id);
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          JsonNode *value = json_object_get_member (existing, l->data);
+
+          /* not the server's number, nor a counter (each device writes only its own
+           * part of one) */
+          if (g_str_equal (l->data, "id") || g_str_equal (l->data, "number") ||
+              g_str_equal (l->data, "deleted") || JSON_NODE_HOLDS_NULL (value) ||
+              _crm_counter_is_part (l->data) || is_counter (engine, l->data))
+            continue;
+          crm_change_set_node (change, l->data, json_node_copy (value));
+        }
       crm_change_set_bool (change, "deleted", FALSE);
       return emit (ctx, change, error) != NULL;
     }
@@ -269,7 +308,12 @@ action_create_deal (CrmRuleContext  *ctx,
     resolve_responsible (ctx, get_string (action, "responsible"),
                          get_array (action, "client_pipelines"));
 
-  change = crm_changeset_create (cs, "deal", id);
+  /* a row without a title is what a refused creation leaves (the server's corrective op
+   * empties it): it is made again in full */
+  change = existing != NULL ? crm_changeset_touch (cs, "deal", id)
+                            : crm_changeset_create (cs, "deal", id);
+  if (existing != NULL)
+    crm_change_set_bool (change, "deleted", FALSE);
   crm_change_set_string (change, "title", title);
   crm_change_set_string (change, "pipeline", pipeline);
   crm_change_set_string (change, "stage", stage);
