@@ -27,6 +27,7 @@
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
 
+#include "crm-call.h"
 #include "crm-live-client.h"
 #include "crm-test-http.h"
 #include "crm-query.h"
@@ -606,6 +607,171 @@ test_delivery_once (void)
   g_subprocess_wait (smtp, NULL, NULL);
 }
 
+
+/* A message being sent by one process whose connection to PostgreSQL is reset mid-send
+ * (its backend terminated, so its pid is gone from pg_stat_activity): the other process
+ * does not take it over while the first still holds the claim's lease, the SMTP server
+ * gets it once, the laptop sees «sent», and no log says it may have gone twice. */
+static void
+test_delivery_connection_reset (void)
+{
+  const char *args[] = { "--delivery-interval", "1", NULL };
+  g_autofree char *mail_dir = g_build_filename (tmpdir, "mail-reset", NULL);
+  g_autofree char *smtp_url = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GSubprocess) smtp = NULL;
+  CrmTestServer *pair[2];
+  CrmTestReplica laptop = { 0 };
+  guint16 port = crm_test_free_port ();
+  guint total = 0;
+  gint64 deadline;
+
+  g_assert_cmpint (g_mkdir_with_parents (mail_dir, 0700), ==, 0);
+  if ((smtp = start_smtp (mail_dir, port)) == NULL)
+    return;
+  smtp_url = g_strdup_printf ("smtp://127.0.0.1:%u", port);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("resetting-%u", i);
+      g_autofree char *folder = g_build_filename (tmpdir, name, NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+      crm_test_server_set_database (folder, url);
+      if (i == 0)
+        g_assert_cmpint (crm_test_server_admin (folder, NULL, "channel", "set", "acme", "email",
+                                                "--smtp", smtp_url, "--from", "crm@acme.test",
+                                                NULL), ==, 0);
+      pair[i] = crm_test_server_start (folder, TRUE, args);
+    }
+  crm_test_replica_open (&laptop, pair[0], tmpdir, "mail-reset.db", "admin", "admin-pw");
+
+  /* "slow…@": the SMTP server takes 5 s over it */
+  message = queue_mail (&laptop, "slow-reset@client.test");
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+  }
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *claimed = crm_test_pg_query (url,
+        "SELECT count(*) FROM delivery WHERE state = 1 AND claim IS NOT NULL");
+
+      if (g_str_equal (claimed, "1"))
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("no process took the message to send it within 30 s");
+      g_usleep (50 * 1000);
+    }
+  /* the sending process's connection goes while the SMTP server still takes the mail */
+  {
+    g_autofree char *terminated = crm_test_pg_query (url,
+      "SELECT count(*) FROM (SELECT pg_terminate_backend (claimed_by) FROM delivery"
+      " WHERE state = 1) t");
+
+    g_assert_cmpstr (terminated, ==, "1");
+  }
+
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+
+      if (g_str_equal (status_of (&laptop, message), "sent"))
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the message is not shown sent after 60 s (logs: %s, %s)", pair[0]->log_path,
+                 pair[1]->log_path);
+      g_usleep (200 * 1000);
+    }
+  /* both processes scan every second: a few scans later it still went out once */
+  g_usleep (4 * G_USEC_PER_SEC);
+  g_assert_cmpuint (mails_to (mail_dir, "slow-reset@client.test", &total), ==, 1);
+  g_assert_cmpuint (total, ==, 1);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpuint (crm_test_server_count_log (pair[i], "may have been sent twice", NULL),
+                      ==, 0);
+
+  crm_test_replica_clear (&laptop);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (crm_test_server_stop (pair[i]), ==, 0);
+      crm_test_server_free (pair[i]);
+    }
+  g_subprocess_force_exit (smtp);
+  g_subprocess_wait (smtp, NULL, NULL);
+}
+
+/* A PBX request to one process and the next to the other: the call routed by the first
+ * (a new caller's deal and the call) takes its events in the second, which catches up
+ * from the database under the account's lock; the same call routed again through the
+ * second gets the same deal; a laptop syncing through the first sees the call answered
+ * by the one who answered, its deal numbered once. */
+static void
+test_telephony_across_processes (void)
+{
+  const char *route_body =
+    "{\"call_id\":\"pg-call-1\",\"from\":\"+79125556677\",\"to\":\"+74951234567\","
+    "\"at\":\"2026-12-07T10:00:00Z\"}";
+  const char *events[][3] = {
+    { "ringing", NULL, "2026-12-07T10:00:00Z" },
+    { "answered", "Мария Кузнецова", "2026-12-07T10:00:05Z" },
+    { "ended", NULL, "2026-12-07T10:02:05Z" },
+  };
+  g_autofree char *token = NULL;
+  g_autofree char *deal = NULL;
+  g_autofree char *call_id = crm_call_id ("pg-call-1");
+  g_autoptr(JsonObject) call = NULL;
+  g_autoptr(JsonObject) deal_row = NULL;
+  CrmTestReplica laptop = { 0 };
+
+  g_assert_cmpint (crm_test_server_admin (servers[0]->dir, NULL, "telephony", "token", "acme",
+                                          NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (servers[1]->dir, NULL, "telephony", "set", "acme",
+                                          "--hours", "09:00-18:00", "--days", "mon-fri",
+                                          "--zone", "UTC", NULL), ==, 0);
+  token = crm_test_pg_query (url, "SELECT token FROM telephony");
+  g_assert_true (g_str_has_prefix (token, "vrk_"));
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_auto(CrmTestAnswer) answer = { 0 };
+
+      /* first through one process, then (a repeat) through the other */
+      crm_test_http_request (servers[i], &answer, "POST", "/api/v1/telephony/route", token,
+                             route_body, -1);
+      g_assert_cmpuint (answer.status, ==, 200);
+      if (deal == NULL)
+        deal = g_strdup (crm_test_get_string (answer.body, "deal"));
+      g_assert_cmpstr (crm_test_get_string (answer.body, "deal"), ==, deal);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      g_auto(CrmTestAnswer) answer = { 0 };
+      g_autofree char *user = events[i][1] != NULL
+                              ? g_strdup_printf (",\"user\":\"%s\"", events[i][1])
+                              : g_strdup ("");
+      g_autofree char *body = g_strdup_printf (
+        "{\"call_id\":\"pg-call-1\",\"event\":\"%s\",\"at\":\"%s\"%s}", events[i][0],
+        events[i][2], user);
+
+      crm_test_http_request (servers[1], &answer, "POST", "/api/v1/telephony/event", token,
+                             body, -1);
+      g_assert_cmpuint (answer.status, ==, 200);
+      g_assert_true (json_object_get_boolean_member (answer.body, "applied"));
+    }
+
+  crm_test_replica_open (&laptop, servers[0], tmpdir, "calls.db", "admin", "admin-pw");
+  call = crm_store_dup_entity (laptop.store, "call", call_id);
+  g_assert_nonnull (call);
+  g_assert_cmpstr (crm_test_get_string (call, "status"), ==, "answered");
+  g_assert_cmpint (json_object_get_int_member (call, "duration"), ==, 120);
+  deal_row = crm_store_dup_entity (laptop.store, "deal", deal);
+  g_assert_nonnull (deal_row);
+  /* numbered in the write that made it (the account's one sequence) */
+  g_assert_cmpint (number_of (laptop.store, deal), >, 0);
+  crm_test_replica_clear (&laptop);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -633,6 +799,8 @@ main (int    argc,
   g_test_add_func ("/server-pg/restart-catches-up", test_restart_catches_up);
   g_test_add_func ("/server-pg/one-ticker", test_one_ticker);
   g_test_add_func ("/server-pg/delivery-once", test_delivery_once);
+  g_test_add_func ("/server-pg/delivery-connection-reset", test_delivery_connection_reset);
+  g_test_add_func ("/server-pg/telephony-across-processes", test_telephony_across_processes);
   g_test_add_func ("/server-pg/migrate", test_migrate);
   status = g_test_run ();
 

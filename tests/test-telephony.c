@@ -72,6 +72,12 @@ server_admin (CrmTestRun *run,
   g_ptr_array_add (argv, (gpointer) g_getenv ("VORONKA_SERVER"));
   g_ptr_array_add (argv, "--data");
   g_ptr_array_add (argv, (gpointer) dir);
+  /* under the PostgreSQL matrix: the data folder's database */
+  if (crm_test_server_database (dir) != NULL)
+    {
+      g_ptr_array_add (argv, "--database");
+      g_ptr_array_add (argv, (gpointer) crm_test_server_database (dir));
+    }
   va_start (ap, dir);
   for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (argv, (gpointer) arg);

@@ -729,8 +729,8 @@ crm_server_cmd_serve (const char  *data_dir,
     {
       /* the other processes' pushes reach this one's live sockets */
       crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
-      g_print (_("voronka-server: storage PostgreSQL; mailboxes and telephony run only "
-                 "with the embedded storage for now\n"));
+      g_print (_("voronka-server: storage PostgreSQL; mailboxes run only with the embedded "
+                 "storage for now\n"));
     }
   if (delivery_seconds > 0)
     {

@@ -28,6 +28,8 @@ struct _CrmServerChannels
   char        *path;
   sqlite3     *db;
   CrmServerPg *pg;   /* on PostgreSQL: its tables there, not server.db's */
+  char        *process;   /* on PostgreSQL: this process's claims (a random token) */
+  gint64       lease_ms;  /* how long a claim holds without being renewed */
 };
 
 static const char tables_sql[] =
@@ -85,6 +87,7 @@ crm_server_channels_free (CrmServerChannels *self)
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
   g_clear_object (&self->pg);
+  g_free (self->process);
   g_free (self->path);
   g_free (self);
 }
@@ -129,6 +132,8 @@ crm_server_channels_open_for (CrmServerStorage  *storage,
   /* the tables are the database's own schema steps (crm-server-pg.c) */
   self = g_new0 (CrmServerChannels, 1);
   self->pg = g_object_ref (CRM_SERVER_PG (storage));
+  self->process = g_uuid_string_random ();
+  self->lease_ms = CRM_DELIVERY_DEFAULT_LEASE_MS;
   return self;
 }
 
@@ -577,14 +582,17 @@ crm_server_delivery_due (CrmServerChannels  *self,
 
   if (self->pg != NULL)
     {
-      /* SENDING records whose process is gone (its connection with it), whenever */
+      /* SENDING records whose claim was not renewed for its lease: their process is gone
+       * (or cut off from the database for that long), whenever; records of before leases
+       * when their process's connection is gone */
       g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
       const char *values[] = { now_text };
 
       return pg_records (pg_rows (self, error,
         "SELECT " RECORD_COLUMNS " FROM delivery WHERE (state = 2 AND next_at <= $1)"
-        " OR (state = 1 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity"
-        "  WHERE pid = delivery.claimed_by)) ORDER BY next_at, message", 1, values));
+        " OR (state = 1 AND CASE WHEN lease_until IS NULL THEN NOT EXISTS (SELECT 1"
+        "  FROM pg_stat_activity WHERE pid = delivery.claimed_by) ELSE lease_until < $1 END)"
+        " ORDER BY next_at, message", 1, values));
     }
   stmt = prepare (self,
     "SELECT account, message, state, attempts, coalesce (next_at, 0) FROM delivery"
@@ -627,8 +635,12 @@ crm_server_delivery_claim (CrmServerChannels        *self,
   g_autofree char *seen_attempts = g_strdup_printf ("%d", seen->attempts);
   g_autofree char *attempts_text = g_strdup_printf ("%d", attempts);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autofree char *lease = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                            crm_time_now_ms () + self->lease_ms);
   const char *values[] = { account_id, message_id, attempts_text, now, state_text,
-                           seen_attempts };
+                           seen_attempts, self->process, lease };
+  const char *new_values[] = { account_id, message_id, attempts_text, now, self->process,
+                               lease };
   PGresult *result;
 
   *out_claimed = FALSE;
@@ -643,17 +655,84 @@ crm_server_delivery_claim (CrmServerChannels        *self,
    * it first while it is still as it was seen (the others skip it) */
   result = seen->state == CRM_DELIVERY_NONE
     ? pg_rows (self, error,
-        "INSERT INTO delivery (account, message, state, attempts, updated_at, claimed_by)"
-        " VALUES ($1, $2, 1, $3, $4, pg_backend_pid ()) ON CONFLICT DO NOTHING", 4, values)
+        "INSERT INTO delivery (account, message, state, attempts, updated_at, claimed_by,"
+        " claim, lease_until) VALUES ($1, $2, 1, $3, $4, pg_backend_pid (), $5, $6)"
+        " ON CONFLICT DO NOTHING", G_N_ELEMENTS (new_values), new_values)
     : pg_rows (self, error,
         "UPDATE delivery d SET state = 1, attempts = $3, next_at = NULL, updated_at = $4,"
-        " claimed_by = pg_backend_pid () FROM (SELECT account, message FROM delivery"
+        " claimed_by = pg_backend_pid (), claim = $7, lease_until = $8"
+        " FROM (SELECT account, message FROM delivery"
         "  WHERE account = $1 AND message = $2 AND state = $5 AND attempts = $6"
         "  FOR UPDATE SKIP LOCKED) free WHERE d.account = free.account"
         " AND d.message = free.message", G_N_ELEMENTS (values), values);
   if (result == NULL)
     return FALSE;
   *out_claimed = g_str_equal (PQcmdTuples (result), "1");
+  PQclear (result);
+  return TRUE;
+}
+
+void
+crm_server_delivery_set_lease (CrmServerChannels *self,
+                               gint64             lease_ms)
+{
+  self->lease_ms = lease_ms;
+}
+
+gboolean
+crm_server_delivery_renew (CrmServerChannels  *self,
+                           GError            **error)
+{
+  g_autofree char *lease = NULL;
+  PGresult *result;
+
+  if (self->pg == NULL)
+    return TRUE;
+  lease = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms () + self->lease_ms);
+  {
+    const char *values[] = { self->process, lease };
+
+    result = pg_rows (self, error,
+                      "UPDATE delivery SET lease_until = $2 WHERE claim = $1 AND state = 1",
+                      G_N_ELEMENTS (values), values);
+  }
+  PQclear (result);
+  return result != NULL;
+}
+
+gboolean
+crm_server_delivery_finish (CrmServerChannels  *self,
+                            const char         *account_id,
+                            const char         *message_id,
+                            CrmDeliveryState    state,
+                            gint                attempts,
+                            gint64              next_at,
+                            const char         *reason,
+                            gboolean           *out_held,
+                            GError            **error)
+{
+  g_autofree char *state_text = g_strdup_printf ("%d", (int) state);
+  g_autofree char *attempts_text = g_strdup_printf ("%d", attempts);
+  g_autofree char *next_text = next_at > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, next_at)
+                                           : NULL;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  const char *values[] = { account_id, message_id, state_text, attempts_text, next_text,
+                           reason, now, self->process };
+  PGresult *result;
+
+  *out_held = TRUE;
+  if (self->pg == NULL)
+    return crm_server_delivery_set (self, account_id, message_id, state, attempts, next_at,
+                                    reason, error);
+  /* only while this process's claim holds: once another process took the message over
+   * (the lease ran out), that one writes what became of it */
+  result = pg_rows (self, error,
+    "UPDATE delivery SET state = $3, attempts = $4, next_at = $5, reason = $6,"
+    " updated_at = $7, lease_until = NULL WHERE account = $1 AND message = $2 AND claim = $8",
+    G_N_ELEMENTS (values), values);
+  if (result == NULL)
+    return FALSE;
+  *out_held = g_str_equal (PQcmdTuples (result), "1");
   PQclear (result);
   return TRUE;
 }

@@ -106,8 +106,30 @@ gboolean          crm_server_delivery_claim      (CrmServerChannels        *self
                                                   gint                      attempts,
                                                   gboolean                 *out_claimed,
                                                   GError                  **error);
+/* How long a process's claim on a message it sends holds on PostgreSQL without being
+ * renewed (crm_server_delivery_renew()): another process takes a SENDING message over only
+ * after that, so a process whose connection to the database was reset mid-send (its
+ * backend pid gone) is not doubled while it still sends. */
+#define CRM_DELIVERY_DEFAULT_LEASE_MS (60 * 1000)
+void              crm_server_delivery_set_lease  (CrmServerChannels   *self,
+                                                  gint64               lease_ms);
+/* Renews the leases of this process's claims (nothing on the embedded storage). */
+gboolean          crm_server_delivery_renew      (CrmServerChannels   *self,
+                                                  GError             **error);
+/* Writes what became of a message this process claimed, as crm_server_delivery_set()
+ * does, unless another process took it over meanwhile (its lease ran out while this one
+ * was cut off): then nothing is written and @out_held is FALSE. */
+gboolean          crm_server_delivery_finish     (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  const char          *message_id,
+                                                  CrmDeliveryState     state,
+                                                  gint                 attempts,
+                                                  gint64               next_at,
+                                                  const char          *reason,
+                                                  gboolean            *out_held,
+                                                  GError             **error);
 /* Records in RETRY due at @now, and (with @interrupted) those still SENDING: what a
- * killed server left (on PostgreSQL: always, those whose process is gone). */
+ * killed server left (on PostgreSQL: always, those whose claim's lease ran out). */
 GPtrArray        *crm_server_delivery_due        (CrmServerChannels   *self,
                                                   gint64               now,
                                                   gboolean             interrupted,

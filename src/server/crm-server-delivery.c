@@ -603,6 +603,21 @@ write_status (CrmServerDelivery *self,
     }
 }
 
+/* This process's claim on the message ran out while it sent it (its connection to
+ * PostgreSQL was cut for longer than the lease) and another process took the message
+ * over: the message may go out once more, from there; this one writes nothing of it. */
+static void
+lost_claim (const Job  *job,
+            const char *outcome)
+{
+  g_autofree char *line = g_strdup_printf (
+    "message %s may have been sent twice: this process lost its claim while sending it "
+    "(its connection to the database was cut for longer than the lease) and another "
+    "process took it over; this send ended «%s»", job->message_id, outcome);
+
+  log_delivery (G_LOG_LEVEL_WARNING, job, line);
+}
+
 /* A message that can never go (no address, not an address): failed at once. */
 static void
 finish_failed (CrmServerDelivery *self,
@@ -611,10 +626,17 @@ finish_failed (CrmServerDelivery *self,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
+  gboolean held = TRUE;
 
-  if (!crm_server_delivery_set (self->channels, job->account_id, job->message_id,
-                                CRM_DELIVERY_FAILED, job->attempts, 0, reason, &error))
+  if (!crm_server_delivery_finish (self->channels, job->account_id, job->message_id,
+                                   CRM_DELIVERY_FAILED, job->attempts, 0, reason, &held,
+                                   &error))
     g_warning ("%s", error->message);
+  if (!held)
+    {
+      lost_claim (job, "failed");
+      return;
+    }
   write_status (self, job, "failed", reason);
   line = g_strdup_printf ("message %s (%s) failed: %s", job->message_id,
                           channel_label (job->kind), reason);
@@ -622,6 +644,7 @@ finish_failed (CrmServerDelivery *self,
 }
 
 static void schedule_scan (CrmServerDelivery *self);
+
 
 static void
 job_done (GObject      *source,
@@ -635,14 +658,19 @@ job_done (GObject      *source,
   g_autofree char *to = crm_server_log_escape (job->to, 80);
   g_autofree char *reason = job->reason != NULL ? crm_server_log_escape (job->reason, 300) : NULL;
   g_autofree char *line = NULL;
+  gboolean held = TRUE;
 
   g_hash_table_remove (self->in_flight, key);
   switch (job->outcome)
     {
     case OUTCOME_SENT:
-      if (!crm_server_delivery_set (self->channels, job->account_id, job->message_id,
-                                    CRM_DELIVERY_SENT, job->attempts, 0, NULL, &error))
+      if (!crm_server_delivery_finish (self->channels, job->account_id, job->message_id,
+                                       CRM_DELIVERY_SENT, job->attempts, 0, NULL, &held,
+                                       &error))
         g_warning ("%s", error->message);
+      if (!held)
+        lost_claim (job, "sent");
+      /* sent it was, whoever writes its record */
       write_status (self, job, "sent", NULL);
       line = g_strdup_printf ("message %s sent by %s to %s (attempt %d)", job->message_id,
                               channel_label (job->kind), to, job->attempts);
@@ -653,10 +681,16 @@ job_done (GObject      *source,
         {
           gint64 wait_s = MIN ((gint64) self->interval_s << (job->attempts - 1), MAX_BACKOFF_S);
 
-          if (!crm_server_delivery_set (self->channels, job->account_id, job->message_id,
-                                        CRM_DELIVERY_RETRY, job->attempts,
-                                        crm_time_now_ms () + wait_s * 1000, job->reason, &error))
+          if (!crm_server_delivery_finish (self->channels, job->account_id, job->message_id,
+                                           CRM_DELIVERY_RETRY, job->attempts,
+                                           crm_time_now_ms () + wait_s * 1000, job->reason,
+                                           &held, &error))
             g_warning ("%s", error->message);
+          if (!held)
+            {
+              lost_claim (job, "to be retried");
+              break;
+            }
           line = g_strdup_printf ("message %s by %s to %s failed for now (attempt %d): %s; "
                                   "next try in %lld s", job->message_id,
                                   channel_label (job->kind), to, job->attempts, reason,
@@ -879,6 +913,13 @@ scan (CrmServerDelivery *self)
       return;
     }
 
+  /* this process's sends under way keep their claims (PostgreSQL) */
+  if (g_hash_table_size (self->in_flight) > 0 &&
+      !crm_server_delivery_renew (self->channels, &error))
+    {
+      g_warning ("Delivery: %s", error->message);
+      g_clear_error (&error);
+    }
   /* retries that are due, and what a killed server was sending */
   due = crm_server_delivery_due (self->channels, crm_time_now_ms (), !self->recovered, &error);
   if (due == NULL)
@@ -996,6 +1037,9 @@ crm_server_delivery_new (CrmServerBackend *storage,
   self->channels = channels;
   self->interval_s = MAX (interval_s, 1);
   self->timeout_s = 30;
+  /* renewed every scan: two missed scans and a margin before another process may take
+   * a message over */
+  crm_server_delivery_set_lease (channels, ((gint64) self->interval_s * 2 + 10) * 1000);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->waiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->timer = g_timeout_add_seconds (self->interval_s, scan_timer, self);

@@ -295,6 +295,24 @@ static const char *const migrations[] = {
   "CREATE TABLE tracking (token text PRIMARY KEY, account text NOT NULL REFERENCES account,"
   " message text NOT NULL, created_at bigint NOT NULL, opened_at bigint,"
   " unsubscribed_at bigint, UNIQUE (account, message));",
+  /* 4: telephony (crm-server-telephony.c) and mailboxes (crm-server-mailboxes.c) as in
+   * server.db; a delivery's claim: the token of the one send that holds it and the time
+   * until which nobody takes it over (crm_server_delivery_claim()) */
+  "CREATE TABLE telephony (account text PRIMARY KEY REFERENCES account, token text NOT NULL,"
+  " token_hash text NOT NULL UNIQUE, settings text NOT NULL DEFAULT '{}',"
+  " created_at bigint NOT NULL);"
+  "CREATE TABLE mailbox (id text PRIMARY KEY, account text NOT NULL REFERENCES account,"
+  " url text NOT NULL, username text NOT NULL, password text NOT NULL, ca_file text,"
+  " pipeline text NOT NULL, stage text NOT NULL, responsible text,"
+  " new_only integer NOT NULL DEFAULT 0, uidvalidity bigint NOT NULL DEFAULT 0,"
+  " last_uid bigint NOT NULL DEFAULT 0, taken bigint NOT NULL DEFAULT 0,"
+  " skipped bigint NOT NULL DEFAULT 0, last_check_at bigint, last_error text,"
+  " last_error_at bigint, busy_until bigint NOT NULL DEFAULT 0,"
+  " busy_pid bigint NOT NULL DEFAULT 0, created_at bigint NOT NULL,"
+  " UNIQUE (account, url, username));"
+  "CREATE TABLE mailbox_blocked (account text NOT NULL REFERENCES account, email text NOT NULL,"
+  " deal text, number bigint, blocked_at bigint NOT NULL, PRIMARY KEY (account, email));"
+  "ALTER TABLE delivery ADD COLUMN claim text, ADD COLUMN lease_until bigint;",
 };
 
 static gboolean

@@ -9,13 +9,12 @@
 
 #include "config.h"
 
-#include <sqlite3.h>
 #include <json-glib/json-glib.h>
 
 #include "crm-message.h"
 #include "crm-server-channels.h"
 #include "crm-server-publish.h"
-#include "crm-server-sqlite.h"
+#include "crm-server-db.h"
 #include "crm-server-telephony.h"
 
 struct _CrmServerPublish
@@ -38,19 +37,6 @@ public_url (const char *url)
     return g_strdup ("?");
   return g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
                      g_uri_get_port (uri), g_uri_get_path (uri), NULL, NULL);
-}
-
-static void
-set_text (JsonObject   *object,
-          const char   *member,
-          sqlite3_stmt *stmt,
-          int           column)
-{
-  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
-    json_object_set_null_member (object, member);
-  else
-    json_object_set_string_member (object, member,
-                                   (const char *) sqlite3_column_text (stmt, column));
 }
 
 static void
@@ -90,42 +76,55 @@ read_channels (CrmServerPublish *self,
   return list;
 }
 
-/* The mailboxes (server.db's: none on PostgreSQL yet). */
+/* The mailboxes (server.db's or the PostgreSQL database's; server.db may not have the
+ * table yet: then none). */
 static JsonArray *
 read_mailboxes (CrmServerPublish *self,
                 const char       *account_id)
 {
   JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt = NULL;
-  sqlite3 *db;
+  const char *values[] = { account_id };
+  g_autoptr(CrmServerRows) rows = crm_server_db_run (CRM_SERVER_STORAGE (self->storage),
+    "reading the mailboxes",
+    "SELECT url, username, pipeline, stage, taken, last_error, last_error_at FROM mailbox"
+    " WHERE account = $1 ORDER BY url, username", 1, values, NULL);
 
-  if (!CRM_IS_SERVER_SQLITE (self->storage))
-    return list;
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (self->storage));
-  if (sqlite3_prepare_v2 (db, "SELECT url, username, pipeline, stage, taken, last_error,"
-                          " last_error_at FROM mailbox WHERE account = ?1 ORDER BY url, username",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return list;
-  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  for (guint i = 0; rows != NULL && i < crm_server_rows_count (rows); i++)
     {
       JsonObject *item = json_object_new ();
-      g_autofree char *url = public_url ((const char *) sqlite3_column_text (stmt, 0));
+      g_autofree char *url = public_url (crm_server_rows_text (rows, i, 0));
 
       json_object_set_string_member (item, "url", url);
-      set_text (item, "user", stmt, 1);
-      set_text (item, "pipeline", stmt, 2);
-      set_text (item, "stage", stmt, 3);
-      json_object_set_int_member (item, "taken", sqlite3_column_int64 (stmt, 4));
-      set_text (item, "last_error", stmt, 5);
-      if (sqlite3_column_type (stmt, 6) == SQLITE_NULL)
+      set_string (item, "user", crm_server_rows_text (rows, i, 1));
+      set_string (item, "pipeline", crm_server_rows_text (rows, i, 2));
+      set_string (item, "stage", crm_server_rows_text (rows, i, 3));
+      json_object_set_int_member (item, "taken", crm_server_rows_int (rows, i, 4));
+      set_string (item, "last_error", crm_server_rows_text (rows, i, 5));
+      if (crm_server_rows_text (rows, i, 6) == NULL)
         json_object_set_null_member (item, "last_error_at");
       else
-        json_object_set_int_member (item, "last_error_at", sqlite3_column_int64 (stmt, 6));
+        json_object_set_int_member (item, "last_error_at", crm_server_rows_int (rows, i, 6));
       json_array_add_object_element (list, item);
     }
-  sqlite3_finalize (stmt);
   return list;
+}
+
+typedef struct {
+  const char *account_id;
+  const char *account_name;
+  gboolean    changed;
+} Routing;
+
+static gboolean
+write_routing (CrmServerBackend  *storage,
+               CrmStore          *store,
+               gpointer           data,
+               GError           **error)
+{
+  Routing *routing = data;
+
+  return crm_server_telephony_publish (CRM_SERVER_STORAGE (storage), routing->account_id,
+                                       routing->account_name, store, &routing->changed, error);
 }
 
 typedef struct {
@@ -163,22 +162,19 @@ crm_server_publish_now (CrmServerPublish *self)
       g_autoptr(JsonObject) state = json_object_new ();
       CrmStore *store = crm_server_backend_get_replica (self->storage, accounts->pdata[i], &error);
       Transport transport = { state, FALSE };
-      gboolean changed = FALSE;
+      Routing routing = { accounts->pdata[i], accounts->pdata[i + 1], FALSE };
 
       if (store == NULL)
         continue;   /* an account that does not open is said elsewhere (readyz) */
-      /* the call routing, for the app's Automation view (server.db's: the embedded
-       * storage's only) */
-      if (CRM_IS_SERVER_SQLITE (self->storage) &&
-          !crm_server_telephony_publish (CRM_SERVER_SQLITE (self->storage), accounts->pdata[i],
-                                         accounts->pdata[i + 1], store, &changed, &error))
+      /* the call routing, for the app's Automation view */
+      if (!crm_server_backend_write (self->storage, accounts->pdata[i], write_routing, &routing,
+                                     &error))
         {
           g_warning ("Account %s: the call routing could not be published: %s",
                      (const char *) accounts->pdata[i + 1], error->message);
           g_clear_error (&error);
         }
-      any |= changed;
-      changed = FALSE;
+      any |= routing.changed;
       json_object_set_string_member (state, "account", accounts->pdata[i + 1]);
       json_object_set_array_member (state, "channels", read_channels (self, accounts->pdata[i]));
       json_object_set_array_member (state, "mailboxes", read_mailboxes (self, accounts->pdata[i]));

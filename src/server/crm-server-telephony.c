@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sqlite3.h>
 #include <glib/gi18n.h>
 
 #include "crm-call.h"
@@ -18,10 +17,12 @@
 #include "crm-protocol.h"
 #include "crm-query.h"
 #include "crm-validate.h"
+#include "crm-server-admin.h"
 #include "crm-server-auth.h"
 #include "crm-server-command.h"
 #include "crm-server-log.h"
-#include "crm-server-sqlite.h"
+#include "crm-server-backend.h"
+#include "crm-server-db.h"
 #include "crm-server-telephony.h"
 #include "crm-time.h"
 
@@ -186,42 +187,26 @@ settings_from_json (JsonObject  *json,
   return TRUE;
 }
 
-/* --- server.db ------------------------------------------------------------------------------ */
+/* --- the telephony table (server.db's, or PostgreSQL's) ---------------------------------- */
 
-static gboolean
-db_failed (sqlite3     *db,
-           const char  *what,
-           GError     **error)
+/* server.db makes its table on first use; PostgreSQL's is one of its schema steps. */
+static CrmServerRows *
+db_run (CrmServerStorage   *storage,
+        const char         *what,
+        const char         *sql,
+        int                 n,
+        const char *const  *values,
+        GError            **error)
 {
-  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
-               _("The server database server.db failed while %s: %s"), what,
-               sqlite3_errmsg (db));
-  return FALSE;
-}
-
-static sqlite3_stmt *
-db_prepare (sqlite3     *db,
-            const char  *sql,
-            GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_exec (db, tables_sql, NULL, NULL, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (!crm_server_db_is_shared (storage))
     {
-      db_failed (db, "reading the telephony settings", error);
-      return NULL;
+      g_autoptr(CrmServerRows) made = crm_server_db_run (storage, what, tables_sql, 0, NULL,
+                                                         error);
+
+      if (made == NULL)
+        return NULL;
     }
-  return stmt;
-}
-
-static char *
-column_text (sqlite3_stmt *stmt,
-             int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
+  return crm_server_db_run (storage, what, sql, n, values, error);
 }
 
 static JsonObject *
@@ -237,78 +222,86 @@ parse_settings_text (const char *text)
 /* The account of a token: its id and name and its settings' JSON; FALSE without an
  * error when no account has the token. */
 static gboolean
-account_of_token (sqlite3     *db,
-                  const char  *token,
-                  char       **out_account,
-                  char       **out_name,
-                  JsonObject **out_settings,
-                  GError     **error)
+account_of_token (CrmServerStorage  *storage,
+                  const char        *token,
+                  char             **out_account,
+                  char             **out_name,
+                  JsonObject       **out_settings,
+                  GError           **error)
 {
   g_autofree char *hash = crm_server_hash_token (token);
-  sqlite3_stmt *stmt = db_prepare (db,
+  const char *values[] = { hash };
+  g_autoptr(CrmServerRows) rows = db_run (storage, "reading the telephony settings",
     "SELECT t.account, a.name, t.settings FROM telephony t JOIN account a ON a.id = t.account"
-    " WHERE t.token_hash = ?1", error);
-  gboolean found = FALSE;
+    " WHERE t.token_hash = $1", 1, values, error);
 
-  if (stmt == NULL)
+  if (rows == NULL || crm_server_rows_count (rows) == 0)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      *out_account = column_text (stmt, 0);
-      *out_name = column_text (stmt, 1);
-      *out_settings = parse_settings_text ((const char *) sqlite3_column_text (stmt, 2));
-      found = TRUE;
-    }
-  sqlite3_finalize (stmt);
-  return found;
+  *out_account = crm_server_rows_dup (rows, 0, 0);
+  *out_name = crm_server_rows_dup (rows, 0, 1);
+  *out_settings = parse_settings_text (crm_server_rows_text (rows, 0, 2));
+  return TRUE;
+}
+
+/* The account's settings' JSON; NULL without an error when it has no telephony yet. */
+static JsonObject *
+account_settings (CrmServerStorage  *storage,
+                  const char        *account_id,
+                  GError           **error)
+{
+  const char *values[] = { account_id };
+  g_autoptr(CrmServerRows) rows = db_run (storage, "reading the telephony settings",
+    "SELECT settings FROM telephony WHERE account = $1", 1, values, error);
+
+  if (rows == NULL || crm_server_rows_count (rows) == 0)
+    return NULL;
+  return parse_settings_text (crm_server_rows_text (rows, 0, 0));
 }
 
 /* The account's row (made with a new token when missing): its token and settings. */
 static gboolean
-account_row (sqlite3     *db,
-             const char  *account_id,
-             char       **out_token,
-             JsonObject **out_settings,
-             gboolean    *out_created,
-             GError     **error)
+account_row (CrmServerStorage  *storage,
+             const char        *account_id,
+             char             **out_token,
+             JsonObject       **out_settings,
+             gboolean          *out_created,
+             GError           **error)
 {
-  sqlite3_stmt *stmt = db_prepare (db, "SELECT token, settings FROM telephony WHERE account = ?1",
-                                   error);
+  const char *values[] = { account_id };
+  g_autoptr(CrmServerRows) rows = db_run (storage, "reading the telephony settings",
+    "SELECT token, settings FROM telephony WHERE account = $1", 1, values, error);
+  g_autoptr(CrmServerRows) made = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *now = NULL;
 
   *out_created = FALSE;
-  if (stmt == NULL)
+  if (rows == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (crm_server_rows_count (rows) > 0)
     {
-      *out_token = column_text (stmt, 0);
-      *out_settings = parse_settings_text ((const char *) sqlite3_column_text (stmt, 1));
-      sqlite3_finalize (stmt);
+      *out_token = crm_server_rows_dup (rows, 0, 0);
+      *out_settings = parse_settings_text (crm_server_rows_text (rows, 0, 1));
       return TRUE;
     }
-  sqlite3_finalize (stmt);
 
+  /* two commands at once (another process on PostgreSQL) make one token: whoever
+   * inserts first; the other reads it */
   token = crm_server_new_token ();
-  stmt = db_prepare (db, "INSERT INTO telephony (account, token, token_hash, settings,"
-                         " created_at) VALUES (?1, ?2, ?3, '{}', ?4)", error);
-  if (stmt == NULL)
-    return FALSE;
+  hash = crm_server_hash_token (token);
+  now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   {
-    g_autofree char *hash = crm_server_hash_token (token);
+    const char *row[] = { account_id, token, hash, now };
 
-    sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 2, token, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64 (stmt, 4, crm_time_now_ms ());
+    made = db_run (storage, "keeping the telephony token",
+                   "INSERT INTO telephony (account, token, token_hash, settings, created_at)"
+                   " VALUES ($1, $2, $3, '{}', $4) ON CONFLICT (account) DO NOTHING",
+                   G_N_ELEMENTS (row), row, error);
   }
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      sqlite3_finalize (stmt);
-      return db_failed (db, "keeping the telephony token", error);
-    }
-  sqlite3_finalize (stmt);
+  if (made == NULL)
+    return FALSE;
+  if (crm_server_rows_changed (made) == 0)
+    return account_row (storage, account_id, out_token, out_settings, out_created, error);
   *out_token = g_steal_pointer (&token);
   *out_settings = json_object_new ();
   *out_created = TRUE;
@@ -806,6 +799,37 @@ handle_event (CrmServerLive     *live,
   respond_object (msg, answer);
 }
 
+typedef struct {
+  CrmServerLive     *live;
+  SoupServerMessage *msg;
+  const char        *name;
+  const char        *account_id;
+  const char        *account_name;
+  const Settings    *settings;
+  JsonObject        *request;
+  const char        *call_id;
+  gint64             at;
+} Call;
+
+/* The request's answer is set here; an error only when the storage failed (the answer is
+ * replaced then). */
+static gboolean
+handle_call (CrmServerBackend  *backend,
+             CrmStore          *store,
+             gpointer           data,
+             GError           **error)
+{
+  Call *call = data;
+
+  if (g_str_equal (call->name, "route"))
+    handle_route (call->live, call->msg, call->account_id, call->account_name, store,
+                  call->settings, call->request, call->call_id, call->at);
+  else
+    handle_event (call->live, call->msg, call->account_name, store, call->request,
+                  call->call_id, call->at);
+  return TRUE;
+}
+
 gboolean
 crm_server_telephony_handle (CrmServerStorage  *storage,
                              CrmServerLive     *live,
@@ -827,8 +851,7 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
   const char *call_id = NULL;
   gint64 at = 0;
   guint locked;
-  CrmStore *store;
-  sqlite3 *db;
+  Call call = { 0 };
 
   if (!g_str_has_prefix (path, CRM_TELEPHONY_PATH_PREFIX))
     return FALSE;
@@ -850,14 +873,6 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
                      _("The telephony endpoints take POST with a JSON body"));
       return TRUE;
     }
-  if (!CRM_IS_SERVER_SQLITE (storage))
-    {
-      respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR,
-                     _("Telephony needs the server's embedded storage (serve without "
-                       "--database)"));
-      return TRUE;
-    }
-
   /* an address that sent wrong tokens again and again waits, whatever it sends now:
    * an answer to a guess would tell whether it was right */
   locked = client != NULL ? locked_seconds (client) : 0;
@@ -892,9 +907,8 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
       return TRUE;
     }
   token = g_strstrip (g_strdup (header + 7));
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
   if (*token == '\0' || strlen (token) > 200 ||
-      !account_of_token (db, token, &account_id, &account_name, &settings_json, &error))
+      !account_of_token (storage, token, &account_id, &account_name, &settings_json, &error))
     {
       if (error != NULL)
         respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
@@ -950,44 +964,42 @@ crm_server_telephony_handle (CrmServerStorage  *storage,
       respond_error (msg, CRM_SYNC_ERROR_INVALID_INPUT, error->message);
       return TRUE;
     }
-  store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id, &error);
-  if (store == NULL)
+  /* one write of the storage: on PostgreSQL under the account's lock, whichever process
+   * the PBX reached, so a call routed by one process takes its events in another */
+  call = (Call) { live, msg, name, account_id, account_name, &settings, request, call_id, at };
+  if (!crm_server_backend_write (CRM_SERVER_BACKEND (storage), account_id, handle_call, &call,
+                                 &error))
     {
+      crm_server_log (G_LOG_LEVEL_WARNING, "telephony-failed", error->message,
+                      "VORONKA_ACCOUNT", account_name, NULL);
       respond_error (msg, CRM_SYNC_ERROR_SERVER_ERROR, error->message);
-      return TRUE;
     }
-  if (g_str_equal (name, "route"))
-    handle_route (live, msg, account_id, account_name, store, &settings, request, call_id, at);
-  else
-    handle_event (live, msg, account_name, store, request, call_id, at);
   return TRUE;
 }
 
 /* --- the routing, published to the devices ------------------------------------------------ */
 
 gboolean
-crm_server_telephony_publish (CrmServerSqlite  *storage,
+crm_server_telephony_publish (CrmServerStorage *storage,
                               const char       *account_id,
                               const char       *account_name,
                               CrmStore         *store,
                               gboolean         *out_changed,
                               GError          **error)
 {
-  sqlite3 *db = crm_server_sqlite_get_db (storage);
   g_autoptr(JsonObject) state = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) read_error = NULL;
   JsonObject *settings_json = NULL;
   g_auto(Settings) settings = { 0 };
-  sqlite3_stmt *stmt;
 
   *out_changed = FALSE;
-  stmt = db_prepare (db, "SELECT settings FROM telephony WHERE account = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, account_id, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    settings_json = parse_settings_text ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
+  settings_json = account_settings (storage, account_id, &read_error);
+  if (read_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&read_error));
+      return FALSE;
+    }
   if (settings_json == NULL)
     return TRUE;   /* no telephony token yet: no routing to show */
   if (settings_from_json (settings_json, &settings, &local_error))
@@ -1017,34 +1029,16 @@ open_account (const char        *data_dir,
               CrmStore         **out_store,
               GError           **error)
 {
-  sqlite3_stmt *stmt;
-  sqlite3 *db;
-
-  if (data_dir == NULL)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("Say where the server keeps its data: voronka-server --data DIR …"));
-      return FALSE;
-    }
-  *out_storage = crm_server_sqlite_new (data_dir, error);
+  /* the data folder's storage, or the --database the command was given */
+  *out_storage = crm_server_admin_open_storage (data_dir, error);
   if (*out_storage == NULL)
     return FALSE;
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (*out_storage));
-  stmt = db_prepare (db, "SELECT id FROM account WHERE name = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    *out_account = column_text (stmt, 0);
-  sqlite3_finalize (stmt);
+  *out_account = CRM_SERVER_BACKEND_GET_CLASS (*out_storage)->lookup_account (
+    CRM_SERVER_BACKEND (*out_storage), name, error);
   if (*out_account == NULL)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                   _("There is no account «%s» in %s"), name, data_dir);
-      return FALSE;
-    }
-  *out_store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (*out_storage), *out_account,
-                                              error);
+    return FALSE;
+  *out_store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (*out_storage), *out_account,
+                                               error);
   return *out_store != NULL;
 }
 
@@ -1072,7 +1066,7 @@ crm_server_cmd_telephony_token (const char  *data_dir,
   if (argc != 2)
     return crm_server_command_usage ("%s", _("telephony token takes an ACCOUNT"));
   if (!open_account (data_dir, argv[1], &storage, &account, &store, &error) ||
-      !account_row (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), account, &token,
+      !account_row (storage, account, &token,
                     &settings, &created, &error))
     return crm_server_command_fail (error);
   if (created)
@@ -1162,7 +1156,7 @@ crm_server_cmd_telephony_show (const char  *data_dir,
   if (argc != 2)
     return crm_server_command_usage ("%s", _("telephony show takes an ACCOUNT"));
   if (!open_account (data_dir, argv[1], &storage, &account, &store, &error) ||
-      !account_row (crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage)), account, &token,
+      !account_row (storage, account, &token,
                     &settings, &created, &error) ||
       !describe (store, settings, &description, &error))
     return crm_server_command_fail (error);
@@ -1214,8 +1208,6 @@ crm_server_cmd_telephony_set (const char  *data_dir,
   g_autofree char *text = NULL;
   gboolean created = FALSE;
   CrmStore *store = NULL;
-  sqlite3_stmt *stmt;
-  sqlite3 *db;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT",
@@ -1239,8 +1231,7 @@ crm_server_cmd_telephony_set (const char  *data_dir,
     }
   if (!open_account (data_dir, argv[1], &storage, &account, &store, &error))
     return crm_server_command_fail (error);
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
-  if (!account_row (db, account, &token, &settings, &created, &error))
+  if (!account_row (storage, account, &token, &settings, &created, &error))
     return crm_server_command_fail (error);
   if (pipeline != NULL)
     {
@@ -1296,18 +1287,14 @@ crm_server_cmd_telephony_set (const char  *data_dir,
     json_node_set_object (node, settings);
     text = json_to_string (node, FALSE);
   }
-  stmt = db_prepare (db, "UPDATE telephony SET settings = ?2 WHERE account = ?1", &error);
-  if (stmt == NULL)
-    return crm_server_command_fail (error);
-  sqlite3_bind_text (stmt, 1, account, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      db_failed (db, "saving the telephony settings", &error);
-      sqlite3_finalize (stmt);
+  {
+    const char *values[] = { account, text };
+    g_autoptr(CrmServerRows) saved = db_run (storage, "saving the telephony settings",
+      "UPDATE telephony SET settings = $2 WHERE account = $1", 2, values, &error);
+
+    if (saved == NULL)
       return crm_server_command_fail (error);
-    }
-  sqlite3_finalize (stmt);
+  }
   crm_server_audit ("telephony.set", argv[1], NULL, text);
   print_description (description, json);
   return 0;

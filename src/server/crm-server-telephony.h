@@ -21,7 +21,6 @@
 #include <libsoup/soup.h>
 
 #include "crm-server-live.h"
-#include "crm-server-sqlite.h"
 #include "crm-server-storage.h"
 
 G_BEGIN_DECLS
@@ -56,7 +55,7 @@ gboolean crm_server_telephony_handle (CrmServerStorage  *storage,
 /* Publishes @account_id's routing into its replica @store (crm_call_publish_routing(), the
  * setting CRM_CALL_ROUTING_KEY) when the account has telephony (a token); *out_changed
  * TRUE when that wrote an op. Called by crm-server-publish.c with the channels. */
-gboolean crm_server_telephony_publish (CrmServerSqlite  *storage,
+gboolean crm_server_telephony_publish (CrmServerStorage *storage,
                                        const char       *account_id,
                                        const char       *account_name,
                                        CrmStore         *store,
