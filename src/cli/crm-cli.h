@@ -194,6 +194,14 @@ void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const cha
 gboolean crm_cli_contact_bad_data (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_payer_add      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_payer_list     (CrmCli *cli, int argc, char **argv, GError **error);
+/* `participant …` (crm-cli-participant.c), S4-10. */
+gboolean crm_cli_participant_add          (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_set          (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_list         (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_checkin      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_badge        (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_certificates (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_export       (CrmCli *cli, int argc, char **argv, GError **error);
 /* `deal set ID --payer INN|NAME [--payer-name N --payer-kpp K]` (crm-cli-payer.c). */
 gboolean crm_cli_deal_set_payer (CrmCli *cli, const char *deal_id, const char *payer,
                                  const char *new_name, const char *new_kpp, GError **error);
