@@ -25,6 +25,7 @@
 #include "crm-note-box.h"
 #include "crm-payer.h"
 #include "crm-payer-picker.h"
+#include "crm-participants-group.h"
 #include "crm-undo.h"
 #include "crm-undo-actions.h"
 #include "crm-query.h"
@@ -74,6 +75,7 @@ struct _CrmDealPage
   CrmApprovalSheet    *approval_sheet;
   CrmNoteBox          *note_box;
   CrmPayerPicker      *payer_picker;   /* S4-11: in the «payer» field's row */
+  CrmParticipantsGroup *participants_group;  /* S4-10: event deals only */
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -559,6 +561,23 @@ add_note_action (GtkWidget  *widget,
   crm_note_box_add_typed (CRM_DEAL_PAGE (widget)->note_box);
 }
 
+/* ---- participants (S4-10) ---- */
+
+static void
+checkin_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  crm_participants_group_focus_checkin (CRM_DEAL_PAGE (widget)->participants_group);
+}
+
+CrmParticipantsGroup *
+crm_deal_page_get_participants_group (CrmDealPage *self)
+{
+  g_return_val_if_fail (CRM_IS_DEAL_PAGE (self), NULL);
+  return self->participants_group;
+}
+
 /* ---- files ---- */
 
 gboolean
@@ -698,6 +717,7 @@ crm_deal_page_reload (CrmView *view)
   fill_tasks (self);
   crm_files_group_set_target (self->files_group, self->context, "deal", self->deal_id);
   crm_messages_group_set_target (self->messages_group, self->context, "deal", self->deal_id);
+  crm_participants_group_set_deal (self->participants_group, self->context, self->deal_id);
   crm_discounts_group_set_target (self->discounts_group, self->context, "deal", self->deal_id);
   crm_approval_sheet_set_deal (self->approval_sheet, self->context, self->deal_id);
   crm_note_box_set_target (self->note_box, self->context, "deal", self->deal_id);
@@ -866,6 +886,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   g_type_ensure (CRM_TYPE_ENTITY_PICKER);
   g_type_ensure (CRM_TYPE_FILES_GROUP);
   g_type_ensure (CRM_TYPE_MESSAGES_GROUP);
+  g_type_ensure (CRM_TYPE_PARTICIPANTS_GROUP);
   g_type_ensure (CRM_TYPE_DISCOUNTS_GROUP);
   g_type_ensure (CRM_TYPE_APPROVAL_SHEET);
   g_type_ensure (CRM_TYPE_NOTE_BOX);
@@ -896,6 +917,7 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, timeline);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, files_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, messages_group);
+  gtk_widget_class_bind_template_child (widget_class, CrmDealPage, participants_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, discounts_group);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, approval_sheet);
   gtk_widget_class_bind_template_child (widget_class, CrmDealPage, note_box);
@@ -911,6 +933,9 @@ crm_deal_page_class_init (CrmDealPageClass *klass)
   gtk_widget_class_install_action (widget_class, "deal.open-company", NULL, open_company_action);
   gtk_widget_class_install_action (widget_class, "deal.delete", NULL, delete_action);
   gtk_widget_class_install_action (widget_class, "deal.add-note", NULL, add_note_action);
+  /* S4-10: the check-in entry of an event's participants (a scanner types there) */
+  gtk_widget_class_install_action (widget_class, "deal.checkin", NULL, checkin_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "deal.checkin", NULL);
 }
 
 static void

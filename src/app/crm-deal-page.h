@@ -8,6 +8,7 @@
 
 #include "crm-context.h"
 #include "crm-payer-picker.h"
+#include "crm-participants-group.h"
 #include "crm-files-group.h"
 #include "crm-timeline.h"
 
@@ -22,6 +23,8 @@ const char  *crm_deal_page_get_deal_id   (CrmDealPage *self);
 CrmTimeline *crm_deal_page_get_timeline  (CrmDealPage *self);
 /* S4-11: the payer popover of the «payer» field's row, or NULL when deals have none. */
 CrmPayerPicker *crm_deal_page_get_payer_picker (CrmDealPage *self);
+/* S4-10: the «Participants» group (hidden on deals that are not events). */
+CrmParticipantsGroup *crm_deal_page_get_participants_group (CrmDealPage *self);
 /* The editor of a custom field by key, or NULL. */
 GtkWidget   *crm_deal_page_get_field_editor (CrmDealPage *self,
                                              const char  *key);
