@@ -4,6 +4,7 @@
  * the same rule on the same op. Each test builds a small account from a template that
  * holds only the rules under test. */
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "crm-message.h"
@@ -12,6 +13,7 @@
 #include "crm-store.h"
 #include "crm-template.h"
 #include "crm-time.h"
+#include "crm-undo.h"
 
 #define T0 "2026-03-06T10:00:00Z" /* a Friday */
 
@@ -844,6 +846,422 @@ test_validation_names_unknown_things (void)
   g_assert_no_error (error);
 }
 
+/* --- the catalogue, the dry run, writing and exporting rules (the editor's core) ---------- */
+
+/* Every row of every table of the replica file, as bytes: equal strings, equal files'
+ * contents. Read through a connection of its own, as another program would. */
+static char *
+dump_tables (const char *path)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                       " ORDER BY name", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (tables, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  g_assert_cmpuint (tables->len, >, 10);
+  for (guint t = 0; t < tables->len; t++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT * FROM \"%s\" ORDER BY rowid",
+                                              (const char *) tables->pdata[t]);
+
+      if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        {
+          /* a WITHOUT ROWID table */
+          g_free (sql);
+          sql = g_strdup_printf ("SELECT * FROM \"%s\" ORDER BY 1", (const char *) tables->pdata[t]);
+          g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+        }
+      g_string_append_printf (out, "== %s\n", (const char *) tables->pdata[t]);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          for (int c = 0; c < sqlite3_column_count (stmt); c++)
+            {
+              const void *bytes = sqlite3_column_blob (stmt, c);
+              int n = sqlite3_column_bytes (stmt, c);
+
+              g_string_append_printf (out, "%d:", sqlite3_column_type (stmt, c));
+              if (bytes != NULL)
+                g_string_append_len (out, bytes, n);
+              g_string_append_c (out, '\x1f');
+            }
+          g_string_append_c (out, '\n');
+        }
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static JsonNode *
+parse (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json_from_string (json, &error);
+
+  g_assert_no_error (error);
+  return node;
+}
+
+static const char *
+change_text (JsonObject *result,
+             guint       index)
+{
+  JsonArray *changes = json_object_get_array_member (result, "changes");
+
+  g_assert_cmpuint (index, <, json_array_get_length (changes));
+  return json_object_get_string_member (json_array_get_object_element (changes, index), "text");
+}
+
+static void
+test_dry_run (void)
+{
+  g_auto(Account) account = { 0 };
+  /* a stored rule the tried one sets off: VIP set → tell the manager */
+  CrmStore *store = account.store = make_store (&account, "a.db",
+    "[{\"name\": \"VIP → руководителю\", \"trigger\": {\"type\": \"field_changed\","
+    "   \"field\": \"vip\", \"to\": true},"
+    "  \"actions\": [{\"type\": \"notify\", \"user\": \"Иван Петров\","
+    "                 \"text\": \"VIP: {title}\"}]}]");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *deal = add_deal_full (store, "Volvo FH", "Продажи", "Новая", "Volvo", NULL,
+                                         NULL, &error);
+  g_autofree char *path = g_build_filename (account.dir, "a.db", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *state_before = NULL;
+  g_autofree char *state_after = NULL;
+  gint64 log_before;
+  g_autoptr(JsonNode) rule = parse (
+    "{\"name\": \"Volvo в работу\", \"trigger\": {\"type\": \"stage_entered\","
+    "  \"pipeline\": \"Продажи\", \"stage\": \"Новая\"},"
+    " \"conditions\": [{\"type\": \"has_tag\", \"tag\": \"Volvo\"},"
+    "   {\"type\": \"amount_range\", \"min\": \"500000\"}],"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Позвонить: {title}\","
+    "   \"due\": {\"days\": 1}},"
+    "  {\"type\": \"add_tag\", \"tag\": \"Срочно\"},"
+    "  {\"type\": \"set_field\", \"field\": \"vip\", \"value\": true},"
+    "  {\"type\": \"move_deal\", \"pipeline\": \"Продажи\", \"stage\": \"Переговоры\"}]}");
+  g_autoptr(JsonObject) result = NULL;
+  JsonArray *changes;
+
+  g_assert_no_error (error);
+  g_assert_true (crm_store_checkpoint (store, NULL));
+  before = dump_tables (path);
+  state_before = crm_store_dump_state (store, &error);
+  g_assert_no_error (error);
+  log_before = crm_store_get_log_length (store);
+
+  /* it fires: every change in the words of the deal's history, placeholders filled, the
+   * rule it sets off included */
+  result = crm_rule_dry_run (store, rule, deal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (result, "fires"));
+  g_assert_false (json_object_has_member (result, "failed"));
+  g_assert_false (json_object_has_member (result, "refused"));
+  changes = json_object_get_array_member (result, "changes");
+  g_assert_cmpuint (json_array_get_length (changes), ==, 5);
+  g_assert_cmpstr (change_text (result, 0), ==, "Task «Позвонить: Volvo FH» added");
+  g_assert_cmpstr (change_text (result, 1), ==, "Tag «Срочно» added");
+  g_assert_cmpstr (change_text (result, 2), ==, "VIP: yes");
+  g_assert_cmpstr (change_text (result, 3), ==, "Moved to «Переговоры» in «Продажи»");
+  g_assert_cmpstr (change_text (result, 4), ==, "Notification to Иван Петров: VIP: Volvo FH");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (changes, 4),
+                                                  "rule"), ==, "VIP → руководителю");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (changes, 0),
+                                                  "rule"), ==, "Volvo в работу");
+
+  /* and nothing was written: the file's tables byte for byte, the state, the log */
+  g_assert_true (crm_store_checkpoint (store, NULL));
+  after = dump_tables (path);
+  g_assert_true (g_str_equal (before, after));
+  state_after = crm_store_dump_state (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (state_before, ==, state_after);
+  g_assert_cmpint (crm_store_get_log_length (store), ==, log_before);
+  assert_deal_at (store, deal, "Продажи/Новая");
+
+  /* a condition that does not hold is named */
+  {
+    g_autoptr(JsonNode) mismatch = parse (
+      "{\"name\": \"MAN\", \"trigger\": {\"type\": \"deal_created\"},"
+      " \"conditions\": [{\"type\": \"pipeline\", \"pipeline\": \"Продажи\"},"
+      "   {\"type\": \"has_tag\", \"tag\": \"MAN\"}],"
+      " \"actions\": [{\"type\": \"add_tag\", \"tag\": \"Срочно\"}]}");
+    g_autoptr(JsonObject) no = crm_rule_dry_run (store, mismatch, deal, NULL, &error);
+    JsonObject *failed;
+
+    g_assert_no_error (error);
+    g_assert_false (json_object_get_boolean_member (no, "fires"));
+    failed = json_object_get_object_member (no, "failed");
+    g_assert_cmpstr (json_object_get_string_member (failed, "at"), ==, "conditions[1]");
+    g_assert_nonnull (strstr (json_object_get_string_member (failed, "message"), "MAN"));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (no, "changes")), ==, 0);
+  }
+  /* a trigger the deal is not at says where the deal is */
+  {
+    g_autoptr(JsonNode) elsewhere = parse (
+      "{\"name\": \"Договор\", \"trigger\": {\"type\": \"stage_entered\", \"stage\": \"Договор\"},"
+      " \"actions\": [{\"type\": \"add_tag\", \"tag\": \"Срочно\"}]}");
+    g_autoptr(JsonObject) no = crm_rule_dry_run (store, elsewhere, deal, NULL, &error);
+    JsonObject *failed;
+
+    g_assert_no_error (error);
+    g_assert_false (json_object_get_boolean_member (no, "fires"));
+    failed = json_object_get_object_member (no, "failed");
+    g_assert_cmpstr (json_object_get_string_member (failed, "at"), ==, "trigger");
+    g_assert_nonnull (strstr (json_object_get_string_member (failed, "message"), "Продажи › Новая"));
+    g_assert_nonnull (strstr (json_object_get_string_member (failed, "message"), "Договор"));
+  }
+  /* what the engine would refuse is said, and still nothing is written */
+  {
+    g_autoptr(JsonNode) broken = parse (
+      "{\"name\": \"Куда?\", \"trigger\": {\"type\": \"deal_created\"},"
+      " \"actions\": [{\"type\": \"add_tag\", \"tag\": \"Срочно\"},"
+      "   {\"type\": \"move_deal\", \"pipeline\": \"Продажи\", \"stage\": \"Нет такой\"}]}");
+    g_autoptr(JsonObject) refused = crm_rule_dry_run (store, broken, deal, NULL, &error);
+    JsonObject *why;
+
+    g_assert_no_error (error);
+    why = json_object_get_object_member (refused, "refused");
+    g_assert_nonnull (why);
+    g_assert_cmpstr (json_object_get_string_member (why, "code"), ==, "not-found");
+    g_assert_nonnull (strstr (json_object_get_string_member (why, "message"), "Нет такой"));
+  }
+  /* a missing deal and an invalid rule are errors */
+  g_assert_null (crm_rule_dry_run (store, rule, "no-such-deal", NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  {
+    g_autoptr(JsonNode) invalid = parse ("{\"trigger\": {\"type\": \"deal_created\"},"
+                                         " \"actions\": [{\"type\": \"add_tag\"}]}");
+
+    g_assert_null (crm_rule_dry_run (store, invalid, deal, NULL, &error));
+    g_assert_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID);
+    g_clear_error (&error);
+  }
+  g_assert_true (crm_store_checkpoint (store, NULL));
+  g_free (after);
+  after = dump_tables (path);
+  g_assert_true (g_str_equal (before, after));
+}
+
+/* @node as the only trigger, condition or action of a rule, checked as `rule import` does */
+static gboolean
+validate_one (CrmRulePart  part,
+              JsonNode    *node,
+              GError     **error)
+{
+  g_autoptr(JsonObject) rule = json_object_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *trigger = json_object_new ();
+  JsonArray *one = json_array_new ();
+
+  json_object_set_string_member (trigger, "type", "deal_created");
+  json_array_add_element (one, json_node_copy (node));
+  if (part == CRM_RULE_PART_TRIGGER)
+    {
+      json_object_set_member (rule, "trigger", json_node_copy (node));
+      json_object_unref (trigger);
+    }
+  else
+    json_object_set_object_member (rule, "trigger", trigger);
+  json_object_set_array_member (rule, "conditions", part == CRM_RULE_PART_CONDITION
+                                                    ? json_array_ref (one) : json_array_new ());
+  json_object_set_array_member (rule, "actions", part == CRM_RULE_PART_ACTION
+                                                 ? json_array_ref (one) : json_array_new ());
+  json_array_unref (one);
+  json_node_set_object (root, rule);
+  return crm_rule_validate (root, error);
+}
+
+static void
+test_catalog (void)
+{
+  g_autoptr(JsonNode) json = crm_rule_catalog_to_json ();
+  JsonObject *root = json_node_get_object (json);
+  const CrmRulePart parts[] = { CRM_RULE_PART_TRIGGER, CRM_RULE_PART_CONDITION,
+                                CRM_RULE_PART_ACTION };
+  const char *keys[] = { "triggers", "conditions", "actions" };
+
+  /* the catalogue is what the checks accept: each type with its required parameters
+   * filled is valid, and without one it is refused naming the parameter */
+  for (guint p = 0; p < G_N_ELEMENTS (parts); p++)
+    {
+      guint n = 0;
+      const CrmRuleSpec *specs = crm_rule_catalog_list (parts[p], &n);
+
+      g_assert_cmpuint (n, ==, json_array_get_length (json_object_get_array_member (root, keys[p])));
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(JsonObject) item = json_object_new ();
+          g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+          g_autoptr(GError) error = NULL;
+          const char *required = NULL;
+
+          g_assert_true (crm_rule_catalog_lookup (parts[p], specs[i].type) == &specs[i]);
+          json_object_set_string_member (item, "type", specs[i].type);
+          for (guint k = 0; specs[i].params[k].key != NULL; k++)
+            {
+              const CrmRuleParam *param = &specs[i].params[k];
+
+              if (!param->required)
+                continue;
+              required = param->key;
+              if (param->kind == CRM_RULE_PARAM_CONDITION)
+                {
+                  JsonObject *inner = json_object_new ();
+                  json_object_set_string_member (inner, "type", "field_empty");
+                  json_object_set_string_member (inner, "field", "vip");
+                  json_object_set_object_member (item, param->key, inner);
+                }
+              else if (param->kind == CRM_RULE_PARAM_REASONS)
+                {
+                  JsonArray *list = json_array_new ();
+                  json_array_add_string_element (list, "Дорого");
+                  json_object_set_array_member (item, param->key, list);
+                }
+              else
+                json_object_set_string_member (item, param->key, "x");
+            }
+          if (g_str_equal (specs[i].type, "create_task") || g_str_equal (specs[i].type, "notify"))
+            json_object_set_string_member (item, "text", "x");
+          if (g_str_equal (specs[i].type, "counter"))
+            json_object_set_int_member (item, "equals", 1);
+          if (g_str_equal (specs[i].type, "send_message"))
+            json_object_set_string_member (item, "text", "x");
+          json_node_set_object (node, item);
+          g_assert_true (validate_one (parts[p], node, &error));
+          g_assert_no_error (error);
+          if (required != NULL && parts[p] != CRM_RULE_PART_CONDITION)
+            {
+              json_object_remove_member (item, required);
+              g_assert_false (validate_one (parts[p], node, &error));
+              g_assert_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID);
+              g_assert_nonnull (strstr (error->message, required));
+            }
+        }
+    }
+  /* a parameter's kind tells an editor what to offer */
+  g_assert_cmpstr (crm_rule_param_kind_name (crm_rule_spec_find_param (
+    crm_rule_catalog_lookup (CRM_RULE_PART_ACTION, "move_deal"), "stage")->kind), ==, "stage");
+  g_assert_cmpstr (crm_rule_param_kind_name (crm_rule_spec_find_param (
+    crm_rule_catalog_lookup (CRM_RULE_PART_ACTION, "create_task"), "due")->kind), ==, "duration");
+  g_assert_null (crm_rule_catalog_lookup (CRM_RULE_PART_ACTION, "send_fax"));
+}
+
+static void
+test_check_against_replica (void)
+{
+  g_auto(Account) account = { 0 };
+  CrmStore *store = account.store = make_store (&account, "a.db", "[]");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *at = NULL;
+  g_autoptr(JsonNode) good = parse (
+    "{\"name\": \"x\", \"trigger\": {\"type\": \"stage_entered\", \"pipeline\": \"Продажи\","
+    "  \"stage\": \"Договор\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"x\", \"responsible\": \"deal\"}]}");
+  g_autoptr(JsonNode) bad_stage = parse (
+    "{\"name\": \"x\", \"trigger\": {\"type\": \"deal_created\"},"
+    " \"actions\": [{\"type\": \"add_tag\", \"tag\": \"Volvo\"},"
+    "   {\"type\": \"move_deal\", \"pipeline\": \"Продажи\", \"stage\": \"Отгружено\"}]}");
+  g_autoptr(JsonNode) bad_shape = parse (
+    "{\"name\": \"x\", \"trigger\": {\"type\": \"deal_created\"},"
+    " \"conditions\": [{\"type\": \"has_tag\"}], \"actions\": []}");
+
+  g_assert_true (crm_rule_check (store, good, &at, &error));
+  g_assert_no_error (error);
+  g_assert_null (at);
+  g_assert_false (crm_rule_check (store, bad_stage, &at, &error));
+  g_assert_cmpstr (at, ==, "actions[1]");
+  g_assert_nonnull (strstr (error->message, "Отгружено"));
+  g_clear_error (&error);
+  g_clear_pointer (&at, g_free);
+  g_assert_false (crm_rule_check (store, bad_shape, &at, &error));
+  g_assert_cmpstr (at, ==, "conditions[0]");
+  g_assert_nonnull (strstr (error->message, "\"tag\""));
+}
+
+static void
+test_import_export_round_trip (void)
+{
+  g_auto(Account) account = { 0 };
+  CrmStore *store = account.store = make_store (&account, "a.db",
+    "[{\"name\": \"Первое\", \"trigger\": {\"type\": \"deal_created\"},"
+    "  \"actions\": [{\"type\": \"add_tag\", \"tag\": \"Срочно\"}]}]");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(JsonNode) rule = parse (
+    "{\"name\": \"Второе\", \"enabled\": false, \"trigger\": {\"type\": \"deal_won\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Спасибо\", \"due\": {\"days\": 3}}]}");
+  g_autoptr(JsonNode) exported = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *change_set = NULL;
+  gboolean created = FALSE;
+  JsonArray *rules;
+
+  g_assert_true (crm_rules_stage_import (store, cs, rule, &id, &created, &error));
+  g_assert_no_error (error);
+  g_assert_true (created);
+  g_assert_true (crm_store_apply (store, cs, &error));
+  g_assert_no_error (error);
+
+  exported = crm_rules_export (store, NULL, &error);
+  g_assert_no_error (error);
+  rules = json_node_get_array (exported);
+  g_assert_cmpuint (json_array_get_length (rules), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rules, 1), "name"),
+                   ==, "Второе");
+  g_assert_true (json_node_equal (json_array_get_element (rules, 1), rule));
+
+  /* renamed by id (the editor), then removed; undo brings it back */
+  {
+    g_autoptr(CrmChangeset) rename = crm_changeset_new ();
+    g_autoptr(JsonNode) renamed = json_node_copy (rule);
+    g_autofree char *same = NULL;
+
+    json_object_set_string_member (json_node_get_object (renamed), "name", "Третье");
+    json_object_set_string_member (json_node_get_object (renamed), "id", id);
+    g_assert_true (crm_rules_stage_import (store, rename, renamed, &same, &created, &error));
+    g_assert_false (created);
+    g_assert_cmpstr (same, ==, id);
+    g_assert_true (crm_store_apply (store, rename, &error));
+    g_assert_no_error (error);
+
+    json_object_set_string_member (json_node_get_object (renamed), "name", "Первое");
+    g_assert_false (crm_rules_stage_import (store, rename, renamed, NULL, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "Первое"));
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(CrmChangeset) removal = crm_changeset_new ();
+
+    crm_rules_stage_delete (removal, id);
+    g_assert_true (crm_store_apply (store, removal, &error));
+    g_assert_no_error (error);
+    list = crm_rules_list (store, &error);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
+    change_set = crm_store_dup_last_change_set (store);
+    g_assert_true (crm_store_undo_change_set (store, change_set, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&list, json_node_unref);
+    list = crm_rules_list (store, &error);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  }
+  g_clear_pointer (&exported, json_node_unref);
+  exported = crm_rules_export (store, "Третье", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (exported)), ==, 1);
+  g_assert_null (crm_rules_export (store, "Нет такого", &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -863,5 +1281,9 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/timers", test_timers);
   g_test_add_func ("/rules/same-rule-same-op-two-replicas", test_same_rule_same_op_two_replicas);
   g_test_add_func ("/rules/validation", test_validation_names_unknown_things);
+  g_test_add_func ("/rules/catalog", test_catalog);
+  g_test_add_func ("/rules/check-against-replica", test_check_against_replica);
+  g_test_add_func ("/rules/dry-run", test_dry_run);
+  g_test_add_func ("/rules/import-export", test_import_export_round_trip);
   return g_test_run ();
 }

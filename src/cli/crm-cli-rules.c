@@ -506,17 +506,13 @@ crm_cli_rule_import (CrmCli   *cli,
                      GError  **error)
 {
   g_autoptr(JsonNode) rules = NULL;
-  g_autoptr(JsonNode) existing = NULL;
   g_autoptr(JsonNode) after = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) created = g_array_new (FALSE, FALSE, sizeof (gboolean));
-  g_autofree char *template_name = NULL;
   g_autoptr(JsonArray) result = json_array_new ();
   JsonArray *array;
-  JsonArray *existing_array;
-  gint64 position = 0;
 
   if (!crm_cli_parse (cli, "rule import", "FILE.json",
                       _("Add or replace automation rules from a JSON file: one rule object "
@@ -532,15 +528,6 @@ crm_cli_rule_import (CrmCli   *cli,
   rules = load_rule_file (argv[1], error);
   if (rules == NULL || !crm_cli_open (cli, error))
     return FALSE;
-  existing = crm_rules_list (cli->store, error);
-  if (existing == NULL)
-    return FALSE;
-  existing_array = json_node_get_array (existing);
-  for (guint i = 0; i < json_array_get_length (existing_array); i++)
-    position = MAX (position, json_object_get_int_member_with_default (
-                      json_array_get_object_element (existing_array, i), "position", 0) + 1);
-  template_name = crm_store_dup_meta (cli->store, "template");
-
   array = json_node_get_array (rules);
   if (json_array_get_length (array) == 0)
     {
@@ -551,41 +538,17 @@ crm_cli_rule_import (CrmCli   *cli,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *node = json_array_get_element (array, i);
-      JsonObject *rule;
-      JsonObject *current = NULL;
       const char *name = NULL;
-      CrmChange *change;
-      char *id;
-      gboolean is_new;
+      gboolean is_new = FALSE;
+      char *id = NULL;
 
       if (!check_imported_rule (node, argv[1], i, seen, &name, error))
         return FALSE;
-      rule = json_node_get_object (node);
-      for (guint j = 0; j < json_array_get_length (existing_array) && current == NULL; j++)
-        if (g_strcmp0 (crm_cli_str (json_array_get_object_element (existing_array, j), "name",
-                                    NULL), name) == 0)
-          current = json_array_get_object_element (existing_array, j);
-      is_new = current == NULL;
-      if (is_new)
-        {
-          /* the templates' scheme (data/templates/README.md), so two replicas importing
-           * one rule agree on its id */
-          g_autofree char *key = g_strconcat (template_name != NULL ? template_name : "local",
-                                              "/rule/", name, NULL);
-          id = crm_uuid_v5 (CRM_UUID_NAMESPACE, key);
-          change = crm_changeset_create (changeset, "rule", id);
-          crm_change_set_int (change, "position", position++);
-        }
-      else
-        {
-          id = g_strdup (crm_cli_str (current, "id", ""));
-          change = crm_changeset_touch (changeset, "rule", id);
-        }
-      crm_change_set_string (change, "name", name);
-      crm_change_set_node (change, "definition", json_node_copy (node));
-      if (is_new || json_object_has_member (rule, "enabled"))
-        crm_change_set_bool (change, "enabled",
-                             json_object_get_boolean_member_with_default (rule, "enabled", TRUE));
+      /* an id in the file is the editor's business, not an import's */
+      if (json_object_has_member (json_node_get_object (node), "id"))
+        json_object_remove_member (json_node_get_object (node), "id");
+      if (!crm_rules_stage_import (cli->store, changeset, node, &id, &is_new, error))
+        return FALSE;
       g_ptr_array_add (ids, id);
       g_array_append_val (created, is_new);
     }
@@ -669,5 +632,187 @@ crm_cli_tick (CrmCli   *cli,
       g_print (_("Refused: rule “%s” for %s: %s\n"), crm_cli_str (item, "rule", ""),
                title != NULL ? title : "—", crm_cli_str (item, "message", ""));
     }
+  return TRUE;
+}
+
+/* ---- rule test ---- */
+
+/* The rule to try: a stored rule's definition (by name or id), or FILE.json's one rule. */
+static JsonNode *
+dup_rule_to_test (CrmCli      *cli,
+                  const char  *name_or_file,
+                  GError     **error)
+{
+  g_autoptr(JsonNode) rules = NULL;
+  JsonObject *rule;
+  JsonObject *definition;
+  const char *keys[] = { "name", "id", "trigger", "triggers", "conditions", "actions" };
+
+  if (g_str_has_suffix (name_or_file, ".json") &&
+      g_file_test (name_or_file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autoptr(JsonNode) list = load_rule_file (name_or_file, error);
+      JsonArray *array;
+
+      if (list == NULL)
+        return NULL;
+      array = json_node_get_array (list);
+      if (json_array_get_length (array) != 1)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("%s holds %u rules; a test tries one: export it with “voronkactl rule "
+                         "export NAME --out FILE.json”"),
+                       name_or_file, json_array_get_length (array));
+          return NULL;
+        }
+      return json_node_copy (json_array_get_element (array, 0));
+    }
+  rules = dup_rules (cli, error);
+  if (rules == NULL || (rule = find_rule (rules, name_or_file, error)) == NULL)
+    return NULL;
+  definition = json_object_new ();
+  for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+    if (json_object_has_member (rule, keys[k]))
+      json_object_set_member (definition, keys[k],
+                              json_node_copy (json_object_get_member (rule, keys[k])));
+  {
+    JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_take_object (node, definition);
+    return node;
+  }
+}
+
+gboolean
+crm_cli_rule_test (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autofree char *deal = NULL;
+  const GOptionEntry entries[] = {
+    { "deal", 0, 0, G_OPTION_ARG_STRING, &deal, N_("The deal to try the rule on (number or id)"),
+      N_("ID") },
+    { NULL }
+  };
+  g_autoptr(JsonNode) definition = NULL;
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *deal_id = NULL;
+  JsonArray *changes;
+  JsonObject *failed;
+  JsonObject *refused;
+
+  if (!crm_cli_parse (cli, "rule test", "NAME|FILE.json",
+                      _("Show what an automation rule would do to a deal now, writing "
+                        "nothing: its trigger taken as happening to the deal, its conditions "
+                        "checked (the first that does not hold is named), its actions and the "
+                        "rules they set off run, the changes listed in the words of the deal's "
+                        "history. The rule is a stored one (by name or id) or FILE.json, a rule "
+                        "as “rule import” takes it. With --json: {\"rule\", \"deal\", "
+                        "\"fires\", \"failed\": {\"at\", \"message\"}, \"refused\": "
+                        "{\"code\", \"message\"}, \"changes\": [{\"entity\", \"id\", "
+                        "\"text\", \"rule\", \"fields\"}]}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (deal, "--deal", error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  definition = dup_rule_to_test (cli, argv[1], error);
+  if (definition == NULL)
+    return FALSE;
+  deal_id = crm_cli_resolve (cli, "deal", deal, NULL, error);
+  if (deal_id == NULL)
+    return FALSE;
+  result = crm_rule_dry_run (cli->store, definition, deal_id, cli->actor_id, error);
+  if (result == NULL)
+    return FALSE;
+  if (cli->json)
+    {
+      crm_cli_print_json_object (result);
+      return TRUE;
+    }
+  /* Translators: a dry run's heading: the rule, the deal */
+  g_print (_("Rule «%s» on %s (nothing is written):\n"), crm_cli_str (result, "rule", ""),
+           crm_cli_str (result, "deal_text", ""));
+  failed = json_object_has_member (result, "failed")
+           ? json_object_get_object_member (result, "failed") : NULL;
+  refused = json_object_has_member (result, "refused")
+            ? json_object_get_object_member (result, "refused") : NULL;
+  changes = json_object_get_array_member (result, "changes");
+  if (failed != NULL)
+    {
+      g_print (_("It would not fire: %s\n"), crm_cli_str (failed, "message", ""));
+      return TRUE;
+    }
+  if (refused != NULL)
+    {
+      g_print (_("It would be refused, and nothing would change: %s\n"),
+               crm_cli_str (refused, "message", ""));
+      return TRUE;
+    }
+  if (changes == NULL || json_array_get_length (changes) == 0)
+    g_print ("%s\n", _("It would fire and change nothing."));
+  for (guint i = 0; changes != NULL && i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+      const char *entity = crm_cli_str (change, "entity", "");
+      const char *by = crm_cli_str (change, "rule", "");
+
+      if (g_strcmp0 (by, crm_cli_str (result, "rule", "")) != 0)
+        /* Translators: one change of a dry run that another rule, set off, would make */
+        g_print (_("  • %s — by rule «%s»\n"), crm_cli_str (change, "text", entity), by);
+      else
+        g_print ("  • %s\n", crm_cli_str (change, "text", entity));
+    }
+  return TRUE;
+}
+
+/* ---- rule export ---- */
+
+gboolean
+crm_cli_rule_export (CrmCli   *cli,
+                     int       argc,
+                     char    **argv,
+                     GError  **error)
+{
+  g_autofree char *out = NULL;
+  const GOptionEntry entries[] = {
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("The JSON file to write"), N_("FILE.json") },
+    { NULL }
+  };
+  g_autoptr(JsonNode) rules = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  guint n;
+
+  if (!crm_cli_parse (cli, "rule export", "[NAME]",
+                      _("Write the automation rules, or the one called NAME, to a JSON file "
+                        "that “voronkactl rule import” reads back: an array of rules with their "
+                        "name, whether they are enabled, trigger, conditions and actions."),
+                      entries, &argc, &argv, -1, error))
+    return FALSE;
+  if (argc > 2)
+    return crm_cli_usage_error (error, _("rule export takes at most one rule name"));
+  if (!crm_cli_require (out, "--out", error) || !crm_cli_open (cli, error))
+    return FALSE;
+  rules = crm_rules_export (cli->store, argc == 2 ? argv[1] : NULL, error);
+  if (rules == NULL)
+    return FALSE;
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, rules);
+  text = json_generator_to_data (generator, NULL);
+  if (!g_file_set_contents (out, text, -1, error))
+    return FALSE;
+  n = json_array_get_length (json_node_get_array (rules));
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) result = json_object_new ();
+
+      json_object_set_string_member (result, "file", out);
+      json_object_set_int_member (result, "rules", n);
+      crm_cli_print_json_object (result);
+    }
+  else
+    g_print (ngettext ("Wrote %u rule to %s\n", "Wrote %u rules to %s\n", n), n, out);
   return TRUE;
 }

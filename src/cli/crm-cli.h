@@ -227,6 +227,8 @@ gboolean crm_cli_rule_show      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_rule_enable    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_rule_disable   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_rule_import    (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rule_test      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_rule_export    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_tick           (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_attach         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_attachment_list (CrmCli *cli, int argc, char **argv, GError **error);

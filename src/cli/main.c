@@ -102,6 +102,8 @@ static const Command commands[] = {
   { "rule", "enable", crm_cli_rule_enable, N_("Turn an automation rule on (admins)") },
   { "rule", "disable", crm_cli_rule_disable, N_("Turn an automation rule off (admins)") },
   { "rule", "import", crm_cli_rule_import, N_("Add or replace rules from a JSON file (admins)") },
+  { "rule", "test", crm_cli_rule_test, N_("Show what a rule would do to a deal, writing nothing") },
+  { "rule", "export", crm_cli_rule_export, N_("Write rules to a JSON file rule import reads") },
   { "tick", NULL, crm_cli_tick, N_("Run timer rules due at --now") },
   { "attach", NULL, crm_cli_attach, N_("Attach a file to a deal") },
   { "attachment", "list", crm_cli_attachment_list, N_("List the files attached to a deal") },

@@ -681,3 +681,256 @@ crm_describe_conflict (CrmStore   *store,
   set_text (record, "kept_line", kept_line);
   set_text (record, "yours_line", yours_line);
 }
+
+/* --- one change, as the history words it ----------------------------------------------- */
+
+static const char *
+change_string_field (JsonObject *fields,
+                     const char *name)
+{
+  JsonNode *node = fields != NULL ? json_object_get_member (fields, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static char *
+change_dup_name (CrmStore   *store,
+                 const char *entity,
+                 const char *id,
+                 const char *member)
+{
+  g_autoptr(JsonObject) object = id != NULL ? crm_store_dup_entity (store, entity, id) : NULL;
+
+  return object != NULL ? g_strdup (json_object_get_string_member_with_default (object, member, ""))
+                        : NULL;
+}
+
+/* Changed fields as `voronkactl conflicts` and the sync popover word them: «Сумма: 5 200 000 ₽;
+ * Ответственный: Ольга»; @fallback when none is worth a word. */
+static char *
+change_describe_fields (CrmStore   *store,
+                        const char *entity,
+                        const char *id,
+                        JsonObject *fields,
+                        const char *fallback)
+{
+  g_autoptr(GString) changed = g_string_new (NULL);
+  g_autoptr(GList) names = json_object_get_members (fields);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      g_autofree char *value = NULL;
+      g_autofree char *label = NULL;
+
+      if (g_str_equal (name, "stage_entered_at") || g_str_equal (name, "pipeline") ||
+          g_str_equal (name, "created_at"))
+        continue;
+      label = crm_describe_field (store, entity, name);
+      value = crm_describe_value (store, entity, id, name,
+                                  json_object_get_member (fields, name));
+      g_string_append_printf (changed, "%s%s: %s", changed->len > 0 ? "; " : "", label, value);
+    }
+  if (changed->len == 0)
+    return g_strdup (fallback);
+  return g_string_free (g_steal_pointer (&changed), FALSE);
+}
+
+static char *
+change_describe_deal (CrmStore   *store,
+                      const char *deal_id,
+                      JsonObject *fields)
+{
+  const char *stage_id = change_string_field (fields, "stage");
+
+  if (json_object_has_member (fields, "created_at") && json_object_has_member (fields, "title"))
+    return g_strdup (_("Deal created"));
+  if (stage_id != NULL)
+    {
+      g_autofree char *stage_name = change_dup_name (store, "stage", stage_id, "name");
+      g_autofree char *pipeline_id = change_dup_name (store, "stage", stage_id, "pipeline");
+      g_autofree char *pipeline = change_dup_name (store, "pipeline", pipeline_id, "name");
+      g_autofree char *reason = change_string_field (fields, "loss_reason") != NULL
+                                ? change_dup_name (store, "loss_reason", change_string_field (fields, "loss_reason"), "name")
+                                : NULL;
+
+      if (reason != NULL)
+        /* Translators: a deal closed as lost: the stage and the loss reason */
+        return g_strdup_printf (_("Moved to «%s»: %s"), stage_name ? stage_name : "?", reason);
+      if (json_object_has_member (fields, "pipeline") && pipeline != NULL)
+        return g_strdup_printf (_("Moved to «%s» in «%s»"), stage_name ? stage_name : "?",
+                                pipeline);
+      return g_strdup_printf (_("Moved to «%s»"), stage_name ? stage_name : "?");
+    }
+  if (change_string_field (fields, "loss_reason") != NULL)
+    {
+      g_autofree char *reason = change_dup_name (store, "loss_reason",
+                                          change_string_field (fields, "loss_reason"), "name");
+
+      return g_strdup_printf (_("Loss reason: %s"), reason != NULL ? reason : "?");
+    }
+  return change_describe_fields (store, "deal", deal_id, fields, _("Deal changed"));
+}
+
+/* A contact's or company's own change: created, or its fields as they now read. */
+static char *
+change_describe_party (CrmStore   *store,
+                       const char *entity,
+                       const char *id,
+                       JsonObject *fields)
+{
+  gboolean contact = g_str_equal (entity, "contact");
+
+  if (json_object_has_member (fields, "created_at") && json_object_has_member (fields, "name"))
+    return g_strdup (contact ? _("Contact created") : _("Company created"));
+  return change_describe_fields (store, entity, id, fields,
+                          contact ? _("Contact changed") : _("Company changed"));
+}
+
+/* A call's op: only what a person notices (it rang, it was answered, it was missed);
+ * NULL for the bookkeeping in between (the recording, the end of an answered call). */
+static char *
+change_describe_call (CrmStore   *store,
+                      const char *id,
+                      JsonObject *fields)
+{
+  const char *status = change_string_field (fields, "status");
+  g_autofree char *direction = change_dup_name (store, "call", id, "direction");
+  g_autofree char *from = change_dup_name (store, "call", id, "from");
+  g_autofree char *to = change_dup_name (store, "call", id, "to");
+  const char *number = g_strcmp0 (direction, "outgoing") == 0 ? to : from;
+  g_autofree char *phone = crm_format_phone (number != NULL ? number : "");
+
+  if (g_strcmp0 (status, "ringing") == 0)
+    return g_strcmp0 (direction, "outgoing") == 0
+           ? g_strdup_printf (_("Call to %s"), phone)
+           : g_strdup_printf (_("Incoming call from %s"), phone);
+  if (g_strcmp0 (status, "answered") == 0)
+    return g_strdup (_("Call answered"));
+  if (g_strcmp0 (status, "missed") == 0)
+    return g_strdup_printf (_("Missed call from %s"), phone);
+  if (g_strcmp0 (status, "voicemail") == 0)
+    return g_strdup_printf (_("Voicemail from %s"), phone);
+  return NULL;
+}
+
+char *
+crm_describe_change (CrmStore   *store,
+                     const char *entity,
+                     const char *id,
+                     JsonObject *fields)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (fields == NULL || entity == NULL)
+    return g_strdup ("");
+  if (g_str_equal (entity, "notification"))
+    {
+      g_autofree char *user = change_dup_name (store, "user", change_string_field (fields, "user"), "name");
+
+      /* Translators: a notification a rule leaves: whom, and its text */
+      return g_strdup_printf (_("Notification to %s: %s"), user != NULL ? user : "?",
+                              change_string_field (fields, "text") != NULL
+                              ? change_string_field (fields, "text") : "");
+    }
+  if (g_str_equal (entity, "message"))
+    {
+      const char *text = change_string_field (fields, "text");
+
+      if (json_object_has_member (fields, "created_at") || text != NULL)
+        /* Translators: a message queued for the client: the channel, the text */
+        return g_strdup_printf (_("Message by %s: %s"),
+                                change_string_field (fields, "channel") != NULL
+                                ? change_string_field (fields, "channel") : "?",
+                                text != NULL ? text : "");
+    }
+  if (g_str_equal (entity, "deal"))
+    return change_describe_deal (store, id, fields);
+  if (g_str_equal (entity, "contact") || g_str_equal (entity, "company"))
+    return change_describe_party (store, entity, id, fields);
+  if (g_str_equal (entity, "call"))
+    {
+      char *text = change_describe_call (store, id, fields);
+
+      return text != NULL ? text : g_strdup ("");
+    }
+  if (g_str_equal (entity, "task"))
+    {
+      g_autofree char *stored = change_dup_name (store, "task", id, "text");
+      const char *text = change_string_field (fields, "text") != NULL ? change_string_field (fields, "text") : stored;
+      JsonNode *done = json_object_get_member (fields, "done");
+      JsonNode *due = json_object_get_member (fields, "due");
+
+      if (text == NULL)
+        text = "";
+      if (json_object_has_member (fields, "created_at"))
+        return g_strdup_printf (_("Task «%s» added"), text);
+      if (done != NULL && JSON_NODE_HOLDS_VALUE (done) && json_node_get_boolean (done))
+        {
+          const char *result = change_string_field (fields, "result");
+
+          if (result != NULL)
+            return g_strdup_printf (_("Task «%s» completed: %s"), text, result);
+          return g_strdup_printf (_("Task «%s» completed"), text);
+        }
+      if (due != NULL && JSON_NODE_HOLDS_VALUE (due) && json_node_get_value_type (due) == G_TYPE_INT64)
+        {
+          g_autofree char *when = crm_format_date (json_node_get_int (due));
+
+          return g_strdup_printf (_("Task «%s» moved to %s"), text, g_strstrip (when));
+        }
+      if (json_object_has_member (fields, "checklist"))
+        return g_strdup_printf (_("Checklist of «%s» updated"), text);
+      return g_strdup_printf (_("Task «%s» changed"), text);
+    }
+  if (g_str_equal (entity, "deal_tag") || g_str_equal (entity, "deal_contact"))
+    {
+      gboolean tag = g_str_equal (entity, "deal_tag");
+      g_autofree char *other = NULL;
+      JsonNode *present = json_object_get_member (fields, "present");
+      gboolean added = present == NULL || !JSON_NODE_HOLDS_VALUE (present) ||
+                       json_node_get_boolean (present);
+      const char *other_id = change_string_field (fields, tag ? "tag" : "contact");
+      g_autofree char *stored = NULL;
+
+      if (other_id == NULL)
+        other_id = stored = change_dup_name (store, entity, id, tag ? "tag" : "contact");
+      other = change_dup_name (store, tag ? "tag" : "contact", other_id, "name");
+      if (tag)
+        return g_strdup_printf (added ? _("Tag «%s» added") : _("Tag «%s» removed"),
+                                other != NULL ? other : "?");
+      return g_strdup_printf (added ? _("Contact «%s» attached") : _("Contact «%s» detached"),
+                              other != NULL ? other : "?");
+    }
+  if (g_str_equal (entity, "note"))
+    {
+      g_autofree char *stored = change_dup_name (store, "note", id, "text");
+      const char *text = change_string_field (fields, "text") != NULL ? change_string_field (fields, "text") : stored;
+      JsonNode *deleted = json_object_get_member (fields, "deleted");
+
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
+        return g_strdup_printf (_("Note removed: %s"), text != NULL ? text : "");
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted))
+        /* an undone removal */
+        return g_strdup_printf (_("Note restored: %s"), text != NULL ? text : "");
+      if (json_object_has_member (fields, "created_at"))
+        return g_strdup (text != NULL ? text : "");
+      return g_strdup_printf (_("Note changed: %s"), text != NULL ? text : "");
+    }
+  if (g_str_equal (entity, "attachment"))
+    {
+      g_autofree char *stored = change_dup_name (store, "attachment", id, "name");
+      const char *name = change_string_field (fields, "name") != NULL ? change_string_field (fields, "name") : stored;
+      JsonNode *deleted = json_object_get_member (fields, "deleted");
+
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
+        return g_strdup_printf (_("File «%s» removed"), name != NULL ? name : "?");
+      if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted))
+        /* an undone removal */
+        return g_strdup_printf (_("File «%s» restored"), name != NULL ? name : "?");
+      return g_strdup_printf (_("File «%s» attached"), name != NULL ? name : "?");
+    }
+  return g_strdup_printf (_("%s changed"), entity);
+}

@@ -32,6 +32,15 @@ char *crm_describe_entity   (CrmStore   *store,
                              const char *entity,
                              const char *entity_id);
 
+/* What one change (an op's @fields on @entity @entity_id) did, as a deal's history says
+ * it: «Deal created», «Moved to “Won”», «Task “Call” added», «Tag “VIP” added», changed
+ * fields as «Label: value»… The app's timeline and the rule editor's dry run both show
+ * these words. */
+char *crm_describe_change   (CrmStore   *store,
+                             const char *entity,
+                             const char *entity_id,
+                             JsonObject *fields);
+
 /* Adds to @record, one item of crm_sync_state_list_conflicts(), what a person reads
  * (its raw members stay as they are):
  *   "subject"         the entity (crm_describe_entity());

@@ -10,22 +10,7 @@
 
 #include "crm-rules-private.h"
 #include "crm-message.h"
-
-static const char *const trigger_types[] = {
-  "deal_created", "stage_entered", "field_changed", "deal_won", "deal_lost",
-  "task_completed", "contact_created", "company_created", "timer", "task_due_set",
-  "message_opened", NULL
-};
-static const char *const condition_types[] = {
-  "field_equals", "field_in", "field_empty", "has_tag", "has_tag_group", "pipeline",
-  "stage", "amount_range", "responsible_group", "client_has_won_deal", "loss_reason_in",
-  "not", "counter", "date_is_today", NULL
-};
-static const char *const action_types[] = {
-  "move_deal", "create_deal", "create_task", "set_field", "add_tag", "remove_tag",
-  "notify", "send_message", "for_each_deal", "increment", "close_lost", "assign_on_shift",
-  "task_to_working_day", NULL
-};
+#include "crm-rule-catalog.h"
 
 static gboolean
 is_channel (const char *channel)
@@ -34,42 +19,90 @@ is_channel (const char *channel)
          g_strcmp0 (channel, "telegram") == 0;
 }
 
-static gboolean
-in_list (const char *const *list,
-         const char         *value)
-{
-  return value != NULL && g_strv_contains (list, value);
-}
-
-static char *
-join_list (const char *const *list)
-{
-  return g_strjoinv (", ", (char **) list);
-}
-
 /* Refuse a rule definition: CRM_RULE_ERROR_INVALID naming @position; returns FALSE. */
 #define invalid(error, position, ...) \
   crm_error_fail_at ((error), CRM_RULE_ERROR, CRM_RULE_ERROR_INVALID, (position), __VA_ARGS__)
 
-static gboolean
-validate_typed (JsonNode           *node,
-                const char         *position,
-                const char         *what,
-                const char *const  *known,
-                GError            **error)
+static const char *
+part_word (CrmRulePart part)
 {
+  switch (part)
+    {
+    case CRM_RULE_PART_TRIGGER:
+      return _("trigger");
+    case CRM_RULE_PART_CONDITION:
+      return _("condition");
+    case CRM_RULE_PART_ACTION:
+    default:
+      return _("action");
+    }
+}
+
+/* A known type of @part (the catalogue, crm-rule-catalog.c) and the keys
+ * crm-rule-process.c checks. */
+static gboolean
+validate_typed (JsonNode     *node,
+                const char   *position,
+                CrmRulePart   part,
+                GError      **error)
+{
+  const CrmRuleSpec *spec;
+  JsonObject *object;
   const char *type;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return invalid (error, position, _("expected an object with a \"type\""));
-  type = get_string (json_node_get_object (node), "type");
-  if (!in_list (known, type))
+  object = json_node_get_object (node);
+  type = get_string (object, "type");
+  spec = crm_rule_catalog_lookup (part, type);
+  if (spec == NULL)
     {
-      g_autofree char *list = join_list (known);
-      return invalid (error, position, _("unknown %s “%s”; known: %s"), what,
+      g_autofree char *list = crm_rule_catalog_join_types (part);
+      return invalid (error, position, _("unknown %s “%s”; known: %s"), part_word (part),
                       type ? type : "", list);
     }
-  return _crm_rule_validate_keys (json_node_get_object (node), type, position, error);
+  return _crm_rule_validate_keys (object, type, position, error);
+}
+
+/* After the type's own checks: the parameters the catalogue marks required, and the
+ * kinds a mistyped value would break (a time, a choice). */
+static gboolean
+validate_params (JsonNode     *node,
+                 const char   *position,
+                 CrmRulePart   part,
+                 GError      **error)
+{
+  JsonObject *object = json_node_get_object (node);
+  const char *type = get_string (object, "type");
+  const CrmRuleSpec *spec = crm_rule_catalog_lookup (part, type);
+
+  for (guint i = 0; spec->params[i].key != NULL; i++)
+    {
+      const CrmRuleParam *param = &spec->params[i];
+      JsonNode *value = json_object_get_member (object, param->key);
+
+      if (param->required && (value == NULL || JSON_NODE_HOLDS_NULL (value) ||
+                              (JSON_NODE_HOLDS_VALUE (value) &&
+                               json_node_get_value_type (value) == G_TYPE_STRING &&
+                               *json_node_get_string (value) == '\0')))
+        /* Translators: a rule's part misses a key: “has_tag” needs a "tag" */
+        return invalid (error, position, _("“%s” needs a \"%s\""), type, param->key);
+      if (value != NULL && param->kind == CRM_RULE_PARAM_DURATION &&
+          !JSON_NODE_HOLDS_OBJECT (value))
+        return invalid (error, position,
+                        _("\"%s\" must be a time such as {\"days\": 3}, {\"minutes\": 10} or "
+                          "{\"working_days\": 2}"), param->key);
+      if (value != NULL && param->kind == CRM_RULE_PARAM_CHOICE &&
+          (!JSON_NODE_HOLDS_VALUE (value) ||
+           json_node_get_value_type (value) != G_TYPE_STRING ||
+           !g_strv_contains (param->choices, json_node_get_string (value))) &&
+          !g_str_equal (param->key, "channel"))  /* a channel may be a list: below */
+        {
+          g_autofree char *choices = g_strjoinv (", ", (char **) param->choices);
+          return invalid (error, position, _("\"%s\" must be one of %s"), param->key, choices);
+        }
+    }
+  return TRUE;
 }
 
 static gboolean validate_actions (JsonArray *actions, const char *position, GError **error);
@@ -81,10 +114,12 @@ validate_conditions (JsonArray   *conditions,
 {
   for (guint i = 0; conditions != NULL && i < json_array_get_length (conditions); i++)
     {
-      g_autofree char *at = g_strdup_printf ("%s[%u]", position, i);
+      /* no position: one part checked alone (the editor's row), named by its row */
+      g_autofree char *at = position != NULL ? g_strdup_printf ("%s[%u]", position, i)
+                                             : g_strdup ("");
       JsonNode *node = json_array_get_element (conditions, i);
 
-      if (!validate_typed (node, at, _("condition"), condition_types, error))
+      if (!validate_typed (node, at, CRM_RULE_PART_CONDITION, error))
         return FALSE;
       if (g_strcmp0 (get_string (json_node_get_object (node), "type"), "date_is_today") == 0 &&
           get_string (json_node_get_object (node), "field") == NULL)
@@ -101,6 +136,8 @@ validate_conditions (JsonArray   *conditions,
           if (!validate_conditions (one, inner_at, error))
             return FALSE;
         }
+      if (!validate_params (node, at, CRM_RULE_PART_CONDITION, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -112,12 +149,14 @@ validate_actions (JsonArray   *actions,
 {
   for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
     {
-      g_autofree char *at = g_strdup_printf ("%s[%u]", position, i);
+      /* no position: one part checked alone (the editor's row), named by its row */
+      g_autofree char *at = position != NULL ? g_strdup_printf ("%s[%u]", position, i)
+                                             : g_strdup ("");
       JsonNode *node = json_array_get_element (actions, i);
       JsonObject *action;
       const char *type;
 
-      if (!validate_typed (node, at, _("action"), action_types, error))
+      if (!validate_typed (node, at, CRM_RULE_PART_ACTION, error))
         return FALSE;
       action = json_node_get_object (node);
       type = get_string (action, "type");
@@ -174,6 +213,8 @@ validate_actions (JsonArray   *actions,
             !validate_conditions (get_array (action, "conditions"), cond_at, error))
           return FALSE;
       }
+      if (!validate_params (node, at, CRM_RULE_PART_ACTION, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -194,13 +235,17 @@ crm_rule_validate (JsonNode  *definition,
       for (guint i = 0; i < json_array_get_length (triggers); i++)
         {
           g_autofree char *at = g_strdup_printf ("triggers[%u]", i);
-          if (!validate_typed (json_array_get_element (triggers, i), at, _("trigger"),
-                               trigger_types, error))
+          if (!validate_typed (json_array_get_element (triggers, i), at,
+                               CRM_RULE_PART_TRIGGER, error) ||
+              !validate_params (json_array_get_element (triggers, i), at,
+                                CRM_RULE_PART_TRIGGER, error))
             return FALSE;
         }
     }
-  else if (!validate_typed (json_object_get_member (rule, "trigger"), "trigger", _("trigger"),
-                            trigger_types, error))
+  else if (!validate_typed (json_object_get_member (rule, "trigger"), "trigger",
+                            CRM_RULE_PART_TRIGGER, error) ||
+           !validate_params (json_object_get_member (rule, "trigger"), "trigger",
+                             CRM_RULE_PART_TRIGGER, error))
     return FALSE;
   if (json_object_has_member (rule, "conditions") && get_array (rule, "conditions") == NULL)
     return invalid (error, "conditions", _("expected an array"));
@@ -208,4 +253,25 @@ crm_rule_validate (JsonNode  *definition,
     return invalid (error, "actions", _("expected an array of actions"));
   return validate_conditions (get_array (rule, "conditions"), "conditions", error) &&
          validate_actions (get_array (rule, "actions"), "actions", error);
+}
+
+gboolean
+_crm_rule_validate_part (CrmRulePart   part,
+                         JsonNode     *node,
+                         GError      **error)
+{
+  g_autoptr(JsonArray) one = json_array_new ();
+
+  switch (part)
+    {
+    case CRM_RULE_PART_TRIGGER:
+      return validate_typed (node, "", part, error) && validate_params (node, "", part, error);
+    case CRM_RULE_PART_CONDITION:
+      json_array_add_element (one, json_node_copy (node));
+      return validate_conditions (one, NULL, error);
+    case CRM_RULE_PART_ACTION:
+    default:
+      json_array_add_element (one, json_node_copy (node));
+      return validate_actions (one, NULL, error);
+    }
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "crm-rules.h"
+#include "crm-rule-catalog.h"
 #include "crm-store-private.h"
 #include "crm-time.h"
 
@@ -146,6 +147,12 @@ void        _crm_rules_engine_clear     (CrmRuleEngine  *engine);
 /* Run every matching rule on every queued op not run yet, oldest first; new ops join
  * the queue. */
 gboolean    _crm_rules_drain_queue      (CrmRuleEngine  *engine,
+                                         GError        **error);
+
+/* crm-rule-validate.c: one trigger, condition or action checked alone (the editor's
+ * row): its error names no position. */
+gboolean    _crm_rule_validate_part     (CrmRulePart     part,
+                                         JsonNode       *node,
                                          GError        **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CrmRuleEngine, _crm_rules_engine_clear)
