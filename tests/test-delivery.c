@@ -1044,6 +1044,128 @@ test_open_tracking (Fixture       *f,
 }
 
 
+/* S4-10: NPS by e-mail — `participant ask-nps` e-mails those who came; the mail carries the
+ * 11 rating links of voronka-server; the link's page alone (a mail scanner) records
+ * nothing, its button records the score once (a second click, or another score, changes
+ * nothing and says so); the laptop gets the score with its next sync. A score typed from a
+ * paper form is `participant set --nps`. */
+static void
+test_nps_rating (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *event = "Семинар «Продажи 2026»";
+  g_autoptr(JsonObject) ivan = NULL;
+  g_autoptr(JsonObject) oleg = NULL;
+  g_autoptr(JsonObject) asked = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(GPtrArray) received = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autofree char *link8 = NULL;
+  g_autofree char *link3 = NULL;
+  g_autofree char *type = NULL;
+  JsonObject *mail, *p;
+  guint status = 0;
+
+  if (skipped (f))
+    return;
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "pipeline", "add", "Мероприятия", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "stage", "add", "Участник зарегистрирован",
+                                    "--pipeline", "Мероприятия", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "deal", "add", "--pipeline", "Мероприятия",
+                                    "--title", event, NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Иван Петров",
+                                    "--email", "ivan.petrov@client.test", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Анна Сидорова",
+                                    "--email", "anna@client.test", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Олег Без Почты",
+                                    NULL));
+  ivan = crm_test_take_object (crm_test_ctl_ok (f->laptop, NULL, "participant", "add", "--deal",
+                                                event, "--contact", "Иван Петров", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "participant", "add", "--deal", event,
+                                    "--contact", "Анна Сидорова", NULL));
+  oleg = crm_test_take_object (crm_test_ctl_ok (f->laptop, NULL, "participant", "add", "--deal",
+                                                event, "--contact", "Олег Без Почты", NULL));
+  /* nobody came yet: nobody to ask, nothing queued */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *said = NULL;
+
+    crm_test_ctl (&run, f->laptop, NULL, "participant", "ask-nps", "--deal", event, NULL);
+    said = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (said, "did not come"));
+  }
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "participant", "checkin",
+                                    crm_test_get_string (ivan, "code"), NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "participant", "set",
+                                    crm_test_get_string (oleg, "code"), "--attended", "yes", NULL));
+  asked = crm_test_take_object (crm_test_ctl_ok (f->laptop, NULL, "participant", "ask-nps",
+                                                 "--deal", event, NULL));
+  /* Иван is asked; Анна did not come, Олег has no e-mail address */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (asked, "sent")), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (
+                     json_object_get_array_member (asked, "sent"), 0), "name"), ==, "Иван Петров");
+  g_assert_nonnull (crm_test_find_object (json_object_get_array_member (asked, "skipped"), "name",
+                                          "Анна Сидорова"));
+  g_assert_cmpstr (crm_test_get_string (crm_test_find_object (
+                     json_object_get_array_member (asked, "skipped"), "name", "Олег Без Почты"),
+                     "reason"), ==, "has no e-mail address");
+  sync_laptop (f);
+  received = wait_mails (f, 1);
+  mail = received->pdata[0];
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), "Иван Петров"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "body"), event));
+  /* the 11 links, in the text and the HTML */
+  link8 = url_after (crm_test_get_string (mail, "body"), " 8: ");
+  link3 = url_after (crm_test_get_string (mail, "body"), " 3: ");
+  g_assert_true (g_str_has_prefix (link8, f->server->url));
+  g_assert_true (g_str_has_suffix (link8, "/8"));
+  g_assert_nonnull (strstr (link8, "/r/"));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "html"), link8));
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "html"), "/r/"));
+
+  /* the page alone records nothing */
+  answer = fetch (f, "GET", link8, NULL, 0, &status, &type);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "<form method=\"post\""));
+  g_clear_pointer (&answer, g_bytes_unref);
+  sync_laptop (f);
+  list = crm_test_take_object (crm_test_ctl_ok (f->laptop, NULL, "participant", "list", "--deal",
+                                                event, NULL));
+  p = crm_test_find_object (json_object_get_array_member (list, "participants"), "name",
+                            "Иван Петров");
+  g_assert_true (json_object_get_null_member (p, "nps"));
+  g_clear_pointer (&list, json_object_unref);
+
+  /* a score out of 0…10: the link does not work */
+  {
+    g_autofree char *eleven = g_strndup (link8, strlen (link8) - 1);
+    g_autofree char *bad = g_strconcat (eleven, "11", NULL);
+
+    answer = fetch (f, "POST", bad, "", 0, &status, NULL);
+    g_assert_cmpuint (status, ==, 404);
+    g_clear_pointer (&answer, g_bytes_unref);
+  }
+  /* the button: 8, once; then 3 changes nothing and says the score they gave */
+  answer = fetch (f, "POST", link8, "", 0, &status, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "recorded"));
+  g_clear_pointer (&answer, g_bytes_unref);
+  answer = fetch (f, "POST", link3, "", 0, &status, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (g_bytes_get_data (answer, NULL), "8 out of 10"));
+  g_clear_pointer (&answer, g_bytes_unref);
+  sync_laptop (f);
+  list = crm_test_take_object (crm_test_ctl_ok (f->laptop, NULL, "participant", "list", "--deal",
+                                                event, NULL));
+  p = crm_test_find_object (json_object_get_array_member (list, "participants"), "name",
+                            "Иван Петров");
+  g_assert_cmpint (json_object_get_int_member (p, "nps"), ==, 8);
+  g_assert_cmpstr (crm_test_get_string (p, "nps_source"), ==, "email");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (list, "totals"),
+                                               "nps_answers"), ==, 1);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "rated it 8", NULL), ==, 1);
+}
+
 /* The channels the server has, without their secrets, reach the laptop for the app's
  * Settings (crm-server-publish.c): a channel set while serving shows within a sync or
  * two; neither the SMS token nor a key in the gateway's URL is in the laptop's file. */
@@ -1381,6 +1503,8 @@ main (int    argc,
   g_test_add ("/delivery/killed-mid-send", Fixture, NULL, fixture_set_up, test_killed_mid_send,
               fixture_tear_down);
   g_test_add ("/delivery/open-tracking", Fixture, "tracking", fixture_set_up, test_open_tracking,
+              fixture_tear_down);
+  g_test_add ("/delivery/nps-rating", Fixture, "tracking", fixture_set_up, test_nps_rating,
               fixture_tear_down);
   g_test_add ("/delivery/channels-published", Fixture, NULL, fixture_set_up,
               test_channels_published, fixture_tear_down);

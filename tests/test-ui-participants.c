@@ -209,6 +209,11 @@ run (const char *lang)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), ru ? "participants-page-ru"
                                                           : "participants-page"));
 
+  /* NPS by e-mail: Иван came and has an e-mail address */
+  g_assert_cmpuint (crm_participants_group_ask_nps (group ()), ==, 1);
+  /* asked already, nobody else: said, nothing queued */
+  g_assert_cmpuint (crm_participants_group_ask_nps (group ()), ==, 0);
+
   /* the files of the export menu */
   g_assert_true (crm_participants_group_export (group (), CRM_PARTICIPANTS_EXPORT_XLSX, xlsx, &error));
   g_assert_no_error (error);

@@ -669,6 +669,40 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* ---- NPS by e-mail ---- */
+
+guint
+crm_participants_group_ask_nps (CrmParticipantsGroup *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *text = NULL;
+  guint n;
+
+  g_return_val_if_fail (CRM_IS_PARTICIPANTS_GROUP (self), 0);
+  if (self->context == NULL || self->deal_id == NULL)
+    return 0;
+  if (!crm_participant_ask_nps (store_of (self), self->deal_id, NULL, NULL,
+                                crm_context_get_user_id (self->context), &result, &error))
+    {
+      crm_widget_show_toast (GTK_WIDGET (self), error->message);
+      return 0;
+    }
+  n = json_array_get_length (json_object_get_array_member (json_node_get_object (result), "sent"));
+  text = g_strdup_printf (ngettext ("Queued %u e-mail asking for a score (0–10)",
+                                    "Queued %u e-mails asking for a score (0–10)", n), n);
+  written (self, text);
+  return n;
+}
+
+static void
+ask_nps_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  crm_participants_group_ask_nps (CRM_PARTICIPANTS_GROUP (widget));
+}
+
 /* ---- for tests ---- */
 
 GtkWidget *
@@ -745,6 +779,7 @@ crm_participants_group_class_init (CrmParticipantsGroupClass *klass)
   object_class->dispose = crm_participants_group_dispose;
   object_class->finalize = crm_participants_group_finalize;
   gtk_widget_class_install_action (widget_class, "participants.export", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "participants.ask-nps", NULL, ask_nps_action);
 }
 
 static void
@@ -769,6 +804,7 @@ crm_participants_group_init (CrmParticipantsGroup *self)
   g_menu_append (menu, _("Participants as a Spreadsheet (XLSX)…"), "participants.export::xlsx");
   g_menu_append (menu, _("Participants as CSV…"), "participants.export::csv");
   g_menu_append (menu, _("Thank-You Certificates (PDF)…"), "participants.export::certificates");
+  g_menu_append (menu, _("Ask Those Who Came for a Score by E-mail"), "participants.ask-nps");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (save), G_MENU_MODEL (menu));
   gtk_menu_button_set_label (GTK_MENU_BUTTON (save), _("_Export"));
   gtk_menu_button_set_use_underline (GTK_MENU_BUTTON (save), TRUE);

@@ -42,6 +42,10 @@ gboolean    crm_participants_group_export        (CrmParticipantsGroup  *self,
                                                   const char            *path,
                                                   GError               **error);
 
+/* E-mails those who came asking for an NPS score (crm_participant_ask_nps()), as the
+ * menu item does; the number queued (0: nobody, said in a toast). */
+guint       crm_participants_group_ask_nps       (CrmParticipantsGroup *self);
+
 /* For tests: the check-in entry, the line under it, the totals line, the participants
  * listed, and the row of the participant with badge code @code (or NULL). */
 GtkWidget  *crm_participants_group_get_checkin_entry (CrmParticipantsGroup *self);

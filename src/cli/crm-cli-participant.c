@@ -490,3 +490,57 @@ crm_cli_participant_export (CrmCli   *cli,
                json_node_get_object (list), "deal"), "title"), out);
   return TRUE;
 }
+
+gboolean
+crm_cli_participant_ask_nps (CrmCli   *cli,
+                             int       argc,
+                             char    **argv,
+                             GError  **error)
+{
+  g_autofree char *deal = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+  const GOptionEntry entries[] = {
+    { "deal", 0, 0, G_OPTION_ARG_STRING, &deal, N_("The event deal (number, id or title)"), N_("DEAL") },
+    { "subject", 0, 0, G_OPTION_ARG_STRING, &subject, N_("The e-mail's subject instead of the built-in one"), N_("TEXT") },
+    { "body", 0, 0, G_OPTION_ARG_STRING, &body, N_("The e-mail's text instead of the built-in one (placeholders as in “message send”)"), N_("TEXT") },
+    { NULL }
+  };
+  g_autofree char *deal_id = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  JsonArray *sent, *skipped;
+
+  if (!crm_cli_parse (cli, "participant ask-nps", "",
+                      _("E-mail each participant who came, has an e-mail address and no score "
+                        "yet, asking for an NPS score: voronka-server adds links 0 to 10 "
+                        "(with serve --public-url) and records the first score followed. With "
+                        "--json: {\"sent\": [{\"participant\", \"name\", \"message\"}], "
+                        "\"skipped\": [{\"participant\", \"name\", \"reason\"}]}."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_require (deal, "--deal", error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  deal_id = resolve_event (cli, deal, error);
+  if (deal_id == NULL ||
+      !crm_participant_ask_nps (cli->store, deal_id, subject, body, cli->actor_id, &result, error))
+    return FALSE;
+  if (cli->json)
+    {
+      crm_cli_print_json (result);
+      return TRUE;
+    }
+  sent = json_object_get_array_member (json_node_get_object (result), "sent");
+  skipped = json_object_get_array_member (json_node_get_object (result), "skipped");
+  g_print (ngettext ("Queued %u e-mail asking for a score; it goes out with the next sync\n",
+                     "Queued %u e-mails asking for a score; they go out with the next sync\n",
+                     json_array_get_length (sent)), json_array_get_length (sent));
+  for (guint i = 0; i < json_array_get_length (skipped); i++)
+    {
+      JsonObject *item = json_array_get_object_element (skipped, i);
+
+      /* Translators: a participant not asked for a score, and why */
+      g_print (_("Not asked: %s — %s\n"), crm_cli_str (item, "name", ""),
+               crm_cli_str (item, "reason", ""));
+    }
+  return TRUE;
+}

@@ -202,6 +202,7 @@ gboolean crm_cli_participant_checkin      (CrmCli *cli, int argc, char **argv, G
 gboolean crm_cli_participant_badge        (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_participant_certificates (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_participant_export       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_participant_ask_nps      (CrmCli *cli, int argc, char **argv, GError **error);
 /* `deal set ID --payer INN|NAME [--payer-name N --payer-kpp K]` (crm-cli-payer.c). */
 gboolean crm_cli_deal_set_payer (CrmCli *cli, const char *deal_id, const char *payer,
                                  const char *new_name, const char *new_kpp, GError **error);

@@ -68,6 +68,7 @@ static const Command commands[] = {
   { "participant", "badge", crm_cli_participant_badge, N_("Write a participant's badge with its QR code (PNG)") },
   { "participant", "certificates", crm_cli_participant_certificates, N_("Write thank-you certificates for those who attended (PDF)") },
   { "participant", "export", crm_cli_participant_export, N_("Write an event deal's participants as XLSX or CSV") },
+  { "participant", "ask-nps", crm_cli_participant_ask_nps, N_("E-mail those who came asking for an NPS score (0-10)") },
   { "list", "save", crm_cli_list_save, N_("Save a call list (a named filter) for the team") },
   { "list", "list", crm_cli_list_list, N_("List the saved lists") },
   { "list", "delete", crm_cli_list_delete, N_("Remove a saved list") },

@@ -16,6 +16,7 @@
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-describe.h"
+#include "crm-message.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
 
@@ -614,4 +615,176 @@ crm_participant_table (JsonNode *list)
   json_object_set_string_member (totals, "attended", attended);
   json_object_set_object_member (out, "totals", totals);
   return crm_json_node_take_object (out);
+}
+
+/* --- NPS by e-mail ------------------------------------------------------------------ */
+
+static void
+add_item (JsonArray  *array,
+          JsonObject *p,
+          const char *key,
+          const char *value)
+{
+  JsonObject *item = json_object_new ();
+
+  json_object_set_string_member (item, "participant", json_object_get_string_member (p, "id"));
+  json_object_set_string_member (item, "name", json_object_get_string_member (p, "name"));
+  json_object_set_string_member (item, key, value);
+  json_array_add_object_element (array, item);
+}
+
+/* Whether contact @contact_id was e-mailed for a score on @deal_id (not failed). */
+static gboolean
+asked_already (CrmStore   *store,
+               const char *deal_id,
+               const char *contact_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM message WHERE deal = ?1 AND recipient = ?2 AND deleted = 0"
+    " AND json_extract (data, '$.nps_request') = 1 AND coalesce (status, '') != 'failed'", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, deal_id);
+  _crm_sql_bind_text_or_null (stmt, 2, contact_id);
+  found = _crm_store_step (store, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+gboolean
+crm_participant_ask_nps (CrmStore    *store,
+                         const char  *deal_id,
+                         const char  *subject,
+                         const char  *body,
+                         const char  *actor,
+                         JsonNode   **out_result,
+                         GError     **error)
+{
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GString) reasons = g_string_new (NULL);
+  JsonArray *participants;
+  JsonArray *sent = json_array_new ();
+  JsonArray *skipped = json_array_new ();
+  JsonObject *result = json_object_new ();
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  json_object_set_array_member (result, "sent", sent);
+  json_object_set_array_member (result, "skipped", skipped);
+  list = crm_participant_list (store, deal_id, error);
+  if (list == NULL)
+    {
+      json_object_unref (result);
+      return FALSE;
+    }
+  if (subject == NULL || *subject == '\0')
+    subject = _("How was «{deal.title}»?");
+  if (body == NULL || *body == '\0')
+    body = _("Hello, {contact.name}!\n\nThank you for coming to «{deal.title}». How likely are "
+             "you to recommend us to a colleague, from 0 (not at all) to 10 (certainly)? Choose "
+             "a number below, or reply to this e-mail with it.");
+  crm_changeset_set_actor (changeset, actor);
+  participants = json_object_get_array_member (json_node_get_object (list), "participants");
+  for (guint i = 0; i < json_array_get_length (participants); i++)
+    {
+      JsonObject *p = json_array_get_object_element (participants, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *message = NULL;
+      const char *reason = NULL;
+
+      if (!json_object_get_boolean_member (p, "attended"))
+        reason = _("did not come");
+      else if (!json_node_is_null (json_object_get_member (p, "nps")))
+        reason = _("has rated already");
+      else if (json_node_is_null (json_object_get_member (p, "email")))
+        reason = _("has no e-mail address");
+      else if (asked_already (store, deal_id, json_object_get_string_member (p, "contact")))
+        reason = _("was asked already");
+      if (reason == NULL)
+        {
+          message = crm_message_compose (store, changeset, actor, deal_id, NULL, subject, body,
+                                         "email", json_object_get_string_member (p, "contact"),
+                                         &local_error);
+          if (message == NULL)
+            reason = local_error->message;
+        }
+      if (reason != NULL)
+        {
+          add_item (skipped, p, "reason", reason);
+          g_string_append_printf (reasons, "%s%s — %s", reasons->len > 0 ? "; " : "",
+                                  json_object_get_string_member (p, "name"), reason);
+          continue;
+        }
+      crm_change_set_bool (crm_changeset_touch (changeset, "message", message), "nps_request", TRUE);
+      add_item (sent, p, "message", message);
+    }
+  if (json_array_get_length (sent) == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Nobody to ask for a rating: an e-mail goes to those who came, have an "
+                     "e-mail address and no score yet (%s)"),
+                   reasons->len > 0 ? reasons->str : _("no participants"));
+      json_object_unref (result);
+      return FALSE;
+    }
+  if (!crm_store_apply (store, changeset, error))
+    {
+      json_object_unref (result);
+      return FALSE;
+    }
+  if (out_result != NULL)
+    *out_result = crm_json_node_take_object (result);
+  else
+    json_object_unref (result);
+  return TRUE;
+}
+
+gboolean
+crm_participant_message_asks_nps (CrmStore   *store,
+                                  const char *message_id)
+{
+  g_autoptr(JsonObject) message = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  message = message_id != NULL ? crm_store_dup_entity (store, "message", message_id) : NULL;
+  return message != NULL &&
+         json_object_get_boolean_member_with_default (message, "nps_request", FALSE) &&
+         json_object_get_string_member_with_default (message, "deal", NULL) != NULL;
+}
+
+gboolean
+crm_participant_rate_by_message (CrmStore    *store,
+                                 const char  *message_id,
+                                 int          score,
+                                 gboolean    *out_recorded,
+                                 char       **out_name,
+                                 int         *out_score,
+                                 GError     **error)
+{
+  g_autoptr(JsonObject) message = NULL;
+  g_autoptr(JsonObject) p = NULL;
+  g_autofree char *id = NULL;
+  const char *deal, *recipient;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  if (!crm_participant_message_asks_nps (store, message_id))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("Message %s asks for no rating"), message_id != NULL ? message_id : "");
+      return FALSE;
+    }
+  message = crm_store_dup_entity (store, "message", message_id);
+  deal = json_object_get_string_member_with_default (message, "deal", "");
+  recipient = json_object_get_string_member_with_default (message, "recipient", "");
+  id = crm_uuid_link ("deal_contact", deal, recipient);
+  if (!crm_participant_rate (store, id, score, NULL, out_recorded, error))
+    return FALSE;
+  p = crm_participant_dup (store, id);
+  if (out_name != NULL)
+    *out_name = g_strdup (json_object_get_string_member_with_default (p, "name", ""));
+  if (out_score != NULL)
+    *out_score = (int) json_object_get_int_member_with_default (p, "nps", score);
+  return TRUE;
 }

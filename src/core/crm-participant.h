@@ -88,6 +88,35 @@ gboolean   crm_participant_rate          (CrmStore    *store,
                                           gboolean    *out_recorded,
                                           GError     **error);
 
+/* NPS by e-mail: one e-mail per participant of the event deal @deal_id who attended, has
+ * an e-mail address and no score yet, in one change set. @subject and @body may be NULL
+ * (the built-in ones; placeholders as crm-message.h's); each message is marked
+ * "nps_request", so voronka-server adds the rating links (0…10) when it delivers it. The
+ * others are skipped with the reason. *@out_result: {"sent": [{"participant", "name",
+ * "message"}], "skipped": [{"participant", "name", "reason"}]}. Nobody to ask: INVALID_INPUT
+ * saying why, nothing written. */
+gboolean   crm_participant_ask_nps       (CrmStore    *store,
+                                          const char  *deal_id,
+                                          const char  *subject,
+                                          const char  *body,
+                                          const char  *actor,
+                                          JsonNode   **out_result,
+                                          GError     **error);
+/* Whether message @message_id asks its recipient for an NPS score. */
+gboolean   crm_participant_message_asks_nps (CrmStore   *store,
+                                             const char *message_id);
+/* The server, when the rating link @score of message @message_id is followed: the
+ * participant (the message's deal and recipient) gets the score, once
+ * (crm_participant_rate()). *@out_name: the participant's name; *@out_score: the score
+ * they have now. NOT_FOUND when the message asks for no score or the participant is gone. */
+gboolean   crm_participant_rate_by_message (CrmStore    *store,
+                                            const char  *message_id,
+                                            int          score,
+                                            gboolean    *out_recorded,
+                                            char       **out_name,
+                                            int         *out_score,
+                                            GError     **error);
+
 /* The participants of the event deal @deal_id, by name:
  * {"deal": {"id", "number", "title", "event_date"},
  *  "participants": [{"id", "code", "contact", "name", "email", "paid", "guests",

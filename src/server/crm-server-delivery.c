@@ -23,6 +23,7 @@
 #include "crm-server-delivery.h"
 #include "crm-server-channels.h"
 #include "crm-server-log.h"
+#include "crm-participant.h"
 #include "crm-server-tracking.h"
 #include "crm-format.h"
 #include "crm-message.h"
@@ -201,17 +202,30 @@ append_base64_text (GString    *mail,
 static char *
 html_body (const char *body,
            const char *pixel_url,
-           const char *unsubscribe_url)
+           const char *unsubscribe_url,
+           const char *rating_url)
 {
   g_autofree char *text = g_markup_escape_text (body != NULL ? body : "", -1);
   g_autofree char *link = g_markup_escape_text (_("Unsubscribe from these e-mails"), -1);
+  g_autoptr(GString) rating = g_string_new (NULL);
 
+  /* S4-10: the scores 0…10 as links (crm-server-tracking.h, /r/) */
+  if (rating_url != NULL)
+    {
+      g_string_append (rating, "<p>");
+      for (guint n = 0; n <= 10; n++)
+        g_string_append_printf (rating, "<a href=\"%s%u\" style=\"display:inline-block;"
+                                "min-width:2em;padding:0.4em;margin:0.1em;text-align:center;"
+                                "border:1px solid #888;border-radius:4px;text-decoration:none\">"
+                                "%u</a>", rating_url, n, n);
+      g_string_append (rating, "</p>");
+    }
   return g_strdup_printf ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>"
-                          "<div style=\"white-space:pre-wrap\">%s</div>"
+                          "<div style=\"white-space:pre-wrap\">%s</div>%s"
                           "<p style=\"font-size:small;color:#777\"><a href=\"%s\">%s</a></p>"
                           "<img src=\"%s\" width=\"1\" height=\"1\" alt=\"\" "
                           "style=\"display:block;border:0\"></body></html>\n",
-                          text, unsubscribe_url, link, pixel_url);
+                          text, rating->str, unsubscribe_url, link, pixel_url);
 }
 
 /* The mail: plain text; with @unsubscribe_url (serve --public-url) also its HTML twin
@@ -226,6 +240,7 @@ build_mail (const char *from,
             const char *message_id,
             const char *pixel_url,
             const char *unsubscribe_url,
+            const char *rating_url,
             gint64      now_ms)
 {
   g_autoptr(GString) mail = g_string_new (NULL);
@@ -259,9 +274,15 @@ build_mail (const char *from,
       g_autofree char *boundary = g_strdup_printf ("=_voronka_%s", message_id);
       g_autofree char *footer = g_strdup_printf (_("To get no more e-mails from us: %s"),
                                                  unsubscribe_url);
-      g_autofree char *text = g_strdup_printf ("%s\n\n-- \n%s\n", body != NULL ? body : "",
-                                               footer);
-      g_autofree char *html = html_body (body, pixel_url, unsubscribe_url);
+      g_autoptr(GString) rating = g_string_new (NULL);
+      g_autofree char *text = NULL;
+      g_autofree char *html = html_body (body, pixel_url, unsubscribe_url, rating_url);
+
+      if (rating_url != NULL)
+        for (guint n = 0; n <= 10; n++)
+          g_string_append_printf (rating, "%2u: %s%u\n", n, rating_url, n);
+      text = g_strdup_printf ("%s\n\n%s-- \n%s\n", body != NULL ? body : "", rating->str,
+                              footer);
 
       g_string_append_printf (mail, "List-Unsubscribe: <%s>\r\n"
                                     "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
@@ -811,6 +832,7 @@ start (CrmServerDelivery *self,
       g_autofree char *token = NULL;
       g_autofree char *pixel_url = NULL;
       g_autofree char *unsubscribe_url = NULL;
+      g_autofree char *rating_url = NULL;
       gint64 since = 0;
 
       if (!is_mail_address (draft->address))
@@ -852,10 +874,14 @@ start (CrmServerDelivery *self,
                                    NULL);
           unsubscribe_url = g_strconcat (self->public_url, CRM_TRACKING_UNSUBSCRIBE_PREFIX,
                                          token, NULL);
+          /* S4-10: an e-mail asking a participant for a score carries the 11 links */
+          if (crm_participant_message_asks_nps (store, message_id))
+            rating_url = g_strconcat (self->public_url, CRM_TRACKING_RATE_PREFIX, token, "/",
+                                      NULL);
         }
       job->payload = build_mail (channel->from, draft->address, draft->recipient_name,
                                  draft->subject, draft->body, message_id, pixel_url,
-                                 unsubscribe_url, crm_time_now_ms ());
+                                 unsubscribe_url, rating_url, crm_time_now_ms ());
     }
   else
     {

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-message.h"
+#include "crm-participant.h"
 #include "crm-protocol.h"
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
@@ -331,13 +332,14 @@ respond_pixel (SoupServerMessage *msg)
 }
 
 /* A small page in the server's language: @title, @text and, with @form_action, one
- * button that POSTs there. */
+ * button (@button, or «Unsubscribe») that POSTs there. */
 static void
-respond_page (SoupServerMessage *msg,
-              guint              status,
-              const char        *title,
-              const char        *text,
-              const char        *form_action)
+respond_page_with (SoupServerMessage *msg,
+                   guint              status,
+                   const char        *title,
+                   const char        *text,
+                   const char        *form_action,
+                   const char        *button_text)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   g_autofree char *page = NULL;
@@ -347,7 +349,8 @@ respond_page (SoupServerMessage *msg,
 
   if (form_action != NULL)
     {
-      g_autofree char *button = g_markup_escape_text (_("Unsubscribe"), -1);
+      g_autofree char *button = g_markup_escape_text (button_text != NULL ? button_text
+                                                                     : _("Unsubscribe"), -1);
 
       form = g_strdup_printf ("<form method=\"post\" action=\"%s\"><button type=\"submit\">"
                               "%s</button></form>", form_action, button);
@@ -364,6 +367,16 @@ respond_page (SoupServerMessage *msg,
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
                                     g_steal_pointer (&page), strlen (page));
+}
+
+static void
+respond_page (SoupServerMessage *msg,
+              guint              status,
+              const char        *title,
+              const char        *text,
+              const char        *form_action)
+{
+  respond_page_with (msg, status, title, text, form_action, NULL);
 }
 
 static void
@@ -484,6 +497,108 @@ handle_unsubscribe (CrmServerStorage  *storage,
                 _("We will send no more e-mails to this address."), NULL);
 }
 
+typedef struct {
+  const char  *message_id;
+  int          score;
+  gboolean     recorded;
+  int          now;          /* the score the participant has after the write */
+  char        *name;
+} Rating;
+
+static gboolean
+record_rating (CrmServerBackend  *backend,
+               CrmStore          *store,
+               gpointer           data,
+               GError           **error)
+{
+  Rating *rating = data;
+
+  return crm_participant_rate_by_message (store, rating->message_id, rating->score,
+                                          &rating->recorded, &rating->name, &rating->now, error);
+}
+
+/* GET /r/TOKEN/N: the page with the button; POST: the score N recorded, once (S4-10). */
+static void
+handle_rate (CrmServerStorage  *storage,
+             SoupServerMessage *msg,
+             const char        *rest,
+             gboolean          *out_changed)
+{
+  const char *method = soup_server_message_get_method (msg);
+  const char *slash = strchr (rest, '/');
+  g_autofree char *token = slash != NULL ? g_strndup (rest, slash - rest) : g_strdup (rest);
+  g_autofree char *account_id = NULL;
+  g_autofree char *message_id = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 opened_at = 0;
+  guint64 score = 0;
+  Rating rating = { NULL, 0, FALSE, 0, NULL };
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_POST)
+    {
+      respond_method (msg, "GET, POST");
+      return;
+    }
+  if (slash == NULL || !g_ascii_string_to_unsigned (slash + 1, 10, 0, CRM_PARTICIPANT_NPS_MAX,
+                                                    &score, NULL) ||
+      !token_shaped (token) ||
+      !resolve (storage, token, &account_id, &message_id, &opened_at, &error))
+    {
+      if (error != NULL)
+        g_warning ("%s", error->message);
+      respond_page (msg, SOUP_STATUS_NOT_FOUND, _("This link does not work"),
+                    _("The address is not complete or not right. Open the link from the "
+                      "e-mail once more, or reply to the e-mail with your score from 0 to 10."),
+                    NULL);
+      return;
+    }
+  if (method == SOUP_METHOD_GET)
+    {
+      /* a mail scanner fetching the links records nothing: the person presses the button */
+      g_autofree char *text = g_strdup_printf (_("Your score: %u out of 10. Press the button to "
+                                                 "send it; thank you!"), (guint) score);
+      g_autofree char *action = g_strdup_printf ("%u", (guint) score);
+
+      respond_page_with (msg, SOUP_STATUS_OK, _("Your rating"), text, action, _("Send my score"));
+      return;
+    }
+  rating.message_id = message_id;
+  rating.score = (int) score;
+  if (!crm_server_backend_write (CRM_SERVER_BACKEND (storage), account_id, record_rating, &rating,
+                                 &error))
+    {
+      g_autofree char *line = g_strdup_printf ("the rating of message %s could not be recorded: %s",
+                                               message_id, error->message);
+
+      crm_server_log (G_LOG_LEVEL_WARNING, "tracking", line, "VORONKA_MESSAGE", message_id, NULL);
+      g_free (rating.name);
+      respond_page (msg, g_error_matches (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND)
+                         ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                    _("Not done"),
+                    _("Your score could not be recorded; please reply to the e-mail with it."),
+                    NULL);
+      return;
+    }
+  g_free (rating.name);
+  if (!rating.recorded)
+    {
+      g_autofree char *text = g_strdup_printf (_("We have your score already: %d out of 10. "
+                                                 "Thank you!"), rating.now);
+
+      respond_page (msg, SOUP_STATUS_OK, _("Thank you"), text, NULL);
+      return;
+    }
+  *out_changed = TRUE;
+  {
+    g_autofree char *line = g_strdup_printf ("the recipient of message %s rated it %u",
+                                             message_id, (guint) score);
+
+    log_event (account_id, message_id, line);
+  }
+  respond_page (msg, SOUP_STATUS_OK, _("Thank you"),
+                _("Your score is recorded. Thank you for your time!"), NULL);
+}
+
 gboolean
 crm_server_tracking_handle (CrmServerStorage  *storage,
                             SoupServerMessage *msg,
@@ -495,7 +610,8 @@ crm_server_tracking_handle (CrmServerStorage  *storage,
   SoupMessageBody *body;
 
   *out_changed = FALSE;
-  if (!open && !g_str_has_prefix (path, CRM_TRACKING_UNSUBSCRIBE_PREFIX))
+  if (!open && !g_str_has_prefix (path, CRM_TRACKING_UNSUBSCRIBE_PREFIX) &&
+      !g_str_has_prefix (path, CRM_TRACKING_RATE_PREFIX))
     return FALSE;
   token = g_strdup (path + strlen (CRM_TRACKING_OPEN_PREFIX));
   if (open && g_str_has_suffix (token, ".gif"))
@@ -517,6 +633,8 @@ crm_server_tracking_handle (CrmServerStorage  *storage,
       else
         handle_open (storage, msg, token, out_changed);
     }
+  else if (g_str_has_prefix (path, CRM_TRACKING_RATE_PREFIX))
+    handle_rate (storage, msg, token, out_changed);
   else
     handle_unsubscribe (storage, msg, token, out_changed);
   return TRUE;

@@ -9,6 +9,9 @@
  *   URL/u/TOKEN       a page with one button (POST to the same address, also RFC 8058
  *                     one-click from the List-Unsubscribe header): the message's contact
  *                     gets "unsubscribed", and no e-mail goes to it any more
+ *   URL/r/TOKEN/N     in an e-mail asking an event's participant for an NPS score (S4-10,
+ *                     crm-participant.h), N from 0 to 10: a page with one button (POST to
+ *                     the same address) that records the score, once
  *
  * Both answer without a sign-in: the token is the only key, so nothing but a valid
  * token changes anything, an unknown token changes nothing and the image looks the
@@ -26,6 +29,7 @@ G_BEGIN_DECLS
 
 #define CRM_TRACKING_OPEN_PREFIX        "/t/"
 #define CRM_TRACKING_UNSUBSCRIBE_PREFIX "/u/"
+#define CRM_TRACKING_RATE_PREFIX        "/r/"
 #define CRM_TRACKING_TOKEN_LENGTH       43
 #define CRM_TRACKING_MAX_BODY           1024
 

@@ -1145,7 +1145,8 @@ handler (SoupServer        *soup,
       return;
     }
   if (g_str_has_prefix (path, CRM_TRACKING_OPEN_PREFIX) ||
-      g_str_has_prefix (path, CRM_TRACKING_UNSUBSCRIBE_PREFIX))
+      g_str_has_prefix (path, CRM_TRACKING_UNSUBSCRIBE_PREFIX) ||
+      g_str_has_prefix (path, CRM_TRACKING_RATE_PREFIX))
     {
       /* a mail's tracking image or unsubscribe link: no sign-in, so a rate per address */
       g_autofree char *client = client_key (self, msg);
