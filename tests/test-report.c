@@ -6,7 +6,10 @@
  * Then the same through `voronkactl report` (JSON, CSV, errors). */
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "crm-plan.h"
+#include "crm-replica-file.h"
 #include "crm-report.h"
 #include "crm-schedule.h"
 #include "crm-store.h"
@@ -1132,6 +1135,119 @@ test_zone (void)
   }
 }
 
+/* --- the day totals (schema 18) ------------------------------------------------------ */
+
+static char *
+read_day_totals (const char *path)
+{
+  GString *out = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+    "SELECT what, day, pipeline, employee, n, amount FROM report_day"
+    " WHERE n != 0 OR amount != 0 ORDER BY 1, 2, 3, 4", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "%s %lld %s %s %lld %lld\n",
+                            (const char *) sqlite3_column_text (stmt, 0),
+                            (long long) sqlite3_column_int64 (stmt, 1),
+                            (const char *) sqlite3_column_text (stmt, 2),
+                            (const char *) sqlite3_column_text (stmt, 3),
+                            (long long) sqlite3_column_int64 (stmt, 4),
+                            (long long) sqlite3_column_int64 (stmt, 5));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_string_free (out, FALSE);
+}
+
+static gint64
+sum_day_totals (const char *path,
+                const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+/* The totals the triggers kept while the month was written hold what the rows say
+ * (counted here by hand), and a replica of schema 17 gets the same totals from its rows
+ * when it is opened. */
+static void
+test_day_totals (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL, *filled = NULL, *sql = NULL;
+  char *err = NULL;
+  sqlite3 *db = NULL;
+
+  g_clear_object (&f->store);
+  kept = read_day_totals (f->path);
+  /* won: d1 (1 000.00) and d5 (2 000.00) in «Продажи», d8 (300.00) in «Сервис» */
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'won'"), ==, 3);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (amount) FROM report_day WHERE what = 'won'"), ==, 330000);
+  sql = g_strdup_printf ("SELECT sum (n) FROM report_day WHERE what = 'won' AND employee = '%s'"
+                         " AND day = %" G_GINT64_FORMAT, f->anna, AT (10, 9) / DAY);
+  g_assert_cmpint (sum_day_totals (f->path, sql), ==, 1);
+  /* lost: d2 and d4; seven deals made; six tasks, three of them done (t1, t2, t6);
+   * late or open when due: t2, t3, t4, t5 */
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'lost'"), ==, 2);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'deal'"), ==, 7);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'task'"), ==, 6);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'task_closed'"), ==, 3);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'task_done'"), ==, 3);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'task_late'"), ==, 4);
+  /* two companies, three contacts; the budget filled in d1 and d2, the city in d1 and d4 */
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'company'"), ==, 2);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'contact'"), ==, 3);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'field:budget'"), ==, 2);
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT sum (n) FROM report_day WHERE what = 'field:city'"), ==, 2);
+
+  /* the same replica as schema 17 left it: no totals, no triggers */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db,
+        "DROP TABLE report_day; DROP INDEX deal_stage_entered; DROP INDEX task_created;"
+        " DROP INDEX task_done_time; DROP INDEX task_due;"
+        " DROP INDEX company_created; DROP INDEX contact_created;"
+        " DROP TRIGGER report_day_company_insert; DROP TRIGGER report_day_company_update;"
+        " DROP TRIGGER report_day_company_delete; DROP TRIGGER report_day_contact_insert;"
+        " DROP TRIGGER report_day_contact_update; DROP TRIGGER report_day_contact_delete;"
+        " DROP TRIGGER report_day_deal_insert; DROP TRIGGER report_day_deal_update;"
+        " DROP TRIGGER report_day_deal_tasks; DROP TRIGGER report_day_deal_delete;"
+        " DROP TRIGGER report_day_stage_insert; DROP TRIGGER report_day_stage_update;"
+        " DROP TRIGGER report_day_stage_delete; DROP TRIGGER report_day_task_insert;"
+        " DROP TRIGGER report_day_task_update; DROP TRIGGER report_day_task_delete;"
+        " PRAGMA user_version = 17;", NULL, NULL, &err) != SQLITE_OK)
+    g_error ("%s", err);
+  sqlite3_close (db);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_replica_file_schema (f->path, &error), ==, CRM_SCHEMA_VERSION);
+  filled = read_day_totals (f->path);
+  g_assert_cmpstr (filled, ==, kept);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1151,6 +1267,7 @@ main (int   argc,
   ADD ("export", test_export);
   ADD ("plan", test_plan);
   ADD ("calls", test_calls);
+  ADD ("day-totals", test_day_totals);
 #undef ADD
   g_test_add_func ("/report/distributor", test_distributor);
   g_test_add_func ("/report/zone", test_zone);

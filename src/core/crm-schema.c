@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "crm-schema.h"
@@ -718,6 +720,237 @@ migrate_to_17 (sqlite3  *db,
     error);
 }
 
+/* Migration 18 (issue 19, every figure in 200 ms on the large account): report_day,
+ * the day totals the period reports sum instead of walking every deal and task. One
+ * row per kind of event, UTC day (ms since the epoch / 86 400 000), pipeline and
+ * employee ("" for none), with the number of events and their amount:
+ * - deal: a live deal created that day (created_at); field:KEY: one with custom field KEY
+ *   filled in (not empty, not []), on the same day;
+ * - company, contact: a live one created that day (pipeline "");
+ * - won, lost: a live deal whose stage is of that kind, entered that day
+ *   (stage_entered_at), with the deal's amount;
+ * - task: a live task created (a task without created_at: at 0); task_done: done at
+ *   (done_at); task_closed: done, at the later of its creation and done_at (its
+ *   creation when it has no done_at) — what "in progress at the end" subtracts;
+ *   task_due: due that day; task_late: due that day and not done, or done after it.
+ * A task's pipeline is that of its live deal. Triggers on deal, task and stage keep
+ * the totals in step with every write in its own transaction (the store's apply, a
+ * pulled page, an undo alike): a change takes the old row's events off and puts the
+ * new row's on; a stage whose kind changes, a deal that arrives after its tasks, a
+ * deal that moves pipeline re-count what depends on them. Times before 1970 are left
+ * out (a report reads them from the rows). Filled here from the existing rows.
+ * The indexes let a report read the part of its period that is not whole days (its
+ * edges) from the rows: deals by stage_entered_at, tasks by created_at, done_at, due,
+ * companies and contacts by created_at. They index "column + 0", which only the
+ * reports' queries name, so that no other query's plan changes (the dashboard's overdue
+ * tasks would leave task_open_due, which holds every column it reads, for task_due). */
+#define REPORT_DAY_UPSERT \
+  " ON CONFLICT (what, day, pipeline, employee) DO UPDATE" \
+  " SET n = n + excluded.n, amount = amount + excluded.amount;"
+
+/* The deal events of row @p (NEW, OLD, or a deal "d" of @from_where), times @sign,
+ * with its stage's kind read through @kind. */
+static void
+append_deal_events (GString    *sql,
+                    const char *sign,
+                    const char *p,
+                    const char *from_where,
+                    const char *kind)
+{
+  /* the custom fields filled: the same rows joined with their data's members */
+  const char *where = strstr (from_where, "WHERE");
+  g_autofree char *table = g_strstrip (g_strndup (from_where, where - from_where));
+  g_autofree char *from = g_strdup_printf (
+    "%s%s json_each (CASE WHEN json_valid (%s.data) AND json_type (%s.data) = 'object'"
+    " THEN %s.data ELSE '{}' END) j", table[0] != '\0' ? table : "FROM",
+    table[0] != '\0' ? "," : "", p, p, p);
+
+  g_string_append_printf (sql,
+    "INSERT INTO report_day (what, day, pipeline, employee, n, amount)"
+    " SELECT what, day, pipeline, employee, sum (n), sum (amount) FROM ("
+    "  SELECT 'deal' AS what, CAST (%2$s.created_at / 86400000 AS INTEGER) AS day,"
+    "  coalesce (%2$s.pipeline, '') AS pipeline, coalesce (%2$s.responsible, '') AS employee,"
+    "  %1$s AS n, 0 AS amount %3$s AND %2$s.deleted = 0 AND %2$s.created_at >= 0"
+    "  UNION ALL"
+    "  SELECT %4$s, CAST (%2$s.stage_entered_at / 86400000 AS INTEGER),"
+    "  coalesce (%2$s.pipeline, ''), coalesce (%2$s.responsible, ''),"
+    "  %1$s, %1$s * coalesce (%2$s.amount, 0) %3$s AND %2$s.deleted = 0"
+    "  AND %2$s.stage_entered_at >= 0 AND %4$s IN ('won', 'lost')"
+    "  UNION ALL"
+    "  SELECT 'field:' || j.key, CAST (%2$s.created_at / 86400000 AS INTEGER),"
+    "  coalesce (%2$s.pipeline, ''), coalesce (%2$s.responsible, ''), %1$s, 0"
+    "  %5$s %6$s AND %2$s.deleted = 0 AND %2$s.created_at >= 0"
+    "  AND coalesce (j.value, '') NOT IN ('', '[]'))"
+    " WHERE 1 GROUP BY 1, 2, 3, 4" REPORT_DAY_UPSERT "\n",
+    sign, p, from_where, kind, from, where);
+}
+
+/* The task events of row @p (NEW, OLD, or a task "t" of @from_where), times @sign,
+ * in pipeline @pipeline (an expression). */
+static void
+append_task_events (GString    *sql,
+                    const char *sign,
+                    const char *p,
+                    const char *from_where,
+                    const char *pipeline)
+{
+  g_string_append_printf (sql,
+    "INSERT INTO report_day (what, day, pipeline, employee, n, amount)"
+    " SELECT what, CAST (at / 86400000 AS INTEGER), pipeline, employee, sum (%1$s), 0 FROM ("
+    "  SELECT 'task' AS what, coalesce (%2$s.created_at, 0) AS at, %4$s AS pipeline,"
+    "  coalesce (%2$s.responsible, '') AS employee %3$s AND %2$s.deleted = 0"
+    "  UNION ALL"
+    "  SELECT 'task_closed', CASE WHEN %2$s.done_at > coalesce (%2$s.created_at, 0)"
+    "  THEN %2$s.done_at ELSE coalesce (%2$s.created_at, 0) END, %4$s,"
+    "  coalesce (%2$s.responsible, '') %3$s AND %2$s.deleted = 0"
+    "  AND coalesce (%2$s.done, 0) != 0"
+    "  UNION ALL"
+    "  SELECT 'task_done', %2$s.done_at, %4$s, coalesce (%2$s.responsible, '')"
+    "  %3$s AND %2$s.deleted = 0 AND coalesce (%2$s.done, 0) != 0"
+    "  AND %2$s.done_at IS NOT NULL"
+    "  UNION ALL"
+    "  SELECT 'task_due', %2$s.due, %4$s, coalesce (%2$s.responsible, '')"
+    "  %3$s AND %2$s.deleted = 0 AND %2$s.due IS NOT NULL"
+    "  UNION ALL"
+    "  SELECT 'task_late', %2$s.due, %4$s, coalesce (%2$s.responsible, '')"
+    "  %3$s AND %2$s.deleted = 0 AND %2$s.due IS NOT NULL"
+    "  AND (coalesce (%2$s.done, 0) = 0 OR %2$s.done_at > %2$s.due))"
+    " WHERE at >= 0 GROUP BY 1, 2, 3, 4" REPORT_DAY_UPSERT "\n",
+    sign, p, from_where, pipeline);
+}
+
+#define TASK_PIPELINE(p) \
+  "coalesce ((SELECT pipeline FROM deal WHERE id = " p ".deal AND deleted = 0), '')"
+#define DEAL_KIND(p) "(SELECT kind FROM stage WHERE id = " p ".stage)"
+/* the pipeline a deal gives its tasks */
+#define TASKS_PIPELINE(p) \
+  "(CASE WHEN " p ".deleted = 0 THEN coalesce (" p ".pipeline, '') ELSE '' END)"
+
+static gboolean
+migrate_to_18 (sqlite3  *db,
+               GError  **error)
+{
+  g_autoptr(GString) sql = g_string_new (
+    "CREATE TABLE IF NOT EXISTS report_day (what TEXT NOT NULL, day INTEGER NOT NULL,"
+    " pipeline TEXT NOT NULL, employee TEXT NOT NULL, n INTEGER NOT NULL,"
+    " amount INTEGER NOT NULL, PRIMARY KEY (what, day, pipeline, employee)) WITHOUT ROWID;\n"
+    "CREATE INDEX IF NOT EXISTS deal_stage_entered ON deal (stage_entered_at + 0)"
+    " WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS task_created ON task (created_at + 0) WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS task_done_time ON task (done_at + 0) WHERE deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS task_due ON task (due + 0) WHERE deleted = 0;\n");
+
+  /* deals */
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_deal_insert"
+                        " AFTER INSERT ON deal BEGIN ");
+  append_deal_events (sql, "1", "NEW", "WHERE 1", DEAL_KIND ("NEW"));
+  /* its tasks, which may have come first, are in its pipeline now */
+  append_task_events (sql, "-1", "t", "FROM task t WHERE t.deal = NEW.id", "''");
+  append_task_events (sql, "1", "t", "FROM task t WHERE t.deal = NEW.id", TASKS_PIPELINE ("NEW"));
+  g_string_append (sql, "END;\n");
+
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS report_day_deal_update AFTER UPDATE OF created_at, stage,"
+    " stage_entered_at, amount, responsible, pipeline, deleted, data ON deal"
+    " WHEN OLD.created_at IS NOT NEW.created_at OR OLD.stage IS NOT NEW.stage"
+    " OR OLD.data IS NOT NEW.data"
+    " OR OLD.stage_entered_at IS NOT NEW.stage_entered_at OR OLD.amount IS NOT NEW.amount"
+    " OR OLD.responsible IS NOT NEW.responsible OR OLD.pipeline IS NOT NEW.pipeline"
+    " OR OLD.deleted IS NOT NEW.deleted BEGIN ");
+  append_deal_events (sql, "-1", "OLD", "WHERE 1", DEAL_KIND ("OLD"));
+  append_deal_events (sql, "1", "NEW", "WHERE 1", DEAL_KIND ("NEW"));
+  g_string_append (sql, "END;\n");
+
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS report_day_deal_tasks AFTER UPDATE OF pipeline, deleted ON deal"
+    " WHEN " TASKS_PIPELINE ("OLD") " != " TASKS_PIPELINE ("NEW") " BEGIN ");
+  append_task_events (sql, "-1", "t", "FROM task t WHERE t.deal = NEW.id", TASKS_PIPELINE ("OLD"));
+  append_task_events (sql, "1", "t", "FROM task t WHERE t.deal = NEW.id", TASKS_PIPELINE ("NEW"));
+  g_string_append (sql, "END;\n");
+
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_deal_delete"
+                        " AFTER DELETE ON deal BEGIN ");
+  append_deal_events (sql, "-1", "OLD", "WHERE 1", DEAL_KIND ("OLD"));
+  append_task_events (sql, "-1", "t", "FROM task t WHERE t.deal = OLD.id", TASKS_PIPELINE ("OLD"));
+  append_task_events (sql, "1", "t", "FROM task t WHERE t.deal = OLD.id", "''");
+  g_string_append (sql, "END;\n");
+
+  /* a stage's kind decides whether its deals are won or lost */
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_stage_insert AFTER INSERT ON stage"
+                        " WHEN NEW.kind IN ('won', 'lost') BEGIN ");
+  append_deal_events (sql, "1", "d", "FROM deal d WHERE d.stage = NEW.id", "NEW.kind");
+  g_string_append (sql, "END;\n");
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_stage_update"
+                        " AFTER UPDATE OF id, kind ON stage"
+                        " WHEN OLD.kind IS NOT NEW.kind OR OLD.id IS NOT NEW.id BEGIN ");
+  append_deal_events (sql, "-1", "d", "FROM deal d WHERE d.stage = OLD.id", "OLD.kind");
+  append_deal_events (sql, "1", "d", "FROM deal d WHERE d.stage = NEW.id", "NEW.kind");
+  g_string_append (sql, "END;\n");
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_stage_delete AFTER DELETE ON stage"
+                        " WHEN OLD.kind IN ('won', 'lost') BEGIN ");
+  append_deal_events (sql, "-1", "d", "FROM deal d WHERE d.stage = OLD.id", "OLD.kind");
+  g_string_append (sql, "END;\n");
+
+  /* tasks */
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_task_insert"
+                        " AFTER INSERT ON task BEGIN ");
+  append_task_events (sql, "1", "NEW", "WHERE 1", TASK_PIPELINE ("NEW"));
+  g_string_append (sql, "END;\n");
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS report_day_task_update AFTER UPDATE OF deal, created_at,"
+    " done, done_at, due, responsible, deleted ON task"
+    " WHEN OLD.deal IS NOT NEW.deal OR OLD.created_at IS NOT NEW.created_at"
+    " OR OLD.done IS NOT NEW.done OR OLD.done_at IS NOT NEW.done_at OR OLD.due IS NOT NEW.due"
+    " OR OLD.responsible IS NOT NEW.responsible OR OLD.deleted IS NOT NEW.deleted BEGIN ");
+  append_task_events (sql, "-1", "OLD", "WHERE 1", TASK_PIPELINE ("OLD"));
+  append_task_events (sql, "1", "NEW", "WHERE 1", TASK_PIPELINE ("NEW"));
+  g_string_append (sql, "END;\n");
+  g_string_append (sql, "CREATE TRIGGER IF NOT EXISTS report_day_task_delete"
+                        " AFTER DELETE ON task BEGIN ");
+  append_task_events (sql, "-1", "OLD", "WHERE 1", TASK_PIPELINE ("OLD"));
+  g_string_append (sql, "END;\n");
+
+  g_string_append (sql, "DELETE FROM report_day;\n");
+
+  /* companies and contacts */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *entity = i == 0 ? "company" : "contact";
+
+      g_string_append_printf (sql,
+        "CREATE INDEX IF NOT EXISTS %1$s_created ON %1$s (created_at + 0)"
+        " WHERE deleted = 0;\n"
+        "CREATE TRIGGER IF NOT EXISTS report_day_%1$s_insert AFTER INSERT ON %1$s"
+        " WHEN NEW.deleted = 0 AND NEW.created_at >= 0 BEGIN"
+        "  INSERT INTO report_day VALUES ('%1$s', CAST (NEW.created_at / 86400000 AS INTEGER),"
+        "  '', coalesce (NEW.responsible, ''), 1, 0)" REPORT_DAY_UPSERT
+        " END;\n"
+        "CREATE TRIGGER IF NOT EXISTS report_day_%1$s_update"
+        " AFTER UPDATE OF created_at, responsible, deleted ON %1$s WHEN OLD.created_at IS NOT NEW.created_at"
+        " OR OLD.responsible IS NOT NEW.responsible OR OLD.deleted IS NOT NEW.deleted BEGIN"
+        "  INSERT INTO report_day SELECT '%1$s', CAST (OLD.created_at / 86400000 AS INTEGER),"
+        "  '', coalesce (OLD.responsible, ''), -1, 0 WHERE OLD.deleted = 0 AND OLD.created_at >= 0"
+        REPORT_DAY_UPSERT
+        "  INSERT INTO report_day SELECT '%1$s', CAST (NEW.created_at / 86400000 AS INTEGER),"
+        "  '', coalesce (NEW.responsible, ''), 1, 0 WHERE NEW.deleted = 0 AND NEW.created_at >= 0"
+        REPORT_DAY_UPSERT
+        " END;\n"
+        "CREATE TRIGGER IF NOT EXISTS report_day_%1$s_delete AFTER DELETE ON %1$s"
+        " WHEN OLD.deleted = 0 AND OLD.created_at >= 0 BEGIN"
+        "  INSERT INTO report_day VALUES ('%1$s', CAST (OLD.created_at / 86400000 AS INTEGER),"
+        "  '', coalesce (OLD.responsible, ''), -1, 0)" REPORT_DAY_UPSERT
+        " END;\n"
+        "INSERT INTO report_day SELECT '%1$s', CAST (created_at / 86400000 AS INTEGER), '',"
+        " coalesce (responsible, ''), count (*), 0 FROM %1$s"
+        " WHERE deleted = 0 AND created_at >= 0 GROUP BY 2, 4;\n", entity);
+    }
+
+  /* what is there already */
+  append_deal_events (sql, "1", "d", "FROM deal d WHERE 1", DEAL_KIND ("d"));
+  append_task_events (sql, "1", "t", "FROM task t WHERE 1", TASK_PIPELINE ("t"));
+  return exec (db, sql->str, error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -736,6 +969,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_15,
   migrate_to_16,
   migrate_to_17,
+  migrate_to_18,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
