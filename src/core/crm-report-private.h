@@ -29,6 +29,11 @@ typedef struct {
   char            *owned_pipeline;  /* a pipeline the report chose itself (conversion) */
   GTimeZone       *zone;     /* the days' zone (crm_report_dup_zone) */
   JsonObject      *extra;    /* members added to the report ("series") */
+  gboolean         from_rows;  /* count from the rows alone, not the day totals */
+  gint64           range_from; /* :a, :b — a part of the period read from the rows */
+  gint64           range_to;
+  gint64           day_from;   /* :dlo, :dhi — the whole UTC days read from report_day */
+  gint64           day_to;
 } CrmReport;
 
 typedef void (*CrmReportRowFunc) (CrmReport  *report,
@@ -68,7 +73,7 @@ void        _crm_report_percentile (JsonObject       *row,
 void        _crm_report_each_row   (CrmReport        *report,
                                     CrmReportRowFunc  func,
                                     gpointer          user_data);
-/* Binds whichever of :from :to :now :user :grp :pipeline @stmt names. */
+/* Binds whichever of :from :to :now :user :grp :pipeline :a :b :dlo :dhi @stmt names. */
 void        _crm_report_bind       (CrmReport        *report,
                                     sqlite3_stmt     *stmt);
 /* TRUE for SQLITE_DONE; else the store's SQL error, naming @what. */

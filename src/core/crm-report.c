@@ -401,6 +401,14 @@ _crm_report_bind (CrmReport    *report,
     _crm_sql_bind_text_or_null (stmt, index, report->filter.group);
   if ((index = sqlite3_bind_parameter_index (stmt, ":pipeline")) > 0)
     _crm_sql_bind_text_or_null (stmt, index, report->filter.pipeline_id);
+  if ((index = sqlite3_bind_parameter_index (stmt, ":a")) > 0)
+    sqlite3_bind_int64 (stmt, index, report->range_from);
+  if ((index = sqlite3_bind_parameter_index (stmt, ":b")) > 0)
+    sqlite3_bind_int64 (stmt, index, report->range_to);
+  if ((index = sqlite3_bind_parameter_index (stmt, ":dlo")) > 0)
+    sqlite3_bind_int64 (stmt, index, report->day_from);
+  if ((index = sqlite3_bind_parameter_index (stmt, ":dhi")) > 0)
+    sqlite3_bind_int64 (stmt, index, report->day_to);
 }
 
 gboolean
@@ -445,11 +453,12 @@ finish_row (CrmReport  *report,
     }
 }
 
-JsonNode *
-crm_report_run (CrmStore              *store,
-                const char            *name,
-                const CrmReportFilter *filter,
-                GError               **error)
+static JsonNode *
+run_report (CrmStore              *store,
+            const char            *name,
+            const CrmReportFilter *filter,
+            gboolean               from_rows,
+            GError               **error)
 {
   static const CrmReportFilter everything = { 0 };
   g_autoptr(GString) known = g_string_new (NULL);
@@ -480,6 +489,7 @@ crm_report_run (CrmStore              *store,
     }
 
   report.store = store;
+  report.from_rows = from_rows;
   report.filter = filter != NULL ? *filter : everything;
   report.now = crm_store_get_now (store);
   report.from = report.filter.from;
@@ -542,6 +552,24 @@ out:
   g_clear_pointer (&report.zone, g_time_zone_unref);
   g_clear_pointer (&report.extra, json_object_unref);
   return node;
+}
+
+JsonNode *
+crm_report_run (CrmStore              *store,
+                const char            *name,
+                const CrmReportFilter *filter,
+                GError               **error)
+{
+  return run_report (store, name, filter, FALSE, error);
+}
+
+JsonNode *
+crm_report_run_from_rows (CrmStore              *store,
+                          const char            *name,
+                          const CrmReportFilter *filter,
+                          GError               **error)
+{
+  return run_report (store, name, filter, TRUE, error);
 }
 
 /* --- values as text ---------------------------------------------------------------- */

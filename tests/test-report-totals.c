@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-report-totals.c — the reports read from the day totals (report_day, schema 18,
+ * kept by triggers in the write's own transaction) equal the same reports counted from
+ * the rows (crm_report_run_from_rows), after random work on two laptops of one account
+ * synced through a real voronka-server: deals made, moved, won and lost, their amounts,
+ * owners and pipelines changed, tasks made, done and reopened, deals and tasks deleted,
+ * change sets undone, a stage's kind changed; both laptops edit the same deals between
+ * syncs. Checked on both laptops and on the server's replica, after every round, for
+ * periods of whole days and of odd hours, with each filter. */
+#include <string.h>
+
+#include "crm-report.h"
+#include "crm-store-private.h"
+#include "crm-test-server.h"
+#include "crm-test-store.h"
+#include "crm-test-util.h"
+#include "crm-time.h"
+#include "crm-undo.h"
+
+#define DAY  CRM_MS_PER_DAY
+#define HOUR ((gint64) 3600 * 1000)
+
+static char *tmpdir;
+static CrmTestServer *server;
+
+/* The ids SQL @sql gives (one column), never NULL. */
+static GPtrArray *
+list_ids (CrmStore   *store,
+          const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, &error);
+
+  g_assert_no_error (error);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  return ids;
+}
+
+static const char *
+pick (GRand     *rand,
+      GPtrArray *ids)
+{
+  if (ids->len == 0)
+    return NULL;
+  return ids->pdata[g_rand_int_range (rand, 0, ids->len)];
+}
+
+static gint
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* A report as text: its rows (sorted) and totals, each as its columns' values in the
+ * columns' order, and the series when there is one. */
+static char *
+report_text (JsonNode *report)
+{
+  JsonObject *object = json_node_get_object (report);
+  JsonArray *columns = json_object_get_array_member (object, "columns");
+  JsonArray *rows = json_object_get_array_member (object, "rows");
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i <= json_array_get_length (rows); i++)
+    {
+      JsonObject *row = i < json_array_get_length (rows)
+                          ? json_array_get_object_element (rows, i)
+                          : json_object_get_object_member (object, "totals");
+      GString *line = g_string_new (i < json_array_get_length (rows) ? "row" : "totals");
+
+      for (guint c = 0; c < json_array_get_length (columns); c++)
+        {
+          const char *key = json_object_get_string_member (
+            json_array_get_object_element (columns, c), "key");
+          g_autofree char *value = json_to_string (json_object_get_member (row, key), FALSE);
+
+          g_string_append_printf (line, " %s=%s", key, value);
+        }
+      if (json_object_has_member (row, "links"))
+        {
+          g_autofree char *links = json_to_string (json_object_get_member (row, "links"), FALSE);
+
+          g_string_append_printf (line, " links=%s", links);
+        }
+      g_ptr_array_add (lines, g_string_free (line, FALSE));
+    }
+  g_ptr_array_sort (lines, compare_lines);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  if (json_object_has_member (object, "series"))
+    {
+      g_autofree char *series = json_to_string (json_object_get_member (object, "series"), FALSE);
+
+      g_string_append_printf (text, "series %s\n", series);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* Every report over several periods and filters: from the totals as from the rows. */
+static guint
+check_reports (CrmStore   *store,
+               const char *where)
+{
+  g_autoptr(GPtrArray) users = list_ids (store, "SELECT id FROM \"user\" ORDER BY id");
+  g_autoptr(GPtrArray) pipelines = list_ids (store, "SELECT id FROM pipeline ORDER BY id");
+  gint64 now = crm_store_get_now (store);
+  const gint64 periods[][2] = {
+    { 0, 0 },                                              /* everything */
+    { now - 30 * DAY, 0 },                                 /* the last 30 days, odd hours */
+    { (now / DAY - 20) * DAY, (now / DAY - 3) * DAY },     /* whole UTC days */
+    { (now / DAY - 40) * DAY + 21 * HOUR, (now / DAY - 1) * DAY + 21 * HOUR },  /* Moscow's */
+    { now - 5 * HOUR, now + 2 * DAY },                     /* within a day, into the future */
+    { now - 400 * DAY, now - 200 * DAY },                  /* before anything */
+  };
+  guint n_reports;
+  const CrmReportInfo *infos = crm_report_list (&n_reports);
+  guint checked = 0;
+
+  for (guint r = 0; r < n_reports; r++)
+    for (guint p = 0; p < G_N_ELEMENTS (periods); p++)
+      for (guint f = 0; f < 4; f++)
+        {
+          CrmReportFilter filter = { periods[p][0], periods[p][1], NULL, NULL, NULL };
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GError) rows_error = NULL;
+          g_autoptr(JsonNode) totals = NULL;
+          g_autoptr(JsonNode) rows = NULL;
+          g_autofree char *totals_text = NULL, *rows_text = NULL;
+
+          if (f == 1 && users->len > 1)
+            filter.user_id = users->pdata[1];
+          else if (f == 2 && pipelines->len > 0)
+            filter.pipeline_id = pipelines->pdata[0];
+          else if (f == 3)
+            filter.group = "nobody's";
+          totals = crm_report_run (store, infos[r].name, &filter, &error);
+          rows = crm_report_run_from_rows (store, infos[r].name, &filter, &rows_error);
+          if (totals == NULL || rows == NULL)
+            {
+              /* the same refusal both ways (no such fields in the account) */
+              g_assert_null (totals);
+              g_assert_null (rows);
+              g_assert_cmpstr (error->message, ==, rows_error->message);
+              continue;
+            }
+          totals_text = report_text (totals);
+          rows_text = report_text (rows);
+          if (g_strcmp0 (totals_text, rows_text) != 0)
+            g_error ("%s: report %s, period %u, filter %u: from the totals\n%s\nfrom the rows\n%s",
+                     where, infos[r].name, p, f, totals_text, rows_text);
+          checked++;
+        }
+  return checked;
+}
+
+typedef struct {
+  CrmStore   *store;
+  GRand      *rand;
+  const char *name;
+  gboolean    admin;
+  GPtrArray  *change_sets;   /* this laptop's, to undo */
+} Laptop;
+
+static void
+apply (Laptop       *laptop,
+       CrmChangeset *changeset)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* a refused change (a rule, a role) is part of random work: it changes nothing */
+  if (crm_store_apply (laptop->store, changeset, &error))
+    g_ptr_array_add (laptop->change_sets, crm_store_dup_last_change_set (laptop->store));
+}
+
+/* A time near @now: up to @back days before it, at any minute. */
+static gint64
+some_time (Laptop *laptop,
+           gint64  now,
+           int     back)
+{
+  return now - (gint64) g_rand_int_range (laptop->rand, 0, back * 24 * 60) * 60 * 1000;
+}
+
+static void
+random_change (Laptop *laptop)
+{
+  CrmStore *store = laptop->store;
+  GRand *rand = laptop->rand;
+  g_autoptr(GPtrArray) users = list_ids (store, "SELECT id FROM \"user\" WHERE deleted = 0");
+  g_autoptr(GPtrArray) pipelines = list_ids (store,
+    "SELECT id FROM pipeline WHERE deleted = 0 AND name IN ('Продажи', 'Сервис',"
+    " 'База купивших клиентов', 'Отказники')");
+  g_autoptr(GPtrArray) deals = list_ids (store, "SELECT id FROM deal WHERE deleted = 0");
+  g_autoptr(GPtrArray) tasks = list_ids (store, "SELECT id FROM task WHERE deleted = 0");
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  gint64 now = crm_store_get_now (store);
+  const char *deal = pick (rand, deals);
+  const char *task = pick (rand, tasks);
+  int what = g_rand_int_range (rand, 0, 15);
+
+  if (deal == NULL)
+    what = 0;
+  switch (what)
+    {
+    case 0: case 1:   /* a new deal, created some days ago, in any stage of a pipeline */
+      {
+        const char *pipeline = pick (rand, pipelines);
+        g_autofree char *sql = g_strdup_printf (
+          "SELECT id FROM stage WHERE deleted = 0 AND pipeline = '%s'", pipeline);
+        g_autoptr(GPtrArray) stages = list_ids (store, sql);
+        g_autofree char *id = crm_store_new_id (store);
+        CrmChange *change = crm_changeset_create (changeset, "deal", id);
+        gint64 created = some_time (laptop, now, 60);
+
+        crm_change_set_string (change, "title", "Сделка");
+        crm_change_set_string (change, "pipeline", pipeline);
+        crm_change_set_string (change, "stage", pick (rand, stages));
+        crm_change_set_string (change, "currency", "RUB");
+        crm_change_set_int (change, "amount", g_rand_int_range (rand, 0, 5) * 150000);
+        crm_change_set_int (change, "created_at", created);
+        crm_change_set_int (change, "stage_entered_at", created + g_rand_int_range (rand, 0, 3) * HOUR);
+        if (g_rand_boolean (rand))
+          crm_change_set_string (change, "responsible", pick (rand, users));
+        break;
+      }
+    case 2: case 3: case 4:   /* a move: to any stage of its pipeline, won and lost too */
+      {
+        /* often a close: won or lost */
+        g_autofree char *sql = g_strdup_printf (
+          "SELECT s.id FROM stage s JOIN deal d ON d.pipeline = s.pipeline"
+          " WHERE d.id = '%s' AND s.deleted = 0%s", deal,
+          g_rand_int_range (rand, 0, 5) < 2 ? " AND s.kind IN ('won', 'lost')" : "");
+        g_autoptr(GPtrArray) stages = list_ids (store, sql);
+        g_autofree char *reasons_sql = g_strdup_printf (
+          "SELECT r.id FROM loss_reason r JOIN deal d ON d.pipeline = r.pipeline"
+          " WHERE d.id = '%s' AND r.deleted = 0", deal);
+        g_autoptr(GPtrArray) reasons = list_ids (store, reasons_sql);
+        CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+
+        if (stages->len == 0)
+          return;
+        crm_change_set_string (change, "stage", pick (rand, stages));
+        crm_change_set_int (change, "stage_entered_at", some_time (laptop, now, 20));
+        if (reasons->len > 0)
+          crm_change_set_string (change, "loss_reason", pick (rand, reasons));
+        break;
+      }
+    case 5:   /* the amount, the owner, or another pipeline */
+      {
+        CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+
+        switch (g_rand_int_range (rand, 0, 3))
+          {
+          case 0:
+            crm_change_set_int (change, "amount", g_rand_int_range (rand, 0, 9) * 70000);
+            break;
+          case 1:
+            crm_change_set_string (change, "responsible", pick (rand, users));
+            break;
+          default:
+            {
+              const char *pipeline = pick (rand, pipelines);
+              g_autofree char *sql = g_strdup_printf (
+                "SELECT id FROM stage WHERE deleted = 0 AND pipeline = '%s'", pipeline);
+              g_autoptr(GPtrArray) stages = list_ids (store, sql);
+
+              crm_change_set_string (change, "pipeline", pipeline);
+              crm_change_set_string (change, "stage", pick (rand, stages));
+            }
+          }
+        break;
+      }
+    case 6: case 7:   /* a task, for a deal or not, made some days ago, due around now */
+      {
+        g_autofree char *id = crm_store_new_id (store);
+        CrmChange *change = crm_changeset_create (changeset, "task", id);
+
+        crm_change_set_string (change, "text", "Позвонить");
+        crm_change_set_string (change, "type", "call");
+        if (g_rand_int_range (rand, 0, 5) > 0)
+          crm_change_set_string (change, "deal", deal);
+        crm_change_set_string (change, "responsible", pick (rand, users));
+        crm_change_set_int (change, "created_at", some_time (laptop, now, 30));
+        crm_change_set_int (change, "due", some_time (laptop, now + 10 * DAY, 25));
+        crm_change_set_bool (change, "done", FALSE);
+        break;
+      }
+    case 8: case 9: case 14:   /* a task done (sometimes without a time), or reopened */
+      {
+        CrmChange *change;
+
+        if (task == NULL)
+          return;
+        change = crm_changeset_touch (changeset, "task", task);
+        if (g_rand_int_range (rand, 0, 4) == 0)
+          crm_change_set_bool (change, "done", FALSE);
+        else
+          {
+            crm_change_set_bool (change, "done", TRUE);
+            if (g_rand_int_range (rand, 0, 6) > 0)
+              crm_change_set_int (change, "done_at", some_time (laptop, now, 15));
+          }
+        break;
+      }
+    case 10:   /* a deal or a task deleted */
+      if (task != NULL && g_rand_boolean (rand))
+        crm_change_set_bool (crm_changeset_touch (changeset, "task", task), "deleted", TRUE);
+      else
+        crm_change_set_bool (crm_changeset_touch (changeset, "deal", deal), "deleted", TRUE);
+      break;
+    case 11: case 12:   /* one of this laptop's change sets undone */
+      {
+        g_autoptr(GError) error = NULL;
+        const char *change_set = pick (rand, laptop->change_sets);
+
+        if (change_set != NULL)
+          crm_store_undo_change_set (store, change_set, NULL, NULL, &error);
+        return;
+      }
+    case 13:   /* the admin turns an open stage into a won one, or back */
+      {
+        g_autoptr(GPtrArray) stages = list_ids (store,
+          "SELECT id FROM stage WHERE deleted = 0 AND coalesce (kind, 'open') IN ('open', 'won')"
+          " AND name NOT LIKE 'Отгружено%'");
+        const char *stage = pick (rand, stages);
+
+        if (!laptop->admin || stage == NULL)
+          return;
+        crm_change_set_string (crm_changeset_touch (changeset, "stage", stage), "kind",
+                               crm_test_count_sql (store,
+                                 "SELECT count (*) FROM stage WHERE id = ?1 AND kind = 'won'",
+                                 stage) > 0 ? "open" : "won");
+        break;
+      }
+    }
+  apply (laptop, changeset);
+}
+
+static void
+test_random_work (void)
+{
+  CrmTestReplica a = { 0 }, b = { 0 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (19);
+  Laptop laptops[2];
+  gint64 now = 0;
+  guint checked = 0;
+
+  crm_test_replica_open (&a, server, tmpdir, "a.db", "admin", "admin-pw");
+  crm_test_replica_open (&b, server, tmpdir, "b.db", "manager", "manager-pw");
+  laptops[0] = (Laptop) { a.store, rand, "laptop A", TRUE,
+                          g_ptr_array_new_with_free_func (g_free) };
+  laptops[1] = (Laptop) { b.store, rand, "laptop B", FALSE,
+                          g_ptr_array_new_with_free_func (g_free) };
+  g_assert_true (crm_time_parse ("2026-03-10T09:30:00Z", &now));
+
+  for (guint round = 0; round < 6; round++)
+    {
+      g_autofree char *where = NULL;
+
+      /* both laptops work offline on the same deals, with their own clocks */
+      for (guint i = 0; i < 2; i++)
+        {
+          crm_store_set_now (laptops[i].store, now + i * 7 * 60 * 1000);
+          for (guint n = 0; n < 30; n++)
+            random_change (&laptops[i]);
+          where = g_strdup_printf ("%s, round %u, offline", laptops[i].name, round);
+          checked += check_reports (laptops[i].store, where);
+          g_clear_pointer (&where, g_free);
+        }
+      /* then sync in a random order: the second one pulls the first one's work */
+      {
+        CrmTestReplica *first = g_rand_boolean (rand) ? &a : &b;
+        CrmTestReplica *second = first == &a ? &b : &a;
+        CrmSyncReport *report;
+
+        report = crm_test_replica_sync (first);
+        crm_sync_report_free (report);
+        report = crm_test_replica_sync (second);
+        crm_sync_report_free (report);
+        report = crm_test_replica_sync (first);
+        crm_sync_report_free (report);
+      }
+      for (guint i = 0; i < 2; i++)
+        {
+          where = g_strdup_printf ("%s, round %u, synced", laptops[i].name, round);
+          checked += check_reports (laptops[i].store, where);
+          g_clear_pointer (&where, g_free);
+        }
+      now += DAY + 3 * HOUR;
+    }
+
+  /* the server's replica, written by its own path (merged pushes) */
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+
+    crm_store_set_now (account, now);
+    checked += check_reports (account, "the server's replica");
+  }
+  g_test_message ("%u reports compared", checked);
+  g_assert_cmpuint (checked, >, 500);
+
+  /* the work was real: deals won and lost, tasks done and overdue, on laptop A (most
+     * wins were undone, reopened or lost again by then) */
+  {
+    g_autoptr(JsonNode) sales = crm_report_run (a.store, "sales", NULL, NULL);
+    g_autoptr(JsonNode) tasks = crm_report_run (a.store, "tasks", NULL, NULL);
+    JsonObject *sold = json_object_get_object_member (json_node_get_object (sales), "totals");
+    JsonObject *done = json_object_get_object_member (json_node_get_object (tasks), "totals");
+    g_autofree char *before = report_text (sales);
+    g_autofree char *after = NULL;
+    g_autoptr(JsonNode) wrong = NULL;
+    sqlite3_stmt *stmt;
+
+    g_test_message ("laptop A: %" G_GINT64_FORMAT " won, %" G_GINT64_FORMAT " lost, %"
+                    G_GINT64_FORMAT " tasks done, %" G_GINT64_FORMAT " overdue",
+                    json_object_get_int_member (sold, "won"),
+                    json_object_get_int_member (sold, "lost"),
+                    json_object_get_int_member (done, "done"),
+                    json_object_get_int_member (done, "overdue"));
+    g_assert_cmpint (json_object_get_int_member (sold, "won"), >, 0);
+    g_assert_cmpint (json_object_get_int_member (sold, "lost"), >, 0);
+    g_assert_cmpint (json_object_get_int_member (done, "done"), >, 2);
+    g_assert_cmpint (json_object_get_int_member (done, "overdue"), >, 2);
+
+    /* and the comparison sees a wrong total */
+    stmt = _crm_store_prepare (a.store,
+      "UPDATE report_day SET n = n + 1 WHERE what = 'won'", NULL);
+    g_assert_nonnull (stmt);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+    sqlite3_reset (stmt);
+    wrong = crm_report_run (a.store, "sales", NULL, NULL);
+    after = report_text (wrong);
+    g_assert_cmpstr (before, !=, after);
+  }
+
+  for (guint i = 0; i < 2; i++)
+    g_ptr_array_unref (laptops[i].change_sets);
+  crm_test_replica_clear (&a);
+  crm_test_replica_clear (&b);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  server = crm_test_server_set_up (&tmpdir, NULL);
+  g_test_add_func ("/report-totals/random-work", test_random_work);
+  status = g_test_run ();
+  crm_test_server_tear_down (server, tmpdir, status);
+  return status;
+}
