@@ -26,6 +26,20 @@ _crm_report_samples (CrmReport  *report,
   _crm_report_add_column (report, "samples", _("Samples handed over"), "int");
   _crm_report_add_column (report, "photos", _("Photos"), "int");
 
+  /* an account without such a stage has no samples: no need to walk every deal */
+  stmt = _crm_store_prepare (report->store,
+    "SELECT 1 FROM stage s"
+    " WHERE coalesce (json_extract (s.data, '$.requires_attachment'), 0) = 1"
+    " OR coalesce (json_extract (s.data, '$.requires_photo'), 0) = 1 LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_DONE)
+    return TRUE;
+  if (rc != SQLITE_ROW)
+    return _crm_report_step_error (report, rc, "find the stages requiring a photo", error);
+
   /* a deal that entered a stage requiring a photo in the period: a sample handed over,
    * confirmed by the photo the stage would not take it without */
   stmt = _crm_store_prepare (report->store,
