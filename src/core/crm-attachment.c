@@ -565,8 +565,14 @@ crm_attachment_fill_change (CrmChangeset            *changeset,
   return change;
 }
 
+/* The author: the actor of the attachment's first op in this replica's log (NULL when
+ * the replica got it in a snapshot, or a server made it from an e-mail). */
 #define ATTACHMENT_COLUMNS \
-  "SELECT id, entity, entity_id, name, hash, size, mime, created_at FROM attachment"
+  "SELECT a.id, a.entity, a.entity_id, a.name, a.hash, a.size, a.mime, a.created_at," \
+  " c.actor, u.name FROM attachment a" \
+  " LEFT JOIN changelog c ON c.seq = (SELECT seq FROM changelog WHERE entity_id = a.id" \
+  "                                   ORDER BY hlc, seq LIMIT 1)" \
+  " LEFT JOIN user u ON u.id = c.actor"
 
 static JsonObject *
 row_to_object (CrmStore     *store,
@@ -595,6 +601,8 @@ row_to_object (CrmStore     *store,
     json_object_set_null_member (item, "path");
   json_object_set_boolean_member (item, "available",
                                   path != NULL && g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  _crm_json_set_text_column (item, "author", stmt, 8);
+  _crm_json_set_text_column (item, "author_name", stmt, 9);
   return item;
 }
 
@@ -609,7 +617,7 @@ crm_attachment_get (CrmStore    *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  stmt = _crm_store_prepare (store, ATTACHMENT_COLUMNS " WHERE deleted = 0 AND id = ?1", error);
+  stmt = _crm_store_prepare (store, ATTACHMENT_COLUMNS " WHERE a.deleted = 0 AND a.id = ?1", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
@@ -641,7 +649,7 @@ crm_attachment_list (CrmStore    *store,
 
   stmt = _crm_store_prepare (store,
     ATTACHMENT_COLUMNS
-    " WHERE deleted = 0 AND entity = ?1 AND entity_id = ?2 ORDER BY created_at, id", error);
+    " WHERE a.deleted = 0 AND a.entity = ?1 AND a.entity_id = ?2 ORDER BY a.created_at, a.id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);

@@ -96,9 +96,11 @@ CrmChange *crm_attachment_fill_change (CrmChangeset            *changeset,
                                        gint64                   created_at);
 
 /* The attachments of one entity, oldest first:
- * [{"id","entity","entity_id","name","hash","size","mime","created_at","path","available"}]
+ * [{"id","entity","entity_id","name","hash","size","mime","created_at","path","available",
+ *   "author","author_name"}]
  * ("available": the file is in this replica's folder — a replica that got the entity
- * by sync may not have the bytes). */
+ * by sync may not have the bytes; "author" and "author_name": the user who attached it,
+ * null when this replica does not know, e.g. it got the attachment in a snapshot). */
 JsonNode *crm_attachment_list        (CrmStore    *store,
                                       const char  *entity,
                                       const char  *entity_id,
