@@ -27,6 +27,7 @@ struct _CrmContext
   char       *search;
 
   guint       checkpoint_id;  /* idle checkpoint after writes */
+  GObject    *sync;           /* weak: the window's CrmSyncController */
 };
 
 G_DEFINE_FINAL_TYPE (CrmContext, crm_context, G_TYPE_OBJECT)
@@ -112,6 +113,7 @@ crm_context_finalize (GObject *object)
   CrmContext *self = CRM_CONTEXT (object);
 
   forget_caches (self);
+  g_clear_weak_pointer (&self->sync);
   if (self->checkpoint_id != 0 && self->store != NULL)
     crm_store_checkpoint (self->store, NULL);
   g_clear_handle_id (&self->checkpoint_id, g_source_remove);
@@ -380,6 +382,21 @@ crm_context_delete (CrmContext  *self,
 
 /* The replica changed (an edit here, a sync round's merge on its own connection): the
  * WAL is folded back two seconds after the last change. */
+void
+crm_context_set_sync (CrmContext *self,
+                      GObject    *sync)
+{
+  g_return_if_fail (CRM_IS_CONTEXT (self));
+  g_set_weak_pointer (&self->sync, sync);
+}
+
+GObject *
+crm_context_get_sync (CrmContext *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), NULL);
+  return self->sync;
+}
+
 void
 crm_context_notify_changed (CrmContext *self)
 {

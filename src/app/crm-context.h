@@ -49,6 +49,12 @@ gboolean      crm_context_delete            (CrmContext    *self,
                                              const char    *entity,
                                              const char    *entity_id,
                                              GError       **error);
+/* The window's CrmSyncController (kept weakly; NULL without one): the files group
+ * fetches attached files through it. A GObject here, as crm-sync-controller.h includes
+ * this header. */
+void          crm_context_set_sync          (CrmContext *self,
+                                             GObject    *sync);
+GObject      *crm_context_get_sync          (CrmContext *self);
 /* Something else changed the replica (sync): views reload. */
 void          crm_context_notify_changed    (CrmContext *self);
 

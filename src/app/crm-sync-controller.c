@@ -254,6 +254,69 @@ crm_sync_controller_sync_now (CrmSyncController *self)
 #endif
 }
 
+#ifdef VORONKA_HAVE_SYNC
+static void
+fetched_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (crm_sync_client_fetch_file_finish (CRM_SYNC_CLIENT (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+#endif
+
+void
+crm_sync_controller_fetch_file_async (CrmSyncController   *self,
+                                      const char          *hash,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+  g_return_if_fail (hash != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, crm_sync_controller_fetch_file_async);
+#ifdef VORONKA_HAVE_SYNC
+  if (self->client == NULL)
+    {
+      CrmStore *store = crm_context_get_store (self->context);
+      g_autofree char *server = crm_store_dup_meta (store, "sync.server");
+      g_autofree char *user = crm_store_dup_meta (store, "sync.user");
+
+      if (server != NULL && user != NULL)
+        /* the keyring has not answered yet: the next sync round tries again */
+        g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                                 _("Not connected to the server yet"));
+      else
+        g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                                 _("This computer is not signed in to a server"));
+      return;
+    }
+  crm_sync_client_fetch_file_async (self->client, hash, cancellable, fetched_cb,
+                                    g_steal_pointer (&task));
+#else
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This build of Voronka cannot sync, so it cannot fetch files"));
+#endif
+}
+
+gboolean
+crm_sync_controller_fetch_file_finish (CrmSyncController  *self,
+                                       GAsyncResult       *result,
+                                       GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 crm_sync_controller_is_active (CrmSyncController *self)
 {
@@ -325,6 +388,8 @@ crm_sync_controller_new (CrmContext       *context,
   CrmSyncController *self = g_object_new (CRM_TYPE_SYNC_CONTROLLER, NULL);
 
   self->context = g_object_ref (context);
+  /* the files group fetches attached files through this controller */
+  crm_context_set_sync (context, G_OBJECT (self));
   g_set_weak_pointer (&self->indicator, indicator);
   self->interval = interval_seconds > 0 ? interval_seconds : 300;
 #ifdef VORONKA_HAVE_SYNC

@@ -25,6 +25,20 @@ CrmSyncController *crm_sync_controller_new      (CrmContext       *context,
 void               crm_sync_controller_restart  (CrmSyncController *self,
                                                  const char        *token);
 void               crm_sync_controller_sync_now (CrmSyncController *self);
+/* Brings the attached file with content @hash from the replica's server into its folder
+ * (crm_sync_client_fetch_file_async: a worker thread and an HTTP session of its own; a
+ * fetch that stopped halfway goes on from there). Errors are CRM_SYNC_ERROR's; a replica
+ * with no server or no sign-in here is CRM_SYNC_ERROR_AUTH_FAILED, one whose sign-in is
+ * still being read from the keyring CRM_SYNC_ERROR_SERVER_UNREACHABLE; without the sync
+ * client built in, G_IO_ERROR_NOT_SUPPORTED. */
+void               crm_sync_controller_fetch_file_async  (CrmSyncController   *self,
+                                                          const char          *hash,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean           crm_sync_controller_fetch_file_finish (CrmSyncController  *self,
+                                                          GAsyncResult       *result,
+                                                          GError            **error);
 /* TRUE when the replica has a server and sync is built in. */
 gboolean           crm_sync_controller_is_active (CrmSyncController *self);
 
