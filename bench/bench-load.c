@@ -41,7 +41,6 @@
 #define PASSWORD        "bench-pw"
 #define START_TIMEOUT_S 60
 #define STOP_TIMEOUT_S  30
-#define PHASE_TIMEOUT_S 900
 #define PAGE            1000
 
 static gboolean
@@ -487,6 +486,8 @@ head_of (Load        *load,
   return page->head;
 }
 
+static gint phase_timeout_s = 1800;
+
 typedef struct {
   double  seconds;
   gint64  server_cpu_us;
@@ -521,7 +522,7 @@ run_phase (Load      *load,
   gint64 cpu0 = servers_cpu_us (servers);
   gint64 pg0 = with_postgres ? postgres_cpu_us () : 0;
   gint64 t0 = bench_now_us ();
-  gint64 deadline = t0 + PHASE_TIMEOUT_S * G_USEC_PER_SEC;
+  gint64 deadline = t0 + (gint64) phase_timeout_s * G_USEC_PER_SEC;
   g_autoptr(GError) error = NULL;
   gint64 head = head_of (load, clients[0].url, &error);
 
@@ -552,8 +553,9 @@ run_phase (Load      *load,
     g_main_context_iteration (NULL, TRUE);
   if (load->running > 0)
     {
-      g_printerr ("bench-load: %u clients still running after %d s\n", load->running,
-                  PHASE_TIMEOUT_S);
+      g_printerr ("bench-load: %u clients still running after %d s (%" G_GUINT64_FORMAT
+                  " pushed, %" G_GUINT64_FORMAT " pulled so far)\n", load->running,
+                  phase_timeout_s, load->pushed, load->pulled);
       return FALSE;
     }
   out->seconds = (bench_now_us () - t0) / (double) G_USEC_PER_SEC;
@@ -581,6 +583,8 @@ main (int    argc,
     { "ops", 0, 0, G_OPTION_ARG_INT, &n_ops, "ops each client pushes (default 50)", "N" },
     { "label", 0, 0, G_OPTION_ARG_STRING, &label, "the figures' prefix (default load.sqlite "
       "or load.pg)", "NAME" },
+    { "phase-timeout", 0, 0, G_OPTION_ARG_INT, &phase_timeout_s,
+      "give up on a phase after this long (default 1800 s)", "S" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "50 clients, 10 ops: the program still runs",
       NULL },
     { NULL }
