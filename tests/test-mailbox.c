@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include "crm-attachment.h"
+#include "crm-test-pg.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -83,6 +84,12 @@ admin (CrmTestRun *run,
 
   g_ptr_array_add (args, "--data");
   g_ptr_array_add (args, (gpointer) dir);
+  /* under the PostgreSQL matrix: the data folder's database */
+  if (crm_test_server_database (dir) != NULL)
+    {
+      g_ptr_array_add (args, "--database");
+      g_ptr_array_add (args, (gpointer) crm_test_server_database (dir));
+    }
   va_start (ap, password);
   for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) arg);
@@ -589,6 +596,13 @@ test_requests (void)
   box = check_ok (dir);
   g_assert_cmpuint (n_taken (box), ==, 0);
   g_clear_pointer (&box, json_object_unref);
+  if (crm_test_server_database (dir) != NULL)
+    {
+      /* the same, in the PostgreSQL database the mailbox's state is kept in */
+      g_autofree char *done = crm_test_pg_query (crm_test_server_database (dir),
+        "UPDATE mailbox SET uidvalidity = 7, last_uid = 2");
+    }
+  else
   {
     g_autofree char *db_path = g_build_filename (dir, "server.db", NULL);
     sqlite3 *db = NULL;
@@ -898,6 +912,100 @@ test_distributed_on_shift (void)
   tmpdir = g_steal_pointer (&outer);
 }
 
+/* PostgreSQL only: two server processes in front of one database check the same mailbox
+ * every second. The mailbox is leased with an advisory lock, so one process reads it at
+ * a time, and its UIDVALIDITY/UID are the database's: each of six e-mails becomes one
+ * request, logged once by whichever process took it, and none is taken again afterwards. */
+static void
+test_two_processes (void)
+{
+  const char *every_second[] = { "--tick-interval", "0", "--mail-interval", "1", NULL };
+  g_autofree char *outer = g_strdup (tmpdir);
+  g_autofree char *dir = NULL;
+  g_autofree char *dir_b = NULL;
+  g_autofree char *laptop = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(CrmTestServer) server_b = NULL;
+  g_autoptr(Imap) imap = NULL;
+  g_autoptr(JsonArray) deals = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  gint64 deadline;
+  guint logged = 0;
+
+  tmpdir = g_build_filename (outer, "two", NULL);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+  dir = g_build_filename (tmpdir, "server", NULL);
+  dir_b = g_build_filename (tmpdir, "server-b", NULL);
+  laptop = g_build_filename (tmpdir, "laptop.db", NULL);
+  admin (&run, dir, ADMIN_PW, "account", "create", "shop", "--template", "equipment-supplier",
+         "--admin", "admin", "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (dir_b, 0700), ==, 0);
+  crm_test_server_set_database (dir_b, crm_test_server_database (dir));
+  server = crm_test_server_start (dir, FALSE, every_second);
+  key = g_build_filename (dir, "tls", "key.pem", NULL);
+  imap = imap_start (server->cert, key);
+  if (imap == NULL)
+    {
+      g_free (tmpdir);
+      tmpdir = g_steal_pointer (&outer);
+      return;
+    }
+  url = g_strdup_printf ("imaps://127.0.0.1:%u/INBOX", (guint) imap->port);
+  /* set through one folder, checked by both processes */
+  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Заявки", "--ca-file", server->cert, NULL);
+  if (run.status != 0)
+    g_error ("mailbox add: %s", run.err);
+  server_b = crm_test_server_start (dir_b, FALSE, every_second);
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *from = g_strdup_printf ("Клиент %u <client-%u@two.test>", i, i);
+      g_autofree char *subject = g_strdup_printf ("Заявка двух процессов %u", i);
+      g_autofree char *id = g_strdup_printf ("two-%u@two.test", i);
+      g_autofree char *mail = plain_mail (from, subject, id, "Нужна кофемашина.");
+
+      deliver (imap, mail);
+      g_usleep (300 * 1000);
+    }
+  deadline = g_get_monotonic_time () + (gint64) (3 * WAIT_S * G_USEC_PER_SEC);
+  for (;;)
+    {
+      logged = crm_test_server_count_log (server, "became request", NULL) +
+               crm_test_server_count_log (server_b, "became request", NULL);
+      if (logged >= 6)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("%u of 6 e-mails became requests after %.0f s (logs: %s, %s)", logged,
+                 3 * WAIT_S, server->log_path, server_b->log_path);
+      g_usleep (200 * 1000);
+    }
+  /* a few checks of both later: still each e-mail once */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_cmpuint (crm_test_server_count_log (server, "became request", NULL) +
+                    crm_test_server_count_log (server_b, "became request", NULL), ==, 6);
+  laptop_sync (server_b, laptop);
+  deals = laptop_requests (laptop);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("Заявка двух процессов %u", i);
+      guint found = 0;
+
+      for (guint d = 0; d < json_array_get_length (deals); d++)
+        found += g_strcmp0 (crm_test_get_string (json_array_get_object_element (deals, d),
+                                                 "title"), subject) == 0;
+      g_assert_cmpuint (found, ==, 1);
+    }
+  g_clear_pointer (&imap, imap_free);
+  g_assert_cmpint (crm_test_server_stop (server_b), ==, 0);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_free (tmpdir);
+  tmpdir = g_steal_pointer (&outer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -908,6 +1016,9 @@ main (int    argc,
   tmpdir = crm_test_make_tmpdir ();
   g_test_add_func ("/mailbox/requests", test_requests);
   g_test_add_func ("/mailbox/distributed-on-shift", test_distributed_on_shift);
+  /* several processes share mailboxes only on PostgreSQL (the -pg run of the matrix) */
+  if (crm_test_pg_wanted ())
+    g_test_add_func ("/mailbox/two-processes", test_two_processes);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);

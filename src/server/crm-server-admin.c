@@ -721,17 +721,12 @@ crm_server_cmd_serve (const char  *data_dir,
   if (!crm_server_ops_started (&ops, server, certificate != NULL, &error))
     return crm_server_command_fail (error);
   crm_server_start_ticks (server, (guint) tick_seconds);
-  /* mailboxes and messages out keep their tables in server.db: the embedded storage's */
-  if (CRM_IS_SERVER_SQLITE (storage))
-    mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
-                                            G_CALLBACK (crm_server_changed), server);
-  else
-    {
-      /* the other processes' pushes reach this one's live sockets */
-      crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
-      g_print (_("voronka-server: storage PostgreSQL; mailboxes run only with the embedded "
-                 "storage for now\n"));
-    }
+  /* mailboxes: server.db's tables, or the PostgreSQL database's */
+  mailboxes = crm_server_mailboxes_start (storage, (guint) mail_interval,
+                                          G_CALLBACK (crm_server_changed), server);
+  /* the other processes' pushes reach this one's live sockets */
+  if (CRM_IS_SERVER_PG (storage))
+    crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
   if (delivery_seconds > 0)
     {
       delivery = crm_server_delivery_new (CRM_SERVER_BACKEND (storage), data_dir,

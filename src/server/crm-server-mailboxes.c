@@ -8,7 +8,10 @@
  * read twice (a check that died before it saved its UID, a folder whose UIDVALIDITY
  * changed) makes one request — and then saves the new UID. A mailbox being checked is
  * leased in server.db (busy_until, busy_pid), so `mailbox check` and the server's own
- * check never read it at once. */
+ * check never read it at once. On PostgreSQL the same tables are the database's (one of
+ * its schema steps), the lease an advisory lock, so of several processes exactly one
+ * reads a mailbox at a time, and what a check took is written into the account's log
+ * under its lock like any write. */
 #define G_LOG_DOMAIN "voronka-server"
 
 #include "config.h"
@@ -18,7 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sqlite3.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -27,7 +29,9 @@
 #include "crm-server-command.h"
 #include "crm-server-log.h"
 #include "crm-server-mail.h"
-#include "crm-server-sqlite.h"
+#include "crm-server-admin.h"
+#include "crm-server-backend.h"
+#include "crm-server-db.h"
 #include "crm-ledger.h"
 #include "crm-query.h"
 #include "crm-request.h"
@@ -53,7 +57,7 @@ const char crm_server_mailboxes_migration[] =
   " email TEXT NOT NULL, deal TEXT, number INTEGER, blocked_at INTEGER NOT NULL,"
   " PRIMARY KEY (account, email));";
 
-/* --- server.db ------------------------------------------------------------------------- */
+/* --- the mailbox tables (server.db's, or the PostgreSQL database's) -------------------- */
 
 typedef struct {
   char   *id;
@@ -100,60 +104,47 @@ mailbox_free (Mailbox *box)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Mailbox, mailbox_free)
 
-static gboolean
-db_failed (sqlite3     *db,
-           const char  *what,
-           GError     **error)
+static char *
+int_text (gint64 value)
 {
-  g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
-               _("The server database server.db failed while %s: %s"), what,
-               sqlite3_errmsg (db));
-  return FALSE;
+  return g_strdup_printf ("%" G_GINT64_FORMAT, value);
 }
 
-static sqlite3_stmt *
-db_prepare (sqlite3     *db,
-            const char  *sql,
-            GError     **error)
+/* A statement on the storage's own tables (server.db's, or PostgreSQL's). */
+static CrmServerRows *
+db_run (CrmServerStorage   *storage,
+        const char         *what,
+        const char         *sql,
+        int                 n,
+        const char *const  *values,
+        GError            **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  return crm_server_db_run (storage, what, sql, n, values, error);
+}
 
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      db_failed (db, "preparing a query", error);
-      return NULL;
-    }
-  return stmt;
+static gboolean
+db_exec (CrmServerStorage  *storage,
+         const char        *sql,
+         GError           **error)
+{
+  g_autoptr(CrmServerRows) rows = db_run (storage, sql, sql, 0, NULL, error);
+
+  return rows != NULL;
+}
+
+/* A write transaction: SQLite takes its write lock at once. */
+static gboolean
+db_begin (CrmServerStorage  *storage,
+          GError           **error)
+{
+  return db_exec (storage, crm_server_db_is_shared (storage) ? "BEGIN" : "BEGIN IMMEDIATE",
+                  error);
 }
 
 static void
-bind_text (sqlite3_stmt *stmt,
-           int           index,
-           const char   *value)
+db_rollback (CrmServerStorage *storage)
 {
-  if (value != NULL)
-    sqlite3_bind_text (stmt, index, value, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-static char *
-column_text (sqlite3_stmt *stmt,
-             int           index)
-{
-  const char *text = (const char *) sqlite3_column_text (stmt, index);
-
-  return text != NULL ? g_strdup (text) : NULL;
-}
-
-static gboolean
-db_exec (sqlite3     *db,
-         const char  *sql,
-         GError     **error)
-{
-  if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return db_failed (db, sql, error);
-  return TRUE;
+  g_autoptr(CrmServerRows) rows = db_run (storage, "rolling back", "ROLLBACK", 0, NULL, NULL);
 }
 
 #define MAILBOX_COLUMNS \
@@ -162,77 +153,73 @@ db_exec (sqlite3     *db,
   " m.last_check_at, m.last_error, m.last_error_at, m.busy_until, m.busy_pid"
 
 static Mailbox *
-mailbox_from_row (sqlite3_stmt *stmt)
+mailbox_from_row (CrmServerRows *rows,
+                  guint          row)
 {
   Mailbox *box = g_new0 (Mailbox, 1);
 
-  box->id = column_text (stmt, 0);
-  box->account_id = column_text (stmt, 1);
-  box->account_name = column_text (stmt, 2);
-  box->url = column_text (stmt, 3);
-  box->user = column_text (stmt, 4);
-  box->password = column_text (stmt, 5);
-  box->ca_file = column_text (stmt, 6);
-  box->pipeline = column_text (stmt, 7);
-  box->stage = column_text (stmt, 8);
-  box->responsible = column_text (stmt, 9);
-  box->new_only = sqlite3_column_int (stmt, 10) != 0;
-  box->uidvalidity = sqlite3_column_int64 (stmt, 11);
-  box->last_uid = sqlite3_column_int64 (stmt, 12);
-  box->taken = sqlite3_column_int64 (stmt, 13);
-  box->skipped = sqlite3_column_int64 (stmt, 14);
-  box->last_check_at = sqlite3_column_int64 (stmt, 15);
-  box->last_error = column_text (stmt, 16);
-  box->last_error_at = sqlite3_column_int64 (stmt, 17);
-  box->busy_until = sqlite3_column_int64 (stmt, 18);
-  box->busy_pid = sqlite3_column_int64 (stmt, 19);
+  box->id = crm_server_rows_dup (rows, row, 0);
+  box->account_id = crm_server_rows_dup (rows, row, 1);
+  box->account_name = crm_server_rows_dup (rows, row, 2);
+  box->url = crm_server_rows_dup (rows, row, 3);
+  box->user = crm_server_rows_dup (rows, row, 4);
+  box->password = crm_server_rows_dup (rows, row, 5);
+  box->ca_file = crm_server_rows_dup (rows, row, 6);
+  box->pipeline = crm_server_rows_dup (rows, row, 7);
+  box->stage = crm_server_rows_dup (rows, row, 8);
+  box->responsible = crm_server_rows_dup (rows, row, 9);
+  box->new_only = crm_server_rows_int (rows, row, 10) != 0;
+  box->uidvalidity = crm_server_rows_int (rows, row, 11);
+  box->last_uid = crm_server_rows_int (rows, row, 12);
+  box->taken = crm_server_rows_int (rows, row, 13);
+  box->skipped = crm_server_rows_int (rows, row, 14);
+  box->last_check_at = crm_server_rows_int (rows, row, 15);
+  box->last_error = crm_server_rows_dup (rows, row, 16);
+  box->last_error_at = crm_server_rows_int (rows, row, 17);
+  box->busy_until = crm_server_rows_int (rows, row, 18);
+  box->busy_pid = crm_server_rows_int (rows, row, 19);
   return box;
 }
 
 /* The mailboxes of an account (@account_id NULL: of every account), by URL and user. */
 static GPtrArray *
-list_mailboxes (sqlite3     *db,
-                const char  *account_id,
-                GError     **error)
+list_mailboxes (CrmServerStorage  *storage,
+                const char        *account_id,
+                GError           **error)
 {
   g_autoptr(GPtrArray) boxes = g_ptr_array_new_with_free_func ((GDestroyNotify) mailbox_free);
-  sqlite3_stmt *stmt = db_prepare (db,
+  const char *values[] = { account_id };
+  g_autoptr(CrmServerRows) rows = db_run (storage, "reading the mailboxes",
     "SELECT " MAILBOX_COLUMNS " FROM mailbox m JOIN account a ON a.id = m.account"
-    " WHERE ?1 IS NULL OR m.account = ?1 ORDER BY a.name, m.url, m.username", error);
-  int rc;
+    " WHERE CAST ($1 AS text) IS NULL OR m.account = $1 ORDER BY a.name, m.url, m.username",
+    1, values, error);
 
-  if (stmt == NULL)
+  if (rows == NULL)
     return NULL;
-  bind_text (stmt, 1, account_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (boxes, mailbox_from_row (stmt));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      db_failed (db, "reading the mailboxes", error);
-      return NULL;
-    }
+  for (guint i = 0; i < crm_server_rows_count (rows); i++)
+    g_ptr_array_add (boxes, mailbox_from_row (rows, i));
   return g_steal_pointer (&boxes);
 }
 
 static char *
-lookup_account (sqlite3     *db,
-                const char  *name,
-                const char  *data_dir,
-                GError     **error)
+lookup_account (CrmServerStorage  *storage,
+                const char        *name,
+                const char        *data_dir,
+                GError           **error)
 {
-  sqlite3_stmt *stmt = db_prepare (db, "SELECT id FROM account WHERE name = ?1", error);
+  const char *values[] = { name };
+  g_autoptr(CrmServerRows) rows = db_run (storage, "reading the accounts",
+    "SELECT id FROM account WHERE name = $1", 1, values, error);
   char *id = NULL;
 
-  if (stmt == NULL)
+  if (rows == NULL)
     return NULL;
-  bind_text (stmt, 1, name);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    id = column_text (stmt, 0);
-  sqlite3_finalize (stmt);
+  if (crm_server_rows_count (rows) > 0)
+    id = crm_server_rows_dup (rows, 0, 0);
   if (id == NULL)
     g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
-                 _("There is no account «%s» in %s"), name, data_dir);
+                 _("There is no account «%s» in %s"), name,
+                 crm_server_db_is_shared (storage) ? _("the PostgreSQL database") : data_dir);
   return id;
 }
 
@@ -244,63 +231,87 @@ process_alive (gint64 pid)
   return kill ((pid_t) pid, 0) == 0 || errno == EPERM;
 }
 
-/* Leases @box for this process: FALSE without an error when another check holds it. */
+/* Leases @box for this process: FALSE without an error when another check holds it.
+ * On PostgreSQL the lease is a session advisory lock on the mailbox, so of several
+ * processes (on several machines) exactly one reads it at a time; a process that dies
+ * or loses its connection frees it at once. */
 static gboolean
-claim (sqlite3     *db,
-       Mailbox     *box,
-       gint64      *out_holder,
-       GError     **error)
+claim (CrmServerStorage  *storage,
+       Mailbox           *box,
+       gint64            *out_holder,
+       GError           **error)
 {
-  gint64 now = crm_time_now_ms ();
+  g_autofree char *until = int_text (crm_time_now_ms () + LEASE_MS);
+  g_autofree char *pid = int_text (getpid ());
+  g_autoptr(CrmServerRows) rows = NULL;
+  g_autoptr(CrmServerRows) leased = NULL;
   gint64 busy_until = 0, busy_pid = 0;
-  sqlite3_stmt *stmt;
   gboolean free_now;
 
-  if (!db_exec (db, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  stmt = db_prepare (db, "SELECT busy_until, busy_pid FROM mailbox WHERE id = ?1", error);
-  if (stmt == NULL)
+  if (crm_server_db_is_shared (storage))
+    {
+      const char *values[] = { box->id };
+
+      rows = db_run (storage, "leasing a mailbox",
+                     "SELECT pg_try_advisory_lock (hashtextextended ($1, 11)), busy_pid"
+                     " FROM mailbox WHERE id = $1", 1, values, error);
+      if (rows == NULL)
+        return FALSE;
+      if (crm_server_rows_count (rows) == 0)
+        return FALSE;   /* removed meanwhile */
+      if (!g_str_equal (crm_server_rows_text (rows, 0, 0), "t"))
+        {
+          if (out_holder != NULL)
+            *out_holder = crm_server_rows_int (rows, 0, 1);
+          return FALSE;
+        }
+    }
+  else
+    {
+      const char *values[] = { box->id };
+
+      if (!db_begin (storage, error))
+        return FALSE;
+      rows = db_run (storage, "leasing a mailbox",
+                     "SELECT busy_until, busy_pid FROM mailbox WHERE id = $1", 1, values, error);
+      if (rows == NULL)
+        goto failed;
+      if (crm_server_rows_count (rows) > 0)
+        {
+          busy_until = crm_server_rows_int (rows, 0, 0);
+          busy_pid = crm_server_rows_int (rows, 0, 1);
+        }
+      free_now = busy_until <= crm_time_now_ms () || busy_pid == getpid () ||
+                 !process_alive (busy_pid);
+      if (!free_now)
+        {
+          if (out_holder != NULL)
+            *out_holder = busy_pid;
+          db_rollback (storage);
+          return FALSE;
+        }
+    }
+  {
+    const char *values[] = { box->id, until, pid };
+
+    leased = db_run (storage, "leasing a mailbox",
+                     "UPDATE mailbox SET busy_until = $2, busy_pid = $3 WHERE id = $1",
+                     G_N_ELEMENTS (values), values, error);
+  }
+  if (leased == NULL)
     goto failed;
-  bind_text (stmt, 1, box->id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      busy_until = sqlite3_column_int64 (stmt, 0);
-      busy_pid = sqlite3_column_int64 (stmt, 1);
-    }
-  sqlite3_finalize (stmt);
-  free_now = busy_until <= now || busy_pid == getpid () || !process_alive (busy_pid);
-  if (!free_now)
-    {
-      if (out_holder != NULL)
-        *out_holder = busy_pid;
-      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-      return FALSE;
-    }
-  stmt = db_prepare (db, "UPDATE mailbox SET busy_until = ?2, busy_pid = ?3 WHERE id = ?1",
-                     error);
-  if (stmt == NULL)
-    goto failed;
-  bind_text (stmt, 1, box->id);
-  sqlite3_bind_int64 (stmt, 2, now + LEASE_MS);
-  sqlite3_bind_int64 (stmt, 3, getpid ());
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      sqlite3_finalize (stmt);
-      db_failed (db, "leasing a mailbox", error);
-      goto failed;
-    }
-  sqlite3_finalize (stmt);
-  return db_exec (db, "COMMIT", error);
+  return crm_server_db_is_shared (storage) || db_exec (storage, "COMMIT", error);
 
 failed:
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  if (!crm_server_db_is_shared (storage))
+    db_rollback (storage);
   return FALSE;
 }
 
 /* Ends the lease, saving what the check found (@batch NULL: nothing read; @problem NULL:
  * no error, and the last error is cleared). */
 static void
-release (sqlite3            *db,
+release (CrmServerStorage   *storage,
          const Mailbox      *box,
          const CrmMailBatch *batch,
          gint64              last_uid,
@@ -309,34 +320,36 @@ release (sqlite3            *db,
          const char         *problem,
          gboolean            checked)
 {
-  gint64 now = crm_time_now_ms ();
-  sqlite3_stmt *stmt = db_prepare (db,
+  g_autoptr(GError) error = NULL;
+  g_autofree char *validity = int_text (batch != NULL ? batch->uidvalidity : 0);
+  g_autofree char *uid = int_text (last_uid);
+  g_autofree char *taken_text = int_text (taken);
+  g_autofree char *skipped_text = int_text (skipped);
+  g_autofree char *now = int_text (crm_time_now_ms ());
+  g_autofree char *pid = int_text (getpid ());
+  const char *values[] = { box->id, validity, uid, taken_text, skipped_text, now, problem,
+                           checked ? "1" : "0", pid };
+  g_autoptr(CrmServerRows) saved = db_run (storage, "saving a mailbox's check",
     "UPDATE mailbox SET busy_until = 0, busy_pid = 0,"
-    " uidvalidity = CASE WHEN ?2 > 0 THEN ?2 ELSE uidvalidity END,"
-    " last_uid = CASE WHEN ?2 > 0 THEN ?3 ELSE last_uid END,"
-    " taken = taken + ?4, skipped = skipped + ?5,"
-    " last_check_at = CASE WHEN ?8 THEN ?6 ELSE last_check_at END,"
-    " last_error = CASE WHEN ?8 THEN ?7 ELSE last_error END,"
-    " last_error_at = CASE WHEN ?8 AND ?7 IS NOT NULL THEN ?6 ELSE last_error_at END"
-    " WHERE id = ?1 AND busy_pid = ?9", NULL);
+    " uidvalidity = CASE WHEN CAST ($2 AS bigint) > 0 THEN CAST ($2 AS bigint)"
+    "  ELSE uidvalidity END,"
+    " last_uid = CASE WHEN CAST ($2 AS bigint) > 0 THEN CAST ($3 AS bigint) ELSE last_uid END,"
+    " taken = taken + CAST ($4 AS bigint), skipped = skipped + CAST ($5 AS bigint),"
+    " last_check_at = CASE WHEN CAST ($8 AS integer) = 1 THEN CAST ($6 AS bigint)"
+    "  ELSE last_check_at END,"
+    " last_error = CASE WHEN CAST ($8 AS integer) = 1 THEN CAST ($7 AS text) ELSE last_error END,"
+    " last_error_at = CASE WHEN CAST ($8 AS integer) = 1 AND CAST ($7 AS text) IS NOT NULL"
+    "  THEN CAST ($6 AS bigint) ELSE last_error_at END"
+    " WHERE id = $1 AND busy_pid = CAST ($9 AS bigint)", G_N_ELEMENTS (values), values, &error);
 
-  if (stmt == NULL)
+  if (saved == NULL)
+    g_warning ("Could not save the check of mailbox %s: %s", box->url, error->message);
+  if (crm_server_db_is_shared (storage))
     {
-      g_warning ("Could not save the check of mailbox %s: %s", box->url, sqlite3_errmsg (db));
-      return;
+      const char *key[] = { box->id };
+      g_autoptr(CrmServerRows) unlocked = db_run (storage, "ending a mailbox's lease",
+        "SELECT pg_advisory_unlock (hashtextextended ($1, 11))", 1, key, NULL);
     }
-  bind_text (stmt, 1, box->id);
-  sqlite3_bind_int64 (stmt, 2, batch != NULL ? batch->uidvalidity : 0);
-  sqlite3_bind_int64 (stmt, 3, last_uid);
-  sqlite3_bind_int64 (stmt, 4, taken);
-  sqlite3_bind_int64 (stmt, 5, skipped);
-  sqlite3_bind_int64 (stmt, 6, now);
-  bind_text (stmt, 7, problem);
-  sqlite3_bind_int (stmt, 8, checked);
-  sqlite3_bind_int64 (stmt, 9, getpid ());
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    g_warning ("Could not save the check of mailbox %s: %s", box->url, sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
 }
 
 /* --- blocked senders ----------------------------------------------------------------------- */
@@ -344,32 +357,35 @@ release (sqlite3            *db,
 /* Brings the account's blocked senders up to the requests closed as spam in its replica
  * (a request opened again unblocks its sender); returns e-mail → deal number (0: none). */
 static GHashTable *
-refresh_blocked (sqlite3     *db,
-                 const char  *account_id,
-                 const char  *account_name,
-                 CrmStore    *store,
-                 gboolean     serving,
-                 GError     **error)
+refresh_blocked (CrmServerStorage  *storage,
+                 const char        *account_id,
+                 const char        *account_name,
+                 CrmStore          *store,
+                 gboolean           serving,
+                 GError           **error)
 {
   g_autoptr(GHashTable) blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(JsonArray) senders = crm_request_spam_senders (store, error);
-  gint64 now = crm_time_now_ms ();
-  sqlite3_stmt *stmt;
+  g_autofree char *now = int_text (crm_time_now_ms ());
+  g_autoptr(CrmServerRows) rows = NULL;
   GHashTableIter iter;
   gpointer key;
 
   if (senders == NULL)
     return NULL;
-  stmt = db_prepare (db, "SELECT email FROM mailbox_blocked WHERE account = ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, account_id);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_hash_table_add (known, column_text (stmt, 0));
-  sqlite3_finalize (stmt);
+  {
+    const char *values[] = { account_id };
 
-  if (!db_exec (db, "BEGIN IMMEDIATE", error))
+    rows = db_run (storage, "reading the blocked senders",
+                   "SELECT email FROM mailbox_blocked WHERE account = $1", 1, values, error);
+  }
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < crm_server_rows_count (rows); i++)
+    g_hash_table_add (known, crm_server_rows_dup (rows, i, 0));
+
+  if (!db_begin (storage, error))
     return NULL;
   for (guint i = 0; i < json_array_get_length (senders); i++)
     {
@@ -377,27 +393,22 @@ refresh_blocked (sqlite3     *db,
       const char *email = json_object_get_string_member (sender, "email");
       gint64 number = json_object_get_null_member (sender, "number")
                        ? 0 : json_object_get_int_member (sender, "number");
+      g_autofree char *number_text = number > 0 ? int_text (number) : NULL;
+      const char *values[] = { account_id, email,
+                               json_object_get_string_member (sender, "deal"), number_text,
+                               now };
+      g_autoptr(CrmServerRows) written = NULL;
 
       g_hash_table_insert (blocked, g_strdup (email), GINT_TO_POINTER ((gint) MIN (number, G_MAXINT)));
       if (g_hash_table_remove (known, email))
         continue;
-      stmt = db_prepare (db, "INSERT OR REPLACE INTO mailbox_blocked (account, email, deal,"
-                             " number, blocked_at) VALUES (?1, ?2, ?3, ?4, ?5)", error);
-      if (stmt == NULL)
+      written = db_run (storage, "blocking a sender",
+        "INSERT INTO mailbox_blocked (account, email, deal, number, blocked_at)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account, email) DO UPDATE SET"
+        " deal = excluded.deal, number = excluded.number, blocked_at = excluded.blocked_at",
+        G_N_ELEMENTS (values), values, error);
+      if (written == NULL)
         goto failed;
-      bind_text (stmt, 1, account_id);
-      bind_text (stmt, 2, email);
-      bind_text (stmt, 3, json_object_get_string_member (sender, "deal"));
-      if (number > 0)
-        sqlite3_bind_int64 (stmt, 4, number);
-      sqlite3_bind_int64 (stmt, 5, now);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          db_failed (db, "blocking a sender", error);
-          goto failed;
-        }
-      sqlite3_finalize (stmt);
       {
         g_autofree char *message = g_strdup_printf (
           "mailbox: account «%s»: e-mail from %s makes no more requests (request %lld "
@@ -411,21 +422,19 @@ refresh_blocked (sqlite3     *db,
   g_hash_table_iter_init (&iter, known);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
-      stmt = db_prepare (db, "DELETE FROM mailbox_blocked WHERE account = ?1 AND email = ?2",
-                         error);
-      if (stmt == NULL)
+      const char *values[] = { account_id, key };
+      g_autoptr(CrmServerRows) removed = db_run (storage, "unblocking a sender",
+        "DELETE FROM mailbox_blocked WHERE account = $1 AND email = $2", 2, values, error);
+
+      if (removed == NULL)
         goto failed;
-      bind_text (stmt, 1, account_id);
-      bind_text (stmt, 2, key);
-      sqlite3_step (stmt);
-      sqlite3_finalize (stmt);
     }
-  if (!db_exec (db, "COMMIT", error))
+  if (!db_exec (storage, "COMMIT", error))
     goto failed;
   return g_steal_pointer (&blocked);
 
 failed:
-  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  db_rollback (storage);
   return NULL;
 }
 
@@ -625,11 +634,31 @@ number_and_log (const Mailbox *box,
     }
 }
 
+typedef struct {
+  const Mailbox      *box;
+  GHashTable         *blocked;
+  const CrmMailBatch *batch;
+  gboolean            serving;
+  Outcome            *outcome;
+} Take;
+
+static gboolean
+write_batch (CrmServerBackend  *backend,
+             CrmStore          *store,
+             gpointer           data,
+             GError           **error)
+{
+  Take *take = data;
+
+  take_batch (take->box, store, take->blocked, take->batch, take->serving, take->outcome);
+  number_and_log (take->box, store, take->outcome, take->serving);
+  return TRUE;
+}
+
 /* After the fetch (on the main loop, or in `mailbox check`): writes what @batch holds,
  * saves the mailbox's state and ends the lease. @fetch_error: the fetch failed. */
 static void
-finish_check (sqlite3            *db,
-              CrmServerSqlite    *storage,
+finish_check (CrmServerStorage   *storage,
               const Mailbox      *box,
               const CrmMailBatch *batch,
               const GError       *fetch_error,
@@ -639,6 +668,7 @@ finish_check (sqlite3            *db,
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) blocked = NULL;
   CrmStore *store;
+  Take take = { box, NULL, batch, serving, outcome };
 
   if (fetch_error != NULL)
     {
@@ -649,18 +679,19 @@ finish_check (sqlite3            *db,
       if (serving)
         crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", message,
                         "VORONKA_ACCOUNT", box->account_name, NULL);
-      release (db, box, NULL, box->last_uid, 0, 0, fetch_error->message, TRUE);
+      release (storage, box, NULL, box->last_uid, 0, 0, fetch_error->message, TRUE);
       return;
     }
-  if ((store = crm_server_sqlite_get_replica (storage, box->account_id, &error)) == NULL ||
-      (blocked = refresh_blocked (db, box->account_id, box->account_name, store, serving,
+  if ((store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), box->account_id,
+                                               &error)) == NULL ||
+      (blocked = refresh_blocked (storage, box->account_id, box->account_name, store, serving,
                                   &error)) == NULL)
     {
       outcome->problem = g_strdup (error->message);
       if (serving)
         crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message,
                         "VORONKA_ACCOUNT", box->account_name, NULL);
-      release (db, box, NULL, box->last_uid, 0, 0, error->message, TRUE);
+      release (storage, box, NULL, box->last_uid, 0, 0, error->message, TRUE);
       return;
     }
   if (batch->reset)
@@ -673,12 +704,30 @@ finish_check (sqlite3            *db,
       crm_server_log (serving ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_DEBUG, "mailbox-reset",
                       message, "VORONKA_ACCOUNT", box->account_name, NULL);
     }
-  take_batch (box, store, blocked, batch, serving, outcome);
-  number_and_log (box, store, outcome, serving);
+  /* one write of the storage (on PostgreSQL under the account's lock, into its log) */
+  take.blocked = blocked;
+  if (!crm_server_backend_write (CRM_SERVER_BACKEND (storage), box->account_id, write_batch,
+                                 &take, &error))
+    {
+      /* nothing of the batch holds: the UID stays where it was, the next check reads the
+       * e-mails again (and the Message-ID keeps any from being taken twice) */
+      g_clear_pointer (&outcome->problem, g_free);
+      outcome->problem = g_strdup (error->message);
+      if (outcome->taken != NULL)
+        {
+          json_array_unref (outcome->taken);
+          outcome->taken = json_array_new ();
+        }
+      if (serving)
+        crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message,
+                        "VORONKA_ACCOUNT", box->account_name, NULL);
+      release (storage, box, NULL, box->last_uid, 0, 0, error->message, TRUE);
+      return;
+    }
   if (outcome->problem != NULL && serving)
     crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", outcome->problem,
                     "VORONKA_ACCOUNT", box->account_name, NULL);
-  release (db, box, batch, outcome->last_uid, json_array_get_length (outcome->taken),
+  release (storage, box, batch, outcome->last_uid, json_array_get_length (outcome->taken),
            json_array_get_length (outcome->skipped), outcome->problem, TRUE);
 }
 
@@ -707,7 +756,8 @@ open_storage (const char *data_dir,
                    _("Say where the server keeps its data: voronka-server --data DIR …"));
       return NULL;
     }
-  return crm_server_sqlite_new (data_dir, error);
+  /* the data folder's storage, or the --database the command was given */
+  return crm_server_admin_open_storage (data_dir, error);
 }
 
 static void
@@ -782,6 +832,39 @@ resolve_stage (CrmStore    *store,
   return NULL;
 }
 
+typedef struct {
+  const char *pipeline_id;
+  gboolean    added;
+} SpamReason;
+
+static gboolean
+write_spam_reason (CrmServerBackend  *backend,
+                   CrmStore          *store,
+                   gpointer           data,
+                   GError           **error)
+{
+  SpamReason *reason = data;
+
+  return crm_request_ensure_spam_reason (store, reason->pipeline_id, &reason->added, error);
+}
+
+/* The pipeline's spam loss reason, written as the storage writes. */
+static gboolean
+ensure_spam_reason (CrmServerStorage  *storage,
+                    const char        *account_id,
+                    const char        *pipeline_id,
+                    gboolean          *out_added,
+                    GError           **error)
+{
+  SpamReason reason = { pipeline_id, FALSE };
+
+  if (!crm_server_backend_write (CRM_SERVER_BACKEND (storage), account_id, write_spam_reason,
+                                 &reason, error))
+    return FALSE;
+  *out_added = reason.added;
+  return TRUE;
+}
+
 int
 crm_server_cmd_mailbox_add (const char  *data_dir,
                             int          argc,
@@ -827,9 +910,11 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
   g_autofree char *details = NULL;
   gboolean added_reason = FALSE;
   gboolean existed = FALSE;
-  sqlite3_stmt *stmt;
+  g_autoptr(CrmServerRows) rows = NULL;
+  g_autoptr(CrmServerRows) saved = NULL;
+  g_autofree char *new_only_text = NULL;
+  g_autofree char *now = NULL;
   CrmStore *store;
-  sqlite3 *db;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT URL",
@@ -861,10 +946,9 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
   if ((password = crm_server_read_password_stdin (&error)) == NULL ||
       (storage = open_storage (data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
-  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
-      (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
-                                              &error)) == NULL ||
+  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
+      (store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
+                                               &error)) == NULL ||
       (pipeline_id = crm_query_resolve (store, "pipeline", pipeline, NULL, &error)) == NULL)
     return crm_server_command_fail (error);
   {
@@ -876,50 +960,42 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
   if ((stage_id = resolve_stage (store, pipeline_id, pipeline_name, stage, &error)) == NULL ||
       (responsible != NULL &&
        (responsible_id = crm_query_resolve (store, "user", responsible, NULL, &error)) == NULL) ||
-      !crm_request_ensure_spam_reason (store, pipeline_id, &added_reason, &error))
+      !ensure_spam_reason (storage, account_id, pipeline_id, &added_reason, &error))
     return crm_server_command_fail (error);
 
-  stmt = db_prepare (db, "SELECT id FROM mailbox WHERE account = ?1 AND url = ?2"
-                         " AND username = ?3", &error);
-  if (stmt == NULL)
+  {
+    const char *values[] = { account_id, argv[2], user };
+
+    rows = db_run (storage, "reading the mailboxes",
+                   "SELECT id FROM mailbox WHERE account = $1 AND url = $2 AND username = $3",
+                   G_N_ELEMENTS (values), values, &error);
+  }
+  if (rows == NULL)
     return crm_server_command_fail (error);
-  bind_text (stmt, 1, account_id);
-  bind_text (stmt, 2, argv[2]);
-  bind_text (stmt, 3, user);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  if (crm_server_rows_count (rows) > 0)
     {
-      id = column_text (stmt, 0);
+      id = crm_server_rows_dup (rows, 0, 0);
       existed = TRUE;
     }
-  sqlite3_finalize (stmt);
   if (id == NULL)
     id = crm_uuid_v7_new (crm_time_now_ms ());
-  stmt = db_prepare (db,
-    "INSERT INTO mailbox (id, account, url, username, password, ca_file, pipeline, stage,"
-    " responsible, new_only, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    " ON CONFLICT (id) DO UPDATE SET password = ?5, ca_file = ?6, pipeline = ?7, stage = ?8,"
-    " responsible = ?9, last_error = NULL", &error);
-  if (stmt == NULL)
-    return crm_server_command_fail (error);
-  bind_text (stmt, 1, id);
-  bind_text (stmt, 2, account_id);
-  bind_text (stmt, 3, argv[2]);
-  bind_text (stmt, 4, user);
-  bind_text (stmt, 5, password);
-  bind_text (stmt, 6, ca_path);
-  bind_text (stmt, 7, pipeline_id);
-  bind_text (stmt, 8, stage_id);
-  bind_text (stmt, 9, responsible_id);
-  sqlite3_bind_int (stmt, 10, new_only);
-  sqlite3_bind_int64 (stmt, 11, crm_time_now_ms ());
+  new_only_text = int_text (new_only ? 1 : 0);
+  now = int_text (crm_time_now_ms ());
+  {
+    const char *values[] = { id, account_id, argv[2], user, password, ca_path, pipeline_id,
+                             stage_id, responsible_id, new_only_text, now };
+
+    saved = db_run (storage, "saving the mailbox",
+      "INSERT INTO mailbox (id, account, url, username, password, ca_file, pipeline, stage,"
+      " responsible, new_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+      " ON CONFLICT (id) DO UPDATE SET password = excluded.password,"
+      " ca_file = excluded.ca_file, pipeline = excluded.pipeline, stage = excluded.stage,"
+      " responsible = excluded.responsible, last_error = NULL",
+      G_N_ELEMENTS (values), values, &error);
+  }
   memset (password, 0, strlen (password));
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      sqlite3_finalize (stmt);
-      db_failed (db, "saving the mailbox", &error);
-      return crm_server_command_fail (error);
-    }
-  sqlite3_finalize (stmt);
+  if (saved == NULL)
+    return crm_server_command_fail (error);
 
   details = g_strdup_printf ("url=%s user=%s pipeline=%s", argv[2], user, pipeline_name);
   crm_server_audit (existed ? "mailbox.update" : "mailbox.add", argv[1], NULL, details);
@@ -983,7 +1059,6 @@ crm_server_cmd_mailbox_list (const char  *data_dir,
   g_autoptr(JsonArray) result = json_array_new ();
   g_autofree char *account_id = NULL;
   CrmStore *store;
-  sqlite3 *db;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT", _("List the mailboxes of an account: where their requests go, when "
@@ -995,11 +1070,10 @@ crm_server_cmd_mailbox_list (const char  *data_dir,
     return crm_server_command_usage (_("mailbox list takes an ACCOUNT"));
   if ((storage = open_storage (data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
-  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
-      (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
-                                              &error)) == NULL ||
-      (boxes = list_mailboxes (db, account_id, &error)) == NULL)
+  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
+      (store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
+                                               &error)) == NULL ||
+      (boxes = list_mailboxes (storage, account_id, &error)) == NULL)
     return crm_server_command_fail (error);
 
   for (guint i = 0; i < boxes->len; i++)
@@ -1112,7 +1186,6 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
   CrmMailLimits limits;
   gboolean all_ok = TRUE;
   guint checked = 0;
-  sqlite3 *db;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT [URL]", _("Check the account's mailboxes (or the one at URL) now and "
@@ -1125,9 +1198,8 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
   crm_mail_limits_init (&limits);
   if ((storage = open_storage (data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
-  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
-      (boxes = list_mailboxes (db, account_id, &error)) == NULL)
+  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
+      (boxes = list_mailboxes (storage, account_id, &error)) == NULL)
     return crm_server_command_fail (error);
 
   for (guint i = 0; i < boxes->len; i++)
@@ -1144,7 +1216,7 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
           (only_user != NULL && !g_str_equal (box->user, only_user)))
         continue;
       checked++;
-      if (!claim (db, box, &holder, &error))
+      if (!claim (storage, box, &holder, &error))
         {
           if (error != NULL)
             return crm_server_command_fail (error);
@@ -1155,7 +1227,7 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
         }
       fill_state (box, &state);
       batch = crm_mail_fetch (&state, &limits, NULL, &fetch_error);
-      finish_check (db, CRM_SERVER_SQLITE (storage), box, batch, fetch_error, FALSE, &outcome);
+      finish_check (storage, box, batch, fetch_error, FALSE, &outcome);
 
       entry = json_object_new ();
       json_object_set_string_member (entry, "url", box->url);
@@ -1208,8 +1280,7 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
   g_autofree char *account_id = NULL;
   g_autofree char *details = NULL;
   Mailbox *box;
-  sqlite3_stmt *stmt;
-  sqlite3 *db;
+  g_autoptr(CrmServerRows) removed = NULL;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT URL", _("Disconnect a mailbox: the server stops checking it and forgets "
@@ -1220,9 +1291,8 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
     return crm_server_command_usage (_("mailbox remove takes an ACCOUNT and a mailbox URL"));
   if ((storage = open_storage (data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
-  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
-      (boxes = list_mailboxes (db, account_id, &error)) == NULL)
+  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
+      (boxes = list_mailboxes (storage, account_id, &error)) == NULL)
     return crm_server_command_fail (error);
   for (guint i = 0; i < boxes->len; i++)
     {
@@ -1243,17 +1313,14 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
       return 2;
     }
   box = matches->pdata[0];
-  stmt = db_prepare (db, "DELETE FROM mailbox WHERE id = ?1", &error);
-  if (stmt == NULL)
+  {
+    const char *values[] = { box->id };
+
+    removed = db_run (storage, "removing the mailbox", "DELETE FROM mailbox WHERE id = $1", 1,
+                      values, &error);
+  }
+  if (removed == NULL)
     return crm_server_command_fail (error);
-  bind_text (stmt, 1, box->id);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      sqlite3_finalize (stmt);
-      db_failed (db, "removing the mailbox", &error);
-      return crm_server_command_fail (error);
-    }
-  sqlite3_finalize (stmt);
   details = g_strdup_printf ("url=%s user=%s", box->url, box->user);
   crm_server_audit ("mailbox.remove", argv[1], NULL, details);
   g_print (_("Removed mailbox %s (user %s) from account «%s»; its requests stay\n"),
@@ -1278,7 +1345,6 @@ crm_server_cmd_mailbox_blocked (const char  *data_dir,
   g_autoptr(JsonArray) senders = NULL;
   g_autofree char *account_id = NULL;
   CrmStore *store;
-  sqlite3 *db;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT", _("List the senders whose e-mail makes no requests: the contacts of "
@@ -1290,11 +1356,10 @@ crm_server_cmd_mailbox_blocked (const char  *data_dir,
     return crm_server_command_usage (_("mailbox blocked takes an ACCOUNT"));
   if ((storage = open_storage (data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  db = crm_server_sqlite_get_db (CRM_SERVER_SQLITE (storage));
-  if ((account_id = lookup_account (db, argv[1], data_dir, &error)) == NULL ||
-      (store = crm_server_sqlite_get_replica (CRM_SERVER_SQLITE (storage), account_id,
-                                              &error)) == NULL ||
-      (blocked = refresh_blocked (db, account_id, argv[1], store, FALSE, &error)) == NULL ||
+  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
+      (store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
+                                               &error)) == NULL ||
+      (blocked = refresh_blocked (storage, account_id, argv[1], store, FALSE, &error)) == NULL ||
       (senders = crm_request_spam_senders (store, &error)) == NULL)
     return crm_server_command_fail (error);
   if (json)
@@ -1322,7 +1387,7 @@ crm_server_cmd_mailbox_blocked (const char  *data_dir,
 
 struct _CrmServerMailboxes
 {
-  CrmServerSqlite *storage;
+  CrmServerStorage *storage;
   guint            source;
   guint            first;       /* the check soon after start */
   GCancellable    *cancellable;
@@ -1389,17 +1454,15 @@ round_done (GObject      *source,
   GTask *task = G_TASK (result);
   Round *round = g_task_get_task_data (task);
   guint written = 0;
-  sqlite3 *db;
 
   if (self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable))
     return;  /* stopped: crm_server_mailboxes_stop() freed the leases */
-  db = crm_server_sqlite_get_db (self->storage);
   for (guint i = 0; i < round->jobs->len; i++)
     {
       Job *job = round->jobs->pdata[i];
       g_auto(Outcome) outcome = { 0 };
 
-      finish_check (db, self->storage, job->box, job->batch, job->error, TRUE, &outcome);
+      finish_check (self->storage, job->box, job->batch, job->error, TRUE, &outcome);
       if (outcome.taken != NULL)
         written += json_array_get_length (outcome.taken);
     }
@@ -1416,11 +1479,10 @@ check_round (gpointer user_data)
   g_autoptr(GPtrArray) boxes = NULL;
   g_autoptr(GTask) task = NULL;
   Round *round;
-  sqlite3 *db = crm_server_sqlite_get_db (self->storage);
 
   if (self->in_flight != NULL)
     return G_SOURCE_CONTINUE;  /* the last check is still reading */
-  boxes = list_mailboxes (db, NULL, &error);
+  boxes = list_mailboxes (self->storage, NULL, &error);
   if (boxes == NULL)
     {
       crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message, NULL);
@@ -1436,7 +1498,7 @@ check_round (gpointer user_data)
       Job *job;
 
       g_clear_error (&error);
-      if (!claim (db, box, NULL, &error))
+      if (!claim (self->storage, box, NULL, &error))
         {
           if (error != NULL)
             crm_server_log (G_LOG_LEVEL_WARNING, "mailbox-failed", error->message, NULL);
@@ -1479,9 +1541,8 @@ crm_server_mailboxes_start (CrmServerStorage *storage,
 
   self->changed = changed;
   self->changed_data = user_data;
-  g_return_val_if_fail (CRM_IS_SERVER_SQLITE (storage), self);
   crm_mail_init ();
-  self->storage = g_object_ref (CRM_SERVER_SQLITE (storage));
+  self->storage = g_object_ref (storage);
   self->cancellable = g_cancellable_new ();
   crm_mail_limits_init (&self->limits);
   if (interval_seconds > 0)
@@ -1504,11 +1565,9 @@ crm_server_mailboxes_stop (CrmServerMailboxes *self)
     g_cancellable_cancel (self->cancellable);
   if (self->in_flight != NULL)
     {
-      sqlite3 *db = crm_server_sqlite_get_db (self->storage);
-
       /* the leases of the check under way: the next start takes the mailboxes at once */
       for (guint i = 0; i < self->in_flight->len; i++)
-        release (db, self->in_flight->pdata[i], NULL, 0, 0, 0, NULL, FALSE);
+        release (self->storage, self->in_flight->pdata[i], NULL, 0, 0, 0, NULL, FALSE);
     }
   g_clear_object (&self->cancellable);
   if (self->in_flight != NULL)

@@ -510,6 +510,10 @@ make_cache (CrmServerPg  *self,
   return store;
 }
 
+static char *pg_files_folder (CrmServerBackend  *backend,
+                              const char        *account_id,
+                              GError           **error);
+
 static CrmStore *
 open_cache (CrmServerPg  *self,
             const char   *account_id,
@@ -540,6 +544,19 @@ open_cache (CrmServerPg  *self,
   store = make_cache (self, account_id, PQgetvalue (result, 0, 0), key,
                       PQgetvalue (result, 0, 2), error);
   PQclear (result);
+  if (store != NULL)
+    {
+      /* files core stores beside the cache (a mailbox's attachments) go where every
+       * process keeps the account's files: "<cache>.files" is DIR/files/ACCOUNT */
+      g_autofree char *path = cache_path (self, account_id);
+      g_autofree char *link = g_strconcat (path, ".files", NULL);
+      g_autofree char *folder = pg_files_folder (CRM_SERVER_BACKEND (self), account_id, NULL);
+
+      if (folder != NULL && !g_file_test (link, G_FILE_TEST_EXISTS) &&
+          symlink (folder, link) != 0)
+        g_warning ("Account %s: could not link %s to %s: %s", account_id, link, folder,
+                   g_strerror (errno));
+    }
   return store;
 }
 
