@@ -59,6 +59,8 @@ die_with_parent (gpointer user_data)
 
 /* `serve` on a free loopback port, plain HTTP (as behind the reverse proxy of the admin
  * guide: TLS is the proxy's), no timer rules, no delivery. */
+static gint idle_timeout_s = 0;
+
 static GSubprocess *
 start_server (const char  *server_bin,
               const char  *data,
@@ -87,6 +89,11 @@ start_server (const char  *server_bin,
                                                          NULL };
        *arg != NULL; arg++)
     g_ptr_array_add (argv, (gpointer) *arg);
+  if (idle_timeout_s > 0)
+    {
+      g_ptr_array_add (argv, "--idle-timeout");
+      g_ptr_array_add (argv, g_strdup_printf ("%d", idle_timeout_s));   /* lives as long */
+    }
   g_ptr_array_add (argv, NULL);
   g_subprocess_launcher_set_stdout_file_path (launcher, log);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
@@ -583,6 +590,8 @@ main (int    argc,
     { "ops", 0, 0, G_OPTION_ARG_INT, &n_ops, "ops each client pushes (default 50)", "N" },
     { "label", 0, 0, G_OPTION_ARG_STRING, &label, "the figures' prefix (default load.sqlite "
       "or load.pg)", "NAME" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout_s,
+      "serve --idle-timeout S (default: the server's, 60 s)", "S" },
     { "phase-timeout", 0, 0, G_OPTION_ARG_INT, &phase_timeout_s,
       "give up on a phase after this long (default 1800 s)", "S" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "50 clients, 10 ops: the program still runs",
