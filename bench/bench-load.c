@@ -683,7 +683,9 @@ main (int    argc,
     {
       load.session = soup_session_new_with_options ("max-conns", n_clients + 16,
                                                     "max-conns-per-host", n_clients + 16,
-                                                    "timeout", 600, NULL);
+                                                    /* a request may wait its
+                                                     * turn for the whole phase */
+                                                    "timeout", phase_timeout_s, NULL);
       load.ops_per_client = (guint) n_ops;
       if (!sign_in (&load, urls->pdata[0], &error))
         ok = fail (error, "signing in");
