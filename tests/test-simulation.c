@@ -826,7 +826,8 @@ check_listed (Sim     *sim,
 
       /* this laptop's last move of each deal, accepted, that the deal did not keep */
       moves = column_of (store,
-        "SELECT c.entity_id || ' ' || c.pushed FROM changelog c JOIN deal d ON d.id = c.entity_id"
+        "SELECT c.entity_id || ' ' || c.pushed || ' ' || json_extract (c.fields, '$.stage')"
+        " FROM changelog c JOIN deal d ON d.id = c.entity_id"
         " WHERE c.local = 1 AND c.pushed > 0 AND c.rule IS NULL AND c.entity = 'deal'"
         " AND json_extract (c.fields, '$.stage') IS NOT NULL"
         " AND json_extract (c.fields, '$.stage') != d.stage AND d.deleted = 0"
@@ -836,7 +837,21 @@ check_listed (Sim     *sim,
         "   AND k.field = 'stage')", NULL);
       for (guint k = 0; k < moves->len; k++)
         {
-          g_auto(GStrv) parts = g_strsplit (moves->pdata[k], " ", 2);
+          g_auto(GStrv) parts = g_strsplit (moves->pdata[k], " ", 3);
+          /* Had the author of the later write c seen this move — or a write of the same
+           * stage, which is the same change to a person: two laptops ship the deal at
+           * once, both ships are accepted (the same value: nothing to refuse) and one
+           * of them holds by the clock; whoever reopens it having seen their own ship
+           * has seen what the other laptop did, and its move is no lost edit (its
+           * author meant «shipped», and the deal was shipped; what is reopened is that
+           * shipped deal). A later write of someone who had seen neither is what
+           * overrides the move unseen. */
+          g_autofree char *seen = g_strdup_printf (
+            "(s.base >= %s OR EXISTS (SELECT 1 FROM changelog e"
+            " WHERE e.entity_id = c.entity_id AND e.seq < c.seq"
+            " AND json_extract (e.fields, '$.stage') = '%s'"
+            " AND (e.seq <= s.base OR e.device = c.device)))",
+            parts[1], parts[2]);
 
           /* a move later overridden by someone who had seen it is no conflict (nor is
            * the server's corrective op, which holds the value the server kept): only a
@@ -845,14 +860,14 @@ check_listed (Sim     *sim,
             g_autofree char *sql = g_strdup_printf (
               "SELECT count (*) FROM changelog c JOIN server_op s ON s.seq = c.seq"
               " WHERE c.entity_id = ?1 AND json_extract (c.fields, '$.stage') IS NOT NULL"
-              " AND c.seq > %s AND c.device != '%s' AND s.base < %s",
-              parts[1], device, parts[1]);
+              " AND c.seq > %s AND c.device != '%s' AND NOT %s",
+              parts[1], device, seen);
 
             g_autofree char *informed = g_strdup_printf (
               "SELECT count (*) FROM changelog c JOIN server_op s ON s.seq = c.seq"
               " WHERE c.entity_id = ?1 AND json_extract (c.fields, '$.stage') IS NOT NULL"
-              " AND c.seq > %s AND c.device != '%s' AND s.base >= %s",
-              parts[1], device, parts[1]);
+              " AND c.seq > %s AND c.device != '%s' AND %s",
+              parts[1], device, seen);
 
             if (count_sql (server, sql, parts[0]) > 0 && count_sql (server, informed, parts[0]) == 0)
               violation (sim, "%s: its move of deal %s did not hold and is not in its conflicts "
