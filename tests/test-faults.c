@@ -32,6 +32,8 @@
 #include "crm-test-util.h"
 #include "crm-time.h"
 #include "crm-undo.h"
+#include "crm-uuid.h"
+#include "crm-hlc.h"
 
 #define T0 "2026-03-06T10:00:00Z"
 
@@ -692,6 +694,193 @@ test_snapshot_into_used (void)
   sweep ("snapshot into a replica with data", fixture.replica, call_install_snapshot);
 }
 
+/* --- a withdrawal that failed is tried again (issue 24) ------------------------------------- */
+
+/* A rule of both replicas': entering «Договор» makes the task «Подготовить договор». */
+static void
+add_contract_rule (CrmStore *store)
+{
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rule = crm_uuid_v5 (CRM_UUID_NAMESPACE, "test/faults/contract");
+  CrmChange *change = crm_changeset_create (cs, "rule", rule);
+  g_autoptr(JsonNode) definition = json_from_string (
+    "{\"trigger\": {\"type\": \"stage_entered\", \"pipeline\": \"Продажи\","
+    " \"stage\": \"Договор\"},"
+    " \"actions\": [{\"type\": \"create_task\", \"text\": \"Подготовить договор\","
+    " \"due\": {\"days\": 2}}]}", &error);
+
+  g_assert_no_error (error);
+  crm_change_set_string (change, "name", "Договор: подготовить");
+  crm_change_set_node (change, "definition", json_node_copy (definition));
+  crm_change_set_bool (change, "enabled", TRUE);
+  crm_change_set_int (change, "position", 1000);
+  apply_ok (store, cs);
+}
+
+static gint64
+open_tasks (CrmStore   *store,
+            const char *task)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) row = crm_store_dup_entity (store, "task", task);
+
+  g_assert_nonnull (row);
+  return !json_object_get_boolean_member_with_default (row, "done", FALSE) &&
+         !json_object_get_boolean_member_with_default (row, "deleted", FALSE);
+}
+
+/* The server (a's replica stands for it) takes b's move of the shared deal to «Договор»
+ * with the task its rule made; then a close of the deal made on a third laptop, not
+ * having seen the move, a minute earlier by the clock: the close wins and the task is
+ * withdrawn — in a change set of the server's own after the push. With the disk full
+ * (or an I/O error) just then, the push stands and the withdrawal is noted: it is made
+ * by the next try (the server's tick, or the next push), in the same process or, from
+ * the note kept in the replica, after a restart. */
+static void
+test_withdrawal_retried (void)
+{
+  g_autofree char *server_path = g_build_filename (fixture.dir, "withdraw-server.db", NULL);
+  g_autofree char *laptop_path = g_build_filename (fixture.dir, "withdraw-laptop.db", NULL);
+  g_autofree char *pushed_path = g_build_filename (fixture.dir, "withdraw-pushed.db", NULL);
+  g_autoptr(GPtrArray) moved = NULL;
+  g_autoptr(GPtrArray) close_ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  g_autofree char *task = NULL;
+  gint64 base_before = 0;
+  guint stood_in_memory = 0, stood_in_meta = 0;
+  gboolean finished[2] = { FALSE, FALSE };
+
+  remove_replica (server_path);
+  remove_replica (laptop_path);
+  copy_file (fixture.replica, server_path);
+  copy_file (fixture.snapshot, laptop_path);
+  {
+    g_autoptr(CrmStore) server = open_store (server_path);
+    g_autoptr(CrmStore) laptop = open_store (laptop_path);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) results = NULL;
+    g_autofree char *contract = id_of (laptop, "stage", "Договор", fixture.sales);
+    CrmLedgerPush push = { .actor = fixture.admin, .role = "admin",
+                           .max_ahead_ms = 24 * 3600 * 1000 };
+    g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+    CrmChange *change;
+    gint64 log_before, head = 0;
+    CrmOp *close;
+
+    add_contract_rule (server);
+    add_contract_rule (laptop);
+    log_before = crm_store_get_log_length (laptop);
+    crm_store_set_now (laptop, fixture.now + 300000);
+    change = crm_changeset_touch (cs, "deal", fixture.shared_deal);
+    crm_change_set_string (change, "stage", contract);
+    crm_change_set_int (change, "stage_entered_at", fixture.now + 300000);
+    apply_ok (laptop, cs);
+    moved = crm_store_dup_log (laptop, log_before, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (moved->len, ==, 2);       /* the move, the rule's task */
+    task = g_strdup (((CrmOp *) moved->pdata[1])->entity_id);
+    g_assert_cmpstr (((CrmOp *) moved->pdata[1])->entity, ==, "task");
+
+    base_before = crm_ledger_head (server);
+    push.base = base_before;
+    g_assert_true (crm_ledger_push (server, &push, moved, &results, &head, &error));
+    g_assert_no_error (error);
+    for (guint i = 0; i < results->len; i++)
+      g_assert_true (((CrmLedgerResult *) results->pdata[i])->accepted);
+    g_assert_cmpint (open_tasks (server, task), ==, 1);
+
+    /* the close of a third laptop, which had pulled nothing of it */
+    close = crm_op_copy (moved->pdata[0]);
+    g_free (close->op_id);
+    close->op_id = crm_uuid_v7_new (fixture.now + 240000);
+    g_free (close->device);
+    close->device = crm_uuid_v7_new (fixture.now);
+    close->hlc = crm_hlc_make (fixture.now + 240000, 0);
+    json_object_unref (close->fields);
+    close->fields = json_object_new ();
+    json_object_set_string_member (close->fields, "stage", fixture.won);
+    json_object_set_int_member (close->fields, "stage_entered_at", fixture.now + 240000);
+    g_clear_pointer (&close->stamp, g_free);
+    close->seq = 0;
+    g_ptr_array_add (close_ops, close);
+  }
+  copy_file (server_path, pushed_path);
+
+  /* n = 0, without a fault: the close stands and the task is withdrawn at once; then a
+   * write fault at every n */
+  for (guint n = 0; n < MAX_N_IO && !(finished[0] && finished[1]); n++)
+    for (guint persistent = 0; persistent < 2; persistent++)
+      {
+        g_autoptr(CrmStore) server = NULL;
+        g_autoptr(GPtrArray) results = NULL;
+        g_autoptr(GError) error = NULL;
+        CrmLedgerPush push = { .actor = fixture.admin, .role = "admin", .base = base_before,
+                               .max_ahead_ms = 24 * 3600 * 1000 };
+        gint64 head = 0;
+        guint withdrawn = 0, failed;
+        gboolean ok;
+
+        if ((n == 0 && persistent) || finished[persistent])
+          continue;
+        remove_replica (server_path);
+        copy_file (pushed_path, server_path);
+        server = open_store (server_path);
+        g_free (context);
+        context = g_strdup_printf ("withdrawal, write fault at %u%s", n,
+                                   persistent ? " (disk stays full)" : "");
+        if (n > 0)
+          crm_fault_arm (CRM_FAULT_WRITE, SQLITE_FULL, n, persistent);
+        ok = crm_ledger_push (server, &push, close_ops, &results, &head, &error);
+        failed = n > 0 ? crm_fault_disarm () : 0;
+        if (n == 0)
+          {
+            g_assert_true (ok);
+            g_assert_cmpint (open_tasks (server, task), ==, 0);
+            g_assert_false (crm_ledger_withdrawal_pending (server));
+            continue;
+          }
+        if (!ok)
+          {
+            /* the push itself failed: nothing of it stored, the client sends it again */
+            g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_DISK_FULL);
+            continue;
+          }
+        if (failed == 0)
+          {
+            finished[persistent] = TRUE;   /* past the last write: nothing left to fail */
+            continue;
+          }
+        g_assert_true (((CrmLedgerResult *) results->pdata[0])->accepted);
+        if (open_tasks (server, task) == 0)
+          continue;                  /* the fault hit something that did not matter */
+
+        /* the push stood, the withdrawal did not: noted, and made by the next try */
+        g_assert_true (crm_ledger_withdrawal_pending (server));
+        if (!persistent)
+          {
+            /* the note reached the replica: a restarted server finds it */
+            g_clear_object (&server);
+            server = open_store (server_path);
+            g_assert_true (crm_ledger_withdrawal_pending (server));
+            stood_in_meta++;
+          }
+        else
+          stood_in_memory++;
+        g_assert_true (crm_ledger_retry_withdrawals (server, &withdrawn, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (withdrawn, >, 0);
+        g_assert_cmpint (open_tasks (server, task), ==, 0);
+        g_assert_false (crm_ledger_withdrawal_pending (server));
+        /* and nothing is withdrawn twice */
+        g_assert_true (crm_ledger_retry_withdrawals (server, &withdrawn, &error));
+        g_assert_cmpuint (withdrawn, ==, 0);
+      }
+  g_test_message ("withdrawal failed after the push stood: %u times with the disk staying "
+                  "full, %u with one write failing", stood_in_memory, stood_in_meta);
+  g_assert_cmpuint (stood_in_memory, >, 0);
+  g_assert_cmpuint (stood_in_meta, >, 0);
+}
+
 /* --- every SQLite failure as what it is ----------------------------------------------------- */
 
 /* A fresh replica made from the test template, closed. */
@@ -870,6 +1059,7 @@ main (int    argc,
   g_test_add_func ("/faults/merge-page", test_merge_page);
   g_test_add_func ("/faults/ledger-push", test_ledger_push);
   g_test_add_func ("/faults/undo", test_undo);
+  g_test_add_func ("/faults/withdrawal-retried", test_withdrawal_retried);
   g_test_add_func ("/faults/snapshot/into-empty", test_snapshot_into_empty);
   g_test_add_func ("/faults/snapshot/into-used", test_snapshot_into_used);
   g_test_add_func ("/faults/error/not-a-replica", test_error_not_a_replica);

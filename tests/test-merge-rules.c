@@ -20,6 +20,8 @@
  *   - lost, reopened and lost again offline while the deal was shipped and reopened
  *     elsewhere: one «Отказники» deal, standing with the loss that holds; a refused loss
  *     followed by another laptop's loss: one «Отказники» deal, whole, everywhere;
+ *   - two laptops move the deal to the same stage at once and a third loses it: both
+ *     moves are listed to their authors as lost (the one taken over by the other's too);
  *   - a move that closed a stage's auto-task «закрыта вместе с этапом», overridden by a
  *     laptop that puts the deal back at that stage: the task is open again everywhere.
  * `voronkactl conflicts` shows why, in words, for each refusal and for the lost move.
@@ -888,10 +890,11 @@ follow_ups_in (CrmStore   *store,
 }
 
 /* Lost, reopened and lost again offline, while on the other laptop the deal was shipped
- * and reopened a moment after the first loss by the clock: the first loss does not hold
- * (its «Отказники» deal is withdrawn with it), the second does — and the «Отказники»
- * deal, which the second loss found already made (its id comes from the rule and the
- * deal), stands with it. */
+ * and reopened a moment after the first loss by the clock (seed 7's story): the first
+ * loss reaches the server after a reopening it had not seen and wins over it (a close
+ * takes the server's clock), the laptop's own reopening and second loss follow; the
+ * second loss found the «Отказники» deal already made (its id comes from the rule and
+ * the deal) and re-touched it. One «Отказники» deal everywhere, with the deal lost. */
 static void
 test_lost_again_keeps_follow_up (void)
 {
@@ -967,6 +970,62 @@ test_refused_loss_then_loss (void)
   g_assert_nonnull (listed);
   assert_conflicts_show (&pair.b, "Why: The deal is already closed");
   assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
+/* Two laptops move the deal to the same stage at once (both accepted: the same value; the
+ * later clock holds), and a third, having seen neither, loses it: the loss wins. The
+ * first laptop's move was taken over by the second's equal one before the loss came —
+ * it is lost all the same, and listed to its author like the second's. */
+static void
+test_same_move_then_closed (void)
+{
+  Pair pair = { 0 };
+  CrmTestReplica third = { 0 };
+  g_autofree char *deal = NULL;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "same-move");
+  crm_test_replica_open (&third, server, tmpdir, "same-move-third.db", "admin", "admin-pw");
+  deal = shared_deal (&pair, "Volvo FH16 для ООО «Тайга»", "Новая заявка");
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&third);
+  }
+
+  move (pair.a.store, deal, "Продажи", "Ожидание оплаты", NULL, now);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  move (pair.b.store, deal, "Продажи", "Ожидание оплаты", NULL, now + 1000);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);      /* a gets b's equal move */
+  move (third.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", now + 500);
+  g_assert_cmpuint (sync_rejected (&third), ==, 0);
+  sync_all (&pair.a, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmTestReplica *replica = i == 0 ? &pair.a : &pair.b;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonArray) items = crm_sync_state_list_conflicts (replica->store, FALSE, 0,
+                                                                  &error);
+      guint stage_items = 0;
+
+      g_assert_no_error (error);
+      assert_stage (replica->store, deal, "Закрыто и не реализовано");
+      for (guint k = 0; k < json_array_get_length (items); k++)
+        {
+          JsonObject *item = json_array_get_object_element (items, k);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (item, "entity_id", NULL),
+                         deal) == 0 &&
+              g_strcmp0 (json_object_get_string_member_with_default (item, "field", NULL),
+                         "stage") == 0)
+            stage_items++;
+        }
+      if (stage_items != 1)
+        g_error ("%s: %u conflicts about the deal's stage, expected its lost move", replica->path,
+                 stage_items);
+    }
+  crm_test_replica_clear (&third);
   pair_clear (&pair);
 }
 
@@ -1079,6 +1138,7 @@ main (int    argc,
   g_test_add_func ("/merge-rules/reopen-then-win", test_reopen_then_win);
   g_test_add_func ("/merge-rules/lost-again-keeps-follow-up", test_lost_again_keeps_follow_up);
   g_test_add_func ("/merge-rules/refused-loss-then-loss", test_refused_loss_then_loss);
+  g_test_add_func ("/merge-rules/same-move-then-closed", test_same_move_then_closed);
   /* last: its rule stays in the account */
   g_test_add_func ("/merge-rules/auto-tasks-come-back", test_auto_tasks_come_back);
   status = g_test_run ();

@@ -628,6 +628,7 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
   g_autoptr(GHashTable) seen_ops = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(CrmChangeset) deletions = NULL;
+  g_autoptr(GError) apply_error = NULL;
 
   *out_withdrawn = 0;
   for (guint d = 0; d < deal_ids->len; d++)
@@ -683,10 +684,17 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
     return TRUE;
   g_debug ("Withdrawing %u effects of overridden changes",
            crm_changeset_get_n_changes (changeset));
-  if (crm_store_apply (store, changeset, NULL))
+  if (crm_store_apply (store, changeset, &apply_error))
     {
       *out_withdrawn = crm_changeset_get_n_changes (changeset);
       return TRUE;
+    }
+  /* the disk full, an I/O error: nothing written, said to the caller (who notes it and
+   * tries again later: crm-ledger.c), never turned into deletions */
+  if (crm_error_is_storage (apply_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&apply_error));
+      return FALSE;
     }
   /* a gate refused closing a task (the deal's last open one, where a pipeline needs
    * one): the tasks are deleted instead (those given back stay given back) */

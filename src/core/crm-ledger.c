@@ -576,6 +576,100 @@ pass_reset (CrmLedgerRun *push)
   g_ptr_array_set_size (push->counters, 0);
 }
 
+/* --- withdrawals that failed, tried again ------------------------------------------------ */
+
+#define WITHDRAW_PENDING "server.withdraw_pending_from"
+
+/* The first changelog seq whose deals' withdrawals may not have been made (0: none):
+ * the store's own note, or the one kept in meta by an earlier server process. */
+static gint64
+withdraw_pending_from (CrmStore *store)
+{
+  const char *noted = g_object_get_data (G_OBJECT (store), WITHDRAW_PENDING);
+  g_autofree char *kept = NULL;
+
+  if (noted != NULL)
+    return g_ascii_strtoll (noted, NULL, 10);
+  kept = crm_store_dup_meta (store, WITHDRAW_PENDING);
+  return kept != NULL ? g_ascii_strtoll (kept, NULL, 10) : 0;
+}
+
+/* Withdraws what overridden changes of the deals @touched (and of every deal changed
+ * since a withdrawal that failed) set off; a failure is noted for the next try. */
+static gboolean
+withdraw_or_note (CrmStore   *store,
+                  GPtrArray  *touched,
+                  gint64      first_seq,
+                  guint      *out_withdrawn,
+                  GError    **error)
+{
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  gint64 from = withdraw_pending_from (store);
+
+  *out_withdrawn = 0;
+  for (guint i = 0; touched != NULL && i < touched->len; i++)
+    g_ptr_array_add (deals, g_strdup (touched->pdata[i]));
+  if (from > 0)
+    {
+      sqlite3_stmt *stmt = _crm_store_prepare (store,
+        "SELECT DISTINCT entity_id FROM changelog WHERE seq >= ?1 AND entity = 'deal'",
+        &local_error);
+
+      if (stmt != NULL)
+        {
+          int rc;
+
+          sqlite3_bind_int64 (stmt, 1, from);
+          while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+            g_ptr_array_add (deals, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+          sqlite3_reset (stmt);
+          if (rc != SQLITE_DONE)
+            _crm_store_set_sql_error (store, &local_error, "reading the deals to withdraw from");
+        }
+    }
+  if (local_error == NULL &&
+      _crm_ledger_withdraw_effects (store, deals, out_withdrawn, &local_error))
+    {
+      if (from > 0)
+        {
+          g_object_set_data (G_OBJECT (store), WITHDRAW_PENDING, NULL);
+          /* not cleared: the next try finds nothing left to withdraw */
+          crm_store_set_meta (store, WITHDRAW_PENDING, NULL, NULL);
+        }
+      return TRUE;
+    }
+  if (first_seq > 0 && (from == 0 || first_seq < from))
+    from = first_seq;
+  if (from > 0)
+    {
+      text = g_strdup_printf ("%" G_GINT64_FORMAT, from);
+      g_object_set_data_full (G_OBJECT (store), WITHDRAW_PENDING, g_strdup (text), g_free);
+      /* where it can still be written, a restarted server tries again too */
+      crm_store_set_meta (store, WITHDRAW_PENDING, text, NULL);
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+gboolean
+crm_ledger_retry_withdrawals (CrmStore  *store,
+                              guint     *out_withdrawn,
+                              GError   **error)
+{
+  *out_withdrawn = 0;
+  if (withdraw_pending_from (store) == 0)
+    return TRUE;
+  return withdraw_or_note (store, NULL, 0, out_withdrawn, error);
+}
+
+gboolean
+crm_ledger_withdrawal_pending (CrmStore *store)
+{
+  return withdraw_pending_from (store) > 0;
+}
+
 gboolean
 crm_ledger_push (CrmStore             *store,
                  const CrmLedgerPush  *pusher,
@@ -597,6 +691,7 @@ crm_ledger_push (CrmStore             *store,
   g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   CrmLedgerRun push = { store, pusher, pusher->base, devices, batch_ops, doomed,
                         batch_rejected, results, touched, suspects, counters };
+  gint64 first_seq;
   guint pass;
 
   for (guint i = 0; i < ops->len; i++)
@@ -607,6 +702,7 @@ crm_ledger_push (CrmStore             *store,
 
   if (!_crm_store_begin (store, error))
     return FALSE;
+  first_seq = crm_ledger_head (store) + 1;
   for (pass = 0; pass < MAX_PASSES; pass++)
     {
       gint refused;
@@ -648,16 +744,17 @@ crm_ledger_push (CrmStore             *store,
     return FALSE;
   /* rule effects follow their trigger: those of a stage overridden by this push are
    * withdrawn (a change set of the server's own, after the push) */
-  if (touched->len > 0)
+  if (touched->len > 0 || withdraw_pending_from (store) > 0)
     {
       g_autoptr(GError) local_error = NULL;
       guint withdrawn = 0;
 
-      /* the push itself is stored and answered; what is left (the disk full, say) is said
-       * in the server's log, not made fatal for the client that pushed */
-      if (!_crm_ledger_withdraw_effects (store, touched, &withdrawn, &local_error))
-        g_message ("Could not withdraw the effects of overridden changes: %s",
-                   local_error->message);
+      /* the push itself is stored and answered; what is left (the disk full, say) is
+       * noted and tried again with the next push or tick (withdraw_or_note), and said in
+       * the server's log, not made fatal for the client that pushed */
+      if (!withdraw_or_note (store, touched, first_seq, &withdrawn, &local_error))
+        g_message ("Could not withdraw the effects of overridden changes (tried again with "
+                   "the next push or tick): %s", local_error->message);
       else if (withdrawn > 0)
         g_debug ("Withdrew %u effects of overridden changes", withdrawn);
     }

@@ -62,6 +62,18 @@ gboolean   crm_ledger_push          (CrmStore             *store,
                                      gint64               *out_head,
                                      GError              **error);
 
+/* Rule effects of overridden changes whose withdrawal failed after a push (the disk full,
+ * an I/O error): the push stands, and the deals it touched are recorded (in memory, and
+ * in the meta "server.withdraw_pending_from" where it can still be written) and tried
+ * again with every later push and by this call (the server's tick) until the
+ * withdrawal is made. TRUE when nothing is left pending; *@out_withdrawn: the changes
+ * written. */
+gboolean   crm_ledger_retry_withdrawals (CrmStore          *store,
+                                         guint             *out_withdrawn,
+                                         GError           **error);
+/* Is a withdrawal pending (see above)? */
+gboolean   crm_ledger_withdrawal_pending (CrmStore         *store);
+
 /* The greatest sequence number (0 for an empty account). */
 gint64     crm_ledger_head          (CrmStore             *store);
 /* The first sequence number the account still holds history after (meta

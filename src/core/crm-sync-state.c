@@ -349,6 +349,47 @@ crm_sync_state_take_push_answer (CrmStore              *store,
 
 /* --- a pulled page ---------------------------------------------------------------------------- */
 
+/* Did this device write @field of @entity_id last with the value @value (its own write,
+ * taken over by another device's equal one)? *@out_hlc: that write's clock. FALSE also on
+ * a database error (in @error). */
+static gboolean
+own_equal_write (CrmStore    *store,
+                 const char  *entity_id,
+                 const char  *field,
+                 JsonNode    *value,
+                 guint64     *out_hlc,
+                 GError     **error)
+{
+  g_autofree char *path = g_strconcat ("$.", field, NULL);
+  g_autofree char *canonical = crm_json_to_canonical (value);
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT hlc, json_extract (fields, ?3) IS json_extract (?4, '$') FROM changelog"
+    " WHERE entity_id = ?1 AND device = ?2 AND local = 1 AND rule IS NULL"
+    " AND json_type (fields, ?3) IS NOT NULL ORDER BY seq DESC LIMIT 1", error);
+  gboolean equal = FALSE;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  _crm_sql_bind_text_or_null (stmt, 2, crm_store_get_device_id (store));
+  _crm_sql_bind_text_or_null (stmt, 3, path);
+  _crm_sql_bind_text_or_null (stmt, 4, canonical);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_int (stmt, 1) != 0)
+    {
+      equal = TRUE;
+      *out_hlc = (guint64) sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "looking for an edit of ours");
+      return FALSE;
+    }
+  return equal;
+}
+
 /* Records a lost edit when @op overwrote a field this device wrote and its author had not
  * seen that write: our op was not acknowledged yet, or the author's base is before the
  * server sequence our op got. */
@@ -364,6 +405,7 @@ check_conflicts (CrmStore     *store,
   JsonObject *clocks = json_object_get_object_member (previous, "clocks");
   JsonObject *values = json_object_get_object_member (previous, "values");
   g_autoptr(GList) members = clocks ? json_object_get_members (clocks) : NULL;
+  gint wrote_here = -1;   /* has this device ever written the entity? (-1: not asked) */
 
   for (GList *l = members; l != NULL; l = l->next)
     {
@@ -379,13 +421,10 @@ check_conflicts (CrmStore     *store,
       JsonNode *new_value = json_object_get_member (op->fields, field);
       int rc;
 
-      if (space == NULL || g_strcmp0 (space + 1, me) != 0)
+      if (space == NULL)
         continue;
       /* a counter's total is its parts' sum: another device's count lost nothing of ours */
       if (_crm_counter_is_part (field) || _crm_counter_has_parts (op->fields, field))
-        continue;
-      hex = g_strndup (clock, space - clock);
-      if (!crm_hlc_parse (hex, &local_hlc))
         continue;
       if (old_value != NULL && new_value != NULL)
         {
@@ -394,6 +433,37 @@ check_conflicts (CrmStore     *store,
 
           if (g_str_equal (a, b))
             continue;   /* same value: nothing was lost */
+        }
+      if (g_strcmp0 (space + 1, me) != 0)
+        {
+          /* another device's write holds the field — one of the same value as ours,
+           * made at the same time with a later clock (two people moved the deal to the
+           * same stage), which took over our write: what overrides it now overrides
+           * ours too */
+          if (wrote_here < 0)
+            {
+              sqlite3_stmt *own = _crm_store_prepare (store,
+                "SELECT 1 FROM changelog WHERE entity_id = ?1 AND local = 1 LIMIT 1", error);
+
+              if (own == NULL)
+                return FALSE;
+              _crm_sql_bind_text_or_null (own, 1, op->entity_id);
+              wrote_here = sqlite3_step (own) == SQLITE_ROW ? 1 : 0;
+              sqlite3_reset (own);
+            }
+          if (!wrote_here || old_value == NULL ||
+              !own_equal_write (store, op->entity_id, field, old_value, &local_hlc, error))
+            {
+              if (error != NULL && *error != NULL)
+                return FALSE;
+              continue;
+            }
+        }
+      else
+        {
+          hex = g_strndup (clock, space - clock);
+          if (!crm_hlc_parse (hex, &local_hlc))
+            continue;
         }
       stmt = _crm_store_prepare (store,
         "SELECT pushed FROM changelog WHERE entity_id = ?1 AND hlc = ?2 AND device = ?3"

@@ -280,6 +280,19 @@ crm_server_replica_tick (CrmStore  *store,
   ok = crm_rules_tick_full (store, out_fired, &refused, error) &&
        crm_ledger_number_deals (store, error);
   crm_store_set_now (store, 0);
+  /* rule effects a push could not withdraw (the disk was full): tried again */
+  if (ok && crm_ledger_withdrawal_pending (store))
+    {
+      g_autoptr(GError) local_error = NULL;
+      guint withdrawn = 0;
+
+      if (!crm_ledger_retry_withdrawals (store, &withdrawn, &local_error))
+        crm_server_log (G_LOG_LEVEL_WARNING, "withdraw-pending",
+                        local_error->message, NULL);
+      else
+        g_debug ("tick: withdrew %u effects of overridden changes, pending since a failure",
+                 withdrawn);
+    }
   /* a refused run is the account's business (the deal's responsible is notified), but an
    * admin reading the log sees it too */
   for (guint i = 0; ok && i < json_array_get_length (json_node_get_array (refused)); i++)
