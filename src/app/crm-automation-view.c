@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-automation-view.c — the call routing the server follows (crm-routing-group.h), then
  * the rules listed from crm_rules_list(); turning one off is a change set on the rule
- * entity, which only an administrator may make (the store's gate). */
+ * entity, which only an administrator may make (the store's gate). Administrators add
+ * and edit rules in the rule editor (crm-rule-editor.h). */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -30,6 +31,7 @@ struct _CrmAutomationView
   CrmRoutingGroup *routing_group;
   GtkWidget       *rules_group;
   GtkListBox      *rule_list;
+  GtkWidget       *new_rule_button;
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -437,12 +439,45 @@ enabled_changed_cb (GtkSwitch         *toggle,
     crm_view_reload (CRM_VIEW (self));
 }
 
+CrmRuleEditor *
+crm_automation_view_open_editor (CrmAutomationView *self,
+                                 const char        *rule_id)
+{
+  CrmRuleEditor *editor;
+
+  g_return_val_if_fail (CRM_IS_AUTOMATION_VIEW (self), NULL);
+  g_return_val_if_fail (self->context != NULL, NULL);
+
+  editor = crm_rule_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                self->context, rule_id);
+  gtk_window_present (GTK_WINDOW (editor));
+  return editor;
+}
+
+static void
+new_rule_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  crm_automation_view_open_editor (CRM_AUTOMATION_VIEW (widget), NULL);
+}
+
+static void
+edit_rule_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  crm_automation_view_open_editor (CRM_AUTOMATION_VIEW (widget),
+                                   g_variant_get_string (parameter, NULL));
+}
+
 static void
 crm_automation_view_reload (CrmView *view)
 {
   CrmAutomationView *self = CRM_AUTOMATION_VIEW (view);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) rules = NULL;
+  gboolean admin;
   JsonArray *array;
 
   g_return_if_fail (CRM_IS_AUTOMATION_VIEW (self));
@@ -457,6 +492,8 @@ crm_automation_view_reload (CrmView *view)
       return;
     }
   crm_list_box_remove_all (self->rule_list);
+  admin = crm_context_is_admin (self->context);
+  gtk_widget_set_visible (self->new_rule_button, admin);
 
   array = json_node_get_array (rules);
   self->n_rules = json_array_get_length (array);
@@ -476,13 +513,28 @@ crm_automation_view_reload (CrmView *view)
       g_object_set_data_full (G_OBJECT (toggle), "rule-id",
                               g_strdup (json_object_get_string_member (rule, "id")), g_free);
       g_signal_connect (toggle, "notify::active", G_CALLBACK (enabled_changed_cb), self);
+      if (admin)
+        {
+          GtkWidget *edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
+
+          gtk_widget_set_valign (edit, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (edit, "flat");
+          /* Translators: the tooltip of a rule's edit button: the rule's name */
+          gtk_widget_set_tooltip_text (edit, _("Edit the Rule"));
+          gtk_accessible_update_property (GTK_ACCESSIBLE (edit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          name, -1);
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (edit), "automation.edit-rule");
+          gtk_actionable_set_action_target (GTK_ACTIONABLE (edit), "s",
+                                            json_object_get_string_member (rule, "id"));
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), edit);
+        }
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), toggle);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), toggle);
       gtk_list_box_append (self->rule_list, row);
     }
-  gtk_widget_set_visible (self->rules_group, self->n_rules > 0);
+  gtk_widget_set_visible (self->rules_group, self->n_rules > 0 || admin);
   gtk_stack_set_visible_child_name (self->stack,
-                                    self->n_rules > 0 ||
+                                    self->n_rules > 0 || admin ||
                                     crm_routing_group_has_routing (self->routing_group)
                                     ? "rules" : "empty");
 }
@@ -534,6 +586,9 @@ crm_automation_view_class_init (CrmAutomationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, routing_group);
   gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, rules_group);
   gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, rule_list);
+  gtk_widget_class_bind_template_child (widget_class, CrmAutomationView, new_rule_button);
+  gtk_widget_class_install_action (widget_class, "automation.new-rule", NULL, new_rule_action);
+  gtk_widget_class_install_action (widget_class, "automation.edit-rule", "s", edit_rule_action);
 }
 
 static void
