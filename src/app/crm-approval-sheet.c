@@ -12,6 +12,7 @@
 #include "crm-format.h"
 #include "crm-time.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 struct _CrmApprovalSheet
 {
@@ -23,16 +24,6 @@ struct _CrmApprovalSheet
 };
 
 G_DEFINE_FINAL_TYPE (CrmApprovalSheet, crm_approval_sheet, ADW_TYPE_PREFERENCES_GROUP)
-
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
 
 static char *
 when_text (const char *iso)
@@ -47,32 +38,35 @@ when_text (const char *iso)
 char *
 crm_approval_step_text (JsonObject *step)
 {
-  const char *decision = str (step, "decision");
-  g_autofree char *when = when_text (str (step, "decided_at"));
+  const char *decision = crm_json_string (step, "decision");
+  g_autofree char *when = when_text (crm_json_string (step, "decided_at"));
 
   if (decision == NULL)
     /* Translators: an approval step that waits: who it waits for */
-    return g_strdup_printf (_("%s · waiting"), str (step, "approver") ? str (step, "approver") : "");
+    return g_strdup_printf (_("%s · waiting"), crm_json_string_or (step, "approver", ""));
   if (g_str_equal (decision, "approved"))
     /* Translators: an approval step: who approved it, when */
-    return g_strdup_printf (_("%s · approved %s"), str (step, "decided_by"), when ? when : "");
+    return g_strdup_printf (_("%s · approved %s"), crm_json_string (step, "decided_by"),
+                            when ? when : "");
   /* Translators: an approval step: who rejected it, when */
-  return g_strdup_printf (_("%s · rejected %s"), str (step, "decided_by"), when ? when : "");
+  return g_strdup_printf (_("%s · rejected %s"), crm_json_string (step, "decided_by"),
+                          when ? when : "");
 }
 
 char *
 crm_approval_subject_text (JsonObject *approval)
 {
-  if (g_strcmp0 (str (approval, "kind"), "discount") == 0)
+  if (g_strcmp0 (crm_json_string (approval, "kind"), "discount") == 0)
     {
       JsonNode *old = json_object_get_member (approval, "old_discount");
       gint64 discount = json_object_get_int_member_with_default (approval, "discount", 0);
 
       if (old != NULL && JSON_NODE_HOLDS_VALUE (old))
         /* Translators: a discount approval: the brand, the discount before → asked */
-        return g_strdup_printf (_("Discount %s: %lld %% → %lld %%"), str (approval, "brand"),
+        return g_strdup_printf (_("Discount %s: %lld %% → %lld %%"),
+                                crm_json_string (approval, "brand"),
                                 (long long) json_node_get_int (old), (long long) discount);
-      return g_strdup_printf (_("Discount %s: %lld %%"), str (approval, "brand"),
+      return g_strdup_printf (_("Discount %s: %lld %%"), crm_json_string (approval, "brand"),
                               (long long) discount);
     }
   else
@@ -80,23 +74,23 @@ crm_approval_subject_text (JsonObject *approval)
       gint64 minor = 0;
       g_autofree char *money = NULL;
 
-      if (str (approval, "amount") != NULL)
-        crm_money_parse (str (approval, "amount"), &minor);
+      if (crm_json_string (approval, "amount") != NULL)
+        crm_money_parse (crm_json_string (approval, "amount"), &minor);
       money = crm_format_money (minor, "RUB");
       /* Translators: an invoice approval: its type and amount, the deal's title */
       return g_strdup_printf (_("Invoice %s, %s — «%s»"),
-                              str (approval, "invoice_type") ? str (approval, "invoice_type") : "",
-                              money, str (approval, "deal_title") ? str (approval, "deal_title") : "");
+                              crm_json_string_or (approval, "invoice_type", ""),
+                              money, crm_json_string_or (approval, "deal_title", ""));
     }
 }
 
 char *
 crm_approval_status_text (JsonObject *approval)
 {
-  const char *status = str (approval, "status");
+  const char *status = crm_json_string (approval, "status");
 
   if (g_strcmp0 (status, "pending") == 0)
-    return g_strdup_printf (_("Waiting for %s"), str (approval, "approver") ? str (approval, "approver") : "");
+    return g_strdup_printf (_("Waiting for %s"), crm_json_string_or (approval, "approver", ""));
   if (g_strcmp0 (status, "applied") == 0)
     return g_strdup (_("Approved and applied"));
   if (g_strcmp0 (status, "approved") == 0)
@@ -153,13 +147,14 @@ crm_approval_sheet_set_deal (CrmApprovalSheet *self,
 
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (line), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (line), title);
-          if (str (step, "comment") != NULL)
-            adw_action_row_set_subtitle (ADW_ACTION_ROW (line), str (step, "comment"));
+          if (crm_json_string (step, "comment") != NULL)
+            adw_action_row_set_subtitle (ADW_ACTION_ROW (line), crm_json_string (step, "comment"));
           adw_expander_row_add_row (ADW_EXPANDER_ROW (row), line);
         }
       /* the one that waits is open: its sheet is what one looks for */
       adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row),
-                                     g_strcmp0 (str (approval, "status"), "pending") == 0 || i == 0);
+                                     g_strcmp0 (crm_json_string (approval, "status"),
+                                                "pending") == 0 || i == 0);
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
       g_ptr_array_add (self->rows, row);
     }

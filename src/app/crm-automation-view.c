@@ -19,6 +19,7 @@
 #include "crm-rules.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 struct _CrmAutomationView
 {
@@ -87,16 +88,6 @@ action_phrase (const char *type)
   return _("do something");
 }
 
-static const char *
-string_of (JsonObject *object,
-           const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
-
 static gboolean
 int_of (JsonObject *object,
         const char *member,
@@ -135,8 +126,8 @@ quoted_choices (JsonObject *object,
           g_string_append_printf (text, "«%s»", value);
         }
     }
-  else if (string_of (object, member) != NULL)
-    g_string_append_printf (text, "«%s»", string_of (object, member));
+  else if (crm_json_string (object, member) != NULL)
+    g_string_append_printf (text, "«%s»", crm_json_string (object, member));
   return text->len > 0 ? g_strdup (text->str) : NULL;
 }
 
@@ -145,7 +136,7 @@ static char *
 field_label (CrmStore   *store,
              JsonObject *object)
 {
-  const char *field = string_of (object, "field");
+  const char *field = crm_json_string (object, "field");
   g_autofree char *label = NULL;
 
   if (field == NULL)
@@ -181,8 +172,8 @@ static char *
 describe_trigger (CrmStore   *store,
                   JsonObject *trigger)
 {
-  const char *type = string_of (trigger, "type");
-  const char *from = string_of (trigger, "from");
+  const char *type = crm_json_string (trigger, "type");
+  const char *from = crm_json_string (trigger, "from");
   g_autofree char *result = NULL;
   g_autofree char *field = NULL;
   g_autofree char *to = NULL;
@@ -190,7 +181,7 @@ describe_trigger (CrmStore   *store,
   gint64 n;
 
   if (g_strcmp0 (type, "task_completed") == 0 && (result = quoted_choices (trigger, "result")) != NULL)
-    return g_strdup_printf (g_strcmp0 (string_of (trigger, "task_type"), "call") == 0
+    return g_strdup_printf (g_strcmp0 (crm_json_string (trigger, "task_type"), "call") == 0
                             /* Translators: a rule's trigger; %s is «Не дозвонился» */
                             ? _("a call is completed with the result %s")
                             : _("a task is completed with the result %s"), result);
@@ -202,10 +193,10 @@ describe_trigger (CrmStore   *store,
       /* Translators: a rule's trigger: "«Неудачные попытки» changes" */
       return g_strdup_printf (_("%s changes"), field);
     }
-  if (g_strcmp0 (type, "message_opened") == 0 && string_of (trigger, "template") != NULL)
+  if (g_strcmp0 (type, "message_opened") == 0 && crm_json_string (trigger, "template") != NULL)
     /* Translators: a rule's trigger; %s is an e-mail template's name */
     return g_strdup_printf (_("the client opens the e-mail «%s» for the first time"),
-                            string_of (trigger, "template"));
+                            crm_json_string (trigger, "template"));
   if (g_strcmp0 (type, "message_opened") == 0)
     /* Translators: a rule's trigger (S4-9: the server sees the mail's tracking image fetched) */
     return g_strdup (_("the client opens an e-mail from the deal for the first time"));
@@ -260,10 +251,10 @@ describe_channels (JsonObject *action)
     return NULL;
   if (JSON_NODE_HOLDS_ARRAY (node))
     array = json_node_get_array (node);
-  else if (string_of (action, "channel") != NULL)
+  else if (crm_json_string (action, "channel") != NULL)
     {
       single = json_array_new ();
-      json_array_add_string_element (single, string_of (action, "channel"));
+      json_array_add_string_element (single, crm_json_string (action, "channel"));
       array = single;
     }
   else
@@ -288,7 +279,7 @@ static char *
 describe_action (CrmStore   *store,
                  JsonObject *action)
 {
-  const char *type = string_of (action, "type");
+  const char *type = crm_json_string (action, "type");
   g_autofree char *field = NULL;
   g_autofree char *who = NULL;
   g_autofree char *channels = NULL;
@@ -300,19 +291,21 @@ describe_action (CrmStore   *store,
       /* Translators: a rule's action: "add 1 to «Неудачные попытки дозвона»" */
       return g_strdup_printf (_("add %lld to %s"), (long long) n, field);
     }
-  if (g_strcmp0 (type, "close_lost") == 0 && string_of (action, "reason") != NULL)
+  if (g_strcmp0 (type, "close_lost") == 0 && crm_json_string (action, "reason") != NULL)
     /* Translators: a rule's action; %s is a loss reason */
-    return g_strdup_printf (_("close the deal as lost «%s»"), string_of (action, "reason"));
-  if (g_strcmp0 (type, "assign_on_shift") == 0 && string_of (action, "group") != NULL)
-    return g_strdup_printf (g_strcmp0 (string_of (action, "mode"), "least_loaded") == 0
+    return g_strdup_printf (_("close the deal as lost «%s»"), crm_json_string (action, "reason"));
+  if (g_strcmp0 (type, "assign_on_shift") == 0 && crm_json_string (action, "group") != NULL)
+    return g_strdup_printf (g_strcmp0 (crm_json_string (action, "mode"), "least_loaded") == 0
                             /* Translators: a rule's action; %s is a group */
                             ? _("give the deal to the least loaded of «%s» on shift")
                             : _("give the deal to the next of «%s» on shift, in turn"),
-                            string_of (action, "group"));
-  if (g_strcmp0 (type, "notify") == 0 && (who = describe_recipient (string_of (action, "user"))) != NULL)
+                            crm_json_string (action, "group"));
+  if (g_strcmp0 (type, "notify") == 0 &&
+      (who = describe_recipient (crm_json_string (action, "user"))) != NULL)
     /* Translators: a rule's action: "notify everyone in «Сметный отдел»" */
     return g_strdup_printf (_("notify %s"), who);
-  if (g_strcmp0 (type, "send_message") == 0 && (who = describe_recipient (string_of (action, "to"))) != NULL)
+  if (g_strcmp0 (type, "send_message") == 0 &&
+      (who = describe_recipient (crm_json_string (action, "to"))) != NULL)
     {
       if ((channels = describe_channels (action)) != NULL)
         /* Translators: a rule's action: "message the client over Telegram or SMS" */
@@ -331,7 +324,7 @@ describe_condition (CrmStore   *store,
   g_autofree char *field = NULL;
   gint64 n;
 
-  if (g_strcmp0 (string_of (condition, "type"), "counter") != 0 ||
+  if (g_strcmp0 (crm_json_string (condition, "type"), "counter") != 0 ||
       (field = field_label (store, condition)) == NULL)
     return NULL;
   if (int_of (condition, "equals", &n))

@@ -12,6 +12,7 @@
 #include "crm-format.h"
 #include "crm-notification-button.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 #define SHOWN_KEY "crm-call-card"
 
@@ -27,18 +28,6 @@ struct _CrmCallCard
 };
 
 G_DEFINE_FINAL_TYPE (CrmCallCard, crm_call_card, ADW_TYPE_MESSAGE_DIALOG)
-
-static const char *
-string_or_null (JsonObject *object,
-                const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 static gboolean
 entity_here (CrmCallCard *self,
@@ -93,22 +82,20 @@ deals_list (JsonArray *deals)
   for (guint i = 0; i < json_array_get_length (deals); i++)
     {
       JsonObject *deal = json_array_get_object_element (deals, i);
-      const char *stage = string_or_null (deal, "stage");
+      const char *stage = crm_json_string (deal, "stage");
       g_autofree char *amount = NULL;
       g_autofree char *subtitle = NULL;
 
       if (json_object_has_member (deal, "amount") && !json_object_get_null_member (deal, "amount"))
         amount = crm_format_money (json_object_get_int_member (deal, "amount"),
-                                   string_or_null (deal, "currency") != NULL
-                                   ? string_or_null (deal, "currency") : "RUB");
+                                   crm_json_string_or (deal, "currency", "RUB"));
       if (stage != NULL && amount != NULL)
         /* Translators: a deal on the caller's card: its stage and amount */
         subtitle = g_strdup_printf (_("%s · %s"), stage, amount);
       else
         subtitle = g_strdup (stage != NULL ? stage : amount);
       gtk_list_box_append (GTK_LIST_BOX (list),
-                           crm_text_row_new (string_or_null (deal, "title") != NULL
-                                             ? string_or_null (deal, "title") : "", subtitle));
+                           crm_text_row_new (crm_json_string_or (deal, "title", ""), subtitle));
     }
   return list;
 }
@@ -119,7 +106,7 @@ extra_child (JsonObject *card)
   JsonArray *deals = json_object_has_member (card, "deals") &&
                      JSON_NODE_HOLDS_ARRAY (json_object_get_member (card, "deals"))
                      ? json_object_get_array_member (card, "deals") : NULL;
-  const char *note = string_or_null (card, "last_note");
+  const char *note = crm_json_string (card, "last_note");
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   gboolean any = FALSE;
 
@@ -160,8 +147,8 @@ body_text (JsonObject *card,
            const char *title,
            gboolean    is_new)
 {
-  const char *phone = string_or_null (card, "phone");
-  const char *company = string_or_null (card, "company");
+  const char *phone = crm_json_string (card, "phone");
+  const char *company = crm_json_string (card, "company");
   g_autoptr(GString) text = g_string_new (NULL);
 
   /* a caller whose contact is named by the number: the number is said once */
@@ -184,8 +171,8 @@ notify_desktop (CrmCallCard *self,
                 const char  *title,
                 JsonObject  *card)
 {
-  const char *phone = string_or_null (card, "phone");
-  const char *company = string_or_null (card, "company");
+  const char *phone = crm_json_string (card, "phone");
+  const char *company = crm_json_string (card, "company");
   g_autofree char *heading = g_strdup_printf (_("Incoming call: %s"), title);
   g_autofree char *id = g_strconcat ("call-", self->call != NULL ? self->call : "", NULL);
   g_autofree char *body = company != NULL && phone != NULL
@@ -228,22 +215,22 @@ crm_call_card_show (GtkWindow  *parent,
 
   is_new = json_object_get_boolean_member_with_default (card, "new", FALSE);
   /* the server's words for a new number are data ("Новый номер"): shown translated here */
-  title = is_new ? _("New Number") : string_or_null (card, "title");
+  title = is_new ? _("New Number") : crm_json_string (card, "title");
   if (title == NULL)
     title = _("Unknown Caller");
   self = g_object_new (CRM_TYPE_CALL_CARD, "transient-for", parent, "modal", FALSE,
                        "heading", title, NULL);
   self->context = g_object_ref (context);
   g_set_weak_pointer (&self->parent, parent);
-  self->call = g_strdup (string_or_null (event, "call"));
-  self->deal = g_strdup (string_or_null (event, "deal"));
-  self->contact = g_strdup (string_or_null (card, "contact"));
+  self->call = g_strdup (crm_json_string (event, "call"));
+  self->deal = g_strdup (crm_json_string (event, "deal"));
+  self->contact = g_strdup (crm_json_string (card, "contact"));
   if (self->deal == NULL && json_object_has_member (card, "deals"))
     {
       JsonArray *deals = json_object_get_array_member (card, "deals");
 
       if (deals != NULL && json_array_get_length (deals) > 0)
-        self->deal = g_strdup (string_or_null (json_array_get_object_element (deals, 0), "id"));
+        self->deal = g_strdup (crm_json_string (json_array_get_object_element (deals, 0), "id"));
     }
 
   body = body_text (card, title, is_new);

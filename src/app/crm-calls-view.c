@@ -22,6 +22,7 @@
 #include "crm-time.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 #define MISSED_DAYS 7
 /* the longest the view waits before it looks at the clock again (see above) */
@@ -62,13 +63,6 @@ is_missed (JsonObject *call)
   return g_str_equal (status, "missed") || g_str_equal (status, "voicemail");
 }
 
-static const char *
-string_or_null (JsonObject *object,
-                const char *member)
-{
-  return json_object_get_string_member_with_default (object, member, NULL);
-}
-
 /* "2:05", "1:02:05" */
 static char *
 format_duration (gint64 seconds)
@@ -86,7 +80,7 @@ static char *
 format_started (CrmCallsView *self,
                 JsonObject   *call)
 {
-  const char *text = string_or_null (call, "started_at");
+  const char *text = crm_json_string (call, "started_at");
   g_autoptr(GDateTime) utc = NULL;
   g_autoptr(GDateTime) local = NULL;
   gint64 ms;
@@ -104,7 +98,7 @@ static char *
 format_status (JsonObject *call)
 {
   const char *status = json_object_get_string_member_with_default (call, "status", "");
-  const char *by = string_or_null (call, "answered_by");
+  const char *by = crm_json_string (call, "answered_by");
   gint64 duration = json_object_get_int_member_with_default (call, "duration", 0);
 
   if (g_str_equal (status, "missed"))
@@ -186,13 +180,13 @@ static GtkWidget *
 call_row (CrmCallsView *self,
           JsonObject   *call)
 {
-  const char *from = string_or_null (call, "from");
-  const char *name = string_or_null (call, "contact_name");
-  const char *deal = string_or_null (call, "deal");
-  const char *deal_title = string_or_null (call, "deal_title");
-  const char *contact = string_or_null (call, "contact");
-  const char *url = string_or_null (call, "recording_url");
-  gboolean incoming = g_strcmp0 (string_or_null (call, "direction"), "out") != 0;
+  const char *from = crm_json_string (call, "from");
+  const char *name = crm_json_string (call, "contact_name");
+  const char *deal = crm_json_string (call, "deal");
+  const char *deal_title = crm_json_string (call, "deal_title");
+  const char *contact = crm_json_string (call, "contact");
+  const char *url = crm_json_string (call, "recording_url");
+  gboolean incoming = g_strcmp0 (crm_json_string (call, "direction"), "out") != 0;
   gboolean missed = is_missed (call);
   g_autofree char *phone = from != NULL && *from != '\0' ? crm_format_phone (from) : NULL;
   g_autofree char *started = format_started (self, call);

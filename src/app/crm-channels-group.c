@@ -13,6 +13,7 @@
 #include "crm-format.h"
 #include "crm-message.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 struct _CrmChannelsGroup
 {
@@ -79,17 +80,6 @@ add_row (CrmChannelsGroup *self,
   return row;
 }
 
-static const char *
-member (JsonObject *object,
-        const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static JsonObject *
 find_channel (JsonArray  *channels,
               const char *kind)
@@ -98,7 +88,7 @@ find_channel (JsonArray  *channels,
     {
       JsonObject *channel = json_array_get_object_element (channels, i);
 
-      if (g_strcmp0 (member (channel, "kind"), kind) == 0)
+      if (g_strcmp0 (crm_json_string (channel, "kind"), kind) == 0)
         return channel;
     }
   return NULL;
@@ -136,12 +126,12 @@ add_channel (CrmChannelsGroup *self,
     }
   else
     {
-      const char *from = member (channel, "from");
-      const char *user = member (channel, "user");
+      const char *from = crm_json_string (channel, "from");
+      const char *user = crm_json_string (channel, "user");
       gboolean secret = json_object_get_boolean_member_with_default (channel, "has_secret", FALSE);
       gint64 updated = json_object_get_int_member_with_default (channel, "updated_at", 0);
 
-      g_string_append (subtitle, member (channel, "url") != NULL ? member (channel, "url") : "?");
+      g_string_append (subtitle, crm_json_string_or (channel, "url", "?"));
       if (from != NULL)
         /* Translators: the sender address of the e-mail channel */
         g_string_append_printf (subtitle, _(" · from %s"), from);
@@ -169,11 +159,12 @@ add_mailbox (CrmChannelsGroup *self,
              const char       *account)
 {
   JsonObject *pipeline = NULL;
-  JsonObject *stage = member (box, "stage") != NULL
-                      ? crm_context_find_stage (context, member (box, "stage"), &pipeline) : NULL;
-  const char *error = member (box, "last_error");
-  g_autofree char *title = g_strdup_printf ("%s · %s", member (box, "user") != NULL ? member (box, "user") : "?",
-                                            member (box, "url") != NULL ? member (box, "url") : "?");
+  JsonObject *stage = crm_json_string (box, "stage") != NULL
+                      ? crm_context_find_stage (context, crm_json_string (box, "stage"),
+                                                &pipeline) : NULL;
+  const char *error = crm_json_string (box, "last_error");
+  g_autofree char *title = g_strdup_printf ("%s · %s", crm_json_string_or (box, "user", "?"),
+                                            crm_json_string_or (box, "url", "?"));
   g_autofree char *command = g_strdup_printf ("voronka-server --data DIR mailbox list %s", account);
   g_autoptr(GString) subtitle = g_string_new (NULL);
   gint64 taken = json_object_get_int_member_with_default (box, "taken", 0);
@@ -227,7 +218,7 @@ crm_channels_group_reload (CrmChannelsGroup *self,
     }
   if (state == NULL)
     state = json_object_new ();   /* the server publishes nothing until it has a channel */
-  account = member (state, "account") != NULL ? member (state, "account") : "ACCOUNT";
+  account = crm_json_string_or (state, "account", "ACCOUNT");
   channels = json_object_has_member (state, "channels") ? json_object_get_array_member (state, "channels") : NULL;
   mailboxes = json_object_has_member (state, "mailboxes") ? json_object_get_array_member (state, "mailboxes") : NULL;
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)

@@ -15,6 +15,7 @@
 #include "crm-messages-group.h"
 #include "crm-time.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 #define MAX_MESSAGES 50
 
@@ -32,17 +33,6 @@ struct _CrmMessagesGroup
 G_DEFINE_FINAL_TYPE (CrmMessagesGroup, crm_messages_group, ADW_TYPE_PREFERENCES_GROUP)
 
 static const char *
-member (JsonObject *object,
-        const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static const char *
 channel_icon (const char *channel)
 {
   if (g_strcmp0 (channel, "sms") == 0)
@@ -57,13 +47,13 @@ channel_icon (const char *channel)
 static GtkWidget *
 make_row (JsonObject *message)
 {
-  const char *status = member (message, "status");
-  const char *subject = member (message, "subject");
-  const char *text = member (message, "text");
-  const char *name = member (message, "recipient_name");
-  const char *to = member (message, "to");
-  const char *channel = member (message, "channel");
-  g_autofree char *state = crm_message_describe_status (status, member (message, "error"));
+  const char *status = crm_json_string (message, "status");
+  const char *subject = crm_json_string (message, "subject");
+  const char *text = crm_json_string (message, "text");
+  const char *name = crm_json_string (message, "recipient_name");
+  const char *to = crm_json_string (message, "to");
+  const char *channel = crm_json_string (message, "channel");
+  g_autofree char *state = crm_message_describe_status (status, crm_json_string (message, "error"));
   g_autofree char *title = NULL;
   g_autofree char *who = NULL;
   g_autofree char *when = NULL;
@@ -85,9 +75,8 @@ make_row (JsonObject *message)
     who = g_strdup_printf ("%s <%s>", name, to);
   else
     who = g_strdup (name != NULL ? name : to != NULL ? to : "?");
-  if (crm_time_parse (member (message, "sent_at") != NULL ? member (message, "sent_at")
-                      : member (message, "created_at") != NULL ? member (message, "created_at") : "",
-                      &at))
+  if (crm_time_parse (crm_json_string_or (message, "sent_at",
+                                          crm_json_string_or (message, "created_at", "")), &at))
     when = g_strstrip (crm_format_date_time (at));
   /* Translators: under a message: its channel, to whom, when («E-mail to Иван <i@x.ru> · 5 дек, 14:03») */
   subtitle = g_strdup_printf (_("%s to %s · %s"), crm_message_channel_label (channel), who,
@@ -95,7 +84,8 @@ make_row (JsonObject *message)
   row = crm_text_row_new (title, subtitle);
   adw_action_row_set_title_lines (ADW_ACTION_ROW (row), 1);
   gtk_widget_set_focusable (row, TRUE);
-  g_object_set_data_full (G_OBJECT (row), "message-id", g_strdup (member (message, "id")), g_free);
+  g_object_set_data_full (G_OBJECT (row), "message-id", g_strdup (crm_json_string (message, "id")),
+                          g_free);
   g_object_set_data_full (G_OBJECT (row), "state", g_strdup (state), g_free);
   tooltip = g_strdup_printf ("%s\n\n%s", g_strcmp0 (status, "queued") == 0
                              ? _("This computer sends it to the server with the next sync; the "

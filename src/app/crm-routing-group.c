@@ -16,6 +16,7 @@
 #include "crm-query.h"
 #include "crm-routing-group.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 struct _CrmRoutingGroup
 {
@@ -72,17 +73,6 @@ add_row (CrmRoutingGroup *self,
   return row;
 }
 
-static const char *
-member (JsonObject *object,
-        const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* «A, B, C» of a list of names, or NULL when empty. */
 static char *
 names (JsonObject *object,
@@ -119,14 +109,14 @@ extensions_text (CrmContext *context)
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonObject *user = json_array_get_object_element (array, i);
-      const char *extension = member (user, "extension");
+      const char *extension = crm_json_string (user, "extension");
 
       if (extension == NULL)
         continue;
       if (text->len > 0)
         g_string_append (text, ", ");
       /* Translators: a user and their extension: "Мария Кузнецова — 104" */
-      g_string_append_printf (text, _("%s — %s"), member (user, "name"), extension);
+      g_string_append_printf (text, _("%s — %s"), crm_json_string (user, "name"), extension);
     }
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
@@ -215,7 +205,7 @@ crm_routing_group_reload (CrmRoutingGroup *self,
     {
       server = crm_store_dup_meta (crm_context_get_store (context), "sync.server");
       transport = crm_message_dup_transport (crm_context_get_store (context));
-      account = member (transport, "account") != NULL ? member (transport, "account") : "ACCOUNT";
+      account = crm_json_string_or (transport, "account", "ACCOUNT");
       command = g_strdup_printf ("voronka-server --data DIR telephony token %s", account);
       /* a local account has no phone system: nothing to say above its rules */
       gtk_widget_set_visible (GTK_WIDGET (self), server != NULL);
@@ -228,11 +218,12 @@ crm_routing_group_reload (CrmRoutingGroup *self,
     }
   self->has_routing = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self), TRUE);
-  account = member (routing, "account") != NULL ? member (routing, "account") : "ACCOUNT";
-  if (member (routing, "problem") != NULL)
+  account = crm_json_string_or (routing, "account", "ACCOUNT");
+  if (crm_json_string (routing, "problem") != NULL)
     {
       g_autofree char *subtitle = g_strdup_printf (
-        _("The server cannot route calls with its settings: %s"), member (routing, "problem"));
+        _("The server cannot route calls with its settings: %s"),
+        crm_json_string (routing, "problem"));
 
       command = g_strdup_printf ("voronka-server --data DIR telephony show %s", account);
       add_row (self, "state", "dialog-warning-symbolic", _("Call Routing Needs Attention"),

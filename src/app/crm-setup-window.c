@@ -17,6 +17,7 @@
 #include "crm-query-board.h"
 #include "crm-setup.h"
 #include "crm-widget-util.h"
+#include "crm-json.h"
 
 struct _CrmSetupWindow
 {
@@ -100,13 +101,6 @@ static const struct { const char *role; const char *label; } roles[] = {
   { "manager", N_("Manager") },
   { "rep", N_("Sales rep") },
 };
-
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  return object != NULL ? json_object_get_string_member_with_default (object, member, NULL) : NULL;
-}
 
 /* ---- toasts and writes ---- */
 
@@ -408,7 +402,8 @@ field_key_for (CrmSetupWindow *self,
       gboolean taken = FALSE;
 
       for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
-        taken |= g_strcmp0 (str (json_array_get_object_element (fields, i), "key"), key->str) == 0;
+        taken |= g_strcmp0 (crm_json_string (json_array_get_object_element (fields, i), "key"),
+                            key->str) == 0;
       if (!taken && !g_str_equal (key->str, "field"))
         break;
       g_string_printf (key, "%s_%u", base, n);
@@ -558,7 +553,7 @@ tag_merge_action (GtkWidget  *widget,
   into_tag = crm_store_dup_entity (store_of (self), "tag", into);
   text = g_strdup_printf (ngettext ("Merged into «%s»: %u deal retagged",
                                     "Merged into «%s»: %u deals retagged", deals),
-                          str (into_tag, "name") != NULL ? str (into_tag, "name") : "", deals);
+                          crm_json_string_or (into_tag, "name", ""), deals);
   apply (self, changeset, error, text);
 }
 
@@ -576,10 +571,10 @@ user_role_action (GtkWidget  *widget,
 
   g_variant_get (parameter, "(&s&s)", &id, &role);
   user = crm_store_dup_entity (store_of (self), "user", id);
-  if (g_strcmp0 (str (user, "role"), role) == 0)
+  if (g_strcmp0 (crm_json_string (user, "role"), role) == 0)
     return;
   changeset = crm_setup_user_update (store_of (self), id, role, NULL, &error);
-  text = g_strdup_printf (_("%s’s role changed"), str (user, "name") ? str (user, "name") : "");
+  text = g_strdup_printf (_("%s’s role changed"), crm_json_string_or (user, "name", ""));
   if (!apply_focused (self, changeset, error, id, text))
     context_changed_cb (self);   /* the role picker goes back to what is stored */
 }
@@ -880,7 +875,8 @@ required_clicked_cb (GtkButton      *button,
   JsonArray *required = field != NULL && json_object_has_member (field, "required_stages") &&
                         JSON_NODE_HOLDS_ARRAY (json_object_get_member (field, "required_stages"))
                         ? json_object_get_array_member (field, "required_stages") : NULL;
-  g_autofree char *heading = g_strdup_printf (_("Where «%s» Is Required"), str (field, "label"));
+  g_autofree char *heading = g_strdup_printf (_("Where «%s» Is Required"),
+                                              crm_json_string (field, "label"));
   AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
     adw_message_dialog_new (GTK_WINDOW (self), heading,
                             _("A deal enters the stages ticked here only with this field filled.")));
@@ -896,7 +892,7 @@ required_clicked_cb (GtkButton      *button,
     {
       JsonObject *pipeline = json_array_get_object_element (pipelines, i);
       JsonArray *stages = json_object_get_array_member (pipeline, "stages");
-      GtkWidget *title = gtk_label_new (str (pipeline, "name"));
+      GtkWidget *title = gtk_label_new (crm_json_string (pipeline, "name"));
 
       gtk_widget_add_css_class (title, "heading");
       gtk_widget_set_halign (title, GTK_ALIGN_START);
@@ -905,13 +901,15 @@ required_clicked_cb (GtkButton      *button,
       for (guint j = 0; j < json_array_get_length (stages); j++)
         {
           JsonObject *stage = json_array_get_object_element (stages, j);
-          GtkWidget *check = gtk_check_button_new_with_label (str (stage, "name"));
+          GtkWidget *check = gtk_check_button_new_with_label (crm_json_string (stage, "name"));
           gboolean on = FALSE;
 
           for (guint k = 0; required != NULL && k < json_array_get_length (required); k++)
-            on |= g_strcmp0 (json_array_get_string_element (required, k), str (stage, "id")) == 0;
+            on |= g_strcmp0 (json_array_get_string_element (required, k),
+                             crm_json_string (stage, "id")) == 0;
           gtk_check_button_set_active (GTK_CHECK_BUTTON (check), on);
-          g_object_set_data_full (G_OBJECT (check), "stage", g_strdup (str (stage, "id")), g_free);
+          g_object_set_data_full (G_OBJECT (check), "stage",
+                                  g_strdup (crm_json_string (stage, "id")), g_free);
           g_ptr_array_add (ask->checks, check);
           gtk_box_append (GTK_BOX (box), check);
         }
@@ -971,7 +969,8 @@ merge_clicked_cb (GtkButton      *button,
 {
   const char *from = g_object_get_data (G_OBJECT (button), "id");
   g_autoptr(JsonObject) tag = crm_store_dup_entity (store_of (self), "tag", from);
-  g_autofree char *heading = g_strdup_printf (_("Merge «%s» Into…"), str (tag, "name"));
+  g_autofree char *heading = g_strdup_printf (_("Merge «%s» Into…"),
+                                              crm_json_string (tag, "name"));
   AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
     adw_message_dialog_new (GTK_WINDOW (self), heading,
                             _("Its deals get the tag picked here, and this tag is removed.")));
@@ -986,10 +985,10 @@ merge_clicked_cb (GtkButton      *button,
     {
       JsonObject *other = json_array_get_object_element (tags, i);
 
-      if (g_strcmp0 (str (other, "id"), from) == 0)
+      if (g_strcmp0 (crm_json_string (other, "id"), from) == 0)
         continue;
-      g_ptr_array_add (ask->ids, g_strdup (str (other, "id")));
-      gtk_string_list_append (names, str (other, "name"));
+      g_ptr_array_add (ask->ids, g_strdup (crm_json_string (other, "id")));
+      gtk_string_list_append (names, crm_json_string (other, "name"));
     }
   ask->into = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
   gtk_drop_down_set_enable_search (ask->into, TRUE);
@@ -1074,7 +1073,8 @@ required_here (JsonArray  *deal_fields,
 
       for (guint j = 0; stages != NULL && j < json_array_get_length (stages); j++)
         if (g_strcmp0 (json_array_get_string_element (stages, j), stage_id) == 0)
-          g_string_append_printf (text, "%s%s", text->len > 0 ? ", " : "", str (field, "label"));
+          g_string_append_printf (text, "%s%s", text->len > 0 ? ", " : "",
+                                  crm_json_string (field, "label"));
     }
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
 }
@@ -1103,18 +1103,19 @@ add_reasons (CrmSetupWindow      *self,
   for (guint i = 0; i < n; i++)
     {
       JsonObject *reason = json_array_get_object_element (reasons, i);
-      const char *id = str (reason, "id");
+      const char *id = crm_json_string (reason, "id");
       GtkWidget *row = adw_action_row_new ();
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), str (reason, "name"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), crm_json_string (reason, "name"));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      if (str (reason, "pipeline") == NULL)
+      if (crm_json_string (reason, "pipeline") == NULL)
         adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _("In every pipeline"));
       gtk_widget_set_focusable (row, TRUE);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  ask_button (self, "document-edit-symbolic", NULL,
                                              _("Rename the reason (lost deals keep it)"),
-                                             _("Rename Loss Reason"), str (reason, "name"),
+                                             _("Rename Loss Reason"),
+                                             crm_json_string (reason, "name"),
                                              _("_Rename"), "setup.reason-rename", id));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  action_button ("user-trash-symbolic",
@@ -1149,7 +1150,7 @@ build_pipelines (CrmSetupWindow *self)
     {
       JsonObject *pipeline = json_array_get_object_element (pipelines, i);
       JsonArray *stages = json_object_get_array_member (pipeline, "stages");
-      const char *pipeline_id = str (pipeline, "id");
+      const char *pipeline_id = crm_json_string (pipeline, "id");
       GtkWidget *suffix = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
 
       GtkWidget *archive;
@@ -1157,7 +1158,7 @@ build_pipelines (CrmSetupWindow *self)
       if (json_object_get_boolean_member_with_default (pipeline, "archived", FALSE))
         {
           /* archived: its name and the way back, nothing to edit */
-          group = page_group (self, PAGE_PIPELINES, str (pipeline, "name"),
+          group = page_group (self, PAGE_PIPELINES, crm_json_string (pipeline, "name"),
                               _("Archived: its deals are kept and found by search; new deals "
                                 "do not go here"));
           g_hash_table_insert (self->rows, g_strdup (pipeline_id), group);
@@ -1170,11 +1171,12 @@ build_pipelines (CrmSetupWindow *self)
           g_object_unref (suffix);
           continue;
         }
-      group = page_group (self, PAGE_PIPELINES, str (pipeline, "name"), NULL);
+      group = page_group (self, PAGE_PIPELINES, crm_json_string (pipeline, "name"), NULL);
       g_hash_table_insert (self->rows, g_strdup (pipeline_id), group);
       gtk_box_append (GTK_BOX (suffix),
                       ask_button (self, "document-edit-symbolic", NULL, _("Rename the pipeline"),
-                                  _("Rename Pipeline"), str (pipeline, "name"), _("_Rename"),
+                                  _("Rename Pipeline"), crm_json_string (pipeline, "name"),
+                                  _("_Rename"),
                                   "setup.pipeline-rename", pipeline_id));
       gtk_box_append (GTK_BOX (suffix),
                       ask_button (self, "list-add-symbolic", NULL, _("Add a stage"),
@@ -1187,12 +1189,14 @@ build_pipelines (CrmSetupWindow *self)
       for (guint j = 0; j < json_array_get_length (stages); j++)
         {
           JsonObject *stage = json_array_get_object_element (stages, j);
-          const char *stage_id = str (stage, "id");
+          const char *stage_id = crm_json_string (stage, "id");
           g_autofree char *required = required_here (deal_fields, stage_id);
           g_autofree char *subtitle = required != NULL
-            ? g_strdup_printf (_("%s · needs %s"), stage_kind_label (str (stage, "kind")), required)
-            : g_strdup (stage_kind_label (str (stage, "kind")));
-          GtkWidget *row = add_row (self, group, stage_id, str (stage, "name"), subtitle);
+            ? g_strdup_printf (_("%s · needs %s"),
+                               stage_kind_label (crm_json_string (stage, "kind")), required)
+            : g_strdup (stage_kind_label (crm_json_string (stage, "kind")));
+          GtkWidget *row = add_row (self, group, stage_id, crm_json_string (stage, "name"),
+                                    subtitle);
           GtkWidget *up = action_button ("go-up-symbolic", _("Move up (Alt+↑)"), "setup.stage-move",
                                          g_variant_new ("(si)", stage_id, -1));
           GtkWidget *down = action_button ("go-down-symbolic", _("Move down (Alt+↓)"),
@@ -1205,7 +1209,7 @@ build_pipelines (CrmSetupWindow *self)
           adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                      ask_button (self, "document-edit-symbolic", NULL,
                                                  _("Rename the stage"), _("Rename Stage"),
-                                                 str (stage, "name"), _("_Rename"),
+                                                 crm_json_string (stage, "name"), _("_Rename"),
                                                  "setup.stage-rename", stage_id));
           add_move_shortcuts (row, stage_id);
         }
@@ -1249,8 +1253,8 @@ build_fields (CrmSetupWindow *self)
       for (guint i = 0; i < n; i++)
         {
           JsonObject *field = json_array_get_object_element (fields, i);
-          const char *id = str (field, "id");
-          const char *type = str (field, "type");
+          const char *id = crm_json_string (field, "id");
+          const char *type = crm_json_string (field, "type");
           JsonArray *choices = json_object_get_array_member (field, "choices");
           g_autoptr(GString) subtitle = g_string_new (field_type_label (type));
           gboolean hidden = json_object_get_boolean_member_with_default (field, "hidden", FALSE);
@@ -1266,11 +1270,12 @@ build_fields (CrmSetupWindow *self)
             }
           if (hidden)
             g_string_append_printf (subtitle, " · %s", _("hidden"));
-          row = add_row (self, group, id, str (field, "label"), subtitle->str);
+          row = add_row (self, group, id, crm_json_string (field, "label"), subtitle->str);
           adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                      ask_button (self, "document-edit-symbolic", NULL,
                                                  _("Rename the field (its values are kept)"),
-                                                 _("Rename Field"), str (field, "label"),
+                                                 _("Rename Field"),
+                                                 crm_json_string (field, "label"),
                                                  _("_Rename"), "setup.field-rename", id));
           if (g_strcmp0 (type, "choice") == 0)
             {
@@ -1341,8 +1346,8 @@ build_tags (CrmSetupWindow *self)
       for (guint i = 0; i < json_array_get_length (tags); i++)
         {
           JsonObject *tag = json_array_get_object_element (tags, i);
-          const char *id = str (tag, "id");
-          const char *color = str (tag, "color");
+          const char *id = crm_json_string (tag, "id");
+          const char *color = crm_json_string (tag, "color");
           g_autofree char *dot_markup = NULL;
           GtkWidget *row;
           GtkWidget *dot;
@@ -1350,10 +1355,10 @@ build_tags (CrmSetupWindow *self)
           GtkWidget *merge;
           guint selected = 0;
 
-          if (g_strcmp0 (str (tag, "group") != NULL ? str (tag, "group") : "other", groups[g]) != 0)
+          if (g_strcmp0 (crm_json_string_or (tag, "group", "other"), groups[g]) != 0)
             continue;
           n++;
-          row = add_row (self, group, id, str (tag, "name"), NULL);
+          row = add_row (self, group, id, crm_json_string (tag, "name"), NULL);
           for (guint c = 1; c < G_N_ELEMENTS (colors); c++)
             if (g_strcmp0 (colors[c].name, color) == 0)
               selected = c;
@@ -1373,7 +1378,8 @@ build_tags (CrmSetupWindow *self)
           adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                      ask_button (self, "document-edit-symbolic", NULL,
                                                  _("Rename the tag (its deals keep it)"),
-                                                 _("Rename Tag"), str (tag, "name"), _("_Rename"),
+                                                 _("Rename Tag"), crm_json_string (tag, "name"),
+                                                 _("_Rename"),
                                                  "setup.tag-rename", id));
           merge = gtk_button_new_with_mnemonic (_("_Merge…"));
           gtk_widget_set_valign (merge, GTK_ALIGN_CENTER);
@@ -1418,8 +1424,8 @@ build_users (CrmSetupWindow *self)
   for (guint i = 0; i < json_array_get_length (users); i++)
     {
       JsonObject *user = json_array_get_object_element (users, i);
-      const char *id = str (user, "id");
-      const char *group_name = str (user, "group");
+      const char *id = crm_json_string (user, "id");
+      const char *group_name = crm_json_string (user, "group");
       GtkStringList *names = gtk_string_list_new (NULL);
       GtkWidget *row = adw_combo_row_new ();
       guint selected = G_N_ELEMENTS (roles) - 1;
@@ -1427,10 +1433,10 @@ build_users (CrmSetupWindow *self)
       for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
         {
           gtk_string_list_append (names, _(roles[r].label));
-          if (g_strcmp0 (roles[r].role, str (user, "role")) == 0)
+          if (g_strcmp0 (roles[r].role, crm_json_string (user, "role")) == 0)
             selected = r;
         }
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), str (user, "name"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), crm_json_string (user, "name"));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
                                    group_name != NULL ? group_name : _("No group"));

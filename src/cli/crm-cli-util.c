@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crm-cli.h"
+#include "crm-json.h"
 #include "crm-query.h"
 #include "crm-time.h"
 
@@ -475,12 +476,7 @@ crm_cli_str (JsonObject *object,
              const char *member,
              const char *fallback)
 {
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return fallback;
-  return json_node_get_string (node);
+  return crm_json_string_or (object, member, fallback);
 }
 
 char *

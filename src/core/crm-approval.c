@@ -18,6 +18,7 @@
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
+#include "crm-json.h"
 
 #define DEFAULT_SETTINGS \
   "{\"discount\": [{\"approver\": \"head\"}, {\"approver\": \"director\", \"over\": 15}]," \
@@ -33,18 +34,6 @@ static const char *const settings_keys[] = {
   crm_error_fail ((error), CRM_STORE_ERROR, (code), __VA_ARGS__)
 
 /* ───────────────────────────── small readers ───────────────────────────── */
-
-static const char *
-str_member (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 static gboolean
 int_member (JsonObject *object,
@@ -238,7 +227,7 @@ check_steps (JsonObject  *settings,
           return settings_fail (out_message, _("Step %u of “%s” has an unknown key “%s” "
                                                "(known: approver, over, types)"),
                                 i + 1, kind, (const char *) l->data);
-      if (str_member (step, "approver") == NULL || *str_member (step, "approver") == '\0')
+      if (crm_json_string (step, "approver") == NULL || *crm_json_string (step, "approver") == '\0')
         return settings_fail (out_message, _("Step %u of “%s” needs an “approver”: manager, "
                                              "head, director or a user's name"), i + 1, kind);
       over = json_object_get_member (step, "over");
@@ -253,8 +242,8 @@ check_steps (JsonObject  *settings,
         {
           gint64 minor;
 
-          if (str_member (step, "over") == NULL ||
-              !crm_money_parse (str_member (step, "over"), &minor))
+          if (crm_json_string (step, "over") == NULL ||
+              !crm_money_parse (crm_json_string (step, "over"), &minor))
             return settings_fail (out_message, _("“over” of invoice step %u must be an amount "
                                                  "such as \"100000.00\""), i + 1);
         }
@@ -286,8 +275,10 @@ crm_approval_check_settings (JsonNode  *settings,
   if (!check_steps (object, "discount", out_message) ||
       !check_steps (object, "invoice", out_message))
     return FALSE;
-  if ((json_object_has_member (object, "director") && str_member (object, "director") == NULL) ||
-      (json_object_has_member (object, "accountant") && str_member (object, "accountant") == NULL))
+  if ((json_object_has_member (object, "director") &&
+       crm_json_string (object, "director") == NULL) ||
+      (json_object_has_member (object, "accountant") &&
+       crm_json_string (object, "accountant") == NULL))
     return settings_fail (out_message, _("“director” and “accountant” are users' names"));
   discounts = json_object_get_member (object, "discounts");
   if (discounts != NULL)
@@ -364,7 +355,8 @@ step_applies (JsonObject *step,
     {
       gint64 minor = 0;
 
-      if (str_member (step, "over") != NULL && crm_money_parse (str_member (step, "over"), &minor) &&
+      if (crm_json_string (step, "over") != NULL &&
+          crm_money_parse (crm_json_string (step, "over"), &minor) &&
           value <= minor)
         return FALSE;
     }
@@ -385,7 +377,7 @@ static char *
 director_of (CrmStore   *store,
              JsonObject *settings)
 {
-  char *id = find_user (store, str_member (settings, "director"));
+  char *id = find_user (store, crm_json_string (settings, "director"));
 
   return id != NULL ? id : first_admin (store);
 }
@@ -409,7 +401,7 @@ compute_steps (CrmStore   *store,
       JsonNode *rule_node = json_array_get_element (rules, i);
       JsonObject *rule = JSON_NODE_HOLDS_OBJECT (rule_node) ? json_node_get_object (rule_node)
                                                              : NULL;
-      const char *role = str_member (rule, "approver");
+      const char *role = crm_json_string (rule, "approver");
       g_autofree char *approver = NULL;
       JsonObject *step;
 
@@ -469,7 +461,7 @@ custom_text (CrmStore   *store,
 {
   g_autoptr(JsonObject) row = crm_store_dup_entity (store, entity, entity_id);
 
-  return g_strdup (str_member (row, key));
+  return g_strdup (crm_json_string (row, key));
 }
 
 /* What a finished chain sets off, added to @changeset: the brand's new discount, or
@@ -482,12 +474,13 @@ fill_outcome (CrmStore     *store,
               JsonObject   *approval,
               gint64        now)
 {
-  const char *kind = str_member (approval, "kind");
+  const char *kind = crm_json_string (approval, "kind");
 
   if (g_strcmp0 (kind, "discount") == 0)
     {
       gint64 discount = 0;
-      CrmChange *tag = crm_changeset_touch (changeset, "tag", str_member (approval, "entity_id"));
+      CrmChange *tag = crm_changeset_touch (changeset, "tag",
+                                            crm_json_string (approval, "entity_id"));
 
       int_member (approval, "discount", &discount);
       crm_change_set_string (change, "status", "applied");
@@ -498,9 +491,9 @@ fill_outcome (CrmStore     *store,
   else
     {
       g_autoptr(JsonObject) settings = crm_approval_dup_settings (store);
-      g_autofree char *accountant = find_user (store, str_member (settings, "accountant"));
+      g_autofree char *accountant = find_user (store, crm_json_string (settings, "accountant"));
       g_autofree char *task_id = derived_id (approval_id, "accountant");
-      const char *deal_id = str_member (approval, "entity_id");
+      const char *deal_id = crm_json_string (approval, "entity_id");
       g_autofree char *title = deal_id ? _crm_store_dup_column (store, "deal", deal_id, "title")
                                        : NULL;
       gint64 amount = 0;
@@ -515,8 +508,7 @@ fill_outcome (CrmStore     *store,
       /* Translators: the accountant's task once an invoice is approved: the deal, the
        * invoice's type and amount */
       text = g_strdup_printf (_("Pay the invoice of «%s»: %s, %s"), title ? title : "",
-                              str_member (approval, "invoice_type")
-                              ? str_member (approval, "invoice_type") : "", money);
+                              crm_json_string_or (approval, "invoice_type", ""), money);
       crm_change_set_string (task, "deal", deal_id);
       crm_change_set_string (task, "text", text);
       crm_change_set_string (task, "type", "task");
@@ -678,8 +670,8 @@ crm_approval_preview (CrmStore                 *store,
       JsonObject *step = json_array_get_object_element (resolved.steps, i);
       JsonObject *out = json_object_new ();
 
-      set_user (store, out, "approver", str_member (step, "approver"));
-      json_object_set_string_member (out, "role", str_member (step, "role"));
+      set_user (store, out, "approver", crm_json_string (step, "approver"));
+      json_object_set_string_member (out, "role", crm_json_string (step, "role"));
       json_array_add_object_element (steps, out);
     }
   resolved_clear (&resolved);
@@ -852,23 +844,24 @@ crm_approval_decide (CrmStore    *store,
     return FALSE;
   stored = array_member (approval, "steps");
   int_member (approval, "step", &index);
-  if (g_strcmp0 (str_member (approval, "status"), "pending") != 0 || stored == NULL ||
+  if (g_strcmp0 (crm_json_string (approval, "status"), "pending") != 0 || stored == NULL ||
       index < 0 || index >= json_array_get_length (stored))
     return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
                  _("This approval is already decided (%s); nothing waits for a decision"),
-                 status_word (str_member (approval, "status")));
+                 status_word (crm_json_string (approval, "status")));
   step = json_array_get_object_element (stored, (guint) index);
   role = _crm_store_dup_column (store, "user", actor_id, "role");
-  if (g_strcmp0 (str_member (step, "approver"), actor_id) != 0 && g_strcmp0 (role, "admin") != 0)
+  if (g_strcmp0 (crm_json_string (step, "approver"), actor_id) != 0 &&
+      g_strcmp0 (role, "admin") != 0)
     {
-      g_autofree char *name = user_name_or_id (store, str_member (step, "approver"));
+      g_autofree char *name = user_name_or_id (store, crm_json_string (step, "approver"));
 
       return fail (error, CRM_STORE_ERROR_PERMISSION_DENIED,
                    _("This approval waits for %s's decision, not yours"), name);
     }
   if (!approve && (text == NULL || *text == '\0'))
     {
-      g_autofree char *author = user_name_or_id (store, str_member (approval, "requested_by"));
+      g_autofree char *author = user_name_or_id (store, crm_json_string (approval, "requested_by"));
 
       return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
                    _("A rejection needs a comment (--comment): it goes back to %s, who asked"),
@@ -896,7 +889,7 @@ crm_approval_decide (CrmStore    *store,
   crm_change_set_node (change, "steps", array_node (json_array_ref (steps)));
   if (!approve)
     {
-      const char *deal_id = str_member (approval, "entity_id");
+      const char *deal_id = crm_json_string (approval, "entity_id");
       g_autofree char *notification_id = derived_id (approval_id, "rejected");
       g_autofree char *decider = user_name_or_id (store, actor_id);
       g_autofree char *message = NULL;
@@ -904,7 +897,7 @@ crm_approval_decide (CrmStore    *store,
 
       crm_change_set_string (change, "status", "rejected");
       crm_change_set_null (change, "approver");
-      if (g_strcmp0 (str_member (approval, "kind"), "discount") == 0)
+      if (g_strcmp0 (crm_json_string (approval, "kind"), "discount") == 0)
         {
           g_autofree char *brand = _crm_store_dup_column (store, "tag", deal_id, "name");
 
@@ -912,7 +905,7 @@ crm_approval_decide (CrmStore    *store,
            * rejected it, their comment */
           message = g_strdup_printf (_("Your discount request for %s was rejected by %s: %s"),
                                      brand ? brand : "", decider, text);
-          deal_id = str_member (approval, "deal");
+          deal_id = crm_json_string (approval, "deal");
         }
       else
         {
@@ -924,7 +917,7 @@ crm_approval_decide (CrmStore    *store,
                                      title ? title : "", decider, text);
         }
       notification = crm_changeset_create (changeset, "notification", notification_id);
-      crm_change_set_string (notification, "user", str_member (approval, "requested_by"));
+      crm_change_set_string (notification, "user", crm_json_string (approval, "requested_by"));
       crm_change_set_string (notification, "text", message);
       if (deal_id != NULL)
         crm_change_set_string (notification, "deal", deal_id);
@@ -1078,14 +1071,15 @@ present (CrmStore   *store,
          JsonObject *row)
 {
   JsonObject *object = json_object_new ();
-  const char *id = str_member (row, "id");
-  const char *kind = str_member (row, "kind");
+  const char *id = crm_json_string (row, "id");
+  const char *kind = crm_json_string (row, "kind");
   gboolean discount = g_strcmp0 (kind, "discount") == 0;
-  const char *deal_id = discount ? str_member (row, "deal") : str_member (row, "entity_id");
+  const char *deal_id = crm_json_string (row, discount ? "deal" : "entity_id");
   g_autofree char *deal_title = deal_id ? _crm_store_dup_column (store, "deal", deal_id, "title")
                                         : NULL;
   g_autofree char *brand = discount ? _crm_store_dup_column (store, "tag",
-                                                             str_member (row, "entity_id"), "name")
+                                                             crm_json_string (row, "entity_id"),
+                                                             "name")
                                     : NULL;
   JsonArray *stored = array_member (row, "steps");
   JsonArray *steps = json_array_new ();
@@ -1095,11 +1089,11 @@ present (CrmStore   *store,
 
   json_object_set_string_member (object, "id", id);
   set_string (object, "kind", kind);
-  set_string (object, "status", str_member (row, "status"));
+  set_string (object, "status", crm_json_string (row, "status"));
   set_string (object, "deal", deal_id);
   set_string (object, "deal_title", deal_title);
   set_string (object, "brand", brand);
-  set_string (object, "brand_id", discount ? str_member (row, "entity_id") : NULL);
+  set_string (object, "brand_id", discount ? crm_json_string (row, "entity_id") : NULL);
   copy_int (object, "discount", row);
   copy_int (object, "old_discount", row);
   if (int_member (row, "amount", &amount))
@@ -1110,11 +1104,11 @@ present (CrmStore   *store,
     }
   else
     json_object_set_null_member (object, "amount");
-  set_string (object, "invoice_type", str_member (row, "invoice_type"));
-  set_string (object, "number", str_member (row, "number"));
-  set_string (object, "comment", str_member (row, "comment"));
-  set_user (store, object, "requested_by", str_member (row, "requested_by"));
-  set_user (store, object, "approver", str_member (row, "approver"));
+  set_string (object, "invoice_type", crm_json_string (row, "invoice_type"));
+  set_string (object, "number", crm_json_string (row, "number"));
+  set_string (object, "comment", crm_json_string (row, "comment"));
+  set_user (store, object, "requested_by", crm_json_string (row, "requested_by"));
+  set_user (store, object, "approver", crm_json_string (row, "approver"));
   copy_int (object, "step", row);
   for (guint i = 0; stored != NULL && i < json_array_get_length (stored); i++)
     {
@@ -1122,12 +1116,12 @@ present (CrmStore   *store,
       JsonObject *step = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       JsonObject *out = json_object_new ();
 
-      set_user (store, out, "approver", str_member (step, "approver"));
-      set_string (out, "role", str_member (step, "role"));
-      set_string (out, "decision", str_member (step, "decision"));
-      set_user (store, out, "decided_by", str_member (step, "decided_by"));
+      set_user (store, out, "approver", crm_json_string (step, "approver"));
+      set_string (out, "role", crm_json_string (step, "role"));
+      set_string (out, "decision", crm_json_string (step, "decision"));
+      set_user (store, out, "decided_by", crm_json_string (step, "decided_by"));
       set_time (out, "decided_at", step, "decided_at");
-      set_string (out, "comment", str_member (step, "comment"));
+      set_string (out, "comment", crm_json_string (step, "comment"));
       json_array_add_object_element (steps, out);
     }
   json_object_set_array_member (object, "steps", steps);
@@ -1136,8 +1130,8 @@ present (CrmStore   *store,
       JsonObject *file = json_array_get_object_element (json_node_get_array (attachments), i);
       JsonObject *out = json_object_new ();
 
-      json_object_set_string_member (out, "id", str_member (file, "id"));
-      json_object_set_string_member (out, "name", str_member (file, "name"));
+      json_object_set_string_member (out, "id", crm_json_string (file, "id"));
+      json_object_set_string_member (out, "name", crm_json_string (file, "name"));
       json_array_add_object_element (files, out);
     }
   json_object_set_array_member (object, "files", files);
@@ -1372,11 +1366,11 @@ crm_approval_registry (CrmStore  *store,
     {
       JsonObject *approval = json_array_get_object_element (json_node_get_array (list), n - 1);
       g_autoptr(JsonObject) row = crm_store_dup_entity (store, "approval",
-                                                        str_member (approval, "id"));
+                                                        crm_json_string (approval, "id"));
       JsonArray *steps = array_member (row, "steps");
-      const char *status = str_member (row, "status");
+      const char *status = crm_json_string (row, "status");
       gint64 created = 0, applied = 0;
-      g_autofree char *author = user_name_or_id (store, str_member (row, "requested_by"));
+      g_autofree char *author = user_name_or_id (store, crm_json_string (row, "requested_by"));
 
       int_member (row, "created_at", &created);
       if (steps != NULL && json_array_get_length (steps) == 0 &&
@@ -1384,23 +1378,24 @@ crm_approval_registry (CrmStore  *store,
         {
           /* an administrator's direct change */
           add_event (events, created, _("changed by an administrator"), author,
-                     str_member (row, "comment"), approval);
+                     crm_json_string (row, "comment"), approval);
           continue;
         }
-      add_event (events, created, _("requested"), author, str_member (row, "comment"), approval);
+      add_event (events, created, _("requested"), author, crm_json_string (row, "comment"),
+                 approval);
       for (guint s = 0; steps != NULL && s < json_array_get_length (steps); s++)
         {
           JsonObject *step = json_array_get_object_element (steps, s);
-          const char *decision = str_member (step, "decision");
+          const char *decision = crm_json_string (step, "decision");
           g_autofree char *who = NULL;
           gint64 at = 0;
 
           if (decision == NULL)
             continue;
-          who = user_name_or_id (store, str_member (step, "decided_by"));
+          who = user_name_or_id (store, crm_json_string (step, "decided_by"));
           int_member (step, "decided_at", &at);
           add_event (events, at, g_str_equal (decision, "approved") ? _("approved") : _("rejected"),
-                     who, str_member (step, "comment"), approval);
+                     who, crm_json_string (step, "comment"), approval);
         }
       if (g_strcmp0 (status, "applied") == 0 && int_member (row, "applied_at", &applied))
         add_event (events, applied, _("applied"), "", NULL, approval);
@@ -1432,15 +1427,15 @@ crm_approval_registry (CrmStore  *store,
         first = event->at;
       last = event->at;
       json_object_set_string_member (row, "when", when);
-      set_string (row, "brand", str_member (event->approval, "brand"));
+      set_string (row, "brand", crm_json_string (event->approval, "brand"));
       json_object_set_string_member (row, "event", event->event);
       json_object_set_string_member (row, "who", event->who);
       set_percent (row, "old_discount", event->approval);
       set_percent (row, "discount", event->approval);
       set_string (row, "text", event->text);
       json_object_set_string_member (row, "status",
-                                     status_word (str_member (event->approval, "status")));
-      json_object_set_string_member (row, "approval", str_member (event->approval, "id"));
+                                     status_word (crm_json_string (event->approval, "status")));
+      json_object_set_string_member (row, "approval", crm_json_string (event->approval, "id"));
       json_array_add_object_element (rows, row);
     }
   json_object_set_array_member (report, "rows", rows);
@@ -1497,7 +1492,7 @@ check_discount (CrmStore     *store,
                 const char   *role,
                 GError      **error)
 {
-  const char *approval_id = str_member (op->fields, "discount_approval");
+  const char *approval_id = crm_json_string (op->fields, "discount_approval");
   g_autoptr(JsonObject) approval = NULL;
   g_autofree char *brand = NULL;
   gint64 wanted = -1, granted = -2;
@@ -1508,9 +1503,9 @@ check_discount (CrmStore     *store,
     approval = crm_store_dup_entity (store, "approval", approval_id);
   int_member (op->fields, "discount", &wanted);
   int_member (approval, "discount", &granted);
-  if (approval != NULL && g_strcmp0 (str_member (approval, "kind"), "discount") == 0 &&
-      g_strcmp0 (str_member (approval, "status"), "applied") == 0 &&
-      g_strcmp0 (str_member (approval, "entity_id"), op->entity_id) == 0 && wanted == granted)
+  if (approval != NULL && g_strcmp0 (crm_json_string (approval, "kind"), "discount") == 0 &&
+      g_strcmp0 (crm_json_string (approval, "status"), "applied") == 0 &&
+      g_strcmp0 (crm_json_string (approval, "entity_id"), op->entity_id) == 0 && wanted == granted)
     return TRUE;
   brand = _crm_store_dup_column (store, "tag", op->entity_id, "name");
   return denied (error, _("Only an administrator changes a brand's discount directly; request "
@@ -1525,10 +1520,10 @@ check_outcome (CrmStore     *store,
                const CrmOp  *op,
                GError      **error)
 {
-  const char *approval_id = str_member (op->fields, "approval");
+  const char *approval_id = crm_json_string (op->fields, "approval");
   g_autoptr(JsonObject) approval = approval_id ? crm_store_dup_entity (store, "approval", approval_id)
                                                : NULL;
-  const char *status = str_member (approval, "status");
+  const char *status = crm_json_string (approval, "status");
 
   if (g_str_equal (op->entity, "task") && g_strcmp0 (status, "approved") == 0)
     return TRUE;
@@ -1552,10 +1547,10 @@ already_decided (CrmStore     *store,
 
   if (steps != NULL && decided >= 0 && decided < json_array_get_length (steps))
     step = json_array_get_object_element (steps, (guint) decided);
-  if (step == NULL || str_member (step, "decision") == NULL)
+  if (step == NULL || crm_json_string (step, "decision") == NULL)
     return denied (error, _("This approval no longer waits for that decision (it is %s)"),
-                   status_word (str_member (before, "status")));
-  who = user_name_or_id (store, str_member (step, "decided_by"));
+                   status_word (crm_json_string (before, "status")));
+  who = user_name_or_id (store, crm_json_string (step, "decided_by"));
   if (int_member (step, "decided_at", &at))
     when = crm_format_date_time (at);
   /* Translators: two devices decided one step of an approval; the first decision to
@@ -1563,7 +1558,7 @@ already_decided (CrmStore     *store,
   return fail (error, CRM_STORE_ERROR_ALREADY_DECIDED, _("Step %d of this approval was already decided on another device: "
                           "%s %s it on %s. Your decision was not recorded"),
                  (int) decided + 1, who,
-                 g_str_equal (str_member (step, "decision"), "approved")
+                 g_str_equal (crm_json_string (step, "decision"), "approved")
                  ? C_("approval step", "approved") : C_("approval step", "rejected"),
                  when != NULL ? when : "—");
 }
@@ -1586,9 +1581,9 @@ chain_as_settings (CrmStore    *store,
     return FALSE;
   int_member (op->fields, discount ? "discount" : "amount", &value);
   expected = compute_steps (store, settings, kind, user_id,
-                            discount ? str_member (op->fields, "deal")
-                                     : str_member (op->fields, "entity_id"),
-                            value, str_member (op->fields, "invoice_type"));
+                            discount ? crm_json_string (op->fields, "deal")
+                                     : crm_json_string (op->fields, "entity_id"),
+                            value, crm_json_string (op->fields, "invoice_type"));
   if (json_array_get_length (expected) != json_array_get_length (steps))
     return FALSE;
   for (guint i = 0; i < json_array_get_length (steps); i++)
@@ -1596,13 +1591,14 @@ chain_as_settings (CrmStore    *store,
       JsonNode *step = json_array_get_element (steps, i);
 
       if (!JSON_NODE_HOLDS_OBJECT (step) ||
-          g_strcmp0 (str_member (json_node_get_object (step), "approver"),
-                     str_member (json_array_get_object_element (expected, i), "approver")) != 0)
+          g_strcmp0 (crm_json_string (json_node_get_object (step), "approver"),
+                     crm_json_string (json_array_get_object_element (expected, i),
+                                      "approver")) != 0)
         return FALSE;
     }
   return json_array_get_length (steps) == 0 ||
-         g_strcmp0 (str_member (op->fields, "approver"),
-                    str_member (json_array_get_object_element (expected, 0), "approver")) == 0;
+         g_strcmp0 (crm_json_string (op->fields, "approver"),
+                    crm_json_string (json_array_get_object_element (expected, 0), "approver")) == 0;
 }
 
 static gboolean
@@ -1622,15 +1618,15 @@ check_approval (CrmStore     *store,
 
   if (op->created)
     {
-      const char *status = str_member (op->fields, "status");
+      const char *status = crm_json_string (op->fields, "status");
       JsonArray *new_steps = array_member (op->fields, "steps");
-      const char *kind = str_member (op->fields, "kind");
+      const char *kind = crm_json_string (op->fields, "kind");
 
       if (g_strcmp0 (kind, "discount") != 0 && g_strcmp0 (kind, "invoice") != 0)
         return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
                      _("An approval is of kind “discount” or “invoice”, not “%s”"),
                      kind ? kind : "");
-      if (g_strcmp0 (str_member (op->fields, "requested_by"), user_id) != 0)
+      if (g_strcmp0 (crm_json_string (op->fields, "requested_by"), user_id) != 0)
         return denied (error, _("An approval is requested in one's own name"));
       if (g_strcmp0 (status, "pending") != 0 && !admin &&
           (new_steps == NULL || json_array_get_length (new_steps) > 0))
@@ -1645,9 +1641,9 @@ check_approval (CrmStore     *store,
           int_member (op->fields, g_str_equal (kind, "discount") ? "discount" : "amount", &value);
           expected = compute_steps (store, settings, kind, user_id,
                                     g_str_equal (kind, "discount")
-                                    ? str_member (op->fields, "deal")
-                                    : str_member (op->fields, "entity_id"),
-                                    value, str_member (op->fields, "invoice_type"));
+                                    ? crm_json_string (op->fields, "deal")
+                                    : crm_json_string (op->fields, "entity_id"),
+                                    value, crm_json_string (op->fields, "invoice_type"));
           if (json_array_get_length (expected) > 0)
             return denied (error, _("This request needs its approvers' decision (the account's "
                                     "settings choose them); it cannot be approved at once"));
@@ -1668,8 +1664,8 @@ check_approval (CrmStore     *store,
       else if (g_str_equal (l->data, "deleted"))
         {
           /* the author withdraws a request nobody decided yet */
-          if (!admin && (g_strcmp0 (str_member (before, "requested_by"), user_id) != 0 ||
-                         g_strcmp0 (str_member (before, "status"), "pending") != 0))
+          if (!admin && (g_strcmp0 (crm_json_string (before, "requested_by"), user_id) != 0 ||
+                         g_strcmp0 (crm_json_string (before, "status"), "pending") != 0))
             return denied (error, _("Only the author withdraws an approval request, and only "
                                     "while it waits"));
         }
@@ -1683,14 +1679,14 @@ check_approval (CrmStore     *store,
     return fail (error, CRM_STORE_ERROR_INVALID_INPUT,
                  _("A decision on an approval names the step it decides (decided_step)"));
   int_member (before, "step", &waiting);
-  if (g_strcmp0 (str_member (before, "status"), "pending") != 0 || waiting != decided)
+  if (g_strcmp0 (crm_json_string (before, "status"), "pending") != 0 || waiting != decided)
     return already_decided (store, before, decided, error);
   steps = array_member (before, "steps");
   step = steps != NULL && decided >= 0 && decided < json_array_get_length (steps)
          ? json_array_get_object_element (steps, (guint) decided) : NULL;
-  if (!admin && g_strcmp0 (str_member (step, "approver"), user_id) != 0)
+  if (!admin && g_strcmp0 (crm_json_string (step, "approver"), user_id) != 0)
     {
-      g_autofree char *name = user_name_or_id (store, str_member (step, "approver"));
+      g_autofree char *name = user_name_or_id (store, crm_json_string (step, "approver"));
 
       return denied (error, _("This step of the approval waits for %s's decision"), name);
     }

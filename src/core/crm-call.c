@@ -21,6 +21,7 @@
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
+#include "crm-json.h"
 
 #define DEFAULT_RING_SECONDS 20
 
@@ -536,18 +537,6 @@ ring_from_node (JsonObject *call,
   return ring;
 }
 
-static const char *
-string_member (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static void
 set_string_or_null (JsonObject *object,
                     const char *member,
@@ -567,30 +556,30 @@ route_answer (CrmStore    *store,
               GError     **error)
 {
   g_autoptr(JsonObject) answer = json_object_new ();
-  const char *contact = string_member (call, "contact");
+  const char *contact = crm_json_string (call, "contact");
   JsonObject *card;
   gboolean new_caller = FALSE;
 
   /* a new caller: the contact was made by this call (its id derives from it) */
   if (contact != NULL)
     {
-      g_autofree char *made = derived_id ("call-contact", string_member (call, "external_id"));
+      g_autofree char *made = derived_id ("call-contact", crm_json_string (call, "external_id"));
 
       new_caller = g_str_equal (made, contact);
     }
-  card = crm_call_card (store, new_caller ? NULL : contact, string_member (call, "from"), error);
+  card = crm_call_card (store, new_caller ? NULL : contact, crm_json_string (call, "from"), error);
   if (card == NULL)
     return NULL;
   if (new_caller)
     {
       set_string_or_null (card, "contact", contact);
-      set_string_or_null (card, "deal", string_member (call, "deal"));
+      set_string_or_null (card, "deal", crm_json_string (call, "deal"));
     }
-  json_object_set_string_member (answer, "call", string_member (call, "id"));
+  json_object_set_string_member (answer, "call", crm_json_string (call, "id"));
   json_object_set_array_member (answer, "ring", ring_from_node (call, users));
-  set_string_or_null (answer, "reason", string_member (call, "reason"));
+  set_string_or_null (answer, "reason", crm_json_string (call, "reason"));
   set_string_or_null (answer, "contact", contact);
-  set_string_or_null (answer, "deal", string_member (call, "deal"));
+  set_string_or_null (answer, "deal", crm_json_string (call, "deal"));
   json_object_set_object_member (answer, "card", card);
   return g_steal_pointer (&answer);
 }
@@ -884,12 +873,12 @@ crm_call_event (CrmStore     *store,
     crm_change_set_node (change, "events", events_node);
   }
   json_object_unref (seen);
-  status = string_member (call, "status");
+  status = crm_json_string (call, "status");
 
   if (g_str_equal (event, "answered"))
     {
-      const char *deal = string_member (call, "deal");
-      const char *contact = string_member (call, "contact");
+      const char *deal = crm_json_string (call, "deal");
+      const char *contact = crm_json_string (call, "contact");
 
       crm_change_set_int (change, "answered_at", at);
       crm_change_set_string (change, "answered_by", user_id);
@@ -917,7 +906,7 @@ crm_call_event (CrmStore     *store,
   else if (g_str_equal (event, "ended"))
     {
       gint64 answered_at = json_object_get_int_member_with_default (call, "answered_at", 0);
-      const char *missed_to = string_member (call, "missed_to");
+      const char *missed_to = crm_json_string (call, "missed_to");
 
       crm_change_set_int (change, "ended_at", at);
       if (answered_at > 0)
@@ -927,7 +916,7 @@ crm_call_event (CrmStore     *store,
         }
       else
         {
-          gboolean voicemail = string_member (call, "recording_url") != NULL;
+          gboolean voicemail = crm_json_string (call, "recording_url") != NULL;
 
           crm_change_set_string (change, "status", voicemail ? "voicemail" : "missed");
           crm_change_set_int (change, "duration", 0);
@@ -935,7 +924,7 @@ crm_call_event (CrmStore     *store,
             {
               g_autofree char *task_id = derived_id ("call-task", external_id);
               g_autofree char *note_id = derived_id ("call-notification", external_id);
-              g_autofree char *from = crm_format_phone (string_member (call, "from"));
+              g_autofree char *from = crm_format_phone (crm_json_string (call, "from"));
               g_autofree char *text = NULL;
               CrmChange *task = crm_changeset_create (changeset, "task", task_id);
               CrmChange *note;
@@ -947,18 +936,18 @@ crm_call_event (CrmStore     *store,
               crm_change_set_string (task, "responsible", missed_to);
               crm_change_set_bool (task, "done", FALSE);
               crm_change_set_int (task, "created_at", at);
-              if (string_member (call, "deal") != NULL)
-                crm_change_set_string (task, "deal", string_member (call, "deal"));
-              if (string_member (call, "contact") != NULL)
-                crm_change_set_string (task, "contact", string_member (call, "contact"));
+              if (crm_json_string (call, "deal") != NULL)
+                crm_change_set_string (task, "deal", crm_json_string (call, "deal"));
+              if (crm_json_string (call, "contact") != NULL)
+                crm_change_set_string (task, "contact", crm_json_string (call, "contact"));
               /* S4-8: and a notification the responsible's devices show at once */
               text = g_strdup_printf (_("Missed call from %s"),
-                                      from != NULL ? from : string_member (call, "from"));
+                                      from != NULL ? from : crm_json_string (call, "from"));
               note = crm_changeset_create (changeset, "notification", note_id);
               crm_change_set_string (note, "user", missed_to);
               crm_change_set_string (note, "text", text);
-              if (string_member (call, "deal") != NULL)
-                crm_change_set_string (note, "deal", string_member (call, "deal"));
+              if (crm_json_string (call, "deal") != NULL)
+                crm_change_set_string (note, "deal", crm_json_string (call, "deal"));
               crm_change_set_bool (note, "read", FALSE);
               crm_change_set_int (note, "created_at", at);
             }
@@ -1299,18 +1288,6 @@ crm_call_days_text (guint days)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static const char *
-described (JsonObject *description,
-           const char *member)
-{
-  JsonNode *node = json_object_get_member (description, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return "—";
-  return json_node_get_string (node);
-}
-
 static char *
 described_names (JsonObject *description,
                  const char *member)
@@ -1352,9 +1329,10 @@ crm_call_routing_rules (JsonObject *description)
     _("A new number: a contact and a deal in «%s» / «%s» (source «%s»); the group «%s» "
       "rings for %u s, the first to answer becomes responsible; then the managers; "
       "missed: a task «%s» for %s"),
-    described (description, "pipeline"), described (description, "stage"), CRM_CALL_SOURCE,
-    described (description, "ring_group"), seconds, CRM_CALL_TASK_TEXT,
-    described (description, "head")));
+    crm_json_string_or (description, "pipeline", "—"),
+    crm_json_string_or (description, "stage", "—"), CRM_CALL_SOURCE,
+    crm_json_string_or (description, "ring_group", "—"), seconds, CRM_CALL_TASK_TEXT,
+    crm_json_string_or (description, "head", "—")));
   g_ptr_array_add (rules, g_strdup_printf (
     _("A known caller with an active deal: the deal's responsible; missed: a task «%s» "
       "on them"), CRM_CALL_TASK_TEXT));
@@ -1366,14 +1344,16 @@ crm_call_routing_rules (JsonObject *description)
     g_ptr_array_add (rules, g_strdup_printf (
       _("Outside the working hours (%s %s, %s) or when the responsible is not on shift: "
         "whoever is on shift; on duty outside the hours: %s"),
-      days, described (description, "hours"), described (description, "zone"), duty));
+      days, crm_json_string_or (description, "hours", "—"),
+      crm_json_string_or (description, "zone", "—"), duty));
   else
     /* Translators: days ("Mon–Fri"), hours ("09:00–18:00"), a time zone */
     g_ptr_array_add (rules, g_strdup_printf (
       _("Outside the working hours (%s %s, %s) or when the responsible is not on shift: "
         "whoever is on shift; nobody is on duty outside the hours, so callers then get "
         "voicemail unless someone's work schedule has them on shift"),
-      days, described (description, "hours"), described (description, "zone")));
+      days, crm_json_string_or (description, "hours", "—"),
+      crm_json_string_or (description, "zone", "—")));
   return rules;
 }
 

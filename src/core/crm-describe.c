@@ -12,6 +12,7 @@
 #include "crm-format.h"
 #include "crm-query-board.h"
 #include "crm-time.h"
+#include "crm-json.h"
 
 /* The built-in fields people may meet in a conflict, by name (any entity). */
 static const struct {
@@ -79,19 +80,6 @@ static const char *const time_fields[] = {
   "created_at", "stage_entered_at", "due", "done_at", NULL
 };
 
-/* A string member of @object, or NULL. */
-static const char *
-string_member (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* The custom field @key of @entity (a `field` entity), or NULL. */
 static JsonObject *
 dup_custom_field (CrmStore   *store,
@@ -104,7 +92,7 @@ dup_custom_field (CrmStore   *store,
     {
       JsonObject *field = json_array_get_object_element (fields, i);
 
-      if (g_strcmp0 (string_member (field, "key"), key) == 0)
+      if (g_strcmp0 (crm_json_string (field, "key"), key) == 0)
         return json_object_ref (field);
     }
   return NULL;
@@ -123,8 +111,8 @@ dup_name (CrmStore   *store,
     return NULL;
   object = crm_store_dup_entity (store, entity, id);
   for (guint i = 0; object != NULL && members[i] != NULL; i++)
-    if (string_member (object, members[i]) != NULL)
-      return g_strdup (string_member (object, members[i]));
+    if (crm_json_string (object, members[i]) != NULL)
+      return g_strdup (crm_json_string (object, members[i]));
   return NULL;
 }
 
@@ -140,8 +128,8 @@ crm_describe_field (CrmStore   *store,
 
   /* an administrator's label wins: the template may label a built-in column too */
   custom = dup_custom_field (store, entity, field);
-  if (string_member (custom, "label") != NULL)
-    return g_strdup (string_member (custom, "label"));
+  if (crm_json_string (custom, "label") != NULL)
+    return g_strdup (crm_json_string (custom, "label"));
   for (guint i = 0; i < G_N_ELEMENTS (builtin_fields); i++)
     if (g_str_equal (builtin_fields[i].field, field))
       return g_strdup (_(builtin_fields[i].label));
@@ -162,7 +150,7 @@ dup_currency (CrmStore   *store,
 {
   g_autoptr(JsonObject) object = entity_id != NULL
                                  ? crm_store_dup_entity (store, entity, entity_id) : NULL;
-  const char *currency = string_member (object, "currency");
+  const char *currency = crm_json_string (object, "currency");
 
   return g_strdup (currency != NULL ? currency : "RUB");
 }
@@ -214,7 +202,7 @@ crm_describe_value (CrmStore   *store,
     return yes_no (json_node_get_boolean (value));
 
   custom = dup_custom_field (store, entity, field);
-  type = string_member (custom, "type");
+  type = crm_json_string (custom, "type");
   if (kind == G_TYPE_INT64)
     {
       gint64 number = json_node_get_int (value);
@@ -273,17 +261,17 @@ link_parts (CrmStore    *store,
     return FALSE;
   if (g_str_equal (entity, "deal_tag"))
     {
-      name = dup_name (store, "tag", string_member (link, "tag"));
+      name = dup_name (store, "tag", crm_json_string (link, "tag"));
       /* Translators: a tag on a deal, as a field in the list of conflicts */
       *out_label = g_strdup_printf (_("Tag «%s»"), name != NULL ? name : "?");
     }
   else
     {
-      name = dup_name (store, "contact", string_member (link, "contact"));
+      name = dup_name (store, "contact", crm_json_string (link, "contact"));
       /* Translators: a contact of a deal, as a field in the list of conflicts */
       *out_label = g_strdup_printf (_("Contact «%s»"), name != NULL ? name : "?");
     }
-  *out_deal = g_strdup (string_member (link, "deal"));
+  *out_deal = g_strdup (crm_json_string (link, "deal"));
   return TRUE;
 }
 
@@ -306,7 +294,7 @@ crm_describe_entity (CrmStore   *store,
   object = entity_id != NULL ? crm_store_dup_entity (store, entity, entity_id) : NULL;
   if (g_str_equal (entity, "deal"))
     {
-      const char *title = string_member (object, "title");
+      const char *title = crm_json_string (object, "title");
       JsonNode *number = object != NULL ? json_object_get_member (object, "number") : NULL;
 
       if (title == NULL)
@@ -320,8 +308,8 @@ crm_describe_entity (CrmStore   *store,
     }
   if (g_str_equal (entity, "approval") && object != NULL)
     {
-      const char *kind = string_member (object, "kind");
-      const char *about = string_member (object, "entity_id");
+      const char *kind = crm_json_string (object, "kind");
+      const char *about = crm_json_string (object, "entity_id");
 
       if (g_strcmp0 (kind, "discount") == 0)
         {
@@ -336,7 +324,7 @@ crm_describe_entity (CrmStore   *store,
 
           /* Translators: an invoice approval, by its deal's title */
           return g_strdup_printf (_("Invoice approval of «%s»"),
-                                  string_member (deal_row, "title") ? string_member (deal_row, "title") : "?");
+                                  crm_json_string_or (deal_row, "title", "?"));
         }
     }
   name = dup_name (store, entity, entity_id);
@@ -371,7 +359,7 @@ static char *
 local_time_text (JsonObject *record,
                  const char *member)
 {
-  const char *iso = string_member (record, member);
+  const char *iso = crm_json_string (record, member);
   gint64 ms = 0;
 
   if (iso == NULL || !crm_time_parse (iso, &ms))
@@ -401,7 +389,7 @@ is_closed_stage (CrmStore *store,
       json_node_get_value_type (value) != G_TYPE_STRING)
     return FALSE;
   stage = crm_store_dup_entity (store, "stage", json_node_get_string (value));
-  kind = stage != NULL ? string_member (stage, "kind") : NULL;
+  kind = stage != NULL ? crm_json_string (stage, "kind") : NULL;
   return g_strcmp0 (kind, "won") == 0 || g_strcmp0 (kind, "lost") == 0;
 }
 
@@ -432,7 +420,7 @@ last_decided (JsonNode    *value,
       JsonNode *node = json_array_get_element (steps, (guint) i);
       JsonObject *step = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 
-      if (string_member (step, "decision") != NULL)
+      if (crm_json_string (step, "decision") != NULL)
         {
           *out_step = step;
           return i;
@@ -459,9 +447,9 @@ static char *
 decider_name (CrmStore   *store,
               JsonObject *step)
 {
-  const char *id = string_member (step, "decided_by");
+  const char *id = crm_json_string (step, "decided_by");
   g_autoptr(JsonObject) user = id != NULL ? crm_store_dup_entity (store, "user", id) : NULL;
-  const char *name = string_member (user, "name");
+  const char *name = crm_json_string (user, "name");
 
   return g_strdup (name != NULL ? name : id != NULL ? id : "—");
 }
@@ -484,12 +472,12 @@ decision_text (CrmStore   *store,
 {
   g_autofree char *who = decider_name (store, step);
   g_autofree char *when = decided_when (step);
-  const char *comment = string_member (step, "comment");
+  const char *comment = crm_json_string (step, "comment");
   g_autofree char *text = NULL;
 
-  if (step == NULL || string_member (step, "decision") == NULL)
+  if (step == NULL || crm_json_string (step, "decision") == NULL)
     return g_strdup ("—");
-  text = g_str_equal (string_member (step, "decision"), "approved")
+  text = g_str_equal (crm_json_string (step, "decision"), "approved")
          /* Translators: a decision on an approval's step: who, when */
          ? g_strdup_printf (_("approved by %s, %s"), who, when != NULL ? when : "—")
          /* Translators: a decision on an approval's step: who, when */
@@ -520,9 +508,9 @@ describe_refused_request (CrmStore   *store,
     {
       JsonNode *node = json_array_get_element (steps, i);
       JsonObject *step = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *id = string_member (step, "approver");
+      const char *id = crm_json_string (step, "approver");
       g_autoptr(JsonObject) user = id != NULL ? crm_store_dup_entity (store, "user", id) : NULL;
-      const char *name = string_member (user, "name");
+      const char *name = crm_json_string (user, "name");
 
       if (chain->len > 0)
         g_string_append (chain, " → ");
@@ -556,12 +544,12 @@ describe_refused_decision (CrmStore   *store,
   g_autofree char *when = NULL;
   g_autofree char *reason = NULL;
 
-  if (g_strcmp0 (string_member (record, "entity"), "approval") != 0 ||
-      g_strcmp0 (string_member (record, "field"), "steps") != 0)
+  if (g_strcmp0 (crm_json_string (record, "entity"), "approval") != 0 ||
+      g_strcmp0 (crm_json_string (record, "field"), "steps") != 0)
     return FALSE;
-  if (g_strcmp0 (string_member (record, "code"), "permission-denied") == 0)
+  if (g_strcmp0 (crm_json_string (record, "code"), "permission-denied") == 0)
     return describe_refused_request (store, record, out_label, out_local, out_remote);
-  if (g_strcmp0 (string_member (record, "code"), "already-decided") != 0)
+  if (g_strcmp0 (crm_json_string (record, "code"), "already-decided") != 0)
     return FALSE;
   index = last_decided (json_object_get_member (record, "local"), &mine);
   if (index < 0)
@@ -571,7 +559,7 @@ describe_refused_decision (CrmStore   *store,
   *out_label = g_strdup_printf (_("decision on step %d"), index + 1);
   *out_local = decision_text (store, mine);
   *out_remote = decision_text (store, kept);
-  if (kept != NULL && string_member (kept, "decision") != NULL)
+  if (kept != NULL && crm_json_string (kept, "decision") != NULL)
     {
       who = decider_name (store, kept);
       when = decided_when (kept);
@@ -579,7 +567,7 @@ describe_refused_decision (CrmStore   *store,
       reason = g_strdup_printf (_("Step %d of this approval was already decided on another device: "
                                   "%s %s it on %s. Your decision was not recorded"),
                                 index + 1, who,
-                                g_str_equal (string_member (kept, "decision"), "approved")
+                                g_str_equal (crm_json_string (kept, "decision"), "approved")
                                 ? C_("approval step", "approved") : C_("approval step", "rejected"),
                                 when != NULL ? when : "—");
       set_text (record, "reason", reason);
@@ -591,10 +579,10 @@ void
 crm_describe_conflict (CrmStore   *store,
                        JsonObject *record)
 {
-  const char *entity = string_member (record, "entity");
-  const char *entity_id = string_member (record, "entity_id");
-  const char *field = string_member (record, "field");
-  gboolean rejected = g_strcmp0 (string_member (record, "kind"), "rejected") == 0;
+  const char *entity = crm_json_string (record, "entity");
+  const char *entity_id = crm_json_string (record, "entity_id");
+  const char *field = crm_json_string (record, "field");
+  gboolean rejected = g_strcmp0 (crm_json_string (record, "kind"), "rejected") == 0;
   g_autofree char *deal = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *label = NULL;
@@ -640,8 +628,11 @@ crm_describe_conflict (CrmStore   *store,
   if (rejected)
     by = g_strdup (_("the server"));
   else
-    by = g_strdup (string_member (record, "who") != NULL && *string_member (record, "who") != '\0'
-                   ? string_member (record, "who") : _("another device"));
+    {
+      const char *who = crm_json_string (record, "who");
+
+      by = g_strdup (who != NULL && *who != '\0' ? who : _("another device"));
+    }
 
   /* Translators: a conflict's heading: what was edited · which field */
   heading = g_strdup_printf (_("%s · %s"), subject, label);
@@ -664,7 +655,7 @@ crm_describe_conflict (CrmStore   *store,
 
   /* a move that lost to a close made at the same time reads as the refusal of a move
    * to a closed deal does */
-  if (!rejected && string_member (record, "reason") == NULL &&
+  if (!rejected && crm_json_string (record, "reason") == NULL &&
       closed_over_move (store, entity, field, record))
     set_text (record, "reason",
               _("The deal is already closed: it was won or lost on another device at the same "
@@ -683,17 +674,6 @@ crm_describe_conflict (CrmStore   *store,
 }
 
 /* --- one change, as the history words it ----------------------------------------------- */
-
-static const char *
-change_string_field (JsonObject *fields,
-                     const char *name)
-{
-  JsonNode *node = fields != NULL ? json_object_get_member (fields, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
 
 static char *
 change_dup_name (CrmStore   *store,
@@ -743,7 +723,7 @@ change_describe_deal (CrmStore   *store,
                       const char *deal_id,
                       JsonObject *fields)
 {
-  const char *stage_id = change_string_field (fields, "stage");
+  const char *stage_id = crm_json_string (fields, "stage");
 
   if (json_object_has_member (fields, "created_at") && json_object_has_member (fields, "title"))
     return g_strdup (_("Deal created"));
@@ -752,8 +732,8 @@ change_describe_deal (CrmStore   *store,
       g_autofree char *stage_name = change_dup_name (store, "stage", stage_id, "name");
       g_autofree char *pipeline_id = change_dup_name (store, "stage", stage_id, "pipeline");
       g_autofree char *pipeline = change_dup_name (store, "pipeline", pipeline_id, "name");
-      g_autofree char *reason = change_string_field (fields, "loss_reason") != NULL
-                                ? change_dup_name (store, "loss_reason", change_string_field (fields, "loss_reason"), "name")
+      g_autofree char *reason = crm_json_string (fields, "loss_reason") != NULL
+                                ? change_dup_name (store, "loss_reason", crm_json_string (fields, "loss_reason"), "name")
                                 : NULL;
 
       if (reason != NULL)
@@ -764,10 +744,10 @@ change_describe_deal (CrmStore   *store,
                                 pipeline);
       return g_strdup_printf (_("Moved to «%s»"), stage_name ? stage_name : "?");
     }
-  if (change_string_field (fields, "loss_reason") != NULL)
+  if (crm_json_string (fields, "loss_reason") != NULL)
     {
       g_autofree char *reason = change_dup_name (store, "loss_reason",
-                                          change_string_field (fields, "loss_reason"), "name");
+                                          crm_json_string (fields, "loss_reason"), "name");
 
       return g_strdup_printf (_("Loss reason: %s"), reason != NULL ? reason : "?");
     }
@@ -796,7 +776,7 @@ change_describe_call (CrmStore   *store,
                       const char *id,
                       JsonObject *fields)
 {
-  const char *status = change_string_field (fields, "status");
+  const char *status = crm_json_string (fields, "status");
   g_autofree char *direction = change_dup_name (store, "call", id, "direction");
   g_autofree char *from = change_dup_name (store, "call", id, "from");
   g_autofree char *to = change_dup_name (store, "call", id, "to");
@@ -828,22 +808,20 @@ crm_describe_change (CrmStore   *store,
     return g_strdup ("");
   if (g_str_equal (entity, "notification"))
     {
-      g_autofree char *user = change_dup_name (store, "user", change_string_field (fields, "user"), "name");
+      g_autofree char *user = change_dup_name (store, "user", crm_json_string (fields, "user"), "name");
 
       /* Translators: a notification a rule leaves: whom, and its text */
       return g_strdup_printf (_("Notification to %s: %s"), user != NULL ? user : "?",
-                              change_string_field (fields, "text") != NULL
-                              ? change_string_field (fields, "text") : "");
+                              crm_json_string_or (fields, "text", ""));
     }
   if (g_str_equal (entity, "message"))
     {
-      const char *text = change_string_field (fields, "text");
+      const char *text = crm_json_string (fields, "text");
 
       if (json_object_has_member (fields, "created_at") || text != NULL)
         /* Translators: a message queued for the client: the channel, the text */
         return g_strdup_printf (_("Message by %s: %s"),
-                                change_string_field (fields, "channel") != NULL
-                                ? change_string_field (fields, "channel") : "?",
+                                crm_json_string_or (fields, "channel", "?"),
                                 text != NULL ? text : "");
     }
   if (g_str_equal (entity, "deal"))
@@ -859,7 +837,7 @@ crm_describe_change (CrmStore   *store,
   if (g_str_equal (entity, "task"))
     {
       g_autofree char *stored = change_dup_name (store, "task", id, "text");
-      const char *text = change_string_field (fields, "text") != NULL ? change_string_field (fields, "text") : stored;
+      const char *text = crm_json_string_or (fields, "text", stored);
       JsonNode *done = json_object_get_member (fields, "done");
       JsonNode *due = json_object_get_member (fields, "due");
 
@@ -869,7 +847,7 @@ crm_describe_change (CrmStore   *store,
         return g_strdup_printf (_("Task «%s» added"), text);
       if (done != NULL && JSON_NODE_HOLDS_VALUE (done) && json_node_get_boolean (done))
         {
-          const char *result = change_string_field (fields, "result");
+          const char *result = crm_json_string (fields, "result");
 
           if (result != NULL)
             return g_strdup_printf (_("Task «%s» completed: %s"), text, result);
@@ -892,7 +870,7 @@ crm_describe_change (CrmStore   *store,
       JsonNode *present = json_object_get_member (fields, "present");
       gboolean added = present == NULL || !JSON_NODE_HOLDS_VALUE (present) ||
                        json_node_get_boolean (present);
-      const char *other_id = change_string_field (fields, tag ? "tag" : "contact");
+      const char *other_id = crm_json_string (fields, tag ? "tag" : "contact");
       g_autofree char *stored = NULL;
 
       if (other_id == NULL)
@@ -907,7 +885,7 @@ crm_describe_change (CrmStore   *store,
   if (g_str_equal (entity, "note"))
     {
       g_autofree char *stored = change_dup_name (store, "note", id, "text");
-      const char *text = change_string_field (fields, "text") != NULL ? change_string_field (fields, "text") : stored;
+      const char *text = crm_json_string_or (fields, "text", stored);
       JsonNode *deleted = json_object_get_member (fields, "deleted");
 
       if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))
@@ -922,7 +900,7 @@ crm_describe_change (CrmStore   *store,
   if (g_str_equal (entity, "attachment"))
     {
       g_autofree char *stored = change_dup_name (store, "attachment", id, "name");
-      const char *name = change_string_field (fields, "name") != NULL ? change_string_field (fields, "name") : stored;
+      const char *name = crm_json_string_or (fields, "name", stored);
       JsonNode *deleted = json_object_get_member (fields, "deleted");
 
       if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) && json_node_get_boolean (deleted))

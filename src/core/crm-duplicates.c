@@ -30,6 +30,7 @@
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
+#include "crm-json.h"
 
 #define MAX_REDIRECT_DEPTH 8
 
@@ -656,18 +657,6 @@ derived_op (const char *entity,
   return op;
 }
 
-static const char *
-object_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node;
-
-  if (object == NULL || (node = json_object_get_member (object, member)) == NULL ||
-      !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* The "merged_into" of a card (deleted or not), or NULL. */
 static char *
 dup_merged_into (CrmStore   *store,
@@ -678,7 +667,7 @@ dup_merged_into (CrmStore   *store,
 
   if (!_crm_store_read_entity (store, entity, id, &row, NULL) || row == NULL)
     return NULL;
-  return g_strdup (object_string (row, "merged_into"));
+  return g_strdup (crm_json_string (row, "merged_into"));
 }
 
 char *
@@ -804,8 +793,8 @@ move_reference (CrmStore    *store,
   if (link_kind (entity) != NULL)
     {
       const LinkKind *kind = link_kind (entity);
-      const char *a = object_string (row, kind->a_field);
-      const char *b = object_string (row, kind->b_field);
+      const char *a = crm_json_string (row, kind->a_field);
+      const char *b = crm_json_string (row, kind->b_field);
       g_autoptr(CrmOp) off = NULL;
       g_autoptr(CrmOp) on = NULL;
       g_autofree char *link = NULL;
@@ -817,7 +806,7 @@ move_reference (CrmStore    *store,
         a = target;
       else
         b = target;
-      clock = newer_clock (object_string (clocks, "present"), merge_clock);
+      clock = newer_clock (crm_json_string (clocks, "present"), merge_clock);
       off = derived_op (entity, ref_id, clock);
       json_object_set_boolean_member (off->fields, "present", FALSE);
       link = crm_uuid_link (entity, a, b);
@@ -832,7 +821,7 @@ move_reference (CrmStore    *store,
     {
       g_autoptr(CrmOp) moved = NULL;
 
-      clock = newer_clock (object_string (clocks, field), merge_clock);
+      clock = newer_clock (crm_json_string (clocks, field), merge_clock);
       moved = derived_op (entity, ref_id, clock);
       json_object_set_string_member (moved->fields, field, target);
       return _crm_store_apply_derived (store, moved, error);
@@ -918,7 +907,7 @@ break_loop (CrmStore    *store,
     {
       g_autoptr(JsonObject) clocks = _crm_store_dup_clocks (store, entity, current);
       char *next = dup_merged_into (store, entity, current);
-      const char *clock = object_string (clocks, "merged_into");
+      const char *clock = crm_json_string (clocks, "merged_into");
 
       if (next == NULL)
         break;
@@ -953,8 +942,8 @@ _crm_duplicates_follow (CrmStore     *store,
                         JsonObject   *clocks,
                         GError      **error)
 {
-  const char *target = object_string (data, "merged_into");
-  const char *merge_clock = object_string (clocks, "merged_into");
+  const char *target = crm_json_string (data, "merged_into");
+  const char *merge_clock = crm_json_string (clocks, "merged_into");
   JsonObject *seen = NULL;
   JsonNode *seen_node = json_object_get_member (data, "merged_seen");
   g_autoptr(JsonObject) row = NULL;
@@ -1000,11 +989,11 @@ _crm_duplicates_follow (CrmStore     *store,
   for (GList *l = fields; l != NULL; l = l->next)
     {
       const char *field = l->data;
-      const char *clock = object_string (clocks, field);
+      const char *clock = crm_json_string (clocks, field);
 
       if (g_str_equal (field, "merged_into") || g_str_equal (field, "merged_seen") ||
           g_str_equal (field, "deleted") || g_str_equal (field, "created_at") ||
-          compare_clocks (clock, object_string (seen, field)) <= 0)
+          compare_clocks (clock, crm_json_string (seen, field)) <= 0)
         continue;
       if (redirect == NULL)
         {
@@ -1088,9 +1077,9 @@ _crm_duplicates_follow_reference (CrmStore     *store,
   if (!_crm_store_read_entity (store, op->entity, op->entity_id, &row, error))
     return FALSE;
   if (row == NULL || (g_str_equal (op->entity, "note") &&
-                      g_strcmp0 (object_string (row, "entity"), "contact") != 0))
+                      g_strcmp0 (crm_json_string (row, "entity"), "contact") != 0))
     return TRUE;
-  contact = object_string (row, field);
+  contact = crm_json_string (row, field);
   if (contact == NULL)
     return TRUE;
   target = dup_merged_into (store, "contact", contact);
@@ -1102,7 +1091,7 @@ _crm_duplicates_follow_reference (CrmStore     *store,
 
     follow_depth++;
     ok = move_reference (store, op->entity, op->entity_id, field, target,
-                         object_string (contact_clocks, "merged_into"), error);
+                         crm_json_string (contact_clocks, "merged_into"), error);
     follow_depth--;
     (void) clocks;
     return ok;

@@ -5,6 +5,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "crm-json.h"
+
 G_BEGIN_DECLS
 
 char     *crm_json_to_canonical  (JsonNode   *node);

@@ -15,6 +15,32 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+const char *
+crm_json_node_string (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+const char *
+crm_json_string (JsonObject *object,
+                 const char *member)
+{
+  return object != NULL ? crm_json_node_string (json_object_get_member (object, member)) : NULL;
+}
+
+const char *
+crm_json_string_or (JsonObject *object,
+                    const char *member,
+                    const char *fallback)
+{
+  const char *value = crm_json_string (object, member);
+
+  return value != NULL ? value : fallback;
+}
+
 JsonNode *
 crm_json_node_take_object (JsonObject *object)
 {

@@ -25,6 +25,17 @@ typedef enum {
 
 GQuark      crm_json_error_quark        (void);
 
+/* The string @node holds, or NULL when @node is NULL, null, a number, an object… */
+const char *crm_json_node_string        (JsonNode    *node);
+/* The string member @member of @object, or NULL when @object is NULL or the member is
+ * missing, null or not a string (json-glib's getters warn on those; this does not). */
+const char *crm_json_string             (JsonObject  *object,
+                                         const char  *member);
+/* The same, or @fallback instead of NULL. */
+const char *crm_json_string_or          (JsonObject  *object,
+                                         const char  *member,
+                                         const char  *fallback);
+
 /* Parses @length bytes of @data (NUL bytes inside are refused, not taken as the end).
  * Refused before parsing: more than @max_bytes, nesting deeper than @max_depth, NUL
  * characters (raw or \u0000, which C strings would silently cut), invalid UTF-8,

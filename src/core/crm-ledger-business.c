@@ -36,6 +36,7 @@
 #include "crm-ledger.h"
 #include "crm-ledger-private.h"
 #include "crm-error.h"
+#include "crm-json.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 #include "crm-changelog-private.h"
@@ -217,15 +218,9 @@ is_closed_kind (const char *kind)
 static const char *
 op_stage (const CrmOp *op)
 {
-  JsonNode *node;
-
   if (g_strcmp0 (op->entity, "deal") != 0)
     return NULL;
-  node = json_object_get_member (op->fields, "stage");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return crm_json_string (op->fields, "stage");
 }
 
 /* What the deal's stage history says about a pushed op that moves it: whether the
@@ -292,8 +287,7 @@ changes_loss_reason (JsonObject  *current,
 
   if (node == NULL)
     return FALSE;
-  mine = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-         ? json_node_get_string (node) : NULL;
+  mine = crm_json_node_string (node);
   kept = json_object_get_string_member_with_default (current, "loss_reason", NULL);
   return g_strcmp0 (mine, kept) != 0;
 }

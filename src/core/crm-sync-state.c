@@ -234,14 +234,11 @@ static const char *
 decision_companion (const CrmOp *op)
 {
   const char *member = g_strcmp0 (op->entity, "tag") == 0 ? "discount_approval" : "approval";
-  JsonNode *node;
 
   if (g_strcmp0 (op->entity, "notification") != 0 && g_strcmp0 (op->entity, "task") != 0 &&
       g_strcmp0 (op->entity, "tag") != 0)
     return NULL;
-  node = json_object_get_member (op->fields, member);
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+  return crm_json_string (op->fields, member);
 }
 
 static gboolean

@@ -15,6 +15,7 @@
 #include "crm-store-private.h"
 #include "crm-json-private.h"
 #include "crm-uuid.h"
+#include "crm-json.h"
 
 /* Fields that name another entity: entity type, field, the type it names. */
 static const struct {
@@ -99,15 +100,6 @@ reference_target (const char *entity,
 #define invalid(error, ...) \
   crm_error_fail ((error), CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, __VA_ARGS__)
 
-static const char *
-node_string (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gboolean
 is_sha256_hex (const char *text)
 {
@@ -184,7 +176,7 @@ check_string_array (const CrmOp  *op,
 
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      const char *text = node_string (json_array_get_element (array, i));
+      const char *text = crm_json_node_string (json_array_get_element (array, i));
 
       if (text == NULL || g_utf8_strlen (text, -1) > CRM_TEXT_MAX_CHARS ||
           (ids && !crm_uuid_is_valid (text)))
@@ -395,7 +387,8 @@ fits_field_type (const char *type,
       if (choices == NULL || !JSON_NODE_HOLDS_ARRAY (choices))
         return TRUE;
       for (guint i = 0; i < json_array_get_length (json_node_get_array (choices)); i++)
-        if (g_strcmp0 (node_string (json_array_get_element (json_node_get_array (choices), i)),
+        if (g_strcmp0 (crm_json_node_string (json_array_get_element (json_node_get_array (choices),
+                                                                     i)),
                        json_node_get_string (value)) == 0)
           return TRUE;
       return FALSE;
@@ -466,7 +459,7 @@ crm_validate_op_references (CrmStore     *store,
       const char *field = l->data;
       JsonNode *value = json_object_get_member (op->fields, field);
       const char *target = reference_target (op->entity, field);
-      const char *id = node_string (value);
+      const char *id = crm_json_node_string (value);
 
       if (g_str_equal (op->entity, "field") && g_str_equal (field, "required_stages") &&
           value != NULL && JSON_NODE_HOLDS_ARRAY (value))
@@ -475,7 +468,7 @@ crm_validate_op_references (CrmStore     *store,
 
           for (guint i = 0; i < json_array_get_length (array); i++)
             {
-              const char *stage = node_string (json_array_get_element (array, i));
+              const char *stage = crm_json_node_string (json_array_get_element (array, i));
 
               if (stage != NULL && !entity_known (store, "stage", stage, error))
                 return missing (error, op, field, "stage", stage);
@@ -488,7 +481,7 @@ crm_validate_op_references (CrmStore     *store,
         {
           /* (entity, entity_id): the kind from the op, or from the entity as stored */
           g_autofree char *stored = NULL;
-          const char *kind = node_string (json_object_get_member (op->fields, "entity"));
+          const char *kind = crm_json_node_string (json_object_get_member (op->fields, "entity"));
 
           if (kind == NULL)
             kind = stored = column_any (store, op->entity, op->entity_id, "entity");
@@ -546,7 +539,7 @@ before_string (CrmStore    *store,
     return NULL;
   previous = op->previous != NULL ? json_object_get_member (op->previous, field) : NULL;
   if (previous != NULL)
-    return g_strdup (node_string (previous));
+    return g_strdup (crm_json_node_string (previous));
   return column_any (store, op->entity, op->entity_id, field);
 }
 
@@ -557,7 +550,7 @@ owner_field (CrmStore    *store,
              const char  *field)
 {
   if (op->created)
-    return g_strdup (node_string (json_object_get_member (op->fields, field)));
+    return g_strdup (crm_json_node_string (json_object_get_member (op->fields, field)));
   return before_string (store, op, field);
 }
 
@@ -671,7 +664,7 @@ rep_rights (CrmStore     *store,
       g_autofree char *deal = owner_field (store, op, "deal");
 
       if (deal == NULL)
-        deal = g_strdup (node_string (json_object_get_member (op->fields, "deal")));
+        deal = g_strdup (crm_json_node_string (json_object_get_member (op->fields, "deal")));
       return deal_is_mine (store, deal, user_id, &title) || deal_denied (error, deal, title);
     }
   if (g_str_equal (entity, "task"))

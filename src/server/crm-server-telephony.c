@@ -135,18 +135,6 @@ parse_days (const char  *text,
   return TRUE;
 }
 
-static const char *
-json_string (JsonObject *object,
-             const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* Settings from their JSON (owned by @out afterwards); the defaults fill what is missing. */
 static gboolean
 settings_from_json (JsonObject  *json,
@@ -156,18 +144,15 @@ settings_from_json (JsonObject  *json,
   JsonArray *duty;
 
   out->json = json;
-  out->hours = g_strdup (json_string (json, "hours") != NULL ? json_string (json, "hours")
-                                                             : "09:00-18:00");
-  out->days = g_strdup (json_string (json, "days") != NULL ? json_string (json, "days")
-                                                           : "mon-fri");
+  out->hours = g_strdup (crm_json_string_or (json, "hours", "09:00-18:00"));
+  out->days = g_strdup (crm_json_string_or (json, "days", "mon-fri"));
   if (!parse_hours (out->hours, &out->call.open_minute, &out->call.close_minute, error) ||
       !parse_days (out->days, &out->call.days, error))
     return FALSE;
-  out->call.pipeline = json_string (json, "pipeline");
-  out->call.stage = json_string (json, "stage");
-  out->call.ring_group = json_string (json, "ring_group");
-  out->call.zone = json_string (json, "zone") != NULL ? json_string (json, "zone")
-                                                      : "Europe/Moscow";
+  out->call.pipeline = crm_json_string (json, "pipeline");
+  out->call.stage = crm_json_string (json, "stage");
+  out->call.ring_group = crm_json_string (json, "ring_group");
+  out->call.zone = crm_json_string_or (json, "zone", "Europe/Moscow");
   out->call.ring_seconds = (guint) CLAMP (json_object_get_int_member_with_default (
                                             json, "ring_seconds", 20), 5, 600);
   duty = json_object_has_member (json, "on_duty") &&
