@@ -623,85 +623,38 @@ run_discounts (void)
 static void
 test_discounts_russian (void)
 {
-  g_autofree char *po_dir = NULL;
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-  po_dir = crm_test_ui_built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  run_discounts ();
+  crm_test_ui_in_subprocess (TRUE, run_discounts);
 }
 
 static void
 test_request_russian (void)
 {
-  g_autofree char *po_dir = NULL;
+  crm_test_ui_in_subprocess (TRUE, run_request);
+}
 
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-  po_dir = crm_test_ui_built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  run_request ();
+static void
+run_inbox_russian (void)
+{
+  run_inbox ("ru");
+}
+
+static void
+run_inbox_english (void)
+{
+  run_inbox ("en");
 }
 
 /* The app registers once per process: each language runs in a process of its own. */
 static void
 test_inbox_russian (void)
 {
-  g_autofree char *po_dir = NULL;
-
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-  po_dir = crm_test_ui_built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  run_inbox ("ru");
+  crm_test_ui_in_subprocess (TRUE, run_inbox_russian);
 }
 
 static void
 test_inbox_english (void)
 {
-  if (!g_test_subprocess ())
-    {
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
-                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-  g_unsetenv ("LANGUAGE");
-  run_inbox ("en");
+  crm_test_ui_in_subprocess (FALSE, run_inbox_english);
 }
 
 int

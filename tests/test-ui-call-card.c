@@ -16,6 +16,7 @@
 #include "crm-query.h"
 #include "crm-sync-indicator.h"
 #include "crm-test-http.h"
+#include "crm-test-notify.h"
 #include "crm-test-server.h"
 
 #define REP          "Мария Кузнецова"
@@ -30,108 +31,6 @@ static char *pbx_token;
 static char *db_path;
 static CrmApplication *app;
 static CrmWindow *window;
-
-/* ---- a notification daemon on the session bus ---- */
-
-static const char daemon_xml[] =
-  "<node><interface name='org.freedesktop.Notifications'>"
-  " <method name='Notify'>"
-  "  <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
-  "  <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "  <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
-  "  <arg type='u' direction='out'/>"
-  " </method>"
-  " <method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  " <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  " <method name='GetServerInformation'>"
-  "  <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "  <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  " </method>"
-  " <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
-  " <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
-  "</interface></node>";
-
-static GPtrArray *shown;        /* "summary\nbody" of every Notify call */
-static gboolean daemon_ready;
-static gboolean daemon_lost;
-
-static void
-daemon_method_call (GDBusConnection       *connection,
-                    const char            *sender,
-                    const char            *object_path,
-                    const char            *interface_name,
-                    const char            *method_name,
-                    GVariant              *parameters,
-                    GDBusMethodInvocation *invocation,
-                    gpointer               user_data)
-{
-  if (g_str_equal (method_name, "Notify"))
-    {
-      const char *summary, *body;
-
-      g_variant_get_child (parameters, 3, "&s", &summary);
-      g_variant_get_child (parameters, 4, "&s", &body);
-      g_ptr_array_add (shown, g_strdup_printf ("%s\n%s", summary, body));
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", shown->len));
-    }
-  else if (g_str_equal (method_name, "GetCapabilities"))
-    {
-      const char *caps[] = { "body", "actions", NULL };
-
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-    }
-  else if (g_str_equal (method_name, "GetServerInformation"))
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(ssss)", "test", "voronka", "1", "1.2"));
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-bus_acquired_cb (GDBusConnection *connection,
-                 const char      *name,
-                 gpointer         user_data)
-{
-  static const GDBusInterfaceVTable vtable = { daemon_method_call, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (daemon_xml, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_dbus_connection_register_object (connection, "/org/freedesktop/Notifications",
-                                     info->interfaces[0], &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
-name_acquired_cb (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  daemon_ready = TRUE;
-}
-
-static void
-name_lost_cb (GDBusConnection *connection,
-              const char      *name,
-              gpointer         user_data)
-{
-  daemon_lost = TRUE;
-}
-
-static gboolean
-daemon_settled (gpointer data)
-{
-  return daemon_ready || daemon_lost;
-}
-
-/* A desktop notification whose summary and body contain @data was shown. */
-static gboolean
-desktop_shows (gpointer data)
-{
-  for (guint i = 0; i < shown->len; i++)
-    if (strstr (shown->pdata[i], data) != NULL)
-      return TRUE;
-  return FALSE;
-}
 
 /* ---- the server and the PBX ---- */
 
@@ -338,12 +237,8 @@ test_known_caller_missed (void)
   CrmCallCard *card;
   guint unread;
 
-  if (!daemon_ready)
-    {
-      crm_test_fail_missing ("no session bus, or another notification daemon owns "
-                     "org.freedesktop.Notifications (run under dbus-run-session)");
-      return;
-    }
+  if (!crm_test_notify_require ())
+    return;
   /* she is looking at another window: the app is not the active one when the call comes
    * (the card itself takes the focus once shown, so the app decides before that) */
   other = gtk_window_new ();
@@ -359,7 +254,7 @@ test_known_caller_missed (void)
   text = card_text (card);
   assert_has (text, "Новая заявка");
   g_free (crm_test_ui_screenshot (GTK_WIDGET (card), "call-card-known"));
-  g_assert_true (crm_test_ui_wait_until (desktop_shows, "Incoming call: ", WAIT_MS));
+  g_assert_true (crm_test_ui_wait_until (crm_test_notify_shows, "Incoming call: ", WAIT_MS));
   gtk_window_destroy (GTK_WINDOW (other));
 
   /* nobody answers: a notification for her, in the bell and on the desktop */
@@ -367,17 +262,11 @@ test_known_caller_missed (void)
   event ("ui-card-2", "ended", NULL);
   if (!crm_test_ui_wait_until (has_unread, GUINT_TO_POINTER (unread + 1), WAIT_MS))
     g_error ("the missed call's notification never reached the bell");
-  g_assert_true (crm_test_ui_wait_until (desktop_shows, "Missed call from +7 903 555-01-77",
+  g_assert_true (crm_test_ui_wait_until (crm_test_notify_shows, "Missed call from +7 903 555-01-77",
                                          WAIT_MS));
   /* the live channel's notification event showed it at once; the sync's copy is not a
    * second one */
-  {
-    guint n = 0;
-
-    for (guint i = 0; i < shown->len; i++)
-      n += strstr (shown->pdata[i], "Missed call from +7 903 555-01-77") != NULL ? 1 : 0;
-    g_assert_cmpuint (n, ==, 1);
-  }
+  g_assert_cmpuint (crm_test_notify_count ("Missed call from +7 903 555-01-77"), ==, 1);
   gtk_window_destroy (GTK_WINDOW (card));
   popover = crm_notification_button_get_popover (bell ());
   gtk_popover_popup (GTK_POPOVER (popover));
@@ -434,16 +323,11 @@ int
 main (int   argc,
       char *argv[])
 {
-  guint owner;
   int status;
 
   crm_test_ui_init (&argc, &argv);
   g_assert_nonnull (g_getenv ("VORONKA_SERVER"));
-  shown = g_ptr_array_new_with_free_func (g_free);
-  owner = g_bus_own_name (G_BUS_TYPE_SESSION, "org.freedesktop.Notifications",
-                          G_BUS_NAME_OWNER_FLAGS_NONE, bus_acquired_cb, name_acquired_cb,
-                          name_lost_cb, NULL, NULL);
-  g_assert_true (crm_test_ui_wait_until (daemon_settled, NULL, 10000));
+  crm_test_notify_start ();
   set_up ();
 
   g_test_add_func ("/ui/call-card/new-number", test_new_number);
@@ -451,11 +335,10 @@ main (int   argc,
   status = g_test_run ();
 
   crm_test_ui_stop (app);
-  g_bus_unown_name (owner);
+  crm_test_notify_stop ();
   crm_test_server_tear_down (server, tmpdir, status);
   g_free (data_dir);
   g_free (db_path);
   g_free (pbx_token);
-  g_ptr_array_unref (shown);
   return status;
 }

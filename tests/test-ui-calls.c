@@ -329,7 +329,7 @@ test_midnight (void)
 static void
 russian_app (void)
 {
-  db_path = g_strdup (g_getenv ("VORONKA_TEST_CALLS_DB"));
+  db_path = g_strdup (g_getenv ("VORONKA_TEST_UI_DB"));
   g_assert_nonnull (db_path);
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
@@ -344,35 +344,10 @@ russian_app (void)
 static void
 test_russian (void)
 {
-  g_autofree char *po_dir = NULL;
-
-  if (g_test_subprocess ())
-    {
-      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
-      russian_app ();
-      return;
-    }
-  po_dir = crm_test_ui_built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  if (g_strcmp0 (_("Calls"), "Calls") == 0)
-    {
-      g_unsetenv ("LANGUAGE");
-      crm_test_fail_missing ("this system's C library ignores LANGUAGE here, or «Calls» is not translated");
-      return;
-    }
   /* one application per replica: this process's lets it go first */
-  g_clear_pointer (&app, crm_test_ui_stop);
-  g_setenv ("VORONKA_TEST_CALLS_DB", db_path, TRUE);
-  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  g_unsetenv ("LANGUAGE");
+  if (!g_test_subprocess ())
+    g_clear_pointer (&app, crm_test_ui_stop);
+  crm_test_ui_in_russian ("Calls", db_path, russian_app);
 }
 
 int

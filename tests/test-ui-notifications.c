@@ -9,122 +9,13 @@
 #include "crm-context.h"
 #include "crm-notification-button.h"
 #include "crm-query.h"
+#include "crm-test-notify.h"
 #include "crm-time.h"
 
 static char *tmpdir;
 static char *db_path;
 static CrmApplication *app;
 static CrmWindow *window;
-
-/* ---- a notification daemon on the session bus ---- */
-
-static const char daemon_xml[] =
-  "<node><interface name='org.freedesktop.Notifications'>"
-  " <method name='Notify'>"
-  "  <arg type='s' direction='in'/><arg type='u' direction='in'/><arg type='s' direction='in'/>"
-  "  <arg type='s' direction='in'/><arg type='s' direction='in'/><arg type='as' direction='in'/>"
-  "  <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>"
-  "  <arg type='u' direction='out'/>"
-  " </method>"
-  " <method name='CloseNotification'><arg type='u' direction='in'/></method>"
-  " <method name='GetCapabilities'><arg type='as' direction='out'/></method>"
-  " <method name='GetServerInformation'>"
-  "  <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  "  <arg type='s' direction='out'/><arg type='s' direction='out'/>"
-  " </method>"
-  " <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>"
-  " <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>"
-  "</interface></node>";
-
-static GPtrArray *shown;        /* "summary\nbody" of every Notify call */
-static gboolean daemon_ready;
-static gboolean daemon_lost;
-
-static void
-daemon_method_call (GDBusConnection       *connection,
-                    const char            *sender,
-                    const char            *object_path,
-                    const char            *interface_name,
-                    const char            *method_name,
-                    GVariant              *parameters,
-                    GDBusMethodInvocation *invocation,
-                    gpointer               user_data)
-{
-  if (g_str_equal (method_name, "Notify"))
-    {
-      const char *summary, *body;
-
-      g_variant_get_child (parameters, 3, "&s", &summary);
-      g_variant_get_child (parameters, 4, "&s", &body);
-      g_ptr_array_add (shown, g_strdup_printf ("%s\n%s", summary, body));
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", shown->len));
-    }
-  else if (g_str_equal (method_name, "GetCapabilities"))
-    {
-      const char *caps[] = { "body", "actions", NULL };
-
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", caps));
-    }
-  else if (g_str_equal (method_name, "GetServerInformation"))
-    g_dbus_method_invocation_return_value (invocation,
-                                           g_variant_new ("(ssss)", "test", "voronka", "1", "1.2"));
-  else
-    g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static void
-bus_acquired_cb (GDBusConnection *connection,
-                 const char      *name,
-                 gpointer         user_data)
-{
-  static const GDBusInterfaceVTable vtable = { daemon_method_call, NULL, NULL, { 0 } };
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (daemon_xml, NULL);
-  g_autoptr(GError) error = NULL;
-
-  g_dbus_connection_register_object (connection, "/org/freedesktop/Notifications",
-                                     info->interfaces[0], &vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
-name_acquired_cb (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
-{
-  daemon_ready = TRUE;
-}
-
-static void
-name_lost_cb (GDBusConnection *connection,
-              const char      *name,
-              gpointer         user_data)
-{
-  daemon_lost = TRUE;
-}
-
-static gboolean
-daemon_settled (gpointer data)
-{
-  return daemon_ready || daemon_lost;
-}
-
-static gboolean
-n_shown_is (gpointer data)
-{
-  return shown->len >= GPOINTER_TO_UINT (data);
-}
-
-/* ---- helpers ---- */
-
-static gboolean
-need_daemon (void)
-{
-  if (daemon_ready)
-    return TRUE;
-  crm_test_fail_missing ("no session bus, or another notification daemon owns "
-                 "org.freedesktop.Notifications (run under dbus-run-session)");
-  return FALSE;
-}
 
 static CrmNotificationButton *
 bell (void)
@@ -218,9 +109,9 @@ test_popover_and_reading (void)
   GtkWidget *row;
   UnreadIs want = { button, 0 };
   guint before = crm_notification_button_get_n_unread (button);
-  guint shown_before = shown->len;
+  guint shown_before = crm_test_notify_shown ()->len;
 
-  if (!need_daemon ())
+  if (!crm_test_notify_require ())
     return;
 
   first = notify_user (context, "Клиент снова оставил заявку", deal_id);
@@ -229,9 +120,11 @@ test_popover_and_reading (void)
   g_assert_true (crm_test_ui_wait_until (unread_is, &want, 5000));
 
   /* the desktop heard of both, with the deal's title as the heading */
-  g_assert_true (crm_test_ui_wait_until (n_shown_is, GUINT_TO_POINTER (shown_before + 2), 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_notify_n_shown_is,
+                                         GUINT_TO_POINTER (shown_before + 2), 5000));
   expected = g_strdup_printf ("%s\nКлиент снова оставил заявку", deal_title);
-  g_assert_true (g_ptr_array_find_with_equal_func (shown, expected, g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (crm_test_notify_shown (), expected,
+                                                   g_str_equal, NULL));
 
   popover = crm_notification_button_get_popover (button);
   gtk_popover_popup (GTK_POPOVER (popover));
@@ -276,7 +169,7 @@ test_task_falls_due (void)
   CrmChange *change = crm_changeset_create (changeset, "task", task_id);
   guint shown_before;
 
-  if (!need_daemon ())
+  if (!crm_test_notify_require ())
     return;
   crm_change_set_string (change, "text", "Перезвонить Иванову");
   crm_change_set_string (change, "responsible", crm_context_get_user_id (context));
@@ -286,14 +179,16 @@ test_task_falls_due (void)
   crm_test_ui_wait (200);
 
   /* not due yet: nothing */
-  shown_before = shown->len;
+  shown_before = crm_test_notify_shown ()->len;
   g_assert_cmpuint (crm_notification_button_check_due (button, now + 30 * 1000), ==, 0);
   /* its time came: one desktop notification, and only once */
   g_assert_cmpuint (crm_notification_button_check_due (button, now + 90 * 1000), ==, 1);
   g_assert_cmpuint (crm_notification_button_check_due (button, now + 120 * 1000), ==, 0);
-  g_assert_true (crm_test_ui_wait_until (n_shown_is, GUINT_TO_POINTER (shown_before + 1), 5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_notify_n_shown_is,
+                                         GUINT_TO_POINTER (shown_before + 1), 5000));
   expected = g_strdup_printf ("%s\n%s", _("A task is due"), "Перезвонить Иванову");
-  g_assert_cmpstr (g_ptr_array_index (shown, shown->len - 1), ==, expected);
+  g_assert_cmpstr (g_ptr_array_index (crm_test_notify_shown (), crm_test_notify_shown ()->len - 1),
+                   ==, expected);
 }
 
 static void
@@ -309,24 +204,6 @@ test_empty (void)
   g_assert_false (gtk_widget_get_sensitive (crm_test_ui_find (popover, GTK_TYPE_BUTTON,
                                                               "Mark All as _Read")));
   gtk_popover_popdown (GTK_POPOVER (popover));
-}
-
-/* How many desktop notifications said @text. */
-static guint
-count_shown (const char *text)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < shown->len; i++)
-    if (strstr (shown->pdata[i], text) != NULL)
-      n++;
-  return n;
-}
-
-static gboolean
-shown_text (gpointer data)
-{
-  return count_shown (data) > 0;
 }
 
 static JsonObject *
@@ -370,15 +247,16 @@ test_live_at_once (void)
   guint unread = crm_notification_button_get_n_unread (button);
   CrmChange *change;
 
-  if (!need_daemon ())
+  if (!crm_test_notify_require ())
     return;
 
   /* at once, with the deal's title as the heading; the bell waits for the sync */
   g_assert_true (crm_notification_button_announce_live (button, event));
-  g_assert_true (crm_test_ui_wait_until (shown_text, "Пропущенный звонок от +7 903 555-01-99",
-                                         5000));
+  g_assert_true (crm_test_ui_wait_until (crm_test_notify_shows,
+                                         "Пропущенный звонок от +7 903 555-01-99", 5000));
   expected = g_strdup_printf ("%s\nПропущенный звонок от +7 903 555-01-99", deal_title);
-  g_assert_true (g_ptr_array_find_with_equal_func (shown, expected, g_str_equal, NULL));
+  g_assert_true (g_ptr_array_find_with_equal_func (crm_test_notify_shown (), expected,
+                                                   g_str_equal, NULL));
   g_assert_cmpuint (crm_notification_button_get_n_unread (button), ==, unread);
   /* the same event again: nothing */
   g_assert_false (crm_notification_button_announce_live (button, event));
@@ -397,23 +275,18 @@ test_live_at_once (void)
   /* one more event as a marker: the daemon hears in order, so a second notification of
    * the call would have come before it */
   g_assert_true (crm_notification_button_announce_live (button, marker));
-  g_assert_true (crm_test_ui_wait_until (shown_text, "Заявка ждёт 5 минут", 5000));
-  g_assert_cmpuint (count_shown ("Пропущенный звонок от +7 903 555-01-99"), ==, 1);
+  g_assert_true (crm_test_ui_wait_until (crm_test_notify_shows, "Заявка ждёт 5 минут", 5000));
+  g_assert_cmpuint (crm_test_notify_count ("Пропущенный звонок от +7 903 555-01-99"), ==, 1);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  guint owner;
   int status;
 
   crm_test_ui_init (&argc, &argv);
-  shown = g_ptr_array_new_with_free_func (g_free);
-  owner = g_bus_own_name (G_BUS_TYPE_SESSION, "org.freedesktop.Notifications",
-                          G_BUS_NAME_OWNER_FLAGS_NONE, bus_acquired_cb, name_acquired_cb,
-                          name_lost_cb, NULL, NULL);
-  g_assert_true (crm_test_ui_wait_until (daemon_settled, NULL, 10000));
+  crm_test_notify_start ();
 
   tmpdir = g_dir_make_tmp ("voronka-test-notifications-XXXXXX", NULL);
   db_path = crm_test_ui_make_demo (tmpdir);
@@ -427,10 +300,9 @@ main (int   argc,
   status = g_test_run ();
 
   crm_test_ui_stop (app);
-  g_bus_unown_name (owner);
+  crm_test_notify_stop ();
   crm_test_remove_tree (tmpdir);
   g_free (db_path);
   g_free (tmpdir);
-  g_ptr_array_unref (shown);
   return status;
 }

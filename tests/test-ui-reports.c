@@ -612,29 +612,11 @@ test_stop (void)
   window = NULL;
 }
 
-static char *
-built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
 /* In a process of its own (one application per process): the app in Russian. */
 static void
 russian_app (void)
 {
-  db_path = g_strdup (g_getenv ("VORONKA_TEST_REPORTS_DB"));
+  db_path = g_strdup (g_getenv ("VORONKA_TEST_UI_DB"));
   g_assert_nonnull (db_path);
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
@@ -660,33 +642,7 @@ russian_app (void)
 static void
 test_russian (void)
 {
-  g_autofree char *po_dir = NULL;
-
-  if (g_test_subprocess ())
-    {
-      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
-      russian_app ();
-      return;
-    }
-  po_dir = built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  if (g_strcmp0 (_("Reports"), "Reports") == 0)
-    {
-      g_unsetenv ("LANGUAGE");
-      crm_test_fail_missing ("this system's C library ignores LANGUAGE here, or «Reports» is not translated");
-      return;
-    }
-  g_setenv ("VORONKA_TEST_REPORTS_DB", db_path, TRUE);
-  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  g_unsetenv ("LANGUAGE");
+  crm_test_ui_in_russian ("Reports", db_path, russian_app);
 }
 
 int

@@ -458,7 +458,7 @@ russian_app (void)
   g_autoptr(JsonNode) list = NULL;
   g_autofree char *words = NULL;
 
-  db_path = g_strdup (g_getenv ("VORONKA_TEST_SCHEDULE_DB"));
+  db_path = g_strdup (g_getenv ("VORONKA_TEST_UI_DB"));
   g_assert_nonnull (db_path);
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
@@ -494,33 +494,7 @@ russian_app (void)
 static void
 test_russian (void)
 {
-  g_autofree char *po_dir = NULL;
-
-  if (g_test_subprocess ())
-    {
-      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
-      russian_app ();
-      return;
-    }
-  po_dir = crm_test_ui_built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  if (g_strcmp0 (_("Schedule"), "Schedule") == 0)
-    {
-      g_unsetenv ("LANGUAGE");
-      crm_test_fail_missing ("this system's C library ignores LANGUAGE here, or «Schedule» is not translated");
-      return;
-    }
-  g_setenv ("VORONKA_TEST_SCHEDULE_DB", db_path, TRUE);
-  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  g_unsetenv ("LANGUAGE");
+  crm_test_ui_in_russian ("Schedule", db_path, russian_app);
 }
 
 int

@@ -483,6 +483,7 @@ russian_pages (void)
     CRM_SETUP_PAGE_PIPELINES, CRM_SETUP_PAGE_FIELDS, CRM_SETUP_PAGE_TAGS, CRM_SETUP_PAGE_USERS
   };
 
+  db_path = g_strdup (g_getenv ("VORONKA_TEST_UI_DB"));
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
@@ -501,34 +502,7 @@ russian_pages (void)
 static void
 test_russian (void)
 {
-  g_autofree char *po_dir = NULL;
-
-  if (g_test_subprocess ())
-    {
-      db_path = g_strdup (g_getenv ("VORONKA_TEST_SETUP_DB"));
-      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
-      russian_pages ();
-      return;
-    }
-  po_dir = crm_test_ui_built_translations ();
-  if (po_dir == NULL)
-    {
-      crm_test_fail_missing ("the Russian translation is not built");
-      return;
-    }
-  g_setenv ("LANGUAGE", "ru", TRUE);
-  bindtextdomain (GETTEXT_PACKAGE, po_dir);
-  if (g_strcmp0 (_("Account Setup"), "Account Setup") == 0)
-    {
-      g_unsetenv ("LANGUAGE");
-      crm_test_fail_missing ("this system's C library ignores LANGUAGE here, or «Account Setup» is not translated");
-      return;
-    }
-  g_setenv ("VORONKA_TEST_SETUP_DB", db_path, TRUE);
-  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
-  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  g_unsetenv ("LANGUAGE");
+  crm_test_ui_in_russian ("Account Setup", db_path, russian_pages);
 }
 
 int

@@ -25,24 +25,6 @@ static CrmWindow *window;
 #define SERVER_DEVICE "0193f0aa-0000-7000-8000-0000000005e7"
 
 static char *
-built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
-static char *
 resolve (CrmStore   *store,
          const char *entity,
          const char *name,
@@ -344,7 +326,7 @@ main (int   argc,
 
   crm_test_ui_init (&argc, &argv);
   /* in Russian, as a rep reads it: the build's catalog */
-  po_dir = built_translations ();
+  po_dir = crm_test_ui_built_translations ();
   if (po_dir != NULL)
     {
       g_setenv ("LANGUAGE", "ru", TRUE);

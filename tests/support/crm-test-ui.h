@@ -349,6 +349,81 @@ crm_test_ui_built_translations (void)
   return NULL;
 }
 
+/* This process in Russian, from the built catalog: returns its folder (owned), or fails
+ * the test saying the translation is not built and returns NULL. */
+static inline char *
+crm_test_ui_use_russian (void)
+{
+  char *po_dir = crm_test_ui_built_translations ();
+
+  if (po_dir == NULL)
+    {
+      crm_test_fail_missing ("the Russian translation is not built");
+      return NULL;
+    }
+  g_setenv ("LANGUAGE", "ru", TRUE);
+  bindtextdomain (GETTEXT_PACKAGE, po_dir);
+  return po_dir;
+}
+
+/* A test that runs @run in Russian in a process of its own (one application per
+ * process), on the replica at @db_path: in that process, @run finds the replica's path
+ * in the environment variable VORONKA_TEST_UI_DB. @probe is a message the app
+ * translates: the test fails when it comes back untranslated (a C library that ignores
+ * LANGUAGE). */
+static inline void
+crm_test_ui_in_russian (const char  *probe,
+                        const char  *db_path,
+                        void       (*run) (void))
+{
+  g_autofree char *po_dir = NULL;
+
+  if (g_test_subprocess ())
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("VORONKA_TEST_PO_DIR"));
+      run ();
+      return;
+    }
+  po_dir = crm_test_ui_use_russian ();
+  if (po_dir == NULL)
+    return;
+  if (g_strcmp0 (_(probe), probe) == 0)
+    {
+      g_unsetenv ("LANGUAGE");
+      crm_test_fail_missing ("this system's C library ignores LANGUAGE here, or a message "
+                             "of the app is not translated");
+      return;
+    }
+  g_setenv ("VORONKA_TEST_UI_DB", db_path, TRUE);
+  g_setenv ("VORONKA_TEST_PO_DIR", po_dir, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                   G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_unsetenv ("LANGUAGE");
+}
+
+/* A test that runs @run in a process of its own: in Russian when @russian, else in
+ * English (no LANGUAGE). */
+static inline void
+crm_test_ui_in_subprocess (gboolean   russian,
+                           void     (*run) (void))
+{
+  g_autofree char *po_dir = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDOUT |
+                                       G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  if (!russian)
+    g_unsetenv ("LANGUAGE");
+  else if ((po_dir = crm_test_ui_use_russian ()) == NULL)
+    return;
+  run ();
+}
+
 /* A CrmTestUiCondition: no gate dialog is open (any more). */
 static inline gboolean
 crm_test_ui_no_gate_dialog (gpointer data)
