@@ -320,24 +320,47 @@ crm_cli_reason_list (CrmCli   *cli,
   return print_reasons (cli, pipeline_id, error);
 }
 
-gboolean
-crm_cli_reason_add (CrmCli   *cli,
-                    int       argc,
-                    char    **argv,
-                    GError  **error)
+/* What `reason add|rename|remove` share: their --pipeline, @n_args arguments after the
+ * command, the pipeline's id and, with @out_id, the id of the reason argv[1] names. */
+static gboolean
+parse_reason_command (CrmCli       *cli,
+                      const char   *command,
+                      const char   *arguments,
+                      const char   *summary,
+                      int          *argc,
+                      char       ***argv,
+                      int           n_args,
+                      char        **out_pipeline_id,
+                      char        **out_id,
+                      GError      **error)
 {
   g_autofree char *pipeline = NULL;
   const GOptionEntry entries[] = {
     { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the reason is for"), N_("P") },
     { NULL }
   };
+  g_autofree char *help = g_strdup_printf ("%s %s", summary, _(REASON_JSON));
+
+  if (!crm_cli_parse (cli, command, arguments, help, entries, argc, argv, n_args, error) ||
+      (*out_pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL)
+    return FALSE;
+  return out_id == NULL ||
+         (*out_id = crm_cli_resolve (cli, "loss_reason", (*argv)[1], *out_pipeline_id,
+                                     error)) != NULL;
+}
+
+gboolean
+crm_cli_reason_add (CrmCli   *cli,
+                    int       argc,
+                    char    **argv,
+                    GError  **error)
+{
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *pipeline_id = NULL;
-  g_autofree char *help = g_strdup_printf ("%s %s", _("Add a loss reason to a pipeline "
-                                                      "(administrators)."), _(REASON_JSON));
 
-  if (!crm_cli_parse (cli, "reason add", "NAME", help, entries, &argc, &argv, 1, error) ||
-      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL ||
+  if (!parse_reason_command (cli, "reason add", "NAME",
+                             _("Add a loss reason to a pipeline (administrators)."),
+                             &argc, &argv, 1, &pipeline_id, NULL, error) ||
       (changeset = crm_setup_reason_add (cli->store, pipeline_id, argv[1], NULL,
                                          error)) == NULL ||
       !crm_cli_apply (cli, changeset, error))
@@ -351,22 +374,13 @@ crm_cli_reason_rename (CrmCli   *cli,
                        char    **argv,
                        GError  **error)
 {
-  g_autofree char *pipeline = NULL;
-  const GOptionEntry entries[] = {
-    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the reason is for"), N_("P") },
-    { NULL }
-  };
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *pipeline_id = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *help = g_strdup_printf ("%s %s", _("Rename a loss reason (administrators); "
-                                                      "deals lost for it keep it."),
-                                           _(REASON_JSON));
 
-  if (!crm_cli_parse (cli, "reason rename", "REASON NEW_NAME", help, entries, &argc, &argv, 2,
-                      error) ||
-      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL ||
-      (id = crm_cli_resolve (cli, "loss_reason", argv[1], pipeline_id, error)) == NULL ||
+  if (!parse_reason_command (cli, "reason rename", "REASON NEW_NAME",
+                             _("Rename a loss reason (administrators); deals lost for it keep "
+                               "it."), &argc, &argv, 2, &pipeline_id, &id, error) ||
       (changeset = crm_setup_reason_rename (cli->store, id, argv[2], error)) == NULL ||
       !crm_cli_apply (cli, changeset, error))
     return FALSE;
@@ -379,21 +393,14 @@ crm_cli_reason_remove (CrmCli   *cli,
                        char    **argv,
                        GError  **error)
 {
-  g_autofree char *pipeline = NULL;
-  const GOptionEntry entries[] = {
-    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the reason is for"), N_("P") },
-    { NULL }
-  };
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *pipeline_id = NULL;
   g_autofree char *id = NULL;
-  g_autofree char *help = g_strdup_printf ("%s %s", _("Remove a loss reason (administrators): it "
-                                                      "is no longer offered; deals lost for it "
-                                                      "keep it."), _(REASON_JSON));
 
-  if (!crm_cli_parse (cli, "reason remove", "REASON", help, entries, &argc, &argv, 1, error) ||
-      (pipeline_id = reason_pipeline (cli, pipeline, error)) == NULL ||
-      (id = crm_cli_resolve (cli, "loss_reason", argv[1], pipeline_id, error)) == NULL ||
+  if (!parse_reason_command (cli, "reason remove", "REASON",
+                             _("Remove a loss reason (administrators): it is no longer offered; "
+                               "deals lost for it keep it."),
+                             &argc, &argv, 1, &pipeline_id, &id, error) ||
       (changeset = crm_setup_reason_remove (cli->store, id, error)) == NULL ||
       !crm_cli_apply (cli, changeset, error))
     return FALSE;

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-setup.h"
+#include "crm-json.h"
 #include "crm-error.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
@@ -125,6 +126,36 @@ live_entity (CrmStore    *store,
                  id != NULL ? id : "", entity);
     }
   return row;
+}
+
+/* Renames the live @table row @id to @name (cleaned, see clean_name()) unless another
+ * live row has that name in any case — within the same pipeline when @in_pipeline —;
+ * then @taken_format (one %s: the name taken) is the error. */
+static CrmChangeset *
+rename_row (CrmStore    *store,
+            const char  *table,
+            const char  *id,
+            const char  *name,
+            gboolean     in_pipeline,
+            const char  *taken_format,
+            GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) row = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *clean = NULL;
+
+  if ((row = live_entity (store, table, id, error)) == NULL ||
+      (clean = clean_name (name, error)) == NULL)
+    return NULL;
+  if ((taken = name_taken (store, table, "name", clean, in_pipeline ? "pipeline" : NULL,
+                           in_pipeline ? crm_json_string (row, "pipeline") : NULL, id)) != NULL)
+    {
+      invalid (error, taken_format, taken);
+      return NULL;
+    }
+  crm_change_set_string (crm_changeset_touch (changeset, table, id), "name", clean);
+  return g_steal_pointer (&changeset);
 }
 
 /* ---- pipelines and stages ---- */
@@ -271,23 +302,10 @@ crm_setup_pipeline_rename (CrmStore    *store,
                            const char  *name,
                            GError     **error)
 {
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autofree char *taken = NULL;
-  g_autoptr(JsonObject) pipeline = NULL;
-  g_autofree char *clean = NULL;
-
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  if ((pipeline = live_entity (store, "pipeline", pipeline_id, error)) == NULL ||
-      (clean = clean_name (name, error)) == NULL)
-    return NULL;
-  if ((taken = name_taken (store, "pipeline", "name", clean, NULL, NULL, pipeline_id)) != NULL)
-    {
-      invalid (error, _("There is a pipeline «%s» already; choose another name"), taken);
-      return NULL;
-    }
-  crm_change_set_string (crm_changeset_touch (changeset, "pipeline", pipeline_id), "name", clean);
-  return g_steal_pointer (&changeset);
+  return rename_row (store, "pipeline", pipeline_id, name, FALSE,
+                     _("There is a pipeline «%s» already; choose another name"), error);
 }
 
 /* How many live pipelines are not archived, leaving @except_id out. */
@@ -377,26 +395,10 @@ crm_setup_reason_rename (CrmStore    *store,
                          const char  *name,
                          GError     **error)
 {
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autoptr(JsonObject) reason = NULL;
-  g_autofree char *taken = NULL;
-  g_autofree char *clean = NULL;
-
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  if ((reason = live_entity (store, "loss_reason", reason_id, error)) == NULL ||
-      (clean = clean_name (name, error)) == NULL)
-    return NULL;
-  if ((taken = name_taken (store, "loss_reason", "name", clean, "pipeline",
-                           json_object_get_string_member_with_default (reason, "pipeline", NULL),
-                           reason_id)) != NULL)
-    {
-      invalid (error, _("There is a loss reason «%s» already; choose another name"), taken);
-      return NULL;
-    }
-  crm_change_set_string (crm_changeset_touch (changeset, "loss_reason", reason_id), "name",
-                         clean);
-  return g_steal_pointer (&changeset);
+  return rename_row (store, "loss_reason", reason_id, name, TRUE,
+                     _("There is a loss reason «%s» already; choose another name"), error);
 }
 
 CrmChangeset *
@@ -498,25 +500,10 @@ crm_setup_stage_rename (CrmStore    *store,
                         const char  *name,
                         GError     **error)
 {
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autofree char *taken = NULL;
-  g_autoptr(JsonObject) stage = NULL;
-  g_autofree char *clean = NULL;
-  const char *pipeline_id;
-
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  if ((stage = live_entity (store, "stage", stage_id, error)) == NULL ||
-      (clean = clean_name (name, error)) == NULL)
-    return NULL;
-  pipeline_id = json_object_get_string_member_with_default (stage, "pipeline", NULL);
-  if ((taken = name_taken (store, "stage", "name", clean, "pipeline", pipeline_id, stage_id)) != NULL)
-    {
-      invalid (error, _("This pipeline has a stage «%s» already; choose another name"), taken);
-      return NULL;
-    }
-  crm_change_set_string (crm_changeset_touch (changeset, "stage", stage_id), "name", clean);
-  return g_steal_pointer (&changeset);
+  return rename_row (store, "stage", stage_id, name, TRUE,
+                     _("This pipeline has a stage «%s» already; choose another name"), error);
 }
 
 CrmChangeset *
