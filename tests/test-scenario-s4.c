@@ -563,8 +563,10 @@ test_mailing_again (Fixture       *f,
                   "--template", "Семинар", NULL);
     message = crm_test_assert_refused (&run, "invalid-input");
     g_assert_nonnull (strstr (message, "already got «Семинар»"));
-    g_assert_nonnull (strstr (message, "--again"));
+    /* the command line names its own option */
+    g_assert_true (g_str_has_suffix (message, "; to send it to them again, add --again"));
   }
+
   g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 2);
 
   /* a newcomer to the list gets it; the two others are listed with when they got it */

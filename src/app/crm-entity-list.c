@@ -540,7 +540,22 @@ crm_entity_list_mail_all (CrmEntityList  *self,
                              NULL, template_name,
                              again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, error);
   if (result == NULL)
-    return NULL;
+    {
+      if (error != NULL &&
+          g_error_matches (*error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
+        {
+          /* Translators: %s is «Nobody to write to: the 2 contacts found already got
+           * «Семинар» or cannot get e-mail»; the quoted words are the check box of «Write
+           * to All…» without its underline */
+          char *message = g_strdup_printf (_("%s. To send it to them again, tick «Send again "
+                                             "to those who already got it»."),
+                                           (*error)->message);
+
+          g_free ((*error)->message);
+          (*error)->message = message;
+        }
+      return NULL;
+    }
   change_set = crm_store_dup_last_change_set (store);
   sent = json_array_get_length (json_object_get_array_member (result, "sent"));
   skipped = json_array_get_length (json_object_get_array_member (result, "skipped"));
@@ -564,6 +579,10 @@ crm_entity_list_mail_all (CrmEntityList  *self,
   return g_steal_pointer (&result);
 }
 
+static void present_mail_dialog (CrmEntityList *self,
+                                 const char    *template_name,
+                                 const char    *notice);
+
 static void
 mail_dialog_response_cb (AdwMessageDialog *dialog,
                          const char       *response,
@@ -579,12 +598,25 @@ mail_dialog_response_cb (AdwMessageDialog *dialog,
     return;
   result = crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen),
                                      gtk_check_button_get_active (again), &error);
-  if (result == NULL)
+  /* everyone got it already: the dialog comes back saying so, its check box at hand */
+  if (g_error_matches (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
+    present_mail_dialog (self, gtk_string_object_get_string (chosen), error->message);
+  else if (result == NULL)
     crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
 }
 
 static void
 mail_all_clicked_cb (CrmEntityList *self)
+{
+  present_mail_dialog (self, NULL, NULL);
+}
+
+/* «Write to All…»: the e-mail templates, the check box for those who got it already, and
+ * @notice (or what the mailing does) as its text; @template_name chosen when given. */
+static void
+present_mail_dialog (CrmEntityList *self,
+                     const char    *template_name,
+                     const char    *notice)
 {
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   g_autoptr(JsonNode) templates = NULL;
@@ -594,6 +626,7 @@ mail_all_clicked_cb (CrmEntityList *self)
   GtkWidget *dropdown;
   GtkWidget *again;
   GtkWidget *box;
+  guint selected = 0;
 
   if (self->context == NULL || self->list_id == NULL)
     return;
@@ -608,7 +641,13 @@ mail_all_clicked_cb (CrmEntityList *self)
       JsonObject *template = json_array_get_object_element (json_node_get_array (templates), i);
 
       if (g_strcmp0 (json_object_get_string_member_with_default (template, "channel", ""), "email") == 0)
-        gtk_string_list_append (names, json_object_get_string_member_with_default (template, "name", ""));
+        {
+          const char *name = json_object_get_string_member_with_default (template, "name", "");
+
+          if (g_strcmp0 (name, template_name) == 0)
+            selected = g_list_model_get_n_items (G_LIST_MODEL (names));
+          gtk_string_list_append (names, name);
+        }
     }
   if (g_list_model_get_n_items (G_LIST_MODEL (names)) == 0)
     {
@@ -620,8 +659,10 @@ mail_all_clicked_cb (CrmEntityList *self)
   heading = g_strdup_printf (_("Write to Everyone in «%s»"), self->list_name != NULL ? self->list_name : "");
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        heading,
+                                                       notice != NULL ? notice :
                                                        _("Each contact of the list gets one e-mail from the template; contacts without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.")));
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), selected);
   gtk_accessible_update_property (GTK_ACCESSIBLE (dropdown), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Template"), -1);
   again = gtk_check_button_new_with_mnemonic (_("Send _again to those who already got it"));
@@ -637,7 +678,7 @@ mail_all_clicked_cb (CrmEntityList *self)
   adw_message_dialog_set_close_response (dialog, "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (mail_dialog_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (dropdown);
+  gtk_widget_grab_focus (notice != NULL ? again : dropdown);
 }
 
 /* The saved list as the replica says now: its name is the title; an expression changed

@@ -148,7 +148,21 @@ send_to_many (CrmCli      *cli,
   result = crm_mailing_send (cli->store, cli->actor_id, list, filter, template_name,
                              again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, error);
   if (result == NULL)
-    return FALSE;
+    {
+      /* core says who got it already; how to send again is the command line's option */
+      if (error != NULL &&
+          g_error_matches (*error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
+        {
+          /* Translators: %s is «Nobody to write to: the 2 contacts found already got «Семинар»
+           * or cannot get e-mail»; keep --again as it is */
+          char *message = g_strdup_printf (_("%s; to send it to them again, add --again"),
+                                           (*error)->message);
+
+          g_free ((*error)->message);
+          (*error)->message = message;
+        }
+      return FALSE;
+    }
   if (cli->json)
     {
       crm_cli_print_json_object (result);

@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
+#include "crm-message.h"
 #include "crm-rules.h"
 
 G_DEFINE_QUARK (crm-store-error-quark, crm_store_error)
@@ -60,6 +61,8 @@ crm_error_code_name (const GError *error)
       case CRM_RULE_ERROR_LOOP:           return "rule-loop";
       default:                            return "failed";
       }
+  if (error->domain == CRM_MESSAGE_ERROR)
+    return "invalid-input";
   if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_NOT_FOUND)
     return "not-found";
   if (error->domain == G_FILE_ERROR && error->code == G_FILE_ERROR_NOENT)

@@ -182,11 +182,11 @@ crm_mailing_send (CrmStore         *store,
     }
   if (json_array_get_length (sent) == 0 && n_already > 0)
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+      g_set_error (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED,
                    ngettext ("Nobody to write to: the %u contact found already got «%s» or "
-                             "cannot get e-mail; to send it again, say so (--again)",
+                             "cannot get e-mail",
                              "Nobody to write to: the %u contacts found already got «%s» or "
-                             "cannot get e-mail; to send it again, say so (--again)",
+                             "cannot get e-mail",
                              json_array_get_length (skipped)),
                    json_array_get_length (skipped), template_name);
       return NULL;

@@ -27,7 +27,8 @@ typedef enum {
  * {"template", "sent": [{"contact","name","email","message"}],
  *  "skipped": [{"contact","name","reason","sent_at"?}]}, or NULL: NOT_FOUND (no such template or
  * list), INVALID_INPUT (a bad filter, a template that is not an e-mail, nobody to write
- * to — then nothing is written). */
+ * to — then nothing is written), CRM_MESSAGE_ERROR_ALREADY_MAILED (nobody to write to but
+ * contacts who already got it: the front end says how it sends again). */
 JsonObject *crm_mailing_send (CrmStore         *store,
                               const char       *actor_id,
                               const char       *list,

@@ -18,6 +18,8 @@
 #include "crm-uuid.h"
 #include "crm-json-private.h"
 
+G_DEFINE_QUARK (crm-message-error-quark, crm_message_error)
+
 static const char *const placeholders[] = {
   "deal.number", "deal.title", "contact.name", "user.name", "company.name", NULL
 };

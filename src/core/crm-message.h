@@ -15,6 +15,19 @@ G_BEGIN_DECLS
 /* The placeholders a template or a message may hold. {deal.number} is known once the
  * server numbered the deal: left in the text until then, the server fills it when it
  * delivers. */
+/* The errors of messages that a front end answers in its own words (the CLI code
+ * "invalid-input"). */
+#define CRM_MESSAGE_ERROR (crm_message_error_quark ())
+
+typedef enum {
+  /* A mailing found nobody to write to but contacts who already got its template in an
+   * earlier mailing (or cannot get e-mail): sending again is the front end's choice
+   * (CRM_MAILING_AGAIN), which it names in its own words. */
+  CRM_MESSAGE_ERROR_ALREADY_MAILED,
+} CrmMessageError;
+
+GQuark            crm_message_error_quark      (void);
+
 #define CRM_MESSAGE_PLACEHOLDERS "{deal.number} {deal.title} {contact.name} {user.name} {company.name}"
 
 /* Refuses (INVALID_INPUT) a text with a placeholder that is not one of the above. */
