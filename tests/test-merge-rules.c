@@ -21,7 +21,9 @@
  *     elsewhere: one «Отказники» deal, standing with the loss that holds; a refused loss
  *     followed by another laptop's loss: one «Отказники» deal, whole, everywhere;
  *   - two laptops move the deal to the same stage at once and a third loses it: both
- *     moves are listed to their authors as lost (the one taken over by the other's too);
+ *     moves are listed to their authors as lost (the one taken over by the other's too); *   - a ship (or a loss) that reaches the server after an unseen write of the stage the
+ *     deal already had wins over it and keeps its follow-up deal and task; its author's
+ *     reopening made right after it holds;
  *   - a move that closed a stage's auto-task «закрыта вместе с этапом», overridden by a
  *     laptop that puts the deal back at that stage: the task is open again everywhere.
  * `voronkactl conflicts` shows why, in words, for each refusal and for the lost move.
@@ -1029,6 +1031,112 @@ test_same_move_then_closed (void)
   pair_clear (&pair);
 }
 
+/* A laptop moves the deal "again" to the stage it has (after a reopening, say), later by
+ * the clock; another ships it, having seen the stage but not that move, and reaches the
+ * server after it; a third ships it too, having seen neither (seed 257's story; 365, 512
+ * and 553 are the same with a loss). The ship wins over the move it had not seen — the
+ * close takes the server's clock — and keeps its «База купивших клиентов» deal and that
+ * deal's task; the third's follow-up is the same deal, refused as a duplicate. Before,
+ * the ship lost to the later clock of an equal move, its follow-up was withdrawn, and the
+ * third's ship, which held, was left without one. */
+static void
+test_close_after_equal_move (void)
+{
+  Pair pair = { 0 };
+  CrmTestReplica third = { 0 };
+  CrmTestReplica *all[3] = { &pair.a, &pair.b, &third };
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  g_autoptr(CrmStore) account = NULL;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "equal-move");
+  crm_test_replica_open (&third, server, tmpdir, "equal-move-third.db", "admin", "admin-pw");
+  deal = shared_deal (&pair, "DAF XF 480 для ООО «Омега»", "Ожидание отгрузки");
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&third);
+  }
+
+  move (pair.b.store, deal, "Продажи", "Ожидание отгрузки", NULL, now + 2000);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  move (pair.a.store, deal, "Продажи", "Отгружено", NULL, now + 1000);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  move (third.store, deal, "Продажи", "Отгружено", NULL, now + 3000);
+  sync_rejected (&third);
+  sync_all (&pair.a, 2);
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&third);
+  }
+
+  account = crm_test_server_open_account (server);
+  for (guint i = 0; i < 4; i++)
+    {
+      CrmStore *store = i < 3 ? all[i]->store : account;
+
+      assert_stage (store, deal, "Отгружено");
+      g_assert_cmpint (follow_ups_in (store, deal, "База купивших клиентов"), ==, 1);
+      /* the follow-up's task is open, not cancelled with a close that did not hold */
+      g_assert_cmpint (count_sql (store,
+                                  "SELECT count (*) FROM task t JOIN deal f ON f.id = t.deal"
+                                  " WHERE f.id IN (SELECT e.entity_id FROM changelog e"
+                                  " JOIN changelog c ON c.op_id = e.cause WHERE c.entity_id = ?1"
+                                  " AND e.rule IS NOT NULL AND e.entity = 'deal')"
+                                  " AND t.deleted = 0 AND t.done = 0", deal), >=, 1);
+    }
+  /* the manager's move did not hold: he reads why */
+  listed = find_listed (pair.b.store, deal, NULL, "The deal is already closed");
+  g_assert_nonnull (listed);
+  g_assert_cmpstr (json_object_get_string_member (listed, "field"), ==, "stage");
+  assert_all_equal (&pair.a, 2);
+  crm_test_replica_clear (&third);
+  pair_clear (&pair);
+}
+
+/* The same with the author's own reopening after the close, in one push: the loss wins
+ * over the equal move it had not seen (the server's clock), and the reopening its author
+ * made after it holds — it is later than the close, whatever the clocks now say; the
+ * deal keeps the one «Отказники» deal of that loss. Lost again by the other laptop, now
+ * knowing: still one «Отказники» deal, everywhere. */
+static void
+test_own_reopen_after_close_won (void)
+{
+  Pair pair = { 0 };
+  g_autofree char *deal = NULL;
+  gint64 now = crm_time_now_ms ();
+
+  pair_open (&pair, "own-reopen");
+  deal = shared_deal (&pair, "Iveco S-Way для ИП Гладков", "Ожидание отгрузки");
+
+  move (pair.b.store, deal, "Продажи", "Ожидание отгрузки", NULL, now + 2000);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  move (pair.a.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", now + 1000);
+  move (pair.a.store, deal, "Продажи", "Ожидание оплаты", NULL, now + 1200);
+  g_assert_cmpuint (sync_rejected (&pair.a), ==, 0);
+  sync_all (&pair.a, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, "Ожидание оплаты");
+      g_assert_cmpint (follow_ups_in (store, deal, "Отказники"), <=, 1);
+    }
+  assert_all_equal (&pair.a, 2);
+
+  move (pair.b.store, deal, "Продажи", "Закрыто и не реализовано", "Дорого", 0);
+  g_assert_cmpuint (sync_rejected (&pair.b), ==, 0);
+  sync_all (&pair.a, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      CrmStore *store = i == 0 ? pair.a.store : pair.b.store;
+
+      assert_stage (store, deal, "Закрыто и не реализовано");
+      g_assert_cmpint (follow_ups_in (store, deal, "Отказники"), ==, 1);
+    }
+  assert_all_equal (&pair.a, 2);
+  pair_clear (&pair);
+}
+
 /* --- auto-tasks given back with the stage -------------------------------------------------- */
 
 /* A rule of the admin's: entering «Встреча согласована» in «Продажи» makes the task
@@ -1139,6 +1247,8 @@ main (int    argc,
   g_test_add_func ("/merge-rules/lost-again-keeps-follow-up", test_lost_again_keeps_follow_up);
   g_test_add_func ("/merge-rules/refused-loss-then-loss", test_refused_loss_then_loss);
   g_test_add_func ("/merge-rules/same-move-then-closed", test_same_move_then_closed);
+  g_test_add_func ("/merge-rules/close-after-equal-move", test_close_after_equal_move);
+  g_test_add_func ("/merge-rules/own-reopen-after-close-won", test_own_reopen_after_close_won);
   /* last: its rule stays in the account */
   g_test_add_func ("/merge-rules/auto-tasks-come-back", test_auto_tasks_come_back);
   status = g_test_run ();

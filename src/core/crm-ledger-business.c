@@ -10,7 +10,10 @@
  *     at the same time alike (of two losses with different reasons, the second); whoever
  *     has seen the close may reopen the deal;
  *   - a close that reaches the server after a concurrent move it had not seen takes the
- *     server's clock, so it wins over that move (crm_ledger_push re-stamps it);
+ *     server's clock, so it wins over that move (crm_ledger_push re-stamps it) — also
+ *     over a write of the stage the deal already had; a stage write whose author had
+ *     seen or made the holder (its own re-stamped close) takes it too where its clock is
+ *     behind, so a reopening made after the close stays after it;
  *   - an edit of an entity deleted concurrently is rejected ("deleted"): the entity
  *     stays deleted, the edit is listed to its author, never resurrects it;
  *   - rule effects follow their trigger: when a deal's stage written by an op that set
@@ -196,7 +199,10 @@ op_saw_run (const CrmOp *op,
     {
       Write *write = writes->pdata[i];
 
-      if (write->effective && g_strcmp0 (write->device, op->device) == 0 && write->hlc < op->hlc)
+      /* the device's own earlier write (its ops reach the server in the order it made
+       * them), whatever its clock: the server may have re-stamped it (a close that won
+       * over a move: _crm_ledger_close_must_win) above what the device's later ops carry */
+      if (write->effective && g_strcmp0 (write->device, op->device) == 0)
         return TRUE;
     }
   return FALSE;
@@ -345,16 +351,59 @@ _crm_ledger_check_business (CrmLedgerRun  *push,
   return TRUE;
 }
 
+/* Must the pushed stage write @op take the server's clock so as not to lose the field to
+ * the write that holds it now? Two cases, where the clocks would give the field to the
+ * other write:
+ *   - a close (won or lost) of a deal that is open, made without having seen the write
+ *     that holds the stage: closing wins over a stale move — also over a write of the
+ *     stage the deal already had (a laptop moving it "again" to where it is, after its
+ *     reopening), which the close's author had not seen even when it had seen the run's
+ *     first write;
+ *   - a write whose author had seen the holder (pulled it, or made it: its own close the
+ *     server re-stamped above the clocks of the reopening that followed it). */
 gboolean
 _crm_ledger_close_must_win (CrmLedgerRun *push,
                             const CrmOp  *op)
 {
   g_autofree char *kind = stage_kind (push->store, op_stage (op));
+  g_autoptr(GPtrArray) writes = NULL;
   gboolean closed = FALSE, seen = TRUE, same = FALSE;
+  gint holder = -1;
+  Write *held;
 
-  if (!is_closed_kind (kind))
+  if (!stage_situation (push, op, &closed, &seen, &same) || same)
     return FALSE;
-  return stage_situation (push, op, &closed, &seen, &same) && !same && !closed && !seen;
+  writes = field_writes (push->store, "deal", op->entity_id, "stage", &holder, NULL);
+  if (writes == NULL || holder < 0)
+    return FALSE;
+  held = writes->pdata[holder];
+  /* the op wins by its own clock */
+  if (op->hlc > held->hlc ||
+      (op->hlc == held->hlc && g_strcmp0 (op->device, held->device) > 0))
+    return FALSE;
+  if (push->base >= held->seq || g_strcmp0 (op->device, held->device) == 0)
+    return TRUE;
+  return is_closed_kind (kind) && !closed;
+}
+
+/* Was the deal stage write @op_id overridden: did it lose the stage to a write made
+ * without seeing it? (What a rule made in reaction to it is then withdrawn, and is no
+ * reason to refuse the same rule's effect of a later trigger as a duplicate.) */
+gboolean
+_crm_ledger_trigger_overridden (CrmStore   *store,
+                                const char *deal_id,
+                                const char *op_id)
+{
+  g_autoptr(GPtrArray) writes = NULL;
+  gint holder = -1;
+
+  writes = field_writes (store, "deal", deal_id, "stage", &holder, NULL);
+  if (writes == NULL)
+    return FALSE;
+  for (guint i = 0; i < writes->len; i++)
+    if (g_strcmp0 (((Write *) writes->pdata[i])->op_id, op_id) == 0)
+      return ((Write *) writes->pdata[i])->overridden;
+  return FALSE;
 }
 
 /* --- rule effects follow their trigger ------------------------------------------------- */

@@ -298,7 +298,8 @@ _crm_ledger_is_duplicate_automation (CrmLedgerRun *push,
 {
   g_autofree char *entity_id = NULL;
   sqlite3_stmt *stmt;
-  gboolean found;
+  gboolean found = FALSE;
+  int rc;
 
   if (op->rule == NULL || op->cause == NULL || g_str_has_prefix (op->cause, "timer:"))
     return FALSE;
@@ -306,15 +307,26 @@ _crm_ledger_is_duplicate_automation (CrmLedgerRun *push,
   if (entity_id == NULL)
     return FALSE;
   stmt = _crm_store_prepare (push->store,
-    "SELECT 1 FROM changelog q JOIN changelog c ON c.op_id = q.cause"
-    " WHERE q.rule = ?1 AND c.entity_id = ?2 AND q.device != ?3 AND q.seq > ?4 LIMIT 1", NULL);
+    "SELECT DISTINCT c.op_id, c.entity FROM changelog q JOIN changelog c ON c.op_id = q.cause"
+    " WHERE q.rule = ?1 AND c.entity_id = ?2 AND q.device != ?3 AND q.seq > ?4", NULL);
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, op->rule);
   _crm_sql_bind_text_or_null (stmt, 2, entity_id);
   _crm_sql_bind_text_or_null (stmt, 3, op->device);
   sqlite3_bind_int64 (stmt, 4, push->base);
-  found = _crm_store_step (push->store, stmt) == SQLITE_ROW;
+  while ((rc = _crm_store_step (push->store, stmt)) == SQLITE_ROW)
+    {
+      const char *trigger = (const char *) sqlite3_column_text (stmt, 0);
+
+      /* the other device's reaction to a close that did not hold (its effects are
+       * withdrawn) is no reason to refuse this one: this close is the one that stands */
+      if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "deal") == 0 &&
+          _crm_ledger_trigger_overridden (push->store, entity_id, trigger))
+        continue;
+      found = TRUE;
+      break;
+    }
   sqlite3_reset (stmt);
   return found;
 }

@@ -62,6 +62,9 @@ gboolean _crm_ledger_check_business (CrmLedgerRun  *push,
                                      char         **out_message);
 gboolean _crm_ledger_close_must_win (CrmLedgerRun  *push,
                                      const CrmOp   *op);
+gboolean _crm_ledger_trigger_overridden (CrmStore      *store,
+                                         const char    *deal_id,
+                                         const char    *op_id);
 gboolean _crm_ledger_withdraw_effects (CrmStore   *store,
                                        GPtrArray  *deal_ids,
                                        guint      *out_withdrawn,
