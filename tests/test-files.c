@@ -567,6 +567,144 @@ test_push_without_file (Fixture       *f,
   g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
 }
 
+
+/* The stored content @hash on the server (whichever account), or NULL. */
+static char *
+server_file (Fixture    *f,
+             const char *hash)
+{
+  g_autofree char *accounts = g_build_filename (f->data, "accounts", NULL);
+  g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (accounts, name, hash, NULL);
+
+      if (g_str_has_suffix (name, ".files") && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+/* Whether the replica @db keeps the content @hash, byte for byte @bytes. */
+static gboolean
+has_content (const char *db,
+             GBytes     *bytes)
+{
+  g_autofree char *hash = sha256_of (bytes);
+  g_autofree char *name = g_strconcat (db, ".files", NULL);
+  g_autofree char *path = g_build_filename (name, hash, NULL);
+  g_autofree char *got = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &got, &length, NULL))
+    return FALSE;
+  g_assert_cmpmem (got, length, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return TRUE;
+}
+
+static JsonObject *
+sync_fetching (Fixture    *f,
+               const char *db,
+               CrmTestRun *run,
+               const char *cap_mb)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (cap_mb != NULL)
+    ctl (run, db, "admin-pw\n", "sync", "--server", f->server->url, "--user", "admin",
+         "--password-stdin", "--ca-file", f->server->cert, "--fetch-images",
+         "--fetch-images-mb", cap_mb, NULL);
+  else
+    ctl (run, db, "admin-pw\n", "sync", "--server", f->server->url, "--user", "admin",
+         "--password-stdin", "--ca-file", f->server->cert, "--fetch-images", NULL);
+  node = ok (run);
+  return json_object_ref (json_object_get_object_member (json_node_get_object (node), "images"));
+}
+
+/* `sync --fetch-images`: laptop A attaches two photos and a PDF; B's sync brings both
+ * photos (their right content) and not the PDF; C, capped at 1 MB, gets the newest photo
+ * and leaves the other for the next sync; a photo the server lost is told in words and
+ * the sync still succeeds. */
+static void
+test_fetch_images (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *b = g_build_filename (f->dir, "b.db", NULL);
+  g_autofree char *c = g_build_filename (f->dir, "c.db", NULL);
+  g_autoptr(GBytes) first = make_png (500 * 1024, 11);
+  g_autoptr(GBytes) second = make_png (700 * 1024, 12);
+  g_autoptr(GBytes) pdf = g_bytes_new_static ("%PDF-1.4\n% счёт на оплату\n%%EOF\n", 37);
+  g_autofree char *first_path = write_file (f->dir, "склад.png", first);
+  g_autofree char *second_path = write_file (f->dir, "образец.png", second);
+  g_autofree char *pdf_path = write_file (f->dir, "счёт.pdf", pdf);
+  g_autofree char *first_hash = sha256_of (first);
+  g_autofree char *lost = NULL;
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) images = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Магазин «Три фото»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, first_path, NULL);
+  json_node_unref (ok (&run));
+  ctl (&run, a, NULL, "attach", "--deal", deal, pdf_path, NULL);
+  node = ok (&run);
+  g_assert_cmpstr (crm_test_get_string (json_node_get_object (node), "mime"), ==,
+                   "application/pdf");
+  g_clear_pointer (&node, json_node_unref);
+  ctl (&run, a, NULL, "attach", "--deal", deal, second_path, NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 3);
+
+  /* B: both photos, byte for byte; the PDF stays on the server */
+  images = sync_fetching (f, b, &run, NULL);
+  g_assert_cmpint (json_object_get_int_member (images, "fetched"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (images, "failed"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (images, "bytes"), ==, 1200 * 1024);
+  g_assert_true (has_content (b, first));
+  g_assert_true (has_content (b, second));
+  g_assert_false (has_content (b, pdf));
+  g_assert_nonnull (strstr (run.err, "склад.png"));
+  g_clear_pointer (&images, json_object_unref);
+
+  /* C, at most 1 MB: the newest photo; the other waits */
+  images = sync_fetching (f, c, &run, "1");
+  g_assert_cmpint (json_object_get_int_member (images, "fetched"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (images, "over_cap"), ==, 1);
+  g_assert_true (has_content (c, second));
+  g_assert_false (has_content (c, first));
+  g_clear_pointer (&images, json_object_unref);
+
+  /* the server lost the other photo: C's sync says so and succeeds */
+  lost = server_file (f, first_hash);
+  g_assert_nonnull (lost);
+  g_assert_cmpint (g_unlink (lost), ==, 0);
+  images = sync_fetching (f, c, &run, NULL);
+  g_assert_cmpint (json_object_get_int_member (images, "fetched"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (images, "failed"), ==, 1);
+  g_assert_nonnull (strstr (run.err, "склад.png"));
+  g_assert_nonnull (strstr (run.err, "not fetched"));
+  g_assert_false (has_content (c, first));
+  g_clear_pointer (&images, json_object_unref);
+
+  /* the summary line for people */
+  {
+    g_auto(CrmTestRun) text = { 0 };
+    const char *args[] = { "--db", c, "sync", "--password-stdin", "--fetch-images", NULL };
+
+    crm_test_run_cli_input (&text, "admin-pw\n", args);
+    g_assert_cmpint (text.status, ==, 0);
+    g_assert_nonnull (strstr (text.out, "Fetched 0 images"));
+    g_assert_nonnull (strstr (text.out, "1 not fetched"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -579,5 +717,6 @@ main (int   argc,
   ADD ("/files/not-an-image", test_not_an_image);
   ADD ("/files/resume-and-refusals", test_resume_and_refusals);
   ADD ("/files/push-without-file", test_push_without_file);
+  ADD ("/files/sync-fetch-images", test_fetch_images);
   return g_test_run ();
 }

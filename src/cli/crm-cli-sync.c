@@ -10,6 +10,7 @@
 
 #include "crm-cli.h"
 #include "crm-cli-sync-watch.h"
+#include "crm-attachment.h"
 #include "crm-rules.h"
 #include "crm-client-config.h"
 #include "crm-credentials.h"
@@ -157,6 +158,130 @@ lookup_token (const char  *server,
   return NULL;
 }
 
+/* `sync --fetch-images`: after the round, the images attached on other devices that are
+ * not here yet, newest first, each up to CRM_CLI_FETCH_IMAGE_MAX, all together up to the
+ * cap. A failure is told in words and does not fail the sync. */
+#define CRM_CLI_FETCH_IMAGE_MAX     (10 * 1024 * 1024)
+#define CRM_CLI_FETCH_IMAGES_CAP_MB 100
+
+typedef struct {
+  gboolean active;
+  guint    fetched;
+  guint    too_large;   /* over CRM_CLI_FETCH_IMAGE_MAX: left on the server */
+  guint    over_cap;    /* would have gone over the cap: left for another time */
+  guint    failed;
+  guint64  bytes;
+} ImagesFetched;
+
+static void
+fetch_images (CrmCli        *cli,
+              CrmSyncClient *client,
+              gint64         cap,
+              ImagesFetched *result)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonArray) missing = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint total;
+
+  memset (result, 0, sizeof *result);
+  result->active = TRUE;
+  store = crm_store_open (crm_sync_client_get_replica_path (client), &local_error);
+  if (store != NULL)
+    missing = crm_attachment_list_missing (store, TRUE, &local_error);
+  g_clear_object (&store);
+  if (missing == NULL)
+    {
+      g_printerr (_("voronkactl: could not list the images to fetch: %s\n"),
+                  local_error->message);
+      result->failed++;
+      return;
+    }
+  total = json_array_get_length (missing);
+  for (guint i = 0; i < total; i++)
+    {
+      JsonObject *item = json_array_get_object_element (missing, i);
+      const char *hash = crm_cli_str (item, "hash", "");
+      const char *name = crm_cli_str (item, "name", hash);
+      gint64 size = json_object_get_int_member_with_default (item, "size", 0);
+      g_autofree char *size_text = g_format_size ((guint64) MAX (size, 0));
+
+      if (size > CRM_CLI_FETCH_IMAGE_MAX)
+        {
+          result->too_large++;
+          continue;
+        }
+      if ((gint64) result->bytes + size > cap)
+        {
+          result->over_cap++;
+          continue;
+        }
+      /* Translators: progress of `sync --fetch-images`: "Fetching image 2 of 5: «photo.jpg» (1.2 MB)…" */
+      g_printerr (_("Fetching image %u of %u: «%s» (%s)…\n"), i + 1, total, name, size_text);
+      if (!crm_sync_client_fetch_file (client, hash, NULL, &local_error))
+        {
+          gboolean unreachable = g_error_matches (local_error, CRM_SYNC_ERROR,
+                                                  CRM_SYNC_ERROR_SERVER_UNREACHABLE);
+
+          g_printerr (_("voronkactl: the image «%s» was not fetched: %s\n"), name,
+                      local_error->message);
+          g_clear_error (&local_error);
+          result->failed++;
+          if (unreachable)
+            {
+              /* the rest would fail the same way: they wait for the next sync */
+              result->failed += total - i - 1;
+              break;
+            }
+          continue;
+        }
+      result->fetched++;
+      result->bytes += (guint64) MAX (size, 0);
+    }
+}
+
+static void
+print_images (const ImagesFetched *images,
+              gint64               cap)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  g_autofree char *bytes = g_format_size (images->bytes);
+
+  g_string_append_printf (line, ngettext ("Fetched %u image (%s)", "Fetched %u images (%s)",
+                                          images->fetched), images->fetched, bytes);
+  if (images->too_large > 0)
+    {
+      g_autofree char *limit = g_format_size (CRM_CLI_FETCH_IMAGE_MAX);
+
+      g_string_append (line, "; ");
+      /* Translators: "; 2 larger than 10.5 MB left on the server (open them on the deal)" */
+      g_string_append_printf (line, ngettext ("%u larger than %s left on the server (open it "
+                                              "on its deal)",
+                                              "%u larger than %s left on the server (open them "
+                                              "on their deals)", images->too_large),
+                              images->too_large, limit);
+    }
+  if (images->over_cap > 0)
+    {
+      g_string_append (line, "; ");
+      g_string_append_printf (line, ngettext ("%u left for the next sync (over the "
+                                              "--fetch-images-mb cap of %lld MB)",
+                                              "%u left for the next sync (over the "
+                                              "--fetch-images-mb cap of %lld MB)",
+                                              images->over_cap),
+                              images->over_cap, (long long) (cap / (1024 * 1024)));
+    }
+  if (images->failed > 0)
+    {
+      g_string_append (line, "; ");
+      g_string_append_printf (line, ngettext ("%u not fetched (see above); the next sync tries "
+                                              "again",
+                                              "%u not fetched (see above); the next sync tries "
+                                              "again", images->failed), images->failed);
+    }
+  g_print ("%s\n", line->str);
+}
+
 /* @trigger: what started the round under --watch (then --json prints one line per
  * round, with "trigger"), or NULL. */
 static void
@@ -164,11 +289,25 @@ print_report (CrmCli              *cli,
               const CrmSyncReport *report,
               const char          *server,
               const char          *user,
-              const char          *trigger)
+              const char          *trigger,
+              const ImagesFetched *images,
+              gint64               images_cap)
 {
   if (cli->json)
     {
       g_autoptr(JsonObject) object = json_object_new ();
+
+      if (images->active)
+        {
+          JsonObject *counts = json_object_new ();
+
+          json_object_set_int_member (counts, "fetched", images->fetched);
+          json_object_set_int_member (counts, "bytes", (gint64) images->bytes);
+          json_object_set_int_member (counts, "too_large", images->too_large);
+          json_object_set_int_member (counts, "over_cap", images->over_cap);
+          json_object_set_int_member (counts, "failed", images->failed);
+          json_object_set_object_member (object, "images", counts);
+        }
 
       json_object_set_string_member (object, "server", server);
       json_object_set_string_member (object, "user", user);
@@ -218,12 +357,17 @@ print_report (CrmCli              *cli,
   }
   if (report->rejected > 0 || report->conflicts > 0)
     g_print (_("Run “voronkactl conflicts” to see what was rejected or overwritten.\n"));
+  if (images->active)
+    print_images (images, images_cap);
   fflush (stdout);
 }
 
 typedef struct {
-  const char *server;
-  const char *user;
+  const char    *server;
+  const char    *user;
+  CrmSyncClient *client;
+  gboolean       fetch;
+  gint64         images_cap;
 } WatchPrint;
 
 static void
@@ -233,8 +377,11 @@ print_watched (CrmCli              *cli,
                gpointer             user_data)
 {
   WatchPrint *names = user_data;
+  ImagesFetched images = { FALSE, 0, 0, 0, 0, 0 };
 
-  print_report (cli, report, names->server, names->user, trigger);
+  if (names->fetch)
+    fetch_images (cli, names->client, names->images_cap, &images);
+  print_report (cli, report, names->server, names->user, trigger, &images, names->images_cap);
 }
 
 /* A first sync that failed (a wrong password, no server) leaves no replica behind: the
@@ -274,6 +421,9 @@ crm_cli_sync (CrmCli   *cli,
   gint interval = 300;
   gint max_rounds = 0;
   gint exit_after = 0;
+  gboolean fetch = FALSE;
+  gint64 fetch_mb = CRM_CLI_FETCH_IMAGES_CAP_MB;
+  ImagesFetched images = { FALSE, 0, 0, 0, 0, 0 };
   const GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server_arg,
       N_("The server, e.g. https://crm.example.com:8443 (needed once: the replica remembers it)"),
@@ -305,6 +455,13 @@ crm_cli_sync (CrmCli   *cli,
       N_("With --watch: stop after this many rounds, the first included"), N_("N") },
     { "exit-after", 0, 0, G_OPTION_ARG_INT, &exit_after,
       N_("With --watch: stop after this many seconds"), N_("SECONDS") },
+    { "fetch-images", 0, 0, G_OPTION_ARG_NONE, &fetch,
+      N_("After the sync, fetch the photos and other images attached on other devices that "
+         "are not on this one yet, newest first, up to 10 MB each (larger ones are fetched "
+         "when opened); with --watch, after every round"), NULL },
+    { "fetch-images-mb", 0, 0, G_OPTION_ARG_INT64, &fetch_mb,
+      N_("With --fetch-images: fetch at most this many megabytes in all (default 100); the "
+         "rest waits for the next sync"), N_("MB") },
     { NULL }
   };
   g_autoptr(CrmSyncClient) client = NULL;
@@ -342,6 +499,9 @@ crm_cli_sync (CrmCli   *cli,
     return crm_cli_usage_error (error, _("--max-rounds and --exit-after go with --watch"));
   if (watch && forget)
     return crm_cli_usage_error (error, _("--forget and --watch exclude each other"));
+  if (fetch_mb < 1 || fetch_mb > G_MAXINT64 / (1024 * 1024))
+    return crm_cli_usage_error (error, _("--fetch-images-mb takes a number of megabytes, 1 or "
+                                         "more"));
 
   /* The server, user and certificate: given now, else remembered by the replica, else
    * pre-set by the administrator. */
@@ -493,11 +653,14 @@ crm_cli_sync (CrmCli   *cli,
     }
   else if (found_under != NULL)
     crm_credentials_delete_token (found_under, user, NULL);
-  print_report (cli, report, server, user, watch ? "first" : NULL);
+  if (fetch)
+    fetch_images (cli, client, fetch_mb * 1024 * 1024, &images);
+  print_report (cli, report, server, user, watch ? "first" : NULL, &images,
+                fetch_mb * 1024 * 1024);
   if (watch)
     {
       CrmCliWatch options = { (guint) interval, (guint) max_rounds, (guint) exit_after };
-      WatchPrint names = { server, user };
+      WatchPrint names = { server, user, client, fetch, fetch_mb * 1024 * 1024 };
 
       if (!crm_cli_sync_watch (cli, client, report, &options, print_watched, &names,
                                &local_error))

@@ -671,3 +671,50 @@ crm_attachment_list (CrmStore    *store,
   json_node_set_array (node, list);
   return node;
 }
+
+JsonArray *
+crm_attachment_list_missing (CrmStore  *store,
+                             gboolean   images_only,
+                             GError   **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  stmt = _crm_store_prepare (store,
+    "SELECT hash, name, size, mime FROM attachment"
+    " WHERE deleted = 0 AND hash IS NOT NULL"
+    " AND (?1 = 0 OR mime LIKE 'image/%')"
+    " ORDER BY created_at DESC, id DESC", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, images_only ? 1 : 0);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *hash = (const char *) sqlite3_column_text (stmt, 0);
+      JsonObject *item;
+
+      if (!hash_is_valid (hash) || g_hash_table_contains (seen, hash))
+        continue;
+      g_hash_table_add (seen, g_strdup (hash));
+      if (crm_attachment_has_file (store, hash))
+        continue;
+      item = json_object_new ();
+      _crm_json_set_text_column (item, "hash", stmt, 0);
+      _crm_json_set_text_column (item, "name", stmt, 1);
+      json_object_set_int_member (item, "size", sqlite3_column_int64 (stmt, 2));
+      _crm_json_set_text_column (item, "mime", stmt, 3);
+      json_array_add_object_element (list, item);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read attachments");
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  return g_steal_pointer (&list);
+}

@@ -111,4 +111,12 @@ JsonObject *crm_attachment_get       (CrmStore    *store,
                                       const char  *id,
                                       GError     **error);
 
+/* The contents this replica has attachments for but not the bytes of (synced from another
+ * device), one item per content, the newest attachment first:
+ * [{"hash","name","size","mime"}] ("name": the newest attachment's). @images_only: only
+ * those recorded as images (image/…). */
+JsonArray  *crm_attachment_list_missing (CrmStore    *store,
+                                         gboolean     images_only,
+                                         GError     **error);
+
 G_END_DECLS
