@@ -705,6 +705,84 @@ test_fetch_images (Fixture       *f,
   }
 }
 
+/* voronka-server --data DATA ARGS… (the server stopped or running); its output in @run. */
+static void
+server_command (CrmTestRun *run,
+                Fixture    *f,
+                const char *first,
+                ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+
+  g_ptr_array_add (args, (gpointer) g_getenv ("VORONKA_SERVER"));
+  g_ptr_array_add (args, (gpointer) "--data");
+  g_ptr_array_add (args, f->data);
+  va_start (ap, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_clear (run);
+  process = g_subprocess_newv ((const char * const *) args->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (process);
+}
+
+/* The server's attached files are in its backup: a photo attached, the server backed up
+ * while serving, its files folder lost, the backup restored — a new laptop fetches the
+ * photo, byte for byte. */
+static void
+test_backup_keeps_files (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *b = g_build_filename (f->dir, "b.db", NULL);
+  g_autofree char *backup = g_build_filename (f->dir, "backup", NULL);
+  g_autoptr(GBytes) png = make_png (400 * 1024, 21);
+  g_autofree char *path = write_file (f->dir, "витрина.png", png);
+  g_autofree char *hash = sha256_of (png);
+  g_autofree char *stored = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *deal = NULL;
+  g_autoptr(JsonObject) images = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Магазин «Витрина»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+
+  server_command (&run, f, "backup", backup, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "1 attached file"));
+
+  /* the disk with the files is lost */
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  stored = server_file (f, hash);
+  g_assert_nonnull (stored);
+  folder = g_path_get_dirname (stored);
+  crm_test_remove_tree (folder);
+  g_assert_cmpuint (server_files (f, FALSE), ==, 0);
+
+  server_command (&run, f, "restore", backup, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Put back 1 attached file"));
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  crm_test_server_restart (f->server);
+
+  images = sync_fetching (f, b, &run, NULL);
+  g_assert_cmpint (json_object_get_int_member (images, "fetched"), ==, 1);
+  g_assert_true (has_content (b, png));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -718,5 +796,6 @@ main (int   argc,
   ADD ("/files/resume-and-refusals", test_resume_and_refusals);
   ADD ("/files/push-without-file", test_push_without_file);
   ADD ("/files/sync-fetch-images", test_fetch_images);
+  ADD ("/files/backup-keeps-files", test_backup_keeps_files);
   return g_test_run ();
 }

@@ -4,12 +4,14 @@
  * A backup (`voronka-server --data DIR backup DEST`) is a folder: server.db and every
  * account replica copied with SQLite's online backup API (each one a consistent state,
  * while the server keeps serving), each account's stamp key, tls/, and backup.json naming
- * the accounts with their head and incarnation. It is written beside DEST and renamed
- * into place when complete.
+ * the accounts with their head and incarnation, and each account's attached files
+ * ("ACCOUNT.db.files/", linked or copied). It is written beside DEST and renamed into
+ * place when complete.
  *
  * A restore (`restore FROM`) needs the server stopped (serve holds DATA/serve.lock). It
  * puts each account replica of the backup in place (the files it replaces are moved to
- * DATA/before-restore-TIME/), and gives each restored account a new incarnation: every
+ * DATA/before-restore-TIME/) with the backup's attached files the folder lacks (the ones
+ * it has stay), and gives each restored account a new incarnation: every
  * push and pull answer names the incarnation, so a laptop that synced with the lost one
  * is told (410 server-restored) how much of its history the restored server shares, sends
  * the ops after that again — its own and the stamped ones it pulled from others — and
@@ -196,6 +198,64 @@ copy_folder (const char  *from,
   return TRUE;
 }
 
+/* An account's stored files ("ACCOUNT.db.files/HASH") from @from into @to, the ones @to
+ * lacks: linked when both are on one disk (a stored file never changes), copied
+ * otherwise. Unfinished uploads (".upload-…") stay behind. *@out_files and *@out_bytes
+ * count what @to gained. */
+static gboolean
+copy_stored_files (const char  *from,
+                   const char  *to,
+                   guint       *out_files,
+                   guint64     *out_bytes,
+                   GError     **error)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (!g_file_test (from, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  dir = g_dir_open (from, 0, error);
+  if (dir == NULL)
+    return FALSE;
+  if (g_mkdir_with_parents (to, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not create %s: %s"), to, g_strerror (saved));
+      return FALSE;
+    }
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *a = g_build_filename (from, name, NULL);
+      g_autofree char *b = g_build_filename (to, name, NULL);
+      g_autofree char *tmp = NULL;
+      GStatBuf st;
+
+      if (name[0] == '.' || g_stat (a, &st) != 0 || !S_ISREG (st.st_mode) ||
+          g_file_test (b, G_FILE_TEST_EXISTS))
+        continue;
+      if (link (a, b) != 0)
+        {
+          /* copied under a temporary name, so a file under its hash is always whole */
+          tmp = g_strconcat (to, G_DIR_SEPARATOR_S, ".restore-", name, NULL);
+          if (!copy_file (a, tmp, error) || g_rename (tmp, b) != 0)
+            {
+              int saved = errno;
+
+              g_unlink (tmp);
+              if (error != NULL && *error == NULL)
+                g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                             _("Could not copy %s to %s: %s"), a, b, g_strerror (saved));
+              return FALSE;
+            }
+        }
+      (*out_files)++;
+      *out_bytes += (guint64) st.st_size;
+    }
+  return TRUE;
+}
+
 /* server.db (the server's own database, not an account's replica) could not be read. */
 static gboolean
 sql_failed (sqlite3     *db,
@@ -264,6 +324,8 @@ static gboolean
 write_backup (const char  *data_dir,
               const char  *dest,
               guint       *out_accounts,
+              guint       *out_files,
+              guint64     *out_bytes,
               GError     **error)
 {
   g_autofree char *server_db = g_build_filename (data_dir, "server.db", NULL);
@@ -305,12 +367,19 @@ write_backup (const char  *data_dir,
       g_autofree char *to = replica_path (dest, account[0], ".db");
       g_autofree char *key_from = replica_path (data_dir, account[0], ".key");
       g_autofree char *key_to = replica_path (dest, account[0], ".key");
+      g_autofree char *files_from = replica_path (data_dir, account[0], ".db.files");
+      g_autofree char *files_to = replica_path (dest, account[0], ".db.files");
       g_autofree char *epoch = NULL;
       gint64 head = 0;
+      guint files = 0;
 
+      /* the files after the replica: every file the copy names was stored before its
+       * attachment was taken */
       if (!crm_replica_file_copy (from, to, error) ||
-          (g_file_test (key_from, G_FILE_TEST_EXISTS) && !copy_file (key_from, key_to, error)))
+          (g_file_test (key_from, G_FILE_TEST_EXISTS) && !copy_file (key_from, key_to, error)) ||
+          !copy_stored_files (files_from, files_to, &files, out_bytes, error))
         return FALSE;
+      *out_files += files;
       crm_replica_file_summary (to, &head, &epoch);
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
@@ -319,6 +388,8 @@ write_backup (const char  *data_dir,
       json_builder_add_string_value (builder, account[1]);
       json_builder_set_member_name (builder, "head");
       json_builder_add_int_value (builder, head);
+      json_builder_set_member_name (builder, "files");
+      json_builder_add_int_value (builder, files);
       json_builder_set_member_name (builder, "epoch");
       if (epoch != NULL)
         json_builder_add_string_value (builder, epoch);
@@ -358,11 +429,14 @@ crm_server_cmd_backup (const char  *data_dir,
   g_autofree char *dest = NULL;
   g_autofree char *partial = NULL;
   guint accounts = 0;
+  guint files = 0;
+  guint64 bytes = 0;
 
   g_option_context_set_summary (context,
-    _("Copy the server's data (server.db, every account, their stamp keys, tls/) into a new "
-      "folder DEST_DIR. Safe while the server is serving: each database is copied in one "
-      "consistent state. Keep backups away from the server's disk."));
+    _("Copy the server's data (server.db, every account with its attached files, their "
+      "stamp keys, tls/) into a new folder DEST_DIR. Safe while the server is serving: each "
+      "database is copied in one consistent state. Keep backups away from the server's "
+      "disk."));
   g_option_context_set_description (context,
     _("Global option (before the command): --data DIR, the server's data folder."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -396,7 +470,7 @@ crm_server_cmd_backup (const char  *data_dir,
       g_printerr (_("voronka-server: could not create %s: %s\n"), partial, g_strerror (saved));
       return 1;
     }
-  if (!write_backup (data_dir, partial, &accounts, &error))
+  if (!write_backup (data_dir, partial, &accounts, &files, &bytes, &error))
     {
       remove_tree (partial);
       g_printerr ("voronka-server: %s\n", error->message);
@@ -415,6 +489,12 @@ crm_server_cmd_backup (const char  *data_dir,
   g_print (g_dngettext (GETTEXT_PACKAGE, "Backed up %u account of %s into %s\n",
                         "Backed up %u accounts of %s into %s\n", accounts),
            accounts, data_dir, dest);
+  {
+    g_autofree char *size = g_format_size (bytes);
+
+    g_print (g_dngettext (GETTEXT_PACKAGE, "The backup holds %u attached file (%s)\n",
+                          "The backup holds %u attached files (%s)\n", files), files, size);
+  }
   return 0;
 }
 
@@ -423,6 +503,8 @@ crm_server_cmd_backup (const char  *data_dir,
 typedef struct {
   const char *data_dir;
   char       *moved_dir;    /* DATA/before-restore-TIME, made when something is replaced */
+  guint       files;        /* attached files put back */
+  guint64     bytes;
 } Restore;
 
 /* Moves @path (when it exists) into the before-restore folder. */
@@ -620,6 +702,8 @@ restore_account (Restore     *restore,
   g_autofree char *tmp = replica_path (restore->data_dir, account_id, ".db.restoring");
   g_autofree char *key_from = replica_path (from_dir, account_id, ".key");
   g_autofree char *key_to = replica_path (restore->data_dir, account_id, ".key");
+  g_autofree char *files_from = replica_path (from_dir, account_id, ".db.files");
+  g_autofree char *files_to = replica_path (restore->data_dir, account_id, ".db.files");
   g_autoptr(CrmStore) store = NULL;
 
   if (!crm_replica_file_copy (from, tmp, error))
@@ -642,6 +726,10 @@ restore_account (Restore     *restore,
                    _("Could not put %s in place: %s"), to, g_strerror (saved));
       return FALSE;
     }
+  /* the backup's files the folder lacks; the ones it has (uploaded since) stay, for the
+   * laptops send their attachments again */
+  if (!copy_stored_files (files_from, files_to, &restore->files, &restore->bytes, error))
+    return FALSE;
   /* the key that stamped what the laptops hold: the folder's own when it has one */
   if (!g_file_test (key_to, G_FILE_TEST_EXISTS) && g_file_test (key_from, G_FILE_TEST_EXISTS) &&
       !copy_file (key_from, key_to, error))
@@ -665,7 +753,7 @@ crm_server_cmd_restore (const char  *data_dir,
   g_autofree char *tls_from = NULL;
   g_autofree char *tls_to = NULL;
   g_autofree char *accounts_dir = NULL;
-  Restore restore = { data_dir, NULL };
+  Restore restore = { data_dir, NULL, 0, 0 };
   JsonObject *root;
   JsonArray *accounts;
   const char *created;
@@ -748,6 +836,14 @@ crm_server_cmd_restore (const char  *data_dir,
                         "Restored %u accounts from %s. Start the server: each laptop sends the "
                         "changes made since the backup again on its next sync.\n", restored),
            restored, argv[1]);
+  if (restore.files > 0)
+    {
+      g_autofree char *size = g_format_size (restore.bytes);
+
+      g_print (g_dngettext (GETTEXT_PACKAGE, "Put back %u attached file (%s)\n",
+                            "Put back %u attached files (%s)\n", restore.files),
+               restore.files, size);
+    }
   if (restore.moved_dir != NULL)
     g_print (_("The replaced files are in %s\n"), restore.moved_dir);
   g_free (restore.moved_dir);
