@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <utime.h>
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
 
@@ -783,6 +784,68 @@ test_backup_keeps_files (Fixture       *f,
   g_assert_true (has_content (b, png));
 }
 
+/* The unfinished upload of @hash on the server, or NULL. */
+static char *
+server_partial (Fixture    *f,
+                const char *hash)
+{
+  g_autofree char *name = g_strconcat (".upload-", hash, NULL);
+
+  return server_file (f, name);
+}
+
+/* An upload begun and never finished is removed once nothing was added to it for a day
+ * (here: its time set back 25 hours, then the server's start sweeps); a fresh one stays;
+ * the laptop that comes back starts the removed one from the beginning. */
+static void
+test_abandoned_upload (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GBytes) old_png = make_png (200 * 1024, 31);
+  g_autoptr(GBytes) new_png = make_png (200 * 1024, 32);
+  g_autoptr(GBytes) old_half = g_bytes_new_from_bytes (old_png, 0, 100 * 1024);
+  g_autoptr(GBytes) new_half = g_bytes_new_from_bytes (new_png, 0, 100 * 1024);
+  g_autofree char *old_hash = sha256_of (old_png);
+  g_autofree char *new_hash = sha256_of (new_png);
+  g_autofree char *old_part = NULL;
+  g_autofree char *new_part = NULL;
+  gint64 offset = -1;
+  gint64 day_ago = g_get_real_time () - (gint64) 25 * 3600 * G_USEC_PER_SEC;
+  struct utimbuf times = { (time_t) (day_ago / G_USEC_PER_SEC),
+                           (time_t) (day_ago / G_USEC_PER_SEC) };
+  Raw raw = { 0 };
+
+  raw_init (&raw, f, "admin", "admin-pw");
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", old_hash, 0, 200 * 1024, "image/png", old_half,
+                              &offset, NULL), ==, 204);
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", new_hash, 0, 200 * 1024, "image/png", new_half,
+                              &offset, NULL), ==, 204);
+  raw_clear (&raw);
+  old_part = server_partial (f, old_hash);
+  new_part = server_partial (f, new_hash);
+  g_assert_nonnull (old_part);
+  g_assert_nonnull (new_part);
+  g_assert_cmpint (g_utime (old_part, &times), ==, 0);
+
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  crm_test_server_restart (f->server);
+  g_assert_true (crm_test_server_wait_log (f->server, 1, 30, "file.abandoned", old_hash));
+  g_assert_false (g_file_test (old_part, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (new_part, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "file.abandoned", new_hash, NULL), ==,
+                    0);
+
+  /* the laptop that comes back is told to start from the beginning */
+  raw_init (&raw, f, "admin", "admin-pw");
+  g_assert_cmpuint (raw_file (&raw, f, "HEAD", old_hash, 0, 0, NULL, NULL, &offset, NULL), ==,
+                    404);
+  g_assert_cmpint (offset, ==, 0);
+  g_assert_cmpuint (raw_file (&raw, f, "HEAD", new_hash, 0, 0, NULL, NULL, &offset, NULL), ==,
+                    404);
+  g_assert_cmpint (offset, ==, 100 * 1024);
+  raw_clear (&raw);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -797,5 +860,6 @@ main (int   argc,
   ADD ("/files/push-without-file", test_push_without_file);
   ADD ("/files/sync-fetch-images", test_fetch_images);
   ADD ("/files/backup-keeps-files", test_backup_keeps_files);
+  ADD ("/files/abandoned-upload-removed", test_abandoned_upload);
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-backend.h"
+#include "crm-server-files.h"
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
@@ -120,6 +121,40 @@ crm_server_backend_list_accounts (CrmServerBackend  *self,
 {
   g_return_val_if_fail (CRM_IS_SERVER_BACKEND (self), NULL);
   return CLASS (self)->list_accounts (self, error);
+}
+
+guint
+crm_server_backend_sweep_uploads (CrmServerBackend *self,
+                                  gint64            max_age_ms,
+                                  gint64            now_ms)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  guint removed = 0;
+
+  g_return_val_if_fail (CRM_IS_SERVER_BACKEND (self), 0);
+
+  accounts = crm_server_backend_list_accounts (self, &error);
+  if (accounts == NULL)
+    {
+      g_warning ("Abandoned uploads were not looked for: %s", error->message);
+      return 0;
+    }
+  /* id, name, id, name, … */
+  for (guint i = 0; i + 1 < accounts->len; i += 2)
+    {
+      g_autofree char *folder = CLASS (self)->files_folder (self, accounts->pdata[i], &error);
+
+      if (folder == NULL)
+        {
+          g_warning ("Abandoned uploads of account %s were not looked for: %s",
+                     (const char *) accounts->pdata[i + 1], error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      removed += crm_server_files_sweep (folder, max_age_ms, now_ms);
+    }
+  return removed;
 }
 
 void

@@ -172,6 +172,12 @@ void        crm_server_backend_set_data_dir     (CrmServerBackend  *self,
 void        crm_server_backend_set_account_quota (CrmServerBackend *self,
                                                   gint64            bytes);
 
+/* Every account's unfinished uploads older than @max_age_ms removed
+ * (crm_server_files_sweep); returns how many (main thread only). */
+guint       crm_server_backend_sweep_uploads     (CrmServerBackend *self,
+                                                  gint64            max_age_ms,
+                                                  gint64            now_ms);
+
 /* An account's replica, caught up (main thread only). */
 CrmStore   *crm_server_backend_get_replica      (CrmServerBackend  *self,
                                                  const char        *account_id,

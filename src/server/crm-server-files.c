@@ -318,3 +318,44 @@ crm_server_files_check_ops (const char  *folder,
     }
   return TRUE;
 }
+
+guint
+crm_server_files_sweep (const char *folder,
+                        gint64      max_age_ms,
+                        gint64      now_ms)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  guint removed = 0;
+
+  if (dir == NULL)
+    return 0;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (!g_str_has_prefix (name, ".upload-"))
+        continue;
+      path = g_build_filename (folder, name, NULL);
+      if (g_lstat (path, &st) != 0 || !S_ISREG (st.st_mode) ||
+          (gint64) st.st_mtime * 1000 + max_age_ms > now_ms)
+        continue;
+      if (g_unlink (path) != 0)
+        {
+          g_warning ("Could not remove the abandoned upload %s: %s", path, g_strerror (errno));
+          continue;
+        }
+      {
+        g_autofree char *message = g_strdup_printf (
+          "file.abandoned: the unfinished upload of %s was removed (nothing added to it for "
+          "%" G_GINT64_FORMAT " hours)", name + strlen (".upload-"),
+          (now_ms - (gint64) st.st_mtime * 1000) / (3600 * 1000));
+
+        crm_server_log (G_LOG_LEVEL_INFO, "file.abandoned", message,
+                        "VORONKA_FILE", name + strlen (".upload-"), NULL);
+      }
+      removed++;
+    }
+  return removed;
+}

@@ -49,4 +49,14 @@ gboolean  crm_server_files_check_ops (const char  *folder,
                                       GPtrArray   *ops,
                                       GError     **error);
 
+/* `serve --abandoned-upload-hours`'s default. */
+#define CRM_SERVER_DEFAULT_ABANDONED_UPLOAD_HOURS 24
+
+/* Removes the unfinished uploads of @folder ("FOLDER/.upload-HASH") nothing was added to
+ * for @max_age_ms (a laptop that comes back later starts that file again); returns how
+ * many were removed. */
+guint     crm_server_files_sweep     (const char  *folder,
+                                      gint64       max_age_ms,
+                                      gint64       now_ms);
+
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-connections.h"
+#include "crm-server-backend.h"
 #include "crm-server-files.h"
 #include "crm-server-live.h"
 #include "crm-server-log.h"
@@ -1407,6 +1408,25 @@ crm_server_listen (CrmServer        *self,
   return TRUE;
 }
 
+/* Unfinished uploads nothing was added to for limits.abandoned_upload_ms go. */
+static void
+sweep_uploads (CrmServer *self)
+{
+  guint removed;
+
+  if (self->limits.abandoned_upload_ms <= 0 || !CRM_IS_SERVER_BACKEND (self->storage))
+    return;
+  removed = crm_server_backend_sweep_uploads (CRM_SERVER_BACKEND (self->storage),
+                                              self->limits.abandoned_upload_ms,
+                                              crm_time_now_ms ());
+  if (removed > 0)
+    {
+      g_autofree char *message = g_strdup_printf ("tick: %u abandoned uploads removed", removed);
+
+      crm_server_log (G_LOG_LEVEL_INFO, "tick", message, NULL);
+    }
+}
+
 static gboolean
 tick (gpointer user_data)
 {
@@ -1416,6 +1436,7 @@ tick (gpointer user_data)
 
   if (!crm_server_storage_tick (self->storage, crm_time_now_ms (), &fired, &error))
     g_warning ("%s", error->message);
+  sweep_uploads (self);
   /* timer rules write too: the devices that listen hear of it */
   crm_server_live_changed_all (self->live);
   if (fired > 0)
@@ -1439,6 +1460,7 @@ crm_server_start_ticks (CrmServer *self,
                         guint      seconds)
 {
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  sweep_uploads (self);
   if (seconds > 0)
     self->tick_source = g_timeout_add_seconds (seconds, tick, self);
 }

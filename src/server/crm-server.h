@@ -19,6 +19,7 @@ typedef struct {
   guint   max_connections;  /* open at once (see crm-server-connections.h) */
   guint   idle_timeout_s;   /* for a client to send (the rest of) its next request */
   gsize   max_file;         /* bytes an attached file may have (0: no limit) */
+  gint64  abandoned_upload_ms; /* an unfinished upload untouched this long goes (0: never) */
 } CrmServerLimits;
 
 #define CRM_SERVER_DEFAULT_MAX_BODY      (16 * 1024 * 1024)
@@ -40,7 +41,8 @@ gboolean   crm_server_listen       (CrmServer        *self,
                                     GTlsCertificate  *certificate,
                                     char            **out_url,
                                     GError          **error);
-/* Runs the timer rules every @seconds (0: never). */
+/* Runs the timer rules every @seconds (0: never); removes abandoned uploads now and with
+ * every tick. */
 void       crm_server_start_ticks  (CrmServer        *self,
                                     guint             seconds);
 /* Takes @proxies (may be NULL): peers whose X-Forwarded-For is believed. */
