@@ -77,6 +77,19 @@ sidebar_row (const char *view)
 }
 
 static gboolean
+list_loaded (gpointer list)
+{
+  return !crm_entity_list_is_loading (list);
+}
+
+/* A filtered list is read off the main loop: wait until it is shown. */
+static void
+wait_loaded (void)
+{
+  g_assert_true (crm_test_ui_wait_until (list_loaded, contacts (), 20000));
+}
+
+static gboolean
 search_reached_context (gpointer text)
 {
   const char *search = crm_context_get_search (crm_window_get_context (window));
@@ -89,7 +102,7 @@ search (const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (crm_window_get_search_entry (window)), text);
   g_assert_true (crm_test_ui_wait_until (search_reached_context, (gpointer) text, 5000));
-  crm_test_ui_wait (200);
+  wait_loaded ();
 }
 
 static void
@@ -112,12 +125,26 @@ test_filter (void)
   g_assert_cmpuint (n_rows (), ==, 200);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-filter-error"));
 
-  /* a good one lists exactly what core's filter leaves */
+  /* a good one lists exactly what core's filter leaves, read off the main loop: the
+   * spinner turns until the rows are there */
   g_assert_cmpint (expected, >, 0);
   g_assert_cmpint (expected, <, 200);
   g_assert_true (crm_entity_list_set_filter (list, FILTER));
   g_assert_null (crm_entity_list_get_filter_error (list));
+  g_assert_true (crm_entity_list_is_loading (list));
+  {
+    /* the filter bar's: beside the entry */
+    GtkWidget *entry = crm_test_ui_find (GTK_WIDGET (list), GTK_TYPE_ENTRY, NULL);
+    GtkWidget *spinner = crm_test_ui_find (gtk_widget_get_parent (entry), GTK_TYPE_SPINNER, NULL);
+
+    g_assert_nonnull (spinner);
+    g_assert_true (gtk_widget_get_visible (spinner));
+    g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
+    wait_loaded ();
+    g_assert_false (gtk_widget_get_visible (spinner));
+  }
   g_assert_cmpuint (n_rows (), ==, expected);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-filter"));
 }
 
 static gboolean
@@ -135,7 +162,7 @@ test_segment (void)
 
   g_assert_cmpint (expected, >, 0);
   g_assert_true (crm_entity_list_set_segment (list, vip_id));
-  crm_test_ui_wait (100);
+  wait_loaded ();
   n = n_rows ();
   g_assert_cmpuint (n, ==, expected);
   /* each row says its segment */
@@ -162,6 +189,7 @@ test_segment (void)
     g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-card-segment"));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.go-back", NULL));
     crm_test_ui_wait (200);
+    wait_loaded ();
     g_assert_cmpstr (crm_window_get_view (window), ==, "contacts");
     g_assert_cmpuint (n_rows (), ==, expected);
   }
@@ -263,6 +291,7 @@ test_save (void)
   adw_message_dialog_response (dialog, "save");
   gtk_window_destroy (GTK_WINDOW (dialog));
   crm_test_ui_wait (300);
+  wait_loaded ();
 
   /* the replica has the list with the filter and the segment */
   store = crm_test_ui_open_replica (db_path);
@@ -308,6 +337,7 @@ test_open_from_sidebar (void)
   /* one click on the list's row */
   gtk_widget_activate (sidebar_row (view));
   crm_test_ui_wait (200);
+  wait_loaded ();
   g_assert_cmpstr (crm_window_get_view (window), ==, view);
   g_assert_cmpuint (n_rows (), ==, expected);
 
@@ -363,6 +393,30 @@ static gboolean
 widget_visible (gpointer widget)
 {
   return gtk_widget_get_visible (widget);
+}
+
+typedef struct {
+  gboolean    done;
+  JsonObject *result;
+  GError     *error;
+} MailOutcome;
+
+static void
+mail_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  MailOutcome *outcome = user_data;
+
+  outcome->result = crm_entity_list_mail_all_finish (CRM_ENTITY_LIST (source), result,
+                                                     &outcome->error);
+  outcome->done = TRUE;
+}
+
+static gboolean
+mail_finished (gpointer outcome)
+{
+  return ((MailOutcome *) outcome)->done;
 }
 
 /* The «Write to All…» dialog shown that says everyone got it already and how to send
@@ -441,7 +495,16 @@ test_mail_all (void)
 
   /* the same mailing again writes to nobody who got it, and says so in the app's words
    * (its check box, not the command line's option) */
-  g_assert_null (crm_entity_list_mail_all (contacts (), "Семинар", FALSE, &error));
+  {
+    MailOutcome outcome = { 0 };
+
+    crm_entity_list_mail_all (contacts (), "Семинар", FALSE, mail_done_cb, &outcome);
+    /* the list is read off the main loop, the spinner turning */
+    g_assert_true (crm_entity_list_is_loading (contacts ()));
+    g_assert_true (crm_test_ui_wait_until (mail_finished, &outcome, 20000));
+    g_assert_null (outcome.result);
+    error = g_steal_pointer (&outcome.error);
+  }
   g_assert_error (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED);
   g_assert_nonnull (strstr (error->message, "already got «Семинар»"));
   g_assert_nonnull (strstr (error->message, "tick «Send again to those who already got it»"));
@@ -520,7 +583,7 @@ test_segment_follows_changes (void)
   crm_test_ui_wait (200);
   g_assert_true (crm_entity_list_set_filter (list, FILTER));
   g_assert_true (crm_entity_list_set_segment (list, vip_id));
-  crm_test_ui_wait (200);
+  wait_loaded ();
   before = expected_total (FILTER, vip_id, NULL);
   g_assert_cmpuint (n_rows (), ==, before);
   {
@@ -532,6 +595,7 @@ test_segment_follows_changes (void)
   }
   crm_context_notify_changed (crm_window_get_context (window));
   crm_test_ui_wait (300);
+  wait_loaded ();
   after = expected_total (FILTER, vip_id, NULL);
   g_assert_cmpint (after, <, before);
   g_assert_cmpuint (n_rows (), ==, after);

@@ -3,7 +3,11 @@
  * and reads 100 rows at a time as the list scrolls, so 100 000 contacts scroll without
  * loading them all. The search and tag filter come from the window's context; a filter
  * expression and an RFM segment (S4-1, S4-5) narrow it through crm_filter_query(), and
- * the expression is saved as a list the team sees in the sidebar ("list:ID" keys). */
+ * the expression is saved as a list the team sees in the sidebar ("list:ID" keys). A
+ * filtered list is read in a worker thread on a reading connection of its own (a filter
+ * over a large account, and the RFM scores it may need, take a while), a spinner turning
+ * meanwhile; the model then pages through the rows read. «Write to All…» reads its list
+ * the same way and writes the messages on the main loop. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -48,6 +52,7 @@ struct _CrmEntityList
   GtkDropDown    *segment_dropdown;
   GtkWidget      *delete_button;
   GtkWidget      *mail_button;
+  GtkSpinner     *spinner;
   GtkStack       *stack;
   GtkWidget      *sort_bar;
   GtkDropDown    *sort_dropdown;
@@ -61,6 +66,15 @@ struct _CrmEntityList
   gboolean        segments_running;
   gboolean        segments_pending;
   gboolean        disposed;
+
+  /* S4-1: a filtered list, read off the main loop */
+  JsonArray      *filtered_rows;   /* every row the filter leaves; NULL until read */
+  CrmStore       *filter_reader;   /* the filter's connection, lent to one run at a time */
+  GCancellable   *cancellable;     /* cancelled when the view goes */
+  gboolean        filter_running;
+  gboolean        filter_pending;
+  guint           mailings_running;
+  gboolean        worker_error;    /* the filter error shown came from the worker */
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -132,24 +146,22 @@ is_filtered (CrmEntityList *self)
   return self->filter != NULL || self->segment_id != NULL || self->list_id != NULL;
 }
 
+/* A page of the rows the worker read (none until it is done). */
 static JsonArray *
 fetch_filtered (CrmEntityList  *self,
                 guint           offset,
                 guint           limit,
-                gint64         *out_total,
-                GError        **error)
+                gint64         *out_total)
 {
-  g_autofree char *filter = crm_entity_list_dup_filter (self);
-  CrmFilterQuery query = {
-    .entity = self->kind,
-    .filter = filter,
-    .segment = self->segment_id,
-    .surname = crm_context_get_search (self->context),
-    .limit = limit,
-    .offset = offset,
-  };
+  JsonArray *page = json_array_new ();
+  guint n = self->filtered_rows != NULL ? json_array_get_length (self->filtered_rows) : 0;
 
-  return crm_filter_query (crm_context_get_store (self->context), &query, out_total, error);
+  for (guint i = offset; i < n && (limit == 0 || i - offset < limit); i++)
+    json_array_add_object_element (page, json_object_ref (
+      json_array_get_object_element (self->filtered_rows, i)));
+  if (out_total != NULL)
+    *out_total = n;
+  return page;
 }
 
 static JsonArray *
@@ -171,7 +183,7 @@ fetch_rows (gpointer   user_data,
       return json_array_new ();
     }
   if (is_filtered (self))
-    return fetch_filtered (self, offset, limit, out_total, error);
+    return fetch_filtered (self, offset, limit, out_total);
   store = crm_context_get_store (self->context);
   search = crm_context_get_search (self->context);
   if (is_company (self))
@@ -515,50 +527,107 @@ delete_list_clicked_cb (CrmEntityList *self)
 
 /* ---- «Написать всем» on a saved list (S4-2) ---- */
 
-JsonObject *
-crm_entity_list_mail_all (CrmEntityList  *self,
-                          const char     *template_name,
-                          gboolean        again,
-                          GError        **error)
+static void update_spinner (CrmEntityList *self);
+
+/* A mailing's list is read on a reading connection of its own, in a worker thread. */
+typedef struct {
+  char       *path;
+  char       *list_id;
+  char       *template_name;
+  gint64      now;
+  gboolean    again;
+  JsonObject *plan;
+} MailData;
+
+static void
+mail_data_free (MailData *data)
 {
-  g_autoptr(JsonObject) result = NULL;
+  g_free (data->path);
+  g_free (data->list_id);
+  g_free (data->template_name);
+  g_clear_pointer (&data->plan, json_object_unref);
+  g_free (data);
+}
+
+static void
+mail_plan_in_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  MailData *data = task_data;
+  g_autoptr(CrmStore) reader = NULL;
+  GError *error = NULL;
+
+  reader = crm_store_open_reader (data->path, &error);
+  if (reader != NULL && !crm_store_set_memory_limits (reader, 8192, 0, &error))
+    g_clear_object (&reader);
+  if (reader == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  crm_store_set_now (reader, data->now);
+  data->plan = crm_mailing_plan (reader, data->list_id, NULL, data->template_name, &error);
+  if (data->plan == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Back on the main loop: the messages are written here, through the replica's own
+ * connection, as the replica says now (who unsubscribed or got it meanwhile). */
+static void
+mail_planned_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (source);
+  g_autoptr(GTask) outer = user_data;
+  MailData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(JsonObject) mailing = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *change_set = NULL;
   g_autofree char *text = NULL;
   CrmStore *store;
   guint sent, skipped;
 
-  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
-
-  if (self->context == NULL || self->list_id == NULL || is_company (self))
+  self->mailings_running--;
+  update_spinner (self);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
-                   _("Open a saved list of contacts to write to everyone in it"));
-      return NULL;
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  if (self->disposed || self->context == NULL)
+    {
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
+                               _("The list was closed before the mailing was written"));
+      return;
     }
   store = crm_context_get_store (self->context);
-  result = crm_mailing_send (store, crm_context_get_user_id (self->context), self->list_id,
-                             NULL, template_name,
-                             again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, error);
-  if (result == NULL)
+  mailing = crm_mailing_send_plan (store, crm_context_get_user_id (self->context), data->plan,
+                                   data->again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, &error);
+  if (mailing == NULL)
     {
-      if (error != NULL &&
-          g_error_matches (*error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
+      if (g_error_matches (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
         {
           /* Translators: %s is «Nobody to write to: the 2 contacts found already got
            * «Семинар» or cannot get e-mail»; the quoted words are the check box of «Write
            * to All…» without its underline */
           char *message = g_strdup_printf (_("%s. To send it to them again, tick «Send again "
                                              "to those who already got it»."),
-                                           (*error)->message);
+                                           error->message);
 
-          g_free ((*error)->message);
-          (*error)->message = message;
+          g_free (error->message);
+          error->message = message;
         }
-      return NULL;
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
     }
   change_set = crm_store_dup_last_change_set (store);
-  sent = json_array_get_length (json_object_get_array_member (result, "sent"));
-  skipped = json_array_get_length (json_object_get_array_member (result, "skipped"));
+  sent = json_array_get_length (json_object_get_array_member (mailing, "sent"));
+  skipped = json_array_get_length (json_object_get_array_member (mailing, "skipped"));
   if (skipped > 0)
     {
       g_autofree char *queued = g_strdup_printf (ngettext ("%u e-mail queued", "%u e-mails queued",
@@ -576,12 +645,80 @@ crm_entity_list_mail_all (CrmEntityList  *self,
                                       sent), sent);
   crm_context_notify_changed (self->context);
   crm_undo_toast_show (GTK_WIDGET (self), text, change_set);
-  return g_steal_pointer (&result);
+  g_task_return_pointer (outer, g_steal_pointer (&mailing), (GDestroyNotify) json_object_unref);
+}
+
+void
+crm_entity_list_mail_all (CrmEntityList       *self,
+                          const char          *template_name,
+                          gboolean             again,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) outer = NULL;
+  MailData *data;
+  GTask *task;
+
+  g_return_if_fail (CRM_IS_ENTITY_LIST (self));
+  g_return_if_fail (template_name != NULL);
+
+  outer = g_task_new (self, self->cancellable, callback, user_data);
+  g_task_set_source_tag (outer, crm_entity_list_mail_all);
+  if (self->context == NULL || self->list_id == NULL || is_company (self))
+    {
+      g_task_return_new_error (outer, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, "%s",
+                               _("Open a saved list of contacts to write to everyone in it"));
+      return;
+    }
+  data = g_new0 (MailData, 1);
+  data->path = g_strdup (crm_store_get_path (crm_context_get_store (self->context)));
+  data->list_id = g_strdup (self->list_id);
+  data->template_name = g_strdup (template_name);
+  data->now = crm_context_now (self->context);
+  data->again = again;
+
+  self->mailings_running++;
+  update_spinner (self);
+  task = g_task_new (self, self->cancellable, mail_planned_cb, g_steal_pointer (&outer));
+  g_task_set_source_tag (task, mail_plan_in_thread);
+  g_task_set_task_data (task, data, (GDestroyNotify) mail_data_free);
+  g_task_run_in_thread (task, mail_plan_in_thread);
+  g_object_unref (task);
+}
+
+JsonObject *
+crm_entity_list_mail_all_finish (CrmEntityList  *self,
+                                 GAsyncResult   *result,
+                                 GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void present_mail_dialog (CrmEntityList *self,
                                  const char    *template_name,
                                  const char    *notice);
+
+static void
+mail_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (source);
+  g_autofree char *template_name = user_data;
+  g_autoptr(JsonObject) mailing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mailing = crm_entity_list_mail_all_finish (self, result, &error);
+  if (mailing != NULL || self->disposed ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* everyone got it already: the dialog comes back saying so, its check box at hand */
+  if (g_error_matches (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
+    present_mail_dialog (self, template_name, error->message);
+  else
+    crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
+}
 
 static void
 mail_dialog_response_cb (AdwMessageDialog *dialog,
@@ -591,18 +728,12 @@ mail_dialog_response_cb (AdwMessageDialog *dialog,
   GtkDropDown *dropdown = g_object_get_data (G_OBJECT (dialog), "template");
   GtkCheckButton *again = g_object_get_data (G_OBJECT (dialog), "again");
   GtkStringObject *chosen = gtk_drop_down_get_selected_item (dropdown);
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (!g_str_equal (response, "send") || chosen == NULL)
     return;
-  result = crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen),
-                                     gtk_check_button_get_active (again), &error);
-  /* everyone got it already: the dialog comes back saying so, its check box at hand */
-  if (g_error_matches (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED))
-    present_mail_dialog (self, gtk_string_object_get_string (chosen), error->message);
-  else if (result == NULL)
-    crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
+  crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen),
+                            gtk_check_button_get_active (again), mail_done_cb,
+                            g_strdup (gtk_string_object_get_string (chosen)));
 }
 
 static void
@@ -735,6 +866,8 @@ crm_entity_list_set_key (CrmView    *view,
   g_clear_pointer (&self->list_filter, g_free);
   g_clear_pointer (&self->filter, g_free);
   g_clear_pointer (&self->segment_id, g_free);
+  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  self->worker_error = FALSE;
   g_signal_handlers_block_matched (self->filter_entry, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
   gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), "");
   g_signal_handlers_unblock_matched (self->filter_entry, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
@@ -886,28 +1019,27 @@ crm_entity_list_is_reading_segments (CrmEntityList *self)
   return self->segments_running || self->segments == NULL;
 }
 
+/* ---- a filtered list, off the main loop (S4-1) ---- */
+
 static void
-crm_entity_list_reload (CrmView *view)
+update_spinner (CrmEntityList *self)
 {
-  CrmEntityList *self = CRM_ENTITY_LIST (view);
+  gboolean busy = self->filter_running || self->mailings_running > 0;
+
+  gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  /* one mailing at a time: a second click would write to the same people twice */
+  gtk_widget_set_sensitive (self->mail_button, self->mailings_running == 0);
+}
+
+/* The model over what is to be shown now: the count in the subtitle, the list or the
+ * empty page, the segments of the rows. */
+static void
+show_rows (CrmEntityList *self)
+{
   g_autoptr(GError) error = NULL;
   g_autofree char *subtitle = NULL;
   guint total;
-
-  g_return_if_fail (CRM_IS_ENTITY_LIST (self));
-
-  if (self->context != NULL)
-    {
-      update_segments (self);
-      read_saved_list (self);
-    }
-  gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
-  gtk_widget_set_visible (self->mail_button, self->list_id != NULL && !is_company (self));
-  if (self->list_id != NULL && self->list_name != NULL)
-    crm_view_set_title (view, self->list_name);
-  else
-    crm_view_set_title (view, is_company (self) ? _("Companies") : _("Contacts"));
-  gtk_widget_set_visible (self->sort_bar, is_company (self) && !is_filtered (self));
 
   if (!crm_paged_model_reload (self->model, &error))
     g_warning ("Could not read the list: %s", error->message);
@@ -937,6 +1069,194 @@ crm_entity_list_reload (CrmView *view)
     }
   else
     gtk_stack_set_visible_child_name (self->stack, "list");
+}
+
+typedef struct {
+  char       *path;
+  char       *entity;
+  char       *filter;
+  char       *segment;
+  char       *surname;
+  gint64      now;
+  CrmStore   *reader;
+  JsonArray  *rows;
+} FilterData;
+
+static void
+filter_data_free (FilterData *data)
+{
+  g_free (data->path);
+  g_free (data->entity);
+  g_free (data->filter);
+  g_free (data->segment);
+  g_free (data->surname);
+  g_clear_object (&data->reader);
+  g_clear_pointer (&data->rows, json_array_unref);
+  g_free (data);
+}
+
+static void
+filter_in_thread (GTask        *task,
+                  gpointer      source,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  FilterData *data = task_data;
+  CrmFilterQuery query = {
+    .entity = data->entity,
+    .filter = data->filter,
+    .segment = data->segment,
+    .surname = data->surname,
+  };
+  GError *error = NULL;
+
+  if (data->reader == NULL)
+    {
+      data->reader = crm_store_open_reader (data->path, &error);
+      if (data->reader != NULL && !crm_store_set_memory_limits (data->reader, 8192, 0, &error))
+        g_clear_object (&data->reader);
+      if (data->reader == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  crm_store_set_now (data->reader, data->now);
+  data->rows = crm_filter_query (data->reader, &query, NULL, &error);
+  if (data->rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void start_filter (CrmEntityList *self);
+
+static void
+filter_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (source);
+  FilterData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  self->filter_running = FALSE;
+  if (self->filter_reader == NULL)
+    self->filter_reader = g_steal_pointer (&data->reader);
+  if (self->disposed)
+    return;
+  if (self->filter_pending)
+    {
+      /* the view changed meanwhile: read it as it is now */
+      start_filter (self);
+      return;
+    }
+  update_spinner (self);
+  if (!is_filtered (self))
+    return;   /* the whole view was chosen meanwhile; it shows without a worker */
+  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* a saved list that no longer works says why where its filter is */
+      set_filter_error (self, error->message);
+      self->worker_error = TRUE;
+      self->filtered_rows = json_array_new ();
+    }
+  else
+    {
+      if (self->worker_error)
+        set_filter_error (self, NULL);
+      self->worker_error = FALSE;
+      self->filtered_rows = g_steal_pointer (&data->rows);
+    }
+  show_rows (self);
+}
+
+static void
+start_filter (CrmEntityList *self)
+{
+  CrmStore *store;
+  FilterData *data;
+  GTask *task;
+
+  if (self->context == NULL || self->disposed)
+    return;
+  if (self->filter_running)
+    {
+      /* the running one ends first: its connection serves one run at a time */
+      self->filter_pending = TRUE;
+      return;
+    }
+  self->filter_pending = FALSE;
+  store = crm_context_get_store (self->context);
+  if (self->filter_reader != NULL &&
+      g_strcmp0 (crm_store_get_path (self->filter_reader), crm_store_get_path (store)) != 0)
+    g_clear_object (&self->filter_reader);
+
+  data = g_new0 (FilterData, 1);
+  data->path = g_strdup (crm_store_get_path (store));
+  data->entity = g_strdup (self->kind);
+  data->filter = crm_entity_list_dup_filter (self);
+  data->segment = g_strdup (self->segment_id);
+  data->surname = g_strdup (crm_context_get_search (self->context));
+  data->now = crm_context_now (self->context);
+  data->reader = g_steal_pointer (&self->filter_reader);
+
+  self->filter_running = TRUE;
+  update_spinner (self);
+  task = g_task_new (self, self->cancellable, filter_done_cb, NULL);
+  g_task_set_source_tag (task, start_filter);
+  g_task_set_task_data (task, data, (GDestroyNotify) filter_data_free);
+  /* the reading connection comes back even when the view went */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, filter_in_thread);
+  g_object_unref (task);
+}
+
+gboolean
+crm_entity_list_is_loading (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+  return self->filter_running || self->filter_pending || self->mailings_running > 0 ||
+         self->filter_timeout_id != 0 || crm_view_is_reload_queued (CRM_VIEW (self));
+}
+
+static void
+crm_entity_list_reload (CrmView *view)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (view);
+
+  g_return_if_fail (CRM_IS_ENTITY_LIST (self));
+
+  if (self->context != NULL)
+    {
+      update_segments (self);
+      read_saved_list (self);
+    }
+  gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
+  gtk_widget_set_visible (self->mail_button, self->list_id != NULL && !is_company (self));
+  if (self->list_id != NULL && self->list_name != NULL)
+    crm_view_set_title (view, self->list_name);
+  else
+    crm_view_set_title (view, is_company (self) ? _("Companies") : _("Contacts"));
+  gtk_widget_set_visible (self->sort_bar, is_company (self) && !is_filtered (self));
+
+  if (self->context != NULL && is_filtered (self))
+    {
+      /* the rows shown stay until the new ones are read; a list not read yet spins */
+      if (self->filtered_rows == NULL)
+        {
+          crm_paged_model_reload (self->model, NULL);
+          set_subtitle (self, NULL);
+          gtk_stack_set_visible_child_name (self->stack, "loading");
+        }
+      start_filter (self);
+      return;
+    }
+  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  show_rows (self);
 }
 
 /* ---- rows ---- */
@@ -1012,6 +1332,7 @@ crm_entity_list_dispose (GObject *object)
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
   self->disposed = TRUE;
+  g_cancellable_cancel (self->cancellable);
   crm_view_set_context (CRM_VIEW (self), NULL);
   g_clear_handle_id (&self->filter_timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRM_TYPE_ENTITY_LIST);
@@ -1035,6 +1356,9 @@ crm_entity_list_finalize (GObject *object)
   g_clear_pointer (&self->segments, g_hash_table_unref);
   g_clear_pointer (&self->bound_items, g_hash_table_unref);
   g_clear_object (&self->reader);
+  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  g_clear_object (&self->filter_reader);
+  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (crm_entity_list_parent_class)->finalize (object);
 }
 
@@ -1115,6 +1439,7 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, segment_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, delete_button);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, mail_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, spinner);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, segment_changed_cb);
@@ -1135,6 +1460,7 @@ crm_entity_list_init (CrmEntityList *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bound_items = g_hash_table_new (NULL, NULL);
+  self->cancellable = g_cancellable_new ();
   /* The model lives as long as the view; it reads through self without a reference. */
   self->model = crm_paged_model_new (fetch_rows, self, NULL);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));

@@ -43,12 +43,23 @@ char          *crm_entity_list_save_list         (CrmEntityList  *self,
 gboolean       crm_entity_list_delete_list       (CrmEntityList  *self,
                                                   GError        **error);
 /* «Write to All…» on the saved list of contacts shown (S4-2): one e-mail from the template
- * @template_name to each contact (crm_mailing_send; @again: also to those who got it
- * already), toasted with «Undo»; its result. */
-JsonObject    *crm_entity_list_mail_all          (CrmEntityList  *self,
-                                                  const char     *template_name,
-                                                  gboolean        again,
-                                                  GError        **error);
+ * @template_name to each contact (@again: also to those who got it already), toasted with
+ * «Undo». The list is read off the main loop (crm_mailing_plan on a reading connection),
+ * the messages written on it (crm_mailing_send_plan); @callback then gets the result
+ * for crm_entity_list_mail_all_finish(). Cancelled (nothing written) when the view goes. */
+void           crm_entity_list_mail_all          (CrmEntityList       *self,
+                                                  const char          *template_name,
+                                                  gboolean             again,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+/* The mailing's result ({"template","sent","skipped"}), or NULL with the error (core's,
+ * CRM_MESSAGE_ERROR_ALREADY_MAILED saying how the app sends again). */
+JsonObject    *crm_entity_list_mail_all_finish   (CrmEntityList       *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+/* Whether a filtered list (a filter, a segment or a saved list) or a mailing is being
+ * read off the main loop; the rows and the count follow when it is done. */
+gboolean       crm_entity_list_is_loading        (CrmEntityList *self);
 /* Whether the clients' segments every row shows are still being read (off the main loop,
  * after each reload). */
 gboolean       crm_entity_list_is_reading_segments (CrmEntityList *self);

@@ -43,28 +43,21 @@ first_email (JsonObject *contact)
   return json_array_get_string_element (emails, 0);
 }
 
+/* The read half: the template, the list and the contacts it leaves. */
 JsonObject *
-crm_mailing_send (CrmStore         *store,
-                  const char       *actor_id,
+crm_mailing_plan (CrmStore         *store,
                   const char       *list,
                   const char       *filter,
                   const char       *template_name,
-                  CrmMailingFlags   flags,
                   GError          **error)
 {
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autoptr(JsonObject) result = json_object_new ();
-  g_autoptr(JsonArray) sent = json_array_new ();
-  g_autoptr(JsonArray) skipped = json_array_new ();
+  g_autoptr(JsonObject) plan = json_object_new ();
   g_autoptr(JsonArray) contacts = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *channel = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *body = NULL;
   g_autoptr(JsonObject) saved = NULL;
-  g_autoptr(GHashTable) mailed = NULL;
   CrmFilterQuery query = { .entity = "contact" };
-  guint n_already = 0;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (template_name != NULL, NULL);
@@ -109,13 +102,46 @@ crm_mailing_send (CrmStore         *store,
   contacts = crm_filter_query (store, &query, NULL, error);
   if (contacts == NULL)
     return NULL;
+  if (json_array_get_length (contacts) == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Nobody to write to: no contact matches"));
+      return NULL;
+    }
+  json_object_set_string_member (plan, "template", template_name);
+  json_object_set_array_member (plan, "contacts", g_steal_pointer (&contacts));
+  return g_steal_pointer (&plan);
+}
+
+/* The write half: who of the plan's contacts gets the e-mail, in one change set. */
+JsonObject *
+crm_mailing_send_plan (CrmStore         *store,
+                       const char       *actor_id,
+                       JsonObject       *plan,
+                       CrmMailingFlags   flags,
+                       GError          **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonArray) sent = json_array_new ();
+  g_autoptr(JsonArray) skipped = json_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) mailed = NULL;
+  const char *template_name;
+  JsonArray *contacts;
+  guint n_already = 0;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (plan != NULL, NULL);
+
+  template_name = json_object_get_string_member_with_default (plan, "template", "");
+  contacts = json_object_get_array_member (plan, "contacts");
   if ((flags & CRM_MAILING_AGAIN) == 0)
     {
       mailed = crm_message_mailed (store, template_name, error);
       if (mailed == NULL)
         return NULL;
     }
-
   for (guint i = 0; i < json_array_get_length (contacts); i++)
     {
       JsonObject *contact = json_array_get_object_element (contacts, i);
@@ -174,12 +200,6 @@ crm_mailing_send (CrmStore         *store,
       json_object_set_string_member (item, "message", message);
       json_array_add_object_element (sent, item);
     }
-  if (json_array_get_length (contacts) == 0)
-    {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Nobody to write to: no contact matches"));
-      return NULL;
-    }
   if (json_array_get_length (sent) == 0 && n_already > 0)
     {
       g_set_error (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED,
@@ -208,4 +228,20 @@ crm_mailing_send (CrmStore         *store,
   json_object_set_array_member (result, "sent", g_steal_pointer (&sent));
   json_object_set_array_member (result, "skipped", g_steal_pointer (&skipped));
   return g_steal_pointer (&result);
+}
+
+JsonObject *
+crm_mailing_send (CrmStore         *store,
+                  const char       *actor_id,
+                  const char       *list,
+                  const char       *filter,
+                  const char       *template_name,
+                  CrmMailingFlags   flags,
+                  GError          **error)
+{
+  g_autoptr(JsonObject) plan = crm_mailing_plan (store, list, filter, template_name, error);
+
+  if (plan == NULL)
+    return NULL;
+  return crm_mailing_send_plan (store, actor_id, plan, flags, error);
 }

@@ -37,4 +37,22 @@ JsonObject *crm_mailing_send (CrmStore         *store,
                               CrmMailingFlags   flags,
                               GError          **error);
 
+/* crm_mailing_send() in two halves, so a front end reads off its main loop: the plan
+ * checks the template and the list and reads the contacts the list or filter leaves (on
+ * a reading connection, crm_store_open_reader(), in a worker thread: it may take a while
+ * on a large account); it fails as crm_mailing_send() does for those, INVALID_INPUT when
+ * no contact matches. Its result is for crm_mailing_send_plan() only. */
+JsonObject *crm_mailing_plan      (CrmStore         *store,
+                                   const char       *list,
+                                   const char       *filter,
+                                   const char       *template_name,
+                                   GError          **error);
+/* The rest of crm_mailing_send() on the replica's own connection: skips those without an
+ * e-mail, unsubscribed or mailed already (as the replica says now), and writes the rest. */
+JsonObject *crm_mailing_send_plan (CrmStore         *store,
+                                   const char       *actor_id,
+                                   JsonObject       *plan,
+                                   CrmMailingFlags   flags,
+                                   GError          **error);
+
 G_END_DECLS
