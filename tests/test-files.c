@@ -846,6 +846,74 @@ test_abandoned_upload (Fixture       *f,
   raw_clear (&raw);
 }
 
+/* The server's room for an account's files (here 1 MB): a photo that does not fit is
+ * refused in words naming the file and the administrator; the laptop keeps the photo, its
+ * attachment and its waiting changes; once the administrator raises the limit the next
+ * sync sends it. */
+static void
+test_files_quota (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *small[] = { "--max-file-mb", "1", "--files-quota-mb", "1", NULL };
+  const char *large[] = { "--max-file-mb", "1", "--files-quota-mb", "2", NULL };
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autoptr(GBytes) first = make_png (600 * 1024, 41);
+  g_autoptr(GBytes) second = make_png (600 * 1024, 42);
+  g_autofree char *first_path = write_file (f->dir, "первое.png", first);
+  g_autofree char *second_path = write_file (f->dir, "второе.png", second);
+  g_autofree char *deal = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  JsonArray *array;
+
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  g_strfreev (f->server->extra_args);
+  f->server->extra_args = g_strdupv ((char **) small);
+  crm_test_server_restart (f->server);
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Магазин «Тесный»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, first_path, NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+
+  ctl (&run, a, NULL, "attach", "--deal", deal, second_path, NULL);
+  json_node_unref (ok (&run));
+  ctl (&run, a, "admin-pw\n", "sync", "--password-stdin", NULL);
+  message = crm_test_assert_refused (&run, "quota-exceeded");
+  g_test_message ("%s", message);
+  g_assert_nonnull (strstr (message, "no room left on the server for this company's files"));
+  g_assert_nonnull (strstr (message, "второе.png"));
+  g_assert_nonnull (strstr (message, "Ask your administrator"));
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+
+  /* nothing lost on the laptop */
+  ctl (&run, a, NULL, "attachment", "list", "--deal", deal, NULL);
+  list = ok (&run);
+  array = json_node_get_array (list);
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (json_object_get_boolean_member (json_array_get_object_element (array, i),
+                                                   "available"));
+  store = crm_test_open (a);
+  g_assert_cmpint (crm_test_count_waiting (store), >, 0);
+  g_clear_object (&store);
+
+  /* the administrator makes room: the waiting photo goes */
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  g_strfreev (f->server->extra_args);
+  f->server->extra_args = g_strdupv ((char **) large);
+  crm_test_server_restart (f->server);
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 2);
+  store = crm_test_open (a);
+  g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -861,5 +929,6 @@ main (int   argc,
   ADD ("/files/sync-fetch-images", test_fetch_images);
   ADD ("/files/backup-keeps-files", test_backup_keeps_files);
   ADD ("/files/abandoned-upload-removed", test_abandoned_upload);
+  ADD ("/files/files-quota", test_files_quota);
   return g_test_run ();
 }

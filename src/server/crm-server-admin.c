@@ -581,6 +581,7 @@ crm_server_cmd_serve (const char  *data_dir,
   gint idle_timeout = CRM_SERVER_DEFAULT_IDLE_TIMEOUT;
   gint64 max_file_mb = CRM_SERVER_DEFAULT_MAX_FILE_MB;
   gint abandoned_hours = CRM_SERVER_DEFAULT_ABANDONED_UPLOAD_HOURS;
+  gint64 files_quota_mb = CRM_SERVER_DEFAULT_FILES_QUOTA_MB;
   gint mail_interval = 60;
   g_autofree char *public_url = NULL;
   const GOptionEntry entries[] = {
@@ -622,6 +623,9 @@ crm_server_cmd_serve (const char  *data_dir,
     { "max-file-mb", 0, 0, G_OPTION_ARG_INT64, &max_file_mb,
       N_("Largest attached file (a photo, a document) accepted, in MB (default 25)"),
       N_("MB") },
+    { "files-quota-mb", 0, 0, G_OPTION_ARG_INT64, &files_quota_mb,
+      N_("Room for each account's attached files on the server, in MB (default 20480; 0: no "
+         "limit); an upload that does not fit is refused and waits on its laptop"), N_("MB") },
     { "abandoned-upload-hours", 0, 0, G_OPTION_ARG_INT, &abandoned_hours,
       N_("Remove a file upload begun and not finished when nothing was added to it for "
          "HOURS (default 24; 0: keep them); the laptop starts that file again"), N_("HOURS") },
@@ -678,6 +682,9 @@ crm_server_cmd_serve (const char  *data_dir,
     return crm_server_command_usage (_("--account-quota-mb takes a number of megabytes, 0 for no limit"));
   if (max_file_mb < 1 || max_file_mb > G_MAXINT64 / (1024 * 1024))
     return crm_server_command_usage (_("--max-file-mb takes a positive number of megabytes"));
+  if (files_quota_mb < 0 || files_quota_mb > G_MAXINT64 / (1024 * 1024))
+    return crm_server_command_usage (_("--files-quota-mb takes a number of megabytes, 0 for no "
+                                       "limit"));
   if (abandoned_hours < 0)
     return crm_server_command_usage (_("--abandoned-upload-hours takes a number of hours, 0 to "
                                        "keep unfinished uploads"));
@@ -701,6 +708,7 @@ crm_server_cmd_serve (const char  *data_dir,
   limits.idle_timeout_s = (guint) idle_timeout;
   limits.max_file = (gsize) max_file_mb * 1024 * 1024;
   limits.abandoned_upload_ms = (gint64) abandoned_hours * 3600 * 1000;
+  limits.files_quota = files_quota_mb * 1024 * 1024;
   /* every connection is a descriptor: the cap stays below the open-file limit, so
    * accept() never fails for want of one */
   open_files = crm_server_raise_file_limit ();

@@ -185,6 +185,60 @@ finish (const char  *folder,
   return TRUE;
 }
 
+gint64
+crm_server_files_usage (const char *folder,
+                        const char *skip)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  gint64 used = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+
+      if (skip != NULL && g_str_equal (name, skip))
+        continue;
+      path = g_build_filename (folder, name, NULL);
+      if (g_lstat (path, &st) == 0 && S_ISREG (st.st_mode))
+        used += (gint64) st.st_size;
+    }
+  return used;
+}
+
+/* A new upload of @length bytes: the account's files stay within @quota. */
+static gboolean
+check_quota (const char  *folder,
+             const char  *hash,
+             gint64       length,
+             gint64       quota,
+             GError     **error)
+{
+  g_autofree char *partial = g_strconcat (".upload-", hash, NULL);
+  gint64 used;
+
+  if (quota <= 0)
+    return TRUE;
+  used = crm_server_files_usage (folder, partial);
+  if (used + length <= quota)
+    return TRUE;
+  {
+    g_autofree char *used_text = g_format_size ((guint64) used);
+    g_autofree char *quota_text = g_format_size ((guint64) quota);
+    g_autofree char *length_text = g_format_size ((guint64) length);
+
+    crm_server_log (G_LOG_LEVEL_WARNING, "file.quota",
+                    "upload refused: the account's files are at their limit",
+                    "VORONKA_FILE", hash, NULL);
+    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
+                 _("The account's files take %s on the server, its limit is %s, and this "
+                   "file of %s does not fit; the administrator can raise serve "
+                   "--files-quota-mb"), used_text, quota_text, length_text);
+  }
+  return FALSE;
+}
+
 gboolean
 crm_server_files_append (const char  *folder,
                          const char  *hash,
@@ -192,6 +246,7 @@ crm_server_files_append (const char  *folder,
                          gint64       length,
                          const char  *mime,
                          gint64       max_file,
+                         gint64       quota,
                          GBytes      *body,
                          gint64      *out_offset,
                          gboolean    *out_complete,
@@ -234,6 +289,9 @@ crm_server_files_append (const char  *folder,
                    (long long) length);
       return FALSE;
     }
+  /* a new upload only: one the server took the start of goes on */
+  if (have == 0 && offset == 0 && !check_quota (folder, hash, length, quota, error))
+    return FALSE;
   if (offset != have)
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPLOAD_OFFSET,

@@ -13,6 +13,12 @@ G_BEGIN_DECLS
 
 /* `serve --max-file-mb`'s default. */
 #define CRM_SERVER_DEFAULT_MAX_FILE_MB 25
+/* `serve --files-quota-mb`'s default: what an account's files may take in all. */
+#define CRM_SERVER_DEFAULT_FILES_QUOTA_MB 20480
+
+/* The bytes the files of @folder take, unfinished uploads included, except @skip's. */
+gint64    crm_server_files_usage     (const char  *folder,
+                                      const char  *skip);
 
 /* 64 lowercase hex digits. */
 gboolean  crm_server_files_is_hash   (const char  *text);
@@ -30,13 +36,16 @@ char     *crm_server_files_path      (const char  *folder,
  * limit), UPLOAD_OFFSET when @offset is not what the server has (*@out_offset says
  * where to go on), HASH_MISMATCH when the whole content's SHA-256 is not @hash and
  * FILE_TYPE when @mime is a picture's or PDF's and the content is not one (the upload
- * is then discarded), INVALID_INPUT for offsets and lengths that do not add up. */
+ * is then discarded), INVALID_INPUT for offsets and lengths that do not add up,
+ * QUOTA_EXCEEDED when a new upload of @length bytes would take the folder over @quota
+ * bytes (0: no limit; naming what it holds and the limit). */
 gboolean  crm_server_files_append    (const char  *folder,
                                       const char  *hash,
                                       gint64       offset,
                                       gint64       length,
                                       const char  *mime,
                                       gint64       max_file,
+                                      gint64       quota,
                                       GBytes      *body,
                                       gint64      *out_offset,
                                       gboolean    *out_complete,

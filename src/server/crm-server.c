@@ -1029,7 +1029,8 @@ handle_file (CrmServer         *self,
         }
       body = request_body (msg);
       if (!crm_server_files_append (folder, hash, offset, length, mime,
-                                    (gint64) self->limits.max_file, body, &reached, &complete,
+                                    (gint64) self->limits.max_file, self->limits.files_quota,
+                                    body, &reached, &complete,
                                     &error))
         {
           set_offset_header (msg, reached);

@@ -20,6 +20,7 @@ typedef struct {
   guint   idle_timeout_s;   /* for a client to send (the rest of) its next request */
   gsize   max_file;         /* bytes an attached file may have (0: no limit) */
   gint64  abandoned_upload_ms; /* an unfinished upload untouched this long goes (0: never) */
+  gint64  files_quota;      /* bytes an account's files may take in all (0: no limit) */
 } CrmServerLimits;
 
 #define CRM_SERVER_DEFAULT_MAX_BODY      (16 * 1024 * 1024)

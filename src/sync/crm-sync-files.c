@@ -226,6 +226,18 @@ upload_one (CrmSyncRound  *round,
               continue;
             }
           close (fd);
+          if (g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED))
+            {
+              g_autofree char *size_text = g_format_size ((guint64) size);
+
+              /* in this device's words, whatever the server's language */
+              g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
+                           _("There is no room left on the server for this company's files: "
+                             "«%s» (%s) was not sent and waits on this device, and so do the "
+                             "changes after it. Ask your administrator. (The server says: "
+                             "%s)"), name, size_text, local_error->message);
+              return FALSE;
+            }
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                       _("The file «%s» was not sent: "), name);
           return FALSE;
