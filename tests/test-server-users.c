@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "crm-query.h"
+#include "crm-setup.h"
 #include "crm-test-pg.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
@@ -546,6 +547,116 @@ test_remove (void)
   teardown ();
 }
 
+/* An admin deactivates a rep in the app (core's change set, written on the admin's laptop
+ * and pushed by sync, as the app does): her open deals and tasks are the manager's on every
+ * replica that syncs, her token and her password are refused with words that say so, and
+ * a manager cannot do it (refused on his laptop, offline). Reactivated, she signs in. */
+static void
+test_deactivate_in_app (void)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *admin_path = NULL;
+  g_autofree char *manager_path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) users = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  const char *refusal = "An administrator deactivated your account; your open deals and "
+                        "tasks went to a colleague. Ask your administrator if this is a mistake";
+
+  setup ();
+  dir = crm_test_server_make_data (tmpdir);
+  server = crm_test_server_start (dir, FALSE, NULL);
+  token = first_sync (server, "maria.db", "Мария Кузнецова", "rep-password");
+  admin_path = g_build_filename (tmpdir, "admin.db", NULL);
+  manager_path = g_build_filename (tmpdir, "manager.db", NULL);
+  g_free (first_sync (server, "admin.db", "admin", "admin-pw"));
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autofree char *maria = crm_query_resolve (store, "user", "Мария Кузнецова", NULL, NULL);
+    g_autofree char *deal = NULL;
+    g_autoptr(CrmSyncClient) client = NULL;
+    g_autoptr(CrmSyncReport) report = NULL;
+
+    deal = add_deal (store, "MAN TGX для Логистик-Сервис", maria);
+    g_free (add_deal (store, "Volvo FH для ТрансСибири", maria));
+    add_task (store, deal, "Позвонить о лизинге", maria, FALSE);
+    g_clear_object (&store);
+    client = crm_test_client_new (server, admin_path, "admin", "admin-pw");
+    report = crm_test_sync (client);
+  }
+  assert_ctl_sync_ok (server, "manager.db", "manager", "manager-pw");
+  g_assert_cmpuint (count_deals_of ("manager.db", "Мария Кузнецова"), ==, 2);
+
+  /* a manager may not deactivate anyone: refused on his laptop, nothing written */
+  crm_test_ctl (&run, manager_path, NULL, "--as", "manager", "user", "deactivate",
+                "Мария Кузнецова", "--reassign-to", "manager", NULL);
+  g_free (crm_test_assert_refused (&run, "permission-denied"));
+  g_assert_cmpuint (count_deals_of ("manager.db", "Мария Кузнецова"), ==, 2);
+
+  /* the admin deactivates her on the laptop and syncs */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autofree char *maria = crm_query_resolve (store, "user", "Мария Кузнецова", NULL, NULL);
+    g_autofree char *manager = crm_query_resolve (store, "user", "manager", NULL, NULL);
+    g_autofree char *admin_id = crm_query_resolve (store, "user", "admin", NULL, NULL);
+    g_autoptr(CrmChangeset) changeset = NULL;
+    g_autoptr(CrmSyncClient) client = NULL;
+    g_autoptr(CrmSyncReport) report = NULL;
+    guint deals = 0, tasks = 0;
+
+    changeset = crm_setup_user_deactivate (store, maria, manager, &deals, &tasks, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (deals, ==, 2);
+    g_assert_cmpuint (tasks, ==, 1);
+    crm_changeset_set_actor (changeset, admin_id);
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+    g_assert_false (crm_setup_user_is_active (store, maria));
+    g_clear_object (&store);
+    client = crm_test_client_new (server, admin_path, "admin", "admin-pw");
+    report = crm_test_sync (client);
+    g_assert_cmpuint (report->rejected, ==, 0);
+  }
+
+  /* the deals and the task moved on the manager's laptop too */
+  assert_ctl_sync_ok (server, "manager.db", "manager", "manager-pw");
+  g_assert_cmpuint (count_deals_of ("manager.db", "manager"), ==, 2);
+  g_assert_cmpuint (count_deals_of ("manager.db", "Мария Кузнецова"), ==, 0);
+  {
+    g_autoptr(JsonNode) node = crm_test_ctl_ok (manager_path, NULL, "task", "list", NULL);
+    JsonArray *tasks = JSON_NODE_HOLDS_ARRAY (node)
+                       ? json_node_get_array (node)
+                       : json_object_get_array_member (json_node_get_object (node), "tasks");
+    JsonObject *open = crm_test_find_object (tasks, "text", "Позвонить о лизинге");
+
+    g_assert_nonnull (open);
+    g_assert_cmpstr (json_object_get_string_member (open, "responsible"), ==, "manager");
+  }
+  /* her next sync is refused, with the reason; her password too */
+  error = sync_with_token (server, "maria.db", "Мария Кузнецова", token);
+  g_assert_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_PERMISSION_DENIED);
+  g_assert_cmpstr (error->message, ==, refusal);
+  g_clear_error (&error);
+  assert_ctl_sync_refused (server, "maria-ctl.db", "Мария Кузнецова", "rep-password", refusal);
+  users = user_list (dir);
+  g_assert_cmpstr (state_of (users, "Мария Кузнецова"), ==, "deactivated");
+  g_assert_cmpstr (state_of (users, "Денис Морозов"), ==, "active");
+
+  /* reactivated (voronkactl, as the admin): she signs in again; the deals stay moved */
+  crm_test_ctl (&run, admin_path, NULL, "user", "reactivate", "Мария Кузнецова", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  assert_ctl_sync_ok (server, "admin.db", "admin", "admin-pw");
+  assert_ctl_sync_ok (server, "maria-ctl.db", "Мария Кузнецова", "rep-password");
+  g_assert_cmpuint (count_deals_of ("maria-ctl.db", "manager"), ==, 2);
+
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_assert_cmpuint (crm_test_server_count_log (server, "WARNING", NULL), ==,
+                    crm_test_server_count_log (server, "WARNING", "sign-in failed", NULL));
+  teardown ();
+}
+
 /* --- upgrades ---------------------------------------------------------------------------- */
 
 /* server.db exactly as the servers before its schema version made it (user_version 0). */
@@ -806,6 +917,7 @@ main (int    argc,
   g_test_add_func ("/server-users/disable-enable", test_disable_enable);
   g_test_add_func ("/server-users/password", test_password);
   g_test_add_func ("/server-users/remove", test_remove);
+  g_test_add_func ("/server-users/deactivate-in-app", test_deactivate_in_app);
   /* the embedded storage's files on disk (the -pg run keeps accounts in PostgreSQL) */
   if (!crm_test_pg_wanted ())
     {

@@ -15,6 +15,7 @@
 #include "crm-settings-view.h"
 #include "crm-sidebar.h"
 #include "crm-setup-window.h"
+#include "crm-setup.h"
 #include "crm-import-dialog.h"
 
 static char *tmpdir;
@@ -413,6 +414,141 @@ test_users (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users"));
 }
 
+/* The button of row @id whose tooltip starts with @tooltip, or NULL. */
+static GtkWidget *
+row_button (const char *id,
+            const char *tooltip)
+{
+  GtkWidget *row = crm_setup_window_get_row (setup, id);
+  GQueue queue = G_QUEUE_INIT;
+
+  g_assert_nonnull (row);
+  g_queue_push_tail (&queue, row);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+      const char *text = gtk_widget_get_tooltip_text (widget);
+
+      if (GTK_IS_BUTTON (widget) && text != NULL && g_str_has_prefix (text, tooltip))
+        {
+          g_queue_clear (&queue);
+          return widget;
+        }
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return NULL;
+}
+
+/* Opens the deactivate dialog of user @id and picks @heir_name in it. */
+static AdwMessageDialog *
+open_deactivate (const char *id,
+                 const char *heir_name)
+{
+  GtkWidget *button = row_button (id, "Deactivate");
+  AdwMessageDialog *dialog;
+  GtkDropDown *heir;
+  GListModel *names;
+  guint found = G_MAXUINT;
+
+  if (button == NULL)
+    button = row_button (id, "Отключить");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  heir = GTK_DROP_DOWN (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, NULL));
+  g_assert_nonnull (heir);
+  names = gtk_drop_down_get_model (heir);
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (names), i), heir_name) == 0)
+      found = i;
+  g_assert_cmpuint (found, !=, G_MAXUINT);
+  gtk_drop_down_set_selected (heir, found);
+  return dialog;
+}
+
+typedef struct {
+  const char *user;
+  gboolean    active;
+} UserState;
+
+static gboolean
+user_state_is (gpointer data)
+{
+  UserState *state = data;
+  g_autoptr(CrmStore) store = replica ();
+
+  return crm_setup_user_is_active (store, state->user) == state->active;
+}
+
+static gboolean
+row_offers_reactivate (gpointer data)
+{
+  GtkWidget *row = crm_setup_window_get_row (setup, data);
+
+  return row != NULL && crm_test_ui_widget_is_drawn (row) &&
+         crm_test_ui_find (row, GTK_TYPE_BUTTON, "_Reactivate") != NULL;
+}
+
+static guint
+open_deals_of (const char *user_id)
+{
+  g_autoptr(CrmStore) store = replica ();
+  CrmDealFilter filter = { .open_only = TRUE };
+  g_autoptr(JsonNode) deals = crm_query_deals (store, &filter, NULL, NULL);
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (deals)); i++)
+    {
+      g_autoptr(JsonObject) deal = crm_store_dup_entity (store, "deal",
+        str (json_array_get_object_element (json_node_get_array (deals), i), "id"));
+
+      n += g_strcmp0 (str (deal, "responsible"), user_id) == 0;
+    }
+  return n;
+}
+
+/* An admin deactivates a rep: the dialog picks the colleague, the rep's open deals are
+ * the colleague's, the rep is deactivated, all in one change the toast undoes. The
+ * admin's own row offers no deactivation. */
+static void
+test_deactivate (void)
+{
+  g_autofree char *pavel = resolve ("user", "Павел Новиков", NULL);
+  g_autofree char *elena = resolve ("user", "Елена Фёдорова", NULL);
+  g_autofree char *admin = resolve ("user", "admin", NULL);
+  guint pavel_deals = open_deals_of (pavel);
+  guint elena_deals = open_deals_of (elena);
+  AdwMessageDialog *dialog;
+  UserState deactivated = { pavel, FALSE };
+  UserState active = { pavel, TRUE };
+  g_autofree char *undo = NULL;
+
+  g_assert_cmpuint (pavel_deals, >, 0);
+  open_setup (CRM_SETUP_PAGE_USERS);
+  g_assert_null (row_button (admin, "Deactivate"));
+  dialog = open_deactivate (pavel, "Елена Фёдорова");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-deactivate-dialog"));
+  adw_message_dialog_response (dialog, "deactivate");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (crm_test_ui_wait_until (user_state_is, &deactivated, 10000));
+  g_assert_cmpuint (open_deals_of (pavel), ==, 0);
+  g_assert_cmpuint (open_deals_of (elena), ==, elena_deals + pavel_deals);
+  assert_toast ("Павел Новиков deactivated");
+  assert_toast ("went to Елена Фёдорова");
+  g_assert_true (crm_test_ui_wait_until (row_offers_reactivate, pavel, 10000));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users-deactivated"));
+
+  /* the toast's Undo gives everything back in one step */
+  undo = g_strdup (crm_context_get_last_change_set (crm_window_get_context (window)));
+  act ("setup.undo", "s", undo);
+  g_assert_true (crm_test_ui_wait_until (user_state_is, &active, 10000));
+  g_assert_cmpuint (open_deals_of (pavel), ==, pavel_deals);
+  g_assert_cmpuint (open_deals_of (elena), ==, elena_deals);
+}
+
 static gboolean
 import_settled (gpointer data)
 {
@@ -493,6 +629,16 @@ russian_pages (void)
       open_setup (pages[i]);
       g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), name));
     }
+  /* the deactivate dialog, in Russian */
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autofree char *pavel = crm_query_resolve (store, "user", "Павел Новиков", NULL, NULL);
+    AdwMessageDialog *dialog = open_deactivate (pavel, "Елена Фёдорова");
+
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-deactivate-dialog-ru"));
+    g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Takes over"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
   g_assert_null (crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_PREFERENCES_GROUP, "Deal Fields"));
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_PREFERENCES_GROUP, "Поля сделок"));
   gtk_window_destroy (GTK_WINDOW (setup));
@@ -521,6 +667,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/fields", test_fields);
   g_test_add_func ("/ui/setup/tags", test_tags);
   g_test_add_func ("/ui/setup/users", test_users);
+  g_test_add_func ("/ui/setup/deactivate", test_deactivate);
   g_test_add_func ("/ui/setup/import", test_import);
   g_test_add_func ("/ui/setup/russian", test_russian);
   status = g_test_run ();

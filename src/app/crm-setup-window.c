@@ -594,6 +594,50 @@ user_group_action (GtkWidget  *widget,
   apply (self, changeset, error, *group != '\0' ? _("Group changed") : _("Taken out of the group"));
 }
 
+static void
+user_deactivate_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *heir;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(JsonObject) heir_user = NULL;
+  g_autofree char *deals_text = NULL;
+  g_autofree char *text = NULL;
+  guint deals = 0, tasks = 0;
+
+  g_variant_get (parameter, "(&s&s)", &id, &heir);
+  user = crm_store_dup_entity (store_of (self), "user", id);
+  heir_user = crm_store_dup_entity (store_of (self), "user", heir);
+  changeset = crm_setup_user_deactivate (store_of (self), id, heir, &deals, &tasks, &error);
+  deals_text = g_strdup_printf (ngettext ("%u open deal", "%u open deals", deals), deals);
+  /* TRANSLATORS: "Мария deactivated: 3 open deals and 2 open tasks went to Денис" */
+  text = g_strdup_printf (ngettext ("%s deactivated: %s and %u open task went to %s",
+                                    "%s deactivated: %s and %u open tasks went to %s", tasks),
+                          crm_json_string_or (user, "name", ""), deals_text, tasks,
+                          crm_json_string_or (heir_user, "name", ""));
+  apply_focused (self, changeset, error, id, text);
+}
+
+static void
+user_reactivate_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_setup_user_reactivate (store_of (self), id, &error);
+  g_autoptr(JsonObject) user = crm_store_dup_entity (store_of (self), "user", id);
+  g_autofree char *text = g_strdup_printf (_("%s can sign in again"),
+                                           crm_json_string_or (user, "name", ""));
+
+  apply_focused (self, changeset, error, id, text);
+}
+
 /* ---- dialogs that ask for what an action needs ---- */
 
 typedef struct {
@@ -999,6 +1043,95 @@ merge_clicked_cb (GtkButton      *button,
   g_signal_connect_data (dialog, "response", G_CALLBACK (merge_ask_response_cb), ask,
                          merge_ask_closure_free, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Deactivating a user: pick the colleague who takes over. */
+typedef struct {
+  CrmSetupWindow *self;
+  char           *id;
+  GPtrArray      *ids;
+  GtkDropDown    *heir;
+} DeactivateAsk;
+
+static void
+deactivate_ask_free (DeactivateAsk *ask)
+{
+  g_free (ask->id);
+  g_ptr_array_unref (ask->ids);
+  g_free (ask);
+}
+
+static void
+deactivate_ask_closure_free (gpointer  data,
+                             GClosure *closure)
+{
+  deactivate_ask_free (data);
+}
+
+static void
+deactivate_ask_response_cb (AdwMessageDialog *dialog,
+                            const char       *response,
+                            DeactivateAsk    *ask)
+{
+  guint selected = gtk_drop_down_get_selected (ask->heir);
+
+  if (!g_str_equal (response, "deactivate") || selected >= ask->ids->len)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.user-deactivate", "(ss)", ask->id,
+                              g_ptr_array_index (ask->ids, selected));
+}
+
+static void
+deactivate_clicked_cb (GtkButton      *button,
+                       CrmSetupWindow *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "id");
+  g_autoptr(JsonObject) user = crm_store_dup_entity (store_of (self), "user", id);
+  g_autofree char *heading = g_strdup_printf (_("Deactivate %s?"),
+                                              crm_json_string_or (user, "name", ""));
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), heading,
+                            _("Their open deals and tasks go to the colleague picked here, in "
+                              "one change you can undo. They can no longer sign in: the server "
+                              "refuses them at their next sync. Won and lost deals stay theirs "
+                              "in the reports.")));
+  GtkStringList *names = gtk_string_list_new (NULL);
+  JsonArray *users = crm_context_get_users (self->context);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_("_Takes over"));
+  DeactivateAsk *ask = g_new0 (DeactivateAsk, 1);
+
+  ask->self = self;
+  ask->id = g_strdup (id);
+  ask->ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *other = json_array_get_object_element (users, i);
+      const char *other_id = crm_json_string (other, "id");
+
+      if (g_strcmp0 (other_id, id) == 0 ||
+          !json_object_get_boolean_member_with_default (other, "active", TRUE))
+        continue;
+      g_ptr_array_add (ask->ids, g_strdup (other_id));
+      gtk_string_list_append (names, crm_json_string (other, "name"));
+    }
+  ask->heir = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
+  gtk_drop_down_set_enable_search (ask->heir, TRUE);
+  gtk_widget_set_name (GTK_WIDGET (ask->heir), "heir");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (ask->heir));
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (ask->heir));
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "deactivate",
+                                    _("_Deactivate"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "deactivate", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (dialog, "deactivate", ask->ids->len > 0);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (deactivate_ask_response_cb), ask,
+                         deactivate_ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (GTK_WIDGET (ask->heir));
 }
 
 /* ---- pages ---- */
@@ -1438,6 +1571,23 @@ build_users (CrmSetupWindow *self)
         }
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), crm_json_string (user, "name"));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      if (!json_object_get_boolean_member_with_default (user, "active", TRUE))
+        {
+          /* deactivated: their name and the way back, nothing to edit */
+          GtkWidget *back = gtk_button_new_with_mnemonic (_("_Reactivate"));
+          GtkWidget *plain = add_row (self, group, id, crm_json_string (user, "name"),
+                                      _("Deactivated: cannot sign in; their open deals went "
+                                        "to a colleague"));
+
+          g_object_ref_sink (row);
+          g_object_unref (row);
+          g_object_unref (names);
+          gtk_widget_set_valign (back, GTK_ALIGN_CENTER);
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "setup.user-reactivate");
+          gtk_actionable_set_action_target (GTK_ACTIONABLE (back), "s", id);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (plain), back);
+          continue;
+        }
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row),
                                    group_name != NULL ? group_name : _("No group"));
       g_object_set_data (G_OBJECT (row), "building", GINT_TO_POINTER (TRUE));
@@ -1452,6 +1602,20 @@ build_users (CrmSetupWindow *self)
                                  ask_button (self, "system-users-symbolic", NULL,
                                              _("Change the group"), _("Group"), group_name,
                                              _("_Save"), "setup.user-group", id));
+      if (g_strcmp0 (id, crm_context_get_user_id (self->context)) != 0)
+        {
+          GtkWidget *deactivate = gtk_button_new_from_icon_name ("system-log-out-symbolic");
+
+          gtk_widget_set_valign (deactivate, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (deactivate, "flat");
+          gtk_widget_set_tooltip_text (deactivate, _("Deactivate: a colleague takes over their "
+                                                     "open deals and tasks"));
+          gtk_accessible_update_property (GTK_ACCESSIBLE (deactivate),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _("Deactivate"), -1);
+          g_object_set_data_full (G_OBJECT (deactivate), "id", g_strdup (id), g_free);
+          g_signal_connect (deactivate, "clicked", G_CALLBACK (deactivate_clicked_cb), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), deactivate);
+        }
       adw_preferences_group_add (group, row);
       g_hash_table_insert (self->rows, g_strdup (id), row);
     }
@@ -1567,6 +1731,8 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.tag-merge", "(ss)", tag_merge_action);
   gtk_widget_class_install_action (widget_class, "setup.user-role", "(ss)", user_role_action);
   gtk_widget_class_install_action (widget_class, "setup.user-group", "(ss)", user_group_action);
+  gtk_widget_class_install_action (widget_class, "setup.user-deactivate", "(ss)", user_deactivate_action);
+  gtk_widget_class_install_action (widget_class, "setup.user-reactivate", "s", user_reactivate_action);
 }
 
 static void

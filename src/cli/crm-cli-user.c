@@ -6,6 +6,7 @@
 #include "crm-call.h"
 #include "crm-cli.h"
 #include "crm-query.h"
+#include "crm-setup.h"
 #include "crm-user.h"
 
 static const char *const roles[] = { "admin", "manager", "rep", NULL };
@@ -213,5 +214,90 @@ crm_cli_user_set (CrmCli   *cli,
   else
     g_print (_("%s has no extension now\n"),
              json_object_get_string_member_with_default (user, "name", id));
+  return TRUE;
+}
+
+gboolean
+crm_cli_user_deactivate (CrmCli   *cli,
+                         int       argc,
+                         char    **argv,
+                         GError  **error)
+{
+  g_autofree char *reassign_to = NULL;
+  const GOptionEntry entries[] = {
+    { "reassign-to", 0, 0, G_OPTION_ARG_STRING, &reassign_to,
+      N_("The colleague who takes over their open deals and tasks (required)"), N_("NAME") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *heir = NULL;
+  guint deals = 0, tasks = 0;
+
+  if (!crm_cli_parse (cli, "user deactivate", "NAME",
+                      _("Deactivate a user (administrators): their open deals and tasks go to "
+                        "--reassign-to, and the server refuses their sign-in from their next "
+                        "sync on. With --json: {\"user\", \"reassigned_to\", \"deals\", "
+                        "\"tasks\"}."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (reassign_to == NULL)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("--reassign-to NAME is required: who takes over their open deals and "
+                     "tasks"));
+      return FALSE;
+    }
+  if (!crm_cli_open (cli, error) ||
+      (id = crm_query_resolve (cli->store, "user", argv[1], NULL, error)) == NULL ||
+      (heir = crm_query_resolve (cli->store, "user", reassign_to, NULL, error)) == NULL)
+    return FALSE;
+  changeset = crm_setup_user_deactivate (cli->store, id, heir, &deals, &tasks, error);
+  if (changeset == NULL || !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) out = json_object_new ();
+
+      json_object_set_string_member (out, "user", argv[1]);
+      json_object_set_string_member (out, "reassigned_to", reassign_to);
+      json_object_set_int_member (out, "deals", deals);
+      json_object_set_int_member (out, "tasks", tasks);
+      crm_cli_print_json_object (out);
+    }
+  else
+    g_print (_("Deactivated %s; %s took over %u open deals and %u open tasks\n"), argv[1],
+             reassign_to, deals, tasks);
+  return TRUE;
+}
+
+gboolean
+crm_cli_user_reactivate (CrmCli   *cli,
+                         int       argc,
+                         char    **argv,
+                         GError  **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "user reactivate", "NAME",
+                      _("Make a deactivated user active again (administrators): they sign in "
+                        "again; their former deals stay with whoever took them over."),
+                      NULL, &argc, &argv, 1, error) ||
+      !crm_cli_open (cli, error) ||
+      (id = crm_query_resolve (cli->store, "user", argv[1], NULL, error)) == NULL ||
+      (changeset = crm_setup_user_reactivate (cli->store, id, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) out = json_object_new ();
+
+      json_object_set_string_member (out, "user", argv[1]);
+      json_object_set_boolean_member (out, "active", TRUE);
+      crm_cli_print_json_object (out);
+    }
+  else
+    g_print (_("%s is active again\n"), argv[1]);
   return TRUE;
 }

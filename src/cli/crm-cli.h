@@ -155,6 +155,8 @@ gboolean crm_cli_pipelines      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_user_add       (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_user_list      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_user_set       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_user_deactivate (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_user_reactivate (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_tag_list       (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_search         (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_report_list    (CrmCli *cli, int argc, char **argv, GError **error);

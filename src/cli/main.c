@@ -32,6 +32,8 @@ static const Command commands[] = {
   { "user", "add", crm_cli_user_add, N_("Add a user") },
   { "user", "list", crm_cli_user_list, N_("List users") },
   { "user", "set", crm_cli_user_set, N_("Change a user: their extension (administrators)") },
+  { "user", "deactivate", crm_cli_user_deactivate, N_("Deactivate a user; a colleague takes over their open deals and tasks (admins)") },
+  { "user", "reactivate", crm_cli_user_reactivate, N_("Make a deactivated user active again (admins)") },
   { "tag", "list", crm_cli_tag_list, N_("List tags") },
   { "tag", "add", crm_cli_tag_add, N_("Add a tag") },
   { "tag", "rename", crm_cli_tag_rename, N_("Rename a tag (admins)") },

@@ -374,14 +374,33 @@ JsonNode *
 crm_query_users (CrmStore  *store,
                  GError   **error)
 {
-  static const char *const members[] = { "id", "name", "role", "group", "extension", NULL };
+  static const char *const members[] = { "id", "name", "role", "group", "extension",
+                                         "deactivated", NULL };
+  JsonNode *node;
+  JsonArray *users;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
-  /* the extension is a field of the user's data (crm-call.h, CRM_CALL_EXTENSION_FIELD) */
-  return simple_list (store,
-                      "SELECT id, name, role, grp, json_extract (data, '$.extension')"
+  /* the extension is a field of the user's data (crm-call.h, CRM_CALL_EXTENSION_FIELD),
+   * so is when they were deactivated (crm-setup.h) */
+  node = simple_list (store,
+                      "SELECT id, name, role, grp, json_extract (data, '$.extension'),"
+                      " json_extract (data, '$.deactivated_at') IS NOT NULL"
                       " FROM \"user\" WHERE deleted = 0 AND ?1 IS NULL ORDER BY rowid",
                       NULL, members, "list users", error);
+  if (node == NULL)
+    return NULL;
+  /* "active": a boolean, for whoever lists people to pick from */
+  users = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+
+      json_object_set_boolean_member (user, "active",
+                                      g_strcmp0 (json_object_get_string_member_with_default (
+                                                   user, "deactivated", "0"), "1") != 0);
+      json_object_remove_member (user, "deactivated");
+    }
+  return node;
 }
 
 JsonNode *

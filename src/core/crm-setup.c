@@ -1027,6 +1027,163 @@ crm_setup_user_update (CrmStore    *store,
   return g_steal_pointer (&changeset);
 }
 
+/* The ids the query (binding ?1 = @arg) returns, or NULL on a failure to read. */
+static GPtrArray *
+select_ids (CrmStore    *store,
+            const char  *sql,
+            const char  *arg,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, arg);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the rows a setup change touches");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
+static gboolean
+user_is_deactivated (JsonObject *user)
+{
+  JsonNode *node = json_object_get_member (user, CRM_SETUP_USER_DEACTIVATED);
+
+  return node != NULL && !JSON_NODE_HOLDS_NULL (node);
+}
+
+gboolean
+crm_setup_user_is_active (CrmStore   *store,
+                          const char *user_id)
+{
+  g_autoptr(JsonObject) user = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  user = user_id != NULL ? crm_store_dup_entity (store, "user", user_id) : NULL;
+  return user != NULL && !json_object_get_boolean_member_with_default (user, "deleted", FALSE) &&
+         !user_is_deactivated (user);
+}
+
+static guint
+count_active_admins_except (CrmStore   *store,
+                            const char *user_id)
+{
+  g_autoptr(GPtrArray) admins = select_ids (store,
+    "SELECT id FROM \"user\" WHERE deleted = 0 AND role = 'admin' AND id IS NOT ?1"
+    " AND json_extract (data, '$." CRM_SETUP_USER_DEACTIVATED "') IS NULL", user_id, NULL);
+
+  return admins != NULL ? admins->len : 0;
+}
+
+CrmChangeset *
+crm_setup_user_deactivate (CrmStore    *store,
+                           const char  *user_id,
+                           const char  *heir_id,
+                           guint       *out_deals,
+                           guint       *out_tasks,
+                           GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(JsonObject) heir = NULL;
+  g_autoptr(GPtrArray) deals = NULL;
+  g_autoptr(GPtrArray) tasks = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((user = live_entity (store, "user", user_id, error)) == NULL)
+    return NULL;
+  if (user_is_deactivated (user))
+    {
+      invalid (error, _("%s is already deactivated"), crm_json_string_or (user, "name", ""));
+      return NULL;
+    }
+  if (heir_id == NULL || *heir_id == '\0')
+    {
+      invalid (error, _("Pick the colleague who takes over %s’s open deals and tasks"),
+               crm_json_string_or (user, "name", ""));
+      return NULL;
+    }
+  if ((heir = live_entity (store, "user", heir_id, error)) == NULL)
+    return NULL;
+  if (g_str_equal (user_id, heir_id))
+    {
+      invalid (error, _("%s cannot take over their own deals; pick a colleague"),
+               crm_json_string_or (user, "name", ""));
+      return NULL;
+    }
+  if (user_is_deactivated (heir))
+    {
+      invalid (error, _("%s is deactivated too; pick an active colleague to take over"),
+               crm_json_string_or (heir, "name", ""));
+      return NULL;
+    }
+  if (g_strcmp0 (crm_json_string (user, "role"), "admin") == 0 &&
+      count_active_admins_except (store, user_id) == 0)
+    {
+      invalid (error, _("%s is the account's only administrator; make someone else an "
+                        "administrator first"), crm_json_string_or (user, "name", ""));
+      return NULL;
+    }
+  /* open deals only: won and lost ones stay with whoever closed them (the reports) */
+  deals = select_ids (store,
+                      "SELECT d.id FROM deal d LEFT JOIN stage s ON s.id = d.stage"
+                      " WHERE d.responsible = ?1 AND d.deleted = 0"
+                      " AND coalesce (s.kind, 'open') NOT IN ('won', 'lost') ORDER BY d.id",
+                      user_id, error);
+  if (deals == NULL)
+    return NULL;
+  tasks = select_ids (store,
+                      "SELECT id FROM task WHERE responsible = ?1 AND coalesce (done, 0) = 0"
+                      " AND deleted = 0 ORDER BY id", user_id, error);
+  if (tasks == NULL)
+    return NULL;
+  for (guint i = 0; i < deals->len; i++)
+    crm_change_set_string (crm_changeset_touch (changeset, "deal", deals->pdata[i]),
+                           "responsible", heir_id);
+  for (guint i = 0; i < tasks->len; i++)
+    crm_change_set_string (crm_changeset_touch (changeset, "task", tasks->pdata[i]),
+                           "responsible", heir_id);
+  crm_change_set_int (crm_changeset_touch (changeset, "user", user_id),
+                      CRM_SETUP_USER_DEACTIVATED, crm_store_get_now (store));
+  if (out_deals != NULL)
+    *out_deals = deals->len;
+  if (out_tasks != NULL)
+    *out_tasks = tasks->len;
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_user_reactivate (CrmStore    *store,
+                           const char  *user_id,
+                           GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) user = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((user = live_entity (store, "user", user_id, error)) == NULL)
+    return NULL;
+  if (!user_is_deactivated (user))
+    {
+      invalid (error, _("%s is active already"), crm_json_string_or (user, "name", ""));
+      return NULL;
+    }
+  crm_change_set_null (crm_changeset_touch (changeset, "user", user_id),
+                       CRM_SETUP_USER_DEACTIVATED);
+  return g_steal_pointer (&changeset);
+}
+
 /* ---- a custom field's value from text ---- */
 
 static gboolean

@@ -140,6 +140,29 @@ CrmChangeset *crm_setup_user_update     (CrmStore    *store,
                                          const char  *group,
                                          GError     **error);
 
+/* The field of a `user` that says they were deactivated (when, UTC ms); null or absent
+ * for an active user. The server refuses a deactivated user's sign-in and sessions. */
+#define CRM_SETUP_USER_DEACTIVATED "deactivated_at"
+
+/* Deactivates @user_id: their open deals (not in a won or lost stage) and open tasks go to
+ * @heir_id (an active colleague), and they are marked deactivated, in one change set
+ * (undone as one). *@out_deals and *@out_tasks (optional) get how many moved. The only
+ * active administrator cannot be deactivated: INVALID_INPUT, like a heir who is the user
+ * or deactivated. */
+CrmChangeset *crm_setup_user_deactivate (CrmStore    *store,
+                                         const char  *user_id,
+                                         const char  *heir_id,
+                                         guint       *out_deals,
+                                         guint       *out_tasks,
+                                         GError     **error);
+/* Makes a deactivated user active again (their deals stay with whoever has them). */
+CrmChangeset *crm_setup_user_reactivate (CrmStore    *store,
+                                         const char  *user_id,
+                                         GError     **error);
+/* Is @user_id a user of the replica who is not deactivated? */
+gboolean      crm_setup_user_is_active  (CrmStore    *store,
+                                         const char  *user_id);
+
 /* The value of custom field @field (a row of crm_query_fields() or the `field` entity) from
  * the text a person or a file wrote: a list field's choice (any case, stored as spelled),
  * yes/no (да/нет), a whole number, money ("1500000.00" → minor units), a date

@@ -292,6 +292,8 @@ state_label (const char *state)
     return _("disabled");
   if (g_str_equal (state, "removed"))
     return _("removed");
+  if (g_str_equal (state, "deactivated"))
+    return _("deactivated in the app");
   return _("active");
 }
 
@@ -304,12 +306,13 @@ crm_server_cmd_user_list (const char  *data_dir,
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print a JSON array: [{\"name\", \"role\", \"state\": \"active\"|\"disabled\"|"
-         "\"removed\", \"sessions\", \"last_seen\", \"created_at\"}]"), NULL },
+         "\"removed\"|\"deactivated\", \"sessions\", \"last_seen\", \"created_at\"}]"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = admin_context (
     "ACCOUNT [NAME]", _("List the users of an account (or one of them): role, state "
-                        "(active, disabled or removed), signed-in sessions, last sync."),
+                        "(active, disabled, removed, or deactivated by an administrator in the "
+                        "app), signed-in sessions, last sync."),
     entries);
   g_autoptr(CrmServerStorage) storage = NULL;
   g_autoptr(JsonArray) users = NULL;

@@ -12,6 +12,7 @@
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
+#include "crm-setup.h"
 #include "crm-template.h"
 #include "crm-time.h"
 #include "crm-user.h"
@@ -245,6 +246,8 @@ refresh_role (CrmServerBackend  *self,
     return FALSE;
   g_free (user->role);
   user->role = role;
+  /* an administrator deactivated them in the replica: refused from the next request on */
+  user->deactivated = !crm_setup_user_is_active (store, user->crm_user);
   return TRUE;
 }
 

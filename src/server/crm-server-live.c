@@ -269,7 +269,7 @@ check (gpointer user_data)
           socket->next_auth_check = now + AUTH_RECHECK_S * G_USEC_PER_SEC;
           if (user == NULL && error != NULL)
             continue;   /* the storage failed: ask again next time */
-          if (user == NULL || user->disabled || user->removed)
+          if (user == NULL || user->disabled || user->removed || user->deactivated)
             close_socket (socket, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
                           "the session ended; sign in again");
         }

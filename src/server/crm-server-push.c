@@ -12,6 +12,7 @@
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
 #include "crm-rules.h"
+#include "crm-setup.h"
 #include "crm-time.h"
 
 typedef struct {
@@ -237,7 +238,9 @@ crm_server_replica_user_row (CrmStore    *store,
   json_object_set_string_member (user, "name", name);
   json_object_set_string_member (user, "role", current_role != NULL ? current_role : role);
   json_object_set_string_member (user, "state", removed ? "removed"
-                                                : disabled ? "disabled" : "active");
+                                                : disabled ? "disabled"
+                                                : !crm_setup_user_is_active (store, crm_user)
+                                                ? "deactivated" : "active");
   json_object_set_int_member (user, "sessions", sessions);
   if (last_seen > 0)
     {

@@ -27,6 +27,7 @@ crm_server_user_copy (const CrmServerUser *user)
   copy->password_hash = g_strdup (user->password_hash);
   copy->disabled = user->disabled;
   copy->removed = user->removed;
+  copy->deactivated = user->deactivated;
   return copy;
 }
 

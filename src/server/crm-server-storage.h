@@ -25,6 +25,8 @@ typedef struct {
   char *password_hash;  /* only from crm_server_storage_find_users() */
   gboolean disabled;    /* `user disable`: sign-in and tokens refused until enabled */
   gboolean removed;     /* `user remove`: gone for good (the row stays for the record) */
+  gboolean deactivated; /* deactivated by an administrator in the account's replica (the
+                         * app, `voronkactl user deactivate`): refused like disabled */
 } CrmServerUser;
 
 CrmServerUser *crm_server_user_copy (const CrmServerUser *user);

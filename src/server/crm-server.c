@@ -377,11 +377,13 @@ refuse_disabled (CrmServer           *self,
                  SoupServerMessage   *msg,
                  const CrmServerUser *user)
 {
-  if (!user->disabled && !user->removed)
+  if (!user->disabled && !user->removed && !user->deactivated)
     return FALSE;
   respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED,
                  user->removed ? _("Your account has been removed; ask your administrator")
-                               : _("Your account has been disabled; ask your administrator"), 0);
+                 : user->disabled ? _("Your account has been disabled; ask your administrator")
+                 : _("An administrator deactivated your account; your open deals and tasks "
+                     "went to a colleague. Ask your administrator if this is a mistake"), 0);
   return TRUE;
 }
 
