@@ -848,14 +848,13 @@ test_abandoned_upload (Fixture       *f,
 
 /* The server's room for an account's files (here 1 MB): a photo that does not fit is
  * refused in words naming the file and the administrator; the laptop keeps the photo, its
- * attachment and its waiting changes; once the administrator raises the limit the next
- * sync sends it. */
+ * attachment and its waiting changes; once the administrator gives the account more room
+ * (`account set --files-quota-mb`, the server running) the next sync sends it. */
 static void
 test_files_quota (Fixture       *f,
                   gconstpointer  data)
 {
   const char *small[] = { "--max-file-mb", "1", "--files-quota-mb", "1", NULL };
-  const char *large[] = { "--max-file-mb", "1", "--files-quota-mb", "2", NULL };
   g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
   g_autoptr(GBytes) first = make_png (600 * 1024, 41);
   g_autoptr(GBytes) second = make_png (600 * 1024, 42);
@@ -903,11 +902,14 @@ test_files_quota (Fixture       *f,
   g_assert_cmpint (crm_test_count_waiting (store), >, 0);
   g_clear_object (&store);
 
-  /* the administrator makes room: the waiting photo goes */
-  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
-  g_strfreev (f->server->extra_args);
-  f->server->extra_args = g_strdupv ((char **) large);
-  crm_test_server_restart (f->server);
+  /* the administrator gives this account more room, while the server runs: the waiting
+   * photo goes */
+  server_command (&run, f, "account", "set", "dist", "--files-quota-mb", "lots", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "“lots”"));
+  server_command (&run, f, "account", "set", "dist", "--files-quota-mb", "2", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "2 MB"));
   sync_replica (f, a, "admin", "admin-pw");
   g_assert_cmpuint (server_files (f, FALSE), ==, 2);
   store = crm_test_open (a);

@@ -133,6 +133,64 @@ crm_server_cmd_account_create (const char  *data_dir,
 }
 
 int
+crm_server_cmd_account_set (const char  *data_dir,
+                            int          argc,
+                            char       **argv)
+{
+  g_autofree char *files_quota = NULL;
+  const GOptionEntry entries[] = {
+    { "files-quota-mb", 0, 0, G_OPTION_ARG_STRING, &files_quota,
+      N_("Room for the account's attached files on the server, in MB (0: no limit; "
+         "“default”: serve --files-quota-mb's)"), N_("MB|default") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = admin_context (
+    "ACCOUNT", _("Change an account's own settings on the server."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account = NULL;
+  guint64 mb = 0;
+  gint64 bytes = -1;
+  int status = 0;
+
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return crm_server_command_usage (_("account set takes one ACCOUNT"));
+  if (files_quota == NULL)
+    return crm_server_command_usage (_("Say what to change: --files-quota-mb MB"));
+  if (!g_str_equal (files_quota, "default"))
+    {
+      if (!g_ascii_string_to_unsigned (files_quota, 10, 0, G_MAXINT64 / (1024 * 1024), &mb,
+                                       NULL))
+        return crm_server_command_usage (_("--files-quota-mb takes a number of megabytes (0 "
+                                           "for no limit) or “default”, not “%s”"),
+                                         files_quota);
+      bytes = (gint64) mb * 1024 * 1024;
+    }
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
+      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
+         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+      !crm_server_files_set_account_quota (storage, account, bytes, &error))
+    return crm_server_command_fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("files-quota-mb=%s", files_quota);
+
+    crm_server_audit ("account.set", argv[1], NULL, details);
+  }
+  if (bytes < 0)
+    g_print (_("Account «%s»: its files have the room serve --files-quota-mb gives every "
+               "account\n"), argv[1]);
+  else if (bytes == 0)
+    g_print (_("Account «%s»: no limit on the room for its files\n"), argv[1]);
+  else
+    g_print (_("Account «%s»: its files may take %llu MB on the server; it applies to "
+               "uploads from now on, also while the server runs\n"), argv[1],
+             (unsigned long long) mb);
+  return 0;
+}
+
+int
 crm_server_cmd_user_add (const char  *data_dir,
                          int          argc,
                          char       **argv)

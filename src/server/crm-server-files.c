@@ -18,6 +18,7 @@
 #include "crm-attachment.h"
 #include "crm-op.h"
 #include "crm-protocol.h"
+#include "crm-server-db.h"
 #include "crm-server-files.h"
 #include "crm-server-log.h"
 
@@ -233,8 +234,9 @@ check_quota (const char  *folder,
                     "VORONKA_FILE", hash, NULL);
     g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
                  _("The account's files take %s on the server, its limit is %s, and this "
-                   "file of %s does not fit; the administrator can raise serve "
-                   "--files-quota-mb"), used_text, quota_text, length_text);
+                   "file of %s does not fit; the administrator can give the account more "
+                   "room (voronka-server account set ACCOUNT --files-quota-mb MB)"),
+                 used_text, quota_text, length_text);
   }
   return FALSE;
 }
@@ -416,4 +418,70 @@ crm_server_files_sweep (const char *folder,
       removed++;
     }
   return removed;
+}
+
+/* --- an account's own room for files -------------------------------------------------- */
+
+/* Made on first use, on either storage (one statement text serves both). */
+static const char limit_table_sql[] =
+  "CREATE TABLE IF NOT EXISTS account_limit (account TEXT PRIMARY KEY NOT NULL,"
+  " files_quota BIGINT)";
+
+static CrmServerRows *
+limit_run (CrmServerStorage   *storage,
+           const char         *what,
+           const char         *sql,
+           int                 n,
+           const char *const  *values,
+           GError            **error)
+{
+  if (g_object_get_data (G_OBJECT (storage), "voronka-account-limit") == NULL)
+    {
+      g_autoptr(CrmServerRows) made = crm_server_db_run (storage, what, limit_table_sql, 0,
+                                                         NULL, error);
+
+      if (made == NULL)
+        return NULL;
+      g_object_set_data (G_OBJECT (storage), "voronka-account-limit", GINT_TO_POINTER (1));
+    }
+  return crm_server_db_run (storage, what, sql, n, values, error);
+}
+
+gint64
+crm_server_files_account_quota (CrmServerStorage  *storage,
+                                const char        *account_id,
+                                gint64             fallback,
+                                GError           **error)
+{
+  const char *values[] = { account_id };
+  g_autoptr(CrmServerRows) rows = limit_run (storage, "reading the account's room for files",
+    "SELECT files_quota FROM account_limit WHERE account = $1 AND files_quota IS NOT NULL",
+    1, values, error);
+
+  if (rows == NULL)
+    return -1;
+  if (crm_server_rows_count (rows) == 0)
+    return fallback;
+  return MAX (crm_server_rows_int (rows, 0, 0), 0);
+}
+
+gboolean
+crm_server_files_set_account_quota (CrmServerStorage  *storage,
+                                    const char        *account_id,
+                                    gint64             bytes,
+                                    GError           **error)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, bytes);
+  const char *values[] = { account_id, text };
+  g_autoptr(CrmServerRows) rows = NULL;
+
+  if (bytes < 0)
+    rows = limit_run (storage, "setting the account's room for files",
+                      "DELETE FROM account_limit WHERE account = $1", 1, values, error);
+  else
+    rows = limit_run (storage, "setting the account's room for files",
+                      "INSERT INTO account_limit (account, files_quota) VALUES ($1, $2)"
+                      " ON CONFLICT (account) DO UPDATE SET files_quota = excluded.files_quota",
+                      2, values, error);
+  return rows != NULL;
 }

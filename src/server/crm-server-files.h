@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "crm-server-storage.h"
+
 G_BEGIN_DECLS
 
 /* `serve --max-file-mb`'s default. */
@@ -57,6 +59,19 @@ gboolean  crm_server_files_append    (const char  *folder,
 gboolean  crm_server_files_check_ops (const char  *folder,
                                       GPtrArray   *ops,
                                       GError     **error);
+
+/* The room an account's files have: its own (`account set --files-quota-mb`, kept in the
+ * server's database, table `account_limit`), else @fallback (serve's); -1 with @error
+ * when the database fails. */
+gint64    crm_server_files_account_quota     (CrmServerStorage  *storage,
+                                              const char        *account_id,
+                                              gint64             fallback,
+                                              GError           **error);
+/* Sets the account's own room (bytes; 0: no limit), or removes it when @bytes < 0. */
+gboolean  crm_server_files_set_account_quota (CrmServerStorage  *storage,
+                                              const char        *account_id,
+                                              gint64             bytes,
+                                              GError           **error);
 
 /* `serve --abandoned-upload-hours`'s default. */
 #define CRM_SERVER_DEFAULT_ABANDONED_UPLOAD_HOURS 24

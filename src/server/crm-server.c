@@ -1014,7 +1014,7 @@ handle_file (CrmServer         *self,
 
   if (patch)
     {
-      gint64 offset = 0, length = 0, reached = 0;
+      gint64 offset = 0, length = 0, reached = 0, quota = 0;
       gboolean complete = FALSE;
       g_autoptr(GBytes) body = NULL;
       const char *mime = soup_message_headers_get_one (
@@ -1030,8 +1030,12 @@ handle_file (CrmServer         *self,
           return;
         }
       body = request_body (msg);
-      if (!crm_server_files_append (folder, hash, offset, length, mime,
-                                    (gint64) self->limits.max_file, self->limits.files_quota,
+      /* the account's own room for files, else serve's */
+      quota = crm_server_files_account_quota (self->storage, user->account_id,
+                                              self->limits.files_quota, &error);
+      if (quota < 0 ||
+          !crm_server_files_append (folder, hash, offset, length, mime,
+                                    (gint64) self->limits.max_file, quota,
                                     body, &reached, &complete,
                                     &error))
         {
