@@ -7,13 +7,22 @@
  * participant's code; the certificates PDF read back by pdftotext and rendered by
  * pdftoppm into the suite's screenshots; the list as XLSX read back cell by cell and as
  * CSV; two laptops checking in offline end, after syncing through a real voronka-server,
- * with the same attended set. */
+ * with the same attended set; the server refusing in the laptop's words what the laptop
+ * refuses (an NPS out of 0–10, guests < 0, a participant of a deal that is no event) when
+ * a modified client pushes it; a rep at the door checking in another rep's participants
+ * (and only checking them in). */
 #include "config.h"
 
 #include <string.h>
 
+#include "crm-hlc.h"
+#include "crm-participant.h"
+#include "crm-protocol.h"
+#include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
+#include "crm-time.h"
+#include "crm-uuid.h"
 
 #define NOW "2026-03-02T10:00:00Z"
 #define EVENT "Семинар «Продажи 2026»"
@@ -501,6 +510,250 @@ test_offline_checkin_sync (void)
   }
 }
 
+/* --- what the server checks (a modified client's push) ------------------------------ */
+
+/* Signs in as @user from @device over raw HTTP: the session's token. */
+static char *
+sign_in (const char *user,
+         const char *password,
+         const char *device)
+{
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"user\":\"%s\",\"password\":\"%s\","
+                                           "\"device\":\"%s\"}", user, password, device);
+
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  return g_strdup (json_object_get_string_member (answer.body, "token"));
+}
+
+/* A hand-built op of @device on (@entity, @entity_id) with @fields_json. */
+static CrmOp *
+craft_op (const char *device,
+          const char *entity,
+          const char *entity_id,
+          const char *fields_json)
+{
+  static CrmHlc clock;
+  CrmOp *op = crm_op_new ();
+  g_autoptr(JsonNode) fields = json_from_string (fields_json, NULL);
+
+  g_assert_nonnull (fields);
+  op->op_id = crm_uuid_v7_new (crm_time_now_ms ());
+  op->hlc = crm_hlc_now (&clock, crm_time_now_ms ());
+  op->device = g_strdup (device);
+  op->entity = g_strdup (entity);
+  op->entity_id = g_strdup (entity_id);
+  json_object_unref (op->fields);
+  op->fields = json_object_ref (json_node_get_object (fields));
+  return op;
+}
+
+/* The result of @op in a push's answer: its status, *@out_code and *@out_message. */
+static const char *
+push_result (CrmTestAnswer  *answer,
+             const CrmOp    *op,
+             const char    **out_code,
+             const char    **out_message)
+{
+  JsonArray *results;
+
+  g_assert_cmpuint (answer->status, ==, 200);
+  results = json_object_get_array_member (answer->body, "results");
+  for (guint i = 0; i < json_array_get_length (results); i++)
+    {
+      JsonObject *item = json_array_get_object_element (results, i);
+
+      if (g_str_equal (json_object_get_string_member (item, "op"), op->op_id))
+        {
+          *out_code = json_object_get_string_member_with_default (item, "code", NULL);
+          *out_message = json_object_get_string_member_with_default (item, "message", NULL);
+          return json_object_get_string_member (item, "status");
+        }
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* What voronkactl ARGS… on @path is refused with (invalid-input): its message. */
+static char *
+laptop_refusal (const char *path,
+                ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_auto(CrmTestRun) run = { 0 };
+  va_list ap;
+
+  g_ptr_array_add (args, "--db");
+  g_ptr_array_add (args, (gpointer) path);
+  g_ptr_array_add (args, "--json");
+  va_start (ap, path);
+  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (&run, (const char * const *) args->pdata);
+  return crm_test_assert_refused (&run, "invalid-input");
+}
+
+/* A modified client pushes what the laptop would refuse: an NPS of 42, -3 guests, a
+ * participant of a deal that is no event. The server refuses each with the laptop's own
+ * words and keeps the participant as it was; the good op of the same push goes through. */
+static void
+test_server_checks (void)
+{
+  g_autofree char *path = g_build_filename (server_tmpdir, "modified.db", NULL);
+  g_autoptr(CrmSyncClient) client = crm_test_client_new (server, path, "admin", "admin-pw");
+  g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_autoptr(JsonObject) p = NULL;
+  g_autoptr(JsonObject) audit = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmStore) account = NULL;
+  g_autoptr(JsonObject) on_server = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *device = NULL;
+  g_autofree char *audit_id = NULL;
+  g_autofree char *contact = NULL;
+  g_autofree char *fields = NULL;
+  g_autofree char *nps_words = NULL;
+  g_autofree char *guests_words = NULL;
+  g_autofree char *event_words = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *text = NULL;
+  const char *participant;
+  const char *code = NULL;
+  const char *message = NULL;
+  CrmOp *bad_nps, *bad_guests, *not_event, *good;
+
+  crm_sync_report_free (crm_test_sync (client));
+  json_node_unref (crm_test_ctl_ok (path, NULL, "deal", "add", "--pipeline", "Мероприятия",
+                                    "--title", "Форум «Склад 2026»", NULL));
+  audit = crm_test_take_object (crm_test_ctl_ok (path, NULL, "deal", "add", "--pipeline",
+                                                 "Консалтинг", "--title", "Аудит склада", NULL));
+  audit_id = g_strdup (crm_test_get_string (audit, "id"));
+  json_node_unref (crm_test_ctl_ok (path, NULL, "contact", "add", "--name", "Гусев Антон", NULL));
+  p = crm_test_take_object (crm_test_ctl_ok (path, NULL, "participant", "add", "--deal",
+                                             "Форум «Склад 2026»", "--contact", "Гусев Антон",
+                                             "--guests", "1", NULL));
+  participant = crm_test_get_string (p, "id");
+  contact = g_strdup (crm_test_get_string (p, "contact"));
+  crm_sync_report_free (crm_test_sync (client));
+
+  /* the laptop's words for the same three */
+  nps_words = laptop_refusal (path, "participant", "set", participant, "--nps", "42", NULL);
+  guests_words = laptop_refusal (path, "participant", "set", participant, "--guests", "-3", NULL);
+  event_words = laptop_refusal (path, "participant", "add", "--deal", "Аудит склада",
+                                "--contact", "Гусев Антон", NULL);
+
+  store = crm_test_open (path);
+  device = g_strdup (crm_store_get_device_id (store));
+  token = sign_in ("admin", "admin-pw", device);
+  bad_nps = craft_op (device, "deal_contact", participant,
+                      "{\"nps\":42,\"nps_source\":\"paper\"}");
+  bad_guests = craft_op (device, "deal_contact", participant, "{\"guests\":-3}");
+  {
+    g_autofree char *link = crm_uuid_link ("deal_contact", audit_id, contact);
+
+    fields = g_strdup_printf ("{\"deal\":\"%s\",\"contact\":\"%s\",\"present\":true,"
+                              "\"participant\":true,\"paid\":false,\"guests\":0,"
+                              "\"attended\":false}", audit_id, contact);
+    not_event = craft_op (device, "deal_contact", link, fields);
+  }
+  good = craft_op (device, "deal_contact", participant, "{\"paid\":true}");
+  g_ptr_array_add (ops, bad_nps);
+  g_ptr_array_add (ops, bad_guests);
+  g_ptr_array_add (ops, not_event);
+  g_ptr_array_add (ops, good);
+  body = crm_push_request_to_json (0, ops);
+  text = json_to_string (body, FALSE);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, text, -1);
+
+  g_assert_cmpstr (push_result (&answer, bad_nps, &code, &message), ==, "rejected");
+  g_assert_cmpstr (code, ==, "invalid-input");
+  g_assert_cmpstr (message, ==, nps_words);
+  g_assert_nonnull (strstr (message, "not 42"));
+  g_assert_cmpstr (push_result (&answer, bad_guests, &code, &message), ==, "rejected");
+  g_assert_cmpstr (code, ==, "invalid-input");
+  g_assert_cmpstr (message, ==, guests_words);
+  g_assert_cmpstr (push_result (&answer, not_event, &code, &message), ==, "rejected");
+  g_assert_cmpstr (code, ==, "invalid-input");
+  g_assert_cmpstr (message, ==, event_words);
+  g_assert_cmpstr (push_result (&answer, good, &code, &message), ==, "accepted");
+
+  /* the server's participant: paid, its NPS and guests as they were */
+  account = crm_test_server_open_account (server);
+  on_server = crm_participant_dup (account, participant);
+  g_assert_nonnull (on_server);
+  g_assert_true (json_object_get_boolean_member (on_server, "paid"));
+  g_assert_true (json_node_is_null (json_object_get_member (on_server, "nps")));
+  g_assert_cmpint (json_object_get_int_member (on_server, "guests"), ==, 1);
+  {
+    g_autofree char *link = crm_uuid_link ("deal_contact", audit_id, contact);
+    g_autoptr(JsonObject) none = crm_participant_dup (account, link);
+
+    g_assert_null (none);
+  }
+}
+
+/* The door staff are reps: one checks in the participants of another rep's event (by
+ * badge code, offline, synced through the server), but may not change them otherwise. */
+static void
+test_rep_checks_in (void)
+{
+  g_autofree char *organizer_path = g_build_filename (server_tmpdir, "organizer.db", NULL);
+  g_autofree char *door_path = g_build_filename (server_tmpdir, "door-rep.db", NULL);
+  g_autoptr(CrmSyncClient) organizer = crm_test_client_new (server, organizer_path, "Ольга Рыбина",
+                                                            "olga-password");
+  g_autoptr(CrmSyncClient) door = crm_test_client_new (server, door_path, "Игорь Дверной",
+                                                       "igor-password");
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(JsonObject) p = NULL;
+  g_autoptr(JsonObject) checked = NULL;
+  g_autoptr(CrmStore) account = NULL;
+  g_autoptr(JsonObject) on_server = NULL;
+  g_autofree char *id = NULL;
+  const char *code;
+
+  crm_sync_report_free (crm_test_sync (organizer));
+  crm_sync_report_free (crm_test_sync (door));
+  /* Olga's event, with Olga responsible */
+  json_node_unref (crm_test_ctl_ok (organizer_path, NULL, "--as", "Ольга Рыбина", "deal", "add", "--pipeline",
+                                    "Мероприятия", "--title", "Выставка «Логистика»",
+                                    "--responsible", "Ольга Рыбина", NULL));
+  json_node_unref (crm_test_ctl_ok (organizer_path, NULL, "contact", "add", "--name",
+                                    "Соколов Максим", NULL));
+  p = crm_test_take_object (crm_test_ctl_ok (organizer_path, NULL, "participant", "add",
+                                             "--deal", "Выставка «Логистика»", "--contact",
+                                             "Соколов Максим", NULL));
+  id = g_strdup (crm_test_get_string (p, "id"));
+  code = crm_test_get_string (p, "code");
+  crm_sync_report_free (crm_test_sync (organizer));
+  crm_sync_report_free (crm_test_sync (door));
+
+  /* Igor at the door checks Maxim in */
+  checked = crm_test_take_object (crm_test_ctl_ok (door_path, "2026-04-10T09:00:00Z",
+                                                   "--as", "Игорь Дверной", "participant",
+                                                   "checkin", code, NULL));
+  g_assert_false (json_object_get_boolean_member (checked, "already"));
+  /* but paying, guests and the score stay Olga's */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    crm_test_ctl (&run, door_path, NULL, "--as", "Игорь Дверной", "participant", "set", id,
+                  "--paid", "yes", NULL);
+    message = crm_test_assert_refused (&run, "permission-denied");
+    g_assert_nonnull (strstr (message, "Выставка «Логистика»"));
+  }
+  report = crm_test_sync (door);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  account = crm_test_server_open_account (server);
+  on_server = crm_participant_dup (account, id);
+  g_assert_true (json_object_get_boolean_member (on_server, "attended"));
+  g_assert_false (json_object_get_boolean_member (on_server, "paid"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -517,6 +770,10 @@ main (int    argc,
                                           "--password-stdin", NULL), ==, 0);
   g_assert_cmpint (crm_test_server_admin (data, "manager-pw", "user", "add", "acme", "manager",
                                           "--role", "manager", "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (data, "olga-password", "user", "add", "acme", "Ольга Рыбина",
+                                          "--role", "rep", "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (data, "igor-password", "user", "add", "acme", "Игорь Дверной",
+                                          "--role", "rep", "--password-stdin", NULL), ==, 0);
   server = crm_test_server_start (data, FALSE, NULL);
 
 #define ADD(path, func) \
@@ -528,6 +785,8 @@ main (int    argc,
   ADD ("/participant/export", test_export);
 #undef ADD
   g_test_add_func ("/participant/offline-checkin-sync", test_offline_checkin_sync);
+  g_test_add_func ("/participant/server-checks", test_server_checks);
+  g_test_add_func ("/participant/rep-checks-in", test_rep_checks_in);
   status = g_test_run ();
 
   crm_test_server_tear_down (server, server_tmpdir, status);

@@ -200,7 +200,7 @@ crm_participant_add (CrmStore    *store,
                    contact_id != NULL ? contact_id : "");
       return NULL;
     }
-  if (guests < CRM_PARTICIPANT_UNSET || guests > 10000)
+  if (guests < CRM_PARTICIPANT_UNSET || guests > CRM_PARTICIPANT_GUESTS_MAX)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("The number of guests is 0 or more (a participant's own guests, "
@@ -306,16 +306,26 @@ crm_participant_resolve (CrmStore    *store,
   return g_strdup (found->pdata[0]);
 }
 
+gboolean
+crm_participant_nps_error (GError     **error,
+                           const char  *value)
+{
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+               _("An NPS score is a whole number from 0 (would not recommend) to 10 (would "
+                 "recommend), not %s"), value);
+  return FALSE;
+}
+
 static gboolean
 check_nps (int       nps,
            GError  **error)
 {
+  g_autofree char *text = NULL;
+
   if (nps == CRM_PARTICIPANT_UNSET || (nps >= 0 && nps <= CRM_PARTICIPANT_NPS_MAX))
     return TRUE;
-  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-               _("An NPS score is a whole number from 0 (would not recommend) to 10 (would "
-                 "recommend), not %d"), nps);
-  return FALSE;
+  text = g_strdup_printf ("%d", nps);
+  return crm_participant_nps_error (error, text);
 }
 
 gboolean
@@ -340,7 +350,7 @@ crm_participant_set (CrmStore    *store,
                    _("No participant «%s»"), participant_id != NULL ? participant_id : "");
       return FALSE;
     }
-  if (guests < CRM_PARTICIPANT_UNSET || guests > 10000)
+  if (guests < CRM_PARTICIPANT_UNSET || guests > CRM_PARTICIPANT_GUESTS_MAX)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("The number of guests is 0 or more (a participant's own guests, "
@@ -429,10 +439,9 @@ crm_participant_rate (CrmStore    *store,
     *out_recorded = FALSE;
   if (score < 0 || score > CRM_PARTICIPANT_NPS_MAX)
     {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("An NPS score is a whole number from 0 (would not recommend) to 10 (would "
-                     "recommend), not %d"), score);
-      return FALSE;
+      g_autofree char *text = g_strdup_printf ("%d", score);
+
+      return crm_participant_nps_error (error, text);
     }
   p = crm_participant_dup (store, participant_id);
   if (p == NULL)

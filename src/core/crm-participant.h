@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define CRM_PARTICIPANT_EVENT_PIPELINE "Мероприятия"
 
 #define CRM_PARTICIPANT_NPS_MAX 10
+/* A participant's own guests, at most. */
+#define CRM_PARTICIPANT_GUESTS_MAX 10000
 
 /* Unset values of the optional arguments below. */
 #define CRM_PARTICIPANT_UNSET (-1)
@@ -33,6 +35,11 @@ char      *crm_participant_code          (const char  *participant_id);
  * with INVALID_INPUT saying what a code looks like. */
 char      *crm_participant_normalize_code (const char  *text,
                                            GError     **error);
+
+/* Sets INVALID_INPUT for an NPS score that is not a whole number 0…10: @value as it was
+ * given ("42", "\"abc\""), the words the laptop and the server both use. FALSE. */
+gboolean   crm_participant_nps_error     (GError     **error,
+                                          const char  *value);
 
 /* TRUE when @deal_id is an event deal; NOT_FOUND for no deal, INVALID_INPUT naming the
  * deal when it is not an event. */

@@ -11,6 +11,7 @@
 
 #include "crm-validate.h"
 #include "crm-approval.h"
+#include "crm-participant.h"
 #include "crm-setting.h"
 #include "crm-store-private.h"
 #include "crm-json-private.h"
@@ -222,6 +223,61 @@ check_text (const CrmOp  *op,
   return TRUE;
 }
 
+static gboolean
+holds (JsonNode *value,
+       GType     type)
+{
+  return JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == type;
+}
+
+/* A participant's own fields (crm-participant.h) are no columns of `deal_contact`: they
+ * are checked here, in the words crm_participant_set() and crm_participant_rate() use,
+ * so a pushed op meets the refusal the laptop gives. */
+static gboolean
+check_participant (const CrmOp  *op,
+                   GError      **error)
+{
+  static const char *const flags[] = { "participant", "paid", "attended", NULL };
+  JsonNode *value;
+
+  for (guint i = 0; flags[i] != NULL; i++)
+    {
+      value = json_object_get_member (op->fields, flags[i]);
+      if (value != NULL && !JSON_NODE_HOLDS_NULL (value) && !holds (value, G_TYPE_BOOLEAN))
+        return invalid (error, _("“%s” of participant %s must be true or false"), flags[i],
+                        op->entity_id);
+    }
+  value = json_object_get_member (op->fields, "guests");
+  if (value != NULL && !JSON_NODE_HOLDS_NULL (value) &&
+      (!holds (value, G_TYPE_INT64) || json_node_get_int (value) < 0 ||
+       json_node_get_int (value) > CRM_PARTICIPANT_GUESTS_MAX))
+    return invalid (error, "%s", _("The number of guests is 0 or more (a participant's own "
+                                   "guests, at most 10 000)"));
+  value = json_object_get_member (op->fields, "nps");
+  if (value != NULL && !JSON_NODE_HOLDS_NULL (value) &&
+      (!holds (value, G_TYPE_INT64) || json_node_get_int (value) < 0 ||
+       json_node_get_int (value) > CRM_PARTICIPANT_NPS_MAX))
+    {
+      g_autofree char *text = json_to_string (value, FALSE);
+
+      return crm_participant_nps_error (error, text);
+    }
+  value = json_object_get_member (op->fields, "nps_source");
+  if (value != NULL && !JSON_NODE_HOLDS_NULL (value) &&
+      (!holds (value, G_TYPE_STRING) ||
+       (g_strcmp0 (json_node_get_string (value), "paper") != 0 &&
+        g_strcmp0 (json_node_get_string (value), "email") != 0)))
+    return invalid (error, _("An NPS score comes from a paper form or the rating link "
+                             "(“paper” or “email”) of participant %s"), op->entity_id);
+  value = json_object_get_member (op->fields, "attended_at");
+  if (value != NULL && !JSON_NODE_HOLDS_NULL (value) &&
+      (!holds (value, G_TYPE_INT64) || json_node_get_int (value) < 0 ||
+       json_node_get_int (value) > CRM_TIME_MAX))
+    return invalid (error, _("“%s” of %s %s is not a time between 1970 and 9999"),
+                    "attended_at", op->entity, op->entity_id);
+  return TRUE;
+}
+
 gboolean
 crm_validate_op_shape (const CrmOp  *op,
                        GError      **error)
@@ -241,6 +297,8 @@ crm_validate_op_shape (const CrmOp  *op,
                     op->entity_id ? op->entity_id : "", op->entity);
   if (op->fields == NULL)
     return invalid (error, _("%s %s has no fields"), op->entity, op->entity_id);
+  if (g_str_equal (op->entity, "deal_contact") && !check_participant (op, error))
+    return FALSE;
   if ((op->rule != NULL && !crm_uuid_is_valid (op->rule)) ||
       (op->actor != NULL && !crm_uuid_is_valid (op->actor)) ||
       (op->cause != NULL && (*op->cause == '\0' || strlen (op->cause) > 128)))
@@ -441,6 +499,28 @@ check_custom_fields (CrmStore     *store,
   return TRUE;
 }
 
+/* A contact becomes a participant of an event deal only (crm_participant_add()); a deal
+ * that is gone is the other checks' business. */
+static gboolean
+check_participant_event (CrmStore     *store,
+                         const CrmOp  *op,
+                         GError      **error)
+{
+  JsonNode *value = json_object_get_member (op->fields, "participant");
+  g_autofree char *deal_id = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+
+  if (value == NULL || !holds (value, G_TYPE_BOOLEAN) || !json_node_get_boolean (value))
+    return TRUE;
+  deal_id = g_strdup (crm_json_node_string (json_object_get_member (op->fields, "deal")));
+  if (deal_id == NULL)
+    deal_id = column_any (store, "deal_contact", op->entity_id, "deal");
+  deal = deal_id != NULL ? crm_store_dup_entity (store, "deal", deal_id) : NULL;
+  if (deal == NULL || json_object_get_int_member_with_default (deal, "deleted", 0) != 0)
+    return TRUE;
+  return crm_participant_check_event (store, deal_id, error);
+}
+
 gboolean
 crm_validate_op_references (CrmStore     *store,
                             const CrmOp  *op,
@@ -451,6 +531,8 @@ crm_validate_op_references (CrmStore     *store,
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
   if (!check_custom_fields (store, op, error))
+    return FALSE;
+  if (g_str_equal (op->entity, "deal_contact") && !check_participant_event (store, op, error))
     return FALSE;
 
   members = json_object_get_members (op->fields);
@@ -639,6 +721,26 @@ target_is_mine (CrmStore   *store,
   return TRUE;
 }
 
+/* The door of an event (S4-10): whoever checks people in checks in anyone of the event,
+ * whichever rep the deal is — the check-in only (attended and its time), on a contact
+ * that already is a participant; the rest of a participant stays the deal's rep's. */
+static gboolean
+is_checkin (CrmStore    *store,
+            const CrmOp *op)
+{
+  g_autoptr(GList) members = NULL;
+  g_autoptr(JsonObject) participant = NULL;
+
+  if (op->created || !g_str_equal (op->entity, "deal_contact"))
+    return FALSE;
+  members = json_object_get_members (op->fields);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "attended") && !g_str_equal (l->data, "attended_at"))
+      return FALSE;
+  participant = crm_participant_dup (store, op->entity_id);
+  return participant != NULL;
+}
+
 static gboolean
 rep_rights (CrmStore     *store,
             const CrmOp  *op,
@@ -665,7 +767,8 @@ rep_rights (CrmStore     *store,
 
       if (deal == NULL)
         deal = g_strdup (crm_json_node_string (json_object_get_member (op->fields, "deal")));
-      return deal_is_mine (store, deal, user_id, &title) || deal_denied (error, deal, title);
+      return deal_is_mine (store, deal, user_id, &title) || is_checkin (store, op) ||
+             deal_denied (error, deal, title);
     }
   if (g_str_equal (entity, "task"))
     {
