@@ -9,6 +9,8 @@ For flatpak/org.voronka.Voronka.json and its .Devel variant:
     and the host's /etc read-only for the administrator's /etc/voronka/client.conf, since
     Flatpak refuses to share /etc/voronka alone): secrets go through the secret portal,
     files through the file chooser portal;
+  - the libraries the GNOME runtime lacks (libxlsxwriter, libqrencode) are modules of their
+    own before the app, each from an upstream archive pinned by its SHA-256;
   - the app module is built with meson from the local source (type dir, path ..), with
     the server and the benchmarks off and the profile matching the id;
   - configuring the project as flatpak-builder would (meson setup --prefix=/app with the
@@ -29,6 +31,8 @@ import tempfile
 FINISH_ARGS = {'--share=network', '--share=ipc', '--socket=wayland', '--socket=fallback-x11',
                '--device=dri', '--filesystem=host-etc:ro'}
 BASE_ID = 'org.voronka.Voronka'
+# what the app links that org.gnome.Platform does not ship (src/export/meson.build)
+BUNDLED = ('libxlsxwriter', 'libqrencode')
 
 problems = []
 
@@ -93,6 +97,19 @@ def check_manifest(root, meson, path):
         problem(where, f'finish-arg {arg} is missing')
 
     modules = manifest.get('modules', [])
+    for library in BUNDLED:
+        module = next((m for m in modules[:-1] if isinstance(m, dict) and m.get('name') == library),
+                      None)
+        if module is None:
+            problem(where, f'no module builds {library}, which the app links and the GNOME '
+                           'runtime lacks')
+            continue
+        archives = [s for s in module.get('sources', []) if s.get('type') == 'archive']
+        if not archives or not all(re.fullmatch(r'https://\S+', a.get('url', '')) and
+                                   re.fullmatch(r'[0-9a-f]{64}', a.get('sha256', ''))
+                                   for a in archives):
+            problem(where, f'the module {library} must build an upstream archive (https URL) '
+                           'pinned by its sha256')
     app_module = modules[-1] if modules and isinstance(modules[-1], dict) else {}
     if app_module.get('buildsystem') != 'meson':
         problem(where, 'the last module (the app) must build with meson')
