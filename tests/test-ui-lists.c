@@ -3,7 +3,9 @@
  * Contacts view (a bad one explained under the entry, the list unchanged), the RFM
  * segment filter with the segment on each row (of the whole list too) and on the contact's card, «Save as List» putting the list in the
  * sidebar under Contacts for the team, one click opening it with every matching row and
- * the surname search inside it, and deleting it with «Undo» bringing it back. */
+ * the surname search inside it, and deleting it with «Undo» bringing it back; a filtered
+ * list read off the main loop (a spinner meanwhile, cancelled when the view goes);
+ * «Write to All…» and its repeat-mailing refusal in the app's words. */
 #include "crm-test-ui.h"
 
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "crm-sidebar.h"
 #include "crm-sidebar-row.h"
 #include "crm-undo.h"
+#include "crm-view.h"
 
 #define LIST_NAME "Обзвон VIP"
 #define FILTER "company is not empty"
@@ -601,6 +604,23 @@ test_segment_follows_changes (void)
   g_assert_cmpuint (n_rows (), ==, after);
 }
 
+/* A view that goes while its filtered list is read: the read is cancelled, its rows are
+ * never shown, and nothing is left running. */
+static void
+test_cancel_when_view_goes (void)
+{
+  CrmEntityList *list = g_object_ref_sink (g_object_new (CRM_TYPE_ENTITY_LIST, "kind", "contact",
+                                                         NULL));
+
+  crm_view_set_context (CRM_VIEW (list), crm_window_get_context (window));
+  g_assert_true (crm_entity_list_set_filter (list, FILTER));
+  g_assert_true (crm_entity_list_is_loading (list));
+  g_object_run_dispose (G_OBJECT (list));
+  g_assert_true (crm_test_ui_wait_until (list_loaded, list, 20000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (crm_entity_list_get_model (list))), ==, 0);
+  g_object_unref (list);
+}
+
 /* A VIP segment for clients with a won deal, set before the app opens. */
 static void
 add_segment (void)
@@ -639,6 +659,7 @@ main (int   argc,
   g_test_add_func ("/ui/lists/mail-all", test_mail_all);
   g_test_add_func ("/ui/lists/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/lists/segment-follows-changes", test_segment_follows_changes);
+  g_test_add_func ("/ui/lists/cancel-when-view-goes", test_cancel_when_view_goes);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);
