@@ -201,6 +201,102 @@ test_pipelines (Fixture       *f,
                   "--before", "Мойка");
 }
 
+/* The names and kinds of pipeline @name's stages, "name:kind" joined with "|". */
+static char *
+stages_of (Fixture    *f,
+           const char *name)
+{
+  g_autoptr(JsonNode) pipelines = OK (f, "pipelines");
+  JsonObject *pipeline = crm_test_find_object (json_node_get_array (pipelines), "name", name);
+  JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (stages); i++)
+    {
+      JsonObject *stage = json_array_get_object_element (stages, i);
+
+      g_string_append_printf (text, "%s%s:%s", i > 0 ? "|" : "", str (stage, "name"),
+                              str (stage, "kind"));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static const char *
+stage_of_deal (Fixture    *f,
+               const char *id,
+               char      **out)
+{
+  g_autoptr(JsonObject) deal = crm_test_take_object (OK (f, "deal", "show", id));
+
+  g_free (*out);
+  *out = g_strdup (str (deal, "stage"));
+  return *out;
+}
+
+/* Stage kinds set and stages removed: an empty one at once, one with deals only with the
+ * stage they go to (and undone as one change); the pipeline keeps a working stage. */
+static void
+test_stages (Fixture       *f,
+             gconstpointer  user_data)
+{
+  g_autofree char *stages = NULL;
+  g_autofree char *deal1 = NULL;
+  g_autofree char *deal2 = NULL;
+  g_autofree char *stage = NULL;
+
+  json_node_unref (OK (f, "pipeline", "add", "Сервис"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Приёмка"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Диагностика"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Выдан клиенту"));
+
+  /* kinds */
+  json_node_unref (OK (f, "stage", "set", "--pipeline", "Сервис", "Выдан клиенту", "--kind", "won"));
+  stages = stages_of (f, "Сервис");
+  g_assert_cmpstr (stages, ==, "Приёмка:open|Диагностика:open|Выдан клиенту:won|"
+                               "Closed — won:won|Closed — lost:lost");
+  assert_refused (f, "invalid-input", "done", "stage", "set", "--pipeline", "Сервис", "Приёмка",
+                  "--kind", "done");
+  json_node_unref (OK (f, "stage", "set", "--pipeline", "Сервис", "Диагностика", "--kind", "lost"));
+  assert_refused (f, "invalid-input", "only working stage", "stage", "set", "--pipeline", "Сервис",
+                  "Приёмка", "--kind", "won");
+  json_node_unref (OK (f, "stage", "set", "--pipeline", "Сервис", "Диагностика", "--kind", "open"));
+
+  /* an empty stage goes at once */
+  json_node_unref (OK (f, "stage", "remove", "--pipeline", "Сервис", "Выдан клиенту"));
+  g_free (stages);
+  stages = stages_of (f, "Сервис");
+  g_assert_cmpstr (stages, ==, "Приёмка:open|Диагностика:open|Closed — won:won|Closed — lost:lost");
+
+  /* one with deals needs the stage they go to */
+  deal1 = crm_test_dup_id (OK (f, "deal", "add", "--pipeline", "Сервис", "--title", "ТО Volvo FH",
+                               "--stage", "Диагностика"));
+  deal2 = crm_test_dup_id (OK (f, "deal", "add", "--pipeline", "Сервис", "--title", "ТО MAN TGX",
+                               "--stage", "Диагностика"));
+  assert_refused (f, "invalid-input", "holds 2 deals", "stage", "remove", "--pipeline", "Сервис",
+                  "Диагностика");
+  assert_refused (f, "invalid-input", "same pipeline", "stage", "remove", "--pipeline", "Сервис",
+                  "Диагностика", "--move-to", "Диагностика");
+  json_node_unref (OK (f, "stage", "remove", "--pipeline", "Сервис", "Диагностика", "--move-to",
+                       "Приёмка"));
+  g_assert_cmpstr (stage_of_deal (f, deal1, &stage), ==, "Приёмка");
+  g_assert_cmpstr (stage_of_deal (f, deal2, &stage), ==, "Приёмка");
+  g_free (stages);
+  stages = stages_of (f, "Сервис");
+  g_assert_cmpstr (stages, ==, "Приёмка:open|Closed — won:won|Closed — lost:lost");
+
+  /* the last working stage stays */
+  assert_refused (f, "invalid-input", "only working stage", "stage", "remove", "--pipeline",
+                  "Сервис", "Приёмка", "--move-to", "Closed — won");
+
+  /* undo gives the stage and its deals back in one step */
+  json_node_unref (OK (f, "undo"));
+  g_free (stages);
+  stages = stages_of (f, "Сервис");
+  g_assert_cmpstr (stages, ==, "Приёмка:open|Диагностика:open|Closed — won:won|Closed — lost:lost");
+  g_assert_cmpstr (stage_of_deal (f, deal1, &stage), ==, "Диагностика");
+  g_assert_cmpstr (stage_of_deal (f, deal2, &stage), ==, "Диагностика");
+}
+
 static void
 test_fields (Fixture       *f,
              gconstpointer  user_data)
@@ -376,6 +472,11 @@ test_permissions (Fixture       *f,
                       "remove", "DAF");
       assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "stage",
                       "add", "--pipeline", "Продажи", "Тест-драйв");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "stage",
+                      "set", "--pipeline", "Продажи", "Квалифицирован", "--kind", "lost");
+      assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "stage",
+                      "remove", "--pipeline", "Продажи", "Квалифицирован", "--move-to",
+                      "Новая заявка");
       assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "field",
                       "add", "--entity", "deal", "vin", "--label", "VIN", "--type", "text");
       assert_refused (f, "permission-denied", "Only an administrator", "--as", who, "field",
@@ -397,6 +498,7 @@ main (int    argc,
   g_test_add ("/setup/" path, Fixture, NULL, fixture_set_up, func, crm_test_replica_dir_tear_down)
   ADD ("tags", test_tags);
   ADD ("pipelines", test_pipelines);
+  ADD ("stages", test_stages);
   ADD ("archive", test_archive);
   ADD ("reasons", test_reasons);
   ADD ("fields", test_fields);

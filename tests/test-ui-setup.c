@@ -549,6 +549,102 @@ test_deactivate (void)
   g_assert_cmpuint (open_deals_of (elena), ==, elena_deals);
 }
 
+static guint
+deals_at (const char *stage_id)
+{
+  g_autoptr(CrmStore) store = replica ();
+  CrmDealFilter filter = { .stage_id = stage_id };
+  gint64 total = 0;
+  g_autoptr(JsonNode) deals = crm_query_deals (store, &filter, &total, NULL);
+
+  return (guint) total;
+}
+
+static gboolean
+stage_gone (gpointer data)
+{
+  g_autoptr(CrmStore) store = replica ();
+  g_autoptr(JsonObject) stage = crm_store_dup_entity (store, "stage", data);
+
+  return stage == NULL || json_object_get_boolean_member_with_default (stage, "deleted", FALSE);
+}
+
+static gboolean
+stage_back (gpointer data)
+{
+  return !stage_gone (data);
+}
+
+/* Opens the remove dialog of stage @id; picks @target_name when it asks where deals go. */
+static AdwMessageDialog *
+open_stage_remove (const char *id,
+                   const char *target_name)
+{
+  GtkWidget *button = row_button (id, "Remove the stage");
+  AdwMessageDialog *dialog;
+  GtkDropDown *target;
+  GListModel *names;
+  guint found = G_MAXUINT;
+
+  if (button == NULL)
+    button = row_button (id, "Удалить этап");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  target = GTK_DROP_DOWN (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, NULL));
+  if (target_name == NULL)
+    return dialog;
+  g_assert_nonnull (target);
+  names = gtk_drop_down_get_model (target);
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (names), i), target_name) == 0)
+      found = i;
+  g_assert_cmpuint (found, !=, G_MAXUINT);
+  gtk_drop_down_set_selected (target, found);
+  return dialog;
+}
+
+/* A stage's kind set from its row; a stage with deals removed through the dialog, its deals
+ * at the stage picked, and the removal undone from the toast. */
+static void
+test_stage_kind_and_remove (void)
+{
+  g_autofree char *sales = resolve ("pipeline", "Продажи", NULL);
+  g_autofree char *waiting = resolve ("stage", "Ожидание отгрузки", sales);
+  g_autofree char *paid = resolve ("stage", "Оплата получена", sales);
+  guint waiting_deals = deals_at (waiting);
+  guint paid_deals = deals_at (paid);
+  AdwMessageDialog *dialog;
+  g_autofree char *undo = NULL;
+
+  g_assert_cmpuint (waiting_deals, >, 0);
+  open_setup (CRM_SETUP_PAGE_PIPELINES);
+  act ("setup.stage-kind", "(ss)", paid, "won");
+  {
+    g_autoptr(CrmStore) store = replica ();
+    g_autoptr(JsonObject) stage = crm_store_dup_entity (store, "stage", paid);
+
+    g_assert_cmpstr (str (stage, "kind"), ==, "won");
+  }
+  assert_toast ("Closes the deal as won");
+  act ("setup.stage-kind", "(ss)", paid, "open");
+
+  dialog = open_stage_remove (waiting, "Оплата получена");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-stage-remove-dialog"));
+  adw_message_dialog_response (dialog, "remove");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (crm_test_ui_wait_until (stage_gone, waiting, 10000));
+  g_assert_cmpuint (deals_at (paid), ==, paid_deals + waiting_deals);
+  assert_toast ("moved to «Оплата получена»");
+
+  undo = g_strdup (crm_context_get_last_change_set (crm_window_get_context (window)));
+  act ("setup.undo", "s", undo);
+  g_assert_true (crm_test_ui_wait_until (stage_back, waiting, 10000));
+  g_assert_cmpuint (deals_at (waiting), ==, waiting_deals);
+  g_assert_cmpuint (deals_at (paid), ==, paid_deals);
+}
+
 static gboolean
 import_settled (gpointer data)
 {
@@ -639,6 +735,19 @@ russian_pages (void)
     g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Takes over"));
     gtk_window_destroy (GTK_WINDOW (dialog));
   }
+  /* the stage remove dialog, in Russian */
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autofree char *sales = crm_query_resolve (store, "pipeline", "Продажи", NULL, NULL);
+    g_autofree char *waiting = crm_query_resolve (store, "stage", "Ожидание отгрузки", sales, NULL);
+    AdwMessageDialog *dialog;
+
+    open_setup (CRM_SETUP_PAGE_PIPELINES);
+    dialog = open_stage_remove (waiting, "Оплата получена");
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-stage-remove-dialog-ru"));
+    g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Deals go to"));
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
   g_assert_null (crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_PREFERENCES_GROUP, "Deal Fields"));
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_PREFERENCES_GROUP, "Поля сделок"));
   gtk_window_destroy (GTK_WINDOW (setup));
@@ -668,6 +777,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/tags", test_tags);
   g_test_add_func ("/ui/setup/users", test_users);
   g_test_add_func ("/ui/setup/deactivate", test_deactivate);
+  g_test_add_func ("/ui/setup/stage-kind-and-remove", test_stage_kind_and_remove);
   g_test_add_func ("/ui/setup/import", test_import);
   g_test_add_func ("/ui/setup/russian", test_russian);
   status = g_test_run ();

@@ -285,6 +285,58 @@ stage_move_action (GtkWidget  *widget,
 }
 
 static void
+stage_kind_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *kind;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) stage = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &id, &kind);
+  stage = crm_store_dup_entity (store_of (self), "stage", id);
+  if (g_strcmp0 (crm_json_string (stage, "kind"), kind) == 0)
+    return;
+  changeset = crm_setup_stage_set_kind (store_of (self), id, kind, &error);
+  text = g_strdup_printf (_("«%s»: %s"), crm_json_string_or (stage, "name", ""),
+                          stage_kind_label (kind));
+  if (!apply_focused (self, changeset, error, id, text))
+    context_changed_cb (self);   /* the kind picker goes back to what is stored */
+}
+
+static void
+stage_remove_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *move_to;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) stage = NULL;
+  g_autoptr(JsonObject) target = NULL;
+  g_autofree char *text = NULL;
+  guint deals = 0;
+
+  g_variant_get (parameter, "(&s&s)", &id, &move_to);
+  stage = crm_store_dup_entity (store_of (self), "stage", id);
+  target = *move_to != '\0' ? crm_store_dup_entity (store_of (self), "stage", move_to) : NULL;
+  changeset = crm_setup_stage_remove (store_of (self), id, *move_to != '\0' ? move_to : NULL,
+                                      &deals, &error);
+  if (deals > 0)
+    text = g_strdup_printf (ngettext ("Stage «%s» removed; its %u deal moved to «%s»",
+                                      "Stage «%s» removed; its %u deals moved to «%s»", deals),
+                            crm_json_string_or (stage, "name", ""), deals,
+                            crm_json_string_or (target, "name", ""));
+  else
+    text = g_strdup_printf (_("Stage «%s» removed"), crm_json_string_or (stage, "name", ""));
+  apply_focused (self, changeset, error, crm_json_string (stage, "pipeline"), text);
+}
+
+static void
 pipeline_archive_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter)
@@ -1045,6 +1097,128 @@ merge_clicked_cb (GtkButton      *button,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Removing a stage: when it holds deals, pick the stage they go to. */
+typedef struct {
+  CrmSetupWindow *self;
+  char           *id;
+  GPtrArray      *ids;
+  GtkDropDown    *target;   /* NULL: the stage is empty */
+} StageRemoveAsk;
+
+static void
+stage_remove_ask_free (StageRemoveAsk *ask)
+{
+  g_free (ask->id);
+  g_ptr_array_unref (ask->ids);
+  g_free (ask);
+}
+
+static void
+stage_remove_ask_closure_free (gpointer  data,
+                               GClosure *closure)
+{
+  stage_remove_ask_free (data);
+}
+
+static void
+stage_remove_ask_response_cb (AdwMessageDialog *dialog,
+                              const char       *response,
+                              StageRemoveAsk   *ask)
+{
+  guint selected = ask->target != NULL ? gtk_drop_down_get_selected (ask->target) : 0;
+
+  if (!g_str_equal (response, "remove") || (ask->target != NULL && selected >= ask->ids->len))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.stage-remove", "(ss)", ask->id,
+                              ask->target != NULL ? g_ptr_array_index (ask->ids, selected) : "");
+}
+
+static void
+stage_remove_clicked_cb (GtkButton      *button,
+                         CrmSetupWindow *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (button), "id");
+  g_autoptr(JsonObject) stage = crm_store_dup_entity (store_of (self), "stage", id);
+  const char *pipeline_id = crm_json_string (stage, "pipeline");
+  CrmDealFilter filter = { .pipeline_id = pipeline_id, .stage_id = id, .limit = 1 };
+  g_autoptr(JsonNode) some = NULL;
+  gint64 total = 0;
+  g_autofree char *heading = g_strdup_printf (_("Remove Stage «%s»?"),
+                                              crm_json_string_or (stage, "name", ""));
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+  StageRemoveAsk *ask = g_new0 (StageRemoveAsk, 1);
+
+  some = crm_query_deals (store_of (self), &filter, &total, NULL);
+  ask->self = self;
+  ask->id = g_strdup (id);
+  ask->ids = g_ptr_array_new_with_free_func (g_free);
+  if (total > 0)
+    body = g_strdup_printf (ngettext ("It holds %u deal: pick the stage it moves to. One "
+                                      "change, which you can undo.",
+                                      "It holds %u deals: pick the stage they move to. One "
+                                      "change, which you can undo.", (gulong) total),
+                            (guint) total);
+  else
+    body = g_strdup (_("No deal is at this stage. You can undo the removal."));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+  if (total > 0)
+    {
+      JsonArray *pipelines = crm_context_get_pipelines (self->context);
+      GtkStringList *names = gtk_string_list_new (NULL);
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+      GtkWidget *label = gtk_label_new_with_mnemonic (_("_Deals go to"));
+
+      for (guint i = 0; i < json_array_get_length (pipelines); i++)
+        {
+          JsonObject *pipeline = json_array_get_object_element (pipelines, i);
+          JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+
+          if (g_strcmp0 (crm_json_string (pipeline, "id"), pipeline_id) != 0)
+            continue;
+          for (guint j = 0; stages != NULL && j < json_array_get_length (stages); j++)
+            {
+              JsonObject *other = json_array_get_object_element (stages, j);
+
+              if (g_strcmp0 (crm_json_string (other, "id"), id) == 0)
+                continue;
+              g_ptr_array_add (ask->ids, g_strdup (crm_json_string (other, "id")));
+              gtk_string_list_append (names, crm_json_string (other, "name"));
+            }
+        }
+      ask->target = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_mnemonic_widget (GTK_LABEL (label), GTK_WIDGET (ask->target));
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), GTK_WIDGET (ask->target));
+      adw_message_dialog_set_extra_child (dialog, box);
+    }
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "remove", _("_Remove"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (stage_remove_ask_response_cb), ask,
+                         stage_remove_ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  if (ask->target != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (ask->target));
+}
+
+static const char *const stage_kinds[] = { "open", "won", "lost" };
+
+static void
+stage_kind_selected_cb (GtkDropDown    *drop_down,
+                        GParamSpec     *pspec,
+                        CrmSetupWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (drop_down);
+
+  if (selected >= G_N_ELEMENTS (stage_kinds) || g_object_get_data (G_OBJECT (drop_down), "building"))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.stage-kind", "(ss)",
+                              g_object_get_data (G_OBJECT (drop_down), "id"),
+                              stage_kinds[selected]);
+}
+
 /* Deactivating a user: pick the colleague who takes over. */
 typedef struct {
   CrmSetupWindow *self;
@@ -1335,6 +1509,27 @@ build_pipelines (CrmSetupWindow *self)
           GtkWidget *down = action_button ("go-down-symbolic", _("Move down (Alt+↓)"),
                                            "setup.stage-move", g_variant_new ("(si)", stage_id, 1));
 
+          if (g_strcmp0 (crm_json_string (stage, "kind"), "unsorted") != 0)
+            {
+              const char *kind_labels[] = { _("Deals work here"), _("Closes as won"), _("Closes as lost"), NULL };
+              GtkWidget *kind = gtk_drop_down_new_from_strings (kind_labels);
+              guint selected = 0;
+
+              for (guint k = 0; k < G_N_ELEMENTS (stage_kinds); k++)
+                if (g_strcmp0 (stage_kinds[k], crm_json_string (stage, "kind")) == 0)
+                  selected = k;
+              g_object_set_data (G_OBJECT (kind), "building", GINT_TO_POINTER (TRUE));
+              gtk_drop_down_set_selected (GTK_DROP_DOWN (kind), selected);
+              g_object_set_data (G_OBJECT (kind), "building", NULL);
+              g_object_set_data_full (G_OBJECT (kind), "id", g_strdup (stage_id), g_free);
+              gtk_widget_set_valign (kind, GTK_ALIGN_CENTER);
+              gtk_widget_add_css_class (kind, "flat");
+              gtk_widget_set_tooltip_text (kind, _("What the stage is: deals work there, or a "
+                                                   "deal there is won or lost"));
+              g_signal_connect (kind, "notify::selected", G_CALLBACK (stage_kind_selected_cb),
+                                self);
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), kind);
+            }
           gtk_widget_set_sensitive (up, j > 0);
           gtk_widget_set_sensitive (down, j + 1 < json_array_get_length (stages));
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), up);
@@ -1344,6 +1539,16 @@ build_pipelines (CrmSetupWindow *self)
                                                  _("Rename the stage"), _("Rename Stage"),
                                                  crm_json_string (stage, "name"), _("_Rename"),
                                                  "setup.stage-rename", stage_id));
+          {
+            GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+            gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+            gtk_widget_add_css_class (remove, "flat");
+            gtk_widget_set_tooltip_text (remove, _("Remove the stage (its deals go to another)"));
+            g_object_set_data_full (G_OBJECT (remove), "id", g_strdup (stage_id), g_free);
+            g_signal_connect (remove, "clicked", G_CALLBACK (stage_remove_clicked_cb), self);
+            adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+          }
           add_move_shortcuts (row, stage_id);
         }
       add_reasons (self, group, pipeline_id);
@@ -1720,6 +1925,8 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.stage-add", "(ss)", stage_add_action);
   gtk_widget_class_install_action (widget_class, "setup.stage-rename", "(ss)", stage_rename_action);
   gtk_widget_class_install_action (widget_class, "setup.stage-move", "(si)", stage_move_action);
+  gtk_widget_class_install_action (widget_class, "setup.stage-kind", "(ss)", stage_kind_action);
+  gtk_widget_class_install_action (widget_class, "setup.stage-remove", "(ss)", stage_remove_action);
   gtk_widget_class_install_action (widget_class, "setup.field-add", "(ssss)", field_add_action);
   gtk_widget_class_install_action (widget_class, "setup.field-rename", "(ss)", field_rename_action);
   gtk_widget_class_install_action (widget_class, "setup.field-choices", "(ss)", field_choices_action);

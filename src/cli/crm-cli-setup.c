@@ -443,6 +443,79 @@ crm_cli_stage_add (CrmCli   *cli,
   return print_pipeline (cli, pipeline_id, error);
 }
 
+gboolean
+crm_cli_stage_set (CrmCli   *cli,
+                   int       argc,
+                   char    **argv,
+                   GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  g_autofree char *kind = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the stage is in"), N_("P") },
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind,
+      N_("open (deals work there), won or lost (a deal there is closed)"), N_("KIND") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "stage set", "STAGE",
+                      _("Change a stage's kind (administrators). With --json: the pipeline "
+                        "{\"id\", \"name\", \"stages\": [{\"id\", \"name\", \"kind\"}]}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (pipeline, "--pipeline", error) ||
+      !crm_cli_require (kind, "--kind", error) ||
+      !crm_cli_open (cli, error) ||
+      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL ||
+      (id = crm_cli_resolve (cli, "stage", argv[1], pipeline_id, error)) == NULL ||
+      (changeset = crm_setup_stage_set_kind (cli->store, id, kind, error)) == NULL ||
+      (crm_changeset_get_n_changes (changeset) > 0 && !crm_cli_apply (cli, changeset, error)))
+    return FALSE;
+  return print_pipeline (cli, pipeline_id, error);
+}
+
+gboolean
+crm_cli_stage_remove (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  g_autofree char *move_to = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the stage is in"), N_("P") },
+    { "move-to", 0, 0, G_OPTION_ARG_STRING, &move_to,
+      N_("The stage of the same pipeline its deals go to (needed when it holds deals)"), N_("S") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *move_to_id = NULL;
+  guint deals = 0;
+
+  if (!crm_cli_parse (cli, "stage remove", "STAGE",
+                      _("Remove a stage (administrators): an empty one, or one whose deals go "
+                        "to --move-to in the same change. With --json: the pipeline {\"id\", "
+                        "\"name\", \"stages\": [{\"id\", \"name\", \"kind\"}]}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (pipeline, "--pipeline", error) ||
+      !crm_cli_open (cli, error) ||
+      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL ||
+      (id = crm_cli_resolve (cli, "stage", argv[1], pipeline_id, error)) == NULL ||
+      (move_to != NULL &&
+       (move_to_id = crm_cli_resolve (cli, "stage", move_to, pipeline_id, error)) == NULL) ||
+      (changeset = crm_setup_stage_remove (cli->store, id, move_to_id, &deals, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  if (!cli->json && deals > 0)
+    g_print (ngettext ("%u deal moved to «%s»\n", "%u deals moved to «%s»\n",
+                          deals), deals, move_to);
+  return print_pipeline (cli, pipeline_id, error);
+}
+
 /* A stage named "PIPELINE/STAGE", or by a name only one pipeline has, or by id. */
 static char *
 resolve_any_stage (CrmCli      *cli,

@@ -190,6 +190,8 @@ gboolean crm_cli_reason_add     (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_reason_rename  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_reason_remove  (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_stage_add      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_stage_set      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_stage_remove   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_field_add      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */
 void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity);

@@ -47,6 +47,8 @@ static const Command commands[] = {
   { "reason", "rename", crm_cli_reason_rename, N_("Rename a loss reason (admins)") },
   { "reason", "remove", crm_cli_reason_remove, N_("Remove a loss reason; lost deals keep it (admins)") },
   { "stage", "add", crm_cli_stage_add, N_("Add a stage to a pipeline (admins)") },
+  { "stage", "set", crm_cli_stage_set, N_("Change a stage's kind: open, won or lost (admins)") },
+  { "stage", "remove", crm_cli_stage_remove, N_("Remove a stage; its deals go to another one (admins)") },
   { "field", "add", crm_cli_field_add, N_("Add a custom field (admins)") },
   { "contact", "add", crm_cli_contact_add, N_("Add a contact") },
   { "contact", "list", crm_cli_contact_list, N_("List or search contacts") },

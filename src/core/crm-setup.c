@@ -160,6 +160,8 @@ rename_row (CrmStore    *store,
 
 /* ---- pipelines and stages ---- */
 
+static GPtrArray *select_ids (CrmStore *store, const char *sql, const char *arg, GError **error);
+
 typedef struct {
   char *id;
   char *name;
@@ -623,6 +625,141 @@ stages_node (CrmStore            *store,
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_set_array (node, array);
   return node;
+}
+
+/* How many open stages (not won, lost) @stages has other than @except_id. */
+static guint
+count_open_stages_except (GPtrArray  *stages,
+                          const char *except_id)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < stages->len; i++)
+    {
+      Stage *s = g_ptr_array_index (stages, i);
+
+      if (!g_str_equal (s->id, except_id) && g_strcmp0 (s->kind, "won") != 0 &&
+          g_strcmp0 (s->kind, "lost") != 0)
+        n++;
+    }
+  return n;
+}
+
+CrmChangeset *
+crm_setup_stage_set_kind (CrmStore    *store,
+                          const char  *stage_id,
+                          const char  *kind,
+                          GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) stage = NULL;
+  g_autoptr(GPtrArray) stages = NULL;
+  const char *now;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (kind == NULL || !g_strv_contains (stage_kinds, kind))
+    {
+      g_autofree char *kinds = one_of (stage_kinds);
+
+      invalid (error, _("A stage's kind is one of %s, not «%s»"), kinds, kind != NULL ? kind : "");
+      return NULL;
+    }
+  if ((stage = live_entity (store, "stage", stage_id, error)) == NULL ||
+      (stages = pipeline_stages (store, crm_json_string (stage, "pipeline"), error)) == NULL)
+    return NULL;
+  now = crm_json_string (stage, "kind");
+  if (g_strcmp0 (now, "unsorted") == 0)
+    {
+      invalid (error, _("«%s» is where incoming requests land; its kind stays as it is"),
+               crm_json_string_or (stage, "name", ""));
+      return NULL;
+    }
+  if (!g_str_equal (kind, "open") && count_open_stages_except (stages, stage_id) == 0)
+    {
+      invalid (error, _("«%s» is the pipeline's only working stage; add another before "
+                        "making it close deals"), crm_json_string_or (stage, "name", ""));
+      return NULL;
+    }
+  if (g_strcmp0 (now, kind) != 0)
+    crm_change_set_string (crm_changeset_touch (changeset, "stage", stage_id), "kind", kind);
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_stage_remove (CrmStore    *store,
+                        const char  *stage_id,
+                        const char  *move_to_id,
+                        guint       *out_deals,
+                        GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) stage = NULL;
+  g_autoptr(JsonObject) target = NULL;
+  g_autoptr(GPtrArray) stages = NULL;
+  g_autoptr(GPtrArray) deals = NULL;
+  g_autoptr(GPtrArray) old_order = NULL;
+  const char *pipeline_id;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((stage = live_entity (store, "stage", stage_id, error)) == NULL)
+    return NULL;
+  pipeline_id = crm_json_string (stage, "pipeline");
+  if ((stages = pipeline_stages (store, pipeline_id, error)) == NULL)
+    return NULL;
+  if (g_strcmp0 (crm_json_string (stage, "kind"), "won") != 0 &&
+      g_strcmp0 (crm_json_string (stage, "kind"), "lost") != 0 &&
+      count_open_stages_except (stages, stage_id) == 0)
+    {
+      invalid (error, _("«%s» is the pipeline's only working stage; add another before "
+                        "removing it"), crm_json_string_or (stage, "name", ""));
+      return NULL;
+    }
+  deals = select_ids (store, "SELECT id FROM deal WHERE stage = ?1 AND deleted = 0 ORDER BY id",
+                      stage_id, error);
+  if (deals == NULL)
+    return NULL;
+  if (deals->len > 0 && (move_to_id == NULL || *move_to_id == '\0'))
+    {
+      invalid (error, g_dngettext (GETTEXT_PACKAGE,
+                                   "«%s» holds %u deal; pick the stage it moves to",
+                                   "«%s» holds %u deals; pick the stage they move to",
+                                   deals->len),
+               crm_json_string_or (stage, "name", ""), deals->len);
+      return NULL;
+    }
+  if (deals->len > 0)
+    {
+      if ((target = live_entity (store, "stage", move_to_id, error)) == NULL)
+        return NULL;
+      if (g_str_equal (move_to_id, stage_id) ||
+          g_strcmp0 (crm_json_string (target, "pipeline"), pipeline_id) != 0)
+        {
+          invalid (error, _("Pick another stage of the same pipeline for the deals of «%s»"),
+                   crm_json_string_or (stage, "name", ""));
+          return NULL;
+        }
+    }
+  for (guint i = 0; i < deals->len; i++)
+    {
+      CrmChange *change = crm_changeset_touch (changeset, "deal", deals->pdata[i]);
+
+      crm_change_set_string (change, "stage", move_to_id);
+      crm_change_set_int (change, "stage_entered_at", crm_store_get_now (store));
+    }
+  old_order = stage_ids (stages);
+  for (guint i = 0; i < stages->len; i++)
+    if (g_str_equal (((Stage *) g_ptr_array_index (stages, i))->id, stage_id))
+      {
+        g_ptr_array_remove_index (stages, i);
+        break;
+      }
+  crm_change_set_bool (crm_changeset_touch (changeset, "stage", stage_id), "deleted", TRUE);
+  renumber_stages (changeset, stages, old_order);
+  if (out_deals != NULL)
+    *out_deals = deals->len;
+  return g_steal_pointer (&changeset);
 }
 
 CrmChangeset *

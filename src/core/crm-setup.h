@@ -73,6 +73,22 @@ CrmChangeset *crm_setup_stage_move      (CrmStore    *store,
                                          const char  *stage_id,
                                          int          delta,
                                          GError     **error);
+/* Sets a stage's @kind: "open" (deals work there), "won" or "lost" (a deal there is
+ * closed). The incoming (unsorted) stage keeps its kind, and a pipeline keeps at least one
+ * open stage: INVALID_INPUT. Deals at the stage stay where they are. */
+CrmChangeset *crm_setup_stage_set_kind  (CrmStore    *store,
+                                         const char  *stage_id,
+                                         const char  *kind,
+                                         GError     **error);
+/* Removes a stage. One that holds deals needs @move_to_id, another stage of its pipeline:
+ * the deals go there in the same change set (undone as one); without it INVALID_INPUT
+ * says how many deals it holds. The stages after it move one place up; the pipeline's
+ * last open stage cannot be removed. *@out_deals (optional) gets how many deals moved. */
+CrmChangeset *crm_setup_stage_remove    (CrmStore    *store,
+                                         const char  *stage_id,
+                                         const char  *move_to_id,
+                                         guint       *out_deals,
+                                         GError     **error);
 
 /* A new custom field of @entity ("deal", "contact", "company"): @key (latin letters,
  * digits and "_", unique for the entity), @label, @type (crm_setup_field_types()),
