@@ -737,6 +737,64 @@ open_tasks (CrmStore   *store,
  * (or an I/O error) just then, the push stands and the withdrawal is noted: it is made
  * by the next try (the server's tick, or the next push), in the same process or, from
  * the note kept in the replica, after a restart. */
+/* What the server has yet to withdraw of @move's rule effects, as its pull answer carries
+ * it (crm_ledger_pending_withdrawals(), written and parsed as the pull answer's
+ * "withdraw_pending"), taken by the author's laptop @laptop_path as a sync takes it; then
+ * `voronkactl conflicts` there says it in words (@listed), or no longer (once made). */
+static void
+assert_pending_listed (CrmStore    *server,
+                       const char  *laptop_path,
+                       const CrmOp *move,
+                       gboolean     listed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) pending = crm_ledger_pending_withdrawals (server, fixture.admin, &error);
+  g_autoptr(JsonArray) others = crm_ledger_pending_withdrawals (server, fixture.rep, &error);
+  g_autoptr(CrmPullPage) page = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  char *text;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (pending);
+  g_assert_cmpuint (json_array_get_length (others), ==, 0);      /* only to its author */
+  if (listed)
+    {
+      JsonObject *item;
+
+      g_assert_cmpuint (json_array_get_length (pending), ==, 1);
+      item = json_array_get_object_element (pending, 0);
+      g_assert_cmpstr (json_object_get_string_member (item, "op"), ==, move->op_id);
+      g_assert_cmpstr (json_object_get_string_member (item, "deal"), ==, fixture.shared_deal);
+      g_assert_cmpint (json_object_get_int_member (item, "effects"), ==, 1);
+    }
+  else
+    g_assert_cmpuint (json_array_get_length (pending), ==, 0);
+  text = crm_pull_text_finish_pending (crm_pull_text_new (), 0, FALSE, 0, 0, pending, NULL);
+  body = g_bytes_new_take (text, strlen (text));
+  page = crm_pull_page_parse (body, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(CrmStore) laptop = open_store (laptop_path);
+
+    g_assert_true (crm_sync_state_set_withdraw_pending (laptop, page->pending, &error));
+    g_assert_no_error (error);
+  }
+  crm_test_run_cli (&run, "--db", laptop_path, "conflicts", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  if (listed)
+    {
+      if (strstr (run.out, "Still to be withdrawn: ") == NULL ||
+          strstr (run.out, "Still there: 1 task or deal automation made after it") == NULL ||
+          strstr (run.out, "Why: Your change did not hold, so what automation made after it is "
+                           "to be withdrawn") == NULL)
+        g_error ("the pending withdrawal is not in `voronkactl conflicts`:\n%s", run.out);
+      g_test_message ("voronkactl conflicts:\n%s", run.out);
+    }
+  else if (strstr (run.out, "Still to be withdrawn") != NULL)
+    g_error ("a withdrawal made is still listed in `voronkactl conflicts`:\n%s", run.out);
+}
+
 static void
 test_withdrawal_retried (void)
 {
@@ -866,11 +924,16 @@ test_withdrawal_retried (void)
           }
         else
           stood_in_memory++;
+        /* the move's author is told with every pull, until it is made */
+        if (stood_in_memory + stood_in_meta == 1)
+          assert_pending_listed (server, laptop_path, moved->pdata[0], TRUE);
         g_assert_true (crm_ledger_retry_withdrawals (server, &withdrawn, &error));
         g_assert_no_error (error);
         g_assert_cmpuint (withdrawn, >, 0);
         g_assert_cmpint (open_tasks (server, task), ==, 0);
         g_assert_false (crm_ledger_withdrawal_pending (server));
+        if (stood_in_memory + stood_in_meta == 1)
+          assert_pending_listed (server, laptop_path, moved->pdata[0], FALSE);
         /* and nothing is withdrawn twice */
         g_assert_true (crm_ledger_retry_withdrawals (server, &withdrawn, &error));
         g_assert_cmpuint (withdrawn, ==, 0);

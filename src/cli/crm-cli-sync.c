@@ -719,10 +719,14 @@ crm_cli_conflicts (CrmCli   *cli,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonObject *item = json_array_get_object_element (array, i);
-      gboolean rejected = g_str_equal (crm_cli_str (item, "kind", ""), "rejected");
+      const char *kind = crm_cli_str (item, "kind", "");
 
       g_print ("%s%s: %s\n", i > 0 ? "\n" : "",
-               rejected ? _("Refused by the server") : _("Conflict"),
+               g_str_equal (kind, "rejected") ? _("Refused by the server")
+               /* Translators: the server has yet to withdraw what automation made after a
+                * change of yours that did not hold */
+               : g_str_equal (kind, "pending") ? _("Still to be withdrawn")
+               : _("Conflict"),
                crm_cli_str (item, "heading", ""));
       g_print ("  %s\n", crm_cli_str (item, "kept_line", ""));
       g_print ("  %s\n", crm_cli_str (item, "yours_line", ""));

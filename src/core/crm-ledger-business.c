@@ -53,6 +53,7 @@ typedef struct {
   char     *value;       /* the value written, as SQLite's json_extract gives it */
   char     *cause;
   char     *rule;
+  char     *actor;
   gboolean  effective;   /* held the field when it reached the server */
   gboolean  overridden;  /* lost it to a write made without seeing it */
 } Write;
@@ -65,6 +66,7 @@ write_free (Write *write)
   g_free (write->value);
   g_free (write->cause);
   g_free (write->rule);
+  g_free (write->actor);
   g_free (write);
 }
 
@@ -102,7 +104,7 @@ field_writes (CrmStore    *store,
   g_autofree char *path = g_strconcat ("$.", field, NULL);
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "SELECT c.seq, c.op_id, c.device, c.hlc, coalesce (s.base, -1),"
-    " json_extract (c.fields, ?3), c.cause, c.rule"
+    " json_extract (c.fields, ?3), c.cause, c.rule, c.actor"
     " FROM changelog c LEFT JOIN server_op s ON s.seq = c.seq"
     " WHERE c.entity_id = ?2 AND c.entity = ?1 AND json_type (c.fields, ?3) IS NOT NULL"
     " ORDER BY c.seq", error);
@@ -127,6 +129,7 @@ field_writes (CrmStore    *store,
       write->value = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
       write->cause = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
       write->rule = g_strdup ((const char *) sqlite3_column_text (stmt, 7));
+      write->actor = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
       if (write->device == NULL)
         write->device = g_strdup ("");
       g_ptr_array_add (writes, write);
@@ -504,6 +507,25 @@ kept_by_standing (CrmStore     *store,
   return kept;
 }
 
+/* Does @effect still stand, to be withdrawn: not deleted, a task not done, and not kept
+ * by a close that stands? */
+static gboolean
+to_withdraw (CrmStore     *store,
+             const Effect *effect,
+             GHashTable   *standing)
+{
+  g_autoptr(JsonObject) current = crm_store_dup_entity (store, effect->entity, effect->entity_id);
+
+  if (current == NULL || json_object_get_boolean_member_with_default (current, "deleted", FALSE))
+    return FALSE;
+  if (g_str_equal (effect->entity, "task") &&
+      json_object_get_boolean_member_with_default (current, "done", FALSE))
+    return FALSE;
+  if (!g_str_equal (effect->entity, "task") && !g_str_equal (effect->entity, "deal"))
+    return FALSE;
+  return !kept_by_standing (store, effect, standing);
+}
+
 /* The compensating change of one withdrawn effect, when it still stands. */
 static void
 withdraw (CrmStore      *store,
@@ -512,17 +534,12 @@ withdraw (CrmStore      *store,
           gboolean       was_close,
           GHashTable    *standing)
 {
-  g_autoptr(JsonObject) current = crm_store_dup_entity (store, effect->entity, effect->entity_id);
   CrmChange *change;
 
-  if (current == NULL || json_object_get_boolean_member_with_default (current, "deleted", FALSE))
-    return;
-  if (kept_by_standing (store, effect, standing))
+  if (!to_withdraw (store, effect, standing))
     return;
   if (g_str_equal (effect->entity, "task"))
     {
-      if (json_object_get_boolean_member_with_default (current, "done", FALSE))
-        return;
       change = crm_changeset_touch (changeset, "task", effect->entity_id);
       crm_change_set_bool (change, "done", TRUE);
       crm_change_set_int (change, "done_at", crm_store_get_now (store));
@@ -775,5 +792,65 @@ _crm_ledger_withdraw_effects (CrmStore   *store,
   if (!crm_store_apply (store, deletions, error))
     return FALSE;
   *out_withdrawn = crm_changeset_get_n_changes (deletions);
+  return TRUE;
+}
+
+/* What withdrawing would do, without doing it: for each stage write of @actor (NULL:
+ * anyone's) that was overridden on the deals @deal_ids and whose rule effects still
+ * stand, {"op": the write, "deal", "stage": the stage it wrote, "effects": how many}. */
+gboolean
+_crm_ledger_effects_to_withdraw (CrmStore    *store,
+                                 GPtrArray   *deal_ids,
+                                 const char  *actor,
+                                 JsonArray   *out,
+                                 GError     **error)
+{
+  g_autoptr(GHashTable) done_deals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint d = 0; d < deal_ids->len; d++)
+    {
+      g_autoptr(GPtrArray) writes = NULL;
+      g_autoptr(GHashTable) standing = g_hash_table_new (g_str_hash, g_str_equal);
+      gint holder = -1;
+
+      if (!g_hash_table_add (done_deals, g_strdup (deal_ids->pdata[d])))
+        continue;
+      writes = field_writes (store, "deal", deal_ids->pdata[d], "stage", &holder, error);
+      if (writes == NULL)
+        return FALSE;
+      for (guint i = 0; i < writes->len; i++)
+        if (!((Write *) writes->pdata[i])->overridden)
+          g_hash_table_add (standing, ((Write *) writes->pdata[i])->op_id);
+      for (guint i = 0; i < writes->len; i++)
+        {
+          Write *write = writes->pdata[i];
+          g_autoptr(GPtrArray) effects = NULL;
+          g_autoptr(GHashTable) visited = NULL;
+          gint64 n = 0;
+
+          if (!write->overridden || (actor != NULL && g_strcmp0 (write->actor, actor) != 0))
+            continue;
+          effects = g_ptr_array_new_with_free_func ((GDestroyNotify) effect_free);
+          visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          if (!collect_effects (store, write->op_id, visited, effects, 0, error))
+            return FALSE;
+          for (guint e = 0; e < effects->len; e++)
+            if (to_withdraw (store, effects->pdata[e], standing))
+              n++;
+          if (n > 0)
+            {
+              JsonObject *item = json_object_new ();
+
+              json_object_set_string_member (item, "op", write->op_id);
+              json_object_set_string_member (item, "deal", deal_ids->pdata[d]);
+              if (write->value != NULL)
+                json_object_set_string_member (item, "stage", write->value);
+              else
+                json_object_set_null_member (item, "stage");
+              json_object_set_int_member (item, "effects", n);
+              json_array_add_object_element (out, item);
+            }
+        }
+    }
   return TRUE;
 }

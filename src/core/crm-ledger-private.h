@@ -65,6 +65,11 @@ gboolean _crm_ledger_close_must_win (CrmLedgerRun  *push,
 gboolean _crm_ledger_trigger_overridden (CrmStore      *store,
                                          const char    *deal_id,
                                          const char    *op_id);
+gboolean _crm_ledger_effects_to_withdraw (CrmStore    *store,
+                                          GPtrArray   *deal_ids,
+                                          const char  *actor,
+                                          JsonArray   *out,
+                                          GError     **error);
 gboolean _crm_ledger_withdraw_effects (CrmStore   *store,
                                        GPtrArray  *deal_ids,
                                        guint      *out_withdrawn,

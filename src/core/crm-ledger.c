@@ -594,6 +594,31 @@ withdraw_pending_from (CrmStore *store)
   return kept != NULL ? g_ascii_strtoll (kept, NULL, 10) : 0;
 }
 
+/* Adds to @deals every deal changed since @from. */
+static gboolean
+deals_changed_since (CrmStore   *store,
+                     gint64      from,
+                     GPtrArray  *deals,
+                     GError    **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT DISTINCT entity_id FROM changelog WHERE seq >= ?1 AND entity = 'deal'", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, from);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    g_ptr_array_add (deals, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the deals to withdraw from");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Withdraws what overridden changes of the deals @touched (and of every deal changed
  * since a withdrawal that failed) set off; a failure is noted for the next try. */
 static gboolean
@@ -612,23 +637,7 @@ withdraw_or_note (CrmStore   *store,
   for (guint i = 0; touched != NULL && i < touched->len; i++)
     g_ptr_array_add (deals, g_strdup (touched->pdata[i]));
   if (from > 0)
-    {
-      sqlite3_stmt *stmt = _crm_store_prepare (store,
-        "SELECT DISTINCT entity_id FROM changelog WHERE seq >= ?1 AND entity = 'deal'",
-        &local_error);
-
-      if (stmt != NULL)
-        {
-          int rc;
-
-          sqlite3_bind_int64 (stmt, 1, from);
-          while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
-            g_ptr_array_add (deals, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-          sqlite3_reset (stmt);
-          if (rc != SQLITE_DONE)
-            _crm_store_set_sql_error (store, &local_error, "reading the deals to withdraw from");
-        }
-    }
+    deals_changed_since (store, from, deals, &local_error);
   if (local_error == NULL &&
       _crm_ledger_withdraw_effects (store, deals, out_withdrawn, &local_error))
     {
@@ -668,6 +677,25 @@ gboolean
 crm_ledger_withdrawal_pending (CrmStore *store)
 {
   return withdraw_pending_from (store) > 0;
+}
+
+JsonArray *
+crm_ledger_pending_withdrawals (CrmStore    *store,
+                                const char  *actor,
+                                GError     **error)
+{
+  g_autoptr(JsonArray) pending = json_array_new ();
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  gint64 from = withdraw_pending_from (store);
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (from == 0)
+    return g_steal_pointer (&pending);
+  if (!deals_changed_since (store, from, deals, error) ||
+      !_crm_ledger_effects_to_withdraw (store, deals, actor, pending, error))
+    return NULL;
+  return g_steal_pointer (&pending);
 }
 
 gboolean

@@ -73,6 +73,13 @@ gboolean   crm_ledger_retry_withdrawals (CrmStore          *store,
                                          GError           **error);
 /* Is a withdrawal pending (see above)? */
 gboolean   crm_ledger_withdrawal_pending (CrmStore         *store);
+/* The withdrawals still pending (see above) of the changes @actor (a `user` id; NULL:
+ * anyone) made: one {"op", "deal", "stage", "effects"} per overridden stage write whose
+ * rule effects still stand — what its author is told with every pull until they are
+ * withdrawn. Empty when nothing is pending. */
+JsonArray *crm_ledger_pending_withdrawals (CrmStore        *store,
+                                           const char      *actor,
+                                           GError         **error);
 
 /* The greatest sequence number (0 for an empty account). */
 gint64     crm_ledger_head          (CrmStore             *store);

@@ -564,6 +564,45 @@ fail:
 
 /* --- what people see -------------------------------------------------------------------------- */
 
+/* --- withdrawals the server has yet to make ------------------------------------------------ */
+
+#define WITHDRAW_PENDING_META "sync.withdraw_pending"
+
+/* What the last pull said (meta "sync.withdraw_pending": the pull answer's
+ * "withdraw_pending", as it came), or NULL. */
+static JsonArray *
+withdraw_pending (CrmStore *store)
+{
+  g_autofree char *text = crm_store_dup_meta (store, WITHDRAW_PENDING_META);
+  g_autoptr(JsonNode) node = text != NULL ? json_from_string (text, NULL) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (json_node_get_array (node)) == 0)
+    return NULL;
+  return json_array_ref (json_node_get_array (node));
+}
+
+gboolean
+crm_sync_state_set_withdraw_pending (CrmStore   *store,
+                                     JsonArray  *pending,
+                                     GError    **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (pending == NULL || json_array_get_length (pending) == 0)
+    {
+      g_autofree char *kept = crm_store_dup_meta (store, WITHDRAW_PENDING_META);
+
+      return kept == NULL || crm_store_set_meta (store, WITHDRAW_PENDING_META, NULL, error);
+    }
+  node = json_node_init_array (json_node_alloc (), pending);
+  text = json_to_string (node, FALSE);
+  return crm_store_set_meta (store, WITHDRAW_PENDING_META, text, error);
+}
+
 gboolean
 crm_sync_state_count_conflicts (CrmStore  *store,
                                 gboolean   unseen_only,
@@ -573,9 +612,17 @@ crm_sync_state_count_conflicts (CrmStore  *store,
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   g_return_val_if_fail (out_count != NULL, FALSE);
 
-  return count (store, "SELECT count (*) FROM conflict WHERE (?1 = 0 OR seen = 0)"
-                       " AND NOT " IS_REJECTION " AND " IS_SHOWN,
-                unseen_only ? 1 : 0, out_count, "count conflicts", error);
+  if (!count (store, "SELECT count (*) FROM conflict WHERE (?1 = 0 OR seen = 0)"
+                     " AND NOT " IS_REJECTION " AND " IS_SHOWN,
+              unseen_only ? 1 : 0, out_count, "count conflicts", error))
+    return FALSE;
+  /* and the withdrawals the server has yet to make (never "seen": they go when made) */
+  {
+    g_autoptr(JsonArray) pending = withdraw_pending (store);
+
+    *out_count += pending != NULL ? json_array_get_length (pending) : 0;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -651,6 +698,10 @@ crm_sync_state_rejection_reason (const char *code,
   if (g_strcmp0 (code, "deleted") == 0)
     return _("It was deleted on another device before your change reached the server; it "
              "stays deleted — restore it from the deleted items to make the change again");
+  if (g_strcmp0 (code, "withdraw-pending") == 0)
+    return _("Your change did not hold, so what automation made after it is to be withdrawn; "
+             "the server could not do that yet (its storage failed) and will do it by itself. "
+             "Leave those tasks and deals be: this note goes once they are withdrawn");
   if (g_strcmp0 (code, "duplicate-automation") == 0)
     return _("Another device already ran this automation for the same change; its result "
              "was kept");
@@ -699,6 +750,57 @@ set_json_text (JsonObject *object,
   json_object_set_member (object, member, node != NULL ? node : json_node_new (JSON_NODE_NULL));
 }
 
+/* The pending withdrawals as records of crm_sync_state_list_conflicts(), kind "pending". */
+static void
+add_pending_items (CrmStore  *store,
+                   GPtrArray *rows)
+{
+  g_autoptr(JsonArray) pending = withdraw_pending (store);
+
+  for (guint i = 0; pending != NULL && i < json_array_get_length (pending); i++)
+    {
+      JsonNode *node = json_array_get_element (pending, i);
+      JsonObject *entry = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *deal = entry != NULL ? crm_json_string (entry, "deal") : NULL;
+      const char *stage = entry != NULL ? crm_json_string (entry, "stage") : NULL;
+      const char *op_id = entry != NULL ? crm_json_string (entry, "op") : NULL;
+      g_autofree char *current = NULL;
+      g_autofree char *local_when = NULL;
+      sqlite3_stmt *stmt;
+      JsonObject *item;
+
+      if (deal == NULL || op_id == NULL)
+        continue;
+      current = _crm_store_dup_column (store, "deal", deal, "stage");
+      stmt = _crm_store_prepare (store, "SELECT hlc FROM changelog WHERE op_id = ?1", NULL);
+      if (stmt != NULL)
+        {
+          _crm_sql_bind_text_or_null (stmt, 1, op_id);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            local_when = crm_time_format (crm_hlc_physical ((guint64) sqlite3_column_int64 (stmt, 0)));
+          sqlite3_reset (stmt);
+        }
+      item = json_object_new ();
+      json_object_set_int_member (item, "id", 0);
+      json_object_set_string_member (item, "kind", "pending");
+      json_object_set_string_member (item, "entity", "deal");
+      json_object_set_string_member (item, "entity_id", deal);
+      json_object_set_string_member (item, "field", "stage");
+      set_text (item, "local", stage);
+      set_text (item, "remote", current);
+      json_object_set_string_member (item, "who", "server");
+      json_object_set_null_member (item, "actor");
+      json_object_set_string_member (item, "code", "withdraw-pending");
+      json_object_set_null_member (item, "device");
+      json_object_set_null_member (item, "when");
+      set_text (item, "local_when", local_when);
+      json_object_set_boolean_member (item, "seen", FALSE);
+      json_object_set_int_member (item, "effects",
+                                  json_object_get_int_member_with_default (entry, "effects", 0));
+      g_ptr_array_add (rows, item);
+    }
+}
+
 JsonArray *
 crm_sync_state_list_conflicts (CrmStore  *store,
                                gboolean   unseen_only,
@@ -712,6 +814,7 @@ crm_sync_state_list_conflicts (CrmStore  *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
+  add_pending_items (store, rows);
   stmt = _crm_store_prepare (store,
     "SELECT id, entity, entity_id, field, local_value, remote_value, remote_hlc, remote_device,"
     " remote_actor, seen, local_hlc FROM conflict WHERE (?1 = 0 OR seen = 0) AND " IS_SHOWN
@@ -789,6 +892,25 @@ crm_sync_state_list_conflicts (CrmStore  *store,
           json_object_set_null_member (item, "reason");
         }
       crm_describe_conflict (store, item);
+      if (g_strcmp0 (crm_json_string (item, "kind"), "pending") == 0)
+        {
+          guint n = (guint) json_object_get_int_member_with_default (item, "effects", 0);
+          const char *local_text = crm_json_string (item, "local_text");
+          const char *local_when_text = crm_json_string (item, "local_when_text");
+          g_autofree char *kept_line = g_strdup_printf (
+            /* Translators: what automation made after a change that did not hold, still
+             * there until the server withdraws it */
+            g_dngettext (GETTEXT_PACKAGE, "Still there: %u task or deal automation made after it",
+                         "Still there: %u tasks or deals automation made after it", n), n);
+          g_autofree char *yours_line = local_when_text != NULL
+            /* Translators: your change that did not hold — when you made it */
+            ? g_strdup_printf (_("Yours, did not hold: %s — %s"), local_text ? local_text : "—",
+                               local_when_text)
+            : g_strdup_printf (_("Yours, did not hold: %s"), local_text ? local_text : "—");
+
+          set_text (item, "kept_line", kept_line);
+          set_text (item, "yours_line", yours_line);
+        }
       json_array_add_object_element (result, json_object_ref (item));
     }
   return g_steal_pointer (&result);

@@ -145,7 +145,7 @@ gboolean    crm_sync_state_count_rejected    (CrmStore  *store,
 
 /* Lost edits and rejected changes, one record per field, newest first (at most @limit;
  * 0: all):
- * [{"id", "kind": "conflict"|"rejected", "entity", "entity_id", "title" (the deal's
+ * [{"id", "kind": "conflict"|"rejected"|"pending" (crm_sync_state_set_withdraw_pending()), "entity", "entity_id", "title" (the deal's
  *   title, contact's name… or null), "field", "local" (this device's value, JSON),
  *   "remote" (the value kept, JSON), "who" (who made the kept value: a user's name, or
  *   "server" for a rejection), "actor" (that user's id, or null), "device", "when"
@@ -159,6 +159,16 @@ JsonArray  *crm_sync_state_list_conflicts    (CrmStore  *store,
                                               gboolean   unseen_only,
                                               guint      limit,
                                               GError   **error);
+
+/* What the server said with the last pull about this user's changes that did not hold
+ * and whose automation's effects it has yet to withdraw (the pull answer's
+ * "withdraw_pending"; NULL or empty: none, which clears the note). Listed by
+ * crm_sync_state_list_conflicts() as records of kind "pending", code "withdraw-pending",
+ * with "effects" (how many), and counted with the conflicts, until a pull says they are
+ * gone. Local only. */
+gboolean    crm_sync_state_set_withdraw_pending (CrmStore   *store,
+                                                 JsonArray  *pending,
+                                                 GError    **error);
 
 /* The user has looked at them: they stop counting (and the note about a restored server
  * is dropped). Local only, never synced. */

@@ -752,6 +752,7 @@ crm_pull_page_free (CrmPullPage *page)
     return;
   g_ptr_array_unref (page->ops);
   g_array_unref (page->bases);
+  g_clear_pointer (&page->pending, json_array_unref);
   g_free (page);
 }
 
@@ -776,6 +777,8 @@ crm_pull_page_to_json (const CrmPullPage *page)
   json_object_set_int_member (object, "next", page->next);
   json_object_set_boolean_member (object, "more", page->more);
   json_object_set_int_member (object, "head", page->head);
+  if (page->pending != NULL && json_array_get_length (page->pending) > 0)
+    json_object_set_array_member (object, "withdraw_pending", json_array_ref (page->pending));
   crm_protocol_set_hlc (object, page->hlc);
   json_node_take_object (node, object);
   return node;
@@ -891,8 +894,28 @@ crm_pull_text_finish (GString  *out,
                       guint64   hlc,
                       gsize    *out_length)
 {
+  return crm_pull_text_finish_pending (out, next, more, head, hlc, NULL, out_length);
+}
+
+char *
+crm_pull_text_finish_pending (GString    *out,
+                              gint64      next,
+                              gboolean    more,
+                              gint64      head,
+                              guint64     hlc,
+                              JsonArray  *pending,
+                              gsize      *out_length)
+{
   g_string_append_printf (out, "],\"next\":%" G_GINT64_FORMAT ",\"more\":%s,\"head\":%"
                           G_GINT64_FORMAT, next, more ? "true" : "false", head);
+  if (pending != NULL && json_array_get_length (pending) > 0)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), pending);
+      g_autofree char *text = json_to_string (node, FALSE);
+
+      g_string_append (out, ",\"withdraw_pending\":");
+      g_string_append (out, text);
+    }
   if (hlc != 0)
     g_string_append_printf (out, ",\"hlc\":\"%016" G_GINT64_MODIFIER "x\"", hlc);
   g_string_append_c (out, '}');
@@ -932,6 +955,29 @@ crm_pull_page_parse (GBytes  *body,
             break;
           g_array_append_val (page->bases, base);
         }
+    }
+  if (local_error == NULL && object != NULL && json_object_has_member (object, "withdraw_pending") &&
+      !JSON_NODE_HOLDS_NULL (json_object_get_member (object, "withdraw_pending")))
+    {
+      JsonArray *pending = get_array (object, "withdraw_pending", &local_error);
+
+      for (guint i = 0; pending != NULL && i < json_array_get_length (pending); i++)
+        {
+          JsonNode *item = json_array_get_element (pending, i);
+          JsonObject *entry = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+          gint64 effects = 0;
+
+          if (entry == NULL || crm_json_string (entry, "op") == NULL ||
+              crm_json_string (entry, "deal") == NULL ||
+              !crm_protocol_get_int (entry, "effects", TRUE, &effects, NULL) || effects < 1)
+            {
+              invalid (&local_error, _("“withdraw_pending” item %u must be {\"op\", \"deal\", "
+                                       "\"stage\", \"effects\"}"), i);
+              pending = NULL;
+            }
+        }
+      if (pending != NULL)
+        page->pending = json_array_ref (pending);
     }
   if (local_error != NULL)
     {

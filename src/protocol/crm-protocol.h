@@ -14,7 +14,8 @@
  *                                    "corrective": op}], "head", "hlc"}
  *   GET  /api/v1/sync/pull?since=SEQ&limit=N
  *                               → {"ops":[op + "seq","base","stamp"…], "next", "more", "head",
- *                                  "hlc"}
+ *                                  "hlc", "withdraw_pending" (optional, the last page:
+ *                                  [{"op","deal","stage","effects"}…])}
  *   GET  /api/v1/sync/snapshot  an SQLite replica compressed with zstd (one stream,
  *                               application/zstd); headers X-Voronka-Seq (the sequence
  *                               it is valid at) and ETag; Range/If-Range resume.
@@ -233,6 +234,10 @@ typedef struct {
   gboolean   more;
   gint64     head;
   guint64    hlc;
+  JsonArray *pending;  /* "withdraw_pending" (the last page; NULL: none): the puller's own
+                        * overridden changes whose rule effects the server has yet to
+                        * withdraw (it could not write: crm_ledger_pending_withdrawals()),
+                        * each {"op", "deal", "stage", "effects"} */
 } CrmPullPage;
 
 CrmPullPage       *crm_pull_page_new             (void);
@@ -274,6 +279,14 @@ char              *crm_pull_text_finish          (GString    *out,
                                                   gboolean    more,
                                                   gint64      head,
                                                   guint64     hlc,
+                                                  gsize      *out_length);
+/* The same with "withdraw_pending": @pending (NULL or empty: left out). */
+char              *crm_pull_text_finish_pending  (GString    *out,
+                                                  gint64      next,
+                                                  gboolean    more,
+                                                  gint64      head,
+                                                  guint64     hlc,
+                                                  JsonArray  *pending,
                                                   gsize      *out_length);
 CrmPullPage       *crm_pull_page_parse           (GBytes     *body,
                                                   GError    **error);

@@ -649,7 +649,8 @@ backend_pull (CrmServerStorage    *storage,
 {
   CrmStore *store = CLASS (storage)->get_replica (BACKEND (storage), user->account_id, error);
 
-  return store != NULL ? crm_server_replica_pull (store, since, limit, hlc, out_length, error)
+  return store != NULL ? crm_server_replica_pull (store, user->crm_user, since, limit, hlc,
+                                                           out_length, error)
                        : NULL;
 }
 

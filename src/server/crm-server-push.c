@@ -99,13 +99,15 @@ add_row (const CrmLedgerRow *row,
 }
 
 char *
-crm_server_replica_pull (CrmStore  *store,
-                         gint64     since,
-                         guint      limit,
-                         guint64    hlc,
-                         gsize     *out_length,
-                         GError   **error)
+crm_server_replica_pull (CrmStore    *store,
+                         const char  *actor,
+                         gint64       since,
+                         guint        limit,
+                         guint64      hlc,
+                         gsize       *out_length,
+                         GError     **error)
 {
+  g_autoptr(JsonArray) pending = NULL;
   gint64 horizon = crm_ledger_horizon (store);
   gint64 head = crm_ledger_head (store);
   Page page = { NULL, since };
@@ -126,7 +128,19 @@ crm_server_replica_pull (CrmStore  *store,
       g_string_free (page.out, TRUE);
       return NULL;
     }
-  return crm_pull_text_finish (page.out, page.next, page.next < head, head, hlc, out_length);
+  /* the last page tells the puller which of their changes that did not hold still have
+   * rule effects the server could not withdraw yet (the disk was full): listed to them
+   * until withdrawn */
+  if (page.next >= head && actor != NULL && crm_ledger_withdrawal_pending (store))
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      pending = crm_ledger_pending_withdrawals (store, actor, &local_error);
+      if (pending == NULL)
+        g_message ("Could not read the pending withdrawals: %s", local_error->message);
+    }
+  return crm_pull_text_finish_pending (page.out, page.next, page.next < head, head, hlc, pending,
+                                       out_length);
 }
 
 char *

@@ -31,8 +31,10 @@ gboolean      crm_server_replica_push         (CrmStore             *store,
                                                GError              **error);
 
 /* Ops after @since, at most @limit, each with its sequence number and base: the pull
- * answer as JSON text (crm_pull_page_to_json()'s form), with "hlc" @hlc. */
+ * answer as JSON text (crm_pull_page_to_json()'s form), with "hlc" @hlc; the last page
+ * with the withdrawals still pending of @actor's changes (the puller's `user` id). */
 char         *crm_server_replica_pull         (CrmStore             *store,
+                                               const char           *actor,
                                                gint64                since,
                                                guint                 limit,
                                                guint64               hlc,

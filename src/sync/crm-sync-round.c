@@ -900,7 +900,9 @@ pull_pages (Http           *http,
       report->conflicts += conflicts;
       report->cursor = page->next;
       if (!page->more)
-        return TRUE;
+        /* the server's word on this user's changes whose automation it has yet to
+         * withdraw: listed with the conflicts until a pull says they are gone */
+        return crm_sync_state_set_withdraw_pending (store, page->pending, error);
     }
 }
 
