@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-store.h"
+#include "crm-test-store.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 
@@ -263,6 +264,37 @@ test_read_only (void)
   g_assert_cmpint (log_length (in_folder), ==, before);
 }
 
+/* A read that fails (here: a damaged table) is an error that names the cause, never an
+ * answer with the part that could not be read left out. */
+static void
+test_read_failure (void)
+{
+  g_autofree char *path = new_replica ("damaged-fields.db");
+  g_autoptr(JsonNode) contact = NULL;
+  g_autofree char *id = NULL;
+  Run run = { 0 };
+
+  RUN (&run, NULL, FALSE, "--db", path, "--json", "contact", "add", "--name", "Иван Петров");
+  g_assert_cmpint (run.status, ==, 0);
+  contact = crm_test_parse_json (run.out);
+  id = g_strdup (json_object_get_string_member (json_node_get_object (contact), "id"));
+  RUN (&run, NULL, FALSE, "--db", path, "contact", "show", id);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "Иван Петров"));
+
+  crm_test_damage_table (path, "field");
+  RUN (&run, NULL, FALSE, "--db", path, "contact", "show", id);
+  if (run.status != 1)
+    g_test_message ("status %d, out: %s, err: %s", run.status, run.out, run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "is damaged"));
+  g_assert_nonnull (strstr (run.err, "restore it from a backup"));
+  g_assert_nonnull (strstr (run.err, path));
+  /* not half a card that looks whole */
+  g_assert_null (strstr (run.out, "Related companies"));
+  run_clear (&run);
+}
+
 static void
 test_failed_first_sync (void)
 {
@@ -322,6 +354,7 @@ main (int   argc,
   g_test_add_func ("/cli-safety/bad-utf8", test_bad_utf8);
   g_test_add_func ("/cli-safety/read-only", test_read_only);
   g_test_add_func ("/cli-safety/failed-first-sync", test_failed_first_sync);
+  g_test_add_func ("/cli-safety/read-failure", test_read_failure);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);

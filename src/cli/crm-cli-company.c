@@ -105,14 +105,17 @@ join_names (JsonObject *object,
 }
 
 /* Custom fields as "label  value" lines, hidden fields left out. */
-void
-crm_cli_print_custom_fields (CrmCli     *cli,
-                             JsonObject *object,
-                             const char *entity)
+gboolean
+crm_cli_print_custom_fields (CrmCli      *cli,
+                             JsonObject  *object,
+                             const char  *entity,
+                             GError     **error)
 {
-  g_autoptr(JsonArray) definitions = crm_query_fields (cli->store, entity, NULL);
+  g_autoptr(JsonArray) definitions = crm_query_fields (cli->store, entity, error);
   JsonObject *fields = json_object_get_object_member (object, "fields");
 
+  if (definitions == NULL)
+    return FALSE;
   for (guint i = 0; fields != NULL && definitions != NULL &&
                     i < json_array_get_length (definitions); i++)
     {
@@ -134,6 +137,7 @@ crm_cli_print_custom_fields (CrmCli     *cli,
         continue;
       crm_cli_print_pair (crm_cli_str (field, "label", key), text, 24);
     }
+  return TRUE;
 }
 
 static gboolean
@@ -151,7 +155,8 @@ print_company (CrmCli      *cli,
   if (company == NULL || !crm_cli_add_discounts (cli, company, "company", company_id, error))
     return FALSE;
   total = crm_money_format (json_object_get_int_member (company, "total"));
-  crm_cli_present_fields (cli, company, "company");
+  if (!crm_cli_present_fields (cli, company, "company", error))
+    return FALSE;
   if (cli->json)
     {
       json_object_set_string_member (company, "total", total);
@@ -161,7 +166,8 @@ print_company (CrmCli      *cli,
   g_print ("%s\n", crm_cli_str (company, "name", ""));
   crm_cli_print_pair (_("ID"), crm_cli_str (company, "id", ""), 24);
   crm_cli_print_pair (_("INN"), crm_cli_str (company, "inn", NULL), 24);
-  crm_cli_print_custom_fields (cli, company, "company");
+  if (!crm_cli_print_custom_fields (cli, company, "company", error))
+    return FALSE;
   /* Translators: the sum of the company's won deals */
   crm_cli_print_pair (_("Total of won deals"), total, 24);
   discounts = crm_cli_discounts_text (company);

@@ -287,7 +287,8 @@ print_contact (CrmCli      *cli,
 
   if (contact == NULL || !crm_cli_add_calls (cli, contact, contact_id, NULL, error))
     return FALSE;
-  crm_cli_present_fields (cli, contact, "contact");
+  if (!crm_cli_present_fields (cli, contact, "contact", error))
+    return FALSE;
   if (cli->json)
     {
       crm_cli_print_json_object (contact);
@@ -312,9 +313,12 @@ print_contact (CrmCli      *cli,
   emails = crm_cli_join_array (contact, "emails");
   crm_cli_print_pair (_("E-mails"), *emails != '\0' ? emails : NULL, 24);
   crm_cli_print_pair (_("Company"), crm_cli_str (contact, "company", NULL), 24);
-  crm_cli_print_custom_fields (cli, contact, "contact");
+  if (!crm_cli_print_custom_fields (cli, contact, "contact", error))
+    return FALSE;
   /* the links under the label of the contact's "companies" field, if it has one */
-  definitions = crm_query_fields (cli->store, "contact", NULL);
+  definitions = crm_query_fields (cli->store, "contact", error);
+  if (definitions == NULL)
+    return FALSE;
   for (guint i = 0; definitions != NULL && i < json_array_get_length (definitions); i++)
     {
       JsonObject *field = json_array_get_object_element (definitions, i);

@@ -80,8 +80,14 @@ set_source (CrmCli      *cli,
             const char  *source,
             GError     **error)
 {
-  g_autofree char *field_id = crm_query_resolve (cli->store, "field", "source", "deal", NULL);
+  g_autoptr(GError) local = NULL;
+  g_autofree char *field_id = crm_query_resolve (cli->store, "field", "source", "deal", &local);
 
+  if (field_id == NULL && crm_error_is_storage (local))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (field_id != NULL)
     return crm_cli_set_field_value (cli, change, "deal", "source", source, error);
   crm_change_set_string (change, "source", source);
@@ -116,12 +122,13 @@ field_label (JsonArray  *definitions,
   return key;
 }
 
-static void
-print_deal_human (CrmStore   *store,
-                  JsonObject *deal,
-                  gboolean    full)
+static gboolean
+print_deal_human (CrmStore    *store,
+                  JsonObject  *deal,
+                  gboolean     full,
+                  GError     **error)
 {
-  g_autoptr(JsonArray) definitions = crm_query_fields (store, "deal", NULL);
+  g_autoptr(JsonArray) definitions = crm_query_fields (store, "deal", error);
   g_autofree char *contacts = crm_cli_join_array (deal, "contacts");
   g_autofree char *tags = crm_cli_join_array (deal, "tags");
   g_autofree char *stage = g_strdup_printf ("%s › %s (%s)", crm_cli_str (deal, "pipeline", "?"),
@@ -133,6 +140,8 @@ print_deal_human (CrmStore   *store,
   g_autoptr(GList) keys = fields != NULL ? json_object_get_members (fields) : NULL;
   guint width = 12;
 
+  if (definitions == NULL)
+    return FALSE;
   for (GList *l = keys; l != NULL; l = l->next)
     width = MAX (width, g_utf8_strlen (field_label (definitions, l->data), -1));
 
@@ -202,7 +211,7 @@ print_deal_human (CrmStore   *store,
   crm_cli_print_pair (_("Updated"), crm_cli_str (deal, "updated_at", NULL), width);
 
   if (!full)
-    return;
+    return TRUE;
 
   {
     JsonArray *tasks = json_object_get_array_member (deal, "tasks");
@@ -253,6 +262,7 @@ print_deal_human (CrmStore   *store,
       }
     crm_cli_print_table (NULL, rows);
   }
+  return TRUE;
 }
 
 /* Prints the deal after a change: JSON, or one line for people. */
@@ -265,9 +275,8 @@ print_result (CrmCli      *cli,
   g_autoptr(JsonObject) deal = crm_query_deal (cli->store, deal_id, error);
   g_autofree char *short_id = crm_cli_display_id (deal_id);
 
-  if (deal == NULL)
+  if (deal == NULL || !crm_cli_present_fields (cli, deal, "deal", error))
     return FALSE;
-  crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)
     crm_cli_print_json_object (deal);
   else
@@ -618,13 +627,13 @@ crm_cli_deal_show (CrmCli   *cli,
     return FALSE;
   deal = crm_query_deal (cli->store, deal_id, error);
   if (deal == NULL || !crm_cli_add_calls (cli, deal, NULL, deal_id, error) ||
-      !crm_cli_add_discounts (cli, deal, "deal", deal_id, error))
+      !crm_cli_add_discounts (cli, deal, "deal", deal_id, error) ||
+      !crm_cli_present_fields (cli, deal, "deal", error))
     return FALSE;
-  crm_cli_present_fields (cli, deal, "deal");
   if (cli->json)
     crm_cli_print_json_object (deal);
   else
-    print_deal_human (cli->store, deal, TRUE);
+    return print_deal_human (cli->store, deal, TRUE, error);
   return TRUE;
 }
 
@@ -693,7 +702,8 @@ crm_cli_deal_list (CrmCli   *cli,
     {
       array = json_node_get_array (deals);
       for (guint i = 0; i < json_array_get_length (array); i++)
-        crm_cli_present_fields (cli, json_array_get_object_element (array, i), "deal");
+        if (!crm_cli_present_fields (cli, json_array_get_object_element (array, i), "deal", error))
+          return FALSE;
       crm_cli_print_json (deals);
       return TRUE;
     }
@@ -878,7 +888,8 @@ crm_cli_deal_add_many (CrmCli   *cli,
       if (deal == NULL)
         return FALSE;
       json_object_remove_member (deal, "history");
-      crm_cli_present_fields (cli, deal, "deal");
+      if (!crm_cli_present_fields (cli, deal, "deal", error))
+        return FALSE;
       json_array_add_object_element (created, deal);
     }
   if (cli->json)

@@ -199,10 +199,11 @@ crm_cli_set_field (CrmCli      *cli,
 
 /* Custom field values as CLI.md spells them: money as a decimal string ("150000.00"),
  * dates as ISO 8601 — the replica keeps minor units and milliseconds. */
-void
-crm_cli_present_fields (CrmCli     *cli,
-                        JsonObject *object,
-                        const char *entity)
+gboolean
+crm_cli_present_fields (CrmCli      *cli,
+                        JsonObject  *object,
+                        const char  *entity,
+                        GError     **error)
 {
   g_autoptr(JsonArray) definitions = NULL;
   JsonObject *fields;
@@ -210,9 +211,11 @@ crm_cli_present_fields (CrmCli     *cli,
 
   if (object == NULL || !json_object_has_member (object, "fields") ||
       json_object_get_null_member (object, "fields"))
-    return;
+    return TRUE;
   fields = json_object_get_object_member (object, "fields");
-  definitions = crm_query_fields (cli->store, entity, NULL);
+  definitions = crm_query_fields (cli->store, entity, error);
+  if (definitions == NULL)
+    return FALSE;
   keys = json_object_get_members (fields);
   for (GList *l = keys; l != NULL && definitions != NULL; l = l->next)
     {
@@ -242,6 +245,7 @@ crm_cli_present_fields (CrmCli     *cli,
           json_object_set_string_member (fields, l->data, text);
         }
     }
+  return TRUE;
 }
 
 /* `field set KEY --entity E [--hidden yes|no] [--label L]`: an admin hides a field the

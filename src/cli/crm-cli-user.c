@@ -26,6 +26,7 @@ crm_cli_user_add (CrmCli   *cli,
   };
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autofree char *existing = NULL;
+  g_autoptr(GError) local = NULL;
   g_autofree char *id = NULL;
   const char *name;
   CrmChange *change;
@@ -50,7 +51,12 @@ crm_cli_user_add (CrmCli   *cli,
                    _("A user needs a name"));
       return FALSE;
     }
-  existing = crm_query_resolve (cli->store, "user", name, NULL, NULL);
+  existing = crm_query_resolve (cli->store, "user", name, NULL, &local);
+  if (existing == NULL && crm_error_is_storage (local))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
   if (existing != NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,

@@ -116,10 +116,12 @@ gboolean    crm_cli_set_field_value (CrmCli      *cli,
                                      GError     **error);
 
 /* Rewrites the "fields" of @object (an entity of @entity) for output: money fields as
- * decimal strings, date fields as ISO 8601. */
-void        crm_cli_present_fields (CrmCli     *cli,
-                                    JsonObject *object,
-                                    const char *entity);
+ * decimal strings, date fields as ISO 8601. FALSE when the field definitions could not be
+ * read. */
+gboolean    crm_cli_present_fields (CrmCli      *cli,
+                                    JsonObject  *object,
+                                    const char  *entity,
+                                    GError     **error);
 
 /* Output: one JSON document on stdout (UTF-8, pretty printed). */
 void        crm_cli_print_json     (JsonNode *node);
@@ -193,8 +195,10 @@ gboolean crm_cli_stage_add      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_stage_set      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_stage_remove   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_field_add      (CrmCli *cli, int argc, char **argv, GError **error);
-/* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out. */
-void     crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity);
+/* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out;
+ * FALSE when the field definitions could not be read. */
+gboolean crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity,
+                                      GError **error);
 gboolean crm_cli_contact_bad_data (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_payer_add      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_payer_list     (CrmCli *cli, int argc, char **argv, GError **error);

@@ -23,6 +23,12 @@ char     *crm_test_resolve           (CrmStore   *store,
  * PRAGMA integrity_check says "ok". */
 void      crm_test_assert_integrity  (const char *path);
 
+/* Damages the table @table of the closed replica at @path, as a bad disk does: its root
+ * page and its indexes' are overwritten with garbage (the WAL is checkpointed first).
+ * The replica still opens; every read of that table fails as damaged. */
+void      crm_test_damage_table      (const char *path,
+                                      const char *table);
+
 /* A new deal @title in «Продажи», stage «Новая заявка», 100 000 RUB, written through
  * crm_store_apply (failing the test on an error); its id. */
 char     *crm_test_new_deal          (CrmStore   *store,
