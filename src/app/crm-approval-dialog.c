@@ -487,8 +487,9 @@ static void
 fill_invoice (CrmApprovalDialog *self,
               CrmStore          *store)
 {
-  g_autoptr(JsonObject) deal = crm_query_deal (store, self->deal_id, NULL);
-  g_autoptr(JsonArray) fields = crm_query_fields (store, "deal", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) deal = crm_query_deal (store, self->deal_id, crm_first_error (&error));
+  g_autoptr(JsonArray) fields = crm_query_fields (store, "deal", crm_first_error (&error));
   JsonObject *values = deal != NULL && json_object_has_member (deal, "fields")
                        ? json_object_get_object_member (deal, "fields") : NULL;
   const char *current = values != NULL
@@ -498,6 +499,8 @@ fill_invoice (CrmApprovalDialog *self,
   gint64 minor = 0;
   guint position = GTK_INVALID_LIST_POSITION;
 
+  if (error != NULL)
+    crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the deal"), error);
   if (amount != NULL && crm_money_parse (amount, &minor))
     {
       g_autofree char *input = crm_format_money_for_input (minor);

@@ -46,6 +46,7 @@ struct _CrmBoard
 
   GtkStack       *stack;
   AdwStatusPage  *no_match_page;
+  AdwStatusPage  *error_page;
   GtkScrolledWindow *scroller;
   GtkBox         *columns_box;
 };
@@ -208,7 +209,11 @@ crm_board_reload (CrmView *view)
                                            crm_board_get_responsible (self), &error);
   if (columns == NULL)
     {
-      g_warning ("Could not read the board: %s", error->message);
+      /* the cause and what to do, where the columns would be: never an empty board */
+      g_message ("Could not read the board: %s", error->message);
+      adw_status_page_set_description (self->error_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      set_titles (self, json_object_get_string_member_with_default (pipeline, "name", ""), NULL);
       return;
     }
   crm_startup_mark ("board: columns read");
@@ -713,6 +718,7 @@ crm_board_class_init (CrmBoardClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/voronka/Voronka/crm-board.ui");
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, stack);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, no_match_page);
+  gtk_widget_class_bind_template_child (widget_class, CrmBoard, error_page);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, scroller);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, columns_box);
   gtk_widget_class_bind_template_child (widget_class, CrmBoard, mine_button);

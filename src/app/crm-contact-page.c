@@ -166,6 +166,7 @@ fill_deals (CrmContactPage *self,
   g_autoptr(JsonArray) deals = NULL;
   g_autoptr(JsonArray) offers = NULL;
   g_autoptr(GHashTable) linked = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
   CrmStore *store = crm_context_get_store (self->context);
   CrmCardFilter filter = { 0 };
 
@@ -178,7 +179,10 @@ fill_deals (CrmContactPage *self,
   else
     filter.contact_id = self->id;
   filter.limit = 200;
-  deals = crm_query_deal_cards (store, &filter, NULL, NULL);
+  deals = crm_query_deal_cards (store, &filter, NULL, &error);
+  if (deals == NULL)
+    gtk_list_box_append (self->deal_list,
+                         crm_read_error_row_new (_("Could not read the deals"), error));
   for (guint i = 0; deals != NULL && i < json_array_get_length (deals); i++)
     {
       JsonObject *card = json_array_get_object_element (deals, i);
@@ -190,7 +194,7 @@ fill_deals (CrmContactPage *self,
       g_hash_table_add (linked, (gpointer) json_object_get_string_member (card, "id"));
       self->n_deals++;
     }
-  if (self->n_deals == 0)
+  if (self->n_deals == 0 && deals != NULL)
     gtk_list_box_append (self->deal_list,
                          crm_placeholder_row_new (_("No deals yet: «Create Deal» starts the first")));
 
@@ -202,7 +206,15 @@ fill_deals (CrmContactPage *self,
     {
       CrmCardFilter company_filter = { .company_id = company_id, .open_only = TRUE, .limit = 50 };
 
-      offers = crm_query_deal_cards (store, &company_filter, NULL, NULL);
+      g_clear_error (&error);
+      offers = crm_query_deal_cards (store, &company_filter, NULL, &error);
+      if (offers == NULL)
+        {
+          gtk_list_box_append (self->offer_list,
+                               crm_read_error_row_new (_("Could not read the company's open deals"),
+                                                       error));
+          self->n_offers++;   /* the row shows */
+        }
     }
   for (guint i = 0; offers != NULL && i < json_array_get_length (offers); i++)
     {
@@ -234,17 +246,21 @@ static void
 fill_tasks (CrmContactPage *self)
 {
   g_autoptr(JsonArray) tasks = NULL;
+  g_autoptr(GError) error = NULL;
   gint64 now = crm_context_now (self->context);
 
   crm_list_box_remove_all (self->task_list);
   gtk_widget_set_visible (GTK_WIDGET (self->tasks_group), !_crm_contact_page_is_company (self));
   if (_crm_contact_page_is_company (self))
     return;
-  tasks = crm_query_contact_tasks (crm_context_get_store (self->context), self->id, TRUE, NULL);
+  tasks = crm_query_contact_tasks (crm_context_get_store (self->context), self->id, TRUE, &error);
+  if (tasks == NULL)
+    gtk_list_box_append (self->task_list,
+                         crm_read_error_row_new (_("Could not read the tasks"), error));
   for (guint i = 0; tasks != NULL && i < json_array_get_length (tasks); i++)
     gtk_list_box_append (self->task_list,
                          GTK_WIDGET (crm_task_row_new (json_array_get_object_element (tasks, i), TRUE, now)));
-  gtk_widget_set_visible (GTK_WIDGET (self->task_list), tasks != NULL && json_array_get_length (tasks) > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->task_list), tasks == NULL || json_array_get_length (tasks) > 0);
 }
 
 static void
@@ -252,13 +268,22 @@ fill_company_contacts (CrmContactPage *self)
 {
   g_autoptr(JsonArray) contacts = NULL;
   g_autoptr(JsonArray) related = NULL;
+  g_autoptr(GError) error = NULL;
 
   crm_list_box_remove_all (self->contact_list);
   gtk_widget_set_visible (GTK_WIDGET (self->contacts_group), _crm_contact_page_is_company (self));
   if (!_crm_contact_page_is_company (self))
     return;
-  contacts = crm_query_company_contacts (crm_context_get_store (self->context), self->id, NULL);
-  related = crm_company_related_contacts (crm_context_get_store (self->context), self->id, NULL);
+  contacts = crm_query_company_contacts (crm_context_get_store (self->context), self->id, &error);
+  if (contacts != NULL)
+    related = crm_company_related_contacts (crm_context_get_store (self->context), self->id, &error);
+  if (contacts == NULL || related == NULL)
+    {
+      gtk_list_box_append (self->contact_list,
+                           crm_read_error_row_new (_("Could not read the company's contacts"),
+                                                   error));
+      return;
+    }
   for (guint i = 0; related != NULL && i < json_array_get_length (related); i++)
     {
       JsonObject *contact = json_array_get_object_element (related, i);
@@ -298,8 +323,12 @@ fill_company_contacts (CrmContactPage *self)
 static char *
 companies_field_label (CrmContactPage *self)
 {
+  g_autoptr(GError) error = NULL;
   g_autoptr(JsonArray) fields = crm_query_fields (crm_context_get_store (self->context),
-                                                  "contact", NULL);
+                                                  "contact", &error);
+
+  if (fields == NULL)
+    crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the contact fields"), error);
 
   for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
     {
@@ -402,6 +431,7 @@ fill_links (CrmContactPage *self)
 {
   CrmStore *store = crm_context_get_store (self->context);
   g_autoptr(JsonArray) companies = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *label = NULL;
 
   crm_list_box_remove_all (self->link_list);
@@ -412,7 +442,7 @@ fill_links (CrmContactPage *self)
       adw_preferences_group_set_description (self->links_group,
                                              _("Companies of the same group: a link shows on "
                                                "every one of them"));
-      companies = crm_company_holding (store, self->id, NULL);
+      companies = crm_company_holding (store, self->id, &error);
     }
   else
     {
@@ -422,9 +452,16 @@ fill_links (CrmContactPage *self)
         return;   /* the account does not use the field */
       adw_preferences_group_set_title (self->links_group, label);
       adw_preferences_group_set_description (self->links_group, NULL);
-      companies = crm_contact_related_companies (store, self->id, NULL);
+      companies = crm_contact_related_companies (store, self->id, &error);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->links_group), TRUE);
+  if (companies == NULL)
+    {
+      gtk_list_box_append (self->link_list,
+                           crm_read_error_row_new (_("Could not read the linked companies"), error));
+      gtk_widget_set_visible (GTK_WIDGET (self->link_list), TRUE);
+      return;
+    }
   for (guint i = 0; companies != NULL && i < json_array_get_length (companies); i++)
     {
       JsonObject *company = json_array_get_object_element (companies, i);

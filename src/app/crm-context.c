@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "crm-context.h"
 #include "crm-query.h"
 #include "crm-undo.h"
@@ -44,6 +46,7 @@ enum {
 enum {
   CHANGED,
   APPLIED,
+  READ_FAILED,
   N_SIGNALS
 };
 
@@ -64,6 +67,19 @@ array_or_empty (JsonNode *node)
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     return json_array_ref (json_node_get_array (node));
   return json_array_new ();
+}
+
+/* A read of what the views share failed: they show nothing of it, so the window says why
+ * ("read-failed"). */
+static void
+read_failed (CrmContext   *self,
+             const char   *title,
+             const GError *error)
+{
+  g_autofree char *message = g_strdup_printf ("%s: %s", title, error->message);
+
+  g_message ("%s", message);
+  g_signal_emit (self, signals[READ_FAILED], 0, message);
 }
 
 static void
@@ -222,6 +238,11 @@ crm_context_class_init (CrmContextClass *klass)
   /* A change set made here was written (sync pushes it soon); "changed" follows. */
   signals[APPLIED] = g_signal_new ("applied", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                    0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A read of pipelines, users or tags failed; the argument says so in words (the cause
+   * and what to do). The views get empty lists meanwhile. */
+  signals[READ_FAILED] = g_signal_new ("read-failed", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -420,7 +441,7 @@ crm_context_get_pipelines (CrmContext *self)
       g_autoptr(JsonNode) node = crm_query_pipelines (self->store, &error);
 
       if (node == NULL)
-        g_warning ("Could not read the pipelines: %s", error->message);
+        read_failed (self, _("Could not read the pipelines"), error);
       self->pipelines = array_or_empty (node);
     }
   return self->pipelines;
@@ -495,8 +516,11 @@ crm_context_get_users (CrmContext *self)
 
   if (self->users == NULL)
     {
-      g_autoptr(JsonNode) node = crm_query_users (self->store, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = crm_query_users (self->store, &error);
 
+      if (node == NULL)
+        read_failed (self, _("Could not read the users"), error);
       self->users = array_or_empty (node);
     }
   return self->users;
@@ -509,8 +533,11 @@ crm_context_get_tags (CrmContext *self)
 
   if (self->tags == NULL)
     {
-      g_autoptr(JsonNode) node = crm_query_tags (self->store, NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = crm_query_tags (self->store, NULL, &error);
 
+      if (node == NULL)
+        read_failed (self, _("Could not read the tags"), error);
       self->tags = array_or_empty (node);
     }
   return self->tags;

@@ -381,11 +381,20 @@ crm_deal_page_get_payer_picker (CrmDealPage *self)
 static void
 fill_fields (CrmDealPage *self)
 {
-  g_autoptr(JsonArray) fields = crm_query_fields (crm_context_get_store (self->context), "deal", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) fields = crm_query_fields (crm_context_get_store (self->context), "deal",
+                                                  &error);
   JsonObject *values = json_object_get_object_member (self->deal, "fields");
 
   crm_preferences_group_remove_rows (self->fields_group, self->field_rows);
   self->payer_picker = NULL;
+  if (fields == NULL)
+    {
+      GtkWidget *row = crm_read_error_row_new (_("Could not read the deal's fields"), error);
+
+      adw_preferences_group_add (self->fields_group, row);
+      g_ptr_array_add (self->field_rows, row);
+    }
 
   for (guint i = 0; fields != NULL && i < json_array_get_length (fields); i++)
     {

@@ -417,7 +417,12 @@ crm_message_dialog_new (GtkWindow  *parent,
       /* to this contact, about one of its deals (the newest first) */
       g_autoptr(JsonObject) contact = crm_store_dup_entity (store, "contact", contact_id);
       CrmCardFilter filter = { .contact_id = contact_id, .limit = 200 };
-      g_autoptr(JsonArray) deals = crm_query_deal_cards (store, &filter, NULL, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonArray) deals = crm_query_deal_cards (store, &filter, NULL, &error);
+
+      if (deals == NULL)
+        crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the contact's deals"),
+                                    error);
 
       if (contact != NULL)
         add_choice (self->contact_ids, self->contact_names, contact_id,
@@ -437,9 +442,13 @@ crm_message_dialog_new (GtkWindow  *parent,
   else
     {
       /* about this deal, to one of its contacts */
-      g_autoptr(JsonObject) deal = crm_query_deal (store, deal_id, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonObject) deal = crm_query_deal (store, deal_id, &error);
       JsonArray *ids = deal != NULL ? json_object_get_array_member (deal, "contact_ids") : NULL;
       JsonArray *names = deal != NULL ? json_object_get_array_member (deal, "contacts") : NULL;
+
+      if (deal == NULL)
+        crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the deal"), error);
 
       if (deal != NULL)
         add_choice (self->deal_ids, self->deal_names, deal_id,

@@ -407,10 +407,13 @@ link_items (CrmReportsView *self,
     {
       g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
       g_autoptr(JsonNode) tasks = NULL;
+      g_autoptr(GError) error = NULL;
 
       for (guint i = 0; i < n_ids; i++)
         g_hash_table_add (wanted, (gpointer) json_array_get_string_element (ids, i));
-      tasks = crm_query_tasks (store, NULL, TRUE, user_id, NULL);
+      tasks = crm_query_tasks (store, NULL, TRUE, user_id, &error);
+      if (tasks == NULL)
+        crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the tasks"), error);
       for (guint i = 0; tasks != NULL && i < json_array_get_length (json_node_get_array (tasks)) &&
            items->len < MAX_LINKS; i++)
         {

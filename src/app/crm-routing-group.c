@@ -102,9 +102,14 @@ names (JsonObject *object,
 static char *
 extensions_text (CrmContext *context)
 {
-  g_autoptr(JsonNode) users = crm_query_users (crm_context_get_store (context), NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) users = crm_query_users (crm_context_get_store (context), &error);
   g_autoptr(GString) text = g_string_new (NULL);
   JsonArray *array = users != NULL ? json_node_get_array (users) : NULL;
+
+  if (users == NULL)
+    /* Translators: where the users' phone extensions are listed */
+    return g_strdup_printf (_("Could not read the users: %s"), error->message);
 
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {

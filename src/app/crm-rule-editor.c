@@ -1617,6 +1617,7 @@ crm_rule_editor_new (GtkWindow  *parent,
                      CrmContext *context,
                      const char *rule_id)
 {
+  g_autoptr(GError) error = NULL;
   CrmRuleEditor *self;
   CrmStore *store;
   const char *name = "";
@@ -1628,12 +1629,15 @@ crm_rule_editor_new (GtkWindow  *parent,
     gtk_window_set_transient_for (GTK_WINDOW (self), parent);
   self->context = g_object_ref (context);
   store = crm_context_get_store (context);
-  self->rules = array_or_empty (crm_rules_list (store, NULL));
-  self->pipelines = array_or_empty (crm_query_pipelines (store, NULL));
-  self->users = array_or_empty (crm_query_users (store, NULL));
-  self->tags = array_or_empty (crm_query_tags (store, NULL, NULL));
-  self->fields = crm_query_fields (store, "deal", NULL);
-  self->reasons = crm_query_loss_reasons (store, NULL, NULL);
+  self->rules = array_or_empty (crm_rules_list (store, crm_first_error (&error)));
+  self->pipelines = array_or_empty (crm_query_pipelines (store, crm_first_error (&error)));
+  self->users = array_or_empty (crm_query_users (store, crm_first_error (&error)));
+  self->tags = array_or_empty (crm_query_tags (store, NULL, crm_first_error (&error)));
+  self->fields = crm_query_fields (store, "deal", crm_first_error (&error));
+  self->reasons = crm_query_loss_reasons (store, NULL, crm_first_error (&error));
+  if (error != NULL)
+    crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the account's setup"),
+                                error);
   if (self->fields == NULL)
     self->fields = json_array_new ();
   if (self->reasons == NULL)

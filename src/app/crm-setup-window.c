@@ -432,10 +432,14 @@ field_key_for (CrmSetupWindow *self,
                const char     *entity,
                const char     *label)
 {
-  g_autoptr(JsonArray) fields = crm_query_fields (store_of (self), entity, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) fields = crm_query_fields (store_of (self), entity, &error);
   g_autofree char *ascii = g_str_to_ascii (label, "C");
   g_autoptr(GString) key = g_string_new (NULL);
   g_autofree char *base = NULL;
+
+  if (fields == NULL)
+    crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the fields"), error);
 
   for (const char *p = ascii; *p != '\0'; p++)
     {
@@ -1393,11 +1397,16 @@ add_reasons (CrmSetupWindow      *self,
              AdwPreferencesGroup *group,
              const char          *pipeline_id)
 {
-  g_autoptr(JsonArray) reasons = crm_query_loss_reasons (store_of (self), pipeline_id, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) reasons = crm_query_loss_reasons (store_of (self), pipeline_id, &error);
   guint n = reasons != NULL ? json_array_get_length (reasons) : 0;
   GtkWidget *expander = adw_expander_row_new ();
   g_autofree char *subtitle = g_strdup_printf (ngettext ("%u reason", "%u reasons", n), n);
   g_autofree char *expander_id = g_strconcat ("reasons:", pipeline_id, NULL);
+
+  if (reasons == NULL)
+    adw_expander_row_add_row (ADW_EXPANDER_ROW (expander),
+                              crm_read_error_row_new (_("Could not read the loss reasons"), error));
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), _("Loss Reasons"));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), subtitle);
@@ -1441,9 +1450,13 @@ static void
 build_pipelines (CrmSetupWindow *self)
 {
   JsonArray *pipelines = crm_context_get_pipelines (self->context);
-  g_autoptr(JsonArray) deal_fields = crm_query_fields (store_of (self), "deal", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) deal_fields = crm_query_fields (store_of (self), "deal", &error);
   AdwPreferencesGroup *group;
   GtkWidget *button;
+
+  if (deal_fields == NULL)
+    crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the fields"), error);
 
   group = page_group (self, PAGE_PIPELINES, NULL,
                       _("Stages in the order deals go through them. Select a stage and press "
@@ -1576,11 +1589,15 @@ build_fields (CrmSetupWindow *self)
 
   for (guint e = 0; e < G_N_ELEMENTS (entities); e++)
     {
-      g_autoptr(JsonArray) fields = crm_query_fields (store_of (self), entities[e].entity, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonArray) fields = crm_query_fields (store_of (self), entities[e].entity, &error);
       guint n = fields != NULL ? json_array_get_length (fields) : 0;
+      g_autofree char *failed = fields == NULL
+        ? g_strdup_printf (_("Could not read the fields: %s"), error->message) : NULL;
       AdwPreferencesGroup *group =
         page_group (self, PAGE_FIELDS, _(entities[e].title),
-                    n == 0 ? _("No fields of its own yet: add the first one") : NULL);
+                    failed != NULL ? failed
+                    : n == 0 ? _("No fields of its own yet: add the first one") : NULL);
       GtkWidget *add = gtk_button_new_with_mnemonic (_("_Add Field…"));
 
       gtk_widget_set_valign (add, GTK_ALIGN_CENTER);

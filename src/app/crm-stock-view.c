@@ -110,12 +110,19 @@ fill_stock (CrmStockView *self,
       JsonObject *stage = json_array_get_object_element (stages, i);
       CrmCardFilter filter = { .stage_id = json_object_get_string_member (stage, "id"),
                                .tag_ids = tags, .limit = 100 };
+      g_autoptr(GError) error = NULL;
       g_autoptr(JsonArray) cards = crm_query_deal_cards (crm_context_get_store (self->context),
-                                                         &filter, NULL, NULL);
+                                                         &filter, NULL, &error);
       g_autofree char *count = NULL;
       GtkWidget *expander;
 
-      if (cards == NULL || json_array_get_length (cards) == 0)
+      if (cards == NULL)
+        {
+          gtk_list_box_append (self->stock_list,
+                               crm_read_error_row_new (_("Could not read the stock"), error));
+          return;
+        }
+      if (json_array_get_length (cards) == 0)
         continue;
       expander = adw_expander_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander),
@@ -145,11 +152,18 @@ fill_demand (CrmStockView *self,
                            .tag_ids = tags, .flag_field = WAITING_FIELD, .open_only = TRUE,
                            .limit = 200 };
   g_autoptr(JsonArray) cards = NULL;
+  g_autoptr(GError) error = NULL;
 
   crm_list_box_remove_all (self->demand_list);
   self->n_waiting = 0;
-  if (filter.pipeline_id != NULL)
-    cards = crm_query_deal_cards (crm_context_get_store (self->context), &filter, NULL, NULL);
+  if (filter.pipeline_id != NULL &&
+      (cards = crm_query_deal_cards (crm_context_get_store (self->context), &filter, NULL,
+                                     &error)) == NULL)
+    {
+      gtk_list_box_append (self->demand_list,
+                           crm_read_error_row_new (_("Could not read the waiting deals"), error));
+      return;
+    }
   for (guint i = 0; cards != NULL && i < json_array_get_length (cards); i++)
     {
       JsonObject *card = json_array_get_object_element (cards, i);

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "crm-widget-util.h"
 
 /* ---- the "context" property ---- */
@@ -72,6 +74,18 @@ crm_placeholder_row_new (const char *text)
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
   gtk_widget_add_css_class (row, "dim-label");
+  return row;
+}
+
+GtkWidget *
+crm_read_error_row_new (const char   *title,
+                        const GError *error)
+{
+  GtkWidget *row = crm_text_row_new (title, error != NULL ? error->message : NULL);
+
+  gtk_widget_add_css_class (row, "error");
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_action_row_set_icon_name (ADW_ACTION_ROW (row), "dialog-error-symbolic");
   return row;
 }
 
@@ -146,6 +160,18 @@ crm_widget_show_toast (GtkWidget  *widget,
   if (GTK_IS_WINDOW (root) && gtk_window_get_transient_for (GTK_WINDOW (root)) != NULL)
     gtk_widget_activate_action (GTK_WIDGET (gtk_window_get_transient_for (GTK_WINDOW (root))),
                                 "win.show-toast", "s", text);
+}
+
+void
+crm_widget_show_read_error (GtkWidget    *widget,
+                            const char   *title,
+                            const GError *error)
+{
+  g_autofree char *text = g_strdup_printf ("%s: %s", title,
+                                           error != NULL ? error->message : _("unknown error"));
+
+  g_message ("%s", text);
+  crm_widget_show_toast (widget, text);
 }
 
 /* ---- dialogs ---- */

@@ -47,6 +47,11 @@ void       crm_row_set_action                (GtkWidget           *row,
                                               const char          *target);
 /* A dimmed row that only says @text: what an empty list shows. */
 GtkWidget *crm_placeholder_row_new           (const char          *text);
+/* What a list shows instead of its rows when reading them failed: @title («Could not read
+ * the deals») and, below it, @error's message (the store's words: the cause and what to
+ * do), so a failed read never looks like an empty list. */
+GtkWidget *crm_read_error_row_new            (const char          *title,
+                                              const GError        *error);
 /* Refills a combo's @names and the matching @ids from @items ({"id","name"} objects);
  * returns the position of @selected_id, or @otherwise when it is not among them. */
 /* Makes @row show its chosen string whole when there is room (AdwComboRow's own label
@@ -65,6 +70,18 @@ guint      crm_fill_choices                  (GtkStringList       *names,
  * (through "win.show-toast"; nothing when there is no such window). */
 void       crm_widget_show_toast             (GtkWidget           *widget,
                                               const char          *text);
+/* A toast «@title: @error's message» for a read that failed where no list can show it
+ * (a picker's choices, a dialog's fields), and the same on the log. */
+void       crm_widget_show_read_error        (GtkWidget           *widget,
+                                              const char          *title,
+                                              const GError        *error);
+/* @error while it holds nothing, else NULL: several reads in a row keep their first
+ * failure, the one the user is told about. */
+static inline GError **
+crm_first_error (GError **error)
+{
+  return *error == NULL ? error : NULL;
+}
 
 /* ---- dialogs ---- */
 

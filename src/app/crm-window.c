@@ -425,6 +425,8 @@ set_context (CrmWindow  *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (context, "notify::tag-filter", G_CALLBACK (tag_filter_changed_cb),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (context, "read-failed", G_CALLBACK (crm_window_show_toast), self,
+                           G_CONNECT_SWAPPED);
   context_changed_cb (self);
 }
 

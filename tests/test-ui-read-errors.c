@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-read-errors.c — a read the app cannot make says so, in Russian, where the list
+ * would be: a contact card whose deals cannot be read (the table of deal↔contact links
+ * damaged, as a bad disk does) shows «Не удалось прочитать сделки» and the store's words
+ * (damaged, restore from a backup), never «no deals yet»; the board, which reads them
+ * too, says the same where its columns would be. Screenshots: board-read-error.png,
+ * contact-read-error.png. */
+#include <string.h>
+
+#include "crm-contact-page.h"
+#include "crm-query-board.h"
+#include "crm-test-store.h"
+#include "crm-test-ui.h"
+
+/* A contact of the demo that is on at least one deal. */
+static char *
+contact_with_deals (const char *db_path)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = crm_query_contacts (store, NULL, NULL, 0, 0, NULL, &error);
+  JsonArray *all;
+
+  g_assert_no_error (error);
+  all = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (all, i), "id");
+      CrmCardFilter filter = { .contact_id = id, .limit = 5 };
+      g_autoptr(JsonArray) deals = crm_query_deal_cards (store, &filter, NULL, &error);
+
+      g_assert_no_error (error);
+      if (json_array_get_length (deals) > 0)
+        return g_strdup (id);
+    }
+  g_assert_not_reached ();
+}
+
+typedef struct {
+  GtkWidget  *page;
+  const char *title;
+} Find;
+
+static gboolean
+row_shown (gpointer data)
+{
+  Find *find = data;
+  GtkWidget *row = crm_test_ui_find (find->page, ADW_TYPE_ACTION_ROW, find->title);
+
+  return row != NULL && gtk_widget_get_mapped (row);
+}
+
+static void
+test_contact_deals (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
+  g_autofree char *contact_id = contact_with_deals (db_path);
+  g_autofree char *po_dir = crm_test_ui_use_russian ();
+  CrmApplication *app;
+  CrmWindow *window;
+  Find find = { .title = "Не удалось прочитать сделки" };
+  GtkWidget *board, *error_page, *row;
+  const char *subtitle;
+
+  if (po_dir == NULL)
+    return;
+  crm_test_damage_table (db_path, "deal_contact");
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  /* the board reads the links too: it says so where its columns would be */
+  board = crm_window_get_page (window, "board");
+  error_page = crm_test_ui_find (board, ADW_TYPE_STATUS_PAGE, "Не удаётся прочитать доску");
+  g_assert_nonnull (error_page);
+  g_assert_true (gtk_widget_get_mapped (error_page));
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (error_page)),
+                            "повреждена"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-read-error"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
+                                             contact_id));
+  find.page = crm_window_get_page (window, "contact");
+  g_assert_nonnull (find.page);
+  g_assert_true (crm_test_ui_wait_until (row_shown, &find, 10000));
+  row = crm_test_ui_find (find.page, ADW_TYPE_ACTION_ROW, find.title);
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_test_message ("the row says: %s — %s", find.title, subtitle);
+  /* the cause and what to do, in Russian, naming the file */
+  g_assert_nonnull (strstr (subtitle, "повреждена"));
+  g_assert_nonnull (strstr (subtitle, "резервной копии"));
+  g_assert_nonnull (strstr (subtitle, db_path));
+  /* not an empty list */
+  g_assert_null (crm_test_ui_find (find.page, ADW_TYPE_ACTION_ROW,
+                                   "Сделок пока нет: первую начинает «Создать сделку»"));
+  g_assert_cmpuint (crm_contact_page_get_n_deals (CRM_CONTACT_PAGE (find.page)), ==, 0);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contact-read-error"));
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  crm_test_ui_init (&argc, &argv);
+  g_test_add_func ("/ui/read-errors/contact-deals", test_contact_deals);
+  return g_test_run ();
+}
