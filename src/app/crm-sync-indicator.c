@@ -17,8 +17,12 @@
 
 #define REFRESH_SECONDS 30
 #define MAX_LISTED 20
-/* How wide a line of the conflict lists grows before it wraps. */
-#define LINE_WIDTH_CHARS 52
+/* How wide a line of the conflict lists grows before it wraps: narrower than the
+ * popover's room, so that each line is laid out at its own natural width whatever
+ * width it is measured at (GTK 4.8's popover measures its child a little wider than it
+ * then allocates it: a line filling the width wrapped once more than measured, and
+ * the list was cut). */
+#define LINE_WIDTH_CHARS 46
 #define RESTORED_NOTICE_MS ((gint64) 7 * 24 * 3600 * 1000)
 
 struct _CrmSyncIndicator
@@ -57,10 +61,9 @@ line_new (const char *text,
   GtkWidget *label = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_halign (label, GTK_ALIGN_START);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
-  /* a bounded natural width: the popover is measured and laid out at the same width,
-   * so a line that wraps is never cut */
   gtk_label_set_max_width_chars (GTK_LABEL (label), LINE_WIDTH_CHARS);
   if (dim)
     {
