@@ -9,10 +9,8 @@
 #include "config.h"
 
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "bench-server.h"
@@ -23,8 +21,6 @@
 #include "crm-sync-client.h"
 
 #define PASSWORD        "bench-pw"
-#define START_TIMEOUT_S 60
-#define STOP_TIMEOUT_S  30
 
 static gboolean
 fail (GError     *error,
@@ -34,64 +30,20 @@ fail (GError     *error,
   return FALSE;
 }
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static GSubprocess *
 start_server (const char  *server_bin,
               const char  *data,
               const char  *log,
               char       **out_url)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-    G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GError) error = NULL;
-  gint64 deadline = bench_now_us () + START_TIMEOUT_S * G_USEC_PER_SEC;
   const char *argv[] = { server_bin, "--data", data, "serve", "--listen", "127.0.0.1:0",
                          "--tick-interval", "0", "--max-file-mb", "1024", NULL };
-  GSubprocess *server;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *server = bench_server_start (argv, log, out_url, &error);
 
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (server == NULL)
-    return fail (error, "starting voronka-server"), NULL;
-  while (bench_now_us () < deadline)
-    {
-      g_autofree char *text = NULL;
-      const char *line, *end;
-
-      if (g_file_get_contents (log, &text, NULL, NULL) &&
-          (line = strstr (text, "listening on ")) != NULL && (end = strchr (line, '\n')) != NULL)
-        {
-          line += strlen ("listening on ");
-          *out_url = g_strndup (line, end - line);
-          return server;
-        }
-      if (g_subprocess_get_identifier (server) == NULL)
-        break;
-      g_usleep (20 * 1000);
-    }
-  g_printerr ("bench-files: voronka-server did not start\n");
-  g_subprocess_force_exit (server);
-  g_object_unref (server);
-  return NULL;
-}
-
-static void
-stop_server (GSubprocess *server)
-{
-  gint64 deadline = bench_now_us () + STOP_TIMEOUT_S * G_USEC_PER_SEC;
-
-  g_subprocess_send_signal (server, SIGTERM);
-  while (g_subprocess_get_identifier (server) != NULL && bench_now_us () < deadline)
-    g_usleep (10 * 1000);
-  if (g_subprocess_get_identifier (server) != NULL)
-    g_subprocess_force_exit (server);
-  g_subprocess_wait (server, NULL, NULL);
+    fail (error, "starting voronka-server");
+  return server;
 }
 
 static CrmSyncClient *
@@ -283,7 +235,7 @@ main (int    argc,
   ok = ok && (server = start_server (server_bin, data, log, &url)) != NULL;
   ok = ok && measure (tmp, url, cert, (guint) mb, (guint) files);
   if (server != NULL)
-    stop_server (server);
+    bench_server_stop (server);
   if (!ok)
     {
       g_autofree char *text = NULL;

@@ -20,12 +20,10 @@
 
 #include <dirent.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <libsoup/soup.h>
 
@@ -39,8 +37,6 @@
 #include "crm-uuid.h"
 
 #define PASSWORD        "bench-pw"
-#define START_TIMEOUT_S 60
-#define STOP_TIMEOUT_S  30
 #define PAGE            1000
 
 static gboolean
@@ -49,12 +45,6 @@ fail (GError     *error,
 {
   g_printerr ("bench-load: %s: %s\n", what, error ? error->message : "failed");
   return FALSE;
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 /* `serve` on a free loopback port, plain HTTP (as behind the reverse proxy of the admin
@@ -68,11 +58,8 @@ start_server (const char  *server_bin,
               const char  *log,
               char       **out_url)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-    G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  gint64 deadline = bench_now_us () + START_TIMEOUT_S * G_USEC_PER_SEC;
   GSubprocess *server;
 
   g_ptr_array_add (argv, (gpointer) server_bin);
@@ -95,47 +82,10 @@ start_server (const char  *server_bin,
       g_ptr_array_add (argv, g_strdup_printf ("%d", idle_timeout_s));   /* lives as long */
     }
   g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_set_stdout_file_path (launcher, log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  server = bench_server_start ((const char * const *) argv->pdata, log, out_url, &error);
   if (server == NULL)
-    return fail (error, "starting voronka-server"), NULL;
-  while (bench_now_us () < deadline)
-    {
-      g_autofree char *text = NULL;
-      const char *line, *end;
-
-      if (g_file_get_contents (log, &text, NULL, NULL) &&
-          (line = strstr (text, "listening on ")) != NULL && (end = strchr (line, '\n')) != NULL)
-        {
-          line += strlen ("listening on ");
-          *out_url = g_strndup (line, end - line);
-          return server;
-        }
-      if (g_subprocess_get_identifier (server) == NULL)
-        break;
-      g_usleep (20 * 1000);
-    }
-  g_printerr ("bench-load: voronka-server did not start (see %s)\n", log);
-  g_subprocess_force_exit (server);
-  g_object_unref (server);
-  return NULL;
-}
-
-static void
-stop_server (GSubprocess *server)
-{
-  gint64 deadline = bench_now_us () + STOP_TIMEOUT_S * G_USEC_PER_SEC;
-
-  g_subprocess_send_signal (server, SIGTERM);
-  while (g_subprocess_get_identifier (server) != NULL && bench_now_us () < deadline)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (10 * 1000);
-    }
-  if (g_subprocess_get_identifier (server) != NULL)
-    g_subprocess_force_exit (server);
-  g_subprocess_wait (server, NULL, NULL);
+    fail (error, "starting voronka-server");
+  return server;
 }
 
 /* utime + stime of process @pid in µs (0 when it is gone). */
@@ -764,7 +714,7 @@ main (int    argc,
     }
 
   for (guint i = 0; i < servers->len; i++)
-    stop_server (servers->pdata[i]);
+    bench_server_stop (servers->pdata[i]);
   for (gint i = 0; clients != NULL && i < n_clients; i++)
     g_free (clients[i].device);
   g_clear_object (&load.session);

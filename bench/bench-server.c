@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include <gio/gio.h>
@@ -18,6 +19,63 @@ static void
 die_with_parent (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+#define START_TIMEOUT_S 60
+#define STOP_TIMEOUT_S  30
+
+GSubprocess *
+bench_server_start (const char * const *argv,
+                    const char         *log,
+                    char              **out_url,
+                    GError            **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  gint64 deadline = bench_now_us () + START_TIMEOUT_S * G_USEC_PER_SEC;
+  g_autoptr(GSubprocess) server = NULL;
+
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (server == NULL)
+    return NULL;
+  while (bench_now_us () < deadline)
+    {
+      g_autofree char *text = NULL;
+      const char *line, *end;
+
+      if (g_file_get_contents (log, &text, NULL, NULL) &&
+          (line = strstr (text, "listening on ")) != NULL && (end = strchr (line, '\n')) != NULL)
+        {
+          line += strlen ("listening on ");
+          *out_url = g_strndup (line, end - line);
+          return g_steal_pointer (&server);
+        }
+      if (g_subprocess_get_identifier (server) == NULL)
+        break;
+      g_usleep (20 * 1000);
+    }
+  g_subprocess_force_exit (server);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               "voronka-server did not start (see %s)", log);
+  return NULL;
+}
+
+void
+bench_server_stop (GSubprocess *server)
+{
+  gint64 deadline = bench_now_us () + STOP_TIMEOUT_S * G_USEC_PER_SEC;
+
+  g_subprocess_send_signal (server, SIGTERM);
+  while (g_subprocess_get_identifier (server) != NULL && bench_now_us () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  if (g_subprocess_get_identifier (server) != NULL)
+    g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
 }
 
 gboolean

@@ -3,7 +3,7 @@
  * `voronka-bench-generate --server-data` and the sync benchmark both do. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -39,5 +39,18 @@ gboolean    bench_server_write_account   (const char  *server_bin,
                                           const char  *admin,
                                           const char  *password,
                                           GError     **error);
+
+/* Starts `voronka-server` with @argv (NULL-terminated, argv[0] the binary; it must listen
+ * on a port of its own choosing, `--listen 127.0.0.1:0`), its output in @log, and waits
+ * (up to a minute) for the address it says it listens on, returned in @out_url. The
+ * server dies with this process. NULL with @error naming @log when it did not start. */
+GSubprocess *bench_server_start          (const char * const *argv,
+                                          const char         *log,
+                                          char              **out_url,
+                                          GError            **error);
+
+/* SIGTERM, up to 30 s for it to end (the default main context kept turning, for
+ * callers with requests in flight), then SIGKILL; waits for it. */
+void         bench_server_stop           (GSubprocess        *server);
 
 G_END_DECLS
