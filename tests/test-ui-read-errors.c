@@ -3,14 +3,18 @@
  * would be: a contact card whose deals cannot be read (the table of deal↔contact links
  * damaged, as a bad disk does) shows «Не удалось прочитать сделки» and the store's words
  * (damaged, restore from a backup), never «no deals yet»; the board, which reads them
- * too, says the same where its columns would be. Screenshots: board-read-error.png,
- * contact-read-error.png. */
+ * too, says the same where its columns would be. The tasks view and the contacts list over
+ * a damaged table, a contact's files and messages, and a deal that cannot be read say it
+ * the same way. Screenshots: board-read-error.png, contact-read-error.png,
+ * tasks-read-error.png, contacts-read-error.png, contact-files-read-error.png,
+ * deal-read-error.png. */
 #include <string.h>
 
 #include "crm-contact-page.h"
 #include "crm-query-board.h"
 #include "crm-test-store.h"
 #include "crm-test-ui.h"
+#include "crm-view.h"
 
 /* A contact of the demo that is on at least one deal. */
 static char *
@@ -51,20 +55,17 @@ row_shown (gpointer data)
 }
 
 static void
-test_contact_deals (void)
+run_contact_deals (void)
 {
   g_autofree char *tmpdir = crm_test_make_tmpdir ();
   g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
   g_autofree char *contact_id = contact_with_deals (db_path);
-  g_autofree char *po_dir = crm_test_ui_use_russian ();
   CrmApplication *app;
   CrmWindow *window;
   Find find = { .title = "Не удалось прочитать сделки" };
   GtkWidget *board, *error_page, *row;
   const char *subtitle;
 
-  if (po_dir == NULL)
-    return;
   crm_test_damage_table (db_path, "deal_contact");
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
@@ -100,11 +101,171 @@ test_contact_deals (void)
   crm_test_remove_tree (tmpdir);
 }
 
+/* A status page titled @title shown in @page, and its description. */
+static const char *
+status_shown (GtkWidget  *page,
+              const char *title)
+{
+  GtkWidget *status = crm_test_ui_find (page, ADW_TYPE_STATUS_PAGE, title);
+
+  return status != NULL && gtk_widget_get_mapped (status)
+         ? adw_status_page_get_description (ADW_STATUS_PAGE (status)) : NULL;
+}
+
+typedef struct {
+  CrmWindow  *window;
+  const char *view;
+  const char *title;
+} ViewFind;
+
+static gboolean
+view_status_shown (gpointer data)
+{
+  ViewFind *find = data;
+  GtkWidget *page = crm_window_get_page (find->window, find->view);
+
+  return page != NULL && status_shown (page, find->title) != NULL;
+}
+
+/* The damaged store's words, in Russian, naming the file: never an empty view. */
+static void
+assert_store_words (const char *text,
+                    const char *db_path)
+{
+  g_test_message ("it says: %s", text);
+  g_assert_nonnull (strstr (text, "повреждена"));
+  g_assert_nonnull (strstr (text, "резервной копии"));
+  g_assert_nonnull (strstr (text, db_path));
+}
+
+/* The tasks view over a damaged task table: «Не удаётся прочитать задачи» and the cause,
+ * not «No Open Tasks»; the contacts list over a damaged contact table: «Не удаётся
+ * прочитать контакты», not «No Contacts» and «0 contacts». */
+static void
+run_views (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
+  CrmApplication *app;
+  CrmWindow *window;
+  ViewFind find;
+  GtkWidget *page;
+
+  crm_test_damage_table (db_path, "task");
+  crm_test_damage_table (db_path, "contact");
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  find = (ViewFind) { window, "tasks", "Не удаётся прочитать задачи" };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  g_assert_true (crm_test_ui_wait_until (view_status_shown, &find, 10000));
+  page = crm_window_get_page (window, "tasks");
+  assert_store_words (status_shown (page, find.title), db_path);
+  g_assert_null (status_shown (page, "Открытых задач нет"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-read-error"));
+
+  find = (ViewFind) { window, "contacts", "Не удаётся прочитать контакты" };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s",
+                                             "contacts"));
+  g_assert_true (crm_test_ui_wait_until (view_status_shown, &find, 10000));
+  page = crm_window_get_page (window, "contacts");
+  assert_store_words (status_shown (page, find.title), db_path);
+  g_assert_null (crm_view_get_subtitle (CRM_VIEW (page)));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contacts-read-error"));
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+}
+
+/* A contact whose files and messages cannot be read says so in both groups, not «No files
+ * yet» and «No messages yet»; a deal that cannot be read (its files are part of it) says
+ * so, not «Deal Not Found». */
+static void
+run_files_messages (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
+  g_autofree char *contact_id = contact_with_deals (db_path);
+  g_autofree char *deal_id = NULL;
+  CrmApplication *app;
+  CrmWindow *window;
+  Find find = { .title = "Не удалось прочитать файлы" };
+  ViewFind deal_find;
+  const char *subtitle;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+    CrmCardFilter filter = { .limit = 1 };
+    g_autoptr(JsonArray) deals = crm_query_deal_cards (store, &filter, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (deals), ==, 1);
+    deal_id = g_strdup (json_object_get_string_member (json_array_get_object_element (deals, 0),
+                                                       "id"));
+  }
+  crm_test_damage_table (db_path, "attachment");
+  crm_test_damage_table (db_path, "message");
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
+                                             contact_id));
+  find.page = crm_window_get_page (window, "contact");
+  g_assert_nonnull (find.page);
+  g_assert_true (crm_test_ui_wait_until (row_shown, &find, 10000));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (crm_test_ui_find (find.page,
+                                                                            ADW_TYPE_ACTION_ROW,
+                                                                            find.title)));
+  assert_store_words (subtitle, db_path);
+  find.title = "Не удалось прочитать сообщения";
+  g_assert_true (crm_test_ui_wait_until (row_shown, &find, 10000));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (crm_test_ui_find (find.page,
+                                                                            ADW_TYPE_ACTION_ROW,
+                                                                            find.title)));
+  assert_store_words (subtitle, db_path);
+  g_assert_null (crm_test_ui_find (find.page, ADW_TYPE_ACTION_ROW,
+                                   "Файлов пока нет: договор, карточка с реквизитами"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contact-files-read-error"));
+
+  deal_find = (ViewFind) { window, "deal", "Не удаётся прочитать сделку" };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-deal", "s", deal_id));
+  g_assert_true (crm_test_ui_wait_until (view_status_shown, &deal_find, 10000));
+  assert_store_words (status_shown (crm_window_get_page (window, "deal"), deal_find.title),
+                      db_path);
+  g_assert_null (status_shown (crm_window_get_page (window, "deal"), "Сделка не найдена"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-read-error"));
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+}
+
+/* One application per process: each case in a process of its own, in Russian. */
+static void
+test_contact_deals (void)
+{
+  crm_test_ui_in_subprocess (TRUE, run_contact_deals);
+}
+
+static void
+test_views (void)
+{
+  crm_test_ui_in_subprocess (TRUE, run_views);
+}
+
+static void
+test_files_messages (void)
+{
+  crm_test_ui_in_subprocess (TRUE, run_files_messages);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   crm_test_ui_init (&argc, &argv);
   g_test_add_func ("/ui/read-errors/contact-deals", test_contact_deals);
+  g_test_add_func ("/ui/read-errors/views", test_views);
+  g_test_add_func ("/ui/read-errors/files-messages", test_files_messages);
   return g_test_run ();
 }

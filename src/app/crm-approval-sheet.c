@@ -125,7 +125,12 @@ crm_approval_sheet_set_deal (CrmApprovalSheet *self,
   if (context != NULL && deal_id != NULL)
     list = crm_approval_list (crm_context_get_store (context), &filter, &error);
   if (error != NULL)
-    g_warning ("Could not read the deal's approvals: %s", error->message);
+    {
+      GtkWidget *row = crm_read_error_row_new (_("Could not read the deal's approvals"), error);
+
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
+      g_ptr_array_add (self->rows, row);
+    }
   array = list != NULL ? json_node_get_array (list) : NULL;
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {

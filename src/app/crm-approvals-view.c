@@ -232,7 +232,8 @@ approval_row (JsonObject *approval,
   return row;
 }
 
-static void
+/* FALSE when the list could not be read: @list then says so in its one row. */
+static gboolean
 fill (CrmApprovalsView     *self,
       GtkListBox           *list,
       CrmApprovalListScope  scope)
@@ -246,8 +247,9 @@ fill (CrmApprovalsView     *self,
   crm_list_box_remove_all (list);
   if (approvals == NULL)
     {
-      g_warning ("Could not read the approvals: %s", error->message);
-      return;
+      gtk_list_box_append (list, crm_read_error_row_new (_("Could not read the approvals"),
+                                                         error));
+      return FALSE;
     }
   array = json_node_get_array (approvals);
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -260,6 +262,7 @@ fill (CrmApprovalsView     *self,
         continue;
       gtk_list_box_append (list, approval_row (approval, scope == CRM_APPROVAL_LIST_TO_DECIDE));
     }
+  return TRUE;
 }
 
 static void
@@ -268,19 +271,21 @@ crm_approvals_view_reload (CrmView *view)
   CrmApprovalsView *self = CRM_APPROVALS_VIEW (view);
   g_autofree char *subtitle = NULL;
   guint n_decide, n_waiting;
+  gboolean read;
 
   if (self->context == NULL)
     return;
-  fill (self, self->decide_list, CRM_APPROVAL_LIST_TO_DECIDE);
-  fill (self, self->waiting_list, CRM_APPROVAL_LIST_MINE);
+  read = fill (self, self->decide_list, CRM_APPROVAL_LIST_TO_DECIDE);
+  read &= fill (self, self->waiting_list, CRM_APPROVAL_LIST_MINE);
   n_decide = count_rows (self->decide_list);
   n_waiting = count_rows (self->waiting_list);
   gtk_widget_set_visible (GTK_WIDGET (self->decide_group), n_decide > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_group), n_waiting > 0);
   gtk_stack_set_visible_child_name (self->stack, n_decide + n_waiting > 0 ? "list" : "empty");
-  /* Translators: the approvals view's subtitle: how many wait for my decision */
-  subtitle = g_strdup_printf (ngettext ("%u to decide", "%u to decide", n_decide), n_decide);
-  crm_view_set_subtitle (CRM_VIEW (self), subtitle);
+  if (read)
+    /* Translators: the approvals view's subtitle: how many wait for my decision */
+    subtitle = g_strdup_printf (ngettext ("%u to decide", "%u to decide", n_decide), n_decide);
+  crm_view_set_subtitle (CRM_VIEW (self), subtitle);   /* no count when it could not be read */
 }
 
 guint

@@ -479,12 +479,17 @@ crm_automation_view_reload (CrmView *view)
     return;
   crm_routing_group_reload (self->routing_group, self->context);
   rules = crm_rules_list (crm_context_get_store (self->context), &error);
+  crm_list_box_remove_all (self->rule_list);
   if (rules == NULL)
     {
-      g_warning ("Could not read the rules: %s", error->message);
+      /* where the rules would be, never «no rules yet» */
+      self->n_rules = 0;
+      gtk_list_box_append (self->rule_list,
+                           crm_read_error_row_new (_("Could not read the rules"), error));
+      gtk_widget_set_visible (self->rules_group, TRUE);
+      gtk_stack_set_visible_child_name (self->stack, "rules");
       return;
     }
-  crm_list_box_remove_all (self->rule_list);
   admin = crm_context_is_admin (self->context);
   gtk_widget_set_visible (self->new_rule_button, admin);
 

@@ -239,7 +239,14 @@ crm_board_column_load (CrmBoardColumn *self,
   cards = crm_query_deal_cards (crm_context_get_store (context), &filter, &total, &error);
   if (cards == NULL)
     {
-      g_warning ("Could not read the cards of a stage: %s", error->message);
+      /* in the column, where its cards would be: never an empty stage */
+      clear_cards (self);
+      g_clear_pointer (&self->cards, json_array_unref);
+      gtk_list_box_append (self->card_list,
+                           crm_read_error_row_new (_("Could not read the deals of this stage"),
+                                                   error));
+      gtk_widget_set_visible (GTK_WIDGET (self->more_button), FALSE);
+      gtk_widget_set_visible (self->empty_label, FALSE);
       return;
     }
   show_cards (self, context, cards, total, G_MAXUINT);

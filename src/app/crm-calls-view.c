@@ -437,7 +437,7 @@ read_done_cb (GObject      *source,
   schedule_day_timer (self);
   if (calls == NULL)
     {
-      g_warning ("Could not read the calls: %s", error->message);
+      g_message ("Could not read the calls: %s", error->message);   /* shown in the view */
       crm_list_box_remove_all (self->list);
       self->n_calls = 0;
       self->n_missed = 0;

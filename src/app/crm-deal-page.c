@@ -652,7 +652,11 @@ crm_deal_page_reload (CrmView *view)
   self->deal = crm_query_deal (crm_context_get_store (self->context), self->deal_id, &error);
   if (self->deal == NULL)
     {
-      gtk_stack_set_visible_child_name (self->stack, "missing");
+      /* «not found» only when it is gone; a read that failed says why */
+      if (g_error_matches (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND))
+        gtk_stack_set_visible_child_name (self->stack, "missing");
+      else
+        crm_stack_show_read_error (self->stack, _("The Deal Cannot Be Read"), error);
       set_titles (self, _("Deal"), NULL);
       return;
     }

@@ -198,11 +198,18 @@ crm_discounts_group_set_target (CrmDiscountsGroup *self,
     }
   discounts = crm_approval_discounts_for (crm_context_get_store (context), entity, entity_id,
                                           &error);
-  if (discounts == NULL)
-    g_warning ("Could not read the discounts: %s", error->message);
   array = discounts != NULL ? json_node_get_array (discounts) : NULL;
   if (array != NULL && json_array_get_length (array) > 0)
-    approvals = crm_approval_list (crm_context_get_store (context), &filter, NULL);
+    approvals = crm_approval_list (crm_context_get_store (context), &filter, &error);
+  if (error != NULL)
+    {
+      /* the discounts, or the requests waiting for approval, could not be read */
+      GtkWidget *row = crm_read_error_row_new (_("Could not read the discounts"), error);
+
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
+      g_ptr_array_add (self->rows, row);
+      array = NULL;
+    }
   admin = crm_context_is_admin (context);
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {

@@ -322,7 +322,8 @@ update_segments (CrmEntityList *self)
 
   if (segments == NULL)
     {
-      g_warning ("Could not read the RFM segments: %s", error->message);
+      /* the filter's choices: said in a toast, the dropdown stays as it was */
+      crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the RFM segments"), error);
       return;
     }
   names = gtk_string_list_new (NULL);
@@ -967,7 +968,9 @@ segments_done_cb (GObject      *source,
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_warning ("Could not read the clients' segments: %s", error->message);
+      /* the rows stay, without their segment badges: said in a toast */
+      crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the clients' segments"),
+                                  error);
       return;
     }
   g_clear_pointer (&self->segments, g_hash_table_unref);
@@ -1042,7 +1045,14 @@ show_rows (CrmEntityList *self)
   guint total;
 
   if (!crm_paged_model_reload (self->model, &error))
-    g_warning ("Could not read the list: %s", error->message);
+    {
+      /* the cause and what to do where the rows would be: never «No Contacts» */
+      crm_stack_show_read_error (self->stack, is_company (self)
+                                              ? _("The Companies Cannot Be Read")
+                                              : _("The Contacts Cannot Be Read"), error);
+      set_subtitle (self, NULL);
+      return;
+    }
   total = crm_paged_model_get_total (self->model);
   start_segments (self);
 

@@ -747,15 +747,15 @@ crm_files_group_reload (CrmFilesGroup *self)
                               self->entity_id, &error);
   files = node != NULL ? json_node_get_array (node) : NULL;
   if (error != NULL)
-    g_warning ("Could not read the files of %s %s: %s", self->entity, self->entity_id,
-               error->message);
+    gtk_list_box_append (self->list, crm_read_error_row_new (_("Could not read the files"),
+                                                             error));
   /* newest first, as the history */
   for (guint i = files != NULL ? json_array_get_length (files) : 0; i > 0; i--)
     {
       gtk_list_box_append (self->list, make_row (self, json_array_get_object_element (files, i - 1)));
       self->n_files++;
     }
-  if (self->n_files == 0)
+  if (self->n_files == 0 && error == NULL)
     gtk_list_box_append (self->list,
                          crm_placeholder_row_new (g_strcmp0 (self->entity, "deal") == 0
                                                   ? _("No files yet: a photo of the truck, the "

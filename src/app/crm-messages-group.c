@@ -135,15 +135,15 @@ crm_messages_group_reload (CrmMessagesGroup *self)
   else
     node = crm_message_list_to (crm_context_get_store (self->context), self->entity_id, &error);
   if (error != NULL)
-    g_warning ("Could not read the messages of %s %s: %s", self->entity, self->entity_id,
-               error->message);
+    gtk_list_box_append (self->list, crm_read_error_row_new (_("Could not read the messages"),
+                                                             error));
   messages = node != NULL ? json_node_get_array (node) : NULL;
   for (guint i = 0; messages != NULL && i < json_array_get_length (messages) && i < MAX_MESSAGES; i++)
     {
       gtk_list_box_append (self->list, make_row (json_array_get_object_element (messages, i)));
       self->n_messages++;
     }
-  if (self->n_messages == 0)
+  if (self->n_messages == 0 && error == NULL)
     gtk_list_box_append (self->list,
                          crm_placeholder_row_new (_("No messages yet: «Write…» sends an e-mail, "
                                                     "an SMS or a Telegram message")));

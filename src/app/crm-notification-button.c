@@ -51,23 +51,36 @@ current_user (CrmNotificationButton *self)
   return self->context != NULL ? crm_context_get_user_id (self->context) : NULL;
 }
 
+/* The current user's notifications; NULL without a user, or with @error set when they
+ * could not be read. */
 static JsonArray *
-list_notifications (CrmNotificationButton *self,
-                    gboolean               unread_only)
+list_notifications (CrmNotificationButton  *self,
+                    gboolean                unread_only,
+                    GError                **error)
 {
   g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (current_user (self) == NULL)
     return NULL;
   node = crm_notification_list (crm_context_get_store (self->context), current_user (self),
-                                unread_only, &error);
+                                unread_only, error);
   if (node == NULL)
-    {
-      g_warning ("Could not read the notifications: %s", error->message);
-      return NULL;
-    }
+    return NULL;
   return json_array_ref (json_node_get_array (node));
+}
+
+/* For what the bell reads by itself (a timer, a live event), where no one asked: the
+ * popover's list says it when the user opens it. */
+static JsonArray *
+list_notifications_quietly (CrmNotificationButton *self,
+                            gboolean               unread_only)
+{
+  g_autoptr(GError) error = NULL;
+  JsonArray *list = list_notifications (self, unread_only, &error);
+
+  if (error != NULL)
+    g_message ("Could not read the notifications: %s", error->message);
+  return list;
 }
 
 /* Marks @ids (NULL: every unread one) read, as one change set of the current user. */
@@ -76,9 +89,15 @@ mark_read (CrmNotificationButton *self,
            const char            *only_id)
 {
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autoptr(JsonArray) unread = list_notifications (self, TRUE);
   g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) unread = list_notifications (self, TRUE, &error);
 
+  if (error != NULL)
+    {
+      crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the notifications"),
+                                  error);
+      return;
+    }
   for (guint i = 0; unread != NULL && i < json_array_get_length (unread); i++)
     {
       const char *id = json_object_get_string_member (json_array_get_object_element (unread, i), "id");
@@ -89,7 +108,13 @@ mark_read (CrmNotificationButton *self,
   if (crm_changeset_get_n_changes (changeset) == 0)
     return;
   if (!crm_context_apply (self->context, changeset, &error))
-    g_warning ("Could not mark the notifications read: %s", error->message);
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not mark the notifications read: %s"),
+                                               error->message);
+
+      g_message ("%s", text);
+      crm_widget_show_toast (GTK_WIDGET (self), text);
+    }
 }
 
 static GtkWidget *
@@ -135,16 +160,21 @@ new_row (JsonObject *item)
   return row;
 }
 
-/* The popover's list, the badge and the tooltip from @all (the user's notifications). */
+/* The popover's list, the badge and the tooltip from @all (the user's notifications), or
+ * @error where the list would be when they could not be read. */
 static void
 show_list (CrmNotificationButton *self,
-           JsonArray             *all)
+           JsonArray             *all,
+           const GError          *error)
 {
   g_autofree char *count = NULL;
   guint n, unread = 0;
 
   n = all != NULL ? json_array_get_length (all) : 0;
   crm_list_box_remove_all (self->list);
+  if (error != NULL)
+    gtk_list_box_append (self->list,
+                         crm_read_error_row_new (_("Could not read the notifications"), error));
   for (guint i = 0; i < n; i++)
     {
       JsonObject *item = json_array_get_object_element (all, i);
@@ -154,7 +184,7 @@ show_list (CrmNotificationButton *self,
       if (i < MAX_LISTED)
         gtk_list_box_append (self->list, new_row (item));
     }
-  if (n == 0)
+  if (n == 0 && error == NULL)
     gtk_list_box_append (self->list,
                          crm_placeholder_row_new (_("No notifications. Automation rules tell you "
                                                     "here when a client comes back or a request "
@@ -181,11 +211,12 @@ void
 crm_notification_button_refresh (CrmNotificationButton *self)
 {
   g_autoptr(JsonArray) all = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (CRM_IS_NOTIFICATION_BUTTON (self));
 
-  all = list_notifications (self, FALSE);
-  show_list (self, all);
+  all = list_notifications (self, FALSE, &error);
+  show_list (self, all, error);
 }
 
 guint
@@ -340,7 +371,8 @@ announce_due_tasks (CrmNotificationButton *self,
                                        self->last_check_ms, now_ms, &error);
   if (tasks == NULL)
     {
-      g_warning ("Could not read the tasks falling due: %s", error->message);
+      /* a timer's look, no one asked: on the log; the tasks view says it when opened */
+      g_message ("Could not read the tasks falling due: %s", error->message);
       return 0;
     }
   for (guint i = 0; i < json_array_get_length (tasks); i++)
@@ -372,7 +404,7 @@ crm_notification_button_check_due (CrmNotificationButton *self,
   if (current_user (self) == NULL)
     return 0;
   first = start_knowing (self, now_ms);
-  unread = list_notifications (self, TRUE);
+  unread = list_notifications_quietly (self, TRUE);
   sent = announce_new (self, unread, first);
   if (!first)
     sent += announce_due_tasks (self, now_ms);
@@ -396,7 +428,7 @@ crm_notification_button_announce_live (CrmNotificationButton *self,
   if (start_knowing (self, crm_context_now (self->context)))
     {
       /* a first look (another user chosen): what is there already is known, not news */
-      g_autoptr(JsonArray) all = list_notifications (self, FALSE);
+      g_autoptr(JsonArray) all = list_notifications_quietly (self, FALSE);
 
       announce_new (self, all, TRUE);
     }
@@ -417,9 +449,10 @@ crm_notification_button_announce_live (CrmNotificationButton *self,
 static void
 changed_cb (CrmNotificationButton *self)
 {
-  g_autoptr(JsonArray) all = list_notifications (self, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) all = list_notifications (self, FALSE, &error);
 
-  show_list (self, all);
+  show_list (self, all, error);
   if (current_user (self) != NULL)
     announce_new (self, all, start_knowing (self, crm_context_now (self->context)));
 }

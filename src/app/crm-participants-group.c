@@ -411,7 +411,8 @@ crm_participants_group_reload (CrmParticipantsGroup *self)
   list = crm_participant_list (store_of (self), self->deal_id, &error);
   if (list == NULL)
     {
-      g_warning ("Could not read the participants of deal %s: %s", self->deal_id, error->message);
+      gtk_list_box_append (self->list,
+                           crm_read_error_row_new (_("Could not read the participants"), error));
       return;
     }
   self->updating = TRUE;

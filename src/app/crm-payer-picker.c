@@ -113,7 +113,12 @@ crm_payer_picker_set_search (CrmPayerPicker *self,
   payers = crm_payer_list (crm_context_get_store (self->context), &error);
   if (payers == NULL)
     {
-      g_warning ("Could not read the payers: %s", error->message);
+      /* a row that cannot be picked (the ids stay empty): the cause, not «nothing found» */
+      GtkWidget *row = crm_read_error_row_new (_("Could not read the payers"), error);
+
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_list_box_append (self->list, row);
+      gtk_widget_set_visible (GTK_WIDGET (self->empty_label), FALSE);
       return;
     }
   array = json_node_get_array (payers);

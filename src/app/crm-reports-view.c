@@ -349,34 +349,63 @@ link_item_free (LinkItem *item)
   g_free (item);
 }
 
+static gboolean
+is_calls_report (CrmReportsView *self)
+{
+  return g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (self->report),
+                                                                "report", NULL), "calls") == 0;
+}
+
+/* Whether @error, of reading one of a figure's items, means only that it is gone since
+ * the report was computed; otherwise (damaged, locked…) it moves to @dest. */
+static gboolean
+gone_since (GError **error,
+            GError **dest)
+{
+  if (g_error_matches (*error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND))
+    {
+      g_clear_error (error);
+      return TRUE;
+    }
+  g_propagate_error (dest, g_steal_pointer (error));
+  return FALSE;
+}
+
 /* What @ids of figure @key are, read from the app's replica: deals, or tasks with the
- * deal (or contact) they belong to. At most MAX_LINKS. */
+ * deal (or contact) they belong to. At most MAX_LINKS; NULL with @error set when they
+ * could not be read (those deleted since are left out). */
 static GPtrArray *
-link_items (CrmReportsView *self,
-            const char     *key,
-            JsonArray      *ids,
-            const char     *user_id)
+link_items (CrmReportsView  *self,
+            const char      *key,
+            JsonArray       *ids,
+            const char      *user_id,
+            GError         **error)
 {
   CrmStore *store = crm_context_get_store (self->context);
   GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) link_item_free);
   guint n_ids = json_array_get_length (ids);
 
-  if (g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (self->report),
-                                                             "report", NULL), "calls") == 0)
+  if (is_calls_report (self))
     {
       /* the calls behind the figure, each leading to its deal, else its contact */
       for (guint i = 0; i < n_ids && items->len < MAX_LINKS; i++)
         {
+          g_autoptr(GError) local_error = NULL;
           g_autoptr(JsonObject) call = crm_call_show (store, json_array_get_string_element (ids, i),
-                                                      NULL);
+                                                      &local_error);
           const char *deal, *contact, *name, *from, *deal_title;
           g_autofree char *phone = NULL;
           g_autoptr(GString) subtitle = g_string_new (NULL);
           gint64 started = 0;
           LinkItem *item;
 
-          if (call == NULL)  /* deleted since */
+          if (call == NULL && gone_since (&local_error, error))
             continue;
+          if (call == NULL)
+            {
+              g_ptr_array_unref (items);
+              return NULL;
+            }
           deal = json_object_get_string_member_with_default (call, "deal", NULL);
           contact = json_object_get_string_member_with_default (call, "contact", NULL);
           if (deal == NULL && contact == NULL)
@@ -407,14 +436,16 @@ link_items (CrmReportsView *self,
     {
       g_autoptr(GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
       g_autoptr(JsonNode) tasks = NULL;
-      g_autoptr(GError) error = NULL;
 
       for (guint i = 0; i < n_ids; i++)
         g_hash_table_add (wanted, (gpointer) json_array_get_string_element (ids, i));
-      tasks = crm_query_tasks (store, NULL, TRUE, user_id, &error);
+      tasks = crm_query_tasks (store, NULL, TRUE, user_id, error);
       if (tasks == NULL)
-        crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the tasks"), error);
-      for (guint i = 0; tasks != NULL && i < json_array_get_length (json_node_get_array (tasks)) &&
+        {
+          g_ptr_array_unref (items);
+          return NULL;
+        }
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (tasks)) &&
            items->len < MAX_LINKS; i++)
         {
           JsonObject *task = json_array_get_object_element (json_node_get_array (tasks), i);
@@ -437,14 +468,20 @@ link_items (CrmReportsView *self,
     }
   for (guint i = 0; i < n_ids && items->len < MAX_LINKS; i++)
     {
+      g_autoptr(GError) local_error = NULL;
       g_autoptr(JsonObject) deal = crm_query_deal (store, json_array_get_string_element (ids, i),
-                                                   NULL);
+                                                   &local_error);
       g_autoptr(GString) subtitle = g_string_new (NULL);
       const char *stage, *responsible;
       LinkItem *item;
 
-      if (deal == NULL)  /* deleted since */
+      if (deal == NULL && gone_since (&local_error, error))
         continue;
+      if (deal == NULL)
+        {
+          g_ptr_array_unref (items);
+          return NULL;
+        }
       stage = json_object_get_string_member_with_default (deal, "stage", NULL);
       responsible = json_object_get_string_member_with_default (deal, "responsible", NULL);
       if (stage != NULL)
@@ -505,6 +542,7 @@ open_links (CrmReportsView        *self,
             const char            *user_id)
 {
   g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
   GtkWidget *popover, *box, *scroller, *list, *heading;
   guint n_ids = ids != NULL ? json_array_get_length (ids) : 0;
   gboolean tasks = g_str_equal (key, "overdue_tasks");
@@ -512,7 +550,17 @@ open_links (CrmReportsView        *self,
 
   if (n_ids == 0)
     return;
-  items = link_items (self, key, ids, user_id);
+  items = link_items (self, key, ids, user_id, &error);
+  if (items == NULL)
+    {
+      /* the cause, not «gone since the report was computed» */
+      crm_widget_show_read_error (GTK_WIDGET (self), tasks ? _("Could not read the tasks")
+                                                           : is_calls_report (self)
+                                                           ? _("Could not read the calls")
+                                                           : _("Could not read the deals"),
+                                  error);
+      return;
+    }
   if (items->len == 0)
     {
       crm_widget_show_toast (GTK_WIDGET (self),

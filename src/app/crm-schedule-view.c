@@ -559,7 +559,8 @@ crm_schedule_view_reload (CrmView *view)
     on_shift = crm_schedule_now (store, crm_context_now (self->context), self->group, &error);
   if (people == NULL || on_shift == NULL)
     {
-      g_warning ("Could not read the work schedules: %s", error->message);
+      crm_stack_show_read_error (self->stack, _("The Work Schedules Cannot Be Read"), error);
+      crm_view_set_subtitle (CRM_VIEW (self), NULL);
       return;
     }
 

@@ -192,7 +192,8 @@ crm_search_view_reload (CrmView *view)
   found = crm_query_search (crm_context_get_store (self->context), text, ROWS_PER_GROUP, &error);
   if (found == NULL)
     {
-      g_warning ("Could not search for «%s»: %s", text, error->message);
+      crm_stack_show_read_error (self->stack, _("The Search Could Not Be Made"), error);
+      set_subtitle (self, NULL);
       return;
     }
   result = json_node_get_object (found);

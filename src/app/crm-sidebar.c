@@ -45,22 +45,15 @@ add_row (CrmSidebar *self,
   gtk_list_box_append (self->list, GTK_WIDGET (crm_sidebar_row_new (view, icon_name, title)));
 }
 
-/* S4-1: the team's saved lists of @entity, indented under their view ("list:ID" opens
+/* S4-1: the team's saved @lists of @entity, indented under their view ("list:ID" opens
  * one in the Contacts view, "company-list:ID" in the Companies view). */
 static void
 add_saved_lists (CrmSidebar *self,
+                 JsonArray  *lists,
                  const char *entity,
                  const char *prefix)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) lists = crm_saved_list_all (crm_context_get_store (self->context), &error);
-
-  if (lists == NULL)
-    {
-      g_warning ("Could not read the saved lists: %s", error->message);
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (lists); i++)
+  for (guint i = 0; lists != NULL && i < json_array_get_length (lists); i++)
     {
       JsonObject *list = json_array_get_object_element (lists, i);
       g_autofree char *view = NULL;
@@ -81,7 +74,12 @@ static void
 rebuild (CrmSidebar *self)
 {
   JsonArray *pipelines = crm_context_get_pipelines (self->context);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) lists = crm_saved_list_all (crm_context_get_store (self->context), &error);
 
+  /* the views stay; their saved lists are missing, and a toast says why */
+  if (lists == NULL)
+    crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the saved lists"), error);
   crm_list_box_remove_all (self->list);
 
   for (guint i = 0; i < json_array_get_length (pipelines); i++)
@@ -97,9 +95,9 @@ rebuild (CrmSidebar *self)
                json_object_get_string_member_with_default (pipeline, "name", ""));
     }
   add_row (self, "contacts", "avatar-default-symbolic", _("Contacts"));
-  add_saved_lists (self, "contact", "list:");
+  add_saved_lists (self, lists, "contact", "list:");
   add_row (self, "companies", "system-users-symbolic", _("Companies"));
-  add_saved_lists (self, "company", "company-list:");
+  add_saved_lists (self, lists, "company", "company-list:");
   /* S4-6: likely duplicate contacts and companies, merged into one */
   add_row (self, "duplicates", "edit-copy-symbolic", _("Duplicates"));
   add_row (self, "tasks", "task-due-symbolic", _("Tasks"));

@@ -154,7 +154,8 @@ crm_tasks_view_reload (CrmView *view)
   tasks = crm_query_tasks (crm_context_get_store (self->context), NULL, TRUE, user_id, &error);
   if (tasks == NULL)
     {
-      g_warning ("Could not read the tasks: %s", error->message);
+      crm_stack_show_read_error (self->stack, _("The Tasks Cannot Be Read"), error);
+      crm_view_set_subtitle (CRM_VIEW (self), NULL);
       return;
     }
 

@@ -89,6 +89,30 @@ crm_read_error_row_new (const char   *title,
   return row;
 }
 
+void
+crm_stack_show_read_error (GtkStack     *stack,
+                           const char   *title,
+                           const GError *error)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name (stack, "read-error");
+  g_autofree char *markup = NULL;
+
+  g_return_if_fail (GTK_IS_STACK (stack));
+
+  if (page == NULL)
+    {
+      page = adw_status_page_new ();
+      adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "dialog-error-symbolic");
+      gtk_stack_add_named (stack, page, "read-error");
+    }
+  adw_status_page_set_title (ADW_STATUS_PAGE (page), title);
+  /* the description is markup: a path may hold a «&» */
+  markup = g_markup_escape_text (error != NULL ? error->message : _("unknown error"), -1);
+  adw_status_page_set_description (ADW_STATUS_PAGE (page), markup);
+  g_message ("%s: %s", title, error != NULL ? error->message : "?");
+  gtk_stack_set_visible_child (stack, page);
+}
+
 static void
 whole_label_setup_cb (GtkSignalListItemFactory *factory,
                       GtkListItem              *item)

@@ -52,6 +52,12 @@ GtkWidget *crm_placeholder_row_new           (const char          *text);
  * do), so a failed read never looks like an empty list. */
 GtkWidget *crm_read_error_row_new            (const char          *title,
                                               const GError        *error);
+/* Shows, as @stack's page "read-error" (added the first time), a status page saying
+ * @title («The Tasks Cannot Be Read») and @error's message: what a view shows instead of
+ * its lists, or of its «nothing here yet» page, when reading them failed. */
+void       crm_stack_show_read_error         (GtkStack            *stack,
+                                              const char          *title,
+                                              const GError        *error);
 /* Refills a combo's @names and the matching @ids from @items ({"id","name"} objects);
  * returns the position of @selected_id, or @otherwise when it is not among them. */
 /* Makes @row show its chosen string whole when there is room (AdwComboRow's own label
