@@ -146,6 +146,13 @@ test_cli_signs_in_once (void)
   data = crm_test_server_make_data (tmpdir);
   server = crm_test_server_start (data, FALSE, NULL);
 
+  /* without the server's own certificate: the refusal names the option that fixes it */
+  g_assert_cmpint (run_cli (TRUE, "admin-pw\n", &out, &err, "--db", path, "sync", "--server",
+                            server->url, "--user", "admin", "--password-stdin", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--ca-file"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
   /* the first sync signs in and keeps the token */
   g_assert_cmpint (run_cli (TRUE, "admin-pw\n", &out, &err, "--db", path, "sync", "--server",
                             server->url, "--user", "admin", "--password-stdin", "--ca-file",

@@ -106,11 +106,21 @@ transport_error (Http         *http,
 {
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_propagate_error (error, cause);
-  else if (cause->domain == G_TLS_ERROR)
+  else if (g_error_matches (cause, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
                    _("Could not make a secure connection to %s: %s (if the server uses its own "
                      "certificate, pass it with --ca-file)"),
+                   http->round->server_url, cause->message);
+      g_error_free (cause);
+    }
+  else if (cause->domain == G_TLS_ERROR)
+    {
+      /* the connection broke off mid-way (a server that stopped or reset it during the
+       * handshake, a network cut): nothing about certificates; the next sync tries again */
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                   _("The secure connection to %s broke off (%s); nothing was lost, sync "
+                     "again when the network is back"),
                    http->round->server_url, cause->message);
       g_error_free (cause);
     }
