@@ -19,9 +19,18 @@
  * VORONKA_SIM_SEEDS seeds (default 3) from VORONKA_SIM_FIRST (default 1); with
  * VORONKA_SIM_KEEP_GOING=1 (bench/run --sim) violations are counted and printed instead
  * of failing at the first, with a last line "simulation: N seeds, M violations". */
+#define _GNU_SOURCE   /* unshare() */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "crm-protocol.h"
@@ -54,6 +63,8 @@ typedef struct {
   const char *const *work;        /* pipelines the laptops work in, NULL-terminated */
   const Place       *starts;      /* where new deals land */
   guint              n_starts;
+  const char        *joiner;      /* the user of a device that joins mid-run (faults) */
+  const char        *joiner_password;
 } Kind;
 
 static const char *const s0_users[] = {
@@ -69,8 +80,10 @@ static const char *const s1_work[] = { "Лиды", "Сделки", "Повтор
 static const Place s1_starts[] = { { "Лиды", "Новый лид" }, { "Сделки", "Новая сделка" } };
 
 static const Kind kinds[] = {
-  { "S0", "acme", s0_users, s0_work, s0_starts, G_N_ELEMENTS (s0_starts) },
-  { "S1", "dist", s1_users, s1_work, s1_starts, G_N_ELEMENTS (s1_starts) },
+  { "S0", "acme", s0_users, s0_work, s0_starts, G_N_ELEMENTS (s0_starts), "manager",
+    "manager-pw" },
+  { "S1", "dist", s1_users, s1_work, s1_starts, G_N_ELEMENTS (s1_starts), "dist-manager",
+    "manager-pw" },
 };
 
 /* A rule whose effects on a closed deal are checked: on a deal of @pipeline whose stage
@@ -104,11 +117,13 @@ typedef struct {
   CrmTestReplica  laptop;
   char           *name;
   char           *user_id;
+  gint64          skew;        /* its clock against the server's (ms): a day off with faults */
 } Laptop;
 
 typedef struct {
   const Kind *kind;
-  Laptop      laptops[N_LAPTOPS];
+  Laptop      laptops[N_LAPTOPS + 1];   /* with faults, a new device joins mid-run */
+  guint       n_laptops;
   char       *path;      /* the server's account replica */
 } Account;
 
@@ -121,6 +136,8 @@ typedef struct {
   Account         accounts[G_N_ELEMENTS (kinds)];
   guint           violations;
   guint           changes, refused_locally, lost_pushes, rejected, conflicts, reopened;
+  gboolean        faults;      /* partitions, a killed server, clocks a day off (issue 21) */
+  guint           partitions, kills, cut_syncs, joined;
 } Sim;
 
 static gboolean keep_going;
@@ -146,6 +163,141 @@ violation (Sim        *sim,
   if (!keep_going)
     g_error ("simulation seed %u (replay with VORONKA_SIM_SEED=%u): %s", sim->seed, sim->seed,
              text);
+}
+
+/* --- faults (issue 21) -------------------------------------------------------------------------- */
+
+/* The test runs in a network namespace of its own, entered in main() before any thread or
+ * server exists, so the servers it starts listen on a loopback nobody else shares. Taking
+ * that loopback down is a partition between every laptop and the server: requests in
+ * flight stall mid-push, mid-pull or mid-snapshot, new connections get no answer, and
+ * bringing it up heals it (TCP sends again what was lost). */
+static gboolean own_network;
+
+static gboolean
+set_loopback_up (gboolean up)
+{
+  struct ifreq request = { 0 };
+  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  gboolean done;
+
+  if (fd < 0)
+    return FALSE;
+  g_strlcpy (request.ifr_name, "lo", sizeof request.ifr_name);
+  done = ioctl (fd, SIOCGIFFLAGS, &request) == 0;
+  if (done)
+    {
+      if (up)
+        request.ifr_flags |= IFF_UP;
+      else
+        request.ifr_flags &= ~IFF_UP;
+      done = ioctl (fd, SIOCSIFFLAGS, &request) == 0;
+    }
+  close (fd);
+  return done;
+}
+
+static gboolean
+write_proc (const char *path,
+            const char *text)
+{
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644, NULL);
+}
+
+/* As root a plain network namespace; otherwise one inside a user namespace of our own
+ * (where we are root), if the kernel lets unprivileged users make them. */
+static gboolean
+enter_own_network (void)
+{
+  if (unshare (CLONE_NEWNET) != 0)
+    {
+      g_autofree char *uid_map = g_strdup_printf ("0 %u 1\n", (guint) getuid ());
+      g_autofree char *gid_map = g_strdup_printf ("0 %u 1\n", (guint) getgid ());
+
+      if (unshare (CLONE_NEWUSER | CLONE_NEWNET) != 0)
+        return FALSE;
+      if (!write_proc ("/proc/self/setgroups", "deny\n") ||
+          !write_proc ("/proc/self/uid_map", uid_map) ||
+          !write_proc ("/proc/self/gid_map", gid_map))
+        return FALSE;
+    }
+  return set_loopback_up (TRUE);
+}
+
+/* One fault during a sync, from a thread of its own: after @delay_ms, either the server
+ * is killed (SIGKILL, @pid) or the network is cut for @length_ms. */
+typedef struct {
+  guint delay_ms;
+  guint length_ms;
+  GPid  pid;
+} Fault;
+
+static gpointer
+fault_run (gpointer data)
+{
+  Fault *fault = data;
+
+  g_usleep ((gulong) fault->delay_ms * 1000);
+  if (fault->pid > 0)
+    kill (fault->pid, SIGKILL);
+  else
+    {
+      if (!set_loopback_up (FALSE))
+        g_error ("could not cut the test's network: %s", g_strerror (errno));
+      g_usleep ((gulong) fault->length_ms * 1000);
+      if (!set_loopback_up (TRUE))
+        g_error ("could not heal the test's network: %s", g_strerror (errno));
+    }
+  return NULL;
+}
+
+/* With faults, a third of the syncs meet one: mostly a partition at a random moment of the
+ * sync (TLS handshake, push, pull, snapshot), sometimes the server killed. */
+static GThread *
+start_fault (Sim   *sim,
+             Fault *fault)
+{
+  guint dice;
+
+  if (!sim->faults)
+    return NULL;
+  dice = g_rand_int_range (sim->rand, 0, 100);
+  if (dice >= 33)
+    return NULL;
+  fault->delay_ms = g_rand_int_range (sim->rand, 0, 250);
+  if (dice < 8)
+    {
+      const char *pid = g_subprocess_get_identifier (sim->server->process);
+
+      g_assert_nonnull (pid);
+      fault->pid = (GPid) g_ascii_strtoll (pid, NULL, 10);
+      sim->kills++;
+    }
+  else
+    {
+      fault->length_ms = g_rand_int_range (sim->rand, 20, 800);
+      sim->partitions++;
+    }
+  return g_thread_new ("fault", fault_run, fault);
+}
+
+/* After the fault's thread is done: a killed server is started again on its port (and
+ * the test's own HTTP session, whose connections died with it, made anew). */
+static void
+end_fault (Sim     *sim,
+           GThread *thread,
+           Fault   *fault)
+{
+  if (thread == NULL)
+    return;
+  g_thread_join (thread);
+  if (fault->pid > 0)
+    {
+      crm_test_server_kill (sim->server);
+      crm_test_server_restart (sim->server);
+      g_clear_object (&sim->http);
+      sim->http = crm_test_http_session_new (sim->server);
+    }
 }
 
 /* --- the set-up ------------------------------------------------------------------------------ */
@@ -276,6 +428,7 @@ sim_set_up (Sim     *sim,
 
       account->kind = &kinds[a];
       account->path = account_path (sim->server, account->kind);
+      account->n_laptops = N_LAPTOPS;
       for (guint i = 0; i < N_LAPTOPS; i++)
         {
           Laptop *laptop = &account->laptops[i];
@@ -291,6 +444,9 @@ sim_set_up (Sim     *sim,
                                                  replica->password);
           replica->store = crm_test_open (replica->path);
           laptop->user_id = resolve (laptop->laptop.store, "user", user, NULL);
+          /* with faults, one laptop of each account lives a day ahead, one a day behind */
+          if (sim->faults && i > 0)
+            laptop->skew = (i == 1 ? 1 : -1) * CRM_MS_PER_DAY;
         }
     }
 }
@@ -300,7 +456,7 @@ sim_tear_down (Sim *sim)
 {
   for (guint a = 0; a < G_N_ELEMENTS (kinds); a++)
     {
-      for (guint i = 0; i < N_LAPTOPS; i++)
+      for (guint i = 0; i < sim->accounts[a].n_laptops; i++)
         {
           crm_test_replica_clear (&sim->accounts[a].laptops[i].laptop);
           g_free (sim->accounts[a].laptops[i].name);
@@ -425,7 +581,8 @@ random_work (Sim      *sim,
   CrmChange *change;
 
   /* clocks that disagree by up to three minutes */
-  crm_store_set_now (store, crm_time_now_ms () + g_rand_int_range (sim->rand, -180000, 180000));
+  crm_store_set_now (store, crm_time_now_ms () + laptop->skew +
+                     g_rand_int_range (sim->rand, -180000, 180000));
   crm_changeset_set_actor (changeset, laptop->user_id);
 
   if (force_new || deal == NULL || what < 12)
@@ -576,7 +733,9 @@ push_answer_lost (Sim    *sim,
 
 /* One sync of @laptop. A request that timed out (a server starved of CPU on a loaded
  * machine: bench/simulate runs niced) is what a lost answer is: the push may or may not
- * have been taken, and the next sync sends it again; so is it here (a few times). */
+ * have been taken, and the next sync sends it again; so is it here (a few times). With
+ * faults, the sync may meet a partition or a killed server: a sync cut short by one is
+ * what a laptop on a bad network meets, and it syncs again once the network is back. */
 static void
 sync_laptop (Sim    *sim,
              Laptop *laptop)
@@ -584,8 +743,12 @@ sync_laptop (Sim    *sim,
   for (guint attempt = 0;; attempt++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(CrmSyncReport) report = crm_sync_client_sync (laptop->laptop.client, NULL,
-                                                              &error);
+      g_autoptr(CrmSyncReport) report = NULL;
+      Fault fault = { 0 };
+      GThread *thread = start_fault (sim, &fault);
+
+      report = crm_sync_client_sync (laptop->laptop.client, NULL, &error);
+      end_fault (sim, thread, &fault);
 
       if (report != NULL)
         {
@@ -593,8 +756,20 @@ sync_laptop (Sim    *sim,
           sim->conflicts += report->conflicts;
           return;
         }
-      if (attempt >= 3 || !g_error_matches (error, CRM_SYNC_ERROR,
-                                            CRM_SYNC_ERROR_SERVER_UNREACHABLE))
+      if (thread != NULL && attempt < 8)
+        {
+          /* a connection that broke off is no certificate problem: the words say so */
+          if (strstr (error->message, "--ca-file") != NULL)
+            violation (sim, "sync of %s cut short by a fault blames the certificate: %s",
+                       laptop->name, error->message);
+          g_printerr ("VORONKA_SIM_SEED=%u: sync of %s cut short by a %s: %s\n", sim->seed,
+                      laptop->name, fault.pid > 0 ? "killed server" : "partition",
+                      error->message);
+          sim->cut_syncs++;
+          continue;
+        }
+      if (attempt >= 3 + (sim->faults ? 5 : 0) ||
+          !g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE))
         g_error ("sync of %s: %s", laptop->name, error->message);
       g_printerr ("VORONKA_SIM_SEED=%u: sync of %s timed out, sent again: %s\n", sim->seed,
                   laptop->name, error->message);
@@ -602,10 +777,36 @@ sync_laptop (Sim    *sim,
     }
 }
 
+/* A new device of @account's joiner (a second laptop of its manager) signs in mid-run:
+ * its first sync installs the account's snapshot, through the faults like any sync (a
+ * download cut short resumes where it stopped); from then on it works and syncs like
+ * the others, and must end equal to the server like them. */
+static Laptop *
+join_device (Sim     *sim,
+             Account *account)
+{
+  Laptop *laptop = &account->laptops[account->n_laptops];
+  CrmTestReplica *replica = &laptop->laptop;
+
+  laptop->name = g_strdup_printf ("%s-new-device.db", account->kind->label);
+  replica->name = laptop->name;
+  replica->user = account->kind->joiner;
+  replica->password = account->kind->joiner_password;
+  replica->path = g_build_filename (sim->tmpdir, laptop->name, NULL);
+  replica->client = crm_test_client_new (sim->server, replica->path, replica->user,
+                                         replica->password);
+  sync_laptop (sim, laptop);
+  replica->store = crm_test_open (replica->path);
+  laptop->user_id = resolve (replica->store, "user", replica->user, NULL);
+  account->n_laptops++;
+  sim->joined++;
+  return laptop;
+}
+
 static void
 run_rounds (Sim *sim)
 {
-  Laptop *all[G_N_ELEMENTS (kinds) * N_LAPTOPS];
+  Laptop *all[G_N_ELEMENTS (kinds) * (N_LAPTOPS + 1)];
   guint n = 0;
 
   for (guint a = 0; a < G_N_ELEMENTS (kinds); a++)
@@ -629,8 +830,12 @@ run_rounds (Sim *sim)
     {
       guint order[G_N_ELEMENTS (all)];
 
+      if (sim->faults && round == N_ROUNDS / 2)
+        for (guint a = 0; a < G_N_ELEMENTS (kinds); a++)
+          all[n++] = join_device (sim, &sim->accounts[a]);
+
       for (guint a = 0; a < G_N_ELEMENTS (kinds); a++)
-        for (guint i = 0; i < N_LAPTOPS; i++)
+        for (guint i = 0; i < sim->accounts[a].n_laptops; i++)
           for (guint k = 0; k < OPS_PER_ROUND; k++)
             random_work (sim, &sim->accounts[a], &sim->accounts[a].laptops[i], FALSE);
 
@@ -673,7 +878,7 @@ check_equal (Sim     *sim,
   g_autoptr(CrmStore) server = crm_test_open (account->path);
   g_autofree char *expected = crm_test_dump (server);
 
-  for (guint i = 0; i < N_LAPTOPS; i++)
+  for (guint i = 0; i < account->n_laptops; i++)
     {
       Laptop *laptop = &account->laptops[i];
       g_autofree char *state = crm_test_dump (laptop->laptop.store);
@@ -827,7 +1032,7 @@ check_listed (Sim     *sim,
 {
   g_autoptr(CrmStore) server = crm_test_open (account->path);
 
-  for (guint i = 0; i < N_LAPTOPS; i++)
+  for (guint i = 0; i < account->n_laptops; i++)
     {
       Laptop *laptop = &account->laptops[i];
       CrmStore *store = laptop->laptop.store;
@@ -895,11 +1100,49 @@ check_listed (Sim     *sim,
     }
 }
 
+/* Nothing typed is lost or done twice: every change a laptop made was pushed (none left
+ * waiting after everyone came back), and each one the server acknowledged is in the
+ * server's changelog exactly once, at the sequence number its acknowledgement gave. */
 static void
-run_seed (guint32  seed,
-          guint   *out_violations)
+check_acknowledged (Sim     *sim,
+                    Account *account)
 {
-  Sim sim = { 0 };
+  g_autoptr(CrmStore) server = crm_test_open (account->path);
+
+  for (guint i = 0; i < account->n_laptops; i++)
+    {
+      Laptop *laptop = &account->laptops[i];
+      CrmStore *store = laptop->laptop.store;
+      gint64 waiting = count_sql (store, "SELECT count (*) FROM changelog"
+                                         " WHERE local = 1 AND pushed = 0", NULL);
+      g_autoptr(GPtrArray) acknowledged = column_of (store,
+        "SELECT op_id || ' ' || pushed FROM changelog WHERE local = 1 AND pushed > 0", NULL);
+
+      if (waiting > 0)
+        violation (sim, "%s: %" G_GINT64_FORMAT " changes still waiting to be pushed",
+                   laptop->name, waiting);
+      for (guint k = 0; k < acknowledged->len; k++)
+        {
+          g_auto(GStrv) parts = g_strsplit (acknowledged->pdata[k], " ", 2);
+          g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM changelog"
+                                                  " WHERE op_id = ?1 AND seq = %s", parts[1]);
+          gint64 copies = count_sql (server, "SELECT count (*) FROM changelog WHERE op_id = ?1",
+                                     parts[0]);
+
+          if (copies != 1 || count_sql (server, sql, parts[0]) != 1)
+            violation (sim, "%s: acknowledged op %s (server seq %s) is on the server %"
+                       G_GINT64_FORMAT " times%s", laptop->name, parts[0], parts[1], copies,
+                       copies == 1 ? ", at another seq" : "");
+        }
+    }
+}
+
+static void
+run_seed (guint32   seed,
+          gboolean  faults,
+          guint    *out_violations)
+{
+  Sim sim = { .faults = faults };
   gint64 started = g_get_monotonic_time (), set_up, worked;
 
   g_printerr ("VORONKA_SIM_SEED=%u\n", seed);
@@ -910,6 +1153,7 @@ run_seed (guint32  seed,
   for (guint a = 0; a < G_N_ELEMENTS (kinds); a++)
     {
       check_equal (&sim, &sim.accounts[a]);
+      check_acknowledged (&sim, &sim.accounts[a]);
       check_effects (&sim, &sim.accounts[a]);
       check_listed (&sim, &sim.accounts[a]);
     }
@@ -918,6 +1162,10 @@ run_seed (guint32  seed,
               "%u violations\n",
               seed, sim.changes, sim.refused_locally, sim.reopened, sim.lost_pushes, sim.rejected,
               sim.conflicts, sim.violations);
+  if (faults)
+    g_printerr ("VORONKA_SIM_SEED=%u: faults: %u partitions, %u server kills, %u syncs cut "
+                "short and made again, %u new devices joined; laptops a day ahead and a day "
+                "behind\n", seed, sim.partitions, sim.kills, sim.cut_syncs, sim.joined);
   g_printerr ("VORONKA_SIM_SEED=%u: set-up %.1f s, work %.1f s, checks %.1f s\n", seed,
               (set_up - started) / 1e6, (worked - set_up) / 1e6,
               (g_get_monotonic_time () - worked) / 1e6);
@@ -926,12 +1174,13 @@ run_seed (guint32  seed,
 }
 
 static void
-test_simulation (void)
+run_seeds (gboolean faults,
+           guint    default_seeds)
 {
   const char *one = g_getenv ("VORONKA_SIM_SEED");
   const char *seeds_text = g_getenv ("VORONKA_SIM_SEEDS");
   const char *first_text = g_getenv ("VORONKA_SIM_FIRST");
-  guint seeds = seeds_text ? (guint) g_ascii_strtoull (seeds_text, NULL, 10) : 3;
+  guint seeds = seeds_text ? (guint) g_ascii_strtoull (seeds_text, NULL, 10) : default_seeds;
   guint32 first = first_text ? (guint32) g_ascii_strtoull (first_text, NULL, 10) : 1;
   guint violations = 0;
 
@@ -942,19 +1191,42 @@ test_simulation (void)
       seeds = 1;
     }
   for (guint i = 0; i < seeds; i++)
-    run_seed (first + i, &violations);
-  g_print ("simulation: %u seeds, %u violations\n", seeds, violations);
+    run_seed (first + i, faults, &violations);
+  g_print ("simulation%s: %u seeds, %u violations\n", faults ? " with faults" : "", seeds,
+           violations);
   if (prepared != NULL)
     crm_test_remove_tree (prepared);
   g_clear_pointer (&prepared, g_free);
   g_assert_cmpuint (violations, ==, 0);
 }
 
+static void
+test_simulation (void)
+{
+  run_seeds (FALSE, 3);
+}
+
+/* The same team through partitions (the test's own network cut and healed at random
+ * moments of a sync), a server killed with SIGKILL mid-sync and started again, and
+ * laptops whose clocks are a day ahead and a day behind: the same invariants hold. */
+static void
+test_faults (void)
+{
+  if (!own_network)
+    crm_test_fail_missing ("a network namespace of the test's own, to cut its network "
+                           "(run as root, or enable unprivileged user namespaces: "
+                           "sysctl kernel.unprivileged_userns_clone=1)");
+  run_seeds (TRUE, 1);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  /* before any thread or server exists: they all live in this namespace */
+  own_network = enter_own_network ();
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/simulation/offline-team", test_simulation);
+  g_test_add_func ("/simulation/faults", test_faults);
   return g_test_run ();
 }
