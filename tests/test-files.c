@@ -721,6 +721,11 @@ server_command (CrmTestRun *run,
   g_ptr_array_add (args, (gpointer) g_getenv ("VORONKA_SERVER"));
   g_ptr_array_add (args, (gpointer) "--data");
   g_ptr_array_add (args, f->data);
+  if (crm_test_server_database (f->data) != NULL)
+    {
+      g_ptr_array_add (args, (gpointer) "--database");
+      g_ptr_array_add (args, (gpointer) crm_test_server_database (f->data));
+    }
   va_start (ap, first);
   for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) arg);
@@ -916,6 +921,100 @@ test_files_quota (Fixture       *f,
   g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
 }
 
+/* `voronka-server account usage dist --json`'s "files" object; its devices in *@devices. */
+static JsonObject *
+files_usage (Fixture *f,
+             gint64  *devices)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) node = NULL;
+
+  server_command (&run, f, "account", "usage", "dist", "--json", NULL);
+  if (run.status != 0)
+    g_error ("account usage failed (%d): %s%s", run.status, run.out, run.err);
+  node = crm_test_parse_json (run.out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "account"), ==,
+                   "dist");
+  g_assert_true (json_object_has_member (
+    json_object_get_object_member (json_node_get_object (node), "messages"), "sent"));
+  if (devices != NULL)
+    *devices = json_object_get_int_member (json_node_get_object (node), "devices");
+  return json_object_ref (json_object_get_object_member (json_node_get_object (node),
+                                                          "files"));
+}
+
+/* Two uploads that start together (room for one: 1 MB, two photos of 600 KB) cannot both
+ * pass the room check: the first reserves its whole length with its first piece, so the
+ * second is refused at once, naming the limit, however little of the first has arrived;
+ * once the first is stored the account's usage shows it and nothing is reserved. */
+static void
+test_quota_race (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *small[] = { "--max-file-mb", "1", "--files-quota-mb", "1", NULL };
+  g_autoptr(GBytes) first = make_png (600 * 1024, 51);
+  g_autoptr(GBytes) second = make_png (600 * 1024, 52);
+  g_autofree char *first_hash = sha256_of (first);
+  g_autofree char *second_hash = sha256_of (second);
+  g_autoptr(GBytes) first_head = g_bytes_new_from_bytes (first, 0, 100 * 1024);
+  g_autoptr(GBytes) first_rest = g_bytes_new_from_bytes (first, 100 * 1024, 500 * 1024);
+  g_autoptr(GBytes) second_head = g_bytes_new_from_bytes (second, 0, 100 * 1024);
+  g_autoptr(JsonObject) usage = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *laptop = g_build_filename (f->dir, "laptop.db", NULL);
+  gint64 offset = -1, devices = -1;
+  Raw raw = { 0 };
+
+  g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+  g_strfreev (f->server->extra_args);
+  f->server->extra_args = g_strdupv ((char **) small);
+  crm_test_server_restart (f->server);
+  raw_init (&raw, f, "admin", "admin-pw");
+
+  usage = files_usage (f, NULL);
+  g_assert_cmpint (json_object_get_int_member (usage, "bytes"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (usage, "quota"), ==, 1024 * 1024);
+  g_assert_cmpstr (json_object_get_string_member (usage, "quota_from"), ==, "serve");
+  g_clear_pointer (&usage, json_object_unref);
+
+  /* the first upload has sent 100 KB of its 600 KB */
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", first_hash, 0, 600 * 1024, "image/png",
+                              first_head, &offset, NULL), ==, 204);
+  g_assert_cmpint (offset, ==, 100 * 1024);
+  usage = files_usage (f, NULL);
+  g_assert_cmpint (json_object_get_int_member (usage, "reserved"), ==, 600 * 1024);
+  g_clear_pointer (&usage, json_object_unref);
+
+  /* the second does not fit beside it, and nothing of it is kept */
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", second_hash, 0, 600 * 1024, "image/png",
+                              second_head, &offset, &message), >=, 400);
+  g_test_message ("%s", message);
+  g_assert_true (g_str_has_prefix (message, "quota-exceeded: "));
+  g_assert_nonnull (strstr (message, "--files-quota-mb"));
+  g_assert_cmpuint (server_files (f, TRUE), ==, 1);
+
+  /* the first goes on and is stored: usage shows it, nothing reserved */
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", first_hash, 100 * 1024, 600 * 1024,
+                              "image/png", first_rest, &offset, NULL), ==, 201);
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  usage = files_usage (f, NULL);
+  g_assert_cmpint (json_object_get_int_member (usage, "bytes"), ==, 600 * 1024);
+  g_assert_cmpint (json_object_get_int_member (usage, "reserved"), ==, 0);
+  g_clear_pointer (&usage, json_object_unref);
+
+  /* and the second still does not fit */
+  g_clear_pointer (&message, g_free);
+  g_assert_cmpuint (raw_file (&raw, f, "PATCH", second_hash, 0, 600 * 1024, "image/png",
+                              second_head, &offset, &message), >=, 400);
+  g_assert_true (g_str_has_prefix (message, "quota-exceeded: "));
+  raw_clear (&raw);
+
+  /* a laptop that synced is one of the account's devices */
+  sync_replica (f, laptop, "admin", "admin-pw");
+  usage = files_usage (f, &devices);
+  g_assert_cmpint (devices, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -932,5 +1031,6 @@ main (int   argc,
   ADD ("/files/backup-keeps-files", test_backup_keeps_files);
   ADD ("/files/abandoned-upload-removed", test_abandoned_upload);
   ADD ("/files/files-quota", test_files_quota);
+  ADD ("/files/quota-two-uploads", test_quota_race);
   return g_test_run ();
 }

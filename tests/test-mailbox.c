@@ -1006,6 +1006,139 @@ test_two_processes (void)
   tmpdir = g_steal_pointer (&outer);
 }
 
+/* An e-mail from «Склад» with a small photo and an archive of @size made-up bytes, both
+ * base64 attachments. */
+static char *
+mail_with_archive (gsize size)
+{
+  g_autofree guchar *data = g_malloc (size);
+  g_autofree char *encoded = NULL;
+  GString *folded = g_string_new (NULL);
+  GRand *rand = g_rand_new_with_seed (7);
+  char *mail;
+
+  for (gsize i = 0; i < size; i++)
+    data[i] = (guchar) g_rand_int (rand);
+  g_rand_free (rand);
+  encoded = g_base64_encode (data, size);
+  for (gsize i = 0, n = strlen (encoded); i < n; i += 76)
+    {
+      g_string_append_len (folded, encoded + i, MIN (76, n - i));
+      g_string_append_c (folded, '\n');
+    }
+  mail = g_strdup_printf (
+    "From: =?UTF-8?B?0KHQutC70LDQtA==?= <stock@sklad.test>\n"
+    "To: sales@franko.test\n"
+    "Subject: =?UTF-8?B?0J/RgNCw0LnRgS3Qu9C40YHRgg==?=\n"
+    "Message-ID: <archive-1@sklad.test>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+    "\n"
+    "--b1\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "Content-Transfer-Encoding: 8bit\n"
+    "\n"
+    "Прайс во вложении.\n"
+    "--b1\n"
+    "Content-Type: image/png; name=\"photo.png\"\n"
+    "Content-Disposition: attachment; filename=\"photo.png\"\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    "iVBORw0KGgo=\n"
+    "--b1\n"
+    "Content-Type: application/octet-stream; name=\"price.bin\"\n"
+    "Content-Disposition: attachment; filename=\"price.bin\"\n"
+    "Content-Transfer-Encoding: base64\n"
+    "\n"
+    "%s"
+    "--b1--\n", folded->str);
+  g_string_free (folded, TRUE);
+  return mail;
+}
+
+/* Mail-in attachments count in the account's room for files (here its own 1 MB): an
+ * e-mail whose archive does not fit still becomes a request, with the photo that fits,
+ * and its note names what stayed in the mailbox and what the administrator can do; the
+ * account's files stay within the room (`account usage`). */
+static void
+test_files_quota (void)
+{
+  const char *no_ticks[] = { "--tick-interval", "0", "--mail-interval", "0", NULL };
+  g_autofree char *outer = g_strdup (tmpdir);
+  g_autofree char *dir = NULL;
+  g_autofree char *laptop = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *mail = mail_with_archive (1536 * 1024);
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(Imap) imap = NULL;
+  g_autoptr(JsonObject) box = NULL;
+  g_autoptr(JsonArray) deals = NULL;
+  g_autoptr(JsonNode) usage = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  JsonObject *files, *deal;
+
+  tmpdir = g_build_filename (outer, "quota", NULL);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+  /* the mail user walks through the outer folder too */
+  g_assert_cmpint (chmod (outer, 0711), ==, 0);
+  dir = g_build_filename (tmpdir, "server", NULL);
+  laptop = g_build_filename (tmpdir, "laptop.db", NULL);
+  admin (&run, dir, ADMIN_PW, "account", "create", "shop", "--template", "equipment-supplier",
+         "--admin", "admin", "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  admin (&run, dir, NULL, "account", "set", "shop", "--files-quota-mb", "1", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  server = crm_test_server_start (dir, FALSE, no_ticks);
+  key = g_build_filename (dir, "tls", "key.pem", NULL);
+  imap = imap_start (server->cert, key);
+  if (imap == NULL)
+    {
+      g_free (tmpdir);
+      tmpdir = g_steal_pointer (&outer);
+      return;
+    }
+  url = g_strdup_printf ("imaps://127.0.0.1:%u/INBOX", (guint) imap->port);
+  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Заявки", "--ca-file", server->cert, NULL);
+  if (run.status != 0)
+    g_error ("mailbox add: %s", run.err);
+  deliver (imap, mail);
+  box = check_ok (dir);
+  g_assert_cmpuint (n_taken (box), ==, 1);
+
+  admin (&run, dir, NULL, "account", "usage", "shop", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  usage = crm_test_parse_json (run.out);
+  files = json_object_get_object_member (json_node_get_object (usage), "files");
+  g_assert_cmpint (json_object_get_int_member (files, "quota"), ==, 1024 * 1024);
+  g_assert_cmpstr (json_object_get_string_member (files, "quota_from"), ==, "account");
+  g_assert_cmpint (json_object_get_int_member (files, "bytes"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (files, "bytes"), <=, 1024 * 1024);
+
+  laptop_sync (server, laptop);
+  deals = laptop_requests (laptop);
+  deal = find_by_title (deals, "Прайс-лист");
+  {
+    g_autofree char *notes = deal_notes (laptop, crm_test_get_string (deal, "id"));
+    g_autoptr(JsonNode) list = crm_test_ctl_ok (laptop, NULL, "attachment", "list", "--deal",
+                                                crm_test_get_string (deal, "id"), NULL);
+    JsonArray *attached = json_node_get_array (list);
+
+    g_test_message ("%s", notes);
+    g_assert_nonnull (strstr (notes, "Прайс во вложении."));
+    g_assert_nonnull (strstr (notes, "«price.bin»"));
+    g_assert_nonnull (strstr (notes, "--files-quota-mb"));
+    g_assert_cmpuint (json_array_get_length (attached), ==, 1);
+    g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (attached, 0), "name"),
+                     ==, "photo.png");
+  }
+  g_clear_pointer (&imap, imap_free);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_free (tmpdir);
+  tmpdir = g_steal_pointer (&outer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1016,6 +1149,7 @@ main (int    argc,
   tmpdir = crm_test_make_tmpdir ();
   g_test_add_func ("/mailbox/requests", test_requests);
   g_test_add_func ("/mailbox/distributed-on-shift", test_distributed_on_shift);
+  g_test_add_func ("/mailbox/files-quota", test_files_quota);
   /* several processes share mailboxes only on PostgreSQL (the -pg run of the matrix) */
   if (crm_test_pg_wanted ())
     g_test_add_func ("/mailbox/two-processes", test_two_processes);

@@ -12,7 +12,9 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-admin.h"
+#include "crm-server-channels.h"
 #include "crm-server-command.h"
+#include "crm-server-db.h"
 #include "crm-server-files.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
@@ -187,6 +189,143 @@ crm_server_cmd_account_set (const char  *data_dir,
     g_print (_("Account «%s»: its files may take %llu MB on the server; it applies to "
                "uploads from now on, also while the server runs\n"), argv[1],
              (unsigned long long) mb);
+  return 0;
+}
+
+static void print_json_object (JsonObject *object);
+
+/* `account usage`: the messages of @account_id by delivery state. */
+static gboolean
+count_messages (CrmServerStorage  *storage,
+                const char        *data_dir,
+                const char        *account_id,
+                JsonObject        *messages,
+                GError           **error)
+{
+  g_autoptr(CrmServerChannels) channels = NULL;
+  g_autoptr(CrmServerRows) rows = NULL;
+  gint64 sent = 0, failed = 0, waiting = 0;
+
+  /* the delivery table is made by the channels' first use */
+  if ((channels = crm_server_channels_open_for (storage, data_dir, error)) == NULL ||
+      (rows = crm_server_db_query (storage, "counting the account's messages", error,
+                                   "SELECT state, COUNT(*) FROM delivery WHERE account = $1"
+                                   " GROUP BY state", account_id, NULL)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < crm_server_rows_count (rows); i++)
+    {
+      gint64 state = crm_server_rows_int (rows, i, 0);
+      gint64 n = crm_server_rows_int (rows, i, 1);
+
+      if (state == CRM_DELIVERY_SENT)
+        sent += n;
+      else if (state == CRM_DELIVERY_FAILED)
+        failed += n;
+      else
+        waiting += n;
+    }
+  json_object_set_int_member (messages, "sent", sent);
+  json_object_set_int_member (messages, "failed", failed);
+  json_object_set_int_member (messages, "waiting", waiting);
+  json_object_set_int_member (messages, "total", sent + failed + waiting);
+  return TRUE;
+}
+
+int
+crm_server_cmd_account_usage (const char  *data_dir,
+                              int          argc,
+                              char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print {\"account\", \"files\": {\"bytes\", \"reserved\", \"quota\", \"quota_from\"}, "
+         "\"messages\": {\"sent\", \"failed\", \"waiting\", \"total\"}, \"devices\"}"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = admin_context (
+    "ACCOUNT", _("Show what an account uses on the server: files against their room, "
+                 "messages, devices."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmServerRows) own = NULL;
+  g_autoptr(CrmServerRows) devices = NULL;
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonObject) files = json_object_new ();
+  g_autoptr(JsonObject) messages = json_object_new ();
+  g_autofree char *account = NULL;
+  g_autofree char *folder = NULL;
+  gint64 quota, stored = 0, reserved = 0;
+  gboolean own_quota;
+  int status = 0;
+
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return crm_server_command_usage (_("account usage takes one ACCOUNT"));
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
+      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
+         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+      (folder = CRM_SERVER_BACKEND_GET_CLASS (storage)->files_folder (
+         CRM_SERVER_BACKEND (storage), account, &error)) == NULL ||
+      !crm_server_files_account_usage (storage, account, folder, &stored, &reserved,
+                                       &error) ||
+      (quota = crm_server_files_account_quota (storage, account, 0, &error)) < 0 ||
+      !count_messages (storage, data_dir, account, messages, &error) ||
+      (devices = crm_server_db_query (storage, "counting the account's devices", &error,
+                                      "SELECT COUNT(*) FROM device WHERE account = $1",
+                                      account, NULL)) == NULL)
+    return crm_server_command_fail (error);
+  /* fallback 0 above only tells whether the account has a room of its own */
+  {
+    const char *values[] = { account };
+
+    own = crm_server_db_run (storage, "reading the account's room for files",
+                             "SELECT 1 FROM account_limit WHERE account = $1"
+                             " AND files_quota IS NOT NULL", 1, values, &error);
+    if (own == NULL)
+      return crm_server_command_fail (error);
+    own_quota = crm_server_rows_count (own) > 0;
+    if (!own_quota && (quota = crm_server_files_serve_quota (storage, &error)) < 0)
+      return crm_server_command_fail (error);
+  }
+
+  json_object_set_string_member (result, "account", argv[1]);
+  json_object_set_int_member (files, "bytes", stored);
+  json_object_set_int_member (files, "reserved", reserved);
+  if (quota > 0)
+    json_object_set_int_member (files, "quota", quota);
+  else
+    json_object_set_null_member (files, "quota");
+  json_object_set_string_member (files, "quota_from", own_quota ? "account" : "serve");
+  json_object_set_object_member (result, "files", json_object_ref (files));
+  json_object_set_object_member (result, "messages", json_object_ref (messages));
+  json_object_set_int_member (result, "devices", crm_server_rows_int (devices, 0, 0));
+  if (json)
+    {
+      print_json_object (result);
+      return 0;
+    }
+  {
+    g_autofree char *used_text = g_format_size ((guint64) stored);
+    g_autofree char *reserved_text = g_format_size ((guint64) reserved);
+    g_autofree char *quota_text = g_format_size ((guint64) quota);
+
+    g_print (_("Account «%s»\n"), argv[1]);
+    if (quota == 0)
+      g_print (_("  Files: %s, no limit\n"), used_text);
+    else if (own_quota)
+      g_print (_("  Files: %s of %s (the account's own limit)\n"), used_text, quota_text);
+    else
+      g_print (_("  Files: %s of %s (serve --files-quota-mb)\n"), used_text, quota_text);
+    if (reserved > 0)
+      g_print (_("  Uploads under way: %s reserved\n"), reserved_text);
+    g_print (_("  Messages: %lld sent, %lld failed, %lld waiting\n"),
+             (long long) json_object_get_int_member (messages, "sent"),
+             (long long) json_object_get_int_member (messages, "failed"),
+             (long long) json_object_get_int_member (messages, "waiting"));
+    g_print (_("  Devices: %lld\n"), (long long) crm_server_rows_int (devices, 0, 0));
+  }
   return 0;
 }
 
@@ -782,6 +921,9 @@ crm_server_cmd_serve (const char  *data_dir,
       !crm_server_ops_check_storage (&ops, data_dir, storage, &error))
     return crm_server_command_fail (error);
   crm_server_backend_set_account_quota (CRM_SERVER_BACKEND (storage), quota_mb * 1024 * 1024);
+  /* the commands beside serve (account usage, mailbox check) know its room for files */
+  if (!crm_server_files_set_serve_quota (storage, limits.files_quota, &error))
+    return crm_server_command_fail (error);
   g_print (_("voronka-server: data folder %s\n"), data_dir);
   if (!insecure_http &&
       (certificate = crm_server_ops_load_certificate (&ops, data_dir, tls_cert, tls_key,

@@ -18,6 +18,7 @@ CrmServerStorage *crm_server_admin_open_storage (const char  *data_dir,
 
 int  crm_server_cmd_account_create (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_account_set    (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_account_usage  (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_add       (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_revoke    (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_list      (const char *data_dir, int argc, char **argv);

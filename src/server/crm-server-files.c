@@ -21,6 +21,7 @@
 #include "crm-server-db.h"
 #include "crm-server-files.h"
 #include "crm-server-log.h"
+#include "crm-time.h"
 
 #define READ_CHUNK (256 * 1024)
 
@@ -187,8 +188,7 @@ finish (const char  *folder,
 }
 
 gint64
-crm_server_files_usage (const char *folder,
-                        const char *skip)
+crm_server_files_usage (const char *folder)
 {
   g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
   const char *name;
@@ -199,46 +199,14 @@ crm_server_files_usage (const char *folder,
       g_autofree char *path = NULL;
       GStatBuf st;
 
-      if (skip != NULL && g_str_equal (name, skip))
+      /* ".upload-HASH": an upload under way counts by what it reserved */
+      if (name[0] == '.')
         continue;
       path = g_build_filename (folder, name, NULL);
       if (g_lstat (path, &st) == 0 && S_ISREG (st.st_mode))
         used += (gint64) st.st_size;
     }
   return used;
-}
-
-/* A new upload of @length bytes: the account's files stay within @quota. */
-static gboolean
-check_quota (const char  *folder,
-             const char  *hash,
-             gint64       length,
-             gint64       quota,
-             GError     **error)
-{
-  g_autofree char *partial = g_strconcat (".upload-", hash, NULL);
-  gint64 used;
-
-  if (quota <= 0)
-    return TRUE;
-  used = crm_server_files_usage (folder, partial);
-  if (used + length <= quota)
-    return TRUE;
-  {
-    g_autofree char *used_text = g_format_size ((guint64) used);
-    g_autofree char *quota_text = g_format_size ((guint64) quota);
-    g_autofree char *length_text = g_format_size ((guint64) length);
-
-    crm_server_log (G_LOG_LEVEL_WARNING, "file.quota",
-                    "upload refused: the account's files are at their limit",
-                    "VORONKA_FILE", hash, NULL);
-    g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
-                 _("The account's files take %s on the server, its limit is %s, and this "
-                   "file of %s does not fit; the administrator can give the account more "
-                   "room (voronka-server account set ACCOUNT --files-quota-mb MB)"),
-                 used_text, quota_text, length_text);
-  }
-  return FALSE;
 }
 
 gboolean
@@ -248,7 +216,6 @@ crm_server_files_append (const char  *folder,
                          gint64       length,
                          const char  *mime,
                          gint64       max_file,
-                         gint64       quota,
                          GBytes      *body,
                          gint64      *out_offset,
                          gboolean    *out_complete,
@@ -291,9 +258,6 @@ crm_server_files_append (const char  *folder,
                    (long long) length);
       return FALSE;
     }
-  /* a new upload only: one the server took the start of goes on */
-  if (have == 0 && offset == 0 && !check_quota (folder, hash, length, quota, error))
-    return FALSE;
   if (offset != have)
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_UPLOAD_OFFSET,
@@ -422,10 +386,23 @@ crm_server_files_sweep (const char *folder,
 
 /* --- an account's own room for files -------------------------------------------------- */
 
-/* Made on first use, on either storage (one statement text serves both). */
-static const char limit_table_sql[] =
+/* Made on first use, on either storage (one statement text serves both). file_upload: the
+ * room each upload under way has reserved (its whole length), so two uploads that start
+ * together cannot both pass the check and take the account over its limit. */
+static const char *const limit_tables_sql[] = {
   "CREATE TABLE IF NOT EXISTS account_limit (account TEXT PRIMARY KEY NOT NULL,"
-  " files_quota BIGINT)";
+  " files_quota BIGINT)",
+  "CREATE TABLE IF NOT EXISTS file_upload (account TEXT NOT NULL, hash TEXT NOT NULL,"
+  " length BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (account, hash))",
+};
+
+/* The account's room in account_limit for every account without its own: what the last
+ * `serve` was given (--files-quota-mb), for the commands that run beside it. */
+#define SERVE_ROW "*"
+
+/* A reservation whose upload has no piece on disk yet holds this long (another process
+ * may have reserved and not written yet); after that only the piece on disk keeps it. */
+#define RESERVATION_GRACE_MS (60 * 1000)
 
 static CrmServerRows *
 limit_run (CrmServerStorage   *storage,
@@ -437,14 +414,29 @@ limit_run (CrmServerStorage   *storage,
 {
   if (g_object_get_data (G_OBJECT (storage), "voronka-account-limit") == NULL)
     {
-      g_autoptr(CrmServerRows) made = crm_server_db_run (storage, what, limit_table_sql, 0,
-                                                         NULL, error);
+      for (guint i = 0; i < G_N_ELEMENTS (limit_tables_sql); i++)
+        {
+          g_autoptr(CrmServerRows) made = crm_server_db_run (storage, what,
+                                                             limit_tables_sql[i], 0, NULL,
+                                                             error);
 
-      if (made == NULL)
-        return NULL;
+          if (made == NULL)
+            return NULL;
+        }
       g_object_set_data (G_OBJECT (storage), "voronka-account-limit", GINT_TO_POINTER (1));
     }
   return crm_server_db_run (storage, what, sql, n, values, error);
+}
+
+static gboolean
+limit_exec (CrmServerStorage  *storage,
+            const char        *what,
+            const char        *sql,
+            GError           **error)
+{
+  g_autoptr(CrmServerRows) rows = limit_run (storage, what, sql, 0, NULL, error);
+
+  return rows != NULL;
 }
 
 gint64
@@ -461,7 +453,11 @@ crm_server_files_account_quota (CrmServerStorage  *storage,
   if (rows == NULL)
     return -1;
   if (crm_server_rows_count (rows) == 0)
-    return fallback;
+    {
+      if (fallback >= 0)
+        return fallback;
+      return crm_server_files_serve_quota (storage, error);
+    }
   return MAX (crm_server_rows_int (rows, 0, 0), 0);
 }
 
@@ -484,4 +480,197 @@ crm_server_files_set_account_quota (CrmServerStorage  *storage,
                       " ON CONFLICT (account) DO UPDATE SET files_quota = excluded.files_quota",
                       2, values, error);
   return rows != NULL;
+}
+
+gboolean
+crm_server_files_set_serve_quota (CrmServerStorage  *storage,
+                                  gint64             bytes,
+                                  GError           **error)
+{
+  return crm_server_files_set_account_quota (storage, SERVE_ROW, MAX (bytes, 0), error);
+}
+
+gint64
+crm_server_files_serve_quota (CrmServerStorage  *storage,
+                              GError           **error)
+{
+  const char *values[] = { SERVE_ROW };
+  g_autoptr(CrmServerRows) rows = limit_run (storage, "reading the accounts' room for files",
+    "SELECT files_quota FROM account_limit WHERE account = $1 AND files_quota IS NOT NULL",
+    1, values, error);
+
+  if (rows == NULL)
+    return -1;
+  if (crm_server_rows_count (rows) == 0)
+    return (gint64) CRM_SERVER_DEFAULT_FILES_QUOTA_MB * 1024 * 1024;
+  return MAX (crm_server_rows_int (rows, 0, 0), 0);
+}
+
+/* The bytes the uploads under way in @account_id (other than @hash's) have reserved; the
+ * reservations that no longer hold (the file is stored, or its upload was dropped) are
+ * added to @stale. */
+static gboolean
+reserved_bytes (CrmServerStorage  *storage,
+                const char        *account_id,
+                const char        *folder,
+                const char        *hash,
+                gint64             now_ms,
+                gint64            *out_reserved,
+                GPtrArray         *stale,
+                GError           **error)
+{
+  const char *values[] = { account_id, hash != NULL ? hash : "" };
+  g_autoptr(CrmServerRows) rows = limit_run (storage, "reading the uploads under way",
+    "SELECT hash, length, at FROM file_upload WHERE account = $1 AND hash <> $2",
+    2, values, error);
+
+  *out_reserved = 0;
+  if (rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < crm_server_rows_count (rows); i++)
+    {
+      const char *other = crm_server_rows_text (rows, i, 0);
+      gint64 length = crm_server_rows_int (rows, i, 1);
+      gint64 at = crm_server_rows_int (rows, i, 2);
+      gint64 have = 0;
+      gboolean stored = crm_server_files_is_hash (other) &&
+                        crm_server_files_stat (folder, other, &have);
+
+      if (stored || (have == 0 && at + RESERVATION_GRACE_MS < now_ms))
+        {
+          if (stale != NULL)
+            g_ptr_array_add (stale, g_strdup (other));
+          continue;
+        }
+      *out_reserved += MAX (length, 0);
+    }
+  return TRUE;
+}
+
+gboolean
+crm_server_files_account_usage (CrmServerStorage  *storage,
+                                const char        *account_id,
+                                const char        *folder,
+                                gint64            *out_stored,
+                                gint64            *out_reserved,
+                                GError           **error)
+{
+  *out_stored = crm_server_files_usage (folder);
+  return reserved_bytes (storage, account_id, folder, NULL, crm_time_now_ms (), out_reserved,
+                         NULL, error);
+}
+
+static void
+limit_rollback (CrmServerStorage *storage)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!limit_exec (storage, "rolling back", "ROLLBACK", &error))
+    g_debug ("Rolling back the upload's reservation failed: %s", error->message);
+}
+
+gboolean
+crm_server_files_reserve (CrmServerStorage  *storage,
+                          const char        *account_id,
+                          const char        *folder,
+                          const char        *hash,
+                          gint64             length,
+                          gint64             quota,
+                          GError           **error)
+{
+  gboolean shared = crm_server_db_is_shared (storage);
+  gint64 now_ms = crm_time_now_ms ();
+  gint64 used, reserved = 0;
+  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms);
+  g_autofree char *length_text = g_strdup_printf ("%" G_GINT64_FORMAT, length);
+
+  if (quota <= 0)
+    return TRUE;
+  /* check and reserve in one transaction: on SQLite its write lock from the start, on
+   * PostgreSQL the account's upload lock, so the processes sharing it take turns */
+  if (!limit_exec (storage, "reserving room for an upload",
+                   shared ? "BEGIN" : "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (shared)
+    {
+      const char *values[] = { account_id };
+      g_autoptr(CrmServerRows) locked = limit_run (storage, "reserving room for an upload",
+        "SELECT pg_advisory_xact_lock (hashtextextended ($1, 14))", 1, values, error);
+
+      if (locked == NULL)
+        {
+          limit_rollback (storage);
+          return FALSE;
+        }
+    }
+  if (!reserved_bytes (storage, account_id, folder, hash, now_ms, &reserved, stale, error))
+    {
+      limit_rollback (storage);
+      return FALSE;
+    }
+  used = crm_server_files_usage (folder) + reserved;
+  if (used + length > quota)
+    {
+      g_autofree char *used_text = g_format_size ((guint64) used);
+      g_autofree char *quota_text = g_format_size ((guint64) quota);
+      g_autofree char *length_text2 = g_format_size ((guint64) length);
+
+      limit_rollback (storage);
+      crm_server_log (G_LOG_LEVEL_WARNING, "file.quota",
+                      "upload refused: the account's files are at their limit",
+                      "VORONKA_FILE", hash, NULL);
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_QUOTA_EXCEEDED,
+                   _("The account's files take %s on the server, its limit is %s, and this "
+                     "file of %s does not fit; the administrator can give the account more "
+                     "room (voronka-server account set ACCOUNT --files-quota-mb MB)"),
+                   used_text, quota_text, length_text2);
+      return FALSE;
+    }
+  for (guint i = 0; i < stale->len; i++)
+    {
+      const char *values[] = { account_id, stale->pdata[i] };
+      g_autoptr(CrmServerRows) gone = limit_run (storage, "reserving room for an upload",
+        "DELETE FROM file_upload WHERE account = $1 AND hash = $2", 2, values, error);
+
+      if (gone == NULL)
+        {
+          limit_rollback (storage);
+          return FALSE;
+        }
+    }
+  {
+    const char *values[] = { account_id, hash, length_text, now_text };
+    g_autoptr(CrmServerRows) added = limit_run (storage, "reserving room for an upload",
+      "INSERT INTO file_upload (account, hash, length, at) VALUES ($1, $2, $3, $4)"
+      " ON CONFLICT (account, hash) DO UPDATE SET length = excluded.length,"
+      " at = excluded.at", 4, values, error);
+
+    if (added == NULL)
+      {
+        limit_rollback (storage);
+        return FALSE;
+      }
+  }
+  if (!limit_exec (storage, "reserving room for an upload", "COMMIT", error))
+    {
+      limit_rollback (storage);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+crm_server_files_release (CrmServerStorage *storage,
+                          const char       *account_id,
+                          const char       *hash)
+{
+  const char *values[] = { account_id, hash };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmServerRows) rows = limit_run (storage, "ending an upload's reservation",
+    "DELETE FROM file_upload WHERE account = $1 AND hash = $2", 2, values, &error);
+
+  /* a reservation left behind stops counting once its file is stored */
+  if (rows == NULL)
+    g_debug ("The reservation of upload %s stays: %s", hash, error->message);
 }

@@ -18,9 +18,9 @@ G_BEGIN_DECLS
 /* `serve --files-quota-mb`'s default: what an account's files may take in all. */
 #define CRM_SERVER_DEFAULT_FILES_QUOTA_MB 20480
 
-/* The bytes the files of @folder take, unfinished uploads included, except @skip's. */
-gint64    crm_server_files_usage     (const char  *folder,
-                                      const char  *skip);
+/* The bytes the stored files of @folder take (unfinished uploads left out: they count by
+ * what they reserved, crm_server_files_reserve()). */
+gint64    crm_server_files_usage     (const char  *folder);
 
 /* 64 lowercase hex digits. */
 gboolean  crm_server_files_is_hash   (const char  *text);
@@ -38,16 +38,14 @@ char     *crm_server_files_path      (const char  *folder,
  * limit), UPLOAD_OFFSET when @offset is not what the server has (*@out_offset says
  * where to go on), HASH_MISMATCH when the whole content's SHA-256 is not @hash and
  * FILE_TYPE when @mime is a picture's or PDF's and the content is not one (the upload
- * is then discarded), INVALID_INPUT for offsets and lengths that do not add up,
- * QUOTA_EXCEEDED when a new upload of @length bytes would take the folder over @quota
- * bytes (0: no limit; naming what it holds and the limit). */
+ * is then discarded), INVALID_INPUT for offsets and lengths that do not add up. The
+ * account's room is crm_server_files_reserve()'s, before a new upload's first piece. */
 gboolean  crm_server_files_append    (const char  *folder,
                                       const char  *hash,
                                       gint64       offset,
                                       gint64       length,
                                       const char  *mime,
                                       gint64       max_file,
-                                      gint64       quota,
                                       GBytes      *body,
                                       gint64      *out_offset,
                                       gboolean    *out_complete,
@@ -61,8 +59,9 @@ gboolean  crm_server_files_check_ops (const char  *folder,
                                       GError     **error);
 
 /* The room an account's files have: its own (`account set --files-quota-mb`, kept in the
- * server's database, table `account_limit`), else @fallback (serve's); -1 with @error
- * when the database fails. */
+ * server's database, table `account_limit`), else @fallback (serve's; < 0: what the last
+ * serve was given, crm_server_files_serve_quota()); -1 with @error when the database
+ * fails. */
 gint64    crm_server_files_account_quota     (CrmServerStorage  *storage,
                                               const char        *account_id,
                                               gint64             fallback,
@@ -71,6 +70,38 @@ gint64    crm_server_files_account_quota     (CrmServerStorage  *storage,
 gboolean  crm_server_files_set_account_quota (CrmServerStorage  *storage,
                                               const char        *account_id,
                                               gint64             bytes,
+                                              GError           **error);
+
+/* serve records its --files-quota-mb, so that the commands beside it (account usage,
+ * mailbox check) know the room of an account without its own. */
+gboolean  crm_server_files_set_serve_quota   (CrmServerStorage  *storage,
+                                              gint64             bytes,
+                                              GError           **error);
+/* What the last serve was given, else CRM_SERVER_DEFAULT_FILES_QUOTA_MB; -1 with @error. */
+gint64    crm_server_files_serve_quota       (CrmServerStorage  *storage,
+                                              GError           **error);
+/* A new upload of @length bytes of @hash into @account_id's @folder: checks that the
+ * stored files plus the room the other uploads under way reserved plus @length fit
+ * @quota (0: no limit), and reserves @length, in one transaction (on PostgreSQL under
+ * the account's upload lock), so two uploads started together cannot both pass.
+ * QUOTA_EXCEEDED (CRM_SYNC_ERROR) naming what the account holds and its limit. */
+gboolean  crm_server_files_reserve           (CrmServerStorage  *storage,
+                                              const char        *account_id,
+                                              const char        *folder,
+                                              const char        *hash,
+                                              gint64             length,
+                                              gint64             quota,
+                                              GError           **error);
+/* The upload of @hash is over (stored): its reservation goes. */
+void      crm_server_files_release           (CrmServerStorage  *storage,
+                                              const char        *account_id,
+                                              const char        *hash);
+/* What @account_id's files take: stored in @folder, and reserved by uploads under way. */
+gboolean  crm_server_files_account_usage     (CrmServerStorage  *storage,
+                                              const char        *account_id,
+                                              const char        *folder,
+                                              gint64            *out_stored,
+                                              gint64            *out_reserved,
                                               GError           **error);
 
 /* `serve --abandoned-upload-hours`'s default. */

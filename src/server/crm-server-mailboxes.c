@@ -32,6 +32,8 @@
 #include "crm-server-admin.h"
 #include "crm-server-backend.h"
 #include "crm-server-db.h"
+#include "crm-server-files.h"
+#include "crm-attachment.h"
 #include "crm-ledger.h"
 #include "crm-query.h"
 #include "crm-request.h"
@@ -505,11 +507,47 @@ received_at (const CrmMail *mail)
   return now;
 }
 
+/* The account's room for files as a mailbox's attachments use it: where they go, and the
+ * bytes still free (-1: no limit). */
+typedef struct {
+  char   *folder;
+  gint64  free;
+} Room;
+
+static void
+room_clear (Room *room)
+{
+  g_clear_pointer (&room->folder, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Room, room_clear)
+
+/* Whether @attachment is kept: its content is there already, or it fits the room left
+ * (which it then takes). */
+static gboolean
+room_takes (Room                    *room,
+            const CrmMailAttachment *attachment)
+{
+  g_autofree char *hash = NULL;
+  gint64 size = (gint64) g_bytes_get_size (attachment->data);
+  gint64 have = 0;
+
+  if (room->free < 0)
+    return TRUE;
+  hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, attachment->data);
+  if (room->folder != NULL && crm_server_files_stat (room->folder, hash, &have))
+    return TRUE;
+  if (size > room->free)
+    return FALSE;
+  room->free -= size;
+  return TRUE;
+}
+
 static void
 take_batch (const Mailbox      *box,
             CrmStore           *store,
             GHashTable         *blocked,
             const CrmMailBatch *batch,
+            Room               *room,
             gboolean            serving,
             Outcome            *outcome)
 {
@@ -526,6 +564,8 @@ take_batch (const Mailbox      *box,
       g_autoptr(GError) error = NULL;
       g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
       gboolean created = FALSE, new_contact = FALSE;
+      g_autoptr(GString) left_out = NULL;
+      g_autofree char *text = NULL;
       CrmRequest request = { 0 };
       gpointer number = NULL;
 
@@ -559,13 +599,43 @@ take_batch (const Mailbox      *box,
           for (guint j = 0; j < mail->attachments->len; j++)
             {
               const CrmMailAttachment *attachment = mail->attachments->pdata[j];
-              CrmRequestFile *file = g_new0 (CrmRequestFile, 1);
+              CrmRequestFile *file;
 
+              if (!room_takes (room, attachment))
+                {
+                  g_autofree char *size = g_format_size (g_bytes_get_size (attachment->data));
+
+                  if (left_out == NULL)
+                    left_out = g_string_new (NULL);
+                  else
+                    g_string_append (left_out, ", ");
+                  g_string_append_printf (left_out, "«%s» (%s)", attachment->name, size);
+                  continue;
+                }
+              file = g_new0 (CrmRequestFile, 1);
               file->name = attachment->name;
               file->data = attachment->data;
               g_ptr_array_add (files, file);
             }
           request.files = files;
+          if (left_out != NULL)
+            {
+              g_autofree char *message = NULL;
+
+              /* the request is taken all the same; the note says what stayed behind */
+              text = g_strdup_printf (
+                _("%s\n\nNot attached, the account's files have no room left on the server "
+                  "(the administrator can give it more: voronka-server account set ACCOUNT "
+                  "--files-quota-mb MB); the e-mail in the mailbox still has them: %s"),
+                mail->text != NULL ? mail->text : "", left_out->str);
+              request.text = text;
+              message = g_strdup_printf ("mailbox %s: e-mail UID %lld: attachments not kept, "
+                                         "the account's files are at their limit: %s",
+                                         box->url, (long long) mail->uid, left_out->str);
+              crm_server_log (serving ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_DEBUG,
+                              "file.quota", message, "VORONKA_ACCOUNT", box->account_name,
+                              NULL);
+            }
           deal_id = crm_request_take (store, &request, &created, &contact_id, &new_contact,
                                       &error);
           if (deal_id == NULL)
@@ -638,6 +708,7 @@ typedef struct {
   const Mailbox      *box;
   GHashTable         *blocked;
   const CrmMailBatch *batch;
+  Room               *room;
   gboolean            serving;
   Outcome            *outcome;
 } Take;
@@ -650,8 +721,36 @@ write_batch (CrmServerBackend  *backend,
 {
   Take *take = data;
 
-  take_batch (take->box, store, take->blocked, take->batch, take->serving, take->outcome);
+  take_batch (take->box, store, take->blocked, take->batch, take->room, take->serving,
+              take->outcome);
   number_and_log (take->box, store, take->outcome, take->serving);
+  return TRUE;
+}
+
+/* The room the account's files have left: its quota (its own, else serve's) less what its
+ * stored files and the uploads under way take. */
+static gboolean
+room_measure (CrmServerStorage  *storage,
+              const Mailbox     *box,
+              CrmStore          *store,
+              Room              *room,
+              GError           **error)
+{
+  gint64 quota, stored = 0, reserved = 0;
+
+  room->folder = crm_attachment_dup_folder (store);
+  quota = crm_server_files_account_quota (storage, box->account_id, -1, error);
+  if (quota < 0)
+    return FALSE;
+  if (quota == 0)
+    {
+      room->free = -1;
+      return TRUE;
+    }
+  if (!crm_server_files_account_usage (storage, box->account_id, room->folder, &stored,
+                                       &reserved, error))
+    return FALSE;
+  room->free = MAX (quota - stored - reserved, 0);
   return TRUE;
 }
 
@@ -668,7 +767,8 @@ finish_check (CrmServerStorage   *storage,
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) blocked = NULL;
   CrmStore *store;
-  Take take = { box, NULL, batch, serving, outcome };
+  g_auto(Room) room = { NULL, -1 };
+  Take take = { box, NULL, batch, &room, serving, outcome };
 
   if (fetch_error != NULL)
     {
@@ -685,7 +785,8 @@ finish_check (CrmServerStorage   *storage,
   if ((store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), box->account_id,
                                                &error)) == NULL ||
       (blocked = refresh_blocked (storage, box->account_id, box->account_name, store, serving,
-                                  &error)) == NULL)
+                                  &error)) == NULL ||
+      !room_measure (storage, box, store, &room, &error))
     {
       outcome->problem = g_strdup (error->message);
       if (serving)

@@ -1033,9 +1033,15 @@ handle_file (CrmServer         *self,
       /* the account's own room for files, else serve's */
       quota = crm_server_files_account_quota (self->storage, user->account_id,
                                               self->limits.files_quota, &error);
+      /* a new upload reserves its room first (one that started goes on); one over the
+       * size limit a file may have is refused for that by append */
       if (quota < 0 ||
+          (!stored && size == 0 && offset == 0 && length >= 0 &&
+           (self->limits.max_file == 0 || length <= (gint64) self->limits.max_file) &&
+           !crm_server_files_reserve (self->storage, user->account_id, folder, hash, length,
+                                      quota, &error)) ||
           !crm_server_files_append (folder, hash, offset, length, mime,
-                                    (gint64) self->limits.max_file, quota,
+                                    (gint64) self->limits.max_file,
                                     body, &reached, &complete,
                                     &error))
         {
@@ -1043,6 +1049,8 @@ handle_file (CrmServer         *self,
           respond_gerror (self, msg, error, user);
           return;
         }
+      if (complete && !stored)
+        crm_server_files_release (self->storage, user->account_id, hash);
       crm_server_metrics_file_bytes ("received", stored ? 0 : g_bytes_get_size (body));
       set_offset_header (msg, reached);
       status = stored ? SOUP_STATUS_OK : complete ? SOUP_STATUS_CREATED : SOUP_STATUS_NO_CONTENT;
