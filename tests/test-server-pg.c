@@ -27,10 +27,12 @@
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
 
+#include "crm-attachment.h"
 #include "crm-call.h"
 #include "crm-live-client.h"
 #include "crm-test-http.h"
 #include "crm-query.h"
+#include "crm-time.h"
 #include "crm-test-pg.h"
 #include "crm-test-server.h"
 #include "crm-test-store.h"
@@ -344,6 +346,64 @@ test_migrate (void)
   }
   crm_test_replica_clear (&laptop);
   g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
+}
+
+/* A backup of accounts on PostgreSQL (`--database postgresql://… backup DEST`) carries
+ * the database (pg_dump, while both processes serve) and every account's attached files
+ * from DATA/files/ — a photo synced through a process is in the backup byte for byte. */
+static void
+test_backup_carries_files (void)
+{
+  g_autofree char *dest = g_build_filename (tmpdir, "backup", NULL);
+  g_autofree char *photo = g_build_filename (tmpdir, "фото.png", NULL);
+  g_autofree char *dump = g_build_filename (dest, "database.dump", NULL);
+  g_autofree char *account_id = NULL;
+  g_autofree char *copied = NULL;
+  g_autofree char *manifest = NULL;
+  g_autofree char *deal = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(CrmAttachmentFile) file = { 0 };
+  static const guchar png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
+                                'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0,
+                                'b', 'a', 'c', 'k', 'u', 'p' };
+  gchar *contents = NULL;
+  gsize length = 0;
+  GStatBuf st;
+  CrmTestReplica laptop = { 0 };
+
+  g_assert_true (g_file_set_contents (photo, (const char *) png, sizeof png, NULL));
+  crm_test_replica_open (&laptop, servers[1], tmpdir, "backup-laptop.db", "admin",
+                         "admin-pw");
+  deal = new_deal (laptop.store, "Фото в резервной копии");
+  g_assert_true (crm_attachment_store_file (laptop.store, photo, &file, &error));
+  g_assert_no_error (error);
+  id = crm_store_new_id (laptop.store);
+  crm_attachment_fill_change (changeset, id, "deal", deal, "фото.png", &file,
+                              crm_time_now_ms ());
+  g_assert_true (crm_store_apply (laptop.store, changeset, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+  }
+
+  /* the folder of the process that took the photo (in production every process's
+   * DATA/files/ is one shared folder) */
+  g_assert_cmpint (crm_test_server_admin (servers[1]->dir, NULL, "backup", dest, NULL), ==, 0);
+  g_assert_cmpint (g_stat (dump, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 0);
+  account_id = crm_test_pg_query (url, "SELECT id FROM account WHERE name = 'acme'");
+  copied = g_build_filename (dest, "files", account_id, file.hash, NULL);
+  g_assert_true (g_file_get_contents (copied, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, png, sizeof png);
+  g_free (contents);
+  manifest = g_build_filename (dest, "backup.json", NULL);
+  g_assert_true (g_file_get_contents (manifest, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"postgresql\""));
+  g_assert_nonnull (strstr (contents, account_id));
+  g_free (contents);
+  crm_test_replica_clear (&laptop);
 }
 
 /* --- messages out ------------------------------------------------------------------------- */
@@ -802,6 +862,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/delivery-connection-reset", test_delivery_connection_reset);
   g_test_add_func ("/server-pg/telephony-across-processes", test_telephony_across_processes);
   g_test_add_func ("/server-pg/migrate", test_migrate);
+  g_test_add_func ("/server-pg/backup-carries-files", test_backup_carries_files);
   status = g_test_run ();
 
   g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);

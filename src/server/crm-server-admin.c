@@ -61,6 +61,12 @@ admin_context (const char         *parameters,
   return context;
 }
 
+const char *
+crm_server_admin_database (void)
+{
+  return crm_server_pg_is_url (database_option) ? database_option : NULL;
+}
+
 CrmServerStorage *
 crm_server_admin_open_storage (const char  *data_dir,
                                GError     **error)

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* The global --database option (before the command); a command's own overrides it. */
 void crm_server_admin_set_database (const char *database);
+/* The PostgreSQL URL --database named (NULL: the data folder's embedded storage). */
+const char *crm_server_admin_database (void);
 /* The storage --database names (the data folder's own by default), made or updated. */
 CrmServerStorage *crm_server_admin_open_storage (const char  *data_dir,
                                                  GError     **error);

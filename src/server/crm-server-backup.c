@@ -35,6 +35,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "crm-server-admin.h"
 #include "crm-server-backup.h"
 #include "crm-ledger.h"
 #include "crm-protocol.h"
@@ -419,6 +420,138 @@ write_backup (const char  *data_dir,
   return TRUE;
 }
 
+/* pg_dump of Debian's PostgreSQL client, on the PATH or beside the server binaries. */
+static char *
+find_pg_dump (void)
+{
+  char *found = g_find_program_in_path ("pg_dump");
+  g_autoptr(GDir) versions = NULL;
+  const char *name;
+
+  if (found != NULL)
+    return found;
+  versions = g_dir_open ("/usr/lib/postgresql", 0, NULL);
+  while (versions != NULL && (name = g_dir_read_name (versions)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/usr/lib/postgresql", name, "bin", "pg_dump",
+                                                NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+/* On PostgreSQL: the database (pg_dump's custom format, one consistent snapshot, while
+ * the server keeps serving) as "database.dump", then every account's stored files
+ * ("files/ACCOUNT/HASH", the ones of DATA/files/ that every process shares), tls/, and
+ * backup.json. The files after the database: every file the dump names was stored
+ * before its attachment was taken. */
+static gboolean
+write_pg_backup (const char  *data_dir,
+                 const char  *database,
+                 const char  *dest,
+                 guint       *out_accounts,
+                 guint       *out_files,
+                 guint64     *out_bytes,
+                 GError     **error)
+{
+  g_autofree char *pg_dump = find_pg_dump ();
+  g_autofree char *dump = g_build_filename (dest, "database.dump", NULL);
+  g_autofree char *dump_option = g_strconcat ("--file=", dump, NULL);
+  g_autofree char *database_option = g_strconcat ("--dbname=", database, NULL);
+  g_autofree char *files_from = g_build_filename (data_dir, "files", NULL);
+  g_autofree char *files_to = g_build_filename (dest, "files", NULL);
+  g_autofree char *tls = g_build_filename (data_dir, "tls", NULL);
+  g_autofree char *manifest_path = g_build_filename (dest, MANIFEST, NULL);
+  g_autofree char *now = crm_time_format (crm_time_now_ms ());
+  g_autofree char *manifest = NULL;
+  g_autofree char *dump_err = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDir) accounts = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  const char *name;
+
+  if (pg_dump == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("A backup of a PostgreSQL database needs pg_dump, which is not "
+                     "installed here; install Debian's postgresql-client and run the "
+                     "backup again"));
+      return FALSE;
+    }
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                              G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
+                              pg_dump, "--format=custom", "--no-owner", dump_option,
+                              database_option, NULL);
+  if (process == NULL ||
+      !g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &dump_err, error))
+    return FALSE;
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                   _("pg_dump could not copy the database: %s"),
+                   dump_err != NULL ? g_strstrip (dump_err) : "");
+      return FALSE;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "format");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "server");
+  json_builder_add_string_value (builder, "voronka-server " PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_string_value (builder, now);
+  json_builder_set_member_name (builder, "storage");
+  json_builder_add_string_value (builder, "postgresql");
+  json_builder_set_member_name (builder, "database");
+  json_builder_add_string_value (builder, "database.dump");
+  json_builder_set_member_name (builder, "accounts");
+  json_builder_begin_array (builder);
+  *out_accounts = 0;
+  if (g_file_test (files_from, G_FILE_TEST_IS_DIR) &&
+      (accounts = g_dir_open (files_from, 0, error)) == NULL)
+    return FALSE;
+  while (accounts != NULL && (name = g_dir_read_name (accounts)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (files_from, name, NULL);
+      g_autofree char *to = g_build_filename (files_to, name, NULL);
+      guint files = 0;
+
+      if (name[0] == '.' || !g_file_test (from, G_FILE_TEST_IS_DIR))
+        continue;
+      if (!copy_stored_files (from, to, &files, out_bytes, error))
+        return FALSE;
+      *out_files += files;
+      (*out_accounts)++;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, name);
+      json_builder_set_member_name (builder, "files");
+      json_builder_add_int_value (builder, files);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  if (g_file_test (tls, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *tls_to = g_build_filename (dest, "tls", NULL);
+
+      if (!copy_folder (tls, tls_to, error))
+        return FALSE;
+    }
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  manifest = json_generator_to_data (generator, NULL);
+  return g_file_set_contents_full (manifest_path, manifest, -1,
+                                   G_FILE_SET_CONTENTS_CONSISTENT |
+                                   G_FILE_SET_CONTENTS_DURABLE, 0600, error);
+}
+
 int
 crm_server_cmd_backup (const char  *data_dir,
                        int          argc,
@@ -470,7 +603,10 @@ crm_server_cmd_backup (const char  *data_dir,
       g_printerr (_("voronka-server: could not create %s: %s\n"), partial, g_strerror (saved));
       return 1;
     }
-  if (!write_backup (data_dir, partial, &accounts, &files, &bytes, &error))
+  if (crm_server_admin_database () != NULL
+      ? !write_pg_backup (data_dir, crm_server_admin_database (), partial, &accounts, &files,
+                          &bytes, &error)
+      : !write_backup (data_dir, partial, &accounts, &files, &bytes, &error))
     {
       remove_tree (partial);
       g_printerr ("voronka-server: %s\n", error->message);

@@ -250,7 +250,8 @@ main (int    argc,
   if (database != NULL && !g_str_equal (database, "sqlite") &&
       !g_str_equal (command->group, "account") && !g_str_equal (command->group, "user") &&
       !g_str_equal (command->group, "channel") && !g_str_equal (command->group, "serve") &&
-      !g_str_equal (command->group, "telephony") && !g_str_equal (command->group, "mailbox"))
+      !g_str_equal (command->group, "telephony") && !g_str_equal (command->group, "mailbox") &&
+      !g_str_equal (command->group, "backup"))
     {
       g_printerr (_("voronka-server: %s works on the data folder's embedded storage only, not "
                     "with --database; leave --database out (back PostgreSQL up with "
