@@ -14,6 +14,7 @@
 #include "crm-deal-page.h"
 #include "crm-files-group.h"
 #include "crm-query.h"
+#include "crm-settings-view.h"
 #include "crm-test-server.h"
 
 #define REP          "Мария Кузнецова"
@@ -91,7 +92,8 @@ make_photo (const char *name)
 {
   g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 480, 360);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (14);
+  /* each name its own picture: the same bytes would be stored once */
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_str_hash (name));
   guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
   int stride = gdk_pixbuf_get_rowstride (pixbuf);
   char *path = g_build_filename (tmpdir, name, NULL);
@@ -307,6 +309,69 @@ test_server_stopped (void)
   }
 }
 
+/* «Загружать изображения при синхронизации» in Settings, switched on with the keyboard's
+ * way (the row activates its switch): a photo the rep attaches then arrives on the
+ * manager's computer with the next sync, its deal never opened; a contract (not an image)
+ * stays on the server until it is opened. Screenshot: settings-fetch-images. */
+static void
+test_fetch_images_setting (void)
+{
+  /* not the contract of the test before (the same content would be here already) */
+  static const char pdf[] = "%PDF-1.4\n% invoice 14\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+  g_autofree char *photo = make_photo ("склад.png");
+  g_autofree char *contract = g_build_filename (tmpdir, "счёт.pdf", NULL);
+  g_autofree char *photo_id = NULL;
+  g_autofree char *photo_hash = NULL;
+  g_autofree char *contract_id = NULL;
+  g_autofree char *contract_hash = NULL;
+  GtkWidget *view;
+  GtkSwitch *toggle;
+  GtkWidget *row;
+  GSettings *settings = crm_application_get_settings (app);
+
+  if (missing != NULL)
+    {
+      crm_test_fail_missing (missing);
+      return;
+    }
+  g_assert_nonnull (settings);
+  g_assert_false (g_settings_get_boolean (settings, "fetch-images"));
+
+  crm_window_show_view (window, "settings");
+  view = crm_window_get_page (window, "settings");
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, view, WAIT_MS));
+  toggle = crm_settings_view_get_fetch_images_switch (CRM_SETTINGS_VIEW (view));
+  row = gtk_widget_get_ancestor (GTK_WIDGET (toggle), ADW_TYPE_ACTION_ROW);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
+                   "_Загружать изображения при синхронизации");
+  g_assert_true (gtk_widget_get_focusable (row) || gtk_widget_get_focusable (GTK_WIDGET (toggle)));
+  g_assert_true (gtk_widget_activate (row));
+  g_assert_true (gtk_switch_get_active (toggle));
+  g_assert_true (g_settings_get_boolean (settings, "fetch-images"));
+  gtk_widget_grab_focus (row);
+  crm_test_ui_wait (200);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "settings-fetch-images"));
+
+  g_assert_true (g_file_set_contents (contract, pdf, sizeof pdf - 1, NULL));
+  rep_attach (contract, &contract_id, &contract_hash);
+  rep_attach (photo, &photo_id, &photo_hash);
+  g_assert_false (crm_attachment_has_file (app_store (), photo_hash));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.sync-now", NULL);
+  wait_for_attachment (photo_id);
+  if (!crm_test_ui_wait_until (file_here, photo_hash, WAIT_MS))
+    g_error ("the photo was not fetched after the sync with «fetch images» on");
+  {
+    g_autofree char *stored = crm_attachment_dup_path (app_store (), photo_hash);
+    g_autofree char *stored_hash = sha256_of_file (stored);
+
+    g_assert_cmpstr (stored_hash, ==, photo_hash);
+  }
+  /* not an image: it waits for its deal to be opened */
+  g_assert_nonnull (crm_attachment_get (app_store (), contract_id, NULL));
+  g_assert_false (crm_attachment_has_file (app_store (), contract_hash));
+  g_settings_set_boolean (settings, "fetch-images", FALSE);
+}
+
 static void
 set_up (void)
 {
@@ -373,6 +438,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/files/photo-thumbnail", test_photo_thumbnail);
   g_test_add_func ("/ui/files/server-stopped", test_server_stopped);
+  g_test_add_func ("/ui/files/fetch-images-setting", test_fetch_images_setting);
   status = g_test_run ();
 
   crm_test_ui_stop (app);

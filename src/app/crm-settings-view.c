@@ -8,6 +8,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "crm-application.h"
 #include "crm-channels-group.h"
 #include "crm-settings-view.h"
 #include "crm-setup-window.h"
@@ -33,6 +34,10 @@ struct _CrmSettingsView
   AdwPreferencesGroup *pipelines_group;
   AdwPreferencesGroup *users_group;
   CrmChannelsGroup    *channels_group;
+  AdwActionRow        *fetch_images_row;
+  GtkSwitch           *fetch_images_switch;
+  AdwActionRow        *fetch_cap_row;
+  GtkSpinButton       *fetch_cap_spin;
   AdwPreferencesGroup *setup_group;
 };
 
@@ -191,6 +196,27 @@ add_setup_rows (CrmSettingsView *self)
     }
 }
 
+/* «Fetch images when syncing» (this computer's, in GSettings; the sync controller reads
+ * it after each round): without the settings schema the rows are not offered. */
+static void
+bind_fetch_images (CrmSettingsView *self)
+{
+  GApplication *app = g_application_get_default ();
+  GSettings *settings = CRM_IS_APPLICATION (app)
+    ? crm_application_get_settings (CRM_APPLICATION (app)) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->fetch_images_row), settings != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->fetch_cap_row), settings != NULL);
+  if (settings == NULL)
+    return;
+  g_settings_bind (settings, "fetch-images", self->fetch_images_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "fetch-images-mb", self->fetch_cap_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_object_bind_property (self->fetch_images_switch, "active", self->fetch_cap_row, "sensitive",
+                          G_BINDING_SYNC_CREATE);
+}
+
 static void
 crm_settings_view_dispose (GObject *object)
 {
@@ -237,6 +263,10 @@ crm_settings_view_class_init (CrmSettingsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, device_row);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, template_row);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, server_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, fetch_images_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, fetch_images_switch);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, fetch_cap_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, fetch_cap_spin);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, pipelines_group);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, users_group);
   gtk_widget_class_bind_template_child (widget_class, CrmSettingsView, channels_group);
@@ -251,4 +281,12 @@ crm_settings_view_init (CrmSettingsView *self)
   self->dynamic_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   add_setup_rows (self);
+  bind_fetch_images (self);
+}
+
+GtkSwitch *
+crm_settings_view_get_fetch_images_switch (CrmSettingsView *self)
+{
+  g_return_val_if_fail (CRM_IS_SETTINGS_VIEW (self), NULL);
+  return self->fetch_images_switch;
 }

@@ -12,4 +12,7 @@ G_BEGIN_DECLS
 #define CRM_TYPE_SETTINGS_VIEW (crm_settings_view_get_type ())
 G_DECLARE_FINAL_TYPE (CrmSettingsView, crm_settings_view, CRM, SETTINGS_VIEW, GtkWidget)
 
+/* The switch of «Fetch images when syncing» (for the tests). */
+GtkSwitch *crm_settings_view_get_fetch_images_switch (CrmSettingsView *self);
+
 G_END_DECLS

@@ -8,10 +8,15 @@
 
 #include <glib/gi18n.h>
 
+#include "crm-application.h"
+#include "crm-attachment.h"
 #include "crm-certificate.h"
 #include "crm-sync-controller.h"
 
 #define PUSH_DELAY_SECONDS 3
+/* «Fetch images when syncing»: an image over this is left until its deal is opened (as
+ * `voronkactl sync --fetch-images`) */
+#define FETCH_IMAGE_MAX (10 * 1024 * 1024)
 
 #ifdef VORONKA_HAVE_SYNC
 #include "crm-client-config.h"
@@ -33,6 +38,11 @@ struct _CrmSyncController
 #ifdef VORONKA_HAVE_SYNC
   CrmSyncClient    *client;
   CrmLiveClient    *live;          /* the server says when there is something new */
+  JsonArray        *images;        /* the images being fetched after a round */
+  guint             image_index;
+  guint             images_fetched;
+  gint64            image_bytes;
+  gint64            image_cap;
 #endif
 };
 
@@ -62,11 +72,89 @@ state_changed_cb (CrmSyncController *self)
     }
 }
 
+static void fetch_next_image (CrmSyncController *self);
+
+static void
+image_fetched_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CrmSyncController) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (crm_sync_client_fetch_file_finish (CRM_SYNC_CLIENT (source), result, &error))
+    self->images_fetched++;
+  else if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE) ||
+           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* the rest would fail the same way: they wait for the next round */
+      g_debug ("Fetching images stopped: %s", error->message);
+      if (self->images != NULL)
+        self->image_index = json_array_get_length (self->images);
+    }
+  else
+    g_message ("An image was not fetched: %s; the next sync tries again", error->message);
+  fetch_next_image (self);
+}
+
+/* The next image of the list that fits the cap, or the end: the views show what came. */
+static void
+fetch_next_image (CrmSyncController *self)
+{
+  while (self->images != NULL && self->client != NULL &&
+         self->image_index < json_array_get_length (self->images))
+    {
+      JsonObject *item = json_array_get_object_element (self->images, self->image_index++);
+      const char *hash = json_object_get_string_member_with_default (item, "hash", NULL);
+      gint64 size = json_object_get_int_member_with_default (item, "size", 0);
+
+      if (hash == NULL || size > FETCH_IMAGE_MAX || self->image_bytes + size > self->image_cap)
+        continue;
+      self->image_bytes += MAX (size, 0);
+      crm_sync_client_fetch_file_async (self->client, hash, self->cancellable, image_fetched_cb,
+                                        g_object_ref (self));
+      return;
+    }
+  g_clear_pointer (&self->images, json_array_unref);
+  if (self->images_fetched > 0)
+    crm_context_notify_changed (self->context);
+  self->images_fetched = 0;
+}
+
+/* After a round, with «Fetch images when syncing» on: the images attached elsewhere that
+ * are not here, newest first, up to the cap (the list is read once; a round while they
+ * come adds nothing until they are done). */
+static void
+fetch_images (CrmSyncController *self)
+{
+  GApplication *app = g_application_get_default ();
+  GSettings *settings = CRM_IS_APPLICATION (app)
+    ? crm_application_get_settings (CRM_APPLICATION (app)) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (settings == NULL || !g_settings_get_boolean (settings, "fetch-images") ||
+      self->images != NULL || self->client == NULL)
+    return;
+  self->images = crm_attachment_list_missing (crm_context_get_store (self->context), TRUE,
+                                              &error);
+  if (self->images == NULL)
+    {
+      g_message ("Could not list the images to fetch: %s", error->message);
+      return;
+    }
+  self->image_index = 0;
+  self->images_fetched = 0;
+  self->image_bytes = 0;
+  self->image_cap = (gint64) g_settings_get_uint (settings, "fetch-images-mb") * 1024 * 1024;
+  fetch_next_image (self);
+}
+
 static void
 synced_cb (CrmSyncController *self)
 {
   /* the round merged ops through its own connection: every view re-reads */
   crm_context_notify_changed (self->context);
+  fetch_images (self);
 }
 
 /* The server has changes this replica has not pulled: a round now (the periodic ones stay
@@ -339,6 +427,8 @@ crm_sync_controller_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->context, self);
 #ifdef VORONKA_HAVE_SYNC
   stop_client (self);
+  g_clear_pointer (&self->images, json_array_unref);
+  self->images_fetched = 0;
 #endif
   g_clear_weak_pointer (&self->indicator);
   G_OBJECT_CLASS (crm_sync_controller_parent_class)->dispose (object);
