@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-cli-import.c — `import contacts|companies|deals FILE`: moving in from CSV (amoCRM's
+/* crm-cli-import.c — `import contacts|companies|deals FILE`: moving in from CSV and XLSX (amoCRM's
  * and Bitrix24's exports included), all or nothing (crm-import.c). */
 #define G_LOG_DOMAIN "voronka-cli"
 
@@ -7,10 +7,14 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
+#include "crm-account.h"
 #include "crm-cli.h"
 #include "crm-export.h"
 #include "crm-import.h"
 #include "crm-report-export.h"
+#include "crm-xlsx-import.h"
 
 static void
 print_errors (JsonObject *report)
@@ -44,6 +48,75 @@ print_columns (JsonObject *report)
       g_print (_("Column «%s» ignored\n"), (const char *) l->data);
 }
 
+/* `import account FILE.json`: a whole account (crm-account.h) into a new one. */
+static gboolean
+import_account (CrmCli      *cli,
+                const char  *path,
+                GError     **error)
+{
+  g_autoptr(JsonNode) report = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  GStatBuf st;
+  JsonObject *entities;
+  g_autoptr(GList) names = NULL;
+  gint64 total = 0;
+
+  if (g_stat (path, &st) == 0 && (guint64) st.st_size > CRM_ACCOUNT_MAX_BYTES)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_LARGE,
+                   _("The account file is larger than %u MB; it is not one `export account` "
+                     "wrote"), (guint) (CRM_ACCOUNT_MAX_BYTES / 1048576));
+      return FALSE;
+    }
+  if (!crm_cli_open (cli, error) || !g_file_get_contents (path, &data, &length, error))
+    return FALSE;
+  if (!crm_account_import_bytes (cli->store, data, length, cli->actor_id, &report, error))
+    return FALSE;
+  if (cli->json)
+    {
+      crm_cli_print_json (report);
+      return TRUE;
+    }
+  entities = json_object_get_object_member (json_node_get_object (report), "entities");
+  names = json_object_get_members (entities);
+  for (GList *l = names; l != NULL; l = l->next)
+    total += json_object_get_int_member (entities, l->data);
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%lld record imported from %s\n",
+                        "%lld records imported from %s\n", total), (long long) total, path);
+  for (GList *l = names; l != NULL; l = l->next)
+    /* Translators: one line per kind of record imported, e.g. "  deal: 327" */
+    g_print (_("  %s: %lld\n"), (const char *) l->data,
+             (long long) json_object_get_int_member (entities, l->data));
+  return TRUE;
+}
+
+/* `export account --out FILE.json` */
+static gboolean
+export_account (CrmCli      *cli,
+                const char  *out,
+                GError     **error)
+{
+  g_autoptr(JsonNode) document = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  JsonObject *entities;
+  g_autoptr(GList) names = NULL;
+  gint64 total = 0;
+
+  if (!crm_cli_open (cli, error) || (document = crm_account_export (cli->store, error)) == NULL)
+    return FALSE;
+  json_generator_set_root (generator, document);
+  if (!json_generator_to_file (generator, out, error))
+    return FALSE;
+  entities = json_object_get_object_member (json_node_get_object (document), "entities");
+  names = json_object_get_members (entities);
+  for (GList *l = names; l != NULL; l = l->next)
+    total += json_array_get_length (json_object_get_array_member (entities, l->data));
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%lld record written to %s\n",
+                        "%lld records written to %s\n", total), (long long) total, out);
+  return TRUE;
+}
+
 gboolean
 crm_cli_import (CrmCli   *cli,
                 int       argc,
@@ -56,7 +129,7 @@ crm_cli_import (CrmCli   *cli,
   gboolean dry_run = FALSE;
   const GOptionEntry entries[] = {
     { "map", 0, 0, G_OPTION_ARG_STRING_ARRAY, &maps, N_("Fill FIELD from the column HEADER (a custom field's key or label too); HEADER= ignores the column (repeat it)"), N_("HEADER=FIELD") },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, amocrm or bitrix24 (all CSV; the column names tell the fields)"), N_("F") },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, xlsx, amocrm or bitrix24 (their CSV or XLSX exports; the column names tell the fields); default: by the content"), N_("F") },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Check every row and write nothing"), NULL },
     { NULL }
   };
@@ -70,25 +143,37 @@ crm_cli_import (CrmCli   *cli,
   gsize length = 0;
   gint64 created;
 
-  if (!crm_cli_parse (cli, "import", _("contacts|companies|deals FILE"),
-                      _("Import a CSV file (UTF-8 or Windows-1251, comma, semicolon or tab), "
-                        "amoCRM's and Bitrix24's exports included: a header row, columns by "
+  if (!crm_cli_parse (cli, "import", _("contacts|companies|deals|account FILE"),
+                      _("Import an XLSX table (its first sheet) or a CSV file (UTF-8 or "
+                        "Windows-1251, comma, semicolon or tab), amoCRM's and Bitrix24's "
+                        "exports included: a header row, columns by "
                         "field key or name (name, phone, email, company; title, pipeline, stage, "
                         "amount, tags for deals; or the Russian names amoCRM and Bitrix24 "
-                        "write). All or nothing: one bad row and nothing is written. With "
+                        "write). All or nothing: one bad row and nothing is written. "
+                        "“import account FILE.json” brings a whole account `export account` "
+                        "wrote into a new one (no contacts, companies or deals yet), its "
+                        "rules off while the records go in. With "
                         "--json: {\"entity\", \"rows\", \"created\", \"dry_run\", "
                         "\"columns\", \"errors\": [{\"line\", \"message\"}], \"error_count\"}."),
                       entries, &argc, &argv, 2, error))
     return FALSE;
+  if (g_str_equal (argv[1], "account"))
+    {
+      if (format != NULL || maps != NULL || dry_run)
+        return crm_cli_usage_error (error, _("import account takes the file alone (no --format, "
+                                             "--map or --dry-run)"));
+      return import_account (cli, argv[2], error);
+    }
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     if (g_str_equal (argv[1], kinds[i].word))
       options.entity = kinds[i].entity;
   if (options.entity == NULL)
-    return crm_cli_usage_error (error, _("Import contacts, companies or deals, not “%s”"), argv[1]);
-  if (format != NULL && !g_str_equal (format, "csv") && !g_str_equal (format, "amocrm") &&
-      !g_str_equal (format, "bitrix24"))
-    return crm_cli_usage_error (error, _("--format: csv, amocrm or bitrix24, not “%s” (save an "
-                                         "XLSX table as CSV first)"), format);
+    return crm_cli_usage_error (error, _("Import contacts, companies, deals or account, not “%s”"),
+                                argv[1]);
+  if (format != NULL && !g_str_equal (format, "csv") && !g_str_equal (format, "xlsx") &&
+      !g_str_equal (format, "amocrm") && !g_str_equal (format, "bitrix24"))
+    return crm_cli_usage_error (error, _("--format: csv, xlsx, amocrm or bitrix24, not “%s”"),
+                                format);
   if (!crm_cli_open (cli, error))
     return FALSE;
   if (!g_file_get_contents (argv[2], &data, &length, error))
@@ -111,7 +196,11 @@ crm_cli_import (CrmCli   *cli,
   options.mapping = mapping;
   options.dry_run = dry_run;
   options.actor_id = cli->actor_id;
-  crm_import_csv (cli->store, &options, data, length, &report, &import_error);
+  /* an XLSX file is a zip: told by its first bytes, whatever its name or --format */
+  if (crm_xlsx_is_zip (data, length) || g_strcmp0 (format, "xlsx") == 0)
+    crm_import_xlsx (cli->store, &options, data, length, &report, &import_error);
+  else
+    crm_import_csv (cli->store, &options, data, length, &report, &import_error);
 
   if (cli->json && report != NULL && import_error == NULL)
     crm_cli_print_json (report);
@@ -161,18 +250,28 @@ crm_cli_export (CrmCli   *cli,
   gboolean vcard;
   gint64 rows;
 
-  if (!crm_cli_parse (cli, "export", _("contacts|companies|deals"),
+  if (!crm_cli_parse (cli, "export", _("contacts|companies|deals|account"),
                       _("Write every contact, company or deal to a file: CSV or XLSX with "
-                        "the column names “import” reads back, or contacts as vCard (.vcf)."),
+                        "the column names “import” reads back, or contacts as vCard (.vcf). "
+                        "“export account --out FILE.json” writes the whole account (set-up, "
+                        "records, rules, settings; files by their hash) as JSON, a backup "
+                        "“import account” brings into a new account."),
                       entries, &argc, &argv, 1, error))
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
     if (g_str_equal (argv[1], kinds[i].word))
       entity = kinds[i].entity;
-  if (entity == NULL)
-    return crm_cli_usage_error (error, _("Export contacts, companies or deals, not “%s”"), argv[1]);
+  if (entity == NULL && !g_str_equal (argv[1], "account"))
+    return crm_cli_usage_error (error, _("Export contacts, companies, deals or account, not “%s”"),
+                                argv[1]);
   if (!crm_cli_require (out, "--out", error))
     return FALSE;
+  if (entity == NULL)
+    {
+      if (format != NULL && !g_str_equal (format, "json"))
+        return crm_cli_usage_error (error, _("The account is exported as JSON, not “%s”"), format);
+      return export_account (cli, out, error);
+    }
   vcard = g_strcmp0 (format, "vcard") == 0 ||
           (format == NULL && (g_str_has_suffix (out, ".vcf") || g_str_has_suffix (out, ".VCF")));
   if (vcard && !g_str_equal (entity, "contact"))

@@ -68,6 +68,7 @@ static const struct {
   { "deal", "воронка", COL_PIPELINE }, { "deal", "направление", COL_PIPELINE },
   { "deal", "stage", COL_STAGE }, { "deal", "этап", COL_STAGE },
   { "deal", "этап сделки", COL_STAGE }, { "deal", "статус", COL_STAGE },
+  { "deal", "стадия", COL_STAGE }, { "deal", "стадия сделки", COL_STAGE },
   { "deal", "amount", COL_AMOUNT }, { "deal", "бюджет", COL_AMOUNT },
   { "deal", "сумма", COL_AMOUNT }, { "deal", "company", COL_COMPANY },
   { "deal", "компания", COL_COMPANY }, { "deal", "contact", COL_CONTACT },
@@ -168,16 +169,26 @@ guess_separator (const char *text)
   return candidates[best];
 }
 
-typedef struct {
-  GStrv cells;
-  guint line;
-} Row;
+typedef CrmImportRow Row;
 
-static void
-row_free (Row *row)
+void
+crm_import_row_free (CrmImportRow *row)
 {
+  if (row == NULL)
+    return;
   g_strfreev (row->cells);
   g_free (row);
+}
+
+CrmImportRow *
+crm_import_row_new (GStrv cells,
+                    guint line)
+{
+  CrmImportRow *row = g_new0 (CrmImportRow, 1);
+
+  row->cells = cells;
+  row->line = line;
+  return row;
 }
 
 /* RFC 4180: quoted cells may hold separators, quotes ("") and line breaks. Blank lines
@@ -187,7 +198,7 @@ split_rows (const char  *text,
             char         separator,
             GError     **error)
 {
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_import_row_free);
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) cell = g_string_new (NULL);
   gboolean quoted = FALSE, row_has_text = FALSE;
@@ -795,6 +806,27 @@ import_deal (Import *import,
 
 /* --- the whole file ------------------------------------------------------------------ */
 
+static gboolean
+check_entity (const CrmImportOptions  *options,
+              GError                 **error)
+{
+  if (!g_str_equal (options->entity, "contact") && !g_str_equal (options->entity, "company") &&
+      !g_str_equal (options->entity, "deal"))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Contacts, companies or deals can be imported, not “%s”"), options->entity);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+cancelled (const CrmImportOptions  *options,
+           GError                 **error)
+{
+  return g_cancellable_set_error_if_cancelled (options->cancellable, error);
+}
+
 gboolean
 crm_import_csv (CrmStore               *store,
                 const CrmImportOptions *options,
@@ -805,6 +837,34 @@ crm_import_csv (CrmStore               *store,
 {
   g_autofree char *text = NULL;
   g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  g_return_val_if_fail (options != NULL && options->entity != NULL, FALSE);
+
+  *out_report = NULL;
+  if (!check_entity (options, error))
+    return FALSE;
+  if (length > CRM_IMPORT_MAX_BYTES)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_LARGE,
+                   _("The file is larger than %u MB; split it and import the parts"),
+                   (guint) (CRM_IMPORT_MAX_BYTES / 1048576));
+      return FALSE;
+    }
+  if ((text = decode (data, length, error)) == NULL ||
+      (rows = split_rows (text, guess_separator (text), error)) == NULL)
+    return FALSE;
+  g_clear_pointer (&text, g_free);
+  return crm_import_rows (store, options, rows, out_report, error);
+}
+
+gboolean
+crm_import_rows (CrmStore               *store,
+                 const CrmImportOptions *options,
+                 GPtrArray              *rows,
+                 JsonNode              **out_report,
+                 GError                **error)
+{
   g_autoptr(JsonObject) report = json_object_new ();
   JsonObject *columns;
   Import import = { 0 };
@@ -816,23 +876,15 @@ crm_import_csv (CrmStore               *store,
   g_return_val_if_fail (options != NULL && options->entity != NULL, FALSE);
 
   *out_report = NULL;
-  if (!g_str_equal (options->entity, "contact") && !g_str_equal (options->entity, "company") &&
-      !g_str_equal (options->entity, "deal"))
-    {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Contacts, companies or deals can be imported, not “%s”"), options->entity);
-      return FALSE;
-    }
-  if (length > CRM_IMPORT_MAX_BYTES)
+  if (!check_entity (options, error))
+    return FALSE;
+  if (rows->len > CRM_IMPORT_MAX_ROWS + 1)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_LARGE,
-                   _("The file is larger than %u MB; split it and import the parts"),
-                   (guint) (CRM_IMPORT_MAX_BYTES / 1048576));
+                   _("The file has more than %u rows; split it and import the parts"),
+                   CRM_IMPORT_MAX_ROWS);
       return FALSE;
     }
-  if ((text = decode (data, length, error)) == NULL ||
-      (rows = split_rows (text, guess_separator (text), error)) == NULL)
-    return FALSE;
   if (rows->len == 0)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
@@ -914,6 +966,8 @@ crm_import_csv (CrmStore               *store,
       Row *row = rows->pdata[r];
       guint errors_before = import.n_errors;
 
+      if (r % 500 == 0 && cancelled (options, error))
+        goto out;
       if (options->progress != NULL && (r % 500 == 0 || r + 1 == rows->len))
         options->progress (r, rows->len - 1, options->progress_data);
 
@@ -940,6 +994,8 @@ crm_import_csv (CrmStore               *store,
                    import.bad_rows);
       goto out;
     }
+  if (cancelled (options, error))
+    goto out;
   if (!options->dry_run)
     {
       /* one change set: the rules and gates see every row, and a refusal (a stage that

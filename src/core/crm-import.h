@@ -5,6 +5,7 @@
  * row and nothing is written, every bad row listed with its line. */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "crm-store.h"
@@ -30,7 +31,22 @@ typedef struct {
                          guint    total,
                          gpointer user_data);
   gpointer    progress_data;
+  /* Cancelled (from any thread): the import stops with G_IO_ERROR_CANCELLED and writes
+   * nothing (may be NULL). */
+  GCancellable *cancellable;
 } CrmImportOptions;
+
+/* One row of a table being imported: its cells (UTF-8) and the line (CSV) or row number
+ * (XLSX) it starts at, which the errors name. */
+typedef struct {
+  GStrv cells;
+  guint line;
+} CrmImportRow;
+
+CrmImportRow *crm_import_row_new  (GStrv         cells,
+                                   guint         line);
+void          crm_import_row_free (CrmImportRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmImportRow, crm_import_row_free)
 
 /* The fields a column of an @entity import may fill, for a mapping screen:
  * [{"field", "label", "custom" (a custom field's)}], the built-in ones first. */
@@ -50,5 +66,13 @@ gboolean crm_import_csv (CrmStore               *store,
                          gsize                   length,
                          JsonNode              **out_report,
                          GError                **error);
+
+/* The same from a table already read (a sheet of an XLSX file, say): @rows holds
+ * CrmImportRow, the header first. */
+gboolean crm_import_rows (CrmStore               *store,
+                          const CrmImportOptions *options,
+                          GPtrArray              *rows,
+                          JsonNode              **out_report,
+                          GError                **error);
 
 G_END_DECLS
