@@ -760,6 +760,67 @@ test_russian (void)
   crm_test_ui_in_russian ("Account Setup", db_path, russian_pages);
 }
 
+static gint64
+contacts_named (const char *prefix)
+{
+  g_autoptr(CrmStore) store = replica ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) found = NULL;
+  gint64 total = 0;
+
+  found = crm_query_contacts (store, prefix, NULL, 1, 0, &total, &error);
+  g_assert_no_error (error);
+  return total;
+}
+
+static gboolean
+worker_held (gpointer data)
+{
+  return crm_import_dialog_worker_held (data);
+}
+
+/* Stopping an import (issue 20): the worker, held part-way through the rows, is told to
+ * stop; the dialog says nothing was written and the replica holds none of the rows; the
+ * same file then goes in whole. The test holds the worker at a known point
+ * (crm_import_dialog_hold_worker), so the stop never races the import. */
+static void
+test_import_cancel (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "many.csv", NULL);
+  g_autoptr(GString) csv = g_string_new ("Имя;Телефон\n");
+  CrmImportDialog *dialog;
+
+  for (guint i = 0; i < 1200; i++)
+    g_string_append_printf (csv, "Отменов %u;+7 999 5%02u %02u %02u\n", i, i / 10000, i / 100 % 100, i % 100);
+  g_assert_true (g_file_set_contents (path, csv->str, -1, NULL));
+  g_assert_cmpint (contacts_named ("Отменов"), ==, 0);
+
+  dialog = crm_import_dialog_new (GTK_WINDOW (window), crm_window_get_context (window));
+  gtk_window_present (GTK_WINDOW (dialog));
+  crm_import_dialog_open_file (dialog, "contact", path);
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 20000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "checked");
+
+  crm_import_dialog_hold_worker (dialog, TRUE);
+  crm_import_dialog_import (dialog);
+  g_assert_true (crm_test_ui_wait_until (worker_held, dialog, 20000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "importing");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-import-importing"));
+  crm_import_dialog_cancel (dialog);
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 20000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "cancelled");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-import-cancelled"));
+  g_assert_cmpint (contacts_named ("Отменов"), ==, 0);
+
+  /* started again, it goes in whole */
+  crm_import_dialog_hold_worker (dialog, FALSE);
+  crm_import_dialog_import (dialog);
+  g_assert_true (crm_test_ui_wait_until (import_settled, dialog, 30000));
+  g_assert_cmpstr (crm_import_dialog_get_state (dialog), ==, "imported");
+  g_assert_cmpint (contacts_named ("Отменов"), ==, 1200);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -779,6 +840,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/deactivate", test_deactivate);
   g_test_add_func ("/ui/setup/stage-kind-and-remove", test_stage_kind_and_remove);
   g_test_add_func ("/ui/setup/import", test_import);
+  g_test_add_func ("/ui/setup/import-cancel", test_import_cancel);
   g_test_add_func ("/ui/setup/russian", test_russian);
   status = g_test_run ();
 

@@ -2,7 +2,8 @@
 /* crm-import-dialog.c — the import mapping screen (issue 20): what the file holds, each
  * column with the field it fills (picked from the import's fields, custom ones included,
  * or «Ignore»), a dry run after every change of the mapping that lists the bad rows by
- * line, and the import itself with a progress bar. crm_import_csv() runs in a GTask
+ * line, and the import itself with a progress bar. crm_import_csv() (or, for an XLSX
+ * file, crm_import_xlsx()) runs in a GTask
  * worker thread on a connection of its own: a reader for the checks, a writer for the
  * import (all or nothing); the window's context then hears that the replica changed. */
 #define G_LOG_DOMAIN "voronka-app"
@@ -13,6 +14,7 @@
 
 #include "crm-import-dialog.h"
 #include "crm-import.h"
+#include "crm-xlsx-import.h"
 
 struct _CrmImportDialog
 {
@@ -29,6 +31,8 @@ struct _CrmImportDialog
   GCancellable         *cancellable;
   gint                  progress;     /* rows read ×1000 / all, from the worker */
   guint                 progress_id;
+  gint                  hold;         /* tests: the worker waits at its first report */
+  gint                  held;         /* … and is waiting there now */
 
   AdwToastOverlay      *toasts;
   GtkStack             *stack;
@@ -39,6 +43,7 @@ struct _CrmImportDialog
   GPtrArray            *dynamic;      /* (group, row) pairs */
   GtkProgressBar       *progress_bar;
   GtkWidget            *import_button;
+  GtkWidget            *cancel_button;
 };
 
 G_DEFINE_FINAL_TYPE (CrmImportDialog, crm_import_dialog, ADW_TYPE_WINDOW)
@@ -61,6 +66,9 @@ typedef struct {
   JsonObject *mapping;
   gboolean    dry_run;
   gint       *progress;
+  gint       *hold;
+  gint       *held;
+  GCancellable *cancellable;
 } Job;
 
 typedef struct {
@@ -76,6 +84,7 @@ job_free (Job *job)
   g_free (job->actor);
   g_bytes_unref (job->data);
   json_object_unref (job->mapping);
+  g_clear_object (&job->cancellable);
   g_free (job);
 }
 
@@ -95,6 +104,15 @@ job_progress (guint    done,
   Job *job = user_data;
 
   g_atomic_int_set (job->progress, total > 0 ? (gint) ((guint64) done * 1000 / total) : 1000);
+  /* tests: wait here, part-way through the rows, until the import is cancelled (bounded
+   * by the cancellation the test sends; the dialog's dispose cancels too) */
+  if (!job->dry_run && g_atomic_int_get (job->hold))
+    {
+      g_atomic_int_set (job->held, 1);
+      while (!g_cancellable_is_cancelled (job->cancellable))
+        g_usleep (G_USEC_PER_SEC / 100);
+      g_atomic_int_set (job->held, 0);
+    }
 }
 
 static void
@@ -119,7 +137,11 @@ run_job (GTask        *task,
       options.mapping = job->mapping;
       options.progress = job_progress;
       options.progress_data = job;
-      crm_import_csv (store, &options, bytes, length, &result->report, &result->error);
+      options.cancellable = job->cancellable;
+      if (crm_xlsx_is_zip (bytes, length))
+        crm_import_xlsx (store, &options, bytes, length, &result->report, &result->error);
+      else
+        crm_import_csv (store, &options, bytes, length, &result->report, &result->error);
     }
   g_task_return_pointer (task, result, (GDestroyNotify) job_result_free);
 }
@@ -230,7 +252,11 @@ show_report (CrmImportDialog *self,
       gtk_widget_set_focusable (row, TRUE);
       add_dynamic (self, self->check_group, row);
     }
-  gtk_widget_set_sensitive (self->import_button, g_str_equal (self->state, "checked"));
+  gtk_widget_set_sensitive (self->import_button, g_str_equal (self->state, "checked") ||
+                                                 g_str_equal (self->state, "cancelled"));
+  gtk_widget_set_visible (self->import_button, !g_str_equal (self->state, "importing"));
+  gtk_widget_set_visible (self->cancel_button, g_str_equal (self->state, "importing"));
+  gtk_widget_set_sensitive (self->cancel_button, !g_cancellable_is_cancelled (self->cancellable));
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), g_str_equal (self->state, "importing"));
 }
 
@@ -253,9 +279,21 @@ job_done_cb (GObject      *source,
   gboolean importing = g_str_equal (self->state, "importing");
   const char *message = NULL;
 
+  /* a job a newer one replaced: its result is of no use */
+  if (result == NULL || g_task_get_cancellable (G_TASK (res)) != self->cancellable)
+    {
+      g_clear_pointer (&result, job_result_free);
+      return;
+    }
   g_clear_handle_id (&self->progress_id, g_source_remove);
-  if (result == NULL)
-    return;
+  if (importing && g_error_matches (result->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* stopped before the one change set was written: the replica is as it was */
+      self->state = "cancelled";
+      show_report (self, _("Import cancelled: nothing was written"));
+      job_result_free (result);
+      return;
+    }
   g_clear_pointer (&self->report, json_object_unref);
   if (result->report != NULL)
     self->report = json_object_ref (json_node_get_object (result->report));
@@ -298,6 +336,9 @@ start_job (CrmImportDialog *self,
   job->mapping = json_object_ref (self->mapping);
   job->dry_run = dry_run;
   job->progress = &self->progress;
+  job->hold = &self->hold;
+  job->held = &self->held;
+  job->cancellable = g_object_ref (self->cancellable);
   /* the worker reads the mapping while the person may change it: its own copy */
   {
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), self->mapping);
@@ -313,6 +354,9 @@ start_job (CrmImportDialog *self,
     self->progress_id = g_timeout_add (100, progress_tick_cb, self);
   show_report (self, NULL);
   task = g_task_new (NULL, self->cancellable, job_done_cb, g_object_ref (self));
+  /* the worker's result comes back even when cancelled: it says whether the change set
+   * was written before the cancellation arrived */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, run_job);
 }
@@ -346,11 +390,12 @@ static void
 choose_clicked_cb (CrmImportDialog *self)
 {
   GtkFileChooserNative *chooser =
-    gtk_file_chooser_native_new (_("Choose a CSV File"), GTK_WINDOW (self),
+    gtk_file_chooser_native_new (_("Choose a Table to Import"), GTK_WINDOW (self),
                                  GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
   GtkFileFilter *filter = gtk_file_filter_new ();
 
-  gtk_file_filter_set_name (filter, _("CSV tables"));
+  gtk_file_filter_set_name (filter, _("Tables (XLSX, CSV)"));
+  gtk_file_filter_add_suffix (filter, "xlsx");
   gtk_file_filter_add_suffix (filter, "csv");
   gtk_file_filter_add_suffix (filter, "txt");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
@@ -377,6 +422,12 @@ static void
 import_clicked_cb (CrmImportDialog *self)
 {
   crm_import_dialog_import (self);
+}
+
+static void
+cancel_clicked_cb (CrmImportDialog *self)
+{
+  crm_import_dialog_cancel (self);
 }
 
 /* ---- the object ---- */
@@ -439,8 +490,15 @@ crm_import_dialog_init (CrmImportDialog *self)
   gtk_widget_set_sensitive (self->import_button, FALSE);
   g_signal_connect_swapped (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
   g_signal_connect_swapped (choose, "clicked", G_CALLBACK (choose_clicked_cb), self);
+  self->cancel_button = gtk_button_new_with_mnemonic (_("_Stop Import"));
+  gtk_widget_add_css_class (self->cancel_button, "destructive-action");
+  gtk_widget_set_tooltip_text (self->cancel_button,
+                               _("Stop before anything is written: the import is all or nothing"));
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), choose);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->import_button);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->cancel_button);
   gtk_box_append (GTK_BOX (box), header);
 
   for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
@@ -469,7 +527,7 @@ crm_import_dialog_init (CrmImportDialog *self)
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (empty), "document-open-symbolic");
   adw_status_page_set_title (ADW_STATUS_PAGE (empty), _("Bring Your Clients In"));
   adw_status_page_set_description (ADW_STATUS_PAGE (empty),
-                                   _("Choose a CSV file, such as amoCRM's or Bitrix24's export: "
+                                   _("Choose an XLSX or CSV file, such as amoCRM's or Bitrix24's export: "
                                      "you see how its columns are read before anything is written"));
 
   self->stack = GTK_STACK (gtk_stack_new ());
@@ -561,8 +619,34 @@ crm_import_dialog_import (CrmImportDialog *self)
 {
   g_return_if_fail (CRM_IS_IMPORT_DIALOG (self));
 
-  if (g_str_equal (self->state, "checked"))
+  if (g_str_equal (self->state, "checked") || g_str_equal (self->state, "cancelled"))
     start_job (self, FALSE);
+}
+
+void
+crm_import_dialog_cancel (CrmImportDialog *self)
+{
+  g_return_if_fail (CRM_IS_IMPORT_DIALOG (self));
+
+  if (!g_str_equal (self->state, "importing") || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  g_cancellable_cancel (self->cancellable);
+  show_report (self, _("Stopping the import…"));
+}
+
+void
+crm_import_dialog_hold_worker (CrmImportDialog *self,
+                               gboolean         hold)
+{
+  g_return_if_fail (CRM_IS_IMPORT_DIALOG (self));
+  g_atomic_int_set (&self->hold, hold ? 1 : 0);
+}
+
+gboolean
+crm_import_dialog_worker_held (CrmImportDialog *self)
+{
+  g_return_val_if_fail (CRM_IS_IMPORT_DIALOG (self), FALSE);
+  return g_atomic_int_get (&self->held) != 0;
 }
 
 const char *
