@@ -130,20 +130,55 @@ pg_failed (const char  *message,
   return FALSE;
 }
 
+/* Every session of this process: warnings only, and a commit acknowledged only once it
+ * is in PostgreSQL's log — an acknowledged push must survive PostgreSQL crashing right
+ * after (a database whose default is synchronous_commit = off would lose it, and the
+ * laptop would have been told it was kept). */
+static void
+set_up_session (CrmServerPg *self)
+{
+  PQclear (PQexec (self->conn, "SET client_min_messages = warning;"
+                               " SET synchronous_commit = on"));
+}
+
+/* A new connection in place of a lost one; FALSE if PostgreSQL is still away. */
+static gboolean
+reconnect (CrmServerPg *self)
+{
+  PQreset (self->conn);
+  /* an advisory lock (the timer rules' ticker) went with the old session */
+  self->ticker = FALSE;
+  if (PQstatus (self->conn) != CONNECTION_OK)
+    return FALSE;
+  set_up_session (self);
+  return TRUE;
+}
+
 /* A connection lost (PostgreSQL restarted) is made again before the next statement. */
 static gboolean
 ensure_connected (CrmServerPg  *self,
                   GError      **error)
 {
-  if (PQstatus (self->conn) == CONNECTION_OK)
+  if (PQstatus (self->conn) == CONNECTION_OK || reconnect (self))
     return TRUE;
-  PQreset (self->conn);
-  if (PQstatus (self->conn) == CONNECTION_OK)
-    {
-      self->ticker = FALSE;
-      return TRUE;
-    }
   return pg_failed (PQerrorMessage (self->conn), error);
+}
+
+/* Whether @result failed because the connection is gone (PostgreSQL restarted or
+ * crashed since the last statement). libpq does not always say so in PQstatus(): after
+ * a backend ended by an immediate shutdown, the next statement fails with "server closed
+ * the connection unexpectedly" while the status still reads CONNECTION_OK; such errors
+ * come from libpq itself, without an SQLSTATE, or as class 08 (connection exception) or
+ * 57P01–57P03 (the server shutting down or starting). */
+static gboolean
+connection_lost (CrmServerPg    *self,
+                 const PGresult *result)
+{
+  const char *state = result != NULL ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
+
+  return PQstatus (self->conn) == CONNECTION_BAD || state == NULL ||
+         g_str_has_prefix (state, "08") || g_str_equal (state, "57P01") ||
+         g_str_equal (state, "57P02") || g_str_equal (state, "57P03");
 }
 
 /* Runs @sql with @n text parameters (NULL: SQL NULL). Returns the result, or NULL with
@@ -174,11 +209,9 @@ pg_run (CrmServerPg        *self,
         return result;
       /* PostgreSQL restarted since the last statement: outside a transaction, the
        * statement is run again on a new connection (inside one, the caller fails) */
-      if (!idle || PQstatus (self->conn) != CONNECTION_BAD || attempt > 0)
+      if (!idle || attempt > 0 || !connection_lost (self, result))
         break;
-      PQreset (self->conn);
-      self->ticker = FALSE;
-      if (PQstatus (self->conn) != CONNECTION_OK)
+      if (!reconnect (self))
         break;
     }
   if (out_state != NULL)
@@ -222,8 +255,16 @@ pg_do (CrmServerPg  *self,
 static void
 pg_rollback (CrmServerPg *self)
 {
-  if (PQtransactionStatus (self->conn) != PQTRANS_IDLE)
-    PQclear (PQexec (self->conn, "ROLLBACK"));
+  PGresult *result;
+
+  if (PQtransactionStatus (self->conn) == PQTRANS_IDLE)
+    return;
+  result = PQexec (self->conn, "ROLLBACK");
+  /* the connection lost mid-transaction (PostgreSQL restarted): the next statement starts
+   * on a new one rather than on one stuck in a transaction that is gone */
+  if (PQresultStatus (result) != PGRES_COMMAND_OK && connection_lost (self, result))
+    reconnect (self);
+  PQclear (result);
 }
 
 char *
@@ -398,7 +439,7 @@ crm_server_pg_new (const char  *data_dir,
                      "the URL and that PostgreSQL runs"), why);
       return NULL;
     }
-  PQclear (PQexec (self->conn, "SET client_min_messages = warning"));
+  set_up_session (self);
   if (!migrate (self, error))
     return NULL;
   remove_stale_caches (parent);
