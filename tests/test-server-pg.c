@@ -14,6 +14,8 @@
  *   - `migrate ACCOUNT --to postgresql://…` moves an account served from a data folder:
  *     the laptop that synced with it before stays signed in, keeps its data, and its next
  *     deal gets the next number; a second migrate of it is refused, nothing changed;
+ *   - PostgreSQL restarted (as a crash and cleanly) while both laptops sync: the
+ *     processes connect again, nothing is lost or logged twice, no number given twice;
  *   - messages out: two processes delivering every second from one database, two laptops
  *     queueing e-mails through different processes: a real SMTP server
  *     (tests/support/smtp-sink.py) gets each message exactly once, and every laptop sees
@@ -70,9 +72,9 @@ sync_done (GObject      *source,
   round->pending--;
 }
 
-/* Both laptops sync at once, each through its own process. */
-static void
-sync_both (CrmTestReplica *replicas)
+/* Both laptops sync at once, each through its own process; returns how many failed. */
+static guint
+sync_both_counting (CrmTestReplica *replicas)
 {
   Round round = { 2, 0 };
 
@@ -81,7 +83,13 @@ sync_both (CrmTestReplica *replicas)
   for (guint i = 0; i < 6000 && round.pending > 0; i++)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (round.pending, ==, 0);
-  g_assert_cmpuint (round.failed, ==, 0);
+  return round.failed;
+}
+
+static void
+sync_both (CrmTestReplica *replicas)
+{
+  g_assert_cmpuint (sync_both_counting (replicas), ==, 0);
 }
 
 static gint64
@@ -832,6 +840,160 @@ test_telephony_across_processes (void)
   crm_test_replica_clear (&laptop);
 }
 
+/* --- PostgreSQL restarted mid-run (issue 21) ---------------------------------------------- */
+
+typedef struct {
+  guint    delay_ms;
+  gboolean crash;
+  gboolean started;
+} Restart;
+
+static gboolean
+start_database (gpointer data)
+{
+  Restart *restart = data;
+
+  crm_test_pg_start ();
+  restart->started = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops PostgreSQL after a while, then has the main thread start it again (while the
+ * syncs that met the stop are still running there). */
+static gpointer
+stop_database (gpointer data)
+{
+  Restart *restart = data;
+
+  g_usleep ((gulong) restart->delay_ms * 1000);
+  crm_test_pg_stop (restart->crash);
+  /* queued for the main thread (g_main_context_invoke() could run it right here) */
+  g_idle_add (start_database, restart);
+  return NULL;
+}
+
+/* PostgreSQL restarts — as a crash (immediate shutdown, recovery on start) and cleanly —
+ * at random moments while both laptops push and pull through the two processes. A sync
+ * that meets it may fail (the laptop keeps its changes and sends them again); the next
+ * one goes through, each process having connected again on its own. At the end both
+ * laptops and both processes hold the same state, the account's log has no gap, every
+ * change either laptop made is in it exactly once, and every deal has a number of its
+ * own. */
+/* Fails naming the first line where @state differs from @expected (dumps are long). */
+static void
+assert_same_state (const char *label,
+                   const char *state,
+                   const char *expected)
+{
+  g_auto(GStrv) a = g_strsplit (state, "\n", -1);
+  g_auto(GStrv) b = g_strsplit (expected, "\n", -1);
+  guint l = 0;
+
+  while (a[l] != NULL && b[l] != NULL && g_str_equal (a[l], b[l]))
+    l++;
+  if (a[l] != NULL || b[l] != NULL)
+    g_error ("%s differs at line %u:\n  %s\nexpected:\n  %s", label, l,
+             a[l] ? a[l] : "(end)", b[l] ? b[l] : "(end)");
+}
+
+static void
+test_database_restart (void)
+{
+  CrmTestReplica replicas[2] = { 0 };
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) numbers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                         NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *gaps = NULL;
+  guint failed = 0;
+
+  crm_test_replica_open (&replicas[0], servers[0], tmpdir, "restart-a.db", "admin",
+                         "admin-pw");
+  crm_test_replica_open (&replicas[1], servers[1], tmpdir, "restart-b.db", "manager",
+                         "manager-pw");
+  for (guint round = 0; round < 4; round++)
+    {
+      Restart restart = { g_test_rand_int_range (0, 200), round % 2 == 0, FALSE };
+      GThread *thread;
+
+      for (guint r = 0; r < 2; r++)
+        for (guint i = 0; i < DEALS_PER_ROUND; i++)
+          {
+            g_autofree char *title = g_strdup_printf ("Перезапуск %u-%u-%u", r, round, i);
+
+            g_ptr_array_add (deals, new_deal (replicas[r].store, title));
+          }
+      thread = g_thread_new ("restart", stop_database, &restart);
+      failed += sync_both_counting (replicas);
+      g_thread_join (thread);
+      for (guint i = 0; i < 6000 && !restart.started; i++)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_true (restart.started);
+      /* PostgreSQL is back: the next syncs go through */
+      sync_both (replicas);
+    }
+  g_test_message ("%u syncs failed while PostgreSQL restarted", failed);
+  sync_both (replicas);
+  sync_both (replicas);
+
+  expected = crm_test_dump (replicas[0].store);
+  {
+    g_autofree char *other = crm_test_dump (replicas[1].store);
+
+    assert_same_state ("the second laptop", other, expected);
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmStore) account = crm_test_server_open_account (servers[i]);
+      g_autofree char *state = crm_test_dump (account);
+
+      assert_same_state (i == 0 ? "the first process" : "the second process", state,
+                         expected);
+    }
+
+  head = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
+  count = crm_test_pg_query (url, "SELECT count(*) FROM op_log l JOIN account a"
+                                  " ON a.id = l.account WHERE a.name = 'acme'");
+  gaps = crm_test_pg_query (url, "SELECT count(*) FROM op_log l WHERE l.seq > 1 AND NOT EXISTS"
+                                 " (SELECT 1 FROM op_log p WHERE p.account = l.account"
+                                 "  AND p.seq = l.seq - 1)");
+  g_assert_cmpstr (count, ==, head);
+  g_assert_cmpstr (gaps, ==, "0");
+
+  /* every change each laptop made: acknowledged, and in the log once, at its number */
+  for (guint r = 0; r < 2; r++)
+    {
+      g_autoptr(GPtrArray) ops = crm_test_column (replicas[r].store,
+        "SELECT op_id || ' ' || pushed FROM changelog WHERE local = 1", NULL);
+
+      g_assert_cmpuint (ops->len, >=, 4 * DEALS_PER_ROUND);
+      for (guint k = 0; k < ops->len; k++)
+        {
+          g_auto(GStrv) parts = g_strsplit (ops->pdata[k], " ", 2);
+          g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM op_log"
+                                                  " WHERE op_id = '%s' AND seq = %s",
+                                                  parts[0], parts[1]);
+          g_autofree char *once = crm_test_pg_query (url, sql);
+
+          g_assert_cmpint (g_ascii_strtoll (parts[1], NULL, 10), >, 0);
+          g_assert_cmpstr (once, ==, "1");
+        }
+    }
+
+  for (guint i = 0; i < deals->len; i++)
+    {
+      gint64 number = number_of (replicas[0].store, deals->pdata[i]);
+
+      g_assert_cmpint (number, >, 0);
+      g_assert_false (g_hash_table_contains (numbers, &number));
+      g_hash_table_add (numbers, g_memdup2 (&number, sizeof number));
+    }
+  crm_test_replica_clear (&replicas[0]);
+  crm_test_replica_clear (&replicas[1]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -863,6 +1025,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/telephony-across-processes", test_telephony_across_processes);
   g_test_add_func ("/server-pg/migrate", test_migrate);
   g_test_add_func ("/server-pg/backup-carries-files", test_backup_carries_files);
+  g_test_add_func ("/server-pg/database-restart", test_database_restart);
   status = g_test_run ();
 
   g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);

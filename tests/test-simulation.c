@@ -49,6 +49,7 @@
 
 #define resolve crm_test_resolve
 #define count_sql crm_test_count_sql
+#define column_of crm_test_column
 
 typedef struct {
   const char *pipeline;
@@ -476,25 +477,6 @@ sim_tear_down (Sim *sim)
 }
 
 /* --- reading a replica ----------------------------------------------------------------------- */
-
-/* The first column of every row of @sql (one optional text parameter). */
-static GPtrArray *
-column_of (CrmStore   *store,
-           const char *sql,
-           const char *param)
-{
-  GPtrArray *values = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
-
-  g_assert_nonnull (stmt);
-  if (param != NULL)
-    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (values, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  return values;
-}
 
 static const char *
 pick (Sim       *sim,

@@ -24,6 +24,7 @@ typedef struct {
   gid_t        gid;
   gboolean     as_other;
   guint        databases;
+  guint        starts;
   char        *failure;    /* why it cannot run here */
 } Cluster;
 
@@ -91,14 +92,58 @@ stop_cluster (void)
     crm_test_remove_tree (cluster.dir);
 }
 
+/* Starts the server process on the cluster's folder (made by initdb). */
+static gboolean
+launch_postgres (void)
+{
+  g_autofree char *postgres = g_build_filename (cluster.bin, "postgres", NULL);
+  g_autofree char *data = g_build_filename (cluster.dir, "data", NULL);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *log = g_strdup_printf ("%s/postgres-%u.log", cluster.dir, ++cluster.starts);
+
+  /* its log in its folder, one file a start */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, log);
+  g_subprocess_launcher_set_cwd (launcher, cluster.dir);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  cluster.postgres = g_subprocess_launcher_spawn (launcher, &error, postgres, "-D", data,
+                                                  "-k", cluster.dir, "-c", "listen_addresses=",
+                                                  "-c", "fsync=off", "-c",
+                                                  "synchronous_commit=off", "-c",
+                                                  "full_page_writes=off", "-c",
+                                                  "max_connections=50", NULL);
+  if (cluster.postgres == NULL)
+    {
+      cluster.failure = g_strdup_printf ("postgres did not start: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Waits (bounded) until the server takes connections. */
+static gboolean
+wait_ready (void)
+{
+  for (guint i = 0; i < START_TIMEOUT_S * 10; i++)
+    {
+      if (run_tool ("pg_isready", NULL, "-q", "-h", cluster.dir, "-U", "voronka", "-d",
+                    "postgres", NULL))
+        return TRUE;
+      if (g_subprocess_get_identifier (cluster.postgres) == NULL)
+        break;
+      g_usleep (100 * 1000);
+    }
+  cluster.failure = g_strdup_printf ("PostgreSQL did not get ready within %d s", START_TIMEOUT_S);
+  return FALSE;
+}
+
 static gboolean
 start_cluster (void)
 {
   g_autofree char *data = NULL;
   g_autofree char *initdb = NULL;
   g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *postgres = NULL;
 
   cluster.bin = g_strdup (g_getenv ("VORONKA_PG_BIN") ? g_getenv ("VORONKA_PG_BIN")
@@ -146,33 +191,10 @@ start_cluster (void)
       cluster.failure = g_strdup_printf ("initdb failed: %s", err ? err : "");
       return FALSE;
     }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_cwd (launcher, cluster.dir);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  cluster.postgres = g_subprocess_launcher_spawn (launcher, &error, postgres, "-D", data,
-                                                  "-k", cluster.dir, "-c", "listen_addresses=",
-                                                  "-c", "fsync=off", "-c",
-                                                  "synchronous_commit=off", "-c",
-                                                  "full_page_writes=off", "-c",
-                                                  "max_connections=50", NULL);
-  if (cluster.postgres == NULL)
-    {
-      cluster.failure = g_strdup_printf ("postgres did not start: %s", error->message);
-      return FALSE;
-    }
+  if (!launch_postgres ())
+    return FALSE;
   atexit (stop_cluster);
-  for (guint i = 0; i < START_TIMEOUT_S * 10; i++)
-    {
-      if (run_tool ("pg_isready", NULL, "-q", "-h", cluster.dir, "-U", "voronka", "-d",
-                    "postgres", NULL))
-        return TRUE;
-      if (g_subprocess_get_identifier (cluster.postgres) == NULL)
-        break;
-      g_usleep (100 * 1000);
-    }
-  cluster.failure = g_strdup_printf ("PostgreSQL did not get ready within %d s", START_TIMEOUT_S);
-  return FALSE;
+  return wait_ready ();
 }
 
 char *
@@ -234,4 +256,26 @@ crm_test_pg_query (const char *url,
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("psql %s: %s", sql, err);
   return g_strstrip (out);
+}
+
+void
+crm_test_pg_stop (gboolean crash)
+{
+  g_assert_nonnull (cluster.postgres);
+  /* SIGQUIT: immediate shutdown, as a crash (recovery from the log on start);
+   * SIGINT: fast shutdown (sessions cut, a checkpoint) */
+  g_subprocess_send_signal (cluster.postgres, crash ? SIGQUIT : SIGINT);
+  for (guint i = 0; i < STOP_TIMEOUT_S * 10 &&
+                    g_subprocess_get_identifier (cluster.postgres) != NULL; i++)
+    g_usleep (100 * 1000);
+  g_assert_null (g_subprocess_get_identifier (cluster.postgres));
+  g_clear_object (&cluster.postgres);
+}
+
+void
+crm_test_pg_start (void)
+{
+  g_assert_null (cluster.postgres);
+  if (!launch_postgres () || !wait_ready ())
+    g_error ("PostgreSQL did not start again: %s", cluster.failure);
 }

@@ -27,4 +27,13 @@ char     *crm_test_pg_require_database (void);
 char     *crm_test_pg_query         (const char *url,
                                      const char *sql);
 
+/* Stops the cluster as a crash would (@crash: SIGQUIT, immediate shutdown, recovery on
+ * start) or cleanly (a fast shutdown, every session cut), from any thread; every
+ * database keeps its data. */
+void      crm_test_pg_stop          (gboolean    crash);
+/* Starts the stopped cluster again and waits until it takes connections. Only from the
+ * main thread: PostgreSQL goes when the thread that started it ends (PR_SET_PDEATHSIG
+ * follows the thread, not the process). */
+void      crm_test_pg_start         (void);
+
 G_END_DECLS

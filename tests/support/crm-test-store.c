@@ -30,6 +30,26 @@ crm_test_count_sql (CrmStore   *store,
   return count;
 }
 
+GPtrArray *
+crm_test_column (CrmStore   *store,
+                 const char *sql,
+                 const char *param)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *values = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (stmt);
+  if (param != NULL)
+    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (values, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return values;
+}
+
 char *
 crm_test_resolve (CrmStore   *store,
                   const char *entity,

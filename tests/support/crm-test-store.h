@@ -13,6 +13,11 @@ gint64    crm_test_count_sql         (CrmStore   *store,
                                       const char *sql,
                                       const char *param);
 
+/* The first column of every row of @sql (one optional text parameter ?1), as strings. */
+GPtrArray *crm_test_column           (CrmStore   *store,
+                                      const char *sql,
+                                      const char *param);
+
 /* crm_query_resolve() that fails the test on an error (NULL when not found). */
 char     *crm_test_resolve           (CrmStore   *store,
                                       const char *entity,
