@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-rfm.c — RFM segmentation (crm-rfm.h): every client scored in SQL into a temporary
- * table of the connection (nothing stored, nothing replicated: each replica computes the
- * same from the same won deals and thresholds), one client's history of segment
+/* crm-rfm.c — RFM segmentation (crm-rfm.h): every client scored (one pass over the won
+ * deals, the scores and segments in C) into a temporary table of the connection
+ * (nothing stored, nothing replicated: each replica computes the same from the same won
+ * deals and thresholds), one client's history of segment
  * transitions derived from its won deals, the segments' thresholds, and the «rfm»
  * report (segments per manager at the end of a period, flows between them in it). */
 #define G_LOG_DOMAIN "voronka-rfm"
@@ -22,48 +23,395 @@
 /* A won deal's time: when it entered the won stage (its creation for older rows). */
 #define WON_AT "coalesce (d.stage_entered_at, d.created_at, 0)"
 
-/* The first segment (by position) whose bounds hold for the row's last_won, frequency
- * and monetary as of :asof; recency in whole days. */
-#define SEGMENT_OF \
-  "(SELECT s.id FROM rfm_segment s WHERE s.deleted = 0" \
-  " AND (s.recency_max IS NULL OR (:asof - last_won) / 86400000 <= s.recency_max)" \
-  " AND (s.recency_min IS NULL OR (:asof - last_won) / 86400000 >= s.recency_min)" \
-  " AND (s.frequency_min IS NULL OR frequency >= s.frequency_min)" \
-  " AND (s.frequency_max IS NULL OR frequency <= s.frequency_max)" \
-  " AND (s.monetary_min IS NULL OR monetary >= s.monetary_min)" \
-  " AND (s.monetary_max IS NULL OR monetary <= s.monetary_max)" \
-  " ORDER BY s.position, s.id LIMIT 1)"
+/* ---- segments ---- */
 
-static gboolean
-run (CrmStore    *store,
-     const char  *sql,
-     gint64       as_of,
-     GError     **error)
+typedef struct {
+  char   *id;
+  char   *key;
+  char   *name;
+  gint64  bound[6];     /* recency_min, recency_max, frequency_min/max, monetary_min/max; -1 */
+} Segment;
+
+static void
+segment_free (gpointer data)
 {
-  sqlite3_stmt *stmt = NULL;
-  int index;
-  int rc;
+  Segment *segment = data;
 
-  if (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      _crm_store_set_sql_error (store, error, "prepare the RFM scoring");
-      return FALSE;
-    }
-  index = sqlite3_bind_parameter_index (stmt, ":asof");
-  if (index > 0)
-    sqlite3_bind_int64 (stmt, index, as_of);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    ;
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "score the clients (RFM)");
-      return FALSE;
-    }
-  return TRUE;
+  g_free (segment->id);
+  g_free (segment->key);
+  g_free (segment->name);
+  g_free (segment);
 }
 
-/* Scores every client as of @as_of into temp.@table (one of a few fixed names). */
+static const char *const bound_names[6] = {
+  "recency_min", "recency_max", "frequency_min", "frequency_max", "monetary_min",
+  "monetary_max"
+};
+
+static GPtrArray *
+load_segments (CrmStore  *store,
+               GError   **error)
+{
+  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (segment_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT id, key, name, recency_min, recency_max, frequency_min, frequency_max,"
+    " monetary_min, monetary_max FROM rfm_segment WHERE deleted = 0"
+    " ORDER BY position, id", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Segment *segment = g_new0 (Segment, 1);
+
+      segment->id = _crm_sql_dup_column_text (stmt, 0);
+      segment->key = _crm_sql_dup_column_text (stmt, 1);
+      segment->name = _crm_sql_dup_column_text (stmt, 2);
+      for (int i = 0; i < 6; i++)
+        segment->bound[i] = sqlite3_column_type (stmt, 3 + i) == SQLITE_NULL
+                            ? -1 : sqlite3_column_int64 (stmt, 3 + i);
+      g_ptr_array_add (segments, segment);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the RFM segments");
+      return NULL;
+    }
+  return g_steal_pointer (&segments);
+}
+
+/* The first segment (by position) whose bounds hold for these facts as of @as_of;
+ * recency in whole days. */
+static const Segment *
+segment_for (GPtrArray *segments,
+             gint64     as_of,
+             gint64     last_won,
+             gint64     frequency,
+             gint64     monetary)
+{
+  gint64 days = (as_of - last_won) / CRM_MS_PER_DAY;
+
+  if (frequency == 0)
+    return NULL;
+  for (guint i = 0; i < segments->len; i++)
+    {
+      const Segment *s = segments->pdata[i];
+      const gint64 *b = s->bound;
+
+      if ((b[0] < 0 || days >= b[0]) && (b[1] < 0 || days <= b[1]) &&
+          (b[2] < 0 || frequency >= b[2]) && (b[3] < 0 || frequency <= b[3]) &&
+          (b[4] < 0 || monetary >= b[4]) && (b[5] < 0 || monetary <= b[5]))
+        return s;
+    }
+  return NULL;
+}
+
+/* ---- scoring every client ---- */
+
+/* A won deal: its company and what it counts for. */
+typedef struct {
+  char   *company;
+  gint64  amount;
+  gint64  at;
+} Won;
+
+static void
+won_free (gpointer data)
+{
+  Won *won = data;
+
+  g_free (won->company);
+  g_free (won);
+}
+
+/* A client's facts, and then its scores. */
+typedef struct {
+  char          *client;
+  const char    *kind;
+  gboolean       standalone;
+  char          *manager;
+  gint64         last_won;
+  gint64         frequency;
+  gint64         monetary;
+  int            score[3];      /* r, f, m */
+  const Segment *segment;
+} Client;
+
+static void
+client_free (gpointer data)
+{
+  Client *client = data;
+
+  g_free (client->client);
+  g_free (client->manager);
+  g_free (client);
+}
+
+static void
+facts_add (Client    *client,
+           const Won *won)
+{
+  client->last_won = client->frequency == 0 ? won->at : MAX (client->last_won, won->at);
+  client->frequency++;
+  client->monetary += won->amount;
+}
+
+static gint
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gint
+compare_pointers (gconstpointer a,
+                  gconstpointer b)
+{
+  guintptr x = (guintptr) *(gconstpointer const *) a;
+  guintptr y = (guintptr) *(gconstpointer const *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gint
+compare_clients (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp ((*(Client * const *) a)->client, (*(Client * const *) b)->client);
+}
+
+/* How many of the sorted @values (@n of them) are at most @value. */
+static gsize
+count_at_most (const gint64 *values,
+               gsize         n,
+               gint64        value)
+{
+  gsize low = 0, high = n;
+
+  while (low < high)
+    {
+      gsize middle = low + (high - low) / 2;
+
+      if (values[middle] <= value)
+        low = middle + 1;
+      else
+        high = middle;
+    }
+  return low;
+}
+
+/* Scores 1–5 of the clients of one kind: the share of clients of the kind at or below
+ * the client's value, in fifths rounded up (ties score alike; the best scores 5). */
+static void
+score_kind (GPtrArray  *clients,
+            const char *kind)
+{
+  g_autofree gint64 *values[3] = { NULL, NULL, NULL };
+  gsize n = 0;
+
+  for (guint i = 0; i < clients->len; i++)
+    n += ((Client *) clients->pdata[i])->kind == kind;
+  if (n == 0)
+    return;
+  for (int v = 0; v < 3; v++)
+    values[v] = g_new (gint64, n);
+  for (guint i = 0, j = 0; i < clients->len; i++)
+    {
+      Client *client = clients->pdata[i];
+
+      if (client->kind != kind)
+        continue;
+      values[0][j] = client->last_won;
+      values[1][j] = client->frequency;
+      values[2][j] = client->monetary;
+      j++;
+    }
+  for (int v = 0; v < 3; v++)
+    qsort (values[v], n, sizeof (gint64), compare_int64);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      Client *client = clients->pdata[i];
+      const gint64 mine[3] = { client->last_won, client->frequency, client->monetary };
+
+      if (client->kind != kind)
+        continue;
+      for (int v = 0; v < 3; v++)
+        client->score[v] = (5 * count_at_most (values[v], n, mine[v]) + n - 1) / n;
+    }
+}
+
+static const char kind_company[] = "company";
+static const char kind_contact[] = "contact";
+
+/* Every client's facts as of @as_of, in one pass over the won deals (with the contacts
+ * linked to each) and one over the live contacts and companies: a company's facts are
+ * its won deals; a contact's, those of its company and the won deals linked to it that
+ * are not its company's (each deal once). */
+static GPtrArray *
+gather_clients (CrmStore  *store,
+                gint64     as_of,
+                GError   **error)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (client_free);
+  /* deal id → Won; company id → Client (its facts, whether or not it is live);
+   * contact id → the Won deals linked to it */
+  g_autoptr(GHashTable) won = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, won_free);
+  g_autoptr(GHashTable) companies = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                           client_free);
+  g_autoptr(GHashTable) links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_ptr_array_unref);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* the won deals, found by their won stages (the deal_stage index) */
+  stmt = _crm_store_prepare (store,
+    "SELECT d.id, d.company, coalesce (d.amount, 0), " WON_AT
+    " FROM stage s CROSS JOIN deal d ON d.stage = s.id"
+    " WHERE s.kind = 'won' AND d.deleted = 0 AND " WON_AT " <= ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, as_of);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Won *deal = g_new0 (Won, 1);
+
+      deal->company = _crm_sql_dup_column_text (stmt, 1);
+      deal->amount = sqlite3_column_int64 (stmt, 2);
+      deal->at = sqlite3_column_int64 (stmt, 3);
+      g_hash_table_insert (won, _crm_sql_dup_column_text (stmt, 0), deal);
+      if (deal->company != NULL)
+        {
+          Client *company = g_hash_table_lookup (companies, deal->company);
+
+          if (company == NULL)
+            {
+              company = g_new0 (Client, 1);
+              company->client = g_strdup (deal->company);
+              company->kind = kind_company;
+              company->standalone = TRUE;
+              g_hash_table_insert (companies, company->client, company);
+            }
+          facts_add (company, deal);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the won deals (RFM)");
+      return NULL;
+    }
+
+  /* the contacts linked to them: one pass over the links in the table's order, cheaper
+   * than two lookups per won deal once deals are many */
+  stmt = _crm_store_prepare (store,
+    "SELECT deal, contact FROM deal_contact NOT INDEXED"
+    " WHERE present = 1 AND deleted = 0 AND contact IS NOT NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *contact = (const char *) sqlite3_column_text (stmt, 1);
+      Won *deal = g_hash_table_lookup (won, sqlite3_column_text (stmt, 0));
+      GPtrArray *deals;
+
+      if (deal == NULL)
+        continue;
+      deals = g_hash_table_lookup (links, contact);
+      if (deals == NULL)
+        {
+          deals = g_ptr_array_new ();
+          g_hash_table_insert (links, g_strdup (contact), deals);
+        }
+      g_ptr_array_add (deals, deal);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the contacts of the won deals (RFM)");
+      return NULL;
+    }
+
+  /* the live contacts: of a company with won deals, or linked to a won deal */
+  stmt = _crm_store_prepare (store,
+    "SELECT id, company, responsible FROM contact NOT INDEXED WHERE deleted = 0", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *company_id = (const char *) sqlite3_column_text (stmt, 1);
+      Client *company = company_id != NULL ? g_hash_table_lookup (companies, company_id) : NULL;
+      GPtrArray *deals = g_hash_table_lookup (links, id);
+      Client *client;
+
+      if (company == NULL && deals == NULL)
+        continue;
+      client = g_new0 (Client, 1);
+      client->client = g_strdup (id);
+      client->kind = kind_contact;
+      client->standalone = company_id == NULL;
+      client->manager = _crm_sql_dup_column_text (stmt, 2);
+      if (company != NULL)
+        {
+          client->last_won = company->last_won;
+          client->frequency = company->frequency;
+          client->monetary = company->monetary;
+        }
+      if (deals != NULL)
+        {
+          g_ptr_array_sort (deals, compare_pointers);
+          for (guint i = 0; i < deals->len; i++)
+            {
+              const Won *deal = deals->pdata[i];
+
+              /* linked twice, or its company's deal: counted already */
+              if ((i > 0 && deals->pdata[i - 1] == deal) ||
+                  (company_id != NULL && g_strcmp0 (deal->company, company_id) == 0))
+                continue;
+              facts_add (client, deal);
+            }
+        }
+      g_ptr_array_add (clients, client);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the contacts (RFM)");
+      return NULL;
+    }
+
+  /* the live companies among those with won deals, with their managers */
+  stmt = _crm_store_prepare (store, "SELECT id, responsible FROM company NOT INDEXED WHERE deleted = 0",
+                             error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gpointer key, value;
+
+      if (!g_hash_table_lookup_extended (companies, sqlite3_column_text (stmt, 0), &key, &value))
+        continue;
+      g_hash_table_steal (companies, key);
+      ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 1);
+      g_ptr_array_add (clients, value);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "read the companies (RFM)");
+      return NULL;
+    }
+  return g_steal_pointer (&clients);
+}
+
+/* Scores every client as of @as_of into temp.@table (one of a few fixed names): the
+ * facts gathered in one pass, scored and segmented here, written in the order of the
+ * table's key. */
 static gboolean
 score_into (CrmStore    *store,
             const char  *table,
@@ -75,48 +423,59 @@ score_into (CrmStore    *store,
     " standalone INTEGER, manager TEXT, last_won INTEGER, frequency INTEGER,"
     " monetary INTEGER, r INTEGER, f INTEGER, m INTEGER, segment TEXT) WITHOUT ROWID", table);
   g_autofree char *clear = g_strdup_printf ("DELETE FROM temp.%s", table);
-  g_autofree char *companies = g_strdup_printf (
-    "INSERT INTO temp.%s (client, kind, standalone, manager, last_won, frequency, monetary)"
-    " SELECT w.company, 'company', 1, co.responsible, max (w.at), count (*), sum (w.amount)"
-    " FROM temp.rfm_won w JOIN company co ON co.id = w.company AND co.deleted = 0"
-    " GROUP BY w.company", table);
-  g_autofree char *contacts = g_strdup_printf (
-    "INSERT INTO temp.%s (client, kind, standalone, manager, last_won, frequency, monetary)"
-    " SELECT x.contact, 'contact', c.company IS NULL, c.responsible, max (x.at), count (*),"
-    "  sum (x.amount) FROM ("
-    "  SELECT dc.contact AS contact, w.id AS deal, w.at AS at, w.amount AS amount"
-    "   FROM temp.rfm_won w JOIN deal_contact dc ON dc.deal = w.id AND dc.present = 1"
-    "   AND dc.deleted = 0"
-    "  UNION SELECT k.id, w.id, w.at, w.amount FROM temp.rfm_won w"
-    "   JOIN contact k ON k.company = w.company AND k.deleted = 0) x"
-    " JOIN contact c ON c.id = x.contact AND c.deleted = 0 GROUP BY x.contact", table);
-  /* scores 1–5: the share of clients of the same kind at or below the client's value,
-   * in fifths rounded up (ties score alike; the best scores 5) */
-  g_autofree char *scores = g_strdup_printf (
-    "UPDATE temp.%s AS t SET r = x.r, f = x.f, m = x.m, segment = x.segment FROM ("
-    " SELECT client,"
-    "  (5 * count (*) OVER (PARTITION BY kind ORDER BY last_won)"
-    "   + count (*) OVER (PARTITION BY kind) - 1) / count (*) OVER (PARTITION BY kind) AS r,"
-    "  (5 * count (*) OVER (PARTITION BY kind ORDER BY frequency)"
-    "   + count (*) OVER (PARTITION BY kind) - 1) / count (*) OVER (PARTITION BY kind) AS f,"
-    "  (5 * count (*) OVER (PARTITION BY kind ORDER BY monetary)"
-    "   + count (*) OVER (PARTITION BY kind) - 1) / count (*) OVER (PARTITION BY kind) AS m,"
-    "  " SEGMENT_OF " AS segment"
-    " FROM temp.%s) x WHERE x.client = t.client", table, table);
+  g_autofree char *insert = g_strdup_printf (
+    "INSERT INTO temp.%s (client, kind, standalone, manager, last_won, frequency, monetary,"
+    " r, f, m, segment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", table);
+  g_autoptr(GPtrArray) segments = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = TRUE;
 
-  return run (store, create, as_of, error) &&
-         run (store, clear, as_of, error) &&
-         run (store, "CREATE TEMP TABLE IF NOT EXISTS rfm_won (id TEXT PRIMARY KEY NOT NULL,"
-                     " company TEXT, amount INTEGER, at INTEGER) WITHOUT ROWID", as_of, error) &&
-         run (store, "CREATE INDEX IF NOT EXISTS temp.rfm_won_company ON rfm_won (company)",
-              as_of, error) &&
-         run (store, "DELETE FROM temp.rfm_won", as_of, error) &&
-         run (store, "INSERT INTO temp.rfm_won SELECT d.id, d.company, coalesce (d.amount, 0), "
-                     WON_AT " FROM deal d JOIN stage s ON s.id = d.stage AND s.kind = 'won'"
-                     " WHERE d.deleted = 0 AND " WON_AT " <= :asof", as_of, error) &&
-         run (store, companies, as_of, error) &&
-         run (store, contacts, as_of, error) &&
-         run (store, scores, as_of, error);
+  segments = load_segments (store, error);
+  if (segments == NULL)
+    return FALSE;
+  clients = gather_clients (store, as_of, error);
+  if (clients == NULL)
+    return FALSE;
+  score_kind (clients, kind_company);
+  score_kind (clients, kind_contact);
+  g_ptr_array_sort (clients, compare_clients);
+
+  if (!_crm_sql_exec (store, create, "prepare the RFM scores", error) ||
+      !_crm_sql_exec (store, "SAVEPOINT rfm_scores", "write the RFM scores", error))
+    return FALSE;
+  if (!_crm_sql_exec (store, clear, "write the RFM scores", error) ||
+      sqlite3_prepare_v2 (_crm_store_get_db (store), insert, -1, &stmt, NULL) != SQLITE_OK)
+    ok = FALSE;
+  for (guint i = 0; ok && i < clients->len; i++)
+    {
+      Client *client = clients->pdata[i];
+
+      client->segment = segment_for (segments, as_of, client->last_won, client->frequency,
+                                     client->monetary);
+      sqlite3_bind_text (stmt, 1, client->client, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, client->kind, -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 3, client->standalone);
+      _crm_sql_bind_text_or_null (stmt, 4, client->manager);
+      sqlite3_bind_int64 (stmt, 5, client->last_won);
+      sqlite3_bind_int64 (stmt, 6, client->frequency);
+      sqlite3_bind_int64 (stmt, 7, client->monetary);
+      for (int v = 0; v < 3; v++)
+        sqlite3_bind_int (stmt, 8 + v, client->score[v]);
+      _crm_sql_bind_text_or_null (stmt, 11, client->segment != NULL ? client->segment->id : NULL);
+      ok = sqlite3_step (stmt) == SQLITE_DONE;
+      sqlite3_reset (stmt);
+    }
+  if (!ok)
+    _crm_store_set_sql_error (store, error, "write the RFM scores");
+  sqlite3_finalize (stmt);
+  if (!ok)
+    {
+      sqlite3_exec (_crm_store_get_db (store), "ROLLBACK TO rfm_scores; RELEASE rfm_scores",
+                    NULL, NULL, NULL);
+      return FALSE;
+    }
+  return _crm_sql_exec (store, "RELEASE rfm_scores", "write the RFM scores", error);
 }
 
 /* What temp.rfm_client was last scored from: the connection's changes and the
@@ -222,90 +581,6 @@ crm_rfm_segment_names (CrmStore    *store,
     _crm_store_set_sql_error (store, error, "read the clients' segments");
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE ? g_steal_pointer (&names) : NULL;
-}
-
-/* ---- segments ---- */
-
-typedef struct {
-  char   *id;
-  char   *key;
-  char   *name;
-  gint64  bound[6];     /* recency_min, recency_max, frequency_min/max, monetary_min/max; -1 */
-} Segment;
-
-static void
-segment_free (gpointer data)
-{
-  Segment *segment = data;
-
-  g_free (segment->id);
-  g_free (segment->key);
-  g_free (segment->name);
-  g_free (segment);
-}
-
-static const char *const bound_names[6] = {
-  "recency_min", "recency_max", "frequency_min", "frequency_max", "monetary_min",
-  "monetary_max"
-};
-
-static GPtrArray *
-load_segments (CrmStore  *store,
-               GError   **error)
-{
-  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (segment_free);
-  sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT id, key, name, recency_min, recency_max, frequency_min, frequency_max,"
-    " monetary_min, monetary_max FROM rfm_segment WHERE deleted = 0"
-    " ORDER BY position, id", error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      Segment *segment = g_new0 (Segment, 1);
-
-      segment->id = _crm_sql_dup_column_text (stmt, 0);
-      segment->key = _crm_sql_dup_column_text (stmt, 1);
-      segment->name = _crm_sql_dup_column_text (stmt, 2);
-      for (int i = 0; i < 6; i++)
-        segment->bound[i] = sqlite3_column_type (stmt, 3 + i) == SQLITE_NULL
-                            ? -1 : sqlite3_column_int64 (stmt, 3 + i);
-      g_ptr_array_add (segments, segment);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_sql_error (store, error, "read the RFM segments");
-      return NULL;
-    }
-  return g_steal_pointer (&segments);
-}
-
-/* The same choice as SEGMENT_OF, in C (the history). */
-static const Segment *
-segment_for (GPtrArray *segments,
-             gint64     as_of,
-             gint64     last_won,
-             gint64     frequency,
-             gint64     monetary)
-{
-  gint64 days = (as_of - last_won) / CRM_MS_PER_DAY;
-
-  if (frequency == 0)
-    return NULL;
-  for (guint i = 0; i < segments->len; i++)
-    {
-      const Segment *s = segments->pdata[i];
-      const gint64 *b = s->bound;
-
-      if ((b[0] < 0 || days >= b[0]) && (b[1] < 0 || days <= b[1]) &&
-          (b[2] < 0 || frequency >= b[2]) && (b[3] < 0 || frequency <= b[3]) &&
-          (b[4] < 0 || monetary >= b[4]) && (b[5] < 0 || monetary <= b[5]))
-        return s;
-    }
-  return NULL;
 }
 
 char *
