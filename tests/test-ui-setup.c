@@ -348,7 +348,7 @@ test_tags (void)
   gint64 daf_deals = 0, man_deals = 0, man_after = 0;
 
   open_setup (CRM_SETUP_PAGE_TAGS);
-  act ("setup.tag-add", "(ss)", "Sitrak", "brand");
+  act ("setup.tag-add", "(ss)", "brand", "Sitrak");
   sitrak = resolve ("tag", "Sitrak", NULL);
   act ("setup.tag-color", "(ss)", sitrak, "red");
   act ("setup.tag-rename", "(ss)", sitrak, "Sitrak C7H");
@@ -382,6 +382,35 @@ test_tags (void)
   assert_toast ("Undone");
   g_assert_true (crm_test_ui_wait_until (row_shown, sitrak, 10000));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-tags"));
+
+  /* «Add Tag…»: Enter in the name adds the tag (named as typed, in the group whose
+   * header has the button) and closes the dialog */
+  {
+    GtkWidget *add = crm_test_ui_find (GTK_WIDGET (setup), GTK_TYPE_BUTTON, "_Add Tag…");
+    g_autoptr(GtkWidget) dialog = NULL;
+    g_autofree char *shacman = NULL;
+    GtkWidget *entry;
+
+    g_assert_nonnull (add);
+    g_signal_emit_by_name (add, "clicked");
+    dialog = g_object_ref (GTK_WIDGET (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG)));
+    entry = crm_test_ui_find (dialog, GTK_TYPE_ENTRY, NULL);
+    g_assert_nonnull (entry);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "Shacman");
+    /* Enter: what its key binding emits on the entry's text */
+    g_assert_nonnull (crm_test_ui_find (entry, GTK_TYPE_TEXT, NULL));
+    g_signal_emit_by_name (crm_test_ui_find (entry, GTK_TYPE_TEXT, NULL), "activate");
+    g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_hidden, dialog, 10000));
+    g_assert_null (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
+    shacman = resolve ("tag", "Shacman", NULL);
+    g_assert_true (crm_test_ui_wait_until (row_shown, shacman, 10000));
+    g_clear_object (&store);
+    store = replica ();
+    g_clear_pointer (&tag, json_object_unref);
+    tag = crm_store_dup_entity (store, "tag", shacman);
+    g_assert_cmpstr (str (tag, "grp"), ==, "brand");
+    assert_toast ("Shacman");
+  }
 }
 
 static void

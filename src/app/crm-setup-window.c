@@ -562,7 +562,8 @@ tag_add_action (GtkWidget  *widget,
   g_autofree char *text = NULL;
   g_autofree char *id = NULL;
 
-  g_variant_get (parameter, "(&s&s)", &name, &group);
+  /* (group, name): what «Add Tag…» of a group's header asks (ask_text: id, then text) */
+  g_variant_get (parameter, "(&s&s)", &group, &name);
   changeset = crm_setup_tag_add (store_of (self), name, group, NULL, &id, &error);
   text = g_strdup_printf (_("Tag «%s» added"), name);
   apply_focused (self, changeset, error, id, text);
@@ -734,12 +735,15 @@ ask_response_cb (AdwMessageDialog *dialog,
     }
 }
 
+/* Enter is «OK». adw_message_dialog_response() does not close the dialog in libadwaita
+ * 1.2, and gtk_window_close() after it would answer a second time («cancel», the close
+ * response): the dialog answers once and goes. */
 static void
 entry_activate_cb (GtkEntry         *entry,
                    AdwMessageDialog *dialog)
 {
   adw_message_dialog_response (dialog, "ok");
-  gtk_window_close (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 /* A dialog asking one line of text; on «OK» activates @action with (@id, text), or with

@@ -188,6 +188,12 @@ crm_test_ui_wait_for_window (GType type)
   return crm_test_ui_find_window (type);
 }
 
+static inline gboolean
+crm_test_ui_widget_hidden (gpointer widget)
+{
+  return !gtk_widget_get_visible (widget);
+}
+
 /* The first descendant of @root of @type whose "title" or "label" is @text (any when
  * @text is NULL), breadth first. */
 static inline GtkWidget *
@@ -224,6 +230,23 @@ crm_test_ui_find (GtkWidget  *root,
       return widget;
     }
   return NULL;
+}
+
+/* Clicks the response button labelled @label (its mnemonic label, "_Send") of the
+ * AdwMessageDialog @dialog as a person does, and waits until the dialog is gone. (A
+ * clicked response closes the dialog; adw_message_dialog_response() alone does not in
+ * libadwaita 1.2, so a test that calls it leaves the dialog on screen.) */
+static inline void
+crm_test_ui_respond (GtkWindow  *dialog,
+                     const char *label)
+{
+  g_autoptr(GtkWidget) held = g_object_ref (GTK_WIDGET (dialog));
+  GtkWidget *button = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, label);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_hidden, held, 10000));
 }
 
 /* Saves what @widget shows to $VORONKA_SCREENSHOT_DIR/@name.png (skipped without the
