@@ -291,9 +291,8 @@ test_save (void)
   dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
   gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), LIST_NAME);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-save-dialog"));
-  adw_message_dialog_response (dialog, "save");
-  gtk_window_destroy (GTK_WINDOW (dialog));
-  crm_test_ui_wait (300);
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Save");
+  g_assert_null (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
   wait_loaded ();
 
   /* the replica has the list with the filter and the segment */
@@ -366,8 +365,17 @@ test_open_from_sidebar (void)
 
 /* S4-2: «Write to All…» on the saved list: one e-mail from the template chosen to each
  * contact of the list that has an e-mail address, queued for the server. */
+static guint count_subject (const char *subject);
+
 static guint
 count_mailing (void)
+{
+  return count_subject ("Приглашение на семинар");
+}
+
+/* The e-mails with @subject in the replica's outbox. */
+static guint
+count_subject (const char *subject)
 {
   g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   g_autoptr(GError) error = NULL;
@@ -380,7 +388,7 @@ count_mailing (void)
       JsonObject *message = json_array_get_object_element (json_node_get_array (messages), i);
 
       if (g_strcmp0 (json_object_get_string_member_with_default (message, "subject", ""),
-                     "Приглашение на семинар") == 0)
+                     subject) == 0)
         count++;
     }
   return count;
@@ -490,8 +498,9 @@ test_mail_all (void)
   dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-all-dialog"));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
-  gtk_window_destroy (dialog);
+  /* «Send» closes the dialog: nothing is left over the list */
+  crm_test_ui_respond (dialog, "_Send");
+  g_assert_null (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_true (crm_test_ui_wait_until (mailing_queued, GUINT_TO_POINTER (expected), 10000));
   crm_test_ui_wait (300);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-mail-all"));
@@ -518,12 +527,11 @@ test_mail_all (void)
   g_signal_emit_by_name (button, "clicked");
   dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
-  gtk_window_destroy (dialog);
+  crm_test_ui_respond (dialog, "_Send");
   g_assert_true (crm_test_ui_wait_until (mail_dialog_says_already, NULL, 10000));
-  crm_test_ui_wait (150);
   dialog = find_already_dialog ();
   g_assert_nonnull (dialog);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-all-already"));
   g_assert_cmpuint (count_mailing (), ==, expected);
   again = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_CHECK_BUTTON,
@@ -531,8 +539,84 @@ test_mail_all (void)
   g_assert_nonnull (again);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (again), TRUE);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-all-again"));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "send");
+  crm_test_ui_respond (dialog, "_Send");
+  g_assert_null (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_true (crm_test_ui_wait_until (mailing_queued, GUINT_TO_POINTER (2 * expected), 10000));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-mail-all-sent-again"));
+}
+
+static gboolean
+webinar_queued (gpointer expected)
+{
+  return count_subject ("Вебинар для клиентов") == GPOINTER_TO_UINT (expected);
+}
+
+/* S4-2: «Write to All…» on the contacts a filter found, without saving a list first;
+ * never on every contact at once */
+static void
+test_mail_filtered (void)
+{
+  g_autofree char *view = g_strconcat ("list:", list_id, NULL);
+  CrmEntityList *list;
+  GtkWidget *button;
+  GtkWindow *dialog;
+  guint expected = 0;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = crm_message_template_add (store, NULL, "Вебинар", "email",
+                                                    "Вебинар для клиентов",
+                                                    "Здравствуйте, {contact.name}!", &error);
+    CrmFilterQuery query = { .entity = "contact", .filter = FILTER };
+    g_autoptr(JsonArray) rows = NULL;
+
+    g_assert_no_error (error);
+    rows = crm_filter_query (store, &query, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      if (json_array_get_length (json_object_get_array_member (json_array_get_object_element (rows, i),
+                                                               "emails")) > 0)
+        expected++;
+  }
+  g_assert_cmpuint (expected, >, 0);
+  crm_context_notify_changed (crm_window_get_context (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "contacts"));
+  list = contacts ();
+  g_assert_null (crm_entity_list_get_list_id (list));
+  button = crm_test_ui_find (GTK_WIDGET (list), GTK_TYPE_BUTTON, "_Write to All…");
+  g_assert_nonnull (button);
+  /* every contact: not offered */
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_hidden, button, 10000));
+
+  g_assert_true (crm_entity_list_set_filter (list, FILTER));
+  g_assert_true (crm_test_ui_wait_until (widget_visible, button, 10000));
+  wait_loaded ();
+  g_signal_emit_by_name (button, "clicked");
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Write to Everyone Found");
+  {
+    GtkWidget *dropdown = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, NULL);
+    GListModel *names = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+
+    for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+      if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "Вебинар"))
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
+    g_assert_cmpstr (gtk_string_object_get_string (gtk_drop_down_get_selected_item (GTK_DROP_DOWN (dropdown))),
+                     ==, "Вебинар");
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-filtered-dialog"));
+  crm_test_ui_respond (dialog, "_Send");
+  g_assert_null (crm_test_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_true (crm_test_ui_wait_until (webinar_queued, GUINT_TO_POINTER (expected), 10000));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-mail-filtered"));
+
+  /* back to the saved list for the tests after this one */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", view));
+  g_assert_cmpstr (crm_entity_list_get_list_id (list), ==, list_id);
+  wait_loaded ();
 }
 
 static void
@@ -657,6 +741,7 @@ main (int   argc,
   g_test_add_func ("/ui/lists/save", test_save);
   g_test_add_func ("/ui/lists/open-from-sidebar", test_open_from_sidebar);
   g_test_add_func ("/ui/lists/mail-all", test_mail_all);
+  g_test_add_func ("/ui/lists/mail-filtered", test_mail_filtered);
   g_test_add_func ("/ui/lists/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/lists/segment-follows-changes", test_segment_follows_changes);
   g_test_add_func ("/ui/lists/cancel-when-view-goes", test_cancel_when_view_goes);

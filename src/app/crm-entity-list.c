@@ -146,6 +146,21 @@ is_filtered (CrmEntityList *self)
   return self->filter != NULL || self->segment_id != NULL || self->list_id != NULL;
 }
 
+/* «Write to All…»: on a saved list of contacts, or on the contacts a filter, the tags
+ * or a segment narrowed (never on every contact at once) */
+static gboolean
+mail_possible (CrmEntityList *self)
+{
+  g_autofree char *filter = NULL;
+
+  if (is_company (self))
+    return FALSE;
+  if (is_filtered (self))
+    return TRUE;
+  filter = self->context != NULL ? crm_entity_list_dup_filter (self) : NULL;
+  return filter != NULL;
+}
+
 /* A page of the rows the worker read (none until it is done). */
 static JsonArray *
 fetch_filtered (CrmEntityList  *self,
@@ -526,7 +541,7 @@ delete_list_clicked_cb (CrmEntityList *self)
     crm_undo_toast_show (GTK_WIDGET (self), error->message, NULL);
 }
 
-/* ---- «Написать всем» on a saved list (S4-2) ---- */
+/* ---- «Написать всем» on a saved list or the contacts a filter finds (S4-2) ---- */
 
 static void update_spinner (CrmEntityList *self);
 
@@ -534,6 +549,7 @@ static void update_spinner (CrmEntityList *self);
 typedef struct {
   char       *path;
   char       *list_id;
+  char       *filter;
   char       *template_name;
   gint64      now;
   gboolean    again;
@@ -545,6 +561,7 @@ mail_data_free (MailData *data)
 {
   g_free (data->path);
   g_free (data->list_id);
+  g_free (data->filter);
   g_free (data->template_name);
   g_clear_pointer (&data->plan, json_object_unref);
   g_free (data);
@@ -569,7 +586,8 @@ mail_plan_in_thread (GTask        *task,
       return;
     }
   crm_store_set_now (reader, data->now);
-  data->plan = crm_mailing_plan (reader, data->list_id, NULL, data->template_name, &error);
+  data->plan = crm_mailing_plan (reader, data->list_id, data->filter, data->template_name,
+                                 &error);
   if (data->plan == NULL)
     g_task_return_error (task, error);
   else
@@ -657,6 +675,7 @@ crm_entity_list_mail_all (CrmEntityList       *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) outer = NULL;
+  g_autofree char *filter = NULL;
   MailData *data;
   GTask *task;
 
@@ -665,15 +684,20 @@ crm_entity_list_mail_all (CrmEntityList       *self,
 
   outer = g_task_new (self, self->cancellable, callback, user_data);
   g_task_set_source_tag (outer, crm_entity_list_mail_all);
-  if (self->context == NULL || self->list_id == NULL || is_company (self))
+  /* a saved list, or what the filter, the tags and the segment leave now */
+  if (self->context != NULL && self->list_id == NULL && !is_company (self))
+    filter = dup_saved_expression (self);
+  if (self->context == NULL || is_company (self) || (self->list_id == NULL && filter == NULL))
     {
       g_task_return_new_error (outer, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, "%s",
-                               _("Open a saved list of contacts to write to everyone in it"));
+                               _("Filter the contacts or open a saved list of contacts to "
+                                 "write to everyone in it"));
       return;
     }
   data = g_new0 (MailData, 1);
   data->path = g_strdup (crm_store_get_path (crm_context_get_store (self->context)));
   data->list_id = g_strdup (self->list_id);
+  data->filter = g_steal_pointer (&filter);
   data->template_name = g_strdup (template_name);
   data->now = crm_context_now (self->context);
   data->again = again;
@@ -760,7 +784,7 @@ present_mail_dialog (CrmEntityList *self,
   GtkWidget *box;
   guint selected = 0;
 
-  if (self->context == NULL || self->list_id == NULL)
+  if (self->context == NULL || !mail_possible (self))
     return;
   templates = crm_message_template_list (crm_context_get_store (self->context), &error);
   if (templates == NULL)
@@ -787,8 +811,12 @@ present_mail_dialog (CrmEntityList *self,
                            _("There are no e-mail templates yet; an administrator adds them"), NULL);
       return;
     }
-  /* Translators: the heading of «Write to All…» on a saved list, «Обзвон VIP» */
-  heading = g_strdup_printf (_("Write to Everyone in «%s»"), self->list_name != NULL ? self->list_name : "");
+  if (self->list_id != NULL)
+    /* Translators: the heading of «Write to All…» on a saved list, «Обзвон VIP» */
+    heading = g_strdup_printf (_("Write to Everyone in «%s»"), self->list_name != NULL ? self->list_name : "");
+  else
+    /* Translators: the heading of «Write to All…» on the contacts a filter found */
+    heading = g_strdup (_("Write to Everyone Found"));
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        heading,
                                                        notice != NULL ? notice :
@@ -1246,7 +1274,7 @@ crm_entity_list_reload (CrmView *view)
       read_saved_list (self);
     }
   gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
-  gtk_widget_set_visible (self->mail_button, self->list_id != NULL && !is_company (self));
+  gtk_widget_set_visible (self->mail_button, mail_possible (self));
   if (self->list_id != NULL && self->list_name != NULL)
     crm_view_set_title (view, self->list_name);
   else
