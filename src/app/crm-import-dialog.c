@@ -129,6 +129,10 @@ run_job (GTask        *task,
   gsize length = 0;
   const char *bytes = g_bytes_get_data (job->data, &length);
 
+  /* the worker's own connection, closed after the job: room for the one change set */
+  if (store != NULL && !job->dry_run &&
+      !crm_store_set_memory_limits (store, CRM_IMPORT_CACHE_KIB, 0, &result->error))
+    g_clear_object (&store);
   if (store != NULL)
     {
       options.entity = job->entity;

@@ -193,6 +193,9 @@ crm_cli_import (CrmCli   *cli,
       else
         json_object_set_string_member (mapping, header, equals + 1);
     }
+  /* a connection of this one import: room for its one change set */
+  if (!crm_store_set_memory_limits (cli->store, CRM_IMPORT_CACHE_KIB, 256 * 1024 * 1024, error))
+    return FALSE;
   options.mapping = mapping;
   options.dry_run = dry_run;
   options.actor_id = cli->actor_id;

@@ -87,8 +87,11 @@ typedef struct {
   GHashTable             *phones;     /* normalized phone → "name" (replica, then file) */
   GHashTable             *emails;
   GHashTable             *inns;
-  GHashTable             *companies;  /* folded name → id, made by this import */
-  GHashTable             *tags;       /* folded name → id, made by this import */
+  GHashTable             *companies;  /* folded name → id: made by this import, or the
+                                       * account's once looked up */
+  GHashTable             *tags;       /* folded name → id, likewise */
+  GHashTable             *resolved;   /* "entity\x1fscope\x1fname" → id, or "\x1f" + the
+                                       * error's message: a name is looked up once */
   CrmChangeset           *changeset;
   JsonArray              *errors;
   guint                   n_errors;
@@ -527,11 +530,27 @@ resolve (Import     *import,
          const char *what)
 {
   g_autoptr(GError) local_error = NULL;
-  char *id = crm_query_resolve (import->store, entity, name, scope, &local_error);
+  g_autofree char *key = g_strconcat (entity, "\x1f", scope != NULL ? scope : "", "\x1f", name, NULL);
+  const char *known = g_hash_table_lookup (import->resolved, key);
+  char *id;
 
+  if (known != NULL && known[0] != '\x1f')
+    return g_strdup (known);
+  if (known != NULL)
+    {
+      row_error (import, _("%s: %s"), what, known + 1);
+      return NULL;
+    }
+  id = crm_query_resolve (import->store, entity, name, scope, &local_error);
   if (id == NULL)
-    /* Translators: e.g. "Ответственный: «Петров» — there is no user «Петров»…" */
-    row_error (import, _("%s: %s"), what, local_error->message);
+    {
+      /* Translators: e.g. "Ответственный: «Петров» — there is no user «Петров»…" */
+      row_error (import, _("%s: %s"), what, local_error->message);
+      g_hash_table_insert (import->resolved, g_steal_pointer (&key),
+                           g_strconcat ("\x1f", local_error->message, NULL));
+    }
+  else
+    g_hash_table_insert (import->resolved, g_steal_pointer (&key), g_strdup (id));
   return id;
 }
 
@@ -591,7 +610,11 @@ company_for (Import     *import,
     return g_strdup (made);
   id = crm_query_resolve (import->store, "company", name, NULL, &local_error);
   if (id != NULL)
-    return id;
+    {
+      /* the account's: looked up once */
+      g_hash_table_insert (import->companies, g_steal_pointer (&folded), g_strdup (id));
+      return id;
+    }
   if (!g_error_matches (local_error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND))
     {
       row_error (import, _("Company: %s"), local_error->message);
@@ -790,8 +813,9 @@ import_deal (Import *import,
       g_autofree char *tag_id = g_strdup (g_hash_table_lookup (import->tags, folded));
       g_autoptr(GError) local_error = NULL;
 
-      if (tag_id == NULL)
-        tag_id = crm_query_resolve (import->store, "tag", tags->pdata[i], NULL, &local_error);
+      if (tag_id == NULL &&
+          (tag_id = crm_query_resolve (import->store, "tag", tags->pdata[i], NULL, &local_error)) != NULL)
+        g_hash_table_insert (import->tags, g_strdup (folded), g_strdup (tag_id));
       if (tag_id == NULL)
         {
           /* a brand the account does not have yet: made, as amoCRM's tags are */
@@ -954,6 +978,7 @@ crm_import_rows (CrmStore               *store,
   import.inns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   import.companies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   import.tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  import.resolved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   import.changeset = crm_changeset_new ();
   import.errors = json_array_new ();
   if (options->actor_id != NULL)
@@ -1017,6 +1042,7 @@ out:
   g_clear_pointer (&import.inns, g_hash_table_unref);
   g_clear_pointer (&import.companies, g_hash_table_unref);
   g_clear_pointer (&import.tags, g_hash_table_unref);
+  g_clear_pointer (&import.resolved, g_hash_table_unref);
   g_clear_pointer (&import.changeset, crm_changeset_unref);
   g_clear_pointer (&import.errors, json_array_unref);
   return ok;

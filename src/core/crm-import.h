@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 /* The largest file crm_import_csv() reads, and the most rows it takes. */
 #define CRM_IMPORT_MAX_BYTES ((gsize) 256 * 1024 * 1024)
 #define CRM_IMPORT_MAX_ROWS  1000000
+/* The page cache (KiB) of a connection opened for one bulk import (voronkactl import, the
+ * app's import worker): the one change set of 100 000 contacts and their search rows
+ * outgrows the default 32 MiB, and SQLite then spills pages to the WAL mid-transaction
+ * and reads them back (a third more CPU; bench/RESULTS.md). Used only as far as needed. */
+#define CRM_IMPORT_CACHE_KIB ((gint64) 512 * 1024)
 
 typedef struct {
   const char *entity;       /* "contact", "company" or "deal" */
