@@ -189,6 +189,11 @@ test_segment (void)
     row = crm_contact_page_get_segment_row (page);
     g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "VIP");
     g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "R "));
+    /* and how it got there: every transition, the last one into VIP */
+    row = crm_contact_page_get_segment_history_row (page);
+    g_assert_nonnull (row);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Segment History");
+    g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "→ VIP"));
     g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "lists-card-segment"));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.go-back", NULL));
     crm_test_ui_wait (200);

@@ -66,6 +66,7 @@ struct _CrmContactPage
   CrmFilesGroup       *files_group;
   guint                rfm_generation; /* which reload the segment being read is for */
   GtkWidget           *segment_row;    /* S4-5: the client's RFM segment, once read */
+  GtkWidget           *segment_history_row; /* its transitions, oldest first */
   CrmDiscountsGroup   *discounts_group;  /* S3-9: a company's brands' discounts */
   CrmMessagesGroup    *messages_group;
   CrmNoteBox          *note_box;

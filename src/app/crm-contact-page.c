@@ -745,6 +745,35 @@ segment_read_cb (GObject      *source,
         }
     }
   self->segment_row = add_detail (self, "starred-symbolic", title, subtitle->str, NULL, NULL);
+
+  /* every transition, oldest first: «2 March 2026: Спящий → Горячий» a line */
+  if (history != NULL && json_array_get_length (history) > 0)
+    {
+      g_autoptr(GString) lines = g_string_new (NULL);
+
+      for (guint i = 0; i < json_array_get_length (history); i++)
+        {
+          JsonObject *step = json_array_get_object_element (history, i);
+          const char *from = json_object_get_string_member_with_default (step, "from", NULL);
+          const char *to = json_object_get_string_member_with_default (step, "to", NULL);
+          g_autofree char *date = NULL;
+          gint64 at = 0;
+
+          if (!crm_time_parse (json_object_get_string_member_with_default (step, "at", ""), &at))
+            continue;
+          date = crm_format_date (at);
+          if (lines->len > 0)
+            g_string_append_c (lines, '\n');
+          /* Translators: a line of a client's RFM segment history on its card,
+           * «2 March 2026: Спящий → Горячий»; "no purchase" stands for a missing side */
+          g_string_append_printf (lines, _("%s: %s → %s"), date,
+                                  from != NULL ? from : _("no purchase"),
+                                  to != NULL ? to : _("no purchase"));
+        }
+      if (lines->len > 0)
+        self->segment_history_row = add_detail (self, "document-open-recent-symbolic",
+                                                _("Segment History"), lines->str, NULL, NULL);
+    }
 }
 
 static void
@@ -757,6 +786,7 @@ start_segment_read (CrmContactPage *self)
 
   self->rfm_generation++;
   self->segment_row = NULL;
+  self->segment_history_row = NULL;
   /* an account without segments (the truck dealer's) has nothing to show */
   segments = crm_rfm_segments (store, NULL);
   if (segments == NULL || json_array_get_length (segments) == 0 ||
@@ -779,6 +809,14 @@ crm_contact_page_get_segment_row (CrmContactPage *self)
 {
   g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), NULL);
   return self->segment_row;
+}
+
+GtkWidget *
+crm_contact_page_get_segment_history_row (CrmContactPage *self)
+{
+  g_return_val_if_fail (CRM_IS_CONTACT_PAGE (self), NULL);
+
+  return self->segment_history_row;
 }
 
 /* ---- a new deal for this client ---- */

@@ -48,5 +48,7 @@ CrmNewDealDialog *crm_contact_page_new_deal (CrmContactPage *self);
 /* S4-5: the row of the client's RFM segment on the card, once read (off the main loop),
  * or NULL (not read yet, or the account has no segments). */
 GtkWidget        *crm_contact_page_get_segment_row (CrmContactPage *self);
+/* The row listing the client's segment transitions, oldest first, once read (or NULL). */
+GtkWidget        *crm_contact_page_get_segment_history_row (CrmContactPage *self);
 
 G_END_DECLS
