@@ -204,6 +204,7 @@ typedef struct {
   char        *maildir;    /* the user's Maildir */
   char        *log;
   guint16      port;
+  guint16      starttls_port;   /* imap://: plain IMAP that must turn to TLS (STARTTLS) */
   uid_t        uid;        /* the mail user's (dovecot never serves mail as root) */
   gid_t        gid;
   GSubprocess *process;
@@ -348,6 +349,9 @@ imap_start (const char *cert,
   g_assert_cmpint (chmod (passwd_path, 0644), ==, 0);
 
   imap->port = crm_test_free_port ();
+  do
+    imap->starttls_port = crm_test_free_port ();
+  while (imap->starttls_port == imap->port);
   conf = g_strdup_printf (
     "base_dir = %s/run\n"
     "state_dir = %s/state\n"
@@ -366,11 +370,11 @@ imap_start (const char *cert,
     "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %s\n}\n"
     "userdb {\n  driver = passwd-file\n  args = %s\n}\n"
     "service imap-login {\n"
-    "  inet_listener imap {\n    port = 0\n  }\n"
+    "  inet_listener imap {\n    port = %u\n  }\n"
     "  inet_listener imaps {\n    port = %u\n    ssl = yes\n  }\n"
     "}\n",
     imap->dir, imap->dir, (int) getpid (), cert, key, imap->log, login_user, internal_user,
-    mail_root, passwd_path, passwd_path, (guint) imap->port);
+    mail_root, passwd_path, passwd_path, (guint) imap->starttls_port, (guint) imap->port);
   conf_path = g_build_filename (imap->dir, "dovecot.conf", NULL);
   g_file_set_contents (conf_path, conf, -1, &error);
   g_assert_no_error (error);
@@ -510,10 +514,6 @@ test_requests (void)
          "--ca-file", server->cert, NULL);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "Сконвертирована в сделку"));
-  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", "imap://mail.example.com/INBOX",
-         "--user", MAIL_USER, "--password-stdin", "--pipeline", "Заявки", NULL);
-  g_assert_cmpint (run.status, ==, 2);
-  g_assert_nonnull (strstr (run.err, "unencrypted"));
   admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", "https://mail.example.com/",
          "--user", MAIL_USER, "--password-stdin", "--pipeline", "Заявки", NULL);
   g_assert_cmpint (run.status, ==, 2);
@@ -1139,6 +1139,90 @@ test_files_quota (void)
   tmpdir = g_steal_pointer (&outer);
 }
 
+/* «Счёт на оплату» from «Сергей Иванов», all in windows-1251: the name and subject as
+ * encoded words, the text 8-bit. */
+static const char mail_cp1251_head[] =
+  "From: =?windows-1251?B?0eXw4+XpIMji4O3u4g==?= <sergey@zavod.test>\n"
+  "To: sales@franko.test\n"
+  "Subject: =?windows-1251?Q?=D1=F7=B8=F2_=ED=E0_=EE=EF=EB=E0=F2=F3?=\n"
+  "Message-ID: <cp1251-1@zavod.test>\n"
+  "MIME-Version: 1.0\n"
+  "Content-Type: text/plain; charset=windows-1251\n"
+  "Content-Transfer-Encoding: 8bit\n"
+  "\n";
+
+/* imap:// with STARTTLS (the port dovecot serves plain IMAP on, with ssl = required): the
+ * mailbox is added and checked, the e-mail in windows-1251 becomes a request a person
+ * reads — sender's name, subject and text in Russian. */
+static void
+test_starttls_cp1251 (void)
+{
+  const char *no_ticks[] = { "--tick-interval", "0", "--mail-interval", "0", NULL };
+  g_autofree char *outer = g_strdup (tmpdir);
+  g_autofree char *dir = NULL;
+  g_autofree char *laptop = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *mail = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(Imap) imap = NULL;
+  g_autoptr(JsonObject) box = NULL;
+  g_autoptr(JsonArray) deals = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  JsonObject *taken, *deal;
+
+  tmpdir = g_build_filename (outer, "starttls", NULL);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+  g_assert_cmpint (chmod (outer, 0711), ==, 0);
+  dir = g_build_filename (tmpdir, "server", NULL);
+  laptop = g_build_filename (tmpdir, "laptop.db", NULL);
+  admin (&run, dir, ADMIN_PW, "account", "create", "shop", "--template", "equipment-supplier",
+         "--admin", "admin", "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  server = crm_test_server_start (dir, FALSE, no_ticks);
+  key = g_build_filename (dir, "tls", "key.pem", NULL);
+  imap = imap_start (server->cert, key);
+  if (imap == NULL)
+    {
+      g_free (tmpdir);
+      tmpdir = g_steal_pointer (&outer);
+      return;
+    }
+  url = g_strdup_printf ("imap://127.0.0.1:%u/INBOX", (guint) imap->starttls_port);
+  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Заявки", "--ca-file", server->cert, NULL);
+  if (run.status != 0)
+    g_error ("mailbox add %s: %s", url, run.err);
+
+  body = g_convert ("Добрый день! Пришлите счёт на две кофемашины.\n", -1, "windows-1251",
+                    "UTF-8", NULL, NULL, &error);
+  g_assert_no_error (error);
+  mail = g_strconcat (mail_cp1251_head, body, NULL);
+  deliver (imap, mail);
+  box = check_ok (dir);
+  g_assert_cmpuint (n_taken (box), ==, 1);
+  taken = json_array_get_object_element (json_object_get_array_member (box, "taken"), 0);
+  g_assert_cmpstr (crm_test_get_string (taken, "title"), ==, "Счёт на оплату");
+  g_assert_cmpstr (crm_test_get_string (taken, "name"), ==, "Сергей Иванов");
+
+  laptop_sync (server, laptop);
+  deals = laptop_requests (laptop);
+  deal = find_by_title (deals, "Счёт на оплату");
+  g_assert_true (crm_test_has_string (json_object_get_array_member (deal, "contacts"),
+                                      "Сергей Иванов"));
+  {
+    g_autofree char *notes = deal_notes (laptop, crm_test_get_string (deal, "id"));
+
+    g_assert_nonnull (strstr (notes, "Добрый день! Пришлите счёт на две кофемашины."));
+  }
+  g_clear_pointer (&imap, imap_free);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_free (tmpdir);
+  tmpdir = g_steal_pointer (&outer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1150,6 +1234,7 @@ main (int    argc,
   g_test_add_func ("/mailbox/requests", test_requests);
   g_test_add_func ("/mailbox/distributed-on-shift", test_distributed_on_shift);
   g_test_add_func ("/mailbox/files-quota", test_files_quota);
+  g_test_add_func ("/mailbox/starttls-cp1251", test_starttls_cp1251);
   /* several processes share mailboxes only on PostgreSQL (the -pg run of the matrix) */
   if (crm_test_pg_wanted ())
     g_test_add_func ("/mailbox/two-processes", test_two_processes);

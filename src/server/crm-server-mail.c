@@ -89,7 +89,7 @@ typedef struct {
   char    *base;      /* scheme://host:port/ */
   char    *path;      /* the folder as the URL spells it (encoded), "INBOX" by default */
   char    *folder;    /* the folder's name, decoded */
-  gboolean plain;     /* imap:// on loopback */
+  gboolean starttls;  /* imap://: the connection turns to TLS (STARTTLS) before the login */
 } MailUrl;
 
 static void
@@ -100,13 +100,6 @@ mail_url_clear (MailUrl *url)
   g_clear_pointer (&url->folder, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MailUrl, mail_url_clear)
-
-static gboolean
-is_loopback (const char *host)
-{
-  return g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1") ||
-         g_str_equal (host, "[::1]") || g_ascii_strcasecmp (host, "localhost") == 0;
-}
 
 static gboolean
 parse_url (const char  *text,
@@ -145,17 +138,11 @@ parse_url (const char  *text,
                      "(the user goes in --user, the password on standard input)"), text);
       return FALSE;
     }
+  /* imap:// is STARTTLS, required: the password never travels unencrypted */
   if (g_ascii_strcasecmp (scheme, "imaps") == 0)
-    out->plain = FALSE;
-  else if (g_ascii_strcasecmp (scheme, "imap") == 0 && is_loopback (host))
-    out->plain = TRUE;
+    out->starttls = FALSE;
   else if (g_ascii_strcasecmp (scheme, "imap") == 0)
-    {
-      g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_URL,
-                   _("«%s» would send the mailbox's password unencrypted; use imaps://%s/ "
-                     "(IMAP over TLS, port 993)"), text, host);
-      return FALSE;
-    }
+    out->starttls = TRUE;
   else
     {
       g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_URL,
@@ -164,7 +151,7 @@ parse_url (const char  *text,
     }
   port = g_uri_get_port (uri);
   if (port <= 0)
-    port = out->plain ? 143 : 993;
+    port = out->starttls ? 143 : 993;
   path = g_uri_get_path (uri);
   while (*path == '/')
     path++;
@@ -195,9 +182,9 @@ parse_url (const char  *text,
       }
   out->path = g_strdup (path);
   if (strchr (host, ':') != NULL && host[0] != '[')
-    out->base = g_strdup_printf ("%s://[%s]:%d/", out->plain ? "imap" : "imaps", host, port);
+    out->base = g_strdup_printf ("%s://[%s]:%d/", out->starttls ? "imap" : "imaps", host, port);
   else
-    out->base = g_strdup_printf ("%s://%s:%d/", out->plain ? "imap" : "imaps", host, port);
+    out->base = g_strdup_printf ("%s://%s:%d/", out->starttls ? "imap" : "imaps", host, port);
   return TRUE;
 }
 
@@ -271,10 +258,15 @@ set_curl_error (Imap        *imap,
       g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_CANCELLED,
                    _("The check of %s was stopped"), url);
       break;
+    case CURLE_USE_SSL_FAILED:
+      g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_CONNECT,
+                   _("The mail server %s does not offer STARTTLS, and the mailbox's password "
+                     "is never sent unencrypted: use its imaps:// address (port 993), or "
+                     "have STARTTLS turned on (%s)"), url, detail);
+      break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_USE_SSL_FAILED:
       g_set_error (error, CRM_MAIL_ERROR, CRM_MAIL_ERROR_CONNECT,
                    _("Could not make a trusted TLS connection to %s: %s. If the mail server "
                      "has a certificate of its own CA, give it with --ca-file"), url, detail);
@@ -848,8 +840,8 @@ crm_mail_fetch (const CrmMailboxState *state,
   curl_easy_setopt (imap.curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (imap.curl, CURLOPT_USERNAME, state->user);
   curl_easy_setopt (imap.curl, CURLOPT_PASSWORD, state->password);
-  curl_easy_setopt (imap.curl, CURLOPT_USE_SSL, url.plain ? (long) CURLUSESSL_NONE
-                                                          : (long) CURLUSESSL_ALL);
+  /* imaps:// is TLS from the start; imap:// must turn to TLS or the check stops */
+  curl_easy_setopt (imap.curl, CURLOPT_USE_SSL, (long) CURLUSESSL_ALL);
   if (state->ca_file != NULL)
     curl_easy_setopt (imap.curl, CURLOPT_CAINFO, state->ca_file);
   curl_easy_setopt (imap.curl, CURLOPT_CONNECTTIMEOUT, 30L);

@@ -24,7 +24,7 @@ typedef enum {
 void          crm_mail_init               (void);
 
 /* Checks a mailbox URL as `mailbox add` takes it: imaps://HOST[:PORT][/FOLDER] (INBOX
- * when no folder); imap:// (no TLS) only on 127.0.0.1, ::1 or localhost. */
+ * when no folder), IMAP over TLS; or imap://HOST[:PORT][/FOLDER], STARTTLS required. */
 gboolean      crm_mail_check_url          (const char  *url,
                                            GError     **error);
 
