@@ -11,6 +11,8 @@
 #include "crm-test-ui.h"
 
 #include "crm-attachment.h"
+#include "crm-board.h"
+#include "crm-board-column.h"
 #include "crm-deal-page.h"
 #include "crm-files-group.h"
 #include "crm-query.h"
@@ -372,6 +374,63 @@ test_fetch_images_setting (void)
   g_settings_set_boolean (settings, "fetch-images", FALSE);
 }
 
+typedef struct {
+  const char *deal;
+  const char *stage;
+} CardWait;
+
+/* The board shows @deal's card in the column of @stage. */
+static gboolean
+card_in_column (gpointer data)
+{
+  CardWait *wait = data;
+  CrmBoard *board = CRM_BOARD (crm_window_get_page (window, "board"));
+  CrmBoardColumn *column = crm_board_find_column (board, wait->stage);
+
+  return column != NULL && crm_board_column_find_card (column, wait->deal) != NULL;
+}
+
+/* The live channel on the board (issue 14): the rep moves the deal on the laptop and
+ * syncs; the manager's board shows the card in its new column with no sync asked for —
+ * the app's periodic sync is minutes away (sync-interval 300 s), so only the server's
+ * live event can explain it. Screenshot: board-live-move. */
+static void
+test_live_board_move (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  const char *pipeline = crm_context_find_pipeline_by_name (context, "Продажи");
+  g_autofree char *view = NULL;
+  g_autofree char *qualified = NULL;
+  g_autofree char *first = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) moved = NULL;
+  CardWait wait;
+
+  if (missing != NULL)
+    {
+      crm_test_fail_missing (missing);
+      return;
+    }
+  g_assert_nonnull (pipeline);
+  first = crm_query_resolve (app_store (), "stage", "Новая заявка", pipeline, &error);
+  qualified = crm_query_resolve (app_store (), "stage", "Квалифицирован", pipeline, &error);
+  g_assert_no_error (error);
+  view = g_strconcat ("pipeline:", pipeline, NULL);
+  crm_window_show_view (window, view);
+  wait = (CardWait) { deal_id, first };
+  if (!crm_test_ui_wait_until (card_in_column, &wait, WAIT_MS))
+    g_error ("the deal's card is not in «Новая заявка» on the manager's board");
+
+  moved = ctl (rep_db, NULL, "deal", "move", deal_id, "--as", REP, "--stage", "Квалифицирован",
+               NULL);
+  rep_sync ();
+  wait = (CardWait) { deal_id, qualified };
+  if (!crm_test_ui_wait_until (card_in_column, &wait, WAIT_MS))
+    g_error ("the move on the rep's laptop never showed on the manager's board by itself");
+  crm_test_ui_wait (200);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-live-move"));
+}
+
 static void
 set_up (void)
 {
@@ -439,6 +498,7 @@ main (int   argc,
   g_test_add_func ("/ui/files/photo-thumbnail", test_photo_thumbnail);
   g_test_add_func ("/ui/files/server-stopped", test_server_stopped);
   g_test_add_func ("/ui/files/fetch-images-setting", test_fetch_images_setting);
+  g_test_add_func ("/ui/files/live-board-move", test_live_board_move);
   status = g_test_run ();
 
   crm_test_ui_stop (app);
