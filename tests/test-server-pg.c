@@ -7,7 +7,7 @@
  *     1…head without a gap; every deal has a number, none given twice;
  *   - an account created through one process's folder signs in through the other;
  *   - a device listening on one process's live channel hears of a push to the other
- *     (LISTEN/NOTIFY);
+ *     (LISTEN/NOTIFY), and gets the caller's card of a call the other process routed;
  *   - timer rules: two processes ticking every second, exactly one of them runs the
  *     rules; killed (SIGKILL), the other takes over;
  *   - a process restarted with an empty cache catches up from the database alone;
@@ -840,6 +840,79 @@ test_telephony_across_processes (void)
   crm_test_replica_clear (&laptop);
 }
 
+static void
+take_call_event (CrmLiveClient *live,
+                 JsonObject    *event,
+                 JsonObject   **out_event)
+{
+  if (*out_event == NULL)
+    *out_event = json_object_ref (event);
+}
+
+/* The caller's card reaches a desktop connected to the other process: the PBX asks one
+ * process who rings, the rep's app listens on the other (NOTIFY voronka_live). */
+static void
+test_card_across_processes (void)
+{
+  const char *route_body =
+    "{\"call_id\":\"pg-call-card\",\"from\":\"+79127778899\",\"to\":\"+74951234567\","
+    "\"at\":\"2026-12-07T11:00:00Z\"}";
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_autofree char *token = NULL;
+  g_autoptr(CrmSyncReport) first = NULL;
+  g_autoptr(CrmLiveClient) live = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  JsonArray *ring;
+  gboolean rings_her = FALSE;
+  guint sync_needed = 0;
+  CrmTestReplica rep = { 0 };
+  gint64 deadline;
+
+  g_assert_cmpint (crm_test_server_admin (servers[0]->dir, NULL, "telephony", "token", "acme",
+                                          NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (servers[1]->dir, NULL, "telephony", "set", "acme",
+                                          "--hours", "09:00-18:00", "--days", "mon-fri",
+                                          "--zone", "UTC", NULL), ==, 0);
+  token = crm_test_pg_query (url, "SELECT token FROM telephony");
+
+  crm_test_replica_open (&rep, servers[0], tmpdir, "card.db", "Мария Кузнецова",
+                         "rep-password");
+  first = crm_test_replica_sync (&rep);
+  live = crm_live_client_new (rep.client);
+  crm_live_client_set_cursor (live, first->cursor);
+  g_signal_connect (live, "sync-needed", G_CALLBACK (count_sync_needed), &sync_needed);
+  g_signal_connect (live, "call", G_CALLBACK (take_call_event), &event);
+  crm_live_client_start (live);
+  g_assert_true (live_ready (live, &sync_needed, TRUE));
+
+  crm_test_http_request (servers[1], &answer, "POST", "/api/v1/telephony/route", token,
+                         route_body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  ring = json_object_get_array_member (answer.body, "ring");
+  for (guint i = 0; ring != NULL && i < json_array_get_length (ring); i++)
+    {
+      JsonArray *users = json_object_get_array_member (json_array_get_object_element (ring, i),
+                                                       "users");
+
+      for (guint j = 0; users != NULL && j < json_array_get_length (users); j++)
+        rings_her |= g_str_equal (json_array_get_string_element (users, j), "Мария Кузнецова");
+    }
+  g_assert_true (rings_her);
+
+  /* her socket is on the first process; only the second one took the call */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (event == NULL && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (20 * 1000);
+  g_assert_nonnull (event);
+  g_assert_cmpstr (crm_test_get_string (event, "call"), ==,
+                   crm_test_get_string (answer.body, "call"));
+  g_assert_cmpstr (crm_test_get_string (event, "deal"), ==,
+                   crm_test_get_string (answer.body, "deal"));
+  crm_live_client_stop (live);
+  crm_test_replica_clear (&rep);
+}
+
 /* --- PostgreSQL restarted mid-run (issue 21) ---------------------------------------------- */
 
 typedef struct {
@@ -1023,6 +1096,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/delivery-once", test_delivery_once);
   g_test_add_func ("/server-pg/delivery-connection-reset", test_delivery_connection_reset);
   g_test_add_func ("/server-pg/telephony-across-processes", test_telephony_across_processes);
+  g_test_add_func ("/server-pg/card-across-processes", test_card_across_processes);
   g_test_add_func ("/server-pg/migrate", test_migrate);
   g_test_add_func ("/server-pg/backup-carries-files", test_backup_carries_files);
   g_test_add_func ("/server-pg/database-restart", test_database_restart);

@@ -21,6 +21,7 @@
 #include "crm-server-backup.h"
 #include "crm-server-connections.h"
 #include "crm-server-delivery.h"
+#include "crm-server-live.h"
 #include "crm-server-log.h"
 #include "crm-server-mailboxes.h"
 #include "crm-server-publish.h"
@@ -31,6 +32,16 @@
 #include "crm-server-tls.h"
 #include "crm-template.h"
 #include "crm-ledger.h"
+
+/* A live event another process published, to this process's sockets (CrmServerPgLive). */
+static void
+deliver_live (const char         *account_id,
+              const char * const *user_ids,
+              const char         *text,
+              gpointer            user_data)
+{
+  crm_server_live_deliver (user_data, account_id, user_ids, text);
+}
 
 static const char *const roles[] = { "admin", "manager", "rep", NULL };
 
@@ -951,7 +962,15 @@ crm_server_cmd_serve (const char  *data_dir,
                                           G_CALLBACK (crm_server_changed), server);
   /* the other processes' pushes reach this one's live sockets */
   if (CRM_IS_SERVER_PG (storage))
-    crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
+    {
+      crm_server_pg_listen (CRM_SERVER_PG (storage), G_CALLBACK (crm_server_changed), server);
+      /* a caller's card from a PBX request to another process reaches this one's sockets,
+       * and this one's to theirs */
+      crm_server_pg_listen_live (CRM_SERVER_PG (storage), deliver_live,
+                                 crm_server_get_live (server));
+      crm_server_live_set_relay (crm_server_get_live (server), crm_server_pg_publish_live,
+                                 storage);
+    }
   if (delivery_seconds > 0)
     {
       delivery = crm_server_delivery_new (CRM_SERVER_BACKEND (storage), data_dir,

@@ -40,6 +40,8 @@ struct _CrmServerLive
   GHashTable       *heads;     /* account id → gint64*: the head last announced */
   guint             check_source;
   guint             open;
+  CrmServerLiveRelay relay;
+  gpointer          relay_data;
 };
 
 static void
@@ -540,6 +542,26 @@ crm_server_live_send_to_users (CrmServerLive      *self,
                                const char         *account_id,
                                const char * const *user_ids,
                                const char         *text)
+{
+  if (self->relay != NULL)
+    self->relay (account_id, user_ids, text, self->relay_data);
+  return crm_server_live_deliver (self, account_id, user_ids, text);
+}
+
+void
+crm_server_live_set_relay (CrmServerLive      *self,
+                           CrmServerLiveRelay  relay,
+                           gpointer            user_data)
+{
+  self->relay = relay;
+  self->relay_data = user_data;
+}
+
+guint
+crm_server_live_deliver (CrmServerLive      *self,
+                         const char         *account_id,
+                         const char * const *user_ids,
+                         const char         *text)
 {
   g_autoptr(GPtrArray) sockets = snapshot (self);
   guint sent = 0;

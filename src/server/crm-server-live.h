@@ -47,6 +47,13 @@ G_BEGIN_DECLS
 
 typedef struct _CrmServerLive CrmServerLive;
 
+/* Passes a live event of crm_server_live_send_to_users() on to the other processes that
+ * serve the account (PostgreSQL's NOTIFY), whose sockets may be the ones it is for. */
+typedef void (*CrmServerLiveRelay) (const char         *account_id,
+                                    const char * const *user_ids,
+                                    const char         *text,
+                                    gpointer            user_data);
+
 CrmServerLive *crm_server_live_new       (CrmServerStorage    *storage);
 void           crm_server_live_free      (CrmServerLive       *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerLive, crm_server_live_free)
@@ -72,11 +79,21 @@ void           crm_server_live_changed   (CrmServerLive       *self,
 /* The same for every account with sockets (after the timer rules ran). */
 void           crm_server_live_changed_all (CrmServerLive     *self);
 /* Sends @text to the sockets of @account_id's users whose `user` entity is one of
- * @user_ids (NULL-terminated); returns how many sockets. */
+ * @user_ids (NULL-terminated), and to the relay (crm_server_live_set_relay()); returns
+ * how many sockets of this process. */
 guint          crm_server_live_send_to_users (CrmServerLive      *self,
                                               const char         *account_id,
                                               const char * const *user_ids,
                                               const char         *text);
+/* The same, only to this process's sockets: for an event relayed from another process. */
+guint          crm_server_live_deliver   (CrmServerLive      *self,
+                                          const char         *account_id,
+                                          const char * const *user_ids,
+                                          const char         *text);
+/* Every crm_server_live_send_to_users() from now on is also handed to @relay. */
+void           crm_server_live_set_relay (CrmServerLive      *self,
+                                          CrmServerLiveRelay  relay,
+                                          gpointer            user_data);
 /* Sockets open now. */
 guint          crm_server_live_get_count (CrmServerLive       *self);
 /* Closes every socket with 1001 and lets the main loop send the close frames for at most

@@ -68,6 +68,9 @@ struct _CrmServerPg
   guint       relisten_source;
   GCallback   changed;
   gpointer    changed_data;
+  /* crm_server_pg_listen_live(): live events for sockets of other processes */
+  CrmServerPgLive live;
+  gpointer        live_data;
 };
 
 G_DEFINE_FINAL_TYPE (CrmServerPg, crm_server_pg, CRM_TYPE_SERVER_BACKEND)
@@ -1507,6 +1510,48 @@ listen_lost (CrmServerPg *self)
     self->relisten_source = g_timeout_add_seconds (2, relisten, self);
 }
 
+/* A live event another process published (crm_server_pg_publish_live()): {"a": account
+ * id, "u": [user ids], "t": the text for their sockets}. */
+static void
+relay_heard (CrmServerPg *self,
+             const char  *payload)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) users = g_ptr_array_new ();
+  JsonObject *event;
+  JsonArray *ids;
+  const char *account, *text;
+
+  if (self->live == NULL)
+    return;
+  if (!json_parser_load_from_data (parser, payload, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_message ("A live event from another process is not JSON; ignored");
+      return;
+    }
+  event = json_node_get_object (json_parser_get_root (parser));
+  account = json_object_get_string_member_with_default (event, "a", NULL);
+  text = json_object_get_string_member_with_default (event, "t", NULL);
+  ids = json_object_has_member (event, "u") &&
+        JSON_NODE_HOLDS_ARRAY (json_object_get_member (event, "u"))
+        ? json_object_get_array_member (event, "u") : NULL;
+  if (account == NULL || text == NULL || ids == NULL)
+    {
+      g_message ("A live event from another process lacks its account, users or text; ignored");
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    {
+      JsonNode *id = json_array_get_element (ids, i);
+
+      if (JSON_NODE_HOLDS_VALUE (id) && json_node_get_value_type (id) == G_TYPE_STRING)
+        g_ptr_array_add (users, (gpointer) json_node_get_string (id));
+    }
+  g_ptr_array_add (users, NULL);
+  self->live (account, (const char * const *) users->pdata, text, self->live_data);
+}
+
 static gboolean
 heard (gint          fd,
        GIOCondition  condition,
@@ -1525,8 +1570,12 @@ heard (gint          fd,
     }
   while ((notify = PQnotifies (self->listen_conn)) != NULL)
     {
-      /* this process's own writes told their devices already */
-      if (notify->be_pid != PQbackendPID (self->conn))
+      /* this process's own writes and events told their devices already */
+      if (notify->be_pid == PQbackendPID (self->conn))
+        ;
+      else if (g_str_equal (notify->relname, "voronka_live"))
+        relay_heard (self, notify->extra);
+      else
         any = TRUE;
       PQfreemem (notify);
     }
@@ -1546,7 +1595,7 @@ start_listening (CrmServerPg *self)
       g_message ("Listening to PostgreSQL: %s", PQerrorMessage (self->listen_conn));
       return FALSE;
     }
-  result = PQexec (self->listen_conn, "LISTEN voronka_changes");
+  result = PQexec (self->listen_conn, "LISTEN voronka_changes; LISTEN voronka_live");
   if (PQresultStatus (result) != PGRES_COMMAND_OK)
     {
       g_message ("Listening to PostgreSQL: %s", PQresultErrorMessage (result));
@@ -1582,6 +1631,57 @@ crm_server_pg_listen (CrmServerPg *self,
   self->changed_data = user_data;
   if (self->listen_conn == NULL && !start_listening (self))
     listen_lost (self);
+}
+
+void
+crm_server_pg_listen_live (CrmServerPg     *self,
+                           CrmServerPgLive  live,
+                           gpointer         user_data)
+{
+  g_return_if_fail (CRM_IS_SERVER_PG (self));
+  self->live = live;
+  self->live_data = user_data;
+}
+
+/* PostgreSQL's NOTIFY carries at most 8 000 bytes */
+#define LIVE_PAYLOAD_MAX 7900
+
+void
+crm_server_pg_publish_live (const char         *account_id,
+                            const char * const *user_ids,
+                            const char         *text,
+                            gpointer            user_data)
+{
+  CrmServerPg *self = CRM_SERVER_PG (user_data);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *payload = NULL;
+  PGresult *result;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "a");
+  json_builder_add_string_value (builder, account_id);
+  json_builder_set_member_name (builder, "u");
+  json_builder_begin_array (builder);
+  for (guint i = 0; user_ids[i] != NULL; i++)
+    json_builder_add_string_value (builder, user_ids[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "t");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  payload = json_to_string (root, FALSE);
+  if (strlen (payload) > LIVE_PAYLOAD_MAX)
+    {
+      g_message ("A live event of %zu bytes is too long for the other processes; only this "
+                 "process's devices get it", strlen (payload));
+      return;
+    }
+  result = pg_query (self, &error, "SELECT pg_notify ('voronka_live', $1)", payload, NULL);
+  if (result == NULL)
+    g_message ("Could not pass a live event to the other processes: %s", error->message);
+  PQclear (result);
 }
 
 PGresult *

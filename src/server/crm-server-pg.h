@@ -21,6 +21,25 @@ CrmServerStorage *crm_server_pg_new (const char  *data_dir,
                                      const char  *url,
                                      GError     **error);
 
+/* A live event (a caller's card) for @account_id's users @user_ids, as its text. */
+typedef void (*CrmServerPgLive) (const char         *account_id,
+                                 const char * const *user_ids,
+                                 const char         *text,
+                                 gpointer            user_data);
+
+/* Calls @live on the main loop with the live events the other processes publish (LISTEN
+ * voronka_live), so the sockets they are for hear them wherever they are connected. */
+void              crm_server_pg_listen_live       (CrmServerPg     *self,
+                                                   CrmServerPgLive  live,
+                                                   gpointer         user_data);
+/* Publishes a live event to the other processes (NOTIFY voronka_live); @user_data is the
+ * CrmServerPg (a CrmServerLiveRelay). Too long an event (over 7 900 bytes) or a database
+ * that fails stays with this process's sockets, and says so in the log. */
+void              crm_server_pg_publish_live      (const char         *account_id,
+                                                   const char * const *user_ids,
+                                                   const char         *text,
+                                                   gpointer            user_data);
+
 /* Calls @changed (with @user_data) on the main loop whenever another process wrote to an
  * account (LISTEN/NOTIFY), so this process's live sockets hear of it too. */
 void              crm_server_pg_listen            (CrmServerPg *self,

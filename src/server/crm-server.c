@@ -1498,6 +1498,12 @@ crm_server_set_certificate (CrmServer       *self,
   crm_server_connections_set_certificate (self->connections, certificate);
 }
 
+CrmServerLive *
+crm_server_get_live (CrmServer *self)
+{
+  return self->live;
+}
+
 void
 crm_server_set_push_hook (CrmServer         *self,
                           CrmServerPushHook  func,

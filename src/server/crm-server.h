@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "crm-server-live.h"
 #include "crm-server-net.h"
 #include "crm-server-storage.h"
 
@@ -55,6 +56,8 @@ void       crm_server_set_certificate     (CrmServer        *self,
 /* @func (@account_id, @user_data) after each push an account took (message delivery). */
 typedef void (*CrmServerPushHook) (const char *account_id,
                                    gpointer    user_data);
+/* The live sockets of this process (the live channel). */
+CrmServerLive *crm_server_get_live        (CrmServer         *self);
 void       crm_server_set_push_hook       (CrmServer         *self,
                                            CrmServerPushHook  func,
                                            gpointer           user_data);
