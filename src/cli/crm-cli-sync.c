@@ -412,6 +412,8 @@ crm_cli_sync (CrmCli   *cli,
   g_autofree char *server_arg = NULL;
   g_autofree char *user_arg = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *invite = NULL;
+  g_autofree char *invited_user = NULL;
   gboolean password_stdin = FALSE;
   gboolean insecure = FALSE;
   gboolean forget = FALSE;
@@ -433,6 +435,10 @@ crm_cli_sync (CrmCli   *cli,
     { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
       N_("Sign in with the password read from standard input; the token is kept in the keyring"),
       NULL },
+    { "invite", 0, 0, G_OPTION_ARG_STRING, &invite,
+      N_("Become a user of the account with the one-time invitation code your administrator "
+         "gave you, choosing your password (read from standard input: --password-stdin, at "
+         "least 8 characters); instead of --user"), N_("CODE") },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
       N_("Trust this certificate (PEM), e.g. the server's self-signed one; the replica remembers it"),
       N_("PEM") },
@@ -523,8 +529,16 @@ crm_cli_sync (CrmCli   *cli,
   server = crm_server_url_normalize (typed, &local_error);
   if (server == NULL)
     return crm_cli_usage_error (error, "%s", local_error->message);
+  if (invite != NULL && (!password_stdin || user_arg != NULL || forget || watch))
+    return crm_cli_usage_error (error, _("--invite goes with --password-stdin (the password you "
+                                         "choose) and without --user, --forget or --watch: the "
+                                         "code says who you are"));
+  if (invite != NULL && g_file_test (path, G_FILE_TEST_EXISTS) && remembered.server != NULL)
+    return crm_cli_usage_error (error, _("This replica already syncs with %s; redeem the "
+                                         "invitation into a new replica file (--db NEW.db)"),
+                                remembered.server);
   user = user_arg != NULL ? user_arg : remembered.user;
-  if (user == NULL)
+  if (user == NULL && invite == NULL)
     return crm_cli_usage_error (error, _("Who signs in? Give your user name once with --user "
                                          "NAME; the replica remembers it"));
 
@@ -604,7 +618,33 @@ crm_cli_sync (CrmCli   *cli,
         }
     }
 
-  if (password_stdin)
+  if (invite != NULL)
+    {
+      g_autoptr(CrmSession) session = NULL;
+
+      password = read_password (error);
+      if (password == NULL)
+        return FALSE;
+      session = crm_sync_client_redeem_invite (client, invite, password, NULL, &local_error);
+      if (session == NULL)
+        {
+          g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+          return FALSE;
+        }
+      invited_user = g_strdup (crm_sync_client_get_user (client));
+      user = invited_user;
+      /* kept at once: should the first sync fail, the next one needs no code */
+      if (!crm_credentials_store_token (server, user, session->token, &local_error))
+        {
+          g_printerr (_("voronkactl: the sign-in was not saved (%s)\n"), local_error->message);
+          g_clear_error (&local_error);
+        }
+      if (!cli->json)
+        g_print (_("Welcome, %s: you are now a user (%s) of account «%s» on %s. Later syncs "
+                   "sign in as %s.\n"), session->user_name, session->role,
+                 session->account_name, server, user);
+    }
+  else if (password_stdin)
     {
       /* a fresh sign-in; the token it gives replaces any saved one */
       password = read_password (error);
@@ -638,6 +678,10 @@ crm_cli_sync (CrmCli   *cli,
     {
       if (!existed)
         remove_unsynced_replica (path);
+      if (invite != NULL)
+        g_prefix_error (&local_error, _("You are a user of the account now, but the first "
+                                        "sync failed; run “voronkactl sync --server %s --user "
+                                        "%s” again: "), server, user);
       g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
       return FALSE;
     }
@@ -758,9 +802,8 @@ crm_cli_remembered_client (CrmCli    *cli,
   if (typed == NULL || remembered.user == NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_SERVER_UNREACHABLE,
-                   _("This replica has never synced, so there is no server to fetch the file "
-                     "from; run “voronkactl sync --server URL --user NAME --password-stdin” "
-                     "first"));
+                   _("This replica has never synced, so it knows no server to ask; run "
+                     "“voronkactl sync --server URL --user NAME --password-stdin” first"));
       return NULL;
     }
   server = crm_server_url_normalize (typed, &local_error);
@@ -803,6 +846,84 @@ crm_cli_remembered_client (CrmCli    *cli,
     }
   crm_sync_client_set_token (client, token);
   return g_steal_pointer (&client);
+}
+
+gboolean
+crm_cli_user_invite (CrmCli   *cli,
+                     int       argc,
+                     char    **argv,
+                     GError  **error)
+{
+  static const char *const roles[] = { "admin", "manager", "rep", NULL };
+  g_autofree char *role = NULL;
+  gint days = 0;
+  gboolean password_stdin = FALSE;
+  gboolean insecure = FALSE;
+  const GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, N_("admin, manager or rep (default: rep)"),
+      N_("ROLE") },
+    { "days", 0, 0, G_OPTION_ARG_INT, &days,
+      N_("How many days the code works (default 7, at most 90)"), N_("N") },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+      N_("Sign in to the server with your password read from standard input"), NULL },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure,
+      N_("Allow plain http:// to a server on this machine (tests only)"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(JsonObject) invite = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDateTime) expires = NULL;
+  g_autofree char *when = NULL;
+  const char *server;
+  const char *code;
+
+  if (!crm_cli_parse (cli, "user invite", "NAME",
+                      _("Invite a new user (administrators; through the server this replica "
+                        "syncs with): prints a one-time code and the server's address to give "
+                        "them. They choose «I have an invitation code» when signing in to the "
+                        "app (or run “voronkactl sync --server URL --invite CODE "
+                        "--password-stdin”) and pick their own password; the code then stops "
+                        "working. With --json: {\"code\", \"name\", \"role\", \"account\", "
+                        "\"expires\", \"server\"}."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (role != NULL && !g_strv_contains (roles, role))
+    return crm_cli_usage_error (error, _("--role: «%s» is not a role; choose one of: admin, "
+                                         "manager, rep"), role);
+  if (days < 0 || days > 90)
+    return crm_cli_usage_error (error, _("--days takes 1 to 90"));
+  if (*g_strstrip (argv[1]) == '\0')
+    return crm_cli_usage_error (error, _("A user needs a name"));
+  client = crm_cli_remembered_client (cli, password_stdin, insecure, error);
+  if (client == NULL)
+    return FALSE;
+  invite = crm_sync_client_create_invite (client, argv[1], role, (guint) days, NULL,
+                                          &local_error);
+  if (invite == NULL)
+    {
+      g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+      return FALSE;
+    }
+  server = crm_sync_client_get_server_url (client);
+  json_object_set_string_member (invite, "server", server);
+  if (cli->json)
+    {
+      crm_cli_print_json_object (invite);
+      return TRUE;
+    }
+  code = json_object_get_string_member (invite, "code");
+  expires = g_date_time_new_from_unix_local (
+    json_object_get_int_member_with_default (invite, "expires", 0) / 1000);
+  when = g_date_time_format (expires, "%Y-%m-%d %H:%M");
+  /* Translators: "Invitation for «Анна» (rep): K7QM-3XRD-W9TB" */
+  g_print (_("Invitation for «%s» (%s): %s\n"), argv[1],
+           json_object_get_string_member_with_default (invite, "role", "rep"), code);
+  g_print (_("Server: %s\n"), server);
+  g_print (_("It works once, until %s. They choose «I have an invitation code» when signing "
+             "in, or run: voronkactl sync --server %s --invite %s --password-stdin\n"),
+           when, server, code);
+  return TRUE;
 }
 
 GError *

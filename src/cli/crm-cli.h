@@ -250,6 +250,8 @@ struct _CrmSyncClient *crm_cli_remembered_client (CrmCli    *cli,
                                                   gboolean   password_stdin,
                                                   gboolean   insecure,
                                                   GError   **error);
+/* `user invite` (crm-cli-sync.c): a one-time code for a new user, from the server. */
+gboolean crm_cli_user_invite    (CrmCli *cli, int argc, char **argv, GError **error);
 /* A sync or keyring error as the CLI's stable codes; takes @error. */
 GError  *crm_cli_sync_error      (GError *error);
 gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);

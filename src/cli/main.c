@@ -31,6 +31,13 @@ static const Command commands[] = {
   { "pipelines", NULL, crm_cli_pipelines, N_("List pipelines and their stages") },
   { "user", "add", crm_cli_user_add, N_("Add a user") },
   { "user", "list", crm_cli_user_list, N_("List users") },
+#ifdef VORONKA_WITH_SYNC
+  { "user", "invite", crm_cli_user_invite,
+    N_("Invite a new user: a one-time code they enter at sign-in (admins; through the server)") },
+#else
+  { "user", "invite", not_available,
+    N_("Invite a new user: a one-time code they enter at sign-in (admins; through the server)") },
+#endif
   { "user", "set", crm_cli_user_set, N_("Change a user: their extension (administrators)") },
   { "user", "deactivate", crm_cli_user_deactivate, N_("Deactivate a user; a colleague takes over their open deals and tasks (admins)") },
   { "user", "reactivate", crm_cli_user_reactivate, N_("Make a deactivated user active again (admins)") },

@@ -358,6 +358,7 @@ crm_session_request_clear (CrmSessionRequest *request)
   g_clear_pointer (&request->password, g_free);
   g_clear_pointer (&request->device, g_free);
   g_clear_pointer (&request->device_name, g_free);
+  g_clear_pointer (&request->invite, g_free);
 }
 
 JsonNode *
@@ -366,8 +367,9 @@ crm_session_request_to_json (const CrmSessionRequest *request)
   JsonObject *object = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
-  json_object_set_string_member (object, "user", request->user);
+  set_optional_string (object, "user", request->user);
   json_object_set_string_member (object, "password", request->password);
+  set_optional_string (object, "invite", request->invite);
   set_optional_string (object, "device", request->device);
   set_optional_string (object, "device_name", request->device_name);
   json_node_take_object (node, object);
@@ -396,15 +398,19 @@ crm_session_request_parse (GBytes             *body,
                            GError            **error)
 {
   g_autoptr(JsonObject) object = crm_protocol_parse_object (body, "sign-in request", error);
-  const char *user, *password, *device, *device_name;
+  const char *user = NULL, *password, *device, *device_name, *invite = NULL;
 
   if (object == NULL ||
-      !crm_protocol_get_string (object, "user", TRUE, &user, error) ||
+      !crm_protocol_get_string (object, "invite", FALSE, &invite, error) ||
+      !crm_protocol_get_string (object, "user", invite == NULL, &user, error) ||
       !crm_protocol_get_string (object, "password", TRUE, &password, error) ||
       !crm_protocol_get_string (object, "device", FALSE, &device, error) ||
       !crm_protocol_get_string (object, "device_name", FALSE, &device_name, error))
     return FALSE;
-  if (*user == '\0' || strlen (user) > 200 || strlen (password) > 1024)
+  if (invite != NULL && (*invite == '\0' || strlen (invite) > 64))
+    return invalid (error, _("The invitation code is empty or too long"));
+  if ((invite == NULL && (*user == '\0' || strlen (user) > 200)) ||
+      (user != NULL && strlen (user) > 200) || strlen (password) > 1024)
     return invalid (error, _("The user name or password is empty or too long"));
   if (device != NULL && (*device == '\0' || strlen (device) > 64 || strchr (device, ' ')))
     return invalid (error, _("“device” must be a device id"));
@@ -412,6 +418,7 @@ crm_session_request_parse (GBytes             *body,
   out->password = g_strdup (password);
   out->device = g_strdup (device);
   out->device_name = dup_utf8_prefix (device_name, 200);
+  out->invite = g_strdup (invite);
   return TRUE;
 }
 

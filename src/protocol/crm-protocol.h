@@ -47,6 +47,10 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_PULL        "/api/v1/sync/pull"
 #define CRM_PROTOCOL_PATH_SNAPSHOT    "/api/v1/sync/snapshot"
 #define CRM_PROTOCOL_PATH_INFO        "/api/v1/info"
+/* POST (an administrator's token): a one-time invitation code for a new user of the
+ * account, {"name", "role"?, "days"?} → {"code", "name", "role", "expires"}; the new user
+ * redeems it with a sign-in request carrying "invite" instead of "user". */
+#define CRM_PROTOCOL_PATH_INVITES     "/api/v1/invites"
 /* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
  *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far
  *   GET   → 200 the content (Range works) | 404 not-found
@@ -149,10 +153,11 @@ void          crm_protocol_set_hlc        (JsonObject   *object,
 /* --- session ------------------------------------------------------------------------------- */
 
 typedef struct {
-  char *user;
-  char *password;
+  char *user;          /* NULL with @invite */
+  char *password;      /* with @invite: the password the new user chooses */
   char *device;        /* the replica's device id */
   char *device_name;   /* for people: host name */
+  char *invite;        /* a one-time invitation code (CRM_PROTOCOL_PATH_INVITES), or NULL */
 } CrmSessionRequest;
 
 void               crm_session_request_clear     (CrmSessionRequest *request);

@@ -32,6 +32,7 @@
 #include "crm-server-tls.h"
 #include "crm-template.h"
 #include "crm-ledger.h"
+#include "crm-time.h"
 
 /* A live event another process published, to this process's sockets (CrmServerPgLive). */
 static void
@@ -389,6 +390,85 @@ crm_server_cmd_user_add (const char  *data_dir,
     crm_server_audit ("user.add", argv[1], argv[2], details);
   }
   g_print (_("Added user «%s» (%s) to account «%s»\n"), argv[2], role ? role : "rep", argv[1]);
+  return 0;
+}
+
+/* Days an invitation is valid by default (also POST /api/v1/invites). */
+#define INVITE_DEFAULT_DAYS 7
+#define INVITE_MAX_DAYS     90
+
+static void print_json_object (JsonObject *object);
+
+int
+crm_server_cmd_user_invite (const char  *data_dir,
+                            int          argc,
+                            char       **argv)
+{
+  g_autofree char *role = NULL;
+  gint days = INVITE_DEFAULT_DAYS;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role,
+      N_("admin, manager or rep (default: rep)"), N_("ROLE") },
+    { "days", 0, 0, G_OPTION_ARG_INT, &days,
+      N_("How many days the code works (default 7, at most 90)"), N_("N") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print {\"code\", \"name\", \"role\", \"account\", \"expires\"}"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = admin_context (
+    "ACCOUNT NAME", _("Invite a new user: prints a one-time code. They choose «I have an "
+                      "invitation code» when signing in (or run “voronkactl sync --server URL "
+                      "--invite CODE --password-stdin”), enter the server's address, the code "
+                      "and a password of their own; the code then stops working. Only the "
+                      "code's hash is kept."),
+    entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *when = NULL;
+  g_autoptr(GDateTime) expires_time = NULL;
+  gint64 expires;
+  int status = 0;
+
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return crm_server_command_usage (_("user invite takes an ACCOUNT and a user NAME"));
+  if (role != NULL && !g_strv_contains (roles, role))
+    return crm_server_command_usage (_("--role: «%s» is not a role; choose admin, manager or rep"), role);
+  if (days < 1 || days > INVITE_MAX_DAYS)
+    return crm_server_command_usage (_("--days takes 1 to %d"), INVITE_MAX_DAYS);
+
+  expires = crm_time_now_ms () + (gint64) days * 24 * 3600 * 1000;
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
+      (code = crm_server_storage_create_invite (storage, argv[1], argv[2],
+                                                role ? role : "rep", expires, &error)) == NULL)
+    return crm_server_command_fail (error);
+  {
+    g_autofree char *details = g_strdup_printf ("role=%s days=%d", role ? role : "rep", days);
+    crm_server_audit ("user.invite", argv[1], argv[2], details);
+  }
+  if (json)
+    {
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "code", code);
+      json_object_set_string_member (object, "name", argv[2]);
+      json_object_set_string_member (object, "role", role ? role : "rep");
+      json_object_set_string_member (object, "account", argv[1]);
+      json_object_set_int_member (object, "expires", expires);
+      print_json_object (object);
+      json_object_unref (object);
+      return 0;
+    }
+  expires_time = g_date_time_new_from_unix_local (expires / 1000);
+  when = g_date_time_format (expires_time, "%Y-%m-%d %H:%M");
+  /* Translators: "Invitation for «Анна» (rep) to account «acme»: K7QM-3XRD-W9TB" */
+  g_print (_("Invitation for «%s» (%s) to account «%s»: %s\n"), argv[2], role ? role : "rep",
+           argv[1], code);
+  g_print (_("It works once, until %s. Give it to them with the server's address; they "
+             "choose «I have an invitation code» when signing in.\n"), when);
   return 0;
 }
 

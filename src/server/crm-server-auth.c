@@ -97,6 +97,46 @@ crm_server_new_token (void)
   return g_strconcat ("vrk_", encoded, NULL);
 }
 
+static const char invite_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+char *
+crm_server_new_invite_code (void)
+{
+  GString *code = g_string_new (NULL);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      if (i > 0 && i % 4 == 0)
+        g_string_append_c (code, '-');
+      g_string_append_c (code, invite_alphabet[randombytes_uniform (32)]);
+    }
+  return g_string_free (code, FALSE);
+}
+
+char *
+crm_server_normalize_invite_code (const char *code)
+{
+  g_autoptr(GString) normal = g_string_new (NULL);
+
+  for (const char *c = code; c != NULL && *c != '\0'; c++)
+    {
+      char up = g_ascii_toupper (*c);
+
+      if (up == ' ' || up == '-' || up == '\t')
+        continue;
+      if (up == 'O')
+        up = '0';
+      else if (up == 'I' || up == 'L')
+        up = '1';
+      if (strchr (invite_alphabet, up) == NULL || up == '\0')
+        return NULL;
+      g_string_append_c (normal, up);
+    }
+  if (normal->len != 12)
+    return NULL;
+  return g_string_free (g_steal_pointer (&normal), FALSE);
+}
+
 char *
 crm_server_hash_token (const char *token)
 {

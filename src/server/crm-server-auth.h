@@ -27,6 +27,14 @@ char     *crm_server_new_token            (void);
 /* Lowercase hex SHA-256 of @token: what the server stores and looks up. */
 char     *crm_server_hash_token           (const char  *token);
 
+/* A one-time invitation code: 12 characters of Crockford's base32 (60 random bits) in
+ * groups of four, "K7QM-3XRD-W9TB". */
+char     *crm_server_new_invite_code      (void);
+/* What is looked up of a code someone typed: upper case, without spaces and dashes, the
+ * letters people mistake for digits (O, I, L) read as those digits; NULL when what is left
+ * is no code at all. */
+char     *crm_server_normalize_invite_code (const char *code);
+
 /* Reads a password from standard input (one line, the newline dropped). */
 char     *crm_server_read_password_stdin  (GError     **error);
 

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-backend.h"
+#include "crm-server-auth.h"
 #include "crm-server-files.h"
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
@@ -498,6 +499,199 @@ backend_remove_user (CrmServerStorage   *storage,
   return CLASS (self)->change_user (self, user->id, CRM_SERVER_USER_REMOVE, now, error) >= 0;
 }
 
+/* --- invitations ------------------------------------------------------------------------- */
+
+void
+crm_server_invite_free (CrmServerInvite *invite)
+{
+  if (invite == NULL)
+    return;
+  g_free (invite->account_id);
+  g_free (invite->account_name);
+  g_free (invite->name);
+  g_free (invite->role);
+  g_free (invite);
+}
+
+static char *
+backend_create_invite (CrmServerStorage  *storage,
+                       const char        *account_name,
+                       const char        *name,
+                       const char        *role,
+                       gint64             expires,
+                       GError           **error)
+{
+  static const char *const roles[] = { "admin", "manager", "rep", NULL };
+  CrmServerBackend *self = BACKEND (storage);
+  g_autofree char *account_id = CLASS (self)->lookup_account (self, account_name, error);
+  g_autoptr(CrmServerUser) existing = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *normal = NULL;
+  g_autofree char *hash = NULL;
+
+  if (account_id == NULL)
+    return NULL;
+  if (name == NULL || *name == '\0' || g_utf8_strlen (name, -1) > 200)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("A user name must be 1 to 200 characters long"));
+      return NULL;
+    }
+  if (!g_strv_contains (roles, role))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("«%s» is not a role; choose admin, manager or rep"), role);
+      return NULL;
+    }
+  existing = CLASS (self)->find_user (self, account_id, name, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (existing != NULL && !existing->removed)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("«%s» can already sign in to account «%s»; they sign in with their "
+                     "password (an administrator sets a new one with “voronka-server user "
+                     "password”)"), name, account_name);
+      return NULL;
+    }
+  code = crm_server_new_invite_code ();
+  normal = crm_server_normalize_invite_code (code);
+  hash = crm_server_hash_token (normal);
+  if (!CLASS (self)->insert_invite (self, account_id, hash, name, role, expires, error))
+    return NULL;
+  return g_steal_pointer (&code);
+}
+
+static char *
+format_utc (gint64 ms)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (ms / 1000);
+
+  return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M UTC") : g_strdup ("?");
+}
+
+/* The invitation of @code that can be redeemed at @now, or NULL with an error that says
+ * why not; *@out_hash: the hash it is kept under. */
+static CrmServerInvite *
+valid_invite (CrmServerBackend  *self,
+              const char        *code,
+              gint64             now,
+              char             **out_hash,
+              GError           **error)
+{
+  g_autofree char *normal = crm_server_normalize_invite_code (code);
+  g_autofree char *hash = NULL;
+  g_autoptr(CrmServerInvite) invite = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (normal == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                   _("“%s” is not an invitation code: a code has 12 letters and digits, like "
+                     "K7QM-3XRD-W9TB; type it again, or ask your administrator for a new one"),
+                   code);
+      return NULL;
+    }
+  hash = crm_server_hash_token (normal);
+  invite = CLASS (self)->find_invite (self, hash, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (invite == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                   _("There is no invitation with the code %s on this server; check it letter "
+                     "by letter and the server's address, or ask your administrator for a new "
+                     "code"), code);
+      return NULL;
+    }
+  if (invite->used_at > 0)
+    {
+      g_autofree char *when = format_utc (invite->used_at);
+
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                   _("The invitation code %s was already used (%s): a code works once. Sign "
+                     "in as «%s» with the password chosen then, or ask your administrator for "
+                     "a new code"), code, when, invite->name);
+      return NULL;
+    }
+  if (now >= invite->expires_at)
+    {
+      g_autofree char *when = format_utc (invite->expires_at);
+
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                   _("The invitation code %s expired on %s; ask your administrator for a new "
+                     "one"), code, when);
+      return NULL;
+    }
+  if (out_hash != NULL)
+    *out_hash = g_steal_pointer (&hash);
+  return g_steal_pointer (&invite);
+}
+
+static gboolean
+backend_check_invite (CrmServerStorage  *storage,
+                      const char        *code,
+                      gint64             now,
+                      GError           **error)
+{
+  g_autoptr(CrmServerInvite) invite = valid_invite (BACKEND (storage), code, now, NULL, error);
+
+  return invite != NULL;
+}
+
+static gboolean backend_add_user (CrmServerStorage  *storage,
+                                  const char        *account_name,
+                                  const char        *name,
+                                  const char        *role,
+                                  const char        *password_hash,
+                                  GError           **error);
+static GPtrArray *backend_find_users (CrmServerStorage  *storage,
+                                      const char        *name,
+                                      const char        *account_name,
+                                      GError           **error);
+
+static CrmServerUser *
+backend_redeem_invite (CrmServerStorage  *storage,
+                       const char        *code,
+                       const char        *password_hash,
+                       gint64             now,
+                       GError           **error)
+{
+  CrmServerBackend *self = BACKEND (storage);
+  g_autofree char *hash = NULL;
+  g_autoptr(CrmServerInvite) invite = valid_invite (self, code, now, &hash, error);
+  g_autoptr(GPtrArray) users = NULL;
+  gint taken;
+
+  if (invite == NULL)
+    return NULL;
+  /* the user first: a name someone took meanwhile leaves the code unused */
+  if (!backend_add_user (storage, invite->account_name, invite->name, invite->role,
+                         password_hash, error))
+    return NULL;
+  taken = CLASS (self)->use_invite (self, hash, now, error);
+  if (taken < 0)
+    return NULL;
+  users = backend_find_users (storage, invite->name, invite->account_name, error);
+  if (users == NULL)
+    return NULL;
+  if (users->len == 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("The user «%s» the invitation made is gone again; ask your administrator"),
+                   invite->name);
+      return NULL;
+    }
+  return crm_server_user_copy (users->pdata[0]);
+}
+
 /* --- sessions and devices ---------------------------------------------------------------- */
 
 static gboolean
@@ -845,6 +1039,9 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->set_user_disabled = backend_set_user_disabled;
   iface->set_password = backend_set_password;
   iface->remove_user = backend_remove_user;
+  iface->create_invite = backend_create_invite;
+  iface->check_invite = backend_check_invite;
+  iface->redeem_invite = backend_redeem_invite;
   iface->now_hlc = backend_now_hlc;
   iface->push = backend_push;
   iface->pull = backend_pull;

@@ -31,6 +31,20 @@ typedef enum {
   CRM_SERVER_USER_REMOVE,    /* @value: now (ms); sessions revoked */
 } CrmServerUserChange;
 
+/* A one-time invitation as the storage keeps it (only the code's hash). */
+typedef struct {
+  char   *account_id;
+  char   *account_name;
+  char   *name;
+  char   *role;
+  gint64  created_at;
+  gint64  expires_at;
+  gint64  used_at;       /* 0: not used yet */
+} CrmServerInvite;
+
+void crm_server_invite_free (CrmServerInvite *invite);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerInvite, crm_server_invite_free)
+
 struct _CrmServerBackendClass
 {
   GObjectClass parent_class;
@@ -115,6 +129,24 @@ struct _CrmServerBackendClass
                                      const char        *account_id,
                                      const char        *name,
                                      CrmStore          *store,
+                                     GError           **error);
+
+  /* invitations, by the SHA-256 of their normalized code */
+  gboolean       (*insert_invite)   (CrmServerBackend  *self,
+                                     const char        *account_id,
+                                     const char        *code_hash,
+                                     const char        *name,
+                                     const char        *role,
+                                     gint64             expires_at,
+                                     GError           **error);
+  /* NULL without an error: no such code */
+  CrmServerInvite *(*find_invite)   (CrmServerBackend  *self,
+                                     const char        *code_hash,
+                                     GError           **error);
+  /* marks it used at @now: 1 done, 0 it was used meanwhile, -1 an error */
+  gint           (*use_invite)      (CrmServerBackend  *self,
+                                     const char        *code_hash,
+                                     gint64             now,
                                      GError           **error);
 
   /* sessions and devices */

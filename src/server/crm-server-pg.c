@@ -357,6 +357,10 @@ static const char *const migrations[] = {
   "CREATE TABLE mailbox_blocked (account text NOT NULL REFERENCES account, email text NOT NULL,"
   " deal text, number bigint, blocked_at bigint NOT NULL, PRIMARY KEY (account, email));"
   "ALTER TABLE delivery ADD COLUMN claim text, ADD COLUMN lease_until bigint;",
+  /* 5: one-time invitations (`user invite`), as in server.db: only the code's SHA-256 */
+  "CREATE TABLE invite (code_hash text PRIMARY KEY, account text NOT NULL REFERENCES account,"
+  " name text NOT NULL, role text NOT NULL, created_at bigint NOT NULL,"
+  " expires_at bigint NOT NULL, used_at bigint);",
 };
 
 static gboolean
@@ -1280,6 +1284,67 @@ pg_revoke_session (CrmServerBackend  *backend,
                     " AND revoked_at IS NULL", token_hash, now, NULL) >= 0;
 }
 
+/* --- invitations ------------------------------------------------------------------------- */
+
+static gboolean
+pg_insert_invite (CrmServerBackend  *backend,
+                  const char        *account_id,
+                  const char        *code_hash,
+                  const char        *name,
+                  const char        *role,
+                  gint64             expires_at,
+                  GError           **error)
+{
+  g_autofree char *now = now_text ();
+  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, expires_at);
+
+  return pg_change (CRM_SERVER_PG (backend), error,
+                    "INSERT INTO invite (code_hash, account, name, role, created_at, expires_at)"
+                    " VALUES ($1, $2, $3, $4, $5, $6)", code_hash, account_id, name, role, now,
+                    expires, NULL) >= 0;
+}
+
+static CrmServerInvite *
+pg_find_invite (CrmServerBackend  *backend,
+                const char        *code_hash,
+                GError           **error)
+{
+  PGresult *result = pg_query (CRM_SERVER_PG (backend), error,
+    "SELECT i.account, a.name, i.name, i.role, i.created_at, i.expires_at,"
+    " coalesce (i.used_at, 0) FROM invite i JOIN account a ON a.id = i.account"
+    " WHERE i.code_hash = $1", code_hash, NULL);
+  CrmServerInvite *invite = NULL;
+
+  if (result == NULL)
+    return NULL;
+  if (PQntuples (result) > 0)
+    {
+      invite = g_new0 (CrmServerInvite, 1);
+      invite->account_id = crm_server_pg_dup_value (result, 0, 0);
+      invite->account_name = crm_server_pg_dup_value (result, 0, 1);
+      invite->name = crm_server_pg_dup_value (result, 0, 2);
+      invite->role = crm_server_pg_dup_value (result, 0, 3);
+      invite->created_at = crm_server_pg_get_int (result, 0, 4);
+      invite->expires_at = crm_server_pg_get_int (result, 0, 5);
+      invite->used_at = crm_server_pg_get_int (result, 0, 6);
+    }
+  PQclear (result);
+  return invite;
+}
+
+static gint
+pg_use_invite (CrmServerBackend  *backend,
+               const char        *code_hash,
+               gint64             now,
+               GError           **error)
+{
+  g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+
+  return pg_change (CRM_SERVER_PG (backend), error,
+                    "UPDATE invite SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
+                    code_hash, when, NULL);
+}
+
 /* --- the replicas ------------------------------------------------------------------------ */
 
 static CrmStore *
@@ -1408,6 +1473,9 @@ crm_server_pg_class_init (CrmServerPgClass *klass)
   backend_class->claim_device = pg_claim_device;
   backend_class->take_timers = pg_take_timers;
   backend_class->check_storage = pg_check_storage;
+  backend_class->insert_invite = pg_insert_invite;
+  backend_class->find_invite = pg_find_invite;
+  backend_class->use_invite = pg_use_invite;
 }
 
 

@@ -156,10 +156,17 @@ static const char migrate_to_2[] =
 /* Step 3: the mailboxes requests come from, and the senders blocked as spam
  * (crm-server-mailboxes.c). */
 
+/* Step 4: one-time invitations (`user invite`): only the SHA-256 of the code is kept. */
+static const char migrate_to_4[] =
+  "CREATE TABLE invite (code_hash TEXT PRIMARY KEY NOT NULL,"
+  " account TEXT NOT NULL REFERENCES account (id), name TEXT NOT NULL, role TEXT NOT NULL,"
+  " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);";
+
 static const char *const migrations[] = {
   migrate_to_1,
   migrate_to_2,
   crm_server_mailboxes_migration,
+  migrate_to_4,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SERVER_DB_VERSION);
 
@@ -889,6 +896,78 @@ sqlite_check_storage (CrmServerBackend *backend,
   g_unlink (probe);
 }
 
+/* --- invitations ------------------------------------------------------------------------- */
+
+static gboolean
+sqlite_insert_invite (CrmServerBackend  *backend,
+                      const char        *account_id,
+                      const char        *code_hash,
+                      const char        *name,
+                      const char        *role,
+                      gint64             expires_at,
+                      GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, expires_at);
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "INSERT INTO invite (code_hash, account, name, role, created_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, CAST (?5 AS INTEGER), CAST (?6 AS INTEGER))",
+    code_hash, account_id, name, role, now, expires, NULL);
+
+  return stmt != NULL && db_step_done (self, stmt, "adding an invitation", error);
+}
+
+static CrmServerInvite *
+sqlite_find_invite (CrmServerBackend  *backend,
+                    const char        *code_hash,
+                    GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "SELECT i.account, a.name, i.name, i.role, i.created_at, i.expires_at,"
+    " coalesce (i.used_at, 0) FROM invite i JOIN account a ON a.id = i.account"
+    " WHERE i.code_hash = ?1", code_hash, NULL);
+  CrmServerInvite *invite = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      invite = g_new0 (CrmServerInvite, 1);
+      invite->account_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      invite->account_name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      invite->name = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      invite->role = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      invite->created_at = sqlite3_column_int64 (stmt, 4);
+      invite->expires_at = sqlite3_column_int64 (stmt, 5);
+      invite->used_at = sqlite3_column_int64 (stmt, 6);
+    }
+  else if (rc != SQLITE_DONE)
+    db_failed (self, "reading an invitation", error);
+  sqlite3_finalize (stmt);
+  return invite;
+}
+
+static gint
+sqlite_use_invite (CrmServerBackend  *backend,
+                   const char        *code_hash,
+                   gint64             now,
+                   GError           **error)
+{
+  CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
+  g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT, now);
+  sqlite3_stmt *stmt = db_prepare (self, error,
+    "UPDATE invite SET used_at = CAST (?2 AS INTEGER) WHERE code_hash = ?1 AND used_at IS NULL",
+    code_hash, when, NULL);
+
+  if (stmt == NULL || !db_step_done (self, stmt, "using an invitation", error))
+    return -1;
+  return sqlite3_changes (self->db);
+}
+
 static void
 crm_server_sqlite_class_init (CrmServerSqliteClass *klass)
 {
@@ -919,6 +998,9 @@ crm_server_sqlite_class_init (CrmServerSqliteClass *klass)
   backend_class->claim_device = sqlite_claim_device;
   backend_class->check_storage = sqlite_check_storage;
   backend_class->check_account = sqlite_check_account;
+  backend_class->insert_invite = sqlite_insert_invite;
+  backend_class->find_invite = sqlite_find_invite;
+  backend_class->use_invite = sqlite_use_invite;
 }
 
 

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The schema of DIR/server.db (its PRAGMA user_version); see HACKING.md "Add a migration". */
-#define CRM_SERVER_DB_VERSION 3
+#define CRM_SERVER_DB_VERSION 4
 
 #define CRM_TYPE_SERVER_SQLITE (crm_server_sqlite_get_type ())
 G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, CrmServerBackend)

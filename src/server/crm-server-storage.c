@@ -169,6 +169,36 @@ crm_server_storage_remove_user (CrmServerStorage   *self,
   return IFACE (self)->remove_user (self, account_name, name, reassign_to, out_counts, error);
 }
 
+char *
+crm_server_storage_create_invite (CrmServerStorage  *self,
+                                  const char        *account_name,
+                                  const char        *name,
+                                  const char        *role,
+                                  gint64             expires,
+                                  GError           **error)
+{
+  return IFACE (self)->create_invite (self, account_name, name, role, expires, error);
+}
+
+gboolean
+crm_server_storage_check_invite (CrmServerStorage  *self,
+                                 const char        *code,
+                                 gint64             now,
+                                 GError           **error)
+{
+  return IFACE (self)->check_invite (self, code, now, error);
+}
+
+CrmServerUser *
+crm_server_storage_redeem_invite (CrmServerStorage  *self,
+                                  const char        *code,
+                                  const char        *password_hash,
+                                  gint64             now,
+                                  GError           **error)
+{
+  return IFACE (self)->redeem_invite (self, code, password_hash, now, error);
+}
+
 guint64
 crm_server_storage_now_hlc (CrmServerStorage    *self,
                             const CrmServerUser *user)

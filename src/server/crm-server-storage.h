@@ -125,6 +125,29 @@ struct _CrmServerStorageInterface
                                            CrmReassignCounts  *out_counts,
                                            GError            **error);
 
+  /* A one-time invitation for a new user @name of @account_name with @role, valid until
+   * @expires (UTC ms); returns the code (the storage keeps only its hash). A name that
+   * already signs in to the account is refused. */
+  char *              (*create_invite)    (CrmServerStorage  *self,
+                                           const char        *account_name,
+                                           const char        *name,
+                                           const char        *role,
+                                           gint64             expires,
+                                           GError           **error);
+  /* Whether @code can be redeemed at @now; AUTH_FAILED in words that say whether it is
+   * unknown, used or expired, and what to do, when not. */
+  gboolean            (*check_invite)     (CrmServerStorage  *self,
+                                           const char        *code,
+                                           gint64             now,
+                                           GError           **error);
+  /* Redeems @code: the user it names is made with @password_hash and returned (as for a
+   * sign-in); the code never works again. */
+  CrmServerUser *     (*redeem_invite)    (CrmServerStorage  *self,
+                                           const char        *code,
+                                           const char        *password_hash,
+                                           gint64             now,
+                                           GError           **error);
+
   /* an account's replica */
   guint64             (*now_hlc)          (CrmServerStorage    *self,
                                            const CrmServerUser *user);
@@ -234,6 +257,21 @@ gboolean           crm_server_storage_remove_user     (CrmServerStorage   *self,
                                                        const char         *name,
                                                        const char         *reassign_to,
                                                        CrmReassignCounts  *out_counts,
+                                                       GError            **error);
+char              *crm_server_storage_create_invite   (CrmServerStorage   *self,
+                                                       const char         *account_name,
+                                                       const char         *name,
+                                                       const char         *role,
+                                                       gint64              expires,
+                                                       GError            **error);
+gboolean           crm_server_storage_check_invite    (CrmServerStorage   *self,
+                                                       const char         *code,
+                                                       gint64              now,
+                                                       GError            **error);
+CrmServerUser     *crm_server_storage_redeem_invite   (CrmServerStorage   *self,
+                                                       const char         *code,
+                                                       const char         *password_hash,
+                                                       gint64              now,
                                                        GError            **error);
 guint64            crm_server_storage_now_hlc         (CrmServerStorage    *self,
                                                        const CrmServerUser *user);

@@ -513,6 +513,9 @@ typedef struct {
   char              *device_name;
   char              *refusal;      /* the answer when the check can only fail */
   char              *login;        /* the user name tried, for the log */
+  char              *invite;       /* a sign-in with an invitation code: the code */
+  char              *password_hash; /* … and the hash of the password chosen */
+  GError            *hash_error;   /* … or why the password cannot be one */
 } SignIn;
 
 static void
@@ -528,6 +531,9 @@ sign_in_free (SignIn *sign_in)
   g_free (sign_in->device_name);
   g_free (sign_in->refusal);
   g_free (sign_in->login);
+  g_free (sign_in->invite);
+  g_free (sign_in->password_hash);
+  g_clear_error (&sign_in->hash_error);
   g_free (sign_in);
 }
 
@@ -539,6 +545,15 @@ check_password_in_thread (gpointer data,
   SignIn *sign_in = g_task_get_task_data (task);
   gboolean ok;
 
+  if (sign_in->invite != NULL)
+    {
+      /* a new user chose this password: it becomes their hash */
+      sign_in->password_hash = crm_server_hash_password (sign_in->password,
+                                                         &sign_in->hash_error);
+      g_task_return_boolean (task, sign_in->password_hash != NULL);
+      g_object_unref (task);
+      return;
+    }
   /* unknown users get a check too, so the answer takes as long as for a wrong password */
   ok = crm_server_verify_password (sign_in->user ? sign_in->user->password_hash : NULL,
                                    sign_in->password);
@@ -561,7 +576,35 @@ sign_in_checked (GObject      *source,
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+  if (sign_in->invite != NULL)
+    {
+      g_autoptr(CrmServerUser) made = NULL;
+
+      g_task_propagate_boolean (G_TASK (result), NULL);
+      if (sign_in->hash_error != NULL)
+        respond_gerror (self, msg, sign_in->hash_error, NULL);
+      else if ((made = crm_server_storage_redeem_invite (self->storage, sign_in->invite,
+                                                         sign_in->password_hash,
+                                                         crm_time_now_ms (), &error)) == NULL)
+        {
+          crm_server_log_sign_in_failed (crm_server_client_address (self->proxies, msg, NULL),
+                                         "(invitation)", "invitation refused");
+          crm_server_metrics_sign_in_failed ();
+          respond_gerror (self, msg, error, NULL);
+        }
+      else
+        {
+          crm_server_audit ("user.invite.redeem", made->account_name, made->name, NULL);
+          sign_in->user = g_steal_pointer (&made);
+          user = sign_in->user;
+        }
+      if (sign_in->user == NULL)
+        {
+          soup_server_message_unpause (msg);
+          return;
+        }
+    }
+  if (sign_in->invite == NULL && !g_task_propagate_boolean (G_TASK (result), NULL))
     {
       crm_server_log_sign_in_failed (crm_server_client_address (self->proxies, msg, NULL),
                                      sign_in->login,
@@ -629,8 +672,18 @@ handle_sign_in (CrmServer         *self,
       return;
     }
   if (!crm_session_request_parse (body, &request, &error) ||
-      (users = find_users (self, request.user, &error)) == NULL)
+      (request.invite != NULL &&
+       !crm_server_storage_check_invite (self->storage, request.invite, crm_time_now_ms (),
+                                         &error)) ||
+      (request.invite == NULL && (users = find_users (self, request.user, &error)) == NULL))
     {
+      if (request.invite != NULL && g_error_matches (error, CRM_SYNC_ERROR,
+                                                     CRM_SYNC_ERROR_AUTH_FAILED))
+        {
+          crm_server_log_sign_in_failed (crm_server_client_address (self->proxies, msg, NULL),
+                                         "(invitation)", "invitation refused");
+          crm_server_metrics_sign_in_failed ();
+        }
       respond_gerror (self, msg, error, NULL);
       return;
     }
@@ -642,7 +695,10 @@ handle_sign_in (CrmServer         *self,
   sign_in->device = g_strdup (request.device);
   sign_in->device_name = g_strdup (request.device_name);
   sign_in->login = g_strdup (request.user);
-  if (users->len > 1)
+  sign_in->invite = g_strdup (request.invite);
+  if (users == NULL)
+    ;  /* an invitation: the user is made once the password is hashed */
+  else if (users->len > 1)
     sign_in->refusal = g_strdup_printf (
       _("Several accounts have a user named “%s”; sign in as %s@ACCOUNT"),
       request.user, request.user);
@@ -654,6 +710,79 @@ handle_sign_in (CrmServer         *self,
   g_task_set_task_data (task, sign_in, (GDestroyNotify) sign_in_free);
   soup_server_message_pause (msg);
   g_thread_pool_push (self->hash_pool, task, NULL);
+}
+
+/* Days an invitation is valid when the administrator does not say. */
+#define INVITE_DEFAULT_DAYS 7
+#define INVITE_MAX_DAYS     90
+
+/* POST /api/v1/invites: an administrator of the account invites a new user. */
+static void
+handle_invite (CrmServer         *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *code = NULL;
+  const char *name = NULL, *role = NULL;
+  gint64 days = INVITE_DEFAULT_DAYS;
+  gint64 expires;
+  JsonObject *answer;
+
+  if (user == NULL)
+    return;
+  if (!g_str_equal (user->role, "admin"))
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED,
+                     _("Only an administrator of the account can invite users"), 0);
+      return;
+    }
+  body = request_body (msg);
+  object = crm_protocol_parse_object (body, "invitation", &error);
+  if (object == NULL ||
+      !crm_protocol_get_string (object, "name", TRUE, &name, &error) ||
+      !crm_protocol_get_string (object, "role", FALSE, &role, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if (json_object_has_member (object, "days"))
+    days = json_object_get_int_member (object, "days");
+  if (days < 1 || days > INVITE_MAX_DAYS)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("An invitation is valid for 1 to %d days, not %lld"), INVITE_MAX_DAYS,
+        (long long) days);
+
+      respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT, message, 0);
+      return;
+    }
+  expires = crm_time_now_ms () + days * 24 * 3600 * 1000;
+  code = crm_server_storage_create_invite (self->storage, user->account_name, name,
+                                           role != NULL ? role : "rep", expires, &error);
+  if (code == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("role=%s by=%s", role != NULL ? role : "rep",
+                                                user->name);
+
+    crm_server_audit ("user.invite", user->account_name, name, details);
+  }
+  node = json_node_new (JSON_NODE_OBJECT);
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "code", code);
+  json_object_set_string_member (answer, "name", name);
+  json_object_set_string_member (answer, "role", role != NULL ? role : "rep");
+  json_object_set_string_member (answer, "account", user->account_name);
+  json_object_set_int_member (answer, "expires", expires);
+  json_node_take_object (node, answer);
+  respond_json (msg, 200, node, server_hlc (self, user));
 }
 
 static void
@@ -1129,6 +1258,13 @@ handler (SoupServer        *soup,
         handle_info (self, msg);
       else
         respond_method_not_allowed (self, msg, "GET");
+      return;
+    }
+  if (g_str_equal (path, CRM_PROTOCOL_PATH_INVITES))
+    {
+      if (!check_schema (self, msg))
+        return;
+      post ? handle_invite (self, msg) : respond_method_not_allowed (self, msg, "POST");
       return;
     }
   if (g_str_equal (path, CRM_PROTOCOL_PATH_SESSION) || g_str_equal (path, CRM_PROTOCOL_PATH_PUSH) ||

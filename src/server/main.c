@@ -39,6 +39,10 @@ static const Command commands[] = {
     N_("Show what an account uses: files against their room, messages, devices") },
   { "user", "add", crm_server_cmd_user_add,
     "user add ACCOUNT NAME [--role R] --password-stdin", N_("Add a user to an account") },
+  { "user", "invite", crm_server_cmd_user_invite,
+    "user invite ACCOUNT NAME [--role R] [--days N] [--json]",
+    N_("Invite a new user: a one-time code they enter at sign-in, with a password they "
+       "choose") },
   { "user", "list", crm_server_cmd_user_list,
     "user list ACCOUNT [NAME] [--json]",
     N_("List the users of an account: role, state, sessions, last sync") },

@@ -675,6 +675,241 @@ crm_sync_client_sign_in_finish (CrmSyncClient  *self,
   return session;
 }
 
+/* --- invitations ------------------------------------------------------------------------- */
+
+static void
+take_invited_session (CrmSyncClient *self,
+                      CrmSession    *session,
+                      const char    *password)
+{
+  crm_sync_client_set_token (self, session->token);
+  crm_sync_client_set_password (self, password);
+  g_free (self->user);
+  self->user = g_strdup_printf ("%s@%s", session->user_name, session->account_name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER]);
+}
+
+static CrmSyncRound *
+new_invite_round (CrmSyncClient *self,
+                  const char    *code,
+                  const char    *password)
+{
+  CrmSyncRound *round = new_round (self);
+
+  g_free (round->password);
+  round->password = g_strdup (password);
+  round->invite = g_strdup (code);
+  g_clear_pointer (&round->token, g_free);
+  return round;
+}
+
+CrmSession *
+crm_sync_client_redeem_invite (CrmSyncClient  *self,
+                               const char     *code,
+                               const char     *password,
+                               GCancellable   *cancellable,
+                               GError        **error)
+{
+  g_autoptr(CrmSyncRound) round = NULL;
+  CrmSession *session;
+
+  g_return_val_if_fail (CRM_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (code != NULL && password != NULL, NULL);
+
+  round = new_invite_round (self, code, password);
+  session = crm_sync_round_sign_in (round, cancellable, error);
+  if (session != NULL)
+    take_invited_session (self, session, password);
+  return session;
+}
+
+typedef struct {
+  CrmSyncRound *round;
+  char         *password;
+} InviteData;
+
+static void
+invite_data_free (InviteData *data)
+{
+  crm_sync_round_free (data->round);
+  if (data->password != NULL)
+    memset (data->password, 0, strlen (data->password));
+  g_free (data->password);
+  g_free (data);
+}
+
+static void
+redeem_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  InviteData *data = task_data;
+  GError *error = NULL;
+  CrmSession *session = crm_sync_round_sign_in (data->round, cancellable, &error);
+
+  if (session == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, session, (GDestroyNotify) crm_session_free);
+}
+
+void
+crm_sync_client_redeem_invite_async (CrmSyncClient       *self,
+                                     const char          *code,
+                                     const char          *password,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  InviteData *data = g_new0 (InviteData, 1);
+
+  g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
+  data->round = new_invite_round (self, code, password);
+  data->password = g_strdup (password);
+  g_task_set_source_tag (task, crm_sync_client_redeem_invite_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) invite_data_free);
+  g_task_run_in_thread (task, redeem_thread);
+}
+
+CrmSession *
+crm_sync_client_redeem_invite_finish (CrmSyncClient  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  InviteData *data = g_task_get_task_data (G_TASK (result));
+  CrmSession *session = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (session != NULL)
+    take_invited_session (self, session, data->password);
+  return session;
+}
+
+typedef struct {
+  CrmSyncRound *round;
+  GBytes       *body;
+} CreateInviteData;
+
+static void
+create_invite_data_free (CreateInviteData *data)
+{
+  crm_sync_round_free (data->round);
+  g_bytes_unref (data->body);
+  g_free (data);
+}
+
+static GBytes *
+invite_request_body (const char *name,
+                     const char *role,
+                     guint       days)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "name", name);
+  if (role != NULL)
+    json_object_set_string_member (object, "role", role);
+  if (days > 0)
+    json_object_set_int_member (object, "days", days);
+  json_node_take_object (node, object);
+  return crm_protocol_to_bytes (node);
+}
+
+static JsonObject *
+create_invite_in_round (CrmSyncRound  *round,
+                        GBytes        *body,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(GBytes) answer = crm_sync_round_request (round, "POST", CRM_PROTOCOL_PATH_INVITES,
+                                                     body, cancellable, error);
+  g_autoptr(JsonObject) object = NULL;
+  const char *code;
+
+  if (answer == NULL)
+    return NULL;
+  object = crm_protocol_parse_object (answer, "invitation", error);
+  if (object == NULL || !crm_protocol_get_string (object, "code", TRUE, &code, error))
+    return NULL;
+  return g_steal_pointer (&object);
+}
+
+JsonObject *
+crm_sync_client_create_invite (CrmSyncClient  *self,
+                               const char     *name,
+                               const char     *role,
+                               guint           days,
+                               GCancellable   *cancellable,
+                               GError        **error)
+{
+  g_autoptr(CrmSyncRound) round = NULL;
+  g_autoptr(GBytes) body = NULL;
+  JsonObject *object;
+
+  g_return_val_if_fail (CRM_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  round = new_round (self);
+  body = invite_request_body (name, role, days);
+  object = create_invite_in_round (round, body, cancellable, error);
+  if (round->token != NULL && g_strcmp0 (round->token, self->token) != 0)
+    crm_sync_client_set_token (self, round->token);
+  return object;
+}
+
+static void
+create_invite_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  CreateInviteData *data = task_data;
+  GError *error = NULL;
+  JsonObject *object = create_invite_in_round (data->round, data->body, cancellable, &error);
+
+  if (object == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+}
+
+void
+crm_sync_client_create_invite_async (CrmSyncClient       *self,
+                                     const char          *name,
+                                     const char          *role,
+                                     guint                days,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CreateInviteData *data = g_new0 (CreateInviteData, 1);
+
+  g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
+  data->round = new_round (self);
+  /* a session of its own, so it never waits for (or disturbs) a sync round */
+  g_clear_object (&data->round->session);
+  data->round->session = crm_sync_round_new_session (self->tls_database);
+  data->body = invite_request_body (name, role, days);
+  g_task_set_source_tag (task, crm_sync_client_create_invite_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) create_invite_data_free);
+  g_task_run_in_thread (task, create_invite_thread);
+}
+
+JsonObject *
+crm_sync_client_create_invite_finish (CrmSyncClient  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  CreateInviteData *data = g_task_get_task_data (G_TASK (result));
+  JsonObject *object = g_task_propagate_pointer (G_TASK (result), error);
+
+  if (data->round->token != NULL && g_strcmp0 (data->round->token, self->token) != 0)
+    crm_sync_client_set_token (self, data->round->token);
+  return object;
+}
+
 /* --- rounds -------------------------------------------------------------------------------- */
 
 CrmSyncReport *

@@ -117,6 +117,45 @@ CrmSession    *crm_sync_client_sign_in_finish (CrmSyncClient  *self,
                                                GAsyncResult   *result,
                                                GError        **error);
 
+/* Redeems a one-time invitation code (voronka-server user invite, or an administrator's
+ * «Пригласить…»): the server makes the user it names, with @password, and signs them in.
+ * The client's token, password and user ("NAME@ACCOUNT", the session's) become theirs;
+ * a sync then downloads the account. */
+CrmSession    *crm_sync_client_redeem_invite  (CrmSyncClient  *self,
+                                               const char     *code,
+                                               const char     *password,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           crm_sync_client_redeem_invite_async  (CrmSyncClient       *self,
+                                                     const char          *code,
+                                                     const char          *password,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+CrmSession    *crm_sync_client_redeem_invite_finish (CrmSyncClient  *self,
+                                                     GAsyncResult   *result,
+                                                     GError        **error);
+
+/* An administrator invites a new user @name of their account (@role: admin, manager or
+ * rep; NULL: rep; @days: how long the code works, 0: the server's default of 7):
+ * {"code", "name", "role", "account", "expires" (UTC ms)}. */
+JsonObject    *crm_sync_client_create_invite  (CrmSyncClient  *self,
+                                               const char     *name,
+                                               const char     *role,
+                                               guint           days,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           crm_sync_client_create_invite_async  (CrmSyncClient       *self,
+                                                     const char          *name,
+                                                     const char          *role,
+                                                     guint                days,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+JsonObject    *crm_sync_client_create_invite_finish (CrmSyncClient  *self,
+                                                     GAsyncResult   *result,
+                                                     GError        **error);
+
 /* One round: push everything waiting, then pull everything new. Blocking. */
 CrmSyncReport *crm_sync_client_sync           (CrmSyncClient  *self,
                                                GCancellable   *cancellable,

@@ -16,6 +16,7 @@ typedef struct {
   char         *user;
   char         *token;
   char         *password;
+  char         *invite;         /* sign in with this invitation code (then @user is set) */
   GTlsDatabase *tls_database;
   SoupSession  *session;        /* the client's, kept across rounds; NULL: the round's own */
   gboolean      allow_insecure;
@@ -33,6 +34,14 @@ gboolean        crm_sync_round_check_url (const char   *server_url,
                                           GError      **error);
 
 CrmSession     *crm_sync_round_sign_in  (CrmSyncRound  *round,
+                                         GCancellable  *cancellable,
+                                         GError       **error);
+/* One request with the round's token (signing in first when it has none, and again once
+ * when the token is refused and the round knows the password): the answer's body. */
+GBytes         *crm_sync_round_request  (CrmSyncRound  *round,
+                                         const char    *method,
+                                         const char    *path,
+                                         GBytes        *body,
                                          GCancellable  *cancellable,
                                          GError       **error);
 CrmSyncReport  *crm_sync_round_run      (CrmSyncRound  *round,

@@ -59,6 +59,7 @@ crm_sync_round_free (CrmSyncRound *round)
   if (round->password != NULL)
     memset (round->password, 0, strlen (round->password));
   g_free (round->password);
+  g_free (round->invite);
   g_clear_object (&round->tls_database);
   g_clear_object (&round->session);
   g_free (round);
@@ -261,7 +262,8 @@ sign_in (Http    *http,
     }
   if (g_file_test (round->replica_path, G_FILE_TEST_EXISTS))
     store = crm_store_open (round->replica_path, NULL);
-  request.user = round->user;
+  request.user = round->invite != NULL ? NULL : round->user;
+  request.invite = round->invite;
   request.password = round->password;
   request.device = store ? (char *) crm_store_get_device_id (store) : NULL;
   request.device_name = (char *) g_get_host_name ();
@@ -279,6 +281,13 @@ sign_in (Http    *http,
     }
   round->token = g_strdup (session->token);
   http->signed_in = TRUE;
+  if (round->invite != NULL)
+    {
+      /* the code works once: from now on the round signs in as the user it made */
+      g_clear_pointer (&round->invite, g_free);
+      g_free (round->user);
+      round->user = g_strdup_printf ("%s@%s", session->user_name, session->account_name);
+    }
   return session;
 }
 
@@ -375,6 +384,25 @@ crm_sync_round_sign_in (CrmSyncRound  *round,
   session = sign_in (&http, error);
   http_clear (&http);
   return session;
+}
+
+GBytes *
+crm_sync_round_request (CrmSyncRound  *round,
+                        const char    *method,
+                        const char    *path,
+                        GBytes        *body,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  Http http;
+  GBytes *answer;
+
+  if (!crm_sync_round_check_url (round->server_url, round->allow_insecure, error))
+    return NULL;
+  http_init (&http, round, cancellable);
+  answer = send_authorized (&http, method, path, body, error);
+  http_clear (&http);
+  return answer;
 }
 
 /* --- push -------------------------------------------------------------------------------- */

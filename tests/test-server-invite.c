@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server-invite.c — a new user joins with a one-time invitation code: an
+ * administrator invites them (`voronka-server user invite`, or `voronkactl user invite`
+ * through the server), they redeem the code with a password of their own (`voronkactl
+ * sync --invite CODE --password-stdin`) and get the account's replica; the code works once,
+ * expires, is kept only as a hash, and guessing codes is limited like guessing passwords.
+ * A real voronka-server on 127.0.0.1, real voronkactl processes, the real keyring. */
+#include <string.h>
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+
+#include "crm-protocol.h"
+#include "crm-test-http.h"
+#include "crm-test-server.h"
+#include "crm-test-util.h"
+
+static char *tmpdir;
+
+/* @program (VORONKACTL or VORONKA_SERVER) ARGS… with @input on stdin; its status. */
+static int
+run (const char  *program,
+     const char  *input,
+     char       **out,
+     char       **err,
+     const char  *first_arg,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sysconfdir = g_build_filename (tmpdir, "no-etc", NULL);
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv (program));
+  va_start (ap, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (launcher, "VORONKA_SYSCONFDIR", sysconfdir, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_free (*out);
+  g_free (*err);
+  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_null (strstr (*err, "CRITICAL"));
+  g_test_message ("%s %s: %s%s", program, first_arg, *out, *err);
+  return g_subprocess_get_exit_status (process);
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* `voronka-server user invite acme NAME …`: the code it prints. */
+static char *
+invite (const char *data,
+        const char *name,
+        const char *role)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invite",
+                        "acme", name, "--role", role, "--json", NULL), ==, 0);
+  object = parse_object (out);
+  g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, name);
+  g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, role);
+  g_assert_cmpint (json_object_get_int_member (object, "expires"), >,
+                   g_get_real_time () / 1000 + (gint64) 6 * 24 * 3600 * 1000);
+  return g_strdup (json_object_get_string_member (object, "code"));
+}
+
+/* `voronkactl --db PATH sync --server … --invite CODE --password-stdin`: its status. */
+static int
+redeem (CrmTestServer  *server,
+        const char     *path,
+        const char     *code,
+        const char     *password,
+        char          **out,
+        char          **err)
+{
+  g_autofree char *input = g_strconcat (password, "\n", NULL);
+
+  return run ("VORONKACTL", input, out, err, "--db", path, "sync", "--server", server->url,
+              "--ca-file", server->cert, "--invite", code, "--password-stdin", NULL);
+}
+
+static gboolean
+server_has_user (const char *data,
+                 const char *name)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  return run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "list", "acme",
+              name, NULL) == 0;
+}
+
+static void
+test_invite (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "invite", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autofree char *anna = g_build_filename (tmpdir, "anna.db", NULL);
+  g_autofree char *again = g_build_filename (tmpdir, "again.db", NULL);
+  g_autofree char *late = g_build_filename (tmpdir, "late.db", NULL);
+  g_autofree char *anna2 = g_build_filename (tmpdir, "anna-laptop2.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr(CrmStore) store = NULL;
+
+  if (!crm_test_start_keyring (TRUE))
+    {
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  data = crm_test_server_make_data (parent);
+  server = crm_test_server_start (data, FALSE, NULL);
+
+  /* someone who can already sign in needs no invitation */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invite",
+                        "acme", "manager", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "can already sign in"));
+
+  /* the new user redeems the code with a password of their own and gets the account */
+  code = invite (data, "Анна Петрова", "manager");
+  g_assert_cmpuint (strlen (code), ==, 14);
+  g_assert_false (server_has_user (data, "Анна Петрова"));
+  /* too short a password is refused and leaves the code usable */
+  g_assert_cmpint (redeem (server, anna, code, "short", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "8"));
+  g_assert_false (g_file_test (anna, G_FILE_TEST_EXISTS));
+  /* the code as people type it: lower case, without the dashes */
+  {
+    g_autofree char *typed = g_ascii_strdown (code, -1);
+    char *dash;
+
+    while ((dash = strchr (typed, '-')) != NULL)
+      memmove (dash, dash + 1, strlen (dash));
+    g_assert_cmpint (redeem (server, anna, typed, "anna-secret-1", &out, &err), ==, 0);
+  }
+  g_assert_nonnull (strstr (out, "Анна Петрова"));
+  g_assert_nonnull (strstr (out, "Installed a copy of the account"));
+  g_assert_true (server_has_user (data, "Анна Петрова"));
+  store = crm_test_open (anna);
+  stored = crm_store_dup_meta (store, "sync.user");
+  g_assert_cmpstr (stored, ==, "Анна Петрова@acme");
+  g_clear_object (&store);
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", anna, "--json", "user", "list",
+                        NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Анна Петрова"));
+  /* later syncs need nothing: the token is in the keyring */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", anna, "sync", NULL), ==, 0);
+
+  /* the code works once */
+  g_assert_cmpint (redeem (server, again, code, "someone-else-1", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "already used"));
+  g_assert_nonnull (strstr (err, "Анна Петрова"));
+  g_assert_false (g_file_test (again, G_FILE_TEST_EXISTS));
+  /* … and the password chosen works as any other */
+  g_assert_cmpint (run ("VORONKACTL", "anna-secret-1\n", &out, &err, "--db", anna2, "sync",
+                        "--server", server->url, "--ca-file", server->cert, "--user",
+                        "Анна Петрова", "--password-stdin", NULL), ==, 0);
+
+  /* a code nobody made */
+  g_assert_cmpint (redeem (server, late, "ABCD-EFGH-JKMN", "late-comer-1", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "no invitation with the code ABCD-EFGH-JKMN"));
+  g_assert_cmpint (redeem (server, late, "hello", "late-comer-1", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "is not an invitation code"));
+
+  /* an expired code: its days are over (the server's clock is past "expires_at") */
+  {
+    g_autofree char *old = invite (data, "Борис Ильин", "rep");
+    g_autofree char *db_path = g_build_filename (data, "server.db", NULL);
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    /* only the hash is kept, never the code */
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM invite WHERE code_hash = ?1"
+                                           " OR name = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, old, -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+      sqlite3_finalize (stmt);
+    }
+    g_assert_cmpint (sqlite3_exec (db, "UPDATE invite SET expires_at = 1 WHERE name = 'Борис Ильин'",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_changes (db), ==, 1);
+    sqlite3_close (db);
+    g_assert_cmpint (redeem (server, late, old, "late-comer-1", &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "expired"));
+    g_assert_nonnull (strstr (err, "ask your administrator for a new one"));
+    g_assert_false (server_has_user (data, "Борис Ильин"));
+    g_assert_false (g_file_test (late, G_FILE_TEST_EXISTS));
+  }
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+}
+
+/* An administrator's replica asks the server for a code; a rep's may not. */
+static void
+test_invite_from_replica (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "from-replica", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autofree char *admin = g_build_filename (tmpdir, "admin.db", NULL);
+  g_autofree char *rep = g_build_filename (tmpdir, "rep.db", NULL);
+  g_autofree char *vera = g_build_filename (tmpdir, "vera.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  if (!crm_test_start_keyring (TRUE))
+    {
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  data = crm_test_server_make_data (parent);
+  server = crm_test_server_start (data, FALSE, NULL);
+  g_assert_cmpint (run ("VORONKACTL", "admin-pw\n", &out, &err, "--db", admin, "sync", "--server",
+                        server->url, "--ca-file", server->cert, "--user", "admin",
+                        "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (run ("VORONKACTL", "rep-password\n", &out, &err, "--db", rep, "sync",
+                        "--server", server->url, "--ca-file", server->cert, "--user",
+                        "Денис Морозов", "--password-stdin", NULL), ==, 0);
+
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", rep, "user", "invite", "Вера",
+                        NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Only an administrator"));
+
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "user",
+                        "invite", "Вера", "--role", "rep", NULL), ==, 0);
+  object = parse_object (out);
+  g_assert_cmpstr (json_object_get_string_member (object, "server"), ==, server->url);
+  g_assert_cmpstr (json_object_get_string_member (object, "account"), ==, "acme");
+  g_assert_cmpint (redeem (server, vera, json_object_get_string_member (object, "code"),
+                           "vera-secret-1", &out, &err), ==, 0);
+  g_assert_true (server_has_user (data, "Вера"));
+  /* the text form names the code and the server to pass on */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invite",
+                        "Глеб", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, server->url));
+  g_assert_nonnull (strstr (out, "--invite"));
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+}
+
+/* Guessing codes costs what guessing passwords costs: the same per-address budget. */
+static void
+test_guessing_limited (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "guessing", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  gboolean limited = FALSE;
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  data = crm_test_server_make_data (parent);
+  server = crm_test_server_start (data, FALSE, NULL);
+  session = crm_test_http_session_new (server);
+  for (guint i = 0; i < 400 && !limited; i++)
+    {
+      g_auto(CrmTestAnswer) answer = { 0 };
+      g_autofree char *body = g_strdup_printf (
+        "{\"invite\": \"ZZZZ-ZZZZ-%04u\", \"password\": \"guessing-1\"}", i % 10000);
+
+      crm_test_http_send_on (session, server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL,
+                             body, -1);
+      if (answer.status == 429)
+        {
+          g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "rate-limited");
+          limited = TRUE;
+        }
+      else
+        {
+          g_assert_cmpuint (answer.status, ==, 401);
+          g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "auth-failed");
+        }
+    }
+  g_assert_true (limited);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *cache = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  tmpdir = crm_test_make_tmpdir ();
+  cache = g_build_filename (tmpdir, "cache", NULL);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_test_add_func ("/server-invite/invite", test_invite);
+  g_test_add_func ("/server-invite/from-replica", test_invite_from_replica);
+  g_test_add_func ("/server-invite/guessing-limited", test_guessing_limited);
+  status = g_test_run ();
+  if (status == 0)
+    crm_test_remove_tree (tmpdir);
+  g_free (tmpdir);
+  return status;
+}
