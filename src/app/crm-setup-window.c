@@ -13,9 +13,11 @@
 #include <glib/gi18n.h>
 
 #include "crm-setup-window.h"
+#include "crm-format.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-setup.h"
+#include "crm-sync-controller.h"
 #include "crm-widget-util.h"
 #include "crm-json.h"
 
@@ -32,6 +34,7 @@ struct _CrmSetupWindow
   GHashTable           *rows;          /* entity id → row (borrowed) */
   char                 *focus_id;      /* the row to focus after the next rebuild */
   char                 *last_toast;
+  char                 *last_invite_code;
 };
 
 G_DEFINE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -1316,6 +1319,189 @@ deactivate_clicked_cb (GtkButton      *button,
   gtk_widget_grab_focus (GTK_WIDGET (ask->heir));
 }
 
+/* Inviting a user: a name and a role; the server makes a one-time code. */
+typedef struct {
+  CrmSetupWindow *self;
+  GtkEditable    *name;
+  GtkDropDown    *role;
+} InviteAsk;
+
+static void
+invite_ask_closure_free (gpointer  data,
+                         GClosure *closure)
+{
+  g_free (data);
+}
+
+static void
+invite_ask_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        InviteAsk        *ask)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (ask->name)));
+  guint selected = gtk_drop_down_get_selected (ask->role);
+
+  if (!g_str_equal (response, "invite") || *name == '\0' || selected >= G_N_ELEMENTS (roles))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.invite", "(ss)", name,
+                              roles[selected].role);
+}
+
+static void
+invite_name_changed_cb (GtkEditable      *editable,
+                        AdwMessageDialog *dialog)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (editable)));
+
+  adw_message_dialog_set_response_enabled (dialog, "invite", *name != '\0');
+}
+
+static void
+invite_clicked_cb (GtkButton      *button,
+                   CrmSetupWindow *self)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), _("Invite a User"),
+                            _("The server makes a one-time code for them. They enter it with "
+                              "the server's address when signing in, and choose their own "
+                              "password. The code works once, for 7 days.")));
+  GtkStringList *names = gtk_string_list_new (NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *name_label = gtk_label_new_with_mnemonic (_("_Name"));
+  GtkWidget *role_label = gtk_label_new_with_mnemonic (_("_Role"));
+  GtkWidget *entry = gtk_entry_new ();
+  InviteAsk *ask = g_new0 (InviteAsk, 1);
+
+  for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
+    gtk_string_list_append (names, _(roles[r].label));
+  ask->self = self;
+  ask->name = GTK_EDITABLE (entry);
+  ask->role = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
+  gtk_drop_down_set_selected (ask->role, G_N_ELEMENTS (roles) - 1);
+  gtk_widget_set_name (entry, "invite-name");
+  gtk_widget_set_name (GTK_WIDGET (ask->role), "invite-role");
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_label_set_xalign (GTK_LABEL (name_label), 0);
+  gtk_label_set_xalign (GTK_LABEL (role_label), 0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (name_label), entry);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (role_label), GTK_WIDGET (ask->role));
+  gtk_box_append (GTK_BOX (box), name_label);
+  gtk_box_append (GTK_BOX (box), entry);
+  gtk_box_append (GTK_BOX (box), role_label);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (ask->role));
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "invite",
+                                    _("_Make a Code"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "invite", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "invite");
+  adw_message_dialog_set_response_enabled (dialog, "invite", FALSE);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (entry, "changed", G_CALLBACK (invite_name_changed_cb), dialog);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (invite_ask_response_cb), ask,
+                         invite_ask_closure_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+invite_copy_cb (AdwMessageDialog *dialog,
+                const char       *response,
+                const char       *text)
+{
+  if (g_str_equal (response, "copy"))
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (dialog)), text);
+}
+
+static GtkWidget *
+invite_value_label (const char *text,
+                    const char *style)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_CHAR);
+  gtk_widget_add_css_class (label, style);
+  return label;
+}
+
+static void
+invited_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CrmSetupWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) invite = crm_sync_controller_invite_finish (
+    CRM_SYNC_CONTROLLER (source), result, &error);
+  g_autofree char *when = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *copy = NULL;
+  const char *name, *code, *server;
+  AdwMessageDialog *dialog;
+  GtkWidget *box;
+  GtkWidget *caption;
+
+  if (invite == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("No invitation: %s"), error->message);
+
+      show_toast (self, text, NULL);
+      return;
+    }
+  name = crm_json_string_or (invite, "name", "");
+  code = crm_json_string_or (invite, "code", "");
+  server = crm_json_string_or (invite, "server", "");
+  g_free (self->last_invite_code);
+  self->last_invite_code = g_strdup (code);
+  when = crm_format_date_time (json_object_get_int_member_with_default (invite, "expires", 0));
+  heading = g_strdup_printf (_("Invitation for %s"), name);
+  body = g_strdup_printf (_("Give them the code and the server's address. When signing in to "
+                            "Voronka they choose «I have an invitation code» and pick their "
+                            "own password. The code works once, until %s."), when);
+  /* Translators: what «Copy» puts on the clipboard for the new user */
+  copy = g_strdup_printf (_("Server: %s\nInvitation code: %s"), server, code);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  caption = gtk_label_new (_("Invitation code"));
+  gtk_widget_add_css_class (caption, "dim-label");
+  gtk_box_append (GTK_BOX (box), caption);
+  gtk_box_append (GTK_BOX (box), invite_value_label (code, "title-1"));
+  caption = gtk_label_new (_("Server address"));
+  gtk_widget_add_css_class (caption, "dim-label");
+  gtk_widget_set_margin_top (caption, 6);
+  gtk_box_append (GTK_BOX (box), caption);
+  gtk_box_append (GTK_BOX (box), invite_value_label (server, "monospace"));
+  adw_message_dialog_set_extra_child (dialog, box);
+  adw_message_dialog_add_responses (dialog, "copy", _("_Copy Both"), "close", _("_Close"), NULL);
+  adw_message_dialog_set_default_response (dialog, "close");
+  adw_message_dialog_set_close_response (dialog, "close");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (invite_copy_cb),
+                         g_steal_pointer (&copy), (GClosureNotify) (void (*) (void)) g_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+invite_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  GObject *sync = crm_context_get_sync (self->context);
+  const char *name, *role;
+
+  g_variant_get (parameter, "(&s&s)", &name, &role);
+  if (sync == NULL || !CRM_IS_SYNC_CONTROLLER (sync))
+    {
+      show_toast (self, _("No invitation: this account is not on a server, so nobody else can "
+                          "join it; sign in to your team's server first"), NULL);
+      return;
+    }
+  crm_sync_controller_invite_async (CRM_SYNC_CONTROLLER (sync), name, role, NULL, invited_cb,
+                                    g_object_ref (self));
+}
+
 /* ---- pages ---- */
 
 static AdwPreferencesGroup *
@@ -1780,6 +1966,15 @@ build_users (CrmSetupWindow *self)
                 _("Administrators set the account up; managers see and change everyone's "
                   "deals; sales reps work on their own."));
 
+  {
+    GtkWidget *invite = gtk_button_new_with_mnemonic (_("_Invite…"));
+
+    gtk_widget_set_valign (invite, GTK_ALIGN_CENTER);
+    gtk_widget_set_name (invite, "invite");
+    gtk_widget_set_tooltip_text (invite, _("A one-time code for a new colleague to join with"));
+    g_signal_connect (invite, "clicked", G_CALLBACK (invite_clicked_cb), self);
+    adw_preferences_group_set_header_suffix (group, invite);
+  }
   for (guint i = 0; i < json_array_get_length (users); i++)
     {
       JsonObject *user = json_array_get_object_element (users, i);
@@ -1922,6 +2117,7 @@ crm_setup_window_finalize (GObject *object)
   g_hash_table_unref (self->rows);
   g_free (self->focus_id);
   g_free (self->last_toast);
+  g_free (self->last_invite_code);
   G_OBJECT_CLASS (crm_setup_window_parent_class)->finalize (object);
 }
 
@@ -1961,6 +2157,7 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.user-group", "(ss)", user_group_action);
   gtk_widget_class_install_action (widget_class, "setup.user-deactivate", "(ss)", user_deactivate_action);
   gtk_widget_class_install_action (widget_class, "setup.user-reactivate", "s", user_reactivate_action);
+  gtk_widget_class_install_action (widget_class, "setup.invite", "(ss)", invite_action);
 }
 
 static void
@@ -2032,4 +2229,11 @@ crm_setup_window_get_last_toast (CrmSetupWindow *self)
   g_return_val_if_fail (CRM_IS_SETUP_WINDOW (self), NULL);
 
   return self->last_toast;
+}
+
+const char *
+crm_setup_window_get_last_invite_code (CrmSetupWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_SETUP_WINDOW (self), NULL);
+  return self->last_invite_code;
 }

@@ -31,4 +31,7 @@ GtkWidget      *crm_setup_window_get_row   (CrmSetupWindow *self,
 /* The text of the toast shown last (for tests), or NULL. */
 const char     *crm_setup_window_get_last_toast (CrmSetupWindow *self);
 
+/* The code of the invitation made last (setup.invite), or NULL: for tests. */
+const char     *crm_setup_window_get_last_invite_code (CrmSetupWindow *self);
+
 G_END_DECLS

@@ -40,6 +40,10 @@ struct _CrmSigninDialog
   AdwActionRow        *preset_row;
   AdwEntryRow         *user_row;
   AdwPasswordEntryRow *password_row;
+  AdwActionRow        *invite_row;
+  GtkSwitch           *invite_switch;
+  AdwEntryRow         *code_row;
+  AdwPasswordEntryRow *password2_row;
   GtkWidget           *unavailable_box;
   AdwPreferencesGroup *certificate_group;
   GtkLabel            *fingerprint_label;
@@ -92,6 +96,15 @@ set_busy (CrmSigninDialog *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->user_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->password_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->invite_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->code_row), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->password2_row), !busy);
+}
+
+static gboolean
+inviting (CrmSigninDialog *self)
+{
+  return gtk_switch_get_active (self->invite_switch);
 }
 
 static char *
@@ -161,7 +174,10 @@ synced_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmStore) store = NULL;
   g_autofree char *url = g_strdup (crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)));
-  g_autofree char *user = entry_text (self->user_row);
+  /* with an invitation the server said who they are ("NAME@ACCOUNT") */
+  g_autofree char *user = inviting (self)
+                          ? g_strdup (crm_sync_client_get_user (CRM_SYNC_CLIENT (source)))
+                          : entry_text (self->user_row);
   g_autofree char *ca_pem = NULL;
   const char *token;
 
@@ -211,6 +227,38 @@ synced_cb (GObject      *source,
 }
 
 static void
+redeemed_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(CrmSigninDialog) self = user_data;
+  g_autoptr(CrmSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+
+  session = crm_sync_client_redeem_invite_finish (CRM_SYNC_CLIENT (source), result, &error);
+  if (session == NULL)
+    {
+      set_busy (self, FALSE);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *text = unreachable_message (
+            crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)), error);
+
+          set_status (self, text, TRUE);
+        }
+      return;
+    }
+  {
+    /* Translators: after an invitation code was accepted: "Welcome, Анна! Fetching …" */
+    g_autofree char *text = g_strdup_printf (_("Welcome, %s! Fetching the account…"),
+                                             session->user_name);
+
+    set_status (self, text, FALSE);
+  }
+  crm_sync_client_sync_async (self->client, self->cancellable, synced_cb, g_object_ref (self));
+}
+
+static void
 start_sync (CrmSigninDialog *self)
 {
   g_autofree char *url = entry_text (self->url_row);
@@ -220,7 +268,7 @@ start_sync (CrmSigninDialog *self)
   g_autoptr(GError) error = NULL;
 
   g_clear_object (&self->client);
-  self->client = crm_sync_client_new (self->replica_path, url, user);
+  self->client = crm_sync_client_new (self->replica_path, url, inviting (self) ? NULL : user);
   crm_sync_client_set_password (self->client, gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
   crm_sync_client_set_allow_insecure (self->client, is_loopback_http (url));
   g_clear_pointer (&self->ca_path, g_free);
@@ -247,8 +295,18 @@ start_sync (CrmSigninDialog *self)
         }
       self->ca_path = g_steal_pointer (&ca_path);
     }
-  set_status (self, _("Signing in and fetching the account…"), FALSE);
   set_busy (self, TRUE);
+  if (inviting (self))
+    {
+      g_autofree char *code = entry_text (self->code_row);
+
+      set_status (self, _("Checking the invitation code…"), FALSE);
+      crm_sync_client_redeem_invite_async (self->client, code,
+                                           gtk_editable_get_text (GTK_EDITABLE (self->password_row)),
+                                           self->cancellable, redeemed_cb, g_object_ref (self));
+      return;
+    }
+  set_status (self, _("Signing in and fetching the account…"), FALSE);
   crm_sync_client_sync_async (self->client, self->cancellable, synced_cb, g_object_ref (self));
 }
 
@@ -324,7 +382,31 @@ sign_in_action (GtkWidget  *widget,
       set_status (self, _("Write the server's address like https://crm.example.ru:8443"), TRUE);
       return;
     }
-  if (*user == '\0' || *gtk_editable_get_text (GTK_EDITABLE (self->password_row)) == '\0')
+  if (inviting (self))
+    {
+      g_autofree char *code = entry_text (self->code_row);
+      const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+
+      if (*code == '\0')
+        {
+          set_status (self, _("Write the invitation code your administrator gave you"), TRUE);
+          gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
+          return;
+        }
+      if (g_utf8_strlen (password, -1) < 8)
+        {
+          set_status (self, _("Choose a password of at least 8 characters"), TRUE);
+          gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+          return;
+        }
+      if (!g_str_equal (password, gtk_editable_get_text (GTK_EDITABLE (self->password2_row))))
+        {
+          set_status (self, _("The two passwords differ; type the same one twice"), TRUE);
+          gtk_widget_grab_focus (GTK_WIDGET (self->password2_row));
+          return;
+        }
+    }
+  else if (*user == '\0' || *gtk_editable_get_text (GTK_EDITABLE (self->password_row)) == '\0')
     {
       set_status (self, _("Write your user name and password"), TRUE);
       return;
@@ -358,6 +440,22 @@ sign_in_action (GtkWidget  *widget,
     }
   start_sync (self);
 #endif
+}
+
+/* «У меня есть код приглашения»: the code and a password chosen twice instead of a user
+ * name. */
+static void
+invite_toggled_cb (CrmSigninDialog *self)
+{
+  gboolean on = inviting (self);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->user_row), !on);
+  gtk_widget_set_visible (GTK_WIDGET (self->code_row), on);
+  gtk_widget_set_visible (GTK_WIDGET (self->password2_row), on);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row),
+                                 on ? _("Choose a password") : _("Password"));
+  gtk_button_set_label (self->sign_in_button, on ? _("_Join") : _("_Sign In"));
+  set_status (self, NULL, FALSE);
 }
 
 static void
@@ -436,7 +534,12 @@ crm_signin_dialog_class_init (CrmSigninDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, status_label);
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, spinner);
   gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, invite_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, invite_switch);
+  gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, code_row);
+  gtk_widget_class_bind_template_child (widget_class, CrmSigninDialog, password2_row);
   gtk_widget_class_bind_template_callback (widget_class, url_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, invite_toggled_cb);
 
   gtk_widget_class_install_action (widget_class, "signin.sign-in", NULL, sign_in_action);
   crm_window_class_install_cancel (widget_class, "signin.cancel");
@@ -486,6 +589,21 @@ crm_signin_dialog_fill (CrmSigninDialog *self,
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), server_url != NULL ? server_url : "");
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), user != NULL ? user : "");
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), password != NULL ? password : "");
+}
+
+void
+crm_signin_dialog_fill_invite (CrmSigninDialog *self,
+                               const char      *server_url,
+                               const char      *code,
+                               const char      *password,
+                               const char      *repeated)
+{
+  g_return_if_fail (CRM_IS_SIGNIN_DIALOG (self));
+  gtk_switch_set_active (self->invite_switch, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), server_url != NULL ? server_url : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->code_row), code != NULL ? code : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), password != NULL ? password : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->password2_row), repeated != NULL ? repeated : "");
 }
 
 const char *

@@ -23,6 +23,12 @@ void             crm_signin_dialog_fill       (CrmSigninDialog *self,
                                                const char      *server_url,
                                                const char      *user,
                                                const char      *password);
+/* Turns «I have an invitation code» on and types into its fields (tests). */
+void             crm_signin_dialog_fill_invite (CrmSigninDialog *self,
+                                                const char      *server_url,
+                                                const char      *code,
+                                                const char      *password,
+                                                const char      *repeated);
 /* What the dialog says now (progress, the error, the certificate question). */
 const char      *crm_signin_dialog_get_status (CrmSigninDialog *self);
 /* The token of a successful sign-in (also kept in the keyring when there is one). */

@@ -405,6 +405,75 @@ crm_sync_controller_fetch_file_finish (CrmSyncController  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+#ifdef VORONKA_HAVE_SYNC
+static void
+invited_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonObject *invite = crm_sync_client_create_invite_finish (CRM_SYNC_CLIENT (source), result,
+                                                             &error);
+
+  if (invite == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  json_object_set_string_member (invite, "server",
+                                 crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)));
+  g_task_return_pointer (task, invite, (GDestroyNotify) json_object_unref);
+}
+#endif
+
+void
+crm_sync_controller_invite_async (CrmSyncController   *self,
+                                  const char          *name,
+                                  const char          *role,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+  g_return_if_fail (name != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, crm_sync_controller_invite_async);
+#ifdef VORONKA_HAVE_SYNC
+  if (self->client == NULL)
+    {
+      CrmStore *store = crm_context_get_store (self->context);
+      g_autofree char *server = crm_store_dup_meta (store, "sync.server");
+
+      if (server != NULL)
+        g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                                 _("Not connected to the server yet; try again in a moment"));
+      else
+        g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                                 _("This account is not on a server, so nobody else can join "
+                                   "it; sign in to your team's server first"));
+      return;
+    }
+  crm_sync_client_create_invite_async (self->client, name, role, 0, cancellable, invited_cb,
+                                       g_steal_pointer (&task));
+#else
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This build of Voronka cannot sync, so it cannot invite users"));
+#endif
+}
+
+JsonObject *
+crm_sync_controller_invite_finish (CrmSyncController  *self,
+                                   GAsyncResult       *result,
+                                   GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 gboolean
 crm_sync_controller_is_active (CrmSyncController *self)
 {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 #include "crm-context.h"
 #include "crm-sync-indicator.h"
@@ -39,6 +40,18 @@ void               crm_sync_controller_fetch_file_async  (CrmSyncController   *s
 gboolean           crm_sync_controller_fetch_file_finish (CrmSyncController  *self,
                                                           GAsyncResult       *result,
                                                           GError            **error);
+/* An administrator invites a new user @name (@role: admin, manager or rep) through the
+ * replica's server (crm_sync_client_create_invite_async): {"code", "name", "role",
+ * "account", "expires", "server"}. Errors as for fetch_file. */
+void               crm_sync_controller_invite_async  (CrmSyncController   *self,
+                                                      const char          *name,
+                                                      const char          *role,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+JsonObject        *crm_sync_controller_invite_finish (CrmSyncController  *self,
+                                                      GAsyncResult       *result,
+                                                      GError            **error);
 /* TRUE when the replica has a server and sync is built in. */
 gboolean           crm_sync_controller_is_active (CrmSyncController *self);
 

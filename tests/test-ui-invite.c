@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-ui-invite.c — inviting a colleague in the real app, against a real voronka-server
+ * on 127.0.0.1: the administrator's Account Setup, Users page, «Invite…» asks for a name
+ * and a role and shows the server's one-time code with the server's address; the new
+ * user's sign-in dialog, «I have an invitation code», takes the address, the code and a
+ * password typed twice, makes the user on the server and downloads the account; the same
+ * code a second time is refused in words that say so. Screenshots in English and
+ * Russian. */
+#include "crm-test-ui.h"
+
+#include "crm-query.h"
+#include "crm-setup-window.h"
+#include "crm-signin-dialog.h"
+#include "crm-sync-controller.h"
+#include "crm-test-server.h"
+
+#define WAIT_MS 30000
+
+static char *tmpdir;
+static char *data_dir;
+static CrmTestServer *server;
+static char *db_path;
+static char *token;
+static CrmApplication *app;
+static CrmWindow *window;
+static CrmSetupWindow *setup;
+static char *invite_code;
+
+/* The first descendant of @root of @type named @name (gtk_widget_set_name). */
+static GtkWidget *
+find_named (GtkWidget  *root,
+            GType       type,
+            const char *name)
+{
+  GQueue queue = G_QUEUE_INIT;
+
+  g_queue_push_tail (&queue, root);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) &&
+          g_strcmp0 (gtk_widget_get_name (widget), name) == 0)
+        {
+          g_queue_clear (&queue);
+          return widget;
+        }
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return NULL;
+}
+
+static CrmSetupWindow *
+open_users (void)
+{
+  if (setup == NULL)
+    {
+      setup = crm_setup_window_new (GTK_WINDOW (window), crm_window_get_context (window));
+      g_object_add_weak_pointer (G_OBJECT (setup), (gpointer *) &setup);
+      gtk_window_present (GTK_WINDOW (setup));
+      g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, setup, 10000));
+    }
+  crm_setup_window_show_page (setup, CRM_SETUP_PAGE_USERS);
+  return setup;
+}
+
+/* The users page's «Invite…» button, clicked: the dialog asking for a name and a role. */
+static AdwMessageDialog *
+open_invite_dialog (void)
+{
+  GtkWidget *button = find_named (GTK_WIDGET (open_users ()), GTK_TYPE_BUTTON, "invite");
+  AdwMessageDialog *dialog;
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  return dialog;
+}
+
+static gboolean
+sync_ready (gpointer data)
+{
+  GObject *sync = crm_context_get_sync (crm_window_get_context (window));
+
+  return sync != NULL && crm_sync_controller_is_active (CRM_SYNC_CONTROLLER (sync));
+}
+
+static gboolean
+code_made (gpointer data)
+{
+  return crm_setup_window_get_last_invite_code (setup) != NULL;
+}
+
+/* The administrator makes a code for «Анна Петрова», a manager. */
+static void
+test_invite_dialog (void)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *name;
+  GtkWidget *role;
+  GtkWidget *shown;
+
+  g_assert_true (crm_test_ui_wait_until (sync_ready, NULL, WAIT_MS));
+  dialog = open_invite_dialog ();
+  name = find_named (GTK_WIDGET (dialog), GTK_TYPE_ENTRY, "invite-name");
+  role = find_named (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, "invite-role");
+  g_assert_nonnull (name);
+  g_assert_nonnull (role);
+  /* no name, no code */
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "invite"));
+  gtk_editable_set_text (GTK_EDITABLE (name), "Анна Петрова");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "invite"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (role), 1);   /* Manager */
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-dialog"));
+  adw_message_dialog_response (dialog, "invite");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  g_assert_true (crm_test_ui_wait_until (code_made, NULL, WAIT_MS));
+  invite_code = g_strdup (crm_setup_window_get_last_invite_code (setup));
+  g_assert_cmpuint (strlen (invite_code), ==, 14);
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  /* the code and the address to pass on, as the administrator reads them */
+  shown = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, invite_code);
+  g_assert_nonnull (shown);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, server->url));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-code"));
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+typedef struct {
+  CrmSigninDialog *dialog;
+  char            *replica;
+} SignedIn;
+
+static void
+signed_in_cb (CrmSigninDialog *dialog,
+              const char      *path,
+              SignedIn        *signed_in)
+{
+  signed_in->replica = g_strdup (path);
+}
+
+static gboolean
+status_contains (gpointer data)
+{
+  SignedIn *signed_in = data;
+
+  return signed_in->replica == NULL &&
+         strstr (crm_signin_dialog_get_status (signed_in->dialog), "already used") != NULL;
+}
+
+static gboolean
+has_replica (gpointer data)
+{
+  return ((SignedIn *) data)->replica != NULL;
+}
+
+static CrmSigninDialog *
+new_signin (const char *file,
+            SignedIn   *signed_in)
+{
+  g_autofree char *path = g_build_filename (tmpdir, file, NULL);
+  CrmSigninDialog *dialog = crm_signin_dialog_new (GTK_WINDOW (window), path, NULL);
+
+  signed_in->dialog = dialog;
+  g_signal_connect (dialog, "signed-in", G_CALLBACK (signed_in_cb), signed_in);
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  return dialog;
+}
+
+/* The new user joins with the code; the code then works no more. */
+static void
+test_signin_invite (void)
+{
+  SignedIn first = { NULL, NULL };
+  SignedIn second = { NULL, NULL };
+  CrmSigninDialog *dialog;
+  g_autoptr(CrmStore) store = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *anna = NULL;
+
+  g_assert_nonnull (invite_code);
+  dialog = new_signin ("anna.db", &first);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &first.dialog);
+  /* the passwords must match, before anything is sent */
+  crm_signin_dialog_fill_invite (dialog, server->url, invite_code, "anna-secret-1",
+                                 "anna-secret-2");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_nonnull (strstr (crm_signin_dialog_get_status (dialog), "differ"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin-invite"));
+  crm_signin_dialog_fill_invite (dialog, server->url, invite_code, "anna-secret-1",
+                                 "anna-secret-1");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_true (crm_test_ui_wait_until (has_replica, &first, WAIT_MS));
+
+  store = crm_test_ui_open_replica (first.replica);
+  user = crm_store_dup_meta (store, "sync.user");
+  g_assert_cmpstr (user, ==, "Анна Петрова@acme");
+  anna = crm_query_resolve (store, "user", "Анна Петрова", NULL, NULL);
+  g_assert_nonnull (anna);
+  g_clear_object (&store);
+  g_free (first.replica);
+
+  /* the same code again: refused, saying it was used */
+  dialog = new_signin ("again.db", &second);
+  crm_signin_dialog_fill_invite (dialog, server->url, invite_code, "other-secret-1",
+                                 "other-secret-1");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
+  g_assert_true (crm_test_ui_wait_until (status_contains, &second, WAIT_MS));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin-invite-used"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* In a process of its own: both dialogs in Russian. */
+static void
+russian_dialogs (void)
+{
+  CrmApplication *ru_app = crm_test_ui_start (g_getenv ("VORONKA_TEST_UI_DB"));
+  AdwMessageDialog *dialog;
+  CrmSigninDialog *signin;
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "voronka-invite-ru.db", NULL);
+
+  window = crm_test_ui_main_window (ru_app);
+  dialog = open_invite_dialog ();
+  gtk_editable_set_text (GTK_EDITABLE (find_named (GTK_WIDGET (dialog), GTK_TYPE_ENTRY,
+                                                   "invite-name")), "Анна Петрова");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-dialog-ru"));
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Name"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  signin = crm_signin_dialog_new (GTK_WINDOW (window), path, NULL);
+  gtk_window_present (GTK_WINDOW (signin));
+  crm_signin_dialog_fill_invite (signin, "https://crm.example.ru:8443", "K7QM-3XRD-W9TB",
+                                 "", "");
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, signin, 10000));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (signin), "signin.sign-in", NULL));
+  g_assert_null (strstr (crm_signin_dialog_get_status (signin), "password"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (signin), "signin-invite-ru"));
+  gtk_window_destroy (GTK_WINDOW (signin));
+  if (setup != NULL)
+    gtk_window_destroy (GTK_WINDOW (setup));
+  crm_test_ui_stop (ru_app);
+}
+
+static void
+test_russian (void)
+{
+  crm_test_ui_in_russian ("Invite a User", db_path, russian_dialogs);
+}
+
+static void
+set_up (void)
+{
+  CrmTestReplica laptop = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *admin_id = NULL;
+
+  tmpdir = crm_test_make_tmpdir ();
+  data_dir = crm_test_server_make_data (tmpdir);
+  /* plain HTTP on loopback: the app trusts http://127.0.0.1 as it is */
+  server = crm_test_server_start (data_dir, TRUE, NULL);
+
+  /* the administrator's laptop, signed in as the sign-in dialog leaves it */
+  crm_test_replica_open (&laptop, server, tmpdir, "admin.db", "admin", "admin-pw");
+  token = g_strdup (crm_sync_client_get_token (laptop.client));
+  g_assert_nonnull (token);
+  g_assert_true (crm_store_set_meta (laptop.store, "sync.server", server->url, &error));
+  g_assert_true (crm_store_set_meta (laptop.store, "sync.user", "admin", &error));
+  admin_id = crm_query_resolve (laptop.store, "user", "admin", NULL, &error);
+  g_assert_nonnull (admin_id);
+  g_assert_true (crm_store_set_meta (laptop.store, "app.user", admin_id, &error));
+  g_assert_no_error (error);
+  db_path = g_strdup (laptop.path);
+  crm_test_replica_clear (&laptop);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  crm_test_ui_init (&argc, &argv);
+  g_assert_nonnull (g_getenv ("VORONKA_SERVER"));
+  if (!g_test_subprocess ())
+    {
+      set_up ();
+      app = crm_test_ui_start (db_path);
+      window = crm_test_ui_main_window (app);
+      crm_window_restart_sync (window, token);
+    }
+
+  g_test_add_func ("/ui/invite/invite-dialog", test_invite_dialog);
+  g_test_add_func ("/ui/invite/signin-invite", test_signin_invite);
+  g_test_add_func ("/ui/invite/russian", test_russian);
+  status = g_test_run ();
+
+  if (!g_test_subprocess ())
+    {
+      if (setup != NULL)
+        gtk_window_destroy (GTK_WINDOW (setup));
+      crm_test_ui_stop (app);
+      crm_test_server_tear_down (server, tmpdir, status);
+    }
+  g_free (data_dir);
+  g_free (db_path);
+  g_free (token);
+  g_free (invite_code);
+  return status;
+}
