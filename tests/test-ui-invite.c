@@ -216,6 +216,7 @@ test_signin_invite (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "signin.sign-in", NULL));
   g_assert_true (crm_test_ui_wait_until (status_contains, &second, WAIT_MS));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "signin-invite-used"));
+  g_assert_null (strstr (crm_signin_dialog_get_status (dialog), "Cannot reach"));
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 

@@ -1341,6 +1341,8 @@ invite_ask_response_cb (AdwMessageDialog *dialog,
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (ask->name)));
   guint selected = gtk_drop_down_get_selected (ask->role);
 
+  /* the dialog goes away now: its entry gives up the focus first */
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
   if (!g_str_equal (response, "invite") || *name == '\0' || selected >= G_N_ELEMENTS (roles))
     return;
   gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.invite", "(ss)", name,

@@ -90,6 +90,9 @@ set_busy (CrmSigninDialog *self,
           gboolean         busy)
 {
   self->busy = busy;
+  /* a field made insensitive keeps no focus (its cursor would blink on, unfocused) */
+  if (busy)
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->sign_in_button), !busy && crm_signin_dialog_is_available ());
@@ -99,6 +102,9 @@ set_busy (CrmSigninDialog *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->invite_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->code_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->password2_row), !busy);
+  if (!busy && gtk_root_get_focus (GTK_ROOT (self)) == NULL &&
+      gtk_widget_get_sensitive (GTK_WIDGET (self->sign_in_button)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->sign_in_button));
 }
 
 static gboolean
@@ -241,8 +247,13 @@ redeemed_cb (GObject      *source,
       set_busy (self, FALSE);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_autofree char *text = unreachable_message (
-            crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)), error);
+          /* the server's own words (a code unknown, used, expired) need no prefix */
+          g_autofree char *text =
+            error->domain == CRM_SYNC_ERROR &&
+            error->code != CRM_SYNC_ERROR_SERVER_UNREACHABLE
+            ? g_strdup (error->message)
+            : unreachable_message (crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)),
+                                   error);
 
           set_status (self, text, TRUE);
         }
@@ -448,10 +459,16 @@ static void
 invite_toggled_cb (CrmSigninDialog *self)
 {
   gboolean on = inviting (self);
+  GtkWidget *hidden = on ? GTK_WIDGET (self->user_row) : GTK_WIDGET (self->code_row);
+  GtkWidget *shown = on ? GTK_WIDGET (self->code_row) : GTK_WIDGET (self->user_row);
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->user_row), !on);
-  gtk_widget_set_visible (GTK_WIDGET (self->code_row), on);
+  gtk_widget_set_visible (shown, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->password2_row), on);
+  /* the row going away may hold the focus: it moves to the row that takes its place */
+  if (focus != NULL && (focus == hidden || gtk_widget_is_ancestor (focus, hidden)))
+    gtk_widget_grab_focus (shown);
+  gtk_widget_set_visible (hidden, FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->password_row),
                                  on ? _("Choose a password") : _("Password"));
   gtk_button_set_label (self->sign_in_button, on ? _("_Join") : _("_Sign In"));
