@@ -116,8 +116,7 @@ test_invite_dialog (void)
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "invite"));
   gtk_drop_down_set_selected (GTK_DROP_DOWN (role), 1);   /* Manager */
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-dialog"));
-  adw_message_dialog_response (dialog, "invite");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Make a Code");
 
   g_assert_true (crm_test_ui_wait_until (code_made, NULL, WAIT_MS));
   invite_code = g_strdup (crm_setup_window_get_last_invite_code (setup));
@@ -130,8 +129,7 @@ test_invite_dialog (void)
   g_assert_nonnull (shown);
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, server->url));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-code"));
-  adw_message_dialog_response (dialog, "close");
-  gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Close");
 }
 
 typedef struct {
