@@ -8,6 +8,7 @@
  * replica through a connection of its own. Screenshots of each page in English and in
  * Russian, and of the new field dialog. */
 #include "crm-test-ui.h"
+#include "crm-widget-util.h"
 
 #include <string.h>
 
@@ -569,6 +570,21 @@ test_deactivate (void)
   assert_toast ("went to Елена Фёдорова");
   g_assert_true (crm_test_ui_wait_until (row_offers_reactivate, pavel, 10000));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users-deactivated"));
+  /* pickers no longer offer them, but a deal still theirs shows them, marked */
+  {
+    g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+    JsonArray *users = crm_context_get_users (crm_window_get_context (window));
+    guint at;
+
+    crm_fill_user_choices (names, ids, users, NULL, 0);
+    for (guint i = 0; i < ids->len; i++)
+      g_assert_cmpstr (g_ptr_array_index (ids, i), !=, pavel);
+    g_assert_cmpuint (ids->len, >, 0);
+    at = crm_fill_user_choices (names, ids, users, pavel, G_MAXUINT);
+    g_assert_cmpuint (at, !=, G_MAXUINT);
+    g_assert_cmpstr (gtk_string_list_get_string (names, at), ==, "Павел Новиков (deactivated)");
+  }
 
   /* the toast's Undo gives everything back in one step */
   undo = g_strdup (crm_context_get_last_change_set (crm_window_get_context (window)));

@@ -125,8 +125,8 @@ static void
 fill_users (CrmDealPage *self)
 {
   adw_combo_row_set_selected (self->responsible_row,
-                              crm_fill_choices (self->user_names, self->user_ids,
-                                                crm_context_get_users (self->context),
+                              crm_fill_user_choices (self->user_names, self->user_ids,
+                                                     crm_context_get_users (self->context),
                                                 deal_string (self, "responsible_id"),
                                                 GTK_INVALID_LIST_POSITION));
 }

@@ -255,8 +255,8 @@ crm_new_task_dialog_new (GtkWindow  *parent,
   crm_date_button_set_date (self->due_button, crm_context_now (context) + CRM_MS_PER_DAY);
   /* for me by default; an administrator or a head of sales may give it to someone else */
   adw_combo_row_set_selected (self->responsible_row,
-                              crm_fill_choices (self->user_names, self->user_ids,
-                                                crm_context_get_users (context),
+                              crm_fill_user_choices (self->user_names, self->user_ids,
+                                                     crm_context_get_users (context),
                                                 crm_context_get_user_id (context), 0));
   gtk_widget_set_sensitive (GTK_WIDGET (self->responsible_row), crm_context_is_manager (context));
   gtk_widget_grab_focus (GTK_WIDGET (self->text_row));

@@ -285,7 +285,7 @@ fill_pickers (CrmReportsView *self)
   guint selected;
 
   self->updating = TRUE;
-  selected = crm_fill_choices (self->user_names, self->user_ids, users, user, G_MAXUINT);
+  selected = crm_fill_user_choices (self->user_names, self->user_ids, users, user, G_MAXUINT);
   gtk_string_list_splice (self->user_names, 0, 0, (const char *const[]) { _("Everyone"), NULL });
   gtk_drop_down_set_selected (self->user_dropdown, selected == G_MAXUINT ? 0 : selected + 1);
   selected = crm_fill_choices (self->pipeline_names, self->pipeline_ids, pipelines, pipeline,

@@ -249,6 +249,31 @@ add_names (GPtrArray  *values,
     }
 }
 
+/* Users to pick by name: a deactivated one only when @current names them, marked so. */
+static void
+add_user_names (GPtrArray  *values,
+                GPtrArray  *labels,
+                JsonArray  *users,
+                const char *current)
+{
+  for (guint i = 0; users != NULL && i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+      const char *name = str (user, "name");
+
+      if (name == NULL || *name == '\0')
+        continue;
+      if (json_object_get_boolean_member_with_default (user, "active", TRUE))
+        add_choice (values, labels, name, NULL);
+      else if (g_strcmp0 (name, current) == 0)
+        {
+          g_autofree char *label = crm_deactivated_user_name (name);
+
+          add_choice (values, labels, name, label);
+        }
+    }
+}
+
 /* The values (and their labels) a picker of @param offers for @item. */
 static void
 fill_choices (CrmRuleEditor      *self,
@@ -301,7 +326,7 @@ fill_choices (CrmRuleEditor      *self,
               add_choice (values, labels, value, label);
             }
         }
-      add_names (values, labels, self->users, "name");
+      add_user_names (values, labels, self->users, str (item, param->key));
       break;
     case CRM_RULE_PARAM_GROUP:
       add_names (values, labels, self->users, "group");

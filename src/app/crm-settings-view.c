@@ -93,8 +93,8 @@ crm_settings_view_reload (CrmView *view)
   self->updating = TRUE;
   users = crm_context_get_users (self->context);
   adw_combo_row_set_selected (self->user_row,
-                              crm_fill_choices (self->user_names, self->user_ids, users,
-                                                crm_context_get_user_id (self->context), 0));
+                              crm_fill_user_choices (self->user_names, self->user_ids, users,
+                                                     crm_context_get_user_id (self->context), 0));
   for (guint i = 0; i < json_array_get_length (users); i++)
     {
       JsonObject *user = json_array_get_object_element (users, i);

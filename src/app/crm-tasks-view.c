@@ -108,7 +108,7 @@ fill_users (CrmTasksView *self)
 
   self->updating = TRUE;
   if (!users_listed (self, users))
-    selected = crm_fill_choices (self->user_names, self->user_ids, users, shown, 0);
+    selected = crm_fill_user_choices (self->user_names, self->user_ids, users, shown, 0);
   else
     for (guint i = 0; i < self->user_ids->len; i++)
       if (g_strcmp0 (self->user_ids->pdata[i], shown) == 0)

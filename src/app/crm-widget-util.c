@@ -168,6 +168,43 @@ crm_fill_choices (GtkStringList *names,
   return selected;
 }
 
+char *
+crm_deactivated_user_name (const char *name)
+{
+  /* Translators: a user an administrator deactivated, in a list to pick people from */
+  return g_strdup_printf (_("%s (deactivated)"), name);
+}
+
+guint
+crm_fill_user_choices (GtkStringList *names,
+                       GPtrArray     *ids,
+                       JsonArray     *users,
+                       const char    *selected_id,
+                       guint          otherwise)
+{
+  g_autoptr(JsonArray) shown = json_array_new ();
+
+  for (guint i = 0; users != NULL && i < json_array_get_length (users); i++)
+    {
+      JsonObject *user = json_array_get_object_element (users, i);
+      const char *id = json_object_get_string_member_with_default (user, "id", NULL);
+
+      if (json_object_get_boolean_member_with_default (user, "active", TRUE))
+        json_array_add_element (shown, json_node_copy (json_array_get_element (users, i)));
+      else if (g_strcmp0 (id, selected_id) == 0)
+        {
+          JsonObject *marked = json_object_new ();
+          g_autofree char *name = crm_deactivated_user_name (
+            json_object_get_string_member_with_default (user, "name", ""));
+
+          json_object_set_string_member (marked, "id", id);
+          json_object_set_string_member (marked, "name", name);
+          json_array_add_object_element (shown, marked);
+        }
+    }
+  return crm_fill_choices (names, ids, shown, selected_id, otherwise);
+}
+
 /* ---- the window ---- */
 
 void

@@ -64,6 +64,16 @@ void       crm_stack_show_read_error         (GtkStack            *stack,
  * stops at 20 characters: «Закрыто и не реализ…» with 500 px free), cut at the end only
  * when there is not. The row's model holds GtkStringObjects. */
 void       crm_combo_row_show_whole          (AdwComboRow         *row);
+/* crm_fill_choices() for people to pick (responsible, assignee, a filter's user): a user
+ * deactivated by an administrator ("active": false) is left out, unless @selected_id is
+ * theirs (a deal still assigned to them), then their name is marked «(deactivated)». */
+guint      crm_fill_user_choices             (GtkStringList       *names,
+                                              GPtrArray           *ids,
+                                              JsonArray           *users,
+                                              const char          *selected_id,
+                                              guint                otherwise);
+/* @name marked as a deactivated user's: "Павел Новиков (deactivated)". */
+char      *crm_deactivated_user_name         (const char          *name);
 guint      crm_fill_choices                  (GtkStringList       *names,
                                               GPtrArray           *ids,
                                               JsonArray           *items,
