@@ -1157,6 +1157,32 @@ read_day_totals (const char *path)
                             (long long) sqlite3_column_int64 (stmt, 4),
                             (long long) sqlite3_column_int64 (stmt, 5));
   sqlite3_finalize (stmt);
+  /* the 32-day blocks of schema 19 */
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+    "SELECT what, month, pipeline, employee, n, amount FROM report_month"
+    " WHERE n != 0 OR amount != 0 ORDER BY 1, 2, 3, 4", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "month %s %lld %s %s %lld %lld\n",
+                            (const char *) sqlite3_column_text (stmt, 0),
+                            (long long) sqlite3_column_int64 (stmt, 1),
+                            (const char *) sqlite3_column_text (stmt, 2),
+                            (const char *) sqlite3_column_text (stmt, 3),
+                            (long long) sqlite3_column_int64 (stmt, 4),
+                            (long long) sqlite3_column_int64 (stmt, 5));
+  sqlite3_finalize (stmt);
+  /* and the per-deal values of schema 19 */
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+    "SELECT deal, pipeline, employee, created_at, reach, responded FROM deal_report"
+    " ORDER BY 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "deal %s %s %s %s %s %s\n",
+                            (const char *) sqlite3_column_text (stmt, 0),
+                            (const char *) sqlite3_column_text (stmt, 1),
+                            (const char *) sqlite3_column_text (stmt, 2),
+                            (const char *) sqlite3_column_text (stmt, 3),
+                            (const char *) sqlite3_column_text (stmt, 4),
+                            (const char *) sqlite3_column_text (stmt, 5));
+  sqlite3_finalize (stmt);
   sqlite3_close (db);
   return g_string_free (out, FALSE);
 }
@@ -1224,6 +1250,17 @@ test_day_totals (Fixture       *f,
   g_assert_cmpint (sum_day_totals (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'field:city'"), ==, 2);
 
+  /* the 32-day blocks hold the days' sums */
+  g_assert_cmpint (sum_day_totals (f->path,
+    "SELECT count (*) FROM (SELECT what, day / 32, pipeline, employee, sum (n) AS n,"
+    " sum (amount) AS amount FROM report_day GROUP BY 1, 2, 3, 4"
+    " EXCEPT SELECT what, month, pipeline, employee, n, amount FROM report_month)"), ==, 0);
+  g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM report_month"), >, 0);
+  /* one deal_report row per live deal (schema 19) */
+  g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM deal_report"), ==,
+                   sum_day_totals (f->path, "SELECT count (*) FROM deal WHERE deleted = 0"));
+  g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM deal_report"), >, 0);
+
   /* the same replica as schema 17 left it: no totals, no triggers */
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   if (sqlite3_exec (db,
@@ -1233,7 +1270,9 @@ test_day_totals (Fixture       *f,
         " DROP TRIGGER report_day_company_insert; DROP TRIGGER report_day_company_update;"
         " DROP TRIGGER report_day_company_delete; DROP TRIGGER report_day_contact_insert;"
         " DROP TRIGGER report_day_contact_update; DROP TRIGGER report_day_contact_delete;"
-        " DROP TRIGGER report_day_deal_insert; DROP TRIGGER report_day_deal_update;"
+        " DROP TRIGGER report_day_deal_insert; DROP TRIGGER report_day_deal_moved;"
+        " DROP TRIGGER report_day_deal_closed; DROP TRIGGER report_day_deal_fields;"
+        " DROP TABLE deal_report; DROP TABLE report_month;"
         " DROP TRIGGER report_day_deal_tasks; DROP TRIGGER report_day_deal_delete;"
         " DROP TRIGGER report_day_stage_insert; DROP TRIGGER report_day_stage_update;"
         " DROP TRIGGER report_day_stage_delete; DROP TRIGGER report_day_task_insert;"

@@ -750,12 +750,40 @@ migrate_to_17 (sqlite3  *db,
 
 /* The deal events of row @p (NEW, OLD, or a deal "d" of @from_where), times @sign,
  * with its stage's kind read through @kind. */
+enum {
+  DEAL_CREATED = 1 << 0,   /* deal */
+  DEAL_CLOSED = 1 << 1,    /* won, lost */
+  DEAL_FIELDS = 1 << 2,    /* field:KEY */
+  DEAL_ALL = DEAL_CREATED | DEAL_CLOSED | DEAL_FIELDS,
+};
+
+static void
+append_deal_parts (GString    *sql,
+                   guint       parts,
+                   const char *sign,
+                   const char *p,
+                   const char *from_where,
+                   const char *kind);
+
 static void
 append_deal_events (GString    *sql,
                     const char *sign,
                     const char *p,
                     const char *from_where,
                     const char *kind)
+{
+  append_deal_parts (sql, DEAL_ALL, sign, p, from_where, kind);
+}
+
+/* The @parts of the deal events (migration 19 keeps a trigger to what an update
+ * changes: a move reads no custom field, a field edit no stage). */
+static void
+append_deal_parts (GString    *sql,
+                   guint       parts,
+                   const char *sign,
+                   const char *p,
+                   const char *from_where,
+                   const char *kind)
 {
   /* the custom fields filled: the same rows joined with their data's members */
   const char *where = strstr (from_where, "WHERE");
@@ -765,24 +793,39 @@ append_deal_events (GString    *sql,
     " THEN %s.data ELSE '{}' END) j", table[0] != '\0' ? table : "FROM",
     table[0] != '\0' ? "," : "", p, p, p);
 
-  g_string_append_printf (sql,
+  const char *union_all = "";
+
+  g_string_append (sql,
     "INSERT INTO report_day (what, day, pipeline, employee, n, amount)"
-    " SELECT what, day, pipeline, employee, sum (n), sum (amount) FROM ("
-    "  SELECT 'deal' AS what, CAST (%2$s.created_at / 86400000 AS INTEGER) AS day,"
-    "  coalesce (%2$s.pipeline, '') AS pipeline, coalesce (%2$s.responsible, '') AS employee,"
-    "  %1$s AS n, 0 AS amount %3$s AND %2$s.deleted = 0 AND %2$s.created_at >= 0"
-    "  UNION ALL"
-    "  SELECT %4$s, CAST (%2$s.stage_entered_at / 86400000 AS INTEGER),"
-    "  coalesce (%2$s.pipeline, ''), coalesce (%2$s.responsible, ''),"
-    "  %1$s, %1$s * coalesce (%2$s.amount, 0) %3$s AND %2$s.deleted = 0"
-    "  AND %2$s.stage_entered_at >= 0 AND %4$s IN ('won', 'lost')"
-    "  UNION ALL"
-    "  SELECT 'field:' || j.key, CAST (%2$s.created_at / 86400000 AS INTEGER),"
-    "  coalesce (%2$s.pipeline, ''), coalesce (%2$s.responsible, ''), %1$s, 0"
-    "  %5$s %6$s AND %2$s.deleted = 0 AND %2$s.created_at >= 0"
-    "  AND coalesce (j.value, '') NOT IN ('', '[]'))"
-    " WHERE 1 GROUP BY 1, 2, 3, 4" REPORT_DAY_UPSERT "\n",
-    sign, p, from_where, kind, from, where);
+    " SELECT what, day, pipeline, employee, sum (n), sum (amount) FROM (");
+  if (parts & DEAL_CREATED)
+    {
+      g_string_append_printf (sql,
+        "  SELECT 'deal' AS what, CAST (%2$s.created_at / 86400000 AS INTEGER) AS day,"
+        "  coalesce (%2$s.pipeline, '') AS pipeline, coalesce (%2$s.responsible, '') AS employee,"
+        "  %1$s AS n, 0 AS amount %3$s AND %2$s.deleted = 0 AND %2$s.created_at >= 0",
+        sign, p, from_where);
+      union_all = "  UNION ALL";
+    }
+  if (parts & DEAL_CLOSED)
+    {
+      g_string_append_printf (sql,
+        "%5$s  SELECT %4$s AS what, CAST (%2$s.stage_entered_at / 86400000 AS INTEGER) AS day,"
+        "  coalesce (%2$s.pipeline, '') AS pipeline, coalesce (%2$s.responsible, '') AS employee,"
+        "  %1$s AS n, %1$s * coalesce (%2$s.amount, 0) AS amount %3$s AND %2$s.deleted = 0"
+        "  AND %2$s.stage_entered_at >= 0 AND %4$s IN ('won', 'lost')",
+        sign, p, from_where, kind, union_all);
+      union_all = "  UNION ALL";
+    }
+  if (parts & DEAL_FIELDS)
+    g_string_append_printf (sql,
+      "%5$s  SELECT 'field:' || j.key AS what, CAST (%2$s.created_at / 86400000 AS INTEGER) AS day,"
+      "  coalesce (%2$s.pipeline, '') AS pipeline, coalesce (%2$s.responsible, '') AS employee,"
+      "  %1$s AS n, 0 AS amount"
+      "  %3$s %4$s AND %2$s.deleted = 0 AND %2$s.created_at >= 0"
+      "  AND coalesce (j.value, '') NOT IN ('', '[]')",
+      sign, p, from, where, union_all);
+  g_string_append (sql, ") WHERE 1 GROUP BY 1, 2, 3, 4" REPORT_DAY_UPSERT "\n");
 }
 
 /* The task events of row @p (NEW, OLD, or a task "t" of @from_where), times @sign,
@@ -951,6 +994,166 @@ migrate_to_18 (sqlite3  *db,
   return exec (db, sql->str, error);
 }
 
+/* Migration 19 (issue 19):
+ * - report_day's update of a deal split by what changes, so that a statement that moves
+ *   a deal compiles and runs no custom-field part, and a field edit no stage part: its
+ *   creation, owner, pipeline or deletion (every part), its stage, stage time or amount
+ *   (won, lost), its data (field:KEY).
+ * - deal_report: per live deal, what the conversion and the dashboard read for a period
+ *   without walking its deals' history: its pipeline, employee and created_at (as in
+ *   deal), reach — the furthest position it got to: its stage now (not a lost one) or
+ *   the furthest of its pipeline's live, not lost stages its ops ever set (NULL: none) —
+ *   and responded — the first sign of work after its creation: a note on it, a task of
+ *   it done, a move a person made (an op no rule wrote with stage_entered_at), its stage
+ *   entered now (NULL: none yet). Kept by triggers on deal, changelog, note, task and
+ *   stage; a stage's change re-computes the deals of its pipeline (rare: an admin's
+ *   edit). Filled here from the existing rows.
+ * - report_month: report_day summed over blocks of 32 UTC days (month = day / 32; not
+ *   calendar months), kept by triggers on report_day itself, so that a long period reads
+ *   its whole blocks here, the days at its ends from report_day and the hours at its
+ *   edges from the rows (a few hundred rows for years of history). */
+#define DR_MIN "(-1000000000000000000)"
+#define DR_MAX "9223372036854775807"
+#define DEAL_REPORT_ROW \
+  " SELECT d.id, d.pipeline, d.responsible, d.created_at," \
+  " nullif (max (coalesce ((SELECT cur.position FROM stage cur WHERE cur.id = d.stage" \
+  "  AND cur.deleted = 0 AND coalesce (cur.kind, 'open') != 'lost'), " DR_MIN ")," \
+  "  coalesce ((SELECT max (s.position) FROM changelog c" \
+  "  JOIN stage s ON s.id = json_extract (c.fields, '$.stage')" \
+  "  WHERE c.entity = 'deal' AND c.entity_id = d.id AND s.pipeline = d.pipeline" \
+  "  AND s.deleted = 0 AND coalesce (s.kind, 'open') != 'lost'), " DR_MIN ")), " DR_MIN ")," \
+  " nullif (min (coalesce ((SELECT min (n.created_at) FROM note n WHERE n.entity = 'deal'" \
+  "  AND n.entity_id = d.id AND n.deleted = 0 AND n.created_at > d.created_at), " DR_MAX ")," \
+  "  coalesce ((SELECT min (t.done_at) FROM task t WHERE t.deal = d.id AND t.deleted = 0" \
+  "  AND t.done = 1 AND t.done_at > d.created_at), " DR_MAX ")," \
+  "  coalesce ((SELECT min (json_extract (c.fields, '$.stage_entered_at')) FROM changelog c" \
+  "  WHERE c.entity = 'deal' AND c.entity_id = d.id AND c.rule IS NULL" \
+  "  AND json_extract (c.fields, '$.stage_entered_at') IS NOT NULL" \
+  "  AND json_extract (c.fields, '$.stage_entered_at') > d.created_at), " DR_MAX ")," \
+  "  coalesce (CASE WHEN d.stage_entered_at > d.created_at THEN d.stage_entered_at END, " \
+  DR_MAX ")), " DR_MAX ")" \
+  " FROM deal d WHERE d.deleted = 0"
+/* deal_report's row of the deal with id @id, again */
+#define DEAL_REPORT_SET(id) \
+  " DELETE FROM deal_report WHERE deal = " id ";" \
+  " INSERT INTO deal_report" DEAL_REPORT_ROW " AND d.id = " id ";"
+#define DEAL_IDENTITY_SAME \
+  " OLD.created_at IS NEW.created_at AND OLD.responsible IS NEW.responsible" \
+  " AND OLD.pipeline IS NEW.pipeline AND OLD.deleted IS NEW.deleted"
+#define DEAL_MOVE_OP(p) \
+  p ".entity = 'deal' AND (json_extract (" p ".fields, '$.stage') IS NOT NULL" \
+  " OR json_extract (" p ".fields, '$.stage_entered_at') IS NOT NULL)"
+
+static gboolean
+migrate_to_19 (sqlite3  *db,
+               GError  **error)
+{
+  g_autoptr(GString) sql = g_string_new ("DROP TRIGGER IF EXISTS report_day_deal_update;\n");
+
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS report_day_deal_moved AFTER UPDATE OF created_at,"
+    " responsible, pipeline, deleted ON deal WHEN NOT (" DEAL_IDENTITY_SAME ") BEGIN ");
+  append_deal_parts (sql, DEAL_ALL, "-1", "OLD", "WHERE 1", DEAL_KIND ("OLD"));
+  append_deal_parts (sql, DEAL_ALL, "1", "NEW", "WHERE 1", DEAL_KIND ("NEW"));
+  g_string_append (sql, "END;\n");
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS report_day_deal_closed AFTER UPDATE OF stage,"
+    " stage_entered_at, amount ON deal WHEN (OLD.stage IS NOT NEW.stage"
+    " OR OLD.stage_entered_at IS NOT NEW.stage_entered_at OR OLD.amount IS NOT NEW.amount)"
+    " AND " DEAL_IDENTITY_SAME " BEGIN ");
+  append_deal_parts (sql, DEAL_CLOSED, "-1", "OLD", "WHERE 1", DEAL_KIND ("OLD"));
+  append_deal_parts (sql, DEAL_CLOSED, "1", "NEW", "WHERE 1", DEAL_KIND ("NEW"));
+  g_string_append (sql, "END;\n");
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS report_day_deal_fields AFTER UPDATE OF data ON deal"
+    " WHEN OLD.data IS NOT NEW.data AND " DEAL_IDENTITY_SAME " BEGIN ");
+  append_deal_parts (sql, DEAL_FIELDS, "-1", "OLD", "WHERE 1", DEAL_KIND ("OLD"));
+  append_deal_parts (sql, DEAL_FIELDS, "1", "NEW", "WHERE 1", DEAL_KIND ("NEW"));
+  g_string_append (sql, "END;\n");
+
+  g_string_append (sql,
+    "CREATE TABLE IF NOT EXISTS deal_report (deal TEXT PRIMARY KEY NOT NULL, pipeline TEXT,"
+    " employee TEXT, created_at INTEGER, reach INTEGER, responded INTEGER) WITHOUT ROWID;\n"
+    "CREATE INDEX IF NOT EXISTS deal_report_funnel"
+    " ON deal_report (pipeline, created_at, employee, reach);\n"
+    "CREATE INDEX IF NOT EXISTS deal_report_created"
+    " ON deal_report (created_at, pipeline, employee, responded);\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_deal_insert AFTER INSERT ON deal BEGIN"
+    DEAL_REPORT_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_deal_update AFTER UPDATE OF id, pipeline, stage,"
+    " responsible, created_at, stage_entered_at, deleted ON deal"
+    " WHEN OLD.id IS NOT NEW.id OR OLD.pipeline IS NOT NEW.pipeline"
+    " OR OLD.stage IS NOT NEW.stage OR OLD.responsible IS NOT NEW.responsible"
+    " OR OLD.created_at IS NOT NEW.created_at OR OLD.stage_entered_at IS NOT NEW.stage_entered_at"
+    " OR OLD.deleted IS NOT NEW.deleted BEGIN"
+    " DELETE FROM deal_report WHERE deal = OLD.id;" DEAL_REPORT_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_deal_delete AFTER DELETE ON deal BEGIN"
+    " DELETE FROM deal_report WHERE deal = OLD.id; END;\n"
+    /* the history: a deal's moves */
+    "CREATE TRIGGER IF NOT EXISTS deal_report_op_insert AFTER INSERT ON changelog"
+    " WHEN " DEAL_MOVE_OP ("NEW") " BEGIN" DEAL_REPORT_SET ("NEW.entity_id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_op_update AFTER UPDATE OF entity, entity_id,"
+    " fields, rule ON changelog WHEN OLD.entity = 'deal' OR NEW.entity = 'deal' BEGIN"
+    DEAL_REPORT_SET ("OLD.entity_id") DEAL_REPORT_SET ("NEW.entity_id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_op_delete AFTER DELETE ON changelog"
+    " WHEN " DEAL_MOVE_OP ("OLD") " BEGIN" DEAL_REPORT_SET ("OLD.entity_id") " END;\n"
+    /* the first response: notes and done tasks */
+    "CREATE TRIGGER IF NOT EXISTS deal_report_note_insert AFTER INSERT ON note"
+    " WHEN NEW.entity = 'deal' BEGIN" DEAL_REPORT_SET ("NEW.entity_id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_note_update AFTER UPDATE OF entity, entity_id,"
+    " created_at, deleted ON note WHEN OLD.entity = 'deal' OR NEW.entity = 'deal' BEGIN"
+    DEAL_REPORT_SET ("OLD.entity_id") DEAL_REPORT_SET ("NEW.entity_id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_note_delete AFTER DELETE ON note"
+    " WHEN OLD.entity = 'deal' BEGIN" DEAL_REPORT_SET ("OLD.entity_id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_task_insert AFTER INSERT ON task"
+    " WHEN NEW.deal IS NOT NULL AND NEW.done = 1 BEGIN" DEAL_REPORT_SET ("NEW.deal") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_task_update AFTER UPDATE OF deal, done, done_at,"
+    " deleted ON task WHEN OLD.done = 1 OR NEW.done = 1 BEGIN"
+    DEAL_REPORT_SET ("OLD.deal") DEAL_REPORT_SET ("NEW.deal") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_task_delete AFTER DELETE ON task"
+    " WHEN OLD.deal IS NOT NULL AND OLD.done = 1 BEGIN" DEAL_REPORT_SET ("OLD.deal") " END;\n");
+  /* a stage's position, kind or pipeline: its pipeline's deals (and those in it) again */
+  g_string_append (sql,
+    "CREATE TRIGGER IF NOT EXISTS deal_report_stage_insert AFTER INSERT ON stage BEGIN"
+    " INSERT OR REPLACE INTO deal_report" DEAL_REPORT_ROW
+    " AND (d.pipeline = NEW.pipeline OR d.stage = NEW.id); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_stage_update AFTER UPDATE OF id, pipeline,"
+    " position, kind, deleted ON stage WHEN OLD.id IS NOT NEW.id"
+    " OR OLD.pipeline IS NOT NEW.pipeline OR OLD.position IS NOT NEW.position"
+    " OR OLD.kind IS NOT NEW.kind OR OLD.deleted IS NOT NEW.deleted BEGIN"
+    " INSERT OR REPLACE INTO deal_report" DEAL_REPORT_ROW
+    " AND (d.pipeline IN (OLD.pipeline, NEW.pipeline) OR d.stage IN (OLD.id, NEW.id)); END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_report_stage_delete AFTER DELETE ON stage BEGIN"
+    " INSERT OR REPLACE INTO deal_report" DEAL_REPORT_ROW
+    " AND (d.pipeline = OLD.pipeline OR d.stage = OLD.id); END;\n"
+    "DELETE FROM deal_report;\n"
+    "INSERT INTO deal_report" DEAL_REPORT_ROW ";\n");
+
+  g_string_append (sql,
+    "CREATE TABLE IF NOT EXISTS report_month (what TEXT NOT NULL, month INTEGER NOT NULL,"
+    " pipeline TEXT NOT NULL, employee TEXT NOT NULL, n INTEGER NOT NULL,"
+    " amount INTEGER NOT NULL, PRIMARY KEY (what, month, pipeline, employee)) WITHOUT ROWID;\n"
+    "CREATE TRIGGER IF NOT EXISTS report_month_insert AFTER INSERT ON report_day BEGIN"
+    " INSERT INTO report_month VALUES (NEW.what, NEW.day / 32, NEW.pipeline, NEW.employee,"
+    " NEW.n, NEW.amount) ON CONFLICT (what, month, pipeline, employee) DO UPDATE"
+    " SET n = n + excluded.n, amount = amount + excluded.amount; END;\n"
+    "CREATE TRIGGER IF NOT EXISTS report_month_update AFTER UPDATE ON report_day BEGIN"
+    " INSERT INTO report_month VALUES (OLD.what, OLD.day / 32, OLD.pipeline, OLD.employee,"
+    " -OLD.n, -OLD.amount) ON CONFLICT (what, month, pipeline, employee) DO UPDATE"
+    " SET n = n + excluded.n, amount = amount + excluded.amount;"
+    " INSERT INTO report_month VALUES (NEW.what, NEW.day / 32, NEW.pipeline, NEW.employee,"
+    " NEW.n, NEW.amount) ON CONFLICT (what, month, pipeline, employee) DO UPDATE"
+    " SET n = n + excluded.n, amount = amount + excluded.amount; END;\n"
+    "CREATE TRIGGER IF NOT EXISTS report_month_delete AFTER DELETE ON report_day BEGIN"
+    " INSERT INTO report_month VALUES (OLD.what, OLD.day / 32, OLD.pipeline, OLD.employee,"
+    " -OLD.n, -OLD.amount) ON CONFLICT (what, month, pipeline, employee) DO UPDATE"
+    " SET n = n + excluded.n, amount = amount + excluded.amount; END;\n"
+    "DELETE FROM report_month;\n"
+    "INSERT INTO report_month SELECT what, day / 32, pipeline, employee, sum (n), sum (amount)"
+    " FROM report_day GROUP BY 1, 2, 3, 4;\n");
+  return exec (db, sql->str, error);
+}
+
 static const MigrationFunc migrations[] = {
   migrate_to_1,
   migrate_to_2,
@@ -970,6 +1173,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_16,
   migrate_to_17,
   migrate_to_18,
+  migrate_to_19,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
