@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-report-totals.c — the reports read from the day totals (report_day, schema 18,
- * kept by triggers in the write's own transaction) equal the same reports counted from
+ * kept by triggers in the write's own transaction) and the per-deal values (deal_report,
+ * schema 19: how far a deal got, its first response) equal the same reports counted from
  * the rows (crm_report_run_from_rows), after random work on two laptops of one account
  * synced through a real voronka-server: deals made, moved, won and lost, their amounts,
  * owners and pipelines changed, tasks made, done and reopened, deals and tasks deleted,
- * change sets undone, a stage's kind changed; both laptops edit the same deals between
+ * notes written and deleted, change sets undone, a stage's kind and position changed; both laptops edit the same deals between
  * syncs. Checked on both laptops and on the server's replica, after every round, for
  * periods of whole days and of odd hours, with each filter. */
 #include <string.h>
@@ -201,7 +202,7 @@ random_change (Laptop *laptop)
   gint64 now = crm_store_get_now (store);
   const char *deal = pick (rand, deals);
   const char *task = pick (rand, tasks);
-  int what = g_rand_int_range (rand, 0, 15);
+  int what = g_rand_int_range (rand, 0, 18);
 
   if (deal == NULL)
     what = 0;
@@ -337,6 +338,39 @@ random_change (Laptop *laptop)
                                  stage) > 0 ? "open" : "won");
         break;
       }
+    case 15:   /* a note on a deal (the first response), some days ago */
+      {
+        g_autofree char *id = crm_store_new_id (store);
+        CrmChange *change = crm_changeset_create (changeset, "note", id);
+
+        crm_change_set_string (change, "entity", "deal");
+        crm_change_set_string (change, "entity_id", deal);
+        crm_change_set_string (change, "text", "Перезвонить");
+        crm_change_set_int (change, "created_at", some_time (laptop, now, 30));
+        break;
+      }
+    case 16:   /* a note deleted */
+      {
+        g_autoptr(GPtrArray) notes = list_ids (store, "SELECT id FROM note WHERE deleted = 0");
+        const char *note = pick (rand, notes);
+
+        if (note == NULL)
+          return;
+        crm_change_set_bool (crm_changeset_touch (changeset, "note", note), "deleted", TRUE);
+        break;
+      }
+    case 17:   /* the admin moves a stage elsewhere in its funnel */
+      {
+        g_autoptr(GPtrArray) stages = list_ids (store,
+          "SELECT id FROM stage WHERE deleted = 0 AND name NOT LIKE 'Отгружено%'");
+        const char *stage = pick (rand, stages);
+
+        if (!laptop->admin || stage == NULL)
+          return;
+        crm_change_set_int (crm_changeset_touch (changeset, "stage", stage), "position",
+                            g_rand_int_range (rand, 0, 12));
+        break;
+      }
     }
   apply (laptop, changeset);
 }
@@ -426,6 +460,15 @@ test_random_work (void)
     g_assert_cmpint (json_object_get_int_member (sold, "lost"), >, 0);
     g_assert_cmpint (json_object_get_int_member (done, "done"), >, 2);
     g_assert_cmpint (json_object_get_int_member (done, "overdue"), >, 2);
+    /* and deals answered (notes, done tasks, moves) */
+    {
+      g_autoptr(JsonNode) dashboard = crm_report_run (a.store, "dashboard", NULL, NULL);
+      JsonObject *all = json_object_get_object_member (json_node_get_object (dashboard),
+                                                       "totals");
+
+      g_assert_false (json_object_get_null_member (all, "response_median"));
+      g_assert_cmpint (json_object_get_int_member (all, "response_median"), >, 0);
+    }
 
     /* and the comparison sees a wrong total */
     stmt = _crm_store_prepare (a.store,
@@ -436,6 +479,27 @@ test_random_work (void)
     wrong = crm_report_run (a.store, "sales", NULL, NULL);
     after = report_text (wrong);
     g_assert_cmpstr (before, !=, after);
+
+    /* and a wrong per-deal value (deal_report, schema 19): every deal as won, none
+     * answered */
+    for (guint i = 0; i < 2; i++)
+      {
+        const char *name = i == 0 ? "conversion" : "dashboard";
+        g_autoptr(JsonNode) right = crm_report_run (a.store, name, NULL, NULL);
+        g_autoptr(JsonNode) changed = NULL;
+        g_autofree char *right_text = report_text (right);
+        g_autofree char *changed_text = NULL;
+
+        stmt = _crm_store_prepare (a.store, i == 0
+          ? "UPDATE deal_report SET reach = 1000000"
+          : "UPDATE deal_report SET responded = NULL", NULL);
+        g_assert_nonnull (stmt);
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+        sqlite3_reset (stmt);
+        changed = crm_report_run (a.store, name, NULL, NULL);
+        changed_text = report_text (changed);
+        g_assert_cmpstr (right_text, !=, changed_text);
+      }
   }
 
   for (guint i = 0; i < 2; i++)

@@ -386,6 +386,59 @@ read_funnel (CrmReport  *report,
   return _crm_report_step_error (report, rc, "read the pipeline's stages", error);
 }
 
+/* @n deals of @employee that got as far as @reached (G_MININT64: not even the first
+ * stage by their history) */
+static void
+conversion_count (CrmReport  *report,
+                  Funnel     *funnel,
+                  const char *employee,
+                  gint64      reached,
+                  gint64      n)
+{
+  JsonObject *row = _crm_report_row (report, employee);
+
+  /* every deal of the pipeline was at least in its first stage */
+  if (funnel->positions->len > 0)
+    reached = MAX (reached, g_array_index (funnel->positions, gint64, 0));
+  _crm_report_count (report, row, "deals", n);
+  for (guint i = 0; i < funnel->keys->len; i++)
+    if (g_array_index (funnel->positions, gint64, i) <= reached)
+      _crm_report_count (report, row, funnel->keys->pdata[i], n);
+  if (reached >= funnel->won_from)
+    _crm_report_count (report, row, "_won", n);
+}
+
+/* The period's deals by employee and how far they got, kept by the write path
+ * (deal_report, schema 19): a few rows per employee, through an index that holds them. */
+static gboolean
+conversion_reached (CrmReport  *report,
+                    Funnel     *funnel,
+                    GError    **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (report->store,
+    "SELECT employee, reach, count (*) FROM deal_report WHERE pipeline = :pipeline"
+    " AND created_at >= :from AND created_at < :to" FOR_EMPLOYEES ("employee")
+    " GROUP BY employee, reach", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_report_bind (report, stmt);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 reached = G_MININT64;
+
+      column_time (stmt, 1, &reached);
+      conversion_count (report, funnel, (const char *) sqlite3_column_text (stmt, 0), reached,
+                        sqlite3_column_int64 (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (!_crm_report_step_error (report, rc, "count the deals by stage", error))
+    return FALSE;
+  _crm_report_each_row (report, conversion_shares, funnel);
+  return TRUE;
+}
+
 gboolean
 _crm_report_conversion (CrmReport  *report,
                         GError    **error)
@@ -418,6 +471,9 @@ _crm_report_conversion (CrmReport  *report,
     return FALSE;
   _crm_report_add_column (report, "conversion", _("Won, %"), "percent");
   _crm_report_add_column (report, "sags_at", _("Most stop at"), "text");
+
+  if (!report->from_rows)
+    return conversion_reached (report, &funnel, error);
 
   /* how far each deal got: its stage now, or the furthest one it was ever moved to */
   stmt = _crm_store_prepare (report->store,
@@ -1249,6 +1305,15 @@ dashboard_responses (CrmReport  *report,
    * person (in the changelog: an op no rule wrote), or the stage the deal is in now,
    * when it was entered after the deal's creation. One index seek a deal for each
    * (schema 17); the earliest is picked below. */
+  if (!report->from_rows)
+    /* the first response of each deal, kept by the write path (deal_report, schema 19),
+     * read through an index that holds every column asked for */
+    stmt = _crm_store_prepare (report->store,
+      "SELECT deal, employee, created_at, responded FROM deal_report"
+      " WHERE created_at >= :from AND created_at < :to"
+      " AND (:pipeline IS NULL OR pipeline = :pipeline)" FOR_EMPLOYEES ("employee")
+      " ORDER BY created_at, deal", error);
+  else
   stmt = _crm_store_prepare (report->store,
     "SELECT d.id, d.responsible, d.created_at,"
     " (SELECT min (n.created_at) FROM note n WHERE n.entity = 'deal' AND n.entity_id = d.id"
@@ -1261,18 +1326,19 @@ dashboard_responses (CrmReport  *report,
     "  AND json_extract (c.fields, '$.stage_entered_at') > d.created_at),"
     " CASE WHEN d.stage_entered_at > d.created_at THEN d.stage_entered_at END"
     " FROM deal d WHERE d.deleted = 0 AND d.created_at >= :from AND d.created_at < :to"
-    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
-    error);
+    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible")
+    " ORDER BY d.created_at, d.id", error);
   if (stmt == NULL)
     return FALSE;
   _crm_report_bind (report, stmt);
+  /* the links in the order the deals came */
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 1));
       gint64 created = sqlite3_column_int64 (stmt, 2);
       gint64 first = G_MAXINT64;
 
-      for (int column = 3; column <= 6; column++)
+      for (int column = 3; column < sqlite3_column_count (stmt); column++)
         {
           gint64 at;
 
