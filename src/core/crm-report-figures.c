@@ -100,6 +100,25 @@ tasks_from_rows (CrmReport  *report,
   return _crm_report_step_error (report, rc, "count the tasks", error);
 }
 
+/* @sql, which reads report_day's whole days [:dlo, :dhi), or the same query over
+ * report_month's blocks of 32 days when the report reads those now (schema 19). */
+static const char *
+days_sql (CrmReport  *report,
+          const char *sql)
+{
+  g_autoptr(GString) text = NULL;
+
+  if (!report->months)
+    return sql;
+  text = g_string_new (sql);
+  g_string_replace (text, "report_day", "report_month", 0);
+  g_string_replace (text, "day >= :dlo", "month >= :dlo", 0);
+  g_string_replace (text, "day < :dhi", "month < :dhi", 0);
+  g_free (report->months_sql);
+  report->months_sql = g_string_free (g_steal_pointer (&text), FALSE);
+  return report->months_sql;
+}
+
 /* The task events of report_day (schema 18) and the rows behind each, for the edges of
  * a period that are not whole days. Each query gives the employee of one event in
  * [:a, :b), through the indexes of "column + 0" (schema 18); @null_rows those of a task
@@ -146,10 +165,10 @@ count_event_days (CrmReport   *report,
                   GError     **error)
 {
   EventCount *count = user_data;
-  sqlite3_stmt *stmt = _crm_store_prepare (report->store,
+  sqlite3_stmt *stmt = _crm_store_prepare (report->store, days_sql (report,
     "SELECT employee, sum (n) FROM report_day WHERE what = :what"
     " AND day >= :dlo AND day < :dhi AND (:pipeline IS NULL OR pipeline = :pipeline)"
-    FOR_EMPLOYEES ("employee") " GROUP BY employee", error);
+    FOR_EMPLOYEES ("employee") " GROUP BY employee"), error);
   int rc;
 
   if (stmt == NULL)
@@ -214,10 +233,48 @@ typedef gboolean (*RangeFunc) (CrmReport *report,
  * edges that are not whole days (@rows, with :a :b bound): a period of any length reads
  * at most a few thousand totals and two days of rows. Times before 1970 are only in
  * the rows. */
+/* The whole days [@day_from, @day_to): report_month's whole blocks of 32 days in them
+ * when @blocks, report_day's days for the rest. */
+static gboolean
+over_days (CrmReport  *report,
+           gint64      day_from,
+           gint64      day_to,
+           gboolean    blocks,
+           RangeFunc   days,
+           gpointer    data,
+           GError    **error)
+{
+  gint64 month_from = (day_from + 31) / 32;
+  gint64 month_to = day_to / 32;
+  gboolean ok;
+
+  if (!blocks || month_from >= month_to)
+    {
+      report->day_from = day_from;
+      report->day_to = day_to;
+      return days (report, data, error);
+    }
+  if (day_from < month_from * 32 &&
+      !over_days (report, day_from, month_from * 32, FALSE, days, data, error))
+    return FALSE;
+  report->day_from = month_from;
+  report->day_to = month_to;
+  report->months = TRUE;
+  ok = days (report, data, error);
+  report->months = FALSE;
+  if (!ok)
+    return FALSE;
+  if (month_to * 32 < day_to &&
+      !over_days (report, month_to * 32, day_to, FALSE, days, data, error))
+    return FALSE;
+  return TRUE;
+}
+
 static gboolean
 over_period (CrmReport  *report,
              gint64      from,
              gint64      to,
+             gboolean    blocks,
              RangeFunc   days,
              RangeFunc   rows,
              gpointer    data,
@@ -241,9 +298,7 @@ over_period (CrmReport  *report,
       if (!rows (report, data, error))
         return FALSE;
     }
-  report->day_from = day_from;
-  report->day_to = day_to;
-  if (!days (report, data, error))
+  if (!over_days (report, day_from, day_to, blocks, days, data, error))
     return FALSE;
   if (day_to * CRM_MS_PER_DAY < to)
     {
@@ -269,7 +324,8 @@ count_event (CrmReport   *report,
     if (g_str_equal (task_events[i].what, what))
       count.index = i;
   g_assert (count.index < G_N_ELEMENTS (task_events));
-  return over_period (report, from, to, count_event_days, count_event_rows, &count, error);
+  return over_period (report, from, to, TRUE, count_event_days, count_event_rows, &count,
+                      error);
 }
 
 static void
@@ -565,7 +621,7 @@ cold_days (CrmReport  *report,
            gpointer    user_data,
            GError    **error)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (report->store,
+  sqlite3_stmt *stmt = _crm_store_prepare (report->store, days_sql (report,
     "SELECT r.employee, r.what, sum (r.n) FROM report_day r"
     " WHERE r.what IN ('company', 'contact', 'deal') AND r.day >= :dlo AND r.day < :dhi"
     " AND (r.what != 'deal' OR :pipeline IS NULL OR r.pipeline = :pipeline)"
@@ -575,7 +631,7 @@ cold_days (CrmReport  *report,
     " ON r.what = 'field:' || f.key AND r.day >= :dlo AND r.day < :dhi"
     " WHERE f.deleted = 0 AND f.entity = 'deal' AND coalesce (f.hidden, 0) = 0"
     " AND (:pipeline IS NULL OR r.pipeline = :pipeline)" FOR_EMPLOYEES ("r.employee")
-    " GROUP BY 1", error);
+    " GROUP BY 1"), error);
   sqlite3_stmt *fields;
   gint64 n_fields = 0;
   int rc;
@@ -659,7 +715,7 @@ _crm_report_cold_activity (CrmReport  *report,
 
   if (!report->from_rows)
     {
-      if (!over_period (report, report->from, report->to, cold_days, cold_rows, NULL, error))
+      if (!over_period (report, report->from, report->to, TRUE, cold_days, cold_rows, NULL, error))
         return FALSE;
       _crm_report_each_row (report, cold_shares, NULL);
       return TRUE;
@@ -832,11 +888,11 @@ closed_days (CrmReport  *report,
              gpointer    user_data,
              GError    **error)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (report->store,
+  sqlite3_stmt *stmt = _crm_store_prepare (report->store, days_sql (report,
     "SELECT employee, what, sum (n), sum (amount) FROM report_day"
     " WHERE what IN ('won', 'lost') AND day >= :dlo AND day < :dhi"
     " AND (:pipeline IS NULL OR pipeline = :pipeline)" FOR_EMPLOYEES ("employee")
-    " GROUP BY 1, 2", error);
+    " GROUP BY 1, 2"), error);
   int rc;
 
   if (stmt == NULL)
@@ -978,7 +1034,7 @@ sales_series (CrmReport  *report,
 
       /* whole days from the totals, except those a bucket starts in (a zone's midnight
        * is not UTC's), which are read from the rows like the period's edges */
-      if (!over_period (report, report->from, report->to, series_days, series_rows, &data,
+      if (!over_period (report, report->from, report->to, FALSE, series_days, series_rows, &data,
                         error))
         return FALSE;
       for (guint i = 0; i < split->len; i++)
@@ -1032,7 +1088,7 @@ _crm_report_sales (CrmReport  *report,
     {
       Closed closed = { "won", "won_amount", "lost" };
 
-      if (!over_period (report, report->from, report->to, closed_days, closed_rows, &closed,
+      if (!over_period (report, report->from, report->to, TRUE, closed_days, closed_rows, &closed,
                         error))
         return FALSE;
       _crm_report_each_row (report, sales_shares, NULL);
@@ -1169,7 +1225,7 @@ _crm_report_plan (CrmReport  *report,
     {
       Closed closed = { NULL, "fact", NULL };
 
-      if (!over_period (report, report->from, report->to, closed_days, closed_rows, &closed,
+      if (!over_period (report, report->from, report->to, TRUE, closed_days, closed_rows, &closed,
                         error))
         return FALSE;
       _crm_report_each_row (report, plan_shares, NULL);

@@ -34,6 +34,8 @@ typedef struct {
   gint64           range_to;
   gint64           day_from;   /* :dlo, :dhi — the whole UTC days read from report_day */
   gint64           day_to;
+  gboolean         months;     /* :dlo, :dhi are report_month's blocks of 32 days */
+  char            *months_sql; /* the last query turned to them (_crm_report_days_sql) */
 } CrmReport;
 
 typedef void (*CrmReportRowFunc) (CrmReport  *report,

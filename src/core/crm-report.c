@@ -549,6 +549,7 @@ out:
   json_array_unref (report.columns);
   json_object_unref (report.totals);
   g_free (report.owned_pipeline);
+  g_free (report.months_sql);
   g_clear_pointer (&report.zone, g_time_zone_unref);
   g_clear_pointer (&report.extra, json_object_unref);
   return node;
