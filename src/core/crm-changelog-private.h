@@ -40,6 +40,11 @@ gboolean  _crm_store_begin           (CrmStore     *self,
 gboolean  _crm_store_commit          (CrmStore     *self,
                                       GError      **error);
 void      _crm_store_rollback        (CrmStore     *self);
+/* Prepares the cached ROLLBACK anew (outside a transaction): after something marked
+ * every statement to be prepared again (sqlite3_db_config), so that undoing still needs
+ * no memory. */
+gboolean  _crm_store_renew_rollback  (CrmStore     *self,
+                                      GError      **error);
 
 /* A new stamp from this replica's clock (for ops the server makes by hand). */
 guint64   _crm_store_next_hlc        (CrmStore     *self);

@@ -305,6 +305,15 @@ migrate_to_1 (sqlite3  *db,
  * - deal_tag_total: each tag's number of live deals (a live link to a live deal),
  *   kept by triggers on deal_tag and deal, so the brand filter's total is one row.
  * All of them skip deleted rows, as every query does. */
+/* The totals of migration 2 from the rows (also crm_schema_append_totals_fill()). */
+#define DEAL_STAGE_TOTAL_FILL \
+  "INSERT INTO deal_stage_total SELECT stage, count (*), coalesce (sum (amount), 0) FROM deal" \
+  " WHERE deleted = 0 AND stage IS NOT NULL GROUP BY stage;\n"
+#define DEAL_TAG_TOTAL_FILL \
+  "INSERT INTO deal_tag_total SELECT dt.tag, count (*) FROM deal_tag dt" \
+  " JOIN deal d ON d.id = dt.deal AND d.deleted = 0" \
+  " WHERE dt.present = 1 AND dt.deleted = 0 AND dt.tag IS NOT NULL GROUP BY dt.tag;\n"
+
 static gboolean
 migrate_to_2 (sqlite3  *db,
               GError  **error)
@@ -356,8 +365,7 @@ migrate_to_2 (sqlite3  *db,
     "  UPDATE deal_stage_total SET deals = deals - 1, amount = amount - coalesce (OLD.amount, 0)"
     "   WHERE stage = OLD.stage;"
     " END;\n"
-    "INSERT INTO deal_stage_total SELECT stage, count (*), coalesce (sum (amount), 0) FROM deal"
-    " WHERE deleted = 0 AND stage IS NOT NULL GROUP BY stage;\n"
+    DEAL_STAGE_TOTAL_FILL
     /* a link counts while it is present and not deleted and its deal exists and is not
      * deleted; merged ops may bring the link before its deal */
     "CREATE TABLE deal_tag_total (tag TEXT PRIMARY KEY NOT NULL, deals INTEGER NOT NULL)"
@@ -397,9 +405,7 @@ migrate_to_2 (sqlite3  *db,
     "  UPDATE deal_tag_total SET deals = deals - 1 WHERE tag IN (SELECT tag FROM deal_tag"
     "   WHERE deal = OLD.id AND present = 1 AND deleted = 0);"
     " END;\n"
-    "INSERT INTO deal_tag_total SELECT dt.tag, count (*) FROM deal_tag dt"
-    " JOIN deal d ON d.id = dt.deal AND d.deleted = 0"
-    " WHERE dt.present = 1 AND dt.deleted = 0 AND dt.tag IS NOT NULL GROUP BY dt.tag;\n",
+    DEAL_TAG_TOTAL_FILL,
     error);
 }
 
@@ -869,6 +875,20 @@ append_task_events (GString    *sql,
 #define TASKS_PIPELINE(p) \
   "(CASE WHEN " p ".deleted = 0 THEN coalesce (" p ".pipeline, '') ELSE '' END)"
 
+/* report_day from the rows (empty before). */
+static void
+append_report_day_fill (GString *sql)
+{
+  for (guint i = 0; i < 2; i++)
+    g_string_append_printf (sql,
+      "INSERT INTO report_day SELECT '%1$s', CAST (created_at / 86400000 AS INTEGER), '',"
+      " coalesce (responsible, ''), count (*), 0 FROM %1$s"
+      " WHERE deleted = 0 AND created_at >= 0 GROUP BY 2, 4;\n",
+      i == 0 ? "company" : "contact");
+  append_deal_events (sql, "1", "d", "FROM deal d WHERE 1", DEAL_KIND ("d"));
+  append_task_events (sql, "1", "t", "FROM task t WHERE 1", TASK_PIPELINE ("t"));
+}
+
 static gboolean
 migrate_to_18 (sqlite3  *db,
                GError  **error)
@@ -982,15 +1002,11 @@ migrate_to_18 (sqlite3  *db,
         " WHEN OLD.deleted = 0 AND OLD.created_at >= 0 BEGIN"
         "  INSERT INTO report_day VALUES ('%1$s', CAST (OLD.created_at / 86400000 AS INTEGER),"
         "  '', coalesce (OLD.responsible, ''), -1, 0)" REPORT_DAY_UPSERT
-        " END;\n"
-        "INSERT INTO report_day SELECT '%1$s', CAST (created_at / 86400000 AS INTEGER), '',"
-        " coalesce (responsible, ''), count (*), 0 FROM %1$s"
-        " WHERE deleted = 0 AND created_at >= 0 GROUP BY 2, 4;\n", entity);
+        " END;\n", entity);
     }
 
   /* what is there already */
-  append_deal_events (sql, "1", "d", "FROM deal d WHERE 1", DEAL_KIND ("d"));
-  append_task_events (sql, "1", "t", "FROM task t WHERE 1", TASK_PIPELINE ("t"));
+  append_report_day_fill (sql);
   return exec (db, sql->str, error);
 }
 
@@ -1043,6 +1059,11 @@ migrate_to_18 (sqlite3  *db,
 #define DEAL_MOVE_OP(p) \
   p ".entity = 'deal' AND (json_extract (" p ".fields, '$.stage') IS NOT NULL" \
   " OR json_extract (" p ".fields, '$.stage_entered_at') IS NOT NULL)"
+
+#define DEAL_REPORT_FILL "INSERT INTO deal_report" DEAL_REPORT_ROW ";\n"
+#define REPORT_MONTH_FILL \
+  "INSERT INTO report_month SELECT what, day / 32, pipeline, employee, sum (n), sum (amount)" \
+  " FROM report_day GROUP BY 1, 2, 3, 4;\n"
 
 static gboolean
 migrate_to_19 (sqlite3  *db,
@@ -1127,7 +1148,7 @@ migrate_to_19 (sqlite3  *db,
     " INSERT OR REPLACE INTO deal_report" DEAL_REPORT_ROW
     " AND (d.pipeline = OLD.pipeline OR d.stage = OLD.id); END;\n"
     "DELETE FROM deal_report;\n"
-    "INSERT INTO deal_report" DEAL_REPORT_ROW ";\n");
+    DEAL_REPORT_FILL);
 
   g_string_append (sql,
     "CREATE TABLE IF NOT EXISTS report_month (what TEXT NOT NULL, month INTEGER NOT NULL,"
@@ -1149,9 +1170,21 @@ migrate_to_19 (sqlite3  *db,
     " -OLD.n, -OLD.amount) ON CONFLICT (what, month, pipeline, employee) DO UPDATE"
     " SET n = n + excluded.n, amount = amount + excluded.amount; END;\n"
     "DELETE FROM report_month;\n"
-    "INSERT INTO report_month SELECT what, day / 32, pipeline, employee, sum (n), sum (amount)"
-    " FROM report_day GROUP BY 1, 2, 3, 4;\n");
+    REPORT_MONTH_FILL);
   return exec (db, sql->str, error);
+}
+
+void
+crm_schema_append_totals_fill (GString *sql)
+{
+  g_string_append (sql,
+    "DELETE FROM deal_stage_total;\n" DEAL_STAGE_TOTAL_FILL
+    "DELETE FROM deal_tag_total;\n" DEAL_TAG_TOTAL_FILL
+    "DELETE FROM report_day;\n");
+  append_report_day_fill (sql);
+  g_string_append (sql,
+    "DELETE FROM report_month;\n" REPORT_MONTH_FILL
+    "DELETE FROM deal_report;\n" DEAL_REPORT_FILL);
 }
 
 static const MigrationFunc migrations[] = {

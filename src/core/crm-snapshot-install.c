@@ -480,19 +480,29 @@ copy_table (CrmStore    *store,
   return exec_sql (store, sql, error);
 }
 
+/* Turns the connection's triggers off (@on FALSE) or on again. It changes nothing on
+ * disk; SQLite marks every prepared statement to be prepared again before it next
+ * runs, and the store's ROLLBACK, which must run without memory, is prepared anew at
+ * once (when that fails, the next transaction prepares it before it begins). */
 static gboolean
-replace_contents (CrmStore  *store,
-                  gint64     seq,
-                  GError   **error)
+set_triggers (CrmStore  *store,
+              gboolean   on,
+              GError   **error)
+{
+  sqlite3_db_config (_crm_store_get_db (store), SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0,
+                     NULL);
+  return _crm_store_renew_rollback (store, error);
+}
+
+/* The copy of the server's rows and history (the triggers are off). */
+static gboolean
+copy_rows (CrmStore  *store,
+           GError   **error)
 {
   const CrmEntityType *const *types = crm_schema_types ();
-  g_autoptr(GPtrArray) kept = NULL;
   g_autoptr(GPtrArray) theirs = NULL;
-  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
-  gint64 max_hlc;
-  int rc = SQLITE_OK;
 
   for (guint t = 0; types[t] != NULL; t++)
     if (!copy_table (store, types[t]->name, error))
@@ -502,9 +512,7 @@ replace_contents (CrmStore  *store,
     return FALSE;
 
   /* history: the server's, with this device's ops acknowledged, plus what is not pushed */
-  kept = crm_sync_state_dup_outbox (store, G_MAXINT, error);
-  if (kept == NULL ||
-      !exec_sql (store, "DELETE FROM main.changelog WHERE NOT (local = 1 AND pushed = 0)", error))
+  if (!exec_sql (store, "DELETE FROM main.changelog WHERE NOT (local = 1 AND pushed = 0)", error))
     return FALSE;
   /* the server's sequence of each op, and its stamp when the server stamps ops */
   theirs = table_columns (store, "snap", "changelog", error);
@@ -528,9 +536,31 @@ replace_contents (CrmStore  *store,
       return FALSE;
     }
   sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+replace_contents (CrmStore  *store,
+                  gint64     seq,
+                  GError   **error)
+{
+  g_autoptr(GPtrArray) kept = NULL;
+  g_autoptr(GString) totals = g_string_new (NULL);
+  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
+  gint64 max_hlc;
+  int rc = SQLITE_OK;
+
+  kept = crm_sync_state_dup_outbox (store, G_MAXINT, error);
+  if (kept == NULL || !copy_rows (store, error))
+    return FALSE;
+  /* this device's unpushed ops again */
   for (guint i = 0; i < kept->len; i++)
     if (!_crm_store_reapply_op (store, kept->pdata[i], error))
       return FALSE;
+  /* what the triggers keep, from the rows now there */
+  crm_schema_append_totals_fill (totals);
+  if (!exec_sql (store, totals->str, error))
+    return FALSE;
   max_hlc = query_int (_crm_store_get_db (store), "SELECT max (hlc) FROM changelog", &rc);
   if (rc != SQLITE_OK)
     {
@@ -570,7 +600,11 @@ install_rows (CrmStore    *store,
       return FALSE;
     }
 
-  ok = _crm_store_begin (store, error);
+  /* The whole install runs with the connection's triggers off: a table copied row by
+   * row would run the totals' triggers once per row (the reports' re-read each deal's
+   * notes, tasks and moves); instead every total is computed once, set by set, from the
+   * rows the transaction ends with. */
+  ok = set_triggers (store, FALSE, error) && _crm_store_begin (store, error);
   if (ok)
     {
       if (server_hlc != 0)
@@ -583,6 +617,9 @@ install_rows (CrmStore    *store,
           ok = FALSE;
         }
     }
+  /* (a ROLLBACK that could not be prepared again here is prepared by the next
+   * transaction before it writes) */
+  set_triggers (store, TRUE, NULL);
   sqlite3_exec (db, "DETACH DATABASE snap", NULL, NULL, NULL);
   return ok;
 }

@@ -414,6 +414,16 @@ _crm_store_commit (CrmStore  *self,
   return TRUE;
 }
 
+gboolean
+_crm_store_renew_rollback (CrmStore  *self,
+                           GError   **error)
+{
+  g_return_val_if_fail (!self->in_apply, FALSE);
+
+  g_hash_table_remove (self->statements, "ROLLBACK");
+  return _crm_store_prepare (self, "ROLLBACK", error) != NULL;
+}
+
 void
 _crm_store_rollback (CrmStore *self)
 {
