@@ -232,7 +232,8 @@ russian_dialogs (void)
   gtk_editable_set_text (GTK_EDITABLE (find_named (GTK_WIDGET (dialog), GTK_TYPE_ENTRY,
                                                    "invite-name")), "Анна Петрова");
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-dialog-ru"));
-  g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Name"));
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Full Name"));
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "_Имя"));
   gtk_window_destroy (GTK_WINDOW (dialog));
 
   signin = crm_signin_dialog_new (GTK_WINDOW (window), path, NULL);

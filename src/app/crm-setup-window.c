@@ -1369,7 +1369,7 @@ invite_clicked_cb (GtkButton      *button,
                               "password. The code works once, for 7 days.")));
   GtkStringList *names = gtk_string_list_new (NULL);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *name_label = gtk_label_new_with_mnemonic (_("_Name"));
+  GtkWidget *name_label = gtk_label_new_with_mnemonic (_("_Full Name"));
   GtkWidget *role_label = gtk_label_new_with_mnemonic (_("_Role"));
   GtkWidget *entry = gtk_entry_new ();
   InviteAsk *ask = g_new0 (InviteAsk, 1);
