@@ -102,17 +102,72 @@ number_of (CrmStore   *store,
   return number == NULL || JSON_NODE_HOLDS_NULL (number) ? 0 : json_node_get_int (number);
 }
 
+/* Fails naming the first line where @state differs from @expected (dumps are long). */
+static void
+assert_same_state (const char *label,
+                   const char *state,
+                   const char *expected)
+{
+  g_auto(GStrv) a = g_strsplit (state, "\n", -1);
+  g_auto(GStrv) b = g_strsplit (expected, "\n", -1);
+  guint l = 0;
+
+  while (a[l] != NULL && b[l] != NULL && g_str_equal (a[l], b[l]))
+    l++;
+  if (a[l] != NULL || b[l] != NULL)
+    g_error ("%s differs at line %u:\n  %s\nexpected:\n  %s", label, l,
+             a[l] ? a[l] : "(end)", b[l] ? b[l] : "(end)");
+}
+
+/* Both laptops and both processes hold the same state; the account's log runs 1…head
+ * without a gap; every one of @deals has a number, the same on both laptops, none twice. */
+static void
+assert_converged (CrmTestReplica *replicas,
+                  GPtrArray      *deals)
+{
+  g_autoptr(GHashTable) numbers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                         NULL);
+  g_autofree char *expected = crm_test_dump (replicas[0].store);
+  g_autofree char *other = crm_test_dump (replicas[1].store);
+  g_autofree char *head = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *gaps = NULL;
+
+  assert_same_state ("the second laptop", other, expected);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmStore) account = crm_test_server_open_account (servers[i]);
+      g_autofree char *state = crm_test_dump (account);
+
+      assert_same_state (i == 0 ? "the first process" : "the second process", state,
+                         expected);
+    }
+
+  head = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
+  count = crm_test_pg_query (url, "SELECT count(*) FROM op_log l JOIN account a"
+                                  " ON a.id = l.account WHERE a.name = 'acme'");
+  gaps = crm_test_pg_query (url, "SELECT count(*) FROM op_log l WHERE l.seq > 1 AND NOT EXISTS"
+                                 " (SELECT 1 FROM op_log p WHERE p.account = l.account"
+                                 "  AND p.seq = l.seq - 1)");
+  g_assert_cmpstr (count, ==, head);
+  g_assert_cmpstr (gaps, ==, "0");
+
+  for (guint i = 0; i < deals->len; i++)
+    {
+      gint64 number = number_of (replicas[0].store, deals->pdata[i]);
+
+      g_assert_cmpint (number, >, 0);
+      g_assert_cmpint (number_of (replicas[1].store, deals->pdata[i]), ==, number);
+      g_assert_false (g_hash_table_contains (numbers, &number));
+      g_hash_table_add (numbers, g_memdup2 (&number, sizeof number));
+    }
+}
+
 static void
 test_two_processes (void)
 {
   CrmTestReplica replicas[2] = { 0 };
   g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) numbers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                                         NULL);
-  g_autofree char *gaps = NULL;
-  g_autofree char *head = NULL;
-  g_autofree char *count = NULL;
-  g_autofree char *expected = NULL;
 
   crm_test_replica_open (&replicas[0], servers[0], tmpdir, "a.db", "admin", "admin-pw");
   crm_test_replica_open (&replicas[1], servers[1], tmpdir, "b.db", "manager", "manager-pw");
@@ -132,39 +187,7 @@ test_two_processes (void)
   sync_both (replicas);
   sync_both (replicas);
 
-  expected = crm_test_dump (replicas[0].store);
-  {
-    g_autofree char *other = crm_test_dump (replicas[1].store);
-
-    g_assert_cmpstr (other, ==, expected);
-  }
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr(CrmStore) account = crm_test_server_open_account (servers[i]);
-      g_autofree char *state = crm_test_dump (account);
-
-      g_assert_cmpstr (state, ==, expected);
-    }
-
-  /* the account's log: 1…head, no gap, the head the account row says */
-  head = crm_test_pg_query (url, "SELECT head FROM account");
-  count = crm_test_pg_query (url, "SELECT count(*) FROM op_log");
-  gaps = crm_test_pg_query (url, "SELECT count(*) FROM op_log l WHERE l.seq > 1 AND NOT EXISTS"
-                                 " (SELECT 1 FROM op_log p WHERE p.account = l.account"
-                                 "  AND p.seq = l.seq - 1)");
-  g_assert_cmpstr (count, ==, head);
-  g_assert_cmpstr (gaps, ==, "0");
-
-  /* every deal numbered, once */
-  for (guint i = 0; i < deals->len; i++)
-    {
-      gint64 number = number_of (replicas[0].store, deals->pdata[i]);
-
-      g_assert_cmpint (number, >, 0);
-      g_assert_cmpint (number_of (replicas[1].store, deals->pdata[i]), ==, number);
-      g_assert_false (g_hash_table_contains (numbers, &number));
-      g_hash_table_add (numbers, g_memdup2 (&number, sizeof number));
-    }
+  assert_converged (replicas, deals);
   crm_test_replica_clear (&replicas[0]);
   crm_test_replica_clear (&replicas[1]);
 }
@@ -952,34 +975,11 @@ stop_database (gpointer data)
  * laptops and both processes hold the same state, the account's log has no gap, every
  * change either laptop made is in it exactly once, and every deal has a number of its
  * own. */
-/* Fails naming the first line where @state differs from @expected (dumps are long). */
-static void
-assert_same_state (const char *label,
-                   const char *state,
-                   const char *expected)
-{
-  g_auto(GStrv) a = g_strsplit (state, "\n", -1);
-  g_auto(GStrv) b = g_strsplit (expected, "\n", -1);
-  guint l = 0;
-
-  while (a[l] != NULL && b[l] != NULL && g_str_equal (a[l], b[l]))
-    l++;
-  if (a[l] != NULL || b[l] != NULL)
-    g_error ("%s differs at line %u:\n  %s\nexpected:\n  %s", label, l,
-             a[l] ? a[l] : "(end)", b[l] ? b[l] : "(end)");
-}
-
 static void
 test_database_restart (void)
 {
   CrmTestReplica replicas[2] = { 0 };
   g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) numbers = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                                         NULL);
-  g_autofree char *expected = NULL;
-  g_autofree char *head = NULL;
-  g_autofree char *count = NULL;
-  g_autofree char *gaps = NULL;
   guint failed = 0;
 
   crm_test_replica_open (&replicas[0], servers[0], tmpdir, "restart-a.db", "admin",
@@ -1011,29 +1011,7 @@ test_database_restart (void)
   sync_both (replicas);
   sync_both (replicas);
 
-  expected = crm_test_dump (replicas[0].store);
-  {
-    g_autofree char *other = crm_test_dump (replicas[1].store);
-
-    assert_same_state ("the second laptop", other, expected);
-  }
-  for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr(CrmStore) account = crm_test_server_open_account (servers[i]);
-      g_autofree char *state = crm_test_dump (account);
-
-      assert_same_state (i == 0 ? "the first process" : "the second process", state,
-                         expected);
-    }
-
-  head = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
-  count = crm_test_pg_query (url, "SELECT count(*) FROM op_log l JOIN account a"
-                                  " ON a.id = l.account WHERE a.name = 'acme'");
-  gaps = crm_test_pg_query (url, "SELECT count(*) FROM op_log l WHERE l.seq > 1 AND NOT EXISTS"
-                                 " (SELECT 1 FROM op_log p WHERE p.account = l.account"
-                                 "  AND p.seq = l.seq - 1)");
-  g_assert_cmpstr (count, ==, head);
-  g_assert_cmpstr (gaps, ==, "0");
+  assert_converged (replicas, deals);
 
   /* every change each laptop made: acknowledged, and in the log once, at its number */
   for (guint r = 0; r < 2; r++)
@@ -1055,14 +1033,6 @@ test_database_restart (void)
         }
     }
 
-  for (guint i = 0; i < deals->len; i++)
-    {
-      gint64 number = number_of (replicas[0].store, deals->pdata[i]);
-
-      g_assert_cmpint (number, >, 0);
-      g_assert_false (g_hash_table_contains (numbers, &number));
-      g_hash_table_add (numbers, g_memdup2 (&number, sizeof number));
-    }
   crm_test_replica_clear (&replicas[0]);
   crm_test_replica_clear (&replicas[1]);
 }
