@@ -218,6 +218,124 @@ test_invite (void)
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
 }
 
+/* `user invites ACCOUNT --json`: the invitation for @name, or NULL. */
+static JsonObject *
+listed_invite (const char *data,
+               const char *name)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *invites;
+
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invites",
+                        "acme", "--json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+  invites = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (invites); i++)
+    {
+      JsonObject *invite = json_array_get_object_element (invites, i);
+
+      if (g_strcmp0 (json_object_get_string_member (invite, "name"), name) == 0)
+        return json_object_ref (invite);
+    }
+  return NULL;
+}
+
+/* An administrator lists the invitations (the codes are not kept, so never shown) and
+ * withdraws one: its code stops working at once, with words that say to ask again. */
+static void
+test_list_and_withdraw (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "withdraw", NULL);
+  g_autofree char *data = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *vera_code = NULL;
+  g_autofree char *gleb_code = NULL;
+  g_autofree char *vera = g_build_filename (tmpdir, "listed-vera.db", NULL);
+  g_autofree char *gleb = g_build_filename (tmpdir, "listed-gleb.db", NULL);
+  g_autoptr(CrmTestServer) server = NULL;
+
+  if (!crm_test_start_keyring (TRUE))
+    {
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  data = crm_test_server_make_data (parent);
+
+  /* none yet: said so, with the command that makes one */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invites",
+                        "acme", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "no invitations"));
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invites",
+                        "nobody-inc", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "nobody-inc"));
+
+  server = crm_test_server_start (data, FALSE, NULL);
+  vera_code = invite (data, "Вера Соколова", "rep");
+  gleb_code = invite (data, "Глеб Орлов", "manager");
+  {
+    g_autoptr(JsonObject) listed = listed_invite (data, "Глеб Орлов");
+
+    g_assert_nonnull (listed);
+    g_assert_cmpstr (json_object_get_string_member (listed, "role"), ==, "manager");
+    g_assert_cmpstr (json_object_get_string_member (listed, "state"), ==, "pending");
+    g_assert_true (json_object_get_null_member (listed, "used_at"));
+  }
+  /* the list for people: who, role, waiting, until when; never the code */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invites",
+                        "acme", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Вера Соколова\trep\tnot used yet\tuntil "));
+  g_assert_null (strstr (out, vera_code));
+  g_assert_null (strstr (out, gleb_code));
+
+  /* Вера joins: her invitation shows as used */
+  g_assert_cmpint (redeem (server, vera, vera_code, "vera-secret-1", &out, &err), ==, 0);
+  {
+    g_autoptr(JsonObject) listed = listed_invite (data, "Вера Соколова");
+
+    g_assert_nonnull (listed);
+    g_assert_cmpstr (json_object_get_string_member (listed, "state"), ==, "used");
+    g_assert_nonnull (json_object_get_string_member (listed, "used_at"));
+  }
+  /* a used one cannot be withdrawn: nothing is waiting for her */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "uninvite",
+                        "acme", "Вера Соколова", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no invitation waiting for «Вера Соколова»"));
+
+  /* Глеб's is withdrawn before he uses it: his code is refused as expired */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "uninvite",
+                        "acme", "Глеб Орлов", "--json", NULL), ==, 0);
+  {
+    g_autoptr(JsonObject) result = parse_object (out);
+
+    g_assert_cmpint (json_object_get_int_member (result, "withdrawn"), ==, 1);
+  }
+  {
+    g_autoptr(JsonObject) listed = listed_invite (data, "Глеб Орлов");
+
+    g_assert_cmpstr (json_object_get_string_member (listed, "state"), ==, "expired");
+  }
+  g_assert_cmpint (redeem (server, gleb, gleb_code, "gleb-secret-1", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "ask your administrator for a new one"));
+  g_assert_false (server_has_user (data, "Глеб Орлов"));
+  g_assert_false (g_file_test (gleb, G_FILE_TEST_EXISTS));
+  /* a second withdrawal finds nothing */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "uninvite",
+                        "acme", "Глеб Орлов", NULL), ==, 1);
+  /* a new invitation for him works again */
+  g_clear_pointer (&gleb_code, g_free);
+  gleb_code = invite (data, "Глеб Орлов", "manager");
+  g_assert_cmpint (redeem (server, gleb, gleb_code, "gleb-secret-1", &out, &err), ==, 0);
+  g_assert_true (server_has_user (data, "Глеб Орлов"));
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+}
+
 /* An administrator's replica asks the server for a code; a rep's may not. */
 static void
 test_invite_from_replica (void)
@@ -318,6 +436,7 @@ main (int    argc,
   g_test_add_func ("/server-invite/invite", test_invite);
   g_test_add_func ("/server-invite/from-replica", test_invite_from_replica);
   g_test_add_func ("/server-invite/guessing-limited", test_guessing_limited);
+  g_test_add_func ("/server-invite/list-and-withdraw", test_list_and_withdraw);
   status = g_test_run ();
   if (status == 0)
     crm_test_remove_tree (tmpdir);

@@ -328,6 +328,7 @@ test_migrate (void)
   g_autofree char *folder = NULL;
   g_autofree char *target = NULL;
   g_autofree char *numbers = NULL;
+  g_autofree char *invited = NULL;
   g_autofree char *deal = NULL;
   g_autofree char *later = NULL;
   g_autoptr(CrmTestServer) embedded = NULL;
@@ -347,6 +348,9 @@ test_migrate (void)
   first_number = number_of (laptop.store, deal);
   g_assert_cmpint (first_number, >, 0);
   g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
+  /* an invitation not used yet moves with the account */
+  g_assert_cmpint (crm_test_server_admin (folder, NULL, "user", "invite", "acme",
+                                          "Вера Соколова", NULL), ==, 0);
 
   /* migrate reads the data folder: no --database (it would be refused) */
   target = crm_test_pg_require_database ();
@@ -355,6 +359,9 @@ test_migrate (void)
                                           NULL), ==, 0);
   numbers = crm_test_pg_query (target, "SELECT count(*) = max (seq) FROM op_log");
   g_assert_cmpstr (numbers, ==, "t");
+  invited = crm_test_pg_query (target, "SELECT name || ' ' || role || ' ' ||"
+                                       " (used_at IS NULL) FROM invite");
+  g_assert_cmpstr (invited, ==, "Вера Соколова rep true");
   /* once only */
   g_assert_cmpint (crm_test_server_admin (folder, NULL, "migrate", "acme", "--to", target,
                                           NULL), ==, 1);
@@ -368,6 +375,16 @@ test_migrate (void)
   }
   g_assert_cmpint (number_of (laptop.store, deal), ==, first_number);
   g_assert_cmpint (number_of (laptop.store, later), ==, first_number + 1);
+  /* the invitations are administered where the account now lives */
+  g_assert_cmpint (crm_test_server_admin (folder, NULL, "user", "invites", "acme", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (folder, NULL, "user", "uninvite", "acme",
+                                          "Вера Соколова", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (folder, NULL, "user", "uninvite", "acme",
+                                          "Вера Соколова", NULL), ==, 1);
+  g_free (invited);
+  invited = crm_test_pg_query (target, "SELECT expires_at <= (extract (epoch FROM now ()) * 1000)"
+                                       " FROM invite");
+  g_assert_cmpstr (invited, ==, "t");
   {
     g_autoptr(CrmStore) account = crm_test_server_open_account (embedded);
     g_autofree char *state = crm_test_dump (account);

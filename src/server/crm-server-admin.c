@@ -472,6 +472,194 @@ crm_server_cmd_user_invite (const char  *data_dir,
   return 0;
 }
 
+static void print_json (JsonNode *node);
+
+/* What became of an invitation: "used", "expired" or "pending" (as of @now). */
+static const char *
+invite_state (CrmServerRows *rows,
+              guint          row,
+              gint64         now)
+{
+  if (crm_server_rows_text (rows, row, 4) != NULL)
+    return "used";
+  if (crm_server_rows_int (rows, row, 3) <= now)
+    return "expired";
+  return "pending";
+}
+
+static const char *
+invite_state_label (const char *state)
+{
+  if (g_str_equal (state, "used"))
+    return _("used");
+  if (g_str_equal (state, "expired"))
+    return _("expired or withdrawn");
+  return _("not used yet");
+}
+
+static char *
+format_ms (CrmServerRows *rows,
+           guint          row,
+           guint          column)
+{
+  return crm_server_rows_text (rows, row, column) != NULL
+         ? crm_time_format (crm_server_rows_int (rows, row, column)) : NULL;
+}
+
+int
+crm_server_cmd_user_invites (const char  *data_dir,
+                             int          argc,
+                             char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array: [{\"name\", \"role\", \"state\": \"pending\"|\"used\"|"
+         "\"expired\", \"created_at\", \"expires_at\", \"used_at\"}]"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = admin_context (
+    "ACCOUNT", _("List an account's invitations, newest first: whom they are for, the role, "
+                 "when they were made and until when they work, and whether they were used. "
+                 "The codes themselves are not kept, so they cannot be shown again; "
+                 "“user uninvite” withdraws one."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(CrmServerRows) rows = NULL;
+  g_autoptr(JsonArray) invites = json_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account = NULL;
+  gint64 now = crm_time_now_ms ();
+  int status = 0;
+
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return crm_server_command_usage (_("user invites takes one ACCOUNT"));
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
+      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
+         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+      (rows = crm_server_db_query (storage, "reading the account's invitations", &error,
+                                   "SELECT name, role, created_at, expires_at, used_at"
+                                   " FROM invite WHERE account = $1"
+                                   " ORDER BY created_at DESC, name", account, NULL)) == NULL)
+    return crm_server_command_fail (error);
+
+  for (guint i = 0; i < crm_server_rows_count (rows); i++)
+    {
+      JsonObject *invite = json_object_new ();
+      g_autofree char *created = format_ms (rows, i, 2);
+      g_autofree char *expires = format_ms (rows, i, 3);
+      g_autofree char *used = format_ms (rows, i, 4);
+
+      json_object_set_string_member (invite, "name", crm_server_rows_text (rows, i, 0));
+      json_object_set_string_member (invite, "role", crm_server_rows_text (rows, i, 1));
+      json_object_set_string_member (invite, "state", invite_state (rows, i, now));
+      json_object_set_string_member (invite, "created_at", created);
+      json_object_set_string_member (invite, "expires_at", expires);
+      if (used != NULL)
+        json_object_set_string_member (invite, "used_at", used);
+      else
+        json_object_set_null_member (invite, "used_at");
+      json_array_add_object_element (invites, invite);
+    }
+  if (json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, json_array_ref (invites));
+      print_json (node);
+      return 0;
+    }
+  if (json_array_get_length (invites) == 0)
+    {
+      g_print (_("Account «%s» has no invitations; “user invite %s NAME” makes one\n"),
+               argv[1], argv[1]);
+      return 0;
+    }
+  for (guint i = 0; i < json_array_get_length (invites); i++)
+    {
+      JsonObject *invite = json_array_get_object_element (invites, i);
+      const char *state = json_object_get_string_member (invite, "state");
+
+      if (g_str_equal (state, "used"))
+        /* Translators: user invites: name, role, "used", when */
+        g_print (_("%s\t%s\t%s %s\n"), json_object_get_string_member (invite, "name"),
+                 json_object_get_string_member (invite, "role"), invite_state_label (state),
+                 json_object_get_string_member (invite, "used_at"));
+      else
+        /* Translators: user invites: name, role, state, "until" the expiry */
+        g_print (_("%s\t%s\t%s\tuntil %s\n"), json_object_get_string_member (invite, "name"),
+                 json_object_get_string_member (invite, "role"), invite_state_label (state),
+                 json_object_get_string_member (invite, "expires_at"));
+    }
+  return 0;
+}
+
+int
+crm_server_cmd_user_uninvite (const char  *data_dir,
+                              int          argc,
+                              char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print {\"name\", \"withdrawn\": N}"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = admin_context (
+    "ACCOUNT NAME", _("Withdraw the invitations not yet used for NAME: their codes stop "
+                      "working at once (whoever tries one is told it expired and to ask for a "
+                      "new one)."), entries);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(CrmServerRows) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account = NULL;
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  guint withdrawn;
+  int status = 0;
+
+  if (!crm_server_command_parse (context, &argc, &argv, &status))
+    return status;
+  if (argc != 3)
+    return crm_server_command_usage (_("user uninvite takes an ACCOUNT and the NAME the "
+                                       "invitation is for"));
+  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
+      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
+         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+      (rows = crm_server_db_query (storage, "withdrawing the invitations", &error,
+                                   "UPDATE invite SET expires_at = $3 WHERE account = $1"
+                                   " AND name = $2 AND used_at IS NULL AND expires_at > $3",
+                                   account, argv[2], now, NULL)) == NULL)
+    return crm_server_command_fail (error);
+  withdrawn = crm_server_rows_changed (rows);
+  if (withdrawn == 0)
+    {
+      g_printerr (_("Account «%s» has no invitation waiting for «%s»; “user invites %s” "
+                    "lists them\n"), argv[1], argv[2], argv[1]);
+      return 1;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("withdrawn=%u", withdrawn);
+    crm_server_audit ("user.uninvite", argv[1], argv[2], details);
+  }
+  if (json)
+    {
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "name", argv[2]);
+      json_object_set_int_member (object, "withdrawn", withdrawn);
+      print_json_object (object);
+      return 0;
+    }
+  g_print (g_dngettext (GETTEXT_PACKAGE,
+                        "Withdrew %u invitation for «%s» in account «%s»: its code no "
+                        "longer works\n",
+                        "Withdrew %u invitations for «%s» in account «%s»: their codes no "
+                        "longer work\n", withdrawn),
+           withdrawn, argv[2], argv[1]);
+  return 0;
+}
+
 int
 crm_server_cmd_user_revoke (const char  *data_dir,
                             int          argc,
@@ -515,7 +703,7 @@ crm_server_cmd_migrate (const char  *data_dir,
   };
   g_autoptr(GOptionContext) context = crm_server_command_context (
     "ACCOUNT", _("Move an account from the data folder's embedded storage into PostgreSQL, "
-                 "with its users, sessions and devices, and verify the copy; the data folder "
+                 "with its users, sessions, devices and invitations, and verify the copy; the data folder "
                  "keeps the account as it was. The server must be stopped."), entries);
   g_autoptr(CrmServerStorage) storage = NULL;
   g_autoptr(CrmServerStorage) target = NULL;

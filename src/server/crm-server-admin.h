@@ -23,6 +23,8 @@ int  crm_server_cmd_account_set    (const char *data_dir, int argc, char **argv)
 int  crm_server_cmd_account_usage  (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_add       (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_invite    (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_invites   (const char *data_dir, int argc, char **argv);
+int  crm_server_cmd_user_uninvite  (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_revoke    (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_list      (const char *data_dir, int argc, char **argv);
 int  crm_server_cmd_user_disable   (const char *data_dir, int argc, char **argv);

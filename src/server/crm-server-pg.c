@@ -1542,6 +1542,9 @@ crm_server_pg_import_account (CrmServerPg  *self,
       !insert_rows (self, "INSERT INTO device (id, user_id, name, first_seen, last_seen, account)"
                     " VALUES ($1, $2, $3, $4, $5, $6)",
                     json_object_get_array_member (rows, "devices"), account_id, error) ||
+      !insert_rows (self, "INSERT INTO invite (code_hash, name, role, created_at, expires_at,"
+                    " used_at, account) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    json_object_get_array_member (rows, "invites"), account_id, error) ||
       !pg_do (self, "COMMIT", error))
     goto fail;
 

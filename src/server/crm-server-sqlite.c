@@ -1068,6 +1068,11 @@ crm_server_sqlite_export_account (CrmServerSqlite  *self,
                         account_id, error)) == NULL)
     return NULL;
   json_object_set_array_member (rows, "devices", table);
+  /* invitations not used yet stay valid after the move */
+  if ((table = rows_of (self, CRM_SERVER_EXPORT_INVITE_COLUMNS " FROM invite WHERE account = ?1",
+                        account_id, error)) == NULL)
+    return NULL;
+  json_object_set_array_member (rows, "invites", table);
   return g_steal_pointer (&rows);
 }
 

@@ -28,7 +28,7 @@ CrmStore       *crm_server_sqlite_get_replica (CrmServerSqlite  *self,
                                                GError          **error);
 
 /* An account's rows of server.db, for `migrate` (crm-server-pg.c takes them): {"id",
- * "account": [[created_at]], "users", "sessions", "devices": [[column, …], …]} with the
+ * "account": [[created_at]], "users", "sessions", "devices", "invites": [[column, …], …]} with the
  * columns below (text or null). */
 #define CRM_SERVER_EXPORT_USER_COLUMNS \
   "SELECT id, name, role, crm_user, password_hash, created_at, disabled_at, removed_at"
@@ -36,6 +36,8 @@ CrmStore       *crm_server_sqlite_get_replica (CrmServerSqlite  *self,
   "SELECT token_hash, user, device, device_name, created_at, expires_at, revoked_at"
 #define CRM_SERVER_EXPORT_DEVICE_COLUMNS \
   "SELECT id, user, name, first_seen, last_seen"
+#define CRM_SERVER_EXPORT_INVITE_COLUMNS \
+  "SELECT code_hash, name, role, created_at, expires_at, used_at"
 JsonObject     *crm_server_sqlite_export_account (CrmServerSqlite  *self,
                                                   const char       *name,
                                                   GError          **error);

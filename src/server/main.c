@@ -43,6 +43,12 @@ static const Command commands[] = {
     "user invite ACCOUNT NAME [--role R] [--days N] [--json]",
     N_("Invite a new user: a one-time code they enter at sign-in, with a password they "
        "choose") },
+  { "user", "invites", crm_server_cmd_user_invites,
+    "user invites ACCOUNT [--json]",
+    N_("List an account's invitations: for whom, until when, used or not") },
+  { "user", "uninvite", crm_server_cmd_user_uninvite,
+    "user uninvite ACCOUNT NAME [--json]",
+    N_("Withdraw the invitations waiting for a user: their codes stop working") },
   { "user", "list", crm_server_cmd_user_list,
     "user list ACCOUNT [NAME] [--json]",
     N_("List the users of an account: role, state, sessions, last sync") },
