@@ -145,28 +145,45 @@ sha256_of (GBytes *bytes)
   return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
 }
 
+/* The folders the server keeps each account's files in: DATA/accounts/ID.db.files beside
+ * an account's replica, or DATA/files/ID when the accounts live in PostgreSQL (the test
+ * runs against both: VORONKA_TEST_DATABASE). */
+static GPtrArray *
+account_folders (Fixture *f)
+{
+  gboolean pg = g_strcmp0 (g_getenv ("VORONKA_TEST_DATABASE"), "postgresql") == 0;
+  g_autofree char *parent = g_build_filename (f->data, pg ? "files" : "accounts", NULL);
+  g_autoptr(GDir) dir = g_dir_open (parent, 0, NULL);
+  GPtrArray *folders = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  /* on PostgreSQL, DATA/files appears with the first file */
+  if (!pg)
+    g_assert_nonnull (dir);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *folder = g_build_filename (parent, name, NULL);
+
+      if ((pg || g_str_has_suffix (name, ".files")) && g_file_test (folder, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (folders, g_steal_pointer (&folder));
+    }
+  return folders;
+}
+
 /* The contents the server keeps (every account), counted by their files; @partial:
  * the unfinished uploads instead. */
 static guint
 server_files (Fixture  *f,
               gboolean  partial)
 {
-  g_autofree char *accounts = g_build_filename (f->data, "accounts", NULL);
-  g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
-  const char *name;
+  g_autoptr(GPtrArray) folders = account_folders (f);
   guint count = 0;
 
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
+  for (guint i = 0; i < folders->len; i++)
     {
-      g_autofree char *folder = NULL;
-      g_autoptr(GDir) files = NULL;
+      g_autoptr(GDir) files = g_dir_open (folders->pdata[i], 0, NULL);
       const char *file;
 
-      if (!g_str_has_suffix (name, ".files"))
-        continue;
-      folder = g_build_filename (accounts, name, NULL);
-      files = g_dir_open (folder, 0, NULL);
       while (files != NULL && (file = g_dir_read_name (files)) != NULL)
         if (partial ? g_str_has_prefix (file, ".upload-") : file[0] != '.')
           count++;
@@ -574,16 +591,13 @@ static char *
 server_file (Fixture    *f,
              const char *hash)
 {
-  g_autofree char *accounts = g_build_filename (f->data, "accounts", NULL);
-  g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
-  const char *name;
+  g_autoptr(GPtrArray) folders = account_folders (f);
 
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
+  for (guint i = 0; i < folders->len; i++)
     {
-      g_autofree char *path = g_build_filename (accounts, name, hash, NULL);
+      g_autofree char *path = g_build_filename (folders->pdata[i], hash, NULL);
 
-      if (g_str_has_suffix (name, ".files") && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return g_steal_pointer (&path);
     }
   return NULL;
@@ -769,6 +783,41 @@ test_backup_keeps_files (Fixture       *f,
   server_command (&run, f, "backup", backup, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "1 attached file"));
+  if (crm_test_server_database (f->data) != NULL)
+    {
+      /* PostgreSQL: the backup holds the database's dump and the file, byte for byte;
+       * `restore` does not take --database yet (the admin guide says how by hand) and
+       * says so, changing nothing */
+      g_autofree char *dump = g_build_filename (backup, "database.dump", NULL);
+      g_autoptr(GDir) folders = NULL;
+      g_autofree char *files = g_build_filename (backup, "files", NULL);
+      const char *account;
+      guint found = 0;
+
+      g_assert_true (g_file_test (dump, G_FILE_TEST_IS_REGULAR));
+      folders = g_dir_open (files, 0, NULL);
+      g_assert_nonnull (folders);
+      while ((account = g_dir_read_name (folders)) != NULL)
+        {
+          g_autofree char *copy = g_build_filename (files, account, hash, NULL);
+          g_autofree char *got = NULL;
+          gsize length = 0;
+
+          if (g_file_get_contents (copy, &got, &length, NULL))
+            {
+              g_assert_cmpmem (got, length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+              found++;
+            }
+        }
+      g_assert_cmpuint (found, ==, 1);
+      g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
+      server_command (&run, f, "restore", backup, NULL);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_nonnull (strstr (run.err, "not with --database"));
+      g_assert_nonnull (server_file (f, hash));
+      crm_test_server_restart (f->server);
+      return;
+    }
 
   /* the disk with the files is lost */
   g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
