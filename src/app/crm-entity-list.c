@@ -7,7 +7,8 @@
  * filtered list is read in a worker thread on a reading connection of its own (a filter
  * over a large account, and the RFM scores it may need, take a while), a spinner turning
  * meanwhile; the model then pages through the rows read. «Write to All…» reads its list
- * the same way and writes the messages on the main loop. */
+ * the same way and writes the messages on the main loop; «Create Deals…» takes the
+ * companies the list shows (crm-mass-deals-dialog.c). */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -22,6 +23,7 @@
 #include "crm-filter.h"
 #include "crm-list-row.h"
 #include "crm-mailing.h"
+#include "crm-mass-deals-dialog.h"
 #include "crm-message.h"
 #include "crm-rfm.h"
 #include "crm-undo.h"
@@ -52,6 +54,7 @@ struct _CrmEntityList
   GtkDropDown    *segment_dropdown;
   GtkWidget      *delete_button;
   GtkWidget      *mail_button;
+  GtkWidget      *deals_button;
   GtkSpinner     *spinner;
   GtkStack       *stack;
   GtkWidget      *sort_bar;
@@ -841,6 +844,45 @@ present_mail_dialog (CrmEntityList *self,
   gtk_widget_grab_focus (notice != NULL ? again : dropdown);
 }
 
+/* ---- «Создать сделки…» for the companies shown (S4-3) ---- */
+
+GtkWindow *
+crm_entity_list_create_deals (CrmEntityList *self)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  CrmMassDealsDialog *dialog;
+  guint n;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+
+  /* the rows the filter, the segment or the saved list leave, as read for the list */
+  if (self->context == NULL || !is_company (self) || !is_filtered (self) ||
+      self->filter_running || self->filtered_rows == NULL)
+    return NULL;
+  n = json_array_get_length (self->filtered_rows);
+  if (n == 0)
+    {
+      crm_widget_show_toast (GTK_WIDGET (self),
+                             _("No company is shown; change the filter to create deals"));
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ids, (gpointer) json_object_get_string_member_with_default (
+      json_array_get_object_element (self->filtered_rows, i), "id", ""));
+  g_ptr_array_add (ids, NULL);
+  dialog = crm_mass_deals_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                      self->context, (const char * const *) ids->pdata,
+                                      self->list_id != NULL ? self->list_name : NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return GTK_WINDOW (dialog);
+}
+
+static void
+deals_clicked_cb (CrmEntityList *self)
+{
+  crm_entity_list_create_deals (self);
+}
+
 /* The saved list as the replica says now: its name is the title; an expression changed
  * by a colleague replaces the entry's unless it was edited here. */
 static void
@@ -1061,6 +1103,8 @@ update_spinner (CrmEntityList *self)
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   /* one mailing at a time: a second click would write to the same people twice */
   gtk_widget_set_sensitive (self->mail_button, self->mailings_running == 0);
+  /* deals for the companies shown, once they are read */
+  gtk_widget_set_sensitive (self->deals_button, !self->filter_running);
 }
 
 /* The model over what is to be shown now: the count in the subtitle, the list or the
@@ -1275,6 +1319,7 @@ crm_entity_list_reload (CrmView *view)
     }
   gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
   gtk_widget_set_visible (self->mail_button, mail_possible (self));
+  gtk_widget_set_visible (self->deals_button, is_company (self) && is_filtered (self));
   if (self->list_id != NULL && self->list_name != NULL)
     crm_view_set_title (view, self->list_name);
   else
@@ -1477,6 +1522,7 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, segment_dropdown);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, delete_button);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, mail_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, deals_button);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, spinner);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_activate_cb);
@@ -1484,6 +1530,7 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, save_list_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, delete_list_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, mail_all_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, deals_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, unbind_row_cb);

@@ -57,6 +57,11 @@ void           crm_entity_list_mail_all          (CrmEntityList       *self,
 JsonObject    *crm_entity_list_mail_all_finish   (CrmEntityList       *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
+/* «Create Deals…» (S4-3) on the companies a filter, a segment or a saved list shows: opens
+ * the dialog (crm-mass-deals-dialog.h) for the rows read, and returns it; NULL (nothing
+ * opened) while they are being read, on an unfiltered or contacts list, or, said in a
+ * toast, when none is shown. */
+GtkWindow     *crm_entity_list_create_deals      (CrmEntityList *self);
 /* Whether a filtered list (a filter, a segment or a saved list) or a mailing is being
  * read off the main loop; the rows and the count follow when it is done. */
 gboolean       crm_entity_list_is_loading        (CrmEntityList *self);

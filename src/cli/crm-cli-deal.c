@@ -6,6 +6,7 @@
 
 #include "crm-cli.h"
 #include "crm-filter.h"
+#include "crm-mass-deals.h"
 #include "crm-query-board.h"
 #include "crm-query.h"
 #include "crm-time.h"
@@ -732,19 +733,6 @@ crm_cli_deal_list (CrmCli   *cli,
 
 /* ---- deal add-many ---- */
 
-/* The title of one company's deal: {company} is its name, {inn} its INN. */
-static char *
-expand_title (const char *pattern,
-              const char *company,
-              const char *inn)
-{
-  g_autoptr(GString) title = g_string_new (pattern);
-
-  g_string_replace (title, "{company}", company != NULL ? company : "", 0);
-  g_string_replace (title, "{inn}", inn != NULL ? inn : "", 0);
-  return g_strstrip (g_string_free (g_steal_pointer (&title), FALSE));
-}
-
 gboolean
 crm_cli_deal_add_many (CrmCli   *cli,
                        int       argc,
@@ -769,12 +757,13 @@ crm_cli_deal_add_many (CrmCli   *cli,
   };
   g_autoptr(GPtrArray) company_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) tag_ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) deal_ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) deal_ids = NULL;
+  g_autoptr(CrmChangeset) scratch = crm_changeset_new ();
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autoptr(JsonArray) created = json_array_new ();
   g_autofree char *pipeline_id = NULL, *stage_id = NULL;
-  gint64 amount_minor = 0;
+  CrmMassDeals spec = { 0 };
+  CrmChange *values;
 
   if (!crm_cli_parse (cli, "deal add-many", "",
                       _("Create one deal per company from a deal template (S4-3), all in one "
@@ -789,7 +778,7 @@ crm_cli_deal_add_many (CrmCli   *cli,
   if (companies == NULL && list == NULL)
     return crm_cli_usage_error (error, _("deal add-many: name the companies with --company "
                                          "(repeatable) or --list"));
-  if (amount != NULL && !crm_cli_parse_money (amount, "--amount", &amount_minor, error))
+  if (amount != NULL && !crm_cli_parse_money (amount, "--amount", &spec.amount, error))
     return FALSE;
   if (!crm_cli_open (cli, error))
     return FALSE;
@@ -831,52 +820,25 @@ crm_cli_deal_add_many (CrmCli   *cli,
                    _("--list: «%s» holds no company now; nothing to create"), list);
       return FALSE;
     }
+  /* the fields as the replica stores them, checked against their definitions once */
+  values = crm_changeset_touch (scratch, "deal", "fields");
+  for (guint f = 0; fields != NULL && fields[f] != NULL; f++)
+    if (!crm_cli_set_field (cli, values, "deal", fields[f], error))
+      return FALSE;
 
-  changeset = crm_changeset_new ();
-  for (guint i = 0; i < company_ids->len; i++)
-    {
-      const char *company_id = company_ids->pdata[i];
-      g_autoptr(JsonObject) company = NULL;
-      g_autofree char *deal_title = NULL;
-      const char *responsible;
-      char *id;
-      CrmChange *change;
-
-      if (!g_hash_table_add (seen, (gpointer) company_id))
-        continue;  /* a company named twice gets one deal */
-      company = crm_store_dup_entity (cli->store, "company", company_id);
-      deal_title = expand_title (title, crm_cli_str (company, "name", NULL),
-                                 crm_cli_str (company, "inn", NULL));
-      if (*deal_title == '\0')
-        {
-          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       _("--title: «%s» makes an empty title for %s"), title,
-                       crm_cli_str (company, "name", company_id));
-          return FALSE;
-        }
-      responsible = crm_cli_str (company, "responsible", NULL);
-      if (responsible == NULL)
-        responsible = cli->actor_id;
-
-      id = crm_store_new_id (cli->store);
-      g_ptr_array_add (deal_ids, id);
-      change = crm_changeset_create (changeset, "deal", id);
-      crm_change_set_string (change, "title", deal_title);
-      crm_change_set_string (change, "pipeline", pipeline_id);
-      crm_change_set_string (change, "stage", stage_id);
-      if (amount != NULL)
-        crm_change_set_int (change, "amount", amount_minor);
-      crm_change_set_string (change, "currency", "RUB");
-      if (responsible != NULL)
-        crm_change_set_string (change, "responsible", responsible);
-      crm_change_set_string (change, "company", company_id);
-      crm_change_set_int (change, "created_at", crm_cli_now (cli));
-      crm_change_set_int (change, "stage_entered_at", crm_cli_now (cli));
-      for (guint f = 0; fields != NULL && fields[f] != NULL; f++)
-        if (!crm_cli_set_field (cli, change, "deal", fields[f], error))
-          return FALSE;
-      set_links (changeset, "deal_tag", "tag", id, tag_ids, TRUE);
-    }
+  g_ptr_array_add (company_ids, NULL);
+  g_ptr_array_add (tag_ids, NULL);
+  spec.pipeline_id = pipeline_id;
+  spec.stage_id = stage_id;
+  spec.title = title;
+  spec.title_place = "--title";
+  spec.has_amount = amount != NULL;
+  spec.tag_ids = (const char * const *) tag_ids->pdata;
+  spec.fields = values->fields;
+  changeset = crm_mass_deals_build (cli->store, &spec, cli->actor_id,
+                                    (const char * const *) company_ids->pdata, &deal_ids, error);
+  if (changeset == NULL)
+    return FALSE;
 
   if (!crm_cli_apply (cli, changeset, error))
     return FALSE;
