@@ -304,29 +304,6 @@ send_action (GtkWidget  *widget,
     gtk_window_destroy (GTK_WINDOW (self));
 }
 
-static AdwComboRow *
-combo_row (const char    *title,
-           GtkStringList *names)
-{
-  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
-  adw_combo_row_set_model (row, G_LIST_MODEL (names));
-  crm_combo_row_show_whole (row);
-  return row;
-}
-
-static AdwEntryRow *
-entry_row (const char *title)
-{
-  AdwEntryRow *row = ADW_ENTRY_ROW (adw_entry_row_new ());
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
-  return row;
-}
-
 static void
 crm_approval_dialog_finalize (GObject *object)
 {
@@ -399,12 +376,12 @@ crm_approval_dialog_init (CrmApprovalDialog *self)
 
   gtk_string_list_append (kinds, _("A brand's discount"));
   gtk_string_list_append (kinds, _("The deal's invoice"));
-  self->kind_row = combo_row (_("_What"), kinds);
+  self->kind_row = crm_combo_row_new (_("_What"), kinds);
   g_object_unref (kinds);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->kind_row));
 
   self->discount_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  self->brand_row = combo_row (_("_Brand"), self->brand_names);
+  self->brand_row = crm_combo_row_new (_("_Brand"), self->brand_names);
   adw_preferences_group_add (self->discount_group, GTK_WIDGET (self->brand_row));
   self->discount_spin = GTK_SPIN_BUTTON (gtk_spin_button_new_with_range (0, 100, 1));
   gtk_widget_set_valign (GTK_WIDGET (self->discount_spin), GTK_ALIGN_CENTER);
@@ -416,14 +393,14 @@ crm_approval_dialog_init (CrmApprovalDialog *self)
   adw_preferences_group_add (self->discount_group, discount_row);
 
   self->invoice_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  self->amount_row = entry_row (_("_Amount"));
-  self->type_row = combo_row (_("Invoice _type"), self->type_names);
-  self->number_row = entry_row (_("Invoice _number (optional)"));
+  self->amount_row = crm_entry_row_new (_("_Amount"));
+  self->type_row = crm_combo_row_new (_("Invoice _type"), self->type_names);
+  self->number_row = crm_entry_row_new (_("Invoice _number (optional)"));
   adw_preferences_group_add (self->invoice_group, GTK_WIDGET (self->amount_row));
   adw_preferences_group_add (self->invoice_group, GTK_WIDGET (self->type_row));
   adw_preferences_group_add (self->invoice_group, GTK_WIDGET (self->number_row));
 
-  self->reason_row = entry_row (_("_Reason"));
+  self->reason_row = crm_entry_row_new (_("_Reason"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (reason), GTK_WIDGET (self->reason_row));
 
   self->chain_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());

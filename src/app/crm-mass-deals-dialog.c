@@ -169,24 +169,11 @@ fill_stages (CrmMassDealsDialog *self)
   const char *pipeline_id = selected_id (self->pipeline_ids, self->pipeline_row);
   JsonObject *pipeline = pipeline_id != NULL ? crm_context_find_pipeline (self->context, pipeline_id)
                                              : NULL;
-  JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
 
-  g_ptr_array_set_size (self->stage_ids, 0);
-  gtk_string_list_splice (self->stage_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->stage_names)), NULL);
-  for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
-    {
-      JsonObject *stage = json_array_get_object_element (stages, i);
-      const char *kind = json_object_get_string_member_with_default (stage, "kind", "");
-
-      /* new deals start open; the rules close them (an event held today) */
-      if (!g_str_equal (kind, "open") && !g_str_equal (kind, "unsorted"))
-        continue;
-      g_ptr_array_add (self->stage_ids, g_strdup (json_object_get_string_member (stage, "id")));
-      gtk_string_list_append (self->stage_names, json_object_get_string_member (stage, "name"));
-    }
+  /* new deals start open; the rules close them (an event held today) */
+  crm_fill_open_stages (self->stage_names, self->stage_ids, pipeline);
   adw_combo_row_set_selected (self->stage_row, 0);
-  fill_fields (self, stages);
+  fill_fields (self, pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL);
 }
 
 static void
@@ -200,15 +187,7 @@ static void
 tag_toggled_cb (CrmMassDealsDialog *self,
                 const char         *tag_id)
 {
-  guint index;
-
-  if (g_ptr_array_find_with_equal_func (self->tag_ids, tag_id, g_str_equal, &index))
-    g_ptr_array_remove_index (self->tag_ids, index);
-  else
-    g_ptr_array_add (self->tag_ids, g_strdup (tag_id));
-  g_ptr_array_add (self->tag_ids, NULL);
-  crm_tag_chips_set_selected (self->tag_chips, (const char * const *) self->tag_ids->pdata);
-  g_ptr_array_set_size (self->tag_ids, self->tag_ids->len - 1);
+  crm_tag_chips_toggle_choice (self->tag_chips, self->tag_ids, tag_id);
 }
 
 /* ---- the deals made ---- */
@@ -373,26 +352,12 @@ header_button (const char *label,
   return button;
 }
 
-static AdwComboRow *
-combo_row (const char    *title,
-           GtkStringList *names)
-{
-  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
-  adw_combo_row_set_model (row, G_LIST_MODEL (names));
-  crm_combo_row_show_whole (row);
-  return row;
-}
-
+/* Enter in it creates the deals (the default button) */
 static AdwEntryRow *
 entry_row (const char *title)
 {
-  AdwEntryRow *row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  AdwEntryRow *row = crm_entry_row_new (title);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
   adw_entry_row_set_activates_default (row, TRUE);
   return row;
 }
@@ -455,8 +420,8 @@ build (CrmMassDealsDialog *self)
   /* where they go, and their fields */
   self->pipeline_names = gtk_string_list_new (NULL);
   self->stage_names = gtk_string_list_new (NULL);
-  self->pipeline_row = combo_row (_("_Pipeline"), self->pipeline_names);
-  self->stage_row = combo_row (_("_Stage"), self->stage_names);
+  self->pipeline_row = crm_combo_row_new (_("_Pipeline"), self->pipeline_names);
+  self->stage_row = crm_combo_row_new (_("_Stage"), self->stage_names);
   g_signal_connect_swapped (self->pipeline_row, "notify::selected", G_CALLBACK (pipeline_selected_cb), self);
   adw_preferences_group_add (where, GTK_WIDGET (self->pipeline_row));
   adw_preferences_group_add (where, GTK_WIDGET (self->stage_row));

@@ -257,18 +257,6 @@ send_action (GtkWidget  *widget,
     gtk_window_destroy (GTK_WINDOW (self));
 }
 
-static AdwComboRow *
-combo_row (const char    *title,
-           GtkStringList *names)
-{
-  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
-  adw_combo_row_set_model (row, G_LIST_MODEL (names));
-  return row;
-}
-
 static void
 crm_message_dialog_finalize (GObject *object)
 {
@@ -338,27 +326,22 @@ crm_message_dialog_init (CrmMessageDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), FALSE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->message_label));
 
-  self->to_row = combo_row (_("_To"), self->contact_names);
-  self->deal_row = combo_row (_("_About the deal"), self->deal_names);
-  crm_combo_row_show_whole (self->to_row);
-  crm_combo_row_show_whole (self->deal_row);
+  self->to_row = crm_combo_row_new (_("_To"), self->contact_names);
+  self->deal_row = crm_combo_row_new (_("_About the deal"), self->deal_names);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->to_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->deal_row));
 
   gtk_string_list_append (self->template_labels, _("Own text"));
   g_ptr_array_add (self->template_names, NULL);
-  self->template_row = combo_row (_("_Template"), self->template_labels);
-  crm_combo_row_show_whole (self->template_row);
+  self->template_row = crm_combo_row_new (_("_Template"), self->template_labels);
   for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
     gtk_string_list_append (channel_names, crm_message_channel_label (channels[i]));
-  self->channel_row = combo_row (_("C_hannel"), channel_names);
+  self->channel_row = crm_combo_row_new (_("C_hannel"), channel_names);
   g_object_unref (channel_names);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (what), GTK_WIDGET (self->template_row));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (what), GTK_WIDGET (self->channel_row));
 
-  self->subject_row = ADW_ENTRY_ROW (adw_entry_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->subject_row), _("_Subject"));
-  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (self->subject_row), TRUE);
+  self->subject_row = crm_entry_row_new (_("_Subject"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (text), GTK_WIDGET (self->subject_row));
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (text),
                                          _("Placeholders such as {contact.name} and "

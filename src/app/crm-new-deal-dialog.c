@@ -49,26 +49,10 @@ fill_stages (CrmNewDealDialog *self)
   JsonObject *pipeline = selected < self->pipeline_ids->len
                          ? crm_context_find_pipeline (self->context, g_ptr_array_index (self->pipeline_ids, selected))
                          : NULL;
-  JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
-  guint first_open = GTK_INVALID_LIST_POSITION;
 
-  g_ptr_array_set_size (self->stage_ids, 0);
-  gtk_string_list_splice (self->stage_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->stage_names)), NULL);
-  for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
-    {
-      JsonObject *stage = json_array_get_object_element (stages, i);
-      const char *kind = json_object_get_string_member_with_default (stage, "kind", "");
-
-      /* a new deal starts open; closing it is a move */
-      if (!g_str_equal (kind, "open") && !g_str_equal (kind, "unsorted"))
-        continue;
-      if (first_open == GTK_INVALID_LIST_POSITION)
-        first_open = self->stage_ids->len;
-      g_ptr_array_add (self->stage_ids, g_strdup (json_object_get_string_member (stage, "id")));
-      gtk_string_list_append (self->stage_names, json_object_get_string_member (stage, "name"));
-    }
-  adw_combo_row_set_selected (self->stage_row, first_open);
+  adw_combo_row_set_selected (self->stage_row,
+                              crm_fill_open_stages (self->stage_names, self->stage_ids, pipeline) > 0
+                              ? 0 : GTK_INVALID_LIST_POSITION);
 }
 
 static void
@@ -154,15 +138,7 @@ static void
 tag_toggled_cb (CrmNewDealDialog *self,
                 const char       *tag_id)
 {
-  guint index;
-
-  if (g_ptr_array_find_with_equal_func (self->tag_ids, tag_id, g_str_equal, &index))
-    g_ptr_array_remove_index (self->tag_ids, index);
-  else
-    g_ptr_array_add (self->tag_ids, g_strdup (tag_id));
-  g_ptr_array_add (self->tag_ids, NULL);
-  crm_tag_chips_set_selected (self->tag_chips, (const char * const *) self->tag_ids->pdata);
-  g_ptr_array_set_size (self->tag_ids, self->tag_ids->len - 1);
+  crm_tag_chips_toggle_choice (self->tag_chips, self->tag_ids, tag_id);
 }
 
 static void

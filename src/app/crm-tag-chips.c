@@ -158,6 +158,24 @@ crm_tag_chips_set_selected (CrmTagChips        *self,
   self->updating = FALSE;
 }
 
+void
+crm_tag_chips_toggle_choice (CrmTagChips *self,
+                             GPtrArray   *tag_ids,
+                             const char  *tag_id)
+{
+  guint index;
+
+  g_return_if_fail (CRM_IS_TAG_CHIPS (self));
+
+  if (g_ptr_array_find_with_equal_func (tag_ids, tag_id, g_str_equal, &index))
+    g_ptr_array_remove_index (tag_ids, index);
+  else
+    g_ptr_array_add (tag_ids, g_strdup (tag_id));
+  g_ptr_array_add (tag_ids, NULL);
+  crm_tag_chips_set_selected (self, (const char * const *) tag_ids->pdata);
+  g_ptr_array_set_size (tag_ids, tag_ids->len - 1);
+}
+
 GtkWidget *
 crm_tag_chips_get_chip (CrmTagChips *self,
                         const char  *tag_name)

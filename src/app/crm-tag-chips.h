@@ -18,6 +18,11 @@ void        crm_tag_chips_set_tags     (CrmTagChips *self,
 /* Which chips are on (tag ids); does not emit "tag-toggled". */
 void        crm_tag_chips_set_selected (CrmTagChips        *self,
                                         const char * const *tag_ids);
+/* Toggles @tag_id in @tag_ids (owned strings: the tags chosen in a form) and shows the
+ * chips so (a form's "tag-toggled" handler). */
+void        crm_tag_chips_toggle_choice (CrmTagChips *self,
+                                         GPtrArray   *tag_ids,
+                                         const char  *tag_id);
 /* The chip of a tag by its name (tests and keyboard focus), or NULL. */
 GtkWidget  *crm_tag_chips_get_chip     (CrmTagChips *self,
                                         const char  *tag_name);

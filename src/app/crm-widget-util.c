@@ -145,6 +145,52 @@ crm_combo_row_show_whole (AdwComboRow *row)
   adw_combo_row_set_factory (row, factory);
 }
 
+AdwComboRow *
+crm_combo_row_new (const char    *title,
+                   GtkStringList *names)
+{
+  AdwComboRow *row = ADW_COMBO_ROW (adw_combo_row_new ());
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
+  adw_combo_row_set_model (row, G_LIST_MODEL (names));
+  crm_combo_row_show_whole (row);
+  return row;
+}
+
+AdwEntryRow *
+crm_entry_row_new (const char *title)
+{
+  AdwEntryRow *row = ADW_ENTRY_ROW (adw_entry_row_new ());
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
+  return row;
+}
+
+guint
+crm_fill_open_stages (GtkStringList *names,
+                      GPtrArray     *ids,
+                      JsonObject    *pipeline)
+{
+  JsonArray *stages = pipeline != NULL ? json_object_get_array_member (pipeline, "stages") : NULL;
+
+  g_ptr_array_set_size (ids, 0);
+  gtk_string_list_splice (names, 0, g_list_model_get_n_items (G_LIST_MODEL (names)), NULL);
+  for (guint i = 0; stages != NULL && i < json_array_get_length (stages); i++)
+    {
+      JsonObject *stage = json_array_get_object_element (stages, i);
+      const char *kind = json_object_get_string_member_with_default (stage, "kind", "");
+
+      /* a new deal starts open; closing it is a move */
+      if (!g_str_equal (kind, "open") && !g_str_equal (kind, "unsorted"))
+        continue;
+      g_ptr_array_add (ids, g_strdup (json_object_get_string_member (stage, "id")));
+      gtk_string_list_append (names, json_object_get_string_member (stage, "name"));
+    }
+  return ids->len;
+}
+
 guint
 crm_fill_choices (GtkStringList *names,
                   GPtrArray     *ids,

@@ -64,6 +64,17 @@ void       crm_stack_show_read_error         (GtkStack            *stack,
  * stops at 20 characters: «Закрыто и не реализ…» with 500 px free), cut at the end only
  * when there is not. The row's model holds GtkStringObjects. */
 void       crm_combo_row_show_whole          (AdwComboRow         *row);
+/* An AdwComboRow titled @title (its underlined letter a mnemonic) over @names, showing
+ * the chosen string whole (crm_combo_row_show_whole). */
+AdwComboRow *crm_combo_row_new               (const char          *title,
+                                              GtkStringList       *names);
+/* An AdwEntryRow titled @title, its underlined letter a mnemonic. */
+AdwEntryRow *crm_entry_row_new               (const char          *title);
+/* Refills @names and the matching @ids with the stages of @pipeline ({"stages": [{"id",
+ * "name","kind"}]}) a new deal may start in (unsorted and open ones); how many. */
+guint      crm_fill_open_stages              (GtkStringList       *names,
+                                              GPtrArray           *ids,
+                                              JsonObject          *pipeline);
 /* crm_fill_choices() for people to pick (responsible, assignee, a filter's user): a user
  * deactivated by an administrator ("active": false) is left out, unless @selected_id is
  * theirs (a deal still assigned to them), then their name is marked «(deactivated)». */
