@@ -783,41 +783,6 @@ test_backup_keeps_files (Fixture       *f,
   server_command (&run, f, "backup", backup, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "1 attached file"));
-  if (crm_test_server_database (f->data) != NULL)
-    {
-      /* PostgreSQL: the backup holds the database's dump and the file, byte for byte;
-       * `restore` does not take --database yet (the admin guide says how by hand) and
-       * says so, changing nothing */
-      g_autofree char *dump = g_build_filename (backup, "database.dump", NULL);
-      g_autoptr(GDir) folders = NULL;
-      g_autofree char *files = g_build_filename (backup, "files", NULL);
-      const char *account;
-      guint found = 0;
-
-      g_assert_true (g_file_test (dump, G_FILE_TEST_IS_REGULAR));
-      folders = g_dir_open (files, 0, NULL);
-      g_assert_nonnull (folders);
-      while ((account = g_dir_read_name (folders)) != NULL)
-        {
-          g_autofree char *copy = g_build_filename (files, account, hash, NULL);
-          g_autofree char *got = NULL;
-          gsize length = 0;
-
-          if (g_file_get_contents (copy, &got, &length, NULL))
-            {
-              g_assert_cmpmem (got, length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
-              found++;
-            }
-        }
-      g_assert_cmpuint (found, ==, 1);
-      g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);
-      server_command (&run, f, "restore", backup, NULL);
-      g_assert_cmpint (run.status, ==, 2);
-      g_assert_nonnull (strstr (run.err, "not with --database"));
-      g_assert_nonnull (server_file (f, hash));
-      crm_test_server_restart (f->server);
-      return;
-    }
 
   /* the disk with the files is lost */
   g_assert_cmpint (crm_test_server_stop (f->server), ==, 0);

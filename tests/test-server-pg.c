@@ -163,6 +163,102 @@ assert_converged (CrmTestReplica *replicas,
     }
 }
 
+/* `restore --database`: two laptops work past a backup of the database made while both
+ * processes serve; the restore is refused while they serve; with both stopped it puts
+ * the database back, keeps who may sign in as it is now (an invitation made after the
+ * backup stays), and gives the account a new incarnation, so each laptop's next sync
+ * sends again what the backup lacks: afterwards laptops and processes hold the same
+ * state, every deal made after the backup is there once, with one number. An account
+ * made after the backup makes a later restore refuse (it would be dropped). */
+static void
+test_restore (void)
+{
+  g_autofree char *dest = g_build_filename (tmpdir, "restore-backup", NULL);
+  /* the restore is run from a folder of its own (as on another machine), so what stops it
+   * while the processes serve is the database's connections, not a folder's lock */
+  g_autofree char *admin = g_build_filename (tmpdir, "restore-admin", NULL);
+  g_autofree char *head_before = NULL;
+  g_autofree char *head_after = NULL;
+  g_autofree char *invited = NULL;
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  CrmTestReplica replicas[2] = { 0 };
+  guint restored = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (admin, 0700), ==, 0);
+  crm_test_server_set_database (admin, url);
+  crm_test_replica_open (&replicas[0], servers[0], tmpdir, "restore-a.db", "admin", "admin-pw");
+  crm_test_replica_open (&replicas[1], servers[1], tmpdir, "restore-b.db", "manager",
+                         "manager-pw");
+  g_ptr_array_add (deals, new_deal (replicas[0].store, "До резервной копии"));
+  sync_both (replicas);
+  sync_both (replicas);
+  g_assert_cmpint (crm_test_server_admin (servers[1]->dir, NULL, "backup", dest, NULL), ==, 0);
+
+  /* work the backup does not have: deals on both laptops, an invitation */
+  g_ptr_array_add (deals, new_deal (replicas[0].store, "После копии, ноутбук А"));
+  g_ptr_array_add (deals, new_deal (replicas[1].store, "После копии, ноутбук Б"));
+  sync_both (replicas);
+  sync_both (replicas);
+  g_assert_cmpint (crm_test_server_admin (servers[0]->dir, NULL, "user", "invite", "acme",
+                                          "Пётр Новиков", NULL), ==, 0);
+  head_before = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
+
+  /* refused while the processes serve: nothing changed */
+  g_assert_cmpint (crm_test_server_admin (admin, NULL, "restore", dest, NULL), ==, 1);
+  g_free (head_after);
+  head_after = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
+  g_assert_cmpstr (head_after, ==, head_before);
+
+  g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);
+  g_assert_cmpint (crm_test_server_stop (servers[1]), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (admin, NULL, "restore", dest, NULL), ==, 0);
+  g_free (head_after);
+  head_after = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
+  g_assert_cmpint (g_ascii_strtoll (head_after, NULL, 10), <,
+                   g_ascii_strtoll (head_before, NULL, 10));
+  invited = crm_test_pg_query (url, "SELECT count(*) FROM invite WHERE name = 'Пётр Новиков'");
+  g_assert_cmpstr (invited, ==, "1");
+  crm_test_server_restart (servers[0]);
+  crm_test_server_restart (servers[1]);
+
+  /* each laptop hears of the restore and sends again what it lost */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
+
+      g_assert_true (report->server_restored);
+      restored += report->restored;
+    }
+  g_assert_cmpuint (restored, >=, 2);
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
+
+        g_assert_false (report->server_restored);
+      }
+  g_free (head_after);
+  head_after = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");
+  g_assert_cmpint (g_ascii_strtoll (head_after, NULL, 10), >=,
+                   g_ascii_strtoll (head_before, NULL, 10));
+  assert_converged (replicas, deals);
+
+  /* an account made after the backup: a restore would drop it, so it is refused */
+  g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);
+  g_assert_cmpint (crm_test_server_stop (servers[1]), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (servers[0]->dir, "another-password", "account",
+                                          "create", "Новая компания", "--admin", "olga",
+                                          "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_admin (admin, NULL, "restore", dest, NULL), ==, 1);
+  g_free (invited);
+  invited = crm_test_pg_query (url, "SELECT count(*) FROM account");
+  g_assert_cmpstr (invited, ==, "2");
+  crm_test_server_restart (servers[0]);
+  crm_test_server_restart (servers[1]);
+  crm_test_replica_clear (&replicas[0]);
+  crm_test_replica_clear (&replicas[1]);
+}
+
 static void
 test_two_processes (void)
 {
@@ -1087,6 +1183,7 @@ main (int    argc,
   g_test_add_func ("/server-pg/migrate", test_migrate);
   g_test_add_func ("/server-pg/backup-carries-files", test_backup_carries_files);
   g_test_add_func ("/server-pg/database-restart", test_database_restart);
+  g_test_add_func ("/server-pg/restore", test_restore);
   status = g_test_run ();
 
   g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);

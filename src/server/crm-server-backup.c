@@ -37,6 +37,8 @@
 
 #include "crm-server-admin.h"
 #include "crm-server-backup.h"
+#include "crm-server-db.h"
+#include "crm-server-pg.h"
 #include "crm-ledger.h"
 #include "crm-protocol.h"
 #include "crm-replica-file.h"
@@ -420,26 +422,51 @@ write_backup (const char  *data_dir,
   return TRUE;
 }
 
-/* pg_dump of Debian's PostgreSQL client, on the PATH or beside the server binaries. */
+/* @name (pg_dump, pg_restore) of Debian's PostgreSQL client, on the PATH or beside the
+ * server binaries. */
 static char *
-find_pg_dump (void)
+find_pg_program (const char *name)
 {
-  char *found = g_find_program_in_path ("pg_dump");
+  char *found = g_find_program_in_path (name);
   g_autoptr(GDir) versions = NULL;
-  const char *name;
+  const char *version;
 
   if (found != NULL)
     return found;
   versions = g_dir_open ("/usr/lib/postgresql", 0, NULL);
-  while (versions != NULL && (name = g_dir_read_name (versions)) != NULL)
+  while (versions != NULL && (version = g_dir_read_name (versions)) != NULL)
     {
-      g_autofree char *path = g_build_filename ("/usr/lib/postgresql", name, "bin", "pg_dump",
+      g_autofree char *path = g_build_filename ("/usr/lib/postgresql", version, "bin", name,
                                                 NULL);
 
       if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer (&path);
     }
   return NULL;
+}
+
+/* Runs @argv (a PostgreSQL client program); @failed (with what it said) in @error when it
+ * fails. */
+static gboolean
+run_pg_program (const char * const  *argv,
+                const char          *failed,
+                GError             **error)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *err = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE, error);
+  if (process == NULL ||
+      !g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, error))
+    return FALSE;
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR, failed,
+                   err != NULL ? g_strstrip (err) : "");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* On PostgreSQL: the database (pg_dump's custom format, one consistent snapshot, while
@@ -456,7 +483,7 @@ write_pg_backup (const char  *data_dir,
                  guint64     *out_bytes,
                  GError     **error)
 {
-  g_autofree char *pg_dump = find_pg_dump ();
+  g_autofree char *pg_dump = find_pg_program ("pg_dump");
   g_autofree char *dump = g_build_filename (dest, "database.dump", NULL);
   g_autofree char *dump_option = g_strconcat ("--file=", dump, NULL);
   g_autofree char *database_option = g_strconcat ("--dbname=", database, NULL);
@@ -466,13 +493,11 @@ write_pg_backup (const char  *data_dir,
   g_autofree char *manifest_path = g_build_filename (dest, MANIFEST, NULL);
   g_autofree char *now = crm_time_format (crm_time_now_ms ());
   g_autofree char *manifest = NULL;
-  g_autofree char *dump_err = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GDir) accounts = NULL;
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(CrmServerRows) accounts = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  const char *name;
 
   if (pg_dump == NULL)
     {
@@ -482,20 +507,21 @@ write_pg_backup (const char  *data_dir,
                      "backup again"));
       return FALSE;
     }
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                              G_SUBPROCESS_FLAGS_STDERR_PIPE, error,
-                              pg_dump, "--format=custom", "--no-owner", dump_option,
-                              database_option, NULL);
-  if (process == NULL ||
-      !g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &dump_err, error))
+  /* the accounts before the dump: every one of them is in it (restore refuses to drop an
+   * account the backup does not have) */
+  if ((storage = crm_server_admin_open_storage (data_dir, error)) == NULL ||
+      (accounts = crm_server_db_query (storage, "listing the accounts", error,
+                                       "SELECT id, name FROM account ORDER BY name",
+                                       NULL)) == NULL)
     return FALSE;
-  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
-                   _("pg_dump could not copy the database: %s"),
-                   dump_err != NULL ? g_strstrip (dump_err) : "");
+  g_clear_object (&storage);
+  {
+    const char *argv[] = { pg_dump, "--format=custom", "--no-owner", dump_option,
+                           database_option, NULL };
+
+    if (!run_pg_program (argv, _("pg_dump could not copy the database: %s"), error))
       return FALSE;
-    }
+  }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "format");
@@ -511,24 +537,23 @@ write_pg_backup (const char  *data_dir,
   json_builder_set_member_name (builder, "accounts");
   json_builder_begin_array (builder);
   *out_accounts = 0;
-  if (g_file_test (files_from, G_FILE_TEST_IS_DIR) &&
-      (accounts = g_dir_open (files_from, 0, error)) == NULL)
-    return FALSE;
-  while (accounts != NULL && (name = g_dir_read_name (accounts)) != NULL)
+  for (guint i = 0; i < crm_server_rows_count (accounts); i++)
     {
-      g_autofree char *from = g_build_filename (files_from, name, NULL);
-      g_autofree char *to = g_build_filename (files_to, name, NULL);
+      const char *id = crm_server_rows_text (accounts, i, 0);
+      g_autofree char *from = g_build_filename (files_from, id, NULL);
+      g_autofree char *to = g_build_filename (files_to, id, NULL);
       guint files = 0;
 
-      if (name[0] == '.' || !g_file_test (from, G_FILE_TEST_IS_DIR))
-        continue;
-      if (!copy_stored_files (from, to, &files, out_bytes, error))
+      if (g_file_test (from, G_FILE_TEST_IS_DIR) &&
+          !copy_stored_files (from, to, &files, out_bytes, error))
         return FALSE;
       *out_files += files;
       (*out_accounts)++;
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, name);
+      json_builder_add_string_value (builder, id);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, crm_server_rows_text (accounts, i, 1));
       json_builder_set_member_name (builder, "files");
       json_builder_add_int_value (builder, files);
       json_builder_end_object (builder);
@@ -876,6 +901,157 @@ restore_account (Restore     *restore,
          restore_user_entities (store, restore->data_dir, account_id, error);
 }
 
+/* A backup of the data folder's own storage: server.db's new accounts, then each account
+ * of @accounts (the manifest's) put in place, printed as it is done. */
+static gboolean
+restore_folder (Restore     *restore,
+                const char  *from_dir,
+                JsonArray   *accounts,
+                const char  *created,
+                guint       *restored,
+                GError     **error)
+{
+  g_autofree char *accounts_dir = g_build_filename (restore->data_dir, "accounts", NULL);
+
+  g_mkdir_with_parents (accounts_dir, 0700);
+  if (!restore_server_db (restore, from_dir, error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (accounts); i++)
+    {
+      JsonObject *account = json_array_get_object_element (accounts, i);
+      const char *id = account ? json_object_get_string_member_with_default (account, "id", NULL)
+                               : NULL;
+      const char *name = account ? json_object_get_string_member_with_default (account, "name", "?")
+                                 : "?";
+
+      if (id == NULL || !crm_uuid_is_valid (id))
+        continue;
+      if (!restore_account (restore, from_dir, id, error))
+        return FALSE;
+      g_print (_("Restored account «%s» as of %s\n"), name, created);
+      (*restored)++;
+    }
+  return TRUE;
+}
+
+/* `restore --database URL FROM`: a backup of accounts on PostgreSQL (write_pg_backup())
+ * put back. Refused while anything else is connected to the database, and when the
+ * database holds an account the backup lacks (pg_restore would drop it); nothing is
+ * changed then. The sign-ins stay as the database has them now; each account gets a new
+ * incarnation, so the laptops send again what the backup lacks; the backup's files the
+ * folder lacks come back. */
+static gboolean
+restore_pg (Restore     *restore,
+            const char  *from_dir,
+            JsonObject  *manifest,
+            guint       *out_accounts,
+            GError     **error)
+{
+  const char *database = crm_server_admin_database ();
+  g_autofree char *pg_restore = find_pg_program ("pg_restore");
+  g_autofree char *dump = g_build_filename (from_dir, "database.dump", NULL);
+  g_autofree char *database_option = g_strconcat ("--dbname=", database, NULL);
+  g_autoptr(GHashTable) backed_up = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(CrmServerRows) accounts = NULL;
+  JsonArray *listed = json_object_get_array_member (manifest, "accounts");
+  gint64 others;
+
+  if (g_strcmp0 (json_object_get_string_member_with_default (manifest, "storage", NULL),
+                 "postgresql") != 0 || !g_file_test (dump, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("%s is a backup of the data folder's own storage, not of a PostgreSQL "
+                     "database (it has no database.dump); restore it without --database"),
+                   from_dir);
+      return FALSE;
+    }
+  if (pg_restore == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("Restoring a PostgreSQL database needs pg_restore, which is not installed "
+                     "here; install Debian's postgresql-client and restore again"));
+      return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (listed); i++)
+    {
+      JsonObject *account = json_array_get_object_element (listed, i);
+      const char *id = account != NULL
+                       ? json_object_get_string_member_with_default (account, "id", NULL) : NULL;
+
+      if (id != NULL)
+        g_hash_table_add (backed_up, (gpointer) id);
+    }
+
+  if ((storage = crm_server_admin_open_storage (restore->data_dir, error)) == NULL)
+    return FALSE;
+  /* the processes serving it would go on with the history the restore takes away */
+  if ((others = crm_server_pg_other_connections (CRM_SERVER_PG (storage), error)) < 0)
+    return FALSE;
+  if (others > 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%lld other connection to the database is open (a "
+                                "voronka-server process, here or on another machine?); stop "
+                                "every process that serves it, then restore again",
+                                "%lld other connections to the database are open "
+                                "(voronka-server processes, here or on other machines?); stop "
+                                "every process that serves it, then restore again", others),
+                   (long long) others);
+      return FALSE;
+    }
+  if ((accounts = crm_server_db_query (storage, "listing the accounts", error,
+                                       "SELECT id, name FROM account ORDER BY name",
+                                       NULL)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < crm_server_rows_count (accounts); i++)
+    if (!g_hash_table_contains (backed_up, crm_server_rows_text (accounts, i, 0)))
+      {
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("The account «%s» was made after this backup, so restoring it would "
+                       "remove that account; restore from a newer backup"),
+                     crm_server_rows_text (accounts, i, 1));
+        return FALSE;
+      }
+  if (!crm_server_pg_keep_sign_ins (CRM_SERVER_PG (storage), error))
+    return FALSE;
+  g_clear_object (&storage);
+
+  /* one transaction: a failure leaves the database as it was */
+  {
+    const char *argv[] = { pg_restore, "--clean", "--if-exists", "--no-owner",
+                           "--single-transaction", "--exit-on-error", database_option, dump,
+                           NULL };
+
+    if (!run_pg_program (argv, _("pg_restore could not put the database back (it is as it "
+                                 "was): %s"), error))
+      return FALSE;
+  }
+  if ((storage = crm_server_admin_open_storage (restore->data_dir, error)) == NULL ||
+      !crm_server_pg_finish_restore (CRM_SERVER_PG (storage), out_accounts, error))
+    return FALSE;
+
+  /* the backup's files the shared folder lacks; the ones it has (uploaded since) stay */
+  for (guint i = 0; i < json_array_get_length (listed); i++)
+    {
+      JsonObject *account = json_array_get_object_element (listed, i);
+      const char *id = account != NULL
+                       ? json_object_get_string_member_with_default (account, "id", NULL) : NULL;
+      g_autofree char *from = NULL;
+      g_autofree char *to = NULL;
+
+      if (id == NULL || !crm_uuid_is_valid (id))
+        continue;
+      from = g_build_filename (from_dir, "files", id, NULL);
+      to = g_build_filename (restore->data_dir, "files", id, NULL);
+      if (g_file_test (from, G_FILE_TEST_IS_DIR) &&
+          !copy_stored_files (from, to, &restore->files, &restore->bytes, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 int
 crm_server_cmd_restore (const char  *data_dir,
                         int          argc,
@@ -888,7 +1064,6 @@ crm_server_cmd_restore (const char  *data_dir,
   g_autofree char *snapshots = NULL;
   g_autofree char *tls_from = NULL;
   g_autofree char *tls_to = NULL;
-  g_autofree char *accounts_dir = NULL;
   Restore restore = { data_dir, NULL, 0, 0 };
   JsonObject *root;
   JsonArray *accounts;
@@ -900,7 +1075,9 @@ crm_server_cmd_restore (const char  *data_dir,
       "server. Each account returns to its state in the backup; the files it replaces are "
       "moved to DIR/before-restore-TIME/. Laptops that synced after the backup send the "
       "changes the backup lacks again on their next sync. Who may sign in stays as the data "
-      "folder has it: revoked sessions stay revoked."));
+      "folder has it: revoked sessions stay revoked. With --database postgresql://… (before "
+      "the command): a backup made with --database goes back into that database, with every "
+      "process that serves it stopped."));
   g_option_context_set_description (context,
     _("Global option (before the command): --data DIR, the server's data folder."));
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -938,25 +1115,17 @@ crm_server_cmd_restore (const char  *data_dir,
       g_printerr (_("voronka-server: %s; nothing was changed\n"), error->message);
       return 1;
     }
-  accounts_dir = g_build_filename (data_dir, "accounts", NULL);
-  g_mkdir_with_parents (accounts_dir, 0700);
-  if (!restore_server_db (&restore, argv[1], &error))
-    goto failed;
-  for (guint i = 0; i < json_array_get_length (accounts); i++)
+  if (crm_server_admin_database () != NULL)
     {
-      JsonObject *account = json_array_get_object_element (accounts, i);
-      const char *id = account ? json_object_get_string_member_with_default (account, "id", NULL)
-                               : NULL;
-      const char *name = account ? json_object_get_string_member_with_default (account, "name", "?")
-                                 : "?";
-
-      if (id == NULL || !crm_uuid_is_valid (id))
-        continue;
-      if (!restore_account (&restore, argv[1], id, &error))
+      if (!restore_pg (&restore, argv[1], root, &restored, &error))
         goto failed;
-      g_print (_("Restored account «%s» as of %s\n"), name, created);
-      restored++;
+      g_print (g_dngettext (GETTEXT_PACKAGE,
+                            "Restored %u account of the PostgreSQL database as of %s\n",
+                            "Restored %u accounts of the PostgreSQL database as of %s\n",
+                            restored), restored, created);
     }
+  else if (!restore_folder (&restore, argv[1], accounts, created, &restored, &error))
+    goto failed;
   /* copies made for new devices show the state before the restore */
   snapshots = g_build_filename (data_dir, "snapshots", NULL);
   remove_tree (snapshots);

@@ -1568,6 +1568,115 @@ fail:
   return FALSE;
 }
 
+/* --- restore (`restore --database`, crm-server-backup.c) --------------------------------- */
+
+/* The sign-in tables kept across a restore: who may sign in is the database's business as
+ * it is now, not the backup's (a session revoked since stays revoked), as with server.db. */
+static const char *const sign_in_tables[] = { "account_user", "session", "device", "invite" };
+
+gint64
+crm_server_pg_other_connections (CrmServerPg  *self,
+                                 GError      **error)
+{
+  PGresult *result = pg_query (self, error,
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid() AND backend_type = 'client backend'", NULL);
+  gint64 count;
+
+  if (result == NULL)
+    return -1;
+  count = crm_server_pg_get_int (result, 0, 0);
+  PQclear (result);
+  return count;
+}
+
+gboolean
+crm_server_pg_keep_sign_ins (CrmServerPg  *self,
+                             GError      **error)
+{
+  if (!pg_do (self, "BEGIN", error) ||
+      !pg_do (self, "DROP SCHEMA IF EXISTS voronka_restore CASCADE", error) ||
+      !pg_do (self, "CREATE SCHEMA voronka_restore", error))
+    goto fail;
+  for (guint i = 0; i < G_N_ELEMENTS (sign_in_tables); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("CREATE TABLE voronka_restore.%s AS TABLE %s",
+                                              sign_in_tables[i], sign_in_tables[i]);
+
+      if (!pg_do (self, sql, error))
+        goto fail;
+    }
+  if (pg_do (self, "COMMIT", error))
+    return TRUE;
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
+gboolean
+crm_server_pg_finish_restore (CrmServerPg  *self,
+                              guint        *out_accounts,
+                              GError      **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  PGresult *result;
+
+  /* the sign-ins as they were before the restore, for the accounts it holds (children
+   * first out, parents first in) */
+  if (!pg_do (self, "BEGIN", error))
+    return FALSE;
+  for (guint i = G_N_ELEMENTS (sign_in_tables); i > 0; i--)
+    {
+      g_autofree char *sql = g_strdup_printf ("DELETE FROM %s", sign_in_tables[i - 1]);
+
+      if (!pg_do (self, sql, error))
+        goto fail;
+    }
+  if (!pg_do (self, "INSERT INTO account_user SELECT * FROM voronka_restore.account_user"
+                    " WHERE account IN (SELECT id FROM account)", error) ||
+      !pg_do (self, "INSERT INTO session SELECT * FROM voronka_restore.session"
+                    " WHERE user_id IN (SELECT id FROM account_user)", error) ||
+      !pg_do (self, "INSERT INTO device SELECT * FROM voronka_restore.device"
+                    " WHERE account IN (SELECT id FROM account)", error) ||
+      !pg_do (self, "INSERT INTO invite SELECT * FROM voronka_restore.invite"
+                    " WHERE account IN (SELECT id FROM account)", error) ||
+      (result = pg_query (self, error, "SELECT id FROM account ORDER BY name", NULL)) == NULL)
+    goto fail;
+  for (int r = 0; r < PQntuples (result); r++)
+    g_ptr_array_add (ids, crm_server_pg_dup_value (result, r, 0));
+  PQclear (result);
+
+  /* each account a new incarnation: a laptop that synced with the lost one is told how
+   * much of its history this one shares and sends the rest again (crm_ledger_new_epoch) */
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *account_id = ids->pdata[i];
+      g_autofree char *metas = NULL;
+      CrmStore *store;
+
+      drop_cache (self, account_id);
+      if ((store = get_replica (self, account_id, error)) == NULL ||
+          !crm_ledger_new_epoch (store, error))
+        goto fail;
+      metas = dup_metas (store);
+      result = pg_query (self, error, "UPDATE account SET meta = $2 WHERE id = $1", account_id,
+                         metas, NULL);
+      drop_cache (self, account_id);
+      if (result == NULL)
+        goto fail;
+      PQclear (result);
+    }
+  if (!pg_do (self, "DROP SCHEMA voronka_restore CASCADE", error) ||
+      !pg_do (self, "COMMIT", error))
+    goto fail;
+  *out_accounts = ids->len;
+  return TRUE;
+
+fail:
+  pg_rollback (self);
+  return FALSE;
+}
+
 /* --- live pokes from the other processes ----------------------------------------------- */
 
 static gboolean relisten (gpointer user_data);

@@ -74,6 +74,19 @@ gint64            crm_server_pg_get_int           (PGresult           *result,
                                                    int                 row,
                                                    int                 column);
 
+/* `restore --database` (crm-server-backup.c): the other client connections to the
+ * database (-1 on an error); the sign-in tables copied aside (schema voronka_restore)
+ * before pg_restore replaces the database; and afterwards, in one transaction, the
+ * sign-ins put back as they were and every account given a new incarnation
+ * (@out_accounts: how many). */
+gint64            crm_server_pg_other_connections (CrmServerPg  *self,
+                                                   GError      **error);
+gboolean          crm_server_pg_keep_sign_ins     (CrmServerPg  *self,
+                                                   GError      **error);
+gboolean          crm_server_pg_finish_restore    (CrmServerPg  *self,
+                                                   guint        *out_accounts,
+                                                   GError      **error);
+
 /* Whether @database (the --database option) names PostgreSQL. */
 gboolean          crm_server_pg_is_url (const char *database);
 

@@ -255,17 +255,16 @@ main (int    argc,
       print_help (stderr);
       return 2;
     }
-  /* accounts, users, message channels, telephony, mailboxes and serving know PostgreSQL; the rest keep
-   * the data folder's */
+  /* accounts, users, message channels, telephony, mailboxes, backups, restores and serving
+   * know PostgreSQL; the rest keep the data folder's */
   if (database != NULL && !g_str_equal (database, "sqlite") &&
       !g_str_equal (command->group, "account") && !g_str_equal (command->group, "user") &&
       !g_str_equal (command->group, "channel") && !g_str_equal (command->group, "serve") &&
       !g_str_equal (command->group, "telephony") && !g_str_equal (command->group, "mailbox") &&
-      !g_str_equal (command->group, "backup"))
+      !g_str_equal (command->group, "backup") && !g_str_equal (command->group, "restore"))
     {
       g_printerr (_("voronka-server: %s works on the data folder's embedded storage only, not "
-                    "with --database; leave --database out (back PostgreSQL up with "
-                    "pg_dump)\n"), command->group);
+                    "with --database; leave --database out\n"), command->group);
       return 2;
     }
   crm_server_admin_set_database (database);
