@@ -101,6 +101,7 @@ test_every_view_is_a_view (void)
     { "companies", "companies" },
     { "tasks", "tasks" },
     { "calls", "calls" },
+    { "bad-data", "bad-data" },
     { "stock", "stock" },
     { "automation", "automation" },
     { "schedule", "schedule" },

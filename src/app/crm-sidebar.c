@@ -100,6 +100,8 @@ rebuild (CrmSidebar *self)
   add_saved_lists (self, lists, "company", "company-list:");
   /* S4-6: likely duplicate contacts and companies, merged into one */
   add_row (self, "duplicates", "edit-copy-symbolic", _("Duplicates"));
+  /* S4-7: phones, e-mails and INNs of one's cards off the input standard */
+  add_row (self, "bad-data", "dialog-warning-symbolic", _("Data to Fix"));
   add_row (self, "tasks", "task-due-symbolic", _("Tasks"));
   add_row (self, "calls", "call-start-symbolic", _("Calls"));
   /* «На согласовании» (S3-9, S3-10): accounts that work with approvals */

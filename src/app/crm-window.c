@@ -18,6 +18,7 @@
 #include "crm-calls-view.h"
 #include "crm-contact-page.h"
 #include "crm-deal-page.h"
+#include "crm-bad-data-view.h"
 #include "crm-duplicates-view.h"
 #include "crm-entity-list.h"
 #include "crm-filter.h"
@@ -144,6 +145,7 @@ static const struct {
   { "settings", crm_settings_view_get_type, NULL },
   { "search", crm_search_view_get_type, NULL },
   { "duplicates", crm_duplicates_view_get_type, NULL },
+  { "bad-data", crm_bad_data_view_get_type, NULL },
   { "deal", crm_deal_page_get_type, NULL },
   { "contact", crm_contact_page_get_type, NULL },
 };
@@ -198,7 +200,7 @@ page_name_for_view (const char *view)
 {
   static const char *const plain[] = {
     "contacts", "companies", "tasks", "calls", "stock", "reports", "automation", "settings",
-    "search", "duplicates", "approvals", "schedule", NULL
+    "search", "duplicates", "bad-data", "approvals", "schedule", NULL
   };
 
   if (g_str_has_prefix (view, "pipeline:"))
@@ -265,6 +267,7 @@ update_header_for_view (CrmWindow  *self,
                      g_str_equal (page, "settings") || g_str_equal (page, "automation") ||
                      g_str_equal (page, "stock") || g_str_equal (page, "reports") ||
                      g_str_equal (page, "duplicates") || g_str_equal (page, "calls") ||
+                     g_str_equal (page, "bad-data") ||
                      g_str_equal (page, "approvals") ||
                      g_str_equal (page, "schedule");
 

@@ -141,9 +141,11 @@ crm_bad_data_list (CrmStore    *store,
   return crm_json_node_take_array (out);
 }
 
-static const char *
-problem_words (const char *problem)
+const char *
+crm_bad_data_problem_words (const char *problem)
 {
+  g_return_val_if_fail (problem != NULL, NULL);
+
   if (g_str_equal (problem, "not-a-phone"))
     return _("not a phone number");
   if (g_str_equal (problem, "phone-not-standard"))
@@ -210,7 +212,7 @@ crm_bad_data_notify (CrmStore    *store,
                                (gpointer) json_object_get_string_member (item, "responsible_id"));
         }
       g_string_append_printf (text, " «%s» — %s;", json_object_get_string_member (item, "value"),
-                              problem_words (json_object_get_string_member (item, "problem")));
+                              crm_bad_data_problem_words (json_object_get_string_member (item, "problem")));
     }
 
   /* new or changed notifications for flagged cards */

@@ -21,6 +21,10 @@ JsonNode  *crm_bad_data_list     (CrmStore    *store,
                                   const char  *responsible_id,
                                   GError     **error);
 
+/* What is wrong, as the notifications say it («not a phone number»), for an item's
+ * "problem". */
+const char *crm_bad_data_problem_words (const char *problem);
+
 /* One notification per card with bad data to its responsible (id derived from the card,
  * so running it again writes nothing new), and the notifications of cards fixed since
  * marked read; one change set @actor makes. *@out_sent and *@out_cleared count them. */
