@@ -438,9 +438,29 @@ test_migrate (void)
   embedded = crm_test_server_start (folder, TRUE, NULL);
   crm_test_replica_open (&laptop, embedded, tmpdir, "migrated.db", "admin", "admin-pw");
   deal = new_deal (laptop.store, "До переезда");
+  /* a log longer than one INSERT of the move takes (1 000 rows): 1 100 notes */
   {
-    g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+    g_autoptr(CrmChangeset) notes = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    for (guint i = 0; i < 1100; i++)
+      {
+        g_autofree char *id = crm_store_new_id (laptop.store);
+        g_autofree char *text = g_strdup_printf ("Звонок %u", i);
+        CrmChange *note = crm_changeset_create (notes, "note", id);
+
+        crm_change_set_string (note, "entity", "deal");
+        crm_change_set_string (note, "entity_id", deal);
+        crm_change_set_string (note, "text", text);
+        crm_change_set_int (note, "created_at", crm_store_get_now (laptop.store));
+      }
+    g_assert_true (crm_store_apply (laptop.store, notes, &error));
+    g_assert_no_error (error);
   }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&laptop);
+    }
   first_number = number_of (laptop.store, deal);
   g_assert_cmpint (first_number, >, 0);
   g_assert_cmpint (crm_test_server_stop (embedded), ==, 0);
@@ -454,6 +474,9 @@ test_migrate (void)
   g_assert_cmpint (crm_test_server_admin (folder, NULL, "migrate", "acme", "--to", target,
                                           NULL), ==, 0);
   numbers = crm_test_pg_query (target, "SELECT count(*) = max (seq) FROM op_log");
+  g_assert_cmpstr (numbers, ==, "t");
+  g_free (numbers);
+  numbers = crm_test_pg_query (target, "SELECT count(*) > 1100 FROM op_log");
   g_assert_cmpstr (numbers, ==, "t");
   invited = crm_test_pg_query (target, "SELECT name || ' ' || role || ' ' ||"
                                        " (used_at IS NULL) FROM invite");

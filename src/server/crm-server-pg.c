@@ -695,36 +695,73 @@ get_replica (CrmServerPg  *self,
 
 /* --- writes: one transaction under the account's lock ------------------------------------ */
 
+#define LOG_VALUES 18       /* the account and LOG_COLUMNS */
+#define LOG_ROWS_PER_INSERT 1000
+
 typedef struct {
   CrmServerPg *self;
   const char  *account_id;
+  GPtrArray   *values;     /* LOG_VALUES a row, the ones not yet inserted */
+  GPtrArray   *owned;      /* the texts made for them */
   GError      *error;
 } Export;
 
+/* The rows gathered so far, in one INSERT (one round trip to PostgreSQL, not one a row). */
+static void
+export_flush (Export *export)
+{
+  g_autoptr(GString) sql = NULL;
+  guint rows = export->values->len / LOG_VALUES;
+
+  if (rows == 0 || export->error != NULL)
+    return;
+  sql = g_string_new ("INSERT INTO op_log (account, " LOG_COLUMNS ") VALUES ");
+  for (guint r = 0; r < rows; r++)
+    {
+      g_string_append (sql, r > 0 ? ", (" : "(");
+      for (guint c = 0; c < LOG_VALUES; c++)
+        g_string_append_printf (sql, c > 0 ? ", $%u" : "$%u", r * LOG_VALUES + c + 1);
+      g_string_append_c (sql, ')');
+    }
+  PQclear (pg_run (export->self, sql->str, (int) export->values->len,
+                   (const char * const *) export->values->pdata, NULL, &export->error));
+  g_ptr_array_set_size (export->values, 0);
+  g_ptr_array_set_size (export->owned, 0);
+}
+
+static char *
+int_text (gint64 value)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT, value);
+}
+
+/* A row of the log to insert: its texts copied (the ledger's are the statement's, valid
+ * only while it stands on the row). */
 static void
 export_entry (const CrmLedgerEntry *entry,
               gpointer              data)
 {
   Export *export = data;
   const CrmLedgerRow *row = &entry->op;
-  g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, row->seq);
-  g_autofree char *hlc = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) row->hlc);
-  g_autofree char *base = row->base >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->base)
-                                         : NULL;
-  g_autofree char *refused_at = entry->refused_op != NULL
-    ? g_strdup_printf ("%" G_GINT64_FORMAT, entry->refused_at) : NULL;
-  const char *values[] = {
-    export->account_id, seq, row->op_id, hlc, row->device, row->entity, row->entity_id,
-    row->fields, row->cause, row->rule, row->actor, base, row->stamp, entry->refused_op,
-    entry->refused_code, entry->refused_message, entry->refused_device, refused_at,
+  char *values[] = {
+    g_strdup (export->account_id), int_text (row->seq), g_strdup (row->op_id),
+    int_text ((gint64) row->hlc), g_strdup (row->device), g_strdup (row->entity),
+    g_strdup (row->entity_id), g_strdup (row->fields), g_strdup (row->cause),
+    g_strdup (row->rule), g_strdup (row->actor), row->base >= 0 ? int_text (row->base) : NULL,
+    g_strdup (row->stamp), g_strdup (entry->refused_op), g_strdup (entry->refused_code),
+    g_strdup (entry->refused_message), g_strdup (entry->refused_device),
+    entry->refused_op != NULL ? int_text (entry->refused_at) : NULL,
   };
 
-  if (export->error != NULL)
-    return;
-  PQclear (pg_run (export->self,
-    "INSERT INTO op_log (account, " LOG_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-    " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)", G_N_ELEMENTS (values), values, NULL,
-    &export->error));
+  G_STATIC_ASSERT (G_N_ELEMENTS (values) == LOG_VALUES);
+  for (guint i = 0; i < LOG_VALUES; i++)
+    {
+      g_ptr_array_add (export->values, values[i]);
+      if (values[i] != NULL)
+        g_ptr_array_add (export->owned, values[i]);
+    }
+  if (export->values->len / LOG_VALUES >= LOG_ROWS_PER_INSERT)
+    export_flush (export);
 }
 
 /* What the cache holds past @old_head goes into the log, and the account's head and last
@@ -736,7 +773,9 @@ export_log (CrmServerPg  *self,
             gint64        old_head,
             GError      **error)
 {
-  Export export = { self, account_id, NULL };
+  g_autoptr(GPtrArray) values = g_ptr_array_new ();
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  Export export = { self, account_id, values, owned, NULL };
   g_autofree char *old = g_strdup_printf ("%" G_GINT64_FORMAT, old_head);
   g_autofree char *head = NULL;
   g_autofree char *number = crm_store_dup_meta (store, "server.deal_number");
@@ -745,6 +784,7 @@ export_log (CrmServerPg  *self,
 
   if (!crm_ledger_export (store, old_head, export_entry, &export, error))
     return FALSE;
+  export_flush (&export);
   if (export.error != NULL)
     {
       g_propagate_error (error, export.error);
