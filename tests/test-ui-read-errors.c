@@ -5,8 +5,9 @@
  * (damaged, restore from a backup), never «no deals yet»; the board, which reads them
  * too, says the same where its columns would be. The tasks view and the contacts list over
  * a damaged table, a contact's files and messages, and a deal that cannot be read say it
- * the same way. Screenshots: board-read-error.png, contact-read-error.png,
- * tasks-read-error.png, contacts-read-error.png, contact-files-read-error.png,
+ * the same way, and so does «Data to Fix» over a damaged contact table. Screenshots:
+ * board-read-error.png, contact-read-error.png, tasks-read-error.png,
+ * contacts-read-error.png, bad-data-read-error.png, contact-files-read-error.png,
  * deal-read-error.png. */
 #include <string.h>
 
@@ -172,6 +173,16 @@ run_views (void)
   assert_store_words (status_shown (page, find.title), db_path);
   g_assert_null (crm_view_get_subtitle (CRM_VIEW (page)));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contacts-read-error"));
+
+  /* «Data to Fix» reads every contact: not «Всё в порядке» */
+  find = (ViewFind) { window, "bad-data", "Не удаётся прочитать данные на исправление" };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s",
+                                             "bad-data"));
+  g_assert_true (crm_test_ui_wait_until (view_status_shown, &find, 10000));
+  page = crm_window_get_page (window, "bad-data");
+  assert_store_words (status_shown (page, find.title), db_path);
+  g_assert_null (crm_view_get_subtitle (CRM_VIEW (page)));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "bad-data-read-error"));
 
   crm_test_ui_stop (app);
   crm_test_remove_tree (tmpdir);
