@@ -275,9 +275,12 @@ make_dir (const char *path,
 
 /* Starts dovecot on a free port of 127.0.0.1 with IMAPS only (the certificate @cert, key
  * @key), user MAIL_USER with MAIL_PW; NULL after crm_test_fail_missing() when it cannot run. */
+/* dovecot on loopback; @tls FALSE: without TLS at all ("ssl = no"), so its plain port
+ * offers no STARTTLS (an old or misconfigured mail server). */
 static Imap *
-imap_start (const char *cert,
-            const char *key)
+imap_start_full (const char *cert,
+                 const char *key,
+                 gboolean    tls)
 {
   g_autoptr(Imap) imap = g_new0 (Imap, 1);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -289,6 +292,7 @@ imap_start (const char *cert,
   g_autofree char *dovecot = g_find_program_in_path ("dovecot");
   g_autofree char *mail_root = NULL;
   g_autofree char *user_lines = NULL;
+  g_autofree char *imaps_listener = NULL;
   const char *login_user = "dovenull";
   const char *internal_user = "dovecot";
   gint64 deadline;
@@ -352,13 +356,16 @@ imap_start (const char *cert,
   do
     imap->starttls_port = crm_test_free_port ();
   while (imap->starttls_port == imap->port);
+  imaps_listener = tls ? g_strdup_printf ("  inet_listener imaps {\n    port = %u\n"
+                                          "    ssl = yes\n  }\n", (guint) imap->port)
+                      : g_strdup ("");
   conf = g_strdup_printf (
     "base_dir = %s/run\n"
     "state_dir = %s/state\n"
     "instance_name = voronka-test-%d\n"
     "listen = 127.0.0.1\n"
     "protocols = imap\n"
-    "ssl = required\n"
+    "%s"
     "ssl_cert = <%s\n"
     "ssl_key = <%s\n"
     "log_path = %s\n"
@@ -371,10 +378,11 @@ imap_start (const char *cert,
     "userdb {\n  driver = passwd-file\n  args = %s\n}\n"
     "service imap-login {\n"
     "  inet_listener imap {\n    port = %u\n  }\n"
-    "  inet_listener imaps {\n    port = %u\n    ssl = yes\n  }\n"
+    "%s"
     "}\n",
-    imap->dir, imap->dir, (int) getpid (), cert, key, imap->log, login_user, internal_user,
-    mail_root, passwd_path, passwd_path, (guint) imap->starttls_port, (guint) imap->port);
+    imap->dir, imap->dir, (int) getpid (), tls ? "ssl = required\n" : "ssl = no\n", cert, key,
+    imap->log, login_user, internal_user, mail_root, passwd_path, passwd_path,
+    (guint) imap->starttls_port, imaps_listener);
   conf_path = g_build_filename (imap->dir, "dovecot.conf", NULL);
   g_file_set_contents (conf_path, conf, -1, &error);
   g_assert_no_error (error);
@@ -387,7 +395,7 @@ imap_start (const char *cert,
   g_assert_no_error (error);
 
   deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
-  while (!port_answers (imap->port))
+  while (!port_answers (tls ? imap->port : imap->starttls_port))
     {
       if (exited (imap->process) || g_get_monotonic_time () > deadline)
         {
@@ -401,6 +409,13 @@ imap_start (const char *cert,
       g_usleep (G_USEC_PER_SEC / 20);
     }
   return g_steal_pointer (&imap);
+}
+
+static Imap *
+imap_start (const char *cert,
+            const char *key)
+{
+  return imap_start_full (cert, key, TRUE);
 }
 
 /* Delivers @message (LF line ends) into the Maildir as a new e-mail. */
@@ -1223,6 +1238,68 @@ test_starttls_cp1251 (void)
   tmpdir = g_steal_pointer (&outer);
 }
 
+/* imap:// to a mail server without STARTTLS (dovecot with TLS off): the password is
+ * never sent in the clear; `mailbox check` fails saying why and what to do, the mailbox's
+ * row shows it to the admin, and nothing is taken. */
+static void
+test_no_starttls (void)
+{
+  const char *no_ticks[] = { "--tick-interval", "0", "--mail-interval", "0", NULL };
+  g_autofree char *outer = g_strdup (tmpdir);
+  g_autofree char *dir = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(Imap) imap = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  tmpdir = g_build_filename (outer, "no-starttls", NULL);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+  g_assert_cmpint (chmod (outer, 0711), ==, 0);
+  dir = g_build_filename (tmpdir, "server", NULL);
+  admin (&run, dir, ADMIN_PW, "account", "create", "shop", "--template", "equipment-supplier",
+         "--admin", "admin", "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  server = crm_test_server_start (dir, FALSE, no_ticks);
+  key = g_build_filename (dir, "tls", "key.pem", NULL);
+  imap = imap_start_full (server->cert, key, FALSE);
+  if (imap == NULL)
+    {
+      g_free (tmpdir);
+      tmpdir = g_steal_pointer (&outer);
+      return;
+    }
+  deliver (imap, "From: Сергей Иванов <sergey@client.example>\n"
+                 "To: shop@example.com\nSubject: Test\n\nHello\n");
+  url = g_strdup_printf ("imap://127.0.0.1:%u/INBOX", (guint) imap->starttls_port);
+  admin (&run, dir, MAIL_PW, "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Заявки", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  /* the check refuses to go on without TLS */
+  admin (&run, dir, NULL, "mailbox", "check", "shop", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "does not offer STARTTLS"));
+  g_assert_nonnull (strstr (run.err, "imaps://"));
+  /* the password never went out: dovecot saw no login */
+  {
+    g_autofree char *log = NULL;
+
+    g_file_get_contents (imap->log, &log, NULL, NULL);
+    g_assert_null (strstr (log != NULL ? log : "", "Login: user=<"));
+  }
+  /* the admin sees why in the list; nothing was taken */
+  {
+    g_autoptr(JsonObject) row = mailbox_row (dir);
+
+    g_assert_nonnull (strstr (crm_test_get_string (row, "last_error"), "does not offer STARTTLS"));
+    g_assert_cmpint (json_object_get_int_member (row, "taken"), ==, 0);
+  }
+  g_clear_pointer (&imap, imap_free);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_free (tmpdir);
+  tmpdir = g_steal_pointer (&outer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1235,6 +1312,7 @@ main (int    argc,
   g_test_add_func ("/mailbox/distributed-on-shift", test_distributed_on_shift);
   g_test_add_func ("/mailbox/files-quota", test_files_quota);
   g_test_add_func ("/mailbox/starttls-cp1251", test_starttls_cp1251);
+  g_test_add_func ("/mailbox/no-starttls", test_no_starttls);
   /* several processes share mailboxes only on PostgreSQL (the -pg run of the matrix) */
   if (crm_test_pg_wanted ())
     g_test_add_func ("/mailbox/two-processes", test_two_processes);
