@@ -421,6 +421,11 @@ test_memory_limits (Fixture       *f,
   g_autoptr(JsonObject) deal = NULL;
 
   g_assert_cmpint (pragma_value (f->store, "mmap_size"), ==, 268435456);
+  /* a laptop's commits: NORMAL (1); the server's: FULL (2) */
+  g_assert_cmpint (pragma_value (f->store, "synchronous"), ==, 1);
+  g_assert_true (crm_store_set_durable (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (pragma_value (f->store, "synchronous"), ==, 2);
   g_assert_true (crm_store_set_memory_limits (f->store, 16384, 0, &error));
   g_assert_no_error (error);
   g_assert_cmpint (pragma_value (f->store, "cache_size"), ==, -16384);

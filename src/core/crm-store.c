@@ -218,6 +218,15 @@ configure_connection (CrmStore  *self,
 }
 
 gboolean
+crm_store_set_durable (CrmStore  *self,
+                       GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+
+  return _crm_sql_exec (self, "PRAGMA synchronous = FULL", NULL, error);
+}
+
+gboolean
 crm_store_set_memory_limits (CrmStore  *self,
                              gint64     cache_kib,
                              gint64     mmap_bytes,

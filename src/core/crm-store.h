@@ -72,6 +72,12 @@ gboolean     crm_store_set_memory_limits (CrmStore  *self,
                                           gint64     cache_kib,
                                           gint64     mmap_bytes,
                                           GError   **error);
+/* Every commit reaches the disk before it returns (PRAGMA synchronous = FULL), so a
+ * power cut cannot lose it: the server's accounts, whose commits are acknowledgements
+ * laptops rely on. A laptop's replica keeps NORMAL (a power cut may lose its last
+ * seconds, never its integrity). */
+gboolean     crm_store_set_durable     (CrmStore  *self,
+                                        GError   **error);
 /* Copy what the WAL holds back into the replica without waiting for readers. */
 gboolean     crm_store_checkpoint      (CrmStore  *self,
                                         GError   **error);

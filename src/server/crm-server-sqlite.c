@@ -341,7 +341,10 @@ get_replica (CrmServerSqlite  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  if (!enable_stamps (self, account_id, store, error))
+  /* a push is acknowledged when its transaction commits: that commit must survive a
+   * power cut, or a laptop would hold ops "on the server" the server no longer has */
+  if (!crm_store_set_durable (store, error) ||
+      !enable_stamps (self, account_id, store, error))
     {
       g_object_unref (store);
       return NULL;
@@ -468,7 +471,10 @@ sqlite_new_replica (CrmServerBackend  *backend,
 
   if (store == NULL)
     return NULL;
-  if (!enable_stamps (self, account_id, store, error))
+  /* a push is acknowledged when its transaction commits: that commit must survive a
+   * power cut, or a laptop would hold ops "on the server" the server no longer has */
+  if (!crm_store_set_durable (store, error) ||
+      !enable_stamps (self, account_id, store, error))
     {
       g_clear_object (&store);
       remove_replica_files (path);
