@@ -102,6 +102,7 @@ test_invite_dialog (void)
   AdwMessageDialog *dialog;
   GtkWidget *name;
   GtkWidget *role;
+  GtkWidget *days;
   GtkWidget *shown;
 
   g_assert_true (crm_test_ui_wait_until (sync_ready, NULL, WAIT_MS));
@@ -115,6 +116,12 @@ test_invite_dialog (void)
   gtk_editable_set_text (GTK_EDITABLE (name), "Анна Петрова");
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "invite"));
   gtk_drop_down_set_selected (GTK_DROP_DOWN (role), 1);   /* Manager */
+  /* 7 days unless chosen otherwise; this code works for 14 */
+  days = find_named (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, "invite-days");
+  g_assert_nonnull (days);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "7 days"));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (days), 3);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, "14 days"));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-dialog"));
   crm_test_ui_respond (GTK_WINDOW (dialog), "_Make a Code");
 
@@ -130,6 +137,33 @@ test_invite_dialog (void)
   g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_LABEL, server->url));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-code"));
   crm_test_ui_respond (GTK_WINDOW (dialog), "_Close");
+
+  /* the server keeps it for the 14 days chosen (`user invites`, as the administrator
+   * reads it there) */
+  {
+    const char *argv[] = { g_getenv ("VORONKA_SERVER"), "--data", data_dir, "user", "invites",
+                           "acme", "--json", NULL };
+    g_autofree char *out = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(GDateTime) expires = NULL;
+    JsonObject *invite;
+    int status = 0;
+    gint64 days_left;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                                 NULL, &out, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    node = crm_test_parse_json (out);
+    invite = crm_test_find_object (json_node_get_array (node), "name", "Анна Петрова");
+    g_assert_nonnull (invite);
+    expires = g_date_time_new_from_iso8601 (crm_test_get_string (invite, "expires_at"), NULL);
+    g_assert_nonnull (expires);
+    days_left = (g_date_time_to_unix (expires) - g_get_real_time () / G_USEC_PER_SEC) / 3600;
+    g_assert_cmpint (days_left, >, 14 * 24 - 2);
+    g_assert_cmpint (days_left, <=, 14 * 24);
+  }
 }
 
 typedef struct {

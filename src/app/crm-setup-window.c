@@ -1319,12 +1319,18 @@ deactivate_clicked_cb (GtkButton      *button,
   gtk_widget_grab_focus (GTK_WIDGET (ask->heir));
 }
 
-/* Inviting a user: a name and a role; the server makes a one-time code. */
+/* Inviting a user: a name, a role and how long the code works; the server makes a
+ * one-time code. */
 typedef struct {
   CrmSetupWindow *self;
   GtkEditable    *name;
   GtkDropDown    *role;
+  GtkDropDown    *days;
 } InviteAsk;
+
+/* the choices of how long a code works (the server takes 1 to 90; 7 is its default) */
+static const guint invite_days[] = { 1, 3, 7, 14, 30, 90 };
+#define INVITE_DAYS_DEFAULT 2
 
 static void
 invite_ask_closure_free (gpointer  data,
@@ -1340,13 +1346,15 @@ invite_ask_response_cb (AdwMessageDialog *dialog,
 {
   g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (ask->name)));
   guint selected = gtk_drop_down_get_selected (ask->role);
+  guint days = gtk_drop_down_get_selected (ask->days);
 
   /* the dialog goes away now: its entry gives up the focus first */
   gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
-  if (!g_str_equal (response, "invite") || *name == '\0' || selected >= G_N_ELEMENTS (roles))
+  if (!g_str_equal (response, "invite") || *name == '\0' || selected >= G_N_ELEMENTS (roles) ||
+      days >= G_N_ELEMENTS (invite_days))
     return;
-  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.invite", "(ss)", name,
-                              roles[selected].role);
+  gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.invite", "(ssu)", name,
+                              roles[selected].role, invite_days[days]);
 }
 
 static void
@@ -1366,31 +1374,48 @@ invite_clicked_cb (GtkButton      *button,
     adw_message_dialog_new (GTK_WINDOW (self), _("Invite a User"),
                             _("The server makes a one-time code for them. They enter it with "
                               "the server's address when signing in, and choose their own "
-                              "password. The code works once, for 7 days.")));
+                              "password. The code works once, until it expires.")));
   GtkStringList *names = gtk_string_list_new (NULL);
+  GtkStringList *periods = gtk_string_list_new (NULL);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget *name_label = gtk_label_new_with_mnemonic (_("_Full Name"));
   GtkWidget *role_label = gtk_label_new_with_mnemonic (_("_Role"));
+  GtkWidget *days_label = gtk_label_new_with_mnemonic (_("Code _Works For"));
   GtkWidget *entry = gtk_entry_new ();
   InviteAsk *ask = g_new0 (InviteAsk, 1);
 
   for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
     gtk_string_list_append (names, _(roles[r].label));
+  for (guint d = 0; d < G_N_ELEMENTS (invite_days); d++)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("%lld day", "%lld days",
+                                                         invite_days[d]),
+                                               (long long) invite_days[d]);
+
+      gtk_string_list_append (periods, text);
+    }
   ask->self = self;
   ask->name = GTK_EDITABLE (entry);
   ask->role = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
   gtk_drop_down_set_selected (ask->role, G_N_ELEMENTS (roles) - 1);
+  ask->days = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (periods), NULL));
+  gtk_drop_down_set_selected (ask->days, INVITE_DAYS_DEFAULT);
   gtk_widget_set_name (entry, "invite-name");
   gtk_widget_set_name (GTK_WIDGET (ask->role), "invite-role");
+  gtk_widget_set_name (GTK_WIDGET (ask->days), "invite-days");
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   gtk_label_set_xalign (GTK_LABEL (name_label), 0);
   gtk_label_set_xalign (GTK_LABEL (role_label), 0);
   gtk_label_set_mnemonic_widget (GTK_LABEL (name_label), entry);
   gtk_label_set_mnemonic_widget (GTK_LABEL (role_label), GTK_WIDGET (ask->role));
+  gtk_label_set_xalign (GTK_LABEL (days_label), 0);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (days_label), GTK_WIDGET (ask->days));
   gtk_box_append (GTK_BOX (box), name_label);
   gtk_box_append (GTK_BOX (box), entry);
   gtk_box_append (GTK_BOX (box), role_label);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (ask->role));
+  gtk_box_append (GTK_BOX (box), days_label);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (ask->days));
   adw_message_dialog_set_extra_child (dialog, box);
   adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "invite",
                                     _("_Make a Code"), NULL);
@@ -1492,16 +1517,17 @@ invite_action (GtkWidget  *widget,
   CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
   GObject *sync = crm_context_get_sync (self->context);
   const char *name, *role;
+  guint32 days;
 
-  g_variant_get (parameter, "(&s&s)", &name, &role);
+  g_variant_get (parameter, "(&s&su)", &name, &role, &days);
   if (sync == NULL || !CRM_IS_SYNC_CONTROLLER (sync))
     {
       show_toast (self, _("No invitation: this account is not on a server, so nobody else can "
                           "join it; sign in to your team's server first"), NULL);
       return;
     }
-  crm_sync_controller_invite_async (CRM_SYNC_CONTROLLER (sync), name, role, NULL, invited_cb,
-                                    g_object_ref (self));
+  crm_sync_controller_invite_async (CRM_SYNC_CONTROLLER (sync), name, role, days, NULL,
+                                    invited_cb, g_object_ref (self));
 }
 
 /* ---- pages ---- */
@@ -2159,7 +2185,7 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.user-group", "(ss)", user_group_action);
   gtk_widget_class_install_action (widget_class, "setup.user-deactivate", "(ss)", user_deactivate_action);
   gtk_widget_class_install_action (widget_class, "setup.user-reactivate", "s", user_reactivate_action);
-  gtk_widget_class_install_action (widget_class, "setup.invite", "(ss)", invite_action);
+  gtk_widget_class_install_action (widget_class, "setup.invite", "(ssu)", invite_action);
 }
 
 static void

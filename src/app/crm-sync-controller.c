@@ -431,6 +431,7 @@ void
 crm_sync_controller_invite_async (CrmSyncController   *self,
                                   const char          *name,
                                   const char          *role,
+                                  guint                days,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
@@ -457,7 +458,7 @@ crm_sync_controller_invite_async (CrmSyncController   *self,
                                    "it; sign in to your team's server first"));
       return;
     }
-  crm_sync_client_create_invite_async (self->client, name, role, 0, cancellable, invited_cb,
+  crm_sync_client_create_invite_async (self->client, name, role, days, cancellable, invited_cb,
                                        g_steal_pointer (&task));
 #else
   g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,

@@ -41,11 +41,13 @@ gboolean           crm_sync_controller_fetch_file_finish (CrmSyncController  *se
                                                           GAsyncResult       *result,
                                                           GError            **error);
 /* An administrator invites a new user @name (@role: admin, manager or rep) through the
- * replica's server (crm_sync_client_create_invite_async): {"code", "name", "role",
- * "account", "expires", "server"}. Errors as for fetch_file. */
+ * replica's server (crm_sync_client_create_invite_async), the code working for @days (0:
+ * the server's 7): {"code", "name", "role", "account", "expires", "server"}. Errors as
+ * for fetch_file. */
 void               crm_sync_controller_invite_async  (CrmSyncController   *self,
                                                       const char          *name,
                                                       const char          *role,
+                                                      guint                days,
                                                       GCancellable        *cancellable,
                                                       GAsyncReadyCallback  callback,
                                                       gpointer             user_data);
