@@ -73,6 +73,20 @@ admin_context (const char         *parameters,
   return context;
 }
 
+/* The data folder's storage (*@storage) and the id of the account @name in it; NULL with
+ * @error (an unknown account named) when either fails. */
+static char *
+open_account (const char         *data_dir,
+              const char         *name,
+              CrmServerStorage  **storage,
+              GError            **error)
+{
+  if ((*storage = crm_server_admin_open_storage (data_dir, error)) == NULL)
+    return NULL;
+  return CRM_SERVER_BACKEND_GET_CLASS (*storage)->lookup_account (CRM_SERVER_BACKEND (*storage),
+                                                                  name, error);
+}
+
 const char *
 crm_server_admin_database (void)
 {
@@ -188,9 +202,7 @@ crm_server_cmd_account_set (const char  *data_dir,
                                          files_quota);
       bytes = (gint64) mb * 1024 * 1024;
     }
-  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
-      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
-         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+  if ((account = open_account (data_dir, argv[1], &storage, &error)) == NULL ||
       !crm_server_files_set_account_quota (storage, account, bytes, &error))
     return crm_server_command_fail (error);
   {
@@ -281,9 +293,7 @@ crm_server_cmd_account_usage (const char  *data_dir,
     return status;
   if (argc != 2)
     return crm_server_command_usage (_("account usage takes one ACCOUNT"));
-  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
-      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
-         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+  if ((account = open_account (data_dir, argv[1], &storage, &error)) == NULL ||
       (folder = CRM_SERVER_BACKEND_GET_CLASS (storage)->files_folder (
          CRM_SERVER_BACKEND (storage), account, &error)) == NULL ||
       !crm_server_files_account_usage (storage, account, folder, &stored, &reserved,
@@ -535,9 +545,7 @@ crm_server_cmd_user_invites (const char  *data_dir,
     return status;
   if (argc != 2)
     return crm_server_command_usage (_("user invites takes one ACCOUNT"));
-  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
-      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
-         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+  if ((account = open_account (data_dir, argv[1], &storage, &error)) == NULL ||
       (rows = crm_server_db_query (storage, "reading the account's invitations", &error,
                                    "SELECT name, role, created_at, expires_at, used_at"
                                    " FROM invite WHERE account = $1"
@@ -623,9 +631,7 @@ crm_server_cmd_user_uninvite (const char  *data_dir,
   if (argc != 3)
     return crm_server_command_usage (_("user uninvite takes an ACCOUNT and the NAME the "
                                        "invitation is for"));
-  if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
-      (account = CRM_SERVER_BACKEND_GET_CLASS (storage)->lookup_account (
-         CRM_SERVER_BACKEND (storage), argv[1], &error)) == NULL ||
+  if ((account = open_account (data_dir, argv[1], &storage, &error)) == NULL ||
       (rows = crm_server_db_query (storage, "withdrawing the invitations", &error,
                                    "UPDATE invite SET expires_at = $3 WHERE account = $1"
                                    " AND name = $2 AND used_at IS NULL AND expires_at > $3",
