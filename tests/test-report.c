@@ -13,6 +13,7 @@
 #include "crm-report.h"
 #include "crm-schedule.h"
 #include "crm-store.h"
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
 
@@ -1204,6 +1205,27 @@ sum_day_totals (const char *path,
   return value;
 }
 
+/* The closed replica taken back to an older step by @sql (which ends by setting its
+ * user_version), then opened again: the migrations bring it forward. */
+static void
+reopen_from_step (Fixture    *f,
+                  const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  char *err = NULL;
+  sqlite3 *db = NULL;
+
+  g_clear_object (&f->store);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
+    g_error ("%s", err);
+  sqlite3_close (db);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_replica_file_schema (f->path, &error), ==, CRM_SCHEMA_VERSION);
+  g_assert_no_error (error);
+}
+
 /* The totals the triggers kept while the month was written hold what the rows say
  * (counted here by hand), and a replica of schema 17 gets the same totals from its rows
  * when it is opened. */
@@ -1211,10 +1233,7 @@ static void
 test_day_totals (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *kept = NULL, *filled = NULL, *sql = NULL;
-  char *err = NULL;
-  sqlite3 *db = NULL;
 
   g_clear_object (&f->store);
   kept = read_day_totals (f->path);
@@ -1262,8 +1281,7 @@ test_day_totals (Fixture       *f,
   g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM deal_report"), >, 0);
 
   /* the same replica as schema 17 left it: no totals, no triggers */
-  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  if (sqlite3_exec (db,
+  reopen_from_step (f,
         "DROP TABLE report_day; DROP INDEX deal_stage_entered; DROP INDEX task_created;"
         " DROP INDEX task_done_time; DROP INDEX task_due;"
         " DROP INDEX company_created; DROP INDEX contact_created;"
@@ -1277,14 +1295,113 @@ test_day_totals (Fixture       *f,
         " DROP TRIGGER report_day_stage_insert; DROP TRIGGER report_day_stage_update;"
         " DROP TRIGGER report_day_stage_delete; DROP TRIGGER report_day_task_insert;"
         " DROP TRIGGER report_day_task_update; DROP TRIGGER report_day_task_delete;"
-        " PRAGMA user_version = 17;", NULL, NULL, &err) != SQLITE_OK)
-    g_error ("%s", err);
-  sqlite3_close (db);
-  f->store = crm_store_open (f->path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (crm_replica_file_schema (f->path, &error), ==, CRM_SCHEMA_VERSION);
+        " PRAGMA user_version = 17;");
   filled = read_day_totals (f->path);
   g_assert_cmpstr (filled, ==, kept);
+}
+
+/* The deals the dashboard's "open deals without a task" links to, in its order. */
+static char *
+without_task_links (Fixture *f)
+{
+  g_autoptr(JsonNode) report = run (f, "dashboard", NULL);
+  JsonObject *totals = json_object_get_object_member (json_node_get_object (report), "totals");
+  JsonObject *links = json_object_get_object_member (totals, "links");
+  JsonArray *ids = json_object_get_array_member (links, "without_tasks");
+  GString *text = g_string_new (NULL);
+
+  g_assert_cmpint (json_object_get_int_member (totals, "without_tasks"), ==,
+                   json_array_get_length (ids));
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? " " : "",
+                            json_array_get_string_element (ids, i));
+  return g_string_free (text, FALSE);
+}
+
+/* The open deals without an open task (deal_no_task, schema 20): what the triggers kept
+ * while the month was written, and what a replica of schema 19 fills from its rows when
+ * it is opened — the same deals, the oldest first; the triggers keep it from then on. */
+static void
+test_no_task_upgrade (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *d9 = NULL, *d10 = NULL, *d11 = NULL, *expected = NULL;
+  g_autofree char *kept = NULL, *filled = NULL, *after = NULL;
+  g_autoptr(GPtrArray) d6 = NULL;
+  g_autoptr(GPtrArray) d11_tasks = NULL;
+
+  /* d9 Вера, the other pipeline: its one task done — no open task; d10 Вера, at the
+   * meeting, no task at all; d11 Борис, at the offer, a task still open */
+  d9 = add_deal (f, f->vera, f->service, f->service_new, AT (16, 9), 0, NULL);
+  add_task (f, f->vera, d9, AT (16, 10), AT (17, 9), AT (16, 11));
+  d10 = add_deal (f, f->vera, f->sales, f->meeting, AT (17, 9), 0, NULL);
+  d11 = add_deal (f, f->boris, f->sales, f->offer, AT (18, 9), 0, NULL);
+  add_task (f, f->boris, d11, AT (18, 10), AT (25, 9), 0);
+  crm_store_set_now (f->store, NOW);
+
+  /* with d6 of Дмитрий (made on the 6th); d1, d5, d8 won, d2, d4 lost, d3 with tasks */
+  d6 = crm_test_column (f->store, "SELECT id FROM deal WHERE responsible = ?1", f->dmitry);
+  g_assert_cmpuint (d6->len, ==, 1);
+  expected = g_strdup_printf ("%s %s %s", (const char *) d6->pdata[0], d9, d10);
+  kept = without_task_links (f);
+  g_assert_cmpstr (kept, ==, expected);
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM deal_no_task", NULL),
+                   ==, 3);
+
+  /* the same replica as schema 19 left it */
+  reopen_from_step (f,
+        "DROP TABLE deal_no_task; DROP TRIGGER deal_no_task_deal_insert;"
+        " DROP TRIGGER deal_no_task_deal_update; DROP TRIGGER deal_no_task_deal_delete;"
+        " DROP TRIGGER deal_no_task_task_insert; DROP TRIGGER deal_no_task_task_update;"
+        " DROP TRIGGER deal_no_task_task_delete; DROP TRIGGER deal_no_task_stage_insert;"
+        " DROP TRIGGER deal_no_task_stage_update; DROP TRIGGER deal_no_task_stage_delete;"
+        " PRAGMA user_version = 19;");
+  crm_store_set_now (f->store, NOW);
+  filled = without_task_links (f);
+  g_assert_cmpstr (filled, ==, expected);
+
+  /* kept from then on: a task for d10 takes it out; d11's task done puts it in; «Заявка»
+   * turned into a won stage takes d9 out, and back to an open one puts it in again */
+  add_task (f, f->vera, d10, AT (19, 9), AT (21, 9), 0);
+  crm_store_set_now (f->store, NOW);
+  g_clear_pointer (&after, g_free);
+  after = without_task_links (f);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("%s %s", (const char *) d6->pdata[0], d9);
+  g_assert_cmpstr (after, ==, expected);
+
+  d11_tasks = crm_test_column (f->store, "SELECT id FROM task WHERE deal = ?1", d11);
+  g_assert_cmpuint (d11_tasks->len, ==, 1);
+  {
+    g_autoptr(CrmChangeset) done = crm_changeset_new ();
+    CrmChange *change = crm_changeset_touch (done, "task", d11_tasks->pdata[0]);
+
+    crm_change_set_bool (change, "done", TRUE);
+    crm_change_set_int (change, "done_at", AT (19, 12));
+    apply_at (f, AT (19, 12), done);
+  }
+  crm_store_set_now (f->store, NOW);
+  g_clear_pointer (&after, g_free);
+  after = without_task_links (f);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("%s %s %s", (const char *) d6->pdata[0], d9, d11);
+  g_assert_cmpstr (after, ==, expected);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmChangeset) kind = crm_changeset_new ();
+
+      crm_change_set_string (crm_changeset_touch (kind, "stage", f->service_new), "kind",
+                             i == 0 ? "won" : "open");
+      apply_at (f, AT (19, 13 + i), kind);
+      crm_store_set_now (f->store, NOW);
+      g_clear_pointer (&after, g_free);
+      after = without_task_links (f);
+      g_clear_pointer (&expected, g_free);
+      expected = i == 0 ? g_strdup_printf ("%s %s", (const char *) d6->pdata[0], d11)
+                        : g_strdup_printf ("%s %s %s", (const char *) d6->pdata[0], d9, d11);
+      g_assert_cmpstr (after, ==, expected);
+    }
 }
 
 int
@@ -1307,6 +1424,7 @@ main (int   argc,
   ADD ("plan", test_plan);
   ADD ("calls", test_calls);
   ADD ("day-totals", test_day_totals);
+  ADD ("no-task-upgrade", test_no_task_upgrade);
 #undef ADD
   g_test_add_func ("/report/distributor", test_distributor);
   g_test_add_func ("/report/zone", test_zone);

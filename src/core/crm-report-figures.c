@@ -1505,16 +1505,22 @@ _crm_report_dashboard (CrmReport  *report,
 
   ok = dashboard_responses (report, &responses, error) &&
        /* as of now, whatever the period: what needs the head's attention today */
-       dashboard_now (report,
+       dashboard_now (report, !report->from_rows
+         /* the open deals without an open task, kept by the write path (deal_no_task,
+          * schema 20): a few thousand rows, the oldest deal first */
+         ? "SELECT deal, responsible FROM deal_no_task"
+           " WHERE (:pipeline IS NULL OR pipeline = :pipeline)" FOR_EMPLOYEES ("responsible")
+           " ORDER BY created_at, deal"
          /* from the open stages (few) to their deals through the board's index, which
           * holds the ids: a deal's row is read only when it has no open task (the open
           * tasks' index, schema 17) */
-         "SELECT d.id, d.responsible FROM stage s CROSS JOIN deal d INDEXED BY deal_board"
-         " ON d.stage = s.id"
-         " WHERE coalesce (s.kind, 'open') IN ('unsorted', 'open') AND d.deleted = 0"
-         " AND NOT EXISTS (SELECT 1 FROM task t WHERE t.deal = d.id AND t.deleted = 0"
-         "  AND coalesce (t.done, 0) = 0)"
-         " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
+         : "SELECT d.id, d.responsible FROM stage s CROSS JOIN deal d INDEXED BY deal_board"
+           " ON d.stage = s.id"
+           " WHERE coalesce (s.kind, 'open') IN ('unsorted', 'open') AND d.deleted = 0"
+           " AND NOT EXISTS (SELECT 1 FROM task t WHERE t.deal = d.id AND t.deleted = 0"
+           "  AND coalesce (t.done, 0) = 0)"
+           " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible")
+           " ORDER BY d.created_at, d.id",
          "without_tasks", "find the deals without tasks", error) &&
        dashboard_now (report,
          "SELECT t.id, t.responsible FROM task t"

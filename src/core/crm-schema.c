@@ -1174,6 +1174,78 @@ migrate_to_19 (sqlite3  *db,
   return exec (db, sql->str, error);
 }
 
+/* Migration 20 (issue 19, the head's dashboard): deal_no_task, the open deals without an
+ * open task — "open": live, in a stage whose kind is unsorted or open (none: open); a
+ * task open: live and not done — with what the dashboard filters and orders them by
+ * (pipeline, responsible, created_at), so that the figure reads a few thousand rows
+ * instead of seeking into the tasks for every open deal. Kept by triggers on deal (its
+ * id, stage, owner, pipeline, creation time, deletion), task (its deal, done, deletion:
+ * both deals again) and stage (its id or kind between open and closed: its deals
+ * again, rare: an admin's edit); filled here from the rows. */
+#define NO_TASK_COLUMNS " SELECT d.id, d.pipeline, d.responsible, d.created_at"
+#define NO_TASK_OPEN(d, s) \
+  " " d ".deleted = 0 AND coalesce (" s ".kind, 'open') IN ('unsorted', 'open')" \
+  " AND NOT EXISTS (SELECT 1 FROM task t WHERE t.deal = " d ".id AND t.deleted = 0" \
+  " AND coalesce (t.done, 0) = 0)"
+/* deal_no_task's row of the deal with id @id, again */
+#define NO_TASK_SET(id) \
+  " DELETE FROM deal_no_task WHERE deal = " id ";" \
+  " INSERT INTO deal_no_task" NO_TASK_COLUMNS " FROM deal d JOIN stage s ON s.id = d.stage" \
+  " WHERE d.id = " id " AND" NO_TASK_OPEN ("d", "s") ";"
+/* the rows of the deals in stage @id, again (their rows are gone first) */
+#define NO_TASK_STAGE_SET(id) \
+  " INSERT OR REPLACE INTO deal_no_task" NO_TASK_COLUMNS " FROM deal d JOIN stage s" \
+  " ON s.id = d.stage WHERE d.stage = " id " AND" NO_TASK_OPEN ("d", "s") ";"
+#define NO_TASK_STAGE_CLEAR(id) \
+  " DELETE FROM deal_no_task WHERE deal IN (SELECT id FROM deal WHERE stage = " id \
+  " AND deleted = 0);"
+/* from the few stages to their live deals through the board's index (deal_board) */
+#define NO_TASK_FILL \
+  "INSERT INTO deal_no_task" NO_TASK_COLUMNS " FROM stage s CROSS JOIN deal d" \
+  " ON d.stage = s.id WHERE" NO_TASK_OPEN ("d", "s") ";\n"
+#define STAGE_OPEN(s) "(coalesce (" s ".kind, 'open') IN ('unsorted', 'open'))"
+
+static gboolean
+migrate_to_20 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS deal_no_task (deal TEXT PRIMARY KEY NOT NULL, pipeline TEXT,"
+    " responsible TEXT, created_at INTEGER) WITHOUT ROWID;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_deal_insert AFTER INSERT ON deal BEGIN"
+    NO_TASK_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_deal_update AFTER UPDATE OF id, stage,"
+    " responsible, pipeline, created_at, deleted ON deal"
+    " WHEN OLD.id IS NOT NEW.id OR OLD.stage IS NOT NEW.stage"
+    " OR OLD.responsible IS NOT NEW.responsible OR OLD.pipeline IS NOT NEW.pipeline"
+    " OR OLD.created_at IS NOT NEW.created_at OR OLD.deleted IS NOT NEW.deleted BEGIN"
+    " DELETE FROM deal_no_task WHERE deal = OLD.id;" NO_TASK_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_deal_delete AFTER DELETE ON deal BEGIN"
+    " DELETE FROM deal_no_task WHERE deal = OLD.id; END;\n"
+    /* an open task takes its deal out; a task done, reopened, deleted or moved to
+     * another deal: both deals again */
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_task_insert AFTER INSERT ON task"
+    " WHEN NEW.deal IS NOT NULL AND NEW.deleted = 0 AND coalesce (NEW.done, 0) = 0 BEGIN"
+    " DELETE FROM deal_no_task WHERE deal = NEW.deal; END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_task_update AFTER UPDATE OF deal, done,"
+    " deleted ON task WHEN OLD.deal IS NOT NEW.deal OR OLD.done IS NOT NEW.done"
+    " OR OLD.deleted IS NOT NEW.deleted BEGIN"
+    NO_TASK_SET ("OLD.deal") NO_TASK_SET ("NEW.deal") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_task_delete AFTER DELETE ON task"
+    " WHEN OLD.deal IS NOT NULL BEGIN" NO_TASK_SET ("OLD.deal") " END;\n"
+    /* a stage's kind (or id): its deals again */
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_stage_insert AFTER INSERT ON stage BEGIN"
+    NO_TASK_STAGE_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_stage_update AFTER UPDATE OF id, kind ON stage"
+    " WHEN OLD.id IS NOT NEW.id OR " STAGE_OPEN ("OLD") " != " STAGE_OPEN ("NEW") " BEGIN"
+    NO_TASK_STAGE_CLEAR ("OLD.id") NO_TASK_STAGE_CLEAR ("NEW.id")
+    NO_TASK_STAGE_SET ("NEW.id") NO_TASK_STAGE_SET ("OLD.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS deal_no_task_stage_delete AFTER DELETE ON stage BEGIN"
+    NO_TASK_STAGE_CLEAR ("OLD.id") " END;\n"
+    "DELETE FROM deal_no_task;\n"
+    NO_TASK_FILL, error);
+}
+
 void
 crm_schema_append_totals_fill (GString *sql)
 {
@@ -1184,7 +1256,8 @@ crm_schema_append_totals_fill (GString *sql)
   append_report_day_fill (sql);
   g_string_append (sql,
     "DELETE FROM report_month;\n" REPORT_MONTH_FILL
-    "DELETE FROM deal_report;\n" DEAL_REPORT_FILL);
+    "DELETE FROM deal_report;\n" DEAL_REPORT_FILL
+    "DELETE FROM deal_no_task;\n" NO_TASK_FILL);
 }
 
 static const MigrationFunc migrations[] = {
@@ -1207,6 +1280,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_17,
   migrate_to_18,
   migrate_to_19,
+  migrate_to_20,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -42,9 +42,10 @@ gboolean  crm_schema_migrate (sqlite3  *db,
                               GError  **error);
 
 /* Appends to @sql the statements that compute every table the triggers keep
- * (deal_stage_total, deal_tag_total, report_day, report_month, deal_report) anew from
- * the rows, set by set: what a bulk copy made with triggers off runs before it turns
- * them on again (crm-snapshot-install.c). contact_prefix is not among them. */
+ * (deal_stage_total, deal_tag_total, report_day, report_month, deal_report,
+ * deal_no_task) anew from the rows, set by set: what a bulk copy made with triggers off
+ * runs before it turns them on again (crm-snapshot-install.c). contact_prefix is not
+ * among them. */
 void      crm_schema_append_totals_fill (GString *sql);
 
 G_END_DECLS
