@@ -1373,6 +1373,30 @@ typedef struct {
   GArray     *all;
 } Responses;
 
+/* A deal not answered yet, to link in the order the deals came. */
+typedef struct {
+  gint64      created;
+  char       *deal;
+  JsonObject *row;
+} Unanswered;
+
+static void
+unanswered_clear (Unanswered *unanswered)
+{
+  g_free (unanswered->deal);
+}
+
+static gint
+compare_unanswered (gconstpointer a,
+                    gconstpointer b)
+{
+  const Unanswered *x = a, *y = b;
+
+  if (x->created != y->created)
+    return x->created < y->created ? -1 : 1;
+  return g_strcmp0 (x->deal, y->deal);
+}
+
 static void
 dashboard_figures (CrmReport  *report,
                    JsonObject *row,
@@ -1391,6 +1415,9 @@ dashboard_responses (CrmReport  *report,
                      Responses  *responses,
                      GError    **error)
 {
+  g_autoptr(GArray) unanswered = NULL;
+  GHashTableIter iter;
+  gpointer answered_row, times;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -1404,8 +1431,8 @@ dashboard_responses (CrmReport  *report,
     stmt = _crm_store_prepare (report->store,
       "SELECT deal, employee, created_at, responded FROM deal_report"
       " WHERE created_at >= :from AND created_at < :to"
-      " AND (:pipeline IS NULL OR pipeline = :pipeline)" FOR_EMPLOYEES ("employee")
-      " ORDER BY created_at, deal", error);
+      " AND (:pipeline IS NULL OR pipeline = :pipeline)" FOR_EMPLOYEES ("employee"),
+      error);
   else
   stmt = _crm_store_prepare (report->store,
     "SELECT d.id, d.responsible, d.created_at,"
@@ -1424,7 +1451,10 @@ dashboard_responses (CrmReport  *report,
   if (stmt == NULL)
     return FALSE;
   _crm_report_bind (report, stmt);
-  /* the links in the order the deals came */
+  /* in the index's order (deal_report's rows unsorted: sorting every deal of a long
+   * period took more than the rest); the links below in the order the deals came */
+  unanswered = g_array_new (FALSE, FALSE, sizeof (Unanswered));
+  g_array_set_clear_func (unanswered, (GDestroyNotify) unanswered_clear);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 1));
@@ -1438,7 +1468,7 @@ dashboard_responses (CrmReport  *report,
           if (column_time (stmt, column, &at))
             first = MIN (first, at);
         }
-      _crm_report_count (report, row, "requests", 1);
+      /* the requests answered: counted below, a row at a time */
       if (first != G_MAXINT64 && first <= report->now)
         {
           GArray *times = g_hash_table_lookup (responses->times, row);
@@ -1454,11 +1484,26 @@ dashboard_responses (CrmReport  *report,
         }
       else
         {
+          Unanswered deal = {
+            created, g_strdup ((const char *) sqlite3_column_text (stmt, 0)), row
+          };
+
+          _crm_report_count (report, row, "requests", 1);
           _crm_report_count (report, row, "unanswered", 1);
-          _crm_report_link (report, row, "unanswered", (const char *) sqlite3_column_text (stmt, 0));
+          g_array_append_val (unanswered, deal);
         }
     }
   sqlite3_reset (stmt);
+  g_hash_table_iter_init (&iter, responses->times);
+  while (g_hash_table_iter_next (&iter, &answered_row, &times))
+    _crm_report_count (report, answered_row, "requests", ((GArray *) times)->len);
+  g_array_sort (unanswered, compare_unanswered);
+  for (guint i = 0; i < unanswered->len; i++)
+    {
+      Unanswered *deal = &g_array_index (unanswered, Unanswered, i);
+
+      _crm_report_link (report, deal->row, "unanswered", deal->deal);
+    }
   return _crm_report_step_error (report, rc, "measure the response times", error);
 }
 
@@ -1470,6 +1515,9 @@ dashboard_now (CrmReport   *report,
                GError     **error)
 {
   sqlite3_stmt *stmt = _crm_store_prepare (report->store, sql, error);
+  /* each row's links.@key, found once (tens of thousands of links) */
+  g_autoptr(GHashTable) row_ids = g_hash_table_new (NULL, NULL);
+  JsonArray *all_ids = NULL;
   int rc;
 
   if (stmt == NULL)
@@ -1478,9 +1526,19 @@ dashboard_now (CrmReport   *report,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 1));
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+      JsonArray *ids = g_hash_table_lookup (row_ids, row);
 
       _crm_report_count (report, row, key, 1);
-      _crm_report_link (report, row, key, (const char *) sqlite3_column_text (stmt, 0));
+      if (ids == NULL)
+        {
+          ids = _crm_report_links (row, key);
+          g_hash_table_insert (row_ids, row, ids);
+        }
+      if (all_ids == NULL)
+        all_ids = _crm_report_links (report->totals, key);
+      json_array_add_string_element (ids, id);
+      json_array_add_string_element (all_ids, id);
     }
   sqlite3_reset (stmt);
   return _crm_report_step_error (report, rc, what, error);

@@ -55,6 +55,9 @@ void        _crm_report_count      (CrmReport        *report,
                                     JsonObject       *row,
                                     const char       *key,
                                     gint64            delta);
+/* links.@key of @object (a row or the totals), made when missing. */
+JsonArray  *_crm_report_links      (JsonObject       *object,
+                                    const char       *key);
 /* Lists @id under links.@key of @row and of the totals (the deals behind a figure). */
 void        _crm_report_link       (CrmReport        *report,
                                     JsonObject       *row,
@@ -65,7 +68,7 @@ void        _crm_report_share      (JsonObject       *row,
                                     const char       *key,
                                     gint64            part,
                                     gint64            whole);
-/* @key = the @percent-th percentile (50: the median) of @values (sorted in place);
+/* @key = the @percent-th percentile (50: the median) of @values (reordered in place);
  * null when there are none. */
 void        _crm_report_percentile (JsonObject       *row,
                                     const char       *key,

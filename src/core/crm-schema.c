@@ -1212,6 +1212,9 @@ migrate_to_20 (sqlite3  *db,
   return exec (db,
     "CREATE TABLE IF NOT EXISTS deal_no_task (deal TEXT PRIMARY KEY NOT NULL, pipeline TEXT,"
     " responsible TEXT, created_at INTEGER) WITHOUT ROWID;\n"
+    /* the dashboard's order, every column it reads: no sort */
+    "CREATE INDEX IF NOT EXISTS deal_no_task_created"
+    " ON deal_no_task (created_at, deal, pipeline, responsible);\n"
     "CREATE TRIGGER IF NOT EXISTS deal_no_task_deal_insert AFTER INSERT ON deal BEGIN"
     NO_TASK_SET ("NEW.id") " END;\n"
     "CREATE TRIGGER IF NOT EXISTS deal_no_task_deal_update AFTER UPDATE OF id, stage,"
