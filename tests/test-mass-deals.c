@@ -4,8 +4,8 @@
  * named twice getting one deal, each deal with its company's responsible, the stage, tags,
  * amount and fields; the change set undone at once; today's event closed as won by the
  * template's rule; and the refusals (an empty pattern, a pattern empty for a company, a
- * stage unknown or of another pipeline, a deleted company, too many companies) writing
- * nothing. */
+ * stage unknown or of another pipeline, a deleted company, more deals and tags than one
+ * «Undo» takes back) writing nothing. */
 #include "config.h"
 
 #include <string.h>
@@ -325,12 +325,18 @@ test_refusals (Fixture       *f,
     g_assert_no_error (error);
     assert_refused (f, &spec, all, CRM_STORE_ERROR_NOT_FOUND, "There is no company", f->diler);
   }
-  /* more than one change takes */
-  for (guint i = 0; i <= CRM_MASS_DEALS_MAX; i++)
+  /* more than one «Undo» takes back: 501 deals with a tag each are 1 002 ops */
+  for (guint i = 0; i < 501; i++)
     g_ptr_array_add (many, crm_store_new_id (f->store));
   g_ptr_array_add (many, NULL);
-  assert_refused (f, &spec, (const char * const *) many->pdata, CRM_STORE_ERROR_INVALID_INPUT,
-                  "2001 companies", "in parts");
+  {
+    const char *tags[] = { f->seminar, NULL };
+
+    spec.tag_ids = tags;
+    assert_refused (f, &spec, (const char * const *) many->pdata, CRM_STORE_ERROR_INVALID_INPUT,
+                    "501 deals with their tags", "in parts");
+    spec.tag_ids = NULL;
+  }
 }
 
 int

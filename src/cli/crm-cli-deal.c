@@ -845,11 +845,10 @@ crm_cli_deal_add_many (CrmCli   *cli,
 
   for (guint i = 0; i < deal_ids->len; i++)
     {
-      JsonObject *deal = crm_query_deal (cli->store, deal_ids->pdata[i], error);
+      JsonObject *deal = crm_query_deal_without_history (cli->store, deal_ids->pdata[i], error);
 
       if (deal == NULL)
         return FALSE;
-      json_object_remove_member (deal, "history");
       if (!crm_cli_present_fields (cli, deal, "deal", error))
         return FALSE;
       json_array_add_object_element (created, deal);

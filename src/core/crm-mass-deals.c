@@ -10,6 +10,9 @@
 #include "crm-error.h"
 #include "crm-mass-deals.h"
 #include "crm-store-private.h"
+#include "crm-undo.h"
+
+G_STATIC_ASSERT (CRM_MASS_DEALS_MAX_OPS <= CRM_UNDO_MAX_OPS);
 
 char *
 crm_mass_deals_title (const char *pattern,
@@ -99,6 +102,7 @@ crm_mass_deals_build (CrmStore            *store,
   g_autoptr(GPtrArray) unique = g_ptr_array_new ();
   g_autoptr(GPtrArray) deal_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CrmChangeset) changeset = NULL;
+  guint n_tags = 0;
   gint64 now;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
@@ -116,15 +120,20 @@ crm_mass_deals_build (CrmStore            *store,
                    _("No company to create deals for; choose the companies first"));
       return NULL;
     }
-  if (unique->len > CRM_MASS_DEALS_MAX)
+  while (spec->tag_ids != NULL && spec->tag_ids[n_tags] != NULL)
+    n_tags++;
+  /* each deal and each of its tag links is an op: one «Undo» takes back so many */
+  if ((guint64) unique->len * (1 + n_tags) > CRM_MASS_DEALS_MAX_OPS)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   ngettext ("%u companies are more than one change takes (at most %d); "
-                             "narrow the list with a filter and create the deals in parts",
-                             "%u companies are more than one change takes (at most %d); "
-                             "narrow the list with a filter and create the deals in parts",
+                   ngettext ("%u deals with their tags are more than one change «Undo» takes "
+                             "back (at most %d deals and tags); narrow the list with a filter "
+                             "and create the deals in parts",
+                             "%u deals with their tags are more than one change «Undo» takes "
+                             "back (at most %d deals and tags); narrow the list with a filter "
+                             "and create the deals in parts",
                              unique->len),
-                   unique->len, CRM_MASS_DEALS_MAX);
+                   unique->len, CRM_MASS_DEALS_MAX_OPS);
       return NULL;
     }
 

@@ -12,8 +12,9 @@
 
 G_BEGIN_DECLS
 
-/* At most this many companies in one change: beyond, narrow the list and go in parts. */
-#define CRM_MASS_DEALS_MAX 2000
+/* At most this many ops (a deal and each of its tag links) in one change: what one «Undo»
+ * takes back (CRM_UNDO_MAX_OPS); beyond, narrow the list and go in parts. */
+#define CRM_MASS_DEALS_MAX_OPS 1000
 
 /* What every deal gets. */
 typedef struct {
@@ -41,7 +42,8 @@ char         *crm_mass_deals_title (const char   *pattern,
  * sets the actor and applies it (crm_store_apply: gates and rules run on each deal as on
  * any new deal). NULL with NOT_FOUND (no such pipeline, stage or company — a deleted one
  * counts) or INVALID_INPUT (a stage of another pipeline, an empty pattern, a pattern
- * making an empty title for a company, no company, more than CRM_MASS_DEALS_MAX). */
+ * making an empty title for a company, no company, more deals and tag links than
+ * CRM_MASS_DEALS_MAX_OPS). */
 CrmChangeset *crm_mass_deals_build (CrmStore            *store,
                                     const CrmMassDeals  *spec,
                                     const char          *actor_id,

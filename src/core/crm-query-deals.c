@@ -470,10 +470,11 @@ crm_query_history (CrmStore    *store,
   return g_steal_pointer (&history);
 }
 
-JsonObject *
-crm_query_deal (CrmStore    *store,
-                const char  *deal_id,
-                GError     **error)
+static JsonObject *
+query_deal (CrmStore    *store,
+            const char  *deal_id,
+            gboolean     with_history,
+            GError     **error)
 {
   g_autoptr(JsonObject) deal = NULL;
   g_autoptr(JsonNode) tasks = NULL;
@@ -524,10 +525,28 @@ crm_query_deal (CrmStore    *store,
   if (tasks == NULL)
     return NULL;
   json_object_set_member (deal, "tasks", g_steal_pointer (&tasks));
+  if (!with_history)
+    return g_steal_pointer (&deal);
 
   history = crm_query_history (store, "deal", deal_id, error);
   if (history == NULL)
     return NULL;
   json_object_set_array_member (deal, "history", history);
   return g_steal_pointer (&deal);
+}
+
+JsonObject *
+crm_query_deal (CrmStore    *store,
+                const char  *deal_id,
+                GError     **error)
+{
+  return query_deal (store, deal_id, TRUE, error);
+}
+
+JsonObject *
+crm_query_deal_without_history (CrmStore    *store,
+                                const char  *deal_id,
+                                GError     **error)
+{
+  return query_deal (store, deal_id, FALSE, error);
 }

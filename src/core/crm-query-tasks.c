@@ -25,20 +25,29 @@ crm_query_tasks (CrmStore    *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  stmt = _crm_store_prepare (store,
-    "SELECT t.id, t.deal, d.title, t.contact, t.text, t.type, t.due, t.responsible, u.name,"
-    " t.done, t.result, t.checklist, t.done_at, t.created_at,"
-    " c.id, c.name, json_extract (c.phones, '$[0]'), json_extract (t.data, '$.due_has_time')"
-    " FROM task t LEFT JOIN deal d ON d.id = t.deal"
-    " LEFT JOIN \"user\" u ON u.id = t.responsible"
-    /* the client to call: the task's own contact, else the deal's first one */
-    " LEFT JOIN contact c ON c.deleted = 0 AND c.id = coalesce (t.contact,"
-    "   (SELECT dc.contact FROM deal_contact dc WHERE dc.deal = t.deal AND dc.present = 1"
+#define TASKS_SELECT \
+    "SELECT t.id, t.deal, d.title, t.contact, t.text, t.type, t.due, t.responsible, u.name," \
+    " t.done, t.result, t.checklist, t.done_at, t.created_at," \
+    " c.id, c.name, json_extract (c.phones, '$[0]'), json_extract (t.data, '$.due_has_time')" \
+    " FROM task t LEFT JOIN deal d ON d.id = t.deal" \
+    " LEFT JOIN \"user\" u ON u.id = t.responsible" \
+    /* the client to call: the task's own contact, else the deal's first one */ \
+    " LEFT JOIN contact c ON c.deleted = 0 AND c.id = coalesce (t.contact," \
+    "   (SELECT dc.contact FROM deal_contact dc WHERE dc.deal = t.deal AND dc.present = 1" \
     "    AND dc.deleted = 0 ORDER BY dc.rowid LIMIT 1))"
-    " WHERE t.deleted = 0 AND (?1 IS NULL OR t.deal = ?1)"
-    " AND (?2 = 0 OR coalesce (t.done, 0) = 0)"
-    " AND (?3 IS NULL OR t.responsible = ?3)"
-    " ORDER BY t.due IS NULL, t.due, t.created_at, t.id", error);
+#define TASKS_REST \
+    " AND (?2 = 0 OR coalesce (t.done, 0) = 0)" \
+    " AND (?3 IS NULL OR t.responsible = ?3)" \
+    " ORDER BY t.due IS NULL, t.due, t.created_at, t.id"
+
+  /* one deal's tasks through the index on task (deal, …): "?1 IS NULL OR t.deal = ?1"
+   * would read every task of the account for each deal shown */
+  stmt = _crm_store_prepare (store, deal_id != NULL
+                                    ? TASKS_SELECT " WHERE t.deleted = 0 AND t.deal = ?1" TASKS_REST
+                                    : TASKS_SELECT " WHERE t.deleted = 0 AND ?1 IS NULL" TASKS_REST,
+                             error);
+#undef TASKS_SELECT
+#undef TASKS_REST
   if (stmt == NULL)
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, deal_id);

@@ -49,6 +49,11 @@ JsonNode   *crm_query_deals        (CrmStore            *store,
 JsonObject *crm_query_deal         (CrmStore    *store,
                                     const char  *deal_id,
                                     GError     **error);
+/* The same without "history" (which reads every link table of the account for the deal:
+ * `deal add-many` prints a thousand deals). */
+JsonObject *crm_query_deal_without_history (CrmStore    *store,
+                                            const char  *deal_id,
+                                            GError     **error);
 
 /* The history of a deal, contact or company, oldest first: its own changes and those of
  * what belongs to it (a deal's tasks, tags, contacts, notes, files and calls; a contact's
