@@ -264,6 +264,53 @@ test_read_only (void)
   g_assert_cmpint (log_length (in_folder), ==, before);
 }
 
+/* `voronkactl --db @path ARGS…` in Russian fails (exit 1) saying that the damaged replica
+ * could not be read, in Russian words only: nothing but the path and the program's name
+ * is in Latin letters. */
+#define assert_russian_read_failure(path, ...) \
+  G_STMT_START { const char *args_[] = { "--db", (path), __VA_ARGS__, NULL }; \
+                 check_russian_read_failure ((path), args_); } G_STMT_END
+
+static void
+check_russian_read_failure (const char         *path,
+                            const char * const *args)
+{
+  g_autofree char *po_dir = crm_test_built_translations ();
+  g_autofree char *words = NULL;
+  Run run = { 0 };
+
+  if (po_dir == NULL)
+    {
+      crm_test_fail_missing ("the Russian translation is not built");
+      return;
+    }
+  g_setenv ("VORONKA_LOCALEDIR", po_dir, TRUE);
+  g_setenv ("LANGUAGE", "ru", TRUE);
+  run_ctl (&run, NULL, FALSE, args);
+  g_unsetenv ("LANGUAGE");
+  g_unsetenv ("VORONKA_LOCALEDIR");
+  g_test_message ("in Russian: %s", run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "повреждена"));
+  g_assert_nonnull (strstr (run.err, "не удалось прочитать"));
+  g_assert_nonnull (strstr (run.err, "резервной копии"));
+  g_assert_null (strstr (run.err, "ничего не изменено"));
+  g_assert_nonnull (strstr (run.err, path));
+  words = g_strdup (run.err);
+  g_strstrip (words);
+  /* the path and "voronkactl:" aside, not one Latin letter */
+  {
+    g_autoptr(GString) rest = g_string_new (words);
+
+    g_string_replace (rest, path, "", 0);
+    g_string_replace (rest, "voronkactl", "", 0);
+    for (const char *p = rest->str; *p != '\0'; p++)
+      if (g_ascii_isalpha (*p))
+        g_error ("an English fragment in «%s»", run.err);
+  }
+  run_clear (&run);
+}
+
 /* A read that fails (here: a damaged table) is an error that names the cause, never an
  * answer with the part that could not be read left out. */
 static void
@@ -288,10 +335,16 @@ test_read_failure (void)
     g_test_message ("status %d, out: %s, err: %s", run.status, run.out, run.err);
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "is damaged"));
+  g_assert_nonnull (strstr (run.err, "could not be read"));
   g_assert_nonnull (strstr (run.err, "restore it from a backup"));
   g_assert_nonnull (strstr (run.err, path));
+  /* a read changes nothing, so it does not say it changed nothing */
+  g_assert_null (strstr (run.err, "nothing was changed"));
   /* not half a card that looks whole */
   g_assert_null (strstr (run.out, "Related companies"));
+
+  /* in Russian, from the built catalog: Russian words only, no English fragment */
+  assert_russian_read_failure (path, "contact", "show", id);
   run_clear (&run);
 }
 

@@ -98,25 +98,6 @@ assert_lacks (const char *text,
     g_error ("«%s» should not be in:\n%s", needle, text);
 }
 
-/* The build's translations (the po folder next to tests/), or NULL when not built. */
-static char *
-built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
 /* The record of `conflicts --json` about @field. */
 static JsonObject *
 record_of (JsonArray  *records,
@@ -151,7 +132,7 @@ test_readable_conflicts (void)
   g_autoptr(JsonObject) deal = NULL;
   g_autoptr(JsonNode) json = NULL;
   g_autoptr(CrmStore) store = NULL;
-  g_autofree char *po_dir = built_translations ();
+  g_autofree char *po_dir = crm_test_built_translations ();
   g_autofree char *deal_id = NULL;
   g_autofree char *number = NULL;
   g_autofree char *qualified = NULL;

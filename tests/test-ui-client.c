@@ -1173,7 +1173,7 @@ main (int   argc,
 
   crm_test_ui_init (&argc, &argv);
   /* in Russian when the translation is built: the screenshots are what a rep sees */
-  po_dir = crm_test_ui_built_translations ();
+  po_dir = crm_test_built_translations ();
   if (po_dir != NULL)
     {
       g_setenv ("LANGUAGE", "ru", TRUE);

@@ -96,7 +96,7 @@ test_phones (void)
 static void
 test_russian_window (void)
 {
-  g_autofree char *po_dir = crm_test_ui_built_translations ();
+  g_autofree char *po_dir = crm_test_built_translations ();
   g_autofree char *tmpdir = NULL;
   g_autofree char *db_path = NULL;
   g_autofree char *march = NULL;

@@ -255,7 +255,7 @@ main (int   argc,
 
   crm_test_ui_init (&argc, &argv);
   g_assert_nonnull (g_getenv ("VORONKA_SERVER"));
-  po_dir = crm_test_ui_built_translations ();
+  po_dir = crm_test_built_translations ();
   if (po_dir == NULL)
     missing = "the Russian translation is not built";
   else

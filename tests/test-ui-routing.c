@@ -160,7 +160,7 @@ test_routing_shown (void)
   static const char *const extensions[] = { "extensions", "Мария Кузнецова — 104", NULL };
   static const char *const changed[] = { "new", "40 с", NULL };
   static const char *const no_duty[] = { "hours", "Пн–Пт", "никто не дежурит", NULL };
-  g_autofree char *po_dir = crm_test_ui_built_translations ();
+  g_autofree char *po_dir = crm_test_built_translations ();
   GtkWidget *row;
 
   /* the app in Russian, from the built translation (as test-ui-locale) */

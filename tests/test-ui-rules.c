@@ -335,7 +335,7 @@ test_russian (void)
       russian_editor ();
       return;
     }
-  po_dir = crm_test_ui_built_translations ();
+  po_dir = crm_test_built_translations ();
   if (po_dir == NULL)
     {
       crm_test_fail_missing ("the Russian translation is not built");

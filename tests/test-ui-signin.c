@@ -295,7 +295,7 @@ test_preset_server (void)
   g_autofree char *cert_pem = NULL;
   g_autofree char *pinned = g_build_filename (g_get_user_data_dir (), "voronka", "certificates", NULL);
   g_autofree char *replica = g_build_filename (tmpdir, "preset.db", NULL);
-  g_autofree char *po_dir = crm_test_ui_built_translations ();
+  g_autofree char *po_dir = crm_test_built_translations ();
   g_autoptr(CrmStore) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *meta_ca = NULL;

@@ -326,7 +326,7 @@ main (int   argc,
 
   crm_test_ui_init (&argc, &argv);
   /* in Russian, as a rep reads it: the build's catalog */
-  po_dir = crm_test_ui_built_translations ();
+  po_dir = crm_test_built_translations ();
   if (po_dir != NULL)
     {
       g_setenv ("LANGUAGE", "ru", TRUE);

@@ -164,7 +164,7 @@ export_type (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the account");
+      _crm_store_set_read_error (store, error, "read the account");
       return FALSE;
     }
   for (guint i = 0; i < ids->len; i++)
@@ -499,7 +499,7 @@ find_match (Import      *import,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (import->store, error, "read the account's set-up");
+      _crm_store_set_read_error (import->store, error, "read the account's set-up");
       return FALSE;
     }
   return TRUE;
@@ -686,7 +686,7 @@ check_empty (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW)
     {
-      _crm_store_set_sql_error (store, error, "count the account's records");
+      _crm_store_set_read_error (store, error, "count the account's records");
       return FALSE;
     }
   if (n > 0)
@@ -718,7 +718,7 @@ switch_rules_off (Import  *import,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (import->store, error, "read the account's rules");
+      _crm_store_set_read_error (import->store, error, "read the account's rules");
       return FALSE;
     }
   return TRUE;

@@ -1184,7 +1184,7 @@ crm_approval_list (CrmStore                *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "listing approvals");
+      _crm_store_set_read_error (store, error, "listing approvals");
       json_array_unref (array);
       return NULL;
     }
@@ -1228,7 +1228,7 @@ discounts_query (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the brands' discounts");
+      _crm_store_set_read_error (store, error, "reading the brands' discounts");
       json_array_unref (array);
       return NULL;
     }

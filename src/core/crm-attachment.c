@@ -629,7 +629,7 @@ crm_attachment_get (CrmStore    *store,
                  _("No attachment with id %s; “voronkactl attachment list --deal ID” lists a "
                    "deal's files"), id);
   else
-    _crm_store_set_sql_error (store, error, "read an attachment");
+    _crm_store_set_read_error (store, error, "read an attachment");
   sqlite3_reset (stmt);
   return item;
 }
@@ -662,7 +662,7 @@ crm_attachment_list (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read attachments");
+      _crm_store_set_read_error (store, error, "read attachments");
       sqlite3_reset (stmt);
       return NULL;
     }
@@ -711,7 +711,7 @@ crm_attachment_list_missing (CrmStore  *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read attachments");
+      _crm_store_set_read_error (store, error, "read attachments");
       sqlite3_reset (stmt);
       return NULL;
     }

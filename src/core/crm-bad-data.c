@@ -133,7 +133,7 @@ crm_bad_data_list (CrmStore    *store,
       sqlite3_reset (stmt);
       if (rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (store, error, "looking for data to fix");
+          _crm_store_set_read_error (store, error, "looking for data to fix");
           json_array_unref (out);
           return NULL;
         }
@@ -264,7 +264,7 @@ crm_bad_data_notify (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading notifications");
+      _crm_store_set_read_error (store, error, "reading notifications");
       return FALSE;
     }
 

@@ -87,7 +87,7 @@ read_users (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the users");
+      _crm_store_set_read_error (store, error, "read the users");
       return NULL;
     }
   return g_steal_pointer (&users);
@@ -217,7 +217,7 @@ contact_by_phone (CrmStore    *store,
         }
     }
   if (found == NULL && rc != SQLITE_DONE && rc != SQLITE_ROW)
-    _crm_store_set_sql_error (store, error, "find a contact by phone");
+    _crm_store_set_read_error (store, error, "find a contact by phone");
   sqlite3_reset (stmt);
   return found;
 }
@@ -244,7 +244,7 @@ active_deal (CrmStore    *store,
   if (rc == SQLITE_ROW)
     found = _crm_sql_dup_column_text (stmt, 0);
   else if (rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, "find the caller's deal");
+    _crm_store_set_read_error (store, error, "find the caller's deal");
   sqlite3_reset (stmt);
   return found;
 }
@@ -268,7 +268,7 @@ first_row (CrmStore    *store,
   if (rc == SQLITE_ROW)
     found = _crm_sql_dup_column_text (stmt, 0);
   else if (rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, what);
+    _crm_store_set_read_error (store, error, what);
   sqlite3_reset (stmt);
   return found;
 }
@@ -1039,7 +1039,7 @@ crm_call_card (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the caller's deals");
+      _crm_store_set_read_error (store, error, "read the caller's deals");
       return NULL;
     }
   json_object_set_string_member (card, "title", name != NULL ? name : (phone != NULL ? phone : ""));
@@ -1123,7 +1123,7 @@ crm_call_list (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the calls");
+      _crm_store_set_read_error (store, error, "read the calls");
       return NULL;
     }
   return g_steal_pointer (&list);
@@ -1169,7 +1169,7 @@ crm_call_show (CrmStore    *store,
   if (rc != SQLITE_DONE)
     {
       g_clear_pointer (&found, json_object_unref);
-      _crm_store_set_sql_error (store, error, "read the call");
+      _crm_store_set_read_error (store, error, "read the call");
       return NULL;
     }
   if (matches > 1)

@@ -91,7 +91,7 @@ _crm_store_op_is_known (CrmStore    *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (self, error, "reading the changelog");
+      _crm_store_set_read_error (self, error, "reading the changelog");
       return FALSE;
     }
   *out_known = rc == SQLITE_ROW;
@@ -144,7 +144,7 @@ _crm_store_collect_ops (CrmStore      *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (self, error, "reading the changelog");
+      _crm_store_set_read_error (self, error, "reading the changelog");
       return NULL;
     }
   return g_steal_pointer (&ops);
@@ -203,7 +203,7 @@ _crm_store_count_log (CrmStore  *self,
   if (rc == SQLITE_ROW)
     *out_count = sqlite3_column_int64 (stmt, 0);
   else
-    _crm_store_set_sql_error (self, error, "counting the changelog");
+    _crm_store_set_read_error (self, error, "counting the changelog");
   sqlite3_reset (stmt);
   return rc == SQLITE_ROW;
 }

@@ -49,7 +49,7 @@ crm_company_won_total (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW)
     {
-      _crm_store_set_sql_error (store, error, "sum a company's won deals");
+      _crm_store_set_read_error (store, error, "sum a company's won deals");
       return FALSE;
     }
   return TRUE;
@@ -81,7 +81,7 @@ id_name_list (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, what);
+      _crm_store_set_read_error (store, error, what);
       return NULL;
     }
   return g_steal_pointer (&list);
@@ -202,7 +202,7 @@ crm_company_deal_fields (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the company fields shown on deals");
+      _crm_store_set_read_error (store, error, "read the company fields shown on deals");
       return NULL;
     }
   return g_steal_pointer (&list);

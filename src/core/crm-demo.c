@@ -84,7 +84,7 @@ finish_rows (CrmDemoRun  *demo,
 {
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (demo->store, error, "Could not read the template back");
+      _crm_store_set_read_error (demo->store, error, "Could not read the template back");
       return FALSE;
     }
   return TRUE;

@@ -485,7 +485,7 @@ crm_duplicates_find (CrmStore     *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "looking for duplicates");
+      _crm_store_set_read_error (store, error, "looking for duplicates");
       sqlite3_reset (stmt);
       g_array_unref (scan.cards);
       g_hash_table_unref (scan.keys);
@@ -880,7 +880,7 @@ collect_ids (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading what names a merged card");
+      _crm_store_set_read_error (store, error, "reading what names a merged card");
       return NULL;
     }
   return g_steal_pointer (&ids);

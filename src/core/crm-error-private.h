@@ -17,12 +17,19 @@ G_BEGIN_DECLS
 CrmStoreError  _crm_sqlite_error_code  (int          rc);
 
 /* Sets @error from @rc (0: @db's last extended error code) for the replica at @path
- * (may be NULL) while doing @what (a short English phrase, for the details only): the
- * code of _crm_sqlite_error_code() and a message that says what to do. */
-void           _crm_sqlite_set_error   (GError     **error,
-                                        sqlite3     *db,
-                                        int          rc,
-                                        const char  *path,
-                                        const char  *what);
+ * (may be NULL) while doing @what (a short English phrase, for the debug log only): the
+ * code of _crm_sqlite_error_code() and a message that says what to do. This one words it
+ * as a failed change («…, so nothing was changed»); _crm_sqlite_set_read_error() as a
+ * read that could not be made (a query, a list, a report, opening the file). */
+void           _crm_sqlite_set_error      (GError     **error,
+                                           sqlite3     *db,
+                                           int          rc,
+                                           const char  *path,
+                                           const char  *what);
+void           _crm_sqlite_set_read_error (GError     **error,
+                                           sqlite3     *db,
+                                           int          rc,
+                                           const char  *path,
+                                           const char  *what);
 
 G_END_DECLS

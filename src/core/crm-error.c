@@ -155,12 +155,17 @@ _crm_sqlite_error_code (int rc)
     }
 }
 
-void
-_crm_sqlite_set_error (GError     **error,
-                       sqlite3     *db,
-                       int          rc,
-                       const char  *path,
-                       const char  *what)
+/* Sets @error for @rc as the failure of a change (@is_read FALSE: «…, so nothing was
+ * changed») or of a read. Only translated words reach the message: what was being done and
+ * SQLite's own English words go to the debug log, except for a failure SQLite names no
+ * better than with its words. */
+static void
+set_sqlite_error (GError     **error,
+                  sqlite3     *db,
+                  int          rc,
+                  const char  *path,
+                  const char  *what,
+                  gboolean     is_read)
 {
   const char *detail;
   CrmStoreError code;
@@ -174,38 +179,67 @@ _crm_sqlite_set_error (GError     **error,
     path = db != NULL && sqlite3_db_filename (db, "main") != NULL
            ? sqlite3_db_filename (db, "main") : "?";
   if (what == NULL)
-    what = "working with it";
+    what = is_read ? "reading it" : "working with it";
   code = _crm_sqlite_error_code (rc);
+  g_debug ("SQLite failed on %s while %s: %s (%d)", path, what, detail, rc);
 
   switch (code)
     {
     case CRM_STORE_ERROR_DISK_FULL:
-      g_set_error (error, CRM_STORE_ERROR, code,
-                   _("The disk holding the replica %s is full, so nothing was changed; free "
-                     "some space on it and try again"), path);
+      if (is_read)
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The disk holding the replica %s is full, so it could not be read; "
+                       "free some space on it and try again"), path);
+      else
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The disk holding the replica %s is full, so nothing was changed; free "
+                       "some space on it and try again"), path);
       break;
     case CRM_STORE_ERROR_IO:
-      g_set_error (error, CRM_STORE_ERROR, code,
-                   _("The disk could not read or write the replica %s (an input/output error "
-                     "while %s: %s), so nothing was changed; check that the disk is connected "
-                     "and healthy, then try again"), path, what, detail);
+      if (is_read)
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The disk could not read the replica %s (an input/output error); check "
+                       "that the disk is connected and healthy, then try again"), path);
+      else
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The disk could not read or write the replica %s (an input/output "
+                       "error), so nothing was changed; check that the disk is connected and "
+                       "healthy, then try again"), path);
       break;
     case CRM_STORE_ERROR_NO_MEMORY:
-      g_set_error (error, CRM_STORE_ERROR, code,
-                   _("There was not enough memory to work with the replica %s, so nothing was "
-                     "changed; close other programs and try again"), path);
+      if (is_read)
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("There was not enough memory to read the replica %s; close other "
+                       "programs and try again"), path);
+      else
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("There was not enough memory to work with the replica %s, so nothing "
+                       "was changed; close other programs and try again"), path);
       break;
     case CRM_STORE_ERROR_LOCKED:
-      g_set_error (error, CRM_STORE_ERROR, code,
-                   _("The replica %s is locked by another program (another Voronka or "
-                     "voronkactl using the same file), so nothing was changed; wait for it to "
-                     "finish or close it, then try again"), path);
+      if (is_read)
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The replica %s is locked by another program (another Voronka or "
+                       "voronkactl using the same file), so it could not be read; wait for it "
+                       "to finish or close it, then try again"), path);
+      else
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The replica %s is locked by another program (another Voronka or "
+                       "voronkactl using the same file), so nothing was changed; wait for it "
+                       "to finish or close it, then try again"), path);
       break;
     case CRM_STORE_ERROR_READ_ONLY:
-      g_set_error (error, CRM_STORE_ERROR, code,
-                   _("The replica %s is read-only (its file or folder cannot be written), so "
-                     "nothing was changed; make it writable, e.g. chmod u+w, to change it"),
-                   path);
+      if (is_read)
+        /* SQLite writes a little beside a replica even to read it (its -shm file) */
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The replica %s could not be read because its folder cannot be written "
+                       "(SQLite keeps a small file beside it); make the folder writable, e.g. "
+                       "chmod u+w, then try again"), path);
+      else
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The replica %s is read-only (its file or folder cannot be written), so "
+                       "nothing was changed; make it writable, e.g. chmod u+w, to change it"),
+                     path);
       break;
     case CRM_STORE_ERROR_NOT_A_REPLICA:
       g_set_error (error, CRM_STORE_ERROR, code,
@@ -213,20 +247,50 @@ _crm_sqlite_set_error (GError     **error,
                      "the path names your replica"), path);
       break;
     case CRM_STORE_ERROR_DATABASE_CORRUPT:
-      g_set_error (error, CRM_STORE_ERROR, code,
-                   _("The replica %s is damaged (%s while %s); restore it from a backup or "
-                     "sync it again from the server"), path, detail, what);
+      if (is_read)
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The replica %s is damaged, so it could not be read; restore it from a "
+                       "backup or sync it again from the server"), path);
+      else
+        g_set_error (error, CRM_STORE_ERROR, code,
+                     _("The replica %s is damaged, so nothing was changed; restore it from a "
+                       "backup or sync it again from the server"), path);
       break;
     default:
       if ((rc & 0xFF) == SQLITE_CANTOPEN || (rc & 0xFF) == SQLITE_PERM ||
           (rc & 0xFF) == SQLITE_AUTH)
         g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                     _("Could not open the replica %s (%s); check that the file and its "
-                       "folder exist and that you may read and write them"), path, detail);
-      else
+                     _("Could not open the replica %s; check that the file and its folder "
+                       "exist and that you may read and write them"), path);
+      else if (is_read)
+        /* Translators: the last %s is SQLite's own (English) description of the failure */
         g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
-                     _("Could not read or write the replica %s while %s: %s"),
-                     path, what, detail);
+                     _("Could not read the replica %s (SQLite says: %s)"), path, detail);
+      else
+        /* Translators: the last %s is SQLite's own (English) description of the failure */
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_FAILED,
+                     _("Could not write the replica %s, so nothing was changed (SQLite says: "
+                       "%s)"), path, detail);
       break;
     }
+}
+
+void
+_crm_sqlite_set_error (GError     **error,
+                       sqlite3     *db,
+                       int          rc,
+                       const char  *path,
+                       const char  *what)
+{
+  set_sqlite_error (error, db, rc, path, what, FALSE);
+}
+
+void
+_crm_sqlite_set_read_error (GError     **error,
+                            sqlite3     *db,
+                            int          rc,
+                            const char  *path,
+                            const char  *what)
+{
+  set_sqlite_error (error, db, rc, path, what, TRUE);
 }

@@ -1077,7 +1077,7 @@ crm_filter_query (CrmStore              *store,
     {
       if (sqlite3_prepare_v2 (db, pass == 0 ? count : select, -1, &stmt, NULL) != SQLITE_OK)
         {
-          _crm_store_set_sql_error (store, error, "prepare the filtered list");
+          _crm_store_set_read_error (store, error, "prepare the filtered list");
           return NULL;
         }
       bind_params (params, stmt);
@@ -1091,7 +1091,7 @@ crm_filter_query (CrmStore              *store,
         {
           if (sqlite3_step (stmt) != SQLITE_ROW)
             {
-              _crm_store_set_sql_error (store, error, "count the filtered list");
+              _crm_store_set_read_error (store, error, "count the filtered list");
               sqlite3_finalize (stmt);
               return NULL;
             }
@@ -1106,7 +1106,7 @@ crm_filter_query (CrmStore              *store,
         json_array_add_object_element (rows, is_company ? company_row (stmt) : contact_row (stmt));
       if (rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (store, error, "read the filtered list");
+          _crm_store_set_read_error (store, error, "read the filtered list");
           sqlite3_finalize (stmt);
           return NULL;
         }
@@ -1152,7 +1152,7 @@ crm_saved_list_all (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the saved lists");
+      _crm_store_set_read_error (store, error, "read the saved lists");
       return NULL;
     }
   return g_steal_pointer (&lists);
@@ -1186,7 +1186,7 @@ crm_saved_list_lookup (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read a saved list");
+      _crm_store_set_read_error (store, error, "read a saved list");
       return NULL;
     }
   if (found == NULL)

@@ -478,7 +478,7 @@ index_replica (Import  *import,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (import->store, error, "read the contacts to find duplicates");
+      _crm_store_set_read_error (import->store, error, "read the contacts to find duplicates");
       return FALSE;
     }
   return TRUE;

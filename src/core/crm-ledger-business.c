@@ -137,7 +137,7 @@ field_writes (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading a field's history");
+      _crm_store_set_read_error (store, error, "reading a field's history");
       return NULL;
     }
 
@@ -456,7 +456,7 @@ collect_effects (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading a rule's effects");
+      _crm_store_set_read_error (store, error, "reading a rule's effects");
       return FALSE;
     }
   for (guint i = 0; i < ops->len; i++)
@@ -595,7 +595,7 @@ restore_stage_tasks (CrmStore      *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the tasks a move closed");
+      _crm_store_set_read_error (store, error, "reading the tasks a move closed");
       return FALSE;
     }
   for (guint i = 0; i < tasks->len; i++)

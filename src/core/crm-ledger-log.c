@@ -69,7 +69,7 @@ crm_ledger_export (CrmStore            *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the changelog");
+      _crm_store_set_read_error (store, error, "reading the changelog");
       return FALSE;
     }
   return TRUE;

@@ -138,7 +138,7 @@ lookup_accepted (CrmStore       *store,
   if (_crm_store_step (store, stmt) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
-      _crm_store_set_sql_error (store, error, "reading back a merged op");
+      _crm_store_set_read_error (store, error, "reading back a merged op");
       return FALSE;
     }
   result->accepted = TRUE;
@@ -613,7 +613,7 @@ deals_changed_since (CrmStore   *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the deals to withdraw from");
+      _crm_store_set_read_error (store, error, "reading the deals to withdraw from");
       return FALSE;
     }
   return TRUE;

@@ -294,7 +294,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
     case SQLITE_DONE:
       break;
     default:
-      _crm_store_set_sql_error (self, error, "reading an entity");
+      _crm_store_set_read_error (self, error, "reading an entity");
       sqlite3_reset (stmt);
       return FALSE;
     }

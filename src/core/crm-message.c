@@ -292,7 +292,7 @@ crm_message_template_list (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read message templates");
+      _crm_store_set_read_error (store, error, "read message templates");
       return NULL;
     }
   node = json_node_new (JSON_NODE_ARRAY);
@@ -330,7 +330,7 @@ crm_message_mailed (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the messages sent");
+      _crm_store_set_read_error (store, error, "read the messages sent");
       return NULL;
     }
   return g_steal_pointer (&mailed);
@@ -590,7 +590,7 @@ list_messages (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read messages");
+      _crm_store_set_read_error (store, error, "read messages");
       return NULL;
     }
   /* names and addresses after the statement: they read with statements of their own */
@@ -670,7 +670,7 @@ crm_message_list_queued (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read queued messages");
+      _crm_store_set_read_error (store, error, "read queued messages");
       return NULL;
     }
   return g_steal_pointer (&ids);
@@ -728,7 +728,7 @@ crm_message_draft_load (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read a message");
+      _crm_store_set_read_error (store, error, "read a message");
       return NULL;
     }
   if (rc == SQLITE_DONE)
@@ -845,7 +845,7 @@ crm_message_fill_deal_number (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the messages waiting for a deal number");
+      _crm_store_set_read_error (store, error, "read the messages waiting for a deal number");
       return FALSE;
     }
   for (guint i = 0; i < ids->len; i++)

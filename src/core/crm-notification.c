@@ -57,7 +57,7 @@ crm_notification_list (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read notifications");
+      _crm_store_set_read_error (store, error, "read notifications");
       sqlite3_reset (stmt);
       return NULL;
     }

@@ -255,7 +255,7 @@ find_by_code (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "finding a badge code");
+      _crm_store_set_read_error (store, error, "finding a badge code");
       return NULL;
     }
   return g_steal_pointer (&found);
@@ -528,7 +528,7 @@ crm_participant_list (CrmStore    *store,
   if (rc != SQLITE_DONE)
     {
       json_object_unref (out);
-      _crm_store_set_sql_error (store, error, "listing participants");
+      _crm_store_set_read_error (store, error, "listing participants");
       return NULL;
     }
   totals = json_object_new ();

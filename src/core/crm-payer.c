@@ -132,7 +132,7 @@ crm_payer_list (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "listing payers");
+      _crm_store_set_read_error (store, error, "listing payers");
       json_array_unref (payers);
       return NULL;
     }

@@ -185,7 +185,7 @@ fill_column (CrmStore    *store,
     }
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _crm_store_set_sql_error (store, error, "counting a board column");
+      _crm_store_set_read_error (store, error, "counting a board column");
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -208,7 +208,7 @@ fill_column (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading board cards");
+      _crm_store_set_read_error (store, error, "reading board cards");
       return FALSE;
     }
   return TRUE;
@@ -260,7 +260,7 @@ crm_query_board_for (CrmStore            *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the stages of a board");
+      _crm_store_set_read_error (store, error, "reading the stages of a board");
       return NULL;
     }
 
@@ -306,7 +306,7 @@ crm_query_cards_with_tags (CrmStore            *store,
         }
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
-          _crm_store_set_sql_error (store, error, "counting tagged deals");
+          _crm_store_set_read_error (store, error, "counting tagged deals");
           sqlite3_reset (stmt);
           return NULL;
         }
@@ -326,7 +326,7 @@ crm_query_cards_with_tags (CrmStore            *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "listing tagged deals");
+      _crm_store_set_read_error (store, error, "listing tagged deals");
       return NULL;
     }
   return g_steal_pointer (&cards);

@@ -123,7 +123,7 @@ each_plan (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the sales plans");
+      _crm_store_set_read_error (store, error, "read the sales plans");
       return FALSE;
     }
   return TRUE;

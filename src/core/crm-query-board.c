@@ -201,7 +201,7 @@ collect_rows (CrmStore            *store,
     json_array_add_object_element (rows, row_func (stmt));
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, what);
+      _crm_store_set_read_error (store, error, what);
       sqlite3_reset (stmt);
       return NULL;
     }
@@ -384,7 +384,7 @@ crm_query_deal_cards (CrmStore             *store,
       bind_card_filter (stmt, filter, tags_json, n_tags, flag_path);
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
-          _crm_store_set_sql_error (store, error, "count deal cards");
+          _crm_store_set_read_error (store, error, "count deal cards");
           return NULL;
         }
       *out_total = sqlite3_column_int64 (stmt, 0);
@@ -546,7 +546,7 @@ crm_query_companies_sorted (CrmStore    *store,
       bind_text_or_null (stmt, 1, words);
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
-          _crm_store_set_sql_error (store, error, "count companies");
+          _crm_store_set_read_error (store, error, "count companies");
           return NULL;
         }
       *out_total = sqlite3_column_int64 (stmt, 0);

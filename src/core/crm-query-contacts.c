@@ -105,7 +105,7 @@ _crm_query_contacts_scan (CrmStore            *store,
         {
           if (sqlite3_step (stmt) != SQLITE_ROW)
             {
-              _crm_store_set_sql_error (store, error, "count contacts");
+              _crm_store_set_read_error (store, error, "count contacts");
               return NULL;
             }
           *out_total = sqlite3_column_int64 (stmt, 0);
@@ -128,7 +128,7 @@ _crm_query_contacts_scan (CrmStore            *store,
         }
       if (rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (store, error, "list contacts");
+          _crm_store_set_read_error (store, error, "list contacts");
           return NULL;
         }
       sqlite3_reset (stmt);

@@ -84,7 +84,7 @@ add_deal_links (CrmStore    *store,
         }
       if (rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (store, error, "read deal links");
+          _crm_store_set_read_error (store, error, "read deal links");
           return FALSE;
         }
     }
@@ -230,7 +230,7 @@ crm_query_deals (CrmStore            *store,
           sqlite3_reset (stmt);
           if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             {
-              _crm_store_set_sql_error (store, error, "list deals");
+              _crm_store_set_read_error (store, error, "list deals");
               return NULL;
             }
         }
@@ -275,7 +275,7 @@ list_deals_by_filter (CrmStore            *store,
       bind_deal_filter (stmt, filter, tags_json, n_tags);
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
-          _crm_store_set_sql_error (store, error, "count deals");
+          _crm_store_set_read_error (store, error, "count deals");
           sqlite3_reset (stmt);
           return FALSE;
         }
@@ -298,7 +298,7 @@ list_deals_by_filter (CrmStore            *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "list deals");
+      _crm_store_set_read_error (store, error, "list deals");
       return FALSE;
     }
   return TRUE;
@@ -345,7 +345,7 @@ collect_ids_of (CrmStore    *store,
     g_ptr_array_add (out, _crm_sql_dup_column_text (stmt, 0));
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the history");
+      _crm_store_set_read_error (store, error, "read the history");
       return FALSE;
     }
   return TRUE;
@@ -500,7 +500,7 @@ query_deal (CrmStore    *store,
     deal = deal_from_row (stmt);
   else if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read deal");
+      _crm_store_set_read_error (store, error, "read deal");
       return NULL;
     }
   sqlite3_reset (stmt);

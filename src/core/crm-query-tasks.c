@@ -109,7 +109,7 @@ crm_query_tasks (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "list tasks");
+      _crm_store_set_read_error (store, error, "list tasks");
       return NULL;
     }
   sqlite3_reset (stmt);
@@ -153,7 +153,7 @@ crm_query_tasks_falling_due (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "list the tasks falling due");
+      _crm_store_set_read_error (store, error, "list the tasks falling due");
       sqlite3_reset (stmt);
       return NULL;
     }

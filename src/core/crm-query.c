@@ -114,7 +114,7 @@ collect_ids (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "lookup");
+      _crm_store_set_read_error (store, error, "lookup");
       return FALSE;
     }
   return TRUE;
@@ -324,7 +324,7 @@ crm_query_pipelines (CrmStore  *store,
   }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "list pipelines");
+      _crm_store_set_read_error (store, error, "list pipelines");
       return NULL;
     }
 
@@ -361,7 +361,7 @@ simple_list (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, what);
+      _crm_store_set_read_error (store, error, what);
       return NULL;
     }
   sqlite3_reset (stmt);

@@ -233,7 +233,7 @@ add_employee_rows (CrmReport  *report,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (report->store, error, "read the employees");
+      _crm_store_set_read_error (report->store, error, "read the employees");
       return FALSE;
     }
   return TRUE;
@@ -461,7 +461,7 @@ _crm_report_step_error (CrmReport  *report,
 {
   if (rc == SQLITE_DONE)
     return TRUE;
-  _crm_store_set_sql_error (report->store, error, what);
+  _crm_store_set_read_error (report->store, error, what);
   return FALSE;
 }
 

@@ -115,7 +115,7 @@ crm_query_contact_by_email (CrmStore    *store,
         found = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
     }
   if (found == NULL && rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, "find a contact by e-mail");
+    _crm_store_set_read_error (store, error, "find a contact by e-mail");
   sqlite3_reset (stmt);
   return found;
 }
@@ -422,7 +422,7 @@ crm_request_ensure_spam_reason (CrmStore    *store,
   sqlite3_bind_text (stmt, 1, pipeline_id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _crm_store_set_sql_error (store, error, "read the loss reasons");
+      _crm_store_set_read_error (store, error, "read the loss reasons");
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -506,7 +506,7 @@ crm_request_spam_senders (CrmStore  *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the requests closed as spam");
+      _crm_store_set_read_error (store, error, "read the requests closed as spam");
       sqlite3_reset (stmt);
       return NULL;
     }

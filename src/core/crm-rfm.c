@@ -76,7 +76,7 @@ load_segments (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the RFM segments");
+      _crm_store_set_read_error (store, error, "read the RFM segments");
       return NULL;
     }
   return g_steal_pointer (&segments);
@@ -302,7 +302,7 @@ gather_clients (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the won deals (RFM)");
+      _crm_store_set_read_error (store, error, "read the won deals (RFM)");
       return NULL;
     }
 
@@ -332,7 +332,7 @@ gather_clients (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the contacts of the won deals (RFM)");
+      _crm_store_set_read_error (store, error, "read the contacts of the won deals (RFM)");
       return NULL;
     }
 
@@ -381,7 +381,7 @@ gather_clients (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the contacts (RFM)");
+      _crm_store_set_read_error (store, error, "read the contacts (RFM)");
       return NULL;
     }
 
@@ -403,7 +403,7 @@ gather_clients (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the companies (RFM)");
+      _crm_store_set_read_error (store, error, "read the companies (RFM)");
       return NULL;
     }
   return g_steal_pointer (&clients);
@@ -546,7 +546,7 @@ crm_rfm_score_all (CrmStore  *store,
                           -1, &stmt, NULL) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
     n = sqlite3_column_int64 (stmt, 0);
   else
-    _crm_store_set_sql_error (store, error, "count the scored clients");
+    _crm_store_set_read_error (store, error, "count the scored clients");
   sqlite3_finalize (stmt);
   return n;
 }
@@ -570,7 +570,7 @@ crm_rfm_segment_names (CrmStore    *store,
                           " JOIN rfm_segment s ON s.id = r.segment AND s.deleted = 0"
                           " WHERE r.kind = ?1", -1, &stmt, NULL) != SQLITE_OK)
     {
-      _crm_store_set_sql_error (store, error, "read the clients' segments");
+      _crm_store_set_read_error (store, error, "read the clients' segments");
       return NULL;
     }
   sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_TRANSIENT);
@@ -578,7 +578,7 @@ crm_rfm_segment_names (CrmStore    *store,
     g_hash_table_insert (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
                          g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
   if (rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, "read the clients' segments");
+    _crm_store_set_read_error (store, error, "read the clients' segments");
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE ? g_steal_pointer (&names) : NULL;
 }
@@ -808,7 +808,7 @@ crm_rfm_client (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the client's won deals");
+      _crm_store_set_read_error (store, error, "read the client's won deals");
       return NULL;
     }
 
@@ -867,7 +867,7 @@ crm_rfm_client (CrmStore    *store,
                           " FROM temp.rfm_client r LEFT JOIN rfm_segment s ON s.id = r.segment"
                           " WHERE r.client = ?1", -1, &stmt, NULL) != SQLITE_OK)
     {
-      _crm_store_set_sql_error (store, error, "read the client's scores");
+      _crm_store_set_read_error (store, error, "read the client's scores");
       return NULL;
     }
   sqlite3_bind_text (stmt, 1, client_id, -1, SQLITE_TRANSIENT);
@@ -940,7 +940,7 @@ _crm_report_rfm (CrmReport  *report,
         " JOIN rfm_segment s ON s.id = e.segment WHERE e.standalone = 1"
         FOR_EMPLOYEES ("e.manager") " GROUP BY 1, 2 ORDER BY 1, 2", -1, &stmt, NULL) != SQLITE_OK)
     {
-      _crm_store_set_sql_error (report->store, error, "count the segments");
+      _crm_store_set_read_error (report->store, error, "count the segments");
       return FALSE;
     }
   _crm_report_bind (report, stmt);
@@ -966,7 +966,7 @@ _crm_report_rfm (CrmReport  *report,
   if (sqlite3_prepare_v2 (_crm_store_get_db (report->store), flows_sql, -1, &stmt, NULL)
       != SQLITE_OK)
     {
-      _crm_store_set_sql_error (report->store, error, "count the flows between segments");
+      _crm_store_set_read_error (report->store, error, "count the flows between segments");
       return FALSE;
     }
   _crm_report_bind (report, stmt);

@@ -438,7 +438,7 @@ tasks_due_within (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the tasks due on days off");
+      _crm_store_set_read_error (store, error, "reading the tasks due on days off");
       return NULL;
     }
   for (guint i = 0; i < ids->len; i++)

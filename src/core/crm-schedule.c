@@ -533,7 +533,7 @@ load_schedule (CrmStore    *store,
     }
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading a work schedule");
+      _crm_store_set_read_error (store, error, "reading a work schedule");
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -796,7 +796,7 @@ crm_schedule_group_on_shift (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading a group's members");
+      _crm_store_set_read_error (store, error, "reading a group's members");
       return NULL;
     }
   for (guint i = 0; i < members->len; i++)
@@ -1054,7 +1054,7 @@ exceptions_json (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading a work schedule");
+      _crm_store_set_read_error (store, error, "reading a work schedule");
       return NULL;
     }
   return g_steal_pointer (&list);
@@ -1126,7 +1126,7 @@ crm_schedule_now (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the users");
+      _crm_store_set_read_error (store, error, "reading the users");
       return NULL;
     }
 
@@ -1289,7 +1289,7 @@ crm_schedule_week_grid (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the users");
+      _crm_store_set_read_error (store, error, "reading the users");
       return NULL;
     }
 

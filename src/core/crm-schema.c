@@ -1298,7 +1298,7 @@ crm_schema_migrate (sqlite3  *db,
   if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
       sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _crm_sqlite_set_error (error, db, 0, NULL, "reading its schema version");
+      _crm_sqlite_set_read_error (error, db, 0, NULL, "reading its schema version");
       sqlite3_finalize (stmt);
       return FALSE;
     }

@@ -157,7 +157,7 @@ crm_query_contact_search (CrmStore    *store,
       _crm_sql_bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
-          _crm_store_set_sql_error (store, error, "counting contacts");
+          _crm_store_set_read_error (store, error, "counting contacts");
           sqlite3_reset (stmt);
           return NULL;
         }
@@ -190,7 +190,7 @@ crm_query_contact_search (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "searching contacts");
+      _crm_store_set_read_error (store, error, "searching contacts");
       return NULL;
     }
 

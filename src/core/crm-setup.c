@@ -205,7 +205,7 @@ pipeline_stages (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "list stages");
+      _crm_store_set_read_error (store, error, "list stages");
       return NULL;
     }
   return g_steal_pointer (&stages);
@@ -1045,7 +1045,7 @@ retag_and_remove (CrmStore      *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "list a tag's deals");
+      _crm_store_set_read_error (store, error, "list a tag's deals");
       return FALSE;
     }
   crm_change_set_bool (crm_changeset_touch (changeset, "tag", from_id), "deleted", TRUE);
@@ -1183,7 +1183,7 @@ select_ids (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the rows a setup change touches");
+      _crm_store_set_read_error (store, error, "reading the rows a setup change touches");
       return NULL;
     }
   return g_steal_pointer (&ids);

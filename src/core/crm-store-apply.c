@@ -550,7 +550,7 @@ _crm_store_read_entity (CrmStore    *self,
   if (rc == SQLITE_ROW)
     *out = _crm_store_row_to_object (type, stmt);
   else if (rc != SQLITE_DONE)
-    _crm_store_set_sql_error (self, error, "reading a record");
+    _crm_store_set_read_error (self, error, "reading a record");
   sqlite3_reset (stmt);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
@@ -651,7 +651,7 @@ crm_store_dump_state (CrmStore  *self,
       sqlite3_reset (stmt);
       if (rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (self, error, "reading the replica");
+          _crm_store_set_read_error (self, error, "reading the replica");
           return NULL;
         }
     }

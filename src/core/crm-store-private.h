@@ -24,6 +24,12 @@ sqlite3_stmt *_crm_store_prepare       (CrmStore    *self,
 void          _crm_store_set_sql_error (CrmStore    *self,
                                         GError     **error,
                                         const char  *what);
+/* The same for a read (a query, a list, a report): the message says the replica could not
+ * be read, not that nothing was changed. Inside a change (crm_store_apply(), a
+ * transaction) it is worded as the change's failure. @what is for the debug log only. */
+void          _crm_store_set_read_error (CrmStore    *self,
+                                         GError     **error,
+                                         const char  *what);
 
 /* sqlite3_step() for a lookup that has no GError to fill (a gate asking "does this stage
  * exist?"): a failure is remembered, and the write in progress then fails with what

@@ -104,10 +104,12 @@ _crm_store_step (CrmStore     *self,
   return rc;
 }
 
-void
-_crm_store_set_sql_error (CrmStore    *self,
-                          GError     **error,
-                          const char  *what)
+/* The connection's last failure, and whether to word it as a read's: a read outside any
+ * change (inside one, it is the change that failed, and nothing of it was written). */
+static int
+sql_failure (CrmStore *self,
+             gboolean  is_read,
+             gboolean *out_read)
 {
   int code = sqlite3_extended_errcode (self->db);
 
@@ -115,7 +117,42 @@ _crm_store_set_sql_error (CrmStore    *self,
   /* a read-only replica cannot make the -shm file SQLite asks for */
   if (self->read_only && (code & 0xFF) == SQLITE_CANTOPEN)
     code = SQLITE_READONLY;
+  *out_read = is_read && !self->in_apply && sqlite3_get_autocommit (self->db);
+  return code;
+}
+
+void
+_crm_store_set_sql_error (CrmStore    *self,
+                          GError     **error,
+                          const char  *what)
+{
+  gboolean is_read;
+  int code = sql_failure (self, FALSE, &is_read);
+
   _crm_sqlite_set_error (error, self->db, code, self->path, what);
+}
+
+void
+_crm_store_set_read_error (CrmStore    *self,
+                           GError     **error,
+                           const char  *what)
+{
+  gboolean is_read;
+  int code = sql_failure (self, TRUE, &is_read);
+
+  if (is_read)
+    _crm_sqlite_set_read_error (error, self->db, code, self->path, what);
+  else
+    _crm_sqlite_set_error (error, self->db, code, self->path, what);
+}
+
+/* Whether @sql only reads (a query outside a change words its failure as a read's). */
+static gboolean
+sql_is_query (const char *sql)
+{
+  while (g_ascii_isspace (*sql))
+    sql++;
+  return g_ascii_strncasecmp (sql, "SELECT", 6) == 0 || g_ascii_strncasecmp (sql, "WITH", 4) == 0;
 }
 
 sqlite3_stmt *
@@ -133,8 +170,10 @@ _crm_store_prepare (CrmStore    *self,
     }
   if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
-      note_failure (self, sqlite3_extended_errcode (self->db));
-      _crm_store_set_sql_error (self, error, "preparing a query");
+      if (sql_is_query (sql))
+        _crm_store_set_read_error (self, error, "preparing a query");
+      else
+        _crm_store_set_sql_error (self, error, "preparing a statement");
       sqlite3_finalize (stmt);
       return NULL;
     }
@@ -163,7 +202,7 @@ read_meta (CrmStore    *self,
   if (rc == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
     *out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    _crm_store_set_sql_error (self, error, "reading a setting");
+    _crm_store_set_read_error (self, error, "reading a setting");
   sqlite3_reset (stmt);
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
@@ -255,7 +294,7 @@ read_application_id (CrmStore  *self,
   if (rc != SQLITE_ROW)
     {
       /* a text file: not a replica; a locked or unreadable one says so */
-      _crm_store_set_sql_error (self, error, "reading its header");
+      _crm_store_set_read_error (self, error, "reading its header");
       sqlite3_finalize (stmt);
       return FALSE;
     }
@@ -427,7 +466,7 @@ store_open (const char  *path,
 
       if (rc != SQLITE_OK)
         {
-          _crm_sqlite_set_error (error, self->db, self->db ? 0 : rc, path, "opening it");
+          _crm_sqlite_set_read_error (error, self->db, self->db ? 0 : rc, path, "opening it");
           return NULL;
         }
     }

@@ -37,7 +37,7 @@ count (CrmStore    *store,
     sqlite3_bind_int (stmt, 1, arg);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _crm_store_set_sql_error (store, error, what);
+      _crm_store_set_read_error (store, error, what);
       return FALSE;
     }
   *out_count = sqlite3_column_int64 (stmt, 0);
@@ -108,7 +108,7 @@ crm_sync_state_dup_outbox (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading the outbox");
+      _crm_store_set_read_error (store, error, "reading the outbox");
       return NULL;
     }
   return g_steal_pointer (&ops);
@@ -381,7 +381,7 @@ own_equal_write (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "looking for an edit of ours");
+      _crm_store_set_read_error (store, error, "looking for an edit of ours");
       return FALSE;
     }
   return equal;
@@ -479,7 +479,7 @@ check_conflicts (CrmStore     *store,
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (store, error, "looking for a conflicting edit");
+          _crm_store_set_read_error (store, error, "looking for a conflicting edit");
           return FALSE;
         }
       if (!found || pushed < 0 || (pushed > 0 && base >= pushed))
@@ -864,7 +864,7 @@ crm_sync_state_list_conflicts (CrmStore  *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading conflicts");
+      _crm_store_set_read_error (store, error, "reading conflicts");
       return NULL;
     }
 
@@ -1005,7 +1005,7 @@ crm_sync_state_dup_lost_ops (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "read the changes to send again");
+      _crm_store_set_read_error (store, error, "read the changes to send again");
       return NULL;
     }
   return g_steal_pointer (&ops);
@@ -1069,7 +1069,7 @@ crm_sync_state_knows_device (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "look for a device's ops");
+      _crm_store_set_read_error (store, error, "look for a device's ops");
       return FALSE;
     }
   *out_known = rc == SQLITE_ROW;

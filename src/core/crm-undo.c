@@ -64,7 +64,7 @@ gate_remember_change_set (CrmStore     *store,
     }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading a change set");
+      _crm_store_set_read_error (store, error, "reading a change set");
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -77,7 +77,7 @@ gate_remember_change_set (CrmStore     *store,
   sqlite3_bind_int64 (stmt, 1, op->seq);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _crm_store_set_sql_error (store, error, "reading a change set");
+      _crm_store_set_read_error (store, error, "reading a change set");
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -98,7 +98,7 @@ gate_remember_change_set (CrmStore     *store,
       sqlite3_reset (stmt);
       if (rc != SQLITE_DONE)
         {
-          _crm_store_set_sql_error (store, error, "reading a change set");
+          _crm_store_set_read_error (store, error, "reading a change set");
           return FALSE;
         }
       {
@@ -219,7 +219,7 @@ find_change_set (CrmStore      *store,
   else if (rc != SQLITE_DONE)
     {
       /* the replica could not be read: say so, not that the change does not exist */
-      _crm_store_set_sql_error (store, error, "looking up the change to undo");
+      _crm_store_set_read_error (store, error, "looking up the change to undo");
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -264,7 +264,7 @@ read_ops (CrmStore            *store,
       else if (rc != SQLITE_DONE)
         {
           /* a change set undone in part would be worse than none */
-          _crm_store_set_sql_error (store, error, "reading the change to undo");
+          _crm_store_set_read_error (store, error, "reading the change to undo");
           sqlite3_reset (stmt);
           return NULL;
         }
@@ -729,7 +729,7 @@ crm_store_dup_undoable_change_set (CrmStore    *store,
   if (rc == SQLITE_ROW)
     id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   else if (rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, "reading change sets");
+    _crm_store_set_read_error (store, error, "reading change sets");
   sqlite3_reset (stmt);
   return id;
 }
@@ -765,7 +765,7 @@ crm_store_list_change_sets (CrmStore    *store,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading change sets");
+      _crm_store_set_read_error (store, error, "reading change sets");
       return NULL;
     }
 
@@ -845,7 +845,7 @@ collect_ids (CrmStore    *store,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (out, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, "reading what a deletion takes along");
+    _crm_store_set_read_error (store, error, "reading what a deletion takes along");
   sqlite3_reset (stmt);
   return rc == SQLITE_DONE;
 }

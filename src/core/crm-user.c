@@ -34,7 +34,7 @@ touch_rows (CrmStore      *store,
     g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
   if (rc != SQLITE_DONE)
     {
-      _crm_store_set_sql_error (store, error, "reading what a user is responsible for");
+      _crm_store_set_read_error (store, error, "reading what a user is responsible for");
       sqlite3_reset (stmt);
       return -1;
     }

@@ -395,7 +395,7 @@ entity_known (CrmStore    *store,
   rc = sqlite3_step (stmt);
   /* a replica that could not be read says so, not that the entity is missing */
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    _crm_store_set_sql_error (store, error, "checking a reference");
+    _crm_store_set_read_error (store, error, "checking a reference");
   sqlite3_reset (stmt);
   return rc == SQLITE_ROW;
 }

@@ -353,31 +353,12 @@ crm_test_ui_replica_deal (const char *db_path,
   return deal;
 }
 
-/* The built Russian catalog next to the tests (the po folder of the build), or NULL. */
-static inline char *
-crm_test_ui_built_translations (void)
-{
-  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
-  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
-  g_autofree char *mo = NULL;
-  char *po_dir;
-
-  if (dir == NULL)
-    return NULL;
-  po_dir = g_build_filename (dir, "..", "po", NULL);
-  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
-  if (g_file_test (mo, G_FILE_TEST_EXISTS))
-    return po_dir;
-  g_free (po_dir);
-  return NULL;
-}
-
 /* This process in Russian, from the built catalog: returns its folder (owned), or fails
  * the test saying the translation is not built and returns NULL. */
 static inline char *
 crm_test_ui_use_russian (void)
 {
-  char *po_dir = crm_test_ui_built_translations ();
+  char *po_dir = crm_test_built_translations ();
 
   if (po_dir == NULL)
     {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-test-util.c — temporary folders, voronkactl runs and JSON parsing for tests. */
+#include "config.h"
+
 #include "crm-test-util.h"
 
 #include <string.h>
@@ -259,6 +261,24 @@ crm_test_fail_missing (const char *reason)
    * of the machine or the script: the test fails, wherever it runs; nothing is skipped. */
   g_test_fail_printf ("cannot run: %s (./build-aux/voronka test installs what the suite "
                       "needs)", reason);
+}
+
+char *
+crm_test_built_translations (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self != NULL ? g_path_get_dirname (self) : NULL;
+  g_autofree char *mo = NULL;
+  char *po_dir;
+
+  if (dir == NULL)
+    return NULL;
+  po_dir = g_build_filename (dir, "..", "po", NULL);
+  mo = g_build_filename (po_dir, "ru", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
+  if (g_file_test (mo, G_FILE_TEST_EXISTS))
+    return po_dir;
+  g_free (po_dir);
+  return NULL;
 }
 
 void

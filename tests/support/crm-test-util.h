@@ -96,6 +96,11 @@ JsonObject *crm_test_only_deal_in (const char *db,
  * the suite lists goes untested without anyone noticing (CI included). Nothing skips. */
 void      crm_test_fail_missing          (const char *reason);
 
+/* The folder of the build's translations (the po folder next to tests/), when its Russian
+ * catalog is built; else NULL. For VORONKA_LOCALEDIR (voronkactl, voronka-server) or
+ * bindtextdomain(). */
+char     *crm_test_built_translations    (void);
+
 /* An unlocked gnome-keyring (secrets only) on this session bus (RECIPES.md), started
  * before anything D-Bus-activates a locked one, whose unlock prompt would then sit on the
  * test display and take the pointer grab from the next tests' popovers. A daemon already
