@@ -348,6 +348,39 @@ test_read_failure (void)
   run_clear (&run);
 }
 
+/* `sync` and `status` over a replica whose settings (meta: the server it syncs with, the
+ * cursor) are damaged fail with exit 1 naming the damage and the file — not «Which
+ * server?», not a status that looks like a replica that never synced. */
+static void
+test_damaged_sync_status (void)
+{
+  g_autofree char *path = new_replica ("damaged-meta.db");
+  Run run = { 0 };
+
+  RUN (&run, NULL, FALSE, "--db", path, "status");
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_damage_table (path, "meta");
+
+  RUN (&run, NULL, FALSE, "--db", path, "sync");
+  g_test_message ("sync: status %d, out: %s, err: %s", run.status, run.out, run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "is damaged"));
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_null (strstr (run.err, "Which server"));
+
+  RUN (&run, NULL, FALSE, "--db", path, "status");
+  g_test_message ("status: status %d, out: %s, err: %s", run.status, run.out, run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "is damaged"));
+  g_assert_nonnull (strstr (run.err, "could not be read"));
+  g_assert_nonnull (strstr (run.err, path));
+  g_assert_null (strstr (run.out, "never"));
+
+  assert_russian_read_failure (path, "sync");
+  assert_russian_read_failure (path, "status");
+  run_clear (&run);
+}
+
 static void
 test_failed_first_sync (void)
 {
@@ -408,6 +441,7 @@ main (int   argc,
   g_test_add_func ("/cli-safety/read-only", test_read_only);
   g_test_add_func ("/cli-safety/failed-first-sync", test_failed_first_sync);
   g_test_add_func ("/cli-safety/read-failure", test_read_failure);
+  g_test_add_func ("/cli-safety/damaged-sync-status", test_damaged_sync_status);
   status = g_test_run ();
   crm_test_remove_tree (tmpdir);
   g_free (tmpdir);

@@ -21,6 +21,8 @@ crm_cli_status (CrmCli   *cli,
   g_autofree char *conflicts_text = NULL;
   g_autofree char *rejected_text = NULL;
   g_autofree char *server = NULL;
+  g_autofree char *cursor_text = NULL;
+  gint64 log_length = 0;
   gint64 waiting = 0;
   gint64 cursor = 0;
   gint64 conflicts = 0;
@@ -35,12 +37,13 @@ crm_cli_status (CrmCli   *cli,
       !crm_cli_open (cli, error) ||
       !crm_sync_state_count_waiting (cli->store, &waiting, error) ||
       !crm_sync_state_count_conflicts (cli->store, TRUE, &conflicts, error) ||
-      !crm_sync_state_count_rejected (cli->store, TRUE, &rejected, error))
+      !crm_sync_state_count_rejected (cli->store, TRUE, &rejected, error) ||
+      !crm_store_read_meta (cli->store, "sync.last", &last_sync, error) ||
+      !crm_store_read_meta (cli->store, "sync.server", &server, error) ||
+      !crm_store_read_meta (cli->store, "sync.cursor", &cursor_text, error) ||
+      !crm_store_read_log_length (cli->store, &log_length, error))
     return FALSE;
-
-  last_sync = crm_store_dup_meta (cli->store, "sync.last");
-  server = crm_store_dup_meta (cli->store, "sync.server");
-  cursor = MAX (crm_sync_state_get_cursor (cli->store), 0);
+  cursor = cursor_text != NULL ? MAX (g_ascii_strtoll (cursor_text, NULL, 10), 0) : 0;
 
   if (cli->json)
     {
@@ -54,7 +57,7 @@ crm_cli_status (CrmCli   *cli,
       else
         json_object_set_null_member (status, "last_sync");
       json_object_set_int_member (status, "cursor", cursor);
-      json_object_set_int_member (status, "log_length", crm_store_get_log_length (cli->store));
+      json_object_set_int_member (status, "log_length", log_length);
       json_object_set_int_member (status, "conflicts", conflicts);
       json_object_set_int_member (status, "rejected", rejected);
       if (server != NULL)

@@ -94,36 +94,43 @@ remembered_clear (Remembered *remembered)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Remembered, remembered_clear)
 
-static void
-read_remembered (const char *path,
-                 Remembered *remembered)
+/* What the replica at @path remembers, into @remembered (nothing when there is no file
+ * yet); FALSE with @error when the file is there but cannot be opened or read (damaged,
+ * locked, not a replica): the sync cannot go on, and the cause is what to say. */
+static gboolean
+read_remembered (const char  *path,
+                 Remembered  *remembered,
+                 GError     **error)
 {
+  static const char *const keys[] = { "sync.server", "sync.user", "sync.ca" };
+  char **values[] = { &remembered->server, &remembered->user, &remembered->ca_pem };
   g_autoptr(CrmStore) store = NULL;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return;
-  store = crm_store_open (path, NULL);
+    return TRUE;
+  store = crm_store_open (path, error);
   if (store == NULL)
-    return;   /* the sync itself says what is wrong with the file */
-  remembered->server = crm_store_dup_meta (store, "sync.server");
-  remembered->user = crm_store_dup_meta (store, "sync.user");
-  remembered->ca_pem = crm_store_dup_meta (store, "sync.ca");
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (!crm_store_read_meta (store, keys[i], values[i], error))
+      return FALSE;
+  return TRUE;
 }
 
-static void
-remember_server (const char *path,
-                 const char *server,
-                 const char *user,
-                 const char *ca_pem)
+/* After a sync: the replica remembers the server, user and certificate for the next. */
+static gboolean
+remember_server (const char  *path,
+                 const char  *server,
+                 const char  *user,
+                 const char  *ca_pem,
+                 GError     **error)
 {
-  g_autoptr(CrmStore) store = crm_store_open (path, NULL);
+  g_autoptr(CrmStore) store = crm_store_open (path, error);
 
-  if (store != NULL)
-    {
-      crm_store_set_meta (store, "sync.server", server, NULL);
-      crm_store_set_meta (store, "sync.user", user, NULL);
-      crm_store_set_meta (store, "sync.ca", ca_pem, NULL);
-    }
+  return store != NULL &&
+         crm_store_set_meta (store, "sync.server", server, error) &&
+         crm_store_set_meta (store, "sync.user", user, error) &&
+         crm_store_set_meta (store, "sync.ca", ca_pem, error);
 }
 
 /* The token for @server (normalized) and @user; a sign-in kept under another spelling of
@@ -391,9 +398,13 @@ static void
 remove_unsynced_replica (const char *path)
 {
   static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-  g_autoptr(CrmStore) store = crm_store_open (path, NULL);
-  gboolean unused = store != NULL && crm_sync_state_is_unused (store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = crm_store_open (path, &error);
+  gboolean unused = FALSE;
 
+  /* a replica that cannot be read is kept (the sync's own error says why it failed) */
+  if (store == NULL || !crm_sync_state_read_unused (store, &unused, &error))
+    g_debug ("kept %s: %s", path, error->message);
   g_clear_object (&store);
   for (guint i = 0; unused && i < G_N_ELEMENTS (suffixes); i++)
     {
@@ -512,7 +523,8 @@ crm_cli_sync (CrmCli   *cli,
   /* The server, user and certificate: given now, else remembered by the replica, else
    * pre-set by the administrator. */
   path = crm_cli_dup_db_path (cli);
-  read_remembered (path, &remembered);
+  if (!read_remembered (path, &remembered, error))
+    return FALSE;
   preset = crm_client_preset_load (&local_error);
   if (local_error != NULL)
     {
@@ -685,7 +697,14 @@ crm_cli_sync (CrmCli   *cli,
       g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
       return FALSE;
     }
-  remember_server (path, server, user, ca_pem);
+  if (!remember_server (path, server, user, ca_pem, &local_error))
+    {
+      g_set_error (error, local_error->domain, local_error->code,
+                   _("The sync went through, but the replica could not keep the server it "
+                     "syncs with, so the next sync needs --server and --user again: %s"),
+                   local_error->message);
+      return FALSE;
+    }
   /* a new sign-in, or one found under an older spelling: kept under this one */
   if ((report->token != NULL || found_under != NULL) &&
       !crm_credentials_store_token (server, user, report->token != NULL ? report->token : token,
@@ -797,7 +816,8 @@ crm_cli_remembered_client (CrmCli    *cli,
   const char *typed;
   const char *found_under = NULL;
 
-  read_remembered (path, &remembered);
+  if (!read_remembered (path, &remembered, error))
+    return NULL;
   typed = remembered.server != NULL ? remembered.server : preset != NULL ? preset->server : NULL;
   if (typed == NULL || remembered.user == NULL)
     {

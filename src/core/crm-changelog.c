@@ -189,6 +189,16 @@ crm_store_get_log_length (CrmStore *self)
 }
 
 gboolean
+crm_store_read_log_length (CrmStore  *self,
+                           gint64    *out_length,
+                           GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+
+  return _crm_store_count_log (self, out_length, error);
+}
+
+gboolean
 _crm_store_count_log (CrmStore  *self,
                       gint64    *out_count,
                       GError   **error)

@@ -219,6 +219,18 @@ crm_store_dup_meta (CrmStore   *self,
 }
 
 gboolean
+crm_store_read_meta (CrmStore    *self,
+                     const char  *key,
+                     char       **out,
+                     GError     **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  return read_meta (self, key, out, error);
+}
+
+gboolean
 crm_store_set_meta (CrmStore    *self,
                     const char  *key,
                     const char  *value,

@@ -120,6 +120,10 @@ GPtrArray   *crm_store_dup_entity_log (CrmStore   *self,
                                        const char *entity_id,
                                        GError    **error);
 gint64       crm_store_get_log_length (CrmStore *self);
+/* The same, FALSE with @error when the changelog could not be read (not taken for 0). */
+gboolean     crm_store_read_log_length (CrmStore  *self,
+                                        gint64    *out_length,
+                                        GError   **error);
 
 /* Every replicated entity's state, canonical: equal replicas give equal strings. */
 char        *crm_store_dump_state     (CrmStore  *self,
@@ -129,6 +133,12 @@ char        *crm_store_dump_state     (CrmStore  *self,
  * "sync.cursor", … */
 char        *crm_store_dup_meta       (CrmStore   *self,
                                        const char *key);
+/* @key's value in *@out (NULL when it has none); FALSE with @error when the replica could
+ * not be read (damaged, locked…), which crm_store_dup_meta() cannot tell from "none". */
+gboolean     crm_store_read_meta      (CrmStore    *self,
+                                       const char  *key,
+                                       char       **out,
+                                       GError     **error);
 gboolean     crm_store_set_meta       (CrmStore   *self,
                                        const char *key,
                                        const char *value,

@@ -126,11 +126,21 @@ crm_sync_state_get_cursor (CrmStore *store)
 }
 
 gboolean
-crm_sync_state_is_unused (CrmStore *store)
+crm_sync_state_read_unused (CrmStore  *store,
+                            gboolean  *out_unused,
+                            GError   **error)
 {
+  g_autofree char *cursor = NULL;
+  gint64 n_ops = 0;
+
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
-  return crm_sync_state_get_cursor (store) < 0 && crm_store_get_log_length (store) == 0;
+  *out_unused = FALSE;
+  if (!crm_store_read_meta (store, "sync.cursor", &cursor, error) ||
+      !_crm_store_count_log (store, &n_ops, error))
+    return FALSE;
+  *out_unused = cursor == NULL && n_ops == 0;
+  return TRUE;
 }
 
 static gboolean

@@ -52,9 +52,13 @@ GPtrArray  *crm_sync_state_dup_outbox        (CrmStore  *store,
                                               GError   **error);
 /* The server sequence this replica pulled up to; -1 when it never synced. */
 gint64      crm_sync_state_get_cursor        (CrmStore  *store);
-/* A replica that never synced and holds no op: its first sync installs a snapshot, and
- * a first sync that fails may remove it. */
-gboolean    crm_sync_state_is_unused         (CrmStore  *store);
+/* Whether the replica never synced and holds no op (*@out_unused): its first sync
+ * installs a snapshot, and a first sync that fails may remove it. FALSE with @error (and
+ * *@out_unused FALSE) when the replica could not be read: a replica that cannot be read
+ * is never taken for an unused one. */
+gboolean    crm_sync_state_read_unused       (CrmStore  *store,
+                                              gboolean  *out_unused,
+                                              GError   **error);
 
 /* The time of the last successful sync (meta "sync.last", ISO 8601) as UTC ms;
  * FALSE when this replica never synced. */

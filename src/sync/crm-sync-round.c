@@ -952,8 +952,12 @@ discard_new_replica (CrmStore   **store,
                      const char  *path)
 {
   static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-  gboolean unused = *store != NULL && crm_sync_state_is_unused (*store);
+  g_autoptr(GError) error = NULL;
+  gboolean unused = FALSE;
 
+  /* one that cannot be read is kept: it is never taken for an empty one */
+  if (*store != NULL && !crm_sync_state_read_unused (*store, &unused, &error))
+    g_debug ("kept %s: %s", path, error->message);
   g_clear_object (store);
   for (guint i = 0; unused && i < G_N_ELEMENTS (suffixes); i++)
     {
@@ -1145,7 +1149,8 @@ crm_sync_round_run (CrmSyncRound  *round,
   /* the round's commits never wait for the WAL to be copied back: the app checkpoints
    * when the user pauses, and voronkactl's close (the last connection) does it */
   crm_store_set_deferred_checkpoints (store, TRUE);
-  fresh = crm_sync_state_is_unused (store);
+  if (!crm_sync_state_read_unused (store, &fresh, error))
+    return NULL;
 
   http_init (&http, round, cancellable);
   http.epoch = crm_store_dup_meta (store, "sync.epoch");
