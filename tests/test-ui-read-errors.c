@@ -8,7 +8,9 @@
  * the same way, and so does «Data to Fix» over a damaged contact table. Screenshots:
  * board-read-error.png, contact-read-error.png, tasks-read-error.png,
  * contacts-read-error.png, bad-data-read-error.png, contact-files-read-error.png,
- * deal-read-error.png. */
+ * deal-read-error.png. The replica of the first case lies in a folder named «R&D <отдел>»:
+ * the board's status page shows the path as it is (escaped markup). A contact whose RFM
+ * segment cannot be read says so (contact-segment-read-error.png). */
 #include <string.h>
 
 #include "crm-contact-page.h"
@@ -55,6 +57,35 @@ row_shown (gpointer data)
   return row != NULL && gtk_widget_get_mapped (row);
 }
 
+/* The text @status shows as its description: its markup must parse (a message naming a
+ * path with «&» or «<» is escaped, not shown empty with a warning). */
+static char *
+status_text (AdwStatusPage *status)
+{
+  g_autoptr(GError) error = NULL;
+  char *text = NULL;
+
+  g_assert_true (pango_parse_markup (adw_status_page_get_description (status), -1, 0, NULL,
+                                     &text, NULL, &error));
+  g_assert_no_error (error);
+  return text;
+}
+
+/* A status page titled @title shown in @page, and the text of its description (owned by
+ * @page). */
+static const char *
+status_shown (GtkWidget  *page,
+              const char *title)
+{
+  GtkWidget *status = crm_test_ui_find (page, ADW_TYPE_STATUS_PAGE, title);
+
+  if (status == NULL || !gtk_widget_get_mapped (status))
+    return NULL;
+  g_object_set_data_full (G_OBJECT (status), "test-text", status_text (ADW_STATUS_PAGE (status)),
+                          g_free);
+  return g_object_get_data (G_OBJECT (status), "test-text");
+}
+
 /* The damaged store's words, in Russian, naming the file: never an empty view. A read
  * says it could not read, not that nothing was changed, and has no English fragment:
  * the path aside, not one Latin letter. */
@@ -80,14 +111,19 @@ static void
 run_contact_deals (void)
 {
   g_autofree char *tmpdir = crm_test_make_tmpdir ();
-  g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
-  g_autofree char *contact_id = contact_with_deals (db_path);
+  /* a folder whose name is not markup: the messages name the path as it is */
+  g_autofree char *folder = g_build_filename (tmpdir, "R&D <отдел>", NULL);
+  g_autofree char *db_path = NULL;
+  g_autofree char *contact_id = NULL;
   CrmApplication *app;
   CrmWindow *window;
   Find find = { .title = "Не удалось прочитать сделки" };
   GtkWidget *board, *error_page, *row;
   const char *subtitle;
 
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  db_path = crm_test_ui_make_demo (folder);
+  contact_id = contact_with_deals (db_path);
   crm_test_damage_table (db_path, "deal_contact");
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
@@ -97,7 +133,7 @@ run_contact_deals (void)
   error_page = crm_test_ui_find (board, ADW_TYPE_STATUS_PAGE, "Не удаётся прочитать доску");
   g_assert_nonnull (error_page);
   g_assert_true (gtk_widget_get_mapped (error_page));
-  assert_store_words (adw_status_page_get_description (ADW_STATUS_PAGE (error_page)), db_path);
+  assert_store_words (status_shown (board, "Не удаётся прочитать доску"), db_path);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-read-error"));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
@@ -117,17 +153,6 @@ run_contact_deals (void)
 
   crm_test_ui_stop (app);
   crm_test_remove_tree (tmpdir);
-}
-
-/* A status page titled @title shown in @page, and its description. */
-static const char *
-status_shown (GtkWidget  *page,
-              const char *title)
-{
-  GtkWidget *status = crm_test_ui_find (page, ADW_TYPE_STATUS_PAGE, title);
-
-  return status != NULL && gtk_widget_get_mapped (status)
-         ? adw_status_page_get_description (ADW_STATUS_PAGE (status)) : NULL;
 }
 
 typedef struct {
@@ -257,6 +282,39 @@ run_files_messages (void)
   crm_test_remove_tree (tmpdir);
 }
 
+/* A contact whose RFM segment cannot be read (the segments' table damaged) says so where
+ * the segment would be, not nothing at all. */
+static void
+run_segment (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
+  g_autofree char *contact_id = contact_with_deals (db_path);
+  CrmApplication *app;
+  CrmWindow *window;
+  Find find = { .title = "Не удалось прочитать RFM-сегмент" };
+  const char *subtitle;
+
+  crm_test_damage_table (db_path, "rfm_segment");
+  app = crm_test_ui_start (db_path);
+  window = crm_test_ui_main_window (app);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
+                                             contact_id));
+  find.page = crm_window_get_page (window, "contact");
+  g_assert_nonnull (find.page);
+  g_assert_true (crm_test_ui_wait_until (row_shown, &find, 10000));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (crm_test_ui_find (find.page,
+                                                                            ADW_TYPE_ACTION_ROW,
+                                                                            find.title)));
+  assert_store_words (subtitle, db_path);
+  g_assert_true (crm_contact_page_get_segment_row (CRM_CONTACT_PAGE (find.page)) ==
+                 crm_test_ui_find (find.page, ADW_TYPE_ACTION_ROW, find.title));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contact-segment-read-error"));
+
+  crm_test_ui_stop (app);
+  crm_test_remove_tree (tmpdir);
+}
+
 /* One application per process: each case in a process of its own, in Russian. */
 static void
 test_contact_deals (void)
@@ -276,6 +334,12 @@ test_files_messages (void)
   crm_test_ui_in_subprocess (TRUE, run_files_messages);
 }
 
+static void
+test_segment (void)
+{
+  crm_test_ui_in_subprocess (TRUE, run_segment);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -284,5 +348,6 @@ main (int   argc,
   g_test_add_func ("/ui/read-errors/contact-deals", test_contact_deals);
   g_test_add_func ("/ui/read-errors/views", test_views);
   g_test_add_func ("/ui/read-errors/files-messages", test_files_messages);
+  g_test_add_func ("/ui/read-errors/segment", test_segment);
   return g_test_run ();
 }

@@ -183,7 +183,7 @@ update_chain (CrmApprovalDialog *self)
                                 crm_context_get_user_id (self->context), &request, &error);
   if (steps == NULL)
     {
-      adw_preferences_group_set_description (self->chain_group, error->message);
+      crm_preferences_group_set_text (self->chain_group, error->message);
       return;
     }
   array = json_node_get_array (steps);

@@ -211,7 +211,7 @@ crm_board_reload (CrmView *view)
     {
       /* the cause and what to do, where the columns would be: never an empty board */
       g_message ("Could not read the board: %s", error->message);
-      adw_status_page_set_description (self->error_page, error->message);
+      crm_status_page_set_text (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
       set_titles (self, json_object_get_string_member_with_default (pipeline, "name", ""), NULL);
       return;

@@ -269,7 +269,7 @@ show_empty (CrmCallsView *self,
   if (error != NULL)
     {
       adw_status_page_set_title (self->empty_page, _("The Calls Cannot Be Read"));
-      adw_status_page_set_description (self->empty_page, error);
+      crm_status_page_set_text (self->empty_page, error);
     }
   else if (missed_only)
     {

@@ -685,6 +685,17 @@ read_segment_in_thread (GTask        *task,
     g_task_return_pointer (task, client, (GDestroyNotify) json_object_unref);
 }
 
+/* Where the RFM segment would be: that it could not be read, and why. */
+static void
+add_segment_read_error (CrmContactPage *self,
+                        const GError   *error)
+{
+  g_message ("Could not read the RFM segment of %s: %s", self->id, error->message);
+  self->segment_row = crm_read_error_row_new (_("Could not read the RFM segment"), error);
+  adw_preferences_group_add (self->details_group, self->segment_row);
+  g_ptr_array_add (self->detail_rows, self->segment_row);
+}
+
 static void
 segment_read_cb (GObject      *source,
                  GAsyncResult *result,
@@ -702,7 +713,7 @@ segment_read_cb (GObject      *source,
     return;
   if (client == NULL)
     {
-      g_debug ("No RFM segment for %s: %s", data->client_id, error->message);
+      add_segment_read_error (self, error);
       return;
     }
   if (json_object_get_string_member_with_default (client, "segment", NULL) != NULL)
@@ -780,6 +791,7 @@ static void
 start_segment_read (CrmContactPage *self)
 {
   g_autoptr(JsonArray) segments = NULL;
+  g_autoptr(GError) error = NULL;
   CrmStore *store = crm_context_get_store (self->context);
   SegmentData *data;
   GTask *task;
@@ -787,10 +799,14 @@ start_segment_read (CrmContactPage *self)
   self->rfm_generation++;
   self->segment_row = NULL;
   self->segment_history_row = NULL;
+  segments = crm_rfm_segments (store, &error);
+  if (segments == NULL)
+    {
+      add_segment_read_error (self, error);
+      return;
+    }
   /* an account without segments (the truck dealer's) has nothing to show */
-  segments = crm_rfm_segments (store, NULL);
-  if (segments == NULL || json_array_get_length (segments) == 0 ||
-      crm_store_get_path (store) == NULL)
+  if (json_array_get_length (segments) == 0 || crm_store_get_path (store) == NULL)
     return;
   data = g_new0 (SegmentData, 1);
   data->path = g_strdup (crm_store_get_path (store));

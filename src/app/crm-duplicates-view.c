@@ -313,7 +313,7 @@ scan_done_cb (GObject      *source,
   if (groups == NULL)
     {
       adw_status_page_set_title (self->empty_page, _("Could Not Look for Duplicates"));
-      adw_status_page_set_description (self->empty_page, error->message);
+      crm_status_page_set_text (self->empty_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }

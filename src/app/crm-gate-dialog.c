@@ -199,7 +199,7 @@ show_refusal (CrmGateDialog *self,
       self->task_id = g_strdup (json_object_get_string_member (refusal, "task"));
     }
 
-  adw_preferences_group_set_description (self->intro_group, error->message);
+  crm_preferences_group_set_text (self->intro_group, error->message);
   if (g_str_equal (gate, "loss-reason-required"))
     {
       adw_window_title_set_title (self->window_title, _("Loss Reason"));

@@ -1115,7 +1115,7 @@ run_done_cb (GObject      *source,
     {
       /* shown on the error page; a bad period is no fault of the app */
       g_debug ("Could not compute report %s: %s", data->name, error->message);
-      adw_status_page_set_description (self->error_page, error->message);
+      crm_status_page_set_text (self->error_page, error->message);
       set_state (self, "error");
       return;
     }

@@ -90,12 +90,29 @@ crm_read_error_row_new (const char   *title,
 }
 
 void
+crm_status_page_set_text (AdwStatusPage *page,
+                          const char    *text)
+{
+  g_autofree char *markup = text != NULL ? g_markup_escape_text (text, -1) : NULL;
+
+  adw_status_page_set_description (page, markup);
+}
+
+void
+crm_preferences_group_set_text (AdwPreferencesGroup *group,
+                                const char          *text)
+{
+  g_autofree char *markup = text != NULL ? g_markup_escape_text (text, -1) : NULL;
+
+  adw_preferences_group_set_description (group, markup);
+}
+
+void
 crm_stack_show_read_error (GtkStack     *stack,
                            const char   *title,
                            const GError *error)
 {
   GtkWidget *page = gtk_stack_get_child_by_name (stack, "read-error");
-  g_autofree char *markup = NULL;
 
   g_return_if_fail (GTK_IS_STACK (stack));
 
@@ -106,9 +123,8 @@ crm_stack_show_read_error (GtkStack     *stack,
       gtk_stack_add_named (stack, page, "read-error");
     }
   adw_status_page_set_title (ADW_STATUS_PAGE (page), title);
-  /* the description is markup: a path may hold a «&» */
-  markup = g_markup_escape_text (error != NULL ? error->message : _("unknown error"), -1);
-  adw_status_page_set_description (ADW_STATUS_PAGE (page), markup);
+  crm_status_page_set_text (ADW_STATUS_PAGE (page),
+                            error != NULL ? error->message : _("unknown error"));
   g_message ("%s: %s", title, error != NULL ? error->message : "?");
   gtk_stack_set_visible_child (stack, page);
 }

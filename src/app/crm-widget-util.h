@@ -52,6 +52,13 @@ GtkWidget *crm_placeholder_row_new           (const char          *text);
  * do), so a failed read never looks like an empty list. */
 GtkWidget *crm_read_error_row_new            (const char          *title,
                                               const GError        *error);
+/* Sets @page's description to @text as it is (escaped: the description is markup, and a
+ * message may name a path holding a «&» or a «<»). */
+void       crm_status_page_set_text          (AdwStatusPage       *page,
+                                              const char          *text);
+/* The same for a preferences group's description (markup too). */
+void       crm_preferences_group_set_text    (AdwPreferencesGroup *group,
+                                              const char          *text);
 /* Shows, as @stack's page "read-error" (added the first time), a status page saying
  * @title («The Tasks Cannot Be Read») and @error's message: what a view shows instead of
  * its lists, or of its «nothing here yet» page, when reading them failed. */
