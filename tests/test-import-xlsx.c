@@ -282,55 +282,6 @@ test_damaged (Fixture       *f,
   g_assert_cmpuint (count (f, "contact"), ==, before);
 }
 
-static gint
-compare_lines (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
-}
-
-/* Sorted "name|phones|emails|company" lines of a replica's contacts, or
- * "title|pipeline|stage|amount|responsible|tags" of its deals. */
-static char *
-summary (const char *db,
-         const char *what)
-{
-  g_autoptr(JsonNode) list = crm_test_ctl_ok (db, NULL, what, "list", NULL);
-  JsonArray *items = json_node_get_array (list);
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) out = g_string_new (NULL);
-  static const char *const contact_members[] = { "name", "phones", "emails", "company", NULL };
-  static const char *const deal_members[] = { "title", "pipeline", "stage", "amount",
-                                              "responsible", "tags", NULL };
-  const char *const *members = g_str_equal (what, "contact") ? contact_members : deal_members;
-
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonObject *item = json_array_get_object_element (items, i);
-      g_autoptr(GString) line = g_string_new (NULL);
-
-      for (guint m = 0; members[m] != NULL; m++)
-        {
-          JsonNode *value = json_object_get_member (item, members[m]);
-
-          if (value != NULL && JSON_NODE_HOLDS_ARRAY (value))
-            {
-              for (guint j = 0; j < json_array_get_length (json_node_get_array (value)); j++)
-                g_string_append_printf (line, "%s,",
-                                        json_array_get_string_element (json_node_get_array (value), j));
-            }
-          else if (value != NULL && JSON_NODE_HOLDS_VALUE (value))
-            g_string_append (line, json_node_get_string (value));
-          g_string_append_c (line, '|');
-        }
-      g_ptr_array_add (lines, g_string_free (g_steal_pointer (&line), FALSE));
-    }
-  g_ptr_array_sort (lines, compare_lines);
-  for (guint i = 0; i < lines->len; i++)
-    g_string_append_printf (out, "%s\n", (char *) lines->pdata[i]);
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 /* `export … --out FILE.xlsx` (a title line, then the header) read back by `import` into a
  * new account, told to be XLSX by its content alone (no --format): the same contacts and
  * deals */
@@ -370,12 +321,12 @@ test_round_trip (Fixture       *f,
   crm_test_run_cli (&run, "--db", fresh, "--as", "admin", "import", "deals", deals_out, NULL);
   g_assert_cmpint (run.status, ==, 0);
 
-  before_contacts = summary (f->db, "contact");
-  after_contacts = summary (fresh, "contact");
+  before_contacts = crm_test_list_summary (f->db, "contact");
+  after_contacts = crm_test_list_summary (fresh, "contact");
   g_assert_cmpstr (after_contacts, ==, before_contacts);
   g_assert_nonnull (strstr (before_contacts, "Иванов Пётр|+79123456789,|petr@romashka.ru,|ООО Ромашка|"));
-  before_deals = summary (f->db, "deal");
-  after_deals = summary (fresh, "deal");
+  before_deals = crm_test_list_summary (f->db, "deal");
+  after_deals = crm_test_list_summary (fresh, "deal");
   g_assert_cmpstr (after_deals, ==, before_deals);
   g_assert_nonnull (strstr (before_deals, "Поставка сыра|Сделки|Встреча|150000.50|Анна Белова|"));
 }

@@ -285,7 +285,6 @@ set_up (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(CrmStore) store = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *rep_id = NULL;
 
   tmpdir = crm_test_make_tmpdir ();
   data_dir = crm_test_server_make_data (tmpdir);
@@ -301,14 +300,7 @@ set_up (void)
 
   /* her laptop, signed in as the sign-in dialog leaves it */
   crm_test_replica_open (&laptop, server, tmpdir, "laptop.db", REP, REP_PASSWORD);
-  token = g_strdup (crm_sync_client_get_token (laptop.client));
-  g_assert_nonnull (token);
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.server", server->url, &error));
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.user", REP, &error));
-  rep_id = crm_query_resolve (laptop.store, "user", REP, NULL, &error);
-  g_assert_nonnull (rep_id);
-  g_assert_true (crm_store_set_meta (laptop.store, "app.user", rep_id, &error));
-  g_assert_no_error (error);
+  token = crm_test_replica_sign_in_app (&laptop, server);
   db_path = g_strdup (laptop.path);
   crm_test_replica_clear (&laptop);
 

@@ -438,7 +438,6 @@ set_up (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) deal = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *manager_id = NULL;
 
   /* voronkactl keeps its sign-in in the keyring: an unlocked one first */
   crm_test_start_keyring (FALSE);
@@ -457,14 +456,7 @@ set_up (void)
 
   /* the manager's laptop, signed in as the sign-in dialog leaves it */
   crm_test_replica_open (&laptop, server, tmpdir, "manager.db", "manager", "manager-pw");
-  token = g_strdup (crm_sync_client_get_token (laptop.client));
-  g_assert_nonnull (token);
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.server", server->url, &error));
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.user", "manager", &error));
-  manager_id = crm_query_resolve (laptop.store, "user", "manager", NULL, &error);
-  g_assert_nonnull (manager_id);
-  g_assert_true (crm_store_set_meta (laptop.store, "app.user", manager_id, &error));
-  g_assert_no_error (error);
+  token = crm_test_replica_sign_in_app (&laptop, server);
   db_path = g_strdup (laptop.path);
   crm_test_replica_clear (&laptop);
 

@@ -295,7 +295,6 @@ set_up (void)
 {
   CrmTestReplica laptop = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *admin_id = NULL;
 
   tmpdir = crm_test_make_tmpdir ();
   data_dir = crm_test_server_make_data (tmpdir);
@@ -304,14 +303,7 @@ set_up (void)
 
   /* the administrator's laptop, signed in as the sign-in dialog leaves it */
   crm_test_replica_open (&laptop, server, tmpdir, "admin.db", "admin", "admin-pw");
-  token = g_strdup (crm_sync_client_get_token (laptop.client));
-  g_assert_nonnull (token);
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.server", server->url, &error));
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.user", "admin", &error));
-  admin_id = crm_query_resolve (laptop.store, "user", "admin", NULL, &error);
-  g_assert_nonnull (admin_id);
-  g_assert_true (crm_store_set_meta (laptop.store, "app.user", admin_id, &error));
-  g_assert_no_error (error);
+  token = crm_test_replica_sign_in_app (&laptop, server);
   db_path = g_strdup (laptop.path);
   crm_test_replica_clear (&laptop);
 }

@@ -114,7 +114,6 @@ set_up (void)
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
-  g_autofree char *admin_id = NULL;
   g_autofree char *rep_id = NULL;
 
   tmpdir = crm_test_make_tmpdir ();
@@ -128,13 +127,7 @@ set_up (void)
 
   /* the admin's laptop, signed in; Мария gets extension 104 there (a user field) */
   crm_test_replica_open (&laptop, server, tmpdir, "admin.db", ADMIN, ADMIN_PASSWORD);
-  token = g_strdup (crm_sync_client_get_token (laptop.client));
-  g_assert_nonnull (token);
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.server", server->url, &error));
-  g_assert_true (crm_store_set_meta (laptop.store, "sync.user", ADMIN, &error));
-  admin_id = crm_query_resolve (laptop.store, "user", ADMIN, NULL, &error);
-  g_assert_nonnull (admin_id);
-  g_assert_true (crm_store_set_meta (laptop.store, "app.user", admin_id, &error));
+  token = crm_test_replica_sign_in_app (&laptop, server);
   rep_id = crm_query_resolve (laptop.store, "user", "Мария Кузнецова", NULL, &error);
   g_assert_nonnull (rep_id);
   g_assert_true (crm_call_set_extension (laptop.store, changeset, rep_id, "104", &error));

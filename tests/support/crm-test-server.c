@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "crm-test-server.h"
+#include "crm-query.h"
 #include "crm-test-pg.h"
 #include "crm-test-util.h"
 
@@ -499,6 +500,25 @@ crm_test_replica_open (CrmTestReplica *replica,
   g_assert_true (report->snapshot);
   g_assert_false (report->server_restored);
   replica->store = crm_test_open (replica->path);
+}
+
+char *
+crm_test_replica_sign_in_app (CrmTestReplica *replica,
+                              CrmTestServer  *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user_id = NULL;
+  char *token = g_strdup (crm_sync_client_get_token (replica->client));
+
+  g_assert_nonnull (token);
+  g_assert_true (crm_store_set_meta (replica->store, "sync.server", server->url, &error));
+  g_assert_true (crm_store_set_meta (replica->store, "sync.user", replica->user, &error));
+  user_id = crm_query_resolve (replica->store, "user", replica->user, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (user_id);
+  g_assert_true (crm_store_set_meta (replica->store, "app.user", user_id, &error));
+  g_assert_no_error (error);
+  return token;
 }
 
 CrmSyncReport *

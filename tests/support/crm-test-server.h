@@ -91,6 +91,11 @@ void           crm_test_replica_open         (CrmTestReplica     *replica,
                                               const char         *name,
                                               const char         *user,
                                               const char         *password);
+/* @replica (crm_test_replica_open()'d) made as the app's sign-in dialog leaves it: it
+ * remembers @server and its user, and the app works as that user. Returns the sign-in's
+ * token (for crm_window_restart_sync()). */
+char          *crm_test_replica_sign_in_app  (CrmTestReplica     *replica,
+                                              CrmTestServer      *server);
 /* One sync round of @replica that must succeed. */
 CrmSyncReport *crm_test_replica_sync         (CrmTestReplica     *replica);
 void           crm_test_replica_clear        (CrmTestReplica     *replica);

@@ -397,3 +397,50 @@ crm_test_start_keyring (gboolean replace)
     }
   return TRUE;
 }
+
+static gint
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+char *
+crm_test_list_summary (const char *db,
+                       const char *what)
+{
+  g_autoptr(JsonNode) list = crm_test_ctl_ok (db, NULL, what, "list", NULL);
+  JsonArray *items = json_node_get_array (list);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) out = g_string_new (NULL);
+  static const char *const contact_members[] = { "name", "phones", "emails", "company", NULL };
+  static const char *const deal_members[] = { "title", "pipeline", "stage", "amount",
+                                              "responsible", "tags", NULL };
+  const char *const *members = g_str_equal (what, "contact") ? contact_members : deal_members;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      g_autoptr(GString) line = g_string_new (NULL);
+
+      for (guint m = 0; members[m] != NULL; m++)
+        {
+          JsonNode *value = json_object_get_member (item, members[m]);
+
+          if (value != NULL && JSON_NODE_HOLDS_ARRAY (value))
+            {
+              for (guint j = 0; j < json_array_get_length (json_node_get_array (value)); j++)
+                g_string_append_printf (line, "%s,",
+                                        json_array_get_string_element (json_node_get_array (value), j));
+            }
+          else if (value != NULL && JSON_NODE_HOLDS_VALUE (value))
+            g_string_append (line, json_node_get_string (value));
+          g_string_append_c (line, '|');
+        }
+      g_ptr_array_add (lines, g_string_free (g_steal_pointer (&line), FALSE));
+    }
+  g_ptr_array_sort (lines, compare_lines);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (out, "%s\n", (char *) lines->pdata[i]);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

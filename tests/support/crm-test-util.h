@@ -96,6 +96,12 @@ JsonObject *crm_test_only_deal_in (const char *db,
  * the suite lists goes untested without anyone noticing (CI included). Nothing skips. */
 void      crm_test_fail_missing          (const char *reason);
 
+/* Sorted "name|phones|emails|company" lines of the contacts of the replica @db (@what
+ * "contact"), or "title|pipeline|stage|amount|responsible|tags" of its deals ("deal"):
+ * equal for two replicas that hold the same (an export imported elsewhere). */
+char     *crm_test_list_summary          (const char *db,
+                                          const char *what);
+
 /* The folder of the build's translations (the po folder next to tests/), when its Russian
  * catalog is built; else NULL. For VORONKA_LOCALEDIR (voronkactl, voronka-server) or
  * bindtextdomain(). */
