@@ -5,6 +5,8 @@
  * after any refusal the replica holds exactly what it held before. */
 #include <string.h>
 
+#include "crm-search.h"
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 
 typedef struct {
@@ -357,6 +359,143 @@ test_round_trip (Fixture       *f,
   g_assert_nonnull (strstr (vcard, "ORG:ООО Ромашка\r\n"));
 }
 
+/* contact_token and contact_prefix, every row as "token|contact|position" and
+ * "prefix|contact|rank|name", sorted */
+static char *
+search_rows (CrmStore *store)
+{
+  g_autoptr(GPtrArray) tokens = crm_test_column (store,
+    "SELECT token || '|' || contact || '|' || position FROM contact_token"
+    " ORDER BY token, contact", NULL);
+  g_autoptr(GPtrArray) prefixes = crm_test_column (store,
+    "SELECT prefix || '|' || contact || '|' || rank || '|' || ifnull (name, '')"
+    " FROM contact_prefix ORDER BY prefix, contact", NULL);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < tokens->len; i++)
+    g_string_append_printf (out, "token %s\n", (char *) tokens->pdata[i]);
+  for (guint i = 0; i < prefixes->len; i++)
+    g_string_append_printf (out, "prefix %s\n", (char *) prefixes->pdata[i]);
+  return g_string_free (out, FALSE);
+}
+
+/* the first contact a search finds, by name; "" when none */
+static char *
+first_found (CrmStore   *store,
+             const char *query,
+             gint64     *out_total)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) found = crm_query_contact_search (store, query, 10, 0, out_total, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (found);
+  if (json_array_get_length (array) == 0)
+    return g_strdup ("");
+  return g_strdup (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                  "name"));
+}
+
+/* An import writes the new contacts' search rows after them, set by set
+ * (_crm_store_apply_bulk): they are exactly the rows the write path keeps for one contact
+ * at a time — every name word with its place, every phone's digits and their tails of four
+ * or more, the one-to-three-letter prefixes with the surname's rank —, so searching by the
+ * first letters of a name or by four digits of a phone finds the imported contacts. */
+static void
+test_search_rows (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char contacts[] =
+    "Полное имя;Рабочий телефон;Мобильный телефон;Компания\n"
+    "Иванов Пётр;+7 (912) 345-67-89;;ООО Ромашка\n"
+    "Иванова Анна-Мария;8 903 111 22 33;8 903 222 67 89;\n"
+    "Ёлкин Иван Иванович;;;ООО Ромашка\n"
+    "Иван Иванов Иван;+7 912 000 67 89;;\n"
+    "Ли Бо 2;+7 495 123-45-67;;\n"
+    "O'Brien John;+44 20 7946 0958;;\n";
+  g_autofree char *path = write_file (f, "contacts.csv", contacts, -1);
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmChangeset) again = crm_changeset_new ();
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autofree char *ivanov = NULL;
+  g_autofree char *bulk = NULL;
+  g_autofree char *one_by_one = NULL;
+  g_autofree char *found = NULL;
+  gint64 total = 0;
+
+  import (f, &run, "contacts", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+
+  /* «Иванов Пётр», +79123456789: two words, the 11 digits and their 7 tails of 4 or more;
+   * «ива», «ив», «и» as a surname (rank 0) and «пет», «пе», «п» (ё folded to е) */
+  ivanov = crm_test_resolve (store, "contact", "Иванов Пётр", NULL);
+  g_assert_nonnull (ivanov);
+  g_assert_cmpint (crm_test_count_sql (store,
+                                      "SELECT count (*) FROM contact_token WHERE contact = ?1",
+                                      ivanov), ==, 2 + 1 + 7);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT position FROM contact_token"
+                                      " WHERE contact = ?1 AND token = '6789'", ivanov), ==, 101);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT position FROM contact_token"
+                                      " WHERE contact = ?1 AND token = '79123456789'", ivanov), ==, 100);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT position FROM contact_token"
+                                      " WHERE contact = ?1 AND token = 'петр'", ivanov), ==, 1);
+  g_assert_cmpint (crm_test_count_sql (store,
+                                      "SELECT count (*) FROM contact_prefix WHERE contact = ?1",
+                                      ivanov), ==, 6);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT rank FROM contact_prefix"
+                                      " WHERE contact = ?1 AND prefix = 'ива'", ivanov), ==, 0);
+
+  /* the first letters of a name, and four digits from the middle of a number */
+  found = first_found (store, "Ива", &total);
+  g_assert_cmpstr (found, ==, "Иван Иванов Иван");   /* surnames first, then by name */
+  g_assert_cmpint (total, ==, 4);   /* Иван, Иванов, Иванова, Ёлкин Иван Иванович */
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "Иванов", &total);
+  g_assert_cmpstr (found, ==, "Иванов Пётр");
+  g_assert_cmpint (total, ==, 4);
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "ёлк", &total);
+  g_assert_cmpstr (found, ==, "Ёлкин Иван Иванович");
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "мари", &total);
+  g_assert_cmpstr (found, ==, "Иванова Анна-Мария");
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "345-67-8", &total);
+  g_assert_cmpstr (found, ==, "Иванов Пётр");
+  g_assert_cmpint (total, ==, 1);
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "67 89", &total);
+  g_assert_cmpint (total, ==, 3);   /* three numbers end in 67-89 */
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "7946", &total);
+  g_assert_cmpstr (found, ==, "O'Brien John");
+
+  /* the same contacts written again one at a time by the write path (their names and
+   * phones set anew, which rewrites their search rows): not a row more or less */
+  bulk = search_rows (store);
+  ids = crm_test_column (store, "SELECT id FROM contact WHERE deleted = 0", NULL);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(JsonObject) contact = crm_store_dup_entity (store, "contact", ids->pdata[i]);
+      CrmChange *change = crm_changeset_touch (again, "contact", ids->pdata[i]);
+
+      crm_change_set_node (change, "name",
+                           json_node_copy (json_object_get_member (contact, "name")));
+      crm_change_set_node (change, "phones",
+                           json_node_copy (json_object_get_member (contact, "phones")));
+    }
+  crm_store_apply (store, again, &error);
+  g_assert_no_error (error);
+  one_by_one = search_rows (store);
+  g_assert_cmpstr (bulk, ==, one_by_one);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact_token", NULL), >, 40);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -371,6 +510,7 @@ main (int   argc,
   ADD ("custom-fields", test_custom_fields);
   ADD ("not-csv", test_not_csv);
   ADD ("round-trip", test_round_trip);
+  ADD ("search-rows", test_search_rows);
 #undef ADD
 
   return g_test_run ();

@@ -1025,7 +1025,7 @@ crm_import_rows (CrmStore               *store,
     {
       /* one change set: the rules and gates see every row, and a refusal (a stage that
        * wants fields, say) leaves the replica as it was */
-      if (!crm_store_apply (store, import.changeset, error))
+      if (!_crm_store_apply_bulk (store, import.changeset, error))
         goto out;
       json_object_set_int_member (report, "created", rows->len - 1);
     }

@@ -495,7 +495,11 @@ _crm_store_apply_op_fields (CrmStore     *self,
   if (!_crm_sql_step_done (self, stmt, "writing an entity", error))
     return FALSE;
 
-  if (search_changed && !_crm_store_refresh_contact_tokens (self, op->entity_id, !exists, error))
+  /* a bulk apply writes the search rows of the contacts it creates once, after them */
+  if (search_changed && !exists && self->bulk_contacts != NULL)
+    g_ptr_array_add (self->bulk_contacts, g_strdup (op->entity_id));
+  else if (search_changed &&
+           !_crm_store_refresh_contact_tokens (self, op->entity_id, !exists, error))
     return FALSE;
   /* merged cards are redirects: what is written to one lands on its survivor, and a
    * reference to one moves to the survivor (crm-duplicates.c) */

@@ -13,6 +13,8 @@
  * consecutive digits anywhere in a number find it. */
 #define G_LOG_DOMAIN "voronka-query"
 
+#include <string.h>
+
 #include "crm-search.h"
 #include "crm-query-board.h"
 #include "crm-query.h"
@@ -255,116 +257,13 @@ crm_query_search (CrmStore    *store,
   json_object_set_object_member (result, "totals", g_steal_pointer (&totals));
   return json_node_init_object (json_node_alloc (), result);
 }
-
-/* --- keeping the search tables (called by the store when a contact changes) ---------- */
-
-/* The rows of contact_prefix (schema 2) for a contact's name words: the first one, two
- * and three letters of each word, with rank 0 when a word starting so is the surname
- * (position 0), 1 otherwise, and the contact's name. Written here rather than by
- * triggers on contact_token: a trigger program per word cost 70 % of merging new
- * contacts (bench/RESULTS.md). */
-static gboolean
-write_contact_prefixes (CrmStore    *self,
-                        const char  *contact_id,
-                        const char  *name,
-                        GHashTable  *tokens,
-                        GError     **error)
+/* The search words of a contact: token → its position (the word's place in the name, the
+ * surname 0; 100 for a phone's digits, 101 for their tails). */
+static GHashTable *
+contact_tokens (const char *name,
+                const char *phones)
 {
-  g_autoptr(GHashTable) prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer key, value;
-  sqlite3_stmt *stmt;
-
-  g_hash_table_iter_init (&iter, tokens);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      int position = GPOINTER_TO_INT (value);
-      glong n_chars = g_utf8_strlen (key, -1);
-
-      if (position >= 100)   /* phone digits have no prefixes */
-        continue;
-      for (glong length = 1; length <= MIN (n_chars, 3); length++)
-        {
-          const char *end = g_utf8_offset_to_pointer (key, length);
-          g_autofree char *prefix = g_strndup (key, end - (const char *) key);
-          int rank = position != 0 ? 1 : 0;
-          gpointer old_rank;
-
-          if (g_hash_table_lookup_extended (prefixes, prefix, NULL, &old_rank))
-            rank = MIN (rank, GPOINTER_TO_INT (old_rank));
-          g_hash_table_insert (prefixes, g_steal_pointer (&prefix), GINT_TO_POINTER (rank));
-        }
-    }
-  if (g_hash_table_size (prefixes) == 0)
-    return TRUE;
-
-  stmt = _crm_store_prepare (self,
-    "INSERT OR REPLACE INTO contact_prefix (contact, prefix, rank, name) VALUES (?1, ?2, ?3, ?4)",
-    error);
-  if (stmt == NULL)
-    return FALSE;
-  g_hash_table_iter_init (&iter, prefixes);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-      _crm_sql_bind_text_or_null (stmt, 2, key);
-      sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
-      _crm_sql_bind_text_or_null (stmt, 4, name);
-      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Rebuild the derived search words of a contact (name words and phone digits) and their
- * prefixes; a contact the op just created has none to remove. */
-gboolean
-_crm_store_refresh_contact_tokens (CrmStore    *self,
-                                   const char  *contact_id,
-                                   gboolean     created,
-                                   GError     **error)
-{
-  sqlite3_stmt *stmt;
-  g_autofree char *name = NULL;
-  g_autofree char *phones = NULL;
-  gboolean deleted = FALSE;
-  /* token → its position (word index in the name; 100 for phone digits) */
-  g_autoptr(GHashTable) tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
-
-  if (!created)
-    {
-      static const char *const removals[] = {
-        "DELETE FROM contact_token WHERE contact = ?1",
-        "DELETE FROM contact_prefix WHERE contact = ?1",
-      };
-
-      for (guint i = 0; i < G_N_ELEMENTS (removals); i++)
-        {
-          stmt = _crm_store_prepare (self, removals[i], error);
-          if (stmt == NULL)
-            return FALSE;
-          _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-          if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
-            return FALSE;
-        }
-    }
-
-  stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-  if (_crm_store_step (self, stmt) == SQLITE_ROW)
-    {
-      name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      phones = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      deleted = sqlite3_column_int (stmt, 2) != 0;
-    }
-  sqlite3_reset (stmt);
-  if (deleted)
-    return TRUE;
+  GHashTable *tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   if (name != NULL)
     {
@@ -406,21 +305,324 @@ _crm_store_refresh_contact_tokens (CrmStore    *self,
             }
         }
     }
+  return tokens;
+}
 
-  stmt = _crm_store_prepare (self,
-    "INSERT OR IGNORE INTO contact_token (token, contact, position) VALUES (?1, ?2, ?3)",
-    error);
+/* The rows of contact_prefix (schema 2) for a contact's name words, prefix → rank: the
+ * first one, two and three letters of each word, with rank 0 when a word starting so is
+ * the surname (position 0), 1 otherwise. Written by the store rather than by triggers on
+ * contact_token: a trigger program per word cost 70 % of merging new contacts
+ * (bench/RESULTS.md). */
+static GHashTable *
+contact_prefixes (GHashTable *tokens)
+{
+  GHashTable *prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int position = GPOINTER_TO_INT (value);
+      glong n_chars = g_utf8_strlen (key, -1);
+
+      if (position >= 100)   /* phone digits have no prefixes */
+        continue;
+      for (glong length = 1; length <= MIN (n_chars, 3); length++)
+        {
+          const char *end = g_utf8_offset_to_pointer (key, length);
+          g_autofree char *prefix = g_strndup (key, end - (const char *) key);
+          int rank = position != 0 ? 1 : 0;
+          gpointer old_rank;
+
+          if (g_hash_table_lookup_extended (prefixes, prefix, NULL, &old_rank))
+            rank = MIN (rank, GPOINTER_TO_INT (old_rank));
+          g_hash_table_insert (prefixes, g_steal_pointer (&prefix), GINT_TO_POINTER (rank));
+        }
+    }
+  return prefixes;
+}
+
+#define INSERT_TOKEN_HEAD \
+  "INSERT OR IGNORE INTO contact_token (token, contact, position) VALUES "
+#define INSERT_TOKEN INSERT_TOKEN_HEAD "(?1, ?2, ?3)"
+#define INSERT_PREFIX_HEAD \
+  "INSERT OR REPLACE INTO contact_prefix (contact, prefix, rank, name) VALUES "
+#define INSERT_PREFIX INSERT_PREFIX_HEAD "(?1, ?2, ?3, ?4)"
+
+static gboolean
+insert_token (CrmStore    *self,
+              sqlite3_stmt *stmt,
+              const char  *token,
+              const char  *contact_id,
+              int          position,
+              GError     **error)
+{
+  sqlite3_clear_bindings (stmt);
+  _crm_sql_bind_text_or_null (stmt, 1, token);
+  _crm_sql_bind_text_or_null (stmt, 2, contact_id);
+  sqlite3_bind_int (stmt, 3, position);
+  return _crm_sql_step_done (self, stmt, "updating the contact search", error);
+}
+
+static gboolean
+insert_prefix (CrmStore     *self,
+               sqlite3_stmt *stmt,
+               const char   *contact_id,
+               const char   *prefix,
+               int           rank,
+               const char   *name,
+               GError      **error)
+{
+  _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+  _crm_sql_bind_text_or_null (stmt, 2, prefix);
+  sqlite3_bind_int (stmt, 3, rank);
+  _crm_sql_bind_text_or_null (stmt, 4, name);
+  return _crm_sql_step_done (self, stmt, "updating the contact search", error);
+}
+
+/* A contact's name and phones as stored; *out_live is FALSE when it is gone or deleted
+ * (it has no search rows then). */
+static gboolean
+read_contact (CrmStore    *self,
+              const char  *contact_id,
+              gboolean    *out_live,
+              char       **out_name,
+              char       **out_phones,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  *out_live = FALSE;
+  *out_name = *out_phones = NULL;
+  stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 2) == 0)
+    {
+      *out_name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      *out_phones = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      *out_live = TRUE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Rebuild the derived search words of a contact (name words and phone digits) and their
+ * prefixes; a contact the op just created has none to remove. */
+gboolean
+_crm_store_refresh_contact_tokens (CrmStore    *self,
+                                   const char  *contact_id,
+                                   gboolean     created,
+                                   GError     **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *name = NULL;
+  g_autofree char *phones = NULL;
+  g_autoptr(GHashTable) tokens = NULL;
+  g_autoptr(GHashTable) prefixes = NULL;
+  gboolean live;
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  if (!created)
+    {
+      static const char *const removals[] = {
+        "DELETE FROM contact_token WHERE contact = ?1",
+        "DELETE FROM contact_prefix WHERE contact = ?1",
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (removals); i++)
+        {
+          stmt = _crm_store_prepare (self, removals[i], error);
+          if (stmt == NULL)
+            return FALSE;
+          _crm_sql_bind_text_or_null (stmt, 1, contact_id);
+          if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+            return FALSE;
+        }
+    }
+
+  if (!read_contact (self, contact_id, &live, &name, &phones, error))
+    return FALSE;
+  if (!live)
+    return TRUE;
+
+  tokens = contact_tokens (name, phones);
+  stmt = _crm_store_prepare (self, INSERT_TOKEN, error);
   if (stmt == NULL)
     return FALSE;
   g_hash_table_iter_init (&iter, tokens);
   while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!insert_token (self, stmt, key, contact_id, GPOINTER_TO_INT (value), error))
+      return FALSE;
+
+  prefixes = contact_prefixes (tokens);
+  if (g_hash_table_size (prefixes) == 0)
+    return TRUE;
+  stmt = _crm_store_prepare (self, INSERT_PREFIX, error);
+  if (stmt == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, prefixes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!insert_prefix (self, stmt, contact_id, key, GPOINTER_TO_INT (value), name, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* --- the search rows of many new contacts at once (a bulk apply) ------------------------ */
+
+typedef struct {
+  const char *token;
+  const char *contact;
+  int         position;
+} TokenRow;
+
+typedef struct {
+  const char *contact;
+  const char *prefix;
+  const char *name;
+  int         rank;
+} PrefixRow;
+
+/* contact_token's key order, (token, contact), as SQLite compares text (bytes) */
+static int
+compare_token_rows (gconstpointer a,
+                    gconstpointer b)
+{
+  const TokenRow *x = a, *y = b;
+  int order = strcmp (x->token, y->token);
+
+  return order != 0 ? order : strcmp (x->contact, y->contact);
+}
+
+/* contact_prefix's key order, (contact, prefix) */
+static int
+compare_prefix_rows (gconstpointer a,
+                     gconstpointer b)
+{
+  const PrefixRow *x = a, *y = b;
+  int order = strcmp (x->contact, y->contact);
+
+  return order != 0 ? order : strcmp (x->prefix, y->prefix);
+}
+
+/* Rows a statement of the bulk write inserts: 100 rows of 3 or 4 values are far below
+ * SQLite's 32 766 parameters, and one statement per 100 rows instead of per row. */
+#define BULK_ROWS 100
+
+/* "@head (…),(…)…": @n_rows times @row_values (a cached statement: two sizes are used). */
+static sqlite3_stmt *
+prepare_rows (CrmStore    *self,
+              const char  *head,
+              const char  *row_values,
+              guint        n_rows,
+              GError     **error)
+{
+  g_autoptr(GString) sql = g_string_new (head);
+
+  for (guint r = 0; r < n_rows; r++)
     {
-      sqlite3_clear_bindings (stmt);
-      _crm_sql_bind_text_or_null (stmt, 1, key);
-      _crm_sql_bind_text_or_null (stmt, 2, contact_id);
-      sqlite3_bind_int (stmt, 3, GPOINTER_TO_INT (value));
+      if (r > 0)
+        g_string_append_c (sql, ',');
+      g_string_append (sql, row_values);
+    }
+  return _crm_store_prepare (self, sql->str, error);
+}
+
+/* The search rows of the contacts @contact_ids, which a bulk apply created without them:
+ * the same rows _crm_store_refresh_contact_tokens() writes for each, taken from the rows as
+ * they are now, then written in the order of each table's key rather than contact by
+ * contact — so the B-tree inserts go from one page to the next instead of to a random
+ * place each (19 rows a contact with two phones). */
+gboolean
+_crm_store_write_contact_tokens_bulk (CrmStore   *self,
+                                      GPtrArray  *contact_ids,
+                                      GError    **error)
+{
+  g_autoptr(GStringChunk) strings = g_string_chunk_new (64 * 1024);
+  g_autoptr(GArray) token_rows = g_array_sized_new (FALSE, FALSE, sizeof (TokenRow),
+                                                    contact_ids->len * 20);
+  g_autoptr(GArray) prefix_rows = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow),
+                                                     contact_ids->len * 10);
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < contact_ids->len; i++)
+    {
+      const char *contact = contact_ids->pdata[i];
+      g_autofree char *name = NULL;
+      g_autofree char *phones = NULL;
+      g_autoptr(GHashTable) tokens = NULL;
+      g_autoptr(GHashTable) prefixes = NULL;
+      const char *stored_name;
+      gboolean live;
+      GHashTableIter iter;
+      gpointer key, value;
+
+      if (!read_contact (self, contact, &live, &name, &phones, error))
+        return FALSE;
+      if (!live)
+        continue;
+      stored_name = name != NULL ? g_string_chunk_insert (strings, name) : NULL;
+      tokens = contact_tokens (name, phones);
+      g_hash_table_iter_init (&iter, tokens);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          TokenRow row = { g_string_chunk_insert_const (strings, key), contact,
+                           GPOINTER_TO_INT (value) };
+          g_array_append_val (token_rows, row);
+        }
+      prefixes = contact_prefixes (tokens);
+      g_hash_table_iter_init (&iter, prefixes);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          PrefixRow row = { contact, g_string_chunk_insert_const (strings, key), stored_name,
+                            GPOINTER_TO_INT (value) };
+          g_array_append_val (prefix_rows, row);
+        }
+    }
+
+  g_array_sort (token_rows, compare_token_rows);
+  for (guint i = 0; i < token_rows->len; )
+    {
+      guint n = token_rows->len - i >= BULK_ROWS ? BULK_ROWS : 1;
+
+      stmt = prepare_rows (self, INSERT_TOKEN_HEAD, "(?,?,?)", n, error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint r = 0; r < n; r++, i++)
+        {
+          const TokenRow *row = &g_array_index (token_rows, TokenRow, i);
+
+          _crm_sql_bind_text_or_null (stmt, 3 * r + 1, row->token);
+          _crm_sql_bind_text_or_null (stmt, 3 * r + 2, row->contact);
+          sqlite3_bind_int (stmt, 3 * r + 3, row->position);
+        }
       if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
         return FALSE;
     }
-  return write_contact_prefixes (self, contact_id, name, tokens, error);
+
+  g_array_sort (prefix_rows, compare_prefix_rows);
+  for (guint i = 0; i < prefix_rows->len; )
+    {
+      guint n = prefix_rows->len - i >= BULK_ROWS ? BULK_ROWS : 1;
+
+      stmt = prepare_rows (self, INSERT_PREFIX_HEAD, "(?,?,?,?)", n, error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint r = 0; r < n; r++, i++)
+        {
+          const PrefixRow *row = &g_array_index (prefix_rows, PrefixRow, i);
+
+          _crm_sql_bind_text_or_null (stmt, 4 * r + 1, row->contact);
+          _crm_sql_bind_text_or_null (stmt, 4 * r + 2, row->prefix);
+          sqlite3_bind_int (stmt, 4 * r + 3, row->rank);
+          _crm_sql_bind_text_or_null (stmt, 4 * r + 4, row->name);
+        }
+      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+        return FALSE;
+    }
+  return TRUE;
 }

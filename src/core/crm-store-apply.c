@@ -210,6 +210,7 @@ fail (CrmStore  *self,
 {
   report_sql_failure (self, error);
   undo_transaction (self);
+  g_clear_pointer (&self->bulk_contacts, g_ptr_array_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
   return FALSE;
@@ -248,6 +249,7 @@ run_gates (CrmStore  *self,
 static gboolean
 transact (CrmStore         *self,
           CrmChangeset     *changeset,
+          gboolean          bulk,
           CrmTransactFunc   func,
           gpointer          user_data,
           GError          **error)
@@ -266,12 +268,22 @@ transact (CrmStore         *self,
 
   if (changeset != NULL)
     {
+      if (bulk)
+        self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
       for (guint i = 0; i < crm_changeset_get_n_changes (changeset); i++)
         {
           CrmChange *change = crm_changeset_get_change (changeset, i);
 
           if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
                                        NULL, NULL, error) == NULL)
+            return fail (self, error);
+        }
+      /* the new contacts' search rows, before any gate or rule may search for them */
+      if (bulk)
+        {
+          g_autoptr(GPtrArray) contacts = g_steal_pointer (&self->bulk_contacts);
+
+          if (!_crm_store_write_contact_tokens_bulk (self, contacts, error))
             return fail (self, error);
         }
     }
@@ -317,7 +329,20 @@ crm_store_apply (CrmStore      *self,
       g_ptr_array_set_size (self->last_ops, 0);
       return TRUE;
     }
-  return transact (self, changeset, NULL, NULL, error);
+  return transact (self, changeset, FALSE, NULL, NULL, error);
+}
+
+gboolean
+_crm_store_apply_bulk (CrmStore      *self,
+                       CrmChangeset  *changeset,
+                       GError       **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (changeset != NULL, FALSE);
+
+  if (crm_changeset_get_n_changes (changeset) == 0)
+    return crm_store_apply (self, changeset, error);
+  return transact (self, changeset, TRUE, NULL, NULL, error);
 }
 
 gboolean
@@ -327,7 +352,7 @@ _crm_store_transact (CrmStore         *self,
                      GError          **error)
 {
   g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
-  return transact (self, NULL, func, user_data, error);
+  return transact (self, NULL, FALSE, func, user_data, error);
 }
 
 /* --- a part of a transaction (crm-store-private.h) --------------------------------------- */

@@ -33,6 +33,8 @@ struct _CrmStore
   gboolean      read_only;     /* the file or its folder cannot be written */
   int           sql_failure;   /* the first SQLite failure of the apply in progress */
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
+  GPtrArray    *bulk_contacts; /* a bulk apply's new contacts, their search rows not yet
+                                * written (ids); NULL outside its change set */
 };
 
 /* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account

@@ -97,6 +97,14 @@ typedef gboolean (*CrmRulesHook) (CrmStore   *store,
 void          _crm_store_set_rules_hook (CrmStore    *self,
                                          CrmRulesHook hook);
 
+/* crm_store_apply() for a change set that brings many records in at once (the importers:
+ * crm-import.c, crm-account.c): the same rows, ops, gates and rules, all or nothing, but
+ * the search rows of the contacts it creates are written once after its rows, set by set
+ * in key order, instead of contact by contact (bench/RESULTS.md, issue 20). */
+gboolean      _crm_store_apply_bulk    (CrmStore      *self,
+                                        CrmChangeset  *changeset,
+                                        GError       **error);
+
 /* Run @func inside a write transaction like crm_store_apply() does for a change set:
  * ops it writes with _crm_store_write_change() go through the rules, and everything
  * commits or nothing does. Used by timer rules. */
@@ -132,6 +140,12 @@ gboolean      _crm_store_refresh_contact_tokens (CrmStore   *self,
                                                  const char *contact_id,
                                                  gboolean    created,
                                                  GError    **error);
+/* The search rows of the contacts @contact_ids (ids), which a bulk apply created without
+ * them: the rows _crm_store_refresh_contact_tokens() writes for each, written set by set in
+ * the order of each table's key (crm-search.c). */
+gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
+                                                    GPtrArray  *contact_ids,
+                                                    GError    **error);
 /* The built-in gates (crm-gates.c) and the automation engine (crm-rules.c). */
 void          _crm_gates_install       (CrmStore *self);
 void          _crm_rules_install       (CrmStore *self);
