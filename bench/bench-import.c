@@ -150,6 +150,13 @@ main (int   argc,
   bench_figure ("import.contacts_s", import_s, "s",
                 n_contacts == 100000 ? "≤ 10 s for 100 000" : NULL);
   bench_figure ("import.contacts_cpu_s", import_cpu_s, "s", NULL);
+  {
+    GStatBuf buf;
+
+    /* the replica's file after the import (its WAL was copied into it at the commit) */
+    if (g_stat (path, &buf) == 0)
+      bench_figure ("import.replica_mib", buf.st_size / 1048576.0, "MiB", NULL);
+  }
   g_print ("# %s: %d contacts and %d companies in one change set\n", name, n_contacts,
            MAX (n_contacts / 10, 1));
   status = 0;
