@@ -22,6 +22,7 @@
 
 #include "crm-error.h"
 #include "crm-fault-vfs.h"
+#include "crm-import.h"
 #include "crm-ledger.h"
 #include "crm-protocol.h"
 #include "crm-query.h"
@@ -457,6 +458,24 @@ call_take_request (CrmStore **store,
   return deal != NULL;
 }
 
+/* Contacts imported from a file (moving in): one bulk change set — the contacts, then
+ * their search rows all at once (_crm_store_apply_bulk). */
+static gboolean
+call_import_contacts (CrmStore **store,
+                      GError   **error)
+{
+  static const char csv[] =
+    "Полное имя;Рабочий телефон;Мобильный телефон\n"
+    "Сидоров Олег;+7 912 111-22-33;8 903 444 55 66\n"
+    "Кузнецова Ирина;+7 495 765-43-21;\n"
+    "Ли Бо;;\n";
+  CrmImportOptions options = { .entity = "contact" };
+  g_autoptr(JsonNode) report = NULL;
+
+  crm_store_set_random_seed (*store, 17);
+  return crm_import_csv (*store, &options, csv, strlen (csv), &report, error);
+}
+
 /* The pulled page merged with its cursor (and the conflict it holds recorded). */
 static gboolean
 call_merge_page (CrmStore **store,
@@ -666,6 +685,12 @@ static void
 test_take_request (void)
 {
   sweep ("e-mail taken as a request", fixture.replica, call_take_request);
+}
+
+static void
+test_import_contacts (void)
+{
+  sweep ("contacts imported", fixture.replica, call_import_contacts);
 }
 
 static void
@@ -1123,6 +1148,7 @@ main (int    argc,
   g_test_add_func ("/faults/apply/win-deal", test_apply_win_deal);
   g_test_add_func ("/faults/apply/new-deal", test_apply_new_deal);
   g_test_add_func ("/faults/apply/take-request", test_take_request);
+  g_test_add_func ("/faults/import/contacts", test_import_contacts);
   g_test_add_func ("/faults/merge-page", test_merge_page);
   g_test_add_func ("/faults/ledger-push", test_ledger_push);
   g_test_add_func ("/faults/undo", test_undo);
