@@ -548,6 +548,7 @@ _crm_store_write_contact_tokens_bulk (CrmStore   *self,
   g_autoptr(GArray) prefix_rows = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow),
                                                      contact_ids->len * 10);
   sqlite3_stmt *stmt;
+  gboolean ok;
 
   for (guint i = 0; i < contact_ids->len; i++)
     {
@@ -592,15 +593,19 @@ _crm_store_write_contact_tokens_bulk (CrmStore   *self,
       stmt = prepare_rows (self, INSERT_TOKEN_HEAD, "(?,?,?)", n, error);
       if (stmt == NULL)
         return FALSE;
+      /* the strings outlive the statement's step (SQLite need not copy them), and it
+       * lets go of them after it */
       for (guint r = 0; r < n; r++, i++)
         {
           const TokenRow *row = &g_array_index (token_rows, TokenRow, i);
 
-          _crm_sql_bind_text_or_null (stmt, 3 * r + 1, row->token);
-          _crm_sql_bind_text_or_null (stmt, 3 * r + 2, row->contact);
+          sqlite3_bind_text (stmt, 3 * r + 1, row->token, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 3 * r + 2, row->contact, -1, SQLITE_STATIC);
           sqlite3_bind_int (stmt, 3 * r + 3, row->position);
         }
-      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+      ok = _crm_sql_step_done (self, stmt, "updating the contact search", error);
+      sqlite3_clear_bindings (stmt);
+      if (!ok)
         return FALSE;
     }
 
@@ -616,12 +621,17 @@ _crm_store_write_contact_tokens_bulk (CrmStore   *self,
         {
           const PrefixRow *row = &g_array_index (prefix_rows, PrefixRow, i);
 
-          _crm_sql_bind_text_or_null (stmt, 4 * r + 1, row->contact);
-          _crm_sql_bind_text_or_null (stmt, 4 * r + 2, row->prefix);
+          sqlite3_bind_text (stmt, 4 * r + 1, row->contact, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 4 * r + 2, row->prefix, -1, SQLITE_STATIC);
           sqlite3_bind_int (stmt, 4 * r + 3, row->rank);
-          _crm_sql_bind_text_or_null (stmt, 4 * r + 4, row->name);
+          if (row->name != NULL)
+            sqlite3_bind_text (stmt, 4 * r + 4, row->name, -1, SQLITE_STATIC);
+          else
+            sqlite3_bind_null (stmt, 4 * r + 4);
         }
-      if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+      ok = _crm_sql_step_done (self, stmt, "updating the contact search", error);
+      sqlite3_clear_bindings (stmt);
+      if (!ok)
         return FALSE;
     }
   return TRUE;
