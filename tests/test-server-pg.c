@@ -211,6 +211,16 @@ test_restore (void)
 
   g_assert_cmpint (crm_test_server_stop (servers[0]), ==, 0);
   g_assert_cmpint (crm_test_server_stop (servers[1]), ==, 0);
+  /* as after an attempt that stopped past pg_restore: the sign-ins of before it are set
+   * aside, the tables hold the backup's (no invitation yet); the next restore keeps the
+   * ones set aside */
+  g_free (invited);
+  invited = crm_test_pg_query (url, "CREATE SCHEMA voronka_restore;"
+                                    " CREATE TABLE voronka_restore.account_user AS TABLE account_user;"
+                                    " CREATE TABLE voronka_restore.session AS TABLE session;"
+                                    " CREATE TABLE voronka_restore.device AS TABLE device;"
+                                    " CREATE TABLE voronka_restore.invite AS TABLE invite;"
+                                    " DELETE FROM invite WHERE name = 'Пётр Новиков'");
   g_assert_cmpint (crm_test_server_admin (admin, NULL, "restore", dest, NULL), ==, 0);
   g_free (head_after);
   head_after = crm_test_pg_query (url, "SELECT head FROM account WHERE name = 'acme'");

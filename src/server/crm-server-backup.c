@@ -1030,7 +1030,13 @@ restore_pg (Restore     *restore,
   }
   if ((storage = crm_server_admin_open_storage (restore->data_dir, error)) == NULL ||
       !crm_server_pg_finish_restore (CRM_SERVER_PG (storage), out_accounts, error))
-    return FALSE;
+    {
+      /* the laptops must not meet the backup's history under the old incarnation */
+      g_prefix_error (error, _("The database was put back from the backup, but the restore "
+                               "could not finish; run the same restore again before starting "
+                               "any server (the sign-ins set aside are kept for it): "));
+      return FALSE;
+    }
 
   /* the backup's files the shared folder lacks; the ones it has (uploaded since) stay */
   for (guint i = 0; i < json_array_get_length (listed); i++)

@@ -1634,6 +1634,19 @@ gboolean
 crm_server_pg_keep_sign_ins (CrmServerPg  *self,
                              GError      **error)
 {
+  PGresult *result = pg_query (self, error,
+    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'voronka_restore'",
+    NULL);
+  gint64 kept;
+
+  if (result == NULL)
+    return FALSE;
+  kept = crm_server_pg_get_int (result, 0, 0);
+  PQclear (result);
+  /* a restore that stopped after pg_restore left the sign-ins of before it aside: they,
+   * not the backup's now in the tables, are the ones to keep */
+  if (kept == G_N_ELEMENTS (sign_in_tables))
+    return TRUE;
   if (!pg_do (self, "BEGIN", error) ||
       !pg_do (self, "DROP SCHEMA IF EXISTS voronka_restore CASCADE", error) ||
       !pg_do (self, "CREATE SCHEMA voronka_restore", error))
