@@ -5,6 +5,7 @@
  * after any refusal the replica holds exactly what it held before. */
 #include <string.h>
 
+#include "crm-import.h"
 #include "crm-search.h"
 #include "crm-test-store.h"
 #include "crm-test-util.h"
@@ -496,6 +497,107 @@ test_search_rows (Fixture       *f,
   g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact_token", NULL), >, 40);
 }
 
+static void
+record_progress (guint    done,
+                 guint    total,
+                 gpointer user_data)
+{
+  GArray *seen = user_data;
+  guint pair[2] = { done, total };
+
+  g_array_append_vals (seen, pair, 2);
+}
+
+/* 1 200 contacts: the progress an import reports moves on while its rows are written (nine
+ * tenths of the work, most of its time — the app's bar stood at the end through it), never
+ * goes back, and ends at its whole; a dry run's ends when the rows are read. On a terminal
+ * voronkactl shows it on one line of standard error; elsewhere it prints none. */
+static void
+test_progress (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GString) csv = g_string_new ("Имя;Телефон\n");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  for (guint i = 0; i < 1200; i++)
+    g_string_append_printf (csv, "Клиент %u;+7 912 %03u-%02u-%02u\n", i, i / 100, i % 100, 7);
+  path = write_file (f, "many.csv", csv->str, -1);
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+
+  for (guint dry = 0; dry < 2; dry++)
+    {
+      g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (guint));
+      g_autoptr(JsonNode) report = NULL;
+      g_autoptr(GError) import_error = NULL;
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      CrmImportOptions options = { 0 };
+      guint total, last = 0;
+      gboolean mid_write = FALSE;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      options.entity = "contact";
+      options.dry_run = dry == 0;
+      options.progress = record_progress;
+      options.progress_data = seen;
+      g_assert_true (crm_import_csv (store, &options, contents, length, &report,
+                                     &import_error));
+      g_assert_no_error (import_error);
+      g_assert_cmpuint (seen->len, >=, 4);
+      total = g_array_index (seen, guint, 1);
+      g_assert_cmpuint (total, ==, options.dry_run ? 1200 : 12000);
+      for (guint i = 0; i < seen->len; i += 2)
+        {
+          guint done = g_array_index (seen, guint, i);
+
+          g_assert_cmpuint (g_array_index (seen, guint, i + 1), ==, total);
+          g_assert_cmpuint (done, >=, last);
+          g_assert_cmpuint (done, <=, total);
+          if (done > 1200 && done < total)
+            mid_write = TRUE;
+          last = done;
+        }
+      g_assert_cmpuint (last, ==, total);
+      g_assert_true (options.dry_run ? !mid_write : mid_write);
+    }
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact WHERE deleted = 0",
+                                       NULL), ==, 1200);
+
+  /* voronkactl: nothing of it when standard error is not a terminal … */
+  g_clear_object (&store);
+  g_string_printf (csv, "Имя;Телефон\nВера Терминалова;+7 912 555-00-01\n");
+  g_clear_pointer (&path, g_free);
+  path = write_file (f, "one.csv", csv->str, -1);
+  import (f, &run, "contacts", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.err, "Importing"));
+  /* … and on one (a pseudo-terminal made by script(1)): up to 100 % */
+  g_string_printf (csv, "Имя;Телефон\nГлеб Терминалов;+7 912 555-00-02\n");
+  g_clear_pointer (&path, g_free);
+  path = write_file (f, "two.csv", csv->str, -1);
+  {
+    g_autofree char *command = g_strdup_printf ("%s --db %s --as admin import contacts %s",
+                                                g_getenv ("VORONKACTL"), f->db, path);
+    g_autofree char *quoted = g_shell_quote (command);
+    g_autofree char *out = NULL;
+    g_autofree char *shell = g_strdup_printf ("script -q -e -c %s /dev/null", quoted);
+    int status = -1;
+
+    g_assert_true (g_spawn_command_line_sync (shell, &out, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    g_assert_nonnull (strstr (out, "Importing… 100 %"));
+  }
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact WHERE deleted = 0",
+                                       NULL), ==, 1202);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -511,6 +613,7 @@ main (int   argc,
   ADD ("not-csv", test_not_csv);
   ADD ("round-trip", test_round_trip);
   ADD ("search-rows", test_search_rows);
+  ADD ("progress", test_progress);
 #undef ADD
 
   return g_test_run ();

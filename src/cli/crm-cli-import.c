@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -89,6 +90,18 @@ import_account (CrmCli      *cli,
     g_print (_("  %s: %lld\n"), (const char *) l->data,
              (long long) json_object_get_int_member (entities, l->data));
   return TRUE;
+}
+
+/* An import's progress on a terminal: one line, written over (called from the import). */
+static void
+terminal_progress (guint    done,
+                   guint    total,
+                   gpointer user_data)
+{
+  g_printerr ("\r");
+  /* Translators: an import's progress on a terminal, e.g. "Importing… 45 %" */
+  g_printerr (_("Importing… %lld %%"),
+              (long long) (total > 0 ? (guint64) done * 100 / total : 100));
 }
 
 /* `export account --out FILE.json` */
@@ -199,11 +212,16 @@ crm_cli_import (CrmCli   *cli,
   options.mapping = mapping;
   options.dry_run = dry_run;
   options.actor_id = cli->actor_id;
+  /* on a terminal, how far it got, on one line of standard error */
+  if (isatty (STDERR_FILENO))
+    options.progress = terminal_progress;
   /* an XLSX file is a zip: told by its first bytes, whatever its name or --format */
   if (crm_xlsx_is_zip (data, length) || g_strcmp0 (format, "xlsx") == 0)
     crm_import_xlsx (cli->store, &options, data, length, &report, &import_error);
   else
     crm_import_csv (cli->store, &options, data, length, &report, &import_error);
+  if (options.progress != NULL)
+    g_printerr ("\n");
 
   if (cli->json && report != NULL && import_error == NULL)
     crm_cli_print_json (report);

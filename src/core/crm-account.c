@@ -764,7 +764,7 @@ crm_account_import_bytes (CrmStore    *store,
       goto out;
 
   /* one change set: everything or nothing; the rules are all off in it */
-  if (!_crm_store_apply_bulk (store, import.changeset, error))
+  if (!_crm_store_apply_bulk (store, import.changeset, NULL, NULL, error))
     goto out;
 
   if (actor_id != NULL)

@@ -844,6 +844,24 @@ check_entity (const CrmImportOptions  *options,
   return TRUE;
 }
 
+/* The writing's progress as the import's: the nine tenths after the reading. */
+typedef struct {
+  const CrmImportOptions *options;
+  guint                   rows;
+} WriteProgress;
+
+static void
+write_progress (guint    done,
+                guint    total,
+                gpointer user_data)
+{
+  WriteProgress *progress = user_data;
+  guint64 steps = progress->rows + (guint64) progress->rows * 9 * done / MAX (total, 1);
+
+  progress->options->progress ((guint) steps, progress->rows * 10,
+                               progress->options->progress_data);
+}
+
 static gboolean
 cancelled (const CrmImportOptions  *options,
            GError                 **error)
@@ -994,7 +1012,8 @@ crm_import_rows (CrmStore               *store,
       if (r % 500 == 0 && cancelled (options, error))
         goto out;
       if (options->progress != NULL && (r % 500 == 0 || r + 1 == rows->len))
-        options->progress (r, rows->len - 1, options->progress_data);
+        options->progress (r, options->dry_run ? rows->len - 1 : (rows->len - 1) * 10,
+                           options->progress_data);
 
       import.line = row->line;
       if (g_str_equal (options->entity, "contact"))
@@ -1025,7 +1044,11 @@ crm_import_rows (CrmStore               *store,
     {
       /* one change set: the rules and gates see every row, and a refusal (a stage that
        * wants fields, say) leaves the replica as it was */
-      if (!_crm_store_apply_bulk (store, import.changeset, error))
+      WriteProgress progress = { options, rows->len - 1 };
+
+      if (!_crm_store_apply_bulk (store, import.changeset,
+                                  options->progress != NULL ? write_progress : NULL, &progress,
+                                  error))
         goto out;
       json_object_set_int_member (report, "created", rows->len - 1);
     }

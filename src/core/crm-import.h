@@ -30,8 +30,9 @@ typedef struct {
    * null ignores the column. Headers it does not name are matched by their name, custom
    * fields' labels and keys included. */
   JsonObject *mapping;
-  /* Called now and then with the rows read so far and all of them (from the thread that
-   * imports; may be NULL). */
+  /* Called now and then with the work done so far and all of it (from the thread that
+   * imports; may be NULL): reading and checking the rows is the first tenth, writing them
+   * the rest (a dry run: reading is all of it). */
   void      (*progress) (guint    done,
                          guint    total,
                          gpointer user_data);

@@ -268,16 +268,22 @@ transact (CrmStore         *self,
 
   if (changeset != NULL)
     {
+      guint n_changes = crm_changeset_get_n_changes (changeset);
+
       if (bulk)
         self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; i < crm_changeset_get_n_changes (changeset); i++)
+      for (guint i = 0; i < n_changes; i++)
         {
           CrmChange *change = crm_changeset_get_change (changeset, i);
 
+          if (bulk && self->bulk_progress != NULL && i % 500 == 0)
+            self->bulk_progress (i, n_changes, self->bulk_progress_data);
           if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
                                        NULL, NULL, error) == NULL)
             return fail (self, error);
         }
+      if (bulk && self->bulk_progress != NULL)
+        self->bulk_progress (n_changes, n_changes, self->bulk_progress_data);
       /* the new contacts' search rows, before any gate or rule may search for them */
       if (bulk)
         {
@@ -333,9 +339,11 @@ crm_store_apply (CrmStore      *self,
 }
 
 gboolean
-_crm_store_apply_bulk (CrmStore      *self,
-                       CrmChangeset  *changeset,
-                       GError       **error)
+_crm_store_apply_bulk (CrmStore        *self,
+                       CrmChangeset    *changeset,
+                       CrmBulkProgress  progress,
+                       gpointer         progress_data,
+                       GError         **error)
 {
   gboolean ok;
 
@@ -352,7 +360,11 @@ _crm_store_apply_bulk (CrmStore      *self,
    * transaction begins, which is when SQLite reads it). */
   if (!_crm_sql_exec (self, "PRAGMA temp_store = MEMORY", NULL, error))
     return FALSE;
+  self->bulk_progress = progress;
+  self->bulk_progress_data = progress_data;
   ok = transact (self, changeset, TRUE, NULL, NULL, error);
+  self->bulk_progress = NULL;
+  self->bulk_progress_data = NULL;
   /* the change set is written (or not) whatever becomes of this: a connection left with
    * its statement journals in memory still works */
   sqlite3_exec (self->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);

@@ -101,9 +101,16 @@ void          _crm_store_set_rules_hook (CrmStore    *self,
  * crm-import.c, crm-account.c): the same rows, ops, gates and rules, all or nothing, but
  * the search rows of the contacts it creates are written once after its rows, set by set
  * in key order, instead of contact by contact (bench/RESULTS.md, issue 20). */
-gboolean      _crm_store_apply_bulk    (CrmStore      *self,
-                                        CrmChangeset  *changeset,
-                                        GError       **error);
+/* @progress (may be NULL) is called now and then, in the calling thread, with the
+ * changes written so far and all of them (the writing is most of an import's time). */
+typedef void (*CrmBulkProgress) (guint    done,
+                                 guint    total,
+                                 gpointer user_data);
+gboolean      _crm_store_apply_bulk    (CrmStore        *self,
+                                        CrmChangeset    *changeset,
+                                        CrmBulkProgress  progress,
+                                        gpointer         progress_data,
+                                        GError         **error);
 
 /* Run @func inside a write transaction like crm_store_apply() does for a change set:
  * ops it writes with _crm_store_write_change() go through the rules, and everything
