@@ -194,27 +194,42 @@ crm_ledger_epoch (CrmStore    *store,
   return TRUE;
 }
 
-gboolean
-crm_ledger_new_epoch (CrmStore  *store,
-                      GError   **error)
+void
+crm_ledger_next_epoch (const char  *epoch,
+                       const char  *epochs_text,
+                       gint64       head,
+                       char       **out_epoch,
+                       char       **out_epochs)
 {
-  g_autofree char *old = crm_store_dup_meta (store, "server.epoch");
-  g_autofree char *epoch = crm_uuid_v7_new (crm_time_now_ms ());
-  g_autoptr(JsonObject) epochs = dup_epochs (store);
+  g_autoptr(JsonNode) parsed = epochs_text != NULL ? json_from_string (epochs_text, NULL) : NULL;
+  g_autoptr(JsonObject) epochs = parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed)
+                                 ? json_object_ref (json_node_get_object (parsed))
+                                 : json_object_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autoptr(GList) members = json_object_get_members (epochs);
-  g_autofree char *text = NULL;
-  gint64 head = crm_ledger_head (store);
 
   /* an older incarnation shares with this one no more than with the restored one */
   for (GList *l = members; l != NULL; l = l->next)
     json_object_set_int_member (epochs, l->data,
                                 MIN (json_object_get_int_member_with_default (epochs, l->data, 0),
                                      head));
-  if (old != NULL)
-    json_object_set_int_member (epochs, old, head);
+  if (epoch != NULL)
+    json_object_set_int_member (epochs, epoch, head);
   json_node_set_object (node, epochs);
-  text = json_to_string (node, FALSE);
-  return crm_store_set_meta (store, "server.epochs", text, error) &&
+  *out_epochs = json_to_string (node, FALSE);
+  *out_epoch = crm_uuid_v7_new (crm_time_now_ms ());
+}
+
+gboolean
+crm_ledger_new_epoch (CrmStore  *store,
+                      GError   **error)
+{
+  g_autofree char *old = crm_store_dup_meta (store, "server.epoch");
+  g_autofree char *old_epochs = crm_store_dup_meta (store, "server.epochs");
+  g_autofree char *epoch = NULL;
+  g_autofree char *epochs = NULL;
+
+  crm_ledger_next_epoch (old, old_epochs, crm_ledger_head (store), &epoch, &epochs);
+  return crm_store_set_meta (store, "server.epochs", epochs, error) &&
          crm_store_set_meta (store, "server.epoch", epoch, error);
 }

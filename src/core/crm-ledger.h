@@ -147,6 +147,15 @@ gboolean   crm_ledger_epoch         (CrmStore             *store,
  * to its head (meta "server.epochs" = {"epoch": shared head, …}). */
 gboolean   crm_ledger_new_epoch     (CrmStore             *store,
                                      GError              **error);
+/* The same reckoning without a replica (a server keeping the account's meta and head
+ * elsewhere, the PostgreSQL backend): from the incarnation @epoch (may be NULL) and
+ * @epochs (the "server.epochs" JSON, may be NULL) of an account whose history ends at
+ * @head, a new incarnation and the epochs to keep beside it. */
+void       crm_ledger_next_epoch    (const char           *epoch,
+                                     const char           *epochs,
+                                     gint64                head,
+                                     char                **out_epoch,
+                                     char                **out_epochs);
 
 /* --- The log: the account's history as another server process takes it over ---------
  * The PostgreSQL backend of voronka-server keeps these entries in the database, and each

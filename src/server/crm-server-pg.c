@@ -1693,32 +1693,52 @@ crm_server_pg_finish_restore (CrmServerPg  *self,
                     " WHERE account IN (SELECT id FROM account)", error) ||
       !pg_do (self, "INSERT INTO invite SELECT * FROM voronka_restore.invite"
                     " WHERE account IN (SELECT id FROM account)", error) ||
-      (result = pg_query (self, error, "SELECT id FROM account ORDER BY name", NULL)) == NULL)
+      (result = pg_query (self, error, "SELECT id, meta, head FROM account ORDER BY name",
+                          NULL)) == NULL)
     goto fail;
-  for (int r = 0; r < PQntuples (result); r++)
-    g_ptr_array_add (ids, crm_server_pg_dup_value (result, r, 0));
-  PQclear (result);
-
   /* each account a new incarnation: a laptop that synced with the lost one is told how
-   * much of its history this one shares and sends the rest again (crm_ledger_new_epoch) */
-  for (guint i = 0; i < ids->len; i++)
+   * much of its history this one shares and sends the rest again — reckoned from the
+   * account's meta and head alone (crm_ledger_next_epoch), no replica built */
+  for (int r = 0; r < PQntuples (result); r++)
     {
-      const char *account_id = ids->pdata[i];
+      g_autofree char *account_id = crm_server_pg_dup_value (result, r, 0);
+      g_autofree char *meta = crm_server_pg_dup_value (result, r, 1);
+      g_autoptr(JsonNode) node = meta != NULL ? json_from_string (meta, NULL) : NULL;
+      g_autofree char *epoch = NULL;
+      g_autofree char *epochs = NULL;
       g_autofree char *metas = NULL;
-      CrmStore *store;
+      JsonObject *object;
+      PGresult *updated;
 
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        {
+          PQclear (result);
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
+                       _("The account %s has no readable settings in the database"),
+                       account_id);
+          goto fail;
+        }
+      object = json_node_get_object (node);
+      crm_ledger_next_epoch (json_object_get_string_member_with_default (object,
+                                                                         "server.epoch", NULL),
+                             json_object_get_string_member_with_default (object,
+                                                                         "server.epochs", NULL),
+                             crm_server_pg_get_int (result, r, 2), &epoch, &epochs);
+      json_object_set_string_member (object, "server.epoch", epoch);
+      json_object_set_string_member (object, "server.epochs", epochs);
+      metas = json_to_string (node, FALSE);
       drop_cache (self, account_id);
-      if ((store = get_replica (self, account_id, error)) == NULL ||
-          !crm_ledger_new_epoch (store, error))
-        goto fail;
-      metas = dup_metas (store);
-      result = pg_query (self, error, "UPDATE account SET meta = $2 WHERE id = $1", account_id,
-                         metas, NULL);
-      drop_cache (self, account_id);
-      if (result == NULL)
-        goto fail;
-      PQclear (result);
+      updated = pg_query (self, error, "UPDATE account SET meta = $2 WHERE id = $1", account_id,
+                          metas, NULL);
+      if (updated == NULL)
+        {
+          PQclear (result);
+          goto fail;
+        }
+      PQclear (updated);
+      g_ptr_array_add (ids, g_steal_pointer (&account_id));
     }
+  PQclear (result);
   if (!pg_do (self, "DROP SCHEMA voronka_restore CASCADE", error) ||
       !pg_do (self, "COMMIT", error))
     goto fail;
