@@ -979,7 +979,7 @@ restore_pg (Restore     *restore,
       const char *id = account != NULL
                        ? json_object_get_string_member_with_default (account, "id", NULL) : NULL;
 
-      if (id != NULL)
+      if (id != NULL && crm_uuid_is_valid (id))
         g_hash_table_add (backed_up, (gpointer) id);
     }
 
@@ -1039,22 +1039,21 @@ restore_pg (Restore     *restore,
     }
 
   /* the backup's files the shared folder lacks; the ones it has (uploaded since) stay */
-  for (guint i = 0; i < json_array_get_length (listed); i++)
-    {
-      JsonObject *account = json_array_get_object_element (listed, i);
-      const char *id = account != NULL
-                       ? json_object_get_string_member_with_default (account, "id", NULL) : NULL;
-      g_autofree char *from = NULL;
-      g_autofree char *to = NULL;
+  {
+    GHashTableIter iter;
+    gpointer id;
 
-      if (id == NULL || !crm_uuid_is_valid (id))
-        continue;
-      from = g_build_filename (from_dir, "files", id, NULL);
-      to = g_build_filename (restore->data_dir, "files", id, NULL);
-      if (g_file_test (from, G_FILE_TEST_IS_DIR) &&
-          !copy_stored_files (from, to, &restore->files, &restore->bytes, error))
-        return FALSE;
-    }
+    g_hash_table_iter_init (&iter, backed_up);
+    while (g_hash_table_iter_next (&iter, &id, NULL))
+      {
+        g_autofree char *from = g_build_filename (from_dir, "files", id, NULL);
+        g_autofree char *to = g_build_filename (restore->data_dir, "files", id, NULL);
+
+        if (g_file_test (from, G_FILE_TEST_IS_DIR) &&
+            !copy_stored_files (from, to, &restore->files, &restore->bytes, error))
+          return FALSE;
+      }
+  }
   return TRUE;
 }
 
