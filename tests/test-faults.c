@@ -1135,29 +1135,72 @@ test_error_locked (void)
   sqlite3_close (other);
 }
 
+/* Each case runs as a test of its own (tests/meson.build gives its path with -p, so two
+ * run at once); --check-cases PATH… says whether those paths are exactly these cases, so a
+ * case left out of the build's list, or a path matching none, fails instead of not running. */
+static const struct
+{
+  const char *path;
+  GTestFunc   func;
+} cases[] = {
+  { "/faults/apply/win-deal", test_apply_win_deal },
+  { "/faults/apply/new-deal", test_apply_new_deal },
+  { "/faults/apply/take-request", test_take_request },
+  { "/faults/import/contacts", test_import_contacts },
+  { "/faults/merge-page", test_merge_page },
+  { "/faults/ledger-push", test_ledger_push },
+  { "/faults/undo", test_undo },
+  { "/faults/withdrawal-retried", test_withdrawal_retried },
+  { "/faults/snapshot/into-empty", test_snapshot_into_empty },
+  { "/faults/snapshot/into-used", test_snapshot_into_used },
+  { "/faults/error/not-a-replica", test_error_not_a_replica },
+  { "/faults/error/damaged", test_error_damaged },
+  { "/faults/error/locked", test_error_locked },
+};
+
+static int
+check_cases (int    argc,
+             char **argv)
+{
+  int status = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (!g_strv_contains ((const char * const *) argv, cases[i].path))
+      {
+        g_printerr ("test-faults: case %s is not in tests/meson.build's list\n",
+                    cases[i].path);
+        status = 1;
+      }
+  for (int i = 0; i < argc; i++)
+    {
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < G_N_ELEMENTS (cases); j++)
+        known = known || g_str_equal (argv[i], cases[j].path);
+      if (!known)
+        {
+          g_printerr ("test-faults: tests/meson.build names %s, which is no case\n", argv[i]);
+          status = 1;
+        }
+    }
+  return status;
+}
+
 int
 main (int    argc,
       char **argv)
 {
   int status;
 
+  if (argc >= 2 && g_str_equal (argv[1], "--check-cases"))
+    return check_cases (argc - 2, argv + 2);
+
   crm_fault_install ();
   g_test_init (&argc, &argv, NULL);
   make_fixture ();
 
-  g_test_add_func ("/faults/apply/win-deal", test_apply_win_deal);
-  g_test_add_func ("/faults/apply/new-deal", test_apply_new_deal);
-  g_test_add_func ("/faults/apply/take-request", test_take_request);
-  g_test_add_func ("/faults/import/contacts", test_import_contacts);
-  g_test_add_func ("/faults/merge-page", test_merge_page);
-  g_test_add_func ("/faults/ledger-push", test_ledger_push);
-  g_test_add_func ("/faults/undo", test_undo);
-  g_test_add_func ("/faults/withdrawal-retried", test_withdrawal_retried);
-  g_test_add_func ("/faults/snapshot/into-empty", test_snapshot_into_empty);
-  g_test_add_func ("/faults/snapshot/into-used", test_snapshot_into_used);
-  g_test_add_func ("/faults/error/not-a-replica", test_error_not_a_replica);
-  g_test_add_func ("/faults/error/damaged", test_error_damaged);
-  g_test_add_func ("/faults/error/locked", test_error_locked);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_test_add_func (cases[i].path, cases[i].func);
 
   status = g_test_run ();
   clear_fixture ();
