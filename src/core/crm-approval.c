@@ -1055,17 +1055,6 @@ copy_int (JsonObject *object,
     json_object_set_null_member (object, member);
 }
 
-static void
-set_string (JsonObject *object,
-            const char *member,
-            const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
 static JsonObject *
 present (CrmStore   *store,
          JsonObject *row)
@@ -1088,12 +1077,13 @@ present (CrmStore   *store,
   gint64 amount;
 
   json_object_set_string_member (object, "id", id);
-  set_string (object, "kind", kind);
-  set_string (object, "status", crm_json_string (row, "status"));
-  set_string (object, "deal", deal_id);
-  set_string (object, "deal_title", deal_title);
-  set_string (object, "brand", brand);
-  set_string (object, "brand_id", discount ? crm_json_string (row, "entity_id") : NULL);
+  crm_json_set_string_or_null (object, "kind", kind);
+  crm_json_set_string_or_null (object, "status", crm_json_string (row, "status"));
+  crm_json_set_string_or_null (object, "deal", deal_id);
+  crm_json_set_string_or_null (object, "deal_title", deal_title);
+  crm_json_set_string_or_null (object, "brand", brand);
+  crm_json_set_string_or_null (object, "brand_id",
+                               discount ? crm_json_string (row, "entity_id") : NULL);
   copy_int (object, "discount", row);
   copy_int (object, "old_discount", row);
   if (int_member (row, "amount", &amount))
@@ -1104,9 +1094,9 @@ present (CrmStore   *store,
     }
   else
     json_object_set_null_member (object, "amount");
-  set_string (object, "invoice_type", crm_json_string (row, "invoice_type"));
-  set_string (object, "number", crm_json_string (row, "number"));
-  set_string (object, "comment", crm_json_string (row, "comment"));
+  crm_json_set_string_or_null (object, "invoice_type", crm_json_string (row, "invoice_type"));
+  crm_json_set_string_or_null (object, "number", crm_json_string (row, "number"));
+  crm_json_set_string_or_null (object, "comment", crm_json_string (row, "comment"));
   set_user (store, object, "requested_by", crm_json_string (row, "requested_by"));
   set_user (store, object, "approver", crm_json_string (row, "approver"));
   copy_int (object, "step", row);
@@ -1117,11 +1107,11 @@ present (CrmStore   *store,
       JsonObject *out = json_object_new ();
 
       set_user (store, out, "approver", crm_json_string (step, "approver"));
-      set_string (out, "role", crm_json_string (step, "role"));
-      set_string (out, "decision", crm_json_string (step, "decision"));
+      crm_json_set_string_or_null (out, "role", crm_json_string (step, "role"));
+      crm_json_set_string_or_null (out, "decision", crm_json_string (step, "decision"));
       set_user (store, out, "decided_by", crm_json_string (step, "decided_by"));
       set_time (out, "decided_at", step, "decided_at");
-      set_string (out, "comment", crm_json_string (step, "comment"));
+      crm_json_set_string_or_null (out, "comment", crm_json_string (step, "comment"));
       json_array_add_object_element (steps, out);
     }
   json_object_set_array_member (object, "steps", steps);
@@ -1427,12 +1417,12 @@ crm_approval_registry (CrmStore  *store,
         first = event->at;
       last = event->at;
       json_object_set_string_member (row, "when", when);
-      set_string (row, "brand", crm_json_string (event->approval, "brand"));
+      crm_json_set_string_or_null (row, "brand", crm_json_string (event->approval, "brand"));
       json_object_set_string_member (row, "event", event->event);
       json_object_set_string_member (row, "who", event->who);
       set_percent (row, "old_discount", event->approval);
       set_percent (row, "discount", event->approval);
-      set_string (row, "text", event->text);
+      crm_json_set_string_or_null (row, "text", event->text);
       json_object_set_string_member (row, "status",
                                      status_word (crm_json_string (event->approval, "status")));
       json_object_set_string_member (row, "approval", crm_json_string (event->approval, "id"));

@@ -537,17 +537,6 @@ ring_from_node (JsonObject *call,
   return ring;
 }
 
-static void
-set_string_or_null (JsonObject *object,
-                    const char *member,
-                    const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
 /* The answer for a call routed before: what it stored, the card afresh. */
 static JsonObject *
 route_answer (CrmStore    *store,
@@ -572,14 +561,14 @@ route_answer (CrmStore    *store,
     return NULL;
   if (new_caller)
     {
-      set_string_or_null (card, "contact", contact);
-      set_string_or_null (card, "deal", crm_json_string (call, "deal"));
+      crm_json_set_string_or_null (card, "contact", contact);
+      crm_json_set_string_or_null (card, "deal", crm_json_string (call, "deal"));
     }
   json_object_set_string_member (answer, "call", crm_json_string (call, "id"));
   json_object_set_array_member (answer, "ring", ring_from_node (call, users));
-  set_string_or_null (answer, "reason", crm_json_string (call, "reason"));
-  set_string_or_null (answer, "contact", contact);
-  set_string_or_null (answer, "deal", crm_json_string (call, "deal"));
+  crm_json_set_string_or_null (answer, "reason", crm_json_string (call, "reason"));
+  crm_json_set_string_or_null (answer, "contact", contact);
+  crm_json_set_string_or_null (answer, "deal", crm_json_string (call, "deal"));
   json_object_set_object_member (answer, "card", card);
   return g_steal_pointer (&answer);
 }
@@ -988,7 +977,7 @@ crm_call_card (CrmStore    *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
-  set_string_or_null (card, "phone", formatted != NULL ? formatted : phone);
+  crm_json_set_string_or_null (card, "phone", formatted != NULL ? formatted : phone);
   if (contact_id == NULL)
     {
       json_object_set_string_member (card, "title", CRM_CALL_NEW_NUMBER);
@@ -1044,10 +1033,10 @@ crm_call_card (CrmStore    *store,
     }
   json_object_set_string_member (card, "title", name != NULL ? name : (phone != NULL ? phone : ""));
   json_object_set_boolean_member (card, "new", FALSE);
-  set_string_or_null (card, "name", name);
-  set_string_or_null (card, "company", company);
+  crm_json_set_string_or_null (card, "name", name);
+  crm_json_set_string_or_null (card, "company", company);
   json_object_set_array_member (card, "deals", g_steal_pointer (&deals));
-  set_string_or_null (card, "last_note", note);
+  crm_json_set_string_or_null (card, "last_note", note);
   json_object_set_string_member (card, "contact", contact_id);
   return g_steal_pointer (&card);
 }
@@ -1231,15 +1220,15 @@ crm_call_describe_settings (CrmStore              *store,
   head = group_head (users, resolved.group);
   json_object_set_string_member (out, "pipeline", pipeline != NULL ? pipeline : resolved.pipeline);
   json_object_set_string_member (out, "stage", stage != NULL ? stage : resolved.stage);
-  set_string_or_null (out, "ring_group", resolved.group);
+  crm_json_set_string_or_null (out, "ring_group", resolved.group);
   json_object_set_array_member (out, "ring_group_users", user_names (users, in_group,
                                                                      resolved.group));
   json_object_set_array_member (out, "managers", user_names (users, is_manager, NULL));
-  set_string_or_null (out, "head", head != NULL ? head->name : NULL);
+  crm_json_set_string_or_null (out, "head", head != NULL ? head->name : NULL);
   json_object_set_int_member (out, "ring_seconds", seconds);
   json_object_set_string_member (out, "hours", settings->open_minute == settings->close_minute
                                                ? "00:00–24:00" : hours);
-  set_string_or_null (out, "zone", settings->zone != NULL ? settings->zone : "UTC");
+  crm_json_set_string_or_null (out, "zone", settings->zone != NULL ? settings->zone : "UTC");
   for (guint i = 0; settings->on_duty != NULL && settings->on_duty[i] != NULL; i++)
     json_array_add_string_element (duty, settings->on_duty[i]);
   json_object_set_array_member (out, "on_duty", duty);

@@ -367,17 +367,6 @@ local_time_text (JsonObject *record,
   return crm_format_date_time (ms);
 }
 
-static void
-set_text (JsonObject *object,
-          const char *member,
-          const char *text)
-{
-  if (text != NULL)
-    json_object_set_string_member (object, member, text);
-  else
-    json_object_set_null_member (object, member);
-}
-
 static gboolean
 is_closed_stage (CrmStore *store,
                  JsonNode *value)
@@ -520,11 +509,12 @@ describe_refused_request (CrmStore   *store,
   *out_label = g_strdup (_("approvers"));
   *out_local = g_strdup (chain->len > 0 ? chain->str : "—");
   *out_remote = g_strdup ("—");
-  set_text (record, "reason",
-            _("The server did not take this approval request: the account's approval settings "
-              "changed before it arrived, so other people decide it now. Nothing was asked of "
-              "anyone: request it again (the deal's «Request Approval…», or “voronkactl "
-              "approval request”) to see who decides now"));
+  crm_json_set_string_or_null (record, "reason",
+                               _("The server did not take this approval request: the "
+                                 "account's approval settings changed before it arrived, so "
+                                 "other people decide it now. Nothing was asked of anyone: "
+                                 "request it again (the deal's «Request Approval…», or "
+                                 "“voronkactl approval request”) to see who decides now"));
   return TRUE;
 }
 
@@ -570,7 +560,7 @@ describe_refused_decision (CrmStore   *store,
                                 g_str_equal (crm_json_string (kept, "decision"), "approved")
                                 ? C_("approval step", "approved") : C_("approval step", "rejected"),
                                 when != NULL ? when : "—");
-      set_text (record, "reason", reason);
+      crm_json_set_string_or_null (record, "reason", reason);
     }
   return TRUE;
 }
@@ -657,20 +647,21 @@ crm_describe_conflict (CrmStore   *store,
    * to a closed deal does */
   if (!rejected && crm_json_string (record, "reason") == NULL &&
       closed_over_move (store, entity, field, record))
-    set_text (record, "reason",
-              _("The deal is already closed: it was won or lost on another device at the same "
-                "time, and a close wins over a move made without knowing of it"));
+    crm_json_set_string_or_null (record, "reason",
+                                 _("The deal is already closed: it was won or lost on another "
+                                   "device at the same time, and a close wins over a move made "
+                                   "without knowing of it"));
 
-  set_text (record, "subject", subject);
-  set_text (record, "field_label", label);
-  set_text (record, "local_text", local);
-  set_text (record, "remote_text", remote);
-  set_text (record, "by", by);
-  set_text (record, "when_text", when);
-  set_text (record, "local_when_text", local_when);
-  set_text (record, "heading", heading);
-  set_text (record, "kept_line", kept_line);
-  set_text (record, "yours_line", yours_line);
+  crm_json_set_string_or_null (record, "subject", subject);
+  crm_json_set_string_or_null (record, "field_label", label);
+  crm_json_set_string_or_null (record, "local_text", local);
+  crm_json_set_string_or_null (record, "remote_text", remote);
+  crm_json_set_string_or_null (record, "by", by);
+  crm_json_set_string_or_null (record, "when_text", when);
+  crm_json_set_string_or_null (record, "local_when_text", local_when);
+  crm_json_set_string_or_null (record, "heading", heading);
+  crm_json_set_string_or_null (record, "kept_line", kept_line);
+  crm_json_set_string_or_null (record, "yours_line", yours_line);
 }
 
 /* --- one change, as the history words it ----------------------------------------------- */

@@ -31,6 +31,17 @@ crm_json_string (JsonObject *object,
   return object != NULL ? crm_json_node_string (json_object_get_member (object, member)) : NULL;
 }
 
+void
+crm_json_set_string_or_null (JsonObject *object,
+                             const char *member,
+                             const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}
+
 const char *
 crm_json_string_or (JsonObject *object,
                     const char *member,

@@ -36,6 +36,11 @@ const char *crm_json_string_or          (JsonObject  *object,
                                          const char  *member,
                                          const char  *fallback);
 
+/* Sets @member of @object to @value, or to null when @value is NULL. */
+void        crm_json_set_string_or_null (JsonObject  *object,
+                                         const char  *member,
+                                         const char  *value);
+
 /* Parses @length bytes of @data (NUL bytes inside are refused, not taken as the end).
  * Refused before parsing: more than @max_bytes, nesting deeper than @max_depth, NUL
  * characters (raw or \u0000, which C strings would silently cut), invalid UTF-8,

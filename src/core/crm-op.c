@@ -6,6 +6,7 @@
 #include "crm-hlc.h"
 #include "crm-json-private.h"
 #include "crm-uuid.h"
+#include "crm-json.h"
 
 G_DEFINE_BOXED_TYPE (CrmOp, crm_op, crm_op_copy, crm_op_free)
 
@@ -58,17 +59,6 @@ crm_op_free (CrmOp *op)
   g_free (op);
 }
 
-static void
-set_optional_string (JsonObject *object,
-                     const char *name,
-                     const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, name, value);
-  else
-    json_object_set_null_member (object, name);
-}
-
 JsonNode *
 crm_op_to_json (const CrmOp *op)
 {
@@ -83,9 +73,9 @@ crm_op_to_json (const CrmOp *op)
   json_object_set_string_member (object, "id", op->entity_id);
   json_object_set_member (object, "fields",
                           crm_json_node_take_object (crm_json_object_deep_copy (op->fields)));
-  set_optional_string (object, "cause", op->cause);
-  set_optional_string (object, "rule", op->rule);
-  set_optional_string (object, "actor", op->actor);
+  crm_json_set_string_or_null (object, "cause", op->cause);
+  crm_json_set_string_or_null (object, "rule", op->rule);
+  crm_json_set_string_or_null (object, "actor", op->actor);
   if (op->stamp != NULL)
     json_object_set_string_member (object, "stamp", op->stamp);
   json_node_take_object (node, object);

@@ -254,17 +254,6 @@ crm_protocol_set_hlc (JsonObject *object,
   json_object_set_string_member (object, "hlc", text);
 }
 
-static void
-set_optional_string (JsonObject *object,
-                     const char *member,
-                     const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
 /* An op as a client may send it: crm_op_from_json() plus what merge needs to be safe
  * (ids that are ids, a device without spaces, a clock that is not zero). */
 static CrmOp *
@@ -367,11 +356,11 @@ crm_session_request_to_json (const CrmSessionRequest *request)
   JsonObject *object = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
-  set_optional_string (object, "user", request->user);
+  crm_json_set_string_or_null (object, "user", request->user);
   json_object_set_string_member (object, "password", request->password);
-  set_optional_string (object, "invite", request->invite);
-  set_optional_string (object, "device", request->device);
-  set_optional_string (object, "device_name", request->device_name);
+  crm_json_set_string_or_null (object, "invite", request->invite);
+  crm_json_set_string_or_null (object, "device", request->device);
+  crm_json_set_string_or_null (object, "device_name", request->device_name);
   json_node_take_object (node, object);
   return node;
 }
@@ -458,11 +447,11 @@ crm_session_to_json (const CrmSession *session)
   json_object_set_string_member (account, "id", session->account_id);
   json_object_set_string_member (account, "name", session->account_name);
   json_object_set_object_member (object, "account", account);
-  set_optional_string (user, "id", session->user_id);
+  crm_json_set_string_or_null (user, "id", session->user_id);
   json_object_set_string_member (user, "name", session->user_name);
   json_object_set_string_member (user, "role", session->role);
   json_object_set_object_member (object, "user", user);
-  set_optional_string (object, "server_device", session->server_device);
+  crm_json_set_string_or_null (object, "server_device", session->server_device);
   crm_protocol_set_hlc (object, session->hlc);
   json_node_take_object (node, object);
   return node;
@@ -615,7 +604,7 @@ crm_push_response_to_json (GPtrArray *results,
           if (result->stamp != NULL)
             {
               json_object_set_string_member (item, "stamp", result->stamp);
-              set_optional_string (item, "actor", result->actor);
+              crm_json_set_string_or_null (item, "actor", result->actor);
             }
         }
       else

@@ -39,6 +39,7 @@
 #include "crm-request.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
+#include "crm-json.h"
 
 /* How long a check may hold a mailbox before another may take it over (a check that
  * died without saying so: its process is gone, or it ran over this). */
@@ -1131,17 +1132,6 @@ dup_name (CrmStore   *store,
   return g_strdup (json_object_get_string_member (row, "name"));
 }
 
-static void
-set_text_or_null (JsonObject *object,
-                  const char *member,
-                  const char *value)
-{
-  if (value != NULL)
-    json_object_set_string_member (object, member, value);
-  else
-    json_object_set_null_member (object, member);
-}
-
 int
 crm_server_cmd_mailbox_list (const char  *data_dir,
                              int          argc,
@@ -1191,13 +1181,14 @@ crm_server_cmd_mailbox_list (const char  *data_dir,
       json_object_set_string_member (entry, "user", box->user);
       json_object_set_string_member (entry, "pipeline", pipeline);
       json_object_set_string_member (entry, "stage", stage);
-      set_text_or_null (entry, "responsible", responsible);
-      set_text_or_null (entry, "last_check", checked);
+      crm_json_set_string_or_null (entry, "responsible", responsible);
+      crm_json_set_string_or_null (entry, "last_check", checked);
       json_object_set_int_member (entry, "taken", box->taken);
       json_object_set_int_member (entry, "skipped", box->skipped);
-      set_text_or_null (entry, "last_error", box->last_error);
-      set_text_or_null (entry, "last_error_at", box->last_error != NULL ? error_at : NULL);
-      set_text_or_null (entry, "ca_file", box->ca_file);
+      crm_json_set_string_or_null (entry, "last_error", box->last_error);
+      crm_json_set_string_or_null (entry, "last_error_at",
+                                   box->last_error != NULL ? error_at : NULL);
+      crm_json_set_string_or_null (entry, "ca_file", box->ca_file);
       json_object_set_int_member (entry, "uidvalidity", box->uidvalidity);
       json_object_set_int_member (entry, "last_uid", box->last_uid);
       json_array_add_object_element (result, entry);
@@ -1337,7 +1328,7 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
                                     outcome.taken ? json_array_ref (outcome.taken) : json_array_new ());
       json_object_set_array_member (entry, "skipped",
                                     outcome.skipped ? json_array_ref (outcome.skipped) : json_array_new ());
-      set_text_or_null (entry, "error", outcome.problem);
+      crm_json_set_string_or_null (entry, "error", outcome.problem);
       json_array_add_object_element (result, entry);
       if (outcome.problem != NULL)
         all_ok = FALSE;
