@@ -9,6 +9,7 @@
  * their transitions and the report (S4-5). */
 #include <string.h>
 
+#include "crm-mailing.h"
 #include "crm-message.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
@@ -600,6 +601,145 @@ test_mailing_again (Fixture       *f,
   }
 }
 
+/* The "contact" of each item of @array, sorted, joined by ", ". */
+static char *
+contacts_of (JsonArray *array)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (ids, (gpointer) str (json_array_get_object_element (array, i), "contact"));
+  g_ptr_array_sort (ids, compare_names);
+  g_ptr_array_add (ids, NULL);
+  return g_strjoinv (", ", (char **) ids->pdata);
+}
+
+/* S4-2: a mailing to contacts picked one by one (`message send --contact`, what the app's
+ * selection sends): each contact named gets one e-mail however often it is named, one
+ * without an e-mail is skipped and listed as for a list, the output is a list mailing's;
+ * a --contact that is no contact is refused before anything is written. In core, an id
+ * that is no contact (never was, or deleted since it was picked) is listed as skipped
+ * while the others get theirs; more than CRM_MAILING_MAX_CONTACTS ids are refused. */
+static void
+test_mailing_contacts (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(JsonNode) result = NULL;
+  g_autofree char *anton = NULL, *vera = NULL, *oleg = NULL, *ivan = NULL;
+  g_autofree char *expected = NULL, *got = NULL;
+  JsonArray *sent, *skipped;
+  JsonObject *item;
+
+  json_node_unref (OK (f, "message", "template", "add", "Акция", "--channel", "email",
+                       "--subject", "Весенняя акция", "--body", "Здравствуйте, {contact.name}!"));
+  anton = take_id (OK (f, "contact", "add", "--name", "Зуев Антон", "--email", "anton@client.test"));
+  vera = take_id (OK (f, "contact", "add", "--name", "Зорина Вера", "--email", "vera@client.test"));
+  oleg = take_id (OK (f, "contact", "add", "--name", "Зимин Олег"));
+  ivan = take_id (OK (f, "contact", "add", "--name", "Зотов Иван", "--email", "ivan@client.test"));
+
+  /* by name or id, one named twice */
+  result = OK (f, "message", "send", "--contact", "Зуев Антон", "--contact", vera,
+               "--contact", "Зимин Олег", "--contact", anton, "--template", "Акция");
+  g_assert_cmpstr (str (json_node_get_object (result), "template"), ==, "Акция");
+  sent = json_object_get_array_member (json_node_get_object (result), "sent");
+  skipped = json_object_get_array_member (json_node_get_object (result), "skipped");
+  expected = g_strjoin (", ", g_strcmp0 (anton, vera) < 0 ? anton : vera,
+                        g_strcmp0 (anton, vera) < 0 ? vera : anton, NULL);
+  got = contacts_of (sent);
+  g_assert_cmpstr (got, ==, expected);
+  g_assert_nonnull (crm_test_find_object (sent, "email", "vera@client.test"));
+  g_assert_nonnull (str (crm_test_find_object (sent, "email", "anton@client.test"), "message"));
+  g_assert_cmpuint (json_array_get_length (skipped), ==, 1);
+  item = json_array_get_object_element (skipped, 0);
+  g_assert_cmpstr (str (item, "contact"), ==, oleg);
+  g_assert_cmpstr (str (item, "name"), ==, "Зимин Олег");
+  g_assert_cmpstr (str (item, "reason"), ==, "no e-mail address");
+  /* only those two are in the outbox */
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 2);
+
+  /* the words of a list's mailing, without --json */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    crm_test_run_cli (&run, "--db", f->db, "--now", NOW, "message", "send", "--contact",
+                      "Зотов Иван", "--contact", "Зимин Олег", "--template", "Акция", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "Queued 1 e-mail; the server sends it after the next sync\n"));
+    g_assert_nonnull (strstr (run.out, "Skipped Зимин Олег: no e-mail address\n"));
+  }
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 3);
+
+  /* a name that is no contact: refused, nothing written */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--contact", "Зуев Антон", "--contact",
+                  "Никитин Никита", "--template", "Акция", "--again", NULL);
+    message = crm_test_assert_refused (&run, "not-found");
+    g_assert_nonnull (strstr (message, "Никитин Никита"));
+  }
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 3);
+  /* one way of saying whom at a time */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--contact", "Зуев Антон", "--filter",
+                  "name = «Зорина Вера»", "--template", "Акция", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "--contact"));
+  }
+
+  /* core: an id deleted since it was picked, and one that never was, are listed as
+   * skipped; the others get theirs */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (f->db);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) mailing = NULL;
+    g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func (g_free);
+    const char *ids[] = { ivan, vera, "01900000-0000-7000-8000-000000000000", NULL };
+    JsonObject *missing;
+
+    crm_change_set_bool (crm_changeset_touch (changeset, "contact", ivan), "deleted", TRUE);
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+    mailing = crm_mailing_send (store, NULL, NULL, NULL, ids, "Акция", CRM_MAILING_AGAIN,
+                                &error);
+    g_assert_no_error (error);
+    sent = json_object_get_array_member (mailing, "sent");
+    g_assert_cmpuint (json_array_get_length (sent), ==, 1);
+    g_assert_cmpstr (str (json_array_get_object_element (sent, 0), "contact"), ==, vera);
+    skipped = json_object_get_array_member (mailing, "skipped");
+    g_assert_cmpuint (json_array_get_length (skipped), ==, 2);
+    missing = crm_test_find_object (skipped, "contact", ivan);
+    g_assert_nonnull (missing);
+    g_assert_cmpstr (str (missing, "name"), ==, "");
+    g_assert_cmpstr (str (missing, "reason"), ==, "no such contact; it may have been deleted");
+    g_assert_nonnull (crm_test_find_object (skipped, "contact",
+                                            "01900000-0000-7000-8000-000000000000"));
+
+    /* only ids that are no contact: nobody to write to, nothing written */
+    g_clear_pointer (&mailing, json_object_unref);
+    mailing = crm_mailing_send (store, NULL, NULL, NULL, ids + 2, "Акция", CRM_MAILING_AGAIN,
+                                &error);
+    g_assert_null (mailing);
+    g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+
+    /* a bounded number of ids */
+    for (guint i = 0; i <= CRM_MAILING_MAX_CONTACTS; i++)
+      g_ptr_array_add (many, g_strdup_printf ("01900000-0000-7000-8000-%012u", i));
+    g_ptr_array_add (many, NULL);
+    mailing = crm_mailing_send (store, NULL, NULL, NULL, (const char * const *) many->pdata,
+                                "Акция", CRM_MAILING_NONE, &error);
+    g_assert_null (mailing);
+    g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+    g_assert_nonnull (strstr (error->message, "at most 10000"));
+  }
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 4);
+}
+
 /* A won deal of @company at @when worth @amount. */
 static void
 won_deal (Fixture    *f,
@@ -775,6 +915,7 @@ main (int    argc,
   ADD ("/s4/timer-refused", test_timer_refused);
   ADD ("/s4/mailing-opened", test_mailing_opened);
   ADD ("/s4/mailing-again", test_mailing_again);
+  ADD ("/s4/mailing-contacts", test_mailing_contacts);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

@@ -589,7 +589,7 @@ mail_plan_in_thread (GTask        *task,
       return;
     }
   crm_store_set_now (reader, data->now);
-  data->plan = crm_mailing_plan (reader, data->list_id, data->filter, data->template_name,
+  data->plan = crm_mailing_plan (reader, data->list_id, data->filter, NULL, data->template_name,
                                  &error);
   if (data->plan == NULL)
     g_task_return_error (task, error);

@@ -120,33 +120,57 @@ crm_cli_message_template (CrmCli   *cli,
   return template_add (cli, argc, argv, error);
 }
 
-/* S4-2: `message send --list NAME | --filter EXPR --template T` */
+/* S4-2: `message send --list NAME | --filter EXPR | --contact C… --template T` */
 static gboolean
 send_to_many (CrmCli      *cli,
               const char  *list,
               const char  *filter,
+              GStrv        contacts,
               const char  *template_name,
               gboolean     again,
               gboolean     other_options,
               GError     **error)
 {
   g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GPtrArray) contact_ids = NULL;
   JsonArray *sent;
   JsonArray *skipped;
 
-  if (list != NULL && filter != NULL)
-    return crm_cli_usage_error (error, _("Give either --list or --filter, not both"));
+  if ((list != NULL) + (filter != NULL) + (contacts != NULL) > 1)
+    return crm_cli_usage_error (error, _("Give one of --list, --filter or --contact"));
   if (other_options)
-    return crm_cli_usage_error (error, _("A mailing to --list or --filter takes only "
-                                         "--template (no --deal, --to, --subject, --body or "
-                                         "--channel)"));
+    return crm_cli_usage_error (error, _("A mailing to --list, --filter or --contact takes "
+                                         "only --template (no --deal, --to, --subject, --body "
+                                         "or --channel)"));
   if (template_name == NULL)
-    return crm_cli_usage_error (error, _("A mailing to --list or --filter needs --template "
-                                         "NAME, an e-mail template"));
+    return crm_cli_usage_error (error, _("A mailing to --list, --filter or --contact needs "
+                                         "--template NAME, an e-mail template"));
+  if (contacts != NULL && g_strv_length (contacts) > CRM_MAILING_MAX_CONTACTS)
+    return crm_cli_usage_error (error, _("At most %d --contact; for more, write to a saved "
+                                         "list (--list) or a filter (--filter)"),
+                                CRM_MAILING_MAX_CONTACTS);
   if (!crm_cli_open (cli, error))
     return FALSE;
-  result = crm_mailing_send (cli->store, cli->actor_id, list, filter, template_name,
-                             again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE, error);
+  if (contacts != NULL)
+    {
+      /* names or ids, as everywhere; one that is no contact stops it before anything is
+       * written */
+      contact_ids = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; contacts[i] != NULL; i++)
+        {
+          char *id = crm_cli_resolve (cli, "contact", contacts[i], NULL, error);
+
+          if (id == NULL)
+            return FALSE;
+          g_ptr_array_add (contact_ids, id);
+        }
+      g_ptr_array_add (contact_ids, NULL);
+    }
+  result = crm_mailing_send (cli->store, cli->actor_id, list, filter,
+                             contact_ids != NULL ? (const char * const *) contact_ids->pdata
+                                                 : NULL,
+                             template_name, again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE,
+                             error);
   if (result == NULL)
     {
       /* core says who got it already; how to send again is the command line's option */
@@ -198,10 +222,11 @@ crm_cli_message_send (CrmCli   *cli,
   g_autofree char *to = NULL;
   g_autofree char *list = NULL;
   g_autofree char *filter = NULL;
+  g_auto(GStrv) contacts = NULL;
   gboolean again = FALSE;
   const GOptionEntry entries[] = {
     { "deal", 0, 0, G_OPTION_ARG_STRING, &deal,
-      N_("The deal the message is about (required, unless --list or --filter)"),
+      N_("The deal the message is about (required, unless --list, --filter or --contact)"),
       N_("ID") },
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name,
       N_("Compose it from this template"), N_("NAME") },
@@ -218,9 +243,12 @@ crm_cli_message_send (CrmCli   *cli,
     { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
       N_("Instead of --deal: e-mail every contact this filter leaves (with --template)"),
       N_("EXPR") },
+    { "contact", 0, 0, G_OPTION_ARG_STRING_ARRAY, &contacts,
+      N_("Instead of --deal: e-mail this contact (name or id; repeatable, with --template)"),
+      N_("C") },
     { "again", 0, 0, G_OPTION_ARG_NONE, &again,
-      N_("With --list or --filter: write also to contacts who already got this template in "
-         "an earlier mailing"), NULL },
+      N_("With --list, --filter or --contact: write also to contacts who already got this "
+         "template in an earlier mailing"), NULL },
     { NULL }
   };
   g_autofree char *deal_id = NULL;
@@ -231,9 +259,9 @@ crm_cli_message_send (CrmCli   *cli,
                       _("Queue a message about a deal to its contact (or to a colleague with "
                         "--to). The server sends it after the next sync, by the account's "
                         "e-mail, SMS or Telegram channel; “message list” shows how it went. "
-                        "With --json: the message as “message list” prints it. With --list "
-                        "or --filter instead of --deal, an e-mail template goes to every "
-                        "contact they leave, once each; those without an e-mail, who "
+                        "With --json: the message as “message list” prints it. With --list, "
+                        "--filter or --contact instead of --deal, an e-mail template goes to "
+                        "every contact they name, once each; those without an e-mail, who "
                         "unsubscribed, or who already got that template in an earlier mailing "
                         "(unless --again) are skipped and listed. With --json: {\"template\", "
                         "\"sent\": [{\"contact\", \"name\", \"email\", \"message\"}], "
@@ -241,12 +269,13 @@ crm_cli_message_send (CrmCli   *cli,
                         "\"sent_at\"?}]}."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
-  if (list != NULL || filter != NULL)
-    return send_to_many (cli, list, filter, template_name, again,
+  if (list != NULL || filter != NULL || contacts != NULL)
+    return send_to_many (cli, list, filter, contacts, template_name, again,
                          deal != NULL || to != NULL || subject != NULL || body != NULL ||
                          channel != NULL, error);
   if (again)
-    return crm_cli_usage_error (error, _("--again is for a mailing to --list or --filter"));
+    return crm_cli_usage_error (error, _("--again is for a mailing to --list, --filter or "
+                                         "--contact"));
   if (!crm_cli_require (deal, "--deal", error))
     return FALSE;
   if (template_name != NULL && (subject != NULL || body != NULL))

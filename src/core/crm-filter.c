@@ -1001,6 +1001,7 @@ crm_filter_query (CrmStore              *store,
   g_autofree char *segment_id = NULL;
   g_autofree char *select = NULL;
   g_autofree char *count = NULL;
+  g_autofree char *ids_json = NULL;
   gboolean needs_rfm = FALSE;
   gboolean is_company;
   sqlite3 *db = _crm_store_get_db (store);
@@ -1054,6 +1055,19 @@ crm_filter_query (CrmStore              *store,
           : " AND c.id IN (SELECT contact FROM contact_token WHERE position = 0"
             " AND token >= :surname AND token < :surname || " PREFIX_UPPER_BOUND ")");
     }
+  if (query->ids != NULL)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; query->ids[i] != NULL; i++)
+        json_builder_add_string_value (builder, query->ids[i]);
+      json_builder_end_array (builder);
+      node = json_builder_get_root (builder);
+      ids_json = json_to_string (node, FALSE);
+      g_string_append (where, " AND c.id IN (SELECT value FROM json_each (:ids))");
+    }
   if (needs_rfm && !_crm_rfm_refresh (store, error))
     return NULL;
 
@@ -1087,6 +1101,9 @@ crm_filter_query (CrmStore              *store,
       if (words != NULL && words[0] != NULL)
         sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":surname"), words[0],
                            -1, SQLITE_TRANSIENT);
+      if (ids_json != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":ids"), ids_json, -1,
+                           SQLITE_STATIC);
       if (pass == 0)
         {
           if (sqlite3_step (stmt) != SQLITE_ROW)

@@ -30,6 +30,8 @@ typedef struct {
   const char *surname;       /* the first letters of the surname (the name's first word) */
   guint       limit;         /* 0: every row */
   guint       offset;
+  const char * const *ids;   /* only these rows (NULL-terminated ids; unknown or deleted ones
+                              * are simply not listed), or NULL: any */
 } CrmFilterQuery;
 
 /* The rows @query leaves, sorted by name: contacts as crm_query_contacts() prints them

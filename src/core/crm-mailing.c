@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-mailing.c — «Написать всем» (S4-2): a template's e-mail to every contact of a saved
- * list or a filter, one message per contact, skipping (and listing) those without an
+ * list, a filter or a selection, one message per contact, skipping (and listing) those without an
  * e-mail or who unsubscribed. */
 #define G_LOG_DOMAIN "voronka-core"
 
@@ -43,13 +43,31 @@ first_email (JsonObject *contact)
   return json_array_get_string_element (emails, 0);
 }
 
+/* The ids of @contact_ids the rows read lack: no contact, or a deleted one. */
+static JsonArray *
+missing_ids (const char * const *contact_ids,
+             JsonArray          *contacts)
+{
+  g_autoptr(GHashTable) found = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *missing = json_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (contacts); i++)
+    g_hash_table_add (found, (gpointer) json_object_get_string_member_with_default (
+      json_array_get_object_element (contacts, i), "id", ""));
+  for (guint i = 0; contact_ids[i] != NULL; i++)
+    if (g_hash_table_add (found, (gpointer) contact_ids[i]))
+      json_array_add_string_element (missing, contact_ids[i]);
+  return missing;
+}
+
 /* The read half: the template, the list and the contacts it leaves. */
 JsonObject *
-crm_mailing_plan (CrmStore         *store,
-                  const char       *list,
-                  const char       *filter,
-                  const char       *template_name,
-                  GError          **error)
+crm_mailing_plan (CrmStore           *store,
+                  const char         *list,
+                  const char         *filter,
+                  const char * const *contact_ids,
+                  const char         *template_name,
+                  GError            **error)
 {
   g_autoptr(JsonObject) plan = json_object_new ();
   g_autoptr(JsonArray) contacts = NULL;
@@ -58,14 +76,33 @@ crm_mailing_plan (CrmStore         *store,
   g_autofree char *body = NULL;
   g_autoptr(JsonObject) saved = NULL;
   CrmFilterQuery query = { .entity = "contact" };
+  guint n_ids = contact_ids != NULL ? g_strv_length ((char **) contact_ids) : 0;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (template_name != NULL, NULL);
 
-  if ((list == NULL) == (filter == NULL))
+  if ((list != NULL) + (filter != NULL) + (contact_ids != NULL) != 1)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Say whom to write to: a saved list or a filter"));
+                   _("Say whom to write to: a saved list, a filter or the contacts chosen"));
+      return NULL;
+    }
+  if (contact_ids != NULL && n_ids == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("Nobody to write to: no contact is chosen"));
+      return NULL;
+    }
+  if (n_ids > CRM_MAILING_MAX_CONTACTS)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   ngettext ("%lld contact is chosen; a mailing to chosen contacts takes at "
+                             "most %d. Save them as a list or filter them, and write to the "
+                             "list",
+                             "%lld contacts are chosen; a mailing to chosen contacts takes at "
+                             "most %d. Save them as a list or filter them, and write to the "
+                             "list", n_ids),
+                   (long long) n_ids, CRM_MAILING_MAX_CONTACTS);
       return NULL;
     }
   if (!crm_message_template_lookup (store, template_name, &channel, &subject, &body))
@@ -97,12 +134,17 @@ crm_mailing_plan (CrmStore         *store,
         }
       query.list = list;
     }
-  else
+  else if (filter != NULL)
     query.filter = filter;
+  else
+    query.ids = contact_ids;
   contacts = crm_filter_query (store, &query, NULL, error);
   if (contacts == NULL)
     return NULL;
-  if (json_array_get_length (contacts) == 0)
+  if (contact_ids != NULL)
+    /* listed as skipped by the write half: the others still get theirs */
+    json_object_set_array_member (plan, "missing", missing_ids (contact_ids, contacts));
+  else if (json_array_get_length (contacts) == 0)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("Nobody to write to: no contact matches"));
@@ -200,6 +242,20 @@ crm_mailing_send_plan (CrmStore         *store,
       json_object_set_string_member (item, "message", message);
       json_array_add_object_element (sent, item);
     }
+  if (json_object_has_member (plan, "missing"))
+    {
+      JsonArray *missing = json_object_get_array_member (plan, "missing");
+
+      for (guint i = 0; i < json_array_get_length (missing); i++)
+        {
+          g_autoptr(JsonObject) contact = json_object_new ();
+
+          json_object_set_string_member (contact, "id",
+                                         json_array_get_string_element (missing, i));
+          /* Translators: why a mailing to the contacts chosen skipped one */
+          skip (skipped, contact, _("no such contact; it may have been deleted"));
+        }
+    }
   if (json_array_get_length (sent) == 0 && n_already > 0)
     {
       g_set_error (error, CRM_MESSAGE_ERROR, CRM_MESSAGE_ERROR_ALREADY_MAILED,
@@ -231,15 +287,17 @@ crm_mailing_send_plan (CrmStore         *store,
 }
 
 JsonObject *
-crm_mailing_send (CrmStore         *store,
-                  const char       *actor_id,
-                  const char       *list,
-                  const char       *filter,
-                  const char       *template_name,
-                  CrmMailingFlags   flags,
-                  GError          **error)
+crm_mailing_send (CrmStore           *store,
+                  const char         *actor_id,
+                  const char         *list,
+                  const char         *filter,
+                  const char * const *contact_ids,
+                  const char         *template_name,
+                  CrmMailingFlags     flags,
+                  GError            **error)
 {
-  g_autoptr(JsonObject) plan = crm_mailing_plan (store, list, filter, template_name, error);
+  g_autoptr(JsonObject) plan = crm_mailing_plan (store, list, filter, contact_ids,
+                                                 template_name, error);
 
   if (plan == NULL)
     return NULL;
