@@ -4,6 +4,9 @@
  * through the server), they redeem the code with a password of their own (`voronkactl
  * sync --invite CODE --password-stdin`) and get the account's replica; the code works once,
  * expires, is kept only as a hash, and guessing codes is limited like guessing passwords.
+ * An administrator lists and withdraws the codes waiting, on the server machine or at a
+ * laptop (`voronkactl user invites`, `user uninvite`); "-pg" runs that last part on
+ * PostgreSQL.
  * A real voronka-server on 127.0.0.1, real voronkactl processes, the real keyring. */
 #include <string.h>
 #include <sqlite3.h>
@@ -385,6 +388,219 @@ test_invite_from_replica (void)
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
 }
 
+/* `voronkactl --db DB --json user invites`: the array it prints. */
+static JsonArray *
+listed_through_server (const char *db)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", db, "--json", "user", "invites",
+                        NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+  return json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+}
+
+static JsonObject *
+find_named (JsonArray  *array,
+            const char *name)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (object, "name"), name) == 0)
+        return object;
+    }
+  return NULL;
+}
+
+/* A token of @user's, signed in with @password straight through the API. */
+static char *
+api_token (CrmTestServer *server,
+           const char    *user,
+           const char    *password)
+{
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"user\": \"%s\", \"password\": \"%s\"}", user,
+                                           password);
+
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  return g_strdup (json_object_get_string_member (answer.body, "token"));
+}
+
+/* An administrator at a laptop sees the invitations still waiting and withdraws one
+ * (`voronkactl user invites`, `user uninvite`; GET and DELETE /api/v1/invites): a
+ * manager may do neither, the withdrawn code is refused at sign-in, the other still works.
+ * Nothing here reads the server's database itself, so it runs on PostgreSQL too. */
+static void
+test_list_and_withdraw_through_server (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "through-server", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autofree char *admin = g_build_filename (tmpdir, "ts-admin.db", NULL);
+  g_autofree char *manager = g_build_filename (tmpdir, "ts-manager.db", NULL);
+  g_autofree char *vera = g_build_filename (tmpdir, "ts-vera.db", NULL);
+  g_autofree char *gleb = g_build_filename (tmpdir, "ts-gleb.db", NULL);
+  g_autofree char *vera_code = NULL;
+  g_autofree char *gleb_code = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonArray) listed = NULL;
+  JsonObject *object;
+
+  if (!crm_test_start_keyring (TRUE))
+    {
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      return;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  data = crm_test_server_make_data (parent);
+  server = crm_test_server_start (data, FALSE, NULL);
+  g_assert_cmpint (run ("VORONKACTL", "admin-pw\n", &out, &err, "--db", admin, "sync", "--server",
+                        server->url, "--ca-file", server->cert, "--user", "admin",
+                        "--password-stdin", NULL), ==, 0);
+  g_assert_cmpint (run ("VORONKACTL", "manager-pw\n", &out, &err, "--db", manager, "sync",
+                        "--server", server->url, "--ca-file", server->cert, "--user", "manager",
+                        "--password-stdin", NULL), ==, 0);
+
+  /* none yet: said so, with the command that makes one */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invites", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "No invitation is waiting"));
+  g_assert_nonnull (strstr (out, "user invite NAME"));
+
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "user",
+                        "invite", "Вера Соколова", NULL), ==, 0);
+  {
+    g_autoptr(JsonObject) made = parse_object (out);
+
+    vera_code = g_strdup (json_object_get_string_member (made, "code"));
+  }
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "user",
+                        "invite", "Глеб Орлов", "--role", "manager", "--days", "30", NULL), ==, 0);
+  {
+    g_autoptr(JsonObject) made = parse_object (out);
+
+    gleb_code = g_strdup (json_object_get_string_member (made, "code"));
+  }
+
+  /* both listed, newest first, with the role and the day the code stops working; no code */
+  listed = listed_through_server (admin);
+  g_assert_cmpuint (json_array_get_length (listed), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (listed, 0),
+                                                  "name"), ==, "Глеб Орлов");
+  object = find_named (listed, "Вера Соколова");
+  g_assert_nonnull (object);
+  g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, "rep");
+  g_assert_false (json_object_has_member (object, "code"));
+  object = find_named (listed, "Глеб Орлов");
+  g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, "manager");
+  {
+    g_autoptr(GDateTime) expires = g_date_time_new_from_iso8601 (
+      json_object_get_string_member (object, "expires_at"), NULL);
+    g_autoptr(GDateTime) created = g_date_time_new_from_iso8601 (
+      json_object_get_string_member (object, "created_at"), NULL);
+
+    g_assert_nonnull (expires);
+    g_assert_nonnull (created);
+    g_assert_cmpint (g_date_time_difference (expires, created) / G_TIME_SPAN_DAY, ==, 30);
+  }
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invites", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "Вера Соколова\trep\tuntil "));
+  g_assert_nonnull (strstr (out, "Глеб Орлов\tmanager\tuntil "));
+  g_assert_null (strstr (out, vera_code));
+  g_assert_null (strstr (out, gleb_code));
+
+  /* a manager may neither see nor withdraw them: refused (1) in words that say who may */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", manager, "user", "invites",
+                        NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Only an administrator of the account can see its "
+                            "invitations"));
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", manager, "--json", "user",
+                        "uninvite", "Глеб Орлов", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "\"permission-denied\""));
+  g_assert_nonnull (strstr (out, "Only an administrator of the account can withdraw"));
+
+  /* an unknown name: refused, saying nothing waits for it */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "uninvite",
+                        "Никто Никакой", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "No invitation is waiting for «Никто Никакой»"));
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "uninvite",
+                        NULL), ==, 2);
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "uninvite", "  ",
+                        NULL), ==, 2);
+
+  /* Глеб's withdrawn: one left; the audit line names the administrator */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "user",
+                        "uninvite", "Глеб Орлов", NULL), ==, 0);
+  {
+    g_autoptr(JsonObject) result = parse_object (out);
+
+    g_assert_cmpstr (json_object_get_string_member (result, "name"), ==, "Глеб Орлов");
+    g_assert_cmpint (json_object_get_int_member (result, "withdrawn"), ==, 1);
+  }
+  g_assert_true (crm_test_server_wait_log (server, 1, 10, "audit: user.uninvite account «acme» "
+                                           "user «Глеб Орлов»", "withdrawn=1 by=admin"));
+  g_clear_pointer (&listed, json_array_unref);
+  listed = listed_through_server (admin);
+  g_assert_cmpuint (json_array_get_length (listed), ==, 1);
+  g_assert_nonnull (find_named (listed, "Вера Соколова"));
+  /* a second time there is nothing left to withdraw */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "uninvite",
+                        "Глеб Орлов", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "No invitation is waiting for «Глеб Орлов»"));
+
+  /* the withdrawn code is refused at sign-in; the one left still works */
+  g_assert_cmpint (redeem (server, gleb, gleb_code, "gleb-secret-1", &out, &err), ==, 1);
+  g_assert_nonnull (strstr (err, "ask your administrator for a new one"));
+  g_assert_false (g_file_test (gleb, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (redeem (server, vera, vera_code, "vera-secret-1", &out, &err), ==, 0);
+  /* used: no longer waiting */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invites", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "No invitation is waiting"));
+
+  /* the API itself: a withdrawal must name someone; other methods are not allowed */
+  token = api_token (server, "admin", "admin-pw");
+  {
+    g_auto(CrmTestAnswer) answer = { 0 };
+
+    crm_test_http_request (server, &answer, "DELETE", CRM_PROTOCOL_PATH_INVITES, token, "{}",
+                           -1);
+    g_assert_cmpuint (answer.status, ==, 400);
+    g_assert_cmpstr (crm_test_answer_error_code (&answer), ==, "invalid-input");
+    g_assert_nonnull (strstr (crm_test_answer_error_message (&answer), "name"));
+  }
+  {
+    g_auto(CrmTestAnswer) answer = { 0 };
+
+    crm_test_http_request (server, &answer, "DELETE", CRM_PROTOCOL_PATH_INVITES, token, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 400);
+  }
+  {
+    g_auto(CrmTestAnswer) answer = { 0 };
+
+    crm_test_http_request (server, &answer, "PUT", CRM_PROTOCOL_PATH_INVITES, token, "{}", -1);
+    g_assert_cmpuint (answer.status, ==, 405);
+  }
+  {
+    g_auto(CrmTestAnswer) answer = { 0 };
+
+    crm_test_http_request (server, &answer, "GET", CRM_PROTOCOL_PATH_INVITES, NULL, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 401);
+  }
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+}
+
 /* Guessing codes costs what guessing passwords costs: the same per-address budget. */
 static void
 test_guessing_limited (void)
@@ -437,6 +653,7 @@ main (int    argc,
   g_test_add_func ("/server-invite/from-replica", test_invite_from_replica);
   g_test_add_func ("/server-invite/guessing-limited", test_guessing_limited);
   g_test_add_func ("/server-invite/list-and-withdraw", test_list_and_withdraw);
+  g_test_add_func ("/server-invite/through-server", test_list_and_withdraw_through_server);
   status = g_test_run ();
   if (status == 0)
     crm_test_remove_tree (tmpdir);

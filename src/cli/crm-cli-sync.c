@@ -16,6 +16,7 @@
 #include "crm-credentials.h"
 #include "crm-sync-client.h"
 #include "crm-sync-state.h"
+#include "crm-time.h"
 
 /* Sync and keyring errors as the CLI's stable codes (CLI.md). */
 static GError *
@@ -868,6 +869,14 @@ crm_cli_remembered_client (CrmCli    *cli,
   return g_steal_pointer (&client);
 }
 
+/* The sign-in options every command through the server takes (user invite, invites,
+ * uninvite). */
+#define SERVER_SIGN_IN_ENTRIES(password_stdin, insecure) \
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &(password_stdin), \
+      N_("Sign in to the server with your password read from standard input"), NULL }, \
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &(insecure), \
+      N_("Allow plain http:// to a server on this machine (tests only)"), NULL }
+
 gboolean
 crm_cli_user_invite (CrmCli   *cli,
                      int       argc,
@@ -884,10 +893,7 @@ crm_cli_user_invite (CrmCli   *cli,
       N_("ROLE") },
     { "days", 0, 0, G_OPTION_ARG_INT, &days,
       N_("How many days the code works (default 7, at most 90)"), N_("N") },
-    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
-      N_("Sign in to the server with your password read from standard input"), NULL },
-    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure,
-      N_("Allow plain http:// to a server on this machine (tests only)"), NULL },
+    SERVER_SIGN_IN_ENTRIES (password_stdin, insecure),
     { NULL }
   };
   g_autoptr(CrmSyncClient) client = NULL;
@@ -943,6 +949,142 @@ crm_cli_user_invite (CrmCli   *cli,
   g_print (_("It works once, until %s. They choose «I have an invitation code» when signing "
              "in, or run: voronkactl sync --server %s --invite %s --password-stdin\n"),
            when, server, code);
+  return TRUE;
+}
+
+gboolean
+crm_cli_user_invites (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  gboolean password_stdin = FALSE;
+  gboolean insecure = FALSE;
+  const GOptionEntry entries[] = {
+    SERVER_SIGN_IN_ENTRIES (password_stdin, insecure),
+    { NULL }
+  };
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonArray) listed = json_array_new ();
+  JsonArray *invites;
+
+  if (!crm_cli_parse (cli, "user invites", "",
+                      _("List the invitations still waiting to be used (administrators; "
+                        "through the server this replica syncs with), newest first: for whom, "
+                        "the role and until when the code works. The codes themselves are not "
+                        "kept, so they cannot be shown again; “user uninvite NAME” withdraws "
+                        "one. With --json: [{\"name\", \"role\", \"created_at\", "
+                        "\"expires_at\"}]."),
+                      entries, &argc, &argv, 0, error))
+    return FALSE;
+  client = crm_cli_remembered_client (cli, password_stdin, insecure, error);
+  if (client == NULL)
+    return FALSE;
+  answer = crm_sync_client_list_invites (client, NULL, &local_error);
+  if (answer == NULL)
+    {
+      g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+      return FALSE;
+    }
+  invites = json_object_get_array_member (answer, "invites");
+  for (guint i = 0; invites != NULL && i < json_array_get_length (invites); i++)
+    {
+      JsonObject *invite = json_array_get_object_element (invites, i);
+      JsonObject *row = json_object_new ();
+      g_autofree char *created = NULL;
+      g_autofree char *expires = NULL;
+
+      if (invite == NULL)
+        continue;
+      created = crm_time_format (json_object_get_int_member_with_default (invite, "created", 0));
+      expires = crm_time_format (json_object_get_int_member_with_default (invite, "expires", 0));
+      json_object_set_string_member (row, "name",
+                                     json_object_get_string_member_with_default (invite, "name",
+                                                                                 ""));
+      json_object_set_string_member (row, "role",
+                                     json_object_get_string_member_with_default (invite, "role",
+                                                                                 "rep"));
+      json_object_set_string_member (row, "created_at", created);
+      json_object_set_string_member (row, "expires_at", expires);
+      json_array_add_object_element (listed, row);
+    }
+  if (cli->json)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_set_array (node, listed);
+      crm_cli_print_json (node);
+      return TRUE;
+    }
+  if (json_array_get_length (listed) == 0)
+    {
+      g_print (_("No invitation is waiting to be used; “voronkactl user invite NAME” makes "
+                 "one\n"));
+      return TRUE;
+    }
+  for (guint i = 0; i < json_array_get_length (listed); i++)
+    {
+      JsonObject *row = json_array_get_object_element (listed, i);
+      gint64 expires = json_object_get_int_member_with_default (
+        json_array_get_object_element (invites, i), "expires", 0);
+      g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (expires / 1000);
+      g_autofree char *when = g_date_time_format (local, "%Y-%m-%d %H:%M");
+
+      /* Translators: user invites: name, role, "until" the time the code stops working */
+      g_print (_("%s\t%s\tuntil %s\n"), json_object_get_string_member (row, "name"),
+               json_object_get_string_member (row, "role"), when);
+    }
+  return TRUE;
+}
+
+gboolean
+crm_cli_user_uninvite (CrmCli   *cli,
+                       int       argc,
+                       char    **argv,
+                       GError  **error)
+{
+  gboolean password_stdin = FALSE;
+  gboolean insecure = FALSE;
+  const GOptionEntry entries[] = {
+    SERVER_SIGN_IN_ENTRIES (password_stdin, insecure),
+    { NULL }
+  };
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 withdrawn;
+
+  if (!crm_cli_parse (cli, "user uninvite", "NAME",
+                      _("Withdraw the invitations waiting for NAME (administrators; through the "
+                        "server this replica syncs with): their codes stop working at once, and "
+                        "whoever tries one is told to ask for a new one. With --json: "
+                        "{\"name\", \"withdrawn\": N}."),
+                      entries, &argc, &argv, 1, error))
+    return FALSE;
+  if (*g_strstrip (argv[1]) == '\0')
+    return crm_cli_usage_error (error, _("Say whose invitation to withdraw: the NAME it was "
+                                         "made for (“voronkactl user invites” lists them)"));
+  client = crm_cli_remembered_client (cli, password_stdin, insecure, error);
+  if (client == NULL)
+    return FALSE;
+  answer = crm_sync_client_withdraw_invite (client, argv[1], NULL, &local_error);
+  if (answer == NULL)
+    {
+      g_propagate_error (error, to_cli_error (g_steal_pointer (&local_error)));
+      return FALSE;
+    }
+  if (cli->json)
+    {
+      crm_cli_print_json_object (answer);
+      return TRUE;
+    }
+  withdrawn = json_object_get_int_member_with_default (answer, "withdrawn", 0);
+  g_print (ngettext ("Withdrew %lld invitation for «%s»: its code no longer works\n",
+                     "Withdrew %lld invitations for «%s»: their codes no longer work\n",
+                     withdrawn),
+           (long long) withdrawn, argv[1]);
   return TRUE;
 }
 

@@ -252,6 +252,10 @@ struct _CrmSyncClient *crm_cli_remembered_client (CrmCli    *cli,
                                                   GError   **error);
 /* `user invite` (crm-cli-sync.c): a one-time code for a new user, from the server. */
 gboolean crm_cli_user_invite    (CrmCli *cli, int argc, char **argv, GError **error);
+/* `user invites` / `user uninvite NAME` (crm-cli-sync.c): the invitations waiting, and
+ * withdrawing one, through the server. */
+gboolean crm_cli_user_invites   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_user_uninvite  (CrmCli *cli, int argc, char **argv, GError **error);
 /* A sync or keyring error as the CLI's stable codes; takes @error. */
 GError  *crm_cli_sync_error      (GError *error);
 gboolean crm_cli_notification_list (CrmCli *cli, int argc, char **argv, GError **error);

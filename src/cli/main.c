@@ -34,9 +34,17 @@ static const Command commands[] = {
 #ifdef VORONKA_WITH_SYNC
   { "user", "invite", crm_cli_user_invite,
     N_("Invite a new user: a one-time code they enter at sign-in (admins; through the server)") },
+  { "user", "invites", crm_cli_user_invites,
+    N_("List the invitations not yet used (admins; through the server)") },
+  { "user", "uninvite", crm_cli_user_uninvite,
+    N_("Withdraw a user's invitation: its code stops working (admins; through the server)") },
 #else
   { "user", "invite", not_available,
     N_("Invite a new user: a one-time code they enter at sign-in (admins; through the server)") },
+  { "user", "invites", not_available,
+    N_("List the invitations not yet used (admins; through the server)") },
+  { "user", "uninvite", not_available,
+    N_("Withdraw a user's invitation: its code stops working (admins; through the server)") },
 #endif
   { "user", "set", crm_cli_user_set, N_("Change a user: their extension (administrators)") },
   { "user", "deactivate", crm_cli_user_deactivate, N_("Deactivate a user; a colleague takes over their open deals and tasks (admins)") },

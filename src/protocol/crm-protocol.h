@@ -49,7 +49,12 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_INFO        "/api/v1/info"
 /* POST (an administrator's token): a one-time invitation code for a new user of the
  * account, {"name", "role"?, "days"?} → {"code", "name", "role", "expires"}; the new user
- * redeems it with a sign-in request carrying "invite" instead of "user". */
+ * redeems it with a sign-in request carrying "invite" instead of "user".
+ * GET (an administrator's token): the invitations still waiting, newest first (at most 500),
+ * {"account", "invites": [{"name", "role", "created", "expires"} (UTC ms)]} — never a code.
+ * DELETE with {"name"} (an administrator's token): the invitations waiting for that name
+ * are withdrawn → {"name", "withdrawn": N}; 404 not-found when none was waiting.
+ * A manager or rep gets 403 permission-denied for all three. */
 #define CRM_PROTOCOL_PATH_INVITES     "/api/v1/invites"
 /* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
  *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far

@@ -16,6 +16,7 @@
 #include "crm-server-command.h"
 #include "crm-server-db.h"
 #include "crm-server-files.h"
+#include "crm-server-invites.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-backup.h"
@@ -546,10 +547,7 @@ crm_server_cmd_user_invites (const char  *data_dir,
   if (argc != 2)
     return crm_server_command_usage (_("user invites takes one ACCOUNT"));
   if ((account = open_account (data_dir, argv[1], &storage, &error)) == NULL ||
-      (rows = crm_server_db_query (storage, "reading the account's invitations", &error,
-                                   "SELECT name, role, created_at, expires_at, used_at"
-                                   " FROM invite WHERE account = $1"
-                                   " ORDER BY created_at DESC, name", account, NULL)) == NULL)
+      (rows = crm_server_invites_list (storage, account, FALSE, now, 0, &error)) == NULL)
     return crm_server_command_fail (error);
 
   for (guint i = 0; i < crm_server_rows_count (rows); i++)
@@ -619,11 +617,9 @@ crm_server_cmd_user_uninvite (const char  *data_dir,
                       "working at once (whoever tries one is told it expired and to ask for a "
                       "new one)."), entries);
   g_autoptr(CrmServerStorage) storage = NULL;
-  g_autoptr(CrmServerRows) rows = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *account = NULL;
-  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
-  guint withdrawn;
+  gint withdrawn;
   int status = 0;
 
   if (!crm_server_command_parse (context, &argc, &argv, &status))
@@ -632,12 +628,9 @@ crm_server_cmd_user_uninvite (const char  *data_dir,
     return crm_server_command_usage (_("user uninvite takes an ACCOUNT and the NAME the "
                                        "invitation is for"));
   if ((account = open_account (data_dir, argv[1], &storage, &error)) == NULL ||
-      (rows = crm_server_db_query (storage, "withdrawing the invitations", &error,
-                                   "UPDATE invite SET expires_at = $3 WHERE account = $1"
-                                   " AND name = $2 AND used_at IS NULL AND expires_at > $3",
-                                   account, argv[2], now, NULL)) == NULL)
+      (withdrawn = crm_server_invites_withdraw (storage, account, argv[2], crm_time_now_ms (),
+                                                &error)) < 0)
     return crm_server_command_fail (error);
-  withdrawn = crm_server_rows_changed (rows);
   if (withdrawn == 0)
     {
       g_printerr (_("Account «%s» has no invitation waiting for «%s»; “user invites %s” "
@@ -645,7 +638,7 @@ crm_server_cmd_user_uninvite (const char  *data_dir,
       return 1;
     }
   {
-    g_autofree char *details = g_strdup_printf ("withdrawn=%u", withdrawn);
+    g_autofree char *details = g_strdup_printf ("withdrawn=%d", withdrawn);
     crm_server_audit ("user.uninvite", argv[1], argv[2], details);
   }
   if (json)
@@ -662,7 +655,7 @@ crm_server_cmd_user_uninvite (const char  *data_dir,
                         "longer works\n",
                         "Withdrew %u invitations for «%s» in account «%s»: their codes no "
                         "longer work\n", withdrawn),
-           withdrawn, argv[2], argv[1]);
+           (guint) withdrawn, argv[2], argv[1]);
   return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "crm-server-connections.h"
 #include "crm-server-backend.h"
 #include "crm-server-files.h"
+#include "crm-server-invites.h"
 #include "crm-server-live.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
@@ -716,12 +717,136 @@ handle_sign_in (CrmServer         *self,
 #define INVITE_DEFAULT_DAYS 7
 #define INVITE_MAX_DAYS     90
 
+/* The most pending invitations GET /api/v1/invites answers with (newest first). */
+#define INVITES_MAX_LISTED 500
+
+/* The signed-in user when they administer their account; otherwise answered with 403
+ * saying @refusal (or 401) and NULL. */
+static CrmServerUser *
+authenticate_admin (CrmServer         *self,
+                    SoupServerMessage *msg,
+                    const char        *refusal)
+{
+  g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
+
+  if (user == NULL)
+    return NULL;
+  if (!g_str_equal (user->role, "admin"))
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED, refusal, 0);
+      return NULL;
+    }
+  return g_steal_pointer (&user);
+}
+
+/* GET /api/v1/invites: the invitations of the administrator's account still waiting to be
+ * used, newest first — {"account", "invites": [{"name", "role", "created", "expires"} (UTC
+ * ms)]}; never the codes (only their hashes are kept). */
+static void
+handle_invites_list (CrmServer         *self,
+                     SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can see its invitations"));
+  g_autoptr(CrmServerRows) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *answer;
+  JsonArray *invites;
+
+  if (user == NULL)
+    return;
+  rows = crm_server_invites_list (self->storage, user->account_id, TRUE, crm_time_now_ms (),
+                                  INVITES_MAX_LISTED, &error);
+  if (rows == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  invites = json_array_sized_new (crm_server_rows_count (rows));
+  for (guint i = 0; i < crm_server_rows_count (rows); i++)
+    {
+      JsonObject *invite = json_object_new ();
+
+      json_object_set_string_member (invite, "name",
+                                     crm_server_rows_text (rows, i, CRM_SERVER_INVITE_NAME));
+      json_object_set_string_member (invite, "role",
+                                     crm_server_rows_text (rows, i, CRM_SERVER_INVITE_ROLE));
+      json_object_set_int_member (invite, "created",
+                                  crm_server_rows_int (rows, i, CRM_SERVER_INVITE_CREATED_AT));
+      json_object_set_int_member (invite, "expires",
+                                  crm_server_rows_int (rows, i, CRM_SERVER_INVITE_EXPIRES_AT));
+      json_array_add_object_element (invites, invite);
+    }
+  node = json_node_new (JSON_NODE_OBJECT);
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "account", user->account_name);
+  json_object_set_array_member (answer, "invites", invites);
+  json_node_take_object (node, answer);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+/* DELETE /api/v1/invites with {"name"}: the administrator withdraws the invitations still
+ * waiting for that name; their codes stop working at once. {"name", "withdrawn": N}. */
+static void
+handle_uninvite (CrmServer         *self,
+                 SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can withdraw invitations"));
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const char *name = NULL;
+  JsonObject *answer;
+  gint withdrawn;
+
+  if (user == NULL)
+    return;
+  body = request_body (msg);
+  object = crm_protocol_parse_object (body, "withdrawal", &error);
+  if (object == NULL || !crm_protocol_get_string (object, "name", TRUE, &name, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  withdrawn = crm_server_invites_withdraw (self->storage, user->account_id, name,
+                                           crm_time_now_ms (), &error);
+  if (withdrawn < 0)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if (withdrawn == 0)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("No invitation is waiting for «%s» (used, expired or never made); the list of "
+          "invitations shows the ones that are"), name);
+
+      respond_error (self, msg, CRM_SYNC_ERROR_NOT_FOUND, message, 0);
+      return;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("withdrawn=%d by=%s", withdrawn, user->name);
+
+    crm_server_audit ("user.uninvite", user->account_name, name, details);
+  }
+  node = json_node_new (JSON_NODE_OBJECT);
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "name", name);
+  json_object_set_int_member (answer, "withdrawn", withdrawn);
+  json_node_take_object (node, answer);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
 /* POST /api/v1/invites: an administrator of the account invites a new user. */
 static void
 handle_invite (CrmServer         *self,
                SoupServerMessage *msg)
 {
-  g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can invite users"));
   g_autoptr(GBytes) body = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autoptr(GError) error = NULL;
@@ -734,12 +859,6 @@ handle_invite (CrmServer         *self,
 
   if (user == NULL)
     return;
-  if (!g_str_equal (user->role, "admin"))
-    {
-      respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED,
-                     _("Only an administrator of the account can invite users"), 0);
-      return;
-    }
   body = request_body (msg);
   object = crm_protocol_parse_object (body, "invitation", &error);
   if (object == NULL ||
@@ -1264,7 +1383,14 @@ handler (SoupServer        *soup,
     {
       if (!check_schema (self, msg))
         return;
-      post ? handle_invite (self, msg) : respond_method_not_allowed (self, msg, "POST");
+      if (post)
+        handle_invite (self, msg);
+      else if (get)
+        handle_invites_list (self, msg);
+      else if (method == SOUP_METHOD_DELETE)
+        handle_uninvite (self, msg);
+      else
+        respond_method_not_allowed (self, msg, "GET, POST, DELETE");
       return;
     }
   if (g_str_equal (path, CRM_PROTOCOL_PATH_SESSION) || g_str_equal (path, CRM_PROTOCOL_PATH_PUSH) ||

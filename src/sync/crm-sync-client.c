@@ -786,18 +786,25 @@ crm_sync_client_redeem_invite_finish (CrmSyncClient  *self,
   return session;
 }
 
+/* An administrator's request about the account's invitations (create, list, withdraw): one
+ * request in a round, its answer a JSON object. */
 typedef struct {
   CrmSyncRound *round;
-  GBytes       *body;
-} CreateInviteData;
+  const char   *method;
+  GBytes       *body;     /* NULL: none */
+  const char   *what;     /* the answer, for error messages */
+  const char   *member;   /* a member the answer must have */
+} InvitesRequest;
 
 static void
-create_invite_data_free (CreateInviteData *data)
+invites_request_free (InvitesRequest *request)
 {
-  crm_sync_round_free (data->round);
-  g_bytes_unref (data->body);
-  g_free (data);
+  crm_sync_round_free (request->round);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_free (request);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InvitesRequest, invites_request_free)
 
 static GBytes *
 invite_request_body (const char *name,
@@ -816,23 +823,116 @@ invite_request_body (const char *name,
   return crm_protocol_to_bytes (node);
 }
 
-static JsonObject *
-create_invite_in_round (CrmSyncRound  *round,
-                        GBytes        *body,
-                        GCancellable  *cancellable,
-                        GError       **error)
+/* @async: the request runs in a thread of its own, on a session of its own, so it never
+ * waits for (or disturbs) a sync round. */
+static InvitesRequest *
+invites_request_new (CrmSyncClient *self,
+                     const char    *method,
+                     GBytes        *body,
+                     const char    *what,
+                     const char    *member,
+                     gboolean       async)
 {
-  g_autoptr(GBytes) answer = crm_sync_round_request (round, "POST", CRM_PROTOCOL_PATH_INVITES,
-                                                     body, cancellable, error);
+  InvitesRequest *request = g_new0 (InvitesRequest, 1);
+
+  request->round = new_round (self);
+  if (async)
+    {
+      g_clear_object (&request->round->session);
+      request->round->session = crm_sync_round_new_session (self->tls_database);
+    }
+  request->method = method;
+  request->body = body;
+  request->what = what;
+  request->member = member;
+  return request;
+}
+
+static JsonObject *
+invites_request_send (InvitesRequest  *request,
+                      GCancellable    *cancellable,
+                      GError         **error)
+{
+  g_autoptr(GBytes) answer = crm_sync_round_request (request->round, request->method,
+                                                     CRM_PROTOCOL_PATH_INVITES, request->body,
+                                                     cancellable, error);
   g_autoptr(JsonObject) object = NULL;
-  const char *code;
 
   if (answer == NULL)
     return NULL;
-  object = crm_protocol_parse_object (answer, "invitation", error);
-  if (object == NULL || !crm_protocol_get_string (object, "code", TRUE, &code, error))
+  object = crm_protocol_parse_object (answer, request->what, error);
+  if (object == NULL)
     return NULL;
+  if (!json_object_has_member (object, request->member))
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The server's %s has no “%s”; is it a Voronka server?"), request->what,
+                   request->member);
+      return NULL;
+    }
   return g_steal_pointer (&object);
+}
+
+/* The token a request renewed becomes the client's. */
+static void
+invites_request_done (CrmSyncClient  *self,
+                      InvitesRequest *request)
+{
+  if (request->round->token != NULL && g_strcmp0 (request->round->token, self->token) != 0)
+    crm_sync_client_set_token (self, request->round->token);
+}
+
+static JsonObject *
+invites_request_run (CrmSyncClient   *self,
+                     InvitesRequest  *request,
+                     GCancellable    *cancellable,
+                     GError         **error)
+{
+  JsonObject *object = invites_request_send (request, cancellable, error);
+
+  invites_request_done (self, request);
+  return object;
+}
+
+static void
+invites_request_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  GError *error = NULL;
+  JsonObject *object = invites_request_send (task_data, cancellable, &error);
+
+  if (object == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+}
+
+static void
+invites_request_start (CrmSyncClient       *self,
+                       InvitesRequest      *request,
+                       gpointer             source_tag,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, request, (GDestroyNotify) invites_request_free);
+  g_task_run_in_thread (task, invites_request_thread);
+}
+
+static JsonObject *
+invites_request_finish (CrmSyncClient  *self,
+                        GAsyncResult   *result,
+                        GError        **error)
+{
+  JsonObject *object = g_task_propagate_pointer (G_TASK (result), error);
+
+  invites_request_done (self, g_task_get_task_data (G_TASK (result)));
+  return object;
 }
 
 JsonObject *
@@ -843,35 +943,14 @@ crm_sync_client_create_invite (CrmSyncClient  *self,
                                GCancellable   *cancellable,
                                GError        **error)
 {
-  g_autoptr(CrmSyncRound) round = NULL;
-  g_autoptr(GBytes) body = NULL;
-  JsonObject *object;
+  g_autoptr(InvitesRequest) request = NULL;
 
   g_return_val_if_fail (CRM_IS_SYNC_CLIENT (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  round = new_round (self);
-  body = invite_request_body (name, role, days);
-  object = create_invite_in_round (round, body, cancellable, error);
-  if (round->token != NULL && g_strcmp0 (round->token, self->token) != 0)
-    crm_sync_client_set_token (self, round->token);
-  return object;
-}
-
-static void
-create_invite_thread (GTask        *task,
-                      gpointer      source_object,
-                      gpointer      task_data,
-                      GCancellable *cancellable)
-{
-  CreateInviteData *data = task_data;
-  GError *error = NULL;
-  JsonObject *object = create_invite_in_round (data->round, data->body, cancellable, &error);
-
-  if (object == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+  request = invites_request_new (self, "POST", invite_request_body (name, role, days),
+                                 "invitation", "code", FALSE);
+  return invites_request_run (self, request, cancellable, error);
 }
 
 void
@@ -883,18 +962,13 @@ crm_sync_client_create_invite_async (CrmSyncClient       *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  CreateInviteData *data = g_new0 (CreateInviteData, 1);
-
   g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
-  data->round = new_round (self);
-  /* a session of its own, so it never waits for (or disturbs) a sync round */
-  g_clear_object (&data->round->session);
-  data->round->session = crm_sync_round_new_session (self->tls_database);
-  data->body = invite_request_body (name, role, days);
-  g_task_set_source_tag (task, crm_sync_client_create_invite_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) create_invite_data_free);
-  g_task_run_in_thread (task, create_invite_thread);
+  g_return_if_fail (name != NULL);
+
+  invites_request_start (self, invites_request_new (self, "POST",
+                                                    invite_request_body (name, role, days),
+                                                    "invitation", "code", TRUE),
+                         crm_sync_client_create_invite_async, cancellable, callback, user_data);
 }
 
 JsonObject *
@@ -902,12 +976,92 @@ crm_sync_client_create_invite_finish (CrmSyncClient  *self,
                                       GAsyncResult   *result,
                                       GError        **error)
 {
-  CreateInviteData *data = g_task_get_task_data (G_TASK (result));
-  JsonObject *object = g_task_propagate_pointer (G_TASK (result), error);
+  return invites_request_finish (self, result, error);
+}
 
-  if (data->round->token != NULL && g_strcmp0 (data->round->token, self->token) != 0)
-    crm_sync_client_set_token (self, data->round->token);
-  return object;
+JsonObject *
+crm_sync_client_list_invites (CrmSyncClient  *self,
+                              GCancellable   *cancellable,
+                              GError        **error)
+{
+  g_autoptr(InvitesRequest) request = NULL;
+
+  g_return_val_if_fail (CRM_IS_SYNC_CLIENT (self), NULL);
+
+  request = invites_request_new (self, "GET", NULL, "list of invitations", "invites", FALSE);
+  return invites_request_run (self, request, cancellable, error);
+}
+
+void
+crm_sync_client_list_invites_async (CrmSyncClient       *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
+
+  invites_request_start (self, invites_request_new (self, "GET", NULL, "list of invitations",
+                                                    "invites", TRUE),
+                         crm_sync_client_list_invites_async, cancellable, callback, user_data);
+}
+
+JsonObject *
+crm_sync_client_list_invites_finish (CrmSyncClient  *self,
+                                     GAsyncResult   *result,
+                                     GError        **error)
+{
+  return invites_request_finish (self, result, error);
+}
+
+static GBytes *
+withdraw_request_body (const char *name)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "name", name);
+  json_node_take_object (node, object);
+  return crm_protocol_to_bytes (node);
+}
+
+JsonObject *
+crm_sync_client_withdraw_invite (CrmSyncClient  *self,
+                                 const char     *name,
+                                 GCancellable   *cancellable,
+                                 GError        **error)
+{
+  g_autoptr(InvitesRequest) request = NULL;
+
+  g_return_val_if_fail (CRM_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  request = invites_request_new (self, "DELETE", withdraw_request_body (name), "withdrawal",
+                                 "withdrawn", FALSE);
+  return invites_request_run (self, request, cancellable, error);
+}
+
+void
+crm_sync_client_withdraw_invite_async (CrmSyncClient       *self,
+                                       const char          *name,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
+  g_return_if_fail (name != NULL);
+
+  invites_request_start (self, invites_request_new (self, "DELETE", withdraw_request_body (name),
+                                                    "withdrawal", "withdrawn", TRUE),
+                         crm_sync_client_withdraw_invite_async, cancellable, callback,
+                         user_data);
+}
+
+JsonObject *
+crm_sync_client_withdraw_invite_finish (CrmSyncClient  *self,
+                                        GAsyncResult   *result,
+                                        GError        **error)
+{
+  return invites_request_finish (self, result, error);
 }
 
 /* --- rounds -------------------------------------------------------------------------------- */

@@ -156,6 +156,35 @@ JsonObject    *crm_sync_client_create_invite_finish (CrmSyncClient  *self,
                                                      GAsyncResult   *result,
                                                      GError        **error);
 
+/* An administrator's invitations still waiting to be used, newest first:
+ * {"account", "invites": [{"name", "role", "created", "expires"} (UTC ms)]} (never the
+ * codes). A manager or rep gets CRM_SYNC_ERROR_PERMISSION_DENIED. */
+JsonObject    *crm_sync_client_list_invites   (CrmSyncClient  *self,
+                                               GCancellable   *cancellable,
+                                               GError        **error);
+void           crm_sync_client_list_invites_async  (CrmSyncClient       *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+JsonObject    *crm_sync_client_list_invites_finish (CrmSyncClient  *self,
+                                                    GAsyncResult   *result,
+                                                    GError        **error);
+
+/* An administrator withdraws the invitations waiting for @name: their codes stop working.
+ * {"name", "withdrawn": N}; CRM_SYNC_ERROR_NOT_FOUND when none was waiting. */
+JsonObject    *crm_sync_client_withdraw_invite (CrmSyncClient  *self,
+                                                const char     *name,
+                                                GCancellable   *cancellable,
+                                                GError        **error);
+void           crm_sync_client_withdraw_invite_async  (CrmSyncClient       *self,
+                                                       const char          *name,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+JsonObject    *crm_sync_client_withdraw_invite_finish (CrmSyncClient  *self,
+                                                       GAsyncResult   *result,
+                                                       GError        **error);
+
 /* One round: push everything waiting, then pull everything new. Blocking. */
 CrmSyncReport *crm_sync_client_sync           (CrmSyncClient  *self,
                                                GCancellable   *cancellable,
