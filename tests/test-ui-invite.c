@@ -4,8 +4,9 @@
  * and a role and shows the server's one-time code with the server's address; the new
  * user's sign-in dialog, «I have an invitation code», takes the address, the code and a
  * password typed twice, makes the user on the server and downloads the account; the same
- * code a second time is refused in words that say so. Screenshots in English and
- * Russian. */
+ * code a second time is refused in words that say so. The codes still waiting are listed
+ * under the people (role, expiry) and one is withdrawn, asked first: its code is then
+ * refused at sign-in. Screenshots in English and Russian. */
 #include "crm-test-ui.h"
 
 #include "crm-query.h"
@@ -252,6 +253,154 @@ test_signin_invite (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* The row of the invitation waiting for @name in the Users page's list, or NULL. */
+static GtkWidget *
+invite_row (const char *name)
+{
+  g_autofree char *id = g_strconcat ("invite:", name, NULL);
+
+  return crm_setup_window_get_row (setup, id);
+}
+
+typedef struct {
+  const char *listed;     /* must be in the list, or NULL */
+  const char *unlisted;   /* must not be, or NULL */
+} Listed;
+
+static gboolean
+list_shows (gpointer data)
+{
+  Listed *listed = data;
+
+  return setup != NULL && (listed->listed == NULL || invite_row (listed->listed) != NULL) &&
+         (listed->unlisted == NULL || invite_row (listed->unlisted) == NULL);
+}
+
+#define NO_INVITES "No invitation is waiting: «Invite…» makes a one-time code for a new colleague"
+
+static gboolean
+shows_empty_list (gpointer data)
+{
+  return crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_ACTION_ROW, NO_INVITES) != NULL;
+}
+
+static gboolean
+code_changed (gpointer data)
+{
+  return g_strcmp0 (crm_setup_window_get_last_invite_code (setup), data) != 0;
+}
+
+/* The administrator invites @name as @role (what «Make a Code» activates) and closes the
+ * dialog showing the code; the code. */
+static char *
+invite_through_app (const char *name,
+                    const char *role)
+{
+  g_autofree char *before = g_strdup (crm_setup_window_get_last_invite_code (setup));
+  GtkWindow *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (setup), "setup.invite", "(ssu)", name,
+                                             role, 7));
+  g_assert_true (crm_test_ui_wait_until (code_changed, before, WAIT_MS));
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  crm_test_ui_respond (dialog, "_Close");
+  return g_strdup (crm_setup_window_get_last_invite_code (setup));
+}
+
+static gboolean
+status_says_expired (gpointer data)
+{
+  SignedIn *signed_in = data;
+
+  return signed_in->replica == NULL &&
+         strstr (crm_signin_dialog_get_status (signed_in->dialog), "expired") != NULL;
+}
+
+/* The invitations waiting, under the people: two made, both listed with their role and
+ * expiry; one withdrawn (asked first), one left; the withdrawn code refused at sign-in. */
+static void
+test_withdraw (void)
+{
+  g_autofree char *boris_code = NULL;
+  g_autofree char *vera_code = NULL;
+  Listed both = { "Борис Ильин", NULL };
+  Listed one_left = { "Борис Ильин", "Вера Соколова" };
+  SignedIn refused = { NULL, NULL };
+  AdwMessageDialog *dialog;
+  GtkWidget *row;
+  GtkWidget *withdraw;
+
+  g_assert_true (crm_test_ui_wait_until (sync_ready, NULL, WAIT_MS));
+  open_users ();
+  /* Анна used hers: it is no longer waiting, and nobody else is invited yet */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (setup), "setup.invites-refresh", NULL));
+  g_assert_true (crm_test_ui_wait_until (shows_empty_list, NULL, WAIT_MS));
+  {
+    /* the page scrolled down to the empty list, for the picture */
+    GtkWidget *scrolled = gtk_widget_get_ancestor (
+      crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_ACTION_ROW, NO_INVITES),
+      GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-invites-none"));
+  boris_code = invite_through_app ("Борис Ильин", "rep");
+  vera_code = invite_through_app ("Вера Соколова", "manager");
+  both.listed = "Вера Соколова";
+  g_assert_true (crm_test_ui_wait_until (list_shows, &both, WAIT_MS));
+  g_assert_nonnull (invite_row ("Борис Ильин"));
+  g_assert_null (invite_row ("Анна Петрова"));
+  /* each with its role and the day its code expires */
+  row = invite_row ("Вера Соколова");
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "Manager · expires "));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (
+                                     ADW_ACTION_ROW (invite_row ("Борис Ильин"))),
+                                   "Sales rep · expires "));
+  /* the keyboard reaches the list (and the page scrolls to it) */
+  g_assert_true (gtk_widget_grab_focus (row));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-invites"));
+
+  /* «Withdraw» on Вера's row: asked first; «Cancel» keeps it */
+  withdraw = find_named (row, GTK_TYPE_BUTTON, "invite-withdraw");
+  g_assert_nonnull (withdraw);
+  /* reachable from the keyboard */
+  g_assert_true (gtk_widget_get_focusable (withdraw));
+  g_assert_true (gtk_widget_grab_focus (withdraw));
+  g_signal_emit_by_name (withdraw, "clicked");
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (dialog);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==,
+                   "Withdraw the Invitation for Вера Соколова?");
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Cancel");
+  crm_test_ui_wait (500);
+  g_assert_nonnull (invite_row ("Вера Соколова"));
+  g_signal_emit_by_name (find_named (invite_row ("Вера Соколова"), GTK_TYPE_BUTTON,
+                                     "invite-withdraw"), "clicked");
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-withdraw"));
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Withdraw the Invitation");
+  g_assert_true (crm_test_ui_wait_until (list_shows, &one_left, WAIT_MS));
+  g_assert_nonnull (strstr (crm_setup_window_get_last_toast (setup),
+                            "Invitation for Вера Соколова withdrawn"));
+
+  /* her code no longer works */
+  new_signin ("vera.db", &refused);
+  crm_signin_dialog_fill_invite (refused.dialog, server->url, vera_code, "vera-secret-1",
+                                 "vera-secret-1");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (refused.dialog), "signin.sign-in",
+                                             NULL));
+  g_assert_true (crm_test_ui_wait_until (status_says_expired, &refused, WAIT_MS));
+  g_assert_nonnull (strstr (crm_signin_dialog_get_status (refused.dialog),
+                            "ask your administrator for a new one"));
+  gtk_window_destroy (GTK_WINDOW (refused.dialog));
+}
+
 /* In a process of its own: both dialogs in Russian. */
 static void
 russian_dialogs (void)
@@ -262,6 +411,7 @@ russian_dialogs (void)
   g_autofree char *path = g_build_filename (g_get_tmp_dir (), "voronka-invite-ru.db", NULL);
 
   window = crm_test_ui_main_window (ru_app);
+  crm_window_restart_sync (window, g_getenv ("VORONKA_TEST_INVITE_TOKEN"));
   dialog = open_invite_dialog ();
   gtk_editable_set_text (GTK_EDITABLE (find_named (GTK_WIDGET (dialog), GTK_TYPE_ENTRY,
                                                    "invite-name")), "Анна Петрова");
@@ -279,6 +429,23 @@ russian_dialogs (void)
   g_assert_null (strstr (crm_signin_dialog_get_status (signin), "password"));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (signin), "signin-invite-ru"));
   gtk_window_destroy (GTK_WINDOW (signin));
+
+  /* the invitation left waiting (test_withdraw), in Russian */
+  {
+    Listed boris = { "Борис Ильин", NULL };
+    GtkWidget *row;
+
+    g_assert_true (crm_test_ui_wait_until (sync_ready, NULL, WAIT_MS));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (setup), "setup.invites-refresh",
+                                               NULL));
+    g_assert_true (crm_test_ui_wait_until (list_shows, &boris, WAIT_MS));
+    row = invite_row ("Борис Ильин");
+    g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                     "Менеджер по продажам · истекает "));
+    g_assert_nonnull (crm_test_ui_find (row, GTK_TYPE_BUTTON, "_Отозвать"));
+    g_assert_true (gtk_widget_grab_focus (row));
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-invites-ru"));
+  }
   if (setup != NULL)
     gtk_window_destroy (GTK_WINDOW (setup));
   crm_test_ui_stop (ru_app);
@@ -287,6 +454,9 @@ russian_dialogs (void)
 static void
 test_russian (void)
 {
+  /* the Russian process signs its app in with the administrator's token */
+  if (!g_test_subprocess ())
+    g_setenv ("VORONKA_TEST_INVITE_TOKEN", token, TRUE);
   crm_test_ui_in_russian ("Invite a User", db_path, russian_dialogs);
 }
 
@@ -326,6 +496,7 @@ main (int   argc,
 
   g_test_add_func ("/ui/invite/invite-dialog", test_invite_dialog);
   g_test_add_func ("/ui/invite/signin-invite", test_signin_invite);
+  g_test_add_func ("/ui/invite/withdraw", test_withdraw);
   g_test_add_func ("/ui/invite/russian", test_russian);
   status = g_test_run ();
 

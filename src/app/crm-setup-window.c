@@ -2,7 +2,7 @@
 /* crm-setup-window.c — the account's setup (issue 20): pipelines and stages (add, rename,
  * reorder with Alt+↑/↓ too, fields required at a stage), custom fields (add, label, type,
  * choices, required stages, hide), tags (add, rename, colour, merge), users (role,
- * group). Each change is an action of the window ("setup.*") with what it needs as its
+ * group, invitations: made, listed and withdrawn through the server). Each change is an action of the window ("setup.*") with what it needs as its
  * parameter, so buttons, dialogs, shortcuts and tests make it the same way; it builds
  * core's change set (crm-setup.h), writes it as the current user, and a toast with «Undo»
  * says what changed. Pages are rebuilt from the replica when it changes. */
@@ -35,6 +35,10 @@ struct _CrmSetupWindow
   char                 *focus_id;      /* the row to focus after the next rebuild */
   char                 *last_toast;
   char                 *last_invite_code;
+  JsonArray            *invites;       /* the invitations waiting, as the server said last */
+  GError               *invites_error; /* why they could not be read, or NULL */
+  gboolean              invites_reading;
+  GCancellable         *cancellable;   /* the server's answers this window waits for */
 };
 
 G_DEFINE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -42,6 +46,7 @@ G_DEFINE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, ADW_TYPE_PREFERENCES_WIND
 enum { PAGE_PIPELINES, PAGE_FIELDS, PAGE_TAGS, PAGE_USERS };
 
 static void context_changed_cb (CrmSetupWindow *self);
+static void refresh_invites    (CrmSetupWindow *self);
 
 /* ---- names people read ---- */
 
@@ -1477,6 +1482,7 @@ invited_cb (GObject      *source,
       show_toast (self, text, NULL);
       return;
     }
+  refresh_invites (self);
   name = crm_json_string_or (invite, "name", "");
   code = crm_json_string_or (invite, "code", "");
   server = crm_json_string_or (invite, "server", "");
@@ -1509,25 +1515,160 @@ invited_cb (GObject      *source,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The controller that talks to the account's server, or NULL: not on a server. */
+static CrmSyncController *
+sync_of (CrmSetupWindow *self)
+{
+  GObject *sync = self->context != NULL ? crm_context_get_sync (self->context) : NULL;
+
+  return sync != NULL && CRM_IS_SYNC_CONTROLLER (sync) ? CRM_SYNC_CONTROLLER (sync) : NULL;
+}
+
 static void
 invite_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
   CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
-  GObject *sync = crm_context_get_sync (self->context);
+  CrmSyncController *sync = sync_of (self);
   const char *name, *role;
   guint32 days;
 
   g_variant_get (parameter, "(&s&su)", &name, &role, &days);
-  if (sync == NULL || !CRM_IS_SYNC_CONTROLLER (sync))
+  if (sync == NULL)
     {
       show_toast (self, _("No invitation: this account is not on a server, so nobody else can "
                           "join it; sign in to your team's server first"), NULL);
       return;
     }
-  crm_sync_controller_invite_async (CRM_SYNC_CONTROLLER (sync), name, role, days, NULL,
-                                    invited_cb, g_object_ref (self));
+  crm_sync_controller_invite_async (sync, name, role, days, NULL, invited_cb,
+                                    g_object_ref (self));
+}
+
+/* The invitations still waiting, read from the server (the list lives there, not in the
+ * replica): when the Users page is shown, after one is made or withdrawn, and on «Refresh». */
+static void
+invites_listed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(CrmSetupWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = crm_sync_controller_invite_finish (
+    CRM_SYNC_CONTROLLER (source), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->invites_reading = FALSE;
+  g_clear_error (&self->invites_error);
+  g_clear_pointer (&self->invites, json_array_unref);
+  if (answer == NULL)
+    self->invites_error = g_steal_pointer (&error);
+  else if (json_object_get_array_member (answer, "invites") != NULL)
+    self->invites = json_array_ref (json_object_get_array_member (answer, "invites"));
+  else
+    self->invites = json_array_new ();
+  context_changed_cb (self);
+}
+
+static void
+refresh_invites (CrmSetupWindow *self)
+{
+  CrmSyncController *sync = sync_of (self);
+
+  if (sync == NULL)
+    {
+      g_clear_error (&self->invites_error);
+      g_set_error_literal (&self->invites_error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           _("This account is not on a server: invitations are made and kept "
+                             "there, so sign in to your team's server first"));
+      context_changed_cb (self);
+      return;
+    }
+  self->invites_reading = TRUE;
+  context_changed_cb (self);
+  crm_sync_controller_list_invites_async (sync, self->cancellable, invites_listed_cb,
+                                          g_object_ref (self));
+}
+
+static void
+invites_refresh_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  refresh_invites (CRM_SETUP_WINDOW (widget));
+}
+
+static void
+withdrawn_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CrmSetupWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = crm_sync_controller_invite_finish (
+    CRM_SYNC_CONTROLLER (source), result, &error);
+  g_autofree char *text = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer == NULL)
+    text = g_strdup_printf (_("The invitation was not withdrawn: %s"), error->message);
+  else
+    text = g_strdup_printf (_("Invitation for %s withdrawn: its code no longer works"),
+                            crm_json_string_or (answer, "name", ""));
+  show_toast (self, text, NULL);
+  refresh_invites (self);
+}
+
+static void
+invite_withdraw_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  CrmSyncController *sync = sync_of (self);
+
+  if (sync == NULL)
+    {
+      refresh_invites (self);
+      return;
+    }
+  crm_sync_controller_withdraw_invite_async (sync, g_variant_get_string (parameter, NULL),
+                                             self->cancellable, withdrawn_cb,
+                                             g_object_ref (self));
+}
+
+static void
+withdraw_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      CrmSetupWindow   *self)
+{
+  if (g_str_equal (response, "withdraw"))
+    gtk_widget_activate_action (GTK_WIDGET (self), "setup.invite-withdraw", "s",
+                                g_object_get_data (G_OBJECT (dialog), "name"));
+}
+
+/* «Withdraw» on an invitation's row: asked first, as a code cannot be made again. */
+static void
+withdraw_clicked_cb (GtkButton      *button,
+                     CrmSetupWindow *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (button), "name");
+  g_autofree char *heading = g_strdup_printf (_("Withdraw the Invitation for %s?"), name);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+    adw_message_dialog_new (GTK_WINDOW (self), heading,
+                            _("Their code stops working at once: whoever enters it is told to "
+                              "ask for a new one. You can invite them again.")));
+
+  g_object_set_data_full (G_OBJECT (dialog), "name", g_strdup (name), g_free);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "withdraw",
+                                    _("_Withdraw the Invitation"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "withdraw", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (withdraw_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 /* ---- pages ---- */
@@ -2070,6 +2211,80 @@ build_users (CrmSetupWindow *self)
     }
 }
 
+/* The invitations waiting, under the people: name, role and the day the code expires, each
+ * with «Withdraw»; what the window knows so far when the server has not answered. */
+static void
+build_invites (CrmSetupWindow *self)
+{
+  AdwPreferencesGroup *group =
+    page_group (self, PAGE_USERS, _("Invitations Waiting"),
+                _("Codes made for new colleagues and not used yet. Withdraw one given to the "
+                  "wrong person: it stops working at once."));
+  GtkWidget *refresh = gtk_button_new_from_icon_name ("view-refresh-symbolic");
+  guint n = self->invites != NULL ? json_array_get_length (self->invites) : 0;
+
+  gtk_widget_set_valign (refresh, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (refresh, "flat");
+  gtk_widget_set_name (refresh, "invites-refresh");
+  gtk_widget_set_tooltip_text (refresh, _("Read the invitations from the server again"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (refresh), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Refresh the Invitations"), -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (refresh), "setup.invites-refresh");
+  adw_preferences_group_set_header_suffix (group, refresh);
+
+  if (self->invites_error != NULL && !self->invites_reading)
+    {
+      adw_preferences_group_add (
+        group, crm_read_error_row_new (_("The invitations are kept on the server and could not "
+                                         "be read"), self->invites_error));
+      return;
+    }
+  if (self->invites == NULL)
+    {
+      adw_preferences_group_add (
+        group, crm_placeholder_row_new (_("Reading the invitations from the server…")));
+      return;
+    }
+  if (n == 0)
+    {
+      adw_preferences_group_add (
+        group, crm_placeholder_row_new (_("No invitation is waiting: «Invite…» makes a "
+                                          "one-time code for a new colleague")));
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *invite = json_array_get_object_element (self->invites, i);
+      const char *name = invite != NULL ? crm_json_string (invite, "name") : NULL;
+      const char *role, *label;
+      g_autofree char *id = NULL;
+      g_autofree char *expires = NULL;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row;
+      GtkWidget *withdraw;
+
+      if (name == NULL)
+        continue;
+      role = label = crm_json_string_or (invite, "role", "rep");
+      for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
+        if (g_str_equal (roles[r].role, role))
+          label = _(roles[r].label);
+      expires = crm_format_date (json_object_get_int_member_with_default (invite, "expires", 0));
+      /* Translators: an invitation waiting: the role and the day its code expires,
+       * "Sales rep · expires 12 Dec" */
+      subtitle = g_strdup_printf (_("%s · expires %s"), label, expires);
+      id = g_strconcat ("invite:", name, NULL);
+      row = add_row (self, group, id, name, subtitle);
+      withdraw = gtk_button_new_with_mnemonic (_("_Withdraw"));
+      gtk_widget_set_name (withdraw, "invite-withdraw");
+      gtk_widget_set_valign (withdraw, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (withdraw, _("Withdraw the invitation: its code stops working"));
+      g_object_set_data_full (G_OBJECT (withdraw), "name", g_strdup (name), g_free);
+      g_signal_connect (withdraw, "clicked", G_CALLBACK (withdraw_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), withdraw);
+    }
+}
+
 static void
 rebuild (CrmSetupWindow *self)
 {
@@ -2095,6 +2310,7 @@ rebuild (CrmSetupWindow *self)
   build_fields (self);
   build_tags (self);
   build_users (self);
+  build_invites (self);
 
   focus = self->focus_id != NULL ? g_hash_table_lookup (self->rows, self->focus_id) : NULL;
   if (focus != NULL && ADW_IS_PREFERENCES_ROW (focus))
@@ -2129,6 +2345,7 @@ crm_setup_window_dispose (GObject *object)
 {
   CrmSetupWindow *self = CRM_SETUP_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->rebuild_id, g_source_remove);
   g_clear_signal_handler (&self->changed_id, self->context);
   g_clear_object (&self->context);
@@ -2146,7 +2363,22 @@ crm_setup_window_finalize (GObject *object)
   g_free (self->focus_id);
   g_free (self->last_toast);
   g_free (self->last_invite_code);
+  g_clear_pointer (&self->invites, json_array_unref);
+  g_clear_error (&self->invites_error);
+  g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (crm_setup_window_parent_class)->finalize (object);
+}
+
+/* The Users page shown: the invitations are read again (someone may have used one). */
+static void
+page_shown_cb (CrmSetupWindow *self,
+               GParamSpec     *pspec,
+               gpointer        user_data)
+{
+  const char *page = adw_preferences_window_get_visible_page_name (ADW_PREFERENCES_WINDOW (self));
+
+  if (self->context != NULL && g_strcmp0 (page, CRM_SETUP_PAGE_USERS) == 0)
+    refresh_invites (self);
 }
 
 static void
@@ -2186,6 +2418,8 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.user-deactivate", "(ss)", user_deactivate_action);
   gtk_widget_class_install_action (widget_class, "setup.user-reactivate", "s", user_reactivate_action);
   gtk_widget_class_install_action (widget_class, "setup.invite", "(ssu)", invite_action);
+  gtk_widget_class_install_action (widget_class, "setup.invites-refresh", NULL, invites_refresh_action);
+  gtk_widget_class_install_action (widget_class, "setup.invite-withdraw", "s", invite_withdraw_action);
 }
 
 static void
@@ -2199,6 +2433,8 @@ crm_setup_window_init (CrmSetupWindow *self)
   };
 
   self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect (self, "notify::visible-page-name", G_CALLBACK (page_shown_cb), NULL);
   gtk_window_set_title (GTK_WINDOW (self), _("Account Setup"));
   gtk_window_set_default_size (GTK_WINDOW (self), 720, 760);
   adw_preferences_window_set_search_enabled (ADW_PREFERENCES_WINDOW (self), TRUE);

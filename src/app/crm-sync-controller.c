@@ -406,25 +406,84 @@ crm_sync_controller_fetch_file_finish (CrmSyncController  *self,
 }
 
 #ifdef VORONKA_HAVE_SYNC
+/* Whether the controller has a client to ask the server with; if not, @task is answered
+ * with why (not connected yet, or the account is not on a server). */
+static gboolean
+has_client (CrmSyncController *self,
+            GTask             *task)
+{
+  CrmStore *store;
+  g_autofree char *server = NULL;
+
+  if (self->client != NULL)
+    return TRUE;
+  store = crm_context_get_store (self->context);
+  server = crm_store_dup_meta (store, "sync.server");
+  if (server != NULL)
+    g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
+                             _("Not connected to the server yet; try again in a moment"));
+  else
+    g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
+                             _("This account is not on a server, so nobody else can join "
+                               "it; sign in to your team's server first"));
+  return FALSE;
+}
+
+/* The answer of the client's create / list / withdraw (the task's data is its _finish):
+ * the object, with the server's address added. */
+typedef JsonObject *(*InvitesFinish) (CrmSyncClient *client, GAsyncResult *result,
+                                      GError **error);
+
 static void
-invited_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+invites_answered_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  InvitesFinish finish = (InvitesFinish) g_task_get_task_data (task);
   GError *error = NULL;
-  JsonObject *invite = crm_sync_client_create_invite_finish (CRM_SYNC_CLIENT (source), result,
-                                                             &error);
+  JsonObject *answer = finish (CRM_SYNC_CLIENT (source), result, &error);
 
-  if (invite == NULL)
+  if (answer == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  json_object_set_string_member (invite, "server",
+  json_object_set_string_member (answer, "server",
                                  crm_sync_client_get_server_url (CRM_SYNC_CLIENT (source)));
-  g_task_return_pointer (task, invite, (GDestroyNotify) json_object_unref);
+  g_task_return_pointer (task, answer, (GDestroyNotify) json_object_unref);
 }
+
+#endif
+
+/* A task for a request about invitations, to end with @finish (the client's); NULL when
+ * it was answered already: no server to ask, or a build without sync. */
+static GTask *
+invites_task_new (CrmSyncController   *self,
+                  gpointer             source_tag,
+                  gpointer             finish,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+#ifdef VORONKA_HAVE_SYNC
+  g_task_set_task_data (task, finish, NULL);
+  if (has_client (self, task))
+    return g_steal_pointer (&task);
+#else
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This build of Voronka cannot sync, so it cannot invite users"));
+#endif
+  return NULL;
+}
+
+#ifdef VORONKA_HAVE_SYNC
+#define CLIENT_FINISH(function) ((gpointer) (function))
+#else
+#define CLIENT_FINISH(function) NULL
 #endif
 
 void
@@ -436,33 +495,18 @@ crm_sync_controller_invite_async (CrmSyncController   *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
 
   g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
   g_return_if_fail (name != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, crm_sync_controller_invite_async);
+  task = invites_task_new (self, crm_sync_controller_invite_async,
+                           CLIENT_FINISH (crm_sync_client_create_invite_finish), cancellable,
+                           callback, user_data);
 #ifdef VORONKA_HAVE_SYNC
-  if (self->client == NULL)
-    {
-      CrmStore *store = crm_context_get_store (self->context);
-      g_autofree char *server = crm_store_dup_meta (store, "sync.server");
-
-      if (server != NULL)
-        g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_UNREACHABLE,
-                                 _("Not connected to the server yet; try again in a moment"));
-      else
-        g_task_return_new_error (task, CRM_SYNC_ERROR, CRM_SYNC_ERROR_AUTH_FAILED,
-                                 _("This account is not on a server, so nobody else can join "
-                                   "it; sign in to your team's server first"));
-      return;
-    }
-  crm_sync_client_create_invite_async (self->client, name, role, days, cancellable, invited_cb,
-                                       g_steal_pointer (&task));
-#else
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("This build of Voronka cannot sync, so it cannot invite users"));
+  if (task != NULL)
+    crm_sync_client_create_invite_async (self->client, name, role, days, cancellable,
+                                         invites_answered_cb, task);
 #endif
 }
 
@@ -473,6 +517,47 @@ crm_sync_controller_invite_finish (CrmSyncController  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+crm_sync_controller_list_invites_async (CrmSyncController   *self,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+
+  task = invites_task_new (self, crm_sync_controller_list_invites_async,
+                           CLIENT_FINISH (crm_sync_client_list_invites_finish), cancellable,
+                           callback, user_data);
+#ifdef VORONKA_HAVE_SYNC
+  if (task != NULL)
+    crm_sync_client_list_invites_async (self->client, cancellable, invites_answered_cb, task);
+#endif
+}
+
+void
+crm_sync_controller_withdraw_invite_async (CrmSyncController   *self,
+                                           const char          *name,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+  g_return_if_fail (name != NULL);
+
+  task = invites_task_new (self, crm_sync_controller_withdraw_invite_async,
+                           CLIENT_FINISH (crm_sync_client_withdraw_invite_finish), cancellable,
+                           callback, user_data);
+#ifdef VORONKA_HAVE_SYNC
+  if (task != NULL)
+    crm_sync_client_withdraw_invite_async (self->client, name, cancellable,
+                                           invites_answered_cb, task);
+#endif
 }
 
 gboolean

@@ -54,6 +54,20 @@ void               crm_sync_controller_invite_async  (CrmSyncController   *self,
 JsonObject        *crm_sync_controller_invite_finish (CrmSyncController  *self,
                                                       GAsyncResult       *result,
                                                       GError            **error);
+/* The invitations of the account still waiting to be used
+ * (crm_sync_client_list_invites_async): {"account", "invites": [{"name", "role",
+ * "created", "expires"}], "server"}. An administrator's withdrawal of the invitations
+ * waiting for @name (crm_sync_client_withdraw_invite_async): {"name", "withdrawn", "server"}.
+ * Both end with crm_sync_controller_invite_finish(); errors as for invite. */
+void               crm_sync_controller_list_invites_async    (CrmSyncController   *self,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
+void               crm_sync_controller_withdraw_invite_async (CrmSyncController   *self,
+                                                              const char          *name,
+                                                              GCancellable        *cancellable,
+                                                              GAsyncReadyCallback  callback,
+                                                              gpointer             user_data);
 /* TRUE when the replica has a server and sync is built in. */
 gboolean           crm_sync_controller_is_active (CrmSyncController *self);
 
