@@ -77,6 +77,13 @@ test_dates (void)
 
   g_assert_cmpstr (with_year, ==, "2 Mar 2025");
   g_assert_cmpstr (without, ==, "2 Mar");
+  {
+    g_autofree char *long_with_year = crm_format_day_long (dt, TRUE);
+    g_autofree char *long_without = crm_format_day_long (dt, FALSE);
+
+    g_assert_cmpstr (long_with_year, ==, "2 March 2025");
+    g_assert_cmpstr (long_without, ==, "2 March");
+  }
   g_assert_cmpstr (today, ==, "Today");
   g_assert_cmpstr (tomorrow, ==, "Tomorrow");
   g_assert_cmpstr (yesterday, ==, "Yesterday");
@@ -127,6 +134,12 @@ test_russian_window (void)
     /* once the catalog has the month names, dates read in Russian too */
     if (g_strcmp0 (C_("abbreviated month", "Mar"), "Mar") != 0)
       g_assert_cmpstr (march, !=, "2 Mar");
+    /* a date in a sentence: the month in the genitive */
+    {
+      g_autofree char *in_sentence = crm_format_day_long (dt, FALSE);
+
+      g_assert_cmpstr (in_sentence, ==, "2 марта");
+    }
   }
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "board-ru"));
 

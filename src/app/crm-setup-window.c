@@ -2269,9 +2269,10 @@ build_invites (CrmSetupWindow *self)
       for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
         if (g_str_equal (roles[r].role, role))
           label = _(roles[r].label);
-      expires = crm_format_date (json_object_get_int_member_with_default (invite, "expires", 0));
+      expires = crm_format_date_long (json_object_get_int_member_with_default (invite, "expires",
+                                                                               0));
       /* Translators: an invitation waiting: the role and the day its code expires,
-       * "Sales rep · expires 12 Dec" */
+       * "Sales rep · expires 12 December" */
       subtitle = g_strdup_printf (_("%s · expires %s"), label, expires);
       id = g_strconcat ("invite:", name, NULL);
       row = add_row (self, group, id, name, subtitle);

@@ -205,6 +205,24 @@ local_time (gint64 ms)
  * right in Russian even where the system has no Russian locale (a minimal Flatpak
  * runtime, a server-ish laptop). */
 static const char *
+month_name (const char        *context,
+            const char *const  names[12],
+            int                month)
+{
+  g_autofree char *key = NULL;
+  const char *translated;
+
+  if (month < 1 || month > 12)
+    return "?";
+  /* the C library's dgettext, not GLib's C_(): g_dgettext() decides at its first call in
+   * a process whether to translate at all, and keeps to it after the language changes
+   * (a process that formats a date in English first, then switches to Russian) */
+  key = g_strconcat (context, "\004", names[month - 1], NULL);
+  translated = dgettext (GETTEXT_PACKAGE, key);
+  return translated != key ? translated : names[month - 1];
+}
+
+static const char *
 month_abbreviation (int month)
 {
   static const char *const names[] = {
@@ -215,17 +233,24 @@ month_abbreviation (int month)
     NC_("abbreviated month", "Sep"), NC_("abbreviated month", "Oct"),
     NC_("abbreviated month", "Nov"), NC_("abbreviated month", "Dec"),
   };
-  g_autofree char *key = NULL;
-  const char *translated;
 
-  if (month < 1 || month > 12)
-    return "?";
-  /* the C library's dgettext, not GLib's C_(): g_dgettext() decides at its first call in
-   * a process whether to translate at all, and keeps to it after the language changes
-   * (a process that formats a date in English first, then switches to Russian) */
-  key = g_strconcat ("abbreviated month", "\004", names[month - 1], NULL);
-  translated = dgettext (GETTEXT_PACKAGE, key);
-  return translated != key ? translated : names[month - 1];
+  return month_name ("abbreviated month", names, month);
+}
+
+/* The month as it stands after a day's number ("2 March"; in Russian the genitive, «2 марта»). */
+static const char *
+month_in_date (int month)
+{
+  static const char *const names[] = {
+    NC_("month after a day", "January"), NC_("month after a day", "February"),
+    NC_("month after a day", "March"), NC_("month after a day", "April"),
+    NC_("month after a day", "May"), NC_("month after a day", "June"),
+    NC_("month after a day", "July"), NC_("month after a day", "August"),
+    NC_("month after a day", "September"), NC_("month after a day", "October"),
+    NC_("month after a day", "November"), NC_("month after a day", "December"),
+  };
+
+  return month_name ("month after a day", names, month);
 }
 
 char *
@@ -240,6 +265,31 @@ crm_format_day (GDateTime *dt,
   /* Translators: day and abbreviated month: "2 Mar" */
   return g_strdup_printf (_("%d %s"), g_date_time_get_day_of_month (dt),
                           month_abbreviation (g_date_time_get_month (dt)));
+}
+
+char *
+crm_format_day_long (GDateTime *dt,
+                     gboolean   with_year)
+{
+  if (with_year)
+    /* Translators: day, month, year: "2 March 2025" (the month as "month after a day") */
+    return g_strdup_printf (_("%d %s %d"), g_date_time_get_day_of_month (dt),
+                            month_in_date (g_date_time_get_month (dt)),
+                            g_date_time_get_year (dt));
+  /* Translators: day and month: "2 March" (the month as "month after a day") */
+  return g_strdup_printf (_("%d %s"), g_date_time_get_day_of_month (dt),
+                          month_in_date (g_date_time_get_month (dt)));
+}
+
+char *
+crm_format_date_long (gint64 ms)
+{
+  g_autoptr(GDateTime) dt = local_time (ms);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (dt == NULL)
+    return g_strdup ("");
+  return crm_format_day_long (dt, g_date_time_get_year (dt) != g_date_time_get_year (now));
 }
 
 char *

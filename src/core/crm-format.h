@@ -41,6 +41,11 @@ char  *crm_format_day              (GDateTime *dt,
                                     gboolean   with_year);
 /* "2 Mar" this year, "2 Mar 2025" otherwise, in local time. */
 char  *crm_format_date             (gint64 ms);
+/* The month written out: "2 March" or "2 March 2025" (Russian «2 марта»), for a date in a
+ * sentence («истекает 12 декабря»); crm_format_date_long() as crm_format_date(). */
+char  *crm_format_day_long         (GDateTime *dt,
+                                    gboolean   with_year);
+char  *crm_format_date_long        (gint64 ms);
 /* "2 Mar 2026, 14:05" in local time. */
 char  *crm_format_date_time        (gint64 ms);
 /* A due date relative to @now_ms: "Today", "Tomorrow", "Yesterday", or the date. */
