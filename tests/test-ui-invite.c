@@ -284,6 +284,14 @@ shows_empty_list (gpointer data)
   return crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_ACTION_ROW, NO_INVITES) != NULL;
 }
 
+#define INVITES_UNREADABLE "The invitations are kept on the server and could not be read"
+
+static gboolean
+shows_unreadable_list (gpointer data)
+{
+  return crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_ACTION_ROW, INVITES_UNREADABLE) != NULL;
+}
+
 static gboolean
 code_changed (gpointer data)
 {
@@ -399,6 +407,26 @@ test_withdraw (void)
   g_assert_nonnull (strstr (crm_signin_dialog_get_status (refused.dialog),
                             "ask your administrator for a new one"));
   gtk_window_destroy (GTK_WINDOW (refused.dialog));
+
+  /* the server away: the list says it lives there and could not be read, and why — not
+   * an empty list; back once the server is */
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (setup), "setup.invites-refresh", NULL));
+  g_assert_true (crm_test_ui_wait_until (shows_unreadable_list, NULL, WAIT_MS));
+  {
+    GtkWidget *error_row = crm_test_ui_find (GTK_WIDGET (setup), ADW_TYPE_ACTION_ROW,
+                                             INVITES_UNREADABLE);
+
+    g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (error_row)),
+                              "Could not reach the server"));
+    g_assert_null (invite_row ("Борис Ильин"));
+    g_assert_false (shows_empty_list (NULL));
+    gtk_widget_grab_focus (gtk_widget_get_parent (error_row));
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-invites-offline"));
+  }
+  crm_test_server_restart (server);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (setup), "setup.invites-refresh", NULL));
+  g_assert_true (crm_test_ui_wait_until (list_shows, &one_left, WAIT_MS));
 }
 
 /* In a process of its own: both dialogs in Russian. */
