@@ -282,23 +282,40 @@ test_pull_query (void)
 {
   g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
+  const char *since_op = "unset";
   gint64 since = -1;
   guint limit = 0;
 
-  g_assert_true (crm_pull_query_parse (NULL, &since, &limit, &error));
+  g_assert_true (crm_pull_query_parse (NULL, &since, &since_op, &limit, &error));
   g_assert_cmpint (since, ==, 0);
+  g_assert_null (since_op);
   g_assert_cmpuint (limit, ==, CRM_PROTOCOL_DEFAULT_PULL);
 
   g_hash_table_insert (query, "since", "123");
   g_hash_table_insert (query, "limit", "50");
-  g_assert_true (crm_pull_query_parse (query, &since, &limit, &error));
+  g_assert_true (crm_pull_query_parse (query, &since, &since_op, &limit, &error));
   g_assert_cmpint (since, ==, 123);
+  g_assert_null (since_op);
   g_assert_cmpuint (limit, ==, 50);
 
+  /* the op the device holds at its cursor */
+  g_hash_table_insert (query, "since_op", OP_ID);
+  g_assert_true (crm_pull_query_parse (query, &since, &since_op, &limit, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (since_op, ==, OP_ID);
+
   {
-    const char *bad[][2] = {
+    g_autofree char *long_id = g_strnfill (4096, 'a');
+    const char *bad[][3] = {
       { "since", "-1" }, { "since", "abc" }, { "since", "1e3" }, { "limit", "0" },
       { "limit", "100000" }, { "since", "99999999999999999999999" },
+      /* not a UUID: too short, too long, not hex, a quote, the right length with dashes
+       * misplaced; and one with nothing numbered 0 to name */
+      { "since_op", "", "5" }, { "since_op", "0190a3b2-7c4d-7e8f", "5" },
+      { "since_op", long_id, "5" }, { "since_op", "0190a3b2-7c4d-7e8f-9a0b-1c2d3e4f5g6h", "5" },
+      { "since_op", "0190a3b2-7c4d-7e8f-9a0b-1c2d3e4f5a6\"", "5" },
+      { "since_op", "0190a3b27-c4d-7e8f-9a0b-1c2d3e4f5a6b", "5" },
+      { "since_op", OP_ID, "0" },
     };
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
@@ -306,9 +323,14 @@ test_pull_query (void)
         g_autoptr(GError) e = NULL;
 
         g_hash_table_insert (q, (gpointer) bad[i][0], (gpointer) bad[i][1]);
-        g_assert_false (crm_pull_query_parse (q, &since, &limit, &e));
+        if (bad[i][2] != NULL)
+          g_hash_table_insert (q, "since", (gpointer) bad[i][2]);
+        g_assert_false (crm_pull_query_parse (q, &since, &since_op, &limit, &e));
         g_assert_error (e, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT);
         g_assert_nonnull (strstr (e->message, bad[i][0]));
+        /* what the client sent is not repeated back */
+        if (g_str_equal (bad[i][0], "since_op") && *bad[i][1] != '\0')
+          g_assert_null (strstr (e->message, bad[i][1]));
       }
   }
 }

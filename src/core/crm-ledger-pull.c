@@ -31,6 +31,32 @@ crm_ledger_horizon (CrmStore *store)
 }
 
 gboolean
+crm_ledger_op_at (CrmStore  *store,
+                  gint64     seq,
+                  char     **out_op_id,
+                  GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT op_id FROM changelog WHERE seq = ?1",
+                                           error);
+  int rc;
+
+  *out_op_id = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "reading the changelog");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 crm_ledger_read (CrmStore          *store,
                  gint64             since,
                  guint              limit,

@@ -87,6 +87,12 @@ gint64     crm_ledger_head          (CrmStore             *store);
  * "server.horizon"; 0: all of it). */
 gint64     crm_ledger_horizon       (CrmStore             *store);
 
+/* The id of the op numbered @seq (*@out_op_id NULL when the account holds none). */
+gboolean   crm_ledger_op_at         (CrmStore             *store,
+                                     gint64                seq,
+                                     char                **out_op_id,
+                                     GError              **error);
+
 /* One op of a pull page, as stored: @fields is its canonical JSON text, @base what its
  * author had seen of the server. The strings live until the callback returns. */
 typedef struct {

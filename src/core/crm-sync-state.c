@@ -126,6 +126,39 @@ crm_sync_state_get_cursor (CrmStore *store)
 }
 
 gboolean
+crm_sync_state_dup_cursor_op (CrmStore  *store,
+                              gint64     cursor,
+                              char     **out_op_id,
+                              GError   **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  *out_op_id = NULL;
+  if (cursor <= 0)
+    return TRUE;
+  /* server_seq has no index: the op at the cursor was merged with the last page, so it
+   * is found near the end of the history, read from there backwards */
+  stmt = _crm_store_prepare (store,
+    "SELECT op_id FROM changelog WHERE server_seq = ?1 ORDER BY seq DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, cursor);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    *out_op_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "reading the op at the pull cursor");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 crm_sync_state_read_unused (CrmStore  *store,
                             gboolean  *out_unused,
                             GError   **error)

@@ -52,6 +52,15 @@ GPtrArray  *crm_sync_state_dup_outbox        (CrmStore  *store,
                                               GError   **error);
 /* The server sequence this replica pulled up to; -1 when it never synced. */
 gint64      crm_sync_state_get_cursor        (CrmStore  *store);
+/* The id of the op this replica pulled as the server's sequence number @cursor (the last
+ * op of the last page merged), read from its history; *@out_op_id NULL when it holds
+ * none (@cursor 0, or history the replica never received). The pull request carries it,
+ * so a server that lost ops it had numbered up to there, and numbered others the same
+ * since, can tell. */
+gboolean    crm_sync_state_dup_cursor_op     (CrmStore  *store,
+                                              gint64     cursor,
+                                              char     **out_op_id,
+                                              GError   **error);
 /* Whether the replica never synced and holds no op (*@out_unused): its first sync
  * installs a snapshot, and a first sync that fails may remove it. FALSE with @error (and
  * *@out_unused FALSE) when the replica could not be read: a replica that cannot be read

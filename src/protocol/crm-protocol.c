@@ -1005,18 +1005,29 @@ parse_query_int (GHashTable  *query,
 gboolean
 crm_pull_query_parse (GHashTable  *query,
                       gint64      *out_since,
+                      const char **out_since_op,
                       guint       *out_limit,
                       GError     **error)
 {
   gint64 since = 0;
   gint64 limit = CRM_PROTOCOL_DEFAULT_PULL;
+  const char *since_op = query != NULL ? g_hash_table_lookup (query, "since_op") : NULL;
 
   if (!parse_query_int (query, "since", &since, error) ||
       !parse_query_int (query, "limit", &limit, error))
     return FALSE;
   if (limit < 1 || limit > CRM_PROTOCOL_MAX_PULL)
     return invalid (error, _("“limit” must be between 1 and %d"), CRM_PROTOCOL_MAX_PULL);
+  /* not repeated in the message: it is whatever the client sent */
+  if (since_op != NULL && !crm_uuid_is_valid (since_op))
+    return invalid (error, _("“since_op” must be the id of the op the device pulled as "
+                             "“since” (a UUID of 36 characters); leave it out to skip the "
+                             "check"));
+  if (since_op != NULL && since == 0)
+    return invalid (error, _("“since_op” needs “since” above 0: nothing is numbered 0; "
+                             "leave it out on a first pull"));
   *out_since = since;
+  *out_since_op = since_op;
   *out_limit = (guint) limit;
   return TRUE;
 }

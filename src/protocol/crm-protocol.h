@@ -12,10 +12,14 @@
  *                               → {"results":[{"op","status":"accepted","seq","hlc","stamp"} |
  *                                   {"op","status":"rejected","code","message","values",
  *                                    "corrective": op}], "head", "hlc"}
- *   GET  /api/v1/sync/pull?since=SEQ&limit=N
+ *   GET  /api/v1/sync/pull?since=SEQ&since_op=OP&limit=N
  *                               → {"ops":[op + "seq","base","stamp"…], "next", "more", "head",
  *                                  "hlc", "withdraw_pending" (optional, the last page:
  *                                  [{"op","deal","stage","effects"}…])}
+ *                               since_op (optional): the id of the op the device pulled as
+ *                               SEQ; when the server numbers another op (or none) SEQ, it
+ *                               lost ops it had acknowledged: 410 server-restored with
+ *                               "reason": "lost-ops" (CRM_PROTOCOL_REASON_LOST_OPS)
  *   GET  /api/v1/sync/snapshot  an SQLite replica compressed with zstd (one stream,
  *                               application/zstd); headers X-Voronka-Seq (the sequence
  *                               it is valid at) and ETag; Range/If-Range resume.
@@ -38,6 +42,10 @@ G_BEGIN_DECLS
  * server's, with its head in X-Voronka-Head. */
 #define CRM_PROTOCOL_EPOCH_HEADER     "X-Voronka-Epoch"
 #define CRM_PROTOCOL_HEAD_HEADER      "X-Voronka-Head"
+/* The "reason" of a 410 server-restored that is no restore: the same incarnation numbers
+ * another op (or none) as the one a pull's since_op names — the server lost ops it had
+ * acknowledged (its file put back by hand, a crash that lost its last commits). */
+#define CRM_PROTOCOL_REASON_LOST_OPS  "lost-ops"
 /* The account replica's device id on the server (its own ops carry it). */
 #define CRM_PROTOCOL_DEVICE_HEADER    "X-Voronka-Server-Device"
 #define CRM_PROTOCOL_SNAPSHOT_TYPE    "application/zstd"
@@ -104,7 +112,8 @@ typedef enum {
   CRM_SYNC_ERROR_SERVER_RESTORED,     /* 410 server-restored: the account was restored from a
                                        * backup since this device last synced; the error
                                        * object also has "epoch", "shared" and "head" (the
-                                       * answer's headers say the server's device) */
+                                       * answer's headers say the server's device), and
+                                       * "reason" when it is not a restore: "lost-ops" */
   CRM_SYNC_ERROR_FILE_MISSING,        /* 409 file-missing: a pushed attachment names a file
                                        * the server has not received (upload it first) */
   CRM_SYNC_ERROR_UPLOAD_OFFSET,       /* 409 upload-offset: a file piece at the wrong offset */
@@ -301,9 +310,11 @@ char              *crm_pull_text_finish_pending  (GString    *out,
 CrmPullPage       *crm_pull_page_parse           (GBytes     *body,
                                                   GError    **error);
 
-/* Reads ?since=SEQ&limit=N (@query may be NULL). */
+/* Reads ?since=SEQ&since_op=OP&limit=N (@query may be NULL); *@out_since_op (borrowed
+ * from @query) is NULL when the client did not send it. */
 gboolean           crm_pull_query_parse          (GHashTable *query,
                                                   gint64     *out_since,
+                                                  const char **out_since_op,
                                                   guint      *out_limit,
                                                   GError    **error);
 

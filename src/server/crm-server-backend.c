@@ -864,6 +864,19 @@ backend_epoch (CrmServerStorage    *storage,
                                                     out_head, out_device, error);
 }
 
+static gboolean
+backend_check_cursor (CrmServerStorage    *storage,
+                      const CrmServerUser *user,
+                      gint64               seq,
+                      const char          *op_id,
+                      gboolean            *out_same,
+                      GError             **error)
+{
+  CrmStore *store = CLASS (storage)->get_replica (BACKEND (storage), user->account_id, error);
+
+  return store != NULL && crm_server_replica_check_cursor (store, seq, op_id, out_same, error);
+}
+
 static char *
 backend_files_folder (CrmServerStorage    *storage,
                       const CrmServerUser *user,
@@ -1051,5 +1064,6 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->prepare_snapshots = backend_prepare_snapshots;
   iface->check = backend_check;
   iface->epoch = backend_epoch;
+  iface->check_cursor = backend_check_cursor;
   iface->files_folder = backend_files_folder;
 }

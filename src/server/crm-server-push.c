@@ -143,6 +143,25 @@ crm_server_replica_pull (CrmStore    *store,
                                        out_length);
 }
 
+gboolean
+crm_server_replica_check_cursor (CrmStore    *store,
+                                 gint64       seq,
+                                 const char  *op_id,
+                                 gboolean    *out_same,
+                                 GError     **error)
+{
+  g_autofree char *ours = NULL;
+
+  *out_same = TRUE;
+  /* past the head, the pull says so itself; at the horizon the op may be compacted away */
+  if (seq <= 0 || seq > crm_ledger_head (store) || seq <= crm_ledger_horizon (store))
+    return TRUE;
+  if (!crm_ledger_op_at (store, seq, &ours, error))
+    return FALSE;
+  *out_same = g_strcmp0 (ours, op_id) == 0;
+  return TRUE;
+}
+
 char *
 crm_server_replica_user_field (CrmStore   *store,
                                const char *id,

@@ -41,6 +41,13 @@ char         *crm_server_replica_pull         (CrmStore             *store,
                                                gsize                *out_length,
                                                GError              **error);
 
+/* CrmServerStorage.check_cursor on the account's replica. */
+gboolean      crm_server_replica_check_cursor (CrmStore             *store,
+                                               gint64                seq,
+                                               const char           *op_id,
+                                               gboolean             *out_same,
+                                               GError              **error);
+
 /* The name (@name TRUE) or role of the `user` entity @id; NULL when it is gone. */
 char         *crm_server_replica_user_field   (CrmStore             *store,
                                                const char           *id,

@@ -291,6 +291,21 @@ crm_server_storage_epoch (CrmServerStorage    *self,
                               out_device, error);
 }
 
+gboolean
+crm_server_storage_check_cursor (CrmServerStorage    *self,
+                                 const CrmServerUser *user,
+                                 gint64               seq,
+                                 const char          *op_id,
+                                 gboolean            *out_same,
+                                 GError             **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_STORAGE (self), FALSE);
+  *out_same = TRUE;
+  if (IFACE (self)->check_cursor == NULL)
+    return TRUE;
+  return IFACE (self)->check_cursor (self, user, seq, op_id, out_same, error);
+}
+
 char *
 crm_server_storage_files_folder (CrmServerStorage    *self,
                                  const CrmServerUser *user,

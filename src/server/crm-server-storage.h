@@ -197,6 +197,17 @@ struct _CrmServerStorageInterface
                                            gint64              *out_head,
                                            char               **out_device,
                                            GError             **error);
+  /* Optional: whether the account still numbers @seq the op @op_id, as a device that
+   * pulled up to @seq holds it (*@out_same FALSE: the server lost ops it had acknowledged
+   * — its file put back by hand, a crash that lost its last commits — and numbered
+   * others the same since). *@out_same TRUE when it cannot tell: @seq past its head
+   * (the pull answers that) or at its history horizon. */
+  gboolean            (*check_cursor)     (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           gint64               seq,
+                                           const char          *op_id,
+                                           gboolean            *out_same,
+                                           GError             **error);
   /* Optional: the folder of the account's files, one per content under its SHA-256
    * (crm-server-files.c); NULL with an error when the account has none. */
   char *              (*files_folder)     (CrmServerStorage    *self,
@@ -306,6 +317,13 @@ gboolean           crm_server_storage_epoch           (CrmServerStorage    *self
                                                        gint64              *out_shared,
                                                        gint64              *out_head,
                                                        char               **out_device,
+                                                       GError             **error);
+/* *@out_same TRUE without asking when the backend cannot tell. */
+gboolean           crm_server_storage_check_cursor    (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       gint64               seq,
+                                                       const char          *op_id,
+                                                       gboolean            *out_same,
                                                        GError             **error);
 gboolean           crm_server_storage_tick            (CrmServerStorage    *self,
                                                        gint64               now,

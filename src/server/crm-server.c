@@ -929,11 +929,17 @@ handle_sign_out (CrmServer         *self,
 /* Every push and pull answer names the account's incarnation and head. A client that
  * synced with another incarnation (the account was restored from a backup since) is told
  * so, with how much of its history the restored account shares, before anything else:
- * it sends again what the restored account lost, then installs a fresh copy. */
+ * it sends again what the restored account lost, then installs a fresh copy. A pull
+ * that names the op it holds at its cursor (@since_op, the op numbered @since) and finds
+ * another one there was served by a server that lost ops it had acknowledged without a
+ * new incarnation (its file put back by hand, a crash that lost its last commits) and
+ * numbered others the same since: it is told the same, shared 0, reason "lost-ops". */
 static gboolean
 check_epoch (CrmServer           *self,
              SoupServerMessage   *msg,
-             const CrmServerUser *user)
+             const CrmServerUser *user,
+             gint64               since,
+             const char          *since_op)
 {
   const char *client = soup_message_headers_get_one (
     soup_server_message_get_request_headers (msg), CRM_PROTOCOL_EPOCH_HEADER);
@@ -959,12 +965,44 @@ check_epoch (CrmServer           *self,
   soup_message_headers_replace (headers, CRM_PROTOCOL_HEAD_HEADER, head_text);
   soup_message_headers_replace (headers, CRM_PROTOCOL_DEVICE_HEADER, device);
   if (client == NULL || g_str_equal (client, epoch))
-    return TRUE;
-  node = crm_protocol_error_new (CRM_SYNC_ERROR_SERVER_RESTORED,
-                                 _("The server was restored from a backup since this device "
-                                   "last synced; the device sends the changes the server lost "
-                                   "again"), 0);
-  body = json_object_get_object_member (json_node_get_object (node), "error");
+    {
+      gboolean same = TRUE;
+      g_autofree char *line = NULL;
+
+      if (since_op == NULL)
+        return TRUE;
+      if (!crm_server_storage_check_cursor (self->storage, user, since, since_op, &same,
+                                            &error))
+        {
+          respond_gerror (self, msg, error, user);
+          return FALSE;
+        }
+      if (same)
+        return TRUE;
+      line = g_strdup_printf ("account %s: a device pulled op %s as number %" G_GINT64_FORMAT
+                              " but the server numbers another op (or none) so (head %"
+                              G_GINT64_FORMAT "): the server lost ops it had acknowledged; "
+                              "the device sends what it holds again", user->account_name,
+                              since_op, since, head);
+      crm_server_log (G_LOG_LEVEL_WARNING, CRM_PROTOCOL_REASON_LOST_OPS, line,
+                      "VORONKA_ACCOUNT", user->account_name, NULL);
+      node = crm_protocol_error_new (CRM_SYNC_ERROR_SERVER_RESTORED,
+                                     _("The server lost changes it had already acknowledged "
+                                       "(its data was put back from an older copy, or a crash "
+                                       "lost them); the device sends the changes it holds "
+                                       "again"), 0);
+      body = json_object_get_object_member (json_node_get_object (node), "error");
+      json_object_set_string_member (body, "reason", CRM_PROTOCOL_REASON_LOST_OPS);
+      shared = 0;
+    }
+  else
+    {
+      node = crm_protocol_error_new (CRM_SYNC_ERROR_SERVER_RESTORED,
+                                     _("The server was restored from a backup since this "
+                                       "device last synced; the device sends the changes the "
+                                       "server lost again"), 0);
+      body = json_object_get_object_member (json_node_get_object (node), "error");
+    }
   json_object_set_string_member (body, "epoch", epoch);
   json_object_set_int_member (body, "shared", shared);
   json_object_set_int_member (body, "head", head);
@@ -1004,7 +1042,7 @@ handle_push (CrmServer         *self,
   g_autoptr(JsonNode) node = NULL;
   gint64 base = 0, head = 0;
 
-  if (user == NULL || !check_epoch (self, msg, user))
+  if (user == NULL || !check_epoch (self, msg, user, 0, NULL))
     return;
   body = request_body (msg);
   if (!crm_push_request_parse (body, &base, &ops, &error) ||
@@ -1049,17 +1087,24 @@ handle_pull (CrmServer         *self,
   g_autoptr(CrmServerUser) user = authenticate (self, msg, NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *hex = NULL;
+  const char *since_op = NULL;
   char *text = NULL;
   gint64 since = 0;
   guint limit = 0;
   guint64 hlc;
   gsize length = 0;
 
-  if (user == NULL || !check_epoch (self, msg, user))
+  if (user == NULL)
+    return;
+  if (!crm_pull_query_parse (query, &since, &since_op, &limit, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if (!check_epoch (self, msg, user, since, since_op))
     return;
   hlc = server_hlc (self, user);
-  if (!crm_pull_query_parse (query, &since, &limit, &error) ||
-      (text = crm_server_storage_pull (self->storage, user, since, limit, hlc, &length,
+  if ((text = crm_server_storage_pull (self->storage, user, since, limit, hlc, &length,
                                        &error)) == NULL)
     {
       respond_gerror (self, msg, error, user);

@@ -7,8 +7,11 @@
  *      REPLICA.snapshot.part and the download continues with Range/If-Range);
  *   4. pull pages; each page is merged with its cursor in one transaction.
  * A server found behind this replica — restored from an older backup (its answer names
- * another incarnation of the account: 410 server-restored), or replaced (its head is
- * below our cursor) — first gets again every op it may have lost that this replica holds:
+ * another incarnation of the account: 410 server-restored), replaced (its head is below
+ * our cursor), or one that lost ops it had acknowledged and numbered others the same
+ * since (a pull names the op this replica holds at its cursor; the server finds another
+ * there: 410 server-restored, reason "lost-ops") — first gets again every op it may have
+ * lost that this replica holds:
  * this device's acknowledged ops and the ops pulled from others, which carry the server's
  * stamp so it takes them back with their author. Only then is a fresh copy installed, so
  * the restored server and this replica end up with everything any device still had.
@@ -32,6 +35,7 @@
 #include "crm-sync-files-private.h"
 #include "crm-sync-state.h"
 #include "crm-hlc.h"
+#include "crm-uuid.h"
 
 typedef struct {
   CrmSyncRound  *round;
@@ -892,15 +896,26 @@ pull_pages (Http           *http,
     {
       CrmStore *store = *store_ptr;
       gint64 cursor = MAX (crm_sync_state_get_cursor (store), 0);
-      g_autofree char *path = g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%u",
-                                               CRM_PROTOCOL_PATH_PULL, cursor,
-                                               http->round->page_size);
+      g_autofree char *since_op = NULL;
+      g_autofree char *path = NULL;
       g_autoptr(GError) local_error = NULL;
       gint64 t0 = g_get_monotonic_time ();
-      g_autoptr(GBytes) answer = send_authorized (http, "GET", path, NULL, &local_error);
+      g_autoptr(GBytes) answer = NULL;
       g_autoptr(CrmPullPage) page = NULL;
       guint merged = 0, conflicts = 0;
-      gint64 t1 = g_get_monotonic_time (), t2;
+      gint64 t1, t2;
+
+      /* the op this replica pulled as the cursor's number, from its history: a server that
+       * numbers another op so lost ops it had acknowledged (410 server-restored) */
+      if (!crm_sync_state_dup_cursor_op (store, cursor, &since_op, error))
+        return FALSE;
+      path = since_op != NULL && crm_uuid_is_valid (since_op)
+             ? g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&since_op=%s&limit=%u",
+                                CRM_PROTOCOL_PATH_PULL, cursor, since_op, http->round->page_size)
+             : g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%u",
+                                CRM_PROTOCOL_PATH_PULL, cursor, http->round->page_size);
+      answer = send_authorized (http, "GET", path, NULL, &local_error);
+      t1 = g_get_monotonic_time ();
 
       if (answer == NULL &&
           g_error_matches (local_error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED) &&
@@ -990,6 +1005,9 @@ server_went_back (Http          *http,
 
       if (epoch == NULL)
         return FALSE;
+      g_debug ("The server went back (%s): %s",
+               json_object_get_string_member_with_default (body, "reason", "restored"),
+               error->message);
       g_free (http->server_epoch);
       http->server_epoch = g_strdup (epoch);
       *out_shared = MAX (json_object_get_int_member_with_default (body, "shared", 0), 0);
