@@ -504,6 +504,8 @@ test_pages_and_snapshot (void)
   g_auto(Answer) answer = { 0 };
   g_autofree char *token = sign_in (server, "admin", "admin-pw");
   g_autofree char *range = NULL;
+  g_autofree char *sixth = NULL;
+  g_autofree char *seventh = NULL;
   JsonArray *ops;
   gint64 head, size;
   const char *etag;
@@ -519,6 +521,8 @@ test_pages_and_snapshot (void)
   for (guint i = 0; i < 7; i++)
     g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (ops, i), "seq"),
                      ==, i + 1);
+  sixth = g_strdup (json_object_get_string_member (json_array_get_object_element (ops, 5), "op"));
+  seventh = g_strdup (json_object_get_string_member (json_array_get_object_element (ops, 6), "op"));
 
   {
     g_autofree char *last = g_strdup_printf (CRM_PROTOCOL_PATH_PULL "?since=%" G_GINT64_FORMAT, head);
@@ -527,6 +531,69 @@ test_pages_and_snapshot (void)
     g_assert_false (json_object_get_boolean_member (answer.body, "more"));
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (answer.body, "ops")), ==, 0);
   }
+  /* the op the device holds at its cursor: the server numbers the same one so, or it
+   * lost ops it had acknowledged (410 server-restored, reason lost-ops: the device sends
+   * everything again, shared 0) */
+  {
+    g_autofree char *same = g_strdup_printf (CRM_PROTOCOL_PATH_PULL "?since=7&since_op=%s&limit=3",
+                                             seventh);
+    g_autofree char *other = g_strdup_printf (CRM_PROTOCOL_PATH_PULL "?since=7&since_op=%s",
+                                              sixth);
+    g_autofree char *beyond = g_strdup_printf (CRM_PROTOCOL_PATH_PULL "?since=999999&since_op=%s",
+                                               sixth);
+    g_autofree char *huge = g_strnfill (8000, 'f');
+    g_autofree char *long_op = g_strdup_printf (CRM_PROTOCOL_PATH_PULL "?since=7&since_op=%s",
+                                                huge);
+    const char *const malformed[] = {
+      CRM_PROTOCOL_PATH_PULL "?since=7&since_op=",
+      CRM_PROTOCOL_PATH_PULL "?since=7&since_op=01a209b0-8205-78b5-8923",
+      CRM_PROTOCOL_PATH_PULL "?since=7&since_op=01a209b0-8205-78b5-8923-c0b894a360bZ",
+      CRM_PROTOCOL_PATH_PULL "?since=7&since_op=%22%3E%3Cscript%3E",
+      CRM_PROTOCOL_PATH_PULL "?since=0&since_op=01a209b0-8205-78b5-8923-c0b894a360b4",
+    };
+    JsonObject *error;
+
+    request (server, &answer, "GET", same, "2", token, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (
+      json_object_get_array_member (answer.body, "ops"), 0), "seq"), ==, 8);
+
+    request (server, &answer, "GET", other, "2", token, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 410);
+    g_assert_cmpstr (error_code (&answer), ==, "server-restored");
+    error = json_object_get_object_member (answer.body, "error");
+    g_assert_cmpstr (json_object_get_string_member (error, "reason"), ==,
+                     CRM_PROTOCOL_REASON_LOST_OPS);
+    g_assert_cmpint (json_object_get_int_member (error, "shared"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (error, "head"), ==, head);
+    g_assert_nonnull (json_object_get_string_member (error, "epoch"));
+    g_assert_nonnull (strstr (json_object_get_string_member (error, "message"),
+                              "lost changes it had already acknowledged"));
+    g_assert_cmpuint (crm_test_server_count_log (server, "lost ops it had acknowledged", sixth,
+                                                 NULL), ==, 1);
+
+    /* past the head the pull says so itself, as without the op */
+    request (server, &answer, "GET", beyond, "2", token, NULL, 0);
+    g_assert_cmpuint (answer.status, ==, 410);
+    g_assert_cmpstr (error_code (&answer), ==, "snapshot-required");
+
+    for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
+      {
+        request (server, &answer, "GET", malformed[i], "2", token, NULL, 0);
+        g_assert_cmpuint (answer.status, ==, 400);
+        g_assert_cmpstr (error_code (&answer), ==, "invalid-input");
+        g_assert_nonnull (strstr (json_object_get_string_member (
+          json_object_get_object_member (answer.body, "error"), "message"), "since_op"));
+      }
+    /* a long one is refused whole, never echoed back */
+    request (server, &answer, "GET", long_op, "2", token, NULL, 0);
+    g_assert_cmpuint (answer.status, >=, 400);
+    g_assert_cmpuint (answer.status, <, 500);
+    if (answer.bytes != NULL)
+      g_assert_null (g_strstr_len (g_bytes_get_data (answer.bytes, NULL),
+                                   g_bytes_get_size (answer.bytes), "ffffffffff"));
+  }
+
   /* a cursor beyond the server's history: the client must take a fresh copy */
   request (server, &answer, "GET", CRM_PROTOCOL_PATH_PULL "?since=999999", "2", token, NULL, 0);
   g_assert_cmpuint (answer.status, ==, 410);

@@ -9,7 +9,12 @@
  *   - deal numbers: deals made offline get theirs at the first sync, never twice;
  *   - first sync by snapshot, a resumed snapshot download, and a never-synced replica
  *     with data of its own;
- *   - voronkactl sync and status; the client's async rounds and state properties.
+ *   - voronkactl sync and status; the client's async rounds and state properties;
+ *   - a server that lost acknowledged ops without a new incarnation (an old copy of its
+ *     account put back by hand) and whose head grew past the laptops' cursors with
+ *     another laptop's ops: the laptops that pulled the lost ops find out (their pull
+ *     names the op at their cursor), send them back, and all converge; a snapshot made
+ *     before the loss is never given out after it.
  *
  * VORONKA_TEST_SEED=<n> replays the random run; the seed is printed. */
 #include <string.h>
@@ -21,6 +26,7 @@
 #include "crm-store-private.h"
 #include "crm-sync-state.h"
 #include "crm-template.h"
+#include "crm-test-pg.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -433,6 +439,244 @@ test_deal_numbers (void)
   crm_test_replica_clear (&b);
 }
 
+/* --- a server that lost acknowledged ops ------------------------------------------------------ */
+
+static void
+copy_file (const char *from,
+           const char *to)
+{
+  g_autoptr(GFile) source = g_file_new_for_path (from);
+  g_autoptr(GFile) dest = g_file_new_for_path (to);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The account's state on the server, kept aside while it is stopped: its replica file
+ * (SQLite), or its rows (PostgreSQL: the log, the head, the numbers, the meta). */
+static void
+keep_server_copy (void)
+{
+  const char *url = crm_test_server_database (server->dir);
+
+  if (url != NULL)
+    {
+      g_free (crm_test_pg_query (url, "DROP TABLE IF EXISTS kept_log, kept_account;"
+                                      "CREATE TABLE kept_log AS SELECT * FROM op_log;"
+                                      "CREATE TABLE kept_account AS SELECT * FROM account"));
+      return;
+    }
+  {
+    g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
+    g_autofree char *kept = g_build_filename (tmpdir, "kept-account", NULL);
+    g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull (dir);
+    g_assert_cmpint (g_mkdir_with_parents (kept, 0700), ==, 0);
+    while ((name = g_dir_read_name (dir)) != NULL)
+      if (g_str_has_suffix (name, ".db") || g_str_has_suffix (name, ".db-wal"))
+        {
+          g_autofree char *from = g_build_filename (accounts, name, NULL);
+          g_autofree char *to = g_build_filename (kept, name, NULL);
+
+          copy_file (from, to);
+        }
+  }
+}
+
+/* Puts the kept copy back over the account's state, as an administrator would by hand,
+ * or a crash that lost the last commits: no new incarnation, no restore command. */
+static void
+put_back_server_copy (void)
+{
+  const char *url = crm_test_server_database (server->dir);
+
+  if (url != NULL)
+    {
+      g_free (crm_test_pg_query (url, "DELETE FROM op_log;"
+                                      "INSERT INTO op_log SELECT * FROM kept_log;"
+                                      "UPDATE account a SET head = k.head,"
+                                      " deal_number = k.deal_number, meta = k.meta"
+                                      " FROM kept_account k WHERE a.id = k.id;"
+                                      "DROP TABLE kept_log, kept_account"));
+      return;
+    }
+  {
+    g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
+    g_autofree char *kept = g_build_filename (tmpdir, "kept-account", NULL);
+    g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
+    g_autoptr(GDir) kept_dir = NULL;
+    const char *name;
+
+    g_assert_nonnull (dir);
+    while ((name = g_dir_read_name (dir)) != NULL)
+      if (g_str_has_suffix (name, ".db-wal") || g_str_has_suffix (name, ".db-shm"))
+        {
+          g_autofree char *path = g_build_filename (accounts, name, NULL);
+
+          g_assert_cmpint (g_unlink (path), ==, 0);
+        }
+    kept_dir = g_dir_open (kept, 0, NULL);
+    g_assert_nonnull (kept_dir);
+    while ((name = g_dir_read_name (kept_dir)) != NULL)
+      {
+        g_autofree char *from = g_build_filename (kept, name, NULL);
+        g_autofree char *to = g_build_filename (accounts, name, NULL);
+
+        copy_file (from, to);
+      }
+  }
+}
+
+/* The server lost ops it had acknowledged without a new incarnation (its copy put back
+ * by hand), and another laptop pushed enough since that its head passed the cursor of
+ * the laptops that had pulled the lost ops: each of them finds the server restored
+ * (their pull names the op they hold at their cursor; the server numbers another one
+ * so), sends what it holds again and installs a fresh copy. In the end the server and
+ * every laptop hold the same state, every deal once, every number given once. */
+static void
+test_lost_ops (void)
+{
+  CrmTestReplica a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+  CrmTestReplica *all[] = { &a, &b, &d, &c };
+  g_autoptr(GPtrArray) lost = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CrmStore) account = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *edited = NULL;
+  CrmSyncReport *report;
+  gint64 cursor_a, cursor_b, head;
+  guint warned;
+
+  crm_test_replica_open (&a, server, tmpdir, "lost-a.db", "manager", "manager-pw");
+  crm_test_replica_open (&b, server, tmpdir, "lost-b.db", "admin", "admin-pw");
+  crm_test_replica_open (&c, server, tmpdir, "lost-c.db", "Мария Кузнецова", "rep-password");
+  g_ptr_array_add (deals, new_deal (a.store, "До копии — A", "Новая заявка", NULL));
+  g_ptr_array_add (deals, new_deal (b.store, "До копии — B", "Новая заявка", NULL));
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      if (all[i] != &d)
+        crm_sync_report_free (crm_test_replica_sync (all[i]));
+
+  /* a copy of the server's account, taken while it is stopped */
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  keep_server_copy ();
+  crm_test_server_restart (server);
+
+  /* acknowledged after the copy: A's deals (numbered by the server) and an edit of B's
+   * deal made on A; B pulls all of it, C is away */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("После копии — A%u", i);
+
+      g_ptr_array_add (lost, new_deal (a.store, title, "Новая заявка", NULL));
+    }
+  edited = g_strdup (deals->pdata[1]);
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_change_set_int (crm_changeset_touch (changeset, "deal", edited), "amount", 4242000);
+    g_assert_true (crm_store_apply (a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  crm_sync_report_free (crm_test_replica_sync (&a));
+  crm_sync_report_free (crm_test_replica_sync (&b));
+  crm_sync_report_free (crm_test_replica_sync (&a));
+  for (guint i = 0; i < lost->len; i++)
+    g_assert_cmpint (deal_number (a.store, lost->pdata[i]), >, 0);
+  cursor_a = crm_sync_state_get_cursor (a.store);
+  cursor_b = crm_sync_state_get_cursor (b.store);
+  g_assert_cmpint (cursor_b, ==, cursor_a);
+  /* a new device signs in: the snapshot made for it holds the ops the server will lose,
+   * and it must never be given out once they are lost (the devices that recover install
+   * a fresh copy). The snapshots made so far go first, so one is made now (on
+   * PostgreSQL each process keeps its own, which go with it). */
+  {
+    g_autofree char *snapshots = g_build_filename (server->dir, "snapshots", NULL);
+    g_autoptr(GDir) dir = g_dir_open (snapshots, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (snapshots, name, NULL);
+
+        g_assert_cmpint (g_unlink (path), ==, 0);
+      }
+  }
+  crm_test_replica_open (&d, server, tmpdir, "lost-d.db", "admin", "admin-pw");
+  g_assert_cmpint (crm_sync_state_get_cursor (d.store), ==, cursor_a);
+
+  /* the old copy is put back: the server lost them, and knows nothing of it */
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  put_back_server_copy ();
+  crm_test_server_restart (server);
+  account = crm_test_server_open_account (server);
+  g_assert_cmpint (count_sql (account, "SELECT count (*) FROM deal WHERE id = ?1",
+                              lost->pdata[0]), ==, 0);
+  g_clear_object (&account);
+
+  /* C, away meanwhile, pushes more than was lost: the head passes A's and B's cursor */
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("После потери — C%u", i);
+
+      g_ptr_array_add (deals, new_deal (c.store, title, "Новая заявка", NULL));
+    }
+  report = crm_test_replica_sync (&c);
+  g_assert_false (report->server_restored);
+  crm_sync_report_free (report);
+  account = crm_test_server_open_account (server);
+  head = count_sql (account, "SELECT max (seq) FROM changelog", NULL);
+  g_clear_object (&account);
+  g_assert_cmpint (head, >, cursor_a);
+
+  /* A, B and D find out, send back what they hold, and take a fresh copy */
+  warned = crm_test_server_count_log (server, "lost ops it had acknowledged", NULL);
+  for (guint i = 0; i < 3; i++)
+    {
+      report = crm_test_replica_sync (all[i]);
+      g_assert_true (report->server_restored);
+      g_assert_true (report->snapshot);
+      crm_sync_report_free (report);
+    }
+  g_assert_cmpuint (crm_test_server_count_log (server, "lost ops it had acknowledged", NULL), >=,
+                    warned + 3);
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      {
+        report = crm_test_replica_sync (all[i]);
+        g_assert_false (report->server_restored);
+        crm_sync_report_free (report);
+      }
+
+  /* everyone holds the same, every deal once, every number once */
+  account = crm_test_server_open_account (server);
+  expected = crm_test_dump (account);
+  assert_numbers (account);
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      g_autoptr(CrmStore) store = crm_test_open (all[i]->path);
+      g_autofree char *state = crm_test_dump (store);
+
+      if (!g_str_equal (state, expected))
+        g_error ("%s differs from the server after the recovery", all[i]->name);
+      assert_numbers (store);
+      for (guint d = 0; d < lost->len; d++)
+        g_assert_cmpint (count_sql (store, "SELECT count (*) FROM deal WHERE id = ?1 AND"
+                                    " deleted = 0", lost->pdata[d]), ==, 1);
+      for (guint d = 0; d < deals->len; d++)
+        g_assert_cmpint (count_sql (store, "SELECT count (*) FROM deal WHERE id = ?1 AND"
+                                    " deleted = 0", deals->pdata[d]), ==, 1);
+      g_assert_cmpint (count_sql (store, "SELECT amount FROM deal WHERE id = ?1", edited), ==,
+                       4242000);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    crm_test_replica_clear (all[i]);
+}
+
 /* --- first sync ------------------------------------------------------------------------------ */
 
 static void
@@ -706,6 +950,7 @@ main (int    argc,
   g_test_add_func ("/sync/first-sync-with-data", test_first_sync_with_data);
   g_test_add_func ("/sync/cli", test_cli);
   g_test_add_func ("/sync/client-async", test_client_async);
+  g_test_add_func ("/sync/lost-ops", test_lost_ops);
   status = g_test_run ();
 
   crm_test_server_tear_down (server, tmpdir, status);

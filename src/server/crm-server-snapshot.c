@@ -108,10 +108,14 @@ cached_path (const char *cache_dir,
 }
 
 /* The newest cached snapshot of @name, or NULL. Older ones are removed, except the one
- * before it (a download of it may still be resuming); so are leftovers of other formats. */
+ * before it (a download of it may still be resuming); so are leftovers of other formats,
+ * and any past @head: made of a history the account no longer has (its file was put
+ * back from an older copy, a crash lost its last commits), it would give a device ops
+ * the account now numbers otherwise. */
 static CrmServerSnapshot *
 find_cached (const char *cache_dir,
-             const char *name)
+             const char *name,
+             gint64      head)
 {
   g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, NULL);
   g_autofree char *prefix = g_strconcat (name, "-", NULL);
@@ -139,6 +143,15 @@ find_cached (const char *cache_dir,
       seq = g_ascii_strtoll (entry + strlen (prefix), &end, 10);
       if (end == NULL || !g_str_equal (end, SUFFIX))
         continue;
+      if (seq > head)
+        {
+          g_autofree char *lost = g_build_filename (cache_dir, entry, NULL);
+
+          g_message ("Snapshot %s is past the account's head %" G_GINT64_FORMAT
+                     " (the account lost ops since it was made): removed", entry, head);
+          g_unlink (lost);
+          continue;
+        }
       g_array_append_val (seqs, seq);
       if (seq > best)
         {
@@ -426,7 +439,7 @@ crm_server_snapshot_make_async (const char          *replica_path,
 {
   g_autoptr(GTask) task = callback != NULL ? g_task_new (NULL, cancellable, callback, user_data)
                                            : NULL;
-  g_autoptr(CrmServerSnapshot) cached = find_cached (cache_dir, name);
+  g_autoptr(CrmServerSnapshot) cached = find_cached (cache_dir, name, head);
   gint64 age = cached != NULL ? (gint64) time (NULL) - cached->mtime : G_MAXINT64;
   gboolean usable = cached != NULL &&
                     (cached->seq == head || head - cached->seq <= max_lag || age < (gint64) max_age);
