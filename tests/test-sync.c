@@ -441,16 +441,40 @@ test_deal_numbers (void)
 
 /* --- a server that lost acknowledged ops ------------------------------------------------------ */
 
+/* Copies the account replicas of @from (their files and write-ahead logs) into @to;
+ * with @drop_logs, the logs in @to go first (a copy put back brings its own, or none). */
 static void
-copy_file (const char *from,
-           const char *to)
+copy_account_files (const char *from,
+                    const char *to,
+                    gboolean    drop_logs)
 {
-  g_autoptr(GFile) source = g_file_new_for_path (from);
-  g_autoptr(GFile) dest = g_file_new_for_path (to);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
 
-  g_assert_true (g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error));
-  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  dir = g_dir_open (to, 0, NULL);
+  while (drop_logs && dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".db-wal") || g_str_has_suffix (name, ".db-shm"))
+      {
+        g_autofree char *path = g_build_filename (to, name, NULL);
+
+        g_assert_cmpint (g_unlink (path), ==, 0);
+      }
+  g_clear_pointer (&dir, g_dir_close);
+  dir = g_dir_open (from, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".db") || g_str_has_suffix (name, ".db-wal"))
+      {
+        g_autofree char *path = g_build_filename (from, name, NULL);
+        g_autofree char *copy = g_build_filename (to, name, NULL);
+        g_autoptr(GFile) source = g_file_new_for_path (path);
+        g_autoptr(GFile) dest = g_file_new_for_path (copy);
+        g_autoptr(GError) error = NULL;
+
+        g_file_copy (source, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+        g_assert_no_error (error);
+      }
 }
 
 /* The account's state on the server, kept aside while it is stopped: its replica file
@@ -459,31 +483,15 @@ static void
 keep_server_copy (void)
 {
   const char *url = crm_test_server_database (server->dir);
+  g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
+  g_autofree char *kept = g_build_filename (tmpdir, "kept-account", NULL);
 
   if (url != NULL)
-    {
-      g_free (crm_test_pg_query (url, "DROP TABLE IF EXISTS kept_log, kept_account;"
-                                      "CREATE TABLE kept_log AS SELECT * FROM op_log;"
-                                      "CREATE TABLE kept_account AS SELECT * FROM account"));
-      return;
-    }
-  {
-    g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
-    g_autofree char *kept = g_build_filename (tmpdir, "kept-account", NULL);
-    g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
-    const char *name;
-
-    g_assert_nonnull (dir);
-    g_assert_cmpint (g_mkdir_with_parents (kept, 0700), ==, 0);
-    while ((name = g_dir_read_name (dir)) != NULL)
-      if (g_str_has_suffix (name, ".db") || g_str_has_suffix (name, ".db-wal"))
-        {
-          g_autofree char *from = g_build_filename (accounts, name, NULL);
-          g_autofree char *to = g_build_filename (kept, name, NULL);
-
-          copy_file (from, to);
-        }
-  }
+    g_free (crm_test_pg_query (url, "DROP TABLE IF EXISTS kept_log, kept_account;"
+                                    "CREATE TABLE kept_log AS SELECT * FROM op_log;"
+                                    "CREATE TABLE kept_account AS SELECT * FROM account"));
+  else
+    copy_account_files (accounts, kept, FALSE);
 }
 
 /* Puts the kept copy back over the account's state, as an administrator would by hand,
@@ -492,42 +500,18 @@ static void
 put_back_server_copy (void)
 {
   const char *url = crm_test_server_database (server->dir);
+  g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
+  g_autofree char *kept = g_build_filename (tmpdir, "kept-account", NULL);
 
   if (url != NULL)
-    {
-      g_free (crm_test_pg_query (url, "DELETE FROM op_log;"
-                                      "INSERT INTO op_log SELECT * FROM kept_log;"
-                                      "UPDATE account a SET head = k.head,"
-                                      " deal_number = k.deal_number, meta = k.meta"
-                                      " FROM kept_account k WHERE a.id = k.id;"
-                                      "DROP TABLE kept_log, kept_account"));
-      return;
-    }
-  {
-    g_autofree char *accounts = g_build_filename (server->dir, "accounts", NULL);
-    g_autofree char *kept = g_build_filename (tmpdir, "kept-account", NULL);
-    g_autoptr(GDir) dir = g_dir_open (accounts, 0, NULL);
-    g_autoptr(GDir) kept_dir = NULL;
-    const char *name;
-
-    g_assert_nonnull (dir);
-    while ((name = g_dir_read_name (dir)) != NULL)
-      if (g_str_has_suffix (name, ".db-wal") || g_str_has_suffix (name, ".db-shm"))
-        {
-          g_autofree char *path = g_build_filename (accounts, name, NULL);
-
-          g_assert_cmpint (g_unlink (path), ==, 0);
-        }
-    kept_dir = g_dir_open (kept, 0, NULL);
-    g_assert_nonnull (kept_dir);
-    while ((name = g_dir_read_name (kept_dir)) != NULL)
-      {
-        g_autofree char *from = g_build_filename (kept, name, NULL);
-        g_autofree char *to = g_build_filename (accounts, name, NULL);
-
-        copy_file (from, to);
-      }
-  }
+    g_free (crm_test_pg_query (url, "DELETE FROM op_log;"
+                                    "INSERT INTO op_log SELECT * FROM kept_log;"
+                                    "UPDATE account a SET head = k.head,"
+                                    " deal_number = k.deal_number, meta = k.meta"
+                                    " FROM kept_account k WHERE a.id = k.id;"
+                                    "DROP TABLE kept_log, kept_account"));
+  else
+    copy_account_files (kept, accounts, TRUE);
 }
 
 /* The server lost ops it had acknowledged without a new incarnation (its copy put back
