@@ -125,6 +125,9 @@ crm_sync_state_get_cursor (CrmStore *store)
   return text != NULL ? g_ascii_strtoll (text, NULL, 10) : -1;
 }
 
+/* How many of the latest changes crm_sync_state_dup_cursor_op() looks through. */
+#define CURSOR_OP_WINDOW 20000
+
 gboolean
 crm_sync_state_dup_cursor_op (CrmStore  *store,
                               gint64     cursor,
@@ -139,10 +142,14 @@ crm_sync_state_dup_cursor_op (CrmStore  *store,
   *out_op_id = NULL;
   if (cursor <= 0)
     return TRUE;
-  /* server_seq has no index: the op at the cursor was merged with the last page, so it
-   * is found near the end of the history, read from there backwards */
+  /* server_seq has no index: the op at the cursor was merged with the last page (new,
+   * or one of ours made before it), so it is near the end of the history, read from
+   * there backwards. Only so far: an op further back (tens of thousands of changes
+   * made here since) is taken for none, and the pull goes unchecked, rather than read
+   * the whole history at every page (0.35 s for 300 000 ops; this bound, under 40 ms). */
   stmt = _crm_store_prepare (store,
-    "SELECT op_id FROM changelog WHERE server_seq = ?1 ORDER BY seq DESC LIMIT 1", error);
+    "SELECT op_id FROM (SELECT op_id, server_seq FROM changelog ORDER BY seq DESC"
+    " LIMIT " G_STRINGIFY (CURSOR_OP_WINDOW) ") WHERE server_seq = ?1 LIMIT 1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, cursor);

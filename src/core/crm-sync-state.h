@@ -54,7 +54,8 @@ GPtrArray  *crm_sync_state_dup_outbox        (CrmStore  *store,
 gint64      crm_sync_state_get_cursor        (CrmStore  *store);
 /* The id of the op this replica pulled as the server's sequence number @cursor (the last
  * op of the last page merged), read from its history; *@out_op_id NULL when it holds
- * none (@cursor 0, or history the replica never received). The pull request carries it,
+ * none (@cursor 0, history the replica never received, or more than 20 000 changes
+ * written after it: it is looked for among the latest only). The pull request carries it,
  * so a server that lost ops it had numbered up to there, and numbered others the same
  * since, can tell. */
 gboolean    crm_sync_state_dup_cursor_op     (CrmStore  *store,
