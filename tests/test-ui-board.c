@@ -9,10 +9,6 @@
 
 #include <string.h>
 
-#ifdef GDK_WINDOWING_X11
-#include <gdk/x11/gdkx.h>
-#endif
-
 #include "crm-board.h"
 #include "crm-gate-dialog.h"
 #include "crm-query.h"
@@ -297,41 +293,6 @@ test_drag_and_drop (void)
   g_assert_nonnull (crm_board_column_find_card (to, deal_id));
 }
 
-/* Where @widget's middle at height @y is, in the coordinates of @window's X window (what xdotool's
- * --window takes): widget coordinates plus the surface's own offset (CSD shadows). */
-static void
-window_point (GtkWidget *widget,
-              double     y,
-              int       *out_x,
-              int       *out_y)
-{
-  graphene_point_t in = GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) / 2.0, y);
-  graphene_point_t out;
-  double sx = 0, sy = 0;
-
-  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (window), &in, &out));
-  gtk_native_get_surface_transform (GTK_NATIVE (window), &sx, &sy);
-  *out_x = (int) (out.x + sx);
-  *out_y = (int) (out.y + sy);
-}
-
-static void
-xdotool_done_cb (GPid     pid,
-                 int      status,
-                 gpointer data)
-{
-  int *out = data;
-
-  *out = g_spawn_check_wait_status (status, NULL) ? 0 : 1;
-  g_spawn_close_pid (pid);
-}
-
-static gboolean
-xdotool_finished (gpointer data)
-{
-  return *(int *) data >= 0;
-}
-
 /* A real pointer drag (the review: no test drags with a pointer): xdotool presses the
  * mouse on a card through the X server's XTEST, moves it over the next column in steps
  * and lets go; the app's own gestures see real events, and the deal moves. */
@@ -342,38 +303,25 @@ test_pointer_drag (void)
   CrmBoardColumn *to = crm_test_ui_column_named (window, "Новая заявка");
   CrmDealCard *card = crm_board_column_get_card (from, 0);
   g_autofree char *deal_id = g_strdup (crm_deal_card_get_deal_id (card));
-  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
-  g_autofree char *xid = NULL;
+  g_autofree char *xid = crm_test_ui_xid (GTK_WINDOW (window));
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonObject) deal = NULL;
-  g_autoptr(GError) error = NULL;
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
-  int x1, y1, x2, y2, finished = -1;
-  GPid pid;
+  int x1, y1, x2, y2;
 
-  if (xdotool == NULL)
-    {
-      crm_test_fail_missing ("xdotool is not installed (build-aux/voronka installs it)");
-      return;
-    }
-#ifdef GDK_WINDOWING_X11
-  if (GDK_IS_X11_SURFACE (surface))
-    xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
-#endif
   if (xid == NULL)
-    {
-      crm_test_fail_missing ("the display is not X11 (the UI tests run under Xvfb)");
-      return;
-    }
+    return;
   gtk_window_present (GTK_WINDOW (window));
   crm_test_ui_wait (200);
   /* the card by its title; the column low enough to miss the won/lost zones that
    * slide in above the columns while a card is dragged */
-  window_point (GTK_WIDGET (card), MIN (gtk_widget_get_height (GTK_WIDGET (card)) / 2.0, 30.0), &x1, &y1);
-  window_point (GTK_WIDGET (to), gtk_widget_get_height (GTK_WIDGET (to)) * 0.6, &x2, &y2);
+  crm_test_ui_window_point (GTK_WINDOW (window), GTK_WIDGET (card),
+                            gtk_widget_get_width (GTK_WIDGET (card)) / 2.0,
+                            MIN (gtk_widget_get_height (GTK_WIDGET (card)) / 2.0, 30.0), &x1, &y1);
+  crm_test_ui_window_point (GTK_WINDOW (window), GTK_WIDGET (to),
+                            gtk_widget_get_width (GTK_WIDGET (to)) / 2.0,
+                            gtk_widget_get_height (GTK_WIDGET (to)) * 0.6, &x2, &y2);
   g_test_message ("drag %s from %d,%d to %d,%d", deal_id, x1, y1, x2, y2);
 
-  g_ptr_array_add (argv, g_strdup (xdotool));
 #define ADD(...) g_ptr_array_add (argv, g_strdup_printf (__VA_ARGS__))
   ADD ("mousemove"); ADD ("--window"); ADD ("%s", xid); ADD ("%d", x1); ADD ("%d", y1);
   ADD ("sleep"); ADD ("0.3");
@@ -389,13 +337,8 @@ test_pointer_drag (void)
   ADD ("sleep"); ADD ("0.3");
   ADD ("mouseup"); ADD ("1");
 #undef ADD
-  g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                NULL, NULL, &pid, &error));
-  g_assert_no_error (error);
-  g_child_watch_add (pid, xdotool_done_cb, &finished);
-  g_assert_true (crm_test_ui_wait_until (xdotool_finished, &finished, 20000));
-  g_assert_cmpint (finished, ==, 0);
+  if (!crm_test_ui_xdotool (argv))
+    return;
   crm_test_ui_wait (500);
 
   deal = crm_test_ui_replica_deal (db_path, deal_id);

@@ -8,7 +8,11 @@
  * over a large account, and the RFM scores it may need, take a while), a spinner turning
  * meanwhile; the model then pages through the rows read. «Write to All…» reads its list
  * the same way and writes the messages on the main loop; «Create Deals…» takes the
- * companies the list shows (crm-mass-deals-dialog.c). */
+ * companies the list shows (crm-mass-deals-dialog.c). In selection mode (S4-2, S4-3) a
+ * check box shows on every row; a click, Space or Enter picks a row, Shift+click the rows
+ * up to the last one picked, Ctrl+A all of them; the picked ids (crm-id-selection.c, never
+ * positions) outlive a sync's refill, and a bar offers what applies to them: «Write to
+ * Selected…» for contacts, «Create Deals…» for companies. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -21,6 +25,7 @@
 #include "crm-context.h"
 #include "crm-entity-list.h"
 #include "crm-filter.h"
+#include "crm-id-selection.h"
 #include "crm-list-row.h"
 #include "crm-mailing.h"
 #include "crm-mass-deals-dialog.h"
@@ -62,6 +67,19 @@ struct _CrmEntityList
   GtkListView    *list_view;
   AdwStatusPage  *empty_page;
 
+  /* S4-2, S4-3: selection mode */
+  CrmIdSelection *selection;
+  gboolean        selecting;
+  guint           anchor;          /* the row last picked: Shift+click picks up to it */
+  gboolean        has_anchor;
+  GdkModifierType click_state;     /* the modifiers of the click being activated */
+  GtkToggleButton *select_button;
+  GtkActionBar   *selection_bar;
+  GtkLabel       *selection_label;
+  GtkWidget      *select_all_button;
+  GtkWidget      *mail_selected_button;
+  GtkWidget      *deals_selected_button;
+
   /* S4-5: every row shows its client's segment, read off the main loop */
   GHashTable     *segments;        /* client id → segment name; NULL until read */
   GHashTable     *bound_items;     /* GtkListItem* whose rows are shown */
@@ -93,6 +111,12 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void pick                 (CrmEntityList *self,
+                                  guint          position,
+                                  gboolean       extend);
+static void selection_reset      (CrmEntityList *self);
+static void update_selection_bar (CrmEntityList *self);
 
 static gboolean
 is_company (CrmEntityList *self)
@@ -280,6 +304,7 @@ apply_filter_text (CrmEntityList *self)
     return TRUE;
   g_free (self->filter);
   self->filter = *text != '\0' ? g_steal_pointer (&text) : NULL;
+  selection_reset (self);
   crm_view_reload (CRM_VIEW (self));
   return TRUE;
 }
@@ -382,6 +407,7 @@ segment_changed_cb (CrmEntityList *self)
   if (self->segment_ids != NULL && selected != GTK_INVALID_LIST_POSITION && selected > 0 &&
       selected <= self->segment_ids->len)
     self->segment_id = g_strdup (self->segment_ids->pdata[selected - 1]);
+  selection_reset (self);
   crm_view_reload (CRM_VIEW (self));
 }
 
@@ -553,6 +579,7 @@ typedef struct {
   char       *path;
   char       *list_id;
   char       *filter;
+  GStrv       contact_ids;
   char       *template_name;
   gint64      now;
   gboolean    again;
@@ -565,6 +592,7 @@ mail_data_free (MailData *data)
   g_free (data->path);
   g_free (data->list_id);
   g_free (data->filter);
+  g_strfreev (data->contact_ids);
   g_free (data->template_name);
   g_clear_pointer (&data->plan, json_object_unref);
   g_free (data);
@@ -589,7 +617,8 @@ mail_plan_in_thread (GTask        *task,
       return;
     }
   crm_store_set_now (reader, data->now);
-  data->plan = crm_mailing_plan (reader, data->list_id, data->filter, NULL, data->template_name,
+  data->plan = crm_mailing_plan (reader, data->list_id, data->filter,
+                                 (const char * const *) data->contact_ids, data->template_name,
                                  &error);
   if (data->plan == NULL)
     g_task_return_error (task, error);
@@ -670,6 +699,37 @@ mail_planned_cb (GObject      *source,
   g_task_return_pointer (outer, g_steal_pointer (&mailing), (GDestroyNotify) json_object_unref);
 }
 
+/* Reads the plan of a mailing to the saved list @list_id, the filter @filter or the
+ * contacts @contact_ids (one of them; taken) off the main loop; @outer gets the result. */
+static void
+start_mailing (CrmEntityList *self,
+               GTask         *outer,
+               const char    *list_id,
+               char          *filter,
+               GStrv          contact_ids,
+               const char    *template_name,
+               gboolean       again)
+{
+  MailData *data = g_new0 (MailData, 1);
+  GTask *task;
+
+  data->path = g_strdup (crm_store_get_path (crm_context_get_store (self->context)));
+  data->list_id = g_strdup (list_id);
+  data->filter = filter;
+  data->contact_ids = contact_ids;
+  data->template_name = g_strdup (template_name);
+  data->now = crm_context_now (self->context);
+  data->again = again;
+
+  self->mailings_running++;
+  update_spinner (self);
+  task = g_task_new (self, self->cancellable, mail_planned_cb, outer);
+  g_task_set_source_tag (task, mail_plan_in_thread);
+  g_task_set_task_data (task, data, (GDestroyNotify) mail_data_free);
+  g_task_run_in_thread (task, mail_plan_in_thread);
+  g_object_unref (task);
+}
+
 void
 crm_entity_list_mail_all (CrmEntityList       *self,
                           const char          *template_name,
@@ -679,8 +739,6 @@ crm_entity_list_mail_all (CrmEntityList       *self,
 {
   g_autoptr(GTask) outer = NULL;
   g_autofree char *filter = NULL;
-  MailData *data;
-  GTask *task;
 
   g_return_if_fail (CRM_IS_ENTITY_LIST (self));
   g_return_if_fail (template_name != NULL);
@@ -697,21 +755,33 @@ crm_entity_list_mail_all (CrmEntityList       *self,
                                  "write to everyone in it"));
       return;
     }
-  data = g_new0 (MailData, 1);
-  data->path = g_strdup (crm_store_get_path (crm_context_get_store (self->context)));
-  data->list_id = g_strdup (self->list_id);
-  data->filter = g_steal_pointer (&filter);
-  data->template_name = g_strdup (template_name);
-  data->now = crm_context_now (self->context);
-  data->again = again;
+  start_mailing (self, g_steal_pointer (&outer), self->list_id, g_steal_pointer (&filter), NULL,
+                 template_name, again);
+}
 
-  self->mailings_running++;
-  update_spinner (self);
-  task = g_task_new (self, self->cancellable, mail_planned_cb, g_steal_pointer (&outer));
-  g_task_set_source_tag (task, mail_plan_in_thread);
-  g_task_set_task_data (task, data, (GDestroyNotify) mail_data_free);
-  g_task_run_in_thread (task, mail_plan_in_thread);
-  g_object_unref (task);
+void
+crm_entity_list_mail_selected (CrmEntityList       *self,
+                               const char          *template_name,
+                               gboolean             again,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) outer = NULL;
+
+  g_return_if_fail (CRM_IS_ENTITY_LIST (self));
+  g_return_if_fail (template_name != NULL);
+
+  outer = g_task_new (self, self->cancellable, callback, user_data);
+  g_task_set_source_tag (outer, crm_entity_list_mail_all);
+  if (self->context == NULL || is_company (self) ||
+      crm_id_selection_get_n_selected (self->selection) == 0)
+    {
+      g_task_return_new_error (outer, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, "%s",
+                               _("Select the contacts to write to first"));
+      return;
+    }
+  start_mailing (self, g_steal_pointer (&outer), NULL, NULL,
+                 crm_id_selection_dup_ids (self->selection), template_name, again);
 }
 
 JsonObject *
@@ -759,9 +829,10 @@ mail_dialog_response_cb (AdwMessageDialog *dialog,
 
   if (!g_str_equal (response, "send") || chosen == NULL)
     return;
-  crm_entity_list_mail_all (self, gtk_string_object_get_string (chosen),
-                            gtk_check_button_get_active (again), mail_done_cb,
-                            g_strdup (gtk_string_object_get_string (chosen)));
+  /* in selection mode the dialog was for the contacts selected */
+  (self->selecting ? crm_entity_list_mail_selected : crm_entity_list_mail_all)
+    (self, gtk_string_object_get_string (chosen), gtk_check_button_get_active (again),
+     mail_done_cb, g_strdup (gtk_string_object_get_string (chosen)));
 }
 
 static void
@@ -787,7 +858,9 @@ present_mail_dialog (CrmEntityList *self,
   GtkWidget *box;
   guint selected = 0;
 
-  if (self->context == NULL || !mail_possible (self))
+  if (self->context == NULL ||
+      (self->selecting ? is_company (self) || crm_id_selection_get_n_selected (self->selection) == 0
+                       : !mail_possible (self)))
     return;
   templates = crm_message_template_list (crm_context_get_store (self->context), &error);
   if (templates == NULL)
@@ -814,7 +887,15 @@ present_mail_dialog (CrmEntityList *self,
                            _("There are no e-mail templates yet; an administrator adds them"), NULL);
       return;
     }
-  if (self->list_id != NULL)
+  if (self->selecting)
+    {
+      guint n = crm_id_selection_get_n_selected (self->selection);
+
+      /* Translators: the heading of «Write to Selected…», with how many contacts are selected */
+      heading = g_strdup_printf (ngettext ("Write to %lld Selected Contact",
+                                           "Write to %lld Selected Contacts", n), (long long) n);
+    }
+  else if (self->list_id != NULL)
     /* Translators: the heading of «Write to All…» on a saved list, «Обзвон VIP» */
     heading = g_strdup_printf (_("Write to Everyone in «%s»"), self->list_name != NULL ? self->list_name : "");
   else
@@ -823,6 +904,8 @@ present_mail_dialog (CrmEntityList *self,
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        heading,
                                                        notice != NULL ? notice :
+                                                       self->selecting ?
+                                                       _("Each selected contact gets one e-mail from the template; those without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
                                                        _("Each contact of the list gets one e-mail from the template; contacts without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.")));
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), selected);
@@ -855,6 +938,25 @@ crm_entity_list_create_deals (CrmEntityList *self)
 
   g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
 
+  if (self->selecting)
+    {
+      g_auto(GStrv) selected = NULL;
+
+      /* the companies selected, however the list was narrowed */
+      if (self->context == NULL || !is_company (self))
+        return NULL;
+      if (crm_id_selection_get_n_selected (self->selection) == 0)
+        {
+          crm_widget_show_toast (GTK_WIDGET (self), _("Select the companies to create deals for"));
+          return NULL;
+        }
+      selected = crm_id_selection_dup_ids (self->selection);
+      dialog = crm_mass_deals_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                          self->context, (const char * const *) selected, NULL,
+                                          TRUE);
+      gtk_window_present (GTK_WINDOW (dialog));
+      return GTK_WINDOW (dialog);
+    }
   /* the rows the filter, the segment or the saved list leave, as read for the list */
   if (self->context == NULL || !is_company (self) || !is_filtered (self) ||
       self->filter_running || self->filtered_rows == NULL)
@@ -872,7 +974,7 @@ crm_entity_list_create_deals (CrmEntityList *self)
   g_ptr_array_add (ids, NULL);
   dialog = crm_mass_deals_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                       self->context, (const char * const *) ids->pdata,
-                                      self->list_id != NULL ? self->list_name : NULL);
+                                      self->list_id != NULL ? self->list_name : NULL, FALSE);
   gtk_window_present (GTK_WINDOW (dialog));
   return GTK_WINDOW (dialog);
 }
@@ -930,7 +1032,8 @@ crm_entity_list_set_key (CrmView    *view,
   if (g_strcmp0 (list_id, self->list_id) == 0)
     return;
 
-  /* another list, or the whole view: it starts unfiltered */
+  /* another list, or the whole view: it starts unfiltered, nothing selected */
+  crm_entity_list_set_selection_mode (self, FALSE);
   g_free (self->list_id);
   self->list_id = g_strdup (list_id);
   g_clear_pointer (&self->list_name, g_free);
@@ -1103,6 +1206,7 @@ update_spinner (CrmEntityList *self)
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   /* one mailing at a time: a second click would write to the same people twice */
   gtk_widget_set_sensitive (self->mail_button, self->mailings_running == 0);
+  update_selection_bar (self);
   /* deals for the companies shown, once they are read */
   gtk_widget_set_sensitive (self->deals_button, !self->filter_running);
 }
@@ -1318,8 +1422,10 @@ crm_entity_list_reload (CrmView *view)
       read_saved_list (self);
     }
   gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
-  gtk_widget_set_visible (self->mail_button, mail_possible (self));
-  gtk_widget_set_visible (self->deals_button, is_company (self) && is_filtered (self));
+  gtk_widget_set_visible (self->mail_button, !self->selecting && mail_possible (self));
+  gtk_widget_set_visible (self->deals_button,
+                          !self->selecting && is_company (self) && is_filtered (self));
+  update_selection_bar (self);
   if (self->list_id != NULL && self->list_name != NULL)
     crm_view_set_title (view, self->list_name);
   else
@@ -1344,12 +1450,28 @@ crm_entity_list_reload (CrmView *view)
 
 /* ---- rows ---- */
 
+static void show_check (CrmEntityList *self,
+                        GtkListItem   *item);
+
+static void
+item_selected_cb (GtkListItem   *item,
+                  GParamSpec    *pspec,
+                  CrmEntityList *self)
+{
+  show_check (self, item);
+}
+
 static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               CrmEntityList            *self)
 {
-  gtk_list_item_set_child (item, crm_list_row_new ());
+  GtkWidget *row = crm_list_row_new ();
+
+  /* the row knows its item: Space on a focused row picks it */
+  g_object_set_data (G_OBJECT (row), "crm-list-item", item);
+  gtk_list_item_set_child (item, row);
+  g_signal_connect_object (item, "notify::selected", G_CALLBACK (item_selected_cb), self, 0);
 }
 
 static void
@@ -1364,6 +1486,7 @@ show_row (CrmEntityList *self,
   if (record != NULL)
     crm_list_row_set_record (CRM_LIST_ROW (gtk_list_item_get_child (item)), self->kind, record,
                              segment);
+  show_check (self, item);
 }
 
 static void
@@ -1387,13 +1510,290 @@ static void
 activate_cb (CrmEntityList *self,
              guint          position)
 {
-  g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+  g_autoptr(CrmRecord) record = NULL;
+  GdkModifierType state = self->click_state;
 
+  self->click_state = 0;
+  if (self->selecting)
+    {
+      /* a click or Enter picks the row; with Shift, the rows up to the last one picked */
+      pick (self, position, (state & GDK_SHIFT_MASK) != 0);
+      return;
+    }
+  record = g_list_model_get_item (G_LIST_MODEL (self->model), position);
   if (record == NULL || crm_record_get_id (record) == NULL)
     return;
   gtk_widget_activate_action (GTK_WIDGET (self),
                               is_company (self) ? "win.open-company" : "win.open-contact",
                               "s", crm_record_get_id (record));
+}
+
+/* ---- selection mode (S4-2, S4-3) ---- */
+
+static void
+show_check (CrmEntityList *self,
+            GtkListItem   *item)
+{
+  GtkWidget *row = gtk_list_item_get_child (item);
+
+  if (CRM_IS_LIST_ROW (row))
+    crm_list_row_set_check (CRM_LIST_ROW (row), self->selecting, gtk_list_item_get_selected (item));
+}
+
+static void
+update_selection_bar (CrmEntityList *self)
+{
+  guint n = crm_id_selection_get_n_selected (self->selection);
+  g_autofree char *text = NULL;
+
+  /* Translators: how many rows are selected in the contacts or companies list, «Выбрано: 3» */
+  text = g_strdup_printf (ngettext ("%lld selected", "%lld selected", n), (long long) n);
+  gtk_label_set_label (self->selection_label, text);
+  gtk_widget_set_visible (self->mail_selected_button, !is_company (self));
+  gtk_widget_set_visible (self->deals_selected_button, is_company (self));
+  gtk_widget_set_sensitive (self->mail_selected_button, n > 0 && self->mailings_running == 0);
+  gtk_widget_set_sensitive (self->deals_selected_button, n > 0);
+}
+
+static void
+too_many_toast (CrmEntityList *self)
+{
+  g_autofree char *text = NULL;
+
+  /* Translators: a toast when more rows are selected than a mailing takes */
+  text = g_strdup_printf (_("At most %d rows can be selected; narrow the list with a filter"),
+                          CRM_MAILING_MAX_CONTACTS);
+  crm_widget_show_toast (GTK_WIDGET (self), text);
+}
+
+/* Picks the row at @position, or unpicks it; @extend: picks every row between it and the
+ * row picked last. */
+static void
+pick (CrmEntityList *self,
+      guint          position,
+      gboolean       extend)
+{
+  gboolean ok;
+
+  if (extend && self->has_anchor && self->anchor != position)
+    ok = crm_id_selection_select_range (self->selection, MIN (self->anchor, position),
+                                        MAX (self->anchor, position) - MIN (self->anchor, position) + 1,
+                                        TRUE);
+  else
+    ok = crm_id_selection_toggle (self->selection, position, NULL);
+  if (!ok)
+    {
+      g_autoptr(CrmRecord) record = g_list_model_get_item (G_LIST_MODEL (self->model), position);
+
+      if (record != NULL && crm_record_get_id (record) != NULL)
+        too_many_toast (self);
+      return;
+    }
+  self->anchor = position;
+  self->has_anchor = TRUE;
+}
+
+gboolean
+crm_entity_list_get_selection_mode (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+  return self->selecting;
+}
+
+void
+crm_entity_list_set_selection_mode (CrmEntityList *self,
+                                    gboolean       selecting)
+{
+  GHashTableIter iter;
+  gpointer item;
+
+  g_return_if_fail (CRM_IS_ENTITY_LIST (self));
+
+  selecting = !!selecting;
+  if (self->selecting == selecting)
+    return;
+  self->selecting = selecting;
+  /* leaving it forgets what was picked */
+  crm_id_selection_clear (self->selection);
+  self->has_anchor = FALSE;
+  g_signal_handlers_block_matched (self->select_button, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_toggle_button_set_active (self->select_button, selecting);
+  g_signal_handlers_unblock_matched (self->select_button, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  gtk_action_bar_set_revealed (self->selection_bar, selecting);
+  /* the whole list's actions make way for the selection's */
+  gtk_widget_set_visible (self->mail_button, !selecting && mail_possible (self));
+  gtk_widget_set_visible (self->deals_button, !selecting && is_company (self) && is_filtered (self));
+  g_hash_table_iter_init (&iter, self->bound_items);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    show_check (self, item);
+  update_selection_bar (self);
+}
+
+GStrv
+crm_entity_list_dup_selected_ids (CrmEntityList *self)
+{
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
+  return crm_id_selection_dup_ids (self->selection);
+}
+
+gboolean
+crm_entity_list_select_all (CrmEntityList *self)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(JsonArray) read = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *rows;
+  guint total;
+
+  g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
+
+  crm_entity_list_set_selection_mode (self, TRUE);
+  if (self->context == NULL || crm_entity_list_is_loading (self))
+    return FALSE;
+  total = crm_paged_model_get_total (self->model);
+  if (total > CRM_MAILING_MAX_CONTACTS)
+    {
+      too_many_toast (self);
+      return FALSE;
+    }
+  /* the rows shown: a filtered list has them all; the whole list reads their ids in one
+   * query, never row by row */
+  if (is_filtered (self))
+    rows = self->filtered_rows;
+  else
+    {
+      gint64 n = 0;
+
+      rows = read = fetch_rows (self, 0, MAX (total, 1), &n, &error);
+      if (read == NULL)
+        {
+          crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the list"), error);
+          return FALSE;
+        }
+    }
+  for (guint i = 0; rows != NULL && i < json_array_get_length (rows); i++)
+    g_ptr_array_add (ids, (gpointer) json_object_get_string_member_with_default (
+      json_array_get_object_element (rows, i), "id", ""));
+  g_ptr_array_add (ids, NULL);
+  if (!crm_id_selection_set_ids (self->selection, (const char * const *) ids->pdata))
+    {
+      too_many_toast (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A new filter, search, tag, segment or list: what was picked goes. */
+static void
+selection_reset (CrmEntityList *self)
+{
+  crm_id_selection_clear (self->selection);
+  self->has_anchor = FALSE;
+}
+
+static void
+select_toggled_cb (CrmEntityList *self)
+{
+  crm_entity_list_set_selection_mode (self, gtk_toggle_button_get_active (self->select_button));
+}
+
+static void
+select_all_clicked_cb (CrmEntityList *self)
+{
+  crm_entity_list_select_all (self);
+}
+
+static void
+mail_selected_clicked_cb (CrmEntityList *self)
+{
+  present_mail_dialog (self, NULL, NULL);
+}
+
+static void
+deals_selected_clicked_cb (CrmEntityList *self)
+{
+  crm_entity_list_create_deals (self);
+}
+
+/* The position of the list's row that has the keyboard focus, or GTK_INVALID_LIST_POSITION. */
+static guint
+focused_position (CrmEntityList *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkListItem *item;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->list_view)))
+    return GTK_INVALID_LIST_POSITION;
+  for (GtkWidget *child = gtk_widget_get_first_child (focus); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if ((item = g_object_get_data (G_OBJECT (child), "crm-list-item")) != NULL)
+      return gtk_list_item_get_position (item);
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* Ctrl+A anywhere in the window showing the list selects every row (not in a text
+ * entry, where it selects the text). */
+static gboolean
+select_all_shortcut_cb (GtkWidget *widget,
+                        GVariant  *args,
+                        gpointer   user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (widget);
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+
+  if (!gtk_widget_get_mapped (widget) || (focus != NULL && GTK_IS_EDITABLE (focus)))
+    return FALSE;
+  crm_entity_list_select_all (self);
+  return TRUE;
+}
+
+/* Escape anywhere in the window leaves selection mode (before the window's «back»). */
+static gboolean
+leave_shortcut_cb (GtkWidget *widget,
+                   GVariant  *args,
+                   gpointer   user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (widget);
+
+  if (!gtk_widget_get_mapped (widget) || !self->selecting)
+    return FALSE;
+  crm_entity_list_set_selection_mode (self, FALSE);
+  return TRUE;
+}
+
+/* Space on a focused row picks it (Shift+Space: the rows up to the last one picked),
+ * before the list's own binding. */
+static gboolean
+key_pressed_cb (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                CrmEntityList         *self)
+{
+  GdkModifierType modifiers = state & gtk_accelerator_get_default_mod_mask ();
+  guint position;
+
+  self->click_state = 0;
+  if ((keyval == GDK_KEY_space || keyval == GDK_KEY_KP_Space) && self->selecting &&
+      (modifiers & ~GDK_SHIFT_MASK) == 0 &&
+      (position = focused_position (self)) != GTK_INVALID_LIST_POSITION)
+    {
+      pick (self, position, (modifiers & GDK_SHIFT_MASK) != 0);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The modifiers of a click on a row, for the activation it ends in. */
+static void
+click_pressed_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  CrmEntityList   *self)
+{
+  self->click_state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
 }
 
 /* ---- GObject ---- */
@@ -1405,6 +1805,8 @@ context_set (CrmView    *view,
 {
   if (context == NULL)
     return;
+  g_signal_connect_swapped (context, "notify::search", G_CALLBACK (selection_reset), view);
+  g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (selection_reset), view);
   g_signal_connect_swapped (context, "notify::search", G_CALLBACK (crm_view_queue_reload), view);
   g_signal_connect_swapped (context, "notify::tag-filter", G_CALLBACK (crm_view_queue_reload), view);
 }
@@ -1428,6 +1830,7 @@ crm_entity_list_finalize (GObject *object)
 {
   CrmEntityList *self = CRM_ENTITY_LIST (object);
 
+  g_clear_object (&self->selection);
   g_clear_object (&self->model);
   g_clear_pointer (&self->kind, g_free);
   g_clear_pointer (&self->list_id, g_free);
@@ -1524,6 +1927,12 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, mail_button);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, deals_button);
   gtk_widget_class_bind_template_child (widget_class, CrmEntityList, spinner);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, select_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, selection_bar);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, selection_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, select_all_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, mail_selected_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmEntityList, deals_selected_button);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filter_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, segment_changed_cb);
@@ -1536,20 +1945,50 @@ crm_entity_list_class_init (CrmEntityListClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, unbind_row_cb);
   gtk_widget_class_bind_template_callback (widget_class, activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, sort_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, select_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, select_all_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, mail_selected_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, deals_selected_clicked_cb);
 }
 
 static void
 crm_entity_list_init (CrmEntityList *self)
 {
-  g_autoptr(GtkNoSelection) selection = NULL;
+  GtkEventController *shortcuts;
+  GtkEventController *keys;
+  GtkGesture *click;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bound_items = g_hash_table_new (NULL, NULL);
   self->cancellable = g_cancellable_new ();
   /* The model lives as long as the view; it reads through self without a reference. */
   self->model = crm_paged_model_new (fetch_rows, self, NULL);
-  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  /* what a mailing takes at most; a mass deal refuses more than its own bound itself */
+  self->selection = crm_id_selection_new (G_LIST_MODEL (self->model), CRM_MAILING_MAX_CONTACTS);
+  g_signal_connect_object (self->selection, "notify::n-selected",
+                           G_CALLBACK (update_selection_bar), self, G_CONNECT_SWAPPED);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  /* before the list's own keys (its Ctrl+A, Space) and the window's Escape, wherever the
+   * focus is in the window */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (shortcuts), GTK_SHORTCUT_SCOPE_GLOBAL);
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_a, GDK_CONTROL_MASK),
+                      gtk_callback_action_new (select_all_shortcut_cb, NULL, NULL)));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                      gtk_callback_action_new (leave_shortcut_cb, NULL, NULL)));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  click = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect (click, "pressed", G_CALLBACK (click_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (click));
   crm_view_mark_dirty (CRM_VIEW (self));
 }
 

@@ -57,11 +57,33 @@ void           crm_entity_list_mail_all          (CrmEntityList       *self,
 JsonObject    *crm_entity_list_mail_all_finish   (CrmEntityList       *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
-/* «Create Deals…» (S4-3) on the companies a filter, a segment or a saved list shows: opens
- * the dialog (crm-mass-deals-dialog.h) for the rows read, and returns it; NULL (nothing
- * opened) while they are being read, on an unfiltered or contacts list, or, said in a
- * toast, when none is shown. */
+/* «Create Deals…» (S4-3) on the companies a filter, a segment or a saved list shows (in
+ * selection mode: on those selected): opens the dialog (crm-mass-deals-dialog.h) for the
+ * rows read, and returns it; NULL (nothing opened) while they are being read, on an
+ * unfiltered or contacts list, or, said in a toast, when none is shown (selected). */
 GtkWindow     *crm_entity_list_create_deals      (CrmEntityList *self);
+/* «Write to Selected…» (S4-2): crm_entity_list_mail_all() for the contacts selected
+ * (crm_mailing_plan with their ids: one that was deleted meanwhile is listed as skipped);
+ * NOT_FOUND when none is. */
+void           crm_entity_list_mail_selected     (CrmEntityList       *self,
+                                                  const char          *template_name,
+                                                  gboolean             again,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+/* Selection mode (S4-2, S4-3): a check box on every row, and a bar with how many are
+ * selected and what applies to them («Write to Selected…» on contacts, «Create Deals…» on
+ * companies: crm_entity_list_create_deals() then takes the companies selected). Leaving
+ * it, or another filter, search, tag filter, segment or list, clears the selection; a
+ * reload (a sync) keeps it: it is kept by ids. */
+gboolean       crm_entity_list_get_selection_mode (CrmEntityList *self);
+void           crm_entity_list_set_selection_mode (CrmEntityList *self,
+                                                   gboolean       selecting);
+/* The ids selected, in the order they were (NULL-terminated). */
+GStrv          crm_entity_list_dup_selected_ids  (CrmEntityList *self);
+/* Ctrl+A: selection mode with every row shown selected (read in one query); FALSE, said
+ * in a toast, when there are more than CRM_MAILING_MAX_CONTACTS, or while the list is
+ * read. */
+gboolean       crm_entity_list_select_all        (CrmEntityList *self);
 /* Whether a filtered list (a filter, a segment or a saved list) or a mailing is being
  * read off the main loop; the rows and the count follow when it is done. */
 gboolean       crm_entity_list_is_loading        (CrmEntityList *self);

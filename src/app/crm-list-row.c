@@ -15,6 +15,7 @@ struct _CrmListRow
 {
   GtkWidget  parent_instance;
 
+  GtkWidget *check;
   AdwAvatar *avatar;
   GtkLabel  *title_label;
   GtkLabel  *detail_label;
@@ -127,6 +128,24 @@ crm_list_row_get_detail (CrmListRow *self)
   return gtk_label_get_label (self->detail_label);
 }
 
+void
+crm_list_row_set_check (CrmListRow *self,
+                        gboolean    shown,
+                        gboolean    checked)
+{
+  g_return_if_fail (CRM_IS_LIST_ROW (self));
+  gtk_widget_set_visible (self->check, shown);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (self->check), shown && checked);
+}
+
+gboolean
+crm_list_row_get_checked (CrmListRow *self)
+{
+  g_return_val_if_fail (CRM_IS_LIST_ROW (self), FALSE);
+  return gtk_widget_get_visible (self->check) &&
+         gtk_check_button_get_active (GTK_CHECK_BUTTON (self->check));
+}
+
 static void
 crm_list_row_dispose (GObject *object)
 {
@@ -146,6 +165,7 @@ crm_list_row_class_init (CrmListRowClass *klass)
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/voronka/Voronka/crm-list-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, CrmListRow, check);
   gtk_widget_class_bind_template_child (widget_class, CrmListRow, avatar);
   gtk_widget_class_bind_template_child (widget_class, CrmListRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, CrmListRow, detail_label);

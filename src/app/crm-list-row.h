@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-list-row.h — a row of the contact and company lists: avatar, name, details. */
+/* crm-list-row.h — a row of the contact and company lists: avatar, name, details, and
+ * in selection mode a check box saying whether the row is picked. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -21,5 +22,11 @@ void        crm_list_row_set_record (CrmListRow *self,
 const char *crm_list_row_get_title (CrmListRow *self);
 /* The line under the name (phone, e-mail, segment…), as shown. */
 const char *crm_list_row_get_detail (CrmListRow *self);
+/* Selection mode (S4-2, S4-3): the check box shown, and ticked when @checked. It only
+ * shows: a click on the row (the box takes none) picks it through the list. */
+void        crm_list_row_set_check  (CrmListRow *self,
+                                     gboolean    shown,
+                                     gboolean    checked);
+gboolean    crm_list_row_get_checked (CrmListRow *self);
 
 G_END_DECLS

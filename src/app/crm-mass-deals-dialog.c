@@ -499,7 +499,8 @@ CrmMassDealsDialog *
 crm_mass_deals_dialog_new (GtkWindow          *parent,
                            CrmContext         *context,
                            const char * const *company_ids,
-                           const char         *list_name)
+                           const char         *list_name,
+                           gboolean            selected)
 {
   CrmMassDealsDialog *self;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -526,6 +527,13 @@ crm_mass_deals_dialog_new (GtkWindow          *parent,
                                          "each gets its company's responsible.",
                                          "%u deals will be made, one for each company of «%s»; "
                                          "each gets its company's responsible.", n), n, list_name);
+  else if (selected)
+    /* Translators: the description of «Create Deals» on the companies selected in the list */
+    summary = g_strdup_printf (ngettext ("%lld deal will be made, one for each company "
+                                         "selected; each gets its company's responsible.",
+                                         "%lld deals will be made, one for each company "
+                                         "selected; each gets its company's responsible.", n),
+                               (long long) n);
   else
     /* Translators: the description of «Create Deals» on the companies a filter found */
     summary = g_strdup_printf (ngettext ("%u deal will be made, one for each company found; "

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-mass-deals-dialog.h — «Создать сделки…» (S4-3) on the companies a filter or a saved
- * list shows: one deal per company from a deal template (title pattern, pipeline, stage,
+ * list shows, or those selected: one deal per company from a deal template (title pattern, pipeline, stage,
  * the pipeline's date and required fields, amount, tags) in one change set, toasted with
  * «Undo»; then the deals made, each opening its card. */
 #pragma once
@@ -15,11 +15,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CrmMassDealsDialog, crm_mass_deals_dialog, CRM, MASS_DEALS_DIALOG, AdwWindow)
 
 /* For @company_ids (NULL-terminated; a company named twice counts once), shown as the
- * companies of the saved list @list_name, or as those found when it is NULL. */
+ * companies of the saved list @list_name, as those selected in the list when @selected
+ * (selection mode), or as those found. */
 CrmMassDealsDialog *crm_mass_deals_dialog_new          (GtkWindow           *parent,
                                                         CrmContext          *context,
                                                         const char * const  *company_ids,
-                                                        const char          *list_name);
+                                                        const char          *list_name,
+                                                        gboolean             selected);
 /* How many deals «Create» makes. */
 guint               crm_mass_deals_dialog_get_n_deals  (CrmMassDealsDialog  *self);
 /* Creates the deals as the dialog is filled in (what «Create» does); FALSE when refused,

@@ -14,6 +14,10 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#ifdef GDK_WINDOWING_X11
+#include <gdk/x11/gdkx.h>
+#endif
+
 #include "config.h"
 #include "crm-application.h"
 #include "crm-board.h"
@@ -453,4 +457,89 @@ crm_test_ui_column_named (CrmWindow  *window,
     }
   g_assert_not_reached ();
   return NULL;
+}
+
+/* ---- real input: xdotool through the X server's XTEST (the UI tests run under Xvfb) ---- */
+
+/* @window's X window id, as xdotool's --window takes it; NULL, failing the test as a
+ * missing part, when the display is not X11. */
+static inline char *
+crm_test_ui_xid (GtkWindow *window)
+{
+#ifdef GDK_WINDOWING_X11
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+
+  if (GDK_IS_X11_SURFACE (surface))
+    return g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (surface));
+#endif
+  crm_test_fail_missing ("the display is not X11 (the UI tests run under Xvfb)");
+  return NULL;
+}
+
+/* Where @widget's point (@x, @y) is in the coordinates of @window's X window (what
+ * xdotool's --window takes): widget coordinates plus the surface's own offset (CSD
+ * shadows). */
+static inline void
+crm_test_ui_window_point (GtkWindow *window,
+                          GtkWidget *widget,
+                          double     x,
+                          double     y,
+                          int       *out_x,
+                          int       *out_y)
+{
+  graphene_point_t in = GRAPHENE_POINT_INIT (x, y);
+  graphene_point_t out;
+  double sx = 0, sy = 0;
+
+  g_assert_true (gtk_widget_compute_point (widget, GTK_WIDGET (window), &in, &out));
+  gtk_native_get_surface_transform (GTK_NATIVE (window), &sx, &sy);
+  *out_x = (int) (out.x + sx);
+  *out_y = (int) (out.y + sy);
+}
+
+static inline void
+crm_test_ui_xdotool_done_cb (GPid     pid,
+                             int      status,
+                             gpointer data)
+{
+  int *out = data;
+
+  *out = g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+  g_spawn_close_pid (pid);
+}
+
+static inline gboolean
+crm_test_ui_xdotool_finished (gpointer data)
+{
+  return *(int *) data >= 0;
+}
+
+/* Runs xdotool with the arguments @args (its commands: "mousemove", "--window", XID, …)
+ * and waits, the main loop running, until it is done; the app's own controllers see real
+ * events. FALSE, failing the test as a missing part, without xdotool. */
+static inline gboolean
+crm_test_ui_xdotool (GPtrArray *args)
+{
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  int finished = -1;
+  GPid pid;
+
+  if (xdotool == NULL)
+    {
+      crm_test_fail_missing ("xdotool is not installed (build-aux/voronka installs it)");
+      return FALSE;
+    }
+  g_ptr_array_add (argv, xdotool);
+  for (guint i = 0; i < args->len; i++)
+    g_ptr_array_add (argv, args->pdata[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_async (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, &error));
+  g_assert_no_error (error);
+  g_child_watch_add (pid, crm_test_ui_xdotool_done_cb, &finished);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_xdotool_finished, &finished, 20000));
+  g_assert_cmpint (finished, ==, 0);
+  return TRUE;
 }
