@@ -5,7 +5,8 @@
  * the rows up to the last one picked, a click again unpicks; a sync's refill keeps what
  * was picked; «Write to Selected…» queues exactly one e-mail per contact picked (checked
  * in the replica's outbox); Escape leaves the mode and forgets the rows, Ctrl+A picks them
- * all, a new filter forgets them; on companies, «Create Deals…» makes exactly one deal
+ * all, a new filter forgets them, a contact deleted by a sync is no longer picked; on
+ * companies, «Create Deals…» makes exactly one deal
  * for each company picked. Screenshots of the mode in English and Russian. */
 #include "crm-test-ui.h"
 
@@ -219,6 +220,31 @@ two_mailed (gpointer unused)
   return *names != '\0';
 }
 
+/* Deletes the contact @name through a connection of the test's own, as a sync would
+ * bring a colleague's deletion, and lets the list follow. */
+static void
+delete_contact (const char *name)
+{
+  g_autofree char *id = id_of ("contact", name);
+  gint64 total = crm_paged_model_get_total (crm_entity_list_get_model (page ("contacts")));
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_change_set_bool (crm_changeset_touch (changeset, "contact", id), "deleted", TRUE);
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  crm_test_ui_wait (300);
+  g_assert_true (crm_test_ui_wait_until (list_loaded, page ("contacts"), 20000));
+  crm_test_ui_wait (300);
+  g_assert_cmpint (crm_paged_model_get_total (crm_entity_list_get_model (page ("contacts"))), ==,
+                   total - 1);
+}
+
 static void
 test_contacts (void)
 {
@@ -321,8 +347,28 @@ test_contacts (void)
   g_assert_cmpuint (n_selected (list), ==,
                     crm_paged_model_get_total (crm_entity_list_get_model (list)));
   g_assert_cmpuint (n_selected (list), >, 200);
+
+  /* a colleague deletes a contact selected; after the sync it is no longer selected */
+  {
+    g_autofree char *vera = id_of ("contact", "Выборова Вера");
+    g_auto(GStrv) ids = NULL;
+
+    delete_contact ("Выборова Вера");
+    g_assert_cmpuint (n_selected (list), ==,
+                      crm_paged_model_get_total (crm_entity_list_get_model (list)));
+    ids = crm_entity_list_dup_selected_ids (list);
+    g_assert_false (g_strv_contains ((const char * const *) ids, vera));
+  }
   crm_entity_list_set_selection_mode (list, FALSE);
   g_assert_cmpuint (n_selected (list), ==, 0);
+
+  /* the same in a filtered list */
+  show_filtered ("contacts", CONTACTS_FILTER, 2);
+  g_assert_true (crm_entity_list_select_all (list));
+  delete_contact ("Выборов Антон");
+  g_assert_true (selected_ids_are (list, "Выборнов Глеб", NULL));
+  g_assert_cmpstr (bar_text (list), ==, "1 selected");
+  crm_entity_list_set_selection_mode (list, FALSE);
 }
 
 static void
@@ -387,13 +433,14 @@ run_in_russian (void)
   app = crm_test_ui_start (db_path);
   window = crm_test_ui_main_window (app);
   list = page ("contacts");
-  show_filtered ("contacts", CONTACTS_FILTER, 3);
+  /* the one of the three the contacts test left */
+  show_filtered ("contacts", CONTACTS_FILTER, 1);
   /* no pointer here: the parent's window may lie over this one */
   g_assert_true (crm_entity_list_select_all (list));
   crm_test_ui_wait (300);
-  g_assert_cmpuint (n_selected (list), ==, 3);
-  g_assert_cmpstr (bar_text (list), ==, "Выбрано: 3");
-  g_assert_true (crm_list_row_get_checked (row_named (list, "Выборов Антон")));
+  g_assert_cmpuint (n_selected (list), ==, 1);
+  g_assert_cmpstr (bar_text (list), ==, "Выбрано: 1");
+  g_assert_true (crm_list_row_get_checked (row_named (list, "Выборнов Глеб")));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "selection-contacts-ru"));
   list = page ("companies");
   show_filtered ("companies", COMPANIES_FILTER, 3);
@@ -454,6 +501,7 @@ main (int   argc,
     }
   g_test_add_func ("/ui/selection/contacts", test_contacts);
   g_test_add_func ("/ui/selection/companies", test_companies);
+  /* last: it binds the Russian catalog in this process too */
   g_test_add_func ("/ui/selection/russian", test_russian);
   status = g_test_run ();
 

@@ -1211,6 +1211,45 @@ update_spinner (CrmEntityList *self)
   gtk_widget_set_sensitive (self->deals_button, !self->filter_running);
 }
 
+/* After a reload (a sync, an edit): the ids selected that the list no longer shows (a
+ * colleague deleted the contact, the filter no longer matches it) are no longer selected.
+ * A filtered list has its rows at hand; the whole one asks which of the ids are still
+ * there, in one query bounded by the selection. */
+static void
+prune_selection (CrmEntityList *self)
+{
+  g_autoptr(GHashTable) present = NULL;
+  g_autoptr(JsonArray) read = NULL;
+  g_auto(GStrv) ids = NULL;
+  g_autofree char *tags = NULL;
+  JsonArray *rows;
+
+  if (self->context == NULL || crm_id_selection_get_n_selected (self->selection) == 0)
+    return;
+  if (is_filtered (self))
+    rows = self->filtered_rows;
+  else
+    {
+      CrmFilterQuery query = { .entity = self->kind };
+
+      /* the search matches names otherwise than a filter does: leave the ids as they are */
+      if (crm_context_get_search (self->context) != NULL)
+        return;
+      ids = crm_id_selection_dup_ids (self->selection);
+      tags = crm_entity_list_dup_filter (self);
+      query.filter = tags;
+      query.ids = (const char * const *) ids;
+      rows = read = crm_filter_query (crm_context_get_store (self->context), &query, NULL, NULL);
+    }
+  if (rows == NULL)
+    return;
+  present = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_hash_table_add (present, (gpointer) json_object_get_string_member_with_default (
+      json_array_get_object_element (rows, i), "id", ""));
+  crm_id_selection_retain (self->selection, present);
+}
+
 /* The model over what is to be shown now: the count in the subtitle, the list or the
  * empty page, the segments of the rows. */
 static void
@@ -1231,6 +1270,7 @@ show_rows (CrmEntityList *self)
     }
   total = crm_paged_model_get_total (self->model);
   start_segments (self);
+  prune_selection (self);
 
   if (is_company (self))
     subtitle = g_strdup_printf (ngettext ("%u company", "%u companies", total), total);

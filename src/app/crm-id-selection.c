@@ -296,6 +296,28 @@ crm_id_selection_clear (CrmIdSelection *self)
   changed (self, 0, get_n_items (G_LIST_MODEL (self)));
 }
 
+void
+crm_id_selection_retain (CrmIdSelection *self,
+                         GHashTable     *present)
+{
+  GHashTableIter iter;
+  gpointer id;
+  gboolean removed = FALSE;
+
+  g_return_if_fail (CRM_IS_ID_SELECTION (self));
+
+  g_hash_table_iter_init (&iter, self->ids);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    if (!g_hash_table_contains (present, id))
+      {
+        g_hash_table_iter_remove (&iter);
+        removed = TRUE;
+      }
+  /* the rows of those ids are not shown: only the count changes */
+  if (removed)
+    changed (self, 0, 0);
+}
+
 /* ---- GObject ---- */
 
 static void

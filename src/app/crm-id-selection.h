@@ -40,5 +40,8 @@ gboolean        crm_id_selection_select_range   (CrmIdSelection  *self,
 gboolean        crm_id_selection_set_ids        (CrmIdSelection     *self,
                                                  const char * const *ids);
 void            crm_id_selection_clear          (CrmIdSelection  *self);
+/* Unpicks every id @present (id → anything) lacks: rows a sync took out of the list. */
+void            crm_id_selection_retain         (CrmIdSelection  *self,
+                                                 GHashTable      *present);
 
 G_END_DECLS
