@@ -14,7 +14,9 @@
  *   - a backup restored right away (nothing lost) gives the same data, and laptops are
  *     told that 0 changes had to be sent again;
  *   - schema 8: a replica of schema 7 keeps its acknowledged ops' server numbers, so it
- *     can send them back to a restored server. */
+ *     can send them back to a restored server;
+ *   - the op a pull names at its cursor (since_op) is read from the replica's history,
+ *     among its latest 20 000 changes only (the lost-ops case itself is in test-sync). */
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -465,6 +467,67 @@ test_migration (void)
   }
 }
 
+/* The op a pull names at its cursor is read from the replica's history: the newest row
+ * the server numbered so; none at 0, none for a number it never received, and none
+ * when more than 20 000 changes were written after it (the pull goes unchecked then,
+ * rather than read the whole history). */
+static void
+test_cursor_op (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "cursor-op.db", NULL);
+  g_autoptr(GError) error = NULL;
+  char *op = NULL;
+  sqlite3 *db = NULL;
+
+  {
+    g_autoptr(CrmStore) store = crm_store_create (path, &error);
+
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, local, server_seq)"
+    " VALUES ('01a209b0-8205-78b5-8923-c0b894a36001', 1, 'other', 'deal',"
+    "  '01a209b0-8205-78b5-8923-c0b894a36100', '{}', 0, 41),"
+    " ('01a209b0-8205-78b5-8923-c0b894a36002', 2, 'other', 'deal',"
+    "  '01a209b0-8205-78b5-8923-c0b894a36100', '{}', 0, 42);",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (path);
+
+    g_assert_true (crm_sync_state_dup_cursor_op (store, 42, &op, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (op, ==, "01a209b0-8205-78b5-8923-c0b894a36002");
+    g_clear_pointer (&op, g_free);
+    g_assert_true (crm_sync_state_dup_cursor_op (store, 41, &op, &error));
+    g_assert_cmpstr (op, ==, "01a209b0-8205-78b5-8923-c0b894a36001");
+    g_clear_pointer (&op, g_free);
+    g_assert_true (crm_sync_state_dup_cursor_op (store, 0, &op, &error));
+    g_assert_null (op);
+    g_assert_true (crm_sync_state_dup_cursor_op (store, 43, &op, &error));
+    g_assert_null (op);
+  }
+  /* 19 999 changes made here since (not numbered by the server yet) */
+  g_assert_cmpint (sqlite3_exec (db,
+    "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)"
+    " INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, local)"
+    " SELECT printf ('01a209b0-8205-78b5-8923-%012x', 1000 + i), 10 + i, 'here', 'deal',"
+    "  '01a209b0-8205-78b5-8923-c0b894a36100', '{}', 1 FROM n;", NULL, NULL, NULL),
+    ==, SQLITE_OK);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (path);
+
+    /* 42 is the oldest of the 20 000 latest changes, 41 just before them */
+    g_assert_true (crm_sync_state_dup_cursor_op (store, 41, &op, &error));
+    g_assert_no_error (error);
+    g_assert_null (op);
+    g_assert_true (crm_sync_state_dup_cursor_op (store, 42, &op, &error));
+    g_assert_cmpstr (op, ==, "01a209b0-8205-78b5-8923-c0b894a36002");
+    g_clear_pointer (&op, g_free);
+  }
+  sqlite3_close (db);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -477,6 +540,7 @@ main (int    argc,
   g_test_add_func ("/restore/loses-nothing", test_restore_loses_nothing);
   g_test_add_func ("/restore/round-trip", test_round_trip);
   g_test_add_func ("/restore/migration", test_migration);
+  g_test_add_func ("/restore/cursor-op", test_cursor_op);
   status = g_test_run ();
 
   crm_test_server_tear_down (server, tmpdir, status);
