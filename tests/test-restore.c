@@ -328,6 +328,7 @@ test_restore_loses_nothing (void)
     {
       report = crm_test_replica_sync (all[i]);
       g_assert_true (report->server_restored);
+      g_assert_false (report->server_lost_ops);
       sent_again += report->restored;
       crm_sync_report_free (report);
     }

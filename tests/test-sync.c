@@ -441,6 +441,12 @@ test_deal_numbers (void)
 
 /* --- a server that lost acknowledged ops ------------------------------------------------------ */
 
+static int run_cli_stdin (const char  *input,
+                          char       **out,
+                          char       **err,
+                          const char  *first_arg,
+                          ...) G_GNUC_NULL_TERMINATED;
+
 /* Copies the account replicas of @from (their files and write-ahead logs) into @to;
  * with @drop_logs, the logs in @to go first (a copy put back brings its own, or none). */
 static void
@@ -530,6 +536,8 @@ test_lost_ops (void)
   g_autoptr(CrmStore) account = NULL;
   g_autofree char *expected = NULL;
   g_autofree char *edited = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
   CrmSyncReport *report;
   gint64 cursor_a, cursor_b, head;
   guint warned;
@@ -617,12 +625,20 @@ test_lost_ops (void)
   g_clear_object (&account);
   g_assert_cmpint (head, >, cursor_a);
 
-  /* A, B and D find out, send back what they hold, and take a fresh copy */
+  /* A, B and D find out, send back what they hold, and take a fresh copy; D through
+   * voronkactl, which says what happened */
   warned = crm_test_server_count_log (server, "lost ops it had acknowledged", NULL);
-  for (guint i = 0; i < 3; i++)
+  g_assert_cmpint (run_cli_stdin ("admin-pw\n", &out, &err, "--db", d.path, "sync", "--server",
+                                  server->url, "--user", "admin", "--password-stdin",
+                                  "--ca-file", server->cert, NULL), ==, 0);
+  g_test_message ("voronkactl sync: %s%s", out, err);
+  g_assert_nonnull (strstr (out, "The server had lost changes it had acknowledged"));
+  g_assert_null (strstr (out, "restored from a backup"));
+  for (guint i = 0; i < 2; i++)
     {
       report = crm_test_replica_sync (all[i]);
       g_assert_true (report->server_restored);
+      g_assert_true (report->server_lost_ops);
       g_assert_true (report->snapshot);
       crm_sync_report_free (report);
     }

@@ -327,6 +327,7 @@ print_report (CrmCli              *cli,
       json_object_set_int_member (object, "cursor", report->cursor);
       json_object_set_int_member (object, "waiting", report->waiting);
       json_object_set_boolean_member (object, "server_restored", report->server_restored);
+      json_object_set_boolean_member (object, "server_lost_ops", report->server_lost_ops);
       json_object_set_int_member (object, "restored", report->restored);
       if (trigger != NULL)
         {
@@ -343,7 +344,13 @@ print_report (CrmCli              *cli,
         crm_cli_print_json_object (object);
       return;
     }
-  if (report->server_restored)
+  if (report->server_lost_ops)
+    g_print (ngettext ("The server had lost changes it had acknowledged (put back from an older "
+                       "copy, or lost in a crash); %lld change it lacked was sent again\n",
+                       "The server had lost changes it had acknowledged (put back from an older "
+                       "copy, or lost in a crash); %lld changes it lacked were sent again\n",
+                       report->restored), (long long) report->restored);
+  else if (report->server_restored)
     g_print (ngettext ("The server was restored from a backup; %u change it had lost was sent "
                        "again\n",
                        "The server was restored from a backup; %u changes it had lost were "

@@ -42,6 +42,8 @@ typedef struct {
   gboolean  server_restored; /* the server was found restored from a backup (behind this
                               * replica): what it lost was sent again, then a copy installed */
   guint     restored;     /* of the ops sent again, how many the server did not have */
+  gboolean  server_lost_ops; /* with server_restored: it was not restored but had lost ops
+                              * it had acknowledged (a copy put back by hand, a crash) */
 } CrmSyncReport;
 
 GType          crm_sync_report_get_type (void) G_GNUC_CONST;

@@ -49,6 +49,7 @@ typedef struct {
   gint64         server_head;  /* the server's head from its last answer; -1: unknown */
   char          *server_device; /* the account's device id on the server, from its answer */
   GBytes        *error_body;   /* the last refused answer */
+  gboolean       lost_ops;     /* the server went back without a restore (reason lost-ops) */
 } Http;
 
 void
@@ -1002,12 +1003,14 @@ server_went_back (Http          *http,
                          ? json_object_get_object_member (root, "error") : NULL;
       const char *epoch = body ? json_object_get_string_member_with_default (body, "epoch", NULL)
                                : NULL;
+      const char *reason = body ? json_object_get_string_member_with_default (body, "reason",
+                                                                              NULL)
+                                : NULL;
 
       if (epoch == NULL)
         return FALSE;
-      g_debug ("The server went back (%s): %s",
-               json_object_get_string_member_with_default (body, "reason", "restored"),
-               error->message);
+      g_debug ("The server went back (%s): %s", reason ? reason : "restored", error->message);
+      http->lost_ops = g_strcmp0 (reason, CRM_PROTOCOL_REASON_LOST_OPS) == 0;
       g_free (http->server_epoch);
       http->server_epoch = g_strdup (epoch);
       *out_shared = MAX (json_object_get_int_member_with_default (body, "shared", 0), 0);
@@ -1116,6 +1119,7 @@ recover (Http           *http,
       !install_snapshot (http, store, report, error))
     return FALSE;
   report->server_restored = TRUE;
+  report->server_lost_ops = http->lost_ops;
   report->restored = count;
   return crm_sync_state_set_restored (*store, count, error) &&
          (http->epoch == NULL || crm_store_set_meta (*store, "sync.epoch", http->epoch, error));
