@@ -14,6 +14,7 @@
 #include "crm-search.h"
 #include "crm-store-private.h"
 #include "crm-template.h"
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
@@ -563,7 +564,7 @@ assert_prefixes_derived (CrmStore *store)
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "WITH expected AS (SELECT t.contact, substr (t.token, 1, n.length) AS prefix,"
     "   min (t.position != 0) AS rank, c.name"
-    "  FROM contact_token t JOIN contact c ON c.id = t.contact,"
+    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact,"
     "   (SELECT 1 AS length UNION ALL SELECT 2 UNION ALL SELECT 3) n"
     "  WHERE t.position < 100 AND n.length <= length (t.token) GROUP BY 1, 2)"
     " SELECT (SELECT count (*) FROM (SELECT * FROM expected EXCEPT"
@@ -694,8 +695,9 @@ test_migration (Fixture       *f,
   }  {
     /* schema 7: five digits from the middle of a number find its contact */
     sqlite3_stmt *stmt = _crm_store_prepare (f->store,
-      "SELECT contact, substr (token, 3, 5) FROM contact_token"
-      " WHERE position = 100 AND length (token) >= 10 ORDER BY contact LIMIT 1", &error);
+      "SELECT c.id, substr (t.token, 3, 5) FROM contact_token t"
+      " JOIN contact c ON c.rowid = t.contact"
+      " WHERE t.position = 100 AND length (t.token) >= 10 ORDER BY c.id LIMIT 1", &error);
     g_autofree char *contact = NULL;
     g_autofree char *piece = NULL;
     g_autoptr(JsonNode) found = NULL;
@@ -803,6 +805,117 @@ test_mine_and_loss_reason (Fixture       *f,
   (void) seen;
 }
 
+/* Every answer a search gives on @store, as text: the prefix search, the token scan (the
+ * tag filter's path) and the one search box, each query on two pages. */
+static char *
+search_answers (CrmStore         *store,
+                const char *const *more)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint list = 0; list < 2; list++)
+    for (guint i = 0; (list == 0 ? queries : more)[i] != NULL; i++)
+      {
+        const char *query = (list == 0 ? queries : more)[i];
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) page = NULL;
+        g_autoptr(JsonNode) scan = NULL;
+        g_autoptr(JsonNode) all = NULL;
+        g_autofree char *page_text = NULL;
+        g_autofree char *scan_text = NULL;
+        g_autofree char *all_text = NULL;
+        gint64 total = -1, scan_total = -1;
+
+        page = crm_query_contact_search (store, query, 7, 2, &total, &error);
+        g_assert_no_error (error);
+        scan = _crm_query_contacts_scan (store, query, NULL, 7, 2, &scan_total, &error);
+        g_assert_no_error (error);
+        all = crm_query_search (store, query, 50, &error);
+        g_assert_no_error (error);
+        page_text = json_to_string (page, FALSE);
+        scan_text = json_to_string (scan, FALSE);
+        all_text = json_to_string (all, FALSE);
+        g_string_append_printf (out, "%s: %" G_GINT64_FORMAT " %s\n  scan %" G_GINT64_FORMAT
+                                " %s\n  all %s\n", query, total, page_text, scan_total,
+                                scan_text, all_text);
+      }
+  return g_string_free (out, FALSE);
+}
+
+/* A replica of schema 20, whose search rows name contacts by their text id, is
+ * migrated to rowids (schema 21): every search answers the same — names, first letters,
+ * four digits from the middle of a number, namesakes in the same order — and a deleted
+ * contact stays out. */
+static void
+test_migration_from_schema_20 (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GPtrArray) gone = ids_of (f->store, "SELECT id FROM contact ORDER BY id LIMIT 1");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  const char *more[] = { "Тёзкин", "тез", "0955566", "55-66-7", "095", "7 095 55", NULL };
+  sqlite3 *db;
+
+  /* namesakes (same name: ordered by id), a phone, a contact deleted */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = crm_store_new_id (f->store);
+      CrmChange *change = crm_changeset_create (changeset, "contact", id);
+      g_autofree char *phones = g_strdup_printf ("[\"+7 (095) 55-66-7%u\"]", i);
+
+      crm_change_set_string (change, "name", "Тёзкин Пётр");
+      crm_change_set_node (change, "phones", json_from_string (phones, NULL));
+    }
+  crm_change_set_bool (crm_changeset_touch (changeset, "contact", gone->pdata[0]), "deleted",
+                       TRUE);
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+  before = search_answers (f->store, more);
+  g_assert_nonnull (strstr (before, "\nтез: 3 "));    /* the namesakes */
+  g_assert_nonnull (strstr (before, "\n0955566: 3 "));   /* four digits of their numbers */
+
+  /* the search tables as schema 20 kept them */
+  db = _crm_store_get_db (f->store);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE TABLE old_token AS SELECT t.token, c.id AS contact, t.position"
+    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact;"
+    " CREATE TABLE old_prefix AS SELECT c.id AS contact, p.prefix, p.rank, p.name"
+    "  FROM contact_prefix p JOIN contact c ON c.rowid = p.contact;"
+    " DROP TABLE contact_token; DROP TABLE contact_prefix;"
+    " CREATE TABLE contact_token (token TEXT NOT NULL, contact TEXT NOT NULL,"
+    "  position INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (token, contact)) WITHOUT ROWID;"
+    " CREATE INDEX contact_token_contact ON contact_token (contact);"
+    " CREATE TABLE contact_prefix (contact TEXT NOT NULL, prefix TEXT NOT NULL,"
+    "  rank INTEGER NOT NULL, name TEXT, PRIMARY KEY (contact, prefix)) WITHOUT ROWID;"
+    " CREATE INDEX contact_prefix_page ON contact_prefix (prefix, rank, name, contact);"
+    " INSERT INTO contact_token SELECT * FROM old_token;"
+    " INSERT INTO contact_prefix SELECT * FROM old_prefix;"
+    " DROP TABLE old_token; DROP TABLE old_prefix; PRAGMA user_version = 20;",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM contact_token"
+                                       " WHERE typeof (contact) = 'text'", NULL), >, 1000);
+  g_clear_object (&f->store);
+
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_sql (f->store, "PRAGMA user_version", NULL), ==,
+                   CRM_SCHEMA_VERSION);
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM contact_token"
+                                       " WHERE typeof (contact) != 'integer'", NULL), ==, 0);
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM contact_prefix"
+                                       " WHERE typeof (contact) != 'integer'", NULL), ==, 0);
+  /* the deleted contact has no rows */
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM contact_token"
+                                       " WHERE contact = (SELECT rowid FROM contact"
+                                       " WHERE id = ?1)", gone->pdata[0]), ==, 0);
+  after = search_answers (f->store, more);
+  g_assert_cmpstr (after, ==, before);
+  assert_search_equal (f->store);
+  assert_prefixes_derived (f->store);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -827,5 +940,7 @@ main (int    argc,
               test_search_follows_changes, fixture_teardown);
   g_test_add ("/board/migration-from-schema-1", Fixture, NULL, fixture_setup, test_migration,
               fixture_teardown);
+  g_test_add ("/search/migration-from-schema-20", Fixture, NULL, fixture_setup,
+              test_migration_from_schema_20, fixture_teardown);
   return g_test_run ();
 }

@@ -192,7 +192,7 @@ contact_by_phone (CrmStore    *store,
   const char *tail = len > 11 ? phone + len - 10 : phone + 1;   /* the last ten digits */
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "SELECT DISTINCT c.id, c.phones, c.created_at FROM contact_token t"
-    " JOIN contact c ON c.id = t.contact AND c.deleted = 0"
+    " JOIN contact c ON c.rowid = t.contact AND c.deleted = 0"
     " WHERE t.token = ?1 AND t.position IN (100, 101) ORDER BY c.created_at, c.id", error);
   char *found = NULL;
   int rc;

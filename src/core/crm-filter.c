@@ -1052,7 +1052,7 @@ crm_filter_query (CrmStore              *store,
       if (words[0] != NULL)
         g_string_append (where, is_company
           ? " AND crm_fold (c.name) >= :surname AND crm_fold (c.name) < :surname || " PREFIX_UPPER_BOUND
-          : " AND c.id IN (SELECT contact FROM contact_token WHERE position = 0"
+          : " AND c.rowid IN (SELECT contact FROM contact_token WHERE position = 0"
             " AND token >= :surname AND token < :surname || " PREFIX_UPPER_BOUND ")");
     }
   if (query->ids != NULL)

@@ -47,11 +47,11 @@ _crm_query_contacts_scan (CrmStore            *store,
 {
 #define CONTACT_FILTER \
   " WHERE c.deleted = 0" \
-  " AND (?1 IS NULL OR c.id IN (SELECT contact FROM contact_token" \
+  " AND (?1 IS NULL OR c.rowid IN (SELECT contact FROM contact_token" \
   "   WHERE token >= ?1 AND token < ?1 || " PREFIX_UPPER_BOUND "))" \
-  " AND (?2 IS NULL OR c.id IN (SELECT contact FROM contact_token" \
+  " AND (?2 IS NULL OR c.rowid IN (SELECT contact FROM contact_token" \
   "   WHERE token >= ?2 AND token < ?2 || " PREFIX_UPPER_BOUND "))" \
-  " AND (?3 IS NULL OR c.id IN (SELECT contact FROM contact_token" \
+  " AND (?3 IS NULL OR c.rowid IN (SELECT contact FROM contact_token" \
   "   WHERE token >= ?3 AND token < ?3 || " PREFIX_UPPER_BOUND "))" \
   " AND (?4 IS NULL OR (SELECT count (DISTINCT tag) FROM (" \
   "     SELECT dt.tag AS tag FROM deal_contact dc" \
@@ -92,7 +92,7 @@ _crm_query_contacts_scan (CrmStore            *store,
           CONTACT_FILTER
           /* people whose surname (the first word) matches come first */
           " ORDER BY ?1 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contact_token"
-          "   WHERE contact = c.id AND position = 0"
+          "   WHERE contact = c.rowid AND position = 0"
           "   AND token >= ?1 AND token < ?1 || " PREFIX_UPPER_BOUND "),"
           " c.name, c.id LIMIT ?6 OFFSET ?7", error);
       if (stmt == NULL)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "crm-search.h"
+#include "crm-error-private.h"
 #include "crm-query-board.h"
 #include "crm-query.h"
 #include "crm-query-private.h"
@@ -31,34 +32,40 @@
   " AND t.token >= ?" n " AND t.token < ?" n " || x'F48FBFBF')"
 
 /* ?1 the prefix (≤ 3 letters of the first word), ?2 the first word when it is longer
- * (else NULL), ?3 and ?4 further words (or NULL) */
-#define CANDIDATES \
-  " FROM contact_prefix p WHERE p.prefix = ?1" \
+ * (else NULL), ?3 and ?4 further words (or NULL); p.contact is the contact's rowid
+ * (schema 21) */
+#define CANDIDATES_WHERE \
+  " WHERE p.prefix = ?1" \
   " AND (?2 IS NULL OR EXISTS " TOKEN_MATCHES ("2") ")" \
   " AND (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
   " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+#define CANDIDATES " FROM contact_prefix p" CANDIDATES_WHERE
+/* the same with the contact's id (k.id), which orders contacts of the same name */
+#define CANDIDATES_WITH_ID \
+  " FROM contact_prefix p JOIN contact k ON k.rowid = p.contact" CANDIDATES_WHERE
 
 #define CONTACT_COLUMNS \
   "SELECT c.id, c.name, c.phones, c.emails, c.company, co.name FROM"
 
 #define CONTACT_JOINS \
-  " JOIN contact c ON c.id = p.contact" \
+  " JOIN contact c ON c.rowid = p.contact" \
   " LEFT JOIN company co ON co.id = c.company AND co.deleted = 0"
 
-/* The page straight from the contact_prefix_page index: rank, then name. */
+/* The page in the contact_prefix_page index's order: rank, then name (then the id,
+ * among the few of the same name). */
 #define PAGE_SQL \
-  CONTACT_COLUMNS " (SELECT p.contact, p.rank, p.name" CANDIDATES \
-  " ORDER BY p.rank, p.name, p.contact LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
-  " ORDER BY p.rank, p.name, p.contact"
+  CONTACT_COLUMNS " (SELECT p.contact, p.rank, p.name, k.id" CANDIDATES_WITH_ID \
+  " ORDER BY p.rank, p.name, k.id LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.id"
 
 /* A first word longer than the prefix: whether the surname matches is asked of the
  * whole word, so the candidates are ranked again (fewer: the word is longer). */
 #define LONG_PAGE_SQL \
   CONTACT_COLUMNS " (SELECT p.contact, p.name, NOT EXISTS (SELECT 1 FROM contact_token t" \
   "   WHERE t.contact = p.contact AND t.position = 0" \
-  "   AND t.token >= ?2 AND t.token < ?2 || x'F48FBFBF') AS rank" CANDIDATES \
-  " ORDER BY 3, 2, 1 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
-  " ORDER BY p.rank, p.name, p.contact"
+  "   AND t.token >= ?2 AND t.token < ?2 || x'F48FBFBF') AS rank, k.id" CANDIDATES_WITH_ID \
+  " ORDER BY 3, 2, 4 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.id"
 
 /* Phone digits have no prefixes: their candidates are the contacts with a token in
  * the range of ?2 (the digits), ranked the way crm_query_contacts() ranks them. */
@@ -72,15 +79,15 @@
 #define TOKEN_PAGE_SQL \
   CONTACT_COLUMNS " (SELECT p.contact, n.name, NOT EXISTS (SELECT 1 FROM contact_token t" \
   "   WHERE t.contact = p.contact AND t.position = 0" \
-  "   AND t.token >= ?2 AND t.token < ?2 || x'F48FBFBF') AS rank" TOKEN_CANDIDATES_NAMED \
-  " ORDER BY 3, 2, 1 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
-  " ORDER BY p.rank, p.name, p.contact"
+  "   AND t.token >= ?2 AND t.token < ?2 || x'F48FBFBF') AS rank, n.id" TOKEN_CANDIDATES_NAMED \
+  " ORDER BY 3, 2, 4 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.id"
 
 #define TOKEN_CANDIDATES_NAMED \
   " FROM (SELECT DISTINCT contact FROM contact_token" \
   "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF'" \
   "       AND (position = 100 OR length (?2) >= 4)) p" \
-  " JOIN contact n ON n.id = p.contact" \
+  " JOIN contact n ON n.rowid = p.contact" \
   " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
   " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
 
@@ -345,47 +352,265 @@ contact_prefixes (GHashTable *tokens)
 
 #define INSERT_TOKEN_HEAD \
   "INSERT OR IGNORE INTO contact_token (token, contact, position) VALUES "
-#define INSERT_TOKEN INSERT_TOKEN_HEAD "(?1, ?2, ?3)"
 #define INSERT_PREFIX_HEAD \
   "INSERT OR REPLACE INTO contact_prefix (contact, prefix, rank, name) VALUES "
-#define INSERT_PREFIX INSERT_PREFIX_HEAD "(?1, ?2, ?3, ?4)"
 
-static gboolean
-insert_token (CrmStore    *self,
-              sqlite3_stmt *stmt,
-              const char  *token,
-              const char  *contact_id,
-              int          position,
-              GError     **error)
+/* One row of each table; contact is the contact's rowid (schema 21). */
+typedef struct {
+  const char *token;
+  gint64      contact;
+  int         position;
+} TokenRow;
+
+typedef struct {
+  gint64      contact;
+  const char *prefix;
+  const char *name;
+  int         rank;
+} PrefixRow;
+
+/* The search rows of some contacts, gathered before they are written (the strings live
+ * in @strings). */
+typedef struct {
+  GStringChunk *strings;
+  GArray       *tokens;
+  GArray       *prefixes;
+} SearchRows;
+
+static void
+search_rows_init (SearchRows *rows,
+                  guint       n_contacts)
 {
-  sqlite3_clear_bindings (stmt);
-  _crm_sql_bind_text_or_null (stmt, 1, token);
-  _crm_sql_bind_text_or_null (stmt, 2, contact_id);
-  sqlite3_bind_int (stmt, 3, position);
-  return _crm_sql_step_done (self, stmt, "updating the contact search", error);
+  rows->strings = g_string_chunk_new (64 * 1024);
+  rows->tokens = g_array_sized_new (FALSE, FALSE, sizeof (TokenRow), n_contacts * 20);
+  rows->prefixes = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow), n_contacts * 10);
+}
+
+static void
+search_rows_clear (SearchRows *rows)
+{
+  g_clear_pointer (&rows->strings, g_string_chunk_free);
+  g_clear_pointer (&rows->tokens, g_array_unref);
+  g_clear_pointer (&rows->prefixes, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchRows, search_rows_clear)
+
+/* The rows of the live contact with rowid @contact, its name and phones as stored. */
+static void
+search_rows_add (SearchRows *rows,
+                 gint64      contact,
+                 const char *name,
+                 const char *phones)
+{
+  g_autoptr(GHashTable) tokens = contact_tokens (name, phones);
+  g_autoptr(GHashTable) prefixes = contact_prefixes (tokens);
+  const char *stored_name = name != NULL ? g_string_chunk_insert (rows->strings, name) : NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      TokenRow row = { g_string_chunk_insert_const (rows->strings, key), contact,
+                       GPOINTER_TO_INT (value) };
+      g_array_append_val (rows->tokens, row);
+    }
+  g_hash_table_iter_init (&iter, prefixes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PrefixRow row = { contact, g_string_chunk_insert_const (rows->strings, key), stored_name,
+                        GPOINTER_TO_INT (value) };
+      g_array_append_val (rows->prefixes, row);
+    }
+}
+
+/* contact_token's key order, (token, contact), as SQLite compares text (bytes) */
+static int
+compare_token_rows (gconstpointer a,
+                    gconstpointer b)
+{
+  const TokenRow *x = a, *y = b;
+  int order = strcmp (x->token, y->token);
+
+  return order != 0 ? order : (x->contact > y->contact) - (x->contact < y->contact);
+}
+
+/* contact_prefix's key order, (contact, prefix) */
+static int
+compare_prefix_rows (gconstpointer a,
+                     gconstpointer b)
+{
+  const PrefixRow *x = a, *y = b;
+
+  if (x->contact != y->contact)
+    return x->contact < y->contact ? -1 : 1;
+  return strcmp (x->prefix, y->prefix);
+}
+
+static void
+bind_token_row (sqlite3_stmt  *stmt,
+                int            first,
+                gconstpointer  data)
+{
+  const TokenRow *row = data;
+
+  sqlite3_bind_text (stmt, first, row->token, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, first + 1, row->contact);
+  sqlite3_bind_int (stmt, first + 2, row->position);
+}
+
+static void
+bind_prefix_row (sqlite3_stmt  *stmt,
+                 int            first,
+                 gconstpointer  data)
+{
+  const PrefixRow *row = data;
+
+  sqlite3_bind_int64 (stmt, first, row->contact);
+  sqlite3_bind_text (stmt, first + 1, row->prefix, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, first + 2, row->rank);
+  if (row->name != NULL)
+    sqlite3_bind_text (stmt, first + 3, row->name, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, first + 3);
+}
+
+#define SEARCH_WHAT "updating the contact search"
+
+/* A failed statement of @db: through the store when there is one (a migration runs
+ * before the store is open). */
+static void
+set_search_error (sqlite3     *db,
+                  CrmStore    *store,
+                  GError     **error)
+{
+  if (store != NULL)
+    _crm_store_set_sql_error (store, error, SEARCH_WHAT);
+  else
+    _crm_sqlite_set_error (error, db, sqlite3_extended_errcode (db), NULL, SEARCH_WHAT);
+}
+
+/* A statement for @sql: the store's cached one, or (@store NULL) one of @db's own, which
+ * the caller finalizes. */
+static sqlite3_stmt *
+search_prepare (sqlite3     *db,
+                CrmStore    *store,
+                const char  *sql,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (store != NULL)
+    return _crm_store_prepare (store, sql, error);
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_search_error (db, NULL, error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  return stmt;
 }
 
 static gboolean
-insert_prefix (CrmStore     *self,
-               sqlite3_stmt *stmt,
-               const char   *contact_id,
-               const char   *prefix,
-               int           rank,
-               const char   *name,
-               GError      **error)
+search_step_done (sqlite3       *db,
+                  CrmStore      *store,
+                  sqlite3_stmt  *stmt,
+                  GError       **error)
 {
-  _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-  _crm_sql_bind_text_or_null (stmt, 2, prefix);
-  sqlite3_bind_int (stmt, 3, rank);
-  _crm_sql_bind_text_or_null (stmt, 4, name);
-  return _crm_sql_step_done (self, stmt, "updating the contact search", error);
+  int rc;
+
+  if (store != NULL)
+    return _crm_sql_step_done (store, stmt, SEARCH_WHAT, error);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      set_search_error (db, NULL, error);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
 }
 
-/* A contact's name and phones as stored; *out_live is FALSE when it is gone or deleted
- * (it has no search rows then). */
+/* Rows a statement of the bulk write inserts: 100 rows of 3 or 4 values are far below
+ * SQLite's 32 766 parameters, and one statement per 100 rows instead of per row. */
+#define BULK_ROWS 100
+
+/* Inserts @rows (sorted by the table's key) with "@head (…),(…)…", @row_values a row's
+ * @n_values parameters, @bind binding a row's values from the @first: 100 rows a
+ * statement, the rest one by one. */
+static gboolean
+insert_rows (sqlite3      *db,
+             CrmStore     *store,
+             const char   *head,
+             const char   *row_values,
+             int           n_values,
+             GArray       *rows,
+             void        (*bind) (sqlite3_stmt *, int, gconstpointer),
+             GError      **error)
+{
+  sqlite3_stmt *statements[2] = { NULL, NULL };   /* one row, BULK_ROWS rows */
+  guint size = g_array_get_element_size (rows);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < rows->len; )
+    {
+      gboolean bulk = rows->len - i >= BULK_ROWS;
+      guint n = bulk ? BULK_ROWS : 1;
+
+      if (statements[bulk] == NULL)
+        {
+          g_autoptr(GString) sql = g_string_new (head);
+
+          for (guint r = 0; r < n; r++)
+            {
+              if (r > 0)
+                g_string_append_c (sql, ',');
+              g_string_append (sql, row_values);
+            }
+          statements[bulk] = search_prepare (db, store, sql->str, error);
+          if (statements[bulk] == NULL)
+            {
+              ok = FALSE;
+              break;
+            }
+        }
+      /* the strings outlive the statement's step (SQLite need not copy them), and it
+       * lets go of them after it */
+      for (guint r = 0; r < n; r++, i++)
+        bind (statements[bulk], n_values * (int) r + 1, rows->data + (gsize) i * size);
+      ok = search_step_done (db, store, statements[bulk], error);
+      sqlite3_clear_bindings (statements[bulk]);
+    }
+  if (store == NULL)
+    for (guint s = 0; s < G_N_ELEMENTS (statements); s++)
+      sqlite3_finalize (statements[s]);
+  return ok;
+}
+
+/* The rows gathered, in the order of each table's key rather than contact by contact —
+ * so the B-tree inserts go from one page to the next instead of to a random place each
+ * (19 rows a contact with two phones). */
+static gboolean
+search_rows_write (sqlite3     *db,
+                   CrmStore    *store,
+                   SearchRows  *rows,
+                   GError     **error)
+{
+  g_array_sort (rows->tokens, compare_token_rows);
+  g_array_sort (rows->prefixes, compare_prefix_rows);
+  return insert_rows (db, store, INSERT_TOKEN_HEAD, "(?,?,?)", 3, rows->tokens,
+                      bind_token_row, error) &&
+         insert_rows (db, store, INSERT_PREFIX_HEAD, "(?,?,?,?)", 4, rows->prefixes,
+                      bind_prefix_row, error);
+}
+
+/* A contact's rowid (0: no such row), and its name and phones when it is live. */
 static gboolean
 read_contact (CrmStore    *self,
               const char  *contact_id,
+              gint64      *out_rowid,
               gboolean    *out_live,
               char       **out_name,
               char       **out_phones,
@@ -393,17 +618,23 @@ read_contact (CrmStore    *self,
 {
   sqlite3_stmt *stmt;
 
+  *out_rowid = 0;
   *out_live = FALSE;
   *out_name = *out_phones = NULL;
-  stmt = _crm_store_prepare (self, "SELECT name, phones, deleted FROM contact WHERE id = ?1", error);
+  stmt = _crm_store_prepare (self, "SELECT rowid, name, phones, deleted FROM contact WHERE id = ?1",
+                             error);
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 2) == 0)
+  if (_crm_store_step (self, stmt) == SQLITE_ROW)
     {
-      *out_name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      *out_phones = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      *out_live = TRUE;
+      *out_rowid = sqlite3_column_int64 (stmt, 0);
+      if (sqlite3_column_int (stmt, 3) == 0)
+        {
+          *out_name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+          *out_phones = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+          *out_live = TRUE;
+        }
     }
   sqlite3_reset (stmt);
   return TRUE;
@@ -417,17 +648,16 @@ _crm_store_refresh_contact_tokens (CrmStore    *self,
                                    gboolean     created,
                                    GError     **error)
 {
-  sqlite3_stmt *stmt;
+  sqlite3 *db = _crm_store_get_db (self);
+  g_auto(SearchRows) rows = { 0 };
   g_autofree char *name = NULL;
   g_autofree char *phones = NULL;
-  g_autoptr(GHashTable) tokens = NULL;
-  g_autoptr(GHashTable) prefixes = NULL;
+  gint64 rowid;
   gboolean live;
-  GHashTableIter iter;
-  gpointer key;
-  gpointer value;
 
-  if (!created)
+  if (!read_contact (self, contact_id, &rowid, &live, &name, &phones, error))
+    return FALSE;
+  if (!created && rowid != 0)
     {
       static const char *const removals[] = {
         "DELETE FROM contact_token WHERE contact = ?1",
@@ -436,203 +666,84 @@ _crm_store_refresh_contact_tokens (CrmStore    *self,
 
       for (guint i = 0; i < G_N_ELEMENTS (removals); i++)
         {
-          stmt = _crm_store_prepare (self, removals[i], error);
+          sqlite3_stmt *stmt = _crm_store_prepare (self, removals[i], error);
+
           if (stmt == NULL)
             return FALSE;
-          _crm_sql_bind_text_or_null (stmt, 1, contact_id);
-          if (!_crm_sql_step_done (self, stmt, "updating the contact search", error))
+          sqlite3_bind_int64 (stmt, 1, rowid);
+          if (!_crm_sql_step_done (self, stmt, SEARCH_WHAT, error))
             return FALSE;
         }
     }
-
-  if (!read_contact (self, contact_id, &live, &name, &phones, error))
-    return FALSE;
   if (!live)
     return TRUE;
 
-  tokens = contact_tokens (name, phones);
-  stmt = _crm_store_prepare (self, INSERT_TOKEN, error);
-  if (stmt == NULL)
-    return FALSE;
-  g_hash_table_iter_init (&iter, tokens);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!insert_token (self, stmt, key, contact_id, GPOINTER_TO_INT (value), error))
-      return FALSE;
-
-  prefixes = contact_prefixes (tokens);
-  if (g_hash_table_size (prefixes) == 0)
-    return TRUE;
-  stmt = _crm_store_prepare (self, INSERT_PREFIX, error);
-  if (stmt == NULL)
-    return FALSE;
-  g_hash_table_iter_init (&iter, prefixes);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!insert_prefix (self, stmt, contact_id, key, GPOINTER_TO_INT (value), name, error))
-      return FALSE;
-  return TRUE;
-}
-
-/* --- the search rows of many new contacts at once (a bulk apply) ------------------------ */
-
-typedef struct {
-  const char *token;
-  const char *contact;
-  int         position;
-} TokenRow;
-
-typedef struct {
-  const char *contact;
-  const char *prefix;
-  const char *name;
-  int         rank;
-} PrefixRow;
-
-/* contact_token's key order, (token, contact), as SQLite compares text (bytes) */
-static int
-compare_token_rows (gconstpointer a,
-                    gconstpointer b)
-{
-  const TokenRow *x = a, *y = b;
-  int order = strcmp (x->token, y->token);
-
-  return order != 0 ? order : strcmp (x->contact, y->contact);
-}
-
-/* contact_prefix's key order, (contact, prefix) */
-static int
-compare_prefix_rows (gconstpointer a,
-                     gconstpointer b)
-{
-  const PrefixRow *x = a, *y = b;
-  int order = strcmp (x->contact, y->contact);
-
-  return order != 0 ? order : strcmp (x->prefix, y->prefix);
-}
-
-/* Rows a statement of the bulk write inserts: 100 rows of 3 or 4 values are far below
- * SQLite's 32 766 parameters, and one statement per 100 rows instead of per row. */
-#define BULK_ROWS 100
-
-/* "@head (…),(…)…": @n_rows times @row_values (a cached statement: two sizes are used). */
-static sqlite3_stmt *
-prepare_rows (CrmStore    *self,
-              const char  *head,
-              const char  *row_values,
-              guint        n_rows,
-              GError     **error)
-{
-  g_autoptr(GString) sql = g_string_new (head);
-
-  for (guint r = 0; r < n_rows; r++)
-    {
-      if (r > 0)
-        g_string_append_c (sql, ',');
-      g_string_append (sql, row_values);
-    }
-  return _crm_store_prepare (self, sql->str, error);
+  search_rows_init (&rows, 1);
+  search_rows_add (&rows, rowid, name, phones);
+  return search_rows_write (db, self, &rows, error);
 }
 
 /* The search rows of the contacts @contact_ids, which a bulk apply created without them:
  * the same rows _crm_store_refresh_contact_tokens() writes for each, taken from the rows as
- * they are now, then written in the order of each table's key rather than contact by
- * contact — so the B-tree inserts go from one page to the next instead of to a random
- * place each (19 rows a contact with two phones). */
+ * they are now, written set by set. */
 gboolean
 _crm_store_write_contact_tokens_bulk (CrmStore   *self,
                                       GPtrArray  *contact_ids,
                                       GError    **error)
 {
-  g_autoptr(GStringChunk) strings = g_string_chunk_new (64 * 1024);
-  g_autoptr(GArray) token_rows = g_array_sized_new (FALSE, FALSE, sizeof (TokenRow),
-                                                    contact_ids->len * 20);
-  g_autoptr(GArray) prefix_rows = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow),
-                                                     contact_ids->len * 10);
-  sqlite3_stmt *stmt;
-  gboolean ok;
+  g_auto(SearchRows) rows = { 0 };
 
+  search_rows_init (&rows, contact_ids->len);
   for (guint i = 0; i < contact_ids->len; i++)
     {
-      const char *contact = contact_ids->pdata[i];
       g_autofree char *name = NULL;
       g_autofree char *phones = NULL;
-      g_autoptr(GHashTable) tokens = NULL;
-      g_autoptr(GHashTable) prefixes = NULL;
-      const char *stored_name;
+      gint64 rowid;
       gboolean live;
-      GHashTableIter iter;
-      gpointer key, value;
 
-      if (!read_contact (self, contact, &live, &name, &phones, error))
+      if (!read_contact (self, contact_ids->pdata[i], &rowid, &live, &name, &phones, error))
         return FALSE;
-      if (!live)
-        continue;
-      stored_name = name != NULL ? g_string_chunk_insert (strings, name) : NULL;
-      tokens = contact_tokens (name, phones);
-      g_hash_table_iter_init (&iter, tokens);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        {
-          TokenRow row = { g_string_chunk_insert_const (strings, key), contact,
-                           GPOINTER_TO_INT (value) };
-          g_array_append_val (token_rows, row);
-        }
-      prefixes = contact_prefixes (tokens);
-      g_hash_table_iter_init (&iter, prefixes);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        {
-          PrefixRow row = { contact, g_string_chunk_insert_const (strings, key), stored_name,
-                            GPOINTER_TO_INT (value) };
-          g_array_append_val (prefix_rows, row);
-        }
+      if (live)
+        search_rows_add (&rows, rowid, name, phones);
     }
+  return search_rows_write (_crm_store_get_db (self), self, &rows, error);
+}
 
-  g_array_sort (token_rows, compare_token_rows);
-  for (guint i = 0; i < token_rows->len; )
+/* Both search tables anew from every live contact of @db (schema 21's migration, with
+ * @store NULL; a snapshot of an older schema copied row by row). */
+gboolean
+_crm_search_rebuild (sqlite3   *db,
+                     CrmStore  *store,
+                     GError   **error)
+{
+  g_auto(SearchRows) rows = { 0 };
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_exec (db, "DELETE FROM contact_token; DELETE FROM contact_prefix",
+                    NULL, NULL, NULL) != SQLITE_OK)
     {
-      guint n = token_rows->len - i >= BULK_ROWS ? BULK_ROWS : 1;
-
-      stmt = prepare_rows (self, INSERT_TOKEN_HEAD, "(?,?,?)", n, error);
-      if (stmt == NULL)
-        return FALSE;
-      /* the strings outlive the statement's step (SQLite need not copy them), and it
-       * lets go of them after it */
-      for (guint r = 0; r < n; r++, i++)
-        {
-          const TokenRow *row = &g_array_index (token_rows, TokenRow, i);
-
-          sqlite3_bind_text (stmt, 3 * r + 1, row->token, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, 3 * r + 2, row->contact, -1, SQLITE_STATIC);
-          sqlite3_bind_int (stmt, 3 * r + 3, row->position);
-        }
-      ok = _crm_sql_step_done (self, stmt, "updating the contact search", error);
-      sqlite3_clear_bindings (stmt);
-      if (!ok)
-        return FALSE;
+      set_search_error (db, store, error);
+      return FALSE;
     }
-
-  g_array_sort (prefix_rows, compare_prefix_rows);
-  for (guint i = 0; i < prefix_rows->len; )
+  if (sqlite3_prepare_v2 (db, "SELECT rowid, name, phones FROM contact WHERE deleted = 0",
+                          -1, &stmt, NULL) != SQLITE_OK)
     {
-      guint n = prefix_rows->len - i >= BULK_ROWS ? BULK_ROWS : 1;
-
-      stmt = prepare_rows (self, INSERT_PREFIX_HEAD, "(?,?,?,?)", n, error);
-      if (stmt == NULL)
-        return FALSE;
-      for (guint r = 0; r < n; r++, i++)
-        {
-          const PrefixRow *row = &g_array_index (prefix_rows, PrefixRow, i);
-
-          sqlite3_bind_text (stmt, 4 * r + 1, row->contact, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, 4 * r + 2, row->prefix, -1, SQLITE_STATIC);
-          sqlite3_bind_int (stmt, 4 * r + 3, row->rank);
-          if (row->name != NULL)
-            sqlite3_bind_text (stmt, 4 * r + 4, row->name, -1, SQLITE_STATIC);
-          else
-            sqlite3_bind_null (stmt, 4 * r + 4);
-        }
-      ok = _crm_sql_step_done (self, stmt, "updating the contact search", error);
-      sqlite3_clear_bindings (stmt);
-      if (!ok)
-        return FALSE;
+      set_search_error (db, store, error);
+      sqlite3_finalize (stmt);
+      return FALSE;
     }
-  return TRUE;
+  search_rows_init (&rows, 1024);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    search_rows_add (&rows, sqlite3_column_int64 (stmt, 0),
+                     (const char *) sqlite3_column_text (stmt, 1),
+                     (const char *) sqlite3_column_text (stmt, 2));
+  if (rc != SQLITE_DONE)
+    {
+      set_search_error (db, store, error);
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  sqlite3_finalize (stmt);
+  return search_rows_write (db, store, &rows, error);
 }

@@ -475,6 +475,9 @@ copy_table (CrmStore    *store,
   if (columns->len == 0)
     return TRUE;
   g_free (sql);
+  /* the contacts keep their rowids: the search tables name them so (schema 21) */
+  if (g_str_equal (table, "contact"))
+    g_string_prepend (columns, "rowid, ");
   sql = g_strdup_printf ("INSERT INTO main.\"%s\" (%s) SELECT %s FROM snap.\"%s\"", table,
                          columns->str, columns->str, table);
   return exec_sql (store, sql, error);
@@ -497,6 +500,7 @@ set_triggers (CrmStore  *store,
 /* The copy of the server's rows and history (the triggers are off). */
 static gboolean
 copy_rows (CrmStore  *store,
+           gint64     version,
            GError   **error)
 {
   const CrmEntityType *const *types = crm_schema_types ();
@@ -507,8 +511,13 @@ copy_rows (CrmStore  *store,
   for (guint t = 0; types[t] != NULL; t++)
     if (!copy_table (store, types[t]->name, error))
       return FALSE;
-  if (!copy_table (store, "other_entity", error) || !copy_table (store, "contact_token", error) ||
-      !copy_table (store, "contact_prefix", error))
+  if (!copy_table (store, "other_entity", error))
+    return FALSE;
+  /* the search tables as they are when they name contacts by rowid (schema 21); an older
+   * copy's are built anew from the contacts */
+  if (version >= 21 ? !copy_table (store, "contact_token", error) ||
+                      !copy_table (store, "contact_prefix", error)
+                    : !_crm_search_rebuild (_crm_store_get_db (store), store, error))
     return FALSE;
 
   /* history: the server's, with this device's ops acknowledged, plus what is not pushed */
@@ -541,6 +550,7 @@ copy_rows (CrmStore  *store,
 
 static gboolean
 replace_contents (CrmStore  *store,
+                  gint64     version,
                   gint64     seq,
                   GError   **error)
 {
@@ -551,7 +561,7 @@ replace_contents (CrmStore  *store,
   int rc = SQLITE_OK;
 
   kept = crm_sync_state_dup_outbox (store, G_MAXINT, error);
-  if (kept == NULL || !copy_rows (store, error))
+  if (kept == NULL || !copy_rows (store, version, error))
     return FALSE;
   /* this device's unpushed ops again */
   for (guint i = 0; i < kept->len; i++)
@@ -574,6 +584,7 @@ replace_contents (CrmStore  *store,
 static gboolean
 install_rows (CrmStore    *store,
               const char  *snapshot_path,
+              gint64       version,
               gint64       seq,
               guint64      server_hlc,
               GError     **error)
@@ -609,7 +620,7 @@ install_rows (CrmStore    *store,
     {
       if (server_hlc != 0)
         _crm_store_absorb_hlc (store, server_hlc);
-      if (replace_contents (store, seq, error))
+      if (replace_contents (store, version, seq, error))
         ok = _crm_store_commit (store, error);
       else
         {
@@ -645,5 +656,5 @@ crm_sync_state_install_snapshot (CrmStore   **store,
   /* a copy of an older schema goes row by row, so this replica keeps its own schema */
   if (log_length == 0 && version == CRM_SCHEMA_VERSION)
     return install_whole (store, snapshot_path, seq, server_hlc, error);
-  return install_rows (*store, snapshot_path, seq, server_hlc, error);
+  return install_rows (*store, snapshot_path, version, seq, server_hlc, error);
 }

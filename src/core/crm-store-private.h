@@ -153,6 +153,12 @@ gboolean      _crm_store_refresh_contact_tokens (CrmStore   *self,
 gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
                                                     GPtrArray  *contact_ids,
                                                     GError    **error);
+/* Both contact search tables anew from every live contact of @db (crm-search.c): schema
+ * 21's migration (@store NULL: before the store is open), and a snapshot of an older
+ * schema copied row by row. */
+gboolean      _crm_search_rebuild      (sqlite3    *db,
+                                        CrmStore   *store,
+                                        GError    **error);
 /* The built-in gates (crm-gates.c) and the automation engine (crm-rules.c). */
 void          _crm_gates_install       (CrmStore *self);
 void          _crm_rules_install       (CrmStore *self);
