@@ -191,15 +191,16 @@ contact_by_phone (CrmStore    *store,
   gsize len = strlen (phone);
   const char *tail = len > 11 ? phone + len - 10 : phone + 1;   /* the last ten digits */
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT DISTINCT c.id, c.phones, c.created_at FROM contact_token t"
-    " JOIN contact c ON c.rowid = t.contact AND c.deleted = 0"
-    " WHERE t.token = ?1 AND t.position IN (100, 101) ORDER BY c.created_at, c.id", error);
+    "SELECT c.id, c.phones, c.created_at FROM contact_phone f"
+    " JOIN contact c ON c.rowid = f.rowid AND c.deleted = 0"
+    " WHERE f.digits LIKE ?1 ORDER BY c.created_at, c.id", error);
   char *found = NULL;
   int rc;
 
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, tail, -1, SQLITE_TRANSIENT);
+  /* the numbers holding the tail (schema 21), each checked whole below */
+  sqlite3_bind_text (stmt, 1, g_strdup_printf ("%%%s%%", tail), -1, g_free);
   while (found == NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       g_autoptr(JsonArray) phones = _crm_json_array_column (stmt, 1);

@@ -45,14 +45,18 @@ _crm_query_contacts_scan (CrmStore            *store,
                           gint64              *out_total,
                           GError             **error)
 {
+/* Word ?N starts a word of the name, or (digits) is held by a phone number of the
+ * contact (its patterns ?L, ?G; schema 21). */
+#define WORD_MATCHES(n, l, g) \
+  "c.rowid IN (SELECT contact FROM contact_token" \
+  "   WHERE token >= ?" n " AND token < ?" n " || " PREFIX_UPPER_BOUND ")" \
+  " OR ?" l " IS NOT NULL AND EXISTS (SELECT 1 FROM contact_phone f WHERE f.rowid = c.rowid" \
+  "   AND " CRM_SEARCH_PHONE_MATCHES ("f", l, g) ")"
 #define CONTACT_FILTER \
   " WHERE c.deleted = 0" \
-  " AND (?1 IS NULL OR c.rowid IN (SELECT contact FROM contact_token" \
-  "   WHERE token >= ?1 AND token < ?1 || " PREFIX_UPPER_BOUND "))" \
-  " AND (?2 IS NULL OR c.rowid IN (SELECT contact FROM contact_token" \
-  "   WHERE token >= ?2 AND token < ?2 || " PREFIX_UPPER_BOUND "))" \
-  " AND (?3 IS NULL OR c.rowid IN (SELECT contact FROM contact_token" \
-  "   WHERE token >= ?3 AND token < ?3 || " PREFIX_UPPER_BOUND "))" \
+  " AND (?1 IS NULL OR " WORD_MATCHES ("1", "8", "9") ")" \
+  " AND (?2 IS NULL OR " WORD_MATCHES ("2", "10", "11") ")" \
+  " AND (?3 IS NULL OR " WORD_MATCHES ("3", "12", "13") ")" \
   " AND (?4 IS NULL OR (SELECT count (DISTINCT tag) FROM (" \
   "     SELECT dt.tag AS tag FROM deal_contact dc" \
   "     JOIN deal_tag dt ON dt.deal = dc.deal AND dt.present = 1 AND dt.deleted = 0" \
@@ -98,7 +102,10 @@ _crm_query_contacts_scan (CrmStore            *store,
       if (stmt == NULL)
         return NULL;
       for (int i = 0; i < 3; i++)
-        _crm_sql_bind_text_or_null (stmt, i + 1, word[i]);
+        {
+          _crm_sql_bind_text_or_null (stmt, i + 1, word[i]);
+          _crm_search_bind_phone_word (stmt, 8 + 2 * i, 9 + 2 * i, word[i]);
+        }
       _crm_sql_bind_text_or_null (stmt, 4, tags_json);
       sqlite3_bind_int64 (stmt, 5, n_tags);
       if (pass == 0)

@@ -31,14 +31,20 @@
   "(SELECT 1 FROM contact_token t WHERE t.contact = p.contact" \
   " AND t.token >= ?" n " AND t.token < ?" n " || x'F48FBFBF')"
 
+/* A further word ?N (digits too) of contact p: a name word starting so, or its phone
+ * digits (?L, ?G: _crm_search_bind_phone_word()). */
+#define WORD_MATCHES(n, l, g) \
+  "(EXISTS " TOKEN_MATCHES (n) " OR EXISTS (SELECT 1 FROM contact_phone f" \
+  " WHERE f.rowid = p.contact AND " CRM_SEARCH_PHONE_MATCHES ("f", l, g) "))"
+
 /* ?1 the prefix (≤ 3 letters of the first word), ?2 the first word when it is longer
- * (else NULL), ?3 and ?4 further words (or NULL); p.contact is the contact's rowid
- * (schema 21) */
+ * (else NULL), ?3 and ?4 further words (or NULL) with their phone patterns ?7–?10;
+ * p.contact is the contact's rowid (schema 21) */
 #define CANDIDATES_WHERE \
   " WHERE p.prefix = ?1" \
   " AND (?2 IS NULL OR EXISTS " TOKEN_MATCHES ("2") ")" \
-  " AND (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
-  " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+  " AND (?3 IS NULL OR " WORD_MATCHES ("3", "7", "8") ")" \
+  " AND (?4 IS NULL OR " WORD_MATCHES ("4", "9", "10") ")"
 #define CANDIDATES " FROM contact_prefix p" CANDIDATES_WHERE
 /* the same with the contact's id (k.id), which orders contacts of the same name */
 #define CANDIDATES_WITH_ID \
@@ -67,14 +73,18 @@
   " ORDER BY 3, 2, 4 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
   " ORDER BY p.rank, p.name, p.id"
 
-/* Phone digits have no prefixes: their candidates are the contacts with a token in
- * the range of ?2 (the digits), ranked the way crm_query_contacts() ranks them. */
+/* Phone digits have no prefixes: their candidates are the contacts with a number
+ * holding ?2 (the digits; fewer than four: starting with them, ?11 the pattern) and,
+ * four or more, a name word starting with them, ranked the way crm_query_contacts()
+ * ranks them. */
+#define DIGITS_CANDIDATES \
+  " FROM (SELECT contact FROM contact_token" \
+  "       WHERE length (?2) >= 4 AND token >= ?2 AND token < ?2 || x'F48FBFBF'" \
+  "       UNION SELECT rowid FROM contact_phone WHERE digits LIKE ?11) p"
 #define TOKEN_CANDIDATES \
-  " FROM (SELECT DISTINCT contact FROM contact_token" \
-  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF'" \
-  "       AND (position = 100 OR length (?2) >= 4)) p" \
-  " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
-  " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+  DIGITS_CANDIDATES \
+  " WHERE (?3 IS NULL OR " WORD_MATCHES ("3", "7", "8") ")" \
+  " AND (?4 IS NULL OR " WORD_MATCHES ("4", "9", "10") ")"
 
 #define TOKEN_PAGE_SQL \
   CONTACT_COLUMNS " (SELECT p.contact, n.name, NOT EXISTS (SELECT 1 FROM contact_token t" \
@@ -84,12 +94,10 @@
   " ORDER BY p.rank, p.name, p.id"
 
 #define TOKEN_CANDIDATES_NAMED \
-  " FROM (SELECT DISTINCT contact FROM contact_token" \
-  "       WHERE token >= ?2 AND token < ?2 || x'F48FBFBF'" \
-  "       AND (position = 100 OR length (?2) >= 4)) p" \
+  DIGITS_CANDIDATES \
   " JOIN contact n ON n.rowid = p.contact" \
-  " WHERE (?3 IS NULL OR EXISTS " TOKEN_MATCHES ("3") ")" \
-  " AND (?4 IS NULL OR EXISTS " TOKEN_MATCHES ("4") ")"
+  " WHERE (?3 IS NULL OR " WORD_MATCHES ("3", "7", "8") ")" \
+  " AND (?4 IS NULL OR " WORD_MATCHES ("4", "9", "10") ")"
 
 /* The words of @text as the store indexes them: runs of letters and digits of the
  * folded text (crm-store.c refresh_contact_tokens() splits names the same way). */
@@ -104,6 +112,70 @@ array_column (sqlite3_stmt *stmt,
   if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
     return json_array_ref (json_node_get_array (node));
   return json_array_new ();
+}
+
+/* The patterns that find the digits @word in contact_phone (schema 21) as the tokens of
+ * schema 7 did by their first letters: *@like any place in a number (four digits or
+ * more) or, fewer, its start; *@glob, fewer than four, any place with enough digits
+ * after it (a tail of four or more digits started so). Both NULL when @word is not all
+ * digits: no number holds it. */
+void
+_crm_search_phone_patterns (const char  *word,
+                            char       **like,
+                            char       **glob)
+{
+  gsize length = word != NULL ? strlen (word) : 0;
+  gboolean digits = length > 0;
+  GString *pattern;
+
+  *like = *glob = NULL;
+  for (gsize i = 0; i < length; i++)
+    digits &= g_ascii_isdigit (word[i]);
+  if (!digits)
+    return;
+  if (length >= CRM_PHONE_DIGITS_MIN)
+    {
+      *like = g_strdup_printf ("%%%s%%", word);
+      return;
+    }
+  *like = g_strdup_printf ("%% %s%%", word);
+  pattern = g_string_new ("*");
+  g_string_append (pattern, word);
+  for (gsize i = length; i < CRM_PHONE_DIGITS_MIN; i++)
+    g_string_append (pattern, "[0-9]");
+  g_string_append_c (pattern, '*');
+  *glob = g_string_free (pattern, FALSE);
+}
+
+void
+_crm_search_bind_phone_word (sqlite3_stmt *stmt,
+                             int           like,
+                             int           glob,
+                             const char   *word)
+{
+  char *like_pattern, *glob_pattern;
+
+  _crm_search_phone_patterns (word, &like_pattern, &glob_pattern);
+  sqlite3_bind_text (stmt, like, like_pattern, -1, g_free);
+  sqlite3_bind_text (stmt, glob, glob_pattern, -1, g_free);
+}
+
+/* The patterns of the further words (?7–?10) and, digits, of the first one (?11: any
+ * place in a number, or fewer than four digits: its start). */
+static void
+bind_phone_words (sqlite3_stmt *stmt,
+                  GStrv         words)
+{
+  _crm_search_bind_phone_word (stmt, 7, 8, words[1]);
+  _crm_search_bind_phone_word (stmt, 9, 10, words[1] != NULL ? words[2] : NULL);
+  if (g_ascii_isdigit (words[0][0]))
+    {
+      char *like, *glob;
+
+      _crm_search_phone_patterns (words[0], &like, &glob);
+      g_free (glob);
+      sqlite3_bind_text (stmt, 11, like, -1, g_free);
+    }
 }
 
 JsonNode *
@@ -164,6 +236,7 @@ crm_query_contact_search (CrmStore    *store,
       _crm_sql_bind_text_or_null (stmt, 2, long_word);
       _crm_sql_bind_text_or_null (stmt, 3, words[1]);
       _crm_sql_bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
+      bind_phone_words (stmt, words);
       if (sqlite3_step (stmt) != SQLITE_ROW)
         {
           _crm_store_set_read_error (store, error, "counting contacts");
@@ -183,6 +256,7 @@ crm_query_contact_search (CrmStore    *store,
   _crm_sql_bind_text_or_null (stmt, 4, words[1] != NULL ? words[2] : NULL);
   sqlite3_bind_int64 (stmt, 5, limit > 0 ? (gint64) limit : -1);
   sqlite3_bind_int64 (stmt, 6, offset);
+  bind_phone_words (stmt, words);
   result = json_array_new ();
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -264,11 +338,10 @@ crm_query_search (CrmStore    *store,
   json_object_set_object_member (result, "totals", g_steal_pointer (&totals));
   return json_node_init_object (json_node_alloc (), result);
 }
-/* The search words of a contact: token → its position (the word's place in the name, the
- * surname 0; 100 for a phone's digits, 101 for their tails). */
+/* The search words of a contact's name: token → its position (the word's place in the
+ * name, the surname 0). */
 static GHashTable *
-contact_tokens (const char *name,
-                const char *phones)
+contact_tokens (const char *name)
 {
   GHashTable *tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
@@ -281,38 +354,43 @@ contact_tokens (const char *name,
         if (!g_hash_table_contains (tokens, words[position]))
           g_hash_table_insert (tokens, g_strdup (words[position]), GINT_TO_POINTER (position));
     }
-  if (phones != NULL)
-    {
-      g_autoptr(JsonNode) node = json_from_string (phones, NULL);
-
-      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-        {
-          JsonArray *array = json_node_get_array (node);
-
-          for (guint i = 0; i < json_array_get_length (array); i++)
-            {
-              const char *phone = json_array_get_string_element (array, i);
-              GString *digits = g_string_new (NULL);
-
-              for (const char *p = phone ? phone : ""; *p != '\0'; p++)
-                if (g_ascii_isdigit (*p))
-                  g_string_append_c (digits, *p);
-              /* the digits, and (schema 7) every tail of them of four digits or more:
-               * a prefix search over tails finds any four consecutive digits of the
-               * number («762-30» in +7 982 762-30-41) from the index */
-              for (gsize start = 0; start < digits->len; start++)
-                {
-                  if (start > 0 && digits->len - start < CRM_PHONE_DIGITS_MIN)
-                    break;
-                  if (!g_hash_table_contains (tokens, digits->str + start))
-                    g_hash_table_insert (tokens, g_strdup (digits->str + start),
-                                         GINT_TO_POINTER (start == 0 ? 100 : 101));
-                }
-              g_string_free (digits, TRUE);
-            }
-        }
-    }
   return tokens;
+}
+
+/* contact_phone's text of a contact's phones (schema 21): the digits of each number, each
+ * after a space (« 79827623041 74951234567»), so that a pattern finds digits anywhere in a
+ * number (a trigram index: any three or more) or at its start (after the space); NULL
+ * when no number has digits. Schema 7 kept each tail of four digits or more as a token
+ * instead: eight rows for a mobile number. */
+static char *
+contact_phone_digits (const char *phones)
+{
+  g_autoptr(JsonNode) node = phones != NULL ? json_from_string (phones, NULL) : NULL;
+  GString *text;
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  text = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *phone = json_array_get_string_element (array, i);
+      gsize start = text->len;
+
+      g_string_append_c (text, ' ');
+      for (const char *p = phone ? phone : ""; *p != '\0'; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (text, *p);
+      if (text->len == start + 1)
+        g_string_truncate (text, start);
+    }
+  if (text->len == 0)
+    {
+      g_string_free (text, TRUE);
+      return NULL;
+    }
+  return g_string_free (text, FALSE);
 }
 
 /* The rows of contact_prefix (schema 2) for a contact's name words, prefix → rank: the
@@ -333,8 +411,6 @@ contact_prefixes (GHashTable *tokens)
       int position = GPOINTER_TO_INT (value);
       glong n_chars = g_utf8_strlen (key, -1);
 
-      if (position >= 100)   /* phone digits have no prefixes */
-        continue;
       for (glong length = 1; length <= MIN (n_chars, 3); length++)
         {
           const char *end = g_utf8_offset_to_pointer (key, length);
@@ -354,6 +430,7 @@ contact_prefixes (GHashTable *tokens)
   "INSERT OR IGNORE INTO contact_token (token, contact, position) VALUES "
 #define INSERT_PREFIX_HEAD \
   "INSERT OR REPLACE INTO contact_prefix (contact, prefix, rank, name) VALUES "
+#define INSERT_PHONE_HEAD "INSERT INTO contact_phone (rowid, digits) VALUES "
 
 /* One row of each table; contact is the contact's rowid (schema 21). */
 typedef struct {
@@ -369,12 +446,18 @@ typedef struct {
   int         rank;
 } PrefixRow;
 
+typedef struct {
+  gint64      contact;
+  const char *digits;
+} PhoneRow;
+
 /* The search rows of some contacts, gathered before they are written (the strings live
  * in @strings). */
 typedef struct {
   GStringChunk *strings;
   GArray       *tokens;
   GArray       *prefixes;
+  GArray       *phones;
 } SearchRows;
 
 static void
@@ -384,6 +467,7 @@ search_rows_init (SearchRows *rows,
   rows->strings = g_string_chunk_new (64 * 1024);
   rows->tokens = g_array_sized_new (FALSE, FALSE, sizeof (TokenRow), n_contacts * 20);
   rows->prefixes = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow), n_contacts * 10);
+  rows->phones = g_array_sized_new (FALSE, FALSE, sizeof (PhoneRow), n_contacts);
 }
 
 static void
@@ -392,6 +476,7 @@ search_rows_clear (SearchRows *rows)
   g_clear_pointer (&rows->strings, g_string_chunk_free);
   g_clear_pointer (&rows->tokens, g_array_unref);
   g_clear_pointer (&rows->prefixes, g_array_unref);
+  g_clear_pointer (&rows->phones, g_array_unref);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchRows, search_rows_clear)
@@ -403,8 +488,9 @@ search_rows_add (SearchRows *rows,
                  const char *name,
                  const char *phones)
 {
-  g_autoptr(GHashTable) tokens = contact_tokens (name, phones);
+  g_autoptr(GHashTable) tokens = contact_tokens (name);
   g_autoptr(GHashTable) prefixes = contact_prefixes (tokens);
+  g_autofree char *digits = contact_phone_digits (phones);
   const char *stored_name = name != NULL ? g_string_chunk_insert (rows->strings, name) : NULL;
   GHashTableIter iter;
   gpointer key, value;
@@ -422,6 +508,11 @@ search_rows_add (SearchRows *rows,
       PrefixRow row = { contact, g_string_chunk_insert_const (rows->strings, key), stored_name,
                         GPOINTER_TO_INT (value) };
       g_array_append_val (rows->prefixes, row);
+    }
+  if (digits != NULL)
+    {
+      PhoneRow row = { contact, g_string_chunk_insert (rows->strings, digits) };
+      g_array_append_val (rows->phones, row);
     }
 }
 
@@ -458,6 +549,27 @@ bind_token_row (sqlite3_stmt  *stmt,
   sqlite3_bind_text (stmt, first, row->token, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, first + 1, row->contact);
   sqlite3_bind_int (stmt, first + 2, row->position);
+}
+
+/* contact_phone's key order, its rowid */
+static int
+compare_phone_rows (gconstpointer a,
+                    gconstpointer b)
+{
+  const PhoneRow *x = a, *y = b;
+
+  return (x->contact > y->contact) - (x->contact < y->contact);
+}
+
+static void
+bind_phone_row (sqlite3_stmt  *stmt,
+                int            first,
+                gconstpointer  data)
+{
+  const PhoneRow *row = data;
+
+  sqlite3_bind_int64 (stmt, first, row->contact);
+  sqlite3_bind_text (stmt, first + 1, row->digits, -1, SQLITE_STATIC);
 }
 
 static void
@@ -600,10 +712,13 @@ search_rows_write (sqlite3     *db,
 {
   g_array_sort (rows->tokens, compare_token_rows);
   g_array_sort (rows->prefixes, compare_prefix_rows);
+  g_array_sort (rows->phones, compare_phone_rows);
   return insert_rows (db, store, INSERT_TOKEN_HEAD, "(?,?,?)", 3, rows->tokens,
                       bind_token_row, error) &&
          insert_rows (db, store, INSERT_PREFIX_HEAD, "(?,?,?,?)", 4, rows->prefixes,
-                      bind_prefix_row, error);
+                      bind_prefix_row, error) &&
+         insert_rows (db, store, INSERT_PHONE_HEAD, "(?,?)", 2, rows->phones,
+                      bind_phone_row, error);
 }
 
 /* A contact's rowid (0: no such row), and its name and phones when it is live. */
@@ -662,6 +777,7 @@ _crm_store_refresh_contact_tokens (CrmStore    *self,
       static const char *const removals[] = {
         "DELETE FROM contact_token WHERE contact = ?1",
         "DELETE FROM contact_prefix WHERE contact = ?1",
+        "DELETE FROM contact_phone WHERE rowid = ?1",
       };
 
       for (guint i = 0; i < G_N_ELEMENTS (removals); i++)
@@ -720,7 +836,8 @@ _crm_search_rebuild (sqlite3   *db,
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  if (sqlite3_exec (db, "DELETE FROM contact_token; DELETE FROM contact_prefix",
+  if (sqlite3_exec (db, "DELETE FROM contact_token; DELETE FROM contact_prefix;"
+                    " DELETE FROM contact_phone",
                     NULL, NULL, NULL) != SQLITE_OK)
     {
       set_search_error (db, store, error);

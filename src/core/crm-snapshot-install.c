@@ -476,7 +476,7 @@ copy_table (CrmStore    *store,
     return TRUE;
   g_free (sql);
   /* the contacts keep their rowids: the search tables name them so (schema 21) */
-  if (g_str_equal (table, "contact"))
+  if (g_str_equal (table, "contact") || g_str_equal (table, "contact_phone"))
     g_string_prepend (columns, "rowid, ");
   sql = g_strdup_printf ("INSERT INTO main.\"%s\" (%s) SELECT %s FROM snap.\"%s\"", table,
                          columns->str, columns->str, table);
@@ -516,7 +516,8 @@ copy_rows (CrmStore  *store,
   /* the search tables as they are when they name contacts by rowid (schema 21); an older
    * copy's are built anew from the contacts */
   if (version >= 21 ? !copy_table (store, "contact_token", error) ||
-                      !copy_table (store, "contact_prefix", error)
+                      !copy_table (store, "contact_prefix", error) ||
+                      !copy_table (store, "contact_phone", error)
                     : !_crm_search_rebuild (_crm_store_get_db (store), store, error))
     return FALSE;
 

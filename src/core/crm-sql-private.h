@@ -67,6 +67,10 @@ GStrv      _crm_text_fold_words        (const char          *text);
 
 /* A phone number is found by any CRM_PHONE_DIGITS_MIN consecutive digits of it. */
 #define CRM_PHONE_DIGITS_MIN 4
+/* contact_phone @f's numbers hold a word (schema 21): ?@l its LIKE pattern, ?@g its GLOB
+ * pattern, both bound by _crm_search_bind_phone_word() (crm-store-private.h) */
+#define CRM_SEARCH_PHONE_MATCHES(f, l, g) \
+  "(" f ".digits LIKE ?" l " OR " f ".digits GLOB ?" g ")"
 
 /* The digits of @text when it reads as (part of) a phone number — only digits, spaces
  * and + - ( ) . — with at least CRM_PHONE_DIGITS_MIN digits («762-30», «+7 982 762»);

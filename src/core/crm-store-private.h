@@ -159,6 +159,16 @@ gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
 gboolean      _crm_search_rebuild      (sqlite3    *db,
                                         CrmStore   *store,
                                         GError    **error);
+/* The patterns (crm-search.c) that find the digits @word among a contact's phone numbers
+ * in contact_phone as the search finds them; bound at ?@like and ?@glob (NULL both when
+ * @word is not all digits). */
+void          _crm_search_phone_patterns (const char   *word,
+                                          char        **like,
+                                          char        **glob);
+void          _crm_search_bind_phone_word (sqlite3_stmt *stmt,
+                                           int           like,
+                                           int           glob,
+                                           const char   *word);
 /* The built-in gates (crm-gates.c) and the automation engine (crm-rules.c). */
 void          _crm_gates_install       (CrmStore *self);
 void          _crm_rules_install       (CrmStore *self);
