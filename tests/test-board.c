@@ -11,8 +11,10 @@
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-query-private.h"
+#include "crm-replica-file.h"
 #include "crm-search.h"
 #include "crm-store-private.h"
+#include "crm-sync-state.h"
 #include "crm-template.h"
 #include "crm-test-store.h"
 #include "crm-test-util.h"
@@ -842,6 +844,36 @@ search_answers (CrmStore         *store,
   return g_string_free (out, FALSE);
 }
 
+/* The search tables of a replica turned back into schema 20's (text ids, phone digits
+ * as tokens), user_version 20. */
+#define SCHEMA_20_SEARCH \
+    "CREATE TABLE old_token AS SELECT t.token, c.id AS contact, t.position" \
+    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact;" \
+    /* with every phone's digits (100) and their tails of four or more (101) */ \
+    " WITH RECURSIVE split (contact, rest, number) AS (" \
+    "   SELECT rowid, substr (digits, 2) || ' ', NULL FROM contact_phone" \
+    "   UNION ALL SELECT contact, substr (rest, instr (rest, ' ') + 1)," \
+    "   substr (rest, 1, instr (rest, ' ') - 1) FROM split WHERE rest != '')," \
+    "  tail (contact, token, position) AS (" \
+    "   SELECT contact, number, 100 FROM split WHERE number != ''" \
+    "   UNION ALL SELECT contact, substr (token, 2), 101 FROM tail WHERE length (token) > 4)" \
+    " INSERT INTO old_token SELECT DISTINCT t.token, c.id, min (t.position) FROM tail t" \
+    "  JOIN contact c ON c.rowid = t.contact" \
+    "  WHERE NOT EXISTS (SELECT 1 FROM old_token o WHERE o.token = t.token AND o.contact = c.id)" \
+    "  GROUP BY t.token, c.id;" \
+    " CREATE TABLE old_prefix AS SELECT c.id AS contact, p.prefix, p.rank, p.name" \
+    "  FROM contact_prefix p JOIN contact c ON c.rowid = p.contact;" \
+    " DROP TABLE contact_token; DROP TABLE contact_prefix; DROP TABLE contact_phone;" \
+    " CREATE TABLE contact_token (token TEXT NOT NULL, contact TEXT NOT NULL," \
+    "  position INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (token, contact)) WITHOUT ROWID;" \
+    " CREATE INDEX contact_token_contact ON contact_token (contact);" \
+    " CREATE TABLE contact_prefix (contact TEXT NOT NULL, prefix TEXT NOT NULL," \
+    "  rank INTEGER NOT NULL, name TEXT, PRIMARY KEY (contact, prefix)) WITHOUT ROWID;" \
+    " CREATE INDEX contact_prefix_page ON contact_prefix (prefix, rank, name, contact);" \
+    " INSERT INTO contact_token SELECT * FROM old_token;" \
+    " INSERT INTO contact_prefix SELECT * FROM old_prefix;" \
+    " DROP TABLE old_token; DROP TABLE old_prefix; PRAGMA user_version = 20;"
+
 /* A replica of schema 20, whose search rows name contacts by their text id, is
  * migrated to rowids (schema 21): every search answers the same — names, first letters,
  * four digits from the middle of a number, namesakes in the same order — and a deleted
@@ -878,34 +910,7 @@ test_migration_from_schema_20 (Fixture       *f,
 
   /* the search tables as schema 20 kept them */
   db = _crm_store_get_db (f->store);
-  g_assert_cmpint (sqlite3_exec (db,
-    "CREATE TABLE old_token AS SELECT t.token, c.id AS contact, t.position"
-    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact;"
-    /* with every phone's digits (100) and their tails of four or more (101) */
-    " WITH RECURSIVE split (contact, rest, number) AS ("
-    "   SELECT rowid, substr (digits, 2) || ' ', NULL FROM contact_phone"
-    "   UNION ALL SELECT contact, substr (rest, instr (rest, ' ') + 1),"
-    "   substr (rest, 1, instr (rest, ' ') - 1) FROM split WHERE rest != ''),"
-    "  tail (contact, token, position) AS ("
-    "   SELECT contact, number, 100 FROM split WHERE number != ''"
-    "   UNION ALL SELECT contact, substr (token, 2), 101 FROM tail WHERE length (token) > 4)"
-    " INSERT INTO old_token SELECT DISTINCT t.token, c.id, min (t.position) FROM tail t"
-    "  JOIN contact c ON c.rowid = t.contact"
-    "  WHERE NOT EXISTS (SELECT 1 FROM old_token o WHERE o.token = t.token AND o.contact = c.id)"
-    "  GROUP BY t.token, c.id;"
-    " CREATE TABLE old_prefix AS SELECT c.id AS contact, p.prefix, p.rank, p.name"
-    "  FROM contact_prefix p JOIN contact c ON c.rowid = p.contact;"
-    " DROP TABLE contact_token; DROP TABLE contact_prefix; DROP TABLE contact_phone;"
-    " CREATE TABLE contact_token (token TEXT NOT NULL, contact TEXT NOT NULL,"
-    "  position INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (token, contact)) WITHOUT ROWID;"
-    " CREATE INDEX contact_token_contact ON contact_token (contact);"
-    " CREATE TABLE contact_prefix (contact TEXT NOT NULL, prefix TEXT NOT NULL,"
-    "  rank INTEGER NOT NULL, name TEXT, PRIMARY KEY (contact, prefix)) WITHOUT ROWID;"
-    " CREATE INDEX contact_prefix_page ON contact_prefix (prefix, rank, name, contact);"
-    " INSERT INTO contact_token SELECT * FROM old_token;"
-    " INSERT INTO contact_prefix SELECT * FROM old_prefix;"
-    " DROP TABLE old_token; DROP TABLE old_prefix; PRAGMA user_version = 20;",
-    NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, SCHEMA_20_SEARCH, NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM contact_token"
                                        " WHERE typeof (contact) = 'text'", NULL), >, 3000);
   g_clear_object (&f->store);
@@ -926,6 +931,96 @@ test_migration_from_schema_20 (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
   assert_search_equal (f->store);
   assert_prefixes_derived (f->store);
+}
+
+/* The server's copy installed row by row into a replica that has work of its own (40
+ * contacts not pushed, applied again after the copy): the search finds the copy's
+ * contacts and its own — a copy of schema 21 brings its search rows along with the
+ * contacts' rowids they name, one of schema 20 gets its search rows built anew. */
+static void
+test_search_after_snapshot (Fixture       *f,
+                            gconstpointer  data)
+{
+  gboolean older = GPOINTER_TO_INT (data);
+  g_autofree char *snapshot = g_build_filename (f->dir, "snapshot.db", NULL);
+  g_autofree char *laptop_path = g_build_filename (f->dir, "laptop.db", NULL);
+  g_autoptr(CrmStore) laptop = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonNode) template = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) phone = NULL;
+  g_autoptr(GPtrArray) piece = NULL;
+  gint64 seq = 0, total = 0;
+
+  g_assert_true (crm_replica_file_make_snapshot (f->path, snapshot, &seq, &error));
+  g_assert_no_error (error);
+  if (older)
+    {
+      sqlite3 *db = NULL;
+
+      g_assert_cmpint (sqlite3_open (snapshot, &db), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, SCHEMA_20_SEARCH, NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+    }
+
+  laptop = crm_store_create (laptop_path, &error);
+  g_assert_no_error (error);
+  template = crm_template_load ("truck-dealer", &error);
+  g_assert_no_error (error);
+  crm_template_apply (laptop, template, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *id = crm_store_new_id (laptop);
+      g_autofree char *name = g_strdup_printf ("Своймов Лаптоп %u", i);
+      CrmChange *change = crm_changeset_create (changeset, "contact", id);
+
+      crm_change_set_string (change, "name", name);
+      crm_change_set_node (change, "phones", json_from_string ("[\"+7 (812) 700-11-22\"]", NULL));
+    }
+  crm_store_apply (laptop, changeset, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (crm_sync_state_install_snapshot (&laptop, snapshot, seq, 0, &error));
+  g_assert_no_error (error);
+  assert_search_equal (laptop);
+  assert_prefixes_derived (laptop);
+  /* its own contacts (unpushed, applied again), by name and by digits of their number */
+  g_assert_cmpint (crm_test_count_sql (laptop, "SELECT count (*) FROM contact"
+                                       " WHERE name LIKE 'Своймов%'", NULL), ==, 40);
+  {
+    g_autoptr(JsonNode) found = crm_query_contact_search (laptop, "своймов", 5, 0, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 40);
+  }
+  {
+    g_autoptr(JsonNode) found = crm_query_contact_search (laptop, "700-11-22", 5, 0, &total, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (total, ==, 40);
+  }
+  /* the copy's contacts: five digits from the middle of one's number */
+  phone = ids_of (laptop, "SELECT c.id FROM contact_phone f JOIN contact c ON c.rowid = f.rowid"
+                          " WHERE c.name NOT LIKE 'Своймов%' AND length (f.digits) >= 11"
+                          " ORDER BY c.id LIMIT 1");
+  piece = ids_of (laptop, "SELECT substr (f.digits, 4, 5) FROM contact_phone f"
+                         " JOIN contact c ON c.rowid = f.rowid WHERE c.name NOT LIKE 'Своймов%'"
+                         " AND length (f.digits) >= 11 ORDER BY c.id LIMIT 1");
+  g_assert_nonnull (phone->pdata[0]);
+  g_assert_nonnull (piece->pdata[0]);
+  {
+    g_autoptr(JsonNode) found = crm_query_contact_search (laptop, piece->pdata[0], 0, 0, &total,
+                                                          &error);
+    gboolean listed = FALSE;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (found)); i++)
+      listed |= g_strcmp0 (json_object_get_string_member (
+                  json_array_get_object_element (json_node_get_array (found), i), "id"),
+                  phone->pdata[0]) == 0;
+    g_assert_true (listed);
+  }
 }
 
 int
@@ -954,5 +1049,9 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/search/migration-from-schema-20", Fixture, NULL, fixture_setup,
               test_migration_from_schema_20, fixture_teardown);
+  g_test_add ("/search/after-snapshot-into-used", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_setup, test_search_after_snapshot, fixture_teardown);
+  g_test_add ("/search/after-older-snapshot-into-used", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_search_after_snapshot, fixture_teardown);
   return g_test_run ();
 }
