@@ -21,6 +21,7 @@
 #include "bench-util.h"
 #include "crm-import.h"
 #include "crm-query.h"
+#include "crm-search.h"
 #include "crm-template.h"
 #include "crm-time.h"
 
@@ -64,6 +65,52 @@ write_csv (guint n_contacts)
                             i, i % n_companies,
                             i % 3 == 0 ? "Игорь Лебедев" : "");
   return g_string_free (csv, FALSE);
+}
+
+/* The contact search on the replica the import wrote (crm_query_contact_search, the first
+ * 50 and the total, as the search box asks): the median of five runs, in ms. */
+static void
+time_searches (CrmStore *store)
+{
+  static const struct { const char *label, *query; } searches[] = {
+    { "name_prefix", "Ива" },        /* a surname's first letters: 6 250 of 100 000 */
+    { "name_two_words", "Иванов Алекс" },
+    { "digits_middle", "234-5" },    /* four digits from the middle of a number */
+    { "digits_number", "+7 (900) 001-23-45" },
+    { "digits_short", "79" },        /* the start of a number */
+  };
+
+  for (guint s = 0; s < G_N_ELEMENTS (searches); s++)
+    {
+      double runs[5];
+      gint64 total = 0;
+      g_autofree char *name = g_strdup_printf ("import.search_ms.%s", searches[s].label);
+
+      for (guint r = 0; r < G_N_ELEMENTS (runs); r++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(JsonNode) found = NULL;
+          gint64 start = bench_now_us ();
+
+          found = crm_query_contact_search (store, searches[s].query, 50, 0, &total, &error);
+          runs[r] = (bench_now_us () - start) / 1e3;
+          if (found == NULL)
+            {
+              g_printerr ("voronka-bench-import: %s\n", error->message);
+              return;
+            }
+        }
+      for (guint i = 1; i < G_N_ELEMENTS (runs); i++)
+        for (guint j = i; j > 0 && runs[j - 1] > runs[j]; j--)
+          {
+            double t = runs[j];
+
+            runs[j] = runs[j - 1];
+            runs[j - 1] = t;
+          }
+      bench_figure (name, runs[G_N_ELEMENTS (runs) / 2], "ms", NULL);
+      g_print ("# %s: %" G_GINT64_FORMAT " found\n", name, total);
+    }
 }
 
 int
@@ -159,6 +206,7 @@ main (int   argc,
   }
   g_print ("# %s: %d contacts and %d companies in one change set\n", name, n_contacts,
            MAX (n_contacts / 10, 1));
+  time_searches (store);
   status = 0;
 
 out:
