@@ -1034,6 +1034,30 @@ test_distributor (void)
   assert_int (debts, olga, "debt", 1500000);
   g_assert_true (json_object_get_null_member (row_of (debts, anna), "deferral_days"));
 
+  /* a replica of schema 21 (no deal_owing index) is brought forward when opened, and the
+   * report reads the same; a lost deal owes nothing, whatever its fields say */
+  {
+    sqlite3 *handle = NULL;
+    char *err = NULL;
+    g_autoptr(JsonNode) again = NULL;
+
+    g_assert_cmpint (sqlite3_open (db, &handle), ==, SQLITE_OK);
+    if (sqlite3_exec (handle, "DROP INDEX deal_owing; PRAGMA user_version = 21;", NULL, NULL,
+                      &err) != SQLITE_OK)
+      g_error ("%s", err);
+    sqlite3_close (handle);
+    crm_test_run_clear (&run);
+    crm_test_run_cli (&run, "--db", db, "--as", olga, "--now", "2026-03-19T09:00:00Z", "deal",
+                      "move", s2, "--stage", "Отказ", "--loss-reason", "Дорого", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    again = crm_test_ctl_ok (db, "2026-03-20T12:00:00Z", "report", "debts", NULL);
+    assert_int (again, olga, "deferred", 1);
+    assert_int (again, olga, "deferral_days", 30);
+    assert_int (again, olga, "debtors", 1);
+    assert_int (again, olga, "debt", 1500000);
+    g_assert_cmpint (crm_replica_file_schema (db, NULL), ==, CRM_SCHEMA_VERSION);
+  }
+
   /* Анна: 10 and 9 promote, 5 detracts: (2 − 1) / 3 → 33; Ольга: 7 and 8 passive, 3
    * detracts: −1 / 3 → −33; all six: (2 − 2) / 6 → 0; delivery: 10 and 7 → 50 */
   nps = crm_test_ctl_ok (db, "2026-03-20T12:00:00Z", "report", "nps", "--from", "2026-03-01",

@@ -11,6 +11,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-report-private.h"
+#include "crm-schema.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 
@@ -135,16 +136,17 @@ _crm_report_debts (CrmReport  *report,
   _crm_report_add_column (report, "debtors", _("Deals in debt"), "int");
   _crm_report_add_column (report, "debt", _("Debt"), "money");
 
-  /* as of now, over the deals not lost: what is owed today */
+  /* as of now, over the deals not lost: what is owed today; only the deals that owe or
+   * pay later are read (the deal_owing index, whose condition this repeats) */
   stmt = _crm_store_prepare (report->store,
     "SELECT d.id, d.responsible,"
     " coalesce (json_extract (d.data, '$.payment_deferral_days'), 0),"
     " coalesce (json_extract (d.data, '$.debt'), 0)"
-    " FROM deal d LEFT JOIN stage s ON s.id = d.stage"
-    " WHERE d.deleted = 0 AND coalesce (s.kind, 'open') != 'lost'"
-    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible")
-    " AND (coalesce (json_extract (d.data, '$.payment_deferral_days'), 0) > 0"
-    "  OR coalesce (json_extract (d.data, '$.debt'), 0) > 0)", error);
+    " FROM deal d INDEXED BY deal_owing LEFT JOIN stage s ON s.id = d.stage"
+    " WHERE d.deleted = 0 AND" CRM_SCHEMA_OWING_WHERE ("d.data")
+    " AND coalesce (s.kind, 'open') != 'lost'"
+    " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
+    error);
   if (stmt == NULL)
     return FALSE;
   _crm_report_bind (report, stmt);
@@ -262,11 +264,14 @@ _crm_report_nps (CrmReport  *report,
       return FALSE;
     }
 
-  /* the scores of deals won in the period (the survey follows the order) */
+  /* the scores of deals won in the period (the survey follows the order); read from the
+   * won stages' deals (deal_stage), not by walking every deal of the period, and only
+   * those whose fields name an NPS question are parsed */
   stmt = _crm_store_prepare (report->store,
-    "SELECT d.responsible, d.data FROM deal d JOIN stage s ON s.id = d.stage"
-    " WHERE d.deleted = 0 AND s.kind = 'won'"
+    "SELECT d.responsible, d.data FROM deal d"
+    " WHERE d.stage IN (SELECT id FROM stage WHERE kind = 'won') AND d.deleted = 0"
     " AND d.stage_entered_at >= :from AND d.stage_entered_at < :to"
+    " AND instr (d.data, '\"nps_') > 0"
     " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible"),
     error);
   if (stmt == NULL)

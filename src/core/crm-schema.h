@@ -37,6 +37,12 @@ const CrmEntityType *const *crm_schema_types (void);
 const CrmColumn     *crm_entity_type_column  (const CrmEntityType *type,
                                               const char          *field);
 
+/* The condition of the deal_owing index (schema 22) on the deal data column @data:
+ * a deferral or a debt above 0. */
+#define CRM_SCHEMA_OWING_WHERE(data) \
+  " (coalesce (json_extract (" data ", '$.payment_deferral_days'), 0) > 0" \
+  " OR coalesce (json_extract (" data ", '$.debt'), 0) > 0)"
+
 /* Bring the database to CRM_SCHEMA_VERSION (PRAGMA user_version), step by step. */
 gboolean  crm_schema_migrate (sqlite3  *db,
                               GError  **error);
