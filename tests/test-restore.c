@@ -316,8 +316,10 @@ test_restore_loses_nothing (void)
   {
     g_autoptr(CrmStore) store = crm_test_open (manager.path);
     gint64 count = 0;
+    gboolean lost_ops = TRUE;
 
-    g_assert_true (crm_sync_state_get_restored (store, &count, NULL));
+    g_assert_true (crm_sync_state_get_restored (store, &count, NULL, &lost_ops));
+    g_assert_false (lost_ops);
     sent_again += (guint) count;
   }
   all[0] = &rep;

@@ -641,6 +641,13 @@ test_lost_ops (void)
       g_assert_true (report->server_lost_ops);
       g_assert_true (report->snapshot);
       crm_sync_report_free (report);
+      /* what the app's sync state says afterwards: lost ops, not a backup */
+      {
+        gboolean lost_ops = FALSE;
+
+        g_assert_true (crm_sync_state_get_restored (all[i]->store, NULL, NULL, &lost_ops));
+        g_assert_true (lost_ops);
+      }
     }
   g_assert_cmpuint (crm_test_server_count_log (server, "lost ops it had acknowledged", NULL), >=,
                     warned + 3);

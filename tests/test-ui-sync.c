@@ -317,6 +317,58 @@ test_popover (void)
   gtk_popover_popdown (GTK_POPOVER (popover));
 }
 
+/* A label under @root whose text holds @needle, or NULL. */
+static GtkWidget *
+label_containing (GtkWidget  *root,
+                  const char *needle)
+{
+  if (GTK_IS_LABEL (root) && strstr (gtk_label_get_label (GTK_LABEL (root)), needle) != NULL)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = label_containing (child, needle);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The sync state says a week long why changes went up again: a server restored from a
+ * backup, or one that had lost changes it had acknowledged without a restore. */
+static void
+test_restored_notice (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  CrmStore *store = crm_context_get_store (context);
+  CrmSyncIndicator *indicator = crm_window_get_sync_indicator (window);
+  GtkWidget *popover = crm_sync_indicator_get_popover (indicator);
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (_("Conflict"), "Конфликт") != 0)
+    {
+      crm_test_fail_missing ("the Russian translation is not built or not read here");
+      return;
+    }
+  g_assert_true (crm_sync_state_set_restored (store, 3, FALSE, &error));
+  g_assert_no_error (error);
+  crm_sync_indicator_refresh (indicator);
+  g_assert_nonnull (label_containing (popover,
+                                     "Сервер восстановили из резервной копии; 3 потерянных им изменения"));
+
+  g_assert_true (crm_sync_state_set_restored (store, 1, TRUE, &error));
+  g_assert_no_error (error);
+  crm_sync_indicator_refresh (indicator);
+  g_assert_nonnull (label_containing (popover,
+                                     "Сервер потерял изменения, которые уже подтвердил"));
+  g_assert_null (label_containing (popover, "резервной копии"));
+  gtk_popover_popup (GTK_POPOVER (popover));
+  crm_test_ui_wait (300);
+  g_free (crm_test_ui_screenshot (popover, "sync-popover-lost-ops"));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -338,6 +390,7 @@ main (int   argc,
   window = crm_test_ui_main_window (app);
 
   g_test_add_func ("/ui/sync/popover", test_popover);
+  g_test_add_func ("/ui/sync/restored-notice", test_restored_notice);
   status = g_test_run ();
 
   crm_test_ui_stop (app);

@@ -151,7 +151,7 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   g_autofree char *detail = NULL;
   CrmStore *store;
   gint64 waiting = 0, conflicts = 0, rejected = 0, last_ms = 0, restored = 0, restored_ms = 0;
-  gboolean has_last, online;
+  gboolean has_last, online, lost_ops = FALSE;
   const char *icon_name;
 
   g_return_if_fail (CRM_IS_SYNC_INDICATOR (self));
@@ -230,16 +230,29 @@ crm_sync_indicator_refresh (CrmSyncIndicator *self)
   else
     detail = g_strdup_printf (_("Server %s, never synced yet."), server);
 
-  /* the server was found restored from a backup (issue 22): said for a week */
-  if (crm_sync_state_get_restored (store, &restored, &restored_ms) &&
+  /* the server was found restored from a backup (issue 22), or to have lost changes it
+   * had acknowledged without a restore: said for a week */
+  if (crm_sync_state_get_restored (store, &restored, &restored_ms, &lost_ops) &&
       crm_context_now (self->context) - restored_ms < RESTORED_NOTICE_MS)
     {
-      g_autofree char *notice = g_strdup_printf (
-        ngettext ("The server was restored from a backup; %lld change it had lost was sent "
-                  "again.",
-                  "The server was restored from a backup; %lld changes it had lost were sent "
-                  "again.", restored), (long long) restored);
-      g_autofree char *with_notice = g_strdup_printf ("%s\n%s", detail, notice);
+      g_autofree char *notice = NULL;
+      g_autofree char *with_notice = NULL;
+
+      if (lost_ops)
+        notice = g_strdup_printf (
+          ngettext ("The server had lost changes it had already acknowledged (an older copy "
+                    "of its data was put back, or a crash); %lld change it had lost was sent "
+                    "again.",
+                    "The server had lost changes it had already acknowledged (an older copy "
+                    "of its data was put back, or a crash); %lld changes it had lost were "
+                    "sent again.", restored), (long long) restored);
+      else
+        notice = g_strdup_printf (
+          ngettext ("The server was restored from a backup; %lld change it had lost was sent "
+                    "again.",
+                    "The server was restored from a backup; %lld changes it had lost were sent "
+                    "again.", restored), (long long) restored);
+      with_notice = g_strdup_printf ("%s\n%s", detail, notice);
 
       g_free (detail);
       detail = g_steal_pointer (&with_notice);

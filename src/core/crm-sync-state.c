@@ -1064,10 +1064,14 @@ crm_sync_state_dup_lost_ops (CrmStore    *store,
 gboolean
 crm_sync_state_set_restored (CrmStore  *store,
                              gint64     count,
+                             gboolean   lost_ops,
                              GError   **error)
 {
-  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, count,
-                                           crm_time_now_ms ());
+  /* "COUNT MS", and " lost-ops" for a server that lost ops without a restore (a replica
+   * of before reads the first two) */
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "%s",
+                                           count, crm_time_now_ms (),
+                                           lost_ops ? " lost-ops" : "");
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   return crm_store_set_meta (store, "sync.restored", text, error);
@@ -1076,7 +1080,8 @@ crm_sync_state_set_restored (CrmStore  *store,
 gboolean
 crm_sync_state_get_restored (CrmStore *store,
                              gint64   *out_count,
-                             gint64   *out_ms)
+                             gint64   *out_ms,
+                             gboolean *out_lost_ops)
 {
   g_autofree char *text = NULL;
   g_auto(GStrv) parts = NULL;
@@ -1087,8 +1092,8 @@ crm_sync_state_get_restored (CrmStore *store,
   text = crm_store_dup_meta (store, "sync.restored");
   if (text == NULL)
     return FALSE;
-  parts = g_strsplit (text, " ", 2);
-  if (g_strv_length (parts) != 2 ||
+  parts = g_strsplit (text, " ", 3);
+  if (g_strv_length (parts) < 2 ||
       !g_ascii_string_to_signed (parts[0], 10, 0, G_MAXINT64, &count, NULL) ||
       !g_ascii_string_to_signed (parts[1], 10, 0, G_MAXINT64, &ms, NULL))
     return FALSE;
@@ -1096,6 +1101,8 @@ crm_sync_state_get_restored (CrmStore *store,
     *out_count = count;
   if (out_ms != NULL)
     *out_ms = ms;
+  if (out_lost_ops != NULL)
+    *out_lost_ops = parts[2] != NULL && g_str_equal (parts[2], "lost-ops");
   return TRUE;
 }
 

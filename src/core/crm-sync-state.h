@@ -218,14 +218,17 @@ gboolean    crm_sync_state_knows_device      (CrmStore    *store,
                                               const char  *device,
                                               gboolean    *out_known,
                                               GError     **error);
-/* Remembers that the server was found restored from a backup and @count changes it had
- * lost were sent again (meta "sync.restored"), for the app's sync state. */
+/* Remembers that the server was found restored from a backup — or, with @lost_ops, that
+ * it had lost changes it had acknowledged without being restored — and @count changes it
+ * had lost were sent again (meta "sync.restored"), for the app's sync state. */
 gboolean    crm_sync_state_set_restored      (CrmStore    *store,
                                               gint64       count,
+                                              gboolean     lost_ops,
                                               GError     **error);
 /* FALSE when there is nothing to tell (never restored, or the user has seen it). */
 gboolean    crm_sync_state_get_restored      (CrmStore    *store,
                                               gint64      *out_count,
-                                              gint64      *out_ms);
+                                              gint64      *out_ms,
+                                              gboolean    *out_lost_ops);
 
 G_END_DECLS

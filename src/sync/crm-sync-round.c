@@ -1121,7 +1121,7 @@ recover (Http           *http,
   report->server_restored = TRUE;
   report->server_lost_ops = http->lost_ops;
   report->restored = count;
-  return crm_sync_state_set_restored (*store, count, error) &&
+  return crm_sync_state_set_restored (*store, count, http->lost_ops, error) &&
          (http->epoch == NULL || crm_store_set_meta (*store, "sync.epoch", http->epoch, error));
 }
 
