@@ -980,7 +980,7 @@ check_epoch (CrmServer           *self,
       if (same)
         return TRUE;
       line = g_strdup_printf ("account %s: a device pulled op %s as number %" G_GINT64_FORMAT
-                              " but the server numbers another op (or none) so (head %"
+                              " but the server has another op there, or none (head %"
                               G_GINT64_FORMAT "): the server lost ops it had acknowledged; "
                               "the device sends what it holds again", user->account_name,
                               since_op, since, head);
