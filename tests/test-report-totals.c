@@ -182,12 +182,16 @@ apply (Laptop       *laptop,
     g_ptr_array_add (laptop->change_sets, crm_store_dup_last_change_set (laptop->store));
 }
 
-/* A time near @now: up to @back days before it, at any minute. */
+/* A time near @now: up to @back days before it, at any minute; one time in ten up to
+ * three hours after it (a laptop whose clock runs ahead: a period that ends now must not
+ * count what its last day holds after the end). */
 static gint64
 some_time (Laptop *laptop,
            gint64  now,
            int     back)
 {
+  if (g_rand_int_range (laptop->rand, 0, 10) == 0)
+    return now + (gint64) g_rand_int_range (laptop->rand, 1, 3 * 60) * 60 * 1000;
   return now - (gint64) g_rand_int_range (laptop->rand, 0, back * 24 * 60) * 60 * 1000;
 }
 

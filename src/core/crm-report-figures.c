@@ -613,11 +613,32 @@ _crm_report_conversion (CrmReport  *report,
 
 /* --- cold-sales activity ------------------------------------------------------------- */
 
+/* What the rows of a period's last day after its end hold, per employee ("" none): the
+ * day's totals less these are the day up to the end (see count_event). */
+enum { LATER_COMPANIES, LATER_CONTACTS, LATER_DEALS, LATER_FILLED, LATER_N };
+
+static gint64 *
+cold_later (GHashTable *later,
+            const char *employee)
+{
+  gint64 *counts = g_hash_table_lookup (later, employee != NULL ? employee : "");
+
+  if (counts == NULL)
+    {
+      counts = g_new0 (gint64, LATER_N);
+      g_hash_table_insert (later, g_strdup (employee != NULL ? employee : ""), counts);
+    }
+  return counts;
+}
+
+/* Counts the rows of @sql into the report's rows, or into @later (LATER_…) when not NULL. */
 static gboolean
 count_created (CrmReport   *report,
                const char  *sql,
                const char  *key,
                const char  *what,
+               GHashTable  *later,
+               guint        later_index,
                GError     **error)
 {
   sqlite3_stmt *stmt = _crm_store_prepare (report->store, sql, error);
@@ -628,8 +649,19 @@ count_created (CrmReport   *report,
   _crm_report_bind (report, stmt);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 0));
+      const char *employee = (const char *) sqlite3_column_text (stmt, 0);
+      JsonObject *row;
 
+      if (later != NULL)
+        {
+          gint64 *counts = cold_later (later, employee);
+
+          counts[later_index]++;
+          if (sqlite3_column_count (stmt) > 2)
+            counts[LATER_FILLED] += sqlite3_column_int64 (stmt, 2);
+          continue;
+        }
+      row = _crm_report_row (report, employee);
       _crm_report_count (report, row, key, 1);
       if (sqlite3_column_count (stmt) > 2)
         {
@@ -652,7 +684,8 @@ cold_shares (CrmReport  *report,
 }
 
 /* The day totals of created deals and their filled fields: one count per visible field of
- * deals (a deal has that many fields), and the deals with each one filled. */
+ * deals (a deal has that many fields), and the deals with each one filled; less what
+ * @user_data (a GHashTable of cold_later, or NULL) holds. */
 static gboolean
 cold_days (CrmReport  *report,
            gpointer    user_data,
@@ -669,6 +702,7 @@ cold_days (CrmReport  *report,
     " WHERE f.deleted = 0 AND f.entity = 'deal' AND coalesce (f.hidden, 0) = 0"
     " AND (:pipeline IS NULL OR r.pipeline = :pipeline)" FOR_EMPLOYEES ("r.employee")
     " GROUP BY 1"), error);
+  GHashTable *later = user_data;
   sqlite3_stmt *fields;
   gint64 n_fields = 0;
   int rc;
@@ -693,8 +727,13 @@ cold_days (CrmReport  *report,
       const char *employee = (const char *) sqlite3_column_text (stmt, 0);
       const char *what = (const char *) sqlite3_column_text (stmt, 1);
       gint64 n = sqlite3_column_int64 (stmt, 2);
+      gint64 *counts = later != NULL ? g_hash_table_lookup (later, employee) : NULL;
       JsonObject *row;
 
+      if (counts != NULL)
+        n -= counts[g_str_equal (what, "company") ? LATER_COMPANIES
+                    : g_str_equal (what, "contact") ? LATER_CONTACTS
+                    : g_str_equal (what, "deal") ? LATER_DEALS : LATER_FILLED];
       if (n == 0)
         continue;
       row = _crm_report_row (report, employee[0] != '\0' ? employee : NULL);
@@ -724,21 +763,51 @@ cold_days (CrmReport  *report,
   " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible") \
   " GROUP BY d.id"
 
+/* The companies, contacts and deals made in [range_from, range_to), into the report's
+ * rows, or into @user_data (a GHashTable of cold_later) when not NULL. */
 static gboolean
 cold_rows (CrmReport  *report,
            gpointer    user_data,
            GError    **error)
 {
+  GHashTable *later = user_data;
+
   return count_created (report,
            "SELECT responsible FROM company WHERE deleted = 0"
            " AND created_at + 0 >= :a AND created_at + 0 < :b" FOR_EMPLOYEES ("responsible"),
-           "companies", "count the companies", error) &&
+           "companies", "count the companies", later, LATER_COMPANIES, error) &&
          count_created (report,
            "SELECT responsible FROM contact WHERE deleted = 0"
            " AND created_at + 0 >= :a AND created_at + 0 < :b" FOR_EMPLOYEES ("responsible"),
-           "contacts", "count the contacts", error) &&
+           "contacts", "count the contacts", later, LATER_CONTACTS, error) &&
          count_created (report, COLD_DEALS (":a AND d.created_at < :b"),
-                        "deals", "count the deals", error);
+                        "deals", "count the deals", later, LATER_DEALS, error);
+}
+
+/* The period from the day totals and its edges' rows. A period that ends now, after
+ * midnight, as most do: its last day so far is that day's totals less the rows made
+ * after the end (the future, mostly none), not the day's rows one by one — on a large
+ * account the deals of one day are tens of thousands, each with its fields read. */
+static gboolean
+cold_period (CrmReport  *report,
+             GError    **error)
+{
+  gint64 last_day = report->to > 0 ? report->to / CRM_MS_PER_DAY : 0;
+  g_autoptr(GHashTable) later = NULL;
+
+  if (report->to < report->now || report->to % CRM_MS_PER_DAY == 0 ||
+      report->from >= last_day * CRM_MS_PER_DAY)
+    return over_period (report, report->from, report->to, TRUE, cold_days, cold_rows, NULL,
+                        error);
+  if (!over_period (report, report->from, last_day * CRM_MS_PER_DAY, TRUE, cold_days,
+                    cold_rows, NULL, error))
+    return FALSE;
+  later = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  report->range_from = report->to;
+  report->range_to = (last_day + 1) * CRM_MS_PER_DAY;
+  report->day_from = last_day;
+  report->day_to = last_day + 1;
+  return cold_rows (report, later, error) && cold_days (report, later, error);
 }
 
 gboolean
@@ -752,7 +821,7 @@ _crm_report_cold_activity (CrmReport  *report,
 
   if (!report->from_rows)
     {
-      if (!over_period (report, report->from, report->to, TRUE, cold_days, cold_rows, NULL, error))
+      if (!cold_period (report, error))
         return FALSE;
       _crm_report_each_row (report, cold_shares, NULL);
       return TRUE;
@@ -760,11 +829,11 @@ _crm_report_cold_activity (CrmReport  *report,
   if (!count_created (report,
         "SELECT responsible FROM company WHERE deleted = 0"
         " AND created_at >= :from AND created_at < :to" FOR_EMPLOYEES ("responsible"),
-        "companies", "count the companies", error) ||
+        "companies", "count the companies", NULL, 0, error) ||
       !count_created (report,
         "SELECT responsible FROM contact WHERE deleted = 0"
         " AND created_at >= :from AND created_at < :to" FOR_EMPLOYEES ("responsible"),
-        "contacts", "count the contacts", error) ||
+        "contacts", "count the contacts", NULL, 0, error) ||
       /* the deal's visible custom fields, and how many of them have a value */
       !count_created (report,
         "SELECT d.responsible, count (f.id),"
@@ -775,7 +844,7 @@ _crm_report_cold_activity (CrmReport  *report,
         " WHERE d.deleted = 0 AND d.created_at >= :from AND d.created_at < :to"
         " AND (:pipeline IS NULL OR d.pipeline = :pipeline)" FOR_EMPLOYEES ("d.responsible")
         " GROUP BY d.id",
-        "deals", "count the deals", error))
+        "deals", "count the deals", NULL, 0, error))
     return FALSE;
   _crm_report_each_row (report, cold_shares, NULL);
   return TRUE;
