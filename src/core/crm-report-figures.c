@@ -1587,6 +1587,8 @@ dashboard_now (CrmReport   *report,
   /* each row's links.@key, found once (tens of thousands of links) */
   g_autoptr(GHashTable) row_ids = g_hash_table_new (NULL, NULL);
   JsonArray *all_ids = NULL;
+  GHashTableIter iter;
+  gpointer row, ids;
   int rc;
 
   if (stmt == NULL)
@@ -1594,11 +1596,10 @@ dashboard_now (CrmReport   *report,
   _crm_report_bind (report, stmt);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      JsonObject *row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 1));
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
-      JsonArray *ids = g_hash_table_lookup (row_ids, row);
 
-      _crm_report_count (report, row, key, 1);
+      row = _crm_report_row (report, (const char *) sqlite3_column_text (stmt, 1));
+      ids = g_hash_table_lookup (row_ids, row);
       if (ids == NULL)
         {
           ids = _crm_report_links (row, key);
@@ -1606,10 +1607,13 @@ dashboard_now (CrmReport   *report,
         }
       if (all_ids == NULL)
         all_ids = _crm_report_links (report->totals, key);
-      json_array_add_string_element (ids, id);
-      json_array_add_string_element (all_ids, id);
+      _crm_report_link_both (ids, all_ids, id);
     }
   sqlite3_reset (stmt);
+  /* each row's count is its links' */
+  g_hash_table_iter_init (&iter, row_ids);
+  while (g_hash_table_iter_next (&iter, &row, &ids))
+    _crm_report_count (report, row, key, json_array_get_length (ids));
   return _crm_report_step_error (report, rc, what, error);
 }
 

@@ -63,6 +63,10 @@ void        _crm_report_link       (CrmReport        *report,
                                     JsonObject       *row,
                                     const char       *key,
                                     const char       *id);
+/* Appends @id to a row's links @ids and to the totals' @all_ids. */
+void        _crm_report_link_both  (JsonArray        *ids,
+                                    JsonArray        *all_ids,
+                                    const char       *id);
 /* @key = 100 · @part / @whole with one decimal; null when @whole is 0. */
 void        _crm_report_share      (JsonObject       *row,
                                     const char       *key,
