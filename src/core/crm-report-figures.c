@@ -324,6 +324,37 @@ over_period (CrmReport  *report,
   return TRUE;
 }
 
+/* As over_period, for a period that ends today, after midnight, as most do (to = now):
+ * its last day so far is most of the day's rows, read one by one — tens of thousands on a
+ * large account. What comes after the end is the future, mostly nothing: the whole day's
+ * totals less those rows give the same figure. So the last day is @rows over [to, the
+ * day's end) with @later_data, which the range functions take as "to subtract", then @days
+ * over that day with @later_data, which subtracts them (making an employee's row only when
+ * the difference is not 0, as the rows alone would). */
+static gboolean
+over_period_to_now (CrmReport  *report,
+                    gint64      from,
+                    gint64      to,
+                    gboolean    blocks,
+                    RangeFunc   days,
+                    RangeFunc   rows,
+                    gpointer    data,
+                    gpointer    later_data,
+                    GError    **error)
+{
+  gint64 last_day = to > 0 ? to / CRM_MS_PER_DAY : 0;
+
+  if (to < report->now || to % CRM_MS_PER_DAY == 0 || from >= last_day * CRM_MS_PER_DAY)
+    return over_period (report, from, to, blocks, days, rows, data, error);
+  if (!over_period (report, from, last_day * CRM_MS_PER_DAY, blocks, days, rows, data, error))
+    return FALSE;
+  report->range_from = to;
+  report->range_to = (last_day + 1) * CRM_MS_PER_DAY;
+  report->day_from = last_day;
+  report->day_to = last_day + 1;
+  return rows (report, later_data, error) && days (report, later_data, error);
+}
+
 static gboolean
 count_event (CrmReport   *report,
              const char  *what,
@@ -333,36 +364,19 @@ count_event (CrmReport   *report,
              GError     **error)
 {
   EventCount count = { what, G_N_ELEMENTS (task_events), key, NULL };
-  gint64 last_day;
+  EventCount later;
+  gboolean ok;
 
   for (guint i = 0; i < G_N_ELEMENTS (task_events); i++)
     if (g_str_equal (task_events[i].what, what))
       count.index = i;
   g_assert (count.index < G_N_ELEMENTS (task_events));
-  /* A period that ends today, after midnight, as most do (to = now): its last day's
-   * tasks so far are most of the day's, read one by one — thousands on a large account.
-   * What comes after the end is the future, mostly nothing: the whole day's totals less
-   * those events give the same figure. An employee's row is made only when the
-   * difference is not 0, as the rows alone would make it. */
-  last_day = to > 0 ? to / CRM_MS_PER_DAY : 0;
-  if (to >= report->now && to % CRM_MS_PER_DAY != 0 && from < last_day * CRM_MS_PER_DAY)
-    {
-      gboolean ok;
-
-      if (!over_period (report, from, last_day * CRM_MS_PER_DAY, TRUE, count_event_days,
-                        count_event_rows, &count, error))
-        return FALSE;
-      count.later = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      report->range_from = to;
-      report->range_to = (last_day + 1) * CRM_MS_PER_DAY;
-      report->day_from = last_day;
-      report->day_to = last_day + 1;
-      ok = count_event_rows (report, &count, error) && count_event_days (report, &count, error);
-      g_hash_table_unref (count.later);
-      return ok;
-    }
-  return over_period (report, from, to, TRUE, count_event_days, count_event_rows, &count,
-                      error);
+  later = count;
+  later.later = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ok = over_period_to_now (report, from, to, TRUE, count_event_days, count_event_rows, &count,
+                           &later, error);
+  g_hash_table_unref (later.later);
+  return ok;
 }
 
 static void
@@ -784,32 +798,6 @@ cold_rows (CrmReport  *report,
                         "deals", "count the deals", later, LATER_DEALS, error);
 }
 
-/* The period from the day totals and its edges' rows. A period that ends now, after
- * midnight, as most do: its last day so far is that day's totals less the rows made
- * after the end (the future, mostly none), not the day's rows one by one — on a large
- * account the deals of one day are tens of thousands, each with its fields read. */
-static gboolean
-cold_period (CrmReport  *report,
-             GError    **error)
-{
-  gint64 last_day = report->to > 0 ? report->to / CRM_MS_PER_DAY : 0;
-  g_autoptr(GHashTable) later = NULL;
-
-  if (report->to < report->now || report->to % CRM_MS_PER_DAY == 0 ||
-      report->from >= last_day * CRM_MS_PER_DAY)
-    return over_period (report, report->from, report->to, TRUE, cold_days, cold_rows, NULL,
-                        error);
-  if (!over_period (report, report->from, last_day * CRM_MS_PER_DAY, TRUE, cold_days,
-                    cold_rows, NULL, error))
-    return FALSE;
-  later = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  report->range_from = report->to;
-  report->range_to = (last_day + 1) * CRM_MS_PER_DAY;
-  report->day_from = last_day;
-  report->day_to = last_day + 1;
-  return cold_rows (report, later, error) && cold_days (report, later, error);
-}
-
 gboolean
 _crm_report_cold_activity (CrmReport  *report,
                            GError    **error)
@@ -821,7 +809,11 @@ _crm_report_cold_activity (CrmReport  *report,
 
   if (!report->from_rows)
     {
-      if (!cold_period (report, error))
+      g_autoptr(GHashTable) later = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                           g_free);
+
+      if (!over_period_to_now (report, report->from, report->to, TRUE, cold_days, cold_rows,
+                               NULL, later, error))
         return FALSE;
       _crm_report_each_row (report, cold_shares, NULL);
       return TRUE;
@@ -889,10 +881,11 @@ series_bucket (GArray *starts,
 }
 
 typedef struct {
-  GArray *starts;
-  GArray *won;
-  GArray *amounts;
-  GArray *split;     /* the UTC days (gint64) two buckets share */
+  GArray  *starts;
+  GArray  *won;
+  GArray  *amounts;
+  GArray  *split;     /* the UTC days (gint64) two buckets share */
+  gboolean later;     /* series_rows subtracts (see over_period_to_now) */
 } Series;
 
 static gboolean
@@ -947,9 +940,11 @@ series_rows (CrmReport  *report,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       guint bucket = series_bucket (data->starts, sqlite3_column_int64 (stmt, 0));
+      int sign = data->later ? -1 : 1;
 
-      g_array_index (data->won, gint64, bucket)++;
-      g_array_index (data->amounts, gint64, bucket) += sqlite3_column_int64 (stmt, 1);
+      /* after the period's end: in the last bucket, whose last day's totals hold them */
+      g_array_index (data->won, gint64, bucket) += sign;
+      g_array_index (data->amounts, gint64, bucket) += sign * sqlite3_column_int64 (stmt, 1);
     }
   sqlite3_reset (stmt);
   return _crm_report_step_error (report, rc, "count the won deals over time", error);
@@ -962,6 +957,7 @@ typedef struct {
   const char *won;
   const char *amount;
   const char *lost;
+  GHashTable *later;   /* "employee\nkind" → gint64[2] (n, amount) to subtract, or NULL */
 } Closed;
 
 static void
@@ -1006,11 +1002,24 @@ closed_days (CrmReport  *report,
   _crm_report_bind (report, stmt);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
+      Closed *closed = user_data;
       const char *employee = (const char *) sqlite3_column_text (stmt, 0);
+      const char *kind = (const char *) sqlite3_column_text (stmt, 1);
+      gint64 n = sqlite3_column_int64 (stmt, 2);
+      gint64 amount = sqlite3_column_int64 (stmt, 3);
 
-      count_closed (report, user_data, employee[0] != '\0' ? employee : NULL,
-                    (const char *) sqlite3_column_text (stmt, 1),
-                    sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3));
+      if (closed->later != NULL)
+        {
+          g_autofree char *key = g_strconcat (employee, "\n", kind, NULL);
+          gint64 *later = g_hash_table_lookup (closed->later, key);
+
+          if (later != NULL)
+            {
+              n -= later[0];
+              amount -= later[1];
+            }
+        }
+      count_closed (report, closed, employee[0] != '\0' ? employee : NULL, kind, n, amount);
     }
   sqlite3_reset (stmt);
   return _crm_report_step_error (report, rc, "sum the closed deals' days", error);
@@ -1034,8 +1043,29 @@ closed_rows (CrmReport  *report,
     return FALSE;
   _crm_report_bind (report, stmt);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    count_closed (report, user_data, (const char *) sqlite3_column_text (stmt, 0),
-                  (const char *) sqlite3_column_text (stmt, 1), 1, sqlite3_column_int64 (stmt, 2));
+    {
+      Closed *closed = user_data;
+      const char *employee = (const char *) sqlite3_column_text (stmt, 0);
+      const char *kind = (const char *) sqlite3_column_text (stmt, 1);
+
+      if (closed->later != NULL)
+        {
+          char *key = g_strconcat (employee != NULL ? employee : "", "\n", kind, NULL);
+          gint64 *later = g_hash_table_lookup (closed->later, key);
+
+          if (later == NULL)
+            {
+              later = g_new0 (gint64, 2);
+              g_hash_table_insert (closed->later, key, later);
+            }
+          else
+            g_free (key);
+          later[0]++;
+          later[1] += sqlite3_column_int64 (stmt, 2);
+        }
+      else
+        count_closed (report, closed, employee, kind, 1, sqlite3_column_int64 (stmt, 2));
+    }
   sqlite3_reset (stmt);
   return _crm_report_step_error (report, rc, "count the closed deals", error);
 }
@@ -1136,12 +1166,14 @@ sales_series (CrmReport  *report,
   else
     {
       g_autoptr(GArray) split = g_array_new (FALSE, FALSE, sizeof (gint64));
-      Series data = { starts, won, amounts, split };
+      Series data = { starts, won, amounts, split, FALSE };
+      Series later = { starts, won, amounts, split, TRUE };
 
       /* whole days from the totals, except those a bucket starts in (a zone's midnight
-       * is not UTC's), which are read from the rows like the period's edges */
-      if (!over_period (report, report->from, report->to, FALSE, series_days, series_rows, &data,
-                        error))
+       * is not UTC's), which are read from the rows like the period's edges (a last day
+       * split so is read whole below, and what came after the end subtracted) */
+      if (!over_period_to_now (report, report->from, report->to, FALSE, series_days,
+                               series_rows, &data, &later, error))
         return FALSE;
       for (guint i = 0; i < split->len; i++)
         {
@@ -1192,10 +1224,13 @@ _crm_report_sales (CrmReport  *report,
 
   if (!report->from_rows)
     {
-      Closed closed = { "won", "won_amount", "lost" };
+      Closed closed = { "won", "won_amount", "lost", NULL };
+      g_autoptr(GHashTable) subtract = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              g_free);
+      Closed later = { "won", "won_amount", "lost", subtract };
 
-      if (!over_period (report, report->from, report->to, TRUE, closed_days, closed_rows, &closed,
-                        error))
+      if (!over_period_to_now (report, report->from, report->to, TRUE, closed_days,
+                               closed_rows, &closed, &later, error))
         return FALSE;
       _crm_report_each_row (report, sales_shares, NULL);
       return sales_series (report, error);
@@ -1329,10 +1364,13 @@ _crm_report_plan (CrmReport  *report,
   /* the fact: deals won in the period (they entered a won stage then), as "sales" */
   if (!report->from_rows)
     {
-      Closed closed = { NULL, "fact", NULL };
+      Closed closed = { NULL, "fact", NULL, NULL };
+      g_autoptr(GHashTable) subtract = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              g_free);
+      Closed later = { NULL, "fact", NULL, subtract };
 
-      if (!over_period (report, report->from, report->to, TRUE, closed_days, closed_rows, &closed,
-                        error))
+      if (!over_period_to_now (report, report->from, report->to, TRUE, closed_days,
+                               closed_rows, &closed, &later, error))
         return FALSE;
       _crm_report_each_row (report, plan_shares, NULL);
       return TRUE;
