@@ -1144,7 +1144,13 @@ count_thread (GTask        *task,
               gpointer      task_data,
               GCancellable *cancellable)
 {
-  g_task_return_int (task, crm_sync_round_count_waiting (task_data));
+  GError *error = NULL;
+  gint64 waiting = crm_sync_round_count_waiting (task_data, &error);
+
+  if (waiting < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, waiting);
 }
 
 static void
@@ -1152,9 +1158,13 @@ count_done (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  gssize waiting = g_task_propagate_int (G_TASK (result), NULL);
+  g_autoptr(GError) error = NULL;
+  gssize waiting = g_task_propagate_int (G_TASK (result), &error);
 
-  if (waiting >= 0)
+  /* the count shown stays what it was: an unreadable replica is not "all sent" */
+  if (waiting < 0)
+    g_message ("Could not count the changes waiting to be sent: %s", error->message);
+  else
     set_ops_waiting (CRM_SYNC_CLIENT (source), waiting);
 }
 

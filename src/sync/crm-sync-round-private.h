@@ -47,7 +47,9 @@ GBytes         *crm_sync_round_request  (CrmSyncRound  *round,
 CrmSyncReport  *crm_sync_round_run      (CrmSyncRound  *round,
                                          GCancellable  *cancellable,
                                          GError       **error);
-/* The replica's outbox size (opens the replica; 0 when it does not exist). */
-gint64          crm_sync_round_count_waiting (const char *replica_path);
+/* The replica's outbox size (opens the replica; 0 when it does not exist, -1 with @error
+ * when it cannot be read). */
+gint64          crm_sync_round_count_waiting (const char  *replica_path,
+                                              GError     **error);
 
 G_END_DECLS

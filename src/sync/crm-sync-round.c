@@ -1207,15 +1207,16 @@ crm_sync_round_run (CrmSyncRound  *round,
 }
 
 gint64
-crm_sync_round_count_waiting (const char *replica_path)
+crm_sync_round_count_waiting (const char  *replica_path,
+                              GError     **error)
 {
   g_autoptr(CrmStore) store = NULL;
   gint64 waiting = 0;
 
   if (replica_path == NULL || !g_file_test (replica_path, G_FILE_TEST_EXISTS))
     return 0;
-  store = crm_store_open (replica_path, NULL);
-  if (store == NULL || !crm_sync_state_count_waiting (store, &waiting, NULL))
-    return 0;
+  store = crm_store_open (replica_path, error);
+  if (store == NULL || !crm_sync_state_count_waiting (store, &waiting, error))
+    return -1;
   return waiting;
 }
