@@ -908,6 +908,7 @@ crm_cli_user_invite (CrmCli   *cli,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDateTime) expires = NULL;
   g_autofree char *when = NULL;
+  gint64 expires_ms;
   const char *server;
   const char *code;
 
@@ -918,7 +919,7 @@ crm_cli_user_invite (CrmCli   *cli,
                         "app (or run “voronkactl sync --server URL --invite CODE "
                         "--password-stdin”) and pick their own password; the code then stops "
                         "working. With --json: {\"code\", \"name\", \"role\", \"account\", "
-                        "\"expires\", \"server\"}."),
+                        "\"expires_at\" (ISO 8601, UTC), \"server\"}."),
                       entries, &argc, &argv, 1, error))
     return FALSE;
   if (role != NULL && !g_strv_contains (roles, role))
@@ -940,14 +941,19 @@ crm_cli_user_invite (CrmCli   *cli,
     }
   server = crm_sync_client_get_server_url (client);
   json_object_set_string_member (invite, "server", server);
+  expires_ms = json_object_get_int_member_with_default (invite, "expires", 0);
   if (cli->json)
     {
+      /* times in a time's form, as every other command prints them */
+      g_autofree char *expires_at = crm_time_format (expires_ms);
+
+      json_object_remove_member (invite, "expires");
+      json_object_set_string_member (invite, "expires_at", expires_at);
       crm_cli_print_json_object (invite);
       return TRUE;
     }
   code = json_object_get_string_member (invite, "code");
-  expires = g_date_time_new_from_unix_local (
-    json_object_get_int_member_with_default (invite, "expires", 0) / 1000);
+  expires = g_date_time_new_from_unix_local (expires_ms / 1000);
   when = g_date_time_format (expires, "%Y-%m-%d %H:%M");
   /* Translators: "Invitation for «Анна» (rep): K7QM-3XRD-W9TB" */
   g_print (_("Invitation for «%s» (%s): %s\n"), argv[1],

@@ -424,7 +424,8 @@ crm_server_cmd_user_invite (const char  *data_dir,
     { "days", 0, 0, G_OPTION_ARG_INT, &days,
       N_("How many days the code works (default 7, at most 90)"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print {\"code\", \"name\", \"role\", \"account\", \"expires\"}"), NULL },
+      N_("Print {\"code\", \"name\", \"role\", \"account\", \"expires_at\"} (an ISO 8601 UTC time)"),
+      NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = admin_context (
@@ -463,12 +464,13 @@ crm_server_cmd_user_invite (const char  *data_dir,
   if (json)
     {
       JsonObject *object = json_object_new ();
+      g_autofree char *expires_at = crm_time_format (expires);
 
       json_object_set_string_member (object, "code", code);
       json_object_set_string_member (object, "name", argv[2]);
       json_object_set_string_member (object, "role", role ? role : "rep");
       json_object_set_string_member (object, "account", argv[1]);
-      json_object_set_int_member (object, "expires", expires);
+      json_object_set_string_member (object, "expires_at", expires_at);
       print_json_object (object);
       json_object_unref (object);
       return 0;
