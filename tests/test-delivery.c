@@ -11,15 +11,19 @@
  * that one again and says so. SMS through an HTTP gateway and Telegram through the Bot
  * API go to a SoupServer on 127.0.0.1 in the test: a 503 retried and sent once, a 400
  * failed with the gateway's words, a bot's sendMessage to the user's chat id. */
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
+#include <cairo-pdf.h>
 
 #include "config.h"
 
 #include <libsoup/soup.h>
 
+#include "crm-attachment.h"
 #include "crm-message.h"
 #include "crm-query.h"
 #include "crm-store.h"
@@ -1484,6 +1488,321 @@ test_mailing (Fixture       *f,
   }
 }
 
+/* --- an e-mail template with an HTML body and the commercial offer (issue 17, S4-2) ------ */
+
+#define OFFER_NAME "Коммерческое предложение 2027.pdf"
+
+/* A small real PDF made with cairo: one page with a line of text. Returns its path. */
+static char *
+make_offer_pdf (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, OFFER_NAME, NULL);
+  cairo_surface_t *surface = cairo_pdf_surface_create (path, 595, 842);
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_set_font_size (cr, 20);
+  cairo_move_to (cr, 72, 100);
+  cairo_show_text (cr, "Стенд 12 м² на выставке «Грузовики 2027»: 480 000 ₽");
+  cairo_show_page (cr);
+  cairo_destroy (cr);
+  cairo_surface_finish (surface);
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  return g_steal_pointer (&path);
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (path, &data, &length, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, length);
+}
+
+/* The admin's template «КП»: a subject and text with placeholders, the HTML body of
+ * @dir/offer.html and the PDF; returns the PDF's path. */
+static char *
+add_offer_template (const char *db,
+                    const char *dir)
+{
+  g_autofree char *html = g_build_filename (dir, "offer.html", NULL);
+  char *pdf = make_offer_pdf (dir);
+  g_autoptr(JsonNode) made = NULL;
+
+  g_assert_true (g_file_set_contents (html,
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n"
+    "<h1>Коммерческое предложение</h1>\n"
+    "<p>Здравствуйте, <b>{contact.name}</b>!</p>\n"
+    "<p>Стенд на выставке «Грузовики 2027» — в приложенном файле.</p>\n"
+    "</BODY></html>\n", -1, NULL));
+  made = crm_test_ctl_ok (db, NULL, "message", "template", "add", "КП", "--channel", "email",
+                          "--subject", "Предложение для {contact.name}",
+                          "--body", "Здравствуйте, {contact.name}! Предложение — в файле.",
+                          "--html", html, "--attach", pdf, NULL);
+  return pdf;
+}
+
+/* The file of @mail, checked: one PDF named OFFER_NAME (decoded from RFC 2231) holding
+ * the bytes of @pdf. */
+static void
+assert_offer_attached (JsonObject *mail,
+                       GBytes     *pdf)
+{
+  JsonArray *files = json_object_get_array_member (mail, "attachments");
+  JsonObject *file;
+  g_autofree guchar *data = NULL;
+  gsize length = 0;
+
+  g_assert_cmpuint (json_array_get_length (files), ==, 1);
+  file = json_array_get_object_element (files, 0);
+  g_assert_cmpstr (crm_test_get_string (file, "filename"), ==, OFFER_NAME);
+  g_assert_cmpstr (crm_test_get_string (file, "content_type"), ==, "application/pdf");
+  g_assert_cmpstr (crm_test_get_string (file, "disposition"), ==, "attachment");
+  data = g_base64_decode (crm_test_get_string (file, "base64"), &length);
+  g_assert_cmpmem (data, length, g_bytes_get_data (pdf, NULL), g_bytes_get_size (pdf));
+  /* the Russian name as RFC 2231 writes it, not raw UTF-8 in the header */
+  g_assert_nonnull (strstr (crm_test_get_string (mail, "raw"), "filename*0*=UTF-8''"));
+}
+
+static void
+test_template_offer (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *pdf_path = NULL;
+  g_autoptr(GBytes) pdf = NULL;
+  g_autoptr(JsonNode) templates = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  JsonObject *template;
+  JsonArray *files;
+  JsonArray *sent;
+
+  if (skipped (f))
+    return;
+  pdf_path = add_offer_template (f->laptop, f->dir);
+  pdf = read_bytes (pdf_path);
+  templates = crm_test_ctl_ok (f->laptop, NULL, "message", "template", "list", NULL);
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП");
+  g_assert_nonnull (template);
+  g_assert_nonnull (strstr (crm_test_get_string (template, "html"), "<b>{contact.name}</b>"));
+  files = json_object_get_array_member (template, "attachments");
+  g_assert_cmpuint (json_array_get_length (files), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (files, 0), "name"), ==,
+                   OFFER_NAME);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (files, 0), "size"),
+                   ==, (gint64) g_bytes_get_size (pdf));
+
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Антонов Пётр",
+                                    "--email", "petr@client.test", NULL));
+  /* a name HTML would take for markup: escaped in the HTML, as it is in the text */
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name",
+                                    "Громова <Ольга> & Co", "--email", "olga@client.test", NULL));
+  result = crm_test_ctl_ok (f->laptop, NULL, "message", "send", "--contact", "Антонов Пётр",
+                            "--contact", "Громова <Ольга> & Co", "--template", "КП", NULL);
+  sent = json_object_get_array_member (json_node_get_object (result), "sent");
+  g_assert_cmpuint (json_array_get_length (sent), ==, 2);
+
+  sync_laptop (f);
+  g_ptr_array_unref (wait_mails (f, 2));
+  for (guint i = 0; i < json_array_get_length (sent); i++)
+    {
+      g_autoptr(JsonObject) message = wait_status (f, crm_test_get_string (
+                                                      json_array_get_object_element (sent, i),
+                                                      "message"), "sent");
+      JsonArray *names = json_object_get_array_member (message, "attachments");
+
+      g_assert_cmpuint (json_array_get_length (names), ==, 1);
+      g_assert_cmpstr (json_array_get_string_element (names, 0), ==, OFFER_NAME);
+    }
+  list = mails (f);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpuint (mails_to (list, "petr@client.test"), ==, 1);
+  g_assert_cmpuint (mails_to (list, "olga@client.test"), ==, 1);
+  for (guint i = 0; i < list->len; i++)
+    {
+      JsonObject *mail = list->pdata[i];
+      gboolean to_olga = strstr (crm_test_get_string (mail, "to"), "olga@client.test") != NULL;
+      const char *html = crm_test_get_string (mail, "html");
+      const char *body = crm_test_get_string (mail, "body");
+      g_autofree char *pixel = NULL;
+
+      g_assert_cmpstr (crm_test_get_string (mail, "content_type"), ==, "multipart/mixed");
+      assert_offer_attached (mail, pdf);
+      /* the author's HTML, placeholders filled and escaped, the tracking image inside */
+      g_assert_nonnull (html);
+      g_assert_nonnull (strstr (html, "<h1>Коммерческое предложение</h1>"));
+      g_assert_nonnull (strstr (html, to_olga ? "<b>Громова &lt;Ольга&gt; &amp; Co</b>"
+                                               : "<b>Антонов Пётр</b>"));
+      g_assert_null (strstr (html, "<Ольга>"));
+      g_assert_null (strstr (html, "{contact.name}"));
+      pixel = url_after (html, "<img src=\"");
+      g_assert_true (g_str_has_prefix (pixel, f->server->url));
+      g_assert_true (g_str_has_suffix (pixel, ".gif"));
+      /* before the author's </BODY>: the page ends as it did */
+      g_assert_true (strstr (html, "<img src=\"") < strstr (html, "</BODY>"));
+      /* the text and the subject as they are, unescaped */
+      g_assert_nonnull (strstr (body, to_olga ? "Здравствуйте, Громова <Ольга> & Co!"
+                                              : "Здравствуйте, Антонов Пётр!"));
+      g_assert_nonnull (strstr (body, "/u/"));
+      g_assert_cmpstr (crm_test_get_string (mail, "subject"), ==,
+                       to_olga ? "Предложение для Громова <Ольга> & Co"
+                               : "Предложение для Антонов Пётр");
+    }
+}
+
+/* A server that lacks the template's file (its files folder restored later than its
+ * database) keeps the message queued, says why, and sends it once the file is back —
+ * never without it, and once. */
+static void
+test_template_file_waits (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *pdf_path = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *away = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr(GBytes) pdf = NULL;
+  g_autoptr(JsonNode) templates = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(JsonObject) queued = NULL;
+  g_autoptr(JsonObject) sent = NULL;
+  JsonObject *template;
+  const char *hash;
+
+  if (skipped (f))
+    return;
+  pdf_path = add_offer_template (f->laptop, f->dir);
+  pdf = read_bytes (pdf_path);
+  sync_laptop (f);   /* the file is uploaded with the template */
+  templates = crm_test_ctl_ok (f->laptop, NULL, "message", "template", "list", NULL);
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП");
+  hash = crm_test_get_string (json_array_get_object_element (
+                                json_object_get_array_member (template, "attachments"), 0), "hash");
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (f->server);
+
+    stored = crm_attachment_dup_path (account, hash);
+  }
+  g_assert_true (g_file_test (stored, G_FILE_TEST_IS_REGULAR));
+  away = g_strconcat (stored, ".away", NULL);
+  g_assert_cmpint (g_rename (stored, away), ==, 0);
+
+  json_node_unref (crm_test_ctl_ok (f->laptop, NULL, "contact", "add", "--name", "Антонов Пётр",
+                                    "--email", "petr@client.test", NULL));
+  result = crm_test_ctl_ok (f->laptop, NULL, "message", "send", "--contact", "Антонов Пётр",
+                            "--template", "КП", NULL);
+  id = g_strdup (crm_test_get_string (json_array_get_object_element (
+                   json_object_get_array_member (json_node_get_object (result), "sent"), 0),
+                   "message"));
+  sync_laptop (f);
+  g_assert_true (crm_test_server_wait_log (f->server, 1, WAIT_S, "waits for its file", id));
+  /* two more scans (every second): still nothing went, the message is still queued */
+  g_usleep (2500 * 1000);
+  sync_laptop (f);
+  queued = laptop_message (f, id);
+  g_assert_cmpstr (crm_test_get_string (queued, "status"), ==, "queued");
+  list = mails (f);
+  g_assert_cmpuint (list->len, ==, 0);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  /* said once, not every scan */
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "waits for its file", id, NULL), ==, 1);
+
+  /* the file is back: the message goes, with it, once */
+  g_assert_cmpint (g_rename (away, stored), ==, 0);
+  g_ptr_array_unref (wait_mails (f, 1));
+  sent = wait_status (f, id, "sent");
+  g_usleep (2500 * 1000);
+  list = mails (f);
+  g_assert_cmpuint (list->len, ==, 1);
+  assert_offer_attached (list->pdata[0], pdf);
+}
+
+/* What a template's HTML body and files may not be: clear refusals, nothing written. */
+static void
+test_template_refusals (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "template-refusals", NULL);
+  g_autofree char *db = g_build_filename (dir, "laptop.db", NULL);
+  g_autofree char *big = g_build_filename (dir, "Каталог.pdf", NULL);
+  g_autofree char *long_html = g_build_filename (dir, "long.html", NULL);
+  g_autofree char *missing = g_build_filename (dir, "нет такого.pdf", NULL);
+  g_autofree char *pdf = NULL;
+  g_autoptr(GString) html = g_string_new ("<html><body>");
+  g_auto(CrmTestRun) run = { 0 };
+  g_autoptr(JsonNode) init = NULL;
+  g_autoptr(JsonNode) templates = NULL;
+  g_autofree char *message = NULL;
+  JsonObject *template;
+  int fd;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  init = crm_test_ctl_ok (db, NULL, "init", "--template", "truck-dealer", NULL);
+  pdf = make_offer_pdf (dir);
+
+  /* a path that is no file */
+  crm_test_ctl (&run, db, NULL, "message", "template", "add", "КП", "--channel", "email",
+                "--subject", "КП", "--body", "Здравствуйте!", "--attach", missing, NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "нет такого.pdf"));
+  g_clear_pointer (&message, g_free);
+  crm_test_run_clear (&run);
+
+  /* more than an e-mail may carry: refused before anything is copied */
+  fd = g_open (big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 11 * 1024 * 1024), ==, 0);
+  close (fd);
+  crm_test_ctl (&run, db, NULL, "message", "template", "add", "КП", "--channel", "email",
+                "--subject", "КП", "--body", "Здравствуйте!", "--attach", pdf, "--attach", big,
+                NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  /* g_format_size() puts a no-break space before the unit */
+  g_assert_nonnull (strstr (message, "11.0\u00a0MiB"));
+  g_assert_nonnull (strstr (message, "more than the 10.0\u00a0MiB"));
+  g_clear_pointer (&message, g_free);
+  crm_test_run_clear (&run);
+
+  /* an HTML body over the limit */
+  while (html->len <= CRM_MESSAGE_MAX_HTML_BYTES)
+    g_string_append (html, "<p>Стенд на выставке «Грузовики 2027».</p>\n");
+  g_string_append (html, "</body></html>\n");
+  g_assert_true (g_file_set_contents (long_html, html->str, html->len, NULL));
+  crm_test_ctl (&run, db, NULL, "message", "template", "add", "КП", "--channel", "email",
+                "--subject", "КП", "--body", "Здравствуйте!", "--html", long_html, NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "32 KiB"));
+  g_clear_pointer (&message, g_free);
+  crm_test_run_clear (&run);
+
+  /* an SMS carries no file */
+  crm_test_ctl (&run, db, NULL, "message", "template", "add", "КП", "--channel", "sms",
+                "--body", "Здравствуйте!", "--attach", pdf, NULL);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "e-mail"));
+  g_clear_pointer (&message, g_free);
+  crm_test_run_clear (&run);
+  g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (db, NULL, "message", "template",
+                                                           "list", NULL)), ==, 0);
+
+  /* replaced without --attach: the file goes with the old version */
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "add", "КП", "--channel",
+                                    "email", "--subject", "КП", "--body", "Здравствуйте!",
+                                    "--attach", pdf, NULL));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "add", "КП", "--channel",
+                                    "email", "--subject", "КП", "--body", "Добрый день!", NULL));
+  templates = crm_test_ctl_ok (db, NULL, "message", "template", "list", NULL);
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП");
+  g_assert_cmpstr (crm_test_get_string (template, "body"), ==, "Добрый день!");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (template,
+                                                                         "attachments")), ==, 0);
+  g_assert_true (json_object_get_null_member (template, "html"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1513,6 +1832,11 @@ main (int    argc,
   g_test_add ("/delivery/sms-telegram", Fixture, NULL, fixture_set_up, test_sms_telegram,
               fixture_tear_down);
   g_test_add_func ("/delivery/templates", test_templates);
+  g_test_add ("/delivery/template-offer", Fixture, "tracking", fixture_set_up,
+              test_template_offer, fixture_tear_down);
+  g_test_add ("/delivery/template-file-waits", Fixture, NULL, fixture_set_up,
+              test_template_file_waits, fixture_tear_down);
+  g_test_add_func ("/delivery/template-refusals", test_template_refusals);
   g_test_add ("/delivery/mailing", Fixture, NULL, fixture_set_up, test_mailing,
               fixture_tear_down);
   status = g_test_run ();

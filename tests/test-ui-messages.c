@@ -10,7 +10,11 @@
  * secret) and the command that changes each. */
 #include "crm-test-ui.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <cairo-pdf.h>
+#include <glib/gstdio.h>
 
 #include "crm-channels-group.h"
 #include "crm-attachment.h"
@@ -22,6 +26,7 @@
 #include "crm-messages-group.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
+#include "crm-template-dialog.h"
 
 static char *tmpdir;
 static char *db_path;
@@ -511,6 +516,109 @@ test_file_thumbnail (void)
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "deal-files-thumbnail"));
 }
 
+/* --- Settings › «Message Templates» (issue 17): HTML and the offer as a PDF ------------ */
+
+/* A small real PDF made with cairo, as @name in the test's folder. */
+static char *
+make_pdf (const char *name)
+{
+  char *path = g_build_filename (tmpdir, name, NULL);
+  cairo_surface_t *surface = cairo_pdf_surface_create (path, 595, 842);
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_set_font_size (cr, 20);
+  cairo_move_to (cr, 72, 100);
+  cairo_show_text (cr, "Стенд 12 м² на выставке «Грузовики 2027»");
+  cairo_show_page (cr);
+  cairo_destroy (cr);
+  cairo_surface_finish (surface);
+  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  return path;
+}
+
+/* In a process of its own, in Russian: a new template gets its HTML, then the PDF; a file
+ * too large for an e-mail is refused and nothing is attached. */
+static void
+template_editor (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *pdf = make_pdf ("Коммерческое предложение.pdf");
+  g_autofree char *big = g_build_filename (tmpdir, "Каталог.pdf", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) templates = NULL;
+  CrmTemplateDialog *dialog;
+  CrmFilesGroup *files;
+  JsonObject *template;
+  JsonArray *attached;
+  int fd;
+
+  fd = g_open (big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 11 * 1024 * 1024), ==, 0);
+  close (fd);
+
+  dialog = crm_template_dialog_new (GTK_WINDOW (window), context, NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
+  crm_test_ui_wait_for_window (CRM_TYPE_TEMPLATE_DIALOG);
+  files = crm_template_dialog_get_files (dialog);
+  /* a new template: its files wait for its first save */
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (files)));
+  crm_template_dialog_set_fields (dialog, "", "email", "Предложение", "Добрый день!", NULL);
+  g_assert_false (crm_template_dialog_save (dialog));
+  g_assert_nonnull (crm_template_dialog_get_problem (dialog));
+
+  crm_template_dialog_set_fields (dialog, "КП на выставку", "email",
+                                  "Предложение для {contact.name}",
+                                  "Здравствуйте, {contact.name}! Предложение — в файле.",
+                                  "<html><body>\n<h1>Коммерческое предложение</h1>\n"
+                                  "<p>Здравствуйте, <b>{contact.name}</b>!</p>\n</body></html>");
+  g_assert_true (crm_template_dialog_save (dialog));
+  g_assert_null (crm_template_dialog_get_problem (dialog));
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (files)));
+  g_assert_true (crm_files_group_attach (files, pdf, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (crm_files_group_get_n_files (files), ==, 1);
+  /* more than an e-mail carries: refused, named, nothing attached */
+  g_assert_false (crm_files_group_attach (files, big, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "«КП на выставку»"));
+  g_clear_error (&error);
+  g_assert_cmpuint (crm_files_group_get_n_files (files), ==, 1);
+  /* saved again (a word changed): the file stays */
+  crm_template_dialog_set_fields (dialog, NULL, NULL, NULL,
+                                  "Здравствуйте, {contact.name}! Наше предложение — в файле.",
+                                  NULL);
+  g_assert_true (crm_template_dialog_save (dialog));
+  g_assert_cmpuint (crm_files_group_get_n_files (files), ==, 1);
+
+  templates = crm_message_template_list (crm_context_get_store (context), &error);
+  g_assert_no_error (error);
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП на выставку");
+  g_assert_nonnull (template);
+  g_assert_nonnull (strstr (json_object_get_string_member (template, "html"),
+                            "<b>{contact.name}</b>"));
+  g_assert_nonnull (strstr (json_object_get_string_member (template, "body"), "Наше предложение"));
+  attached = json_object_get_array_member (template, "attachments");
+  g_assert_cmpuint (json_array_get_length (attached), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (attached, 0), "name"),
+                   ==, "Коммерческое предложение.pdf");
+  /* the dialog in Russian */
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_PREFERENCES_GROUP,
+                                      "Вложения"));
+  g_assert_null (crm_test_ui_find (GTK_WIDGET (dialog), ADW_TYPE_PREFERENCES_GROUP,
+                                   "Attachments"));
+  crm_test_ui_wait (5500);   /* the toasts go */
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "template-dialog-ru"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+test_template_editor (void)
+{
+  crm_test_ui_in_russian ("Message Templates", db_path, template_editor);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -526,6 +634,7 @@ main (int   argc,
   g_test_add_func ("/ui/messages/file-thumbnail", test_file_thumbnail);
   g_test_add_func ("/ui/messages/unsubscribed", test_unsubscribed);
   g_test_add_func ("/ui/messages/settings-channels", test_settings_channels);
+  g_test_add_func ("/ui/messages/template-editor", test_template_editor);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);

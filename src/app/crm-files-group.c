@@ -21,6 +21,7 @@
 #include "crm-attachment.h"
 #include "crm-files-group.h"
 #include "crm-format.h"
+#include "crm-message.h"
 #include "crm-sync-controller.h"
 #include "crm-time.h"
 #include "crm-undo-actions.h"
@@ -822,6 +823,10 @@ crm_files_group_attach (CrmFilesGroup  *self,
   g_return_val_if_fail (self->context != NULL && self->entity_id != NULL, FALSE);
 
   store = crm_context_get_store (self->context);
+  /* a template's files go with every e-mail from it: bounded as a mail is */
+  if (g_strcmp0 (self->entity, "message_template") == 0 &&
+      !crm_message_template_check_file (store, self->entity_id, path, error))
+    return FALSE;
   if (!crm_attachment_store_file (store, path, &file, error))
     return FALSE;
   id = crm_context_new_id (self->context);

@@ -12,6 +12,7 @@
 #include "crm-channels-group.h"
 #include "crm-settings-view.h"
 #include "crm-setup-window.h"
+#include "crm-template-dialog.h"
 #include "crm-import-dialog.h"
 #include "crm-view.h"
 #include "crm-widget-util.h"
@@ -157,6 +158,14 @@ setup_row_activated_cb (AdwActionRow    *row,
 
   if (self->context == NULL || !crm_context_is_admin (self->context))
     return;
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "page"), "templates") == 0)
+    {
+      CrmTemplateDialog *dialog = crm_template_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                           self->context, NULL);
+
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
   if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "page"), "import") == 0)
     {
       CrmImportDialog *dialog = crm_import_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
@@ -179,6 +188,7 @@ add_setup_rows (CrmSettingsView *self)
     { CRM_SETUP_PAGE_TAGS, N_("_Tags"), N_("Brands and other tags: add, rename, colour, merge") },
     { CRM_SETUP_PAGE_USERS, N_("Us_ers and Roles"), N_("Who is an administrator, a manager or a sales rep") },
     { "import", N_("I_mport from a File…"), N_("Contacts, companies and deals from a CSV file, amoCRM's and Bitrix24's exports included") },
+    { "templates", N_("Message _Templates"), N_("E-mail, SMS and Telegram texts with placeholders; an e-mail's HTML and files") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)

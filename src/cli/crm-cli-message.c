@@ -6,6 +6,9 @@
 
 #include "config.h"
 
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
 #include "crm-cli.h"
 #include "crm-mailing.h"
 #include "crm-message.h"
@@ -19,22 +22,32 @@ template_add (CrmCli   *cli,
   g_autofree char *channel = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *html_path = NULL;
+  g_auto(GStrv) attach = NULL;
   const GOptionEntry entries[] = {
     { "channel", 0, 0, G_OPTION_ARG_STRING, &channel,
       N_("email, sms or telegram (required)"), N_("C") },
     { "subject", 0, 0, G_OPTION_ARG_STRING, &subject,
       N_("The subject (required for e-mail)"), N_("S") },
     { "body", 0, 0, G_OPTION_ARG_STRING, &body, N_("The text (required)"), N_("B") },
+    { "html", 0, 0, G_OPTION_ARG_FILENAME, &html_path,
+      N_("An e-mail's HTML body, read from FILE (UTF-8)"), N_("FILE") },
+    { "attach", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &attach,
+      N_("A file an e-mail carries, e.g. the offer as a PDF (repeat for more)"), N_("FILE") },
     { NULL }
   };
   g_autofree char *id = NULL;
+  g_autofree char *html = NULL;
 
   if (!crm_cli_parse (cli, "message template add", "NAME",
-                      _("Add a message template, or replace the one of that name "
-                        "(administrators). Subject and text may hold the placeholders "
-                        "{deal.number} {deal.title} {contact.name} {user.name} "
-                        "{company.name}, filled when a message is sent. With --json: "
-                        "{\"id\", \"name\"}."),
+                      _("Add a message template, or replace the one of that name, with its "
+                        "HTML body and files (administrators). Subject, text and HTML may "
+                        "hold the placeholders {deal.number} {deal.title} {contact.name} "
+                        "{user.name} {company.name}, filled when a message is sent (escaped "
+                        "in the HTML). An e-mail template may have an HTML body (--html) and "
+                        "files (--attach, 10 MiB in all), which every e-mail from it carries; "
+                        "the files given replace those it had. With --json: {\"id\", "
+                        "\"name\"}."),
                       entries, &argc, &argv, 2, error))
     return FALSE;
   if (!g_str_equal (argv[1], "add"))
@@ -45,8 +58,33 @@ template_add (CrmCli   *cli,
       !crm_cli_require (body, "--body", error) ||
       !crm_cli_open (cli, error))
     return FALSE;
-  id = crm_message_template_add (cli->store, cli->actor_id, argv[2], channel, subject, body,
-                                 error);
+  if (html_path != NULL)
+    {
+      g_autofree char *shown = g_filename_display_name (html_path);
+      GStatBuf st;
+
+      /* bounded before it is read */
+      if (g_stat (html_path, &st) != 0 || !S_ISREG (st.st_mode))
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("There is no file “%s” (--html); give the path of the HTML body"),
+                       shown);
+          return FALSE;
+        }
+      if (st.st_size > CRM_MESSAGE_MAX_HTML_BYTES)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                       _("The HTML body of «%s» is %lld KiB, more than the %d KiB a "
+                         "template may have; move pictures and long text into the "
+                         "attached file"), argv[2], (long long) ((st.st_size + 1023) / 1024),
+                       CRM_MESSAGE_MAX_HTML_BYTES / 1024);
+          return FALSE;
+        }
+      if (!g_file_get_contents (html_path, &html, NULL, error))
+        return FALSE;
+    }
+  id = crm_message_template_save (cli->store, cli->actor_id, argv[2], channel, subject, body,
+                                  html, NULL, (const char *const *) attach, error);
   if (id == NULL)
     return FALSE;
   if (cli->json)
@@ -68,14 +106,16 @@ template_list (CrmCli   *cli,
                char    **argv,
                GError  **error)
 {
-  const char *header[] = { _("NAME"), _("CHANNEL"), _("SUBJECT"), NULL };
+  const char *header[] = { _("NAME"), _("CHANNEL"), _("SUBJECT"), _("FILES"), NULL };
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   g_autoptr(JsonNode) list = NULL;
   JsonArray *array;
 
   if (!crm_cli_parse (cli, "message template list", "",
-                      _("List the message templates. With --json: [{\"id\", \"name\", "
-                        "\"channel\", \"subject\", \"body\"}]."),
+                      _("List the message templates with the files e-mails from them "
+                        "carry. With --json: [{\"id\", \"name\", \"channel\", "
+                        "\"subject\", \"body\", \"html\", \"attachments\"}] "
+                        "(\"attachments\" as “attachment list” shows them)."),
                       NULL, &argc, &argv, 1, error) ||
       !crm_cli_open (cli, error))
     return FALSE;
@@ -90,11 +130,25 @@ template_list (CrmCli   *cli,
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonObject *item = json_array_get_object_element (array, i);
-      char **row = g_new0 (char *, 4);
+      JsonArray *files = json_object_get_array_member (item, "attachments");
+      g_autoptr(GString) names = g_string_new (NULL);
+      char **row = g_new0 (char *, 5);
 
+      for (guint f = 0; f < json_array_get_length (files); f++)
+        {
+          JsonObject *file = json_array_get_object_element (files, f);
+          g_autofree char *size = g_format_size ((guint64) json_object_get_int_member_with_default (
+                                                   file, "size", 0));
+
+          if (names->len > 0)
+            g_string_append (names, ", ");
+          /* Translators: a template's file in “message template list”: «КП.pdf (1,2 МБ)» */
+          g_string_append_printf (names, _("%s (%s)"), crm_cli_str (file, "name", ""), size);
+        }
       row[0] = g_strdup (crm_cli_str (item, "name", ""));
       row[1] = g_strdup (crm_cli_str (item, "channel", ""));
       row[2] = g_strdup (crm_cli_str (item, "subject", ""));
+      row[3] = g_strdup (names->str);
       g_ptr_array_add (rows, row);
     }
   if (rows->len == 0)

@@ -6,9 +6,12 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "crm-message.h"
+#include "crm-attachment.h"
 #include "crm-changelog-private.h"
 #include "crm-merge-private.h"
 #include "crm-store-private.h"
@@ -70,6 +73,26 @@ query_text (CrmStore   *store,
   return value;
 }
 
+/* query_text() with two arguments. */
+static char *
+query_text2 (CrmStore   *store,
+             const char *sql,
+             const char *first,
+             const char *second)
+{
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  if (first == NULL || second == NULL || (stmt = _crm_store_prepare (store, sql, NULL)) == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, first, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, second, -1, SQLITE_TRANSIENT);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    value = _crm_sql_dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
 static char *
 deal_first_contact (CrmStore   *store,
                     const char *deal_id)
@@ -90,17 +113,28 @@ is_contact (CrmStore   *store,
   return found != NULL;
 }
 
-char *
-crm_message_fill (CrmStore    *store,
-                  const char  *text,
-                  const char  *deal_id,
-                  const char  *recipient_id,
-                  const char  *author_id,
-                  gboolean     final)
+/* Replaces @placeholder in @out by @value (NULL: nothing), HTML-escaped when @escape. */
+static void
+replace_value (GString    *out,
+               const char *placeholder,
+               const char *value,
+               gboolean    escape)
+{
+  g_autofree char *escaped = escape && value != NULL ? g_markup_escape_text (value, -1) : NULL;
+
+  g_string_replace (out, placeholder, escaped != NULL ? escaped : value != NULL ? value : "", 0);
+}
+
+static char *
+fill (CrmStore    *store,
+      const char  *text,
+      const char  *deal_id,
+      const char  *recipient_id,
+      const char  *author_id,
+      gboolean     final,
+      gboolean     escape)
 {
   g_autoptr(GString) out = g_string_new (text != NULL ? text : "");
-
-  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   if (strchr (out->str, '{') == NULL)
     return g_string_free (g_steal_pointer (&out), FALSE);
@@ -110,21 +144,21 @@ crm_message_fill (CrmStore    *store,
         "SELECT number FROM deal WHERE id = ?1 AND number IS NOT NULL", deal_id);
 
       if (number != NULL || final)
-        g_string_replace (out, "{deal.number}", number != NULL ? number : "", 0);
+        replace_value (out, "{deal.number}", number, escape);
     }
   if (strstr (out->str, "{deal.title}") != NULL)
     {
       g_autofree char *title = query_text (store, "SELECT title FROM deal WHERE id = ?1",
                                            deal_id);
 
-      g_string_replace (out, "{deal.title}", title != NULL ? title : "", 0);
+      replace_value (out, "{deal.title}", title, escape);
     }
   if (strstr (out->str, "{company.name}") != NULL)
     {
       g_autofree char *name = query_text (store,
         "SELECT c.name FROM deal d JOIN company c ON c.id = d.company WHERE d.id = ?1", deal_id);
 
-      g_string_replace (out, "{company.name}", name != NULL ? name : "", 0);
+      replace_value (out, "{company.name}", name, escape);
     }
   if (strstr (out->str, "{contact.name}") != NULL)
     {
@@ -134,7 +168,7 @@ crm_message_fill (CrmStore    *store,
       g_autofree char *name = query_text (store, "SELECT name FROM contact WHERE id = ?1",
                                           contact);
 
-      g_string_replace (out, "{contact.name}", name != NULL ? name : "", 0);
+      replace_value (out, "{contact.name}", name, escape);
     }
   if (strstr (out->str, "{user.name}") != NULL)
     {
@@ -144,9 +178,21 @@ crm_message_fill (CrmStore    *store,
       g_autofree char *name = query_text (store, "SELECT name FROM \"user\" WHERE id = ?1",
                                           user != NULL ? user : author_id);
 
-      g_string_replace (out, "{user.name}", name != NULL ? name : "", 0);
+      replace_value (out, "{user.name}", name, escape);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
+crm_message_fill (CrmStore    *store,
+                  const char  *text,
+                  const char  *deal_id,
+                  const char  *recipient_id,
+                  const char  *author_id,
+                  gboolean     final)
+{
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  return fill (store, text, deal_id, recipient_id, author_id, final, FALSE);
 }
 
 /* @text with {deal.number} replaced by the deal's number; NULL while it has none. */
@@ -204,21 +250,90 @@ check_channel (const char  *channel,
   return TRUE;
 }
 
-char *
-crm_message_template_add (CrmStore    *store,
-                          const char  *actor_id,
-                          const char  *name,
-                          const char  *channel,
-                          const char  *subject,
-                          const char  *body,
-                          GError     **error)
+/* The HTML body: bounded, text (UTF-8 without NUL), placeholders known. */
+static gboolean
+check_html (const char  *name,
+            const char  *html,
+            GError     **error)
 {
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  gsize length = strlen (html);
+
+  if (length > CRM_MESSAGE_MAX_HTML_BYTES)
+    return invalid (error, _("The HTML body of «%s» is %lld KiB, more than the %d KiB a "
+                             "template may have; move pictures and long text into the "
+                             "attached file"), name, (long long) ((length + 1023) / 1024),
+                    CRM_MESSAGE_MAX_HTML_BYTES / 1024);
+  if (!g_utf8_validate (html, length, NULL))
+    return invalid (error, _("The HTML body of «%s» is not UTF-8 text; save the file as "
+                             "UTF-8"), name);
+  return crm_message_check_placeholders (html, error);
+}
+
+/* The files @attach are readable and, with each other and the @kept bytes of the files the
+ * template keeps, fit CRM_MESSAGE_MAX_ATTACHMENTS_BYTES (checked before anything is
+ * copied). */
+static gboolean
+check_files (const char         *name,
+             const char *const  *attach,
+             gint64              kept,
+             GError            **error)
+{
+  gint64 total = kept;
+
+  for (guint i = 0; attach != NULL && attach[i] != NULL; i++)
+    {
+      GStatBuf st;
+      g_autofree char *shown = g_filename_display_name (attach[i]);
+
+      if (g_stat (attach[i], &st) != 0 || !S_ISREG (st.st_mode))
+        return invalid (error, _("There is no file “%s” to attach to «%s»; give the path of "
+                                 "a file"), shown, name);
+      total += (gint64) st.st_size;
+    }
+  if (total > CRM_MESSAGE_MAX_ATTACHMENTS_BYTES)
+    {
+      g_autofree char *size = g_format_size_full ((guint64) total, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *limit = g_format_size_full (CRM_MESSAGE_MAX_ATTACHMENTS_BYTES,
+                                                   G_FORMAT_SIZE_IEC_UNITS);
+
+      return invalid (error, _("The files of «%s» take %s, more than the %s an e-mail may "
+                               "carry; make the PDF smaller or put it on a website and "
+                               "link to it"), name, size, limit);
+    }
+  return TRUE;
+}
+
+/* The template's change into @into (the caller applies it; no files to copy then), or
+ * into a change set of its own, applied. */
+static char *
+save_template (CrmStore           *store,
+               CrmChangeset       *into,
+               const char         *actor_id,
+               const char         *name,
+               const char         *channel,
+               const char         *subject,
+               const char         *body,
+               gboolean            replace_extras,
+               const char         *html,
+               const char *const  *keep,
+               const char *const  *attach,
+               GError            **error)
+{
+  g_autoptr(CrmChangeset) own = into == NULL ? crm_changeset_new () : NULL;
+  CrmChangeset *changeset = into != NULL ? into : own;
+  g_autoptr(GArray) stored = g_array_new (FALSE, TRUE, sizeof (CrmAttachmentFile));
+  g_autoptr(GHashTable) kept = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonNode) before = NULL;
   g_autofree char *id = NULL;
+  JsonArray *files = NULL;
   CrmChange *change;
+  gint64 now = crm_store_get_now (store);
+  gint64 kept_bytes = 0;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (into == NULL || attach == NULL, NULL);
 
+  g_array_set_clear_func (stored, (GDestroyNotify) crm_attachment_file_clear);
   if (name == NULL || *g_strstrip (g_strdup (name)) == '\0')
     {
       invalid (error, _("A template needs a name"));
@@ -241,12 +356,43 @@ crm_message_template_add (CrmStore    *store,
     return NULL;
 
   id = template_id_by_name (store, name);
+  if (replace_extras && id != NULL)
+    {
+      if ((before = crm_attachment_list (store, "message_template", id, error)) == NULL)
+        return NULL;
+      files = json_node_get_array (before);
+      for (guint i = 0; i < json_array_get_length (files); i++)
+        {
+          JsonObject *item = json_array_get_object_element (files, i);
+
+          if (keep != NULL &&
+              g_strv_contains (keep, json_object_get_string_member_with_default (item, "id", "")))
+            {
+              kept_bytes += json_object_get_int_member_with_default (item, "size", 0);
+              g_hash_table_add (kept, g_strdup (json_object_get_string_member_with_default (
+                                                  item, "hash", "")));
+            }
+        }
+    }
+  if (html != NULL && *html == '\0')
+    html = NULL;
+  if (replace_extras && !g_str_equal (channel, "email") &&
+      (html != NULL || (attach != NULL && attach[0] != NULL) || kept_bytes > 0))
+    {
+      invalid (error, _("Only an e-mail template carries an HTML body or files; «%s» is for "
+                        "%s"), name, crm_message_channel_label (channel));
+      return NULL;
+    }
+  if ((html != NULL && !check_html (name, html, error)) ||
+      !check_files (name, attach, kept_bytes, error))
+    return NULL;
+
   if (id == NULL)
     {
       id = crm_store_new_id (store);
       change = crm_changeset_create (changeset, "message_template", id);
       crm_change_set_string (change, "name", name);
-      crm_change_set_int (change, "created_at", crm_store_get_now (store));
+      crm_change_set_int (change, "created_at", now);
     }
   else
     change = crm_changeset_touch (changeset, "message_template", id);
@@ -257,9 +403,134 @@ crm_message_template_add (CrmStore    *store,
   else
     crm_change_set_null (change, "subject");
   crm_change_set_string (change, "body", body);
-  if (!crm_store_apply (store, changeset, error))
-    return NULL;
-  return g_steal_pointer (&id);
+  if (replace_extras)
+    {
+      if (html != NULL)
+        crm_change_set_string (change, "html", html);
+      else
+        crm_change_set_null (change, "html");
+      /* the files it gets: the same content already there is the same attachment */
+      for (guint i = 0; attach != NULL && attach[i] != NULL; i++)
+        {
+          CrmAttachmentFile file = { 0 };
+          g_autofree char *base = g_path_get_basename (attach[i]);
+          g_autofree char *shown = g_filename_display_name (base);
+          g_autofree char *attachment_id = NULL;
+
+          if (!crm_attachment_store_file (store, attach[i], &file, error))
+            goto refused;
+          g_array_append_val (stored, file);
+          attachment_id = query_text2 (store,
+            "SELECT id FROM attachment WHERE entity = 'message_template' AND entity_id = ?1"
+            " AND hash = ?2 AND deleted = 0 ORDER BY id LIMIT 1", id, file.hash);
+          if (attachment_id == NULL && !g_hash_table_contains (kept, file.hash))
+            {
+              attachment_id = crm_store_new_id (store);
+              crm_attachment_fill_change (changeset, attachment_id, "message_template", id,
+                                          shown, &file, now);
+            }
+          else if (attachment_id != NULL)
+            {
+              g_autofree char *was = query_text (store, "SELECT name FROM attachment"
+                                                 " WHERE id = ?1", attachment_id);
+
+              if (g_strcmp0 (shown, was) != 0)
+                crm_change_set_string (crm_changeset_touch (changeset, "attachment",
+                                                            attachment_id), "name", shown);
+            }
+          g_hash_table_add (kept, g_strdup (file.hash));
+        }
+      /* those neither kept nor given again go */
+      for (guint i = 0; files != NULL && i < json_array_get_length (files); i++)
+        {
+          JsonObject *item = json_array_get_object_element (files, i);
+
+          if (!g_hash_table_contains (kept, json_object_get_string_member_with_default (
+                                              item, "hash", "")))
+            crm_change_set_bool (crm_changeset_touch (changeset, "attachment",
+                                                      json_object_get_string_member (item, "id")),
+                                 "deleted", TRUE);
+        }
+    }
+  if (into != NULL || crm_store_apply (store, changeset, error))
+    return g_steal_pointer (&id);
+refused:
+  for (guint i = 0; i < stored->len; i++)
+    crm_attachment_discard_file (store, &g_array_index (stored, CrmAttachmentFile, i));
+  return NULL;
+}
+
+char *
+crm_message_template_add (CrmStore    *store,
+                          const char  *actor_id,
+                          const char  *name,
+                          const char  *channel,
+                          const char  *subject,
+                          const char  *body,
+                          GError     **error)
+{
+  return save_template (store, NULL, actor_id, name, channel, subject, body, FALSE, NULL, NULL,
+                        NULL, error);
+}
+
+char *
+crm_message_template_save (CrmStore           *store,
+                           const char         *actor_id,
+                           const char         *name,
+                           const char         *channel,
+                           const char         *subject,
+                           const char         *body,
+                           const char         *html,
+                           const char *const  *keep,
+                           const char *const  *attach,
+                           GError            **error)
+{
+  return save_template (store, NULL, actor_id, name, channel, subject, body, TRUE, html, keep,
+                        attach, error);
+}
+
+char *
+crm_message_template_compose (CrmStore           *store,
+                              CrmChangeset       *changeset,
+                              const char         *name,
+                              const char         *channel,
+                              const char         *subject,
+                              const char         *body,
+                              const char         *html,
+                              const char *const  *keep,
+                              GError            **error)
+{
+  g_autofree char *actor = NULL;
+
+  g_return_val_if_fail (changeset != NULL, NULL);
+  /* a copy: the change set's own is set again */
+  actor = g_strdup (crm_changeset_get_actor (changeset));
+  return save_template (store, changeset, actor, name, channel, subject, body, TRUE, html,
+                        keep, NULL, error);
+}
+
+gboolean
+crm_message_template_check_file (CrmStore    *store,
+                                 const char  *template_id,
+                                 const char  *path,
+                                 GError     **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *channel = NULL;
+  g_autofree char *kept = NULL;
+  const char *const attach[] = { path, NULL };
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  name = query_text (store, "SELECT name FROM message_template WHERE id = ?1", template_id);
+  channel = query_text (store, "SELECT channel FROM message_template WHERE id = ?1", template_id);
+  if (g_strcmp0 (channel, "email") != 0)
+    return invalid (error, _("Only an e-mail template carries an HTML body or files; «%s» is for "
+                             "%s"), name != NULL ? name : "", crm_message_channel_label (channel));
+  kept = query_text (store, "SELECT coalesce (sum (size), 0) FROM attachment"
+                     " WHERE entity = 'message_template' AND entity_id = ?1 AND deleted = 0",
+                     template_id);
+  return check_files (name != NULL ? name : "", attach, g_ascii_strtoll (kept, NULL, 10), error);
 }
 
 JsonNode *
@@ -274,8 +545,8 @@ crm_message_template_list (CrmStore  *store,
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   stmt = _crm_store_prepare (store,
-    "SELECT id, name, channel, subject, body FROM message_template WHERE deleted = 0"
-    " ORDER BY name, id", error);
+    "SELECT id, name, channel, subject, body, json_extract (data, '$.html')"
+    " FROM message_template WHERE deleted = 0 ORDER BY name, id", error);
   if (stmt == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -287,6 +558,7 @@ crm_message_template_list (CrmStore  *store,
       _crm_json_set_text_column (item, "channel", stmt, 2);
       _crm_json_set_text_column (item, "subject", stmt, 3);
       _crm_json_set_text_column (item, "body", stmt, 4);
+      _crm_json_set_text_column (item, "html", stmt, 5);
       json_array_add_object_element (list, item);
     }
   sqlite3_reset (stmt);
@@ -294,6 +566,17 @@ crm_message_template_list (CrmStore  *store,
     {
       _crm_store_set_read_error (store, error, "read message templates");
       return NULL;
+    }
+  /* the files after the statement: the listing has statements of its own */
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *item = json_array_get_object_element (list, i);
+      JsonNode *files = crm_attachment_list (store, "message_template",
+                                             json_object_get_string_member (item, "id"), error);
+
+      if (files == NULL)
+        return NULL;
+      json_object_set_member (item, "attachments", files);
     }
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_set_array (node, g_steal_pointer (&list));
@@ -485,9 +768,68 @@ crm_message_compose (CrmStore      *store,
   if (actor_id != NULL)
     crm_change_set_string (change, "author", actor_id);
   if (template_name != NULL)
-    crm_change_set_string (change, "template", template_name);
+    {
+      crm_change_set_string (change, "template", template_name);
+      crm_message_set_template_parts (store, change, template_name, channel, deal_id,
+                                      recipient, actor_id);
+    }
   crm_change_set_int (change, "created_at", crm_store_get_now (store));
   return g_steal_pointer (&id);
+}
+
+void
+crm_message_set_template_parts (CrmStore    *store,
+                                CrmChange   *change,
+                                const char  *template_name,
+                                const char  *channel,
+                                const char  *deal_id,
+                                const char  *recipient_id,
+                                const char  *author_id)
+{
+  g_autofree char *template_id = NULL;
+  g_autofree char *html = NULL;
+  g_autoptr(JsonNode) files = NULL;
+  g_autoptr(JsonArray) parts = json_array_new ();
+  JsonNode *node;
+
+  g_return_if_fail (CRM_IS_STORE (store));
+
+  if (g_strcmp0 (channel, "email") != 0 ||
+      (template_id = template_id_by_name (store, template_name)) == NULL)
+    return;
+  html = query_text (store, "SELECT json_extract (data, '$.html') FROM message_template"
+                     " WHERE id = ?1", template_id);
+  if (html != NULL)
+    {
+      g_autofree char *filled = fill (store, html, deal_id, recipient_id, author_id, FALSE,
+                                      TRUE);
+
+      crm_change_set_string (change, "html", filled);
+    }
+  if ((files = crm_attachment_list (store, "message_template", template_id, NULL)) == NULL)
+    return;
+  /* by content: the message goes once the server has every one of them */
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (files)); i++)
+    {
+      JsonObject *file = json_array_get_object_element (json_node_get_array (files), i);
+      JsonObject *part = json_object_new ();
+
+      json_object_set_string_member (part, "name",
+                                     json_object_get_string_member_with_default (file, "name", ""));
+      json_object_set_string_member (part, "hash",
+                                     json_object_get_string_member_with_default (file, "hash", ""));
+      json_object_set_int_member (part, "size",
+                                  json_object_get_int_member_with_default (file, "size", 0));
+      json_object_set_string_member (part, "mime",
+                                     json_object_get_string_member_with_default (
+                                       file, "mime", "application/octet-stream"));
+      json_array_add_object_element (parts, part);
+    }
+  if (json_array_get_length (parts) == 0)
+    return;
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, parts);
+  crm_change_set_node (change, "attachments", node);
 }
 
 /* --- reading -------------------------------------------------------------------------------- */
@@ -561,7 +903,9 @@ list_messages (CrmStore    *store,
     "SELECT m.id, m.deal, m.channel, m.recipient, m.status, m.text,"
     " json_extract (m.data, '$.subject'), json_extract (m.data, '$.error'),"
     " json_extract (m.data, '$.author'), m.created_at, json_extract (m.data, '$.sent_at'),"
-    " json_extract (m.data, '$.opened_at')"
+    " json_extract (m.data, '$.opened_at'),"
+    " (SELECT json_group_array (json_extract (f.value, '$.name'))"
+    "  FROM json_each (m.data, '$.attachments') f)"
     " FROM message m WHERE m.deleted = 0 AND (?1 IS NULL OR m.deal = ?1)"
     " AND (?2 IS NULL OR m.recipient = ?2)"
     " ORDER BY m.created_at DESC, m.id DESC", error);
@@ -585,6 +929,7 @@ list_messages (CrmStore    *store,
       _crm_json_set_time_column (item, "created_at", stmt, 9);
       _crm_json_set_time_column (item, "sent_at", stmt, 10);
       _crm_json_set_time_column (item, "opened_at", stmt, 11);
+      json_object_set_array_member (item, "attachments", _crm_json_array_column (stmt, 12));
       json_array_add_object_element (list, item);
     }
   sqlite3_reset (stmt);
@@ -690,6 +1035,8 @@ crm_message_draft_free (CrmMessageDraft *draft)
   g_free (draft->address);
   g_free (draft->subject);
   g_free (draft->body);
+  g_free (draft->html);
+  g_clear_pointer (&draft->attachments, json_array_unref);
   g_free (draft->status);
   g_free (draft);
 }
@@ -702,6 +1049,7 @@ crm_message_draft_load (CrmStore    *store,
   g_autoptr(CrmMessageDraft) draft = g_new0 (CrmMessageDraft, 1);
   g_autofree char *subject = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *html = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -709,7 +1057,8 @@ crm_message_draft_load (CrmStore    *store,
 
   stmt = _crm_store_prepare (store,
     "SELECT channel, deal, recipient, status, text, json_extract (data, '$.subject'),"
-    " json_extract (data, '$.author')"
+    " json_extract (data, '$.author'), json_extract (data, '$.html'),"
+    " json_extract (data, '$.attachments')"
     " FROM message WHERE id = ?1 AND deleted = 0", error);
   if (stmt == NULL)
     return NULL;
@@ -724,6 +1073,10 @@ crm_message_draft_load (CrmStore    *store,
       body = _crm_sql_dup_column_text (stmt, 4);
       subject = _crm_sql_dup_column_text (stmt, 5);
       draft->author = _crm_sql_dup_column_text (stmt, 6);
+      html = _crm_sql_dup_column_text (stmt, 7);
+      draft->attachments = _crm_json_array_column (stmt, 8);
+      if (json_array_get_length (draft->attachments) == 0)
+        g_clear_pointer (&draft->attachments, json_array_unref);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -749,6 +1102,9 @@ crm_message_draft_load (CrmStore    *store,
                                    : NULL;
   draft->body = crm_message_fill (store, body, draft->deal, draft->recipient, draft->author,
                                   TRUE);
+  draft->html = html != NULL ? fill (store, html, draft->deal, draft->recipient, draft->author,
+                                     TRUE, TRUE)
+                             : NULL;
   return g_steal_pointer (&draft);
 }
 

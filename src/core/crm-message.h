@@ -53,13 +53,59 @@ char             *crm_message_template_add     (CrmStore    *store,
                                                 const char  *subject,
                                                 const char  *body,
                                                 GError     **error);
+/* An e-mail's attached files (a template's, S4-2), at most, in all: mail servers refuse
+ * larger mails (10 MiB of files are about 13.5 MiB in base64). */
+#define CRM_MESSAGE_MAX_ATTACHMENTS_BYTES (10 * 1024 * 1024)
+/* A template's HTML body, at most (bytes): it travels in one change with the plain one. */
+#define CRM_MESSAGE_MAX_HTML_BYTES        (32 * 1024)
+
+/* crm_message_template_add() and also, for e-mail, the author's own HTML body @html (NULL:
+ * none; placeholders checked; their values are HTML-escaped when a message is filled) and
+ * the files @attach (paths; NULL or empty: none) — a commercial offer as a PDF. Replaces
+ * the template of that name with its HTML and files: of the files it had, those whose
+ * attachment id is in @keep stay (NULL: none), the others go unless @attach gives the same
+ * content again (stored once). Refused (INVALID_INPUT): a
+ * missing or unreadable file, files over CRM_MESSAGE_MAX_ATTACHMENTS_BYTES in all, an HTML
+ * body over CRM_MESSAGE_MAX_HTML_BYTES or not UTF-8, HTML or files on an SMS or Telegram
+ * template. Returns the template's id. */
+char             *crm_message_template_save    (CrmStore           *store,
+                                                const char         *actor_id,
+                                                const char         *name,
+                                                const char         *channel,
+                                                const char         *subject,
+                                                const char         *body,
+                                                const char         *html,
+                                                const char *const  *keep,
+                                                const char *const  *attach,
+                                                GError            **error);
+/* crm_message_template_save() into @changeset, which the caller applies (the app, as its
+ * user, with «Undo»; its actor is the author): no files are added (@keep says which stay),
+ * crm_message_template_check_file() checks one before it is attached. */
+char             *crm_message_template_compose (CrmStore           *store,
+                                                CrmChangeset       *changeset,
+                                                const char         *name,
+                                                const char         *channel,
+                                                const char         *subject,
+                                                const char         *body,
+                                                const char         *html,
+                                                const char *const  *keep,
+                                                GError            **error);
+/* Whether the file at @path may be attached to the template @template_id: it is a file,
+ * the template is an e-mail one, and its files with this one fit
+ * CRM_MESSAGE_MAX_ATTACHMENTS_BYTES. INVALID_INPUT saying which otherwise. */
+gboolean          crm_message_template_check_file (CrmStore    *store,
+                                                   const char  *template_id,
+                                                   const char  *path,
+                                                   GError     **error);
 /* The template called @name: FALSE when there is none. */
 gboolean          crm_message_template_lookup  (CrmStore    *store,
                                                 const char  *name,
                                                 char       **out_channel,
                                                 char       **out_subject,
                                                 char       **out_body);
-/* [{"id","name","channel","subject","body"}] by name. */
+/* [{"id","name","channel","subject","body","html","attachments"}] by name; "html" null
+ * when it has none, "attachments" its files oldest first, in the shape of
+ * crm_attachment_list()'s items. */
 JsonNode         *crm_message_template_list    (CrmStore    *store,
                                                 GError     **error);
 
@@ -67,7 +113,9 @@ JsonNode         *crm_message_template_list    (CrmStore    *store,
  * @channel is given), or @subject and @body; to the deal's first contact, or @to_id (a
  * user or a contact: NOT_FOUND when it is neither). With @to_id, @deal_id may be NULL:
  * a message to the contact of no deal (a mailing, crm-mailing.h). Placeholders filled (except
- * {deal.number} before the deal has one). Returns the message's id. */
+ * {deal.number} before the deal has one). An e-mail from a template also carries the
+ * template's HTML body (its values escaped) and files (by content: the server sends it once
+ * it has them). Returns the message's id. */
 char             *crm_message_send             (CrmStore    *store,
                                                 const char  *actor_id,
                                                 const char  *deal_id,
@@ -98,9 +146,22 @@ char             *crm_message_compose          (CrmStore      *store,
                                                 const char    *to_id,
                                                 GError       **error);
 
+/* The e-mail @change (a new message, channel @channel) from the template @template_name
+ * gets the template's HTML body, filled for @deal_id, @recipient_id and @author_id with its
+ * values HTML-escaped ("html"), and its files ("attachments": [{"name","hash","size",
+ * "mime"}]); nothing for another channel, or a template without them. */
+void              crm_message_set_template_parts (CrmStore    *store,
+                                                  CrmChange   *change,
+                                                  const char  *template_name,
+                                                  const char  *channel,
+                                                  const char  *deal_id,
+                                                  const char  *recipient_id,
+                                                  const char  *author_id);
+
 /* Messages, newest first, of one deal or all: [{"id","deal","channel","recipient",
  * "recipient_name","to","subject","text","status","error","author","created_at",
- * "sent_at","opened_at"}]; status queued|sending|sent|failed|opened. */
+ * "sent_at","opened_at","attachments"}]; status queued|sending|sent|failed|opened;
+ * "attachments": the names of the files it carries (its template's), [] when none. */
 JsonNode         *crm_message_list             (CrmStore    *store,
                                                 const char  *deal_id,
                                                 GError     **error);
@@ -132,6 +193,8 @@ typedef struct {
   char *address;         /* e-mail address, phone number or Telegram chat id; NULL: none */
   char *subject;         /* placeholders filled */
   char *body;
+  char *html;            /* the author's HTML body (placeholders filled, escaped), or NULL */
+  JsonArray *attachments;  /* the template's files: [{"name","hash","size","mime"}], or NULL */
   char *status;
 } CrmMessageDraft;
 

@@ -576,7 +576,11 @@ action_send_message (CrmRuleContext  *ctx,
   if (subject != NULL)
     crm_change_set_string (change, "subject", subject);
   if (template_name != NULL)
-    crm_change_set_string (change, "template", template_name);
+    {
+      crm_change_set_string (change, "template", template_name);
+      crm_message_set_template_parts (ctx->engine->store, change, template_name,
+                                      channel ? channel : "sms", ctx->deal_id, recipient, author);
+    }
   if (author != NULL)
     crm_change_set_string (change, "author", author);
   crm_change_set_string (change, "deal", ctx->deal_id);

@@ -881,6 +881,14 @@ crm_validate_op_rights (CrmStore     *store,
       !(crm_approval_op_is_discount (op) && json_object_get_size (op->fields) <= 2))
     return denied (error, _("Only an administrator can rename, regroup, recolour, merge or "
                             "remove tags"));
+  if (g_str_equal (op->entity, "attachment"))
+    {
+      /* a template's files (an offer mailed to many) are the template's: its admins' */
+      g_autofree char *kind = owner_field (store, op, "entity");
+
+      if (g_strcmp0 (kind, "message_template") == 0)
+        return denied (error, _("Only an administrator can change message templates"));
+    }
   if (g_strcmp0 (role, "manager") == 0)
     return TRUE;
   return rep_rights (store, op, user_id, error);

@@ -18,11 +18,15 @@
 #include <string.h>
 #include <curl/curl.h>
 #include <glib/gi18n.h>
+#include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
 #include "crm-server-delivery.h"
 #include "crm-server-channels.h"
+#include "crm-server-files.h"
 #include "crm-server-log.h"
+#include "crm-server-mail.h"
+#include "crm-attachment.h"
 #include "crm-participant.h"
 #include "crm-server-tracking.h"
 #include "crm-format.h"
@@ -197,46 +201,142 @@ append_base64_text (GString    *mail,
     }
 }
 
-/* The HTML twin of @body: its text as typed (escaped, lines kept), the unsubscribe link
- * and the tracking image (S4-9). */
+/* What every HTML mail ends with (S4-9): the scores to give (S4-10, with @rating_url), the
+ * unsubscribe link and the tracking image. */
 static char *
-html_body (const char *body,
-           const char *pixel_url,
-           const char *unsubscribe_url,
-           const char *rating_url)
+tracking_footer (const char *pixel_url,
+                 const char *unsubscribe_url,
+                 const char *rating_url)
 {
-  g_autofree char *text = g_markup_escape_text (body != NULL ? body : "", -1);
   g_autofree char *link = g_markup_escape_text (_("Unsubscribe from these e-mails"), -1);
-  g_autoptr(GString) rating = g_string_new (NULL);
+  g_autoptr(GString) footer = g_string_new (NULL);
 
   /* S4-10: the scores 0…10 as links (crm-server-tracking.h, /r/) */
   if (rating_url != NULL)
     {
-      g_string_append (rating, "<p>");
+      g_string_append (footer, "<p>");
       for (guint n = 0; n <= 10; n++)
-        g_string_append_printf (rating, "<a href=\"%s%u\" style=\"display:inline-block;"
+        g_string_append_printf (footer, "<a href=\"%s%u\" style=\"display:inline-block;"
                                 "min-width:2em;padding:0.4em;margin:0.1em;text-align:center;"
                                 "border:1px solid #888;border-radius:4px;text-decoration:none\">"
                                 "%u</a>", rating_url, n, n);
-      g_string_append (rating, "</p>");
+      g_string_append (footer, "</p>");
     }
-  return g_strdup_printf ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>"
-                          "<div style=\"white-space:pre-wrap\">%s</div>%s"
+  g_string_append_printf (footer,
                           "<p style=\"font-size:small;color:#777\"><a href=\"%s\">%s</a></p>"
                           "<img src=\"%s\" width=\"1\" height=\"1\" alt=\"\" "
-                          "style=\"display:block;border:0\"></body></html>\n",
-                          text, rating->str, unsubscribe_url, link, pixel_url);
+                          "style=\"display:block;border:0\">", unsubscribe_url, link, pixel_url);
+  return g_string_free (g_steal_pointer (&footer), FALSE);
 }
 
-/* The mail: plain text; with @unsubscribe_url (serve --public-url) also its HTML twin
- * carrying the tracking image @pixel_url, and the List-Unsubscribe headers (RFC 8058:
- * one click). */
+/* The HTML of the mail: the author's own @html (a template's) with @footer before its
+ * "</body>" (at its end when it has none), else the HTML twin of @body — its text as typed
+ * (escaped, lines kept) — with @footer. */
+static char *
+html_body (const char *body,
+           const char *html,
+           const char *footer)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *folded = NULL;
+  const char *close;
+
+  if (html == NULL)
+    {
+      text = g_markup_escape_text (body != NULL ? body : "", -1);
+      return g_strdup_printf ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head>"
+                              "<body><div style=\"white-space:pre-wrap\">%s</div>%s"
+                              "</body></html>\n", text, footer);
+    }
+  folded = g_ascii_strdown (html, -1);
+  close = g_strrstr (folded, "</body");
+  if (close == NULL)
+    return g_strconcat (html, footer, NULL);
+  return g_strdup_printf ("%.*s%s%s", (int) (close - folded), html, footer,
+                          html + (close - folded));
+}
+
+/* The body of a mail (or of its first part): the plain @text alone, or with @html as
+ * multipart/alternative (between @boundary), each in base64. */
+static void
+append_text_parts (GString    *mail,
+                   const char *text,
+                   const char *html,
+                   const char *boundary)
+{
+  if (html == NULL)
+    {
+      g_string_append (mail, "Content-Type: text/plain; charset=UTF-8\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\n");
+      append_base64_text (mail, text);
+      return;
+    }
+  g_string_append_printf (mail, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"
+                                "\r\n", boundary);
+  g_string_append_printf (mail, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+  append_base64_text (mail, text);
+  g_string_append_printf (mail, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+                                "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
+  append_base64_text (mail, html);
+  g_string_append_printf (mail, "--%s--\r\n", boundary);
+}
+
+/* A file as a part of a mail (headers and base64 content, CRLF), made by GMime: its
+ * name, Russian too, encoded as RFC 2231 says ("filename*=utf-8''…"). */
+static char *
+attachment_part (const char *name,
+                 const char *mime,
+                 GBytes     *content)
+{
+  GMimeContentType *type = g_mime_content_type_parse (NULL, mime);
+  GMimePart *part = g_mime_part_new_with_type (g_mime_content_type_get_media_type (type),
+                                               g_mime_content_type_get_media_subtype (type));
+  gsize length;
+  gconstpointer data = g_bytes_get_data (content, &length);
+  GMimeStream *stream = g_mime_stream_mem_new_with_buffer (data, length);
+  GMimeDataWrapper *wrapper = g_mime_data_wrapper_new_with_stream (stream,
+                                                                   GMIME_CONTENT_ENCODING_DEFAULT);
+  GMimeFormatOptions *options = g_mime_format_options_new ();
+  char *text;
+
+  g_mime_part_set_content (part, wrapper);
+  g_mime_part_set_content_encoding (part, GMIME_CONTENT_ENCODING_BASE64);
+  g_mime_object_set_disposition (GMIME_OBJECT (part), GMIME_DISPOSITION_ATTACHMENT);
+  g_mime_part_set_filename (part, name);
+  /* in UTF-8, as every mail reader decodes it (GMime would pick a legacy charset that
+   * happens to hold the letters, e.g. ISO-8859-5 for Russian) */
+  g_mime_param_set_charset (g_mime_param_list_get_parameter (
+                              g_mime_content_disposition_get_parameters (
+                                g_mime_object_get_content_disposition (GMIME_OBJECT (part))),
+                              "filename"), "utf-8");
+  g_mime_param_set_charset (g_mime_param_list_get_parameter (
+                              g_mime_content_type_get_parameters (
+                                g_mime_object_get_content_type (GMIME_OBJECT (part))),
+                              "name"), "utf-8");
+  g_mime_format_options_set_newline_format (options, GMIME_NEWLINE_FORMAT_DOS);
+  text = g_mime_object_to_string (GMIME_OBJECT (part), options);
+  g_mime_format_options_free (options);
+  g_object_unref (wrapper);
+  g_object_unref (stream);
+  g_object_unref (part);
+  g_object_unref (type);
+  return text;
+}
+
+/* The mail: plain text, with @html (the author's, NULL: none) as its HTML twin; with
+ * @unsubscribe_url (serve --public-url) the HTML (the author's, or made from the text)
+ * carries the tracking image @pixel_url, and the List-Unsubscribe headers are there
+ * (RFC 8058: one click). @files (parts made by attachment_part(), NULL: none) make it
+ * multipart/mixed. */
 static GBytes *
 build_mail (const char *from,
             const char *to,
             const char *to_name,
             const char *subject,
             const char *body,
+            const char *html,
+            GPtrArray  *files,
             const char *message_id,
             const char *pixel_url,
             const char *unsubscribe_url,
@@ -245,6 +345,9 @@ build_mail (const char *from,
 {
   g_autoptr(GString) mail = g_string_new (NULL);
   g_autofree char *date = mail_date (now_ms);
+  g_autofree char *boundary = g_strdup_printf ("=_voronka_%s", message_id);
+  g_autofree char *text = NULL;
+  g_autofree char *full_html = NULL;
   const char *domain = strchr (from, '@') + 1;
 
   g_string_append_printf (mail, "From: %s\r\n", from);
@@ -265,36 +368,44 @@ build_mail (const char *from,
   g_string_append (mail, "MIME-Version: 1.0\r\nX-Mailer: Voronka\r\n");
   if (unsubscribe_url == NULL)
     {
-      g_string_append (mail, "Content-Type: text/plain; charset=UTF-8\r\n"
-                             "Content-Transfer-Encoding: base64\r\n\r\n");
-      append_base64_text (mail, body);
+      text = g_strdup (body != NULL ? body : "");
+      full_html = g_strdup (html);
     }
   else
     {
-      g_autofree char *boundary = g_strdup_printf ("=_voronka_%s", message_id);
-      g_autofree char *footer = g_strdup_printf (_("To get no more e-mails from us: %s"),
-                                                 unsubscribe_url);
+      g_autofree char *line = g_strdup_printf (_("To get no more e-mails from us: %s"),
+                                               unsubscribe_url);
+      g_autofree char *footer = tracking_footer (pixel_url, unsubscribe_url, rating_url);
       g_autoptr(GString) rating = g_string_new (NULL);
-      g_autofree char *text = NULL;
-      g_autofree char *html = html_body (body, pixel_url, unsubscribe_url, rating_url);
 
       if (rating_url != NULL)
         for (guint n = 0; n <= 10; n++)
           g_string_append_printf (rating, "%2u: %s%u\n", n, rating_url, n);
       text = g_strdup_printf ("%s\n\n%s-- \n%s\n", body != NULL ? body : "", rating->str,
-                              footer);
-
+                              line);
+      full_html = html_body (body, html, footer);
       g_string_append_printf (mail, "List-Unsubscribe: <%s>\r\n"
-                                    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-                                    "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"
-                                    "\r\n", unsubscribe_url, boundary);
-      g_string_append_printf (mail, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-                                    "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
-      append_base64_text (mail, text);
-      g_string_append_printf (mail, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-                                    "Content-Transfer-Encoding: base64\r\n\r\n", boundary);
-      append_base64_text (mail, html);
-      g_string_append_printf (mail, "--%s--\r\n", boundary);
+                                    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                              unsubscribe_url);
+    }
+  if (files == NULL || files->len == 0)
+    append_text_parts (mail, text, full_html, boundary);
+  else
+    {
+      g_autofree char *mixed = g_strdup_printf ("=_voronka_mixed_%s", message_id);
+
+      g_string_append_printf (mail, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+                                    "\r\n--%s\r\n", mixed, mixed);
+      append_text_parts (mail, text, full_html, boundary);
+      for (guint i = 0; i < files->len; i++)
+        {
+          const char *part = files->pdata[i];
+
+          g_string_append_printf (mail, "--%s\r\n%s", mixed, part);
+          if (!g_str_has_suffix (part, "\r\n"))
+            g_string_append (mail, "\r\n");
+        }
+      g_string_append_printf (mail, "--%s--\r\n", mixed);
     }
   return g_string_free_to_bytes (g_steal_pointer (&mail));
 }
@@ -735,6 +846,61 @@ job_done (GObject      *source,
   schedule_scan (self);
 }
 
+/* The files @attachments of message @message_id ([{"name","hash","size","mime"}]) as parts
+ * of its mail; NULL while one of them is not on the server yet (said once in the log). */
+static GPtrArray *
+load_files (CrmServerDelivery *self,
+            const char        *account_id,
+            const char        *account_name,
+            CrmStore          *store,
+            const char        *message_id,
+            JsonArray         *attachments)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < json_array_get_length (attachments); i++)
+    {
+      JsonNode *node = json_array_get_element (attachments, i);
+      JsonObject *file = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *hash = file != NULL ? json_object_get_string_member_with_default (file, "hash", "")
+                                      : "";
+      const char *name = file != NULL ? json_object_get_string_member_with_default (file, "name", "")
+                                      : "";
+      const char *mime = file != NULL ? json_object_get_string_member_with_default (
+                                          file, "mime", "application/octet-stream")
+                                      : "";
+      g_autofree char *key = g_strconcat (account_id, "/", message_id, "/", hash, NULL);
+      g_autofree char *path = NULL;
+      g_autofree char *data = NULL;
+      g_autoptr(GBytes) content = NULL;
+      gsize length = 0;
+
+      path = crm_attachment_dup_path (store, hash);
+      if (!crm_server_files_is_hash (hash) || !g_file_get_contents (path, &data, &length, NULL))
+        {
+          if (!g_hash_table_contains (self->waiting, key))
+            {
+              g_autofree char *account = crm_server_log_escape (account_name, 64);
+              g_autofree char *shown = crm_server_log_escape (name, 120);
+              g_autofree char *shown_hash = crm_server_log_escape (hash, 80);
+              g_autofree char *line = g_strdup_printf (
+                "message %s waits for its file «%s» (%s): it is not on the server yet (a device "
+                "uploads it with its next sync); it goes out once the file is here, never "
+                "without it", message_id, shown, shown_hash);
+
+              crm_server_log (G_LOG_LEVEL_INFO, "delivery", line, "VORONKA_ACCOUNT", account,
+                              "VORONKA_MESSAGE", message_id, NULL);
+              g_hash_table_add (self->waiting, g_steal_pointer (&key));
+            }
+          return NULL;
+        }
+      g_hash_table_remove (self->waiting, key);
+      content = g_bytes_new_take (g_steal_pointer (&data), length);
+      g_ptr_array_add (parts, attachment_part (name, mime, content));
+    }
+  return g_steal_pointer (&parts);
+}
+
 /* Starts sending the message @message_id of an account; FALSE when it waits (no channel). */
 static gboolean
 start (CrmServerDelivery *self,
@@ -751,6 +917,7 @@ start (CrmServerDelivery *self,
   g_autoptr(CrmMessageDraft) draft = crm_message_draft_load (store, message_id, &error);
   g_autoptr(CrmServerChannel) channel = NULL;
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) files = NULL;
   Job *job;
 
   if (draft == NULL)
@@ -782,6 +949,13 @@ start (CrmServerDelivery *self,
         }
       return FALSE;
     }
+
+  /* a template's files go with it: never without them, so the message waits (queued,
+   * looked at again every scan) until the server has every one */
+  if (draft->attachments != NULL && g_str_equal (draft->channel, "email") &&
+      (files = load_files (self, account_id, account_name, store, message_id,
+                           draft->attachments)) == NULL)
+    return FALSE;
 
   job = g_new0 (Job, 1);
   job->self = self;
@@ -880,8 +1054,8 @@ start (CrmServerDelivery *self,
                                       NULL);
         }
       job->payload = build_mail (channel->from, draft->address, draft->recipient_name,
-                                 draft->subject, draft->body, message_id, pixel_url,
-                                 unsubscribe_url, rating_url, crm_time_now_ms ());
+                                 draft->subject, draft->body, draft->html, files, message_id,
+                                 pixel_url, unsubscribe_url, rating_url, crm_time_now_ms ());
     }
   else
     {
@@ -1058,6 +1232,8 @@ crm_server_delivery_new (CrmServerBackend *storage,
       curl_global_init (CURL_GLOBAL_DEFAULT);
       g_once_init_leave (&curl_ready, 1);
     }
+  /* GMime makes the parts of the files mailed (with the mail intake's set-up) */
+  crm_mail_init ();
   self = g_new0 (CrmServerDelivery, 1);
   self->storage = g_object_ref (storage);
   self->channels = channels;

@@ -10,14 +10,16 @@ as USER with PASSWORD, and refuses others with 535.
 Every mail accepted is kept as DIR/mail-N.json: the envelope ("mail_from", "rcpt_tos"),
 the raw text ("raw") and what Python's own e-mail parser reads from it ("from", "to",
 "subject", "body" (the plain text), "html" (the HTML part, or null), "message_id", "date",
-"content_type", "charset", "list_unsubscribe", "list_unsubscribe_post") — so the test checks
-the mail as a mail reader decodes it. DIR/ready appears once it listens.
+"content_type", "charset", "list_unsubscribe", "list_unsubscribe_post", "attachments": the
+attached files, [{"filename" (decoded), "content_type", "disposition", "base64" (the bytes)}])
+— so the test checks the mail as a mail reader decodes it. DIR/ready appears once it listens.
 
 Recipients choose a failure: "reject…@" is refused for good (550), "later…@" is
 refused for now (451) the first time and accepted after, "slow…@" waits 5 seconds in
 DATA before accepting (a server killed meanwhile has not finished sending).
 """
 import asyncio
+import base64
 import email
 import email.policy
 import json
@@ -80,6 +82,12 @@ class Handler:
             "html": html.get_content() if html is not None else None,
             "list_unsubscribe": str(message["list-unsubscribe"]),
             "list_unsubscribe_post": str(message["list-unsubscribe-post"]),
+            "attachments": [{
+                "filename": part.get_filename(),
+                "content_type": part.get_content_type(),
+                "disposition": part.get_content_disposition(),
+                "base64": base64.b64encode(part.get_payload(decode=True)).decode(),
+            } for part in message.iter_attachments()],
             "tls": session.ssl is not None,
             "auth_user": session.auth_data.decode()
             if isinstance(session.auth_data, bytes) else None,
