@@ -610,6 +610,9 @@ template_editor (void)
                                    "Attachments"));
   crm_test_ui_wait (5500);   /* the toasts go */
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "template-dialog-ru"));
+  /* the file's row: its name and size */
+  scroll_to (GTK_WIDGET (files));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "template-dialog-files-ru"));
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
