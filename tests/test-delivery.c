@@ -17,7 +17,6 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
-#include <cairo-pdf.h>
 
 #include "config.h"
 
@@ -28,6 +27,7 @@
 #include "crm-query.h"
 #include "crm-store.h"
 #include "crm-test-http.h"
+#include "crm-test-pdf.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-time.h"
@@ -1492,23 +1492,10 @@ test_mailing (Fixture       *f,
 
 #define OFFER_NAME "Коммерческое предложение 2027.pdf"
 
-/* A small real PDF made with cairo: one page with a line of text. Returns its path. */
 static char *
 make_offer_pdf (const char *dir)
 {
-  g_autofree char *path = g_build_filename (dir, OFFER_NAME, NULL);
-  cairo_surface_t *surface = cairo_pdf_surface_create (path, 595, 842);
-  cairo_t *cr = cairo_create (surface);
-
-  cairo_set_font_size (cr, 20);
-  cairo_move_to (cr, 72, 100);
-  cairo_show_text (cr, "Стенд 12 м² на выставке «Грузовики 2027»: 480 000 ₽");
-  cairo_show_page (cr);
-  cairo_destroy (cr);
-  cairo_surface_finish (surface);
-  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (surface);
-  return g_steal_pointer (&path);
+  return crm_test_make_pdf (dir, OFFER_NAME, "Стенд 12 м² на выставке «Грузовики 2027»: 480 000 ₽");
 }
 
 static GBytes *
@@ -1801,6 +1788,35 @@ test_template_refusals (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (template,
                                                                          "attachments")), ==, 0);
   g_assert_true (json_object_get_null_member (template, "html"));
+
+  /* a template's files are its administrators' as the template is: a manager's or a
+   * rep's attachment to it is refused (a pushed one too: the same check) */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmStore) store = crm_test_open (db);
+      g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree char *user = crm_query_resolve (store, "user", i == 0 ? "Андрей Соколов"
+                                                                       : "Мария Кузнецова",
+                                                 NULL, &error);
+      g_autofree char *attachment_id = crm_store_new_id (store);
+      g_auto(CrmAttachmentFile) file = { 0 };
+
+      g_assert_no_error (error);
+      g_assert_true (crm_attachment_store_file (store, pdf, &file, &error));
+      crm_attachment_fill_change (changeset, attachment_id, "message_template",
+                                  crm_test_get_string (template, "id"), "Каталог.pdf", &file,
+                                  crm_time_now_ms ());
+      crm_changeset_set_actor (changeset, user);
+      g_assert_false (crm_store_apply (store, changeset, &error));
+      g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED);
+      g_assert_nonnull (strstr (error->message, "administrator"));
+    }
+  g_clear_pointer (&templates, json_node_unref);
+  templates = crm_test_ctl_ok (db, NULL, "message", "template", "list", NULL);
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (template,
+                                                                         "attachments")), ==, 0);
 }
 
 int

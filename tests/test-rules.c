@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crm-message.h"
 #include "crm-query.h"
@@ -554,13 +555,27 @@ test_send_template (void)
   g_autofree char *deal = add_deal (store, "Volvo FH", "Продажи", "Новая");
   g_autofree char *contact = crm_store_new_id (store);
   g_autofree char *task = crm_store_new_id (store);
-  g_autofree char *template_id = crm_message_template_add (store, NULL, "thanks", "email",
-                                                           "Сделка {deal.number}: {deal.title}",
-                                                           "{contact.name}, спасибо!", &error);
+  g_autofree char *price = NULL;
+  g_autofree char *template_id = NULL;
   g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonObject) stored = NULL;
   JsonObject *message;
   CrmChange *change;
+  int fd = g_file_open_tmp ("Прайс-XXXXXX.txt", &price, &error);
 
+  /* its HTML and its file go with the e-mail a rule sends too */
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (price, "Volvo FH16: 9 800 000 ₽\n", -1, &error));
+  close (fd);
+  {
+    const char *const attach[] = { price, NULL };
+
+    template_id = crm_message_template_save (store, NULL, "thanks", "email",
+                                             "Сделка {deal.number}: {deal.title}",
+                                             "{contact.name}, спасибо!",
+                                             "<p>{contact.name}, спасибо за «{deal.title}»!</p>",
+                                             NULL, attach, &error);
+  }
   g_assert_no_error (error);
   g_assert_nonnull (template_id);
   change = crm_changeset_create (cs, "contact", contact);
@@ -587,6 +602,14 @@ test_send_template (void)
   g_assert_cmpstr (json_object_get_string_member (message, "text"), ==, "Смирнова Анна, спасибо!");
   g_assert_cmpstr (json_object_get_string_member (message, "status"), ==, "queued");
   g_assert_false (json_object_get_null_member (message, "author"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (message, "attachments")),
+                    ==, 1);
+  g_assert_true (g_str_has_prefix (json_array_get_string_element (
+                   json_object_get_array_member (message, "attachments"), 0), "Прайс-"));
+  stored = crm_store_dup_entity (store, "message", json_object_get_string_member (message, "id"));
+  g_assert_cmpstr (json_object_get_string_member (stored, "html"), ==,
+                   "<p>Смирнова Анна, спасибо за «Volvo FH»!</p>");
+  g_unlink (price);
 }
 
 static void

@@ -9,11 +9,11 @@
  * thumbnail; Settings shows administrators the server's channels and mailboxes (no
  * secret) and the command that changes each. */
 #include "crm-test-ui.h"
+#include "crm-test-pdf.h"
 
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-#include <cairo-pdf.h>
 #include <glib/gstdio.h>
 
 #include "crm-channels-group.h"
@@ -518,32 +518,14 @@ test_file_thumbnail (void)
 
 /* --- Settings › «Message Templates» (issue 17): HTML and the offer as a PDF ------------ */
 
-/* A small real PDF made with cairo, as @name in the test's folder. */
-static char *
-make_pdf (const char *name)
-{
-  char *path = g_build_filename (tmpdir, name, NULL);
-  cairo_surface_t *surface = cairo_pdf_surface_create (path, 595, 842);
-  cairo_t *cr = cairo_create (surface);
-
-  cairo_set_font_size (cr, 20);
-  cairo_move_to (cr, 72, 100);
-  cairo_show_text (cr, "Стенд 12 м² на выставке «Грузовики 2027»");
-  cairo_show_page (cr);
-  cairo_destroy (cr);
-  cairo_surface_finish (surface);
-  g_assert_cmpint (cairo_surface_status (surface), ==, CAIRO_STATUS_SUCCESS);
-  cairo_surface_destroy (surface);
-  return path;
-}
-
 /* In a process of its own, in Russian: a new template gets its HTML, then the PDF; a file
  * too large for an e-mail is refused and nothing is attached. */
 static void
 template_editor (void)
 {
   CrmContext *context = crm_window_get_context (window);
-  g_autofree char *pdf = make_pdf ("Коммерческое предложение.pdf");
+  g_autofree char *pdf = crm_test_make_pdf (tmpdir, "Коммерческое предложение.pdf",
+                                            "Стенд 12 м² на выставке «Грузовики 2027»");
   g_autofree char *big = g_build_filename (tmpdir, "Каталог.pdf", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) templates = NULL;
