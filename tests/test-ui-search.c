@@ -106,6 +106,42 @@ test_board_filter (void)
   g_assert_true (crm_test_ui_wait_until (board_shows, "columns", 5000));
 }
 
+/* One or two digits are the start of a number being typed: the lists wait for the third
+ * (a search of fewer reads every contact's numbers while the typing waits), and the board
+ * stays as it was; three digits search, and Enter searches two at once. */
+static void
+test_short_number_waits (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autofree char *board_view = g_strdup (crm_window_get_view (window));
+
+  g_assert_true (g_str_has_prefix (board_view, "pipeline:"));
+  gtk_editable_set_text (search_entry (), "9");
+  crm_test_ui_wait (600);
+  g_assert_null (crm_context_get_search (context));
+  gtk_editable_set_text (search_entry (), "+7 9");
+  crm_test_ui_wait (600);
+  g_assert_null (crm_context_get_search (context));
+  g_assert_true (crm_test_ui_wait_until (board_shows, "columns", 5000));
+  g_assert_cmpstr (crm_window_get_view (window), ==, board_view);
+  gtk_editable_set_text (search_entry (), "+7 93");
+  crm_test_ui_wait (600);
+  g_assert_cmpstr (crm_context_get_search (context), ==, "+7 93");
+  /* back to two: not the three digits' search, nor a search of two */
+  gtk_editable_set_text (search_entry (), "93");
+  crm_test_ui_wait (600);
+  g_assert_null (crm_context_get_search (context));
+  /* Enter asks for these two now, and the delayed change after it keeps them */
+  g_signal_emit_by_name (search_entry (), "activate");
+  crm_test_ui_wait (600);
+  g_assert_cmpstr (crm_context_get_search (context), ==, "93");
+  g_assert_cmpstr (crm_window_get_view (window), ==, "search");
+  gtk_editable_set_text (search_entry (), "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", board_view));
+  crm_test_ui_wait (200);
+  g_assert_null (crm_context_get_search (context));
+}
+
 static void
 test_phone_digits_from_board (void)
 {
@@ -204,6 +240,7 @@ main (int   argc,
   crm_test_ui_open_demo (&tmpdir, &db_path, &app, &window);
 
   g_test_add_func ("/ui/search/board-filter", test_board_filter);
+  g_test_add_func ("/ui/search/short-number-waits", test_short_number_waits);
   g_test_add_func ("/ui/search/phone-digits-from-board", test_phone_digits_from_board);
   g_test_add_func ("/ui/search/surname-from-tasks", test_surname_from_tasks);
   g_test_add_func ("/ui/search/nothing-found", test_nothing_found);

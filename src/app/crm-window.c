@@ -79,11 +79,39 @@ page_filters_by_search (const char *page)
          g_strcmp0 (page, "companies") == 0;
 }
 
+/* One or two digits (with a number's separators) and nothing else: the start of a phone
+ * number being typed. Such a search reads every contact's numbers (contact_phone's
+ * trigram index needs three characters): 0.9 s on 100 000 contacts, during which the
+ * typing waits. The search waits for the third digit instead; Enter searches at once. */
+static gboolean
+is_short_number (const char *text)
+{
+  guint digits = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        digits++;
+      else if (strchr (" +-().", *p) == NULL)
+        return FALSE;
+    }
+  return digits > 0 && digits < 3;
+}
+
 static void
 search_changed_cb (CrmWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
+  if (is_short_number (text))
+    {
+      g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+      /* what the lists show before any search, unless Enter searched these digits */
+      if (g_strcmp0 (crm_context_get_search (self->context), stripped) != 0)
+        crm_context_set_search (self->context, NULL);
+      return;
+    }
   crm_context_set_search (self->context, text);
   /* typing on the Tasks view looks through the whole account */
   if (*text != '\0' && self->view != NULL && !page_filters_by_search (page_name_for_view (self->view)) &&
@@ -95,6 +123,7 @@ search_changed_cb (CrmWindow *self)
 static void
 search_activated_cb (CrmWindow *self)
 {
+  crm_context_set_search (self->context, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   if (g_strcmp0 (self->view, "search") != 0)
     crm_window_show_view (self, "search");
 }
