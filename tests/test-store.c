@@ -7,6 +7,7 @@
 
 #include "crm-attachment.h"
 #include "crm-json-private.h"
+#include "crm-replica-file.h"
 #include "crm-store.h"
 #include "crm-store-private.h"
 #include "crm-uuid.h"
@@ -467,6 +468,83 @@ test_reader (Fixture       *f,
   g_assert_cmpstr (json_object_get_string_member (unchanged, "title"), ==, "Прочитано рядом");
 }
 
+typedef struct {
+  GCancellable *cancellable;
+  guint         cancel_at;    /* the step (from 0) whose start cancels, G_MAXUINT never */
+  GArray       *steps;        /* the steps told at their start, in order */
+  guint         last;
+  guint         n_steps;
+} Told;
+
+static void
+told_cb (guint    step,
+         guint    n_steps,
+         gpointer data)
+{
+  Told *told = data;
+
+  told->n_steps = n_steps;
+  /* a step's start, or that it works on (the same step again) */
+  if (told->steps->len == 0 || step != told->last)
+    g_array_append_val (told->steps, step);
+  told->last = step;
+  if (step == told->cancel_at)
+    g_cancellable_cancel (told->cancellable);
+}
+
+/* A replica two steps behind (user_version 20, schema 22's index dropped), opened with
+ * crm_store_open_full(): it tells each step; cancelled at the start of the second, the
+ * first stays done (its own transaction) and the second is not, the error says so, and
+ * the file opens later, updated to the end. */
+static void
+test_open_full_cancel (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (guint));
+  Told told = { cancellable, 1, steps, 0, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_clear_object (&f->store);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP INDEX deal_owing; PRAGMA user_version = 20;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = crm_store_open_full (f->path, told_cb, &told, cancellable, &error);
+  g_assert_null (store);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (error->message, "schema 21"));
+  g_clear_error (&error);
+  g_assert_cmpuint (told.n_steps, ==, 2);
+  g_assert_cmpuint (steps->len, ==, 2);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 0);
+  g_assert_cmpuint (g_array_index (steps, guint, 1), ==, 1);
+  g_assert_cmpint (crm_replica_file_schema (f->path, &error), ==, 21);
+  g_assert_no_error (error);
+
+  /* cancelled before anything: nothing is done, then everything */
+  g_array_set_size (steps, 0);
+  told.cancel_at = 0;
+  g_cancellable_reset (cancellable);
+  store = crm_store_open_full (f->path, told_cb, &told, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpint (crm_replica_file_schema (f->path, &error), ==, 21);
+  g_array_set_size (steps, 0);
+  told.cancel_at = G_MAXUINT;
+  g_cancellable_reset (cancellable);
+  store = crm_store_open_full (f->path, told_cb, &told, cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  g_assert_cmpuint (told.n_steps, ==, 1);
+  g_assert_cmpuint (steps->len, ==, 1);
+  g_assert_cmpint (crm_replica_file_schema (f->path, &error), ==, CRM_SCHEMA_VERSION);
+  f->store = g_steal_pointer (&store);
+}
+
 static void
 write_file (const char *path,
             const char *contents,
@@ -814,6 +892,8 @@ main (int argc, char **argv)
   g_test_add ("/store/memory-limits", Fixture, NULL, fixture_set_up, test_memory_limits,
               fixture_tear_down);
   g_test_add ("/store/reader", Fixture, NULL, fixture_set_up, test_reader, fixture_tear_down);
+  g_test_add ("/store/open-full-cancel", Fixture, NULL, fixture_set_up, test_open_full_cancel,
+              fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,
               test_custom_fields_and_reopen, fixture_tear_down);
   g_test_add ("/store/attachment/receive", Fixture, NULL, fixture_set_up,

@@ -11,6 +11,7 @@
 #include "crm-renderer.h"
 #include "crm-startup.h"
 #include "crm-store.h"
+#include "crm-upgrade-window.h"
 #include "crm-welcome-window.h"
 #include "crm-window.h"
 
@@ -25,6 +26,7 @@ struct _CrmApplication
   gboolean        settings_looked_up;
   GtkWindow      *main_window;     /* weak */
   GtkWindow      *welcome_window;  /* weak */
+  GtkWindow      *upgrade_window;  /* weak */
 };
 
 G_DEFINE_FINAL_TYPE (CrmApplication, crm_application, ADW_TYPE_APPLICATION)
@@ -67,12 +69,12 @@ crm_application_activate (GApplication *application)
 {
   CrmApplication *self = CRM_APPLICATION (application);
   g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
 
   crm_startup_mark ("activate");
-  if (self->main_window != NULL)
+  if (self->main_window != NULL || self->upgrade_window != NULL)
     {
-      gtk_window_present (self->main_window);
+      /* an update under way goes on */
+      gtk_window_present (self->main_window != NULL ? self->main_window : self->upgrade_window);
       return;
     }
   path = self->db_path != NULL ? g_strdup (self->db_path) : crm_application_dup_default_db_path ();
@@ -81,8 +83,33 @@ crm_application_activate (GApplication *application)
       show_welcome (self, NULL);
       return;
     }
-  if (crm_application_open_replica (self, path, &error) == NULL)
-    show_welcome (self, error);
+  crm_application_start_replica (self, path);
+}
+
+void
+crm_application_start_replica (CrmApplication *self,
+                               const char     *path)
+{
+  g_autoptr(GError) error = NULL;
+  CrmUpgradeWindow *upgrade;
+
+  g_return_if_fail (CRM_IS_APPLICATION (self));
+  g_return_if_fail (path != NULL);
+
+  if (!crm_upgrade_window_needed (path))
+    {
+      if (crm_application_open_replica (self, path, &error) == NULL)
+        show_welcome (self, error);
+      return;
+    }
+  /* an update of the schema may take long: the window says so while a worker opens it */
+  if (self->upgrade_window != NULL)
+    gtk_window_destroy (self->upgrade_window);
+  upgrade = crm_upgrade_window_new (self, path);
+  self->upgrade_window = GTK_WINDOW (upgrade);
+  g_object_add_weak_pointer (G_OBJECT (upgrade), (gpointer *) &self->upgrade_window);
+  gtk_window_present (GTK_WINDOW (upgrade));
+  crm_startup_mark ("upgrade window presented");
 }
 
 static gint
@@ -265,7 +292,6 @@ crm_application_open_replica (CrmApplication  *self,
                               GError         **error)
 {
   g_autoptr(CrmStore) store = NULL;
-  CrmWindow *window;
 
   g_return_val_if_fail (CRM_IS_APPLICATION (self), NULL);
   g_return_val_if_fail (path != NULL, NULL);
@@ -274,6 +300,17 @@ crm_application_open_replica (CrmApplication  *self,
   if (store == NULL)
     return NULL;
   crm_startup_mark ("replica opened");
+  return crm_application_show_store (self, store);
+}
+
+GtkWindow *
+crm_application_show_store (CrmApplication *self,
+                            CrmStore       *store)
+{
+  CrmWindow *window;
+
+  g_return_val_if_fail (CRM_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   if (self->main_window != NULL)
     gtk_window_destroy (self->main_window);
@@ -286,6 +323,8 @@ crm_application_open_replica (CrmApplication  *self,
 
   if (self->welcome_window != NULL)
     gtk_window_destroy (self->welcome_window);
+  if (self->upgrade_window != NULL)
+    gtk_window_destroy (self->upgrade_window);
   return GTK_WINDOW (window);
 }
 

@@ -5,6 +5,8 @@
 
 #include <adwaita.h>
 
+#include "crm-store.h"
+
 G_BEGIN_DECLS
 
 #define CRM_TYPE_APPLICATION (crm_application_get_type ())
@@ -23,6 +25,15 @@ char           *crm_application_dup_default_db_path (void);
 GtkWindow      *crm_application_open_replica   (CrmApplication  *self,
                                                 const char      *path,
                                                 GError         **error);
+/* Opens the replica at @path as start-up does: one of an older schema in a worker thread
+ * behind CrmUpgradeWindow, which says the data are being updated (a long update never
+ * freezes the app); any other at once, the welcome window saying why when it cannot. */
+void            crm_application_start_replica  (CrmApplication  *self,
+                                                const char      *path);
+/* A main window over @store, opened already, which closes the welcome and upgrade
+ * windows. */
+GtkWindow      *crm_application_show_store     (CrmApplication  *self,
+                                                CrmStore        *store);
 /* The main window, or NULL while the welcome window is up. */
 GtkWindow      *crm_application_get_main_window (CrmApplication *self);
 

@@ -109,7 +109,7 @@ read_remembered (const char  *path,
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return TRUE;
-  store = crm_store_open (path, error);
+  store = crm_cli_open_store (path, error);
   if (store == NULL)
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)

@@ -214,6 +214,34 @@ crm_cli_now (CrmCli *cli)
   return cli->now_ms > 0 ? cli->now_ms : crm_time_now_ms ();
 }
 
+typedef struct {
+  gint64   started;
+  gboolean told;
+} UpgradeNotice;
+
+static void
+upgrade_progress_cb (guint    step,
+                     guint    n_steps,
+                     gpointer data)
+{
+  UpgradeNotice *notice = data;
+
+  if (notice->told || g_get_monotonic_time () - notice->started < G_USEC_PER_SEC)
+    return;
+  notice->told = TRUE;
+  /* the update goes on in this thread; scripts read stdout */
+  g_printerr ("%s\n", _("Upgrading the replica to the new format (once)…"));
+}
+
+CrmStore *
+crm_cli_open_store (const char  *path,
+                    GError     **error)
+{
+  UpgradeNotice notice = { g_get_monotonic_time (), FALSE };
+
+  return crm_store_open_full (path, upgrade_progress_cb, &notice, NULL, error);
+}
+
 gboolean
 crm_cli_open (CrmCli   *cli,
               GError  **error)
@@ -228,7 +256,7 @@ crm_cli_open (CrmCli   *cli,
                    _("No replica at %s; create one with voronkactl --db %s init"), path, path);
       return FALSE;
     }
-  cli->store = crm_store_open (path, error);
+  cli->store = crm_cli_open_store (path, error);
   if (cli->store == NULL)
     return FALSE;
   if (cli->now_ms > 0)

@@ -57,6 +57,10 @@ gboolean    crm_cli_parse          (CrmCli             *cli,
 /* Parses --now (once), opens the replica named by --db and resolves --as. */
 gboolean    crm_cli_open           (CrmCli   *cli,
                                     GError  **error);
+/* crm_store_open() for a command: an update of an older schema that takes more than a
+ * second says so once on stderr (stdout stays the command's own). */
+CrmStore   *crm_cli_open_store     (const char  *path,
+                                    GError     **error);
 /* A usage error for `--db ""` (an empty path is not "the default replica"). */
 gboolean    crm_cli_check_db_option (CrmCli   *cli,
                                      GError  **error);

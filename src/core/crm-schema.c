@@ -1337,12 +1337,68 @@ static const MigrationFunc migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
 
+typedef struct {
+  CrmSchemaProgress  progress;
+  gpointer           progress_data;
+  GCancellable      *cancellable;
+  guint              step;
+  guint              n_steps;
+  gint64             last_told;
+} MigrateRun;
+
+/* SQLite's progress handler while a step runs: a non-zero answer interrupts it. */
+static int
+migrate_progress_cb (void *data)
+{
+  MigrateRun *run = data;
+
+  if (g_cancellable_is_cancelled (run->cancellable))
+    return 1;
+  if (run->progress != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now - run->last_told >= 50 * 1000)
+        {
+          run->last_told = now;
+          run->progress (run->step, run->n_steps, run->progress_data);
+        }
+    }
+  return 0;
+}
+
+static gboolean
+cancelled (MigrateRun  *run,
+           int          version,
+           GError     **error)
+{
+  if (!g_cancellable_is_cancelled (run->cancellable))
+    return FALSE;
+  g_clear_error (error);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+               _("The update of the replica was cancelled; it stays at schema %d and is "
+                 "updated the next time it is opened"), version);
+  return TRUE;
+}
+
 gboolean
 crm_schema_migrate (sqlite3  *db,
                     GError  **error)
 {
+  return crm_schema_migrate_full (db, NULL, NULL, NULL, error);
+}
+
+gboolean
+crm_schema_migrate_full (sqlite3            *db,
+                         CrmSchemaProgress   progress,
+                         gpointer            progress_data,
+                         GCancellable       *cancellable,
+                         GError            **error)
+{
+  MigrateRun run = { progress, progress_data, cancellable, 0, 0, 0 };
   sqlite3_stmt *stmt = NULL;
   int version = 0;
+  gboolean ok = TRUE;
 
   if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
       sqlite3_step (stmt) != SQLITE_ROW)
@@ -1362,21 +1418,42 @@ crm_schema_migrate (sqlite3  *db,
                    version, (int) G_N_ELEMENTS (migrations));
       return FALSE;
     }
+  if (version == (int) G_N_ELEMENTS (migrations))
+    return TRUE;
 
-  for (int step = version; step < (int) G_N_ELEMENTS (migrations); step++)
+  run.n_steps = G_N_ELEMENTS (migrations) - version;
+  for (int step = version; ok && step < (int) G_N_ELEMENTS (migrations); step++)
     {
       g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", step + 1);
 
-      if (!exec (db, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      if (!migrations[step] (db, error) || !exec (db, pragma, error))
+      run.step = step - version;
+      if (progress != NULL)
         {
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
+          run.last_told = g_get_monotonic_time ();
+          progress (run.step, run.n_steps, progress_data);
         }
-      if (!exec (db, "COMMIT", error))
-        return FALSE;
-      g_debug ("Migrated replica schema to %d", step + 1);
+      if (cancelled (&run, step, error))
+        ok = FALSE;
+      else if (!exec (db, "BEGIN IMMEDIATE", error))
+        ok = FALSE;
+      else
+        {
+          /* only the step's own work may be interrupted, never its commit or rollback */
+          if (progress != NULL || cancellable != NULL)
+            sqlite3_progress_handler (db, 1000, migrate_progress_cb, &run);
+          ok = migrations[step] (db, error);
+          sqlite3_progress_handler (db, 0, NULL, NULL);
+          if (!ok || !exec (db, pragma, error))
+            {
+              sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+              cancelled (&run, step, error);
+              ok = FALSE;
+            }
+          else if (!exec (db, "COMMIT", error))
+            ok = FALSE;
+          else
+            g_debug ("Migrated replica schema to %d", step + 1);
+        }
     }
-  return TRUE;
+  return ok;
 }

@@ -9,7 +9,7 @@
  * Derived tables (contact_token) are rebuilt from replicated facts, never replicated. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <sqlite3.h>
 
 G_BEGIN_DECLS
@@ -46,6 +46,23 @@ const CrmColumn     *crm_entity_type_column  (const CrmEntityType *type,
 /* Bring the database to CRM_SCHEMA_VERSION (PRAGMA user_version), step by step. */
 gboolean  crm_schema_migrate (sqlite3  *db,
                               GError  **error);
+
+/* How far an update of the schema got, told in the thread that runs it: before each step
+ * (@step of @n_steps, from 0) and now and then while one runs (SQLite's progress handler,
+ * at most every 50 ms), so a front end can show that work goes on. */
+typedef void (*CrmSchemaProgress) (guint    step,
+                                   guint    n_steps,
+                                   gpointer user_data);
+
+/* crm_schema_migrate() that tells @progress (may be NULL) how far it got and stops when
+ * @cancellable (may be NULL) is cancelled: the step in progress is interrupted and rolled
+ * back (each step is one transaction), the steps before it stay, and the error is
+ * G_IO_ERROR_CANCELLED. */
+gboolean  crm_schema_migrate_full (sqlite3            *db,
+                                   CrmSchemaProgress   progress,
+                                   gpointer            progress_data,
+                                   GCancellable       *cancellable,
+                                   GError            **error);
 
 /* Appends to @sql the statements that compute every table the triggers keep
  * (deal_stage_total, deal_tag_total, report_day, report_month, deal_report,

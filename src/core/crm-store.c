@@ -437,9 +437,12 @@ crm_store_is_read_only (CrmStore *self)
 }
 
 static CrmStore *
-store_open (const char  *path,
-            gboolean     reader,
-            GError     **error)
+store_open (const char         *path,
+            gboolean            reader,
+            CrmSchemaProgress   progress,
+            gpointer            progress_data,
+            GCancellable       *cancellable,
+            GError            **error)
 {
   g_autoptr(CrmStore) self = NULL;
   gint64 application_id = 0;
@@ -509,7 +512,7 @@ store_open (const char  *path,
       return NULL;
     }
   if (!configure_connection (self, error) ||
-      !crm_schema_migrate (self->db, error) ||
+      !crm_schema_migrate_full (self->db, progress, progress_data, cancellable, error) ||
       !load_identity (self, error))
     {
       if (error != NULL && *error != NULL && (*error)->domain == CRM_STORE_ERROR &&
@@ -524,14 +527,24 @@ CrmStore *
 crm_store_open (const char  *path,
                 GError     **error)
 {
-  return store_open (path, FALSE, error);
+  return store_open (path, FALSE, NULL, NULL, NULL, error);
+}
+
+CrmStore *
+crm_store_open_full (const char         *path,
+                     CrmSchemaProgress   progress,
+                     gpointer            progress_data,
+                     GCancellable       *cancellable,
+                     GError            **error)
+{
+  return store_open (path, FALSE, progress, progress_data, cancellable, error);
 }
 
 CrmStore *
 crm_store_open_reader (const char  *path,
                        GError     **error)
 {
-  return store_open (path, TRUE, error);
+  return store_open (path, TRUE, NULL, NULL, NULL, error);
 }
 
 static gint64

@@ -7,6 +7,7 @@
 
 #include "crm-error.h"
 #include "crm-op.h"
+#include "crm-schema.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,18 @@ G_DECLARE_FINAL_TYPE (CrmStore, crm_store, CRM, STORE, GObject)
  * migrated in place. */
 CrmStore    *crm_store_open           (const char  *path,
                                        GError     **error);
+/* crm_store_open() for a replica whose schema update may be long (a front end opens it in
+ * a worker thread, crm_replica_file_schema() below CRM_SCHEMA_VERSION): @progress (may be
+ * NULL) is told each step of the update and, now and then, that one runs, in the calling
+ * thread; @cancellable (may be NULL) stops the update: the step in progress is rolled back,
+ * the file stays at the step before, and the error is G_IO_ERROR_CANCELLED. The store keeps
+ * no thread or main context: opened in one thread, it may be handed to another once this
+ * returns, and used there (one thread at a time, as every store). */
+CrmStore    *crm_store_open_full      (const char         *path,
+                                       CrmSchemaProgress   progress,
+                                       gpointer            progress_data,
+                                       GCancellable       *cancellable,
+                                       GError            **error);
 /* A second connection to an existing replica that only reads, for work off the main
  * thread next to a connection that writes (the app's reports): it never migrates, and
  * every write fails with CRM_STORE_ERROR_READ_ONLY (crm_store_is_read_only() is TRUE).
