@@ -303,11 +303,15 @@ test_list_and_withdraw (void)
     g_assert_cmpstr (json_object_get_string_member (listed, "role"), ==, "manager");
     g_assert_cmpstr (json_object_get_string_member (listed, "state"), ==, "pending");
     g_assert_true (json_object_get_null_member (listed, "used_at"));
+    /* made on the server's command line, by no user */
+    g_assert_true (json_object_has_member (listed, "invited_by"));
+    g_assert_true (json_object_get_null_member (listed, "invited_by"));
   }
   /* the list for people: who, role, waiting, until when; never the code */
   g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invites",
                         "acme", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Вера Соколова\trep\tnot used yet\tuntil "));
+  g_assert_nonnull (strstr (out, "\tinvited by a command on the server\n"));
   g_assert_null (strstr (out, vera_code));
   g_assert_null (strstr (out, gleb_code));
 
@@ -518,6 +522,8 @@ test_list_and_withdraw_through_server (void)
   g_assert_false (json_object_has_member (object, "code"));
   object = find_named (listed, "Глеб Орлов");
   g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, "manager");
+  /* who made it: the administrator signed in on that laptop */
+  g_assert_cmpstr (json_object_get_string_member (object, "invited_by"), ==, "admin");
   {
     g_autoptr(GDateTime) expires = g_date_time_new_from_iso8601 (
       json_object_get_string_member (object, "expires_at"), NULL);
@@ -536,6 +542,7 @@ test_list_and_withdraw_through_server (void)
                    ==, 0);
   g_assert_nonnull (strstr (out, "Вера Соколова\trep\tuntil "));
   g_assert_nonnull (strstr (out, "Глеб Орлов\tmanager\tuntil "));
+  g_assert_nonnull (strstr (out, "\tinvited by admin\n"));
   g_assert_null (strstr (out, vera_code));
   g_assert_null (strstr (out, gleb_code));
 

@@ -818,8 +818,8 @@ test_upgrade_previous_layout (void)
   /* the guide's upgrade: the new server starts on it; the user signs in and syncs, and a
    * laptop's token from before the upgrade still works */
   server = crm_test_server_start (dir, FALSE, NULL);
-  /* every step up to the newest (4: the invitations) */
-  g_assert_cmpint (user_version (db_path), ==, 4);
+  /* every step up to the newest (5: who made an invitation) */
+  g_assert_cmpint (user_version (db_path), ==, 5);
   g_assert_cmpuint (crm_test_server_count_log (server, "server.db to schema 2", NULL), ==, 1);
   assert_ctl_sync_ok (server, "admin.db", "admin", "admin-pw");
   error = sync_with_token (server, "laptop.db", "admin", old_token);
@@ -838,11 +838,16 @@ test_upgrade_previous_layout (void)
   admin (&run, dir, NULL, "user", "disable", "acme", "admin", NULL);
   g_assert_cmpint (run.status, ==, 0);
   assert_ctl_sync_refused (server, "admin.db", "admin", "admin-pw", "has been disabled");
+  admin (&run, dir, NULL, "user", "invite", "acme", "Вера Соколова", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  admin (&run, dir, NULL, "user", "invites", "acme", "--json", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.out, "\"invited_by\" : null"));
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
 
   /* a second start finds nothing to do */
   crm_test_server_restart (server);
-  g_assert_cmpuint (crm_test_server_count_log (server, "to schema", NULL), ==, 4);
+  g_assert_cmpuint (crm_test_server_count_log (server, "to schema", NULL), ==, 5);
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
   teardown ();
 }
@@ -870,7 +875,7 @@ test_newer_schema_refused (void)
   g_assert_null (strstr (run.err, "password"));
   /* and leave it as it was */
   g_assert_cmpint (user_version (db_path), ==, 99);
-  set_user_version (db_path, 4);
+  set_user_version (db_path, 5);
 
   /* an account written by a newer server: the same, never "wrong password" */
   set_user_version (account, 98);

@@ -365,6 +365,9 @@ test_withdraw (void)
   row = invite_row ("Вера Соколова");
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
                                    "Manager · expires "));
+  /* and who made it: the administrator signed in to this app */
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   " · invited by admin"));
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (
                                      ADW_ACTION_ROW (invite_row ("Борис Ильин"))),
                                    "Sales rep · expires "));
@@ -470,8 +473,10 @@ russian_dialogs (void)
     row = invite_row ("Борис Ильин");
     g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
                                      "Менеджер по продажам · истекает "));
-    /* «истекает 14 декабря»: the month written out, in the genitive (every one ends in «я») */
-    g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "я"));
+    /* «истекает 14 декабря · пригласил(а): admin»: the month written out, in the genitive
+     * (every one ends in «я»), and who made it */
+    g_assert_nonnull (g_strrstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                 "я · пригласил(а): admin"));
     g_assert_nonnull (crm_test_ui_find (row, GTK_TYPE_BUTTON, "_Отозвать"));
     g_assert_true (gtk_widget_grab_focus (row));
     g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-invites-ru"));

@@ -2256,7 +2256,7 @@ build_invites (CrmSetupWindow *self)
     {
       JsonObject *invite = json_array_get_object_element (self->invites, i);
       const char *name = invite != NULL ? crm_json_string (invite, "name") : NULL;
-      const char *role, *label;
+      const char *role, *label, *by;
       g_autofree char *id = NULL;
       g_autofree char *expires = NULL;
       g_autofree char *subtitle = NULL;
@@ -2271,9 +2271,15 @@ build_invites (CrmSetupWindow *self)
           label = _(roles[r].label);
       expires = crm_format_date_long (json_object_get_int_member_with_default (invite, "expires",
                                                                                0));
-      /* Translators: an invitation waiting: the role and the day its code expires,
-       * "Sales rep · expires 12 December" */
-      subtitle = g_strdup_printf (_("%s · expires %s"), label, expires);
+      by = crm_json_string (invite, "invited_by");
+      if (by != NULL)
+        /* Translators: an invitation waiting: the role, the day its code expires and who
+         * made it, "Sales rep · expires 12 December · invited by Anna Petrova" */
+        subtitle = g_strdup_printf (_("%s · expires %s · invited by %s"), label, expires, by);
+      else
+        /* Translators: an invitation waiting: the role and the day its code expires,
+         * "Sales rep · expires 12 December" */
+        subtitle = g_strdup_printf (_("%s · expires %s"), label, expires);
       id = g_strconcat ("invite:", name, NULL);
       row = add_row (self, group, id, name, subtitle);
       withdraw = gtk_button_new_with_mnemonic (_("_Withdraw"));

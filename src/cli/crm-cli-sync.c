@@ -14,6 +14,7 @@
 #include "crm-rules.h"
 #include "crm-client-config.h"
 #include "crm-credentials.h"
+#include "crm-json.h"
 #include "crm-sync-client.h"
 #include "crm-sync-state.h"
 #include "crm-time.h"
@@ -989,7 +990,7 @@ crm_cli_user_invites (CrmCli   *cli,
                         "the role and until when the code works. The codes themselves are not "
                         "kept, so they cannot be shown again; “user uninvite NAME” withdraws "
                         "one. With --json: [{\"name\", \"role\", \"created_at\", "
-                        "\"expires_at\"}]."),
+                        "\"expires_at\", \"invited_by\" (null: made on the server)}]."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
   client = crm_cli_remembered_client (cli, password_stdin, insecure, error);
@@ -1021,6 +1022,7 @@ crm_cli_user_invites (CrmCli   *cli,
                                                                                  "rep"));
       json_object_set_string_member (row, "created_at", created);
       json_object_set_string_member (row, "expires_at", expires);
+      crm_json_set_string_or_null (row, "invited_by", crm_json_string (invite, "invited_by"));
       json_array_add_object_element (listed, row);
     }
   if (cli->json)
@@ -1040,14 +1042,19 @@ crm_cli_user_invites (CrmCli   *cli,
   for (guint i = 0; i < json_array_get_length (listed); i++)
     {
       JsonObject *row = json_array_get_object_element (listed, i);
-      gint64 expires = json_object_get_int_member_with_default (
-        json_array_get_object_element (invites, i), "expires", 0);
-      g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (expires / 1000);
+      const char *by = crm_json_string (row, "invited_by");
+      g_autoptr(GDateTime) expires = g_date_time_new_from_iso8601 (
+        json_object_get_string_member (row, "expires_at"), NULL);
+      g_autoptr(GDateTime) local = g_date_time_to_local (expires);
       g_autofree char *when = g_date_time_format (local, "%Y-%m-%d %H:%M");
 
       /* Translators: user invites: name, role, "until" the time the code stops working */
       g_print (_("%s\t%s\tuntil %s\n"), json_object_get_string_member (row, "name"),
                json_object_get_string_member (row, "role"), when);
+      /* Translators: user invites, under an invitation: who made it (a user's name) */
+      g_print (_("\tinvited by %s\n"), by != NULL ? by
+               /* Translators: user invites: made with this command, not by a user */
+               : _("a command on the server"));
     }
   return TRUE;
 }

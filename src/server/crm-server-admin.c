@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "crm-json.h"
 #include "crm-server-admin.h"
 #include "crm-server-channels.h"
 #include "crm-server-command.h"
@@ -455,7 +456,8 @@ crm_server_cmd_user_invite (const char  *data_dir,
   expires = crm_time_now_ms () + (gint64) days * 24 * 3600 * 1000;
   if ((storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       (code = crm_server_storage_create_invite (storage, argv[1], argv[2],
-                                                role ? role : "rep", expires, &error)) == NULL)
+                                                role ? role : "rep", expires, NULL,
+                                                &error)) == NULL)
     return crm_server_command_fail (error);
   {
     g_autofree char *details = g_strdup_printf ("role=%s days=%d", role ? role : "rep", days);
@@ -528,7 +530,8 @@ crm_server_cmd_user_invites (const char  *data_dir,
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print a JSON array: [{\"name\", \"role\", \"state\": \"pending\"|\"used\"|"
-         "\"expired\", \"created_at\", \"expires_at\", \"used_at\"}]"), NULL },
+         "\"expired\", \"created_at\", \"expires_at\", \"used_at\", \"invited_by\" (null: "
+         "made on the server)}]"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = admin_context (
@@ -568,6 +571,8 @@ crm_server_cmd_user_invites (const char  *data_dir,
         json_object_set_string_member (invite, "used_at", used);
       else
         json_object_set_null_member (invite, "used_at");
+      crm_json_set_string_or_null (invite, "invited_by",
+                                   crm_server_rows_text (rows, i, CRM_SERVER_INVITE_INVITED_BY));
       json_array_add_object_element (invites, invite);
     }
   if (json)
@@ -588,6 +593,7 @@ crm_server_cmd_user_invites (const char  *data_dir,
     {
       JsonObject *invite = json_array_get_object_element (invites, i);
       const char *state = json_object_get_string_member (invite, "state");
+      const char *by = crm_json_string (invite, "invited_by");
 
       if (g_str_equal (state, "used"))
         /* Translators: user invites: name, role, "used", when */
@@ -599,6 +605,10 @@ crm_server_cmd_user_invites (const char  *data_dir,
         g_print (_("%s\t%s\t%s\tuntil %s\n"), json_object_get_string_member (invite, "name"),
                  json_object_get_string_member (invite, "role"), invite_state_label (state),
                  json_object_get_string_member (invite, "expires_at"));
+      /* Translators: user invites, under an invitation: who made it (a user's name) */
+      g_print (_("\tinvited by %s\n"), by != NULL ? by
+               /* Translators: user invites: made with this command, not by a user */
+               : _("a command on the server"));
     }
   return 0;
 }

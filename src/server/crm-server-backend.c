@@ -519,6 +519,7 @@ backend_create_invite (CrmServerStorage  *storage,
                        const char        *name,
                        const char        *role,
                        gint64             expires,
+                       const char        *invited_by,
                        GError           **error)
 {
   static const char *const roles[] = { "admin", "manager", "rep", NULL };
@@ -561,7 +562,8 @@ backend_create_invite (CrmServerStorage  *storage,
   code = crm_server_new_invite_code ();
   normal = crm_server_normalize_invite_code (code);
   hash = crm_server_hash_token (normal);
-  if (!CLASS (self)->insert_invite (self, account_id, hash, name, role, expires, error))
+  if (!CLASS (self)->insert_invite (self, account_id, hash, name, role, expires,
+                                    invited_by != NULL ? invited_by : "", error))
     return NULL;
   return g_steal_pointer (&code);
 }

@@ -138,6 +138,7 @@ struct _CrmServerBackendClass
                                      const char        *name,
                                      const char        *role,
                                      gint64             expires_at,
+                                     const char        *invited_by,   /* "": the command line */
                                      GError           **error);
   /* NULL without an error: no such code */
   CrmServerInvite *(*find_invite)   (CrmServerBackend  *self,

@@ -16,7 +16,8 @@ crm_server_invites_list (CrmServerStorage  *storage,
   g_autofree char *now_text = g_strdup_printf ("%" G_GINT64_FORMAT, now);
   /* a number of ours, written into the statement: both databases take it there */
   g_autofree char *sql = g_strdup_printf (
-    "SELECT name, role, created_at, expires_at, used_at FROM invite WHERE account = $1%s"
+    "SELECT name, role, created_at, expires_at, used_at, invited_by FROM invite"
+    " WHERE account = $1%s"
     " ORDER BY created_at DESC, name LIMIT %u",
     pending_only ? " AND used_at IS NULL AND expires_at > $2" : "",
     limit > 0 ? limit : (guint) G_MAXINT32);

@@ -15,6 +15,7 @@ enum {
   CRM_SERVER_INVITE_CREATED_AT,
   CRM_SERVER_INVITE_EXPIRES_AT,
   CRM_SERVER_INVITE_USED_AT,    /* NULL while unused */
+  CRM_SERVER_INVITE_INVITED_BY, /* a user's name; NULL: made on the server's command line */
 };
 
 /* The invitations of the account @account_id, newest first; @pending_only: only those

@@ -361,6 +361,8 @@ static const char *const migrations[] = {
   "CREATE TABLE invite (code_hash text PRIMARY KEY, account text NOT NULL REFERENCES account,"
   " name text NOT NULL, role text NOT NULL, created_at bigint NOT NULL,"
   " expires_at bigint NOT NULL, used_at bigint);",
+  /* 6: who made an invitation (a user's name; NULL: the server's command line) */
+  "ALTER TABLE invite ADD COLUMN invited_by text;",
 };
 
 static gboolean
@@ -1333,15 +1335,16 @@ pg_insert_invite (CrmServerBackend  *backend,
                   const char        *name,
                   const char        *role,
                   gint64             expires_at,
+                  const char        *invited_by,
                   GError           **error)
 {
   g_autofree char *now = now_text ();
   g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, expires_at);
 
   return pg_change (CRM_SERVER_PG (backend), error,
-                    "INSERT INTO invite (code_hash, account, name, role, created_at, expires_at)"
-                    " VALUES ($1, $2, $3, $4, $5, $6)", code_hash, account_id, name, role, now,
-                    expires, NULL) >= 0;
+                    "INSERT INTO invite (code_hash, account, name, role, created_at, expires_at,"
+                    " invited_by) VALUES ($1, $2, $3, $4, $5, $6, nullif ($7, ''))", code_hash,
+                    account_id, name, role, now, expires, invited_by, NULL) >= 0;
 }
 
 static CrmServerInvite *
@@ -1583,7 +1586,7 @@ crm_server_pg_import_account (CrmServerPg  *self,
                     " VALUES ($1, $2, $3, $4, $5, $6)",
                     json_object_get_array_member (rows, "devices"), account_id, error) ||
       !insert_rows (self, "INSERT INTO invite (code_hash, name, role, created_at, expires_at,"
-                    " used_at, account) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    " used_at, invited_by, account) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                     json_object_get_array_member (rows, "invites"), account_id, error) ||
       !pg_do (self, "COMMIT", error))
     goto fail;

@@ -162,11 +162,16 @@ static const char migrate_to_4[] =
   " account TEXT NOT NULL REFERENCES account (id), name TEXT NOT NULL, role TEXT NOT NULL,"
   " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);";
 
+/* Step 5: who made an invitation (a user's name; NULL: the server's command line). */
+static const char migrate_to_5[] =
+  "ALTER TABLE invite ADD COLUMN invited_by TEXT;";
+
 static const char *const migrations[] = {
   migrate_to_1,
   migrate_to_2,
   crm_server_mailboxes_migration,
   migrate_to_4,
+  migrate_to_5,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SERVER_DB_VERSION);
 
@@ -911,15 +916,16 @@ sqlite_insert_invite (CrmServerBackend  *backend,
                       const char        *name,
                       const char        *role,
                       gint64             expires_at,
+                      const char        *invited_by,
                       GError           **error)
 {
   CrmServerSqlite *self = CRM_SERVER_SQLITE (backend);
   g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
   g_autofree char *expires = g_strdup_printf ("%" G_GINT64_FORMAT, expires_at);
   sqlite3_stmt *stmt = db_prepare (self, error,
-    "INSERT INTO invite (code_hash, account, name, role, created_at, expires_at)"
-    " VALUES (?1, ?2, ?3, ?4, CAST (?5 AS INTEGER), CAST (?6 AS INTEGER))",
-    code_hash, account_id, name, role, now, expires, NULL);
+    "INSERT INTO invite (code_hash, account, name, role, created_at, expires_at, invited_by)"
+    " VALUES (?1, ?2, ?3, ?4, CAST (?5 AS INTEGER), CAST (?6 AS INTEGER), nullif (?7, ''))",
+    code_hash, account_id, name, role, now, expires, invited_by, NULL);
 
   return stmt != NULL && db_step_done (self, stmt, "adding an invitation", error);
 }

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The schema of DIR/server.db (its PRAGMA user_version); see HACKING.md "Add a migration". */
-#define CRM_SERVER_DB_VERSION 4
+#define CRM_SERVER_DB_VERSION 5
 
 #define CRM_TYPE_SERVER_SQLITE (crm_server_sqlite_get_type ())
 G_DECLARE_FINAL_TYPE (CrmServerSqlite, crm_server_sqlite, CRM, SERVER_SQLITE, CrmServerBackend)
@@ -37,7 +37,7 @@ CrmStore       *crm_server_sqlite_get_replica (CrmServerSqlite  *self,
 #define CRM_SERVER_EXPORT_DEVICE_COLUMNS \
   "SELECT id, user, name, first_seen, last_seen"
 #define CRM_SERVER_EXPORT_INVITE_COLUMNS \
-  "SELECT code_hash, name, role, created_at, expires_at, used_at"
+  "SELECT code_hash, name, role, created_at, expires_at, used_at, invited_by"
 JsonObject     *crm_server_sqlite_export_account (CrmServerSqlite  *self,
                                                   const char       *name,
                                                   GError          **error);

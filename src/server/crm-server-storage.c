@@ -175,9 +175,11 @@ crm_server_storage_create_invite (CrmServerStorage  *self,
                                   const char        *name,
                                   const char        *role,
                                   gint64             expires,
+                                  const char        *invited_by,
                                   GError           **error)
 {
-  return IFACE (self)->create_invite (self, account_name, name, role, expires, error);
+  return IFACE (self)->create_invite (self, account_name, name, role, expires, invited_by,
+                                      error);
 }
 
 gboolean

@@ -126,13 +126,15 @@ struct _CrmServerStorageInterface
                                            GError            **error);
 
   /* A one-time invitation for a new user @name of @account_name with @role, valid until
-   * @expires (UTC ms); returns the code (the storage keeps only its hash). A name that
-   * already signs in to the account is refused. */
+   * @expires (UTC ms), made by the user @invited_by (NULL: on the server's command line);
+   * returns the code (the storage keeps only its hash). A name that already signs in to
+   * the account is refused. */
   char *              (*create_invite)    (CrmServerStorage  *self,
                                            const char        *account_name,
                                            const char        *name,
                                            const char        *role,
                                            gint64             expires,
+                                           const char        *invited_by,
                                            GError           **error);
   /* Whether @code can be redeemed at @now; AUTH_FAILED in words that say whether it is
    * unknown, used or expired, and what to do, when not. */
@@ -274,6 +276,7 @@ char              *crm_server_storage_create_invite   (CrmServerStorage   *self,
                                                        const char         *name,
                                                        const char         *role,
                                                        gint64              expires,
+                                                       const char         *invited_by,
                                                        GError            **error);
 gboolean           crm_server_storage_check_invite    (CrmServerStorage   *self,
                                                        const char         *code,

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-rules.h"
+#include "crm-json.h"
 #include "crm-server.h"
 #include "crm-server-auth.h"
 #include "crm-server-connections.h"
@@ -740,8 +741,9 @@ authenticate_admin (CrmServer         *self,
 }
 
 /* GET /api/v1/invites: the invitations of the administrator's account still waiting to be
- * used, newest first — {"account", "invites": [{"name", "role", "created", "expires"} (UTC
- * ms)]}; never the codes (only their hashes are kept). */
+ * used, newest first — {"account", "invites": [{"name", "role", "created", "expires" (UTC
+ * ms), "invited_by" (a user's name; null: the server's command line)}]}; never the codes
+ * (only their hashes are kept). */
 static void
 handle_invites_list (CrmServer         *self,
                      SoupServerMessage *msg)
@@ -776,6 +778,8 @@ handle_invites_list (CrmServer         *self,
                                   crm_server_rows_int (rows, i, CRM_SERVER_INVITE_CREATED_AT));
       json_object_set_int_member (invite, "expires",
                                   crm_server_rows_int (rows, i, CRM_SERVER_INVITE_EXPIRES_AT));
+      crm_json_set_string_or_null (invite, "invited_by",
+                                   crm_server_rows_text (rows, i, CRM_SERVER_INVITE_INVITED_BY));
       json_array_add_object_element (invites, invite);
     }
   node = json_node_new (JSON_NODE_OBJECT);
@@ -881,7 +885,8 @@ handle_invite (CrmServer         *self,
     }
   expires = crm_time_now_ms () + days * 24 * 3600 * 1000;
   code = crm_server_storage_create_invite (self->storage, user->account_name, name,
-                                           role != NULL ? role : "rep", expires, &error);
+                                           role != NULL ? role : "rep", expires, user->name,
+                                           &error);
   if (code == NULL)
     {
       respond_gerror (self, msg, error, user);
