@@ -596,6 +596,29 @@ template_editor (void)
   scroll_to (GTK_WIDGET (files));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "template-dialog-files-ru"));
   gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* «Write…» with this template says the e-mail carries the file */
+  find_contact ();
+  {
+    CrmMessageDialog *write = crm_message_dialog_new (GTK_WINDOW (window), context, NULL,
+                                                      contact_id);
+
+    gtk_window_present (GTK_WINDOW (write));
+    crm_test_ui_wait_for_window (CRM_TYPE_MESSAGE_DIALOG);
+    g_assert_null (crm_message_dialog_get_files (write));
+    g_assert_true (crm_message_dialog_set_template (write, "КП на выставку"));
+    g_assert_nonnull (crm_message_dialog_get_files (write));
+    g_assert_nonnull (strstr (crm_message_dialog_get_files (write),
+                              "Коммерческое предложение.pdf"));
+    g_assert_true (g_str_has_prefix (crm_message_dialog_get_files (write), "С файлами: "));
+    crm_test_ui_wait (200);
+    scroll_to (crm_test_ui_find (GTK_WIDGET (write), GTK_TYPE_LABEL,
+                                 crm_message_dialog_get_files (write)));
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (write), "message-dialog-offer-ru"));
+    g_assert_true (crm_message_dialog_set_template (write, NULL));
+    g_assert_null (crm_message_dialog_get_files (write));
+    gtk_window_destroy (GTK_WINDOW (write));
+  }
 }
 
 static void

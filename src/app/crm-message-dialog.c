@@ -24,6 +24,7 @@ struct _CrmMessageDialog
   GPtrArray     *deal_ids;
   GPtrArray     *contact_ids;
   GPtrArray     *template_names;   /* [0] NULL: own text */
+  GPtrArray     *template_files;   /* the names of each one's files, or NULL: none */
   char          *problem;
 
   GtkLabel      *message_label;
@@ -33,6 +34,7 @@ struct _CrmMessageDialog
   AdwComboRow   *channel_row;
   AdwEntryRow   *subject_row;
   GtkTextView   *body_view;
+  GtkLabel      *files_label;
   GtkStringList *contact_names;
   GtkStringList *deal_names;
   GtkStringList *template_labels;
@@ -51,6 +53,14 @@ set_problem (CrmMessageDialog *self,
   self->problem = g_strdup (problem);
   gtk_label_set_label (self->message_label, problem != NULL ? problem : "");
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), problem != NULL);
+}
+
+const char *
+crm_message_dialog_get_files (CrmMessageDialog *self)
+{
+  g_return_val_if_fail (CRM_IS_MESSAGE_DIALOG (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->files_label))
+         ? gtk_label_get_label (self->files_label) : NULL;
 }
 
 const char *
@@ -132,6 +142,18 @@ template_changed_cb (CrmMessageDialog *self)
       gtk_editable_set_text (GTK_EDITABLE (self->subject_row), "");
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), "", -1);
     }
+  /* an e-mail from a template carries its files (the offer as a PDF) */
+  {
+    const char *files = selected < self->template_files->len
+                        ? self->template_files->pdata[selected] : NULL;
+
+    /* Translators: under the text of an e-mail from a template: «С файлами: КП.pdf (48 kB)» */
+    g_autofree char *text = files != NULL ? g_strdup_printf (_("With the files: %s"), files)
+                                          : NULL;
+
+    gtk_label_set_label (self->files_label, text != NULL ? text : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->files_label), text != NULL);
+  }
   gtk_widget_set_sensitive (GTK_WIDGET (self->channel_row), own);
   gtk_editable_set_editable (GTK_EDITABLE (self->subject_row), own);
   gtk_text_view_set_editable (self->body_view, own);
@@ -266,6 +288,7 @@ crm_message_dialog_finalize (GObject *object)
   g_clear_pointer (&self->deal_ids, g_ptr_array_unref);
   g_clear_pointer (&self->contact_ids, g_ptr_array_unref);
   g_clear_pointer (&self->template_names, g_ptr_array_unref);
+  g_clear_pointer (&self->template_files, g_ptr_array_unref);
   g_free (self->problem);
   G_OBJECT_CLASS (crm_message_dialog_parent_class)->finalize (object);
 }
@@ -301,6 +324,7 @@ crm_message_dialog_init (CrmMessageDialog *self)
   self->deal_ids = g_ptr_array_new_with_free_func (g_free);
   self->contact_ids = g_ptr_array_new_with_free_func (g_free);
   self->template_names = g_ptr_array_new_with_free_func (g_free);
+  self->template_files = g_ptr_array_new_with_free_func (g_free);
   self->deal_names = gtk_string_list_new (NULL);
   self->contact_names = gtk_string_list_new (NULL);
   self->template_labels = gtk_string_list_new (NULL);
@@ -333,6 +357,7 @@ crm_message_dialog_init (CrmMessageDialog *self)
 
   gtk_string_list_append (self->template_labels, _("Own text"));
   g_ptr_array_add (self->template_names, NULL);
+  g_ptr_array_add (self->template_files, NULL);
   self->template_row = crm_combo_row_new (_("_Template"), self->template_labels);
   for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
     gtk_string_list_append (channel_names, crm_message_channel_label (channels[i]));
@@ -359,6 +384,13 @@ crm_message_dialog_init (CrmMessageDialog *self)
   gtk_frame_set_child (GTK_FRAME (frame), scroller);
   gtk_widget_set_margin_top (frame, 12);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (text), frame);
+  self->files_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_wrap (self->files_label, TRUE);
+  gtk_label_set_xalign (self->files_label, 0);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->files_label), 6);
+  gtk_widget_add_css_class (GTK_WIDGET (self->files_label), "dim-label");
+  gtk_widget_set_visible (GTK_WIDGET (self->files_label), FALSE);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (text), GTK_WIDGET (self->files_label));
 
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (top));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (what));
@@ -453,7 +485,23 @@ crm_message_dialog_new (GtkWindow  *parent,
                                                 crm_message_channel_label (
                                                   json_object_get_string_member_with_default (item, "channel", "")));
 
+      JsonArray *files = json_object_get_array_member (item, "attachments");
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      for (guint f = 0; files != NULL && f < json_array_get_length (files); f++)
+        {
+          JsonObject *file = json_array_get_object_element (files, f);
+          g_autofree char *size = g_format_size ((guint64) json_object_get_int_member_with_default (
+                                                   file, "size", 0));
+
+          if (names->len > 0)
+            g_string_append (names, ", ");
+          g_string_append_printf (names, _("%s (%s)"),
+                                  json_object_get_string_member_with_default (file, "name", ""),
+                                  size);
+        }
       g_ptr_array_add (self->template_names, g_strdup (name));
+      g_ptr_array_add (self->template_files, names->len > 0 ? g_strdup (names->str) : NULL);
       gtk_string_list_append (self->template_labels, label);
     }
   adw_combo_row_set_selected (self->template_row, 0);

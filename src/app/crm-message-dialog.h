@@ -31,6 +31,8 @@ void              crm_message_dialog_set_channel  (CrmMessageDialog *self,
 char             *crm_message_dialog_send         (CrmMessageDialog *self,
                                                    const char       *subject,
                                                    const char       *body);
+/* What it says of the files the chosen template's e-mail carries (NULL: none). */
+const char       *crm_message_dialog_get_files    (CrmMessageDialog *self);
 /* What the dialog says is wrong (NULL: nothing). */
 const char       *crm_message_dialog_get_problem  (CrmMessageDialog *self);
 /* How many deals it offers (from a contact: the contact's deals). */
