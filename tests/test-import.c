@@ -5,6 +5,8 @@
  * after any refusal the replica holds exactly what it held before. */
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "crm-import.h"
 #include "crm-search.h"
 #include "crm-test-store.h"
@@ -404,6 +406,9 @@ first_found (CrmStore   *store,
 
 /* the search rows name a contact by its rowid (schema 21); ?1 its id */
 #define OF_CONTACT " WHERE contact = (SELECT rowid FROM contact WHERE id = ?1)"
+#define SEARCH_INDEXES \
+  "SELECT count (*) FROM sqlite_schema WHERE type = 'index'" \
+  " AND name IN ('contact_prefix_page', 'contact_token_contact')"
 
 /* An import writes the new contacts' search rows after them, set by set
  * (_crm_store_apply_bulk): they are exactly the rows the write path keeps for one contact
@@ -483,6 +488,10 @@ test_search_rows (Fixture       *f,
   found = first_found (store, "7946", &total);
   g_assert_cmpstr (found, ==, "O'Brien John");
 
+  /* a replica with fewer contacts than the file: the search tables' secondary indexes
+   * were dropped for the rows and built anew once the import was committed */
+  g_assert_cmpint (crm_test_count_sql (store, SEARCH_INDEXES, NULL), ==, 2);
+
   /* the same contacts written again one at a time by the write path (their names and
    * phones set anew, which rewrites their search rows): not a row more or less */
   bulk = search_rows (store);
@@ -504,6 +513,25 @@ test_search_rows (Fixture       *f,
   g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact_token", NULL), >, 12);
   /* one row for each of the five contacts with a number */
   g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact_phone", NULL), ==, 5);
+
+  /* an import cut off between its commit and building those indexes: the replica's next
+   * opening builds them, and the search finds what it found */
+  g_clear_object (&store);
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "DROP INDEX contact_prefix_page; DROP INDEX contact_token_contact",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_sql (store, SEARCH_INDEXES, NULL), ==, 2);
+  g_clear_pointer (&found, g_free);
+  found = first_found (store, "Ива", &total);
+  g_assert_cmpstr (found, ==, "Иван Иванов Иван");
+  g_assert_cmpint (total, ==, 4);
 }
 
 static void

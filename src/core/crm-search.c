@@ -825,6 +825,83 @@ _crm_store_write_contact_tokens_bulk (CrmStore   *self,
   return search_rows_write (_crm_store_get_db (self), self, &rows, error);
 }
 
+/* The secondary indexes of the search tables, as schema 21 (migrate_to_21) made them. */
+static const struct {
+  const char *name;
+  const char *sql;
+} search_indexes[] = {
+  { "contact_prefix_page",
+    "CREATE INDEX IF NOT EXISTS contact_prefix_page ON contact_prefix (prefix, rank, name, contact)" },
+  { "contact_token_contact",
+    "CREATE INDEX IF NOT EXISTS contact_token_contact ON contact_token (contact)" },
+};
+
+gboolean
+_crm_search_drop_indexes (CrmStore  *store,
+                          guint      n_new,
+                          gboolean  *out_dropped,
+                          GError   **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT count (*) FROM contact", error);
+  gint64 n_contacts;
+
+  *out_dropped = FALSE;
+  if (stmt == NULL)
+    return FALSE;
+  if (_crm_store_step (store, stmt) != SQLITE_ROW)
+    {
+      _crm_store_set_sql_error (store, error, SEARCH_WHAT);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  n_contacts = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  /* the new contacts are counted already: fewer than the others, and inserting into the
+   * indexes as they are costs less than sorting them whole */
+  if ((gint64) n_new * 2 < n_contacts)
+    return TRUE;
+  /* DROP INDEX changes the schema without expiring the statements prepared before it
+   * (CREATE INDEX expires them all): the store's ROLLBACK still needs no memory, and
+   * undoes the drop with the rest */
+  for (guint i = 0; i < G_N_ELEMENTS (search_indexes); i++)
+    {
+      g_autofree char *sql = g_strconcat ("DROP INDEX IF EXISTS ", search_indexes[i].name, NULL);
+
+      if (!_crm_sql_exec (store, sql, SEARCH_WHAT, error))
+        return FALSE;
+      *out_dropped = TRUE;
+    }
+  return TRUE;
+}
+
+gboolean
+_crm_search_build_indexes (sqlite3  *db,
+                           GError  **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (search_indexes); i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+      int rc = sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_schema WHERE type = 'index'"
+                                   " AND name = ?1", -1, &stmt, NULL);
+
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_text (stmt, 1, search_indexes[i].name, -1, SQLITE_STATIC);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_finalize (stmt);
+      if (rc == SQLITE_DONE)
+        rc = sqlite3_exec (db, search_indexes[i].sql, NULL, NULL, NULL);
+      if (rc != SQLITE_OK && rc != SQLITE_ROW)
+        {
+          _crm_sqlite_set_error (error, db, sqlite3_extended_errcode (db), NULL,
+                                 "building the contact search indexes");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Both search tables anew from every live contact of @db (schema 21's migration, with
  * @store NULL; a snapshot of an older schema copied row by row). */
 gboolean

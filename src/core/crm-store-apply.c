@@ -244,6 +244,26 @@ run_gates (CrmStore  *self,
   return TRUE;
 }
 
+/* The search rows of the contacts a bulk apply created, once all are written. Many new
+ * contacts into a replica with fewer: the search tables' secondary indexes go first and
+ * are built after the commit (_crm_store_apply_bulk), 14 % of a large import
+ * (bench/RESULTS.md). DROP INDEX fails while a statement of the connection is running:
+ * every cached one is reset before. */
+static gboolean
+write_bulk_search_rows (CrmStore   *self,
+                        GPtrArray  *contacts,
+                        GError    **error)
+{
+  GHashTableIter iter;
+  gpointer stmt;
+
+  g_hash_table_iter_init (&iter, self->statements);
+  while (g_hash_table_iter_next (&iter, NULL, &stmt))
+    sqlite3_reset (stmt);
+  return _crm_search_drop_indexes (self, contacts->len, &self->search_indexes_dropped, error) &&
+         _crm_store_write_contact_tokens_bulk (self, contacts, error);
+}
+
 /* The shared middle of crm_store_apply() and _crm_store_transact(): the transaction,
  * gates before and after the rules, and what a refusal undoes. */
 static gboolean
@@ -289,7 +309,7 @@ transact (CrmStore         *self,
         {
           g_autoptr(GPtrArray) contacts = g_steal_pointer (&self->bulk_contacts);
 
-          if (!_crm_store_write_contact_tokens_bulk (self, contacts, error))
+          if (!write_bulk_search_rows (self, contacts, error))
             return fail (self, error);
         }
     }
@@ -365,6 +385,22 @@ _crm_store_apply_bulk (CrmStore        *self,
   ok = transact (self, changeset, TRUE, NULL, NULL, error);
   self->bulk_progress = NULL;
   self->bulk_progress_data = NULL;
+  if (self->search_indexes_dropped)
+    {
+      g_autoptr(GError) index_error = NULL;
+
+      /* committed: the search tables' indexes are built now, each sorted in one pass (a
+       * failure leaves the import done and the searches slower until the replica's next
+       * opening builds them); undone: the rollback brought them back */
+      self->search_indexes_dropped = FALSE;
+      if (ok && !_crm_search_build_indexes (self->db, &index_error))
+        g_message ("The contact search indexes of %s will be built when it is next opened: %s",
+                   self->path, index_error->message);
+      /* a schema change expires every prepared statement, the ROLLBACK that must run
+       * without memory too: prepared again now that no transaction is open (or, when
+       * memory runs out here, before the next one) */
+      _crm_store_renew_rollback (self, NULL);
+    }
   /* the change set is written (or not) whatever becomes of this: a connection left with
    * its statement journals in memory still works */
   sqlite3_exec (self->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);

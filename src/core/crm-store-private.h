@@ -153,6 +153,20 @@ gboolean      _crm_store_refresh_contact_tokens (CrmStore   *self,
 gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
                                                     GPtrArray  *contact_ids,
                                                     GError    **error);
+/* Before the search rows of @n_new contacts a bulk apply created: when they are at least
+ * as many as the replica's other contacts, the search tables' two secondary indexes
+ * (contact_prefix_page, contact_token_contact) are dropped (*@out_dropped), to be built
+ * once the apply is committed (_crm_search_build_indexes): one sorted pass instead of a
+ * random insert into each for every row. Every statement of the store must be reset. */
+gboolean      _crm_search_drop_indexes (CrmStore   *store,
+                                        guint       n_new,
+                                        gboolean   *out_dropped,
+                                        GError    **error);
+/* The search tables' secondary indexes of schema 21, built when @db lacks them: after a
+ * bulk apply that dropped them, and when a replica is opened (an import cut off between
+ * its commit and this left them missing). */
+gboolean      _crm_search_build_indexes (sqlite3   *db,
+                                         GError   **error);
 /* Both contact search tables anew from every live contact of @db (crm-search.c): schema
  * 21's migration (@store NULL: before the store is open), and a snapshot of an older
  * schema copied row by row. */

@@ -30,6 +30,17 @@
 
 G_DEFINE_FINAL_TYPE (CrmStore, crm_store, G_TYPE_OBJECT)
 
+/* SQLite counts every allocation under a global mutex for sqlite3_memory_used(), which
+ * nothing here reads; Debian builds it without lookaside memory, so every small
+ * allocation of a statement goes through that (a few per cent of a large import). Off
+ * before anything opens a database: sqlite3_config() refuses once SQLite has started,
+ * and nothing changes then. */
+__attribute__ ((constructor)) static void
+sqlite_without_memory_statistics (void)
+{
+  sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static void
 crm_store_finalize (GObject *object)
 {
@@ -519,6 +530,16 @@ store_open (const char         *path,
           (*error)->code == CRM_STORE_ERROR_FAILED)
         (*error)->code = CRM_STORE_ERROR_DATABASE_CORRUPT;
       return NULL;
+    }
+  /* an import cut off between its commit and building the search indexes it dropped
+   * (crm-store-apply.c) left them missing: searches find the same, slower */
+  if (!self->read_only)
+    {
+      g_autoptr(GError) index_error = NULL;
+
+      if (!_crm_search_build_indexes (self->db, &index_error))
+        g_message ("The contact search indexes of %s are missing and could not be built: %s",
+                   path, index_error->message);
     }
   return g_steal_pointer (&self);
 }
