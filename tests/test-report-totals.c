@@ -7,13 +7,15 @@
  * through a real voronka-server: deals made, moved, won and lost, their amounts, owners
  * and pipelines changed, tasks made, done, reopened and moved to another deal (or off
  * one), deals and tasks deleted, notes written and deleted, change sets undone, a
- * stage's kind (open, unsorted, won) and position changed; both laptops edit the same
- * deals between syncs. Checked on both laptops and on the server's replica, after every
+ * stage's kind (open, unsorted, won) and position changed, contacts linked to deals and
+ * unlinked, a deal's company and a contact's company changed (the RFM report's facts,
+ * rfm_won, schema 23); both laptops edit the same deals between syncs. Checked on both laptops and on the server's replica, after every
  * round, for periods of whole days and of odd hours, with each filter. */
 #include <string.h>
 
 #include "crm-replica-file.h"
 #include "crm-report.h"
+#include "crm-rfm.h"
 #include "crm-sync-state.h"
 #include "crm-store-private.h"
 #include "crm-test-server.h"
@@ -106,6 +108,52 @@ report_text (JsonNode *report)
   return g_string_free (text, FALSE);
 }
 
+/* Lines of "id value…" SQL @sql gives (one text column), one string. */
+static char *
+lines_of (CrmStore   *store,
+          const char *sql)
+{
+  g_autoptr(GPtrArray) lines = list_ids (store, sql);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* Every client's RFM facts as `rfm show` prints them (frequency, monetary, last won;
+ * crm_rfm_score_all reads them from rfm_won, kept by the write path) equal those this
+ * test counts from the deals and links: a company's won deals; a contact's, its
+ * company's and those linked to it, each once. */
+static void
+check_rfm_facts (CrmStore   *store,
+                 const char *where)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept = NULL, *counted = NULL;
+  g_autofree char *sql = g_strdup_printf (
+    "WITH won AS (SELECT d.id, d.company, coalesce (d.amount, 0) AS amount,"
+    "  coalesce (d.stage_entered_at, d.created_at, 0) AS at FROM deal d"
+    "  JOIN stage s ON s.id = d.stage WHERE s.kind = 'won' AND d.deleted = 0"
+    "  AND coalesce (d.stage_entered_at, d.created_at, 0) <= %" G_GINT64_FORMAT "),"
+    " facts AS (SELECT c.id AS client, w.* FROM company c JOIN won w ON w.company = c.id"
+    "  WHERE c.deleted = 0"
+    "  UNION SELECT p.id, w.* FROM contact p JOIN won w ON w.company = p.company"
+    "  WHERE p.deleted = 0"
+    "  UNION SELECT p.id, w.* FROM contact p JOIN deal_contact l ON l.contact = p.id"
+    "  AND l.present = 1 AND l.deleted = 0 JOIN won w ON w.id = l.deal WHERE p.deleted = 0)"
+    " SELECT client || ' ' || count (*) || ' ' || sum (amount) || ' ' || max (at)"
+    " FROM facts GROUP BY client ORDER BY client", crm_store_get_now (store));
+
+  g_assert_cmpint (crm_rfm_score_all (store, &error), >=, 0);
+  g_assert_no_error (error);
+  kept = lines_of (store, "SELECT client || ' ' || frequency || ' ' || monetary || ' ' ||"
+                          " last_won FROM temp.rfm_client ORDER BY client");
+  counted = lines_of (store, sql);
+  if (g_strcmp0 (kept, counted) != 0)
+    g_error ("%s: the RFM facts kept\n%s\ncounted from the deals\n%s", where, kept, counted);
+}
+
 /* Every report over several periods and filters: from the totals as from the rows. */
 static guint
 check_reports (CrmStore   *store,
@@ -126,6 +174,7 @@ check_reports (CrmStore   *store,
   const CrmReportInfo *infos = crm_report_list (&n_reports);
   guint checked = 0;
 
+  check_rfm_facts (store, where);
   for (guint r = 0; r < n_reports; r++)
     for (guint p = 0; p < G_N_ELEMENTS (periods); p++)
       for (guint f = 0; f < 4; f++)
@@ -206,18 +255,23 @@ random_change (Laptop *laptop)
     " 'База купивших клиентов', 'Отказники')");
   g_autoptr(GPtrArray) deals = list_ids (store, "SELECT id FROM deal WHERE deleted = 0");
   g_autoptr(GPtrArray) tasks = list_ids (store, "SELECT id FROM task WHERE deleted = 0");
+  g_autoptr(GPtrArray) companies = list_ids (store, "SELECT id FROM company WHERE deleted = 0");
+  g_autoptr(GPtrArray) contacts = list_ids (store, "SELECT id FROM contact WHERE deleted = 0");
+  g_autoptr(GPtrArray) won = list_ids (store,
+    "SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage WHERE d.deleted = 0"
+    " AND s.kind = 'won'");
   g_autoptr(GPtrArray) without = NULL;
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   gint64 now = crm_store_get_now (store);
   const char *deal = pick (rand, deals);
   const char *task = pick (rand, tasks);
-  int what = g_rand_int_range (rand, 0, 22);
+  int what = g_rand_int_range (rand, 0, 26);
 
   if (deal == NULL)
     what = 0;
   /* often one of the few open deals without an open task (the dashboard's figure): its
    * owner, pipeline or stage changed, a task given to it */
-  if (what >= 20)
+  if (what == 20 || what == 21)
     {
       without = list_ids (store,
         "SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage"
@@ -251,6 +305,12 @@ random_change (Laptop *laptop)
         crm_change_set_int (change, "stage_entered_at", created + g_rand_int_range (rand, 0, 3) * HOUR);
         if (g_rand_boolean (rand))
           crm_change_set_string (change, "responsible", pick (rand, users));
+        /* a client's: its company's, a contact's, or both */
+        if (g_rand_int_range (rand, 0, 3) > 0 && companies->len > 0)
+          crm_change_set_string (change, "company", pick (rand, companies));
+        if (g_rand_boolean (rand) && contacts->len > 0)
+          crm_changeset_set_link (changeset, "deal_contact", "deal", id, "contact",
+                                  pick (rand, contacts), TRUE);
         break;
       }
     case 2: case 3: case 4:   /* a move: to any stage of its pipeline, won and lost too */
@@ -275,11 +335,15 @@ random_change (Laptop *laptop)
           crm_change_set_string (change, "loss_reason", pick (rand, reasons));
         break;
       }
-    case 5:   /* the amount, the owner, or another pipeline */
+    case 5:   /* the amount (often a won deal's), the owner, or another pipeline */
       {
-        CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+        int which = g_rand_int_range (rand, 0, 3);
+        CrmChange *change;
 
-        switch (g_rand_int_range (rand, 0, 3))
+        if (which == 0 && won->len > 0 && g_rand_boolean (rand))
+          deal = pick (rand, won);
+        change = crm_changeset_touch (changeset, "deal", deal);
+        switch (which)
           {
           case 0:
             crm_change_set_int (change, "amount", g_rand_int_range (rand, 0, 9) * 70000);
@@ -398,6 +462,56 @@ random_change (Laptop *laptop)
           crm_change_set_null (change, "deal");
         break;
       }
+    case 22: case 23:   /* a contact linked to a deal (often a won one), or unlinked */
+      {
+        g_autofree char *sql = NULL;
+        g_autoptr(GPtrArray) linked = NULL;
+
+        if (won->len > 0 && g_rand_int_range (rand, 0, 3) > 0)
+          deal = pick (rand, won);
+        sql = g_strdup_printf (
+          "SELECT contact FROM deal_contact WHERE deal = '%s' AND present = 1"
+          " AND deleted = 0", deal);
+        linked = list_ids (store, sql);
+
+        if (linked->len > 0 && g_rand_boolean (rand))
+          crm_changeset_set_link (changeset, "deal_contact", "deal", deal, "contact",
+                                  pick (rand, linked), FALSE);
+        else if (contacts->len > 0)
+          crm_changeset_set_link (changeset, "deal_contact", "deal", deal, "contact",
+                                  pick (rand, contacts), TRUE);
+        else
+          return;
+        break;
+      }
+    case 24:   /* a deal's company (often a won deal's) changed, or taken off it */
+      {
+        CrmChange *change;
+
+        if (won->len > 0 && g_rand_boolean (rand))
+          deal = pick (rand, won);
+        change = crm_changeset_touch (changeset, "deal", deal);
+
+        if (companies->len > 0 && g_rand_int_range (rand, 0, 4) > 0)
+          crm_change_set_string (change, "company", pick (rand, companies));
+        else
+          crm_change_set_null (change, "company");
+        break;
+      }
+    case 25:   /* a contact moved to another company, or off its company */
+      {
+        const char *contact = pick (rand, contacts);
+        CrmChange *change;
+
+        if (contact == NULL)
+          return;
+        change = crm_changeset_touch (changeset, "contact", contact);
+        if (companies->len > 0 && g_rand_boolean (rand))
+          crm_change_set_string (change, "company", pick (rand, companies));
+        else
+          crm_change_set_null (change, "company");
+        break;
+      }
     case 17:   /* the admin moves a stage elsewhere in its funnel */
       {
         g_autoptr(GPtrArray) stages = list_ids (store,
@@ -412,6 +526,92 @@ random_change (Laptop *laptop)
       }
     }
   apply (laptop, changeset);
+}
+
+/* The RFM report's segments (its facts: rfm_won, schema 23) and the clients the deals are
+ * for: companies, contacts of a company and on their own, each with a manager; and deals
+ * they bought in the last two months (won in «База купивших клиентов»), each of a
+ * company, with contacts linked, or both, for the random work to change. */
+static void
+add_clients (Laptop *laptop)
+{
+  static const struct {
+    const char   *name;
+    CrmRfmBounds  bounds;
+  } segments[] = {
+    { "VIP", { -1, 365, 3, -1, 30000000, -1 } },
+    { "Горячий", { -1, 10, 2, -1, -1, -1 } },
+    { "Новый", { -1, 10, -1, 1, -1, -1 } },
+    { "Тёплый", { -1, 30, -1, -1, -1, -1 } },
+    { "Спящий", { 31, -1, -1, -1, -1, -1 } },
+  };
+  g_autoptr(GPtrArray) users = list_ids (laptop->store,
+                                         "SELECT id FROM \"user\" WHERE deleted = 0");
+  g_autoptr(GPtrArray) companies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) contacts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) pipeline = list_ids (laptop->store,
+    "SELECT id FROM pipeline WHERE deleted = 0 AND name = 'База купивших клиентов'");
+  g_autoptr(GPtrArray) won = list_ids (laptop->store,
+    "SELECT s.id FROM stage s JOIN pipeline p ON p.id = s.pipeline WHERE s.deleted = 0"
+    " AND s.kind = 'won' AND p.name = 'База купивших клиентов'");
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  gint64 now = crm_store_get_now (laptop->store);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (segments); i++)
+    {
+      g_assert_true (crm_rfm_segment_set (laptop->store, segments[i].name, NULL,
+                                          &segments[i].bounds, NULL, &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < 8; i++)
+    {
+      char *id = crm_store_new_id (laptop->store);
+      g_autofree char *name = g_strdup_printf ("ООО Клиент %u", i + 1);
+      CrmChange *change = crm_changeset_create (changeset, "company", id);
+
+      crm_change_set_string (change, "name", name);
+      crm_change_set_string (change, "responsible", pick (laptop->rand, users));
+      g_ptr_array_add (companies, id);
+    }
+  for (guint i = 0; i < 16; i++)
+    {
+      char *id = crm_store_new_id (laptop->store);
+      g_autofree char *name = g_strdup_printf ("Покупатель %u", i + 1);
+      CrmChange *change = crm_changeset_create (changeset, "contact", id);
+
+      crm_change_set_string (change, "name", name);
+      crm_change_set_string (change, "responsible", pick (laptop->rand, users));
+      /* half of them work at one of the companies */
+      if (i % 2 != 0)
+        crm_change_set_string (change, "company", pick (laptop->rand, companies));
+      g_ptr_array_add (contacts, id);
+    }
+  g_assert_cmpuint (pipeline->len, ==, 1);
+  g_assert_cmpuint (won->len, ==, 1);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *id = crm_store_new_id (laptop->store);
+      CrmChange *change = crm_changeset_create (changeset, "deal", id);
+      gint64 at = some_time (laptop, now, 60);
+
+      crm_change_set_string (change, "title", "Покупка");
+      crm_change_set_string (change, "pipeline", pipeline->pdata[0]);
+      crm_change_set_string (change, "stage", won->pdata[0]);
+      crm_change_set_string (change, "currency", "RUB");
+      crm_change_set_int (change, "amount", g_rand_int_range (laptop->rand, 1, 9) * 2500000);
+      crm_change_set_int (change, "created_at", at - 5 * DAY);
+      crm_change_set_int (change, "stage_entered_at", at);
+      crm_change_set_string (change, "responsible", pick (laptop->rand, users));
+      if (i % 3 != 2)
+        crm_change_set_string (change, "company", pick (laptop->rand, companies));
+      if (i % 3 != 0)
+        for (guint n = 0; n < 2; n++)
+          crm_changeset_set_link (changeset, "deal_contact", "deal", id, "contact",
+                                  pick (laptop->rand, contacts), TRUE);
+    }
+  g_assert_true (crm_store_apply (laptop->store, changeset, &error));
+  g_assert_no_error (error);
 }
 
 static void
@@ -430,6 +630,8 @@ test_random_work (void)
   laptops[1] = (Laptop) { b.store, rand, "laptop B", FALSE,
                           g_ptr_array_new_with_free_func (g_free) };
   g_assert_true (crm_time_parse ("2026-03-10T09:30:00Z", &now));
+  crm_store_set_now (a.store, now);
+  add_clients (&laptops[0]);
 
   for (guint round = 0; round < 6; round++)
     {
@@ -575,6 +777,41 @@ test_random_work (void)
         changed_text = report_text (changed);
         g_assert_cmpstr (right_text, !=, changed_text);
       }
+
+    /* and clients in the RFM report's segments; a company's won deals missing from its
+     * facts (rfm_won, schema 23) is seen */
+    {
+      g_autoptr(JsonNode) right = crm_report_run (a.store, "rfm", NULL, NULL);
+      g_autoptr(JsonNode) changed = NULL;
+      g_autofree char *right_text = NULL, *changed_text = NULL;
+      JsonObject *object = json_node_get_object (right);
+      JsonArray *columns = json_object_get_array_member (object, "columns");
+      JsonObject *all = json_object_get_object_member (object, "totals");
+      gint64 clients = 0;
+
+      for (guint c = 0; c < json_array_get_length (columns); c++)
+        {
+          const char *key = json_object_get_string_member (
+            json_array_get_object_element (columns, c), "key");
+
+          if (g_str_has_prefix (key, "segment_") && json_object_has_member (all, key) &&
+              !json_object_get_null_member (all, key))
+            clients += json_object_get_int_member (all, key);
+        }
+      g_test_message ("laptop A: %" G_GINT64_FORMAT " clients in RFM segments, %"
+                      G_GINT64_FORMAT " contacts linked to won deals", clients,
+                      crm_test_count_sql (a.store, "SELECT count (*) FROM rfm_won"
+                                          " WHERE client IS NOT company", NULL));
+      g_assert_cmpint (clients, >, 0);
+      right_text = report_text (right);
+      stmt = _crm_store_prepare (a.store, "DELETE FROM rfm_won WHERE client = company", NULL);
+      g_assert_nonnull (stmt);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+      changed = crm_report_run (a.store, "rfm", NULL, NULL);
+      changed_text = report_text (changed);
+      g_assert_cmpstr (right_text, !=, changed_text);
+    }
   }
 
   for (guint i = 0; i < 2; i++)

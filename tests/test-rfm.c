@@ -6,9 +6,13 @@
  * holds what a wrong aggregate gets wrong: a contact linked to a deal of its own company
  * (counted once), a contact linked to another company's deal (counted for both), a
  * contact without a company, a deal without an amount, ties, and deals that must not
- * count (open, deleted, won after "now"). */
+ * count (open, deleted, won after "now"). The same after a replica of schema 22 (no
+ * rfm_won: the clients' facts were read from every won deal) is brought forward. */
 #include <string.h>
 
+#include <sqlite3.h>
+
+#include "crm-replica-file.h"
 #include "crm-test-util.h"
 
 #define NOW "2026-03-02T10:00:00Z"
@@ -255,8 +259,7 @@ fixture_set_up (Fixture       *f,
 
 /* Each client's `rfm show` against what this test computed. */
 static void
-test_scores (Fixture       *f,
-             gconstpointer  data)
+check_scores (Fixture *f)
 {
   Expected expected[G_N_ELEMENTS (clients)];
   gint64 now = parse_time (NOW);
@@ -319,6 +322,51 @@ test_scores (Fixture       *f,
     }
 }
 
+static void
+test_scores (Fixture       *f,
+             gconstpointer  data)
+{
+  check_scores (f);
+}
+
+/* A replica of schema 22 (before rfm_won, the won deals' rows per client) is brought
+ * forward when opened: the same scores and segments, and its triggers keep the facts
+ * from then on (a won deal added counts). */
+static void
+test_migration_from_schema_22 (Fixture       *f,
+                               gconstpointer  data)
+{
+  static const char *const triggers[] = {
+    "deal_insert", "deal_update", "deal_delete", "link_insert", "link_update",
+    "link_delete", "stage_insert", "stage_update", "stage_delete",
+  };
+  g_autoptr(GString) sql = g_string_new ("DROP TABLE rfm_won;");
+  g_autoptr(JsonObject) shown = NULL;
+  sqlite3 *handle = NULL;
+  char *err = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (triggers); i++)
+    g_string_append_printf (sql, " DROP TRIGGER rfm_won_%s;", triggers[i]);
+  g_string_append (sql, " PRAGMA user_version = 22;");
+  g_assert_cmpint (sqlite3_open (f->db, &handle), ==, SQLITE_OK);
+  if (sqlite3_exec (handle, sql->str, NULL, NULL, &err) != SQLITE_OK)
+    g_error ("%s", err);
+  sqlite3_close (handle);
+  g_assert_cmpint (crm_replica_file_schema (f->db, NULL), ==, 22);
+
+  check_scores (f);
+  g_assert_cmpint (crm_replica_file_schema (f->db, NULL), ==, CRM_SCHEMA_VERSION);
+
+  /* Дельта wins again the day before now: twice, 70 000 + 30 000 */
+  json_node_unref (OK_AT (f, "2026-03-01T10:00:00Z", "deal", "add", "--pipeline", "Консалтинг",
+                          "--title", "Консалтинг", "--stage", "Успешно реализовано",
+                          "--company", "ООО Дельта", "--amount", "30000.00"));
+  shown = crm_test_take_object (OK (f, "rfm", "show", "ООО Дельта"));
+  g_assert_cmpint (json_object_get_int_member (shown, "frequency"), ==, 2);
+  g_assert_cmpstr (str (shown, "monetary"), ==, "100000.00");
+  g_assert_cmpint (json_object_get_int_member (shown, "recency_days"), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -326,5 +374,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/rfm/scores", Fixture, NULL, fixture_set_up, test_scores,
               crm_test_replica_dir_tear_down);
+  g_test_add ("/rfm/migration-from-schema-22", Fixture, NULL, fixture_set_up,
+              test_migration_from_schema_22, crm_test_replica_dir_tear_down);
   return g_test_run ();
 }

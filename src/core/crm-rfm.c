@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-rfm.c — RFM segmentation (crm-rfm.h): every client scored (one pass over the won
- * deals, the scores and segments in C) into a temporary table of the connection
+/* crm-rfm.c — RFM segmentation (crm-rfm.h): every client scored (one pass over rfm_won,
+ * the won deals' rows per client the write path keeps (schema 23), the scores and
+ * segments in C) into a temporary table of the connection
  * (nothing stored, nothing replicated: each replica computes the same from the same won
  * deals and thresholds), one client's history of segment
  * transitions derived from its won deals, the segments' thresholds, and the «rfm»
@@ -8,6 +9,8 @@
 #define G_LOG_DOMAIN "voronka-rfm"
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n-lib.h>
 
@@ -126,15 +129,24 @@ won_free (gpointer data)
   g_free (won);
 }
 
-/* A client's facts, and then its scores. */
+/* A client's facts as of one time. */
+typedef struct {
+  gint64 last_won;
+  gint64 frequency;
+  gint64 monetary;
+} Facts;
+
+/* The times a scoring gathers facts as of (the report's period: its start and end). */
+#define MAX_TIMES 2
+
+/* A client's facts as of each time, and then its scores as of one of them. */
 typedef struct {
   char          *client;
   const char    *kind;
   gboolean       standalone;
   char          *manager;
-  gint64         last_won;
-  gint64         frequency;
-  gint64         monetary;
+  Facts          at[MAX_TIMES];
+  Facts          facts;         /* the facts scored: at[] of the time being scored */
   int            score[3];      /* r, f, m */
   const Segment *segment;
 } Client;
@@ -149,13 +161,23 @@ client_free (gpointer data)
   g_free (client);
 }
 
+/* Adds @won to the facts as of each of the @n_times @times it was won by. */
 static void
-facts_add (Client    *client,
-           const Won *won)
+facts_add (Client       *client,
+           const Won    *won,
+           const gint64 *times,
+           guint         n_times)
 {
-  client->last_won = client->frequency == 0 ? won->at : MAX (client->last_won, won->at);
-  client->frequency++;
-  client->monetary += won->amount;
+  for (guint i = 0; i < n_times; i++)
+    {
+      Facts *facts = &client->at[i];
+
+      if (won->at > times[i])
+        continue;
+      facts->last_won = facts->frequency == 0 ? won->at : MAX (facts->last_won, won->at);
+      facts->frequency++;
+      facts->monetary += won->amount;
+    }
 }
 
 static gint
@@ -226,9 +248,9 @@ score_kind (GPtrArray  *clients,
 
       if (client->kind != kind)
         continue;
-      values[0][j] = client->last_won;
-      values[1][j] = client->frequency;
-      values[2][j] = client->monetary;
+      values[0][j] = client->facts.last_won;
+      values[1][j] = client->facts.frequency;
+      values[2][j] = client->facts.monetary;
       j++;
     }
   for (int v = 0; v < 3; v++)
@@ -236,7 +258,8 @@ score_kind (GPtrArray  *clients,
   for (guint i = 0; i < clients->len; i++)
     {
       Client *client = clients->pdata[i];
-      const gint64 mine[3] = { client->last_won, client->frequency, client->monetary };
+      const gint64 mine[3] = { client->facts.last_won, client->facts.frequency,
+                               client->facts.monetary };
 
       if (client->kind != kind)
         continue;
@@ -248,34 +271,49 @@ score_kind (GPtrArray  *clients,
 static const char kind_company[] = "company";
 static const char kind_contact[] = "contact";
 
-/* Every client's facts as of @as_of, in one pass over the won deals (with the contacts
- * linked to each) and one over the live contacts and companies: a company's facts are
- * its won deals; a contact's, those of its company and the won deals linked to it that
- * are not its company's (each deal once). */
-static GPtrArray *
-gather_clients (CrmStore  *store,
-                gint64     as_of,
-                GError   **error)
+/* The company @id's facts in @companies, made if it has none yet. */
+static Client *
+company_facts (GHashTable *companies,
+               const char *id)
 {
-  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (client_free);
-  /* deal id → Won; company id → Client (its facts, whether or not it is live);
-   * contact id → the Won deals linked to it */
-  g_autoptr(GHashTable) won = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, won_free);
-  g_autoptr(GHashTable) companies = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                                           client_free);
-  g_autoptr(GHashTable) links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                       (GDestroyNotify) g_ptr_array_unref);
+  Client *company = g_hash_table_lookup (companies, id);
+
+  if (company == NULL)
+    {
+      company = g_new0 (Client, 1);
+      company->client = g_strdup (id);
+      company->kind = kind_company;
+      company->standalone = TRUE;
+      g_hash_table_insert (companies, company->client, company);
+    }
+  return company;
+}
+
+/* The won deals from the rows (crm_report_run_from_rows): every won deal, found by its
+ * won stage (the deal_stage index), and every link of a contact to one, in the links'
+ * table order (cheaper than two lookups per won deal once deals are many). */
+static gboolean
+read_won_deals (CrmStore     *store,
+                gint64        last_time,
+                const gint64 *times,
+                guint         n_times,
+                GPtrArray    *owned,
+                GHashTable   *companies,
+                GHashTable   *links,
+                GError      **error)
+{
+  /* deal id → Won */
+  g_autoptr(GHashTable) won = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sqlite3_stmt *stmt;
   int rc;
 
-  /* the won deals, found by their won stages (the deal_stage index) */
   stmt = _crm_store_prepare (store,
     "SELECT d.id, d.company, coalesce (d.amount, 0), " WON_AT
     " FROM stage s CROSS JOIN deal d ON d.stage = s.id"
     " WHERE s.kind = 'won' AND d.deleted = 0 AND " WON_AT " <= ?1", error);
   if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, as_of);
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, last_time);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       Won *deal = g_new0 (Won, 1);
@@ -283,36 +321,23 @@ gather_clients (CrmStore  *store,
       deal->company = _crm_sql_dup_column_text (stmt, 1);
       deal->amount = sqlite3_column_int64 (stmt, 2);
       deal->at = sqlite3_column_int64 (stmt, 3);
+      g_ptr_array_add (owned, deal);
       g_hash_table_insert (won, _crm_sql_dup_column_text (stmt, 0), deal);
       if (deal->company != NULL)
-        {
-          Client *company = g_hash_table_lookup (companies, deal->company);
-
-          if (company == NULL)
-            {
-              company = g_new0 (Client, 1);
-              company->client = g_strdup (deal->company);
-              company->kind = kind_company;
-              company->standalone = TRUE;
-              g_hash_table_insert (companies, company->client, company);
-            }
-          facts_add (company, deal);
-        }
+        facts_add (company_facts (companies, deal->company), deal, times, n_times);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       _crm_store_set_read_error (store, error, "read the won deals (RFM)");
-      return NULL;
+      return FALSE;
     }
 
-  /* the contacts linked to them: one pass over the links in the table's order, cheaper
-   * than two lookups per won deal once deals are many */
   stmt = _crm_store_prepare (store,
     "SELECT deal, contact FROM deal_contact NOT INDEXED"
     " WHERE present = 1 AND deleted = 0 AND contact IS NOT NULL", error);
   if (stmt == NULL)
-    return NULL;
+    return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *contact = (const char *) sqlite3_column_text (stmt, 1);
@@ -333,8 +358,186 @@ gather_clients (CrmStore  *store,
   if (rc != SQLITE_DONE)
     {
       _crm_store_set_read_error (store, error, "read the contacts of the won deals (RFM)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The same from rfm_won (schema 23, kept by the write path): a row for each client a won
+ * deal counts for, the company's own (client = company) and each linked contact's. */
+static gboolean
+read_won_rows (CrmStore     *store,
+               gint64        last_time,
+               const gint64 *times,
+               guint         n_times,
+               GPtrArray    *owned,
+               GHashTable   *companies,
+               GHashTable   *links,
+               GError      **error)
+{
+  sqlite3_stmt *stmt;
+  GPtrArray *deals = NULL;
+  const char *deals_of = NULL;
+  int rc;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT client, company, won_at, amount FROM rfm_won WHERE won_at <= ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, last_time);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *client = (const char *) sqlite3_column_text (stmt, 0);
+      const char *company = (const char *) sqlite3_column_text (stmt, 1);
+      Won *deal;
+
+      if (company != NULL && strcmp (client, company) == 0)
+        {
+          Won own = { NULL, sqlite3_column_int64 (stmt, 3), sqlite3_column_int64 (stmt, 2) };
+
+          facts_add (company_facts (companies, client), &own, times, n_times);
+          continue;
+        }
+      deal = g_new0 (Won, 1);
+      deal->company = g_strdup (company);
+      deal->amount = sqlite3_column_int64 (stmt, 3);
+      deal->at = sqlite3_column_int64 (stmt, 2);
+      g_ptr_array_add (owned, deal);
+      /* the rows come in the clients' order: a contact's rows one after another */
+      if (deals == NULL || strcmp (deals_of, client) != 0)
+        {
+          gpointer key;
+
+          if (!g_hash_table_lookup_extended (links, client, &key, (gpointer *) &deals))
+            {
+              key = g_strdup (client);
+              deals = g_ptr_array_new ();
+              g_hash_table_insert (links, key, deals);
+            }
+          deals_of = key;
+        }
+      g_ptr_array_add (deals, deal);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "read the won deals (RFM)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The live companies in @companies and the live contacts without a company among those
+ * in @links, each read by its id: the clients the «rfm» report counts (a company's
+ * people count with it), without reading every contact of the account. */
+static GPtrArray *
+standalone_clients (CrmStore      *store,
+                    GHashTable    *companies,
+                    GHashTable    *links,
+                    const gint64  *times,
+                    guint          n_times,
+                    GError       **error)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (client_free);
+  GHashTableIter iter;
+  gpointer key, value;
+  sqlite3_stmt *stmt;
+  int rc = SQLITE_DONE;
+
+  stmt = _crm_store_prepare (store,
+    "SELECT responsible FROM contact WHERE id = ?1 AND deleted = 0 AND company IS NULL", error);
+  if (stmt == NULL)
+    return NULL;
+  g_hash_table_iter_init (&iter, links);
+  while (rc == SQLITE_DONE && g_hash_table_iter_next (&iter, &key, &value))
+    {
+      GPtrArray *deals = value;
+      Client *client;
+
+      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          client = g_new0 (Client, 1);
+          client->client = g_strdup (key);
+          client->kind = kind_contact;
+          client->standalone = TRUE;
+          client->manager = _crm_sql_dup_column_text (stmt, 0);
+          /* (rfm_won holds a deal once for each client) */
+          for (guint i = 0; i < deals->len; i++)
+            facts_add (client, deals->pdata[i], times, n_times);
+          g_ptr_array_add (clients, client);
+          rc = SQLITE_DONE;
+        }
+      sqlite3_reset (stmt);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "read the contacts (RFM)");
       return NULL;
     }
+
+  stmt = _crm_store_prepare (store,
+    "SELECT responsible FROM company WHERE id = ?1 AND deleted = 0", error);
+  if (stmt == NULL)
+    return NULL;
+  g_hash_table_iter_init (&iter, companies);
+  while (rc == SQLITE_DONE && g_hash_table_iter_next (&iter, &key, &value))
+    {
+      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 0);
+          g_hash_table_iter_steal (&iter);
+          g_ptr_array_add (clients, value);
+          rc = SQLITE_DONE;
+        }
+      sqlite3_reset (stmt);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "read the companies (RFM)");
+      return NULL;
+    }
+  return g_steal_pointer (&clients);
+}
+
+/* Every client's facts as of each of the @n_times @times (at most MAX_TIMES), in one
+ * pass over the won deals (with the contacts linked to each) and one over the live
+ * contacts and companies: a company's facts are its won deals; a contact's, those of its
+ * company and the won deals linked to it that are not its company's (each deal once).
+ * A client with no purchase as of one of the times has a frequency of 0 then. Only the
+ * companies and the contacts without one when @standalone_only (the rows of rfm_won then
+ * tell which to read, unless @from_rows). */
+static GPtrArray *
+gather_clients (CrmStore      *store,
+                gboolean       from_rows,
+                gboolean       standalone_only,
+                const gint64  *times,
+                guint          n_times,
+                GError       **error)
+{
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (client_free);
+  /* every Won; company id → Client (its facts, whether or not it is live); contact id →
+   * the Won deals linked to it */
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (won_free);
+  g_autoptr(GHashTable) companies = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                           client_free);
+  g_autoptr(GHashTable) links = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_ptr_array_unref);
+  gint64 last_time = times[0];
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_assert (n_times >= 1 && n_times <= MAX_TIMES);
+  for (guint i = 1; i < n_times; i++)
+    last_time = MAX (last_time, times[i]);
+  if (!(from_rows ? read_won_deals : read_won_rows) (store, last_time, times, n_times, owned,
+                                                     companies, links, error))
+    return NULL;
+  if (standalone_only && !from_rows)
+    return standalone_clients (store, companies, links, times, n_times, error);
 
   /* the live contacts: of a company with won deals, or linked to a won deal */
   stmt = _crm_store_prepare (store,
@@ -357,11 +560,7 @@ gather_clients (CrmStore  *store,
       client->standalone = company_id == NULL;
       client->manager = _crm_sql_dup_column_text (stmt, 2);
       if (company != NULL)
-        {
-          client->last_won = company->last_won;
-          client->frequency = company->frequency;
-          client->monetary = company->monetary;
-        }
+        memcpy (client->at, company->at, sizeof client->at);
       if (deals != NULL)
         {
           g_ptr_array_sort (deals, compare_pointers);
@@ -373,7 +572,7 @@ gather_clients (CrmStore  *store,
               if ((i > 0 && deals->pdata[i - 1] == deal) ||
                   (company_id != NULL && g_strcmp0 (deal->company, company_id) == 0))
                 continue;
-              facts_add (client, deal);
+              facts_add (client, deal, times, n_times);
             }
         }
       g_ptr_array_add (clients, client);
@@ -409,14 +608,14 @@ gather_clients (CrmStore  *store,
   return g_steal_pointer (&clients);
 }
 
-/* Scores every client as of @as_of into temp.@table (one of a few fixed names): the
- * facts gathered in one pass, scored and segmented here, written in the order of the
- * table's key. */
+/* Writes the scored @clients into temp.@table (one of a few fixed names),
+ * in the order of the table's key. */
 static gboolean
-score_into (CrmStore    *store,
-            const char  *table,
-            gint64       as_of,
-            GError     **error)
+write_scores (CrmStore    *store,
+              const char  *table,
+              GPtrArray   *clients,
+              gboolean     scores,
+              GError     **error)
 {
   g_autofree char *create = g_strdup_printf (
     "CREATE TEMP TABLE IF NOT EXISTS %s (client TEXT PRIMARY KEY NOT NULL, kind TEXT,"
@@ -426,20 +625,8 @@ score_into (CrmStore    *store,
   g_autofree char *insert = g_strdup_printf (
     "INSERT INTO temp.%s (client, kind, standalone, manager, last_won, frequency, monetary,"
     " r, f, m, segment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", table);
-  g_autoptr(GPtrArray) segments = NULL;
-  g_autoptr(GPtrArray) clients = NULL;
   sqlite3_stmt *stmt = NULL;
   gboolean ok = TRUE;
-
-  segments = load_segments (store, error);
-  if (segments == NULL)
-    return FALSE;
-  clients = gather_clients (store, as_of, error);
-  if (clients == NULL)
-    return FALSE;
-  score_kind (clients, kind_company);
-  score_kind (clients, kind_contact);
-  g_ptr_array_sort (clients, compare_clients);
 
   if (!_crm_sql_exec (store, create, "prepare the RFM scores", error) ||
       !_crm_sql_exec (store, "SAVEPOINT rfm_scores", "write the RFM scores", error))
@@ -451,17 +638,18 @@ score_into (CrmStore    *store,
     {
       Client *client = clients->pdata[i];
 
-      client->segment = segment_for (segments, as_of, client->last_won, client->frequency,
-                                     client->monetary);
       sqlite3_bind_text (stmt, 1, client->client, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, client->kind, -1, SQLITE_STATIC);
       sqlite3_bind_int (stmt, 3, client->standalone);
       _crm_sql_bind_text_or_null (stmt, 4, client->manager);
-      sqlite3_bind_int64 (stmt, 5, client->last_won);
-      sqlite3_bind_int64 (stmt, 6, client->frequency);
-      sqlite3_bind_int64 (stmt, 7, client->monetary);
+      sqlite3_bind_int64 (stmt, 5, client->facts.last_won);
+      sqlite3_bind_int64 (stmt, 6, client->facts.frequency);
+      sqlite3_bind_int64 (stmt, 7, client->facts.monetary);
       for (int v = 0; v < 3; v++)
-        sqlite3_bind_int (stmt, 8 + v, client->score[v]);
+        if (scores)
+          sqlite3_bind_int (stmt, 8 + v, client->score[v]);
+        else
+          sqlite3_bind_null (stmt, 8 + v);
       _crm_sql_bind_text_or_null (stmt, 11, client->segment != NULL ? client->segment->id : NULL);
       ok = sqlite3_step (stmt) == SQLITE_DONE;
       sqlite3_reset (stmt);
@@ -476,6 +664,56 @@ score_into (CrmStore    *store,
       return FALSE;
     }
   return _crm_sql_exec (store, "RELEASE rfm_scores", "write the RFM scores", error);
+}
+
+/* Scores every client as of each of the @n_times @times into temp.@tables[i]: the facts
+ * as of all of them gathered in one pass (from rfm_won, or from the deals when
+ * @from_rows), scored and segmented here; a client with no purchase by a time is not
+ * among that time's clients. Only the standalone clients' segments when
+ * @standalone_only (the report's: no 1–5 scores, which need every client). */
+static gboolean
+score_into (CrmStore            *store,
+            gboolean             from_rows,
+            gboolean             standalone_only,
+            const char *const   *tables,
+            const gint64        *times,
+            guint                n_times,
+            GError             **error)
+{
+  g_autoptr(GPtrArray) segments = NULL;
+  g_autoptr(GPtrArray) clients = NULL;
+
+  segments = load_segments (store, error);
+  if (segments == NULL)
+    return FALSE;
+  clients = gather_clients (store, from_rows, standalone_only, times, n_times, error);
+  if (clients == NULL)
+    return FALSE;
+  g_ptr_array_sort (clients, compare_clients);
+  for (guint t = 0; t < n_times; t++)
+    {
+      g_autoptr(GPtrArray) scored = g_ptr_array_sized_new (clients->len);
+
+      for (guint i = 0; i < clients->len; i++)
+        {
+          Client *client = clients->pdata[i];
+
+          if (client->at[t].frequency == 0 || (standalone_only && !client->standalone))
+            continue;
+          client->facts = client->at[t];
+          client->segment = segment_for (segments, times[t], client->facts.last_won,
+                                         client->facts.frequency, client->facts.monetary);
+          g_ptr_array_add (scored, client);
+        }
+      if (!standalone_only)
+        {
+          score_kind (scored, kind_company);
+          score_kind (scored, kind_contact);
+        }
+      if (!write_scores (store, tables[t], scored, !standalone_only, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* What temp.rfm_client was last scored from: the connection's changes and the
@@ -519,7 +757,7 @@ _crm_rfm_refresh (CrmStore  *store,
       as_of >= scored->as_of && as_of - scored->as_of < SCORED_FRESH_MS)
     return TRUE;
   g_object_set_data (G_OBJECT (store), SCORED_KEY, NULL);
-  if (!score_into (store, "rfm_client", as_of, error))
+  if (!score_into (store, FALSE, FALSE, (const char *const[]) { "rfm_client" }, &as_of, 1, error))
     return FALSE;
   scored = g_new0 (Scored, 1);
   scored->changes = sqlite3_total_changes64 (_crm_store_get_db (store));
@@ -930,8 +1168,10 @@ _crm_report_rfm (CrmReport  *report,
 
       _crm_report_add_column (report, key, segment->name, "int");
     }
-  if (!score_into (report->store, "rfm_start", report->from, error) ||
-      !score_into (report->store, "rfm_end", report->end, error))
+  /* the clients as of the period's start and its end, from one pass */
+  if (!score_into (report->store, report->from_rows, TRUE,
+                   (const char *const[]) { "rfm_start", "rfm_end" },
+                   (const gint64[]) { report->from, report->end }, 2, error))
     return FALSE;
 
   /* the segments at the end of the period */

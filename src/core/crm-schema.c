@@ -1296,6 +1296,86 @@ migrate_to_22 (sqlite3  *db,
     CRM_SCHEMA_OWING_WHERE ("data") ";\n", error);
 }
 
+/* 23 (issue 19, the «rfm» report on the large account): rfm_won, a row for every client a
+ * won deal counts for — its company, and each contact linked to it (once, however often
+ * linked) — with when it was won (WON_AT of crm-rfm.c), its amount and its company, so
+ * that scoring every client as of any time reads these rows (a few per won deal, in the
+ * clients' order) instead of every won deal and every deal-contact link; a contact's own
+ * company's deals are left out at read time (the contact's company is read anyway).
+ * Whether a company or a contact is live is read at scoring time too. Kept by triggers
+ * on deal (its stage, amount, company, times, deletion), deal_contact (its deal, contact,
+ * presence, deletion: both deals again) and stage (its kind to or from won: its deals
+ * again); filled here from the rows. */
+#define RFM_WON_COLUMNS " (client, deal, company, won_at, amount)"
+#define RFM_WON_VALUES "coalesce (d.stage_entered_at, d.created_at, 0), coalesce (d.amount, 0)"
+/* the rows of the won deals @deals (a FROM clause naming d and s) chosen by @where */
+#define RFM_WON_INSERT(deals, where) \
+  " INSERT OR IGNORE INTO rfm_won" RFM_WON_COLUMNS \
+  " SELECT d.company, d.id, d.company, " RFM_WON_VALUES " FROM " deals \
+  " WHERE s.kind = 'won' AND d.deleted = 0 AND d.company IS NOT NULL AND " where \
+  " UNION ALL SELECT l.contact, d.id, d.company, " RFM_WON_VALUES " FROM " deals \
+  " JOIN deal_contact l ON l.deal = d.id AND l.present = 1 WHERE s.kind = 'won'" \
+  " AND d.deleted = 0 AND l.deleted = 0 AND l.contact IS NOT NULL AND " where ";"
+#define RFM_WON_DEAL "deal d JOIN stage s ON s.id = d.stage"
+/* the rows of the deal with id @id, again */
+#define RFM_WON_SET(id) \
+  " DELETE FROM rfm_won WHERE deal = " id ";" RFM_WON_INSERT (RFM_WON_DEAL, "d.id = " id)
+/* the rows of the deals in stage @id, gone */
+#define RFM_WON_STAGE_CLEAR(id) \
+  " DELETE FROM rfm_won WHERE deal IN (SELECT id FROM deal WHERE stage = " id ");"
+/* from the few won stages to their deals (deal_stage), every link of each */
+#define RFM_WON_FILL \
+  "INSERT OR IGNORE INTO rfm_won" RFM_WON_COLUMNS \
+  " SELECT d.company, d.id, d.company, " RFM_WON_VALUES " FROM stage s CROSS JOIN deal d" \
+  " ON d.stage = s.id WHERE s.kind = 'won' AND d.deleted = 0 AND d.company IS NOT NULL" \
+  " UNION ALL SELECT l.contact, d.id, d.company, " RFM_WON_VALUES " FROM stage s CROSS JOIN deal d" \
+  " ON d.stage = s.id CROSS JOIN deal_contact l ON l.deal = d.id AND l.present = 1" \
+  " WHERE s.kind = 'won' AND d.deleted = 0 AND l.deleted = 0 AND l.contact IS NOT NULL;\n"
+#define STAGE_WON(s) "(coalesce (" s ".kind, '') = 'won')"
+
+static gboolean
+migrate_to_23 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db,
+    "CREATE TABLE IF NOT EXISTS rfm_won (client TEXT NOT NULL, deal TEXT NOT NULL,"
+    " company TEXT, won_at INTEGER NOT NULL, amount INTEGER NOT NULL,"
+    " PRIMARY KEY (client, deal)) WITHOUT ROWID;\n"
+    "CREATE INDEX IF NOT EXISTS rfm_won_deal ON rfm_won (deal);\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_deal_insert AFTER INSERT ON deal BEGIN"
+    RFM_WON_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_deal_update AFTER UPDATE OF id, stage, amount,"
+    " company, created_at, stage_entered_at, deleted ON deal"
+    " WHEN OLD.id IS NOT NEW.id OR OLD.stage IS NOT NEW.stage"
+    " OR OLD.amount IS NOT NEW.amount OR OLD.company IS NOT NEW.company"
+    " OR OLD.created_at IS NOT NEW.created_at OR OLD.stage_entered_at IS NOT NEW.stage_entered_at"
+    " OR OLD.deleted IS NOT NEW.deleted BEGIN"
+    " DELETE FROM rfm_won WHERE deal = OLD.id;" RFM_WON_SET ("NEW.id") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_deal_delete AFTER DELETE ON deal BEGIN"
+    " DELETE FROM rfm_won WHERE deal = OLD.id; END;\n"
+    /* a contact linked, unlinked, or a link moved: its deals again */
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_link_insert AFTER INSERT ON deal_contact BEGIN"
+    RFM_WON_SET ("NEW.deal") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_link_update AFTER UPDATE OF deal, contact, present,"
+    " deleted ON deal_contact WHEN OLD.deal IS NOT NEW.deal OR OLD.contact IS NOT NEW.contact"
+    " OR OLD.present IS NOT NEW.present OR OLD.deleted IS NOT NEW.deleted BEGIN"
+    RFM_WON_SET ("OLD.deal") RFM_WON_SET ("NEW.deal") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_link_delete AFTER DELETE ON deal_contact BEGIN"
+    RFM_WON_SET ("OLD.deal") " END;\n"
+    /* a stage's kind to or from won (or its id): its deals again */
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_stage_insert AFTER INSERT ON stage BEGIN"
+    RFM_WON_STAGE_CLEAR ("NEW.id") RFM_WON_INSERT (RFM_WON_DEAL, "d.stage = NEW.id")
+    " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_stage_update AFTER UPDATE OF id, kind ON stage"
+    " WHEN OLD.id IS NOT NEW.id OR " STAGE_WON ("OLD") " != " STAGE_WON ("NEW") " BEGIN"
+    RFM_WON_STAGE_CLEAR ("OLD.id") RFM_WON_STAGE_CLEAR ("NEW.id")
+    RFM_WON_INSERT (RFM_WON_DEAL, "d.stage IN (OLD.id, NEW.id)") " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS rfm_won_stage_delete AFTER DELETE ON stage BEGIN"
+    RFM_WON_STAGE_CLEAR ("OLD.id") " END;\n"
+    "DELETE FROM rfm_won;\n"
+    RFM_WON_FILL, error);
+}
+
 void
 crm_schema_append_totals_fill (GString *sql)
 {
@@ -1307,7 +1387,8 @@ crm_schema_append_totals_fill (GString *sql)
   g_string_append (sql,
     "DELETE FROM report_month;\n" REPORT_MONTH_FILL
     "DELETE FROM deal_report;\n" DEAL_REPORT_FILL
-    "DELETE FROM deal_no_task;\n" NO_TASK_FILL);
+    "DELETE FROM deal_no_task;\n" NO_TASK_FILL
+    "DELETE FROM rfm_won;\n" RFM_WON_FILL);
 }
 
 static const MigrationFunc migrations[] = {
@@ -1333,6 +1414,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_20,
   migrate_to_21,
   migrate_to_22,
+  migrate_to_23,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -66,7 +66,7 @@ gboolean  crm_schema_migrate_full (sqlite3            *db,
 
 /* Appends to @sql the statements that compute every table the triggers keep
  * (deal_stage_total, deal_tag_total, report_day, report_month, deal_report,
- * deal_no_task) anew from the rows, set by set: what a bulk copy made with triggers off
+ * deal_no_task, rfm_won) anew from the rows, set by set: what a bulk copy made with triggers off
  * runs before it turns them on again (crm-snapshot-install.c). contact_prefix is not
  * among them. */
 void      crm_schema_append_totals_fill (GString *sql);
