@@ -33,6 +33,7 @@ typedef struct {
   char   *key;
   char   *name;
   gint64  bound[6];     /* recency_min, recency_max, frequency_min/max, monetary_min/max; -1 */
+  gint64  position;
 } Segment;
 
 static void
@@ -58,7 +59,7 @@ load_segments (CrmStore  *store,
   g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (segment_free);
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "SELECT id, key, name, recency_min, recency_max, frequency_min, frequency_max,"
-    " monetary_min, monetary_max FROM rfm_segment WHERE deleted = 0"
+    " monetary_min, monetary_max, coalesce (position, 0) FROM rfm_segment WHERE deleted = 0"
     " ORDER BY position, id", error);
   int rc;
 
@@ -74,6 +75,7 @@ load_segments (CrmStore  *store,
       for (int i = 0; i < 6; i++)
         segment->bound[i] = sqlite3_column_type (stmt, 3 + i) == SQLITE_NULL
                             ? -1 : sqlite3_column_int64 (stmt, 3 + i);
+      segment->position = sqlite3_column_int64 (stmt, 9);
       g_ptr_array_add (segments, segment);
     }
   sqlite3_reset (stmt);
@@ -428,8 +430,9 @@ read_won_rows (CrmStore     *store,
 }
 
 /* The live companies in @companies and the live contacts without a company among those
- * in @links, each read by its id: the clients the «rfm» report counts (a company's
- * people count with it), without reading every contact of the account. */
+ * in @links: the clients the «rfm» report counts (a company's people count with it),
+ * read from two small partial indexes (schema 23) instead of the contacts and companies
+ * tables. */
 static GPtrArray *
 standalone_clients (CrmStore      *store,
                     GHashTable    *companies,
@@ -439,38 +442,32 @@ standalone_clients (CrmStore      *store,
                     GError       **error)
 {
   g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func (client_free);
-  GHashTableIter iter;
-  gpointer key, value;
   sqlite3_stmt *stmt;
-  int rc = SQLITE_DONE;
+  int rc;
 
   stmt = _crm_store_prepare (store,
-    "SELECT responsible FROM contact WHERE id = ?1 AND deleted = 0 AND company IS NULL", error);
+    "SELECT id, responsible FROM contact INDEXED BY contact_alone"
+    " WHERE company IS NULL AND deleted = 0", error);
   if (stmt == NULL)
     return NULL;
-  g_hash_table_iter_init (&iter, links);
-  while (rc == SQLITE_DONE && g_hash_table_iter_next (&iter, &key, &value))
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      GPtrArray *deals = value;
+      GPtrArray *deals = g_hash_table_lookup (links, sqlite3_column_text (stmt, 0));
       Client *client;
 
-      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          client = g_new0 (Client, 1);
-          client->client = g_strdup (key);
-          client->kind = kind_contact;
-          client->standalone = TRUE;
-          client->manager = _crm_sql_dup_column_text (stmt, 0);
-          /* (rfm_won holds a deal once for each client) */
-          for (guint i = 0; i < deals->len; i++)
-            facts_add (client, deals->pdata[i], times, n_times);
-          g_ptr_array_add (clients, client);
-          rc = SQLITE_DONE;
-        }
-      sqlite3_reset (stmt);
+      if (deals == NULL)
+        continue;
+      client = g_new0 (Client, 1);
+      client->client = _crm_sql_dup_column_text (stmt, 0);
+      client->kind = kind_contact;
+      client->standalone = TRUE;
+      client->manager = _crm_sql_dup_column_text (stmt, 1);
+      /* (rfm_won holds a deal once for each client) */
+      for (guint i = 0; i < deals->len; i++)
+        facts_add (client, deals->pdata[i], times, n_times);
+      g_ptr_array_add (clients, client);
     }
+  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       _crm_store_set_read_error (store, error, "read the contacts (RFM)");
@@ -478,23 +475,20 @@ standalone_clients (CrmStore      *store,
     }
 
   stmt = _crm_store_prepare (store,
-    "SELECT responsible FROM company WHERE id = ?1 AND deleted = 0", error);
+    "SELECT id, responsible FROM company INDEXED BY company_live WHERE deleted = 0", error);
   if (stmt == NULL)
     return NULL;
-  g_hash_table_iter_init (&iter, companies);
-  while (rc == SQLITE_DONE && g_hash_table_iter_next (&iter, &key, &value))
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 0);
-          g_hash_table_iter_steal (&iter);
-          g_ptr_array_add (clients, value);
-          rc = SQLITE_DONE;
-        }
-      sqlite3_reset (stmt);
+      gpointer key, value;
+
+      if (!g_hash_table_lookup_extended (companies, sqlite3_column_text (stmt, 0), &key, &value))
+        continue;
+      g_hash_table_steal (companies, key);
+      ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 1);
+      g_ptr_array_add (clients, value);
     }
+  sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
       _crm_store_set_read_error (store, error, "read the companies (RFM)");
@@ -1143,6 +1137,184 @@ crm_rfm_client (CrmStore    *store,
 
 /* ---- the report ---- */
 
+/* A flow column's label: from one segment (NULL: no purchase yet) to another. */
+static char *
+flow_label (const char *from,
+            const char *to)
+{
+  /* Translators: a column of the RFM report: clients that moved from one
+   * segment to another in the period, e.g. «Новый → Горячий» */
+  return g_strdup_printf (_("%s → %s"), from != NULL ? from : _("no purchase"), to);
+}
+
+/* A cell of the «rfm» report counted here: a manager's clients in segment @to, or (a
+ * flow) those that moved from @from (NULL: no purchase) to @to in the period. */
+typedef struct {
+  const char    *manager;   /* NULL: none */
+  const Segment *from;
+  const Segment *to;
+  gint64         n;
+} Tally;
+
+/* Counts a client in @tallies (key → Tally), a new Tally in @order. */
+static void
+tally_add (GHashTable    *tallies,
+           GPtrArray     *order,
+           const char    *manager,
+           const Segment *from,
+           const Segment *to)
+{
+  g_autofree char *key = g_strdup_printf ("%s\x1f%s\x1f%s", manager != NULL ? manager : "",
+                                          from != NULL ? from->id : "", to->id);
+  Tally *tally = g_hash_table_lookup (tallies, key);
+
+  if (tally == NULL)
+    {
+      tally = g_new0 (Tally, 1);
+      tally->manager = manager;
+      tally->from = from;
+      tally->to = to;
+      g_hash_table_insert (tallies, g_steal_pointer (&key), tally);
+      g_ptr_array_add (order, tally);
+    }
+  tally->n++;
+}
+
+/* NULL (no manager) first, as SQLite orders them */
+static gint
+compare_managers (const char *a,
+                  const char *b)
+{
+  if (a == NULL || b == NULL)
+    return (a != NULL) - (b != NULL);
+  return strcmp (a, b);
+}
+
+/* by manager, then segment key (the counts) */
+static gint
+compare_counts (gconstpointer a,
+                gconstpointer b)
+{
+  const Tally *x = *(Tally * const *) a;
+  const Tally *y = *(Tally * const *) b;
+  gint c = compare_managers (x->manager, y->manager);
+
+  return c != 0 ? c : strcmp (x->to->key, y->to->key);
+}
+
+/* by the segment moved from (none first), the one moved to, then manager (the flows) */
+static gint
+compare_flows (gconstpointer a,
+               gconstpointer b)
+{
+  const Tally *x = *(Tally * const *) a;
+  const Tally *y = *(Tally * const *) b;
+  gint64 from_x = x->from != NULL ? x->from->position : -1;
+  gint64 from_y = y->from != NULL ? y->from->position : -1;
+
+  if (from_x != from_y)
+    return from_x < from_y ? -1 : 1;
+  if (x->to->position != y->to->position)
+    return x->to->position < y->to->position ? -1 : 1;
+  return compare_managers (x->manager, y->manager);
+}
+
+/* The «rfm» report from rfm_won (schema 23): the standalone clients' facts at both ends
+ * of the period in one pass, their segments and the managers' counts and flows summed
+ * here — what the from-rows path (crm_report_run_from_rows) counts in SQL over two
+ * temporary tables of every client's scores. */
+static gboolean
+report_rfm_counted (CrmReport  *report,
+                    GPtrArray  *segments,
+                    GError    **error)
+{
+  const gint64 times[2] = { report->from, report->end };
+  g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(GHashTable) group = NULL;
+  /* the counts and the flows (one from no purchase has the key of a count) */
+  g_autoptr(GHashTable) count_tallies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                               g_free);
+  g_autoptr(GHashTable) flow_tallies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              g_free);
+  g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) counts = g_ptr_array_new ();
+  g_autoptr(GPtrArray) flows = g_ptr_array_new ();
+
+  clients = gather_clients (report->store, FALSE, TRUE, times, 2, error);
+  if (clients == NULL)
+    return FALSE;
+  /* the employees of the group filter (FOR_EMPLOYEES) */
+  if (report->filter.group != NULL)
+    {
+      sqlite3_stmt *stmt = _crm_store_prepare (report->store,
+                                               "SELECT id FROM \"user\" WHERE grp = ?1", error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      sqlite3_bind_text (stmt, 1, report->filter.group, -1, SQLITE_TRANSIENT);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (sqlite3_column_text (stmt, 0) != NULL)
+          g_hash_table_add (group, _crm_sql_dup_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      if (!_crm_report_step_error (report, rc, "read the group's employees", error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < clients->len; i++)
+    {
+      const Client *client = clients->pdata[i];
+      const Segment *start, *end;
+
+      if ((report->filter.user_id != NULL && g_strcmp0 (client->manager, report->filter.user_id) != 0) ||
+          (group != NULL && (client->manager == NULL ||
+                             !g_hash_table_contains (group, client->manager))) ||
+          client->at[1].frequency == 0)
+        continue;
+      end = segment_for (segments, times[1], client->at[1].last_won, client->at[1].frequency,
+                         client->at[1].monetary);
+      if (end == NULL)
+        continue;
+      start = client->at[0].frequency == 0 ? NULL
+              : segment_for (segments, times[0], client->at[0].last_won,
+                             client->at[0].frequency, client->at[0].monetary);
+      tally_add (count_tallies, counts, client->manager, NULL, end);
+      if (start != end)
+        tally_add (flow_tallies, flows, client->manager, start, end);
+    }
+
+  /* the segments at the end of the period */
+  g_ptr_array_sort (counts, compare_counts);
+  for (guint i = 0; i < counts->len; i++)
+    {
+      const Tally *tally = counts->pdata[i];
+      g_autofree char *key = g_strdup_printf ("segment_%s", tally->to->key);
+
+      _crm_report_count (report, _crm_report_row (report, tally->manager), key, tally->n);
+    }
+  /* the flows: a column per pair of segments some client moved between */
+  g_ptr_array_sort (flows, compare_flows);
+  for (guint i = 0; i < flows->len; i++)
+    {
+      const Tally *tally = flows->pdata[i];
+      g_autofree char *key = g_strdup_printf ("flow_%s_%s",
+                                              tally->from != NULL ? tally->from->key : "none",
+                                              tally->to->key);
+
+      if (!g_hash_table_contains (columns, key))
+        {
+          g_autofree char *label = flow_label (tally->from != NULL ? tally->from->name : NULL,
+                                               tally->to->name);
+
+          _crm_report_add_column (report, key, label, "int");
+          g_hash_table_add (columns, g_strdup (key));
+        }
+      _crm_report_count (report, _crm_report_row (report, tally->manager), key, tally->n);
+    }
+  return TRUE;
+}
+
 /* Per manager (the client's responsible): the clients of each segment at the end of
  * the period, and the clients that moved from one segment to another in it. A client
  * is a company, or a contact without a company (a company's people count with it). */
@@ -1168,7 +1340,9 @@ _crm_report_rfm (CrmReport  *report,
 
       _crm_report_add_column (report, key, segment->name, "int");
     }
-  /* the clients as of the period's start and its end, from one pass */
+  if (!report->from_rows)
+    return report_rfm_counted (report, segments, error);
+  /* from the rows: every client scored as of the period's start and its end */
   if (!score_into (report->store, report->from_rows, TRUE,
                    (const char *const[]) { "rfm_start", "rfm_end" },
                    (const gint64[]) { report->from, report->end }, 2, error))
@@ -1222,11 +1396,8 @@ _crm_report_rfm (CrmReport  *report,
 
         if (!g_hash_table_contains (columns, key))
           {
-            /* Translators: a column of the RFM report: clients that moved from one
-             * segment to another in the period, e.g. «Новый → Горячий» */
-            g_autofree char *label = g_strdup_printf (_("%s → %s"),
-                                                      *from_name ? from_name : _("no purchase"),
-                                                      sqlite3_column_text (stmt, 4));
+            g_autofree char *label = flow_label (*from_name ? from_name : NULL,
+                                                 (const char *) sqlite3_column_text (stmt, 4));
 
             _crm_report_add_column (report, key, label, "int");
             g_hash_table_add (columns, g_strdup (key));

@@ -1305,7 +1305,10 @@ migrate_to_22 (sqlite3  *db,
  * Whether a company or a contact is live is read at scoring time too. Kept by triggers
  * on deal (its stage, amount, company, times, deletion), deal_contact (its deal, contact,
  * presence, deletion: both deals again) and stage (its kind to or from won: its deals
- * again); filled here from the rows. */
+ * again); filled here from the rows. The «rfm» report counts the live companies and the
+ * live contacts without a company: two partial indexes hold them with their managers, so
+ * it reads a few megabytes instead of seeking into the contacts and companies tables for
+ * each client (or reading them whole). */
 #define RFM_WON_COLUMNS " (client, deal, company, won_at, amount)"
 #define RFM_WON_VALUES "coalesce (d.stage_entered_at, d.created_at, 0), coalesce (d.amount, 0)"
 /* the rows of the won deals @deals (a FROM clause naming d and s) chosen by @where */
@@ -1342,6 +1345,9 @@ migrate_to_23 (sqlite3  *db,
     " company TEXT, won_at INTEGER NOT NULL, amount INTEGER NOT NULL,"
     " PRIMARY KEY (client, deal)) WITHOUT ROWID;\n"
     "CREATE INDEX IF NOT EXISTS rfm_won_deal ON rfm_won (deal);\n"
+    "CREATE INDEX IF NOT EXISTS contact_alone ON contact (id, responsible)"
+    " WHERE company IS NULL AND deleted = 0;\n"
+    "CREATE INDEX IF NOT EXISTS company_live ON company (id, responsible) WHERE deleted = 0;\n"
     "CREATE TRIGGER IF NOT EXISTS rfm_won_deal_insert AFTER INSERT ON deal BEGIN"
     RFM_WON_SET ("NEW.id") " END;\n"
     "CREATE TRIGGER IF NOT EXISTS rfm_won_deal_update AFTER UPDATE OF id, stage, amount,"
