@@ -265,7 +265,7 @@ random_change (Laptop *laptop)
   gint64 now = crm_store_get_now (store);
   const char *deal = pick (rand, deals);
   const char *task = pick (rand, tasks);
-  int what = g_rand_int_range (rand, 0, 26);
+  int what = g_rand_int_range (rand, 0, 27);
 
   if (deal == NULL)
     what = 0;
@@ -379,7 +379,8 @@ random_change (Laptop *laptop)
         crm_change_set_bool (change, "done", FALSE);
         break;
       }
-    case 8: case 9: case 14:   /* a task done (sometimes without a time), or reopened */
+    case 8: case 9: case 14:
+    case 26:   /* a task done (sometimes without a time), or reopened */
       {
         CrmChange *change;
 
