@@ -429,6 +429,39 @@ read_won_rows (CrmStore     *store,
   return TRUE;
 }
 
+/* Moves the live companies (those @sql lists: id, responsible) out of @companies (id →
+ * Client, the companies with won deals) into @clients, each with its manager. */
+static gboolean
+take_live_companies (CrmStore    *store,
+                     const char  *sql,
+                     GHashTable  *companies,
+                     GPtrArray   *clients,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gpointer key, value;
+
+      if (!g_hash_table_lookup_extended (companies, sqlite3_column_text (stmt, 0), &key, &value))
+        continue;
+      g_hash_table_steal (companies, key);
+      ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 1);
+      g_ptr_array_add (clients, value);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "read the companies (RFM)");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The live companies in @companies and the live contacts without a company among those
  * in @links: the clients the «rfm» report counts (a company's people count with it),
  * read from two small partial indexes (schema 23) instead of the contacts and companies
@@ -474,26 +507,10 @@ standalone_clients (CrmStore      *store,
       return NULL;
     }
 
-  stmt = _crm_store_prepare (store,
-    "SELECT id, responsible FROM company INDEXED BY company_live WHERE deleted = 0", error);
-  if (stmt == NULL)
+  if (!take_live_companies (store,
+        "SELECT id, responsible FROM company INDEXED BY company_live WHERE deleted = 0",
+        companies, clients, error))
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gpointer key, value;
-
-      if (!g_hash_table_lookup_extended (companies, sqlite3_column_text (stmt, 0), &key, &value))
-        continue;
-      g_hash_table_steal (companies, key);
-      ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 1);
-      g_ptr_array_add (clients, value);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_read_error (store, error, "read the companies (RFM)");
-      return NULL;
-    }
   return g_steal_pointer (&clients);
 }
 
@@ -579,26 +596,10 @@ gather_clients (CrmStore      *store,
     }
 
   /* the live companies among those with won deals, with their managers */
-  stmt = _crm_store_prepare (store, "SELECT id, responsible FROM company NOT INDEXED WHERE deleted = 0",
-                             error);
-  if (stmt == NULL)
+  if (!take_live_companies (store,
+        "SELECT id, responsible FROM company NOT INDEXED WHERE deleted = 0",
+        companies, clients, error))
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gpointer key, value;
-
-      if (!g_hash_table_lookup_extended (companies, sqlite3_column_text (stmt, 0), &key, &value))
-        continue;
-      g_hash_table_steal (companies, key);
-      ((Client *) value)->manager = _crm_sql_dup_column_text (stmt, 1);
-      g_ptr_array_add (clients, value);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_read_error (store, error, "read the companies (RFM)");
-      return NULL;
-    }
   return g_steal_pointer (&clients);
 }
 
