@@ -19,6 +19,7 @@
 #include "crm-query.h"
 #include "crm-report.h"
 #include "crm-rfm.h"
+#include "crm-schema.h"
 #include "crm-search.h"
 #include "crm-setup.h"
 #include "crm-store-private.h"
@@ -59,6 +60,148 @@ count_rows (CrmStore   *store,
     count = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return count;
+}
+
+/* ─────────────────────────────────────── size ───────────────────────────────────── */
+
+static gboolean
+size_exec (sqlite3    *db,
+           const char *sql)
+{
+  if (sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  g_printerr ("bench-replica: %s: %s\n", sql, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+/* @sql, a CREATE statement from main's sqlite_master, with "plain." before the name of
+ * the table or index it creates. */
+static char *
+size_plain_sql (const char *sql)
+{
+  const char *name = strstr (sql, " TABLE ");
+
+  if (name == NULL)
+    name = strstr (sql, " INDEX ");
+  g_return_val_if_fail (name != NULL, NULL);
+  name += strlen (" INDEX ");
+  if (g_str_has_prefix (name, "IF NOT EXISTS "))
+    name += strlen ("IF NOT EXISTS ");
+  return g_strdup_printf ("%.*splain.%s", (int) (name - sql), sql, name);
+}
+
+/* Copies the live rows of entity table @table into plain.@table: the same columns and
+ * indexes less the replication's (clocks, hlc). */
+static gboolean
+size_copy_table (CrmStore   *store,
+                 const char *table)
+{
+  sqlite3 *db = _crm_store_get_db (store);
+  sqlite3_stmt *stmt;
+  g_autoptr(GString) columns = g_string_new (NULL);
+  g_autoptr(GPtrArray) indexes = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *create = NULL;
+  g_autofree char *sql = NULL;
+
+  stmt = _crm_store_prepare (store, "SELECT type, sql FROM main.sqlite_master"
+                             " WHERE tbl_name = ?1 AND sql IS NOT NULL"
+                             " AND type IN ('table', 'index') ORDER BY type = 'index'", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *type = (const char *) sqlite3_column_text (stmt, 0);
+      const char *text = (const char *) sqlite3_column_text (stmt, 1);
+
+      if (g_str_equal (type, "table"))
+        create = size_plain_sql (text);
+      /* an index on the replication's columns has no counterpart in a plain file */
+      else if (strstr (text, "hlc") == NULL && strstr (text, "clocks") == NULL)
+        g_ptr_array_add (indexes, size_plain_sql (text));
+    }
+  sqlite3_reset (stmt);
+  if (create == NULL || !size_exec (db, create))
+    return FALSE;
+  sql = g_strdup_printf ("ALTER TABLE plain.\"%s\" DROP COLUMN clocks;"
+                         " ALTER TABLE plain.\"%s\" DROP COLUMN hlc", table, table);
+  if (!size_exec (db, sql))
+    return FALSE;
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT name FROM pragma_table_info ('%s', 'plain')", table);
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return size_exec (db, sql);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (columns, "%s\"%s\"", columns->len > 0 ? ", " : "",
+                            (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  g_free (sql);
+  sql = g_strdup_printf ("INSERT INTO plain.\"%s\" (%s) SELECT %s FROM main.\"%s\""
+                         " WHERE deleted = 0 ORDER BY rowid",
+                         table, columns->str, columns->str, table);
+  if (!size_exec (db, sql))
+    return FALSE;
+  for (guint i = 0; i < indexes->len; i++)
+    if (!size_exec (db, indexes->pdata[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* The replica against the data it holds (issue 21, "a replica as small as its data"):
+ * replica.size_mb is the file after opening (an older replica is brought to this schema
+ * first), replica.plain_mb a plain SQLite file with the same live rows — every entity
+ * table with its columns and its own indexes, without the changelog, the field clocks
+ * and hlc, the sync state and the derived and search tables — built beside it and
+ * removed. */
+static gboolean
+bench_size (Bench      *bench,
+            const char *path)
+{
+  sqlite3 *db = _crm_store_get_db (bench->store);
+  const CrmEntityType *const *types = crm_schema_types ();
+  g_autofree char *plain = g_strconcat (path, ".plain", NULL);
+  sqlite3 *created = NULL;
+  char *attach;
+  gint64 free_pages, page_size;
+  double size, plain_size;
+  gboolean ok = TRUE;
+
+  if (!size_exec (db, "PRAGMA wal_checkpoint (TRUNCATE)"))
+    return FALSE;
+  size = bench_file_size (path) / 1048576.0;
+  free_pages = count_rows (bench->store, "PRAGMA freelist_count", NULL);
+  page_size = count_rows (bench->store, "PRAGMA page_size", NULL);
+  bench_figure ("replica.size_mb", size, "MB", "printed");
+  bench_figure ("replica.free_mb", free_pages * page_size / 1048576.0, "MB", NULL);
+
+  /* the replica's connection opens files without SQLITE_OPEN_CREATE, so does ATTACH */
+  bench_remove_db (plain);
+  if (sqlite3_open_v2 (plain, &created, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+      != SQLITE_OK || !size_exec (created, "PRAGMA user_version = 0"))
+    {
+      g_printerr ("bench-replica: creating %s: %s\n", plain, sqlite3_errmsg (created));
+      sqlite3_close (created);
+      return FALSE;
+    }
+  sqlite3_close (created);
+  attach = sqlite3_mprintf ("ATTACH %Q AS plain", plain);
+  ok = size_exec (db, attach);
+  sqlite3_free (attach);
+  if (!ok ||
+      !size_exec (db, "PRAGMA plain.journal_mode = OFF; PRAGMA plain.synchronous = OFF;"
+                      " BEGIN"))
+    return FALSE;
+  for (guint i = 0; ok && types[i] != NULL; i++)
+    ok = size_copy_table (bench->store, types[i]->name);
+  ok = size_exec (db, ok ? "COMMIT" : "ROLLBACK") && ok;
+  ok = size_exec (db, "DETACH plain") && ok;
+  plain_size = bench_file_size (plain) / 1048576.0;
+  bench_remove_db (plain);
+  if (!ok)
+    return FALSE;
+  bench_figure ("replica.plain_mb", plain_size, "MB", NULL);
+  bench_figure ("replica.ratio", size / MAX (plain_size, 1e-6), "×", "≤ 1.5");
+  return TRUE;
 }
 
 /* ───────────────────────────────── contact search ──────────────────────────────── */
@@ -843,6 +986,8 @@ main (int    argc,
       return 1;
     }
 
+  if (only == NULL || g_str_equal (only, "size"))
+    ok = bench_size (&bench, argv[1]) && ok;
   if (only == NULL || g_str_equal (only, "search"))
     ok = bench_search (&bench) && ok;
   if (only == NULL || g_str_equal (only, "tagfilter"))
