@@ -635,6 +635,95 @@ test_progress (Fixture       *f,
                                        NULL), ==, 1202);
 }
 
+/* What another connection to the replica sees at each call of the progress: the
+ * contacts committed and how many of the two search indexes exist. */
+typedef struct {
+  sqlite3 *db;
+  GArray  *calls; /* guint ×4: done, total, contacts, indexes */
+} Watch;
+
+static guint
+watch_count (sqlite3    *db,
+             const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  guint n;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = (guint) sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+static void
+watch_progress (guint    done,
+                guint    total,
+                gpointer user_data)
+{
+  Watch *watch = user_data;
+  guint call[4] = {
+    done, total, watch_count (watch->db, "SELECT count (*) FROM contact"),
+    watch_count (watch->db, SEARCH_INDEXES),
+  };
+
+  g_array_append_vals (watch->calls, call, 4);
+}
+
+/* 1 500 contacts into a replica with none: the search indexes are dropped and built after
+ * the commit (a tenth of a large import's time, when the app's bar stood at its end). The
+ * progress counts that build: once the contacts are committed and the indexes are not all
+ * there, it is short of its whole, and it reaches it only when both are built. */
+static void
+test_progress_counts_indexes (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GString) csv = g_string_new ("Имя;Телефон\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  Watch watch = { NULL, g_array_new (FALSE, FALSE, sizeof (guint)) };
+  CrmImportOptions options = { 0 };
+  guint committed_short = 0, last_done = 0;
+
+  for (guint i = 0; i < 1500; i++)
+    g_string_append_printf (csv, "Клиентка %u;+7 913 %03u-%02u-%02u\n", i, i / 100, i % 100, 5);
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open_v2 (f->db, &watch.db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpuint (watch_count (watch.db, "SELECT count (*) FROM contact"), ==, 0);
+  g_assert_cmpuint (watch_count (watch.db, SEARCH_INDEXES), ==, 2);
+
+  options.entity = "contact";
+  options.progress = watch_progress;
+  options.progress_data = &watch;
+  g_assert_true (crm_import_csv (store, &options, csv->str, csv->len, &report, &error));
+  g_assert_no_error (error);
+  sqlite3_close (watch.db);
+
+  g_assert_cmpuint (watch.calls->len, >=, 4 * 4);
+  for (guint i = 0; i < watch.calls->len; i += 4)
+    {
+      guint *call = &g_array_index (watch.calls, guint, i);
+
+      g_assert_cmpuint (call[0], >=, last_done);
+      g_assert_cmpuint (call[0], <=, call[1]);
+      last_done = call[0];
+      /* the whole only once everything is there to be searched */
+      if (call[0] == call[1])
+        {
+          g_assert_cmpuint (call[2], ==, 1500);
+          g_assert_cmpuint (call[3], ==, 2);
+        }
+      else if (call[2] == 1500 && call[3] < 2)
+        committed_short++;
+    }
+  g_assert_cmpuint (last_done, ==, g_array_index (watch.calls, guint, 1));
+  /* the build told at its start and between the two indexes */
+  g_assert_cmpuint (committed_short, >=, 2);
+  g_array_unref (watch.calls);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -651,6 +740,7 @@ main (int   argc,
   ADD ("round-trip", test_round_trip);
   ADD ("search-rows", test_search_rows);
   ADD ("progress", test_progress);
+  ADD ("progress-counts-indexes", test_progress_counts_indexes);
 #undef ADD
 
   return g_test_run ();

@@ -32,7 +32,8 @@ typedef struct {
   JsonObject *mapping;
   /* Called now and then with the work done so far and all of it (from the thread that
    * imports; may be NULL): reading and checking the rows is the first tenth, writing them
-   * the rest (a dry run: reading is all of it). */
+   * the rest, the search indexes built after the commit included (a dry run: reading is
+   * all of it). */
   void      (*progress) (guint    done,
                          guint    total,
                          gpointer user_data);

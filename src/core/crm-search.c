@@ -875,8 +875,10 @@ _crm_search_drop_indexes (CrmStore  *store,
 }
 
 gboolean
-_crm_search_build_indexes (sqlite3  *db,
-                           GError  **error)
+_crm_search_build_indexes (sqlite3          *db,
+                           CrmBulkProgress   progress,
+                           gpointer          progress_data,
+                           GError          **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (search_indexes); i++)
     {
@@ -898,6 +900,8 @@ _crm_search_build_indexes (sqlite3  *db,
                                  "building the contact search indexes");
           return FALSE;
         }
+      if (progress != NULL)
+        progress (i + 1, G_N_ELEMENTS (search_indexes), progress_data);
     }
   return TRUE;
 }

@@ -244,6 +244,46 @@ run_gates (CrmStore  *self,
   return TRUE;
 }
 
+/* A bulk apply's progress in its callback's units: each change written is 3 of them and
+ * what follows the last (its search rows, the gates, rules and commit, the search indexes
+ * built after the commit) 2 a change, told in thousandths (@tail_done). The indexes are a
+ * tenth of a large import (bench/RESULTS.md): the bar reaches its end only once they are
+ * built. */
+#define BULK_SEARCH_ROWS_DONE 450
+#define BULK_COMMITTED 600
+
+static void
+bulk_progress (CrmStore *self,
+               guint     changes_done,
+               guint     tail_done)
+{
+  guint64 n = self->bulk_n_changes;
+  guint64 total = n * 5;
+  guint64 done = (guint64) changes_done * 3 + n * 2 * tail_done / 1000;
+
+  if (self->bulk_progress == NULL)
+    return;
+  /* the callback counts in guint: scaled down for a change set past 858 million */
+  while (total > G_MAXUINT)
+    {
+      total /= 2;
+      done /= 2;
+    }
+  self->bulk_progress ((guint) done, (guint) total, self->bulk_progress_data);
+}
+
+/* after the commit, the search indexes being built (@i of @n done) */
+static void
+bulk_index_progress (guint    i,
+                     guint    n,
+                     gpointer user_data)
+{
+  CrmStore *self = user_data;
+
+  bulk_progress (self, self->bulk_n_changes,
+                 BULK_COMMITTED + (1000 - BULK_COMMITTED) * i / MAX (n, 1));
+}
+
 /* The search rows of the contacts a bulk apply created, once all are written. Many new
  * contacts into a replica with fewer: the search tables' secondary indexes go first and
  * are built after the commit (_crm_store_apply_bulk), 14 % of a large import
@@ -296,21 +336,21 @@ transact (CrmStore         *self,
         {
           CrmChange *change = crm_changeset_get_change (changeset, i);
 
-          if (bulk && self->bulk_progress != NULL && i % 500 == 0)
-            self->bulk_progress (i, n_changes, self->bulk_progress_data);
+          if (bulk && i % 500 == 0)
+            bulk_progress (self, i, 0);
           if (_crm_store_write_change (self, change, crm_changeset_get_actor (changeset),
                                        NULL, NULL, error) == NULL)
             return fail (self, error);
         }
-      if (bulk && self->bulk_progress != NULL)
-        self->bulk_progress (n_changes, n_changes, self->bulk_progress_data);
       /* the new contacts' search rows, before any gate or rule may search for them */
       if (bulk)
         {
           g_autoptr(GPtrArray) contacts = g_steal_pointer (&self->bulk_contacts);
 
+          bulk_progress (self, n_changes, 0);
           if (!write_bulk_search_rows (self, contacts, error))
             return fail (self, error);
+          bulk_progress (self, n_changes, BULK_SEARCH_ROWS_DONE);
         }
     }
   if (func != NULL && !func (self, user_data, error))
@@ -382,9 +422,10 @@ _crm_store_apply_bulk (CrmStore        *self,
     return FALSE;
   self->bulk_progress = progress;
   self->bulk_progress_data = progress_data;
+  self->bulk_n_changes = crm_changeset_get_n_changes (changeset);
   ok = transact (self, changeset, TRUE, NULL, NULL, error);
-  self->bulk_progress = NULL;
-  self->bulk_progress_data = NULL;
+  if (ok)
+    bulk_progress (self, self->bulk_n_changes, BULK_COMMITTED);
   if (self->search_indexes_dropped)
     {
       g_autoptr(GError) index_error = NULL;
@@ -393,7 +434,7 @@ _crm_store_apply_bulk (CrmStore        *self,
        * failure leaves the import done and the searches slower until the replica's next
        * opening builds them); undone: the rollback brought them back */
       self->search_indexes_dropped = FALSE;
-      if (ok && !_crm_search_build_indexes (self->db, &index_error))
+      if (ok && !_crm_search_build_indexes (self->db, bulk_index_progress, self, &index_error))
         g_message ("The contact search indexes of %s will be built when it is next opened: %s",
                    self->path, index_error->message);
       /* a schema change expires every prepared statement, the ROLLBACK that must run
@@ -401,6 +442,10 @@ _crm_store_apply_bulk (CrmStore        *self,
        * memory runs out here, before the next one) */
       _crm_store_renew_rollback (self, NULL);
     }
+  if (ok)
+    bulk_progress (self, self->bulk_n_changes, 1000);
+  self->bulk_progress = NULL;
+  self->bulk_progress_data = NULL;
   /* the change set is written (or not) whatever becomes of this: a connection left with
    * its statement journals in memory still works */
   sqlite3_exec (self->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);

@@ -39,6 +39,7 @@ struct _CrmStore
                                         * secondary indexes (built after its commit) */
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */
   gpointer      bulk_progress_data;
+  guint         bulk_n_changes; /* the changes of the bulk apply in progress */
 };
 
 /* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account

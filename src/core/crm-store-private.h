@@ -101,8 +101,10 @@ void          _crm_store_set_rules_hook (CrmStore    *self,
  * crm-import.c, crm-account.c): the same rows, ops, gates and rules, all or nothing, but
  * the search rows of the contacts it creates are written once after its rows, set by set
  * in key order, instead of contact by contact (bench/RESULTS.md, issue 20). */
-/* @progress (may be NULL) is called now and then, in the calling thread, with the
- * changes written so far and all of them (the writing is most of an import's time). */
+/* @progress (may be NULL) is called now and then, in the calling thread, with the work
+ * done so far and all of it: the changes written (three fifths), then the search rows,
+ * the gates, rules and commit, and the search indexes built after the commit;
+ * (total, total) only when everything is done. */
 typedef void (*CrmBulkProgress) (guint    done,
                                  guint    total,
                                  gpointer user_data);
@@ -164,9 +166,12 @@ gboolean      _crm_search_drop_indexes (CrmStore   *store,
                                         GError    **error);
 /* The search tables' secondary indexes of schema 21, built when @db lacks them: after a
  * bulk apply that dropped them, and when a replica is opened (an import cut off between
- * its commit and this left them missing). */
-gboolean      _crm_search_build_indexes (sqlite3   *db,
-                                         GError   **error);
+ * its commit and this left them missing). @progress (may be NULL) is told (i, n) after
+ * each of the n indexes. */
+gboolean      _crm_search_build_indexes (sqlite3          *db,
+                                         CrmBulkProgress   progress,
+                                         gpointer          progress_data,
+                                         GError          **error);
 /* Both contact search tables anew from every live contact of @db (crm-search.c): schema
  * 21's migration (@store NULL: before the store is open), and a snapshot of an older
  * schema copied row by row. */

@@ -537,7 +537,7 @@ store_open (const char         *path,
     {
       g_autoptr(GError) index_error = NULL;
 
-      if (!_crm_search_build_indexes (self->db, &index_error))
+      if (!_crm_search_build_indexes (self->db, NULL, NULL, &index_error))
         g_message ("The contact search indexes of %s are missing and could not be built: %s",
                    path, index_error->message);
     }
