@@ -37,41 +37,140 @@ _crm_store_reload_clock (CrmStore *self)
 
 /* --- the changelog ---------------------------------------------------------------------- */
 
+/* Every changelog row is written here, one op at a time or a batch of a bulk apply's: the
+ * columns, their order and what each holds are in these two functions only. */
+#define CHANGELOG_INSERT \
+  "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule," \
+  " actor, local, stamp, server_seq) VALUES "
+#define CHANGELOG_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define CHANGELOG_N_COLUMNS 12
+/* a bulk apply's ops go in 100 to a statement (one statement journal and end for each
+ * hundred instead of for each op: bench/RESULTS.md, issue 20) */
+#define CHANGELOG_BATCH 100
+
+/* Binds @op's row from parameter @first on; the texts are bound without a copy, so they
+ * must outlive the step. */
+static void
+bind_changelog_row (sqlite3_stmt *stmt,
+                    int           first,
+                    const CrmOp  *op,
+                    const char   *fields,
+                    gboolean      local)
+{
+  const char *texts[] = { op->op_id, op->device, op->entity, op->entity_id, fields, op->cause,
+                          op->rule, op->actor };
+  const int text_columns[] = { 0, 2, 3, 4, 5, 6, 7, 8 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    if (texts[i] != NULL)
+      sqlite3_bind_text (stmt, first + text_columns[i], texts[i], -1, SQLITE_STATIC);
+    else
+      sqlite3_bind_null (stmt, first + text_columns[i]);
+  sqlite3_bind_int64 (stmt, first + 1, (gint64) op->hlc);
+  sqlite3_bind_int (stmt, first + 9, local ? 1 : 0);
+  if (op->stamp != NULL)
+    sqlite3_bind_text (stmt, first + 10, op->stamp, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, first + 10);
+  /* an op pulled from the server comes with the server's sequence number */
+  if (!local && op->seq > 0)
+    sqlite3_bind_int64 (stmt, first + 11, op->seq);
+  else
+    sqlite3_bind_null (stmt, first + 11);
+}
+
+static gboolean
+write_changelog_rows (CrmStore     *self,
+                      CrmOp       **ops,
+                      char        **fields,
+                      guint         n,
+                      gboolean      local,
+                      GError      **error)
+{
+  g_autoptr(GString) sql = g_string_new (CHANGELOG_INSERT);
+  sqlite3_stmt *stmt;
+  gboolean ok;
+  gint64 last;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (sql, i == 0 ? CHANGELOG_ROW : ", " CHANGELOG_ROW);
+  stmt = _crm_store_prepare (self, sql->str, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    bind_changelog_row (stmt, 1 + (int) i * CHANGELOG_N_COLUMNS, ops[i], fields[i], local);
+  ok = _crm_sql_step_done (self, stmt, "appending to the changelog", error);
+  /* nothing bound may point at texts about to be freed */
+  sqlite3_clear_bindings (stmt);
+  if (!ok)
+    return FALSE;
+  /* the rows of one INSERT take consecutive sequence numbers (AUTOINCREMENT: each the
+   * greatest so far plus one) */
+  last = sqlite3_last_insert_rowid (self->db);
+  for (guint i = 0; i < n; i++)
+    ops[i]->seq = last - (gint64) (n - 1 - i);
+  return TRUE;
+}
+
 gboolean
 _crm_store_append_to_changelog (CrmStore     *self,
                                 CrmOp        *op,
                                 gboolean      local,
+                                char         *fields,
                                 GError      **error)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (self,
-    "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
-    " actor, local, stamp, server_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " ?12)", error);
-  g_autofree char *fields = NULL;
+  g_autofree char *text = fields != NULL ? fields : crm_json_object_to_canonical (op->fields);
 
-  if (stmt == NULL)
-    return FALSE;
-  fields = crm_json_object_to_canonical (op->fields);
-  _crm_sql_bind_text_or_null (stmt, 1, op->op_id);
-  sqlite3_bind_int64 (stmt, 2, (gint64) op->hlc);
-  _crm_sql_bind_text_or_null (stmt, 3, op->device);
-  _crm_sql_bind_text_or_null (stmt, 4, op->entity);
-  _crm_sql_bind_text_or_null (stmt, 5, op->entity_id);
-  _crm_sql_bind_text_or_null (stmt, 6, fields);
-  _crm_sql_bind_text_or_null (stmt, 7, op->cause);
-  _crm_sql_bind_text_or_null (stmt, 8, op->rule);
-  _crm_sql_bind_text_or_null (stmt, 9, op->actor);
-  sqlite3_bind_int (stmt, 10, local ? 1 : 0);
-  _crm_sql_bind_text_or_null (stmt, 11, op->stamp);
-  /* an op pulled from the server comes with the server's sequence number */
-  if (!local && op->seq > 0)
-    sqlite3_bind_int64 (stmt, 12, op->seq);
+  /* only contacts' and companies' rows wait: a deal's has triggers that read the log */
+  if (self->changelog_batch != NULL && local &&
+      (g_str_equal (op->entity, "contact") || g_str_equal (op->entity, "company")))
+    {
+      g_ptr_array_add (self->changelog_batch, op);
+      g_ptr_array_add (self->changelog_batch_fields, g_steal_pointer (&text));
+      return self->changelog_batch->len < CHANGELOG_BATCH ||
+             _crm_store_flush_changelog (self, error);
+    }
+  /* the rows keep the order of the ops */
+  return _crm_store_flush_changelog (self, error) &&
+         write_changelog_rows (self, &op, &text, 1, local, error);
+}
+
+void
+_crm_store_batch_changelog (CrmStore *self,
+                            gboolean  batch)
+{
+  g_clear_pointer (&self->changelog_batch, g_ptr_array_unref);
+  g_clear_pointer (&self->changelog_batch_fields, g_ptr_array_unref);
+  if (batch)
+    {
+      self->changelog_batch = g_ptr_array_sized_new (CHANGELOG_BATCH);
+      self->changelog_batch_fields = g_ptr_array_new_full (CHANGELOG_BATCH, g_free);
+    }
+}
+
+gboolean
+_crm_store_flush_changelog (CrmStore  *self,
+                            GError   **error)
+{
+  GPtrArray *ops = self->changelog_batch;
+  gboolean ok = TRUE;
+
+  if (ops == NULL || ops->len == 0)
+    return TRUE;
+  /* a full batch is one cached statement; what is left at the end goes op by op rather
+   * than as a statement of its own length */
+  if (ops->len == CHANGELOG_BATCH)
+    ok = write_changelog_rows (self, (CrmOp **) ops->pdata,
+                               (char **) self->changelog_batch_fields->pdata, ops->len, TRUE,
+                               error);
   else
-    sqlite3_bind_null (stmt, 12);
-  if (!_crm_sql_step_done (self, stmt, "appending to the changelog", error))
-    return FALSE;
-  op->seq = sqlite3_last_insert_rowid (self->db);
-  return TRUE;
+    for (guint i = 0; ok && i < ops->len; i++)
+      ok = write_changelog_rows (self, (CrmOp **) &ops->pdata[i],
+                                 (char **) &self->changelog_batch_fields->pdata[i], 1, TRUE,
+                                 error);
+  g_ptr_array_set_size (ops, 0);
+  g_ptr_array_set_size (self->changelog_batch_fields, 0);
+  return ok;
 }
 
 gboolean

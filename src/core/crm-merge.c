@@ -624,7 +624,7 @@ _crm_store_merge_op (CrmStore     *self,
   if (out_previous != NULL)
     self->capture_clocks = json_object_new ();
   ok = _crm_store_apply_op_fields (self, copy, error) &&
-       _crm_store_append_to_changelog (self, copy, local, error);
+       _crm_store_append_to_changelog (self, copy, local, NULL, error);
   if (out_previous != NULL)
     {
       /* {"values": {field: overwritten value}, "clocks": {field: its clock or null}} */

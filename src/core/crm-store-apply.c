@@ -81,6 +81,7 @@ _crm_store_write_change (CrmStore         *self,
                          GError          **error)
 {
   g_autoptr(CrmOp) op = NULL;
+  g_autofree char *fields = NULL;
   gint64 now = crm_store_get_now (self);
   CrmOp *borrowed;
 
@@ -105,7 +106,14 @@ _crm_store_write_change (CrmStore         *self,
   op->device = g_strdup (self->device_id);
   op->entity = g_strdup (change->entity);
   op->entity_id = g_strdup (change->entity_id);
-  op->fields = crm_json_object_deep_copy (change->fields);
+  /* a bulk apply's contacts and companies take their change's fields as they are rather
+   * than a copy (the importers let go of the change set after it, so what the op adds —
+   * a counter's parts — harms nothing): 100 000 copies and frees fewer */
+  if (self->bulk_contacts != NULL &&
+      (g_str_equal (change->entity, "contact") || g_str_equal (change->entity, "company")))
+    op->fields = json_object_ref (change->fields);
+  else
+    op->fields = crm_json_object_deep_copy (change->fields);
   op->cause = g_strdup (cause);
   op->rule = g_strdup (rule);
   op->actor = g_strdup (actor);
@@ -126,9 +134,11 @@ _crm_store_write_change (CrmStore         *self,
   /* a counter travels with this device's part of it, so counts from devices add up */
   _crm_counter_add_parts (self, op);
 
-  if (!crm_validate_op_shape (op, error) ||
+  /* the fields' canonical text is made once, for the size check and the changelog */
+  fields = crm_json_object_to_canonical (op->fields);
+  if (!_crm_validate_op_shape_text (op, fields, error) ||
       !_crm_store_apply_op_fields (self, op, error) ||
-      !_crm_store_append_to_changelog (self, op, TRUE, error))
+      !_crm_store_append_to_changelog (self, op, TRUE, g_steal_pointer (&fields), error))
     return NULL;
 
   borrowed = op;
@@ -210,6 +220,7 @@ fail (CrmStore  *self,
 {
   report_sql_failure (self, error);
   undo_transaction (self);
+  _crm_store_batch_changelog (self, FALSE);
   g_clear_pointer (&self->bulk_contacts, g_ptr_array_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
@@ -220,6 +231,7 @@ static gboolean
 rollback (CrmStore *self)
 {
   undo_transaction (self);
+  _crm_store_batch_changelog (self, FALSE);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
   return FALSE;
@@ -331,7 +343,10 @@ transact (CrmStore         *self,
       guint n_changes = crm_changeset_get_n_changes (changeset);
 
       if (bulk)
-        self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
+        {
+          self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
+          _crm_store_batch_changelog (self, TRUE);
+        }
       for (guint i = 0; i < n_changes; i++)
         {
           CrmChange *change = crm_changeset_get_change (changeset, i);
@@ -348,6 +363,9 @@ transact (CrmStore         *self,
           g_autoptr(GPtrArray) contacts = g_steal_pointer (&self->bulk_contacts);
 
           bulk_progress (self, n_changes, 0);
+          if (!_crm_store_flush_changelog (self, error))
+            return fail (self, error);
+          _crm_store_batch_changelog (self, FALSE);
           if (!write_bulk_search_rows (self, contacts, error))
             return fail (self, error);
           bulk_progress (self, n_changes, BULK_SEARCH_ROWS_DONE);

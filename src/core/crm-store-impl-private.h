@@ -40,6 +40,8 @@ struct _CrmStore
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */
   gpointer      bulk_progress_data;
   guint         bulk_n_changes; /* the changes of the bulk apply in progress */
+  GPtrArray    *changelog_batch; /* CrmOp* (pending_ops'), rows not yet written, or NULL */
+  GPtrArray    *changelog_batch_fields; /* their fields' canonical texts */
 };
 
 /* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account
@@ -47,10 +49,22 @@ struct _CrmStore
 gboolean      _crm_store_save_clock          (CrmStore     *self,
                                               GError      **error);
 void          _crm_store_reload_clock        (CrmStore     *self);
-/* Appends @op (its seq is set) to the changelog; @local: made on this replica. */
+/* Appends @op (its seq is set) to the changelog; @local: made on this replica; @fields
+ * (taken; NULL: made here) the canonical text of its fields. While a batch is open, a
+ * local contact's or company's op's row waits (its seq 0) until a hundred wait, the
+ * batch is flushed or another op's row is written. */
 gboolean      _crm_store_append_to_changelog (CrmStore     *self,
                                               CrmOp        *op,
                                               gboolean      local,
+                                              char         *fields,
+                                              GError      **error);
+/* Opens (@batch) or drops, unwritten, the batch of changelog rows (a bulk apply's: no
+ * contact's or company's write reads the log, so their rows can wait until it is
+ * flushed, before anything else runs). */
+void          _crm_store_batch_changelog     (CrmStore     *self,
+                                              gboolean      batch);
+/* Writes the rows waiting in the batch (their ops' seq set); the batch stays open. */
+gboolean      _crm_store_flush_changelog     (CrmStore     *self,
                                               GError      **error);
 /* The ops @stmt selects (CRM_CHANGELOG_OP_COLUMNS), stepped to its end. */
 GPtrArray    *_crm_store_collect_ops         (CrmStore     *self,

@@ -149,6 +149,11 @@ gboolean      _crm_store_refresh_contact_tokens (CrmStore   *self,
                                                  const char *contact_id,
                                                  gboolean    created,
                                                  GError    **error);
+/* crm_validate_op_shape() with the canonical text of @op's fields made already (the
+ * write path gives the same text to the changelog). */
+gboolean      _crm_validate_op_shape_text (const CrmOp  *op,
+                                           const char   *canonical,
+                                           GError      **error);
 /* The search rows of the contacts @contact_ids (ids), which a bulk apply created without
  * them: the rows _crm_store_refresh_contact_tokens() writes for each, written set by set in
  * the order of each table's key (crm-search.c). */

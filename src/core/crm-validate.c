@@ -282,11 +282,22 @@ gboolean
 crm_validate_op_shape (const CrmOp  *op,
                        GError      **error)
 {
-  const CrmEntityType *type;
-  g_autoptr(GList) members = NULL;
   g_autofree char *canonical = NULL;
 
   g_return_val_if_fail (op != NULL, FALSE);
+
+  if (op->fields != NULL)
+    canonical = crm_json_object_to_canonical (op->fields);
+  return _crm_validate_op_shape_text (op, canonical, error);
+}
+
+gboolean
+_crm_validate_op_shape_text (const CrmOp  *op,
+                             const char   *canonical,
+                             GError      **error)
+{
+  const CrmEntityType *type;
+  g_autoptr(GList) members = NULL;
 
   type = crm_schema_lookup (op->entity);
   if (type == NULL)
@@ -304,7 +315,6 @@ crm_validate_op_shape (const CrmOp  *op,
       (op->cause != NULL && (*op->cause == '\0' || strlen (op->cause) > 128)))
     return invalid (error, _("The change to %s %s names its rule, cause or author with "
                              "something that is not an id"), op->entity, op->entity_id);
-  canonical = crm_json_object_to_canonical (op->fields);
   if (strlen (canonical) > CRM_OP_MAX_BYTES)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_TOO_LARGE,
