@@ -569,12 +569,16 @@ test_send_template (void)
   close (fd);
   {
     const char *const attach[] = { price, NULL };
+    const CrmTemplateSpec spec = {
+      .name = "thanks",
+      .channel = "email",
+      .subject = "Сделка {deal.number}: {deal.title}",
+      .body = "{contact.name}, спасибо!",
+      .html = "<p>{contact.name}, спасибо за «{deal.title}»!</p>",
+      .attach = attach,
+    };
 
-    template_id = crm_message_template_save (store, NULL, "thanks", "email",
-                                             "Сделка {deal.number}: {deal.title}",
-                                             "{contact.name}, спасибо!",
-                                             "<p>{contact.name}, спасибо за «{deal.title}»!</p>",
-                                             NULL, attach, &error);
+    template_id = crm_message_template_save (store, NULL, &spec, &error);
   }
   g_assert_no_error (error);
   g_assert_nonnull (template_id);

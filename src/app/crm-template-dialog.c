@@ -245,6 +245,7 @@ crm_template_dialog_save (CrmTemplateDialog *self)
   g_autofree char *stripped = NULL;
   g_autofree char *html = NULL;
   g_autofree char *id = NULL;
+  CrmTemplateSpec spec;
   g_autofree char *done = NULL;
   gboolean email;
 
@@ -283,10 +284,15 @@ crm_template_dialog_save (CrmTemplateDialog *self)
                                        "id")));
   g_ptr_array_add (keep, NULL);
   crm_changeset_set_actor (changeset, crm_context_get_user_id (self->context));
-  id = crm_message_template_compose (store, changeset, name, selected_channel (self),
-                                     email ? gtk_editable_get_text (GTK_EDITABLE (self->subject_row))
-                                           : NULL,
-                                     body, html, (const char *const *) keep->pdata, &error);
+  spec = (CrmTemplateSpec) {
+    .name = name,
+    .channel = selected_channel (self),
+    .subject = email ? gtk_editable_get_text (GTK_EDITABLE (self->subject_row)) : NULL,
+    .body = body,
+    .html = html,
+    .keep = (const char *const *) keep->pdata,
+  };
+  id = crm_message_template_compose (store, changeset, &spec, &error);
   if (id == NULL || !crm_context_apply (self->context, changeset, &error))
     {
       set_problem (self, error->message);

@@ -38,6 +38,7 @@ template_add (CrmCli   *cli,
   };
   g_autofree char *id = NULL;
   g_autofree char *html = NULL;
+  CrmTemplateSpec spec;
 
   if (!crm_cli_parse (cli, "message template add", "NAME",
                       _("Add a message template, or replace the one of that name, with its "
@@ -83,8 +84,9 @@ template_add (CrmCli   *cli,
       if (!g_file_get_contents (html_path, &html, NULL, error))
         return FALSE;
     }
-  id = crm_message_template_save (cli->store, cli->actor_id, argv[2], channel, subject, body,
-                                  html, NULL, (const char *const *) attach, error);
+  spec = (CrmTemplateSpec) { argv[2], channel, subject, body, html, NULL,
+                             (const char *const *) attach };
+  id = crm_message_template_save (cli->store, cli->actor_id, &spec, error);
   if (id == NULL)
     return FALSE;
   if (cli->json)

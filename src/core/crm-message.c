@@ -306,19 +306,20 @@ check_files (const char         *name,
 /* The template's change into @into (the caller applies it; no files to copy then), or
  * into a change set of its own, applied. */
 static char *
-save_template (CrmStore           *store,
-               CrmChangeset       *into,
-               const char         *actor_id,
-               const char         *name,
-               const char         *channel,
-               const char         *subject,
-               const char         *body,
-               gboolean            replace_extras,
-               const char         *html,
-               const char *const  *keep,
-               const char *const  *attach,
-               GError            **error)
+save_template (CrmStore               *store,
+               CrmChangeset           *into,
+               const char             *actor_id,
+               const CrmTemplateSpec  *spec,
+               gboolean                replace_extras,
+               GError                **error)
 {
+  const char *name = spec->name;
+  const char *channel = spec->channel;
+  const char *subject = spec->subject;
+  const char *body = spec->body;
+  const char *html = spec->html;
+  const char *const *keep = spec->keep;
+  const char *const *attach = spec->attach;
   g_autoptr(CrmChangeset) own = into == NULL ? crm_changeset_new () : NULL;
   CrmChangeset *changeset = into != NULL ? into : own;
   g_autoptr(GArray) stored = g_array_new (FALSE, TRUE, sizeof (CrmAttachmentFile));
@@ -469,44 +470,33 @@ crm_message_template_add (CrmStore    *store,
                           const char  *body,
                           GError     **error)
 {
-  return save_template (store, NULL, actor_id, name, channel, subject, body, FALSE, NULL, NULL,
-                        NULL, error);
+  const CrmTemplateSpec spec = { name, channel, subject, body, NULL, NULL, NULL };
+
+  return save_template (store, NULL, actor_id, &spec, FALSE, error);
 }
 
 char *
-crm_message_template_save (CrmStore           *store,
-                           const char         *actor_id,
-                           const char         *name,
-                           const char         *channel,
-                           const char         *subject,
-                           const char         *body,
-                           const char         *html,
-                           const char *const  *keep,
-                           const char *const  *attach,
-                           GError            **error)
+crm_message_template_save (CrmStore               *store,
+                           const char             *actor_id,
+                           const CrmTemplateSpec  *spec,
+                           GError                **error)
 {
-  return save_template (store, NULL, actor_id, name, channel, subject, body, TRUE, html, keep,
-                        attach, error);
+  return save_template (store, NULL, actor_id, spec, TRUE, error);
 }
 
 char *
-crm_message_template_compose (CrmStore           *store,
-                              CrmChangeset       *changeset,
-                              const char         *name,
-                              const char         *channel,
-                              const char         *subject,
-                              const char         *body,
-                              const char         *html,
-                              const char *const  *keep,
-                              GError            **error)
+crm_message_template_compose (CrmStore               *store,
+                              CrmChangeset           *changeset,
+                              const CrmTemplateSpec  *spec,
+                              GError                **error)
 {
   g_autofree char *actor = NULL;
 
   g_return_val_if_fail (changeset != NULL, NULL);
+  g_return_val_if_fail (spec->attach == NULL, NULL);
   /* a copy: the change set's own is set again */
   actor = g_strdup (crm_changeset_get_actor (changeset));
-  return save_template (store, changeset, actor, name, channel, subject, body, TRUE, html,
-                        keep, NULL, error);
+  return save_template (store, changeset, actor, spec, TRUE, error);
 }
 
 gboolean

@@ -59,37 +59,39 @@ char             *crm_message_template_add     (CrmStore    *store,
 /* A template's HTML body, at most (bytes): it travels in one change with the plain one. */
 #define CRM_MESSAGE_MAX_HTML_BYTES        (32 * 1024)
 
-/* crm_message_template_add() and also, for e-mail, the author's own HTML body @html (NULL:
- * none; placeholders checked; their values are HTML-escaped when a message is filled) and
- * the files @attach (paths; NULL or empty: none) — a commercial offer as a PDF. Replaces
- * the template of that name with its HTML and files: of the files it had, those whose
- * attachment id is in @keep stay (NULL: none), the others go unless @attach gives the same
- * content again (stored once). Refused (INVALID_INPUT): a
- * missing or unreadable file, files over CRM_MESSAGE_MAX_ATTACHMENTS_BYTES in all, an HTML
- * body over CRM_MESSAGE_MAX_HTML_BYTES or not UTF-8, HTML or files on an SMS or Telegram
- * template. Returns the template's id. */
-char             *crm_message_template_save    (CrmStore           *store,
-                                                const char         *actor_id,
-                                                const char         *name,
-                                                const char         *channel,
-                                                const char         *subject,
-                                                const char         *body,
-                                                const char         *html,
-                                                const char *const  *keep,
-                                                const char *const  *attach,
-                                                GError            **error);
+/* What a template says (crm_message_template_save(), _compose()): @name, @channel (email,
+ * sms or telegram), @subject (an e-mail's; NULL for the others), @body, and for e-mail the
+ * author's own HTML body @html (NULL: none; placeholders checked; their values are
+ * HTML-escaped when a message is filled), @keep — which of the files it had stay
+ * (attachment ids; NULL: none) — and @attach, the files it gets (paths; NULL: none). */
+typedef struct {
+  const char         *name;
+  const char         *channel;
+  const char         *subject;
+  const char         *body;
+  const char         *html;
+  const char *const  *keep;
+  const char *const  *attach;
+} CrmTemplateSpec;
+
+/* crm_message_template_add() with all of @spec: a commercial offer as a PDF among the files.
+ * Replaces the template of that name with its HTML and files: of the files it had, those in
+ * @spec->keep stay, the others go unless @spec->attach gives the same content again (stored
+ * once). Refused (INVALID_INPUT): a missing or unreadable file, files over
+ * CRM_MESSAGE_MAX_ATTACHMENTS_BYTES in all, an HTML body over CRM_MESSAGE_MAX_HTML_BYTES or
+ * not UTF-8, HTML or files on an SMS or Telegram template. Returns the template's id. */
+char             *crm_message_template_save    (CrmStore               *store,
+                                                const char             *actor_id,
+                                                const CrmTemplateSpec  *spec,
+                                                GError                **error);
 /* crm_message_template_save() into @changeset, which the caller applies (the app, as its
- * user, with «Undo»; its actor is the author): no files are added (@keep says which stay),
- * crm_message_template_check_file() checks one before it is attached. */
-char             *crm_message_template_compose (CrmStore           *store,
-                                                CrmChangeset       *changeset,
-                                                const char         *name,
-                                                const char         *channel,
-                                                const char         *subject,
-                                                const char         *body,
-                                                const char         *html,
-                                                const char *const  *keep,
-                                                GError            **error);
+ * user, with «Undo»; its actor is the author): no files are added (@spec->attach must be
+ * NULL; @spec->keep says which stay), crm_message_template_check_file() checks one before
+ * it is attached. */
+char             *crm_message_template_compose (CrmStore               *store,
+                                                CrmChangeset           *changeset,
+                                                const CrmTemplateSpec  *spec,
+                                                GError                **error);
 /* Whether the file at @path may be attached to the template @template_id: it is a file,
  * the template is an e-mail one, and its files with this one fit
  * CRM_MESSAGE_MAX_ATTACHMENTS_BYTES. INVALID_INPUT saying which otherwise. */
