@@ -819,6 +819,112 @@ test_templates (void)
 }
 
 
+/* An administrator renames a template — the rules that send it or wait for it to be opened
+ * follow — and removes it with its files, which is refused while a rule turned on sends it. */
+static void
+test_template_rename_remove (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "template-rename", NULL);
+  g_autofree char *db = g_build_filename (dir, "laptop.db", NULL);
+  g_autofree char *offer = g_build_filename (dir, "КП.pdf", NULL);
+  g_autofree char *rules_file = g_build_filename (dir, "rules.json", NULL);
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+  g_autofree char *rule_text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) rule = NULL;
+  g_autoptr(JsonNode) files = NULL;
+  JsonObject *item;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  json_node_unref (crm_test_ctl_ok (db, NULL, "init", "--template", "truck-dealer", NULL));
+  g_assert_true (g_file_set_contents (offer, "%PDF-1.4 коммерческое предложение\n", -1,
+                                      &error));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "add", "welcome",
+                                    "--channel", "email", "--subject", "Заявка {deal.title}",
+                                    "--body", "{contact.name}, спасибо!", "--attach", offer,
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "add", "reminder",
+                                    "--channel", "sms", "--body", "Напоминаем о встрече",
+                                    NULL));
+  g_assert_true (g_file_set_contents (rules_file,
+    "[{\"name\": \"Письмо клиенту\","
+    "  \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Продажи\"},"
+    "  \"actions\": [{\"type\": \"send_message\", \"to\": \"client\","
+    "                 \"template\": \"welcome\"}]},"
+    " {\"name\": \"Позвонить после письма\","
+    "  \"trigger\": {\"type\": \"message_opened\", \"template\": \"welcome\"},"
+    "  \"actions\": [{\"type\": \"create_task\", \"text\": \"Позвонить\"}]}]", -1, &error));
+  g_assert_no_error (error);
+  json_node_unref (crm_test_ctl_ok (db, NULL, "rule", "import", rules_file, NULL));
+
+  /* only administrators; another template's name is taken; an unknown one is named */
+  crm_test_ctl (&run, db, NULL, "--as", "Мария Кузнецова", "message", "template", "rename",
+                "welcome", "Приветствие", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  crm_test_ctl (&run, db, NULL, "message", "template", "rename", "welcome", "reminder", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "reminder"));
+  crm_test_ctl (&run, db, NULL, "message", "template", "rename", "nosuch", "x", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "not-found");
+  g_assert_nonnull (strstr (message, "nosuch"));
+
+  /* renamed: the template keeps its file, both rules name it anew */
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "rename", "welcome",
+                                    "Приветствие", NULL));
+  list = crm_test_ctl_ok (db, NULL, "message", "template", "list", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 2);
+  item = json_array_get_object_element (json_node_get_array (list), 1);
+  g_assert_cmpstr (crm_test_get_string (item, "name"), ==, "Приветствие");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (item, "attachments")),
+                    ==, 1);
+  rule = crm_test_ctl_ok (db, NULL, "rule", "show", "Письмо клиенту", NULL);
+  rule_text = json_to_string (rule, FALSE);
+  g_assert_nonnull (strstr (rule_text, "\"template\":\"Приветствие\""));
+  g_assert_null (strstr (rule_text, "welcome"));
+  g_clear_pointer (&rule, json_node_unref);
+  g_clear_pointer (&rule_text, g_free);
+  rule = crm_test_ctl_ok (db, NULL, "rule", "show", "Позвонить после письма", NULL);
+  rule_text = json_to_string (rule, FALSE);
+  g_assert_nonnull (strstr (rule_text, "\"template\":\"Приветствие\""));
+
+  /* a new deal's rule still finds it: the message is queued from it */
+  json_node_unref (crm_test_ctl_ok (db, NULL, "contact", "add", "--name", "Иван Петров",
+                                    "--email", "ivan@client.test", NULL));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "deal", "add", "--pipeline", "Продажи",
+                                    "--title", "Самосвал", "--contact", "Иван Петров", NULL));
+  g_clear_pointer (&list, json_node_unref);
+  list = crm_test_ctl_ok (db, NULL, "message", "list", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (
+                                          json_node_get_array (list), 0), "subject"),
+                   ==, "Заявка Самосвал");
+
+  /* removing it is refused while a rule turned on sends it, naming the rule */
+  crm_test_ctl (&run, db, NULL, "message", "template", "remove", "Приветствие", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "Письмо клиенту"));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "rule", "disable", "Письмо клиенту", NULL));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "rule", "disable", "Позвонить после письма",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "remove", "Приветствие",
+                                    NULL));
+  g_clear_pointer (&list, json_node_unref);
+  list = crm_test_ctl_ok (db, NULL, "message", "template", "list", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (list)), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (
+                                          json_node_get_array (list), 0), "name"),
+                   ==, "reminder");
+  crm_test_ctl (&run, db, NULL, "message", "template", "remove", "Приветствие", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "not-found");
+}
+
 /* --- open tracking and unsubscribing (S4-9) ---------------------------------------------- */
 
 /* @method @url (the whole address) on a session trusting the test server: its status,
@@ -1853,6 +1959,7 @@ main (int    argc,
   g_test_add ("/delivery/template-file-waits", Fixture, NULL, fixture_set_up,
               test_template_file_waits, fixture_tear_down);
   g_test_add_func ("/delivery/template-refusals", test_template_refusals);
+  g_test_add_func ("/delivery/template-rename-remove", test_template_rename_remove);
   g_test_add ("/delivery/mailing", Fixture, NULL, fixture_set_up, test_mailing,
               fixture_tear_down);
   status = g_test_run ();

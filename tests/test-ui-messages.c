@@ -619,6 +619,41 @@ template_editor (void)
     g_assert_null (crm_message_dialog_get_files (write));
     gtk_window_destroy (GTK_WINDOW (write));
   }
+
+  /* renamed in the dialog: the same template, its file kept; then removed, and undone */
+  dialog = crm_template_dialog_new (GTK_WINDOW (window), context, "КП на выставку");
+  gtk_window_present (GTK_WINDOW (dialog));
+  crm_test_ui_wait_for_window (CRM_TYPE_TEMPLATE_DIALOG);
+  crm_template_dialog_set_fields (dialog, "КП 2027", NULL, NULL, NULL, NULL);
+  g_assert_true (crm_template_dialog_save (dialog));
+  g_clear_pointer (&templates, json_node_unref);
+  templates = crm_message_template_list (crm_context_get_store (context), &error);
+  g_assert_no_error (error);
+  g_assert_null (crm_test_find_object (json_node_get_array (templates), "name",
+                                       "КП на выставку"));
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП 2027");
+  g_assert_nonnull (template);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (template,
+                                                                         "attachments")), ==, 1);
+  crm_test_ui_wait (5500);   /* the toasts go */
+  scroll_to (crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "_Удалить шаблон"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "template-dialog-remove-ru"));
+  g_assert_true (crm_template_dialog_remove (dialog));
+  g_clear_pointer (&templates, json_node_unref);
+  templates = crm_message_template_list (crm_context_get_store (context), &error);
+  g_assert_null (crm_test_find_object (json_node_get_array (templates), "name", "КП 2027"));
+  /* a new template is shown: nothing left to remove */
+  g_assert_false (crm_template_dialog_remove (dialog));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-change", "s",
+                                             crm_context_get_last_change_set (context)));
+  crm_test_ui_wait (300);
+  g_clear_pointer (&templates, json_node_unref);
+  templates = crm_message_template_list (crm_context_get_store (context), &error);
+  template = crm_test_find_object (json_node_get_array (templates), "name", "КП 2027");
+  g_assert_nonnull (template);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (template,
+                                                                         "attachments")), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
 static void

@@ -34,6 +34,7 @@ struct _CrmTemplateDialog
   GtkTextView   *body_view;
   GtkTextView   *html_view;
   GtkWidget     *html_group;
+  GtkWidget     *remove_group;
   CrmFilesGroup *files_group;
   GtkStringList *template_labels;
 };
@@ -106,8 +107,18 @@ update_sensitivity (CrmTemplateDialog *self)
                                          ? _("Every e-mail from this template carries these "
                                              "files, up to 10 MiB in all")
                                          : _("Save the template to attach files to it"));
-  /* a saved template keeps its name: a new name is a new template */
-  gtk_editable_set_editable (GTK_EDITABLE (self->name_row), self->template_id == NULL);
+  gtk_widget_set_visible (self->remove_group, self->template_id != NULL);
+}
+
+/* The name of the template shown, as saved (NULL: a new one). */
+static const char *
+shown_name (CrmTemplateDialog *self)
+{
+  guint selected = adw_combo_row_get_selected (self->template_row);
+
+  if (self->template_id == NULL || selected >= self->template_names->len)
+    return NULL;
+  return self->template_names->pdata[selected];
 }
 
 static void
@@ -291,6 +302,8 @@ crm_template_dialog_save (CrmTemplateDialog *self)
     .body = body,
     .html = html,
     .keep = (const char *const *) keep->pdata,
+    /* a saved template given a new name is renamed, with the rules that send it */
+    .was = shown_name (self),
   };
   id = crm_message_template_compose (store, changeset, &spec, &error);
   if (id == NULL || !crm_context_apply (self->context, changeset, &error))
@@ -311,6 +324,41 @@ save_action (GtkWidget  *widget,
              GVariant   *parameter)
 {
   crm_template_dialog_save (CRM_TEMPLATE_DIALOG (widget));
+}
+
+gboolean
+crm_template_dialog_remove (CrmTemplateDialog *self)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *done = NULL;
+
+  g_return_val_if_fail (CRM_IS_TEMPLATE_DIALOG (self), FALSE);
+
+  if ((name = g_strdup (shown_name (self))) == NULL)
+    return FALSE;
+  crm_changeset_set_actor (changeset, crm_context_get_user_id (self->context));
+  if (!crm_message_template_remove (crm_context_get_store (self->context), changeset, name,
+                                    &error) ||
+      !crm_context_apply (self->context, changeset, &error))
+    {
+      set_problem (self, error->message);
+      return FALSE;
+    }
+  done = g_strdup_printf (_("Template «%s» removed"), name);
+  crm_undo_toast_show_last (GTK_WIDGET (self), self->context, done);
+  fill_template_list (self, NULL);
+  show_template (self, NULL);
+  return TRUE;
+}
+
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  crm_template_dialog_remove (CRM_TEMPLATE_DIALOG (widget));
 }
 
 static void
@@ -334,6 +382,7 @@ crm_template_dialog_class_init (CrmTemplateDialogClass *klass)
 
   object_class->finalize = crm_template_dialog_finalize;
   gtk_widget_class_install_action (widget_class, "dialog.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "dialog.remove", NULL, remove_action);
   crm_window_class_install_cancel (widget_class, "dialog.cancel");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK,
                                        "dialog.save", NULL);
@@ -375,6 +424,7 @@ crm_template_dialog_init (CrmTemplateDialog *self)
   GtkWidget *top = adw_preferences_group_new ();
   GtkWidget *text = adw_preferences_group_new ();
   GtkStringList *channel_names = gtk_string_list_new (NULL);
+  GtkWidget *remove = gtk_button_new_with_mnemonic (_("_Remove Template"));
 
   self->template_names = g_ptr_array_new_with_free_func (g_free);
   self->template_labels = gtk_string_list_new (NULL);
@@ -434,6 +484,13 @@ crm_template_dialog_init (CrmTemplateDialog *self)
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (text));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (self->html_group));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (self->files_group));
+  /* removing it: undone from the toast, refused while a rule sends it */
+  self->remove_group = adw_preferences_group_new ();
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "dialog.remove");
+  gtk_widget_add_css_class (remove, "destructive-action");
+  gtk_widget_set_halign (remove, GTK_ALIGN_CENTER);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->remove_group), remove);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (self->remove_group));
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);
   adw_window_set_content (ADW_WINDOW (self), box);

@@ -33,6 +33,9 @@ void               crm_template_dialog_set_fields (CrmTemplateDialog *self,
                                                    const char        *html);
 /* Saves as «Save» does, without closing; FALSE with the dialog saying what is wrong. */
 gboolean           crm_template_dialog_save       (CrmTemplateDialog *self);
+/* Removes the template shown as «Remove Template» does (undone from the toast); FALSE with
+ * the dialog saying why (a rule sends it) or when a new one is shown. */
+gboolean           crm_template_dialog_remove     (CrmTemplateDialog *self);
 /* What the dialog says is wrong (NULL: nothing). */
 const char        *crm_template_dialog_get_problem (CrmTemplateDialog *self);
 /* «Attachments» (files can be attached once the template is saved). */

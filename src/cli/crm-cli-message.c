@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-cli-message.c — `message template add|list`, `message send`, `message list`:
+/* crm-cli-message.c — `message template add|list|rename|remove`, `message send`, `message list`:
  * messages to a deal's client or a colleague, delivered by the server after the next
  * sync (its e-mail, SMS or Telegram channel), and their delivery state. */
 #define G_LOG_DOMAIN "voronka-cli"
@@ -53,7 +53,8 @@ template_add (CrmCli   *cli,
     return FALSE;
   if (!g_str_equal (argv[1], "add"))
     return crm_cli_usage_error (error, _("“message template %s”: the commands are “message "
-                                         "template add NAME” and “message template list”"),
+                                         "template add NAME”, “list”, “rename NAME NEW” and "
+                                         "“remove NAME”"),
                                 argv[1]);
   if (!crm_cli_require (channel, "--channel", error) ||
       !crm_cli_require (body, "--body", error) ||
@@ -85,7 +86,7 @@ template_add (CrmCli   *cli,
         return FALSE;
     }
   spec = (CrmTemplateSpec) { argv[2], channel, subject, body, html, NULL,
-                             (const char *const *) attach };
+                             (const char *const *) attach, NULL };
   id = crm_message_template_save (cli->store, cli->actor_id, &spec, error);
   if (id == NULL)
     return FALSE;
@@ -160,6 +161,45 @@ template_list (CrmCli   *cli,
   return TRUE;
 }
 
+/* `message template rename NAME NEW` and `message template remove NAME` (administrators) */
+static gboolean
+template_rename_or_remove (CrmCli   *cli,
+                           gboolean  rename,
+                           int       argc,
+                           char    **argv,
+                           GError  **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+  if (!crm_cli_parse (cli, rename ? "message template rename" : "message template remove",
+                      rename ? "NAME NEW" : "NAME",
+                      rename ? _("Rename a message template (administrators); the rules that "
+                                 "send it are changed with it. With --json: {\"name\"}.")
+                             : _("Remove a message template and its files (administrators); "
+                                 "refused while a rule sends it. With --json: {\"name\"}."),
+                      NULL, &argc, &argv, rename ? 3 : 2, error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  crm_changeset_set_actor (changeset, cli->actor_id);
+  if (rename ? !crm_message_template_rename (cli->store, changeset, argv[2], argv[3], error)
+             : !crm_message_template_remove (cli->store, changeset, argv[2], error))
+    return FALSE;
+  if (!crm_store_apply (cli->store, changeset, error))
+    return FALSE;
+  if (cli->json)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+
+      json_object_set_string_member (object, "name", rename ? argv[3] : argv[2]);
+      crm_cli_print_json_object (object);
+    }
+  else if (rename)
+    g_print (_("Renamed the template «%s» to «%s»\n"), argv[2], argv[3]);
+  else
+    g_print (_("Removed the template «%s»\n"), argv[2]);
+  return TRUE;
+}
+
 gboolean
 crm_cli_message_template (CrmCli   *cli,
                           int       argc,
@@ -170,6 +210,9 @@ crm_cli_message_template (CrmCli   *cli,
     {
       if (g_str_equal (argv[i], "list"))
         return template_list (cli, argc, argv, error);
+      if (g_str_equal (argv[i], "rename") || g_str_equal (argv[i], "remove"))
+        return template_rename_or_remove (cli, g_str_equal (argv[i], "rename"), argc, argv,
+                                          error);
       if (argv[i][0] != '-')
         break;
     }

@@ -133,7 +133,8 @@ static const Command commands[] = {
   { "call", "list", crm_cli_call_list, N_("List phone calls, missed ones first with --today") },
   { "call", "show", crm_cli_call_show, N_("Show a phone call with its recording") },
   { "message", "template", crm_cli_message_template,
-    N_("Add (admins) or list message templates: message template add NAME|list") },
+    N_("Add, rename, remove (admins) or list message templates: message template "
+       "add NAME|list|rename NAME NEW|remove NAME") },
   { "message", "send", crm_cli_message_send,
     N_("Queue an e-mail, SMS or Telegram message about a deal; the server sends it") },
   { "message", "list", crm_cli_message_list, N_("List messages and how their delivery went") },

@@ -303,6 +303,131 @@ check_files (const char         *name,
   return TRUE;
 }
 
+/* Counts the "template" members naming @name anywhere in @node (a rule's definition: its
+ * triggers, actions and the actions inside them); with @rename_to, renames them. */
+static guint
+template_refs (JsonNode   *node,
+               const char *name,
+               const char *rename_to)
+{
+  guint found = 0;
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        found += template_refs (json_array_get_element (array, i), name, rename_to);
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          JsonNode *member = json_object_get_member (object, l->data);
+
+          if (g_str_equal (l->data, "template") && JSON_NODE_HOLDS_VALUE (member) &&
+              g_strcmp0 (json_node_get_string (member), name) == 0)
+            {
+              found++;
+              if (rename_to != NULL)
+                json_object_set_string_member (object, "template", rename_to);
+            }
+          else
+            found += template_refs (member, name, rename_to);
+        }
+    }
+  return found;
+}
+
+/* The rules that name the template @name (turned off or on; without @rename_to only those
+ * turned on): their names (with @rename_to, their definitions renamed into @changeset).
+ * NULL with @error when the rules cannot be read. */
+static GPtrArray *
+rules_naming_template (CrmStore      *store,
+                       const char    *name,
+                       const char    *rename_to,
+                       CrmChangeset  *changeset,
+                       GError       **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    rename_to != NULL
+      ? "SELECT id, name, definition FROM rule WHERE deleted = 0 ORDER BY position, name, id"
+      : "SELECT id, name, definition FROM rule WHERE deleted = 0 AND enabled = 1"
+        " ORDER BY position, name, id",
+    error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) definition = json_from_string (
+        (const char *) sqlite3_column_text (stmt, 2), NULL);
+
+      if (definition == NULL || template_refs (definition, name, rename_to) == 0)
+        continue;
+      g_ptr_array_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      if (rename_to != NULL)
+        crm_change_set_node (crm_changeset_touch (changeset, "rule",
+                                                  (const char *) sqlite3_column_text (stmt, 0)),
+                             "definition", g_steal_pointer (&definition));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "read the rules");
+      return NULL;
+    }
+  return g_steal_pointer (&names);
+}
+
+static char *
+existing_template (CrmStore    *store,
+                   const char  *name,
+                   GError     **error)
+{
+  char *id = name != NULL ? template_id_by_name (store, name) : NULL;
+
+  if (id == NULL)
+    g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                 _("There is no message template «%s»; “voronkactl message template list” "
+                   "shows them"), name != NULL ? name : "");
+  return id;
+}
+
+/* Renames the template @id from @name to @new_name in @changeset, with the rules that name
+ * it. */
+static gboolean
+rename_into (CrmStore      *store,
+             CrmChangeset  *changeset,
+             const char    *id,
+             const char    *name,
+             const char    *new_name,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *stripped = g_strstrip (g_strdup (new_name != NULL ? new_name : ""));
+
+  if (*stripped == '\0')
+    return invalid (error, _("A template needs a name"));
+  if (g_str_equal (stripped, name))
+    return TRUE;
+  if ((taken = template_id_by_name (store, stripped)) != NULL)
+    return invalid (error, _("There is already a message template «%s»; choose another name "
+                             "or remove that one first"), stripped);
+  /* the rules that send it keep sending it */
+  if ((rules = rules_naming_template (store, name, stripped, changeset, error)) == NULL)
+    return FALSE;
+  crm_change_set_string (crm_changeset_touch (changeset, "message_template", id), "name",
+                         stripped);
+  return TRUE;
+}
+
 /* The template's change into @into (the caller applies it; no files to copy then), or
  * into a change set of its own, applied. */
 static char *
@@ -320,6 +445,7 @@ save_template (CrmStore               *store,
   const char *html = spec->html;
   const char *const *keep = spec->keep;
   const char *const *attach = spec->attach;
+  const char *was = spec->was != NULL && *spec->was != '\0' ? spec->was : NULL;
   g_autoptr(CrmChangeset) own = into == NULL ? crm_changeset_new () : NULL;
   CrmChangeset *changeset = into != NULL ? into : own;
   g_autoptr(GArray) stored = g_array_new (FALSE, TRUE, sizeof (CrmAttachmentFile));
@@ -356,7 +482,10 @@ save_template (CrmStore               *store,
       !crm_message_check_placeholders (body, error))
     return NULL;
 
-  id = template_id_by_name (store, name);
+  if (was != NULL && (id = existing_template (store, was, error)) == NULL)
+    return NULL;
+  if (was == NULL)
+    id = template_id_by_name (store, name);
   if (replace_extras && id != NULL)
     {
       if ((before = crm_attachment_list (store, "message_template", id, error)) == NULL)
@@ -396,7 +525,12 @@ save_template (CrmStore               *store,
       crm_change_set_int (change, "created_at", now);
     }
   else
-    change = crm_changeset_touch (changeset, "message_template", id);
+    {
+      /* renamed with the rules that name it, in the same change set */
+      if (was != NULL && !rename_into (store, changeset, id, was, name, error))
+        goto refused;
+      change = crm_changeset_touch (changeset, "message_template", id);
+    }
   crm_changeset_set_actor (changeset, actor_id);
   crm_change_set_string (change, "channel", channel);
   if (subject != NULL && *subject != '\0')
@@ -470,7 +604,7 @@ crm_message_template_add (CrmStore    *store,
                           const char  *body,
                           GError     **error)
 {
-  const CrmTemplateSpec spec = { name, channel, subject, body, NULL, NULL, NULL };
+  const CrmTemplateSpec spec = { name, channel, subject, body, NULL, NULL, NULL, NULL };
 
   return save_template (store, NULL, actor_id, &spec, FALSE, error);
 }
@@ -497,6 +631,61 @@ crm_message_template_compose (CrmStore               *store,
   /* a copy: the change set's own is set again */
   actor = g_strdup (crm_changeset_get_actor (changeset));
   return save_template (store, changeset, actor, spec, TRUE, error);
+}
+
+gboolean
+crm_message_template_remove (CrmStore      *store,
+                             CrmChangeset  *changeset,
+                             const char    *name,
+                             GError       **error)
+{
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(JsonNode) files = NULL;
+  g_autofree char *id = NULL;
+  JsonArray *array;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if ((id = existing_template (store, name, error)) == NULL ||
+      (rules = rules_naming_template (store, name, NULL, NULL, error)) == NULL)
+    return FALSE;
+  if (rules->len > 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (rules, NULL);
+      joined = g_strjoinv ("», «", (char **) rules->pdata);
+      return invalid (error, ngettext ("The rule «%s» sends the template «%s»: change the "
+                                       "rule or turn it off first",
+                                       "The rules «%s» send the template «%s»: change the "
+                                       "rules or turn them off first", rules->len - 1),
+                      joined, name);
+    }
+  if ((files = crm_attachment_list (store, "message_template", id, error)) == NULL)
+    return FALSE;
+  array = json_node_get_array (files);
+  crm_change_set_bool (crm_changeset_touch (changeset, "message_template", id), "deleted", TRUE);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    crm_change_set_bool (crm_changeset_touch (changeset, "attachment",
+                                              json_object_get_string_member (
+                                                json_array_get_object_element (array, i), "id")),
+                         "deleted", TRUE);
+  return TRUE;
+}
+
+gboolean
+crm_message_template_rename (CrmStore      *store,
+                             CrmChangeset  *changeset,
+                             const char    *name,
+                             const char    *new_name,
+                             GError       **error)
+{
+  g_autofree char *id = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  return (id = existing_template (store, name, error)) != NULL &&
+         rename_into (store, changeset, id, name, new_name, error);
 }
 
 gboolean

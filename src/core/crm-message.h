@@ -63,7 +63,9 @@ char             *crm_message_template_add     (CrmStore    *store,
  * sms or telegram), @subject (an e-mail's; NULL for the others), @body, and for e-mail the
  * author's own HTML body @html (NULL: none; placeholders checked; their values are
  * HTML-escaped when a message is filled), @keep — which of the files it had stay
- * (attachment ids; NULL: none) — and @attach, the files it gets (paths; NULL: none). */
+ * (attachment ids; NULL: none) — and @attach, the files it gets (paths; NULL: none). With
+ * @was, the template called so is renamed to @name (the rules that name it follow; NOT_FOUND
+ * when there is none, INVALID_INPUT when another template has @name). */
 typedef struct {
   const char         *name;
   const char         *channel;
@@ -72,6 +74,7 @@ typedef struct {
   const char         *html;
   const char *const  *keep;
   const char *const  *attach;
+  const char         *was;
 } CrmTemplateSpec;
 
 /* crm_message_template_add() with all of @spec: a commercial offer as a PDF among the files.
@@ -92,6 +95,22 @@ char             *crm_message_template_compose (CrmStore               *store,
                                                 CrmChangeset           *changeset,
                                                 const CrmTemplateSpec  *spec,
                                                 GError                **error);
+/* Removes the template @name and its files (admins only) in @changeset, which the caller
+ * applies. NOT_FOUND when there is none; INVALID_INPUT naming the rules turned on that still
+ * send it. */
+gboolean          crm_message_template_remove  (CrmStore      *store,
+                                                CrmChangeset  *changeset,
+                                                const char    *name,
+                                                GError       **error);
+/* Renames the template @name to @new_name (admins only) in @changeset, which the caller
+ * applies, with the rules that send it or wait for it to be opened. Messages already queued
+ * keep the name they were made from. NOT_FOUND when there is none; INVALID_INPUT for an
+ * empty name or one another template has. */
+gboolean          crm_message_template_rename  (CrmStore      *store,
+                                                CrmChangeset  *changeset,
+                                                const char    *name,
+                                                const char    *new_name,
+                                                GError       **error);
 /* Whether the file at @path may be attached to the template @template_id: it is a file,
  * the template is an e-mail one, and its files with this one fit
  * CRM_MESSAGE_MAX_ATTACHMENTS_BYTES. INVALID_INPUT saying which otherwise. */
