@@ -100,6 +100,10 @@ _crm_store_write_change (CrmStore         *self,
       return NULL;
     }
 
+  /* a bulk apply's waiting rows are written before anything might read them */
+  if (!_crm_store_rows_before_write (self, change->entity, change->entity_id, error))
+    return NULL;
+
   op = g_new0 (CrmOp, 1);
   op->op_id = crm_store_new_id (self);
   op->hlc = crm_hlc_now (&self->clock, now);
@@ -221,6 +225,7 @@ fail (CrmStore  *self,
   report_sql_failure (self, error);
   undo_transaction (self);
   _crm_store_batch_changelog (self, FALSE);
+  _crm_store_batch_rows (self, FALSE);
   g_clear_pointer (&self->bulk_contacts, g_ptr_array_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
@@ -232,6 +237,7 @@ rollback (CrmStore *self)
 {
   undo_transaction (self);
   _crm_store_batch_changelog (self, FALSE);
+  _crm_store_batch_rows (self, FALSE);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
   return FALSE;
@@ -346,6 +352,7 @@ transact (CrmStore         *self,
         {
           self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
           _crm_store_batch_changelog (self, TRUE);
+          _crm_store_batch_rows (self, TRUE);
         }
       for (guint i = 0; i < n_changes; i++)
         {
@@ -363,8 +370,9 @@ transact (CrmStore         *self,
           g_autoptr(GPtrArray) contacts = g_steal_pointer (&self->bulk_contacts);
 
           bulk_progress (self, n_changes, 0);
-          if (!_crm_store_flush_changelog (self, error))
+          if (!_crm_store_flush_rows (self, error) || !_crm_store_flush_changelog (self, error))
             return fail (self, error);
+          _crm_store_batch_rows (self, FALSE);
           _crm_store_batch_changelog (self, FALSE);
           if (!write_bulk_search_rows (self, contacts, error))
             return fail (self, error);

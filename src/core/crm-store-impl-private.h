@@ -42,6 +42,9 @@ struct _CrmStore
   guint         bulk_n_changes; /* the changes of the bulk apply in progress */
   GPtrArray    *changelog_batch; /* CrmOp* (pending_ops'), rows not yet written, or NULL */
   GPtrArray    *changelog_batch_fields; /* their fields' canonical texts */
+  GPtrArray    *row_batch;     /* new rows waiting for their INSERT (crm-merge.c), or NULL */
+  GHashTable   *row_batch_ids; /* their ids */
+  char         *row_batch_sql; /* their single-row INSERT (all of one shape) */
 };
 
 /* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account
@@ -65,6 +68,20 @@ void          _crm_store_batch_changelog     (CrmStore     *self,
                                               gboolean      batch);
 /* Writes the rows waiting in the batch (their ops' seq set); the batch stays open. */
 gboolean      _crm_store_flush_changelog     (CrmStore     *self,
+                                              GError      **error);
+
+/* crm-merge.c: a bulk apply's new contacts and companies, written 100 rows to an INSERT.
+ * Opens (@batch) or drops, unwritten, the batch of new rows. */
+void          _crm_store_batch_rows          (CrmStore     *self,
+                                              gboolean      batch);
+/* Writes the rows waiting in the batch; the batch stays open. */
+gboolean      _crm_store_flush_rows          (CrmStore     *self,
+                                              GError      **error);
+/* Before any write of @entity_id: the waiting rows are written when it is one of them or
+ * of a kind that does not wait (anything it reads must be there). */
+gboolean      _crm_store_rows_before_write   (CrmStore     *self,
+                                              const char   *entity,
+                                              const char   *entity_id,
                                               GError      **error);
 /* The ops @stmt selects (CRM_CHANGELOG_OP_COLUMNS), stepped to its end. */
 GPtrArray    *_crm_store_collect_ops         (CrmStore     *self,

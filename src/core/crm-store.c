@@ -58,6 +58,7 @@ crm_store_finalize (GObject *object)
   g_clear_pointer (&self->refusal, json_object_unref);
   g_clear_pointer (&self->pending_ops, g_ptr_array_unref);
   _crm_store_batch_changelog (self, FALSE);
+  _crm_store_batch_rows (self, FALSE);
   g_clear_pointer (&self->last_ops, g_ptr_array_unref);
 
   G_OBJECT_CLASS (crm_store_parent_class)->finalize (object);
