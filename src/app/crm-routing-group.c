@@ -73,31 +73,6 @@ add_row (CrmRoutingGroup *self,
   return row;
 }
 
-/* «A, B, C» of a list of names, or NULL when empty. */
-static char *
-names (JsonObject *object,
-       const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-  g_autoptr(GString) text = g_string_new (NULL);
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-        continue;
-      if (text->len > 0)
-        g_string_append (text, ", ");
-      g_string_append (text, json_node_get_string (item));
-    }
-  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
-}
-
 /* «Мария Кузнецова — 104, Денис Морозов — 105», or NULL when nobody has an extension. */
 static char *
 extensions_text (CrmContext *context)
@@ -146,8 +121,8 @@ add_routing (CrmRoutingGroup *self,
              const char      *account)
 {
   g_autoptr(GPtrArray) rules = crm_call_routing_rules (routing);
-  g_autofree char *group_users = names (routing, "ring_group_users");
-  g_autofree char *managers = names (routing, "managers");
+  g_autofree char *group_users = crm_json_join_strings (routing, "ring_group_users");
+  g_autofree char *managers = crm_json_join_strings (routing, "managers");
   g_autofree char *extensions = extensions_text (context);
   g_autofree char *ring_command = g_strdup_printf (
     "voronka-server --data DIR telephony set %s --pipeline PIPELINE --ring-group GROUP "

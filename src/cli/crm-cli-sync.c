@@ -8,6 +8,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "crm-stdin.h"
 #include "crm-cli.h"
 #include "crm-cli-sync-watch.h"
 #include "crm-attachment.h"
@@ -50,33 +51,6 @@ to_cli_error (GError *error)
   result = g_error_new_literal (CRM_STORE_ERROR, code, error->message);
   g_error_free (error);
   return result;
-}
-
-static char *
-read_password (GError **error)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  int c;
-
-  while ((c = getchar ()) != EOF && c != '\n')
-    {
-      if (line->len >= 1024)
-        {
-          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       _("The password on standard input is longer than 1024 bytes"));
-          return NULL;
-        }
-      g_string_append_c (line, (char) c);
-    }
-  if (line->len > 0 && line->str[line->len - 1] == '\r')
-    g_string_truncate (line, line->len - 1);
-  if (line->len == 0)
-    {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("--password-stdin: no password on standard input"));
-      return NULL;
-    }
-  return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
 /* What a replica remembers of its last sync ("sync.server", "sync.user", "sync.ca": the
@@ -643,7 +617,7 @@ crm_cli_sync (CrmCli   *cli,
     {
       g_autoptr(CrmSession) session = NULL;
 
-      password = read_password (error);
+      password = crm_read_password_stdin (error);
       if (password == NULL)
         return FALSE;
       session = crm_sync_client_redeem_invite (client, invite, password, NULL, &local_error);
@@ -668,7 +642,7 @@ crm_cli_sync (CrmCli   *cli,
   else if (password_stdin)
     {
       /* a fresh sign-in; the token it gives replaces any saved one */
-      password = read_password (error);
+      password = crm_read_password_stdin (error);
       if (password == NULL)
         return FALSE;
       crm_sync_client_set_password (client, password);
@@ -856,7 +830,7 @@ crm_cli_remembered_client (CrmCli    *cli,
     crm_sync_client_set_ca_file (client, preset->ca_file, NULL);
   if (password_stdin)
     {
-      g_autofree char *password = read_password (error);
+      g_autofree char *password = crm_read_password_stdin (error);
 
       if (password == NULL)
         return NULL;

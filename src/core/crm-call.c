@@ -1278,37 +1278,13 @@ crm_call_days_text (guint days)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static char *
-described_names (JsonObject *description,
-                 const char *member)
-{
-  JsonNode *node = json_object_get_member (description, member);
-  g_autoptr(GString) text = g_string_new (NULL);
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-        continue;
-      if (text->len > 0)
-        g_string_append (text, ", ");
-      g_string_append (text, json_node_get_string (item));
-    }
-  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
-}
-
 GPtrArray *
 crm_call_routing_rules (JsonObject *description)
 {
   GPtrArray *rules = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *days = crm_call_days_text (
     (guint) json_object_get_int_member_with_default (description, "working_days", 0));
-  g_autofree char *duty = described_names (description, "on_duty");
+  g_autofree char *duty = crm_json_join_strings (description, "on_duty");
   guint seconds = (guint) json_object_get_int_member_with_default (description, "ring_seconds",
                                                                    DEFAULT_RING_SECONDS);
 

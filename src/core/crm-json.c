@@ -31,6 +31,30 @@ crm_json_string (JsonObject *object,
   return object != NULL ? crm_json_node_string (json_object_get_member (object, member)) : NULL;
 }
 
+char *
+crm_json_join_strings (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      const char *item = crm_json_node_string (json_array_get_element (array, i));
+
+      if (item == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      g_string_append (text, item);
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
 void
 crm_json_set_string_or_null (JsonObject *object,
                              const char *member,

@@ -36,6 +36,12 @@ const char *crm_json_string_or          (JsonObject  *object,
                                          const char  *member,
                                          const char  *fallback);
 
+/* The strings of the array member @member of @object joined with ", " («A, B, C»; items
+ * that are not strings are passed over), or NULL when there are none, the member is
+ * missing or not an array, or @object is NULL. */
+char       *crm_json_join_strings       (JsonObject  *object,
+                                         const char  *member);
+
 /* Sets @member of @object to @value, or to null when @value is NULL. */
 void        crm_json_set_string_or_null (JsonObject  *object,
                                          const char  *member,

@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "crm-stdin.h"
 #include "crm-json.h"
 #include "crm-server-admin.h"
 #include "crm-server-channels.h"
@@ -154,7 +155,7 @@ crm_server_cmd_account_create (const char  *data_dir,
     return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
 
   if ((template_name != NULL && (root = crm_template_load (template_name, &error)) == NULL) ||
-      (password = crm_server_read_password_stdin (&error)) == NULL ||
+      (password = crm_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
       (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_create_account (storage, argv[1], root, admin, hash, &error))
@@ -392,7 +393,7 @@ crm_server_cmd_user_add (const char  *data_dir,
   if (!password_stdin)
     return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
 
-  if ((password = crm_server_read_password_stdin (&error)) == NULL ||
+  if ((password = crm_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
       (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       !crm_server_storage_add_user (storage, argv[1], argv[2], role ? role : "rep", hash, &error))
@@ -950,7 +951,7 @@ crm_server_cmd_user_password (const char  *data_dir,
     return crm_server_command_usage (_("user password takes an ACCOUNT and a user NAME"));
   if (!password_stdin)
     return crm_server_command_usage (_("--password-stdin is required (passwords never go on the command line)"));
-  if ((password = crm_server_read_password_stdin (&error)) == NULL ||
+  if ((password = crm_read_password_stdin (&error)) == NULL ||
       (hash = crm_server_hash_password (password, &error)) == NULL ||
       (storage = crm_server_admin_open_storage (data_dir, &error)) == NULL ||
       (revoked = crm_server_storage_set_password (storage, argv[1], argv[2], hash, &error)) < 0)

@@ -143,29 +143,3 @@ crm_server_hash_token (const char *token)
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
 }
 
-char *
-crm_server_read_password_stdin (GError **error)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  int c;
-
-  while ((c = getchar ()) != EOF && c != '\n')
-    {
-      if (line->len > 1024)
-        {
-          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                       _("The password on standard input is longer than 1024 bytes"));
-          return NULL;
-        }
-      g_string_append_c (line, (char) c);
-    }
-  if (line->len > 0 && line->str[line->len - 1] == '\r')
-    g_string_truncate (line, line->len - 1);
-  if (line->len == 0)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("No password on standard input (--password-stdin reads one line)"));
-      return NULL;
-    }
-  return g_string_free (g_steal_pointer (&line), FALSE);
-}

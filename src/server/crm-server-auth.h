@@ -35,7 +35,4 @@ char     *crm_server_new_invite_code      (void);
  * is no code at all. */
 char     *crm_server_normalize_invite_code (const char *code);
 
-/* Reads a password from standard input (one line, the newline dropped). */
-char     *crm_server_read_password_stdin  (GError     **error);
-
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "crm-stdin.h"
 #include "crm-server-channels.h"
 #include "crm-server-admin.h"
 #include "crm-server-command.h"
@@ -893,7 +894,7 @@ crm_server_cmd_channel_set (const char  *data_dir,
   channel.kind = (char *) kind;
 
   if ((password_stdin || token_stdin) &&
-      (channel.secret = crm_server_read_password_stdin (&error)) == NULL)
+      (channel.secret = crm_read_password_stdin (&error)) == NULL)
     return crm_server_command_fail (error);
   if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
       !crm_server_channels_set (channels, account_id, &channel, &error))

@@ -24,6 +24,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "crm-stdin.h"
 #include "crm-server-mailboxes.h"
 #include "crm-server-auth.h"
 #include "crm-server-command.h"
@@ -1045,7 +1046,7 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
         return crm_server_command_usage (_("--ca-file: cannot read %s"), ca_path);
     }
 
-  if ((password = crm_server_read_password_stdin (&error)) == NULL ||
+  if ((password = crm_read_password_stdin (&error)) == NULL ||
       (storage = open_storage (data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
   if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
