@@ -3,7 +3,9 @@
  * voronkactl with the clock pinned: call lists from complex filters and saved lists
  * (S4-1: every kind of test, 170 rows when 170 match, the first letters of a surname
  * inside a list, malformed expressions refused naming the place, a saved list seen on a
- * second replica after sync through a real voronka-server), mass deal creation as one
+ * second replica after sync through a real voronka-server; the same over deals: pipeline,
+ * stage, status, contact, amount, dates, a saved list of deals, export --filter), mass
+ * deal creation as one
  * undoable change and the deal whose event is today closed as won (S4-3) — on creation,
  * on a change of its date, and by the timer on the day itself —, RFM segments,
  * their transitions and the report (S4-5). */
@@ -57,11 +59,13 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* The names `contact list ARGS…` prints, sorted, joined by ", ". */
+/* The @member of each row `ENTITY list ARGS…` prints, sorted, joined by ", ". */
 static char *
-names_of (Fixture    *f,
-          const char *first,
-          ...)
+listed_valist (Fixture    *f,
+               const char *entity,
+               const char *member,
+               const char *first,
+               va_list     ap)
 {
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autoptr(GPtrArray) names = g_ptr_array_new ();
@@ -69,30 +73,57 @@ names_of (Fixture    *f,
   g_autoptr(JsonNode) node = NULL;
   const char *arg;
   JsonArray *array;
-  va_list ap;
 
   g_ptr_array_add (args, "--db");
   g_ptr_array_add (args, f->db);
   g_ptr_array_add (args, "--now");
   g_ptr_array_add (args, NOW);
   g_ptr_array_add (args, "--json");
-  g_ptr_array_add (args, "contact");
+  g_ptr_array_add (args, (gpointer) entity);
   g_ptr_array_add (args, "list");
-  va_start (ap, first);
   for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
     g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
   g_ptr_array_add (args, NULL);
   crm_test_run_cli_argv (&run, (const char * const *) args->pdata);
   if (run.status != 0)
-    g_error ("contact list failed (%d): %s%s", run.status, run.out, run.err);
+    g_error ("%s list failed (%d): %s%s", entity, run.status, run.out, run.err);
   node = crm_test_parse_json (run.out);
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
-    g_ptr_array_add (names, (gpointer) str (json_array_get_object_element (array, i), "name"));
+    g_ptr_array_add (names, (gpointer) str (json_array_get_object_element (array, i), member));
   g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   return g_strjoinv (", ", (char **) names->pdata);
+}
+
+/* The names `contact list ARGS…` prints, sorted, joined by ", ". */
+static char *
+names_of (Fixture    *f,
+          const char *first,
+          ...)
+{
+  va_list ap;
+  char *names;
+
+  va_start (ap, first);
+  names = listed_valist (f, "contact", "name", first, ap);
+  va_end (ap);
+  return names;
+}
+
+/* The titles `deal list ARGS…` prints, sorted, joined by ", ". */
+static char *
+titles_of (Fixture    *f,
+           const char *first,
+           ...)
+{
+  va_list ap;
+  char *titles;
+
+  va_start (ap, first);
+  titles = listed_valist (f, "deal", "title", first, ap);
+  va_end (ap);
+  return titles;
 }
 
 #define assert_filter(f, expr, expected) \
@@ -231,6 +262,203 @@ test_malformed (Fixture       *f,
     message = crm_test_assert_refused (&run, "invalid-input");
     g_assert_nonnull (strstr (message, "at character 9"));
     g_assert_cmpuint (crm_test_take_length (OK (f, "list", "list")), ==, 0);
+  }
+}
+
+#define assert_deal_filter(f, expr, expected) \
+  G_STMT_START { \
+    g_autofree char *found_ = titles_of ((f), "--filter", (expr), NULL); \
+    if (g_strcmp0 (found_, (expected)) != 0) \
+      g_error ("deal filter «%s»: expected [%s], got [%s]", (expr), (expected), found_); \
+  } G_STMT_END
+
+/* Four deals of the event organizer for the deal filters: Форум А (Автомир, VIP, an
+ * invoice moved to «Оплачено» on 02-25), Форум Д (Дилер Плюс, Семинар, at «Счёт
+ * выставлен»), Семинар юристов (won on 01-15, Сидоров, VIP and Юристы) and Аудит
+ * (Консалтинг, no amount, today). */
+static void
+add_filter_deals (Fixture *f)
+{
+  g_autoptr(JsonNode) forum = NULL;
+
+  forum = OK_AT (f, "2026-02-10T12:00:00Z", "deal", "add", "--pipeline", "Мероприятия",
+                 "--stage", "Счёт выставлен", "--title", "Форум А", "--company", "ООО Автомир",
+                 "--contact", "Петров Иван", "--tag", "VIP", "--amount", "120000.00",
+                 "--field", "event_date=2026-04-15", "--field", "guest_count=3",
+                 "--responsible", "Олег Ильин");
+  json_node_unref (OK_AT (f, "2026-02-25T12:00:00Z", "deal", "move",
+                          str (json_node_get_object (forum), "id"), "--stage", "Оплачено"));
+  json_node_unref (OK_AT (f, "2026-02-20T12:00:00Z", "deal", "add", "--pipeline", "Мероприятия",
+                          "--stage", "Счёт выставлен", "--title", "Форум Д",
+                          "--company", "АО Дилер Плюс", "--tag", "Семинар",
+                          "--amount", "60000.00", "--field", "event_date=2026-04-15",
+                          "--field", "guest_count=1"));
+  json_node_unref (OK_AT (f, "2026-01-15T12:00:00Z", "deal", "add", "--pipeline", "Мероприятия",
+                          "--stage", "Успешно реализовано", "--title", "Семинар юристов",
+                          "--contact", "Сидоров Олег", "--tag", "Юристы", "--tag", "VIP",
+                          "--amount", "30000.00", "--field", "event_date=2026-01-20",
+                          "--field", "guest_count=12"));
+  json_node_unref (OK (f, "deal", "add", "--pipeline", "Консалтинг", "--title", "Аудит"));
+}
+
+/* S4-1 over deals: every kind of test, alone and combined; a saved list of deals; the
+ * first letters of a title inside it; the export of what a filter leaves. */
+static void
+test_deal_filters (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *csv = g_build_filename (f->dir, "deals.csv", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) list = NULL;
+  g_autoptr(JsonNode) lists = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  add_filter_deals (f);
+  /* pipeline, stage, status */
+  assert_deal_filter (f, "pipeline = Консалтинг", "Аудит");
+  assert_deal_filter (f, "stage = «Счёт выставлен»", "Форум Д");
+  assert_deal_filter (f, "stage != «Счёт выставлен» and pipeline = Мероприятия",
+                      "Семинар юристов, Форум А");
+  assert_deal_filter (f, "status = won", "Семинар юристов");
+  assert_deal_filter (f, "status = open", "Аудит, Форум А, Форум Д");
+  assert_deal_filter (f, "status = lost", "");
+  /* tags: all, any, none, one */
+  assert_deal_filter (f, "tags all (VIP, Юристы)", "Семинар юристов");
+  assert_deal_filter (f, "tags any (VIP, Семинар)", "Семинар юристов, Форум А, Форум Д");
+  assert_deal_filter (f, "tags none (VIP)", "Аудит, Форум Д");
+  assert_deal_filter (f, "tag = Семинар", "Форум Д");
+  /* responsible, company, contact */
+  assert_deal_filter (f, "responsible = \"Олег Ильин\"", "Форум А");
+  assert_deal_filter (f, "company = «ООО Автомир»", "Форум А");
+  assert_deal_filter (f, "company is empty", "Аудит, Семинар юристов");
+  assert_deal_filter (f, "contact = «Сидоров Олег»", "Семинар юристов");
+  assert_deal_filter (f, "contact is empty", "Аудит, Форум Д");
+  /* the amount: range, comparison, empty */
+  assert_deal_filter (f, "amount between 50000 and 150000", "Форум А, Форум Д");
+  assert_deal_filter (f, "amount >= 100000.00", "Форум А");
+  assert_deal_filter (f, "amount is empty", "Аудит");
+  /* custom fields: the event date, a number, empty */
+  assert_deal_filter (f, "field.event_date = 2026-04-15", "Форум А, Форум Д");
+  assert_deal_filter (f, "field.event_date between 2026-04-01 and 2026-04-30 and "
+                         "field.guest_count > 2", "Форум А");
+  assert_deal_filter (f, "field.event_date is empty", "Аудит");
+  assert_deal_filter (f, "field.guest_count is not empty and field.event_date < 2026-03-01",
+                      "Семинар юристов");
+  /* dates: created, stage entered, won, closed */
+  assert_deal_filter (f, "created < 2026-02-01", "Семинар юристов");
+  assert_deal_filter (f, "created = 2026-02-20", "Форум Д");
+  assert_deal_filter (f, "stage_entered between 2026-02-21 and 2026-02-28", "Форум А");
+  assert_deal_filter (f, "won >= 2026-01-01", "Семинар юристов");
+  assert_deal_filter (f, "closed is empty", "Аудит, Форум А, Форум Д");
+  assert_deal_filter (f, "title = «семинар юристов»", "Семинар юристов");
+  /* and, or, not, parentheses */
+  assert_deal_filter (f, "(tags any VIP or pipeline = Консалтинг) and not status = won",
+                      "Аудит, Форум А");
+  assert_deal_filter (f, "tags any Семинар or tags any VIP and amount < 100000",
+                      "Семинар юристов, Форум Д");
+
+  /* a saved list of deals: listed with its entity, every row, the title's first letters */
+  list = OK (f, "list", "save", "Форумы к оплате", "--entity", "deal",
+             "--filter", "field.event_date >= 2026-04-01 and status = open");
+  g_assert_cmpstr (str (json_node_get_object (list), "entity"), ==, "deal");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (list), "count"), ==, 2);
+  {
+    g_autofree char *all = titles_of (f, "--list", "Форумы к оплате", NULL);
+    g_autofree char *found = titles_of (f, "--list", "форумы к оплате", "--search", "фор", NULL);
+    g_autofree char *none = titles_of (f, "--list", "Форумы к оплате", "--search", "Ауд", NULL);
+
+    g_assert_cmpstr (all, ==, "Форум А, Форум Д");
+    g_assert_cmpstr (found, ==, "Форум А, Форум Д");
+    g_assert_cmpstr (none, ==, "");
+  }
+  lists = OK (f, "list", "list");
+  g_assert_cmpstr (str (crm_test_find_object (json_node_get_array (lists), "name",
+                                              "Форумы к оплате"), "entity"), ==, "deal");
+  /* a deal that starts matching appears in the list */
+  json_node_unref (OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "Форум Н",
+                       "--field", "event_date=2026-05-20"));
+  g_assert_cmpuint (crm_test_take_length (OK (f, "deal", "list", "--list", "Форумы к оплате")),
+                    ==, 3);
+  g_assert_cmpuint (crm_test_take_length (OK (f, "deal", "list", "--list", "Форумы к оплате",
+                                              "--limit", "2")), ==, 2);
+
+  /* export deals --filter writes only those */
+  {
+    g_auto(CrmTestRun) export = { 0 };
+
+    crm_test_run_cli (&export, "--db", f->db, "--now", NOW, "export", "deals", "--out", csv,
+                      "--filter", "tags any VIP", NULL);
+    g_assert_cmpint (export.status, ==, 0);
+    g_assert_nonnull (strstr (export.out, "2 written"));
+  }
+  g_file_get_contents (csv, &text, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "Форум А"));
+  g_assert_nonnull (strstr (text, "Семинар юристов"));
+  g_assert_null (strstr (text, "Форум Д"));
+  g_assert_null (strstr (text, "Аудит"));
+
+  /* a list of contacts is not listed as deals */
+  json_node_unref (OK (f, "list", "save", "VIP-клиенты", "--filter", "tags any VIP"));
+  crm_test_ctl (&run, f->db, NOW, "deal", "list", "--list", "VIP-клиенты", NULL);
+  g_free (crm_test_assert_refused (&run, "invalid-input"));
+}
+
+/* S4-1 over deals: a malformed expression or an unknown name is refused saying where,
+ * and what was expected or which names there are. */
+static void
+test_deal_malformed (Fixture       *f,
+                     gconstpointer  data)
+{
+  const struct {
+    const char *expr;
+    const char *code;
+    const char *where;
+    const char *what;
+  } cases[] = {
+    { "stage = Нетакой", "not-found", "at character 9", "Нетакой" },
+    { "pipeline = Нетакая", "not-found", "at character 12", "Нетакая" },
+    { "contact = «Никто Никак»", "not-found", "at character 11", "Никто Никак" },
+    { "status = closed", "invalid-input", "at character 10", "open, won or lost" },
+    { "amount > 12abc", "invalid-input", "at character 10", "an amount" },
+    { "segment = VIP", "invalid-input", "at character 1", "a deal test" },
+    { "field.nosuch = 1", "invalid-input", "at character 1", "event_date" },
+    { "tags any (VIP", "invalid-input", "at character 14", "«,» or «)»" },
+    { "won >= вчера", "invalid-input", "at character 8", "a date" },
+    { "amount between 1 or 2", "invalid-input", "at character 18", "«and»" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(CrmTestRun) run = { 0 };
+      g_autofree char *message = NULL;
+
+      crm_test_ctl (&run, f->db, NOW, "deal", "list", "--filter", cases[i].expr, NULL);
+      message = crm_test_assert_refused (&run, cases[i].code);
+      if (strstr (message, cases[i].where) == NULL || strstr (message, cases[i].what) == NULL)
+        g_error ("«%s»: expected «%s» and «%s» in «%s»", cases[i].expr, cases[i].where,
+                 cases[i].what, message);
+    }
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    /* a list of deals is checked as one before it is saved */
+    crm_test_ctl (&run, f->db, NOW, "list", "save", "Плохой", "--entity", "deal",
+                  "--filter", "last_won >= -30d", NULL);
+    message = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (message, "a deal test"));
+    g_assert_cmpuint (crm_test_take_length (OK (f, "list", "list")), ==, 0);
+  }
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    /* the old options and a filter do not mix */
+    crm_test_ctl (&run, f->db, NOW, "deal", "list", "--filter", "status = open",
+                  "--stage", "Оплачено", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "write them into the filter"));
   }
 }
 
@@ -895,6 +1123,48 @@ test_saved_list_sync (void)
                    ==, "Зайцев Пётр");
 }
 
+/* S4-1: a saved list of deals is the team's too: another replica lists it, with the
+ * deals it holds, after sync through a real voronka-server. */
+static void
+test_deal_list_sync (void)
+{
+  g_autofree char *path_a = g_build_filename (server_tmpdir, "deal-lists-a.db", NULL);
+  g_autofree char *path_b = g_build_filename (server_tmpdir, "deal-lists-b.db", NULL);
+  g_autoptr(CrmSyncClient) client_a = crm_test_client_new (server, path_a, "admin", "admin-pw");
+  g_autoptr(CrmSyncClient) client_b = crm_test_client_new (server, path_b, "manager",
+                                                           "manager-pw");
+  g_autoptr(JsonNode) pipelines = NULL;
+  g_autoptr(JsonNode) lists = NULL;
+  g_autoptr(JsonNode) deals = NULL;
+  const char *pipeline;
+  JsonObject *list;
+
+  crm_sync_report_free (crm_test_sync (client_a));
+  crm_sync_report_free (crm_test_sync (client_b));
+
+  pipelines = crm_test_ctl_ok (path_a, NULL, "pipelines", NULL);
+  pipeline = str (json_array_get_object_element (json_node_get_array (pipelines), 0), "name");
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "deal", "add", "--pipeline", pipeline,
+                                    "--title", "Крупная поставка", "--amount", "2500000.00",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "deal", "add", "--pipeline", pipeline,
+                                    "--title", "Мелкий заказ", "--amount", "9000.00", NULL));
+  json_node_unref (crm_test_ctl_ok (path_a, NULL, "list", "save", "Крупные сделки",
+                                    "--entity", "deal", "--filter", "amount >= 1000000", NULL));
+  crm_sync_report_free (crm_test_sync (client_a));
+  crm_sync_report_free (crm_test_sync (client_b));
+
+  lists = crm_test_ctl_ok (path_b, NULL, "list", "list", NULL);
+  list = crm_test_find_object (json_node_get_array (lists), "name", "Крупные сделки");
+  g_assert_nonnull (list);
+  g_assert_cmpstr (str (list, "entity"), ==, "deal");
+  g_assert_cmpstr (str (list, "filter"), ==, "amount >= 1000000");
+  deals = crm_test_ctl_ok (path_b, NULL, "deal", "list", "--list", "Крупные сделки", NULL);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (deals)), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_node_get_array (deals), 0), "title"),
+                   ==, "Крупная поставка");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -909,6 +1179,8 @@ main (int    argc,
   ADD ("/s4/filters", test_filters);
   ADD ("/s4/all-rows", test_all_rows);
   ADD ("/s4/malformed", test_malformed);
+  ADD ("/s4/deal-filters", test_deal_filters);
+  ADD ("/s4/deal-malformed", test_deal_malformed);
   ADD ("/s4/add-many", test_add_many);
   ADD ("/s4/event-today", test_event_today);
   ADD ("/s4/event-day-timer", test_event_day_timer);
@@ -919,6 +1191,7 @@ main (int    argc,
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);
+  g_test_add_func ("/s4/deal-list-sync", test_deal_list_sync);
   status = g_test_run ();
 
   crm_test_server_tear_down (server, server_tmpdir, status);

@@ -8,7 +8,8 @@
  * over a large account, and the RFM scores it may need, take a while), a spinner turning
  * meanwhile; the model then pages through the rows read. «Write to All…» reads its list
  * the same way and writes the messages on the main loop; «Create Deals…» takes the
- * companies the list shows (crm-mass-deals-dialog.c). In selection mode (S4-2, S4-3) a
+ * companies the list shows (crm-mass-deals-dialog.c). A saved list of deals ("deal-list:ID",
+ * kind "deal") shows its deals newest first, read the same way. In selection mode (S4-2, S4-3) a
  * check box shows on every row; a click, Space or Enter picks a row, Shift+click the rows
  * up to the last one picked, Ctrl+A all of them; the picked ids (crm-id-selection.c, never
  * positions) outlive a sync's refill, and a bar offers what applies to them: «Write to
@@ -124,6 +125,28 @@ is_company (CrmEntityList *self)
   return g_strcmp0 (self->kind, "company") == 0;
 }
 
+/* A saved list of deals ("deal-list:ID", S4-1): always read through its filter */
+static gboolean
+is_deal (CrmEntityList *self)
+{
+  return g_strcmp0 (self->kind, "deal") == 0;
+}
+
+/* The sidebar key of the saved list @id in this view. */
+static char *
+dup_list_view (CrmEntityList *self,
+               const char    *id)
+{
+  return g_strconcat (is_deal (self) ? "deal-list:" : is_company (self) ? "company-list:"
+                                                                        : "list:", id, NULL);
+}
+
+static const char *
+view_title (CrmEntityList *self)
+{
+  return is_deal (self) ? _("Deals") : is_company (self) ? _("Companies") : _("Contacts");
+}
+
 /* "tags all (A, B)" for the header's tag filter, or NULL when it is empty. */
 static char *
 dup_tag_expression (CrmEntityList *self)
@@ -170,7 +193,8 @@ crm_entity_list_dup_filter (CrmEntityList *self)
 static gboolean
 is_filtered (CrmEntityList *self)
 {
-  return self->filter != NULL || self->segment_id != NULL || self->list_id != NULL;
+  return self->filter != NULL || self->segment_id != NULL || self->list_id != NULL ||
+         is_deal (self);
 }
 
 /* «Write to All…»: on a saved list of contacts, or on the contacts a filter, the tags
@@ -180,7 +204,7 @@ mail_possible (CrmEntityList *self)
 {
   g_autofree char *filter = NULL;
 
-  if (is_company (self))
+  if (is_company (self) || is_deal (self))
     return FALSE;
   if (is_filtered (self))
     return TRUE;
@@ -484,7 +508,7 @@ crm_entity_list_save_list (CrmEntityList  *self,
     return NULL;
   change_set = crm_store_dup_last_change_set (store);
   crm_context_notify_changed (self->context);
-  view = g_strconcat (is_company (self) ? "company-list:" : "list:", id, NULL);
+  view = dup_list_view (self, id);
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-view", "s", view);
   /* Translators: a toast after saving a filter as a list, «Обзвон VIP» */
   text = g_strdup_printf (_("Saved the list «%s»"), self->list_name != NULL ? self->list_name : name);
@@ -514,8 +538,10 @@ crm_entity_list_delete_list (CrmEntityList  *self,
   /* Translators: a toast after deleting a saved list; it has an «Undo» button */
   text = g_strdup_printf (_("Deleted the list «%s»"), self->list_name);
   crm_context_notify_changed (self->context);
+  /* a list of deals has no whole view: the window falls back to the first board */
   gtk_widget_activate_action (GTK_WIDGET (self), "win.show-view", "s",
-                              is_company (self) ? "companies" : "contacts");
+                              is_deal (self) ? "deals" : is_company (self) ? "companies"
+                                                                             : "contacts");
   crm_undo_toast_show (GTK_WIDGET (self), text, change_set);
   return TRUE;
 }
@@ -1029,6 +1055,8 @@ crm_entity_list_set_key (CrmView    *view,
     list_id = key + strlen ("list:");
   else if (key != NULL && g_str_has_prefix (key, "company-list:"))
     list_id = key + strlen ("company-list:");
+  else if (key != NULL && g_str_has_prefix (key, "deal-list:"))
+    list_id = key + strlen ("deal-list:");
   if (g_strcmp0 (list_id, self->list_id) == 0)
     return;
 
@@ -1262,17 +1290,23 @@ show_rows (CrmEntityList *self)
   if (!crm_paged_model_reload (self->model, &error))
     {
       /* the cause and what to do where the rows would be: never «No Contacts» */
-      crm_stack_show_read_error (self->stack, is_company (self)
+      crm_stack_show_read_error (self->stack, is_deal (self) ? _("The Deals Cannot Be Read")
+                                              : is_company (self)
                                               ? _("The Companies Cannot Be Read")
                                               : _("The Contacts Cannot Be Read"), error);
       set_subtitle (self, NULL);
       return;
     }
   total = crm_paged_model_get_total (self->model);
-  start_segments (self);
+  if (!is_deal (self))
+    start_segments (self);
   prune_selection (self);
 
-  if (is_company (self))
+  if (is_deal (self))
+    /* Translators: the subtitle of a saved list of deals: how many it holds now */
+    subtitle = g_strdup_printf (ngettext ("%u deal in the list", "%u deals in the list", total),
+                                total);
+  else if (is_company (self))
     subtitle = g_strdup_printf (ngettext ("%u company", "%u companies", total), total);
   else
     subtitle = g_strdup_printf (ngettext ("%u contact", "%u contacts", total), total);
@@ -1286,7 +1320,11 @@ show_rows (CrmEntityList *self)
                                  searching || is_filtered (self) ? _("Nothing Found")
                                  : is_company (self) ? _("No Companies") : _("No Contacts"));
       adw_status_page_set_description (self->empty_page,
-                                       searching && is_filtered (self)
+                                       searching && is_deal (self)
+                                       ? _("In a list of deals, type the first letters of the title")
+                                       : is_deal (self)
+                                       ? _("No deal matches the list's filter now; change the filter")
+                                       : searching && is_filtered (self)
                                        ? _("In a filtered list, type the first letters of the surname")
                                        : searching ? _("Try the first letters of another word of the name")
                                        : is_filtered (self) ? _("Nothing matches the filter; change it or choose another segment")
@@ -1458,9 +1496,12 @@ crm_entity_list_reload (CrmView *view)
 
   if (self->context != NULL)
     {
-      update_segments (self);
+      if (!is_deal (self))
+        update_segments (self);
       read_saved_list (self);
     }
+  if (is_deal (self))
+    gtk_widget_set_visible (GTK_WIDGET (self->segment_dropdown), FALSE);
   gtk_widget_set_visible (self->delete_button, self->list_id != NULL);
   gtk_widget_set_visible (self->mail_button, !self->selecting && mail_possible (self));
   gtk_widget_set_visible (self->deals_button,
@@ -1469,7 +1510,7 @@ crm_entity_list_reload (CrmView *view)
   if (self->list_id != NULL && self->list_name != NULL)
     crm_view_set_title (view, self->list_name);
   else
-    crm_view_set_title (view, is_company (self) ? _("Companies") : _("Contacts"));
+    crm_view_set_title (view, view_title (self));
   gtk_widget_set_visible (self->sort_bar, is_company (self) && !is_filtered (self));
 
   if (self->context != NULL && is_filtered (self))
@@ -1564,7 +1605,8 @@ activate_cb (CrmEntityList *self,
   if (record == NULL || crm_record_get_id (record) == NULL)
     return;
   gtk_widget_activate_action (GTK_WIDGET (self),
-                              is_company (self) ? "win.open-company" : "win.open-contact",
+                              is_deal (self) ? "win.open-deal"
+                              : is_company (self) ? "win.open-company" : "win.open-contact",
                               "s", crm_record_get_id (record));
 }
 
@@ -1920,7 +1962,14 @@ crm_entity_list_set_property (GObject      *object,
       g_free (self->kind);
       self->kind = g_value_dup_string (value);
       gtk_widget_set_visible (self->sort_bar, is_company (self));
-      crm_view_set_title (CRM_VIEW (self), is_company (self) ? _("Companies") : _("Contacts"));
+      crm_view_set_title (CRM_VIEW (self), view_title (self));
+      /* a list of deals has neither RFM segments nor anything to do with a selection */
+      gtk_widget_set_visible (GTK_WIDGET (self->select_button), !is_deal (self));
+      if (is_deal (self))
+        gtk_entry_set_placeholder_text (self->filter_entry,
+          /* Translators: an example of the filter language over deals; keep its English
+           * keywords (tags any, and, stage) */
+          _("tags any Volvo and stage = Invoice"));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -9,6 +9,7 @@
 
 #include "crm-format.h"
 #include "crm-list-row.h"
+#include "crm-time.h"
 #include "crm-widget-util.h"
 
 struct _CrmListRow
@@ -49,7 +50,27 @@ crm_list_row_set_record (CrmListRow *self,
 
   g_return_if_fail (CRM_IS_LIST_ROW (self));
 
-  if (g_strcmp0 (kind, "company") == 0)
+  if (g_strcmp0 (kind, "deal") == 0)
+    {
+      /* a deal of a saved list (S4-1): its title; pipeline, stage and amount; company */
+      const char *amount = crm_record_get_string (record, "amount", NULL);
+
+      name = crm_record_get_string (record, "title", "");
+      g_string_append_printf (detail, "%s · %s", crm_record_get_string (record, "pipeline", ""),
+                              crm_record_get_string (record, "stage", ""));
+      if (amount != NULL)
+        {
+          gint64 minor = 0;
+          g_autofree char *shown = NULL;
+
+          if (crm_money_parse (amount, &minor))
+            shown = crm_format_money (minor, crm_record_get_string (record, "currency", "RUB"));
+          g_string_append_printf (detail, " · %s", shown != NULL ? shown : amount);
+        }
+      if (crm_record_has (record, "company"))
+        extra = g_strdup (crm_record_get_string (record, "company", ""));
+    }
+  else if (g_strcmp0 (kind, "company") == 0)
     {
       gint64 deals = crm_record_get_int (record, "deals", 0);
       gint64 contacts = crm_record_get_int (record, "contacts", 0);
@@ -108,6 +129,10 @@ crm_list_row_set_record (CrmListRow *self,
 
   avatar_name = crm_format_avatar_name (name, g_strcmp0 (kind, "company") == 0);
   adw_avatar_set_text (self->avatar, avatar_name);
+  /* a deal is no person: the board's icon instead of initials */
+  adw_avatar_set_show_initials (self->avatar, g_strcmp0 (kind, "deal") != 0);
+  adw_avatar_set_icon_name (self->avatar, g_strcmp0 (kind, "deal") == 0 ? "view-paged-symbolic"
+                                                                         : NULL);
   gtk_label_set_label (self->title_label, name);
   gtk_label_set_label (self->detail_label, detail->str);
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), detail->len > 0);

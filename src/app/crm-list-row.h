@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* crm-list-row.h — a row of the contact and company lists: avatar, name, details, and
+/* crm-list-row.h — a row of the contact, company and deal lists: avatar, name, details, and
  * in selection mode a check box saying whether the row is picked. */
 #pragma once
 
@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CrmListRow, crm_list_row, CRM, LIST_ROW, GtkWidget)
 
 GtkWidget  *crm_list_row_new      (void);
-/* @kind: "contact" or "company" — which members of @record to show. @segment: the
+/* @kind: "contact", "company" or "deal" — which members of @record to show. @segment: the
  * client's RFM segment name when @record has none of its own, or NULL. */
 void        crm_list_row_set_record (CrmListRow *self,
                                      const char *kind,

@@ -46,7 +46,8 @@ add_row (CrmSidebar *self,
 }
 
 /* S4-1: the team's saved @lists of @entity, indented under their view ("list:ID" opens
- * one in the Contacts view, "company-list:ID" in the Companies view). */
+ * one in the Contacts view, "company-list:ID" in the Companies view, "deal-list:ID" — under
+ * the pipelines — in a list of deals). */
 static void
 add_saved_lists (CrmSidebar *self,
                  JsonArray  *lists,
@@ -94,6 +95,7 @@ rebuild (CrmSidebar *self)
       add_row (self, view, "view-paged-symbolic",
                json_object_get_string_member_with_default (pipeline, "name", ""));
     }
+  add_saved_lists (self, lists, "deal", "deal-list:");
   add_row (self, "contacts", "avatar-default-symbolic", _("Contacts"));
   add_saved_lists (self, lists, "contact", "list:");
   add_row (self, "companies", "system-users-symbolic", _("Companies"));

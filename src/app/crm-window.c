@@ -76,7 +76,7 @@ static gboolean
 page_filters_by_search (const char *page)
 {
   return g_strcmp0 (page, "board") == 0 || g_strcmp0 (page, "contacts") == 0 ||
-         g_strcmp0 (page, "companies") == 0;
+         g_strcmp0 (page, "companies") == 0 || g_strcmp0 (page, "deals") == 0;
 }
 
 /* One or two digits (with a number's separators) and nothing else: the start of a phone
@@ -164,6 +164,7 @@ static const struct {
 } lazy_pages[] = {
   { "contacts", crm_entity_list_get_type, "contact" },
   { "companies", crm_entity_list_get_type, "company" },
+  { "deals", crm_entity_list_get_type, "deal" },
   { "tasks", crm_tasks_view_get_type, NULL },
   { "calls", crm_calls_view_get_type, NULL },
   { "approvals", crm_approvals_view_get_type, NULL },
@@ -243,6 +244,8 @@ page_name_for_view (const char *view)
     return "contacts";
   if (g_str_has_prefix (view, "company-list:"))
     return "companies";
+  if (g_str_has_prefix (view, "deal-list:"))
+    return "deals";
   if (g_strv_contains (plain, view))
     return view;
   return NULL;
@@ -276,7 +279,8 @@ view_is_valid (CrmWindow  *self,
     return crm_context_find_pipeline (self->context, view + strlen ("pipeline:")) != NULL;
   if (g_str_equal (page, "automation"))
     return crm_context_is_admin (self->context);
-  if (g_str_has_prefix (view, "list:") || g_str_has_prefix (view, "company-list:"))
+  if (g_str_has_prefix (view, "list:") || g_str_has_prefix (view, "company-list:") ||
+      g_str_has_prefix (view, "deal-list:"))
     {
       g_autoptr(JsonObject) list = crm_saved_list_lookup (crm_context_get_store (self->context),
                                                           strchr (view, ':') + 1, NULL);

@@ -645,11 +645,15 @@ crm_cli_deal_list (CrmCli   *cli,
                    GError  **error)
 {
   g_autofree char *pipeline = NULL, *stage = NULL;
+  g_autofree char *expression = NULL, *list = NULL, *search = NULL;
   g_auto(GStrv) tags = NULL;
   gboolean open_only = FALSE;
   int limit = 0;
   int offset = 0;
   const GOptionEntry entries[] = {
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &expression, N_("Only deals the expression matches, e.g. 'tags any (Volvo) and stage = \"Счёт выставлен\"' (the language: FILTERS in voronkactl(1))"), N_("EXPR") },
+    { "list", 0, 0, G_OPTION_ARG_STRING, &list, N_("The deals of a saved list (list save NAME --entity deal --filter …)"), N_("NAME") },
+    { "search", 0, 0, G_OPTION_ARG_STRING, &search, N_("With --filter or --list: the first letters of the title"), N_("PREFIX") },
     { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("Only deals of this pipeline"), N_("P") },
     { "stage", 0, 0, G_OPTION_ARG_STRING, &stage, N_("Only deals at this stage"), N_("S") },
     { "tag", 0, 0, G_OPTION_ARG_STRING_ARRAY, &tags, N_("Only deals with this tag (repeatable: all of them)"), N_("T") },
@@ -668,10 +672,21 @@ crm_cli_deal_list (CrmCli   *cli,
   JsonArray *array;
 
   if (!crm_cli_parse (cli, "deal list", "",
-                      _("List deals by pipeline, stage and tags. With --json: an array of deals, "
-                        "as “deal show” prints them."),
+                      _("List deals by pipeline, stage and tags, or all that a filter or a "
+                        "saved list of deals leaves (newest first, no cap unless --limit). "
+                        "With --json: an array of deals, as “deal show” prints them."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
+  if (expression != NULL || list != NULL)
+    {
+      if (pipeline != NULL || stage != NULL || tags != NULL || open_only)
+        return crm_cli_usage_error (error, _("--pipeline, --stage, --tag and --open cannot be "
+                                             "combined with --filter or --list; write them into "
+                                             "the filter: pipeline = P and stage = S and tags "
+                                             "all (T) and status = open"));
+    }
+  else if (search != NULL)
+    return crm_cli_usage_error (error, _("--search narrows a --filter or a --list"));
   if (limit < 0 || offset < 0)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
@@ -680,25 +695,53 @@ crm_cli_deal_list (CrmCli   *cli,
     }
   if (!crm_cli_open (cli, error))
     return FALSE;
-  if (pipeline != NULL &&
-      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL)
-    return FALSE;
-  if (stage != NULL &&
-      (stage_id = crm_cli_resolve (cli, "stage", stage, pipeline_id, error)) == NULL)
-    return FALSE;
-  if (!resolve_all (cli, "tag", tags, tag_ids, error))
-    return FALSE;
-  g_ptr_array_add (tag_ids, NULL);
+  if (expression != NULL || list != NULL)
+    {
+      CrmFilterQuery query = { "deal", expression, list, NULL, search, limit, offset };
+      g_autoptr(JsonObject) saved = NULL;
+      g_autoptr(JsonArray) found = NULL;
 
-  filter.pipeline_id = pipeline_id;
-  filter.stage_id = stage_id;
-  filter.tag_ids = tag_ids->len > 1 ? (const char * const *) tag_ids->pdata : NULL;
-  filter.open_only = open_only;
-  filter.limit = limit;
-  filter.offset = offset;
-  deals = crm_query_deals (cli->store, &filter, &total, error);
-  if (deals == NULL)
-    return FALSE;
+      if (list != NULL)
+        {
+          saved = crm_saved_list_lookup (cli->store, list, error);
+          if (saved == NULL)
+            return FALSE;
+          if (g_strcmp0 (crm_cli_str (saved, "entity", NULL), "deal") != 0)
+            {
+              g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           _("--list: «%s» is not a list of deals; «contact list --list» "
+                             "shows it"), list);
+              return FALSE;
+            }
+        }
+      found = crm_filter_query (cli->store, &query, &total, error);
+      if (found == NULL)
+        return FALSE;
+      deals = json_node_new (JSON_NODE_ARRAY);
+      json_node_set_array (deals, found);
+    }
+  else
+    {
+      if (pipeline != NULL &&
+          (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL)
+        return FALSE;
+      if (stage != NULL &&
+          (stage_id = crm_cli_resolve (cli, "stage", stage, pipeline_id, error)) == NULL)
+        return FALSE;
+      if (!resolve_all (cli, "tag", tags, tag_ids, error))
+        return FALSE;
+      g_ptr_array_add (tag_ids, NULL);
+
+      filter.pipeline_id = pipeline_id;
+      filter.stage_id = stage_id;
+      filter.tag_ids = tag_ids->len > 1 ? (const char * const *) tag_ids->pdata : NULL;
+      filter.open_only = open_only;
+      filter.limit = limit;
+      filter.offset = offset;
+      deals = crm_query_deals (cli->store, &filter, &total, error);
+      if (deals == NULL)
+        return FALSE;
+    }
   if (cli->json)
     {
       array = json_node_get_array (deals);

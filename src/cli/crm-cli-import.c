@@ -257,8 +257,10 @@ crm_cli_export (CrmCli   *cli,
 {
   g_autofree char *out = NULL;
   g_autofree char *format = NULL;
+  g_autofree char *filter = NULL;
   const GOptionEntry entries[] = {
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("The file to write"), N_("FILE") },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, N_("Only the contacts, companies or deals the expression matches (FILTERS in voronkactl(1))"), N_("EXPR") },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("csv, xlsx or vcard (contacts); default: by the file name"), N_("F") },
     { NULL }
   };
@@ -287,6 +289,9 @@ crm_cli_export (CrmCli   *cli,
                                 argv[1]);
   if (!crm_cli_require (out, "--out", error))
     return FALSE;
+  if (entity == NULL && filter != NULL)
+    return crm_cli_usage_error (error, _("--filter narrows contacts, companies or deals; the "
+                                         "account is exported whole"));
   if (entity == NULL)
     {
       if (format != NULL && !g_str_equal (format, "json"))
@@ -297,6 +302,9 @@ crm_cli_export (CrmCli   *cli,
           (format == NULL && (g_str_has_suffix (out, ".vcf") || g_str_has_suffix (out, ".VCF")));
   if (vcard && !g_str_equal (entity, "contact"))
     return crm_cli_usage_error (error, _("Only contacts are exported as vCard"));
+  if (vcard && filter != NULL)
+    return crm_cli_usage_error (error, _("--filter writes CSV or XLSX; a vCard file takes "
+                                         "every contact"));
   if (!vcard)
     {
       if (format != NULL && g_str_equal (format, "xlsx"))
@@ -323,7 +331,7 @@ crm_cli_export (CrmCli   *cli,
     }
   else
     {
-      table = crm_export_table (cli->store, entity, error);
+      table = crm_export_table (cli->store, entity, filter, error);
       if (table == NULL || !crm_report_export (table, table_format, out, error))
         return FALSE;
       rows = json_array_get_length (json_object_get_array_member (json_node_get_object (table),

@@ -19,7 +19,7 @@ crm_cli_list_save (CrmCli   *cli,
   g_autofree char *entity = NULL;
   const GOptionEntry entries[] = {
     { "filter", 0, 0, G_OPTION_ARG_STRING, &filter, N_("The filter expression (FILTERS in voronkactl(1))"), N_("EXPR") },
-    { "entity", 0, 0, G_OPTION_ARG_STRING, &entity, N_("What the list holds: contact (the default) or company"), N_("E") },
+    { "entity", 0, 0, G_OPTION_ARG_STRING, &entity, N_("What the list holds: contact (the default), company or deal"), N_("E") },
     { NULL }
   };
   g_autofree char *id = NULL;
@@ -27,7 +27,8 @@ crm_cli_list_save (CrmCli   *cli,
 
   if (!crm_cli_parse (cli, "list save", _("NAME"),
                       _("Save a call list: a named filter the whole team sees (after sync), "
-                        "listed with «contact list --list NAME». Saving an existing name "
+                        "listed with «contact list --list NAME» (a list of deals: «deal list "
+                        "--list NAME»). Saving an existing name "
                         "replaces its filter. With --json: {\"id\", \"name\", \"entity\", "
                         "\"filter\", \"count\"}."),
                       entries, &argc, &argv, 1, error) ||

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-export.h"
+#include "crm-filter.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 
@@ -58,9 +59,28 @@ copy_text (JsonObject *row,
     json_object_set_null_member (row, as);
 }
 
+/* What crm_filter_query() leaves of @entity for @filter, in a node as the queries give. */
+static JsonNode *
+query_filtered (CrmStore    *store,
+                const char  *entity,
+                const char  *filter,
+                GError     **error)
+{
+  CrmFilterQuery query = { .entity = entity, .filter = filter };
+  JsonArray *rows = crm_filter_query (store, &query, NULL, error);
+  JsonNode *node;
+
+  if (rows == NULL)
+    return NULL;
+  node = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (node, rows);
+  return node;
+}
+
 JsonNode *
 crm_export_table (CrmStore    *store,
                   const char  *entity,
+                  const char  *filter,
                   GError     **error)
 {
   g_autoptr(JsonArray) columns = json_array_new ();
@@ -72,11 +92,20 @@ crm_export_table (CrmStore    *store,
   JsonNode *node;
   const char *name, *title;
 
+  if (filter != NULL &&
+      (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0 ||
+       g_strcmp0 (entity, "deal") == 0))
+    {
+      list = query_filtered (store, entity, filter, error);
+      if (list == NULL)
+        return NULL;
+    }
   if (g_strcmp0 (entity, "contact") == 0)
     {
       name = "contacts";
       title = _("Contacts");
-      list = crm_query_contacts (store, NULL, NULL, 0, 0, NULL, error);
+      if (list == NULL)
+        list = crm_query_contacts (store, NULL, NULL, 0, 0, NULL, error);
       if (list == NULL)
         return NULL;
       items = json_node_get_array (list);
@@ -100,7 +129,8 @@ crm_export_table (CrmStore    *store,
     {
       name = "companies";
       title = _("Companies");
-      companies = crm_query_companies (store, NULL, 0, 0, NULL, error);
+      companies = list != NULL ? json_array_ref (json_node_get_array (list))
+                               : crm_query_companies (store, NULL, 0, 0, NULL, error);
       if (companies == NULL)
         return NULL;
       add_column (columns, "name", "text");
@@ -117,11 +147,12 @@ crm_export_table (CrmStore    *store,
     }
   else if (g_strcmp0 (entity, "deal") == 0)
     {
-      CrmDealFilter filter = { 0 };
+      CrmDealFilter all = { 0 };
 
       name = "deals";
       title = _("Deals");
-      list = crm_query_deals (store, &filter, NULL, error);
+      if (list == NULL)
+        list = crm_query_deals (store, &all, NULL, error);
       if (list == NULL)
         return NULL;
       items = json_node_get_array (list);

@@ -11,9 +11,11 @@
 G_BEGIN_DECLS
 
 /* {"report": "contacts"|"companies"|"deals", "title", "columns": [{"key","label","type"}],
- * "rows": [{…}]} of every entity of @entity ("contact", "company", "deal") not deleted. */
+ * "rows": [{…}]} of every entity of @entity ("contact", "company", "deal") not deleted,
+ * or only of those the expression @filter matches (crm-filter.h; NULL: all). */
 JsonNode *crm_export_table (CrmStore    *store,
                             const char  *entity,
+                            const char  *filter,
                             GError     **error);
 
 /* Every contact as a vCard 3.0 (RFC 2426): FN, N, TEL, EMAIL, ORG; CRLF, lines folded at

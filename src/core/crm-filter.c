@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-filter.c — the filter language of call lists (docs/filters.md), parsed by recursive
- * descent into an SQL condition on the row `c` (a contact or a company) whose values are
+ * descent into an SQL condition on the row `c` (a contact, a company or a deal) whose values are
  * all bound parameters (:f1, :f2…); saved lists; the filtered list query. */
 #define G_LOG_DOMAIN "voronka-filter"
 
@@ -12,6 +12,7 @@
 #include "crm-filter.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
+#include "crm-query-private.h"
 #include "crm-validate.h"
 #include "crm-rfm-private.h"
 #include "crm-sql-private.h"
@@ -275,6 +276,12 @@ bind_params (GPtrArray    *params,
 
 /* ---- the row's sets: its deals, its tags ---- */
 
+static gboolean
+is_deal (Parser *p)
+{
+  return g_str_equal (p->entity, "deal");
+}
+
 static const char *
 deals_sql (Parser *p)
 {
@@ -290,6 +297,30 @@ append_tags_sql (Parser *p)
     "SELECT dt.tag AS tag FROM deal_tag dt JOIN deal d ON d.id = dt.deal AND d.deleted = 0"
     " WHERE dt.present = 1 AND dt.deleted = 0 AND dt.deal IN (%s)"
     " UNION SELECT j.value FROM json_each (c.data, '$.tags') j", deals_sql (p));
+}
+
+typedef enum { TAGS_ALL, TAGS_ANY, TAGS_NONE } TagsMode;
+
+/* A deal's tags are its deal_tag rows: "c.id IN (the deals with the tags)" lets SQLite
+ * start from the tags' index or from another test's (a stage's) as it finds cheaper. */
+static void
+deal_tags_sql (Parser     *p,
+               TagsMode    mode,
+               const char *ids_json)
+{
+  g_string_append (p->sql, mode == TAGS_NONE ? "c.id NOT IN (" : "c.id IN (");
+  g_string_append (p->sql, "SELECT dt.deal FROM deal_tag dt WHERE dt.present = 1"
+                           " AND dt.deleted = 0 AND dt.tag IN (SELECT value FROM json_each (");
+  add_text_param (p, ids_json);
+  g_string_append (p->sql, "))");
+  if (mode == TAGS_ALL)
+    {
+      g_string_append (p->sql, " GROUP BY dt.deal HAVING count (DISTINCT dt.tag) ="
+                               " (SELECT count (DISTINCT value) FROM json_each (");
+      add_text_param (p, ids_json);
+      g_string_append (p->sql, "))");
+    }
+  g_string_append (p->sql, ")");
 }
 
 /* ---- values ---- */
@@ -586,6 +617,12 @@ tags_test (Parser  *p,
   json_generator_set_root (generator, node);
   json = json_generator_to_data (generator, NULL);
 
+  if (is_deal (p))
+    {
+      deal_tags_sql (p, is_keyword (mode, "all") ? TAGS_ALL : is_keyword (mode, "any")
+                                                 ? TAGS_ANY : TAGS_NONE, json);
+      return TRUE;
+    }
   if (is_keyword (mode, "all"))
     {
       g_string_append (p->sql, "(SELECT count (DISTINCT tag) FROM (");
@@ -699,6 +736,7 @@ field_test (Parser      *p,
       g_autofree char *message =
         g_strdup_printf (g_str_equal (p->entity, "company")
                          ? _("a company has no field «%s»; its fields: %s")
+                         : is_deal (p) ? _("a deal has no field «%s»; its fields: %s")
                          : _("a contact has no field «%s»; its fields: %s"),
                          keyword->text + strlen ("field."),
                          known->len > 0 ? known->str : _("none"));
@@ -755,6 +793,173 @@ date_test (Parser      *p,
   return comparison (p, column, KIND_DATE, NULL, error);
 }
 
+/* stage = S: S is a stage's name in any pipeline (or its id); every stage of that name. */
+static gboolean
+stage_test (Parser  *p,
+            GError **error)
+{
+  g_autoptr(JsonArray) ids = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+  g_autofree char *json = NULL;
+  g_autofree char *folded = NULL;
+  const Token *value = NULL;
+  const char *op;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!take_op (p, &op, FALSE, error) ||
+      !take_value (p, &value, _("a stage's name"), error))
+    return FALSE;
+  folded = crm_text_fold (value->text);
+  stmt = _crm_store_prepare (p->store, "SELECT id FROM stage WHERE deleted = 0"
+                                       " AND (id = ?1 OR crm_fold (name) = ?2) ORDER BY id",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, value->text, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, folded, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    json_array_add_string_element (ids, (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (p->store, error, "read the stages");
+      return FALSE;
+    }
+  if (json_array_get_length (ids) == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+                   _("Filter, at character %u: there is no stage «%s»; «voronkactl pipelines» "
+                     "lists them"), value->position, value->text);
+      return FALSE;
+    }
+  if (json_array_get_length (ids) == 1)
+    {
+      /* one stage: "c.stage = ?" walks the board's index (stage, created_at) */
+      g_string_append (p->sql, g_str_equal (op, "!=") ? "c.stage IS NOT " : "c.stage = ");
+      add_text_param (p, json_array_get_string_element (ids, 0));
+      return TRUE;
+    }
+  json_node_set_array (node, ids);
+  json = json_to_string (node, FALSE);
+  g_string_append_printf (p->sql, "coalesce (c.stage %sIN (SELECT value FROM json_each (",
+                          g_str_equal (op, "!=") ? "NOT " : "");
+  add_text_param (p, json);
+  g_string_append_printf (p->sql, ")), %d)", g_str_equal (op, "!=") ? 1 : 0);
+  return TRUE;
+}
+
+/* status = open | won | lost: the kind of the deal's stage (unsorted counts as open). */
+static gboolean
+status_test (Parser  *p,
+             GError **error)
+{
+  const Token *value = NULL;
+  const char *kinds;
+  const char *op;
+
+  if (!take_op (p, &op, FALSE, error) ||
+      !take_value (p, &value, _("open, won or lost"), error))
+    return FALSE;
+  if (is_keyword (value, "open"))
+    kinds = "'unsorted', 'open'";
+  else if (is_keyword (value, "won"))
+    kinds = "'won'";
+  else if (is_keyword (value, "lost"))
+    kinds = "'lost'";
+  else
+    return fail (p, value, _("open, won or lost"), error);
+  g_string_append_printf (p->sql, "%sEXISTS (SELECT 1 FROM stage st WHERE st.id = c.stage"
+                          " AND st.kind IN (%s))", g_str_equal (op, "!=") ? "NOT " : "", kinds);
+  return TRUE;
+}
+
+/* contact = C / contact != C / contact is [not] empty: the deal's linked contacts. */
+static gboolean
+contact_test (Parser  *p,
+              GError **error)
+{
+  const Token *value = NULL;
+  g_autofree char *id = NULL;
+  const char *op;
+
+  if (is_keyword (peek (p), "is"))
+    {
+      gboolean negate = FALSE;
+      const Token *token;
+
+      take (p);
+      token = take (p);
+      if (is_keyword (token, "not"))
+        {
+          negate = TRUE;
+          token = take (p);
+        }
+      if (!is_keyword (token, "empty"))
+        return fail (p, token, _("«empty» or «not empty»"), error);
+      g_string_append_printf (p->sql, "%sEXISTS (SELECT 1 FROM deal_contact dc JOIN contact ct"
+                              " ON ct.id = dc.contact AND ct.deleted = 0 WHERE dc.deal = c.id"
+                              " AND dc.present = 1 AND dc.deleted = 0)", negate ? "" : "NOT ");
+      return TRUE;
+    }
+  if (!take_op (p, &op, FALSE, error) ||
+      !take_value (p, &value, _("a contact's name"), error) ||
+      !resolve (p, value, "contact", NULL, &id, error))
+    return FALSE;
+  g_string_append_printf (p->sql, "%sEXISTS (SELECT 1 FROM deal_contact dc WHERE dc.deal = c.id"
+                          " AND dc.present = 1 AND dc.deleted = 0 AND dc.contact = ",
+                          g_str_equal (op, "!=") ? "NOT " : "");
+  add_text_param (p, id);
+  g_string_append (p->sql, ")");
+  return TRUE;
+}
+
+/* The tests of a deal filter (docs/filters.md, «Deals»); tags and «(» are read before. */
+static gboolean
+deal_test (Parser      *p,
+           const Token *token,
+           GError     **error)
+{
+  /* the time the deal entered a won (or a won or lost) stage; NULL while it is open */
+  static const char won_sql[] =
+    "(CASE WHEN EXISTS (SELECT 1 FROM stage st WHERE st.id = c.stage AND st.kind = 'won')"
+    " THEN coalesce (c.stage_entered_at, c.created_at) END)";
+  static const char closed_sql[] =
+    "(CASE WHEN EXISTS (SELECT 1 FROM stage st WHERE st.id = c.stage"
+    " AND st.kind IN ('won', 'lost')) THEN coalesce (c.stage_entered_at, c.created_at) END)";
+
+  if (is_keyword (token, "pipeline"))
+    return reference_test (p, "c.pipeline", "pipeline", error);
+  if (is_keyword (token, "stage"))
+    return stage_test (p, error);
+  if (is_keyword (token, "status"))
+    return status_test (p, error);
+  if (is_keyword (token, "company"))
+    return reference_test (p, "c.company", "company", error);
+  if (is_keyword (token, "contact"))
+    return contact_test (p, error);
+  if (is_keyword (token, "responsible"))
+    return reference_test (p, "c.responsible", "user", error);
+  if (is_keyword (token, "amount"))
+    return comparison (p, "c.amount", KIND_NUMBER, "money", error);
+  if (token->kind == TOK_WORD && g_str_has_prefix (token->text, "field.") &&
+      token->text[strlen ("field.")] != '\0')
+    return field_test (p, token, error);
+  if (is_keyword (token, "created"))
+    return comparison (p, "c.created_at", KIND_DATE, NULL, error);
+  if (is_keyword (token, "stage_entered"))
+    return comparison (p, "coalesce (c.stage_entered_at, c.created_at)", KIND_DATE, NULL, error);
+  if (is_keyword (token, "won"))
+    return comparison (p, won_sql, KIND_DATE, NULL, error);
+  if (is_keyword (token, "closed"))
+    return comparison (p, closed_sql, KIND_DATE, NULL, error);
+  if (is_keyword (token, "title"))
+    return comparison (p, "c.title", KIND_TEXT, "text", error);
+  return fail (p, token, _("a deal test: pipeline, stage, status, tags, tag, company, contact, "
+                           "responsible, amount, field.KEY, created, stage_entered, won, closed, "
+                           "title, «not» or «(»"), error);
+}
+
 static gboolean parse_or (Parser *p, GError **error);
 
 static gboolean
@@ -796,6 +1001,11 @@ parse_factor (Parser  *p,
           !resolve (p, value, "tag", NULL, &id, error))
         return FALSE;
       json = g_strdup_printf ("[\"%s\"]", id);
+      if (is_deal (p))
+        {
+          deal_tags_sql (p, g_str_equal (op, "!=") ? TAGS_NONE : TAGS_ANY, json);
+          return TRUE;
+        }
       g_string_append (p->sql, g_str_equal (op, "!=") ? "NOT EXISTS (SELECT 1 FROM ("
                                                       : "EXISTS (SELECT 1 FROM (");
       append_tags_sql (p);
@@ -804,6 +1014,8 @@ parse_factor (Parser  *p,
       g_string_append (p->sql, ")))");
       return TRUE;
     }
+  if (is_deal (p))
+    return deal_test (p, token, error);
   if (is_keyword (token, "company"))
     return reference_test (p, g_str_equal (p->entity, "company") ? "c.id" : "c.company",
                            "company", error);
@@ -902,10 +1114,11 @@ static gboolean
 check_entity (const char  *entity,
               GError     **error)
 {
-  if (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0)
+  if (g_strcmp0 (entity, "contact") == 0 || g_strcmp0 (entity, "company") == 0 ||
+      g_strcmp0 (entity, "deal") == 0)
     return TRUE;
   return crm_error_fail (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                         _("A filter lists contacts or companies, not «%s»"),
+                         _("A filter lists contacts, companies or deals, not «%s»"),
                          entity ? entity : "");
 }
 
@@ -952,7 +1165,7 @@ crm_filter_check (CrmStore    *store,
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
-  return check_entity (entity, error) &&
+  return check_entity (entity, error) && ensure_fold (store, error) &&
          compile (store, entity, text, sql, params, NULL, error);
 }
 
@@ -1004,6 +1217,8 @@ crm_filter_query (CrmStore              *store,
   g_autofree char *ids_json = NULL;
   gboolean needs_rfm = FALSE;
   gboolean is_company;
+  gboolean is_deal_list;
+  g_autoptr(GPtrArray) deal_ids = NULL;
   sqlite3 *db = _crm_store_get_db (store);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -1020,6 +1235,7 @@ crm_filter_query (CrmStore              *store,
   if (!check_entity (entity, error) || !ensure_fold (store, error))
     return NULL;
   is_company = g_str_equal (entity, "company");
+  is_deal_list = g_str_equal (entity, "deal");
   if (list != NULL)
     {
       g_autoptr(GError) local = NULL;
@@ -1037,6 +1253,12 @@ crm_filter_query (CrmStore              *store,
   if (query->filter != NULL &&
       !compile (store, entity, query->filter, where, params, &needs_rfm, error))
     return NULL;
+  if (query->segment != NULL && is_deal_list)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                   _("An RFM segment narrows contacts or companies, not deals"));
+      return NULL;
+    }
   if (query->segment != NULL)
     {
       segment_id = _crm_rfm_resolve_segment (store, query->segment, error);
@@ -1050,7 +1272,9 @@ crm_filter_query (CrmStore              *store,
     {
       words = _crm_text_fold_words (query->surname);
       if (words[0] != NULL)
-        g_string_append (where, is_company
+        g_string_append (where, is_deal_list
+          ? " AND crm_fold (c.title) >= :surname AND crm_fold (c.title) < :surname || " PREFIX_UPPER_BOUND
+          : is_company
           ? " AND crm_fold (c.name) >= :surname AND crm_fold (c.name) < :surname || " PREFIX_UPPER_BOUND
           : " AND c.rowid IN (SELECT contact FROM contact_token WHERE position = 0"
             " AND token >= :surname AND token < :surname || " PREFIX_UPPER_BOUND ")");
@@ -1072,7 +1296,12 @@ crm_filter_query (CrmStore              *store,
     return NULL;
 
   count = g_strdup_printf ("SELECT count (*) FROM %s c%s", entity, where->str);
-  if (is_company)
+  if (is_deal_list)
+    /* the page's ids newest first, as «deal list» and the board; then each deal in full */
+    select = g_strdup_printf ("SELECT c.id FROM deal c%s"
+                              " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit OFFSET :offset",
+                              where->str);
+  else if (is_company)
     select = g_strdup_printf (
       "SELECT c.id, c.name, c.inn, u.name, %s FROM company c"
       " LEFT JOIN \"user\" u ON u.id = c.responsible%s"
@@ -1119,8 +1348,13 @@ crm_filter_query (CrmStore              *store,
       sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":limit"),
                           query->limit > 0 ? (gint64) query->limit : -1);
       sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":offset"), query->offset);
+      if (is_deal_list)
+        deal_ids = g_ptr_array_new_with_free_func (g_free);
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        json_array_add_object_element (rows, is_company ? company_row (stmt) : contact_row (stmt));
+        if (is_deal_list)
+          g_ptr_array_add (deal_ids, _crm_sql_dup_column_text (stmt, 0));
+        else
+          json_array_add_object_element (rows, is_company ? company_row (stmt) : contact_row (stmt));
       if (rc != SQLITE_DONE)
         {
           _crm_store_set_read_error (store, error, "read the filtered list");
@@ -1129,6 +1363,8 @@ crm_filter_query (CrmStore              *store,
         }
       sqlite3_finalize (stmt);
     }
+  if (deal_ids != NULL && !_crm_query_deals_by_ids (store, deal_ids, rows, error))
+    return NULL;
   return g_steal_pointer (&rows);
 }
 

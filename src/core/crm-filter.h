@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-filter.h — the filter language of call lists (S4-1): an expression over contacts
  * or companies (tags all / any / none, company, responsible, any custom field, the dates
- * created / last activity / last won deal, the RFM segment) parsed into SQL whose values
- * are all bound parameters; saved lists (`saved_list` entities, shared with the team);
+ * created / last activity / last won deal, the RFM segment) or over deals (pipeline,
+ * stage, status, contact, amount, the dates created / stage entered / won / closed…)
+ * parsed into SQL whose values are all bound parameters; saved lists (`saved_list`
+ * entities, shared with the team);
  * and the query that lists what a filter, a saved list, a segment and the first letters
  * of a surname leave. The language is described in docs/filters.md. */
 #pragma once
@@ -13,7 +15,7 @@
 
 G_BEGIN_DECLS
 
-/* Checks @text as a filter over @entity ("contact" or "company"): its syntax, and that
+/* Checks @text as a filter over @entity ("contact", "company" or "deal"): its syntax, and that
  * the tags, companies, users, fields and segments it names exist. A bad expression is
  * INVALID_INPUT (NOT_FOUND for a name that is not there) saying at which character it
  * went wrong and what was expected there. */
@@ -23,11 +25,12 @@ gboolean    crm_filter_check           (CrmStore    *store,
                                         GError     **error);
 
 typedef struct {
-  const char *entity;        /* "contact" (default when NULL) or "company" */
+  const char *entity;        /* "contact" (default when NULL), "company" or "deal" */
   const char *filter;        /* an expression, or NULL */
   const char *list;          /* a saved list's name or id, or NULL */
-  const char *segment;       /* an RFM segment's name or key, or NULL */
-  const char *surname;       /* the first letters of the surname (the name's first word) */
+  const char *segment;       /* an RFM segment's name or key, or NULL (not for deals) */
+  const char *surname;       /* the first letters of the surname (the name's first word;
+                              * a company's name, a deal's title) */
   guint       limit;         /* 0: every row */
   guint       offset;
   const char * const *ids;   /* only these rows (NULL-terminated ids; unknown or deleted ones
@@ -35,7 +38,8 @@ typedef struct {
 } CrmFilterQuery;
 
 /* The rows @query leaves, sorted by name: contacts as crm_query_contacts() prints them
- * (plus "segment"), companies as {"id","name","inn","responsible","segment"}. No cap
+ * (plus "segment"), companies as {"id","name","inn","responsible","segment"}; deals
+ * newest first, as crm_query_deals() prints them. No cap
  * unless @query->limit says so; *@out_total gets the number of all matches. */
 JsonArray  *crm_filter_query           (CrmStore              *store,
                                         const CrmFilterQuery  *query,

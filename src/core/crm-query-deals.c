@@ -171,6 +171,9 @@ bind_deal_filter (sqlite3_stmt        *stmt,
   sqlite3_bind_int64 (stmt, 5, n_tags);
 }
 
+static gboolean add_links_all        (CrmStore            *store,
+                                      JsonArray           *deals,
+                                      GError             **error);
 static gboolean list_deals_by_filter (CrmStore            *store,
                                       const CrmDealFilter *filter,
                                       const char          *tags_json,
@@ -189,9 +192,7 @@ crm_query_deals (CrmStore            *store,
   g_autoptr(JsonArray) result = json_array_new ();
   g_autofree char *tags_json = NULL;
   gint64 n_tags = 0;
-  sqlite3_stmt *stmt;
   JsonNode *node;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -211,47 +212,79 @@ crm_query_deals (CrmStore            *store,
         .limit = filter->limit, .offset = filter->offset,
       };
       g_autoptr(JsonArray) cards = crm_query_deal_cards (store, &cards_filter, out_total, error);
+      g_autoptr(GPtrArray) ids = g_ptr_array_new ();
 
       if (cards == NULL)
         return NULL;
-      stmt = _crm_store_prepare (store, "SELECT " DEAL_COLUMNS DEAL_JOINS " WHERE d.id = ?1",
-                                 error);
-      if (stmt == NULL)
-        return NULL;
       for (guint i = 0; i < json_array_get_length (cards); i++)
-        {
-          const char *id = json_object_get_string_member (json_array_get_object_element (cards, i),
-                                                          "id");
-
-          sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-          rc = sqlite3_step (stmt);
-          if (rc == SQLITE_ROW)
-            json_array_add_object_element (result, deal_from_row (stmt));
-          sqlite3_reset (stmt);
-          if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            {
-              _crm_store_set_read_error (store, error, "list deals");
-              return NULL;
-            }
-        }
+        g_ptr_array_add (ids, (gpointer) json_object_get_string_member (
+          json_array_get_object_element (cards, i), "id"));
+      if (!_crm_query_deals_by_ids (store, ids, result, error))
+        return NULL;
     }
   else
     {
-      if (!list_deals_by_filter (store, filter, tags_json, n_tags, out_total, result, error))
-        return NULL;
-    }
-
-  for (guint i = 0; i < json_array_get_length (result); i++)
-    {
-      JsonObject *deal = json_array_get_object_element (result, i);
-
-      if (!add_deal_links (store, deal, json_object_get_string_member (deal, "id"), error))
+      if (!list_deals_by_filter (store, filter, tags_json, n_tags, out_total, result, error) ||
+          !add_links_all (store, result, error))
         return NULL;
     }
 
   node = json_node_new (JSON_NODE_ARRAY);
   json_node_set_array (node, result);
   return node;
+}
+
+static gboolean
+add_links_all (CrmStore   *store,
+               JsonArray  *deals,
+               GError    **error)
+{
+  for (guint i = 0; i < json_array_get_length (deals); i++)
+    {
+      JsonObject *deal = json_array_get_object_element (deals, i);
+
+      if (!add_deal_links (store, deal, json_object_get_string_member (deal, "id"), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+_crm_query_deals_by_ids (CrmStore   *store,
+                         GPtrArray  *ids,
+                         JsonArray  *result,
+                         GError    **error)
+{
+  guint first = json_array_get_length (result);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _crm_store_prepare (store, "SELECT " DEAL_COLUMNS DEAL_JOINS " WHERE d.id = ?1",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      sqlite3_bind_text (stmt, 1, ids->pdata[i], -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        json_array_add_object_element (result, deal_from_row (stmt));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          _crm_store_set_read_error (store, error, "list deals");
+          return FALSE;
+        }
+    }
+  /* the links after the rows: their queries reuse the statement cache */
+  for (guint i = first; i < json_array_get_length (result); i++)
+    {
+      JsonObject *deal = json_array_get_object_element (result, i);
+
+      if (!add_deal_links (store, deal, json_object_get_string_member (deal, "id"), error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* The deals of @filter by one query, newest first, into @result. */

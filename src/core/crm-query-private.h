@@ -16,4 +16,11 @@ JsonNode   *_crm_query_contacts_scan (CrmStore            *store,
                                       gint64              *out_total,
                                       GError             **error);
 
+/* Appends to @result the deals of @ids (char *, in that order) as crm_query_deals()
+ * prints them, with their contacts and tags; an id that is not there is skipped. */
+gboolean    _crm_query_deals_by_ids  (CrmStore            *store,
+                                      GPtrArray           *ids,
+                                      JsonArray           *result,
+                                      GError             **error);
+
 G_END_DECLS
