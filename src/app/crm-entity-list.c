@@ -1304,8 +1304,8 @@ show_rows (CrmEntityList *self)
 
   if (is_deal (self))
     /* Translators: the subtitle of a saved list of deals: how many it holds now */
-    subtitle = g_strdup_printf (ngettext ("%u deal in the list", "%u deals in the list", total),
-                                total);
+    subtitle = g_strdup_printf (ngettext ("%lld deal in the list", "%lld deals in the list",
+                                          total), (long long) total);
   else if (is_company (self))
     subtitle = g_strdup_printf (ngettext ("%u company", "%u companies", total), total);
   else

@@ -53,6 +53,9 @@ typedef struct {
   GPtrArray  *params;     /* Param*, shared by every expression of one query */
   gboolean    needs_rfm;
   gint64      now;
+  guint       nesting;    /* inside «not» or «(»: a test there need not hold for every row */
+  gboolean    top_or;     /* an «or» outside parentheses */
+  gboolean    top_stage;  /* «stage = S» outside «not» and «(» */
 } Parser;
 
 static void
@@ -833,6 +836,10 @@ stage_test (Parser  *p,
                      "lists them"), value->position, value->text);
       return FALSE;
     }
+  /* when every row must pass it, the query reads the stages' ranges of the board's
+   * index (crm_filter_query) */
+  if (g_str_equal (op, "=") && p->nesting == 0)
+    p->top_stage = TRUE;
   if (json_array_get_length (ids) == 1)
     {
       /* one stage: "c.stage = ?" walks the board's index (stage, created_at) */
@@ -842,10 +849,11 @@ stage_test (Parser  *p,
     }
   json_node_set_array (node, ids);
   json = json_to_string (node, FALSE);
-  g_string_append_printf (p->sql, "coalesce (c.stage %sIN (SELECT value FROM json_each (",
-                          g_str_equal (op, "!=") ? "NOT " : "");
+  /* "c.stage IN (…)" as it is, so that the stage index serves it */
+  g_string_append (p->sql, g_str_equal (op, "!=") ? "coalesce (c.stage NOT IN (" : "c.stage IN (");
+  g_string_append (p->sql, "SELECT value FROM json_each (");
   add_text_param (p, json);
-  g_string_append_printf (p->sql, ")), %d)", g_str_equal (op, "!=") ? 1 : 0);
+  g_string_append (p->sql, g_str_equal (op, "!=") ? ")), 1)" : "))");
   return TRUE;
 }
 
@@ -970,15 +978,24 @@ parse_factor (Parser  *p,
 
   if (is_keyword (token, "not"))
     {
+      gboolean ok;
+
       g_string_append (p->sql, "NOT ");
-      return parse_factor (p, error);
+      p->nesting++;
+      ok = parse_factor (p, error);
+      p->nesting--;
+      return ok;
     }
   if (token->kind == TOK_LPAREN)
     {
       const Token *close;
+      gboolean ok;
 
       g_string_append (p->sql, "(");
-      if (!parse_or (p, error))
+      p->nesting++;
+      ok = parse_or (p, error);
+      p->nesting--;
+      if (!ok)
         return FALSE;
       close = take (p);
       if (close->kind != TOK_RPAREN)
@@ -1061,6 +1078,8 @@ parse_or (Parser  *p,
   while (is_keyword (peek (p), "or"))
     {
       take (p);
+      if (p->nesting == 0)
+        p->top_or = TRUE;
       g_string_append (p->sql, " OR ");
       if (!parse_and (p, error))
         return FALSE;
@@ -1069,15 +1088,18 @@ parse_or (Parser  *p,
   return TRUE;
 }
 
-/* Appends " AND (…)" for @text to @sql, its values to @params. */
+/* Appends " AND (…)" for @text to @sql, its values to @params. *@by_stage (optional)
+ * becomes TRUE when every row that passes is at the stages of a name (a deal filter's
+ * «stage = S» not under «or», «not» or parentheses). */
 static gboolean
-compile (CrmStore    *store,
-         const char  *entity,
-         const char  *text,
-         GString     *sql,
-         GPtrArray   *params,
-         gboolean    *needs_rfm,
-         GError     **error)
+compile_full (CrmStore    *store,
+              const char  *entity,
+              const char  *text,
+              GString     *sql,
+              GPtrArray   *params,
+              gboolean    *needs_rfm,
+              gboolean    *by_stage,
+              GError     **error)
 {
   g_autoptr(GArray) tokens = g_array_new (FALSE, TRUE, sizeof (Token));
   Parser p = { 0 };
@@ -1107,7 +1129,21 @@ compile (CrmStore    *store,
     return fail (&p, end, _("«and», «or» or the end of the expression"), error);
   if (needs_rfm != NULL)
     *needs_rfm = *needs_rfm || p.needs_rfm;
+  if (by_stage != NULL)
+    *by_stage = *by_stage || (p.top_stage && !p.top_or);
   return TRUE;
+}
+
+static gboolean
+compile (CrmStore    *store,
+         const char  *entity,
+         const char  *text,
+         GString     *sql,
+         GPtrArray   *params,
+         gboolean    *needs_rfm,
+         GError     **error)
+{
+  return compile_full (store, entity, text, sql, params, needs_rfm, NULL, error);
 }
 
 static gboolean
@@ -1218,6 +1254,7 @@ crm_filter_query (CrmStore              *store,
   gboolean needs_rfm = FALSE;
   gboolean is_company;
   gboolean is_deal_list;
+  gboolean by_stage = FALSE;
   g_autoptr(GPtrArray) deal_ids = NULL;
   sqlite3 *db = _crm_store_get_db (store);
   sqlite3_stmt *stmt = NULL;
@@ -1240,8 +1277,9 @@ crm_filter_query (CrmStore              *store,
     {
       g_autoptr(GError) local = NULL;
 
-      if (!compile (store, entity, json_object_get_string_member_with_default (list, "filter", ""),
-                    where, params, &needs_rfm, &local))
+      if (!compile_full (store, entity,
+                         json_object_get_string_member_with_default (list, "filter", ""),
+                         where, params, &needs_rfm, &by_stage, &local))
         {
           g_set_error (error, CRM_STORE_ERROR, local->code,
                        _("The saved list «%s» no longer works: %s"),
@@ -1251,7 +1289,7 @@ crm_filter_query (CrmStore              *store,
         }
     }
   if (query->filter != NULL &&
-      !compile (store, entity, query->filter, where, params, &needs_rfm, error))
+      !compile_full (store, entity, query->filter, where, params, &needs_rfm, &by_stage, error))
     return NULL;
   if (query->segment != NULL && is_deal_list)
     {
@@ -1295,12 +1333,17 @@ crm_filter_query (CrmStore              *store,
   if (needs_rfm && !_crm_rfm_refresh (store, error))
     return NULL;
 
-  count = g_strdup_printf ("SELECT count (*) FROM %s c%s", entity, where->str);
+  /* Deals at the stages of a name: their ranges of the board's index (stage, created_at, id — partial on
+   * deleted = 0) is counted, and read newest first, without a look at the rows the other
+   * tests do not need; SQLite, with no statistics, would take the narrower deal_stage
+   * and read every deal of the stage (a brand at a stage: 60 → 15 ms on 220 000 deals). */
+  count = g_strdup_printf ("SELECT count (*) FROM %s c%s%s", entity,
+                           is_deal_list && by_stage ? " INDEXED BY deal_board" : "", where->str);
   if (is_deal_list)
     /* the page's ids newest first, as «deal list» and the board; then each deal in full */
-    select = g_strdup_printf ("SELECT c.id FROM deal c%s"
+    select = g_strdup_printf ("SELECT c.id FROM deal c%s%s"
                               " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit OFFSET :offset",
-                              where->str);
+                              by_stage ? " INDEXED BY deal_board" : "", where->str);
   else if (is_company)
     select = g_strdup_printf (
       "SELECT c.id, c.name, c.inn, u.name, %s FROM company c"
