@@ -651,7 +651,7 @@ crm_cli_deal_list (CrmCli   *cli,
   int limit = 0;
   int offset = 0;
   const GOptionEntry entries[] = {
-    { "filter", 0, 0, G_OPTION_ARG_STRING, &expression, N_("Only deals the expression matches, e.g. 'tags any (Volvo) and stage = \"Счёт выставлен\"' (the language: FILTERS in voronkactl(1))"), N_("EXPR") },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &expression, N_("Only deals the expression matches, e.g. 'tags any (Volvo) and status = open and amount >= 1000000' (the language: FILTERS in voronkactl(1))"), N_("EXPR") },
     { "list", 0, 0, G_OPTION_ARG_STRING, &list, N_("The deals of a saved list (list save NAME --entity deal --filter …)"), N_("NAME") },
     { "search", 0, 0, G_OPTION_ARG_STRING, &search, N_("With --filter or --list: the first letters of the title"), N_("PREFIX") },
     { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("Only deals of this pipeline"), N_("P") },
