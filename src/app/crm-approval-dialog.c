@@ -55,10 +55,7 @@ static void
 set_problem (CrmApprovalDialog *self,
              const char        *problem)
 {
-  g_free (self->problem);
-  self->problem = g_strdup (problem);
-  gtk_label_set_label (self->message_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), problem != NULL);
+  crm_problem_label_set (self->message_label, &self->problem, problem);
   gtk_widget_set_visible (gtk_widget_get_ancestor (GTK_WIDGET (self->message_label),
                                                    ADW_TYPE_PREFERENCES_GROUP),
                           problem != NULL);
@@ -366,11 +363,7 @@ crm_approval_dialog_init (CrmApprovalDialog *self)
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), send_button);
   gtk_box_append (GTK_BOX (box), header);
 
-  self->message_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->message_label, TRUE);
-  gtk_label_set_xalign (self->message_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), FALSE);
+  self->message_label = crm_problem_label_new ();
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (problem), GTK_WIDGET (self->message_label));
   gtk_widget_set_visible (problem, FALSE);
 

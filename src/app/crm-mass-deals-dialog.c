@@ -61,8 +61,7 @@ static void
 set_message (CrmMassDealsDialog *self,
              const char         *message)
 {
-  gtk_label_set_label (self->message_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), message != NULL);
+  crm_problem_label_set (self->message_label, NULL, message);
 }
 
 static const char *
@@ -391,11 +390,7 @@ build (CrmMassDealsDialog *self)
   gtk_label_set_wrap (self->summary_label, TRUE);
   gtk_label_set_xalign (self->summary_label, 0);
   adw_preferences_group_add (top, GTK_WIDGET (self->summary_label));
-  self->message_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->message_label, TRUE);
-  gtk_label_set_xalign (self->message_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), FALSE);
+  self->message_label = crm_problem_label_new ();
   adw_preferences_group_add (top, GTK_WIDGET (self->message_label));
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (form), top);
 

@@ -49,10 +49,7 @@ static void
 set_problem (CrmMessageDialog *self,
              const char       *problem)
 {
-  g_free (self->problem);
-  self->problem = g_strdup (problem);
-  gtk_label_set_label (self->message_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), problem != NULL);
+  crm_problem_label_set (self->message_label, &self->problem, problem);
 }
 
 const char *
@@ -343,11 +340,7 @@ crm_message_dialog_init (CrmMessageDialog *self)
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), send_button);
   gtk_box_append (GTK_BOX (box), header);
 
-  self->message_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->message_label, TRUE);
-  gtk_label_set_xalign (self->message_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), FALSE);
+  self->message_label = crm_problem_label_new ();
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->message_label));
 
   self->to_row = crm_combo_row_new (_("_To"), self->contact_names);

@@ -48,10 +48,7 @@ static void
 set_problem (CrmTemplateDialog *self,
              const char        *problem)
 {
-  g_free (self->problem);
-  self->problem = g_strdup (problem);
-  gtk_label_set_label (self->message_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), problem != NULL);
+  crm_problem_label_set (self->message_label, &self->problem, problem);
 }
 
 const char *
@@ -443,11 +440,7 @@ crm_template_dialog_init (CrmTemplateDialog *self)
   adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
   gtk_box_append (GTK_BOX (box), header);
 
-  self->message_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->message_label, TRUE);
-  gtk_label_set_xalign (self->message_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->message_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->message_label), FALSE);
+  self->message_label = crm_problem_label_new ();
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (top), GTK_WIDGET (self->message_label));
 
   self->template_row = crm_combo_row_new (_("_Template"), self->template_labels);

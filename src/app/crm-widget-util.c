@@ -26,6 +26,32 @@ crm_widget_swap_context (GtkWidget   *widget,
 
 /* ---- lists and rows ---- */
 
+GtkLabel *
+crm_problem_label_new (void)
+{
+  GtkLabel *label = GTK_LABEL (gtk_label_new (NULL));
+
+  gtk_label_set_wrap (label, TRUE);
+  gtk_label_set_xalign (label, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (label), "error");
+  gtk_widget_set_visible (GTK_WIDGET (label), FALSE);
+  return label;
+}
+
+void
+crm_problem_label_set (GtkLabel    *label,
+                       char       **slot,
+                       const char  *problem)
+{
+  if (slot != NULL)
+    {
+      g_free (*slot);
+      *slot = g_strdup (problem);
+    }
+  gtk_label_set_label (label, problem != NULL ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), problem != NULL);
+}
+
 void
 crm_list_box_remove_all (GtkListBox *list)
 {

@@ -30,6 +30,17 @@ gboolean    crm_widget_swap_context       (GtkWidget   *widget,
                                            CrmContext **slot,
                                            CrmContext  *context);
 
+/* ---- a dialog's problem ---- */
+
+/* The label a dialog says what is wrong in (wrapped, left-aligned, in the "error" style),
+ * hidden until crm_problem_label_set() gives it a problem. */
+GtkLabel   *crm_problem_label_new         (void);
+/* Shows @problem in @label (NULL: hides it) and keeps a copy in *@slot (what the dialog's
+ * get_problem() returns to tests). */
+void        crm_problem_label_set         (GtkLabel    *label,
+                                           char       **slot,
+                                           const char  *problem);
+
 /* ---- lists and rows ---- */
 
 /* gtk_list_box_remove_all() is GTK 4.12. */
