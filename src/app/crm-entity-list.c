@@ -182,7 +182,8 @@ crm_entity_list_dup_filter (CrmEntityList *self)
 
   g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), NULL);
 
-  tags = self->context != NULL ? dup_tag_expression (self) : NULL;
+  /* the header's tag filter (hidden over deals) narrows contacts, never a list of deals */
+  tags = self->context != NULL && !is_deal (self) ? dup_tag_expression (self) : NULL;
   if (self->filter != NULL && tags != NULL)
     return g_strdup_printf ("(%s) and %s", self->filter, tags);
   if (self->filter != NULL)
