@@ -119,6 +119,11 @@ test_short_number_waits (void)
   gtk_editable_set_text (search_entry (), "9");
   crm_test_ui_wait (600);
   g_assert_null (crm_context_get_search (context));
+  /* the window says why nothing is found yet, and what Enter does (once) */
+  g_assert_nonnull (crm_window_get_last_toast (window));
+  g_assert_nonnull (strstr (crm_window_get_last_toast (window), "Enter"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "search-short-number"));
+  crm_window_show_toast (window, "—");
   gtk_editable_set_text (search_entry (), "+7 9");
   crm_test_ui_wait (600);
   g_assert_null (crm_context_get_search (context));
@@ -131,6 +136,7 @@ test_short_number_waits (void)
   gtk_editable_set_text (search_entry (), "93");
   crm_test_ui_wait (600);
   g_assert_null (crm_context_get_search (context));
+  g_assert_cmpstr (crm_window_get_last_toast (window), ==, "—");
   /* Enter asks for these two now, and the delayed change after it keeps them */
   g_signal_emit_by_name (search_entry (), "activate");
   crm_test_ui_wait (600);

@@ -24,6 +24,8 @@ struct _CrmWindow
   GBinding             *title_binding;
   GBinding             *subtitle_binding;
   GtkWindow            *help_overlay;  /* built when first shown */
+  char                 *last_toast;    /* the text of the last toast shown (tests) */
+  gboolean              short_number_hinted;
 
   /* template */
   AdwLeaflet           *leaflet;

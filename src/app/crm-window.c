@@ -110,6 +110,13 @@ search_changed_cb (CrmWindow *self)
       /* what the lists show before any search, unless Enter searched these digits */
       if (g_strcmp0 (crm_context_get_search (self->context), stripped) != 0)
         crm_context_set_search (self->context, NULL);
+      /* once a window: why nothing is found yet */
+      if (!self->short_number_hinted)
+        {
+          self->short_number_hinted = TRUE;
+          crm_window_show_toast (self, _("A phone number is looked up from its third digit; "
+                                         "press Enter to look up these digits now"));
+        }
       return;
     }
   crm_context_set_search (self->context, text);
@@ -561,6 +568,7 @@ crm_window_finalize (GObject *object)
   g_clear_object (&self->sync);
   g_clear_object (&self->context);
   g_clear_pointer (&self->view, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
   g_clear_pointer (&self->back_stack, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_window_parent_class)->finalize (object);
 }
@@ -750,9 +758,18 @@ crm_window_show_toast (CrmWindow  *self,
   AdwToast *toast;
 
   g_return_if_fail (CRM_IS_WINDOW (self));
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+const char *
+crm_window_get_last_toast (CrmWindow *self)
+{
+  g_return_val_if_fail (CRM_IS_WINDOW (self), NULL);
+  return self->last_toast;
 }
 
 void

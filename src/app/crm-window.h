@@ -45,6 +45,8 @@ CrmSyncIndicator *crm_window_get_sync_indicator (CrmWindow *self);
 
 void         crm_window_show_toast     (CrmWindow  *self,
                                         const char *text);
+/* The text of the last toast crm_window_show_toast() showed (tests), or NULL. */
+const char  *crm_window_get_last_toast (CrmWindow  *self);
 /* Shows @toast (takes it). */
 void         crm_window_add_toast      (CrmWindow  *self,
                                         AdwToast   *toast);
