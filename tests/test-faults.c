@@ -490,6 +490,22 @@ call_import_contacts (CrmStore **store,
   return crm_import_csv (*store, &options, csv, strlen (csv), &report, error);
 }
 
+/* 130 contacts, so that their rows and changelog ops also go in as statements of a
+ * hundred (_crm_store_flush_rows, _crm_store_flush_changelog) and the rest one by one. */
+static gboolean
+call_import_many_contacts (CrmStore **store,
+                           GError   **error)
+{
+  g_autoptr(GString) csv = g_string_new ("Полное имя;Мобильный телефон\n");
+  CrmImportOptions options = { .entity = "contact" };
+  g_autoptr(JsonNode) report = NULL;
+
+  for (guint i = 0; i < 130; i++)
+    g_string_append_printf (csv, "Клиент Номер%u;+7 912 %03u-%02u-%02u\n", i, 100 + i, i % 100, 11);
+  crm_store_set_random_seed (*store, 17);
+  return crm_import_csv (*store, &options, csv->str, csv->len, &report, error);
+}
+
 /* The pulled page merged with its cursor (and the conflict it holds recorded). */
 static gboolean
 call_merge_page (CrmStore **store,
@@ -557,6 +573,9 @@ static const Fault faults[] = {
  * syncs and truncates are always tried one by one. */
 #define MALLOC_STRIDE 7
 
+/* a case with five times the allocations tries fewer of them (set by the case) */
+static guint malloc_stride = MALLOC_STRIDE;
+
 static guint
 stride_for (const Fault *fault)
 {
@@ -566,7 +585,7 @@ stride_for (const Fault *fault)
     return 1;
   if (env != NULL && g_ascii_strtoull (env, NULL, 10) > 0)
     return (guint) g_ascii_strtoull (env, NULL, 10);
-  return MALLOC_STRIDE;
+  return malloc_stride;
 }
 
 /* The words of the expected message, in the untranslated text (LANG=C.UTF-8). */
@@ -708,6 +727,16 @@ static void
 test_import_contacts (void)
 {
   sweep ("contacts imported", fixture.replica, call_import_contacts);
+}
+
+/* every 13th allocation (of ≈ 15 000): over a thousand runs, many inside the statements
+ * of a hundred rows */
+static void
+test_import_many_contacts (void)
+{
+  malloc_stride = 13;
+  sweep ("130 contacts imported", fixture.replica, call_import_many_contacts);
+  malloc_stride = MALLOC_STRIDE;
 }
 
 static void
@@ -1164,6 +1193,7 @@ static const struct
   { "/faults/apply/new-deal", test_apply_new_deal },
   { "/faults/apply/take-request", test_take_request },
   { "/faults/import/contacts", test_import_contacts },
+  { "/faults/import/many-contacts", test_import_many_contacts },
   { "/faults/merge-page", test_merge_page },
   { "/faults/ledger-push", test_ledger_push },
   { "/faults/undo", test_undo },
