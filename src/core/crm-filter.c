@@ -1406,7 +1406,15 @@ crm_filter_query (CrmStore              *store,
         }
       sqlite3_finalize (stmt);
     }
-  if (deal_ids != NULL && !_crm_query_deals_by_ids (store, deal_ids, rows, error))
+  if (deal_ids != NULL && query->ids_only)
+    for (guint i = 0; i < deal_ids->len; i++)
+      {
+        JsonObject *row = json_object_new ();
+
+        json_object_set_string_member (row, "id", deal_ids->pdata[i]);
+        json_array_add_object_element (rows, row);
+      }
+  else if (deal_ids != NULL && !_crm_query_deals_by_ids (store, deal_ids, rows, error))
     return NULL;
   return g_steal_pointer (&rows);
 }

@@ -35,6 +35,8 @@ typedef struct {
   guint       offset;
   const char * const *ids;   /* only these rows (NULL-terminated ids; unknown or deleted ones
                               * are simply not listed), or NULL: any */
+  gboolean    ids_only;      /* deals: each row only {"id"} (a list that reads its rows
+                              * a page at a time, by .ids) */
 } CrmFilterQuery;
 
 /* The rows @query leaves, sorted by name: contacts as crm_query_contacts() prints them
