@@ -893,22 +893,11 @@ contact_test (Parser  *p,
 
   if (is_keyword (peek (p), "is"))
     {
-      gboolean negate = FALSE;
-      const Token *token;
-
       take (p);
-      token = take (p);
-      if (is_keyword (token, "not"))
-        {
-          negate = TRUE;
-          token = take (p);
-        }
-      if (!is_keyword (token, "empty"))
-        return fail (p, token, _("«empty» or «not empty»"), error);
-      g_string_append_printf (p->sql, "%sEXISTS (SELECT 1 FROM deal_contact dc JOIN contact ct"
-                              " ON ct.id = dc.contact AND ct.deleted = 0 WHERE dc.deal = c.id"
-                              " AND dc.present = 1 AND dc.deleted = 0)", negate ? "" : "NOT ");
-      return TRUE;
+      /* a first live contact, or none */
+      return emptiness (p, "(SELECT 1 FROM deal_contact dc JOIN contact ct ON ct.id = dc.contact"
+                           " AND ct.deleted = 0 WHERE dc.deal = c.id AND dc.present = 1"
+                           " AND dc.deleted = 0 LIMIT 1)", FALSE, error);
     }
   if (!take_op (p, &op, FALSE, error) ||
       !take_value (p, &value, _("a contact's name"), error) ||
