@@ -436,9 +436,34 @@ test_remembered_certificate (void)
   g_assert_true (crm_test_ui_wait_until (indicator_synced, indicator, 10000));
 }
 
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Created;
+
+static void
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Created *created = user_data;
+
+  created->ok = crm_welcome_window_create_finish (CRM_WELCOME_WINDOW (object), result,
+                                                  &created->error);
+  created->done = TRUE;
+}
+
+static gboolean
+created_done (gpointer data)
+{
+  return ((Created *) data)->done;
+}
+
 static void
 test_local_account_from_template (void)
 {
+  static Created created;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_build_filename (tmpdir, "local.db", NULL);
   g_autoptr(CrmStore) store = NULL;
@@ -453,8 +478,15 @@ test_local_account_from_template (void)
   g_application_activate (G_APPLICATION (app));
   window = welcome ();
   g_assert_true (crm_welcome_window_choose_template (window, "b2b-distributor"));
-  g_assert_true (crm_welcome_window_create (window, &error));
-  g_assert_no_error (error);
+  created.done = FALSE;
+  crm_welcome_window_create_async (window, created_cb, &created);
+  /* the account is written by a worker: the window stays drawn and says it is busy */
+  g_assert_false (created.done);
+  g_assert_nonnull (crm_test_ui_find (GTK_WIDGET (window), GTK_TYPE_BUTTON,
+                                      "Creating the Account…"));
+  g_assert_true (crm_test_ui_wait_until (created_done, &created, 30000));
+  g_assert_true (created.ok);
+  g_assert_no_error (created.error);
   main_window = crm_application_get_main_window (app);
   g_assert_nonnull (main_window);
   g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, main_window, 10000));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-welcome-window.c — the first-run window. A local account is a new replica made
- * from a template in one change set (demo data optional for the truck dealer); signing
+ * from a template in one change set (demo data optional for the truck dealer), written by a
+ * worker while the window shows it is busy; signing
  * in hands over to CrmSigninDialog, whose first sync creates the replica. */
 #define G_LOG_DOMAIN "voronka-app"
 
@@ -30,6 +31,8 @@ struct _CrmWelcomeWindow
   GtkSwitch            *demo_switch;
   GtkLabel             *error_label;
   GtkLabel             *path_label;
+  GtkWidget            *create_button;
+  GtkSpinner           *create_spinner;
 };
 
 G_DEFINE_FINAL_TYPE (CrmWelcomeWindow, crm_welcome_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -106,52 +109,121 @@ remove_replica (const char *path)
     }
 }
 
-gboolean
-crm_welcome_window_create (CrmWelcomeWindow  *self,
-                           GError           **error)
+/* What a new local account is made of, for the worker that writes it. */
+typedef struct {
+  char     *path;
+  char     *template_name;
+  gboolean  demo;
+} CreateData;
+
+static void
+create_data_free (CreateData *data)
 {
-  g_autofree char *name = chosen_template (self);
-  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_free (data->path);
+  g_free (data->template_name);
+  g_free (data);
+}
+
+/* In a worker: the replica from the template (and the demo data), written and closed. */
+static void
+create_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  CreateData *data = task_data;
+  g_autofree char *dir = g_path_get_dirname (data->path);
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(CrmStore) store = NULL;
-  GtkApplication *app;
+  g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  g_return_val_if_fail (CRM_IS_WELCOME_WINDOW (self), FALSE);
-
-  if (name == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("Choose a template"));
-      return FALSE;
-    }
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
       int saved_errno = errno;
 
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Cannot create the folder %s: %s"), dir, g_strerror (saved_errno));
-      return FALSE;
+      g_task_return_new_error (task, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                               _("Cannot create the folder %s: %s"), dir,
+                               g_strerror (saved_errno));
+      return;
     }
-  root = crm_template_load (name, error);
-  if (root == NULL)
-    return FALSE;
-  store = crm_store_create (self->path, error);
-  if (store == NULL)
-    return FALSE;
-  ok = crm_template_apply (store, root, error);
-  if (ok && gtk_switch_get_active (self->demo_switch))
+  if ((root = crm_template_load (data->template_name, &error)) == NULL ||
+      (store = crm_store_create (data->path, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ok = crm_template_apply (store, root, &error);
+  if (ok && data->demo)
     {
       CrmDemoOptions options = { .seed = 1, .n_deals = 300, .n_contacts = 200, .n_companies = 60 };
 
-      ok = crm_demo_populate (store, &options, error);
+      ok = crm_demo_populate (store, &options, &error);
     }
   g_clear_object (&store);
   if (!ok)
     {
-      remove_replica (self->path);
-      return FALSE;
+      remove_replica (data->path);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
+  g_task_return_boolean (task, TRUE);
+}
 
+static void
+set_busy (CrmWelcomeWindow *self,
+          gboolean          busy)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->template_group), !busy);
+  gtk_widget_set_sensitive (self->create_button, !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->create_spinner), busy);
+  gtk_spinner_set_spinning (self->create_spinner, busy);
+  gtk_button_set_label (GTK_BUTTON (self->create_button),
+                        busy ? _("Creating the Account…") : _("_Create Account"));
+}
+
+void
+crm_welcome_window_create_async (CrmWelcomeWindow    *self,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CreateData *data;
+
+  g_return_if_fail (CRM_IS_WELCOME_WINDOW (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, crm_welcome_window_create_async);
+  data = g_new0 (CreateData, 1);
+  data->template_name = chosen_template (self);
+  if (data->template_name == NULL)
+    {
+      create_data_free (data);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("Choose a template"));
+      return;
+    }
+  data->path = g_strdup (self->path);
+  data->demo = gtk_switch_get_active (self->demo_switch);
+  g_task_set_task_data (task, data, (GDestroyNotify) create_data_free);
+  crm_welcome_window_show_error (self, NULL);
+  set_busy (self, TRUE);
+  g_task_run_in_thread (task, create_thread);
+}
+
+gboolean
+crm_welcome_window_create_finish (CrmWelcomeWindow  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
+{
+  GtkApplication *app;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  set_busy (self, FALSE);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  /* a new replica of the current schema: it opens at once (this destroys the window) */
   app = gtk_window_get_application (GTK_WINDOW (self));
   if (CRM_IS_APPLICATION (app))
     return crm_application_open_replica (CRM_APPLICATION (app), self->path, error) != NULL;
@@ -159,12 +231,21 @@ crm_welcome_window_create (CrmWelcomeWindow  *self,
 }
 
 static void
-create_clicked_cb (CrmWelcomeWindow *self)
+created_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
+  CrmWelcomeWindow *self = CRM_WELCOME_WINDOW (object);
   g_autoptr(GError) error = NULL;
 
-  if (!crm_welcome_window_create (self, &error))
+  if (!crm_welcome_window_create_finish (self, result, &error))
     crm_welcome_window_show_error (self, error->message);
+}
+
+static void
+create_clicked_cb (CrmWelcomeWindow *self)
+{
+  crm_welcome_window_create_async (self, created_cb, NULL);
 }
 
 static void
@@ -242,6 +323,8 @@ crm_welcome_window_class_init (CrmWelcomeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, demo_switch);
   gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, path_label);
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, create_button);
+  gtk_widget_class_bind_template_child (widget_class, CrmWelcomeWindow, create_spinner);
   gtk_widget_class_bind_template_callback (widget_class, create_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, sign_in_clicked_cb);
 }

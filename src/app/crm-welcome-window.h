@@ -20,8 +20,13 @@ void              crm_welcome_window_show_error    (CrmWelcomeWindow *self,
 /* Chooses a template by name ("truck-dealer"); FALSE when it is not offered. */
 gboolean          crm_welcome_window_choose_template (CrmWelcomeWindow *self,
                                                       const char       *name);
-/* Creates the local account from the chosen template and opens it, as the button does. */
-gboolean          crm_welcome_window_create        (CrmWelcomeWindow  *self,
+/* Creates the local account from the chosen template in a worker thread, as the button
+ * does (the window busy meanwhile); _finish() opens it (the welcome window goes). */
+void              crm_welcome_window_create_async  (CrmWelcomeWindow    *self,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean          crm_welcome_window_create_finish (CrmWelcomeWindow  *self,
+                                                    GAsyncResult      *result,
                                                     GError           **error);
 /* Opens the sign-in dialog over the window and returns it. */
 GtkWindow        *crm_welcome_window_sign_in       (CrmWelcomeWindow *self);
