@@ -10,7 +10,10 @@
  * with the server's words and tells its author. A server killed during a slow send sends
  * that one again and says so. SMS through an HTTP gateway and Telegram through the Bot
  * API go to a SoupServer on 127.0.0.1 in the test: a 503 retried and sent once, a 400
- * failed with the gateway's words, a bot's sendMessage to the user's chat id. */
+ * failed with the gateway's words, a bot's sendMessage to the user's chat id. The app's
+ * administrators set, test and remove channels and mailboxes through the API
+ * (/api/v1/channels, /api/v1/mailboxes); managers are refused, bad bodies get a 400 saying
+ * why, and no password or token comes back, reaches a laptop or is logged. */
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -1350,6 +1353,306 @@ test_channels_published (Fixture       *f,
 }
 
 
+/* --- the app's administrators set channels and mailboxes through the API (issue 14) ----- */
+
+/* @method @path as @token with @body; the answer's body as text too (to look for secrets). */
+static void
+api (Fixture       *f,
+     CrmTestAnswer *answer,
+     GString       *seen,
+     const char    *method,
+     const char    *path,
+     const char    *token,
+     const char    *body)
+{
+  crm_test_answer_clear (answer);
+  crm_test_http_request (f->server, answer, method, path, token, body, body != NULL ? -1 : 0);
+  if (answer->body != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer->body);
+      g_autofree char *text = json_to_string (node, FALSE);
+
+      g_string_append (seen, text);
+      g_string_append_c (seen, '\n');
+    }
+}
+
+static void
+assert_refused (CrmTestAnswer *answer,
+                guint          status,
+                const char    *words)
+{
+  g_test_message ("%u: %s", answer->status, crm_test_answer_error_message (answer));
+  g_assert_cmpuint (answer->status, ==, status);
+  g_assert_nonnull (strstr (crm_test_answer_error_message (answer), words));
+}
+
+static JsonArray *
+answer_list (CrmTestAnswer *answer,
+             const char    *member)
+{
+  g_assert_cmpuint (answer->status, ==, 200);
+  g_assert_cmpstr (crm_test_get_string (answer->body, "account"), ==, "acme");
+  return json_object_get_array_member (answer->body, member);
+}
+
+static void
+test_admin_api (Fixture       *f,
+                gconstpointer  data)
+{
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_autoptr(GString) seen = g_string_new (NULL);
+  g_autoptr(CrmSyncClient) manager = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(GPtrArray) received = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autofree char *manager_db = NULL;
+  g_autofree char *admin_token = NULL;
+  g_autofree char *manager_token = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *deep = NULL;
+  g_autofree char *large = NULL;
+  g_autofree char *wal = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(JsonObject) state = NULL;
+  Gateway *gateway;
+  JsonObject *channel;
+  JsonObject *box;
+  JsonArray *list;
+  /* what must never come back, be published or be logged */
+  const char *const secrets[] = { "sms-api-token-5d2e", "smtp-pw-91ab", "imap-pw-3c7d",
+                                  "bot-77:tok-e1f0", NULL };
+
+  if (skipped (f))
+    return;
+  gateway = gateway_start ();
+  admin_token = g_strdup (crm_sync_client_get_token (f->client));
+  manager_db = g_build_filename (f->dir, "manager.db", NULL);
+  manager = crm_test_client_new (f->server, manager_db, "manager", "manager-pw");
+  report = crm_test_sync (manager);
+  manager_token = g_strdup (crm_sync_client_get_token (manager));
+
+  /* a manager may neither read nor change them */
+  api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_CHANNELS, manager_token, NULL);
+  assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, manager_token,
+       "{\"kind\": \"sms\", \"url\": \"http://127.0.0.1:9/\", \"secret\": \"x\"}");
+  assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, manager_token,
+       "{\"url\": \"imaps://127.0.0.1/\", \"user\": \"u\", \"password\": \"p\", "
+       "\"pipeline\": \"Продажи\"}");
+  assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, manager_token,
+       "{\"kind\": \"email\", \"to\": \"boss@acme.test\"}");
+  assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_CHANNELS, NULL, NULL);
+  g_assert_cmpuint (answer.status, ==, 401);
+
+  /* the administrator: the e-mail channel the fixture set, without a secret */
+  api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_CHANNELS, admin_token, NULL);
+  list = answer_list (&answer, "channels");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  channel = crm_test_find_object (list, "kind", "email");
+  g_assert_cmpstr (crm_test_get_string (channel, "from"), ==, "crm@acme.test");
+  g_assert_false (json_object_get_boolean_member (channel, "secret"));
+
+  /* an SMS gateway with its token: the answer says only that a token is kept */
+  body = g_strdup_printf ("{\"kind\": \"sms\", \"url\": \"http://127.0.0.1:%u/sms/send\", "
+                          "\"secret\": \"sms-api-token-5d2e\"}", gateway->port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  list = answer_list (&answer, "channels");
+  channel = crm_test_find_object (list, "kind", "sms");
+  g_assert_nonnull (channel);
+  g_assert_true (json_object_get_boolean_member (channel, "secret"));
+  /* the URL changed, the token left out: the token kept stays */
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"sms\", \"url\": \"http://127.0.0.1:%u/sms/v2\"}",
+                          gateway->port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  channel = crm_test_find_object (answer_list (&answer, "channels"), "kind", "sms");
+  g_assert_true (json_object_get_boolean_member (channel, "secret"));
+  g_assert_nonnull (strstr (crm_test_get_string (channel, "url"), "/sms/v2"));
+
+  /* «Проверить»: a test SMS through the kept settings reaches the gateway with the token */
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, admin_token,
+       "{\"kind\": \"sms\", \"to\": \"79001112233\"}");
+  g_assert_cmpuint (answer.status, ==, 200);
+  g_assert_true (json_object_get_boolean_member (answer.body, "ok"));
+  g_assert_nonnull (strstr (crm_test_get_string (answer.body, "message"), "79001112233"));
+  g_assert_cmpuint (gateway_count (gateway, "/sms/v2|Bearer sms-api-token-5d2e|",
+                                   "79001112233"), ==, 1);
+  /* a gateway that refuses: its words, not an error of the request */
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, admin_token,
+       "{\"kind\": \"sms\", \"to\": \"79009004001\"}");
+  g_assert_cmpuint (answer.status, ==, 200);
+  g_assert_false (json_object_get_boolean_member (answer.body, "ok"));
+  g_assert_nonnull (strstr (crm_test_get_string (answer.body, "message"), "invalid number"));
+  /* Telegram tested before it is saved: the bot's token goes into the URL, never back */
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"telegram\", \"url\": \"http://127.0.0.1:%u\", "
+                          "\"secret\": \"bot-77:tok-e1f0\", \"to\": \"100200300\"}",
+                          gateway->port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, admin_token, body);
+  g_assert_true (json_object_get_boolean_member (answer.body, "ok"));
+  g_assert_cmpuint (gateway_count (gateway, "/botbot-77:tok-e1f0/sendMessage|", "100200300"),
+                    ==, 1);
+  api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_CHANNELS, admin_token, NULL);
+  g_assert_null (crm_test_find_object (answer_list (&answer, "channels"), "kind", "telegram"));
+  /* a test e-mail through the real SMTP server */
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, admin_token,
+       "{\"kind\": \"email\", \"to\": \"boss@acme.test\"}");
+  g_assert_true (json_object_get_boolean_member (answer.body, "ok"));
+  received = wait_mails (f, 1);
+  g_assert_cmpuint (mails_to (received, "boss@acme.test"), ==, 1);
+
+  /* an SMTP login with its password; saved again without it, the password stays */
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"email\", \"url\": \"smtp://127.0.0.1:%u\", "
+                          "\"from\": \"crm@acme.test\", \"user\": \"crm-login\", "
+                          "\"secret\": \"smtp-pw-91ab\"}", f->smtp_port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  channel = crm_test_find_object (answer_list (&answer, "channels"), "kind", "email");
+  g_assert_cmpstr (crm_test_get_string (channel, "user"), ==, "crm-login");
+  g_assert_true (json_object_get_boolean_member (channel, "secret"));
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"email\", \"url\": \"smtp://127.0.0.1:%u\", "
+                          "\"from\": \"sales@acme.test\", \"user\": \"crm-login\"}",
+                          f->smtp_port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  channel = crm_test_find_object (answer_list (&answer, "channels"), "kind", "email");
+  g_assert_cmpstr (crm_test_get_string (channel, "from"), ==, "sales@acme.test");
+  g_assert_true (json_object_get_boolean_member (channel, "secret"));
+  /* … but another login needs its own */
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"email\", \"url\": \"smtp://127.0.0.1:%u\", "
+                          "\"from\": \"sales@acme.test\", \"user\": \"other-login\"}",
+                          f->smtp_port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  assert_refused (&answer, 400, "needs its password");
+
+  /* bad bodies: each a 400 (413) saying what is wrong, nothing changed */
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, "{\"kind\": ");
+  assert_refused (&answer, 400, "not valid JSON");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, "[1, 2]");
+  assert_refused (&answer, 400, "JSON object");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": \"fax\", \"url\": \"http://127.0.0.1/\"}");
+  assert_refused (&answer, 400, "not a channel");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": \"sms\", \"url\": \"ftp://127.0.0.1/\"}");
+  assert_refused (&answer, 400, "http://");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": \"email\", \"url\": \"smtp://127.0.0.1\", \"from\": \"a@b.c\\r\\nBcc: x@y.z\"}");
+  assert_refused (&answer, 400, "line break");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": \"telegram\", \"url\": \"https://api.telegram.org\"}");
+  assert_refused (&answer, 400, "bot's token");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": 5, \"url\": \"http://127.0.0.1/\"}");
+  assert_refused (&answer, 400, "must be a string");
+  deep = g_strnfill (5000, '[');
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, deep);
+  g_assert_cmpuint (answer.status, ==, 400);
+  large = g_strdup_printf ("{\"kind\": \"sms\", \"url\": \"http://127.0.0.1/%0*d\"}",
+                           70 * 1024, 7);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, large);
+  assert_refused (&answer, 413, "larger than");
+  api (f, &answer, seen, "PUT", CRM_PROTOCOL_PATH_CHANNELS, admin_token, "{}");
+  g_assert_cmpuint (answer.status, ==, 405);
+
+  /* removing */
+  api (f, &answer, seen, "DELETE", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": \"telegram\"}");
+  assert_refused (&answer, 404, "no telegram channel");
+
+  /* mailboxes: added with a password, changed without it, tested, removed */
+  api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_MAILBOXES, admin_token, NULL);
+  g_assert_cmpuint (json_array_get_length (answer_list (&answer, "mailboxes")), ==, 0);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"requests@acme.test\"}");
+  assert_refused (&answer, 400, "pipeline");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"requests@acme.test\", "
+       "\"pipeline\": \"Продажи\"}");
+  assert_refused (&answer, 400, "needs its password");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"pop3://127.0.0.1:9/\", \"user\": \"requests@acme.test\", "
+       "\"password\": \"imap-pw-3c7d\", \"pipeline\": \"Продажи\"}");
+  g_assert_cmpuint (answer.status, ==, 400);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"requests@acme.test\", "
+       "\"password\": \"imap-pw-3c7d\", \"pipeline\": \"Нет такой\"}");
+  assert_refused (&answer, 404, "Нет такой");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"requests@acme.test\", "
+       "\"password\": \"imap-pw-3c7d\", \"pipeline\": \"Продажи\"}");
+  g_assert_true (json_object_get_boolean_member (answer.body, "added"));
+  box = crm_test_find_object (answer_list (&answer, "mailboxes"), "user", "requests@acme.test");
+  g_assert_cmpstr (crm_test_get_string (box, "pipeline"), ==, "Продажи");
+  g_assert_true (json_object_get_boolean_member (box, "password"));
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"requests@acme.test\", "
+       "\"pipeline\": \"Продажи\", \"responsible\": \"manager\"}");
+  g_assert_false (json_object_get_boolean_member (answer.body, "added"));
+  box = crm_test_find_object (answer_list (&answer, "mailboxes"), "user", "requests@acme.test");
+  g_assert_cmpstr (crm_test_get_string (box, "responsible"), ==, "manager");
+  g_assert_true (json_object_get_boolean_member (box, "password"));
+  /* a sign-in to a mail server that is not there: the answer says so in words */
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES_TEST, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"requests@acme.test\"}");
+  g_assert_cmpuint (answer.status, ==, 200);
+  g_assert_false (json_object_get_boolean_member (answer.body, "ok"));
+  g_test_message ("mailbox test: %s", crm_test_get_string (answer.body, "message"));
+  g_assert_nonnull (strstr (crm_test_get_string (answer.body, "message"), "127.0.0.1"));
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES_TEST, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\", \"user\": \"nobody@acme.test\"}");
+  assert_refused (&answer, 400, "password");
+
+  /* the replica learns of them at once, without any secret */
+  sync_laptop (f);
+  store = crm_test_open (f->laptop);
+  state = crm_message_dup_transport (store);
+  g_assert_nonnull (state);
+  g_assert_nonnull (crm_test_find_object (json_object_get_array_member (state, "channels"),
+                                          "kind", "sms"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (state, "mailboxes")),
+                    ==, 1);
+  g_clear_object (&store);
+
+  api (f, &answer, seen, "DELETE", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\"}");
+  g_assert_cmpuint (json_array_get_length (answer_list (&answer, "mailboxes")), ==, 0);
+  api (f, &answer, seen, "DELETE", CRM_PROTOCOL_PATH_MAILBOXES, admin_token,
+       "{\"url\": \"imaps://127.0.0.1:9/INBOX\"}");
+  assert_refused (&answer, 404, "no mailbox");
+  api (f, &answer, seen, "DELETE", CRM_PROTOCOL_PATH_CHANNELS, admin_token,
+       "{\"kind\": \"sms\"}");
+  g_assert_null (crm_test_find_object (answer_list (&answer, "channels"), "kind", "sms"));
+  sync_laptop (f);
+  store = crm_test_open (f->laptop);
+  g_clear_pointer (&state, json_object_unref);
+  state = crm_message_dup_transport (store);
+  g_assert_null (crm_test_find_object (json_object_get_array_member (state, "channels"),
+                                       "kind", "sms"));
+  g_clear_object (&store);
+
+  /* no secret in any answer, in the laptop's replica, or in the server's log (which has
+   * the audit lines of the changes) */
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "audit: channel.set", NULL), >=, 3);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "audit: mailbox.add", NULL), ==, 1);
+  g_assert_cmpuint (crm_test_server_count_log (f->server, "audit: channel.test", NULL), ==, 4);
+  wal = g_strconcat (f->laptop, "-wal", NULL);
+  g_assert_true (g_file_get_contents (f->server->log_path, &log, NULL, NULL));
+  for (guint i = 0; secrets[i] != NULL; i++)
+    {
+      g_assert_null (strstr (seen->str, secrets[i]));
+      g_assert_null (strstr (log, secrets[i]));
+      g_assert_false (file_has (f->laptop, secrets[i]));
+      g_assert_false (file_has (wal, secrets[i]));
+    }
+  gateway_stop (gateway);
+}
+
 /* --- an SMTP server with STARTTLS and a login (issue 14) --------------------------------- */
 
 static JsonObject *
@@ -1952,6 +2255,8 @@ main (int    argc,
   g_test_add_func ("/delivery/smtp-starttls-auth", test_smtp_starttls_auth);
   g_test_add_func ("/delivery/channel-set-refused", test_channel_set_refused);
   g_test_add ("/delivery/sms-telegram", Fixture, NULL, fixture_set_up, test_sms_telegram,
+              fixture_tear_down);
+  g_test_add ("/delivery/admin-api", Fixture, NULL, fixture_set_up, test_admin_api,
               fixture_tear_down);
   g_test_add_func ("/delivery/templates", test_templates);
   g_test_add ("/delivery/template-offer", Fixture, "tracking", fixture_set_up,

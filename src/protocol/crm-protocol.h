@@ -64,6 +64,29 @@ G_BEGIN_DECLS
  * are withdrawn → {"name", "withdrawn": N}; 404 not-found when none was waiting.
  * A manager or rep gets 403 permission-denied for all three. */
 #define CRM_PROTOCOL_PATH_INVITES     "/api/v1/invites"
+/* An account's message channels and mailboxes, for its administrators (others get 403
+ * permission-denied); one implementation with `voronka-server channel …` / `mailbox …`.
+ * Passwords and tokens go in and never come out: answers say only whether one is kept.
+ * Bodies are small JSON objects (64 KiB at most, 413 beyond); bad input is 400.
+ *   GET    channels → {"account", "channels": [{"kind", "url", "from", "user",
+ *          "secret": bool, "ca_file", "updated_at"}]}
+ *   POST   channels {"kind", "url", "from"?, "user"?, "secret"?} → as GET ("secret" left
+ *          out or "": the kept one; null: none)
+ *   DELETE channels {"kind"} → as GET | 404
+ *   POST   channels/test {"kind", "to", and the fields of a POST, or none for the kept
+ *          channel} → {"ok": bool, "message"} (one test message to "to", nothing saved)
+ *   GET    mailboxes → {"account", "mailboxes": [{"url", "user", "pipeline", "stage",
+ *          "responsible", "pipeline_id", "stage_id", "responsible_id", "last_check",
+ *          "taken", "skipped", "last_error", "new_only", "password": bool, …}]}
+ *   POST   mailboxes {"url", "user", "password"?, "pipeline", "stage"?, "responsible"?,
+ *          "new_only"?} → as GET plus "added": bool (a new one needs its password)
+ *   DELETE mailboxes {"url", "user"?} → as GET | 404
+ *   POST   mailboxes/test {"url", "user", "password"?} → {"ok", "message"} (signs in and
+ *          opens the folder, takes nothing) */
+#define CRM_PROTOCOL_PATH_CHANNELS        "/api/v1/channels"
+#define CRM_PROTOCOL_PATH_CHANNELS_TEST   "/api/v1/channels/test"
+#define CRM_PROTOCOL_PATH_MAILBOXES       "/api/v1/mailboxes"
+#define CRM_PROTOCOL_PATH_MAILBOXES_TEST  "/api/v1/mailboxes/test"
 /* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
  *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far
  *   GET   → 200 the content (Range works) | 404 not-found

@@ -1267,6 +1267,9 @@ crm_server_cmd_serve (const char  *data_dir,
   publish = crm_server_publish_start (CRM_SERVER_BACKEND (storage),
                                       delivery_seconds > 0 ? (guint) delivery_seconds : 30,
                                       G_CALLBACK (crm_server_changed), server);
+  /* what an administrator changes in the app shows in the replicas at once */
+  crm_server_set_settings_hook (server, (CrmServerSettingsHook) crm_server_publish_now,
+                                publish);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -21,6 +22,7 @@
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
 #include "crm-server-pg.h"
+#include "crm-json.h"
 #include "crm-protocol.h"
 #include "crm-time.h"
 
@@ -466,6 +468,188 @@ crm_server_channels_list (CrmServerChannels  *self,
 }
 
 gboolean
+crm_server_channels_remove (CrmServerChannels  *self,
+                            const char         *account_id,
+                            const char         *kind,
+                            gboolean           *out_removed,
+                            GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out_removed = FALSE;
+  if (self->pg != NULL)
+    {
+      const char *values[] = { account_id, kind };
+      PGresult *result = pg_rows (self, error,
+                                  "DELETE FROM channel WHERE account = $1 AND kind = $2",
+                                  G_N_ELEMENTS (values), values);
+
+      if (result == NULL)
+        return FALSE;
+      *out_removed = !g_str_equal (PQcmdTuples (result), "0");
+      PQclear (result);
+      return TRUE;
+    }
+  if ((stmt = prepare (self, "DELETE FROM channel WHERE account = ?1 AND kind = ?2",
+                       error)) == NULL)
+    return FALSE;
+  bind_text (stmt, 1, account_id);
+  bind_text (stmt, 2, kind);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return failed (self, "removing a channel", error);
+  *out_removed = sqlite3_changes (self->db) > 0;
+  return TRUE;
+}
+
+JsonArray *
+crm_server_channels_describe (CrmServerChannels  *self,
+                              const char         *account_id,
+                              GError            **error)
+{
+  g_autoptr(GPtrArray) list = crm_server_channels_list (self, account_id, error);
+  JsonArray *array;
+
+  if (list == NULL)
+    return NULL;
+  array = json_array_sized_new (list->len);
+  for (guint i = 0; i < list->len; i++)
+    {
+      CrmServerChannel *channel = list->pdata[i];
+      JsonObject *item = json_object_new ();
+
+      json_object_set_string_member (item, "kind", channel->kind);
+      json_object_set_string_member (item, "url", channel->url);
+      crm_json_set_string_or_null (item, "from", channel->from);
+      crm_json_set_string_or_null (item, "user", channel->user);
+      /* never the secret itself: whether there is one */
+      json_object_set_boolean_member (item, "secret", channel->secret != NULL);
+      crm_json_set_string_or_null (item, "ca_file", channel->ca_file);
+      json_object_set_int_member (item, "updated_at", channel->updated_at);
+      json_array_add_object_element (array, item);
+    }
+  return array;
+}
+
+/* --- what a channel may be ------------------------------------------------------------- */
+
+static gboolean
+url_has_scheme (const char        *url,
+                const char *const *schemes)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+         g_strv_contains (schemes, g_uri_get_scheme (uri));
+}
+
+static gboolean
+is_address (const char *text)
+{
+  const char *at = text != NULL ? strchr (text, '@') : NULL;
+
+  return at != NULL && at != text && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
+         strpbrk (text, " <>\r\n\t,;\"") == NULL;
+}
+
+static gboolean
+invalid (GError     **error,
+         const char  *format,
+         ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError     **error,
+         const char  *format,
+         ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT, message);
+  return FALSE;
+}
+
+/* One line of text no longer than @max bytes (a URL, an address, a login, a token). */
+static gboolean
+check_text (const char  *label,
+            const char  *text,
+            gsize        max,
+            GError     **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (strlen (text) > max)
+    return invalid (error, _("The %s is longer than %lu characters; check what was pasted"),
+                    label, (gulong) max);
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      return invalid (error, _("The %s holds a line break or another control character; "
+                               "type it on one line"), label);
+  return TRUE;
+}
+
+gboolean
+crm_server_channel_check (CrmServerChannel  *channel,
+                          GError           **error)
+{
+  static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
+  static const char *const http_schemes[] = { "http", "https", NULL };
+  const char *kind = channel->kind;
+
+  if (kind == NULL || (!g_str_equal (kind, "email") && !g_str_equal (kind, "sms") &&
+                       !g_str_equal (kind, "telegram")))
+    return invalid (error, _("“%s” is not a channel; choose email, sms or telegram"),
+                    kind != NULL ? kind : "");
+  if (!check_text (_("URL"), channel->url, CRM_SERVER_CHANNEL_MAX_URL, error) ||
+      !check_text (_("sender's address"), channel->from, CRM_SERVER_CHANNEL_MAX_TEXT, error) ||
+      !check_text (_("login"), channel->user, CRM_SERVER_CHANNEL_MAX_TEXT, error) ||
+      !check_text (_("password or token"), channel->secret, CRM_SERVER_CHANNEL_MAX_SECRET,
+                   error))
+    return FALSE;
+  if (channel->user != NULL && *channel->user == '\0')
+    g_clear_pointer (&channel->user, g_free);
+  if (channel->from != NULL && *channel->from == '\0')
+    g_clear_pointer (&channel->from, g_free);
+  if (g_str_equal (kind, "email"))
+    {
+      if (channel->url == NULL || *channel->url == '\0')
+        return invalid (error, _("E-mail needs its SMTP server: smtp://HOST[:PORT] or "
+                                 "smtps://HOST[:PORT]"));
+      if (!url_has_scheme (channel->url, smtp_schemes))
+        return invalid (error, _("“%s” is not an SMTP server's URL; write smtp://HOST[:PORT] "
+                                 "(STARTTLS) or smtps://HOST[:PORT] (TLS from the start)"),
+                        channel->url);
+      if (channel->user != NULL && (channel->secret == NULL || *channel->secret == '\0'))
+        return invalid (error, _("The SMTP login %s needs its password"), channel->user);
+      if (channel->user == NULL && channel->secret != NULL && *channel->secret != '\0')
+        return invalid (error, _("A password goes with the SMTP login; give the login too"));
+      if (channel->from == NULL && is_address (channel->user))
+        channel->from = g_strdup (channel->user);
+      if (channel->from == NULL)
+        return invalid (error, _("E-mail needs the sender's address: the address the mail "
+                                 "comes from"));
+      if (!is_address (channel->from))
+        return invalid (error, _("“%s” is not an e-mail address"), channel->from);
+      return TRUE;
+    }
+  if (channel->url == NULL || *channel->url == '\0')
+    return invalid (error, _("%s needs its URL"), kind);
+  if (!url_has_scheme (channel->url, http_schemes))
+    return invalid (error, _("“%s” is not an http:// or https:// URL"), channel->url);
+  if (channel->from != NULL || channel->user != NULL || channel->ca_file != NULL)
+    return invalid (error, _("A sender's address, a login and a CA file are for e-mail; %s "
+                             "takes a URL and a token"), kind);
+  if (g_str_equal (kind, "telegram") && (channel->secret == NULL || *channel->secret == '\0'))
+    return invalid (error, _("Telegram needs the bot's token"));
+  return TRUE;
+}
+
+gboolean
 crm_server_delivery_get (CrmServerChannels  *self,
                          const char         *account_id,
                          const char         *message_id,
@@ -763,32 +947,11 @@ open_channels (const char  *data_dir,
   return g_steal_pointer (&channels);
 }
 
-static gboolean
-url_has_scheme (const char        *url,
-                const char *const *schemes)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-
-  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
-         g_strv_contains (schemes, g_uri_get_scheme (uri));
-}
-
-static gboolean
-is_address (const char *text)
-{
-  const char *at = text != NULL ? strchr (text, '@') : NULL;
-
-  return at != NULL && at != text && at[1] != '\0' && strchr (at + 1, '@') == NULL &&
-         strpbrk (text, " <>\r\n\t,;\"") == NULL;
-}
-
 int
 crm_server_cmd_channel_set (const char  *data_dir,
                             int          argc,
                             char       **argv)
 {
-  static const char *const smtp_schemes[] = { "smtp", "smtps", NULL };
-  static const char *const http_schemes[] = { "http", "https", NULL };
   g_autofree char *smtp = NULL;
   g_autofree char *url = NULL;
   g_autofree char *from = NULL;
@@ -828,7 +991,7 @@ crm_server_cmd_channel_set (const char  *data_dir,
   g_autoptr(GError) error = NULL;
   g_autofree char *account_id = NULL;
   g_autofree char *details = NULL;
-  CrmServerChannel channel = { 0 };
+  g_autoptr(CrmServerChannel) channel = g_new0 (CrmServerChannel, 1);
   const char *kind;
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -836,14 +999,13 @@ crm_server_cmd_channel_set (const char  *data_dir,
   if (argc != 3)
     return crm_server_command_usage (_("channel set takes an ACCOUNT and a channel: email, sms or telegram"));
   kind = argv[2];
+  /* what goes with which channel is the options' business; what a channel may be is
+   * crm_server_channel_check()'s, shared with the app's POST /api/v1/channels */
   if (g_str_equal (kind, "email"))
     {
       if (smtp == NULL)
         return crm_server_command_usage (_("channel set … email needs --smtp smtp://HOST[:PORT] or "
                         "smtps://HOST[:PORT]"));
-      if (!url_has_scheme (smtp, smtp_schemes))
-        return crm_server_command_usage (_("--smtp: “%s” is not an SMTP server's URL; write smtp://HOST[:PORT] "
-                        "or smtps://HOST[:PORT]"), smtp);
       if (url != NULL || token_stdin)
         return crm_server_command_usage (_("--url and --token-stdin are for sms and telegram; e-mail takes "
                         "--smtp, --from, --user and --password-stdin"));
@@ -852,12 +1014,8 @@ crm_server_cmd_channel_set (const char  *data_dir,
       if (user != NULL && !password_stdin)
         return crm_server_command_usage (_("--user needs --password-stdin (passwords never go on the command "
                         "line)"));
-      if (from == NULL && is_address (user))
-        from = g_strdup (user);
-      if (from == NULL)
+      if (from == NULL && user == NULL)
         return crm_server_command_usage (_("--from ADDR is required: the address the mail comes from"));
-      if (!is_address (from))
-        return crm_server_command_usage (_("--from: “%s” is not an e-mail address"), from);
       if (ca_file != NULL)
         {
           g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
@@ -871,43 +1029,37 @@ crm_server_cmd_channel_set (const char  *data_dir,
           g_free (ca_file);
           ca_file = g_steal_pointer (&absolute);
         }
-      channel.url = smtp;
-      channel.from = from;
-      channel.user = user;
-      channel.ca_file = ca_file;
+      channel->url = g_steal_pointer (&smtp);
+      channel->from = g_steal_pointer (&from);
+      channel->user = g_steal_pointer (&user);
+      channel->ca_file = g_steal_pointer (&ca_file);
     }
   else if (g_str_equal (kind, "sms") || g_str_equal (kind, "telegram"))
     {
       if (url == NULL)
         return crm_server_command_usage (_("channel set … %s needs --url URL"), kind);
-      if (!url_has_scheme (url, http_schemes))
-        return crm_server_command_usage (_("--url: “%s” is not an http:// or https:// URL"), url);
       if (smtp != NULL || from != NULL || user != NULL || password_stdin || ca_file != NULL)
         return crm_server_command_usage (_("--smtp, --from, --user, --password-stdin and --ca-file are for "
                                            "e-mail; %s takes --url and --token-stdin"), kind);
       if (g_str_equal (kind, "telegram") && !token_stdin)
         return crm_server_command_usage (_("telegram needs the bot's token: --token-stdin"));
-      channel.url = url;
+      channel->url = g_steal_pointer (&url);
     }
   else
     return crm_server_command_usage (_("“%s” is not a channel; choose email, sms or telegram"), kind);
-  channel.kind = (char *) kind;
+  channel->kind = g_strdup (kind);
 
   if ((password_stdin || token_stdin) &&
-      (channel.secret = crm_read_password_stdin (&error)) == NULL)
+      (channel->secret = crm_read_password_stdin (&error)) == NULL)
     return crm_server_command_fail (error);
+  if (!crm_server_channel_check (channel, &error))
+    return crm_server_command_usage ("%s", error->message);
   if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
-      !crm_server_channels_set (channels, account_id, &channel, &error))
-    {
-      g_free (channel.secret);
-      return crm_server_command_fail (error);
-    }
-  if (channel.secret != NULL)
-    memset (channel.secret, 0, strlen (channel.secret));
-  g_free (channel.secret);
-  details = g_strdup_printf ("channel=%s url=%s", kind, channel.url);
+      !crm_server_channels_set (channels, account_id, channel, &error))
+    return crm_server_command_fail (error);
+  details = g_strdup_printf ("channel=%s url=%s", kind, channel->url);
   crm_server_audit ("channel.set", argv[1], NULL, details);
-  g_print (_("Account «%s» now sends %s through %s\n"), argv[1], kind, channel.url);
+  g_print (_("Account «%s» now sends %s through %s\n"), argv[1], kind, channel->url);
   return 0;
 }
 
@@ -920,7 +1072,7 @@ crm_server_cmd_channel_list (const char  *data_dir,
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print a JSON array: [{\"kind\", \"url\", \"from\", \"user\", \"secret\": true|false, "
-         "\"ca_file\"}]"),
+         "\"ca_file\", \"updated_at\"}]"),
       NULL },
     { NULL }
   };
@@ -940,41 +1092,13 @@ crm_server_cmd_channel_list (const char  *data_dir,
     return crm_server_command_fail (error);
   if (json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
       g_autofree char *text = NULL;
+      JsonArray *array = crm_server_channels_describe (channels, account_id, &error);
 
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < list->len; i++)
-        {
-          CrmServerChannel *channel = list->pdata[i];
-
-          json_builder_begin_object (builder);
-          json_builder_set_member_name (builder, "kind");
-          json_builder_add_string_value (builder, channel->kind);
-          json_builder_set_member_name (builder, "url");
-          json_builder_add_string_value (builder, channel->url);
-          json_builder_set_member_name (builder, "from");
-          if (channel->from != NULL)
-            json_builder_add_string_value (builder, channel->from);
-          else
-            json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "user");
-          if (channel->user != NULL)
-            json_builder_add_string_value (builder, channel->user);
-          else
-            json_builder_add_null_value (builder);
-          json_builder_set_member_name (builder, "secret");
-          json_builder_add_boolean_value (builder, channel->secret != NULL);
-          json_builder_set_member_name (builder, "ca_file");
-          if (channel->ca_file != NULL)
-            json_builder_add_string_value (builder, channel->ca_file);
-          else
-            json_builder_add_null_value (builder);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      root = json_builder_get_root (builder);
+      if (array == NULL)
+        return crm_server_command_fail (error);
+      json_node_take_array (root, array);
       text = json_to_string (root, TRUE);
       g_print ("%s\n", text);
       return 0;
@@ -990,5 +1114,39 @@ crm_server_cmd_channel_list (const char  *data_dir,
                channel->from != NULL ? channel->from : "-",
                channel->secret != NULL ? _("secret set") : _("no secret"));
     }
+  return 0;
+}
+
+int
+crm_server_cmd_channel_remove (const char  *data_dir,
+                               int          argc,
+                               char       **argv)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_autoptr(GOptionContext) context = crm_server_command_context (
+    "ACCOUNT email|sms|telegram",
+    _("Remove a channel of an account with its password or token: its messages wait on "
+      "the server until the channel is set again."), entries);
+  g_autoptr(CrmServerChannels) channels = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account_id = NULL;
+  gboolean removed = FALSE;
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return crm_server_command_usage ("%s", error->message);
+  if (argc != 3)
+    return crm_server_command_usage (_("channel remove takes an ACCOUNT and a channel: email, sms or telegram"));
+  if ((channels = open_channels (data_dir, &account_id, argv[1], &error)) == NULL ||
+      !crm_server_channels_remove (channels, account_id, argv[2], &removed, &error))
+    return crm_server_command_fail (error);
+  if (!removed)
+    {
+      g_printerr (_("voronka-server: account «%s» has no %s channel; “voronka-server channel "
+                    "list %s” shows its channels\n"), argv[1], argv[2], argv[1]);
+      return 1;
+    }
+  crm_server_audit ("channel.remove", argv[1], NULL, argv[2]);
+  g_print (_("Removed the %s channel of account «%s»; its messages wait until it is set "
+             "again\n"), argv[2], argv[1]);
   return 0;
 }

@@ -6,6 +6,8 @@
  * and `channel list`. */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "crm-server-storage.h"
 
 G_BEGIN_DECLS
@@ -80,6 +82,33 @@ GPtrArray        *crm_server_channels_list       (CrmServerChannels   *self,
                                                   const char          *account_id,
                                                   GError             **error);
 
+/* Removes the channel @kind of the account (its secret with it); @out_removed: whether
+ * there was one. */
+gboolean          crm_server_channels_remove     (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  const char          *kind,
+                                                  gboolean            *out_removed,
+                                                  GError             **error);
+/* The channels as `channel list --json` prints them and GET /api/v1/channels answers:
+ * [{"kind", "url", "from", "user", "secret": true|false, "ca_file", "updated_at"}] —
+ * never a password or token, only whether one is kept. */
+JsonArray        *crm_server_channels_describe   (CrmServerChannels   *self,
+                                                  const char          *account_id,
+                                                  GError             **error);
+
+/* The longest URL, address or login, and password or token, a channel takes. */
+#define CRM_SERVER_CHANNEL_MAX_URL     2048
+#define CRM_SERVER_CHANNEL_MAX_TEXT    320
+#define CRM_SERVER_CHANNEL_MAX_SECRET  4096
+
+/* What a channel may be, for `channel set` and POST /api/v1/channels alike: a known kind,
+ * its URL's scheme (smtp[s]:// for e-mail, http[s]:// for the others), a sender's address
+ * for e-mail (its login when that is one and none is given), a password with an SMTP login,
+ * a token for Telegram, nothing of e-mail's for SMS or Telegram, one line each and bounded.
+ * Empty "from" and "user" become NULL. INVALID_INPUT saying what to change. */
+gboolean          crm_server_channel_check       (CrmServerChannel    *channel,
+                                                  GError             **error);
+
 /* The delivery record of a message (state NONE when it has none). */
 gboolean          crm_server_delivery_get        (CrmServerChannels   *self,
                                                   const char          *account_id,
@@ -135,11 +164,14 @@ GPtrArray        *crm_server_delivery_due        (CrmServerChannels   *self,
                                                   gboolean             interrupted,
                                                   GError             **error);
 
-/* voronka-server channel set|list */
+/* voronka-server channel set|list|remove */
 int               crm_server_cmd_channel_set     (const char          *data_dir,
                                                   int                  argc,
                                                   char               **argv);
 int               crm_server_cmd_channel_list    (const char          *data_dir,
+                                                  int                  argc,
+                                                  char               **argv);
+int               crm_server_cmd_channel_remove  (const char          *data_dir,
                                                   int                  argc,
                                                   char               **argv);
 

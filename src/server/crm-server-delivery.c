@@ -661,6 +661,36 @@ send_http (Job *job)
                                                             : OUTCOME_PERMANENT;
 }
 
+/* What an SMS gateway (`{"to", "text", "id"}`) or the Bot API (`{"chat_id", "text"}`)
+ * gets. */
+static GBytes *
+http_payload (const char *kind,
+              const char *to,
+              const char *text,
+              const char *message_id)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  char *data;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, g_str_equal (kind, "sms") ? "to" : "chat_id");
+  json_builder_add_string_value (builder, to);
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text != NULL ? text : "");
+  if (g_str_equal (kind, "sms"))
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, message_id);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  data = json_generator_to_data (generator, NULL);
+  return g_bytes_new_take (data, strlen (data));
+}
+
 static void
 run_job (GTask        *task,
          gpointer      source,
@@ -1078,28 +1108,7 @@ start (CrmServerDelivery *self,
                                  pixel_url, unsubscribe_url, rating_url, crm_time_now_ms ());
     }
   else
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      char *text;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, g_str_equal (draft->channel, "sms") ? "to" : "chat_id");
-      json_builder_add_string_value (builder, draft->address);
-      json_builder_set_member_name (builder, "text");
-      json_builder_add_string_value (builder, draft->body != NULL ? draft->body : "");
-      if (g_str_equal (draft->channel, "sms"))
-        {
-          json_builder_set_member_name (builder, "id");
-          json_builder_add_string_value (builder, message_id);
-        }
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      text = json_generator_to_data (generator, NULL);
-      job->payload = g_bytes_new_take (text, strlen (text));
-    }
+    job->payload = http_payload (draft->channel, draft->address, draft->body, message_id);
 
   if (g_strcmp0 (draft->status, "sending") != 0)
     write_status (self, job, "sending", NULL);
@@ -1231,6 +1240,54 @@ schedule_scan (CrmServerDelivery *self)
 {
   if (self->idle == 0)
     self->idle = g_idle_add (scan_now, self);
+}
+
+gboolean
+crm_server_delivery_try (const CrmServerChannel  *channel,
+                         const char              *to,
+                         guint                    timeout_s,
+                         GError                 **error)
+{
+  g_autofree char *message_id = g_uuid_string_random ();
+  g_autofree char *text = g_strdup_printf (
+    _("A test message from Voronka: the %s channel works. Nothing needs to be done."),
+    channel_label (channel->kind));
+  Job *job = g_new0 (Job, 1);
+  gboolean sent;
+
+  job->kind = g_strdup (channel->kind);
+  job->message_id = g_strdup (message_id);
+  job->url = g_strdup (channel->url);
+  job->user = g_strdup (channel->user);
+  job->secret = g_strdup (channel->secret);
+  job->from = g_strdup (channel->from);
+  job->to = g_strdup (to);
+  job->ca_file = g_strdup (channel->ca_file);
+  job->timeout_s = timeout_s;
+  if (g_str_equal (channel->kind, "email"))
+    {
+      if (!is_mail_address (to))
+        {
+          g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                       _("“%s” is not an e-mail address"), to);
+          job_free (job);
+          return FALSE;
+        }
+      job->payload = build_mail (channel->from, to, NULL, _("Voronka: a test message"), text,
+                                 NULL, NULL, message_id, NULL, NULL, NULL, crm_time_now_ms ());
+      send_mail (job);
+    }
+  else
+    {
+      job->payload = http_payload (channel->kind, to, text, message_id);
+      send_http (job);
+    }
+  sent = job->outcome == OUTCOME_SENT;
+  if (!sent)
+    g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FAILED,
+                         job->reason != NULL ? job->reason : _("the message was not sent"));
+  job_free (job);
+  return sent;
 }
 
 CrmServerDelivery *

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "crm-server-backend.h"
+#include "crm-server-channels.h"
 
 G_BEGIN_DECLS
 
@@ -37,6 +38,15 @@ void               crm_server_delivery_set_public_url (CrmServerDelivery *self,
 void               crm_server_delivery_kick  (CrmServerDelivery *self,
                                               const char        *account_id);
 void               crm_server_delivery_free  (CrmServerDelivery *self);
+/* Sends one test message through @channel (as crm_server_channel_check() leaves it) to
+ * @to — an e-mail address, a phone number, a Telegram chat id — as a delivery would,
+ * waiting at most @timeout_s for the gateway (an SMTP session four times it). Blocking:
+ * call it from a worker thread. FALSE with the server's or gateway's words (never the
+ * secret, never a URL holding it). */
+gboolean           crm_server_delivery_try   (const CrmServerChannel  *channel,
+                                              const char              *to,
+                                              guint                    timeout_s,
+                                              GError                 **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmServerDelivery, crm_server_delivery_free)
 
 G_END_DECLS

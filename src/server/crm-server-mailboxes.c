@@ -968,6 +968,179 @@ ensure_spam_reason (CrmServerStorage  *storage,
   return TRUE;
 }
 
+/* One line of text of at most @max bytes. */
+static gboolean
+check_field (const char  *label,
+             const char  *text,
+             gsize        max,
+             GError     **error)
+{
+  if (text == NULL)
+    return TRUE;
+  if (strlen (text) > max)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("The mailbox's %s is longer than %lu characters; check what was pasted"),
+                   label, (gulong) max);
+      return FALSE;
+    }
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      {
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("The mailbox's %s holds a line break or another control character; "
+                       "type it on one line"), label);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/* The mailbox @url, @user of the account, or NULL (no error when there is none). */
+static Mailbox *
+find_mailbox (CrmServerStorage  *storage,
+              const char        *account_id,
+              const char        *url,
+              const char        *user,
+              GError           **error)
+{
+  const char *values[] = { account_id, url, user };
+  g_autoptr(CrmServerRows) rows = db_run (storage, "reading the mailboxes",
+    "SELECT " MAILBOX_COLUMNS " FROM mailbox m JOIN account a ON a.id = m.account"
+    " WHERE m.account = $1 AND m.url = $2 AND m.username = $3",
+    G_N_ELEMENTS (values), values, error);
+
+  if (rows == NULL || crm_server_rows_count (rows) == 0)
+    return NULL;
+  return mailbox_from_row (rows, 0);
+}
+
+gboolean
+crm_server_mailbox_lookup (CrmServerStorage  *storage,
+                           const char        *account_id,
+                           const char        *url,
+                           const char        *user,
+                           char             **out_password,
+                           char             **out_ca_file,
+                           GError           **error)
+{
+  g_autoptr(Mailbox) box = find_mailbox (storage, account_id, url, user, error);
+
+  if (box == NULL)
+    return FALSE;
+  *out_password = g_steal_pointer (&box->password);
+  *out_ca_file = g_steal_pointer (&box->ca_file);
+  return TRUE;
+}
+
+gboolean
+crm_server_mailbox_save (CrmServerStorage                *storage,
+                         const char                      *account_id,
+                         const CrmServerMailboxSettings  *settings,
+                         gboolean                        *out_existed,
+                         gboolean                        *out_added_reason,
+                         char                           **out_pipeline_name,
+                         GError                         **error)
+{
+  g_autoptr(Mailbox) before = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(CrmServerRows) saved = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *pipeline_name = NULL;
+  g_autofree char *stage_id = NULL;
+  g_autofree char *responsible_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *new_only_text = NULL;
+  g_autofree char *now = NULL;
+  const char *password = settings->password;
+  const char *ca_file = settings->ca_file;
+  CrmStore *store;
+
+  if (settings->user == NULL || *settings->user == '\0')
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("A mailbox needs its login (user)"));
+      return FALSE;
+    }
+  if (settings->pipeline == NULL || *settings->pipeline == '\0')
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("A mailbox needs the pipeline its requests go to"));
+      return FALSE;
+    }
+  if (!check_field (_("URL"), settings->url, CRM_SERVER_MAILBOX_MAX_URL, error) ||
+      !check_field (_("login"), settings->user, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
+      !check_field (_("password"), settings->password, CRM_SERVER_MAILBOX_MAX_SECRET, error) ||
+      !check_field (_("pipeline"), settings->pipeline, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
+      !check_field (_("stage"), settings->stage, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
+      !check_field (_("responsible"), settings->responsible, CRM_SERVER_MAILBOX_MAX_TEXT,
+                    error) ||
+      !crm_mail_check_url (settings->url, error))
+    return FALSE;
+  if (password != NULL && *password == '\0')
+    password = NULL;
+
+  before = find_mailbox (storage, account_id, settings->url, settings->user, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (before == NULL && password == NULL)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("A new mailbox needs its password"));
+      return FALSE;
+    }
+  /* left empty: the password (and CA) kept stay */
+  if (password == NULL)
+    password = before->password;
+  if (settings->keep_ca_file)
+    ca_file = before != NULL ? before->ca_file : NULL;
+
+  if ((store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
+                                               error)) == NULL ||
+      (pipeline_id = crm_query_resolve (store, "pipeline", settings->pipeline, NULL,
+                                        error)) == NULL)
+    return FALSE;
+  {
+    g_autoptr(JsonObject) row = crm_store_dup_entity (store, "pipeline", pipeline_id);
+
+    pipeline_name = g_strdup (row != NULL ? json_object_get_string_member_with_default (
+                                              row, "name", settings->pipeline)
+                                          : settings->pipeline);
+  }
+  if ((stage_id = resolve_stage (store, pipeline_id, pipeline_name,
+                                 settings->stage != NULL && *settings->stage != '\0'
+                                 ? settings->stage : NULL, error)) == NULL ||
+      (settings->responsible != NULL && *settings->responsible != '\0' &&
+       (responsible_id = crm_query_resolve (store, "user", settings->responsible, NULL,
+                                            error)) == NULL) ||
+      !ensure_spam_reason (storage, account_id, pipeline_id, out_added_reason, error))
+    return FALSE;
+
+  id = before != NULL ? g_strdup (before->id) : crm_uuid_v7_new (crm_time_now_ms ());
+  new_only_text = int_text (settings->new_only ? 1 : 0);
+  now = int_text (crm_time_now_ms ());
+  {
+    const char *values[] = { id, account_id, settings->url, settings->user, password, ca_file,
+                             pipeline_id, stage_id, responsible_id, new_only_text, now };
+
+    saved = db_run (storage, "saving the mailbox",
+      "INSERT INTO mailbox (id, account, url, username, password, ca_file, pipeline, stage,"
+      " responsible, new_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+      " ON CONFLICT (id) DO UPDATE SET password = excluded.password,"
+      " ca_file = excluded.ca_file, pipeline = excluded.pipeline, stage = excluded.stage,"
+      " responsible = excluded.responsible, last_error = NULL",
+      G_N_ELEMENTS (values), values, error);
+  }
+  if (saved == NULL)
+    return FALSE;
+  *out_existed = before != NULL;
+  if (out_pipeline_name != NULL)
+    *out_pipeline_name = g_steal_pointer (&pipeline_name);
+  return TRUE;
+}
+
 int
 crm_server_cmd_mailbox_add (const char  *data_dir,
                             int          argc,
@@ -1004,20 +1177,13 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
   g_autoptr(GError) error = NULL;
   g_autofree char *password = NULL;
   g_autofree char *account_id = NULL;
-  g_autofree char *pipeline_id = NULL;
   g_autofree char *pipeline_name = NULL;
-  g_autofree char *stage_id = NULL;
-  g_autofree char *responsible_id = NULL;
   g_autofree char *ca_path = NULL;
-  g_autofree char *id = NULL;
   g_autofree char *details = NULL;
   gboolean added_reason = FALSE;
   gboolean existed = FALSE;
-  g_autoptr(CrmServerRows) rows = NULL;
-  g_autoptr(CrmServerRows) saved = NULL;
-  g_autofree char *new_only_text = NULL;
-  g_autofree char *now = NULL;
-  CrmStore *store;
+  gboolean saved;
+  CrmServerMailboxSettings settings = { 0 };
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT URL",
@@ -1047,57 +1213,21 @@ crm_server_cmd_mailbox_add (const char  *data_dir,
     }
 
   if ((password = crm_read_password_stdin (&error)) == NULL ||
-      (storage = open_storage (data_dir, &error)) == NULL)
+      (storage = open_storage (data_dir, &error)) == NULL ||
+      (account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
-      (store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
-                                               &error)) == NULL ||
-      (pipeline_id = crm_query_resolve (store, "pipeline", pipeline, NULL, &error)) == NULL)
-    return crm_server_command_fail (error);
-  {
-    g_autoptr(JsonObject) row = crm_store_dup_entity (store, "pipeline", pipeline_id);
-
-    pipeline_name = g_strdup (row != NULL ? json_object_get_string_member_with_default (
-                                              row, "name", pipeline) : pipeline);
-  }
-  if ((stage_id = resolve_stage (store, pipeline_id, pipeline_name, stage, &error)) == NULL ||
-      (responsible != NULL &&
-       (responsible_id = crm_query_resolve (store, "user", responsible, NULL, &error)) == NULL) ||
-      !ensure_spam_reason (storage, account_id, pipeline_id, &added_reason, &error))
-    return crm_server_command_fail (error);
-
-  {
-    const char *values[] = { account_id, argv[2], user };
-
-    rows = db_run (storage, "reading the mailboxes",
-                   "SELECT id FROM mailbox WHERE account = $1 AND url = $2 AND username = $3",
-                   G_N_ELEMENTS (values), values, &error);
-  }
-  if (rows == NULL)
-    return crm_server_command_fail (error);
-  if (crm_server_rows_count (rows) > 0)
-    {
-      id = crm_server_rows_dup (rows, 0, 0);
-      existed = TRUE;
-    }
-  if (id == NULL)
-    id = crm_uuid_v7_new (crm_time_now_ms ());
-  new_only_text = int_text (new_only ? 1 : 0);
-  now = int_text (crm_time_now_ms ());
-  {
-    const char *values[] = { id, account_id, argv[2], user, password, ca_path, pipeline_id,
-                             stage_id, responsible_id, new_only_text, now };
-
-    saved = db_run (storage, "saving the mailbox",
-      "INSERT INTO mailbox (id, account, url, username, password, ca_file, pipeline, stage,"
-      " responsible, new_only, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-      " ON CONFLICT (id) DO UPDATE SET password = excluded.password,"
-      " ca_file = excluded.ca_file, pipeline = excluded.pipeline, stage = excluded.stage,"
-      " responsible = excluded.responsible, last_error = NULL",
-      G_N_ELEMENTS (values), values, &error);
-  }
+  settings.url = argv[2];
+  settings.user = user;
+  settings.password = password;
+  settings.pipeline = pipeline;
+  settings.stage = stage;
+  settings.responsible = responsible;
+  settings.ca_file = ca_path;
+  settings.new_only = new_only;
+  saved = crm_server_mailbox_save (storage, account_id, &settings, &existed, &added_reason,
+                                   &pipeline_name, &error);
   memset (password, 0, strlen (password));
-  if (saved == NULL)
+  if (!saved)
     return crm_server_command_fail (error);
 
   details = g_strdup_printf ("url=%s user=%s pipeline=%s", argv[2], user, pipeline_name);
@@ -1133,41 +1263,19 @@ dup_name (CrmStore   *store,
   return g_strdup (json_object_get_string_member (row, "name"));
 }
 
-int
-crm_server_cmd_mailbox_list (const char  *data_dir,
-                             int          argc,
-                             char       **argv)
+JsonArray *
+crm_server_mailboxes_describe (CrmServerStorage  *storage,
+                               const char        *account_id,
+                               GError           **error)
 {
-  gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
-      N_("Print a JSON array: [{\"url\", \"user\", \"pipeline\", \"stage\", \"responsible\", "
-         "\"last_check\", \"taken\", \"skipped\", \"last_error\", \"last_error_at\"}]"), NULL },
-    { NULL }
-  };
-  g_autoptr(CrmServerStorage) storage = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) boxes = NULL;
   g_autoptr(JsonArray) result = json_array_new ();
-  g_autofree char *account_id = NULL;
   CrmStore *store;
-  int status = 0;
 
-  if (!crm_server_command_parse_options ("ACCOUNT", _("List the mailboxes of an account: where their requests go, when "
-                           "each was last checked, how many e-mails it took, and the last "
-                           "error (a wrong password, an unreachable server). Passwords are "
-                           "never shown."), entries, &argc, &argv, &status))
-    return status;
-  if (argc != 2)
-    return crm_server_command_usage (_("mailbox list takes an ACCOUNT"));
-  if ((storage = open_storage (data_dir, &error)) == NULL)
-    return crm_server_command_fail (error);
-  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
-      (store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
-                                               &error)) == NULL ||
-      (boxes = list_mailboxes (storage, account_id, &error)) == NULL)
-    return crm_server_command_fail (error);
-
+  if ((store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (storage), account_id,
+                                               error)) == NULL ||
+      (boxes = list_mailboxes (storage, account_id, error)) == NULL)
+    return NULL;
   for (guint i = 0; i < boxes->len; i++)
     {
       Mailbox *box = boxes->pdata[i];
@@ -1192,26 +1300,78 @@ crm_server_cmd_mailbox_list (const char  *data_dir,
       crm_json_set_string_or_null (entry, "ca_file", box->ca_file);
       json_object_set_int_member (entry, "uidvalidity", box->uidvalidity);
       json_object_set_int_member (entry, "last_uid", box->last_uid);
+      /* the ids too, for a form that picks them; never the password: only that it is kept */
+      json_object_set_string_member (entry, "pipeline_id", box->pipeline);
+      json_object_set_string_member (entry, "stage_id", box->stage);
+      crm_json_set_string_or_null (entry, "responsible_id", box->responsible);
+      json_object_set_boolean_member (entry, "new_only", box->new_only);
+      json_object_set_boolean_member (entry, "password", box->password != NULL &&
+                                                         *box->password != '\0');
       json_array_add_object_element (result, entry);
+    }
+  return g_steal_pointer (&result);
+}
 
-      if (json)
-        continue;
+int
+crm_server_cmd_mailbox_list (const char  *data_dir,
+                             int          argc,
+                             char       **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print a JSON array: [{\"url\", \"user\", \"pipeline\", \"stage\", \"responsible\", "
+         "\"last_check\", \"taken\", \"skipped\", \"last_error\", \"last_error_at\"}]"), NULL },
+    { NULL }
+  };
+  g_autoptr(CrmServerStorage) storage = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) result = NULL;
+  g_autofree char *account_id = NULL;
+  int status = 0;
+
+  if (!crm_server_command_parse_options ("ACCOUNT", _("List the mailboxes of an account: where their requests go, when "
+                           "each was last checked, how many e-mails it took, and the last "
+                           "error (a wrong password, an unreachable server). Passwords are "
+                           "never shown."), entries, &argc, &argv, &status))
+    return status;
+  if (argc != 2)
+    return crm_server_command_usage (_("mailbox list takes an ACCOUNT"));
+  if ((storage = open_storage (data_dir, &error)) == NULL)
+    return crm_server_command_fail (error);
+  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
+      (result = crm_server_mailboxes_describe (storage, account_id, &error)) == NULL)
+    return crm_server_command_fail (error);
+
+  if (json)
+    {
+      print_json_array (result);
+      return 0;
+    }
+  for (guint i = 0; i < json_array_get_length (result); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (result, i);
+      gint64 taken = json_object_get_int_member (entry, "taken");
+      gint64 skipped = json_object_get_int_member (entry, "skipped");
+      const char *checked = crm_json_string (entry, "last_check");
+      const char *last_error = crm_json_string (entry, "last_error");
+      const char *error_at = crm_json_string (entry, "last_error_at");
+
       /* Translators: mailbox list: URL, user, pipeline › stage */
-      g_print (_("%s\tuser %s\t→ %s › %s\n"), box->url, box->user, pipeline, stage);
+      g_print (_("%s\tuser %s\t→ %s › %s\n"), crm_json_string (entry, "url"),
+               crm_json_string (entry, "user"), crm_json_string (entry, "pipeline"),
+               crm_json_string (entry, "stage"));
       g_print ("\t");
       g_print (g_dngettext (GETTEXT_PACKAGE, "%lld e-mail taken", "%lld e-mails taken",
-                            box->taken), (long long) box->taken);
+                            taken), (long long) taken);
       g_print (", ");
-      g_print (g_dngettext (GETTEXT_PACKAGE, "%lld skipped", "%lld skipped", box->skipped),
-               (long long) box->skipped);
+      g_print (g_dngettext (GETTEXT_PACKAGE, "%lld skipped", "%lld skipped", skipped),
+               (long long) skipped);
       g_print (_(", last checked %s\n"), checked != NULL ? checked : _("never"));
-      if (box->last_error != NULL)
-        g_print (_("\tlast error (%s): %s\n"), error_at != NULL ? error_at : "?",
-                 box->last_error);
+      if (last_error != NULL)
+        g_print (_("\tlast error (%s): %s\n"), error_at != NULL ? error_at : "?", last_error);
     }
-  if (json)
-    print_json_array (result);
-  else if (boxes->len == 0)
+  if (json_array_get_length (result) == 0)
     g_print (_("Account «%s» has no mailboxes; “voronka-server mailbox add” connects one\n"),
              argv[1]);
   return 0;
@@ -1355,6 +1515,55 @@ crm_server_cmd_mailbox_check (const char  *data_dir,
   return all_ok ? 0 : 1;
 }
 
+gboolean
+crm_server_mailbox_remove (CrmServerStorage  *storage,
+                           const char        *account_id,
+                           const char        *url,
+                           const char        *user,
+                           char             **out_user,
+                           GError           **error)
+{
+  g_autoptr(GPtrArray) boxes = list_mailboxes (storage, account_id, error);
+  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
+  g_autoptr(CrmServerRows) removed = NULL;
+  Mailbox *box;
+
+  if (boxes == NULL)
+    return FALSE;
+  for (guint i = 0; i < boxes->len; i++)
+    {
+      box = boxes->pdata[i];
+      if (g_str_equal (box->url, url) && (user == NULL || g_str_equal (box->user, user)))
+        g_ptr_array_add (matches, box);
+    }
+  if (matches->len == 0)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                   _("The account has no mailbox %s%s%s; the list of mailboxes shows the ones "
+                     "it has"), url, user != NULL ? _(" with the login ") : "",
+                   user != NULL ? user : "");
+      return FALSE;
+    }
+  if (matches->len > 1)
+    {
+      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                   _("Several logins use %s; say which"), url);
+      return FALSE;
+    }
+  box = matches->pdata[0];
+  {
+    const char *values[] = { box->id };
+
+    removed = db_run (storage, "removing the mailbox", "DELETE FROM mailbox WHERE id = $1", 1,
+                      values, error);
+  }
+  if (removed == NULL)
+    return FALSE;
+  if (out_user != NULL)
+    *out_user = g_strdup (box->user);
+  return TRUE;
+}
+
 int
 crm_server_cmd_mailbox_remove (const char  *data_dir,
                                int          argc,
@@ -1368,12 +1577,9 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
   };
   g_autoptr(CrmServerStorage) storage = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) boxes = NULL;
-  g_autoptr(GPtrArray) matches = g_ptr_array_new ();
   g_autofree char *account_id = NULL;
   g_autofree char *details = NULL;
-  Mailbox *box;
-  g_autoptr(CrmServerRows) removed = NULL;
+  g_autofree char *user = NULL;
   int status = 0;
 
   if (!crm_server_command_parse_options ("ACCOUNT URL", _("Disconnect a mailbox: the server stops checking it and forgets "
@@ -1382,43 +1588,54 @@ crm_server_cmd_mailbox_remove (const char  *data_dir,
     return status;
   if (argc != 3)
     return crm_server_command_usage (_("mailbox remove takes an ACCOUNT and a mailbox URL"));
-  if ((storage = open_storage (data_dir, &error)) == NULL)
+  if ((storage = open_storage (data_dir, &error)) == NULL ||
+      (account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL)
     return crm_server_command_fail (error);
-  if ((account_id = lookup_account (storage, argv[1], data_dir, &error)) == NULL ||
-      (boxes = list_mailboxes (storage, account_id, &error)) == NULL)
-    return crm_server_command_fail (error);
-  for (guint i = 0; i < boxes->len; i++)
+  if (!crm_server_mailbox_remove (storage, account_id, argv[2], only_user, &user, &error))
     {
-      box = boxes->pdata[i];
-      if (g_str_equal (box->url, argv[2]) &&
-          (only_user == NULL || g_str_equal (box->user, only_user)))
-        g_ptr_array_add (matches, box);
+      if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND))
+        {
+          g_printerr (_("voronka-server: account «%s» has no mailbox %s; “voronka-server mailbox "
+                        "list %s” shows its mailboxes\n"), argv[1], argv[2], argv[1]);
+          return 1;
+        }
+      if (g_error_matches (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT))
+        {
+          g_printerr (_("voronka-server: several logins use %s; say which with --user\n"), argv[2]);
+          return 2;
+        }
+      return crm_server_command_fail (error);
     }
-  if (matches->len == 0)
-    {
-      g_printerr (_("voronka-server: account «%s» has no mailbox %s; “voronka-server mailbox "
-                    "list %s” shows its mailboxes\n"), argv[1], argv[2], argv[1]);
-      return 1;
-    }
-  if (matches->len > 1)
-    {
-      g_printerr (_("voronka-server: several logins use %s; say which with --user\n"), argv[2]);
-      return 2;
-    }
-  box = matches->pdata[0];
-  {
-    const char *values[] = { box->id };
-
-    removed = db_run (storage, "removing the mailbox", "DELETE FROM mailbox WHERE id = $1", 1,
-                      values, &error);
-  }
-  if (removed == NULL)
-    return crm_server_command_fail (error);
-  details = g_strdup_printf ("url=%s user=%s", box->url, box->user);
+  details = g_strdup_printf ("url=%s user=%s", argv[2], user);
   crm_server_audit ("mailbox.remove", argv[1], NULL, details);
   g_print (_("Removed mailbox %s (user %s) from account «%s»; its requests stay\n"),
-           box->url, box->user, argv[1]);
+           argv[2], user, argv[1]);
   return 0;
+}
+
+gboolean
+crm_server_mailbox_try (const char  *url,
+                        const char  *user,
+                        const char  *password,
+                        const char  *ca_file,
+                        guint        timeout_s,
+                        GError     **error)
+{
+  CrmMailboxState state = { 0 };
+  CrmMailLimits limits;
+  g_autoptr(CrmMailBatch) batch = NULL;
+
+  crm_mail_limits_init (&limits);
+  limits.timeout_seconds = timeout_s;
+  state.url = url;
+  state.user = user;
+  state.password = password;
+  state.ca_file = ca_file;
+  /* as a first check of a mailbox added with --new-only: sign in, open the folder, read
+   * its UIDVALIDITY and next UID, and fetch nothing */
+  state.new_only = TRUE;
+  batch = crm_mail_fetch (&state, &limits, NULL, error);
+  return batch != NULL;
 }
 
 int

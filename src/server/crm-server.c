@@ -20,7 +20,11 @@
 #include "crm-server-connections.h"
 #include "crm-server-backend.h"
 #include "crm-server-files.h"
+#include "crm-server-channels.h"
+#include "crm-server-delivery.h"
 #include "crm-server-invites.h"
+#include "crm-server-mail.h"
+#include "crm-server-mailboxes.h"
 #include "crm-server-live.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
@@ -70,6 +74,10 @@ struct _CrmServer
   char             *not_ready;    /* the last /readyz refusal, logged once */
   CrmServerPushHook push_hook;    /* message delivery looks at what came in */
   gpointer          push_hook_data;
+  CrmServerChannels *channels;    /* the admins' channel requests (opened on first use) */
+  guint             tests_running; /* channel and mailbox tests in worker threads */
+  CrmServerSettingsHook settings_hook;  /* an admin changed a channel or a mailbox */
+  gpointer          settings_hook_data;
 };
 
 G_DEFINE_FINAL_TYPE (CrmServer, crm_server, G_TYPE_OBJECT)
@@ -95,6 +103,7 @@ crm_server_dispose (GObject *object)
   g_clear_pointer (&self->session_buckets, g_hash_table_unref);
   g_clear_pointer (&self->proxies, crm_server_proxies_free);
   g_clear_pointer (&self->not_ready, g_free);
+  g_clear_pointer (&self->channels, crm_server_channels_free);
   G_OBJECT_CLASS (crm_server_parent_class)->dispose (object);
 }
 
@@ -189,6 +198,9 @@ sync_code_for (const GError *error)
       case CRM_STORE_ERROR_SCHEMA_TOO_NEW:    return CRM_SYNC_ERROR_SCHEMA_TOO_NEW;
       default:                                break;
       }
+  /* a mailbox URL we do not read (an admin's POST to /api/v1/mailboxes) */
+  if (error->domain == CRM_MAIL_ERROR && error->code == CRM_MAIL_ERROR_URL)
+    return CRM_SYNC_ERROR_INVALID_INPUT;
   /* a rule that cannot run is the account's data, not the server failing */
   if (error->domain == CRM_RULE_ERROR)
     return error->code == CRM_RULE_ERROR_UNKNOWN_TARGET ? CRM_SYNC_ERROR_NOT_FOUND
@@ -909,6 +921,571 @@ handle_invite (CrmServer         *self,
   respond_json (msg, 200, node, server_hlc (self, user));
 }
 
+/* --- the account's channels and mailboxes, edited by its administrators ---------------- */
+
+/* The bodies of the channel and mailbox requests: a few fields each. */
+#define SETTINGS_MAX_BODY     (64 * 1024)
+/* A test send or mailbox sign-in waits this long for the gateway or mail server at most. */
+#define SETTINGS_TEST_TIMEOUT 20
+/* Tests under way at once (each holds a worker thread); beyond, 429. */
+#define SETTINGS_MAX_TESTS    4
+
+/* The request's JSON object, bounded (size, and nesting by crm_protocol_parse_object); NULL
+ * after answering 400 or 413. */
+static JsonObject *
+settings_body (CrmServer           *self,
+               SoupServerMessage   *msg,
+               const CrmServerUser *user,
+               const char          *what)
+{
+  g_autoptr(GBytes) body = request_body (msg);
+  g_autoptr(GError) error = NULL;
+  JsonObject *object;
+
+  if (body != NULL && g_bytes_get_size (body) > SETTINGS_MAX_BODY)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The %s is larger than %d bytes; it holds a few short fields"), what,
+        SETTINGS_MAX_BODY);
+
+      respond_error (self, msg, CRM_SYNC_ERROR_TOO_LARGE, message, 0);
+      return NULL;
+    }
+  object = crm_protocol_parse_object (body, what, &error);
+  if (object == NULL)
+    respond_gerror (self, msg, error, user);
+  return object;
+}
+
+static CrmServerChannels *
+server_channels (CrmServer  *self,
+                 GError    **error)
+{
+  if (self->channels == NULL)
+    self->channels = crm_server_channels_open_for (
+      self->storage, crm_server_backend_get_data_dir (CRM_SERVER_BACKEND (self->storage)),
+      error);
+  return self->channels;
+}
+
+/* The replicas learn of the change (crm-server-publish.c) now rather than at the next
+ * round. */
+static void
+settings_changed (CrmServer *self)
+{
+  if (self->settings_hook != NULL)
+    self->settings_hook (self->settings_hook_data);
+}
+
+static void
+respond_account_list (CrmServer           *self,
+                      SoupServerMessage   *msg,
+                      const CrmServerUser *user,
+                      const char          *member,
+                      JsonArray           *list)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *answer = json_object_new ();
+
+  json_object_set_string_member (answer, "account", user->account_name);
+  json_object_set_array_member (answer, member, list);
+  json_node_take_object (node, answer);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+/* GET /api/v1/channels: {"account", "channels": crm_server_channels_describe()}. */
+static void
+handle_channels_list (CrmServer         *self,
+                      SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can see its channels"));
+  g_autoptr(GError) error = NULL;
+  CrmServerChannels *channels;
+  JsonArray *list;
+
+  if (user == NULL)
+    return;
+  if ((channels = server_channels (self, &error)) == NULL ||
+      (list = crm_server_channels_describe (channels, user->account_id, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  respond_account_list (self, msg, user, "channels", list);
+}
+
+/* The channel a POST to /api/v1/channels (or its test) describes, merged with the one kept:
+ * "secret" left out or empty keeps the kept password or token (for e-mail, while the login
+ * stays the same), null removes it; the CA file is the one `channel set --ca-file` gave. */
+static CrmServerChannel *
+channel_from_body (CrmServerChannels  *channels,
+                   const char         *account_id,
+                   JsonObject         *object,
+                   GError            **error)
+{
+  g_autoptr(CrmServerChannel) channel = g_new0 (CrmServerChannel, 1);
+  g_autoptr(CrmServerChannel) kept = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *kind = NULL, *url = NULL, *from = NULL, *login = NULL, *secret = NULL;
+  JsonNode *secret_node = json_object_get_member (object, "secret");
+
+  if (!crm_protocol_get_string (object, "kind", TRUE, &kind, error) ||
+      !crm_protocol_get_string (object, "url", FALSE, &url, error) ||
+      !crm_protocol_get_string (object, "from", FALSE, &from, error) ||
+      !crm_protocol_get_string (object, "user", FALSE, &login, error) ||
+      !crm_protocol_get_string (object, "secret", FALSE, &secret, error))
+    return NULL;
+  kept = crm_server_channels_get (channels, account_id, kind, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  channel->kind = g_strdup (kind);
+  channel->url = g_strdup (url);
+  channel->from = g_strdup (from);
+  channel->user = g_strdup (login);
+  if (secret != NULL && *secret != '\0')
+    channel->secret = g_strdup (secret);
+  else if (kept != NULL && !(secret_node != NULL && JSON_NODE_HOLDS_NULL (secret_node)) &&
+           (!g_str_equal (kind, "email") ||
+            (login != NULL && *login != '\0' && g_strcmp0 (login, kept->user) == 0)))
+    channel->secret = g_strdup (kept->secret);
+  if (kept != NULL && g_str_equal (kind, "email"))
+    channel->ca_file = g_strdup (kept->ca_file);
+  if (!crm_server_channel_check (channel, error))
+    return NULL;
+  return g_steal_pointer (&channel);
+}
+
+/* POST /api/v1/channels {"kind", "url", "from"?, "user"?, "secret"?}: sets the channel as
+ * `voronka-server channel set` does → {"account", "channels": […]} (never a secret). */
+static void
+handle_channel_set (CrmServer         *self,
+                    SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can change its channels"));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(CrmServerChannel) channel = NULL;
+  g_autoptr(GError) error = NULL;
+  CrmServerChannels *channels;
+  JsonArray *list;
+
+  if (user == NULL ||
+      (object = settings_body (self, msg, user, "channel")) == NULL)
+    return;
+  if ((channels = server_channels (self, &error)) == NULL ||
+      (channel = channel_from_body (channels, user->account_id, object, &error)) == NULL ||
+      !crm_server_channels_set (channels, user->account_id, channel, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("channel=%s by=%s", channel->kind, user->name);
+
+    crm_server_audit ("channel.set", user->account_name, NULL, details);
+  }
+  settings_changed (self);
+  if ((list = crm_server_channels_describe (channels, user->account_id, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  respond_account_list (self, msg, user, "channels", list);
+}
+
+/* DELETE /api/v1/channels {"kind"}: the channel and its secret are gone; 404 when there
+ * was none → {"account", "channels": […]}. */
+static void
+handle_channel_remove (CrmServer         *self,
+                       SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can change its channels"));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  CrmServerChannels *channels;
+  const char *kind = NULL;
+  gboolean removed = FALSE;
+  JsonArray *list;
+
+  if (user == NULL ||
+      (object = settings_body (self, msg, user, "channel")) == NULL)
+    return;
+  if (!crm_protocol_get_string (object, "kind", TRUE, &kind, &error) ||
+      (channels = server_channels (self, &error)) == NULL ||
+      !crm_server_channels_remove (channels, user->account_id, kind, &removed, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if (!removed)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The account has no %s channel to remove"), kind);
+
+      respond_error (self, msg, CRM_SYNC_ERROR_NOT_FOUND, message, 0);
+      return;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("channel=%s by=%s", kind, user->name);
+
+    crm_server_audit ("channel.remove", user->account_name, NULL, details);
+  }
+  settings_changed (self);
+  if ((list = crm_server_channels_describe (channels, user->account_id, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  respond_account_list (self, msg, user, "channels", list);
+}
+
+/* A test send or a mailbox sign-in, run in a worker thread while the request waits. */
+typedef struct {
+  CrmServer         *self;
+  SoupServerMessage *msg;
+  CrmServerUser     *user;
+  CrmServerChannel  *channel;   /* a channel's test; NULL: a mailbox's */
+  char              *to;
+  char              *url;
+  char              *login;
+  char              *password;
+  char              *ca_file;
+  GError            *error;
+} SettingsTest;
+
+static void
+settings_test_free (SettingsTest *test)
+{
+  g_object_unref (test->self);
+  g_object_unref (test->msg);
+  crm_server_user_free (test->user);
+  g_clear_pointer (&test->channel, crm_server_channel_free);
+  g_free (test->to);
+  g_free (test->url);
+  g_free (test->login);
+  if (test->password != NULL)
+    memset (test->password, 0, strlen (test->password));
+  g_free (test->password);
+  g_free (test->ca_file);
+  g_clear_error (&test->error);
+  g_free (test);
+}
+
+static void
+settings_test_in_thread (GTask        *task,
+                         gpointer      source,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  SettingsTest *test = task_data;
+
+  if (test->channel != NULL)
+    crm_server_delivery_try (test->channel, test->to, SETTINGS_TEST_TIMEOUT, &test->error);
+  else
+    crm_server_mailbox_try (test->url, test->login, test->password, test->ca_file,
+                            SETTINGS_TEST_TIMEOUT, &test->error);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* {"ok": true|false, "message"}: what the gateway or mail server said, in words. */
+static void
+settings_test_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  SettingsTest *test = g_task_get_task_data (G_TASK (result));
+  CrmServer *self = test->self;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *answer = json_object_new ();
+  g_autofree char *message = NULL;
+
+  self->tests_running--;
+  if (test->error == NULL)
+    message = test->channel != NULL
+      ? g_strdup_printf (_("Sent a test message to %s"), test->to)
+      : g_strdup_printf (_("Signed in to %s as %s: the mailbox can be read"), test->url,
+                         test->login);
+  json_object_set_boolean_member (answer, "ok", test->error == NULL);
+  json_object_set_string_member (answer, "message",
+                                 message != NULL ? message : test->error->message);
+  json_node_take_object (node, answer);
+  {
+    g_autofree char *details = g_strdup_printf ("%s=%s by=%s ok=%s",
+                                                test->channel != NULL ? "channel" : "mailbox",
+                                                test->channel != NULL ? test->channel->kind
+                                                                      : test->url,
+                                                test->user->name,
+                                                test->error == NULL ? "yes" : "no");
+
+    crm_server_audit (test->channel != NULL ? "channel.test" : "mailbox.test",
+                      test->user->account_name, NULL, details);
+  }
+  respond_json (test->msg, 200, node, server_hlc (self, test->user));
+  soup_server_message_unpause (test->msg);
+}
+
+/* Starts @test (taken) unless too many run; answers 429 then. */
+static void
+settings_test_start (CrmServer    *self,
+                     SettingsTest *test)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->tests_running >= SETTINGS_MAX_TESTS)
+    {
+      respond_error (self, test->msg, CRM_SYNC_ERROR_RATE_LIMITED,
+                     _("Other tests are under way on this server; try again in a minute"), 0);
+      settings_test_free (test);
+      return;
+    }
+  self->tests_running++;
+  crm_mail_init ();
+  task = g_task_new (NULL, NULL, settings_test_done, NULL);
+  g_task_set_task_data (task, test, (GDestroyNotify) settings_test_free);
+  soup_server_message_pause (test->msg);
+  g_task_run_in_thread (task, settings_test_in_thread);
+}
+
+static SettingsTest *
+settings_test_new (CrmServer           *self,
+                   SoupServerMessage   *msg,
+                   CrmServerUser      **user)
+{
+  SettingsTest *test = g_new0 (SettingsTest, 1);
+
+  test->self = g_object_ref (self);
+  test->msg = g_object_ref (msg);
+  test->user = g_steal_pointer (user);
+  return test;
+}
+
+/* POST /api/v1/channels/test {"to", "kind", and the channel's fields as for a POST to
+ * /api/v1/channels, or only "kind" for the channel as kept}: one test message to "to"
+ * (an address, a phone number, a chat id), nothing saved → {"ok", "message"}. */
+static void
+handle_channel_test (CrmServer         *self,
+                     SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can test its channels"));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(CrmServerChannel) channel = NULL;
+  g_autoptr(GError) error = NULL;
+  CrmServerChannels *channels;
+  const char *to = NULL, *kind = NULL, *url = NULL;
+  SettingsTest *test;
+
+  if (user == NULL ||
+      (object = settings_body (self, msg, user, "test")) == NULL)
+    return;
+  if (!crm_protocol_get_string (object, "to", TRUE, &to, &error) ||
+      !crm_protocol_get_string (object, "kind", TRUE, &kind, &error) ||
+      !crm_protocol_get_string (object, "url", FALSE, &url, &error) ||
+      (channels = server_channels (self, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if (*to == '\0' || strlen (to) > CRM_SERVER_CHANNEL_MAX_TEXT || strpbrk (to, "\r\n") != NULL)
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("Say where the test message goes: an e-mail address, a phone number "
+                       "or a Telegram chat id"), 0);
+      return;
+    }
+  if (url == NULL)
+    {
+      channel = crm_server_channels_get (channels, user->account_id, kind, &error);
+      if (channel == NULL && error == NULL)
+        g_set_error (&error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_NOT_FOUND,
+                     _("The account has no %s channel to test; give its settings"), kind);
+    }
+  else
+    channel = channel_from_body (channels, user->account_id, object, &error);
+  if (channel == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  test = settings_test_new (self, msg, &user);
+  test->channel = g_steal_pointer (&channel);
+  test->to = g_strdup (to);
+  settings_test_start (self, test);
+}
+
+/* GET /api/v1/mailboxes: {"account", "mailboxes": crm_server_mailboxes_describe()}. */
+static void
+handle_mailboxes_list (CrmServer         *self,
+                       SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can see its mailboxes"));
+  g_autoptr(GError) error = NULL;
+  JsonArray *list;
+
+  if (user == NULL)
+    return;
+  if ((list = crm_server_mailboxes_describe (self->storage, user->account_id, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  respond_account_list (self, msg, user, "mailboxes", list);
+}
+
+/* POST /api/v1/mailboxes {"url", "user", "password"?, "pipeline", "stage"?, "responsible"?,
+ * "new_only"?}: adds the mailbox or changes it, as `voronka-server mailbox add` does
+ * ("password" left out or empty keeps the kept one) → {"account", "mailboxes": […],
+ * "added": bool}. */
+static void
+handle_mailbox_save (CrmServer         *self,
+                     SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can change its mailboxes"));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *pipeline_name = NULL;
+  CrmServerMailboxSettings settings = { 0 };
+  gboolean existed = FALSE, added_reason = FALSE;
+  JsonObject *answer;
+  JsonArray *list;
+
+  if (user == NULL ||
+      (object = settings_body (self, msg, user, "mailbox")) == NULL)
+    return;
+  settings.keep_ca_file = TRUE;
+  if (json_object_has_member (object, "new_only"))
+    {
+      JsonNode *node_new_only = json_object_get_member (object, "new_only");
+
+      if (!JSON_NODE_HOLDS_VALUE (node_new_only) ||
+          json_node_get_value_type (node_new_only) != G_TYPE_BOOLEAN)
+        {
+          respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                         _("“new_only” must be true or false"), 0);
+          return;
+        }
+      settings.new_only = json_node_get_boolean (node_new_only);
+    }
+  if (!crm_protocol_get_string (object, "url", TRUE, &settings.url, &error) ||
+      !crm_protocol_get_string (object, "user", TRUE, &settings.user, &error) ||
+      !crm_protocol_get_string (object, "password", FALSE, &settings.password, &error) ||
+      !crm_protocol_get_string (object, "pipeline", TRUE, &settings.pipeline, &error) ||
+      !crm_protocol_get_string (object, "stage", FALSE, &settings.stage, &error) ||
+      !crm_protocol_get_string (object, "responsible", FALSE, &settings.responsible, &error) ||
+      !crm_server_mailbox_save (self->storage, user->account_id, &settings, &existed,
+                                &added_reason, &pipeline_name, &error) ||
+      (list = crm_server_mailboxes_describe (self->storage, user->account_id, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("url=%s user=%s pipeline=%s by=%s",
+                                                settings.url, settings.user, pipeline_name,
+                                                user->name);
+
+    crm_server_audit (existed ? "mailbox.update" : "mailbox.add", user->account_name, NULL,
+                      details);
+  }
+  settings_changed (self);
+  node = json_node_new (JSON_NODE_OBJECT);
+  answer = json_object_new ();
+  json_object_set_string_member (answer, "account", user->account_name);
+  json_object_set_array_member (answer, "mailboxes", list);
+  json_object_set_boolean_member (answer, "added", !existed);
+  json_node_take_object (node, answer);
+  respond_json (msg, 200, node, server_hlc (self, user));
+}
+
+/* DELETE /api/v1/mailboxes {"url", "user"?}: the server forgets the mailbox and its
+ * password; its requests stay. 404 when there is none → {"account", "mailboxes": […]}. */
+static void
+handle_mailbox_remove (CrmServer         *self,
+                       SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can change its mailboxes"));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *login = NULL;
+  const char *url = NULL, *only = NULL;
+  JsonArray *list;
+
+  if (user == NULL ||
+      (object = settings_body (self, msg, user, "mailbox")) == NULL)
+    return;
+  if (!crm_protocol_get_string (object, "url", TRUE, &url, &error) ||
+      !crm_protocol_get_string (object, "user", FALSE, &only, &error) ||
+      !crm_server_mailbox_remove (self->storage, user->account_id, url, only, &login, &error) ||
+      (list = crm_server_mailboxes_describe (self->storage, user->account_id, &error)) == NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  {
+    g_autofree char *details = g_strdup_printf ("url=%s user=%s by=%s", url, login, user->name);
+
+    crm_server_audit ("mailbox.remove", user->account_name, NULL, details);
+  }
+  settings_changed (self);
+  respond_account_list (self, msg, user, "mailboxes", list);
+}
+
+/* POST /api/v1/mailboxes/test {"url", "user", "password"?}: signs in to the mailbox and
+ * opens its folder, taking nothing ("password" left out: the kept one) → {"ok", "message"}. */
+static void
+handle_mailbox_test (CrmServer         *self,
+                     SoupServerMessage *msg)
+{
+  g_autoptr(CrmServerUser) user = authenticate_admin (
+    self, msg, _("Only an administrator of the account can test its mailboxes"));
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kept_password = NULL;
+  g_autofree char *kept_ca = NULL;
+  const char *url = NULL, *login = NULL, *password = NULL;
+  SettingsTest *test;
+
+  if (user == NULL ||
+      (object = settings_body (self, msg, user, "test")) == NULL)
+    return;
+  if (!crm_protocol_get_string (object, "url", TRUE, &url, &error) ||
+      !crm_protocol_get_string (object, "user", TRUE, &login, &error) ||
+      !crm_protocol_get_string (object, "password", FALSE, &password, &error) ||
+      !crm_mail_check_url (url, &error))
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if (!crm_server_mailbox_lookup (self->storage, user->account_id, url, login, &kept_password,
+                                  &kept_ca, &error) && error != NULL)
+    {
+      respond_gerror (self, msg, error, user);
+      return;
+    }
+  if ((password == NULL || *password == '\0') && kept_password == NULL)
+    {
+      respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT,
+                     _("Type the mailbox's password to test it"), 0);
+      return;
+    }
+  test = settings_test_new (self, msg, &user);
+  test->url = g_strdup (url);
+  test->login = g_strdup (login);
+  test->password = password != NULL && *password != '\0' ? g_strdup (password)
+                                                         : g_steal_pointer (&kept_password);
+  test->ca_file = g_steal_pointer (&kept_ca);
+  settings_test_start (self, test);
+}
+
 static void
 handle_sign_out (CrmServer         *self,
                  SoupServerMessage *msg)
@@ -1443,6 +2020,36 @@ handler (SoupServer        *soup,
         respond_method_not_allowed (self, msg, "GET, POST, DELETE");
       return;
     }
+  if (g_str_equal (path, CRM_PROTOCOL_PATH_CHANNELS) ||
+      g_str_equal (path, CRM_PROTOCOL_PATH_MAILBOXES))
+    {
+      gboolean mail = g_str_equal (path, CRM_PROTOCOL_PATH_MAILBOXES);
+
+      if (!check_schema (self, msg))
+        return;
+      if (get)
+        mail ? handle_mailboxes_list (self, msg) : handle_channels_list (self, msg);
+      else if (post)
+        mail ? handle_mailbox_save (self, msg) : handle_channel_set (self, msg);
+      else if (method == SOUP_METHOD_DELETE)
+        mail ? handle_mailbox_remove (self, msg) : handle_channel_remove (self, msg);
+      else
+        respond_method_not_allowed (self, msg, "GET, POST, DELETE");
+      return;
+    }
+  if (g_str_equal (path, CRM_PROTOCOL_PATH_CHANNELS_TEST) ||
+      g_str_equal (path, CRM_PROTOCOL_PATH_MAILBOXES_TEST))
+    {
+      if (!check_schema (self, msg))
+        return;
+      if (!post)
+        respond_method_not_allowed (self, msg, "POST");
+      else if (g_str_equal (path, CRM_PROTOCOL_PATH_MAILBOXES_TEST))
+        handle_mailbox_test (self, msg);
+      else
+        handle_channel_test (self, msg);
+      return;
+    }
   if (g_str_equal (path, CRM_PROTOCOL_PATH_SESSION) || g_str_equal (path, CRM_PROTOCOL_PATH_PUSH) ||
       g_str_equal (path, CRM_PROTOCOL_PATH_PULL) || g_str_equal (path, CRM_PROTOCOL_PATH_SNAPSHOT))
     {
@@ -1814,6 +2421,15 @@ CrmServerLive *
 crm_server_get_live (CrmServer *self)
 {
   return self->live;
+}
+
+void
+crm_server_set_settings_hook (CrmServer             *self,
+                              CrmServerSettingsHook  func,
+                              gpointer               user_data)
+{
+  self->settings_hook = func;
+  self->settings_hook_data = user_data;
 }
 
 void

@@ -61,6 +61,12 @@ CrmServerLive *crm_server_get_live        (CrmServer         *self);
 void       crm_server_set_push_hook       (CrmServer         *self,
                                            CrmServerPushHook  func,
                                            gpointer           user_data);
+/* @func (@user_data) after an administrator changed a channel or a mailbox through the
+ * API (/api/v1/channels, /api/v1/mailboxes): `serve` publishes them into the replicas. */
+typedef void (*CrmServerSettingsHook) (gpointer user_data);
+void       crm_server_set_settings_hook   (CrmServer             *self,
+                                           CrmServerSettingsHook  func,
+                                           gpointer               user_data);
 /* Stops listening and closes connections. */
 void       crm_server_stop         (CrmServer        *self);
 /* Something other than a push wrote to the accounts (a mailbox's requests): the devices
