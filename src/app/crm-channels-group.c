@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-channels-group.c — the server's channels and mailboxes in Settings
  * (crm-channels-group.h). The server publishes them into the replica
- * (src/server/crm-server-publish.c); the app only reads them: what sets or changes one
- * is a command on the server, shown with a button that copies it. */
+ * (src/server/crm-server-publish.c), so the rows show them also offline; while the server
+ * can be asked, each row's «Change…» opens crm-transport-dialog.c, which changes it there.
+ * The command that does the same on the server stays a row's second button. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -12,6 +13,8 @@
 #include "crm-channels-group.h"
 #include "crm-format.h"
 #include "crm-message.h"
+#include "crm-sync-controller.h"
+#include "crm-transport-dialog.h"
 #include "crm-widget-util.h"
 #include "crm-json.h"
 
@@ -22,6 +25,9 @@ struct _CrmChannelsGroup
   GPtrArray           *rows;
   GHashTable          *channel_rows;   /* kind → row (borrowed from rows) */
   GPtrArray           *mailbox_rows;   /* borrowed from rows */
+  CrmContext          *context;
+  CrmSyncController   *sync;           /* set while the server can be asked */
+  GtkWidget           *add_mailbox_row;
 };
 
 G_DEFINE_FINAL_TYPE (CrmChannelsGroup, crm_channels_group, ADW_TYPE_PREFERENCES_GROUP)
@@ -78,6 +84,58 @@ add_row (CrmChannelsGroup *self,
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), row);
   g_ptr_array_add (self->rows, row);
   return row;
+}
+
+static void
+present (CrmChannelsGroup   *self,
+         CrmTransportDialog *dialog)
+{
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+change_clicked_cb (GtkButton        *button,
+                   CrmChannelsGroup *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWindow *parent = GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+  const char *kind = g_object_get_data (G_OBJECT (button), "kind");
+
+  if (self->sync == NULL || self->context == NULL)
+    return;
+  if (kind != NULL)
+    present (self, crm_transport_dialog_new_channel (parent, self->context, self->sync, kind));
+  else
+    present (self, crm_transport_dialog_new_mailbox (parent, self->context, self->sync,
+                                                     g_object_get_data (G_OBJECT (button), "url"),
+                                                     g_object_get_data (G_OBJECT (button), "user")));
+}
+
+/* While the server can be asked: @row's «Change…» (or, @label, another words), opening
+ * the dialog for the channel @kind or the mailbox @url / @user (both NULL: a new one). */
+static void
+add_change_button (CrmChannelsGroup *self,
+                   GtkWidget        *row,
+                   const char       *label,
+                   const char       *kind,
+                   const char       *url,
+                   const char       *user)
+{
+  GtkWidget *button;
+
+  if (self->sync == NULL)
+    return;
+  button = gtk_button_new_with_mnemonic (label != NULL ? label : _("C_hange…"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_name (button, "transport-change");
+  g_object_set_data_full (G_OBJECT (button), "kind", g_strdup (kind), g_free);
+  g_object_set_data_full (G_OBJECT (button), "url", g_strdup (url), g_free);
+  g_object_set_data_full (G_OBJECT (button), "user", g_strdup (user), g_free);
+  g_signal_connect (button, "clicked", G_CALLBACK (change_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  /* the row opens the dialog; the command's copy stays a button of its own */
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), button);
+  g_object_set_data (G_OBJECT (row), "change", button);
 }
 
 static JsonObject *
@@ -149,6 +207,7 @@ add_channel (CrmChannelsGroup *self,
       row = add_row (self, icon, crm_message_channel_label (kind), subtitle->str, _("Set up"),
                      "success", command);
     }
+  add_change_button (self, row, NULL, kind, NULL, NULL);
   g_hash_table_insert (self->channel_rows, (gpointer) kind, row);
 }
 
@@ -168,6 +227,7 @@ add_mailbox (CrmChannelsGroup *self,
   g_autofree char *command = g_strdup_printf ("voronka-server --data DIR mailbox list %s", account);
   g_autoptr(GString) subtitle = g_string_new (NULL);
   gint64 taken = json_object_get_int_member_with_default (box, "taken", 0);
+  GtkWidget *row;
 
   if (stage != NULL && pipeline != NULL)
     /* Translators: where the requests of a mailbox go: a pipeline and its stage */
@@ -180,10 +240,12 @@ add_mailbox (CrmChannelsGroup *self,
                                                        (gulong) taken), (long long) taken);
   if (error != NULL)
     g_string_append_printf (subtitle, _("\nThe last check failed: %s"), error);
-  g_ptr_array_add (self->mailbox_rows,
-                   add_row (self, "mail-send-receive-symbolic", title, subtitle->str,
-                            error != NULL ? _("Not working") : _("Working"),
-                            error != NULL ? "error" : "success", command));
+  row = add_row (self, "mail-send-receive-symbolic", title, subtitle->str,
+                 error != NULL ? _("Not working") : _("Working"),
+                 error != NULL ? "error" : "success", command);
+  add_change_button (self, row, NULL, NULL, crm_json_string (box, "url"),
+                     crm_json_string (box, "user"));
+  g_ptr_array_add (self->mailbox_rows, row);
 }
 
 void
@@ -202,10 +264,43 @@ crm_channels_group_reload (CrmChannelsGroup *self,
   crm_preferences_group_remove_rows (ADW_PREFERENCES_GROUP (self), self->rows);
   g_hash_table_remove_all (self->channel_rows);
   g_ptr_array_set_size (self->mailbox_rows, 0);
+  self->add_mailbox_row = NULL;
+  g_set_object (&self->context, context);
+  g_clear_object (&self->sync);
   admin = context != NULL && crm_context_is_admin (context);
   gtk_widget_set_visible (GTK_WIDGET (self), admin);
   if (!admin)
     return;
+  /* changed in the app while the server can be asked; else read-only, saying why */
+  {
+    GObject *sync = crm_context_get_sync (context);
+    g_autofree char *reason = NULL;
+
+    if (sync != NULL && CRM_IS_SYNC_CONTROLLER (sync))
+      reason = crm_sync_controller_dup_offline_reason (CRM_SYNC_CONTROLLER (sync));
+    else
+      reason = g_strdup (_("This account is not on a server"));
+    if (reason == NULL)
+      {
+        self->sync = g_object_ref (CRM_SYNC_CONTROLLER (sync));
+        adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self),
+                                               _("Kept on the server with their passwords and "
+                                                 "tokens: «Change…» edits them there; the copy "
+                                                 "button gives the server's command that does "
+                                                 "the same"));
+      }
+    else
+      {
+        /* Translators: why «Messages and Mail» cannot be changed now, e.g. «The server
+         * cannot be reached now» */
+        g_autofree char *text = g_strdup_printf (_("Read-only. %s: they change on the server "
+                                                   "(each row's button copies the command), or "
+                                                   "here once the server can be reached."),
+                                                 reason);
+
+        crm_preferences_group_set_text (ADW_PREFERENCES_GROUP (self), text);
+      }
+  }
 
   state = crm_message_dup_transport (crm_context_get_store (context));
   server = crm_store_dup_meta (crm_context_get_store (context), "sync.server");
@@ -225,7 +320,14 @@ crm_channels_group_reload (CrmChannelsGroup *self,
     add_channel (self, kinds[i], find_channel (channels, kinds[i]), account);
   for (guint i = 0; mailboxes != NULL && i < json_array_get_length (mailboxes); i++)
     add_mailbox (self, context, json_array_get_object_element (mailboxes, i), account);
-  if (mailboxes == NULL || json_array_get_length (mailboxes) == 0)
+  if (self->sync != NULL)
+    {
+      self->add_mailbox_row = add_row (self, "list-add-symbolic", _("Connect a Mailbox"),
+                                       _("Each new e-mail in it becomes a request"), NULL, NULL,
+                                       NULL);
+      add_change_button (self, self->add_mailbox_row, _("_Add…"), NULL, NULL, NULL);
+    }
+  else if (mailboxes == NULL || json_array_get_length (mailboxes) == 0)
     {
       g_autofree char *command = g_strdup_printf ("voronka-server --data DIR mailbox add %s "
                                                   "imaps://HOST --user LOGIN --password-stdin "
@@ -253,6 +355,13 @@ crm_channels_group_get_mailbox_row (CrmChannelsGroup *self,
   return index < self->mailbox_rows->len ? self->mailbox_rows->pdata[index] : NULL;
 }
 
+GtkWidget *
+crm_channels_group_get_add_mailbox_row (CrmChannelsGroup *self)
+{
+  g_return_val_if_fail (CRM_IS_CHANNELS_GROUP (self), NULL);
+  return self->add_mailbox_row;
+}
+
 guint
 crm_channels_group_get_n_mailboxes (CrmChannelsGroup *self)
 {
@@ -268,6 +377,8 @@ crm_channels_group_finalize (GObject *object)
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->channel_rows, g_hash_table_unref);
   g_clear_pointer (&self->mailbox_rows, g_ptr_array_unref);
+  g_clear_object (&self->context);
+  g_clear_object (&self->sync);
   G_OBJECT_CLASS (crm_channels_group_parent_class)->finalize (object);
 }
 

@@ -2,8 +2,11 @@
 /* crm-channels-group.h — «Messages and Mail» in Settings (administrators): the account's
  * e-mail, SMS and Telegram channels and its mailboxes as the server last published them
  * (crm_message_dup_transport(): addresses, sender, login, whether a password is set, a
- * mailbox's last error — never a secret), each saying which `voronka-server` command
- * changes it, since passwords and tokens are kept on the server only. An account synced
+ * mailbox's last error — never a secret). While the server can be asked, each has
+ * «Change…» (crm-transport-dialog.h: the settings changed, tested and removed on the
+ * server, where passwords and tokens stay) and mailboxes can be added; offline the rows
+ * are read-only and say why. Each also copies the `voronka-server` command that changes
+ * it. An account synced
  * with a server that published nothing has no channel and no mailbox yet. */
 #pragma once
 
@@ -25,5 +28,8 @@ GtkWidget  *crm_channels_group_get_channel_row (CrmChannelsGroup *self,
 GtkWidget  *crm_channels_group_get_mailbox_row (CrmChannelsGroup *self,
                                                 guint             index);
 guint       crm_channels_group_get_n_mailboxes (CrmChannelsGroup *self);
+/* «Connect a Mailbox» (only while the server can be asked), or NULL. A row that can be
+ * changed has its «Change…» button as the object data "change". */
+GtkWidget  *crm_channels_group_get_add_mailbox_row (CrmChannelsGroup *self);
 
 G_END_DECLS

@@ -43,6 +43,7 @@ struct _CrmSyncController
   guint             images_fetched;
   gint64            image_bytes;
   gint64            image_cap;
+  gboolean          reachable;     /* the client is not offline: what Settings can change */
 #endif
 };
 
@@ -62,7 +63,17 @@ static void
 state_changed_cb (CrmSyncController *self)
 {
   CrmSyncState state = crm_sync_client_get_state (self->client);
+  /* a round under way says nothing yet; one that failed with an answer reached it */
+  gboolean reachable = state == CRM_SYNC_STATE_SYNCING ? self->reachable
+                                                       : state != CRM_SYNC_STATE_OFFLINE;
 
+  /* what can be changed on the server only while it can be asked (Settings' channels and
+   * mailboxes) says so when that changes */
+  if (reachable != self->reachable)
+    {
+      self->reachable = reachable;
+      crm_context_notify_changed (self->context);
+    }
   if (self->indicator != NULL)
     {
       crm_sync_indicator_set_error (self->indicator,
@@ -203,6 +214,7 @@ stop_client (CrmSyncController *self)
       crm_sync_client_stop (self->client);
       g_signal_handlers_disconnect_by_data (self->client, self);
       g_clear_object (&self->client);
+      self->reachable = FALSE;
     }
 }
 
@@ -557,6 +569,52 @@ crm_sync_controller_withdraw_invite_async (CrmSyncController   *self,
   if (task != NULL)
     crm_sync_client_withdraw_invite_async (self->client, name, cancellable,
                                            invites_answered_cb, task);
+#endif
+}
+
+void
+crm_sync_controller_admin_request_async (CrmSyncController   *self,
+                                         const char          *method,
+                                         const char          *path,
+                                         JsonObject          *body,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (CRM_IS_SYNC_CONTROLLER (self));
+
+  task = invites_task_new (self, crm_sync_controller_admin_request_async,
+                           CLIENT_FINISH (crm_sync_client_admin_request_finish), cancellable,
+                           callback, user_data);
+#ifdef VORONKA_HAVE_SYNC
+  if (task != NULL)
+    crm_sync_client_admin_request_async (self->client, method, path, body, cancellable,
+                                         invites_answered_cb, task);
+#endif
+}
+
+char *
+crm_sync_controller_dup_offline_reason (CrmSyncController *self)
+{
+  g_return_val_if_fail (CRM_IS_SYNC_CONTROLLER (self), NULL);
+#ifdef VORONKA_HAVE_SYNC
+  if (self->client == NULL)
+    {
+      g_autofree char *server = crm_store_dup_meta (crm_context_get_store (self->context),
+                                                    "sync.server");
+
+      return g_strdup (server != NULL ? _("Not connected to the server yet")
+                                      : _("This account is not on a server"));
+    }
+  if (!self->reachable)
+    return g_strdup (crm_sync_client_get_state (self->client) == CRM_SYNC_STATE_OFFLINE
+                     ? _("The server cannot be reached now")
+                     : _("Not connected to the server yet"));
+  return NULL;
+#else
+  return g_strdup (_("This build of Voronka cannot sync"));
 #endif
 }
 

@@ -68,6 +68,20 @@ void               crm_sync_controller_withdraw_invite_async (CrmSyncController 
                                                               GCancellable        *cancellable,
                                                               GAsyncReadyCallback  callback,
                                                               gpointer             user_data);
+/* An administrator's request about the account's channels or mailboxes through the
+ * replica's server (crm_sync_client_admin_request_async: @method, @path, @body); ends with
+ * crm_sync_controller_invite_finish() — the answer with "server" added. Errors as for
+ * invite. */
+void               crm_sync_controller_admin_request_async (CrmSyncController   *self,
+                                                            const char          *method,
+                                                            const char          *path,
+                                                            JsonObject          *body,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+/* Why the server cannot be asked now, in words (not on a server, not connected yet, out of
+ * reach at the last round), or NULL when it can. */
+char              *crm_sync_controller_dup_offline_reason  (CrmSyncController   *self);
 /* TRUE when the replica has a server and sync is built in. */
 gboolean           crm_sync_controller_is_active (CrmSyncController *self);
 

@@ -791,6 +791,7 @@ crm_sync_client_redeem_invite_finish (CrmSyncClient  *self,
 typedef struct {
   CrmSyncRound *round;
   const char   *method;
+  const char   *path;     /* CRM_PROTOCOL_PATH_INVITES, or an admin request's */
   GBytes       *body;     /* NULL: none */
   const char   *what;     /* the answer, for error messages */
   const char   *member;   /* a member the answer must have */
@@ -842,6 +843,7 @@ invites_request_new (CrmSyncClient *self,
       request->round->session = crm_sync_round_new_session (self->tls_database);
     }
   request->method = method;
+  request->path = CRM_PROTOCOL_PATH_INVITES;
   request->body = body;
   request->what = what;
   request->member = member;
@@ -854,7 +856,7 @@ invites_request_send (InvitesRequest  *request,
                       GError         **error)
 {
   g_autoptr(GBytes) answer = crm_sync_round_request (request->round, request->method,
-                                                     CRM_PROTOCOL_PATH_INVITES, request->body,
+                                                     request->path, request->body,
                                                      cancellable, error);
   g_autoptr(JsonObject) object = NULL;
 
@@ -1335,4 +1337,43 @@ crm_sync_client_sync_now (CrmSyncClient *self)
     }
   self->attempt = 0;
   schedule (self, 0);
+}
+
+void
+crm_sync_client_admin_request_async (CrmSyncClient       *self,
+                                     const char          *method,
+                                     const char          *path,
+                                     JsonObject          *body,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  gboolean test = g_str_has_suffix (path, "/test");
+  InvitesRequest *request;
+  GBytes *bytes = NULL;
+
+  g_return_if_fail (CRM_IS_SYNC_CLIENT (self));
+  g_return_if_fail (method != NULL && path != NULL);
+
+  if (body != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_set_object (node, body);
+      bytes = crm_protocol_to_bytes (node);
+    }
+  /* a test's answer says how it went; the others give the account's list */
+  request = invites_request_new (self, method, bytes, test ? "test's answer" : "answer",
+                                 test ? "ok" : "account", TRUE);
+  request->path = path;
+  invites_request_start (self, request, crm_sync_client_admin_request_async, cancellable,
+                         callback, user_data);
+}
+
+JsonObject *
+crm_sync_client_admin_request_finish (CrmSyncClient  *self,
+                                      GAsyncResult   *result,
+                                      GError        **error)
+{
+  return invites_request_finish (self, result, error);
 }

@@ -187,6 +187,24 @@ JsonObject    *crm_sync_client_withdraw_invite_finish (CrmSyncClient  *self,
                                                        GAsyncResult   *result,
                                                        GError        **error);
 
+/* An administrator's request about the account's channels or mailboxes: @method (a static
+ * string) to @path (CRM_PROTOCOL_PATH_CHANNELS, …_MAILBOXES or their …_TEST, crm-protocol.h
+ * says what each takes and answers) with @body (NULL: none). In a thread of its own on a
+ * session of its own, never waiting for a sync round. The answer object: the account's
+ * list, or a test's {"ok", "message"}. A manager or rep gets
+ * CRM_SYNC_ERROR_PERMISSION_DENIED, bad settings CRM_SYNC_ERROR_INVALID_INPUT with the
+ * server's words. */
+void           crm_sync_client_admin_request_async  (CrmSyncClient       *self,
+                                                     const char          *method,
+                                                     const char          *path,
+                                                     JsonObject          *body,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+JsonObject    *crm_sync_client_admin_request_finish (CrmSyncClient  *self,
+                                                     GAsyncResult   *result,
+                                                     GError        **error);
+
 /* One round: push everything waiting, then pull everything new. Blocking. */
 CrmSyncReport *crm_sync_client_sync           (CrmSyncClient  *self,
                                                GCancellable   *cancellable,
