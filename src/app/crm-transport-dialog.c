@@ -34,6 +34,7 @@ struct _CrmTransportDialog
   gboolean           loaded;        /* the server's settings were read */
 
   GtkLabel          *status_label;
+  GtkWidget         *status_group;
   GtkWidget         *save_button;
   GtkWidget         *settings_group;
   GtkWidget         *test_group;
@@ -69,7 +70,8 @@ set_status (CrmTransportDialog *self,
   g_free (self->status);
   self->status = g_strdup (text);
   gtk_label_set_text (self->status_label, text != NULL ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL);
+  /* its group too: no empty space above the fields */
+  gtk_widget_set_visible (self->status_group, text != NULL);
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "error");
   if (kind == STATUS_GOOD)
@@ -604,7 +606,7 @@ build (CrmTransportDialog *self,
   GtkWidget *header = adw_header_bar_new ();
   GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
   GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *top = adw_preferences_group_new ();
+  GtkWidget *top = self->status_group = adw_preferences_group_new ();
   GtkWidget *remove = gtk_button_new_with_mnemonic (self->kind != NULL ? _("_Remove Channel")
                                                                        : _("_Remove Mailbox"));
   const char *kind = self->kind;
@@ -684,7 +686,7 @@ build (CrmTransportDialog *self,
                                           "has."));
       if (g_str_equal (kind, "email"))
         {
-          self->url_row = add_entry (self->settings_group, _("SMTP _server"), FALSE);
+          self->url_row = add_entry (self->settings_group, _("S_MTP server"), FALSE);
           self->from_row = add_entry (self->settings_group, _("Sender's _address"), FALSE);
           self->user_row = add_entry (self->settings_group, _("_Login"), FALSE);
           self->secret_row = add_entry (self->settings_group, _("_Password"), TRUE);
@@ -714,9 +716,9 @@ build (CrmTransportDialog *self,
                                       _("The server sends one test message with the settings "
                                         "above, saved or not."));
       self->to_row = add_entry (self->test_group,
-                                g_str_equal (kind, "email") ? _("Send a test _to (e-mail)")
-                                : g_str_equal (kind, "sms") ? _("Send a test _to (phone)")
-                                : _("Send a test _to (chat id)"), FALSE);
+                                g_str_equal (kind, "email") ? _("Send a test t_o (e-mail)")
+                                : g_str_equal (kind, "sms") ? _("Send a test t_o (phone)")
+                                : _("Send a test t_o (chat id)"), FALSE);
       adw_entry_row_add_suffix (self->to_row, self->test_button);
       g_signal_connect_swapped (self->to_row, "entry-activated",
                                 G_CALLBACK (crm_transport_dialog_test), self);
