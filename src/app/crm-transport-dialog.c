@@ -52,6 +52,7 @@ struct _CrmTransportDialog
   GPtrArray         *stage_ids;
   GtkWidget         *test_button;
   GtkWidget         *focus;         /* weak: what had the focus before a request */
+  const char        *done_toast;    /* what a save or removal says once done */
 };
 
 G_DEFINE_FINAL_TYPE (CrmTransportDialog, crm_transport_dialog, ADW_TYPE_WINDOW)
@@ -374,10 +375,11 @@ crm_transport_dialog_test (CrmTransportDialog *self)
              _("Signing in to the mailbox from the server…"), tested_cb);
 }
 
+/* Saved or removed: the server published it, the next round brings it into Settings. */
 static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+done_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
   CrmTransportDialog *self;
   g_autoptr(JsonObject) answer = finish (source, result, &self, user_data);
@@ -385,10 +387,8 @@ saved_cb (GObject      *source,
 
   if (answer == NULL)
     return;
-  /* the server published it: the next round brings it into Settings */
   crm_sync_controller_sync_now (self->sync);
-  crm_widget_show_toast (GTK_WIDGET (self), self->kind != NULL ? _("Channel saved on the server")
-                                                               : _("Mailbox saved on the server"));
+  crm_widget_show_toast (GTK_WIDGET (self), self->done_toast);
   close_dialog (self);
 }
 
@@ -401,27 +401,11 @@ crm_transport_dialog_save (CrmTransportDialog *self)
   if (self->busy || !self->loaded)
     return;
   body = body_of (self, FALSE);
+  self->done_toast = self->kind != NULL ? _("Channel saved on the server")
+                                        : _("Mailbox saved on the server");
   request (self, "POST", self->kind != NULL ? CRM_PROTOCOL_PATH_CHANNELS
                                             : CRM_PROTOCOL_PATH_MAILBOXES,
-           body, _("Saving on the server…"), saved_cb);
-}
-
-static void
-removed_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  CrmTransportDialog *self;
-  g_autoptr(JsonObject) answer = finish (source, result, &self, user_data);
-  g_autoptr(CrmTransportDialog) hold = user_data;
-
-  if (answer == NULL)
-    return;
-  crm_sync_controller_sync_now (self->sync);
-  crm_widget_show_toast (GTK_WIDGET (self), self->kind != NULL
-                                            ? _("Channel removed from the server")
-                                            : _("Mailbox removed from the server"));
-  close_dialog (self);
+           body, _("Saving on the server…"), done_cb);
 }
 
 void
@@ -439,9 +423,11 @@ crm_transport_dialog_remove (CrmTransportDialog *self)
       json_object_set_string_member (body, "url", self->mailbox_url);
       json_object_set_string_member (body, "user", self->mailbox_user);
     }
+  self->done_toast = self->kind != NULL ? _("Channel removed from the server")
+                                        : _("Mailbox removed from the server");
   request (self, "DELETE", self->kind != NULL ? CRM_PROTOCOL_PATH_CHANNELS
                                               : CRM_PROTOCOL_PATH_MAILBOXES,
-           body, _("Removing on the server…"), removed_cb);
+           body, _("Removing on the server…"), done_cb);
 }
 
 static void

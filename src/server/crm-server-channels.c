@@ -22,6 +22,7 @@
 #include "crm-server-log.h"
 #include "crm-server-sqlite.h"
 #include "crm-server-pg.h"
+#include "crm-error.h"
 #include "crm-json.h"
 #include "crm-protocol.h"
 #include "crm-time.h"
@@ -554,32 +555,15 @@ is_address (const char *text)
          strpbrk (text, " <>\r\n\t,;\"") == NULL;
 }
 
-static gboolean
-invalid (GError     **error,
-         const char  *format,
-         ...) G_GNUC_PRINTF (2, 3);
+/* what a channel may be is refused as bad input, saying what to change */
+#define invalid(error, ...) \
+  crm_error_fail (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT, __VA_ARGS__)
 
-static gboolean
-invalid (GError     **error,
-         const char  *format,
-         ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT, message);
-  return FALSE;
-}
-
-/* One line of text no longer than @max bytes (a URL, an address, a login, a token). */
-static gboolean
-check_text (const char  *label,
-            const char  *text,
-            gsize        max,
-            GError     **error)
+gboolean
+crm_server_check_line (const char  *label,
+                       const char  *text,
+                       gsize        max,
+                       GError     **error)
 {
   if (text == NULL)
     return TRUE;
@@ -605,11 +589,12 @@ crm_server_channel_check (CrmServerChannel  *channel,
                        !g_str_equal (kind, "telegram")))
     return invalid (error, _("“%s” is not a channel; choose email, sms or telegram"),
                     kind != NULL ? kind : "");
-  if (!check_text (_("URL"), channel->url, CRM_SERVER_CHANNEL_MAX_URL, error) ||
-      !check_text (_("sender's address"), channel->from, CRM_SERVER_CHANNEL_MAX_TEXT, error) ||
-      !check_text (_("login"), channel->user, CRM_SERVER_CHANNEL_MAX_TEXT, error) ||
-      !check_text (_("password or token"), channel->secret, CRM_SERVER_CHANNEL_MAX_SECRET,
-                   error))
+  if (!crm_server_check_line (_("URL"), channel->url, CRM_SERVER_CHANNEL_MAX_URL, error) ||
+      !crm_server_check_line (_("sender's address"), channel->from,
+                              CRM_SERVER_CHANNEL_MAX_TEXT, error) ||
+      !crm_server_check_line (_("login"), channel->user, CRM_SERVER_CHANNEL_MAX_TEXT, error) ||
+      !crm_server_check_line (_("password or token"), channel->secret,
+                              CRM_SERVER_CHANNEL_MAX_SECRET, error))
     return FALSE;
   if (channel->user != NULL && *channel->user == '\0')
     g_clear_pointer (&channel->user, g_free);

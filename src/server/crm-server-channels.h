@@ -101,6 +101,14 @@ JsonArray        *crm_server_channels_describe   (CrmServerChannels   *self,
 #define CRM_SERVER_CHANNEL_MAX_TEXT    320
 #define CRM_SERVER_CHANNEL_MAX_SECRET  4096
 
+/* @text (NULL: none) as one line of at most @max bytes: INVALID_INPUT naming @label
+ * («The login is longer than …», «… holds a line break …») otherwise. For what admins
+ * type into channels and mailboxes. */
+gboolean          crm_server_check_line          (const char          *label,
+                                                  const char          *text,
+                                                  gsize                max,
+                                                  GError             **error);
+
 /* What a channel may be, for `channel set` and POST /api/v1/channels alike: a known kind,
  * its URL's scheme (smtp[s]:// for e-mail, http[s]:// for the others), a sender's address
  * for e-mail (its login when that is one and none is given), a password with an SMTP login,

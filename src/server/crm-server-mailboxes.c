@@ -27,6 +27,7 @@
 #include "crm-stdin.h"
 #include "crm-server-mailboxes.h"
 #include "crm-server-auth.h"
+#include "crm-server-channels.h"
 #include "crm-server-command.h"
 #include "crm-server-log.h"
 #include "crm-server-mail.h"
@@ -968,33 +969,6 @@ ensure_spam_reason (CrmServerStorage  *storage,
   return TRUE;
 }
 
-/* One line of text of at most @max bytes. */
-static gboolean
-check_field (const char  *label,
-             const char  *text,
-             gsize        max,
-             GError     **error)
-{
-  if (text == NULL)
-    return TRUE;
-  if (strlen (text) > max)
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("The mailbox's %s is longer than %lu characters; check what was pasted"),
-                   label, (gulong) max);
-      return FALSE;
-    }
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      {
-        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                     _("The mailbox's %s holds a line break or another control character; "
-                       "type it on one line"), label);
-        return FALSE;
-      }
-  return TRUE;
-}
-
 /* The mailbox @url, @user of the account, or NULL (no error when there is none). */
 static Mailbox *
 find_mailbox (CrmServerStorage  *storage,
@@ -1067,13 +1041,16 @@ crm_server_mailbox_save (CrmServerStorage                *storage,
                    _("A mailbox needs the pipeline its requests go to"));
       return FALSE;
     }
-  if (!check_field (_("URL"), settings->url, CRM_SERVER_MAILBOX_MAX_URL, error) ||
-      !check_field (_("login"), settings->user, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
-      !check_field (_("password"), settings->password, CRM_SERVER_MAILBOX_MAX_SECRET, error) ||
-      !check_field (_("pipeline"), settings->pipeline, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
-      !check_field (_("stage"), settings->stage, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
-      !check_field (_("responsible"), settings->responsible, CRM_SERVER_MAILBOX_MAX_TEXT,
-                    error) ||
+  if (!crm_server_check_line (_("URL"), settings->url, CRM_SERVER_MAILBOX_MAX_URL, error) ||
+      !crm_server_check_line (_("login"), settings->user, CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
+      !crm_server_check_line (_("password"), settings->password,
+                              CRM_SERVER_MAILBOX_MAX_SECRET, error) ||
+      !crm_server_check_line (_("pipeline"), settings->pipeline,
+                              CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
+      !crm_server_check_line (_("stage"), settings->stage, CRM_SERVER_MAILBOX_MAX_TEXT,
+                              error) ||
+      !crm_server_check_line (_("responsible"), settings->responsible,
+                              CRM_SERVER_MAILBOX_MAX_TEXT, error) ||
       !crm_mail_check_url (settings->url, error))
     return FALSE;
   if (password != NULL && *password == '\0')
