@@ -27,6 +27,7 @@ struct _CrmApplication
   GtkWindow      *main_window;     /* weak */
   GtkWindow      *welcome_window;  /* weak */
   GtkWindow      *upgrade_window;  /* weak */
+  char           *sign_in_token;   /* a fresh sign-in's, for the next window's sync */
 };
 
 G_DEFINE_FINAL_TYPE (CrmApplication, crm_application, ADW_TYPE_APPLICATION)
@@ -53,6 +54,8 @@ show_welcome (CrmApplication *self,
 
   if (self->welcome_window != NULL)
     {
+      if (error != NULL)
+        crm_welcome_window_show_error (CRM_WELCOME_WINDOW (self->welcome_window), error->message);
       gtk_window_present (self->welcome_window);
       return;
     }
@@ -235,6 +238,7 @@ crm_application_finalize (GObject *object)
   CrmApplication *self = CRM_APPLICATION (object);
 
   g_clear_pointer (&self->db_path, g_free);
+  g_clear_pointer (&self->sign_in_token, g_free);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (crm_application_parent_class)->finalize (object);
 }
@@ -320,12 +324,28 @@ crm_application_show_store (CrmApplication *self,
   crm_startup_mark ("window built");
   gtk_window_present (GTK_WINDOW (window));
   crm_startup_mark ("window presented");
+  /* the keyring may be locked or missing: sync this session with the fresh token */
+  if (self->sign_in_token != NULL)
+    {
+      g_autofree char *token = g_steal_pointer (&self->sign_in_token);
+
+      crm_window_restart_sync (window, token);
+    }
 
   if (self->welcome_window != NULL)
     gtk_window_destroy (self->welcome_window);
   if (self->upgrade_window != NULL)
     gtk_window_destroy (self->upgrade_window);
   return GTK_WINDOW (window);
+}
+
+void
+crm_application_set_sign_in_token (CrmApplication *self,
+                                   const char     *token)
+{
+  g_return_if_fail (CRM_IS_APPLICATION (self));
+  g_free (self->sign_in_token);
+  self->sign_in_token = g_strdup (token);
 }
 
 GtkWindow *

@@ -34,6 +34,10 @@ void            crm_application_start_replica  (CrmApplication  *self,
  * windows. */
 GtkWindow      *crm_application_show_store     (CrmApplication  *self,
                                                 CrmStore        *store);
+/* The session token a fresh sign-in got: the next main window syncs with it (the keyring
+ * may be locked or missing), whether it opens at once or after an update. */
+void            crm_application_set_sign_in_token (CrmApplication *self,
+                                                   const char     *token);
 /* The main window, or NULL while the welcome window is up. */
 GtkWindow      *crm_application_get_main_window (CrmApplication *self);
 

@@ -254,21 +254,14 @@ signed_in_cb (CrmWelcomeWindow *self,
               CrmSigninDialog  *dialog)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = g_strdup (crm_signin_dialog_get_token (dialog));
-  GtkWindow *window;
 
   if (!CRM_IS_APPLICATION (app))
     return;
-  /* this destroys the welcome window (self) */
-  window = crm_application_open_replica (CRM_APPLICATION (app), path, &error);
-  if (window == NULL)
-    {
-      crm_welcome_window_show_error (self, error->message);
-      return;
-    }
-  /* the keyring may be locked or missing: sync this session with the fresh token */
-  crm_window_restart_sync (CRM_WINDOW (window), token);
+  /* as start-up opens it: a copy an older server wrote is updated behind the upgrade
+   * window, not on this window's main loop; an error comes back to this window */
+  crm_application_set_sign_in_token (CRM_APPLICATION (app),
+                                     crm_signin_dialog_get_token (dialog));
+  crm_application_start_replica (CRM_APPLICATION (app), path);
 }
 
 GtkWindow *
