@@ -727,21 +727,27 @@ main (int    argc,
   g_autoptr(GError) error = NULL;
   gboolean quick = FALSE;
   char *server_bin = NULL;
+  char *only = NULL;
   Bench bench = { 0 };
   gboolean ok;
   const GOptionEntry entries[] = {
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few rounds, few clients", NULL },
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &server_bin, "The voronka-server program",
       "PATH" },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "One group alone: devices, clients or replicas",
+      "GROUP" },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 ||
-      server_bin == NULL)
+      server_bin == NULL ||
+      (only != NULL && !g_str_equal (only, "devices") && !g_str_equal (only, "clients") &&
+       !g_str_equal (only, "replicas")))
     {
-      g_printerr ("usage: voronka-bench-sync [--quick] --server PATH REPLICA\n");
+      g_printerr ("usage: voronka-bench-sync [--quick] [--only devices|clients|replicas] "
+                  "--server PATH REPLICA\n");
       return 2;
     }
   bench.quick = quick;
@@ -764,10 +770,12 @@ main (int    argc,
                            "replica-admin", "--password-stdin", NULL);
   if (!ok)
     fail (error, "setting up the server's accounts");
-  ok = ok && start_server (&bench) && bench_devices (&bench);
-  if (bench.server != NULL && ok)
+  ok = ok && start_server (&bench);
+  if (ok && (only == NULL || g_str_equal (only, "devices")))
+    ok = bench_devices (&bench);
+  if (bench.server != NULL && ok && (only == NULL || g_str_equal (only, "clients")))
     ok = bench_clients (&bench);
-  if (bench.server != NULL && ok)
+  if (bench.server != NULL && ok && (only == NULL || g_str_equal (only, "replicas")))
     ok = bench_replicas (&bench);
   stop_server (&bench);
   if (!ok)
@@ -800,5 +808,6 @@ main (int    argc,
   g_free (bench.url);
   g_free (bench.cert);
   g_free (server_bin);
+  g_free (only);
   return ok ? 0 : 1;
 }
