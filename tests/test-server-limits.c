@@ -2,13 +2,15 @@
 /* test-server-limits.c — no request can crash or starve voronka-server (issue 12), against
  * real servers on 127.0.0.1: JSON nested deep enough to overflow json-glib's recursion,
  * huge bodies, NUL characters; a thousand idle connections under a 1024 open-file limit
- * and slow clients; the listener stalled by running out of descriptors; a burst of
+ * and slow clients; a client that connects while the server is busy for longer than a
+ * first request may take; the listener stalled by running out of descriptors; a burst of
  * sign-ins next to a sync; random-token floods against the sign-in limiter; a TLS 1.1
  * client; --insecure-http on a public address; the data folder's file modes. And the
  * same bounds in what voronkactl reads: `rule import` and `init --template` of a deeply
  * nested or NUL-containing file. After each: the server answers, the data is unchanged. */
 #define _GNU_SOURCE   /* prlimit() */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -521,6 +523,91 @@ test_slow_clients (void)
   g_assert_cmpint (crm_test_server_stop (slow), ==, 0);
 }
 
+/* A TLS handshake and GET /api/v1/info over @connection: the answer's text, or the error. */
+static gpointer
+info_over (gpointer data)
+{
+  GIOStream *connection = data;
+  g_autoptr(GSocketConnectable) identity = g_network_address_new ("127.0.0.1", 443);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char request[] = "GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Connection: close\r\n\r\n";
+  GString *answer = g_string_new (NULL);
+  char buffer[4096];
+  gssize got;
+
+  tls = g_tls_client_connection_new (connection, identity, &error);
+  if (tls != NULL)
+    {
+      g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+      if (g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error) &&
+          g_output_stream_write_all (g_io_stream_get_output_stream (tls), request,
+                                     sizeof request - 1, NULL, NULL, &error))
+        while (answer->len < 64 * 1024 &&
+               (got = g_input_stream_read (g_io_stream_get_input_stream (tls), buffer,
+                                           sizeof buffer, NULL, &error)) > 0)
+          g_string_append_len (answer, buffer, got);
+    }
+  if (answer->len == 0 && error != NULL)
+    g_string_printf (answer, "error: %s", error->message);
+  return g_string_free (answer, FALSE);
+}
+
+/* A client that connects while the server is busy elsewhere for longer than the time a
+ * connection has to send its first request (--idle-timeout 2: 2 s) is served once the
+ * server gets to it, not cut off: what it sent waits unread in the server's socket
+ * (issue 21: 200 clients at once on a loaded machine, ≈ 100 TLS handshakes cut off).
+ * The server is stopped (SIGSTOP) for that long, as a main loop serving other requests or
+ * a queue of handshakes holds it; a connection that says nothing is still closed. */
+static void
+test_busy_server (void)
+{
+  const char *args[] = { "--idle-timeout", "2", NULL };
+  g_autofree char *dir = g_build_filename (tmpdir, "busy", NULL);
+  g_autoptr(CrmTestServer) busy = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  GThread *thread;
+  GPid pid;
+  gint64 deadline;
+  gboolean closed = FALSE;
+  int silent;
+
+  g_assert_cmpint (crm_test_server_admin (dir, "admin-pw", "account", "create", "busy",
+                                          "--admin", "admin", "--password-stdin", NULL), ==, 0);
+  busy = crm_test_server_start (dir, FALSE, args);
+  pid = (GPid) atoi (g_subprocess_get_identifier (busy->process));
+
+  /* connected (and accepted: the server is idle), then the server is busy for 4 s; the
+   * client's handshake is sent meanwhile */
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", server_port (busy), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  g_usleep (500 * 1000);
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  thread = g_thread_new ("busy-client", info_over, connection);
+  g_usleep (4 * G_USEC_PER_SEC);
+  g_assert_cmpint (kill (pid, SIGCONT), ==, 0);
+  answer = g_thread_join (thread);
+  if (!g_str_has_prefix (answer, "HTTP/1.1 200") || strstr (answer, "voronka-server") == NULL)
+    g_error ("the client that waited for the busy server got «%s»", answer);
+  assert_still_serving (busy);
+
+  /* one that connects and says nothing is closed all the same, and the server says so */
+  silent = connect_tcp (server_port (busy));
+  g_assert_cmpint (silent, >=, 0);
+  deadline = g_get_monotonic_time () + WAIT_CLOSED_S * G_USEC_PER_SEC;
+  while (!(closed = closed_by_server (silent)) && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  close (silent);
+  g_assert_true (closed);
+  g_assert_true (crm_test_server_wait_log (busy, 1, 10, "sent no request within 2 s", NULL));
+  g_assert_cmpint (crm_test_server_stop (busy), ==, 0);
+}
+
 /* --- sign-in ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -891,6 +978,7 @@ main (int    argc,
   g_test_add_func ("/server-limits/sign-in-burst", test_sign_in_burst);
   g_test_add_func ("/server-limits/token-flood", test_token_flood);
   g_test_add_func ("/server-limits/slow-clients", test_slow_clients);
+  g_test_add_func ("/server-limits/busy-server", test_busy_server);
   g_test_add_func ("/server-limits/connection-exhaustion", test_connection_exhaustion);
   status = g_test_run ();
 

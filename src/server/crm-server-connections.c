@@ -14,7 +14,13 @@
  * connection between "idle" (waiting for a request: closed after the idle timeout, or
  * first when room is needed at the cap) and "busy". A connection is closed from here
  * with shutdown(2): libsoup then reads end-of-file and closes it itself, so nothing it
- * still holds goes stale. */
+ * still holds goes stale.
+ *
+ * A connection's first request is the client's to send in time, but not while what it
+ * sent waits unread in its socket: the main loop busy with other requests, or its TLS
+ * handshake queued behind others in GTask's pool (200 clients at once on a loaded
+ * machine: ≈ 100 of them were cut off after 10 s, their ClientHello never read). Every
+ * check, such a connection's deadline moves on by the time since the last check. */
 #define G_LOG_DOMAIN "voronka-server"
 
 #include "config.h"
@@ -79,6 +85,9 @@ struct _CrmServerConnections
   guint             pause_source;
   gint64            last_cap_log_us;
   gint64            last_emfile_log_us;
+  gint64            last_check_us;
+  gint64            last_late_log_us;
+  guint             late_unlogged;  /* closed for sending no request, not logged yet */
 };
 
 static void socket_finalized (gpointer  data,
@@ -525,7 +534,8 @@ request_started (SoupServer           *soup,
     become_idle (self, connection, g_get_monotonic_time () + self->idle_timeout_us);
 }
 
-/* Every CHECK_INTERVAL_MS: connections past their deadline are closed. */
+/* Every CHECK_INTERVAL_MS: connections past their deadline are closed (see the top for
+ * what does not count against a first request). */
 static gboolean
 check (gpointer user_data)
 {
@@ -534,7 +544,10 @@ check (gpointer user_data)
   g_autoptr(GPtrArray) late = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
+  gint64 since_last = self->last_check_us != 0 ? now - self->last_check_us : 0;
+  guint unserved = 0;
 
+  self->last_check_us = now;
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -548,12 +561,34 @@ check (gpointer user_data)
           leave_idle_queue (self, connection);
           connection->closing = TRUE;
           self->open--;
+          continue;
         }
-      else if (now > connection->deadline)
+      /* its client has spoken; the server has yet to read it: that time is the server's */
+      if (!connection->served && connection->deadline != G_MAXINT64 &&
+          (g_socket_condition_check (connection->socket, G_IO_IN) & G_IO_IN) != 0)
+        connection->deadline += since_last;
+      if (now > connection->deadline)
         g_ptr_array_add (late, connection);
     }
   for (guint i = 0; i < late->len; i++)
-    close_connection (self, late->pdata[i]);
+    {
+      Connection *connection = late->pdata[i];
+
+      unserved += !connection->served;
+      close_connection (self, connection);
+    }
+  /* (the idle ones of kept-alive connections are not worth a line) */
+  self->late_unlogged += unserved;
+  if (self->late_unlogged > 0 && log_due (&self->last_late_log_us))
+    {
+      g_autofree char *message = g_strdup_printf (
+        "closed %u connections whose client sent no request within %u s of connecting (or "
+        "none in full within the idle timeout)", self->late_unlogged,
+        (guint) (self->first_request_us / G_USEC_PER_SEC));
+
+      crm_server_log (G_LOG_LEVEL_INFO, "first-request-timeout", message, NULL);
+      self->late_unlogged = 0;
+    }
   return G_SOURCE_CONTINUE;
 }
 
