@@ -8,7 +8,8 @@
  * twice (again, after a restart, after UIDVALIDITY changed), a known sender's contact
  * reused, a request closed as «Спам» on a laptop blocking its sender, a wrong password
  * named in `mailbox list` with nothing lost, a malformed e-mail skipped, and the server's
- * own periodic check. */
+ * own periodic check. The app's administrator tests a mailbox's sign-in and changes its
+ * password through the server's API. */
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -21,6 +22,8 @@
 #include "config.h"
 
 #include "crm-attachment.h"
+#include "crm-protocol.h"
+#include "crm-test-http.h"
 #include "crm-test-pg.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
@@ -1300,6 +1303,116 @@ test_no_starttls (void)
   tmpdir = g_steal_pointer (&outer);
 }
 
+/* The app's administrator (POST /api/v1/mailboxes/test and /api/v1/mailboxes, issue 14):
+ * «Test» signs in to the real IMAP server with the password kept (a wrong one: refused, in
+ * the mail server's words) or with the one typed (signed in, nothing taken); saving the
+ * right password keeps the CA file `mailbox add --ca-file` gave, and the next check takes
+ * the e-mail. The password never comes back, nor reaches the server's log. */
+static void
+test_admin_api (void)
+{
+  const char *no_ticks[] = { "--tick-interval", "0", "--mail-interval", "0", NULL };
+  g_autofree char *outer = g_strdup (tmpdir);
+  g_autofree char *dir = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *laptop = NULL;
+  g_autofree char *log = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autoptr(Imap) imap = NULL;
+  g_autoptr(CrmSyncClient) client = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autoptr(JsonObject) box = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  g_auto(CrmTestAnswer) answer = { 0 };
+  const char *token;
+
+  tmpdir = g_build_filename (outer, "admin-api", NULL);
+  g_assert_cmpint (g_mkdir (tmpdir, 0700), ==, 0);
+  g_assert_cmpint (chmod (outer, 0711), ==, 0);
+  dir = g_build_filename (tmpdir, "server", NULL);
+  admin (&run, dir, ADMIN_PW, "account", "create", "shop", "--template", "equipment-supplier",
+         "--admin", "admin", "--password-stdin", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  server = crm_test_server_start (dir, FALSE, no_ticks);
+  key = g_build_filename (dir, "tls", "key.pem", NULL);
+  imap = imap_start (server->cert, key);
+  if (imap == NULL)
+    {
+      g_free (tmpdir);
+      tmpdir = g_steal_pointer (&outer);
+      return;
+    }
+  url = g_strdup_printf ("imaps://127.0.0.1:%u/INBOX", (guint) imap->port);
+  /* on the server machine: the CA, and a password that is wrong */
+  admin (&run, dir, "wrong-password-1", "mailbox", "add", "shop", url, "--user", MAIL_USER,
+         "--password-stdin", "--pipeline", "Заявки", "--ca-file", server->cert, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  laptop = g_build_filename (tmpdir, "admin.db", NULL);
+  client = crm_test_client_new (server, laptop, "admin", ADMIN_PW);
+  report = crm_test_sync (client);
+  token = crm_sync_client_get_token (client);
+
+  /* «Test» with the password kept: the mail server refuses it */
+  body = g_strdup_printf ("{\"url\": \"%s\", \"user\": \"%s\"}", url, MAIL_USER);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_MAILBOXES_TEST, token,
+                         body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  g_test_message ("kept password: %s", crm_test_get_string (answer.body, "message"));
+  g_assert_false (json_object_get_boolean_member (answer.body, "ok"));
+  /* … with the one typed: signed in, nothing taken */
+  {
+    g_autofree char *mail = plain_mail ("Сергей Иванов <sergey@client.example>", "Нужен прайс",
+                                        "price-1@client.example", "Пришлите прайс");
+
+    deliver (imap, mail);
+  }
+  g_free (body);
+  body = g_strdup_printf ("{\"url\": \"%s\", \"user\": \"%s\", \"password\": \"%s\"}", url,
+                          MAIL_USER, MAIL_PW);
+  crm_test_answer_clear (&answer);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_MAILBOXES_TEST, token,
+                         body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  g_test_message ("typed password: %s", crm_test_get_string (answer.body, "message"));
+  g_assert_true (json_object_get_boolean_member (answer.body, "ok"));
+  g_assert_nonnull (strstr (crm_test_get_string (answer.body, "message"), "Signed in"));
+  box = mailbox_row (dir);
+  g_assert_cmpint (json_object_get_int_member (box, "taken"), ==, 0);
+  g_clear_pointer (&box, json_object_unref);
+
+  /* saved: the CA file stays, and the next check takes the e-mail */
+  g_free (body);
+  body = g_strdup_printf ("{\"url\": \"%s\", \"user\": \"%s\", \"password\": \"%s\", "
+                          "\"pipeline\": \"Заявки\"}", url, MAIL_USER, MAIL_PW);
+  crm_test_answer_clear (&answer);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_MAILBOXES, token, body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  g_assert_false (json_object_get_boolean_member (answer.body, "added"));
+  {
+    JsonObject *kept = json_array_get_object_element (
+      json_object_get_array_member (answer.body, "mailboxes"), 0);
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer.body);
+    g_autofree char *text = json_to_string (node, FALSE);
+
+    g_assert_cmpstr (crm_test_get_string (kept, "ca_file"), ==, server->cert);
+    g_assert_true (json_object_get_boolean_member (kept, "password"));
+    g_assert_null (strstr (text, MAIL_PW));
+  }
+  box = check_ok (dir);
+  g_assert_cmpuint (n_taken (box), ==, 1);
+  g_assert_true (g_file_get_contents (server->log_path, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "audit: mailbox.test"));
+  g_assert_null (strstr (log, MAIL_PW));
+  g_assert_null (strstr (log, "wrong-password-1"));
+
+  g_clear_pointer (&imap, imap_free);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  g_free (tmpdir);
+  tmpdir = g_steal_pointer (&outer);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1313,6 +1426,7 @@ main (int    argc,
   g_test_add_func ("/mailbox/files-quota", test_files_quota);
   g_test_add_func ("/mailbox/starttls-cp1251", test_starttls_cp1251);
   g_test_add_func ("/mailbox/no-starttls", test_no_starttls);
+  g_test_add_func ("/mailbox/admin-api", test_admin_api);
   /* several processes share mailboxes only on PostgreSQL (the -pg run of the matrix) */
   if (crm_test_pg_wanted ())
     g_test_add_func ("/mailbox/two-processes", test_two_processes);
