@@ -1445,6 +1445,14 @@ test_admin_api (Fixture       *f,
   api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, manager_token,
        "{\"kind\": \"email\", \"to\": \"boss@acme.test\"}");
   assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "DELETE", CRM_PROTOCOL_PATH_CHANNELS, manager_token,
+       "{\"kind\": \"email\"}");
+  assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_MAILBOXES, manager_token, NULL);
+  assert_refused (&answer, 403, "administrator");
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_MAILBOXES_TEST, manager_token,
+       "{\"url\": \"imaps://127.0.0.1/\", \"user\": \"u\", \"password\": \"p\"}");
+  assert_refused (&answer, 403, "administrator");
   api (f, &answer, seen, "GET", CRM_PROTOCOL_PATH_CHANNELS, NULL, NULL);
   g_assert_cmpuint (answer.status, ==, 401);
 
@@ -1472,6 +1480,20 @@ test_admin_api (Fixture       *f,
   channel = crm_test_find_object (answer_list (&answer, "channels"), "kind", "sms");
   g_assert_true (json_object_get_boolean_member (channel, "secret"));
   g_assert_nonnull (strstr (crm_test_get_string (channel, "url"), "/sms/v2"));
+
+  /* null removes the token; typed again, it is kept again */
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"sms\", \"url\": \"http://127.0.0.1:%u/sms/v2\", "
+                          "\"secret\": null}", gateway->port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  channel = crm_test_find_object (answer_list (&answer, "channels"), "kind", "sms");
+  g_assert_false (json_object_get_boolean_member (channel, "secret"));
+  g_free (body);
+  body = g_strdup_printf ("{\"kind\": \"sms\", \"url\": \"http://127.0.0.1:%u/sms/v2\", "
+                          "\"secret\": \"sms-api-token-5d2e\"}", gateway->port);
+  api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS, admin_token, body);
+  channel = crm_test_find_object (answer_list (&answer, "channels"), "kind", "sms");
+  g_assert_true (json_object_get_boolean_member (channel, "secret"));
 
   /* «Проверить»: a test SMS through the kept settings reaches the gateway with the token */
   api (f, &answer, seen, "POST", CRM_PROTOCOL_PATH_CHANNELS_TEST, admin_token,
