@@ -829,6 +829,82 @@ test_mailing_again (Fixture       *f,
   }
 }
 
+/* The "email" of each item of @array, sorted, joined by ", ". */
+static char *
+emails_of (JsonArray *array)
+{
+  g_autoptr(GPtrArray) emails = g_ptr_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (emails, (gpointer) str (json_array_get_object_element (array, i), "email"));
+  g_ptr_array_sort (emails, compare_names);
+  g_ptr_array_add (emails, NULL);
+  return g_strjoinv (", ", (char **) emails->pdata);
+}
+
+/* S4-2 «Написать всем» on a saved list of companies (their people and the contacts linked
+ * to them) and of deals (their contacts): one e-mail per contact, those without an e-mail
+ * listed; a list whose rows have no contacts is refused, naming it. */
+static void
+test_mailing_companies_deals (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonNode) companies = NULL;
+  g_autoptr(JsonNode) deals = NULL;
+  g_autofree char *sent = NULL;
+  JsonObject *result;
+  JsonObject *item;
+
+  json_node_unref (OK (f, "message", "template", "add", "КП", "--channel", "email",
+                       "--subject", "Предложение", "--body", "Здравствуйте, {contact.name}!"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Ильина Ольга", "--company", "ООО Автомир",
+                       "--email", "olga@avtomir.test"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Гусев Пётр", "--company", "АО Дилер Плюс",
+                       "--email", "petr@diler.test"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Зайцева Нина", "--email",
+                       "nina@partner.test"));
+  json_node_unref (OK (f, "contact", "set", "Зайцева Нина", "--company", "+ООО Автомир"));
+  json_node_unref (OK (f, "list", "save", "Крупные", "--entity", "company",
+                       "--filter", "field.employees >= 100"));
+
+  /* ООО Автомир: its own Ильина and Петров (no e-mail), and Зайцева linked to it */
+  companies = OK (f, "message", "send", "--list", "Крупные", "--template", "КП");
+  result = json_node_get_object (companies);
+  sent = emails_of (json_object_get_array_member (result, "sent"));
+  g_assert_cmpstr (sent, ==, "nina@partner.test, olga@avtomir.test");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "skipped")),
+                    ==, 1);
+  item = json_array_get_object_element (json_object_get_array_member (result, "skipped"), 0);
+  g_assert_cmpstr (str (item, "name"), ==, "Петров Иван");
+  g_assert_cmpstr (str (item, "reason"), ==, "no e-mail address");
+
+  /* a list of deals: the contacts of the deals it holds */
+  json_node_unref (OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "Форум",
+                       "--amount", "2000000.00", "--contact", "Гусев Пётр"));
+  json_node_unref (OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "Семинар",
+                       "--amount", "5000.00", "--contact", "Кузнецова Мария"));
+  json_node_unref (OK (f, "list", "save", "Крупные сделки", "--entity", "deal",
+                       "--filter", "amount >= 1000000"));
+  deals = OK (f, "message", "send", "--list", "Крупные сделки", "--template", "КП");
+  g_clear_pointer (&sent, g_free);
+  sent = emails_of (json_object_get_array_member (json_node_get_object (deals), "sent"));
+  g_assert_cmpstr (sent, ==, "petr@diler.test");
+
+  /* companies without contacts: nobody to write to, and the list is named */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    json_node_unref (OK (f, "list", "save", "Без людей", "--entity", "company",
+                         "--filter", "field.employees >= 100000"));
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--list", "Без людей",
+                  "--template", "КП", NULL);
+    message = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (message, "«Без людей»"));
+  }
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 3);
+}
+
 /* The "contact" of each item of @array, sorted, joined by ", ". */
 static char *
 contacts_of (JsonArray *array)
@@ -1188,6 +1264,7 @@ main (int    argc,
   ADD ("/s4/mailing-opened", test_mailing_opened);
   ADD ("/s4/mailing-again", test_mailing_again);
   ADD ("/s4/mailing-contacts", test_mailing_contacts);
+  ADD ("/s4/mailing-companies-deals", test_mailing_companies_deals);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

@@ -624,6 +624,83 @@ test_mail_filtered (void)
   wait_loaded ();
 }
 
+static gboolean
+offer_queued (gpointer expected)
+{
+  return count_subject ("Предложение для компаний") == GPOINTER_TO_UINT (expected);
+}
+
+/* S4-2 on a saved list of companies: «Write to All…» writes to their contacts */
+static void
+test_mail_company_list (void)
+{
+  g_autofree char *list = NULL;
+  g_autofree char *view = NULL;
+  CrmEntityList *companies;
+  GtkWidget *button;
+  GtkWindow *dialog;
+  guint expected = 0;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = crm_message_template_add (store, NULL, "Компаниям", "email",
+                                                    "Предложение для компаний",
+                                                    "Здравствуйте, {contact.name}!", &error);
+    CrmFilterQuery query = { .entity = "company" };
+    g_autoptr(JsonArray) rows = NULL;
+    g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+    g_auto(GStrv) contact_ids = NULL;
+    g_autoptr(JsonArray) contacts = NULL;
+
+    g_assert_no_error (error);
+    list = crm_saved_list_save (store, "Компании с людьми", "company", "responsible is not empty",
+                                NULL, &error);
+    g_assert_no_error (error);
+    query.list = list;
+    rows = crm_filter_query (store, &query, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      g_ptr_array_add (ids, (gpointer) json_object_get_string_member (
+                         json_array_get_object_element (rows, i), "id"));
+    g_ptr_array_add (ids, NULL);
+    contact_ids = crm_filter_contacts_of (store, "company", (const char * const *) ids->pdata,
+                                          &error);
+    g_assert_no_error (error);
+    query = (CrmFilterQuery) { .entity = "contact", .ids = (const char * const *) contact_ids };
+    contacts = crm_filter_query (store, &query, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < json_array_get_length (contacts); i++)
+      if (json_array_get_length (json_object_get_array_member (
+                                   json_array_get_object_element (contacts, i), "emails")) > 0)
+        expected++;
+  }
+  g_assert_cmpuint (expected, >, 0);
+  crm_context_notify_changed (crm_window_get_context (window));
+  view = g_strconcat ("company-list:", list, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", view));
+  companies = CRM_ENTITY_LIST (crm_window_get_page (window, "companies"));
+  button = crm_test_ui_find (GTK_WIDGET (companies), GTK_TYPE_BUTTON, "_Write to All…");
+  g_assert_nonnull (button);
+  g_assert_true (crm_test_ui_wait_until (widget_visible, button, 10000));
+  g_signal_emit_by_name (button, "clicked");
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
+                            "list's companies"));
+  {
+    GtkWidget *dropdown = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, NULL);
+    GListModel *names = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+
+    for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+      if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "Компаниям"))
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "lists-mail-companies-dialog"));
+  crm_test_ui_respond (dialog, "_Send");
+  g_assert_true (crm_test_ui_wait_until (offer_queued, GUINT_TO_POINTER (expected), 10000));
+}
+
 static void
 test_delete_and_undo (void)
 {
@@ -747,6 +824,7 @@ main (int   argc,
   g_test_add_func ("/ui/lists/open-from-sidebar", test_open_from_sidebar);
   g_test_add_func ("/ui/lists/mail-all", test_mail_all);
   g_test_add_func ("/ui/lists/mail-filtered", test_mail_filtered);
+  g_test_add_func ("/ui/lists/mail-company-list", test_mail_company_list);
   g_test_add_func ("/ui/lists/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/ui/lists/segment-follows-changes", test_segment_follows_changes);
   g_test_add_func ("/ui/lists/cancel-when-view-goes", test_cancel_when_view_goes);

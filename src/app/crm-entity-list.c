@@ -198,13 +198,16 @@ is_filtered (CrmEntityList *self)
          is_deal (self);
 }
 
-/* «Write to All…»: on a saved list of contacts, or on the contacts a filter, the tags
- * or a segment narrowed (never on every contact at once) */
+/* «Write to All…»: on a saved list (of contacts; of companies or deals, their contacts),
+ * or on the contacts a filter, the tags or a segment narrowed (never on every contact at
+ * once) */
 static gboolean
 mail_possible (CrmEntityList *self)
 {
   g_autofree char *filter = NULL;
 
+  if (self->list_id != NULL)
+    return TRUE;
   if (is_company (self) || is_deal (self))
     return FALSE;
   if (is_filtered (self))
@@ -807,13 +810,13 @@ crm_entity_list_mail_all (CrmEntityList       *self,
   outer = g_task_new (self, self->cancellable, callback, user_data);
   g_task_set_source_tag (outer, crm_entity_list_mail_all);
   /* a saved list, or what the filter, the tags and the segment leave now */
-  if (self->context != NULL && self->list_id == NULL && !is_company (self))
+  if (self->context != NULL && self->list_id == NULL && !is_company (self) && !is_deal (self))
     filter = dup_saved_expression (self);
-  if (self->context == NULL || is_company (self) || (self->list_id == NULL && filter == NULL))
+  if (self->context == NULL || (self->list_id == NULL && filter == NULL))
     {
       g_task_return_new_error (outer, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, "%s",
-                               _("Filter the contacts or open a saved list of contacts to "
-                                 "write to everyone in it"));
+                               _("Filter the contacts or open a saved list to write to "
+                                 "everyone in it"));
       return;
     }
   start_mailing (self, g_steal_pointer (&outer), self->list_id, g_steal_pointer (&filter), NULL,
@@ -967,6 +970,10 @@ present_mail_dialog (CrmEntityList *self,
                                                        notice != NULL ? notice :
                                                        self->selecting ?
                                                        _("Each selected contact gets one e-mail from the template; those without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
+                                                       is_company (self) ?
+                                                       _("Each contact of the list's companies (their people and those linked to them) gets one e-mail from the template; contacts without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
+                                                       is_deal (self) ?
+                                                       _("Each contact of the list's deals gets one e-mail from the template; contacts without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
                                                        _("Each contact of the list gets one e-mail from the template; contacts without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.")));
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&names)), NULL);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), selected);

@@ -1499,6 +1499,54 @@ list_id_for (CrmStore   *store,
   return crm_uuid_v5 (CRM_UUID_NAMESPACE, key);
 }
 
+char **
+crm_filter_contacts_of (CrmStore            *store,
+                        const char          *entity,
+                        const char * const  *ids,
+                        GError             **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GPtrArray) contacts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *ids_json = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+  g_return_val_if_fail (g_strcmp0 (entity, "company") == 0 || g_strcmp0 (entity, "deal") == 0,
+                        NULL);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    json_builder_add_string_value (builder, ids[i]);
+  json_builder_end_array (builder);
+  node = json_builder_get_root (builder);
+  ids_json = json_to_string (node, FALSE);
+  stmt = _crm_store_prepare (store, g_str_equal (entity, "company")
+    /* its people, and those linked to it («Связан с компанией») */
+    ? "SELECT id FROM contact WHERE deleted = 0"
+      " AND company IN (SELECT value FROM json_each (?1))"
+      " UNION SELECT l.contact FROM contact_company l JOIN contact c ON c.id = l.contact"
+      " WHERE l.present = 1 AND l.deleted = 0 AND c.deleted = 0"
+      " AND l.company IN (SELECT value FROM json_each (?1))"
+    : "SELECT DISTINCT l.contact FROM deal_contact l JOIN contact c ON c.id = l.contact"
+      " WHERE l.present = 1 AND l.deleted = 0 AND c.deleted = 0"
+      " AND l.deal IN (SELECT value FROM json_each (?1))", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, ids_json, -1, SQLITE_TRANSIENT);
+  while ((rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    g_ptr_array_add (contacts, _crm_sql_dup_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "reading the contacts of a list");
+      return NULL;
+    }
+  g_ptr_array_add (contacts, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&contacts), FALSE);
+}
+
 char *
 crm_saved_list_save (CrmStore    *store,
                      const char  *name,

@@ -48,6 +48,13 @@ JsonArray  *crm_filter_query           (CrmStore              *store,
                                         gint64                *out_total,
                                         GError               **error);
 
+/* The contacts of the companies @ids (@entity "company": their people and the contacts
+ * linked to them) or of the deals @ids ("deal"), each once, deleted ones left out. */
+char      **crm_filter_contacts_of     (CrmStore            *store,
+                                        const char          *entity,
+                                        const char * const  *ids,
+                                        GError             **error);
+
 /* Saves (or replaces the expression of) the saved list @name over @entity, by @author
  * (a user id, may be NULL); its id comes from its name, so two devices saving the same
  * name make one list. The expression is checked first. Returns the list's id. */

@@ -60,6 +60,31 @@ missing_ids (const char * const *contact_ids,
   return missing;
 }
 
+/* The contacts of the saved list @saved of companies or deals. */
+static char **
+contacts_of_list (CrmStore    *store,
+                  JsonObject  *saved,
+                  GError     **error)
+{
+  const char *entity = json_object_get_string_member (saved, "entity");
+  CrmFilterQuery query = {
+    .entity = entity,
+    .list = json_object_get_string_member_with_default (saved, "id", NULL),
+    .ids_only = g_str_equal (entity, "deal"),
+  };
+  g_autoptr(JsonArray) rows = crm_filter_query (store, &query, NULL, error);
+  g_autoptr(GPtrArray) ids = NULL;
+
+  if (rows == NULL)
+    return NULL;
+  ids = g_ptr_array_sized_new (json_array_get_length (rows) + 1);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    g_ptr_array_add (ids, (gpointer) json_object_get_string_member_with_default (
+                       json_array_get_object_element (rows, i), "id", ""));
+  g_ptr_array_add (ids, NULL);
+  return crm_filter_contacts_of (store, entity, (const char * const *) ids->pdata, error);
+}
+
 /* The read half: the template, the list and the contacts it leaves. */
 JsonObject *
 crm_mailing_plan (CrmStore           *store,
@@ -76,6 +101,7 @@ crm_mailing_plan (CrmStore           *store,
   g_autofree char *body = NULL;
   g_autoptr(JsonObject) saved = NULL;
   CrmFilterQuery query = { .entity = "contact" };
+  g_auto(GStrv) list_contacts = NULL;
   guint n_ids = contact_ids != NULL ? g_strv_length ((char **) contact_ids) : 0;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
@@ -124,15 +150,25 @@ crm_mailing_plan (CrmStore           *store,
       saved = crm_saved_list_lookup (store, list, error);
       if (saved == NULL)
         return NULL;
+      query.list = list;
+      /* a list of companies or deals: their contacts */
       if (g_strcmp0 (json_object_get_string_member_with_default (saved, "entity", "contact"),
                      "contact") != 0)
         {
-          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                       _("The list «%s» is a list of companies; a mailing goes to a list of "
-                         "contacts"), json_object_get_string_member_with_default (saved, "name", list));
-          return NULL;
+          if ((list_contacts = contacts_of_list (store, saved, error)) == NULL)
+            return NULL;
+          if (list_contacts[0] == NULL)
+            {
+              g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                           g_str_equal (json_object_get_string_member (saved, "entity"), "deal")
+                           ? _("Nobody to write to: the deals of «%s» have no contacts")
+                           : _("Nobody to write to: the companies of «%s» have no contacts"),
+                           json_object_get_string_member_with_default (saved, "name", list));
+              return NULL;
+            }
+          query.list = NULL;
+          query.ids = (const char * const *) list_contacts;
         }
-      query.list = list;
     }
   else if (filter != NULL)
     query.filter = filter;
