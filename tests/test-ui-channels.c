@@ -267,6 +267,7 @@ test_mailbox (void)
   g_assert_nonnull (strstr (status_of (dialog), "needs its password"));
   crm_transport_dialog_set_field (dialog, "secret", "imap-ui-pw-8e1b");
   crm_transport_dialog_set_field (dialog, "pipeline", "Продажи");
+  crm_transport_dialog_set_field (dialog, "responsible", "manager");
   crm_transport_dialog_test (dialog);
   g_assert_true (crm_test_ui_wait_until (not_busy, dialog, WAIT_MS));
   g_assert_nonnull (strstr (status_of (dialog), "The test failed"));
@@ -280,6 +281,24 @@ test_mailbox (void)
   crm_test_ui_wait (5500);   /* the toasts go: a screenshot of the rows */
   gtk_widget_grab_focus (crm_channels_group_get_mailbox_row (group, 0));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "settings-channels-editable"));
+
+  /* the server has who is responsible for its requests */
+  {
+    g_autoptr(GSubprocess) list = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL,
+                                                    g_getenv ("VORONKA_SERVER"), "--data",
+                                                    data_dir, "mailbox", "list", "acme",
+                                                    "--json", NULL);
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    g_assert_nonnull (list);
+    g_assert_true (g_subprocess_communicate_utf8 (list, NULL, NULL, &out, NULL, NULL));
+    g_assert_true (g_subprocess_get_successful (list));
+    node = crm_test_parse_json (out);
+    g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (
+      json_node_get_array (node), 0), "responsible"), ==, "manager");
+    g_assert_null (strstr (out, "imap-ui-pw-8e1b"));
+  }
 
   /* removed, asked first */
   dialog = open_dialog (crm_channels_group_get_mailbox_row (group, 0));

@@ -27,7 +27,6 @@ struct _CrmTransportDialog
   char              *kind;          /* a channel's kind; NULL: a mailbox */
   char              *mailbox_url;   /* the mailbox changed (NULL: a new one) */
   char              *mailbox_user;
-  char              *responsible;   /* the mailbox's, kept as the server has it */
   char              *status;
   gboolean           busy;
   gboolean           exists;        /* the server has it: it can be removed */
@@ -46,6 +45,9 @@ struct _CrmTransportDialog
   AdwEntryRow       *to_row;
   AdwComboRow       *pipeline_row;
   AdwComboRow       *stage_row;
+  AdwComboRow       *responsible_row;
+  GtkStringList     *responsible_names;
+  GPtrArray         *responsible_ids;   /* [0] NULL: nobody */
   GtkStringList     *pipeline_names;
   GPtrArray         *pipeline_ids;
   GtkStringList     *stage_names;
@@ -163,6 +165,21 @@ stages_for_pipeline (CrmTransportDialog *self,
   adw_combo_row_set_selected (self->stage_row, 0);
 }
 
+/* «Nobody» first, then the active users (and @selected_id's, marked, if deactivated). */
+static void
+fill_responsible (CrmTransportDialog *self,
+                  const char         *selected_id)
+{
+  const char *nobody[] = { _("Nobody until assigned"), NULL };
+  guint selected = crm_fill_user_choices (self->responsible_names, self->responsible_ids,
+                                          crm_context_get_users (self->context), selected_id,
+                                          G_MAXUINT);
+
+  gtk_string_list_splice (self->responsible_names, 0, 0, nobody);
+  g_ptr_array_insert (self->responsible_ids, 0, NULL);
+  adw_combo_row_set_selected (self->responsible_row, selected == G_MAXUINT ? 0 : selected + 1);
+}
+
 static void
 pipeline_changed_cb (CrmTransportDialog *self)
 {
@@ -193,8 +210,7 @@ fill (CrmTransportDialog *self,
       adw_combo_row_set_selected (self->pipeline_row, selected);
       g_signal_handlers_unblock_by_func (self->pipeline_row, pipeline_changed_cb, self);
       stages_for_pipeline (self, crm_json_string (item, "stage_id"));
-      g_free (self->responsible);
-      self->responsible = g_strdup (crm_json_string (item, "responsible_id"));
+      fill_responsible (self, crm_json_string (item, "responsible_id"));
     }
 }
 
@@ -308,14 +324,17 @@ body_of (CrmTransportDialog *self,
     {
       guint pipeline = adw_combo_row_get_selected (self->pipeline_row);
       guint stage = adw_combo_row_get_selected (self->stage_row);
+      guint responsible = adw_combo_row_get_selected (self->responsible_row);
 
       json_object_set_string_member (body, "pipeline",
                                      pipeline < self->pipeline_ids->len
                                      ? self->pipeline_ids->pdata[pipeline] : "");
       if (stage < self->stage_ids->len)
         json_object_set_string_member (body, "stage", self->stage_ids->pdata[stage]);
-      if (self->responsible != NULL)
-        json_object_set_string_member (body, "responsible", self->responsible);
+      if (responsible < self->responsible_ids->len &&
+          self->responsible_ids->pdata[responsible] != NULL)
+        json_object_set_string_member (body, "responsible",
+                                       self->responsible_ids->pdata[responsible]);
     }
   if (self->kind != NULL && test)
     json_object_set_string_member (body, "to", row_text (self->to_row));
@@ -504,6 +523,8 @@ crm_transport_dialog_set_field (CrmTransportDialog *self,
     select_named (self->pipeline_row, self->pipeline_names, value);
   else if (g_str_equal (field, "stage") && self->stage_row != NULL)
     select_named (self->stage_row, self->stage_names, value);
+  else if (g_str_equal (field, "responsible") && self->responsible_row != NULL)
+    select_named (self->responsible_row, self->responsible_names, value);
 }
 
 static void
@@ -535,10 +556,10 @@ crm_transport_dialog_finalize (GObject *object)
   g_free (self->kind);
   g_free (self->mailbox_url);
   g_free (self->mailbox_user);
-  g_free (self->responsible);
   g_free (self->status);
   g_clear_pointer (&self->pipeline_ids, g_ptr_array_unref);
   g_clear_pointer (&self->stage_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->responsible_ids, g_ptr_array_unref);
   G_OBJECT_CLASS (crm_transport_dialog_parent_class)->finalize (object);
 }
 
@@ -560,6 +581,7 @@ crm_transport_dialog_init (CrmTransportDialog *self)
   self->cancellable = g_cancellable_new ();
   self->pipeline_ids = g_ptr_array_new_with_free_func (g_free);
   self->stage_ids = g_ptr_array_new_with_free_func (g_free);
+  self->responsible_ids = g_ptr_array_new_with_free_func (g_free);
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
   gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
   gtk_window_set_default_size (GTK_WINDOW (self), 560, 640);
@@ -635,8 +657,14 @@ build (CrmTransportDialog *self,
                                  GTK_WIDGET (self->pipeline_row));
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->settings_group),
                                  GTK_WIDGET (self->stage_row));
+      self->responsible_names = gtk_string_list_new (NULL);
+      self->responsible_row = crm_combo_row_new (_("Respo_nsible"), self->responsible_names);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->settings_group),
+                                 GTK_WIDGET (self->responsible_row));
       g_object_unref (self->pipeline_names);
       g_object_unref (self->stage_names);
+      g_object_unref (self->responsible_names);
+      fill_responsible (self, NULL);
       adw_combo_row_set_selected (self->pipeline_row,
                                   crm_fill_choices (self->pipeline_names, self->pipeline_ids,
                                                     crm_context_get_pipelines (self->context),

@@ -36,7 +36,7 @@ CrmTransportDialog *crm_transport_dialog_new_mailbox (GtkWindow         *parent,
 gboolean    crm_transport_dialog_is_busy    (CrmTransportDialog *self);
 const char *crm_transport_dialog_get_status (CrmTransportDialog *self);
 /* Types @value into the field @field: "url", "from", "user", "secret", "to"; chooses the
- * pipeline or stage named @value for "pipeline" and "stage". */
+ * pipeline, stage or user named @value for "pipeline", "stage" and "responsible". */
 void        crm_transport_dialog_set_field  (CrmTransportDialog *self,
                                              const char         *field,
                                              const char         *value);
