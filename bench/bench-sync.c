@@ -367,10 +367,49 @@ typedef struct {
   GMutex       *mutex;        /* the start line */
   GCond        *cond;
   gboolean     *go;
+  guint        *connecting;   /* connections being made (TCP and TLS), under mutex */
+  guint         max_connecting;
+  gboolean      slot;         /* this client is one of them */
 } Wire;
+
+/* At most this many of the clients make their connection at once. glib-networking runs
+ * every TLS handshake, blocking ones too, in GTask's pool of this process (10 threads,
+ * growing slowly), each until the server answers; 200 at once queue there, and a client
+ * whose ClientHello waits in that queue is, for the server, a connection that says
+ * nothing, closed after 10 s (2026-12-07: 5 of 200 on a loaded machine). Real devices
+ * are processes of their own. VORONKA_BENCH_CONNECTING=N changes it (0: no bound). */
+#define WIRE_CONNECTING 8
+
+/* SoupMessage::network-event: a slot from before the TCP connection until TLS is up */
+static void
+wire_network_event (SoupMessage        *msg,
+                    GSocketClientEvent  event,
+                    GIOStream          *connection,
+                    Wire               *wire)
+{
+  if (event == G_SOCKET_CLIENT_RESOLVING && !wire->slot && wire->max_connecting > 0)
+    {
+      g_mutex_lock (wire->mutex);
+      while (*wire->connecting >= wire->max_connecting)
+        g_cond_wait (wire->cond, wire->mutex);
+      (*wire->connecting)++;
+      wire->slot = TRUE;
+      g_mutex_unlock (wire->mutex);
+    }
+  else if ((event == G_SOCKET_CLIENT_TLS_HANDSHAKED || event == G_SOCKET_CLIENT_COMPLETE) &&
+           wire->slot)
+    {
+      g_mutex_lock (wire->mutex);
+      (*wire->connecting)--;
+      wire->slot = FALSE;
+      g_cond_broadcast (wire->cond);
+      g_mutex_unlock (wire->mutex);
+    }
+}
 
 static GBytes *
 wire_request (SoupSession  *session,
+              Wire         *wire,
               Bench        *bench,
               const char   *method,
               const char   *path,
@@ -394,7 +433,11 @@ wire_request (SoupSession  *session,
     }
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  if (wire != NULL)
+    g_signal_connect (msg, "network-event", G_CALLBACK (wire_network_event), wire);
   answer = soup_session_send_and_read (session, msg, NULL, error);
+  if (wire != NULL)
+    wire_network_event (msg, G_SOCKET_CLIENT_COMPLETE, NULL, wire);   /* (a failed one) */
   if (answer == NULL)
     return NULL;
   status = soup_message_get_status (msg);
@@ -426,8 +469,8 @@ wire_sign_in (Bench         *bench,
                                 .device_name = "bench" };
   g_autoptr(JsonNode) node = crm_session_request_to_json (&request);
   g_autoptr(GBytes) body = crm_protocol_to_bytes (node);
-  g_autoptr(GBytes) answer = wire_request (session, bench, "POST", CRM_PROTOCOL_PATH_SESSION,
-                                           NULL, body, error);
+  g_autoptr(GBytes) answer = wire_request (session, NULL, bench, "POST",
+                                           CRM_PROTOCOL_PATH_SESSION, NULL, body, error);
   g_auto(CrmSession) signed_in = { 0 };
 
   if (answer == NULL || !crm_session_parse (answer, &signed_in, error))
@@ -446,8 +489,8 @@ wire_pull (SoupSession   *session,
       g_autofree char *path = g_strdup_printf ("%s?since=%" G_GINT64_FORMAT "&limit=%d",
                                                CRM_PROTOCOL_PATH_PULL, wire->cursor,
                                                CRM_PROTOCOL_DEFAULT_PULL);
-      g_autoptr(GBytes) answer = wire_request (session, wire->bench, "GET", path, wire->token,
-                                               NULL, error);
+      g_autoptr(GBytes) answer = wire_request (session, wire, wire->bench, "GET", path,
+                                               wire->token, NULL, error);
       g_autoptr(CrmPullPage) page = answer ? crm_pull_page_parse (answer, error) : NULL;
 
       if (page == NULL)
@@ -478,8 +521,8 @@ wire_thread (gpointer data)
   g_mutex_unlock (wire->mutex);
 
   start = bench_now_us ();
-  answer = wire_request (session, wire->bench, "POST", CRM_PROTOCOL_PATH_PUSH, wire->token,
-                         body, &wire->error);
+  answer = wire_request (session, wire, wire->bench, "POST", CRM_PROTOCOL_PATH_PUSH,
+                         wire->token, body, &wire->error);
   wire->pushed_at = bench_now_us ();
   if (answer != NULL && crm_push_response_parse (answer, &results, &head, &hlc, &wire->error))
     {
@@ -505,8 +548,12 @@ static gboolean
 bench_clients (Bench *bench)
 {
   const char *override = g_getenv ("VORONKA_BENCH_CLIENTS");  /* for finding limits */
+  const char *connecting_override = g_getenv ("VORONKA_BENCH_CONNECTING");
   guint n = override != NULL ? (guint) MAX (1, g_ascii_strtoll (override, NULL, 10))
                              : bench->quick ? 8 : 200;
+  guint max_connecting = connecting_override != NULL
+                         ? (guint) MAX (0, g_ascii_strtoll (connecting_override, NULL, 10))
+                         : WIRE_CONNECTING;
   guint n_tokens = (n + 4) / 5;
   guint ops = 50;
   g_autoptr(GError) error = NULL;
@@ -519,6 +566,7 @@ bench_clients (Bench *bench)
   GMutex mutex;
   GCond cond;
   gboolean go = FALSE;
+  guint connecting = 0;
   guint errors = 0;
   guint64 pushed = 0, pulled = 0, pages = 0;
   gint64 head = 0, start, wall, push_end = 0;
@@ -537,7 +585,7 @@ bench_clients (Bench *bench)
   /* where the clients start: the head (they are up to date) */
   {
     g_autoptr(SoupSession) session = wire_session (database);
-    g_autoptr(GBytes) answer = wire_request (session, bench, "GET",
+    g_autoptr(GBytes) answer = wire_request (session, NULL, bench, "GET",
                                              CRM_PROTOCOL_PATH_PULL "?since=0&limit=1",
                                              tokens->pdata[0], NULL, &error);
     g_autoptr(CrmPullPage) page = answer ? crm_pull_page_parse (answer, &error) : NULL;
@@ -562,6 +610,8 @@ bench_clients (Bench *bench)
       wire->mutex = &mutex;
       wire->cond = &cond;
       wire->go = &go;
+      wire->connecting = &connecting;
+      wire->max_connecting = max_connecting;
       wire->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
       for (guint j = 0; j < ops; j++)
         {
