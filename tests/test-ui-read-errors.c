@@ -10,7 +10,9 @@
  * contacts-read-error.png, bad-data-read-error.png, contact-files-read-error.png,
  * deal-read-error.png. The replica of the first case lies in a folder named «R&D <отдел>»:
  * the board's status page shows the path as it is (escaped markup). A contact whose RFM
- * segment cannot be read says so (contact-segment-read-error.png). */
+ * segment cannot be read says so (contact-segment-read-error.png), and a contact's card
+ * over a damaged contact table says it cannot be read, not «Не найдено»
+ * (contact-card-read-error.png). */
 #include <string.h>
 
 #include "crm-contact-page.h"
@@ -178,6 +180,7 @@ run_views (void)
 {
   g_autofree char *tmpdir = crm_test_make_tmpdir ();
   g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
+  g_autofree char *contact_id = contact_with_deals (db_path);
   CrmApplication *app;
   CrmWindow *window;
   ViewFind find;
@@ -204,6 +207,16 @@ run_views (void)
   assert_store_words (status_shown (page, find.title), db_path);
   g_assert_null (crm_view_get_subtitle (CRM_VIEW (page)));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contacts-read-error"));
+
+  /* a contact's card over the damaged table: not «Не найдено» */
+  find = (ViewFind) { window, "contact", "Не удаётся прочитать контакт" };
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-contact", "s",
+                                             contact_id));
+  g_assert_true (crm_test_ui_wait_until (view_status_shown, &find, 10000));
+  page = crm_window_get_page (window, "contact");
+  assert_store_words (status_shown (page, find.title), db_path);
+  g_assert_null (status_shown (page, "Не найдено"));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contact-card-read-error"));
 
   /* «Data to Fix» reads every contact: not «Всё в порядке» */
   find = (ViewFind) { window, "bad-data", "Не удаётся прочитать данные на исправление" };

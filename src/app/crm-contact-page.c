@@ -526,6 +526,7 @@ static void
 crm_contact_page_reload (CrmView *view)
 {
   CrmContactPage *self = CRM_CONTACT_PAGE (view);
+  g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) entity = NULL;
   g_autoptr(JsonObject) company = NULL;
   const char *company_id = NULL;
@@ -536,7 +537,16 @@ crm_contact_page_reload (CrmView *view)
 
   if (self->context == NULL || self->id == NULL)
     return;
-  entity = crm_store_dup_entity (crm_context_get_store (self->context), self->kind, self->id);
+  /* «not found» only when it is gone; a read that failed says why */
+  if (!crm_store_read_entity (crm_context_get_store (self->context), self->kind, self->id,
+                              &entity, &error))
+    {
+      crm_stack_show_read_error (self->stack, _crm_contact_page_is_company (self)
+                                              ? _("The Company Cannot Be Read")
+                                              : _("The Contact Cannot Be Read"), error);
+      set_title (self, _crm_contact_page_is_company (self) ? _("Company") : _("Contact"));
+      return;
+    }
   if (entity == NULL || json_object_get_boolean_member_with_default (entity, "deleted", FALSE))
     {
       gtk_stack_set_visible_child_name (self->stack, "missing");

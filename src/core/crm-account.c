@@ -171,7 +171,7 @@ export_type (CrmStore    *store,
     {
       JsonObject *object = NULL;
 
-      if (!_crm_store_read_entity (store, type, ids->pdata[i], &object, error))
+      if (!crm_store_read_entity (store, type, ids->pdata[i], &object, error))
         return FALSE;
       if (object == NULL)
         continue;
@@ -346,7 +346,7 @@ exists (Import     *import,
 {
   g_autoptr(JsonObject) row = NULL;
 
-  if (!_crm_store_read_entity (import->store, type, id, &row, error))
+  if (!crm_store_read_entity (import->store, type, id, &row, error))
     return FALSE;
   *out = row != NULL && !json_object_get_boolean_member_with_default (row, "deleted", FALSE);
   return TRUE;
@@ -583,7 +583,7 @@ import_type (Import  *import,
         return FALSE;
       if (match != NULL)
         {
-          if (!_crm_store_read_entity (import->store, type, match, &current, error))
+          if (!crm_store_read_entity (import->store, type, match, &current, error))
             return FALSE;
           change = crm_changeset_touch (import->changeset, type, match);
           g_hash_table_insert (import->ids, g_strdup (old_id), g_strdup (match));
@@ -600,7 +600,7 @@ import_type (Import  *import,
               g_autoptr(JsonObject) row = NULL;
 
               /* a deleted one keeps its id's slot */
-              if (!_crm_store_read_entity (import->store, type, old_id, &row, error))
+              if (!crm_store_read_entity (import->store, type, old_id, &row, error))
                 return FALSE;
               taken = row != NULL;
             }

@@ -634,7 +634,7 @@ crm_call_route (CrmStore              *store,
   if (users == NULL)
     return NULL;
   call_id = crm_call_id (external_id);
-  if (!_crm_store_read_entity (store, "call", call_id, &existing, error))
+  if (!crm_store_read_entity (store, "call", call_id, &existing, error))
     return NULL;
   if (existing != NULL)
     return route_answer (store, existing, users, error);
@@ -768,7 +768,7 @@ crm_call_route (CrmStore              *store,
   crm_change_set_node (change, "ring", ring_to_store (ring));
   if (!crm_store_apply (store, changeset, error))
     return NULL;
-  if (!_crm_store_read_entity (store, "call", call_id, &existing, error))
+  if (!crm_store_read_entity (store, "call", call_id, &existing, error))
     return NULL;
   return route_answer (store, existing, users, error);
 }
@@ -826,7 +826,7 @@ crm_call_event (CrmStore     *store,
   if (at <= 0)
     at = crm_store_get_now (store) > 0 ? crm_store_get_now (store) : crm_time_now_ms ();
   call_id = crm_call_id (external_id);
-  if (!_crm_store_read_entity (store, "call", call_id, &call, error))
+  if (!crm_store_read_entity (store, "call", call_id, &call, error))
     return FALSE;
   if (call == NULL || json_object_get_boolean_member_with_default (call, "deleted", FALSE))
     return not_applied (out_applied, out_reason,

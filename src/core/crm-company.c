@@ -240,7 +240,7 @@ dup_live (CrmStore    *store,
 {
   g_autoptr(JsonObject) entity = NULL;
 
-  if (!_crm_store_read_entity (store, kind, id, &entity, error))
+  if (!crm_store_read_entity (store, kind, id, &entity, error))
     return NULL;
   if (entity == NULL || json_object_get_boolean_member_with_default (entity, "deleted", FALSE))
     {

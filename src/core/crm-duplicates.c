@@ -665,7 +665,7 @@ dup_merged_into (CrmStore   *store,
 {
   g_autoptr(JsonObject) row = NULL;
 
-  if (!_crm_store_read_entity (store, entity, id, &row, NULL) || row == NULL)
+  if (!crm_store_read_entity (store, entity, id, &row, NULL) || row == NULL)
     return NULL;
   return g_strdup (crm_json_string (row, "merged_into"));
 }
@@ -788,7 +788,7 @@ move_reference (CrmStore    *store,
   g_autoptr(JsonObject) row = NULL;
   const char *clock;
 
-  if (clocks == NULL || !_crm_store_read_entity (store, entity, ref_id, &row, error) || row == NULL)
+  if (clocks == NULL || !crm_store_read_entity (store, entity, ref_id, &row, error) || row == NULL)
     return clocks == NULL || row == NULL;
   if (link_kind (entity) != NULL)
     {
@@ -971,12 +971,12 @@ _crm_duplicates_follow (CrmStore     *store,
 
   if (seen_node != NULL && JSON_NODE_HOLDS_OBJECT (seen_node))
     seen = json_node_get_object (seen_node);
-  if (!_crm_store_read_entity (store, op->entity, op->entity_id, &row, error) || row == NULL)
+  if (!crm_store_read_entity (store, op->entity, op->entity_id, &row, error) || row == NULL)
     {
       ok = row == NULL && (error == NULL || *error == NULL);
       goto out;
     }
-  if (!_crm_store_read_entity (store, op->entity, target, &target_row, error))
+  if (!crm_store_read_entity (store, op->entity, target, &target_row, error))
     {
       ok = FALSE;
       goto out;
@@ -1074,7 +1074,7 @@ _crm_duplicates_follow_reference (CrmStore     *store,
 
   if (follow_depth >= MAX_REDIRECT_DEPTH)
     return TRUE;
-  if (!_crm_store_read_entity (store, op->entity, op->entity_id, &row, error))
+  if (!crm_store_read_entity (store, op->entity, op->entity_id, &row, error))
     return FALSE;
   if (row == NULL || (g_str_equal (op->entity, "note") &&
                       g_strcmp0 (crm_json_string (row, "entity"), "contact") != 0))
@@ -1143,7 +1143,7 @@ read_card (CrmStore    *store,
   g_autoptr(JsonObject) row = NULL;
   JsonNode *deleted;
 
-  if (!_crm_store_read_entity (store, entity, id, &row, error))
+  if (!crm_store_read_entity (store, entity, id, &row, error))
     return NULL;
   deleted = row ? json_object_get_member (row, "deleted") : NULL;
   if (row == NULL || (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) &&

@@ -46,7 +46,7 @@ read_live (CrmStore    *store,
 {
   JsonObject *row = NULL;
 
-  if (!_crm_store_read_entity (store, entity, id, &row, error))
+  if (!crm_store_read_entity (store, entity, id, &row, error))
     return NULL;
   if (row != NULL && !json_object_get_boolean_member_with_default (row, "deleted", FALSE))
     return row;

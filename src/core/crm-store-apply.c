@@ -681,13 +681,13 @@ crm_store_dup_entity (CrmStore   *self,
 {
   JsonObject *object = NULL;
 
-  if (!_crm_store_read_entity (self, entity, entity_id, &object, NULL))
+  if (!crm_store_read_entity (self, entity, entity_id, &object, NULL))
     return NULL;
   return object;
 }
 
 gboolean
-_crm_store_read_entity (CrmStore    *self,
+crm_store_read_entity (CrmStore    *self,
                         const char  *entity,
                         const char  *entity_id,
                         JsonObject **out,

@@ -44,13 +44,6 @@ char         *_crm_store_dup_column    (CrmStore    *self,
                                         const char  *entity,
                                         const char  *entity_id,
                                         const char  *column);
-/* The row of @entity_id (deleted or not) as crm_store_dup_entity() returns it, in *@out
- * (NULL when there is none); FALSE with @error when SQLite could not read it. */
-gboolean      _crm_store_read_entity   (CrmStore    *self,
-                                        const char  *entity,
-                                        const char  *entity_id,
-                                        JsonObject **out,
-                                        GError     **error);
 gboolean      _crm_store_get_int_column (CrmStore   *self,
                                         const char  *entity,
                                         const char  *entity_id,

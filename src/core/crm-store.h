@@ -119,10 +119,20 @@ gboolean     crm_store_merge_ops      (CrmStore   *self,
                                        GError    **error);
 
 /* The current state of one entity as a JSON object of all its fields (known columns,
- * custom and unknown fields), plus "id". NULL when the entity does not exist. */
+ * custom and unknown fields), plus "id". NULL when the entity does not exist — or could not
+ * be read: inside a write that failure is kept and fails the write (nothing is decided on
+ * a lookup SQLite could not answer); a front end that must tell "gone" from "unreadable"
+ * uses crm_store_read_entity(). */
 JsonObject  *crm_store_dup_entity     (CrmStore   *self,
                                        const char *entity,
                                        const char *entity_id);
+/* The same row (deleted or not) in *@out, NULL when there is none; FALSE with @error (the
+ * store's words: damaged, locked, …) when SQLite could not read it. */
+gboolean     crm_store_read_entity    (CrmStore    *self,
+                                       const char  *entity,
+                                       const char  *entity_id,
+                                       JsonObject **out,
+                                       GError     **error);
 
 /* The changelog, oldest first, from local sequence @since (exclusive). */
 GPtrArray   *crm_store_dup_log        (CrmStore   *self,

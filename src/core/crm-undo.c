@@ -491,7 +491,7 @@ reverse_entity (CrmStore      *store,
   gpointer key;
 
   /* what it holds now (a read that fails is said as such, not taken for "no such row") */
-  if (!_crm_store_read_entity (store, entity, entity_id, &current, error))
+  if (!crm_store_read_entity (store, entity, entity_id, &current, error))
     return FALSE;
 
   /* the change set's last write of each field */
