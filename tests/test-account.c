@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-account.c — the whole account as JSON (issue 20): `voronkactl export account` of
- * the truck dealer's demo, `import account` into a new account, and every list the CLI
+ * the truck dealer's demo (with a payer and a saved list of deals), `import account` into a
+ * new account, and every list the CLI
  * prints (--json) the same, entity by entity; no rule acted on the imported records, and
  * the rules are on again. Refused, with nothing written: an account that already holds
  * records, a file cut short, one nested without end, one whose deal names a stage that
@@ -26,6 +27,15 @@ fixture_set_up (Fixture       *f,
   f->file = g_build_filename (f->dir, "account.json", NULL);
   crm_test_run_cli (&run, "--db", f->db, "--now", "2026-03-02T09:00:00Z", "init", "--template",
                     "truck-dealer", "--demo", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  /* the payers' directory and a call list travel too */
+  crm_test_run_cli (&run, "--db", f->db, "--as", "admin", "payer", "add", "--name",
+                    "ПАО Сбербанк", "--inn", "7707083893", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  crm_test_run_clear (&run);
+  crm_test_run_cli (&run, "--db", f->db, "--as", "admin", "list", "save", "Обзвон Volvo",
+                    "--entity", "deal", "--filter", "tags any (Volvo) and status = open", NULL);
   g_assert_cmpint (run.status, ==, 0);
   crm_test_run_clear (&run);
   crm_test_run_cli (&run, "--db", f->db, "--as", "admin", "export", "account", "--out", f->file,
@@ -146,6 +156,8 @@ test_round_trip (Fixture       *f,
   static const char *const contacts[] = { "contact", "list", NULL };
   static const char *const deals[] = { "deal", "list", "--limit", "1000000", NULL };
   static const char *const tasks[] = { "task", "list", NULL };
+  static const char *const payers[] = { "payer", "list", NULL };
+  static const char *const lists[] = { "list", "list", NULL };
   g_autofree char *task_list = NULL;
   g_autofree char *deal_list = NULL;
 
@@ -169,6 +181,12 @@ test_round_trip (Fixture       *f,
   assert_same (f->db, fresh, deals, no_number);
   /* no rule made a task for an imported deal */
   assert_same (f->db, fresh, tasks, NULL);
+  assert_same (f->db, fresh, payers, NULL);
+  assert_same (f->db, fresh, lists, NULL);
+  g_assert_cmpint (json_object_get_int_member (entities, "payer"), ==, 1);
+  g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (fresh, NULL, "deal", "list",
+                                                           "--list", "Обзвон Volvo", NULL)),
+                    >, 0);
   task_list = listing (fresh, tasks, NULL);
   deal_list = listing (fresh, deals, NULL);
   g_assert_cmpuint (count_lines (deal_list), ==, 327);

@@ -47,7 +47,11 @@ static const struct {
   { "account_setting", KIND_SETUP, "key", NULL },
   { "message_template", KIND_SETUP, "name", NULL },
   { "schedule", KIND_SETUP, "user", NULL },
+  /* the team's call lists: their expressions name tags, users and fields by name */
+  { "saved_list", KIND_SETUP, "name", NULL },
   { "schedule_exception", KIND_DATA, NULL, NULL },
+  /* the payers' directory (S4-11); a deal's payer keeps its id */
+  { "payer", KIND_DATA, NULL, NULL },
   { "company", KIND_DATA, NULL, NULL },
   { "contact", KIND_DATA, NULL, NULL },
   { "deal", KIND_DATA, NULL, NULL },
@@ -72,6 +76,7 @@ static const struct {
   { "field", "required_stages", "stage" },      /* an array of them */
   { "schedule", "user", "user" },
   { "schedule_exception", "user", "user" },
+  { "saved_list", "author", "user" },
   { "company", "responsible", "user" },
   { "contact", "company", "company" },
   { "contact", "responsible", "user" },
