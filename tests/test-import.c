@@ -8,7 +8,10 @@
 #include <sqlite3.h>
 
 #include "crm-import.h"
+#include "crm-query.h"
 #include "crm-search.h"
+#include "crm-store-private.h"
+#include "crm-uuid.h"
 #include "crm-test-store.h"
 #include "crm-test-util.h"
 
@@ -724,6 +727,82 @@ test_progress_counts_indexes (Fixture       *f,
   g_array_unref (watch.calls);
 }
 
+
+/* A new contact naming @company (NULL: none) and @responsible (NULL: none) */
+static void
+add_contact (CrmChangeset *changeset,
+             const char   *name,
+             const char   *company,
+             const char   *responsible)
+{
+  g_autofree char *id = crm_uuid_v7_new (g_get_real_time () / 1000);
+  CrmChange *change = crm_changeset_touch (changeset, "contact", id);
+
+  crm_change_set_string (change, "name", name);
+  if (company != NULL)
+    crm_change_set_string (change, "company", company);
+  if (responsible != NULL)
+    crm_change_set_string (change, "responsible", responsible);
+}
+
+/* A bulk apply (an import's) looks up each company, user… its contacts name once
+ * (_crm_store_reference_known): 300 contacts of one new company go in; a contact naming
+ * a company that is not there is still refused after 300 that named one that is, and so is
+ * one whose company is the id of a user the others named as responsible (what was found
+ * is found as what it was). Refused, nothing is written. */
+static void
+test_references_found_once (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmChangeset) good = crm_changeset_new ();
+  g_autoptr(CrmChangeset) missing = crm_changeset_new ();
+  g_autoptr(CrmChangeset) user_as_company = crm_changeset_new ();
+  g_autofree char *company = crm_uuid_v7_new (g_get_real_time () / 1000);
+  g_autofree char *nowhere = crm_uuid_v7_new (g_get_real_time () / 1000);
+  g_autofree char *admin = NULL;
+  CrmChange *change;
+
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  admin = crm_query_resolve (store, "user", "admin", NULL, &error);
+  g_assert_no_error (error);
+
+  change = crm_changeset_touch (good, "company", company);
+  crm_change_set_string (change, "name", "ООО Ромашка");
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Клиент %u", i);
+
+      add_contact (good, name, company, admin);
+    }
+  g_assert_true (_crm_store_apply_bulk (store, good, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact WHERE company = ?1",
+                                      company), ==, 300);
+
+  for (guint i = 0; i < 300; i++)
+    add_contact (missing, "Клиентка", company, admin);
+  add_contact (missing, "Клиентка без компании", nowhere, NULL);
+  g_assert_false (_crm_store_apply_bulk (store, missing, NULL, NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, nowhere));
+  g_clear_error (&error);
+
+  for (guint i = 0; i < 300; i++)
+    add_contact (user_as_company, "Клиентка", company, admin);
+  add_contact (user_as_company, "Клиентка пользователя", admin, admin);
+  g_assert_false (_crm_store_apply_bulk (store, user_as_company, NULL, NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "names a company"));
+  g_assert_nonnull (strstr (error->message, admin));
+  g_clear_error (&error);
+
+  /* the two refused: nothing of theirs */
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact", NULL), ==, 300);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -741,6 +820,7 @@ main (int   argc,
   ADD ("search-rows", test_search_rows);
   ADD ("progress", test_progress);
   ADD ("progress-counts-indexes", test_progress_counts_indexes);
+  ADD ("references-found-once", test_references_found_once);
 #undef ADD
 
   return g_test_run ();

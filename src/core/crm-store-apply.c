@@ -227,6 +227,7 @@ fail (CrmStore  *self,
   _crm_store_batch_changelog (self, FALSE);
   _crm_store_batch_rows (self, FALSE);
   g_clear_pointer (&self->bulk_contacts, g_ptr_array_unref);
+  g_clear_pointer (&self->known_references, g_hash_table_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
   return FALSE;
@@ -238,6 +239,7 @@ rollback (CrmStore *self)
   undo_transaction (self);
   _crm_store_batch_changelog (self, FALSE);
   _crm_store_batch_rows (self, FALSE);
+  g_clear_pointer (&self->known_references, g_hash_table_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
   return FALSE;
@@ -351,6 +353,8 @@ transact (CrmStore         *self,
       if (bulk)
         {
           self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
+          self->known_references = g_hash_table_new_full (NULL, NULL, NULL,
+                                                          (GDestroyNotify) g_hash_table_unref);
           _crm_store_batch_changelog (self, TRUE);
           _crm_store_batch_rows (self, TRUE);
         }
@@ -400,6 +404,7 @@ transact (CrmStore         *self,
       !_crm_sql_exec (self, "COMMIT", NULL, error))
     return fail (self, error);
 
+  g_clear_pointer (&self->known_references, g_hash_table_unref);
   self->in_apply = FALSE;
   g_ptr_array_set_size (self->last_ops, 0);
   g_ptr_array_extend_and_steal (self->last_ops, g_steal_pointer (&self->pending_ops));
@@ -533,8 +538,42 @@ _crm_store_savepoint_rollback (CrmStore  *self,
 
   g_ptr_array_set_size (self->pending_ops, mark);
   _crm_store_set_refusal (self, NULL);
+  /* the part may have created what a reference found */
+  if (self->known_references != NULL)
+    g_hash_table_remove_all (self->known_references);
   return _crm_sql_exec (self, "ROLLBACK TO part", "undoing a part of the change", error) &&
          _crm_sql_exec (self, "RELEASE part", "undoing a part of the change", error);
+}
+
+gboolean
+_crm_store_reference_known (CrmStore            *self,
+                            const CrmEntityType *type,
+                            const char          *id)
+{
+  GHashTable *ids;
+
+  if (self->known_references == NULL)
+    return FALSE;
+  ids = g_hash_table_lookup (self->known_references, type);
+  return ids != NULL && g_hash_table_contains (ids, id);
+}
+
+void
+_crm_store_reference_found (CrmStore            *self,
+                            const CrmEntityType *type,
+                            const char          *id)
+{
+  GHashTable *ids;
+
+  if (self->known_references == NULL)
+    return;
+  ids = g_hash_table_lookup (self->known_references, type);
+  if (ids == NULL)
+    {
+      ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (self->known_references, (gpointer) type, ids);
+    }
+  g_hash_table_add (ids, g_strdup (id));
 }
 
 /* --- explicit write transactions (crm-changelog-private.h) ---------------------------- */

@@ -35,6 +35,8 @@ struct _CrmStore
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
   GPtrArray    *bulk_contacts; /* a bulk apply's new contacts, their search rows not yet
                                 * written (ids); NULL outside its change set */
+  GHashTable   *known_references; /* a bulk apply's: CrmEntityType* → set of the ids
+                                  * its gates found (crm-validate.c), or NULL */
   gboolean      search_indexes_dropped; /* a bulk apply dropped the search tables'
                                         * secondary indexes (built after its commit) */
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */

@@ -31,6 +31,19 @@ void          _crm_store_set_read_error (CrmStore    *self,
                                          GError     **error,
                                          const char  *what);
 
+/* The references a bulk apply's gates found (crm-validate.c): a company that 5 000 new
+ * contacts name is looked up once, not 5 000 times. Only during a bulk apply, which
+ * removes no row (an entity deleted is a row marked so); a part of it undone
+ * (_crm_store_savepoint_rollback()) or the apply's end forgets them. Elsewhere
+ * _crm_store_reference_known() is always FALSE and _crm_store_reference_found() keeps
+ * nothing. */
+gboolean      _crm_store_reference_known (CrmStore            *self,
+                                          const CrmEntityType *type,
+                                          const char          *id);
+void          _crm_store_reference_found (CrmStore            *self,
+                                          const CrmEntityType *type,
+                                          const char          *id);
+
 /* sqlite3_step() for a lookup that has no GError to fill (a gate asking "does this stage
  * exist?"): a failure is remembered, and the write in progress then fails with what
  * SQLite said (disk full, out of memory…) instead of the refusal the lookup's empty

@@ -60,6 +60,7 @@ crm_store_finalize (GObject *object)
   _crm_store_batch_changelog (self, FALSE);
   _crm_store_batch_rows (self, FALSE);
   g_clear_pointer (&self->last_ops, g_ptr_array_unref);
+  g_clear_pointer (&self->known_references, g_hash_table_unref);
 
   G_OBJECT_CLASS (crm_store_parent_class)->finalize (object);
 }

@@ -397,6 +397,8 @@ entity_known (CrmStore    *store,
 
   if (type == NULL)
     return FALSE;
+  if (_crm_store_reference_known (store, type, entity_id))
+    return TRUE;
   sql = g_strdup_printf ("SELECT 1 FROM \"%s\" WHERE id = ?1", type->name);
   stmt = _crm_store_prepare (store, sql, error);
   if (stmt == NULL)
@@ -407,6 +409,8 @@ entity_known (CrmStore    *store,
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     _crm_store_set_read_error (store, error, "checking a reference");
   sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW)
+    _crm_store_reference_found (store, type, entity_id);
   return rc == SQLITE_ROW;
 }
 
