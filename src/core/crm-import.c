@@ -87,6 +87,9 @@ typedef struct {
   GHashTable             *phones;     /* normalized phone → "name" (replica, then file) */
   GHashTable             *emails;
   GHashTable             *inns;
+  GStringChunk           *owners;     /* the keys and names of those three: 100 000
+                                       * contacts' numbers and addresses are not 600 000
+                                       * strings to free one by one */
   GHashTable             *companies;  /* folded name → id: made by this import, or the
                                        * account's once looked up */
   GHashTable             *tags;       /* folded name → id, likewise */
@@ -432,6 +435,17 @@ static void set_custom_fields (Import *import, Row *row, CrmChange *change);
 
 /* --- the replica's contacts and companies -------------------------------------------- */
 
+/* @key (a phone, an e-mail, an INN) is @name's (NULL: a nameless one), in @table */
+static void
+add_owner (Import     *import,
+           GHashTable *table,
+           const char *key,
+           const char *name)
+{
+  g_hash_table_insert (table, g_string_chunk_insert (import->owners, key),
+                       g_string_chunk_insert_const (import->owners, name != NULL ? name : ""));
+}
+
 static gboolean
 index_replica (Import  *import,
                GError **error)
@@ -473,7 +487,8 @@ index_replica (Import  *import,
           table = import->inns;
         }
       if (key != NULL)
-        g_hash_table_insert (table, key, g_strdup (name != NULL ? name : ""));
+        add_owner (import, table, key, name);
+      g_free (key);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -672,7 +687,7 @@ import_contact (Import *import,
       else
         {
           json_array_add_string_element (phone_list, phone);
-          g_hash_table_insert (import->phones, g_strdup (phone), g_strdup (name ? name : ""));
+          add_owner (import, import->phones, phone, name);
         }
     }
   for (guint i = 0; i < emails->len; i++)
@@ -687,7 +702,7 @@ import_contact (Import *import,
       else
         {
           json_array_add_string_element (email_list, email);
-          g_hash_table_insert (import->emails, g_strdup (email), g_strdup (name ? name : ""));
+          add_owner (import, import->emails, email, name);
         }
     }
 
@@ -733,7 +748,7 @@ import_company (Import *import,
       if (owner != NULL)
         row_error (import, _("INN %s is already «%s»'s: a duplicate"), inn, owner);
       else
-        g_hash_table_insert (import->inns, g_strdup (inn), g_strdup (name));
+        add_owner (import, import->inns, inn, name);
     }
   change = crm_changeset_create (import->changeset, "company", id);
   crm_change_set_string (change, "name", name);
@@ -991,9 +1006,10 @@ crm_import_rows (CrmStore               *store,
       goto out;
     }
 
-  import.phones = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  import.emails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  import.inns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  import.phones = g_hash_table_new (g_str_hash, g_str_equal);
+  import.emails = g_hash_table_new (g_str_hash, g_str_equal);
+  import.inns = g_hash_table_new (g_str_hash, g_str_equal);
+  import.owners = g_string_chunk_new (64 * 1024);
   import.companies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   import.tags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   import.resolved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1063,6 +1079,7 @@ out:
   g_clear_pointer (&import.phones, g_hash_table_unref);
   g_clear_pointer (&import.emails, g_hash_table_unref);
   g_clear_pointer (&import.inns, g_hash_table_unref);
+  g_clear_pointer (&import.owners, g_string_chunk_free);
   g_clear_pointer (&import.companies, g_hash_table_unref);
   g_clear_pointer (&import.tags, g_hash_table_unref);
   g_clear_pointer (&import.resolved, g_hash_table_unref);
