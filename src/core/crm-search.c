@@ -338,25 +338,6 @@ crm_query_search (CrmStore    *store,
   json_object_set_object_member (result, "totals", g_steal_pointer (&totals));
   return json_node_init_object (json_node_alloc (), result);
 }
-/* The search words of a contact's name: token → its position (the word's place in the
- * name, the surname 0). */
-static GHashTable *
-contact_tokens (const char *name)
-{
-  GHashTable *tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  if (name != NULL)
-    {
-      g_auto(GStrv) words = _crm_text_fold_words (name);
-
-      /* the first place a word appears counts: a surname ranks first */
-      for (int position = 0; words[position] != NULL; position++)
-        if (!g_hash_table_contains (tokens, words[position]))
-          g_hash_table_insert (tokens, g_strdup (words[position]), GINT_TO_POINTER (position));
-    }
-  return tokens;
-}
-
 /* contact_phone's text of a contact's phones (schema 21): the digits of each number, each
  * after a space (« 79827623041 74951234567»), so that a pattern finds digits anywhere in a
  * number (a trigram index: any three or more) or at its start (after the space); NULL
@@ -391,39 +372,6 @@ contact_phone_digits (const char *phones)
       return NULL;
     }
   return g_string_free (text, FALSE);
-}
-
-/* The rows of contact_prefix (schema 2) for a contact's name words, prefix → rank: the
- * first one, two and three letters of each word, with rank 0 when a word starting so is
- * the surname (position 0), 1 otherwise. Written by the store rather than by triggers on
- * contact_token: a trigger program per word cost 70 % of merging new contacts
- * (bench/RESULTS.md). */
-static GHashTable *
-contact_prefixes (GHashTable *tokens)
-{
-  GHashTable *prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, tokens);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      int position = GPOINTER_TO_INT (value);
-      glong n_chars = g_utf8_strlen (key, -1);
-
-      for (glong length = 1; length <= MIN (n_chars, 3); length++)
-        {
-          const char *end = g_utf8_offset_to_pointer (key, length);
-          g_autofree char *prefix = g_strndup (key, end - (const char *) key);
-          int rank = position != 0 ? 1 : 0;
-          gpointer old_rank;
-
-          if (g_hash_table_lookup_extended (prefixes, prefix, NULL, &old_rank))
-            rank = MIN (rank, GPOINTER_TO_INT (old_rank));
-          g_hash_table_insert (prefixes, g_steal_pointer (&prefix), GINT_TO_POINTER (rank));
-        }
-    }
-  return prefixes;
 }
 
 #define INSERT_TOKEN_HEAD \
@@ -481,33 +429,42 @@ search_rows_clear (SearchRows *rows)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchRows, search_rows_clear)
 
-/* The rows of the live contact with rowid @contact, its name and phones as stored. */
+/* The rows of the live contact with rowid @contact, its name and phones as stored: each
+ * word of its name in contact_token at its place in the name (the surname 0), and in
+ * contact_prefix (schema 2) the first one, two and three letters of each word, with rank 0
+ * when the word is the surname, 1 otherwise. A word the name has twice, or a prefix two
+ * words share, is gathered twice here and kept once, at its first place and its lowest
+ * rank, by search_rows_write(), and no hash table is made and freed for each contact.
+ * Written by the store rather than by triggers on contact_token: a trigger program per
+ * word cost 70 % of merging new contacts (bench/RESULTS.md). */
 static void
 search_rows_add (SearchRows *rows,
                  gint64      contact,
                  const char *name,
                  const char *phones)
 {
-  g_autoptr(GHashTable) tokens = contact_tokens (name);
-  g_autoptr(GHashTable) prefixes = contact_prefixes (tokens);
+  g_auto(GStrv) words = name != NULL ? _crm_text_fold_words (name) : NULL;
   g_autofree char *digits = contact_phone_digits (phones);
   const char *stored_name = name != NULL ? g_string_chunk_insert (rows->strings, name) : NULL;
-  GHashTableIter iter;
-  gpointer key, value;
 
-  g_hash_table_iter_init (&iter, tokens);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+  for (int position = 0; words != NULL && words[position] != NULL; position++)
     {
-      TokenRow row = { g_string_chunk_insert_const (rows->strings, key), contact,
-                       GPOINTER_TO_INT (value) };
-      g_array_append_val (rows->tokens, row);
-    }
-  g_hash_table_iter_init (&iter, prefixes);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      PrefixRow row = { contact, g_string_chunk_insert_const (rows->strings, key), stored_name,
-                        GPOINTER_TO_INT (value) };
-      g_array_append_val (rows->prefixes, row);
+      const char *word = words[position];
+      const char *end = word;
+      TokenRow token = { g_string_chunk_insert_const (rows->strings, word), contact, position };
+
+      g_array_append_val (rows->tokens, token);
+      for (guint length = 1; length <= 3 && *end != '\0'; length++)
+        {
+          char prefix[3 * 6 + 1];   /* three characters of UTF-8 */
+          PrefixRow row = { contact, NULL, stored_name, position != 0 ? 1 : 0 };
+
+          end = g_utf8_next_char (end);
+          memcpy (prefix, word, end - word);
+          prefix[end - word] = '\0';
+          row.prefix = g_string_chunk_insert_const (rows->strings, prefix);
+          g_array_append_val (rows->prefixes, row);
+        }
     }
   if (digits != NULL)
     {
@@ -516,9 +473,28 @@ search_rows_add (SearchRows *rows,
     }
 }
 
+/* After sorting @array by its rows' keys, then by what is kept of equal ones (first): one
+ * row of each key. */
+static void
+drop_repeated_keys (GArray       *array,
+                    GCompareFunc  compare_keys)
+{
+  guint size = g_array_get_element_size (array);
+  guint kept = 0;
+
+  for (guint i = 0; i < array->len; i++)
+    if (kept == 0 || compare_keys (array->data + (kept - 1) * size, array->data + i * size) != 0)
+      {
+        if (kept != i)
+          memcpy (array->data + kept * size, array->data + i * size, size);
+        kept++;
+      }
+  g_array_set_size (array, kept);
+}
+
 /* contact_token's key order, (token, contact), as SQLite compares text (bytes) */
 static int
-compare_token_rows (gconstpointer a,
+compare_token_keys (gconstpointer a,
                     gconstpointer b)
 {
   const TokenRow *x = a, *y = b;
@@ -527,9 +503,20 @@ compare_token_rows (gconstpointer a,
   return order != 0 ? order : (x->contact > y->contact) - (x->contact < y->contact);
 }
 
+/* …and of a word a name has twice, its first place first */
+static int
+compare_token_rows (gconstpointer a,
+                    gconstpointer b)
+{
+  const TokenRow *x = a, *y = b;
+  int order = compare_token_keys (a, b);
+
+  return order != 0 ? order : x->position - y->position;
+}
+
 /* contact_prefix's key order, (contact, prefix) */
 static int
-compare_prefix_rows (gconstpointer a,
+compare_prefix_keys (gconstpointer a,
                      gconstpointer b)
 {
   const PrefixRow *x = a, *y = b;
@@ -537,6 +524,17 @@ compare_prefix_rows (gconstpointer a,
   if (x->contact != y->contact)
     return x->contact < y->contact ? -1 : 1;
   return strcmp (x->prefix, y->prefix);
+}
+
+/* …and of a prefix two words share, the lowest rank first */
+static int
+compare_prefix_rows (gconstpointer a,
+                     gconstpointer b)
+{
+  const PrefixRow *x = a, *y = b;
+  int order = compare_prefix_keys (a, b);
+
+  return order != 0 ? order : x->rank - y->rank;
 }
 
 static void
@@ -711,7 +709,9 @@ search_rows_write (sqlite3     *db,
                    GError     **error)
 {
   g_array_sort (rows->tokens, compare_token_rows);
+  drop_repeated_keys (rows->tokens, compare_token_keys);
   g_array_sort (rows->prefixes, compare_prefix_rows);
+  drop_repeated_keys (rows->prefixes, compare_prefix_keys);
   g_array_sort (rows->phones, compare_phone_rows);
   return insert_rows (db, store, INSERT_TOKEN_HEAD, "(?,?,?)", 3, rows->tokens,
                       bind_token_row, error) &&
