@@ -646,7 +646,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
                       g_steal_pointer (&won_columns), g_steal_pointer (&won_values), error))
         return FALSE;
       if (search_changed)
-        g_ptr_array_add (self->bulk_contacts, g_strdup (op->entity_id));
+        g_ptr_array_add (self->bulk_contacts, _crm_bulk_contact_new (op));
       return TRUE;
     }
 
@@ -676,7 +676,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
 
   /* a bulk apply writes the search rows of the contacts it creates once, after them */
   if (search_changed && !exists && self->bulk_contacts != NULL)
-    g_ptr_array_add (self->bulk_contacts, g_strdup (op->entity_id));
+    g_ptr_array_add (self->bulk_contacts, _crm_bulk_contact_new (op));
   else if (search_changed &&
            !_crm_store_refresh_contact_tokens (self, op->entity_id, !exists, error))
     return FALSE;

@@ -352,7 +352,8 @@ transact (CrmStore         *self,
 
       if (bulk)
         {
-          self->bulk_contacts = g_ptr_array_new_with_free_func (g_free);
+          self->bulk_contacts =
+            g_ptr_array_new_with_free_func ((GDestroyNotify) _crm_bulk_contact_free);
           self->known_references = g_hash_table_new_full (NULL, NULL, NULL,
                                                           (GDestroyNotify) g_hash_table_unref);
           _crm_store_batch_changelog (self, TRUE);

@@ -34,7 +34,7 @@ struct _CrmStore
   int           sql_failure;   /* the first SQLite failure of the apply in progress */
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
   GPtrArray    *bulk_contacts; /* a bulk apply's new contacts, their search rows not yet
-                                * written (ids); NULL outside its change set */
+                                * written (CrmBulkContact*); NULL outside its change set */
   GHashTable   *known_references; /* a bulk apply's: CrmEntityType* → set of the ids
                                   * its gates found (crm-validate.c), or NULL */
   gboolean      search_indexes_dropped; /* a bulk apply dropped the search tables'

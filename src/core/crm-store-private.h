@@ -160,11 +160,25 @@ gboolean      _crm_store_refresh_contact_tokens (CrmStore   *self,
 gboolean      _crm_validate_op_shape_text (const CrmOp  *op,
                                            const char   *canonical,
                                            GError      **error);
-/* The search rows of the contacts @contact_ids (ids), which a bulk apply created without
- * them: the rows _crm_store_refresh_contact_tokens() writes for each, written set by set in
- * the order of each table's key (crm-search.c). */
+/* A contact a bulk apply created, its search rows not yet written: its id, and the name
+ * and phones its op set (NULL: none), which its new row holds as they are. */
+typedef struct {
+  char     *id;
+  char     *name;
+  JsonNode *phones;
+} CrmBulkContact;
+
+/* The contact @op (a bulk apply's) created, for its search rows */
+CrmBulkContact *_crm_bulk_contact_new  (const CrmOp    *op);
+void            _crm_bulk_contact_free (CrmBulkContact *contact);
+
+/* The search rows of @contacts (CrmBulkContact*), which a bulk apply created without them:
+ * the rows _crm_store_refresh_contact_tokens() writes for each, made from the name and
+ * phones their ops set rather than read back and parsed from their rows (only each row's
+ * rowid is looked up), written set by set in the order of each table's key
+ * (crm-search.c). */
 gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
-                                                    GPtrArray  *contact_ids,
+                                                    GPtrArray  *contacts,
                                                     GError    **error);
 /* Before the search rows of @n_new contacts a bulk apply created: when they are at least
  * as many as the replica's other contacts, the search tables' two secondary indexes
