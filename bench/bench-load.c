@@ -52,8 +52,12 @@ fail (GError     *error,
 }
 
 /* `serve` on a free loopback port, plain HTTP (as behind the reverse proxy of the admin
- * guide: TLS is the proxy's), no timer rules, no delivery. */
+ * guide: TLS is the proxy's), no timer rules, no delivery. The clients share one session
+ * where a field team's devices have one each: the session's request rate and burst are
+ * the server's defaults (50/s, 500) times the clients, or its per-session limit answers
+ * 429 to the 1 000 pulls of a phase's start, which 1 000 devices would not meet. */
 static gint idle_timeout_s = 0;
+static gint session_clients = 1;
 
 static GSubprocess *
 start_server (const char  *server_bin,
@@ -80,6 +84,10 @@ start_server (const char  *server_bin,
                                                          NULL };
        *arg != NULL; arg++)
     g_ptr_array_add (argv, (gpointer) *arg);
+  g_ptr_array_add (argv, "--rate");
+  g_ptr_array_add (argv, g_strdup_printf ("%d", 50 * session_clients));    /* lives as long */
+  g_ptr_array_add (argv, "--burst");
+  g_ptr_array_add (argv, g_strdup_printf ("%d", 500 * session_clients));
   if (idle_timeout_s > 0)
     {
       g_ptr_array_add (argv, "--idle-timeout");
@@ -621,6 +629,7 @@ main (int    argc,
                     "it (ulimit -n)\n", (gulong) limit.rlim_cur, n_clients);
     }
 
+  session_clients = n_clients;
   tmp = g_dir_make_tmp ("voronka-bench-load-XXXXXX", &error);
   if (tmp == NULL)
     return fail (error, "temporary folder"), 1;
