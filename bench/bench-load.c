@@ -675,7 +675,13 @@ main (int    argc,
                                                     "max-conns-per-host", n_clients + 16,
                                                     /* a request may wait its
                                                      * turn for the whole phase */
-                                                    "timeout", phase_timeout_s, NULL);
+                                                    "timeout", phase_timeout_s,
+                                                    /* kept between phases: closed
+                                                     * after libsoup's 60 s idle, one
+                                                     * pull of 1 000 sent as its
+                                                     * connection closed was never
+                                                     * answered nor failed */
+                                                    "idle-timeout", 0, NULL);
       load.ops_per_client = (guint) n_ops;
       if (!sign_in (&load, urls->pdata[0], &error))
         ok = fail (error, "signing in");
