@@ -9,7 +9,8 @@
  *   - write: each client only pushes N ops;
  *   - read: each client only pulls the 1000 ops before the head;
  *   - mixed: each client pushes N new contacts in one push, then pulls from where it
- *     stood before its push up to the head (pages of 1000): ops/s = (pushed + pulled) / s.
+ *     stood before its push up to the head (pages of up to 5000):
+ *     ops/s = (pushed + pulled) / s.
  * For write and read, the CPU time (utime + stime from /proc) the voronka-server
  * processes used in the phase, per op: the server's own cost, not the clients'
  * (PostgreSQL's processes are counted apart). Any failed request counts as an error;
