@@ -146,7 +146,7 @@ GStrv
 _crm_text_fold_words (const char *text)
 {
   g_autofree char *folded = crm_text_fold (text);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GPtrArray *words = g_ptr_array_new ();   /* the strings themselves, not copies of them */
   const char *start = NULL;
 
   for (const char *p = folded;; p = g_utf8_next_char (p))
@@ -158,15 +158,14 @@ _crm_text_fold_words (const char *text)
         start = p;
       else if (!word_char && start != NULL)
         {
-          g_autofree char *word = g_strndup (start, p - start);
-
-          g_strv_builder_add (builder, word);
+          g_ptr_array_add (words, g_strndup (start, p - start));
           start = NULL;
         }
       if (c == 0)
         break;
     }
-  return g_strv_builder_end (builder);
+  g_ptr_array_add (words, NULL);
+  return (char **) g_ptr_array_free (words, FALSE);
 }
 
 char *
