@@ -518,6 +518,21 @@ got_body (SoupServerMessage    *msg,
     connection->deadline = G_MAXINT64;
 }
 
+/* The answer is written: a kept-alive connection waits for its next request from now,
+ * idle (closed after the idle timeout, or first when room is needed). libsoup emits
+ * request-started for that request only when its first bytes come, so without this an
+ * answered connection had no deadline and sat in no idle queue: never closed, never
+ * evicted, its descriptor held for good once its client went (CLOSE-WAIT). */
+static void
+finished (SoupServerMessage    *msg,
+          CrmServerConnections *self)
+{
+  Connection *connection = lookup (self, msg);
+
+  if (connection != NULL && !connection->closing && !connection->held)
+    become_idle (self, connection, g_get_monotonic_time () + self->idle_timeout_us);
+}
+
 static void
 request_started (SoupServer           *soup,
                  SoupServerMessage    *msg,
@@ -529,6 +544,7 @@ request_started (SoupServer           *soup,
     return;
   g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers), self);
   g_signal_connect (msg, "got-body", G_CALLBACK (got_body), self);
+  g_signal_connect (msg, "finished", G_CALLBACK (finished), self);
   /* the next request of a kept-alive connection (the first keeps its deadline) */
   if (connection->served && !connection->closing && !connection->held)
     become_idle (self, connection, g_get_monotonic_time () + self->idle_timeout_us);
