@@ -39,6 +39,13 @@
 
 /* How often deadlines are checked. */
 #define CHECK_INTERVAL_MS  250
+/* A connection shut down here whose descriptor libsoup still holds this long after is
+ * closed here: libsoup 3.2 never closes a kept-alive connection whose client goes (or
+ * that we shut down) between two requests — the read of the next request's first line
+ * fails, and with no request started it neither reads again nor disconnects (later
+ * libsoup disconnects there). Nothing reads it any more; its descriptor would be held for
+ * good, and a long-running server would run out of them. */
+#define FORCE_CLOSE_AFTER_US (5 * G_USEC_PER_SEC)
 /* A new connection's client has this long (or the idle timeout, if shorter) to send its
  * first request: real clients send at once. */
 #define FIRST_REQUEST_S    10
@@ -64,6 +71,7 @@ typedef struct {
   gboolean        handed_over;
   gboolean        served;      /* has sent the headers of a request */
   gboolean        closing;     /* shut down by us; no longer counted */
+  gint64          closed_at;   /* monotonic µs of that shutdown */
   gboolean        held;        /* taken over (a WebSocket): no deadline from here */
 } Connection;
 
@@ -201,6 +209,7 @@ close_connection (CrmServerConnections *self,
     return;
   leave_idle_queue (self, connection);
   connection->closing = TRUE;
+  connection->closed_at = g_get_monotonic_time ();
   connection->deadline = G_MAXINT64;
   self->open--;
   if (!g_socket_is_closed (connection->socket))
@@ -570,7 +579,14 @@ check (gpointer user_data)
       Connection *connection = value;
 
       if (connection->closing)
-        continue;
+        {
+          /* what libsoup 3.2 leaves open (see FORCE_CLOSE_AFTER_US) */
+          if (connection->handed_over && connection->closed_at != 0 &&
+              now - connection->closed_at > FORCE_CLOSE_AFTER_US &&
+              !g_socket_is_closed (connection->socket))
+            g_socket_close (connection->socket, NULL);
+          continue;
+        }
       if (connection->handed_over && g_socket_is_closed (connection->socket))
         {
           /* closed by libsoup, still referenced somewhere: no longer open */
