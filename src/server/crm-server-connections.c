@@ -567,6 +567,7 @@ check (gpointer user_data)
   CrmServerConnections *self = user_data;
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GPtrArray) late = g_ptr_array_new ();
+  g_autoptr(GPtrArray) left_open = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer value;
   gint64 since_last = self->last_check_us != 0 ? now - self->last_check_us : 0;
@@ -584,7 +585,7 @@ check (gpointer user_data)
           if (connection->handed_over && connection->closed_at != 0 &&
               now - connection->closed_at > FORCE_CLOSE_AFTER_US &&
               !g_socket_is_closed (connection->socket))
-            g_socket_close (connection->socket, NULL);
+            g_ptr_array_add (left_open, connection);
           continue;
         }
       if (connection->handed_over && g_socket_is_closed (connection->socket))
@@ -608,6 +609,14 @@ check (gpointer user_data)
 
       unserved += !connection->served;
       close_connection (self, connection);
+    }
+  /* closed here, and no longer followed: libsoup keeps its own object of it for good */
+  for (guint i = 0; i < left_open->len; i++)
+    {
+      Connection *connection = left_open->pdata[i];
+
+      g_socket_close (connection->socket, NULL);
+      forget (self, connection);
     }
   /* (the idle ones of kept-alive connections are not worth a line) */
   self->late_unlogged += unserved;
