@@ -907,6 +907,20 @@ test_template_rename_remove (void)
                                           json_node_get_array (list), 0), "subject"),
                    ==, "Заявка Самосвал");
 
+  /* a mailing made under one name still counts under the next: who got it is not
+   * written to again */
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "send", "--contact", "Иван Петров",
+                                    "--template", "Приветствие", NULL));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "rename", "Приветствие",
+                                    "Здравствуйте", NULL));
+  crm_test_ctl (&run, db, NULL, "message", "send", "--contact", "Иван Петров", "--template",
+                "Здравствуйте", NULL);
+  g_clear_pointer (&message, g_free);
+  message = crm_test_assert_refused (&run, "invalid-input");
+  g_assert_nonnull (strstr (message, "already got"));
+  json_node_unref (crm_test_ctl_ok (db, NULL, "message", "template", "rename", "Здравствуйте",
+                                    "Приветствие", NULL));
+
   /* removing it is refused while a rule turned on sends it, naming the rule */
   crm_test_ctl (&run, db, NULL, "message", "template", "remove", "Приветствие", NULL);
   g_clear_pointer (&message, g_free);

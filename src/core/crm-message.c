@@ -762,25 +762,51 @@ crm_message_template_list (CrmStore  *store,
   return node;
 }
 
+gboolean
+crm_message_from_template (CrmStore    *store,
+                           JsonObject  *message,
+                           const char  *template_name)
+{
+  const char *made_from = json_object_get_string_member_with_default (message, "template_id",
+                                                                      NULL);
+  g_autofree char *template_id = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+
+  if (made_from == NULL)
+    return g_strcmp0 (json_object_get_string_member_with_default (message, "template", NULL),
+                      template_name) == 0;
+  template_id = template_id_by_name (store, template_name);
+  return g_strcmp0 (made_from, template_id) == 0;
+}
+
 GHashTable *
 crm_message_mailed (CrmStore    *store,
                     const char  *template_name,
                     GError     **error)
 {
   g_autoptr(GHashTable) mailed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *template_id = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (template_name != NULL, NULL);
 
+  template_id = template_id_by_name (store, template_name);
+
+  /* by the template's id (it may have been renamed since); a message of before ids by its
+   * name */
   stmt = _crm_store_prepare (store,
     "SELECT recipient, max (created_at) FROM message"
     " WHERE deleted = 0 AND deal IS NULL AND channel = 'email' AND status <> 'failed'"
-    " AND json_extract (data, '$.template') = ?1 GROUP BY recipient", error);
+    " AND (json_extract (data, '$.template_id') = ?2"
+    "      OR (json_extract (data, '$.template_id') IS NULL"
+    "          AND json_extract (data, '$.template') = ?1)) GROUP BY recipient", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, template_name, -1, SQLITE_TRANSIENT);
+  _crm_sql_bind_text_or_null (stmt, 2, template_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *recipient = (const char *) sqlite3_column_text (stmt, 0);
@@ -973,8 +999,11 @@ crm_message_set_template_parts (CrmStore    *store,
 
   g_return_if_fail (CRM_IS_STORE (store));
 
-  if (g_strcmp0 (channel, "email") != 0 ||
-      (template_id = template_id_by_name (store, template_name)) == NULL)
+  if ((template_id = template_id_by_name (store, template_name)) == NULL)
+    return;
+  /* which template, whatever it is called later (crm_message_from_template()) */
+  crm_change_set_string (change, "template_id", template_id);
+  if (g_strcmp0 (channel, "email") != 0)
     return;
   html = query_text (store, "SELECT json_extract (data, '$.html') FROM message_template"
                      " WHERE id = ?1", template_id);

@@ -147,7 +147,14 @@ char             *crm_message_send             (CrmStore    *store,
                                                 const char  *to_id,
                                                 GError     **error);
 
-/* The contacts that got an e-mail from the template @template_name outside any deal (a
+/* Whether @message (a row of it) was made from the template now called @template_name: by
+ * the template's id, so a renamed template still owns its messages; a message made before
+ * messages kept that id, by the name it was made under. */
+gboolean          crm_message_from_template    (CrmStore    *store,
+                                                JsonObject  *message,
+                                                const char  *template_name);
+/* The contacts that got an e-mail from the template @template_name (by its id, as
+ * crm_message_from_template() tells) outside any deal (a
  * mailing, crm-mailing.h), queued or sent and not failed: contact id → gint64 * (when the
  * latest was made, ms). NULL with @error when the replica cannot be read. */
 GHashTable       *crm_message_mailed           (CrmStore    *store,

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "crm-message.h"
 #include "crm-rules-private.h"
 #include "crm-json-private.h"
 #include "crm-query.h"
@@ -293,9 +294,8 @@ trigger_matches (CrmRuleEngine  *engine,
           g_autoptr(JsonObject) message = crm_store_dup_entity (engine->store, "message",
                                                                 op->entity_id);
 
-          if (message == NULL ||
-              g_strcmp0 (json_object_get_string_member_with_default (message, "template", NULL),
-                         template_name) != 0)
+          if (message == NULL || !crm_message_from_template (engine->store, message,
+                                                             template_name))
             return FALSE;
         }
       *out_deal = _crm_store_dup_column (engine->store, "message", op->entity_id, "deal");
