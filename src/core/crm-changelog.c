@@ -87,14 +87,21 @@ write_changelog_rows (CrmStore     *self,
                       gboolean      local,
                       GError      **error)
 {
-  g_autoptr(GString) sql = g_string_new (CHANGELOG_INSERT);
+  g_autoptr(GString) sql = NULL;
   sqlite3_stmt *stmt;
   gboolean ok;
   gint64 last;
 
-  for (guint i = 0; i < n; i++)
-    g_string_append (sql, i == 0 ? CHANGELOG_ROW : ", " CHANGELOG_ROW);
-  stmt = _crm_store_prepare (self, sql->str, error);
+  /* one row (every write but a bulk one, every pulled op): the statement as it stands */
+  if (n == 1)
+    stmt = _crm_store_prepare (self, CHANGELOG_INSERT CHANGELOG_ROW, error);
+  else
+    {
+      sql = g_string_new (CHANGELOG_INSERT);
+      for (guint i = 0; i < n; i++)
+        g_string_append (sql, i == 0 ? CHANGELOG_ROW : ", " CHANGELOG_ROW);
+      stmt = _crm_store_prepare (self, sql->str, error);
+    }
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < n; i++)
