@@ -1268,7 +1268,7 @@ crm_server_cmd_serve (const char  *data_dir,
                                       delivery_seconds > 0 ? (guint) delivery_seconds : 30,
                                       G_CALLBACK (crm_server_changed), server);
   /* what an administrator changes in the app shows in the replicas at once */
-  crm_server_set_settings_hook (server, (CrmServerSettingsHook) crm_server_publish_now,
+  crm_server_set_settings_hook (server, (CrmServerSettingsHook) crm_server_publish_account,
                                 publish);
   /* the first new device of an account finds its snapshot ready */
   crm_server_storage_prepare_snapshots (storage);

@@ -143,8 +143,52 @@ write_transport (CrmServerBackend  *storage,
   return crm_message_publish_transport (store, transport->state, &transport->changed, error);
 }
 
-void
-crm_server_publish_now (CrmServerPublish *self)
+/* Publishes the routing, channels and mailboxes of the account @id (@name) into its
+ * replica; TRUE in *@changed when that wrote anything. */
+static void
+publish_account (CrmServerPublish *self,
+                 const char       *id,
+                 const char       *name,
+                 gboolean         *changed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) state = json_object_new ();
+  CrmStore *store = crm_server_backend_get_replica (self->storage, id, &error);
+  Transport transport = { state, FALSE };
+  Routing routing = { id, name, FALSE };
+
+  if (store == NULL)
+    return;   /* an account that does not open is said elsewhere (readyz) */
+  /* the call routing, for the app's Automation view */
+  if (!crm_server_backend_write (self->storage, id, write_routing, &routing, &error))
+    {
+      g_warning ("Account %s: the call routing could not be published: %s", name,
+                 error->message);
+      g_clear_error (&error);
+    }
+  *changed |= routing.changed;
+  json_object_set_string_member (state, "account", name);
+  json_object_set_array_member (state, "channels", read_channels (self, id));
+  json_object_set_array_member (state, "mailboxes", read_mailboxes (self, id));
+  /* an account that never had a channel or a mailbox gets no op for it: the app says
+   * «not reported» either way; one that had them learns they are gone */
+  if (json_array_get_length (json_object_get_array_member (state, "channels")) == 0 &&
+      json_array_get_length (json_object_get_array_member (state, "mailboxes")) == 0)
+    {
+      g_autoptr(JsonObject) before = crm_message_dup_transport (store);
+
+      if (before == NULL)
+        return;
+    }
+  if (!crm_server_backend_write (self->storage, id, write_transport, &transport, &error))
+    g_warning ("Account %s: the channels could not be published: %s", name, error->message);
+  *changed |= transport.changed;
+}
+
+/* Every account, or only @only_id when it is given. */
+static void
+publish (CrmServerPublish *self,
+         const char       *only_id)
 {
   g_autoptr(GError) list_error = NULL;
   g_autoptr(GPtrArray) accounts = crm_server_backend_list_accounts (self->storage, &list_error);
@@ -155,47 +199,24 @@ crm_server_publish_now (CrmServerPublish *self)
       g_warning ("Publishing the channels: %s", list_error->message);
       return;
     }
-
   for (guint i = 0; i + 1 < accounts->len; i += 2)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonObject) state = json_object_new ();
-      CrmStore *store = crm_server_backend_get_replica (self->storage, accounts->pdata[i], &error);
-      Transport transport = { state, FALSE };
-      Routing routing = { accounts->pdata[i], accounts->pdata[i + 1], FALSE };
-
-      if (store == NULL)
-        continue;   /* an account that does not open is said elsewhere (readyz) */
-      /* the call routing, for the app's Automation view */
-      if (!crm_server_backend_write (self->storage, accounts->pdata[i], write_routing, &routing,
-                                     &error))
-        {
-          g_warning ("Account %s: the call routing could not be published: %s",
-                     (const char *) accounts->pdata[i + 1], error->message);
-          g_clear_error (&error);
-        }
-      any |= routing.changed;
-      json_object_set_string_member (state, "account", accounts->pdata[i + 1]);
-      json_object_set_array_member (state, "channels", read_channels (self, accounts->pdata[i]));
-      json_object_set_array_member (state, "mailboxes", read_mailboxes (self, accounts->pdata[i]));
-      /* an account that never had a channel or a mailbox gets no op for it: the app says
-       * «not reported» either way; one that had them learns they are gone */
-      if (json_array_get_length (json_object_get_array_member (state, "channels")) == 0 &&
-          json_array_get_length (json_object_get_array_member (state, "mailboxes")) == 0)
-        {
-          g_autoptr(JsonObject) before = crm_message_dup_transport (store);
-
-          if (before == NULL)
-            continue;
-        }
-      if (!crm_server_backend_write (self->storage, accounts->pdata[i], write_transport,
-                                     &transport, &error))
-        g_warning ("Account %s: the channels could not be published: %s",
-                   (const char *) accounts->pdata[i + 1], error->message);
-      any |= transport.changed;
-    }
+    if (only_id == NULL || g_str_equal (only_id, accounts->pdata[i]))
+      publish_account (self, accounts->pdata[i], accounts->pdata[i + 1], &any);
   if (any && self->changed != NULL)
     ((void (*) (gpointer)) self->changed) (self->changed_data);
+}
+
+void
+crm_server_publish_now (CrmServerPublish *self)
+{
+  publish (self, NULL);
+}
+
+void
+crm_server_publish_account (CrmServerPublish *self,
+                            const char       *account_id)
+{
+  publish (self, account_id);
 }
 
 static gboolean

@@ -22,6 +22,10 @@ CrmServerPublish *crm_server_publish_start (CrmServerBackend *storage,
                                             gpointer         user_data);
 /* One round over every account (tests, and the timer). */
 void              crm_server_publish_now   (CrmServerPublish *self);
+/* The same for the account @account_id alone (an administrator changed its channels or
+ * mailboxes: the replicas of the other accounts need nothing). */
+void              crm_server_publish_account (CrmServerPublish *self,
+                                              const char       *account_id);
 void              crm_server_publish_stop  (CrmServerPublish *self);
 
 G_END_DECLS

@@ -971,10 +971,11 @@ server_channels (CrmServer  *self,
 /* The replicas learn of the change (crm-server-publish.c) now rather than at the next
  * round. */
 static void
-settings_changed (CrmServer *self)
+settings_changed (CrmServer  *self,
+                  const char *account_id)
 {
   if (self->settings_hook != NULL)
-    self->settings_hook (self->settings_hook_data);
+    self->settings_hook (self->settings_hook_data, account_id);
 }
 
 static void
@@ -1088,7 +1089,7 @@ handle_channel_set (CrmServer         *self,
 
     crm_server_audit ("channel.set", user->account_name, NULL, details);
   }
-  settings_changed (self);
+  settings_changed (self, user->account_id);
   if ((list = crm_server_channels_describe (channels, user->account_id, &error)) == NULL)
     {
       respond_gerror (self, msg, error, user);
@@ -1135,7 +1136,7 @@ handle_channel_remove (CrmServer         *self,
 
     crm_server_audit ("channel.remove", user->account_name, NULL, details);
   }
-  settings_changed (self);
+  settings_changed (self, user->account_id);
   if ((list = crm_server_channels_describe (channels, user->account_id, &error)) == NULL)
     {
       respond_gerror (self, msg, error, user);
@@ -1395,7 +1396,7 @@ handle_mailbox_save (CrmServer         *self,
     crm_server_audit (existed ? "mailbox.update" : "mailbox.add", user->account_name, NULL,
                       details);
   }
-  settings_changed (self);
+  settings_changed (self, user->account_id);
   node = json_node_new (JSON_NODE_OBJECT);
   answer = json_object_new ();
   json_object_set_string_member (answer, "account", user->account_name);
@@ -1435,7 +1436,7 @@ handle_mailbox_remove (CrmServer         *self,
 
     crm_server_audit ("mailbox.remove", user->account_name, NULL, details);
   }
-  settings_changed (self);
+  settings_changed (self, user->account_id);
   respond_account_list (self, msg, user, "mailboxes", list);
 }
 

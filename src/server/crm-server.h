@@ -61,9 +61,11 @@ CrmServerLive *crm_server_get_live        (CrmServer         *self);
 void       crm_server_set_push_hook       (CrmServer         *self,
                                            CrmServerPushHook  func,
                                            gpointer           user_data);
-/* @func (@user_data) after an administrator changed a channel or a mailbox through the
+/* @func (@user_data, the account's id) after an administrator changed a channel or a
+ * mailbox of that account through the
  * API (/api/v1/channels, /api/v1/mailboxes): `serve` publishes them into the replicas. */
-typedef void (*CrmServerSettingsHook) (gpointer user_data);
+typedef void (*CrmServerSettingsHook) (gpointer    user_data,
+                                       const char *account_id);
 void       crm_server_set_settings_hook   (CrmServer             *self,
                                            CrmServerSettingsHook  func,
                                            gpointer               user_data);
