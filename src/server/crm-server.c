@@ -1292,11 +1292,18 @@ handle_channel_test (CrmServer         *self,
       respond_gerror (self, msg, error, user);
       return;
     }
-  if (*to == '\0' || strlen (to) > CRM_SERVER_CHANNEL_MAX_TEXT || strpbrk (to, "\r\n") != NULL)
+  if (*to == '\0')
     {
       respond_error (self, msg, CRM_SYNC_ERROR_INVALID_INPUT,
                      _("Say where the test message goes: an e-mail address, a phone number "
                        "or a Telegram chat id"), 0);
+      return;
+    }
+  /* as every line an administrator types into a channel */
+  if (!crm_server_check_line (_("test message's recipient"), to, CRM_SERVER_CHANNEL_MAX_TEXT,
+                              &error))
+    {
+      respond_gerror (self, msg, error, user);
       return;
     }
   if (url == NULL)
