@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "crm-message.h"
 #include "crm-stdin.h"
 #include "crm-server-channels.h"
 #include "crm-server-admin.h"
@@ -623,12 +624,12 @@ crm_server_channel_check (CrmServerChannel  *channel,
       return TRUE;
     }
   if (channel->url == NULL || *channel->url == '\0')
-    return invalid (error, _("%s needs its URL"), kind);
+    return invalid (error, _("%s needs its URL"), crm_message_channel_label (kind));
   if (!url_has_scheme (channel->url, http_schemes))
     return invalid (error, _("“%s” is not an http:// or https:// URL"), channel->url);
   if (channel->from != NULL || channel->user != NULL || channel->ca_file != NULL)
     return invalid (error, _("A sender's address, a login and a CA file are for e-mail; %s "
-                             "takes a URL and a token"), kind);
+                             "takes a URL and a token"), crm_message_channel_label (kind));
   if (g_str_equal (kind, "telegram") && (channel->secret == NULL || *channel->secret == '\0'))
     return invalid (error, _("Telegram needs the bot's token"));
   return TRUE;

@@ -1075,7 +1075,7 @@ handle_channel_set (CrmServer         *self,
   JsonArray *list;
 
   if (user == NULL ||
-      (object = settings_body (self, msg, user, "channel")) == NULL)
+      (object = settings_body (self, msg, user, _("channel change"))) == NULL)
     return;
   if ((channels = server_channels (self, &error)) == NULL ||
       (channel = channel_from_body (channels, user->account_id, object, &error)) == NULL ||
@@ -1114,7 +1114,7 @@ handle_channel_remove (CrmServer         *self,
   JsonArray *list;
 
   if (user == NULL ||
-      (object = settings_body (self, msg, user, "channel")) == NULL)
+      (object = settings_body (self, msg, user, _("channel change"))) == NULL)
     return;
   if (!crm_protocol_get_string (object, "kind", TRUE, &kind, &error) ||
       (channels = server_channels (self, &error)) == NULL ||
@@ -1282,7 +1282,7 @@ handle_channel_test (CrmServer         *self,
   SettingsTest *test;
 
   if (user == NULL ||
-      (object = settings_body (self, msg, user, "test")) == NULL)
+      (object = settings_body (self, msg, user, _("test request"))) == NULL)
     return;
   if (!crm_protocol_get_string (object, "to", TRUE, &to, &error) ||
       !crm_protocol_get_string (object, "kind", TRUE, &kind, &error) ||
@@ -1366,7 +1366,7 @@ handle_mailbox_save (CrmServer         *self,
   JsonArray *list;
 
   if (user == NULL ||
-      (object = settings_body (self, msg, user, "mailbox")) == NULL)
+      (object = settings_body (self, msg, user, _("mailbox change"))) == NULL)
     return;
   settings.keep_ca_file = TRUE;
   if (json_object_has_member (object, "new_only"))
@@ -1428,7 +1428,7 @@ handle_mailbox_remove (CrmServer         *self,
   JsonArray *list;
 
   if (user == NULL ||
-      (object = settings_body (self, msg, user, "mailbox")) == NULL)
+      (object = settings_body (self, msg, user, _("mailbox change"))) == NULL)
     return;
   if (!crm_protocol_get_string (object, "url", TRUE, &url, &error) ||
       !crm_protocol_get_string (object, "user", FALSE, &only, &error) ||
@@ -1463,7 +1463,7 @@ handle_mailbox_test (CrmServer         *self,
   SettingsTest *test;
 
   if (user == NULL ||
-      (object = settings_body (self, msg, user, "test")) == NULL)
+      (object = settings_body (self, msg, user, _("test request"))) == NULL)
     return;
   if (!crm_protocol_get_string (object, "url", TRUE, &url, &error) ||
       !crm_protocol_get_string (object, "user", TRUE, &login, &error) ||
