@@ -8,7 +8,8 @@
  * deal creation as one
  * undoable change and the deal whose event is today closed as won (S4-3) — on creation,
  * on a change of its date, and by the timer on the day itself —, RFM segments,
- * their transitions and the report (S4-5). */
+ * their transitions and the report (S4-5); «Написать всем» on a saved list or a selection
+ * of contacts, companies or deals (S4-2); `export --json`. */
 #include <string.h>
 
 #include "crm-mailing.h"
@@ -449,6 +450,17 @@ test_deal_malformed (Fixture       *f,
                   "--filter", "last_won >= -30d", NULL);
     message = crm_test_assert_refused (&run, "invalid-input");
     g_assert_nonnull (strstr (message, "a deal test"));
+    g_assert_cmpuint (crm_test_take_length (OK (f, "list", "list")), ==, 0);
+  }
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    /* an empty filter would hold every deal: no list */
+    crm_test_ctl (&run, f->db, NOW, "list", "save", "Все", "--entity", "deal",
+                  "--filter", "  ", NULL);
+    message = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (message, "every deal"));
     g_assert_cmpuint (crm_test_take_length (OK (f, "list", "list")), ==, 0);
   }
   {
@@ -905,6 +917,146 @@ test_mailing_companies_deals (Fixture       *f,
   g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 3);
 }
 
+/* S4-2 «Написать всем» on a selection not saved as a list (`message send --companies` /
+ * `--deals`, what the app's company and deal lists send): the companies' people and the
+ * contacts linked to them, the deals' contacts, each contact once however many of the rows
+ * it belongs to; a name that is no company is refused before anything is written, so are
+ * companies without contacts, and a selection with another kind of recipients. */
+static void
+test_mailing_selection (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonNode) companies = NULL;
+  g_autoptr(JsonNode) deals = NULL;
+  g_autoptr(JsonNode) deal = NULL;
+  g_autofree char *sent = NULL;
+  g_autofree char *ids = NULL;
+  JsonObject *result;
+
+  json_node_unref (OK (f, "message", "template", "add", "КП", "--channel", "email",
+                       "--subject", "Предложение", "--body", "Здравствуйте, {contact.name}!"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Ильина Ольга", "--company", "ООО Автомир",
+                       "--email", "olga@avtomir.test"));
+  json_node_unref (OK (f, "contact", "add", "--name", "Гусев Пётр", "--company", "АО Дилер Плюс",
+                       "--email", "petr@diler.test"));
+  /* of ИП Новиков, and linked to ООО Автомир too: one e-mail */
+  json_node_unref (OK (f, "contact", "add", "--name", "Зайцева Нина", "--company", "ИП Новиков",
+                       "--email", "nina@partner.test"));
+  json_node_unref (OK (f, "contact", "set", "Зайцева Нина", "--company", "+ООО Автомир"));
+
+  /* ООО Автомир and ИП Новиков: Ильина, Зайцева once, Петров (no e-mail) skipped; not
+   * Гусев of АО Дилер Плюс */
+  companies = OK (f, "message", "send", "--companies", "ООО Автомир,ИП Новиков",
+                  "--template", "КП");
+  result = json_node_get_object (companies);
+  sent = emails_of (json_object_get_array_member (result, "sent"));
+  g_assert_cmpstr (sent, ==, "nina@partner.test, olga@avtomir.test");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "skipped")),
+                    ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_object_get_array_member (result,
+                                                                                      "skipped"),
+                                                       0), "name"), ==, "Петров Иван");
+
+  /* two deals sharing Гусев, a third with Кузнецова (no e-mail): Гусев once; the option
+   * may be repeated, ids given as the app gives them */
+  deal = OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "Форум",
+             "--contact", "Гусев Пётр");
+  ids = g_strdup (str (json_node_get_object (deal), "id"));
+  json_node_unref (OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "Выставка",
+                       "--contact", "Гусев Пётр", "--contact", "Ильина Ольга"));
+  json_node_unref (OK (f, "deal", "add", "--pipeline", "Мероприятия", "--title", "Семинар",
+                       "--contact", "Кузнецова Мария"));
+  deals = OK (f, "message", "send", "--deals", ids, "--deals", "Выставка,Семинар",
+              "--template", "КП", "--again");
+  result = json_node_get_object (deals);
+  g_clear_pointer (&sent, g_free);
+  sent = emails_of (json_object_get_array_member (result, "sent"));
+  g_assert_cmpstr (sent, ==, "olga@avtomir.test, petr@diler.test");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "skipped")),
+                    ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_object_get_array_member (result,
+                                                                                      "skipped"),
+                                                       0), "name"), ==, "Кузнецова Мария");
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 4);
+
+  /* a name that is no company: refused, naming it; nothing written */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--companies", "ООО Автомир,ООО Нетакая",
+                  "--template", "КП", "--again", NULL);
+    message = crm_test_assert_refused (&run, "not-found");
+    g_assert_nonnull (strstr (message, "ООО Нетакая"));
+  }
+  /* a company without contacts: nobody to write to */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    json_node_unref (OK (f, "company", "add", "--name", "ООО Пустая"));
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--companies", "ООО Пустая",
+                  "--template", "КП", NULL);
+    message = crm_test_assert_refused (&run, "invalid-input");
+    g_assert_nonnull (strstr (message, "no contacts"));
+  }
+  /* one kind of recipients at a time */
+  {
+    g_auto(CrmTestRun) run = { 0 };
+
+    crm_test_ctl (&run, f->db, NOW, "message", "send", "--companies", "ООО Автомир",
+                  "--contact", "Гусев Пётр", "--template", "КП", NULL);
+    g_assert_cmpint (run.status, ==, 2);
+    g_assert_nonnull (strstr (run.err, "--companies"));
+  }
+  g_assert_cmpuint (crm_test_take_length (OK (f, "message", "list")), ==, 4);
+}
+
+/* `export … --json` prints what it wrote — {"file", "entity", "format", "rows"} — and a
+ * file it cannot write as the JSON error every command prints. */
+static void
+test_export_json (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *csv = g_build_filename (f->dir, "contacts.csv", NULL);
+  g_autofree char *xlsx = g_build_filename (f->dir, "vip.xlsx", NULL);
+  g_autofree char *account = g_build_filename (f->dir, "account.json", NULL);
+  g_autofree char *missing = g_build_filename (f->dir, "no-such-dir", "x.csv", NULL);
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *summary;
+
+  node = OK (f, "export", "contacts", "--out", csv);
+  summary = json_node_get_object (node);
+  g_assert_cmpstr (str (summary, "file"), ==, csv);
+  g_assert_cmpstr (str (summary, "entity"), ==, "contact");
+  g_assert_cmpstr (str (summary, "format"), ==, "csv");
+  g_assert_cmpint (json_object_get_int_member (summary, "rows"), ==, 5);
+  g_assert_true (g_file_test (csv, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&node, json_node_unref);
+
+  node = OK (f, "export", "contacts", "--out", xlsx, "--filter", "tags any (VIP)");
+  summary = json_node_get_object (node);
+  g_assert_cmpstr (str (summary, "format"), ==, "xlsx");
+  g_assert_cmpint (json_object_get_int_member (summary, "rows"), ==, 2);
+  g_clear_pointer (&node, json_node_unref);
+
+  node = OK (f, "export", "account", "--out", account);
+  summary = json_node_get_object (node);
+  g_assert_cmpstr (str (summary, "entity"), ==, "account");
+  g_assert_cmpstr (str (summary, "format"), ==, "json");
+  g_assert_cmpint (json_object_get_int_member (summary, "rows"), >, 5);
+  g_clear_pointer (&node, json_node_unref);
+
+  {
+    g_auto(CrmTestRun) run = { 0 };
+    g_autofree char *message = NULL;
+
+    crm_test_ctl (&run, f->db, NOW, "export", "companies", "--out", missing, NULL);
+    message = crm_test_assert_refused (&run, "failed");
+    g_assert_nonnull (strstr (message, "no-such-dir"));
+  }
+}
+
 /* The "contact" of each item of @array, sorted, joined by ", ". */
 static char *
 contacts_of (JsonArray *array)
@@ -1008,7 +1160,7 @@ test_mailing_contacts (Fixture       *f,
     crm_change_set_bool (crm_changeset_touch (changeset, "contact", ivan), "deleted", TRUE);
     g_assert_true (crm_store_apply (store, changeset, &error));
     g_assert_no_error (error);
-    mailing = crm_mailing_send (store, NULL, NULL, NULL, ids, "Акция", CRM_MAILING_AGAIN,
+    mailing = crm_mailing_send (store, NULL, NULL, NULL, NULL, ids, "Акция", CRM_MAILING_AGAIN,
                                 &error);
     g_assert_no_error (error);
     sent = json_object_get_array_member (mailing, "sent");
@@ -1025,7 +1177,7 @@ test_mailing_contacts (Fixture       *f,
 
     /* only ids that are no contact: nobody to write to, nothing written */
     g_clear_pointer (&mailing, json_object_unref);
-    mailing = crm_mailing_send (store, NULL, NULL, NULL, ids + 2, "Акция", CRM_MAILING_AGAIN,
+    mailing = crm_mailing_send (store, NULL, NULL, NULL, NULL, ids + 2, "Акция", CRM_MAILING_AGAIN,
                                 &error);
     g_assert_null (mailing);
     g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
@@ -1035,7 +1187,7 @@ test_mailing_contacts (Fixture       *f,
     for (guint i = 0; i <= CRM_MAILING_MAX_CONTACTS; i++)
       g_ptr_array_add (many, g_strdup_printf ("01900000-0000-7000-8000-%012u", i));
     g_ptr_array_add (many, NULL);
-    mailing = crm_mailing_send (store, NULL, NULL, NULL, (const char * const *) many->pdata,
+    mailing = crm_mailing_send (store, NULL, NULL, NULL, NULL, (const char * const *) many->pdata,
                                 "Акция", CRM_MAILING_NONE, &error);
     g_assert_null (mailing);
     g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
@@ -1265,6 +1417,8 @@ main (int    argc,
   ADD ("/s4/mailing-again", test_mailing_again);
   ADD ("/s4/mailing-contacts", test_mailing_contacts);
   ADD ("/s4/mailing-companies-deals", test_mailing_companies_deals);
+  ADD ("/s4/mailing-selection", test_mailing_selection);
+  ADD ("/s4/export-json", test_export_json);
   ADD ("/s4/rfm", test_rfm);
 #undef ADD
   g_test_add_func ("/s4/saved-list-sync", test_saved_list_sync);

@@ -104,6 +104,22 @@ terminal_progress (guint    done,
               (long long) (total > 0 ? (guint64) done * 100 / total : 100));
 }
 
+/* What `export … --json` prints: {"file", "entity", "format", "rows"}. */
+static void
+print_export_json (const char *out,
+                   const char *entity,
+                   const char *format,
+                   gint64      rows)
+{
+  g_autoptr(JsonObject) summary = json_object_new ();
+
+  json_object_set_string_member (summary, "file", out);
+  json_object_set_string_member (summary, "entity", entity);
+  json_object_set_string_member (summary, "format", format);
+  json_object_set_int_member (summary, "rows", rows);
+  crm_cli_print_json_object (summary);
+}
+
 /* `export account --out FILE.json` */
 static gboolean
 export_account (CrmCli      *cli,
@@ -125,8 +141,11 @@ export_account (CrmCli      *cli,
   names = json_object_get_members (entities);
   for (GList *l = names; l != NULL; l = l->next)
     total += json_array_get_length (json_object_get_array_member (entities, l->data));
-  g_print (g_dngettext (GETTEXT_PACKAGE, "%lld record written to %s\n",
-                        "%lld records written to %s\n", total), (long long) total, out);
+  if (cli->json)
+    print_export_json (out, "account", "json", total);
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%lld record written to %s\n",
+                          "%lld records written to %s\n", total), (long long) total, out);
   return TRUE;
 }
 
@@ -278,7 +297,9 @@ crm_cli_export (CrmCli   *cli,
                         "the column names “import” reads back, or contacts as vCard (.vcf). "
                         "“export account --out FILE.json” writes the whole account (set-up, "
                         "records, rules, settings; files by their hash) as JSON, a backup "
-                        "“import account” brings into a new account."),
+                        "“import account” brings into a new account. With --json: {\"file\", "
+                        "\"entity\", \"format\", \"rows\"} (for the account, \"rows\" is "
+                        "every record written)."),
                       entries, &argc, &argv, 1, error))
     return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
@@ -337,7 +358,12 @@ crm_cli_export (CrmCli   *cli,
       rows = json_array_get_length (json_object_get_array_member (json_node_get_object (table),
                                                                   "rows"));
     }
-  g_print (g_dngettext (GETTEXT_PACKAGE, "%lld written to %s\n", "%lld written to %s\n", rows),
-           (long long) rows, out);
+  if (cli->json)
+    print_export_json (out, entity, vcard ? "vcard"
+                                    : table_format == CRM_REPORT_FORMAT_XLSX ? "xlsx" : "csv",
+                       rows);
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%lld written to %s\n", "%lld written to %s\n", rows),
+             (long long) rows, out);
   return TRUE;
 }

@@ -219,24 +219,73 @@ crm_cli_message_template (CrmCli   *cli,
   return template_add (cli, argc, argv, error);
 }
 
-/* S4-2: `message send --list NAME | --filter EXPR | --contact C… --template T` */
+/* The items of --companies / --deals: each option's text split at commas, each item a name or
+ * an id resolved as @entity; NULL (and @error) at the first that is not there. */
+static GPtrArray *
+resolve_selection (CrmCli      *cli,
+                   const char  *entity,
+                   GStrv        values,
+                   GError     **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; values[i] != NULL; i++)
+    {
+      g_auto(GStrv) items = g_strsplit (values[i], ",", -1);
+
+      for (guint j = 0; items[j] != NULL; j++)
+        {
+          char *id;
+
+          g_strstrip (items[j]);
+          if (*items[j] == '\0')
+            continue;
+          if (ids->len >= CRM_MAILING_MAX_CONTACTS)
+            {
+              crm_cli_usage_error (error, g_str_equal (entity, "deal")
+                                   ? _("At most %d deals in --deals; for more, save them as "
+                                       "a list (list save NAME --entity deal) and write to "
+                                       "--list")
+                                   : _("At most %d companies in --companies; for more, save "
+                                       "them as a list (list save NAME --entity company) and "
+                                       "write to --list"),
+                                   CRM_MAILING_MAX_CONTACTS);
+              return NULL;
+            }
+          if ((id = crm_cli_resolve (cli, entity, items[j], NULL, error)) == NULL)
+            return NULL;
+          g_ptr_array_add (ids, id);
+        }
+    }
+  g_ptr_array_add (ids, NULL);
+  return g_steal_pointer (&ids);
+}
+
+/* S4-2: `message send --list NAME | --filter EXPR | --contact C… | --companies C,… |
+ * --deals D,… --template T` */
 static gboolean
 send_to_many (CrmCli      *cli,
               const char  *list,
               const char  *filter,
               GStrv        contacts,
+              GStrv        companies,
+              GStrv        deals,
               const char  *template_name,
               gboolean     again,
               gboolean     other_options,
               GError     **error)
 {
   g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GPtrArray) contact_ids = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
+  const char *ids_of = contacts != NULL ? "contact" : companies != NULL ? "company"
+                       : deals != NULL ? "deal" : NULL;
   JsonArray *sent;
   JsonArray *skipped;
 
-  if ((list != NULL) + (filter != NULL) + (contacts != NULL) > 1)
-    return crm_cli_usage_error (error, _("Give one of --list, --filter or --contact"));
+  if ((list != NULL) + (filter != NULL) + (contacts != NULL) + (companies != NULL) +
+      (deals != NULL) > 1)
+    return crm_cli_usage_error (error, _("Give one of --list, --filter, --contact, --companies "
+                                         "or --deals"));
   if (other_options)
     return crm_cli_usage_error (error, _("A mailing to --list, --filter or --contact takes "
                                          "only --template (no --deal, --to, --subject, --body "
@@ -254,20 +303,23 @@ send_to_many (CrmCli      *cli,
     {
       /* names or ids, as everywhere; one that is no contact stops it before anything is
        * written */
-      contact_ids = g_ptr_array_new_with_free_func (g_free);
+      ids = g_ptr_array_new_with_free_func (g_free);
       for (guint i = 0; contacts[i] != NULL; i++)
         {
           char *id = crm_cli_resolve (cli, "contact", contacts[i], NULL, error);
 
           if (id == NULL)
             return FALSE;
-          g_ptr_array_add (contact_ids, id);
+          g_ptr_array_add (ids, id);
         }
-      g_ptr_array_add (contact_ids, NULL);
+      g_ptr_array_add (ids, NULL);
     }
-  result = crm_mailing_send (cli->store, cli->actor_id, list, filter,
-                             contact_ids != NULL ? (const char * const *) contact_ids->pdata
-                                                 : NULL,
+  else if (ids_of != NULL &&
+           (ids = resolve_selection (cli, ids_of, companies != NULL ? companies : deals,
+                                     error)) == NULL)
+    return FALSE;
+  result = crm_mailing_send (cli->store, cli->actor_id, list, filter, ids_of,
+                             ids != NULL ? (const char * const *) ids->pdata : NULL,
                              template_name, again ? CRM_MAILING_AGAIN : CRM_MAILING_NONE,
                              error);
   if (result == NULL)
@@ -322,6 +374,8 @@ crm_cli_message_send (CrmCli   *cli,
   g_autofree char *list = NULL;
   g_autofree char *filter = NULL;
   g_auto(GStrv) contacts = NULL;
+  g_auto(GStrv) companies = NULL;
+  g_auto(GStrv) deals = NULL;
   gboolean again = FALSE;
   const GOptionEntry entries[] = {
     { "deal", 0, 0, G_OPTION_ARG_STRING, &deal,
@@ -345,6 +399,12 @@ crm_cli_message_send (CrmCli   *cli,
     { "contact", 0, 0, G_OPTION_ARG_STRING_ARRAY, &contacts,
       N_("Instead of --deal: e-mail this contact (name or id; repeatable, with --template)"),
       N_("C") },
+    { "companies", 0, 0, G_OPTION_ARG_STRING_ARRAY, &companies,
+      N_("Instead of --deal: e-mail the contacts of these companies, their people and those linked to them (names or ids, comma-separated; with --template)"),
+      N_("C,…") },
+    { "deals", 0, 0, G_OPTION_ARG_STRING_ARRAY, &deals,
+      N_("Instead of --deal: e-mail the contacts of these deals (ids or titles, comma-separated; with --template)"),
+      N_("D,…") },
     { "again", 0, 0, G_OPTION_ARG_NONE, &again,
       N_("With --list, --filter or --contact: write also to contacts who already got this "
          "template in an earlier mailing"), NULL },
@@ -359,8 +419,9 @@ crm_cli_message_send (CrmCli   *cli,
                         "--to). The server sends it after the next sync, by the account's "
                         "e-mail, SMS or Telegram channel; “message list” shows how it went. "
                         "With --json: the message as “message list” prints it. With --list, "
-                        "--filter or --contact instead of --deal, an e-mail template goes to "
-                        "every contact they name, once each; those without an e-mail, who "
+                        "--filter, --contact, --companies or --deals instead of --deal, an "
+                        "e-mail template goes to every contact they name (of companies: their "
+                        "people and those linked to them; of deals: their contacts), once each; those without an e-mail, who "
                         "unsubscribed, or who already got that template in an earlier mailing "
                         "(unless --again) are skipped and listed. With --json: {\"template\", "
                         "\"sent\": [{\"contact\", \"name\", \"email\", \"message\"}], "
@@ -368,8 +429,8 @@ crm_cli_message_send (CrmCli   *cli,
                         "\"sent_at\"?}]}."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
-  if (list != NULL || filter != NULL || contacts != NULL)
-    return send_to_many (cli, list, filter, contacts, template_name, again,
+  if (list != NULL || filter != NULL || contacts != NULL || companies != NULL || deals != NULL)
+    return send_to_many (cli, list, filter, contacts, companies, deals, template_name, again,
                          deal != NULL || to != NULL || subject != NULL || body != NULL ||
                          channel != NULL, error);
   if (again)

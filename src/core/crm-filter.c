@@ -1578,6 +1578,20 @@ crm_saved_list_save (CrmStore    *store,
                    _("A saved list's name is at most %d characters"), CRM_TEXT_MAX_CHARS);
       return NULL;
     }
+  /* an empty filter would list every contact, company or deal: no call list */
+  if (filter == NULL || *filter == '\0' || strspn (filter, " \t\r\n") == strlen (filter))
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, "%s",
+                   g_strcmp0 (entity, "deal") == 0
+                   ? _("A saved list needs a filter; without one it would hold every deal. "
+                       "Type the filter, e.g. stage = «Переговоры»")
+                   : g_strcmp0 (entity, "company") == 0
+                   ? _("A saved list needs a filter; without one it would hold every company. "
+                       "Type the filter, e.g. responsible = «Иванов»")
+                   : _("A saved list needs a filter; without one it would hold every contact. "
+                       "Type the filter, e.g. tags any («VIP»)"));
+      return NULL;
+    }
   if (!crm_filter_check (store, entity, filter, error))
     return NULL;
 

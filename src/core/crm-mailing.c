@@ -90,7 +90,8 @@ JsonObject *
 crm_mailing_plan (CrmStore           *store,
                   const char         *list,
                   const char         *filter,
-                  const char * const *contact_ids,
+                  const char         *ids_of,
+                  const char * const *ids,
                   const char         *template_name,
                   GError            **error)
 {
@@ -102,21 +103,46 @@ crm_mailing_plan (CrmStore           *store,
   g_autoptr(JsonObject) saved = NULL;
   CrmFilterQuery query = { .entity = "contact" };
   g_auto(GStrv) list_contacts = NULL;
-  guint n_ids = contact_ids != NULL ? g_strv_length ((char **) contact_ids) : 0;
+  guint n_ids = ids != NULL ? g_strv_length ((char **) ids) : 0;
+  /* a selection of companies or deals: their contacts */
+  gboolean of_others = ids_of != NULL && !g_str_equal (ids_of, "contact");
+  const char * const *contact_ids = of_others ? NULL : ids;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   g_return_val_if_fail (template_name != NULL, NULL);
+  g_return_val_if_fail (ids_of == NULL || g_str_equal (ids_of, "contact") ||
+                        g_str_equal (ids_of, "company") || g_str_equal (ids_of, "deal"), NULL);
 
-  if ((list != NULL) + (filter != NULL) + (contact_ids != NULL) != 1)
+  if ((list != NULL) + (filter != NULL) + (ids != NULL) != 1)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("Say whom to write to: a saved list, a filter or the contacts chosen"));
       return NULL;
     }
-  if (contact_ids != NULL && n_ids == 0)
+  if (ids != NULL && n_ids == 0)
+    {
+      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, "%s",
+                   !of_others ? _("Nobody to write to: no contact is chosen")
+                   : g_str_equal (ids_of, "deal") ? _("Nobody to write to: no deal is chosen")
+                   : _("Nobody to write to: no company is chosen"));
+      return NULL;
+    }
+  if (of_others && n_ids > CRM_MAILING_MAX_CONTACTS)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Nobody to write to: no contact is chosen"));
+                   g_str_equal (ids_of, "deal")
+                   ? ngettext ("%lld deal is chosen; a mailing to the contacts of chosen deals "
+                               "takes at most %d. Save them as a list, and write to the list",
+                               "%lld deals are chosen; a mailing to the contacts of chosen deals "
+                               "takes at most %d. Save them as a list, and write to the list",
+                               n_ids)
+                   : ngettext ("%lld company is chosen; a mailing to the contacts of chosen "
+                               "companies takes at most %d. Save them as a list, and write to "
+                               "the list",
+                               "%lld companies are chosen; a mailing to the contacts of chosen "
+                               "companies takes at most %d. Save them as a list, and write to "
+                               "the list", n_ids),
+                   (long long) n_ids, CRM_MAILING_MAX_CONTACTS);
       return NULL;
     }
   if (n_ids > CRM_MAILING_MAX_CONTACTS)
@@ -172,6 +198,21 @@ crm_mailing_plan (CrmStore           *store,
     }
   else if (filter != NULL)
     query.filter = filter;
+  else if (of_others)
+    {
+      /* each contact once, however many of the chosen companies or deals it belongs to */
+      if ((list_contacts = crm_filter_contacts_of (store, ids_of, ids, error)) == NULL)
+        return NULL;
+      if (list_contacts[0] == NULL)
+        {
+          g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT, "%s",
+                       g_str_equal (ids_of, "deal")
+                       ? _("Nobody to write to: the chosen deals have no contacts")
+                       : _("Nobody to write to: the chosen companies have no contacts"));
+          return NULL;
+        }
+      query.ids = (const char * const *) list_contacts;
+    }
   else
     query.ids = contact_ids;
   contacts = crm_filter_query (store, &query, NULL, error);
@@ -327,12 +368,13 @@ crm_mailing_send (CrmStore           *store,
                   const char         *actor_id,
                   const char         *list,
                   const char         *filter,
-                  const char * const *contact_ids,
+                  const char         *ids_of,
+                  const char * const *ids,
                   const char         *template_name,
                   CrmMailingFlags     flags,
                   GError            **error)
 {
-  g_autoptr(JsonObject) plan = crm_mailing_plan (store, list, filter, contact_ids,
+  g_autoptr(JsonObject) plan = crm_mailing_plan (store, list, filter, ids_of, ids,
                                                  template_name, error);
 
   if (plan == NULL)

@@ -23,13 +23,16 @@ typedef enum {
 
 /* Queues one e-mail from the template @template_name (an e-mail template) to each contact
  * of the saved list @list (its name or id), of the filter expression @filter, or of the
- * ids @contact_ids (NULL-terminated, at most CRM_MAILING_MAX_CONTACTS) — one of the three
- * —, written as @actor_id in one change set, so «Undo» takes the whole mailing back.
+ * ids @ids (NULL-terminated, at most CRM_MAILING_MAX_CONTACTS) — one of the three —,
+ * written as @actor_id in one change set, so «Undo» takes the whole mailing back.
  * A contact gets one message however the filter matches it (or however often its id is
  * given); contacts without an e-mail address, who unsubscribed, or who already got this
  * template in an earlier mailing (not one that failed; unless @flags has
  * CRM_MAILING_AGAIN) get none and are listed with the reason (and "sent_at", ISO 8601, for
- * those who got it already). An id of @contact_ids that is no contact (never was, or was
+ * those who got it already). @ids_of says what @ids are: contacts (NULL or "contact"), or
+ * "company" / "deal": a selection of companies (their people and those linked to them) or
+ * deals, whose contacts are written to (crm_filter_contacts_of(), each once). An id of
+ * @ids, a contact's, that is no contact (never was, or was
  * deleted since it was picked) is listed as skipped too, its "name" empty, so a selection
  * a colleague's deletion shortened still mails the rest. Returns
  * {"template", "sent": [{"contact","name","email","message"}],
@@ -42,7 +45,8 @@ JsonObject *crm_mailing_send (CrmStore           *store,
                               const char         *actor_id,
                               const char         *list,
                               const char         *filter,
-                              const char * const *contact_ids,
+                              const char         *ids_of,
+                              const char * const *ids,
                               const char         *template_name,
                               CrmMailingFlags     flags,
                               GError            **error);
@@ -51,12 +55,14 @@ JsonObject *crm_mailing_send (CrmStore           *store,
  * checks the template and the list and reads the contacts the list, the filter or the ids
  * leave (on a reading connection, crm_store_open_reader(), in a worker thread: it may take
  * a while on a large account); it fails as crm_mailing_send() does for those,
- * INVALID_INPUT when no contact matches a list or filter, or no id is given. Its result is
+ * INVALID_INPUT when no contact matches a list or filter, or no id is given (or the
+ * companies or deals chosen have no contacts). Its result is
  * for crm_mailing_send_plan() only. */
 JsonObject *crm_mailing_plan      (CrmStore           *store,
                                    const char         *list,
                                    const char         *filter,
-                                   const char * const *contact_ids,
+                                   const char         *ids_of,
+                                   const char * const *ids,
                                    const char         *template_name,
                                    GError            **error);
 /* The rest of crm_mailing_send() on the replica's own connection: skips those without an
