@@ -3,8 +3,10 @@
  * Russian: the team's list of deals in the sidebar under the pipelines, one click opening
  * it with every deal that matches (newest first, title, pipeline · stage · amount,
  * company), the first letters of a title inside it, a bad expression explained under
- * the entry with the rows kept, «Save as List» saving another list of deals, and a click
- * on a row opening the deal. */
+ * the entry with the rows kept, «Save as List» saving another list of deals, a page past
+ * the first read off the main loop (a blank row and the spinner, never a wait, then the
+ * deals), a cleared filter asking for one instead of listing every deal, and a click on a
+ * row opening the deal. */
 #include "crm-test-ui.h"
 
 #include <string.h>
@@ -20,6 +22,7 @@
 
 #define LIST_NAME "Volvo и Scania в работе"
 #define FILTER "tags any (Volvo, Scania) and status = open"
+#define ALL_DEALS "status = open or status = won or status = lost"
 
 static CrmWindow *window;
 
@@ -97,6 +100,66 @@ static void
 wait_loaded (void)
 {
   g_assert_true (crm_test_ui_wait_until (list_loaded, deals (), 20000));
+}
+
+/* The deal @expected has at @position. */
+static const char *
+expected_at (JsonArray *expected,
+             guint      position,
+             const char *member)
+{
+  return json_object_get_string_member (json_array_get_object_element (expected, position),
+                                        member);
+}
+
+static gboolean
+last_row_shown (gpointer title)
+{
+  GtkWidget *list = GTK_WIDGET (crm_entity_list_get_view (deals ()));
+  GQueue queue = G_QUEUE_INIT;
+  gboolean found = FALSE;
+
+  g_queue_push_tail (&queue, list);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+
+      if (CRM_IS_LIST_ROW (widget) && gtk_widget_get_mapped (widget) &&
+          g_strcmp0 (crm_list_row_get_title (CRM_LIST_ROW (widget)), title) == 0)
+        found = TRUE;
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return found;
+}
+
+/* Pages past the first are read off the main loop, when the list shows them: asked for
+ * the last row, the model answers at once with a blank row (no id), never reading the
+ * replica on the main loop; scrolled to the end, the list shows that row's deal. */
+static void
+assert_page_read_aside (JsonArray *expected)
+{
+  GListModel *model = G_LIST_MODEL (crm_entity_list_get_model (deals ()));
+  guint last = g_list_model_get_n_items (model) - 1;
+  g_autoptr(CrmRecord) blank = g_list_model_get_item (model, last);
+  g_autoptr(CrmRecord) record = NULL;
+  g_autofree char *title = NULL;
+
+  g_assert_nonnull (blank);
+  g_assert_null (crm_record_get_id (blank));
+  /* as End would: the list shows its last row */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (crm_entity_list_get_view (deals ())),
+                                             "list.scroll-to-item", "u", last));
+  g_assert_true (crm_test_ui_wait_until (last_row_shown,
+                                         (gpointer) expected_at (expected, last, "title"), 20000));
+  wait_loaded ();
+  record = g_list_model_get_item (model, last);
+  g_assert_cmpstr (crm_record_get_id (record), ==, expected_at (expected, last, "id"));
+  title = row_title (last);
+  g_assert_cmpstr (title, ==, expected_at (expected, last, "title"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (crm_entity_list_get_view (deals ())),
+                                             "list.scroll-to-item", "u", 0));
 }
 
 static gboolean
@@ -252,6 +315,46 @@ run (gboolean russian)
       }
       g_assert_cmpuint (n_rows (), ==, json_array_get_length (won));
     }
+
+  /* a list longer than a page: the second page is read off the main loop when shown */
+  {
+    g_autoptr(JsonArray) open = expected_rows (db_path, ALL_DEALS, NULL);
+    guint page_size = crm_paged_model_get_page_size (crm_entity_list_get_model (deals ()));
+
+    g_assert_cmpuint (json_array_get_length (open), >, 2 * page_size + 10);
+    g_assert_true (crm_entity_list_set_filter (deals (), ALL_DEALS));
+    crm_test_ui_wait (200);
+    wait_loaded ();
+    g_assert_cmpuint (n_rows (), ==, json_array_get_length (open));
+    assert_page_read_aside (open);
+    /* the first page is still there, read with the ids */
+    g_free (first);
+    first = row_title (0);
+    g_assert_cmpstr (first, ==, expected_at (open, 0, "title"));
+  }
+
+  /* a cleared filter: never every deal of the account, the list asks for a filter */
+  g_assert_true (crm_entity_list_set_filter (deals (), ""));
+  crm_test_ui_wait (200);
+  wait_loaded ();
+  g_assert_cmpuint (n_rows (), ==, 0);
+  {
+    GtkWidget *status = crm_test_ui_find (GTK_WIDGET (deals ()), ADW_TYPE_STATUS_PAGE, NULL);
+
+    g_assert_nonnull (status);
+    g_assert_true (gtk_widget_is_drawable (status));
+    g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==,
+                     russian ? "Введите фильтр" : "Type a Filter");
+  }
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window),
+                                  russian ? "deal-lists-no-filter-ru" : "deal-lists-no-filter"));
+  g_assert_null (crm_entity_list_save_list (deals (), "Все сделки", &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  g_assert_true (crm_entity_list_set_filter (deals (), FILTER));
+  crm_test_ui_wait (200);
+  wait_loaded ();
+  g_assert_cmpuint (n_rows (), ==, n);
 
   /* a click on a row opens the deal */
   g_signal_emit_by_name (crm_entity_list_get_view (deals ()), "activate", 0);

@@ -6,13 +6,16 @@
  * was picked; «Write to Selected…» queues exactly one e-mail per contact picked (checked
  * in the replica's outbox); Escape leaves the mode and forgets the rows, Ctrl+A picks them
  * all, a new filter forgets them, a contact deleted by a sync is no longer picked; on
- * companies, «Create Deals…» makes exactly one deal
- * for each company picked. Screenshots of the mode in English and Russian. */
+ * companies, «Create Deals…» makes exactly one deal for each company picked and «Write to
+ * Selected…» one e-mail to each of their contacts (their people and those linked to them,
+ * each once); on a saved list of deals, «Write to Selected…» one e-mail to each contact of
+ * the deals picked, each once. Screenshots of the mode in English and Russian. */
 #include "crm-test-ui.h"
 
 #include <string.h>
 
 #include "crm-entity-list.h"
+#include "crm-filter.h"
 #include "crm-list-row.h"
 #include "crm-mass-deals-dialog.h"
 #include "crm-message.h"
@@ -21,6 +24,9 @@
 #define CONTACTS_FILTER "company = «ООО Выборка»"
 #define COMPANIES_FILTER "name = «Выбор Альфа» or name = «Выбор Бета» or name = «Выбор Гамма»"
 #define SUBJECT "Письмо выбранным"
+#define SUBJECT_COMPANIES "Письмо компаниям"
+#define SUBJECT_DEALS "Письмо по сделкам"
+#define DEALS_FILTER "contact = «Альфин Дмитрий» or contact = «Бетов Кирилл»"
 
 static char *tmpdir;
 static char *db_path;
@@ -188,9 +194,9 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
-/* The names of the contacts the e-mails with SUBJECT go to, sorted, joined by ", ". */
+/* The names of the contacts the e-mails with @subject go to, sorted, joined by ", ". */
 static char *
-mailed (void)
+mailed_with (const char *subject)
 {
   g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
   g_autoptr(GError) error = NULL;
@@ -203,7 +209,7 @@ mailed (void)
       JsonObject *message = json_array_get_object_element (json_node_get_array (messages), i);
 
       if (g_strcmp0 (json_object_get_string_member_with_default (message, "subject", ""),
-                     SUBJECT) == 0)
+                     subject) == 0)
         g_ptr_array_add (names, (gpointer) json_object_get_string_member_with_default (
           message, "recipient_name", ""));
     }
@@ -212,12 +218,53 @@ mailed (void)
   return g_strjoinv (", ", (char **) names->pdata);
 }
 
+static char *
+mailed (void)
+{
+  return mailed_with (SUBJECT);
+}
+
+static gboolean
+some_mailed (gpointer subject)
+{
+  g_autofree char *names = mailed_with (subject);
+
+  return *names != '\0';
+}
+
 static gboolean
 two_mailed (gpointer unused)
 {
-  g_autofree char *names = mailed ();
+  return some_mailed (SUBJECT);
+}
 
-  return *names != '\0';
+/* «Write to Selected…» of @list's bar: the dialog says @heading; the template @template
+ * is sent. */
+static void
+write_to_selected (CrmEntityList *list,
+                   const char    *heading,
+                   const char    *template,
+                   const char    *screenshot)
+{
+  GtkWidget *button = bar_button (list, "_Write to Selected…");
+  GtkWindow *dialog;
+  GtkWidget *dropdown;
+  GListModel *templates;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  dialog = crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==, heading);
+  dropdown = crm_test_ui_find (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, NULL);
+  templates = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+  for (guint i = 0; i < g_list_model_get_n_items (templates); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (templates), i), template))
+      gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), screenshot));
+  crm_test_ui_respond (dialog, "_Send");
 }
 
 /* Deletes the contact @name through a connection of the test's own, as a sync would
@@ -389,9 +436,19 @@ test_companies (void)
   click_row (row_named (list, "Выбор Альфа"), FALSE);
   click_row (row_named (list, "Выбор Гамма"), FALSE);
   g_assert_true (selected_ids_are (list, "Выбор Альфа", "Выбор Гамма", NULL));
-  /* companies cannot be mailed: no «Write to Selected…» */
-  g_assert_false (gtk_widget_get_visible (bar_button (list, "_Write to Selected…")));
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "selection-companies"));
+
+  /* «Write to Selected…»: Альфин of Альфа (linked to Гамма too) once, Гаммова of Гамма;
+   * not Бетов of Бета, not picked */
+  write_to_selected (list, "Write to the Contacts of 2 Selected Companies", "Выборка компаний",
+                     "selection-mail-companies-dialog");
+  g_assert_true (crm_test_ui_wait_until (some_mailed, SUBJECT_COMPANIES, 20000));
+  {
+    g_autofree char *names = mailed_with (SUBJECT_COMPANIES);
+
+    g_assert_cmpstr (names, ==, "Альфин Дмитрий, Гаммова Ирина");
+  }
+  g_assert_true (selected_ids_are (list, "Выбор Альфа", "Выбор Гамма", NULL));
 
   g_signal_emit_by_name (bar_button (list, "Create _Deals…"), "clicked");
   dialog = CRM_MASS_DEALS_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_MASS_DEALS_DIALOG));
@@ -419,6 +476,53 @@ test_companies (void)
                                          " AND company = ?1", beta), ==, 0);
   }
   gtk_window_destroy (GTK_WINDOW (dialog));
+  crm_entity_list_set_selection_mode (list, FALSE);
+}
+
+/* A saved list of deals: the deals picked, their contacts written to, each once. */
+static void
+test_deals (void)
+{
+  CrmEntityList *list = page ("deals");
+  g_autofree char *view = NULL;
+  g_autofree char *names = NULL;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *id = crm_saved_list_save (store, "Выбор сделок", "deal", DEALS_FILTER,
+                                               NULL, &error);
+
+    g_assert_no_error (error);
+    view = g_strconcat ("deal-list:", id, NULL);
+  }
+  crm_context_notify_changed (crm_window_get_context (window));
+  crm_test_ui_wait (300);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", view));
+  crm_test_ui_wait (200);
+  g_assert_true (crm_test_ui_wait_until (list_loaded, list, 20000));
+  crm_test_ui_wait (300);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (crm_entity_list_get_model (list))),
+                    ==, 3);
+
+  g_signal_emit_by_name (crm_test_ui_find (GTK_WIDGET (list), GTK_TYPE_TOGGLE_BUTTON, "Se_lect"),
+                         "clicked");
+  crm_test_ui_wait (300);
+  g_assert_true (crm_entity_list_get_selection_mode (list));
+  click_row (row_named (list, "Выбор: выставка"), FALSE);
+  click_row (row_named (list, "Выбор: форум"), FALSE);
+  g_assert_cmpuint (n_selected (list), ==, 2);
+  g_assert_true (crm_list_row_get_checked (row_named (list, "Выбор: форум")));
+  g_assert_false (crm_list_row_get_checked (row_named (list, "Выбор: семинар")));
+  g_assert_false (gtk_widget_get_visible (bar_button (list, "Create _Deals…")));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "selection-deals"));
+
+  /* Альфин is in both deals: one e-mail; Гаммова of the forum; not Бетов of the seminar */
+  write_to_selected (list, "Write to the Contacts of 2 Selected Deals", "Выборка сделок",
+                     "selection-mail-deals-dialog");
+  g_assert_true (crm_test_ui_wait_until (some_mailed, SUBJECT_DEALS, 20000));
+  names = mailed_with (SUBJECT_DEALS);
+  g_assert_cmpstr (names, ==, "Альфин Дмитрий, Гаммова Ирина");
   crm_entity_list_set_selection_mode (list, FALSE);
 }
 
@@ -482,6 +586,37 @@ add_rows (void)
   json_node_unref (crm_test_ctl_ok (db_path, NULL, "message", "template", "add", "Выборка",
                                     "--channel", "email", "--subject", SUBJECT,
                                     "--body", "Здравствуйте, {contact.name}!", NULL));
+  /* the companies' people: Альфин of Альфа, linked to Гамма too; Гаммова; Бетов */
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "contact", "add", "--name", "Альфин Дмитрий",
+                                    "--email", "dmitry@alfa.test", "--company", "Выбор Альфа",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "contact", "set", "Альфин Дмитрий",
+                                    "--company", "+Выбор Гамма", NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "contact", "add", "--name", "Гаммова Ирина",
+                                    "--email", "irina@gamma.test", "--company", "Выбор Гамма",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "contact", "add", "--name", "Бетов Кирилл",
+                                    "--email", "kirill@beta.test", "--company", "Выбор Бета",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "message", "template", "add",
+                                    "Выборка компаний", "--channel", "email",
+                                    "--subject", SUBJECT_COMPANIES,
+                                    "--body", "Здравствуйте, {contact.name}!", NULL));
+  /* deals: Альфин in two of them */
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "deal", "add", "--pipeline", "Продажи",
+                                    "--title", "Выбор: выставка",
+                                    "--contact", "Альфин Дмитрий", NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "deal", "add", "--pipeline", "Продажи",
+                                    "--title", "Выбор: форум",
+                                    "--contact", "Альфин Дмитрий", "--contact", "Гаммова Ирина",
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "deal", "add", "--pipeline", "Продажи",
+                                    "--title", "Выбор: семинар",
+                                    "--contact", "Бетов Кирилл", NULL));
+  json_node_unref (crm_test_ctl_ok (db_path, NULL, "message", "template", "add",
+                                    "Выборка сделок", "--channel", "email",
+                                    "--subject", SUBJECT_DEALS,
+                                    "--body", "Здравствуйте, {contact.name}!", NULL));
 }
 
 int
@@ -501,6 +636,7 @@ main (int   argc,
     }
   g_test_add_func ("/ui/selection/contacts", test_contacts);
   g_test_add_func ("/ui/selection/companies", test_companies);
+  g_test_add_func ("/ui/selection/deals", test_deals);
   /* last: it binds the Russian catalog in this process too */
   g_test_add_func ("/ui/selection/russian", test_russian);
   status = g_test_run ();

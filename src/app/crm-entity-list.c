@@ -97,6 +97,14 @@ struct _CrmEntityList
   gboolean        filter_pending;
   guint           mailings_running;
   gboolean        worker_error;    /* the filter error shown came from the worker */
+
+  /* S4-1: a list of deals reads each page's deals off the main loop too */
+  GHashTable     *deal_pages;      /* offset → JsonArray of the page's deals, until shown */
+  GQueue          page_queue;      /* offsets of the pages to read */
+  CrmStore       *page_reader;     /* the pages' connection, lent to one read at a time */
+  gboolean        page_running;
+  guint           page_offset;     /* the page being read */
+  guint           rows_serial;     /* bumped when filtered_rows is replaced */
 };
 
 static void view_iface_init (CrmViewInterface *iface);
@@ -113,6 +121,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static void set_filtered_rows    (CrmEntityList *self,
+                                  JsonArray     *rows,
+                                  JsonArray     *first_page);
+static gboolean ensure_reader    (CrmStore     **reader,
+                                  const char    *path,
+                                  GError       **error);
 static void pick                 (CrmEntityList *self,
                                   guint          position,
                                   gboolean       extend);
@@ -216,9 +230,13 @@ mail_possible (CrmEntityList *self)
   return filter != NULL;
 }
 
-/* A page of a list of deals: the worker read the ids of every deal that matches; the
- * deals of the page are read when the list shows them (100 at a time), so a list of
- * 20 000 deals holds 20 000 ids, not 20 000 deals. */
+static void ask_page (CrmEntityList *self,
+                      guint          offset);
+
+/* A page of a list of deals: the worker read the ids of every deal that matches, and the
+ * deals of the first page; the deals of another page are read off the main loop when the
+ * list shows one of its rows (show_row → ask_page), placeholders meanwhile — so a list of 20 000 deals holds
+ * 20 000 ids, not 20 000 deals, and scrolling never waits for the replica. */
 static JsonArray *
 fetch_deals (CrmEntityList  *self,
              guint           offset,
@@ -227,21 +245,18 @@ fetch_deals (CrmEntityList  *self,
              GError        **error)
 {
   guint n = json_array_get_length (self->filtered_rows);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-  CrmFilterQuery query = { .entity = "deal" };
-  JsonArray *page;
+  JsonArray *page = NULL;
 
-  for (guint i = offset; i < n && (limit == 0 || i - offset < limit); i++)
-    g_ptr_array_add (ids, (gpointer) json_object_get_string_member_with_default (
-      json_array_get_object_element (self->filtered_rows, i), "id", ""));
-  g_ptr_array_add (ids, NULL);
   if (out_total != NULL)
     *out_total = n;
-  if (ids->len == 1)
-    return json_array_new ();
-  query.ids = (const char * const *) ids->pdata;
-  /* newest first, as the ids came */
-  page = crm_filter_query (crm_context_get_store (self->context), &query, NULL, error);
+  if (g_hash_table_steal_extended (self->deal_pages, GUINT_TO_POINTER (offset), NULL,
+                                   (gpointer *) &page))
+    return page;
+  page = json_array_new ();
+  /* the list view asks for every row when the model is refilled: a page is read when one
+   * of its rows is shown (show_row), not here */
+  for (guint i = offset; i < n && (limit == 0 || i - offset < limit); i++)
+    json_array_add_object_element (page, json_object_new ());
   return page;
 }
 
@@ -643,7 +658,8 @@ typedef struct {
   char       *path;
   char       *list_id;
   char       *filter;
-  GStrv       contact_ids;
+  char       *ids_of;      /* what ids are: "contact", "company" or "deal" */
+  GStrv       ids;
   char       *template_name;
   gint64      now;
   gboolean    again;
@@ -656,7 +672,8 @@ mail_data_free (MailData *data)
   g_free (data->path);
   g_free (data->list_id);
   g_free (data->filter);
-  g_strfreev (data->contact_ids);
+  g_free (data->ids_of);
+  g_strfreev (data->ids);
   g_free (data->template_name);
   g_clear_pointer (&data->plan, json_object_unref);
   g_free (data);
@@ -672,17 +689,14 @@ mail_plan_in_thread (GTask        *task,
   g_autoptr(CrmStore) reader = NULL;
   GError *error = NULL;
 
-  reader = crm_store_open_reader (data->path, &error);
-  if (reader != NULL && !crm_store_set_memory_limits (reader, 8192, 0, &error))
-    g_clear_object (&reader);
-  if (reader == NULL)
+  if (!ensure_reader (&reader, data->path, &error))
     {
       g_task_return_error (task, error);
       return;
     }
   crm_store_set_now (reader, data->now);
-  data->plan = crm_mailing_plan (reader, data->list_id, data->filter,
-                                 (const char * const *) data->contact_ids, data->template_name,
+  data->plan = crm_mailing_plan (reader, data->list_id, data->filter, data->ids_of,
+                                 (const char * const *) data->ids, data->template_name,
                                  &error);
   if (data->plan == NULL)
     g_task_return_error (task, error);
@@ -764,13 +778,14 @@ mail_planned_cb (GObject      *source,
 }
 
 /* Reads the plan of a mailing to the saved list @list_id, the filter @filter or the
- * contacts @contact_ids (one of them; taken) off the main loop; @outer gets the result. */
+ * rows @ids (contacts, or the contacts of companies or deals: the list's kind) — one of
+ * them; taken — off the main loop; @outer gets the result. */
 static void
 start_mailing (CrmEntityList *self,
                GTask         *outer,
                const char    *list_id,
                char          *filter,
-               GStrv          contact_ids,
+               GStrv          ids,
                const char    *template_name,
                gboolean       again)
 {
@@ -780,7 +795,8 @@ start_mailing (CrmEntityList *self,
   data->path = g_strdup (crm_store_get_path (crm_context_get_store (self->context)));
   data->list_id = g_strdup (list_id);
   data->filter = filter;
-  data->contact_ids = contact_ids;
+  data->ids_of = g_strdup (self->kind);
+  data->ids = ids;
   data->template_name = g_strdup (template_name);
   data->now = crm_context_now (self->context);
   data->again = again;
@@ -837,11 +853,12 @@ crm_entity_list_mail_selected (CrmEntityList       *self,
 
   outer = g_task_new (self, self->cancellable, callback, user_data);
   g_task_set_source_tag (outer, crm_entity_list_mail_all);
-  if (self->context == NULL || is_company (self) ||
-      crm_id_selection_get_n_selected (self->selection) == 0)
+  if (self->context == NULL || crm_id_selection_get_n_selected (self->selection) == 0)
     {
       g_task_return_new_error (outer, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND, "%s",
-                               _("Select the contacts to write to first"));
+                               is_deal (self) ? _("Select the deals whose contacts to write to first")
+                               : is_company (self) ? _("Select the companies whose contacts to write to first")
+                               : _("Select the contacts to write to first"));
       return;
     }
   start_mailing (self, g_steal_pointer (&outer), NULL, NULL,
@@ -923,7 +940,7 @@ present_mail_dialog (CrmEntityList *self,
   guint selected = 0;
 
   if (self->context == NULL ||
-      (self->selecting ? is_company (self) || crm_id_selection_get_n_selected (self->selection) == 0
+      (self->selecting ? crm_id_selection_get_n_selected (self->selection) == 0
                        : !mail_possible (self)))
     return;
   templates = crm_message_template_list (crm_context_get_store (self->context), &error);
@@ -955,9 +972,22 @@ present_mail_dialog (CrmEntityList *self,
     {
       guint n = crm_id_selection_get_n_selected (self->selection);
 
-      /* Translators: the heading of «Write to Selected…», with how many contacts are selected */
-      heading = g_strdup_printf (ngettext ("Write to %lld Selected Contact",
-                                           "Write to %lld Selected Contacts", n), (long long) n);
+      if (is_deal (self))
+        /* Translators: the heading of «Write to Selected…» in a list of deals, with how
+         * many deals are selected */
+        heading = g_strdup_printf (ngettext ("Write to the Contacts of %lld Selected Deal",
+                                             "Write to the Contacts of %lld Selected Deals", n),
+                                   (long long) n);
+      else if (is_company (self))
+        /* Translators: the heading of «Write to Selected…» in the companies list, with how
+         * many companies are selected */
+        heading = g_strdup_printf (ngettext ("Write to the Contacts of %lld Selected Company",
+                                             "Write to the Contacts of %lld Selected Companies", n),
+                                   (long long) n);
+      else
+        /* Translators: the heading of «Write to Selected…», with how many contacts are selected */
+        heading = g_strdup_printf (ngettext ("Write to %lld Selected Contact",
+                                             "Write to %lld Selected Contacts", n), (long long) n);
     }
   else if (self->list_id != NULL)
     /* Translators: the heading of «Write to All…» on a saved list, «Обзвон VIP» */
@@ -968,6 +998,10 @@ present_mail_dialog (CrmEntityList *self,
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                                        heading,
                                                        notice != NULL ? notice :
+                                                       self->selecting && is_company (self) ?
+                                                       _("Each contact of the selected companies (their people and those linked to them) gets one e-mail, however many of them it belongs to; those without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
+                                                       self->selecting && is_deal (self) ?
+                                                       _("Each contact of the selected deals gets one e-mail, however many of them it is in; those without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
                                                        self->selecting ?
                                                        _("Each selected contact gets one e-mail from the template; those without an e-mail, who unsubscribed or who already got this template are skipped. The server sends them after the next sync.") :
                                                        is_company (self) ?
@@ -1110,7 +1144,7 @@ crm_entity_list_set_key (CrmView    *view,
   g_clear_pointer (&self->list_filter, g_free);
   g_clear_pointer (&self->filter, g_free);
   g_clear_pointer (&self->segment_id, g_free);
-  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  set_filtered_rows (self, NULL, NULL);
   self->worker_error = FALSE;
   g_signal_handlers_block_matched (self->filter_entry, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
   gtk_editable_set_text (GTK_EDITABLE (self->filter_entry), "");
@@ -1166,17 +1200,10 @@ segments_in_thread (GTask        *task,
   SegmentsData *data = task_data;
   GError *error = NULL;
 
-  if (data->reader == NULL)
+  if (!ensure_reader (&data->reader, data->path, &error))
     {
-      data->reader = crm_store_open_reader (data->path, &error);
-      /* a small cache and no mapped pages: the app's memory stays small */
-      if (data->reader != NULL && !crm_store_set_memory_limits (data->reader, 8192, 0, &error))
-        g_clear_object (&data->reader);
-      if (data->reader == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
+      g_task_return_error (task, error);
+      return;
     }
   crm_store_set_now (data->reader, data->now);
   data->segments = crm_rfm_segment_names (data->reader, data->kind, &error);
@@ -1267,10 +1294,215 @@ crm_entity_list_is_reading_segments (CrmEntityList *self)
 
 /* ---- a filtered list, off the main loop (S4-1) ---- */
 
+/* In a worker: *@reader, opened on @path when it is not yet, with a small cache and no
+ * mapped pages (the app's memory stays small). */
+static gboolean
+ensure_reader (CrmStore   **reader,
+               const char  *path,
+               GError     **error)
+{
+  if (*reader != NULL)
+    return TRUE;
+  *reader = crm_store_open_reader (path, error);
+  if (*reader != NULL && !crm_store_set_memory_limits (*reader, 8192, 0, error))
+    g_clear_object (reader);
+  return *reader != NULL;
+}
+
+/* The ids of @rows [@offset, @offset + @limit), NULL-terminated. */
+static GStrv
+dup_page_ids (JsonArray *rows,
+              guint      offset,
+              guint      limit)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+  guint n = json_array_get_length (rows);
+
+  for (guint i = offset; i < n && i - offset < limit; i++)
+    g_ptr_array_add (ids, g_strdup (json_object_get_string_member_with_default (
+      json_array_get_object_element (rows, i), "id", "")));
+  g_ptr_array_add (ids, NULL);
+  return (GStrv) g_ptr_array_free (ids, FALSE);
+}
+
+/* In a worker: the deals of @ids in full, newest first (two queries for a page). */
+static JsonArray *
+read_deal_page (CrmStore            *reader,
+                const char * const  *ids,
+                GError             **error)
+{
+  CrmFilterQuery query = { .entity = "deal", .ids = ids };
+
+  return crm_filter_query (reader, &query, NULL, error);
+}
+
+/* @rows (taken; NULL: none read) as the rows of the list: the pages read of the rows before
+ * go, and @first_page (taken, may be NULL) is the first page's deals. */
+static void
+set_filtered_rows (CrmEntityList *self,
+                   JsonArray     *rows,
+                   JsonArray     *first_page)
+{
+  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  self->filtered_rows = rows;
+  self->rows_serial++;
+  g_hash_table_remove_all (self->deal_pages);
+  g_queue_clear (&self->page_queue);
+  if (first_page != NULL)
+    g_hash_table_insert (self->deal_pages, GUINT_TO_POINTER (0), first_page);
+}
+
+/* A list of deals without a filter would list every deal: it asks for one instead. */
+static gboolean
+lacks_deal_filter (CrmEntityList *self)
+{
+  return is_deal (self) && self->filter == NULL;
+}
+
+typedef struct {
+  char       *path;
+  gint64      now;
+  CrmStore   *reader;
+  GStrv       ids;
+  guint       offset;
+  guint       serial;
+  JsonArray  *rows;
+} PageData;
+
+static void
+page_data_free (PageData *data)
+{
+  g_free (data->path);
+  g_clear_object (&data->reader);
+  g_strfreev (data->ids);
+  g_clear_pointer (&data->rows, json_array_unref);
+  g_free (data);
+}
+
+static void
+page_in_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  PageData *data = task_data;
+  GError *error = NULL;
+
+  if (!ensure_reader (&data->reader, data->path, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  crm_store_set_now (data->reader, data->now);
+  data->rows = read_deal_page (data->reader, (const char * const *) data->ids, &error);
+  if (data->rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void start_page     (CrmEntityList *self);
+static void update_spinner (CrmEntityList *self);
+
+/* Pages read and not shown (the list scrolled on) are kept at most this many. */
+#define MAX_WAITING_PAGES 8
+
+static void
+page_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  CrmEntityList *self = CRM_ENTITY_LIST (source);
+  PageData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  self->page_running = FALSE;
+  if (self->page_reader == NULL)
+    self->page_reader = g_steal_pointer (&data->reader);
+  if (self->disposed)
+    return;
+  if (data->serial == self->rows_serial)
+    {
+      if (!g_task_propagate_boolean (G_TASK (result), &error))
+        /* the page stays blank; scrolling back to it tries again */
+        crm_widget_show_read_error (GTK_WIDGET (self), _("Could not read the list's deals"),
+                                    error);
+      else
+        {
+          if (g_hash_table_size (self->deal_pages) >= MAX_WAITING_PAGES)
+            g_hash_table_remove_all (self->deal_pages);
+          g_hash_table_replace (self->deal_pages, GUINT_TO_POINTER (data->offset),
+                                g_steal_pointer (&data->rows));
+          /* the model forgets the placeholders and asks again: fetch_deals has them now */
+          crm_paged_model_refresh_page (self->model, data->offset);
+        }
+    }
+  start_page (self);
+  update_spinner (self);
+}
+
+static void
+start_page (CrmEntityList *self)
+{
+  CrmStore *store;
+  PageData *data;
+  GTask *task;
+
+  if (self->page_running || self->disposed || self->context == NULL ||
+      self->filtered_rows == NULL || g_queue_is_empty (&self->page_queue))
+    return;
+  store = crm_context_get_store (self->context);
+  if (self->page_reader != NULL &&
+      g_strcmp0 (crm_store_get_path (self->page_reader), crm_store_get_path (store)) != 0)
+    g_clear_object (&self->page_reader);
+
+  data = g_new0 (PageData, 1);
+  data->path = g_strdup (crm_store_get_path (store));
+  data->now = crm_context_now (self->context);
+  data->reader = g_steal_pointer (&self->page_reader);
+  data->offset = GPOINTER_TO_UINT (g_queue_pop_head (&self->page_queue));
+  data->serial = self->rows_serial;
+  data->ids = dup_page_ids (self->filtered_rows, data->offset,
+                            crm_paged_model_get_page_size (self->model));
+
+  self->page_running = TRUE;
+  self->page_offset = data->offset;
+  task = g_task_new (self, NULL, page_done_cb, NULL);
+  g_task_set_source_tag (task, start_page);
+  g_task_set_task_data (task, data, (GDestroyNotify) page_data_free);
+  g_task_run_in_thread (task, page_in_thread);
+  g_object_unref (task);
+}
+
+static gboolean
+spinner_idle_cb (gpointer user_data)
+{
+  CrmEntityList *self = user_data;
+
+  if (!self->disposed)
+    update_spinner (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The list shows a row of the page at @offset, not read yet: read it (once). */
+static void
+ask_page (CrmEntityList *self,
+          guint          offset)
+{
+  if ((self->page_running && self->page_offset == offset) ||
+      g_queue_find (&self->page_queue, GUINT_TO_POINTER (offset)) != NULL)
+    return;
+  g_queue_push_tail (&self->page_queue, GUINT_TO_POINTER (offset));
+  start_page (self);
+  /* called while the list reads its model: the spinner turns on the next turn of the loop */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, spinner_idle_cb, g_object_ref (self),
+                   g_object_unref);
+}
+
 static void
 update_spinner (CrmEntityList *self)
 {
-  gboolean busy = self->filter_running || self->mailings_running > 0;
+  gboolean busy = self->filter_running || self->mailings_running > 0 || self->page_running;
 
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
@@ -1359,10 +1591,13 @@ show_rows (CrmEntityList *self)
       gboolean searching = self->context != NULL && crm_context_get_search (self->context) != NULL;
 
       adw_status_page_set_title (self->empty_page,
-                                 searching || is_filtered (self) ? _("Nothing Found")
+                                 lacks_deal_filter (self) ? _("Type a Filter")
+                                 : searching || is_filtered (self) ? _("Nothing Found")
                                  : is_company (self) ? _("No Companies") : _("No Contacts"));
       adw_status_page_set_description (self->empty_page,
-                                       searching && is_deal (self)
+                                       lacks_deal_filter (self)
+                                       ? _("A list of deals shows the deals its filter matches, not every deal; type the filter above")
+                                       : searching && is_deal (self)
                                        ? _("In a list of deals, type the first letters of the title")
                                        : is_deal (self)
                                        ? _("No deal matches the list's filter now; change the filter")
@@ -1384,8 +1619,10 @@ typedef struct {
   char       *segment;
   char       *surname;
   gint64      now;
+  guint       page_size;
   CrmStore   *reader;
   JsonArray  *rows;
+  JsonArray  *first_page;  /* a list of deals: the deals of its first page */
 } FilterData;
 
 static void
@@ -1398,6 +1635,7 @@ filter_data_free (FilterData *data)
   g_free (data->surname);
   g_clear_object (&data->reader);
   g_clear_pointer (&data->rows, json_array_unref);
+  g_clear_pointer (&data->first_page, json_array_unref);
   g_free (data);
 }
 
@@ -1418,21 +1656,24 @@ filter_in_thread (GTask        *task,
   };
   GError *error = NULL;
 
-  if (data->reader == NULL)
+  if (!ensure_reader (&data->reader, data->path, &error))
     {
-      data->reader = crm_store_open_reader (data->path, &error);
-      if (data->reader != NULL && !crm_store_set_memory_limits (data->reader, 8192, 0, &error))
-        g_clear_object (&data->reader);
-      if (data->reader == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
+      g_task_return_error (task, error);
+      return;
     }
   if (g_task_return_error_if_cancelled (task))
     return;
   crm_store_set_now (data->reader, data->now);
   data->rows = crm_filter_query (data->reader, &query, NULL, &error);
+  if (data->rows != NULL && query.ids_only)
+    {
+      /* the first screen comes with the ids: the list shows it without a wait */
+      g_auto(GStrv) ids = dup_page_ids (data->rows, 0, data->page_size);
+
+      data->first_page = read_deal_page (data->reader, (const char * const *) ids, &error);
+      if (data->first_page == NULL)
+        g_clear_pointer (&data->rows, json_array_unref);
+    }
   if (data->rows == NULL)
     g_task_return_error (task, error);
   else
@@ -1462,22 +1703,23 @@ filter_done_cb (GObject      *source,
       return;
     }
   update_spinner (self);
-  if (!is_filtered (self))
-    return;   /* the whole view was chosen meanwhile; it shows without a worker */
-  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  /* the whole view was chosen meanwhile, which shows without a worker, or the filter of
+   * a list of deals was cleared */
+  if (!is_filtered (self) || lacks_deal_filter (self))
+    return;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       /* a saved list that no longer works says why where its filter is */
       set_filter_error (self, error->message);
       self->worker_error = TRUE;
-      self->filtered_rows = json_array_new ();
+      set_filtered_rows (self, json_array_new (), NULL);
     }
   else
     {
       if (self->worker_error)
         set_filter_error (self, NULL);
       self->worker_error = FALSE;
-      self->filtered_rows = g_steal_pointer (&data->rows);
+      set_filtered_rows (self, g_steal_pointer (&data->rows), g_steal_pointer (&data->first_page));
     }
   show_rows (self);
 }
@@ -1510,6 +1752,7 @@ start_filter (CrmEntityList *self)
   data->segment = g_strdup (self->segment_id);
   data->surname = g_strdup (crm_context_get_search (self->context));
   data->now = crm_context_now (self->context);
+  data->page_size = crm_paged_model_get_page_size (self->model);
   data->reader = g_steal_pointer (&self->filter_reader);
 
   self->filter_running = TRUE;
@@ -1528,6 +1771,7 @@ crm_entity_list_is_loading (CrmEntityList *self)
 {
   g_return_val_if_fail (CRM_IS_ENTITY_LIST (self), FALSE);
   return self->filter_running || self->filter_pending || self->mailings_running > 0 ||
+         self->page_running || !g_queue_is_empty (&self->page_queue) ||
          self->filter_timeout_id != 0 || crm_view_is_reload_queued (CRM_VIEW (self));
 }
 
@@ -1557,6 +1801,13 @@ crm_entity_list_reload (CrmView *view)
     crm_view_set_title (view, view_title (self));
   gtk_widget_set_visible (self->sort_bar, is_company (self) && !is_filtered (self));
 
+  if (self->context != NULL && lacks_deal_filter (self))
+    {
+      /* never every deal of the account: the empty page asks for a filter */
+      set_filtered_rows (self, json_array_new (), NULL);
+      show_rows (self);
+      return;
+    }
   if (self->context != NULL && is_filtered (self))
     {
       /* the rows shown stay until the new ones are read; a list not read yet spins */
@@ -1569,7 +1820,7 @@ crm_entity_list_reload (CrmView *view)
       start_filter (self);
       return;
     }
-  g_clear_pointer (&self->filtered_rows, json_array_unref);
+  set_filtered_rows (self, NULL, NULL);
   show_rows (self);
 }
 
@@ -1611,6 +1862,14 @@ show_row (CrmEntityList *self,
   if (record != NULL)
     crm_list_row_set_record (CRM_LIST_ROW (gtk_list_item_get_child (item)), self->kind, record,
                              segment);
+  /* a deal of a page not read yet: its page is read, off the main loop */
+  if (record != NULL && id == NULL && is_deal (self) && self->filtered_rows != NULL &&
+      gtk_list_item_get_position (item) < json_array_get_length (self->filtered_rows))
+    {
+      guint page_size = crm_paged_model_get_page_size (self->model);
+
+      ask_page (self, gtk_list_item_get_position (item) / page_size * page_size);
+    }
   show_check (self, item);
 }
 
@@ -1675,7 +1934,10 @@ update_selection_bar (CrmEntityList *self)
   /* Translators: how many rows are selected in the contacts or companies list, «Выбрано: 3» */
   text = g_strdup_printf (ngettext ("%lld selected", "%lld selected", n), (long long) n);
   gtk_label_set_label (self->selection_label, text);
-  gtk_widget_set_visible (self->mail_selected_button, !is_company (self));
+  gtk_widget_set_tooltip_text (self->mail_selected_button,
+                               is_deal (self) ? _("One e-mail from a template to each contact of the selected deals")
+                               : is_company (self) ? _("One e-mail from a template to each contact of the selected companies")
+                               : _("One e-mail from a template to each selected contact"));
   gtk_widget_set_visible (self->deals_selected_button, is_company (self));
   gtk_widget_set_sensitive (self->mail_selected_button, n > 0 && self->mailings_running == 0);
   gtk_widget_set_sensitive (self->deals_selected_button, n > 0);
@@ -1969,6 +2231,9 @@ crm_entity_list_finalize (GObject *object)
   g_clear_pointer (&self->bound_items, g_hash_table_unref);
   g_clear_object (&self->reader);
   g_clear_pointer (&self->filtered_rows, json_array_unref);
+  g_clear_pointer (&self->deal_pages, g_hash_table_unref);
+  g_queue_clear (&self->page_queue);
+  g_clear_object (&self->page_reader);
   g_clear_object (&self->filter_reader);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (crm_entity_list_parent_class)->finalize (object);
@@ -2007,8 +2272,7 @@ crm_entity_list_set_property (GObject      *object,
       self->kind = g_value_dup_string (value);
       gtk_widget_set_visible (self->sort_bar, is_company (self));
       crm_view_set_title (CRM_VIEW (self), view_title (self));
-      /* a list of deals has neither RFM segments nor anything to do with a selection */
-      gtk_widget_set_visible (GTK_WIDGET (self->select_button), !is_deal (self));
+      /* a list of deals has no RFM segments; its selection is written to (S4-2) */
       if (is_deal (self))
         gtk_entry_set_placeholder_text (self->filter_entry,
           /* Translators: an example of the filter language over deals; keep its English
@@ -2093,6 +2357,8 @@ crm_entity_list_init (CrmEntityList *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->bound_items = g_hash_table_new (NULL, NULL);
+  self->deal_pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) json_array_unref);
+  g_queue_init (&self->page_queue);
   self->cancellable = g_cancellable_new ();
   /* The model lives as long as the view; it reads through self without a reference. */
   self->model = crm_paged_model_new (fetch_rows, self, NULL);

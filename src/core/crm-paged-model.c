@@ -260,6 +260,27 @@ crm_paged_model_reload (CrmPagedModel  *self,
   return rows != NULL;
 }
 
+void
+crm_paged_model_refresh_page (CrmPagedModel *self,
+                              guint          position)
+{
+  guint page;
+  guint start;
+  GList *link;
+
+  g_return_if_fail (CRM_IS_PAGED_MODEL (self));
+
+  page = position / self->page_size;
+  start = page * self->page_size;
+  g_hash_table_remove (self->pages, GUINT_TO_POINTER (page));
+  if ((link = g_queue_find (&self->lru, GUINT_TO_POINTER (page))) != NULL)
+    g_queue_delete_link (&self->lru, link);
+  if (start < self->n_items)
+    g_list_model_items_changed (G_LIST_MODEL (self), start,
+                                MIN (self->page_size, self->n_items - start),
+                                MIN (self->page_size, self->n_items - start));
+}
+
 guint
 crm_paged_model_get_total (CrmPagedModel *self)
 {

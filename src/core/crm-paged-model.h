@@ -34,6 +34,11 @@ guint          crm_paged_model_get_page_size  (CrmPagedModel *self);
  * whole list). FALSE with @error when the query failed; the model is then empty. */
 gboolean       crm_paged_model_reload         (CrmPagedModel  *self,
                                                GError        **error);
+/* Forgets the cached page that holds @position and announces its rows changed, so a view
+ * reads them again: for a fetch that answered placeholders (rows without "id") while it
+ * reads the page elsewhere, off the main loop. The count stays as it is. */
+void           crm_paged_model_refresh_page   (CrmPagedModel *self,
+                                               guint          position);
 /* The number of rows of the last count (what g_list_model_get_n_items returns). */
 guint          crm_paged_model_get_total      (CrmPagedModel *self);
 /* How many pages were fetched since creation, and how many are cached now (tests and
