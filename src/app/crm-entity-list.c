@@ -795,7 +795,7 @@ start_mailing (CrmEntityList *self,
   data->path = g_strdup (crm_store_get_path (crm_context_get_store (self->context)));
   data->list_id = g_strdup (list_id);
   data->filter = filter;
-  data->ids_of = g_strdup (self->kind);
+  data->ids_of = ids != NULL ? g_strdup (self->kind) : NULL;
   data->ids = ids;
   data->template_name = g_strdup (template_name);
   data->now = crm_context_now (self->context);
