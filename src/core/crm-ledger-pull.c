@@ -56,25 +56,21 @@ crm_ledger_op_at (CrmStore  *store,
   return TRUE;
 }
 
-gboolean
-crm_ledger_read (CrmStore          *store,
-                 gint64             since,
-                 guint              limit,
-                 CrmLedgerRowFunc   func,
-                 gpointer           data,
-                 GError           **error)
+#define ROW_COLUMNS \
+  "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule," \
+  " c.actor, COALESCE (s.base, c.seq - 1), c.stamp FROM changelog c" \
+  " LEFT JOIN server_op s ON s.seq = c.seq "
+
+/* Calls @func for each row of @stmt (ROW_COLUMNS), then resets it. */
+static gboolean
+read_rows (CrmStore          *store,
+           sqlite3_stmt      *stmt,
+           CrmLedgerRowFunc   func,
+           gpointer           data,
+           GError           **error)
 {
-  sqlite3_stmt *stmt;
   int rc;
 
-  stmt = _crm_store_prepare (store,
-    "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule,"
-    " c.actor, COALESCE (s.base, c.seq - 1), c.stamp FROM changelog c"
-    " LEFT JOIN server_op s ON s.seq = c.seq WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, since);
-  sqlite3_bind_int64 (stmt, 2, limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       CrmLedgerRow row = {
@@ -101,6 +97,57 @@ crm_ledger_read (CrmStore          *store,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+crm_ledger_read (CrmStore          *store,
+                 gint64             since,
+                 guint              limit,
+                 CrmLedgerRowFunc   func,
+                 gpointer           data,
+                 GError           **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    ROW_COLUMNS "WHERE c.seq > ?1 ORDER BY c.seq LIMIT ?2", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, since);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  return read_rows (store, stmt, func, data, error);
+}
+
+gboolean
+crm_ledger_read_deal (CrmStore          *store,
+                      const char        *deal_id,
+                      gint64             before,
+                      CrmLedgerRowFunc   func,
+                      gpointer           data,
+                      GError           **error)
+{
+  /* the deal's dependents as crm-visibility.c lists them (a task's notes and attachments
+   * too); each through the changelog's entity_id index */
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "WITH task_of (id) AS (SELECT id FROM task WHERE deal = ?1),"
+    " part (id) AS (SELECT ?1 UNION ALL SELECT id FROM task_of"
+    "  UNION ALL SELECT id FROM message WHERE deal = ?1"
+    "  UNION ALL SELECT id FROM call WHERE deal = ?1"
+    "  UNION ALL SELECT id FROM deal_tag WHERE deal = ?1"
+    "  UNION ALL SELECT id FROM deal_contact WHERE deal = ?1"
+    "  UNION ALL SELECT id FROM notification WHERE deal = ?1"
+    "  UNION ALL SELECT id FROM approval WHERE entity = 'deal' AND entity_id = ?1"
+    "  UNION ALL SELECT id FROM note WHERE (entity = 'deal' AND entity_id = ?1)"
+    "   OR (entity = 'task' AND entity_id IN (SELECT id FROM task_of))"
+    "  UNION ALL SELECT id FROM attachment WHERE (entity = 'deal' AND entity_id = ?1)"
+    "   OR (entity = 'task' AND entity_id IN (SELECT id FROM task_of)))"
+    ROW_COLUMNS "WHERE c.entity_id IN (SELECT id FROM part) AND c.seq < ?2 ORDER BY c.seq",
+    error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, deal_id);
+  sqlite3_bind_int64 (stmt, 2, before);
+  return read_rows (store, stmt, func, data, error);
 }
 
 /* --- the account's users, clock and size ------------------------------------------------------ */

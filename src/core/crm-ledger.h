@@ -121,6 +121,16 @@ gboolean   crm_ledger_read          (CrmStore             *store,
                                      gpointer              data,
                                      GError              **error);
 
+/* Calls @func for every op before @before of the deal @deal_id and of its dependents as
+ * the replica holds them now (crm-visibility.h), in sequence order: the whole of a deal
+ * for a device that did not see it until now. */
+gboolean   crm_ledger_read_deal     (CrmStore             *store,
+                                     const char           *deal_id,
+                                     gint64                before,
+                                     CrmLedgerRowFunc      func,
+                                     gpointer              data,
+                                     GError              **error);
+
 /* Gives every deal without a number the next one of the account (its own transaction). */
 gboolean   crm_ledger_number_deals  (CrmStore             *store,
                                      GError              **error);

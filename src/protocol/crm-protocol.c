@@ -738,6 +738,7 @@ crm_pull_page_new (void)
 
   page->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   page->bases = g_array_new (FALSE, FALSE, sizeof (gint64));
+  page->forget = g_ptr_array_new_with_free_func (g_free);
   return page;
 }
 
@@ -749,6 +750,7 @@ crm_pull_page_free (CrmPullPage *page)
   g_ptr_array_unref (page->ops);
   g_array_unref (page->bases);
   g_clear_pointer (&page->pending, json_array_unref);
+  g_ptr_array_unref (page->forget);
   g_free (page);
 }
 
@@ -775,6 +777,14 @@ crm_pull_page_to_json (const CrmPullPage *page)
   json_object_set_int_member (object, "head", page->head);
   if (page->pending != NULL && json_array_get_length (page->pending) > 0)
     json_object_set_array_member (object, "withdraw_pending", json_array_ref (page->pending));
+  if (page->forget->len > 0)
+    {
+      JsonArray *forget = json_array_sized_new (page->forget->len);
+
+      for (guint i = 0; i < page->forget->len; i++)
+        json_array_add_string_element (forget, page->forget->pdata[i]);
+      json_object_set_array_member (object, "forget", forget);
+    }
   crm_protocol_set_hlc (object, page->hlc);
   json_node_take_object (node, object);
   return node;
@@ -902,6 +912,19 @@ crm_pull_text_finish_pending (GString    *out,
                               JsonArray  *pending,
                               gsize      *out_length)
 {
+  return crm_pull_text_finish_forget (out, next, more, head, hlc, pending, NULL, out_length);
+}
+
+char *
+crm_pull_text_finish_forget (GString    *out,
+                             gint64      next,
+                             gboolean    more,
+                             gint64      head,
+                             guint64     hlc,
+                             JsonArray  *pending,
+                             GPtrArray  *forget,
+                             gsize      *out_length)
+{
   g_string_append_printf (out, "],\"next\":%" G_GINT64_FORMAT ",\"more\":%s,\"head\":%"
                           G_GINT64_FORMAT, next, more ? "true" : "false", head);
   if (pending != NULL && json_array_get_length (pending) > 0)
@@ -911,6 +934,13 @@ crm_pull_text_finish_pending (GString    *out,
 
       g_string_append (out, ",\"withdraw_pending\":");
       g_string_append (out, text);
+    }
+  for (guint i = 0; forget != NULL && i < forget->len; i++)
+    {
+      g_string_append (out, i == 0 ? ",\"forget\":[" : ",");
+      append_json_string (out, forget->pdata[i]);
+      if (i + 1 == forget->len)
+        g_string_append_c (out, ']');
     }
   if (hlc != 0)
     g_string_append_printf (out, ",\"hlc\":\"%016" G_GINT64_MODIFIER "x\"", hlc);
@@ -974,6 +1004,25 @@ crm_pull_page_parse (GBytes  *body,
         }
       if (pending != NULL)
         page->pending = json_array_ref (pending);
+    }
+  if (local_error == NULL && object != NULL && json_object_has_member (object, "forget"))
+    {
+      JsonArray *forget = get_array (object, "forget", &local_error);
+
+      for (guint i = 0; forget != NULL && i < json_array_get_length (forget); i++)
+        {
+          JsonNode *item = json_array_get_element (forget, i);
+          const char *id = JSON_NODE_HOLDS_VALUE (item) &&
+                           json_node_get_value_type (item) == G_TYPE_STRING
+                           ? json_node_get_string (item) : NULL;
+
+          if (id == NULL || !crm_uuid_is_valid (id))
+            {
+              invalid (&local_error, _("“forget” item %u must be a deal's id"), i);
+              break;
+            }
+          g_ptr_array_add (page->forget, g_strdup (id));
+        }
     }
   if (local_error != NULL)
     {

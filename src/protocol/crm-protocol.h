@@ -15,7 +15,9 @@
  *   GET  /api/v1/sync/pull?since=SEQ&since_op=OP&limit=N
  *                               → {"ops":[op + "seq","base","stamp"…], "next", "more", "head",
  *                                  "hlc", "withdraw_pending" (optional, the last page:
- *                                  [{"op","deal","stage","effects"}…])}
+ *                                  [{"op","deal","stage","effects"}…]), "forget"
+ *                                  (optional: ids of deals the puller no longer sees,
+ *                                  to remove from its replica without an op)}
  *                               since_op (optional): the id of the op the device pulled as
  *                               SEQ; when the server numbers another op (or none) SEQ, it
  *                               lost ops it had acknowledged: 410 server-restored with
@@ -280,6 +282,8 @@ typedef struct {
                         * overridden changes whose rule effects the server has yet to
                         * withdraw (it could not write: crm_ledger_pending_withdrawals()),
                         * each {"op", "deal", "stage", "effects"} */
+  GPtrArray *forget;   /* char*: deals the puller no longer sees (crm-visibility.h),
+                        * removed from its replica before the page's ops are merged */
 } CrmPullPage;
 
 CrmPullPage       *crm_pull_page_new             (void);
@@ -329,6 +333,15 @@ char              *crm_pull_text_finish_pending  (GString    *out,
                                                   gint64      head,
                                                   guint64     hlc,
                                                   JsonArray  *pending,
+                                                  gsize      *out_length);
+/* The same with "forget": @forget (char*: deal ids; NULL or empty: left out). */
+char              *crm_pull_text_finish_forget   (GString    *out,
+                                                  gint64      next,
+                                                  gboolean    more,
+                                                  gint64      head,
+                                                  guint64     hlc,
+                                                  JsonArray  *pending,
+                                                  GPtrArray  *forget,
                                                   gsize      *out_length);
 CrmPullPage       *crm_pull_page_parse           (GBytes     *body,
                                                   GError    **error);

@@ -903,8 +903,8 @@ backend_snapshot_async (CrmServerStorage    *storage,
   if (store == NULL)
     g_task_report_error (self, callback, user_data, NULL, g_steal_pointer (&error));
   else
-    crm_server_replica_snapshot_async (self, store, path, cache, user->account_id, cancellable,
-                                       callback, user_data);
+    crm_server_replica_snapshot_async (self, store, path, cache, user->account_id,
+                                       user->crm_user, cancellable, callback, user_data);
 }
 
 static CrmServerSnapshot *
@@ -933,7 +933,7 @@ prepare_snapshot (CrmServerBackend *self,
     }
   path = CLASS (self)->replica_file (self, account_id);
   cache = CLASS (self)->snapshot_folder (self);
-  crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
+  crm_server_snapshot_make_async (path, cache, account_id, NULL, crm_ledger_head (store),
                                   CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
 }
 

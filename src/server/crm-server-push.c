@@ -14,6 +14,7 @@
 #include "crm-rules.h"
 #include "crm-setup.h"
 #include "crm-time.h"
+#include "crm-visibility.h"
 
 typedef struct {
   const CrmServerUser  *user;
@@ -81,21 +82,95 @@ crm_server_replica_push (CrmStore             *store,
 }
 
 typedef struct {
-  GString *out;
-  gint64   next;   /* the cursor after the page: its last op's sequence */
+  GString       *out;
+  gint64         next;      /* the cursor after the page: its last op's sequence */
+  guint          sent;
+  CrmStore      *store;
+  CrmVisibility *visibility;
+  const char    *actor;
+  gint64         since;
+  GHashTable    *whole;     /* deals sent whole on this page */
+  GPtrArray     *forget;    /* deals the puller no longer sees */
+  gboolean       rights;    /* what the puller sees changed: a fresh copy is needed */
+  GError        *error;
 } Page;
 
+static void
+add_op (const CrmLedgerRow *row,
+        gpointer            data)
+{
+  Page *page = data;
+
+  /* each op's stored fields go in as they are, without being parsed and generated again */
+  crm_pull_text_add_stamped_op (page->out, row->seq, row->op_id, row->hlc, row->device,
+                                row->entity, row->entity_id, row->fields, row->cause,
+                                row->rule, row->actor, row->base, row->stamp);
+  page->sent++;
+}
+
+/* Whether the change of a user's role or group, or of a role, in @row may change which
+ * deals the puller sees. */
+static gboolean
+concerns_puller (Page               *page,
+                 const CrmLedgerRow *row)
+{
+  if (g_strcmp0 (row->entity, "user") == 0 && g_strcmp0 (row->entity_id, page->actor) == 0)
+    return TRUE;
+  if (crm_visibility_sees_all (page->visibility))
+    return FALSE;
+  /* a restricted puller: a role, or a colleague who has deals or is in their group */
+  return g_strcmp0 (row->entity, "user") != 0 ||
+         crm_visibility_user_matters (page->visibility, page->store, row->entity_id);
+}
+
+/* The filter of a pull for a puller who does not see every deal (crm-visibility.h): an op
+ * of a deal they do not see, or of its dependents, is left out; the op that moved a deal
+ * to them comes after the deal's whole history before this pull; one that moved it away
+ * lists it to forget. */
 static void
 add_row (const CrmLedgerRow *row,
          gpointer            data)
 {
   Page *page = data;
+  g_autofree char *deal = NULL;
+  gboolean moved = FALSE, rights = FALSE;
 
   page->next = row->seq;
-  /* each op's stored fields go in as they are, without being parsed and generated again */
-  crm_pull_text_add_stamped_op (page->out, row->seq, row->op_id, row->hlc, row->device,
-                                row->entity, row->entity_id, row->fields, row->cause,
-                                row->rule, row->actor, row->base, row->stamp);
+  if (page->error != NULL || page->rights)
+    return;
+  if (page->visibility == NULL)
+    {
+      add_op (row, page);
+      return;
+    }
+  crm_visibility_op_changes (row->entity, row->fields, &moved, &rights);
+  /* a device that had nothing (since 0) is given what its user sees now anyway */
+  if (rights && page->since > 0 && concerns_puller (page, row))
+    {
+      page->rights = TRUE;
+      return;
+    }
+  if (crm_visibility_sees_all (page->visibility))
+    {
+      add_op (row, page);
+      return;
+    }
+  deal = crm_visibility_deal_of (page->store, row->entity, row->entity_id);
+  if (deal == NULL)
+    add_op (row, page);
+  else if (!crm_visibility_sees_deal (page->visibility, page->store, deal))
+    {
+      if (moved && page->since > 0)
+        g_ptr_array_add (page->forget, g_steal_pointer (&deal));
+    }
+  else
+    {
+      /* ops after the cursor come on this page or the next; those before it, which the
+       * device was not given, come now */
+      if (moved && page->since > 0 && g_hash_table_add (page->whole, g_strdup (deal)))
+        crm_ledger_read_deal (page->store, deal, page->since + 1, add_op, page, &page->error);
+      add_op (row, page);
+    }
 }
 
 char *
@@ -108,9 +183,12 @@ crm_server_replica_pull (CrmStore    *store,
                          GError     **error)
 {
   g_autoptr(JsonArray) pending = NULL;
+  g_autoptr(CrmVisibility) visibility = NULL;
+  g_autoptr(GHashTable) whole = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) forget = g_ptr_array_new_with_free_func (g_free);
   gint64 horizon = crm_ledger_horizon (store);
   gint64 head = crm_ledger_head (store);
-  Page page = { NULL, since };
+  Page page = { NULL, since, 0, store, NULL, actor, since, whole, forget, FALSE, NULL };
 
   if (since < horizon || since > head)
     {
@@ -122,10 +200,32 @@ crm_server_replica_pull (CrmStore    *store,
                        "server restored from a backup?); it needs a fresh copy of the account"));
       return NULL;
     }
+  /* an account's own server user (no actor) and a user who sees every deal are given
+   * every op, but the latter still learns when what they see changed */
+  if (actor != NULL)
+    visibility = crm_visibility_new (store, actor);
+  page.visibility = visibility;
   page.out = crm_pull_text_new ();
-  if (!crm_ledger_read (store, since, limit, add_row, &page, error))
+  /* a page whose ops were all left out is followed by the next, so that a page the device
+   * gets is never empty while more is coming */
+  do
+    {
+      if (!crm_ledger_read (store, page.next, limit, add_row, &page, error))
+        {
+          g_string_free (page.out, TRUE);
+          return NULL;
+        }
+    }
+  while (page.sent == 0 && page.error == NULL && !page.rights && page.next < head);
+  if (page.error != NULL || page.rights)
     {
       g_string_free (page.out, TRUE);
+      if (page.error != NULL)
+        g_propagate_error (error, page.error);
+      else
+        g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SNAPSHOT_REQUIRED,
+                     _("Which deals you may see in this account has changed (a role or a "
+                       "group); this device needs a fresh copy of the account"));
       return NULL;
     }
   /* the last page tells the puller which of their changes that did not hold still have
@@ -139,8 +239,8 @@ crm_server_replica_pull (CrmStore    *store,
       if (pending == NULL)
         g_message ("Could not read the pending withdrawals: %s", local_error->message);
     }
-  return crm_pull_text_finish_pending (page.out, page.next, page.next < head, head, hlc, pending,
-                                       out_length);
+  return crm_pull_text_finish_forget (page.out, page.next, page.next < head, head, hlc, pending,
+                                      forget, out_length);
 }
 
 gboolean
@@ -367,13 +467,17 @@ crm_server_replica_snapshot_async (gpointer             source_object,
                                    const char          *path,
                                    const char          *cache,
                                    const char          *account_id,
+                                   const char          *actor,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
   GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+  CrmVisibility *filter = actor != NULL ? crm_visibility_new (store, actor) : NULL;
 
-  crm_server_snapshot_make_async (path, cache, account_id, crm_ledger_head (store),
+  if (filter != NULL && crm_visibility_sees_all (filter))
+    g_clear_pointer (&filter, crm_visibility_free);
+  crm_server_snapshot_make_async (path, cache, account_id, filter, crm_ledger_head (store),
                                   CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
                                   cancellable, snapshot_done, task);
 }

@@ -103,12 +103,14 @@ gboolean      crm_server_replica_tick         (CrmStore             *store,
                                                GError              **error);
 
 /* CrmServerStorage.snapshot_async/finish for the replica file @path (@cache: the folder
- * of made snapshots). */
+ * of made snapshots), for the user @actor (their `user` entity; NULL: the whole account):
+ * only the deals they see (crm-visibility.h). */
 void          crm_server_replica_snapshot_async  (gpointer             source_object,
                                                   CrmStore            *store,
                                                   const char          *path,
                                                   const char          *cache,
                                                   const char          *account_id,
+                                                  const char          *actor,
                                                   GCancellable        *cancellable,
                                                   GAsyncReadyCallback  callback,
                                                   gpointer             user_data);

@@ -31,6 +31,7 @@
 
 #include "crm-server-snapshot.h"
 #include "crm-replica-file.h"
+#include "crm-visibility.h"
 
 #define SUFFIX        ".db.zst"
 #define ZSTD_LEVEL    1
@@ -48,6 +49,7 @@ typedef struct {
   GPtrArray *waiters;        /* GTask*: requests waiting for this snapshot */
   gboolean   running;
   gboolean   background;     /* started as a background refresh: it holds that turn */
+  CrmVisibility *filter;     /* NULL: the whole account; else only what its user sees */
 } Job;
 
 /* key → Job*: the snapshot being made (or queued) per account; main thread only */
@@ -64,6 +66,7 @@ job_free (Job *job)
   g_free (job->cache_dir);
   g_free (job->name);
   g_ptr_array_unref (job->waiters);
+  crm_visibility_free (job->filter);
   g_free (job);
 }
 
@@ -295,6 +298,19 @@ make_in_thread (GTask        *task,
     }
   g_debug ("Snapshot of %s at %" G_GINT64_FORMAT " copied in %.2f s", job->name, seq,
            (g_get_monotonic_time () - start) / 1e6);
+  if (job->filter != NULL)
+    {
+      guint removed = 0;
+
+      if (!crm_visibility_filter_file (job->filter, copy, &removed, &error))
+        {
+          g_unlink (copy);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_debug ("Snapshot of %s at %" G_GINT64_FORMAT ": %u deals its user may not see left "
+               "out in %.2f s", job->name, seq, removed, (g_get_monotonic_time () - start) / 1e6);
+    }
   final = cached_path (job->cache_dir, job->name, seq);
   if (g_file_test (final, G_FILE_TEST_EXISTS))
     {
@@ -389,9 +405,10 @@ start_job (Job          *job,
 }
 
 static Job *
-lookup_job (const char *replica_path,
-            const char *cache_dir,
-            const char *name)
+lookup_job (const char    *replica_path,
+            const char    *cache_dir,
+            const char    *name,
+            CrmVisibility *filter)
 {
   g_autofree char *key = g_build_filename (cache_dir, name, NULL);
   Job *job;
@@ -407,18 +424,22 @@ lookup_job (const char *replica_path,
       job->cache_dir = g_strdup (cache_dir);
       job->name = g_strdup (name);
       job->waiters = g_ptr_array_new ();
+      /* the name says whose: another request under it sees the same deals */
+      job->filter = g_steal_pointer (&filter);
       g_hash_table_insert (jobs, job->key, job);
     }
+  crm_visibility_free (filter);
   return job;
 }
 
 /* Queues a background refresh of @name unless one is made or queued already. */
 static void
-refresh_in_background (const char *replica_path,
-                       const char *cache_dir,
-                       const char *name)
+refresh_in_background (const char    *replica_path,
+                       const char    *cache_dir,
+                       const char    *name,
+                       CrmVisibility *filter)
 {
-  Job *job = lookup_job (replica_path, cache_dir, name);
+  Job *job = lookup_job (replica_path, cache_dir, name, filter);
 
   if (job->running || g_queue_find (&background, job) != NULL)
     return;
@@ -429,7 +450,8 @@ refresh_in_background (const char *replica_path,
 void
 crm_server_snapshot_make_async (const char          *replica_path,
                                 const char          *cache_dir,
-                                const char          *name,
+                                const char          *account,
+                                CrmVisibility       *filter,
                                 gint64               head,
                                 guint                max_age,
                                 gint64               max_lag,
@@ -439,6 +461,9 @@ crm_server_snapshot_make_async (const char          *replica_path,
 {
   g_autoptr(GTask) task = callback != NULL ? g_task_new (NULL, cancellable, callback, user_data)
                                            : NULL;
+  /* a filtered snapshot is kept under the account and what its user sees */
+  g_autofree char *name = filter != NULL
+    ? g_strdup_printf ("%s-v%.16s", account, crm_visibility_key (filter)) : g_strdup (account);
   g_autoptr(CrmServerSnapshot) cached = find_cached (cache_dir, name, head);
   gint64 age = cached != NULL ? (gint64) time (NULL) - cached->mtime : G_MAXINT64;
   gboolean usable = cached != NULL &&
@@ -450,7 +475,8 @@ crm_server_snapshot_make_async (const char          *replica_path,
   if (usable)
     {
       if (cached->seq != head && age >= REFRESH_AGE)
-        refresh_in_background (replica_path, cache_dir, name);
+        refresh_in_background (replica_path, cache_dir, name, g_steal_pointer (&filter));
+      crm_visibility_free (filter);
       if (task != NULL)
         g_task_return_pointer (task, g_steal_pointer (&cached),
                                (GDestroyNotify) crm_server_snapshot_free);
@@ -458,11 +484,11 @@ crm_server_snapshot_make_async (const char          *replica_path,
     }
   if (task == NULL)
     {
-      refresh_in_background (replica_path, cache_dir, name);
+      refresh_in_background (replica_path, cache_dir, name, filter);
       return;
     }
   /* a device waits: for the snapshot being made, or for a new one made now */
-  job = lookup_job (replica_path, cache_dir, name);
+  job = lookup_job (replica_path, cache_dir, name, filter);
   g_ptr_array_add (job->waiters, g_steal_pointer (&task));
   if (!job->running)
     {

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "crm-server-storage.h"
+#include "crm-visibility.h"
 
 G_BEGIN_DECLS
 
@@ -15,13 +16,17 @@ G_BEGIN_DECLS
  * file and a new device rarely waits for a copy to be made; one that is behind is then
  * refreshed in the background. Otherwise the caller waits for the snapshot of @name
  * being made, or a new one. With @callback NULL nothing waits: a snapshot that is not
- * usable is queued to be made in the background (one at a time). */
+ * usable is queued to be made in the background (one at a time).
+ * With @filter (taken; NULL: the whole account) the snapshot holds only the deals its
+ * user sees (crm_visibility_filter_file()), and is kept as @account-vKEY-SEQ, one per
+ * crm_visibility_key(): users who see the same deals share it. */
 #define CRM_SERVER_SNAPSHOT_MAX_AGE  300
 #define CRM_SERVER_SNAPSHOT_MAX_LAG  2000
 
 void               crm_server_snapshot_make_async  (const char          *replica_path,
                                                     const char          *cache_dir,
-                                                    const char          *name,
+                                                    const char          *account,
+                                                    CrmVisibility       *filter,
                                                     gint64               head,
                                                     guint                max_age,
                                                     gint64               max_lag,

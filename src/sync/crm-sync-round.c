@@ -36,6 +36,7 @@
 #include "crm-sync-state.h"
 #include "crm-hlc.h"
 #include "crm-uuid.h"
+#include "crm-visibility.h"
 
 typedef struct {
   CrmSyncRound  *round;
@@ -938,12 +939,16 @@ pull_pages (Http           *http,
       if (page == NULL)
         return FALSE;
       t2 = g_get_monotonic_time ();
-      if (page->ops->len == 0 && page->more)
+      if (page->ops->len == 0 && page->more && page->next <= cursor)
         {
           g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER,
                        _("The server sent an empty page but said more was coming"));
           return FALSE;
         }
+      /* deals this user no longer sees go first (in a transaction of their own: were the
+       * merge to fail, the same page forgets them again) */
+      if (!crm_visibility_forget (store, page->forget, error))
+        return FALSE;
       if (!crm_sync_state_merge_pulled (store, page->ops, page->bases, page->next, page->hlc,
                                         &merged, &conflicts, error))
         return FALSE;

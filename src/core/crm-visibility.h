@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* crm-visibility.h — which deals a user's replica holds (issue 20: a lost laptop leaks only
+ * what its user may see). The server filters what it sends with this: pull pages, the
+ * whole of a deal that became visible, the deals to forget, the snapshot of a new device;
+ * a client forgets the deals the server tells it to.
+ *
+ * The rules (HACKING.md, "What a replica holds"):
+ * - a deal is seen by whoever's see-scope in its pipeline allows it: all; group (deals
+ *   whose responsible is the user or a member of the user's group); own (the user's);
+ *   a deal with no responsible only with «all»;
+ * - a deal's dependents go with it: its tasks, notes and attachments (a task's notes and
+ *   attachments too), calls, messages, notifications, approvals, tags and contacts
+ *   (participants are deal_contact rows);
+ * - everything else is shared: contacts, companies, payers, users, the account's setup.
+ * Visibility is decided on the server's current state, never on history. */
+#pragma once
+
+#include <glib.h>
+
+#include "crm-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CrmVisibility CrmVisibility;
+
+/* What the `user` entity @user_id of @store may see, read now. Never NULL: an unknown
+ * user sees what «own» shows (nothing of others'). */
+CrmVisibility *crm_visibility_new          (CrmStore            *store,
+                                            const char          *user_id);
+void           crm_visibility_free         (CrmVisibility       *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmVisibility, crm_visibility_free)
+
+/* Whether the user sees every deal of every pipeline (nothing is filtered). */
+gboolean       crm_visibility_sees_all     (const CrmVisibility *self);
+/* A short text that is the same for two users who see the same deals (their scopes and,
+ * for «own» and «group», whose deals those are): what a filtered snapshot is kept under. */
+const char    *crm_visibility_key          (const CrmVisibility *self);
+
+/* Whether the user sees the deal @deal_id as @store holds it now (a deal @store does not
+ * hold: TRUE, there is nothing of it to hide). */
+gboolean       crm_visibility_sees_deal    (const CrmVisibility *self,
+                                            CrmStore            *store,
+                                            const char          *deal_id);
+/* The deal the entity @entity @entity_id goes with (the deal itself, or the deal a
+ * dependent belongs to as @store holds it now), or NULL when it is shared. */
+char          *crm_visibility_deal_of      (CrmStore            *store,
+                                            const char          *entity,
+                                            const char          *entity_id);
+/* Whether an op on @entity that sets @fields_json (its stored fields, as text) may change
+ * which deals someone sees: a deal's responsible or pipeline (*@out_deal_moved), a user's
+ * role or group, a role (*@out_rights). */
+void           crm_visibility_op_changes   (const char          *entity,
+                                            const char          *fields_json,
+                                            gboolean            *out_deal_moved,
+                                            gboolean            *out_rights);
+
+/* Whether a change of the user @user_id's role or group may change what this user sees:
+ * it is them, one of their group, or anyone responsible for a deal. */
+gboolean       crm_visibility_user_matters (const CrmVisibility *self,
+                                            CrmStore            *store,
+                                            const char          *user_id);
+
+/* Removes from the SQLite file @path (a snapshot being made, no other connection on it)
+ * every deal the user does not see, with its dependents and their ops, erasing their
+ * bytes (secure_delete); *@out_removed: how many deals. */
+gboolean       crm_visibility_filter_file  (const CrmVisibility *self,
+                                            const char          *path,
+                                            guint               *out_removed,
+                                            GError             **error);
+/* Forgets the deals @deal_ids (char*) on this replica: their rows, their dependents' and
+ * all their ops, in one transaction, without an op or a conflict (the server took them
+ * away: nothing goes back); their bytes are erased from the file and its WAL. */
+gboolean       crm_visibility_forget       (CrmStore            *store,
+                                            GPtrArray           *deal_ids,
+                                            GError             **error);
+
+G_END_DECLS
