@@ -296,8 +296,27 @@ crm_visibility_op_changes (const char *entity,
                      sets_field (fields_json, "pipeline"));
   *out_rights = (g_strcmp0 (entity, "user") == 0 &&
                  (sets_field (fields_json, "role") || sets_field (fields_json, "grp") ||
-                  sets_field (fields_json, "data"))) ||
+                  sets_field (fields_json, "see"))) ||
                 g_strcmp0 (entity, "role") == 0;
+}
+
+gint64
+crm_visibility_changed_at (CrmStore   *store,
+                           const char *user_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT COALESCE (max (seq), 0) FROM changelog WHERE entity_id = ?1 AND entity = 'user'"
+    " AND (instr (fields, '\"role\":') > 0 OR instr (fields, '\"grp\":') > 0"
+    " OR instr (fields, '\"see\":') > 0)", NULL);
+  gint64 seq = 0;
+
+  if (stmt == NULL || user_id == NULL)
+    return 0;
+  _crm_sql_bind_text_or_null (stmt, 1, user_id);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return seq;
 }
 
 gboolean

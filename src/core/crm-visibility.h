@@ -54,6 +54,11 @@ void           crm_visibility_op_changes   (const char          *entity,
                                             gboolean            *out_deal_moved,
                                             gboolean            *out_rights);
 
+/* The sequence of the last op that changed what the `user` @user_id sees (their role or
+ * group); 0 when none. A copy of the account older than that is not theirs to start from. */
+gint64         crm_visibility_changed_at   (CrmStore            *store,
+                                            const char          *user_id);
+
 /* Whether a change of the user @user_id's role or group may change what this user sees:
  * it is them, one of their group, or anyone responsible for a deal. */
 gboolean       crm_visibility_user_matters (const CrmVisibility *self,

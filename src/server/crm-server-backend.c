@@ -933,7 +933,7 @@ prepare_snapshot (CrmServerBackend *self,
     }
   path = CLASS (self)->replica_file (self, account_id);
   cache = CLASS (self)->snapshot_folder (self);
-  crm_server_snapshot_make_async (path, cache, account_id, NULL, crm_ledger_head (store),
+  crm_server_snapshot_make_async (path, cache, account_id, NULL, crm_ledger_head (store), 0,
                                   CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
 }
 

@@ -477,8 +477,12 @@ crm_server_replica_snapshot_async (gpointer             source_object,
 
   if (filter != NULL && crm_visibility_sees_all (filter))
     g_clear_pointer (&filter, crm_visibility_free);
+  /* a filtered snapshot behind the head may hold a deal its user no longer sees: only one
+   * at the head is reused */
   crm_server_snapshot_make_async (path, cache, account_id, filter, crm_ledger_head (store),
-                                  CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
+                                  actor != NULL ? crm_visibility_changed_at (store, actor) : 0,
+                                  filter != NULL ? 0 : CRM_SERVER_SNAPSHOT_MAX_AGE,
+                                  filter != NULL ? 0 : CRM_SERVER_SNAPSHOT_MAX_LAG,
                                   cancellable, snapshot_done, task);
 }
 

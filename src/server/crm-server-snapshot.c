@@ -453,6 +453,7 @@ crm_server_snapshot_make_async (const char          *replica_path,
                                 const char          *account,
                                 CrmVisibility       *filter,
                                 gint64               head,
+                                gint64               min_seq,
                                 guint                max_age,
                                 gint64               max_lag,
                                 GCancellable        *cancellable,
@@ -466,7 +467,7 @@ crm_server_snapshot_make_async (const char          *replica_path,
     ? g_strdup_printf ("%s-v%.16s", account, crm_visibility_key (filter)) : g_strdup (account);
   g_autoptr(CrmServerSnapshot) cached = find_cached (cache_dir, name, head);
   gint64 age = cached != NULL ? (gint64) time (NULL) - cached->mtime : G_MAXINT64;
-  gboolean usable = cached != NULL &&
+  gboolean usable = cached != NULL && cached->seq >= min_seq &&
                     (cached->seq == head || head - cached->seq <= max_lag || age < (gint64) max_age);
   Job *job;
 

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
  * usable is queued to be made in the background (one at a time).
  * With @filter (taken; NULL: the whole account) the snapshot holds only the deals its
  * user sees (crm_visibility_filter_file()), and is kept as @account-vKEY-SEQ, one per
- * crm_visibility_key(): users who see the same deals share it. */
+ * crm_visibility_key(): users who see the same deals share it. A cached one older than
+ * @min_seq (what its user sees changed then) is never reused. */
 #define CRM_SERVER_SNAPSHOT_MAX_AGE  300
 #define CRM_SERVER_SNAPSHOT_MAX_LAG  2000
 
@@ -28,6 +29,7 @@ void               crm_server_snapshot_make_async  (const char          *replica
                                                     const char          *account,
                                                     CrmVisibility       *filter,
                                                     gint64               head,
+                                                    gint64               min_seq,
                                                     guint                max_age,
                                                     gint64               max_lag,
                                                     GCancellable        *cancellable,

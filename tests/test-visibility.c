@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-visibility.c — a rep's replica holds only the deals the rep may see (issue 20),
+ * through a real voronka-server on 127.0.0.1: pulls and snapshots filtered by the see-scope
+ * (group, own, all), a deal moved to a rep comes whole, one moved away is forgotten (gone
+ * from the SQLite file too), and a client that asks the API directly gets nothing more. */
+#include "config.h"
+
+#include <string.h>
+#include <zstd.h>
+
+#include "crm-protocol.h"
+#include "crm-query.h"
+#include "crm-store.h"
+#include "crm-sync-state.h"
+#include "crm-test-http.h"
+#include "crm-test-server.h"
+#include "crm-test-util.h"
+
+static char *tmpdir;
+static CrmTestServer *server;
+
+#define MARIA "Мария Кузнецова"   /* Отдел продаж, scope «group» */
+#define DENIS "Денис Морозов"     /* Отдел продаж, scope «own» */
+#define PAVEL "Павел Новиков"     /* Отдел закупок, scope «group» */
+
+#define TITLE_MARIA "Volvo FH16 для Северного Логиста"
+#define TITLE_DENIS "Scania R450 для Уралтрансснаба"
+#define TITLE_PAVEL "КАМАЗ 65115 для Агроснаба"
+#define TITLE_ADMIN "MAN TGS для Балтийских перевозок"
+#define TASK_PAVEL  "Согласовать выкуп КАМАЗа с Агроснабом"
+#define NOTE_PAVEL  "Агроснаб просит рассрочку на полгода"
+
+static char *
+path_of (const char *replica)
+{
+  return g_build_filename (tmpdir, replica, NULL);
+}
+
+static CrmSyncReport *
+sync_as (const char *replica,
+         const char *user,
+         const char *password)
+{
+  g_autofree char *path = path_of (replica);
+  g_autoptr(CrmSyncClient) client = crm_test_client_new (server, path, user, password);
+
+  return crm_test_sync (client);
+}
+
+static void
+sync_ok (const char *replica,
+         const char *user,
+         const char *password)
+{
+  g_autoptr(CrmSyncReport) report = sync_as (replica, user, password);
+
+  g_assert_nonnull (report);
+}
+
+static char *
+resolve (CrmStore   *store,
+         const char *entity,
+         const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *id = crm_query_resolve (store, entity, name, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+  return id;
+}
+
+static void
+apply (CrmStore     *store,
+       CrmChangeset *changeset)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+}
+
+/* The see-scope of @user in every pipeline (the administrator's change). */
+static void
+set_scope (CrmStore   *store,
+           const char *user,
+           const char *scope)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = resolve (store, "user", user);
+
+  crm_change_set_string (crm_changeset_touch (changeset, "user", id), "see", scope);
+  apply (store, changeset);
+}
+
+static char *
+add_deal (CrmStore   *store,
+          const char *title,
+          const char *responsible)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *pipeline = resolve (store, "pipeline", "Продажи");
+  g_autofree char *stage = crm_query_resolve (store, "stage", "Новая заявка", pipeline, NULL);
+  g_autofree char *user = resolve (store, "user", responsible);
+  char *id = crm_store_new_id (store);
+  CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+  crm_change_set_string (change, "title", title);
+  crm_change_set_string (change, "pipeline", pipeline);
+  crm_change_set_string (change, "stage", stage);
+  crm_change_set_string (change, "currency", "RUB");
+  crm_change_set_string (change, "responsible", user);
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  apply (store, changeset);
+  return id;
+}
+
+static void
+set_responsible (CrmStore   *store,
+                 const char *deal,
+                 const char *user_name)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *user = resolve (store, "user", user_name);
+
+  crm_change_set_string (crm_changeset_touch (changeset, "deal", deal), "responsible", user);
+  apply (store, changeset);
+}
+
+static gint
+compare_texts (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The titles of `voronkactl deal list --json` on @replica, sorted (bytes: Latin before
+ * Cyrillic), joined by «|». */
+static char *
+deal_titles (const char *replica)
+{
+  g_autofree char *path = path_of (replica);
+  g_autoptr(JsonNode) node = crm_test_ctl_ok (path, NULL, "deal", "list", "--limit", "1000",
+                                              NULL);
+  JsonArray *deals = JSON_NODE_HOLDS_ARRAY (node)
+                     ? json_node_get_array (node)
+                     : json_object_get_array_member (json_node_get_object (node), "deals");
+  g_autoptr(GPtrArray) titles = g_ptr_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (deals); i++)
+    g_ptr_array_add (titles, (gpointer) json_object_get_string_member (
+                       json_array_get_object_element (deals, i), "title"));
+  g_ptr_array_sort (titles, compare_texts);
+  g_ptr_array_add (titles, NULL);
+  return g_strjoinv ("|", (char **) titles->pdata);
+}
+
+/* How many deals `voronkactl search TEXT --json` finds on @replica. */
+static guint
+search_count (const char *replica,
+              const char *text)
+{
+  g_autofree char *path = path_of (replica);
+  g_autoptr(JsonNode) node = crm_test_ctl_ok (path, NULL, "search", text, NULL);
+  JsonArray *found = json_object_get_array_member (json_node_get_object (node), "deals");
+
+  return json_array_get_length (found);
+}
+
+/* The texts of `voronkactl task list --json` on @replica joined by «|». */
+static char *
+task_texts (const char *replica)
+{
+  g_autofree char *path = path_of (replica);
+  g_autoptr(JsonNode) node = crm_test_ctl_ok (path, NULL, "task", "list", NULL);
+  JsonArray *tasks = JSON_NODE_HOLDS_ARRAY (node)
+                     ? json_node_get_array (node)
+                     : json_object_get_array_member (json_node_get_object (node), "tasks");
+  g_autoptr(GString) texts = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (tasks); i++)
+    g_string_append_printf (texts, "%s|", json_object_get_string_member (
+                              json_array_get_object_element (tasks, i), "text"));
+  return g_string_free (g_steal_pointer (&texts), FALSE);
+}
+
+/* Whether @text is anywhere in the bytes of @data. */
+static gboolean
+bytes_hold (GBytes     *data,
+            const char *text)
+{
+  gsize size = 0, length = strlen (text);
+  const char *bytes = g_bytes_get_data (data, &size);
+
+  for (gsize i = 0; i + length <= size; i++)
+    if (bytes[i] == text[0] && memcmp (bytes + i, text, length) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether @text is in the replica's SQLite file or its WAL, byte for byte. */
+static gboolean
+file_holds (const char *replica,
+            const char *text)
+{
+  g_autofree char *path = path_of (replica);
+  const char *const suffixes[] = { "", "-wal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (!g_file_get_contents (file, &contents, &length, NULL))
+        continue;
+      bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+      if (bytes_hold (bytes, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* --- raw requests, as a modified client would send them ---------------------------------- */
+
+static char *
+sign_in (const char *user,
+         const char *password)
+{
+  g_auto(CrmTestAnswer) answer = { 0 };
+  g_autofree char *body = g_strdup_printf ("{\"user\":\"%s\",\"password\":\"%s\"}", user,
+                                           password);
+
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_SESSION, NULL, body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  return g_strdup (json_object_get_string_member (answer.body, "token"));
+}
+
+static GBytes *
+get_raw (const char *path,
+         const char *token,
+         guint      *out_status)
+{
+  g_autoptr(SoupSession) session = crm_test_http_session_new (server);
+  g_autoptr(SoupMessage) msg = crm_test_http_message_new (server, "GET", path, token, NULL, 0);
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = soup_session_send_and_read (session, msg, NULL, &error);
+
+  g_assert_no_error (error);
+  *out_status = soup_message_get_status (msg);
+  return bytes;
+}
+
+/* The snapshot @token's user gets, decompressed: an SQLite file's bytes. */
+static GBytes *
+get_snapshot (const char *token)
+{
+  guint status = 0;
+  g_autoptr(GBytes) packed = get_raw (CRM_PROTOCOL_PATH_SNAPSHOT, token, &status);
+  ZSTD_DCtx *dctx = ZSTD_createDCtx ();
+  GByteArray *out = g_byte_array_new ();
+  gsize size = 0;
+  ZSTD_inBuffer in = { g_bytes_get_data (packed, &size), 0, 0 };
+  guint8 chunk[65536];
+
+  g_assert_cmpuint (status, ==, 200);
+  in.size = size;
+  while (in.pos < in.size)
+    {
+      ZSTD_outBuffer buffer = { chunk, sizeof chunk, 0 };
+      size_t rc = ZSTD_decompressStream (dctx, &buffer, &in);
+
+      g_assert_false (ZSTD_isError (rc));
+      g_byte_array_append (out, chunk, buffer.pos);
+    }
+  ZSTD_freeDCtx (dctx);
+  g_assert_cmpuint (out->len, >, 4096);
+  g_assert_cmpmem (out->data, 15, "SQLite format 3", 15);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* --- the test ------------------------------------------------------------------------------ */
+
+static void
+test_reps_see_their_deals (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_deal = NULL;
+  g_autofree char *denis_deal = NULL;
+  g_autofree char *titles = NULL;
+  g_autofree char *tasks = NULL;
+  g_autofree char *token = NULL;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autofree char *pavel = resolve (store, "user", PAVEL);
+    g_autofree char *task = crm_store_new_id (store);
+    g_autofree char *note = crm_store_new_id (store);
+    CrmChange *change;
+
+    set_scope (store, MARIA, "group");
+    set_scope (store, DENIS, "own");
+    set_scope (store, PAVEL, "group");
+    g_free (add_deal (store, TITLE_MARIA, MARIA));
+    denis_deal = add_deal (store, TITLE_DENIS, DENIS);
+    pavel_deal = add_deal (store, TITLE_PAVEL, PAVEL);
+    g_free (add_deal (store, TITLE_ADMIN, "admin"));
+    /* what goes with Павел's deal: a task and a note */
+    change = crm_changeset_create (changeset, "task", task);
+    crm_change_set_string (change, "deal", pavel_deal);
+    crm_change_set_string (change, "text", TASK_PAVEL);
+    crm_change_set_string (change, "type", "call");
+    crm_change_set_string (change, "responsible", pavel);
+    crm_change_set_int (change, "due", crm_store_get_now (store) + 86400000);
+    crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    change = crm_changeset_create (changeset, "note", note);
+    crm_change_set_string (change, "entity", "deal");
+    crm_change_set_string (change, "entity_id", pavel_deal);
+    crm_change_set_string (change, "text", NOTE_PAVEL);
+    crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    apply (store, changeset);
+  }
+  {
+    g_autoptr(CrmSyncReport) pushed = sync_as ("admin.db", "admin", "admin-pw");
+
+    g_assert_cmpuint (pushed->pushed, >=, 9);
+  }
+
+  /* each rep's first sync: what their scope shows, nothing else in the file */
+  sync_ok ("maria.db", MARIA, "rep-password");
+  sync_ok ("denis.db", DENIS, "rep-password");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("maria.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS "|" TITLE_MARIA);
+  g_clear_pointer (&titles, g_free);
+  titles = deal_titles ("denis.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS);
+  g_clear_pointer (&titles, g_free);
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  titles = deal_titles ("admin.db");
+  g_assert_cmpstr (titles, ==, TITLE_ADMIN "|" TITLE_DENIS "|" TITLE_MARIA "|" TITLE_PAVEL);
+  g_assert_cmpuint (search_count ("maria.db", "КАМАЗ"), ==, 0);
+  g_assert_cmpuint (search_count ("pavel.db", "КАМАЗ"), ==, 1);
+  g_assert_cmpuint (search_count ("admin.db", "КАМАЗ"), ==, 1);
+  g_assert_false (file_holds ("maria.db", TITLE_PAVEL));
+  g_assert_false (file_holds ("maria.db", TASK_PAVEL));
+  g_assert_false (file_holds ("maria.db", NOTE_PAVEL));
+  g_assert_false (file_holds ("denis.db", TITLE_MARIA));
+  g_assert_false (file_holds ("pavel.db", TITLE_ADMIN));
+  g_assert_true (file_holds ("pavel.db", TASK_PAVEL));
+  tasks = task_texts ("pavel.db");
+  g_assert_nonnull (strstr (tasks, TASK_PAVEL));
+  g_clear_pointer (&tasks, g_free);
+
+  /* the deal is given to Денис: it comes whole to him (the task and note of before) and to
+   * his group; Павел's laptop forgets it, bytes and all */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_responsible (store, pavel_deal, DENIS);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("denis.db", DENIS, "rep-password");
+  sync_ok ("maria.db", MARIA, "rep-password");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("denis.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  tasks = task_texts ("denis.db");
+  g_assert_nonnull (strstr (tasks, TASK_PAVEL));
+  g_clear_pointer (&tasks, g_free);
+  g_assert_true (file_holds ("denis.db", NOTE_PAVEL));
+  titles = deal_titles ("maria.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS "|" TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, "");
+  g_clear_pointer (&titles, g_free);
+  tasks = task_texts ("pavel.db");
+  g_assert_null (strstr (tasks, TASK_PAVEL));
+  g_clear_pointer (&tasks, g_free);
+  g_assert_cmpuint (search_count ("pavel.db", "КАМАЗ"), ==, 0);
+  g_assert_false (file_holds ("pavel.db", TITLE_PAVEL));
+  g_assert_false (file_holds ("pavel.db", TASK_PAVEL));
+  g_assert_false (file_holds ("pavel.db", NOTE_PAVEL));
+  {
+    /* forgotten without a trace going back: nothing waits to be sent, no conflict */
+    g_autofree char *path = path_of ("pavel.db");
+    g_autoptr(CrmStore) store = crm_test_open (path);
+
+    gint64 conflicts = -1;
+
+    g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+    g_assert_true (crm_sync_state_count_conflicts (store, FALSE, &conflicts, NULL));
+    g_assert_cmpint (conflicts, ==, 0);
+  }
+
+  /* Денис's deal taken away from him (to the administrator): gone from both reps of the
+   * group; the administrator's replica holds every deal */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_responsible (store, denis_deal, "admin");
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("denis.db", DENIS, "rep-password");
+  titles = deal_titles ("denis.db");
+  g_assert_cmpstr (titles, ==, TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  g_assert_false (file_holds ("denis.db", TITLE_DENIS));
+  titles = deal_titles ("admin.db");
+  g_assert_cmpstr (titles, ==, TITLE_ADMIN "|" TITLE_DENIS "|" TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+
+  /* a modified client: it asks for everything since the start and for a snapshot, as
+   * Павел; the others' deals are in neither */
+  token = sign_in (PAVEL, "rep-password");
+  {
+    guint status = 0;
+    g_autoptr(GBytes) pull = get_raw (CRM_PROTOCOL_PATH_PULL "?since=0&limit=5000", token,
+                                      &status);
+    g_autoptr(GBytes) snapshot = get_snapshot (token);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (bytes_hold (pull, "Новая заявка"));   /* the setup is shared */
+    g_assert_false (bytes_hold (pull, TITLE_PAVEL));
+    g_assert_false (bytes_hold (pull, TASK_PAVEL));
+    g_assert_false (bytes_hold (pull, TITLE_DENIS));
+    g_assert_false (bytes_hold (pull, TITLE_MARIA));
+    g_assert_false (bytes_hold (snapshot, TITLE_PAVEL));
+    g_assert_false (bytes_hold (snapshot, NOTE_PAVEL));
+    g_assert_false (bytes_hold (snapshot, TITLE_MARIA));
+    g_assert_true (bytes_hold (snapshot, "Новая заявка"));
+  }
+  g_clear_pointer (&token, g_free);
+  /* …while Денис's snapshot has his deal */
+  token = sign_in (DENIS, "rep-password");
+  {
+    g_autoptr(GBytes) snapshot = get_snapshot (token);
+
+    g_assert_true (bytes_hold (snapshot, TITLE_PAVEL));
+    g_assert_true (bytes_hold (snapshot, NOTE_PAVEL));
+    g_assert_false (bytes_hold (snapshot, TITLE_MARIA));
+    g_assert_false (bytes_hold (snapshot, TITLE_DENIS));
+  }
+  /* an administrator's new laptop (the account's snapshot, then a pull) holds every deal */
+  sync_ok ("admin2.db", "admin", "admin-pw");
+  titles = deal_titles ("admin2.db");
+  g_assert_cmpstr (titles, ==, TITLE_ADMIN "|" TITLE_DENIS "|" TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+
+  /* a new laptop of Мария's starts from her snapshot: her group's deals */
+  sync_ok ("maria2.db", MARIA, "rep-password");
+  titles = deal_titles ("maria2.db");
+  g_assert_cmpstr (titles, ==, TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  g_assert_false (file_holds ("maria2.db", TITLE_ADMIN));
+}
+
+/* The scope widened: Павел sees every deal after the administrator says so — his next
+ * sync takes a fresh copy that holds them all. */
+static void
+test_scope_changes (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *titles = NULL;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_scope (store, PAVEL, "own");
+    g_free (add_deal (store, TITLE_MARIA, MARIA));
+    g_free (add_deal (store, TITLE_PAVEL, PAVEL));
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_scope (store, PAVEL, "all");
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
+
+    g_assert_true (report->snapshot);
+  }
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+
+  /* and narrowed again: the next copy has his deal only */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_scope (store, PAVEL, "own");
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  g_assert_false (file_holds ("pavel.db", TITLE_MARIA));
+}
+
+static void
+set_up (gconstpointer data)
+{
+  g_autofree char *dir = NULL;
+
+  server = crm_test_server_set_up (&tmpdir, &dir);
+  g_assert_cmpint (crm_test_server_admin (dir, "rep-password", "user", "add", "acme", PAVEL,
+                                          "--role", "rep", "--password-stdin", NULL), ==, 0);
+}
+
+static void
+run (gconstpointer data)
+{
+  set_up (data);
+  ((GTestFunc) data) ();
+  crm_test_server_tear_down (g_steal_pointer (&server), g_steal_pointer (&tmpdir), 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_data_func ("/visibility/reps-see-their-deals", (gconstpointer) test_reps_see_their_deals,
+                        run);
+  g_test_add_data_func ("/visibility/scope-changes", (gconstpointer) test_scope_changes, run);
+  return g_test_run ();
+}
