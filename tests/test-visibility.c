@@ -358,16 +358,30 @@ test_reps_see_their_deals (void)
   g_clear_pointer (&tasks, g_free);
 
   /* the deal is given to Денис: it comes whole to him (the task and note of before) and to
-   * his group; Павел's laptop forgets it, bytes and all */
+   * his group; Павел's laptop forgets it, bytes and all — and what he typed on it offline
+   * meanwhile is refused, as his role's rights say */
   {
     g_autoptr(CrmStore) store = crm_test_open (admin_path);
 
     set_responsible (store, pavel_deal, DENIS);
   }
+  {
+    g_autofree char *path = path_of ("pavel.db");
+    g_autoptr(CrmStore) store = crm_test_open (path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_change_set_int (crm_changeset_touch (changeset, "deal", pavel_deal), "amount",
+                        450000000);
+    apply (store, changeset);
+  }
   sync_ok ("admin.db", "admin", "admin-pw");
   sync_ok ("denis.db", DENIS, "rep-password");
   sync_ok ("maria.db", MARIA, "rep-password");
-  sync_ok ("pavel.db", PAVEL, "rep-password");
+  {
+    g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
+
+    g_assert_cmpuint (report->rejected, ==, 1);
+  }
   titles = deal_titles ("denis.db");
   g_assert_cmpstr (titles, ==, TITLE_DENIS "|" TITLE_PAVEL);
   g_clear_pointer (&titles, g_free);
@@ -389,15 +403,20 @@ test_reps_see_their_deals (void)
   g_assert_false (file_holds ("pavel.db", TASK_PAVEL));
   g_assert_false (file_holds ("pavel.db", NOTE_PAVEL));
   {
-    /* forgotten without a trace going back: nothing waits to be sent, no conflict */
+    /* forgotten without a trace going back */
     g_autofree char *path = path_of ("pavel.db");
     g_autoptr(CrmStore) store = crm_test_open (path);
 
     gint64 conflicts = -1;
 
+    gint64 rejected = -1;
+
+    /* nothing waits to be sent, no conflict; his refused change is listed to him */
     g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
     g_assert_true (crm_sync_state_count_conflicts (store, FALSE, &conflicts, NULL));
+    g_assert_true (crm_sync_state_count_rejected (store, FALSE, &rejected, NULL));
     g_assert_cmpint (conflicts, ==, 0);
+    g_assert_cmpint (rejected, ==, 1);
   }
 
   /* Денис's deal taken away from him (to the administrator): gone from both reps of the

@@ -364,7 +364,10 @@ forget_listed (sqlite3 *db)
       " WHERE entity = 'task'));", attached_entities[i]);
   g_string_append (sql,
     "DELETE FROM changelog WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity);"
-    "DELETE FROM conflict WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity);");
+    /* the user's own changes the server refused stay listed to them (they hold only what
+     * the user typed: the server sent no values of a deal they do not see) */
+    "DELETE FROM conflict WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity)"
+    " AND (remote_actor IS NULL OR remote_actor NOT LIKE 'rejected:%');");
   for (guint i = 0; attached_entities[i] != NULL; i++)
     g_string_append_printf (sql, "DELETE FROM \"%1$s\" WHERE id IN (SELECT id FROM"
                             " temp.crm_forget_entity WHERE entity = '%1$s');",

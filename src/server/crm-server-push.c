@@ -72,11 +72,32 @@ crm_server_replica_push (CrmStore             *store,
   g_autoptr(GPtrArray) decided = NULL;
   GPtrArray *results;
 
+  g_autoptr(CrmVisibility) visibility = NULL;
+
   if (!crm_ledger_push (store, &push, ops, &decided, out_head, error))
     return FALSE;
   results = g_ptr_array_new_full (decided->len, (GDestroyNotify) crm_push_result_free);
   for (guint i = 0; i < decided->len; i++)
-    g_ptr_array_add (results, push_result_take (decided->pdata[i]));
+    {
+      CrmLedgerResult *result = decided->pdata[i];
+
+      /* a refused op of a deal its author does not see gets no values back: the server's
+       * would show them the deal (it leaves their replica with the next pull) */
+      if (!result->accepted && i < ops->len && user->crm_user != NULL)
+        {
+          CrmOp *op = ops->pdata[i];
+          g_autofree char *deal = crm_visibility_deal_of (store, op->entity, op->entity_id);
+
+          if (visibility == NULL)
+            visibility = crm_visibility_new (store, user->crm_user);
+          if (deal != NULL && !crm_visibility_sees_deal (visibility, store, deal))
+            {
+              g_clear_pointer (&result->values, json_object_unref);
+              g_clear_pointer (&result->corrective, crm_op_free);
+            }
+        }
+      g_ptr_array_add (results, push_result_take (result));
+    }
   *out_results = results;
   return TRUE;
 }
