@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* bench-visibility.c — what a snapshot filtered for one user costs (issue 20), on a
+ * replica of bench/generate:
+ *   voronka-bench-visibility REPLICA
+ * The copy every snapshot starts from (crm_replica_file_make_snapshot), then the deals
+ * the user does not see removed from it (crm_visibility_filter_file) for a rep whose
+ * scope is «own» and one whose scope is «group», then each compressed as the server does
+ * (zstd level 1). CPU time of this thread, in seconds; REPLICA is changed: the two reps'
+ * scopes are set in it. */
+#include "config.h"
+
+#include <zstd.h>
+#include <glib/gstdio.h>
+
+#include "bench-util.h"
+#include "crm-query.h"
+#include "crm-replica-file.h"
+#include "crm-store.h"
+#include "crm-visibility.h"
+
+/* The size of @path compressed with zstd level 1 (what the server sends), in bytes. */
+static gint64
+compressed_size (const char *path,
+                 gint64     *out_cpu_us)
+{
+  g_autofree char *data = NULL;
+  gsize size = 0;
+  g_autofree char *out = NULL;
+  size_t bound, written;
+  gint64 start;
+
+  if (!g_file_get_contents (path, &data, &size, NULL))
+    return -1;
+  bound = ZSTD_compressBound (size);
+  out = g_malloc (bound);
+  start = bench_thread_cpu_us ();
+  written = ZSTD_compress (out, bound, data, size, 1);
+  *out_cpu_us = bench_thread_cpu_us () - start;
+  return ZSTD_isError (written) ? -1 : (gint64) written;
+}
+
+static void
+set_scope (CrmStore   *store,
+           const char *user_id,
+           const char *scope)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+
+  crm_change_set_string (crm_changeset_touch (changeset, "user", user_id), "see", scope);
+  if (!crm_store_apply (store, changeset, &error))
+    g_error ("Setting the scope: %s", error->message);
+}
+
+static void
+measure (const char    *replica,
+         const char    *label,
+         CrmVisibility *visibility)
+{
+  g_autofree char *copy = g_strdup_printf ("%s.bench-visibility-%s", replica, label);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  gint64 seq = 0, start, copy_us, filter_us = 0, zstd_us = 0, packed;
+  guint removed = 0;
+
+  start = bench_thread_cpu_us ();
+  if (!crm_replica_file_make_snapshot (replica, copy, &seq, &error))
+    g_error ("%s", error->message);
+  copy_us = bench_thread_cpu_us () - start;
+  if (visibility != NULL)
+    {
+      start = bench_thread_cpu_us ();
+      if (!crm_visibility_filter_file (visibility, copy, &removed, &error))
+        g_error ("%s", error->message);
+      filter_us = bench_thread_cpu_us () - start;
+    }
+  packed = compressed_size (copy, &zstd_us);
+  name = g_strdup_printf ("snapshot %s: copy CPU", label);
+  bench_figure (name, copy_us / 1e6, "s", NULL);
+  g_free (name);
+  name = g_strdup_printf ("snapshot %s: filter CPU (%u deals left out)", label, removed);
+  bench_figure (name, filter_us / 1e6, "s", NULL);
+  g_free (name);
+  name = g_strdup_printf ("snapshot %s: zstd -1 CPU", label);
+  bench_figure (name, zstd_us / 1e6, "s", NULL);
+  g_free (name);
+  name = g_strdup_printf ("snapshot %s: compressed size", label);
+  bench_figure (name, packed / 1e6, "MB", NULL);
+  bench_remove_db (copy);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmVisibility) own = NULL;
+  g_autoptr(CrmVisibility) group = NULL;
+  g_autoptr(JsonNode) users = NULL;
+  const char *own_id = NULL, *group_id = NULL;
+
+  if (argc != 2)
+    {
+      g_printerr ("Usage: %s REPLICA\n", argv[0]);
+      return 2;
+    }
+  store = crm_store_open (argv[1], &error);
+  if (store == NULL)
+    g_error ("%s", error->message);
+  /* the first two reps of the account: one sees their own deals, one their group's */
+  users = crm_query_users (store, &error);
+  for (guint i = 0; users != NULL && i < json_array_get_length (json_node_get_array (users)); i++)
+    {
+      JsonObject *user = json_array_get_object_element (json_node_get_array (users), i);
+
+      if (g_strcmp0 (json_object_get_string_member (user, "role"), "rep") != 0)
+        continue;
+      if (own_id == NULL)
+        own_id = json_object_get_string_member (user, "id");
+      else if (group_id == NULL)
+        group_id = json_object_get_string_member (user, "id");
+    }
+  if (own_id == NULL || group_id == NULL)
+    g_error ("The replica has fewer than two reps");
+  set_scope (store, own_id, "own");
+  set_scope (store, group_id, "group");
+  own = crm_visibility_new (store, own_id);
+  group = crm_visibility_new (store, group_id);
+  measure (argv[1], "whole", NULL);
+  measure (argv[1], "own", own);
+  measure (argv[1], "group", group);
+  return 0;
+}
