@@ -37,7 +37,9 @@ static const char *const deal_column_entities[] = {
 static const char *const attached_entities[] = { "note", "attachment", "approval", NULL };
 
 /* The see-scope of @user_id in the pipeline @pipeline_id (NULL: where no pipeline says
- * otherwise). */
+ * otherwise). Until roles are data (crm-rights.h, schema 24): administrators and managers
+ * see all, anyone else what their user's "see" says (all when it says nothing — what
+ * every replica showed before). */
 static SeeScope
 visible_scope (CrmStore   *store,
                const char *user_id,
