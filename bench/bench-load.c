@@ -101,25 +101,6 @@ start_server (const char  *server_bin,
   return server;
 }
 
-/* utime + stime of process @pid in µs (0 when it is gone). */
-static gint64
-process_cpu_us (const char *pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  const char *after;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
-    return 0;
-  /* after the command: state is field 3, utime 14, stime 15 */
-  fields = g_strsplit (after + 2, " ", 16);
-  if (g_strv_length (fields) < 14)
-    return 0;
-  return (g_ascii_strtoll (fields[11], NULL, 10) + g_ascii_strtoll (fields[12], NULL, 10)) *
-         G_USEC_PER_SEC / sysconf (_SC_CLK_TCK);
-}
-
 /* The cluster's postmaster (--postgres-pid), or 0. */
 static gint postmaster_pid = 0;
 
@@ -160,7 +141,7 @@ postgres_cpu_us (void)
         continue;
       if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
           g_str_equal (g_strstrip (comm), "postgres"))
-        total += process_cpu_us (name);
+        total += bench_process_cpu_us (name);
     }
   return total;
 }
@@ -497,7 +478,7 @@ servers_cpu_us (GPtrArray *servers)
       const char *id = g_subprocess_get_identifier (servers->pdata[i]);
 
       if (id != NULL)
-        total += process_cpu_us (id);
+        total += bench_process_cpu_us (id);
     }
   return total;
 }

@@ -130,6 +130,7 @@ typedef struct {
   CrmSyncReport *report;
   GError        *error;
   gint64         micros;
+  gint64         cpu_us;        /* the client's: the round's thread (the sync is synchronous) */
   gint          *done;
 } Round;
 
@@ -138,9 +139,11 @@ round_thread (gpointer data)
 {
   Round *round = data;
   gint64 start = bench_now_us ();
+  gint64 cpu_start = bench_thread_cpu_us ();
 
   round->report = crm_sync_client_sync (round->client, round->cancellable, &round->error);
   round->micros = bench_now_us () - start;
+  round->cpu_us = bench_thread_cpu_us () - cpu_start;
   g_atomic_int_inc (round->done);
   return NULL;
 }
@@ -189,12 +192,14 @@ round_clear (Round *round)
   g_clear_error (&round->error);
 }
 
-/* One round on one client; NULL (with the error printed) when it failed. */
+/* One round on one client; NULL (with the error printed) when it failed. @out_cpu_us,
+ * if not NULL, gets the client's CPU time for it. */
 static CrmSyncReport *
-sync_one (CrmSyncClient *client,
-          double         seconds,
-          gint64        *out_micros,
-          const char    *what)
+sync_one_cpu (CrmSyncClient *client,
+              double         seconds,
+              gint64        *out_micros,
+              gint64        *out_cpu_us,
+              const char    *what)
 {
   Round round;
 
@@ -206,7 +211,18 @@ sync_one (CrmSyncClient *client,
       return NULL;
     }
   *out_micros = round.micros;
+  if (out_cpu_us != NULL)
+    *out_cpu_us = round.cpu_us;
   return round.report;
+}
+
+static CrmSyncReport *
+sync_one (CrmSyncClient *client,
+          double         seconds,
+          gint64        *out_micros,
+          const char    *what)
+{
+  return sync_one_cpu (client, seconds, out_micros, NULL, what);
 }
 
 static CrmSyncClient *
@@ -267,6 +283,15 @@ checkpoint_between (CrmStore *store)
   return TRUE;
 }
 
+/* The server process's CPU time so far, in µs. */
+static gint64
+server_cpu_us (Bench *bench)
+{
+  const char *pid = g_subprocess_get_identifier (bench->server);
+
+  return pid != NULL ? bench_process_cpu_us (pid) : 0;
+}
+
 static gboolean
 bench_devices (Bench *bench)
 {
@@ -275,12 +300,16 @@ bench_devices (Bench *bench)
   g_autoptr(CrmSyncReport) report = NULL;
   g_autoptr(BenchSamples) pulls = bench_samples_new ();
   g_autoptr(BenchSamples) pushes = bench_samples_new ();
+  g_autoptr(BenchSamples) pull_client_cpu = bench_samples_new ();
+  g_autoptr(BenchSamples) pull_server_cpu = bench_samples_new ();
+  g_autoptr(BenchSamples) push_client_cpu = bench_samples_new ();
+  g_autoptr(BenchSamples) push_server_cpu = bench_samples_new ();
   g_autoptr(CrmStore) first_open = NULL;
   g_autoptr(CrmStore) second_open = NULL;
   double limit = bench->quick ? 120 : 1800;
   guint rounds = bench->quick ? 2 : 5;
   guint ops = bench->quick ? 100 : 1000;
-  gint64 micros = 0;
+  gint64 micros = 0, cpu = 0, server_cpu = 0;
 
   /* the first device: the server makes the snapshot on request */
   report = sync_one (first, limit, &micros, "new device (snapshot made on request)");
@@ -316,9 +345,12 @@ bench_devices (Bench *bench)
     {
       if (!write_ops (second, ops, r) || !checkpoint_between (second_open))
         return FALSE;
-      report = sync_one (second, 120, &micros, "push");
+      server_cpu = server_cpu_us (bench);
+      report = sync_one_cpu (second, 120, &micros, &cpu, "push");
       if (report == NULL)
         return FALSE;
+      bench_samples_add (push_client_cpu, cpu);
+      bench_samples_add (push_server_cpu, server_cpu_us (bench) - server_cpu);
       if (report->pushed != ops || report->rejected != 0)
         g_printerr ("bench-sync: push sent %u ops, %u rejected\n", report->pushed,
                     report->rejected);
@@ -327,9 +359,12 @@ bench_devices (Bench *bench)
       if (!checkpoint_between (second_open))
         return FALSE;
 
-      report = sync_one (first, 120, &micros, "pull");
+      server_cpu = server_cpu_us (bench);
+      report = sync_one_cpu (first, 120, &micros, &cpu, "pull");
       if (report == NULL)
         return FALSE;
+      bench_samples_add (pull_client_cpu, cpu);
+      bench_samples_add (pull_server_cpu, server_cpu_us (bench) - server_cpu);
       if (report->pulled < ops)
         g_printerr ("bench-sync: pull merged %u ops\n", report->pulled);
       bench_samples_add (pulls, micros);
@@ -341,6 +376,14 @@ bench_devices (Bench *bench)
                 "ms", bench->quick ? "≤ 150 ms; quick: 100 ops, p50" : "≤ 150 ms, p50");
   bench_figure ("sync.push_1000", bench_samples_ms (pushes, 50), "ms",
                 bench->quick ? "≤ 300 ms; quick: 100 ops, p50" : "≤ 300 ms, p50");
+  /* the same rounds in CPU time, the client's (its thread) and the server's (its process):
+   * what the machine's load does not move */
+  bench_figure ("sync.pull_1000_client_cpu", bench_samples_ms (pull_client_cpu, 50), "ms",
+                "p50; the client's merge and parse");
+  bench_figure ("sync.pull_1000_server_cpu", bench_samples_ms (pull_server_cpu, 50), "ms", "p50");
+  bench_figure ("sync.push_1000_client_cpu", bench_samples_ms (push_client_cpu, 50), "ms", "p50");
+  bench_figure ("sync.push_1000_server_cpu", bench_samples_ms (push_server_cpu, 50), "ms",
+                "p50; the server's merge");
   return TRUE;
 }
 

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 gint64      bench_now_us         (void);
 /* The CPU time this thread has used, in microseconds. */
 gint64      bench_thread_cpu_us  (void);
+/* utime + stime of process @pid (decimal) in µs, from /proc (0 when it is gone). */
+gint64      bench_process_cpu_us (const char *pid);
 
 /* Latencies in microseconds. */
 typedef struct _BenchSamples BenchSamples;
