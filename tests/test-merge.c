@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crm-hlc.h"
+#include "crm-query.h"
 #include "crm-store.h"
 #include "crm-uuid.h"
 #include "crm-test-util.h"
@@ -1006,6 +1007,108 @@ test_merge_copied_replica (Pair          *f,
   }
 }
 
+
+/* The search rows of @store's live contacts, by contact id (rowids differ between
+ * replicas): what a search by name or phone digits finds. */
+static char *
+search_rows (CrmStore *store)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  static const char *const queries[] = {
+    "SELECT 'token', c.id, t.token, t.position FROM contact_token t"
+    " JOIN contact c ON c.rowid = t.contact ORDER BY 2, 3, 4",
+    "SELECT 'prefix', c.id, p.prefix, p.rank || ' ' || coalesce (p.name, '') FROM contact_prefix p"
+    " JOIN contact c ON c.rowid = p.contact ORDER BY 2, 3, 4",
+    "SELECT 'phone', c.id, f.digits, '' FROM contact_phone f"
+    " JOIN contact c ON c.rowid = f.rowid ORDER BY 2, 3",
+  };
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (crm_store_get_path (store), &db, SQLITE_OPEN_READONLY, NULL),
+                   ==, SQLITE_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, queries[i], -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_string_append_printf (out, "%s %s %s %s\n", sqlite3_column_text (stmt, 0),
+                                sqlite3_column_text (stmt, 1), sqlite3_column_text (stmt, 2),
+                                sqlite3_column_text (stmt, 3));
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gint64
+contacts_found (CrmStore   *store,
+                const char *prefix)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) found = NULL;
+  gint64 total = -1;
+
+  found = crm_query_contacts (store, prefix, NULL, 50, 0, &total, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  return total;
+}
+
+/* A page of ops merged at once writes its new contacts' search rows together, after its
+ * ops: a contact created and renamed within the page, one created and deleted, and one
+ * whose phone changed are found as on the replica that wrote them one by one. */
+static void
+test_merge_search_rows (Pair          *f,
+                        gconstpointer  data)
+{
+  g_autofree char *renamed = named_id ("test/merge/search/renamed");
+  g_autofree char *gone = named_id ("test/merge/search/gone");
+  g_autofree char *kept = named_id ("test/merge/search/kept");
+  g_autofree char *plain = named_id ("test/merge/search/plain");
+  g_autofree char *rows_a = NULL;
+  g_autofree char *rows_b = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  CrmChange *change;
+
+  change = crm_changeset_create (cs, "contact", renamed);
+  crm_change_set_string (change, "name", "Иванов Пётр");
+  crm_change_set_node (change, "phones", json_from_string ("[\"+79123456789\"]", NULL));
+  change = crm_changeset_create (cs, "contact", gone);
+  crm_change_set_string (change, "name", "Кузнецова Анна");
+  change = crm_changeset_create (cs, "contact", kept);
+  crm_change_set_string (change, "name", "Орлова Мария");
+  crm_change_set_node (change, "phones", json_from_string ("[\"+78123334455\"]", NULL));
+  change = crm_changeset_create (cs, "contact", plain);
+  crm_change_set_string (change, "name", "Белова Ольга");
+  apply (f->a, cs);
+  set_contact_string (f->a, renamed, "name", "Сидоров Пётр");
+  set_contact_deleted (f->a, gone, TRUE);
+  {
+    g_autoptr(CrmChangeset) phones = crm_changeset_new ();
+
+    crm_change_set_node (crm_changeset_touch (phones, "contact", kept), "phones",
+                         json_from_string ("[\"+74951234567\"]", NULL));
+    apply (f->a, phones);
+  }
+
+  /* b takes it all as one page */
+  merge_from (f->b, f->a);
+  g_assert_cmpint (contacts_found (f->a, "8123334455"), ==, 0);
+  g_assert_cmpint (contacts_found (f->b, "Сид"), ==, 1);
+  g_assert_cmpint (contacts_found (f->b, "Ива"), ==, 0);
+  g_assert_cmpint (contacts_found (f->b, "Куз"), ==, 0);
+  g_assert_cmpint (contacts_found (f->b, "Орл"), ==, 1);
+  g_assert_cmpint (contacts_found (f->b, "Бел"), ==, 1);
+  g_assert_cmpint (contacts_found (f->b, "4951234567"), ==, 1);
+  g_assert_cmpint (contacts_found (f->b, "8123334455"), ==, 0);
+  g_assert_cmpint (contacts_found (f->b, "9123456789"), ==, 1);
+  rows_a = search_rows (f->a);
+  rows_b = search_rows (f->b);
+  g_assert_cmpstr (rows_b, ==, rows_a);
+  g_assert_nonnull (strstr (rows_b, "сидоров"));
+}
+
 static void
 test_merge_delete_restore (Pair          *f,
                            gconstpointer  data)
@@ -1176,6 +1279,8 @@ main (int   argc,
   g_test_add ("/merge/copied-replica", Pair, NULL, pair_set_up, test_merge_copied_replica,
               pair_tear_down);
   g_test_add ("/merge/delete-restore", Pair, NULL, pair_set_up, test_merge_delete_restore,
+              pair_tear_down);
+  g_test_add ("/merge/search-rows-of-a-page", Pair, NULL, pair_set_up, test_merge_search_rows,
               pair_tear_down);
   g_test_add ("/merge/idempotent", Pair, NULL, pair_set_up, test_merge_idempotent,
               pair_tear_down);

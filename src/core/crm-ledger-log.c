@@ -200,11 +200,18 @@ crm_ledger_import (CrmStore              *store,
     }
   if (!_crm_store_begin (store, error))
     return FALSE;
+  /* the new contacts' search rows together, after the ops (as a pulled page's) */
+  _crm_store_defer_search_rows (store);
   for (guint i = 0; i < n_entries; i++)
     if (!import_one (store, &entries[i], error))
       {
         _crm_store_rollback (store);
         return FALSE;
       }
+  if (!_crm_store_write_deferred_search_rows (store, error))
+    {
+      _crm_store_rollback (store);
+      return FALSE;
+    }
   return _crm_store_commit (store, error);
 }

@@ -738,9 +738,14 @@ crm_ledger_push (CrmStore             *store,
       pass_reset (&push);
       if (!_crm_sql_exec (store, "SAVEPOINT push_pass", "a push's savepoint", error))
         goto fail;
+      /* the pass's new contacts get their search rows together, after its ops (as a pulled
+       * page's: crm_sync_state_merge_pulled) and before the state is checked */
+      _crm_store_defer_search_rows (store);
       for (guint i = 0; i < ops->len; i++)
         if (!push_one (&push, ops->pdata[i], error))
           goto fail;
+      if (!_crm_store_write_deferred_search_rows (store, error))
+        goto fail;
       refused = check_state (&push, error);
       if (refused < 0)
         goto fail;

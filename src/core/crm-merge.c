@@ -646,7 +646,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
                       g_steal_pointer (&won_columns), g_steal_pointer (&won_values), error))
         return FALSE;
       if (search_changed)
-        g_ptr_array_add (self->bulk_contacts, _crm_bulk_contact_new (op));
+        _crm_store_search_rows_add (self, op);
       return TRUE;
     }
 
@@ -674,10 +674,12 @@ _crm_store_apply_op_fields (CrmStore     *self,
   if (!_crm_sql_step_done (self, stmt, "writing an entity", error))
     return FALSE;
 
-  /* a bulk apply writes the search rows of the contacts it creates once, after them */
+  /* while search rows wait (a bulk apply, a pulled page, a pushed pass: written once,
+   * sorted, after them), a new contact's join them, and one created meanwhile and written
+   * again keeps waiting (its rows are then made from its row) */
   if (search_changed && !exists && self->bulk_contacts != NULL)
-    g_ptr_array_add (self->bulk_contacts, _crm_bulk_contact_new (op));
-  else if (search_changed &&
+    _crm_store_search_rows_add (self, op);
+  else if (search_changed && !_crm_store_search_rows_wait (self, op->entity_id) &&
            !_crm_store_refresh_contact_tokens (self, op->entity_id, !exists, error))
     return FALSE;
   /* merged cards are redirects: what is written to one lands on its survivor, and a
@@ -760,12 +762,18 @@ crm_store_merge_ops (CrmStore   *self,
     return TRUE;
   if (!_crm_store_begin (self, error))
     return FALSE;
+  _crm_store_defer_search_rows (self);
   for (guint i = 0; i < ops->len; i++)
     if (!_crm_store_merge_op (self, g_ptr_array_index (ops, i), FALSE, NULL, NULL, error))
       {
         _crm_store_rollback (self);
         return FALSE;
       }
+  if (!_crm_store_write_deferred_search_rows (self, error))
+    {
+      _crm_store_rollback (self);
+      return FALSE;
+    }
   return _crm_store_commit (self, error);
 }
 

@@ -852,6 +852,22 @@ _crm_store_write_contact_tokens_bulk (CrmStore   *self,
 
       if (stmt == NULL)
         return FALSE;
+      if (contact->rewritten)
+        {
+          /* written again after its op created it: what its row holds now */
+          g_autofree char *name = NULL;
+          g_autofree char *phones = NULL;
+
+          if (!read_contact (self, contact->id, &rowid, &live, &name, &phones, error))
+            return FALSE;
+          if (live)
+            {
+              g_autofree char *digits = contact_phone_digits (phones);
+
+              search_rows_add (&rows, rowid, name, digits);
+            }
+          continue;
+        }
       _crm_sql_bind_text_or_null (stmt, 1, contact->id);
       if (_crm_store_step (self, stmt) == SQLITE_ROW)
         {

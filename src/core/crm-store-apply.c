@@ -113,7 +113,7 @@ _crm_store_write_change (CrmStore         *self,
   /* a bulk apply's contacts and companies take their change's fields as they are rather
    * than a copy (the importers let go of the change set after it, so what the op adds —
    * a counter's parts — harms nothing): 100 000 copies and frees fewer */
-  if (self->bulk_contacts != NULL &&
+  if (self->known_references != NULL &&
       (g_str_equal (change->entity, "contact") || g_str_equal (change->entity, "company")))
     op->fields = json_object_ref (change->fields);
   else
@@ -226,7 +226,7 @@ fail (CrmStore  *self,
   undo_transaction (self);
   _crm_store_batch_changelog (self, FALSE);
   _crm_store_batch_rows (self, FALSE);
-  g_clear_pointer (&self->bulk_contacts, g_ptr_array_unref);
+  _crm_store_drop_deferred_search_rows (self);
   g_clear_pointer (&self->known_references, g_hash_table_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
@@ -239,6 +239,7 @@ rollback (CrmStore *self)
   undo_transaction (self);
   _crm_store_batch_changelog (self, FALSE);
   _crm_store_batch_rows (self, FALSE);
+  _crm_store_drop_deferred_search_rows (self);
   g_clear_pointer (&self->known_references, g_hash_table_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
@@ -352,8 +353,7 @@ transact (CrmStore         *self,
 
       if (bulk)
         {
-          self->bulk_contacts =
-            g_ptr_array_new_with_free_func ((GDestroyNotify) _crm_bulk_contact_free);
+          _crm_store_defer_search_rows (self);
           self->known_references = g_hash_table_new_full (NULL, NULL, NULL,
                                                           (GDestroyNotify) g_hash_table_unref);
           _crm_store_batch_changelog (self, TRUE);
@@ -372,7 +372,7 @@ transact (CrmStore         *self,
       /* the new contacts' search rows, before any gate or rule may search for them */
       if (bulk)
         {
-          g_autoptr(GPtrArray) contacts = g_steal_pointer (&self->bulk_contacts);
+          g_autoptr(GPtrArray) contacts = _crm_store_end_deferred_search_rows (self);
 
           bulk_progress (self, n_changes, 0);
           if (!_crm_store_flush_rows (self, error) || !_crm_store_flush_changelog (self, error))
@@ -575,6 +575,66 @@ _crm_store_reference_found (CrmStore            *self,
       g_hash_table_insert (self->known_references, (gpointer) type, ids);
     }
   g_hash_table_add (ids, g_strdup (id));
+}
+
+/* --- search rows written together (crm-store-private.h) ------------------------------- */
+
+void
+_crm_store_defer_search_rows (CrmStore *self)
+{
+  if (self->bulk_contacts != NULL)
+    return;
+  self->bulk_contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) _crm_bulk_contact_free);
+  self->bulk_contact_ids = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+void
+_crm_store_search_rows_add (CrmStore    *self,
+                            const CrmOp *op)
+{
+  CrmBulkContact *contact = _crm_bulk_contact_new (op);
+
+  g_ptr_array_add (self->bulk_contacts, contact);
+  g_hash_table_insert (self->bulk_contact_ids, contact->id, contact);
+}
+
+gboolean
+_crm_store_search_rows_wait (CrmStore   *self,
+                             const char *contact_id)
+{
+  CrmBulkContact *contact;
+
+  if (self->bulk_contact_ids == NULL)
+    return FALSE;
+  contact = g_hash_table_lookup (self->bulk_contact_ids, contact_id);
+  if (contact == NULL)
+    return FALSE;
+  contact->rewritten = TRUE;
+  return TRUE;
+}
+
+GPtrArray *
+_crm_store_end_deferred_search_rows (CrmStore *self)
+{
+  g_clear_pointer (&self->bulk_contact_ids, g_hash_table_unref);
+  return g_steal_pointer (&self->bulk_contacts);
+}
+
+void
+_crm_store_drop_deferred_search_rows (CrmStore *self)
+{
+  g_clear_pointer (&self->bulk_contact_ids, g_hash_table_unref);
+  g_clear_pointer (&self->bulk_contacts, g_ptr_array_unref);
+}
+
+gboolean
+_crm_store_write_deferred_search_rows (CrmStore  *self,
+                                       GError   **error)
+{
+  g_autoptr(GPtrArray) contacts = _crm_store_end_deferred_search_rows (self);
+
+  return contacts == NULL || contacts->len == 0 ||
+         _crm_store_write_contact_tokens_bulk (self, contacts, error);
 }
 
 /* --- explicit write transactions (crm-changelog-private.h) ---------------------------- */

@@ -33,8 +33,10 @@ struct _CrmStore
   gboolean      read_only;     /* the file or its folder cannot be written */
   int           sql_failure;   /* the first SQLite failure of the apply in progress */
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */
-  GPtrArray    *bulk_contacts; /* a bulk apply's new contacts, their search rows not yet
-                                * written (CrmBulkContact*); NULL outside its change set */
+  GPtrArray    *bulk_contacts; /* new contacts whose search rows are not yet written
+                                * (CrmBulkContact*): a bulk apply's, a pulled page's, a
+                                * pushed pass's; NULL when rows are written at once */
+  GHashTable   *bulk_contact_ids; /* id → its CrmBulkContact in bulk_contacts */
   GHashTable   *known_references; /* a bulk apply's: CrmEntityType* → set of the ids
                                   * its gates found (crm-validate.c), or NULL */
   gboolean      search_indexes_dropped; /* a bulk apply dropped the search tables'

@@ -166,17 +166,40 @@ typedef struct {
   char     *id;
   char     *name;
   JsonNode *phones;
+  gboolean  rewritten;   /* written again since: its rows are made from the row itself */
 } CrmBulkContact;
 
 /* The contact @op (a bulk apply's) created, for its search rows */
 CrmBulkContact *_crm_bulk_contact_new  (const CrmOp    *op);
 void            _crm_bulk_contact_free (CrmBulkContact *contact);
 
+/* From now until _crm_store_write_deferred_search_rows() (or a rollback), the search rows
+ * of the contacts @self's writes create wait and are written together, sorted (a bulk
+ * apply, a pulled page, a pushed pass: bench/RESULTS.md); nothing may search contacts
+ * in between. A contact created and written again meanwhile has its rows made from its
+ * row at the end. */
+void          _crm_store_defer_search_rows (CrmStore  *self);
+/* Whether @contact_id's search rows wait (it was created while they were deferred);
+ * marks them to be made from the row, which has just been written again. */
+gboolean      _crm_store_search_rows_wait  (CrmStore    *self,
+                                            const char  *contact_id);
+/* The waiting contacts' search rows written, and deferring ended. */
+gboolean      _crm_store_write_deferred_search_rows (CrmStore  *self,
+                                                     GError   **error);
+/* Deferring ended: the waiting contacts (CrmBulkContact*, for
+ * _crm_store_write_contact_tokens_bulk()), or NULL when none waited. */
+GPtrArray    *_crm_store_end_deferred_search_rows (CrmStore *self);
+/* Deferring ended with nothing written (the rows' contacts are rolled back). */
+void          _crm_store_drop_deferred_search_rows (CrmStore *self);
+/* Adds the contact @op created to the waiting ones. */
+void          _crm_store_search_rows_add   (CrmStore     *self,
+                                            const CrmOp  *op);
+
 /* The search rows of @contacts (CrmBulkContact*), which a bulk apply created without them:
  * the rows _crm_store_refresh_contact_tokens() writes for each, made from the name and
  * phones their ops set rather than read back and parsed from their rows (only each row's
- * rowid is looked up), written set by set in the order of each table's key
- * (crm-search.c). */
+ * rowid is looked up; a contact written again since is read whole), written set by set in
+ * the order of each table's key (crm-search.c). */
 gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
                                                     GPtrArray  *contacts,
                                                     GError    **error);

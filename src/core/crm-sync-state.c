@@ -564,6 +564,9 @@ crm_sync_state_merge_pulled (CrmStore   *store,
     return FALSE;
   if (server_hlc != 0)
     _crm_store_absorb_hlc (store, server_hlc);
+  /* the page's new contacts get their search rows together, sorted, after its ops (half
+   * of merging a new contact was writing them one by one: bench/RESULTS.md) */
+  _crm_store_defer_search_rows (store);
   for (guint i = 0; i < ops->len; i++)
     {
       CrmOp *op = ops->pdata[i];
@@ -597,7 +600,7 @@ crm_sync_state_merge_pulled (CrmStore   *store,
       if (previous != NULL && !check_conflicts (store, op, base, previous, &conflicts, error))
         goto fail;
     }
-  if (!set_cursor (store, cursor, error))
+  if (!_crm_store_write_deferred_search_rows (store, error) || !set_cursor (store, cursor, error))
     goto fail;
   if (!_crm_store_commit (store, error))
     return FALSE;   /* it rolled back */
