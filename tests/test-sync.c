@@ -14,7 +14,11 @@
  *     account put back by hand) and whose head grew past the laptops' cursors with
  *     another laptop's ops: the laptops that pulled the lost ops find out (their pull
  *     names the op at their cursor), send them back, and all converge; a snapshot made
- *     before the loss is never given out after it.
+ *     before the loss is never given out after it;
+ *   - history past the horizon compacted by the sync round (issue 21): `deal show --json`'s
+ *     history, every op's fields as read back, the deal totals and a restored server's
+ *     resend the same before and after; an edit after it keeps the old values in the old
+ *     entries; the undo of a compacted change refused in words.
  *
  * VORONKA_TEST_SEED=<n> replays the random run; the seed is printed. */
 #include <string.h>
@@ -31,6 +35,8 @@
 #include "crm-test-util.h"
 #include "crm-time.h"
 #include "crm-test-store.h"
+#include "crm-undo.h"
+#include "crm-json-private.h"
 
 #define DEFAULT_SEED  20261123u
 #define N_REPLICAS    4
@@ -937,6 +943,202 @@ test_client_async (void)
     }
 }
 
+
+/* --- history past the horizon ---------------------------------------------------------------- */
+
+/* `deal show --json`'s history of @deal on @db, as text. */
+static char *
+shown_history (const char *db,
+               const char *deal)
+{
+  g_autoptr(JsonObject) shown = crm_test_take_object (crm_test_ctl_ok (db, NULL, "deal", "show",
+                                                                       deal, NULL));
+  g_autoptr(JsonNode) history = json_node_ref (json_object_get_member (shown, "history"));
+
+  g_assert_nonnull (history);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (history));
+  return json_to_string (history, FALSE);
+}
+
+/* Each op's id, entity and fields as read, one line each. */
+static char *
+ops_text (GPtrArray *ops)
+{
+  GString *text = g_string_new (NULL);
+
+  g_assert_nonnull (ops);
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = ops->pdata[i];
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), op->fields);
+      g_autofree char *fields = crm_json_to_canonical (node);
+
+      g_string_append_printf (text, "%s %s %s\n", op->op_id, op->entity_id, fields);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* Every op of the log (crm_store_dup_log), or every op a restored server would be sent
+ * again (crm_sync_state_dup_lost_ops), as ops_text(). */
+static char *
+log_text (CrmStore *store,
+          gboolean  resent)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ops = resent ? crm_sync_state_dup_lost_ops (store, 0, 0, 10000, &error)
+                                    : crm_store_dup_log (store, 0, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (ops->len, >, 0);
+  return ops_text (ops);
+}
+
+/* The per-deal figures the deal_report triggers keep from the log's stage moves. */
+static char *
+deal_totals (CrmStore *store)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *text;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_crm_store_get_db (store),
+    "SELECT group_concat (line, ' ') FROM (SELECT deal || ':' || coalesce (reach, '-') || ':'"
+    " || coalesce (responded, '-') || ':' || coalesce (employee, '-') AS line"
+    " FROM deal_report ORDER BY deal)", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  g_assert_nonnull (text);
+  return text;
+}
+
+static void
+test_history_compacted (void)
+{
+  CrmTestReplica a = { 0 }, b = { 0 };
+  g_autofree char *deal = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *history_before = NULL;
+  g_autofree char *history_after = NULL;
+  g_autofree char *log_before = NULL;
+  g_autofree char *log_after = NULL;
+  g_autofree char *totals_before = NULL;
+  g_autofree char *totals_after = NULL;
+  g_autofree char *lost_before = NULL;
+  g_autofree char *lost_after = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 size_before, size_after;
+
+  crm_test_replica_open (&a, server, tmpdir, "history-a.db", "manager", "manager-pw");
+  crm_test_replica_open (&b, server, tmpdir, "history-b.db", "admin", "admin-pw");
+
+  /* A makes a deal, moves it twice and changes its amount; B makes one of its own */
+  deal = new_deal (a.store, "Самосвал для карьера", "Новая заявка", NULL);
+  created = crm_store_dup_last_change_set (a.store);
+  move_deal (a.store, deal, "Квалифицирован");
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_change_set_int (crm_changeset_touch (changeset, "deal", deal), "amount", 2750000);
+    g_assert_true (crm_store_apply (a.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  move_deal (a.store, deal, "Встреча согласована");
+  other = new_deal (b.store, "Тягач в лизинг", "Новая заявка", NULL);
+  for (guint round = 0; round < 2; round++)
+    {
+      crm_sync_report_free (crm_test_replica_sync (&a));
+      crm_sync_report_free (crm_test_replica_sync (&b));
+    }
+
+  history_before = shown_history (b.path, deal);
+  g_assert_nonnull (strstr (history_before, "2750000"));
+  log_before = log_text (b.store, FALSE);
+  totals_before = deal_totals (b.store);
+  size_before = count_sql (b.store, "SELECT sum (length (fields)) FROM changelog", NULL);
+  lost_before = log_text (b.store, TRUE);
+  g_assert_cmpint (count_sql (b.store, "SELECT count (*) FROM changelog"
+                              " WHERE json_type (fields, '$.clocks') IS NOT NULL", NULL), ==, 0);
+
+  /* the laptops keep no day in full: the next round compacts everything acknowledged */
+  g_assert_true (crm_store_set_meta (a.store, "history.keep_days", "0", &error));
+  g_assert_true (crm_store_set_meta (b.store, "history.keep_days", "0", &error));
+  g_assert_no_error (error);
+  crm_sync_report_free (crm_test_replica_sync (&a));
+  crm_sync_report_free (crm_test_replica_sync (&b));
+
+  size_after = count_sql (b.store, "SELECT sum (length (fields)) FROM changelog", NULL);
+  g_test_message ("the fields of the log: %" G_GINT64_FORMAT " bytes before, %" G_GINT64_FORMAT
+                  " after", size_before, size_after);
+  g_assert_cmpint (size_after, <, size_before * 3 / 4);
+  g_assert_cmpint (count_sql (b.store, "SELECT count (*) FROM changelog"
+                              " WHERE json_type (fields, '$.clocks') IS NOT NULL", NULL), >, 0);
+  g_assert_cmpint (count_sql (a.store, "SELECT count (*) FROM changelog WHERE entity_id = ?1"
+                              " AND json_type (fields, '$.clocks') IS NOT NULL", deal), >, 0);
+  /* the stage moves stay in the log itself (the reports and the totals read them there) */
+  g_assert_cmpint (count_sql (b.store, "SELECT count (*) FROM changelog WHERE entity_id = ?1"
+                              " AND json_type (fields, '$.stage') IS NOT NULL", deal), ==, 3);
+
+  /* what anyone reads is as before */
+  history_after = shown_history (b.path, deal);
+  g_assert_cmpstr (history_after, ==, history_before);
+  log_after = log_text (b.store, FALSE);
+  g_assert_cmpstr (log_after, ==, log_before);
+  totals_after = deal_totals (b.store);
+  g_assert_cmpstr (totals_after, ==, totals_before);
+  lost_after = log_text (b.store, TRUE);
+  g_assert_cmpstr (lost_after, ==, lost_before);
+
+  /* B renames the deal and changes its amount: the old entries still say what they did */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    CrmChange *change = crm_changeset_touch (changeset, "deal", deal);
+    g_autoptr(JsonNode) history = NULL;
+    g_autoptr(JsonNode) old_history = crm_test_parse_json (history_before);
+    JsonArray *entries;
+    guint n_old = json_array_get_length (json_node_get_array (old_history));
+
+    crm_change_set_string (change, "title", "Самосвал для карьера (2 шт.)");
+    crm_change_set_int (change, "amount", 5500000);
+    g_assert_true (crm_store_apply (b.store, changeset, &error));
+    g_assert_no_error (error);
+    crm_sync_report_free (crm_test_replica_sync (&b));
+    crm_sync_report_free (crm_test_replica_sync (&a));
+    history = crm_test_parse_json (shown_history (a.path, deal));
+    entries = json_node_get_array (history);
+    g_assert_cmpuint (json_array_get_length (entries), ==, n_old + 1);
+    for (guint i = 0; i < n_old; i++)
+      {
+        g_autofree char *was = crm_json_to_canonical (json_array_get_element (
+                                 json_node_get_array (old_history), i));
+        g_autofree char *is = crm_json_to_canonical (json_array_get_element (entries, i));
+
+        g_assert_cmpstr (is, ==, was);
+      }
+  }
+
+  /* A's first change, compacted, is not undone, and says why */
+  g_assert_false (crm_store_undo_change_set (a.store, created, NULL, NULL, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "can no longer be undone"));
+  g_clear_error (&error);
+  g_assert_cmpint (count_sql (a.store, "SELECT count (*) FROM deal WHERE id = ?1 AND deleted = 0",
+                              deal), ==, 1);
+
+  /* and both laptops still agree with the server */
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_autofree char *expected = crm_test_dump (account);
+    g_autofree char *state_a = crm_test_dump (a.store);
+    g_autofree char *state_b = crm_test_dump (b.store);
+
+    g_assert_cmpstr (state_a, ==, expected);
+    g_assert_cmpstr (state_b, ==, expected);
+  }
+  crm_test_replica_clear (&a);
+  crm_test_replica_clear (&b);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -958,6 +1160,7 @@ main (int    argc,
   g_test_add_func ("/sync/cli", test_cli);
   g_test_add_func ("/sync/client-async", test_client_async);
   g_test_add_func ("/sync/lost-ops", test_lost_ops);
+  g_test_add_func ("/sync/history-compacted", test_history_compacted);
   status = g_test_run ();
 
   crm_test_server_tear_down (server, tmpdir, status);

@@ -24,6 +24,12 @@ G_BEGIN_DECLS
   "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
 
 CrmOp    *_crm_op_from_changelog_row (sqlite3_stmt *stmt);
+/* Is @op (as read from its row) a compacted one (crm_store_compact_history())? */
+gboolean  _crm_op_is_compacted       (const CrmOp  *op);
+/* Gives a compacted @op the fields it no longer stores, from its entity's row (the fields
+ * the row holds under the op's clock); other ops are left as they are. */
+void      _crm_store_restore_op      (CrmStore     *self,
+                                      CrmOp        *op);
 /* The number of ops in the changelog; FALSE with @error when it could not be read. */
 gboolean  _crm_store_count_log       (CrmStore     *self,
                                       gint64       *out_count,

@@ -6,11 +6,14 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "crm-changelog-private.h"
 #include "crm-error-private.h"
 #include "crm-store-impl-private.h"
 #include "crm-hlc.h"
 #include "crm-json-private.h"
+#include "crm-schema.h"
 #include "crm-sql-private.h"
 
 gboolean
@@ -253,6 +256,9 @@ _crm_store_collect_ops (CrmStore      *self,
       _crm_store_set_read_error (self, error, "reading the changelog");
       return NULL;
     }
+  /* after the statement is done: restoring reads other rows */
+  for (guint i = 0; i < ops->len; i++)
+    _crm_store_restore_op (self, ops->pdata[i]);
   return g_steal_pointer (&ops);
 }
 
@@ -335,4 +341,369 @@ _crm_store_absorb_hlc (CrmStore *self,
                        guint64   hlc)
 {
   crm_hlc_absorb (&self->clock, hlc, crm_store_get_now (self));
+}
+
+/* --- history past the horizon (issue 21) ------------------------------------------------- */
+
+/* What the laptop reads from old ops and where (crm_store_compact_history() in
+ * crm-store.h says what a compacted op keeps):
+ * - a deal's, contact's or company's history (crm_query_history → crm_store_dup_entity_log)
+ *   and `voronkactl log` (crm_store_dup_log): every field, restored from the row;
+ * - re-applying an entity's ops after the server re-stamped one (crm-merge.c), and a
+ *   restored server's resend of what it lost (crm_sync_state_dup_lost_ops): the same;
+ * - undo (crm-undo.c): the older ops of the entities a change set touched, restored; a
+ *   change set of compacted ops is refused (older than the horizon);
+ * - SQL over `fields` — the deal_report triggers and the deal_move index (stage,
+ *   stage_entered_at), the conversion and distributor reports (stage, stage_entered_at),
+ *   assign_on_shift (responsible of a rule's deal op): those fields are never dropped;
+ * - rule dedupe (rule, cause), the outbox (local, pushed), the ledger's checks by op_id,
+ *   the attachment's author (actor), conflicts (their own table): columns kept as they
+ *   are. The outbox is never compacted (not acknowledged).
+ * The marker: a compacted op's stored fields have the member "clocks" (a name no op can
+ * write: crm-merge.c refuses it), meaning "the rest is on the row under my clock". */
+#define COMPACTED_MARK "clocks"
+
+static const char *const kept_fields[] = { "stage", "stage_entered_at", "responsible", NULL };
+
+gboolean
+_crm_op_is_compacted (const CrmOp *op)
+{
+  return op->fields != NULL && json_object_has_member (op->fields, COMPACTED_MARK);
+}
+
+static char *
+op_clock (const CrmOp *op)
+{
+  g_autofree char *hex = crm_hlc_to_string (op->hlc);
+
+  return g_strconcat (hex, " ", op->device, NULL);
+}
+
+/* The row of @entity_id (a known type): its clocks (field → clock) and its fields. FALSE
+ * with @error when it could not be read; both NULL when there is no row. */
+static gboolean
+read_row (CrmStore             *self,
+          const CrmEntityType  *type,
+          const char           *entity_id,
+          JsonObject          **out_clocks,
+          JsonObject          **out_row,
+          GError              **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, _crm_store_select_by_id_sql (type), error);
+  int rc;
+
+  *out_clocks = *out_row = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *out_clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
+      *out_row = _crm_store_row_to_object (type, stmt);
+    }
+  else if (rc != SQLITE_DONE)
+    _crm_store_set_read_error (self, error, "reading a record");
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+void
+_crm_store_restore_op (CrmStore *self,
+                       CrmOp    *op)
+{
+  const CrmEntityType *type;
+  g_autoptr(JsonObject) clocks = NULL;
+  g_autoptr(JsonObject) row = NULL;
+  g_autoptr(GList) members = NULL;
+  g_autofree char *clock = NULL;
+
+  if (!_crm_op_is_compacted (op))
+    return;
+  json_object_remove_member (op->fields, COMPACTED_MARK);
+  type = crm_schema_lookup (op->entity);
+  /* a row that cannot be read leaves the op with what it stores (the history shows less,
+   * nothing is written from it: a write's own reads fail it) */
+  if (type == NULL || !read_row (self, type, op->entity_id, &clocks, &row, NULL) ||
+      row == NULL)
+    return;
+  clock = op_clock (op);
+  members = json_object_get_members (clocks);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!json_object_has_member (op->fields, l->data) &&
+        json_object_has_member (row, l->data) &&
+        g_strcmp0 (json_object_get_string_member_with_default (clocks, l->data, NULL),
+                   clock) == 0)
+      json_object_set_member (op->fields, l->data,
+                              json_node_copy (json_object_get_member (row, l->data)));
+  /* in the order the stored text had them all (canonical: by name), as read before */
+  {
+    JsonObject *sorted = crm_json_object_deep_copy (op->fields);
+
+    json_object_unref (op->fields);
+    op->fields = sorted;
+  }
+}
+
+gboolean
+_crm_store_keep_compacted_value (CrmStore    *self,
+                                 const char  *entity_id,
+                                 const char  *old_clock,
+                                 const char  *field,
+                                 JsonNode    *old_value,
+                                 GError     **error)
+{
+  const char *space = old_clock != NULL ? strchr (old_clock, ' ') : NULL;
+  g_autofree char *hex = NULL;
+  guint64 hlc = 0;
+  sqlite3_stmt *stmt;
+  gint64 seq = 0;
+  g_autoptr(JsonNode) fields = NULL;
+  g_autofree char *text = NULL;
+  int rc;
+
+  if (self->compacted_hlc == 0 || space == NULL || old_value == NULL)
+    return TRUE;
+  hex = g_strndup (old_clock, space - old_clock);
+  if (!crm_hlc_parse (hex, &hlc) || hlc > self->compacted_hlc)
+    return TRUE;
+
+  stmt = _crm_store_prepare (self,
+    "SELECT seq, fields FROM changelog WHERE entity_id = ?1 AND hlc = ?2 AND device = ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  sqlite3_bind_int64 (stmt, 2, (gint64) hlc);
+  _crm_sql_bind_text_or_null (stmt, 3, space + 1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW && fields == NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 1),
+                                                   NULL);
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+          json_object_has_member (json_node_get_object (node), COMPACTED_MARK))
+        {
+          seq = sqlite3_column_int64 (stmt, 0);
+          fields = g_steal_pointer (&node);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (self, error, "reading the changelog");
+      return FALSE;
+    }
+  if (fields == NULL || json_object_has_member (json_node_get_object (fields), field))
+    return TRUE;
+  json_object_set_member (json_node_get_object (fields), field, json_node_copy (old_value));
+  text = crm_json_to_canonical (fields);
+  stmt = _crm_store_prepare (self, "UPDATE changelog SET fields = ?2 WHERE seq = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
+  return _crm_sql_step_done (self, stmt, "keeping an old value in the history", error);
+}
+
+/* @op's fields as stored once compacted (the canonical text), or NULL when nothing of it
+ * can go: a field goes when the row holds it under the op's clock with the same value.
+ * An op whose clock holds a field of the row it did not write is left whole (the row
+ * would give it back a field it never had). */
+static char *
+compacted_fields (const CrmOp *op,
+                  JsonObject  *clocks,
+                  JsonObject  *row)
+{
+  g_autofree char *clock = op_clock (op);
+  g_autoptr(JsonObject) kept = json_object_new ();
+  g_autoptr(GList) members = json_object_get_members (op->fields);
+  g_autoptr(GList) row_fields = json_object_get_members (clocks);
+  guint dropped = 0;
+
+  for (GList *l = row_fields; l != NULL; l = l->next)
+    if (g_strcmp0 (json_object_get_string_member_with_default (clocks, l->data, NULL),
+                   clock) == 0 &&
+        !json_object_has_member (op->fields, l->data))
+      return NULL;
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      const char *field = l->data;
+      JsonNode *value = json_object_get_member (op->fields, field);
+      JsonNode *held = json_object_get_member (row, field);
+      gboolean goes = held != NULL && !g_strv_contains (kept_fields, field) &&
+                      g_strcmp0 (json_object_get_string_member_with_default (clocks, field,
+                                                                              NULL),
+                                 clock) == 0;
+
+      if (goes)
+        {
+          g_autofree char *a = crm_json_to_canonical (value);
+          g_autofree char *b = crm_json_to_canonical (held);
+
+          goes = g_str_equal (a, b);
+        }
+      if (goes)
+        dropped++;
+      else
+        json_object_set_member (kept, field, json_node_copy (value));
+    }
+  if (dropped == 0)
+    return NULL;
+  json_object_set_int_member (kept, COMPACTED_MARK, 1);
+  return crm_json_object_to_canonical (kept);
+}
+
+gint64
+crm_store_get_history_keep_days (CrmStore *self)
+{
+  g_autofree char *text = crm_store_dup_meta (self, "history.keep_days");
+
+  g_return_val_if_fail (CRM_IS_STORE (self), CRM_STORE_HISTORY_KEEP_DAYS);
+
+  if (text == NULL)
+    return CRM_STORE_HISTORY_KEEP_DAYS;
+  return CLAMP (g_ascii_strtoll (text, NULL, 10), 0, 100 * 365);
+}
+
+void
+_crm_store_reload_compacted (CrmStore *self)
+{
+  g_autofree char *text = crm_store_dup_meta (self, "history.compacted_hlc");
+  guint64 stored = 0;
+
+  self->compacted_hlc = text != NULL && crm_hlc_parse (text, &stored) ? stored : 0;
+}
+
+/* The ops of one batch, read before any is rewritten. */
+typedef struct {
+  CrmOp    *op;
+  gboolean  acknowledged;
+} CompactRow;
+
+static void
+compact_row_clear (CompactRow *row)
+{
+  g_clear_pointer (&row->op, crm_op_free);
+}
+
+gboolean
+crm_store_compact_history (CrmStore   *self,
+                           guint       max_ops,
+                           guint      *out_compacted,
+                           gboolean   *out_more,
+                           GError    **error)
+{
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (CompactRow));
+  g_autofree char *cursor_text = NULL;
+  g_autofree char *horizon_hex = NULL;
+  g_autofree char *newest_hex = NULL;
+  g_autofree char *cursor_out = NULL;
+  gint64 days;
+  gint64 cursor = 0;
+  gint64 last_seen;
+  guint64 horizon;
+  guint64 newest;
+  guint compacted = 0;
+  gboolean stopped = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (max_ops > 0, FALSE);
+
+  if (out_compacted != NULL)
+    *out_compacted = 0;
+  if (out_more != NULL)
+    *out_more = FALSE;
+  g_array_set_clear_func (rows, (GDestroyNotify) compact_row_clear);
+  if (!_crm_store_begin (self, error))
+    return FALSE;
+  _crm_store_reload_compacted (self);
+  newest = self->compacted_hlc;
+
+  days = crm_store_get_history_keep_days (self);
+  horizon = crm_hlc_make (crm_store_get_now (self) - days * 24 * 3600 * 1000,
+                          CRM_HLC_COUNTER_MAX);
+  cursor_text = crm_store_dup_meta (self, "history.compacted_seq");
+  if (cursor_text != NULL)
+    cursor = MAX (g_ascii_strtoll (cursor_text, NULL, 10), 0);
+  last_seen = cursor;
+
+  /* acknowledged: pulled (local = 0), or pushed and answered (pushed ≠ 0) */
+  stmt = _crm_store_prepare (self,
+    "SELECT " CRM_CHANGELOG_OP_COLUMNS ", NOT (local = 1 AND pushed = 0) FROM changelog"
+    " WHERE seq > ?1 ORDER BY seq LIMIT ?2", error);
+  if (stmt == NULL)
+    goto failed;
+  sqlite3_bind_int64 (stmt, 1, cursor);
+  sqlite3_bind_int64 (stmt, 2, max_ops);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      CompactRow row = { _crm_op_from_changelog_row (stmt), sqlite3_column_int (stmt, 10) != 0 };
+
+      g_array_append_val (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (self, error, "reading the changelog");
+      goto failed;
+    }
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CompactRow *row = &g_array_index (rows, CompactRow, i);
+      const CrmEntityType *type = crm_schema_lookup (row->op->entity);
+      g_autoptr(JsonObject) clocks = NULL;
+      g_autoptr(JsonObject) entity = NULL;
+      g_autofree char *text = NULL;
+
+      /* the log is in the order this replica learnt it, the clocks nearly so: the first
+       * op not past the horizon or not acknowledged ends the pass */
+      if (!row->acknowledged || row->op->hlc > horizon)
+        {
+          stopped = TRUE;
+          break;
+        }
+      last_seen = row->op->seq;
+      if (type == NULL || _crm_op_is_compacted (row->op))
+        continue;
+      if (!read_row (self, type, row->op->entity_id, &clocks, &entity, error))
+        goto failed;
+      if (entity == NULL || (text = compacted_fields (row->op, clocks, entity)) == NULL)
+        continue;
+      stmt = _crm_store_prepare (self, "UPDATE changelog SET fields = ?2 WHERE seq = ?1",
+                                 error);
+      if (stmt == NULL)
+        goto failed;
+      sqlite3_bind_int64 (stmt, 1, row->op->seq);
+      sqlite3_bind_text (stmt, 2, text, -1, SQLITE_STATIC);
+      if (!_crm_sql_step_done (self, stmt, "compacting the history", error))
+        goto failed;
+      newest = MAX (newest, row->op->hlc);
+      compacted++;
+    }
+
+  cursor_out = g_strdup_printf ("%" G_GINT64_FORMAT, last_seen);
+  newest_hex = crm_hlc_to_string (newest);
+  if (!crm_store_set_meta (self, "history.compacted_seq", cursor_out, error) ||
+      (newest > 0 && !crm_store_set_meta (self, "history.compacted_hlc", newest_hex, error)))
+    goto failed;
+  /* a commit that fails rolls back itself */
+  if (!_crm_store_commit (self, error))
+    {
+      _crm_store_reload_compacted (self);
+      return FALSE;
+    }
+  self->compacted_hlc = newest;
+  if (out_compacted != NULL)
+    *out_compacted = compacted;
+  if (out_more != NULL)
+    *out_more = !stopped && rows->len == max_ops;
+  return TRUE;
+
+failed:
+  _crm_store_rollback (self);
+  _crm_store_reload_compacted (self);
+  return FALSE;
 }

@@ -525,6 +525,15 @@ _crm_store_apply_op_fields (CrmStore     *self,
         continue;
 
       any_won = TRUE;
+      /* a compacted op that read this field from the row keeps its value (its history) */
+      if (old_row != NULL && self->compacted_hlc > 0 &&
+          !_crm_store_keep_compacted_value (self, op->entity_id,
+                                            json_object_get_string_member_with_default (clocks,
+                                                                                        field,
+                                                                                        NULL),
+                                            field, json_object_get_member (old_row, field),
+                                            error))
+        return FALSE;
       if (self->capture_clocks != NULL)
         {
           const char *old_clock = json_object_get_string_member_with_default (clocks, field,

@@ -343,6 +343,7 @@ transact (CrmStore         *self,
   if (!begin_immediate (self, error))
     return FALSE;
   _crm_store_reload_clock (self);
+  _crm_store_reload_compacted (self);
   self->in_apply = TRUE;
   self->sql_failure = 0;
   g_ptr_array_set_size (self->pending_ops, 0);
@@ -649,6 +650,7 @@ _crm_store_begin (CrmStore  *self,
   if (!begin_immediate (self, error))
     return FALSE;
   _crm_store_reload_clock (self);
+  _crm_store_reload_compacted (self);
   self->in_apply = TRUE;
   self->sql_failure = 0;
   g_ptr_array_set_size (self->pending_ops, 0);

@@ -49,6 +49,9 @@ struct _CrmStore
   GPtrArray    *row_batch;     /* new rows waiting for their INSERT (crm-merge.c), or NULL */
   GHashTable   *row_batch_ids; /* their ids */
   char         *row_batch_sql; /* their single-row INSERT (all of one shape) */
+  guint64       compacted_hlc; /* the newest clock of a compacted op (meta
+                                * "history.compacted_hlc"), 0: none; reread with the
+                                * clock at the start of every write transaction */
 };
 
 /* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account
@@ -56,6 +59,18 @@ struct _CrmStore
 gboolean      _crm_store_save_clock          (CrmStore     *self,
                                               GError      **error);
 void          _crm_store_reload_clock        (CrmStore     *self);
+/* Rereads meta "history.compacted_hlc" (another connection may have compacted). */
+void          _crm_store_reload_compacted    (CrmStore     *self);
+/* A field of a row is about to be overwritten: when its clock, @old_clock, is a compacted
+ * op's whose fields no longer hold the field's value (it was read from the row), the
+ * value @old_value moves into that op's fields first, so its history and undo still read
+ * it. Cheap when nothing that old was compacted. */
+gboolean      _crm_store_keep_compacted_value (CrmStore    *self,
+                                               const char  *entity_id,
+                                               const char  *old_clock,
+                                               const char  *field,
+                                               JsonNode    *old_value,
+                                               GError     **error);
 /* Appends @op (its seq is set) to the changelog; @local: made on this replica; @fields
  * (taken; NULL: made here) the canonical text of its fields. While a batch is open, a
  * local contact's or company's op's row waits (its seq 0) until a hundred wait, the

@@ -148,6 +148,27 @@ gboolean     crm_store_read_log_length (CrmStore  *self,
                                         gint64    *out_length,
                                         GError   **error);
 
+/* History past the horizon, compacted (issue 21): an op the server has acknowledged
+ * (pulled, or pushed and answered) whose clock is older than the horizon — meta
+ * "history.keep_days" days (CRM_STORE_HISTORY_KEEP_DAYS when unset) before the replica's
+ * clock — no longer stores the fields its entity's row still holds under its clock: they
+ * are read back from the row (crm_store_dup_entity_log(), crm_store_dup_log(), a restored
+ * server's resend), and a later write that overwrites one first moves the old value back
+ * into the op, so the history reads the same. The fields SQL reads from the log (a deal
+ * op's stage, stage_entered_at, responsible) stay. A compacted change set is not undone.
+ * One call is one transaction over at most @max_ops ops in log order, from where the
+ * last one stopped; it stops early at the first op not yet acknowledged or not yet past
+ * the horizon. *@out_more: ops remain that a later call may compact. */
+#define CRM_STORE_HISTORY_KEEP_DAYS 90
+/* The horizon in days: meta "history.keep_days" (0 … 36 500; 0: all that is
+ * acknowledged), or the default. */
+gint64       crm_store_get_history_keep_days (CrmStore *self);
+gboolean     crm_store_compact_history (CrmStore   *self,
+                                        guint       max_ops,
+                                        guint      *out_compacted,
+                                        gboolean   *out_more,
+                                        GError    **error);
+
 /* Every replicated entity's state, canonical: equal replicas give equal strings. */
 char        *crm_store_dump_state     (CrmStore  *self,
                                        GError   **error);

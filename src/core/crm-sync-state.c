@@ -1061,6 +1061,9 @@ crm_sync_state_dup_lost_ops (CrmStore    *store,
       _crm_store_set_read_error (store, error, "read the changes to send again");
       return NULL;
     }
+  /* sent whole: a compacted op's fields read back from its row (crm_store_compact_history) */
+  for (guint i = 0; i < ops->len; i++)
+    _crm_store_restore_op (store, ops->pdata[i]);
   return g_steal_pointer (&ops);
 }
 

@@ -652,6 +652,22 @@ crm_store_undo_change_set (CrmStore    *store,
   ops = read_ops (store, &row, error);
   if (ops == NULL)
     return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    if (_crm_op_is_compacted (g_ptr_array_index (ops, i)))
+      {
+        gint64 days = crm_store_get_history_keep_days (store);
+
+        /* its ops keep only what the history shows (crm_store_compact_history) */
+        g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "Change %s is older than the last %lld day this computer "
+                                  "keeps every detail of; it can no longer be undone",
+                                  "Change %s is older than the last %lld days this computer "
+                                  "keeps every detail of; it can no longer be undone",
+                                  (gulong) days),
+                     change_set_id, (long long) days);
+        return FALSE;
+      }
 
   set = g_hash_table_new (g_str_hash, g_str_equal);
   by_entity = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,

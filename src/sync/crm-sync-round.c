@@ -1153,6 +1153,32 @@ run_steps (Http           *http,
          pull_pages (http, store, report, TRUE, error);
 }
 
+/* After a round that pulled (and installed a snapshot), in this worker: a few batches of
+ * the acknowledged history past the horizon compacted (crm_store_compact_history), each
+ * its own short transaction so the app's writes never wait long; the next round goes on
+ * from there. A failure here fails nothing: the history stays as it was. */
+#define COMPACT_BATCH    2000
+#define COMPACT_BATCHES  10
+
+static void
+compact_history (CrmStore *store)
+{
+  gboolean more = TRUE;
+
+  for (guint i = 0; more && i < COMPACT_BATCHES; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint compacted = 0;
+
+      if (!crm_store_compact_history (store, COMPACT_BATCH, &compacted, &more, &error))
+        {
+          g_debug ("The history was not compacted: %s", error->message);
+          return;
+        }
+      g_debug ("Compacted %u ops of the history", compacted);
+    }
+}
+
 CrmSyncReport *
 crm_sync_round_run (CrmSyncRound  *round,
                     GCancellable  *cancellable,
@@ -1205,6 +1231,7 @@ crm_sync_round_run (CrmSyncRound  *round,
   http_clear (&http);
   if (!ok)
     return NULL;
+  compact_history (store);
   report->cursor = crm_sync_state_get_cursor (store);
   /* the round succeeded: a count that cannot be read stays 0 */
   crm_sync_state_count_waiting (store, &report->waiting, NULL);
