@@ -206,6 +206,58 @@ bench_size (Bench      *bench,
   return TRUE;
 }
 
+/* A laptop that synced, its history past the horizon compacted (issue 21, --compact). The
+ * generated account's ops are all made here and never pushed: they are marked as a pull
+ * leaves them (acknowledged, the server's sequence = the local one) — in the bench, not
+ * in the product. Its ops all carry the generator's clock, an hour before the bench's
+ * now, so the horizon is set to 0 days (meta "history.keep_days"): the figure is the
+ * replica of a laptop 90 days on. Then crm_store_compact_history() in the sync worker's
+ * batches, and the space: the free pages after it, and VACUUM (the replicas are made with
+ * auto_vacuum off, so PRAGMA incremental_vacuum cannot give pages back). */
+static gboolean
+bench_compact (Bench *bench)
+{
+  sqlite3 *db = _crm_store_get_db (bench->store);
+  g_autoptr(GError) error = NULL;
+  gint64 page_size = count_rows (bench->store, "PRAGMA page_size", NULL);
+  gint64 cpu;
+  guint total = 0;
+  gboolean more = TRUE;
+
+  cpu = bench_thread_cpu_us ();
+  if (!size_exec (db, "BEGIN; UPDATE changelog SET local = 0, pushed = 0, server_seq = seq"
+                      " WHERE local = 1 AND pushed = 0; COMMIT") ||
+      !crm_store_set_meta (bench->store, "history.keep_days", "0", &error))
+    return fail (error, "marking the log acknowledged");
+  bench_figure ("history.mark_cpu_s", (bench_thread_cpu_us () - cpu) / 1e6, "s", NULL);
+
+  cpu = bench_thread_cpu_us ();
+  while (more)
+    {
+      guint compacted = 0;
+
+      if (!crm_store_compact_history (bench->store, 2000, &compacted, &more, &error))
+        return fail (error, "compacting the history");
+      total += compacted;
+    }
+  bench_figure ("history.compacted_ops", total, "ops", NULL);
+  bench_figure ("history.compact_cpu_s", (bench_thread_cpu_us () - cpu) / 1e6, "s", NULL);
+  bench_figure ("history.changelog_fields_mb",
+                count_rows (bench->store, "SELECT sum (length (fields)) FROM changelog", NULL)
+                / 1048576.0, "MB", NULL);
+  if (!size_exec (db, "PRAGMA wal_checkpoint (TRUNCATE)"))
+    return FALSE;
+  bench_figure ("history.free_mb_before_vacuum",
+                count_rows (bench->store, "PRAGMA freelist_count", NULL) * page_size / 1048576.0,
+                "MB", NULL);
+
+  cpu = bench_thread_cpu_us ();
+  if (!size_exec (db, "VACUUM"))
+    return FALSE;
+  bench_figure ("history.vacuum_cpu_s", (bench_thread_cpu_us () - cpu) / 1e6, "s", NULL);
+  return TRUE;
+}
+
 /* ───────────────────────────────── contact search ──────────────────────────────── */
 
 /* The first three letters of the names people are called by: what a manager types. */
@@ -1081,6 +1133,7 @@ main (int    argc,
       char **argv)
 {
   gboolean quick = FALSE;
+  gboolean compact = FALSE;
   g_autofree char *only = NULL;
   g_autofree char *pragmas = NULL;
   const GOptionEntry entries[] = {
@@ -1088,6 +1141,9 @@ main (int    argc,
       "SQL run on the replica's connection first, to try settings (\"PRAGMA mmap_size=…\")",
       "SQL" },
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few repetitions: does it run", NULL },
+    { "compact", 0, 0, G_OPTION_ARG_NONE, &compact,
+      "First mark the log acknowledged, compact the history past the horizon and VACUUM",
+      NULL },
     { "only", 0, 0, G_OPTION_ARG_STRING, &only,
       "One group: size, search, tagfilter, dealfilter, deallist, board, report, duplicates, rfm, change",
       "GROUP" },
@@ -1148,6 +1204,8 @@ main (int    argc,
       return 1;
     }
 
+  if (compact && !bench_compact (&bench))
+    return 1;
   if (only == NULL || g_str_equal (only, "size"))
     ok = bench_size (&bench, argv[1]) && ok;
   if (only == NULL || g_str_equal (only, "search"))

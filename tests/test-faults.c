@@ -5,7 +5,7 @@
  * that change a replica — crm_store_apply (a deal won that fires a rule; a new deal with
  * a new contact), merging a pulled page, the server taking a push (crm_ledger_push),
  * undoing a change set, installing a snapshot (into an empty replica and into one with
- * data of its own). After every failed call the replica passes
+ * data of its own), compacting the acknowledged history (one batch). After every failed call the replica passes
  * PRAGMA integrity_check, holds exactly what it held before (every table, row by row),
  * is not left locked, says what failed (disk full, I/O error, out of memory), and the
  * same call then succeeds on it.
@@ -71,6 +71,7 @@ static const char *template_json =
 typedef struct {
   char      *dir;
   char      *replica;      /* a's replica before the call under test */
+  char      *acknowledged; /* the same, every op acknowledged, no day of history kept */
   char      *empty;        /* a replica that never held anything */
   char      *snapshot;     /* b's replica, as the server would send it */
   char      *work;         /* the copy a sweep works on */
@@ -266,6 +267,7 @@ make_fixture (void)
   fixture.work = g_build_filename (fixture.dir, "work.db", NULL);
   fixture.work_snapshot = g_build_filename (fixture.dir, "work-snapshot.db", NULL);
   fixture.replica = g_build_filename (fixture.dir, "a-before.db", NULL);
+  fixture.acknowledged = g_build_filename (fixture.dir, "a-acknowledged.db", NULL);
   fixture.snapshot = g_build_filename (fixture.dir, "snapshot.db", NULL);
 
   template_root = crm_template_parse (template_json, -1, "faults", &error);
@@ -390,6 +392,19 @@ make_fixture (void)
   g_clear_object (&b);
   g_clear_object (&empty);
   copy_file (a_path, fixture.replica);
+  /* a's own ops as the server's answers leave them (b's were pulled already) */
+  copy_file (a_path, fixture.acknowledged);
+  {
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (fixture.acknowledged, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "UPDATE changelog SET pushed = seq, server_seq = seq"
+                                       " WHERE local = 1 AND pushed = 0;"
+                                       " INSERT INTO meta (key, value)"
+                                       " VALUES ('history.keep_days', '0')",
+                                   NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
   /* b's file, closed (so it holds everything): what a server sends as a snapshot */
   copy_file (b_path, fixture.snapshot);
 }
@@ -549,6 +564,21 @@ call_install_snapshot (CrmStore **store,
   copy_file (fixture.snapshot, fixture.work_snapshot);
   return crm_sync_state_install_snapshot (store, fixture.work_snapshot, fixture.snapshot_seq,
                                           0, error);
+}
+
+/* One batch of the acknowledged history compacted (all of it: no day is kept), an hour on. */
+static gboolean
+call_compact_history (CrmStore **store,
+                      GError   **error)
+{
+  guint compacted = 0;
+  gboolean more = TRUE;
+
+  crm_store_set_now (*store, fixture.now + 3600 * 1000);
+  if (!crm_store_compact_history (*store, 1000, &compacted, &more, error))
+    return FALSE;
+  g_assert_false (more);
+  return TRUE;
 }
 
 /* --- the sweep ------------------------------------------------------------------------------- */
@@ -755,6 +785,12 @@ static void
 test_ledger_push (void)
 {
   sweep ("push taken by the server", fixture.replica, call_ledger_push);
+}
+
+static void
+test_compact_history (void)
+{
+  sweep ("history compacted", fixture.acknowledged, call_compact_history);
 }
 
 static void
@@ -1197,6 +1233,7 @@ static const struct
   { "/faults/merge-page", test_merge_page },
   { "/faults/ledger-push", test_ledger_push },
   { "/faults/undo", test_undo },
+  { "/faults/compact-history", test_compact_history },
   { "/faults/withdrawal-retried", test_withdrawal_retried },
   { "/faults/snapshot/into-empty", test_snapshot_into_empty },
   { "/faults/snapshot/into-used", test_snapshot_into_used },
