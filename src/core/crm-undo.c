@@ -660,10 +660,10 @@ crm_store_undo_change_set (CrmStore    *store,
         /* its ops keep only what the history shows (crm_store_compact_history) */
         g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                      g_dngettext (GETTEXT_PACKAGE,
-                                  "Change %s is older than the last %lld day this computer "
-                                  "keeps every detail of; it can no longer be undone",
-                                  "Change %s is older than the last %lld days this computer "
-                                  "keeps every detail of; it can no longer be undone",
+                                  "Change %s is more than %lld day old: this computer no "
+                                  "longer keeps its details, so it cannot be undone",
+                                  "Change %s is more than %lld days old: this computer no "
+                                  "longer keeps its details, so it cannot be undone",
                                   (gulong) days),
                      change_set_id, (long long) days);
         return FALSE;
