@@ -659,7 +659,9 @@ crm_store_compact_history (CrmStore   *self,
       g_autofree char *text = NULL;
 
       /* the log is in the order this replica learnt it, the clocks nearly so: the first
-       * op not past the horizon or not acknowledged ends the pass */
+       * op not past the horizon or not acknowledged ends the pass (an op from a laptop
+       * whose clock ran ahead holds it back by as much: five minutes at most, the server
+       * re-stamps ops further ahead) */
       if (!row->acknowledged || row->op->hlc > horizon)
         {
           stopped = TRUE;
