@@ -400,6 +400,78 @@ test_reasons (Fixture       *f,
                   "Закрыто и не реализовано", "--loss-reason", "Банк отказал в лизинге");
 }
 
+/* The stage names of pipeline @name in order, joined with ",". */
+static char *
+stage_names (JsonNode   *pipeline_node,
+             const char *name)
+{
+  JsonObject *pipeline = json_node_get_object (pipeline_node);
+  JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  g_assert_cmpstr (str (pipeline, "name"), ==, name);
+  for (guint i = 0; i < json_array_get_length (stages); i++)
+    g_string_append_printf (out, "%s%s", i > 0 ? "," : "",
+                            str (json_array_get_object_element (stages, i), "name"));
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* A pipeline and a stage renamed (the deal at it shows the new names), a stage moved
+ * before and after others; a name taken, a move with no place, and a rep refused. */
+static void
+test_rename_move (Fixture       *f,
+                  gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(JsonNode) pipeline = NULL;
+  g_autofree char *order = NULL;
+
+  json_node_unref (OK (f, "pipeline", "add", "Сервис"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Приёмка"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Диагностика"));
+  json_node_unref (OK (f, "stage", "add", "--pipeline", "Сервис", "Ремонт"));
+  deal = crm_test_take_object (OK (f, "deal", "add", "--pipeline", "Сервис", "--title",
+                                   "ТО Scania R 450", "--stage", "Диагностика"));
+
+  pipeline = OK (f, "pipeline", "rename", "Сервис", "Сервис и ремонт");
+  g_clear_pointer (&pipeline, json_node_unref);
+  pipeline = OK (f, "stage", "rename", "--pipeline", "Сервис и ремонт", "Диагностика",
+                 "Осмотр техники");
+  order = stage_names (pipeline, "Сервис и ремонт");
+  g_assert_nonnull (strstr (order, "Приёмка,Осмотр техники,Ремонт"));
+  shown = crm_test_take_object (OK (f, "deal", "show", str (deal, "id")));
+  g_assert_cmpstr (str (shown, "pipeline"), ==, "Сервис и ремонт");
+  g_assert_cmpstr (str (shown, "stage"), ==, "Осмотр техники");
+
+  /* «Ремонт» before «Приёмка», then «Приёмка» after «Осмотр техники» */
+  g_clear_pointer (&pipeline, json_node_unref);
+  pipeline = OK (f, "stage", "move", "--pipeline", "Сервис и ремонт", "Ремонт", "--before",
+                 "Приёмка");
+  g_free (order);
+  order = stage_names (pipeline, "Сервис и ремонт");
+  g_assert_nonnull (strstr (order, "Ремонт,Приёмка,Осмотр техники"));
+  g_clear_pointer (&pipeline, json_node_unref);
+  pipeline = OK (f, "stage", "move", "--pipeline", "Сервис и ремонт", "Приёмка", "--after",
+                 "Осмотр техники");
+  g_free (order);
+  order = stage_names (pipeline, "Сервис и ремонт");
+  g_assert_nonnull (strstr (order, "Ремонт,Осмотр техники,Приёмка"));
+  /* the deal stays at its stage */
+  g_clear_pointer (&shown, json_object_unref);
+  shown = crm_test_take_object (OK (f, "deal", "show", str (deal, "id")));
+  g_assert_cmpstr (str (shown, "stage"), ==, "Осмотр техники");
+
+  assert_refused (f, "invalid-input", "«Ремонт» already", "stage", "rename", "--pipeline",
+                  "Сервис и ремонт", "Приёмка", "Ремонт");
+  assert_refused (f, "not-found", "Мойка", "stage", "move", "--pipeline", "Сервис и ремонт",
+                  "Приёмка", "--before", "Мойка");
+  assert_refused (f, "permission-denied", "Only an administrator", "--as", REP, "pipeline",
+                  "rename", "Сервис и ремонт", "Сервис");
+  assert_refused (f, "permission-denied", "Only an administrator", "--as", REP, "stage",
+                  "move", "--pipeline", "Сервис и ремонт", "Приёмка", "--before", "Ремонт");
+}
+
 /* An archived pipeline keeps its deals; the last one in use cannot be archived. */
 static void
 test_archive (Fixture       *f,
@@ -500,6 +572,7 @@ main (int    argc,
   ADD ("pipelines", test_pipelines);
   ADD ("stages", test_stages);
   ADD ("archive", test_archive);
+  ADD ("rename-move", test_rename_move);
   ADD ("reasons", test_reasons);
   ADD ("fields", test_fields);
   ADD ("permissions", test_permissions);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-cli-setup.c — the account's setup (issue 20, administrators): `tag add|rename|merge`,
- * `tag remove`, `pipeline add|archive|restore`, `stage add`, `reason list|add|rename|remove`,
+ * `tag remove`, `pipeline add|archive|restore|rename`, `stage add|set|remove|rename|move`,
+ * `reason list|add|rename|remove`,
  * `field add`. The checks and change sets are core's
  * (crm-setup.h); who may make them is the write path's rights check. */
 #define G_LOG_DOMAIN "voronka-cli"
@@ -264,6 +265,28 @@ crm_cli_pipeline_restore (CrmCli   *cli,
   return pipeline_archive (cli, argc, argv, FALSE, error);
 }
 
+gboolean
+crm_cli_pipeline_rename (CrmCli   *cli,
+                         int       argc,
+                         char    **argv,
+                         GError  **error)
+{
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "pipeline rename", "PIPELINE NAME",
+                      _("Rename a pipeline (administrators); its deals, rules and reports "
+                        "follow it. With --json: the pipeline {\"id\", \"name\", "
+                        "\"stages\": [{\"id\", \"name\", \"kind\"}]}."),
+                      NULL, &argc, &argv, 2, error) ||
+      !crm_cli_open (cli, error) ||
+      (id = crm_cli_resolve (cli, "pipeline", argv[1], NULL, error)) == NULL ||
+      (changeset = crm_setup_pipeline_rename (cli->store, id, argv[2], error)) == NULL ||
+      (crm_changeset_get_n_changes (changeset) > 0 && !crm_cli_apply (cli, changeset, error)))
+    return FALSE;
+  return print_pipeline (cli, id, error);
+}
+
 /* `reason …`: the pipeline named by --pipeline (required). */
 static char *
 reason_pipeline (CrmCli      *cli,
@@ -513,6 +536,120 @@ crm_cli_stage_remove (CrmCli   *cli,
   if (!cli->json && deals > 0)
     g_print (ngettext ("%u deal moved to «%s»\n", "%u deals moved to «%s»\n",
                           deals), deals, move_to);
+  return print_pipeline (cli, pipeline_id, error);
+}
+
+gboolean
+crm_cli_stage_rename (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the stage is in"), N_("P") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *id = NULL;
+
+  if (!crm_cli_parse (cli, "stage rename", "STAGE NAME",
+                      _("Rename a stage (administrators); its deals stay at it. With --json: "
+                        "the pipeline {\"id\", \"name\", \"stages\": [{\"id\", \"name\", "
+                        "\"kind\"}]}."),
+                      entries, &argc, &argv, 2, error) ||
+      !crm_cli_require (pipeline, "--pipeline", error) ||
+      !crm_cli_open (cli, error) ||
+      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL ||
+      (id = crm_cli_resolve (cli, "stage", argv[1], pipeline_id, error)) == NULL ||
+      (changeset = crm_setup_stage_rename (cli->store, id, argv[2], error)) == NULL ||
+      (crm_changeset_get_n_changes (changeset) > 0 && !crm_cli_apply (cli, changeset, error)))
+    return FALSE;
+  return print_pipeline (cli, pipeline_id, error);
+}
+
+/* Where stage @id stands among @pipeline_id's stages (in their order), or -1. */
+static gint
+stage_index (CrmCli      *cli,
+             const char  *pipeline_id,
+             const char  *id,
+             GError     **error)
+{
+  g_autoptr(JsonNode) pipelines = crm_query_pipelines (cli->store, error);
+  JsonArray *array;
+
+  if (pipelines == NULL)
+    return -1;
+  array = json_node_get_array (pipelines);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *pipeline = json_array_get_object_element (array, i);
+      JsonArray *stages = json_object_get_array_member (pipeline, "stages");
+
+      if (!g_str_equal (json_object_get_string_member (pipeline, "id"), pipeline_id))
+        continue;
+      for (guint j = 0; j < json_array_get_length (stages); j++)
+        if (g_str_equal (json_object_get_string_member (json_array_get_object_element (stages, j),
+                                                        "id"), id))
+          return (gint) j;
+    }
+  g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND,
+               _("The stage is not in this pipeline"));
+  return -1;
+}
+
+gboolean
+crm_cli_stage_move (CrmCli   *cli,
+                    int       argc,
+                    char    **argv,
+                    GError  **error)
+{
+  g_autofree char *pipeline = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  const GOptionEntry entries[] = {
+    { "pipeline", 0, 0, G_OPTION_ARG_STRING, &pipeline, N_("The pipeline the stage is in"), N_("P") },
+    { "before", 0, 0, G_OPTION_ARG_STRING, &before, N_("Put it just before this stage"), N_("S") },
+    { "after", 0, 0, G_OPTION_ARG_STRING, &after, N_("Put it just after this stage"), N_("S") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *pipeline_id = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *other_id = NULL;
+  gint from, to;
+
+  if (!crm_cli_parse (cli, "stage move", "STAGE",
+                      _("Move a stage among its pipeline's stages (administrators): just before "
+                        "or just after another. With --json: the pipeline {\"id\", \"name\", "
+                        "\"stages\": [{\"id\", \"name\", \"kind\"}]}."),
+                      entries, &argc, &argv, 1, error) ||
+      !crm_cli_require (pipeline, "--pipeline", error))
+    return FALSE;
+  if ((before == NULL) == (after == NULL))
+    {
+      g_set_error (error, CRM_CLI_ERROR, CRM_CLI_ERROR_USAGE,
+                   _("“stage move” needs one of --before or --after"));
+      return FALSE;
+    }
+  if (!crm_cli_open (cli, error) ||
+      (pipeline_id = crm_cli_resolve (cli, "pipeline", pipeline, NULL, error)) == NULL ||
+      (id = crm_cli_resolve (cli, "stage", argv[1], pipeline_id, error)) == NULL ||
+      (other_id = crm_cli_resolve (cli, "stage", before != NULL ? before : after, pipeline_id,
+                                   error)) == NULL ||
+      (from = stage_index (cli, pipeline_id, id, error)) < 0 ||
+      (to = stage_index (cli, pipeline_id, other_id, error)) < 0)
+    return FALSE;
+  /* where it lands once taken out of its place */
+  if (to > from)
+    to--;
+  if (after != NULL)
+    to++;
+  if (to != from &&
+      ((changeset = crm_setup_stage_move (cli->store, id, to - from, error)) == NULL ||
+       !crm_cli_apply (cli, changeset, error)))
+    return FALSE;
   return print_pipeline (cli, pipeline_id, error);
 }
 

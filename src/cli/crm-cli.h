@@ -190,6 +190,7 @@ gboolean crm_cli_tag_merge      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_tag_remove     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_pipeline_add   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_pipeline_archive (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_pipeline_rename (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_pipeline_restore (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_reason_list    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_reason_add     (CrmCli *cli, int argc, char **argv, GError **error);
@@ -198,6 +199,8 @@ gboolean crm_cli_reason_remove  (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_stage_add      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_stage_set      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_stage_remove   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_stage_rename   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_stage_move     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_field_add      (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out;
  * FALSE when the field definitions could not be read. */
