@@ -12,6 +12,7 @@
 #include "crm-error-private.h"
 #include "crm-store-private.h"
 #include "crm-store.h"
+#include "crm-uuid.h"
 
 #define T(n) { n, CRM_COLUMN_TEXT }
 #define I(n) { n, CRM_COLUMN_INT }
@@ -102,6 +103,8 @@ static const CrmColumn account_setting_columns[] = { T ("key"), T ("value"), END
 /* Account-wide settings that sync (issue 16: the approval thresholds): one entity per
  * key, its id derived from the key, its value any JSON. Admins write them. */
 static const CrmColumn setting_columns[] = { T ("key"), J ("value"), END };
+/* Roles as data (issue 20, crm-rights.h): a built-in role's key or null, its rights. */
+static const CrmColumn role_columns[] = { T ("name"), T ("key"), J ("rights"), END };
 
 static const CrmEntityType entity_types[] = {
   { "user", user_columns },
@@ -133,6 +136,7 @@ static const CrmEntityType entity_types[] = {
   { "schedule_exception", schedule_exception_columns },
   { "account_setting", account_setting_columns },
   { "setting", setting_columns },
+  { "role", role_columns },
 };
 
 static const CrmEntityType *const *
@@ -1382,6 +1386,50 @@ migrate_to_23 (sqlite3  *db,
     RFM_WON_FILL, error);
 }
 
+/* 24 (issue 20, permissions enforced where the change is made): roles as data — the
+ * replicated `role` entity (crm-rights.h) and the five built-in roles, each with the id
+ * UUIDv5 "role/<key>" every replica derives alike (so the rows need no op to agree:
+ * their clocks are empty, any administrator's change wins over them) and the rights of
+ * today's behaviour: admin and manager everything, rep everything on their own deals
+ * and seeing every deal (no replica shows less than before), a head their group's, an
+ * accountant sees and exports only. `user.role` keeps its text: "admin", "manager" and
+ * "rep" are the built-in roles' keys. */
+#define ROLE_RIGHTS(changes, see, edit, close, reopen, delete, export) \
+  "'{\"changes\":\"" changes "\",\"default\":{\"see\":\"" see "\",\"edit\":" edit \
+  ",\"move_won_lost\":" close ",\"reopen\":" reopen ",\"delete\":" delete \
+  ",\"export\":" export "},\"pipelines\":{}}'"
+
+static gboolean
+migrate_to_24 (sqlite3  *db,
+               GError  **error)
+{
+  static const struct {
+    const char *key;
+    const char *rights;
+  } roles[] = {
+    { "admin", ROLE_RIGHTS ("all", "all", "true", "true", "true", "true", "true") },
+    { "head", ROLE_RIGHTS ("group", "group", "true", "true", "true", "true", "true") },
+    { "manager", ROLE_RIGHTS ("all", "all", "true", "true", "true", "true", "true") },
+    { "accountant", ROLE_RIGHTS ("own", "all", "false", "false", "false", "false", "true") },
+    { "rep", ROLE_RIGHTS ("own", "all", "true", "true", "true", "true", "true") },
+  };
+  g_autoptr(GString) sql = g_string_new (
+    "CREATE TABLE IF NOT EXISTS role (id TEXT PRIMARY KEY NOT NULL, name TEXT, key TEXT,"
+    " rights TEXT, deleted INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL DEFAULT '{}',"
+    " clocks TEXT NOT NULL DEFAULT '{}', hlc INTEGER NOT NULL DEFAULT 0);\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
+    {
+      g_autofree char *name = g_strconcat ("role/", roles[i].key, NULL);
+      g_autofree char *id = crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
+
+      g_string_append_printf (sql, "INSERT OR IGNORE INTO role (id, name, key, rights)"
+                                   " VALUES ('%s', NULL, '%s', %s);\n",
+                              id, roles[i].key, roles[i].rights);
+    }
+  return exec (db, sql->str, error);
+}
+
 void
 crm_schema_append_totals_fill (GString *sql)
 {
@@ -1421,6 +1469,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_21,
   migrate_to_22,
   migrate_to_23,
+  migrate_to_24,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -12,6 +12,7 @@
 #include "crm-validate.h"
 #include "crm-approval.h"
 #include "crm-participant.h"
+#include "crm-rights.h"
 #include "crm-setting.h"
 #include "crm-store-private.h"
 #include "crm-json-private.h"
@@ -77,7 +78,7 @@ static const char *const time_fields[] = {
 
 static const char *const setup_entities[] = {
   "pipeline", "stage", "field", "loss_reason", "rule", "user", "message_template",
-  "rfm_segment", "setting", NULL
+  "rfm_segment", "setting", "role", NULL
 };
 
 static char *column_any (CrmStore   *store,
@@ -206,9 +207,19 @@ check_text (const CrmOp  *op,
   if (g_str_equal (qualified, "attachment.hash") && !is_sha256_hex (text))
     return invalid (error, _("The file hash of attachment %s must be 64 hexadecimal digits "
                              "(a SHA-256), not “%.40s”"), op->entity_id, text);
-  if (g_str_equal (qualified, "user.role") &&
-      !g_str_equal (text, "admin") && !g_str_equal (text, "manager") && !g_str_equal (text, "rep"))
-    return invalid (error, _("A user's role is admin, manager or rep, not “%.40s”"), text);
+  if (g_str_equal (qualified, "user.role") && !crm_rights_is_role_ref (text))
+    return invalid (error, _("A user's role is admin, head, manager, accountant, rep or the "
+                             "id of a role, not “%.40s”"), text);
+  if (g_str_equal (qualified, "role.key"))
+    {
+      /* a built-in role is one row, with the id every replica derives from its key */
+      g_autofree char *id = g_strv_contains (crm_rights_builtin_keys (), text)
+                            ? crm_rights_role_id (text) : NULL;
+
+      if (g_strcmp0 (id, op->entity_id) != 0)
+        return invalid (error, _("“%.40s” is not the key of the built-in role %s"), text,
+                        op->entity_id);
+    }
   if (g_str_equal (qualified, "stage.kind") &&
       !g_str_equal (text, "unsorted") && !g_str_equal (text, "open") &&
       !g_str_equal (text, "won") && !g_str_equal (text, "lost"))
@@ -362,6 +373,9 @@ _crm_validate_op_shape_text (const CrmOp  *op,
             return FALSE;
           break;
         case CRM_COLUMN_JSON:
+          if (g_str_equal (op->entity, "role") && g_str_equal (field, "rights") &&
+              !crm_rights_check_shape (value, error))
+            return FALSE;
           if ((g_str_equal (field, "phones") || g_str_equal (field, "emails") ||
                g_str_equal (field, "required_stages")) &&
               (!JSON_NODE_HOLDS_ARRAY (value) ||
@@ -571,6 +585,9 @@ crm_validate_op_references (CrmStore     *store,
             }
           continue;
         }
+      if (g_str_equal (op->entity, "user") && g_str_equal (field, "role") && id != NULL &&
+          crm_uuid_is_valid (id) && !entity_known (store, "role", id, error))
+        return missing (error, op, field, "role", id);
       if (target == NULL || id == NULL)
         continue;
       if (*target == '\0')
@@ -650,20 +667,29 @@ owner_field (CrmStore    *store,
   return before_string (store, op, field);
 }
 
-/* A deal a rep may work on: theirs, or nobody's. Deals that do not exist are the
- * references check's business. */
+/* Is @responsible someone whose deals, clients and tasks the role changes: the user,
+ * their group's members (a head), anyone (a manager); nobody's always. */
 static gboolean
-deal_is_mine (CrmStore   *store,
-              const char *deal_id,
-              const char *user_id,
-              char      **out_title)
+is_mine (const CrmUserRights *rights,
+         const char          *responsible)
+{
+  return crm_user_rights_within (rights, crm_user_rights_changes (rights), responsible);
+}
+
+/* A deal the user may work on: theirs (their group's for a head), or nobody's. Deals
+ * that do not exist are the references check's business. */
+static gboolean
+deal_is_mine (CrmStore            *store,
+              const char          *deal_id,
+              const CrmUserRights *rights,
+              char               **out_title)
 {
   g_autofree char *responsible = NULL;
 
   if (deal_id == NULL)
     return TRUE;
   responsible = column_any (store, "deal", deal_id, "responsible");
-  if (responsible == NULL || g_str_equal (responsible, user_id))
+  if (is_mine (rights, responsible))
     return TRUE;
   if (out_title != NULL)
     *out_title = column_any (store, "deal", deal_id, "title");
@@ -687,16 +713,16 @@ deal_denied (GError     **error,
  * them and may add new ones, but changes only those they are responsible for or that
  * nobody is. */
 static gboolean
-client_is_mine (CrmStore   *store,
-                const char *entity,
-                const char *entity_id,
-                const char *user_id,
-                GError    **error)
+client_is_mine (CrmStore            *store,
+                const char          *entity,
+                const char          *entity_id,
+                const CrmUserRights *rights,
+                GError             **error)
 {
   g_autofree char *responsible = column_any (store, entity, entity_id, "responsible");
   g_autofree char *name = NULL;
 
-  if (responsible == NULL || g_str_equal (responsible, user_id))
+  if (is_mine (rights, responsible))
     return TRUE;
   name = column_any (store, entity, entity_id, "name");
   return denied (error, _("«%s» is another sales rep's client; ask them or a manager to "
@@ -705,18 +731,18 @@ client_is_mine (CrmStore   *store,
 
 /* May the rep change something attached to (@kind, @id): a note, a file? */
 static gboolean
-target_is_mine (CrmStore   *store,
-                const char *kind,
-                const char *id,
-                const char *user_id,
-                GError    **error)
+target_is_mine (CrmStore            *store,
+                const char          *kind,
+                const char          *id,
+                const CrmUserRights *rights,
+                GError             **error)
 {
   g_autofree char *title = NULL;
 
   if (kind == NULL || id == NULL)
     return TRUE;
   if (g_str_equal (kind, "deal"))
-    return deal_is_mine (store, id, user_id, &title) || deal_denied (error, id, title);
+    return deal_is_mine (store, id, rights, &title) || deal_denied (error, id, title);
   if (g_str_equal (kind, "contact") || g_str_equal (kind, "company"))
     {
       /* a rep may leave a note on or attach a file to any client; changing ones that
@@ -728,7 +754,8 @@ target_is_mine (CrmStore   *store,
       g_autofree char *responsible = column_any (store, "task", id, "responsible");
       g_autofree char *deal = column_any (store, "task", id, "deal");
 
-      if (g_strcmp0 (responsible, user_id) == 0 || deal_is_mine (store, deal, user_id, &title))
+      if ((responsible != NULL && is_mine (rights, responsible)) ||
+          deal_is_mine (store, deal, rights, &title))
         return TRUE;
       return deal_denied (error, deal, title);
     }
@@ -756,10 +783,11 @@ is_checkin (CrmStore    *store,
 }
 
 static gboolean
-rep_rights (CrmStore     *store,
-            const CrmOp  *op,
-            const char   *user_id,
-            GError      **error)
+rep_rights (CrmStore            *store,
+            const CrmOp         *op,
+            const char          *user_id,
+            const CrmUserRights *rights,
+            GError             **error)
 {
   const char *entity = op->entity;
   g_autofree char *title = NULL;
@@ -769,7 +797,7 @@ rep_rights (CrmStore     *store,
       /* the deal's owner before the op: a rep may hand their deal over, never take one */
       g_autofree char *responsible = before_string (store, op, "responsible");
 
-      if (op->created || responsible == NULL || g_str_equal (responsible, user_id))
+      if (op->created || is_mine (rights, responsible))
         return TRUE;
       title = before_string (store, op, "title");
       return deal_denied (error, op->entity_id, title);
@@ -781,7 +809,7 @@ rep_rights (CrmStore     *store,
 
       if (deal == NULL)
         deal = g_strdup (crm_json_node_string (json_object_get_member (op->fields, "deal")));
-      return deal_is_mine (store, deal, user_id, &title) || is_checkin (store, op) ||
+      return deal_is_mine (store, deal, rights, &title) || is_checkin (store, op) ||
              deal_denied (error, deal, title);
     }
   if (g_str_equal (entity, "task"))
@@ -789,7 +817,7 @@ rep_rights (CrmStore     *store,
       g_autofree char *deal = owner_field (store, op, "deal");
       g_autofree char *responsible = owner_field (store, op, "responsible");
 
-      if (!op->created && g_strcmp0 (responsible, user_id) == 0)
+      if (!op->created && responsible != NULL && is_mine (rights, responsible))
         return TRUE;
       if (deal == NULL)
         {
@@ -798,7 +826,7 @@ rep_rights (CrmStore     *store,
           return denied (error, _("This task belongs to another sales rep; ask them or a "
                                   "manager to change it"));
         }
-      return deal_is_mine (store, deal, user_id, &title) || deal_denied (error, deal, title);
+      return deal_is_mine (store, deal, rights, &title) || deal_denied (error, deal, title);
     }
   if (g_str_equal (entity, "note") || g_str_equal (entity, "attachment"))
     {
@@ -806,9 +834,9 @@ rep_rights (CrmStore     *store,
       g_autofree char *target = owner_field (store, op, "entity_id");
       g_autofree char *author = before_string (store, op, "author");
 
-      if (!op->created && author != NULL && g_str_equal (author, user_id))
+      if (!op->created && author != NULL && is_mine (rights, author))
         return TRUE;
-      return target_is_mine (store, kind, target, user_id, error);
+      return target_is_mine (store, kind, target, rights, error);
     }
   if (g_str_equal (entity, "contact") || g_str_equal (entity, "company") ||
       g_str_equal (entity, "payer"))
@@ -818,22 +846,22 @@ rep_rights (CrmStore     *store,
       if (op->created)
         return TRUE;
       responsible = before_string (store, op, "responsible");
-      if (responsible == NULL || g_str_equal (responsible, user_id))
+      if (is_mine (rights, responsible))
         return TRUE;
-      return client_is_mine (store, entity, op->entity_id, user_id, error);
+      return client_is_mine (store, entity, op->entity_id, rights, error);
     }
   if (g_str_equal (entity, "company_link"))
     {
       g_autofree char *company = owner_field (store, op, "company");
 
-      return company == NULL || client_is_mine (store, "company", company, user_id, error);
+      return company == NULL || client_is_mine (store, "company", company, rights, error);
     }
   if (g_str_equal (entity, "contact_company"))
     {
       /* «Связан с компанией» is the contact's field: whoever may change the contact */
       g_autofree char *contact = owner_field (store, op, "contact");
 
-      return contact == NULL || client_is_mine (store, "contact", contact, user_id, error);
+      return contact == NULL || client_is_mine (store, "contact", contact, rights, error);
     }
   if (g_str_equal (entity, "tag"))
     {
@@ -856,6 +884,121 @@ rep_rights (CrmStore     *store,
   return TRUE;
 }
 
+/* A stage's kind closes a deal: won or lost. */
+static gboolean
+stage_closes (CrmStore   *store,
+              const char *stage_id)
+{
+  g_autofree char *kind = stage_id != NULL ? column_any (store, "stage", stage_id, "kind") : NULL;
+
+  return g_strcmp0 (kind, "won") == 0 || g_strcmp0 (kind, "lost") == 0;
+}
+
+/* What the role allows in the deal's pipeline (crm-rights.h): seeing the deal at all,
+ * editing it (any field; a new deal too), moving it into a won or lost stage, moving it
+ * out of one, deleting it (or bringing it back). A deal moved to another pipeline needs
+ * the right in both. */
+static gboolean
+deal_op_rights (CrmStore            *store,
+                const CrmOp         *op,
+                const CrmUserRights *rights,
+                GError             **error)
+{
+  g_autofree char *pipeline_before = before_string (store, op, "pipeline");
+  g_autofree char *responsible = before_string (store, op, "responsible");
+  const char *pipeline_after = crm_json_node_string (json_object_get_member (op->fields,
+                                                                             "pipeline"));
+  JsonNode *deleted = json_object_get_member (op->fields, "deleted");
+  JsonNode *stage = json_object_get_member (op->fields, "stage");
+  CrmRights before, after;
+  gboolean edits = FALSE;
+  g_autoptr(GList) members = json_object_get_members (op->fields);
+
+  if (pipeline_after == NULL)
+    pipeline_after = pipeline_before;
+  if (pipeline_before == NULL)
+    pipeline_before = g_strdup (pipeline_after);
+  crm_user_rights_get (rights, pipeline_before, &before);
+  crm_user_rights_get (rights, pipeline_after, &after);
+  if (!op->created && !crm_user_rights_within (rights, before.see, responsible))
+    return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline_before, error);
+  for (GList *l = members; l != NULL && !edits; l = l->next)
+    edits = !g_str_equal (l->data, "deleted");
+  if (deleted != NULL &&
+      (!op->created || (holds (deleted, G_TYPE_BOOLEAN) && json_node_get_boolean (deleted))) &&
+      !before.delete)
+    return crm_rights_deny (store, rights, CRM_RIGHT_DELETE, pipeline_before, error);
+  if (edits && !after.edit)
+    return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline_after, error);
+  if (edits && !before.edit)
+    return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline_before, error);
+  if (stage != NULL && crm_json_node_string (stage) != NULL)
+    {
+      g_autofree char *stage_before = before_string (store, op, "stage");
+      const char *stage_after = crm_json_node_string (stage);
+
+      if (g_strcmp0 (stage_before, stage_after) != 0)
+        {
+          if (stage_closes (store, stage_before) && !before.reopen)
+            return crm_rights_deny (store, rights, CRM_RIGHT_REOPEN, pipeline_before, error);
+          if (stage_closes (store, stage_after) && !after.move_won_lost)
+            return crm_rights_deny (store, rights, CRM_RIGHT_MOVE_WON_LOST, pipeline_after,
+                                    error);
+        }
+    }
+  return TRUE;
+}
+
+/* The deal an op about something that hangs off a deal belongs to (a tag or a contact
+ * of it, a message, a task, a note or a file on it), or NULL. */
+static char *
+hanging_deal (CrmStore    *store,
+              const CrmOp *op)
+{
+  char *deal = NULL;
+
+  if (g_str_equal (op->entity, "deal_tag") || g_str_equal (op->entity, "deal_contact") ||
+      g_str_equal (op->entity, "message") || g_str_equal (op->entity, "task"))
+    {
+      deal = owner_field (store, op, "deal");
+      if (deal == NULL && !op->created)
+        deal = g_strdup (crm_json_node_string (json_object_get_member (op->fields, "deal")));
+    }
+  else if (g_str_equal (op->entity, "note") || g_str_equal (op->entity, "attachment"))
+    {
+      g_autofree char *kind = owner_field (store, op, "entity");
+
+      if (g_strcmp0 (kind, "deal") == 0)
+        deal = owner_field (store, op, "entity_id");
+    }
+  return deal;
+}
+
+/* Changing what hangs off a deal is changing the deal: the `edit` right of its pipeline
+ * (and seeing it). A check-in at an event's door is not (anyone checks people in). */
+static gboolean
+hanging_op_rights (CrmStore            *store,
+                   const CrmOp         *op,
+                   const CrmUserRights *rights,
+                   GError             **error)
+{
+  g_autofree char *deal = hanging_deal (store, op);
+  g_autofree char *pipeline = NULL;
+  g_autofree char *responsible = NULL;
+  CrmRights in_pipeline;
+
+  if (deal == NULL || is_checkin (store, op))
+    return TRUE;
+  pipeline = column_any (store, "deal", deal, "pipeline");
+  responsible = column_any (store, "deal", deal, "responsible");
+  crm_user_rights_get (rights, pipeline, &in_pipeline);
+  if (!crm_user_rights_within (rights, in_pipeline.see, responsible))
+    return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);
+  if (!in_pipeline.edit)
+    return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline, error);
+  return TRUE;
+}
+
 gboolean
 crm_validate_op_rights (CrmStore     *store,
                         const CrmOp  *op,
@@ -863,17 +1006,26 @@ crm_validate_op_rights (CrmStore     *store,
                         const char   *role,
                         GError      **error)
 {
+  g_autoptr(CrmUserRights) rights = NULL;
+  gboolean managers;
+
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
   /* approvals, brands' discounts, what a decision sets off: for every role alike */
   if (!crm_approval_check_op (store, op, user_id, role, error))
     return FALSE;
-  if (g_strcmp0 (role, "admin") == 0)
+  if (g_strcmp0 (role, CRM_ROLE_ADMIN) == 0)
     return TRUE;
+  /* the role's rights (crm-rights.h): a role that changes everyone's deals is a
+   * manager's, outside the setup */
+  rights = crm_user_rights_new_for_role (store, user_id, role, error);
+  if (rights == NULL)
+    return FALSE;
+  managers = crm_user_rights_changes (rights) == CRM_SCOPE_ALL;
   /* the schedules' time zone: managers change it as they change schedules */
   if (crm_setting_op_is_managers (op))
     {
-      if (g_strcmp0 (role, "manager") == 0)
+      if (managers)
         return TRUE;
       return denied (error, _("Only a manager or an administrator can change work schedules"));
     }
@@ -885,6 +1037,8 @@ crm_validate_op_rights (CrmStore     *store,
         return denied (error, _("Only an administrator can change message templates"));
       if (g_str_equal (op->entity, "rfm_segment"))
         return denied (error, _("Only an administrator can change the RFM segments"));
+      if (g_str_equal (op->entity, "role"))
+        return denied (error, _("Only an administrator can change roles and their rights"));
       return denied (error, _("Only an administrator can change pipelines, stages, fields, loss "
                               "reasons and users (this change touches a %s)"), op->entity);
     }
@@ -903,7 +1057,11 @@ crm_validate_op_rights (CrmStore     *store,
       if (g_strcmp0 (kind, "message_template") == 0)
         return denied (error, _("Only an administrator can change message templates"));
     }
-  if (g_strcmp0 (role, "manager") == 0)
+  /* the rights per pipeline: a deal, and what hangs off one */
+  if (g_str_equal (op->entity, "deal") ? !deal_op_rights (store, op, rights, error)
+                                       : !hanging_op_rights (store, op, rights, error))
+    return FALSE;
+  if (managers)
     return TRUE;
-  return rep_rights (store, op, user_id, error);
+  return rep_rights (store, op, user_id, rights, error);
 }
