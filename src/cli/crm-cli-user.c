@@ -5,11 +5,11 @@
 
 #include "crm-call.h"
 #include "crm-cli.h"
+#include "crm-json.h"
 #include "crm-query.h"
+#include "crm-rights.h"
 #include "crm-setup.h"
 #include "crm-user.h"
-
-static const char *const roles[] = { "admin", "manager", "rep", NULL };
 
 gboolean
 crm_cli_user_add (CrmCli   *cli,
@@ -20,7 +20,9 @@ crm_cli_user_add (CrmCli   *cli,
   g_autofree char *role = NULL;
   g_autofree char *group = NULL;
   const GOptionEntry entries[] = {
-    { "role", 0, 0, G_OPTION_ARG_STRING, &role, N_("admin, manager or rep (default: rep)"), N_("ROLE") },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role,
+      N_("admin, head, manager, accountant, rep or a role «role list» shows (default: rep)"),
+      N_("ROLE") },
     { "group", 0, 0, G_OPTION_ARG_STRING, &group, N_("The user's group (department)"), N_("G") },
     { NULL }
   };
@@ -37,14 +39,17 @@ crm_cli_user_add (CrmCli   *cli,
                       entries, &argc, &argv, 1, error))
     return FALSE;
   name = argv[1];
-  if (role != NULL && !g_strv_contains (roles, role))
-    {
-      g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("--role: «%s» is not a role; choose one of: admin, manager, rep"), role);
-      return FALSE;
-    }
   if (!crm_cli_open (cli, error))
     return FALSE;
+  if (role != NULL)
+    {
+      g_autoptr(JsonObject) found = crm_rights_role_find (cli->store, role, error);
+
+      if (found == NULL)
+        return FALSE;
+      g_free (role);
+      role = g_strdup (crm_rights_role_ref (found));
+    }
   if (*g_strstrip ((char *) name) == '\0')
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
@@ -127,8 +132,15 @@ crm_cli_user_set (CrmCli   *cli,
 {
   g_autofree char *extension = NULL;
   g_autofree char *telegram_chat_id = NULL;
+  g_autofree char *role = NULL;
+  g_autofree char *group = NULL;
   gboolean no_extension = FALSE;
   const GOptionEntry entries[] = {
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role,
+      N_("The user's role: admin, head, manager, accountant, rep or a role «role list» shows"),
+      N_("ROLE") },
+    { "group", 0, 0, G_OPTION_ARG_STRING, &group,
+      N_("The user's group (department); \"\" takes them out of theirs"), N_("G") },
     { "telegram-chat-id", 0, 0, G_OPTION_ARG_STRING, &telegram_chat_id,
       N_("The user's Telegram chat, where rule messages to them go (\"\" clears it)"), N_("ID") },
     { "extension", 0, 0, G_OPTION_ARG_STRING, &extension,
@@ -145,7 +157,7 @@ crm_cli_user_set (CrmCli   *cli,
 
   if (!crm_cli_parse (cli, "user set", "NAME",
                       _("Change a user (administrators). With --json: the user {\"id\", "
-                        "\"name\", \"extension\", \"telegram_chat_id\"}."),
+                        "\"name\", \"role\", \"group\", \"extension\", \"telegram_chat_id\"}."),
                       entries, &argc, &argv, 1, error))
     return FALSE;
   if (extension != NULL && no_extension)
@@ -154,10 +166,12 @@ crm_cli_user_set (CrmCli   *cli,
                    _("--extension and --no-extension contradict each other: give one"));
       return FALSE;
     }
-  if (extension == NULL && !no_extension && telegram_chat_id == NULL)
+  if (extension == NULL && !no_extension && telegram_chat_id == NULL && role == NULL &&
+      group == NULL)
     {
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
-                   _("Say what to change: --extension N, --no-extension or --telegram-chat-id ID"));
+                   _("Say what to change: --role ROLE, --group G, --extension N, "
+                     "--no-extension or --telegram-chat-id ID"));
       return FALSE;
     }
   if (telegram_chat_id != NULL && *g_strstrip (telegram_chat_id) != '\0' &&
@@ -176,7 +190,12 @@ crm_cli_user_set (CrmCli   *cli,
   id = crm_query_resolve (cli->store, "user", argv[1], NULL, error);
   if (id == NULL)
     return FALSE;
-  changeset = crm_changeset_new ();
+  if (role != NULL || group != NULL)
+    changeset = crm_setup_user_update (cli->store, id, role, group, error);
+  else
+    changeset = crm_changeset_new ();
+  if (changeset == NULL)
+    return FALSE;
   if ((extension != NULL || no_extension) &&
       !crm_call_set_extension (cli->store, changeset, id, extension, error))
     return FALSE;
@@ -201,6 +220,8 @@ crm_cli_user_set (CrmCli   *cli,
       json_object_set_string_member (out, "id", id);
       json_object_set_string_member (out, "name",
                                      json_object_get_string_member_with_default (user, "name", ""));
+      crm_json_set_string_or_null (out, "role", crm_json_string (user, "role"));
+      crm_json_set_string_or_null (out, "group", crm_json_string (user, "grp"));
       if (now != NULL)
         json_object_set_string_member (out, "extension", now);
       else

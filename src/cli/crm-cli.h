@@ -161,6 +161,10 @@ gboolean crm_cli_pipelines      (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_user_add       (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_user_list      (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_user_set       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_role_list      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_role_add       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_role_set       (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_role_remove    (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_user_deactivate (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_user_reactivate (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_tag_list       (CrmCli *cli, int argc, char **argv, GError **error);

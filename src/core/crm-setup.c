@@ -12,6 +12,8 @@
 
 #include "crm-setup.h"
 #include "crm-json.h"
+#include "crm-rights.h"
+#include "crm-query.h"
 #include "crm-error.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
@@ -25,7 +27,6 @@ static const char *const tag_groups[] = { "brand", "trailer", "other", NULL };
 static const char *const tag_colors[] = {
   "blue", "green", "yellow", "orange", "red", "purple", "brown", "gray", NULL
 };
-static const char *const roles[] = { "admin", "manager", "rep", NULL };
 static const char *const stage_kinds[] = { "open", "won", "lost", NULL };
 
 #define invalid(error, ...) \
@@ -1125,16 +1126,20 @@ crm_setup_user_update (CrmStore    *store,
 {
   g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(JsonObject) user = NULL;
+  g_autofree char *ref = NULL;
   CrmChange *change;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
   if ((user = live_entity (store, "user", user_id, error)) == NULL)
     return NULL;
-  if (role != NULL && !g_strv_contains (roles, role))
+  if (role != NULL)
     {
-      invalid (error, _("A user's role is admin, manager or rep, not «%s»"), role);
-      return NULL;
+      g_autoptr(JsonObject) found = crm_rights_role_find (store, role, error);
+
+      if (found == NULL)
+        return NULL;
+      role = ref = g_strdup (crm_rights_role_ref (found));
     }
   if (role != NULL && !g_str_equal (role, "admin") &&
       g_strcmp0 (json_object_get_string_member_with_default (user, "role", NULL), "admin") == 0 &&
@@ -1468,4 +1473,305 @@ crm_setup_field_value_parse (JsonObject  *field,
     }
   json_node_set_string (node, clean);
   return node;
+}
+
+/* ---- roles ---- */
+
+/* @name is free for a new or renamed role (@except_id: the role renamed): no role is
+ * called so, in any case, and it is no built-in key. */
+static gboolean
+role_name_free (CrmStore    *store,
+                const char  *name,
+                const char  *except_id,
+                GError     **error)
+{
+  g_autoptr(JsonObject) found = NULL;
+  g_autoptr(GError) local = NULL;
+
+  found = crm_rights_role_find (store, name, &local);
+  if (found == NULL && !g_error_matches (local, CRM_STORE_ERROR, CRM_STORE_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (found != NULL && g_strcmp0 (crm_json_string (found, "id"), except_id) != 0)
+    {
+      g_autofree char *taken = crm_rights_role_name (found);
+
+      return invalid (error, _("There is a role «%s» already; pick another name"), taken);
+    }
+  return TRUE;
+}
+
+CrmChangeset *
+crm_setup_role_add (CrmStore    *store,
+                    const char  *name,
+                    const char  *like,
+                    char       **out_id,
+                    GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) model = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *id = NULL;
+  JsonNode *rights;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((clean = clean_name (name, error)) == NULL ||
+      !role_name_free (store, clean, NULL, error) ||
+      (model = crm_rights_role_find (store, like != NULL ? like : CRM_ROLE_REP, error)) == NULL)
+    return NULL;
+  if (g_strcmp0 (crm_json_string (model, "key"), CRM_ROLE_ADMIN) == 0)
+    {
+      invalid (error, _("Only the administrator's role sets the account up; a new role may be "
+                        "like any other role (--like manager, for instance)"));
+      return NULL;
+    }
+  id = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "role", id);
+  crm_change_set_string (change, "name", clean);
+  rights = json_object_get_member (model, "rights");
+  if (rights != NULL && JSON_NODE_HOLDS_OBJECT (rights))
+    crm_change_set_node (change, "rights", json_node_copy (rights));
+  else
+    crm_change_set_node (change, "rights", json_node_init_object (json_node_alloc (),
+                                                                  json_object_new ()));
+  if (out_id != NULL)
+    *out_id = g_steal_pointer (&id);
+  return g_steal_pointer (&changeset);
+}
+
+/* The live role @role_id that an administrator may change (not the administrator's). */
+static JsonObject *
+changeable_role (CrmStore    *store,
+                 const char  *role_id,
+                 GError     **error)
+{
+  g_autoptr(JsonObject) role = live_entity (store, "role", role_id, error);
+
+  if (role == NULL)
+    return NULL;
+  if (g_strcmp0 (crm_json_string (role, "key"), CRM_ROLE_ADMIN) == 0)
+    {
+      invalid (error, _("The administrator's role may do everything; it cannot be changed"));
+      return NULL;
+    }
+  return g_steal_pointer (&role);
+}
+
+/* A copy of the role's rights object (an empty one when it has none). */
+static JsonObject *
+dup_rights (JsonObject *role)
+{
+  JsonNode *rights = json_object_get_member (role, "rights");
+  g_autoptr(JsonNode) copy = NULL;
+
+  if (rights == NULL || !JSON_NODE_HOLDS_OBJECT (rights))
+    return json_object_new ();
+  copy = json_node_copy (rights);
+  return json_object_ref (json_node_get_object (copy));
+}
+
+/* Sets @right of @pipeline_id (NULL: the default) in @rights to @value (taken). */
+static gboolean
+put_right (JsonObject  *rights,
+           const char  *pipeline_id,
+           const char  *right,
+           JsonNode    *value,
+           GError     **error)
+{
+  g_autoptr(JsonNode) owned = value;
+  JsonObject *entry;
+
+  if (g_str_equal (right, "changes"))
+    {
+      if (pipeline_id != NULL || !crm_scope_from_string (crm_json_node_string (value), NULL))
+        return invalid (error, _("Whose deals a role changes is one for the role: "
+                                 "changes=all, changes=group or changes=own"));
+      json_object_set_member (rights, "changes", g_steal_pointer (&owned));
+      return TRUE;
+    }
+  if (pipeline_id == NULL)
+    {
+      if (!json_object_has_member (rights, "default") ||
+          !JSON_NODE_HOLDS_OBJECT (json_object_get_member (rights, "default")))
+        json_object_set_object_member (rights, "default", json_object_new ());
+      entry = json_object_get_object_member (rights, "default");
+    }
+  else
+    {
+      JsonObject *pipelines;
+
+      if (!json_object_has_member (rights, "pipelines") ||
+          !JSON_NODE_HOLDS_OBJECT (json_object_get_member (rights, "pipelines")))
+        json_object_set_object_member (rights, "pipelines", json_object_new ());
+      pipelines = json_object_get_object_member (rights, "pipelines");
+      if (!json_object_has_member (pipelines, pipeline_id) ||
+          !JSON_NODE_HOLDS_OBJECT (json_object_get_member (pipelines, pipeline_id)))
+        json_object_set_object_member (pipelines, pipeline_id, json_object_new ());
+      entry = json_object_get_object_member (pipelines, pipeline_id);
+    }
+  json_object_set_member (entry, right, g_steal_pointer (&owned));
+  return TRUE;
+}
+
+/* One "PIPELINE:RIGHT=VALUE" (or "changes=VALUE") into @rights. */
+static gboolean
+put_right_text (CrmStore    *store,
+                JsonObject  *rights,
+                const char  *text,
+                GError     **error)
+{
+  const char *equals = strchr (text, '=');
+  g_autofree char *left = NULL;
+  g_autofree char *pipeline_id = NULL;
+  const char *right;
+  const char *value;
+  char *colon;
+  gboolean flag;
+
+  if (equals == NULL)
+    return invalid (error, _("«%s» is not a right: write PIPELINE:RIGHT=VALUE (for instance "
+                             "«Продажи:reopen=no», «*:see=own») or changes=all|group|own"), text);
+  left = g_strstrip (g_strndup (text, equals - text));
+  value = equals + 1;
+  if (g_str_equal (left, "changes"))
+    return put_right (rights, NULL, "changes", json_node_init_string (json_node_alloc (), value),
+                      error);
+  colon = strrchr (left, ':');
+  if (colon == NULL)
+    return invalid (error, _("«%s» names no pipeline: write PIPELINE:RIGHT=VALUE, «*» for "
+                             "every pipeline not listed"), text);
+  *colon = '\0';
+  right = g_strstrip (colon + 1);
+  g_strstrip (left);
+  if (!g_strv_contains ((const char * const []) { CRM_RIGHT_SEE, CRM_RIGHT_EDIT,
+                                                  CRM_RIGHT_MOVE_WON_LOST, CRM_RIGHT_REOPEN,
+                                                  CRM_RIGHT_DELETE, CRM_RIGHT_EXPORT, NULL },
+                        right))
+    return invalid (error, _("«%s» is not a right; the rights are see, edit, move_won_lost, "
+                             "reopen, delete and export"), right);
+  if (!g_str_equal (left, "*") &&
+      (pipeline_id = crm_query_resolve (store, "pipeline", left, NULL, error)) == NULL)
+    return FALSE;
+  if (g_str_equal (right, CRM_RIGHT_SEE))
+    {
+      if (!crm_scope_from_string (value, NULL))
+        return invalid (error, _("«%s»: the right “see” is all, group or own"), text);
+      return put_right (rights, pipeline_id, right,
+                        json_node_init_string (json_node_alloc (), value), error);
+    }
+  if (!parse_flag (value, &flag))
+    return invalid (error, _("«%s»: the right “%s” is yes or no"), text, right);
+  return put_right (rights, pipeline_id, right,
+                    json_node_init_boolean (json_node_alloc (), flag), error);
+}
+
+CrmChangeset *
+crm_setup_role_set (CrmStore           *store,
+                    const char         *role_id,
+                    const char         *name,
+                    const char * const *rights,
+                    GError            **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) role = NULL;
+  g_autoptr(JsonObject) changed = NULL;
+  CrmChange *change;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((role = changeable_role (store, role_id, error)) == NULL)
+    return NULL;
+  change = crm_changeset_touch (changeset, "role", role_id);
+  if (name != NULL)
+    {
+      g_autofree char *clean = clean_name (name, error);
+
+      if (clean == NULL || !role_name_free (store, clean, role_id, error))
+        return NULL;
+      crm_change_set_string (change, "name", clean);
+    }
+  if (rights != NULL && rights[0] != NULL)
+    {
+      g_autoptr(JsonNode) node = NULL;
+
+      changed = dup_rights (role);
+      for (guint i = 0; rights[i] != NULL; i++)
+        if (!put_right_text (store, changed, rights[i], error))
+          return NULL;
+      node = json_node_init_object (json_node_alloc (), changed);
+      if (!crm_rights_check_shape (node, error))
+        return NULL;
+      crm_change_set_node (change, "rights", g_steal_pointer (&node));
+    }
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_role_set_right (CrmStore    *store,
+                          const char  *role_id,
+                          const char  *pipeline_id,
+                          const char  *right,
+                          JsonNode    *value,
+                          GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) role = NULL;
+  g_autoptr(JsonObject) changed = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((role = changeable_role (store, role_id, error)) == NULL)
+    return NULL;
+  changed = dup_rights (role);
+  if (!put_right (changed, pipeline_id, right, json_node_copy (value), error))
+    return NULL;
+  node = json_node_init_object (json_node_alloc (), changed);
+  if (!crm_rights_check_shape (node, error))
+    return NULL;
+  crm_change_set_node (crm_changeset_touch (changeset, "role", role_id), "rights",
+                       g_steal_pointer (&node));
+  return g_steal_pointer (&changeset);
+}
+
+CrmChangeset *
+crm_setup_role_remove (CrmStore    *store,
+                       const char  *role_id,
+                       GError     **error)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(JsonObject) role = NULL;
+  g_autoptr(GPtrArray) holders = NULL;
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if ((role = live_entity (store, "role", role_id, error)) == NULL)
+    return NULL;
+  name = crm_rights_role_name (role);
+  if (crm_json_string (role, "key") != NULL)
+    {
+      invalid (error, _("«%s» is a built-in role; it cannot be removed"), name);
+      return NULL;
+    }
+  holders = select_ids (store, "SELECT name FROM \"user\" WHERE deleted = 0 AND role = ?1"
+                        " ORDER BY name", role_id, error);
+  if (holders == NULL)
+    return NULL;
+  if (holders->len > 0)
+    {
+      g_autofree char *who = NULL;
+
+      g_ptr_array_add (holders, NULL);
+      who = g_strjoinv (", ", (char **) holders->pdata);
+      invalid (error, _("«%s» is the role of %s; give them another role first (voronkactl "
+                        "user set NAME --role ROLE)"), name, who);
+      return NULL;
+    }
+  crm_change_set_bool (crm_changeset_touch (changeset, "role", role_id), "deleted", TRUE);
+  return g_steal_pointer (&changeset);
 }

@@ -147,7 +147,8 @@ CrmChangeset *crm_setup_tag_remove      (CrmStore    *store,
                                          guint       *out_deals,
                                          GError     **error);
 
-/* Changes a user's @role ("admin", "manager", "rep"; NULL: unchanged) and @group (NULL:
+/* Changes a user's @role (a role as crm_rights_role_find() takes it: a built-in key, a
+ * role's name or id; NULL: unchanged) and @group (NULL:
  * unchanged; "" takes them out of their group). The last administrator keeps the role:
  * INVALID_INPUT. */
 CrmChangeset *crm_setup_user_update     (CrmStore    *store,
@@ -155,6 +156,39 @@ CrmChangeset *crm_setup_user_update     (CrmStore    *store,
                                          const char  *role,
                                          const char  *group,
                                          GError     **error);
+
+/* Roles (crm-rights.h). A new role @name (unique in any case among the roles' names, no
+ * built-in key) with the rights of @like (a role as crm_rights_role_find() takes it;
+ * NULL: the sales rep's; never the administrator's). *@out_id (optional) gets its id. */
+CrmChangeset *crm_setup_role_add        (CrmStore           *store,
+                                         const char         *name,
+                                         const char         *like,
+                                         char              **out_id,
+                                         GError            **error);
+/* Renames the role @role_id (@name NULL: unchanged) and sets each of @rights (NULL or
+ * empty: none), "PIPELINE:RIGHT=VALUE" — PIPELINE a pipeline's name or id, or "*" for
+ * the default; RIGHT see, edit, move_won_lost, reopen, delete or export; VALUE all,
+ * group or own for see, yes or no (true/false, да/нет) for the others — or
+ * "changes=all|group|own". The administrator's role cannot be changed: INVALID_INPUT. */
+CrmChangeset *crm_setup_role_set        (CrmStore           *store,
+                                         const char         *role_id,
+                                         const char         *name,
+                                         const char * const *rights,
+                                         GError            **error);
+/* Sets one right of @role_id (the app's grid): @pipeline_id NULL for the default, @right
+ * a CRM_RIGHT_* or "changes" (with @pipeline_id NULL), @value (copied) a scope text for
+ * "see" and "changes", a boolean for the others. */
+CrmChangeset *crm_setup_role_set_right  (CrmStore           *store,
+                                         const char         *role_id,
+                                         const char         *pipeline_id,
+                                         const char         *right,
+                                         JsonNode           *value,
+                                         GError            **error);
+/* Removes a custom role; INVALID_INPUT naming who holds it while anyone does, and for a
+ * built-in role. */
+CrmChangeset *crm_setup_role_remove     (CrmStore           *store,
+                                         const char         *role_id,
+                                         GError            **error);
 
 /* The field of a `user` that says they were deactivated (when, UTC ms); null or absent
  * for an active user. The server refuses a deactivated user's sign-in and sessions. */
