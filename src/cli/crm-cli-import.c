@@ -14,6 +14,9 @@
 #include "crm-cli.h"
 #include "crm-export.h"
 #include "crm-import.h"
+#include "crm-json.h"
+#include "crm-query.h"
+#include "crm-rights.h"
 #include "crm-report-export.h"
 #include "crm-xlsx-import.h"
 
@@ -132,7 +135,9 @@ export_account (CrmCli      *cli,
   g_autoptr(GList) names = NULL;
   gint64 total = 0;
 
-  if (!crm_cli_open (cli, error) || (document = crm_account_export (cli->store, error)) == NULL)
+  if (!crm_cli_open (cli, error) ||
+      !crm_rights_check_export_all (cli->store, cli->actor_id, error) ||
+      (document = crm_account_export (cli->store, error)) == NULL)
     return FALSE;
   json_generator_set_root (generator, document);
   if (!json_generator_to_file (generator, out, error))
@@ -268,6 +273,33 @@ crm_cli_import (CrmCli   *cli,
   return TRUE;
 }
 
+/* May the acting user export what @table holds: the deals of each pipeline in it (the
+ * `export` right of its pipeline), contacts and companies (the role's default)? */
+static gboolean
+check_export_rights (CrmCli      *cli,
+                     const char  *entity,
+                     JsonNode    *table,
+                     GError     **error)
+{
+  JsonArray *rows = json_object_get_array_member (json_node_get_object (table), "rows");
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (!g_str_equal (entity, "deal"))
+    return crm_rights_check_export (cli->store, cli->actor_id, NULL, error);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      const char *name = crm_json_string (json_array_get_object_element (rows, i), "pipeline");
+      g_autofree char *id = NULL;
+
+      if (name == NULL || !g_hash_table_add (seen, (gpointer) name))
+        continue;
+      if ((id = crm_query_resolve (cli->store, "pipeline", name, NULL, error)) == NULL ||
+          !crm_rights_check_export (cli->store, cli->actor_id, id, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 crm_cli_export (CrmCli   *cli,
                 int       argc,
@@ -342,9 +374,13 @@ crm_cli_export (CrmCli   *cli,
 
   if (vcard)
     {
-      g_autofree char *text = crm_export_vcard (cli->store, error);
+      g_autofree char *text = NULL;
 
-      if (text == NULL || !g_file_set_contents (out, text, -1, error))
+      if (!crm_rights_check_export (cli->store, cli->actor_id, NULL, error) ||
+          (text = crm_export_vcard (cli->store, error)) == NULL)
+        return FALSE;
+
+      if (!g_file_set_contents (out, text, -1, error))
         return FALSE;
       rows = 0;
       for (const char *p = text; (p = strstr (p, "BEGIN:VCARD")) != NULL; p++)
@@ -353,7 +389,8 @@ crm_cli_export (CrmCli   *cli,
   else
     {
       table = crm_export_table (cli->store, entity, filter, error);
-      if (table == NULL || !crm_report_export (table, table_format, out, error))
+      if (table == NULL || !check_export_rights (cli, entity, table, error) ||
+          !crm_report_export (table, table_format, out, error))
         return FALSE;
       rows = json_array_get_length (json_object_get_array_member (json_node_get_object (table),
                                                                   "rows"));

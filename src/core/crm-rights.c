@@ -496,22 +496,32 @@ crm_rights_check_export (CrmStore    *store,
                          GError     **error)
 {
   g_autoptr(CrmUserRights) rights = NULL;
-  sqlite3_stmt *stmt;
   CrmRights in_pipeline;
-  g_autofree char *refused = NULL;
 
   if (user_id == NULL)
-    return TRUE;   /* the system's own (a backup of the server's) */
+    return TRUE;   /* the system's own */
   if ((rights = crm_user_rights_new (store, user_id, error)) == NULL)
     return FALSE;
-  if (rights->admin)
+  crm_user_rights_get (rights, pipeline_id, &in_pipeline);
+  return in_pipeline.export || crm_rights_deny (store, rights, CRM_RIGHT_EXPORT, pipeline_id,
+                                                error);
+}
+
+gboolean
+crm_rights_check_export_all (CrmStore    *store,
+                             const char  *user_id,
+                             GError     **error)
+{
+  g_autoptr(CrmUserRights) rights = NULL;
+  g_autofree char *refused = NULL;
+  sqlite3_stmt *stmt;
+  CrmRights in_pipeline;
+  int rc;
+
+  if (user_id == NULL)
     return TRUE;
-  if (pipeline_id != NULL)
-    {
-      crm_user_rights_get (rights, pipeline_id, &in_pipeline);
-      return in_pipeline.export || crm_rights_deny (store, rights, CRM_RIGHT_EXPORT,
-                                                    pipeline_id, error);
-    }
+  if ((rights = crm_user_rights_new (store, user_id, error)) == NULL)
+    return FALSE;
   crm_user_rights_get (rights, NULL, &in_pipeline);
   if (!in_pipeline.export)
     return crm_rights_deny (store, rights, CRM_RIGHT_EXPORT, NULL, error);
@@ -519,7 +529,7 @@ crm_rights_check_export (CrmStore    *store,
                              " position, id", error);
   if (stmt == NULL)
     return FALSE;
-  while (refused == NULL && _crm_store_step (store, stmt) == SQLITE_ROW)
+  while (refused == NULL && (rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
     {
       const char *id = (const char *) sqlite3_column_text (stmt, 0);
 
@@ -528,6 +538,11 @@ crm_rights_check_export (CrmStore    *store,
         refused = g_strdup (id);
     }
   sqlite3_reset (stmt);
+  if (refused == NULL && rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "reading the pipelines");
+      return FALSE;
+    }
   if (refused != NULL)
     return crm_rights_deny (store, rights, CRM_RIGHT_EXPORT, refused, error);
   return TRUE;

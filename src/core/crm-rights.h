@@ -140,13 +140,17 @@ gboolean crm_rights_deal_visible (CrmStore    *store,
                                   const char  *deal_id,
                                   gboolean    *out_visible,
                                   GError     **error);
-/* May @user_id export the deals of @pipeline_id (NULL: every pipeline the account has,
- * and the contacts and companies, which the role's default decides)? FALSE with
- * PERMISSION_DENIED naming the role and the pipeline when not. */
+/* May @user_id export the deals of @pipeline_id (NULL: the contacts and companies, which
+ * the role's default decides)? FALSE with PERMISSION_DENIED naming the role and the
+ * pipeline when not. @user_id NULL (the system's own) may. */
 gboolean crm_rights_check_export (CrmStore    *store,
                                   const char  *user_id,
                                   const char  *pipeline_id,
                                   GError     **error);
+/* The same for the whole account (a backup): the default and every pipeline. */
+gboolean crm_rights_check_export_all (CrmStore    *store,
+                                      const char  *user_id,
+                                      GError     **error);
 
 /* ---- the op check (crm_validate_op_rights) ---------------------------------------------- */
 

@@ -20,6 +20,7 @@
 #include "crm-store-private.h"
 #include "crm-hlc.h"
 #include "crm-time.h"
+#include "crm-validate.h"
 
 static gboolean
 count (CrmStore    *store,
@@ -707,8 +708,8 @@ crm_sync_state_rejection_reason (const char *code,
         return _("Only an administrator can change automation rules");
       if (g_strcmp0 (entity, "deal") == 0 || g_strcmp0 (entity, "deal_tag") == 0 ||
           g_strcmp0 (entity, "deal_contact") == 0)
-        return _("The deal belongs to another sales rep, or its number was changed; the server "
-                 "kept its version");
+        return _("Your role does not allow this change to the deal, or the deal is another "
+                 "sales rep's (or its number was changed); the server kept its version");
       if (entity != NULL && g_strv_contains (setup, entity))
         return _("Only an administrator can change pipelines, stages, fields, loss reasons and "
                  "users");
@@ -854,6 +855,73 @@ add_pending_items (CrmStore  *store,
     }
 }
 
+/* Why the server refused the change of the rejection @item in the words the laptop would
+ * give now: the same rights check (crm_validate_op_rights) of the change as its author
+ * made it, against the replica as the server left it. NULL when the check lets it
+ * through now (the role was changed meanwhile) or the change is not known here. */
+static char *
+explain_refusal (CrmStore   *store,
+                 JsonObject *item)
+{
+  g_autoptr(CrmOp) op = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) fields = NULL;
+  g_autofree char *actor = NULL;
+  g_autofree char *role = NULL;
+  g_autoptr(JsonObject) row = NULL;
+  g_autofree char *wanted = NULL;
+  JsonNode *local;
+  const char *field;
+  sqlite3_stmt *stmt;
+
+  if (crm_json_string (item, "entity_id") == NULL)
+    return NULL;
+  /* the change as its author made it: the local op pushed with that clock (a refused op
+   * keeps no clock of its own here: the newest refused one with the same value then) */
+  local = json_object_get_member (item, "local");
+  field = crm_json_string (item, "field");
+  if (local == NULL || field == NULL)
+    return NULL;
+  wanted = crm_json_to_canonical (local);
+  stmt = _crm_store_prepare (store, "SELECT actor, fields FROM changelog WHERE entity_id = ?1"
+                             " AND local = 1 AND hlc IN (?2, 0) ORDER BY seq DESC LIMIT 20",
+                             NULL);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, crm_json_string (item, "entity_id"));
+  sqlite3_bind_int64 (stmt, 2, json_object_get_int_member_with_default (item, "_local_hlc", 0));
+  while (fields == NULL && _crm_store_step (store, stmt) == SQLITE_ROW)
+    {
+      g_autoptr(JsonNode) node = NULL;
+      JsonNode *value;
+      g_autofree char *text = NULL;
+
+      if (sqlite3_column_type (stmt, 0) == SQLITE_NULL)
+        continue;
+      node = json_from_string ((const char *) sqlite3_column_text (stmt, 1), NULL);
+      value = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+              ? json_object_get_member (json_node_get_object (node), field) : NULL;
+      if (value == NULL || !g_str_equal (text = crm_json_to_canonical (value), wanted))
+        continue;
+      actor = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      fields = g_steal_pointer (&node);
+    }
+  sqlite3_reset (stmt);
+  if (actor == NULL || fields == NULL || !JSON_NODE_HOLDS_OBJECT (fields) ||
+      (role = _crm_store_dup_column (store, "user", actor, "role")) == NULL)
+    return NULL;
+  op = crm_op_new ();
+  op->entity = g_strdup (crm_json_string (item, "entity"));
+  op->entity_id = g_strdup (crm_json_string (item, "entity_id"));
+  op->fields = json_object_ref (json_node_get_object (fields));
+  op->actor = g_strdup (actor);
+  if (!crm_store_read_entity (store, op->entity, op->entity_id, &row, NULL) || row == NULL ||
+      crm_validate_op_rights (store, op, actor, role, &error) ||
+      !g_error_matches (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED))
+    return NULL;
+  return g_strdup (error->message);
+}
+
 JsonArray *
 crm_sync_state_list_conflicts (CrmStore  *store,
                                gboolean   unseen_only,
@@ -912,6 +980,8 @@ crm_sync_state_list_conflicts (CrmStore  *store,
       set_text (item, "when", when);
       json_object_set_string_member (item, "local_when", local_when);
       json_object_set_boolean_member (item, "seen", sqlite3_column_int (stmt, 9) != 0);
+      /* (the op's clock, to find its author: explain_refusal(); not shown) */
+      json_object_set_int_member (item, "_local_hlc", sqlite3_column_int64 (stmt, 10));
       g_ptr_array_add (rows, item);
     }
   sqlite3_reset (stmt);
@@ -932,8 +1002,14 @@ crm_sync_state_list_conflicts (CrmStore  *store,
 
       set_text (item, "title", title);
       if (code != NULL)
-        json_object_set_string_member (item, "reason",
-                                       crm_sync_state_rejection_reason (code, entity));
+        {
+          g_autofree char *why = g_strcmp0 (code, "permission-denied") == 0
+                                 ? explain_refusal (store, item) : NULL;
+
+          json_object_set_string_member (item, "reason",
+                                         why != NULL ? why
+                                         : crm_sync_state_rejection_reason (code, entity));
+        }
       else
         {
           const char *actor = json_object_get_string_member (item, "who");
@@ -944,6 +1020,7 @@ crm_sync_state_list_conflicts (CrmStore  *store,
             json_object_set_string_member (item, "who", name);
           json_object_set_null_member (item, "reason");
         }
+      json_object_remove_member (item, "_local_hlc");
       crm_describe_conflict (store, item);
       if (g_strcmp0 (crm_json_string (item, "kind"), "pending") == 0)
         {

@@ -522,7 +522,7 @@ backend_create_invite (CrmServerStorage  *storage,
                        const char        *invited_by,
                        GError           **error)
 {
-  static const char *const roles[] = { "admin", "manager", "rep", NULL };
+  static const char *const roles[] = { "admin", "head", "manager", "accountant", "rep", NULL };
   CrmServerBackend *self = BACKEND (storage);
   g_autofree char *account_id = CLASS (self)->lookup_account (self, account_name, error);
   g_autoptr(CrmServerUser) existing = NULL;
@@ -542,7 +542,7 @@ backend_create_invite (CrmServerStorage  *storage,
   if (!g_strv_contains (roles, role))
     {
       g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("«%s» is not a role; choose admin, manager or rep"), role);
+                   _("«%s» is not a role; choose admin, head, manager, accountant or rep"), role);
       return NULL;
     }
   existing = CLASS (self)->find_user (self, account_id, name, &local_error);
