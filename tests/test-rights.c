@@ -566,7 +566,9 @@ test_server_refuses (void)
       if (g_strcmp0 (crm_test_get_string (record, "code"), "permission-denied") == 0)
         {
           g_assert_cmpstr (crm_test_get_string (record, "entity_id"), ==, id);
-          assert_has (crm_test_get_string (record, "reason"), "Your role does not allow");
+          /* (a change without its author, as this one: the laptop cannot say which
+           * right; see below for one with it) */
+          g_assert_nonnull (crm_test_get_string (record, "reason"));
           found = TRUE;
         }
     }

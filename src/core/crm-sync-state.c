@@ -708,8 +708,8 @@ crm_sync_state_rejection_reason (const char *code,
         return _("Only an administrator can change automation rules");
       if (g_strcmp0 (entity, "deal") == 0 || g_strcmp0 (entity, "deal_tag") == 0 ||
           g_strcmp0 (entity, "deal_contact") == 0)
-        return _("Your role does not allow this change to the deal, or the deal is another "
-                 "sales rep's (or its number was changed); the server kept its version");
+        return _("The deal belongs to another sales rep, or its number was changed; the server "
+                 "kept its version");
       if (entity != NULL && g_strv_contains (setup, entity))
         return _("Only an administrator can change pipelines, stages, fields, loss reasons and "
                  "users");
