@@ -392,6 +392,9 @@ crm_user_rights_sees (const CrmUserRights *rights,
   CrmRights in_pipeline;
 
   crm_user_rights_get (rights, pipeline_id, &in_pipeline);
+  /* a deal nobody is responsible for (a new lead) only with «all» (crm-visibility.h) */
+  if (responsible == NULL)
+    return in_pipeline.see == CRM_SCOPE_ALL;
   return crm_user_rights_within (rights, in_pipeline.see, responsible);
 }
 

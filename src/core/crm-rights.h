@@ -20,8 +20,8 @@
  * (a manager), their own and their group's (a head), their own or nobody's (a sales rep,
  * the rules of crm_validate_op_rights()). "see": all deals of the pipeline, "group" —
  * the user's and their group's members' (users with the same `user.grp`), "own" — the
- * user's; a deal nobody is responsible for (a new lead) is seen by everyone who sees the
- * pipeline at all.
+ * user's; a deal nobody is responsible for (a new lead) only with "all" (the rules of
+ * crm-visibility.h, which filters what a replica holds by them).
  *
  * `user.role` names a role by its built-in key ("admin", "head", "manager",
  * "accountant", "rep") or by the id of a custom role. The built-in roles' ids are
@@ -118,7 +118,8 @@ const char * const *crm_user_rights_group (const CrmUserRights *rights);
 gboolean       crm_user_rights_within   (const CrmUserRights *rights,
                                          CrmScope             scope,
                                          const char          *responsible);
-/* May the user see a deal of @pipeline_id whose responsible is @responsible? */
+/* May the user see a deal of @pipeline_id whose responsible is @responsible (NULL:
+ * nobody's, seen only with "all")? */
 gboolean       crm_user_rights_sees     (const CrmUserRights *rights,
                                          const char          *pipeline_id,
                                          const char          *responsible);

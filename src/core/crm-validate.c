@@ -920,7 +920,7 @@ deal_op_rights (CrmStore            *store,
     pipeline_before = g_strdup (pipeline_after);
   crm_user_rights_get (rights, pipeline_before, &before);
   crm_user_rights_get (rights, pipeline_after, &after);
-  if (!op->created && !crm_user_rights_within (rights, before.see, responsible))
+  if (!op->created && !crm_user_rights_sees (rights, pipeline_before, responsible))
     return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline_before, error);
   for (GList *l = members; l != NULL && !edits; l = l->next)
     edits = !g_str_equal (l->data, "deleted");
@@ -992,7 +992,7 @@ hanging_op_rights (CrmStore            *store,
   pipeline = column_any (store, "deal", deal, "pipeline");
   responsible = column_any (store, "deal", deal, "responsible");
   crm_user_rights_get (rights, pipeline, &in_pipeline);
-  if (!crm_user_rights_within (rights, in_pipeline.see, responsible))
+  if (!crm_user_rights_sees (rights, pipeline, responsible))
     return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);
   if (!in_pipeline.edit)
     return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline, error);
