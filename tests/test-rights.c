@@ -401,6 +401,125 @@ test_roles_admin (Fixture       *f,
   g_assert_null (crm_test_find_object (json_node_get_array (roles), "name", "Логист"));
 }
 
+/* A template of the truck dealer with @change applied to its parsed JSON, written to
+ * @dir; its path. */
+static char *
+write_template (const char *dir,
+                const char *name,
+                void      (*change) (JsonObject *root))
+{
+  g_autofree char *source = g_test_build_filename (G_TEST_DIST, "..", "data", "templates",
+                                                   "truck-dealer.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (json_parser_load_from_file (parser, source, &error));
+  g_assert_no_error (error);
+  change (json_node_get_object (json_parser_get_root (parser)));
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (generator, path, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+set_role (JsonObject *root,
+          const char *user,
+          const char *role)
+{
+  JsonArray *users = json_object_get_array_member (root, "users");
+
+  json_object_set_string_member (crm_test_find_object (users, "name", user), "role", role);
+}
+
+static void
+with_roles (JsonObject *root)
+{
+  g_autoptr(JsonNode) roles = json_from_string (
+    "[{\"name\": \"Логист\", \"like\": \"rep\","
+    "  \"rights\": {\"pipelines\": {\"" SALES "\": {\"reopen\": false, \"see\": \"own\"}}}}]",
+    NULL);
+
+  json_object_set_member (root, "roles", g_steal_pointer (&roles));
+  set_role (root, REP, "Логист");
+  set_role (root, REP2, "head");
+  set_role (root, BUYER, "accountant");
+}
+
+static void
+with_admin_like_role (JsonObject *root)
+{
+  json_object_set_member (root, "roles", json_from_string (
+    "[{\"name\": \"Почти админ\", \"like\": \"admin\"}]", NULL));
+}
+
+static void
+with_unknown_pipeline (JsonObject *root)
+{
+  json_object_set_member (root, "roles", json_from_string (
+    "[{\"name\": \"Логист\", \"rights\": {\"pipelines\": {\"Склад\": {\"edit\": false}}}}]",
+    NULL));
+}
+
+static void
+with_unknown_role (JsonObject *root)
+{
+  set_role (root, REP, "Снабженец");
+}
+
+/* A template gives users the built-in roles head and accountant and roles of its own,
+ * with rights per pipeline by name; one that is wrong is refused saying where. */
+static void
+test_template (void)
+{
+  g_autofree char *dir = crm_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "replica.db", NULL);
+  g_autofree char *good = write_template (dir, "roles.json", with_roles);
+  g_autoptr(JsonNode) roles = NULL;
+  g_autoptr(JsonNode) users = NULL;
+  JsonObject *role;
+  struct {
+    void      (*change) (JsonObject *root);
+    const char *words;
+  } bad[] = {
+    { with_admin_like_role, "roles[0].like" },
+    { with_unknown_pipeline, "“Склад” is not a pipeline of the template" },
+    { with_unknown_role, "users[3].role" },
+  };
+
+  json_node_unref (crm_test_ctl_ok (db, NOW, "init", "--template", good, NULL));
+  roles = crm_test_ctl_ok (db, NOW, "role", "list", NULL);
+  role = crm_test_find_object (json_node_get_array (roles), "name", "Логист");
+  g_assert_nonnull (role);
+  g_assert_cmpint (json_object_get_int_member (role, "users"), ==, 1);
+  g_assert_false (json_object_get_boolean_member (rights_in (role, SALES), "reopen"));
+  g_assert_cmpstr (crm_test_get_string (rights_in (role, SALES), "see"), ==, "own");
+  g_assert_true (json_object_get_boolean_member (rights_in (role, LEASING), "reopen"));
+  g_assert_cmpint (json_object_get_int_member (crm_test_find_object (json_node_get_array (roles),
+                                                                     "key", "head"), "users"),
+                   ==, 1);
+  users = crm_test_ctl_ok (db, NOW, "user", "list", NULL);
+  g_assert_cmpstr (crm_test_get_string (crm_test_find_object (json_node_get_array (users),
+                                                              "name", BUYER), "role"),
+                   ==, "accountant");
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("bad-%u.json", i);
+      g_autofree char *path = write_template (dir, name, bad[i].change);
+      g_autofree char *other = g_strdup_printf ("%s/bad-%u.db", dir, i);
+      g_auto(CrmTestRun) run = { 0 };
+      g_autofree char *message = NULL;
+
+      crm_test_ctl (&run, other, NOW, "init", "--template", path, NULL);
+      message = crm_test_assert_refused (&run, "invalid-input");
+      assert_has (message, bad[i].words);
+    }
+  crm_test_remove_tree (dir);
+}
+
 /* ---- through the server ------------------------------------------------------------------ */
 
 static char *
@@ -649,6 +768,7 @@ main (int   argc,
   ADD ("/rights/see-and-group", test_see);
   ADD ("/rights/roles-are-the-admins", test_roles_admin);
 #undef ADD
+  g_test_add_func ("/rights/template", test_template);
   g_test_add_func ("/rights/server-refuses", test_server_refuses);
   return g_test_run ();
 }

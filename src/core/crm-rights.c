@@ -73,6 +73,14 @@ crm_rights_role_id (const char *key)
   return crm_uuid_v5 (CRM_UUID_NAMESPACE, name);
 }
 
+JsonNode *
+crm_rights_builtin_rights (const char *key)
+{
+  int i = builtin_index (key);
+
+  return i >= 0 ? json_from_string (builtins[i].rights, NULL) : NULL;
+}
+
 const char *
 crm_rights_builtin_label (const char *key)
 {

@@ -74,6 +74,9 @@ const char * const *crm_rights_builtin_keys   (void);
 char               *crm_rights_role_id        (const char  *key);
 /* The name people read for a role row (its "name", else its key's translated label). */
 char               *crm_rights_role_name      (JsonObject  *role);
+/* The rights a built-in role @key has until an administrator changes them (a new JSON
+ * object), or NULL for anything else. */
+JsonNode           *crm_rights_builtin_rights (const char  *key);
 /* The label of a built-in key («Администратор», «Руководитель группы»…), or NULL. */
 const char         *crm_rights_builtin_label  (const char  *key);
 /* "all", "group", "own" and back; FALSE for anything else. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "crm-approval.h"
+#include "crm-rights.h"
 #include "crm-rules.h"
 #include "crm-schedule.h"
 #include "crm-time.h"
@@ -21,14 +22,14 @@
 
 static const char *const root_keys[] = {
   "name", "title", "description", "currency", "users", "pipelines", "loss_reasons",
-  "fields", "tag_groups", "rules", "rfm_segments", "time_zone", "approvals", NULL
+  "fields", "tag_groups", "rules", "rfm_segments", "time_zone", "approvals", "roles", NULL
 };
+static const char *const role_keys[] = { "name", "like", "rights", NULL };
 static const char *const rfm_segment_keys[] = {
   "key", "name", "recency_min", "recency_max", "frequency_min", "frequency_max",
   "monetary_min", "monetary_max", NULL
 };
 static const char *const user_keys[] = { "name", "role", "group", "schedule", NULL };
-static const char *const user_roles[] = { "admin", "manager", "rep", NULL };
 static const char *const pipeline_keys[] = {
   "name", "stages", "loss_reasons", "next_task_required", NULL
 };
@@ -53,6 +54,7 @@ typedef struct {
   const char  *name;       /* the template's name, once known */
   GHashTable  *ids;        /* id → key path that made it: catches id collisions */
   GHashTable  *pipelines;  /* pipeline name → GHashTable of its stage names */
+  GHashTable  *roles;      /* the template's own roles' names */
   GError     **error;
 } Check;
 
@@ -292,6 +294,65 @@ check_id (Check      *c,
   return TRUE;
 }
 
+/* "roles": [{"name", "like"? (a built-in role but the administrator's; default rep),
+ * "rights"? (crm-rights.h's shape, "pipelines" named by the template's pipeline names)}].
+ * Checked after the pipelines. */
+static gboolean
+check_roles (Check     *c,
+             JsonArray *roles)
+{
+  for (guint i = 0; i < json_array_get_length (roles); i++)
+    {
+      g_autofree char *path = path_index (NULL, "roles", i);
+      g_autofree char *like_path = path_key (path, "like");
+      g_autofree char *rights_path = path_key (path, "rights");
+      JsonObject *role = NULL;
+      const char *name = NULL, *like = NULL;
+      JsonNode *rights;
+
+      if (!check_object (c, json_array_get_element (roles, i), path, &role) ||
+          !check_keys (c, role, path, role_keys) ||
+          !get_string (c, role, path, "name", TRUE, &name) ||
+          !get_string (c, role, path, "like", FALSE, &like))
+        return FALSE;
+      if (g_strv_contains (crm_rights_builtin_keys (), name))
+        return check_fail (c, path, "“%s” is a built-in role; give the template's role "
+                           "another name", name);
+      if (like != NULL && (g_str_equal (like, "admin") ||
+                           !check_one_of (c, like_path, like, crm_rights_builtin_keys ())))
+        return c->error != NULL && *c->error != NULL ? FALSE
+               : check_fail (c, like_path, "a role is not like the administrator's");
+      if (!g_hash_table_add (c->roles, (gpointer) name))
+        return check_fail (c, path, "a second role named “%s”", name);
+      if (!check_id (c, path, "role", name))
+        return FALSE;
+      rights = json_object_get_member (role, "rights");
+      if (rights != NULL)
+        {
+          g_autoptr(JsonNode) by_id = NULL;
+          g_autoptr(GError) local = NULL;
+          JsonObject *pipelines;
+
+          if (!JSON_NODE_HOLDS_OBJECT (rights))
+            return check_fail (c, rights_path, "expected an object");
+          pipelines = json_object_get_object_member (json_node_get_object (rights), "pipelines");
+          if (pipelines != NULL)
+            {
+              g_autoptr(GList) names = json_object_get_members (pipelines);
+
+              for (GList *l = names; l != NULL; l = l->next)
+                if (!g_hash_table_contains (c->pipelines, l->data))
+                  return check_fail (c, rights_path, "“%s” is not a pipeline of the template",
+                                     (const char *) l->data);
+            }
+          by_id = _crm_template_role_rights (c->name, like, rights);
+          if (!crm_rights_check_shape (by_id, &local))
+            return check_fail (c, rights_path, "%s", local->message);
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 check_users (Check     *c,
              JsonArray *users)
@@ -310,7 +371,8 @@ check_users (Check     *c,
           !check_keys (c, user, path, user_keys) ||
           !get_string (c, user, path, "name", TRUE, &name) ||
           !get_string (c, user, path, "role", TRUE, &role) ||
-          !check_one_of (c, role_path, role, user_roles) ||
+          (!g_hash_table_contains (c->roles, role) &&
+           !check_one_of (c, role_path, role, crm_rights_builtin_keys ())) ||
           !get_string (c, user, path, "group", FALSE, &group) ||
           !get_string (c, user, path, "schedule", FALSE, &schedule))
         return FALSE;
@@ -735,10 +797,12 @@ _crm_template_check (JsonNode    *root,
   g_autoptr(GHashTable) pipelines =
     g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                            (GDestroyNotify) g_hash_table_unref);
-  Check c = { source, NULL, ids, pipelines, error };
+  g_autoptr(GHashTable) role_names = g_hash_table_new (g_str_hash, g_str_equal);
+  Check c = { source, NULL, ids, pipelines, role_names, error };
   JsonObject *object = NULL;
   JsonArray *users = NULL, *pipeline_list = NULL, *reasons = NULL;
   JsonArray *fields = NULL, *groups = NULL, *rules = NULL, *segments = NULL;
+  JsonArray *roles = NULL;
   const char *title = NULL, *currency = NULL, *description = NULL, *zone = NULL;
 
   if (root == NULL)
@@ -757,7 +821,8 @@ _crm_template_check (JsonNode    *root,
       !get_array (&c, object, NULL, "fields", FALSE, &fields) ||
       !get_array (&c, object, NULL, "tag_groups", FALSE, &groups) ||
       !get_array (&c, object, NULL, "rules", FALSE, &rules) ||
-      !get_array (&c, object, NULL, "rfm_segments", FALSE, &segments))
+      !get_array (&c, object, NULL, "rfm_segments", FALSE, &segments) ||
+      !get_array (&c, object, NULL, "roles", FALSE, &roles))
     return FALSE;
 
   if (currency != NULL &&
@@ -775,9 +840,10 @@ _crm_template_check (JsonNode    *root,
                            "a name such as Europe/Moscow", zone);
     }
 
-  if (!check_users (&c, users) ||
-      (reasons != NULL && !check_string_list (&c, reasons, "loss_reasons", NULL)) ||
+  if ((reasons != NULL && !check_string_list (&c, reasons, "loss_reasons", NULL)) ||
       !check_pipelines (&c, pipeline_list, reasons) ||
+      (roles != NULL && !check_roles (&c, roles)) ||
+      !check_users (&c, users) ||
       (fields != NULL && !check_fields (&c, fields)) ||
       (groups != NULL && !check_tag_groups (&c, groups)) ||
       (rules != NULL && !check_rules (&c, rules)) ||

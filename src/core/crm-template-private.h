@@ -13,6 +13,13 @@ char      *_crm_template_id    (const char  *template_name,
                                 const char  *kind,
                                 const char  *name);
 
+/* The rights of the template's role (its "like": a built-in key, NULL: rep) with its
+ * "rights" (@rights, may be NULL; "pipelines" named by the template's pipeline names)
+ * over them, pipelines by their ids: a role's "rights" (crm-rights.h). */
+JsonNode  *_crm_template_role_rights (const char *template_name,
+                                      const char *like,
+                                      JsonNode   *rights);
+
 /* Check @root's shape; INVALID_INPUT names @source and the key path of the first fault. */
 gboolean   _crm_template_check (JsonNode    *root,
                                 const char  *source,

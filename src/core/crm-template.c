@@ -8,7 +8,11 @@
  *     "title": "…",                       what the account is, for people
  *     "description": "…",                 optional
  *     "currency": "RUB",                  optional, ISO 4217 (default RUB)
- *     "users": [{"name", "role": "admin|manager|rep", "group"?}],  one admin at least
+ *     "roles": [{"name", "like": "head|manager|accountant|rep"?,
+ *                "rights": {"changes"?, "default"?, "pipelines": {"<pipeline>": {…}}}?}]?
+ *                                         crm-rights.h; rights over those of "like"
+ *     "users": [{"name", "role": "admin|head|manager|accountant|rep|<a role above>",
+ *                "group"?}],              one admin at least
  *     "pipelines": [{"name",
  *                    "stages": [{"name", "kind": "unsorted|open|won|lost",
  *                                "requires_attachment": false?,
@@ -48,6 +52,7 @@
 #include "crm-approval.h"
 #include "crm-json.h"
 #include "crm-template-private.h"
+#include "crm-rights.h"
 #include "crm-schedule.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
@@ -210,10 +215,80 @@ dup_member_array (JsonObject *object,
   return json_array_ref (json_node_get_array (node));
 }
 
+JsonNode *
+_crm_template_role_rights (const char *template_name,
+                           const char *like,
+                           JsonNode   *rights)
+{
+  JsonNode *out = crm_rights_builtin_rights (like != NULL ? like : CRM_ROLE_REP);
+  JsonObject *base = json_node_get_object (out);
+  JsonObject *given = rights != NULL && JSON_NODE_HOLDS_OBJECT (rights)
+                      ? json_node_get_object (rights) : NULL;
+  g_autoptr(GList) members = given != NULL ? json_object_get_members (given) : NULL;
+
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *value = json_object_get_member (given, l->data);
+
+      if (g_str_equal (l->data, "pipelines") && JSON_NODE_HOLDS_OBJECT (value))
+        {
+          JsonObject *by_id = json_object_new ();
+          g_autoptr(GList) names = json_object_get_members (json_node_get_object (value));
+
+          for (GList *n = names; n != NULL; n = n->next)
+            {
+              g_autofree char *id = _crm_template_id (template_name, "pipeline", n->data);
+
+              json_object_set_member (by_id, id, json_node_copy (
+                json_object_get_member (json_node_get_object (value), n->data)));
+            }
+          json_object_set_object_member (base, "pipelines", by_id);
+        }
+      else if (g_str_equal (l->data, "default") && JSON_NODE_HOLDS_OBJECT (value))
+        {
+          /* over the default of "like": what the template says, the rest as it is */
+          JsonObject *fallback = json_object_get_object_member (base, "default");
+          g_autoptr(GList) rights_of = json_object_get_members (json_node_get_object (value));
+
+          for (GList *r = rights_of; r != NULL; r = r->next)
+            json_object_set_member (fallback, r->data, json_node_copy (
+              json_object_get_member (json_node_get_object (value), r->data)));
+        }
+      else
+        json_object_set_member (base, l->data, json_node_copy (value));
+    }
+  return out;
+}
+
+/* The template's own roles, and what `user.role` says for each role name. */
+static GHashTable *
+add_roles (CrmChangeset *changeset,
+           const char   *template_name,
+           JsonArray    *roles)
+{
+  GHashTable *refs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < json_array_get_length (roles); i++)
+    {
+      JsonObject *role = json_array_get_object_element (roles, i);
+      const char *name = json_object_get_string_member (role, "name");
+      char *id = _crm_template_id (template_name, "role", name);
+      CrmChange *change = crm_changeset_create (changeset, "role", id);
+
+      crm_change_set_string (change, "name", name);
+      crm_change_set_node (change, "rights", _crm_template_role_rights (
+        template_name, json_object_get_string_member_with_default (role, "like", NULL),
+        json_object_get_member (role, "rights")));
+      g_hash_table_insert (refs, g_strdup (name), id);
+    }
+  return refs;
+}
+
 static void
 add_users (CrmChangeset *changeset,
            const char   *template_name,
-           JsonArray    *users)
+           JsonArray    *users,
+           GHashTable   *roles)
 {
   for (guint i = 0; i < json_array_get_length (users); i++)
     {
@@ -221,9 +296,11 @@ add_users (CrmChangeset *changeset,
       const char *name = json_object_get_string_member (user, "name");
       g_autofree char *id = _crm_template_id (template_name, "user", name);
       CrmChange *change = crm_changeset_create (changeset, "user", id);
+      const char *role = json_object_get_string_member (user, "role");
+      const char *own = g_hash_table_lookup (roles, role);
 
       crm_change_set_string (change, "name", name);
-      crm_change_set_string (change, "role", json_object_get_string_member (user, "role"));
+      crm_change_set_string (change, "role", own != NULL ? own : role);
       if (json_object_has_member (user, "group"))
         crm_change_set_string (change, "grp", json_object_get_string_member (user, "group"));
       else
@@ -450,6 +527,8 @@ crm_template_apply (CrmStore    *store,
 {
   g_autoptr(CrmChangeset) changeset = NULL;
   g_autoptr(JsonArray) users = NULL;
+  g_autoptr(JsonArray) roles = NULL;
+  g_autoptr(GHashTable) role_refs = NULL;
   g_autoptr(JsonArray) pipelines = NULL;
   g_autoptr(JsonArray) reasons = NULL;
   g_autoptr(JsonArray) fields = NULL;
@@ -482,6 +561,7 @@ crm_template_apply (CrmStore    *store,
     }
 
   users = dup_member_array (root, "users");
+  roles = dup_member_array (root, "roles");
   pipelines = dup_member_array (root, "pipelines");
   reasons = dup_member_array (root, "loss_reasons");
   fields = dup_member_array (root, "fields");
@@ -490,7 +570,8 @@ crm_template_apply (CrmStore    *store,
   segments = dup_member_array (root, "rfm_segments");
 
   changeset = crm_changeset_new ();
-  add_users (changeset, name, users);
+  role_refs = add_roles (changeset, name, roles);
+  add_users (changeset, name, users, role_refs);
   add_pipelines (changeset, name, pipelines, reasons);
   add_fields (changeset, name, fields);
   add_tags (changeset, name, groups);
