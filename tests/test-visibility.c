@@ -80,17 +80,22 @@ apply (CrmStore     *store,
   g_assert_no_error (error);
 }
 
-/* The see-scope of @user in every pipeline (the administrator's change). */
-static void
-set_scope (CrmStore   *store,
-           const char *user,
-           const char *scope)
-{
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
-  g_autofree char *id = resolve (store, "user", user);
+/* The roles the tests give: each a sales rep's rights but for what it sees. */
+#define ROLE_OWN   "Свои сделки"
+#define ROLE_GROUP "Сделки группы"
 
-  crm_change_set_string (crm_changeset_touch (changeset, "user", id), "see", scope);
-  apply (store, changeset);
+/* `voronkactl --db admin.db ARGS…` (the administrator's laptop), which must succeed. */
+#define ADMIN_CTL(...) \
+  G_STMT_START { \
+    g_autofree char *admin_db_ = path_of ("admin.db"); \
+    json_node_unref (crm_test_ctl_ok (admin_db_, NULL, __VA_ARGS__, NULL)); \
+  } G_STMT_END
+
+static void
+add_roles (void)
+{
+  ADMIN_CTL ("role", "add", ROLE_OWN, "--like", "rep", "--right", "*:see=own");
+  ADMIN_CTL ("role", "add", ROLE_GROUP, "--like", "rep", "--right", "*:see=group");
 }
 
 static char *
@@ -293,6 +298,10 @@ test_reps_see_their_deals (void)
   g_autofree char *token = NULL;
 
   sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", MARIA, "--role", ROLE_GROUP);
+  ADMIN_CTL ("user", "set", DENIS, "--role", ROLE_OWN);
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_GROUP);
   {
     g_autoptr(CrmStore) store = crm_test_open (admin_path);
     g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
@@ -301,9 +310,6 @@ test_reps_see_their_deals (void)
     g_autofree char *note = crm_store_new_id (store);
     CrmChange *change;
 
-    set_scope (store, MARIA, "group");
-    set_scope (store, DENIS, "own");
-    set_scope (store, PAVEL, "group");
     g_free (add_deal (store, TITLE_MARIA, MARIA));
     denis_deal = add_deal (store, TITLE_DENIS, DENIS);
     pavel_deal = add_deal (store, TITLE_PAVEL, PAVEL);
@@ -481,8 +487,8 @@ test_reps_see_their_deals (void)
   g_assert_false (file_holds ("maria2.db", TITLE_ADMIN));
 }
 
-/* The scope widened: Павел sees every deal after the administrator says so — his next
- * sync takes a fresh copy that holds them all. */
+/* The scope widened: Павел sees every deal after the administrator changes his role's
+ * rights — his next sync takes a fresh copy that holds them all; and narrowed again. */
 static void
 test_scope_changes (void)
 {
@@ -490,10 +496,11 @@ test_scope_changes (void)
   g_autofree char *titles = NULL;
 
   sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_OWN);
   {
     g_autoptr(CrmStore) store = crm_test_open (admin_path);
 
-    set_scope (store, PAVEL, "own");
     g_free (add_deal (store, TITLE_MARIA, MARIA));
     g_free (add_deal (store, TITLE_PAVEL, PAVEL));
   }
@@ -502,11 +509,7 @@ test_scope_changes (void)
   titles = deal_titles ("pavel.db");
   g_assert_cmpstr (titles, ==, TITLE_PAVEL);
   g_clear_pointer (&titles, g_free);
-  {
-    g_autoptr(CrmStore) store = crm_test_open (admin_path);
-
-    set_scope (store, PAVEL, "all");
-  }
+  ADMIN_CTL ("role", "set", ROLE_OWN, "--right", "*:see=all");
   sync_ok ("admin.db", "admin", "admin-pw");
   {
     g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
@@ -518,11 +521,7 @@ test_scope_changes (void)
   g_clear_pointer (&titles, g_free);
 
   /* and narrowed again: the next copy has his deal only */
-  {
-    g_autoptr(CrmStore) store = crm_test_open (admin_path);
-
-    set_scope (store, PAVEL, "own");
-  }
+  ADMIN_CTL ("role", "set", ROLE_OWN, "--right", "*:see=own");
   sync_ok ("admin.db", "admin", "admin-pw");
   sync_ok ("pavel.db", PAVEL, "rep-password");
   titles = deal_titles ("pavel.db");

@@ -10,23 +10,18 @@
 #include "crm-visibility.h"
 #include "crm-changelog-private.h"
 #include "crm-error.h"
+#include "crm-rights.h"
+#include "crm-uuid.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
 
-typedef enum {
-  SEE_ALL,
-  SEE_GROUP,
-  SEE_OWN,
-} SeeScope;
-
 struct _CrmVisibility
 {
-  char       *user_id;
-  GHashTable *members;    /* user ids whose deals «group» shows: the user's group, the user */
-  GHashTable *scopes;     /* pipeline id → GINT_TO_POINTER (SeeScope + 1) */
-  SeeScope    default_scope;
-  gboolean    all;
-  char       *key;
+  char          *user_id;
+  CrmUserRights *rights;     /* NULL: a user the replica does not have */
+  char          *role_id;    /* the id of the user's role entity */
+  gboolean       all;
+  char          *key;
 };
 
 /* The entities that go with a deal through a `deal` column. */
@@ -36,60 +31,6 @@ static const char *const deal_column_entities[] = {
 /* …and through `entity` + `entity_id` (a deal, or a task of one). */
 static const char *const attached_entities[] = { "note", "attachment", "approval", NULL };
 
-/* The see-scope of @user_id in the pipeline @pipeline_id (NULL: where no pipeline says
- * otherwise). Until roles are data (crm-rights.h, schema 24): administrators and managers
- * see all, anyone else what their user's "see" says (all when it says nothing — what
- * every replica showed before). */
-static SeeScope
-visible_scope (CrmStore   *store,
-               const char *user_id,
-               const char *pipeline_id)
-{
-  g_autofree char *role = _crm_store_dup_column (store, "user", user_id, "role");
-  sqlite3_stmt *stmt;
-  g_autofree char *see = NULL;
-
-  if (role == NULL)
-    return SEE_OWN;
-  if (g_str_equal (role, "admin") || g_str_equal (role, "manager"))
-    return SEE_ALL;
-  stmt = _crm_store_prepare (store,
-    "SELECT json_extract (data, '$.see') FROM \"user\" WHERE id = ?1 AND ?2 IS NOT NULL",
-    NULL);
-  if (stmt == NULL)
-    return SEE_OWN;
-  _crm_sql_bind_text_or_null (stmt, 1, user_id);
-  _crm_sql_bind_text_or_null (stmt, 2, pipeline_id != NULL ? pipeline_id : "*");
-  if (_crm_store_step (store, stmt) == SQLITE_ROW)
-    see = _crm_sql_dup_column_text (stmt, 0);
-  sqlite3_reset (stmt);
-  return g_strcmp0 (see, "own") == 0 ? SEE_OWN : g_strcmp0 (see, "group") == 0 ? SEE_GROUP
-                                                                               : SEE_ALL;
-}
-
-static void
-add_members (CrmVisibility *self,
-             CrmStore      *store)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT id FROM \"user\" WHERE grp IS NOT NULL AND grp != ''"
-    " AND grp = (SELECT grp FROM \"user\" WHERE id = ?1) ORDER BY id", NULL);
-
-  g_hash_table_add (self->members, g_strdup (self->user_id));
-  if (stmt == NULL)
-    return;
-  _crm_sql_bind_text_or_null (stmt, 1, self->user_id);
-  while (_crm_store_step (store, stmt) == SQLITE_ROW)
-    g_hash_table_add (self->members, _crm_sql_dup_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-}
-
-static const char *
-scope_name (SeeScope scope)
-{
-  return scope == SEE_ALL ? "all" : scope == SEE_GROUP ? "group" : "own";
-}
-
 static gint
 compare_texts (gconstpointer a,
                gconstpointer b,
@@ -98,36 +39,49 @@ compare_texts (gconstpointer a,
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The scopes, and whose deals «own» and «group» show, in a canonical order. */
+/* The scopes, and whose deals «own» and «group» show, in a canonical order: users with
+ * the same key see the same deals. */
 static char *
-make_key (CrmVisibility *self)
+make_key (CrmVisibility *self,
+          CrmStore      *store)
 {
-  g_autoptr(GString) text = g_string_new (scope_name (self->default_scope));
-  g_autofree gpointer *pipelines = g_hash_table_get_keys_as_array (self->scopes, NULL);
-  g_autofree gpointer *members = g_hash_table_get_keys_as_array (self->members, NULL);
-  gboolean group = self->default_scope == SEE_GROUP;
-  gboolean own = self->default_scope == SEE_OWN;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GPtrArray) pipelines = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT id FROM pipeline ORDER BY id", NULL);
+  gboolean group = FALSE, own = FALSE;
+  CrmRights rights;
 
-  g_qsort_with_data (pipelines, g_hash_table_size (self->scopes), sizeof (gpointer),
-                     compare_texts, NULL);
-  for (guint i = 0; i < g_hash_table_size (self->scopes); i++)
+  g_ptr_array_add (pipelines, NULL);
+  while (stmt != NULL && _crm_store_step (store, stmt) == SQLITE_ROW)
+    g_ptr_array_add (pipelines, _crm_sql_dup_column_text (stmt, 0));
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  self->all = TRUE;
+  for (guint i = 0; i < pipelines->len; i++)
     {
-      SeeScope scope = (SeeScope) (GPOINTER_TO_INT (g_hash_table_lookup (self->scopes,
-                                                                           pipelines[i])) - 1);
-
-      g_string_append_printf (text, ";%s=%s", (const char *) pipelines[i], scope_name (scope));
-      group |= scope == SEE_GROUP;
-      own |= scope == SEE_OWN;
+      if (self->rights != NULL)
+        crm_user_rights_get (self->rights, pipelines->pdata[i], &rights);
+      else
+        rights.see = CRM_SCOPE_OWN;
+      g_string_append_printf (text, "%s=%s;", pipelines->pdata[i] != NULL
+                                              ? (const char *) pipelines->pdata[i] : "*",
+                              crm_scope_to_string (rights.see));
+      self->all &= rights.see == CRM_SCOPE_ALL;
+      group |= rights.see == CRM_SCOPE_GROUP;
+      own |= rights.see == CRM_SCOPE_OWN;
     }
-  if (own && !group)
-    g_string_append_printf (text, ";user=%s", self->user_id);
-  if (group)
+  if (own || group)
+    g_string_append_printf (text, "user=%s;", self->user_id);
+  if (group && self->rights != NULL)
     {
-      g_qsort_with_data (members, g_hash_table_size (self->members), sizeof (gpointer),
+      const char *const *members = crm_user_rights_group (self->rights);
+      g_autofree const char **sorted = g_memdup2 (members, sizeof (char *) *
+                                                  (g_strv_length ((GStrv) members) + 1));
+
+      g_qsort_with_data (sorted, g_strv_length ((GStrv) members), sizeof (char *),
                          compare_texts, NULL);
-      g_string_append_printf (text, ";user=%s;group", self->user_id);
-      for (guint i = 0; i < g_hash_table_size (self->members); i++)
-        g_string_append_printf (text, ",%s", (const char *) members[i]);
+      for (guint i = 0; sorted[i] != NULL; i++)
+        g_string_append_printf (text, "group=%s;", sorted[i]);
     }
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, text->str, text->len);
 }
@@ -137,29 +91,21 @@ crm_visibility_new (CrmStore   *store,
                     const char *user_id)
 {
   CrmVisibility *self = g_new0 (CrmVisibility, 1);
-  sqlite3_stmt *stmt;
+  g_autoptr(GError) error = NULL;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
   self->user_id = g_strdup (user_id != NULL ? user_id : "");
-  self->members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->scopes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->default_scope = visible_scope (store, self->user_id, NULL);
-  self->all = self->default_scope == SEE_ALL;
-  stmt = _crm_store_prepare (store, "SELECT id FROM pipeline ORDER BY id", NULL);
-  while (stmt != NULL && _crm_store_step (store, stmt) == SQLITE_ROW)
+  self->rights = user_id != NULL ? crm_user_rights_new (store, user_id, &error) : NULL;
+  if (self->rights == NULL && error != NULL)
+    g_debug ("The rights of %s: %s", self->user_id, error->message);
+  if (self->rights != NULL)
     {
-      g_autofree char *pipeline = _crm_sql_dup_column_text (stmt, 0);
-      SeeScope scope = visible_scope (store, self->user_id, pipeline);
+      const char *role = crm_user_rights_role (self->rights);
 
-      self->all &= scope == SEE_ALL;
-      if (scope != self->default_scope)
-        g_hash_table_insert (self->scopes, g_steal_pointer (&pipeline),
-                             GINT_TO_POINTER (scope + 1));
+      self->role_id = role == NULL ? NULL
+                      : crm_uuid_is_valid (role) ? g_strdup (role) : crm_rights_role_id (role);
     }
-  if (stmt != NULL)
-    sqlite3_reset (stmt);
-  add_members (self, store);
-  self->key = make_key (self);
+  self->key = make_key (self, store);
   return self;
 }
 
@@ -169,8 +115,8 @@ crm_visibility_free (CrmVisibility *self)
   if (self == NULL)
     return;
   g_free (self->user_id);
-  g_hash_table_unref (self->members);
-  g_hash_table_unref (self->scopes);
+  g_clear_pointer (&self->rights, crm_user_rights_free);
+  g_free (self->role_id);
   g_free (self->key);
   g_free (self);
 }
@@ -187,23 +133,16 @@ crm_visibility_key (const CrmVisibility *self)
   return self->key;
 }
 
-/* Whether a deal of @pipeline whose responsible is @responsible is seen. */
+/* Whether a deal of @pipeline whose responsible is @responsible is seen (a deal nobody is
+ * responsible for: by whoever sees the pipeline at all, crm-rights.h). */
 static gboolean
 decide (const CrmVisibility *self,
         const char          *pipeline,
         const char          *responsible)
 {
-  gpointer found = pipeline != NULL ? g_hash_table_lookup (self->scopes, pipeline) : NULL;
-  SeeScope scope = found != NULL ? (SeeScope) (GPOINTER_TO_INT (found) - 1)
-                                  : self->default_scope;
-
-  if (scope == SEE_ALL)
-    return TRUE;
-  if (responsible == NULL)
-    return FALSE;
-  if (scope == SEE_OWN)
-    return g_str_equal (responsible, self->user_id);
-  return g_hash_table_contains (self->members, responsible);
+  if (self->rights == NULL)
+    return responsible == NULL;
+  return crm_user_rights_sees (self->rights, pipeline, responsible);
 }
 
 gboolean
@@ -287,58 +226,92 @@ sets_field (const char *fields_json,
   return fields_json != NULL && strstr (fields_json, member) != NULL;
 }
 
-void
-crm_visibility_op_changes (const char *entity,
-                           const char *fields_json,
-                           gboolean   *out_deal_moved,
-                           gboolean   *out_rights)
-{
-  *out_deal_moved = g_strcmp0 (entity, "deal") == 0 &&
-                    (sets_field (fields_json, "responsible") ||
-                     sets_field (fields_json, "pipeline"));
-  *out_rights = (g_strcmp0 (entity, "user") == 0 &&
-                 (sets_field (fields_json, "role") || sets_field (fields_json, "grp") ||
-                  sets_field (fields_json, "see"))) ||
-                g_strcmp0 (entity, "role") == 0;
-}
-
-gint64
-crm_visibility_changed_at (CrmStore   *store,
-                           const char *user_id)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT COALESCE (max (seq), 0) FROM changelog WHERE entity_id = ?1 AND entity = 'user'"
-    " AND (instr (fields, '\"role\":') > 0 OR instr (fields, '\"grp\":') > 0"
-    " OR instr (fields, '\"see\":') > 0)", NULL);
-  gint64 seq = 0;
-
-  if (stmt == NULL || user_id == NULL)
-    return 0;
-  _crm_sql_bind_text_or_null (stmt, 1, user_id);
-  if (_crm_store_step (store, stmt) == SQLITE_ROW)
-    seq = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return seq;
-}
-
 gboolean
-crm_visibility_user_matters (const CrmVisibility *self,
-                             CrmStore            *store,
-                             const char          *user_id)
+crm_visibility_op_moves_deal (const char *entity,
+                              const char *fields_json)
 {
-  sqlite3_stmt *stmt;
+  return g_strcmp0 (entity, "deal") == 0 &&
+         (sets_field (fields_json, "responsible") || sets_field (fields_json, "pipeline"));
+}
+
+/* Whether the user @user_id is responsible for any deal. */
+static gboolean
+has_deals (CrmStore   *store,
+           const char *user_id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT 1 FROM deal WHERE responsible = ?1 LIMIT 1",
+                                           NULL);
   gboolean found = TRUE;
 
-  if (user_id == NULL || g_str_equal (user_id, self->user_id) ||
-      g_hash_table_contains (self->members, user_id))
-    return TRUE;
-  stmt = _crm_store_prepare (store, "SELECT 1 FROM deal WHERE responsible = ?1 LIMIT 1", NULL);
   if (stmt == NULL)
     return TRUE;
   _crm_sql_bind_text_or_null (stmt, 1, user_id);
   found = _crm_store_step (store, stmt) == SQLITE_ROW;
   sqlite3_reset (stmt);
   return found;
+}
+
+gboolean
+crm_visibility_op_changes_seen (const CrmVisibility *self,
+                                CrmStore            *store,
+                                const char          *entity,
+                                const char          *entity_id,
+                                const char          *fields_json)
+{
+  if (g_strcmp0 (entity, "role") == 0)
+    return g_strcmp0 (entity_id, self->role_id) == 0;
+  if (g_strcmp0 (entity, "user") != 0 ||
+      (!sets_field (fields_json, "role") && !sets_field (fields_json, "grp")))
+    return FALSE;
+  if (g_strcmp0 (entity_id, self->user_id) == 0)
+    return TRUE;
+  /* a colleague who joins or leaves a group: it matters to one who sees their group's deals
+   * (whether they were in it is not known here: anyone responsible for a deal counts) */
+  if (self->all || !sets_field (fields_json, "grp"))
+    return FALSE;
+  return (self->rights != NULL &&
+          g_strv_contains (crm_user_rights_group (self->rights), entity_id)) ||
+         has_deals (store, entity_id);
+}
+
+gint64
+crm_visibility_changed_at (CrmStore   *store,
+                           const char *user_id)
+{
+  g_autoptr(CrmVisibility) self = crm_visibility_new (store, user_id);
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT COALESCE (max (seq), 0) FROM changelog WHERE (entity_id = ?1 AND entity = 'user'"
+    " AND (instr (fields, '\"role\":') > 0 OR instr (fields, '\"grp\":') > 0))"
+    " OR (entity_id = ?2 AND entity = 'role')", NULL);
+  gint64 seq = 0;
+
+  if (stmt == NULL || user_id == NULL)
+    return 0;
+  _crm_sql_bind_text_or_null (stmt, 1, user_id);
+  _crm_sql_bind_text_or_null (stmt, 2, self->role_id);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return seq;
+}
+
+gint64
+crm_visibility_last_move (CrmStore *store,
+                          gint64    after)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT COALESCE (max (seq), ?1) FROM changelog WHERE seq > ?1 AND entity = 'deal'"
+    " AND (instr (fields, '\"responsible\":') > 0 OR instr (fields, '\"pipeline\":') > 0)",
+    NULL);
+  gint64 seq = after;
+
+  if (stmt == NULL)
+    return G_MAXINT64;
+  sqlite3_bind_int64 (stmt, 1, MAX (after, 0));
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return seq;
 }
 
 /* --- removing deals ------------------------------------------------------------------------ */

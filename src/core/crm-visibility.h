@@ -5,9 +5,9 @@
  * a client forgets the deals the server tells it to.
  *
  * The rules (HACKING.md, "What a replica holds"):
- * - a deal is seen by whoever's see-scope in its pipeline allows it: all; group (deals
- *   whose responsible is the user or a member of the user's group); own (the user's);
- *   a deal with no responsible only with «all»;
+ * - a deal is seen by whoever's see-scope in its pipeline (their role's, crm-rights.h)
+ *   allows it: all; group (deals whose responsible is the user or a member of the user's
+ *   group); own (the user's); a deal nobody is responsible for by everyone;
  * - a deal's dependents go with it: its tasks, notes and attachments (a task's notes and
  *   attachments too), calls, messages, notifications, approvals, tags and contacts
  *   (participants are deal_contact rows);
@@ -23,8 +23,8 @@ G_BEGIN_DECLS
 
 typedef struct _CrmVisibility CrmVisibility;
 
-/* What the `user` entity @user_id of @store may see, read now. Never NULL: an unknown
- * user sees what «own» shows (nothing of others'). */
+/* What the `user` entity @user_id of @store may see, read now (crm_user_rights_new()).
+ * Never NULL: a user the replica does not have sees only deals nobody is responsible for. */
 CrmVisibility *crm_visibility_new          (CrmStore            *store,
                                             const char          *user_id);
 void           crm_visibility_free         (CrmVisibility       *self);
@@ -46,24 +46,28 @@ gboolean       crm_visibility_sees_deal    (const CrmVisibility *self,
 char          *crm_visibility_deal_of      (CrmStore            *store,
                                             const char          *entity,
                                             const char          *entity_id);
-/* Whether an op on @entity that sets @fields_json (its stored fields, as text) may change
- * which deals someone sees: a deal's responsible or pipeline (*@out_deal_moved), a user's
- * role or group, a role (*@out_rights). */
-void           crm_visibility_op_changes   (const char          *entity,
-                                            const char          *fields_json,
-                                            gboolean            *out_deal_moved,
-                                            gboolean            *out_rights);
-
+/* Whether an op on @entity that sets @fields_json (its stored fields, as text) may move a
+ * deal from one user's sight to another's: a deal's responsible or pipeline. */
+gboolean       crm_visibility_op_moves_deal (const char         *entity,
+                                            const char          *fields_json);
+/* Whether an op (@entity @entity_id setting @fields_json) changes which deals this user
+ * sees: their role's rights, their own role or group, or (for one who sees their group's
+ * deals) a colleague's group when the colleague is of the group or has deals. */
+gboolean       crm_visibility_op_changes_seen (const CrmVisibility *self,
+                                            CrmStore            *store,
+                                            const char          *entity,
+                                            const char          *entity_id,
+                                            const char          *fields_json);
 /* The sequence of the last op that changed what the `user` @user_id sees (their role or
- * group); 0 when none. A copy of the account older than that is not theirs to start from. */
+ * group, their role's rights); 0 when none. A copy of the account older than that is not theirs to start from. */
 gint64         crm_visibility_changed_at   (CrmStore            *store,
                                             const char          *user_id);
 
-/* Whether a change of the user @user_id's role or group may change what this user sees:
- * it is them, one of their group, or anyone responsible for a deal. */
-gboolean       crm_visibility_user_matters (const CrmVisibility *self,
-                                            CrmStore            *store,
-                                            const char          *user_id);
+/* The sequence of the last op after @after that moved a deal (crm_visibility_op_moves_deal()),
+ * or @after when none did: a filtered copy older than that may hold a deal its user no
+ * longer sees. */
+gint64         crm_visibility_last_move    (CrmStore            *store,
+                                            gint64               after);
 
 /* Removes from the SQLite file @path (a snapshot being made, no other connection on it)
  * every deal the user does not see, with its dependents and their ops, erasing their

@@ -108,7 +108,6 @@ typedef struct {
   guint          sent;
   CrmStore      *store;
   CrmVisibility *visibility;
-  const char    *actor;
   gint64         since;
   GHashTable    *whole;     /* deals sent whole on this page */
   GPtrArray     *forget;    /* deals the puller no longer sees */
@@ -129,21 +128,6 @@ add_op (const CrmLedgerRow *row,
   page->sent++;
 }
 
-/* Whether the change of a user's role or group, or of a role, in @row may change which
- * deals the puller sees. */
-static gboolean
-concerns_puller (Page               *page,
-                 const CrmLedgerRow *row)
-{
-  if (g_strcmp0 (row->entity, "user") == 0 && g_strcmp0 (row->entity_id, page->actor) == 0)
-    return TRUE;
-  if (crm_visibility_sees_all (page->visibility))
-    return FALSE;
-  /* a restricted puller: a role, or a colleague who has deals or is in their group */
-  return g_strcmp0 (row->entity, "user") != 0 ||
-         crm_visibility_user_matters (page->visibility, page->store, row->entity_id);
-}
-
 /* The filter of a pull for a puller who does not see every deal (crm-visibility.h): an op
  * of a deal they do not see, or of its dependents, is left out; the op that moved a deal
  * to them comes after the deal's whole history before this pull; one that moved it away
@@ -154,7 +138,7 @@ add_row (const CrmLedgerRow *row,
 {
   Page *page = data;
   g_autofree char *deal = NULL;
-  gboolean moved = FALSE, rights = FALSE;
+  gboolean moved;
 
   page->next = row->seq;
   if (page->error != NULL || page->rights)
@@ -164,9 +148,10 @@ add_row (const CrmLedgerRow *row,
       add_op (row, page);
       return;
     }
-  crm_visibility_op_changes (row->entity, row->fields, &moved, &rights);
   /* a device that had nothing (since 0) is given what its user sees now anyway */
-  if (rights && page->since > 0 && concerns_puller (page, row))
+  if (page->since > 0 &&
+      crm_visibility_op_changes_seen (page->visibility, page->store, row->entity,
+                                      row->entity_id, row->fields))
     {
       page->rights = TRUE;
       return;
@@ -176,6 +161,7 @@ add_row (const CrmLedgerRow *row,
       add_op (row, page);
       return;
     }
+  moved = crm_visibility_op_moves_deal (row->entity, row->fields);
   deal = crm_visibility_deal_of (page->store, row->entity, row->entity_id);
   if (deal == NULL)
     add_op (row, page);
@@ -209,7 +195,7 @@ crm_server_replica_pull (CrmStore    *store,
   g_autoptr(GPtrArray) forget = g_ptr_array_new_with_free_func (g_free);
   gint64 horizon = crm_ledger_horizon (store);
   gint64 head = crm_ledger_head (store);
-  Page page = { NULL, since, 0, store, NULL, actor, since, whole, forget, FALSE, NULL };
+  Page page = { NULL, since, 0, store, NULL, since, whole, forget, FALSE, NULL };
 
   if (since < horizon || since > head)
     {
@@ -495,15 +481,18 @@ crm_server_replica_snapshot_async (gpointer             source_object,
 {
   GTask *task = g_task_new (source_object, cancellable, callback, user_data);
   CrmVisibility *filter = actor != NULL ? crm_visibility_new (store, actor) : NULL;
+  gint64 head = crm_ledger_head (store);
+  /* no copy older than the user's last change of rights; a filtered one also no older than
+   * the last deal that moved (it may hold one its user no longer sees), and at most the
+   * usual lag behind */
+  gint64 min_seq = actor != NULL ? crm_visibility_changed_at (store, actor) : 0;
 
   if (filter != NULL && crm_visibility_sees_all (filter))
     g_clear_pointer (&filter, crm_visibility_free);
-  /* a filtered snapshot behind the head may hold a deal its user no longer sees: only one
-   * at the head is reused */
-  crm_server_snapshot_make_async (path, cache, account_id, filter, crm_ledger_head (store),
-                                  actor != NULL ? crm_visibility_changed_at (store, actor) : 0,
-                                  filter != NULL ? 0 : CRM_SERVER_SNAPSHOT_MAX_AGE,
-                                  filter != NULL ? 0 : CRM_SERVER_SNAPSHOT_MAX_LAG,
+  if (filter != NULL)
+    min_seq = MAX (min_seq, crm_visibility_last_move (store, head - CRM_SERVER_SNAPSHOT_MAX_LAG));
+  crm_server_snapshot_make_async (path, cache, account_id, filter, head, min_seq,
+                                  CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
                                   cancellable, snapshot_done, task);
 }
 
