@@ -5,8 +5,8 @@
  * The copy every snapshot starts from (crm_replica_file_make_snapshot), then the deals
  * the user does not see removed from it (crm_visibility_filter_file) for a rep whose
  * scope is «own» and one whose scope is «group», then each compressed as the server does
- * (zstd level 1). CPU time of this thread, in seconds; REPLICA is changed: the two reps'
- * scopes are set in it. */
+ * (zstd level 1). CPU time of this thread, in seconds; REPLICA is changed: the two reps
+ * are given roles of those scopes in it. */
 #include "config.h"
 
 #include <zstd.h>
@@ -15,6 +15,8 @@
 #include "bench-util.h"
 #include "crm-query.h"
 #include "crm-replica-file.h"
+#include "crm-rights.h"
+#include "crm-setup.h"
 #include "crm-store.h"
 #include "crm-visibility.h"
 
@@ -39,17 +41,28 @@ compressed_size (const char *path,
   return ZSTD_isError (written) ? -1 : (gint64) written;
 }
 
+/* Gives the user @user_id a new role named @name: a sales rep's rights, but seeing @see. */
 static void
-set_scope (CrmStore   *store,
+give_role (CrmStore   *store,
            const char *user_id,
-           const char *scope)
+           const char *name,
+           const char *see)
 {
-  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree char *role_id = NULL;
+  g_autofree char *right = g_strdup_printf ("*:see=%s", see);
+  const char *rights[] = { right, NULL };
+  g_autoptr(CrmChangeset) add = crm_setup_role_add (store, name, CRM_ROLE_REP, &role_id, &error);
+  g_autoptr(CrmChangeset) set = NULL;
+  g_autoptr(CrmChangeset) user = crm_changeset_new ();
 
-  crm_change_set_string (crm_changeset_touch (changeset, "user", user_id), "see", scope);
-  if (!crm_store_apply (store, changeset, &error))
-    g_error ("Setting the scope: %s", error->message);
+  if (add == NULL || !crm_store_apply (store, add, &error) ||
+      (set = crm_setup_role_set (store, role_id, NULL, rights, &error)) == NULL ||
+      !crm_store_apply (store, set, &error))
+    g_error ("Making the role %s: %s", name, error->message);
+  crm_change_set_string (crm_changeset_touch (user, "user", user_id), "role", role_id);
+  if (!crm_store_apply (store, user, &error))
+    g_error ("Giving the role %s: %s", name, error->message);
 }
 
 static void
@@ -123,8 +136,8 @@ main (int    argc,
     }
   if (own_id == NULL || group_id == NULL)
     g_error ("The replica has fewer than two reps");
-  set_scope (store, own_id, "own");
-  set_scope (store, group_id, "group");
+  give_role (store, own_id, "bench: own", "own");
+  give_role (store, group_id, "bench: group", "group");
   own = crm_visibility_new (store, own_id);
   group = crm_visibility_new (store, group_id);
   measure (argv[1], "whole", NULL);

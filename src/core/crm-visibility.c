@@ -251,15 +251,85 @@ has_deals (CrmStore   *store,
   return found;
 }
 
+/* The see-scopes of a role's "rights" as op fields @fields_json set them, as one text
+ * ("*=own;PIPELINE=all;…", pipelines in the order written: canonical JSON sorts them);
+ * NULL when the op does not set them. */
+static char *
+scopes_of (const char *fields_json)
+{
+  g_autoptr(JsonNode) node = fields_json != NULL ? json_from_string (fields_json, NULL) : NULL;
+  JsonObject *fields = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+                       ? json_node_get_object (node) : NULL;
+  JsonNode *rights_node = fields != NULL ? json_object_get_member (fields, "rights") : NULL;
+  JsonObject *rights = rights_node != NULL && JSON_NODE_HOLDS_OBJECT (rights_node)
+                       ? json_node_get_object (rights_node) : NULL;
+  JsonObject *pipelines;
+  g_autoptr(GList) members = NULL;
+  GString *text;
+
+  if (rights == NULL)
+    return NULL;
+  text = g_string_new (NULL);
+  if (json_object_has_member (rights, "default") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (rights, "default")))
+    g_string_append_printf (text, "*=%s;", json_object_get_string_member_with_default (
+                              json_object_get_object_member (rights, "default"), "see", ""));
+  pipelines = json_object_has_member (rights, "pipelines") &&
+              JSON_NODE_HOLDS_OBJECT (json_object_get_member (rights, "pipelines"))
+              ? json_object_get_object_member (rights, "pipelines") : NULL;
+  members = pipelines != NULL ? json_object_get_members (pipelines) : NULL;
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *entry = json_object_get_member (pipelines, l->data);
+
+      if (JSON_NODE_HOLDS_OBJECT (entry) &&
+          json_object_has_member (json_node_get_object (entry), "see"))
+        g_string_append_printf (text, "%s=%s;", (const char *) l->data,
+                                json_object_get_string_member_with_default (
+                                  json_node_get_object (entry), "see", ""));
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* Whether the op @seq on the role @role_id (setting @fields_json) changed what the role
+ * sees: its see-scopes differ from those its op before set (a new role's first rights
+ * change nothing yet: its users are given it by an op of their own). */
+static gboolean
+role_scopes_changed (CrmStore   *store,
+                     const char *role_id,
+                     gint64      seq,
+                     const char *fields_json)
+{
+  g_autofree char *now = scopes_of (fields_json);
+  g_autofree char *before = NULL;
+  sqlite3_stmt *stmt;
+
+  if (now == NULL)
+    return FALSE;
+  stmt = _crm_store_prepare (store,
+    "SELECT fields FROM changelog WHERE entity_id = ?1 AND entity = 'role' AND seq < ?2"
+    " AND instr (fields, '\"rights\":') > 0 ORDER BY seq DESC LIMIT 1", NULL);
+  if (stmt == NULL)
+    return TRUE;
+  _crm_sql_bind_text_or_null (stmt, 1, role_id);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    before = scopes_of ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return before != NULL && !g_str_equal (before, now);
+}
+
 gboolean
 crm_visibility_op_changes_seen (const CrmVisibility *self,
                                 CrmStore            *store,
+                                gint64               seq,
                                 const char          *entity,
                                 const char          *entity_id,
                                 const char          *fields_json)
 {
   if (g_strcmp0 (entity, "role") == 0)
-    return g_strcmp0 (entity_id, self->role_id) == 0;
+    return g_strcmp0 (entity_id, self->role_id) == 0 &&
+           role_scopes_changed (store, entity_id, seq, fields_json);
   if (g_strcmp0 (entity, "user") != 0 ||
       (!sets_field (fields_json, "role") && !sets_field (fields_json, "grp")))
     return FALSE;

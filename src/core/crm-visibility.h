@@ -50,11 +50,12 @@ char          *crm_visibility_deal_of      (CrmStore            *store,
  * deal from one user's sight to another's: a deal's responsible or pipeline. */
 gboolean       crm_visibility_op_moves_deal (const char         *entity,
                                             const char          *fields_json);
-/* Whether an op (@entity @entity_id setting @fields_json) changes which deals this user
- * sees: their role's rights, their own role or group, or (for one who sees their group's
- * deals) a colleague's group when the colleague is of the group or has deals. */
+/* Whether the op @seq (@entity @entity_id setting @fields_json) changes which deals this
+ * user sees: their role's see-scopes, their own role or group, or (for one who does not
+ * see all) a colleague's group when the colleague is of the group or has deals. */
 gboolean       crm_visibility_op_changes_seen (const CrmVisibility *self,
                                             CrmStore            *store,
+                                            gint64               seq,
                                             const char          *entity,
                                             const char          *entity_id,
                                             const char          *fields_json);

@@ -150,7 +150,7 @@ add_row (const CrmLedgerRow *row,
     }
   /* a device that had nothing (since 0) is given what its user sees now anyway */
   if (page->since > 0 &&
-      crm_visibility_op_changes_seen (page->visibility, page->store, row->entity,
+      crm_visibility_op_changes_seen (page->visibility, page->store, row->seq, row->entity,
                                       row->entity_id, row->fields))
     {
       page->rights = TRUE;
