@@ -134,14 +134,14 @@ crm_visibility_key (const CrmVisibility *self)
 }
 
 /* Whether a deal of @pipeline whose responsible is @responsible is seen (a deal nobody is
- * responsible for: by whoever sees the pipeline at all, crm-rights.h). */
+ * responsible for: only with «all», crm-rights.h). */
 static gboolean
 decide (const CrmVisibility *self,
         const char          *pipeline,
         const char          *responsible)
 {
   if (self->rights == NULL)
-    return responsible == NULL;
+    return FALSE;
   return crm_user_rights_sees (self->rights, pipeline, responsible);
 }
 

@@ -7,7 +7,7 @@
  * The rules (HACKING.md, "What a replica holds"):
  * - a deal is seen by whoever's see-scope in its pipeline (their role's, crm-rights.h)
  *   allows it: all; group (deals whose responsible is the user or a member of the user's
- *   group); own (the user's); a deal nobody is responsible for by everyone;
+ *   group); own (the user's); a deal nobody is responsible for only with «all»;
  * - a deal's dependents go with it: its tasks, notes and attachments (a task's notes and
  *   attachments too), calls, messages, notifications, approvals, tags and contacts
  *   (participants are deal_contact rows);
@@ -24,7 +24,7 @@ G_BEGIN_DECLS
 typedef struct _CrmVisibility CrmVisibility;
 
 /* What the `user` entity @user_id of @store may see, read now (crm_user_rights_new()).
- * Never NULL: a user the replica does not have sees only deals nobody is responsible for. */
+ * Never NULL: a user the replica does not have sees no deal. */
 CrmVisibility *crm_visibility_new          (CrmStore            *store,
                                             const char          *user_id);
 void           crm_visibility_free         (CrmVisibility       *self);
