@@ -488,7 +488,8 @@ test_reps_see_their_deals (void)
 }
 
 /* The scope widened: Павел sees every deal after the administrator changes his role's
- * rights — his next sync takes a fresh copy that holds them all; and narrowed again. */
+ * rights — his next sync takes a fresh copy that holds them all; narrowed again; then his
+ * group and role change. */
 static void
 test_scope_changes (void)
 {
@@ -528,6 +529,28 @@ test_scope_changes (void)
   g_assert_cmpstr (titles, ==, TITLE_PAVEL);
   g_clear_pointer (&titles, g_free);
   g_assert_false (file_holds ("pavel.db", TITLE_MARIA));
+
+  /* he moves to Мария's group with a role that sees the group's deals: hers come too;
+   * a reassignment of them inside the group changes nothing for him */
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_GROUP, "--group", "Отдел продаж");
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
+
+    g_assert_true (report->snapshot);
+  }
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+  /* …and the rep who stays behind in Отдел закупок is not concerned: Елена has no deals,
+   * her group changes, Павел's next sync is a plain pull */
+  ADMIN_CTL ("user", "set", "Елена Фёдорова", "--group", "Отдел кадров");
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
+
+    g_assert_false (report->snapshot);
+  }
 }
 
 static void
