@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "crm-hlc.h"
 #include "crm-protocol.h"
 #include "crm-query.h"
 #include "crm-store.h"
@@ -15,6 +16,7 @@
 #include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
+#include "crm-uuid.h"
 
 static char *tmpdir;
 static CrmTestServer *server;
@@ -293,6 +295,7 @@ test_reps_see_their_deals (void)
   g_autofree char *admin_path = path_of ("admin.db");
   g_autofree char *pavel_deal = NULL;
   g_autofree char *denis_deal = NULL;
+  g_autofree char *maria_deal = NULL;
   g_autofree char *titles = NULL;
   g_autofree char *tasks = NULL;
   g_autofree char *token = NULL;
@@ -310,7 +313,7 @@ test_reps_see_their_deals (void)
     g_autofree char *note = crm_store_new_id (store);
     CrmChange *change;
 
-    g_free (add_deal (store, TITLE_MARIA, MARIA));
+    maria_deal = add_deal (store, TITLE_MARIA, MARIA);
     denis_deal = add_deal (store, TITLE_DENIS, DENIS);
     pavel_deal = add_deal (store, TITLE_PAVEL, PAVEL);
     g_free (add_deal (store, TITLE_ADMIN, "admin"));
@@ -461,6 +464,38 @@ test_reps_see_their_deals (void)
     g_assert_false (bytes_hold (snapshot, NOTE_PAVEL));
     g_assert_false (bytes_hold (snapshot, TITLE_MARIA));
     g_assert_true (bytes_hold (snapshot, "Новая заявка"));
+  }
+  {
+    /* …and pushes a change to Мария's deal, whose id it got somehow: refused (the role's
+     * «see», crm-validate.c), and the refusal shows nothing of the deal: no values, no
+     * corrective op, its title not in the words */
+    g_autoptr(CrmOp) op = crm_op_new ();
+    g_autoptr(GPtrArray) ops = g_ptr_array_new ();
+    g_autoptr(JsonNode) request = NULL;
+    g_autofree char *body = NULL;
+    g_auto(CrmTestAnswer) answer = { 0 };
+    JsonObject *result;
+
+    op->op_id = crm_uuid_v7_new (g_get_real_time () / 1000);
+    op->hlc = crm_hlc_make (g_get_real_time () / 1000, 0);
+    op->device = crm_uuid_v7_new (g_get_real_time () / 1000);
+    op->entity = g_strdup ("deal");
+    op->entity_id = g_strdup (maria_deal);
+    op->fields = json_object_new ();
+    json_object_set_string_member (op->fields, "title", "Чужая сделка");
+    g_ptr_array_add (ops, op);
+    request = crm_push_request_to_json (0, ops);
+    body = json_to_string (request, FALSE);
+    crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, body, -1);
+    g_assert_cmpuint (answer.status, ==, 200);
+    result = json_array_get_object_element (json_object_get_array_member (answer.body,
+                                                                          "results"), 0);
+    g_assert_cmpstr (json_object_get_string_member (result, "status"), ==, "rejected");
+    g_assert_cmpstr (json_object_get_string_member (result, "code"), ==, "permission-denied");
+    g_assert_null (strstr (json_object_get_string_member (result, "message"), TITLE_MARIA));
+    g_assert_false (json_object_has_member (result, "corrective"));
+    g_assert_cmpuint (json_object_get_size (json_object_get_object_member (result, "values")),
+                      ==, 0);
   }
   g_clear_pointer (&token, g_free);
   /* …while Денис's snapshot has his deal */
