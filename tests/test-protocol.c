@@ -277,6 +277,41 @@ test_pull_page (void)
   }
 }
 
+/* "forget": the deals a puller no longer sees, written by the server's text writer and
+ * read back; anything but deal ids is a malformed answer that says which item. */
+static void
+test_pull_forget (void)
+{
+  g_autoptr(GPtrArray) forget = g_ptr_array_new ();
+  g_autoptr(CrmPullPage) page = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GBytes) bad = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  gsize length = 0;
+  static const char malformed[] = "{\"ops\":[],\"next\":3,\"more\":false,\"head\":3,"
+                                  "\"forget\":[\"" ENTITY_ID "\",\"DROP TABLE deal\"]}";
+
+  g_ptr_array_add (forget, (gpointer) ENTITY_ID);
+  g_ptr_array_add (forget, (gpointer) OP_ID);
+  answer = crm_pull_text_finish_forget (crm_pull_text_new (), 12, FALSE, 12, 0, NULL, forget,
+                                        &length);
+  bytes = g_bytes_new (answer, length);
+  page = crm_pull_page_parse (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->ops->len, ==, 0);
+  g_assert_cmpuint (page->forget->len, ==, 2);
+  g_assert_cmpstr (page->forget->pdata[0], ==, ENTITY_ID);
+  g_assert_cmpstr (page->forget->pdata[1], ==, OP_ID);
+  g_clear_pointer (&page, crm_pull_page_free);
+
+  bad = g_bytes_new_static (malformed, sizeof malformed - 1);
+  page = crm_pull_page_parse (bad, &error);
+  g_assert_null (page);
+  g_assert_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER);
+  g_assert_nonnull (strstr (error->message, "“forget” item 1"));
+}
+
 static void
 test_pull_query (void)
 {
@@ -436,6 +471,7 @@ main (int    argc,
   g_test_add_func ("/protocol/push/malformed", test_push_malformed);
   g_test_add_func ("/protocol/push/response", test_push_response);
   g_test_add_func ("/protocol/pull/page", test_pull_page);
+  g_test_add_func ("/protocol/pull/forget", test_pull_forget);
   g_test_add_func ("/protocol/pull/query", test_pull_query);
   g_test_add_func ("/protocol/session", test_session);
   g_test_add_func ("/protocol/errors", test_errors);
