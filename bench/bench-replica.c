@@ -215,7 +215,8 @@ bench_size (Bench      *bench,
  * batches, and the space: the free pages after it, and VACUUM (the replicas are made with
  * auto_vacuum off, so PRAGMA incremental_vacuum cannot give pages back). */
 static gboolean
-bench_compact (Bench *bench)
+bench_compact (Bench      *bench,
+               const char *path)
 {
   sqlite3 *db = _crm_store_get_db (bench->store);
   g_autoptr(GError) error = NULL;
@@ -247,6 +248,7 @@ bench_compact (Bench *bench)
                 / 1048576.0, "MB", NULL);
   if (!size_exec (db, "PRAGMA wal_checkpoint (TRUNCATE)"))
     return FALSE;
+  bench_figure ("history.size_mb_before_vacuum", bench_file_size (path) / 1048576.0, "MB", NULL);
   bench_figure ("history.free_mb_before_vacuum",
                 count_rows (bench->store, "PRAGMA freelist_count", NULL) * page_size / 1048576.0,
                 "MB", NULL);
@@ -1204,7 +1206,7 @@ main (int    argc,
       return 1;
     }
 
-  if (compact && !bench_compact (&bench))
+  if (compact && !bench_compact (&bench, argv[1]))
     return 1;
   if (only == NULL || g_str_equal (only, "size"))
     ok = bench_size (&bench, argv[1]) && ok;

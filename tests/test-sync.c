@@ -1014,7 +1014,7 @@ deal_totals (CrmStore *store)
 static void
 test_history_compacted (void)
 {
-  CrmTestReplica a = { 0 }, b = { 0 };
+  CrmTestReplica a = { 0 }, b = { 0 }, c = { 0 };
   g_autofree char *deal = NULL;
   g_autofree char *other = NULL;
   g_autofree char *created = NULL;
@@ -1125,18 +1125,68 @@ test_history_compacted (void)
   g_assert_cmpint (count_sql (a.store, "SELECT count (*) FROM deal WHERE id = ?1 AND deleted = 0",
                               deal), ==, 1);
 
-  /* and both laptops still agree with the server */
+  /* a new device's snapshot comes compacted by the server, and reads the same */
+  {
+    g_autoptr(CrmStore) account = crm_test_server_open_account (server);
+    g_autofree char *snapshots = g_build_filename (server->dir, "snapshots", NULL);
+    g_autoptr(GDir) dir = g_dir_open (snapshots, 0, NULL);
+    g_autofree char *history_a = shown_history (a.path, deal);
+    g_autofree char *history_c = NULL;
+    const char *name;
+
+    g_assert_true (crm_store_set_meta (account, "history.keep_days", "0", &error));
+    g_assert_no_error (error);
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (snapshots, name, NULL);
+
+        g_assert_cmpint (g_unlink (path), ==, 0);
+      }
+    crm_test_replica_open (&c, server, tmpdir, "history-c.db", "admin", "admin-pw");
+    g_assert_true (crm_store_set_meta (account, "history.keep_days", NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (count_sql (c.store, "SELECT count (*) FROM changelog WHERE entity_id = ?1"
+                                " AND json_type (fields, '$.clocks') IS NOT NULL", deal), >, 0);
+    history_c = shown_history (c.path, deal);
+    g_assert_cmpstr (history_c, ==, history_a);
+    /* and an edit there keeps the old values in the old entries too */
+    {
+      g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+      g_autofree char *edited = NULL;
+      g_autofree char *kept = NULL;
+      g_autofree char *before = NULL;
+
+      crm_change_set_int (crm_changeset_touch (changeset, "deal", deal), "amount", 6100000);
+      g_assert_true (crm_store_apply (c.store, changeset, &error));
+      g_assert_no_error (error);
+      edited = shown_history (c.path, deal);
+      /* the entries of before, then the edit */
+      g_assert_cmpint (strlen (edited), >, strlen (history_c));
+      kept = g_strndup (edited, strlen (history_c) - 1);
+      before = g_strndup (history_c, strlen (history_c) - 1);
+      g_assert_cmpstr (kept, ==, before);
+    }
+    crm_sync_report_free (crm_test_replica_sync (&c));
+    crm_sync_report_free (crm_test_replica_sync (&a));
+    crm_sync_report_free (crm_test_replica_sync (&b));
+  }
+
+  /* and the laptops still agree with the server */
   {
     g_autoptr(CrmStore) account = crm_test_server_open_account (server);
     g_autofree char *expected = crm_test_dump (account);
     g_autofree char *state_a = crm_test_dump (a.store);
     g_autofree char *state_b = crm_test_dump (b.store);
 
+    g_autofree char *state_c = crm_test_dump (c.store);
+
     g_assert_cmpstr (state_a, ==, expected);
     g_assert_cmpstr (state_b, ==, expected);
+    g_assert_cmpstr (state_c, ==, expected);
   }
   crm_test_replica_clear (&a);
   crm_test_replica_clear (&b);
+  crm_test_replica_clear (&c);
 }
 
 int

@@ -363,7 +363,9 @@ _crm_store_absorb_hlc (CrmStore *self,
  * write: crm-merge.c refuses it), meaning "the rest is on the row under my clock". */
 #define COMPACTED_MARK "clocks"
 
-static const char *const kept_fields[] = { "stage", "stage_entered_at", "responsible", NULL };
+/* a deal op's fields that SQL reads from the log itself */
+static const char *const kept_deal_fields[] = { "stage", "stage_entered_at", "responsible",
+                                                NULL };
 
 gboolean
 _crm_op_is_compacted (const CrmOp *op)
@@ -518,6 +520,7 @@ compacted_fields (const CrmOp *op,
   g_autoptr(JsonObject) kept = json_object_new ();
   g_autoptr(GList) members = json_object_get_members (op->fields);
   g_autoptr(GList) row_fields = json_object_get_members (clocks);
+  gboolean deal = g_str_equal (op->entity, "deal");
   guint dropped = 0;
 
   for (GList *l = row_fields; l != NULL; l = l->next)
@@ -530,7 +533,8 @@ compacted_fields (const CrmOp *op,
       const char *field = l->data;
       JsonNode *value = json_object_get_member (op->fields, field);
       JsonNode *held = json_object_get_member (row, field);
-      gboolean goes = held != NULL && !g_strv_contains (kept_fields, field) &&
+      gboolean goes = held != NULL &&
+                      !(deal && g_strv_contains (kept_deal_fields, field)) &&
                       g_strcmp0 (json_object_get_string_member_with_default (clocks, field,
                                                                               NULL),
                                  clock) == 0;
@@ -708,4 +712,31 @@ failed:
   _crm_store_rollback (self);
   _crm_store_reload_compacted (self);
   return FALSE;
+}
+
+/* The batches of a file nobody else has open: as large as the sync worker's ten */
+#define COMPACT_FILE_BATCH 20000
+
+gboolean
+crm_store_compact_file (const char  *path,
+                        guint       *out_compacted,
+                        GError     **error)
+{
+  g_autoptr(CrmStore) store = crm_store_open (path, error);
+  gboolean more = TRUE;
+  guint total = 0;
+
+  if (store == NULL)
+    return FALSE;
+  while (more)
+    {
+      guint compacted = 0;
+
+      if (!crm_store_compact_history (store, COMPACT_FILE_BATCH, &compacted, &more, error))
+        return FALSE;
+      total += compacted;
+    }
+  if (out_compacted != NULL)
+    *out_compacted = total;
+  return TRUE;
 }

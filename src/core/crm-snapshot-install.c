@@ -27,6 +27,7 @@
 #include "crm-store-private.h"
 #include "crm-changelog-private.h"
 #include "crm-merge-private.h"
+#include "crm-store-impl-private.h"
 
 #define REPLICA_APPLICATION_ID 0x56524E4B
 
@@ -167,10 +168,12 @@ prepare_copy (CrmStore    *store,
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
   g_autofree char *clock_text = NULL;
   sqlite3_stmt *stmt = NULL;
-  guint64 copy_hlc = 0, mine_hlc = 0;
+  guint64 copy_hlc = 0, mine_hlc = 0, compacted_hlc = 0;
   gboolean ok;
 
-  if (!read_stored_hlc (copy, "SELECT value FROM meta WHERE key = 'hlc'", &copy_hlc))
+  if (!read_stored_hlc (copy, "SELECT value FROM meta WHERE key = 'hlc'", &copy_hlc) ||
+      !read_stored_hlc (copy, "SELECT value FROM meta WHERE key = 'history.compacted_hlc'",
+                        &compacted_hlc))
     return snapshot_failed (copy, "reading its clock", error);
 
   if (sqlite3_prepare_v2 (copy, "ATTACH DATABASE ?1 AS mine", -1, &stmt, NULL) != SQLITE_OK)
@@ -201,6 +204,24 @@ prepare_copy (CrmStore    *store,
       ok = sqlite3_step (stmt) == SQLITE_DONE;
     }
   sqlite3_finalize (stmt);
+  stmt = NULL;
+  /* the history the server compacted (crm_store_compact_file) reads its fields back from
+   * these rows; the clock up to which a write first keeps the old value in it */
+  if (ok && compacted_hlc > 0)
+    {
+      g_autofree char *compacted = crm_hlc_to_string (compacted_hlc);
+
+      ok = sqlite3_prepare_v2 (copy, "INSERT INTO main.meta (key, value)"
+                               " VALUES ('history.compacted_hlc', ?1)"
+                               " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                               -1, &stmt, NULL) == SQLITE_OK;
+      if (ok)
+        {
+          sqlite3_bind_text (stmt, 1, compacted, -1, SQLITE_TRANSIENT);
+          ok = sqlite3_step (stmt) == SQLITE_DONE;
+        }
+      sqlite3_finalize (stmt);
+    }
   /* the commit syncs the file: the downloaded pages are on disk before it is the replica */
   ok = ok && sqlite3_exec (copy, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
   if (!ok)
@@ -564,6 +585,35 @@ replace_contents (CrmStore  *store,
   kept = crm_sync_state_dup_outbox (store, G_MAXINT, error);
   if (kept == NULL || !copy_rows (store, version, error))
     return FALSE;
+  /* a history the server compacted (crm_store_compact_file): its ops read their fields
+   * back from these rows, and a write over one keeps the old value in it — this device's
+   * own unpushed ops written again below too */
+  {
+    sqlite3_stmt *stmt = NULL;
+    g_autofree char *compacted = NULL;
+    g_autofree char *ours = crm_store_dup_meta (store, "history.compacted_hlc");
+    guint64 theirs_hlc = 0, ours_hlc = 0;
+
+    int step = SQLITE_ERROR;
+
+    if (sqlite3_prepare_v2 (_crm_store_get_db (store), "SELECT value FROM snap.meta"
+                            " WHERE key = 'history.compacted_hlc'", -1, &stmt, NULL) == SQLITE_OK)
+      step = sqlite3_step (stmt);
+    if (step == SQLITE_ROW)
+      compacted = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    else if (step != SQLITE_DONE)
+      _crm_store_set_sql_error (store, error, "reading the account copy's history");
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+      return FALSE;
+    if (compacted != NULL && crm_hlc_parse (compacted, &theirs_hlc) &&
+        (ours == NULL || !crm_hlc_parse (ours, &ours_hlc) || theirs_hlc > ours_hlc))
+      {
+        if (!crm_store_set_meta (store, "history.compacted_hlc", compacted, error))
+          return FALSE;
+        _crm_store_reload_compacted (store);
+      }
+  }
   /* this device's unpushed ops again */
   for (guint i = 0; i < kept->len; i++)
     if (!_crm_store_reapply_op (store, kept->pdata[i], error))
