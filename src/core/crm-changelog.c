@@ -599,7 +599,8 @@ crm_store_compact_history (CrmStore   *self,
 {
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (CompactRow));
   g_autofree char *cursor_text = NULL;
-  g_autofree char *horizon_hex = NULL;
+  g_autofree char *waiting_text = NULL;
+  g_autofree char *waiting_out = NULL;
   g_autofree char *newest_hex = NULL;
   g_autofree char *cursor_out = NULL;
   gint64 days;
@@ -607,6 +608,7 @@ crm_store_compact_history (CrmStore   *self,
   gint64 last_seen;
   guint64 horizon;
   guint64 newest;
+  guint64 waiting = 0;
   guint compacted = 0;
   gboolean stopped = FALSE;
   sqlite3_stmt *stmt;
@@ -620,14 +622,20 @@ crm_store_compact_history (CrmStore   *self,
   if (out_more != NULL)
     *out_more = FALSE;
   g_array_set_clear_func (rows, (GDestroyNotify) compact_row_clear);
+  days = crm_store_get_history_keep_days (self);
+  horizon = crm_hlc_make (crm_store_get_now (self) - days * 24 * 3600 * 1000,
+                          CRM_HLC_COUNTER_MAX);
+  /* the op the last pass stopped at (or the clock when it found no more) is not past the
+   * horizon yet: nothing to read, no transaction (most sync rounds) */
+  waiting_text = crm_store_dup_meta (self, "history.waiting_hlc");
+  if (waiting_text != NULL && crm_hlc_parse (waiting_text, &waiting) && waiting > horizon)
+    return TRUE;
   if (!_crm_store_begin (self, error))
     return FALSE;
   _crm_store_reload_compacted (self);
   newest = self->compacted_hlc;
+  waiting = 0;
 
-  days = crm_store_get_history_keep_days (self);
-  horizon = crm_hlc_make (crm_store_get_now (self) - days * 24 * 3600 * 1000,
-                          CRM_HLC_COUNTER_MAX);
   cursor_text = crm_store_dup_meta (self, "history.compacted_seq");
   if (cursor_text != NULL)
     cursor = MAX (g_ascii_strtoll (cursor_text, NULL, 10), 0);
@@ -668,6 +676,9 @@ crm_store_compact_history (CrmStore   *self,
        * re-stamps ops further ahead) */
       if (!row->acknowledged || row->op->hlc > horizon)
         {
+          /* a pass before this op is past the horizon would stop here again */
+          if (row->acknowledged)
+            waiting = row->op->hlc;
           stopped = TRUE;
           break;
         }
@@ -690,10 +701,15 @@ crm_store_compact_history (CrmStore   *self,
       compacted++;
     }
 
+  /* the whole log read: what comes next is stamped after this replica's clock */
+  if (!stopped && rows->len < max_ops)
+    waiting = self->clock.last;
   cursor_out = g_strdup_printf ("%" G_GINT64_FORMAT, last_seen);
   newest_hex = crm_hlc_to_string (newest);
+  waiting_out = waiting > 0 ? crm_hlc_to_string (waiting) : NULL;
   if (!crm_store_set_meta (self, "history.compacted_seq", cursor_out, error) ||
-      (newest > 0 && !crm_store_set_meta (self, "history.compacted_hlc", newest_hex, error)))
+      (newest > 0 && !crm_store_set_meta (self, "history.compacted_hlc", newest_hex, error)) ||
+      !crm_store_set_meta (self, "history.waiting_hlc", waiting_out, error))
     goto failed;
   /* a commit that fails rolls back itself */
   if (!_crm_store_commit (self, error))

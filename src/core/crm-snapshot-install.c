@@ -168,12 +168,14 @@ prepare_copy (CrmStore    *store,
   g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT, seq);
   g_autofree char *clock_text = NULL;
   sqlite3_stmt *stmt = NULL;
-  guint64 copy_hlc = 0, mine_hlc = 0, compacted_hlc = 0;
+  guint64 copy_hlc = 0, mine_hlc = 0, compacted_hlc = 0, compacted_seq = 0;
   gboolean ok;
 
   if (!read_stored_hlc (copy, "SELECT value FROM meta WHERE key = 'hlc'", &copy_hlc) ||
       !read_stored_hlc (copy, "SELECT value FROM meta WHERE key = 'history.compacted_hlc'",
-                        &compacted_hlc))
+                        &compacted_hlc) ||
+      !read_stored_hlc (copy, "SELECT printf ('%x', value) FROM meta"
+                        " WHERE key = 'history.compacted_seq'", &compacted_seq))
     return snapshot_failed (copy, "reading its clock", error);
 
   if (sqlite3_prepare_v2 (copy, "ATTACH DATABASE ?1 AS mine", -1, &stmt, NULL) != SQLITE_OK)
@@ -206,18 +208,21 @@ prepare_copy (CrmStore    *store,
   sqlite3_finalize (stmt);
   stmt = NULL;
   /* the history the server compacted (crm_store_compact_file) reads its fields back from
-   * these rows; the clock up to which a write first keeps the old value in it */
+   * these rows: the clock up to which a write first keeps the old value in it, and how
+   * far the copy's log (numbered as here) was gone through */
   if (ok && compacted_hlc > 0)
     {
       g_autofree char *compacted = crm_hlc_to_string (compacted_hlc);
 
       ok = sqlite3_prepare_v2 (copy, "INSERT INTO main.meta (key, value)"
-                               " VALUES ('history.compacted_hlc', ?1)"
+                               " VALUES ('history.compacted_hlc', ?1),"
+                               " ('history.compacted_seq', ?2)"
                                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                                -1, &stmt, NULL) == SQLITE_OK;
       if (ok)
         {
           sqlite3_bind_text (stmt, 1, compacted, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int64 (stmt, 2, (gint64) compacted_seq);
           ok = sqlite3_step (stmt) == SQLITE_DONE;
         }
       sqlite3_finalize (stmt);
