@@ -1045,6 +1045,16 @@ test_history_compacted (void)
   }
   move_deal (a.store, deal, "Встреча согласована");
   other = new_deal (b.store, "Тягач в лизинг", "Новая заявка", NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+      g_autofree char *contact = crm_store_new_id (a.store);
+
+      crm_change_set_string (crm_changeset_create (changeset, "contact", contact), "name",
+                             i == 0 ? "Анна Кузнецова" : "Олег Смирнов");
+      g_assert_true (crm_store_apply (a.store, changeset, &error));
+      g_assert_no_error (error);
+    }
   for (guint round = 0; round < 2; round++)
     {
       crm_sync_report_free (crm_test_replica_sync (&a));
@@ -1149,6 +1159,11 @@ test_history_compacted (void)
                                 " AND json_type (fields, '$.clocks') IS NOT NULL", deal), >, 0);
     history_c = shown_history (c.path, deal);
     g_assert_cmpstr (history_c, ==, history_a);
+    /* the snapshot's pages packed again: the search still finds each contact by name */
+    g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (c.path, NULL, "contact", "list",
+                                                             "--search", "Смир", NULL)), ==, 1);
+    g_assert_cmpuint (crm_test_take_length (crm_test_ctl_ok (c.path, NULL, "contact", "list",
+                                                             "--search", "Кузн", NULL)), ==, 1);
     /* and an edit there keeps the old values in the old entries too */
     {
       g_autoptr(CrmChangeset) changeset = crm_changeset_new ();

@@ -268,14 +268,18 @@ out:
   return ok;
 }
 
-/* The copy back in one file (the store opened it in WAL mode): what is compressed is all. */
+/* The copy back in one file (the store opened it in WAL mode), its pages packed again: the
+ * compacted ops left them part empty, and the new device's replica is this file. VACUUM
+ * keeps the rowids the search tables name contacts by (SQLite copies them as they are;
+ * contacts are never deleted, so there is no gap to close either). */
 static gboolean
 leave_wal (const char  *path,
            GError     **error)
 {
   sqlite3 *db = NULL;
   gboolean ok = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-                sqlite3_exec (db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) == SQLITE_OK;
+                sqlite3_exec (db, "PRAGMA journal_mode = DELETE; VACUUM", NULL, NULL,
+                              NULL) == SQLITE_OK;
 
   if (!ok)
     g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
