@@ -734,9 +734,10 @@ failed:
 #define COMPACT_FILE_BATCH 20000
 
 gboolean
-crm_store_compact_file (const char  *path,
-                        guint       *out_compacted,
-                        GError     **error)
+crm_store_compact_file (const char    *path,
+                        GCancellable  *hurry,
+                        guint         *out_compacted,
+                        GError       **error)
 {
   g_autoptr(CrmStore) store = crm_store_open (path, error);
   gboolean more = TRUE;
@@ -744,7 +745,7 @@ crm_store_compact_file (const char  *path,
 
   if (store == NULL)
     return FALSE;
-  while (more)
+  while (more && !g_cancellable_is_cancelled (hurry))
     {
       guint compacted = 0;
 

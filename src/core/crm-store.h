@@ -161,10 +161,12 @@ gboolean     crm_store_read_log_length (CrmStore  *self,
  * the horizon. *@out_more: ops remain that a later call may compact. */
 #define CRM_STORE_HISTORY_KEEP_DAYS 90
 /* The whole history of the replica file @path compacted, batch after batch (a copy
- * nobody else has open: the server's snapshot for new devices). */
-gboolean     crm_store_compact_file   (const char  *path,
-                                       guint       *out_compacted,
-                                       GError     **error);
+ * nobody else has open: the server's snapshot for new devices); @hurry (may be NULL)
+ * cancelled: done after the batch it is at (what is done stays done). */
+gboolean     crm_store_compact_file   (const char    *path,
+                                       GCancellable  *hurry,
+                                       guint         *out_compacted,
+                                       GError       **error);
 /* The horizon in days: meta "history.keep_days" (0 … 36 500; 0: all that is
  * acknowledged), or the default. */
 gint64       crm_store_get_history_keep_days (CrmStore *self);

@@ -50,6 +50,8 @@ typedef struct {
   gboolean   running;
   gboolean   background;     /* started as a background refresh: it holds that turn */
   CrmVisibility *filter;     /* NULL: the whole account; else only what its user sees */
+  GCancellable *hurry;       /* cancelled when a device waits for a background snapshot:
+                              * its compaction stops where it is, no VACUUM */
 } Job;
 
 /* key → Job*: the snapshot being made (or queued) per account; main thread only */
@@ -67,6 +69,7 @@ job_free (Job *job)
   g_free (job->name);
   g_ptr_array_unref (job->waiters);
   crm_visibility_free (job->filter);
+  g_clear_object (&job->hurry);
   g_free (job);
 }
 
@@ -274,12 +277,13 @@ out:
  * contacts are never deleted, so there is no gap to close either). */
 static gboolean
 leave_wal (const char  *path,
+           gboolean     vacuum,
            GError     **error)
 {
   sqlite3 *db = NULL;
   gboolean ok = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-                sqlite3_exec (db, "PRAGMA journal_mode = DELETE; VACUUM", NULL, NULL,
-                              NULL) == SQLITE_OK;
+                sqlite3_exec (db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) == SQLITE_OK &&
+                (!vacuum || sqlite3_exec (db, "VACUUM", NULL, NULL, NULL) == SQLITE_OK);
 
   if (!ok)
     g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_SERVER_ERROR,
@@ -336,12 +340,14 @@ make_in_thread (GTask        *task,
    * takes a smaller file and installs fewer bytes; every op in the copy is acknowledged.
    * Only in a snapshot made in the background (at start, refreshed after one was sent):
    * on the large account it takes two minutes of CPU, longer than a device that asked
-   * waits for an answer. A snapshot a device waited for is compacted on the device. */
+   * waits for an answer; when one comes to wait for it, it stops after the batch it is
+   * at. What is not compacted here is compacted on the device. */
   if (job->background)
     {
       guint compacted = 0;
 
-      if (!crm_store_compact_file (copy, &compacted, &error) || !leave_wal (copy, &error))
+      if (!crm_store_compact_file (copy, job->hurry, &compacted, &error) ||
+          !leave_wal (copy, !g_cancellable_is_cancelled (job->hurry), &error))
         {
           g_unlink (copy);
           g_task_return_error (task, g_steal_pointer (&error));
@@ -438,6 +444,8 @@ start_job (Job          *job,
 
   job->running = TRUE;
   job->background = job->waiters->len == 0;
+  g_clear_object (&job->hurry);
+  job->hurry = g_cancellable_new ();
   g_task_set_source_tag (task, start_job);
   g_task_set_task_data (task, job, NULL);
   g_task_run_in_thread (task, make_in_thread);
@@ -535,6 +543,8 @@ crm_server_snapshot_make_async (const char          *replica_path,
       g_queue_remove (&background, job);
       start_job (job, cancellable);
     }
+  else if (job->hurry != NULL)
+    g_cancellable_cancel (job->hurry);
 }
 
 CrmServerSnapshot *
