@@ -588,6 +588,40 @@ test_scope_changes (void)
   }
 }
 
+/* A built-in role narrowed: the sales reps' role («rep», which sees every deal as schema
+ * step 24 writes it, with no op) set to see only their own deals by the administrator's
+ * first change of it; Павел's next sync takes a fresh copy without Мария's deal. */
+static void
+test_builtin_role_narrowed (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *titles = NULL;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    g_free (add_deal (store, TITLE_MARIA, MARIA));
+    g_free (add_deal (store, TITLE_PAVEL, PAVEL));
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_MARIA "|" TITLE_PAVEL);
+  g_clear_pointer (&titles, g_free);
+
+  ADMIN_CTL ("role", "set", "rep", "--right", "*:see=own");
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
+
+    g_assert_true (report->snapshot);
+  }
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_PAVEL);
+  g_assert_false (file_holds ("pavel.db", TITLE_MARIA));
+}
+
 static void
 set_up (gconstpointer data)
 {
@@ -614,5 +648,7 @@ main (int    argc,
   g_test_add_data_func ("/visibility/reps-see-their-deals", (gconstpointer) test_reps_see_their_deals,
                         run);
   g_test_add_data_func ("/visibility/scope-changes", (gconstpointer) test_scope_changes, run);
+  g_test_add_data_func ("/visibility/builtin-role-narrowed",
+                        (gconstpointer) test_builtin_role_narrowed, run);
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include "crm-visibility.h"
 #include "crm-changelog-private.h"
 #include "crm-error.h"
+#include "crm-json-private.h"
 #include "crm-rights.h"
 #include "crm-uuid.h"
 #include "crm-sql-private.h"
@@ -316,6 +317,23 @@ role_scopes_changed (CrmStore   *store,
   if (_crm_store_step (store, stmt) == SQLITE_ROW)
     before = scopes_of ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
+  /* a built-in role's first change: before it, the rights schema step 24 wrote (no op) */
+  for (const char *const *key = crm_rights_builtin_keys (); before == NULL && *key != NULL;
+       key++)
+    {
+      g_autofree char *id = crm_rights_role_id (*key);
+
+      if (g_strcmp0 (id, role_id) == 0)
+        {
+          g_autoptr(JsonNode) rights = crm_rights_builtin_rights (*key);
+          g_autoptr(JsonObject) fields = json_object_new ();
+          g_autofree char *text = NULL;
+
+          json_object_set_member (fields, "rights", g_steal_pointer (&rights));
+          text = crm_json_object_to_canonical (fields);
+          before = scopes_of (text);
+        }
+    }
   return before != NULL && !g_str_equal (before, now);
 }
 
