@@ -31,6 +31,8 @@ static CrmTestServer *server;
 #define TITLE_ADMIN "MAN TGS для Балтийских перевозок"
 #define TASK_PAVEL  "Согласовать выкуп КАМАЗа с Агроснабом"
 #define NOTE_PAVEL  "Агроснаб просит рассрочку на полгода"
+#define CONTRACT_TEXT "Договор поставки КАМАЗ 65115, Агроснаб, 4 200 000 ₽\n"
+#define PRICES_TEXT   "Прайс-лист на грузовики, декабрь\n"
 
 static char *
 path_of (const char *replica)
@@ -622,6 +624,62 @@ test_builtin_role_narrowed (void)
   g_assert_false (file_holds ("pavel.db", TITLE_MARIA));
 }
 
+/* A deal taken away takes its files with it: the contract Павел attached to his deal is
+ * gone from his replica's folder once the deal is handed to Мария; a price list attached
+ * to it and to a deal he keeps stays (one file per content). */
+static void
+test_forgotten_deal_files (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_path = path_of ("pavel.db");
+  g_autofree char *contract = path_of ("договор.txt");
+  g_autofree char *prices = path_of ("прайс.txt");
+  g_autofree char *contract_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                                  CONTRACT_TEXT, -1);
+  g_autofree char *prices_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                                PRICES_TEXT, -1);
+  g_autofree char *contract_file = g_strconcat (pavel_path, ".files/", contract_hash, NULL);
+  g_autofree char *prices_file = g_strconcat (pavel_path, ".files/", prices_hash, NULL);
+  g_autofree char *taken = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *titles = NULL;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_OWN);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    taken = add_deal (store, TITLE_PAVEL, PAVEL);
+    kept = add_deal (store, TITLE_DENIS, PAVEL);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
+  g_assert_true (g_file_set_contents (prices, PRICES_TEXT, -1, NULL));
+  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken, contract,
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken, prices,
+                                    NULL));
+  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", kept, prices,
+                                    NULL));
+  g_assert_true (g_file_test (contract_file, G_FILE_TEST_EXISTS));
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_responsible (store, taken, MARIA);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS);
+  g_assert_false (g_file_test (contract_file, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (prices_file, G_FILE_TEST_EXISTS));
+}
+
 static void
 set_up (gconstpointer data)
 {
@@ -650,5 +708,7 @@ main (int    argc,
   g_test_add_data_func ("/visibility/scope-changes", (gconstpointer) test_scope_changes, run);
   g_test_add_data_func ("/visibility/builtin-role-narrowed",
                         (gconstpointer) test_builtin_role_narrowed, run);
+  g_test_add_data_func ("/visibility/forgotten-deal-files",
+                        (gconstpointer) test_forgotten_deal_files, run);
   return g_test_run ();
 }

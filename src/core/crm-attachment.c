@@ -531,6 +531,38 @@ crm_attachment_store_bytes (CrmStore           *store,
 }
 
 void
+crm_attachment_remove_unused (CrmStore  *store,
+                              GPtrArray *hashes)
+{
+  g_return_if_fail (CRM_IS_STORE (store));
+
+  for (guint i = 0; hashes != NULL && i < hashes->len; i++)
+    {
+      const char *hash = hashes->pdata[i];
+      sqlite3_stmt *stmt;
+      gboolean named = TRUE;
+
+      if (!hash_is_valid (hash))
+        continue;
+      stmt = _crm_store_prepare (store, "SELECT 1 FROM attachment WHERE hash = ?1 LIMIT 1",
+                                 NULL);
+      if (stmt == NULL)
+        continue;
+      _crm_sql_bind_text_or_null (stmt, 1, hash);
+      named = _crm_store_step (store, stmt) != SQLITE_DONE;
+      sqlite3_reset (stmt);
+      if (!named)
+        {
+          g_autofree char *path = crm_attachment_dup_path (store, hash);
+          g_autofree char *partial = dup_partial_path (store, hash);
+
+          g_unlink (path);
+          g_unlink (partial);
+        }
+    }
+}
+
+void
 crm_attachment_discard_file (CrmStore                *store,
                              const CrmAttachmentFile *file)
 {

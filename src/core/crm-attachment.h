@@ -39,6 +39,12 @@ gboolean  crm_attachment_store_file  (CrmStore          *store,
 void      crm_attachment_discard_file (CrmStore                *store,
                                        const CrmAttachmentFile *file);
 
+/* Removes the stored files of @hashes (char*), and what was fetched of them, that no
+ * attachment of the replica names any more (the deals it forgot: crm_visibility_forget);
+ * a file another attachment names stays. */
+void      crm_attachment_remove_unused (CrmStore  *store,
+                                        GPtrArray *hashes);
+
 /* A file fetched from the server: whether @hash is stored already, and how many bytes of
  * an earlier fetch that stopped halfway are kept (0 when none), to go on from there. */
 gboolean  crm_attachment_has_file     (CrmStore   *store,

@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-visibility.h"
+#include "crm-attachment.h"
 #include "crm-changelog-private.h"
 #include "crm-error.h"
 #include "crm-json-private.h"
@@ -509,7 +510,10 @@ crm_visibility_forget (CrmStore   *store,
                        GError    **error)
 {
   sqlite3 *db = _crm_store_get_db (store);
+  g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *add;
+  sqlite3_stmt *files;
+  int rc;
 
   if (deal_ids == NULL || deal_ids->len == 0)
     return TRUE;
@@ -528,13 +532,25 @@ crm_visibility_forget (CrmStore   *store,
       if (!_crm_sql_step_done (store, add, "listing the deals to forget", error))
         goto fail_set;
     }
-  if (!forget_listed (db))
+  /* the files of their attachments (and their tasks'), removed once the rows are gone */
+  files = _crm_store_prepare (store,
+    "SELECT DISTINCT hash FROM attachment WHERE hash IS NOT NULL"
+    " AND ((entity = 'deal' AND entity_id IN (SELECT id FROM temp.crm_forget))"
+    " OR (entity = 'task' AND entity_id IN (SELECT id FROM task"
+    " WHERE deal IN (SELECT id FROM temp.crm_forget))))", error);
+  if (files == NULL)
+    goto fail_set;
+  while ((rc = sqlite3_step (files)) == SQLITE_ROW)
+    g_ptr_array_add (hashes, g_strdup ((const char *) sqlite3_column_text (files, 0)));
+  sqlite3_reset (files);
+  if (rc != SQLITE_DONE || !forget_listed (db))
     goto fail;
   if (!_crm_store_commit (store, error))
     return FALSE;
   /* the WAL still holds the pages as they were: written back and emptied (a reader
    * that holds an older page keeps it until it ends; then the next sync does it) */
   sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  crm_attachment_remove_unused (store, hashes);
   return TRUE;
 
 fail:
