@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-ui-contacts.c — the Contacts and Companies views of the real app: the paged list,
  * search by the first letters while typing («ива», any case), quick add, the contact
- * card attaching the contact to a company deal (S4-4), and a replica of 100 000
- * contacts scrolled to its end without reading more than a few pages. */
+ * card attaching the contact to a company deal (S4-4), a replica of 100 000 contacts
+ * scrolled to its end without reading more than a few pages, and a list of 5 000
+ * reloaded with rows on screen reading only the pages shown. */
 #include "crm-test-ui.h"
 
 #include <string.h>
@@ -10,11 +11,13 @@
 #include "crm-contact-page.h"
 #include "crm-entity-list.h"
 #include "crm-format.h"
+#include "crm-list-row.h"
 #include "crm-new-contact-dialog.h"
 #include "crm-paged-model.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-record.h"
+#include "crm-view.h"
 
 static char *tmpdir;
 static char *db_path;
@@ -282,10 +285,11 @@ static const char *const names[] = {
 };
 
 static char *
-make_big_replica (guint n_contacts)
+make_big_replica (const char *file,
+                  guint       n_contacts)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (tmpdir, "big.db", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, file, NULL);
   g_autoptr(CrmStore) store = crm_store_create (path, &error);
   g_autoptr(JsonNode) root = crm_template_load ("truck-dealer", &error);
 
@@ -312,10 +316,129 @@ make_big_replica (guint n_contacts)
   return g_steal_pointer (&path);
 }
 
+/* The rows of @view drawn inside its scrolled window now. */
+static GPtrArray *
+rows_on_screen (GtkListView *view)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW);
+  GQueue queue = G_QUEUE_INIT;
+
+  g_queue_push_tail (&queue, view);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+      graphene_rect_t bounds;
+
+      if (CRM_IS_LIST_ROW (widget) && gtk_widget_get_mapped (widget) &&
+          gtk_widget_compute_bounds (widget, scroller, &bounds) &&
+          bounds.origin.y + bounds.size.height > 0 &&
+          bounds.origin.y < gtk_widget_get_height (scroller))
+        g_ptr_array_add (rows, widget);
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return rows;
+}
+
+static GtkListItem *
+row_item (GtkWidget *row)
+{
+  return g_object_get_data (G_OBJECT (row), "crm-list-item");
+}
+
+static gboolean
+list_reloaded (gpointer list)
+{
+  return !crm_view_is_reload_queued (CRM_VIEW (list));
+}
+
+/* An edit while the list of 5 000 shows rows in its middle: the list reloads reading the
+ * pages it shows, not all 50 (GTK asks the model for every row of a refilled list while it
+ * looks for the rows it tracks), and the rows shown stay filled in. */
+static void
+test_reload_reads_shown_pages (void)
+{
+  g_autofree char *path = make_big_replica ("reload.db", 5000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) shown_pages = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autofree char *id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *subtitle = NULL;
+  CrmEntityList *list;
+  CrmPagedModel *model;
+  GtkAdjustment *adjustment;
+  GtkWidget *focus;
+  guint fetches;
+  guint page_size;
+  gboolean renamed_shown = FALSE;
+
+  window = CRM_WINDOW (crm_application_open_replica (app, path, &error));
+  g_assert_no_error (error);
+  window = crm_test_ui_main_window (app);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "contacts"));
+  crm_test_ui_wait (300);
+  list = contacts ();
+  model = crm_entity_list_get_model (list);
+  page_size = crm_paged_model_get_page_size (model);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 5000);
+
+  /* rows 2 500 or so on screen, one of them focused, as after scrolling and clicking */
+  adjustment = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (crm_entity_list_get_view (list)),
+                                                  GTK_TYPE_SCROLLED_WINDOW)));
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) / 2);
+  crm_test_ui_wait (300);
+  rows = rows_on_screen (crm_entity_list_get_view (list));
+  g_assert_cmpuint (rows->len, >, 3);
+  for (guint i = 0; i < rows->len; i++)
+    g_hash_table_add (shown_pages,
+                      GUINT_TO_POINTER (gtk_list_item_get_position (row_item (rows->pdata[i])) / page_size));
+  g_assert_false (g_hash_table_contains (shown_pages, GUINT_TO_POINTER (0)));
+  g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (rows->pdata[rows->len / 2])));
+
+  /* an edit of a contact shown: the view reloads */
+  id = g_strdup (crm_record_get_id (gtk_list_item_get_item (row_item (rows->pdata[rows->len / 2]))));
+  name = g_strdup_printf ("%s (edited)", crm_list_row_get_title (rows->pdata[rows->len / 2]));
+  crm_change_set_string (crm_changeset_touch (changeset, "contact", id), "name", name);
+  fetches = crm_paged_model_get_n_fetches (model);
+  g_assert_true (crm_context_apply (crm_window_get_context (window), changeset, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_test_ui_wait_until (list_reloaded, list, 5000));
+  crm_test_ui_wait (300);
+
+  /* the count and the first page, and the pages shown (a margin of two), not all 50 */
+  g_assert_cmpuint (crm_paged_model_get_n_fetches (model) - fetches, <=,
+                    1 + g_hash_table_size (shown_pages) + 2);
+  subtitle = crm_view_dup_subtitle (CRM_VIEW (list));
+  g_assert_cmpstr (subtitle, ==, "5000 contacts");
+  /* the rows shown are read, the edited one with its new name; the focus stays in the list */
+  g_ptr_array_unref (g_steal_pointer (&rows));
+  rows = rows_on_screen (crm_entity_list_get_view (list));
+  g_assert_cmpuint (rows->len, >, 3);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      CrmRecord *record = gtk_list_item_get_item (row_item (rows->pdata[i]));
+
+      g_assert_nonnull (crm_record_get_id (record));
+      g_assert_cmpstr (crm_list_row_get_title (rows->pdata[i]), ==,
+                       crm_record_get_string (record, "name", ""));
+      renamed_shown |= g_strcmp0 (crm_list_row_get_title (rows->pdata[i]), name) == 0;
+    }
+  g_assert_true (renamed_shown);
+  focus = gtk_root_get_focus (GTK_ROOT (window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (crm_entity_list_get_view (list))));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contacts-reload"));
+}
+
 static void
 test_hundred_thousand (void)
 {
-  g_autofree char *big = make_big_replica (100000);
+  g_autofree char *big = make_big_replica ("big.db", 100000);
   g_autoptr(GError) error = NULL;
   CrmEntityList *list;
   CrmPagedModel *model;
@@ -380,6 +503,7 @@ main (int   argc,
   g_test_add_func ("/ui/contacts/card-attach", test_card_attaches_to_company_deal);
   g_test_add_func ("/ui/contacts/companies", test_companies);
   g_test_add_func ("/ui/contacts/avatar-initials", test_avatar_initials);
+  g_test_add_func ("/ui/contacts/reload-reads-shown-pages", test_reload_reads_shown_pages);
   g_test_add_func ("/ui/contacts/hundred-thousand", test_hundred_thousand);
   status = g_test_run ();
 

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-paged-model.c — rows of an offset/limit query as a lazily filled GListModel. Pages
  * are fetched on the first get_item() that falls on them and kept in a small LRU cache;
- * the views keep references to the items they show, so dropping a page costs nothing. */
+ * the views keep references to the items they show, so dropping a page costs nothing.
+ *
+ * A reload is the exception: GTK 4.8's list views, told that every row was replaced while
+ * they track rows (the focus, the selection, the anchor of the rows shown), ask for every
+ * item of the new list looking for the ones they tracked. So while a reload announces
+ * the change, a row of a page not cached is a placeholder, and the page is not read; once
+ * the views took the rows they show, the pages whose placeholders someone still holds are
+ * read and announced again, before the window draws: the pages shown, not all of them. */
 #define G_LOG_DOMAIN "voronka-paged-model"
 
 #include "crm-paged-model.h"
@@ -23,6 +30,10 @@ struct _CrmPagedModel
   GHashTable        *pages;      /* page index → GPtrArray of CrmRecord */
   GQueue             lru;        /* page indexes, most recent first */
   guint              n_fetches;
+
+  /* while a reload announces its change: page index → GPtrArray of the placeholders
+   * handed out for the rows of that page (NULL where none was asked for) */
+  GHashTable        *placeholders;
 };
 
 static void crm_paged_model_list_model_init (GListModelInterface *iface);
@@ -106,6 +117,49 @@ get_page (CrmPagedModel *self,
   return records;
 }
 
+static void
+unref_placeholder (gpointer placeholder)
+{
+  if (placeholder != NULL)
+    g_object_unref (placeholder);
+}
+
+/* A row of a page not read, during a reload's announcement: the same placeholder for the
+ * same row (a view asked twice sees one item), kept to learn afterwards whether a view
+ * held on to it. */
+static gpointer
+dup_placeholder (CrmPagedModel *self,
+                 guint          page,
+                 guint          index)
+{
+  GPtrArray *slots = g_hash_table_lookup (self->placeholders, GUINT_TO_POINTER (page));
+
+  if (slots == NULL)
+    {
+      slots = g_ptr_array_new_full (self->page_size, unref_placeholder);
+      g_ptr_array_set_size (slots, self->page_size);
+      g_hash_table_insert (self->placeholders, GUINT_TO_POINTER (page), slots);
+    }
+  if (g_ptr_array_index (slots, index) == NULL)
+    g_ptr_array_index (slots, index) = crm_record_new (NULL);
+  return g_object_ref (g_ptr_array_index (slots, index));
+}
+
+/* Whether something besides @slots holds one of its placeholders: a view shows or tracks
+ * that row (a view that only looked at it let it go). */
+static gboolean
+placeholders_held (GPtrArray *slots)
+{
+  for (guint i = 0; i < slots->len; i++)
+    {
+      GObject *placeholder = g_ptr_array_index (slots, i);
+
+      if (placeholder != NULL && g_atomic_int_get ((gint *) &placeholder->ref_count) > 1)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static GType
 crm_paged_model_get_item_type (GListModel *model)
 {
@@ -128,8 +182,11 @@ crm_paged_model_get_item (GListModel *model,
 
   if (position >= self->n_items)
     return NULL;
-  records = get_page (self, position / self->page_size);
   index = position % self->page_size;
+  if (self->placeholders != NULL &&
+      !g_hash_table_contains (self->pages, GUINT_TO_POINTER (position / self->page_size)))
+    return dup_placeholder (self, position / self->page_size, index);
+  records = get_page (self, position / self->page_size);
   /* Rows removed since the count: a placeholder until the next reload. */
   if (index >= records->len)
     return crm_record_new (NULL);
@@ -150,6 +207,7 @@ crm_paged_model_finalize (GObject *object)
   CrmPagedModel *self = CRM_PAGED_MODEL (object);
 
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_clear_pointer (&self->placeholders, g_hash_table_unref);
   g_queue_clear (&self->lru);
   if (self->destroy != NULL)
     self->destroy (self->user_data);
@@ -238,10 +296,16 @@ crm_paged_model_reload (CrmPagedModel  *self,
                         GError        **error)
 {
   g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GHashTable) placeholders = NULL;
+  g_autoptr(GArray) held = NULL;
+  GHashTableIter iter;
+  gpointer page, slots;
   guint old_n_items;
   gint64 total = 0;
 
   g_return_val_if_fail (CRM_IS_PAGED_MODEL (self), FALSE);
+  /* a view that reloads the model while it is told of a reload: read once */
+  g_return_val_if_fail (self->placeholders == NULL, FALSE);
 
   old_n_items = self->n_items;
   g_hash_table_remove_all (self->pages);
@@ -254,7 +318,34 @@ crm_paged_model_reload (CrmPagedModel  *self,
   if (rows != NULL)
     store_page (self, 0, records_from_rows (rows));
 
+  /* the views walk the new rows: placeholders for the pages not read */
+  self->placeholders = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n_items, self->n_items);
+  placeholders = g_steal_pointer (&self->placeholders);
+
+  /* the pages of the placeholders the views kept, read and announced before the window
+   * draws: the rows shown never blink empty */
+  held = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_hash_table_iter_init (&iter, placeholders);
+  while (g_hash_table_iter_next (&iter, &page, &slots))
+    if (placeholders_held (slots))
+      {
+        guint index = GPOINTER_TO_UINT (page);
+
+        g_array_append_val (held, index);
+      }
+  g_debug ("Reloaded %u rows: %u pages asked for while announced, %u of them shown",
+           self->n_items, g_hash_table_size (placeholders), held->len);
+  g_clear_pointer (&placeholders, g_hash_table_unref);
+  for (guint i = 0; i < held->len; i++)
+    {
+      guint start = g_array_index (held, guint, i) * self->page_size;
+      guint n = MIN (self->page_size, self->n_items - start);
+
+      get_page (self, g_array_index (held, guint, i));
+      g_list_model_items_changed (G_LIST_MODEL (self), start, n, n);
+    }
+
   if (old_n_items != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   return rows != NULL;
