@@ -12,7 +12,11 @@
  * After the figures it prints the app's start-up phases (crm-startup.h) as comments,
  * and the GSK renderer both used and why: the app's own choice (crm-renderer.h: cairo
  * when OpenGL is a software rasterizer, as under Xvfb; GTK's GL renderer otherwise),
- * unless the caller set GSK_RENDERER. */
+ * unless the caller set GSK_RENDERER.
+ *
+ * With --reloads N it then shows the contacts (or each --reload-view), scrolls the list to
+ * its middle and reloads it N times, as an edit or a sync does: the CPU and the wall time of
+ * a reload (the main loop waits for all of it) and the pages the model read for it. */
 #define G_LOG_DOMAIN "voronka-bench"
 
 #include "config.h"
@@ -29,6 +33,10 @@
 #include "crm-renderer.h"
 #include "crm-startup.h"
 #include "crm-board.h"
+#include "crm-entity-list.h"
+#include "crm-paged-model.h"
+#include "crm-view.h"
+#include "crm-window.h"
 
 #define START_TIMEOUT_S 120
 #define PAINT_TIMEOUT_S 10
@@ -175,6 +183,66 @@ iterate_for (guint ms)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
+}
+
+/* The list of view @name scrolled to its middle, reloaded @n times. */
+static void
+time_reloads (CrmApplication *app,
+              const char     *name,
+              guint           n)
+{
+  CrmWindow *window = CRM_WINDOW (crm_application_get_main_window (app));
+  g_autoptr(BenchSamples) cpu = bench_samples_new ();
+  g_autoptr(BenchSamples) wall = bench_samples_new ();
+  g_autofree char *cpu_name = g_strdup_printf ("app.%s_reload_cpu", name);
+  g_autofree char *wall_name = g_strdup_printf ("app.%s_reload_wall", name);
+  g_autofree char *pages_name = g_strdup_printf ("app.%s_reload_pages", name);
+  CrmEntityList *list;
+  CrmPagedModel *model;
+  GtkAdjustment *adjustment;
+  guint pages = 0;
+
+  if (window == NULL ||
+      !gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", name))
+    {
+      bench_skipped (cpu_name, "no such view");
+      return;
+    }
+  iterate_for (1000);
+  list = CRM_ENTITY_LIST (crm_window_get_page (window, name));
+  model = crm_entity_list_get_model (list);
+  adjustment = gtk_scrolled_window_get_vadjustment (
+    GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (crm_entity_list_get_view (list)),
+                                                  GTK_TYPE_SCROLLED_WINDOW)));
+  /* the list may still settle (its segments are read in a worker): until it stays there */
+  for (guint i = 0; i < 10 && gtk_adjustment_get_value (adjustment) == 0; i++)
+    {
+      gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) / 2);
+      iterate_for (500);
+    }
+  g_printerr ("# %s: %u rows, scrolled to %.0f of %.0f px\n", name,
+              g_list_model_get_n_items (G_LIST_MODEL (model)),
+              gtk_adjustment_get_value (adjustment), gtk_adjustment_get_upper (adjustment));
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint fetches = crm_paged_model_get_n_fetches (model);
+      gint64 cpu_start = bench_thread_cpu_us ();
+      gint64 start = bench_now_us ();
+
+      crm_view_reload (CRM_VIEW (list));
+      bench_samples_add (wall, bench_now_us () - start);
+      bench_samples_add (cpu, bench_thread_cpu_us () - cpu_start);
+      pages += crm_paged_model_get_n_fetches (model) - fetches;
+      iterate_for (300);
+    }
+  g_printerr ("# %s reload: CPU p50 %.1f ms, wall p50 %.1f ms\n", name,
+              bench_samples_ms (cpu, 50), bench_samples_ms (wall, 50));
+  bench_figure (cpu_name, bench_samples_ms (cpu, 95), "ms",
+                "p95, the main thread's CPU time of one reload with rows in the middle shown");
+  bench_figure (wall_name, bench_samples_ms (wall, 95), "ms",
+                "p95, the main loop's stall for one reload");
+  bench_figure (pages_name, (double) pages / n, "pages", "read per reload: the pages shown");
 }
 
 static void
@@ -340,6 +408,8 @@ main (int    argc,
   char *screenshot = NULL;
   char *locale_dir = NULL;
   gboolean baseline = FALSE;
+  int reloads = 0;
+  g_auto(GStrv) reload_views = NULL;
   GtkWidget *board = NULL;
   gint64 deadline, painted;
   const GOptionEntry entries[] = {
@@ -351,6 +421,10 @@ main (int    argc,
       "Also save the window as a PNG after the figures", "FILE" },
     { "locale-dir", 0, 0, G_OPTION_ARG_FILENAME, &locale_dir,
       "Translations from here (an uninstalled build's po folder; with LANGUAGE=ru)", "DIR" },
+    { "reloads", 0, 0, G_OPTION_ARG_INT, &reloads,
+      "Then reload a list N times, scrolled to its middle", "N" },
+    { "reload-view", 0, 0, G_OPTION_ARG_STRING_ARRAY, &reload_views,
+      "The list to reload: contacts (the default) or companies; repeatable", "VIEW" },
     { NULL }
   };
 
@@ -366,7 +440,7 @@ main (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error) ||
       (baseline ? argc != 1 : argc != 2))
     {
-      g_printerr ("usage: voronka-bench-app [--app PATH] [--screenshot FILE] REPLICA\n");
+      g_printerr ("usage: voronka-bench-app [--app PATH] [--screenshot FILE] [--reloads N [--reload-view VIEW]] REPLICA\n");
       return 2;
     }
   g_free (app_path);
@@ -444,6 +518,15 @@ main (int    argc,
       else
         g_printerr ("# screenshot: %s\n", screenshot);
       g_free (screenshot);
+    }
+  if (reloads > 0)
+    {
+      const char *const contacts_only[] = { "contacts", NULL };
+      const char *const *views = reload_views != NULL ? (const char *const *) reload_views
+                                                      : contacts_only;
+
+      for (guint i = 0; views[i] != NULL; i++)
+        time_reloads (app, views[i], (guint) MIN (reloads, 100));
     }
 
   destroy_windows (GTK_APPLICATION (app));

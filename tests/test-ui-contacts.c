@@ -374,6 +374,7 @@ test_reload_reads_shown_pages (void)
   GtkWidget *focus;
   guint fetches;
   guint page_size;
+  guint focused;
   gboolean renamed_shown = FALSE;
 
   window = CRM_WINDOW (crm_application_open_replica (app, path, &error));
@@ -399,6 +400,7 @@ test_reload_reads_shown_pages (void)
                       GUINT_TO_POINTER (gtk_list_item_get_position (row_item (rows->pdata[i])) / page_size));
   g_assert_false (g_hash_table_contains (shown_pages, GUINT_TO_POINTER (0)));
   g_assert_true (gtk_widget_grab_focus (gtk_widget_get_parent (rows->pdata[rows->len / 2])));
+  focused = gtk_list_item_get_position (row_item (rows->pdata[rows->len / 2]));
 
   /* an edit of a contact shown: the view reloads */
   id = g_strdup (crm_record_get_id (gtk_list_item_get_item (row_item (rows->pdata[rows->len / 2]))));
@@ -429,9 +431,13 @@ test_reload_reads_shown_pages (void)
       renamed_shown |= g_strcmp0 (crm_list_row_get_title (rows->pdata[i]), name) == 0;
     }
   g_assert_true (renamed_shown);
+  /* the focus stays on the same row of the list, where the arrow keys go on from */
   focus = gtk_root_get_focus (GTK_ROOT (window));
   g_assert_nonnull (focus);
   g_assert_true (gtk_widget_is_ancestor (focus, GTK_WIDGET (crm_entity_list_get_view (list))));
+  g_assert_true (CRM_IS_LIST_ROW (gtk_widget_get_first_child (focus)));
+  g_assert_cmpuint (gtk_list_item_get_position (row_item (gtk_widget_get_first_child (focus))), ==,
+                    focused);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "contacts-reload"));
 }
 
