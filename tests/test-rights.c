@@ -246,7 +246,7 @@ test_each_right (Fixture       *f,
   ok (f, REP, "deal", "set", deal, "--title", "Тягач для «Вектора», 2 шт.");
 
   /* move_won_lost */
-  set_right (f, "*:move_won_lost=no");
+  set_right (f, SALES ":move_won_lost=no");
   g_free (message);
   message = refused (f, REP, "deal", "move", deal, "--stage", WON);
   assert_has (message, "does not allow closing deals as won or lost in the pipeline «" SALES

@@ -17,6 +17,7 @@
 #include "crm-sidebar.h"
 #include "crm-setup-window.h"
 #include "crm-setup.h"
+#include "crm-rights.h"
 #include "crm-import-dialog.h"
 
 static char *tmpdir;
@@ -429,8 +430,9 @@ test_users (void)
   user = crm_store_dup_entity (store, "user", rep);
   g_assert_cmpstr (str (user, "role"), ==, "manager");
   g_assert_cmpstr (str (user, "grp"), ==, "Отдел закупок");
+  /* the roles in their order: administrator, head, manager, accountant, sales rep */
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, rep))),
-                    ==, 1);
+                    ==, 2);
 
   /* the only administrator keeps the role */
   act ("setup.user-role", "(ss)", admin, "rep");
@@ -442,6 +444,142 @@ test_users (void)
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, admin))),
                     ==, 0);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users"));
+}
+
+/* The role @name as `role list` shows it (a connection of its own). */
+static JsonObject *
+role_named (const char *name)
+{
+  g_autoptr(CrmStore) store = replica ();
+  g_autoptr(JsonArray) roles = crm_rights_role_list (store, NULL);
+  JsonObject *role = roles != NULL ? crm_test_find_object (roles, "name", name) : NULL;
+
+  return role != NULL ? json_object_ref (role) : NULL;
+}
+
+static JsonObject *
+rights_in (JsonObject *role,
+           const char *pipeline)
+{
+  JsonObject *entry = crm_test_find_object (json_object_get_array_member (role, "pipelines"),
+                                            "name", pipeline);
+
+  g_assert_nonnull (entry);
+  return entry;
+}
+
+/* The switch of @right in line @line of the rights grid (1: the pipelines not listed). */
+static GtkSwitch *
+grid_switch (guint       line,
+             const char *right)
+{
+  GtkWidget *grid = crm_setup_window_get_row (setup, "rights");
+  guint n = 0;
+
+  g_assert_nonnull (grid);
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int column, row;
+
+      gtk_grid_query_child (GTK_GRID (grid), child, &column, &row, NULL, NULL);
+      if (GTK_IS_SWITCH (child) && (guint) row == line &&
+          g_strcmp0 (gtk_widget_get_name (child), right) == 0)
+        return GTK_SWITCH (child);
+      n++;
+    }
+  g_error ("no switch %s in line %u of the rights grid (%u children)", right, line, n);
+  return NULL;
+}
+
+static gboolean
+grid_shows_role (gpointer data)
+{
+  GtkWidget *picker = crm_setup_window_get_row (setup, "roles");
+  GListModel *model = picker != NULL ? adw_combo_row_get_model (ADW_COMBO_ROW (picker)) : NULL;
+  guint selected = picker != NULL ? adw_combo_row_get_selected (ADW_COMBO_ROW (picker)) : 0;
+
+  return model != NULL && selected < g_list_model_get_n_items (model) &&
+         g_str_has_prefix (gtk_string_list_get_string (GTK_STRING_LIST (model), selected), data);
+}
+
+/* Roles (issue 20): a role added like the sales rep's and shown in the grid; a right of a
+ * pipeline and one of the others switched off in the grid; the role given to a rep from
+ * the Users page, so it is not removed; the administrator's rights cannot be switched. */
+static void
+test_roles (void)
+{
+  g_autofree char *rep = resolve ("user", "Сергей Волков", NULL);
+  g_autofree char *sales = resolve ("pipeline", "Продажи", NULL);
+  g_autoptr(JsonObject) role = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  guint lines;
+
+  open_setup (CRM_SETUP_PAGE_ROLES);
+  act ("setup.role-add", "(ss)", "rep", "Стажёр");
+  assert_toast ("Стажёр");
+  g_assert_true (crm_test_ui_wait_until (grid_shows_role, "Стажёр", 10000));
+  role = role_named ("Стажёр");
+  g_assert_nonnull (role);
+  g_assert_true (json_object_get_boolean_member (rights_in (role, "Продажи"), "reopen"));
+
+  /* in the grid: «Reopen» off in sales (line 2: the first pipeline), «Delete» off for the
+   * pipelines not listed (line 1) */
+  g_assert_true (gtk_switch_get_active (grid_switch (2, "reopen")));
+  gtk_switch_set_active (grid_switch (2, "reopen"), FALSE);
+  crm_test_ui_wait (300);
+  gtk_switch_set_active (grid_switch (1, "delete"), FALSE);
+  crm_test_ui_wait (300);
+  g_clear_pointer (&role, json_object_unref);
+  role = role_named ("Стажёр");
+  g_assert_false (json_object_get_boolean_member (rights_in (role, "Продажи"), "reopen"));
+  g_assert_true (json_object_get_boolean_member (rights_in (role, "Лизинг"), "reopen"));
+  g_assert_true (json_object_get_boolean_member (rights_in (role, "Продажи"), "delete"));
+  g_assert_false (json_object_get_boolean_member (json_object_get_object_member (role, "default"),
+                                                  "delete"));
+  g_assert_false (json_object_get_boolean_member (rights_in (role, "Лизинг"), "delete"));
+  g_assert_true (crm_test_ui_wait_until (grid_shows_role, "Стажёр", 10000));
+  g_assert_false (gtk_switch_get_active (grid_switch (2, "reopen")));
+  act ("setup.role-right", "(ssss)", crm_test_get_string (role, "id"), sales, "see", "own");
+  g_clear_pointer (&role, json_object_unref);
+  role = role_named ("Стажёр");
+  g_assert_cmpstr (crm_test_get_string (rights_in (role, "Продажи"), "see"), ==, "own");
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-roles"));
+
+  /* given to a rep on the Users page: kept while he holds it */
+  act ("setup.user-role", "(ss)", rep, crm_test_get_string (role, "id"));
+  store = replica ();
+  user = crm_store_dup_entity (store, "user", rep);
+  g_assert_cmpstr (str (user, "role"), ==, crm_test_get_string (role, "id"));
+  open_setup (CRM_SETUP_PAGE_USERS);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, rep))),
+                    ==, 5);
+  open_setup (CRM_SETUP_PAGE_ROLES);
+  act ("setup.role-remove", "s", crm_test_get_string (role, "id"));
+  assert_toast ("Сергей Волков");
+  g_assert_nonnull (role_named ("Стажёр"));
+
+  /* renamed */
+  act ("setup.role-rename", "(ss)", crm_test_get_string (role, "id"), "Младший менеджер");
+  g_assert_true (crm_test_ui_wait_until (grid_shows_role, "Младший менеджер", 10000));
+
+  /* the administrator's rights: shown, not switchable */
+  {
+    g_autoptr(JsonObject) admin = role_named ("Administrator");
+
+    g_assert_nonnull (admin);
+    act ("setup.role-select", "s", crm_test_get_string (admin, "id"));
+    g_assert_true (crm_test_ui_wait_until (grid_shows_role, "Administrator", 10000));
+    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (grid_switch (1, "delete"))));
+    lines = 0;
+    for (GtkWidget *child = gtk_widget_get_first_child (crm_setup_window_get_row (setup, "rights"));
+         child != NULL; child = gtk_widget_get_next_sibling (child))
+      lines += GTK_IS_SWITCH (child);
+    /* a line of five switches for the others and for each live pipeline of the demo */
+    g_assert_cmpuint (lines % 5, ==, 0);
+    g_assert_cmpuint (lines, >=, 10);
+  }
 }
 
 /* The button of row @id whose tooltip starts with @tooltip, or NULL. */
@@ -757,7 +895,8 @@ static void
 russian_pages (void)
 {
   static const char *const pages[] = {
-    CRM_SETUP_PAGE_PIPELINES, CRM_SETUP_PAGE_FIELDS, CRM_SETUP_PAGE_TAGS, CRM_SETUP_PAGE_USERS
+    CRM_SETUP_PAGE_PIPELINES, CRM_SETUP_PAGE_FIELDS, CRM_SETUP_PAGE_TAGS, CRM_SETUP_PAGE_USERS,
+    CRM_SETUP_PAGE_ROLES
   };
 
   db_path = g_strdup (g_getenv ("VORONKA_TEST_UI_DB"));
@@ -883,6 +1022,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/tags", test_tags);
   g_test_add_func ("/ui/setup/users", test_users);
   g_test_add_func ("/ui/setup/deactivate", test_deactivate);
+  g_test_add_func ("/ui/setup/roles", test_roles);
   g_test_add_func ("/ui/setup/stage-kind-and-remove", test_stage_kind_and_remove);
   g_test_add_func ("/ui/setup/import", test_import);
   g_test_add_func ("/ui/setup/import-cancel", test_import_cancel);

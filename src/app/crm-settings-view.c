@@ -11,6 +11,7 @@
 #include "crm-application.h"
 #include "crm-channels-group.h"
 #include "crm-settings-view.h"
+#include "crm-rights.h"
 #include "crm-setup-window.h"
 #include "crm-template-dialog.h"
 #include "crm-import-dialog.h"
@@ -60,14 +61,16 @@ add_row (CrmSettingsView     *self,
   g_ptr_array_add (self->dynamic_rows, row);
 }
 
-static const char *
-role_label (const char *role)
+/* The name of the role @role (a built-in key or a role's id) as people read it. */
+static char *
+role_label (CrmStore   *store,
+            const char *role)
 {
-  if (g_strcmp0 (role, "admin") == 0)
-    return _("Administrator");
-  if (g_strcmp0 (role, "manager") == 0)
-    return _("Manager");
-  return _("Sales rep");
+  g_autoptr(JsonObject) found = role != NULL ? crm_rights_role_find (store, role, NULL) : NULL;
+
+  if (found != NULL)
+    return crm_rights_role_name (found);
+  return g_strdup (crm_rights_builtin_label (CRM_ROLE_REP));
 }
 
 static void
@@ -102,9 +105,9 @@ crm_settings_view_reload (CrmView *view)
       g_autofree char *subtitle = NULL;
       const char *group = json_object_get_string_member_with_default (user, "group", NULL);
 
-      subtitle = group != NULL
-                 ? g_strdup_printf ("%s · %s", role_label (json_object_get_string_member_with_default (user, "role", NULL)), group)
-                 : g_strdup (role_label (json_object_get_string_member_with_default (user, "role", NULL)));
+      g_autofree char *role = role_label (store, json_object_get_string_member_with_default (user, "role", NULL));
+
+      subtitle = group != NULL ? g_strdup_printf ("%s · %s", role, group) : g_strdup (role);
       add_row (self, self->users_group, json_object_get_string_member (user, "name"), subtitle);
     }
   self->updating = FALSE;

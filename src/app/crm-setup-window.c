@@ -2,7 +2,8 @@
 /* crm-setup-window.c — the account's setup (issue 20): pipelines and stages (add, rename,
  * reorder with Alt+↑/↓ too, fields required at a stage), custom fields (add, label, type,
  * choices, required stages, hide), tags (add, rename, colour, merge), users (role,
- * group, invitations: made, listed and withdrawn through the server). Each change is an action of the window ("setup.*") with what it needs as its
+ * group, invitations: made, listed and withdrawn through the server), roles (add, rename,
+ * remove; whose deals each changes and its rights per pipeline in a grid, crm-rights.h). Each change is an action of the window ("setup.*") with what it needs as its
  * parameter, so buttons, dialogs, shortcuts and tests make it the same way; it builds
  * core's change set (crm-setup.h), writes it as the current user, and a toast with «Undo»
  * says what changed. Pages are rebuilt from the replica when it changes. */
@@ -16,6 +17,7 @@
 #include "crm-format.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
+#include "crm-rights.h"
 #include "crm-setup.h"
 #include "crm-sync-controller.h"
 #include "crm-widget-util.h"
@@ -29,8 +31,9 @@ struct _CrmSetupWindow
   gulong                changed_id;
   guint                 rebuild_id;
 
-  AdwPreferencesPage   *pages[4];
-  GPtrArray            *groups[4];     /* the groups each page holds now */
+  AdwPreferencesPage   *pages[5];
+  GPtrArray            *groups[5];     /* the groups each page holds now */
+  char                 *role_id;       /* the role whose rights the Roles page shows */
   GHashTable           *rows;          /* entity id → row (borrowed) */
   char                 *focus_id;      /* the row to focus after the next rebuild */
   char                 *last_toast;
@@ -43,7 +46,7 @@ struct _CrmSetupWindow
 
 G_DEFINE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-enum { PAGE_PIPELINES, PAGE_FIELDS, PAGE_TAGS, PAGE_USERS };
+enum { PAGE_PIPELINES, PAGE_FIELDS, PAGE_TAGS, PAGE_USERS, PAGE_ROLES };
 
 static void context_changed_cb (CrmSetupWindow *self);
 static void refresh_invites    (CrmSetupWindow *self);
@@ -104,10 +107,20 @@ static const struct { const char *name; const char *label; const char *rgb; } co
   { "gray", N_("Gray"), "#77767b" },
 };
 
-static const struct { const char *role; const char *label; } roles[] = {
-  { "admin", N_("Administrator") },
-  { "manager", N_("Manager") },
-  { "rep", N_("Sales rep") },
+/* The switches of the rights grid: a right, its column's heading. */
+static const struct { const char *right; const char *label; } switch_rights[] = {
+  { CRM_RIGHT_EDIT, NC_("role right", "Change") },
+  { CRM_RIGHT_MOVE_WON_LOST, NC_("role right", "Close") },
+  { CRM_RIGHT_REOPEN, NC_("role right", "Reopen") },
+  { CRM_RIGHT_DELETE, NC_("role right", "Delete") },
+  { CRM_RIGHT_EXPORT, NC_("role right", "Export") },
+};
+#define RIGHT_LABEL(i) g_dpgettext2 (NULL, "role right", switch_rights[i].label)
+/* "see" and "changes": all, group, own */
+static const struct { const char *scope; const char *see; const char *changes; } scopes[] = {
+  { "all", N_("All deals"), N_("Everyone’s deals") },
+  { "group", N_("Their group’s"), N_("Their group’s deals") },
+  { "own", N_("Their own"), N_("Their own deals") },
 };
 
 /* ---- toasts and writes ---- */
@@ -637,11 +650,103 @@ user_role_action (GtkWidget  *widget,
   g_variant_get (parameter, "(&s&s)", &id, &role);
   user = crm_store_dup_entity (store_of (self), "user", id);
   if (g_strcmp0 (crm_json_string (user, "role"), role) == 0)
-    return;
+    return;   /* (a key or a role's id, as `user.role` says it) */
   changeset = crm_setup_user_update (store_of (self), id, role, NULL, &error);
   text = g_strdup_printf (_("%s’s role changed"), crm_json_string_or (user, "name", ""));
   if (!apply_focused (self, changeset, error, id, text))
     context_changed_cb (self);   /* the role picker goes back to what is stored */
+}
+
+/* ---- roles ---- */
+
+static void
+role_add_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *like, *name;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *text = NULL;
+
+  g_variant_get (parameter, "(&s&s)", &like, &name);
+  changeset = crm_setup_role_add (store_of (self), name, *like != '\0' ? like : NULL, &id, &error);
+  text = g_strdup_printf (_("Role «%s» added"), name);
+  if (apply (self, changeset, error, text))
+    {
+      g_free (self->role_id);
+      self->role_id = g_steal_pointer (&id);
+    }
+}
+
+static CrmChangeset *
+rename_role (CrmStore    *store,
+             const char  *id,
+             const char  *name,
+             GError     **error)
+{
+  return crm_setup_role_set (store, id, name, NULL, error);
+}
+
+static void
+role_rename_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  apply_rename (CRM_SETUP_WINDOW (widget), parameter, rename_role, _("Role renamed to «%s»"));
+}
+
+static void
+role_remove_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_setup_role_remove (store_of (self), id, &error);
+
+  if (apply (self, changeset, error, _("Role removed")) && g_strcmp0 (self->role_id, id) == 0)
+    g_clear_pointer (&self->role_id, g_free);
+}
+
+/* The role whose rights the grid shows (nothing is written). */
+static void
+role_select_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+
+  g_free (self->role_id);
+  self->role_id = g_strdup (g_variant_get_string (parameter, NULL));
+  context_changed_cb (self);
+}
+
+/* (role id, pipeline id or "" for the others, right or "changes", value): a scope for
+ * "see" and "changes", "true" or "false" for the others. */
+static void
+role_right_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  const char *id, *pipeline, *right, *value;
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  g_variant_get (parameter, "(&s&s&s&s)", &id, &pipeline, &right, &value);
+  if (g_str_equal (right, CRM_RIGHT_SEE) || g_str_equal (right, "changes"))
+    node = json_node_init_string (json_node_alloc (), value);
+  else
+    node = json_node_init_boolean (json_node_alloc (), g_str_equal (value, "true"));
+  changeset = crm_setup_role_set_right (store_of (self), id, *pipeline != '\0' ? pipeline : NULL,
+                                        right, node, &error);
+  if (!apply (self, changeset, error, _("Rights changed")))
+    context_changed_cb (self);   /* the grid goes back to what is stored */
 }
 
 static void
@@ -1355,11 +1460,13 @@ invite_ask_response_cb (AdwMessageDialog *dialog,
 
   /* the dialog goes away now: its entry gives up the focus first */
   gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
-  if (!g_str_equal (response, "invite") || *name == '\0' || selected >= G_N_ELEMENTS (roles) ||
+  if (!g_str_equal (response, "invite") || *name == '\0' ||
+      selected >= g_strv_length ((char **) crm_rights_builtin_keys ()) ||
       days >= G_N_ELEMENTS (invite_days))
     return;
+  /* an invitation names a built-in role (the server's); a custom one is given later */
   gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.invite", "(ssu)", name,
-                              roles[selected].role, invite_days[days]);
+                              crm_rights_builtin_keys ()[selected], invite_days[days]);
 }
 
 static void
@@ -1389,8 +1496,8 @@ invite_clicked_cb (GtkButton      *button,
   GtkWidget *entry = gtk_entry_new ();
   InviteAsk *ask = g_new0 (InviteAsk, 1);
 
-  for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
-    gtk_string_list_append (names, _(roles[r].label));
+  for (const char * const *key = crm_rights_builtin_keys (); *key != NULL; key++)
+    gtk_string_list_append (names, crm_rights_builtin_label (*key));
   for (guint d = 0; d < G_N_ELEMENTS (invite_days); d++)
     {
       g_autofree char *text = g_strdup_printf (ngettext ("%lld day", "%lld days",
@@ -1402,7 +1509,7 @@ invite_clicked_cb (GtkButton      *button,
   ask->self = self;
   ask->name = GTK_EDITABLE (entry);
   ask->role = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
-  gtk_drop_down_set_selected (ask->role, G_N_ELEMENTS (roles) - 1);
+  gtk_drop_down_set_selected (ask->role, g_strv_length ((char **) crm_rights_builtin_keys ()) - 1);
   ask->days = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (periods), NULL));
   gtk_drop_down_set_selected (ask->days, INVITE_DAYS_DEFAULT);
   gtk_widget_set_name (entry, "invite-name");
@@ -2119,11 +2226,34 @@ role_selected_cb (AdwComboRow    *row,
                   CrmSetupWindow *self)
 {
   guint selected = adw_combo_row_get_selected (row);
+  GStrv refs = g_object_get_data (G_OBJECT (row), "refs");
 
-  if (selected >= G_N_ELEMENTS (roles) || g_object_get_data (G_OBJECT (row), "building"))
+  if (refs == NULL || selected >= g_strv_length (refs) ||
+      g_object_get_data (G_OBJECT (row), "building"))
     return;
   gtk_widget_activate_action (GTK_WIDGET (self), "setup.user-role", "(ss)",
-                              g_object_get_data (G_OBJECT (row), "id"), roles[selected].role);
+                              g_object_get_data (G_OBJECT (row), "id"), refs[selected]);
+}
+
+/* The roles as the user pickers offer them: their names and what `user.role` says. */
+static void
+role_choices (CrmSetupWindow  *self,
+              GtkStringList  **out_names,
+              GStrv           *out_refs)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) roles = crm_rights_role_list (store_of (self), &error);
+  g_autoptr(GStrvBuilder) refs = g_strv_builder_new ();
+
+  *out_names = gtk_string_list_new (NULL);
+  for (guint i = 0; roles != NULL && i < json_array_get_length (roles); i++)
+    {
+      JsonObject *role = json_array_get_object_element (roles, i);
+
+      gtk_string_list_append (*out_names, crm_json_string (role, "name"));
+      g_strv_builder_add (refs, crm_rights_role_ref (role));
+    }
+  *out_refs = g_strv_builder_end (refs);
 }
 
 static void
@@ -2132,8 +2262,8 @@ build_users (CrmSetupWindow *self)
   JsonArray *users = crm_context_get_users (self->context);
   AdwPreferencesGroup *group =
     page_group (self, PAGE_USERS, _("People"),
-                _("Administrators set the account up; managers see and change everyone's "
-                  "deals; sales reps work on their own."));
+                _("Administrators set the account up; what the others may see and do with "
+                  "the deals of each pipeline is their role's (the Roles page)."));
 
   {
     GtkWidget *invite = gtk_button_new_with_mnemonic (_("_Invite…"));
@@ -2149,16 +2279,17 @@ build_users (CrmSetupWindow *self)
       JsonObject *user = json_array_get_object_element (users, i);
       const char *id = crm_json_string (user, "id");
       const char *group_name = crm_json_string (user, "group");
-      GtkStringList *names = gtk_string_list_new (NULL);
+      GtkStringList *names = NULL;
+      GStrv refs = NULL;
       GtkWidget *row = adw_combo_row_new ();
-      guint selected = G_N_ELEMENTS (roles) - 1;
+      guint selected;
 
-      for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
-        {
-          gtk_string_list_append (names, _(roles[r].label));
-          if (g_strcmp0 (roles[r].role, crm_json_string (user, "role")) == 0)
-            selected = r;
-        }
+      role_choices (self, &names, &refs);
+      selected = g_strv_length (refs) > 0 ? g_strv_length (refs) - 1 : 0;
+      for (guint r = 0; refs[r] != NULL; r++)
+        if (g_str_equal (refs[r], crm_json_string_or (user, "role", "")))
+          selected = r;
+      g_object_set_data_full (G_OBJECT (row), "refs", refs, (GDestroyNotify) g_strfreev);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), crm_json_string (user, "name"));
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       if (!json_object_get_boolean_member_with_default (user, "active", TRUE))
@@ -2209,6 +2340,280 @@ build_users (CrmSetupWindow *self)
       adw_preferences_group_add (group, row);
       g_hash_table_insert (self->rows, g_strdup (id), row);
     }
+}
+
+static void
+scope_selected_cb (GtkDropDown    *drop_down,
+                   GParamSpec     *pspec,
+                   CrmSetupWindow *self)
+{
+  guint selected = gtk_drop_down_get_selected (drop_down);
+
+  if (selected >= G_N_ELEMENTS (scopes) || g_object_get_data (G_OBJECT (drop_down), "building"))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.role-right", "(ssss)",
+                              g_object_get_data (G_OBJECT (drop_down), "role"),
+                              g_object_get_data (G_OBJECT (drop_down), "pipeline"),
+                              g_object_get_data (G_OBJECT (drop_down), "right"),
+                              scopes[selected].scope);
+}
+
+static void
+right_switch_cb (GtkSwitch      *sw,
+                 GParamSpec     *pspec,
+                 CrmSetupWindow *self)
+{
+  if (g_object_get_data (G_OBJECT (sw), "building"))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.role-right", "(ssss)",
+                              g_object_get_data (G_OBJECT (sw), "role"),
+                              g_object_get_data (G_OBJECT (sw), "pipeline"),
+                              g_object_get_data (G_OBJECT (sw), "right"),
+                              gtk_switch_get_active (sw) ? "true" : "false");
+}
+
+static guint
+scope_index (const char *scope)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (scopes); i++)
+    if (g_strcmp0 (scopes[i].scope, scope) == 0)
+      return i;
+  return G_N_ELEMENTS (scopes) - 1;
+}
+
+/* A drop-down of the scopes (their @see or changes labels) for (@role, @pipeline, @right). */
+static GtkWidget *
+scope_drop_down (CrmSetupWindow *self,
+                 const char     *role_id,
+                 const char     *pipeline_id,
+                 const char     *right,
+                 const char     *value,
+                 gboolean        changes,
+                 const char     *label)
+{
+  GtkStringList *names = gtk_string_list_new (NULL);
+  GtkWidget *drop_down;
+
+  for (guint i = 0; i < G_N_ELEMENTS (scopes); i++)
+    gtk_string_list_append (names, _(changes ? scopes[i].changes : scopes[i].see));
+  drop_down = gtk_drop_down_new (G_LIST_MODEL (names), NULL);
+  gtk_widget_set_valign (drop_down, GTK_ALIGN_CENTER);
+  g_object_set_data (G_OBJECT (drop_down), "building", GINT_TO_POINTER (TRUE));
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (drop_down), scope_index (value));
+  g_object_set_data (G_OBJECT (drop_down), "building", NULL);
+  g_object_set_data_full (G_OBJECT (drop_down), "role", g_strdup (role_id), g_free);
+  g_object_set_data_full (G_OBJECT (drop_down), "pipeline", g_strdup (pipeline_id), g_free);
+  g_object_set_data_full (G_OBJECT (drop_down), "right", g_strdup (right), g_free);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (drop_down), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  label, -1);
+  g_signal_connect (drop_down, "notify::selected", G_CALLBACK (scope_selected_cb), self);
+  return drop_down;
+}
+
+/* One line of the grid: where (the pipeline, or the others), "see", then a switch a
+ * right. */
+static void
+add_rights_line (CrmSetupWindow *self,
+                 GtkGrid        *grid,
+                 int             line,
+                 const char     *role_id,
+                 const char     *pipeline_id,
+                 const char     *where,
+                 JsonObject     *rights,
+                 gboolean        editable)
+{
+  GtkWidget *label = gtk_label_new (where);
+  GtkWidget *see;
+  g_autofree char *see_label = g_strdup_printf (_("Sees in «%s»"), where);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_width_chars (GTK_LABEL (label), 10);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 18);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_tooltip_text (label, where);
+  gtk_grid_attach (grid, label, 0, line, 1, 1);
+  see = scope_drop_down (self, role_id, pipeline_id, CRM_RIGHT_SEE,
+                         crm_json_string (rights, CRM_RIGHT_SEE), FALSE, see_label);
+  gtk_widget_set_sensitive (see, editable);
+  gtk_grid_attach (grid, see, 1, line, 1, 1);
+  for (guint r = 0; r < G_N_ELEMENTS (switch_rights); r++)
+    {
+      GtkWidget *sw = gtk_switch_new ();
+      g_autofree char *name = g_strdup_printf ("%s: %s", RIGHT_LABEL (r), where);
+
+      gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
+      gtk_widget_set_halign (sw, GTK_ALIGN_CENTER);
+      g_object_set_data (G_OBJECT (sw), "building", GINT_TO_POINTER (TRUE));
+      gtk_switch_set_active (GTK_SWITCH (sw), json_object_get_boolean_member_with_default (
+                                                rights, switch_rights[r].right, FALSE));
+      g_object_set_data (G_OBJECT (sw), "building", NULL);
+      g_object_set_data_full (G_OBJECT (sw), "role", g_strdup (role_id), g_free);
+      g_object_set_data_full (G_OBJECT (sw), "pipeline", g_strdup (pipeline_id), g_free);
+      g_object_set_data_full (G_OBJECT (sw), "right", g_strdup (switch_rights[r].right), g_free);
+      gtk_widget_set_sensitive (sw, editable);
+      gtk_widget_set_name (sw, switch_rights[r].right);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      g_signal_connect (sw, "notify::active", G_CALLBACK (right_switch_cb), self);
+      gtk_grid_attach (grid, sw, 2 + (int) r, line, 1, 1);
+    }
+}
+
+static void
+role_row_selected_cb (AdwComboRow    *row,
+                      GParamSpec     *pspec,
+                      CrmSetupWindow *self)
+{
+  guint selected = adw_combo_row_get_selected (row);
+  GStrv ids = g_object_get_data (G_OBJECT (row), "ids");
+
+  if (ids == NULL || selected >= g_strv_length (ids) ||
+      g_object_get_data (G_OBJECT (row), "building"))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.role-select", "s", ids[selected]);
+}
+
+/* The Roles page: the roles (a picker; add, rename, remove), whose deals the chosen one
+ * changes, and its rights in a grid — a line for the pipelines not listed and one per
+ * pipeline, a column per right. */
+static void
+build_roles (CrmSetupWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) roles = crm_rights_role_list (store_of (self), &error);
+  AdwPreferencesGroup *group;
+  AdwPreferencesGroup *grid_group;
+  GtkStringList *names;
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  GtkWidget *picker;
+  GtkWidget *grid;
+  JsonObject *role = NULL;
+  JsonArray *pipelines;
+  gboolean editable;
+  guint selected = 0;
+  int line = 0;
+
+  group = page_group (self, PAGE_ROLES, _("Roles"),
+                      _("What people of each role may see and do with the deals of each "
+                        "pipeline. The laptop and the server check it alike."));
+  if (roles == NULL)
+    {
+      crm_preferences_group_set_text (group, error->message);
+      return;
+    }
+  adw_preferences_group_set_header_suffix (group,
+    ask_button (self, NULL, _("_Add Role…"), _("A new role, with the sales rep’s rights to start"),
+                _("New Role"), "", _("_Add"), "setup.role-add", CRM_ROLE_REP));
+  names = gtk_string_list_new (NULL);
+  for (guint i = 0; i < json_array_get_length (roles); i++)
+    {
+      JsonObject *each = json_array_get_object_element (roles, i);
+      gint64 users = json_object_get_int_member (each, "users");
+      g_autofree char *text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%s (%lld person)", "%s (%lld people)", users),
+        crm_json_string (each, "name"), (long long) users);
+
+      gtk_string_list_append (names, text);
+      g_strv_builder_add (ids, crm_json_string (each, "id"));
+      if (g_strcmp0 (crm_json_string (each, "id"), self->role_id) == 0)
+        selected = i;
+    }
+  role = json_array_get_object_element (roles, selected);
+  editable = g_strcmp0 (crm_json_string (role, "key"), CRM_ROLE_ADMIN) != 0;
+  picker = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (picker), _("_Role"));
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (picker), TRUE);
+  g_object_set_data (G_OBJECT (picker), "building", GINT_TO_POINTER (TRUE));
+  adw_combo_row_set_model (ADW_COMBO_ROW (picker), G_LIST_MODEL (names));
+  g_object_unref (names);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (picker), selected);
+  crm_combo_row_show_whole (ADW_COMBO_ROW (picker));
+  g_object_set_data (G_OBJECT (picker), "building", NULL);
+  g_object_set_data_full (G_OBJECT (picker), "ids", g_strv_builder_end (ids),
+                          (GDestroyNotify) g_strfreev);
+  g_signal_connect (picker, "notify::selected", G_CALLBACK (role_row_selected_cb), self);
+  if (editable)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (picker),
+                               ask_button (self, "document-edit-symbolic", NULL,
+                                           _("Rename the role"), _("Rename the Role"),
+                                           crm_json_string (role, "name"), _("_Rename"),
+                                           "setup.role-rename", crm_json_string (role, "id")));
+  if (crm_json_string (role, "key") == NULL)
+    {
+      GtkWidget *remove = action_button ("user-trash-symbolic",
+                                         _("Remove the role (nobody may hold it)"),
+                                         "setup.role-remove",
+                                         g_variant_new_string (crm_json_string (role, "id")));
+
+      adw_action_row_add_suffix (ADW_ACTION_ROW (picker), remove);
+    }
+  adw_preferences_group_add (group, picker);
+  g_hash_table_insert (self->rows, g_strdup ("roles"), picker);
+
+  {
+    GtkWidget *changes = adw_action_row_new ();
+    GtkWidget *drop_down = scope_drop_down (self, crm_json_string (role, "id"), "", "changes",
+                                            crm_json_string (role, "changes"), TRUE,
+                                            _("Changes"));
+
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (changes), _("Changes"));
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (changes),
+                                 _("Whose deals, clients and tasks people of this role change"));
+    gtk_widget_set_sensitive (drop_down, editable);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (changes), drop_down);
+    adw_preferences_group_add (group, changes);
+    g_hash_table_insert (self->rows, g_strdup ("role-changes"), changes);
+  }
+
+  grid_group = page_group (self, PAGE_ROLES, _("Rights in Each Pipeline"),
+                           editable ? NULL
+                           : _("The administrator may do everything in every pipeline."));
+  grid = gtk_grid_new ();
+  gtk_widget_set_name (grid, "rights");
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
+  gtk_widget_add_css_class (grid, "card");
+  gtk_widget_set_margin_top (grid, 4);
+  {
+    const char *headings[G_N_ELEMENTS (switch_rights) + 2] = { _("Pipeline"), _("Sees") };
+
+    for (guint r = 0; r < G_N_ELEMENTS (switch_rights); r++)
+      headings[r + 2] = RIGHT_LABEL (r);
+    for (guint c = 0; c < G_N_ELEMENTS (headings); c++)
+      {
+        GtkWidget *heading = gtk_label_new (headings[c]);
+
+        gtk_widget_add_css_class (heading, "heading");
+        gtk_label_set_xalign (GTK_LABEL (heading), c == 0 ? 0 : 0.5);
+        gtk_grid_attach (GTK_GRID (grid), heading, (int) c, line, 1, 1);
+      }
+  }
+  line++;
+  add_rights_line (self, GTK_GRID (grid), line++, crm_json_string (role, "id"), "",
+                   _("Other pipelines"), json_object_get_object_member (role, "default"),
+                   editable);
+  pipelines = json_object_get_array_member (role, "pipelines");
+  for (guint p = 0; p < json_array_get_length (pipelines); p++)
+    {
+      JsonObject *entry = json_array_get_object_element (pipelines, p);
+
+      add_rights_line (self, GTK_GRID (grid), line++, crm_json_string (role, "id"),
+                       crm_json_string (entry, "id"), crm_json_string (entry, "name"), entry,
+                       editable);
+    }
+  {
+    GtkWidget *frame = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+    gtk_widget_set_margin_start (grid, 0);
+    g_object_set (grid, "margin-start", 12, "margin-end", 12, "margin-top", 12,
+                  "margin-bottom", 12, NULL);
+    gtk_widget_add_css_class (frame, "card");
+    gtk_widget_remove_css_class (grid, "card");
+    gtk_box_append (GTK_BOX (frame), grid);
+    adw_preferences_group_add (grid_group, frame);
+    g_hash_table_insert (self->rows, g_strdup ("rights"), grid);
+  }
 }
 
 /* The invitations waiting, under the people: name, role and the day the code expires, each
@@ -2265,10 +2670,8 @@ build_invites (CrmSetupWindow *self)
 
       if (name == NULL)
         continue;
-      role = label = crm_json_string_or (invite, "role", "rep");
-      for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
-        if (g_str_equal (roles[r].role, role))
-          label = _(roles[r].label);
+      role = crm_json_string_or (invite, "role", "rep");
+      label = crm_rights_builtin_label (role) != NULL ? crm_rights_builtin_label (role) : role;
       expires = crm_format_date_long (json_object_get_int_member_with_default (invite, "expires",
                                                                                0));
       by = crm_json_string (invite, "invited_by");
@@ -2318,6 +2721,7 @@ rebuild (CrmSetupWindow *self)
   build_tags (self);
   build_users (self);
   build_invites (self);
+  build_roles (self);
 
   focus = self->focus_id != NULL ? g_hash_table_lookup (self->rows, self->focus_id) : NULL;
   if (focus != NULL && ADW_IS_PREFERENCES_ROW (focus))
@@ -2368,6 +2772,7 @@ crm_setup_window_finalize (GObject *object)
     g_ptr_array_unref (self->groups[p]);
   g_hash_table_unref (self->rows);
   g_free (self->focus_id);
+  g_free (self->role_id);
   g_free (self->last_toast);
   g_free (self->last_invite_code);
   g_clear_pointer (&self->invites, json_array_unref);
@@ -2424,6 +2829,11 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.user-group", "(ss)", user_group_action);
   gtk_widget_class_install_action (widget_class, "setup.user-deactivate", "(ss)", user_deactivate_action);
   gtk_widget_class_install_action (widget_class, "setup.user-reactivate", "s", user_reactivate_action);
+  gtk_widget_class_install_action (widget_class, "setup.role-add", "(ss)", role_add_action);
+  gtk_widget_class_install_action (widget_class, "setup.role-rename", "(ss)", role_rename_action);
+  gtk_widget_class_install_action (widget_class, "setup.role-remove", "s", role_remove_action);
+  gtk_widget_class_install_action (widget_class, "setup.role-select", "s", role_select_action);
+  gtk_widget_class_install_action (widget_class, "setup.role-right", "(ssss)", role_right_action);
   gtk_widget_class_install_action (widget_class, "setup.invite", "(ssu)", invite_action);
   gtk_widget_class_install_action (widget_class, "setup.invites-refresh", NULL, invites_refresh_action);
   gtk_widget_class_install_action (widget_class, "setup.invite-withdraw", "s", invite_withdraw_action);
@@ -2437,6 +2847,7 @@ crm_setup_window_init (CrmSetupWindow *self)
     { CRM_SETUP_PAGE_FIELDS, N_("_Fields"), "document-properties-symbolic" },
     { CRM_SETUP_PAGE_TAGS, N_("_Tags"), "crm-tag-symbolic" },
     { CRM_SETUP_PAGE_USERS, N_("_Users"), "system-users-symbolic" },
+    { CRM_SETUP_PAGE_ROLES, N_("_Roles"), "system-lock-screen-symbolic" },
   };
 
   self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

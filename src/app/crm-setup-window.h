@@ -19,6 +19,7 @@ G_DECLARE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, CRM, SETUP_WINDOW, AdwPr
 #define CRM_SETUP_PAGE_FIELDS    "fields"
 #define CRM_SETUP_PAGE_TAGS      "tags"
 #define CRM_SETUP_PAGE_USERS     "users"
+#define CRM_SETUP_PAGE_ROLES     "roles"
 
 CrmSetupWindow *crm_setup_window_new       (GtkWindow      *parent,
                                             CrmContext     *context);

@@ -1610,7 +1610,23 @@ put_right (JsonObject  *rights,
       pipelines = json_object_get_object_member (rights, "pipelines");
       if (!json_object_has_member (pipelines, pipeline_id) ||
           !JSON_NODE_HOLDS_OBJECT (json_object_get_member (pipelines, pipeline_id)))
-        json_object_set_object_member (pipelines, pipeline_id, json_object_new ());
+        {
+          /* a pipeline listed from now on: its rights as the default gave them, then
+           * its own (a later change of the default leaves it as it is) */
+          JsonNode *fallback = json_object_get_member (rights, "default");
+          JsonObject *own = json_object_new ();
+
+          /* (a copy of its members: json_node_copy() would share the object) */
+          if (fallback != NULL && JSON_NODE_HOLDS_OBJECT (fallback))
+            {
+              g_autoptr(GList) members = json_object_get_members (json_node_get_object (fallback));
+
+              for (GList *l = members; l != NULL; l = l->next)
+                json_object_set_member (own, l->data, json_node_copy (
+                  json_object_get_member (json_node_get_object (fallback), l->data)));
+            }
+          json_object_set_object_member (pipelines, pipeline_id, own);
+        }
       entry = json_object_get_object_member (pipelines, pipeline_id);
     }
   json_object_set_member (entry, right, g_steal_pointer (&owned));

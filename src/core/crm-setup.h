@@ -169,7 +169,9 @@ CrmChangeset *crm_setup_role_add        (CrmStore           *store,
  * empty: none), "PIPELINE:RIGHT=VALUE" — PIPELINE a pipeline's name or id, or "*" for
  * the default; RIGHT see, edit, move_won_lost, reopen, delete or export; VALUE all,
  * group or own for see, yes or no (true/false, да/нет) for the others — or
- * "changes=all|group|own". The administrator's role cannot be changed: INVALID_INPUT. */
+ * "changes=all|group|own". A pipeline's first right of its own lists the pipeline: it
+ * keeps the default's other rights as they are then, and a later change of the default
+ * ("*") no longer moves it. The administrator's role cannot be changed: INVALID_INPUT. */
 CrmChangeset *crm_setup_role_set        (CrmStore           *store,
                                          const char         *role_id,
                                          const char         *name,
