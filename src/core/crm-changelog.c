@@ -381,35 +381,6 @@ op_clock (const CrmOp *op)
   return g_strconcat (hex, " ", op->device, NULL);
 }
 
-/* The row of @entity_id (a known type): its clocks (field → clock) and its fields. FALSE
- * with @error when it could not be read; both NULL when there is no row. */
-static gboolean
-read_row (CrmStore             *self,
-          const CrmEntityType  *type,
-          const char           *entity_id,
-          JsonObject          **out_clocks,
-          JsonObject          **out_row,
-          GError              **error)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (self, _crm_store_select_by_id_sql (type), error);
-  int rc;
-
-  *out_clocks = *out_row = NULL;
-  if (stmt == NULL)
-    return FALSE;
-  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    {
-      *out_clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
-      *out_row = _crm_store_row_to_object (type, stmt);
-    }
-  else if (rc != SQLITE_DONE)
-    _crm_store_set_read_error (self, error, "reading a record");
-  sqlite3_reset (stmt);
-  return rc == SQLITE_ROW || rc == SQLITE_DONE;
-}
-
 void
 _crm_store_restore_op (CrmStore *self,
                        CrmOp    *op)
@@ -426,7 +397,7 @@ _crm_store_restore_op (CrmStore *self,
   type = crm_schema_lookup (op->entity);
   /* a row that cannot be read leaves the op with what it stores (the history shows less,
    * nothing is written from it: a write's own reads fail it) */
-  if (type == NULL || !read_row (self, type, op->entity_id, &clocks, &row, NULL) ||
+  if (type == NULL || !_crm_store_read_row (self, type, op->entity_id, &row, &clocks, NULL) ||
       row == NULL)
     return;
   clock = op_clock (op);
@@ -685,7 +656,7 @@ crm_store_compact_history (CrmStore   *self,
       last_seen = row->op->seq;
       if (type == NULL || _crm_op_is_compacted (row->op))
         continue;
-      if (!read_row (self, type, row->op->entity_id, &clocks, &entity, error))
+      if (!_crm_store_read_row (self, type, row->op->entity_id, &entity, &clocks, error))
         goto failed;
       if (entity == NULL || (text = compacted_fields (row->op, clocks, entity)) == NULL)
         continue;

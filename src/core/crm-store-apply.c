@@ -796,19 +796,37 @@ crm_store_read_entity (CrmStore    *self,
                         GError     **error)
 {
   const CrmEntityType *type = crm_schema_lookup (entity);
-  sqlite3_stmt *stmt;
-  int rc;
 
   *out = NULL;
   if (type == NULL || entity_id == NULL)
     return TRUE;
-  stmt = _crm_store_prepare (self, _crm_store_select_by_id_sql (type), error);
+  return _crm_store_read_row (self, type, entity_id, out, NULL, error);
+}
+
+gboolean
+_crm_store_read_row (CrmStore             *self,
+                     const CrmEntityType  *type,
+                     const char           *entity_id,
+                     JsonObject          **out,
+                     JsonObject          **out_clocks,
+                     GError              **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, _crm_store_select_by_id_sql (type), error);
+  int rc;
+
+  *out = NULL;
+  if (out_clocks != NULL)
+    *out_clocks = NULL;
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    *out = _crm_store_row_to_object (type, stmt);
+    {
+      *out = _crm_store_row_to_object (type, stmt);
+      if (out_clocks != NULL)
+        *out_clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
+    }
   else if (rc != SQLITE_DONE)
     _crm_store_set_read_error (self, error, "reading a record");
   sqlite3_reset (stmt);

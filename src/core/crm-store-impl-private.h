@@ -123,5 +123,14 @@ gboolean      _crm_store_apply_op_fields     (CrmStore     *self,
 const char   *_crm_store_select_by_id_sql    (const CrmEntityType *type);
 JsonObject   *_crm_store_row_to_object       (const CrmEntityType *type,
                                               sqlite3_stmt        *stmt);
+/* The row of @entity_id (a known @type), deleted or not, in *@out (NULL when there is
+ * none) and, when @out_clocks is given, its field clocks (field → clock); FALSE with
+ * @error when SQLite could not read it. */
+gboolean      _crm_store_read_row           (CrmStore             *self,
+                                             const CrmEntityType  *type,
+                                             const char           *entity_id,
+                                             JsonObject          **out,
+                                             JsonObject          **out_clocks,
+                                             GError              **error);
 
 G_END_DECLS
