@@ -164,7 +164,8 @@ check_replica (const char *path,
       g_autoptr(JsonNode) node = NULL;
       gint64 batch;
 
-      if (*lines[i] == '\0')
+      /* every replica holds the built-in roles (schema 24), written by no op */
+      if (*lines[i] == '\0' || g_str_has_prefix (lines[i], "role "))
         continue;
       g_assert_true (g_str_has_prefix (lines[i], "contact "));
       node = json_from_string (lines[i] + strlen ("contact "), &error);
