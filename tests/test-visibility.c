@@ -592,25 +592,46 @@ test_scope_changes (void)
 
 /* A built-in role narrowed: the sales reps' role («rep», which sees every deal as schema
  * step 24 writes it, with no op) set to see only their own deals by the administrator's
- * first change of it; Павел's next sync takes a fresh copy without Мария's deal. */
+ * first change of it; Павел's next sync takes a fresh copy without Мария's deal, and
+ * without the file of hers he had fetched. */
 static void
 test_builtin_role_narrowed (void)
 {
   g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_path = path_of ("pavel.db");
+  g_autofree char *contract = path_of ("договор.txt");
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, CONTRACT_TEXT, -1);
+  g_autofree char *stored = g_strconcat (pavel_path, ".files/", hash, NULL);
+  g_autofree char *maria_deal = NULL;
   g_autofree char *titles = NULL;
+  g_autoptr(JsonNode) attached = NULL;
 
   sync_ok ("admin.db", "admin", "admin-pw");
   {
     g_autoptr(CrmStore) store = crm_test_open (admin_path);
 
-    g_free (add_deal (store, TITLE_MARIA, MARIA));
+    maria_deal = add_deal (store, TITLE_MARIA, MARIA);
     g_free (add_deal (store, TITLE_PAVEL, PAVEL));
   }
+  g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
+  attached = crm_test_ctl_ok (admin_path, NULL, "attach", "--deal", maria_deal, contract, NULL);
   sync_ok ("admin.db", "admin", "admin-pw");
   sync_ok ("pavel.db", PAVEL, "rep-password");
   titles = deal_titles ("pavel.db");
   g_assert_cmpstr (titles, ==, TITLE_MARIA "|" TITLE_PAVEL);
   g_clear_pointer (&titles, g_free);
+  {
+    /* the app fetches the file when Павел opens it */
+    g_autoptr(CrmSyncClient) client = crm_test_client_new (server, pavel_path, PAVEL,
+                                                           "rep-password");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (attached), "hash"),
+                     ==, hash);
+    g_assert_true (crm_sync_client_fetch_file (client, hash, NULL, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (g_file_test (stored, G_FILE_TEST_EXISTS));
 
   ADMIN_CTL ("role", "set", "rep", "--right", "*:see=own");
   sync_ok ("admin.db", "admin", "admin-pw");
@@ -622,6 +643,7 @@ test_builtin_role_narrowed (void)
   titles = deal_titles ("pavel.db");
   g_assert_cmpstr (titles, ==, TITLE_PAVEL);
   g_assert_false (file_holds ("pavel.db", TITLE_MARIA));
+  g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
 }
 
 /* A deal taken away takes its files with it: the contract Павел attached to his deal is

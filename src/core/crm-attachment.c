@@ -530,6 +530,23 @@ crm_attachment_store_bytes (CrmStore           *store,
   return stored;
 }
 
+GPtrArray *
+crm_attachment_dup_hashes (CrmStore *store)
+{
+  GPtrArray *hashes = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), hashes);
+
+  stmt = _crm_store_prepare (store, "SELECT DISTINCT hash FROM attachment WHERE hash IS NOT NULL",
+                             NULL);
+  while (stmt != NULL && _crm_store_step (store, stmt) == SQLITE_ROW)
+    g_ptr_array_add (hashes, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return hashes;
+}
+
 void
 crm_attachment_remove_unused (CrmStore  *store,
                               GPtrArray *hashes)

@@ -44,6 +44,8 @@ void      crm_attachment_discard_file (CrmStore                *store,
  * a file another attachment names stays. */
 void      crm_attachment_remove_unused (CrmStore  *store,
                                         GPtrArray *hashes);
+/* The hashes (char*) the replica's attachments name now (none when they cannot be read). */
+GPtrArray *crm_attachment_dup_hashes   (CrmStore  *store);
 
 /* A file fetched from the server: whether @hash is stored already, and how many bytes of
  * an earlier fetch that stopped halfway are kept (0 when none), to go on from there. */

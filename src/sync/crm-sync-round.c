@@ -34,6 +34,7 @@
 #include "crm-sync-round-private.h"
 #include "crm-sync-files-private.h"
 #include "crm-sync-state.h"
+#include "crm-attachment.h"
 #include "crm-hlc.h"
 #include "crm-uuid.h"
 #include "crm-visibility.h"
@@ -841,6 +842,7 @@ install_snapshot (Http           *http,
   g_autofree char *base = g_strconcat (http->round->replica_path, ".snapshot", NULL);
   g_autofree char *db = g_strconcat (base, ".db", NULL);
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) files = NULL;
   gint64 seq = 0;
   gint64 start = g_get_monotonic_time ();
 
@@ -866,6 +868,9 @@ install_snapshot (Http           *http,
   g_debug ("Snapshot at %" G_GINT64_FORMAT " downloaded and decompressed in %.2f s", seq,
            (g_get_monotonic_time () - start) / 1e6);
   start = g_get_monotonic_time ();
+  /* the files of attachments the replica holds now: those the copy no longer has (deals
+   * this user no longer sees, crm-visibility.h) leave the folder with them */
+  files = crm_attachment_dup_hashes (*store);
   if (!crm_sync_state_install_snapshot (store, db, seq, http->hlc, &local_error))
     {
       /* what was wrong with the copy is the server's answer; the rest is the replica's */
@@ -880,6 +885,7 @@ install_snapshot (Http           *http,
       return FALSE;
     }
   g_debug ("Snapshot installed in %.2f s", (g_get_monotonic_time () - start) / 1e6);
+  crm_attachment_remove_unused (*store, files);
   remove_files (base);
   report->snapshot = TRUE;
   return TRUE;
