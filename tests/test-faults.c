@@ -44,7 +44,8 @@
  * schema 19 it computes every total (report_day, report_month, deal_report, the stage and
  * tag counts; deal_no_task since 20) from the copied rows in the same transaction: the
  * sweep's last failing N was 68 111 into an empty replica, 32 586 into one with data
- * (2026-12-06, schema 20). */
+ * (2026-12-06, schema 20); 75 419 and 35 820 (2026-12-07, with the compacted history's
+ * meta kept). */
 #define MAX_N_IO      2000
 #define MAX_N_MALLOC  90000
 
