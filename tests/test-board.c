@@ -1023,6 +1023,76 @@ test_search_after_snapshot (Fixture       *f,
   }
 }
 
+/* Every page of the contacts (no search) and of the companies, as JSON text. */
+static char *
+list_pages (CrmStore *store)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  for (guint offset = 0; offset < 400; offset += 50)
+    {
+      g_autoptr(JsonNode) contacts = crm_query_contacts (store, NULL, NULL, 50, offset, NULL,
+                                                         &error);
+      g_autoptr(JsonArray) companies = crm_query_companies (store, NULL, 50, offset, NULL,
+                                                            &error);
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+      g_autofree char *contacts_text = NULL;
+      g_autofree char *companies_text = NULL;
+
+      g_assert_no_error (error);
+      contacts_text = json_to_string (contacts, FALSE);
+      json_node_set_array (node, companies);
+      companies_text = json_to_string (node, FALSE);
+      g_string_append_printf (out, "%s\n%s\n", contacts_text, companies_text);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* An index of @table over the live rows whose columns are @columns ("name,id"). */
+static void
+assert_live_index (CrmStore   *store,
+                   const char *name,
+                   const char *columns)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT (SELECT group_concat (name, ',') FROM (SELECT name FROM pragma_index_info (?1)"
+    " ORDER BY seqno)), (SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1)",
+    &error);
+
+  g_assert_no_error (error);
+  sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, columns);
+  g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 1), "WHERE deleted = 0"));
+  sqlite3_reset (stmt);
+}
+
+/* A replica of schema 24 gets the contacts list's index and the index of a company's
+ * contacts (schema 25); every page of both lists reads as before. */
+static void
+test_migration_25 (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = list_pages (f->store);
+  g_autofree char *after = NULL;
+
+  g_assert_cmpint (sqlite3_exec (_crm_store_get_db (f->store),
+    "DROP INDEX contact_list; DROP INDEX contact_company_live; PRAGMA user_version = 24;",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  g_clear_object (&f->store);
+  g_assert_cmpint (crm_replica_file_schema (f->path, NULL), ==, 24);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  assert_live_index (f->store, "contact_list", "name,id");
+  assert_live_index (f->store, "contact_company_live", "company");
+  after = list_pages (f->store);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_nonnull (strstr (after, "\"company\""));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1045,6 +1115,8 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/search/follows-changes", Fixture, NULL, fixture_setup,
               test_search_follows_changes, fixture_teardown);
+  g_test_add ("/board/migration-to-25", Fixture, NULL, fixture_setup, test_migration_25,
+              fixture_teardown);
   g_test_add ("/board/migration-from-schema-1", Fixture, NULL, fixture_setup, test_migration,
               fixture_teardown);
   g_test_add ("/search/migration-from-schema-20", Fixture, NULL, fixture_setup,

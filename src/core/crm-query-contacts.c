@@ -89,6 +89,14 @@ _crm_query_contacts_scan (CrmStore            *store,
     {
       if (pass == 0)
         stmt = _crm_store_prepare (store, "SELECT count (*) FROM contact c" CONTACT_FILTER, error);
+      else if (word[0] == NULL)
+        /* no words: the live contacts in name order, read from contact_list (schema 25)
+         * as they stand, not sorted whole for each page */
+        stmt = _crm_store_prepare (store,
+          "SELECT c.id, c.name, c.phones, c.emails, c.company, co.name, c.data"
+          " FROM contact c LEFT JOIN company co ON co.id = c.company AND co.deleted = 0"
+          CONTACT_FILTER
+          " ORDER BY c.name, c.id LIMIT ?6 OFFSET ?7", error);
       else
         stmt = _crm_store_prepare (store,
           "SELECT c.id, c.name, c.phones, c.emails, c.company, co.name, c.data"
