@@ -17,6 +17,9 @@
 #include "crm-test-server.h"
 #include "crm-test-util.h"
 #include "crm-uuid.h"
+#include "crm-visibility.h"
+#include "crm-store-private.h"
+#include <sqlite3.h>
 
 static char *tmpdir;
 static CrmTestServer *server;
@@ -702,6 +705,55 @@ test_forgotten_deal_files (void)
   g_assert_true (g_file_test (prices_file, G_FILE_TEST_EXISTS));
 }
 
+/* A deal taken away while the rep's edit of it waited to be pushed (made between a sync's
+ * push and its pull): the deal leaves the replica, the edit stays in the outbox for the
+ * next push (whose refusal the rep is then shown), the acknowledged ops go. */
+static void
+test_forget_keeps_outbox (void)
+{
+  g_autofree char *dir = crm_test_make_tmpdir ();
+  g_autofree char *db = g_build_filename (dir, "replica.db", NULL);
+  g_autoptr(JsonObject) deal = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_auto(CrmTestRun) show = { 0 };
+  gint64 waiting = -1;
+
+  json_node_unref (crm_test_ctl_ok (db, NULL, "init", "--template", "truck-dealer", NULL));
+  deal = crm_test_take_object (crm_test_ctl_ok (db, NULL, "deal", "add", "--pipeline",
+                                                "Продажи", "--title", TITLE_DENIS, NULL));
+  store = crm_store_open (db, &error);
+  g_assert_no_error (error);
+  /* everything so far acknowledged by the server, then the rep's edit */
+  g_assert_cmpint (sqlite3_exec (_crm_store_get_db (store),
+                                 "UPDATE changelog SET pushed = seq WHERE local = 1", NULL,
+                                 NULL, NULL), ==, SQLITE_OK);
+  g_clear_object (&store);
+  json_node_unref (crm_test_ctl_ok (db, NULL, "deal", "set",
+                                    crm_test_get_string (deal, "id"), "--title",
+                                    "Scania R450, скидка 5 %", NULL));
+  store = crm_store_open (db, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_sync_state_count_waiting (store, &waiting, &error));
+  g_assert_cmpint (waiting, ==, 1);
+
+  g_ptr_array_add (ids, (gpointer) crm_test_get_string (deal, "id"));
+  g_assert_true (crm_visibility_forget (store, ids, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_sync_state_count_waiting (store, &waiting, &error));
+  g_assert_cmpint (waiting, ==, 1);
+  outbox = crm_sync_state_dup_outbox (store, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outbox->len, ==, 1);
+  g_assert_cmpstr (((CrmOp *) outbox->pdata[0])->entity_id, ==, crm_test_get_string (deal, "id"));
+  g_clear_object (&store);
+  crm_test_run_cli (&show, "--db", db, "--json", "deal", "show", crm_test_get_string (deal, "id"), NULL);
+  g_free (crm_test_assert_refused (&show, "not-found"));
+  crm_test_remove_tree (dir);
+}
+
 static void
 set_up (gconstpointer data)
 {
@@ -730,6 +782,7 @@ main (int    argc,
   g_test_add_data_func ("/visibility/scope-changes", (gconstpointer) test_scope_changes, run);
   g_test_add_data_func ("/visibility/builtin-role-narrowed",
                         (gconstpointer) test_builtin_role_narrowed, run);
+  g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
   g_test_add_data_func ("/visibility/forgotten-deal-files",
                         (gconstpointer) test_forgotten_deal_files, run);
   return g_test_run ();

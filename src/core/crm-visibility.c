@@ -427,7 +427,11 @@ forget_listed (sqlite3 *db)
       " OR (entity = 'task' AND entity_id IN (SELECT id FROM temp.crm_forget_entity"
       " WHERE entity = 'task'));", attached_entities[i]);
   g_string_append (sql,
-    "DELETE FROM changelog WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity);"
+    /* …but not what the user typed and has yet to push (an edit made between a sync's
+     * push and its pull): it goes with the next push, and the server's refusal is then
+     * listed to them, as for any change made before they learnt the deal was taken */
+    "DELETE FROM changelog WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity)"
+    " AND NOT (local = 1 AND pushed = 0);"
     /* the user's own changes the server refused stay listed to them (they hold only what
      * the user typed: the server sent no values of a deal they do not see) */
     "DELETE FROM conflict WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity)"

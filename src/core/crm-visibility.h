@@ -78,8 +78,10 @@ gboolean       crm_visibility_filter_file  (const CrmVisibility *self,
                                             guint               *out_removed,
                                             GError             **error);
 /* Forgets the deals @deal_ids (char*) on this replica: their rows, their dependents' and
- * all their ops, in one transaction, without an op or a conflict (the server took them
- * away: nothing goes back); their bytes are erased from the file and its WAL. */
+ * their ops, in one transaction, without an op or a conflict (the server took them
+ * away: nothing goes back); their bytes are erased from the file and its WAL. Ops made
+ * here and not pushed yet stay in the outbox: the next push takes them, and the server's
+ * refusal is listed to the user. */
 gboolean       crm_visibility_forget       (CrmStore            *store,
                                             GPtrArray           *deal_ids,
                                             GError             **error);
