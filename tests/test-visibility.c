@@ -705,6 +705,68 @@ test_forgotten_deal_files (void)
   g_assert_true (g_file_test (prices_file, G_FILE_TEST_EXISTS));
 }
 
+/* The answer to a raw pull as a JSON object. */
+static JsonObject *
+pull_object (const char *token,
+             gint64      since,
+             guint       limit)
+{
+  g_autofree char *path = g_strdup_printf (CRM_PROTOCOL_PATH_PULL "?since=%" G_GINT64_FORMAT
+                                           "&limit=%u", since, limit);
+  guint status = 0;
+  g_autoptr(GBytes) bytes = get_raw (path, token, &status);
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (text, &error);
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_no_error (error);
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* A rep who sees few deals of a long log: one pull reads at most 64 pages of the size
+ * asked for, and answers an empty page that says more is coming and where to go on from,
+ * rather than reading the whole log for one request; the rep's sync goes through it. */
+static void
+test_filtered_pull_bounded (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *token = NULL;
+  g_autoptr(JsonObject) whole = NULL;
+  g_autoptr(JsonObject) page = NULL;
+  g_autofree char *titles = NULL;
+  gint64 head, since;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_GROUP);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    for (guint i = 0; i < 70; i++)
+      {
+        g_autofree char *title = g_strdup_printf ("Тягач №%u для Балтийских перевозок", i);
+
+        g_free (add_deal (store, title, "admin"));
+      }
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+
+  token = sign_in (PAVEL, "rep-password");
+  whole = pull_object (token, 0, 5000);
+  head = json_object_get_int_member (whole, "head");
+  since = head - 70;
+  page = pull_object (token, since, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (page, "ops")), ==, 0);
+  g_assert_true (json_object_get_boolean_member (page, "more"));
+  g_assert_cmpint (json_object_get_int_member (page, "next"), ==, since + 64);
+
+  /* and Павел's laptop, pulling a page at a time, holds none of them */
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  titles = deal_titles ("pavel.db");
+  g_assert_null (strstr (titles, "Тягач"));
+}
+
 /* A deal taken away while the rep's edit of it waited to be pushed (made between a sync's
  * push and its pull): the deal leaves the replica, the edit stays in the outbox for the
  * next push (whose refusal the rep is then shown), the acknowledged ops go. */
@@ -783,6 +845,8 @@ main (int    argc,
   g_test_add_data_func ("/visibility/builtin-role-narrowed",
                         (gconstpointer) test_builtin_role_narrowed, run);
   g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
+  g_test_add_data_func ("/visibility/filtered-pull-bounded",
+                        (gconstpointer) test_filtered_pull_bounded, run);
   g_test_add_data_func ("/visibility/forgotten-deal-files",
                         (gconstpointer) test_forgotten_deal_files, run);
   return g_test_run ();

@@ -180,6 +180,9 @@ add_row (const CrmLedgerRow *row,
     }
 }
 
+/* At most this many reads of a pull's page size for one answer (below). */
+#define FILTERED_READS 64
+
 char *
 crm_server_replica_pull (CrmStore    *store,
                          const char  *actor,
@@ -196,6 +199,7 @@ crm_server_replica_pull (CrmStore    *store,
   gint64 horizon = crm_ledger_horizon (store);
   gint64 head = crm_ledger_head (store);
   Page page = { NULL, since, 0, store, NULL, since, whole, forget, FALSE, NULL };
+  guint reads = 0;
 
   if (since < horizon || since > head)
     {
@@ -214,7 +218,10 @@ crm_server_replica_pull (CrmStore    *store,
   page.visibility = visibility;
   page.out = crm_pull_text_new ();
   /* a page whose ops were all left out is followed by the next, so that a page the device
-   * gets is never empty while more is coming */
+   * gets is rarely empty while more is coming — but one request reads at most
+   * FILTERED_READS pages: a user who sees few deals of a large log gets an empty page
+   * that says more is coming (the sync round asks again from its "next"), rather than
+   * one request reading the whole log */
   do
     {
       if (!crm_ledger_read (store, page.next, limit, add_row, &page, error))
@@ -223,7 +230,8 @@ crm_server_replica_pull (CrmStore    *store,
           return NULL;
         }
     }
-  while (page.sent == 0 && page.error == NULL && !page.rights && page.next < head);
+  while (page.sent == 0 && page.error == NULL && !page.rights && page.next < head &&
+         ++reads < FILTERED_READS);
   if (page.error != NULL || page.rights)
     {
       g_string_free (page.out, TRUE);
