@@ -36,6 +36,7 @@ static CrmTestServer *server;
 #define NOTE_PAVEL  "Агроснаб просит рассрочку на полгода"
 #define CONTRACT_TEXT "Договор поставки КАМАЗ 65115, Агроснаб, 4 200 000 ₽\n"
 #define PRICES_TEXT   "Прайс-лист на грузовики, декабрь\n"
+#define DISCOUNT_REASON "Скидка Уралтрансснабу: обещано при покупке второго тягача"
 
 static char *
 path_of (const char *replica)
@@ -705,6 +706,50 @@ test_forgotten_deal_files (void)
   g_assert_true (g_file_test (prices_file, G_FILE_TEST_EXISTS));
 }
 
+/* A brand's discount asked for on a deal goes with the deal (its comment says what the
+ * client was promised): a rep who does not see the deal gets neither from a pull nor in
+ * the replica, and the deal handed to him later brings it. */
+static void
+test_discount_goes_with_deal (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *deal = NULL;
+  g_autofree char *token = NULL;
+  guint status = 0;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_GROUP);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    deal = add_deal (store, TITLE_DENIS, DENIS);
+  }
+  ADMIN_CTL ("approval", "request", "--kind", "discount", "--deal", deal, "--brand", "Scania",
+             "--discount", "7", "--reason", DISCOUNT_REASON);
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  g_assert_false (file_holds ("pavel.db", DISCOUNT_REASON));
+  token = sign_in (PAVEL, "rep-password");
+  {
+    g_autoptr(GBytes) pull = get_raw (CRM_PROTOCOL_PATH_PULL "?since=0&limit=5000", token,
+                                      &status);
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_false (bytes_hold (pull, DISCOUNT_REASON));
+  }
+
+  /* handed to Павел: the deal comes whole, its discount's reason with it */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_responsible (store, deal, PAVEL);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  g_assert_true (file_holds ("pavel.db", DISCOUNT_REASON));
+}
+
 /* The answer to a raw pull as a JSON object. */
 static JsonObject *
 pull_object (const char *token,
@@ -845,6 +890,8 @@ main (int    argc,
   g_test_add_data_func ("/visibility/builtin-role-narrowed",
                         (gconstpointer) test_builtin_role_narrowed, run);
   g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
+  g_test_add_data_func ("/visibility/discount-goes-with-deal",
+                        (gconstpointer) test_discount_goes_with_deal, run);
   g_test_add_data_func ("/visibility/filtered-pull-bounded",
                         (gconstpointer) test_filtered_pull_bounded, run);
   g_test_add_data_func ("/visibility/forgotten-deal-files",

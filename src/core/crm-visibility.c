@@ -191,6 +191,24 @@ dup_column (CrmStore   *store,
   return value;
 }
 
+/* The deal a brand's discount approval @id was asked for on, or NULL. */
+static char *
+discount_deal (CrmStore   *store,
+               const char *id)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT json_extract (data, '$.deal') FROM approval WHERE id = ?1", NULL);
+  char *deal = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, id);
+  if (_crm_store_step (store, stmt) == SQLITE_ROW)
+    deal = _crm_sql_dup_column_text (stmt, 0);
+  sqlite3_reset (stmt);
+  return deal;
+}
+
 char *
 crm_visibility_deal_of (CrmStore   *store,
                         const char *entity,
@@ -211,6 +229,10 @@ crm_visibility_deal_of (CrmStore   *store,
   target = dup_column (store, entity, entity_id, "entity_id");
   if (g_strcmp0 (kind, "deal") == 0)
     return g_steal_pointer (&target);
+  /* a brand's discount asked for on a deal (crm-approval.c): the brand's approval, the
+   * deal's business — its amount and comment go with the deal */
+  if (g_str_equal (entity, "approval") && g_strcmp0 (kind, "tag") == 0)
+    return discount_deal (store, entity_id);
   if (g_strcmp0 (kind, "task") == 0 && target != NULL)
     return dup_column (store, "task", target, "deal");
   return NULL;
@@ -426,6 +448,10 @@ forget_listed (sqlite3 *db)
       " WHERE (entity = 'deal' AND entity_id IN (SELECT id FROM temp.crm_forget))"
       " OR (entity = 'task' AND entity_id IN (SELECT id FROM temp.crm_forget_entity"
       " WHERE entity = 'task'));", attached_entities[i]);
+  /* a brand's discount asked for on one of them (crm_visibility_deal_of) */
+  g_string_append (sql,
+    "INSERT INTO temp.crm_forget_entity SELECT 'approval', id FROM approval"
+    " WHERE entity = 'tag' AND json_extract (data, '$.deal') IN (SELECT id FROM temp.crm_forget);");
   g_string_append (sql,
     /* …but not what the user typed and has yet to push (an edit made between a sync's
      * push and its pull): it goes with the next push, and the server's refusal is then
