@@ -753,6 +753,60 @@ test_server_refuses (void)
   crm_test_remove_tree (tmpdir);
 }
 
+/* A rep who sees only their own deals may not put their task (or a note on their deal) on
+ * a deal they cannot see: refused for the deal it goes to, and nothing written; onto
+ * another deal of theirs it goes. */
+static void
+test_move_onto_unseen (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *mine = NULL;
+  g_autofree char *other_mine = NULL;
+  g_autofree char *hers = NULL;
+  g_autoptr(JsonNode) task = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rep_id = NULL;
+  const char *task_id;
+
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "role", "add", TRAINEE, "--like", "rep",
+                                    "--right", "*:see=own", NULL));
+  ok (f, "admin", "user", "set", REP, "--role", TRAINEE);
+  mine = add_deal (f, REP, SALES, "Тягач Volvo FH для «Вектора»");
+  other_mine = add_deal (f, REP, SALES, "Полуприцеп Krone для «Вектора»");
+  hers = add_deal (f, REP2, SALES, "Самосвал для карьера");
+  task = crm_test_ctl_ok (f->db, NOW, "--as", REP, "task", "add", "--deal", mine, "--text",
+                          "Позвонить в «Вектор»", NULL);
+  task_id = crm_test_get_string (json_node_get_object (task), "id");
+
+  store = crm_test_open (f->db);
+  rep_id = crm_query_resolve (store, "user", REP, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_changeset_set_actor (changeset, rep_id);
+    crm_change_set_string (crm_changeset_touch (changeset, "task", task_id), "deal", hers);
+    g_assert_false (crm_store_apply (store, changeset, &error));
+    g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED);
+    assert_has (error->message, TRAINEE);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(JsonObject) stored = crm_store_dup_entity (store, "task", task_id);
+
+    g_assert_cmpstr (json_object_get_string_member (stored, "deal"), ==, mine);
+  }
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_changeset_set_actor (changeset, rep_id);
+    crm_change_set_string (crm_changeset_touch (changeset, "task", task_id), "deal", other_mine);
+    g_assert_true (crm_store_apply (store, changeset, &error));
+    g_assert_no_error (error);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -767,6 +821,7 @@ main (int   argc,
   ADD ("/rights/each-right", test_each_right);
   ADD ("/rights/see-and-group", test_see);
   ADD ("/rights/roles-are-the-admins", test_roles_admin);
+  ADD ("/rights/move-onto-unseen-deal", test_move_onto_unseen);
 #undef ADD
   g_test_add_func ("/rights/template", test_template);
   g_test_add_func ("/rights/server-refuses", test_server_refuses);

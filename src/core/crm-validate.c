@@ -974,8 +974,54 @@ hanging_deal (CrmStore    *store,
   return deal;
 }
 
+/* The deal an op that changes what hangs off a deal moves it to (a task or note put on
+ * another deal), or NULL. */
+static char *
+moved_to_deal (CrmStore    *store,
+               const CrmOp *op)
+{
+  const char *to = NULL;
+
+  if (op->created)
+    return NULL;
+  if (g_str_equal (op->entity, "deal_tag") || g_str_equal (op->entity, "deal_contact") ||
+      g_str_equal (op->entity, "message") || g_str_equal (op->entity, "task"))
+    to = crm_json_node_string (json_object_get_member (op->fields, "deal"));
+  else if ((g_str_equal (op->entity, "note") || g_str_equal (op->entity, "attachment")) &&
+           json_object_has_member (op->fields, "entity_id"))
+    {
+      const char *kind = crm_json_node_string (json_object_get_member (op->fields, "entity"));
+      g_autofree char *kind_before = kind == NULL ? owner_field (store, op, "entity") : NULL;
+
+      if (g_strcmp0 (kind != NULL ? kind : kind_before, "deal") == 0)
+        to = crm_json_node_string (json_object_get_member (op->fields, "entity_id"));
+    }
+  return g_strdup (to);
+}
+
+/* Seeing @deal and the `edit` right of its pipeline. */
+static gboolean
+deal_edit_rights (CrmStore            *store,
+                  const char          *deal,
+                  const CrmUserRights *rights,
+                  GError             **error)
+{
+  g_autofree char *pipeline = column_any (store, "deal", deal, "pipeline");
+  g_autofree char *responsible = column_any (store, "deal", deal, "responsible");
+  CrmRights in_pipeline;
+
+  crm_user_rights_get (rights, pipeline, &in_pipeline);
+  if (!crm_user_rights_sees (rights, pipeline, responsible))
+    return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);
+  if (!in_pipeline.edit)
+    return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline, error);
+  return TRUE;
+}
+
 /* Changing what hangs off a deal is changing the deal: the `edit` right of its pipeline
- * (and seeing it). A check-in at an event's door is not (anyone checks people in). */
+ * (and seeing it) — of the deal it moves to as well, when it moves (a rep may not put
+ * their task on a deal they do not see). A check-in at an event's door is not (anyone
+ * checks people in). */
 static gboolean
 hanging_op_rights (CrmStore            *store,
                    const CrmOp         *op,
@@ -983,10 +1029,13 @@ hanging_op_rights (CrmStore            *store,
                    GError             **error)
 {
   g_autofree char *deal = hanging_deal (store, op);
+  g_autofree char *to = moved_to_deal (store, op);
   g_autofree char *pipeline = NULL;
   g_autofree char *responsible = NULL;
   CrmRights in_pipeline;
 
+  if (to != NULL && g_strcmp0 (to, deal) != 0 && !deal_edit_rights (store, to, rights, error))
+    return FALSE;
   if (deal == NULL || is_checkin (store, op))
     return TRUE;
   pipeline = column_any (store, "deal", deal, "pipeline");
