@@ -812,6 +812,62 @@ test_filtered_pull_bounded (void)
   g_assert_null (strstr (titles, "Тягач"));
 }
 
+/* The rest of a forget that kept an edit in the outbox: the next sync pushes it, the server
+ * refuses it (the rep no longer sees the deal) and the rep's refusals list it; the deal
+ * does not come back. */
+static void
+test_forgotten_edit_refused (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_path = path_of ("pavel.db");
+  g_autofree char *deal = NULL;
+  g_autofree char *titles = NULL;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_GROUP);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    deal = add_deal (store, TITLE_PAVEL, PAVEL);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    set_responsible (store, deal, DENIS);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  /* Павел's edit, then the pull's forget before any push took it */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (pavel_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_change_set_int (crm_changeset_touch (changeset, "deal", deal), "amount", 450000000);
+    apply (store, changeset);
+    g_ptr_array_add (ids, deal);
+    g_assert_true (crm_visibility_forget (store, ids, &error));
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr(CrmSyncReport) report = sync_as ("pavel.db", PAVEL, "rep-password");
+
+    g_assert_nonnull (report);
+    g_assert_cmpuint (report->rejected, ==, 1);
+  }
+  {
+    g_autoptr(JsonNode) conflicts = crm_test_ctl_ok (pavel_path, NULL, "conflicts", NULL);
+    g_autofree char *text = json_to_string (conflicts, FALSE);
+
+    g_assert_nonnull (strstr (text, "rejected"));
+  }
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, "");
+}
+
 /* A deal taken away while the rep's edit of it waited to be pushed (made between a sync's
  * push and its pull): the deal leaves the replica, the edit stays in the outbox for the
  * next push (whose refusal the rep is then shown), the acknowledged ops go. */
@@ -890,6 +946,8 @@ main (int    argc,
   g_test_add_data_func ("/visibility/builtin-role-narrowed",
                         (gconstpointer) test_builtin_role_narrowed, run);
   g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
+  g_test_add_data_func ("/visibility/forgotten-edit-refused",
+                        (gconstpointer) test_forgotten_edit_refused, run);
   g_test_add_data_func ("/visibility/discount-goes-with-deal",
                         (gconstpointer) test_discount_goes_with_deal, run);
   g_test_add_data_func ("/visibility/filtered-pull-bounded",
