@@ -868,6 +868,57 @@ test_forgotten_edit_refused (void)
   g_assert_cmpstr (titles, ==, "");
 }
 
+/* A task moved from a deal a rep does not see onto one he does comes whole (its text, its
+ * note), not as a row holding only its new deal. */
+static void
+test_task_moved_in (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_deal = NULL;
+  g_autofree char *denis_deal = NULL;
+  g_autofree char *task = NULL;
+  g_autofree char *tasks = NULL;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_GROUP);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autofree char *note = crm_store_new_id (store);
+    CrmChange *change;
+
+    pavel_deal = add_deal (store, TITLE_PAVEL, PAVEL);
+    denis_deal = add_deal (store, TITLE_DENIS, DENIS);
+    task = crm_store_new_id (store);
+    change = crm_changeset_create (changeset, "task", task);
+    crm_change_set_string (change, "deal", denis_deal);
+    crm_change_set_string (change, "text", TASK_PAVEL);
+    crm_change_set_string (change, "type", "call");
+    change = crm_changeset_create (changeset, "note", note);
+    crm_change_set_string (change, "entity", "task");
+    crm_change_set_string (change, "entity_id", task);
+    crm_change_set_string (change, "text", NOTE_PAVEL);
+    apply (store, changeset);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  g_assert_false (file_holds ("pavel.db", TASK_PAVEL));
+
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_change_set_string (crm_changeset_touch (changeset, "task", task), "deal", pavel_deal);
+    apply (store, changeset);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  tasks = task_texts ("pavel.db");
+  g_assert_nonnull (strstr (tasks, TASK_PAVEL));
+  g_assert_true (file_holds ("pavel.db", NOTE_PAVEL));
+}
+
 /* A deal taken away while the rep's edit of it waited to be pushed (made between a sync's
  * push and its pull): the deal leaves the replica, the edit stays in the outbox for the
  * next push (whose refusal the rep is then shown), the acknowledged ops go. */
@@ -946,6 +997,7 @@ main (int    argc,
   g_test_add_data_func ("/visibility/builtin-role-narrowed",
                         (gconstpointer) test_builtin_role_narrowed, run);
   g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
+  g_test_add_data_func ("/visibility/task-moved-in", (gconstpointer) test_task_moved_in, run);
   g_test_add_data_func ("/visibility/forgotten-edit-refused",
                         (gconstpointer) test_forgotten_edit_refused, run);
   g_test_add_data_func ("/visibility/discount-goes-with-deal",

@@ -151,6 +151,28 @@ crm_ledger_read_deal (CrmStore          *store,
   return read_rows (store, stmt, func, data, error);
 }
 
+gboolean
+crm_ledger_read_dependent (CrmStore          *store,
+                           const char        *entity_id,
+                           gint64             before,
+                           CrmLedgerRowFunc   func,
+                           gpointer           data,
+                           GError           **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "WITH part (id) AS (SELECT ?1"
+    "  UNION ALL SELECT id FROM note WHERE entity = 'task' AND entity_id = ?1"
+    "  UNION ALL SELECT id FROM attachment WHERE entity = 'task' AND entity_id = ?1)"
+    ROW_COLUMNS "WHERE c.entity_id IN (SELECT id FROM part) AND c.seq < ?2 ORDER BY c.seq",
+    error);
+
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  sqlite3_bind_int64 (stmt, 2, before);
+  return read_rows (store, stmt, func, data, error);
+}
+
 /* --- the account's users, clock and size ------------------------------------------------------ */
 
 guint64

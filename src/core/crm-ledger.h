@@ -121,6 +121,16 @@ gboolean   crm_ledger_read          (CrmStore             *store,
                                      gpointer              data,
                                      GError              **error);
 
+/* Calls @func for every op before @before of the deal's dependent @entity_id (a task, a
+ * note…) and of the notes and files on it, in sequence order: the whole of a dependent put
+ * on a deal a device sees, which it did not see until now. */
+gboolean   crm_ledger_read_dependent (CrmStore            *store,
+                                      const char          *entity_id,
+                                      gint64               before,
+                                      CrmLedgerRowFunc     func,
+                                      gpointer             data,
+                                      GError             **error);
+
 /* Calls @func for every op before @before of the deal @deal_id and of its dependents as
  * the replica holds them now (crm-visibility.h), in sequence order: the whole of a deal
  * for a device that did not see it until now. */

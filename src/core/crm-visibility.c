@@ -258,6 +258,17 @@ crm_visibility_op_moves_deal (const char *entity,
          (sets_field (fields_json, "responsible") || sets_field (fields_json, "pipeline"));
 }
 
+gboolean
+crm_visibility_op_moves_dependent (const char *entity,
+                                   const char *fields_json)
+{
+  if (entity == NULL)
+    return FALSE;
+  if (g_strv_contains (deal_column_entities, entity))
+    return sets_field (fields_json, "deal");
+  return g_strv_contains (attached_entities, entity) && sets_field (fields_json, "entity_id");
+}
+
 /* Whether the user @user_id is responsible for any deal. */
 static gboolean
 has_deals (CrmStore   *store,

@@ -50,6 +50,10 @@ char          *crm_visibility_deal_of      (CrmStore            *store,
  * deal from one user's sight to another's: a deal's responsible or pipeline. */
 gboolean       crm_visibility_op_moves_deal (const char         *entity,
                                             const char          *fields_json);
+/* Whether an op of @entity setting @fields_json puts a deal's dependent (a task, message,
+ * call, tag or contact link, notification; a note or file) on another deal. */
+gboolean       crm_visibility_op_moves_dependent (const char    *entity,
+                                                  const char    *fields_json);
 /* Whether the op @seq (@entity @entity_id setting @fields_json) changes which deals this
  * user sees: their role's see-scopes, their own role or group, or (for one who does not
  * see all) a colleague's group when the colleague is of the group or has deals. */

@@ -176,6 +176,14 @@ add_row (const CrmLedgerRow *row,
        * device was not given, come now */
       if (moved && page->since > 0 && g_hash_table_add (page->whole, g_strdup (deal)))
         crm_ledger_read_deal (page->store, deal, page->since + 1, add_op, page, &page->error);
+      /* a task (a note…) put on a deal they see from one they may not have: its own ops
+       * before the cursor come first, as a deal's do */
+      else if (page->since > 0 &&
+               crm_visibility_op_moves_dependent (row->entity, row->fields) &&
+               !g_hash_table_contains (page->whole, deal) &&
+               g_hash_table_add (page->whole, g_strdup (row->entity_id)))
+        crm_ledger_read_dependent (page->store, row->entity_id, page->since + 1, add_op, page,
+                                   &page->error);
       add_op (row, page);
     }
 }
