@@ -858,6 +858,30 @@ _crm_store_dup_column (CrmStore   *self,
   return value;
 }
 
+char *
+_crm_store_dup_column_any (CrmStore   *self,
+                           const char *entity,
+                           const char *entity_id,
+                           const char *column)
+{
+  const CrmEntityType *type = crm_schema_lookup (entity);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  char *value = NULL;
+
+  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
+    return NULL;
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1", column, type->name);
+  stmt = _crm_store_prepare (self, sql, NULL);
+  if (stmt == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return value;
+}
+
 gboolean
 _crm_store_get_int_column (CrmStore   *self,
                            const char *entity,

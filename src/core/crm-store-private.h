@@ -57,6 +57,11 @@ char         *_crm_store_dup_column    (CrmStore    *self,
                                         const char  *entity,
                                         const char  *entity_id,
                                         const char  *column);
+/* The same, deleted or not (a deleted task of a deal still belongs to it). */
+char         *_crm_store_dup_column_any (CrmStore   *self,
+                                         const char *entity,
+                                         const char *entity_id,
+                                         const char *column);
 gboolean      _crm_store_get_int_column (CrmStore   *self,
                                         const char  *entity,
                                         const char  *entity_id,

@@ -81,11 +81,6 @@ static const char *const setup_entities[] = {
   "rfm_segment", "setting", "role", NULL
 };
 
-static char *column_any (CrmStore   *store,
-                         const char *entity,
-                         const char *entity_id,
-                         const char *column);
-
 static const char *
 reference_target (const char *entity,
                   const char *field)
@@ -542,7 +537,7 @@ check_participant_event (CrmStore     *store,
     return TRUE;
   deal_id = g_strdup (crm_json_node_string (json_object_get_member (op->fields, "deal")));
   if (deal_id == NULL)
-    deal_id = column_any (store, "deal_contact", op->entity_id, "deal");
+    deal_id = _crm_store_dup_column_any (store, "deal_contact", op->entity_id, "deal");
   deal = deal_id != NULL ? crm_store_dup_entity (store, "deal", deal_id) : NULL;
   if (deal == NULL || json_object_get_int_member_with_default (deal, "deleted", 0) != 0)
     return TRUE;
@@ -597,7 +592,7 @@ crm_validate_op_references (CrmStore     *store,
           const char *kind = crm_json_node_string (json_object_get_member (op->fields, "entity"));
 
           if (kind == NULL)
-            kind = stored = column_any (store, op->entity, op->entity_id, "entity");
+            kind = stored = _crm_store_dup_column_any (store, op->entity, op->entity_id, "entity");
           if (kind == NULL)
             return invalid (error, _("%s %s names an entity but not its kind"), op->entity,
                             op->entity_id);
@@ -613,30 +608,6 @@ crm_validate_op_references (CrmStore     *store,
 
 /* --- rights ------------------------------------------------------------------------------ */
 
-/* A text column of an entity, deleted or not (NULL when missing). */
-static char *
-column_any (CrmStore   *store,
-            const char *entity,
-            const char *entity_id,
-            const char *column)
-{
-  const CrmEntityType *type = crm_schema_lookup (entity);
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-  char *value = NULL;
-
-  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
-    return NULL;
-  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1", column, type->name);
-  stmt = _crm_store_prepare (store, sql, NULL);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, entity_id, -1, SQLITE_TRANSIENT);
-  if (_crm_store_step (store, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return value;
-}
 
 /* A field of the entity as it was before the op: the value the op replaced, or the one
  * stored now (for an op not written yet, that is the value before it). NULL for a new
@@ -653,7 +624,7 @@ before_string (CrmStore    *store,
   previous = op->previous != NULL ? json_object_get_member (op->previous, field) : NULL;
   if (previous != NULL)
     return g_strdup (crm_json_node_string (previous));
-  return column_any (store, op->entity, op->entity_id, field);
+  return _crm_store_dup_column_any (store, op->entity, op->entity_id, field);
 }
 
 /* The value the entity has for @field before the op, or for a new one the op's value. */
@@ -688,11 +659,11 @@ deal_is_mine (CrmStore            *store,
 
   if (deal_id == NULL)
     return TRUE;
-  responsible = column_any (store, "deal", deal_id, "responsible");
+  responsible = _crm_store_dup_column_any (store, "deal", deal_id, "responsible");
   if (is_mine (rights, responsible))
     return TRUE;
   if (out_title != NULL)
-    *out_title = column_any (store, "deal", deal_id, "title");
+    *out_title = _crm_store_dup_column_any (store, "deal", deal_id, "title");
   return FALSE;
 }
 
@@ -719,12 +690,12 @@ client_is_mine (CrmStore            *store,
                 const CrmUserRights *rights,
                 GError             **error)
 {
-  g_autofree char *responsible = column_any (store, entity, entity_id, "responsible");
+  g_autofree char *responsible = _crm_store_dup_column_any (store, entity, entity_id, "responsible");
   g_autofree char *name = NULL;
 
   if (is_mine (rights, responsible))
     return TRUE;
-  name = column_any (store, entity, entity_id, "name");
+  name = _crm_store_dup_column_any (store, entity, entity_id, "name");
   return denied (error, _("«%s» is another sales rep's client; ask them or a manager to "
                           "change it"), name != NULL ? name : entity_id);
 }
@@ -751,8 +722,8 @@ target_is_mine (CrmStore            *store,
     }
   if (g_str_equal (kind, "task"))
     {
-      g_autofree char *responsible = column_any (store, "task", id, "responsible");
-      g_autofree char *deal = column_any (store, "task", id, "deal");
+      g_autofree char *responsible = _crm_store_dup_column_any (store, "task", id, "responsible");
+      g_autofree char *deal = _crm_store_dup_column_any (store, "task", id, "deal");
 
       if ((responsible != NULL && is_mine (rights, responsible)) ||
           deal_is_mine (store, deal, rights, &title))
@@ -889,7 +860,7 @@ static gboolean
 stage_closes (CrmStore   *store,
               const char *stage_id)
 {
-  g_autofree char *kind = stage_id != NULL ? column_any (store, "stage", stage_id, "kind") : NULL;
+  g_autofree char *kind = stage_id != NULL ? _crm_store_dup_column_any (store, "stage", stage_id, "kind") : NULL;
 
   return g_strcmp0 (kind, "won") == 0 || g_strcmp0 (kind, "lost") == 0;
 }
@@ -1006,8 +977,8 @@ deal_edit_rights (CrmStore            *store,
                   const CrmUserRights *rights,
                   GError             **error)
 {
-  g_autofree char *pipeline = column_any (store, "deal", deal, "pipeline");
-  g_autofree char *responsible = column_any (store, "deal", deal, "responsible");
+  g_autofree char *pipeline = _crm_store_dup_column_any (store, "deal", deal, "pipeline");
+  g_autofree char *responsible = _crm_store_dup_column_any (store, "deal", deal, "responsible");
   CrmRights in_pipeline;
 
   crm_user_rights_get (rights, pipeline, &in_pipeline);
@@ -1038,8 +1009,8 @@ hanging_op_rights (CrmStore            *store,
     return FALSE;
   if (deal == NULL || is_checkin (store, op))
     return TRUE;
-  pipeline = column_any (store, "deal", deal, "pipeline");
-  responsible = column_any (store, "deal", deal, "responsible");
+  pipeline = _crm_store_dup_column_any (store, "deal", deal, "pipeline");
+  responsible = _crm_store_dup_column_any (store, "deal", deal, "responsible");
   crm_user_rights_get (rights, pipeline, &in_pipeline);
   if (!crm_user_rights_sees (rights, pipeline, responsible))
     return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);

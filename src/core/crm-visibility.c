@@ -169,28 +169,6 @@ crm_visibility_sees_deal (const CrmVisibility *self,
   return seen;
 }
 
-/* The column @column of @entity @id, deleted or not (a deleted task of a deal still goes
- * with it); @entity and @column are names of this file's lists, never outside text. */
-static char *
-dup_column (CrmStore   *store,
-            const char *entity,
-            const char *id,
-            const char *column)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1", column,
-                                          entity);
-  sqlite3_stmt *stmt = _crm_store_prepare (store, sql, NULL);
-  char *value = NULL;
-
-  if (stmt == NULL)
-    return NULL;
-  _crm_sql_bind_text_or_null (stmt, 1, id);
-  if (_crm_store_step (store, stmt) == SQLITE_ROW)
-    value = _crm_sql_dup_column_text (stmt, 0);
-  sqlite3_reset (stmt);
-  return value;
-}
-
 /* The deal a brand's discount approval @id was asked for on, or NULL. */
 static char *
 discount_deal (CrmStore   *store,
@@ -222,11 +200,11 @@ crm_visibility_deal_of (CrmStore   *store,
   if (g_str_equal (entity, "deal"))
     return g_strdup (entity_id);
   if (g_strv_contains (deal_column_entities, entity))
-    return dup_column (store, entity, entity_id, "deal");
+    return _crm_store_dup_column_any (store, entity, entity_id, "deal");
   if (!g_strv_contains (attached_entities, entity))
     return NULL;
-  kind = dup_column (store, entity, entity_id, "entity");
-  target = dup_column (store, entity, entity_id, "entity_id");
+  kind = _crm_store_dup_column_any (store, entity, entity_id, "entity");
+  target = _crm_store_dup_column_any (store, entity, entity_id, "entity_id");
   if (g_strcmp0 (kind, "deal") == 0)
     return g_steal_pointer (&target);
   /* a brand's discount asked for on a deal (crm-approval.c): the brand's approval, the
@@ -234,7 +212,7 @@ crm_visibility_deal_of (CrmStore   *store,
   if (g_str_equal (entity, "approval") && g_strcmp0 (kind, "tag") == 0)
     return discount_deal (store, entity_id);
   if (g_strcmp0 (kind, "task") == 0 && target != NULL)
-    return dup_column (store, "task", target, "deal");
+    return _crm_store_dup_column_any (store, "task", target, "deal");
   return NULL;
 }
 
