@@ -55,59 +55,6 @@ pick (GRand     *rand,
   return ids->pdata[g_rand_int_range (rand, 0, ids->len)];
 }
 
-static gint
-compare_lines (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* A report as text: its rows (sorted) and totals, each as its columns' values in the
- * columns' order, and the series when there is one. */
-static char *
-report_text (JsonNode *report)
-{
-  JsonObject *object = json_node_get_object (report);
-  JsonArray *columns = json_object_get_array_member (object, "columns");
-  JsonArray *rows = json_object_get_array_member (object, "rows");
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  GString *text = g_string_new (NULL);
-
-  for (guint i = 0; i <= json_array_get_length (rows); i++)
-    {
-      JsonObject *row = i < json_array_get_length (rows)
-                          ? json_array_get_object_element (rows, i)
-                          : json_object_get_object_member (object, "totals");
-      GString *line = g_string_new (i < json_array_get_length (rows) ? "row" : "totals");
-
-      for (guint c = 0; c < json_array_get_length (columns); c++)
-        {
-          const char *key = json_object_get_string_member (
-            json_array_get_object_element (columns, c), "key");
-          g_autofree char *value = json_to_string (json_object_get_member (row, key), FALSE);
-
-          g_string_append_printf (line, " %s=%s", key, value);
-        }
-      if (json_object_has_member (row, "links"))
-        {
-          g_autofree char *links = json_to_string (json_object_get_member (row, "links"), FALSE);
-
-          g_string_append_printf (line, " links=%s", links);
-        }
-      g_ptr_array_add (lines, g_string_free (line, FALSE));
-    }
-  g_ptr_array_sort (lines, compare_lines);
-  for (guint i = 0; i < lines->len; i++)
-    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
-  if (json_object_has_member (object, "series"))
-    {
-      g_autofree char *series = json_to_string (json_object_get_member (object, "series"), FALSE);
-
-      g_string_append_printf (text, "series %s\n", series);
-    }
-  return g_string_free (text, FALSE);
-}
-
 /* Lines of "id value…" SQL @sql gives (one text column), one string. */
 static char *
 lines_of (CrmStore   *store,
@@ -202,8 +149,8 @@ check_reports (CrmStore   *store,
               g_assert_cmpstr (error->message, ==, rows_error->message);
               continue;
             }
-          totals_text = report_text (totals);
-          rows_text = report_text (rows);
+          totals_text = crm_test_report_text (totals);
+          rows_text = crm_test_report_text (rows);
           if (g_strcmp0 (totals_text, rows_text) != 0)
             g_error ("%s: report %s, period %u, filter %u: from the totals\n%s\nfrom the rows\n%s",
                      where, infos[r].name, p, f, totals_text, rows_text);
@@ -713,7 +660,7 @@ test_random_work (void)
     g_autoptr(JsonNode) tasks = crm_report_run (a.store, "tasks", NULL, NULL);
     JsonObject *sold = json_object_get_object_member (json_node_get_object (sales), "totals");
     JsonObject *done = json_object_get_object_member (json_node_get_object (tasks), "totals");
-    g_autofree char *before = report_text (sales);
+    g_autofree char *before = crm_test_report_text (sales);
     g_autofree char *after = NULL;
     g_autoptr(JsonNode) wrong = NULL;
     sqlite3_stmt *stmt;
@@ -754,7 +701,7 @@ test_random_work (void)
     g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
     sqlite3_reset (stmt);
     wrong = crm_report_run (a.store, "sales", NULL, NULL);
-    after = report_text (wrong);
+    after = crm_test_report_text (wrong);
     g_assert_cmpstr (before, !=, after);
 
     /* and a wrong per-deal value (deal_report, schema 19): every deal as won, none
@@ -764,7 +711,7 @@ test_random_work (void)
         const char *name = i == 0 ? "conversion" : "dashboard";
         g_autoptr(JsonNode) right = crm_report_run (a.store, name, NULL, NULL);
         g_autoptr(JsonNode) changed = NULL;
-        g_autofree char *right_text = report_text (right);
+        g_autofree char *right_text = crm_test_report_text (right);
         g_autofree char *changed_text = NULL;
 
         stmt = _crm_store_prepare (a.store, i == 0
@@ -775,7 +722,7 @@ test_random_work (void)
         g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
         sqlite3_reset (stmt);
         changed = crm_report_run (a.store, name, NULL, NULL);
-        changed_text = report_text (changed);
+        changed_text = crm_test_report_text (changed);
         g_assert_cmpstr (right_text, !=, changed_text);
       }
 
@@ -804,13 +751,13 @@ test_random_work (void)
                       crm_test_count_sql (a.store, "SELECT count (*) FROM rfm_won"
                                           " WHERE client IS NOT company", NULL));
       g_assert_cmpint (clients, >, 0);
-      right_text = report_text (right);
+      right_text = crm_test_report_text (right);
       stmt = _crm_store_prepare (a.store, "DELETE FROM rfm_won WHERE client = company", NULL);
       g_assert_nonnull (stmt);
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
       sqlite3_reset (stmt);
       changed = crm_report_run (a.store, "rfm", NULL, NULL);
-      changed_text = report_text (changed);
+      changed_text = crm_test_report_text (changed);
       g_assert_cmpstr (right_text, !=, changed_text);
     }
   }

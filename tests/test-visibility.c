@@ -8,13 +8,16 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "crm-demo.h"
 #include "crm-hlc.h"
 #include "crm-protocol.h"
 #include "crm-query.h"
+#include "crm-report.h"
 #include "crm-store.h"
 #include "crm-sync-state.h"
 #include "crm-test-http.h"
 #include "crm-test-server.h"
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 #include "crm-uuid.h"
 #include "crm-visibility.h"
@@ -968,6 +971,148 @@ test_forget_keeps_outbox (void)
   crm_test_remove_tree (dir);
 }
 
+/* What the reports read besides the rows (the tables the triggers keep: crm-schema.h,
+ * crm_schema_append_totals_fill), one line a row; a total that came down to nothing (a
+ * trigger leaves it at 0, computing anew leaves none) is no row. */
+static char *
+totals_text (CrmStore *store)
+{
+  static const char *const queries[] = {
+    "SELECT 'stage ' || quote (stage) || ' ' || deals || ' ' || amount FROM deal_stage_total"
+    " WHERE deals != 0 OR amount != 0",
+    "SELECT 'tag ' || quote (tag) || ' ' || deals FROM deal_tag_total WHERE deals != 0",
+    "SELECT 'day ' || quote (what) || ' ' || day || ' ' || quote (pipeline) || ' '"
+    " || quote (employee) || ' ' || n || ' ' || amount FROM report_day"
+    " WHERE n != 0 OR amount != 0",
+    "SELECT 'month ' || quote (what) || ' ' || month || ' ' || quote (pipeline) || ' '"
+    " || quote (employee) || ' ' || n || ' ' || amount FROM report_month"
+    " WHERE n != 0 OR amount != 0",
+    "SELECT 'deal ' || quote (deal) || ' ' || quote (pipeline) || ' ' || quote (employee)"
+    " || ' ' || quote (created_at) || ' ' || quote (reach) || ' ' || quote (responded)"
+    " FROM deal_report",
+    "SELECT 'no-task ' || quote (deal) || ' ' || quote (pipeline) || ' '"
+    " || quote (responsible) || ' ' || quote (created_at) FROM deal_no_task",
+    "SELECT 'rfm ' || quote (client) || ' ' || quote (deal) || ' ' || quote (company)"
+    " || ' ' || won_at || ' ' || amount FROM rfm_won",
+  };
+  GString *text = g_string_new (NULL);
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      g_autofree char *sql = g_strconcat (queries[q], " ORDER BY 1", NULL);
+      g_autoptr(GPtrArray) lines = crm_test_column (store, sql, NULL);
+
+      for (guint i = 0; i < lines->len; i++)
+        g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* A new laptop of a rep of «own» starts from the snapshot the server filtered for him,
+ * whose report tables were computed once from the deals that stay (not kept row by row
+ * while the others left): every report on it, and every total it holds, equals those of
+ * the administrator's replica after the same deals were forgotten there with the
+ * triggers keeping each table, and each report equals the same counted from the rows. */
+static void
+test_filtered_snapshot_totals (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *rows_path = path_of ("by-rows.db");
+  g_autofree char *denis_path = path_of ("denis.db");
+  g_autofree char *denis_id = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *got = NULL;
+  g_autoptr(CrmStore) by_rows = NULL;
+  g_autoptr(CrmStore) denis = NULL;
+  g_autoptr(GError) error = NULL;
+  const CrmReportInfo *infos;
+  guint n_reports = 0, compared = 0, unseen = 0, deals;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", DENIS, "--role", ROLE_OWN);
+  {
+    /* deals of every stage with tasks, notes, tags, contacts, over the sales reps */
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    CrmDemoOptions options = { .seed = 20, .n_deals = 120, .n_contacts = 50,
+                               .n_companies = 15 };
+    g_autofree char *sql = g_strdup_printf ("VACUUM INTO '%s'", rows_path);
+
+    /* (the account was made from the template on the server; this replica got it by sync) */
+    g_assert_true (crm_store_set_meta (store, "template", "truck-dealer", &error));
+    g_assert_true (crm_demo_populate (store, &options, &error));
+    g_assert_no_error (error);
+    g_clear_object (&store);
+    sync_ok ("admin.db", "admin", "admin-pw");
+    store = crm_test_open (admin_path);
+    g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+    g_assert_cmpint (sqlite3_exec (_crm_store_get_db (store), sql, NULL, NULL, NULL), ==,
+                     SQLITE_OK);
+  }
+  sync_ok ("denis.db", DENIS, "rep-password");
+
+  /* the administrator's copy: the deals Денис does not see forgotten as a pull forgets
+   * them, every trigger on */
+  by_rows = crm_test_open (rows_path);
+  denis_id = resolve (by_rows, "user", DENIS);
+  {
+    g_autoptr(CrmVisibility) visibility = crm_visibility_new (by_rows, denis_id);
+    g_autoptr(GPtrArray) ids = crm_test_column (by_rows, "SELECT id FROM deal", NULL);
+    g_autoptr(GPtrArray) forget = g_ptr_array_new ();
+
+    for (guint i = 0; i < ids->len; i++)
+      if (!crm_visibility_sees_deal (visibility, by_rows, ids->pdata[i]))
+        g_ptr_array_add (forget, ids->pdata[i]);
+    unseen = forget->len;
+    deals = ids->len;
+    g_assert_true (crm_visibility_forget (by_rows, forget, &error));
+    g_assert_no_error (error);
+  }
+  denis = crm_test_open (denis_path);
+  /* Денис has some of the deals, and only those */
+  g_assert_cmpuint (unseen, >, deals / 2);
+  g_assert_cmpint (crm_test_count_sql (denis, "SELECT count (*) FROM deal", NULL), ==,
+                   deals - unseen);
+  g_assert_cmpint (crm_test_count_sql (denis, "SELECT count (*) FROM deal", NULL), >, 0);
+  g_assert_cmpint (crm_test_count_sql (denis, "SELECT count (*) FROM deal"
+                                       " WHERE responsible IS NOT ?1", denis_id), ==, 0);
+  g_assert_cmpint (crm_test_count_sql (denis, "SELECT count (*) FROM task", NULL), >, 0);
+
+  expected = totals_text (by_rows);
+  got = totals_text (denis);
+  g_assert_cmpstr (got, ==, expected);
+  g_assert_nonnull (strstr (got, "day 'won'"));
+  g_assert_nonnull (strstr (got, "day 'task_done'"));
+
+  infos = crm_report_list (&n_reports);
+  for (guint r = 0; r < n_reports; r++)
+    {
+      CrmReportFilter filter = { 0 };
+      g_autoptr(GError) rows_error = NULL;
+      g_autoptr(JsonNode) his = crm_report_run (denis, infos[r].name, &filter, &error);
+      g_autoptr(JsonNode) theirs = crm_report_run (by_rows, infos[r].name, &filter, NULL);
+      g_autoptr(JsonNode) counted = crm_report_run_from_rows (denis, infos[r].name, &filter,
+                                                              &rows_error);
+      g_autofree char *his_text = NULL, *theirs_text = NULL, *counted_text = NULL;
+
+      if (his == NULL)
+        {
+          /* the same refusal both ways (no such fields in the account) */
+          g_assert_null (theirs);
+          g_assert_null (counted);
+          g_clear_error (&error);
+          continue;
+        }
+      his_text = crm_test_report_text (his);
+      theirs_text = crm_test_report_text (theirs);
+      counted_text = crm_test_report_text (counted);
+      g_assert_cmpstr (his_text, ==, theirs_text);
+      g_assert_cmpstr (his_text, ==, counted_text);
+      compared++;
+    }
+  g_assert_cmpuint (compared, >=, 5);
+}
+
 static void
 set_up (gconstpointer data)
 {
@@ -1006,5 +1151,7 @@ main (int    argc,
                         (gconstpointer) test_filtered_pull_bounded, run);
   g_test_add_data_func ("/visibility/forgotten-deal-files",
                         (gconstpointer) test_forgotten_deal_files, run);
+  g_test_add_data_func ("/visibility/filtered-snapshot-totals",
+                        (gconstpointer) test_filtered_snapshot_totals, run);
   return g_test_run ();
 }

@@ -143,3 +143,54 @@ crm_test_new_deal (CrmStore   *store,
   g_assert_no_error (error);
   return id;
 }
+
+static gint
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+char *
+crm_test_report_text (JsonNode *report)
+{
+  JsonObject *object = json_node_get_object (report);
+  JsonArray *columns = json_object_get_array_member (object, "columns");
+  JsonArray *rows = json_object_get_array_member (object, "rows");
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i <= json_array_get_length (rows); i++)
+    {
+      JsonObject *row = i < json_array_get_length (rows)
+                          ? json_array_get_object_element (rows, i)
+                          : json_object_get_object_member (object, "totals");
+      GString *line = g_string_new (i < json_array_get_length (rows) ? "row" : "totals");
+
+      for (guint c = 0; c < json_array_get_length (columns); c++)
+        {
+          const char *key = json_object_get_string_member (
+            json_array_get_object_element (columns, c), "key");
+          g_autofree char *value = json_to_string (json_object_get_member (row, key), FALSE);
+
+          g_string_append_printf (line, " %s=%s", key, value);
+        }
+      if (json_object_has_member (row, "links"))
+        {
+          g_autofree char *links = json_to_string (json_object_get_member (row, "links"), FALSE);
+
+          g_string_append_printf (line, " links=%s", links);
+        }
+      g_ptr_array_add (lines, g_string_free (line, FALSE));
+    }
+  g_ptr_array_sort (lines, compare_lines);
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) lines->pdata[i]);
+  if (json_object_has_member (object, "series"))
+    {
+      g_autofree char *series = json_to_string (json_object_get_member (object, "series"), FALSE);
+
+      g_string_append_printf (text, "series %s\n", series);
+    }
+  return g_string_free (text, FALSE);
+}

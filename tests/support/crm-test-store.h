@@ -39,4 +39,8 @@ void      crm_test_damage_table      (const char *path,
 char     *crm_test_new_deal          (CrmStore   *store,
                                       const char *title);
 
+/* A report (crm_report_run()) as text: its rows (sorted) and totals, each as its columns'
+ * values in the columns' order, and the series when there is one. */
+char     *crm_test_report_text       (JsonNode   *report);
+
 G_END_DECLS
