@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <utime.h>
+#include <glib/gstdio.h>
 #include <zstd.h>
 
 #include "crm-demo.h"
@@ -1113,6 +1115,124 @@ test_filtered_snapshot_totals (void)
   g_assert_cmpuint (compared, >=, 5);
 }
 
+/* The names of the snapshots in the server's folder: the filtered ones (ACCOUNT-vKEY-SEQ)
+ * or the whole account's (ACCOUNT-SEQ), sorted. */
+static GPtrArray *
+cached_snapshots (gboolean filtered)
+{
+  g_autofree char *folder = g_build_filename (server->dir, "snapshots", NULL);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  g_autoptr(GRegex) any = g_regex_new ("-[0-9]+\\.db\\.zst$", 0, 0, NULL);
+  g_autoptr(GRegex) key = g_regex_new ("-v[0-9a-f]{16}-[0-9]+\\.db\\.zst$", 0, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_regex_match (any, name, 0, NULL) && g_regex_match (key, name, 0, NULL) == filtered)
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_texts);
+  return names;
+}
+
+static gboolean
+snapshot_cached (const char *name)
+{
+  g_autofree char *path = g_build_filename (server->dir, "snapshots", name, NULL);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* Filtered snapshots no device is to get leave the server's folder: the one of what Денис
+ * saw before his role changed (no user sees that now), and one older than a newer copy of
+ * the whole account; a new laptop of his still gets his group's deals. */
+static void
+test_stale_snapshots_removed (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *titles = NULL;
+  g_autofree char *own_file = NULL;
+  g_autofree char *group_file = NULL;
+  g_autoptr(GPtrArray) whole = NULL;
+  g_autoptr(GPtrArray) filtered = NULL;
+  gint64 deadline;
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", DENIS, "--role", ROLE_OWN);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    g_free (add_deal (store, TITLE_MARIA, MARIA));
+    g_free (add_deal (store, TITLE_DENIS, DENIS));
+    g_free (add_deal (store, TITLE_PAVEL, PAVEL));
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+
+  /* Денис, «own»: his snapshot is kept */
+  sync_ok ("denis.db", DENIS, "rep-password");
+  titles = deal_titles ("denis.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS);
+  g_clear_pointer (&titles, g_free);
+  filtered = cached_snapshots (TRUE);
+  g_assert_cmpuint (filtered->len, ==, 1);
+  own_file = g_strdup (filtered->pdata[0]);
+  g_clear_pointer (&filtered, g_ptr_array_unref);
+
+  /* …his role now shows his group's deals: nobody sees what the kept one holds, and his
+   * next new laptop's request removes it */
+  ADMIN_CTL ("user", "set", DENIS, "--role", ROLE_GROUP);
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("denis2.db", DENIS, "rep-password");
+  titles = deal_titles ("denis2.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS "|" TITLE_MARIA);
+  g_clear_pointer (&titles, g_free);
+  g_assert_false (snapshot_cached (own_file));
+  filtered = cached_snapshots (TRUE);
+  g_assert_cmpuint (filtered->len, ==, 1);
+  g_assert_cmpstr (filtered->pdata[0], !=, own_file);
+  group_file = g_strdup (filtered->pdata[0]);
+  g_clear_pointer (&filtered, g_ptr_array_unref);
+
+  /* a newer copy of the whole account: the account's cached one is old (an hour), so the
+   * administrator's new laptop that gets it has a new one made in the background; the
+   * filtered copy older than that goes when it is ready */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    g_free (add_deal (store, TITLE_ADMIN, "admin"));
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  whole = cached_snapshots (FALSE);
+  g_assert_cmpuint (whole->len, >=, 1);
+  for (guint i = 0; i < whole->len; i++)
+    {
+      g_autofree char *path = g_build_filename (server->dir, "snapshots", whole->pdata[i], NULL);
+      struct utimbuf old = { time (NULL) - 3600, time (NULL) - 3600 };
+
+      g_assert_cmpint (g_utime (path, &old), ==, 0);
+    }
+  sync_ok ("admin2.db", "admin", "admin-pw");
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (snapshot_cached (group_file) && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  g_assert_false (snapshot_cached (group_file));
+  {
+    g_autoptr(GPtrArray) newer = cached_snapshots (FALSE);
+
+    g_assert_cmpuint (newer->len, >=, 1);
+    g_assert_cmpstr (newer->pdata[newer->len - 1], !=, whole->pdata[whole->len - 1]);
+  }
+
+  /* …and Денис's next new laptop gets his group's deals, from a copy made anew */
+  sync_ok ("denis3.db", DENIS, "rep-password");
+  titles = deal_titles ("denis3.db");
+  g_assert_cmpstr (titles, ==, TITLE_DENIS "|" TITLE_MARIA);
+  g_assert_false (file_holds ("denis3.db", TITLE_PAVEL));
+  g_assert_false (file_holds ("denis3.db", TITLE_ADMIN));
+  filtered = cached_snapshots (TRUE);
+  g_assert_cmpuint (filtered->len, ==, 1);
+}
+
 static void
 set_up (gconstpointer data)
 {
@@ -1153,5 +1273,7 @@ main (int    argc,
                         (gconstpointer) test_forgotten_deal_files, run);
   g_test_add_data_func ("/visibility/filtered-snapshot-totals",
                         (gconstpointer) test_filtered_snapshot_totals, run);
+  g_test_add_data_func ("/visibility/stale-snapshots-removed",
+                        (gconstpointer) test_stale_snapshots_removed, run);
   return g_test_run ();
 }

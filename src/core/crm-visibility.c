@@ -137,6 +137,33 @@ crm_visibility_key (const CrmVisibility *self)
   return self->key;
 }
 
+GStrv
+crm_visibility_dup_keys (CrmStore *store)
+{
+  g_autoptr(GPtrArray) users = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT id FROM \"user\" WHERE deleted = 0",
+                                           NULL);
+  int rc = SQLITE_ERROR;
+
+  while (stmt != NULL && (rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    g_ptr_array_add (users, _crm_sql_dup_column_text (stmt, 0));
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  for (guint i = 0; i < users->len; i++)
+    {
+      g_autoptr(CrmVisibility) visibility = crm_visibility_new (store, users->pdata[i]);
+
+      if (!visibility->all &&
+          !g_ptr_array_find_with_equal_func (keys, visibility->key, g_str_equal, NULL))
+        g_ptr_array_add (keys, g_steal_pointer (&visibility->key));
+    }
+  g_ptr_array_add (keys, NULL);
+  return (GStrv) g_ptr_array_steal (keys, NULL);
+}
+
 /* Whether a deal of @pipeline whose responsible is @responsible is seen (a deal nobody is
  * responsible for: only with «all», crm-rights.h). */
 static gboolean

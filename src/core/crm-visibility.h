@@ -35,6 +35,10 @@ gboolean       crm_visibility_sees_all     (const CrmVisibility *self);
 /* A short text that is the same for two users who see the same deals (their scopes and,
  * for «own» and «group», whose deals those are): what a filtered snapshot is kept under. */
 const char    *crm_visibility_key          (const CrmVisibility *self);
+/* The keys (crm_visibility_key()) of every user of @store whose copy is filtered (who does
+ * not see every deal), each once; NULL when the users could not be read. What the server
+ * keeps filtered snapshots under: one of a key not among these is no one's. */
+GStrv          crm_visibility_dup_keys     (CrmStore            *store);
 
 /* Whether the user sees the deal @deal_id as @store holds it now (a deal @store does not
  * hold: TRUE, there is nothing of it to hide). */

@@ -925,6 +925,7 @@ prepare_snapshot (CrmServerBackend *self,
   CrmStore *store = CLASS (self)->get_replica (self, account_id, &error);
   g_autofree char *path = NULL;
   g_autofree char *cache = NULL;
+  g_auto(GStrv) live_keys = NULL;
 
   if (store == NULL)
     {
@@ -933,7 +934,9 @@ prepare_snapshot (CrmServerBackend *self,
     }
   path = CLASS (self)->replica_file (self, account_id);
   cache = CLASS (self)->snapshot_folder (self);
-  crm_server_snapshot_make_async (path, cache, account_id, NULL, crm_ledger_head (store), 0,
+  live_keys = crm_visibility_dup_keys (store);
+  crm_server_snapshot_make_async (path, cache, account_id, NULL,
+                                  (const char *const *) live_keys, crm_ledger_head (store), 0,
                                   CRM_SERVER_SNAPSHOT_MAX_AGE - 60, 0, NULL, NULL, NULL);
 }
 

@@ -502,12 +502,14 @@ crm_server_replica_snapshot_async (gpointer             source_object,
    * the last deal that moved (it may hold one its user no longer sees), and at most the
    * usual lag behind */
   gint64 min_seq = actor != NULL ? crm_visibility_changed_at (store, actor) : 0;
+  g_auto(GStrv) live_keys = crm_visibility_dup_keys (store);
 
   if (filter != NULL && crm_visibility_sees_all (filter))
     g_clear_pointer (&filter, crm_visibility_free);
   if (filter != NULL)
     min_seq = MAX (min_seq, crm_visibility_last_move (store, head - CRM_SERVER_SNAPSHOT_MAX_LAG));
-  crm_server_snapshot_make_async (path, cache, account_id, filter, head, min_seq,
+  crm_server_snapshot_make_async (path, cache, account_id, filter,
+                                  (const char *const *) live_keys, head, min_seq,
                                   CRM_SERVER_SNAPSHOT_MAX_AGE, CRM_SERVER_SNAPSHOT_MAX_LAG,
                                   cancellable, snapshot_done, task);
 }

@@ -183,6 +183,90 @@ find_cached (const char *cache_dir,
   return snapshot_for (best_path, best);
 }
 
+/* The filtered snapshots of @account no device is to be given any more, removed: those
+ * of a visibility key no user of the account has now (@live_keys, crm_visibility_dup_keys();
+ * NULL: not known, none removed for this), those older than the account's newest whole
+ * snapshot (a newer copy of the account replaced what they were made from: a rep who
+ * asks gets one made anew), and past the newest CRM_SERVER_SNAPSHOT_MAX_FILTERED. A
+ * download of one removed that resumes starts over (its ETag no longer matches); one
+ * under way reads on from the file it has open. */
+static void
+prune_filtered (const char        *cache_dir,
+                const char        *account,
+                const char *const *live_keys)
+{
+  g_autoptr(GDir) dir = g_dir_open (cache_dir, 0, NULL);
+  g_autofree char *whole_prefix = g_strconcat (account, "-", NULL);
+  g_autofree char *prefix = g_strconcat (account, "-v", NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) seqs = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 base = -1;
+  const char *entry;
+
+  while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+    {
+      const char *rest, *dash;
+      char *end = NULL;
+      gint64 seq;
+
+      if (!g_str_has_prefix (entry, whole_prefix) || !g_str_has_suffix (entry, SUFFIX))
+        continue;
+      rest = entry + strlen (whole_prefix);
+      if (g_ascii_isdigit (rest[0]))
+        {
+          /* the whole account's */
+          seq = g_ascii_strtoll (rest, &end, 10);
+          if (end != NULL && g_str_equal (end, SUFFIX))
+            base = MAX (base, seq);
+          continue;
+        }
+      if (!g_str_has_prefix (entry, prefix))
+        continue;
+      rest = entry + strlen (prefix);
+      dash = strchr (rest, '-');
+      if (dash == NULL || !g_ascii_isdigit (dash[1]))
+        continue;
+      seq = g_ascii_strtoll (dash + 1, &end, 10);
+      if (end == NULL || !g_str_equal (end, SUFFIX))
+        continue;
+      if (live_keys != NULL)
+        {
+          gboolean live = FALSE;
+
+          for (guint i = 0; live_keys[i] != NULL && !live; i++)
+            live = strlen (live_keys[i]) >= (gsize) (dash - rest) &&
+                   strncmp (live_keys[i], rest, dash - rest) == 0;
+          if (!live)
+            {
+              g_autofree char *old = g_build_filename (cache_dir, entry, NULL);
+
+              g_debug ("Snapshot %s: no user sees what it holds any more: removed", entry);
+              g_unlink (old);
+              continue;
+            }
+        }
+      g_ptr_array_add (names, g_strdup (entry));
+      g_array_append_val (seqs, seq);
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      gint64 seq = g_array_index (seqs, gint64, i);
+      guint newer = 0;
+
+      for (guint j = 0; j < seqs->len; j++)
+        newer += g_array_index (seqs, gint64, j) > seq ||
+                 (g_array_index (seqs, gint64, j) == seq && j < i);
+      if (seq < base || newer >= CRM_SERVER_SNAPSHOT_MAX_FILTERED)
+        {
+          g_autofree char *old = g_build_filename (cache_dir, names->pdata[i], NULL);
+
+          g_debug ("Snapshot %s: older than the account's at %" G_GINT64_FORMAT
+                   " or past the bound: removed", (const char *) names->pdata[i], base);
+          g_unlink (old);
+        }
+    }
+}
+
 /* --- making one (worker thread) --------------------------------------------------------- */
 
 static gboolean
@@ -427,6 +511,9 @@ job_done (GObject      *source,
         g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
     }
+  /* a new copy of the whole account: the filtered ones older than it go */
+  if (snapshot != NULL && job->filter == NULL)
+    prune_filtered (job->cache_dir, job->name, NULL);
   g_queue_remove (&background, job);
   g_hash_table_remove (jobs, job->key);
   if (was_background)
@@ -499,6 +586,7 @@ crm_server_snapshot_make_async (const char          *replica_path,
                                 const char          *cache_dir,
                                 const char          *account,
                                 CrmVisibility       *filter,
+                                const char *const   *live_keys,
                                 gint64               head,
                                 gint64               min_seq,
                                 guint                max_age,
@@ -512,12 +600,16 @@ crm_server_snapshot_make_async (const char          *replica_path,
   /* a filtered snapshot is kept under the account and what its user sees */
   g_autofree char *name = filter != NULL
     ? g_strdup_printf ("%s-v%.16s", account, crm_visibility_key (filter)) : g_strdup (account);
-  g_autoptr(CrmServerSnapshot) cached = find_cached (cache_dir, name, head);
-  gint64 age = cached != NULL ? (gint64) time (NULL) - cached->mtime : G_MAXINT64;
-  gboolean usable = cached != NULL && cached->seq >= min_seq &&
-                    (cached->seq == head || head - cached->seq <= max_lag || age < (gint64) max_age);
+  g_autoptr(CrmServerSnapshot) cached = NULL;
+  gint64 age;
+  gboolean usable;
   Job *job;
 
+  prune_filtered (cache_dir, account, live_keys);
+  cached = find_cached (cache_dir, name, head);
+  age = cached != NULL ? (gint64) time (NULL) - cached->mtime : G_MAXINT64;
+  usable = cached != NULL && cached->seq >= min_seq &&
+           (cached->seq == head || head - cached->seq <= max_lag || age < (gint64) max_age);
   if (task != NULL)
     g_task_set_source_tag (task, crm_server_snapshot_make_async);
   if (usable)

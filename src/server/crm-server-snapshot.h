@@ -20,14 +20,20 @@ G_BEGIN_DECLS
  * With @filter (taken; NULL: the whole account) the snapshot holds only the deals its
  * user sees (crm_visibility_filter_file()), and is kept as @account-vKEY-SEQ, one per
  * crm_visibility_key(): users who see the same deals share it. A cached one older than
- * @min_seq (what its user sees changed then) is never reused. */
-#define CRM_SERVER_SNAPSHOT_MAX_AGE  300
-#define CRM_SERVER_SNAPSHOT_MAX_LAG  2000
+ * @min_seq (what its user sees changed then) is never reused. Filtered snapshots of
+ * @account no device is to get are removed first: of a key not among @live_keys (the
+ * account's users' now, crm_visibility_dup_keys(); NULL: not known), older than the
+ * account's newest whole snapshot (also whenever a new one of those is made), and past
+ * the newest CRM_SERVER_SNAPSHOT_MAX_FILTERED. */
+#define CRM_SERVER_SNAPSHOT_MAX_AGE       300
+#define CRM_SERVER_SNAPSHOT_MAX_LAG       2000
+#define CRM_SERVER_SNAPSHOT_MAX_FILTERED  32
 
 void               crm_server_snapshot_make_async  (const char          *replica_path,
                                                     const char          *cache_dir,
                                                     const char          *account,
                                                     CrmVisibility       *filter,
+                                                    const char *const   *live_keys,
                                                     gint64               head,
                                                     gint64               min_seq,
                                                     guint                max_age,
