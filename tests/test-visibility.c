@@ -1080,6 +1080,17 @@ test_filtered_snapshot_totals (void)
                                        " WHERE responsible IS NOT ?1", denis_id), ==, 0);
   g_assert_cmpint (crm_test_count_sql (denis, "SELECT count (*) FROM task", NULL), >, 0);
 
+  /* the indexes made again from what stays (most deals went), whole */
+  crm_test_assert_integrity (denis_path);
+  {
+    const char *sql = "SELECT group_concat (name, ' ') FROM (SELECT name FROM sqlite_master"
+                      " WHERE type = 'index' ORDER BY name)";
+    g_autoptr(GPtrArray) his = crm_test_column (denis, sql, NULL);
+    g_autoptr(GPtrArray) theirs = crm_test_column (by_rows, sql, NULL);
+
+    g_assert_cmpstr (his->pdata[0], ==, theirs->pdata[0]);
+    g_assert_nonnull (strstr (his->pdata[0], "task_open_due"));
+  }
   expected = totals_text (by_rows);
   got = totals_text (denis);
   g_assert_cmpstr (got, ==, expected);

@@ -494,6 +494,45 @@ forget_listed (sqlite3 *db)
   return sqlite3_exec (db, sql->str, NULL, NULL, NULL) == SQLITE_OK;
 }
 
+/* The indexes of the tables most of whose rows are about to go (the deals, what goes with
+ * them, the history), dropped — SQLite would take each deleted row out of each of them —
+ * and their CREATE statements added to @creates, to be made again from the rows that stay
+ * (the tables' own keys stay: the deletes find their rows through them). */
+static gboolean
+drop_indexes (sqlite3   *db,
+              GPtrArray *creates)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                                         " AND sql IS NOT NULL AND tbl_name IN ('deal', 'changelog'");
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  for (guint i = 0; deal_column_entities[i] != NULL; i++)
+    g_string_append_printf (sql, ", '%s'", deal_column_entities[i]);
+  for (guint i = 0; attached_entities[i] != NULL; i++)
+    g_string_append_printf (sql, ", '%s'", attached_entities[i]);
+  g_string_append (sql, ")");
+  if (sqlite3_prepare_v2 (db, sql->str, -1, &stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_ptr_array_add (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (creates, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *drop = g_strdup_printf ("DROP INDEX \"%s\"", (char *) names->pdata[i]);
+
+      if (sqlite3_exec (db, drop, NULL, NULL, NULL) != SQLITE_OK)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The most page cache a filtered snapshot is made with (KiB). */
 #define FILTER_CACHE_KB (512 * 1024)
 
@@ -513,9 +552,10 @@ crm_visibility_filter_file (const CrmVisibility  *self,
   g_autoptr(GString) totals = g_string_new (NULL);
   g_autofree char *pragmas = NULL;
   gint64 cache_kb = 2048;
+  g_autoptr(GPtrArray) creates = g_ptr_array_new_with_free_func (g_free);
   GStatBuf st;
   gboolean ok = FALSE;
-  guint removed = 0;
+  guint removed = 0, deals = 0;
   int rc;
 
   *out_removed = 0;
@@ -529,7 +569,8 @@ crm_visibility_filter_file (const CrmVisibility  *self,
   /* …and with a page cache that holds the pages they change (the file's size, up to
    * FILTER_CACHE_KB): with SQLite's 2 MB the deletes, scattered over every index of the
    * tasks and the history, spill changed pages to the WAL and read them back over and
-   * over (seconds of system time) */
+   * over (seconds of system time). When most of the deals go, so do the indexes of what
+   * goes with them (drop_indexes), made again from what stays. */
   if (g_stat (path, &st) == 0)
     cache_kb = MIN ((gint64) st.st_size / 1024 + 1024, FILTER_CACHE_KB);
   pragmas = g_strdup_printf ("PRAGMA cache_size = -%" G_GINT64_FORMAT "; PRAGMA secure_delete ="
@@ -545,6 +586,7 @@ crm_visibility_filter_file (const CrmVisibility  *self,
     goto out;
   while ((rc = sqlite3_step (read)) == SQLITE_ROW)
     {
+      deals++;
       if (decide (self, (const char *) sqlite3_column_text (read, 1),
                   (const char *) sqlite3_column_text (read, 2)))
         continue;
@@ -554,9 +596,13 @@ crm_visibility_filter_file (const CrmVisibility  *self,
       sqlite3_reset (add);
       removed++;
     }
+  if (rc != SQLITE_DONE || (removed > deals - removed && !drop_indexes (db, creates)) ||
+      !forget_listed (db))
+    goto out;
+  for (guint i = 0; i < creates->len; i++)
+    g_string_append_printf (totals, "%s;\n", (const char *) creates->pdata[i]);
   crm_schema_append_totals_fill (totals);
-  if (rc != SQLITE_DONE || !forget_listed (db) ||
-      sqlite3_exec (db, totals->str, NULL, NULL, NULL) != SQLITE_OK ||
+  if (sqlite3_exec (db, totals->str, NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec (db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
     goto out;
   *out_removed = removed;
