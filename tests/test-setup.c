@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "crm-setting.h"
 #include "crm-test-util.h"
 
 #define NOW "2026-03-02T10:00:00Z"
@@ -560,6 +561,69 @@ test_permissions (Fixture       *f,
   g_assert_cmpstr (str (added, "name"), ==, "Sitrak");
 }
 
+/* The account's days of full history: a setting administrators change, every replica
+ * reads (the horizon crm_store_compact_history() compacts at); a replica's own number
+ * comes first; a bad value is refused from any client. */
+static void
+test_account_history (Fixture       *f,
+                      gconstpointer  user_data)
+{
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = crm_setting_id (CRM_SETTING_HISTORY);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonObject *value = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  shown = crm_test_take_object (OK (f, "account", "show"));
+  g_assert_cmpint (json_object_get_int_member (shown, "history_days"), ==,
+                   CRM_STORE_HISTORY_KEEP_DAYS);
+  g_assert_false (json_object_has_member (shown, "history_days_here"));
+  g_clear_pointer (&shown, json_object_unref);
+  shown = crm_test_take_object (OK (f, "account", "set", "--history-days", "365"));
+  g_assert_cmpint (json_object_get_int_member (shown, "history_days"), ==, 365);
+
+  assert_refused (f, "invalid-input", "from 0 to 36500", "account", "set", "--history-days",
+                  "40000");
+  assert_refused (f, "permission-denied", "Only an administrator", "--as", REP, "account",
+                  "set", "--history-days", "7");
+  assert_refused (f, "permission-denied", "Only an administrator", "--as", MANAGER, "account",
+                  "set", "--history-days", "7");
+
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_store_get_history_keep_days (store), ==, 365);
+  /* what a modified client would write: refused by the same check the server makes */
+  before = crm_store_dump_state (store, NULL);
+  json_object_set_string_member (value, "keep_days", "всегда");
+  json_node_take_object (node, value);
+  crm_setting_fill (changeset, store, CRM_SETTING_HISTORY, node);
+  g_assert_false (crm_store_apply (store, changeset, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "whole number from 0 to 36500"));
+  after = crm_store_dump_state (store, NULL);
+  g_assert_cmpstr (after, ==, before);
+  {
+    g_autoptr(JsonObject) row = crm_store_dup_entity (store, "setting", id);
+
+    g_assert_nonnull (row);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (row, "value"),
+                                                 "keep_days"), ==, 365);
+  }
+
+  /* this replica's own number comes first, and is shown beside the account's */
+  g_assert_true (crm_store_set_meta (store, "history.keep_days", "30", NULL));
+  g_assert_cmpint (crm_store_get_history_keep_days (store), ==, 30);
+  g_clear_object (&store);
+  g_clear_pointer (&shown, json_object_unref);
+  shown = crm_test_take_object (OK (f, "account", "show"));
+  g_assert_cmpint (json_object_get_int_member (shown, "history_days"), ==, 365);
+  g_assert_cmpint (json_object_get_int_member (shown, "history_days_here"), ==, 30);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -573,6 +637,7 @@ main (int    argc,
   ADD ("stages", test_stages);
   ADD ("archive", test_archive);
   ADD ("rename-move", test_rename_move);
+  ADD ("account-history", test_account_history);
   ADD ("reasons", test_reasons);
   ADD ("fields", test_fields);
   ADD ("permissions", test_permissions);

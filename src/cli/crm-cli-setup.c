@@ -2,7 +2,8 @@
 /* crm-cli-setup.c — the account's setup (issue 20, administrators): `tag add|rename|merge`,
  * `tag remove`, `pipeline add|archive|restore|rename`, `stage add|set|remove|rename|move`,
  * `reason list|add|rename|remove`,
- * `field add`. The checks and change sets are core's
+ * `field add`, `account show|set` (the account's settings: how many days of history are
+ * kept in full). The checks and change sets are core's
  * (crm-setup.h); who may make them is the write path's rights check. */
 #define G_LOG_DOMAIN "voronka-cli"
 
@@ -11,6 +12,8 @@
 #include "crm-cli.h"
 #include "crm-query.h"
 #include "crm-query-board.h"
+#include "crm-schedule.h"
+#include "crm-setting.h"
 #include "crm-setup.h"
 
 /* {"id","name","group","color"} of a tag. */
@@ -733,5 +736,114 @@ crm_cli_field_add (CrmCli   *cli,
       else
         g_print (_("Added field %s\n"), json_object_get_string_member (field, "label"));
     }
+  return TRUE;
+}
+
+/* {"time_zone", "history_days", "history_days_here"?}: the account's settings as this
+ * replica has them; "history_days_here" only when this replica keeps its own number. */
+static JsonObject *
+account_object (CrmCli *cli)
+{
+  JsonObject *account = json_object_new ();
+  g_autofree char *zone = crm_schedule_dup_zone (cli->store);
+  g_autofree char *here = crm_store_dup_meta (cli->store, "history.keep_days");
+  gint64 days = crm_setting_get_history_days (cli->store);
+
+  json_object_set_string_member (account, "time_zone", zone);
+  json_object_set_int_member (account, "history_days",
+                              days >= 0 ? days : CRM_STORE_HISTORY_KEEP_DAYS);
+  if (here != NULL)
+    json_object_set_int_member (account, "history_days_here",
+                                crm_store_get_history_keep_days (cli->store));
+  return account;
+}
+
+static void
+print_account (CrmCli     *cli,
+               JsonObject *account)
+{
+  g_autofree char *days = NULL;
+
+  if (cli->json)
+    {
+      crm_cli_print_json_object (account);
+      return;
+    }
+  days = g_strdup_printf (ngettext ("%lld day", "%lld days",
+                                    json_object_get_int_member (account, "history_days")),
+                          (long long) json_object_get_int_member (account, "history_days"));
+  crm_cli_print_pair (_("Time zone"), json_object_get_string_member (account, "time_zone"), 24);
+  crm_cli_print_pair (_("Full history kept"), days, 24);
+  if (json_object_has_member (account, "history_days_here"))
+    {
+      g_autofree char *here = NULL;
+
+      here = g_strdup_printf (ngettext ("%lld day", "%lld days",
+                                        json_object_get_int_member (account,
+                                                                    "history_days_here")),
+                              (long long) json_object_get_int_member (account,
+                                                                      "history_days_here"));
+      crm_cli_print_pair (_("On this replica"), here, 24);
+    }
+}
+
+gboolean
+crm_cli_account_show (CrmCli   *cli,
+                      int       argc,
+                      char    **argv,
+                      GError  **error)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_autoptr(JsonObject) account = NULL;
+
+  if (!crm_cli_parse (cli, "account show", "",
+                      _("Show the account's settings: the time zone work schedules and "
+                        "reports are read in, and how many days of history every replica "
+                        "keeps in full before compacting it. With --json: {\"time_zone\", "
+                        "\"history_days\", \"history_days_here\" (only when this replica "
+                        "keeps its own number)}."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_open (cli, error))
+    return FALSE;
+  account = account_object (cli);
+  print_account (cli, account);
+  return TRUE;
+}
+
+gboolean
+crm_cli_account_set (CrmCli   *cli,
+                     int       argc,
+                     char    **argv,
+                     GError  **error)
+{
+  g_autofree char *days_text = NULL;
+  const GOptionEntry entries[] = {
+    { "history-days", 0, 0, G_OPTION_ARG_STRING, &days_text,
+      N_("Keep this many days of history in full (0 … 36500; 90 unless set); older "
+         "history the server has is compacted: what each change set is still shown, but "
+         "it can no longer be undone"), N_("DAYS") },
+    { NULL }
+  };
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) account = NULL;
+  char *end = NULL;
+  gint64 days;
+
+  if (!crm_cli_parse (cli, "account set", "",
+                      _("Change the account's settings (administrators); they reach every "
+                        "replica with the next sync. With --json: what account show prints."),
+                      entries, &argc, &argv, 0, error) ||
+      !crm_cli_require (days_text, "--history-days", error))
+    return FALSE;
+  days = g_ascii_strtoll (days_text, &end, 10);
+  if (*days_text == '\0' || end == NULL || *end != '\0')
+    return crm_cli_usage_error (error, _("--history-days: «%s» is not a whole number of days"),
+                                days_text);
+  if (!crm_cli_open (cli, error) ||
+      (changeset = crm_setting_history_days_change (cli->store, days, error)) == NULL ||
+      !crm_cli_apply (cli, changeset, error))
+    return FALSE;
+  account = account_object (cli);
+  print_account (cli, account);
   return TRUE;
 }

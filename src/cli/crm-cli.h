@@ -206,6 +206,8 @@ gboolean crm_cli_stage_remove   (CrmCli *cli, int argc, char **argv, GError **er
 gboolean crm_cli_stage_rename   (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_stage_move     (CrmCli *cli, int argc, char **argv, GError **error);
 gboolean crm_cli_field_add      (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_account_show   (CrmCli *cli, int argc, char **argv, GError **error);
+gboolean crm_cli_account_set    (CrmCli *cli, int argc, char **argv, GError **error);
 /* The custom fields of @object's "fields" as "label  value" lines, hidden ones left out;
  * FALSE when the field definitions could not be read. */
 gboolean crm_cli_print_custom_fields (CrmCli *cli, JsonObject *object, const char *entity,

@@ -14,6 +14,7 @@
 #include "crm-hlc.h"
 #include "crm-json-private.h"
 #include "crm-schema.h"
+#include "crm-setting.h"
 #include "crm-sql-private.h"
 
 gboolean
@@ -532,12 +533,15 @@ gint64
 crm_store_get_history_keep_days (CrmStore *self)
 {
   g_autofree char *text = crm_store_dup_meta (self, "history.keep_days");
+  gint64 days;
 
   g_return_val_if_fail (CRM_IS_STORE (self), CRM_STORE_HISTORY_KEEP_DAYS);
 
-  if (text == NULL)
-    return CRM_STORE_HISTORY_KEEP_DAYS;
-  return CLAMP (g_ascii_strtoll (text, NULL, 10), 0, 100 * 365);
+  /* this replica's own (tests, a laptop short of disk), then the account's */
+  if (text != NULL)
+    return CLAMP (g_ascii_strtoll (text, NULL, 10), 0, CRM_SETTING_HISTORY_MAX_DAYS);
+  days = crm_setting_get_history_days (self);
+  return days >= 0 ? days : CRM_STORE_HISTORY_KEEP_DAYS;
 }
 
 void

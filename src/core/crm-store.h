@@ -167,8 +167,9 @@ gboolean     crm_store_compact_file   (const char    *path,
                                        GCancellable  *hurry,
                                        guint         *out_compacted,
                                        GError       **error);
-/* The horizon in days: meta "history.keep_days" (0 … 36 500; 0: all that is
- * acknowledged), or the default. */
+/* The horizon in days (0 … 36 500; 0: all that is acknowledged): this replica's meta
+ * "history.keep_days" when set, else the account's setting (crm-setting.h, "history",
+ * which administrators set: `voronkactl account set --history-days N`), else the default. */
 gint64       crm_store_get_history_keep_days (CrmStore *self);
 gboolean     crm_store_compact_history (CrmStore   *self,
                                         guint       max_ops,

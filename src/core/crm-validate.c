@@ -371,6 +371,9 @@ _crm_validate_op_shape_text (const CrmOp  *op,
           if (g_str_equal (op->entity, "role") && g_str_equal (field, "rights") &&
               !crm_rights_check_shape (value, error))
             return FALSE;
+          if (g_str_equal (op->entity, "setting") && g_str_equal (field, "value") &&
+              !crm_setting_check_value (op, value, error))
+            return FALSE;
           if ((g_str_equal (field, "phones") || g_str_equal (field, "emails") ||
                g_str_equal (field, "required_stages")) &&
               (!JSON_NODE_HOLDS_ARRAY (value) ||
