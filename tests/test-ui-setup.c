@@ -15,6 +15,7 @@
 #include "crm-query-board.h"
 #include "crm-settings-view.h"
 #include "crm-sidebar.h"
+#include "crm-setting.h"
 #include "crm-setup-window.h"
 #include "crm-setup.h"
 #include "crm-rights.h"
@@ -444,6 +445,66 @@ test_users (void)
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, admin))),
                     ==, 0);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users"));
+}
+
+/* The label the history picker shows now. */
+static const char *
+history_shown (void)
+{
+  GtkWidget *row = crm_setup_window_get_row (setup, "history-days");
+  GListModel *model = row != NULL ? adw_combo_row_get_model (ADW_COMBO_ROW (row)) : NULL;
+  guint selected = row != NULL ? adw_combo_row_get_selected (ADW_COMBO_ROW (row)) : 0;
+
+  if (model == NULL || selected >= g_list_model_get_n_items (model))
+    return NULL;
+  return gtk_string_list_get_string (GTK_STRING_LIST (model), selected);
+}
+
+static gboolean
+history_shows (gpointer data)
+{
+  return g_strcmp0 (history_shown (), data) == 0;
+}
+
+/* The account's days of full history (issue 21): picked on the Account page, written as
+ * the account's setting; a number set elsewhere is shown as it is. */
+static void
+test_account (void)
+{
+  GtkWidget *row;
+  GListModel *model;
+  g_autoptr(CrmStore) store = NULL;
+  guint year = G_MAXUINT;
+
+  open_setup (CRM_SETUP_PAGE_ACCOUNT);
+  row = crm_setup_window_get_row (setup, "history-days");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (history_shown (), ==, "90 days (as set up)");
+  model = adw_combo_row_get_model (ADW_COMBO_ROW (row));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), "1 year"))
+      year = i;
+  g_assert_cmpuint (year, <, g_list_model_get_n_items (model));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), year);
+  crm_test_ui_wait (200);
+  assert_toast ("1 year");
+  store = replica ();
+  g_assert_cmpint (crm_setting_get_history_days (store), ==, 365);
+  g_assert_cmpint (crm_store_get_history_keep_days (store), ==, 365);
+  g_clear_object (&store);
+  g_assert_true (crm_test_ui_wait_until (history_shows, (gpointer) "1 year", 10000));
+
+  /* a number none of the choices has (voronkactl account set --history-days 45) */
+  act ("setup.history-days", "x", (gint64) 45);
+  g_assert_true (crm_test_ui_wait_until (history_shows, (gpointer) "45 days", 10000));
+  store = replica ();
+  g_assert_cmpint (crm_setting_get_history_days (store), ==, 45);
+  g_clear_object (&store);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-account"));
+  act ("setup.history-days", "x", (gint64) 40000);
+  assert_toast ("from 0 to 36500");
+  store = replica ();
+  g_assert_cmpint (crm_setting_get_history_days (store), ==, 45);
 }
 
 /* The role @name as `role list` shows it (a connection of its own). */
@@ -896,7 +957,7 @@ russian_pages (void)
 {
   static const char *const pages[] = {
     CRM_SETUP_PAGE_PIPELINES, CRM_SETUP_PAGE_FIELDS, CRM_SETUP_PAGE_TAGS, CRM_SETUP_PAGE_USERS,
-    CRM_SETUP_PAGE_ROLES
+    CRM_SETUP_PAGE_ROLES, CRM_SETUP_PAGE_ACCOUNT
   };
 
   db_path = g_strdup (g_getenv ("VORONKA_TEST_UI_DB"));
@@ -1023,6 +1084,7 @@ main (int   argc,
   g_test_add_func ("/ui/setup/users", test_users);
   g_test_add_func ("/ui/setup/deactivate", test_deactivate);
   g_test_add_func ("/ui/setup/roles", test_roles);
+  g_test_add_func ("/ui/setup/account", test_account);
   g_test_add_func ("/ui/setup/stage-kind-and-remove", test_stage_kind_and_remove);
   g_test_add_func ("/ui/setup/import", test_import);
   g_test_add_func ("/ui/setup/import-cancel", test_import_cancel);

@@ -18,6 +18,7 @@
 #include "crm-query.h"
 #include "crm-query-board.h"
 #include "crm-rights.h"
+#include "crm-setting.h"
 #include "crm-setup.h"
 #include "crm-sync-controller.h"
 #include "crm-widget-util.h"
@@ -31,8 +32,8 @@ struct _CrmSetupWindow
   gulong                changed_id;
   guint                 rebuild_id;
 
-  AdwPreferencesPage   *pages[5];
-  GPtrArray            *groups[5];     /* the groups each page holds now */
+  AdwPreferencesPage   *pages[6];
+  GPtrArray            *groups[6];     /* the groups each page holds now */
   char                 *role_id;       /* the role whose rights the Roles page shows */
   GHashTable           *rows;          /* entity id → row (borrowed) */
   char                 *focus_id;      /* the row to focus after the next rebuild */
@@ -46,7 +47,7 @@ struct _CrmSetupWindow
 
 G_DEFINE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-enum { PAGE_PIPELINES, PAGE_FIELDS, PAGE_TAGS, PAGE_USERS, PAGE_ROLES };
+enum { PAGE_PIPELINES, PAGE_FIELDS, PAGE_TAGS, PAGE_USERS, PAGE_ROLES, PAGE_ACCOUNT };
 
 static void context_changed_cb (CrmSetupWindow *self);
 static void refresh_invites    (CrmSetupWindow *self);
@@ -2695,6 +2696,104 @@ build_invites (CrmSetupWindow *self)
     }
 }
 
+/* ---- the account's settings ---- */
+
+/* what the history picker offers, in days (CRM_SETTING_HISTORY_MAX_DAYS: all of it) */
+static const gint64 history_choices[] = { 30, 90, 180, 365, 730, 1825, CRM_SETTING_HISTORY_MAX_DAYS };
+
+static char *
+history_choice_label (gint64 days)
+{
+  if (days == CRM_SETTING_HISTORY_MAX_DAYS)
+    return g_strdup (_("No limit"));
+  if (days == CRM_STORE_HISTORY_KEEP_DAYS)
+    return g_strdup_printf (ngettext ("%lld day (as set up)", "%lld days (as set up)", days),
+                            (long long) days);
+  if (days >= 365 && days % 365 == 0)
+    return g_strdup_printf (ngettext ("%lld year", "%lld years", days / 365),
+                            (long long) (days / 365));
+  return g_strdup_printf (ngettext ("%lld day", "%lld days", days), (long long) days);
+}
+
+static void
+history_days_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CrmSetupWindow *self = CRM_SETUP_WINDOW (widget);
+  gint64 days = g_variant_get_int64 (parameter);
+  GError *error = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_setting_history_days_change (store_of (self), days,
+                                                                        &error);
+  g_autofree char *label = history_choice_label (days);
+  g_autofree char *text = days == CRM_SETTING_HISTORY_MAX_DAYS
+                          ? g_strdup (_("All of the history is kept in full"))
+                          : g_strdup_printf (_("History is kept in full for: %s"), label);
+
+  apply_focused (self, changeset, error, "history-days", text);
+}
+
+static void
+history_selected_cb (AdwComboRow    *row,
+                     GParamSpec     *pspec,
+                     CrmSetupWindow *self)
+{
+  GArray *days = g_object_get_data (G_OBJECT (row), "days");
+  guint selected = adw_combo_row_get_selected (row);
+
+  if (days == NULL || selected >= days->len || g_object_get_data (G_OBJECT (row), "building"))
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), "setup.history-days", "x",
+                              g_array_index (days, gint64, selected));
+}
+
+static void
+build_account (CrmSetupWindow *self)
+{
+  AdwPreferencesGroup *group = page_group (self, PAGE_ACCOUNT, _("History"),
+    _("Every change is kept in full on each laptop for this long. Older changes the server "
+      "has are compacted: the history still shows what they did, but they can no longer be "
+      "undone, and the laptops need less disk. Reaches every laptop with its next sync."));
+  gint64 current = crm_setting_get_history_days (store_of (self));
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  GArray *days = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GtkWidget *row = adw_combo_row_new ();
+  guint selected = G_MAXUINT;
+
+  if (current < 0)
+    current = CRM_STORE_HISTORY_KEEP_DAYS;
+  for (guint i = 0; i < G_N_ELEMENTS (history_choices); i++)
+    {
+      /* a number set elsewhere (voronkactl account set) is offered where it belongs */
+      if (selected == G_MAXUINT && current < history_choices[i])
+        {
+          g_autofree char *label = history_choice_label (current);
+
+          selected = days->len;
+          g_array_append_val (days, current);
+          gtk_string_list_append (names, label);
+        }
+      {
+        g_autofree char *label = history_choice_label (history_choices[i]);
+
+        if (history_choices[i] == current)
+          selected = days->len;
+        g_array_append_val (days, history_choices[i]);
+        gtk_string_list_append (names, label);
+      }
+    }
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("_Keep History in Full"));
+  adw_preferences_row_set_use_underline (ADW_PREFERENCES_ROW (row), TRUE);
+  g_object_set_data (G_OBJECT (row), "building", GINT_TO_POINTER (TRUE));
+  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (names));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
+  g_object_set_data (G_OBJECT (row), "building", NULL);
+  g_object_set_data_full (G_OBJECT (row), "days", days, (GDestroyNotify) g_array_unref);
+  g_signal_connect (row, "notify::selected", G_CALLBACK (history_selected_cb), self);
+  adw_preferences_group_add (group, row);
+  g_hash_table_insert (self->rows, g_strdup ("history-days"), row);
+}
+
 static void
 rebuild (CrmSetupWindow *self)
 {
@@ -2722,6 +2821,7 @@ rebuild (CrmSetupWindow *self)
   build_users (self);
   build_invites (self);
   build_roles (self);
+  build_account (self);
 
   focus = self->focus_id != NULL ? g_hash_table_lookup (self->rows, self->focus_id) : NULL;
   if (focus != NULL && ADW_IS_PREFERENCES_ROW (focus))
@@ -2835,6 +2935,7 @@ crm_setup_window_class_init (CrmSetupWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.role-select", "s", role_select_action);
   gtk_widget_class_install_action (widget_class, "setup.role-right", "(ssss)", role_right_action);
   gtk_widget_class_install_action (widget_class, "setup.invite", "(ssu)", invite_action);
+  gtk_widget_class_install_action (widget_class, "setup.history-days", "x", history_days_action);
   gtk_widget_class_install_action (widget_class, "setup.invites-refresh", NULL, invites_refresh_action);
   gtk_widget_class_install_action (widget_class, "setup.invite-withdraw", "s", invite_withdraw_action);
 }
@@ -2848,6 +2949,7 @@ crm_setup_window_init (CrmSetupWindow *self)
     { CRM_SETUP_PAGE_TAGS, N_("_Tags"), "crm-tag-symbolic" },
     { CRM_SETUP_PAGE_USERS, N_("_Users"), "system-users-symbolic" },
     { CRM_SETUP_PAGE_ROLES, N_("_Roles"), "system-lock-screen-symbolic" },
+    { CRM_SETUP_PAGE_ACCOUNT, N_("_Account"), "emblem-system-symbolic" },
   };
 
   self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

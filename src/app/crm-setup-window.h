@@ -20,6 +20,7 @@ G_DECLARE_FINAL_TYPE (CrmSetupWindow, crm_setup_window, CRM, SETUP_WINDOW, AdwPr
 #define CRM_SETUP_PAGE_TAGS      "tags"
 #define CRM_SETUP_PAGE_USERS     "users"
 #define CRM_SETUP_PAGE_ROLES     "roles"
+#define CRM_SETUP_PAGE_ACCOUNT   "account"
 
 CrmSetupWindow *crm_setup_window_new       (GtkWindow      *parent,
                                             CrmContext     *context);
