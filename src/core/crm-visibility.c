@@ -556,27 +556,28 @@ crm_visibility_filter_file (const CrmVisibility  *self,
   GStatBuf st;
   gboolean ok = FALSE;
   guint removed = 0, deals = 0;
+  gboolean bulk;
   int rc;
 
   *out_removed = 0;
   if (self->all)
     return TRUE;
-  /* The deletes run with the connection's triggers off: the reports' tables would be
-   * updated one deleted row at a time (a deal's tasks, ops and links each re-read its
-   * totals: 35 s of CPU for a rep of «own» at a quarter of the large account); they are
-   * computed once instead, set by set, from the rows that stay — as the migrations that
-   * made them filled them and as a snapshot's install does (crm_schema_append_totals_fill) */
-  /* …and with a page cache that holds the pages they change (the file's size, up to
-   * FILTER_CACHE_KB): with SQLite's 2 MB the deletes, scattered over every index of the
-   * tasks and the history, spill changed pages to the WAL and read them back over and
-   * over (seconds of system time). When most of the deals go, so do the indexes of what
-   * goes with them (drop_indexes), made again from what stays. */
+  /* The deletes run with a page cache that holds the pages they change (the file's size,
+   * up to FILTER_CACHE_KB): with SQLite's 2 MB, scattered over every index of the tasks
+   * and the history, they spill changed pages to the WAL and read them back over and over
+   * (seconds of system time). When most of the deals go (bulk), they run with the
+   * connection's triggers off — the reports' tables would be updated one deleted row at a
+   * time, each re-reading its totals: 12 s of CPU for a rep of «own» at a quarter of the
+   * large account — and the tables are computed once instead, set by set, from the rows
+   * that stay, as the migrations that made them filled them and as a snapshot's install
+   * does (crm_schema_append_totals_fill); so are the indexes of what goes (drop_indexes).
+   * When most stay, computing every total anew costs more than the triggers' updates of
+   * the few that go (bench/RESULTS.md). */
   if (g_stat (path, &st) == 0)
     cache_kb = MIN ((gint64) st.st_size / 1024 + 1024, FILTER_CACHE_KB);
   pragmas = g_strdup_printf ("PRAGMA cache_size = -%" G_GINT64_FORMAT "; PRAGMA secure_delete ="
                              " ON; PRAGMA foreign_keys = OFF; BEGIN;", cache_kb);
   if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-      sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL) != SQLITE_OK ||
       sqlite3_exec (db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec (db, forget_table, NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_prepare_v2 (db, "SELECT id, pipeline, responsible FROM deal", -1, &read,
@@ -596,12 +597,16 @@ crm_visibility_filter_file (const CrmVisibility  *self,
       sqlite3_reset (add);
       removed++;
     }
-  if (rc != SQLITE_DONE || (removed > deals - removed && !drop_indexes (db, creates)) ||
+  bulk = removed > deals - removed;
+  if (rc != SQLITE_DONE ||
+      (bulk && (sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL) != SQLITE_OK ||
+                !drop_indexes (db, creates))) ||
       !forget_listed (db))
     goto out;
   for (guint i = 0; i < creates->len; i++)
     g_string_append_printf (totals, "%s;\n", (const char *) creates->pdata[i]);
-  crm_schema_append_totals_fill (totals);
+  if (bulk)
+    crm_schema_append_totals_fill (totals);
   if (sqlite3_exec (db, totals->str, NULL, NULL, NULL) != SQLITE_OK ||
       sqlite3_exec (db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
     goto out;

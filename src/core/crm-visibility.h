@@ -80,9 +80,9 @@ gint64         crm_visibility_last_move    (CrmStore            *store,
 
 /* Removes from the SQLite file @path (a snapshot being made, no other connection on it)
  * every deal the user does not see, with its dependents and their ops, erasing their
- * bytes (secure_delete); *@out_removed: how many deals. The tables the triggers keep are
- * computed once from the rows that stay (crm_schema_append_totals_fill()), the deletes
- * run with the triggers off. */
+ * bytes (secure_delete); *@out_removed: how many deals. When most deals go, the deletes
+ * run with the triggers off and the tables they keep are computed once from the rows
+ * that stay (crm_schema_append_totals_fill()). */
 gboolean       crm_visibility_filter_file  (const CrmVisibility *self,
                                             const char          *path,
                                             guint               *out_removed,
