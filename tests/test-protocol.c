@@ -277,12 +277,17 @@ test_pull_page (void)
   }
 }
 
-/* "forget": the deals a puller no longer sees, written by the server's text writer and
- * read back; anything but deal ids is a malformed answer that says which item. */
+/* "forget": the deals a puller no longer sees, and "forget_dependents": their tasks,
+ * notes… moved out of sight, written by the server's text writer and read back; "forget"
+ * stays a list of deal ids (what a client of before reads, which skips the new member);
+ * anything else is a malformed answer that says which item. */
 static void
 test_pull_forget (void)
 {
   g_autoptr(GPtrArray) forget = g_ptr_array_new ();
+  g_autoptr(GPtrArray) dependents = g_ptr_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *deals;
   g_autoptr(CrmPullPage) page = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GBytes) bad = NULL;
@@ -291,11 +296,18 @@ test_pull_forget (void)
   gsize length = 0;
   static const char malformed[] = "{\"ops\":[],\"next\":3,\"more\":false,\"head\":3,"
                                   "\"forget\":[\"" ENTITY_ID "\",\"DROP TABLE deal\"]}";
+  static const char malformed_dependent[] =
+    "{\"ops\":[],\"next\":3,\"more\":false,\"head\":3,\"forget_dependents\":"
+    "[{\"entity\":\"task\",\"id\":\"" ENTITY_ID "\"},{\"entity\":\"task\"}]}";
 
   g_ptr_array_add (forget, (gpointer) ENTITY_ID);
   g_ptr_array_add (forget, (gpointer) OP_ID);
+  g_ptr_array_add (dependents, (gpointer) "task");
+  g_ptr_array_add (dependents, (gpointer) OP_ID);
+  g_ptr_array_add (dependents, (gpointer) "note");
+  g_ptr_array_add (dependents, (gpointer) ENTITY_ID);
   answer = crm_pull_text_finish_forget (crm_pull_text_new (), 12, FALSE, 12, 0, NULL, forget,
-                                        &length);
+                                        dependents, &length);
   bytes = g_bytes_new (answer, length);
   page = crm_pull_page_parse (bytes, &error);
   g_assert_no_error (error);
@@ -303,7 +315,26 @@ test_pull_forget (void)
   g_assert_cmpuint (page->forget->len, ==, 2);
   g_assert_cmpstr (page->forget->pdata[0], ==, ENTITY_ID);
   g_assert_cmpstr (page->forget->pdata[1], ==, OP_ID);
+  g_assert_cmpuint (page->forget_dependents->len, ==, 4);
+  g_assert_cmpstr (page->forget_dependents->pdata[0], ==, "task");
+  g_assert_cmpstr (page->forget_dependents->pdata[1], ==, OP_ID);
+  g_assert_cmpstr (page->forget_dependents->pdata[2], ==, "note");
+  g_assert_cmpstr (page->forget_dependents->pdata[3], ==, ENTITY_ID);
   g_clear_pointer (&page, crm_pull_page_free);
+  /* the deals' list is as it was: ids, nothing else in it */
+  node = json_from_string (answer, &error);
+  g_assert_no_error (error);
+  deals = json_object_get_array_member (json_node_get_object (node), "forget");
+  g_assert_cmpuint (json_array_get_length (deals), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (deals, 0), ==, ENTITY_ID);
+  g_assert_cmpstr (json_array_get_string_element (deals, 1), ==, OP_ID);
+  g_clear_pointer (&bad, g_bytes_unref);
+  bad = g_bytes_new_static (malformed_dependent, sizeof malformed_dependent - 1);
+  page = crm_pull_page_parse (bad, &error);
+  g_assert_null (page);
+  g_assert_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_BAD_ANSWER);
+  g_assert_nonnull (strstr (error->message, "“forget_dependents” item 1"));
+  g_clear_error (&error);
 
   bad = g_bytes_new_static (malformed, sizeof malformed - 1);
   page = crm_pull_page_parse (bad, &error);

@@ -854,7 +854,7 @@ test_forgotten_edit_refused (void)
     crm_change_set_int (crm_changeset_touch (changeset, "deal", deal), "amount", 450000000);
     apply (store, changeset);
     g_ptr_array_add (ids, deal);
-    g_assert_true (crm_visibility_forget (store, ids, &error));
+    g_assert_true (crm_visibility_forget (store, ids, NULL, &error));
     g_assert_no_error (error);
   }
   {
@@ -959,7 +959,7 @@ test_forget_keeps_outbox (void)
   g_assert_cmpint (waiting, ==, 1);
 
   g_ptr_array_add (ids, (gpointer) crm_test_get_string (deal, "id"));
-  g_assert_true (crm_visibility_forget (store, ids, &error));
+  g_assert_true (crm_visibility_forget (store, ids, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (crm_sync_state_count_waiting (store, &waiting, &error));
   g_assert_cmpint (waiting, ==, 1);
@@ -1051,7 +1051,7 @@ check_rep_totals (const char *admin_copy,
         g_ptr_array_add (forget, ids->pdata[i]);
     unseen = forget->len;
     deals = ids->len;
-    g_assert_true (crm_visibility_forget (by_rows, forget, &error));
+    g_assert_true (crm_visibility_forget (by_rows, forget, NULL, &error));
     g_assert_no_error (error);
   }
   rep = crm_test_open (rep_path);

@@ -125,22 +125,26 @@ crm_ledger_read_deal (CrmStore          *store,
                       gpointer           data,
                       GError           **error)
 {
-  /* the deal's dependents as crm-visibility.c lists them (a task's notes and attachments
-   * too); each through the changelog's entity_id index */
+  /* the deal's dependents as crm-visibility.c lists them (a task's and an approval's
+   * notes and attachments too); each through the changelog's entity_id index */
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "WITH task_of (id) AS (SELECT id FROM task WHERE deal = ?1),"
+    " approval_of (id) AS (SELECT id FROM approval WHERE (entity = 'deal' AND entity_id = ?1)"
+    "  OR (entity = 'task' AND entity_id IN (SELECT id FROM task_of))"
+    "  OR (entity = 'tag' AND json_extract (data, '$.deal') = ?1)),"
     " part (id) AS (SELECT ?1 UNION ALL SELECT id FROM task_of"
     "  UNION ALL SELECT id FROM message WHERE deal = ?1"
     "  UNION ALL SELECT id FROM call WHERE deal = ?1"
     "  UNION ALL SELECT id FROM deal_tag WHERE deal = ?1"
     "  UNION ALL SELECT id FROM deal_contact WHERE deal = ?1"
     "  UNION ALL SELECT id FROM notification WHERE deal = ?1"
-    "  UNION ALL SELECT id FROM approval WHERE (entity = 'deal' AND entity_id = ?1)"
-    "   OR (entity = 'tag' AND json_extract (data, '$.deal') = ?1)"
+    "  UNION ALL SELECT id FROM approval_of"
     "  UNION ALL SELECT id FROM note WHERE (entity = 'deal' AND entity_id = ?1)"
     "   OR (entity = 'task' AND entity_id IN (SELECT id FROM task_of))"
+    "   OR (entity = 'approval' AND entity_id IN (SELECT id FROM approval_of))"
     "  UNION ALL SELECT id FROM attachment WHERE (entity = 'deal' AND entity_id = ?1)"
-    "   OR (entity = 'task' AND entity_id IN (SELECT id FROM task_of)))"
+    "   OR (entity = 'task' AND entity_id IN (SELECT id FROM task_of))"
+    "   OR (entity = 'approval' AND entity_id IN (SELECT id FROM approval_of)))"
     ROW_COLUMNS "WHERE c.entity_id IN (SELECT id FROM part) AND c.seq < ?2 ORDER BY c.seq",
     error);
 

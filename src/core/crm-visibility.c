@@ -242,7 +242,44 @@ crm_visibility_deal_of (CrmStore   *store,
     return discount_deal (store, entity_id);
   if (g_strcmp0 (kind, "task") == 0 && target != NULL)
     return _crm_store_dup_column_any (store, "task", target, "deal");
+  /* an approval's files (an invoice asked to be approved): the approval's deal */
+  if (g_strcmp0 (kind, "approval") == 0 && target != NULL && !g_str_equal (entity, "approval"))
+    return crm_visibility_deal_of (store, "approval", target);
   return NULL;
+}
+
+gboolean
+crm_visibility_sees_file (const CrmVisibility  *self,
+                          CrmStore             *store,
+                          const char           *hash,
+                          gboolean             *out_seen,
+                          GError              **error)
+{
+  sqlite3_stmt *stmt;
+  int rc = SQLITE_DONE;
+
+  *out_seen = self->all;
+  if (self->all)
+    return TRUE;
+  stmt = _crm_store_prepare (store, "SELECT id FROM attachment WHERE hash = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  _crm_sql_bind_text_or_null (stmt, 1, hash);
+  while (!*out_seen && (rc = _crm_store_step (store, stmt)) == SQLITE_ROW)
+    {
+      g_autofree char *deal = crm_visibility_deal_of (store, "attachment",
+                                                      (const char *) sqlite3_column_text (stmt, 0));
+
+      /* a contact's file, a template's: shared */
+      *out_seen = deal == NULL || crm_visibility_sees_deal (self, store, deal);
+    }
+  sqlite3_reset (stmt);
+  if (!*out_seen && rc != SQLITE_DONE)
+    {
+      _crm_store_set_read_error (store, error, "read the attachments of a file");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Whether the stored fields @fields_json name @field (a member at the object's top). */
@@ -445,32 +482,44 @@ crm_visibility_last_move (CrmStore *store,
 
 /* --- removing deals ------------------------------------------------------------------------ */
 
-/* Removes the deals listed in temp.crm_forget, their dependents and every op of them, on
- * the connection @db inside its transaction. */
+/* Lists in temp.crm_forget_entity, beside the dependents named there already, the deals
+ * of temp.crm_forget and their dependents (a listed task's or approval's notes and files
+ * too), on the connection @db inside its transaction. */
 static gboolean
-forget_listed (sqlite3 *db)
+list_forgotten (sqlite3 *db)
 {
   g_autoptr(GString) sql = g_string_new (
-    "CREATE TEMP TABLE IF NOT EXISTS crm_forget_entity (entity TEXT NOT NULL,"
-    " id TEXT NOT NULL);"
-    "DELETE FROM temp.crm_forget_entity;"
     "INSERT INTO temp.crm_forget_entity SELECT 'deal', id FROM temp.crm_forget;");
 
   for (guint i = 0; deal_column_entities[i] != NULL; i++)
     g_string_append_printf (sql,
       "INSERT INTO temp.crm_forget_entity SELECT '%1$s', id FROM \"%1$s\""
       " WHERE deal IN (SELECT id FROM temp.crm_forget);", deal_column_entities[i]);
-  for (guint i = 0; attached_entities[i] != NULL; i++)
-    g_string_append_printf (sql,
-      "INSERT INTO temp.crm_forget_entity SELECT '%1$s', id FROM \"%1$s\""
-      " WHERE (entity = 'deal' AND entity_id IN (SELECT id FROM temp.crm_forget))"
-      " OR (entity = 'task' AND entity_id IN (SELECT id FROM temp.crm_forget_entity"
-      " WHERE entity = 'task'));", attached_entities[i]);
-  /* a brand's discount asked for on one of them (crm_visibility_deal_of) */
+  /* approvals asked for on them or their tasks, a brand's discount asked for on one of
+   * them (crm_visibility_deal_of), before the notes and files on those */
   g_string_append (sql,
     "INSERT INTO temp.crm_forget_entity SELECT 'approval', id FROM approval"
-    " WHERE entity = 'tag' AND json_extract (data, '$.deal') IN (SELECT id FROM temp.crm_forget);");
-  g_string_append (sql,
+    " WHERE (entity = 'deal' AND entity_id IN (SELECT id FROM temp.crm_forget))"
+    " OR (entity = 'task' AND entity_id IN (SELECT id FROM temp.crm_forget_entity"
+    " WHERE entity = 'task'))"
+    " OR (entity = 'tag' AND json_extract (data, '$.deal') IN (SELECT id FROM temp.crm_forget));");
+  /* notes and files on them, on their tasks and approvals (and on the listed ones) */
+  for (guint i = 0; attached_entities[i] != NULL; i++)
+    if (!g_str_equal (attached_entities[i], "approval"))
+      g_string_append_printf (sql,
+        "INSERT INTO temp.crm_forget_entity SELECT '%1$s', id FROM \"%1$s\""
+        " WHERE (entity = 'deal' AND entity_id IN (SELECT id FROM temp.crm_forget))"
+        " OR (entity IN ('task', 'approval') AND entity_id IN (SELECT id FROM"
+        " temp.crm_forget_entity WHERE entity IN ('task', 'approval')));", attached_entities[i]);
+  return sqlite3_exec (db, sql->str, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Removes what temp.crm_forget_entity lists (list_forgotten()) and every op of it, on the
+ * connection @db inside its transaction. */
+static gboolean
+forget_listed (sqlite3 *db)
+{
+  g_autoptr(GString) sql = g_string_new (
     /* …but not what the user typed and has yet to push (an edit made between a sync's
      * push and its pull): it goes with the next push, and the server's refusal is then
      * listed to them, as for any change made before they learnt the deal was taken */
@@ -480,6 +529,7 @@ forget_listed (sqlite3 *db)
      * the user typed: the server sent no values of a deal they do not see) */
     "DELETE FROM conflict WHERE entity_id IN (SELECT id FROM temp.crm_forget_entity)"
     " AND (remote_actor IS NULL OR remote_actor NOT LIKE 'rejected:%');");
+
   for (guint i = 0; attached_entities[i] != NULL; i++)
     g_string_append_printf (sql, "DELETE FROM \"%1$s\" WHERE id IN (SELECT id FROM"
                             " temp.crm_forget_entity WHERE entity = '%1$s');",
@@ -538,7 +588,10 @@ drop_indexes (sqlite3   *db,
 
 static const char forget_table[] =
   "CREATE TEMP TABLE IF NOT EXISTS crm_forget (id TEXT PRIMARY KEY NOT NULL);"
-  "DELETE FROM temp.crm_forget;";
+  "CREATE TEMP TABLE IF NOT EXISTS crm_forget_entity (entity TEXT NOT NULL,"
+  " id TEXT NOT NULL);"
+  "DELETE FROM temp.crm_forget;"
+  "DELETE FROM temp.crm_forget_entity;";
 
 gboolean
 crm_visibility_filter_file (const CrmVisibility  *self,
@@ -601,7 +654,7 @@ crm_visibility_filter_file (const CrmVisibility  *self,
   if (rc != SQLITE_DONE ||
       (bulk && (sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL) != SQLITE_OK ||
                 !drop_indexes (db, creates))) ||
-      !forget_listed (db))
+      !list_forgotten (db) || !forget_listed (db))
     goto out;
   for (guint i = 0; i < creates->len; i++)
     g_string_append_printf (totals, "%s;\n", (const char *) creates->pdata[i]);
@@ -628,15 +681,17 @@ out:
 gboolean
 crm_visibility_forget (CrmStore   *store,
                        GPtrArray  *deal_ids,
+                       GPtrArray  *dependents,
                        GError    **error)
 {
   sqlite3 *db = _crm_store_get_db (store);
   g_autoptr(GPtrArray) hashes = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *add;
+  sqlite3_stmt *add_dependent;
   sqlite3_stmt *files;
   int rc;
 
-  if (deal_ids == NULL || deal_ids->len == 0)
+  if ((deal_ids == NULL || deal_ids->len == 0) && (dependents == NULL || dependents->len < 2))
     return TRUE;
   if (!_crm_sql_exec (store, "PRAGMA secure_delete = ON", "erasing forgotten deals", error) ||
       !_crm_store_begin (store, error))
@@ -645,20 +700,34 @@ crm_visibility_forget (CrmStore   *store,
     goto fail;
   add = _crm_store_prepare (store, "INSERT OR IGNORE INTO temp.crm_forget (id) VALUES (?1)",
                             error);
-  if (add == NULL)
+  add_dependent = _crm_store_prepare (store,
+    "INSERT INTO temp.crm_forget_entity (entity, id) VALUES (?1, ?2)", error);
+  if (add == NULL || add_dependent == NULL)
     goto fail_set;
-  for (guint i = 0; i < deal_ids->len; i++)
+  for (guint i = 0; deal_ids != NULL && i < deal_ids->len; i++)
     {
       _crm_sql_bind_text_or_null (add, 1, deal_ids->pdata[i]);
       if (!_crm_sql_step_done (store, add, "listing the deals to forget", error))
         goto fail_set;
     }
-  /* the files of their attachments (and their tasks'), removed once the rows are gone */
+  /* a deal's dependents only: whatever else a server may name is shared, and stays */
+  for (guint i = 0; dependents != NULL && i + 1 < dependents->len; i += 2)
+    {
+      if (!g_strv_contains (deal_column_entities, dependents->pdata[i]) &&
+          !g_strv_contains (attached_entities, dependents->pdata[i]))
+        continue;
+      _crm_sql_bind_text_or_null (add_dependent, 1, dependents->pdata[i]);
+      _crm_sql_bind_text_or_null (add_dependent, 2, dependents->pdata[i + 1]);
+      if (!_crm_sql_step_done (store, add_dependent, "listing the tasks, notes and files to "
+                               "forget", error))
+        goto fail_set;
+    }
+  if (!list_forgotten (db))
+    goto fail;
+  /* the files of the attachments among them, removed once the rows are gone */
   files = _crm_store_prepare (store,
     "SELECT DISTINCT hash FROM attachment WHERE hash IS NOT NULL"
-    " AND ((entity = 'deal' AND entity_id IN (SELECT id FROM temp.crm_forget))"
-    " OR (entity = 'task' AND entity_id IN (SELECT id FROM task"
-    " WHERE deal IN (SELECT id FROM temp.crm_forget))))", error);
+    " AND id IN (SELECT id FROM temp.crm_forget_entity WHERE entity = 'attachment')", error);
   if (files == NULL)
     goto fail_set;
   while ((rc = sqlite3_step (files)) == SQLITE_ROW)
@@ -679,4 +748,34 @@ fail:
 fail_set:
   _crm_store_rollback (store);
   return FALSE;
+}
+
+/* Whether the dependent @entity_id has an op before @seq (it existed before). */
+static gboolean
+had_op_before (CrmStore   *store,
+               const char *entity_id,
+               gint64      seq)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT 1 FROM changelog WHERE entity_id = ?1 AND seq < ?2 LIMIT 1", NULL);
+  gboolean found;
+
+  if (stmt == NULL)
+    return TRUE;
+  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
+  sqlite3_bind_int64 (stmt, 2, seq);
+  found = _crm_store_step (store, stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return found;
+}
+
+gboolean
+crm_visibility_op_moves_dependent_away (CrmStore   *store,
+                                        gint64      seq,
+                                        const char *entity,
+                                        const char *entity_id,
+                                        const char *fields_json)
+{
+  return crm_visibility_op_moves_dependent (entity, fields_json) &&
+         had_op_before (store, entity_id, seq);
 }

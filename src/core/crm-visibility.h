@@ -45,6 +45,15 @@ GStrv          crm_visibility_dup_keys     (CrmStore            *store);
 gboolean       crm_visibility_sees_deal    (const CrmVisibility *self,
                                             CrmStore            *store,
                                             const char          *deal_id);
+/* Whether the user sees an entity the stored file @hash is attached to (*@out_seen): an
+ * attachment of a deal they see (of its task, its approval), or of something shared (a
+ * contact, a company, a message template). A file no attachment of @store names is seen
+ * only by one who sees all. FALSE when @store could not be read. */
+gboolean       crm_visibility_sees_file    (const CrmVisibility *self,
+                                            CrmStore            *store,
+                                            const char          *hash,
+                                            gboolean            *out_seen,
+                                            GError             **error);
 /* The deal the entity @entity @entity_id goes with (the deal itself, or the deal a
  * dependent belongs to as @store holds it now), or NULL when it is shared. */
 char          *crm_visibility_deal_of      (CrmStore            *store,
@@ -58,6 +67,15 @@ gboolean       crm_visibility_op_moves_deal (const char         *entity,
  * call, tag or contact link, notification; a note or file) on another deal. */
 gboolean       crm_visibility_op_moves_dependent (const char    *entity,
                                                   const char    *fields_json);
+/* Whether the op @seq of @entity @entity_id setting @fields_json moves a dependent that
+ * existed before it (crm_visibility_op_moves_dependent(), not the op that made it): one
+ * who does not see the deal it is on now forgets it (a task re-attached to a deal a rep
+ * does not see leaves the rep's replica). */
+gboolean       crm_visibility_op_moves_dependent_away (CrmStore  *store,
+                                                       gint64     seq,
+                                                       const char *entity,
+                                                       const char *entity_id,
+                                                       const char *fields_json);
 /* Whether the op @seq (@entity @entity_id setting @fields_json) changes which deals this
  * user sees: their role's see-scopes, their own role or group, or (for one who does not
  * see all) a colleague's group when the colleague is of the group or has deals. */
@@ -87,13 +105,17 @@ gboolean       crm_visibility_filter_file  (const CrmVisibility *self,
                                             const char          *path,
                                             guint               *out_removed,
                                             GError             **error);
-/* Forgets the deals @deal_ids (char*) on this replica: their rows, their dependents' and
- * their ops, in one transaction, without an op or a conflict (the server took them
- * away: nothing goes back); their bytes are erased from the file and its WAL. Ops made
- * here and not pushed yet stay in the outbox: the next push takes them, and the server's
- * refusal is listed to the user. */
+/* Forgets the deals @deal_ids (char*) and the dependents @dependents (char*, pairs: an
+ * entity of a deal's dependents — "task", "note", "attachment", "call"… — and its id;
+ * anything else is left alone) on this replica: their rows, their dependents' (a deal's
+ * tasks, notes…, a task's notes and files) and their ops, in one transaction, without an
+ * op or a conflict (the server took them away: nothing goes back); their bytes are
+ * erased from the file and its WAL, and the files of the forgotten attachments no other
+ * attachment names leave `<replica>.files/`. Ops made here and not pushed yet stay in
+ * the outbox: the next push takes them, and the server's refusal is listed to the user. */
 gboolean       crm_visibility_forget       (CrmStore            *store,
                                             GPtrArray           *deal_ids,
+                                            GPtrArray           *dependents,
                                             GError             **error);
 
 G_END_DECLS

@@ -739,6 +739,7 @@ crm_pull_page_new (void)
   page->ops = g_ptr_array_new_with_free_func ((GDestroyNotify) crm_op_free);
   page->bases = g_array_new (FALSE, FALSE, sizeof (gint64));
   page->forget = g_ptr_array_new_with_free_func (g_free);
+  page->forget_dependents = g_ptr_array_new_with_free_func (g_free);
   return page;
 }
 
@@ -751,6 +752,7 @@ crm_pull_page_free (CrmPullPage *page)
   g_array_unref (page->bases);
   g_clear_pointer (&page->pending, json_array_unref);
   g_ptr_array_unref (page->forget);
+  g_ptr_array_unref (page->forget_dependents);
   g_free (page);
 }
 
@@ -784,6 +786,20 @@ crm_pull_page_to_json (const CrmPullPage *page)
       for (guint i = 0; i < page->forget->len; i++)
         json_array_add_string_element (forget, page->forget->pdata[i]);
       json_object_set_array_member (object, "forget", forget);
+    }
+  if (page->forget_dependents->len >= 2)
+    {
+      JsonArray *dependents = json_array_new ();
+
+      for (guint i = 0; i + 1 < page->forget_dependents->len; i += 2)
+        {
+          JsonObject *item = json_object_new ();
+
+          json_object_set_string_member (item, "entity", page->forget_dependents->pdata[i]);
+          json_object_set_string_member (item, "id", page->forget_dependents->pdata[i + 1]);
+          json_array_add_object_element (dependents, item);
+        }
+      json_object_set_array_member (object, "forget_dependents", dependents);
     }
   crm_protocol_set_hlc (object, page->hlc);
   json_node_take_object (node, object);
@@ -912,7 +928,8 @@ crm_pull_text_finish_pending (GString    *out,
                               JsonArray  *pending,
                               gsize      *out_length)
 {
-  return crm_pull_text_finish_forget (out, next, more, head, hlc, pending, NULL, out_length);
+  return crm_pull_text_finish_forget (out, next, more, head, hlc, pending, NULL, NULL,
+                                      out_length);
 }
 
 char *
@@ -923,6 +940,7 @@ crm_pull_text_finish_forget (GString    *out,
                              guint64     hlc,
                              JsonArray  *pending,
                              GPtrArray  *forget,
+                             GPtrArray  *dependents,
                              gsize      *out_length)
 {
   g_string_append_printf (out, "],\"next\":%" G_GINT64_FORMAT ",\"more\":%s,\"head\":%"
@@ -940,6 +958,16 @@ crm_pull_text_finish_forget (GString    *out,
       g_string_append (out, i == 0 ? ",\"forget\":[" : ",");
       append_json_string (out, forget->pdata[i]);
       if (i + 1 == forget->len)
+        g_string_append_c (out, ']');
+    }
+  for (guint i = 0; dependents != NULL && i + 1 < dependents->len; i += 2)
+    {
+      g_string_append (out, i == 0 ? ",\"forget_dependents\":[{\"entity\":" : ",{\"entity\":");
+      append_json_string (out, dependents->pdata[i]);
+      g_string_append (out, ",\"id\":");
+      append_json_string (out, dependents->pdata[i + 1]);
+      g_string_append_c (out, '}');
+      if (i + 3 >= dependents->len)
         g_string_append_c (out, ']');
     }
   if (hlc != 0)
@@ -1022,6 +1050,28 @@ crm_pull_page_parse (GBytes  *body,
               break;
             }
           g_ptr_array_add (page->forget, g_strdup (id));
+        }
+    }
+  if (local_error == NULL && object != NULL && json_object_has_member (object, "forget_dependents"))
+    {
+      JsonArray *dependents = get_array (object, "forget_dependents", &local_error);
+
+      for (guint i = 0; dependents != NULL && i < json_array_get_length (dependents); i++)
+        {
+          JsonNode *item = json_array_get_element (dependents, i);
+          JsonObject *entry = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+          const char *entity = entry != NULL ? crm_json_string (entry, "entity") : NULL;
+          const char *id = entry != NULL ? crm_json_string (entry, "id") : NULL;
+
+          if (entity == NULL || strlen (entity) > 64 || id == NULL ||
+              !crm_uuid_is_valid (id))
+            {
+              invalid (&local_error, _("“forget_dependents” item %u must be {\"entity\", "
+                                       "\"id\"}: an entity's name and an id"), i);
+              break;
+            }
+          g_ptr_array_add (page->forget_dependents, g_strdup (entity));
+          g_ptr_array_add (page->forget_dependents, g_strdup (id));
         }
     }
   if (local_error != NULL)

@@ -17,7 +17,11 @@
  *                                  "hlc", "withdraw_pending" (optional, the last page:
  *                                  [{"op","deal","stage","effects"}…]), "forget"
  *                                  (optional: ids of deals the puller no longer sees,
- *                                  to remove from its replica without an op)}
+ *                                  to remove from its replica without an op),
+ *                                  "forget_dependents" (optional: [{"entity","id"}…],
+ *                                  a deal's tasks, notes, files, calls… moved onto a
+ *                                  deal the puller does not see, removed the same way;
+ *                                  a client that does not know the member ignores it)}
  *                               since_op (optional): the id of the op the device pulled as
  *                               SEQ; when the server numbers another op (or none) SEQ, it
  *                               lost ops it had acknowledged: 410 server-restored with
@@ -91,7 +95,8 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_MAILBOXES_TEST  "/api/v1/mailboxes/test"
 /* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
  *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far
- *   GET   → 200 the content (Range works) | 404 not-found
+ *   GET   → 200 the content (Range works) | 404 not-found | 403 permission-denied: the
+ *         file is attached only to deals the user does not see (crm-visibility.h)
  *   PATCH with Upload-Offset: N, Upload-Length: TOTAL, X-Voronka-File-Type: MIME, body the
  *         bytes at N (at most CRM_PROTOCOL_FILE_PIECE each) → 204 with Upload-Offset (more
  *         to come) | 201 stored (the whole hashed to its name) | 200 stored already;
@@ -284,6 +289,8 @@ typedef struct {
                         * each {"op", "deal", "stage", "effects"} */
   GPtrArray *forget;   /* char*: deals the puller no longer sees (crm-visibility.h),
                         * removed from its replica before the page's ops are merged */
+  GPtrArray *forget_dependents;  /* char*, pairs: entity, id — a deal's dependents moved
+                                  * onto a deal the puller does not see, removed alike */
 } CrmPullPage;
 
 CrmPullPage       *crm_pull_page_new             (void);
@@ -334,7 +341,8 @@ char              *crm_pull_text_finish_pending  (GString    *out,
                                                   guint64     hlc,
                                                   JsonArray  *pending,
                                                   gsize      *out_length);
-/* The same with "forget": @forget (char*: deal ids; NULL or empty: left out). */
+/* The same with "forget": @forget (char*: deal ids; NULL or empty: left out) and
+ * "forget_dependents": @dependents (char*, pairs: entity, id; NULL or empty: left out). */
 char              *crm_pull_text_finish_forget   (GString    *out,
                                                   gint64      next,
                                                   gboolean    more,
@@ -342,6 +350,7 @@ char              *crm_pull_text_finish_forget   (GString    *out,
                                                   guint64     hlc,
                                                   JsonArray  *pending,
                                                   GPtrArray  *forget,
+                                                  GPtrArray  *dependents,
                                                   gsize      *out_length);
 CrmPullPage       *crm_pull_page_parse           (GBytes     *body,
                                                   GError    **error);

@@ -111,6 +111,7 @@ typedef struct {
   gint64         since;
   GHashTable    *whole;     /* deals sent whole on this page */
   GPtrArray     *forget;    /* deals the puller no longer sees */
+  GPtrArray     *dependents; /* entity, id…: their tasks, notes… moved out of their sight */
   gboolean       rights;    /* what the puller sees changed: a fresh copy is needed */
   GError        *error;
 } Page;
@@ -169,6 +170,15 @@ add_row (const CrmLedgerRow *row,
     {
       if (moved && page->since > 0)
         g_ptr_array_add (page->forget, g_steal_pointer (&deal));
+      /* a task (a note, a file…) put on a deal they do not see, from where they may have
+       * had it: they forget it as they would the deal */
+      else if (page->since > 0 &&
+               crm_visibility_op_moves_dependent_away (page->store, row->seq, row->entity,
+                                                       row->entity_id, row->fields))
+        {
+          g_ptr_array_add (page->dependents, g_strdup (row->entity));
+          g_ptr_array_add (page->dependents, g_strdup (row->entity_id));
+        }
     }
   else
     {
@@ -204,9 +214,10 @@ crm_server_replica_pull (CrmStore    *store,
   g_autoptr(CrmVisibility) visibility = NULL;
   g_autoptr(GHashTable) whole = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) forget = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) dependents = g_ptr_array_new_with_free_func (g_free);
   gint64 horizon = crm_ledger_horizon (store);
   gint64 head = crm_ledger_head (store);
-  Page page = { NULL, since, 0, store, NULL, since, whole, forget, FALSE, NULL };
+  Page page = { NULL, since, 0, store, NULL, since, whole, forget, dependents, FALSE, NULL };
   guint reads = 0;
 
   if (since < horizon || since > head)
@@ -263,7 +274,7 @@ crm_server_replica_pull (CrmStore    *store,
         g_message ("Could not read the pending withdrawals: %s", local_error->message);
     }
   return crm_pull_text_finish_forget (page.out, page.next, page.next < head, head, hlc, pending,
-                                      forget, out_length);
+                                      forget, dependents, out_length);
 }
 
 gboolean

@@ -951,9 +951,10 @@ pull_pages (Http           *http,
                        _("The server sent an empty page but said more was coming"));
           return FALSE;
         }
-      /* deals this user no longer sees go first (in a transaction of their own: were the
-       * merge to fail, the same page forgets them again) */
-      if (!crm_visibility_forget (store, page->forget, error))
+      /* deals this user no longer sees, and tasks, notes… moved onto deals they do not
+       * see, go first (in a transaction of their own: were the merge to fail, the same
+       * page forgets them again) */
+      if (!crm_visibility_forget (store, page->forget, page->forget_dependents, error))
         return FALSE;
       if (!crm_sync_state_merge_pulled (store, page->ops, page->bases, page->next, page->hlc,
                                         &merged, &conflicts, error))
