@@ -807,6 +807,113 @@ test_move_onto_unseen (Fixture       *f,
   }
 }
 
+/* Applies @changeset as @user_id on @store: refused with permission-denied naming the
+ * role and the right "see" (the deal's pipeline), nothing written. */
+static void
+assert_refused_unseen (Fixture      *f,
+                       CrmStore     *store,
+                       CrmChangeset *changeset,
+                       const char   *user_id,
+                       const char   *role)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 before = log_length (f);
+
+  crm_changeset_set_actor (changeset, user_id);
+  g_assert_false (crm_store_apply (store, changeset, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_PERMISSION_DENIED);
+  assert_has (error->message, role);
+  assert_has (error->message, "does not allow seeing these deals of the pipeline «" SALES "»");
+  g_assert_cmpint (log_length (f), ==, before);
+}
+
+/* What hangs off a deal a user does not see is not theirs to write, offline: a call
+ * logged on it, a notification about it, a note or a file on one of its tasks — refused
+ * with the words of the right "see" (a role that changes everyone's deals but sees only
+ * its own in «Продажи» too); on a deal they see, each goes. */
+static void
+test_hanging_on_unseen (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *mine = add_deal (f, REP, SALES, "Тягач Volvo FH для «Вектора»");
+  g_autofree char *hers = add_deal (f, REP2, SALES, "Самосвал для карьера");
+  g_autoptr(JsonNode) task = crm_test_ctl_ok (f->db, NOW, "--as", REP2, "task", "add", "--deal",
+                                              hers, "--text", "Выслать КП карьеру", NULL);
+  const char *task_id = crm_test_get_string (json_node_get_object (task), "id");
+  const char *roles[] = { TRAINEE, "Старший" };
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rep_id = NULL;
+
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "role", "add", TRAINEE, "--like", "rep",
+                                    "--right", "*:see=own", NULL));
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "role", "add", "Старший", "--like", "manager",
+                                    "--right", SALES ":see=own", NULL));
+  for (guint r = 0; r < G_N_ELEMENTS (roles); r++)
+    {
+      ok (f, "admin", "user", "set", REP, "--role", roles[r]);
+      store = crm_test_open (f->db);
+      g_free (rep_id);
+      rep_id = crm_query_resolve (store, "user", REP, NULL, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < 2; i++)
+        {
+          /* the deal he does not see, then his own */
+          const char *deal = i == 0 ? hers : mine;
+          g_autoptr(CrmChangeset) call = crm_changeset_new ();
+          g_autoptr(CrmChangeset) notification = crm_changeset_new ();
+          g_autoptr(CrmChangeset) note = crm_changeset_new ();
+          g_autofree char *call_id = crm_store_new_id (store);
+          g_autofree char *notification_id = crm_store_new_id (store);
+          g_autofree char *note_id = crm_store_new_id (store);
+          CrmChange *change = crm_changeset_create (call, "call", call_id);
+
+          crm_change_set_string (change, "direction", "out");
+          crm_change_set_string (change, "from", "+74951234567");
+          crm_change_set_string (change, "to", "+79125550101");
+          crm_change_set_string (change, "status", "answered");
+          crm_change_set_int (change, "started_at", 1796637600000);
+          crm_change_set_string (change, "deal", deal);
+          change = crm_changeset_create (notification, "notification", notification_id);
+          crm_change_set_string (change, "user", rep_id);
+          crm_change_set_string (change, "text", "Перезвонить карьеру");
+          crm_change_set_string (change, "deal", deal);
+          crm_change_set_bool (change, "read", FALSE);
+          crm_change_set_int (change, "created_at", 1796637600000);
+          change = crm_changeset_create (note, "note", note_id);
+          if (i == 0)
+            {
+              crm_change_set_string (change, "entity", "task");
+              crm_change_set_string (change, "entity_id", task_id);
+            }
+          else
+            {
+              crm_change_set_string (change, "entity", "deal");
+              crm_change_set_string (change, "entity_id", deal);
+            }
+          crm_change_set_string (change, "text", "Карьер просит скидку");
+          crm_change_set_int (change, "created_at", 1796637600000);
+          if (i == 0)
+            {
+              assert_refused_unseen (f, store, call, rep_id, roles[r]);
+              assert_refused_unseen (f, store, notification, rep_id, roles[r]);
+              assert_refused_unseen (f, store, note, rep_id, roles[r]);
+              continue;
+            }
+          crm_changeset_set_actor (call, rep_id);
+          crm_changeset_set_actor (notification, rep_id);
+          crm_changeset_set_actor (note, rep_id);
+          g_assert_true (crm_store_apply (store, call, &error));
+          g_assert_no_error (error);
+          g_assert_true (crm_store_apply (store, notification, &error));
+          g_assert_no_error (error);
+          g_assert_true (crm_store_apply (store, note, &error));
+          g_assert_no_error (error);
+        }
+      g_clear_object (&store);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -822,6 +929,7 @@ main (int   argc,
   ADD ("/rights/see-and-group", test_see);
   ADD ("/rights/roles-are-the-admins", test_roles_admin);
   ADD ("/rights/move-onto-unseen-deal", test_move_onto_unseen);
+  ADD ("/rights/hanging-on-unseen-deal", test_hanging_on_unseen);
 #undef ADD
   g_test_add_func ("/rights/template", test_template);
   g_test_add_func ("/rights/server-refuses", test_server_refuses);

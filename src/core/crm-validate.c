@@ -18,6 +18,7 @@
 #include "crm-json-private.h"
 #include "crm-uuid.h"
 #include "crm-json.h"
+#include "crm-visibility.h"
 
 /* Fields that name another entity: entity type, field, the type it names. */
 static const struct {
@@ -923,16 +924,52 @@ deal_op_rights (CrmStore            *store,
   return TRUE;
 }
 
+/* What hangs off a deal through its `deal` column (crm-visibility.h lists the same). */
+static const char *const deal_column_entities[] = {
+  "deal_tag", "deal_contact", "message", "task", "call", "notification", NULL
+};
+
+/* The deal of the approval @id as the replica holds it: the one it was asked for on, or a
+ * brand's discount's deal. */
+static char *
+approval_deal (CrmStore   *store,
+               const char *id)
+{
+  g_autofree char *kind = _crm_store_dup_column_any (store, "approval", id, "entity");
+
+  if (g_strcmp0 (kind, "deal") == 0)
+    return _crm_store_dup_column_any (store, "approval", id, "entity_id");
+  return crm_visibility_deal_of (store, "approval", id);
+}
+
+/* The deal a note or a file on (@kind, @id) hangs off: the deal itself, a task's deal,
+ * an approval's; NULL for anything else (a contact's, a template's). */
+static char *
+target_deal (CrmStore   *store,
+             const char *kind,
+             const char *id)
+{
+  if (kind == NULL || id == NULL)
+    return NULL;
+  if (g_str_equal (kind, "deal"))
+    return g_strdup (id);
+  if (g_str_equal (kind, "task"))
+    return _crm_store_dup_column_any (store, "task", id, "deal");
+  if (g_str_equal (kind, "approval"))
+    return approval_deal (store, id);
+  return NULL;
+}
+
 /* The deal an op about something that hangs off a deal belongs to (a tag or a contact
- * of it, a message, a task, a note or a file on it), or NULL. */
+ * of it, a message, a task, a call, a notification, an approval; a note or a file on it,
+ * on one of its tasks or approvals), or NULL. */
 static char *
 hanging_deal (CrmStore    *store,
               const CrmOp *op)
 {
   char *deal = NULL;
 
-  if (g_str_equal (op->entity, "deal_tag") || g_str_equal (op->entity, "deal_contact") ||
-      g_str_equal (op->entity, "message") || g_str_equal (op->entity, "task"))
+  if (g_strv_contains (deal_column_entities, op->entity))
     {
       deal = owner_field (store, op, "deal");
       if (deal == NULL && !op->created)
@@ -941,15 +978,28 @@ hanging_deal (CrmStore    *store,
   else if (g_str_equal (op->entity, "note") || g_str_equal (op->entity, "attachment"))
     {
       g_autofree char *kind = owner_field (store, op, "entity");
+      g_autofree char *target = owner_field (store, op, "entity_id");
+
+      deal = target_deal (store, kind, target);
+    }
+  else if (g_str_equal (op->entity, "approval"))
+    {
+      g_autofree char *kind = owner_field (store, op, "entity");
+      JsonNode *data = json_object_get_member (op->fields, "data");
 
       if (g_strcmp0 (kind, "deal") == 0)
         deal = owner_field (store, op, "entity_id");
+      /* a brand's discount: the deal its data names */
+      else if (op->created && data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+        deal = g_strdup (crm_json_string (json_node_get_object (data), "deal"));
+      else if (!op->created)
+        deal = approval_deal (store, op->entity_id);
     }
   return deal;
 }
 
 /* The deal an op that changes what hangs off a deal moves it to (a task or note put on
- * another deal), or NULL. */
+ * another deal, a note on a task of another deal), or NULL. */
 static char *
 moved_to_deal (CrmStore    *store,
                const CrmOp *op)
@@ -958,8 +1008,7 @@ moved_to_deal (CrmStore    *store,
 
   if (op->created)
     return NULL;
-  if (g_str_equal (op->entity, "deal_tag") || g_str_equal (op->entity, "deal_contact") ||
-      g_str_equal (op->entity, "message") || g_str_equal (op->entity, "task"))
+  if (g_strv_contains (deal_column_entities, op->entity))
     to = crm_json_node_string (json_object_get_member (op->fields, "deal"));
   else if ((g_str_equal (op->entity, "note") || g_str_equal (op->entity, "attachment")) &&
            json_object_has_member (op->fields, "entity_id"))
@@ -967,10 +1016,44 @@ moved_to_deal (CrmStore    *store,
       const char *kind = crm_json_node_string (json_object_get_member (op->fields, "entity"));
       g_autofree char *kind_before = kind == NULL ? owner_field (store, op, "entity") : NULL;
 
-      if (g_strcmp0 (kind != NULL ? kind : kind_before, "deal") == 0)
-        to = crm_json_node_string (json_object_get_member (op->fields, "entity_id"));
+      return target_deal (store, kind != NULL ? kind : kind_before,
+                          crm_json_node_string (json_object_get_member (op->fields,
+                                                                        "entity_id")));
     }
   return g_strdup (to);
+}
+
+/* Whether what the op changes is something a user who sees the deal may do without the
+ * pipeline's `edit` right: a call (logged or answered), a notification (read), an approval
+ * (asked for, decided) and the files of one — seeing the deal is enough. */
+static gboolean
+needs_only_sight (CrmStore    *store,
+                  const CrmOp *op)
+{
+  g_autofree char *kind = NULL;
+
+  if (g_str_equal (op->entity, "call") || g_str_equal (op->entity, "notification") ||
+      g_str_equal (op->entity, "approval"))
+    return TRUE;
+  if (!g_str_equal (op->entity, "attachment") && !g_str_equal (op->entity, "note"))
+    return FALSE;
+  kind = owner_field (store, op, "entity");
+  return g_strcmp0 (kind, "approval") == 0;
+}
+
+/* Seeing @deal. */
+static gboolean
+deal_sight_rights (CrmStore            *store,
+                   const char          *deal,
+                   const CrmUserRights *rights,
+                   GError             **error)
+{
+  g_autofree char *pipeline = _crm_store_dup_column_any (store, "deal", deal, "pipeline");
+  g_autofree char *responsible = _crm_store_dup_column_any (store, "deal", deal, "responsible");
+
+  if (!crm_user_rights_sees (rights, pipeline, responsible))
+    return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);
+  return TRUE;
 }
 
 /* Seeing @deal and the `edit` right of its pipeline. */
@@ -980,13 +1063,13 @@ deal_edit_rights (CrmStore            *store,
                   const CrmUserRights *rights,
                   GError             **error)
 {
-  g_autofree char *pipeline = _crm_store_dup_column_any (store, "deal", deal, "pipeline");
-  g_autofree char *responsible = _crm_store_dup_column_any (store, "deal", deal, "responsible");
+  g_autofree char *pipeline = NULL;
   CrmRights in_pipeline;
 
+  if (!deal_sight_rights (store, deal, rights, error))
+    return FALSE;
+  pipeline = _crm_store_dup_column_any (store, "deal", deal, "pipeline");
   crm_user_rights_get (rights, pipeline, &in_pipeline);
-  if (!crm_user_rights_sees (rights, pipeline, responsible))
-    return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);
   if (!in_pipeline.edit)
     return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline, error);
   return TRUE;
@@ -994,8 +1077,9 @@ deal_edit_rights (CrmStore            *store,
 
 /* Changing what hangs off a deal is changing the deal: the `edit` right of its pipeline
  * (and seeing it) — of the deal it moves to as well, when it moves (a rep may not put
- * their task on a deal they do not see). A check-in at an event's door is not (anyone
- * checks people in). */
+ * their task on a deal they do not see). A call, a notification, an approval (and its
+ * files) need only the sight of their deal (needs_only_sight()). A check-in at an
+ * event's door is not (anyone checks people in). */
 static gboolean
 hanging_op_rights (CrmStore            *store,
                    const CrmOp         *op,
@@ -1004,22 +1088,16 @@ hanging_op_rights (CrmStore            *store,
 {
   g_autofree char *deal = hanging_deal (store, op);
   g_autofree char *to = moved_to_deal (store, op);
-  g_autofree char *pipeline = NULL;
-  g_autofree char *responsible = NULL;
-  CrmRights in_pipeline;
+  gboolean sight = needs_only_sight (store, op);
 
-  if (to != NULL && g_strcmp0 (to, deal) != 0 && !deal_edit_rights (store, to, rights, error))
+  if (to != NULL && g_strcmp0 (to, deal) != 0 &&
+      !(sight ? deal_sight_rights (store, to, rights, error)
+              : deal_edit_rights (store, to, rights, error)))
     return FALSE;
   if (deal == NULL || is_checkin (store, op))
     return TRUE;
-  pipeline = _crm_store_dup_column_any (store, "deal", deal, "pipeline");
-  responsible = _crm_store_dup_column_any (store, "deal", deal, "responsible");
-  crm_user_rights_get (rights, pipeline, &in_pipeline);
-  if (!crm_user_rights_sees (rights, pipeline, responsible))
-    return crm_rights_deny (store, rights, CRM_RIGHT_SEE, pipeline, error);
-  if (!in_pipeline.edit)
-    return crm_rights_deny (store, rights, CRM_RIGHT_EDIT, pipeline, error);
-  return TRUE;
+  return sight ? deal_sight_rights (store, deal, rights, error)
+               : deal_edit_rights (store, deal, rights, error);
 }
 
 gboolean
