@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <zstd.h>
 
+#include "crm-attachment.h"
 #include "crm-demo.h"
 #include "crm-hlc.h"
 #include "crm-protocol.h"
@@ -655,6 +656,32 @@ test_builtin_role_narrowed (void)
   g_assert_false (g_file_test (stored, G_FILE_TEST_EXISTS));
 }
 
+/* The start of a test: the roles, Павел given @role, the administrator's two deals @title_a
+ * (of @user_a) and @title_b (of @user_b) pushed, Павел's first sync. */
+static void
+two_deals (const char  *role,
+           const char  *title_a,
+           const char  *user_a,
+           char       **out_a,
+           const char  *title_b,
+           const char  *user_b,
+           char       **out_b)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+
+  sync_ok ("admin.db", "admin", "admin-pw");
+  add_roles ();
+  ADMIN_CTL ("user", "set", PAVEL, "--role", role);
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+
+    *out_a = add_deal (store, title_a, user_a);
+    *out_b = add_deal (store, title_b, user_b);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+}
+
 /* A deal taken away takes its files with it: the contract Павел attached to his deal is
  * gone from his replica's folder once the deal is handed to Мария; a price list attached
  * to it and to a deal he keeps stays (one file per content). */
@@ -675,17 +702,7 @@ test_forgotten_deal_files (void)
   g_autofree char *kept = NULL;
   g_autofree char *titles = NULL;
 
-  sync_ok ("admin.db", "admin", "admin-pw");
-  add_roles ();
-  ADMIN_CTL ("user", "set", PAVEL, "--role", ROLE_OWN);
-  {
-    g_autoptr(CrmStore) store = crm_test_open (admin_path);
-
-    taken = add_deal (store, TITLE_PAVEL, PAVEL);
-    kept = add_deal (store, TITLE_DENIS, PAVEL);
-  }
-  sync_ok ("admin.db", "admin", "admin-pw");
-  sync_ok ("pavel.db", PAVEL, "rep-password");
+  two_deals (ROLE_OWN, TITLE_PAVEL, PAVEL, &taken, TITLE_DENIS, PAVEL, &kept);
   g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
   g_assert_true (g_file_set_contents (prices, PRICES_TEXT, -1, NULL));
   json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken, contract,
@@ -922,6 +939,187 @@ test_task_moved_in (void)
   tasks = task_texts ("pavel.db");
   g_assert_nonnull (strstr (tasks, TASK_PAVEL));
   g_assert_true (file_holds ("pavel.db", NOTE_PAVEL));
+}
+
+/* GET /api/v1/files/HASH as @token's user: its status, and in *@out_text the body. */
+static guint
+get_file (const char  *token,
+          const char  *hash,
+          char       **out_text)
+{
+  g_autofree char *path = g_strconcat (CRM_PROTOCOL_PATH_FILES, hash, NULL);
+  guint status = 0;
+  g_autoptr(GBytes) bytes = get_raw (path, token, &status);
+
+  *out_text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  return status;
+}
+
+/* A raw push of one op by @token's user (a modified client): its result. */
+static JsonObject *
+push_raw (const char *token,
+          CrmOp      *op)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new ();
+  g_autoptr(JsonNode) request = NULL;
+  g_autofree char *body = NULL;
+  g_auto(CrmTestAnswer) answer = { 0 };
+
+  op->op_id = crm_uuid_v7_new (g_get_real_time () / 1000);
+  op->hlc = crm_hlc_make (g_get_real_time () / 1000, 0);
+  op->device = crm_uuid_v7_new (g_get_real_time () / 1000);
+  g_ptr_array_add (ops, op);
+  request = crm_push_request_to_json (0, ops);
+  body = json_to_string (request, FALSE);
+  crm_test_http_request (server, &answer, "POST", CRM_PROTOCOL_PATH_PUSH, token, body, -1);
+  g_assert_cmpuint (answer.status, ==, 200);
+  return json_object_ref (json_array_get_object_element (
+    json_object_get_array_member (answer.body, "results"), 0));
+}
+
+/* A task moved out of a rep's sight (re-attached to a deal he does not see) leaves his
+ * laptop on his next pull, with its note and its file — rows, ops, bytes; his deal stays.
+ * The file is then refused to him by the server (GET /files/HASH) and given to the
+ * administrator and to the rep who sees the deal; a modified client of his logging a call
+ * on that deal is refused for the right "see". */
+static void
+test_task_moved_out (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_path = path_of ("pavel.db");
+  g_autofree char *contract = path_of ("договор.txt");
+  g_autofree char *contract_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                                  CONTRACT_TEXT, -1);
+  g_autofree char *contract_file = g_strconcat (pavel_path, ".files/", contract_hash, NULL);
+  g_autofree char *pavel_deal = NULL;
+  g_autofree char *denis_deal = NULL;
+  g_autofree char *task = NULL;
+  g_autofree char *tasks = NULL;
+  g_autofree char *titles = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *text = NULL;
+
+  two_deals (ROLE_GROUP, TITLE_PAVEL, PAVEL, &pavel_deal, TITLE_DENIS, DENIS, &denis_deal);
+  /* Павел's task on his deal, a note and the contract on it */
+  g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
+  {
+    g_autoptr(CrmStore) store = crm_test_open (pavel_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autofree char *pavel = resolve (store, "user", PAVEL);
+    g_autofree char *note = crm_store_new_id (store);
+    g_autofree char *attachment = crm_store_new_id (store);
+    g_auto(CrmAttachmentFile) file = { 0 };
+    g_autoptr(GError) error = NULL;
+    CrmChange *change;
+
+    task = crm_store_new_id (store);
+    crm_changeset_set_actor (changeset, pavel);
+    change = crm_changeset_create (changeset, "task", task);
+    crm_change_set_string (change, "deal", pavel_deal);
+    crm_change_set_string (change, "text", TASK_PAVEL);
+    crm_change_set_string (change, "type", "call");
+    crm_change_set_string (change, "responsible", pavel);
+    change = crm_changeset_create (changeset, "note", note);
+    crm_change_set_string (change, "entity", "task");
+    crm_change_set_string (change, "entity_id", task);
+    crm_change_set_string (change, "text", NOTE_PAVEL);
+    g_assert_true (crm_attachment_store_file (store, contract, &file, &error));
+    g_assert_no_error (error);
+    crm_attachment_fill_change (changeset, attachment, "task", task, "договор.txt", &file,
+                                crm_store_get_now (store));
+    apply (store, changeset);
+  }
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  g_assert_true (g_file_test (contract_file, G_FILE_TEST_EXISTS));
+  tasks = task_texts ("pavel.db");
+  g_assert_nonnull (strstr (tasks, TASK_PAVEL));
+  g_clear_pointer (&tasks, g_free);
+  token = sign_in (PAVEL, "rep-password");
+  g_assert_cmpuint (get_file (token, contract_hash, &text), ==, 200);
+  g_assert_cmpstr (text, ==, CONTRACT_TEXT);
+  g_clear_pointer (&text, g_free);
+
+  /* the administrator puts the task on Денис's deal */
+  sync_ok ("admin.db", "admin", "admin-pw");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_change_set_string (crm_changeset_touch (changeset, "task", task), "deal", denis_deal);
+    apply (store, changeset);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  tasks = task_texts ("pavel.db");
+  g_assert_null (strstr (tasks, TASK_PAVEL));
+  g_clear_pointer (&tasks, g_free);
+  titles = deal_titles ("pavel.db");
+  g_assert_cmpstr (titles, ==, TITLE_PAVEL);
+  g_assert_false (file_holds ("pavel.db", TASK_PAVEL));
+  g_assert_false (file_holds ("pavel.db", NOTE_PAVEL));
+  g_assert_false (file_holds ("pavel.db", "договор.txt"));
+  g_assert_false (g_file_test (contract_file, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(CrmStore) store = crm_test_open (pavel_path);
+    gint64 conflicts = -1;
+
+    g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+    g_assert_true (crm_sync_state_count_conflicts (store, FALSE, &conflicts, NULL));
+    g_assert_cmpint (conflicts, ==, 0);
+  }
+  /* …and it comes to Денис's group, note and all */
+  sync_ok ("maria.db", MARIA, "rep-password");
+  tasks = task_texts ("maria.db");
+  g_assert_nonnull (strstr (tasks, TASK_PAVEL));
+  g_assert_true (file_holds ("maria.db", NOTE_PAVEL));
+
+  /* the file: refused to Павел, given to the administrator and to Мария */
+  {
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *failure;
+
+    g_assert_cmpuint (get_file (token, contract_hash, &text), ==, 403);
+    g_assert_null (strstr (text, "Агроснаб"));
+    node = json_from_string (text, NULL);
+    g_assert_nonnull (node);
+    failure = json_object_get_object_member (json_node_get_object (node), "error");
+    g_assert_cmpstr (json_object_get_string_member (failure, "code"), ==, "permission-denied");
+    g_assert_nonnull (strstr (json_object_get_string_member (failure, "message"),
+                              "does not let you see"));
+    g_clear_pointer (&text, g_free);
+  }
+  {
+    g_autofree char *admin_token = sign_in ("admin", "admin-pw");
+    g_autofree char *maria_token = sign_in (MARIA, "rep-password");
+
+    g_assert_cmpuint (get_file (admin_token, contract_hash, &text), ==, 200);
+    g_assert_cmpstr (text, ==, CONTRACT_TEXT);
+    g_clear_pointer (&text, g_free);
+    g_assert_cmpuint (get_file (maria_token, contract_hash, &text), ==, 200);
+    g_assert_cmpstr (text, ==, CONTRACT_TEXT);
+    g_clear_pointer (&text, g_free);
+  }
+
+  /* a call logged on Денис's deal by a modified client of Павел's: refused */
+  {
+    CrmOp *op = crm_op_new ();
+    g_autoptr(JsonObject) result = NULL;
+
+    op->entity = g_strdup ("call");
+    op->entity_id = crm_uuid_v7_new (g_get_real_time () / 1000);
+    op->fields = json_object_new ();
+    json_object_set_string_member (op->fields, "direction", "out");
+    json_object_set_string_member (op->fields, "from", "+74951234567");
+    json_object_set_string_member (op->fields, "status", "answered");
+    json_object_set_int_member (op->fields, "started_at", g_get_real_time () / 1000);
+    json_object_set_string_member (op->fields, "deal", denis_deal);
+    result = push_raw (token, op);
+    crm_op_free (op);
+    g_assert_cmpstr (json_object_get_string_member (result, "status"), ==, "rejected");
+    g_assert_cmpstr (json_object_get_string_member (result, "code"), ==, "permission-denied");
+    g_assert_nonnull (strstr (json_object_get_string_member (result, "message"),
+                              "(the right “see”)"));
+  }
 }
 
 /* A deal taken away while the rep's edit of it waited to be pushed (made between a sync's
@@ -1292,6 +1490,7 @@ main (int    argc,
                         (gconstpointer) test_builtin_role_narrowed, run);
   g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
   g_test_add_data_func ("/visibility/task-moved-in", (gconstpointer) test_task_moved_in, run);
+  g_test_add_data_func ("/visibility/task-moved-out", (gconstpointer) test_task_moved_out, run);
   g_test_add_data_func ("/visibility/forgotten-edit-refused",
                         (gconstpointer) test_forgotten_edit_refused, run);
   g_test_add_data_func ("/visibility/discount-goes-with-deal",

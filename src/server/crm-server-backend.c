@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-backend.h"
+#include "crm-visibility.h"
 #include "crm-server-auth.h"
 #include "crm-server-files.h"
 #include "crm-server-push.h"
@@ -887,6 +888,29 @@ backend_files_folder (CrmServerStorage    *storage,
   return CLASS (storage)->files_folder (BACKEND (storage), user->account_id, error);
 }
 
+static gboolean
+backend_sees_file (CrmServerStorage    *storage,
+                   const CrmServerUser *user,
+                   const char          *hash,
+                   gboolean            *out_seen,
+                   GError             **error)
+{
+  CrmStore *store = CLASS (storage)->get_replica (BACKEND (storage), user->account_id, error);
+  g_autoptr(CrmVisibility) visibility = NULL;
+
+  *out_seen = FALSE;
+  if (store == NULL)
+    return FALSE;
+  /* the account's own server user is given everything, as in a pull */
+  if (user->crm_user == NULL)
+    {
+      *out_seen = TRUE;
+      return TRUE;
+    }
+  visibility = crm_visibility_new (store, user->crm_user);
+  return crm_visibility_sees_file (visibility, store, hash, out_seen, error);
+}
+
 static void
 backend_snapshot_async (CrmServerStorage    *storage,
                         const CrmServerUser *user,
@@ -1071,4 +1095,5 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->epoch = backend_epoch;
   iface->check_cursor = backend_check_cursor;
   iface->files_folder = backend_files_folder;
+  iface->sees_file = backend_sees_file;
 }

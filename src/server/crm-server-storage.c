@@ -322,3 +322,17 @@ crm_server_storage_files_folder (CrmServerStorage    *self,
     }
   return IFACE (self)->files_folder (self, user, error);
 }
+
+gboolean
+crm_server_storage_sees_file (CrmServerStorage    *self,
+                              const CrmServerUser *user,
+                              const char          *hash,
+                              gboolean            *out_seen,
+                              GError             **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_STORAGE (self), FALSE);
+  *out_seen = TRUE;
+  if (IFACE (self)->sees_file == NULL)
+    return TRUE;
+  return IFACE (self)->sees_file (self, user, hash, out_seen, error);
+}

@@ -215,6 +215,14 @@ struct _CrmServerStorageInterface
   char *              (*files_folder)     (CrmServerStorage    *self,
                                            const CrmServerUser *user,
                                            GError             **error);
+  /* Optional: whether @user sees an entity the file @hash is attached to
+   * (crm_visibility_sees_file(): a rep is given only the files of what their replica
+   * may hold). */
+  gboolean            (*sees_file)        (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           const char          *hash,
+                                           gboolean            *out_seen,
+                                           GError             **error);
 };
 
 gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
@@ -336,6 +344,12 @@ gboolean           crm_server_storage_check           (CrmServerStorage    *self
                                                        GError             **error);
 char              *crm_server_storage_files_folder    (CrmServerStorage    *self,
                                                        const CrmServerUser *user,
+                                                       GError             **error);
+/* *@out_seen TRUE without asking when the backend cannot tell. */
+gboolean           crm_server_storage_sees_file       (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       const char          *hash,
+                                                       gboolean            *out_seen,
                                                        GError             **error);
 
 G_END_DECLS

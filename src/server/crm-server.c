@@ -1859,7 +1859,8 @@ header_int (SoupServerMessage *msg,
 }
 
 /* HEAD, GET and PATCH /api/v1/files/HASH (crm-protocol.h): the signed-in user's account's
- * files only — another account's content is simply not there. */
+ * files only — another account's content is simply not there — and a file's content
+ * only to one who sees an entity it is attached to (crm_visibility_sees_file()). */
 static void
 handle_file (CrmServer         *self,
              SoupServerMessage *msg,
@@ -1954,6 +1955,25 @@ handle_file (CrmServer         *self,
                        _("The server does not have this file (yet): the device that attached "
                          "it has not synced since"), 0);
       return;
+    }
+  /* the content goes only to one who may see what it is attached to (issue 20: a rep's
+   * laptop holds only the deals they may see, and so do the files they are given) */
+  if (method == SOUP_METHOD_GET)
+    {
+      gboolean seen = FALSE;
+
+      if (!crm_server_storage_sees_file (self->storage, user, hash, &seen, &error))
+        {
+          respond_gerror (self, msg, error, user);
+          return;
+        }
+      if (!seen)
+        {
+          respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED,
+                         _("This file is attached only to deals your role does not let you "
+                           "see; ask an administrator or the deal's responsible for it"), 0);
+          return;
+        }
     }
   set_offset_header (msg, size);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
