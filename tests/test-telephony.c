@@ -1051,6 +1051,98 @@ test_card (Fixture       *f,
   g_clear_pointer (&heard.event, json_object_unref);
 }
 
+/* Starts @live and runs the main loop until it is connected and has the head. */
+static void
+start_live (CrmLiveClient *live)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (WAIT_S * G_USEC_PER_SEC);
+
+  crm_live_client_start (live);
+  while (!(crm_live_client_get_connected (live) && crm_live_client_get_head (live) > 0))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (5 * 1000);
+    }
+}
+
+/* A call about a deal a rep may not see (her role shows her own deals only; the caller's
+ * active deal is nobody's, seen with «all» only): the call rings the sales group and the
+ * managers, the manager's screen shows the card with the deal, hers none — the account's
+ * change reaches her, the card does not. */
+static void
+test_card_of_unseen_deal (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *maria_path = g_build_filename (f->tmpdir, "maria.db", NULL);
+  g_autofree char *manager_path = g_build_filename (f->tmpdir, "manager.db", NULL);
+  g_autofree char *deal = known_caller (f, "Петров Иван", "+79125550101", NULL,
+                                        "Денис Морозов");
+  g_autoptr(CrmSyncClient) maria = NULL;
+  g_autoptr(CrmSyncClient) manager = NULL;
+  g_autoptr(CrmLiveClient) live = NULL;
+  g_autoptr(CrmLiveClient) manager_live = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *then = NULL;
+  Heard heard = { 0 }, manager_heard = { 0 };
+  g_auto(CrmTestRun) run = { 0 };
+  JsonArray *deals;
+
+  /* the sales department is rung (Мария's own role is not a built-in rep's any more) */
+  server_admin (&run, f->data, "telephony", "set", "acme", "--ring-group", "Отдел продаж",
+                NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  json_node_unref (crm_test_ctl_ok (f->laptop.path, NULL, "role", "add", "Свои сделки",
+                                    "--like", "rep", "--right", "*:see=own", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop.path, NULL, "user", "set", "Мария Кузнецова",
+                                    "--role", "Свои сделки", NULL));
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+
+    crm_change_set_null (crm_changeset_touch (changeset, "deal", deal), "responsible");
+    g_assert_true (crm_store_apply (f->laptop.store, changeset, &error));
+    g_assert_no_error (error);
+  }
+  laptop_sync (f);
+  maria = crm_test_client_new (f->server, maria_path, "Мария Кузнецова", "rep-password");
+  manager = crm_test_client_new (f->server, manager_path, "manager", "manager-pw");
+  crm_sync_report_free (crm_test_sync (maria));
+  crm_sync_report_free (crm_test_sync (manager));
+  live = crm_live_client_new (maria);
+  manager_live = crm_live_client_new (manager);
+  g_signal_connect (live, "call", G_CALLBACK (heard_call), &heard);
+  g_signal_connect (live, "sync-needed", G_CALLBACK (heard_sync), &heard);
+  g_signal_connect (manager_live, "call", G_CALLBACK (heard_call), &manager_heard);
+  start_live (live);
+  start_live (manager_live);
+  heard.synced = FALSE;
+
+  answer = route (f, "pbx-50", "8 912 555-01-01", MONDAY_10);
+  first = ring_names (answer, 0);
+  then = ring_names (answer, 1);
+  g_test_message ("unseen deal: %s", crm_test_get_string (answer, "reason"));
+  g_assert_cmpstr (crm_test_get_string (answer, "deal"), ==, deal);
+  g_assert_nonnull (strstr (first, "Мария Кузнецова"));
+  g_assert_nonnull (strstr (then, "manager"));
+  /* the manager sees the deal: the card names it */
+  g_assert_true (wait_for (NULL, &manager_heard.event));
+  g_assert_cmpstr (crm_test_get_string (manager_heard.event, "deal"), ==, deal);
+  deals = json_object_get_array_member (json_object_get_object_member (manager_heard.event,
+                                                                       "card"), "deals");
+  g_assert_cmpuint (json_array_get_length (deals), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (deals, 0), "title"), ==,
+                   "Седельный тягач");
+  /* Мария does not: the change that follows the card reaches her, the card does not */
+  g_assert_true (wait_for (&heard.synced, NULL));
+  g_assert_null (heard.event);
+
+  crm_live_client_stop (live);
+  crm_live_client_stop (manager_live);
+  g_clear_pointer (&manager_heard.event, json_object_unref);
+}
+
 /* --- the upgrade -------------------------------------------------------------------------- */
 
 /* A replica of schema 12 (before calls) opens, gets the call table, lists no calls, and
@@ -1180,6 +1272,8 @@ main (int    argc,
               tear_down);
   g_test_add ("/telephony/extensions", Fixture, NULL, set_up, test_extensions, tear_down);
   g_test_add ("/telephony/card", Fixture, NULL, set_up, test_card, tear_down);
+  g_test_add ("/telephony/card-of-unseen-deal", Fixture, NULL, set_up, test_card_of_unseen_deal,
+              tear_down);
   g_test_add ("/telephony/routing-published", Fixture, NULL, set_up, test_routing_published,
               tear_down);
   g_test_add_func ("/telephony/upgrade", test_upgrade);

@@ -21,6 +21,7 @@
 #include "crm-store-private.h"
 #include "crm-time.h"
 #include "crm-uuid.h"
+#include "crm-visibility.h"
 #include "crm-json.h"
 
 #define DEFAULT_RING_SECONDS 20
@@ -1040,6 +1041,117 @@ crm_call_card (CrmStore    *store,
   crm_json_set_string_or_null (card, "last_note", note);
   json_object_set_string_member (card, "contact", contact_id);
   return g_steal_pointer (&card);
+}
+
+/* The newest note on the contact @contact_id or on one of its deals @visibility sees, or
+ * NULL (the card's "last_note" as its user may read it). */
+static char *
+last_seen_note (CrmStore            *store,
+                const CrmVisibility *visibility,
+                const char          *contact_id,
+                GError             **error)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (store,
+    "SELECT n.text, n.entity, n.entity_id FROM note n WHERE n.deleted = 0"
+    " AND ((n.entity = 'contact' AND n.entity_id = ?1) OR (n.entity = 'deal' AND n.entity_id"
+    " IN (SELECT deal FROM deal_contact WHERE contact = ?1 AND present = 1 AND deleted = 0)))"
+    " ORDER BY n.created_at DESC, n.id DESC LIMIT 200", error);
+  char *note = NULL;
+  int rc = SQLITE_DONE;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, contact_id, -1, SQLITE_TRANSIENT);
+  while (note == NULL && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "contact") == 0 ||
+        crm_visibility_sees_deal (visibility, store,
+                                  (const char *) sqlite3_column_text (stmt, 2)))
+      note = _crm_sql_dup_column_text (stmt, 0);
+  if (note == NULL && rc != SQLITE_DONE)
+    _crm_store_set_read_error (store, error, "read the last note");
+  sqlite3_reset (stmt);
+  return note;
+}
+
+gboolean
+crm_call_card_for_user (CrmStore    *store,
+                        JsonObject  *answer,
+                        const char  *user_id,
+                        JsonObject **out_card,
+                        char       **out_deal,
+                        GError     **error)
+{
+  g_autoptr(CrmVisibility) visibility = NULL;
+  g_autoptr(JsonObject) copy = json_object_new ();
+  g_autoptr(GList) members = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *note = NULL;
+  JsonObject *card;
+  JsonArray *deals;
+  JsonArray *seen_deals;
+  const char *deal;
+  const char *contact;
+  gboolean is_new;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
+  *out_card = NULL;
+  *out_deal = NULL;
+  card = json_object_get_object_member (answer, "card");
+  if (card == NULL)
+    return TRUE;
+  deal = crm_json_string (answer, "deal");
+  is_new = json_object_get_boolean_member_with_default (card, "new", FALSE);
+  visibility = crm_visibility_new (store, user_id);
+  if (crm_visibility_sees_all (visibility))
+    {
+      *out_card = json_object_ref (card);
+      *out_deal = g_strdup (deal);
+      return TRUE;
+    }
+  /* a call about a deal they do not see is not theirs to be shown; a new number's card
+   * holds nothing of the deal the call made but the number, and whoever answers takes it */
+  if (deal != NULL && !crm_visibility_sees_deal (visibility, store, deal))
+    {
+      if (!is_new)
+        return TRUE;
+      deal = NULL;
+    }
+  members = json_object_get_members (card);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_str_equal (l->data, "deals") && !g_str_equal (l->data, "deal") &&
+        !g_str_equal (l->data, "last_note"))
+      json_object_set_member (copy, l->data, json_node_copy (json_object_get_member (card,
+                                                                                     l->data)));
+  if (json_object_has_member (card, "deal"))
+    crm_json_set_string_or_null (copy, "deal", deal);
+  deals = json_object_get_array_member (card, "deals");
+  seen_deals = json_array_new ();
+  for (guint i = 0; deals != NULL && i < json_array_get_length (deals); i++)
+    {
+      JsonObject *item = json_array_get_object_element (deals, i);
+
+      if (item != NULL &&
+          crm_visibility_sees_deal (visibility, store, crm_json_string (item, "id")))
+        json_array_add_object_element (seen_deals, json_object_ref (item));
+    }
+  json_object_set_array_member (copy, "deals", seen_deals);
+  contact = crm_json_string (card, "contact");
+  if (json_object_has_member (card, "last_note"))
+    {
+      if (!is_new && contact != NULL)
+        {
+          note = last_seen_note (store, visibility, contact, &local_error);
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+        }
+      crm_json_set_string_or_null (copy, "last_note", note);
+    }
+  *out_card = g_steal_pointer (&copy);
+  *out_deal = g_strdup (deal);
+  return TRUE;
 }
 
 /* --- lists ------------------------------------------------------------------------------ */

@@ -91,6 +91,19 @@ JsonObject *crm_call_card         (CrmStore              *store,
                                    const char            *contact_id,
                                    const char            *phone,
                                    GError               **error);
+/* What the user @user_id may be shown of the route answer @answer (crm_call_route(), its
+ * "deal" and "card"), by what their replica may hold (crm-visibility.h): in *@out_card
+ * the card with only the deals they see and the last note of the contact or of one of
+ * those, in *@out_deal the call's deal. A call about a deal they do not see is not shown
+ * them (*@out_card NULL), but for a new number's, whose card holds nothing of the deal
+ * the call made but the number: theirs without the deal. FALSE only when the replica
+ * could not be read. */
+gboolean    crm_call_card_for_user (CrmStore              *store,
+                                    JsonObject            *answer,
+                                    const char            *user_id,
+                                    JsonObject           **out_card,
+                                    char                 **out_deal,
+                                    GError               **error);
 
 /* Calls newest first (missed ones first with @missed_first), as [{"id","direction",
  * "from","to","started_at","answered_at","answered_by","duration","status",

@@ -13,7 +13,10 @@
  *                                      a rule made a notification for this socket's user
  *   {"type":"call","call","deal","card":{"title","name","phone","company","deals",
  *    "last_note","contact","new"}}     a call rings this socket's user (the PBX asked the
- *                                      telephony endpoint whom to ring; crm-call.h)
+ *                                      telephony endpoint whom to ring; crm-call.h), each
+ *                                      user shown what their replica may hold
+ *                                      (crm_call_card_for_user()): a call about a deal
+ *                                      they do not see sends them no card
  * A device syncs when "head" is beyond its cursor; the events carry no data of their own
  * beyond a notification's text, which the next sync brings anyway: the app shows it on
  * the desktop at once (a notification event comes before the "changes" that starts that

@@ -612,16 +612,16 @@ request_time (JsonObject  *request,
   return FALSE;
 }
 
-/* The caller's card to the live sockets of the users the call rings. */
+/* The caller's card to the live sockets of the users the call rings, each shown only
+ * what their replica may hold (crm_call_card_for_user(): a call about a deal a user does
+ * not see does not pop up on their screen). */
 static void
 send_card (CrmServerLive *live,
            const char    *account_id,
+           CrmStore      *store,
            JsonObject    *answer)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) targets = g_ptr_array_new ();
-  g_autofree char *text = NULL;
   JsonArray *ring = json_object_get_array_member (answer, "ring");
 
   for (guint i = 0; ring != NULL && i < json_array_get_length (ring); i++)
@@ -630,24 +630,50 @@ send_card (CrmServerLive *live,
                                                      "user_ids");
 
       for (guint j = 0; ids != NULL && j < json_array_get_length (ids); j++)
-        g_ptr_array_add (targets, (gpointer) json_array_get_string_element (ids, j));
+        {
+          const char *id = json_array_get_string_element (ids, j);
+
+          if (id != NULL && !g_ptr_array_find_with_equal_func (targets, id, g_str_equal, NULL))
+            g_ptr_array_add (targets, (gpointer) id);
+        }
     }
-  if (targets->len == 0)
-    return;
-  g_ptr_array_add (targets, NULL);
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "call");
-  json_builder_set_member_name (builder, "call");
-  json_builder_add_string_value (builder, json_object_get_string_member (answer, "call"));
-  json_builder_set_member_name (builder, "deal");
-  json_builder_add_value (builder, json_node_copy (json_object_get_member (answer, "deal")));
-  json_builder_set_member_name (builder, "card");
-  json_builder_add_value (builder, json_node_copy (json_object_get_member (answer, "card")));
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-  crm_server_live_send_to_users (live, account_id, (const char * const *) targets->pdata, text);
+  for (guint i = 0; i < targets->len; i++)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonObject) card = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *deal = NULL;
+      g_autofree char *text = NULL;
+      const char *to[] = { targets->pdata[i], NULL };
+
+      if (!crm_call_card_for_user (store, answer, to[0], &card, &deal, &error))
+        {
+          g_warning ("The card of call %s: %s", json_object_get_string_member (answer, "call"),
+                     error->message);
+          continue;
+        }
+      if (card == NULL)
+        continue;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "type");
+      json_builder_add_string_value (builder, "call");
+      json_builder_set_member_name (builder, "call");
+      json_builder_add_string_value (builder, json_object_get_string_member (answer, "call"));
+      json_builder_set_member_name (builder, "deal");
+      if (deal != NULL)
+        json_builder_add_string_value (builder, deal);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "card");
+      root = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (root, card);
+      json_builder_add_value (builder, g_steal_pointer (&root));
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, FALSE);
+      crm_server_live_send_to_users (live, account_id, to, text);
+    }
 }
 
 static void
@@ -688,7 +714,7 @@ handle_route (CrmServerLive     *live,
     }
   if (!crm_ledger_number_deals (store, &error))
     g_warning ("Could not number the deal of call %s: %s", call_id, error->message);
-  send_card (live, account_id, answer);
+  send_card (live, account_id, store, answer);
   crm_server_live_changed_all (live);
   {
     g_autofree char *escaped = crm_server_log_escape (call_id, 200);
