@@ -7,7 +7,8 @@
  * (the snapshot made on request, then prepared), incremental pull and push of 1 000 ops,
  * and N clients of a second, template-only account each pushing 50 ops and pulling at
  * once, on threads (the clients of one token share it: sign-ins are limited per host).
- * Every wait is bounded; the server is killed at the end. */
+ * --only ready: a new device once the snapshot the server makes in the background at its
+ * start is in its folder (compacted and packed), timed alone. Every wait is bounded; the server is killed at the end. */
 #define G_LOG_DOMAIN "voronka-bench"
 
 #include "config.h"
@@ -31,7 +32,7 @@
 #include "crm-uuid.h"
 
 #define PASSWORD        "bench-pw"
-#define START_TIMEOUT_S 60
+#define START_TIMEOUT_S 300   /* a server opening the large account on a loaded machine */
 #define STOP_TIMEOUT_S  30
 
 typedef struct {
@@ -43,6 +44,7 @@ typedef struct {
   char        *log;
   char        *url;
   char        *cert;
+  char        *account;     /* the benched account's id */
   GSubprocess *server;
 } Bench;
 
@@ -384,6 +386,105 @@ bench_devices (Bench *bench)
   bench_figure ("sync.push_1000_client_cpu", bench_samples_ms (push_client_cpu, 50), "ms", "p50");
   bench_figure ("sync.push_1000_server_cpu", bench_samples_ms (push_server_cpu, 50), "ms",
                 "p50; the server's merge");
+  return TRUE;
+}
+
+/* The whole account's snapshot the server made in the background (at its start, compacted
+ * and packed: crm-server-snapshot.c) once it is in its folder, NULL when none came within
+ * @seconds. */
+static char *
+wait_ready_snapshot (Bench  *bench,
+                     double  seconds)
+{
+  g_autofree char *folder = g_build_filename (bench->data, "snapshots", NULL);
+  g_autofree char *prefix = g_strconcat (bench->account, "-", NULL);
+  gint64 deadline = bench_now_us () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (bench_now_us () < deadline)
+    {
+      g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+      const char *entry;
+
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (entry, prefix) && g_ascii_isdigit (entry[strlen (prefix)]) &&
+            g_str_has_suffix (entry, ".db.zst"))
+          return g_build_filename (folder, entry, NULL);
+      g_usleep (100 * 1000);
+    }
+  return NULL;
+}
+
+/* Notes the id of the benched account (the only one in the data folder yet: its file's
+ * name, which its snapshots are named by) and, with @days ≥ 0, sets its horizon to @days:
+ * the generator stamps every op an hour ago, so 0 makes the server compact all of them
+ * in the snapshot it makes in the background, as on an account in use for months. */
+static gboolean
+note_account (Bench   *bench,
+              gint     days,
+              GError **error)
+{
+  g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *file = bench_server_new_account_file (bench->data, known);
+  g_autofree char *text = g_strdup_printf ("%d", days);
+  g_autoptr(CrmStore) store = NULL;
+
+  if (file == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no account file in %s",
+                   bench->data);
+      return FALSE;
+    }
+  bench->account = g_path_get_basename (file);
+  *strrchr (bench->account, '.') = '\0';
+  if (days < 0)
+    return TRUE;
+  store = crm_store_open (file, error);
+  return store != NULL && crm_store_set_meta (store, "history.keep_days", text, error) &&
+         crm_store_checkpoint (store, error);
+}
+
+/* A new device once the server's background snapshot is ready (issue 21: «new device on
+ * the large account ≤ 2 s with the snapshot ready»): the download, its decompression and
+ * the install, wall and CPU (the client's round thread, the server's process). */
+static gboolean
+bench_ready (Bench *bench)
+{
+  g_autoptr(CrmSyncClient) device = new_client (bench, "device-ready.db", "admin@bench", NULL);
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_autofree char *snapshot = NULL;
+  gint64 start = bench_now_us ();
+  gint64 server_cpu = server_cpu_us (bench);
+  gint64 micros = 0, cpu = 0;
+
+  snapshot = wait_ready_snapshot (bench, bench->quick ? 600 : 1800);
+  if (snapshot == NULL)
+    {
+      g_printerr ("bench-sync: the server made no snapshot in the background\n");
+      return FALSE;
+    }
+  g_printerr ("# background snapshot ready after %.1f s (server CPU %.1f s): %s, %.0f MB\n",
+              (bench_now_us () - start) / 1e6, (server_cpu_us (bench) - server_cpu) / 1e6,
+              snapshot, bench_file_size (snapshot) / 1048576.0);
+  /* what the server still does after its file appeared (nothing, when it is idle) */
+  g_usleep (2 * G_USEC_PER_SEC);
+  server_cpu = server_cpu_us (bench);
+  report = sync_one_cpu (device, bench->quick ? 120 : 600, &micros, &cpu,
+                         "new device (snapshot ready)");
+  if (report == NULL)
+    return FALSE;
+  server_cpu = server_cpu_us (bench) - server_cpu;
+  g_printerr ("# new device, snapshot ready: %.2f s, snapshot %d, %u ops pulled after it, "
+              "replica %.0f MB\n", micros / 1e6, report->snapshot, report->pulled,
+              bench_file_size (crm_sync_client_get_replica_path (device)) / 1048576.0);
+  if (!report->snapshot)
+    {
+      g_printerr ("bench-sync: the new device took no snapshot\n");
+      return FALSE;
+    }
+  bench_figure ("sync.initial_ready", micros / 1e6, "s", "≤ 2 s on the large account");
+  bench_figure ("sync.initial_ready_client_cpu", cpu / 1e6, "s",
+                "download, decompression, install: the round's thread");
+  bench_figure ("sync.initial_ready_server_cpu", server_cpu / 1e6, "s", "sending the file");
   return TRUE;
 }
 
@@ -819,6 +920,7 @@ main (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("REPLICA");
   g_autoptr(GError) error = NULL;
   gboolean quick = FALSE;
+  gint keep_days = -1;
   char *server_bin = NULL;
   char *only = NULL;
   Bench bench = { 0 };
@@ -827,8 +929,13 @@ main (int    argc,
     { "quick", 0, 0, G_OPTION_ARG_NONE, &quick, "Few rounds, few clients", NULL },
     { "server", 0, 0, G_OPTION_ARG_FILENAME, &server_bin, "The voronka-server program",
       "PATH" },
-    { "only", 0, 0, G_OPTION_ARG_STRING, &only, "One group alone: devices, clients or replicas",
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      "One group alone: devices, clients or replicas; or ready (a new device once the "
+      "server's background snapshot is made)",
       "GROUP" },
+    { "keep-days", 0, 0, G_OPTION_ARG_INT, &keep_days,
+      "The account's history horizon (history.keep_days): 0 compacts every op in the "
+      "server's background snapshot", "DAYS" },
     { NULL }
   };
 
@@ -837,9 +944,9 @@ main (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2 ||
       server_bin == NULL ||
       (only != NULL && !g_str_equal (only, "devices") && !g_str_equal (only, "clients") &&
-       !g_str_equal (only, "replicas")))
+       !g_str_equal (only, "replicas") && !g_str_equal (only, "ready")))
     {
-      g_printerr ("usage: voronka-bench-sync [--quick] [--only devices|clients|replicas] "
+      g_printerr ("usage: voronka-bench-sync [--quick] [--only devices|clients|replicas|ready] "
                   "--server PATH REPLICA\n");
       return 2;
     }
@@ -855,6 +962,7 @@ main (int    argc,
 
   ok = bench_server_write_account (bench.server_bin, bench.data, bench.replica, "bench",
                                    "admin", PASSWORD, &error) &&
+       note_account (&bench, keep_days, &error) &&
        bench_server_admin (bench.server_bin, bench.data, PASSWORD, &error, "account", "create",
                            "fleet", "--template", "truck-dealer", "--admin", "fleet-admin",
                            "--password-stdin", NULL) &&
@@ -864,6 +972,9 @@ main (int    argc,
   if (!ok)
     fail (error, "setting up the server's accounts");
   ok = ok && start_server (&bench);
+  /* (not part of a full run: the others' first device asks before it is ready) */
+  if (ok && only != NULL && g_str_equal (only, "ready"))
+    ok = bench_ready (&bench);
   if (ok && (only == NULL || g_str_equal (only, "devices")))
     ok = bench_devices (&bench);
   if (bench.server != NULL && ok && (only == NULL || g_str_equal (only, "clients")))
@@ -900,6 +1011,7 @@ main (int    argc,
   g_free (bench.log);
   g_free (bench.url);
   g_free (bench.cert);
+  g_free (bench.account);
   g_free (server_bin);
   g_free (only);
   return ok ? 0 : 1;
