@@ -515,6 +515,77 @@ test_bad_input (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_node_get_array (log)), ==, n_ops);
 }
 
+/* Issue 20: who heads a group for the approval chain is asked of the role's rights, not
+ * its name. A custom role with the right "approve" heads its group (Svetlana, first by
+ * name, decides a rep's discount and it is applied); one made like the sales rep's has
+ * not (the manager decides, and Svetlana is refused in words naming her); a head of group
+ * ("head", counted as a rep while the role's name was compared) heads it like a
+ * manager. All offline, on one laptop. */
+static void
+test_custom_role (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(JsonObject) role = NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) decided = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+  g_autofree char *id = NULL;
+
+  role = take_object (crm_test_ctl_ok (f->db, NOW, "role", "add", "Старший продавец", "--like",
+                                       "rep", "--right", "approve=yes", NULL));
+  g_assert_true (json_object_get_boolean_member (role, "approve"));
+  g_assert_cmpstr (crm_test_get_string (role, "team"), ==, "own");
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "user", "set", SVETLANA, "--role",
+                                    "Старший продавец", NULL));
+
+  /* Evgeny's 12 % of Jura waits for Svetlana, who heads the group by her role's right */
+  request = take_object (crm_test_ctl_ok (f->db, NOW, "--as", EVGENY, "approval", "request",
+                                          "--kind", "discount", "--brand", "Jura",
+                                          "--discount", "12", "--reason", "Годовой контракт",
+                                          NULL));
+  id = g_strdup (crm_test_get_string (request, "id"));
+  g_assert_cmpstr (crm_test_get_string (request, "approver"), ==, SVETLANA);
+  g_assert_cmpstr (crm_test_get_string (step_of (request, 0), "role"), ==, "head");
+  decided = take_object (crm_test_ctl_ok (f->db, LATER, "--as", SVETLANA, "approval", "approve",
+                                          id, NULL));
+  g_assert_cmpstr (crm_test_get_string (decided, "status"), ==, "applied");
+  g_assert_cmpint (brand_discount (f, "Jura"), ==, 12);
+
+  /* a role like the sales rep's (no "approve"): the manager heads the group again, and
+   * Svetlana deciding is refused in words */
+  g_clear_pointer (&role, json_object_unref);
+  role = take_object (crm_test_ctl_ok (f->db, NOW, "role", "add", "Стажёр", "--like", "rep",
+                                       NULL));
+  g_assert_false (json_object_get_boolean_member (role, "approve"));
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "user", "set", SVETLANA, "--role", "Стажёр",
+                                    NULL));
+  g_clear_pointer (&request, json_object_unref);
+  g_free (id);
+  request = take_object (crm_test_ctl_ok (f->db, NOW, "--as", EVGENY, "approval", "request",
+                                          "--kind", "discount", "--brand", "WMF",
+                                          "--discount", "12", "--reason", "Сеть кофеен", NULL));
+  id = g_strdup (crm_test_get_string (request, "id"));
+  g_assert_cmpstr (crm_test_get_string (request, "approver"), ==, HEAD);
+  crm_test_ctl (&run, f->db, LATER, "--as", SVETLANA, "approval", "approve", id, NULL);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  assert_contains (message, "waits for " HEAD "'s decision");
+  crm_test_run_clear (&run);
+  g_assert_cmpuint (n_to_decide (f, HEAD), ==, 1);
+
+  /* the head of group's role: she heads it as the manager did (the director otherwise) */
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "approval", "reject", id, "--comment",
+                                    "Позже", NULL));
+  json_node_unref (crm_test_ctl_ok (f->db, NOW, "user", "set", HEAD, "--role", "head", NULL));
+  g_clear_pointer (&request, json_object_unref);
+  request = take_object (crm_test_ctl_ok (f->db, NOW, "--as", EVGENY, "approval", "request",
+                                          "--kind", "discount", "--brand", "Saeco",
+                                          "--discount", "16", "--reason", "Сеть кофеен", NULL));
+  g_assert_cmpstr (crm_test_get_string (step_of (request, 0), "approver"), ==, HEAD);
+  g_assert_cmpstr (crm_test_get_string (step_of (request, 0), "role"), ==, "head");
+  g_assert_cmpstr (crm_test_get_string (step_of (request, 1), "approver"), ==, DIRECTOR);
+}
+
 /* ───────────────────────────── through a real server ───────────────────────────── */
 
 static char *
@@ -803,6 +874,121 @@ test_concurrent_decisions (void)
   crm_test_remove_tree (tmpdir);
 }
 
+/* Issue 20 through a real server: Svetlana's custom role with the right "approve" (set
+ * by the administrator at his laptop) makes her the head who decides Evgeny's discount;
+ * her approval, made offline, is taken by the server and the discount applied everywhere.
+ * Given a role like the sales rep's, she is refused on her laptop in words, and a
+ * modified client pushing her decision anyway is refused by the server. */
+static void
+test_custom_role_server (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  g_autofree char *data = make_supplier_data (tmpdir);
+  g_autoptr(CrmTestServer) server = NULL;
+  CrmTestReplica rep = { 0 }, svetlana = { 0 }, admin = { 0 };
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonObject) decided = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(CrmSyncReport) report = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+  g_autofree char *id = NULL;
+
+  g_assert_cmpint (crm_test_server_admin (data, "svetlana-pw", "user", "add", "franko", SVETLANA,
+                                          "--role", "rep", "--password-stdin", NULL), ==, 0);
+  server = crm_test_server_start (data, FALSE, NULL);
+  crm_test_replica_open (&admin, server, tmpdir, "admin.db", "admin", "admin-pw");
+  crm_test_replica_open (&rep, server, tmpdir, "evgeny.db", EVGENY, "rep-password");
+  crm_test_replica_open (&svetlana, server, tmpdir, "svetlana.db", SVETLANA, "svetlana-pw");
+
+  json_node_unref (ctl_ok (admin.path, NOW, "role", "add", "Старший продавец", "--like", "rep",
+                           "--right", "approve=yes", NULL));
+  json_node_unref (ctl_ok (admin.path, NOW, "user", "set", SVETLANA, "--role",
+                           "Старший продавец", NULL));
+  report = crm_test_replica_sync (&admin);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&rep);
+
+  /* Evgeny asks on his laptop: the chain his laptop and the server choose is Svetlana */
+  request = crm_test_take_object (ctl_ok (rep.path, NOW, "--as", EVGENY, "approval", "request",
+                                          "--kind", "discount", "--brand", "Jura",
+                                          "--discount", "12", "--reason", "Годовой контракт",
+                                          NULL));
+  id = g_strdup (crm_test_get_string (request, "id"));
+  g_assert_cmpstr (crm_test_get_string (request, "approver"), ==, SVETLANA);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&rep);
+  g_assert_cmpuint (report->rejected, ==, 0);
+
+  /* she approves offline; the server takes it, and Evgeny's laptop has the discount */
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&svetlana);
+  decided = crm_test_take_object (ctl_ok (svetlana.path, LATER, "--as", SVETLANA, "approval",
+                                          "approve", id, NULL));
+  g_assert_cmpstr (crm_test_get_string (decided, "status"), ==, "applied");
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&svetlana);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&rep);
+  after = approval_on (&rep, id);
+  g_assert_cmpstr (crm_test_get_string (after, "status"), ==, "applied");
+  {
+    g_autoptr(JsonNode) list = ctl_ok (rep.path, LATEST, "approval", "discounts", NULL);
+
+    g_assert_cmpint (discount_of (list, "Jura"), ==, 12);
+  }
+
+  /* a role like the sales rep's: the manager decides; Svetlana is refused in words */
+  json_node_unref (ctl_ok (admin.path, NOW, "role", "add", "Стажёр", "--like", "rep", NULL));
+  json_node_unref (ctl_ok (admin.path, NOW, "user", "set", SVETLANA, "--role", "Стажёр", NULL));
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&admin);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&rep);
+  g_clear_pointer (&request, json_object_unref);
+  g_free (id);
+  request = crm_test_take_object (ctl_ok (rep.path, NOW, "--as", EVGENY, "approval", "request",
+                                          "--kind", "discount", "--brand", "WMF",
+                                          "--discount", "12", "--reason", "Сеть кофеен", NULL));
+  id = g_strdup (crm_test_get_string (request, "id"));
+  g_assert_cmpstr (crm_test_get_string (request, "approver"), ==, HEAD);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&rep);
+  g_assert_cmpuint (report->rejected, ==, 0);
+  g_clear_pointer (&report, crm_sync_report_free);
+  report = crm_test_replica_sync (&svetlana);
+  crm_test_ctl (&run, svetlana.path, LATER, "--as", SVETLANA, "approval", "approve", id, NULL);
+  message = crm_test_assert_refused (&run, "permission-denied");
+  assert_contains (message, "waits for " HEAD "'s decision");
+  /* a modified client pushing her decision anyway: the server refuses it */
+  {
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autoptr(GError) error = NULL;
+    CrmChange *change = crm_changeset_touch (changeset, "approval", id);
+
+    crm_change_set_int (change, "decided_step", 0);
+    crm_change_set_string (change, "status", "applied");
+    crm_change_set_null (change, "approver");
+    g_assert_true (crm_store_apply (svetlana.store, changeset, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&report, crm_sync_report_free);
+    report = crm_test_replica_sync (&svetlana);
+    g_assert_cmpuint (report->rejected, >, 0);
+    g_clear_pointer (&after, json_object_unref);
+    after = approval_on (&svetlana, id);
+    g_assert_cmpstr (crm_test_get_string (after, "status"), ==, "pending");
+    g_assert_cmpstr (crm_test_get_string (after, "approver"), ==, HEAD);
+  }
+
+  crm_test_replica_clear (&admin);
+  crm_test_replica_clear (&rep);
+  crm_test_replica_clear (&svetlana);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+  crm_test_remove_tree (tmpdir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -817,6 +1003,9 @@ main (int    argc,
               crm_test_replica_dir_tear_down);
   g_test_add ("/approval/bad-input", Fixture, NULL, fixture_set_up, test_bad_input,
               crm_test_replica_dir_tear_down);
+  g_test_add ("/approval/custom-role", Fixture, NULL, fixture_set_up, test_custom_role,
+              crm_test_replica_dir_tear_down);
   g_test_add_func ("/approval/concurrent-decisions", test_concurrent_decisions);
+  g_test_add_func ("/approval/custom-role-server", test_custom_role_server);
   return g_test_run ();
 }

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "crm-call.h"
 #include "crm-query.h"
 #include "crm-replica-file.h"
 #include "crm-rights.h"
@@ -140,6 +141,39 @@ test_builtin (Fixture       *f,
   g_assert_true (json_object_get_boolean_member (rights_in (role, LEASING), "export"));
   role = crm_test_find_object (array, "key", "head");
   g_assert_cmpstr (crm_test_get_string (rights_in (role, LEASING), "see"), ==, "group");
+
+  /* the rights a role has once: the built-in rows (written by step 24, before "team" and
+   * "approve" existed) have them as the code gives them, a head his group's */
+  {
+    static const struct { const char *key, *changes, *team; gboolean approve; } once[] = {
+      { "admin", "all", "all", TRUE }, { "head", "group", "group", TRUE },
+      { "manager", "all", "all", TRUE }, { "accountant", "own", "own", FALSE },
+      { "rep", "own", "own", FALSE },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (once); i++)
+      {
+        role = crm_test_find_object (array, "key", once[i].key);
+        g_assert_cmpstr (crm_test_get_string (role, "changes"), ==, once[i].changes);
+        g_assert_cmpstr (crm_test_get_string (role, "team"), ==, once[i].team);
+        g_assert_cmpint (json_object_get_boolean_member (role, "approve"), ==, once[i].approve);
+      }
+  }
+  {
+    g_autofree char *stored = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT rights FROM role WHERE key = 'manager'",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    stored = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    g_assert_nonnull (strstr (stored, "\"changes\""));
+    g_assert_null (strstr (stored, "approve"));
+  }
 }
 
 /* What today's roles may do, on a replica just made or one upgraded from schema 23. */
@@ -914,6 +948,53 @@ test_hanging_on_unseen (Fixture       *f,
     }
 }
 
+/* Issue 20: who heads a group, who takes calls as a manager and which group is rung
+ * first are asked of the roles' rights, not their names: Андрей heading the sales group
+ * with the built-in «head» role is its head (the manager of another group was, when only
+ * "manager" counted) and his group the one rung first; a custom role overseeing
+ * everyone's work takes calls as a manager; a custom role like the sales rep's heads
+ * nothing. The telephony's description and the rules' "group_head:G" read the replica
+ * (a real SQLite file). */
+static void
+test_heads_and_custom (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonObject) described = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *manager_id = NULL;
+  g_autofree char *first_id = NULL;
+  CrmCallSettings settings = { 0 };
+  JsonArray *managers;
+
+  ok (f, "admin", "user", "set", MANAGER, "--role", "head");
+  ok (f, "admin", "role", "add", "Дежурный", "--like", "rep", "--right", "team=all");
+  ok (f, "admin", "user", "set", "Сергей Волков", "--role", "Дежурный");
+  ok (f, "admin", "role", "add", TRAINEE, "--like", "rep");
+  ok (f, "admin", "user", "set", "Игорь Лебедев", "--role", TRAINEE);
+  store = crm_test_open (f->db);
+  described = crm_call_describe_settings (store, &settings, &error);
+  g_assert_no_error (error);
+  /* four who work deals in sales (a head among them), two in purchasing */
+  g_assert_cmpstr (crm_test_get_string (described, "ring_group"), ==, "Отдел продаж");
+  g_assert_cmpstr (crm_test_get_string (described, "head"), ==, MANAGER);
+  managers = json_object_get_array_member (described, "managers");
+  g_assert_cmpuint (json_array_get_length (managers), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (managers, 0), ==, "Сергей Волков");
+
+  manager_id = crm_query_resolve (store, "user", MANAGER, NULL, &error);
+  g_assert_no_error (error);
+  head = crm_rights_group_head (store, "Отдел продаж");
+  g_assert_cmpstr (head, ==, manager_id);
+  g_free (head);
+  /* the trainee's role heads nothing: the purchasing group's head is its first member */
+  head = crm_rights_group_head (store, "Отдел закупок");
+  first_id = crm_query_resolve (store, "user", "Елена Фёдорова", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (head, ==, first_id);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -930,6 +1011,7 @@ main (int   argc,
   ADD ("/rights/roles-are-the-admins", test_roles_admin);
   ADD ("/rights/move-onto-unseen-deal", test_move_onto_unseen);
   ADD ("/rights/hanging-on-unseen-deal", test_hanging_on_unseen);
+  ADD ("/rights/heads-and-custom-roles", test_heads_and_custom);
 #undef ADD
   g_test_add_func ("/rights/template", test_template);
   g_test_add_func ("/rights/server-refuses", test_server_refuses);

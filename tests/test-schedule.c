@@ -668,6 +668,62 @@ test_days_off_move_tasks (Fixture       *f,
   g_assert_cmpuint (notifications_of (f, "Глеб"), ==, 0);
 }
 
+/* --- roles as data ---------------------------------------------------------------------------- */
+
+/* Issue 20: what a role may do is asked of its rights, not its name. Глеб heading the
+ * group with the built-in «head» role changes his group's schedules (not another group's:
+ * refused in words) and is the head told to hand over the tasks of a long absence (a
+ * head counted as nobody's head while role names were compared); a custom role like the
+ * sales rep's keeps its own new deal as a rep does, a head's goes to whoever is on shift. */
+static void
+test_roles (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *week = "mon=09:00-18:00,tue=09:00-18:00,wed=09:00-18:00,thu=09:00-18:00,"
+                     "fri=09:00-18:00";
+  g_autoptr(JsonObject) shown = NULL;
+  g_autofree char *deal_id = NULL;
+
+  json_node_unref (OK (f, "user", "set", "Глеб", "--role", "head"));
+  json_node_unref (OK (f, "--as", "Глеб", "schedule", "set", "Анна", "--week", week));
+  json_node_unref (OK (f, "--as", "Глеб", "schedule", "set", "Борис", "--week", week));
+  shown = show_at (f, NOW, "Анна");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (shown, "week")), ==, 5);
+  assert_refused_naming (f, "permission-denied", "the head of the person's group", "--as",
+                         "Глеб", "schedule", "set", "Дарья Васильева", "--week",
+                         "mon=08:00-12:00", NULL);
+  /* the account's zone is for those who oversee everyone's work */
+  assert_refused_naming (f, "permission-denied", "schedules", "--as", "Глеб", "schedule", "set",
+                         "Анна", "--week", week, "--zone", "Europe/Samara", NULL);
+
+  /* a vacation of six days: the head of the group is told */
+  import_rule (f, "{\"name\": \"Задачи на рабочий день\", \"trigger\": {\"type\": \"task_due_set\"},"
+                  " \"actions\": [{\"type\": \"task_to_working_day\", \"max_days_off\": 2}]}");
+  json_node_unref (OK (f, "--as", "Глеб", "schedule", "off", "Анна", "--from", "2026-03-10",
+                       "--to", "2026-03-13", "--reason", "Отпуск"));
+  deal_id = id_of (OK (f, "deal", "add", "--pipeline", "Дизайн", "--title", "Квартира на Тверской",
+                       "--responsible", "Анна"));
+  json_node_unref (OK (f, "task", "add", "--deal", deal_id, "--text", "Обсудить планировку",
+                       "--due", "2026-03-10T07:00:00Z", "--responsible", "Анна"));
+  g_assert_cmpuint (notifications_of (f, "Глеб"), ==, 1);
+  g_assert_cmpuint (notifications_of (f, "Анна"), ==, 0);
+
+  /* a deal made by a rep-like custom role stays hers; the head's own is distributed */
+  json_node_unref (OK (f, "role", "add", "Стажёр", "--like", "rep"));
+  json_node_unref (OK (f, "user", "set", "Вера", "--role", "Стажёр"));
+  import_rule (f, "{\"name\": \"Новые заявки по сменам\","
+                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
+                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
+                  " \"mode\": \"round_robin\"}]}");
+  {
+    g_autofree char *own = new_deal (f, NOW, "Вера", "Своя сделка");
+    g_autofree char *heads = new_deal (f, NOW, "Глеб", "Заявка с выставки");
+
+    g_assert_cmpstr (own, ==, "Вера");
+    g_assert_true (g_strcmp0 (heads, "Анна") == 0 || g_strcmp0 (heads, "Борис") == 0);
+  }
+}
+
 /* --- the upgrade ------------------------------------------------------------------------------ */
 
 /* A replica of schema 12 (before schedules) opens as 13: its deals stay, schedules work. */
@@ -902,6 +958,7 @@ main (int   argc,
   ADD ("zone-setting", test_zone_setting);
   ADD ("tasks/days-off-move-due-tasks", test_days_off_move_tasks);
   ADD ("upgrade-from-12", test_upgrade);
+  ADD ("roles", test_roles);
 #undef ADD
   g_test_add_data_func ("/schedule/sync/admin-first", GINT_TO_POINTER (FALSE), test_sync_agrees);
   g_test_add_data_func ("/schedule/sync/rep-first", GINT_TO_POINTER (TRUE), test_sync_agrees);

@@ -553,6 +553,56 @@ grid_switch (guint       line,
   return NULL;
 }
 
+/* The first widget of @type inside the row @id of the window whose tooltip starts with
+ * @tooltip (NULL: any), or NULL. */
+static GtkWidget *
+row_find (const char *id,
+          GType       type,
+          const char *tooltip)
+{
+  GtkWidget *row = crm_setup_window_get_row (setup, id);
+  GQueue queue = G_QUEUE_INIT;
+
+  g_assert_nonnull (row);
+  g_queue_push_tail (&queue, row);
+  while (!g_queue_is_empty (&queue))
+    {
+      GtkWidget *widget = g_queue_pop_head (&queue);
+      const char *text = gtk_widget_get_tooltip_text (widget);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) &&
+          (tooltip == NULL || (text != NULL && g_str_has_prefix (text, tooltip))))
+        {
+          g_queue_clear (&queue);
+          return widget;
+        }
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        g_queue_push_tail (&queue, child);
+    }
+  return NULL;
+}
+
+/* The button of row @id whose tooltip starts with @tooltip, or NULL. */
+static GtkWidget *
+row_button (const char *id,
+            const char *tooltip)
+{
+  return row_find (id, GTK_TYPE_BUTTON, tooltip);
+}
+
+/* The first widget of @type inside the row @id (one there is). */
+static GtkWidget *
+row_widget (const char *id,
+            GType       type)
+{
+  GtkWidget *widget = row_find (id, type, NULL);
+
+  if (widget == NULL)
+    g_error ("no %s in the row %s", g_type_name (type), id);
+  return widget;
+}
+
 static gboolean
 grid_shows_role (gpointer data)
 {
@@ -606,6 +656,27 @@ test_roles (void)
   g_clear_pointer (&role, json_object_unref);
   role = role_named ("Стажёр");
   g_assert_cmpstr (crm_test_get_string (rights_in (role, "Продажи"), "see"), ==, "own");
+  /* the rights the role has once: «Approves» switched on, «Oversees» their group's work */
+  g_assert_true (crm_test_ui_wait_until (grid_shows_role, "Стажёр", 10000));
+  g_assert_false (json_object_get_boolean_member (role, "approve"));
+  g_assert_cmpstr (crm_test_get_string (role, "team"), ==, "own");
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (row_widget ("role-approve",
+                                                                 GTK_TYPE_SWITCH))));
+  gtk_switch_set_active (GTK_SWITCH (row_widget ("role-approve", GTK_TYPE_SWITCH)), TRUE);
+  crm_test_ui_wait (300);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (row_widget ("role-team", GTK_TYPE_DROP_DOWN)), 1);
+  crm_test_ui_wait (300);
+  g_clear_pointer (&role, json_object_unref);
+  role = role_named ("Стажёр");
+  g_assert_true (json_object_get_boolean_member (role, "approve"));
+  g_assert_cmpstr (crm_test_get_string (role, "team"), ==, "group");
+  g_assert_cmpstr (crm_test_get_string (role, "changes"), ==, "own");
+  g_assert_true (crm_test_ui_wait_until (grid_shows_role, "Стажёр", 10000));
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (row_widget ("role-approve",
+                                                                GTK_TYPE_SWITCH))));
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (row_widget ("role-team",
+                                                                           GTK_TYPE_DROP_DOWN))),
+                    ==, 1);
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-roles"));
 
   /* given to a rep on the Users page: kept while he holds it */
@@ -641,33 +712,6 @@ test_roles (void)
     g_assert_cmpuint (lines % 5, ==, 0);
     g_assert_cmpuint (lines, >=, 10);
   }
-}
-
-/* The button of row @id whose tooltip starts with @tooltip, or NULL. */
-static GtkWidget *
-row_button (const char *id,
-            const char *tooltip)
-{
-  GtkWidget *row = crm_setup_window_get_row (setup, id);
-  GQueue queue = G_QUEUE_INIT;
-
-  g_assert_nonnull (row);
-  g_queue_push_tail (&queue, row);
-  while (!g_queue_is_empty (&queue))
-    {
-      GtkWidget *widget = g_queue_pop_head (&queue);
-      const char *text = gtk_widget_get_tooltip_text (widget);
-
-      if (GTK_IS_BUTTON (widget) && text != NULL && g_str_has_prefix (text, tooltip))
-        {
-          g_queue_clear (&queue);
-          return widget;
-        }
-      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-           child = gtk_widget_get_next_sibling (child))
-        g_queue_push_tail (&queue, child);
-    }
-  return NULL;
 }
 
 /* Opens the deactivate dialog of user @id and picks @heir_name in it. */

@@ -10,6 +10,7 @@
 #include "crm-task-row.h"
 #include "crm-tasks-view.h"
 #include "crm-time.h"
+#include "crm-view.h"
 
 static char *tmpdir;
 static char *db_path;
@@ -328,6 +329,75 @@ test_call_needs_result (void)
   g_assert_true (json_object_get_boolean_member (task, "done"));
 }
 
+/* Андрей heading his group with the built-in «head» role (issue 20; the app asked "is
+ * this a manager?" by the role's name and made him a rep): he still picks people in
+ * «Tasks of» — his group's, not the purchasing group's — and «Everyone» is his group's
+ * open tasks (and nobody's). */
+static void
+test_head_sees_group (void)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) all = crm_query_tasks (store, NULL, TRUE, NULL, NULL);
+  const char *group[] = { "Андрей Соколов", "Мария Кузнецова", "Денис Морозов", "Сергей Волков" };
+  GtkDropDown *dropdown;
+  GListModel *model;
+  guint expected = 0, shown;
+
+  crm_change_set_string (crm_changeset_touch (changeset, "user", user_id), "role", "head");
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  crm_context_notify_changed (crm_window_get_context (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "tasks"));
+  crm_view_reload (CRM_VIEW (tasks_view ()));
+  crm_test_ui_wait (300);
+  g_assert_true (crm_context_is_manager (crm_window_get_context (window)));
+  g_assert_cmpint (crm_context_get_team (crm_window_get_context (window)), ==, CRM_SCOPE_GROUP);
+
+  dropdown = GTK_DROP_DOWN (crm_test_ui_find (GTK_WIDGET (tasks_view ()), GTK_TYPE_DROP_DOWN, NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+  model = gtk_drop_down_get_model (dropdown);
+  /* «Everyone», then the four of the sales group */
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1 + G_N_ELEMENTS (group));
+  for (guint i = 1; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+      gboolean member = FALSE;
+
+      for (guint g = 0; g < G_N_ELEMENTS (group); g++)
+        member |= g_str_equal (gtk_string_object_get_string (item), group[g]);
+      g_assert_true (member);
+    }
+
+  gtk_drop_down_set_selected (dropdown, 0);
+  crm_test_ui_wait (300);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (all)); i++)
+    {
+      JsonObject *task = json_array_get_object_element (json_node_get_array (all), i);
+      const char *name = json_object_get_string_member_with_default (task, "responsible", NULL);
+      gboolean member = name == NULL;
+
+      for (guint g = 0; g < G_N_ELEMENTS (group); g++)
+        member |= g_strcmp0 (name, group[g]) == 0;
+      expected += member;
+    }
+  shown = crm_tasks_view_get_n_tasks (tasks_view (), "overdue") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "today") +
+          crm_tasks_view_get_n_tasks (tasks_view (), "upcoming");
+  g_assert_cmpuint (shown, ==, expected);
+  g_assert_cmpuint (shown, <, json_array_get_length (json_node_get_array (all)));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-head-of-group"));
+
+  /* a manager again, for what follows */
+  g_clear_pointer (&changeset, crm_changeset_unref);
+  changeset = crm_changeset_new ();
+  crm_change_set_string (crm_changeset_touch (changeset, "user", user_id), "role", "manager");
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  crm_context_notify_changed (crm_window_get_context (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -342,6 +412,7 @@ main (int   argc,
   g_test_add_func ("/ui/tasks/complete-with-result", test_complete_with_result_and_next);
   g_test_add_func ("/ui/tasks/call-needs-result", test_call_needs_result);
   g_test_add_func ("/ui/tasks/pick-user", test_pick_user);
+  g_test_add_func ("/ui/tasks/head-sees-group", test_head_sees_group);
   status = g_test_run ();
 
   crm_test_ui_close_demo (app, tmpdir, db_path);

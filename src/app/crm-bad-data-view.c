@@ -37,7 +37,8 @@ static void view_iface_init (CrmViewInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CrmBadDataView, crm_bad_data_view, GTK_TYPE_WIDGET,
                                G_IMPLEMENT_INTERFACE (CRM_TYPE_VIEW, view_iface_init))
 
-/* A head sees everyone's cards, the others their own. */
+/* A manager sees everyone's cards, a head his group's (read_done_cb()), the others their
+ * own. */
 static const char *
 scope (CrmBadDataView *self)
 {
@@ -176,6 +177,9 @@ read_done_cb (GObject      *source,
       crm_view_set_subtitle (CRM_VIEW (self), NULL);
       return;
     }
+  /* everyone's cards of a head: his group's */
+  if (scope (self) == NULL)
+    crm_context_keep_overseen (self->context, json_node_get_array (items), "responsible_id");
   show_items (self, json_node_get_array (items));
 }
 

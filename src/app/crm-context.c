@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-context.h"
+#include "crm-json.h"
 #include "crm-query.h"
 #include "crm-undo.h"
 
@@ -315,15 +316,61 @@ gboolean
 crm_context_is_admin (CrmContext *self)
 {
   g_return_val_if_fail (CRM_IS_CONTEXT (self), FALSE);
-  return g_strcmp0 (self->user_role, "admin") == 0;
+  return g_strcmp0 (self->user_role, CRM_ROLE_ADMIN) == 0;
+}
+
+CrmUserRights *
+crm_context_dup_rights (CrmContext *self)
+{
+  g_autoptr(GError) error = NULL;
+  CrmUserRights *rights;
+
+  g_return_val_if_fail (CRM_IS_CONTEXT (self), NULL);
+
+  if (self->user_id == NULL)
+    return NULL;
+  /* (read anew: an administrator may change the role's rights while the app runs) */
+  rights = crm_user_rights_new (self->store, self->user_id, &error);
+  if (rights == NULL)
+    g_debug ("The rights of %s cannot be read: %s", self->user_id, error->message);
+  return rights;
+}
+
+CrmScope
+crm_context_get_team (CrmContext *self)
+{
+  g_autoptr(CrmUserRights) rights = crm_context_dup_rights (self);
+
+  return rights != NULL ? crm_user_rights_team (rights) : CRM_SCOPE_OWN;
 }
 
 gboolean
 crm_context_is_manager (CrmContext *self)
 {
   g_return_val_if_fail (CRM_IS_CONTEXT (self), FALSE);
-  return g_strcmp0 (self->user_role, "admin") == 0 ||
-         g_strcmp0 (self->user_role, "manager") == 0;
+  return crm_context_get_team (self) != CRM_SCOPE_OWN;
+}
+
+void
+crm_context_keep_overseen (CrmContext *self,
+                           JsonArray  *items,
+                           const char *member)
+{
+  g_autoptr(CrmUserRights) rights = crm_context_dup_rights (self);
+  CrmScope team = rights != NULL ? crm_user_rights_team (rights) : CRM_SCOPE_OWN;
+
+  if (team == CRM_SCOPE_ALL)
+    return;
+  for (guint i = json_array_get_length (items); i > 0; i--)
+    {
+      JsonNode *node = json_array_get_element (items, i - 1);
+      const char *user = JSON_NODE_HOLDS_OBJECT (node)
+                         ? crm_json_string (json_node_get_object (node), member) : NULL;
+
+      if (rights == NULL ? user != NULL && g_strcmp0 (user, self->user_id) != 0
+                         : !crm_user_rights_within (rights, team, user))
+        json_array_remove_element (items, i - 1);
+    }
 }
 
 static gboolean

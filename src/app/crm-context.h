@@ -7,6 +7,7 @@
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
+#include "crm-rights.h"
 #include "crm-store.h"
 
 G_BEGIN_DECLS
@@ -27,8 +28,20 @@ const char   *crm_context_get_user_name     (CrmContext *self);
 void          crm_context_set_user          (CrmContext *self,
                                              const char *user_id);
 gboolean      crm_context_is_admin          (CrmContext *self);
-/* Admins and managers see other people's tasks and the stock view. */
+/* The rights of the user's role as they are now (crm-rights.h), or NULL when the replica
+ * has no such user. */
+CrmUserRights *crm_context_dup_rights       (CrmContext *self);
+/* Whose work the user oversees in the team views (their role's right "team"): everyone's
+ * (an administrator, a manager), their group's (a head), only their own. */
+CrmScope      crm_context_get_team          (CrmContext *self);
+/* Does the user oversee more than their own work (admins, managers, heads of group): they
+ * see other people's tasks, the reports and the stock view and edit schedules. */
 gboolean      crm_context_is_manager        (CrmContext *self);
+/* Takes out of @items (objects) those whose @member (a user's id; null: nobody's, kept)
+ * names someone whose work the user does not oversee: a head keeps his group's. */
+void          crm_context_keep_overseen     (CrmContext *self,
+                                             JsonArray  *items,
+                                             const char *member);
 
 /* Writes @changeset as the current user. On success every view hears "changed"; a
  * refusal leaves the replica as it was and the GError names the gate (see

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-format.h"
+#include "crm-json.h"
 #include "crm-schedule.h"
 #include "crm-schedule-view.h"
 #include "crm-time.h"
@@ -301,12 +302,14 @@ cell_text (JsonObject *day,
   return g_strdup ("—");
 }
 
+/* A day of @person; @editable: the user oversees their work (crm_context_get_team()). */
 static GtkWidget *
 day_cell (CrmScheduleView *self,
           JsonObject      *person,
           JsonObject      *day,
           const char      *today,
-          guint            index)
+          guint            index,
+          gboolean         editable)
 {
   const char *user_id = json_object_get_string_member (person, "user_id");
   const char *name = json_object_get_string_member_with_default (person, "user", "");
@@ -333,7 +336,7 @@ day_cell (CrmScheduleView *self,
   gtk_label_set_width_chars (GTK_LABEL (label), 9);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 12);
   gtk_widget_add_css_class (label, "caption");
-  if (crm_context_is_manager (self->context))
+  if (editable)
     {
       DayEdit *edit = g_new0 (DayEdit, 1);
       g_autofree char *stored = hours != NULL ? g_strdup (hours) : NULL;
@@ -388,6 +391,7 @@ fill_grid (CrmScheduleView *self,
            const char      *monday,
            const char      *today)
 {
+  g_autoptr(CrmUserRights) rights = crm_context_dup_rights (self->context);
   GDate date;
 
   clear_grid (self);
@@ -418,6 +422,10 @@ fill_grid (CrmScheduleView *self,
       const char *group = json_object_get_string_member_with_default (person, "group", NULL);
       GtkWidget *names = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
       GtkWidget *name = gtk_label_new (json_object_get_string_member_with_default (person, "user", ""));
+      /* a manager edits anyone's days, a head his group's (their role's "team") */
+      gboolean editable = rights != NULL && crm_user_rights_team (rights) != CRM_SCOPE_OWN &&
+                          crm_user_rights_within (rights, crm_user_rights_team (rights),
+                                                  crm_json_string (person, "user_id"));
 
       gtk_label_set_xalign (GTK_LABEL (name), 0);
       gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
@@ -439,7 +447,8 @@ fill_grid (CrmScheduleView *self,
       gtk_grid_attach (self->week_grid, names, 0, (int) i + 1, 1, 1);
       for (guint d = 0; days != NULL && d < json_array_get_length (days) && d < 7; d++)
         gtk_grid_attach (self->week_grid,
-                         day_cell (self, person, json_array_get_object_element (days, d), today, d),
+                         day_cell (self, person, json_array_get_object_element (days, d), today, d,
+                                   editable),
                          (int) d + 1, (int) i + 1, 1, 1);
     }
 }

@@ -117,11 +117,12 @@ static const struct { const char *right; const char *label; } switch_rights[] = 
   { CRM_RIGHT_EXPORT, NC_("role right", "Export") },
 };
 #define RIGHT_LABEL(i) g_dpgettext2 (NULL, "role right", switch_rights[i].label)
-/* "see" and "changes": all, group, own */
-static const struct { const char *scope; const char *see; const char *changes; } scopes[] = {
-  { "all", N_("All deals"), N_("Everyone’s deals") },
-  { "group", N_("Their group’s"), N_("Their group’s deals") },
-  { "own", N_("Their own"), N_("Their own deals") },
+/* "see" in the grid: all, group, own (the rights a role has once have their own words,
+ * crm_rights_role_rights()) */
+static const struct { const char *scope; const char *see; } scopes[] = {
+  { "all", N_("All deals") },
+  { "group", N_("Their group’s") },
+  { "own", N_("Their own") },
 };
 
 /* ---- toasts and writes ---- */
@@ -726,8 +727,8 @@ role_select_action (GtkWidget  *widget,
   context_changed_cb (self);
 }
 
-/* (role id, pipeline id or "" for the others, right or "changes", value): a scope for
- * "see" and "changes", "true" or "false" for the others. */
+/* (role id, pipeline id or "" for the others or a right the role has once, right, value):
+ * a scope for "see", "changes" and "team", "true" or "false" for the others. */
 static void
 role_right_action (GtkWidget  *widget,
                    const char *action_name,
@@ -740,7 +741,8 @@ role_right_action (GtkWidget  *widget,
   g_autoptr(JsonNode) node = NULL;
 
   g_variant_get (parameter, "(&s&s&s&s)", &id, &pipeline, &right, &value);
-  if (g_str_equal (right, CRM_RIGHT_SEE) || g_str_equal (right, "changes"))
+  if (g_str_equal (right, CRM_RIGHT_SEE) ||
+      (crm_rights_role_right (right) != NULL && crm_rights_role_right (right)->scope))
     node = json_node_init_string (json_node_alloc (), value);
   else
     node = json_node_init_boolean (json_node_alloc (), g_str_equal (value, "true"));
@@ -1436,6 +1438,7 @@ typedef struct {
   CrmSetupWindow *self;
   GtkEditable    *name;
   GtkDropDown    *role;
+  GStrv           roles;   /* what `user.role` says for each of the drop-down's roles */
   GtkDropDown    *days;
 } InviteAsk;
 
@@ -1447,7 +1450,10 @@ static void
 invite_ask_closure_free (gpointer  data,
                          GClosure *closure)
 {
-  g_free (data);
+  InviteAsk *ask = data;
+
+  g_strfreev (ask->roles);
+  g_free (ask);
 }
 
 static void
@@ -1461,13 +1467,12 @@ invite_ask_response_cb (AdwMessageDialog *dialog,
 
   /* the dialog goes away now: its entry gives up the focus first */
   gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
-  if (!g_str_equal (response, "invite") || *name == '\0' ||
-      selected >= g_strv_length ((char **) crm_rights_builtin_keys ()) ||
-      days >= G_N_ELEMENTS (invite_days))
+  if (!g_str_equal (response, "invite") || *name == '\0' || ask->roles == NULL ||
+      selected >= g_strv_length (ask->roles) || days >= G_N_ELEMENTS (invite_days))
     return;
-  /* an invitation names a built-in role (the server's); a custom one is given later */
+  /* any role of the account, a custom one too: the server finds it in its replica */
   gtk_widget_activate_action (GTK_WIDGET (ask->self), "setup.invite", "(ssu)", name,
-                              crm_rights_builtin_keys ()[selected], invite_days[days]);
+                              ask->roles[selected], invite_days[days]);
 }
 
 static void
@@ -1496,9 +1501,29 @@ invite_clicked_cb (GtkButton      *button,
   GtkWidget *days_label = gtk_label_new_with_mnemonic (_("Code _Works For"));
   GtkWidget *entry = gtk_entry_new ();
   InviteAsk *ask = g_new0 (InviteAsk, 1);
+  g_autoptr(JsonArray) roles = crm_rights_role_list (store_of (self), NULL);
+  g_autoptr(GStrvBuilder) refs = g_strv_builder_new ();
+  guint rep = 0;
 
-  for (const char * const *key = crm_rights_builtin_keys (); *key != NULL; key++)
-    gtk_string_list_append (names, crm_rights_builtin_label (*key));
+  /* the account's roles, built-in first, the sales rep's chosen */
+  for (guint i = 0; roles != NULL && i < json_array_get_length (roles); i++)
+    {
+      JsonObject *role = json_array_get_object_element (roles, i);
+
+      if (g_strcmp0 (crm_json_string (role, "key"), CRM_ROLE_REP) == 0)
+        rep = i;
+      gtk_string_list_append (names, crm_json_string (role, "name"));
+      g_strv_builder_add (refs, crm_rights_role_ref (role));
+    }
+  if (roles == NULL)
+    for (const char * const *key = crm_rights_builtin_keys (); *key != NULL; key++)
+      {
+        if (g_str_equal (*key, CRM_ROLE_REP))
+          rep = g_strv_length ((char **) crm_rights_builtin_keys ()) - 1;
+        gtk_string_list_append (names, crm_rights_builtin_label (*key));
+        g_strv_builder_add (refs, *key);
+      }
+  ask->roles = g_strv_builder_end (refs);
   for (guint d = 0; d < G_N_ELEMENTS (invite_days); d++)
     {
       g_autofree char *text = g_strdup_printf (ngettext ("%lld day", "%lld days",
@@ -1510,7 +1535,7 @@ invite_clicked_cb (GtkButton      *button,
   ask->self = self;
   ask->name = GTK_EDITABLE (entry);
   ask->role = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (names), NULL));
-  gtk_drop_down_set_selected (ask->role, g_strv_length ((char **) crm_rights_builtin_keys ()) - 1);
+  gtk_drop_down_set_selected (ask->role, rep);
   ask->days = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (periods), NULL));
   gtk_drop_down_set_selected (ask->days, INVITE_DAYS_DEFAULT);
   gtk_widget_set_name (entry, "invite-name");
@@ -2382,21 +2407,22 @@ scope_index (const char *scope)
   return G_N_ELEMENTS (scopes) - 1;
 }
 
-/* A drop-down of the scopes (their @see or changes labels) for (@role, @pipeline, @right). */
+/* A drop-down of the scopes (the words of @once, a right a role has once, or NULL: those
+ * of "see") for (@role, @pipeline, @right). */
 static GtkWidget *
-scope_drop_down (CrmSetupWindow *self,
-                 const char     *role_id,
-                 const char     *pipeline_id,
-                 const char     *right,
-                 const char     *value,
-                 gboolean        changes,
-                 const char     *label)
+scope_drop_down (CrmSetupWindow     *self,
+                 const char         *role_id,
+                 const char         *pipeline_id,
+                 const char         *right,
+                 const char         *value,
+                 const CrmRoleRight *once,
+                 const char         *label)
 {
   GtkStringList *names = gtk_string_list_new (NULL);
   GtkWidget *drop_down;
 
   for (guint i = 0; i < G_N_ELEMENTS (scopes); i++)
-    gtk_string_list_append (names, _(changes ? scopes[i].changes : scopes[i].see));
+    gtk_string_list_append (names, _(once != NULL ? once->scopes[i] : scopes[i].see));
   drop_down = gtk_drop_down_new (G_LIST_MODEL (names), NULL);
   gtk_widget_set_valign (drop_down, GTK_ALIGN_CENTER);
   g_object_set_data (G_OBJECT (drop_down), "building", GINT_TO_POINTER (TRUE));
@@ -2436,7 +2462,7 @@ add_rights_line (CrmSetupWindow *self,
   gtk_widget_set_tooltip_text (label, where);
   gtk_grid_attach (grid, label, 0, line, 1, 1);
   see = scope_drop_down (self, role_id, pipeline_id, CRM_RIGHT_SEE,
-                         crm_json_string (rights, CRM_RIGHT_SEE), FALSE, see_label);
+                         crm_json_string (rights, CRM_RIGHT_SEE), NULL, see_label);
   gtk_widget_set_sensitive (see, editable);
   gtk_grid_attach (grid, see, 1, line, 1, 1);
   for (guint r = 0; r < G_N_ELEMENTS (switch_rights); r++)
@@ -2552,20 +2578,42 @@ build_roles (CrmSetupWindow *self)
   adw_preferences_group_add (group, picker);
   g_hash_table_insert (self->rows, g_strdup ("roles"), picker);
 
-  {
-    GtkWidget *changes = adw_action_row_new ();
-    GtkWidget *drop_down = scope_drop_down (self, crm_json_string (role, "id"), "", "changes",
-                                            crm_json_string (role, "changes"), TRUE,
-                                            _("Changes"));
+  /* the rights the role has once: a drop-down for a scope, a switch for a flag */
+  for (const CrmRoleRight *once = crm_rights_role_rights (); once->name != NULL; once++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *control;
+      g_autofree char *id = g_strconcat ("role-", once->name, NULL);
 
-    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (changes), _("Changes"));
-    adw_action_row_set_subtitle (ADW_ACTION_ROW (changes),
-                                 _("Whose deals, clients and tasks people of this role change"));
-    gtk_widget_set_sensitive (drop_down, editable);
-    adw_action_row_add_suffix (ADW_ACTION_ROW (changes), drop_down);
-    adw_preferences_group_add (group, changes);
-    g_hash_table_insert (self->rows, g_strdup ("role-changes"), changes);
-  }
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(once->title));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _(once->subtitle));
+      if (once->scope)
+        control = scope_drop_down (self, crm_json_string (role, "id"), "", once->name,
+                                   crm_json_string (role, once->name), once, _(once->title));
+      else
+        {
+          control = gtk_switch_new ();
+          gtk_widget_set_valign (control, GTK_ALIGN_CENTER);
+          g_object_set_data (G_OBJECT (control), "building", GINT_TO_POINTER (TRUE));
+          gtk_switch_set_active (GTK_SWITCH (control),
+                                 json_object_get_boolean_member_with_default (role, once->name,
+                                                                              FALSE));
+          g_object_set_data (G_OBJECT (control), "building", NULL);
+          g_object_set_data_full (G_OBJECT (control), "role",
+                                  g_strdup (crm_json_string (role, "id")), g_free);
+          g_object_set_data_full (G_OBJECT (control), "pipeline", g_strdup (""), g_free);
+          g_object_set_data_full (G_OBJECT (control), "right", g_strdup (once->name), g_free);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (control),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, _(once->title), -1);
+          g_signal_connect (control, "notify::active", G_CALLBACK (right_switch_cb), self);
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), control);
+        }
+      gtk_widget_set_name (control, once->name);
+      gtk_widget_set_sensitive (control, editable);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), control);
+      adw_preferences_group_add (group, row);
+      g_hash_table_insert (self->rows, g_steal_pointer (&id), row);
+    }
 
   grid_group = page_group (self, PAGE_ROLES, _("Rights in Each Pipeline"),
                            editable ? NULL
@@ -2662,7 +2710,9 @@ build_invites (CrmSetupWindow *self)
     {
       JsonObject *invite = json_array_get_object_element (self->invites, i);
       const char *name = invite != NULL ? crm_json_string (invite, "name") : NULL;
-      const char *role, *label, *by;
+      const char *role, *by;
+      g_autoptr(JsonObject) found = NULL;
+      g_autofree char *label = NULL;
       g_autofree char *id = NULL;
       g_autofree char *expires = NULL;
       g_autofree char *subtitle = NULL;
@@ -2671,8 +2721,10 @@ build_invites (CrmSetupWindow *self)
 
       if (name == NULL)
         continue;
-      role = crm_json_string_or (invite, "role", "rep");
-      label = crm_rights_builtin_label (role) != NULL ? crm_rights_builtin_label (role) : role;
+      role = crm_json_string_or (invite, "role", CRM_ROLE_REP);
+      /* the role by its name (a custom role's id otherwise) */
+      found = crm_rights_role_find (store_of (self), role, NULL);
+      label = found != NULL ? crm_rights_role_name (found) : g_strdup (role);
       expires = crm_format_date_long (json_object_get_int_member_with_default (invite, "expires",
                                                                                0));
       by = crm_json_string (invite, "invited_by");

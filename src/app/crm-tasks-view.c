@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "crm-format.h"
+#include "crm-json.h"
 #include "crm-query.h"
 #include "crm-tasks-view.h"
 #include "crm-time.h"
@@ -97,14 +98,19 @@ fill_users (CrmTasksView *self)
   g_autoptr(JsonArray) users = json_array_new ();
   JsonArray *known = crm_context_get_users (self->context);
   JsonObject *everyone = json_object_new ();
+  g_autoptr(CrmUserRights) rights = crm_context_dup_rights (self->context);
   guint selected = 0;
 
-  /* «Everyone» first (managers see the dropdown at all), then the users */
+  /* «Everyone» first (managers see the dropdown at all), then the users whose work the
+   * user oversees (a head: his group's) */
   json_object_set_string_member (everyone, "id", EVERYONE);
   json_object_set_string_member (everyone, "name", _("Everyone"));
   json_array_add_object_element (users, everyone);
   for (guint i = 0; known != NULL && i < json_array_get_length (known); i++)
-    json_array_add_element (users, json_node_copy (json_array_get_element (known, i)));
+    if (rights == NULL ||
+        crm_user_rights_within (rights, crm_user_rights_team (rights),
+                                crm_json_string (json_array_get_object_element (known, i), "id")))
+      json_array_add_element (users, json_node_copy (json_array_get_element (known, i)));
 
   self->updating = TRUE;
   if (!users_listed (self, users))
@@ -166,6 +172,9 @@ crm_tasks_view_reload (CrmView *view)
   today = crm_day_start (now);
   tomorrow = crm_day_end (now);
   array = json_node_get_array (tasks);
+  /* «Everyone» of a head: his group's */
+  if (user_id == NULL)
+    crm_context_keep_overseen (self->context, array, "responsible_id");
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonObject *task = json_array_get_object_element (array, i);

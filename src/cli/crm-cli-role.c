@@ -62,10 +62,18 @@ print_roles (JsonArray *roles)
                               ? g_strdup_printf ("%s (%s)", crm_json_string (role, "name"), key)
                               : g_strdup (crm_json_string (role, "name"));
 
-      /* TRANSLATORS: a role, whose deals it changes (all, group, own), how many hold it */
-      title = g_strdup_printf (ngettext ("%s, changes %s, %lld user",
-                                         "%s, changes %s, %lld users", users),
-                               name, crm_json_string (role, "changes"), (long long) users);
+      g_autoptr(GString) once = g_string_new (NULL);
+
+      /* the rights it has once, as --right writes them: changes=all team=all approve=yes */
+      for (const CrmRoleRight *right = crm_rights_role_rights (); right->name != NULL; right++)
+        g_string_append_printf (once, "%s%s=%s", once->len > 0 ? " " : "", right->name,
+                                right->scope ? crm_json_string_or (role, right->name, "own")
+                                             : json_object_get_boolean_member_with_default (
+                                                 role, right->name, FALSE) ? "yes" : "no");
+      /* TRANSLATORS: a role, the rights it has once ("changes=all team=all approve=yes"),
+       * how many hold it */
+      title = g_strdup_printf (ngettext ("%s, %s, %lld user", "%s, %s, %lld users", users),
+                               name, once->str, (long long) users);
       add_row (rows, title, "*", json_object_get_object_member (role, "default"));
       for (guint p = 0; p < json_array_get_length (pipelines); p++)
         {
@@ -132,7 +140,9 @@ crm_cli_role_list (CrmCli   *cli,
                       _("List the roles with their rights in each pipeline. With --json: "
                         "[{\"id\", \"key\" (a built-in role's: admin, head, manager, "
                         "accountant, rep; null for a custom role), \"name\", \"users\", "
-                        "\"changes\" (whose deals it changes: all, group, own), \"default\" "
+                        "\"changes\" (whose deals it changes: all, group, own), \"team\" "
+                        "(whose work it oversees: all, group, own), \"approve\" (true: it "
+                        "decides its group's requests as its head), \"default\" "
                         "{\"see\", \"edit\", \"move_won_lost\", \"reopen\", \"delete\", "
                         "\"export\"}, \"pipelines\": [{\"id\", \"name\", the same rights}]}]."),
                       NULL, &argc, &argv, 0, error) ||
@@ -153,7 +163,9 @@ crm_cli_role_list (CrmCli   *cli,
 #define RIGHT_HELP \
   N_("A right: PIPELINE:RIGHT=VALUE — PIPELINE a pipeline's name or * for the others, " \
      "RIGHT see (all, group, own), edit, move_won_lost, reopen, delete, export (yes, no); " \
-     "or changes=all|group|own (whose deals the role changes); repeat it")
+     "or one for the role: changes=all|group|own (whose deals it changes), " \
+     "team=all|group|own (whose work it oversees), approve=yes|no (decides its group's " \
+     "requests as its head); repeat it")
 
 gboolean
 crm_cli_role_add (CrmCli   *cli,

@@ -13,6 +13,7 @@
 #include "crm-error.h"
 #include "crm-format.h"
 #include "crm-json-private.h"
+#include "crm-rights.h"
 #include "crm-setting.h"
 #include "crm-sql-private.h"
 #include "crm-store-private.h"
@@ -121,27 +122,40 @@ first_admin (CrmStore *store)
   return id;
 }
 
-/* The head of @author's group: a manager of the group who is not the author. */
+/* The head of @author's group: the first member of the group (by name) whose role
+ * approves (the right "approve", crm-rights.h: a manager or a head of group among the
+ * built-in roles); an administrator decides as the director instead. */
 static char *
 find_head (CrmStore   *store,
            const char *author)
 {
   g_autofree char *group = _crm_store_dup_column (store, "user", author, "grp");
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
   sqlite3_stmt *stmt;
-  char *id = NULL;
 
   if (group == NULL)
     return NULL;
   stmt = _crm_store_prepare (store,
-    "SELECT id FROM user WHERE deleted = 0 AND role = 'manager' AND grp = ?1"
-    " ORDER BY name, id LIMIT 1", NULL);
+    "SELECT id, role FROM user WHERE deleted = 0 AND grp = ?1 AND role IS NOT '"
+    CRM_ROLE_ADMIN "' ORDER BY name, id", NULL);
   if (stmt == NULL)
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, group);
-  if (_crm_store_step (store, stmt) == SQLITE_ROW)
-    id = _crm_sql_dup_column_text (stmt, 0);
+  while (_crm_store_step (store, stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (members, _crm_sql_dup_column_text (stmt, 0));
+      g_ptr_array_add (members, _crm_sql_dup_column_text (stmt, 1));
+    }
   sqlite3_reset (stmt);
-  return id;
+  for (guint i = 0; i < members->len; i += 2)
+    {
+      g_autoptr(CrmUserRights) rights =
+        crm_user_rights_new_for_role (store, members->pdata[i], members->pdata[i + 1], NULL);
+
+      if (rights != NULL && crm_user_rights_approves (rights))
+        return g_strdup (members->pdata[i]);
+    }
+  return NULL;
 }
 
 /* ───────────────────────────── settings ───────────────────────────── */

@@ -40,8 +40,9 @@ G_BEGIN_DECLS
  *  "invoice": [{"approver": "manager", "over": "100000.00"}, {"approver": "head"},
  *              {"approver": "director", "over": "1000000.00"}],
  *  "director": NAME?, "accountant": NAME?}.
- * A step's approver is "manager" (the deal's responsible), "head" (a manager of the
- * author's group, else the director), "director", or a user's name; "over" (a percent
+ * A step's approver is "manager" (the deal's responsible), "head" (a member of the
+ * author's group whose role approves — the right "approve", crm-rights.h: a manager or
+ * a head of group —, else the director), "director", or a user's name; "over" (a percent
  * for discounts, an amount for invoices) and "types" (invoice types) say when the step
  * is part of the chain. A step whose approver is the author is left out (the author's
  * position), and one person decides once. */

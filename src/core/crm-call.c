@@ -13,6 +13,7 @@
 #include "crm-call.h"
 #include "crm-format.h"
 #include "crm-query.h"
+#include "crm-rights.h"
 #include "crm-schedule.h"
 #include "crm-setting.h"
 #include "crm-error-private.h"
@@ -32,6 +33,9 @@ typedef struct {
   char *role;
   char *group;
   char *extension;   /* the user's field CRM_CALL_EXTENSION_FIELD, or NULL */
+  gboolean admin;
+  CrmScope team;     /* whose work their role oversees (crm-rights.h) */
+  gboolean works_deals;   /* their role changes deals ("edit" of its default) */
 } User;
 
 static void
@@ -90,6 +94,21 @@ read_users (CrmStore  *store,
     {
       _crm_store_set_read_error (store, error, "read the users");
       return NULL;
+    }
+  /* whose calls each takes as a manager (their role's "team", crm-rights.h), whether
+   * they work deals at all */
+  for (guint i = 0; i < users->len; i++)
+    {
+      User *user = users->pdata[i];
+      g_autoptr(CrmUserRights) rights = crm_user_rights_new_for_role (store, user->id,
+                                                                      user->role, NULL);
+      CrmRights in_default = { 0 };
+
+      if (rights != NULL)
+        crm_user_rights_get (rights, NULL, &in_default);
+      user->admin = g_strcmp0 (user->role, CRM_ROLE_ADMIN) == 0;
+      user->team = rights != NULL ? crm_user_rights_team (rights) : CRM_SCOPE_OWN;
+      user->works_deals = in_default.edit;
     }
   return g_steal_pointer (&users);
 }
@@ -334,14 +353,29 @@ resolve_settings (CrmStore              *store,
     out->group = g_strdup (settings->ring_group);
   else
     {
-      out->group = first_row (store, "SELECT grp FROM \"user\" WHERE deleted = 0"
-                              " AND role IN ('manager', 'rep') AND coalesce (grp, '') != ''"
-                              " GROUP BY grp ORDER BY count (*) DESC, grp LIMIT 1", NULL,
-                              "read the user groups", &local_error);
-      if (local_error != NULL)
+      /* the group with the most people who work deals: not administrators, and roles
+       * that change deals (crm-rights.h: sales reps, managers, heads; not accountants) */
+      g_autoptr(GPtrArray) users = read_users (store, error);
+      g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+      guint best = 0;
+
+      if (users == NULL)
+        return FALSE;
+      for (guint i = 0; i < users->len; i++)
         {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
+          const User *user = users->pdata[i];
+          guint n;
+
+          if (user->admin || !user->works_deals || user->group == NULL || *user->group == '\0')
+            continue;
+          n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, user->group)) + 1;
+          g_hash_table_insert (counts, user->group, GUINT_TO_POINTER (n));
+          if (n > best || (n == best && g_strcmp0 (user->group, out->group) < 0))
+            {
+              best = n;
+              g_free (out->group);
+              out->group = g_strdup (user->group);
+            }
         }
     }
   return TRUE;
@@ -383,15 +417,15 @@ static gboolean
 in_group (const User    *user,
           gconstpointer  group)
 {
-  return group != NULL && g_strcmp0 (user->group, group) == 0 &&
-         g_strcmp0 (user->role, "admin") != 0;
+  return group != NULL && g_strcmp0 (user->group, group) == 0 && !user->admin;
 }
 
+/* A manager of every group: a role that oversees everyone's work (not an administrator). */
 static gboolean
 is_manager (const User    *user,
             gconstpointer  data)
 {
-  return g_strcmp0 (user->role, "manager") == 0;
+  return user->team == CRM_SCOPE_ALL && !user->admin;
 }
 
 static gboolean
@@ -427,19 +461,20 @@ pick (CrmStore              *store,
   return picked;
 }
 
-/* The head of the ring group: its manager, else the first manager, else an admin. */
+/* The head of the ring group: its member who oversees the group's work or more (a head
+ * or a manager), else the first manager, else an admin. */
 static const User *
 group_head (GPtrArray  *users,
             const char *group)
 {
   for (guint i = 0; i < users->len; i++)
-    if (is_manager (users->pdata[i], NULL) && in_group (users->pdata[i], group))
+    if (((User *) users->pdata[i])->team != CRM_SCOPE_OWN && in_group (users->pdata[i], group))
       return users->pdata[i];
   for (guint i = 0; i < users->len; i++)
     if (is_manager (users->pdata[i], NULL))
       return users->pdata[i];
   for (guint i = 0; i < users->len; i++)
-    if (g_strcmp0 (((User *) users->pdata[i])->role, "admin") == 0)
+    if (((User *) users->pdata[i])->admin)
       return users->pdata[i];
   return NULL;
 }

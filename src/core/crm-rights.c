@@ -15,27 +15,43 @@
 #include "crm-uuid.h"
 
 /* The built-in roles and the rights they have until an administrator changes them (the
- * same as schema step 24 writes: today's behaviour for admin, manager and rep). */
+ * same as schema step 24 writes, with "team" and "approve" since: today's behaviour for
+ * admin, manager and rep; a head a manager for his group). */
+#define BUILTIN(changes, team, approve, see, edit, close, reopen, delete, export) \
+  "{\"changes\":\"" changes "\",\"team\":\"" team "\",\"approve\":" approve \
+  ",\"default\":{\"see\":\"" see "\",\"edit\":" edit ",\"move_won_lost\":" close \
+  ",\"reopen\":" reopen ",\"delete\":" delete ",\"export\":" export "},\"pipelines\":{}}"
 static const struct {
   const char *key;
   const char *label;
   const char *rights;
 } builtins[] = {
   { CRM_ROLE_ADMIN, N_("Administrator"),
-    "{\"changes\":\"all\",\"default\":{\"see\":\"all\",\"edit\":true,\"move_won_lost\":true,"
-    "\"reopen\":true,\"delete\":true,\"export\":true},\"pipelines\":{}}" },
+    BUILTIN ("all", "all", "true", "all", "true", "true", "true", "true", "true") },
   { CRM_ROLE_HEAD, N_("Head of group"),
-    "{\"changes\":\"group\",\"default\":{\"see\":\"group\",\"edit\":true,\"move_won_lost\":true,"
-    "\"reopen\":true,\"delete\":true,\"export\":true},\"pipelines\":{}}" },
+    BUILTIN ("group", "group", "true", "group", "true", "true", "true", "true", "true") },
   { CRM_ROLE_MANAGER, N_("Manager"),
-    "{\"changes\":\"all\",\"default\":{\"see\":\"all\",\"edit\":true,\"move_won_lost\":true,"
-    "\"reopen\":true,\"delete\":true,\"export\":true},\"pipelines\":{}}" },
+    BUILTIN ("all", "all", "true", "all", "true", "true", "true", "true", "true") },
   { CRM_ROLE_ACCOUNTANT, N_("Accountant"),
-    "{\"changes\":\"own\",\"default\":{\"see\":\"all\",\"edit\":false,\"move_won_lost\":false,"
-    "\"reopen\":false,\"delete\":false,\"export\":true},\"pipelines\":{}}" },
+    BUILTIN ("own", "own", "false", "all", "false", "false", "false", "false", "true") },
   { CRM_ROLE_REP, N_("Sales rep"),
-    "{\"changes\":\"own\",\"default\":{\"see\":\"all\",\"edit\":true,\"move_won_lost\":true,"
-    "\"reopen\":true,\"delete\":true,\"export\":true},\"pipelines\":{}}" },
+    BUILTIN ("own", "own", "false", "all", "true", "true", "true", "true", "true") },
+};
+#undef BUILTIN
+
+/* The rights a role has once (crm-rights.h). */
+static const CrmRoleRight role_rights[] = {
+  { CRM_RIGHT_CHANGES, TRUE, N_("Changes"),
+    N_("Whose deals, clients and tasks people of this role change"),
+    { N_("Everyone’s deals"), N_("Their group’s deals"), N_("Their own deals") } },
+  { CRM_RIGHT_TEAM, TRUE, N_("Oversees"),
+    N_("Whose tasks, schedules, figures and cards to fix they see in the team views, and "
+       "whose calls they take as managers"),
+    { N_("Everyone’s work"), N_("Their group’s work"), N_("Only their own") } },
+  { CRM_RIGHT_APPROVE, FALSE, N_("Approves"),
+    N_("Decides the requests of their group’s members (discounts, invoices) as its head"),
+    { NULL } },
+  { NULL }
 };
 
 static const char *const builtin_keys[] = {
@@ -54,6 +70,21 @@ const char * const *
 crm_rights_builtin_keys (void)
 {
   return builtin_keys;
+}
+
+const CrmRoleRight *
+crm_rights_role_rights (void)
+{
+  return role_rights;
+}
+
+const CrmRoleRight *
+crm_rights_role_right (const char *name)
+{
+  for (const CrmRoleRight *right = role_rights; name != NULL && right->name != NULL; right++)
+    if (g_str_equal (right->name, name))
+      return right;
+  return NULL;
 }
 
 static int
@@ -183,6 +214,8 @@ struct _CrmUserRights {
   char       *grp;
   gboolean    admin;
   CrmScope    changes;
+  CrmScope    team;
+  gboolean    approve;
   CrmRights   fallback;    /* the default */
   JsonObject *pipelines;   /* the role's "pipelines" (ref), or NULL */
   GStrv       group;       /* read when first asked */
@@ -225,17 +258,46 @@ dup_role_row (CrmStore   *store,
   return row;
 }
 
-/* Fills @self from the rights JSON @rights_object. */
+/* The rights a role has once, from @object over what @self has. */
+static void
+role_rights_overlay (CrmUserRights *self,
+                     JsonObject    *object)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, CRM_RIGHT_APPROVE) : NULL;
+
+  if (object == NULL)
+    return;
+  crm_scope_from_string (crm_json_string (object, CRM_RIGHT_CHANGES), &self->changes);
+  crm_scope_from_string (crm_json_string (object, CRM_RIGHT_TEAM), &self->team);
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    self->approve = json_node_get_boolean (node);
+}
+
+/* Fills @self from the rights JSON @rights_object of a role whose key is @key (NULL: a
+ * custom role). A right the role has once and @rights_object lacks (stored before it
+ * existed) is the built-in role's, a custom role's the narrowest. */
 static void
 take_rights (CrmUserRights *self,
+             const char    *key,
              JsonObject    *rights_object)
 {
+  int i = builtin_index (key);
+
   memset (&self->fallback, 0, sizeof self->fallback);
   self->fallback.see = CRM_SCOPE_OWN;
   self->changes = CRM_SCOPE_OWN;
+  self->team = CRM_SCOPE_OWN;
+  self->approve = FALSE;
+  if (i >= 0)
+    {
+      g_autoptr(JsonNode) builtin = json_from_string (builtins[i].rights, NULL);
+
+      role_rights_overlay (self, json_node_get_object (builtin));
+    }
   if (rights_object == NULL)
     return;
-  crm_scope_from_string (crm_json_string (rights_object, "changes"), &self->changes);
+  role_rights_overlay (self, rights_object);
   rights_overlay (&self->fallback, object_member (rights_object, "default"));
   self->pipelines = object_member (rights_object, "pipelines");
   if (self->pipelines != NULL)
@@ -286,8 +348,9 @@ crm_user_rights_new_for_role (CrmStore    *store,
       builtin = json_from_string (builtins[i].rights, NULL);
       rights = builtin;
     }
-  take_rights (self, rights != NULL && JSON_NODE_HOLDS_OBJECT (rights)
-                       ? json_node_get_object (rights) : NULL);
+  take_rights (self, row != NULL ? crm_json_string (row, "key") : self->role,
+               rights != NULL && JSON_NODE_HOLDS_OBJECT (rights)
+               ? json_node_get_object (rights) : NULL);
   return g_steal_pointer (&self);
 }
 
@@ -334,6 +397,18 @@ CrmScope
 crm_user_rights_changes (const CrmUserRights *rights)
 {
   return rights->admin ? CRM_SCOPE_ALL : rights->changes;
+}
+
+CrmScope
+crm_user_rights_team (const CrmUserRights *rights)
+{
+  return rights->admin ? CRM_SCOPE_ALL : rights->team;
+}
+
+gboolean
+crm_user_rights_approves (const CrmUserRights *rights)
+{
+  return rights->admin || rights->approve;
 }
 
 void
@@ -404,6 +479,43 @@ crm_user_rights_sees (const CrmUserRights *rights,
   if (responsible == NULL)
     return in_pipeline.see == CRM_SCOPE_ALL;
   return crm_user_rights_within (rights, in_pipeline.see, responsible);
+}
+
+char *
+crm_rights_group_head (CrmStore   *store,
+                       const char *group)
+{
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (CRM_IS_STORE (store), NULL);
+
+  if (group == NULL ||
+      (stmt = _crm_store_prepare (store, "SELECT id, role FROM \"user\" WHERE grp = ?1"
+                                  " AND deleted = 0 ORDER BY name, id", NULL)) == NULL)
+    return NULL;
+  _crm_sql_bind_text_or_null (stmt, 1, group);
+  while (_crm_store_step (store, stmt) == SQLITE_ROW)
+    {
+      g_ptr_array_add (members, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (members, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < members->len; i += 2)
+    {
+      g_autoptr(CrmUserRights) rights = NULL;
+
+      if (g_strcmp0 (members->pdata[i + 1], CRM_ROLE_ADMIN) == 0)
+        continue;
+      rights = crm_user_rights_new_for_role (store, members->pdata[i], members->pdata[i + 1],
+                                             NULL);
+      if (rights != NULL && crm_user_rights_team (rights) != CRM_SCOPE_OWN)
+        return g_strdup (members->pdata[i]);
+    }
+  for (guint i = 0; i < members->len; i += 2)
+    if (g_strcmp0 (members->pdata[i + 1], CRM_ROLE_ADMIN) == 0)
+      return g_strdup (members->pdata[i]);
+  return members->len > 0 ? g_strdup (members->pdata[0]) : NULL;
 }
 
 /* ---- one question at a time ------------------------------------------------------------ */
@@ -609,13 +721,24 @@ crm_rights_check_shape (JsonNode  *rights,
   object = json_node_get_object (rights);
   members = json_object_get_members (object);
   for (GList *l = members; l != NULL; l = l->next)
-    if (!g_str_equal (l->data, "changes") && !g_str_equal (l->data, "default") &&
-        !g_str_equal (l->data, "pipelines"))
-      return invalid (error, _("“%.40s” is not part of a role's rights (changes, default, "
-                               "pipelines)"), (const char *) l->data);
-  node = json_object_get_member (object, "changes");
-  if (node != NULL && !crm_scope_from_string (crm_json_node_string (node), NULL))
-    return invalid (error, _("Whose deals a role changes is all, group or own"));
+    {
+      const CrmRoleRight *once = crm_rights_role_right (l->data);
+
+      if (once == NULL && !g_str_equal (l->data, "default") &&
+          !g_str_equal (l->data, "pipelines"))
+        return invalid (error, _("“%.40s” is not part of a role's rights (changes, team, "
+                                 "approve, default, pipelines)"), (const char *) l->data);
+      node = json_object_get_member (object, l->data);
+      if (once != NULL && g_str_equal (once->name, CRM_RIGHT_CHANGES) &&
+          !crm_scope_from_string (crm_json_node_string (node), NULL))
+        return invalid (error, _("Whose deals a role changes is all, group or own"));
+      if (once != NULL && once->scope &&
+          !crm_scope_from_string (crm_json_node_string (node), NULL))
+        return invalid (error, _("The right “%s” of a role is all, group or own"), once->name);
+      if (once != NULL && !once->scope &&
+          !(JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN))
+        return invalid (error, _("The right “%s” of a role is true or false"), once->name);
+    }
   node = json_object_get_member (object, "default");
   if (node != NULL && !check_entry (node, _("pipelines not listed"), error))
     return FALSE;
@@ -679,6 +802,26 @@ compare_by_name (gconstpointer a,
   return g_utf8_collate (name_a, name_b);
 }
 
+/* Gives the stored built-in role @row (of builtins[@k]) the rights it has once and its
+ * "rights" lacks (written before they existed) as the built-in role has them, so that a
+ * role made like it starts from what it has. */
+static void
+complete_builtin (JsonObject *row,
+                  guint       k)
+{
+  JsonNode *stored = json_object_get_member (row, "rights");
+  g_autoptr(JsonNode) builtin = json_from_string (builtins[k].rights, NULL);
+  JsonObject *rights;
+
+  if (stored == NULL || !JSON_NODE_HOLDS_OBJECT (stored))
+    return;
+  rights = json_node_get_object (stored);
+  for (const CrmRoleRight *once = role_rights; once->name != NULL; once++)
+    if (!json_object_has_member (rights, once->name))
+      json_object_set_member (rights, once->name, json_node_copy (
+        json_object_get_member (json_node_get_object (builtin), once->name)));
+}
+
 /* The live roles, built-in ones first in their order, then by name. */
 static GPtrArray *
 dup_roles (CrmStore  *store,
@@ -710,7 +853,9 @@ dup_roles (CrmStore  *store,
         return NULL;
       if (row != NULL && json_object_get_boolean_member_with_default (row, "deleted", FALSE))
         g_clear_pointer (&row, json_object_unref);
-      if (row == NULL)
+      if (row != NULL)
+        complete_builtin (row, k);
+      else
         {
           /* not written (yet): the built-in role as it comes */
           row = json_object_new ();
@@ -833,14 +978,17 @@ crm_rights_role_list (CrmStore  *store,
 
       rights->store = g_object_ref (store);
       rights->admin = g_strcmp0 (key, CRM_ROLE_ADMIN) == 0;
-      take_rights (rights, stored != NULL && JSON_NODE_HOLDS_OBJECT (stored)
-                             ? json_node_get_object (stored) : NULL);
+      take_rights (rights, key, stored != NULL && JSON_NODE_HOLDS_OBJECT (stored)
+                                  ? json_node_get_object (stored) : NULL);
       json_object_set_string_member (row, "id", crm_json_string (role, "id"));
       crm_json_set_string_or_null (row, "key", key);
       json_object_set_string_member (row, "name", name);
       json_object_set_int_member (row, "users", crm_rights_role_users (store, role));
-      json_object_set_string_member (row, "changes",
+      json_object_set_string_member (row, CRM_RIGHT_CHANGES,
                                      crm_scope_to_string (crm_user_rights_changes (rights)));
+      json_object_set_string_member (row, CRM_RIGHT_TEAM,
+                                     crm_scope_to_string (crm_user_rights_team (rights)));
+      json_object_set_boolean_member (row, CRM_RIGHT_APPROVE, crm_user_rights_approves (rights));
       crm_user_rights_get (rights, NULL, &values);
       json_object_set_object_member (row, "default", rights_entry (&values));
       for (guint p = 0; p < pipelines->len; p += 2)

@@ -9,7 +9,7 @@
  * role that was never renamed: its name is then the translated label of its key), "key"
  * (a built-in role's key, CRM_ROLE_*, or null for a custom role) and "rights", JSON:
  *
- *   {"changes": "all" | "group" | "own",
+ *   {"changes": "all" | "group" | "own", "team": "all" | "group" | "own", "approve": bool,
  *    "default": {"see": "all" | "group" | "own", "edit": bool, "move_won_lost": bool,
  *                "reopen": bool, "delete": bool, "export": bool},
  *    "pipelines": {"<pipeline id>": {the same members, each optional}}}
@@ -18,7 +18,15 @@
  * pipeline's entry leaves out; a member missing from both is the narrowest (see own, no).
  * "changes" says whose deals (and clients and tasks) the role changes at all: everyone's
  * (a manager), their own and their group's (a head), their own or nobody's (a sales rep,
- * the rules of crm_validate_op_rights()). "see": all deals of the pipeline, "group" —
+ * the rules of crm_validate_op_rights()). "team": whose work the role oversees — their
+ * tasks, schedules, cards to fix and figures in the team views, and who takes a group's
+ * calls as its managers —: everyone's (a manager), their group's (a head), only their
+ * own (a sales rep). "approve": whether the role approves requests as the head of its
+ * group (the approval chain's "head" step picks a member of the author's group whose
+ * role approves). These three are the role's once, for every pipeline (the table
+ * crm_rights_role_rights() lists them); a stored role without one of them (written
+ * before it existed) has a built-in role's value for it, a custom role's the narrowest
+ * (own, false). "see": all deals of the pipeline, "group" —
  * the user's and their group's members' (users with the same `user.grp`), "own" — the
  * user's; a deal nobody is responsible for (a new lead) only with "all" (the rules of
  * crm-visibility.h, which filters what a replica holds by them).
@@ -67,6 +75,27 @@ typedef struct {
 #define CRM_RIGHT_REOPEN        "reopen"
 #define CRM_RIGHT_DELETE        "delete"
 #define CRM_RIGHT_EXPORT        "export"
+/* The rights a role has once, for every pipeline. */
+#define CRM_RIGHT_CHANGES       "changes"
+#define CRM_RIGHT_TEAM          "team"
+#define CRM_RIGHT_APPROVE       "approve"
+
+/* A right a role has once (not per pipeline): its name (CRM_RIGHT_CHANGES, …), whether
+ * it is a scope (all, group, own) or a flag (true, false), the Roles page's title and
+ * subtitle for it and, for a scope, the words for all, group and own (all N_()). */
+typedef struct {
+  const char *name;
+  gboolean    scope;
+  const char *title;
+  const char *subtitle;
+  const char *scopes[3];
+} CrmRoleRight;
+
+/* The rights a role has once — changes, team, approve —, ending with {NULL}: the one
+ * table the shape check, the editors, `role list` and the Roles page read. */
+const CrmRoleRight *crm_rights_role_rights (void);
+/* The entry of @name in that table, or NULL. */
+const CrmRoleRight *crm_rights_role_right  (const char *name);
 
 /* The built-in keys, NULL-terminated: admin, head, manager, accountant, rep. */
 const char * const *crm_rights_builtin_keys   (void);
@@ -108,6 +137,10 @@ const char    *crm_user_rights_role     (const CrmUserRights *rights);
 const char    *crm_user_rights_role_name (const CrmUserRights *rights);
 /* Whose deals, clients and tasks the role changes ("changes"). */
 CrmScope       crm_user_rights_changes  (const CrmUserRights *rights);
+/* Whose work the role oversees in the team views ("team"; an administrator: everyone's). */
+CrmScope       crm_user_rights_team     (const CrmUserRights *rights);
+/* Does the role approve requests as the head of its group ("approve")? */
+gboolean       crm_user_rights_approves (const CrmUserRights *rights);
 /* The rights in pipeline @pipeline_id (NULL: the role's default). */
 void           crm_user_rights_get      (const CrmUserRights *rights,
                                          const char          *pipeline_id,
@@ -128,6 +161,12 @@ gboolean       crm_user_rights_sees     (const CrmUserRights *rights,
                                          const char          *responsible);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CrmUserRights, crm_user_rights_free)
+
+/* The head of the group @group (a `user.grp`): its first member by name whose role
+ * oversees more than their own work ("team": a head, a manager), else its first
+ * administrator, else its first member; NULL for a group nobody is in. */
+char          *crm_rights_group_head    (CrmStore            *store,
+                                         const char          *group);
 
 /* ---- one question at a time -------------------------------------------------------------- */
 
@@ -175,7 +214,8 @@ gboolean crm_rights_check_shape  (JsonNode            *rights,
 /* ---- roles as people pick them (the editors are crm_setup_role_*, crm-setup.h) -------- */
 
 /* The roles, built-in first then by name: [{"id", "key" (or null), "name", "users" (how
- * many hold it), "changes", "default" and "pipelines": [{"id", "name", rights…}] — every
+ * many hold it), "changes", "team", "approve", "default" and "pipelines": [{"id",
+ * "name", rights…}] — every
  * live pipeline of the account with the rights the role has in it}]. */
 JsonArray    *crm_rights_role_list   (CrmStore    *store,
                                       GError     **error);

@@ -15,6 +15,7 @@
 #include "crm-counter-private.h"
 #include "crm-sql-private.h"
 #include "crm-message.h"
+#include "crm-rights.h"
 
 static GPtrArray *
 deal_contacts (CrmRuleEngine *engine,
@@ -35,8 +36,8 @@ deal_contacts (CrmRuleEngine *engine,
 }
 
 /* "deal" (the subject deal's responsible), "client_manager" (who won the client's
- * latest deal), a user's name or id, or "group_head:G" (the group's manager, else its
- * first member). */
+ * latest deal), a user's name or id, or "group_head:G" (crm_rights_group_head(): the
+ * group's head or manager, else its administrator, else its first member). */
 static char *
 resolve_responsible (CrmRuleContext *ctx,
                      const char     *spec,
@@ -80,20 +81,7 @@ resolve_responsible (CrmRuleContext *ctx,
   if (g_str_equal (spec, "group_head"))
     return _crm_rule_subject_group_head (ctx);
   if (g_str_has_prefix (spec, "group_head:"))
-    {
-      sqlite3_stmt *stmt = _crm_store_prepare (engine->store,
-        "SELECT id FROM user WHERE grp = ?1 AND deleted = 0"
-        " ORDER BY CASE role WHEN 'manager' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, name", NULL);
-      char *user = NULL;
-
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_text (stmt, 1, spec + strlen ("group_head:"), -1, SQLITE_TRANSIENT);
-      if (_crm_store_step (engine->store, stmt) == SQLITE_ROW)
-        user = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-      return user;
-    }
+    return crm_rights_group_head (engine->store, spec + strlen ("group_head:"));
   return _crm_rule_resolve (engine, "user", spec, NULL);
 }
 

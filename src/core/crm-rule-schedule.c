@@ -32,6 +32,7 @@
 
 #include "crm-rules-private.h"
 #include "crm-error.h"
+#include "crm-rights.h"
 #include "crm-schedule.h"
 #include "crm-sql-private.h"
 #include "crm-time.h"
@@ -193,11 +194,12 @@ action_assign_on_shift (CrmRuleContext  *ctx,
   current = _crm_store_dup_column (store, "deal", ctx->deal_id, "responsible");
   if (current != NULL && ctx->actor != NULL)
     {
-      /* a person made it for a sales rep (a rep's own deal, offline or not): it stays
-       * theirs; one a head or an admin entered for themselves is distributed */
-      g_autofree char *role = _crm_store_dup_column (store, "user", current, "role");
+      /* a person made it for a sales rep (a rep's own deal, offline or not — a role that
+       * changes only its own deals, crm-rights.h): it stays theirs; one a head or an
+       * admin entered for themselves is distributed */
+      g_autoptr(CrmUserRights) rights = crm_user_rights_new (store, current, NULL);
 
-      if (g_strcmp0 (role, "rep") == 0)
+      if (rights != NULL && crm_user_rights_changes (rights) == CRM_SCOPE_OWN)
         return TRUE;
     }
 
@@ -295,23 +297,6 @@ exception_of_cause (CrmRuleContext *ctx)
   return id;
 }
 
-static char *
-group_head (CrmStore   *store,
-            const char *group)
-{
-  sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT id FROM user WHERE grp = ?1 AND deleted = 0"
-    " ORDER BY CASE role WHEN 'manager' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, name, id", NULL);
-  char *user = NULL;
-
-  if (stmt == NULL || group == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, group, -1, SQLITE_TRANSIENT);
-  if (_crm_store_step (store, stmt) == SQLITE_ROW)
-    user = _crm_sql_dup_column_text (stmt, 0);
-  sqlite3_reset (stmt);
-  return user;
-}
 
 static gboolean
 move_task (CrmRuleContext  *ctx,
@@ -379,7 +364,7 @@ move_task (CrmRuleContext  *ctx,
   if ((gint64) days_off > max_days_off)
     {
       g_autofree char *group = _crm_store_dup_column (store, "user", responsible, "grp");
-      g_autofree char *head = group_head (store, group);
+      g_autofree char *head = crm_rights_group_head (store, group);
       g_autofree char *notify_path = g_strconcat (path, "/notify", NULL);
       g_autofree char *notification_id = _crm_rule_derive_id (ctx, notify_path);
       g_autoptr(CrmChangeset) notify_cs = crm_changeset_new ();

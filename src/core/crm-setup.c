@@ -1585,12 +1585,16 @@ put_right (JsonObject  *rights,
   g_autoptr(JsonNode) owned = value;
   JsonObject *entry;
 
-  if (g_str_equal (right, "changes"))
+  if (crm_rights_role_right (right) != NULL)
     {
-      if (pipeline_id != NULL || !crm_scope_from_string (crm_json_node_string (value), NULL))
+      if (g_str_equal (right, CRM_RIGHT_CHANGES) &&
+          (pipeline_id != NULL || !crm_scope_from_string (crm_json_node_string (value), NULL)))
         return invalid (error, _("Whose deals a role changes is one for the role: "
                                  "changes=all, changes=group or changes=own"));
-      json_object_set_member (rights, "changes", g_steal_pointer (&owned));
+      if (pipeline_id != NULL)
+        return invalid (error, _("The right “%s” is one for the role, not for a pipeline: "
+                                 "write %s=VALUE"), right, right);
+      json_object_set_member (rights, right, g_steal_pointer (&owned));
       return TRUE;
     }
   if (pipeline_id == NULL)
@@ -1647,15 +1651,25 @@ put_right_text (CrmStore    *store,
   const char *value;
   char *colon;
   gboolean flag;
+  const CrmRoleRight *once;
 
   if (equals == NULL)
     return invalid (error, _("«%s» is not a right: write PIPELINE:RIGHT=VALUE (for instance "
-                             "«Продажи:reopen=no», «*:see=own») or changes=all|group|own"), text);
+                             "«Продажи:reopen=no», «*:see=own»), changes=all|group|own, "
+                             "team=all|group|own or approve=yes|no"), text);
   left = g_strstrip (g_strndup (text, equals - text));
   value = equals + 1;
-  if (g_str_equal (left, "changes"))
-    return put_right (rights, NULL, "changes", json_node_init_string (json_node_alloc (), value),
-                      error);
+  if ((once = crm_rights_role_right (left)) != NULL)
+    {
+      if (once->scope && !crm_scope_from_string (value, NULL))
+        return invalid (error, _("«%s»: the right “%s” is all, group or own"), text, left);
+      if (!once->scope && !parse_flag (value, &flag))
+        return invalid (error, _("«%s»: the right “%s” is yes or no"), text, left);
+      return put_right (rights, NULL, left,
+                        once->scope ? json_node_init_string (json_node_alloc (), value)
+                                    : json_node_init_boolean (json_node_alloc (), flag),
+                        error);
+    }
   colon = strrchr (left, ':');
   if (colon == NULL)
     return invalid (error, _("«%s» names no pipeline: write PIPELINE:RIGHT=VALUE, «*» for "

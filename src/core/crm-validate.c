@@ -851,8 +851,7 @@ rep_rights (CrmStore            *store,
         return TRUE;
       return denied (error, _("This notification is for another user"));
     }
-  if (g_str_equal (entity, "schedule") || g_str_equal (entity, "schedule_exception") ||
-      g_str_equal (entity, "account_setting"))
+  if (g_str_equal (entity, "account_setting"))
     return denied (error, _("Only a manager or an administrator can change work schedules"));
   if (g_str_equal (entity, "approval"))
     return TRUE;   /* crm_approval_check_op() decided: who requests, who decides a step */
@@ -1123,12 +1122,25 @@ crm_validate_op_rights (CrmStore     *store,
   if (rights == NULL)
     return FALSE;
   managers = crm_user_rights_changes (rights) == CRM_SCOPE_ALL;
-  /* the schedules' time zone: managers change it as they change schedules */
+  /* the schedules' time zone: those who oversee everyone's work ("team") change it as
+   * they change schedules */
   if (crm_setting_op_is_managers (op))
     {
-      if (managers)
+      if (crm_user_rights_team (rights) == CRM_SCOPE_ALL)
         return TRUE;
       return denied (error, _("Only a manager or an administrator can change work schedules"));
+    }
+  /* a schedule: a manager anyone's, a head his group's members' (their role's "team") */
+  if (g_str_equal (op->entity, "schedule") || g_str_equal (op->entity, "schedule_exception"))
+    {
+      g_autofree char *person = owner_field (store, op, "user");
+      CrmScope team = crm_user_rights_team (rights);
+
+      if (team != CRM_SCOPE_OWN && person != NULL &&
+          crm_user_rights_within (rights, team, person))
+        return TRUE;
+      return denied (error, _("Only a manager, an administrator or the head of the person's "
+                              "group can change their work schedules"));
     }
   if (g_strv_contains (setup_entities, op->entity))
     {
