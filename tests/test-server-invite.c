@@ -5,7 +5,8 @@
  * sync --invite CODE --password-stdin`) and get the account's replica; the code works once,
  * expires, is kept only as a hash, and guessing codes is limited like guessing passwords.
  * An administrator lists and withdraws the codes waiting, on the server machine or at a
- * laptop (`voronkactl user invites`, `user uninvite`); "-pg" runs that last part on
+ * laptop (`voronkactl user invites`, `user uninvite`); an invitation takes any role of
+ * the account, a custom one by its name too; "-pg" runs those last two parts on
  * PostgreSQL.
  * A real voronka-server on 127.0.0.1, real voronkactl processes, the real keyring. */
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <glib/gstdio.h>
 
 #include "crm-protocol.h"
+#include "crm-query.h"
+#include "crm-rights.h"
 #include "crm-test-http.h"
 #include "crm-test-server.h"
 #include "crm-test-util.h"
@@ -156,6 +159,16 @@ test_invite (void)
   g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invite",
                         "acme", "manager", NULL), !=, 0);
   g_assert_nonnull (strstr (err, "can already sign in"));
+  /* a role the account does not have: the roles it has are listed */
+  g_assert_cmpint (run ("VORONKA_SERVER", NULL, &out, &err, "--data", data, "user", "invite",
+                        "acme", "Кто-то", "--role", "стажёр", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "There is no role «стажёр»; the roles are: admin, head, "
+                                 "manager, accountant, rep"));
+  g_assert_cmpint (run ("VORONKA_SERVER", "kto-to-secret-1\n", &out, &err, "--data", data,
+                        "user", "add",
+                        "acme", "Кто-то", "--role", "стажёр", "--password-stdin", NULL), !=, 0);
+  g_assert_nonnull (strstr (err, "There is no role «стажёр»"));
+  g_assert_false (server_has_user (data, "Кто-то"));
 
   /* the new user redeems the code with a password of their own and gets the account */
   code = invite (data, "Анна Петрова", "manager");
@@ -357,6 +370,31 @@ test_list_and_withdraw (void)
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
 }
 
+/* A server of the test's own (its data in @parent, *@out_data) and the administrator's
+ * replica @admin signed in to it; NULL, the test failed as missing, without a keyring. */
+static CrmTestServer *
+start_signed_in (const char  *parent,
+                 const char  *admin,
+                 char       **out_data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  CrmTestServer *server;
+
+  if (!crm_test_start_keyring (TRUE))
+    {
+      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
+      return NULL;
+    }
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  *out_data = crm_test_server_make_data (parent);
+  server = crm_test_server_start (*out_data, FALSE, NULL);
+  g_assert_cmpint (run ("VORONKACTL", "admin-pw\n", &out, &err, "--db", admin, "sync", "--server",
+                        server->url, "--ca-file", server->cert, "--user", "admin",
+                        "--password-stdin", NULL), ==, 0);
+  return server;
+}
+
 /* An administrator's replica asks the server for a code; a rep's may not. */
 static void
 test_invite_from_replica (void)
@@ -371,17 +409,8 @@ test_invite_from_replica (void)
   g_autofree char *err = NULL;
   g_autoptr(JsonObject) object = NULL;
 
-  if (!crm_test_start_keyring (TRUE))
-    {
-      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
-      return;
-    }
-  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
-  data = crm_test_server_make_data (parent);
-  server = crm_test_server_start (data, FALSE, NULL);
-  g_assert_cmpint (run ("VORONKACTL", "admin-pw\n", &out, &err, "--db", admin, "sync", "--server",
-                        server->url, "--ca-file", server->cert, "--user", "admin",
-                        "--password-stdin", NULL), ==, 0);
+  if ((server = start_signed_in (parent, admin, &data)) == NULL)
+    return;
   g_assert_cmpint (run ("VORONKACTL", "rep-password\n", &out, &err, "--db", rep, "sync",
                         "--server", server->url, "--ca-file", server->cert, "--user",
                         "Денис Морозов", "--password-stdin", NULL), ==, 0);
@@ -475,17 +504,8 @@ test_list_and_withdraw_through_server (void)
   g_autoptr(JsonArray) listed = NULL;
   JsonObject *object;
 
-  if (!crm_test_start_keyring (TRUE))
-    {
-      crm_test_fail_missing ("no session bus or gnome-keyring here (run under dbus-run-session)");
-      return;
-    }
-  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
-  data = crm_test_server_make_data (parent);
-  server = crm_test_server_start (data, FALSE, NULL);
-  g_assert_cmpint (run ("VORONKACTL", "admin-pw\n", &out, &err, "--db", admin, "sync", "--server",
-                        server->url, "--ca-file", server->cert, "--user", "admin",
-                        "--password-stdin", NULL), ==, 0);
+  if ((server = start_signed_in (parent, admin, &data)) == NULL)
+    return;
   g_assert_cmpint (run ("VORONKACTL", "manager-pw\n", &out, &err, "--db", manager, "sync",
                         "--server", server->url, "--ca-file", server->cert, "--user", "manager",
                         "--password-stdin", NULL), ==, 0);
@@ -628,6 +648,78 @@ test_list_and_withdraw_through_server (void)
 }
 
 /* Guessing codes costs what guessing passwords costs: the same per-address budget. */
+/* Invitations take any role of the account (issue 20): an administrator adds a role of
+ * their own at a laptop, invites a new colleague with it by its name through the server,
+ * and the new user signs in holding it (its rights theirs); a role the account does not
+ * have is refused with words listing the roles. "-pg" runs it on PostgreSQL. */
+static void
+test_custom_role (void)
+{
+  g_autofree char *parent = g_build_filename (tmpdir, "custom-role", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(CrmTestServer) server = NULL;
+  g_autofree char *admin = g_build_filename (tmpdir, "cr-admin.db", NULL);
+  g_autofree char *vera = g_build_filename (tmpdir, "cr-vera.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *role_id = NULL;
+  g_autofree char *vera_id = NULL;
+  g_autoptr(JsonObject) made = NULL;
+  g_autoptr(JsonArray) listed = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmUserRights) rights = NULL;
+
+  if ((server = start_signed_in (parent, admin, &data)) == NULL)
+    return;
+  /* a role of the account's own, made at the laptop and pushed */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "role", "add",
+                        "Старший продавец", "--like", "rep", "--right", "approve=yes", NULL), ==, 0);
+  {
+    g_autoptr(JsonObject) role = parse_object (out);
+
+    role_id = g_strdup (json_object_get_string_member (role, "id"));
+    g_assert_true (json_object_get_boolean_member (role, "approve"));
+  }
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "sync", NULL), ==, 0);
+
+  /* a role nobody made: refused, the roles listed */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invite", "Вера",
+                        "--role", "Стажёр", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "There is no role «Стажёр»"));
+  g_assert_nonnull (strstr (err, "manager"));
+  g_assert_nonnull (strstr (err, "Старший продавец"));
+
+  /* the role by its name, as people type it */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "user",
+                        "invite", "Вера", "--role", "старший продавец", NULL), ==, 0);
+  made = parse_object (out);
+  /* the waiting invitation holds the role as a user's role names it: its id */
+  listed = listed_through_server (admin);
+  g_assert_cmpstr (json_object_get_string_member (find_named (listed, "Вера"), "role"), ==,
+                   role_id);
+  g_assert_cmpint (redeem (server, vera, json_object_get_string_member (made, "code"),
+                           "vera-secret-1", &out, &err), ==, 0);
+
+  /* Вера signs in with that role: her replica says so, and its rights are hers */
+  store = crm_test_open (vera);
+  vera_id = crm_query_resolve (store, "user", "Вера", NULL, NULL);
+  g_assert_nonnull (vera_id);
+  {
+    g_autoptr(JsonObject) user = crm_store_dup_entity (store, "user", vera_id);
+
+    g_assert_cmpstr (json_object_get_string_member (user, "role"), ==, role_id);
+  }
+  rights = crm_user_rights_new (store, vera_id, NULL);
+  g_assert_nonnull (rights);
+  g_assert_cmpstr (crm_user_rights_role_name (rights), ==, "Старший продавец");
+  g_assert_true (crm_user_rights_approves (rights));
+  g_assert_cmpint (crm_user_rights_changes (rights), ==, CRM_SCOPE_OWN);
+  g_clear_object (&store);
+  /* … and the server gives her that role at every request */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", vera, "sync", NULL), ==, 0);
+  g_assert_cmpint (crm_test_server_stop (server), ==, 0);
+}
+
 static void
 test_guessing_limited (void)
 {
@@ -680,6 +772,7 @@ main (int    argc,
   g_test_add_func ("/server-invite/guessing-limited", test_guessing_limited);
   g_test_add_func ("/server-invite/list-and-withdraw", test_list_and_withdraw);
   g_test_add_func ("/server-invite/through-server", test_list_and_withdraw_through_server);
+  g_test_add_func ("/server-invite/custom-role", test_custom_role);
   status = g_test_run ();
   if (status == 0)
     crm_test_remove_tree (tmpdir);

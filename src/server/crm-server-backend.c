@@ -14,6 +14,7 @@
 #include "crm-server-push.h"
 #include "crm-server-snapshot.h"
 #include "crm-ledger.h"
+#include "crm-rights.h"
 #include "crm-setup.h"
 #include "crm-template.h"
 #include "crm-time.h"
@@ -300,9 +301,30 @@ lookup_current_user (CrmServerBackend  *self,
   return user;
 }
 
+/* What `user.role` says for the role @role names in the account's replica @store — a
+ * built-in key, a custom role's name (any case) or id (crm_rights_role_find()); NULL
+ * with INVALID_INPUT listing the account's roles when it names none. */
+static char *
+resolve_role (CrmStore    *store,
+              const char  *role,
+              GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) found = crm_rights_role_find (store, role, &local_error);
+
+  if (found == NULL)
+    {
+      g_set_error_literal (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
+                           local_error->message);
+      return NULL;
+    }
+  return g_strdup (crm_rights_role_ref (found));
+}
+
 typedef struct {
   const char *name;
   const char *role;
+  char       *resolved;   /* what the user's role is written as */
   char       *crm_user;
 } EnsureUser;
 
@@ -314,7 +336,10 @@ ensure_user (CrmServerBackend  *self,
 {
   EnsureUser *ensure = data;
 
-  ensure->crm_user = crm_server_replica_ensure_user (store, ensure->name, ensure->role, error);
+  if ((ensure->resolved = resolve_role (store, ensure->role, error)) == NULL)
+    return FALSE;
+  ensure->crm_user = crm_server_replica_ensure_user (store, ensure->name, ensure->resolved,
+                                                     error);
   return ensure->crm_user != NULL;
 }
 
@@ -329,8 +354,9 @@ backend_add_user (CrmServerStorage  *storage,
   CrmServerBackend *self = BACKEND (storage);
   g_autofree char *account_id = CLASS (self)->lookup_account (self, account_name, error);
   g_autoptr(CrmServerUser) previous = NULL;
-  EnsureUser ensure = { name, role, NULL };
+  EnsureUser ensure = { name, role, NULL, NULL };
   g_autofree char *crm_user = NULL;
+  g_autofree char *resolved = NULL;
 
   if (account_id == NULL)
     return FALSE;
@@ -341,14 +367,18 @@ backend_add_user (CrmServerStorage  *storage,
       return FALSE;
     }
   if (!CLASS (self)->write_replica (self, account_id, ensure_user, &ensure, error))
-    return FALSE;
+    {
+      g_free (ensure.resolved);
+      return FALSE;
+    }
   crm_user = ensure.crm_user;
+  resolved = ensure.resolved;
   previous = CLASS (self)->find_user (self, account_id, name, NULL);
   /* someone removed comes back: the same row, a new password, no old session */
   if (previous != NULL && previous->removed)
-    return CLASS (self)->restore_user (self, previous->id, role, crm_user, password_hash,
+    return CLASS (self)->restore_user (self, previous->id, resolved, crm_user, password_hash,
                                        error);
-  return CLASS (self)->insert_user (self, account_id, name, role, crm_user, password_hash,
+  return CLASS (self)->insert_user (self, account_id, name, resolved, crm_user, password_hash,
                                     error);
 }
 
@@ -523,7 +553,6 @@ backend_create_invite (CrmServerStorage  *storage,
                        const char        *invited_by,
                        GError           **error)
 {
-  static const char *const roles[] = { "admin", "head", "manager", "accountant", "rep", NULL };
   CrmServerBackend *self = BACKEND (storage);
   g_autofree char *account_id = CLASS (self)->lookup_account (self, account_name, error);
   g_autoptr(CrmServerUser) existing = NULL;
@@ -531,6 +560,8 @@ backend_create_invite (CrmServerStorage  *storage,
   g_autofree char *code = NULL;
   g_autofree char *normal = NULL;
   g_autofree char *hash = NULL;
+  g_autofree char *resolved = NULL;
+  CrmStore *store;
 
   if (account_id == NULL)
     return NULL;
@@ -540,12 +571,10 @@ backend_create_invite (CrmServerStorage  *storage,
                    _("A user name must be 1 to 200 characters long"));
       return NULL;
     }
-  if (!g_strv_contains (roles, role))
-    {
-      g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_INVALID_INPUT,
-                   _("«%s» is not a role; choose admin, head, manager, accountant or rep"), role);
-      return NULL;
-    }
+  /* any role of the account: a built-in one or a custom one, by its name or id */
+  if ((store = CLASS (self)->get_replica (self, account_id, error)) == NULL ||
+      (resolved = resolve_role (store, role, error)) == NULL)
+    return NULL;
   existing = CLASS (self)->find_user (self, account_id, name, &local_error);
   if (local_error != NULL)
     {
@@ -563,7 +592,7 @@ backend_create_invite (CrmServerStorage  *storage,
   code = crm_server_new_invite_code ();
   normal = crm_server_normalize_invite_code (code);
   hash = crm_server_hash_token (normal);
-  if (!CLASS (self)->insert_invite (self, account_id, hash, name, role, expires,
+  if (!CLASS (self)->insert_invite (self, account_id, hash, name, resolved, expires,
                                     invited_by != NULL ? invited_by : "", error))
     return NULL;
   return g_steal_pointer (&code);

@@ -125,10 +125,12 @@ struct _CrmServerStorageInterface
                                            CrmReassignCounts  *out_counts,
                                            GError            **error);
 
-  /* A one-time invitation for a new user @name of @account_name with @role, valid until
-   * @expires (UTC ms), made by the user @invited_by (NULL: on the server's command line);
-   * returns the code (the storage keeps only its hash). A name that already signs in to
-   * the account is refused. */
+  /* A one-time invitation for a new user @name of @account_name with @role — any role of
+   * the account: a built-in key, a custom role's name or id (crm_rights_role_find(); kept
+   * as `user.role` says it; INVALID_INPUT listing the roles when it names none) —, valid
+   * until @expires (UTC ms), made by the user @invited_by (NULL: on the server's command
+   * line); returns the code (the storage keeps only its hash). A name that already signs
+   * in to the account is refused. */
   char *              (*create_invite)    (CrmServerStorage  *self,
                                            const char        *account_name,
                                            const char        *name,
