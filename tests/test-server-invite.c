@@ -697,6 +697,10 @@ test_custom_role (void)
   listed = listed_through_server (admin);
   g_assert_cmpstr (json_object_get_string_member (find_named (listed, "Вера"), "role"), ==,
                    role_id);
+  /* … which the text form names */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invites", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "Вера\tСтарший продавец\tuntil"));
   g_assert_cmpint (redeem (server, vera, json_object_get_string_member (made, "code"),
                            "vera-secret-1", &out, &err), ==, 0);
 

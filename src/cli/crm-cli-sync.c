@@ -16,6 +16,7 @@
 #include "crm-client-config.h"
 #include "crm-credentials.h"
 #include "crm-json.h"
+#include "crm-rights.h"
 #include "crm-sync-client.h"
 #include "crm-sync-state.h"
 #include "crm-time.h"
@@ -1021,9 +1022,21 @@ crm_cli_user_invites (CrmCli   *cli,
       g_autoptr(GDateTime) local = g_date_time_to_local (expires);
       g_autofree char *when = g_date_time_format (local, "%Y-%m-%d %H:%M");
 
+      const char *role = json_object_get_string_member (row, "role");
+      g_autoptr(JsonObject) found = NULL;
+      g_autofree char *role_name = NULL;
+
+      /* a built-in role by its key, a custom one by its name as this replica knows it
+       * (its id otherwise) */
+      if (crm_rights_builtin_label (role) == NULL)
+        {
+          if (cli->store != NULL || crm_cli_open (cli, NULL))
+            found = crm_rights_role_find (cli->store, role, NULL);
+        }
+      role_name = found != NULL ? crm_rights_role_name (found) : g_strdup (role);
       /* Translators: user invites: name, role, "until" the time the code stops working */
-      g_print (_("%s\t%s\tuntil %s\n"), json_object_get_string_member (row, "name"),
-               json_object_get_string_member (row, "role"), when);
+      g_print (_("%s\t%s\tuntil %s\n"), json_object_get_string_member (row, "name"), role_name,
+               when);
       /* Translators: user invites, under an invitation: who made it (a user's name) */
       g_print (_("\tinvited by %s\n"), by != NULL ? by
                /* Translators: user invites: made with this command, not by a user */
