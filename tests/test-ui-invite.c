@@ -6,10 +6,14 @@
  * password typed twice, makes the user on the server and downloads the account; the same
  * code a second time is refused in words that say so. The codes still waiting are listed
  * under the people (role, expiry) and one is withdrawn, asked first: its code is then
- * refused at sign-in. Screenshots in English and Russian. */
+ * refused at sign-in. An invitation takes a role of the account's own too. Screenshots in
+ * English and Russian. */
 #include "crm-test-ui.h"
 
+#include <sqlite3.h>
+
 #include "crm-query.h"
+#include "crm-setup.h"
 #include "crm-setup-window.h"
 #include "crm-signin-dialog.h"
 #include "crm-sync-controller.h"
@@ -96,6 +100,29 @@ code_made (gpointer data)
   return crm_setup_window_get_last_invite_code (setup) != NULL;
 }
 
+/* The invitation for @name the server keeps (`voronka-server user invites --json`, as the
+ * administrator reads it there). */
+static JsonObject *
+server_invite (const char *name)
+{
+  const char *argv[] = { g_getenv ("VORONKA_SERVER"), "--data", data_dir, "user", "invites",
+                         "acme", "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonObject *invite;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                               NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  node = crm_test_parse_json (out);
+  invite = crm_test_find_object (json_node_get_array (node), "name", name);
+  g_assert_nonnull (invite);
+  return json_object_ref (invite);
+}
+
 /* The administrator makes a code for «Анна Петрова», a manager. */
 static void
 test_invite_dialog (void)
@@ -142,23 +169,10 @@ test_invite_dialog (void)
   /* the server keeps it for the 14 days chosen (`user invites`, as the administrator
    * reads it there) */
   {
-    const char *argv[] = { g_getenv ("VORONKA_SERVER"), "--data", data_dir, "user", "invites",
-                           "acme", "--json", NULL };
-    g_autofree char *out = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(JsonObject) invite = server_invite ("Анна Петрова");
     g_autoptr(GDateTime) expires = NULL;
-    JsonObject *invite;
-    int status = 0;
     gint64 days_left;
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                                 NULL, &out, NULL, &status, &error));
-    g_assert_no_error (error);
-    g_assert_true (g_spawn_check_wait_status (status, NULL));
-    node = crm_test_parse_json (out);
-    invite = crm_test_find_object (json_node_get_array (node), "name", "Анна Петрова");
-    g_assert_nonnull (invite);
     expires = g_date_time_new_from_iso8601 (crm_test_get_string (invite, "expires_at"), NULL);
     g_assert_nonnull (expires);
     days_left = (g_date_time_to_unix (expires) - g_get_real_time () / G_USEC_PER_SEC) / 3600;
@@ -495,6 +509,76 @@ test_russian (void)
   crm_test_ui_in_russian ("Invite a User", db_path, russian_dialogs);
 }
 
+/* Whether the replica's changes all reached the server (asking it to sync meanwhile). */
+static gboolean
+all_pushed (gpointer data)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int left = -1;
+
+  crm_sync_controller_sync_now (CRM_SYNC_CONTROLLER (crm_context_get_sync (
+    crm_window_get_context (window))));
+  if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, "SELECT count(*) FROM changelog WHERE local = 1 AND pushed = 0",
+                          -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    left = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return left == 0;
+}
+
+/* An invitation with a role of the account's own (issue 20): the administrator adds
+ * «Старший продавец» in the app; the invite dialog lists it after the built-in roles (the
+ * sales rep's chosen unless one picks another), and the server keeps the invitation with
+ * that role. */
+static void
+test_custom_role (void)
+{
+  CrmContext *context = crm_window_get_context (window);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *role_id = NULL;
+  g_autofree char *before = NULL;
+  g_autoptr(CrmChangeset) changeset = NULL;
+  g_autoptr(JsonObject) invite = NULL;
+  g_autoptr(GtkStringObject) last = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *name;
+  GtkWidget *role;
+  GListModel *model;
+  guint n;
+
+  changeset = crm_setup_role_add (crm_context_get_store (context), "Старший продавец", "rep",
+                                  &role_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_context_apply (context, changeset, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_test_ui_wait_until (all_pushed, NULL, WAIT_MS));
+
+  dialog = open_invite_dialog ();
+  name = find_named (GTK_WIDGET (dialog), GTK_TYPE_ENTRY, "invite-name");
+  role = find_named (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN, "invite-role");
+  model = gtk_drop_down_get_model (GTK_DROP_DOWN (role));
+  n = g_list_model_get_n_items (model);
+  g_assert_cmpuint (n, ==, 6);
+  last = g_list_model_get_item (model, n - 1);
+  g_assert_cmpstr (gtk_string_object_get_string (last), ==, "Старший продавец");
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (role)), ==, 4);
+  gtk_editable_set_text (GTK_EDITABLE (name), "Ольга Смирнова");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (role), n - 1);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (dialog), "setup-invite-custom-role"));
+  before = g_strdup (crm_setup_window_get_last_invite_code (setup));
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Make a Code");
+  g_assert_true (crm_test_ui_wait_until (code_changed, before, WAIT_MS));
+  dialog = ADW_MESSAGE_DIALOG (crm_test_ui_wait_for_window (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_true (crm_test_ui_wait_until (crm_test_ui_widget_is_drawn, dialog, 10000));
+  crm_test_ui_respond (GTK_WINDOW (dialog), "_Close");
+
+  invite = server_invite ("Ольга Смирнова");
+  g_assert_cmpstr (crm_test_get_string (invite, "role"), ==, role_id);
+}
+
 static void
 set_up (void)
 {
@@ -532,6 +616,7 @@ main (int   argc,
   g_test_add_func ("/ui/invite/invite-dialog", test_invite_dialog);
   g_test_add_func ("/ui/invite/signin-invite", test_signin_invite);
   g_test_add_func ("/ui/invite/withdraw", test_withdraw);
+  g_test_add_func ("/ui/invite/custom-role", test_custom_role);
   g_test_add_func ("/ui/invite/russian", test_russian);
   status = g_test_run ();
 
