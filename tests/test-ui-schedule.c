@@ -333,6 +333,71 @@ test_rep_reads_only (void)
   g_free ((char *) admin);
 }
 
+/* Sets @name's role (and group, unless NULL) through a connection of the test's own. */
+static void
+set_role (const char *name,
+          const char *role,
+          const char *group)
+{
+  g_autoptr(CrmStore) store = crm_test_ui_open_replica (db_path);
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  CrmChange *change = crm_changeset_touch (changeset, "user", user_id (name));
+
+  crm_change_set_string (change, "role", role);
+  if (group != NULL)
+    crm_change_set_string (change, "grp", group);
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  crm_context_notify_changed (context ());
+}
+
+/* A head of group (issue 20: the app asked whether one is a manager by the role's name,
+ * so a head only read the grid): Виктория with the built-in «head» role changes a day of
+ * Дарья, of her group, in its popover; Юлия, moved to another group, she only reads. */
+static void
+test_head_edits_group (void)
+{
+  const char *admin = g_strdup (crm_context_get_user_id (context ()));
+  guint before = n_exceptions ("Дарья Васильева");
+  GtkWidget *popover, *button;
+
+  set_role ("Виктория Егорова", "head", NULL);
+  set_role ("Юлия Семёнова", "rep", "Сметный отдел");
+  crm_context_set_user (context (), user_id ("Виктория Егорова"));
+  crm_test_ui_wait (200);
+  g_assert_true (sidebar_has ("schedule"));
+  show_schedule ();
+  g_assert_false (GTK_IS_LABEL (crm_schedule_view_get_cell (schedule_view (),
+                                                            user_id ("Дарья Васильева"), 0)));
+  g_assert_true (GTK_IS_LABEL (crm_schedule_view_get_cell (schedule_view (),
+                                                           user_id ("Юлия Семёнова"), 0)));
+  g_assert_true (GTK_IS_LABEL (crm_schedule_view_get_cell (schedule_view (),
+                                                           user_id ("Артём Голубев"), 0)));
+  g_assert_false (GTK_IS_LABEL (crm_schedule_view_get_cell (schedule_view (),
+                                                            user_id ("Максим Павлов"), 0)));
+  popover = open_day ("Дарья Васильева", 4);
+  button = crm_test_ui_find (popover, GTK_TYPE_BUTTON, "_Day Off");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (cell_text ("Дарья Васильева", 4), ==, "day off");
+  g_assert_cmpuint (n_exceptions ("Дарья Васильева"), ==, before + 1);
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "schedule-head-of-group"));
+  popover = open_day ("Дарья Васильева", 4);
+  button = crm_test_ui_find (popover, GTK_TYPE_BUTTON, "_Usual Week");
+  g_signal_emit_by_name (button, "clicked");
+  crm_test_ui_wait (200);
+  g_assert_cmpstr (cell_text ("Дарья Васильева", 4), ==, "09:00–18:00");
+
+  /* as it was, for what follows */
+  set_role ("Виктория Егорова", "manager", NULL);
+  set_role ("Юлия Семёнова", "rep", "Отдел продаж");
+  crm_context_set_user (context (), admin);
+  crm_test_ui_wait (200);
+  g_free ((char *) admin);
+}
+
 static const char *
 words_of (JsonArray  *rules,
           const char *name)
@@ -511,6 +576,7 @@ main (int   argc,
   g_test_add_func ("/ui/schedule/group-and-empty", test_group_and_empty);
   g_test_add_func ("/ui/schedule/edit-day", test_edit_day);
   g_test_add_func ("/ui/schedule/rep-reads-only", test_rep_reads_only);
+  g_test_add_func ("/ui/schedule/head-edits-group", test_head_edits_group);
   g_test_add_func ("/ui/schedule/automation-words", test_automation_words);
   g_test_add_func ("/ui/schedule/stop", test_stop);
   g_test_add_func ("/ui/schedule/russian", test_russian);
