@@ -1143,6 +1143,78 @@ test_card_of_unseen_deal (Fixture       *f,
   g_clear_pointer (&manager_heard.event, json_object_unref);
 }
 
+/* A rep of «own» whose deal with a caller is older than five others' deals with him: her
+ * card shows her deal (the newest five of all are the colleague's, none of them hers). */
+static void
+test_card_own_deal_among_others (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *deal = known_caller (f, "Петров Иван", "+79125550101", NULL,
+                                        "Мария Кузнецова");
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contact = crm_query_resolve (f->laptop.store, "contact", "Петров Иван",
+                                                NULL, &error);
+  g_autofree char *maria = crm_query_resolve (f->laptop.store, "user", "Мария Кузнецова",
+                                              NULL, &error);
+  g_autofree char *denis = crm_query_resolve (f->laptop.store, "user", "Денис Морозов", NULL,
+                                              &error);
+  g_autofree char *pipeline = crm_query_resolve (f->laptop.store, "pipeline", "Продажи", NULL,
+                                                 &error);
+  g_autofree char *stage = crm_query_resolve (f->laptop.store, "stage", "Новая заявка",
+                                              pipeline, &error);
+  g_autoptr(JsonObject) card = NULL;
+  g_autoptr(JsonObject) answer = json_object_new ();
+  g_autoptr(JsonObject) shown = NULL;
+  g_autofree char *shown_deal = NULL;
+  JsonArray *deals;
+
+  g_assert_no_error (error);
+  json_node_unref (crm_test_ctl_ok (f->laptop.path, NULL, "role", "add", "Свои сделки",
+                                    "--like", "rep", "--right", "*:see=own", NULL));
+  json_node_unref (crm_test_ctl_ok (f->laptop.path, NULL, "user", "set", "Мария Кузнецова",
+                                    "--role", "Свои сделки", NULL));
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *id = crm_store_new_id (f->laptop.store);
+      g_autofree char *title = g_strdup_printf ("Полуприцеп %d", i + 1);
+      CrmChange *change = crm_changeset_create (changeset, "deal", id);
+
+      crm_change_set_string (change, "title", title);
+      crm_change_set_string (change, "pipeline", pipeline);
+      crm_change_set_string (change, "stage", stage);
+      crm_change_set_string (change, "responsible", denis);
+      crm_change_set_string (change, "currency", "RUB");
+      crm_change_set_int (change, "amount", 100000000);
+      crm_change_set_int (change, "created_at", 1764000000000 + (i + 1) * 60000);
+      crm_change_set_int (change, "stage_entered_at", 1764000000000 + (i + 1) * 60000);
+      crm_changeset_set_link (changeset, "deal_contact", "deal", id, "contact", contact, TRUE);
+    }
+  g_assert_true (crm_store_apply (f->laptop.store, changeset, &error));
+  g_assert_no_error (error);
+
+  /* the card of all: the colleague's five newest */
+  card = crm_call_card (f->laptop.store, contact, "+79125550101", &error);
+  g_assert_no_error (error);
+  deals = json_object_get_array_member (card, "deals");
+  g_assert_cmpuint (json_array_get_length (deals), ==, 5);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (deals, 0), "title"), ==,
+                   "Полуприцеп 5");
+  /* hers: her own deal, the call's */
+  json_object_set_string_member (answer, "deal", deal);
+  json_object_set_object_member (answer, "card", json_object_ref (card));
+  g_assert_true (crm_call_card_for_user (f->laptop.store, answer, maria, &shown, &shown_deal,
+                                         &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (shown_deal, ==, deal);
+  deals = json_object_get_array_member (shown, "deals");
+  g_assert_cmpuint (json_array_get_length (deals), ==, 1);
+  g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (deals, 0), "title"), ==,
+                   "Седельный тягач");
+  g_assert_cmpstr (crm_test_get_string (shown, "name"), ==, "Петров Иван");
+}
+
 /* --- the upgrade -------------------------------------------------------------------------- */
 
 /* A replica of schema 12 (before calls) opens, gets the call table, lists no calls, and
@@ -1274,6 +1346,8 @@ main (int    argc,
   g_test_add ("/telephony/card", Fixture, NULL, set_up, test_card, tear_down);
   g_test_add ("/telephony/card-of-unseen-deal", Fixture, NULL, set_up, test_card_of_unseen_deal,
               tear_down);
+  g_test_add ("/telephony/card-own-deal-among-others", Fixture, NULL, set_up,
+              test_card_own_deal_among_others, tear_down);
   g_test_add ("/telephony/routing-published", Fixture, NULL, set_up, test_routing_published,
               tear_down);
   g_test_add_func ("/telephony/upgrade", test_upgrade);

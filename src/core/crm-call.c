@@ -996,6 +996,59 @@ crm_call_event (CrmStore     *store,
 
 /* --- the caller's card ------------------------------------------------------------------ */
 
+/* The card's "deals": the newest CARD_DEALS open deals of the contact @contact_id — of
+ * those @visibility sees (NULL: all) — as [{"id","title","stage","amount","currency"}],
+ * or NULL with @error. */
+#define CARD_DEALS 5
+#define CARD_DEALS_SQL \
+  "SELECT d.id, d.title, s.name, d.amount, d.currency FROM deal_contact dc" \
+  " JOIN deal d ON d.id = dc.deal AND d.deleted = 0" \
+  " JOIN stage s ON s.id = d.stage AND s.kind = 'open'" \
+  " WHERE dc.contact = ?1 AND dc.present = 1 AND dc.deleted = 0" \
+  " ORDER BY d.created_at DESC, d.id DESC"
+
+static JsonArray *
+card_deals (CrmStore            *store,
+            const CrmVisibility *visibility,
+            const char          *contact_id,
+            GError             **error)
+{
+  g_autoptr(JsonArray) deals = json_array_new ();
+  /* one who does not see every deal is shown the newest of theirs, however many newer
+   * ones of others' the contact has */
+  sqlite3_stmt *stmt = _crm_store_prepare (store, visibility == NULL
+                                           ? CARD_DEALS_SQL " LIMIT " G_STRINGIFY (CARD_DEALS)
+                                           : CARD_DEALS_SQL, error);
+  int rc = SQLITE_DONE;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, contact_id, -1, SQLITE_TRANSIENT);
+  while (json_array_get_length (deals) < CARD_DEALS && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *deal;
+
+      if (visibility != NULL &&
+          !crm_visibility_sees_deal (visibility, store,
+                                     (const char *) sqlite3_column_text (stmt, 0)))
+        continue;
+      deal = json_object_new ();
+      _crm_json_set_text_column (deal, "id", stmt, 0);
+      _crm_json_set_text_column (deal, "title", stmt, 1);
+      _crm_json_set_text_column (deal, "stage", stmt, 2);
+      _crm_json_set_int_column (deal, "amount", stmt, 3);
+      _crm_json_set_text_column (deal, "currency", stmt, 4);
+      json_array_add_object_element (deals, deal);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _crm_store_set_read_error (store, error, "read the caller's deals");
+      return NULL;
+    }
+  return g_steal_pointer (&deals);
+}
+
 JsonObject *
 crm_call_card (CrmStore    *store,
                const char  *contact_id,
@@ -1003,14 +1056,12 @@ crm_call_card (CrmStore    *store,
                GError     **error)
 {
   g_autoptr(JsonObject) card = json_object_new ();
-  g_autoptr(JsonArray) deals = json_array_new ();
+  g_autoptr(JsonArray) deals = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *formatted = phone != NULL ? crm_format_phone (phone) : NULL;
   g_autofree char *name = NULL;
   g_autofree char *company = NULL;
   g_autofree char *note = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), NULL);
 
@@ -1021,7 +1072,7 @@ crm_call_card (CrmStore    *store,
       json_object_set_boolean_member (card, "new", TRUE);
       json_object_set_null_member (card, "name");
       json_object_set_null_member (card, "company");
-      json_object_set_array_member (card, "deals", g_steal_pointer (&deals));
+      json_object_set_array_member (card, "deals", json_array_new ());
       json_object_set_null_member (card, "last_note");
       json_object_set_null_member (card, "contact");
       return g_steal_pointer (&card);
@@ -1042,32 +1093,8 @@ crm_call_card (CrmStore    *store,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-  stmt = _crm_store_prepare (store,
-    "SELECT d.id, d.title, s.name, d.amount, d.currency FROM deal_contact dc"
-    " JOIN deal d ON d.id = dc.deal AND d.deleted = 0"
-    " JOIN stage s ON s.id = d.stage AND s.kind = 'open'"
-    " WHERE dc.contact = ?1 AND dc.present = 1 AND dc.deleted = 0"
-    " ORDER BY d.created_at DESC, d.id DESC LIMIT 5", error);
-  if (stmt == NULL)
+  if ((deals = card_deals (store, NULL, contact_id, error)) == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, contact_id, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *deal = json_object_new ();
-
-      _crm_json_set_text_column (deal, "id", stmt, 0);
-      _crm_json_set_text_column (deal, "title", stmt, 1);
-      _crm_json_set_text_column (deal, "stage", stmt, 2);
-      _crm_json_set_int_column (deal, "amount", stmt, 3);
-      _crm_json_set_text_column (deal, "currency", stmt, 4);
-      json_array_add_object_element (deals, deal);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      _crm_store_set_read_error (store, error, "read the caller's deals");
-      return NULL;
-    }
   json_object_set_string_member (card, "title", name != NULL ? name : (phone != NULL ? phone : ""));
   json_object_set_boolean_member (card, "new", FALSE);
   crm_json_set_string_or_null (card, "name", name);
@@ -1159,18 +1186,28 @@ crm_call_card_for_user (CrmStore    *store,
                                                                                      l->data)));
   if (json_object_has_member (card, "deal"))
     crm_json_set_string_or_null (copy, "deal", deal);
-  deals = json_object_get_array_member (card, "deals");
-  seen_deals = json_array_new ();
-  for (guint i = 0; deals != NULL && i < json_array_get_length (deals); i++)
+  contact = crm_json_string (card, "contact");
+  /* the newest of the contact's deals they see, read anew: the card's own are the newest
+   * of all, which may be others' only */
+  if (!is_new && contact != NULL)
     {
-      JsonObject *item = json_array_get_object_element (deals, i);
+      if ((seen_deals = card_deals (store, visibility, contact, error)) == NULL)
+        return FALSE;
+    }
+  else
+    {
+      deals = json_object_get_array_member (card, "deals");
+      seen_deals = json_array_new ();
+      for (guint i = 0; deals != NULL && i < json_array_get_length (deals); i++)
+        {
+          JsonObject *item = json_array_get_object_element (deals, i);
 
-      if (item != NULL &&
-          crm_visibility_sees_deal (visibility, store, crm_json_string (item, "id")))
-        json_array_add_object_element (seen_deals, json_object_ref (item));
+          if (item != NULL &&
+              crm_visibility_sees_deal (visibility, store, crm_json_string (item, "id")))
+            json_array_add_object_element (seen_deals, json_object_ref (item));
+        }
     }
   json_object_set_array_member (copy, "deals", seen_deals);
-  contact = crm_json_string (card, "contact");
   if (json_object_has_member (card, "last_note"))
     {
       if (!is_new && contact != NULL)
