@@ -1143,8 +1143,9 @@ test_card_of_unseen_deal (Fixture       *f,
   g_clear_pointer (&manager_heard.event, json_object_unref);
 }
 
-/* A rep of «own» whose deal with a caller is older than five others' deals with him: her
- * card shows her deal (the newest five of all are the colleague's, none of them hers). */
+/* A rep of «own» whose deal with a caller is older than five others' deals with him, her
+ * note on it older than hundreds of the colleague's on his: her card shows her deal and
+ * her note (the newest five deals and 250 notes of all are the colleague's). */
 static void
 test_card_own_deal_among_others (Fixture       *f,
                                  gconstpointer  data)
@@ -1189,7 +1190,26 @@ test_card_own_deal_among_others (Fixture       *f,
       crm_change_set_int (change, "created_at", 1764000000000 + (i + 1) * 60000);
       crm_change_set_int (change, "stage_entered_at", 1764000000000 + (i + 1) * 60000);
       crm_changeset_set_link (changeset, "deal_contact", "deal", id, "contact", contact, TRUE);
+      for (int n = 0; i == 0 && n < 250; n++)
+        {
+          g_autofree char *note = crm_store_new_id (f->laptop.store);
+          CrmChange *on = crm_changeset_create (changeset, "note", note);
+
+          crm_change_set_string (on, "entity", "deal");
+          crm_change_set_string (on, "entity_id", id);
+          crm_change_set_string (on, "text", "Клиент просит скидку");
+          crm_change_set_int (on, "created_at", 1764000000000 + 3600000 + n * 1000);
+        }
     }
+  {
+    g_autofree char *note = crm_store_new_id (f->laptop.store);
+    CrmChange *on = crm_changeset_create (changeset, "note", note);
+
+    crm_change_set_string (on, "entity", "deal");
+    crm_change_set_string (on, "entity_id", deal);
+    crm_change_set_string (on, "text", "Ждёт счёт на тягач");
+    crm_change_set_int (on, "created_at", 1764000000000 + 1000);
+  }
   g_assert_true (crm_store_apply (f->laptop.store, changeset, &error));
   g_assert_no_error (error);
 
@@ -1200,7 +1220,8 @@ test_card_own_deal_among_others (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (deals), ==, 5);
   g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (deals, 0), "title"), ==,
                    "Полуприцеп 5");
-  /* hers: her own deal, the call's */
+  g_assert_cmpstr (crm_test_get_string (card, "last_note"), ==, "Клиент просит скидку");
+  /* hers: her own deal, the call's, and her note */
   json_object_set_string_member (answer, "deal", deal);
   json_object_set_object_member (answer, "card", json_object_ref (card));
   g_assert_true (crm_call_card_for_user (f->laptop.store, answer, maria, &shown, &shown_deal,
@@ -1213,6 +1234,7 @@ test_card_own_deal_among_others (Fixture       *f,
   g_assert_cmpstr (crm_test_get_string (json_array_get_object_element (deals, 0), "title"), ==,
                    "Седельный тягач");
   g_assert_cmpstr (crm_test_get_string (shown, "name"), ==, "Петров Иван");
+  g_assert_cmpstr (crm_test_get_string (shown, "last_note"), ==, "Ждёт счёт на тягач");
 }
 
 /* --- the upgrade -------------------------------------------------------------------------- */

@@ -1106,7 +1106,8 @@ crm_call_card (CrmStore    *store,
 }
 
 /* The newest note on the contact @contact_id or on one of its deals @visibility sees, or
- * NULL (the card's "last_note" as its user may read it). */
+ * NULL (the card's "last_note" as its user may read it): read until one is seen, however
+ * many newer ones are on others' deals. */
 static char *
 last_seen_note (CrmStore            *store,
                 const CrmVisibility *visibility,
@@ -1117,7 +1118,7 @@ last_seen_note (CrmStore            *store,
     "SELECT n.text, n.entity, n.entity_id FROM note n WHERE n.deleted = 0"
     " AND ((n.entity = 'contact' AND n.entity_id = ?1) OR (n.entity = 'deal' AND n.entity_id"
     " IN (SELECT deal FROM deal_contact WHERE contact = ?1 AND present = 1 AND deleted = 0)))"
-    " ORDER BY n.created_at DESC, n.id DESC LIMIT 200", error);
+    " ORDER BY n.created_at DESC, n.id DESC", error);
   char *note = NULL;
   int rc = SQLITE_DONE;
 
