@@ -296,7 +296,8 @@ test_watch (void)
 
 typedef struct {
   CrmLiveClient *live;
-  JsonObject    *notification;
+  JsonObject    *notification;   /* the last one */
+  guint          notifications;
   guint          sync_needed;
 } Listener;
 
@@ -307,6 +308,7 @@ got_notification (CrmLiveClient *live,
 {
   g_clear_pointer (&listener->notification, json_object_unref);
   listener->notification = json_object_ref (event);
+  listener->notifications++;
 }
 
 static void
@@ -448,6 +450,67 @@ test_notification (void)
   g_assert_true (wait_until (metrics_say, &metrics, WAIT_S));
   g_object_unref (metrics.session);
   g_free (metrics.url);
+}
+
+/* A notification about a deal its user may not see (her role shows her own deals only, the
+ * deal is nobody's) does not pop up on her desktop, though its author sees every deal; one
+ * about nothing in particular, pushed with it, does. */
+static void
+test_notification_of_unseen_deal (void)
+{
+  g_autofree char *admin_path = g_build_filename (tmpdir, "u-admin.db", NULL);
+  g_autofree char *rep_path = g_build_filename (tmpdir, "u-rep.db", NULL);
+  g_autoptr(CrmSyncClient) admin = crm_test_client_new (server, admin_path, "admin", "admin-pw");
+  g_autoptr(CrmSyncClient) rep = NULL;
+  g_autoptr(CrmSyncReport) admin_first = crm_test_sync (admin);
+  g_autoptr(CrmSyncReport) rights = NULL;
+  g_autoptr(CrmSyncReport) rep_first = NULL;
+  g_autoptr(CrmSyncReport) pushed = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *maria = NULL;
+  g_autofree char *deal = NULL;
+  g_autofree char *unseen = NULL;
+  g_autofree char *plain = NULL;
+  CrmChange *change;
+  Listener to_maria = { 0 };
+
+  json_node_unref (crm_test_ctl_ok (admin_path, NULL, "role", "add", "Свои сделки", "--like",
+                                    "rep", "--right", "*:see=own", NULL));
+  json_node_unref (crm_test_ctl_ok (admin_path, NULL, "user", "set", "Мария Кузнецова",
+                                    "--role", "Свои сделки", NULL));
+  rights = crm_test_sync (admin);
+  rep = crm_test_client_new (server, rep_path, "Мария Кузнецова", "rep-password");
+  rep_first = crm_test_sync (rep);
+  listener_start (&to_maria, rep, rep_first->cursor);
+
+  store = crm_test_open (admin_path);
+  maria = crm_test_resolve (store, "user", "Мария Кузнецова", NULL);
+  deal = new_deal (store, "Тягач для «Гранита»");
+  unseen = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "notification", unseen);
+  crm_change_set_string (change, "user", maria);
+  crm_change_set_string (change, "deal", deal);
+  crm_change_set_string (change, "text", "Сделка «Тягач для «Гранита»» выиграна");
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  plain = crm_store_new_id (store);
+  change = crm_changeset_create (changeset, "notification", plain);
+  crm_change_set_string (change, "user", maria);
+  crm_change_set_string (change, "text", "Планёрка в 10:00");
+  crm_change_set_int (change, "created_at", crm_store_get_now (store));
+  g_assert_true (crm_store_apply (store, changeset, &error));
+  g_assert_no_error (error);
+  pushed = crm_test_sync (admin);
+
+  g_assert_true (wait_until (notified, &to_maria, WAIT_S));
+  /* the notifications of a push come before the change's event */
+  g_assert_true (wait_until (told_to_sync, &to_maria, WAIT_S));
+  g_assert_cmpuint (to_maria.notifications, ==, 1);
+  g_assert_cmpstr (crm_test_get_string (to_maria.notification, "id"), ==, plain);
+  g_assert_cmpstr (crm_test_get_string (to_maria.notification, "text"), ==, "Планёрка в 10:00");
+
+  listener_clear (&to_maria);
 }
 
 /* --- refusals ------------------------------------------------------------------------------ */
@@ -608,6 +671,7 @@ main (int    argc,
   g_test_add_func ("/live/refused", test_refused);
   g_test_add_func ("/live/notification", test_notification);
   g_test_add_func ("/live/watch", test_watch);
+  g_test_add_func ("/live/notification-of-unseen-deal", test_notification_of_unseen_deal);
   status = g_test_run ();
   crm_test_server_free (server);
   crm_test_remove_tree (tmpdir);

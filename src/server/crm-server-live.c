@@ -10,9 +10,11 @@
 #include <glib/gi18n.h>
 
 #include "crm-server-live.h"
+#include "crm-server-backend.h"
 #include "crm-server-log.h"
 #include "crm-server-metrics.h"
 #include "crm-time.h"
+#include "crm-visibility.h"
 
 /* How often sockets are checked for silence and their sessions for validity. */
 #define CHECK_INTERVAL_S   5
@@ -416,7 +418,35 @@ crm_server_live_add (CrmServerLive           *self,
   send_text (socket, hello);
 }
 
-/* Notifications among the account's ops after @since, each to its user's sockets. */
+/* Whether the user @target sees what the notification @id is about (crm-visibility.h):
+ * one about a deal their replica may not hold does not reach their desktop either (the
+ * ops are read as @user, who made them, may see them). */
+static gboolean
+target_sees (CrmServerLive       *self,
+             const CrmServerUser *user,
+             const char          *target,
+             const char          *id)
+{
+  g_autoptr(CrmVisibility) visibility = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *deal = NULL;
+  CrmStore *store = crm_server_backend_get_replica (CRM_SERVER_BACKEND (self->storage),
+                                                    user->account_id, &error);
+
+  if (store == NULL)
+    {
+      g_debug ("Live channel: notification %s not sent, the replica is not read: %s", id,
+               error->message);
+      return FALSE;
+    }
+  if ((deal = crm_visibility_deal_of (store, "notification", id)) == NULL)
+    return TRUE;
+  visibility = crm_visibility_new (store, target);
+  return crm_visibility_sees_deal (visibility, store, deal);
+}
+
+/* Notifications among the account's ops after @since, each to its user's sockets (when
+ * that user sees its deal). */
 static void
 send_notifications (CrmServerLive       *self,
                     const CrmServerUser *user,
@@ -455,7 +485,8 @@ send_notifications (CrmServerLive       *self,
       if (!g_str_equal (op->entity, "notification") || op->fields == NULL ||
           !json_object_has_member (op->fields, "text") ||
           (target = json_object_get_string_member_with_default (op->fields, "user",
-                                                                NULL)) == NULL)
+                                                                NULL)) == NULL ||
+          !target_sees (self, user, target, op->entity_id))
         continue;
       builder = json_builder_new ();
       json_builder_begin_object (builder);
