@@ -546,6 +546,188 @@ test_open_full_cancel (Fixture       *f,
   f->store = g_steal_pointer (&store);
 }
 
+/* The clocks of every row as schema 25 stored them (the grouped JSON a dump prints) and
+ * the file marked schema 25: what a replica of the previous version holds. */
+static void
+write_schema_25 (const char *path,
+                 const char *state)
+{
+  g_auto(GStrv) lines = g_strsplit (state, "\n", -1);
+  sqlite3 *db = NULL;
+  guint n_rows = 0;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *space = strchr (lines[i], ' ');
+      g_autofree char *type = space ? g_strndup (lines[i], space - lines[i]) : NULL;
+      g_autoptr(JsonNode) row = space ? json_from_string (space + 1, NULL) : NULL;
+      g_autofree char *sql = NULL;
+      sqlite3_stmt *stmt = NULL;
+
+      if (row == NULL || !JSON_NODE_HOLDS_OBJECT (row))
+        continue;
+      sql = g_strdup_printf ("UPDATE \"%s\" SET clocks = ?1 WHERE id = ?2", type);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, json_object_get_string_member (json_node_get_object (row),
+                                                                 "@clocks"), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, json_object_get_string_member (json_node_get_object (row), "id"),
+                         -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      g_assert_cmpint (sqlite3_changes (db), ==, 1);
+      sqlite3_finalize (stmt);
+      n_rows++;
+    }
+  g_assert_cmpuint (n_rows, >, 10);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE clock_word; PRAGMA user_version = 25; COMMIT",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static gint64
+query_int (const char *path,
+           const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+set_deal (CrmStore   *store,
+          const char *deal,
+          const char *field,
+          const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+
+  crm_change_set_string (crm_changeset_touch (cs, "deal", deal), field, value);
+  g_assert_true (crm_store_apply (store, cs, &error));
+  g_assert_no_error (error);
+}
+
+/* Schema 26 writes a row's clocks with numbered words (the device, the list of fields):
+ * a replica of schema 25 is brought to it with every row's clocks and state the same,
+ * and keeps merging as before. */
+static void
+test_clock_words_upgrade (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autoptr(JsonObject) deal = NULL;
+  gint64 json_bytes, compact_bytes;
+
+  /* a row with two clocks: created, then its title changed */
+  crm_store_set_now (f->store, 1772445700000);
+  set_deal (f->store, f->deal, "title", "Volvo FH 500");
+  before = crm_store_dump_state (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (before, "\\\"title\\\"]"));
+  g_clear_object (&f->store);
+
+  write_schema_25 (f->path, before);
+  json_bytes = query_int (f->path, "SELECT sum (length (clocks)) FROM deal");
+  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM deal WHERE clocks LIKE '{\"%'"),
+                   ==, 1);
+
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  after = crm_store_dump_state (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (crm_replica_file_schema (f->path, NULL), ==, CRM_SCHEMA_VERSION);
+  /* stored as words: no row spells a clock in JSON; one device, each field list once */
+  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM deal WHERE clocks LIKE '{%'"),
+                   ==, 0);
+  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM stage WHERE clocks LIKE '{%'"),
+                   ==, 0);
+  compact_bytes = query_int (f->path, "SELECT sum (length (clocks)) FROM deal");
+  g_assert_cmpint (compact_bytes * 3, <, json_bytes);
+  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM clock_word WHERE word = "
+                                       "(SELECT value FROM meta WHERE key = 'device_id')"), ==, 1);
+
+  /* a later change merges over the upgraded clocks: the newer title wins, the older
+   * fields keep theirs */
+  crm_store_set_now (f->store, 1772445800000);
+  set_deal (f->store, f->deal, "title", "Volvo FH 540");
+  deal = crm_store_dup_entity (f->store, "deal", f->deal);
+  g_assert_cmpstr (json_object_get_string_member (deal, "title"), ==, "Volvo FH 540");
+  g_assert_cmpint (json_object_get_int_member (deal, "amount"), ==, 450000000);
+  g_clear_pointer (&after, g_free);
+  after = crm_store_dump_state (f->store, &error);
+  g_clear_object (&f->store);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&before, g_free);
+  before = crm_store_dump_state (f->store, &error);
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* A word added by a change that a gate refused (rolled back) is gone, and its number may
+ * go to another word: the next change's clocks read back as written, before and after
+ * reopening. */
+static void
+test_clock_words_rolled_back (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) refused = crm_changeset_new ();
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autofree char *first = crm_store_new_id (f->store);
+  g_autofree char *second = crm_store_new_id (f->store);
+  g_autofree char *state = NULL;
+  g_autofree char *reopened = NULL;
+  CrmChange *change;
+
+  change = crm_changeset_create (refused, "contact", first);
+  crm_change_set_string (change, "name", "Петров Пётр");
+  crm_change_set_string (change, "x_first_only", "1");
+  /* refused by a gate, which looks at the rows the change set wrote */
+  change = crm_changeset_touch (refused, "deal", f->deal);
+  crm_change_set_string (change, "stage", f->stages[4]);
+  g_assert_false (crm_store_apply (f->store, refused, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_LOSS_REASON_REQUIRED);
+  g_clear_error (&error);
+
+  /* the refused change's field list, written again now */
+  change = crm_changeset_create (cs, "contact", first);
+  crm_change_set_string (change, "name", "Петров Пётр");
+  crm_change_set_string (change, "x_first_only", "1");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+
+  /* then another list of fields, which may take the number the refused one had */
+  g_clear_pointer (&cs, crm_changeset_unref);
+  cs = crm_changeset_new ();
+  change = crm_changeset_create (cs, "contact", second);
+  crm_change_set_string (change, "name", "Сидоров Сидор");
+  crm_change_set_string (change, "x_second_only", "2");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+
+  state = crm_store_dump_state (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (state, "\\\"name\\\",\\\"x_first_only\\\""));
+  g_assert_nonnull (strstr (state, "\\\"name\\\",\\\"x_second_only\\\""));
+  g_clear_object (&f->store);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  reopened = crm_store_dump_state (f->store, &error);
+  g_assert_cmpstr (reopened, ==, state);
+}
+
 static void
 write_file (const char *path,
             const char *contents,
@@ -893,6 +1075,10 @@ main (int argc, char **argv)
   g_test_add ("/store/memory-limits", Fixture, NULL, fixture_set_up, test_memory_limits,
               fixture_tear_down);
   g_test_add ("/store/reader", Fixture, NULL, fixture_set_up, test_reader, fixture_tear_down);
+  g_test_add ("/store/clock-words/upgrade", Fixture, NULL, fixture_set_up,
+              test_clock_words_upgrade, fixture_tear_down);
+  g_test_add ("/store/clock-words/rolled-back", Fixture, NULL, fixture_set_up,
+              test_clock_words_rolled_back, fixture_tear_down);
   g_test_add ("/store/open-full-cancel", Fixture, NULL, fixture_set_up, test_open_full_cancel,
               fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,

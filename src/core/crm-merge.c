@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "crm-changelog-private.h"
+#include "crm-clock-words-private.h"
 #include "crm-counter-private.h"
 #include "crm-error-private.h"
 #include "crm-merge-private.h"
@@ -26,120 +27,6 @@
 #include "crm-validate.h"
 
 /* --- field clocks and values ---------------------------------------------------------- */
-
-/* A field's clock is "hlc16hex device"; (hlc, device) order decides. In memory a row's
- * clocks are a map field → clock. On disk they are grouped by clock, {clock: [fields]},
- * since most fields of a row were written by one op: the row's creation writes every
- * field with one clock, later edits a few. The older one-clock-per-field form is still
- * read (rows are rewritten in the grouped form when they next change). */
-JsonObject *
-_crm_clocks_decode (const char *text)
-{
-  g_autoptr(JsonNode) node = text != NULL ? json_from_string (text, NULL) : NULL;
-  JsonObject *clocks = json_object_new ();
-  JsonObject *stored;
-  g_autoptr(GList) members = NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return clocks;
-  stored = json_node_get_object (node);
-  members = json_object_get_members (stored);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      JsonNode *value = json_object_get_member (stored, l->data);
-
-      if (JSON_NODE_HOLDS_ARRAY (value))
-        {
-          JsonArray *fields = json_node_get_array (value);
-
-          for (guint i = 0; i < json_array_get_length (fields); i++)
-            {
-              const char *field = json_array_get_string_element (fields, i);
-
-              if (field != NULL)
-                json_object_set_string_member (clocks, field, l->data);
-            }
-        }
-      else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
-        json_object_set_string_member (clocks, l->data, json_node_get_string (value));
-    }
-  return clocks;
-}
-
-typedef struct {
-  const char *clock;
-  const char *field;
-} ClockField;
-
-static int
-compare_clock_fields (gconstpointer a,
-                      gconstpointer b)
-{
-  const ClockField *x = a, *y = b;
-  int order = strcmp (x->clock, y->clock);
-
-  return order != 0 ? order : strcmp (x->field, y->field);
-}
-
-static void
-append_json_string (GString    *out,
-                    const char *text)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c (out, '\\');
-      if ((guchar) *p < 0x20)
-        g_string_append_printf (out, "\\u%04x", (guint) (guchar) *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-}
-
-/* The grouped form of @clocks, canonical: clocks sorted, each clock's fields sorted.
- * Written directly: it is on the path of every write. */
-char *
-_crm_clocks_encode (JsonObject *clocks)
-{
-  g_autoptr(GList) members = json_object_get_members (clocks);
-  g_autoptr(GArray) pairs = g_array_sized_new (FALSE, FALSE, sizeof (ClockField), 16);
-  GString *out = g_string_sized_new (128);
-
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      ClockField pair = {
-        json_object_get_string_member_with_default (clocks, l->data, NULL), l->data
-      };
-
-      if (pair.clock != NULL)
-        g_array_append_val (pairs, pair);
-    }
-  g_array_sort (pairs, compare_clock_fields);
-  g_string_append_c (out, '{');
-  for (guint i = 0; i < pairs->len; i++)
-    {
-      const ClockField *pair = &g_array_index (pairs, ClockField, i);
-      gboolean first_of_clock = i == 0 ||
-        strcmp (g_array_index (pairs, ClockField, i - 1).clock, pair->clock) != 0;
-
-      if (first_of_clock)
-        {
-          if (i > 0)
-            g_string_append (out, "],");
-          append_json_string (out, pair->clock);
-          g_string_append (out, ":[");
-        }
-      else
-        g_string_append_c (out, ',');
-      append_json_string (out, pair->field);
-    }
-  if (pairs->len > 0)
-    g_string_append_c (out, ']');
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
-}
 
 static int
 compare_clock (guint64     hlc,
@@ -451,7 +338,8 @@ _crm_store_apply_op_fields (CrmStore     *self,
     case SQLITE_ROW:
       exists = TRUE;
       data_node = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
-      clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
+      clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                   (const char *) sqlite3_column_text (stmt, 3));
       row_hlc = sqlite3_column_int64 (stmt, 4);
       if (type != NULL)
         old_row = _crm_store_row_to_object (type, stmt);
@@ -649,7 +537,8 @@ _crm_store_apply_op_fields (CrmStore     *self,
   if (!exists && row_may_wait (self, op->entity) &&
       !json_object_has_member (data, "merged_into"))
     {
-      if (!batch_row (self, update->str, op, _crm_clocks_encode (clocks),
+      if (!batch_row (self, update->str, op,
+                      _crm_clocks_encode (_crm_store_clock_words (self), clocks),
                       MAX (row_hlc, (gint64) op->hlc),
                       data_changed ? crm_json_to_canonical (data_node) : NULL,
                       g_steal_pointer (&won_columns), g_steal_pointer (&won_values), error))
@@ -663,7 +552,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
   if (stmt == NULL)
     return FALSE;
   {
-    g_autofree char *clocks_text = _crm_clocks_encode (clocks);
+    g_autofree char *clocks_text = _crm_clocks_encode (_crm_store_clock_words (self), clocks);
     _crm_sql_bind_text_or_null (stmt, 1, clocks_text);
   }
   sqlite3_bind_int64 (stmt, 2, MAX (row_hlc, (gint64) op->hlc));
@@ -723,7 +612,8 @@ _crm_store_dup_clocks (CrmStore   *self,
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   if (_crm_store_step (self, stmt) == SQLITE_ROW)
-    clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
+    clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                 (const char *) sqlite3_column_text (stmt, 3));
   sqlite3_reset (stmt);
   return clocks;
 }
@@ -935,7 +825,8 @@ _crm_store_restamp_op (CrmStore    *self,
   if (type == NULL)
     _crm_sql_bind_text_or_null (stmt, 2, op->entity);
   if (_crm_store_step (self, stmt) == SQLITE_ROW)
-    clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 0));
+    clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                 (const char *) sqlite3_column_text (stmt, 0));
   sqlite3_reset (stmt);
   if (clocks == NULL)
     return TRUE;
@@ -947,7 +838,7 @@ _crm_store_restamp_op (CrmStore    *self,
                      old_clock) == 0)
         json_object_set_string_member (clocks, l->data, new_clock);
   }
-  clocks_text = _crm_clocks_encode (clocks);
+  clocks_text = _crm_clocks_encode (_crm_store_clock_words (self), clocks);
   stmt = _crm_store_prepare (self, update_sql, error);
   if (stmt == NULL)
     return FALSE;

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-schema.h"
+#include "crm-clock-words-private.h"
 #include "crm-error-private.h"
 #include "crm-store-private.h"
 #include "crm-store.h"
@@ -1446,6 +1447,48 @@ migrate_to_25 (sqlite3  *db,
     error);
 }
 
+/* Schema 26: a row's field clocks name their device and their list of fields by a number
+ * of the new table clock_word instead of spelling both in every row (crm-clock-words.c;
+ * ≈ 150 of a row's ≈ 170 bytes of clocks on the large account). Every table with clocks
+ * is rewritten here, with the triggers off: no value a trigger reads changes. */
+static gboolean
+migrate_to_26 (sqlite3  *db,
+               GError  **error)
+{
+  g_autoptr(CrmClockWords) words = NULL;
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  int triggers = 1;
+  gboolean ok = TRUE;
+  int rc;
+
+  if (!exec (db, "CREATE TABLE IF NOT EXISTS clock_word (n INTEGER PRIMARY KEY,"
+                 " word TEXT NOT NULL UNIQUE);\n", error))
+    return FALSE;
+  rc = sqlite3_prepare_v2 (db, "SELECT m.name FROM sqlite_master m"
+                               " JOIN pragma_table_info (m.name) p"
+                               " WHERE m.type = 'table' AND p.name = 'clocks' ORDER BY m.name",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      g_ptr_array_add (tables, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_sqlite_set_error (error, db, sqlite3_errcode (db), NULL, "updating its schema");
+      return FALSE;
+    }
+
+  words = _crm_clock_words_new (db, "main", TRUE);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &triggers);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  for (guint t = 0; ok && t < tables->len; t++)
+    ok = _crm_clocks_rewrite_table (db, tables->pdata[t], words, words,
+                                    "updating its schema", error);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, triggers, NULL);
+  return ok;
+}
+
 void
 crm_schema_append_totals_fill (GString *sql)
 {
@@ -1487,6 +1530,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_23,
   migrate_to_24,
   migrate_to_25,
+  migrate_to_26,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

@@ -266,6 +266,8 @@ copy_pages (CrmStore    *store,
       rc = sqlite3_backup_step (backup, -1);
       ok = rc == SQLITE_DONE;
       rc = sqlite3_backup_finish (backup);
+      /* the numbers of the clocks' words are the copy's now */
+      _crm_clock_words_forget (_crm_store_clock_words (store));
       if (!ok || rc != SQLITE_OK)
         {
           ok = FALSE;
@@ -523,6 +525,26 @@ set_triggers (CrmStore  *store,
   return _crm_store_renew_rollback (store, error);
 }
 
+/* The rows just copied from a copy of schema 26 or later name their clocks' devices and
+ * field lists by the copy's numbers (crm-clock-words.c): written again with this
+ * replica's. */
+static gboolean
+renumber_clocks (CrmStore  *store,
+                 GError   **error)
+{
+  const CrmEntityType *const *types = crm_schema_types ();
+  sqlite3 *db = _crm_store_get_db (store);
+  g_autoptr(CrmClockWords) theirs = _crm_clock_words_new (db, "snap", TRUE);
+  CrmClockWords *mine = _crm_store_clock_words (store);
+
+  for (guint t = 0; types[t] != NULL; t++)
+    if (!_crm_clocks_rewrite_table (db, types[t]->name, theirs, mine,
+                                    "installing the account copy", error))
+      return FALSE;
+  return _crm_clocks_rewrite_table (db, "other_entity", theirs, mine,
+                                    "installing the account copy", error);
+}
+
 /* The copy of the server's rows and history (the triggers are off). */
 static gboolean
 copy_rows (CrmStore  *store,
@@ -537,7 +559,8 @@ copy_rows (CrmStore  *store,
   for (guint t = 0; types[t] != NULL; t++)
     if (!copy_table (store, types[t]->name, error))
       return FALSE;
-  if (!copy_table (store, "other_entity", error))
+  if (!copy_table (store, "other_entity", error) ||
+      (version >= 26 && !renumber_clocks (store, error)))
     return FALSE;
   /* the search tables as they are when they name contacts by rowid (schema 21); an older
    * copy's are built anew from the contacts */

@@ -825,7 +825,8 @@ _crm_store_read_row (CrmStore             *self,
     {
       *out = _crm_store_row_to_object (type, stmt);
       if (out_clocks != NULL)
-        *out_clocks = _crm_clocks_decode ((const char *) sqlite3_column_text (stmt, 3));
+        *out_clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                         (const char *) sqlite3_column_text (stmt, 3));
     }
   else if (rc != SQLITE_DONE)
     _crm_store_set_read_error (self, error, "reading a record");
@@ -912,13 +913,15 @@ _crm_store_get_int_column (CrmStore   *self,
   return found;
 }
 
-/* Stored clocks in the grouped form, whichever form the row was stored in. */
+/* Stored clocks in the grouped JSON form, whichever form the row was stored in (the
+ * compact form's numbers are this file's own). */
 static char *
-canonical_clocks (const char *stored)
+canonical_clocks (CrmStore   *self,
+                  const char *stored)
 {
-  g_autoptr(JsonObject) clocks = _crm_clocks_decode (stored);
+  g_autoptr(JsonObject) clocks = _crm_clocks_decode (_crm_store_clock_words (self), stored);
 
-  return _crm_clocks_encode (clocks);
+  return _crm_clocks_encode (NULL, clocks);
 }
 
 /* One line per entity, tables in schema order, rows by id: every column including the
@@ -942,7 +945,7 @@ crm_store_dump_state (CrmStore  *self,
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
           g_autoptr(JsonObject) object = _crm_store_row_to_object (types[t], stmt);
-          g_autofree char *clocks = canonical_clocks ((const char *) sqlite3_column_text (stmt, 3));
+          g_autofree char *clocks = canonical_clocks (self, (const char *) sqlite3_column_text (stmt, 3));
           g_autofree char *text = NULL;
 
           json_object_set_string_member (object, "@clocks", clocks);
@@ -964,7 +967,7 @@ crm_store_dump_state (CrmStore  *self,
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_autofree char *clocks = canonical_clocks ((const char *) sqlite3_column_text (stmt, 3));
+      g_autofree char *clocks = canonical_clocks (self, (const char *) sqlite3_column_text (stmt, 3));
 
       g_string_append_printf (out, "other %s %s %s %s %" G_GINT64_FORMAT "\n",
                               sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),

@@ -5,6 +5,7 @@
  * crm-changelog-private.h and crm-merge-private.h. */
 #pragma once
 
+#include "crm-clock-words-private.h"
 #include "crm-hlc.h"
 #include "crm-store-private.h"
 
@@ -52,6 +53,7 @@ struct _CrmStore
   guint64       compacted_hlc; /* the newest clock of a compacted op (meta
                                 * "history.compacted_hlc"), 0: none; reread with the
                                 * clock at the start of every write transaction */
+  CrmClockWords *clock_words;  /* NULL until a row's clocks are first read or written */
 };
 
 /* crm-changelog.c: the clock saved in meta "hlc", and the stored one taken into account
@@ -111,10 +113,11 @@ gboolean      _crm_store_op_is_known         (CrmStore     *self,
                                               gboolean     *out_known,
                                               GError      **error);
 
-/* crm-merge.c: a row's field clocks, {field: "hlc device"} in memory, grouped by clock
- * on disk; and writing the fields of @op whose clock beats the stored one. */
-JsonObject   *_crm_clocks_decode             (const char   *text);
-char         *_crm_clocks_encode             (JsonObject   *clocks);
+/* crm-store.c: the words this connection's field clocks are written with
+ * (crm-clock-words-private.h), made when first needed. */
+CrmClockWords *_crm_store_clock_words        (CrmStore     *self);
+
+/* crm-merge.c: writing the fields of @op whose clock beats the stored one. */
 gboolean      _crm_store_apply_op_fields     (CrmStore     *self,
                                               CrmOp        *op,
                                               GError      **error);

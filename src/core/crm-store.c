@@ -47,8 +47,13 @@ crm_store_finalize (GObject *object)
   CrmStore *self = CRM_STORE (object);
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->clock_words, _crm_clock_words_free);
   if (self->db != NULL)
-    sqlite3_close_v2 (self->db);
+    {
+      sqlite3_commit_hook (self->db, NULL, NULL);
+      sqlite3_rollback_hook (self->db, NULL, NULL);
+      sqlite3_close_v2 (self->db);
+    }
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->rand, g_rand_free);
   g_clear_pointer (&self->device_id, g_free);
@@ -97,6 +102,32 @@ sqlite3 *
 _crm_store_get_db (CrmStore *self)
 {
   return self->db;
+}
+
+static int
+clock_words_committed (void *data)
+{
+  _crm_clock_words_committed (data);
+  return 0;
+}
+
+static void
+clock_words_rolled_back (void *data)
+{
+  _crm_clock_words_rolled_back (data);
+}
+
+CrmClockWords *
+_crm_store_clock_words (CrmStore *self)
+{
+  if (self->clock_words == NULL && self->db != NULL)
+    {
+      self->clock_words = _crm_clock_words_new (self->db, "main", FALSE);
+      /* a word this connection adds is remembered once its transaction commits */
+      sqlite3_commit_hook (self->db, clock_words_committed, self->clock_words);
+      sqlite3_rollback_hook (self->db, clock_words_rolled_back, self->clock_words);
+    }
+  return self->clock_words;
 }
 
 static void
