@@ -28,13 +28,14 @@ void           _crm_clock_words_rolled_back  (CrmClockWords  *words);
 void           _crm_clock_words_forget       (CrmClockWords  *words);
 
 /* A row's stored clocks → {field: "hlc device"}. Reads the compact form (with @words)
- * and both JSON forms of older schemas (grouped {clock: [fields]}, one clock per field). */
+ * and both JSON forms of older schemas (grouped {clock: [fields]}, one clock per field).
+ * NULL when a word could not be read (the connection's last error says why). */
 JsonObject    *_crm_clocks_decode            (CrmClockWords  *words,
                                               const char     *text);
 /* {field: "hlc device"} → the stored form: compact with @words ("hlc device# fields#" for
  * each clock, ";" between), the grouped JSON form without (@words NULL: the canonical
- * text a dump prints), or when a clock does not have the usual shape or a word could
- * not be written. */
+ * text a dump prints) or when a clock does not have the usual shape. NULL when a word
+ * could not be read or written (the connection's last error says why). */
 char          *_crm_clocks_encode            (CrmClockWords  *words,
                                               JsonObject     *clocks);
 

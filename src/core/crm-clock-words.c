@@ -122,10 +122,9 @@ statement (CrmClockWords  *words,
     {
       g_autofree char *sql = g_strdup_printf (format, words->schema);
 
+      /* (a failure is the connection's last error, which the caller words) */
       if (sqlite3_prepare_v2 (words->db, sql, -1, slot, NULL) != SQLITE_OK)
         {
-          g_warning ("The clock words of the replica cannot be read: %s",
-                     sqlite3_errmsg (words->db));
           sqlite3_finalize (*slot);
           *slot = NULL;
         }
@@ -209,6 +208,7 @@ word_of (CrmClockWords  *words,
 {
   Word *word = g_hash_table_lookup (words->by_n, &n);
   sqlite3_stmt *stmt;
+  int rc;
 
   *out_transient = NULL;
   if (word != NULL)
@@ -218,7 +218,11 @@ word_of (CrmClockWords  *words,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, n);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    g_warning ("A row's field clocks name word %" G_GINT64_FORMAT ", which the replica does "
+               "not hold", n);
+  if (rc == SQLITE_ROW)
     {
       const char *text = (const char *) sqlite3_column_text (stmt, 0);
 
@@ -311,14 +315,13 @@ decode_group (CrmClockWords *words,
   g_autofree char *clock = NULL;
   char **names;
 
-  if (length < 20 || text[16] != ' ')
-    return FALSE;
-  device_n = g_ascii_strtoll (text + 17, &end, 10);
-  if (end == NULL || *end != ' ')
-    return FALSE;
-  fields_n = g_ascii_strtoll (end + 1, &end, 10);
-  if (end == NULL || *end != '\0')
-    return FALSE;
+  device_n = length >= 20 && text[16] == ' ' ? g_ascii_strtoll (text + 17, &end, 10) : 0;
+  fields_n = end != NULL && *end == ' ' ? g_ascii_strtoll (end + 1, &end, 10) : 0;
+  if (device_n <= 0 || fields_n <= 0 || end == NULL || *end != '\0')
+    {
+      g_warning ("A row's field clocks are not in a form this version reads: %s", text);
+      return FALSE;
+    }
   device = word_of (words, device_n, &device_transient);
   fields = device != NULL ? word_of (words, fields_n, &fields_transient) : NULL;
   if (device == NULL || fields == NULL)
@@ -340,14 +343,14 @@ JsonObject *
 _crm_clocks_decode (CrmClockWords *words,
                     const char    *text)
 {
-  JsonObject *clocks = json_object_new ();
+  g_autoptr(JsonObject) clocks = json_object_new ();
 
   if (text == NULL || *text == '\0')
-    return clocks;
+    return g_steal_pointer (&clocks);
   if (*text == '{')
     {
       decode_json (clocks, text);
-      return clocks;
+      return g_steal_pointer (&clocks);
     }
   for (const char *group = text; *group != '\0';)
     {
@@ -355,13 +358,12 @@ _crm_clocks_decode (CrmClockWords *words,
       gsize length = end != NULL ? (gsize) (end - group) : strlen (group);
 
       if (words == NULL || !decode_group (words, clocks, group, length))
-        g_warning ("A row's field clocks could not be read (%.*s); its fields take the "
-                   "next change made to them", (int) length, group);
+        return NULL;
       group += length;
       if (*group == ';')
         group++;
     }
-  return clocks;
+  return g_steal_pointer (&clocks);
 }
 
 /* --- encoding --------------------------------------------------------------------------- */
@@ -441,7 +443,8 @@ usual_clock (const char *clock)
 
 static char *
 encode_compact (CrmClockWords *words,
-                GArray        *pairs)
+                GArray        *pairs,
+                gboolean      *out_failed)
 {
   g_autoptr(GString) out = g_string_sized_new (32);
   g_autoptr(GString) list = g_string_sized_new (128);
@@ -465,7 +468,10 @@ encode_compact (CrmClockWords *words,
       device_n = word_number (words, clock + 17);
       fields_n = device_n != 0 ? word_number (words, list->str) : 0;
       if (device_n == 0 || fields_n == 0)
-        return NULL;
+        {
+          *out_failed = TRUE;
+          return NULL;
+        }
       if (out->len > 0)
         g_string_append_c (out, ';');
       g_string_append_len (out, clock, 16);
@@ -482,6 +488,7 @@ _crm_clocks_encode (CrmClockWords *words,
   g_autoptr(GList) members = json_object_get_members (clocks);
   g_autoptr(GArray) pairs = g_array_sized_new (FALSE, FALSE, sizeof (ClockField), 16);
   char *compact;
+  gboolean failed = FALSE;
 
   for (GList *l = members; l != NULL; l = l->next)
     {
@@ -493,9 +500,10 @@ _crm_clocks_encode (CrmClockWords *words,
         g_array_append_val (pairs, pair);
     }
   g_array_sort (pairs, compare_clock_fields);
-  if (words != NULL && pairs->len > 0 && (compact = encode_compact (words, pairs)) != NULL)
+  if (words != NULL && pairs->len > 0 &&
+      (compact = encode_compact (words, pairs, &failed)) != NULL)
     return compact;
-  return encode_json (pairs);
+  return failed ? NULL : encode_json (pairs);
 }
 
 /* --- rewriting a table ------------------------------------------------------------------ */
@@ -552,9 +560,15 @@ rewrite_batch (sqlite3        *db,
   for (guint i = 0; i < rowids->len; i++)
     {
       g_autoptr(JsonObject) clocks = _crm_clocks_decode (from, texts->pdata[i]);
-      g_autofree char *text = _crm_clocks_encode (to, clocks);
+      g_autofree char *text = clocks != NULL ? _crm_clocks_encode (to, clocks) : NULL;
 
-      if (g_strcmp0 (text, texts->pdata[i]) == 0)
+      if (text == NULL)
+        {
+          _crm_sqlite_set_error (error, db, sqlite3_errcode (db), NULL, what);
+          sqlite3_finalize (stmt);
+          return FALSE;
+        }
+      if (g_str_equal (text, texts->pdata[i]))
         continue;
       sqlite3_bind_text (stmt, 1, text, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 2, g_array_index (rowids, gint64, i));

@@ -319,6 +319,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
   gint64 row_hlc = 0;
   g_autoptr(GList) members = NULL;
   g_autofree char *clock_text = NULL;
+  g_autofree char *stored_clocks = NULL;
   g_autoptr(JsonObject) old_row = NULL;
   sqlite3_stmt *stmt;
   int index;
@@ -340,6 +341,12 @@ _crm_store_apply_op_fields (CrmStore     *self,
       data_node = json_from_string ((const char *) sqlite3_column_text (stmt, 2), NULL);
       clocks = _crm_clocks_decode (_crm_store_clock_words (self),
                                    (const char *) sqlite3_column_text (stmt, 3));
+      if (clocks == NULL)
+        {
+          _crm_store_set_read_error (self, error, "reading an entity's field clocks");
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
       row_hlc = sqlite3_column_int64 (stmt, 4);
       if (type != NULL)
         old_row = _crm_store_row_to_object (type, stmt);
@@ -534,11 +541,16 @@ _crm_store_apply_op_fields (CrmStore     *self,
     }
 
   /* a bulk apply's new contact or company waits to go in with others (above) */
+  stored_clocks = _crm_clocks_encode (_crm_store_clock_words (self), clocks);
+  if (stored_clocks == NULL)
+    {
+      _crm_store_set_sql_error (self, error, "writing an entity's field clocks");
+      return FALSE;
+    }
   if (!exists && row_may_wait (self, op->entity) &&
       !json_object_has_member (data, "merged_into"))
     {
-      if (!batch_row (self, update->str, op,
-                      _crm_clocks_encode (_crm_store_clock_words (self), clocks),
+      if (!batch_row (self, update->str, op, g_steal_pointer (&stored_clocks),
                       MAX (row_hlc, (gint64) op->hlc),
                       data_changed ? crm_json_to_canonical (data_node) : NULL,
                       g_steal_pointer (&won_columns), g_steal_pointer (&won_values), error))
@@ -551,10 +563,7 @@ _crm_store_apply_op_fields (CrmStore     *self,
   stmt = _crm_store_prepare (self, update->str, error);
   if (stmt == NULL)
     return FALSE;
-  {
-    g_autofree char *clocks_text = _crm_clocks_encode (_crm_store_clock_words (self), clocks);
-    _crm_sql_bind_text_or_null (stmt, 1, clocks_text);
-  }
+  _crm_sql_bind_text_or_null (stmt, 1, stored_clocks);
   sqlite3_bind_int64 (stmt, 2, MAX (row_hlc, (gint64) op->hlc));
   if (data_changed)
     {
@@ -612,8 +621,13 @@ _crm_store_dup_clocks (CrmStore   *self,
     return NULL;
   _crm_sql_bind_text_or_null (stmt, 1, entity_id);
   if (_crm_store_step (self, stmt) == SQLITE_ROW)
-    clocks = _crm_clocks_decode (_crm_store_clock_words (self),
-                                 (const char *) sqlite3_column_text (stmt, 3));
+    {
+      clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                   (const char *) sqlite3_column_text (stmt, 3));
+      /* (the apply in progress fails on it) */
+      if (clocks == NULL)
+        _crm_store_set_read_error (self, NULL, "reading an entity's field clocks");
+    }
   sqlite3_reset (stmt);
   return clocks;
 }
@@ -824,9 +838,25 @@ _crm_store_restamp_op (CrmStore    *self,
   _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
   if (type == NULL)
     _crm_sql_bind_text_or_null (stmt, 2, op->entity);
-  if (_crm_store_step (self, stmt) == SQLITE_ROW)
-    clocks = _crm_clocks_decode (_crm_store_clock_words (self),
-                                 (const char *) sqlite3_column_text (stmt, 0));
+  switch (_crm_store_step (self, stmt))
+    {
+    case SQLITE_ROW:
+      clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                   (const char *) sqlite3_column_text (stmt, 0));
+      if (clocks == NULL)
+        {
+          _crm_store_set_read_error (self, error, "reading an entity's field clocks");
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      break;
+    case SQLITE_DONE:
+      break;
+    default:
+      _crm_store_set_read_error (self, error, "re-stamping an op");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
   sqlite3_reset (stmt);
   if (clocks == NULL)
     return TRUE;
@@ -839,6 +869,11 @@ _crm_store_restamp_op (CrmStore    *self,
         json_object_set_string_member (clocks, l->data, new_clock);
   }
   clocks_text = _crm_clocks_encode (_crm_store_clock_words (self), clocks);
+  if (clocks_text == NULL)
+    {
+      _crm_store_set_sql_error (self, error, "re-stamping an op");
+      return FALSE;
+    }
   stmt = _crm_store_prepare (self, update_sql, error);
   if (stmt == NULL)
     return FALSE;

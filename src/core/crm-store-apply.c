@@ -824,9 +824,16 @@ _crm_store_read_row (CrmStore             *self,
   if (rc == SQLITE_ROW)
     {
       *out = _crm_store_row_to_object (type, stmt);
-      if (out_clocks != NULL)
-        *out_clocks = _crm_clocks_decode (_crm_store_clock_words (self),
-                                         (const char *) sqlite3_column_text (stmt, 3));
+      if (out_clocks != NULL &&
+          (*out_clocks = _crm_clocks_decode (_crm_store_clock_words (self),
+                                             (const char *) sqlite3_column_text (stmt, 3)))
+          == NULL)
+        {
+          g_clear_pointer (out, json_object_unref);
+          _crm_store_set_read_error (self, error, "reading a record's field clocks");
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
     }
   else if (rc != SQLITE_DONE)
     _crm_store_set_read_error (self, error, "reading a record");
@@ -921,7 +928,7 @@ canonical_clocks (CrmStore   *self,
 {
   g_autoptr(JsonObject) clocks = _crm_clocks_decode (_crm_store_clock_words (self), stored);
 
-  return _crm_clocks_encode (NULL, clocks);
+  return clocks != NULL ? _crm_clocks_encode (NULL, clocks) : NULL;
 }
 
 /* One line per entity, tables in schema order, rows by id: every column including the
@@ -945,9 +952,16 @@ crm_store_dump_state (CrmStore  *self,
       while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
         {
           g_autoptr(JsonObject) object = _crm_store_row_to_object (types[t], stmt);
-          g_autofree char *clocks = canonical_clocks (self, (const char *) sqlite3_column_text (stmt, 3));
+          g_autofree char *clocks = canonical_clocks (self,
+                                                      (const char *) sqlite3_column_text (stmt, 3));
           g_autofree char *text = NULL;
 
+          if (clocks == NULL)
+            {
+              _crm_store_set_read_error (self, error, "reading the replica");
+              sqlite3_reset (stmt);
+              return NULL;
+            }
           json_object_set_string_member (object, "@clocks", clocks);
           json_object_set_int_member (object, "@hlc", sqlite3_column_int64 (stmt, 4));
           text = crm_json_object_to_canonical (object);
@@ -969,6 +983,12 @@ crm_store_dump_state (CrmStore  *self,
     {
       g_autofree char *clocks = canonical_clocks (self, (const char *) sqlite3_column_text (stmt, 3));
 
+      if (clocks == NULL)
+        {
+          _crm_store_set_read_error (self, error, "reading the replica");
+          sqlite3_reset (stmt);
+          return NULL;
+        }
       g_string_append_printf (out, "other %s %s %s %s %" G_GINT64_FORMAT "\n",
                               sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
                               sqlite3_column_text (stmt, 2), clocks,
