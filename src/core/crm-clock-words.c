@@ -138,10 +138,15 @@ remember (CrmClockWords *words,
           gint64         n,
           const char    *text)
 {
-  Word *word;
+  Word *word = g_hash_table_lookup (words->by_n, &n);
 
   if (!words->own_transaction && g_hash_table_contains (words->own, &n))
     return NULL;
+  if (word != NULL && g_str_equal (word->word, text))
+    return word;
+  /* (a number taken again after a rollback: its old word goes first) */
+  if (word != NULL && g_hash_table_lookup (words->by_word, word->word) == word)
+    g_hash_table_remove (words->by_word, word->word);
   word = g_new0 (Word, 1);
   word->n = n;
   word->word = g_strdup (text);
