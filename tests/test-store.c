@@ -11,6 +11,7 @@
 #include "crm-store.h"
 #include "crm-store-private.h"
 #include "crm-uuid.h"
+#include "crm-test-store.h"
 
 typedef struct {
   char     *dir;
@@ -546,62 +547,6 @@ test_open_full_cancel (Fixture       *f,
   f->store = g_steal_pointer (&store);
 }
 
-/* The clocks of every row as schema 25 stored them (the grouped JSON a dump prints) and
- * the file marked schema 25: what a replica of the previous version holds. */
-static void
-write_schema_25 (const char *path,
-                 const char *state)
-{
-  g_auto(GStrv) lines = g_strsplit (state, "\n", -1);
-  sqlite3 *db = NULL;
-  guint n_rows = 0;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const char *space = strchr (lines[i], ' ');
-      g_autofree char *type = space ? g_strndup (lines[i], space - lines[i]) : NULL;
-      g_autoptr(JsonNode) row = space ? json_from_string (space + 1, NULL) : NULL;
-      g_autofree char *sql = NULL;
-      sqlite3_stmt *stmt = NULL;
-
-      if (row == NULL || !JSON_NODE_HOLDS_OBJECT (row))
-        continue;
-      sql = g_strdup_printf ("UPDATE \"%s\" SET clocks = ?1 WHERE id = ?2", type);
-      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-      sqlite3_bind_text (stmt, 1, json_object_get_string_member (json_node_get_object (row),
-                                                                 "@clocks"), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (stmt, 2, json_object_get_string_member (json_node_get_object (row), "id"),
-                         -1, SQLITE_TRANSIENT);
-      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
-      g_assert_cmpint (sqlite3_changes (db), ==, 1);
-      sqlite3_finalize (stmt);
-      n_rows++;
-    }
-  g_assert_cmpuint (n_rows, >, 10);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE clock_word; PRAGMA user_version = 25; COMMIT",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-}
-
-static gint64
-query_int (const char *path,
-           const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
-}
-
 static void
 set_deal (CrmStore   *store,
           const char *deal,
@@ -637,10 +582,10 @@ test_clock_words_upgrade (Fixture       *f,
   g_assert_nonnull (strstr (before, "\\\"title\\\"]"));
   g_clear_object (&f->store);
 
-  write_schema_25 (f->path, before);
-  json_bytes = query_int (f->path, "SELECT sum (length (clocks)) FROM deal");
-  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM deal WHERE clocks LIKE '{\"%'"),
-                   ==, 1);
+  crm_test_write_schema_25 (f->path, before);
+  json_bytes = crm_test_file_int (f->path, "SELECT sum (length (clocks)) FROM deal");
+  g_assert_cmpint (crm_test_file_int (f->path,
+                                      "SELECT count (*) FROM deal WHERE clocks LIKE '{\"%'"), ==, 1);
 
   f->store = crm_store_open (f->path, &error);
   g_assert_no_error (error);
@@ -649,14 +594,15 @@ test_clock_words_upgrade (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
   g_assert_cmpint (crm_replica_file_schema (f->path, NULL), ==, CRM_SCHEMA_VERSION);
   /* stored as words: no row spells a clock in JSON; one device, each field list once */
-  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM deal WHERE clocks LIKE '{%'"),
-                   ==, 0);
-  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM stage WHERE clocks LIKE '{%'"),
-                   ==, 0);
-  compact_bytes = query_int (f->path, "SELECT sum (length (clocks)) FROM deal");
+  g_assert_cmpint (crm_test_file_int (f->path,
+                                      "SELECT count (*) FROM deal WHERE clocks LIKE '{%'"), ==, 0);
+  g_assert_cmpint (crm_test_file_int (f->path,
+                                      "SELECT count (*) FROM stage WHERE clocks LIKE '{%'"), ==, 0);
+  compact_bytes = crm_test_file_int (f->path, "SELECT sum (length (clocks)) FROM deal");
   g_assert_cmpint (compact_bytes * 3, <, json_bytes);
-  g_assert_cmpint (query_int (f->path, "SELECT count (*) FROM clock_word WHERE word = "
-                                       "(SELECT value FROM meta WHERE key = 'device_id')"), ==, 1);
+  g_assert_cmpint (crm_test_file_int (f->path,
+                                      "SELECT count (*) FROM clock_word WHERE word ="
+                                      " (SELECT value FROM meta WHERE key = 'device_id')"), ==, 1);
 
   /* a later change merges over the upgraded clocks: the newer title wins, the older
    * fields keep theirs */

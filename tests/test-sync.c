@@ -319,6 +319,65 @@ test_convergence (void)
     crm_test_replica_clear (&replicas[i]);
 }
 
+/* A laptop whose replica was written by the previous version (schema 25: its field clocks
+ * as JSON) is upgraded on opening and keeps syncing: its edits and another laptop's
+ * converge through a real server. */
+static void
+test_upgraded_replica (void)
+{
+  CrmTestReplica replicas[2] = { 0 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *admin_id = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *upgraded = NULL;
+
+  crm_test_replica_open (&replicas[0], server, tmpdir, "up-a.db", "admin", "admin-pw");
+  crm_test_replica_open (&replicas[1], server, tmpdir, "up-b.db", "admin", "admin-pw");
+  admin_id = resolve (replicas[0].store, "user", "admin", NULL);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Upgraded %u", i);
+
+      g_ptr_array_add (deals, new_deal (replicas[0].store, title, "Новая заявка", admin_id));
+    }
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
+      }
+
+  /* b's file as the previous version left it, then opened by this one */
+  state = crm_test_dump (replicas[1].store);
+  g_clear_object (&replicas[1].store);
+  g_clear_object (&replicas[1].client);
+  crm_test_write_schema_25 (replicas[1].path, state);
+  replicas[1].store = crm_test_open (replicas[1].path);
+  upgraded = crm_test_dump (replicas[1].store);
+  g_assert_cmpstr (upgraded, ==, state);
+  replicas[1].client = crm_test_client_new (server, replicas[1].path, "admin", "admin-pw");
+
+  for (guint round = 0; round < 3; round++)
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autoptr(CrmSyncReport) report = NULL;
+
+        for (guint k = 0; k < 5; k++)
+          random_change (&replicas[i], rand, deals, admin_id);
+        report = crm_test_replica_sync (&replicas[i]);
+        g_assert_cmpint (report->waiting, ==, 0);
+      }
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < 2; i++)
+      {
+        g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
+      }
+  assert_all_equal (replicas, 2);
+
+  for (guint i = 0; i < 2; i++)
+    crm_test_replica_clear (&replicas[i]);
+}
+
 /* --- automation -------------------------------------------------------------------------- */
 
 static gint64
@@ -1265,6 +1324,7 @@ main (int    argc,
    * compaction waits for (it stops at the first op not past the horizon) */
   g_test_add_func ("/sync/history-compacted", test_history_compacted);
   g_test_add_func ("/sync/convergence", test_convergence);
+  g_test_add_func ("/sync/upgraded-replica", test_upgraded_replica);
   g_test_add_func ("/sync/no-duplicate-automation", test_no_duplicate_automation);
   g_test_add_func ("/sync/deal-numbers", test_deal_numbers);
   g_test_add_func ("/sync/snapshot", test_snapshot);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "crm-query.h"
 #include "crm-store-private.h"
@@ -193,4 +194,60 @@ crm_test_report_text (JsonNode *report)
       g_string_append_printf (text, "series %s\n", series);
     }
   return g_string_free (text, FALSE);
+}
+
+/* The clocks of every row as schema 25 stored them (the grouped JSON a dump prints) and
+ * the file marked schema 25: what a replica of the previous version holds. */
+void
+crm_test_write_schema_25 (const char *path,
+                          const char *state)
+{
+  g_auto(GStrv) lines = g_strsplit (state, "\n", -1);
+  sqlite3 *db = NULL;
+  guint n_rows = 0;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *space = strchr (lines[i], ' ');
+      g_autofree char *type = space ? g_strndup (lines[i], space - lines[i]) : NULL;
+      g_autoptr(JsonNode) row = space ? json_from_string (space + 1, NULL) : NULL;
+      g_autofree char *sql = NULL;
+      sqlite3_stmt *stmt = NULL;
+
+      if (row == NULL || !JSON_NODE_HOLDS_OBJECT (row))
+        continue;
+      sql = g_strdup_printf ("UPDATE \"%s\" SET clocks = ?1 WHERE id = ?2", type);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, json_object_get_string_member (json_node_get_object (row),
+                                                                 "@clocks"), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, json_object_get_string_member (json_node_get_object (row), "id"),
+                         -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      g_assert_cmpint (sqlite3_changes (db), ==, 1);
+      sqlite3_finalize (stmt);
+      n_rows++;
+    }
+  g_assert_cmpuint (n_rows, >, 10);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE clock_word; PRAGMA user_version = 25; COMMIT",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+gint64
+crm_test_file_int (const char *path,
+                   const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
 }

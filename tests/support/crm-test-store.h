@@ -43,4 +43,14 @@ char     *crm_test_new_deal          (CrmStore   *store,
  * values in the columns' order, and the series when there is one. */
 char     *crm_test_report_text       (JsonNode   *report);
 
+/* The clocks of every row of the replica at @path written as schema 25 stored them (the
+ * grouped JSON of @state, its dump), its clock_word dropped and the file marked schema 25:
+ * what a replica of the previous version holds. The replica must not be open. */
+void      crm_test_write_schema_25   (const char *path,
+                                      const char *state);
+
+/* The one integer @sql reads from the file at @path (opened by a connection of its own). */
+gint64    crm_test_file_int          (const char *path,
+                                      const char *sql);
+
 G_END_DECLS
