@@ -1212,23 +1212,6 @@ read_day_totals (const char *path)
   return g_string_free (out, FALSE);
 }
 
-static gint64
-sum_day_totals (const char *path,
-                const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
-}
-
 /* The closed replica taken back to an older step by @sql (which ends by setting its
  * user_version), then opened again: the migrations bring it forward. */
 static void
@@ -1262,47 +1245,47 @@ test_day_totals (Fixture       *f,
   g_clear_object (&f->store);
   kept = read_day_totals (f->path);
   /* won: d1 (1 000.00) and d5 (2 000.00) in «Продажи», d8 (300.00) in «Сервис» */
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'won'"), ==, 3);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (amount) FROM report_day WHERE what = 'won'"), ==, 330000);
   sql = g_strdup_printf ("SELECT sum (n) FROM report_day WHERE what = 'won' AND employee = '%s'"
                          " AND day = %" G_GINT64_FORMAT, f->anna, AT (10, 9) / DAY);
-  g_assert_cmpint (sum_day_totals (f->path, sql), ==, 1);
+  g_assert_cmpint (crm_test_file_int (f->path, sql), ==, 1);
   /* lost: d2 and d4; seven deals made; six tasks, three of them done (t1, t2, t6);
    * late or open when due: t2, t3, t4, t5 */
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'lost'"), ==, 2);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'deal'"), ==, 7);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'task'"), ==, 6);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'task_closed'"), ==, 3);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'task_done'"), ==, 3);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'task_late'"), ==, 4);
   /* two companies, three contacts; the budget filled in d1 and d2, the city in d1 and d4 */
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'company'"), ==, 2);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'contact'"), ==, 3);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'field:budget'"), ==, 2);
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT sum (n) FROM report_day WHERE what = 'field:city'"), ==, 2);
 
   /* the 32-day blocks hold the days' sums */
-  g_assert_cmpint (sum_day_totals (f->path,
+  g_assert_cmpint (crm_test_file_int (f->path,
     "SELECT count (*) FROM (SELECT what, day / 32, pipeline, employee, sum (n) AS n,"
     " sum (amount) AS amount FROM report_day GROUP BY 1, 2, 3, 4"
     " EXCEPT SELECT what, month, pipeline, employee, n, amount FROM report_month)"), ==, 0);
-  g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM report_month"), >, 0);
+  g_assert_cmpint (crm_test_file_int (f->path, "SELECT count (*) FROM report_month"), >, 0);
   /* one deal_report row per live deal (schema 19) */
-  g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM deal_report"), ==,
-                   sum_day_totals (f->path, "SELECT count (*) FROM deal WHERE deleted = 0"));
-  g_assert_cmpint (sum_day_totals (f->path, "SELECT count (*) FROM deal_report"), >, 0);
+  g_assert_cmpint (crm_test_file_int (f->path, "SELECT count (*) FROM deal_report"), ==,
+                   crm_test_file_int (f->path, "SELECT count (*) FROM deal WHERE deleted = 0"));
+  g_assert_cmpint (crm_test_file_int (f->path, "SELECT count (*) FROM deal_report"), >, 0);
 
   /* the same replica as schema 17 left it: no totals, no triggers */
   reopen_from_step (f,

@@ -841,11 +841,13 @@ _crm_store_read_row (CrmStore             *self,
   return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
-char *
-_crm_store_dup_column (CrmStore   *self,
-                       const char *entity,
-                       const char *entity_id,
-                       const char *column)
+/* The text of @column of a row of @entity, a deleted one too unless @live_only. */
+static char *
+dup_column (CrmStore   *self,
+            const char *entity,
+            const char *entity_id,
+            const char *column,
+            gboolean    live_only)
 {
   const CrmEntityType *type = crm_schema_lookup (entity);
   g_autofree char *sql = NULL;
@@ -854,8 +856,8 @@ _crm_store_dup_column (CrmStore   *self,
 
   if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
     return NULL;
-  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1 AND deleted = 0",
-                         column, type->name);
+  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1%s", column, type->name,
+                         live_only ? " AND deleted = 0" : "");
   stmt = _crm_store_prepare (self, sql, NULL);
   if (stmt == NULL)
     return NULL;
@@ -867,27 +869,21 @@ _crm_store_dup_column (CrmStore   *self,
 }
 
 char *
+_crm_store_dup_column (CrmStore   *self,
+                       const char *entity,
+                       const char *entity_id,
+                       const char *column)
+{
+  return dup_column (self, entity, entity_id, column, TRUE);
+}
+
+char *
 _crm_store_dup_column_any (CrmStore   *self,
                            const char *entity,
                            const char *entity_id,
                            const char *column)
 {
-  const CrmEntityType *type = crm_schema_lookup (entity);
-  g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
-  char *value = NULL;
-
-  if (type == NULL || entity_id == NULL || crm_entity_type_column (type, column) == NULL)
-    return NULL;
-  sql = g_strdup_printf ("SELECT \"%s\" FROM \"%s\" WHERE id = ?1", column, type->name);
-  stmt = _crm_store_prepare (self, sql, NULL);
-  if (stmt == NULL)
-    return NULL;
-  _crm_sql_bind_text_or_null (stmt, 1, entity_id);
-  if (_crm_store_step (self, stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return value;
+  return dup_column (self, entity, entity_id, column, FALSE);
 }
 
 gboolean

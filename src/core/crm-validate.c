@@ -1152,6 +1152,10 @@ crm_validate_op_rights (CrmStore     *store,
         return denied (error, _("Only an administrator can change the RFM segments"));
       if (g_str_equal (op->entity, "role"))
         return denied (error, _("Only an administrator can change roles and their rights"));
+      if (g_str_equal (op->entity, "setting"))
+        return denied (error, _("Only an administrator can change the account's settings "
+                                "(approvals, days of history kept); ask one to make the "
+                                "change"));
       return denied (error, _("Only an administrator can change pipelines, stages, fields, loss "
                               "reasons and users (this change touches a %s)"), op->entity);
     }
