@@ -603,6 +603,151 @@ server_file (Fixture    *f,
   return NULL;
 }
 
+
+/* A raw push of @db's outbox by @raw's user: the status, the refusal in *@out_refusal. */
+static guint
+push_outbox (Fixture     *f,
+             Raw         *raw,
+             const char  *db,
+             GError     **out_refusal)
+{
+  g_autoptr(CrmStore) store = crm_test_open (db);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ops = crm_sync_state_dup_outbox (store, 100, &error);
+  g_autoptr(JsonNode) request = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autofree char *url = g_strconcat (f->server->url, CRM_PROTOCOL_PATH_PUSH, NULL);
+  g_autofree char *bearer = g_strconcat ("Bearer ", raw->token, NULL);
+  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  guint status;
+
+  g_assert_no_error (error);
+  request = crm_push_request_to_json (MAX (crm_sync_state_get_cursor (store), 0), ops);
+  body = crm_protocol_to_bytes (request);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                CRM_PROTOCOL_SCHEMA_HEADER, schema);
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  answer = soup_session_send_and_read (raw->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  status = soup_message_get_status (msg);
+  if (status != 200)
+    crm_protocol_set_http_error (out_refusal, status, NULL, answer);
+  return status;
+}
+
+/* Issue 20: to a rep who may not see a file (his role sees his own deals; the contract is
+ * on the administrator's deal) every way of asking about it answers as for content the
+ * server never had, so knowing its hash tells him nothing: HEAD 404 from offset 0, GET
+ * 404 not-found in the same words, his upload of the same content taken piece by piece
+ * and stored as new (201, never «already stored»), and a push attaching it to his own deal
+ * without uploading it refused as a file not uploaded (it would have given him the
+ * administrator's file). Once he uploads it himself it is his to attach and to get; the
+ * server still keeps one copy; the administrator gets it as before. */
+static void
+test_unseen_file (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *r = g_build_filename (f->dir, "r.db", NULL);
+  g_autoptr(GBytes) png = make_png (3000, 21);
+  g_autoptr(GBytes) never = make_png (3000, 22);
+  g_autofree char *path = write_file (f->dir, "договор.png", png);
+  g_autofree char *hash = sha256_of (png);
+  g_autofree char *never_hash = sha256_of (never);
+  g_autofree char *deal = NULL;
+  g_autofree char *own = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *never_message = NULL;
+  g_autoptr(GError) refusal = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  gint64 offset = -2, never_offset = -2;
+  Raw rep = { 0 };
+  Raw admin = { 0 };
+
+  g_assert_cmpint (crm_test_server_admin (f->data, "rep-password", "user", "add", "dist",
+                                          "Олег", "--role", "rep", "--password-stdin", NULL),
+                   ==, 0);
+  sync_replica (f, a, "admin", "admin-pw");
+  ctl (&run, a, NULL, "role", "add", "Свои сделки", "--like", "rep", "--right", "*:see=own",
+       NULL);
+  json_node_unref (ok (&run));
+  ctl (&run, a, NULL, "user", "set", "Олег", "--role", "Свои сделки", NULL);
+  json_node_unref (ok (&run));
+  deal = add_deal (a, "Магазин «Центральный»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "договор", NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+
+  /* HEAD and GET: what a content never uploaded gets */
+  raw_init (&rep, f, "Олег", "rep-password");
+  g_assert_cmpuint (raw_file (&rep, f, "HEAD", hash, 0, 0, NULL, NULL, &offset, NULL), ==, 404);
+  g_assert_cmpuint (raw_file (&rep, f, "HEAD", never_hash, 0, 0, NULL, NULL, &never_offset,
+                              NULL), ==, 404);
+  g_assert_cmpint (offset, ==, 0);
+  g_assert_cmpint (never_offset, ==, 0);
+  g_assert_cmpuint (raw_file (&rep, f, "GET", hash, 0, 0, NULL, NULL, NULL, &message), ==, 404);
+  g_assert_cmpuint (raw_file (&rep, f, "GET", never_hash, 0, 0, NULL, NULL, NULL,
+                              &never_message), ==, 404);
+  g_assert_cmpstr (message, ==, never_message);
+  g_assert_true (g_str_has_prefix (message, "not-found: "));
+
+  /* a push attaching it to his own deal without sending it: as if it were not there */
+  sync_replica (f, r, "Олег", "rep-password");
+  ctl (&run, r, NULL, "--as", "Олег", "deal", "add", "--pipeline", COLD, "--title",
+       "Магазин «Олега»", NULL);
+  own = crm_test_dup_id (ok (&run));
+  ctl (&run, r, NULL, "--as", "Олег", "attach", "--deal", own, path, "--name", "мой договор",
+       NULL);
+  json_node_unref (ok (&run));
+  g_assert_cmpuint (push_outbox (f, &rep, r, &refusal), ==, 409);
+  g_assert_error (refusal, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING);
+  g_assert_nonnull (strstr (refusal->message, "мой договор"));
+
+  /* his upload of it is a new upload's: in two pieces, the last one stores it */
+  g_clear_pointer (&message, g_free);
+  {
+    g_autoptr(GBytes) head = g_bytes_new_from_bytes (png, 0, 1000);
+    g_autoptr(GBytes) rest = g_bytes_new_from_bytes (png, 1000, 2000);
+
+    g_assert_cmpuint (raw_file (&rep, f, "PATCH", hash, 0, 3000, "image/png", head, &offset,
+                                &message), ==, 204);
+    g_assert_cmpint (offset, ==, 1000);
+    g_clear_pointer (&message, g_free);
+    g_assert_cmpuint (raw_file (&rep, f, "PATCH", hash, 1000, 3000, "image/png", rest, &offset,
+                                &message), ==, 201);
+  }
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+  /* …and his sync then goes through: the attachment is his, so is the file */
+  sync_replica (f, r, "Олег", "rep-password");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (r);
+
+    g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+  }
+  g_assert_cmpuint (raw_file (&rep, f, "HEAD", hash, 0, 0, NULL, NULL, &offset, NULL), ==, 200);
+  g_assert_cmpuint (raw_file (&rep, f, "GET", hash, 0, 0, NULL, NULL, NULL, NULL), ==, 200);
+
+  /* the administrator's file is whole, as it was */
+  raw_init (&admin, f, "admin", "admin-pw");
+  g_assert_cmpuint (raw_file (&admin, f, "HEAD", hash, 0, 0, NULL, NULL, &offset, NULL), ==, 200);
+  g_assert_cmpint (offset, ==, 3000);
+  {
+    g_autofree char *stored = server_file (f, hash);
+    g_autofree char *contents = NULL;
+    gsize length = 0;
+
+    g_assert_true (g_file_get_contents (stored, &contents, &length, NULL));
+    g_assert_cmpmem (contents, length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
+  }
+  raw_clear (&admin);
+  raw_clear (&rep);
+}
+
 /* Whether the replica @db keeps the content @hash, byte for byte @bytes. */
 static gboolean
 has_content (const char *db,
@@ -1041,6 +1186,7 @@ main (int   argc,
   ADD ("/files/not-an-image", test_not_an_image);
   ADD ("/files/resume-and-refusals", test_resume_and_refusals);
   ADD ("/files/push-without-file", test_push_without_file);
+  ADD ("/files/unseen-file-unknown", test_unseen_file);
   ADD ("/files/sync-fetch-images", test_fetch_images);
   ADD ("/files/backup-keeps-files", test_backup_keeps_files);
   ADD ("/files/abandoned-upload-removed", test_abandoned_upload);

@@ -95,11 +95,15 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_MAILBOXES_TEST  "/api/v1/mailboxes/test"
 /* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
  *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far
- *   GET   → 200 the content (Range works) | 404 not-found | 403 permission-denied: the
- *         file is attached only to deals the user does not see (crm-visibility.h)
+ *   GET   → 200 the content (Range works) | 404 not-found
+ *         A stored file attached only to what the user does not see (crm-visibility.h) is,
+ *         to them, one the server does not have: HEAD 404 from 0, GET 404, PATCH an
+ *         upload of new content (201 at its end), a push naming it file-missing until they
+ *         upload it themselves.
  *   PATCH with Upload-Offset: N, Upload-Length: TOTAL, X-Voronka-File-Type: MIME, body the
  *         bytes at N (at most CRM_PROTOCOL_FILE_PIECE each) → 204 with Upload-Offset (more
- *         to come) | 201 stored (the whole hashed to its name) | 200 stored already;
+ *         to come) | 201 stored (the whole hashed to its name) | 200 stored already (one who
+ *         sees it);
  *         409 upload-offset (Upload-Offset says where to go on), 413 too-large (the
  *         server's limit named), 422 hash-mismatch, 415 file-type. */
 #define CRM_PROTOCOL_PATH_FILES       "/api/v1/files/"

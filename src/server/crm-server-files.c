@@ -62,13 +62,21 @@ file_size (const char *path)
   return (gint64) st.st_size;
 }
 
+gint64
+crm_server_files_partial_size (const char *folder,
+                               const char *hash)
+{
+  g_autofree char *partial = partial_path (folder, hash);
+
+  return MAX (file_size (partial), 0);
+}
+
 gboolean
 crm_server_files_stat (const char *folder,
                        const char *hash,
                        gint64     *out_size)
 {
   g_autofree char *path = crm_server_files_path (folder, hash);
-  g_autofree char *partial = NULL;
   gint64 size = file_size (path);
 
   if (size >= 0)
@@ -76,8 +84,7 @@ crm_server_files_stat (const char *folder,
       *out_size = size;
       return TRUE;
     }
-  partial = partial_path (folder, hash);
-  *out_size = MAX (file_size (partial), 0);
+  *out_size = crm_server_files_partial_size (folder, hash);
   return FALSE;
 }
 
@@ -216,6 +223,7 @@ crm_server_files_append (const char  *folder,
                          gint64       length,
                          const char  *mime,
                          gint64       max_file,
+                         gboolean     unseen,
                          GBytes      *body,
                          gint64      *out_offset,
                          gboolean    *out_complete,
@@ -231,10 +239,16 @@ crm_server_files_append (const char  *folder,
   *out_offset = 0;
   if (crm_server_files_stat (folder, hash, &have))
     {
-      /* the same content came from elsewhere first: nothing more to send */
-      *out_offset = have;
-      *out_complete = TRUE;
-      return TRUE;
+      /* the same content came from elsewhere first: nothing more to send — unless the
+       * uploader may not know it is here, who sends it all, as content never seen */
+      if (unseen)
+        have = crm_server_files_partial_size (folder, hash);
+      else
+        {
+          *out_offset = have;
+          *out_complete = TRUE;
+          return TRUE;
+        }
     }
   *out_offset = have;
   if (max_file > 0 && length > max_file)
@@ -294,9 +308,11 @@ crm_server_files_append (const char  *folder,
 }
 
 gboolean
-crm_server_files_check_ops (const char  *folder,
-                            GPtrArray   *ops,
-                            GError     **error)
+crm_server_files_check_ops (const char              *folder,
+                            GPtrArray               *ops,
+                            CrmServerFilesKnownFunc  known,
+                            gpointer                 known_data,
+                            GError                 **error)
 {
   for (guint i = 0; i < ops->len; i++)
     {
@@ -321,6 +337,12 @@ crm_server_files_check_ops (const char  *folder,
         continue;
       path = crm_server_files_path (folder, hash);
       fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+      /* stored, but not to be told to this pusher: as if it were not */
+      if (fd >= 0 && known != NULL && !known (hash, known_data))
+        {
+          close (fd);
+          fd = -1;
+        }
       if (fd < 0)
         {
           g_set_error (error, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING,
@@ -394,6 +416,9 @@ static const char *const limit_tables_sql[] = {
   " files_quota BIGINT)",
   "CREATE TABLE IF NOT EXISTS file_upload (account TEXT NOT NULL, hash TEXT NOT NULL,"
   " length BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (account, hash))",
+  /* who sent which content whole (crm_server_files_note_uploader()) */
+  "CREATE TABLE IF NOT EXISTS file_uploader (account TEXT NOT NULL, hash TEXT NOT NULL,"
+  " uploader TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (account, hash, uploader))",
 };
 
 /* The account's room in account_limit for every account without its own: what the last
@@ -673,4 +698,42 @@ crm_server_files_release (CrmServerStorage *storage,
   /* a reservation left behind stops counting once its file is stored */
   if (rows == NULL)
     g_debug ("The reservation of upload %s stays: %s", hash, error->message);
+}
+
+/* --- who sent a content ------------------------------------------------------------------ */
+
+gboolean
+crm_server_files_note_uploader (CrmServerStorage  *storage,
+                                const char        *account_id,
+                                const char        *hash,
+                                const char        *user_id,
+                                GError           **error)
+{
+  g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, crm_time_now_ms ());
+  const char *values[] = { account_id, hash, user_id, now };
+  g_autoptr(CrmServerRows) rows = limit_run (storage, "noting who uploaded a file",
+    "INSERT INTO file_uploader (account, hash, uploader, at) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (account, hash, uploader) DO UPDATE SET at = excluded.at", 4, values, error);
+
+  return rows != NULL;
+}
+
+gboolean
+crm_server_files_uploaded_by (CrmServerStorage  *storage,
+                              const char        *account_id,
+                              const char        *hash,
+                              const char        *user_id,
+                              gboolean          *out_uploaded,
+                              GError           **error)
+{
+  const char *values[] = { account_id, hash, user_id };
+  g_autoptr(CrmServerRows) rows = limit_run (storage, "reading who uploaded a file",
+    "SELECT 1 FROM file_uploader WHERE account = $1 AND hash = $2 AND uploader = $3",
+    3, values, error);
+
+  *out_uploaded = FALSE;
+  if (rows == NULL)
+    return FALSE;
+  *out_uploaded = crm_server_rows_count (rows) > 0;
+  return TRUE;
 }

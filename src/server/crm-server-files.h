@@ -29,6 +29,9 @@ gboolean  crm_server_files_is_hash   (const char  *text);
 gboolean  crm_server_files_stat      (const char  *folder,
                                       const char  *hash,
                                       gint64      *out_size);
+/* The bytes of @hash's unfinished upload received so far (0: none). */
+gint64    crm_server_files_partial_size (const char *folder,
+                                         const char *hash);
 /* The path of the stored content (it may not exist). */
 char     *crm_server_files_path      (const char  *folder,
                                       const char  *hash);
@@ -39,24 +42,37 @@ char     *crm_server_files_path      (const char  *folder,
  * where to go on), HASH_MISMATCH when the whole content's SHA-256 is not @hash and
  * FILE_TYPE when @mime is a picture's or PDF's and the content is not one (the upload
  * is then discarded), INVALID_INPUT for offsets and lengths that do not add up. The
- * account's room is crm_server_files_reserve()'s, before a new upload's first piece. */
+ * account's room is crm_server_files_reserve()'s, before a new upload's first piece.
+ * @unseen: the content is stored, but the uploader may not see it (crm-visibility.h) and
+ * must not learn it is here: their pieces are taken as a new upload's, and the whole,
+ * checked as any, replaces the stored copy (the same bytes). */
 gboolean  crm_server_files_append    (const char  *folder,
                                       const char  *hash,
                                       gint64       offset,
                                       gint64       length,
                                       const char  *mime,
                                       gint64       max_file,
+                                      gboolean     unseen,
                                       GBytes      *body,
                                       gint64      *out_offset,
                                       gboolean    *out_complete,
                                       GError     **error);
+/* Whether the pusher may name the stored content @hash: they see something it is attached
+ * to, or sent it themselves (crm_server_files_uploaded_by()). */
+typedef gboolean (*CrmServerFilesKnownFunc) (const char *hash,
+                                             gpointer    data);
+
 /* A push may describe only files the server has: every `attachment` op naming a hash
  * names a stored content whose type by content fits the op's "mime" (a photo is an
- * image). FILE_MISSING / FILE_TYPE naming the file otherwise. Ops the server stamped
- * before (sent again after a restore) are not checked again. */
-gboolean  crm_server_files_check_ops (const char  *folder,
-                                      GPtrArray   *ops,
-                                      GError     **error);
+ * image). FILE_MISSING / FILE_TYPE naming the file otherwise — FILE_MISSING also for a
+ * stored content @known (when given) says the pusher may not name: one who may not see it
+ * learns nothing of it from a push (they upload it, and push again). Ops the server
+ * stamped before (sent again after a restore) are not checked again. */
+gboolean  crm_server_files_check_ops (const char              *folder,
+                                      GPtrArray               *ops,
+                                      CrmServerFilesKnownFunc  known,
+                                      gpointer                 known_data,
+                                      GError                 **error);
 
 /* The room an account's files have: its own (`account set --files-quota-mb`, kept in the
  * server's database, table `account_limit`), else @fallback (serve's; < 0: what the last
@@ -113,5 +129,19 @@ gboolean  crm_server_files_account_usage     (CrmServerStorage  *storage,
 guint     crm_server_files_sweep     (const char  *folder,
                                       gint64       max_age_ms,
                                       gint64       now_ms);
+
+/* Notes that @user_id (a server user's id) sent the content @hash of @account_id whole. */
+gboolean  crm_server_files_note_uploader (CrmServerStorage  *storage,
+                                          const char        *account_id,
+                                          const char        *hash,
+                                          const char        *user_id,
+                                          GError           **error);
+/* Whether @user_id sent the content @hash whole (crm_server_files_note_uploader()). */
+gboolean  crm_server_files_uploaded_by   (CrmServerStorage  *storage,
+                                          const char        *account_id,
+                                          const char        *hash,
+                                          const char        *user_id,
+                                          gboolean          *out_uploaded,
+                                          GError           **error);
 
 G_END_DECLS

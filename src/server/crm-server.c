@@ -1601,7 +1601,34 @@ check_epoch (CrmServer           *self,
   return FALSE;
 }
 
-/* Every file a pushed attachment names is here (crm-server-files.c). */
+typedef struct {
+  CrmServer           *self;
+  const CrmServerUser *user;
+  GError              *error;
+} PushedFiles;
+
+/* A stored content the pusher may name: one they see attached somewhere, or sent whole
+ * themselves — not one they learnt the hash of and would be given by attaching it. */
+static gboolean
+pusher_knows_file (const char *hash,
+                   gpointer    data)
+{
+  PushedFiles *pushed = data;
+  gboolean known = FALSE;
+
+  if (pushed->error != NULL)
+    return TRUE;
+  if (!crm_server_storage_sees_file (pushed->self->storage, pushed->user, hash, &known,
+                                     &pushed->error) ||
+      (!known && !crm_server_files_uploaded_by (pushed->self->storage,
+                                                pushed->user->account_id, hash,
+                                                pushed->user->id, &known, &pushed->error)))
+    return TRUE;  /* the error is told instead */
+  return known;
+}
+
+/* Every file a pushed attachment names is here, and the pusher may name it
+ * (crm-server-files.c). */
 static gboolean
 check_pushed_files (CrmServer           *self,
                     const CrmServerUser *user,
@@ -1609,14 +1636,26 @@ check_pushed_files (CrmServer           *self,
                     GError             **error)
 {
   g_autofree char *folder = NULL;
-  gboolean any = FALSE;
+  PushedFiles pushed = { self, user, NULL };
+  gboolean any = FALSE, ok;
 
   for (guint i = 0; i < ops->len && !any; i++)
     any = g_str_equal (((CrmOp *) ops->pdata[i])->entity, "attachment");
   if (!any)
     return TRUE;
   folder = crm_server_storage_files_folder (self->storage, user, error);
-  return folder != NULL && crm_server_files_check_ops (folder, ops, error);
+  if (folder == NULL)
+    return FALSE;
+  ok = crm_server_files_check_ops (folder, ops, pusher_knows_file, &pushed, error);
+  if (pushed.error != NULL)
+    {
+      if (ok)
+        g_propagate_error (error, pushed.error);
+      else
+        g_error_free (pushed.error);
+      return FALSE;
+    }
+  return ok;
 }
 
 static void
@@ -1859,8 +1898,11 @@ header_int (SoupServerMessage *msg,
 }
 
 /* HEAD, GET and PATCH /api/v1/files/HASH (crm-protocol.h): the signed-in user's account's
- * files only — another account's content is simply not there — and a file's content
- * only to one who sees an entity it is attached to (crm_visibility_sees_file()). */
+ * files only — another account's content is simply not there — and a file only to one
+ * who sees an entity it is attached to (crm_visibility_sees_file()): to anyone else it is
+ * a file the server does not have, whichever way they ask (HEAD 404 from 0, GET 404, an
+ * upload taken whole as new content), so knowing a hash does not tell them that somebody
+ * attached that content (issue 20). */
 static void
 handle_file (CrmServer         *self,
              SoupServerMessage *msg,
@@ -1872,7 +1914,7 @@ handle_file (CrmServer         *self,
   g_autoptr(GError) error = NULL;
   g_autofree char *folder = NULL;
   gint64 size = 0;
-  gboolean stored;
+  gboolean stored, unseen = FALSE;
 
   if (method != SOUP_METHOD_HEAD && method != SOUP_METHOD_GET && !patch)
     {
@@ -1895,6 +1937,22 @@ handle_file (CrmServer         *self,
       return;
     }
   stored = crm_server_files_stat (folder, hash, &size);
+  if (stored)
+    {
+      gboolean seen = FALSE;
+
+      if (!crm_server_storage_sees_file (self->storage, user, hash, &seen, &error))
+        {
+          respond_gerror (self, msg, error, user);
+          return;
+        }
+      if (!seen)
+        {
+          unseen = TRUE;
+          stored = FALSE;
+          size = crm_server_files_partial_size (folder, hash);
+        }
+    }
 
   if (patch)
     {
@@ -1925,7 +1983,7 @@ handle_file (CrmServer         *self,
            !crm_server_files_reserve (self->storage, user->account_id, folder, hash, length,
                                       quota, &error)) ||
           !crm_server_files_append (folder, hash, offset, length, mime,
-                                    (gint64) self->limits.max_file,
+                                    (gint64) self->limits.max_file, unseen,
                                     body, &reached, &complete,
                                     &error))
         {
@@ -1934,7 +1992,16 @@ handle_file (CrmServer         *self,
           return;
         }
       if (complete && !stored)
-        crm_server_files_release (self->storage, user->account_id, hash);
+        {
+          crm_server_files_release (self->storage, user->account_id, hash);
+          /* they sent it whole: theirs to attach (check_pushed_files) */
+          if (!crm_server_files_note_uploader (self->storage, user->account_id, hash,
+                                               user->id, &error))
+            {
+              respond_gerror (self, msg, error, user);
+              return;
+            }
+        }
       crm_server_metrics_file_bytes ("received", stored ? 0 : g_bytes_get_size (body));
       set_offset_header (msg, reached);
       status = stored ? SOUP_STATUS_OK : complete ? SOUP_STATUS_CREATED : SOUP_STATUS_NO_CONTENT;
@@ -1955,25 +2022,6 @@ handle_file (CrmServer         *self,
                        _("The server does not have this file (yet): the device that attached "
                          "it has not synced since"), 0);
       return;
-    }
-  /* the content goes only to one who may see what it is attached to (issue 20: a rep's
-   * laptop holds only the deals they may see, and so do the files they are given) */
-  if (method == SOUP_METHOD_GET)
-    {
-      gboolean seen = FALSE;
-
-      if (!crm_server_storage_sees_file (self->storage, user, hash, &seen, &error))
-        {
-          respond_gerror (self, msg, error, user);
-          return;
-        }
-      if (!seen)
-        {
-          respond_error (self, msg, CRM_SYNC_ERROR_PERMISSION_DENIED,
-                         _("This file is attached only to deals your role does not let you "
-                           "see; ask an administrator or the deal's responsible for it"), 0);
-          return;
-        }
     }
   set_offset_header (msg, size);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
