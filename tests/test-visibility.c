@@ -1122,6 +1122,115 @@ test_task_moved_out (void)
   }
 }
 
+/* A task moved onto a rep's deal from one he does not see brings everything that hangs off
+ * it, as a deal taken away takes it: the task's file, an approval asked for on the task,
+ * the approval's note and file — rows on his laptop, the files given to him. */
+static void
+test_approval_moved_in (void)
+{
+  g_autofree char *admin_path = path_of ("admin.db");
+  g_autofree char *pavel_path = path_of ("pavel.db");
+  g_autofree char *contract = path_of ("договор.txt");
+  g_autofree char *prices = path_of ("прайс.txt");
+  g_autofree char *contract_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                                  CONTRACT_TEXT, -1);
+  g_autofree char *prices_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
+                                                                PRICES_TEXT, -1);
+  g_autofree char *pavel_deal = NULL;
+  g_autofree char *denis_deal = NULL;
+  g_autofree char *task = NULL;
+  g_autofree char *approval = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *text = NULL;
+
+  two_deals (ROLE_GROUP, TITLE_PAVEL, PAVEL, &pavel_deal, TITLE_DENIS, DENIS, &denis_deal);
+  g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
+  g_assert_true (g_file_set_contents (prices, PRICES_TEXT, -1, NULL));
+  /* on Денис's deal, out of Павел's sight: a task with the price list, an approval asked
+   * for on the task, with a note and the contract */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+    g_autofree char *admin = resolve (store, "user", "admin");
+    g_autofree char *note = crm_store_new_id (store);
+    g_autofree char *task_file = crm_store_new_id (store);
+    g_autofree char *approval_file = crm_store_new_id (store);
+    g_auto(CrmAttachmentFile) prices_file = { 0 };
+    g_auto(CrmAttachmentFile) contract_file = { 0 };
+    g_autoptr(GError) error = NULL;
+    CrmChange *change;
+
+    task = crm_store_new_id (store);
+    approval = crm_store_new_id (store);
+    crm_changeset_set_actor (changeset, admin);
+    change = crm_changeset_create (changeset, "task", task);
+    crm_change_set_string (change, "deal", denis_deal);
+    crm_change_set_string (change, "text", TASK_PAVEL);
+    crm_change_set_string (change, "type", "task");
+    g_assert_true (crm_attachment_store_file (store, prices, &prices_file, &error));
+    g_assert_no_error (error);
+    crm_attachment_fill_change (changeset, task_file, "task", task, "прайс.txt", &prices_file,
+                                crm_store_get_now (store));
+    change = crm_changeset_create (changeset, "approval", approval);
+    crm_change_set_string (change, "kind", "invoice");
+    crm_change_set_string (change, "entity", "task");
+    crm_change_set_string (change, "entity_id", task);
+    crm_change_set_string (change, "status", "pending");
+    crm_change_set_string (change, "requested_by", admin);
+    crm_change_set_string (change, "approver", admin);
+    crm_change_set_int (change, "created_at", crm_store_get_now (store));
+    change = crm_changeset_create (changeset, "note", note);
+    crm_change_set_string (change, "entity", "approval");
+    crm_change_set_string (change, "entity_id", approval);
+    crm_change_set_string (change, "text", NOTE_PAVEL);
+    g_assert_true (crm_attachment_store_file (store, contract, &contract_file, &error));
+    g_assert_no_error (error);
+    crm_attachment_fill_change (changeset, approval_file, "approval", approval, "договор.txt",
+                                &contract_file, crm_store_get_now (store));
+    apply (store, changeset);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  g_assert_false (file_holds ("pavel.db", TASK_PAVEL));
+  g_assert_false (file_holds ("pavel.db", NOTE_PAVEL));
+  token = sign_in (PAVEL, "rep-password");
+  g_assert_cmpuint (get_file (token, contract_hash, &text), ==, 404);
+  g_clear_pointer (&text, g_free);
+
+  /* the administrator puts the task on Павел's deal: all of it comes to his laptop */
+  {
+    g_autoptr(CrmStore) store = crm_test_open (admin_path);
+    g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+
+    crm_change_set_string (crm_changeset_touch (changeset, "task", task), "deal", pavel_deal);
+    apply (store, changeset);
+  }
+  sync_ok ("admin.db", "admin", "admin-pw");
+  sync_ok ("pavel.db", PAVEL, "rep-password");
+  {
+    g_autoptr(CrmStore) store = crm_test_open (pavel_path);
+
+    g_assert_cmpint (crm_test_count_sql (store, "SELECT count(*) FROM approval WHERE"
+                                         " entity = 'task' AND entity_id = ?1"
+                                         " AND status = 'pending'", task), ==, 1);
+    g_assert_cmpint (crm_test_count_sql (store, "SELECT count(*) FROM note WHERE"
+                                         " entity = 'approval' AND entity_id = ?1", approval),
+                     ==, 1);
+    g_assert_cmpint (crm_test_count_sql (store, "SELECT count(*) FROM attachment WHERE"
+                                         " entity = 'approval' AND entity_id = ?1", approval),
+                     ==, 1);
+    g_assert_cmpint (crm_test_count_sql (store, "SELECT count(*) FROM attachment WHERE"
+                                         " entity = 'task' AND entity_id = ?1", task), ==, 1);
+  }
+  g_assert_true (file_holds ("pavel.db", NOTE_PAVEL));
+  g_assert_true (file_holds ("pavel.db", "договор.txt"));
+  g_assert_cmpuint (get_file (token, contract_hash, &text), ==, 200);
+  g_assert_cmpstr (text, ==, CONTRACT_TEXT);
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpuint (get_file (token, prices_hash, &text), ==, 200);
+  g_assert_cmpstr (text, ==, PRICES_TEXT);
+}
+
 /* A deal taken away while the rep's edit of it waited to be pushed (made between a sync's
  * push and its pull): the deal leaves the replica, the edit stays in the outbox for the
  * next push (whose refusal the rep is then shown), the acknowledged ops go. */
@@ -1491,6 +1600,8 @@ main (int    argc,
   g_test_add_func ("/visibility/forget-keeps-outbox", test_forget_keeps_outbox);
   g_test_add_data_func ("/visibility/task-moved-in", (gconstpointer) test_task_moved_in, run);
   g_test_add_data_func ("/visibility/task-moved-out", (gconstpointer) test_task_moved_out, run);
+  g_test_add_data_func ("/visibility/approval-moved-in", (gconstpointer) test_approval_moved_in,
+                        run);
   g_test_add_data_func ("/visibility/forgotten-edit-refused",
                         (gconstpointer) test_forgotten_edit_refused, run);
   g_test_add_data_func ("/visibility/discount-goes-with-deal",

@@ -163,10 +163,17 @@ crm_ledger_read_dependent (CrmStore          *store,
                            gpointer           data,
                            GError           **error)
 {
+  /* what hangs off it as crm-visibility.c forgets it (list_forgotten): a task's approvals,
+   * the notes and files on the task (or on an approval moved) and on those approvals */
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "WITH part (id) AS (SELECT ?1"
-    "  UNION ALL SELECT id FROM note WHERE entity = 'task' AND entity_id = ?1"
-    "  UNION ALL SELECT id FROM attachment WHERE entity = 'task' AND entity_id = ?1)"
+    "WITH approval_of (id) AS (SELECT id FROM approval WHERE entity = 'task'"
+    "  AND entity_id = ?1),"
+    " part (id) AS (SELECT ?1 UNION ALL SELECT id FROM approval_of"
+    "  UNION ALL SELECT id FROM note WHERE (entity IN ('task', 'approval') AND entity_id = ?1)"
+    "   OR (entity = 'approval' AND entity_id IN (SELECT id FROM approval_of))"
+    "  UNION ALL SELECT id FROM attachment WHERE (entity IN ('task', 'approval')"
+    "   AND entity_id = ?1)"
+    "   OR (entity = 'approval' AND entity_id IN (SELECT id FROM approval_of)))"
     ROW_COLUMNS "WHERE c.entity_id IN (SELECT id FROM part) AND c.seq < ?2 ORDER BY c.seq",
     error);
 

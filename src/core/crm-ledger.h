@@ -122,8 +122,9 @@ gboolean   crm_ledger_read          (CrmStore             *store,
                                      GError              **error);
 
 /* Calls @func for every op before @before of the deal's dependent @entity_id (a task, a
- * note…) and of the notes and files on it, in sequence order: the whole of a dependent put
- * on a deal a device sees, which it did not see until now. */
+ * note, an approval…) and of what hangs off it — a task's approvals, the notes and files
+ * on it and on those approvals —, in sequence order: the whole of a dependent put on a deal
+ * a device sees, which it did not see until now (as crm_visibility_forget() takes it). */
 gboolean   crm_ledger_read_dependent (CrmStore            *store,
                                       const char          *entity_id,
                                       gint64               before,
