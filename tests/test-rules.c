@@ -1212,6 +1212,29 @@ test_check_against_replica (void)
   g_assert_false (crm_rule_check (store, bad_shape, &at, &error));
   g_assert_cmpstr (at, ==, "conditions[0]");
   g_assert_nonnull (strstr (error->message, "\"tag\""));
+  g_clear_error (&error);
+  g_clear_pointer (&at, g_free);
+
+  /* assign_on_shift's roles: a built-in key or a role's name pass, one the account lacks
+   * is named with the roles it has */
+  {
+    g_autoptr(JsonNode) roles_ok = parse (
+      "{\"name\": \"x\", \"trigger\": {\"type\": \"deal_created\"},"
+      " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Продажи\","
+      "   \"roles\": [\"rep\", \"Manager\"]}]}");
+    g_autoptr(JsonNode) roles_bad = parse (
+      "{\"name\": \"x\", \"trigger\": {\"type\": \"deal_created\"},"
+      " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Продажи\","
+      "   \"roles\": [\"rep\", \"Стажёр\"]}]}");
+
+    g_assert_true (crm_rule_check (store, roles_ok, &at, &error));
+    g_assert_no_error (error);
+    g_assert_false (crm_rule_check (store, roles_bad, &at, &error));
+    g_assert_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET);
+    g_assert_cmpstr (at, ==, "actions[0]");
+    g_assert_nonnull (strstr (error->message, "There is no role «Стажёр»"));
+    g_assert_nonnull (strstr (error->message, "manager"));
+  }
 }
 
 static void

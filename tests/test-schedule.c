@@ -724,6 +724,69 @@ test_roles (Fixture       *f,
   }
 }
 
+/* assign_on_shift's "roles" goes by the role its users hold, not by comparing names as
+ * text: a custom role named in the rule (its users hold its id), then renamed; the
+ * built-in sales rep's role renamed, named by its key and by its new name; a role nobody of
+ * the group holds is said so, and one the account lacks is refused by the rule check. */
+static void
+test_roles_filter (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *message = NULL;
+
+  set_up_shifts (f);  /* Monday: Анна and Борис on shift */
+  json_node_unref (OK (f, "role", "add", "Стажёр", "--like", "rep"));
+  json_node_unref (OK (f, "user", "set", "Борис", "--role", "Стажёр"));
+  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
+                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
+                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
+                  " \"mode\": \"round_robin\", \"roles\": [\"стажёр\"]}]}");
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Заявка %u", i + 1);
+      g_autofree char *who = new_deal (f, NOW, "admin", title);
+
+      g_assert_cmpstr (who, ==, "Борис");
+    }
+
+  /* the built-in sales rep's role renamed: named by its key, and by its new name */
+  json_node_unref (OK (f, "role", "set", "rep", "--name", "Продавец"));
+  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
+                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
+                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
+                  " \"mode\": \"round_robin\", \"roles\": [\"rep\"]}]}");
+  {
+    g_autofree char *who = new_deal (f, NOW, "admin", "Заявка 3");
+
+    g_assert_cmpstr (who, ==, "Анна");
+  }
+  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
+                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
+                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
+                  " \"mode\": \"round_robin\", \"roles\": [\"Продавец\", \"Стажёр\"]}]}");
+  {
+    g_autofree char *first = new_deal (f, NOW, "admin", "Заявка 4");
+    g_autofree char *second = new_deal (f, NOW, "admin", "Заявка 5");
+
+    /* in turn among both (whoever the rule chose last goes second) */
+    g_assert_true ((g_strcmp0 (first, "Анна") == 0 && g_strcmp0 (second, "Борис") == 0) ||
+                   (g_strcmp0 (first, "Борис") == 0 && g_strcmp0 (second, "Анна") == 0));
+  }
+
+  /* a role nobody of the group holds: the deal is refused saying so */
+  json_node_unref (OK (f, "role", "add", "Архитектор", "--like", "rep"));
+  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
+                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
+                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
+                  " \"mode\": \"round_robin\", \"roles\": [\"Архитектор\"]}]}");
+  crm_test_ctl (&run, f->db, NOW, "deal", "add", "--pipeline", "Дизайн", "--title", "Заявка 6",
+                NULL);
+  g_assert_cmpint (run.status, !=, 0);
+  g_assert_nonnull (strstr (run.out, "nobody of the group holds one"));
+  g_assert_nonnull (strstr (run.out, "«Архитектор»"));
+}
+
 /* --- the upgrade ------------------------------------------------------------------------------ */
 
 /* A replica of schema 12 (before schedules) opens as 13: its deals stay, schedules work. */
@@ -959,6 +1022,7 @@ main (int   argc,
   ADD ("tasks/days-off-move-due-tasks", test_days_off_move_tasks);
   ADD ("upgrade-from-12", test_upgrade);
   ADD ("roles", test_roles);
+  ADD ("distribution/roles-by-id", test_roles_filter);
 #undef ADD
   g_test_add_data_func ("/schedule/sync/admin-first", GINT_TO_POINTER (FALSE), test_sync_agrees);
   g_test_add_data_func ("/schedule/sync/rep-first", GINT_TO_POINTER (TRUE), test_sync_agrees);

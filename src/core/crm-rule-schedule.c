@@ -32,6 +32,7 @@
 
 #include "crm-rules-private.h"
 #include "crm-error.h"
+#include "crm-json.h"
 #include "crm-rights.h"
 #include "crm-schedule.h"
 #include "crm-sql-private.h"
@@ -77,6 +78,53 @@ _crm_rule_schedule_trigger_matches (CrmRuleEngine  *engine,
 
 /* --- shared ------------------------------------------------------------------------------ */
 
+/* The strings of @array as «a», «b». */
+static char *
+join_strings (JsonArray *array)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_VALUE (item) && json_node_get_value_type (item) == G_TYPE_STRING)
+        g_string_append_printf (text, "%s«%s»", text->len > 0 ? ", " : "",
+                                json_node_get_string (item));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The values `user.role` holds for the roles @roles names (each a built-in key, a role's
+ * name in any case or its id, crm_rights_role_find()): a built-in role's key and id, a
+ * custom role's id — so a renamed or custom role matches as it is held, never by its
+ * name as text. A name that is no role (removed since) matches nobody. */
+static char *
+role_refs_json (CrmStore  *store,
+                JsonArray *roles)
+{
+  g_autoptr(JsonArray) refs = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < json_array_get_length (roles); i++)
+    {
+      JsonNode *item = json_array_get_element (roles, i);
+      g_autoptr(JsonObject) role = NULL;
+      const char *key;
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+        continue;
+      role = crm_rights_role_find (store, json_node_get_string (item), NULL);
+      if (role == NULL)
+        continue;
+      json_array_add_string_element (refs, crm_json_string (role, "id"));
+      if ((key = crm_json_string (role, "key")) != NULL)
+        json_array_add_string_element (refs, key);
+    }
+  json_node_set_array (node, refs);
+  return json_to_string (node, FALSE);
+}
+
 /* The users of @group (of @roles only, when given), by name then id. */
 static GPtrArray *
 group_members (CrmStore    *store,
@@ -93,12 +141,7 @@ group_members (CrmStore    *store,
   if (stmt == NULL)
     return NULL;
   if (roles != NULL)
-    {
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
-
-      json_node_set_array (node, roles);
-      roles_json = json_to_string (node, FALSE);
-    }
+    roles_json = role_refs_json (store, roles);
   sqlite3_bind_text (stmt, 1, group, -1, SQLITE_TRANSIENT);
   _crm_sql_bind_text_or_null (stmt, 2, roles_json);
   while (_crm_store_step (store, stmt) == SQLITE_ROW)
@@ -187,6 +230,7 @@ action_assign_on_shift (CrmRuleContext  *ctx,
   g_autoptr(GPtrArray) members = NULL;
   g_autoptr(GPtrArray) on_shift = NULL;
   g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  JsonArray *roles;
   CrmChange *change;
 
   if (ctx->deal_id == NULL)
@@ -203,9 +247,20 @@ action_assign_on_shift (CrmRuleContext  *ctx,
         return TRUE;
     }
 
-  members = group_members (store, group, get_array (action, "roles"), error);
+  roles = get_array (action, "roles");
+  members = group_members (store, group, roles, error);
   if (members == NULL)
     return FALSE;
+  if (members->len == 0 && roles != NULL && json_array_get_length (roles) > 0)
+    {
+      g_autofree char *names = join_strings (roles);
+
+      return crm_error_fail (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET,
+                             _("Rule “%s” gives deals to the roles %s of the group “%s”, and "
+                               "nobody of the group holds one; fix the rule's roles or the "
+                               "users' (voronkactl role list names the roles)"),
+                             ctx->rule->name, names, group);
+    }
   if (members->len == 0)
     return crm_error_fail (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET,
                            _("Rule “%s” names the group “%s”, which has no users; fix the "

@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "crm-rules-private.h"
+#include "crm-rights.h"
 #include "crm-describe.h"
 #include "crm-error.h"
 #include "crm-json-private.h"
@@ -61,6 +62,27 @@ check_name (CrmStore    *store,
   /* Translators: a rule names something the account lacks: «stage “Отгружено”» */
   g_set_error (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET,
                _("There is no %s «%s» in this account; pick one from the list"), what, name);
+  return FALSE;
+}
+
+/* @name names a role of the account; else the roles it has, in the rule's error domain. */
+static gboolean
+check_role (CrmStore    *store,
+            const char  *name,
+            GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) role = crm_rights_role_find (store, name, &local_error);
+
+  if (role != NULL)
+    return TRUE;
+  if (crm_error_is_storage (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_set_error_literal (error, CRM_RULE_ERROR, CRM_RULE_ERROR_UNKNOWN_TARGET,
+                       local_error->message);
   return FALSE;
 }
 
@@ -127,6 +149,12 @@ check_references (CrmStore    *store,
             case CRM_RULE_PARAM_USER:
               ok = is_special_user (name) ||
                    check_name (store, "user", name, NULL, _("user"), error);
+              break;
+            case CRM_RULE_PARAM_TEXTS:
+              /* assign_on_shift's roles: each a role of the account (a built-in key, a
+               * role's name or its id), matched by what users hold (crm-rule-schedule.c) */
+              if (g_str_equal (param->key, "roles"))
+                ok = check_role (store, name, error);
               break;
             default:
               break;
