@@ -539,6 +539,8 @@ test_list_and_withdraw_through_server (void)
   object = find_named (listed, "Вера Соколова");
   g_assert_nonnull (object);
   g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, "rep");
+  /* a built-in role: its key, and its name as the replica knows it */
+  g_assert_cmpstr (json_object_get_string_member (object, "role_name"), ==, "Sales rep");
   g_assert_false (json_object_has_member (object, "code"));
   object = find_named (listed, "Глеб Орлов");
   g_assert_cmpstr (json_object_get_string_member (object, "role"), ==, "manager");
@@ -693,10 +695,15 @@ test_custom_role (void)
   g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "--json", "user",
                         "invite", "Вера", "--role", "старший продавец", NULL), ==, 0);
   made = parse_object (out);
-  /* the waiting invitation holds the role as a user's role names it: its id */
+  g_assert_cmpstr (json_object_get_string_member (made, "role"), ==, role_id);
+  g_assert_cmpstr (json_object_get_string_member (made, "role_name"), ==, "Старший продавец");
+  /* the waiting invitation holds the role as a user's role names it: its id, and its name
+   * beside it */
   listed = listed_through_server (admin);
   g_assert_cmpstr (json_object_get_string_member (find_named (listed, "Вера"), "role"), ==,
                    role_id);
+  g_assert_cmpstr (json_object_get_string_member (find_named (listed, "Вера"), "role_name"), ==,
+                   "Старший продавец");
   /* … which the text form names */
   g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invites", NULL),
                    ==, 0);
@@ -721,6 +728,11 @@ test_custom_role (void)
   g_clear_object (&store);
   /* … and the server gives her that role at every request */
   g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", vera, "sync", NULL), ==, 0);
+  /* an invitation made for people names the role too, not its id */
+  g_assert_cmpint (run ("VORONKACTL", NULL, &out, &err, "--db", admin, "user", "invite", "Гоша",
+                        "--role", role_id, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Invitation for «Гоша» (Старший продавец): "));
+  g_assert_null (strstr (out, role_id));
   g_assert_cmpint (crm_test_server_stop (server), ==, 0);
 }
 

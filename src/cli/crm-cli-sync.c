@@ -860,6 +860,32 @@ crm_cli_remembered_client (CrmCli    *cli,
     { "insecure", 0, 0, G_OPTION_ARG_NONE, &(insecure), \
       N_("Allow plain http:// to a server on this machine (tests only)"), NULL }
 
+/* The role @role (a built-in key or a custom role's id, as the server names it) by its name
+ * as this replica knows it (a built-in role's label unless renamed); NULL when it does not
+ * have it. */
+static char *
+role_name_of (CrmCli     *cli,
+              const char *role)
+{
+  g_autoptr(JsonObject) found = NULL;
+
+  if (role == NULL || (cli->store == NULL && !crm_cli_open (cli, NULL)))
+    return NULL;
+  found = crm_rights_role_find (cli->store, role, NULL);
+  return found != NULL ? crm_rights_role_name (found) : NULL;
+}
+
+/* @role as `user invite` and `user invites` print it for people: a built-in role by its key
+ * (as --role takes it), a custom one by its name (its id when this replica lacks it). */
+static char *
+role_words (CrmCli     *cli,
+            const char *role)
+{
+  char *name = crm_rights_builtin_label (role) == NULL ? role_name_of (cli, role) : NULL;
+
+  return name != NULL ? name : g_strdup (role);
+}
+
 gboolean
 crm_cli_user_invite (CrmCli   *cli,
                      int       argc,
@@ -884,6 +910,7 @@ crm_cli_user_invite (CrmCli   *cli,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GDateTime) expires = NULL;
   g_autofree char *when = NULL;
+  g_autofree char *role_text = NULL;
   gint64 expires_ms;
   const char *server;
   const char *code;
@@ -894,8 +921,10 @@ crm_cli_user_invite (CrmCli   *cli,
                         "them. They choose «I have an invitation code» when signing in to the "
                         "app (or run “voronkactl sync --server URL --invite CODE "
                         "--password-stdin”) and pick their own password; the code then stops "
-                        "working. With --json: {\"code\", \"name\", \"role\", \"account\", "
-                        "\"expires_at\" (ISO 8601, UTC), \"server\"}."),
+                        "working. With --json: {\"code\", \"name\", \"role\" (a built-in role's key "
+                        "or a custom role's id), \"role_name\" (its name as this replica knows "
+                        "it, or null), \"account\", \"expires_at\" (ISO 8601, UTC), "
+                        "\"server\"}."),
                       entries, &argc, &argv, 1, error))
     return FALSE;
   /* (any role of the account, by its name or key: the server knows them and refuses an
@@ -921,7 +950,18 @@ crm_cli_user_invite (CrmCli   *cli,
     {
       /* times in a time's form, as every other command prints them */
       g_autofree char *expires_at = crm_time_format (expires_ms);
+      g_autoptr(JsonObject) found = NULL;
+      g_autofree char *role_name = NULL;
 
+      /* the role as the server keeps it (a name given is resolved there), and its name */
+      if (cli->store != NULL || crm_cli_open (cli, NULL))
+        found = crm_rights_role_find (cli->store, crm_json_string (invite, "role"), NULL);
+      if (found != NULL)
+        {
+          json_object_set_string_member (invite, "role", crm_rights_role_ref (found));
+          role_name = crm_rights_role_name (found);
+        }
+      crm_json_set_string_or_null (invite, "role_name", role_name);
       json_object_remove_member (invite, "expires");
       json_object_set_string_member (invite, "expires_at", expires_at);
       crm_cli_print_json_object (invite);
@@ -930,9 +970,10 @@ crm_cli_user_invite (CrmCli   *cli,
   code = json_object_get_string_member (invite, "code");
   expires = g_date_time_new_from_unix_local (expires_ms / 1000);
   when = g_date_time_format (expires, "%Y-%m-%d %H:%M");
+  role_text = role_words (cli, json_object_get_string_member_with_default (invite, "role",
+                                                                           "rep"));
   /* Translators: "Invitation for «Анна» (rep): K7QM-3XRD-W9TB" */
-  g_print (_("Invitation for «%s» (%s): %s\n"), argv[1],
-           json_object_get_string_member_with_default (invite, "role", "rep"), code);
+  g_print (_("Invitation for «%s» (%s): %s\n"), argv[1], role_text, code);
   g_print (_("Server: %s\n"), server);
   g_print (_("It works once, until %s. They choose «I have an invitation code» when signing "
              "in, or run: voronkactl sync --server %s --invite %s --password-stdin\n"),
@@ -963,8 +1004,11 @@ crm_cli_user_invites (CrmCli   *cli,
                         "through the server this replica syncs with), newest first: for whom, "
                         "the role and until when the code works. The codes themselves are not "
                         "kept, so they cannot be shown again; “user uninvite NAME” withdraws "
-                        "one. With --json: [{\"name\", \"role\", \"created_at\", "
-                        "\"expires_at\", \"invited_by\" (null: made on the server)}]."),
+                        "one. With --json: [{\"name\", \"role\" (a built-in role's key or a custom "
+                        "role's id, as --role takes it), \"role_name\" (its name as this "
+                        "replica knows it, null when it does not have the role), "
+                        "\"created_at\", \"expires_at\", \"invited_by\" (null: made on the "
+                        "server)}]."),
                       entries, &argc, &argv, 0, error))
     return FALSE;
   client = crm_cli_remembered_client (cli, password_stdin, insecure, error);
@@ -983,6 +1027,7 @@ crm_cli_user_invites (CrmCli   *cli,
       JsonObject *row = json_object_new ();
       g_autofree char *created = NULL;
       g_autofree char *expires = NULL;
+      g_autofree char *role_name = NULL;
 
       if (invite == NULL)
         continue;
@@ -994,6 +1039,8 @@ crm_cli_user_invites (CrmCli   *cli,
       json_object_set_string_member (row, "role",
                                      json_object_get_string_member_with_default (invite, "role",
                                                                                  "rep"));
+      role_name = role_name_of (cli, json_object_get_string_member (row, "role"));
+      crm_json_set_string_or_null (row, "role_name", role_name);
       json_object_set_string_member (row, "created_at", created);
       json_object_set_string_member (row, "expires_at", expires);
       crm_json_set_string_or_null (row, "invited_by", crm_json_string (invite, "invited_by"));
@@ -1022,18 +1069,8 @@ crm_cli_user_invites (CrmCli   *cli,
       g_autoptr(GDateTime) local = g_date_time_to_local (expires);
       g_autofree char *when = g_date_time_format (local, "%Y-%m-%d %H:%M");
 
-      const char *role = json_object_get_string_member (row, "role");
-      g_autoptr(JsonObject) found = NULL;
-      g_autofree char *role_name = NULL;
+      g_autofree char *role_name = role_words (cli, json_object_get_string_member (row, "role"));
 
-      /* a built-in role by its key, a custom one by its name as this replica knows it
-       * (its id otherwise) */
-      if (crm_rights_builtin_label (role) == NULL)
-        {
-          if (cli->store != NULL || crm_cli_open (cli, NULL))
-            found = crm_rights_role_find (cli->store, role, NULL);
-        }
-      role_name = found != NULL ? crm_rights_role_name (found) : g_strdup (role);
       /* Translators: user invites: name, role, "until" the time the code stops working */
       g_print (_("%s\t%s\tuntil %s\n"), json_object_get_string_member (row, "name"), role_name,
                when);
