@@ -528,82 +528,6 @@ test_resume_and_refusals (Fixture       *f,
   raw_clear (&raw);
 }
 
-/* A push that describes a file the server never received is refused whole, naming the
- * file; the laptop's next sync uploads it and the push goes through. */
-static void
-test_push_without_file (Fixture       *f,
-                        gconstpointer  data)
-{
-  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
-  g_autoptr(GBytes) png = make_png (2000, 5);
-  g_autofree char *path = write_file (f->dir, "забытое.png", png);
-  g_autofree char *deal = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *bearer = NULL;
-  g_autofree char *schema = g_strdup_printf ("%d", CRM_SCHEMA_VERSION);
-  g_autoptr(GPtrArray) ops = NULL;
-  g_autoptr(JsonNode) request = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GBytes) answer = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) refusal = NULL;
-  g_autoptr(CrmStore) store = NULL;
-  g_auto(CrmTestRun) run = { 0 };
-  Raw raw = { 0 };
-
-  sync_replica (f, a, "admin", "admin-pw");
-  deal = add_deal (a, "Магазин «Забытый»");
-  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "забытое", NULL);
-  json_node_unref (ok (&run));
-
-  store = crm_test_open (a);
-  ops = crm_sync_state_dup_outbox (store, 100, &error);
-  g_assert_no_error (error);
-  request = crm_push_request_to_json (MAX (crm_sync_state_get_cursor (store), 0), ops);
-  body = crm_protocol_to_bytes (request);
-  raw_init (&raw, f, "admin", "admin-pw");
-  url = g_strconcat (f->server->url, CRM_PROTOCOL_PATH_PUSH, NULL);
-  msg = soup_message_new ("POST", url);
-  bearer = g_strconcat ("Bearer ", raw.token, NULL);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-                                CRM_PROTOCOL_SCHEMA_HEADER, schema);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  answer = soup_session_send_and_read (raw.session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 409);
-  crm_protocol_set_http_error (&refusal, 409, NULL, answer);
-  g_assert_error (refusal, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING);
-  g_assert_nonnull (strstr (refusal->message, "забытое"));
-  raw_clear (&raw);
-  g_clear_object (&store);
-
-  sync_replica (f, a, "admin", "admin-pw");
-  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
-  store = crm_test_open (a);
-  g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
-}
-
-
-/* The stored content @hash on the server (whichever account), or NULL. */
-static char *
-server_file (Fixture    *f,
-             const char *hash)
-{
-  g_autoptr(GPtrArray) folders = account_folders (f);
-
-  for (guint i = 0; i < folders->len; i++)
-    {
-      g_autofree char *path = g_build_filename (folders->pdata[i], hash, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
-}
-
-
 /* A raw push of @db's outbox by @raw's user: the status, the refusal in *@out_refusal. */
 static guint
 push_outbox (Fixture     *f,
@@ -637,6 +561,57 @@ push_outbox (Fixture     *f,
     crm_protocol_set_http_error (out_refusal, status, NULL, answer);
   return status;
 }
+
+/* A push that describes a file the server never received is refused whole, naming the
+ * file; the laptop's next sync uploads it and the push goes through. */
+static void
+test_push_without_file (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autoptr(GBytes) png = make_png (2000, 5);
+  g_autofree char *path = write_file (f->dir, "забытое.png", png);
+  g_autofree char *deal = NULL;
+  g_autoptr(GError) refusal = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  Raw raw = { 0 };
+
+  sync_replica (f, a, "admin", "admin-pw");
+  deal = add_deal (a, "Магазин «Забытый»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "забытое", NULL);
+  json_node_unref (ok (&run));
+
+  raw_init (&raw, f, "admin", "admin-pw");
+  g_assert_cmpuint (push_outbox (f, &raw, a, &refusal), ==, 409);
+  g_assert_error (refusal, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING);
+  g_assert_nonnull (strstr (refusal->message, "забытое"));
+  raw_clear (&raw);
+
+  sync_replica (f, a, "admin", "admin-pw");
+  g_assert_cmpuint (server_files (f, FALSE), ==, 1);
+  store = crm_test_open (a);
+  g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
+}
+
+
+/* The stored content @hash on the server (whichever account), or NULL. */
+static char *
+server_file (Fixture    *f,
+             const char *hash)
+{
+  g_autoptr(GPtrArray) folders = account_folders (f);
+
+  for (guint i = 0; i < folders->len; i++)
+    {
+      g_autofree char *path = g_build_filename (folders->pdata[i], hash, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
 
 /* Issue 20: to a rep who may not see a file (his role sees his own deals; the contract is
  * on the administrator's deal) every way of asking about it answers as for content the

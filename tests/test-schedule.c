@@ -724,6 +724,21 @@ test_roles (Fixture       *f,
   }
 }
 
+/* The rule «Стажёрам по сменам»: a new deal of «Дизайн» to whoever of «Смена» is on shift,
+ * in turn, of the roles @roles (a JSON array's members). */
+static void
+import_shift_rule (Fixture    *f,
+                   const char *roles)
+{
+  g_autofree char *json = g_strdup_printf (
+    "{\"name\": \"Стажёрам по сменам\","
+    " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
+    " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
+    " \"mode\": \"round_robin\", \"roles\": [%s]}]}", roles);
+
+  import_rule (f, json);
+}
+
 /* assign_on_shift's "roles" goes by the role its users hold, not by comparing names as
  * text: a custom role named in the rule (its users hold its id), then renamed; the
  * built-in sales rep's role renamed, named by its key and by its new name; a role nobody of
@@ -738,10 +753,7 @@ test_roles_filter (Fixture       *f,
   set_up_shifts (f);  /* Monday: Анна and Борис on shift */
   json_node_unref (OK (f, "role", "add", "Стажёр", "--like", "rep"));
   json_node_unref (OK (f, "user", "set", "Борис", "--role", "Стажёр"));
-  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
-                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
-                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
-                  " \"mode\": \"round_robin\", \"roles\": [\"стажёр\"]}]}");
+  import_shift_rule (f, "\"стажёр\"");
   for (guint i = 0; i < 2; i++)
     {
       g_autofree char *title = g_strdup_printf ("Заявка %u", i + 1);
@@ -752,19 +764,13 @@ test_roles_filter (Fixture       *f,
 
   /* the built-in sales rep's role renamed: named by its key, and by its new name */
   json_node_unref (OK (f, "role", "set", "rep", "--name", "Продавец"));
-  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
-                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
-                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
-                  " \"mode\": \"round_robin\", \"roles\": [\"rep\"]}]}");
+  import_shift_rule (f, "\"rep\"");
   {
     g_autofree char *who = new_deal (f, NOW, "admin", "Заявка 3");
 
     g_assert_cmpstr (who, ==, "Анна");
   }
-  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
-                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
-                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
-                  " \"mode\": \"round_robin\", \"roles\": [\"Продавец\", \"Стажёр\"]}]}");
+  import_shift_rule (f, "\"Продавец\", \"Стажёр\"");
   {
     g_autofree char *first = new_deal (f, NOW, "admin", "Заявка 4");
     g_autofree char *second = new_deal (f, NOW, "admin", "Заявка 5");
@@ -776,10 +782,7 @@ test_roles_filter (Fixture       *f,
 
   /* a role nobody of the group holds: the deal is refused saying so */
   json_node_unref (OK (f, "role", "add", "Архитектор", "--like", "rep"));
-  import_rule (f, "{\"name\": \"Стажёрам по сменам\","
-                  " \"trigger\": {\"type\": \"deal_created\", \"pipeline\": \"Дизайн\"},"
-                  " \"actions\": [{\"type\": \"assign_on_shift\", \"group\": \"Смена\","
-                  " \"mode\": \"round_robin\", \"roles\": [\"Архитектор\"]}]}");
+  import_shift_rule (f, "\"Архитектор\"");
   crm_test_ctl (&run, f->db, NOW, "deal", "add", "--pipeline", "Дизайн", "--title", "Заявка 6",
                 NULL);
   g_assert_cmpint (run.status, !=, 0);
