@@ -616,7 +616,8 @@ server_file (Fixture    *f,
 /* Issue 20: to a rep who may not see a file (his role sees his own deals; the contract is
  * on the administrator's deal) every way of asking about it answers as for content the
  * server never had, so knowing its hash tells him nothing: HEAD 404 from offset 0, GET
- * 404 not-found in the same words, his upload of the same content taken piece by piece
+ * 404 not-found in the same words, nor how far the administrator got sending another
+ * content (each upload its sender's own), his upload of the same content taken piece by piece
  * and stored as new (201, never «already stored»), and a push attaching it to his own deal
  * without uploading it refused as a file not uploaded (it would have given him the
  * administrator's file). Once he uploads it himself it is his to attach and to get; the
@@ -670,6 +671,26 @@ test_unseen_file (Fixture       *f,
   g_assert_cmpstr (message, ==, never_message);
   g_assert_true (g_str_has_prefix (message, "not-found: "));
 
+  /* nor how far the administrator got with a content he is sending: each upload is its
+   * sender's own */
+  raw_init (&admin, f, "admin", "admin-pw");
+  {
+    g_autoptr(GBytes) half = g_bytes_new_from_bytes (never, 0, 1500);
+
+    g_assert_cmpuint (raw_file (&admin, f, "PATCH", never_hash, 0, 3000, "image/png", half,
+                                &offset, NULL), ==, 204);
+    g_assert_cmpuint (raw_file (&rep, f, "HEAD", never_hash, 0, 0, NULL, NULL, &offset, NULL),
+                      ==, 404);
+    g_assert_cmpint (offset, ==, 0);
+    g_assert_cmpuint (raw_file (&rep, f, "PATCH", never_hash, 0, 3000, "image/png", half,
+                                &offset, NULL), ==, 204);
+    g_assert_cmpint (offset, ==, 1500);
+    g_assert_cmpuint (raw_file (&admin, f, "HEAD", never_hash, 0, 0, NULL, NULL, &offset,
+                                NULL), ==, 404);
+    g_assert_cmpint (offset, ==, 1500);
+    g_assert_cmpuint (server_files (f, TRUE), ==, 2);
+  }
+
   /* a push attaching it to his own deal without sending it: as if it were not there */
   sync_replica (f, r, "Олег", "rep-password");
   ctl (&run, r, NULL, "--as", "Олег", "deal", "add", "--pipeline", COLD, "--title",
@@ -696,7 +717,7 @@ test_unseen_file (Fixture       *f,
                                 &message), ==, 201);
   }
   g_assert_cmpuint (server_files (f, FALSE), ==, 1);
-  g_assert_cmpuint (server_files (f, TRUE), ==, 0);
+  g_assert_cmpuint (server_files (f, TRUE), ==, 2);  /* the two halves of the other content */
   /* …and his sync then goes through: the attachment is his, so is the file */
   sync_replica (f, r, "Олег", "rep-password");
   {
@@ -708,7 +729,6 @@ test_unseen_file (Fixture       *f,
   g_assert_cmpuint (raw_file (&rep, f, "GET", hash, 0, 0, NULL, NULL, NULL, NULL), ==, 200);
 
   /* the administrator's file is whole, as it was */
-  raw_init (&admin, f, "admin", "admin-pw");
   g_assert_cmpuint (raw_file (&admin, f, "HEAD", hash, 0, 0, NULL, NULL, &offset, NULL), ==, 200);
   g_assert_cmpint (offset, ==, 3000);
   {
@@ -923,14 +943,25 @@ test_backup_keeps_files (Fixture       *f,
   g_assert_true (has_content (b, png));
 }
 
-/* The unfinished upload of @hash on the server, or NULL. */
+/* The unfinished upload of @hash on the server (".upload-HASH-UPLOADER", whoever sends
+ * it), or NULL. */
 static char *
 server_partial (Fixture    *f,
                 const char *hash)
 {
-  g_autofree char *name = g_strconcat (".upload-", hash, NULL);
+  g_autoptr(GPtrArray) folders = account_folders (f);
+  g_autofree char *prefix = g_strconcat (".upload-", hash, "-", NULL);
 
-  return server_file (f, name);
+  for (guint i = 0; i < folders->len; i++)
+    {
+      g_autoptr(GDir) dir = g_dir_open (folders->pdata[i], 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (name, prefix))
+          return g_build_filename (folders->pdata[i], name, NULL);
+    }
+  return NULL;
 }
 
 /* An upload begun and never finished is removed once nothing was added to it for a day

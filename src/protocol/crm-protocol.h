@@ -95,6 +95,7 @@ G_BEGIN_DECLS
 #define CRM_PROTOCOL_PATH_MAILBOXES_TEST  "/api/v1/mailboxes/test"
 /* Attached files, by content: CRM_PROTOCOL_PATH_FILES + the SHA-256 (64 lowercase hex).
  *   HEAD  → 200 stored (Content-Length) | 404 with Upload-Offset: the bytes received so far
+ *         from this user (each user's upload is their own)
  *   GET   → 200 the content (Range works) | 404 not-found
  *         A stored file attached only to what the user does not see (crm-visibility.h) is,
  *         to them, one the server does not have: HEAD 404 from 0, GET 404, PATCH an

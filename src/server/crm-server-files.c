@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* crm-server-files.c — uploads of attached files and the push check that every file a
- * pushed attachment names is here. An unfinished upload is "FOLDER/.upload-HASH"; when
+ * pushed attachment names is here. An unfinished upload is "FOLDER/.upload-HASH-UPLOADER"
+ * (each uploader's own: the devices of one user go on with each other's); when
  * its last piece arrives the whole is hashed, its type checked by its magic bytes, and it
  * is renamed to "FOLDER/HASH" — so a file under its hash name is always whole and right,
  * and the same content uploaded from two laptops is kept once. */
@@ -43,15 +44,6 @@ crm_server_files_path (const char *folder,
   return g_build_filename (folder, hash, NULL);
 }
 
-static char *
-partial_path (const char *folder,
-              const char *hash)
-{
-  g_autofree char *name = g_strconcat (".upload-", hash, NULL);
-
-  return g_build_filename (folder, name, NULL);
-}
-
 static gint64
 file_size (const char *path)
 {
@@ -62,11 +54,46 @@ file_size (const char *path)
   return (gint64) st.st_size;
 }
 
+/* An unfinished upload: "FOLDER/.upload-HASH-UPLOADER", each uploader's own (so nobody
+ * learns how far another got with a content), or "FOLDER/.upload-HASH" for none. */
+static char *
+partial_path (const char *folder,
+              const char *hash,
+              const char *uploader)
+{
+  g_autofree char *name = uploader != NULL ? g_strconcat (".upload-", hash, "-", uploader, NULL)
+                                           : g_strconcat (".upload-", hash, NULL);
+
+  return g_build_filename (folder, name, NULL);
+}
+
+/* Whether any unfinished upload of @hash has bytes in @folder. */
+static gboolean
+any_partial (const char *folder,
+             const char *hash)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  g_autofree char *prefix = g_strconcat (".upload-", hash, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, prefix))
+      {
+        g_autofree char *path = g_build_filename (folder, name, NULL);
+
+        if (file_size (path) > 0)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+
 gint64
 crm_server_files_partial_size (const char *folder,
-                               const char *hash)
+                               const char *hash,
+                               const char *uploader)
 {
-  g_autofree char *partial = partial_path (folder, hash);
+  g_autofree char *partial = partial_path (folder, hash, uploader);
 
   return MAX (file_size (partial), 0);
 }
@@ -74,6 +101,7 @@ crm_server_files_partial_size (const char *folder,
 gboolean
 crm_server_files_stat (const char *folder,
                        const char *hash,
+                       const char *uploader,
                        gint64     *out_size)
 {
   g_autofree char *path = crm_server_files_path (folder, hash);
@@ -84,7 +112,7 @@ crm_server_files_stat (const char *folder,
       *out_size = size;
       return TRUE;
     }
-  *out_size = crm_server_files_partial_size (folder, hash);
+  *out_size = crm_server_files_partial_size (folder, hash, uploader);
   return FALSE;
 }
 
@@ -219,6 +247,7 @@ crm_server_files_usage (const char *folder)
 gboolean
 crm_server_files_append (const char  *folder,
                          const char  *hash,
+                         const char  *uploader,
                          gint64       offset,
                          gint64       length,
                          const char  *mime,
@@ -237,12 +266,12 @@ crm_server_files_append (const char  *folder,
 
   *out_complete = FALSE;
   *out_offset = 0;
-  if (crm_server_files_stat (folder, hash, &have))
+  if (crm_server_files_stat (folder, hash, uploader, &have))
     {
       /* the same content came from elsewhere first: nothing more to send — unless the
        * uploader may not know it is here, who sends it all, as content never seen */
       if (unseen)
-        have = crm_server_files_partial_size (folder, hash);
+        have = crm_server_files_partial_size (folder, hash, uploader);
       else
         {
           *out_offset = have;
@@ -281,7 +310,7 @@ crm_server_files_append (const char  *folder,
     }
   if (g_mkdir_with_parents (folder, 0700) != 0)
     return io_failed (error, "create", folder, errno);
-  partial = partial_path (folder, hash);
+  partial = partial_path (folder, hash, uploader);
   fd = g_open (partial, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     return io_failed (error, "write", partial, errno);
@@ -393,13 +422,15 @@ crm_server_files_sweep (const char *folder,
           continue;
         }
       {
+        /* ".upload-HASH" or ".upload-HASH-UPLOADER": the content's hash */
+        g_autofree char *hash = g_strndup (name + strlen (".upload-"), 64);
         g_autofree char *message = g_strdup_printf (
           "file.abandoned: the unfinished upload of %s was removed (nothing added to it for "
-          "%" G_GINT64_FORMAT " hours)", name + strlen (".upload-"),
+          "%" G_GINT64_FORMAT " hours)", hash,
           (now_ms - (gint64) st.st_mtime * 1000) / (3600 * 1000));
 
-        crm_server_log (G_LOG_LEVEL_INFO, "file.abandoned", message,
-                        "VORONKA_FILE", name + strlen (".upload-"), NULL);
+        crm_server_log (G_LOG_LEVEL_INFO, "file.abandoned", message, "VORONKA_FILE", hash,
+                        NULL);
       }
       removed++;
     }
@@ -559,9 +590,10 @@ reserved_bytes (CrmServerStorage  *storage,
       gint64 at = crm_server_rows_int (rows, i, 2);
       gint64 have = 0;
       gboolean stored = crm_server_files_is_hash (other) &&
-                        crm_server_files_stat (folder, other, &have);
+                        crm_server_files_stat (folder, other, NULL, &have);
 
-      if (stored || (have == 0 && at + RESERVATION_GRACE_MS < now_ms))
+      /* (whose upload it is the reservation does not say: anyone's piece keeps it) */
+      if (stored || (at + RESERVATION_GRACE_MS < now_ms && !any_partial (folder, other)))
         {
           if (stale != NULL)
             g_ptr_array_add (stale, g_strdup (other));

@@ -24,18 +24,22 @@ gint64    crm_server_files_usage     (const char  *folder);
 
 /* 64 lowercase hex digits. */
 gboolean  crm_server_files_is_hash   (const char  *text);
-/* The stored content of @hash: TRUE with its size, or FALSE with the bytes of its
- * unfinished upload received so far (0: none). */
+/* The stored content of @hash: TRUE with its size, or FALSE with the bytes of @uploader's
+ * unfinished upload of it received so far (0: none). Each uploader (a server user's id)
+ * has an upload of their own, so nobody learns how far another got with a content. */
 gboolean  crm_server_files_stat      (const char  *folder,
                                       const char  *hash,
+                                      const char  *uploader,
                                       gint64      *out_size);
-/* The bytes of @hash's unfinished upload received so far (0: none). */
+/* The bytes of @uploader's unfinished upload of @hash received so far (0: none). */
 gint64    crm_server_files_partial_size (const char *folder,
-                                         const char *hash);
+                                         const char *hash,
+                                         const char *uploader);
 /* The path of the stored content (it may not exist). */
 char     *crm_server_files_path      (const char  *folder,
                                       const char  *hash);
-/* Takes @body as the bytes at @offset of the content @hash, @length bytes in all.
+/* Takes @body as the bytes at @offset of the content @hash, @length bytes in all, into
+ * @uploader's upload of it.
  * *@out_offset: the bytes received after it; *@out_complete: the content is stored (now,
  * or already was). Errors (CRM_SYNC_ERROR): TOO_LARGE over @max_file bytes (naming the
  * limit), UPLOAD_OFFSET when @offset is not what the server has (*@out_offset says
@@ -48,6 +52,7 @@ char     *crm_server_files_path      (const char  *folder,
  * checked as any, replaces the stored copy (the same bytes). */
 gboolean  crm_server_files_append    (const char  *folder,
                                       const char  *hash,
+                                      const char  *uploader,
                                       gint64       offset,
                                       gint64       length,
                                       const char  *mime,
@@ -123,9 +128,9 @@ gboolean  crm_server_files_account_usage     (CrmServerStorage  *storage,
 /* `serve --abandoned-upload-hours`'s default. */
 #define CRM_SERVER_DEFAULT_ABANDONED_UPLOAD_HOURS 24
 
-/* Removes the unfinished uploads of @folder ("FOLDER/.upload-HASH") nothing was added to
- * for @max_age_ms (a laptop that comes back later starts that file again); returns how
- * many were removed. */
+/* Removes the unfinished uploads of @folder ("FOLDER/.upload-HASH-USER") nothing was
+ * added to for @max_age_ms (a laptop that comes back later starts that file again);
+ * returns how many were removed. */
 guint     crm_server_files_sweep     (const char  *folder,
                                       gint64       max_age_ms,
                                       gint64       now_ms);

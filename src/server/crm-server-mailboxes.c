@@ -537,7 +537,7 @@ room_takes (Room                    *room,
   if (room->free < 0)
     return TRUE;
   hash = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, attachment->data);
-  if (room->folder != NULL && crm_server_files_stat (room->folder, hash, &have))
+  if (room->folder != NULL && crm_server_files_stat (room->folder, hash, NULL, &have))
     return TRUE;
   if (size > room->free)
     return FALSE;

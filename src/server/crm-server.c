@@ -1936,7 +1936,7 @@ handle_file (CrmServer         *self,
       respond_gerror (self, msg, error, user);
       return;
     }
-  stored = crm_server_files_stat (folder, hash, &size);
+  stored = crm_server_files_stat (folder, hash, user->id, &size);
   if (stored)
     {
       gboolean seen = FALSE;
@@ -1950,7 +1950,7 @@ handle_file (CrmServer         *self,
         {
           unseen = TRUE;
           stored = FALSE;
-          size = crm_server_files_partial_size (folder, hash);
+          size = crm_server_files_partial_size (folder, hash, user->id);
         }
     }
 
@@ -1982,7 +1982,7 @@ handle_file (CrmServer         *self,
            (self->limits.max_file == 0 || length <= (gint64) self->limits.max_file) &&
            !crm_server_files_reserve (self->storage, user->account_id, folder, hash, length,
                                       quota, &error)) ||
-          !crm_server_files_append (folder, hash, offset, length, mime,
+          !crm_server_files_append (folder, hash, user->id, offset, length, mime,
                                     (gint64) self->limits.max_file, unseen,
                                     body, &reached, &complete,
                                     &error))
