@@ -416,10 +416,7 @@ dry_run_in_transaction (CrmStore  *store,
       if (g_strcmp0 (other->id, run->rule_id) == 0 || g_strcmp0 (other->name, run->rule_name) == 0)
         g_ptr_array_remove_index (engine.rules, i - 1);
     }
-  rule = g_new0 (CrmRule, 1);
-  rule->id = g_strdup (run->rule_id);
-  rule->name = g_strdup (run->rule_name);
-  rule->definition = json_object_ref (run->definition);
+  rule = _crm_rule_new (run->rule_id, run->rule_name, run->definition);
   g_ptr_array_insert (engine.rules, 0, rule);
 
   ctx.engine = &engine;

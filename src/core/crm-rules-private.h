@@ -18,6 +18,7 @@ typedef struct {
   char       *id;
   char       *name;
   JsonObject *definition;
+  JsonArray  *triggers;  /* "triggers", or the one "trigger" (read once a run, not an op) */
 } CrmRule;
 
 /* An op waiting to be matched against the rules, and how deep in a chain it is. */
@@ -25,6 +26,11 @@ typedef struct {
   CrmOp *op;      /* borrowed from the store's pending ops */
   guint  depth;
 } CrmRuleQueueItem;
+
+/* A rule as the engine runs it (its triggers read once); freed with the engine. */
+CrmRule *_crm_rule_new (const char *id,
+                        const char *name,
+                        JsonObject *definition);
 
 /* One run of the engine (one transaction). */
 typedef struct {

@@ -40,6 +40,7 @@ rule_free (CrmRule *rule)
   g_free (rule->id);
   g_free (rule->name);
   g_clear_pointer (&rule->definition, json_object_unref);
+  g_clear_pointer (&rule->triggers, json_array_unref);
   g_free (rule);
 }
 
@@ -397,21 +398,39 @@ trigger_matches (CrmRuleEngine  *engine,
   return TRUE;
 }
 
+/* A rule's triggers: its "triggers", or its one "trigger" (older rules), or none. */
 static JsonArray *
-rule_triggers (const CrmRule *rule,
-               JsonArray     *scratch)
+rule_triggers (JsonObject *definition)
 {
-  JsonArray *triggers = get_array (rule->definition, "triggers");
-  JsonObject *trigger = get_object (rule->definition, "trigger");
+  JsonArray *triggers = get_array (definition, "triggers");
+  JsonObject *trigger = get_object (definition, "trigger");
+  JsonArray *one = json_array_new ();
 
   if (triggers != NULL)
-    return triggers;
+    {
+      json_array_unref (one);
+      return json_array_ref (triggers);
+    }
   if (trigger != NULL)
-    json_array_add_object_element (scratch, json_object_ref (trigger));
-  return scratch;
+    json_array_add_object_element (one, json_object_ref (trigger));
+  return one;
 }
 
 /* --- loading rules --------------------------------------------------------------------------- */
+
+CrmRule *
+_crm_rule_new (const char *id,
+               const char *name,
+               JsonObject *definition)
+{
+  CrmRule *rule = g_new0 (CrmRule, 1);
+
+  rule->id = g_strdup (id);
+  rule->name = g_strdup (name);
+  rule->definition = json_object_ref (definition);
+  rule->triggers = rule_triggers (definition);
+  return rule;
+}
 
 static GPtrArray *
 load_rules (CrmStore  *store,
@@ -428,15 +447,12 @@ load_rules (CrmStore  *store,
     {
       g_autoptr(JsonNode) node = json_from_string ((const char *) sqlite3_column_text (stmt, 2),
                                                    NULL);
-      CrmRule *rule;
 
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
         continue;  /* a rule this version cannot read stays inert, not fatal */
-      rule = g_new0 (CrmRule, 1);
-      rule->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      rule->name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      rule->definition = json_object_ref (json_node_get_object (node));
-      g_ptr_array_add (rules, rule);
+      g_ptr_array_add (rules, _crm_rule_new ((const char *) sqlite3_column_text (stmt, 0),
+                                             (const char *) sqlite3_column_text (stmt, 1),
+                                             json_node_get_object (node)));
     }
   sqlite3_reset (stmt);
   return g_steal_pointer (&rules);
@@ -465,8 +481,7 @@ _crm_rules_drain_queue (CrmRuleEngine  *engine,
       for (guint r = 0; r < engine->rules->len; r++)
         {
           const CrmRule *rule = g_ptr_array_index (engine->rules, r);
-          g_autoptr(JsonArray) scratch = json_array_new ();
-          JsonArray *triggers = rule_triggers (rule, scratch);
+          JsonArray *triggers = rule->triggers;
 
           for (guint t = 0; t < json_array_get_length (triggers); t++)
             {
