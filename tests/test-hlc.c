@@ -151,12 +151,22 @@ test_phone_and_fold (void)
   g_autofree char *c = crm_phone_normalize ("9123456789");
   g_autofree char *bad = crm_phone_normalize ("звоните завтра");
   g_autofree char *fold = crm_text_fold ("ИВАНОВ Пётр");
+  /* the same name with ё as е and a combining diaeresis (NFD), and Latin with an accent
+   * in both forms: what folds without normalizing and what needs it agree */
+  g_autofree char *decomposed = crm_text_fold ("ИВАНОВ Пе\xCC\x88тр");
+  g_autofree char *latin = crm_text_fold ("Ame\xCC\x81lie");
+  g_autofree char *latin_composed = crm_text_fold ("Am\xC3\xA9lie");
+  g_autofree char *broken = crm_text_fold ("\xD0");
 
   g_assert_cmpstr (a, ==, "+79123456789");
   g_assert_cmpstr (b, ==, "+79123456789");
   g_assert_cmpstr (c, ==, "+79123456789");
   g_assert_null (bad);
   g_assert_cmpstr (fold, ==, "иванов петр");
+  g_assert_cmpstr (decomposed, ==, "иванов петр");
+  g_assert_cmpstr (latin, ==, "am\xC3\xA9lie");
+  g_assert_cmpstr (latin_composed, ==, "am\xC3\xA9lie");
+  g_assert_cmpstr (broken, ==, "");
 }
 
 int
