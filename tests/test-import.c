@@ -803,6 +803,127 @@ test_references_found_once (Fixture       *f,
   g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM contact", NULL), ==, 300);
 }
 
+/* report_day and report_month of a replica, one text */
+#define REPORT_TOTALS \
+  "SELECT (SELECT group_concat (x, ';') FROM (SELECT what || '|' || day || '|' || pipeline" \
+  " || '|' || employee || '|' || n || '|' || amount AS x FROM report_day ORDER BY 1))" \
+  " || ' / ' || (SELECT group_concat (x, ';') FROM (SELECT what || '|' || month || '|'" \
+  " || pipeline || '|' || employee || '|' || n || '|' || amount AS x FROM report_month" \
+  " ORDER BY 1))"
+
+static char *
+report_totals (CrmStore *store)
+{
+  g_autoptr(GPtrArray) totals = crm_test_column (store, REPORT_TOTALS, NULL);
+
+  g_assert_cmpuint (totals->len, ==, 1);
+  return g_strdup (totals->pdata[0]);
+}
+
+/* @entity's rows of @from as one change set's changes with the same ids and @fields */
+static void
+copy_rows (CrmStore           *from,
+           CrmChangeset       *changeset,
+           const char         *entity,
+           const char * const *fields)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT id FROM %s ORDER BY rowid", entity);
+  g_autoptr(GPtrArray) ids = crm_test_column (from, sql, NULL);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(JsonObject) row = crm_store_dup_entity (from, entity, ids->pdata[i]);
+      CrmChange *change = crm_changeset_touch (changeset, entity, ids->pdata[i]);
+
+      g_assert_nonnull (row);
+      for (guint f = 0; fields[f] != NULL; f++)
+        if (json_object_has_member (row, fields[f]) &&
+            !JSON_NODE_HOLDS_NULL (json_object_get_member (row, fields[f])))
+          crm_change_set_node (change, fields[f],
+                               json_node_copy (json_object_get_member (row, fields[f])));
+    }
+}
+
+/* Contacts and companies imported into a replica that holds fewer are written with the
+ * connection's triggers off and their report totals computed once after: the same
+ * report_day and report_month as the same rows written one change at a time with the
+ * triggers on, and the triggers are on again after the import. */
+static void
+test_bulk_totals (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char *responsible[] = { "Ольга Смирнова", "Никита Орлов", "" };
+  static const char * const company_fields[] = { "name", "inn", "responsible", "created_at", NULL };
+  static const char * const contact_fields[] = { "name", "phones", "emails", "company",
+                                                 "responsible", "created_at", NULL };
+  g_autoptr(GString) csv = g_string_new ("Полное имя;Мобильный телефон;Компания;Ответственный\n");
+  g_autofree char *copy = g_build_filename (f->dir, "one-by-one.db", NULL);
+  g_autoptr(GFile) source = g_file_new_for_path (f->db);
+  g_autoptr(GFile) target = g_file_new_for_path (copy);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(CrmStore) other = NULL;
+  g_autoptr(CrmChangeset) same = crm_changeset_new ();
+  g_autoptr(CrmChangeset) one_more = crm_changeset_new ();
+  g_autoptr(JsonNode) report = NULL;
+  g_autofree char *admin = NULL;
+  g_autofree char *bulk = NULL;
+  g_autofree char *one_by_one = NULL;
+  g_autofree char *more_id = crm_uuid_v7_new (g_get_real_time () / 1000);
+  CrmImportOptions options = { 0 };
+  CrmChange *more;
+
+  g_assert_true (g_file_copy (source, target, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 60; i++)
+    g_string_append_printf (csv, "Контактов Контакт %u;+7 900 %03u 11 22;ООО Фирма %u;%s\n",
+                            i, i, i % 7, responsible[i % 3]);
+
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  admin = crm_query_resolve (store, "user", "admin", NULL, &error);
+  g_assert_no_error (error);
+  options.entity = "contact";
+  options.actor_id = admin;
+  g_assert_true (crm_import_csv (store, &options, csv->str, csv->len, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (report), "created"), ==, 60);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT sum (n) FROM report_day"
+                                      " WHERE what = 'contact'", NULL), ==, 60);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT sum (n) FROM report_month"
+                                      " WHERE what = 'company'", NULL), ==, 7);
+  /* three people were responsible for them: a day's row each */
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM report_day"
+                                      " WHERE what = 'contact'", NULL), ==, 3);
+
+  /* the same companies and contacts, one change at a time into a copy made before */
+  copy_rows (store, same, "company", company_fields);
+  copy_rows (store, same, "contact", contact_fields);
+  other = crm_store_open (copy, &error);
+  g_assert_no_error (error);
+  g_assert_true (crm_store_apply (other, same, &error));
+  g_assert_no_error (error);
+  bulk = report_totals (store);
+  one_by_one = report_totals (other);
+  g_assert_cmpstr (bulk, ==, one_by_one);
+
+  /* the triggers work again on the connection that imported */
+  more = crm_changeset_touch (one_more, "contact", more_id);
+  crm_change_set_string (more, "name", "Ещё Один");
+  crm_change_set_int (more, "created_at", crm_store_get_now (store));
+  g_assert_true (crm_store_apply (store, one_more, &error));
+  g_assert_no_error (error);
+  g_assert_true (crm_store_apply (other, one_more, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_sql (store, "SELECT sum (n) FROM report_day"
+                                      " WHERE what = 'contact'", NULL), ==, 61);
+  g_clear_pointer (&bulk, g_free);
+  g_clear_pointer (&one_by_one, g_free);
+  bulk = report_totals (store);
+  one_by_one = report_totals (other);
+  g_assert_cmpstr (bulk, ==, one_by_one);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -821,6 +942,7 @@ main (int   argc,
   ADD ("progress", test_progress);
   ADD ("progress-counts-indexes", test_progress_counts_indexes);
   ADD ("references-found-once", test_references_found_once);
+  ADD ("bulk-totals", test_bulk_totals);
 #undef ADD
 
   return g_test_run ();

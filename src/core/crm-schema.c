@@ -881,9 +881,9 @@ append_task_events (GString    *sql,
 #define TASKS_PIPELINE(p) \
   "(CASE WHEN " p ".deleted = 0 THEN coalesce (" p ".pipeline, '') ELSE '' END)"
 
-/* report_day from the rows (empty before). */
+/* report_day's companies and contacts from the rows (none there before). */
 static void
-append_report_day_fill (GString *sql)
+append_people_days (GString *sql)
 {
   for (guint i = 0; i < 2; i++)
     g_string_append_printf (sql,
@@ -891,6 +891,13 @@ append_report_day_fill (GString *sql)
       " coalesce (responsible, ''), count (*), 0 FROM %1$s"
       " WHERE deleted = 0 AND created_at >= 0 GROUP BY 2, 4;\n",
       i == 0 ? "company" : "contact");
+}
+
+/* report_day from the rows (empty before). */
+static void
+append_report_day_fill (GString *sql)
+{
+  append_people_days (sql);
   append_deal_events (sql, "1", "d", "FROM deal d WHERE 1", DEAL_KIND ("d"));
   append_task_events (sql, "1", "t", "FROM task t WHERE 1", TASK_PIPELINE ("t"));
 }
@@ -1502,6 +1509,13 @@ crm_schema_append_totals_fill (GString *sql)
     "DELETE FROM deal_report;\n" DEAL_REPORT_FILL
     "DELETE FROM deal_no_task;\n" NO_TASK_FILL
     "DELETE FROM rfm_won;\n" RFM_WON_FILL);
+}
+
+void
+crm_schema_append_people_totals_fill (GString *sql)
+{
+  g_string_append (sql, "DELETE FROM report_day WHERE what IN ('company', 'contact');\n");
+  append_people_days (sql);
 }
 
 static const MigrationFunc migrations[] = {

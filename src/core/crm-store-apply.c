@@ -15,6 +15,7 @@
 #include "crm-counter-private.h"
 #include "crm-error-private.h"
 #include "crm-merge-private.h"
+#include "crm-schema.h"
 #include "crm-store-impl-private.h"
 #include "crm-hlc.h"
 #include "crm-json-private.h"
@@ -218,6 +219,99 @@ check_no_failed_lookup (CrmStore  *self,
   return FALSE;
 }
 
+/* --- a bulk apply's companies and contacts with triggers off ---------------------------- */
+
+/* A bulk apply of companies and contacts only, at least as many as the replica holds
+ * already, writes them with the connection's triggers off: each new row's trigger adds
+ * one to its day in report_day, and report_day's adds it to report_month — three upserts
+ * a row, a tenth of a large import's work (bench/RESULTS.md) — and report_day's
+ * companies and contacts are computed once from the rows after the last one is written
+ * (people_totals()). Those two tables have no other trigger, and the changelog's fire
+ * only for deals (crm-schema.c); /import/bulk-totals compares every table with an
+ * import written one change at a time. Turning triggers off or on expires every
+ * prepared statement: the ROLLBACK, which must run without memory, is prepared again at
+ * once each time. */
+static void
+bulk_triggers_off (CrmStore     *self,
+                   CrmChangeset *changeset)
+{
+  guint n = crm_changeset_get_n_changes (changeset);
+  sqlite3_stmt *stmt;
+  gint64 people = -1;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *entity = crm_changeset_get_change (changeset, i)->entity;
+
+      if (!g_str_equal (entity, "contact") && !g_str_equal (entity, "company"))
+        return;
+    }
+  stmt = _crm_store_prepare (self, "SELECT (SELECT count (*) FROM company)"
+                                   " + (SELECT count (*) FROM contact)", NULL);
+  if (stmt == NULL)
+    return;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    people = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (people < 0 || (gint64) n < people)
+    return;
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  self->bulk_triggers_off = TRUE;
+  if (!_crm_store_renew_rollback (self, NULL))
+    {
+      /* without its ROLLBACK ready the apply goes the usual way */
+      sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+      self->bulk_triggers_off = FALSE;
+      _crm_store_renew_rollback (self, NULL);
+    }
+}
+
+/* The triggers on again inside the apply, its ROLLBACK prepared anew (when that fails
+ * for want of memory, the expired one stays and is prepared again when it runs). */
+static gboolean
+bulk_triggers_on (CrmStore  *self,
+                  GError   **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  self->bulk_triggers_off = FALSE;
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+  if (sqlite3_prepare_v3 (self->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+                          NULL) != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      _crm_store_set_sql_error (self, error, "writing the change");
+      return FALSE;
+    }
+  g_hash_table_replace (self->statements, g_strdup ("ROLLBACK"), stmt);
+  return TRUE;
+}
+
+/* After the bulk apply's last company or contact: the triggers on, report_day's
+ * companies and contacts from the rows (report_month follows through its triggers). */
+static gboolean
+people_totals (CrmStore  *self,
+               GError   **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  if (!bulk_triggers_on (self, error))
+    return FALSE;
+  crm_schema_append_people_totals_fill (sql);
+  return _crm_sql_exec (self, sql->str, "writing the change", error);
+}
+
+/* An apply that ended (undone) with the triggers off: on again, outside it. */
+static void
+end_bulk_triggers_off (CrmStore *self)
+{
+  if (!self->bulk_triggers_off)
+    return;
+  self->bulk_triggers_off = FALSE;
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+  _crm_store_renew_rollback (self, NULL);
+}
+
 static gboolean
 fail (CrmStore  *self,
       GError   **error)
@@ -230,6 +324,7 @@ fail (CrmStore  *self,
   g_clear_pointer (&self->known_references, g_hash_table_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
+  end_bulk_triggers_off (self);
   return FALSE;
 }
 
@@ -243,6 +338,7 @@ rollback (CrmStore *self)
   g_clear_pointer (&self->known_references, g_hash_table_unref);
   g_ptr_array_set_size (self->pending_ops, 0);
   self->in_apply = FALSE;
+  end_bulk_triggers_off (self);
   return FALSE;
 }
 
@@ -380,6 +476,8 @@ transact (CrmStore         *self,
             return fail (self, error);
           _crm_store_batch_rows (self, FALSE);
           _crm_store_batch_changelog (self, FALSE);
+          if (self->bulk_triggers_off && !people_totals (self, error))
+            return fail (self, error);
           if (!write_bulk_search_rows (self, contacts, error))
             return fail (self, error);
           bulk_progress (self, n_changes, BULK_SEARCH_ROWS_DONE);
@@ -456,7 +554,9 @@ _crm_store_apply_bulk (CrmStore        *self,
   self->bulk_progress = progress;
   self->bulk_progress_data = progress_data;
   self->bulk_n_changes = crm_changeset_get_n_changes (changeset);
+  bulk_triggers_off (self, changeset);
   ok = transact (self, changeset, TRUE, NULL, NULL, error);
+  end_bulk_triggers_off (self);
   if (ok)
     bulk_progress (self, self->bulk_n_changes, BULK_COMMITTED);
   if (self->search_indexes_dropped)

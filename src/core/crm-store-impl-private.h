@@ -40,6 +40,8 @@ struct _CrmStore
   GHashTable   *bulk_contact_ids; /* id → its CrmBulkContact in bulk_contacts */
   GHashTable   *known_references; /* a bulk apply's: CrmEntityType* → set of the ids
                                   * its gates found (crm-validate.c), or NULL */
+  gboolean      bulk_triggers_off; /* a bulk apply writes its companies and contacts
+                                   * with the connection's triggers off (crm-store-apply.c) */
   gboolean      search_indexes_dropped; /* a bulk apply dropped the search tables'
                                         * secondary indexes (built after its commit) */
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */
