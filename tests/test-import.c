@@ -845,9 +845,10 @@ copy_rows (CrmStore           *from,
 }
 
 /* Contacts and companies imported into a replica that holds fewer are written with the
- * connection's triggers off and their report totals computed once after: the same
- * report_day and report_month as the same rows written one change at a time with the
- * triggers on, and the triggers are on again after the import. */
+ * connection's triggers off and the report totals computed once before the commit: the
+ * same report_day and report_month as the same rows written one change at a time with
+ * the triggers on, and the triggers are on again after the import. With a rule that
+ * writes a notification for each new contact (data: TRUE), every total is computed. */
 static void
 test_bulk_totals (Fixture       *f,
                   gconstpointer  data)
@@ -873,6 +874,18 @@ test_bulk_totals (Fixture       *f,
   CrmImportOptions options = { 0 };
   CrmChange *more;
 
+  if (GPOINTER_TO_INT (data))
+    {
+      /* a rule that writes something else for every new contact: a notification */
+      g_autofree char *rules = write_file (f, "rules.json",
+        "[{\"name\": \"Новый контакт\", \"trigger\": {\"type\": \"contact_created\"},"
+        "  \"actions\": [{\"type\": \"notify\", \"user\": \"admin\","
+        "                 \"text\": \"Новый контакт\"}]}]", -1);
+      g_auto(CrmTestRun) run = { 0 };
+
+      crm_test_run_cli (&run, "--db", f->db, "--as", "admin", "rule", "import", rules, NULL);
+      g_assert_cmpint (run.status, ==, 0);
+    }
   g_assert_true (g_file_copy (source, target, G_FILE_COPY_NONE, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < 60; i++)
@@ -906,6 +919,9 @@ test_bulk_totals (Fixture       *f,
   bulk = report_totals (store);
   one_by_one = report_totals (other);
   g_assert_cmpstr (bulk, ==, one_by_one);
+  if (GPOINTER_TO_INT (data))
+    g_assert_cmpint (crm_test_count_sql (store, "SELECT count (*) FROM notification", NULL),
+                     ==, 60);
 
   /* the triggers work again on the connection that imported */
   more = crm_changeset_touch (one_more, "contact", more_id);
@@ -942,7 +958,10 @@ main (int   argc,
   ADD ("progress", test_progress);
   ADD ("progress-counts-indexes", test_progress_counts_indexes);
   ADD ("references-found-once", test_references_found_once);
-  ADD ("bulk-totals", test_bulk_totals);
+  g_test_add ("/import/bulk-totals", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_bulk_totals, fixture_tear_down);
+  g_test_add ("/import/bulk-totals-rule-writes", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_bulk_totals, fixture_tear_down);
 #undef ADD
 
   return g_test_run ();

@@ -1516,6 +1516,10 @@ crm_schema_append_people_totals_fill (GString *sql)
 {
   g_string_append (sql, "DELETE FROM report_day WHERE what IN ('company', 'contact');\n");
   append_people_days (sql);
+  g_string_append (sql,
+    "DELETE FROM report_month WHERE what IN ('company', 'contact');\n"
+    "INSERT INTO report_month SELECT what, day / 32, pipeline, employee, sum (n), sum (amount)"
+    " FROM report_day WHERE what IN ('company', 'contact') GROUP BY 1, 2, 3, 4;\n");
 }
 
 static const MigrationFunc migrations[] = {

@@ -71,10 +71,10 @@ gboolean  crm_schema_migrate_full (sqlite3            *db,
  * among them. */
 void      crm_schema_append_totals_fill (GString *sql);
 
-/* Appends to @sql the statements that compute report_day's companies and contacts anew
- * from their rows, run with triggers on (report_month follows report_day through its
- * triggers): what a bulk apply that wrote only companies and contacts with triggers off
- * runs after (crm-store-apply.c). Those two tables' only triggers keep these rows. */
+/* Appends to @sql the statements that compute report_day's and report_month's companies
+ * and contacts anew from their rows, run with triggers off: what a bulk apply that wrote
+ * only companies and contacts with triggers off runs before its commit
+ * (crm-store-apply.c). Those two tables' only triggers keep these rows. */
 void      crm_schema_append_people_totals_fill (GString *sql);
 
 G_END_DECLS

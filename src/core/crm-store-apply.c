@@ -222,15 +222,14 @@ check_no_failed_lookup (CrmStore  *self,
 /* --- a bulk apply's companies and contacts with triggers off ---------------------------- */
 
 /* A bulk apply of companies and contacts only, at least as many as the replica holds
- * already, writes them with the connection's triggers off: each new row's trigger adds
- * one to its day in report_day, and report_day's adds it to report_month — three upserts
- * a row, a tenth of a large import's work (bench/RESULTS.md) — and report_day's
- * companies and contacts are computed once from the rows after the last one is written
- * (people_totals()). Those two tables have no other trigger, and the changelog's fire
- * only for deals (crm-schema.c); /import/bulk-totals compares every table with an
- * import written one change at a time. Turning triggers off or on expires every
- * prepared statement: the ROLLBACK, which must run without memory, is prepared again at
- * once each time. */
+ * already, runs with the connection's triggers off: each new row's trigger adds one to
+ * its day in report_day, and report_day's adds it to report_month — three upserts a row,
+ * a tenth of a large import's work (bench/RESULTS.md) — and the tables the triggers keep
+ * are computed once from the rows before the commit (bulk_totals()). Turning triggers
+ * off or on expires every prepared statement, so it is done outside the transaction
+ * (here, before it begins, and end_bulk_triggers_off() after it ends), each time with the
+ * ROLLBACK prepared again: inside, a ROLLBACK expired by the switch would need memory to
+ * run (the fault sweep of /faults/import/many-contacts). */
 static void
 bulk_triggers_off (CrmStore     *self,
                    CrmChangeset *changeset)
@@ -266,42 +265,30 @@ bulk_triggers_off (CrmStore     *self,
     }
 }
 
-/* The triggers on again inside the apply, its ROLLBACK prepared anew (when that fails
- * for want of memory, the expired one stays and is prepared again when it runs). */
+/* Before the commit of an apply run with triggers off: report_day's and report_month's
+ * companies and contacts from the rows when nothing else was written; every table the
+ * triggers keep when the rules wrote more (a task, a notification…). */
 static gboolean
-bulk_triggers_on (CrmStore  *self,
-                  GError   **error)
-{
-  sqlite3_stmt *stmt = NULL;
-
-  self->bulk_triggers_off = FALSE;
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
-  if (sqlite3_prepare_v3 (self->db, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                          NULL) != SQLITE_OK)
-    {
-      sqlite3_finalize (stmt);
-      _crm_store_set_sql_error (self, error, "writing the change");
-      return FALSE;
-    }
-  g_hash_table_replace (self->statements, g_strdup ("ROLLBACK"), stmt);
-  return TRUE;
-}
-
-/* After the bulk apply's last company or contact: the triggers on, report_day's
- * companies and contacts from the rows (report_month follows through its triggers). */
-static gboolean
-people_totals (CrmStore  *self,
-               GError   **error)
+bulk_totals (CrmStore  *self,
+             GError   **error)
 {
   g_autoptr(GString) sql = g_string_new (NULL);
+  gboolean people_only = TRUE;
 
-  if (!bulk_triggers_on (self, error))
-    return FALSE;
-  crm_schema_append_people_totals_fill (sql);
+  for (guint i = 0; people_only && i < self->pending_ops->len; i++)
+    {
+      const CrmOp *op = g_ptr_array_index (self->pending_ops, i);
+
+      people_only = g_str_equal (op->entity, "contact") || g_str_equal (op->entity, "company");
+    }
+  if (people_only)
+    crm_schema_append_people_totals_fill (sql);
+  else
+    crm_schema_append_totals_fill (sql);
   return _crm_sql_exec (self, sql->str, "writing the change", error);
 }
 
-/* An apply that ended (undone) with the triggers off: on again, outside it. */
+/* An apply that ran with triggers off has ended (committed or undone): on again. */
 static void
 end_bulk_triggers_off (CrmStore *self)
 {
@@ -476,8 +463,6 @@ transact (CrmStore         *self,
             return fail (self, error);
           _crm_store_batch_rows (self, FALSE);
           _crm_store_batch_changelog (self, FALSE);
-          if (self->bulk_triggers_off && !people_totals (self, error))
-            return fail (self, error);
           if (!write_bulk_search_rows (self, contacts, error))
             return fail (self, error);
           bulk_progress (self, n_changes, BULK_SEARCH_ROWS_DONE);
@@ -500,6 +485,8 @@ transact (CrmStore         *self,
       !run_gates (self, self->recorders, 0, self->pending_ops->len, error))
     return fail (self, error);
 
+  if (self->bulk_triggers_off && !bulk_totals (self, error))
+    return fail (self, error);
   if (!check_no_failed_lookup (self, error) || !_crm_store_save_clock (self, error) ||
       !_crm_sql_exec (self, "COMMIT", NULL, error))
     return fail (self, error);
