@@ -100,8 +100,8 @@ raw_open (Raw         *raw,
     }
   if (with_log &&
       sqlite3_prepare_v2 (raw->db,
-        "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, actor, local)"
-        " VALUES (?1, ?2, 'bench-device', ?3, ?4, ?5, NULL, 1)", -1, &raw->log, NULL) != SQLITE_OK)
+        "INSERT INTO changelog (op_id, hlc, device_n, entity, entity_id, fields, actor_n, local)"
+        " VALUES (?1, ?2, 1, ?3, ?4, ?5, NULL, 1)", -1, &raw->log, NULL) != SQLITE_OK)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "prepare: %s", sqlite3_errmsg (raw->db));
       return FALSE;

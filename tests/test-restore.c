@@ -489,10 +489,13 @@ test_cursor_op (void)
   }
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db,
-    "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, local, server_seq)"
-    " VALUES ('01a209b0-8205-78b5-8923-c0b894a36001', 1, 'other', 'deal',"
+    "INSERT OR IGNORE INTO clock_word (word) VALUES ('other'), ('here');"
+    "INSERT INTO changelog (op_id, hlc, device_n, entity, entity_id, fields, local, server_seq)"
+    " VALUES ('01a209b0-8205-78b5-8923-c0b894a36001', 1,"
+    "  (SELECT n FROM clock_word WHERE word = 'other'), 'deal',"
     "  '01a209b0-8205-78b5-8923-c0b894a36100', '{}', 0, 41),"
-    " ('01a209b0-8205-78b5-8923-c0b894a36002', 2, 'other', 'deal',"
+    " ('01a209b0-8205-78b5-8923-c0b894a36002', 2,"
+    "  (SELECT n FROM clock_word WHERE word = 'other'), 'deal',"
     "  '01a209b0-8205-78b5-8923-c0b894a36100', '{}', 0, 42);",
     NULL, NULL, NULL), ==, SQLITE_OK);
   {
@@ -513,8 +516,9 @@ test_cursor_op (void)
   /* 19 999 changes made here since (not numbered by the server yet) */
   g_assert_cmpint (sqlite3_exec (db,
     "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 19999)"
-    " INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, local)"
-    " SELECT printf ('01a209b0-8205-78b5-8923-%012x', 1000 + i), 10 + i, 'here', 'deal',"
+    " INSERT INTO changelog (op_id, hlc, device_n, entity, entity_id, fields, local)"
+    " SELECT printf ('01a209b0-8205-78b5-8923-%012x', 1000 + i), 10 + i,"
+    "  (SELECT n FROM clock_word WHERE word = 'here'), 'deal',"
     "  '01a209b0-8205-78b5-8923-c0b894a36100', '{}', 1 FROM n;", NULL, NULL, NULL),
     ==, SQLITE_OK);
   {

@@ -895,7 +895,8 @@ live_effects (CrmStore     *server,
     rule_id, effect->entity,
     g_str_equal (effect->entity, "deal")
     ? "e.entity_id IN (SELECT id FROM deal WHERE deleted = 0 OR id NOT IN ("
-      "SELECT entity_id FROM changelog WHERE entity = 'deal' AND device = '__SERVER__'"
+      "SELECT entity_id FROM changelog WHERE entity = 'deal'"
+      " AND device_n = (SELECT n FROM clock_word WHERE word = '__SERVER__')"
       " AND json_extract (fields, '$.deleted') = 1))"
     : "e.entity_id IN (SELECT id FROM task WHERE deleted = 0 AND coalesce (result, '')"
       " NOT LIKE 'cancelled:%' AND coalesce (result, '') NOT LIKE 'отменено:%')");
@@ -1055,7 +1056,7 @@ check_listed (Sim     *sim,
             "(s.base >= %s OR EXISTS (SELECT 1 FROM changelog e"
             " WHERE e.entity_id = c.entity_id AND e.seq < c.seq"
             " AND json_extract (e.fields, '$.stage') = '%s'"
-            " AND (e.seq <= s.base OR e.device = c.device)))",
+            " AND (e.seq <= s.base OR e.device_n = c.device_n)))",
             parts[1], parts[2]);
 
           /* a move later overridden by someone who had seen it is no conflict (nor is
@@ -1065,13 +1066,15 @@ check_listed (Sim     *sim,
             g_autofree char *sql = g_strdup_printf (
               "SELECT count (*) FROM changelog c JOIN server_op s ON s.seq = c.seq"
               " WHERE c.entity_id = ?1 AND json_extract (c.fields, '$.stage') IS NOT NULL"
-              " AND c.seq > %s AND c.device != '%s' AND NOT %s",
+              " AND c.seq > %s AND c.device_n IS NOT (SELECT n FROM clock_word WHERE word = '%s')"
+              " AND NOT %s",
               parts[1], device, seen);
 
             g_autofree char *informed = g_strdup_printf (
               "SELECT count (*) FROM changelog c JOIN server_op s ON s.seq = c.seq"
               " WHERE c.entity_id = ?1 AND json_extract (c.fields, '$.stage') IS NOT NULL"
-              " AND c.seq > %s AND c.device != '%s' AND %s",
+              " AND c.seq > %s AND c.device_n IS NOT (SELECT n FROM clock_word WHERE word = '%s')"
+              " AND %s",
               parts[1], device, seen);
 
             if (count_sql (server, sql, parts[0]) > 0 && count_sql (server, informed, parts[0]) == 0)

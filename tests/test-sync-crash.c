@@ -121,7 +121,8 @@ assert_whole (CrmTestServer *server,
   const char *device = crm_store_get_device_id (store);
 
   g_assert_cmpint (crm_test_count_waiting (store), ==, 0);
-  g_assert_cmpint (count_sql (account, "SELECT count (*) FROM changelog WHERE device = ?1", device), ==,
+  g_assert_cmpint (count_sql (account, "SELECT count (*) FROM changelog"
+                              " WHERE device_n = (SELECT n FROM clock_word WHERE word = ?1)", device), ==,
                    count_sql (store, "SELECT count (*) FROM changelog WHERE local = 1", NULL));
   g_assert_cmpint (count_sql (account, "SELECT count (*) FROM deal WHERE deleted = 0 AND number IS NULL",
                               NULL), ==, 0);

@@ -618,10 +618,11 @@ crm_attachment_fill_change (CrmChangeset            *changeset,
  * the replica got it in a snapshot, or a server made it from an e-mail). */
 #define ATTACHMENT_COLUMNS \
   "SELECT a.id, a.entity, a.entity_id, a.name, a.hash, a.size, a.mime, a.created_at," \
-  " c.actor, u.name FROM attachment a" \
+  " actor.word, u.name FROM attachment a" \
   " LEFT JOIN changelog c ON c.seq = (SELECT seq FROM changelog WHERE entity_id = a.id" \
   "                                   ORDER BY hlc, seq LIMIT 1)" \
-  " LEFT JOIN user u ON u.id = c.actor"
+  " LEFT JOIN clock_word actor ON actor.n = c.actor_n" \
+  " LEFT JOIN user u ON u.id = actor.word"
 
 static JsonObject *
 row_to_object (CrmStore     *store,

@@ -18,10 +18,28 @@
 
 G_BEGIN_DECLS
 
+/* Since schema 27 a changelog row names its device and its actor (columns device_n and
+ * actor_n) by a number of the table clock_word, the words the field clocks are written
+ * with (crm-clock-words.c): the device ids are mostly there already, and 36 bytes of
+ * text in every row become one or two. The numbers are the file's own and never leave
+ * it: every statement reads the text with CRM_CHANGELOG_WORD (@n: a column or a value,
+ * as SQL) and compares a text with CRM_CHANGELOG_WORD_N (NULL when the file holds no
+ * such word: no row names it; compare with IS / IS NOT where that matters); a row is
+ * written with the numbers of _crm_clock_words_number(). */
+#define CRM_CHANGELOG_WORD(n) "(SELECT cw.word FROM clock_word cw WHERE cw.n = " n ")"
+#define CRM_CHANGELOG_WORD_N(text) "(SELECT cw.n FROM clock_word cw WHERE cw.word = " text ")"
+
 /* The changelog columns an op is read from, in the order _crm_op_from_changelog_row()
  * expects; "stamp" may follow them, and a statement may stop after "fields". */
 #define CRM_CHANGELOG_OP_COLUMNS \
-  "seq, op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
+  "seq, op_id, hlc, " CRM_CHANGELOG_WORD ("device_n") ", entity, entity_id, fields, cause," \
+  " rule, " CRM_CHANGELOG_WORD ("actor_n")
+
+/* The number of @word in the replica's clock_word, added when new: what a changelog row
+ * stores for its device or actor @word. 0 when it could not be read or written (the
+ * connection's last error says why). */
+gint64    _crm_changelog_word_number (CrmStore     *self,
+                                      const char   *word);
 
 CrmOp    *_crm_op_from_changelog_row (sqlite3_stmt *stmt);
 /* Is @op (as read from its row) a compacted one (crm_store_compact_history())? */

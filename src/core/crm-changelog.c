@@ -44,8 +44,8 @@ _crm_store_reload_clock (CrmStore *self)
 /* Every changelog row is written here, one op at a time or a batch of a bulk apply's: the
  * columns, their order and what each holds are in these two functions only. */
 #define CHANGELOG_INSERT \
-  "INSERT INTO changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule," \
-  " actor, local, stamp, server_seq) VALUES "
+  "INSERT INTO changelog (op_id, hlc, device_n, entity, entity_id, fields, cause, rule," \
+  " actor_n, local, stamp, server_seq) VALUES "
 #define CHANGELOG_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define CHANGELOG_N_COLUMNS 12
 /* a bulk apply's ops go in 100 to a statement (one statement journal and end for each
@@ -53,24 +53,35 @@ _crm_store_reload_clock (CrmStore *self)
 #define CHANGELOG_BATCH 100
 
 /* Binds @op's row from parameter @first on; the texts are bound without a copy, so they
- * must outlive the step. */
-static void
-bind_changelog_row (sqlite3_stmt *stmt,
+ * must outlive the step. Its device and actor are bound as their numbers in clock_word
+ * (schema 27), added there when new; FALSE when one could not be read or written (the
+ * connection's last error says why). */
+static gboolean
+bind_changelog_row (CrmStore     *self,
+                    sqlite3_stmt *stmt,
                     int           first,
                     const CrmOp  *op,
                     const char   *fields,
                     gboolean      local)
 {
-  const char *texts[] = { op->op_id, op->device, op->entity, op->entity_id, fields, op->cause,
-                          op->rule, op->actor };
-  const int text_columns[] = { 0, 2, 3, 4, 5, 6, 7, 8 };
+  const char *texts[] = { op->op_id, op->entity, op->entity_id, fields, op->cause, op->rule };
+  const int text_columns[] = { 0, 3, 4, 5, 6, 7 };
+  gint64 device_n = op->device != NULL ? _crm_changelog_word_number (self, op->device) : 0;
+  gint64 actor_n = op->actor != NULL ? _crm_changelog_word_number (self, op->actor) : 0;
 
+  if (device_n == 0 || (op->actor != NULL && actor_n == 0))
+    return FALSE;
   for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
     if (texts[i] != NULL)
       sqlite3_bind_text (stmt, first + text_columns[i], texts[i], -1, SQLITE_STATIC);
     else
       sqlite3_bind_null (stmt, first + text_columns[i]);
   sqlite3_bind_int64 (stmt, first + 1, (gint64) op->hlc);
+  sqlite3_bind_int64 (stmt, first + 2, device_n);
+  if (op->actor != NULL)
+    sqlite3_bind_int64 (stmt, first + 8, actor_n);
+  else
+    sqlite3_bind_null (stmt, first + 8);
   sqlite3_bind_int (stmt, first + 9, local ? 1 : 0);
   if (op->stamp != NULL)
     sqlite3_bind_text (stmt, first + 10, op->stamp, -1, SQLITE_STATIC);
@@ -81,6 +92,7 @@ bind_changelog_row (sqlite3_stmt *stmt,
     sqlite3_bind_int64 (stmt, first + 11, op->seq);
   else
     sqlite3_bind_null (stmt, first + 11);
+  return TRUE;
 }
 
 static gboolean
@@ -109,7 +121,13 @@ write_changelog_rows (CrmStore     *self,
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < n; i++)
-    bind_changelog_row (stmt, 1 + (int) i * CHANGELOG_N_COLUMNS, ops[i], fields[i], local);
+    if (!bind_changelog_row (self, stmt, 1 + (int) i * CHANGELOG_N_COLUMNS, ops[i], fields[i],
+                             local))
+      {
+        sqlite3_clear_bindings (stmt);
+        _crm_store_set_sql_error (self, error, "naming an op's device or author");
+        return FALSE;
+      }
   ok = _crm_sql_step_done (self, stmt, "appending to the changelog", error);
   /* nothing bound may point at texts about to be freed */
   sqlite3_clear_bindings (stmt);
@@ -206,6 +224,13 @@ _crm_store_op_is_known (CrmStore    *self,
     }
   *out_known = rc == SQLITE_ROW;
   return TRUE;
+}
+
+gint64
+_crm_changelog_word_number (CrmStore   *self,
+                            const char *word)
+{
+  return _crm_clock_words_number (_crm_store_clock_words (self), word);
 }
 
 CrmOp *
@@ -443,7 +468,8 @@ _crm_store_keep_compacted_value (CrmStore    *self,
     return TRUE;
 
   stmt = _crm_store_prepare (self,
-    "SELECT seq, fields FROM changelog WHERE entity_id = ?1 AND hlc = ?2 AND device = ?3", error);
+    "SELECT seq, fields FROM changelog WHERE entity_id = ?1 AND hlc = ?2"
+    " AND device_n = " CRM_CHANGELOG_WORD_N ("?3"), error);
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, entity_id);

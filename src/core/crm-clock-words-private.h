@@ -27,6 +27,12 @@ void           _crm_clock_words_rolled_back  (CrmClockWords  *words);
 /* Forgets every remembered word (the file under the connection was replaced). */
 void           _crm_clock_words_forget       (CrmClockWords  *words);
 
+/* The number of @word, added to the table when it is not there (remembered as above);
+ * 0 when SQLite failed (the connection's last error says why). The changelog names its
+ * rows' device and actor so too (schema 27). */
+gint64         _crm_clock_words_number       (CrmClockWords  *words,
+                                              const char     *word);
+
 /* A row's stored clocks → {field: "hlc device"}. Reads the compact form (with @words)
  * and both JSON forms of older schemas (grouped {clock: [fields]}, one clock per field).
  * NULL when a word could not be read (the connection's last error says why). */

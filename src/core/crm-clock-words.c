@@ -204,6 +204,13 @@ word_number (CrmClockWords *words,
   return n;
 }
 
+gint64
+_crm_clock_words_number (CrmClockWords *words,
+                         const char    *word)
+{
+  return word_number (words, word);
+}
+
 /* The word numbered @n (NULL when there is none or SQLite failed); *@out_transient holds
  * it when it may not be remembered (free it). */
 static Word *

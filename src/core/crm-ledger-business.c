@@ -103,8 +103,8 @@ field_writes (CrmStore    *store,
   g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) write_free);
   g_autofree char *path = g_strconcat ("$.", field, NULL);
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT c.seq, c.op_id, c.device, c.hlc, coalesce (s.base, -1),"
-    " json_extract (c.fields, ?3), c.cause, c.rule, c.actor"
+    "SELECT c.seq, c.op_id, " CRM_CHANGELOG_WORD ("c.device_n") ", c.hlc, coalesce (s.base, -1),"
+    " json_extract (c.fields, ?3), c.cause, c.rule, " CRM_CHANGELOG_WORD ("c.actor_n")
     " FROM changelog c LEFT JOIN server_op s ON s.seq = c.seq"
     " WHERE c.entity_id = ?2 AND c.entity = ?1 AND json_type (c.fields, ?3) IS NOT NULL"
     " ORDER BY c.seq", error);

@@ -123,7 +123,8 @@ cause_is_ours (CrmLedgerRun *push,
                const CrmOp  *op)
 {
   return g_hash_table_contains (push->batch_ops, op->cause) ||
-         _crm_ledger_has_row (push->store, "SELECT 1 FROM changelog WHERE op_id = ?1 AND device = ?2",
+         _crm_ledger_has_row (push->store, "SELECT 1 FROM changelog WHERE op_id = ?1"
+                  " AND device_n = " CRM_CHANGELOG_WORD_N ("?2"),
                   op->cause, op->device);
 }
 
@@ -308,7 +309,8 @@ _crm_ledger_is_duplicate_automation (CrmLedgerRun *push,
     return FALSE;
   stmt = _crm_store_prepare (push->store,
     "SELECT DISTINCT c.op_id, c.entity FROM changelog q JOIN changelog c ON c.op_id = q.cause"
-    " WHERE q.rule = ?1 AND c.entity_id = ?2 AND q.device != ?3 AND q.seq > ?4", NULL);
+    " WHERE q.rule = ?1 AND c.entity_id = ?2 AND ?3 IS NOT NULL"
+    " AND q.device_n IS NOT " CRM_CHANGELOG_WORD_N ("?3") " AND q.seq > ?4", NULL);
   if (stmt == NULL)
     return FALSE;
   _crm_sql_bind_text_or_null (stmt, 1, op->rule);

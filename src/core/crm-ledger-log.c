@@ -31,8 +31,8 @@ crm_ledger_export (CrmStore            *store,
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
 
   stmt = _crm_store_prepare (store,
-    "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule,"
-    " c.actor, s.base, c.stamp, r.op_id, r.code, r.message, r.device, r.created_at"
+    "SELECT c.seq, c.op_id, c.hlc, " CRM_CHANGELOG_WORD ("c.device_n") ", c.entity, c.entity_id,"
+    " c.fields, c.cause, c.rule, " CRM_CHANGELOG_WORD ("c.actor_n") ", s.base, c.stamp, r.op_id, r.code, r.message, r.device, r.created_at"
     " FROM changelog c LEFT JOIN server_op s ON s.seq = c.seq"
     " LEFT JOIN server_rejected r ON r.corrective = c.op_id"
     " WHERE c.seq > ?1 ORDER BY c.seq", error);

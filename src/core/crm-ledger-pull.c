@@ -57,8 +57,8 @@ crm_ledger_op_at (CrmStore  *store,
 }
 
 #define ROW_COLUMNS \
-  "SELECT c.seq, c.op_id, c.hlc, c.device, c.entity, c.entity_id, c.fields, c.cause, c.rule," \
-  " c.actor, COALESCE (s.base, c.seq - 1), c.stamp FROM changelog c" \
+  "SELECT c.seq, c.op_id, c.hlc, " CRM_CHANGELOG_WORD ("c.device_n") ", c.entity, c.entity_id," \
+  " c.fields, c.cause, c.rule, " CRM_CHANGELOG_WORD ("c.actor_n") ", COALESCE (s.base, c.seq - 1), c.stamp FROM changelog c" \
   " LEFT JOIN server_op s ON s.seq = c.seq "
 
 /* Calls @func for each row of @stmt (ROW_COLUMNS), then resets it. */

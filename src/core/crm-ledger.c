@@ -130,7 +130,8 @@ lookup_accepted (CrmStore       *store,
                  GError        **error)
 {
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT seq, hlc, stamp, actor FROM changelog WHERE op_id = ?1", error);
+    "SELECT seq, hlc, stamp, " CRM_CHANGELOG_WORD ("actor_n") " FROM changelog WHERE op_id = ?1",
+    error);
 
   if (stmt == NULL)
     return FALSE;
@@ -157,7 +158,8 @@ dup_logged_op (CrmStore   *store,
                const char *op_id)
 {
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "SELECT seq, op_id, hlc, device, entity, entity_id, fields FROM changelog WHERE op_id = ?1",
+    "SELECT seq, op_id, hlc, " CRM_CHANGELOG_WORD ("device_n") ", entity, entity_id, fields"
+    " FROM changelog WHERE op_id = ?1",
     NULL);
   CrmOp *op = NULL;
 

@@ -1496,6 +1496,111 @@ migrate_to_26 (sqlite3  *db,
   return ok;
 }
 
+/* The SQL of @table's own indexes and triggers (what DROP TABLE takes with it). */
+static GPtrArray *
+table_schema (sqlite3    *db,
+              const char *table,
+              GError    **error)
+{
+  g_autoptr(GPtrArray) creates = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE tbl_name = ?1"
+                                   " AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+                                   " ORDER BY type, name", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (creates, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_sqlite_set_error (error, db, sqlite3_errcode (db), NULL, "updating its schema");
+      return NULL;
+    }
+  return g_steal_pointer (&creates);
+}
+
+/* Schema 27 (issue 21): a changelog row names its device and its actor by a number of
+ * clock_word (device_n, actor_n: crm-changelog-private.h) instead of 36 characters of
+ * text each — the devices are mostly there already, as the field clocks' words. The
+ * table is copied into its new form (the same sequence numbers, the AUTOINCREMENT's
+ * high mark kept), its indexes and triggers made again as they were (a changelog already
+ * in this form is left as it is). Also the index GET /files/HASH looks a file's
+ * attachments up with (crm_visibility_sees_file). */
+static gboolean
+changelog_words (sqlite3  *db,
+                 GError  **error)
+{
+  g_autoptr(GPtrArray) creates = table_schema (db, "changelog", error);
+  g_autofree char *high = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int triggers = 1;
+  gboolean ok;
+  int rc;
+
+  if (creates == NULL)
+    return FALSE;
+  rc = sqlite3_prepare_v2 (db, "SELECT coalesce (max (seq), 0) FROM sqlite_sequence"
+                               " WHERE name = 'changelog'", -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    high = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (high == NULL)
+    {
+      _crm_sqlite_set_error (error, db, sqlite3_errcode (db), NULL, "updating its schema");
+      return FALSE;
+    }
+
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &triggers);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  ok = exec (db,
+    "CREATE TABLE IF NOT EXISTS clock_word (n INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);\n"
+    "INSERT OR IGNORE INTO clock_word (word) SELECT device FROM changelog"
+    " UNION SELECT actor FROM changelog WHERE actor IS NOT NULL;\n"
+    "CREATE TABLE changelog_27 (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " op_id TEXT NOT NULL UNIQUE, hlc INTEGER NOT NULL, device_n INTEGER NOT NULL,"
+    " entity TEXT NOT NULL, entity_id TEXT NOT NULL, fields TEXT NOT NULL,"
+    " cause TEXT, rule TEXT, actor_n INTEGER, local INTEGER NOT NULL DEFAULT 1,"
+    " pushed INTEGER NOT NULL DEFAULT 0, stamp TEXT, server_seq INTEGER);\n"
+    "INSERT INTO changelog_27 (seq, op_id, hlc, device_n, entity, entity_id, fields, cause,"
+    " rule, actor_n, local, pushed, stamp, server_seq)"
+    " SELECT c.seq, c.op_id, c.hlc, d.n, c.entity, c.entity_id, c.fields, c.cause, c.rule,"
+    " a.n, c.local, c.pushed, c.stamp, c.server_seq FROM changelog c"
+    " LEFT JOIN clock_word d ON d.word = c.device LEFT JOIN clock_word a ON a.word = c.actor"
+    " ORDER BY c.seq;\n"
+    "DROP TABLE changelog;\n"
+    /* (the triggers of other tables that read the changelog stay as they are: they name
+     * it, not its old columns) */
+    "PRAGMA legacy_alter_table = ON;\n"
+    "ALTER TABLE changelog_27 RENAME TO changelog;\n", error);
+  sqlite3_exec (db, "PRAGMA legacy_alter_table = OFF", NULL, NULL, NULL);
+  if (ok)
+    {
+      g_autofree char *sequence = g_strdup_printf (
+        "UPDATE sqlite_sequence SET seq = max (seq, %s) WHERE name = 'changelog';\n"
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'changelog', %s"
+        " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'changelog');\n",
+        high, high);
+
+      ok = exec (db, sequence, error);
+    }
+  for (guint i = 0; ok && i < creates->len; i++)
+    ok = exec (db, creates->pdata[i], error);
+  sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, triggers, NULL);
+  return ok;
+}
+
+static gboolean
+migrate_to_27 (sqlite3  *db,
+               GError  **error)
+{
+  return (has_column (db, "changelog", "device_n") || changelog_words (db, error)) &&
+         exec (db, "CREATE INDEX IF NOT EXISTS attachment_hash ON attachment (hash);\n", error);
+}
+
 void
 crm_schema_append_totals_fill (GString *sql)
 {
@@ -1549,6 +1654,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_24,
   migrate_to_25,
   migrate_to_26,
+  migrate_to_27,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

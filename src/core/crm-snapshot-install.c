@@ -545,6 +545,67 @@ renumber_clocks (CrmStore  *store,
                                     "installing the account copy", error);
 }
 
+/* Each device and actor the copy's history names — by its number in the copy's
+ * clock_word since schema 27, by its text before — into @keys, and this replica's number
+ * of it into @numbers (crm-changelog-private.h): a few dozen words however long the
+ * history. Nothing is written but the replica's new words (no temporary table: a schema
+ * change inside the install would make its ROLLBACK need memory again). */
+static gboolean
+map_history_words (CrmStore   *store,
+                   gint64      version,
+                   GPtrArray  *keys,
+                   GArray     *numbers,
+                   GError    **error)
+{
+  sqlite3 *db = _crm_store_get_db (store);
+  sqlite3_stmt *stmt = NULL;
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, version >= 27
+                               ? "SELECT k, (SELECT word FROM snap.clock_word WHERE n = k) FROM"
+                                 " (SELECT device_n AS k FROM snap.changelog UNION"
+                                 " SELECT actor_n FROM snap.changelog WHERE actor_n IS NOT NULL)"
+                               : "SELECT k, k FROM (SELECT device AS k FROM snap.changelog UNION"
+                                 " SELECT actor FROM snap.changelog WHERE actor IS NOT NULL)",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+      {
+        sqlite3_value *key;
+
+        /* (a number the copy does not hold names no word: its rows are refused below) */
+        if (sqlite3_column_type (stmt, 1) == SQLITE_NULL)
+          continue;
+        key = sqlite3_value_dup (sqlite3_column_value (stmt, 0));
+        if (key == NULL)
+          {
+            rc = SQLITE_NOMEM;
+            break;
+          }
+        g_ptr_array_add (keys, key);
+        g_ptr_array_add (words, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+      }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _crm_store_set_sql_error (store, error, "reading the account copy's history");
+      return FALSE;
+    }
+  for (guint i = 0; i < words->len; i++)
+    {
+      gint64 n = _crm_changelog_word_number (store, words->pdata[i]);
+
+      if (n == 0)
+        {
+          _crm_store_set_sql_error (store, error, "copying the account's history");
+          return FALSE;
+        }
+      g_array_append_val (numbers, n);
+    }
+  return TRUE;
+}
+
 /* The copy of the server's rows and history (the triggers are off). */
 static gboolean
 copy_rows (CrmStore  *store,
@@ -553,8 +614,13 @@ copy_rows (CrmStore  *store,
 {
   const CrmEntityType *const *types = crm_schema_types ();
   g_autoptr(GPtrArray) theirs = NULL;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func ((GDestroyNotify) sqlite3_value_free);
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) words = NULL;
   g_autofree char *sql = NULL;
-  sqlite3_stmt *stmt;
+  sqlite3_stmt *stmt = NULL;
+  gint64 me;
+  int rc;
 
   for (guint t = 0; types[t] != NULL; t++)
     if (!copy_table (store, types[t]->name, error))
@@ -575,27 +641,50 @@ copy_rows (CrmStore  *store,
     return FALSE;
   /* the server's sequence of each op, and its stamp when the server stamps ops */
   theirs = table_columns (store, "snap", "changelog", error);
-  if (theirs == NULL)
+  if (theirs == NULL || !map_history_words (store, version, keys, numbers, error))
     return FALSE;
-  sql = g_strdup_printf (
-    "INSERT INTO main.changelog (op_id, hlc, device, entity, entity_id, fields, cause, rule,"
-    " actor, local, pushed, server_seq, stamp) SELECT op_id, hlc, device, entity, entity_id,"
-    " fields, cause, rule, actor, device = ?1, CASE WHEN device = ?1 THEN seq ELSE 0 END, seq,"
-    " %s FROM snap.changelog WHERE op_id NOT IN (SELECT op_id FROM main.changelog)"
-    " ORDER BY seq", g_ptr_array_find_with_equal_func (theirs, "stamp", g_str_equal, NULL)
-                     ? "stamp" : "NULL");
-  stmt = _crm_store_prepare (store, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, crm_store_get_device_id (store), -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
+  me = _crm_changelog_word_number (store, crm_store_get_device_id (store));
+  if (me == 0)
     {
-      sqlite3_reset (stmt);
       _crm_store_set_sql_error (store, error, "copying the account's history");
       return FALSE;
     }
-  sqlite3_reset (stmt);
-  return TRUE;
+  /* the devices and actors by this replica's numbers: (the copy's, ours) pairs bound as
+   * ?2, ?3, ?4… (?1: this device's) */
+  words = g_string_new ("WITH word (k, n) AS (");
+  if (keys->len == 0)
+    g_string_append (words, "SELECT NULL, NULL WHERE 0");
+  for (guint i = 0; i < keys->len; i++)
+    g_string_append_printf (words, "%s(?%u, ?%u)", i == 0 ? "VALUES " : ", ", 2 + 2 * i,
+                            3 + 2 * i);
+  sql = g_strdup_printf (
+    "%s) INSERT INTO main.changelog (op_id, hlc, device_n, entity, entity_id, fields, cause,"
+    " rule, actor_n, local, pushed, server_seq, stamp) SELECT c.op_id, c.hlc, d.n, c.entity,"
+    " c.entity_id, c.fields, c.cause, c.rule, a.n, d.n = ?1, CASE WHEN d.n = ?1 THEN c.seq"
+    " ELSE 0 END, c.seq, %s FROM snap.changelog c"
+    " LEFT JOIN word d ON d.k = c.%s LEFT JOIN word a ON a.k = c.%s"
+    " WHERE c.op_id NOT IN (SELECT op_id FROM main.changelog) ORDER BY c.seq",
+    words->str,
+    g_ptr_array_find_with_equal_func (theirs, "stamp", g_str_equal, NULL) ? "c.stamp" : "NULL",
+    version >= 27 ? "device_n" : "device", version >= 27 ? "actor_n" : "actor");
+  /* (its text changes with the words: prepared for this install only) */
+  if (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      sqlite3_finalize (stmt);
+      _crm_store_set_sql_error (store, error, "copying the account's history");
+      return FALSE;
+    }
+  sqlite3_bind_int64 (stmt, 1, me);
+  for (guint i = 0; i < keys->len; i++)
+    {
+      sqlite3_bind_value (stmt, 2 + 2 * (int) i, keys->pdata[i]);
+      sqlite3_bind_int64 (stmt, 3 + 2 * (int) i, g_array_index (numbers, gint64, i));
+    }
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
+    _crm_store_set_sql_error (store, error, "copying the account's history");
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
 }
 
 static gboolean

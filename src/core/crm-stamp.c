@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "crm-stamp.h"
+#include "crm-changelog-private.h"
 #include "crm-json-private.h"
 #include "crm-store-private.h"
 
@@ -117,7 +118,11 @@ sql_stamp (sqlite3_context  *context,
   sqlite3_result_text (context, g_steal_pointer (&stamp), -1, g_free);
 }
 
-#define STAMP_ARGS "op_id, hlc, device, entity, entity_id, fields, cause, rule, actor"
+/* an op's fields as its stamp signs them: its device and actor as text (a changelog row
+ * names them by a number of clock_word since schema 27, crm-changelog-private.h) */
+#define STAMP_ARGS(row) \
+  row "op_id, " row "hlc, " CRM_CHANGELOG_WORD (row "device_n") ", " row "entity, " \
+  row "entity_id, " row "fields, " row "cause, " row "rule, " CRM_CHANGELOG_WORD (row "actor_n")
 
 gboolean
 crm_store_enable_stamps (CrmStore  *store,
@@ -135,14 +140,12 @@ crm_store_enable_stamps (CrmStore  *store,
                                   (void (*) (void *)) g_bytes_unref) != SQLITE_OK ||
       sqlite3_exec (db,
         "CREATE TEMP TRIGGER IF NOT EXISTS crm_stamp_op AFTER INSERT ON main.changelog BEGIN"
-        " UPDATE changelog SET server_seq = NEW.seq, stamp = crm_stamp (NEW.op_id,"
-        " NEW.hlc, NEW.device, NEW.entity, NEW.entity_id, NEW.fields, NEW.cause, NEW.rule,"
-        " NEW.actor) WHERE seq = NEW.seq; END;"
+        " UPDATE changelog SET server_seq = NEW.seq, stamp = crm_stamp (" STAMP_ARGS ("NEW.")
+        ") WHERE seq = NEW.seq; END;"
         "CREATE TEMP TRIGGER IF NOT EXISTS crm_restamp_op AFTER UPDATE OF hlc ON main.changelog"
-        " BEGIN UPDATE changelog SET stamp = crm_stamp (NEW.op_id, NEW.hlc, NEW.device,"
-        " NEW.entity, NEW.entity_id, NEW.fields, NEW.cause, NEW.rule, NEW.actor)"
+        " BEGIN UPDATE changelog SET stamp = crm_stamp (" STAMP_ARGS ("NEW.") ")"
         " WHERE seq = NEW.seq; END;"
-        "UPDATE main.changelog SET server_seq = seq, stamp = crm_stamp (" STAMP_ARGS ")"
+        "UPDATE main.changelog SET server_seq = seq, stamp = crm_stamp (" STAMP_ARGS ("") ")"
         " WHERE stamp IS NULL OR server_seq IS NULL;", NULL, NULL, NULL) != SQLITE_OK)
     {
       _crm_store_set_sql_error (store, error, "stamping the account's changes");

@@ -412,7 +412,8 @@ own_equal_write (CrmStore    *store,
   g_autofree char *canonical = crm_json_to_canonical (value);
   sqlite3_stmt *stmt = _crm_store_prepare (store,
     "SELECT hlc, json_extract (fields, ?3) IS json_extract (?4, '$') FROM changelog"
-    " WHERE entity_id = ?1 AND device = ?2 AND local = 1 AND rule IS NULL"
+    " WHERE entity_id = ?1 AND device_n = " CRM_CHANGELOG_WORD_N ("?2") " AND local = 1"
+    " AND rule IS NULL"
     " AND json_type (fields, ?3) IS NOT NULL ORDER BY seq DESC LIMIT 1", error);
   gboolean equal = FALSE;
   int rc;
@@ -514,8 +515,8 @@ check_conflicts (CrmStore     *store,
             continue;
         }
       stmt = _crm_store_prepare (store,
-        "SELECT pushed FROM changelog WHERE entity_id = ?1 AND hlc = ?2 AND device = ?3"
-        " AND local = 1 LIMIT 1", error);
+        "SELECT pushed FROM changelog WHERE entity_id = ?1 AND hlc = ?2"
+        " AND device_n = " CRM_CHANGELOG_WORD_N ("?3") " AND local = 1 LIMIT 1", error);
       if (stmt == NULL)
         return FALSE;
       _crm_sql_bind_text_or_null (stmt, 1, op->entity_id);
@@ -883,7 +884,8 @@ explain_refusal (CrmStore   *store,
   if (local == NULL || field == NULL)
     return NULL;
   wanted = crm_json_to_canonical (local);
-  stmt = _crm_store_prepare (store, "SELECT actor, fields FROM changelog WHERE entity_id = ?1"
+  stmt = _crm_store_prepare (store, "SELECT " CRM_CHANGELOG_WORD ("actor_n") ", fields"
+                             " FROM changelog WHERE entity_id = ?1"
                              " AND local = 1 AND hlc IN (?2, 0) ORDER BY seq DESC LIMIT 20",
                              NULL);
   if (stmt == NULL)
@@ -1073,14 +1075,22 @@ crm_sync_state_set_stamp (CrmStore    *store,
                           GError     **error)
 {
   sqlite3_stmt *stmt;
+  gint64 actor_n = 0;
   int rc;
 
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   g_return_val_if_fail (op_id != NULL, FALSE);
 
+  /* (the actor is kept as its number in clock_word, crm-changelog-private.h) */
+  if (stamp != NULL && actor != NULL &&
+      (actor_n = _crm_changelog_word_number (store, actor)) == 0)
+    {
+      _crm_store_set_sql_error (store, error, "keep the server's stamp of an op");
+      return FALSE;
+    }
   stmt = _crm_store_prepare (store,
     "UPDATE changelog SET server_seq = ?2, stamp = COALESCE (?3, stamp),"
-    " actor = CASE WHEN ?3 IS NULL THEN actor ELSE ?4 END WHERE op_id = ?1", error);
+    " actor_n = CASE WHEN ?3 IS NULL THEN actor_n ELSE ?4 END WHERE op_id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, op_id, -1, SQLITE_TRANSIENT);
@@ -1089,8 +1099,8 @@ crm_sync_state_set_stamp (CrmStore    *store,
     sqlite3_bind_text (stmt, 3, stamp, -1, SQLITE_TRANSIENT);
   else
     sqlite3_bind_null (stmt, 3);
-  if (actor != NULL)
-    sqlite3_bind_text (stmt, 4, actor, -1, SQLITE_TRANSIENT);
+  if (actor_n != 0)
+    sqlite3_bind_int64 (stmt, 4, actor_n);
   else
     sqlite3_bind_null (stmt, 4);
   rc = sqlite3_step (stmt);
@@ -1201,7 +1211,8 @@ crm_sync_state_knows_device (CrmStore    *store,
   g_return_val_if_fail (CRM_IS_STORE (store), FALSE);
   g_return_val_if_fail (device != NULL && out_known != NULL, FALSE);
 
-  stmt = _crm_store_prepare (store, "SELECT 1 FROM changelog WHERE device = ?1 LIMIT 1", error);
+  stmt = _crm_store_prepare (store, "SELECT 1 FROM changelog"
+                             " WHERE device_n = " CRM_CHANGELOG_WORD_N ("?1") " LIMIT 1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, device, -1, SQLITE_TRANSIENT);
