@@ -4,6 +4,7 @@
  * gate, contact search, exit statuses and JSON shapes. */
 #include <string.h>
 
+#include "crm-test-store.h"
 #include "crm-test-util.h"
 
 #define NOW "2026-03-02T10:00:00Z"
@@ -47,30 +48,59 @@ run_json (Fixture    *f,
   crm_test_run_cli_argv (run, (const char * const *) args->pdata);
 }
 
+/* The output of `voronkactl --db DB --now NOW [--json] ARGS…`, which must succeed. */
+static char *
+ok_output (Fixture  *f,
+           gboolean  json,
+           va_list   ap)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_auto(CrmTestRun) run = { 0 };
+
+  g_ptr_array_add (args, "--db");
+  g_ptr_array_add (args, f->db);
+  g_ptr_array_add (args, "--now");
+  g_ptr_array_add (args, NOW);
+  if (json)
+    g_ptr_array_add (args, "--json");
+  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  g_ptr_array_add (args, NULL);
+  crm_test_run_cli_argv (&run, (const char * const *) args->pdata);
+  if (run.status != 0)
+    g_error ("voronkactl %s failed (%d): %s%s", (char *) args->pdata[json ? 5 : 4], run.status,
+             run.out, run.err);
+  return g_steal_pointer (&run.out);
+}
+
 /* Runs a command that must succeed and returns its JSON. */
 #define OK_JSON(f, ...) ok_json (f, __VA_ARGS__, NULL)
 static JsonNode *
 ok_json (Fixture *f,
          ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  g_auto(CrmTestRun) run = { 0 };
+  g_autofree char *out = NULL;
   va_list ap;
 
-  g_ptr_array_add (args, "--db");
-  g_ptr_array_add (args, f->db);
-  g_ptr_array_add (args, "--now");
-  g_ptr_array_add (args, NOW);
-  g_ptr_array_add (args, "--json");
   va_start (ap, f);
-  for (const char *arg = va_arg (ap, const char *); arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
+  out = ok_output (f, TRUE, ap);
   va_end (ap);
-  g_ptr_array_add (args, NULL);
-  crm_test_run_cli_argv (&run, (const char * const *) args->pdata);
-  if (run.status != 0)
-    g_error ("voronkactl %s failed (%d): %s%s", (char *) args->pdata[5], run.status, run.out, run.err);
-  return crm_test_parse_json (run.out);
+  return crm_test_parse_json (out);
+}
+
+/* The same, its output as printed (--json among the ARGS, or a table). */
+#define OK_TEXT(f, ...) ok_text (f, __VA_ARGS__, NULL)
+static char *
+ok_text (Fixture *f,
+         ...)
+{
+  char *out;
+  va_list ap;
+
+  va_start (ap, f);
+  out = ok_output (f, FALSE, ap);
+  va_end (ap);
+  return out;
 }
 
 /* Asserts a refusal: exit status 1, {"error": {"code": @code, "message", "gate"}}. */
@@ -1103,6 +1133,90 @@ test_help (Fixture       *f,
   g_assert_nonnull (strstr (run.out, "rule import"));
 }
 
+/* Schema 27 names a changelog row's device and author by a number of the replica's
+ * clock_word: a replica of schema 26 with history shows the same log and the same deal
+ * history once upgraded, keeps no text column for them, and a change made afterwards is
+ * logged as this device's and its author's like the older ones. */
+static void
+test_changelog_words_upgrade (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(JsonNode) added = OK_JSON (f, "deal", "add", "--pipeline", "Продажи",
+                                       "--title", "Volvo FH 2019", "--tag", "Volvo");
+  g_autofree char *id = g_strdup (str (json_node_get_object (added), "id"));
+  g_autoptr(JsonNode) moved = OK_JSON (f, "deal", "move", id, "--stage", "Квалифицирован");
+  g_autoptr(JsonNode) log = NULL;
+  g_autoptr(JsonNode) shown = NULL;
+  g_autofree char *log_text = OK_TEXT (f, "log");
+  g_autofree char *log_json = OK_TEXT (f, "--json", "log");
+  g_autofree char *show_text = OK_TEXT (f, "deal", "show", id);
+  g_autofree char *show_json = OK_TEXT (f, "--json", "deal", "show", id);
+  g_autofree char *list_text = OK_TEXT (f, "deal", "list");
+  JsonArray *ops, *history;
+  JsonObject *first = NULL, *last;
+  gint64 rows = crm_test_file_int (f->db, "SELECT count (*) FROM changelog");
+
+  g_assert_cmpint (rows, >, 20);
+  crm_test_write_schema_26 (f->db);
+  g_assert_cmpint (crm_test_file_int (f->db, "PRAGMA user_version"), ==, 26);
+  g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (*) FROM changelog"
+                                             " WHERE length (device) = 36"), ==, rows);
+  /* (the template's ops have no author, the admin's changes have) */
+  g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (*) FROM changelog"
+                                             " WHERE actor IS NOT NULL"), >=, 3);
+
+  /* the same words as before the upgrade */
+  {
+    g_autofree char *log_text_after = OK_TEXT (f, "log");
+    g_autofree char *log_json_after = OK_TEXT (f, "--json", "log");
+    g_autofree char *show_text_after = OK_TEXT (f, "deal", "show", id);
+    g_autofree char *show_json_after = OK_TEXT (f, "--json", "deal", "show", id);
+    g_autofree char *list_text_after = OK_TEXT (f, "deal", "list");
+
+    g_assert_cmpstr (log_text_after, ==, log_text);
+    g_assert_cmpstr (log_json_after, ==, log_json);
+    g_assert_cmpstr (show_text_after, ==, show_text);
+    g_assert_cmpstr (show_json_after, ==, show_json);
+    g_assert_cmpstr (list_text_after, ==, list_text);
+  }
+  g_assert_cmpint (crm_test_file_int (f->db, "PRAGMA user_version"), ==, 27);
+  g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (*) FROM pragma_table_info"
+                                             " ('changelog') WHERE name IN ('device', 'actor')"),
+                   ==, 0);
+  /* one device, one author: each a word of its own, every row naming the device */
+  g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (*) FROM changelog c"
+                                             " JOIN clock_word d ON d.n = c.device_n"
+                                             " WHERE d.word = (SELECT value FROM meta"
+                                             " WHERE key = 'device_id')"), ==, rows);
+  g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (DISTINCT actor_n) FROM changelog"), ==, 1);
+  g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (*) FROM sqlite_master"
+                                             " WHERE name = 'attachment_hash'"), ==, 1);
+
+  /* a change after the upgrade: logged by the same device and author */
+  g_clear_pointer (&moved, json_node_unref);
+  moved = OK_JSON (f, "deal", "move", id, "--stage", "Отгружено");
+  log = OK_JSON (f, "log");
+  ops = json_node_get_array (log);
+  /* (the move fires the template's rules: their ops follow it) */
+  g_assert_cmpuint (json_array_get_length (ops), >, rows);
+  /* the deal's creation, written before the upgrade */
+  for (guint i = 0; i < rows; i++)
+    if (g_strcmp0 (str (first = json_array_get_object_element (ops, i), "id"), id) == 0)
+      break;
+  last = json_array_get_object_element (ops, rows);
+  g_assert_cmpstr (str (first, "id"), ==, id);
+  g_assert_nonnull (str (first, "actor"));
+  g_assert_cmpstr (str (last, "id"), ==, id);
+  g_assert_true (json_object_get_null_member (last, "rule"));
+  g_assert_cmpstr (str (last, "device"), ==, str (first, "device"));
+  g_assert_cmpstr (str (last, "actor"), ==, str (first, "actor"));
+  shown = OK_JSON (f, "deal", "show", id);
+  history = json_object_get_array_member (json_node_get_object (shown), "history");
+  g_assert_cmpuint (json_array_get_length (history), >=, 3);
+  for (guint i = 0; i < json_array_get_length (history); i++)
+    g_assert_cmpstr (str (json_array_get_object_element (history, i), "actor"), ==, "admin");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1115,6 +1229,7 @@ main (int    argc,
   ADD ("pipelines", test_pipelines, NULL);
   ADD ("deal-add-move-set", test_deal_add_move_set, NULL);
   ADD ("deal-list-tags", test_deal_list_tags, NULL);
+  ADD ("changelog-words-upgrade", test_changelog_words_upgrade, NULL);
   ADD ("loss-reason-gate", test_loss_reason_gate, NULL);
   ADD ("contact-search", test_contact_search, NULL);
   ADD ("search", test_search, NULL);

@@ -674,6 +674,79 @@ test_clock_words_rolled_back (Fixture       *f,
   g_assert_cmpstr (reopened, ==, state);
 }
 
+/* The changelog names an op's author by a number of clock_word (schema 27): an author
+ * first seen in a change that a gate refused (rolled back) leaves no word behind, and
+ * the next author, who may take that number, is logged as themselves — before and
+ * after reopening. */
+static void
+test_changelog_words_rolled_back (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmChangeset) refused = crm_changeset_new ();
+  g_autoptr(CrmChangeset) cs = crm_changeset_new ();
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autofree char *contact = crm_store_new_id (f->store);
+  g_autofree char *refused_author = crm_store_new_id (f->store);
+  g_autofree char *kept_author = crm_store_new_id (f->store);
+  g_autofree char *sql = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *reopened = NULL;
+  gint64 words = crm_test_file_int (f->path, "SELECT count (*) FROM clock_word");
+  const CrmOp *last;
+  CrmChange *change;
+
+  /* the contact's op is logged (its author's word added) before the gate refuses */
+  crm_changeset_set_actor (refused, refused_author);
+  change = crm_changeset_create (refused, "contact", contact);
+  crm_change_set_string (change, "name", "Петров Пётр");
+  change = crm_changeset_touch (refused, "deal", f->deal);
+  crm_change_set_string (change, "stage", f->stages[4]);
+  g_assert_false (crm_store_apply (f->store, refused, &error));
+  g_assert_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_LOSS_REASON_REQUIRED);
+  g_clear_error (&error);
+  g_assert_cmpint (crm_test_file_int (f->path, "SELECT count (*) FROM clock_word"), ==, words);
+
+  crm_changeset_set_actor (cs, kept_author);
+  change = crm_changeset_create (cs, "contact", contact);
+  crm_change_set_string (change, "name", "Петров Пётр");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+
+  ops = crm_store_dup_log (f->store, 0, &error);
+  g_assert_no_error (error);
+  last = g_ptr_array_index (ops, ops->len - 1);
+  g_assert_cmpstr (last->entity_id, ==, contact);
+  g_assert_cmpstr (last->actor, ==, kept_author);
+  g_assert_cmpstr (last->device, ==, crm_store_get_device_id (f->store));
+  g_free (sql);
+  sql = g_strdup_printf ("SELECT count (*) FROM clock_word WHERE word = '%s'", refused_author);
+  g_assert_cmpint (crm_test_file_int (f->path, sql), ==, 0);
+
+  /* the refused author writes after all: logged as themselves, not as the number's
+   * other word */
+  g_clear_pointer (&cs, crm_changeset_unref);
+  cs = crm_changeset_new ();
+  crm_changeset_set_actor (cs, refused_author);
+  change = crm_changeset_touch (cs, "contact", contact);
+  crm_change_set_string (change, "name", "Петров Пётр Петрович");
+  g_assert_true (crm_store_apply (f->store, cs, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&ops, g_ptr_array_unref);
+  ops = crm_store_dup_log (f->store, 0, &error);
+  g_assert_cmpstr (((const CrmOp *) g_ptr_array_index (ops, ops->len - 1))->actor, ==,
+                   refused_author);
+  g_assert_cmpstr (((const CrmOp *) g_ptr_array_index (ops, ops->len - 2))->actor, ==,
+                   kept_author);
+
+  log = crm_test_log_lines (f->store);
+  g_clear_object (&f->store);
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  reopened = crm_test_log_lines (f->store);
+  g_assert_cmpstr (reopened, ==, log);
+}
+
 static void
 write_file (const char *path,
             const char *contents,
@@ -1025,6 +1098,8 @@ main (int argc, char **argv)
               test_clock_words_upgrade, fixture_tear_down);
   g_test_add ("/store/clock-words/rolled-back", Fixture, NULL, fixture_set_up,
               test_clock_words_rolled_back, fixture_tear_down);
+  g_test_add ("/store/changelog-words/rolled-back", Fixture, NULL, fixture_set_up,
+              test_changelog_words_rolled_back, fixture_tear_down);
   g_test_add ("/store/open-full-cancel", Fixture, NULL, fixture_set_up, test_open_full_cancel,
               fixture_tear_down);
   g_test_add ("/store/custom-fields-and-reopen", Fixture, NULL, fixture_set_up,

@@ -319,21 +319,28 @@ test_convergence (void)
     crm_test_replica_clear (&replicas[i]);
 }
 
-/* A laptop whose replica was written by the previous version (schema 25: its field clocks
- * as JSON) is upgraded on opening and keeps syncing: its edits and another laptop's
- * converge through a real server. */
+/* A laptop whose replica was written by an older version is upgraded on opening and keeps
+ * syncing: its edits (also those it had not sent yet) and another laptop's converge
+ * through a real server. Schema 25: its field clocks as JSON; schema 26: its changelog's
+ * device and author as text in each row — the same log, every op with the same device
+ * and author, after the upgrade. */
 static void
-test_upgraded_replica (void)
+test_upgraded_replica (gconstpointer data)
 {
+  int schema = GPOINTER_TO_INT (data);
   CrmTestReplica replicas[2] = { 0 };
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   g_autoptr(GPtrArray) deals = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *admin_id = NULL;
   g_autofree char *state = NULL;
   g_autofree char *upgraded = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *upgraded_log = NULL;
+  g_autofree char *path_a = g_strdup_printf ("up%d-a.db", schema);
+  g_autofree char *path_b = g_strdup_printf ("up%d-b.db", schema);
 
-  crm_test_replica_open (&replicas[0], server, tmpdir, "up-a.db", "admin", "admin-pw");
-  crm_test_replica_open (&replicas[1], server, tmpdir, "up-b.db", "admin", "admin-pw");
+  crm_test_replica_open (&replicas[0], server, tmpdir, path_a, "admin", "admin-pw");
+  crm_test_replica_open (&replicas[1], server, tmpdir, path_b, "admin", "admin-pw");
   admin_id = resolve (replicas[0].store, "user", "admin", NULL);
   for (guint i = 0; i < 6; i++)
     {
@@ -347,14 +354,25 @@ test_upgraded_replica (void)
         g_autoptr(CrmSyncReport) report = crm_test_replica_sync (&replicas[i]);
       }
 
-  /* b's file as the previous version left it, then opened by this one */
+  /* b's file as the older version left it, with changes not sent yet, then opened by
+   * this one */
+  for (guint k = 0; k < 4; k++)
+    random_change (&replicas[1], rand, deals, admin_id);
   state = crm_test_dump (replicas[1].store);
+  log = crm_test_log_lines (replicas[1].store);
   g_clear_object (&replicas[1].store);
   g_clear_object (&replicas[1].client);
-  crm_test_write_schema_25 (replicas[1].path, state);
+  if (schema == 25)
+    crm_test_write_schema_25 (replicas[1].path, state);
+  else
+    crm_test_write_schema_26 (replicas[1].path);
+  g_assert_cmpint (crm_test_file_int (replicas[1].path, "PRAGMA user_version"), ==, schema);
   replicas[1].store = crm_test_open (replicas[1].path);
   upgraded = crm_test_dump (replicas[1].store);
   g_assert_cmpstr (upgraded, ==, state);
+  upgraded_log = crm_test_log_lines (replicas[1].store);
+  g_assert_cmpstr (upgraded_log, ==, log);
+  g_assert_cmpint (crm_test_count_waiting (replicas[1].store), >, 0);
   replicas[1].client = crm_test_client_new (server, replicas[1].path, "admin", "admin-pw");
 
   for (guint round = 0; round < 3; round++)
@@ -1324,7 +1342,9 @@ main (int    argc,
    * compaction waits for (it stops at the first op not past the horizon) */
   g_test_add_func ("/sync/history-compacted", test_history_compacted);
   g_test_add_func ("/sync/convergence", test_convergence);
-  g_test_add_func ("/sync/upgraded-replica", test_upgraded_replica);
+  g_test_add_data_func ("/sync/upgraded-replica", GINT_TO_POINTER (25), test_upgraded_replica);
+  g_test_add_data_func ("/sync/upgraded-replica-26", GINT_TO_POINTER (26),
+                        test_upgraded_replica);
   g_test_add_func ("/sync/no-duplicate-automation", test_no_duplicate_automation);
   g_test_add_func ("/sync/deal-numbers", test_deal_numbers);
   g_test_add_func ("/sync/snapshot", test_snapshot);

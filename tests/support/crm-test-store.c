@@ -196,8 +196,51 @@ crm_test_report_text (JsonNode *report)
   return g_string_free (text, FALSE);
 }
 
+void
+crm_test_write_schema_26 (const char *path)
+{
+  g_autoptr(GPtrArray) creates = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  /* the changelog's own indexes and triggers, made again over the old layout */
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master"
+                                           " WHERE tbl_name = 'changelog' AND sql IS NOT NULL"
+                                           " AND type IN ('index', 'trigger')", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (creates, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  g_assert_cmpuint (creates->len, >, 3);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE TEMP TABLE high AS SELECT seq FROM sqlite_sequence WHERE name = 'changelog';"
+    /* schema 1's table and the two columns a later step added */
+    "CREATE TABLE changelog_26 (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " op_id TEXT NOT NULL UNIQUE, hlc INTEGER NOT NULL, device TEXT NOT NULL,"
+    " entity TEXT NOT NULL, entity_id TEXT NOT NULL, fields TEXT NOT NULL,"
+    " cause TEXT, rule TEXT, actor TEXT, local INTEGER NOT NULL DEFAULT 1,"
+    " pushed INTEGER NOT NULL DEFAULT 0, stamp TEXT, server_seq INTEGER);"
+    "INSERT INTO changelog_26 SELECT seq, op_id, hlc,"
+    " (SELECT word FROM clock_word WHERE n = device_n), entity, entity_id, fields, cause,"
+    " rule, (SELECT word FROM clock_word WHERE n = actor_n), local, pushed, stamp,"
+    " server_seq FROM changelog ORDER BY seq;"
+    "DROP TABLE changelog;"
+    "PRAGMA legacy_alter_table = ON;"
+    "ALTER TABLE changelog_26 RENAME TO changelog;"
+    "PRAGMA legacy_alter_table = OFF;"
+    "UPDATE sqlite_sequence SET seq = (SELECT seq FROM temp.high) WHERE name = 'changelog';"
+    "DROP INDEX attachment_hash;", NULL, NULL, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < creates->len; i++)
+    g_assert_cmpint (sqlite3_exec (db, creates->pdata[i], NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 26; COMMIT", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
 /* The clocks of every row as schema 25 stored them (the grouped JSON a dump prints) and
- * the file marked schema 25: what a replica of the previous version holds. */
+ * the file marked schema 25: what a replica of that version holds. */
 void
 crm_test_write_schema_25 (const char *path,
                           const char *state)
@@ -206,6 +249,7 @@ crm_test_write_schema_25 (const char *path,
   sqlite3 *db = NULL;
   guint n_rows = 0;
 
+  crm_test_write_schema_26 (path);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
   for (guint i = 0; lines[i] != NULL; i++)
@@ -233,6 +277,24 @@ crm_test_write_schema_25 (const char *path,
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE clock_word; PRAGMA user_version = 25; COMMIT",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
+}
+
+char *
+crm_test_log_lines (CrmStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ops = crm_store_dup_log (store, 0, &error);
+  GString *text = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < ops->len; i++)
+    {
+      g_autoptr(JsonNode) node = crm_op_to_json (g_ptr_array_index (ops, i));
+      g_autofree char *line = json_to_string (node, FALSE);
+
+      g_string_append_printf (text, "%s\n", line);
+    }
+  return g_string_free (text, FALSE);
 }
 
 gint64

@@ -43,11 +43,22 @@ char     *crm_test_new_deal          (CrmStore   *store,
  * values in the columns' order, and the series when there is one. */
 char     *crm_test_report_text       (JsonNode   *report);
 
+/* The changelog of the replica at @path written as schema 26 stored it (each row's device
+ * and actor as text, not as a number of clock_word), without schema 27's attachment_hash
+ * index, and the file marked schema 26: what a replica of that version holds. The
+ * replica must not be open. */
+void      crm_test_write_schema_26   (const char *path);
+
 /* The clocks of every row of the replica at @path written as schema 25 stored them (the
- * grouped JSON of @state, its dump), its clock_word dropped and the file marked schema 25:
- * what a replica of the previous version holds. The replica must not be open. */
+ * grouped JSON of @state, its dump), its clock_word dropped and the file marked schema 25
+ * (after crm_test_write_schema_26): what a replica of that version holds. The replica
+ * must not be open. */
 void      crm_test_write_schema_25   (const char *path,
                                       const char *state);
+
+/* Every op of @store's log as the protocol carries it (its device and author too), one
+ * JSON object a line. */
+char     *crm_test_log_lines         (CrmStore   *store);
 
 /* The one integer @sql reads from the file at @path (opened by a connection of its own). */
 gint64    crm_test_file_int          (const char *path,
