@@ -528,12 +528,15 @@ test_resume_and_refusals (Fixture       *f,
   raw_clear (&raw);
 }
 
-/* A raw push of @db's outbox by @raw's user: the status, the refusal in *@out_refusal. */
+/* A raw push of @db's outbox by @raw's user, its attachments' ops carrying @stamp when
+ * given (as a device sends an op the server accepted before a restore): the status, the
+ * refusal in *@out_refusal. */
 static guint
-push_outbox (Fixture     *f,
-             Raw         *raw,
-             const char  *db,
-             GError     **out_refusal)
+push_outbox_stamped (Fixture     *f,
+                     Raw         *raw,
+                     const char  *db,
+                     const char  *stamp,
+                     GError     **out_refusal)
 {
   g_autoptr(CrmStore) store = crm_test_open (db);
   g_autoptr(GError) error = NULL;
@@ -548,6 +551,12 @@ push_outbox (Fixture     *f,
   guint status;
 
   g_assert_no_error (error);
+  for (guint i = 0; stamp != NULL && i < ops->len; i++)
+    if (g_str_equal (((CrmOp *) ops->pdata[i])->entity, "attachment"))
+      {
+        g_free (((CrmOp *) ops->pdata[i])->stamp);
+        ((CrmOp *) ops->pdata[i])->stamp = g_strdup (stamp);
+      }
   request = crm_push_request_to_json (MAX (crm_sync_state_get_cursor (store), 0), ops);
   body = crm_protocol_to_bytes (request);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
@@ -560,6 +569,16 @@ push_outbox (Fixture     *f,
   if (status != 200)
     crm_protocol_set_http_error (out_refusal, status, NULL, answer);
   return status;
+}
+
+/* A raw push of @db's outbox by @raw's user: the status, the refusal in *@out_refusal. */
+static guint
+push_outbox (Fixture     *f,
+             Raw         *raw,
+             const char  *db,
+             GError     **out_refusal)
+{
+  return push_outbox_stamped (f, raw, db, NULL, out_refusal);
 }
 
 /* A push that describes a file the server never received is refused whole, naming the
@@ -740,6 +759,57 @@ test_unseen_file (Fixture       *f,
     g_assert_cmpmem (contents, length, g_bytes_get_data (png, NULL), g_bytes_get_size (png));
   }
   raw_clear (&admin);
+  raw_clear (&rep);
+}
+
+/* Issue 20: an attachment op whose stamp is not the server's is no op accepted before a
+ * restore: a rep who sends the administrator's file's hash with a made-up stamp, without
+ * the file, is refused as for any file not uploaded — the stamp let the op past the check
+ * that the file is here and his to name, and then GET gave him the administrator's file. */
+static void
+test_unseen_file_forged_stamp (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autofree char *a = g_build_filename (f->dir, "a.db", NULL);
+  g_autofree char *r = g_build_filename (f->dir, "r.db", NULL);
+  g_autoptr(GBytes) png = make_png (3000, 23);
+  g_autofree char *path = write_file (f->dir, "смета.png", png);
+  g_autofree char *hash = sha256_of (png);
+  g_autofree char *deal = NULL;
+  g_autofree char *own = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) refusal = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+  Raw rep = { 0 };
+
+  g_assert_cmpint (crm_test_server_admin (f->data, "rep-password", "user", "add", "dist",
+                                          "Олег", "--role", "rep", "--password-stdin", NULL),
+                   ==, 0);
+  sync_replica (f, a, "admin", "admin-pw");
+  ctl (&run, a, NULL, "role", "add", "Свои сделки", "--like", "rep", "--right", "*:see=own",
+       NULL);
+  json_node_unref (ok (&run));
+  ctl (&run, a, NULL, "user", "set", "Олег", "--role", "Свои сделки", NULL);
+  json_node_unref (ok (&run));
+  deal = add_deal (a, "Магазин «Центральный»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "смета", NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+
+  sync_replica (f, r, "Олег", "rep-password");
+  ctl (&run, r, NULL, "--as", "Олег", "deal", "add", "--pipeline", COLD, "--title",
+       "Магазин «Олега»", NULL);
+  own = crm_test_dup_id (ok (&run));
+  ctl (&run, r, NULL, "--as", "Олег", "attach", "--deal", own, path, "--name", "моя смета",
+       NULL);
+  json_node_unref (ok (&run));
+
+  raw_init (&rep, f, "Олег", "rep-password");
+  g_assert_cmpuint (push_outbox_stamped (f, &rep, r, "0123456789abcdef", &refusal), ==, 409);
+  g_assert_error (refusal, CRM_SYNC_ERROR, CRM_SYNC_ERROR_FILE_MISSING);
+  g_assert_nonnull (strstr (refusal->message, "моя смета"));
+  /* nothing of the push was taken: the file is still not his to get */
+  g_assert_cmpuint (raw_file (&rep, f, "GET", hash, 0, 0, NULL, NULL, NULL, &message), ==, 404);
   raw_clear (&rep);
 }
 
@@ -1193,6 +1263,7 @@ main (int   argc,
   ADD ("/files/resume-and-refusals", test_resume_and_refusals);
   ADD ("/files/push-without-file", test_push_without_file);
   ADD ("/files/unseen-file-unknown", test_unseen_file);
+  ADD ("/files/unseen-file-forged-stamp", test_unseen_file_forged_stamp);
   ADD ("/files/sync-fetch-images", test_fetch_images);
   ADD ("/files/backup-keeps-files", test_backup_keeps_files);
   ADD ("/files/abandoned-upload-removed", test_abandoned_upload);

@@ -16,6 +16,7 @@
 #include "crm-ledger.h"
 #include "crm-rights.h"
 #include "crm-setup.h"
+#include "crm-stamp.h"
 #include "crm-template.h"
 #include "crm-time.h"
 #include "crm-user.h"
@@ -940,6 +941,22 @@ backend_sees_file (CrmServerStorage    *storage,
   return crm_visibility_sees_file (visibility, store, hash, out_seen, error);
 }
 
+static gboolean
+backend_stamp_valid (CrmServerStorage    *storage,
+                     const CrmServerUser *user,
+                     const CrmOp         *op,
+                     gboolean            *out_valid,
+                     GError             **error)
+{
+  CrmStore *store = CLASS (storage)->get_replica (BACKEND (storage), user->account_id, error);
+
+  *out_valid = FALSE;
+  if (store == NULL)
+    return FALSE;
+  *out_valid = crm_stamp_check (crm_store_get_stamp_key (store), op);
+  return TRUE;
+}
+
 static void
 backend_snapshot_async (CrmServerStorage    *storage,
                         const CrmServerUser *user,
@@ -1125,4 +1142,5 @@ storage_iface_init (CrmServerStorageInterface *iface)
   iface->check_cursor = backend_check_cursor;
   iface->files_folder = backend_files_folder;
   iface->sees_file = backend_sees_file;
+  iface->stamp_valid = backend_stamp_valid;
 }

@@ -337,11 +337,12 @@ crm_server_files_append (const char  *folder,
 }
 
 gboolean
-crm_server_files_check_ops (const char              *folder,
-                            GPtrArray               *ops,
-                            CrmServerFilesKnownFunc  known,
-                            gpointer                 known_data,
-                            GError                 **error)
+crm_server_files_check_ops (const char                *folder,
+                            GPtrArray                 *ops,
+                            CrmServerFilesKnownFunc    known,
+                            CrmServerFilesStampedFunc  stamped,
+                            gpointer                   known_data,
+                            GError                   **error)
 {
   for (guint i = 0; i < ops->len; i++)
     {
@@ -353,8 +354,11 @@ crm_server_files_check_ops (const char              *folder,
       gssize n = 0;
       int fd;
 
-      if (!g_str_equal (op->entity, "attachment") || op->stamp != NULL ||
-          !json_object_has_member (op->fields, "hash"))
+      if (!g_str_equal (op->entity, "attachment") || !json_object_has_member (op->fields, "hash"))
+        continue;
+      /* an op the server accepted before (its stamp is the server's, not any text the
+       * pusher wrote there: that let a rep name a file he may not see and then get it) */
+      if (op->stamp != NULL && stamped != NULL && stamped (op, known_data))
         continue;
       hash = json_object_get_string_member_with_default (op->fields, "hash", NULL);
       mime = json_object_get_string_member_with_default (op->fields, "mime", NULL);

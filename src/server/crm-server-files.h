@@ -66,18 +66,24 @@ gboolean  crm_server_files_append    (const char  *folder,
  * to, or sent it themselves (crm_server_files_uploaded_by()). */
 typedef gboolean (*CrmServerFilesKnownFunc) (const char *hash,
                                              gpointer    data);
+/* Whether the stamp of @op is the server's own (an op it accepted before), not one the
+ * pusher wrote. */
+typedef gboolean (*CrmServerFilesStampedFunc) (const CrmOp *op,
+                                               gpointer     data);
 
 /* A push may describe only files the server has: every `attachment` op naming a hash
  * names a stored content whose type by content fits the op's "mime" (a photo is an
  * image). FILE_MISSING / FILE_TYPE naming the file otherwise — FILE_MISSING also for a
  * stored content @known (when given) says the pusher may not name: one who may not see it
  * learns nothing of it from a push (they upload it, and push again). Ops the server
- * stamped before (sent again after a restore) are not checked again. */
-gboolean  crm_server_files_check_ops (const char              *folder,
-                                      GPtrArray               *ops,
-                                      CrmServerFilesKnownFunc  known,
-                                      gpointer                 known_data,
-                                      GError                 **error);
+ * stamped before (sent again after a restore: @stamped says so of their stamp) are not
+ * checked again; an op with a stamp of the pusher's making is checked as any. */
+gboolean  crm_server_files_check_ops (const char                *folder,
+                                      GPtrArray                 *ops,
+                                      CrmServerFilesKnownFunc    known,
+                                      CrmServerFilesStampedFunc  stamped,
+                                      gpointer                   known_data,
+                                      GError                   **error);
 
 /* The room an account's files have: its own (`account set --files-quota-mb`, kept in the
  * server's database, table `account_limit`), else @fallback (serve's; < 0: what the last

@@ -336,3 +336,17 @@ crm_server_storage_sees_file (CrmServerStorage    *self,
     return TRUE;
   return IFACE (self)->sees_file (self, user, hash, out_seen, error);
 }
+
+gboolean
+crm_server_storage_stamp_valid (CrmServerStorage    *self,
+                                const CrmServerUser *user,
+                                const CrmOp         *op,
+                                gboolean            *out_valid,
+                                GError             **error)
+{
+  g_return_val_if_fail (CRM_IS_SERVER_STORAGE (self), FALSE);
+  *out_valid = FALSE;
+  if (IFACE (self)->stamp_valid == NULL)
+    return TRUE;
+  return IFACE (self)->stamp_valid (self, user, op, out_valid, error);
+}

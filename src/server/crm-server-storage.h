@@ -225,6 +225,13 @@ struct _CrmServerStorageInterface
                                            const char          *hash,
                                            gboolean            *out_seen,
                                            GError             **error);
+  /* Optional: whether @op's stamp is this account's server's (crm_stamp_check(): an op it
+   * accepted before, sent again after a restore) — not merely a stamp the pusher wrote. */
+  gboolean            (*stamp_valid)      (CrmServerStorage    *self,
+                                           const CrmServerUser *user,
+                                           const CrmOp         *op,
+                                           gboolean            *out_valid,
+                                           GError             **error);
 };
 
 gboolean           crm_server_storage_create_account  (CrmServerStorage  *self,
@@ -352,6 +359,12 @@ gboolean           crm_server_storage_sees_file       (CrmServerStorage    *self
                                                        const CrmServerUser *user,
                                                        const char          *hash,
                                                        gboolean            *out_seen,
+                                                       GError             **error);
+/* *@out_valid FALSE without asking when the backend cannot tell. */
+gboolean           crm_server_storage_stamp_valid     (CrmServerStorage    *self,
+                                                       const CrmServerUser *user,
+                                                       const CrmOp         *op,
+                                                       gboolean            *out_valid,
                                                        GError             **error);
 
 G_END_DECLS

@@ -1627,6 +1627,22 @@ pusher_knows_file (const char *hash,
   return known;
 }
 
+/* Whether @op's stamp is the server's own: an op it accepted before. */
+static gboolean
+pusher_op_stamped (const CrmOp *op,
+                   gpointer     data)
+{
+  PushedFiles *pushed = data;
+  gboolean valid = FALSE;
+
+  if (pushed->error != NULL)
+    return FALSE;
+  if (!crm_server_storage_stamp_valid (pushed->self->storage, pushed->user, op, &valid,
+                                       &pushed->error))
+    return FALSE;  /* the error is told instead */
+  return valid;
+}
+
 /* Every file a pushed attachment names is here, and the pusher may name it
  * (crm-server-files.c). */
 static gboolean
@@ -1646,7 +1662,8 @@ check_pushed_files (CrmServer           *self,
   folder = crm_server_storage_files_folder (self->storage, user, error);
   if (folder == NULL)
     return FALSE;
-  ok = crm_server_files_check_ops (folder, ops, pusher_knows_file, &pushed, error);
+  ok = crm_server_files_check_ops (folder, ops, pusher_knows_file, pusher_op_stamped, &pushed,
+                                   error);
   if (pushed.error != NULL)
     {
       if (ok)
