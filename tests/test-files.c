@@ -632,6 +632,32 @@ server_file (Fixture    *f,
 }
 
 
+/* Issue 20's rep «Олег», whose role sees only his own deals, and the administrator's deal
+ * with @path attached as @name, synced from the administrator's replica @a. */
+static void
+attach_unseen (Fixture    *f,
+               const char *a,
+               const char *path,
+               const char *name)
+{
+  g_autofree char *deal = NULL;
+  g_auto(CrmTestRun) run = { 0 };
+
+  g_assert_cmpint (crm_test_server_admin (f->data, "rep-password", "user", "add", "dist",
+                                          "Олег", "--role", "rep", "--password-stdin", NULL),
+                   ==, 0);
+  sync_replica (f, a, "admin", "admin-pw");
+  ctl (&run, a, NULL, "role", "add", "Свои сделки", "--like", "rep", "--right", "*:see=own",
+       NULL);
+  json_node_unref (ok (&run));
+  ctl (&run, a, NULL, "user", "set", "Олег", "--role", "Свои сделки", NULL);
+  json_node_unref (ok (&run));
+  deal = add_deal (a, "Магазин «Центральный»");
+  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", name, NULL);
+  json_node_unref (ok (&run));
+  sync_replica (f, a, "admin", "admin-pw");
+}
+
 /* Issue 20: to a rep who may not see a file (his role sees his own deals; the contract is
  * on the administrator's deal) every way of asking about it answers as for content the
  * server never had, so knowing its hash tells him nothing: HEAD 404 from offset 0, GET
@@ -652,7 +678,6 @@ test_unseen_file (Fixture       *f,
   g_autofree char *path = write_file (f->dir, "договор.png", png);
   g_autofree char *hash = sha256_of (png);
   g_autofree char *never_hash = sha256_of (never);
-  g_autofree char *deal = NULL;
   g_autofree char *own = NULL;
   g_autofree char *message = NULL;
   g_autofree char *never_message = NULL;
@@ -662,19 +687,7 @@ test_unseen_file (Fixture       *f,
   Raw rep = { 0 };
   Raw admin = { 0 };
 
-  g_assert_cmpint (crm_test_server_admin (f->data, "rep-password", "user", "add", "dist",
-                                          "Олег", "--role", "rep", "--password-stdin", NULL),
-                   ==, 0);
-  sync_replica (f, a, "admin", "admin-pw");
-  ctl (&run, a, NULL, "role", "add", "Свои сделки", "--like", "rep", "--right", "*:see=own",
-       NULL);
-  json_node_unref (ok (&run));
-  ctl (&run, a, NULL, "user", "set", "Олег", "--role", "Свои сделки", NULL);
-  json_node_unref (ok (&run));
-  deal = add_deal (a, "Магазин «Центральный»");
-  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "договор", NULL);
-  json_node_unref (ok (&run));
-  sync_replica (f, a, "admin", "admin-pw");
+  attach_unseen (f, a, path, "договор");
   g_assert_cmpuint (server_files (f, FALSE), ==, 1);
 
   /* HEAD and GET: what a content never uploaded gets */
@@ -775,26 +788,13 @@ test_unseen_file_forged_stamp (Fixture       *f,
   g_autoptr(GBytes) png = make_png (3000, 23);
   g_autofree char *path = write_file (f->dir, "смета.png", png);
   g_autofree char *hash = sha256_of (png);
-  g_autofree char *deal = NULL;
   g_autofree char *own = NULL;
   g_autofree char *message = NULL;
   g_autoptr(GError) refusal = NULL;
   g_auto(CrmTestRun) run = { 0 };
   Raw rep = { 0 };
 
-  g_assert_cmpint (crm_test_server_admin (f->data, "rep-password", "user", "add", "dist",
-                                          "Олег", "--role", "rep", "--password-stdin", NULL),
-                   ==, 0);
-  sync_replica (f, a, "admin", "admin-pw");
-  ctl (&run, a, NULL, "role", "add", "Свои сделки", "--like", "rep", "--right", "*:see=own",
-       NULL);
-  json_node_unref (ok (&run));
-  ctl (&run, a, NULL, "user", "set", "Олег", "--role", "Свои сделки", NULL);
-  json_node_unref (ok (&run));
-  deal = add_deal (a, "Магазин «Центральный»");
-  ctl (&run, a, NULL, "attach", "--deal", deal, path, "--name", "смета", NULL);
-  json_node_unref (ok (&run));
-  sync_replica (f, a, "admin", "admin-pw");
+  attach_unseen (f, a, path, "смета");
 
   sync_replica (f, r, "Олег", "rep-password");
   ctl (&run, r, NULL, "--as", "Олег", "deal", "add", "--pipeline", COLD, "--title",
