@@ -552,7 +552,7 @@ renumber_clocks (CrmStore  *store,
  * change inside the install would make its ROLLBACK need memory again). */
 static gboolean
 map_history_words (CrmStore   *store,
-                   gint64      version,
+                   gboolean    numbered,
                    GPtrArray  *keys,
                    GArray     *numbers,
                    GError    **error)
@@ -562,7 +562,7 @@ map_history_words (CrmStore   *store,
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, version >= 27
+  rc = sqlite3_prepare_v2 (db, numbered
                                ? "SELECT k, (SELECT word FROM snap.clock_word WHERE n = k) FROM"
                                  " (SELECT device_n AS k FROM snap.changelog UNION"
                                  " SELECT actor_n FROM snap.changelog WHERE actor_n IS NOT NULL)"
@@ -619,6 +619,7 @@ copy_rows (CrmStore  *store,
   g_autoptr(GString) words = NULL;
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt = NULL;
+  gboolean numbered;
   gint64 me;
   int rc;
 
@@ -641,7 +642,13 @@ copy_rows (CrmStore  *store,
     return FALSE;
   /* the server's sequence of each op, and its stamp when the server stamps ops */
   theirs = table_columns (store, "snap", "changelog", error);
-  if (theirs == NULL || !map_history_words (store, version, keys, numbers, error))
+  if (theirs == NULL)
+    return FALSE;
+  /* the copy's history names devices and authors by its words (schema 27) or as text: told
+   * by its columns, not by its version (a copy whose search tables alone were taken back
+   * says an older version, /board/search-after-snapshot-older) */
+  numbered = g_ptr_array_find_with_equal_func (theirs, "device_n", g_str_equal, NULL);
+  if (!map_history_words (store, numbered, keys, numbers, error))
     return FALSE;
   me = _crm_changelog_word_number (store, crm_store_get_device_id (store));
   if (me == 0)
@@ -666,7 +673,7 @@ copy_rows (CrmStore  *store,
     " WHERE c.op_id NOT IN (SELECT op_id FROM main.changelog) ORDER BY c.seq",
     words->str,
     g_ptr_array_find_with_equal_func (theirs, "stamp", g_str_equal, NULL) ? "c.stamp" : "NULL",
-    version >= 27 ? "device_n" : "device", version >= 27 ? "actor_n" : "actor");
+    numbered ? "device_n" : "device", numbered ? "actor_n" : "actor");
   /* (its text changes with the words: prepared for this install only) */
   if (sqlite3_prepare_v2 (_crm_store_get_db (store), sql, -1, &stmt, NULL) != SQLITE_OK)
     {
