@@ -8,11 +8,16 @@
  * over the same data, a phone number found through the search tables the migration
  * rebuilt. A damaged old replica says why in that window, with a way out, and no main
  * window; a window closed while it works cancels the update and leaves the file whole at
- * its old schema. Screenshots: upgrade.png (English), upgrade-ru.png,
- * upgrade-error-ru.png. */
+ * its old schema. A replica of schema 26 with a large history (24 000 contacts imported)
+ * gives back the space its old changelog took once updated: the window says so while the
+ * main loop runs on (VORONKA_TEST_RECLAIM_HOLD pauses the worker there), and the file
+ * ends smaller than it was. Screenshots: upgrade.png (English), upgrade-ru.png,
+ * upgrade-error-ru.png, upgrade-reclaim-ru.png. */
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
+#include "crm-import.h"
 #include "crm-search.h"
 #include "crm-search-view.h"
 #include "crm-test-store.h"
@@ -20,6 +25,7 @@
 #include "crm-upgrade-window.h"
 
 #define HOLD_ENV "VORONKA_TEST_UPGRADE_HOLD"
+#define RECLAIM_HOLD_ENV "VORONKA_TEST_RECLAIM_HOLD"
 
 static gint64
 file_count (const char *path,
@@ -279,6 +285,122 @@ run_close (void)
   crm_test_remove_tree (tmpdir);
 }
 
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+static gboolean
+reclaim_shown (gpointer window)
+{
+  return g_strcmp0 (crm_upgrade_window_get_step (window),
+                    "Возвращаем место на диске, занятое старым форматом…") == 0;
+}
+
+/* The demo with 24 000 contacts more (their history over 8 MiB), as schema 26 kept it,
+ * packed as a replica in use is; its size. */
+static gint64
+make_large_schema_26 (const char *path)
+{
+  g_autoptr(GString) csv = g_string_new ("Имя;Телефон\n");
+  g_autoptr(GError) error = NULL;
+  CrmImportOptions options = { .entity = "contact" };
+  sqlite3 *db = NULL;
+
+  {
+    g_autoptr(CrmStore) store = crm_test_ui_open_replica (path);
+    g_autoptr(JsonNode) report = NULL;
+
+    for (guint i = 0; i < 24000; i++)
+      g_string_append_printf (csv, "Клиентов Клиент Клиентович %u;+7 913 %03u-%02u-%02u\n",
+                              i, i / 100, i % 100, i % 97);
+    g_assert_true (crm_import_csv (store, &options, csv->str, csv->len, &report, &error));
+    g_assert_no_error (error);
+  }
+  crm_test_write_schema_26 (path);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "VACUUM", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  g_assert_cmpint (file_count (path, "PRAGMA user_version"), ==, 26);
+  return file_size (path);
+}
+
+/* The update of a large schema-26 replica, held where it gives the space back: the window
+ * says so, the app's main loop runs, no main window yet, the file already updated and
+ * larger; released, the main window opens over a file smaller than before the update, a
+ * phone number still found (the search tables' rowids kept). */
+static void
+run_reclaim (void)
+{
+  g_autofree char *tmpdir = crm_test_make_tmpdir ();
+  g_autofree char *db_path = crm_test_ui_make_demo (tmpdir);
+  g_autofree char *hold = g_build_filename (tmpdir, "release", NULL);
+  g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  g_autofree char *contact_id = NULL;
+  g_autofree char *digits = NULL;
+  gint64 before, n_contacts;
+  CrmApplication *app;
+  GtkWindow *upgrade;
+  GtkWidget *entry;
+  CrmWindow *window;
+  guint ticks = 0;
+
+  pick_phone (db_path, &contact_id, &digits);
+  before = make_large_schema_26 (db_path);
+  n_contacts = file_count (db_path, "SELECT count (*) FROM contact WHERE deleted = 0");
+  g_assert_cmpint (n_contacts, >, 24000);
+
+  g_unsetenv (HOLD_ENV);
+  g_setenv (RECLAIM_HOLD_ENV, hold, TRUE);
+  app = crm_test_ui_start (db_path);
+  upgrade = crm_test_ui_wait_for_window (CRM_TYPE_UPGRADE_WINDOW);
+  g_assert_nonnull (upgrade);
+  g_assert_true (crm_test_ui_wait_until (reclaim_shown, upgrade, 60000));
+  /* the main loop goes on while the worker is there: frames are drawn */
+  {
+    GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (upgrade));
+    gint64 frame = gdk_frame_clock_get_frame_counter (clock);
+
+    gtk_widget_queue_draw (GTK_WIDGET (upgrade));
+    crm_test_ui_wait (300);
+    ticks = (guint) (gdk_frame_clock_get_frame_counter (clock) - frame);
+  }
+  g_assert_cmpuint (ticks, >, 0);
+  g_assert_null (crm_application_get_main_window (app));
+  g_assert_true (gtk_widget_get_mapped (crm_test_ui_find (GTK_WIDGET (upgrade), GTK_TYPE_LABEL,
+                                                          "Возвращаем место на диске, занятое"
+                                                          " старым форматом…")));
+  g_assert_true (gtk_widget_get_mapped (crm_test_ui_find (GTK_WIDGET (upgrade),
+                                                          GTK_TYPE_PROGRESS_BAR, NULL)));
+  g_free (crm_test_ui_screenshot (GTK_WIDGET (upgrade), "upgrade-reclaim-ru"));
+  /* updated, the old changelog's pages still free */
+  g_assert_cmpint (file_count (db_path, "PRAGMA user_version"), ==, CRM_SCHEMA_VERSION);
+  g_assert_cmpint (file_size (db_path) + file_size (wal), >, before);
+
+  g_assert_true (g_file_set_contents (hold, "", 0, NULL));
+  g_assert_true (crm_test_ui_wait_until (main_window_up, app, 120000));
+  g_test_message ("schema 26: %" G_GINT64_FORMAT " bytes; %d: %" G_GINT64_FORMAT, before,
+                  CRM_SCHEMA_VERSION, file_size (db_path) + file_size (wal));
+  g_assert_cmpint (file_size (db_path) + file_size (wal), <, before);
+  window = CRM_WINDOW (crm_application_get_main_window (app));
+  g_assert_cmpint (crm_test_count_sql (crm_context_get_store (crm_window_get_context (window)),
+                                       "SELECT count (*) FROM contact WHERE deleted = 0", NULL),
+                   ==, n_contacts);
+  g_object_set_data_full (G_OBJECT (window), "test-contact", g_strdup (contact_id), g_free);
+  entry = crm_window_get_search_entry (window);
+  gtk_editable_set_text (GTK_EDITABLE (entry), digits);
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (crm_test_ui_wait_until (search_shows_contact, window, 10000));
+
+  crm_test_ui_stop (app);
+  g_unsetenv (RECLAIM_HOLD_ENV);
+  crm_test_assert_integrity (db_path);
+  crm_test_remove_tree (tmpdir);
+}
+
 /* One application per process. */
 static void
 test_upgrade_english (void)
@@ -304,6 +426,12 @@ test_close (void)
   crm_test_ui_in_subprocess (FALSE, run_close);
 }
 
+static void
+test_reclaim (void)
+{
+  crm_test_ui_in_subprocess (TRUE, run_reclaim);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -313,5 +441,6 @@ main (int   argc,
   g_test_add_func ("/ui/upgrade/russian", test_upgrade_russian);
   g_test_add_func ("/ui/upgrade/damaged", test_error);
   g_test_add_func ("/ui/upgrade/closed", test_close);
+  g_test_add_func ("/ui/upgrade/gives-space-back", test_reclaim);
   return g_test_run ();
 }

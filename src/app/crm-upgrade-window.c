@@ -10,13 +10,20 @@
  * of its work is not known: schema 20's fill is one INSERT … SELECT, and SQLite does not
  * say how far one statement got).
  *
+ * Once the steps are done, opening gives back the space the old tables left free when it is
+ * a large share of the file (crm_store_reclaim_space(): schema 27 rewrites the changelog,
+ * 496 → 658 MB for a large replica otherwise): the update tells a step past the last, and
+ * the window says the disk space is given back. It is the same worker, before the store is
+ * handed over, so the copy's write lock never holds up a write of the app's.
+ *
  * Closing the window while it works cancels the update: the step in progress is
  * interrupted and rolled back (each step is one transaction), and the app is held until
  * the worker has returned and its connection is closed.
  *
  * Tests: VORONKA_TEST_UPGRADE_HOLD names a file; the worker pauses before the first step
  * until it exists (at most a minute), so a test sees the window whatever the machine's
- * speed. It only pauses: the update that follows is the real one. */
+ * speed. It only pauses: the update that follows is the real one. VORONKA_TEST_RECLAIM_HOLD
+ * does the same before the free space is given back. */
 #define G_LOG_DOMAIN "voronka-app"
 
 #include "config.h"
@@ -29,6 +36,7 @@
 #include "crm-upgrade-window.h"
 
 #define HOLD_ENV "VORONKA_TEST_UPGRADE_HOLD"
+#define RECLAIM_HOLD_ENV "VORONKA_TEST_RECLAIM_HOLD"
 #define HOLD_LIMIT_US (60 * G_USEC_PER_SEC)
 
 /* What the window and its worker share (an atomic reference-counted box): the numbers
@@ -37,13 +45,16 @@
 typedef struct {
   char           *path;
   char           *hold_file;   /* the test's pause, or NULL */
+  char           *reclaim_hold_file;  /* the test's pause before the space is given back */
   GCancellable   *cancellable;
   CrmApplication *app;
   GWeakRef        window;
-  gint            step;        /* the step under way, from 1; 0 before the first */
+  gint            step;        /* the step under way, from 1; 0 before the first;
+                                * n_steps + 1: the free space is given back */
   gint            n_steps;
   gint            ticks;       /* times the update said it works on */
   gboolean        hold_done;   /* worker only */
+  gboolean        reclaim_hold_done;  /* worker only */
   gboolean        held;        /* main thread: the app is held until the worker returns */
 } Upgrade;
 
@@ -74,6 +85,7 @@ upgrade_clear (gpointer data)
 
   g_free (upgrade->path);
   g_free (upgrade->hold_file);
+  g_free (upgrade->reclaim_hold_file);
   g_clear_object (&upgrade->cancellable);
   g_clear_object (&upgrade->app);
   g_weak_ref_clear (&upgrade->window);
@@ -102,11 +114,12 @@ crm_upgrade_window_needed (const char *path)
 /* --- the worker ------------------------------------------------------------------- */
 
 static void
-hold_for_test (Upgrade *upgrade)
+hold_for_test (Upgrade    *upgrade,
+               const char *hold_file)
 {
   gint64 end = g_get_monotonic_time () + HOLD_LIMIT_US;
 
-  while (!g_file_test (upgrade->hold_file, G_FILE_TEST_EXISTS) &&
+  while (!g_file_test (hold_file, G_FILE_TEST_EXISTS) &&
          !g_cancellable_is_cancelled (upgrade->cancellable) &&
          g_get_monotonic_time () < end)
     g_usleep (10 * 1000);
@@ -126,7 +139,12 @@ progress_cb (guint    step,
   if (upgrade->hold_file != NULL && !upgrade->hold_done)
     {
       upgrade->hold_done = TRUE;
-      hold_for_test (upgrade);
+      hold_for_test (upgrade, upgrade->hold_file);
+    }
+  if (step == n_steps && upgrade->reclaim_hold_file != NULL && !upgrade->reclaim_hold_done)
+    {
+      upgrade->reclaim_hold_done = TRUE;
+      hold_for_test (upgrade, upgrade->reclaim_hold_file);
     }
 }
 
@@ -168,10 +186,14 @@ timer_cb (gpointer data)
   ticks = g_atomic_int_get (&upgrade->ticks);
   if (step > 0)
     {
+      gint n_steps = g_atomic_int_get (&upgrade->n_steps);
       g_autofree char *text = NULL;
 
-      /* Translators: how far the update of the replica got, e.g. "Step 1 of 2" */
-      text = g_strdup_printf (_("Step %d of %d"), step, g_atomic_int_get (&upgrade->n_steps));
+      if (step > n_steps)
+        text = g_strdup (_("Giving back the disk space the old format took…"));
+      else
+        /* Translators: how far the update of the replica got, e.g. "Step 1 of 2" */
+        text = g_strdup_printf (_("Step %d of %d"), step, n_steps);
       if (g_strcmp0 (text, self->step_text) != 0)
         {
           g_free (self->step_text);
@@ -351,6 +373,7 @@ crm_upgrade_window_new (CrmApplication *app,
   g_autoptr(GTask) task = NULL;
   Upgrade *upgrade;
   const char *hold = g_getenv (HOLD_ENV);
+  const char *reclaim_hold = g_getenv (RECLAIM_HOLD_ENV);
 
   g_return_val_if_fail (CRM_IS_APPLICATION (app), NULL);
   g_return_val_if_fail (path != NULL, NULL);
@@ -359,6 +382,8 @@ crm_upgrade_window_new (CrmApplication *app,
   upgrade = g_atomic_rc_box_new0 (Upgrade);
   upgrade->path = g_strdup (path);
   upgrade->hold_file = hold != NULL && *hold != '\0' ? g_strdup (hold) : NULL;
+  upgrade->reclaim_hold_file = reclaim_hold != NULL && *reclaim_hold != '\0'
+                               ? g_strdup (reclaim_hold) : NULL;
   upgrade->cancellable = g_cancellable_new ();
   upgrade->app = g_object_ref (app);
   g_weak_ref_init (&upgrade->window, self);

@@ -24,7 +24,8 @@ CrmUpgradeWindow *crm_upgrade_window_new      (CrmApplication   *app,
                                                const char       *path);
 /* What the window says went wrong (NULL while it works). */
 const char       *crm_upgrade_window_get_error (CrmUpgradeWindow *self);
-/* The step of the update the window shows ("Step 1 of 2"), or NULL before the first. */
+/* The step of the update the window shows ("Step 1 of 2"; once the steps are done, that
+ * the disk space is given back), or NULL before the first. */
 const char       *crm_upgrade_window_get_step  (CrmUpgradeWindow *self);
 
 G_END_DECLS

@@ -217,8 +217,11 @@ crm_cli_now (CrmCli *cli)
 typedef struct {
   gint64   started;
   gboolean told;
+  gboolean told_reclaim;
 } UpgradeNotice;
 
+/* Said on stderr once the update has taken a second (scripts read stdout), and again when
+ * it goes on to give back the space the old format took (step == n_steps). */
 static void
 upgrade_progress_cb (guint    step,
                      guint    n_steps,
@@ -226,11 +229,18 @@ upgrade_progress_cb (guint    step,
 {
   UpgradeNotice *notice = data;
 
-  if (notice->told || g_get_monotonic_time () - notice->started < G_USEC_PER_SEC)
+  if (g_get_monotonic_time () - notice->started < G_USEC_PER_SEC)
     return;
-  notice->told = TRUE;
-  /* the update goes on in this thread; scripts read stdout */
-  g_printerr ("%s\n", _("Upgrading the replica to the new format (once)…"));
+  if (step < n_steps && !notice->told)
+    {
+      notice->told = TRUE;
+      g_printerr ("%s\n", _("Upgrading the replica to the new format (once)…"));
+    }
+  else if (step == n_steps && !notice->told_reclaim)
+    {
+      notice->told = notice->told_reclaim = TRUE;
+      g_printerr ("%s\n", _("Giving back the disk space the old format took…"));
+    }
 }
 
 CrmStore *

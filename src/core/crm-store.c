@@ -481,6 +481,110 @@ crm_store_is_read_only (CrmStore *self)
   return self->read_only;
 }
 
+/* --- giving space back --------------------------------------------------------------- */
+
+/* After an update of the schema the file is packed again when its free pages are at least
+ * a tenth of it and 8 MiB: below that the copy costs more than the space is worth (a
+ * replica's writes reuse free pages); above, they are the pages a rewritten table left,
+ * which the replica's writes do not fill for months (step 27 frees 10–25 % of a replica:
+ * its share of the changelog), and the user waits on the update already. */
+#define RECLAIM_MIN_SHARE_PERCENT 10
+#define RECLAIM_MIN_BYTES         (8 * 1024 * 1024)
+
+static gint64
+read_pragma (sqlite3    *db,
+             const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = -1;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+typedef struct {
+  CrmSchemaProgress  progress;
+  gpointer           progress_data;
+  guint              n_steps;
+  GCancellable      *cancellable;
+  gint64             last_told;
+} ReclaimRun;
+
+/* SQLite's progress handler while VACUUM copies: a non-zero answer interrupts it. */
+static int
+reclaim_progress_cb (void *data)
+{
+  ReclaimRun *run = data;
+
+  if (g_cancellable_is_cancelled (run->cancellable))
+    return 1;
+  if (run->progress != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      if (now - run->last_told >= 50 * 1000)
+        {
+          run->last_told = now;
+          run->progress (run->n_steps, run->n_steps, run->progress_data);
+        }
+    }
+  return 0;
+}
+
+static gboolean
+reclaim_space (CrmStore    *self,
+               ReclaimRun  *run,
+               GError     **error)
+{
+  gint64 page_size = read_pragma (self->db, "PRAGMA page_size");
+  gint64 pages = read_pragma (self->db, "PRAGMA page_count");
+  gint64 free_pages = read_pragma (self->db, "PRAGMA freelist_count");
+  gint64 pages_after;
+  int rc;
+
+  if (page_size <= 0 || pages <= 0 || free_pages < 0)
+    {
+      _crm_store_set_read_error (self, error, "reading how much of the file is free");
+      return FALSE;
+    }
+  if (free_pages * 100 < pages * RECLAIM_MIN_SHARE_PERCENT ||
+      free_pages * page_size < RECLAIM_MIN_BYTES)
+    return TRUE;
+
+  if (run->progress != NULL)
+    {
+      run->last_told = g_get_monotonic_time ();
+      run->progress (run->n_steps, run->n_steps, run->progress_data);
+    }
+  if (run->progress != NULL || run->cancellable != NULL)
+    sqlite3_progress_handler (self->db, 1000, reclaim_progress_cb, run);
+  /* VACUUM keeps the rowids the search tables name contacts by: SQLite copies the rows
+   * of a table with an index as they are (contact has its id's), and contacts are never
+   * deleted, so there is no gap to close either (crm-schema.c, migration 21) */
+  rc = sqlite3_exec (self->db, "VACUUM", NULL, NULL, NULL);
+  sqlite3_progress_handler (self->db, 0, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      if (g_cancellable_is_cancelled (run->cancellable))
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             _("Giving back the replica’s free space was cancelled; the "
+                               "replica is whole and keeps its size"));
+      else
+        _crm_store_set_sql_error (self, error, "giving back the replica's free space");
+      return FALSE;
+    }
+  /* in WAL mode the packed copy went through the -wal file, as large as the replica:
+   * copied back and emptied, so the disk holds the replica once again */
+  sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  pages_after = read_pragma (self->db, "PRAGMA page_count");
+  g_debug ("Gave back %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " pages of %s",
+           pages - pages_after, pages, self->path);
+  return TRUE;
+}
+
 static CrmStore *
 store_open (const char         *path,
             gboolean            reader,
@@ -491,6 +595,7 @@ store_open (const char         *path,
 {
   g_autoptr(CrmStore) self = NULL;
   gint64 application_id = 0;
+  int version;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -556,6 +661,7 @@ store_open (const char         *path,
                      "make it writable, e.g. chmod u+w, and open it again"), path);
       return NULL;
     }
+  version = read_user_version (self);
   if (!configure_connection (self, error) ||
       !crm_schema_migrate_full (self->db, progress, progress_data, cancellable, error) ||
       !load_identity (self, error))
@@ -564,6 +670,21 @@ store_open (const char         *path,
           (*error)->code == CRM_STORE_ERROR_FAILED)
         (*error)->code = CRM_STORE_ERROR_DATABASE_CORRUPT;
       return NULL;
+    }
+  /* a step that rewrote a table (27: the changelog) left the old one's pages free, a
+   * third of a large replica, which no write of the replica's fills for months: given
+   * back now, once, while the front end still shows the update. Not done is no failure:
+   * the replica is whole, only larger */
+  if (version > 0 && version < CRM_SCHEMA_VERSION && !self->read_only)
+    {
+      ReclaimRun run = { progress, progress_data, CRM_SCHEMA_VERSION - version, cancellable,
+                         0 };
+      g_autoptr(GError) reclaim_error = NULL;
+
+      if (!reclaim_space (self, &run, &reclaim_error) &&
+          !g_error_matches (reclaim_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("The free space of %s was not given back after its update: %s",
+                   path, reclaim_error->message);
     }
   /* an import cut off between its commit and building the search indexes it dropped
    * (crm-store-apply.c) left them missing: searches find the same, slower */

@@ -27,7 +27,13 @@ CrmStore    *crm_store_open           (const char  *path,
  * thread; @cancellable (may be NULL) stops the update: the step in progress is rolled back,
  * the file stays at the step before, and the error is G_IO_ERROR_CANCELLED. The store keeps
  * no thread or main context: opened in one thread, it may be handed to another once this
- * returns, and used there (one thread at a time, as every store). */
+ * returns, and used there (one thread at a time, as every store).
+ * Once an update of the schema has run, opening (either) gives the file's free pages back
+ * when they are a tenth of it and 8 MiB (step 27 rewrites the changelog, leaving its old
+ * pages free): VACUUM, then the WAL it went through emptied; it needs as much free disk
+ * again as the replica. While that runs, @progress is told @step == @n_steps, and
+ * @cancellable stops it (the store is returned updated, only not packed; so does a
+ * failure, e.g. a full disk). */
 CrmStore    *crm_store_open_full      (const char         *path,
                                        CrmSchemaProgress   progress,
                                        gpointer            progress_data,
