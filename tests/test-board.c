@@ -936,7 +936,10 @@ test_migration_from_schema_20 (Fixture       *f,
 /* The server's copy installed row by row into a replica that has work of its own (40
  * contacts not pushed, applied again after the copy): the search finds the copy's
  * contacts and its own — a copy of schema 21 brings its search rows along with the
- * contacts' rowids they name, one of schema 20 gets its search rows built anew. */
+ * contacts' rowids they name, one of schema 20 gets its search rows built anew — and the
+ * copy's contacts keep their field clocks (who wrote each field when), which the copy
+ * names by its own numbers for devices and field lists whatever version its search tables
+ * say: every contact of the copy is dumped the same. */
 static void
 test_search_after_snapshot (Fixture       *f,
                             gconstpointer  data)
@@ -950,9 +953,12 @@ test_search_after_snapshot (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) phone = NULL;
   g_autoptr(GPtrArray) piece = NULL;
+  g_autofree char *dump = NULL;
   gint64 seq = 0, total = 0;
 
   g_assert_true (crm_replica_file_make_snapshot (f->path, snapshot, &seq, &error));
+  g_assert_no_error (error);
+  dump = crm_store_dump_state (f->store, &error);
   g_assert_no_error (error);
   if (older)
     {
@@ -985,6 +991,25 @@ test_search_after_snapshot (Fixture       *f,
   g_assert_no_error (error);
   assert_search_equal (laptop);
   assert_prefixes_derived (laptop);
+  /* the copy's contacts as they were, field clocks included */
+  {
+    g_autofree char *text = crm_store_dump_state (laptop, &error);
+    g_autofree char *laptop_dump = g_strconcat ("\n", text, NULL);
+    g_auto(GStrv) lines = g_strsplit (dump, "\n", -1);
+    guint n_contacts = 0;
+
+    g_assert_no_error (error);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (g_str_has_prefix (lines[i], "contact "))
+        {
+          g_autofree char *line = g_strconcat ("\n", lines[i], "\n", NULL);
+
+          if (strstr (laptop_dump, line) == NULL)
+            g_error ("the copy's %s is not in the laptop's dump", lines[i]);
+          n_contacts++;
+        }
+    g_assert_cmpuint (n_contacts, >, 100);
+  }
   /* its own contacts (unpushed, applied again), by name and by digits of their number */
   g_assert_cmpint (crm_test_count_sql (laptop, "SELECT count (*) FROM contact"
                                        " WHERE name LIKE 'Своймов%'", NULL), ==, 40);

@@ -525,18 +525,27 @@ set_triggers (CrmStore  *store,
   return _crm_store_renew_rollback (store, error);
 }
 
-/* The rows just copied from a copy of schema 26 or later name their clocks' devices and
- * field lists by the copy's numbers (crm-clock-words.c): written again with this
- * replica's. */
+/* The rows just copied from a copy that has a clock_word table (schema 26 or later) name
+ * their clocks' devices and field lists by the copy's numbers (crm-clock-words.c): written
+ * again with this replica's. Told by the copy's tables, not by its version: a copy whose
+ * search tables alone were taken back says an older one (/search/after-older-snapshot-
+ * into-used), and its rows read with this replica's numbers would name other devices and
+ * fields. An older copy's clocks are JSON, which this replica reads as it is. */
 static gboolean
 renumber_clocks (CrmStore  *store,
                  GError   **error)
 {
   const CrmEntityType *const *types = crm_schema_types ();
   sqlite3 *db = _crm_store_get_db (store);
-  g_autoptr(CrmClockWords) theirs = _crm_clock_words_new (db, "snap", TRUE);
+  g_autoptr(GPtrArray) columns = table_columns (store, "snap", "clock_word", error);
+  g_autoptr(CrmClockWords) theirs = NULL;
   CrmClockWords *mine = _crm_store_clock_words (store);
 
+  if (columns == NULL)
+    return FALSE;
+  if (columns->len == 0)
+    return TRUE;
+  theirs = _crm_clock_words_new (db, "snap", TRUE);
   for (guint t = 0; types[t] != NULL; t++)
     if (!_crm_clocks_rewrite_table (db, types[t]->name, theirs, mine,
                                     "installing the account copy", error))
@@ -627,7 +636,7 @@ copy_rows (CrmStore  *store,
     if (!copy_table (store, types[t]->name, error))
       return FALSE;
   if (!copy_table (store, "other_entity", error) ||
-      (version >= 26 && !renumber_clocks (store, error)))
+      !renumber_clocks (store, error))
     return FALSE;
   /* the search tables as they are when they name contacts by rowid (schema 21); an older
    * copy's are built anew from the contacts */
