@@ -682,6 +682,54 @@ two_deals (const char  *role,
   sync_ok ("pavel.db", PAVEL, "rep-password");
 }
 
+/* The contract and the price list, files to attach: where they are, their SHA-256, and
+ * where Павел's replica keeps them once it has them (pavel.db.files/HASH). */
+typedef struct {
+  char *contract;
+  char *prices;
+  char *contract_hash;
+  char *prices_hash;
+  char *contract_kept;
+  char *prices_kept;
+} DealFiles;
+
+static void
+deal_files_clear (DealFiles *files)
+{
+  g_free (files->contract);
+  g_free (files->prices);
+  g_free (files->contract_hash);
+  g_free (files->prices_hash);
+  g_free (files->contract_kept);
+  g_free (files->prices_kept);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (DealFiles, deal_files_clear)
+
+/* two_deals(), and the contract and the price list written into @files. */
+static void
+two_deals_and_files (const char  *role,
+                     const char  *title_a,
+                     const char  *user_a,
+                     char       **out_a,
+                     const char  *title_b,
+                     const char  *user_b,
+                     char       **out_b,
+                     DealFiles   *files)
+{
+  g_autofree char *pavel_path = path_of ("pavel.db");
+
+  two_deals (role, title_a, user_a, out_a, title_b, user_b, out_b);
+  files->contract = path_of ("договор.txt");
+  files->prices = path_of ("прайс.txt");
+  files->contract_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, CONTRACT_TEXT, -1);
+  files->prices_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, PRICES_TEXT, -1);
+  files->contract_kept = g_strconcat (pavel_path, ".files/", files->contract_hash, NULL);
+  files->prices_kept = g_strconcat (pavel_path, ".files/", files->prices_hash, NULL);
+  g_assert_true (g_file_set_contents (files->contract, CONTRACT_TEXT, -1, NULL));
+  g_assert_true (g_file_set_contents (files->prices, PRICES_TEXT, -1, NULL));
+}
+
 /* A deal taken away takes its files with it: the contract Павел attached to his deal is
  * gone from his replica's folder once the deal is handed to Мария; a price list attached
  * to it and to a deal he keeps stays (one file per content). */
@@ -690,28 +738,20 @@ test_forgotten_deal_files (void)
 {
   g_autofree char *admin_path = path_of ("admin.db");
   g_autofree char *pavel_path = path_of ("pavel.db");
-  g_autofree char *contract = path_of ("договор.txt");
-  g_autofree char *prices = path_of ("прайс.txt");
-  g_autofree char *contract_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                                  CONTRACT_TEXT, -1);
-  g_autofree char *prices_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                                PRICES_TEXT, -1);
-  g_autofree char *contract_file = g_strconcat (pavel_path, ".files/", contract_hash, NULL);
-  g_autofree char *prices_file = g_strconcat (pavel_path, ".files/", prices_hash, NULL);
+  g_auto(DealFiles) files = { 0 };
   g_autofree char *taken = NULL;
   g_autofree char *kept = NULL;
   g_autofree char *titles = NULL;
 
-  two_deals (ROLE_OWN, TITLE_PAVEL, PAVEL, &taken, TITLE_DENIS, PAVEL, &kept);
-  g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
-  g_assert_true (g_file_set_contents (prices, PRICES_TEXT, -1, NULL));
-  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken, contract,
-                                    NULL));
-  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken, prices,
-                                    NULL));
-  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", kept, prices,
-                                    NULL));
-  g_assert_true (g_file_test (contract_file, G_FILE_TEST_EXISTS));
+  two_deals_and_files (ROLE_OWN, TITLE_PAVEL, PAVEL, &taken, TITLE_DENIS, PAVEL, &kept,
+                       &files);
+  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken,
+                                    files.contract, NULL));
+  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", taken,
+                                    files.prices, NULL));
+  json_node_unref (crm_test_ctl_ok (pavel_path, NULL, "attach", "--deal", kept,
+                                    files.prices, NULL));
+  g_assert_true (g_file_test (files.contract_kept, G_FILE_TEST_EXISTS));
   sync_ok ("pavel.db", PAVEL, "rep-password");
 
   sync_ok ("admin.db", "admin", "admin-pw");
@@ -724,8 +764,8 @@ test_forgotten_deal_files (void)
   sync_ok ("pavel.db", PAVEL, "rep-password");
   titles = deal_titles ("pavel.db");
   g_assert_cmpstr (titles, ==, TITLE_DENIS);
-  g_assert_false (g_file_test (contract_file, G_FILE_TEST_EXISTS));
-  g_assert_true (g_file_test (prices_file, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (files.contract_kept, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (files.prices_kept, G_FILE_TEST_EXISTS));
 }
 
 /* A brand's discount asked for on a deal goes with the deal (its comment says what the
@@ -1130,12 +1170,7 @@ test_approval_moved_in (void)
 {
   g_autofree char *admin_path = path_of ("admin.db");
   g_autofree char *pavel_path = path_of ("pavel.db");
-  g_autofree char *contract = path_of ("договор.txt");
-  g_autofree char *prices = path_of ("прайс.txt");
-  g_autofree char *contract_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                                  CONTRACT_TEXT, -1);
-  g_autofree char *prices_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                                PRICES_TEXT, -1);
+  g_auto(DealFiles) files = { 0 };
   g_autofree char *pavel_deal = NULL;
   g_autofree char *denis_deal = NULL;
   g_autofree char *task = NULL;
@@ -1143,9 +1178,8 @@ test_approval_moved_in (void)
   g_autofree char *token = NULL;
   g_autofree char *text = NULL;
 
-  two_deals (ROLE_GROUP, TITLE_PAVEL, PAVEL, &pavel_deal, TITLE_DENIS, DENIS, &denis_deal);
-  g_assert_true (g_file_set_contents (contract, CONTRACT_TEXT, -1, NULL));
-  g_assert_true (g_file_set_contents (prices, PRICES_TEXT, -1, NULL));
+  two_deals_and_files (ROLE_GROUP, TITLE_PAVEL, PAVEL, &pavel_deal, TITLE_DENIS, DENIS,
+                       &denis_deal, &files);
   /* on Денис's deal, out of Павел's sight: a task with the price list, an approval asked
    * for on the task, with a note and the contract */
   {
@@ -1167,7 +1201,7 @@ test_approval_moved_in (void)
     crm_change_set_string (change, "deal", denis_deal);
     crm_change_set_string (change, "text", TASK_PAVEL);
     crm_change_set_string (change, "type", "task");
-    g_assert_true (crm_attachment_store_file (store, prices, &prices_file, &error));
+    g_assert_true (crm_attachment_store_file (store, files.prices, &prices_file, &error));
     g_assert_no_error (error);
     crm_attachment_fill_change (changeset, task_file, "task", task, "прайс.txt", &prices_file,
                                 crm_store_get_now (store));
@@ -1183,7 +1217,7 @@ test_approval_moved_in (void)
     crm_change_set_string (change, "entity", "approval");
     crm_change_set_string (change, "entity_id", approval);
     crm_change_set_string (change, "text", NOTE_PAVEL);
-    g_assert_true (crm_attachment_store_file (store, contract, &contract_file, &error));
+    g_assert_true (crm_attachment_store_file (store, files.contract, &contract_file, &error));
     g_assert_no_error (error);
     crm_attachment_fill_change (changeset, approval_file, "approval", approval, "договор.txt",
                                 &contract_file, crm_store_get_now (store));
@@ -1194,7 +1228,7 @@ test_approval_moved_in (void)
   g_assert_false (file_holds ("pavel.db", TASK_PAVEL));
   g_assert_false (file_holds ("pavel.db", NOTE_PAVEL));
   token = sign_in (PAVEL, "rep-password");
-  g_assert_cmpuint (get_file (token, contract_hash, &text), ==, 404);
+  g_assert_cmpuint (get_file (token, files.contract_hash, &text), ==, 404);
   g_clear_pointer (&text, g_free);
 
   /* the administrator puts the task on Павел's deal: all of it comes to his laptop */
@@ -1224,10 +1258,10 @@ test_approval_moved_in (void)
   }
   g_assert_true (file_holds ("pavel.db", NOTE_PAVEL));
   g_assert_true (file_holds ("pavel.db", "договор.txt"));
-  g_assert_cmpuint (get_file (token, contract_hash, &text), ==, 200);
+  g_assert_cmpuint (get_file (token, files.contract_hash, &text), ==, 200);
   g_assert_cmpstr (text, ==, CONTRACT_TEXT);
   g_clear_pointer (&text, g_free);
-  g_assert_cmpuint (get_file (token, prices_hash, &text), ==, 200);
+  g_assert_cmpuint (get_file (token, files.prices_hash, &text), ==, 200);
   g_assert_cmpstr (text, ==, PRICES_TEXT);
 }
 
