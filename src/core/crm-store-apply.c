@@ -404,8 +404,16 @@ write_bulk_search_rows (CrmStore   *self,
   g_hash_table_iter_init (&iter, self->statements);
   while (g_hash_table_iter_next (&iter, NULL, &stmt))
     sqlite3_reset (stmt);
-  return _crm_search_drop_indexes (self, contacts->len, &self->search_indexes_dropped, error) &&
-         _crm_store_write_contact_tokens_bulk (self, contacts, error);
+  if (!_crm_search_drop_indexes (self, contacts->len, &self->search_indexes_dropped, error))
+    return FALSE;
+  /* Three commits follow (the change set's, then one for each index built), and SQLite
+   * would copy the WAL back into the replica after each: the import's pages read back
+   * and written again, and two fsyncs, three times. The WAL is copied once, after the
+   * indexes (_crm_store_apply_bulk). The switch is this connection's alone and touches no
+   * statement. */
+  if (self->search_indexes_dropped)
+    sqlite3_wal_autocheckpoint (self->db, 0);
+  return _crm_store_write_contact_tokens_bulk (self, contacts, error);
 }
 
 /* The shared middle of crm_store_apply() and _crm_store_transact(): the transaction,
@@ -561,6 +569,16 @@ _crm_store_apply_bulk (CrmStore        *self,
        * without memory too: prepared again now that no transaction is open (or, when
        * memory runs out here, before the next one) */
       _crm_store_renew_rollback (self, NULL);
+      /* the WAL copied back once for the three commits (write_bulk_search_rows), as the
+       * last of them would have; a busy copy (a reader on an older snapshot) is finished
+       * by a later commit's automatic checkpoint, as SQLite's own would have been. A
+       * front end that defers checkpoints does it when idle. */
+      if (!self->checkpoints_deferred)
+        {
+          sqlite3_wal_autocheckpoint (self->db, CRM_STORE_AUTOCHECKPOINT_PAGES);
+          if (ok)
+            sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        }
     }
   if (ok)
     bulk_progress (self, self->bulk_n_changes, 1000);

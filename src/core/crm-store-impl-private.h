@@ -11,6 +11,10 @@
 
 G_BEGIN_DECLS
 
+/* SQLite's automatic checkpoint: the WAL is copied back once it holds this many pages
+ * (SQLite's own default, which the store keeps unless checkpoints are deferred) */
+#define CRM_STORE_AUTOCHECKPOINT_PAGES 1000
+
 struct _CrmStore
 {
   GObject       parent_instance;
@@ -44,6 +48,8 @@ struct _CrmStore
                                    * with the connection's triggers off (crm-store-apply.c) */
   gboolean      search_indexes_dropped; /* a bulk apply dropped the search tables'
                                         * secondary indexes (built after its commit) */
+  gboolean      checkpoints_deferred; /* crm_store_set_deferred_checkpoints(): the
+                                      * front end copies the WAL back when idle */
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */
   gpointer      bulk_progress_data;
   guint         bulk_n_changes; /* the changes of the bulk apply in progress */

@@ -912,7 +912,8 @@ crm_store_set_deferred_checkpoints (CrmStore *self,
                                     gboolean  deferred)
 {
   g_return_if_fail (CRM_IS_STORE (self));
-  sqlite3_wal_autocheckpoint (self->db, deferred ? 0 : 1000);
+  self->checkpoints_deferred = deferred;
+  sqlite3_wal_autocheckpoint (self->db, deferred ? 0 : CRM_STORE_AUTOCHECKPOINT_PAGES);
 }
 
 gboolean
