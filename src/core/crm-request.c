@@ -45,7 +45,9 @@ crm_email_normalize (const char *text)
       strchr (at + 1, '.') == NULL || at[1] == '.' || address[strlen (address) - 1] == '.' ||
       strpbrk (address, " \t\r\n,;<>()[]\"\\") != NULL)
     return NULL;
-  lower = g_utf8_strdown (address, -1);
+  /* an ASCII address (nearly all) lowers the same byte by byte, without the Unicode
+   * tables: an import of 100 000 contacts does this for every one */
+  lower = g_str_is_ascii (address) ? g_ascii_strdown (address, -1) : g_utf8_strdown (address, -1);
   if (strlen (lower) > 254)
     return NULL;
   return g_steal_pointer (&lower);
