@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include <glib/gstdio.h>
+
 #include "crm-import.h"
 #include "crm-query.h"
 #include "crm-search.h"
@@ -728,6 +730,100 @@ test_progress_counts_indexes (Fixture       *f,
 }
 
 
+/* @sql's count in a copy of the replica's file alone, without its WAL: what a backup that
+ * copies the file holds */
+static guint
+count_in_file_alone (Fixture    *f,
+                     const char *sql)
+{
+  g_autofree char *copy = g_build_filename (f->dir, "alone.db", NULL);
+  g_autofree char *bytes = NULL;
+  gsize length = 0;
+  sqlite3 *db = NULL;
+  guint n;
+
+  g_assert_true (g_file_get_contents (f->db, &bytes, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, bytes, (gssize) length, NULL));
+  g_assert_cmpint (sqlite3_open_v2 (copy, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  n = watch_count (db, sql);
+  sqlite3_close (db);   /* the last connection: its empty WAL goes with it */
+  g_assert_cmpint (g_remove (copy), ==, 0);
+  return n;
+}
+
+/* 5 000 contacts into a replica with none: the search indexes are dropped and built after
+ * the commit, three commits, and the WAL is copied back into the replica once, after the
+ * last. When import returns the replica's file holds the contacts and both indexes, as it
+ * did when SQLite copied after each commit. A store whose front end defers checkpoints
+ * (the app's, data = TRUE) is left deferring them: the file holds the import once the
+ * front end checkpoints, not before. */
+static void
+test_wal_copied_back (Fixture       *f,
+                      gconstpointer  data)
+{
+  gboolean deferred = GPOINTER_TO_INT (data);
+  g_autoptr(GString) csv = g_string_new ("Имя;Телефон;Компания\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  CrmImportOptions options = { 0 };
+
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (csv, "Клиент %u;+7 914 %03u-%02u-%02u;ООО «Лютик %u»\n", i,
+                            i / 100, i % 100, 7, i % 500);
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  if (deferred)
+    crm_store_set_deferred_checkpoints (store, TRUE);
+  options.entity = "contact";
+  g_assert_true (crm_import_csv (store, &options, csv->str, csv->len, &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (crm_test_count_sql (store, "SELECT count (*) FROM contact", NULL), ==, 5000);
+
+  if (deferred)
+    {
+      g_assert_cmpuint (count_in_file_alone (f, "SELECT count (*) FROM contact"), ==, 0);
+      g_assert_true (crm_store_checkpoint (store, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (count_in_file_alone (f, "SELECT count (*) FROM contact"), ==, 5000);
+  g_assert_cmpuint (count_in_file_alone (f, "SELECT count (*) FROM company"), ==, 500);
+  g_assert_cmpuint (count_in_file_alone (f, SEARCH_INDEXES), ==, 2);
+}
+
+/* The companies contacts name, by name in any case: into a replica with none, the file's
+ * «ООО Ромашка» and «ооо ромашка» are one new company; into one that has it, a second file
+ * naming it finds it (and makes only the company it does not have). */
+static void
+test_companies_by_name (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const char first[] = "Имя;Компания\n"
+                              "Анна;ООО Ромашка\nБорис;ооо ромашка\nВера;ООО Ромашка\n";
+  static const char second[] = "Имя;Компания\nГалина;ООО Ромашка\nДенис;ЗАО Лютик\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  CrmImportOptions options = { 0 };
+  const char *same = "SELECT count (DISTINCT company) FROM contact WHERE company IS NOT NULL"
+                     " AND name IN ('Анна', 'Борис', 'Вера', 'Галина')";
+
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (crm_test_count_sql (store, "SELECT count (*) FROM company", NULL), ==, 0);
+  options.entity = "contact";
+  g_assert_true (crm_import_csv (store, &options, first, strlen (first), &report, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (crm_test_count_sql (store, "SELECT count (*) FROM company", NULL), ==, 1);
+
+  g_assert_true (crm_import_csv (store, &options, second, strlen (second), &again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (crm_test_count_sql (store, "SELECT count (*) FROM company", NULL), ==, 2);
+  g_assert_cmpuint (crm_test_count_sql (store, same, NULL), ==, 1);
+}
+
+
 /* A new contact naming @company (NULL: none) and @responsible (NULL: none) */
 static void
 add_contact (CrmChangeset *changeset,
@@ -958,6 +1054,11 @@ main (int   argc,
   ADD ("progress", test_progress);
   ADD ("progress-counts-indexes", test_progress_counts_indexes);
   ADD ("references-found-once", test_references_found_once);
+  ADD ("companies-by-name", test_companies_by_name);
+  g_test_add ("/import/wal-copied-back", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
+              test_wal_copied_back, fixture_tear_down);
+  g_test_add ("/import/wal-copied-back-deferred", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_wal_copied_back, fixture_tear_down);
   g_test_add ("/import/bulk-totals", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
               test_bulk_totals, fixture_tear_down);
   g_test_add ("/import/bulk-totals-rule-writes", Fixture, GINT_TO_POINTER (TRUE),

@@ -388,6 +388,21 @@ bulk_index_progress (guint    i,
                  BULK_COMMITTED + (1000 - BULK_COMMITTED) * i / MAX (n, 1));
 }
 
+/* In place of SQLite's automatic checkpoint while a bulk apply's three commits are made
+ * (write_bulk_search_rows): the pages the WAL holds after each (the hook replaces the
+ * automatic checkpoint's own, which sqlite3_wal_autocheckpoint() puts back). */
+static int
+count_wal_pages (gpointer    user_data,
+                 sqlite3    *db,
+                 const char *schema,
+                 int         n_pages)
+{
+  CrmStore *self = user_data;
+
+  self->bulk_wal_pages = n_pages;
+  return SQLITE_OK;
+}
+
 /* The search rows of the contacts a bulk apply created, once all are written. Many new
  * contacts into a replica with fewer: the search tables' secondary indexes go first and
  * are built after the commit (_crm_store_apply_bulk), 14 % of a large import
@@ -407,12 +422,15 @@ write_bulk_search_rows (CrmStore   *self,
   if (!_crm_search_drop_indexes (self, contacts->len, &self->search_indexes_dropped, error))
     return FALSE;
   /* Three commits follow (the change set's, then one for each index built), and SQLite
-   * would copy the WAL back into the replica after each: the import's pages read back
-   * and written again, and two fsyncs, three times. The WAL is copied once, after the
-   * indexes (_crm_store_apply_bulk). The switch is this connection's alone and touches no
+   * would copy the WAL back into the replica after each, with two fsyncs each time, and
+   * the pages the index builds reuse twice. The WAL is copied once, after the indexes
+   * (_crm_store_apply_bulk). The hook is this connection's alone and touches no
    * statement. */
   if (self->search_indexes_dropped)
-    sqlite3_wal_autocheckpoint (self->db, 0);
+    {
+      self->bulk_wal_pages = 0;
+      sqlite3_wal_hook (self->db, count_wal_pages, self);
+    }
   return _crm_store_write_contact_tokens_bulk (self, contacts, error);
 }
 
@@ -569,16 +587,16 @@ _crm_store_apply_bulk (CrmStore        *self,
        * without memory too: prepared again now that no transaction is open (or, when
        * memory runs out here, before the next one) */
       _crm_store_renew_rollback (self, NULL);
-      /* the WAL copied back once for the three commits (write_bulk_search_rows), as the
-       * last of them would have; a busy copy (a reader on an older snapshot) is finished
-       * by a later commit's automatic checkpoint, as SQLite's own would have been. A
-       * front end that defers checkpoints does it when idle. */
-      if (!self->checkpoints_deferred)
-        {
-          sqlite3_wal_autocheckpoint (self->db, CRM_STORE_AUTOCHECKPOINT_PAGES);
-          if (ok)
-            sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        }
+      /* the WAL copied back once for the three commits (write_bulk_search_rows), when
+       * SQLite's automatic checkpoint would have after the last of them: it holds as many
+       * pages as that waits for. A busy copy (a reader on an older snapshot) is finished
+       * by a later commit's, as SQLite's own would have been; a front end that defers
+       * checkpoints makes them when idle. */
+      sqlite3_wal_autocheckpoint (self->db, self->checkpoints_deferred
+                                            ? 0 : CRM_STORE_AUTOCHECKPOINT_PAGES);
+      if (!self->checkpoints_deferred &&
+          self->bulk_wal_pages >= CRM_STORE_AUTOCHECKPOINT_PAGES)
+        sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     }
   if (ok)
     bulk_progress (self, self->bulk_n_changes, 1000);

@@ -48,6 +48,7 @@ struct _CrmStore
                                    * with the connection's triggers off (crm-store-apply.c) */
   gboolean      search_indexes_dropped; /* a bulk apply dropped the search tables'
                                         * secondary indexes (built after its commit) */
+  int           bulk_wal_pages; /* the WAL's pages after a bulk apply's last commit */
   gboolean      checkpoints_deferred; /* crm_store_set_deferred_checkpoints(): the
                                       * front end copies the WAL back when idle */
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */
