@@ -10,6 +10,8 @@
 #include <glib/gstdio.h>
 
 #include "crm-import.h"
+#include "crm-hlc.h"
+#include "crm-merge-private.h"
 #include "crm-query.h"
 #include "crm-search.h"
 #include "crm-store-private.h"
@@ -791,6 +793,75 @@ test_wal_copied_back (Fixture       *f,
   g_assert_cmpuint (count_in_file_alone (f, SEARCH_INDEXES), ==, 2);
 }
 
+/* A bulk apply's new contacts and companies get their field clocks without a clocks
+ * object made for each (_crm_clocks_encode_fields): read back, every field of each op is
+ * at that op's clock and no other field has one, as a change written alone gets; a later
+ * change of one field moves that field's clock alone. */
+static void
+test_bulk_clocks (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char csv[] = "Имя;Телефон;Email;Компания\n"
+                            "Анна;+7 915 100-00-01;anna@example.ru;ООО Ромашка\n"
+                            "Борис;+7 915 100-00-02;;ООО Лютик\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CrmStore) store = NULL;
+  g_autoptr(JsonNode) report = NULL;
+  g_autoptr(CrmChangeset) rename = crm_changeset_new ();
+  g_autoptr(JsonObject) renamed = NULL;
+  g_autofree char *anna = NULL;
+  g_autofree char *anna_clock = NULL;
+  CrmImportOptions options = { 0 };
+  GPtrArray *ops;
+  guint n_people = 0;
+
+  store = crm_store_open (f->db, &error);
+  g_assert_no_error (error);
+  options.entity = "contact";
+  g_assert_true (crm_import_csv (store, &options, csv, strlen (csv), &report, &error));
+  g_assert_no_error (error);
+
+  ops = crm_store_get_last_ops (store);
+  for (guint i = 0; i < ops->len; i++)
+    {
+      CrmOp *op = ops->pdata[i];
+      g_autofree char *hex = NULL;
+      g_autofree char *clock = NULL;
+      g_autoptr(JsonObject) clocks = NULL;
+      g_autoptr(GList) fields = NULL;
+
+      if (!g_str_equal (op->entity, "contact") && !g_str_equal (op->entity, "company"))
+        continue;
+      n_people++;
+      hex = crm_hlc_to_string (op->hlc);
+      clock = g_strconcat (hex, " ", op->device, NULL);
+      clocks = _crm_store_dup_clocks (store, op->entity, op->entity_id);
+      g_assert_nonnull (clocks);
+      g_assert_cmpuint (json_object_get_size (clocks), ==, json_object_get_size (op->fields));
+      fields = json_object_get_members (op->fields);
+      for (GList *l = fields; l != NULL; l = l->next)
+        g_assert_cmpstr (json_object_get_string_member_with_default (clocks, l->data, NULL),
+                         ==, clock);
+      if (g_str_equal (op->entity, "contact") &&
+          g_strcmp0 (json_object_get_string_member_with_default (op->fields, "name", NULL),
+                     "Анна") == 0)
+        {
+          anna = g_strdup (op->entity_id);
+          anna_clock = g_steal_pointer (&clock);
+        }
+    }
+  g_assert_cmpuint (n_people, ==, 4);   /* two contacts, their two companies */
+  g_assert_nonnull (anna);
+
+  crm_change_set_string (crm_changeset_touch (rename, "contact", anna), "name", "Анна Петровна");
+  g_assert_true (crm_store_apply (store, rename, &error));
+  g_assert_no_error (error);
+  renamed = _crm_store_dup_clocks (store, "contact", anna);
+  g_assert_cmpstr (json_object_get_string_member (renamed, "emails"), ==, anna_clock);
+  g_assert_cmpstr (json_object_get_string_member (renamed, "phones"), ==, anna_clock);
+  g_assert_cmpstr (json_object_get_string_member (renamed, "name"), !=, anna_clock);
+}
+
 /* The companies contacts name, by name in any case: into a replica with none, the file's
  * «ООО Ромашка» and «ооо ромашка» are one new company; into one that has it, a second file
  * naming it finds it (and makes only the company it does not have). */
@@ -1055,6 +1126,7 @@ main (int   argc,
   ADD ("progress-counts-indexes", test_progress_counts_indexes);
   ADD ("references-found-once", test_references_found_once);
   ADD ("companies-by-name", test_companies_by_name);
+  ADD ("bulk-clocks", test_bulk_clocks);
   g_test_add ("/import/wal-copied-back", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up,
               test_wal_copied_back, fixture_tear_down);
   g_test_add ("/import/wal-copied-back-deferred", Fixture, GINT_TO_POINTER (TRUE),

@@ -44,6 +44,11 @@ JsonObject    *_crm_clocks_decode            (CrmClockWords  *words,
  * could not be read or written (the connection's last error says why). */
 char          *_crm_clocks_encode            (CrmClockWords  *words,
                                               JsonObject     *clocks);
+/* The same for a new row's clocks, every one of its @fields (const char*) at @clock:
+ * what _crm_clocks_encode() makes of {field: @clock, …}, without the object. */
+char          *_crm_clocks_encode_fields     (CrmClockWords  *words,
+                                              const char     *clock,
+                                              GPtrArray      *fields);
 
 /* Every row of @table (the connection's main file's) read with @from and written with
  * @to, 500 rows to a statement; @what names the work in an error

@@ -493,14 +493,26 @@ encode_compact (CrmClockWords *words,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+static char *
+encode_pairs (CrmClockWords *words,
+              GArray        *pairs)
+{
+  char *compact;
+  gboolean failed = FALSE;
+
+  g_array_sort (pairs, compare_clock_fields);
+  if (words != NULL && pairs->len > 0 &&
+      (compact = encode_compact (words, pairs, &failed)) != NULL)
+    return compact;
+  return failed ? NULL : encode_json (pairs);
+}
+
 char *
 _crm_clocks_encode (CrmClockWords *words,
                     JsonObject    *clocks)
 {
   g_autoptr(GList) members = json_object_get_members (clocks);
   g_autoptr(GArray) pairs = g_array_sized_new (FALSE, FALSE, sizeof (ClockField), 16);
-  char *compact;
-  gboolean failed = FALSE;
 
   for (GList *l = members; l != NULL; l = l->next)
     {
@@ -511,11 +523,23 @@ _crm_clocks_encode (CrmClockWords *words,
       if (pair.clock != NULL)
         g_array_append_val (pairs, pair);
     }
-  g_array_sort (pairs, compare_clock_fields);
-  if (words != NULL && pairs->len > 0 &&
-      (compact = encode_compact (words, pairs, &failed)) != NULL)
-    return compact;
-  return failed ? NULL : encode_json (pairs);
+  return encode_pairs (words, pairs);
+}
+
+char *
+_crm_clocks_encode_fields (CrmClockWords *words,
+                           const char    *clock,
+                           GPtrArray     *fields)
+{
+  g_autoptr(GArray) pairs = g_array_sized_new (FALSE, FALSE, sizeof (ClockField), fields->len);
+
+  for (guint i = 0; i < fields->len; i++)
+    {
+      ClockField pair = { clock, fields->pdata[i] };
+
+      g_array_append_val (pairs, pair);
+    }
+  return encode_pairs (words, pairs);
 }
 
 /* --- rewriting a table ------------------------------------------------------------------ */
