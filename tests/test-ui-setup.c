@@ -124,6 +124,11 @@ test_admins_only (void)
   row = crm_test_ui_find (view, ADW_TYPE_ACTION_ROW, "P_ipelines and Stages");
   g_assert_nonnull (row);
   g_assert_true (gtk_widget_is_visible (row));
+  /* the replica's template by the title the welcome window offered, not its file name */
+  row = crm_test_ui_find (view, ADW_TYPE_ACTION_ROW, "Template");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "Дилер грузовой техники с пробегом");
+  row = crm_test_ui_find (view, ADW_TYPE_ACTION_ROW, "P_ipelines and Stages");
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "setup-settings"));
 
   crm_context_set_user (context, rep);

@@ -13,6 +13,7 @@
 #include "crm-settings-view.h"
 #include "crm-rights.h"
 #include "crm-setup-window.h"
+#include "crm-template.h"
 #include "crm-template-dialog.h"
 #include "crm-import-dialog.h"
 #include "crm-view.h"
@@ -71,6 +72,20 @@ role_label (CrmStore   *store,
   if (found != NULL)
     return crm_rights_role_name (found);
   return g_strdup (crm_rights_builtin_label (CRM_ROLE_REP));
+}
+
+/* The template's own title ("Дилер грузовой техники с пробегом", the one the welcome
+ * window offered) rather than its file name: the name is for voronkactl. A template no
+ * longer shipped, or unreadable, shows its name, which still tells support which it was. */
+static char *
+dup_template_title (const char *name)
+{
+  g_autoptr(JsonNode) root = crm_template_load (name, NULL);
+  const char *title = NULL;
+
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    title = json_object_get_string_member_with_default (json_node_get_object (root), "title", NULL);
+  return g_strdup (title != NULL && *title != '\0' ? title : name);
 }
 
 static void
@@ -136,7 +151,14 @@ crm_settings_view_reload (CrmView *view)
   server = crm_store_dup_meta (store, "sync.server");
   adw_action_row_set_subtitle (self->path_row, crm_store_get_path (store));
   adw_action_row_set_subtitle (self->device_row, crm_store_get_device_id (store));
-  adw_action_row_set_subtitle (self->template_row, template != NULL ? template : _("None"));
+  if (template != NULL)
+    {
+      g_autofree char *title = dup_template_title (template);
+
+      adw_action_row_set_subtitle (self->template_row, title);
+    }
+  else
+    adw_action_row_set_subtitle (self->template_row, _("None"));
   adw_action_row_set_subtitle (self->server_row,
                                server != NULL ? server : _("Not connected: this account is local"));
 }
