@@ -6,6 +6,7 @@
 
 #include "crm-format.h"
 #include "crm-gate-dialog.h"
+#include "crm-new-task-dialog.h"
 #include "crm-query.h"
 #include "crm-task-row.h"
 #include "crm-tasks-view.h"
@@ -191,6 +192,35 @@ test_pick_user (void)
     g_assert_true (after == overdue);
   }
   g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-everyone"));
+
+  /* someone with no open task: the empty page says how to add one (it used to claim every
+   * deal had its next step, and that tasks were added only on a deal), and «+» does */
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      const char *id = json_object_get_string_member (json_array_get_object_element (users, i), "id");
+      g_autoptr(JsonNode) theirs = crm_query_tasks (store, NULL, TRUE, id, NULL);
+
+      if (json_array_get_length (json_node_get_array (theirs)) == 0)
+        {
+          gtk_drop_down_set_selected (dropdown, i + 1);
+          break;
+        }
+    }
+  crm_test_ui_wait (300);
+  {
+    GtkWidget *empty = crm_test_ui_find (GTK_WIDGET (tasks_view ()), ADW_TYPE_STATUS_PAGE, _("No Open Tasks"));
+    CrmNewTaskDialog *dialog;
+
+    g_assert_nonnull (empty);
+    g_assert_true (gtk_widget_get_mapped (empty));
+    g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (empty)), "«+»"));
+    g_free (crm_test_ui_screenshot (GTK_WIDGET (window), "tasks-none"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new", NULL));
+    dialog = CRM_NEW_TASK_DIALOG (crm_test_ui_wait_for_window (CRM_TYPE_NEW_TASK_DIALOG));
+    g_assert_nonnull (dialog);
+    gtk_window_destroy (GTK_WINDOW (dialog));
+    crm_test_ui_wait (100);
+  }
 
   /* and back to oneself */
   for (guint i = 0; i < json_array_get_length (users); i++)
