@@ -59,6 +59,10 @@ gboolean  _crm_store_count_log       (CrmStore     *self,
  * an op behind one they can see. */
 gboolean  _crm_store_begin           (CrmStore     *self,
                                       GError      **error);
+/* _crm_store_begin() for a transaction of many ops merged (a pulled page): its statement
+ * journals stay in memory, each only as long as its statement runs. */
+gboolean  _crm_store_begin_merge     (CrmStore     *self,
+                                      GError      **error);
 /* Saves the clock and commits; on failure (or when a lookup inside failed) everything is
  * rolled back. */
 gboolean  _crm_store_commit          (CrmStore     *self,

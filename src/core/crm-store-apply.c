@@ -315,10 +315,22 @@ fail (CrmStore  *self,
   return FALSE;
 }
 
+/* Back to the statement journals of the connection's default, once the transaction of
+ * _crm_store_begin_merge() is over (SQLite reads the setting when one begins). */
+static void
+end_memory_journals (CrmStore *self)
+{
+  if (!self->memory_journals)
+    return;
+  self->memory_journals = FALSE;
+  sqlite3_exec (self->db, "PRAGMA temp_store = DEFAULT", NULL, NULL, NULL);
+}
+
 static gboolean
 rollback (CrmStore *self)
 {
   undo_transaction (self);
+  end_memory_journals (self);
   _crm_store_batch_changelog (self, FALSE);
   _crm_store_batch_rows (self, FALSE);
   _crm_store_drop_deferred_search_rows (self);
@@ -781,6 +793,27 @@ _crm_store_begin (CrmStore  *self,
 }
 
 gboolean
+_crm_store_begin_merge (CrmStore  *self,
+                        GError   **error)
+{
+  g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
+
+  /* A statement that writes a row and its index entries keeps the pages it changes in a
+   * statement journal; past 64 KiB SQLite spills that to a file in /var/tmp, and every
+   * later statement of the transaction then journals there too, a write call per page:
+   * 36 000 of them (73 MB) for a pulled page of 1 000 new contacts, a third of the
+   * merge's time (bench/RESULTS.md, issue 21). In memory each statement's journal is
+   * dropped when it ends, so it holds no more than the pages of one statement. */
+  if (!_crm_sql_exec (self, "PRAGMA temp_store = MEMORY", NULL, error))
+    return FALSE;
+  self->memory_journals = TRUE;
+  if (_crm_store_begin (self, error))
+    return TRUE;
+  end_memory_journals (self);
+  return FALSE;
+}
+
+gboolean
 _crm_store_commit (CrmStore  *self,
                    GError   **error)
 {
@@ -792,6 +825,7 @@ _crm_store_commit (CrmStore  *self,
       _crm_store_rollback (self);
       return FALSE;
     }
+  end_memory_journals (self);
   self->in_apply = FALSE;
   g_ptr_array_set_size (self->pending_ops, 0);
   return TRUE;

@@ -35,6 +35,8 @@ struct _CrmStore
   GPtrArray    *pending_ops;   /* CrmOp*, written by the apply in progress */
   GPtrArray    *last_ops;      /* CrmOp*, written by the last successful apply */
   gboolean      in_apply;
+  gboolean      memory_journals; /* the transaction keeps its statement journals in
+                                  * memory (_crm_store_begin_merge) */
   gboolean      read_only;     /* the file or its folder cannot be written */
   int           sql_failure;   /* the first SQLite failure of the apply in progress */
   JsonObject   *capture_clocks; /* sync: field → clock an op overwrote, or NULL */

@@ -562,7 +562,7 @@ crm_sync_state_merge_pulled (CrmStore   *store,
   g_return_val_if_fail (bases == NULL || bases->len == ops->len, FALSE);
 
   me = crm_store_get_device_id (store);
-  if (!_crm_store_begin (store, error))
+  if (!_crm_store_begin_merge (store, error))
     return FALSE;
   if (server_hlc != 0)
     _crm_store_absorb_hlc (store, server_hlc);
