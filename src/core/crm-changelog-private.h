@@ -60,7 +60,9 @@ gboolean  _crm_store_count_log       (CrmStore     *self,
 gboolean  _crm_store_begin           (CrmStore     *self,
                                       GError      **error);
 /* _crm_store_begin() for a transaction of many ops merged (a pulled page): its statement
- * journals stay in memory, each only as long as its statement runs. */
+ * journals stay in memory, each only as long as its statement runs. It drops the
+ * connection's TEMP objects (PRAGMA temp_store): never on the server's, whose stamp
+ * triggers are TEMP. */
 gboolean  _crm_store_begin_merge     (CrmStore     *self,
                                       GError      **error);
 /* Saves the clock and commits; on failure (or when a lookup inside failed) everything is

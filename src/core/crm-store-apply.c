@@ -803,7 +803,9 @@ _crm_store_begin_merge (CrmStore  *self,
    * later statement of the transaction then journals there too, a write call per page:
    * 36 000 of them (73 MB) for a pulled page of 1 000 new contacts, a third of the
    * merge's time (bench/RESULTS.md, issue 21). In memory each statement's journal is
-   * dropped when it ends, so it holds no more than the pages of one statement. */
+   * dropped when it ends, so it holds no more than the pages of one statement. Setting
+   * temp_store drops the connection's TEMP tables and triggers: not for a connection with
+   * any that must last (the server's stamp triggers, crm_store_enable_stamps). */
   if (!_crm_sql_exec (self, "PRAGMA temp_store = MEMORY", NULL, error))
     return FALSE;
   self->memory_journals = TRUE;
