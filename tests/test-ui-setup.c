@@ -449,6 +449,18 @@ test_users (void)
   crm_test_ui_wait (200);
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (crm_setup_window_get_row (setup, admin))),
                     ==, 0);
+  /* a local account: the invitations say to sign in first, not that reading them failed */
+  {
+    GtkWidget *page = GTK_WIDGET (setup);
+    GtkWidget *local = crm_test_ui_find (page, ADW_TYPE_ACTION_ROW,
+                                         "This account is not on a server, so nobody else can join "
+                                         "it; sign in to your team's server first");
+
+    g_assert_nonnull (local);
+    g_assert_false (gtk_widget_has_css_class (local, "error"));
+    g_assert_null (crm_test_ui_find (page, ADW_TYPE_ACTION_ROW,
+                                     "The invitations are kept on the server and could not be read"));
+  }
   g_free (crm_test_ui_screenshot (GTK_WIDGET (setup), "setup-users"));
 }
 

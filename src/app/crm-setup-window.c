@@ -2665,6 +2665,18 @@ build_roles (CrmSetupWindow *self)
   }
 }
 
+/* Whether the replica was never signed in to a server (no "sync.server"). */
+static gboolean
+is_local_account (CrmSetupWindow *self)
+{
+  g_autofree char *server = NULL;
+
+  if (self->context == NULL)
+    return FALSE;
+  server = crm_store_dup_meta (crm_context_get_store (self->context), "sync.server");
+  return server == NULL;
+}
+
 /* The invitations waiting, under the people: name, role and the day the code expires, each
  * with «Withdraw»; what the window knows so far when the server has not answered. */
 static void
@@ -2686,6 +2698,14 @@ build_invites (CrmSetupWindow *self)
   gtk_actionable_set_action_name (GTK_ACTIONABLE (refresh), "setup.invites-refresh");
   adw_preferences_group_set_header_suffix (group, refresh);
 
+  /* A local account has no list to read: say how invitations come about (the error's
+   * text says to sign in first), not that reading them failed — a red «could not be read»
+   * on the demo told new admins something was broken. */
+  if (self->invites_error != NULL && !self->invites_reading && is_local_account (self))
+    {
+      adw_preferences_group_add (group, crm_placeholder_row_new (self->invites_error->message));
+      return;
+    }
   if (self->invites_error != NULL && !self->invites_reading)
     {
       adw_preferences_group_add (
