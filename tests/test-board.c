@@ -557,18 +557,27 @@ assert_search_equal (CrmStore *store)
   g_assert_cmpuint (non_empty, >, 20);
 }
 
-/* The prefix rows the store wrote are exactly what the prefix table's definition (the
- * bulk fill of schema 2) derives from the contacts' search words. */
+/* The prefix rows of schema 2 to 27 (the first one, two and three letters of every word)
+ * from the contacts' search words: the bulk fill of schema 2. */
+#define SCHEMA_27_PREFIXES \
+    "SELECT t.contact, substr (t.token, 1, n.length) AS prefix," \
+    "   min (t.position != 0) AS rank, c.name" \
+    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact," \
+    "   (SELECT 1 AS length UNION ALL SELECT 2 UNION ALL SELECT 3) n" \
+    "  WHERE t.position < 100 AND n.length <= length (t.token) GROUP BY 1, 2"
+
+/* The prefix rows the store wrote are exactly what the prefix table's definition derives
+ * from the contacts' search words: schema 28's, the first three letters of each word (a
+ * shorter word whole) at the lowest rank of the words that start so. */
 static void
 assert_prefixes_derived (CrmStore *store)
 {
   g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt = _crm_store_prepare (store,
-    "WITH expected AS (SELECT t.contact, substr (t.token, 1, n.length) AS prefix,"
+    "WITH expected AS (SELECT t.contact, substr (t.token, 1, 3) AS prefix,"
     "   min (t.position != 0) AS rank, c.name"
-    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact,"
-    "   (SELECT 1 AS length UNION ALL SELECT 2 UNION ALL SELECT 3) n"
-    "  WHERE t.position < 100 AND n.length <= length (t.token) GROUP BY 1, 2)"
+    "  FROM contact_token t JOIN contact c ON c.rowid = t.contact"
+    "  WHERE t.position < 100 GROUP BY 1, 2)"
     " SELECT (SELECT count (*) FROM (SELECT * FROM expected EXCEPT"
     "   SELECT contact, prefix, rank, name FROM contact_prefix)),"
     "  (SELECT count (*) FROM (SELECT contact, prefix, rank, name FROM contact_prefix"
@@ -933,18 +942,73 @@ test_migration_from_schema_20 (Fixture       *f,
   assert_prefixes_derived (f->store);
 }
 
+/* contact_prefix as schema 27 kept it (every word's first one, two and three letters),
+ * user_version 27. */
+#define SCHEMA_27_SEARCH \
+    "DELETE FROM contact_prefix;" \
+    " INSERT INTO contact_prefix (contact, prefix, rank, name) " SCHEMA_27_PREFIXES ";" \
+    " PRAGMA user_version = 27;"
+
+/* A replica of schema 27 gets schema 28's contact_prefix, only the first three letters
+ * of each word, fewer rows: every search answers the same, by one, two or three letters,
+ * namesakes and a two-letter surname included, and its page index is there. */
+static void
+test_migration_from_schema_27 (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  const char *more[] = { "Тёзкин", "тез", "те", "Т", "Ли", "л", "ли тё", NULL };
+  gint64 rows_27;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *id = crm_store_new_id (f->store);
+
+      crm_change_set_string (crm_changeset_create (changeset, "contact", id), "name",
+                             i < 3 ? "Тёзкин Пётр" : "Ли Тёзина");
+    }
+  crm_store_apply (f->store, changeset, &error);
+  g_assert_no_error (error);
+  before = search_answers (f->store, more);
+  g_assert_nonnull (strstr (before, "\nтез: 4 "));   /* the namesakes and Ли Тёзина */
+
+  g_assert_cmpint (sqlite3_exec (_crm_store_get_db (f->store), SCHEMA_27_SEARCH, NULL, NULL,
+                                 NULL), ==, SQLITE_OK);
+  rows_27 = crm_test_count_sql (f->store, "SELECT count (*) FROM contact_prefix", NULL);
+  g_clear_object (&f->store);
+
+  f->store = crm_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (crm_test_count_sql (f->store, "PRAGMA user_version", NULL), ==,
+                   CRM_SCHEMA_VERSION);
+  assert_prefixes_derived (f->store);
+  /* about three rows of nine: the one- and two-letter prefixes of longer words are gone */
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM contact_prefix", NULL)
+                   * 2, <, rows_27);
+  g_assert_cmpint (crm_test_count_sql (f->store, "SELECT count (*) FROM sqlite_master"
+                                       " WHERE type = 'index' AND name = 'contact_prefix_page'",
+                                       NULL), ==, 1);
+  after = search_answers (f->store, more);
+  g_assert_cmpstr (after, ==, before);
+  assert_search_equal (f->store);
+}
+
 /* The server's copy installed row by row into a replica that has work of its own (40
  * contacts not pushed, applied again after the copy): the search finds the copy's
  * contacts and its own — a copy of schema 21 brings its search rows along with the
- * contacts' rowids they name, one of schema 20 gets its search rows built anew — and the
- * copy's contacts keep their field clocks (who wrote each field when), which the copy
+ * contacts' rowids they name (one of schema 21 to 27 its prefixes made anew from its
+ * words, three letters a word), one of schema 20 gets its search rows built anew — and
+ * the copy's contacts keep their field clocks (who wrote each field when), which the copy
  * names by its own numbers for devices and field lists whatever version its search tables
  * say: every contact of the copy is dumped the same. */
 static void
 test_search_after_snapshot (Fixture       *f,
                             gconstpointer  data)
 {
-  gboolean older = GPOINTER_TO_INT (data);
+  int older = GPOINTER_TO_INT (data);   /* 20 or 27: the copy's search tables so */
   g_autofree char *snapshot = g_build_filename (f->dir, "snapshot.db", NULL);
   g_autofree char *laptop_path = g_build_filename (f->dir, "laptop.db", NULL);
   g_autoptr(CrmStore) laptop = NULL;
@@ -965,7 +1029,8 @@ test_search_after_snapshot (Fixture       *f,
       sqlite3 *db = NULL;
 
       g_assert_cmpint (sqlite3_open (snapshot, &db), ==, SQLITE_OK);
-      g_assert_cmpint (sqlite3_exec (db, SCHEMA_20_SEARCH, NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, older == 20 ? SCHEMA_20_SEARCH : SCHEMA_27_SEARCH,
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
       sqlite3_close (db);
     }
 
@@ -1148,7 +1213,11 @@ main (int    argc,
               test_migration_from_schema_20, fixture_teardown);
   g_test_add ("/search/after-snapshot-into-used", Fixture, GINT_TO_POINTER (FALSE),
               fixture_setup, test_search_after_snapshot, fixture_teardown);
-  g_test_add ("/search/after-older-snapshot-into-used", Fixture, GINT_TO_POINTER (TRUE),
+  g_test_add ("/search/after-older-snapshot-into-used", Fixture, GINT_TO_POINTER (20),
+              fixture_setup, test_search_after_snapshot, fixture_teardown);
+  g_test_add ("/search/migration-from-schema-27", Fixture, NULL, fixture_setup,
+              test_migration_from_schema_27, fixture_teardown);
+  g_test_add ("/search/after-schema-27-snapshot-into-used", Fixture, GINT_TO_POINTER (27),
               fixture_setup, test_search_after_snapshot, fixture_teardown);
   return g_test_run ();
 }

@@ -328,6 +328,92 @@ test_contact_search (Fixture       *f,
   }
 }
 
+/* The names of a page of contacts, joined by «|». */
+static char *
+names_of (JsonNode *page)
+{
+  JsonArray *array = json_node_get_array (page);
+  GString *names = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_string_append_printf (names, "%s%s", i > 0 ? "|" : "",
+                            json_object_get_string_member (json_array_get_object_element (array, i),
+                                                           "name"));
+  return g_string_free (names, FALSE);
+}
+
+/* A search by one or two letters (schema 28 keeps only the first three letters of each
+ * word and reads the range of those that start with them): the contacts whose surname
+ * starts so first, then those with another word starting so, each part by name; a
+ * contact with two such words once; a two-letter word found as itself; the total and the
+ * pages as the scan over every contact's words has them. */
+static void
+test_contact_search_short (Fixture       *f,
+                           gconstpointer  data)
+{
+  static const char *const names[] = {
+    "Иванов Иван", "Ивашкина Мария", "Ив Андрей", "Петров Иван Ильич",
+    "Андреев Пётр Иванович", "Ильин Сергей", "Сидоров Пётр", "Исаев Ив", "Кузнецова Ирина",
+  };
+  static const struct {
+    const char *query;
+    gint64      total;
+    const char *names;
+  } cases[] = {
+    { "и", 8, "Ив Андрей|Иванов Иван|Ивашкина Мария|Ильин Сергей|Исаев Ив"
+              "|Андреев Пётр Иванович|Кузнецова Ирина|Петров Иван Ильич" },
+    { "ИВ", 6, "Ив Андрей|Иванов Иван|Ивашкина Мария"
+               "|Андреев Пётр Иванович|Исаев Ив|Петров Иван Ильич" },
+    /* a further word narrows the candidates, the first one still ranks them */
+    { "и пёт", 2, "Андреев Пётр Иванович|Петров Иван Ильич" },
+    { "ив ил", 1, "Петров Иван Ильич" },
+    { "ё", 0, "" },
+  };
+  g_autoptr(CrmChangeset) changeset = crm_changeset_new ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_free (add_named (f, changeset, "contact", names[i]));
+  apply (f, changeset);
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(JsonNode) all = NULL;
+      g_autoptr(JsonNode) scan = NULL;
+      g_autoptr(GString) paged = g_string_new (NULL);
+      g_autofree char *all_names = NULL;
+      g_autofree char *scan_names = NULL;
+      gint64 total = -1, scan_total = -2;
+
+      all = crm_query_contact_search (f->store, cases[c].query, 0, 0, &total, &error);
+      g_assert_no_error (error);
+      all_names = names_of (all);
+      g_assert_cmpstr (all_names, ==, cases[c].names);
+      g_assert_cmpint (total, ==, cases[c].total);
+      scan = crm_query_contacts (f->store, cases[c].query, NULL, 0, 0, &scan_total, &error);
+      g_assert_no_error (error);
+      scan_names = names_of (scan);
+      g_assert_cmpstr (scan_names, ==, all_names);
+      g_assert_cmpint (scan_total, ==, total);
+
+      /* three a page: the pages end to end are the whole answer, each with the total */
+      for (guint offset = 0; offset < 12; offset += 3)
+        {
+          g_autoptr(JsonNode) page = NULL;
+          g_autofree char *page_names = NULL;
+
+          total = -1;
+          page = crm_query_contact_search (f->store, cases[c].query, 3, offset, &total, &error);
+          g_assert_no_error (error);
+          g_assert_cmpint (total, ==, cases[c].total);
+          page_names = names_of (page);
+          if (*page_names != '\0')
+            g_string_append_printf (paged, "%s%s", paged->len > 0 ? "|" : "", page_names);
+        }
+      g_assert_cmpstr (paged->str, ==, cases[c].names);
+    }
+}
+
 /* A contact with phone numbers (as people type them), optionally at @company. */
 static char *
 add_contact (Fixture    *f,
@@ -513,6 +599,7 @@ main (int    argc,
   ADD ("deal-paging", test_deal_paging);
   ADD ("deal-tags-and-open", test_deal_tags_and_open);
   ADD ("contact-search", test_contact_search);
+  ADD ("contact-search-short", test_contact_search_short);
   ADD ("search-everything", test_search_everything);
   ADD ("deal-detail", test_deal_detail);
   ADD ("users-and-tags", test_users_and_tags);

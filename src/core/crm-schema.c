@@ -1601,6 +1601,21 @@ migrate_to_27 (sqlite3  *db,
          exec (db, "CREATE INDEX IF NOT EXISTS attachment_hash ON attachment (hash);\n", error);
 }
 
+/* Schema 28 (issues 20 and 21): contact_prefix keeps only the first three letters of a
+ * contact's words (a shorter word whole); a one- or two-letter search reads the range of
+ * those that start with it (crm-search.c). The one- and two-letter rows were 8.9 of a
+ * contact's 12.9 search rows: half of writing a new contact, 26 MB of a 353 MB replica.
+ * Made from contact_token, with the page index built once after the rows. */
+static gboolean
+migrate_to_28 (sqlite3  *db,
+               GError  **error)
+{
+  return exec (db, "DROP INDEX IF EXISTS contact_prefix_page;\n", error) &&
+         _crm_search_rebuild_prefixes (db, NULL, error) &&
+         exec (db, "CREATE INDEX contact_prefix_page ON contact_prefix"
+                   " (prefix, rank, name, contact);\n", error);
+}
+
 void
 crm_schema_append_totals_fill (GString *sql)
 {
@@ -1655,6 +1670,7 @@ static const MigrationFunc migrations[] = {
   migrate_to_25,
   migrate_to_26,
   migrate_to_27,
+  migrate_to_28,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);

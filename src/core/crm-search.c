@@ -4,13 +4,17 @@
  * crm_query_contacts() finds the matching contacts through contact_token and then sorts
  * all of them by name to show the first 50: with 100 000 contacts, «Ива» matches 14 000
  * (Иванов, Иван, Ивановна…) and that costs hundreds of milliseconds. contact_prefix
- * (schema 2, kept by triggers) holds every contact once per one-, two- and three-letter
- * prefix of its words, with its rank (0 when the surname starts so) and name, so the
- * total is the length of one index range and the first page its first rows. Further
- * words, and a first word longer than three letters, check contact_token for each
- * candidate, in page order. Phone digits are searched in contact_token directly: the
- * digits of each number and (schema 7) their tails of four digits or more, so four
- * consecutive digits anywhere in a number find it. */
+ * (schema 2; schema 28: only the three-letter prefixes) holds every contact once per
+ * first three letters of its words (a shorter word as itself), with its rank (0 when the
+ * surname starts so) and name, so the total of a three-letter query is the length of one
+ * index range and the first page its first rows. A one- or two-letter query reads the
+ * range of the three-letter prefixes that start with it, each contact once at its lowest
+ * rank, and sorts them: schema 2 to 27 kept a row for the first one and two letters of
+ * every word too, 8.9 of a contact's 12.9 search rows, half of writing a new contact
+ * (bench/RESULTS.md). Further words, and a first word longer than three letters, check
+ * contact_token for each candidate, in page order. Phone digits are searched in
+ * contact_token directly: the digits of each number and (schema 7) their tails of four
+ * digits or more, so four consecutive digits anywhere in a number find it. */
 #define G_LOG_DOMAIN "voronka-query"
 
 #include <string.h>
@@ -41,11 +45,12 @@
 /* ?1 the prefix (≤ 3 letters of the first word), ?2 the first word when it is longer
  * (else NULL), ?3 and ?4 further words (or NULL) with their phone patterns ?7–?10;
  * p.contact is the contact's rowid (schema 21) */
-#define CANDIDATES_WHERE \
-  " WHERE p.prefix = ?1" \
+#define CANDIDATES_WHERE_PREFIX(prefix_matches) \
+  " WHERE " prefix_matches \
   " AND (?2 IS NULL OR EXISTS " TOKEN_MATCHES ("2") ")" \
   " AND (?3 IS NULL OR " WORD_MATCHES ("3", "7", "8") ")" \
   " AND (?4 IS NULL OR " WORD_MATCHES ("4", "9", "10") ")"
+#define CANDIDATES_WHERE CANDIDATES_WHERE_PREFIX ("p.prefix = ?1")
 #define CANDIDATES " FROM contact_prefix p" CANDIDATES_WHERE
 /* the same with the contact's id (k.id), which orders contacts of the same name */
 #define CANDIDATES_WITH_ID \
@@ -63,6 +68,21 @@
 #define PAGE_SQL \
   CONTACT_COLUMNS " (SELECT p.contact, p.rank, p.name, k.id" CANDIDATES_WITH_ID \
   " ORDER BY p.rank, p.name, k.id LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
+  " ORDER BY p.rank, p.name, p.id"
+
+/* A first word of one or two letters (schema 28): the three-letter prefixes (and shorter
+ * words) that start with it, each contact once at its lowest rank, in the same order. */
+#define SHORT_MATCHES "p.prefix >= ?1 AND p.prefix < ?1 || x'F48FBFBF'"
+#define SHORT_CANDIDATES_WITH_ID \
+  " FROM contact_prefix p JOIN contact k ON k.rowid = p.contact" \
+  CANDIDATES_WHERE_PREFIX (SHORT_MATCHES)
+#define SHORT_COUNT_SQL \
+  "SELECT count (DISTINCT p.contact) FROM contact_prefix p" \
+  CANDIDATES_WHERE_PREFIX (SHORT_MATCHES)
+#define SHORT_PAGE_SQL \
+  CONTACT_COLUMNS " (SELECT p.contact, min (p.rank) AS rank, p.name, k.id" \
+  SHORT_CANDIDATES_WITH_ID " GROUP BY p.contact" \
+  " ORDER BY 2, 3, 4 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
   " ORDER BY p.rank, p.name, p.id"
 
 /* A first word longer than the prefix: whether the surname matches is asked of the
@@ -226,7 +246,14 @@ crm_query_contact_search (CrmStore    *store,
       page_sql = LONG_PAGE_SQL;
     }
   else
-    prefix = g_strdup (words[0]);
+    {
+      prefix = g_strdup (words[0]);
+      if (g_utf8_strlen (words[0], -1) < PREFIX_LENGTH)
+        {
+          count_sql = SHORT_COUNT_SQL;
+          page_sql = SHORT_PAGE_SQL;
+        }
+    }
 
   if (out_total != NULL)
     {
@@ -423,7 +450,7 @@ search_rows_init (SearchRows *rows,
 {
   rows->strings = g_string_chunk_new (64 * 1024);
   rows->tokens = g_array_sized_new (FALSE, FALSE, sizeof (TokenRow), n_contacts * 20);
-  rows->prefixes = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow), n_contacts * 10);
+  rows->prefixes = g_array_sized_new (FALSE, FALSE, sizeof (PrefixRow), n_contacts * 4);
   rows->phones = g_array_sized_new (FALSE, FALSE, sizeof (PhoneRow), n_contacts);
 }
 
@@ -440,12 +467,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SearchRows, search_rows_clear)
 
 /* The rows of the live contact with rowid @contact, its name and its phones' @digits
  * (contact_phone_digits()) as stored: each word of its name in contact_token at its place
- * in the name (the surname 0), and in contact_prefix (schema 2) the first one, two and
- * three letters of each word, with rank 0 when the word is the surname, 1 otherwise. A word the name has twice, or a prefix two
- * words share, is gathered twice here and kept once, at its first place and its lowest
- * rank, by search_rows_write(), and no hash table is made and freed for each contact.
- * Written by the store rather than by triggers on contact_token: a trigger program per
- * word cost 70 % of merging new contacts (bench/RESULTS.md). */
+ * in the name (the surname 0), and in contact_prefix (schema 28) the first three letters
+ * of each word (a shorter word whole), with rank 0 when the word is the surname, 1
+ * otherwise. A word the name has twice, or a prefix two words share, is gathered twice
+ * here and kept once, at its first place and its lowest rank, by search_rows_write(), and
+ * no hash table is made and freed for each contact. Written by the store rather than by
+ * triggers on contact_token: a trigger program per word cost 70 % of merging new
+ * contacts (bench/RESULTS.md). */
 static void
 search_rows_add (SearchRows *rows,
                  gint64      contact,
@@ -460,19 +488,16 @@ search_rows_add (SearchRows *rows,
       const char *word = words[position];
       const char *end = word;
       TokenRow token = { g_string_chunk_insert_const (rows->strings, word), contact, position };
+      PrefixRow row = { contact, NULL, stored_name, position != 0 ? 1 : 0 };
+      char prefix[PREFIX_LENGTH * 6 + 1];   /* three characters of UTF-8 */
 
       g_array_append_val (rows->tokens, token);
-      for (guint length = 1; length <= 3 && *end != '\0'; length++)
-        {
-          char prefix[3 * 6 + 1];   /* three characters of UTF-8 */
-          PrefixRow row = { contact, NULL, stored_name, position != 0 ? 1 : 0 };
-
-          end = g_utf8_next_char (end);
-          memcpy (prefix, word, end - word);
-          prefix[end - word] = '\0';
-          row.prefix = g_string_chunk_insert_const (rows->strings, prefix);
-          g_array_append_val (rows->prefixes, row);
-        }
+      for (guint length = 0; length < PREFIX_LENGTH && *end != '\0'; length++)
+        end = g_utf8_next_char (end);
+      memcpy (prefix, word, end - word);
+      prefix[end - word] = '\0';
+      row.prefix = g_string_chunk_insert_const (rows->strings, prefix);
+      g_array_append_val (rows->prefixes, row);
     }
   if (digits != NULL)
     {
@@ -899,26 +924,14 @@ static const struct {
 gboolean
 _crm_search_drop_indexes (CrmStore  *store,
                           guint      n_new,
+                          gint64     n_before,
                           gboolean  *out_dropped,
                           GError   **error)
 {
-  sqlite3_stmt *stmt = _crm_store_prepare (store, "SELECT count (*) FROM contact", error);
-  gint64 n_contacts;
-
   *out_dropped = FALSE;
-  if (stmt == NULL)
-    return FALSE;
-  if (_crm_store_step (store, stmt) != SQLITE_ROW)
-    {
-      _crm_store_set_sql_error (store, error, SEARCH_WHAT);
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  n_contacts = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  /* the new contacts are counted already: fewer than the others, and inserting into the
-   * indexes as they are costs less than sorting them whole */
-  if ((gint64) n_new * 2 < n_contacts)
+  /* fewer new contacts than the others: inserting into the indexes as they are costs less
+   * than sorting them whole */
+  if (n_before < 0 || (gint64) n_new < n_before)
     return TRUE;
   /* DROP INDEX changes the schema without expiring the statements prepared before it
    * (CREATE INDEX expires them all): the store's ROLLBACK still needs no memory, and
@@ -1007,4 +1020,28 @@ _crm_search_rebuild (sqlite3   *db,
     }
   sqlite3_finalize (stmt);
   return search_rows_write (db, store, &rows, error);
+}
+
+/* contact_prefix anew from contact_token (schema 28's migration, and a snapshot of schema
+ * 21 to 27 copied row by row): a word's first three letters, or the word, at the lowest
+ * rank of the words that start so — what search_rows_add() makes of the same names, as
+ * SQLite's substr() counts characters. Inserted in the table's key order. */
+gboolean
+_crm_search_rebuild_prefixes (sqlite3   *db,
+                              CrmStore  *store,
+                              GError   **error)
+{
+  if (sqlite3_exec (db,
+        "DELETE FROM contact_prefix;"
+        " INSERT INTO contact_prefix (contact, prefix, rank, name)"
+        "  SELECT t.contact, substr (t.token, 1, " G_STRINGIFY (PREFIX_LENGTH) "),"
+        "   min (t.position != 0), c.name"
+        "  FROM contact_token t JOIN contact c ON c.rowid = t.contact AND c.deleted = 0"
+        "  GROUP BY 1, 2 ORDER BY 1, 2",
+        NULL, NULL, NULL) != SQLITE_OK)
+    {
+      set_search_error (db, store, error);
+      return FALSE;
+    }
+  return TRUE;
 }

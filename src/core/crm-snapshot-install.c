@@ -638,11 +638,14 @@ copy_rows (CrmStore  *store,
   if (!copy_table (store, "other_entity", error) ||
       !renumber_clocks (store, error))
     return FALSE;
-  /* the search tables as they are when they name contacts by rowid (schema 21); an older
-   * copy's are built anew from the contacts */
+  /* the search tables as they are when they name contacts by rowid (schema 21), and
+   * contact_prefix when it holds only the three-letter prefixes (schema 28: made from
+   * the copy's words before); an older copy's are built anew from the contacts */
   if (version >= 21 ? !copy_table (store, "contact_token", error) ||
-                      !copy_table (store, "contact_prefix", error) ||
-                      !copy_table (store, "contact_phone", error)
+                      !copy_table (store, "contact_phone", error) ||
+                      !(version >= 28 ? copy_table (store, "contact_prefix", error)
+                                      : _crm_search_rebuild_prefixes (_crm_store_get_db (store),
+                                                                      store, error))
                     : !_crm_search_rebuild (_crm_store_get_db (store), store, error))
     return FALSE;
 

@@ -221,6 +221,30 @@ check_no_failed_lookup (CrmStore  *self,
 
 /* --- a bulk apply's companies and contacts with triggers off ---------------------------- */
 
+/* The replica's companies and contacts (-1 each when SQLite cannot tell), counted once
+ * before a bulk apply begins for its two "at least as many as the replica holds" calls:
+ * the triggers off (bulk_triggers_off()) and the search indexes dropped
+ * (_crm_search_drop_indexes()). Both only choose the faster way: a count another
+ * connection changed before the transaction began chooses a slower one, nothing else. */
+static void
+count_people (CrmStore *self,
+              gint64   *companies,
+              gint64   *contacts)
+{
+  sqlite3_stmt *stmt = _crm_store_prepare (self, "SELECT (SELECT count (*) FROM company),"
+                                                 " (SELECT count (*) FROM contact)", NULL);
+
+  *companies = *contacts = -1;
+  if (stmt == NULL)
+    return;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *companies = sqlite3_column_int64 (stmt, 0);
+      *contacts = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+}
+
 /* A bulk apply of companies and contacts only, at least as many as the replica holds
  * already, runs with the connection's triggers off: each new row's trigger adds one to
  * its day in report_day, and report_day's adds it to report_month — three upserts a row,
@@ -232,11 +256,10 @@ check_no_failed_lookup (CrmStore  *self,
  * run (the fault sweep of /faults/import/many-contacts). */
 static void
 bulk_triggers_off (CrmStore     *self,
-                   CrmChangeset *changeset)
+                   CrmChangeset *changeset,
+                   gint64        people)
 {
   guint n = crm_changeset_get_n_changes (changeset);
-  sqlite3_stmt *stmt;
-  gint64 people = -1;
 
   for (guint i = 0; i < n; i++)
     {
@@ -245,13 +268,6 @@ bulk_triggers_off (CrmStore     *self,
       if (!g_str_equal (entity, "contact") && !g_str_equal (entity, "company"))
         return;
     }
-  stmt = _crm_store_prepare (self, "SELECT (SELECT count (*) FROM company)"
-                                   " + (SELECT count (*) FROM contact)", NULL);
-  if (stmt == NULL)
-    return;
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    people = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
   if (people < 0 || (gint64) n < people)
     return;
   sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
@@ -431,7 +447,8 @@ write_bulk_search_rows (CrmStore   *self,
   g_hash_table_iter_init (&iter, self->statements);
   while (g_hash_table_iter_next (&iter, NULL, &stmt))
     sqlite3_reset (stmt);
-  if (!_crm_search_drop_indexes (self, contacts->len, &self->search_indexes_dropped, error))
+  if (!_crm_search_drop_indexes (self, contacts->len, self->bulk_contacts_before,
+                                 &self->search_indexes_dropped, error))
     return FALSE;
   /* Three commits follow (the change set's, then one for each index built), and SQLite
    * would copy the WAL back into the replica after each, with two fsyncs each time, and
@@ -561,6 +578,7 @@ _crm_store_apply_bulk (CrmStore        *self,
                        gpointer         progress_data,
                        GError         **error)
 {
+  gint64 companies;
   gboolean ok;
 
   g_return_val_if_fail (CRM_IS_STORE (self), FALSE);
@@ -579,7 +597,10 @@ _crm_store_apply_bulk (CrmStore        *self,
   self->bulk_progress = progress;
   self->bulk_progress_data = progress_data;
   self->bulk_n_changes = crm_changeset_get_n_changes (changeset);
-  bulk_triggers_off (self, changeset);
+  count_people (self, &companies, &self->bulk_contacts_before);
+  bulk_triggers_off (self, changeset,
+                     companies < 0 || self->bulk_contacts_before < 0
+                       ? -1 : companies + self->bulk_contacts_before);
   ok = transact (self, changeset, TRUE, NULL, NULL, error);
   end_bulk_triggers_off (self);
   if (ok)

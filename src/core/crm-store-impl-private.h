@@ -56,6 +56,7 @@ struct _CrmStore
   CrmBulkProgress bulk_progress; /* told how far a bulk apply's writing got, or NULL */
   gpointer      bulk_progress_data;
   guint         bulk_n_changes; /* the changes of the bulk apply in progress */
+  gint64        bulk_contacts_before; /* the replica's contacts before it (-1: unknown) */
   GPtrArray    *changelog_batch; /* CrmOp* (pending_ops'), rows not yet written, or NULL */
   GPtrArray    *changelog_batch_fields; /* their fields' canonical texts */
   GPtrArray    *row_batch;     /* new rows waiting for their INSERT (crm-merge.c), or NULL */

@@ -209,12 +209,14 @@ gboolean      _crm_store_write_contact_tokens_bulk (CrmStore   *self,
                                                     GPtrArray  *contacts,
                                                     GError    **error);
 /* Before the search rows of @n_new contacts a bulk apply created: when they are at least
- * as many as the replica's other contacts, the search tables' two secondary indexes
+ * as many as the @n_before the replica held before it (counted once for the apply; -1:
+ * unknown, nothing dropped), the search tables' two secondary indexes
  * (contact_prefix_page, contact_token_contact) are dropped (*@out_dropped), to be built
  * once the apply is committed (_crm_search_build_indexes): one sorted pass instead of a
  * random insert into each for every row. Every statement of the store must be reset. */
 gboolean      _crm_search_drop_indexes (CrmStore   *store,
                                         guint       n_new,
+                                        gint64      n_before,
                                         gboolean   *out_dropped,
                                         GError    **error);
 /* The search tables' secondary indexes of schema 21, built when @db lacks them: after a
@@ -231,6 +233,12 @@ gboolean      _crm_search_build_indexes (sqlite3          *db,
 gboolean      _crm_search_rebuild      (sqlite3    *db,
                                         CrmStore   *store,
                                         GError    **error);
+/* contact_prefix anew from contact_token, in schema 28's form (only the three-letter
+ * prefixes): schema 28's migration (@store NULL) and a snapshot of schema 21 to 27 copied
+ * row by row, whose contact_token is as ours. */
+gboolean      _crm_search_rebuild_prefixes (sqlite3    *db,
+                                            CrmStore   *store,
+                                            GError    **error);
 /* The patterns (crm-search.c) that find the digits @word among a contact's phone numbers
  * in contact_phone as the search finds them; bound at ?@like and ?@glob (NULL both when
  * @word is not all digits). */

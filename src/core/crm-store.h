@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define CRM_SCHEMA_VERSION 27
+#define CRM_SCHEMA_VERSION 28
 
 #define CRM_TYPE_STORE (crm_store_get_type ())
 G_DECLARE_FINAL_TYPE (CrmStore, crm_store, CRM, STORE, GObject)
