@@ -74,6 +74,8 @@ time_searches (CrmStore *store)
 {
   static const struct { const char *label, *query; } searches[] = {
     { "name_prefix", "Ива" },        /* a surname's first letters: 6 250 of 100 000 */
+    { "name_one_letter", "И" },      /* the first letter typed (schema 28: a range) */
+    { "name_two_letters", "Ив" },
     { "name_two_words", "Иванов Алекс" },
     { "digits_middle", "234-5" },    /* four digits from the middle of a number */
     { "digits_number", "+7 (900) 001-23-45" },

@@ -1181,7 +1181,7 @@ test_changelog_words_upgrade (Fixture       *f,
     g_assert_cmpstr (show_json_after, ==, show_json);
     g_assert_cmpstr (list_text_after, ==, list_text);
   }
-  g_assert_cmpint (crm_test_file_int (f->db, "PRAGMA user_version"), ==, 27);
+  g_assert_cmpint (crm_test_file_int (f->db, "PRAGMA user_version"), ==, CRM_SCHEMA_VERSION);
   g_assert_cmpint (crm_test_file_int (f->db, "SELECT count (*) FROM pragma_table_info"
                                              " ('changelog') WHERE name IN ('device', 'actor')"),
                    ==, 0);
