@@ -71,17 +71,18 @@
   " ORDER BY p.rank, p.name, p.id"
 
 /* A first word of one or two letters (schema 28): the three-letter prefixes (and shorter
- * words) that start with it, each contact once at its lowest rank, in the same order. */
+ * words) that start with it, each contact once at its lowest rank, in the same order.
+ * The contacts are grouped before their ids are looked up (one look-up a contact, not a
+ * row, and narrower rows to sort: a third of the time on the generated account). */
 #define SHORT_MATCHES "p.prefix >= ?1 AND p.prefix < ?1 || x'F48FBFBF'"
-#define SHORT_CANDIDATES_WITH_ID \
-  " FROM contact_prefix p JOIN contact k ON k.rowid = p.contact" \
-  CANDIDATES_WHERE_PREFIX (SHORT_MATCHES)
 #define SHORT_COUNT_SQL \
   "SELECT count (DISTINCT p.contact) FROM contact_prefix p" \
   CANDIDATES_WHERE_PREFIX (SHORT_MATCHES)
 #define SHORT_PAGE_SQL \
-  CONTACT_COLUMNS " (SELECT p.contact, min (p.rank) AS rank, p.name, k.id" \
-  SHORT_CANDIDATES_WITH_ID " GROUP BY p.contact" \
+  CONTACT_COLUMNS " (SELECT g.contact, g.rank, g.name, k.id FROM" \
+  " (SELECT p.contact, min (p.rank) AS rank, p.name FROM contact_prefix p" \
+  CANDIDATES_WHERE_PREFIX (SHORT_MATCHES) " GROUP BY p.contact) g" \
+  " JOIN contact k ON k.rowid = g.contact" \
   " ORDER BY 2, 3, 4 LIMIT ?5 OFFSET ?6) p" CONTACT_JOINS \
   " ORDER BY p.rank, p.name, p.id"
 
