@@ -15,8 +15,10 @@ G_BEGIN_DECLS
  * [{"id","name","phones":[…],"emails":[…],"company","company_id"}];
  * *out_total (optional) gets the number of matches ignoring @limit (0: all) and
  * @offset. A query with no letters or digits (or NULL) lists every contact. A first
- * word of one to three letters — what people type into a search field — reads its page
- * and total from one index range; a longer one narrows those candidates further. */
+ * word of three letters — what people type into a search field — reads its page and
+ * total from one index range; a longer one narrows those candidates further; one or two
+ * letters (schema 28) read the range of the three-letter rows starting so and sort the
+ * contacts found (tens of milliseconds when a letter matches thousands). */
 JsonNode *crm_query_contact_search (CrmStore    *store,
                                     const char  *query,
                                     guint        limit,
