@@ -721,7 +721,7 @@ crm_ledger_push (CrmStore             *store,
   g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   CrmLedgerRun push = { store, pusher, pusher->base, devices, batch_ops, doomed,
                         batch_rejected, results, touched, suspects, counters };
-  gint64 first_seq;
+  gint64 first_seq = 0;
   guint pass;
 
   for (guint i = 0; i < ops->len; i++)
@@ -730,16 +730,19 @@ crm_ledger_push (CrmStore             *store,
       g_hash_table_insert (batch_ops, op->op_id, op);
     }
 
-  if (!_crm_store_begin (store, error))
-    return FALSE;
-  first_seq = crm_ledger_head (store) + 1;
+  /* A pass that has ops refused by the state checks is undone whole, by a rollback of its
+   * transaction rather than of a savepoint: under a savepoint SQLite keeps the pages every
+   * statement of the pass changes in a journal that only grows until the pass ends — 37 MB
+   * for 500 ops (bench/RESULTS.md, issue 21). A pass starts from what the transaction
+   * reads; nothing is written before it. */
   for (pass = 0; pass < MAX_PASSES; pass++)
     {
       gint refused;
 
       pass_reset (&push);
-      if (!_crm_sql_exec (store, "SAVEPOINT push_pass", "a push's savepoint", error))
-        goto fail;
+      if (!_crm_store_begin (store, error))
+        return FALSE;
+      first_seq = crm_ledger_head (store) + 1;
       /* the pass's new contacts get their search rows together, after its ops (as a pulled
        * page's: crm_sync_state_merge_pulled) and before the state is checked */
       _crm_store_defer_search_rows (store);
@@ -752,24 +755,19 @@ crm_ledger_push (CrmStore             *store,
       if (refused < 0)
         goto fail;
       if (refused == 0)
-        {
-          if (!_crm_sql_exec (store, "RELEASE push_pass", "a push's savepoint", error))
-            goto fail;
-          break;
-        }
+        break;
       /* merge it all again, with those ops rejected */
       g_debug ("Push of %u ops: %d refused by the state checks, pass %u", ops->len, refused,
                pass + 2);
-      if (!_crm_sql_exec (store, "ROLLBACK TO push_pass", "a push's savepoint", error) ||
-          !_crm_sql_exec (store, "RELEASE push_pass", "a push's savepoint", error))
-        goto fail;
+      _crm_store_rollback (store);
     }
   if (pass == MAX_PASSES)
     {
+      /* (its last pass is undone already) */
       g_set_error (error, CRM_STORE_ERROR, CRM_STORE_ERROR_INVALID_INPUT,
                    _("The changes of this push contradict each other too often to sort out; "
                      "send fewer at a time"));
-      goto fail;
+      return FALSE;
     }
   /* new deals get their numbers in the order they reached the server */
   for (guint i = 0; i < touched->len; i++)
