@@ -1675,20 +1675,12 @@ static const MigrationFunc migrations[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRM_SCHEMA_VERSION);
 
-typedef struct {
-  CrmSchemaProgress  progress;
-  gpointer           progress_data;
-  GCancellable      *cancellable;
-  guint              step;
-  guint              n_steps;
-  gint64             last_told;
-} MigrateRun;
+typedef CrmSchemaRun MigrateRun;
 
-/* SQLite's progress handler while a step runs: a non-zero answer interrupts it. */
-static int
-migrate_progress_cb (void *data)
+int
+crm_schema_progress_handler (void *data)
 {
-  MigrateRun *run = data;
+  CrmSchemaRun *run = data;
 
   if (g_cancellable_is_cancelled (run->cancellable))
     return 1;
@@ -1778,7 +1770,7 @@ crm_schema_migrate_full (sqlite3            *db,
         {
           /* only the step's own work may be interrupted, never its commit or rollback */
           if (progress != NULL || cancellable != NULL)
-            sqlite3_progress_handler (db, 1000, migrate_progress_cb, &run);
+            sqlite3_progress_handler (db, 1000, crm_schema_progress_handler, &run);
           ok = migrations[step] (db, error);
           sqlite3_progress_handler (db, 0, NULL, NULL);
           if (!ok || !exec (db, pragma, error))

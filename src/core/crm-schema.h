@@ -54,6 +54,23 @@ typedef void (*CrmSchemaProgress) (guint    step,
                                    guint    n_steps,
                                    gpointer user_data);
 
+/* A long statement's progress told to a front end and its cancellation: what
+ * crm_schema_progress_handler() reads. @step of @n_steps is what it tells. */
+typedef struct {
+  CrmSchemaProgress  progress;
+  gpointer           progress_data;
+  GCancellable      *cancellable;
+  guint              step;
+  guint              n_steps;
+  gint64             last_told;
+} CrmSchemaRun;
+
+/* SQLite's progress handler (sqlite3_progress_handler(), @data a CrmSchemaRun) for a
+ * schema step or another long statement of the update (the VACUUM after it): tells the
+ * run's progress at most every 50 ms, and interrupts the statement (non-zero) once the
+ * run's cancellable is cancelled. */
+int       crm_schema_progress_handler (void *data);
+
 /* crm_schema_migrate() that tells @progress (may be NULL) how far it got and stops when
  * @cancellable (may be NULL) is cancelled: the step in progress is interrupted and rolled
  * back (each step is one transaction), the steps before it stay, and the error is

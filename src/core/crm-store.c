@@ -505,38 +505,9 @@ read_pragma (sqlite3    *db,
   return value;
 }
 
-typedef struct {
-  CrmSchemaProgress  progress;
-  gpointer           progress_data;
-  guint              n_steps;
-  GCancellable      *cancellable;
-  gint64             last_told;
-} ReclaimRun;
-
-/* SQLite's progress handler while VACUUM copies: a non-zero answer interrupts it. */
-static int
-reclaim_progress_cb (void *data)
-{
-  ReclaimRun *run = data;
-
-  if (g_cancellable_is_cancelled (run->cancellable))
-    return 1;
-  if (run->progress != NULL)
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      if (now - run->last_told >= 50 * 1000)
-        {
-          run->last_told = now;
-          run->progress (run->n_steps, run->n_steps, run->progress_data);
-        }
-    }
-  return 0;
-}
-
 static gboolean
-reclaim_space (CrmStore    *self,
-               ReclaimRun  *run,
+reclaim_space (CrmStore      *self,
+               CrmSchemaRun  *run,
                GError     **error)
 {
   gint64 page_size = read_pragma (self->db, "PRAGMA page_size");
@@ -557,10 +528,10 @@ reclaim_space (CrmStore    *self,
   if (run->progress != NULL)
     {
       run->last_told = g_get_monotonic_time ();
-      run->progress (run->n_steps, run->n_steps, run->progress_data);
+      run->progress (run->step, run->n_steps, run->progress_data);
     }
   if (run->progress != NULL || run->cancellable != NULL)
-    sqlite3_progress_handler (self->db, 1000, reclaim_progress_cb, run);
+    sqlite3_progress_handler (self->db, 1000, crm_schema_progress_handler, run);
   /* VACUUM keeps the rowids the search tables name contacts by: SQLite copies the rows
    * of a table with an index as they are (contact has its id's), and contacts are never
    * deleted, so there is no gap to close either (crm-schema.c, migration 21) */
@@ -677,8 +648,9 @@ store_open (const char         *path,
    * the replica is whole, only larger */
   if (version > 0 && version < CRM_SCHEMA_VERSION && !self->read_only)
     {
-      ReclaimRun run = { progress, progress_data, CRM_SCHEMA_VERSION - version, cancellable,
-                         0 };
+      /* told as the update's last step, done: "giving back the space" */
+      CrmSchemaRun run = { progress, progress_data, cancellable, CRM_SCHEMA_VERSION - version,
+                           CRM_SCHEMA_VERSION - version, 0 };
       g_autoptr(GError) reclaim_error = NULL;
 
       if (!reclaim_space (self, &run, &reclaim_error) &&
