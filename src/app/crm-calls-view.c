@@ -282,8 +282,8 @@ show_empty (CrmCallsView *self,
       adw_status_page_set_title (self->empty_page, _("No Calls Today"));
       adw_status_page_set_description (self->empty_page,
                                        _("Calls appear here once the office phone system "
-                                         "reports them to the server (see the "
-                                         "administrator's guide, docs/telephony.md)."));
+                                         "reports them to the server; if they do not, ask "
+                                         "your administrator to connect it."));
     }
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }
