@@ -249,14 +249,7 @@ crm_ledger_size (CrmStore *store)
   gint64 values[3] = { 0 };
 
   for (guint i = 0; i < G_N_ELEMENTS (pragmas); i++)
-    {
-      sqlite3_stmt *stmt = NULL;
-
-      if (sqlite3_prepare_v2 (db, pragmas[i], -1, &stmt, NULL) == SQLITE_OK &&
-          sqlite3_step (stmt) == SQLITE_ROW)
-        values[i] = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-    }
+    values[i] = _crm_sql_read_int64 (db, pragmas[i], 0);
   return (values[0] - values[1]) * values[2];
 }
 

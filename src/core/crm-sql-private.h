@@ -30,6 +30,12 @@ gboolean   _crm_sql_exec               (CrmStore            *store,
                                         const char          *what,
                                         GError             **error);
 
+/* The first column of the first row of @sql (a PRAGMA, a count) on @db, read outside the
+ * store's statement cache; @if_none when it cannot be read or gives no row. */
+gint64     _crm_sql_read_int64         (sqlite3             *db,
+                                        const char          *sql,
+                                        gint64               if_none);
+
 /* The column's text, newly allocated, or NULL. */
 char      *_crm_sql_dup_column_text    (sqlite3_stmt        *stmt,
                                         int                  column);

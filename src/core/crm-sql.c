@@ -46,6 +46,21 @@ _crm_sql_exec (CrmStore    *store,
   return TRUE;
 }
 
+gint64
+_crm_sql_read_int64 (sqlite3    *db,
+                     const char *sql,
+                     gint64      if_none)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = if_none;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
 char *
 _crm_sql_dup_column_text (sqlite3_stmt *stmt,
                           int           column)

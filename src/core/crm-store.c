@@ -464,14 +464,7 @@ open_read_only (CrmStore  *self,
 static int
 read_user_version (CrmStore *self)
 {
-  sqlite3_stmt *stmt = NULL;
-  int version = -1;
-
-  if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  return version;
+  return (int) _crm_sql_read_int64 (self->db, "PRAGMA user_version", -1);
 }
 
 gboolean
@@ -491,28 +484,14 @@ crm_store_is_read_only (CrmStore *self)
 #define RECLAIM_MIN_SHARE_PERCENT 10
 #define RECLAIM_MIN_BYTES         (8 * 1024 * 1024)
 
-static gint64
-read_pragma (sqlite3    *db,
-             const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = -1;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
 static gboolean
 reclaim_space (CrmStore      *self,
                CrmSchemaRun  *run,
                GError     **error)
 {
-  gint64 page_size = read_pragma (self->db, "PRAGMA page_size");
-  gint64 pages = read_pragma (self->db, "PRAGMA page_count");
-  gint64 free_pages = read_pragma (self->db, "PRAGMA freelist_count");
+  gint64 page_size = _crm_sql_read_int64 (self->db, "PRAGMA page_size", -1);
+  gint64 pages = _crm_sql_read_int64 (self->db, "PRAGMA page_count", -1);
+  gint64 free_pages = _crm_sql_read_int64 (self->db, "PRAGMA freelist_count", -1);
   gint64 pages_after;
   int rc;
 
@@ -550,7 +529,7 @@ reclaim_space (CrmStore      *self,
   /* in WAL mode the packed copy went through the -wal file, as large as the replica:
    * copied back and emptied, so the disk holds the replica once again */
   sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-  pages_after = read_pragma (self->db, "PRAGMA page_count");
+  pages_after = _crm_sql_read_int64 (self->db, "PRAGMA page_count", -1);
   g_debug ("Gave back %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " pages of %s",
            pages - pages_after, pages, self->path);
   return TRUE;
